@@ -349,9 +349,9 @@ def release_default_note() -> str:
 
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
-    --skip-mm-profiling, --moe-backend and --enable-eplb (a MoE model's only) and
-    --trust-remote-code included;
-    the Compare page plans each model without them: it shows no launch command).
+    --skip-mm-profiling, --moe-backend, --all2all-backend and --enable-eplb (a MoE model's
+    only) and --trust-remote-code included; the Compare page plans each model without them:
+    it shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it, unless a checkpoint in that format is
@@ -375,6 +375,8 @@ def current_engine() -> EngineSettings:
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling,
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
+                          all2all_backend=(current.all2all_backend if current_spec().is_moe
+                                           else None),
                           **_eplb_knobs(),
                           trust_remote_code=trusts_remote_code(current_spec()))
 

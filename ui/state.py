@@ -148,6 +148,11 @@ class AppState(BaseModel):
     offers the sidebar's release's values for a MoE model and drops one that release refuses;
     kept while other models are looked at, planned for MoE models only
     (ui.context.current_engine), as vLLM reads it for MoE layers only."""
+    all2all_backend: str | None = Field(None, alias="a2a", max_length=64)
+    """vLLM --all2all-backend (0.11.1 on), as its parser takes it; None: vLLM's choice. The
+    Plan page offers the sidebar's release's values for a MoE model and drops one that release
+    refuses; kept while other models are looked at, planned for MoE models only
+    (ui.context.current_engine), as moe_backend."""
     enable_eplb: bool = Field(False, alias="eplb")
     """vLLM --enable-eplb (0.9.2 on): offered on the Plan page for a MoE model where the
     sidebar's release has the flag; kept while other models are looked at, planned for MoE
@@ -296,13 +301,15 @@ class AppState(BaseModel):
         -> 'marlin', normalize_moe_backend); empty: None. Whether the sidebar's release takes
         it is the Plan page's check (it follows the release), as for block_size."""
         word = normalize_moe_backend(value) if value is not None else ""
-        if not word:
-            return None
-        known = _moe_backends()
-        if word not in known:
-            raise ValueError(f"{value!r} is no vLLM --moe-backend value (the covered releases "
-                             f"take {', '.join(known)})")
-        return word
+        return _known_choice("--moe-backend", word, value) if word else None
+
+    @field_validator("all2all_backend")
+    @classmethod
+    def _known_all2all_backend(cls, value: str | None) -> str | None:
+        """A --all2all-backend value of some covered release, as its parser takes it; empty:
+        None. Whether the sidebar's release takes it is the Plan page's check, as for
+        moe_backend."""
+        return _known_choice("--all2all-backend", value, value) if value else None
 
     @field_validator("target_checkpoint")
     @classmethod
@@ -459,12 +466,23 @@ def sync_query_params() -> None:
         st.query_params.from_dict(wanted)
 
 
+def _known_choice(flag: str, word: str, given: str) -> str:
+    """`word` (`given` as the parser reads it) where some covered release's parser takes it
+    for `flag`; else a ValueError naming every value they take."""
+    known = _flag_choices(flag)
+    if word not in known:
+        raise ValueError(f"{given!r} is no vLLM {flag} value (the covered releases take "
+                         f"{', '.join(known)})")
+    return word
+
+
 @cache
-def _moe_backends() -> tuple[str, ...]:
-    """Every --moe-backend value a covered release's parser takes (the vllm_cli fixtures'
-    MoEBackend choices, 0.17.0 on), the newest release's order first."""
+def _flag_choices(flag: str) -> tuple[str, ...]:
+    """Every value a covered release's parser takes for `flag` (the vllm_cli fixtures'
+    choices: --moe-backend's MoEBackend from 0.17.0, --all2all-backend's from 0.11.1), the
+    newest release's order first."""
     values = (value for version in reversed(supported_versions())
-              for value in vllm_cli(version).choices.get("--moe-backend", ()))
+              for value in vllm_cli(version).choices.get(flag, ()))
     return tuple(dict.fromkeys(values))
 
 

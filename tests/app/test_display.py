@@ -237,11 +237,12 @@ def test_speed_chart_ticks_are_readable_round_numbers_apart() -> None:
 
 
 def test_a_choice_left_at_its_default_shows_the_defaults_name() -> None:
-    # README: the KV block size's default is "vLLM's choice" (the MoE backend's too), the PCIe
-    # slot's "the card's". Each is the None option, which Streamlit shows as the selectbox's
-    # placeholder, "Choose an option", as if nothing were chosen and the plan had no value
-    at = open_page(None, model="Qwen/Qwen3-30B-A3B")  # a MoE model: the MoE backend is offered
-    for key in ("plan.block_size", "plan.moe_backend"):
+    # README: the KV block size's default is "vLLM's choice" (the MoE and all-to-all
+    # backends' too), the PCIe slot's "the card's". Each is the None option, which Streamlit
+    # shows as the selectbox's placeholder, "Choose an option", as if nothing were chosen and
+    # the plan had no value
+    at = open_page(None, model="Qwen/Qwen3-30B-A3B")  # a MoE model: the backends are offered
+    for key in ("plan.block_size", "plan.moe_backend", "plan.all2all_backend"):
         box = at.selectbox(key=key)
         assert box.value is None and box.proto.placeholder == "vLLM's choice", key
     at.switch_page("ui/pages/hardware.py")

@@ -1,5 +1,7 @@
 """Plan page: quantization, KV dtype, layout and vLLM knobs -> one plan() call -> figures."""
 
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -20,6 +22,7 @@ from planner.report import (
     tpot_target_missed,
     with_param_check,
 )
+from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.engine import (
     EngineSettings,
@@ -210,7 +213,9 @@ def _controls() -> None:
                    "include their scales)", format_func=lambda kv: VLLM_KV_DTYPE[kv],
                    **bind("plan", "kv_cache_dtype"))
     block_sizes = _block_sizes(cli)
-    moe_backends = _moe_backends(spec, cli)
+    moe_backends = _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal)
+    all2all_backends = _backends(spec, cli, "all2all_backend", "--all2all-backend",
+                                 all2all_refusal)
     load_controls(left)
     mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout,
                   args=("tp",))
@@ -255,8 +260,8 @@ def _controls() -> None:
     # the arrivals beside it, one line high (a labelled row would push them down too)
     more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
     arrival_control(arrivals, compact=True)
-    _more_options(more, spec, mtp_refused, block_sizes, moe_backends, not skip_mm_refused,
-                  spec.is_moe and not eplb_refused)
+    _more_options(more, spec, mtp_refused, block_sizes, moe_backends, all2all_backends,
+                  not skip_mm_refused, spec.is_moe and not eplb_refused)
     _layout_note(auto)
     _explain_invalid_tp(valid)
 
@@ -295,18 +300,20 @@ def _block_label(size: int | None) -> str:
     return "vLLM's choice" if size is None else f"{size} tokens"
 
 
-def _moe_backends(spec: ModelSpec, cli: VllmCli) -> list[str | None]:
-    """The --moe-backend values to offer a MoE model under the sidebar's release, None (vLLM's
-    choice) first: its parser's (the fixture's MoEBackend choices, 0.17 on; none before), as
-    the CLI's --moe-backend takes them. A kept or linked value the release refuses is dropped
-    here, in its parser's words (moe_backend_refusal); a dense model offers none and leaves
-    the choice kept for the next MoE model (current_engine plans it for MoE models only)."""
+def _backends(spec: ModelSpec, cli: VllmCli, field: str, flag: str,
+              refusal: Callable[[str, VllmCli], str | None]) -> list[str | None]:
+    """The values of `flag` (--moe-backend: the fixture's MoEBackend choices, 0.17 on;
+    --all2all-backend: 0.11.1 on; none before) to offer a MoE model under the sidebar's
+    release, None (vLLM's choice) first, as the CLI's flag takes them. A kept or linked
+    `field` the release refuses is dropped here, in its parser's words (`refusal`:
+    moe_backend_refusal, all2all_refusal); a dense model offers none and leaves the choice
+    kept for the next MoE model (current_engine plans it for MoE models only)."""
     if not spec.is_moe:
         return [None]
-    backends: list[str | None] = [None, *cli.choices.get("--moe-backend", ())]
-    chosen = state().moe_backend
-    refusal = moe_backend_refusal(chosen, cli) if chosen else None
-    _keep_valid("moe_backend", chosen, backends, sentence(refusal or ""), nearest=False,
+    backends: list[str | None] = [None, *cli.choices.get(flag, ())]
+    chosen = getattr(state(), field)
+    why = refusal(chosen, cli) if chosen else None
+    _keep_valid(field, chosen, backends, sentence(why or ""), nearest=False,
                 shown=_backend_label)
     return backends
 
@@ -317,18 +324,19 @@ def _backend_label(backend: str | None) -> str:
 
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   block_sizes: list[int | None], moe_backends: list[str | None],
-                  skip_mm: bool, eplb: bool) -> None:
+                  all2all_backends: list[str | None], skip_mm: bool, eplb: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
-    0.17 on), EPLB and its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP
-    speculative decoding (models with MTP layers) and --skip-mm-profiling (`skip_mm`: models
-    with a vision tower, vLLM 0.10.1 on), folded away (open when a link sets one) so the
-    figures stay in view."""
+    0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
+    its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
+    (models with MTP layers) and --skip-mm-profiling (`skip_mm`: models with a vision tower,
+    vLLM 0.10.1 on), folded away (open when a link sets one) so the figures stay in view."""
     current = state()
     # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
     # as the user leaves it (without a key, a new `expanded` would make it a new element)
     with container.expander("More vLLM options", key="plan.more_options", expanded=bool(
             current.num_speculative_tokens or current.skip_mm_profiling
             or current.block_size or len(moe_backends) > 1 and current.moe_backend
+            or len(all2all_backends) > 1 and current.all2all_backend
             or eplb and current.enable_eplb)):
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
         st.selectbox("KV block size (tokens)", block_sizes, format_func=_block_label,
@@ -349,6 +357,16 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                          "RTX 50 / RTX PRO Blackwell) adds its MoE workspace to the "
                          "activation peak on vLLM 0.25-0.28; a backend vLLM refuses for this "
                          "GPU or format is the plan's error", **bind("plan", "moe_backend"))
+        if len(all2all_backends) > 1:
+            st.selectbox("All-to-all backend (DP + EP)", all2all_backends,
+                         format_func=_backend_label, placeholder=_backend_label(None),
+                         help="vLLM --all2all-backend: how the MoE layers send tokens to the "
+                         "experts on other GPUs and back; vLLM reads it only with DP > 1 and "
+                         "Expert parallel. deepep_high_throughput and deepep_low_latency "
+                         "need the deep_ep package, and their DeepEP buffers come off the KV "
+                         "pool (the all2all_buffers figure); vLLM's choice, "
+                         "allgather_reducescatter, holds none",
+                         **bind("plan", "all2all_backend"))
         if eplb:
             st.checkbox("Expert-parallel load balancer (EPLB)", help="vLLM --enable-eplb: "
                         "with expert parallelism only; vLLM moves experts between GPUs by "
