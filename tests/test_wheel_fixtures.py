@@ -46,3 +46,30 @@ def test_write_fixtures_downloads_one_wheel_per_release_and_writes_its_json(
     # both scripts hand their releases to it
     assert extract_vllm_cli.write_fixtures is wheel_fixtures.write_fixtures
     assert extract_transformers_model_types.write_fixtures is wheel_fixtures.write_fixtures
+
+
+def test_the_extractor_follows_bases_and_imports_to_mixture_of_experts() -> None:
+    """eplb_architectures: a registry class subclassing MixtureOfExperts through a base in
+    another module, one re-exported by a package under an `if` (the CUDA branch last), one
+    without it; a Transformers-backend entry counts too."""
+    models = "vllm/model_executor/models/"
+    sources = {
+        extract_vllm_cli.REGISTRY: (
+            '_TEXT_GENERATION_MODELS = {"AForCausalLM": ("a", "AForCausalLM"),\n'
+            '    "BForCausalLM": ("b", "BForCausalLM"),\n'
+            '    "KForCausalLM": ("vllm.models.k", "KForCausalLM")}\n'
+            '_TRANSFORMERS_SUPPORTED_MODELS = {"HForCausalLM": ("a", "AForCausalLM")}\n'),
+        models + "interfaces.py": "class MixtureOfExperts: ...\n",
+        models + "base.py": "from .interfaces import MixtureOfExperts as MoE\n"
+                            "class Base(MoE): ...\n",
+        models + "a.py": "from vllm.model_executor.models.base import Base\n"
+                         "class AForCausalLM(Base): ...\n",
+        models + "b.py": "class BForCausalLM: ...\n",
+        "vllm/models/k/__init__.py": "if ROCM:\n    from .amd import KForCausalLM\n"
+                                     "else:\n    from .nvidia import KForCausalLM\n",
+        "vllm/models/k/amd.py": "class KForCausalLM: ...\n",
+        "vllm/models/k/nvidia.py": "from vllm.model_executor.models.interfaces import "
+                                   "MixtureOfExperts\nclass KForCausalLM(MixtureOfExperts): ...\n",
+    }
+    assert extract_vllm_cli._eplb_architectures(sources) == [
+        "AForCausalLM", "HForCausalLM", "KForCausalLM"]

@@ -57,6 +57,9 @@ or importing it, and parse its Python source with `ast`:
   transformers>=X), whose model types (transformers-X.json,
   tools/extract_transformers_model_types.py) are the ones Headroom counts on. With --wheel
   WHEEL (already downloaded; its sha256 must be the fixture's), only this key is refreshed.
+- eplb_architectures: the registry's architectures (both tables above) whose model class
+  subclasses MixtureOfExperts (models/interfaces.py), the ones vLLM runs --enable-eplb for
+  (planner.serving.eplb). With --eplb DIR (an unzipped wheel), only this key is refreshed.
 
 Headroom reads the fixtures at run time (planner.serving.vllm_cli) to check every command
 it prints; tests/planner/serving/test_vllm_cli.py checks every command it can emit.
@@ -276,6 +279,91 @@ def _architectures(registry: str) -> dict:
             | {"pooling_architectures": dict(sorted(pooling.items()))} | _removed(tree))
 
 
+MODEL_PACKAGES = ("vllm/model_executor/models/", "vllm/models/")
+MOE_INTERFACE = "MixtureOfExperts"
+
+
+def _module_name(path: str) -> str:
+    """vllm/models/x/__init__.py -> vllm.models.x; vllm/a/b.py -> vllm.a.b."""
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def _statements(body: list[ast.stmt]):
+    """A module's statements in source order, those under `if` / `try` included: a package
+    __init__.py picks its model classes by platform (vllm/models/kimi_k3 in 0.27.0: TPU, ROCm,
+    else CUDA, the last import of a name winning here as CUDA's)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If | ast.Try):
+            for part in ("body", "orelse", "handlers", "finalbody"):
+                for child in getattr(node, part, []):
+                    yield from _statements(child.body if isinstance(
+                        child, ast.ExceptHandler) else [child])
+
+
+def _eplb_architectures(sources: dict[str, str]) -> list[str]:
+    """The registry's architectures (its own classes and the Transformers backend's,
+    REGISTRY_TABLES) whose model class subclasses models/interfaces.py MixtureOfExperts,
+    through any chain of bases the model packages define or import (MODEL_PACKAGES): the
+    models vLLM builds EPLB's state for (gpu_model_runner.py is_mixture_of_experts). Read
+    statically: a class only shaped like the runtime-checkable Protocol, not naming it, is
+    not found."""
+    modules: dict[str, tuple[dict[str, list[str]], dict[str, tuple[str, str]]]] = {}
+    for path, text in sources.items():
+        if not path.startswith(MODEL_PACKAGES):
+            continue
+        tree = _parse(text)
+        name = _module_name(path)
+        package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+        classes: dict[str, list[str]] = {}
+        imports: dict[str, tuple[str, str]] = {}
+        for node in _statements(tree.body if tree else []):
+            if isinstance(node, ast.ClassDef):
+                classes[node.name] = [b.id if isinstance(b, ast.Name) else b.attr
+                                      for b in node.bases
+                                      if isinstance(b, ast.Name | ast.Attribute)]
+            elif isinstance(node, ast.ImportFrom):
+                base = package
+                for _ in range(node.level - 1):
+                    base = base.rpartition(".")[0]
+                source = (f"{base}.{node.module}" if node.module else base) if node.level \
+                    else node.module or ""
+                for alias in node.names:
+                    imports[alias.asname or alias.name] = (source, alias.name)
+        modules[name] = (classes, imports)
+
+    def is_moe(module: str, cls: str, depth: int = 0) -> bool:
+        if cls == MOE_INTERFACE:
+            return True
+        if depth > 30 or module not in modules:
+            return False
+        classes, imports = modules[module]
+        if cls in classes:
+            return any(is_moe(module, base, depth + 1) for base in classes[cls])
+        if cls in imports:
+            source, original = imports[cls]
+            return original == MOE_INTERFACE or is_moe(source, original, depth + 1)
+        return False
+
+    tree = _parse(sources.get(REGISTRY, ""))
+    tables = {name for names in REGISTRY_TABLES.values() for name in names}
+    found = set()
+    for node in ast.walk(tree) if tree else ():
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if not (isinstance(target, ast.Name) and target.id in tables
+                and isinstance(getattr(node, "value", None), ast.Dict)):
+            continue
+        for key, value in zip(node.value.keys, node.value.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(value, ast.Tuple)
+                    and len(value.elts) == 2
+                    and all(isinstance(e, ast.Constant) for e in value.elts)):
+                continue
+            module, cls = (e.value for e in value.elts)
+            if is_moe(module if "." in module else f"vllm.model_executor.models.{module}", cls):
+                found.add(key.value)
+    return sorted(found)
+
+
 def _runner_defaults(sources: list[str]) -> list[list[str]]:
     """[suffix, runner] of the first source's _SUFFIX_TO_DEFAULTS list literal of
     (suffix, (runner, convert)) pairs, in order ([] where none has it)."""
@@ -373,7 +461,8 @@ def fixture(wheel: Path, version: str) -> dict:
         "runner_defaults": _runner_defaults([sources.get(f, "") for f in MODEL_CONFIGS]),
         "config_model_types": _config_model_types(sources.get(CONFIG, "")),
         "architecture_model_types": _architecture_model_types(sources.get(CONFIG, "")),
-        "transformers_min": _transformers_min(wheel)}
+        "transformers_min": _transformers_min(wheel),
+        "eplb_architectures": _eplb_architectures(sources)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,12 +480,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="refresh only runner_defaults of the one VERSION's fixture from "
                         "this vllm/config/model.py (0.10.1-0.10.2: vllm/config/__init__.py) of "
                         "its wheel")
+    parser.add_argument("--eplb", type=Path, metavar="WHEEL_DIR",
+                        help="refresh only eplb_architectures of the one VERSION's fixture from "
+                        "this unzipped wheel of it (its vllm/model_executor/models/ and "
+                        "vllm/models/ trees)")
     parser.add_argument("--wheel", type=Path, metavar="WHEEL",
                         help="refresh only transformers_min of the one VERSION's fixture from "
                         "this wheel of it (already downloaded)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.wheel or args.config or args.registry or args.model_config:
+    if args.wheel or args.config or args.registry or args.model_config or args.eplb:
         (version,) = args.versions
         path = args.out / f"vllm-{version}.json"
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -411,6 +504,12 @@ def main(argv: list[str] | None = None) -> int:
             data["architecture_model_types"] = _architecture_model_types(config_py)
             said = (f"{len(data['config_model_types'])} config model types, "
                     f"{len(data['architecture_model_types'])} by architecture")
+        elif args.eplb:
+            root = args.eplb
+            data["eplb_architectures"] = _eplb_architectures({
+                path.relative_to(root).as_posix(): path.read_text("utf-8", "replace")
+                for path in (root / "vllm").rglob("*.py")})
+            said = f"{len(data['eplb_architectures'])} architectures with EPLB"
         elif args.model_config:
             data["runner_defaults"] = _runner_defaults([args.model_config.read_text("utf-8")])
             said = f"{len(data['runner_defaults'])} runner defaults"

@@ -24,6 +24,8 @@ fixtures (planner.serving.vllm_cli):
   distribution of experts across ranks."; an assert to 0.21.0, a ValueError naming the counts
   from 0.22.0: EVEN_WORDS_NAME_COUNTS_FROM); determine_expert_map then gives every EP rank
   global_num_experts // ep_size experts, redundant ones included.
+- the model: vLLM builds EPLB's state only for a model class implementing its MixtureOfExperts
+  interface (the fixtures' eplb_architectures, tools/extract_vllm_cli.py; model_refusal).
 - the MoE method: 0.9.2 takes Fp8MoEMethod only, 0.10.0-0.11.0 Fp8MoEMethod or
   UnquantizedFusedMoEMethod ("EPLB is only supported for FP8 quantization for now."); from
   0.11.1 each method's supports_eplb decides (fp8 and unquantized True in 0.11.1, 0.12.0,
@@ -60,6 +62,11 @@ EVEN_WORDS_NAME_COUNTS_FROM: Version = (0, 22, 0)
 """The divisibility refusal names the counts (a ValueError in fused_moe/layer.py of the 0.22.0,
 0.23.0, 0.24.0, 0.27.0, 0.30.0, 0.33.0 and 0.34.0 wheels; an assert without them in 0.20.0 and
 0.21.0)."""
+
+LANGUAGE_MODEL_EPLB_FROM: Version = (0, 28, 0)
+"""interfaces.get_mixture_of_experts_model, which the 0.28.0 gpu_model_runner.py (sha256
+addb0ffd...) and 0.33.0's call, takes a multimodal model's language model (the 0.27.0
+interfaces.py has no such function)."""
 
 UNMODELLED = ("EPLB's expert-load statistics and rearrangement buffers "
               "(vLLM's EplbState, not sized)")
@@ -119,6 +126,30 @@ def settings_refusals(enable: bool, redundant: int | None, kind: str, is_moe: bo
         return ["vLLM refuses --enable-eplb for these MoE weights: EPLB is only supported "
                 "for FP8 quantization for now."]
     return []
+
+
+def model_refusal(architectures: tuple[str, ...], multimodal: bool, cli: VllmCli,
+                  version: Version) -> str | None:
+    """vLLM's refusal of EPLB for a model class that does not implement its MixtureOfExperts
+    interface (cli.eplb_architectures), for the first of `architectures` the registry serves;
+    None where it does, where none is served (another refusal names it), and from 0.28.0 for
+    a multimodal model, whose language model vLLM takes instead
+    (interfaces.get_mixture_of_experts_model, which Headroom does not resolve).
+
+    NOTE: the V1 model runner builds EplbState only for is_mixture_of_experts(model) and
+    eplb_step, run by the profile's dummy run, asserts it (gpu_model_runner.py, 0.9.2, 0.11.1,
+    0.20.0; 0.33.0 asserts the model too); 0.34.0's runner skips the step, and the MoE
+    router's _validate_eplb_state raises "EPLB requires expert_load_view != None" at the
+    first forward (fused_moe/router/base_router.py). Either way the start-up stops."""
+    served = cli.architectures | cli.transformers_architectures
+    arch = next((a for a in architectures if a in served), None)
+    if arch is None or arch in cli.eplb_architectures or (
+            multimodal and version >= LANGUAGE_MODEL_EPLB_FROM):
+        return None
+    return (f"vLLM {cli.vllm_version} runs --enable-eplb only for model classes implementing "
+            f"its MixtureOfExperts interface, which {arch} does not: the start-up stops "
+            + ('("EPLB requires expert_load_view != None")' if version >= (0, 34, 0) else
+               "(the model runner asserts EPLB's state in the profile run)"))
 
 
 def method_note(kind: str, version: Version) -> str | None:

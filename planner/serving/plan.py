@@ -67,6 +67,7 @@ from planner.serving.eplb import UNMODELLED as EPLB_UNMODELLED
 from planner.serving.eplb import (
     flag_refusal,
     method_note,
+    model_refusal,
     moe_method_kind,
     redundant_count,
     settings_refusals,
@@ -882,8 +883,12 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
                                   all2all_refusal(s.all2all_backend, cli)
                                   if s.all2all_backend else None,
                                   flag_refusal(s.enable_eplb, s.num_redundant_experts, cli)]))
+            # the MoE method is refused as FusedMoE is built, the model class at the profile
             + tuple(settings_refusals(s.enable_eplb, s.num_redundant_experts, eplb_kind,
                                       spec.is_moe, rules.version))
+            + tuple(filter(None, [model_refusal(spec.architectures, spec.vision is not None,
+                                                cli, rules.version)
+                                  if s.enable_eplb and spec.is_moe else None]))
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)

@@ -8,7 +8,8 @@ ModelDType, BlockSize up to 0.17.0, MoEBackend from 0.17.0, All2AllBackend from 
 planner.serving.all2all) and
 each --quantization method's minimum compute capability (get_min_capability()), and the
 registry's model classes (`architectures`) and the ones it serves through its Transformers
-backend (`transformers_architectures`), and the model types whose config vLLM reads with a
+backend (`transformers_architectures`), those of either that take EPLB
+(`eplb_architectures`), and the model types whose config vLLM reads with a
 class of its own (`config_model_types`), the type it reads for a config.json without one
 (`architecture_model_types`), and the lowest transformers its wheel allows
 (`transformers_min`), the registry's pooling models (`pooling_architectures`) and the runner
@@ -79,6 +80,9 @@ class VllmCli(BaseModel):
     runner_defaults: tuple[tuple[str, str], ...] = ()
     """config/model.py _SUFFIX_TO_DEFAULTS (0.10.1 on; none before): (suffix, runner) in
     vLLM's order, the runner of an architecture the registry lacks."""
+    eplb_architectures: frozenset[str] = frozenset()
+    """The registry's architectures (its own and the Transformers backend's) whose model class
+    subclasses MixtureOfExperts: the ones vLLM runs --enable-eplb for (planner.serving.eplb)."""
 
     def serves(self, architectures: tuple[str, ...]) -> bool:
         """False when none of `architectures` has a model class of the release's own (True
@@ -166,7 +170,8 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
                       previously_supported=data["previously_supported"],
                       oot_supported=data["oot_supported"],
                       pooling_architectures=data["pooling_architectures"],
-                      runner_defaults=tuple(map(tuple, data["runner_defaults"])))
+                      runner_defaults=tuple(map(tuple, data["runner_defaults"])),
+                      eplb_architectures=frozenset(data["eplb_architectures"]))
         found[_release(cli.vllm_version)] = cli
     return dict(sorted(found.items()))
 

@@ -92,18 +92,48 @@ def test_a_layout_vllm_refuses(layout, redundant, version, words) -> None:
 
 def test_an_unquantized_model_on_092_is_refused() -> None:
     # 0.9.2 FusedMoE: "if not isinstance(quant_method, Fp8MoEMethod)"; 0.10.0 adds the
-    # unquantized method
+    # unquantized method, 0.10.1 Qwen3MoeForCausalLM's MixtureOfExperts
     kwargs = dict(model="Qwen/Qwen3-30B-A3B", layout=ParallelLayout(tp=1, dp=8, ep=True),
                   gpu="h100-sxm", nodes=1, enable_eplb=True, num_redundant_experts=8)
     old = _plan(version="0.9.2", **kwargs)
     assert not old.fits and "EPLB is only supported for FP8 quantization for now." in old.verdict
-    new = _plan(version="0.10.0", **kwargs)
+    new = _plan(version="0.10.1", **kwargs)
     assert new.fits
     # (128 + 8) / 8 = 17 experts a rank, one more than 16: 48 x 9,437,184 B = 452,984,832 B
     assert 3 * 2048 * 768 * 2 == 9_437_184
-    off = _plan(version="0.10.0", model="Qwen/Qwen3-30B-A3B",
+    off = _plan(version="0.10.1", model="Qwen/Qwen3-30B-A3B",
                 layout=ParallelLayout(tp=1, dp=8, ep=True), gpu="h100-sxm", nodes=1)
     assert _term(new, "weights").value - _term(off, "weights").value == 452_984_832
+
+
+@pytest.mark.parametrize(("model", "version", "arch"), [
+    ("Qwen/Qwen3-30B-A3B", "0.10.0", "Qwen3MoeForCausalLM"),  # MixtureOfExperts from 0.10.1
+    ("mistralai/Mixtral-8x7B-v0.1", "0.10.2", "MixtralForCausalLM"),  # from 0.11.0
+    ("openai/gpt-oss-120b", "0.34.0", "GptOssForCausalLM"),  # not in any release read
+])
+def test_a_model_class_without_the_moe_interface_is_refused(model, version, arch) -> None:
+    p = _plan(model=model, layout=ParallelLayout(tp=2, dp=4, ep=True), gpu="h100-sxm",
+              nodes=1, version=version, enable_eplb=True)
+    assert not p.fits and (f"vLLM {version} runs --enable-eplb only for model classes "
+                           f"implementing its MixtureOfExperts interface, which {arch} does "
+                           "not") in p.verdict
+
+
+def test_the_fixtures_list_the_moe_interface_classes() -> None:
+    # read by hand: 0.9.2 deepseek_v2.py `class DeepseekV2ForCausalLM(nn.Module, SupportsPP,
+    # MixtureOfExperts)`, DeepseekV3ForCausalLM its subclass; qwen3_moe.py from 0.10.1;
+    # 0.27.0 vllm/models/kimi_k3 re-exports nvidia/model.py's KimiLinearForCausalLM(...,
+    # MixtureOfExperts, ...) under an `if` on the platform; 0.29.0 serves HunYuanMoEV1 through
+    # the Transformers backend's TransformersMoEForCausalLM (MoEMixin(MixtureOfExperts))
+    assert vllm_cli("0.9.1").eplb_architectures == frozenset()
+    assert vllm_cli("0.9.2").eplb_architectures == {"DeepseekV2ForCausalLM",
+                                                    "DeepseekV3ForCausalLM"}
+    assert vllm_cli("0.10.1").eplb_architectures - vllm_cli("0.10.0").eplb_architectures == {
+        "Qwen3MoeForCausalLM"}
+    assert "KimiLinearForCausalLM" in vllm_cli("0.27.0").eplb_architectures
+    assert "HunYuanMoEV1ForCausalLM" in vllm_cli("0.29.0").transformers_architectures
+    assert "HunYuanMoEV1ForCausalLM" in vllm_cli("0.29.0").eplb_architectures
+    assert "GptOssForCausalLM" not in vllm_cli("0.34.0").eplb_architectures
 
 
 def test_the_low_latency_buffer_counts_the_redundant_experts() -> None:

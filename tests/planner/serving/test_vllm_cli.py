@@ -211,22 +211,22 @@ def test_every_all2all_backend_of_the_release_launches(version: str) -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_the_eplb_flags_of_every_release_parse(version: str) -> None:
-    """--enable-eplb with 8 redundant experts reaches an expert-parallel command the release's
-    parser takes, in its spelling (planner.serving.eplb: --num-redundant-experts before
-    0.10.2, --eplb-config after); 0.9.1 has neither flag. An FP8 checkpoint: 0.9.2 takes
-    EPLB for Fp8MoEMethod only."""
-    spec, layout = _spec("Qwen/Qwen3-30B-A3B-FP8"), ParallelLayout(tp=2, dp=4, ep=True)
+    """--enable-eplb with 32 redundant experts reaches an expert-parallel command the
+    release's parser takes, in its spelling (planner.serving.eplb: --num-redundant-experts
+    before 0.10.2, --eplb-config after); 0.9.1 has neither flag. DeepSeek-V3: FP8 (0.9.2
+    takes EPLB for Fp8MoEMethod only) and a MixtureOfExperts class in every release 0.9.2 on."""
+    spec, layout = _spec("deepseek-ai/DeepSeek-V3"), ParallelLayout(tp=1, dp=16, ep=True)
     cli = vllm_cli(version)
-    figures = summary_figures(spec, CLUSTER, layout, EngineSettings(
-        vllm_version=version, max_model_len=4096, enable_eplb=True, num_redundant_experts=8),
+    figures = summary_figures(spec, preset_cluster("h200", 8, 2), layout, EngineSettings(
+        vllm_version=version, max_model_len=4096, enable_eplb=True, num_redundant_experts=32),
         validated=True)
     if version == "0.9.1":
         assert figures["vllm_command"] is None
         assert "unrecognized arguments: --enable-eplb" in figures["verdict"]
         return
     command = figures["vllm_command"]
-    flag = ("--eplb-config '{\"num_redundant_experts\": 8}'"
-            if parse_version(version) >= (0, 10, 2) else "--num-redundant-experts 8")
+    flag = ("--eplb-config '{\"num_redundant_experts\": 32}'"
+            if parse_version(version) >= (0, 10, 2) else "--num-redundant-experts 32")
     assert f" --enable-eplb {flag}" in command, (version, command)
     assert command_problems(command, cli) == [], command
 
