@@ -107,7 +107,12 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
         raise SnapshotError(f"{name} has no schema_version (this Headroom reads version "
                             f"{SCHEMA_VERSION}; write one with `python -m probes --json`)")
     version = raw["schema_version"]
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if isinstance(version, bool) or not isinstance(version, int | float):
+        # '1' read "schema_version '1' is not supported (this Headroom reads version 1)"
+        raise SnapshotError(f"{name}: schema_version is {json_kind(version)} ({version!r}), not "
+                            f"a number: this Headroom reads version {SCHEMA_VERSION}, the number "
+                            "(write one with `python -m probes --json`)")
+    if version != SCHEMA_VERSION:
         raise SnapshotError(f"{name}: schema_version {version!r} is not supported "
                             f"(this Headroom reads version {SCHEMA_VERSION})")
     raw, spaced = _spaced_controls(raw)

@@ -279,6 +279,19 @@ def test_a_cut_off_or_empty_snapshot_is_named_in_plain_words(tmp_path: Path) -> 
                           "python -m planner plan: error: ", "empty.json is empty, not JSON.")
 
 
+def test_a_snapshot_version_written_as_text_is_named_so(tmp_path: Path) -> None:
+    # "schema_version '1' is not supported (this Headroom reads version 1)": the version read
+    raw = json.loads(SNAPSHOT.read_text())
+    raw["schema_version"] = "1"
+    node = tmp_path / "node.json"
+    node.write_text(json.dumps(raw))
+    words = (f"{node}: schema_version is a string ('1'), not a number: this Headroom reads "
+             "version 1, the number (write one with `python -m probes --json`).")
+    assert_one_line_error(run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot",
+                              str(node)), "python -m planner plan: error: ", words)
+    assert_one_line_error(run("probes", "--load", str(node)), "python -m probes: error: ", words)
+
+
 @pytest.mark.parametrize(("snapshot", "words"), [
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
     (str(ROOT / "tests"), "is a directory, not a regular file"),

@@ -79,12 +79,28 @@ def test_load_rejects_bad_bytes(data: bytes, message: str) -> None:
         load_snapshot(data)
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", None, True])
+@pytest.mark.parametrize("version", [2, 0, 1.5])
 def test_load_rejects_unsupported_schema_version(version: object) -> None:
     raw = raw_3090()
     raw["schema_version"] = version
     with pytest.raises(SnapshotError, match=f"schema_version {version!r} is not supported"):
         load_snapshot(json.dumps(raw).encode())
+
+
+@pytest.mark.parametrize(("version", "kind"), [
+    ("1", "a string ('1')"), (None, "null (None)"), (True, "a boolean (True)"),
+    ([1], "an array ([1])")])
+def test_a_schema_version_that_is_no_number_is_named_as_such(version: object,
+                                                             kind: str) -> None:
+    # the string '1' read "schema_version '1' is not supported (this Headroom reads version
+    # 1)": the version it reads, refused
+    raw = raw_3090()
+    raw["schema_version"] = version
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(caught.value) == (f"snapshot: schema_version is {kind}, not a number: this "
+                                 "Headroom reads version 1, the number (write one with `python "
+                                 "-m probes --json`)")
 
 
 def test_a_snapshot_without_schema_version_says_so(tmp_path: Path) -> None:
