@@ -187,7 +187,7 @@ from planner.serving.startup import (
 from planner.serving.tie import served_spec, transformers_tie_note
 from planner.serving.unnamed_architecture import architecture_refusal, filled_generator_note
 from planner.serving.v1_oracle import uncovered_reason
-from planner.serving.vllm_cli import vllm_cli
+from planner.serving.vllm_cli import VllmCli, vllm_cli
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     COMM_BEFORE_SNAPSHOT_FROM,
@@ -434,17 +434,22 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
         for candidate in quant.SCHEMES.values():
             if candidate.runtime and candidate.vllm_quantization == settings.quantization:
                 return candidate
-        raise quant.UnknownSchemeError(_not_load_time(spec, settings.quantization))
+        raise quant.UnknownSchemeError(_not_load_time(spec, settings.quantization,
+                                                      vllm_cli(settings.vllm_version)))
     if spec.quant is None:
         return quant.scheme(quant.DTYPE_SCHEME[served])
     return quant.checkpoint_scheme(spec)
 
 
-def _not_load_time(spec: ModelSpec, method: str) -> str:
+def _not_load_time(spec: ModelSpec, method: str, cli: VllmCli) -> str:
     """Why --quantization `method` (no scheme quantizes at load with it) is not planned, and
-    what to give instead: nothing for a quantized checkpoint, --target-quant for a 16-bit one."""
+    what to give instead: nothing for a quantized checkpoint, --target-quant for a 16-bit one.
+    The load-time methods named are those the release's parser takes (`cli`): bitsandbytes
+    left vLLM's --quantization choices in 0.28.0, and was named on 0.28-0.34 as the method to
+    give, which those releases refuse."""
     load_time = sorted({s.vllm_quantization for s in quant.SCHEMES.values()
-                        if s.runtime and s.vllm_quantization})
+                        if s.runtime and s.vllm_quantization
+                        and cli.accepts("--quantization", s.vllm_quantization)})
     head = (f"--quantization {method}: Headroom plans only vLLM's load-time quantization "
             f"({', '.join(load_time)}); {spec.name or 'the model'} ")
     if spec.quant is not None:

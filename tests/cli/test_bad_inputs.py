@@ -647,22 +647,32 @@ def test_recommend_names_another_memory_size_without_flags_it_lacks() -> None:
     assert "--gpu-memory-gib" not in run("planner", "recommend", "--help").stdout
 
 
-@pytest.mark.parametrize(("model", "method", "words"), [
+@pytest.mark.parametrize(("model", "method", "release", "words"), [
     # a habit from vLLM: the checkpoint's own method or its Marlin kernel named by hand; it
     # read "runtime --quantization 'gptq_marlin' has no scheme in planner.model.quant."
-    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "gptq_marlin",
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "gptq_marlin", "0.27.0",
      "--quantization gptq_marlin: Headroom plans only vLLM's load-time quantization (bitsandbytes, "
      "fp8); Qwen/Qwen3-235B-A22B-GPTQ-Int4 is stored as GPTQ int4, group 128 (W4A16) "
      "and planned as stored without --quantization (vLLM reads the format from its config)."),
-    ("Qwen/Qwen3-8B", "awq",
+    ("Qwen/Qwen3-8B", "awq", "0.27.0",
      "--quantization awq: Headroom plans only vLLM's load-time quantization (bitsandbytes, "
      "fp8); Qwen/Qwen3-8B is 16-bit: plan another format as a what-if with "
      "--target-quant (e.g. --target-quant awq)."),
+    # bitsandbytes is no --quantization choice from 0.28.0 (the vllm_cli fixtures): it was named
+    # as the method to give, which "--quantization bitsandbytes" then refused ("invalid choice")
+    ("Qwen/Qwen3-8B", "awq", "0.28.0",
+     "--quantization awq: Headroom plans only vLLM's load-time quantization (fp8); "
+     "Qwen/Qwen3-8B is 16-bit: plan another format as a what-if with --target-quant (e.g. "
+     "--target-quant awq)."),
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "gptq_marlin", "0.34.0",
+     "--quantization gptq_marlin: Headroom plans only vLLM's load-time quantization (fp8); "
+     "Qwen/Qwen3-235B-A22B-GPTQ-Int4 is stored as GPTQ int4"),
 ])
 def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
-        model: str, method: str, words: str) -> None:
+        model: str, method: str, release: str, words: str) -> None:
     done = run("planner", "plan", "--model", model, "--gpu", "h100-sxm", "--gpus", "8",
-               "--quantization", method, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+               "--quantization", method, "--vllm-version", release,
+               env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert_one_line_error(done, "python -m planner plan: error: ", words)
 
 
