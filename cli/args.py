@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 
 from cli.parser import BooleanOnce, OneLineParser
+from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import (
     HardwareError,
@@ -156,6 +157,18 @@ def _given(hint: str, strip: bool = False) -> Callable[[str], str]:
             raise argparse.ArgumentTypeError(f"is empty: give {hint}")
         return text.strip() if strip else text
     return parse
+
+
+def _target_quant(text: str) -> str:
+    """argparse type: a --target-quant that names a weight format (quant.resolve_scheme), kept
+    as typed (cli.inputs echoes the exact scheme). An unknown one read "Unknown quantization
+    scheme 'foo'. Known: ..." without the flag, as no other flag's error does."""
+    text = _given("a format such as w4a16 or fp8")(text)
+    try:
+        resolve_scheme(text)
+    except UnknownSchemeError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("Unknown", "unknown", 1)) from None
+    return text
 
 
 def _checkpoint(text: str) -> str:
@@ -362,7 +375,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
         eng.add_argument("--ep", action="store_true", help="--enable-expert-parallel")
         eng.add_argument("--target-quant", metavar="FORMAT",
-                         type=_given("a format such as w4a16 or fp8"),
+                         type=_target_quant,
                          help="what-if quantization of a 16-bit checkpoint: a scheme key "
                          "(w4a16-gptq-g128) or a common name (w4a16, int4, gptq, awq, fp8, "
                          "nvfp4, mxfp4, int8, w8a8); the exact scheme is echoed")

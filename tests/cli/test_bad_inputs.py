@@ -689,6 +689,11 @@ def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
      "argument --vllm-version: is empty"),
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", ""),
      "argument --target-quant: is empty"),
+    # the only value error that did not name its flag: "Unknown quantization scheme ..."
+    (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "w4a16-gtpq"),
+     "argument --target-quant: unknown quantization scheme 'w4a16-gtpq'. Known: fp32, bf16, "),
+    (("report", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "int3"),
+     "argument --target-quant: unknown quantization scheme 'int3'. Known: "),
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8", "--target-checkpoint",
       ""), "argument --target-checkpoint: is empty"),
     # a flag as the checkpoint: it became an option of the launch command

@@ -135,6 +135,7 @@ def test_every_bad_input_exits_2_with_one_line(capsys, model_dir: Path, tmp_path
     for label, argv in _bad_inputs(model_dir, tmp_path).items():
         with pytest.raises(SystemExit) if label in ("utilization 1.5", "max-model-len 0",
                                                      "negative gpus", "bad kv dtype",
+                                                     "unknown target quant",
                                                      "report bad date",
                                                      "report compact date",
                                                      "report week date") \
