@@ -164,6 +164,23 @@ def test_planner_says_what_vllm_does_with_a_3_bit_gptq_config(tmp_path: Path) ->
         "weights. vLLM 0.9.1-0.21.0 loads them")
 
 
+@pytest.mark.parametrize(("config", "words"), [
+    # DeepSeek-V3 without kv_lora_rank (null): no MLA, so its head dim is hidden_size /
+    # num_attention_heads = 7168 / 128 = 56, under its qk_rope_head_dim 64; it read
+    # "qk_rope_head_dim = 64 is out of range (1 to 56)", the 56 unexplained
+    ({**json.loads((ROOT / "tests" / "fixtures" / "configs" / "deepseek-ai__DeepSeek-V3.json")
+                   .read_text()), "kv_lora_rank": None},
+     "config.json: qk_rope_head_dim = 64 is more than the head dim, 56 (hidden_size / "
+     "num_attention_heads): a head's rotary dims are some of its dims."),
+    ({**json.loads(QWEN3_8B.read_text()), "rotary_dim": 256},
+     "config.json: rotary_dim = 256 is more than the head dim, 128 (head_dim): a head's rotary "
+     "dims are some of its dims."),
+], ids=["derived-head-dim", "given-head-dim"])
+def test_a_rotary_dim_over_the_head_dim_names_the_head_dim(tmp_path: Path, config: dict,
+                                                           words: str) -> None:
+    assert_config_refused(tmp_path, config, words)
+
+
 def test_planner_refuses_a_fifo_without_blocking(fifo: Path) -> None:
     assert_one_line_error(run("planner", "inspect", str(fifo)),
                           "python -m planner inspect: error: ", "is a FIFO (named pipe)")

@@ -1381,7 +1381,13 @@ class _Attention:
         if key is None:
             record(head_dim, None, "= head_dim (no partial_rotary_factor)")
             return head_dim, rope_local, padded
-        rotary = _as_int(r.cfg[key], r.where(key), 1, head_dim)
+        rotary = _as_int(r.cfg[key], r.where(key), 1, MAX_WIDTH)
+        if rotary > head_dim:  # it read "out of range (1 to 56)", the bound unexplained
+            hd_key, derived = self.sources["head dim"]
+            how = f" ({hd_key or derived})" if head_dim == self.head_dim and (
+                hd_key or derived) else ""
+            raise ConfigError(f"{r.where(key)} = {rotary} is more than the head dim, "
+                              f"{head_dim}{how}: a head's rotary dims are some of its dims")
         record(rotary, key)
         return rotary, rope_local, padded
 
