@@ -62,6 +62,8 @@ MAX_COMPARE = 6
 CHECKPOINT_QUANT = "checkpoint"
 """`quant` value meaning: plan the checkpoint's own format (no what-if)."""
 
+_BLANK_MODEL = "a model is a Hugging Face repo id such as Qwen/Qwen3-8B, not blank"
+"""Why a blank model (AppState.model, or one of AppState.compare) is refused."""
 _STATE_KEY = "app_state"
 _MESSAGES_KEY = "app_state_messages"
 _REFUSED_KEY = "app_state_refused"
@@ -107,7 +109,8 @@ class AppState(BaseModel):
     network: str = Field("", alias="net", max_length=40)
     """The network between nodes, as the CLI's --network: NICs per node x Gb/s each ("8x400",
     "2x100"); empty: the GPU's DGX network (planner.serving.hardware.network_link)."""
-    model: str = Field(DEFAULT_MODEL, alias="model", min_length=1, max_length=200)
+    model: str = Field(DEFAULT_MODEL, alias="model", max_length=200)
+    """A repo id; blank is refused (_named_model)."""
     revision: str = Field("", alias="rev", max_length=100)
     quant: str = Field(CHECKPOINT_QUANT, alias="quant", min_length=1)
     target_checkpoint: str = Field("", alias="ckpt", max_length=200)
@@ -330,10 +333,25 @@ class AppState(BaseModel):
                 raise ValueError(f"the checkpoint {err.message.removesuffix('.')}") from None
         return value
 
+    @field_validator("model")
+    @classmethod
+    def _named_model(cls, value: str) -> str:
+        """A model that names something: a blank one (model=%20 in a link) passed the field's
+        min_length=1 and was read as the current folder, each page saying "'' looks like a
+        local path"; an empty one read "String should have at least 1 character"."""
+        if not value.strip():
+            raise ValueError(_BLANK_MODEL)
+        return value
+
     @field_validator("compare", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
-        """The URL holds the compared models as one comma-separated string."""
+        """The URL holds the compared models as one comma-separated string; the picker gives a
+        list, where a blank entry (typed as a new option) is refused as the model field's is
+        (_named_model)."""
+        if isinstance(value, list | tuple) and any(
+                isinstance(part, str) and not part.strip() for part in value):
+            raise ValueError(f"an entry is blank: {_BLANK_MODEL}")
         if isinstance(value, str):
             # a model named twice is compared once (it was a second, identical row)
             parts = tuple(dict.fromkeys(part.strip() for part in value.split(",")

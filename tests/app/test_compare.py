@@ -124,6 +124,20 @@ def test_a_link_of_empty_entries_says_it_was_ignored() -> None:
     assert not at.sidebar.warning and any("at least two models" in i.value for i in at.info)
 
 
+def test_a_blank_model_typed_into_the_picker_is_refused_where_it_is_typed() -> None:
+    # a new option of spaces was compared as a model the page called "'' looks like a local
+    # path; the app takes Hugging Face repo ids (org/name)"
+    at = open_page("compare")
+    default = at.multiselect[0].value
+    at.multiselect[0].set_value(["Qwen/Qwen3-8B", " "]).run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [
+        "compare = ['Qwen/Qwen3-8B', ' '] refused: an entry is blank: a model is a Hugging Face "
+        f"repo id such as Qwen/Qwen3-8B, not blank. Kept {default}."]
+    assert at.multiselect[0].value == default
+    assert list(at.dataframe[0].value["model"]) == default
+
+
 def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
     # dense models at TP=4 x DP=2 on the 8 RTX 3090s: each replica is TP=4 on 4 GPUs with
     # its own KV pool, so one replica holds what TP=4 on 4 of those GPUs alone holds, and the

@@ -119,3 +119,17 @@ def test_a_link_comparing_too_many_models_says_so_in_words() -> None:
     _, messages = decode({"cmp": ",".join(f"org/m{i}" for i in range(7))}, AppState())
     assert messages == [f"Link parameter cmp='{','.join(f'org/m{i}' for i in range(7))}' "
                         "ignored: it names 7 models; the Compare page takes at most 6."]
+
+
+def test_a_blank_model_in_a_link_is_refused_not_read_as_a_local_path() -> None:
+    # model=%20 passed min_length=1: every page then said "'' looks like a local path; the app
+    # takes Hugging Face repo ids", as if a folder had been named; model= said "String should
+    # have at least 1 character"
+    for blank in (" ", ""):
+        decoded, messages = decode({"model": blank, "gpu": "h100-sxm"}, AppState())
+        assert (decoded.model, decoded.gpu) == ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "h100-sxm")
+        assert messages == [f"Link parameter model={blank!r} ignored: a model is a Hugging Face "
+                            "repo id such as Qwen/Qwen3-8B, not blank."]
+    at = open_page(None, model=" ")
+    assert not at.exception and not at.error
+    assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
