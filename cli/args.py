@@ -171,6 +171,10 @@ def _target_quant(text: str) -> str:
     return text
 
 
+REVISION_HINT = "a branch, tag or commit, or leave --revision out for the repo's main branch"
+"""What an empty --revision is told to give."""
+
+
 def _checkpoint(text: str) -> str:
     """A --target-checkpoint the launch command can load (engine.checkpoint_name_problem)."""
     problem = checkpoint_name_problem(text)
@@ -251,6 +255,7 @@ def _add_recommend(sub) -> None:
                         metavar="GPU=USD", help="$ per GPU-hour for a preset, e.g. "
                         "rtx-3090=0.22 (repeat; overrides the default table)")
     search.add_argument("--prices", metavar="prices.json",
+                        type=_given("a JSON file of $ per GPU-hour by preset"),
                         help='a JSON object of $ per GPU-hour by preset, {"rtx-3090": 0.22}')
     search.add_argument("--gpu-memory-utilization", type=_fraction, metavar="U",
                         help="default: vLLM's for --vllm-version (0.92 from 0.20, 0.9 before)")
@@ -314,7 +319,8 @@ def _add_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="PATH_OR_REPO_ID", type=_model,
                         help="config.json, a folder holding it, or a repo id (a verbatim catalog "
                              "entry, else the hub, then the cache and catalog)")
-    parser.add_argument("--revision", help="hub revision (branch, tag or commit); skips the "
+    parser.add_argument("--revision", type=_given(REVISION_HINT),
+                        help="hub revision (branch, tag or commit); skips the "
                         "catalog")
 
 
@@ -335,6 +341,7 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
     hw.add_argument("--nodes", type=_bounded_int(1, 1024), metavar="M",
                     help="nodes the GPUs are spread over (default 1)")
     hw.add_argument("--snapshot", action="append", default=[], metavar="node.json",
+                    type=_given("a snapshot file (python -m probes --json > node.json)"),
                     help="audit snapshot of a node (python -m probes --json); repeat per node")
     hw.add_argument("--link", choices=["nvlink", "pcie", "pcie-no-p2p", "cross-socket"],
                     help="how GPUs in a node talk (default: the GPU preset's, or the "
@@ -557,7 +564,8 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     inspect.add_argument("--model", dest="model_flag", metavar="PATH_OR_REPO_ID", type=_model,
                          help="the model, as plan, sweep, report and recommend take it "
                               "(instead of PATH_OR_REPO_ID)")
-    inspect.add_argument("--revision", help="hub revision (branch, tag or commit)")
+    inspect.add_argument("--revision", type=_given(REVISION_HINT),
+                         help="hub revision (branch, tag or commit)")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
 
     report = sub.add_parser("report", help="a full report (Markdown, JSON or CSV)")

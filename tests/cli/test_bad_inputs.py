@@ -706,6 +706,16 @@ def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
      "argument --vllm-version: is empty"),
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", ""),
      "argument --target-quant: is empty"),
+    # --prices '' was ignored: the default price table, without a word
+    (("recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--prices", ""),
+     "argument --prices: is empty: give a JSON file of $ per GPU-hour by preset."),
+    # "error: : cannot read (No such file or directory)", no flag and no file named
+    (("plan", "--model", "Qwen/Qwen3-8B", "--snapshot", " "), "argument --snapshot: is empty"),
+    # "The revision is empty: give a branch, tag or sha.", after the model was looked up
+    (("inspect", "Qwen/Qwen3-8B", "--revision", " "), "argument --revision: is empty: give a "
+     "branch, tag or commit, or leave --revision out for the repo's main branch."),
+    (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--revision", ""), "argument --revision: is "
+     "empty"),
     # the only value error that did not name its flag: "Unknown quantization scheme ..."
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "w4a16-gtpq"),
      "argument --target-quant: unknown quantization scheme 'w4a16-gtpq'. Known: fp32, bf16, "),
