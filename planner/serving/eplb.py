@@ -34,10 +34,14 @@ fixtures (planner.serving.vllm_cli):
 - 0.34.0 (not 0.33.0): with --enable-eplb and no count, ParallelConfig
   .compute_eplb_num_redundant_experts takes the least count making routed + redundant a
   multiple of the EP size ((ep - E % ep) % ep); before, the default is 0.
-Not sized: EplbState's load-statistics tensors (eplb_state.py: expert_load_window, window_size
-x MoE layers x physical experts int32 in 0.11.1, and the expert maps), built at model load,
-and the buffers of the dummy rearrangement the profile run makes (rebalance_execute.py):
-both count against the KV pool in vLLM, and the verdict names them as unmodelled.
+Sized: from 0.12.0 the copy of one MoE layer's local experts EplbState keeps to transfer
+experts through (EXPERT_BUFFER_FROM, weights.eplb_buffer_bytes). Not sized: EplbState's
+load-statistics tensors and expert maps (eplb_state.py: expert_load_window, window_size x MoE
+layers x physical experts int32, logical_to_physical_map, MoE layers x logical experts x 1,024
+int64 in 0.11.1), built at model load, the 0.9.2-0.11.1 profile run's one-layer rearrangement
+buffer (rebalance_execute.py, freed after the dummy all_gather) and the communicators'
+buffers (NCCL's, NIXL's staging): they count against the KV pool in vLLM, and the verdict names
+them as unmodelled.
 """
 
 import json
@@ -68,8 +72,12 @@ LANGUAGE_MODEL_EPLB_FROM: Version = (0, 28, 0)
 addb0ffd...) and 0.33.0's call, takes a multimodal model's language model (the 0.27.0
 interfaces.py has no such function)."""
 
-UNMODELLED = ("EPLB's expert-load statistics and rearrangement buffers "
-              "(vLLM's EplbState, not sized)")
+EXPERT_BUFFER_FROM: Version = (0, 12, 0)
+"""EplbState.add_model keeps a copy of one MoE layer's local experts to transfer through
+(weights.eplb_buffer_bytes, the weights term's buffers; the 0.11.1 wheel has none)."""
+
+UNMODELLED = ("EPLB's expert-load statistics and maps (vLLM's EplbState) and its "
+              "communication buffers, not sized")
 """The verdict's unmodelled part wherever EPLB runs (module docstring)."""
 
 

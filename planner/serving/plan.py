@@ -63,8 +63,8 @@ from planner.serving.engine import (
     vllm_window,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
-from planner.serving.eplb import UNMODELLED as EPLB_UNMODELLED
 from planner.serving.eplb import (
+    EXPERT_BUFFER_FROM,
     flag_refusal,
     method_note,
     model_refusal,
@@ -72,6 +72,7 @@ from planner.serving.eplb import (
     redundant_count,
     settings_refusals,
 )
+from planner.serving.eplb import UNMODELLED as EPLB_UNMODELLED
 from planner.serving.eplb import layout_refusal as eplb_layout_refusal
 from planner.serving.hardware import (
     ClusterSpec,
@@ -1132,8 +1133,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
-           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant)
-    terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant)
+           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant,
+           s.enable_eplb)
+    terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
+                    s.enable_eplb and version >= EXPERT_BUFFER_FROM)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
@@ -1175,10 +1178,12 @@ def _wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Paralle
 
 
 def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool,
-                own_embed: bool, redundant: int = 0) -> tuple[WeightTerms, ...]:
+                own_embed: bool, redundant: int = 0, eplb_buffer: bool = False
+                ) -> tuple[WeightTerms, ...]:
     """The weights of each (stage, TP rank) position by component, in rank order (_setup
     caches them per weight format and layout), with `redundant` EPLB experts per MoE layer
-    (_redundant_experts)."""
+    (_redundant_experts) and, with `eplb_buffer`, EPLB's expert transfer buffer
+    (weights.eplb_buffer_bytes)."""
     return rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
                         mtp_own_heads=own_heads, mtp_own_embed=own_embed,
@@ -1186,8 +1191,9 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         vision_first_stage_only=r.vision_first_stage_only,
                         siglip_head=r.siglip_head, tower_whole=r.tower_whole,
                         transformers_backend=r.transformers_backend,
-                        rules=r.load._replace(redundant_experts=redundant) if redundant
-                        else r.load)
+                        rules=r.load._replace(redundant_experts=redundant,
+                                              eplb_expert_buffer=eplb_buffer)
+                        if redundant or eplb_buffer else r.load)
 
 
 def _redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:

@@ -108,6 +108,7 @@ class WeightLoadRules(NamedTuple):
     indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
     zeros_freed_bits: float = 0.0  # startup.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer, spread over EP ranks
+    eplb_expert_buffer: bool = False  # eplb_buffer_bytes: EPLB's one-layer transfer buffer
 
 
 _NO_LOAD_RULES = WeightLoadRules()
@@ -258,9 +259,32 @@ def rank_weights(
                 memo[key] = terms.model_copy(update={
                     "rope_cache_bytes": rope, "mtp_bytes": mtp,
                     "buffers_bytes": sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
-                    * (1 + drafts)})
+                    * (1 + drafts) + eplb_buffer_bytes(spec, bits, params, shard)})
             out.append(memo[key])
     return tuple(out)
+
+
+def eplb_buffer_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown,
+                      shard: _Shard) -> int:
+    """EPLB's expert transfer buffer on one EP rank: a copy of the first MoE layer's local
+    experts, every expert tensor of the FusedMoE layer (weights and scales) as this rank
+    holds them; 0 without rules.eplb_expert_buffer, EP, or a MoE layer in the shard.
+
+    NOTE: EplbState.add_model (distributed/eplb/eplb_state.py), run by the model runner's
+    load_model before the profile, keeps `expert_buffer = [torch.empty_like(w) for w in
+    model.expert_weights[0]]` (FusedMoE.get_expert_weights: every parameter but
+    e_score_correction_bias, viewed per local expert) in the 0.12.0, 0.20.0-0.24.0, 0.27.0,
+    0.28.0, 0.30.0, 0.33.0 and 0.34.0 wheels (0.34.0 none for --eplb-config communicator
+    symm_mem, which Headroom does not set); the 0.11.1 wheel has none
+    (planner.serving.eplb.EXPERT_BUFFER_FROM). DeepSeek-V3 with 18 local experts: 18 x
+    44,050,944 B = 792,916,992 B."""
+    if not shard.rules.eplb_expert_buffer or shard.ep_size == 1:
+        return 0
+    first = next((i for i in shard.layers if params.layers[i].expert_size), None)
+    if first is None:
+        return 0
+    return round(_terms(spec, bits, params, replace(
+        shard, layers=range(first, first + 1), layers_only=True)).experts_bytes)
 
 
 def sparse_mla_buffer_bytes(spec: ModelSpec, max_num_batched_tokens: int) -> int:

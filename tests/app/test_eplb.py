@@ -5,7 +5,8 @@ release has the flag, in the link as `eplb` and `redundant`, planned as the CLI 
 Qwen/Qwen3-30B-A3B (48 MoE layers of 128 experts, hidden 2,048, moe_intermediate_size 768,
 bfloat16) on one node of 8 H100 at the hardware's layout, TP=8 + EP: 8 redundant experts give
 each GPU (128 + 8) / 8 = 17 experts a layer, one more than 16: 48 x 3 x 2,048 x 768 x 2 B =
-452,984,832 B more weights per GPU."""
+452,984,832 B more weights per GPU, beside EPLB's copy of one layer's 17 local experts
+(vLLM 0.12.0 on)."""
 
 import re
 import shlex
@@ -46,8 +47,9 @@ def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None
     assert words[words.index("--eplb-config") + 1] == '{"num_redundant_experts": 8}'
     assert command_problems(at.code[0].value, vllm_cli("0.33.0")) == []
     assert at.query_params["redundant"] == "8"
-    # one more expert a layer on every GPU: 48 x 3 x 2,048 x 768 x 2 B = 452,984,832 B
-    assert _weights_bytes(at) - before == 452_984_832
+    # one more expert a layer on every GPU: 48 x 3 x 2,048 x 768 x 2 B = 452,984,832 B, and
+    # EPLB's transfer buffer of one layer's 17 experts: 17 x 9,437,184 B = 160,432,128 B
+    assert _weights_bytes(at) - before == 452_984_832 + 160_432_128
     at.checkbox(key="plan.enable_eplb").uncheck().run()
     assert "--enable-eplb" not in at.code[0].value and "--eplb-config" not in at.code[0].value
 

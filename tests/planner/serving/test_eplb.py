@@ -47,14 +47,20 @@ def test_each_rank_holds_its_share_of_the_redundant_experts() -> None:
     # 2 x 58 layers x 44,050,944 B = 5,109,909,504 B (4.76 GiB) more weights per GPU
     extra = 2 * 58 * DSV3_EXPERT
     assert extra == 5_109_909_504
-    off = _plan()
-    on = _plan(enable_eplb=True, num_redundant_experts=32)
+    # vLLM 0.11.1: nothing else (no transfer buffer before 0.12.0)
+    off, on = _plan(version="0.11.1"), _plan(version="0.11.1", enable_eplb=True,
+                                             num_redundant_experts=32)
     assert _term(on, "weights").value - _term(off, "weights").value == extra
     assert _term(off, "kv_cache").value - _term(on, "kv_cache").value == extra
     assert on.fits and on.verdict.startswith("Fits (unmodelled: EPLB's expert-load statistics")
-    # EPLB without redundant experts: the same experts per rank, only the unsized statistics
+    # 0.33.0: EplbState.add_model also keeps a copy of one layer's 18 local experts,
+    # 18 x 44,050,944 = 792,916,992 B, in the weights term's buffers
+    off, on = _plan(), _plan(enable_eplb=True, num_redundant_experts=32)
+    assert _term(on, "weights").value - _term(off, "weights").value == extra + 792_916_992
+    assert "buffers 0.74 GiB" in _term(on, "weights").formula
+    # EPLB without redundant experts: 16 experts a rank, and a 16-expert buffer
     bare = _plan(enable_eplb=True)
-    assert _term(bare, "weights").value == _term(off, "weights").value
+    assert _term(bare, "weights").value - _term(off, "weights").value == 16 * DSV3_EXPERT
 
 
 def test_the_launch_command_spells_the_count_as_the_release_does() -> None:
