@@ -1442,10 +1442,12 @@ def _all2all_buffer(st: _Setup, pp_stage: int) -> tuple[int, str, bool] | None:
     it, on the nodes ClusterSpec.rank_node places them (DeepEP's RDMA buffer where they span
     more than one)."""
     s, layout = st.s, st.layout
+    # the cheap checks first: this runs for every stage of every plan (a sweep's hot path)
+    if not _all2all_taken(s) or not runs_all2all(layout.dp, layout.ep, st.spec.is_moe):
+        return None
     moes = [mlp for i in st.facts.stages[pp_stage][0]
             if isinstance(mlp := st.spec.layers[i].mlp, MoeMlp)]
-    if not _all2all_taken(s) or not moes \
-            or not runs_all2all(layout.dp, layout.ep, st.spec.is_moe):
+    if not moes:
         return None
     version = vllm_rules(s.vllm_version).version
     backend = effective_backend(s.all2all_backend, version)
