@@ -72,6 +72,11 @@ LANGUAGE_MODEL_EPLB_FROM: Version = (0, 28, 0)
 addb0ffd...) and 0.33.0's call, takes a multimodal model's language model (the 0.27.0
 interfaces.py has no such function)."""
 
+MAX_EXPERT_REDUNDANCY = 1023
+"""EplbState's cap on redundant experts (eplb_state.py, an assert in build / add_model)."""
+REDUNDANCY_CAP_FROM: Version = (0, 10, 0)
+"""The cap's first release (0.9.2 sizes its maps by the count instead): the assert is in
+eplb_state.py of every wheel 0.10.0-0.34.0 (each read)."""
 EXPERT_BUFFER_FROM: Version = (0, 12, 0)
 """EplbState.add_model keeps a copy of one MoE layer's local experts to transfer through
 (weights.eplb_buffer_bytes, the weights term's buffers; the 0.11.1 wheel has none)."""
@@ -133,6 +138,9 @@ def settings_refusals(enable: bool, redundant: int | None, kind: str, is_moe: bo
     if kind not in allowed and version < SUPPORTS_EPLB_FROM:
         return ["vLLM refuses --enable-eplb for these MoE weights: EPLB is only supported "
                 "for FP8 quantization for now."]
+    if redundant and redundant > MAX_EXPERT_REDUNDANCY and version >= REDUNDANCY_CAP_FROM:
+        return [f"vLLM stops at model load: num_redundant_experts {redundant} must be less "
+                f"than or equal to {MAX_EXPERT_REDUNDANCY}"]
     return []
 
 

@@ -155,6 +155,13 @@ def test_the_low_latency_buffer_counts_the_redundant_experts() -> None:
     assert "E=136" in buffer.formula
 
 
+def test_more_than_1023_redundant_experts_stop_vllm() -> None:
+    # eplb_state.py MAX_EXPERT_REDUNDANCY = 1023 (0.10.0 on); 256 + 1,024 = 1,280 = 80 x 16
+    p = _plan(enable_eplb=True, num_redundant_experts=1024)
+    assert not p.fits and p.verdict.endswith(
+        "num_redundant_experts 1024 must be less than or equal to 1023")
+
+
 def test_034_fills_an_unset_count_up_to_the_ep_size() -> None:
     # ParallelConfig.compute_eplb_num_redundant_experts: (ep - E % ep) % ep
     assert redundant_count(True, None, 256, 24, (0, 34, 0)) == 8  # 264 = 11 x 24
