@@ -197,7 +197,20 @@ def _gpu_name(text: str) -> str:
 
 _gpu = _given("a GPU preset key such as rtx-3090 or the GPU's name, e.g. 'RTX 3090'")
 _quantization = _given("vLLM's --quantization method, e.g. fp8, or auto (the checkpoint's)")
-_model = _given("a repo id such as Qwen/Qwen3-8B, a config.json or a folder holding one")
+_MODEL_HINT = "a repo id such as Qwen/Qwen3-8B, a config.json or a folder holding one"
+
+
+def _model(text: str) -> str:
+    """A --model (--compare, inspect's PATH_OR_REPO_ID): given and printable. A folder whose
+    name holds a newline or an escape sequence was planned, its name printed as given in the
+    plan's header and inspect's card (the header split in two, the terminal recoloured); no
+    repo id holds one."""
+    model = _given(_MODEL_HINT)(text)
+    if has_control(model):
+        raise argparse.ArgumentTypeError(f"{model!r} holds a control character, which would be "
+                                         f"printed as given: give {_MODEL_HINT} (rename such "
+                                         "a folder)")
+    return model
 
 
 def _iso_date(text: str) -> date:

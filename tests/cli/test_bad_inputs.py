@@ -236,6 +236,26 @@ def test_a_gpu_name_with_a_control_character_is_refused(name: str) -> None:
                           "GPU's model, e.g. 'RTX 3090'.")
 
 
+@pytest.mark.parametrize("name", ["we\nird", "\x1b[31mred"])
+def test_a_model_folder_named_with_a_control_character_is_refused(tmp_path: Path,
+                                                                  name: str) -> None:
+    # such a folder was planned, its name printed as given: the plan's header
+    # "/tmp/.../we" and "ird on 1x NVIDIA H100 80GB HBM3, TP=1" on two lines, or the
+    # terminal recoloured (inspect's card, report --compare too)
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "config.json").write_text(QWEN3_8B.read_text())
+    words = (f"{str(folder)!r} holds a control character, which would be printed as given: "
+             "give a repo id such as Qwen/Qwen3-8B, a config.json or a folder holding one "
+             "(rename such a folder).")
+    for args, flag in ((("plan", "--model", str(folder), *HW), "--model"),
+                       (("inspect", str(folder)), "PATH_OR_REPO_ID"),
+                       (("report", "--model", "Qwen/Qwen3-8B", *HW, "--compare", str(folder)),
+                        "--compare")):
+        assert_one_line_error(run("planner", *args),
+                              f"python -m planner {args[0]}: error: argument {flag}: ", words)
+
+
 def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
     # planned as 8x the smallest, as before, but the plan said "8x NVIDIA GeForce RTX 3090" only
     mixed = json.loads(SNAPSHOT.read_text())
