@@ -105,6 +105,39 @@ def controls_as_spaces(text: str) -> str:
     return "".join(" " if _is_control(c) else c for c in text)
 
 
+def spaced_controls(value: Any, where: str = "") -> tuple[Any, list[str]]:
+    """A parsed JSON `value` with every control character (C0, DEL) in its strings and keys
+    made a space, and where there were any ("gpus.0.name", "host.packages.NAME (its name)").
+    Plans, reports, inspect's card and the audit summary print names read from a hardware
+    snapshot or a config.json (a model_type, an architecture, a quant_method): a newline split
+    the plan's header, an escape sequence recoloured the terminal; NVML's strings, /proc's
+    fields and real config.json files hold none. A space is how Markdown already showed a
+    newline, so the app and the report read as before."""
+    if isinstance(value, str):
+        spaced = controls_as_spaces(value)
+        return spaced, [where] if spaced != value else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            # keys too: host.packages maps free distribution names to versions
+            name = controls_as_spaces(str(key))
+            path = f"{where}.{name}" if where else name
+            if name != key:
+                found.append(f"{path} (its name)")
+            out[name], more = spaced_controls(item, path)
+            found += more
+        return out, found
+    if isinstance(value, list):
+        items = []
+        for i, item in enumerate(value):
+            cleaned, more = spaced_controls(item, f"{where}.{i}" if where else str(i))
+            items.append(cleaned)
+            found += more
+        return items, found
+    return value, []
+
+
 def _is_control(c: str) -> bool:
     return ord(c) < 32 or ord(c) == 127
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document
-from planner.text import controls_as_spaces
+from planner.text import spaced_controls
 from probes.files import read_json_document
 from probes.host import HostInfo, probe_host
 from probes.nvml import GpuInfo, TopologyMatrix, probe_gpus
@@ -115,7 +115,7 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     if version != SCHEMA_VERSION:
         raise SnapshotError(f"{name}: schema_version {version!r} is not supported "
                             f"(this Headroom reads version {SCHEMA_VERSION})")
-    raw, spaced = _spaced_controls(raw)
+    raw, spaced = spaced_controls(raw)
     if spaced and isinstance(raw.get("notes"), list):
         raw["notes"] = [*raw["notes"], f"control characters in {', '.join(spaced)} are shown as "
                         "spaces (a hostname, NVML and /proc hold none)"]
@@ -125,33 +125,3 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
         raise SnapshotError(f"{name}: {first_error(exc)}") from exc
 
 
-def _spaced_controls(value: Any, where: str = "") -> tuple[Any, list[str]]:
-    """`value` with every control character (C0, DEL) in its strings and keys made a space, and
-    where there were any ("gpus.0.name", "host.packages.NAME (its name)"). Plans, reports and
-    the audit summary print a snapshot's names (host.packages' keys too): a newline split the
-    plan's header, an escape sequence recoloured the terminal; a hostname, NVML's strings and
-    /proc's fields hold none. A space is how Markdown already
-    showed a newline, so the app and the report read as before."""
-    if isinstance(value, str):
-        spaced = controls_as_spaces(value)
-        return spaced, [where] if spaced != value else []
-    found: list[str] = []
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            # keys too: host.packages maps free distribution names to versions
-            name = controls_as_spaces(str(key))
-            path = f"{where}.{name}" if where else name
-            if name != key:
-                found.append(f"{path} (its name)")
-            out[name], more = _spaced_controls(item, path)
-            found += more
-        return out, found
-    if isinstance(value, list):
-        items = []
-        for i, item in enumerate(value):
-            cleaned, more = _spaced_controls(item, f"{where}.{i}" if where else str(i))
-            items.append(cleaned)
-            found += more
-        return items, found
-    return value, []
