@@ -256,6 +256,24 @@ def test_a_model_folder_named_with_a_control_character_is_refused(tmp_path: Path
                               f"python -m planner {args[0]}: error: argument {flag}: ", words)
 
 
+def test_control_characters_in_a_config_are_read_as_spaces(tmp_path: Path) -> None:
+    # a hub repo's config.json is anyone's text: an architecture holding a newline and an
+    # escape sequence was printed as given, inspect's card line split in two and the terminal
+    # recoloured (the plan's verdict, notes and warnings alike)
+    config = {**json.loads(QWEN3_8B.read_text()), "architectures": ["Qwen3For\nCausalLM\x1b[2J"]}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    card = run("planner", "inspect", str(tmp_path))
+    assert card.returncode == 0, card.stderr
+    assert "  Architecture                   qwen3 (Qwen3For CausalLM [2J)\n" in card.stdout
+    for command in (("inspect", str(tmp_path)), ("plan", "--model", str(tmp_path), *HW)):
+        done = run("planner", *command)
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout + done.stderr
+        # inspect's card lists the warnings; plan's go to stderr
+        assert ("control characters in config.json architectures.0 are read as spaces (no real "
+                "config.json holds one)") in done.stdout + done.stderr
+
+
 def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
     # planned as 8x the smallest, as before, but the plan said "8x NVIDIA GeForce RTX 3090" only
     mixed = json.loads(SNAPSHOT.read_text())

@@ -42,6 +42,7 @@ from planner.model.spec import (
     VisionSpec,
     WindowInputs,
 )
+from planner.text import spaced_controls
 
 # Plausibility limits: a value outside them is a malformed config, not a model.
 MAX_LAYERS = 4096
@@ -373,6 +374,8 @@ def parse_model_config(
         raise ConfigError("hf_quant_config.json must be a JSON object")
     if tokenizer_config is not None and not isinstance(tokenizer_config, dict):
         raise ConfigError("tokenizer_config.json must be a JSON object")
+    config, hf_quant_config, tokenizer_config, spaced = _spaced_documents(
+        config, hf_quant_config, tokenizer_config)
     _refuse_speculators_draft(config)
     try:
         spec = _parse(config, hf_quant_config, name)
@@ -384,6 +387,10 @@ def parse_model_config(
         raise ConfigError(f"config.json gives an invalid {loc}: {err['msg']}") from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
         raise ConfigError(f"config.json is malformed: {type(exc).__name__}: {exc}") from None
+    if spaced:
+        spec = spec.model_copy(update={"warnings": (*spec.warnings, (
+            f"control characters in {', '.join(spaced)} are read as spaces (no real "
+            "config.json holds one)"))})
     if tokenizer_config is None:
         return spec
     remote, named = _tokenizer_classes(tokenizer_config)
@@ -391,6 +398,24 @@ def parse_model_config(
         update={"tokenizer_model_max_length": _tokenizer_length(tokenizer_config)})
     return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named,
                                    "window": window})
+
+
+def _spaced_documents(config: dict, hf_quant_config: dict | None,
+                      tokenizer_config: dict | None
+                      ) -> tuple[dict, dict | None, dict | None, list[str]]:
+    """The three documents with every control character in their strings and keys made a
+    space (planner.text.spaced_controls), and where there were any. A model_type, an
+    architecture or a quant_method is printed in plans, inspect's card and warnings: one
+    holding a newline or an escape sequence split the plan's lines or recoloured the terminal
+    (a hub repo's config.json is anyone's text). A document without one is kept as it is."""
+    spaced: list[str] = []
+    documents: list[dict | None] = []
+    for label, document in (("config.json", config), ("hf_quant_config.json", hf_quant_config),
+                            ("tokenizer_config.json", tokenizer_config)):
+        cleaned, found = spaced_controls(document) if document is not None else (None, [])
+        documents.append(cleaned if found else document)
+        spaced += [f"{label} {where}" for where in found]
+    return documents[0], documents[1], documents[2], spaced
 
 
 def _refuse_speculators_draft(config: dict) -> None:
