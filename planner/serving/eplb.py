@@ -34,14 +34,12 @@ fixtures (planner.serving.vllm_cli):
 - 0.34.0 (not 0.33.0): with --enable-eplb and no count, ParallelConfig
   .compute_eplb_num_redundant_experts takes the least count making routed + redundant a
   multiple of the EP size ((ep - E % ep) % ep); before, the default is 0.
-Sized: from 0.12.0 the copy of one MoE layer's local experts EplbState keeps to transfer
-experts through (EXPERT_BUFFER_FROM, weights.eplb_buffer_bytes). Not sized: EplbState's
-load-statistics tensors and expert maps (eplb_state.py: expert_load_window, window_size x MoE
-layers x physical experts int32, logical_to_physical_map, MoE layers x logical experts x 1,024
-int64 in 0.11.1), built at model load, the 0.9.2-0.11.1 profile run's one-layer rearrangement
-buffer (rebalance_execute.py, freed after the dummy all_gather) and the communicators'
-buffers (NCCL's, NIXL's staging): they count against the KV pool in vLLM, and the verdict names
-them as unmodelled.
+Sized, in the weights term's buffers: EplbState's expert maps and load statistics
+(eplb_state_bytes) and from 0.12.0 its copy of one MoE layer's local experts to transfer
+experts through (EXPERT_BUFFER_FROM, weights.eplb_buffer_bytes), all built at model load. Not
+sized: the communicators' buffers (NCCL's, NIXL's staging) and the 0.9.2-0.11.1 profile run's
+one-layer rearrangement buffer (rebalance_execute.py, allocated after the dummy forward and
+freed after the dummy all_gather): the verdict names them as unmodelled.
 """
 
 import json
@@ -81,8 +79,20 @@ EXPERT_BUFFER_FROM: Version = (0, 12, 0)
 """EplbState.add_model keeps a copy of one MoE layer's local experts to transfer through
 (weights.eplb_buffer_bytes, the weights term's buffers; the 0.11.1 wheel has none)."""
 
-UNMODELLED = ("EPLB's expert-load statistics and maps (vLLM's EplbState) and its "
-              "communication buffers, not sized")
+EPLB_WINDOW_SIZE = 1000
+"""EPLBConfig.window_size's default (eplb_window_size in 0.9.2-0.10.1): 1000 in every wheel's
+config; Headroom passes no --eplb-config window_size."""
+SLOTS_BY_REDUNDANCY = ((0, 9, 2), (0, 34, 0))
+"""Releases whose logical_to_physical_map has num_redundant_experts + 1 slots per expert (0.34.0:
+without elastic EP); 0.10.0-0.33.0 give MAX_EXPERT_REDUNDANCY + 1 = 1024."""
+LOAD_OVER_ALL_EXPERTS_FROM: Version = (0, 10, 1)
+"""expert_load_pass / _window count every physical expert (0.9.2, 0.10.0: the rank's local)."""
+STEP_TENSOR_FROM: Version = (0, 25, 0)
+"""A 4 B int32 step tensor (torch.tensor(0, dtype=torch.int32))."""
+LAST_LOAD_FROM: Version = (0, 31, 0)
+"""last_expert_load: MoE layers x logical experts int64 (torch.ones)."""
+
+UNMODELLED = "EPLB's communication buffers (NCCL's or NIXL's, not sized)"
 """The verdict's unmodelled part wherever EPLB runs (module docstring)."""
 
 
@@ -175,6 +185,39 @@ def method_note(kind: str, version: Version) -> str | None:
                 "(vLLM's supports_eplb; where not, it stops at start-up: \"EPLB is not "
                 "supported ...\") is not checked: read for FP8 and 16-bit weights only")
     return None
+
+
+def eplb_state_bytes(moe_layers: int, experts: int, redundant: int, ep_size: int,
+                     version: Version) -> tuple[int, str]:
+    """(bytes, formula) of the tensors EplbState builds on one GPU for its stage's
+    `moe_layers` MoE layers at model load, before the profile: the expert maps and the load
+    statistics (module docstring). L MoE layers, E logical experts, P = E + redundant physical.
+
+    NOTE: EplbState.build (0.9.2-0.11.0) / add_model (0.11.1 on), distributed/eplb/
+    eplb_state.py, read in every wheel 0.9.2-0.34.0: physical_to_logical_map L x P int64
+    (torch.tensor of Python ints), logical_to_physical_map L x E x slots int64 (torch.full of
+    -1; slots SLOTS_BY_REDUNDANCY), logical_replica_count L x E int64, expert_load_pass L x P
+    int32 and expert_load_window window x L x P int32 (P / EP size before
+    LOAD_OVER_ALL_EXPERTS_FROM), each expanded over the layers and made contiguous; from
+    STEP_TENSOR_FROM a 4 B int32, from LAST_LOAD_FROM last_expert_load L x E int64. The
+    un-expanded maps are freed as they are replaced; the allocator's rounding is not counted.
+    """
+    physical = experts + redundant
+    slots = redundant + 1 if version in SLOTS_BY_REDUNDANCY else MAX_EXPERT_REDUNDANCY + 1
+    counted = physical if version >= LOAD_OVER_ALL_EXPERTS_FROM else physical // ep_size
+    parts = [(8 * moe_layers * physical, f"{moe_layers} x {physical} x 8 B physical_to_logical"),
+             (8 * moe_layers * experts * slots,
+              f"{moe_layers} x {experts} x {slots} x 8 B logical_to_physical"),
+             (8 * moe_layers * experts, f"{moe_layers} x {experts} x 8 B replica counts"),
+             (4 * moe_layers * counted, f"{moe_layers} x {counted} x 4 B load pass"),
+             (4 * EPLB_WINDOW_SIZE * moe_layers * counted,
+              f"{EPLB_WINDOW_SIZE} x {moe_layers} x {counted} x 4 B load window")]
+    if version >= STEP_TENSOR_FROM:
+        parts.append((4, "4 B step"))
+    if version >= LAST_LOAD_FROM:
+        parts.append((8 * moe_layers * experts, f"{moe_layers} x {experts} x 8 B last load"))
+    total = sum(n for n, _ in parts)
+    return total, " + ".join(f"{words} {n:,}" for n, words in parts) + f" = {total:,} B"
 
 
 def redundant_count(enable: bool, redundant: int | None, num_experts: int, ep_size: int,

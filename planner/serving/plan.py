@@ -65,6 +65,7 @@ from planner.serving.engine import (
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.eplb import (
     EXPERT_BUFFER_FROM,
+    eplb_state_bytes,
     flag_refusal,
     method_note,
     model_refusal,
@@ -100,6 +101,7 @@ from planner.serving.layout import (
     layout_key,
     layout_warnings,
     moe_wna16_fallback,
+    pp_layer_split,
 )
 from planner.serving.mla_block import (
     dsv4_block_refusal,
@@ -212,6 +214,7 @@ from planner.serving.vllm_versions import (
     EncoderRules,
     EngineError,
     LayoutRefused,
+    Version,
     VllmRules,
     flashinfer_hd256_bug,
     float16_refused,
@@ -1136,7 +1139,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
            r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant,
            s.enable_eplb)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
-                    s.enable_eplb and version >= EXPERT_BUFFER_FROM)
+                    version if s.enable_eplb and layout.ep and spec.is_moe else None)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
@@ -1151,7 +1154,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *(width[1:] if width else ()),
                 *(all2all_notes(s.all2all_backend, version, layout.dp, layout.ep, spec.is_moe,
                                 s.max_num_batched_tokens is not None)
-                  if _all2all_taken(s) else ()))
+                  if _all2all_taken(s) else ()),
+                *_eplb_notes(spec, layout, s, redundant, version))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)
                     + _node_quant_errors(spec, cluster, layout, s, r)
@@ -1178,13 +1182,15 @@ def _wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Paralle
 
 
 def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool,
-                own_embed: bool, redundant: int = 0, eplb_buffer: bool = False
+                own_embed: bool, redundant: int = 0, eplb: Version | None = None
                 ) -> tuple[WeightTerms, ...]:
     """The weights of each (stage, TP rank) position by component, in rank order (_setup
     caches them per weight format and layout), with `redundant` EPLB experts per MoE layer
-    (_redundant_experts) and, with `eplb_buffer`, EPLB's expert transfer buffer
-    (weights.eplb_buffer_bytes)."""
-    return rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
+    (_redundant_experts) and, where EPLB runs under release `eplb`, its state in the buffers:
+    the expert maps and load statistics (eplb.eplb_state_bytes) and its expert transfer
+    buffer (weights.eplb_buffer_bytes, from eplb.EXPERT_BUFFER_FROM)."""
+    eplb_buffer = eplb is not None and eplb >= EXPERT_BUFFER_FROM
+    terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
                         mtp_own_heads=own_heads, mtp_own_embed=own_embed,
                         max_num_batched_tokens=r.mbt,
@@ -1194,6 +1200,32 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         rules=r.load._replace(redundant_experts=redundant,
                                               eplb_expert_buffer=eplb_buffer)
                         if redundant or eplb_buffer else r.load)
+    moe = first_moe(spec)
+    if eplb is None or moe is None:
+        return terms
+    stages = pp_layer_split(spec.num_layers, layout.pp)
+    return tuple(w.model_copy(update={"buffers_bytes": w.buffers_bytes + eplb_state_bytes(
+        sum(isinstance(spec.layers[i].mlp, MoeMlp) for i in stages[index // layout.tp]),
+        moe.num_experts, redundant, layout.ep_size, eplb)[0]}) for index, w in enumerate(terms))
+
+
+def _eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redundant: int,
+                version: Version) -> tuple[str, ...]:
+    """Where EPLB runs on this layout, what its state adds to the first stage's weights term
+    (its buffers): eplb.eplb_state_bytes' formula and the transfer buffer."""
+    moe = first_moe(spec)
+    if not (s.enable_eplb and layout.ep and moe is not None):
+        return ()
+    layers = sum(isinstance(spec.layers[i].mlp, MoeMlp)
+                 for i in pp_layer_split(spec.num_layers, layout.pp)[0])
+    state, formula = eplb_state_bytes(layers, moe.num_experts, redundant, layout.ep_size,
+                                      version)
+    local = (moe.num_experts + redundant) / layout.ep_size
+    return (f"--enable-eplb: {local:g} experts a MoE layer on each of the {layout.ep_size} EP "
+            f"ranks ({moe.num_experts} routed + {redundant} redundant); the weights' buffers "
+            f"(stage 0) hold EplbState's maps and load statistics: {formula}"
+            + (", and its transfer buffer, a copy of one MoE layer's local experts"
+               if version >= EXPERT_BUFFER_FROM else ""),)
 
 
 def _redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:

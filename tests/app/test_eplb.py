@@ -40,16 +40,20 @@ def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None
     at.checkbox(key="plan.enable_eplb").check().run()
     assert not at.exception and not at.error
     assert " --enable-eplb" in at.code[0].value and at.query_params["eplb"] == "1"
-    assert "unmodelled: EPLB's expert-load statistics" in texts(at)
+    assert "unmodelled: EPLB's communication buffers" in texts(at)
     at.number_input(key="plan.num_redundant_experts").set_value(8).run()
     assert not at.exception and not at.error
     words = shlex.split(at.code[0].value)
     assert words[words.index("--eplb-config") + 1] == '{"num_redundant_experts": 8}'
     assert command_problems(at.code[0].value, vllm_cli("0.33.0")) == []
     assert at.query_params["redundant"] == "8"
-    # one more expert a layer on every GPU: 48 x 3 x 2,048 x 768 x 2 B = 452,984,832 B, and
-    # EPLB's transfer buffer of one layer's 17 experts: 17 x 9,437,184 B = 160,432,128 B
-    assert _weights_bytes(at) - before == 452_984_832 + 160_432_128
+    # one more expert a layer on every GPU: 48 x 3 x 2,048 x 768 x 2 B = 452,984,832 B,
+    # EPLB's transfer buffer of one layer's 17 experts: 17 x 9,437,184 B = 160,432,128 B, and
+    # EplbState's maps and statistics (L = 48, E = 128, P = 136, vLLM 0.33.0): 48 x 136 x 8
+    # + 48 x 128 x 1,024 x 8 + 48 x 128 x 8 + 48 x 136 x 4 + 1,000 x 48 x 136 x 4 + 4
+    # + 48 x 128 x 8 = 52,224 + 50,331,648 + 49,152 + 26,112 + 26,112,000 + 4 + 49,152
+    # = 76,620,292 B
+    assert _weights_bytes(at) - before == 452_984_832 + 160_432_128 + 76_620_292
     at.checkbox(key="plan.enable_eplb").uncheck().run()
     assert "--enable-eplb" not in at.code[0].value and "--eplb-config" not in at.code[0].value
 

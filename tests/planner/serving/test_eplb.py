@@ -17,7 +17,7 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
-from planner.serving.eplb import redundant_count
+from planner.serving.eplb import eplb_state_bytes, redundant_count
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
@@ -28,6 +28,16 @@ from tests.cli.conftest import run_main
 DSV3 = "deepseek-ai/DeepSeek-V3"
 DSV3_EXPERT = 3 * 7168 * 2048 + 3 * (7168 // 128) * (2048 // 128) * 4  # 44,050,944 B
 DP16_EP = ParallelLayout(tp=1, dp=16, ep=True)
+# EplbState's tensors on one GPU for DeepSeek-V3 (L = 58 MoE layers, E = 256, P = 256 + 32 =
+# 288; eplb_state.py add_model), by hand:
+#   physical_to_logical L x P int64 = 58 x 288 x 8          =     133,632
+#   logical_to_physical L x E x 1,024 slots int64 = 58 x 256 x 1,024 x 8 = 121,634,816
+#   logical_replica_count L x E int64 = 58 x 256 x 8        =     118,784
+#   expert_load_pass L x P int32 = 58 x 288 x 4             =      66,816
+#   expert_load_window 1,000 x L x P int32                  =  66,816,000
+STATE_0111 = 133_632 + 121_634_816 + 118_784 + 66_816 + 66_816_000  # 188,770,048 B
+# 0.33.0 adds a 4 B int32 step (0.25.0 on) and last_expert_load L x E int64 (0.31.0 on)
+STATE_0330 = STATE_0111 + 4 + 118_784  # 188,888,836 B
 
 
 def _plan(model: str = DSV3, layout: ParallelLayout = DP16_EP, version: str = "0.33.0",
@@ -47,20 +57,28 @@ def test_each_rank_holds_its_share_of_the_redundant_experts() -> None:
     # 2 x 58 layers x 44,050,944 B = 5,109,909,504 B (4.76 GiB) more weights per GPU
     extra = 2 * 58 * DSV3_EXPERT
     assert extra == 5_109_909_504
-    # vLLM 0.11.1: nothing else (no transfer buffer before 0.12.0)
+    # vLLM 0.11.1: and EplbState's maps and statistics (no transfer buffer before 0.12.0)
     off, on = _plan(version="0.11.1"), _plan(version="0.11.1", enable_eplb=True,
                                              num_redundant_experts=32)
-    assert _term(on, "weights").value - _term(off, "weights").value == extra
-    assert _term(off, "kv_cache").value - _term(on, "kv_cache").value == extra
-    assert on.fits and on.verdict.startswith("Fits (unmodelled: EPLB's expert-load statistics")
+    assert _term(on, "weights").value - _term(off, "weights").value == extra + STATE_0111
+    assert _term(off, "kv_cache").value - _term(on, "kv_cache").value == extra + STATE_0111
+    assert on.fits and on.verdict.startswith("Fits (unmodelled: EPLB's communication buffers")
     # 0.33.0: EplbState.add_model also keeps a copy of one layer's 18 local experts,
     # 18 x 44,050,944 = 792,916,992 B, in the weights term's buffers
     off, on = _plan(), _plan(enable_eplb=True, num_redundant_experts=32)
-    assert _term(on, "weights").value - _term(off, "weights").value == extra + 792_916_992
-    assert "buffers 0.74 GiB" in _term(on, "weights").formula
-    # EPLB without redundant experts: 16 experts a rank, and a 16-expert buffer
+    assert _term(on, "weights").value - _term(off, "weights").value == (
+        extra + 792_916_992 + STATE_0330)
+    assert "buffers 0.91 GiB" in _term(on, "weights").formula  # 981,805,828 B
+    [note] = [w for w in on.warnings if w.startswith("--enable-eplb: ")]
+    assert note.startswith("--enable-eplb: 18 experts a MoE layer on each of the 16 EP ranks "
+                           "(256 routed + 32 redundant)")
+    assert "= 188,888,836 B, and its transfer buffer" in note
+    # EPLB without redundant experts: 16 experts a rank, a 16-expert buffer and the state of
+    # P = 256: 8 x 58 x 256 (maps) + 121,634,816 + 118,784 + 4 x 58 x 256 + 4,000 x 58 x 256
+    # + 4 + 118,784 = 118,784 + 121,634,816 + 118,784 + 59,392 + 59,392,000 + 4 + 118,784
     bare = _plan(enable_eplb=True)
-    assert _term(bare, "weights").value - _term(off, "weights").value == 16 * DSV3_EXPERT
+    assert _term(bare, "weights").value - _term(off, "weights").value == (
+        16 * DSV3_EXPERT + 181_442_564)
 
 
 def test_the_launch_command_spells_the_count_as_the_release_does() -> None:
@@ -109,7 +127,11 @@ def test_an_unquantized_model_on_092_is_refused() -> None:
     assert 3 * 2048 * 768 * 2 == 9_437_184
     off = _plan(version="0.10.1", model="Qwen/Qwen3-30B-A3B",
                 layout=ParallelLayout(tp=1, dp=8, ep=True), gpu="h100-sxm", nodes=1)
-    assert _term(new, "weights").value - _term(off, "weights").value == 452_984_832
+    # and EplbState (L = 48, E = 128, P = 136): 48 x 136 x 8 + 48 x 128 x 1,024 x 8 +
+    # 48 x 128 x 8 + 48 x 136 x 4 + 1,000 x 48 x 136 x 4 = 52,224 + 50,331,648 + 49,152 +
+    # 26,112 + 26,112,000 = 76,571,136 B
+    assert _term(new, "weights").value - _term(off, "weights").value == (
+        452_984_832 + 76_571_136)
 
 
 @pytest.mark.parametrize(("model", "version", "arch"), [
@@ -160,6 +182,19 @@ def test_more_than_1023_redundant_experts_stop_vllm() -> None:
     p = _plan(enable_eplb=True, num_redundant_experts=1024)
     assert not p.fits and p.verdict.endswith(
         "num_redundant_experts 1024 must be less than or equal to 1023")
+
+
+def test_the_state_by_release() -> None:
+    assert eplb_state_bytes(58, 256, 32, 16, (0, 11, 1))[0] == STATE_0111
+    assert eplb_state_bytes(58, 256, 32, 16, (0, 33, 0))[0] == STATE_0330
+    # 0.34.0 (no elastic EP): 32 + 1 = 33 slots: 58 x 256 x 33 x 8 = 3,919,872 B
+    assert eplb_state_bytes(58, 256, 32, 16, (0, 34, 0))[0] == (
+        STATE_0330 - 121_634_816 + 3_919_872)
+    # 0.9.2: 33 slots, and the load counted over the rank's 288 / 16 = 18 experts:
+    # 133,632 + 3,919,872 + 118,784 + 58 x 18 x 4 + 1,000 x 58 x 18 x 4 = 8,352,464 B
+    total, formula = eplb_state_bytes(58, 256, 32, 16, (0, 9, 2))
+    assert total == 133_632 + 3_919_872 + 118_784 + 4_176 + 4_176_000 == 8_352_464
+    assert formula.endswith("= 8,352,464 B") and "1000 x 58 x 18 x 4 B load window" in formula
 
 
 def test_034_fills_an_unset_count_up_to_the_ep_size() -> None:
