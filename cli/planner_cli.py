@@ -63,7 +63,7 @@ from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, sp
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
 from planner.serving.vllm_versions import EngineError, UncoveredRelease
-from planner.text import sentence
+from planner.text import one_line, sentence
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
 from probes.snapshot import SnapshotError, first_error
@@ -400,10 +400,10 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         print(f"{prog} {args.command}: error: {message}", file=sys.stderr)
         return 2
     for note in dict.fromkeys((*_unused_ranking_flags(args), *getattr(args, "source_notes", ()))):
-        print(f"{prog} {args.command}: note: {redact(note)}", file=sys.stderr)
+        print(f"{prog} {args.command}: note: {one_line(redact(note))}", file=sys.stderr)
     if not getattr(args, "json", False):
         for warning in getattr(args, "model_warnings", ()):
-            print(f"{prog} {args.command}: warning: {redact(warning)}",
+            print(f"{prog} {args.command}: warning: {one_line(redact(warning))}",
                   file=sys.stderr)
     sys.stdout.write(redact(text))
     return 0

@@ -43,11 +43,18 @@ def md_code_block(language: str, lines: list[str]) -> list[str]:
     return [fence + language, *lines, fence]
 
 
+def one_line(text: object) -> str:
+    """`text` on one line: runs of white space made one space, and every other control
+    character (an escape sequence's ESC, BEL) a space too, so a name a hub or a file gave
+    (a repo's file list in an error) cannot drive the terminal the line is printed on."""
+    return " ".join(controls_as_spaces(str(text)).split())
+
+
 def sentence(text: object) -> str:
-    """`text` on one line, ending with a full stop unless it already ends a sentence ('.',
-    '?', '!'): every one-line error the CLI and the app show ends the same way, whichever
+    """`text` on one line (one_line), ending with a full stop unless it already ends a sentence
+    ('.', '?', '!'): every one-line error the CLI and the app show ends the same way, whichever
     module worded it."""
-    flat = " ".join(str(text).split())
+    flat = one_line(text)
     return flat if not flat or flat.endswith((".", "?", "!")) else flat + "."
 
 

@@ -477,6 +477,22 @@ def test_planner_names_a_server_that_is_not_the_hub(odd_hub: FakeHub, tmp_path: 
     assert "server-side problem" not in done.stderr
 
 
+def test_a_hub_file_name_with_an_escape_sequence_is_printed_inert(tmp_path: Path) -> None:
+    # the error lists the repo's files as the hub names them: "its files: README\x1b[2J .md"
+    # cleared the terminal the one-line error was printed on (the newline was already a space)
+    hub = FakeHub({"acme/odd-files": FakeRepo({"README\x1b[2J\n.md": FakeFile(b"x")})})
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(
+            ("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
+        env.update(HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path), NO_PROXY="127.0.0.1",
+                   HF_HUB_DISABLE_TELEMETRY="1")
+        done = run("planner", "inspect", "acme/odd-files", env=env)
+    finally:
+        hub.stop()
+    assert_one_line_error(done, "python -m planner inspect: error: ",
+                          "it holds no safetensors or GGUF weights (its files: README [2J .md).")
+
+
 def test_planner_refuses_a_hub_config_vllm_cannot_decode(odd_hub: FakeHub,
                                                          tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()
