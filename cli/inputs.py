@@ -47,6 +47,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
+from planner.serving.plan import redundant_experts
 from planner.serving.startup import block_size_refusal
 from planner.serving.sweep import accepts_what_if, layout_candidates, quant_settings
 from planner.serving.vllm_cli import CountError, read_count, unrecognized_flag, vllm_cli
@@ -505,12 +506,13 @@ def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterS
         except EngineError:  # refused on every layout: plan() says why, for given_layout's
             chosen = None
         if chosen is not None:
-            return _checked(spec, cluster, chosen.model_copy(update={"ep": args.ep})), True
-    return given_layout(args, spec, cluster), False
+            return _checked(spec, cluster, chosen.model_copy(update={"ep": args.ep}),
+                            engine), True
+    return given_layout(args, spec, cluster, engine), False
 
 
-def given_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
-                 ) -> ParallelLayout:
+def given_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec,
+                 engine: EngineSettings) -> ParallelLayout:
     """--tp/--pp/--dp/--ep (defaults: PP = nodes without --tp or --dp, else 1; TP = the GPUs /
     (PP x DP), at most GPUs per node, where the replicas then fill whole nodes, each inside a
     node or over whole nodes (2 nodes x 8, --dp 2: TP=8, a replica per node), else GPUs per
@@ -522,12 +524,15 @@ def given_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
     tp = args.tp or max(1, min(gpn, gpus // (pp * dp)))
     if not args.tp and (tp * pp * dp % gpn or (gpn % (tp * pp) and tp * pp % gpn)):
         tp = max(1, min(gpn // dp, gpus // (pp * dp)))
-    return _checked(spec, cluster, ParallelLayout(tp=tp, pp=pp, dp=dp, ep=args.ep))
+    return _checked(spec, cluster, ParallelLayout(tp=tp, pp=pp, dp=dp, ep=args.ep), engine)
 
 
-def _checked(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout) -> ParallelLayout:
-    """`layout`, or CliError with vLLM's reasons and the layouts it takes on the most GPUs."""
-    errors = layout_errors(spec, cluster, layout)
+def _checked(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+             engine: EngineSettings) -> ParallelLayout:
+    """`layout`, or CliError with vLLM's reasons and the layouts it takes on the most GPUs
+    (EPLB's redundant experts counted with the routed ones: plan.redundant_experts)."""
+    errors = layout_errors(spec, cluster, layout,
+                           redundant_experts=redundant_experts(spec, engine, layout))
     if errors:
         raise CliError(f"invalid layout {layout.label()}: {' '.join(errors).rstrip('.')}"
                        f"{_valid_layouts_hint(spec, cluster)}")

@@ -603,11 +603,14 @@ def layout_errors(
     layout: ParallelLayout,
     scheme: QuantScheme | None = None,
     vllm_version: str | None = None,
+    redundant_experts: int = 0,
 ) -> list[str]:
     """Reasons this layout cannot run this model on this cluster (empty when it can).
 
     With `scheme` (the weight format vLLM will hold) and the targeted `vllm_version`, GPTQ/AWQ
     group alignment is checked too (a scheme needs the version: quant_alignment_errors).
+    `redundant_experts`: EPLB's (planner.serving.eplb), spread over the EP ranks with the
+    routed experts, whose sum is what must divide then.
     """
     errors: list[str] = []
     if layout.gpus > cluster.gpu_count:
@@ -627,7 +630,7 @@ def layout_errors(
         errors.append("vLLM refuses --enable-expert-parallel for a model without routed "
                       "experts: Number of experts in the model must be greater than 0 when "
                       "expert parallelism is enabled.")
-    if moe is not None and layout.ep and moe.num_experts % layout.ep_size:
+    if moe is not None and layout.ep and (moe.num_experts + redundant_experts) % layout.ep_size:
         errors.append(
             f"{moe.num_experts} routed experts are not divisible by the expert-parallel size "
             f"{layout.ep_size} (tp x dp)."

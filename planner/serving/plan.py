@@ -1121,7 +1121,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     narrow, marlin_warnings = _marlin_shape(spec, r, layout.tp)
     width = _b12x_width(spec, layout, s)
     version = vllm_rules(s.vllm_version).version
-    redundant = _redundant_experts(spec, s, layout)
+    redundant = redundant_experts(spec, s, layout)
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
@@ -1228,9 +1228,10 @@ def _eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redu
                if version >= EXPERT_BUFFER_FROM else ""),)
 
 
-def _redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:
+def redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:
     """EPLB's redundant experts per MoE layer vLLM builds on this layout (eplb.redundant_count;
-    0 without EPLB, EP or routed experts)."""
+    0 without EPLB, EP or routed experts): what layout_errors adds to the routed experts the
+    EP size must divide."""
     moe = first_moe(spec)
     if not (s.enable_eplb and layout.ep and moe is not None):
         return 0
@@ -1490,7 +1491,7 @@ def _all2all_buffer(st: _Setup, pp_stage: int) -> tuple[int, str, bool] | None:
     internode = len({st.cluster.rank_node(r)[0] for r in ranks
                      if r < st.cluster.gpu_count}) > 1
     # E counts EPLB's redundant experts: vLLM passes FusedMoE's global_num_experts
-    redundant = _redundant_experts(st.spec, s, layout)
+    redundant = redundant_experts(st.spec, s, layout)
     shapes = frozenset((mlp.latent_size or st.spec.hidden_size, mlp.num_experts + redundant)
                        for mlp in moes)
     return deepep_buffer_bytes(backend, internode, ll_tokens(version, st.facts.r.mbt),
@@ -1927,9 +1928,11 @@ def _bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:
 def _layout_errors(st: _Setup) -> list[str]:
     spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.facts.r.scheme
     version = st.s.vllm_version
+    redundant = redundant_experts(spec, st.s, layout)
     return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count,
-                               node_starts(cluster), scheme.memo_key, version),
-                        lambda: layout_errors(spec, cluster, layout, scheme, version)))
+                               node_starts(cluster), scheme.memo_key, version, redundant),
+                        lambda: layout_errors(spec, cluster, layout, scheme, version,
+                                              redundant)))
 
 
 def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:

@@ -197,6 +197,21 @@ def test_the_state_by_release() -> None:
     assert formula.endswith("= 8,352,464 B") and "1000 x 58 x 18 x 4 B load window" in formula
 
 
+def test_034_plans_the_count_it_fills_in_on_24_ranks() -> None:
+    # DeepSeek-V3 on 3 x 8 H200 at TP=1 x DP=24 + EP: 256 % 24 = 16, so 0.34.0 adds
+    # (24 - 16) % 24 = 8 redundant experts: 264 / 24 = 11 a rank, 58 x 11 x 44,050,944 B =
+    # 28,104,502,272 B (26.17 GiB) of routed experts a GPU; 0.33.0 adds none and refuses
+    layout = ParallelLayout(tp=1, dp=24, ep=True)
+    p = _plan(layout=layout, nodes=3, version="0.34.0", enable_eplb=True)
+    assert p.fits and "routed experts 26.17 GiB" in _term(p, "weights").formula
+    assert 58 * 11 * DSV3_EXPERT == 28_104_502_272
+    assert any(w.startswith("--enable-eplb: 11 experts a MoE layer on each of the 24 EP ranks "
+                            "(256 routed + 8 redundant)") for w in p.warnings)
+    assert "--eplb-config" not in p.vllm_command  # vLLM's own default, not passed
+    with pytest.raises(LayoutRefused, match="Got 256 experts and 24 EP ranks"):
+        _plan(layout=layout, nodes=3, version="0.33.0", enable_eplb=True)
+
+
 def test_034_fills_an_unset_count_up_to_the_ep_size() -> None:
     # ParallelConfig.compute_eplb_num_redundant_experts: (ep - E % ep) % ep
     assert redundant_count(True, None, 256, 24, (0, 34, 0)) == 8  # 264 = 11 x 24
@@ -211,6 +226,12 @@ def test_the_cli_takes_the_flags_and_refuses_a_release_without_them(capsys) -> N
     code, out, _ = run_main(capsys, "plan", *model, "--num-redundant-experts", "32",
                             "--vllm-version", "0.33.0")
     assert code == 0 and "--eplb-config '{\"num_redundant_experts\": 32}'" in out
+    # the CLI's layout check counts the redundant experts: 256 + 8 over 24 ranks
+    wide = ["--model", DSV3, "--gpu", "H200", "--gpus", "24", "--tp", "1", "--dp", "24",
+            "--ep", "--enable-eplb"]
+    code, out, err = run_main(capsys, "plan", *wide, "--num-redundant-experts", "8",
+                              "--vllm-version", "0.33.0")
+    assert code == 0 and "11 experts a MoE layer on each of the 24 EP ranks" in out, err
     code, _, err = run_main(capsys, "plan", *model, "--vllm-version", "0.9.1")
     assert code == 2 and "unrecognized arguments: --enable-eplb" in err
     assert "Traceback" not in err
