@@ -121,14 +121,23 @@ def flag_refusal(enable: bool, redundant: int | None, cli: VllmCli) -> str | Non
     return None
 
 
+FP8_EXPERT_SCHEMES = frozenset({"fp8-tensor", "fp8-channel", "fp8-block128"})
+"""planner.model.quant's FP8 schemes whose routed experts are FP8 too: a quant_method "fp8"
+checkpoint with FP4 or int4 experts (fp8-block128-fp4experts, -int4experts) gets another MoE
+method (0.34.0 fp8.py: Mxfp4MoEMethod for store_dtype mxfp4), not read here."""
+
+
 def moe_method_kind(quant_method: str | None, runtime_quantization: str | None,
-                    what_if: bool) -> str:
+                    what_if: bool, scheme_key: str) -> str:
     """"unquantized", "fp8" (vLLM's Fp8Config: Fp8MoEMethod) or "other" for the served MoE
-    layers: the checkpoint's quant_method, else the runtime --quantization."""
+    layers: the checkpoint's quant_method, else the runtime --quantization, in `scheme_key`
+    (the format Headroom plans: FP8_EXPERT_SCHEMES for "fp8")."""
     if what_if:
         return "other"
     method = quant_method or runtime_quantization
-    return "unquantized" if method is None else "fp8" if method == "fp8" else "other"
+    if method is None:
+        return "unquantized"
+    return "fp8" if method == "fp8" and scheme_key in FP8_EXPERT_SCHEMES else "other"
 
 
 def settings_refusals(enable: bool, redundant: int | None, kind: str, is_moe: bool,

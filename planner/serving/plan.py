@@ -778,7 +778,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu)
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
-                                bool(s.target_quant))
+                                bool(s.target_quant), scheme.key)
     resolved = _Resolved(
         gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,

@@ -134,6 +134,16 @@ def test_an_unquantized_model_on_092_is_refused() -> None:
         452_984_832 + 76_571_136)
 
 
+def test_fp8_checkpoints_with_fp4_experts_are_not_taken_for_fp8_moe() -> None:
+    # DeepSeek-V4-Flash: quant_method fp8, routed experts FP4 (another MoE method than
+    # Fp8MoEMethod): its support is not read, so a note, not a plain FP8 pass
+    p = _plan(model="deepseek-ai/DeepSeek-V4-Flash", version="0.34.0", enable_eplb=True)
+    assert any("whether this weight format's MoE method supports EPLB" in w
+               for w in p.warnings)
+    fp8 = _plan(version="0.34.0", enable_eplb=True)  # DeepSeek-V3's FP8 experts: no note
+    assert not any("supports EPLB" in w for w in fp8.warnings)
+
+
 @pytest.mark.parametrize(("model", "version", "arch"), [
     ("Qwen/Qwen3-30B-A3B", "0.10.0", "Qwen3MoeForCausalLM"),  # MixtureOfExperts from 0.10.1
     ("mistralai/Mixtral-8x7B-v0.1", "0.10.2", "MixtralForCausalLM"),  # from 0.11.0
