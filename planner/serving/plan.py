@@ -1125,9 +1125,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
-        or eplb_layout_refusal(s.enable_eplb, layout.ep, layout.tp, layout.dp,
-                               moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
-                               version)
+        or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
+                                moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
+                                version) if s.enable_eplb else None)
     if refusal:
         return _Refused(r, refusal)
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
@@ -1213,8 +1213,10 @@ def _eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redu
                 version: Version) -> tuple[str, ...]:
     """Where EPLB runs on this layout, what its state adds to the first stage's weights term
     (its buffers): eplb.eplb_state_bytes' formula and the transfer buffer."""
+    if not (s.enable_eplb and layout.ep):
+        return ()
     moe = first_moe(spec)
-    if not (s.enable_eplb and layout.ep and moe is not None):
+    if moe is None:
         return ()
     layers = sum(isinstance(spec.layers[i].mlp, MoeMlp)
                  for i in pp_layer_split(spec.num_layers, layout.pp)[0])
@@ -1232,8 +1234,10 @@ def redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout
     """EPLB's redundant experts per MoE layer vLLM builds on this layout (eplb.redundant_count;
     0 without EPLB, EP or routed experts): what layout_errors adds to the routed experts the
     EP size must divide."""
+    if not (s.enable_eplb and layout.ep):
+        return 0
     moe = first_moe(spec)
-    if not (s.enable_eplb and layout.ep and moe is not None):
+    if moe is None:
         return 0
     return redundant_count(True, s.num_redundant_experts, moe.num_experts, layout.ep_size,
                            vllm_rules(s.vllm_version).version)
