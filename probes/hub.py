@@ -65,7 +65,7 @@ from planner.model.checkpoint import (
 )
 from planner.text import counted
 from planner.units import GIB
-from probes.files import not_regular_file, read_json_document
+from probes.files import not_regular_file, read_bounded, read_json_document
 
 DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
 DEFAULT_DEADLINE_S = 20.0
@@ -304,6 +304,12 @@ def _stand_in(repo_id: str, revision: str | None, failure: HubError) -> ModelSou
     if source is None and entry is not None:
         source = _catalog_source(entry, reason=reason)
     if source is None:
+        broken = _broken_cached_config(repo_id, revision)
+        if broken is not None:
+            path, kind = broken
+            raise HubError(failure.kind, f"{failure.message} {repo_id}'s config.json in the local "
+                           f"cache ({path}) is {kind}, not a file (an interrupted download or a "
+                           f"deleted blob): delete {path.parents[2]} to fetch it again.")
         near = catalog_namesakes(repo_id) if revision is None else []
         raise HubError(
             failure.kind,
@@ -929,6 +935,27 @@ def _unread_tokenizer(why: str, aside: str = "") -> str:
     """The note (ModelSource.tokenizer_problem) of a tokenizer_config.json that was not read."""
     return (f"{why}: its tokenizer is not read, so whether vLLM needs --trust-remote-code for "
             f"it is not known{aside}")
+
+
+def _broken_cached_config(repo_id: str, revision: str | None) -> tuple[Path, str] | None:
+    """The cached config.json of `revision` (main when None) and what it is, where the cache
+    holds an entry under that name that is no file: a link whose blob is gone, a directory, a
+    FIFO. try_to_load_from_cache reads such an entry as absent, and the message said "not in
+    the local cache", though it is there, broken. None otherwise."""
+    folder = Path(constants.HF_HUB_CACHE) / f"models--{repo_id.replace('/', '--')}"
+    ref = revision or "main"
+    sha = ref if _COMMIT_SHA.match(ref) else None
+    if sha is None:
+        try:  # a ref file written by huggingface_hub holds the commit sha alone
+            sha = read_bounded(folder / "refs" / ref, 64).decode("ascii", "replace").strip()
+        except JsonDocumentError:
+            return None
+    path = folder / "snapshots" / sha / CONFIG_FILE
+    if not _COMMIT_SHA.match(sha) or not os.path.lexists(path):
+        return None
+    kind = not_regular_file(path)
+    return None if kind is None else (path, "a link to a missing file"
+                                      if kind.startswith("unreadable") else kind)
 
 
 def _snapshot_sha(path: str) -> str | None:

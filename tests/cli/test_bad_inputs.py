@@ -493,6 +493,32 @@ def test_a_hub_file_name_with_an_escape_sequence_is_printed_inert(tmp_path: Path
                           "it holds no safetensors or GGUF weights (its files: README [2J .md).")
 
 
+@pytest.mark.parametrize(("make", "kind"), [
+    (lambda path: path.symlink_to("../../blobs/gone"), "a link to a missing file"),
+    (lambda path: path.mkdir(), "a directory"),
+    (os.mkfifo, "a FIFO (named pipe)"),
+])
+def test_a_broken_cached_config_is_named_not_called_absent(tmp_path: Path, make,
+                                                           kind: str) -> None:
+    # huggingface_hub's cache layout (refs/main holds the commit; snapshots/<sha>/ links each
+    # file to its blob): a blob deleted, or a download cut off, left an entry that is no file,
+    # and the message said "acme/m is not in the local cache", though it is there, broken
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--acme--m"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(sha)
+    (repo / "snapshots" / sha).mkdir(parents=True)
+    config = repo / "snapshots" / sha / "config.json"
+    make(config)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HEADROOM_"))}
+    env.update(HF_HOME=str(tmp_path), HF_HUB_OFFLINE="1")
+    assert_one_line_error(run("planner", "inspect", "acme/m", env=env),
+                          "python -m planner inspect: error: HF_HUB_OFFLINE is set, ",
+                          f"acme/m's config.json in the local cache ({config}) is {kind}, not a "
+                          "file (an interrupted download or a deleted blob): delete "
+                          f"{repo} to fetch it again.")
+
+
 def test_planner_refuses_a_hub_config_vllm_cannot_decode(odd_hub: FakeHub,
                                                          tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()
