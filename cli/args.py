@@ -459,8 +459,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "buffers come off the KV pool; default: not passed (allgather_reducescatter)")
     eng.add_argument("--enable-eplb", action="store_true",
                      help="vLLM --enable-eplb (0.9.2 on): the expert-parallel load balancer, "
-                     "with --ep only; passed in the launch command, its load statistics not "
-                     "sized (the verdict says so)")
+                     "with --ep only; passed in the launch command; its state (expert maps, load "
+                     "statistics, from 0.12 a transfer buffer) is in the weights, its "
+                     "communication buffers not sized (the verdict says so)")
     eng.add_argument("--num-redundant-experts", type=_bounded_int(0, 1 << 16), metavar="N",
                      help="EPLB's redundant experts per MoE layer (vLLM --eplb-config "
                      "num_redundant_experts; --num-redundant-experts before 0.10.2): each EP "

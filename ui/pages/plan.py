@@ -370,7 +370,9 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         if eplb:
             st.checkbox("Expert-parallel load balancer (EPLB)", help="vLLM --enable-eplb: "
                         "with expert parallelism only; vLLM moves experts between GPUs by "
-                        "their load. Its load statistics are not sized (the verdict says so)",
+                        "their load. Its expert maps and load statistics (and from vLLM 0.12 a "
+                        "transfer buffer) are in the weights; its communication buffers are "
+                        "not sized (the verdict says so)",
                         **bind("plan", "enable_eplb"))
             if current.enable_eplb:
                 st.number_input(
