@@ -48,8 +48,8 @@ NOTE: read in the 0.9.1-0.34.0 wheels:
 - The low-latency size hint's inputs (fused_moe/all2all_utils.py maybe_make_prepare_finalize,
   the use_deepep_ll_kernels branch, 0.11.1-0.34.0 read; layer.py before): tokens
   moe.max_num_tokens, hidden moe.hidden_dim, ranks the EP group's size, experts moe.num_experts
-  (the FusedMoE layer's global_num_experts: the routed experts + EPLB's redundant ones, which
-  Headroom does not plan; 0.33.0 on take out a checkpoint's approximate_experts
+  (the FusedMoE layer's global_num_experts: the routed experts + EPLB's redundant ones,
+  planner.serving.eplb; 0.33.0 on take out a checkpoint's approximate_experts
   (expert_substitution.py), not read here). Per release:
     release        tokens (moe.max_num_tokens)                   hidden (moe.hidden_dim)
     0.11.1-0.19.0  VLLM_MOE_DP_CHUNK_SIZE, envs.py default 256    rounded up to LL_HIDDEN_SIZES
