@@ -60,6 +60,7 @@ from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
     LONGROPE_WINDOW_FROM,
     ROPE_PARAMETERS_WINDOW_FROM,
+    SEQS_CAPPED_AT_GIVEN_TOKENS_FROM,
     TOKENIZER_WINDOW_POOLING_ONLY_FROM,
     TRITON_MLA_FULL_GRAPHS_FROM,
     YARN_WINDOW_UNSCALED_FROM,
@@ -213,11 +214,13 @@ class EngineSettings(BaseModel):
 def default_batch_limits(
     gpu_memory_total_bytes: int, gpu_name: str, max_model_len: int,
     rules: VllmRules | None = None, compute_capability: str = "",
-    chunked_prefill: bool = True, batched_dp: bool = False,
+    chunked_prefill: bool = True, batched_dp: bool = False, tokens_given: int | None = None,
 ) -> tuple[int, int]:
     """vLLM's default (max_num_batched_tokens, max_num_seqs) for `vllm serve` on this GPU
     (`batched_dp`: the layout and --all2all-backend make vLLM's batched-DP MoE, whose tokens
-    are 256 in place of the GPU's: all2all.batched_dp_moe).
+    are 256 in place of the GPU's: all2all.batched_dp_moe). `tokens_given`: the
+    --max-num-batched-tokens given, returned as the tokens, and the sequences' default
+    capped at it (vllm_versions.SEQS_CAPPED_AT_GIVEN_TOKENS_FROM).
 
     NOTE: vLLM engine/arg_utils.py EngineArgs.get_batch_defaults (OpenAI API server usage
     context): GPUs with >= 70 GiB that are not A100 get 8192 tokens / 1024 seqs, every other
@@ -246,6 +249,9 @@ def default_batch_limits(
         tokens, seqs = 8192, 1024
     else:
         tokens, seqs = 2048, 256
+    if tokens_given is not None:
+        capped = rules.version >= SEQS_CAPPED_AT_GIVEN_TOKENS_FROM
+        return tokens_given, min(seqs, tokens_given) if capped else seqs
     if batched_dp:
         tokens = BATCHED_DP_TOKENS
     if not chunked_prefill and rules.version >= CHUNKED_OFF_TOKENS_MAX_FROM:

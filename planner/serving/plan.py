@@ -728,7 +728,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     fp8_kv = checkpoint_fp8_kv(spec, s, rules)
     default_mbt, default_seqs = default_batch_limits(
         gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
-        s.enable_chunked_prefill, batched,
+        s.enable_chunked_prefill, batched, s.max_num_batched_tokens,
     )
     seqs = s.max_num_seqs or default_seqs
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)

@@ -416,6 +416,15 @@ verify_max_model_len passes. Before, the 0.9.1-0.11.0 wheels' EngineArgs._set_de
 (_set_default_args_v1) set enable_chunked_prefill = True for every non-pooling model, the
 user's flag notwithstanding: the flag has no effect on a generative model there."""
 
+SEQS_CAPPED_AT_GIVEN_TOKENS_FROM: Version = (0, 10, 1)
+"""NOTE: engine/arg_utils.py, --max-num-batched-tokens given without --max-num-seqs: from the
+0.10.1 wheel on the sequences default to the GPU's default capped at the given tokens
+(`min(default_max_num_seqs[usage_context], self.max_num_batched_tokens or sys.maxsize)` in
+the 0.10.1, 0.10.2 and 0.11.0 wheels; `min(self.max_num_seqs, self.max_num_batched_tokens)`
+in 0.11.1, 0.12.0, 0.19.0, 0.20.0 and 0.34.0), so fewer tokens than the default sequences
+start; the 0.9.2 and 0.10.0 wheels take the GPU's default uncapped, and SchedulerConfig
+refuses tokens below it."""
+
 ASYNC_SCHEDULING_FROM: Version = (0, 14, 0)
 """First release whose engine schedules one step ahead by default (async scheduling), at one
 pipeline stage. NOTE: the 0.9.1 wheel has no such option; config/scheduler.py

@@ -182,7 +182,9 @@ def test_batched_dp_moe_defaults_the_token_budget_to_256(version, backend, layou
     assert any("defaults --max-num-batched-tokens to 256" in w for w in p.warnings) == (
         budget == 256)
     assert f"--max-num-batched-tokens {budget} " in p.vllm_command + " "
-    assert _plan(backend, layout, version, tokens=4096).max_num_batched_tokens == 4096
+    # given tokens replace the 256, and the sequences' default is capped at them, not at 256
+    given = _plan(backend, layout, version, tokens=4096)
+    assert (given.max_num_batched_tokens, given.max_num_seqs) == (4096, 1024)
 
 
 @pytest.mark.parametrize(("layout", "model", "why"), [

@@ -129,6 +129,33 @@ def test_gb10_is_on_the_small_batch_tier_in_every_release(version):
         2048, 256)
 
 
+def test_given_tokens_cap_the_default_sequences_from_0_10_1():
+    # engine/arg_utils.py with --max-num-batched-tokens and no --max-num-seqs: 0.10.1-0.11.0
+    # min(default_max_num_seqs, self.max_num_batched_tokens or sys.maxsize), 0.11.1 on
+    # min(self.max_num_seqs, self.max_num_batched_tokens); 0.9.2 / 0.10.0 take the GPU's
+    # default uncapped. H100 80GB's tier: 1,024 sequences
+    h100, name = int(79.19 * GIB), "NVIDIA H100 80GB HBM3"
+    for version in ("0.10.1", "0.11.0", "0.20.0", "0.34.0"):
+        rules = vllm_rules(version)
+        assert default_batch_limits(h100, name, 40960, rules, tokens_given=512) == (512, 512)
+        assert default_batch_limits(h100, name, 40960, rules, tokens_given=4096) == (
+            4096, 1024)
+    assert default_batch_limits(h100, name, 40960, vllm_rules("0.10.0"),
+                                tokens_given=512) == (512, 1024)
+    # so vLLM 0.20.0 starts Qwen3-8B at 512 tokens with 512 sequences; 0.10.0 refuses it
+    spec = parse_model_config(catalog_entry("Qwen/Qwen3-8B").config, name="Qwen/Qwen3-8B")
+
+    def planned(version: str):
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                                layout=ParallelLayout(), engine=EngineSettings(
+                                    vllm_version=version, max_num_batched_tokens=512)))
+    new, old = planned("0.20.0"), planned("0.10.0")
+    assert new.fits and (new.max_num_batched_tokens, new.max_num_seqs) == (512, 512)
+    assert "--max-num-batched-tokens 512 --max-num-seqs 512" in new.vllm_command
+    assert not old.fits and ("max_num_batched_tokens (512) must be greater than or equal to "
+                             "max_num_seqs (1024).") in old.verdict
+
+
 def test_chunked_prefill_off_batches_the_whole_context():
     # engine/arg_utils.py, --no-enable-chunked-prefill and no --max-num-batched-tokens:
     # 0.11.1-0.33.0 max(max_model_len, the GPU's default), so SchedulerConfig.
