@@ -243,9 +243,9 @@ def test_a_sweep_derives_a_refused_setting_once_not_per_layout(monkeypatch):
     refusals = []
     derive = plan_module._derive
 
-    def counted(spec, cluster, s):
+    def counted(spec, cluster, s, *rest):
         try:
-            return derive(spec, cluster, s)
+            return derive(spec, cluster, s, *rest)
         except EngineError:
             refusals.append(s.kv_cache_dtype)
             raise
