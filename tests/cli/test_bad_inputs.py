@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.model.config.parser import parse_model_config
 from tests.hubserver import FakeFile, FakeHub, FakeRepo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,6 +273,24 @@ def test_control_characters_in_a_config_are_read_as_spaces(tmp_path: Path) -> No
         # inspect's card lists the warnings; plan's go to stderr
         assert ("control characters in config.json architectures.0 are read as spaces (no real "
                 "config.json holds one)") in done.stdout + done.stderr
+
+
+def test_a_chat_templates_newlines_are_no_control_character_warning() -> None:
+    # nearly every tokenizer_config.json holds a multi-line chat_template (Qwen3's, Llama 3's),
+    # which Headroom does not read: only auto_map, tokenizer_class and model_max_length are
+    # read, and only they are checked for control characters
+    config = json.loads(QWEN3_8B.read_text())
+    template = "{%- if tools %}\n    {{- '<|im_start|>system\\n' }}\n{%- endif %}"
+    spec = parse_model_config(config, tokenizer_config={
+        "chat_template": template, "tokenizer_class": "Qwen2Tokenizer",
+        "added_tokens_decoder": {"151643": {"content": "\n\n"}}})
+    assert not any("control characters" in w for w in spec.warnings)
+    assert spec.tokenizer_class == "Qwen2Tokenizer"
+    named = parse_model_config(config, tokenizer_config={
+        "chat_template": template, "tokenizer_class": "Qwen2\x1b[2JTokenizer"})
+    assert named.tokenizer_class == "Qwen2 [2JTokenizer"
+    assert ("control characters in tokenizer_config.json tokenizer_class are read as spaces "
+            "(no real config.json holds one)") in named.warnings
 
 
 def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:

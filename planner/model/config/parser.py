@@ -374,6 +374,9 @@ def parse_model_config(
         raise ConfigError("hf_quant_config.json must be a JSON object")
     if tokenizer_config is not None and not isinstance(tokenizer_config, dict):
         raise ConfigError("tokenizer_config.json must be a JSON object")
+    if tokenizer_config is not None:  # a chat_template's lines are no one-line name
+        tokenizer_config = {k: tokenizer_config[k] for k in TOKENIZER_KEYS
+                            if k in tokenizer_config}
     config, hf_quant_config, tokenizer_config, spaced = _spaced_documents(
         config, hf_quant_config, tokenizer_config)
     _refuse_speculators_draft(config)
@@ -398,6 +401,12 @@ def parse_model_config(
         update={"tokenizer_model_max_length": _tokenizer_length(tokenizer_config)})
     return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named,
                                    "window": window})
+
+
+TOKENIZER_KEYS = ("auto_map", "tokenizer_class", "model_max_length")
+"""The tokenizer_config.json keys Headroom reads (_tokenizer_classes, _tokenizer_length); the
+rest is not read, and its control characters (the newlines of nearly every chat_template,
+added tokens) are not reported."""
 
 
 def _spaced_documents(config: dict, hf_quant_config: dict | None,
