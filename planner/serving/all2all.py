@@ -269,7 +269,8 @@ def deepep_buffer_bytes(backend: str, internode: bool, tokens: int = 0,
     part is left out (the low-latency RDMA buffer where the MoE layers have more than one
     (hidden, experts) shape or a hidden size above LL_HIDDEN_SIZES). `internode`: the EP group
     spans nodes (the high-throughput RDMA buffer); `tokens` (ll_tokens) and `shapes` (the MoE
-    layers' (hidden, routed experts)): the low-latency RDMA buffer's inputs."""
+    layers' (hidden, routed + EPLB's redundant experts)): the low-latency RDMA buffer's
+    inputs."""
     if backend not in (DEEPEP_HT, DEEPEP_LL):
         return None
     nvl = DEEPEP_BUFFER_MB * MIB

@@ -45,8 +45,7 @@ freed after the dummy all_gather): the verdict names them as unmodelled.
 import json
 
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag
-
-Version = tuple[int, int, int]
+from planner.serving.vllm_versions import Version, version_label
 
 EPLB_EP_CHECKED_FROM: Version = (0, 10, 1)
 """ParallelConfig refuses EPLB without EP or at TP x DP = 1 (0.10.0's config.py does not)."""
@@ -65,6 +64,9 @@ EVEN_WORDS_NAME_COUNTS_FROM: Version = (0, 22, 0)
 0.23.0, 0.24.0, 0.27.0, 0.30.0, 0.33.0 and 0.34.0 wheels; an assert without them in 0.20.0 and
 0.21.0)."""
 
+ROUTER_CHECK_FROM: Version = (0, 34, 0)
+"""The model runner skips eplb_step and the MoE router refuses the missing state at the first
+forward (model_refusal's NOTE; 0.33.0: the runner's assert in the profile run)."""
 LANGUAGE_MODEL_EPLB_FROM: Version = (0, 28, 0)
 """interfaces.get_mixture_of_experts_model, which the 0.28.0 gpu_model_runner.py (sha256
 addb0ffd...) and 0.33.0's call, takes a multimodal model's language model (the 0.27.0
@@ -183,7 +185,7 @@ def model_refusal(architectures: tuple[str, ...], multimodal: bool, cli: VllmCli
         return None
     return (f"vLLM {cli.vllm_version} runs --enable-eplb only for model classes implementing "
             f"its MixtureOfExperts interface, which {arch} does not: the start-up stops "
-            + ('("EPLB requires expert_load_view != None")' if version >= (0, 34, 0) else
+            + ('("EPLB requires expert_load_view != None")' if version >= ROUTER_CHECK_FROM else
                "(the model runner asserts EPLB's state in the profile run)"))
 
 
@@ -249,7 +251,7 @@ def layout_refusal(enable: bool, ep: bool, tp: int, dp: int, num_experts: int, r
     if not ep:
         if version < EPLB_EP_CHECKED_FROM:
             return (f"--enable-eplb without --enable-expert-parallel is not planned for vLLM "
-                    f"{'.'.join(map(str, version))} (its checks start at 0.10.1)")
+                    f"{version_label(version)} (its checks start at 0.10.1)")
         return ("vLLM refuses --enable-eplb without --enable-expert-parallel: "
                 "enable_expert_parallel must be True to use EPLB.")
     if tp * dp <= 1 and version >= EPLB_EP_CHECKED_FROM:
