@@ -31,6 +31,7 @@ from cli.inputs import (
     note_preset_choice,
     parallel_layout,
 )
+from cli.output import emit
 from cli.report_inputs import report_inputs, today
 from cli.text import AUTO_LAYOUT_NOTE, card_text, plan_text, recommend_text, sweep_text
 from planner.model.checkpoint import CheckpointError, ModelSource
@@ -405,5 +406,4 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         for warning in getattr(args, "model_warnings", ()):
             print(f"{prog} {args.command}: warning: {one_line(redact(warning))}",
                   file=sys.stderr)
-    sys.stdout.write(redact(text))
-    return 0
+    return emit(redact(text), f"{prog} {args.command}")

@@ -7,12 +7,12 @@ Exit 0 whether or not a GPU is present; exit 2 with one line on bad input; exit 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cli.output import emit
 from cli.parser import OneLineParser
 from planner.report import text_columns
 from planner.text import plural, sentence
@@ -161,28 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SnapshotError as exc:
         print(f"python -m probes: error: {sentence(exc)}", file=sys.stderr)
         return 2
-    return _emit(snap.to_json() if args.json else render_summary(snap, audit(snap)))
-
-
-SIGPIPE_EXIT = 141
-"""What a shell reports for a process killed by SIGPIPE (128 + 13)."""
-
-
-def _emit(text: str) -> int:
-    """Print `text`; if stdout's reader has gone (`| head -c 10`), end quietly with 141.
-
-    NOTE (Python docs, signal module, "Note on SIGPIPE"): Python ignores SIGPIPE, so a
-    write to a closed pipe raises BrokenPipeError; stdout is then pointed at devnull so the
-    interpreter's final flush cannot raise (and print a traceback) a second time.
-    """
-    try:
-        print(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return SIGPIPE_EXIT
-    return 0
+    return emit((snap.to_json() if args.json else render_summary(snap, audit(snap)))
+                + "\n", "python -m probes")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,35 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], prefix: str,
     assert words in done.stderr
 
 
+def test_a_closed_stdout_pipe_ends_the_plan_quietly() -> None:
+    # `python -m planner sweep ... | head -1`, made deterministic as tests/probes/test_main.py
+    # does: the pipe's read end is closed first. It was a BrokenPipeError traceback (exit 1)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "planner", "plan", "--model",
+                               str(QWEN3_8B), *HW], cwd=ROOT, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141  # 128 + SIGPIPE, as a shell reports a piped writer
+    assert done.stderr == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize(("module", "args"), [
+    ("planner", ("plan", "--model", str(QWEN3_8B), *HW)),
+    ("probes", ("--load", str(SNAPSHOT)))])
+def test_an_output_the_disk_cannot_take_is_one_line(module: str, args: tuple[str, ...]) -> None:
+    # `> /dev/full` (every write fails with ENOSPC): an OSError traceback before
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    prog = "python -m planner plan" if module == "planner" else "python -m probes"
+    assert done.returncode == 1
+    assert done.stderr == f"{prog}: error: cannot write the output (No space left on device).\n"
+
+
 @pytest.fixture()
 def fifo(tmp_path: Path) -> Path:
     path = tmp_path / "config.json"
