@@ -195,12 +195,9 @@ def test_planner_says_what_vllm_does_with_a_3_bit_gptq_config(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(("config", "words"), [
-    # DeepSeek-V3 without kv_lora_rank (null): no MLA, so its head dim is hidden_size /
-    # num_attention_heads = 7168 / 128 = 56, under its qk_rope_head_dim 64; it read
-    # "qk_rope_head_dim = 64 is out of range (1 to 56)", the 56 unexplained
-    ({**json.loads((ROOT / "tests" / "fixtures" / "configs" / "deepseek-ai__DeepSeek-V3.json")
-                   .read_text()), "kv_lora_rank": None},
-     "config.json: qk_rope_head_dim = 64 is more than the head dim, 56 (hidden_size / "
+    # head_dim null: hidden_size / num_attention_heads = 4096 / 32 = 128, under rotary_dim 256
+    ({**json.loads(QWEN3_8B.read_text()), "head_dim": None, "rotary_dim": 256},
+     "config.json: rotary_dim = 256 is more than the head dim, 128 (hidden_size / "
      "num_attention_heads): a head's rotary dims are some of its dims."),
     ({**json.loads(QWEN3_8B.read_text()), "rotary_dim": 256},
      "config.json: rotary_dim = 256 is more than the head dim, 128 (head_dim): a head's rotary "
@@ -209,6 +206,23 @@ def test_planner_says_what_vllm_does_with_a_3_bit_gptq_config(tmp_path: Path) ->
 def test_a_rotary_dim_over_the_head_dim_names_the_head_dim(tmp_path: Path, config: dict,
                                                            words: str) -> None:
     assert_config_refused(tmp_path, config, words)
+
+
+@pytest.mark.parametrize("name", ["deepseek-ai__DeepSeek-V3.json", "zai-org__GLM-5.json"])
+def test_a_null_kv_lora_rank_names_vllms_failure_not_a_head_dim(tmp_path: Path,
+                                                                 name: str) -> None:
+    # vLLM 0.19.0 model_arch_config_convertor.py is_deepseek_mla: MLA only where kv_lora_rank
+    # is not None; else deepseek_v2.py DeepseekV2DecoderLayer builds DeepseekV2Attention,
+    # whose __init__ computes kv_lora_rank + qk_rope_head_dim: TypeError at load (also the
+    # 0.9.2, 0.11.0 and 0.34.0 wheels). It read "qk_rope_head_dim = 64 is more than the head
+    # dim, 56 (hidden_size / num_attention_heads)", DeepSeek-V3's 7168 / 128, a symptom
+    config = json.loads((ROOT / "tests" / "fixtures" / "configs" / name).read_text())
+    assert_config_refused(
+        tmp_path, {**config, "kv_lora_rank": None},
+        f"config.json: kv_lora_rank is null: vLLM runs {config['model_type']} attention as MLA "
+        "only with a kv_lora_rank, and its non-MLA DeepseekV2Attention adds kv_lora_rank to "
+        "qk_rope_head_dim, so vLLM stops at load (TypeError); give the checkpoint's "
+        "kv_lora_rank (its KV latent width).")
 
 
 def test_planner_refuses_a_fifo_without_blocking(fifo: Path) -> None:

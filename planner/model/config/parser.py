@@ -95,6 +95,16 @@ through the Transformers backend: transformers 5.24.0 modeling_gemma.py GemmaAtt
 on hidden_size / num_attention_heads for a null
 (qwen3.py and llama.py `head_dim or hidden_size // total_num_heads`; transformers 4.57.1
 LlamaConfig and GptOssConfig derive it)."""
+MLA_ONLY_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa")
+"""NOTE: model_types vLLM builds with deepseek_v2.py's decoder layer (registry.py 0.19.0:
+DeepseekV2/V3/V32ForCausalLM, GlmMoeDsaForCausalLM; kimi_k2 configs name
+DeepseekV3ForCausalLM), which cannot run without kv_lora_rank. ModelConfig.use_mla is
+is_deepseek_mla, true for these only when `kv_lora_rank is not None` (config.py 0.9.2;
+model_arch_config_convertor.py 0.19.0 is_deepseek_mla); otherwise DeepseekV2DecoderLayer picks
+DeepseekV2Attention (0.9.2, 0.11.0, 0.19.0, 0.34.0 wheels), whose __init__ sizes
+kv_a_proj_with_mqa as `self.kv_lora_rank + self.qk_rope_head_dim`: a TypeError on None at
+load. (0.19.0 and 0.34.0 take DeepseekAttention, plain MHA, instead when qk_nope_head_dim and
+qk_rope_head_dim are both 0: not refused as such here.)"""
 NON_GATED_TYPES = ("phi", "gpt2", "gpt_neox", "gpt_bigcode", "starcoder2", "falcon", "nemotron")
 KNOWN_TYPES = (
     "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen3_next",
@@ -1294,6 +1304,14 @@ class _Attention:
         self.qk_norm_per_layer = self.qk_norm_whole or r.str_("qk_norm_type") == "per_layer"
         self.output_gate = bool(r.flag("attn_output_gate")) or model_type == "qwen3_next"
         self.mla = r.int_("kv_lora_rank", hi=MAX_WIDTH) is not None
+        if model_type in MLA_ONLY_TYPES and r.null("kv_lora_rank") and any(
+                r.get(k) != 0 for k in ("qk_nope_head_dim", "qk_rope_head_dim")):
+            # it read "qk_rope_head_dim = 64 is more than the head dim, 56", a symptom
+            raise ConfigError(
+                f"{r.where('kv_lora_rank')} is null: vLLM runs {model_type} attention as MLA "
+                "only with a kv_lora_rank, and its non-MLA DeepseekV2Attention adds "
+                "kv_lora_rank to qk_rope_head_dim, so vLLM stops at load (TypeError); give "
+                "the checkpoint's kv_lora_rank (its KV latent width)")
         ropes = r.get("rope_parameters")
         # Gemma 4: one rope block per layer type (rope_parameters.full_attention / ...).
         self.typed_ropes = isinstance(ropes, dict) and any(
