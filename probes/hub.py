@@ -16,6 +16,7 @@ Client behaviour designed around (huggingface_hub 2.x, measured against a local 
 - HF_ENDPOINT and HF_HUB_OFFLINE are read once, at import; offline mode is re-checked here.
 """
 
+import json
 import math
 import os
 import re
@@ -33,7 +34,7 @@ from probes.endpoint import (  # before the client reads HF_ENDPOINT and its tim
 
 # isort: split
 import httpx2
-from huggingface_hub import HfApi, constants, get_token, try_to_load_from_cache
+from huggingface_hub import HfApi, ModelInfo, constants, get_token, try_to_load_from_cache
 from huggingface_hub.errors import (
     FileMetadataError,
     GatedRepoError,
@@ -408,28 +409,55 @@ def _model_info(api: HfApi, repo_id: str, revision: str | None, secret: str | No
                 timeout_s: float):
     """The hub's model info (file list with sizes); HubError("not_a_hub") for JSON of another
     shape, which huggingface_hub's ModelInfo(**data) reads without checking (TypeError for an
-    array, KeyError for no "id", hf_api.py model_info)."""
+    array, KeyError for no "id", ValueError for a date that is none, hf_api.py model_info).
+    A ValueError before any JSON was read (the body is not JSON) goes on to _mapped."""
     try:
         return api.model_info(repo_id, revision=revision, files_metadata=True,
                               timeout=timeout_s, token=_auth(secret))
-    except (TypeError, KeyError, AttributeError, IndexError) as exc:
-        raise _not_model_info(repo_id, _model_info_problem(exc)) from None
+    except (TypeError, KeyError, AttributeError, IndexError, ValueError) as exc:
+        read, answer = _answer_read(exc)
+        if not read and isinstance(exc, ValueError):
+            raise
+        problem = _model_info_problem(answer) if read else "a shape the client cannot read"
+        raise _not_model_info(repo_id, problem) from None
 
 
-def _model_info_problem(exc: Exception) -> str:
-    """What was wrong with a model info answer, from the client's error on it."""
-    text = str(exc)
-    if isinstance(exc, KeyError):
-        return f"no {text}"
-    mapping = re.search(r"must be a mapping, not (\w+)", text)
-    if mapping:
-        return f"{_PY_KINDS.get(mapping[1], mapping[1])}, not an object"
-    return f"{type(exc).__name__}: {text.splitlines()[0][:80] if text else 'no detail'}"
+def _answer_read(exc: Exception) -> tuple[bool, object]:
+    """(True, the JSON the client had read) when `exc` came from ModelInfo(**data), else
+    (False, None).
+
+    NOTE: huggingface_hub 2.4.0 hf_api.py HfApi.model_info ends `data = r.json()` / `return
+    ModelInfo(**data)`, so its frame in the traceback holds the answer; were that to change,
+    the message falls back to words without the field."""
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "model_info" and "data" in frame.f_locals:
+            return True, frame.f_locals["data"]
+        tb = tb.tb_next
+    return False, None
 
 
-_PY_KINDS = {"list": "an array", "str": "a string", "int": "a number", "float": "a number",
-             "bool": "true or false", "NoneType": "null"}
-"""JSON kinds by the Python type name json.loads gives them."""
+def _model_info_problem(answer: object) -> str:
+    """What is wrong with a model info answer, in its JSON's terms: its kind, no "id", or the
+    first field ModelInfo cannot take (each tried alone, so the one named is at fault)."""
+    if not isinstance(answer, dict):
+        return f"{json_kind(answer)}, not an object"
+    if "id" not in answer:
+        return "no 'id'"
+    for key, value in answer.items():
+        try:
+            ModelInfo(**{"id": "x", key: value})
+        except Exception:  # whatever the client raises on it, it is this field's fault
+            return (f"its {_excerpt(key)} field holds {json_kind(value)} the Hugging Face "
+                    f"client cannot read: {_excerpt(value)}")
+    return "a shape the client cannot read"
+
+
+def _excerpt(value: object) -> str:
+    """`value` as JSON (ASCII: control characters escaped), cut to 60 characters."""
+    text = json.dumps(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _listed_files(info, repo_id: str) -> tuple[CheckpointFile, ...]:

@@ -514,6 +514,9 @@ def odd_hub():
              for kind in ("html", "png", "plain404", "redirect_loop", "short_body")}
     repos["acme/bom-config"] = FakeRepo({"config.json": FakeFile(b"\xef\xbb\xbf" + config.data)})
     repos["acme/plain"] = FakeRepo({"config.json": config})  # a hub answer of nothing odd
+    repos["acme/info-siblings"] = FakeRepo({"config.json": config},
+                                           model_info=b'{"id": "acme/info-siblings", '
+                                                      b'"siblings": 5}')
     server = FakeHub(repos)
     yield server
     server.stop()
@@ -527,6 +530,10 @@ def odd_hub():
     ("acme/redirect_loop", "answered acme/redirect_loop with redirects that never end"),
     # 13 lines before: the client's "Trying to resume download..." five times, then ours
     ("acme/short_body", "broke off its answer for acme/short_body (RemoteProtocolError"),
+    # "(TypeError: 'int' object is not iterable)" before, the client's words
+    ("acme/info-siblings", "answered acme/info-siblings's model info with JSON that is not a "
+     "model's (its \"siblings\" field holds a number the Hugging Face client cannot read: 5): "
+     "HF_ENDPOINT may not point at a Hugging Face hub"),
 ])
 def test_planner_names_a_server_that_is_not_the_hub(odd_hub: FakeHub, tmp_path: Path,
                                                     repo: str, words: str) -> None:

@@ -190,6 +190,10 @@ def _repos() -> dict[str, FakeRepo]:
         "acme/info-no-id": FakeRepo({"config.json": config}, model_info=b'{"siblings": []}'),
         "acme/info-siblings-int": FakeRepo({"config.json": config},
                                            model_info=b'{"id": "a/b", "siblings": 5}'),
+        "acme/info-sibling-null": FakeRepo({"config.json": config},
+                                           model_info=b'{"id": "a/b", "siblings": [null]}'),
+        "acme/info-date-text": FakeRepo({"config.json": config}, model_info=(
+            b'{"id": "a/b", "lastModified": "yesterday", "siblings": []}')),
         "acme/info-size-text": FakeRepo({"config.json": config}, model_info=(
             b'{"id": "a/b", "siblings": [{"rfilename": "config.json", "size": "big"}]}')),
         # 10**29 bytes: the checkpoint read 93,132,257,461,547,843,584 GiB and the audit's disk
@@ -422,8 +426,17 @@ def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
         ("acme/info-list", "not_a_hub", "answered acme/info-list's model info with JSON that is "
          "not a model's (an array, not an object)"),
         ("acme/info-no-id", "not_a_hub", "with JSON that is not a model's (no 'id')"),
-        ("acme/info-siblings-int", "not_a_hub", "with JSON that is not a model's (TypeError: "
-         "'int' object is not iterable)"),
+        # the client's own words before: "(TypeError: 'int' object is not iterable)",
+        # "(TypeError: 'NoneType' object is not subscriptable)", and for the date "returned
+        # something that is not JSON (ValueError: Cannot parse 'yesterday' as a datetime..."
+        ("acme/info-siblings-int", "not_a_hub", "with JSON that is not a model's (its "
+         "\"siblings\" field holds a number the Hugging Face client cannot read: 5): "
+         "HF_ENDPOINT may not point at a Hugging Face hub"),
+        ("acme/info-sibling-null", "not_a_hub", "with JSON that is not a model's (its "
+         "\"siblings\" field holds an array the Hugging Face client cannot read: [null])"),
+        ("acme/info-date-text", "not_a_hub", "with JSON that is not a model's (its "
+         "\"lastModified\" field holds a string the Hugging Face client cannot read: "
+         "\"yesterday\")"),
         ("acme/info-size-text", "not_a_hub", "with JSON that is not a model's (a listed file's "
          "size_bytes 'big': Input should be a valid integer"),
         ("acme/info-size-absurd", "not_a_hub", "with JSON that is not a model's "
