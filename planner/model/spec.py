@@ -474,6 +474,11 @@ class ModelSpec(_Frozen):
         "given, it is model_type: only the config parser says a config.json has none"
     )
     architectures: tuple[str, ...] = ()
+    text_architectures: tuple[str, ...] = Field(
+        default=(), description="text_config's architectures (a wrapper's; () where it names "
+        "none): the class vLLM builds the text model of Mistral 3 or LLaVA as "
+        "(planner.serving.mlp_activation)"
+    )
     architectures_missing: bool = Field(
         default=False, description="config.json names no architectures (the key absent, null "
         "or []): vLLM fills one in by model_type, or stops (planner.serving."
@@ -563,6 +568,11 @@ class ModelSpec(_Frozen):
         default=None, description="config.json's hidden_act (text_config's for a wrapper), else "
         "the model_type's transformers class default; None where neither gives one: what vLLM's "
         "SiLU-only MLP classes check (planner.serving.mlp_activation)"
+    )
+    activation_function: str | None = Field(
+        default=None, description="config.json's activation_function (text_config's for a "
+        "wrapper), else its class default; None where neither gives one: what vLLM's EXAONE 3 "
+        "class checks (planner.serving.mlp_activation)"
     )
     refused_nulls: tuple[str, ...] = Field(
         default=(), description="fields read, written out as null, that the transformers config "

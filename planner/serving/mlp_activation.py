@@ -31,18 +31,30 @@ InternLM2 (0.9.1-0.34.0), EXAONE 4 (0.10.0-0.34.0) and GLM-4.5 (glm4_moe.py, 0.1
 build their raising class on every layer with config.hidden_act (Headroom plans these
 model_types as ones it does not know, from the standard keys); so does Ernie 4.5 on llama.py
 (0.10.1-0.34.0).
-Not refused: llama4.py builds LlamaMLP with hidden_act="silu" written in (0.9.1-0.34.0), and
-minimax_m2.py, gpt_oss.py, granitemoe.py read no hidden_act. Not covered: wrappers whose text
-model is whatever text_config names (Mistral 3, LLaVA, LLaVA-NeXT, and the unsized wrappers):
-vLLM picks that class per release (0.34.0 config/vllm.py with_hf_config: text_config's
-architectures, else transformers' causal-LM class for its model_type); DeciLM (nemotron_nas.py
-LlamaMLP takes each block's ffn.hidden_act before config.hidden_act, which Headroom does not
-read); EXAONE 3 (exaone.py ExaoneGatedMLP reads config.activation_function); Ernie 4.5 MoE
-(ernie45_moe.py: dense layers and shared experts only, from keys Headroom does not read); the
-other files with the same check, not traced (a grep of the 0.9.1, 0.20.0 and 0.33.0 wheels:
-qwen.py, baichuan.py, orion.py, solar.py, deepseek.py, arctic.py, chameleon.py,
-granitemoeshared.py, bamba.py, falcon_h1.py, hunyuan_v1.py, seed_oss.py, step3_text.py,
-dots1.py, longcat_flash.py, ...).
+Not refused: llama4.py builds LlamaMLP with hidden_act="silu" written in (0.9.1-0.34.0), as
+qwen.py builds QWenMLP (its default, 0.9.1-0.23.0), and minimax_m2.py, gpt_oss.py,
+granitemoe.py read no hidden_act.
+EXAONE 3 (exaone.py, 0.9.1-0.34.0) builds ExaoneGatedMLP on every layer with
+config.activation_function, which Headroom reads from config.json only (vLLM's own ExaoneConfig,
+default "silu", is in the 0.9.1 wheel only; later ones take the repository's config code).
+Orion, Solar (0.9.1-0.34.0), Baichuan (0.9.1-0.24.0), Chameleon (0.9.1-0.28.0), dots.llm1
+(0.9.2-0.23.0: Dots1MoE raises too), Seed-OSS (0.10.2-0.31.0), Ouro (0.11.1-0.26.0),
+HyperCLOVAX (0.18.0-0.34.0) and MiMo-V2 (MiMoV2ForCausalLM(MiMoV2FlashForCausalLM),
+0.21.0-0.34.0) build their raising class on every layer with config.hidden_act, in every wheel
+of their range (registry.py's native entry; read: first and last, and the check's presence in
+each); Headroom plans these model_types from the standard keys.
+The TEXT_NAMED wrappers (Mistral 3, LLaVA, LLaVA-NeXT) build whatever class their text_config
+resolves to (below), checked on text_config.hidden_act.
+Not covered: DeciLM (nemotron_nas.py LlamaMLP takes each block's ffn.hidden_act where the
+block config has one, else config.hidden_act: whether it has one is the repository's
+block_config.py, which Headroom does not run); Ernie 4.5 MoE (ernie45_moe.py Ernie4_5_MoeMLP on
+dense layers and shared experts, from moe_num_experts, moe_layer_start_index /
+_end_index / _interval and moe_num_shared_experts, which Headroom does not read: it plans the
+model as dense); the other files with the same check, not traced (a grep of every wheel read:
+deepseek.py, hunyuan_v1.py, granitemoeshared.py, kimi_linear.py,
+laguna.py, hy_v3.py, k2_horizon.py, longcat_flash.py, interns1_pro.py, afmoe.py, AXK1.py,
+openpangu.py, arctic.py, bamba.py, falcon_h1.py). step3_text.py and step3p5.py write
+hidden_act="silu" in where they build their raising class (0.34.0).
 """
 
 from typing import NamedTuple
@@ -52,6 +64,8 @@ from planner.serving.vllm_cli import VllmCli
 from planner.serving.vllm_versions import (
     OLDEST_COVERED,
     QWEN3_MOE_SHARED_EXPERT_FROM,
+    TEXT_CLASS_BY_TYPE_FROM,
+    TRANSFORMERS_5_ONLY_FROM,
     Version,
     parse_version,
 )
@@ -131,6 +145,30 @@ SILU_ONLY: dict[str, SiluOnly] = {
     "MiMoV2FlashForCausalLM": SiluOnly(  # every layer: MiMoV2MLP, or MiMoV2MoE (also raises)
         "MLPs and MoE blocks", "vllm/model_executor/models/mimo_v2_flash.py (mimo_v2.py from "
         "0.21.0) MiMoV2MLP and MiMoV2MoE", True, read="0.14.0-0.34.0"),
+    "ExaoneForCausalLM": SiluOnly(  # ExaoneDecoderLayer: hidden_act=config.activation_function
+        "MLPs", "vllm/model_executor/models/exaone.py ExaoneGatedMLP", True,
+        key="activation_function"),
+    "OrionForCausalLM": SiluOnly("MLPs", "vllm/model_executor/models/orion.py OrionMLP", True),
+    "SolarForCausalLM": SiluOnly("MLPs", "vllm/model_executor/models/solar.py SolarMLP", True),
+    **dict.fromkeys(("BaichuanForCausalLM", "BaiChuanForCausalLM"), SiluOnly(
+        "MLPs", "vllm/model_executor/models/baichuan.py BaiChuanMLP", True,
+        read="0.9.1-0.24.0")),
+    "ChameleonForConditionalGeneration": SiluOnly(  # both decoder layers (swin_norm or not)
+        "MLPs", "vllm/model_executor/models/chameleon.py ChameleonMLP", True,
+        read="0.9.1-0.28.0"),
+    "Dots1ForCausalLM": SiluOnly(  # every layer: Dots1MLP, or Dots1MoE (also raises)
+        "MLPs and MoE blocks", "vllm/model_executor/models/dots1.py Dots1MLP and Dots1MoE", True,
+        read="0.9.2-0.23.0"),
+    "SeedOssForCausalLM": SiluOnly(  # the Transformers backend's from 0.32.0: not refused there
+        "MLPs", "vllm/model_executor/models/seed_oss.py SeedOssMLP", True, read="0.10.2-0.31.0"),
+    "OuroForCausalLM": SiluOnly(
+        "MLPs", "vllm/model_executor/models/ouro.py OuroMLP", True, read="0.11.1-0.26.0"),
+    "HyperCLOVAXForCausalLM": SiluOnly(
+        "MLPs", "vllm/model_executor/models/hyperclovax.py HyperCLOVAXMLP", True,
+        read="0.18.0-0.34.0"),
+    "MiMoV2ForCausalLM": SiluOnly(  # mimo_v2.py: class MiMoV2ForCausalLM(MiMoV2FlashForCausalLM)
+        "MLPs and MoE blocks", "vllm/model_executor/models/mimo_v2.py MiMoV2MLP and MiMoV2MoE",
+        True, read="0.21.0-0.34.0"),
     "DeepseekV4ForCausalLM": SiluOnly(  # n_shared_experts set; every layer DeepseekV4MoE
         "shared experts", "vllm/model_executor/models/deepseek_v4.py (vllm/models/deepseek_v4/"
         "<platform>/model.py from 0.22.0) DeepseekV4MLP", False, OLDEST_COVERED,
@@ -140,23 +178,90 @@ SILU_ONLY: dict[str, SiluOnly] = {
 read in every wheel of READ_RELEASES."""
 
 
+TEXT_NAMED = {"Mistral3ForConditionalGeneration": "mistral3.py",
+              "LlavaForConditionalGeneration": "llava.py",
+              "LlavaNextForConditionalGeneration": "llava_next.py"}
+"""NOTE: the wrappers whose vLLM class (vllm/model_executor/models/<file>) builds its language
+model as init_vllm_registered_model(hf_config=config.text_config), every wheel of
+READ_RELEASES: the class the registry resolves text_config's architectures to, as for a
+config.json's (initialize_model; 0.9.1 and 0.34.0 model_loader/utils.py read)."""
+
+MISTRAL_FILLED = ("Mistral3ForConditionalGeneration", "LlavaForConditionalGeneration")
+"""NOTE: mistral3.py (0.9.1-0.19.0) and llava.py (0.9.1-0.34.0) __init__ set
+text_config.architectures = ["MistralForCausalLM"] where it is None and text_config.model_type
+is "mistral" (Pixtral-12B's HF format); from TEXT_CLASS_BY_TYPE_FROM with_hf_config gives the
+same class."""
+
+CAUSAL_LM_CLASSES: dict[str, str] = {
+    "code_llama": "LlamaForCausalLM", "deepseek_v2": "DeepseekV2ForCausalLM",
+    "deepseek_v3": "DeepseekV3ForCausalLM", "ernie4_5": "Ernie4_5ForCausalLM",
+    "exaone4": "Exaone4ForCausalLM", "glm4_moe": "Glm4MoeForCausalLM",
+    "granite": "GraniteForCausalLM", "llama": "LlamaForCausalLM",
+    "mistral": "MistralForCausalLM", "phi3": "Phi3ForCausalLM", "qwen2": "Qwen2ForCausalLM",
+    "qwen2_moe": "Qwen2MoeForCausalLM", "qwen3": "Qwen3ForCausalLM",
+    "qwen3_moe": "Qwen3MoeForCausalLM"}
+"""NOTE: transformers' MODEL_FOR_CAUSAL_LM_MAPPING_NAMES (models/auto/modeling_auto.py) where it
+maps a model_type to a SILU_ONLY class, the same in 4.56.0 and 5.5.3 (vLLM 0.20.0's and
+0.24.0's lowest): the class with_hf_config gives a text config that names none, from
+TEXT_CLASS_BY_TYPE_FROM."""
+
+CAUSAL_LM_CLASSES_5: dict[str, str] = {
+    "cwm": "CwmForCausalLM", "glm_moe_dsa": "GlmMoeDsaForCausalLM",
+    "ministral3": "Ministral3ForCausalLM", "qwen3_next": "Qwen3NextForCausalLM"}
+"""NOTE: the same in 5.5.3 only (4.56.0 maps none of these types): from
+TRANSFORMERS_5_ONLY_FROM, as Headroom assumes transformers 4 before it."""
+
+
 def silu_only_errors(spec: ModelSpec, cli: VllmCli) -> list[str]:
     """vLLM `cli`'s start-up refusal of `spec` where the class it builds for config.json's
-    architectures (the first the release serves) builds a SiLU-only MLP (SILU_ONLY) and
-    hidden_act (its class default where left out) is not "silu"; [] otherwise, or where no
-    hidden_act is known. E.g. a LlamaForCausalLM config.json with hidden_act "gelu"."""
-    act = spec.hidden_act
-    arch = next((a for a in spec.architectures
-                 if a in cli.architectures or a in cli.transformers_architectures), None)
+    architectures (the first the release serves), or for a TEXT_NAMED wrapper the class it
+    builds the text model as, builds a SiLU-only MLP (SILU_ONLY) and the activation it reads
+    (hidden_act, or activation_function: SiluOnly.key; the class default where left out) is
+    not "silu"; [] otherwise, or where none is known. E.g. a LlamaForCausalLM config.json with
+    hidden_act "gelu"."""
+    version = parse_version(cli.vllm_version)
+    arch = _served(spec.architectures, cli)
+    whose, prefix = f"{arch}'s", ""
+    if arch in TEXT_NAMED and arch in cli.architectures:
+        names, how = _text_classes(spec, arch, version)
+        text = _served(names, cli)
+        whose = f"{arch}'s text model as {text} ({TEXT_NAMED[arch]}: {how}), and {text}'s"
+        arch, prefix = text, "text_config."
     rule = SILU_ONLY.get(arch) if arch in cli.architectures else None
-    if act is None or act == "silu" or rule is None:
+    if rule is None:
         return []
-    if not _builds(spec, rule, parse_version(cli.vllm_version)):
+    # a wrapper's spec holds text_config's (the parser's text reader)
+    act = spec.activation_function if rule.key == "activation_function" else spec.hidden_act
+    if act is None or act == "silu" or not _builds(spec, rule, version):
         return []
     return [f"ValueError: Unsupported activation: {act}. Only silu is supported for now. "
-            f"(vLLM {cli.vllm_version} builds {arch}'s {rule.built} as {rule.source}, which "
-            f"raises this for any config.json {rule.key} but \"silu\" in every release "
+            f"(vLLM {cli.vllm_version} builds {whose} {rule.built} as {rule.source}, which "
+            f"raises this for any config.json {prefix}{rule.key} but \"silu\" in every release "
             f"{rule.read}.)"]
+
+
+def _served(architectures: tuple[str, ...], cli: VllmCli) -> str | None:
+    """The class vLLM's registry takes for `architectures`: the first the release serves,
+    natively or through the Transformers backend."""
+    return next((a for a in architectures
+                 if a in cli.architectures or a in cli.transformers_architectures), None)
+
+
+def _text_classes(spec: ModelSpec, wrapper: str, version: Version) -> tuple[tuple[str, ...], str]:
+    """The architectures vLLM `version` resolves a TEXT_NAMED `wrapper`'s text model from, and
+    where they come from in words: text_config's, else the class filled in for its model_type
+    (MISTRAL_FILLED, and from TEXT_CLASS_BY_TYPE_FROM CAUSAL_LM_CLASSES); () where none."""
+    if spec.text_architectures:
+        return spec.text_architectures, "text_config.architectures"
+    text_type = spec.window.text_model_type if spec.window is not None else None
+    how = f"text_config.model_type \"{text_type}\""
+    if text_type == "mistral" and wrapper in MISTRAL_FILLED:
+        return ("MistralForCausalLM",), how
+    if version < TEXT_CLASS_BY_TYPE_FROM or text_type is None:
+        return (), how
+    by_type = {**CAUSAL_LM_CLASSES, **(CAUSAL_LM_CLASSES_5 if version >= TRANSFORMERS_5_ONLY_FROM
+                                       else {})}
+    return ((by_type[text_type],) if text_type in by_type else ()), how
 
 
 def _builds(spec: ModelSpec, rule: SiluOnly, version: Version) -> bool:

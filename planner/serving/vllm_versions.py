@@ -128,6 +128,15 @@ only in the 0.11.0 wheel, so NemotronHModel stops at an 'E' (MoE) layer with Key
 the 0.11.1 wheel adds 'E': NemotronHMoEDecoderLayer (0.11.1, 0.11.2, 0.12.0 read). Releases
 before 0.11.0 are not planned for hybrid models (V1 state layout)."""
 
+TEXT_CLASS_BY_TYPE_FROM: Version = (0, 20, 0)
+"""NOTE: VllmConfig.with_hf_config (config/vllm.py), which init_vllm_registered_model runs on
+the text_config a wrapper such as mistral3.py or llava.py builds its language model from, gives
+a text config that names no architectures the class transformers' MODEL_FOR_CAUSAL_LM_MAPPING_
+NAMES maps its model_type to, from the 0.20.0 wheel (0.20.0-0.34.0 read); the with_hf_config of
+the 0.9.1 (vllm/config.py), 0.10.2 and 0.11.0 (config/__init__.py) and 0.11.1-0.19.0
+(config/vllm.py) wheels sets none, so the registry gets no class from it
+(planner.serving.mlp_activation)."""
+
 QWEN3_MOE_SHARED_EXPERT_FROM: Version = (0, 15, 0)
 """NOTE: qwen3_moe.py Qwen3MoeSparseMoeBlock builds a shared expert as Qwen3MoeMLP (which
 takes hidden_act "silu" only: planner.serving.mlp_activation) where config.json's

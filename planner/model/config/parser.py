@@ -565,6 +565,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         config_model_type=top.get("model_type"),
         architectures=_architectures(config),
         architectures_missing=not config.get("architectures"),
+        text_architectures=_text_architectures(text_cfg),
         remote_model_class=_remote_model_class(config),
         remote_config_class=_remote_config_class(config),
         hidden_size=hidden,
@@ -596,19 +597,21 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         warnings=tuple(notes.warnings),
         unmodelled=tuple(notes.unmodelled),
         refused_nulls=refused_nulls,
-        hidden_act=_hidden_act(r),
+        hidden_act=_activation(r, "hidden_act"),
+        activation_function=_activation(r, "activation_function"),
     )
 
 
-def _hidden_act(r: _Reader) -> str | None:
-    """config.hidden_act as vLLM's model classes read it: the config's, else where the key is
-    left out its class default (LlamaConfig "silu"); None otherwise. Noted nowhere: _gated
-    notes a default where the MLP's activation comes from one."""
-    value = r.get("hidden_act")
-    if value is None and "hidden_act" not in r.cfg and r.defaults is not None:
-        value = r.defaults.values.get("hidden_act")
+def _activation(r: _Reader, key: str) -> str | None:
+    """config.<key> (hidden_act, or EXAONE 3's activation_function) as vLLM's model classes read
+    it: the config's, else where the key is left out its class default (LlamaConfig hidden_act
+    "silu"); None otherwise. Noted nowhere: _gated notes a default where the MLP's activation
+    comes from one."""
+    value = r.get(key)
+    if value is None and key not in r.cfg and r.defaults is not None:
+        value = r.defaults.values.get(key)
     if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{r.where('hidden_act')} must be a string, got {value!r}")
+        raise ConfigError(f"{r.where(key)} must be a string, got {value!r}")
     return value
 
 
@@ -653,12 +656,28 @@ def _architectures(config: dict, prefix: str = "") -> tuple[str, ...]:
     stops it with a TypeError and a non-string entry at its suffix matching; it was dropped
     here, and the model planned as its model_type's without a word."""
     archs = config.get("architectures")
+    names = _class_names(archs)
+    if names is None:
+        raise ConfigError(f"config.json: {prefix}architectures must be a list of model class "
+                          f"names such as [\"LlamaForCausalLM\"], got {archs!r}")
+    return names
+
+
+def _text_architectures(text_cfg: dict | None) -> tuple[str, ...]:
+    """text_config's architectures where it lists class names, else (). Not refused otherwise,
+    as _architectures is: only some wrappers' vLLM classes read them
+    (planner.serving.mlp_activation), and transformers keeps any value."""
+    return _class_names((text_cfg or {}).get("architectures")) or ()
+
+
+def _class_names(archs: object) -> tuple[str, ...] | None:
+    """An architectures value as vLLM's registry reads it: none when absent or null, a string
+    as a list of one; None where it is no list of class names."""
     if archs is None:
         return ()
     names = [archs] if isinstance(archs, str) else archs
     if not isinstance(names, list) or not all(isinstance(a, str) and a for a in names):
-        raise ConfigError(f"config.json: {prefix}architectures must be a list of model class "
-                          f"names such as [\"LlamaForCausalLM\"], got {archs!r}")
+        return None
     return tuple(names)
 
 

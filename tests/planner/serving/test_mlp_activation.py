@@ -17,6 +17,7 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import supported_versions, vllm_cli
 from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN
 from tests.conftest import load_ref_config
+from tests.planner.model.test_config_vision import CLASS_DEFAULTS
 
 RELEASES = ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2") + tuple(
     f"0.{minor}.0" for minor in range(11, 35)) + ("0.11.1", "0.15.1", "0.22.1")
@@ -278,3 +279,144 @@ def test_names_registry_maps_to_llamas_class_are_refused_while_served_natively()
                                     hidden_act="gelu"))
     assert silu_only_errors(ernie, vllm_cli("0.10.1")) == [
         llama_words("0.10.1", arch="Ernie4_5ForCausalLM")]
+
+
+# Wrappers whose text model is the class text_config names (TEXT_NAMED): transformers 5.24.0's
+# config-class defaults (tests/fixtures/param_counts.json), text_config.hidden_act "gelu".
+
+def wrapper(kind: str, arch: str, **text_changes) -> dict:
+    config = CLASS_DEFAULTS[kind]["config"]
+    return {**config, "architectures": [arch],
+            "text_config": {**config["text_config"], "hidden_act": "gelu", **text_changes}}
+
+
+def text_words(release: str, arch: str, file: str, text: str, how: str) -> list[str]:
+    return [f"ValueError: Unsupported activation: gelu. Only silu is supported for now. (vLLM "
+            f"{release} builds {arch}'s text model as {text} ({file}: {how}), and {text}'s MLPs "
+            "as vllm/model_executor/models/llama.py LlamaMLP, which raises this for any "
+            "config.json text_config.hidden_act but \"silu\" in every release 0.9.1-0.34.0.)"]
+
+
+MISTRAL3 = "Mistral3ForConditionalGeneration"
+LLAVA = "LlavaForConditionalGeneration"
+LLAVA_NEXT = "LlavaNextForConditionalGeneration"
+
+
+@pytest.mark.parametrize("release", ["0.9.1", "0.19.0", "0.20.0", "0.34.0"])
+def test_mistral_3s_text_model_is_mistral_in_every_release(release: str) -> None:
+    # text_config: model_type "mistral", no architectures: mistral3.py fills in
+    # ["MistralForCausalLM"] to 0.19.0, with_hf_config transformers' class for "mistral" after
+    spec = parse_model_config(wrapper("mistral3", MISTRAL3))
+    assert spec.hidden_act == "gelu" and spec.text_architectures == ()
+    assert silu_only_errors(spec, vllm_cli(release)) == text_words(
+        release, MISTRAL3, "mistral3.py", "MistralForCausalLM",
+        'text_config.model_type "mistral"')
+    silu = parse_model_config({**wrapper("mistral3", MISTRAL3), "text_config": {
+        **CLASS_DEFAULTS["mistral3"]["config"]["text_config"]}})
+    assert silu.hidden_act == "silu" and silu_only_errors(silu, vllm_cli(release)) == []
+
+
+def test_llava_without_text_architectures_is_checked_from_0_20_0() -> None:
+    # text_config model_type "llama", no architectures: llava.py fills in a class only for
+    # "mistral"; before 0.20.0 with_hf_config gives none, so no LlamaMLP is built from it
+    spec = parse_model_config(wrapper("llava", LLAVA))
+    for release in ("0.9.1", "0.19.0"):
+        assert silu_only_errors(spec, vllm_cli(release)) == []
+    assert silu_only_errors(spec, vllm_cli("0.20.0")) == text_words(
+        "0.20.0", LLAVA, "llava.py", "LlamaForCausalLM", 'text_config.model_type "llama"')
+    named = parse_model_config(wrapper("llava", LLAVA, architectures=["LlamaForCausalLM"]))
+    assert named.text_architectures == ("LlamaForCausalLM",)
+    assert silu_only_errors(named, vllm_cli("0.9.1")) == text_words(
+        "0.9.1", LLAVA, "llava.py", "LlamaForCausalLM", "text_config.architectures")
+
+
+def test_a_mistral_text_model_is_filled_in_by_llava_not_by_llava_next() -> None:
+    llava = parse_model_config(wrapper("llava", LLAVA, model_type="mistral"))
+    assert silu_only_errors(llava, vllm_cli("0.9.1")) == text_words(
+        "0.9.1", LLAVA, "llava.py", "MistralForCausalLM", 'text_config.model_type "mistral"')
+    llava_next = parse_model_config(wrapper("llava_next", LLAVA_NEXT, model_type="mistral"))
+    assert silu_only_errors(llava_next, vllm_cli("0.19.0")) == []
+    assert silu_only_errors(llava_next, vllm_cli("0.20.0")) == text_words(
+        "0.20.0", LLAVA_NEXT, "llava_next.py", "MistralForCausalLM",
+        'text_config.model_type "mistral"')
+
+
+def test_a_ministral_3_text_model_takes_its_class_under_transformers_5_only() -> None:
+    # transformers 5.5.3 maps "ministral3" to Ministral3ForCausalLM (mistral.py in vLLM's
+    # registry), 4.56.0 maps nothing: Headroom assumes transformers 4 before 0.24.0
+    spec = parse_model_config(wrapper("mistral3", MISTRAL3, model_type="ministral3"))
+    assert silu_only_errors(spec, vllm_cli("0.23.0")) == []
+    assert silu_only_errors(spec, vllm_cli("0.24.0")) == text_words(
+        "0.24.0", MISTRAL3, "mistral3.py", "Ministral3ForCausalLM",
+        'text_config.model_type "ministral3"')
+
+
+def test_a_text_model_of_another_activation_class_is_not_refused() -> None:
+    # text_config names Gemma 2 (gemma2.py: GeLU) or a class only the Transformers backend
+    # serves: neither is a SiLU-only class
+    for archs in (["Gemma2ForCausalLM"], ["AcmeForCausalLM"]):
+        spec = parse_model_config(wrapper("llava", LLAVA, architectures=archs))
+        assert silu_only_errors(spec, vllm_cli("0.34.0")) == []
+
+
+def test_a_gelu_mistral_3_does_not_fit() -> None:
+    refused = plan(PlanRequest(
+        model=parse_model_config(wrapper("mistral3", MISTRAL3)),
+        cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(tp=1),
+        engine=EngineSettings(max_model_len=4096, vllm_version="0.34.0")))
+    assert not refused.fits
+    assert refused.errors == text_words("0.34.0", MISTRAL3, "mistral3.py", "MistralForCausalLM",
+                                        'text_config.model_type "mistral"')
+
+
+@pytest.mark.parametrize(("arch", "model_type", "served", "built", "source", "read"), [
+    ("OrionForCausalLM", "orion", (None, "0.9.1", "0.34.0", None), "MLPs", "orion.py OrionMLP",
+     "0.9.1-0.34.0"),
+    ("SolarForCausalLM", "solar", (None, "0.9.1", "0.34.0", None), "MLPs", "solar.py SolarMLP",
+     "0.9.1-0.34.0"),
+    ("BaichuanForCausalLM", "baichuan", (None, "0.9.1", "0.24.0", "0.25.0"), "MLPs",
+     "baichuan.py BaiChuanMLP", "0.9.1-0.24.0"),
+    ("BaiChuanForCausalLM", "baichuan", (None, "0.9.1", "0.24.0", "0.25.0"), "MLPs",
+     "baichuan.py BaiChuanMLP", "0.9.1-0.24.0"),
+    ("ChameleonForConditionalGeneration", "chameleon", (None, "0.9.1", "0.28.0", "0.29.0"), "MLPs",
+     "chameleon.py ChameleonMLP", "0.9.1-0.28.0"),
+    ("Dots1ForCausalLM", "dots1", ("0.9.1", "0.9.2", "0.23.0", "0.24.0"), "MLPs and MoE blocks",
+     "dots1.py Dots1MLP and Dots1MoE", "0.9.2-0.23.0"),
+    ("SeedOssForCausalLM", "seed_oss", ("0.10.1", "0.10.2", "0.31.0", "0.32.0"), "MLPs",
+     "seed_oss.py SeedOssMLP", "0.10.2-0.31.0"),
+    ("OuroForCausalLM", "ouro", ("0.11.0", "0.11.1", "0.26.0", "0.27.0"), "MLPs", "ouro.py OuroMLP",
+     "0.11.1-0.26.0"),
+    ("HyperCLOVAXForCausalLM", "hyperclovax", ("0.17.0", "0.18.0", "0.34.0", None), "MLPs",
+     "hyperclovax.py HyperCLOVAXMLP", "0.18.0-0.34.0"),
+    ("MiMoV2ForCausalLM", "mimo_v2", ("0.20.0", "0.21.0", "0.34.0", None), "MLPs and MoE blocks",
+     "mimo_v2.py MiMoV2MLP and MiMoV2MoE", "0.21.0-0.34.0"),
+])
+def test_families_refused_on_every_layer_while_served_natively(
+        arch, model_type, served, built, source, read) -> None:
+    # registry.py's native entry runs first..last; before it, and after it (gone, or the
+    # Transformers backend's: Seed-OSS from 0.32.0), nothing raises this
+    before, first, last, after = served
+    spec = parse_model_config(tiny(architectures=[arch], model_type=model_type,
+                                   hidden_act="gelu"))
+    for release in (first, last):
+        assert silu_only_errors(spec, vllm_cli(release)) == words(release, arch, built, source,
+                                                                  read=read)
+    for release in (before, after):
+        if release is not None:
+            assert silu_only_errors(spec, vllm_cli(release)) == []
+
+
+def test_exaone_3_is_refused_on_its_activation_function() -> None:
+    # exaone.py ExaoneDecoderLayer: ExaoneGatedMLP(hidden_act=config.activation_function)
+    exaone = {"architectures": ["ExaoneForCausalLM"], "model_type": "exaone"}
+    spec = parse_model_config(tiny(**exaone, hidden_act=None, activation_function="gelu"))
+    assert spec.activation_function == "gelu"
+    for release in ("0.9.1", "0.34.0"):
+        assert silu_only_errors(spec, vllm_cli(release)) == words(
+            release, "ExaoneForCausalLM", "MLPs", "exaone.py ExaoneGatedMLP",
+            key="activation_function")
+    # its hidden_act is not what the class reads; nor is an activation_function left out
+    # (its default is the repository's config code from 0.10.0) checked
+    for config in (tiny(**exaone, hidden_act="gelu", activation_function="silu"),
+                   tiny(**exaone, hidden_act="gelu")):
+        assert silu_only_errors(parse_model_config(config), vllm_cli("0.34.0")) == []
