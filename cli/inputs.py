@@ -50,7 +50,13 @@ from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backe
 from planner.serving.plan import redundant_experts
 from planner.serving.startup import block_size_refusal
 from planner.serving.sweep import accepts_what_if, layout_candidates, quant_settings
-from planner.serving.vllm_cli import CountError, read_count, unrecognized_flag, vllm_cli
+from planner.serving.vllm_cli import (
+    CountError,
+    choice_refusal,
+    read_count,
+    unrecognized_flag,
+    vllm_cli,
+)
 from planner.serving.vllm_versions import EngineError, require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import cluster_and_notes, repeated_machine
@@ -397,6 +403,11 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         missing = given and unrecognized_flag(flag, vllm_cli(release))
         if missing:
             raise CliError(missing)
+    # and on a value it does not take (bitsandbytes from 0.28), as for --moe-backend
+    refused = args.quantization != "auto" and choice_refusal(
+        vllm_cli(release), "--quantization", args.quantization)
+    if refused:
+        raise CliError(refused)
     values: dict[str, object] = {
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,

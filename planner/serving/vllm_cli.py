@@ -360,6 +360,17 @@ def invalid_choice(cli: VllmCli, flag: str, value: str) -> str:
             f"(choose from {allowed})")
 
 
+def choice_refusal(cli: VllmCli, flag: str, value: str) -> str | None:
+    """vLLM `cli.vllm_version`'s parser refusing `value` for `flag` (invalid_choice), with the
+    newest release (of the fixtures) whose parser takes it; None when this one takes it."""
+    if cli.accepts(flag, value):
+        return None
+    taking = [v for v in supported_versions() if vllm_cli(v).accepts(flag, value)]
+    hint = (f"; vLLM {taking[-1]} is the newest release Headroom covers that takes it "
+            f"(--vllm-version {taking[-1]})") if taking else ""
+    return invalid_choice(cli, flag, value) + hint
+
+
 @lru_cache(maxsize=512)
 def _words(command: str) -> tuple[str, ...]:
     """The command's words as a POSIX shell splits them (shlex, pure Python, takes longer than

@@ -776,6 +776,26 @@ def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
     assert "model config (gptq) does not match" in out["verdict"]
 
 
+@pytest.mark.parametrize("command", ["plan", "report"])  # sweep takes no --quantization
+def test_a_quantization_the_releases_parser_refuses_is_bad_input(command: str) -> None:
+    # vLLM 0.28.0 dropped bitsandbytes from --quantization's choices (the vllm_cli fixtures:
+    # 0.27.0 lists it), so `vllm serve --quantization bitsandbytes` exits 2 in argparse's
+    # words, as --moe-backend and --block-size values it does not take do here; it was a plan
+    # (exit 0) whose verdict was "Does not fit: vLLM 0.34.0: argument --quantization: invalid
+    # choice: ..."
+    args = ("--model", "Qwen/Qwen3-8B", *HW, "--quantization", "bitsandbytes")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = run("planner", command, *args, "--vllm-version", "0.34.0", env=env)
+    assert_one_line_error(done, f"python -m planner {command}: error: ",
+                          "vLLM 0.34.0: argument --quantization: invalid choice: 'bitsandbytes' "
+                          "(choose from 'awq', ")
+    assert done.stderr.endswith("'mxfp4_hadamard32'); vLLM 0.27.0 is the newest release "
+                                "Headroom covers that takes it (--vllm-version 0.27.0).\n")
+    taken = run("planner", "plan", *args, "--vllm-version", "0.27.0", "--json", env=env)
+    assert taken.returncode == 0, taken.stderr
+    assert "--quantization bitsandbytes" in json.loads(taken.stdout)["vllm_command"]
+
+
 def test_a_llama_config_with_a_gelu_mlp_does_not_fit_in_vllms_words(tmp_path: Path) -> None:
     # llama.py LlamaMLP raises "Unsupported activation: gelu. Only silu is supported for now."
     # in every release 0.9.1-0.34.0: planned as fitting, with a command, before

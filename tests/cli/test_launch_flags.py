@@ -139,8 +139,9 @@ def test_the_features_reach_a_command_on_the_current_release() -> None:
     """The matrix is not vacuous: on 0.33.0 every feature but bitsandbytes is taken; vLLM
     0.28.0 dropped it from --quantization's choices (QuantizationMethods in
     vllm/model_executor/layers/quantization/__init__.py; the 0.27.0 wheel still lists it), so
-    both branches run: a command on 0.9.1-0.27, no fit on 0.28-0.33 (it was "Fits", the
-    command withheld with a note)."""
+    both branches run: a command on 0.9.1-0.27, refused up front on 0.28-0.34 as vLLM's parser
+    refuses it (exit 2; it was "Fits", the command withheld with a note, then a plan that did
+    not fit)."""
     cli = vllm_cli("0.33.0")
     refused = {name for name, (_, wanted) in FEATURES.items()
                if not all(cli.accepts(f, v) for f, v in wanted)}
