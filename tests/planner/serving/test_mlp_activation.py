@@ -420,3 +420,33 @@ def test_exaone_3_is_refused_on_its_activation_function() -> None:
     for config in (tiny(**exaone, hidden_act="gelu", activation_function="silu"),
                    tiny(**exaone, hidden_act="gelu")):
         assert silu_only_errors(parse_model_config(config), vllm_cli("0.34.0")) == []
+
+
+@pytest.mark.parametrize("release", ["0.9.1", "0.11.0", "0.11.1", "0.34.0"])
+def test_deepseek_v1_is_refused_on_every_layer(release: str) -> None:
+    # deepseek.py (0.9.1-0.11.0): dense layers, routed and shared experts are all DeepseekMLP;
+    # from 0.11.1 DeepseekForCausalLM(DeepseekV2ForCausalLM), whose DeepseekV2MoE raises too
+    source = "deepseek.py DeepseekMLP (deepseek_v2.py DeepseekV2MLP and DeepseekV2MoE from 0.11.1)"
+    spec = parse_model_config(tiny(
+        architectures=["DeepseekForCausalLM"], model_type="deepseek", hidden_act="gelu",
+        n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=64,
+        first_k_dense_replace=1, n_shared_experts=1))
+    assert silu_only_errors(spec, vllm_cli(release)) == words(
+        release, "DeepseekForCausalLM", "MLPs, experts and shared experts", source)
+
+
+def test_hunyuan_dense_is_refused_on_its_dense_layers_while_served_natively() -> None:
+    # hunyuan_v1.py: HunYuanMLP where num_experts is at most 1 (_is_moe); registry 0.10.0-0.28.0
+    dense = parse_model_config(tiny(architectures=["HunYuanDenseV1ForCausalLM"],
+                                    model_type="hunyuan_v1_dense", hidden_act="gelu"))
+    for release in ("0.10.0", "0.28.0"):
+        assert silu_only_errors(dense, vllm_cli(release)) == words(
+            release, "HunYuanDenseV1ForCausalLM", "dense-layer MLPs", "hunyuan_v1.py HunYuanMLP",
+            read="0.10.0-0.28.0")
+    for release in ("0.9.2", "0.29.0"):  # not served; the Transformers backend's
+        assert silu_only_errors(dense, vllm_cli(release)) == []
+    # MoE layers (num_experts 4): a shared_mlp only under use_mixed_mlp_moe, not read
+    moe = parse_model_config(tiny(architectures=["HunYuanDenseV1ForCausalLM"],
+                                  model_type="hunyuan_v1_dense", hidden_act="gelu", num_experts=4,
+                                  num_experts_per_tok=2, moe_intermediate_size=64))
+    assert silu_only_errors(moe, vllm_cli("0.28.0")) == []
