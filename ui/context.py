@@ -519,7 +519,7 @@ def _layout_settings(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayo
     """The state fields that pin `layout` of `spec` on `cluster`. The EP choice is kept where
     the layout has no EP variant (TP=1, a dense model): taking its "no EP" turned EP off for
     the hardware's layout and the next MoE model."""
-    ep_applies = any(other.ep for other in layout_candidates(spec, cluster)
+    ep_applies = any(other.ep for other in layout_candidates(spec, cluster, current_engine())
                      if (other.tp, other.pp, other.dp) == (layout.tp, layout.pp, layout.dp))
     return {"tp": layout.tp, "pp": layout.pp, "dp": layout.dp,
             "ep": layout.ep if ep_applies else state().ep}

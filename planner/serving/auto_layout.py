@@ -20,7 +20,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import summary_figures
+from planner.serving.plan import redundant_experts, summary_figures
 from planner.serving.sweep import layout_candidates
 from planner.serving.vllm_versions import LayoutRefused
 
@@ -53,12 +53,14 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     even = gpn * nodes == cluster.gpu_count
     for pp in (p for p in range(1, nodes + 1) if even and nodes % p == 0):
         first = _with_ep(spec, gpn, pp, nodes // pp, ep)
-        if not layout_errors(spec, cluster, first, held, engine.vllm_version):
+        if not layout_errors(spec, cluster, first, held, engine.vllm_version,
+                             redundant_experts(spec, engine, first)):
             figures = _figures(spec, cluster, first, engine)
             if not isinstance(figures, LayoutRefused) and figures["fits"]:
                 return first
-    valid = [lay for lay in layout_candidates(spec, cluster)
-             if not layout_errors(spec, cluster, lay, held, engine.vllm_version)]
+    valid = [lay for lay in layout_candidates(spec, cluster, engine)
+             if not layout_errors(spec, cluster, lay, held, engine.vllm_version,
+                                  redundant_experts(spec, engine, lay))]
     if not valid:
         return None
     planned = {lay: _figures(spec, cluster, lay, engine) for lay in valid}

@@ -59,7 +59,7 @@ def _tries(request: PlanRequest, result: Plan) -> list[_Try]:
     # the asked DP (replicas) and EP first: a layout that changes them comes only when none
     # that keeps them fits (nearest_fit then says so); then the fewest of TP and PP changed
     # (TP=4 asked on 8 GPUs: TP=8 or TP=4 x PP=2 before TP=1 x PP=7), then the fewest GPUs
-    wider = sorted((lay for lay in layout_candidates(request.model, request.cluster)
+    wider = sorted((lay for lay in layout_candidates(request.model, request.cluster, request.engine)
                     if lay.gpus > layout.gpus or (lay.gpus == layout.gpus and lay != layout)),
                    key=lambda lay: (lay.dp != layout.dp, lay.ep != layout.ep,
                                     (lay.tp != layout.tp) + (lay.pp != layout.pp), lay.gpus,

@@ -20,6 +20,7 @@ from planner.memo import IdentityMemo
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
+from planner.serving.eplb import AUTO_REDUNDANT_FROM
 from planner.serving.hardware import ClusterSpec, GpuFormat
 from planner.serving.layout import (
     ParallelLayout,
@@ -27,7 +28,7 @@ from planner.serving.layout import (
     layout_errors,
     quant_alignment_errors,
 )
-from planner.serving.plan import PlanRequest, summary_figures
+from planner.serving.plan import PlanRequest, redundant_experts, summary_figures
 from planner.serving.speed import (
     PlanFigures,
     ServingLoad,
@@ -37,7 +38,7 @@ from planner.serving.speed import (
     speed_figures,
     tpot_meets,
 )
-from planner.serving.vllm_versions import EngineError, LayoutRefused
+from planner.serving.vllm_versions import EngineError, LayoutRefused, vllm_rules
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
 """KV cache dtypes tried by default: the model's own and fp8 (one byte per element)."""
@@ -103,17 +104,34 @@ def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
 _LAYOUTS: IdentityMemo[tuple[ParallelLayout, ...]] = IdentityMemo(256)
 
 
-def layout_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
+def layout_candidates(spec: ModelSpec, cluster: ClusterSpec,
+                      engine: EngineSettings | None = None) -> tuple[ParallelLayout, ...]:
     """Every (TP, PP) with TP x PP <= GPUs, plus every data-parallel split (DP > 1) of the
     layouts that fill the cluster (TP x PP x DP = GPUs; on nodes of different GPU counts
     also = layout.filled_gpus, what --nnodes fills), EP on and off for MoE (more than one
-    rank), that vLLM accepts. Cached by the identity of the model and cluster: a rerun's
-    sweep (the app reruns on every change) lists and checks them once."""
-    return _LAYOUTS.get_all((spec, cluster), (), _valid_layouts, spec, cluster)
+    rank), that vLLM accepts; with `engine`'s --enable-eplb the EP size must divide the routed
+    experts + EPLB's redundant ones (plan.redundant_experts), as vLLM's FusedMoE checks them
+    (planner.serving.eplb), not the routed experts alone. Cached by the identity of the model
+    and cluster and by the EPLB rule (_eplb_rule): a rerun's sweep (the app reruns on every
+    change) lists and checks them once."""
+    rule = _eplb_rule(spec, engine)
+    return _LAYOUTS.get_all((spec, cluster), rule, _valid_layouts, spec, cluster,
+                            engine if rule else None)
 
 
-def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
-    """Work out what layout_candidates caches."""
+def _eplb_rule(spec: ModelSpec, engine: EngineSettings | None) -> tuple:
+    """What EPLB changes in the layout rule, as a cache key: () without --enable-eplb or
+    routed experts; else the given redundant count (None: unset) and whether the release fills
+    an unset one in (eplb.AUTO_REDUNDANT_FROM)."""
+    if engine is None or not engine.enable_eplb or not spec.is_moe:
+        return ()
+    return (engine.num_redundant_experts,
+            vllm_rules(engine.vllm_version).version >= AUTO_REDUNDANT_FROM)
+
+
+def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings | None
+                   ) -> tuple[ParallelLayout, ...]:
+    """Work out what layout_candidates caches (`engine`: None where EPLB does not apply)."""
     # EP over a single rank (TP x DP = 1) is the same layout as no EP, so not listed twice.
     moe, gpus = spec.is_moe, cluster.gpu_count
     fills = {gpus, filled_gpus(cluster)}
@@ -124,7 +142,8 @@ def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayou
         for dp in (1, *(d for d in range(2, gpus // (tp * pp) + 1) if tp * pp * d in fills))
         for ep in ((False, True) if moe and tp * dp > 1 else (False,))
     )
-    return tuple(c for c in candidates if not layout_errors(spec, cluster, c))
+    return tuple(c for c in candidates if not layout_errors(
+        spec, cluster, c, redundant_experts=redundant_experts(spec, engine, c) if engine else 0))
 
 
 class SweepRow(BaseModel):
@@ -371,8 +390,9 @@ def sweep(
         load = ServingLoad()
     keys = tuple(quant_keys) if quant_keys is not None else quant_candidates(model, cluster)
     kvs = tuple(kv_dtypes) if kv_dtypes is not None else KV_DTYPES
-    valid = (layout_candidates(model, cluster) if layouts is None else
-             tuple(lay for lay in layouts if not layout_errors(model, cluster, lay)))
+    valid = (layout_candidates(model, cluster, engine) if layouts is None else
+             tuple(lay for lay in layouts if not layout_errors(
+                 model, cluster, lay, redundant_experts=redundant_experts(model, engine, lay))))
     if not keys or not kvs or not valid:
         raise SweepError(f"nothing to sweep for {model.name or model.model_type} on "
                          f"{cluster.source}: no valid layout or quantization candidate")

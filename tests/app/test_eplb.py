@@ -82,3 +82,16 @@ def test_a_dense_model_offers_none_and_keeps_the_choice() -> None:
     assert "plan.enable_eplb" not in {box.key for box in at.checkbox}
     assert "--enable-eplb" not in at.code[0].value
     assert at.query_params["eplb"] == "1"
+
+
+def test_an_ep_layout_only_the_redundant_experts_make_even_is_kept() -> None:
+    # 6 H100 at TP=1 x DP=6 + EP: 128 routed experts = 21 x 6 + 2 do not divide, 128 + 4
+    # redundant = 132 = 22 x 6 do, and vLLM 0.33.0 starts it; the page kept EP off and
+    # planned EPLB without EP, which vLLM refuses
+    at = open_link("plan", **{**QWEN3_MOE, "gpn": "6"}, tp="1", dp="6", ep="1", eplb="1",
+                   redundant="4")
+    assert not at.exception and not at.error
+    assert at.query_params["ep"] == "1"
+    assert "--enable-expert-parallel" in at.code[0].value
+    assert ("--enable-eplb: 22 experts a MoE layer on each of the 6 EP ranks (128 routed + 4 "
+            "redundant)") in texts(at)

@@ -37,6 +37,7 @@ from planner.serving.plan import (
     PlanRequest,
     mtp_refusal,
     plan,
+    redundant_experts,
     unmodelled_ranks,
     verdict_unmodelled,
 )
@@ -64,6 +65,7 @@ from ui.context import (
     WHAT_IF_OPTION,
     app_markdown,
     current_cluster,
+    current_engine,
     current_load,
     current_request,
     current_source,
@@ -94,10 +96,12 @@ _SWEEP_KEY = "plan.sweep_result"
 
 def _valid_layouts() -> tuple[ParallelLayout, ...]:
     """Layouts vLLM accepts for this model, on this cluster, in the chosen weight format."""
-    spec, cluster = current_spec(), current_cluster()
+    spec, cluster, engine = current_spec(), current_cluster(), current_engine()
     held = _held_scheme()
-    return tuple(layout for layout in layout_candidates(spec, cluster)
-                 if not layout_errors(spec, cluster, layout, held, state().vllm_version))
+    # EPLB's redundant experts count with the routed ones in the EP size's rule
+    return tuple(layout for layout in layout_candidates(spec, cluster, engine)
+                 if not layout_errors(spec, cluster, layout, held, state().vllm_version,
+                                      redundant_experts(spec, engine, layout)))
 
 
 def _held_scheme() -> QuantScheme:
@@ -192,7 +196,8 @@ def _controls() -> None:
     eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp, layout.dp)
                   == (tp, pp, dp)})
     _keep_valid("ep", layout_for(spec).ep, eps,
-                "expert parallelism needs routed experts that divide.")
+                "expert parallelism needs routed experts (with --enable-eplb, + the "
+                "redundant ones) that divide TP x DP.")
 
     left, mid, right = st.columns([1.6, 1, 1.2])  # wider: format labels, the load and knobs
     left.selectbox(

@@ -16,11 +16,14 @@ local experts = global_num_experts // ep_size):
 import pytest
 
 from planner.catalog import catalog_spec
+from planner.model.quant import checkpoint_scheme
+from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.eplb import eplb_state_bytes, redundant_count
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.sweep import sweep
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
@@ -245,3 +248,48 @@ def test_the_cli_takes_the_flags_and_refuses_a_release_without_them(capsys) -> N
     code, _, err = run_main(capsys, "plan", *model, "--vllm-version", "0.9.1")
     assert code == 2 and "unrecognized arguments: --enable-eplb" in err
     assert "Traceback" not in err
+
+
+def _ep_rows(version: str, **engine) -> dict[tuple[int, int, int], object]:
+    """A sweep's EP rows of DeepSeek-V3 on 3 x 8 H200, by (tp, pp, dp)."""
+    result = sweep(catalog_spec(DSV3), preset_cluster("h200", 8, 3),
+                   EngineSettings(vllm_version=version, **engine), kv_dtypes=("auto",))
+    return {(r.layout.tp, r.layout.pp, r.layout.dp): r for r in result.rows if r.layout.ep}
+
+
+def test_a_sweep_counts_the_redundant_experts_in_the_ep_size_rule() -> None:
+    # 256 routed + 8 redundant = 264 = 11 x 24 = 22 x 12: TP=1 x DP=24 and TP=1 x DP=12 x
+    # PP=2 + EP are layouts vLLM 0.33.0 starts (256 alone divides neither: 256 = 10 x 24 + 16,
+    # 21 x 12 + 4), and TP=16 + EP is one it refuses (264 = 16 x 16 + 8), which the sweep
+    # planned and listed as refused
+    rows = _ep_rows("0.33.0", enable_eplb=True, num_redundant_experts=8)
+    assert (1, 1, 24) in rows and (1, 2, 12) in rows and (16, 1, 1) not in rows
+    row = rows[(1, 1, 24)]
+    p = _plan(layout=ParallelLayout(tp=1, dp=24, ep=True), nodes=3, enable_eplb=True,
+              num_redundant_experts=8)
+    # the sweep's row is the plan's: 11 experts a rank, 58 x 11 x 44,050,944 B of them
+    assert row.fits and row.weights_bytes_per_gpu == _term(p, "weights").value
+    assert "routed experts 26.17 GiB" in _term(p, "weights").formula  # 28,104,502,272 B
+    # without EPLB the routed experts alone must divide the EP size (Headroom's rule)
+    plain = _ep_rows("0.33.0")
+    assert (1, 1, 24) not in plain and (16, 1, 1) in plain
+    # 0.34.0 fills an unset count in: 8 on 24 ranks, none on 16 (256 = 16 x 16)
+    filled = _ep_rows("0.34.0", enable_eplb=True)
+    assert (1, 1, 24) in filled and (16, 1, 1) in filled
+
+
+@pytest.mark.parametrize(("version", "redundant", "layout"), [
+    # the hardware's first choice, TP=8 in a node x DP=3 over the nodes + EP: 24 EP ranks,
+    # 256 + 8 = 264 = 11 x 24 experts
+    ("0.33.0", 8, ParallelLayout(tp=8, dp=3, ep=True)),
+    ("0.34.0", None, ParallelLayout(tp=8, dp=3, ep=True)),  # 8 filled in
+    # 0.33.0 adds none: 256 = 10 x 24 + 16 is refused, so the next valid one that fits:
+    # TP=8 x PP=3 + EP, 8 EP ranks (256 = 32 x 8)
+    ("0.33.0", None, ParallelLayout(tp=8, pp=3, ep=True)),
+])
+def test_the_default_layout_counts_the_redundant_experts(version, redundant, layout) -> None:
+    spec = catalog_spec(DSV3)
+    engine = EngineSettings(vllm_version=version, enable_eplb=True,
+                            num_redundant_experts=redundant)
+    assert auto_layout(spec, preset_cluster("h200", 8, 3), checkpoint_scheme(spec), engine,
+                       ep=True) == layout
