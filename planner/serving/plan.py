@@ -1130,16 +1130,17 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                 version) if s.enable_eplb else None)
     if refusal:
         return _Refused(r, refusal)
+    # the release EPLB's state is sized for, in the key: its tensors differ by release
+    eplb = version if s.enable_eplb and layout.ep and spec.is_moe else None
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
-           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant,
-           s.enable_eplb)
+           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
-                    version if s.enable_eplb and layout.ep and spec.is_moe else None)
+                    eplb)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,

@@ -293,3 +293,19 @@ def test_the_default_layout_counts_the_redundant_experts(version, redundant, lay
                             num_redundant_experts=redundant)
     assert auto_layout(spec, preset_cluster("h200", 8, 3), checkpoint_scheme(spec), engine,
                        ep=True) == layout
+
+
+def test_one_spec_planned_on_two_releases_gets_each_releases_state() -> None:
+    # the app keeps one spec object across a release switch: 0.31.0 adds last_expert_load,
+    # L x E int64 = 58 x 256 x 8 = 118,784 B, to 0.30.0's state; a cache keyed without the
+    # release gave 0.31.0 the 0.30.0 weights
+    spec, cluster = catalog_spec(DSV3), preset_cluster("h200", 8, 2)
+
+    def weights(version: str) -> int:
+        return _term(plan(PlanRequest(model=spec, cluster=cluster, layout=DP16_EP,
+                                      engine=EngineSettings(vllm_version=version,
+                                                            enable_eplb=True,
+                                                            num_redundant_experts=32))),
+                     "weights").value
+
+    assert weights("0.31.0") - weights("0.30.0") == 58 * 256 * 8 == 118_784
