@@ -40,14 +40,16 @@ default "silu", is in the 0.9.1 wheel only; later ones take the repository's con
 Orion, Solar (0.9.1-0.34.0), Baichuan (0.9.1-0.24.0), Chameleon (0.9.1-0.28.0), dots.llm1
 (0.9.2-0.23.0: Dots1MoE raises too), Seed-OSS (0.10.2-0.31.0), Ouro (0.11.1-0.26.0),
 HyperCLOVAX (0.18.0-0.34.0), MiMo-V2 (MiMoV2ForCausalLM(MiMoV2FlashForCausalLM),
-0.21.0-0.34.0) and DeepSeek-V1 (deepseek.py 0.9.1-0.11.0, whose MoE experts are DeepseekMLP
-too; DeepseekForCausalLM(DeepseekV2ForCausalLM) from 0.11.1) build their raising class on every
-layer with config.hidden_act, in every wheel of their range (registry.py's native entry; read:
-first and last, and the check's presence in each); Headroom plans these model_types from the
-standard keys. hunyuan_v1.py (0.10.0-0.28.0) builds HunYuanMLP on every layer where
-num_experts is at most 1 (_is_moe), else HunYuanSparseMoeBlock, whose shared_mlp (a
-HunYuanMLP) only under use_mixed_mlp_moe, which Headroom does not read: HunYuan-Dense is
-refused on its dense layers, HunYuan-MoE not covered.
+0.21.0-0.34.0), DeepSeek-V1 (deepseek.py 0.9.1-0.11.0, whose MoE experts are DeepseekMLP
+too; DeepseekForCausalLM(DeepseekV2ForCausalLM) from 0.11.1), AFMoE (0.11.1-0.34.0) and AXK1
+(0.17.0-0.34.0) (their MoE blocks raise too), and the hybrids Falcon-H1 (0.9.1-0.34.0: every
+layer a FalconH1ParallelHybrid) and Bamba (0.9.1-0.23.0: mamba and attention layers alike)
+build their raising class on every layer with config.hidden_act, in every wheel of their range
+(registry.py's native entry; read: first and last, and the check's presence in each);
+Headroom plans these model_types from the standard keys. hunyuan_v1.py (0.10.0-0.28.0)
+builds HunYuanMLP on every layer where num_experts is at most 1 (_is_moe), else
+HunYuanSparseMoeBlock, whose shared_mlp (a HunYuanMLP) only under use_mixed_mlp_moe, which
+Headroom does not read: HunYuan-Dense is refused on its dense layers, HunYuan-MoE not covered.
 The TEXT_NAMED wrappers (Mistral 3, LLaVA, LLaVA-NeXT) build whatever class their text_config
 resolves to (below), checked on text_config.hidden_act.
 Not covered: DeciLM (nemotron_nas.py LlamaMLP takes each block's ffn.hidden_act where the
@@ -57,10 +59,12 @@ dense layers and shared experts, from moe_num_experts, moe_layer_start_index /
 _end_index / _interval and moe_num_shared_experts, which Headroom does not read: it plans the
 model as dense); HunYuan-MoE (above); Kimi-Linear (kimi_linear.py to 0.26.0; from 0.27.0
 vllm/models/kimi_k3, whose NVIDIA class also takes "situ" and words its refusal otherwise); the
-other files with the same check, not traced (a grep of every wheel read: granitemoeshared.py,
-laguna.py, hy_v3.py, k2_horizon.py, longcat_flash.py, interns1_pro.py, afmoe.py, AXK1.py,
-openpangu.py, arctic.py, bamba.py, falcon_h1.py). step3_text.py and step3p5.py write
-hidden_act="silu" in where they build their raising class (0.34.0).
+other files with the same check (a grep of every wheel read): arctic.py (dense layers by
+moe_layer_frequency, residual MLPs by use_residual: neither read), granitemoeshared.py (a shared
+MLP by shared_intermediate_size: not read), laguna.py (worded "Only silu is supported."), and
+not traced: hy_v3.py, k2_horizon.py, longcat_flash.py, interns1_pro.py, openpangu.py.
+step3_text.py and step3p5.py write hidden_act="silu" in where they build their raising class
+(0.34.0).
 """
 
 from typing import NamedTuple
@@ -175,6 +179,16 @@ SILU_ONLY: dict[str, SiluOnly] = {
     "MiMoV2ForCausalLM": SiluOnly(  # mimo_v2.py: class MiMoV2ForCausalLM(MiMoV2FlashForCausalLM)
         "MLPs and MoE blocks", "vllm/model_executor/models/mimo_v2.py MiMoV2MLP and MiMoV2MoE",
         True, read="0.21.0-0.34.0"),
+    "AfmoeForCausalLM": SiluOnly(  # every layer: AfmoeMLP (llama.py LlamaMLP), or AfmoeMoE
+        "MLPs and MoE blocks", "vllm/model_executor/models/afmoe.py AfmoeMLP (llama.py "
+        "LlamaMLP) and AfmoeMoE", True, read="0.11.1-0.34.0"),
+    "AXK1ForCausalLM": SiluOnly(  # every layer: AXK1MLP(DeepseekV2MLP), or AXK1MoE
+        "MLPs and MoE blocks", "vllm/model_executor/models/AXK1.py AXK1MLP (deepseek_v2.py "
+        "DeepseekV2MLP) and AXK1MoE", True, read="0.17.0-0.34.0"),
+    "FalconH1ForCausalLM": SiluOnly(  # every layer is a FalconH1ParallelHybrid
+        "MLPs", "vllm/model_executor/models/falcon_h1.py FalconH1MLP", True),
+    "BambaForCausalLM": SiluOnly(  # both layer kinds (mamba, attention) build one
+        "MLPs", "vllm/model_executor/models/bamba.py BambaMLP", True, read="0.9.1-0.23.0"),
     "DeepseekForCausalLM": SiluOnly(  # DeepseekForCausalLM(DeepseekV2ForCausalLM) from 0.11.1
         "MLPs, experts and shared experts", "vllm/model_executor/models/deepseek.py DeepseekMLP "
         "(deepseek_v2.py DeepseekV2MLP and DeepseekV2MoE from 0.11.1)", True),

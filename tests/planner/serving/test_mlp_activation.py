@@ -390,6 +390,14 @@ def test_a_gelu_mistral_3_does_not_fit() -> None:
      "hyperclovax.py HyperCLOVAXMLP", "0.18.0-0.34.0"),
     ("MiMoV2ForCausalLM", "mimo_v2", ("0.20.0", "0.21.0", "0.34.0", None), "MLPs and MoE blocks",
      "mimo_v2.py MiMoV2MLP and MiMoV2MoE", "0.21.0-0.34.0"),
+    ("AfmoeForCausalLM", "afmoe", ("0.11.0", "0.11.1", "0.34.0", None), "MLPs and MoE blocks",
+     "afmoe.py AfmoeMLP (llama.py LlamaMLP) and AfmoeMoE", "0.11.1-0.34.0"),
+    ("AXK1ForCausalLM", "AXK1", ("0.16.0", "0.17.0", "0.34.0", None), "MLPs and MoE blocks",
+     "AXK1.py AXK1MLP (deepseek_v2.py DeepseekV2MLP) and AXK1MoE", "0.17.0-0.34.0"),
+    ("FalconH1ForCausalLM", "falcon_h1", (None, "0.9.1", "0.34.0", None), "MLPs",
+     "falcon_h1.py FalconH1MLP", "0.9.1-0.34.0"),
+    ("BambaForCausalLM", "bamba", (None, "0.9.1", "0.23.0", "0.24.0"), "MLPs",
+     "bamba.py BambaMLP", "0.9.1-0.23.0"),
 ])
 def test_families_refused_on_every_layer_while_served_natively(
         arch, model_type, served, built, source, read) -> None:
