@@ -56,6 +56,22 @@ class HardwareSnapshot(BaseModel):
                              f"snapshot's GPUs in order: {indices}")
         return self
 
+    @model_validator(mode="after")
+    def _gpu_uuids_unique(self) -> HardwareSnapshot:
+        """Each GPU UUID once: NVML gives every GPU its own (nvmlDeviceGetUUID), so a repeat
+        is a corrupt or edited snapshot that would plan one GPU as two."""
+        first: dict[str, int] = {}
+        for gpu in self.gpus:
+            if gpu.uuid and gpu.uuid in first:
+                shown = gpu.uuid if len(gpu.uuid) <= 64 else f"{gpu.uuid[:61]}..."
+                raise ValueError(
+                    f"GPU UUID {shown} is on GPU {first[gpu.uuid]} and GPU {gpu.index}: NVML "
+                    "gives every GPU its own UUID, so this snapshot is corrupt or edited (write "
+                    "it again with `python -m probes --json`)")
+            if gpu.uuid:
+                first[gpu.uuid] = gpu.index
+        return self
+
     def to_json(self) -> str:
         """The snapshot as indented JSON (what `python -m probes --json` writes)."""
         return self.model_dump_json(indent=2)

@@ -182,6 +182,25 @@ def test_bad_snapshot_uploads_are_inline_errors_not_tracebacks() -> None:
     assert not at.exception
 
 
+def test_a_snapshot_upload_listing_one_gpu_uuid_twice_is_refused() -> None:
+    # the CLI's words (tests/cli/test_bad_inputs.py), after the file's name; it was planned
+    import json
+
+    raw = json.loads((SNAPSHOTS / "rtx3090x8.json").read_text())
+    uuid = raw["gpus"][0]["uuid"]
+    raw["gpus"][3]["uuid"] = uuid
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("node.json", json.dumps(raw).encode(), "application/json")]).run()
+    assert not at.exception
+    # (the backticks escaped for Markdown, so they show as typed)
+    assert at.error[0].value == (
+        f"node.json: snapshot: GPU UUID {uuid} is on GPU 0 and GPU 3: NVML gives every GPU its "
+        "own UUID, so this snapshot is corrupt or edited (write it again with \\`python -m "
+        "probes --json\\`).")
+    assert "snapshots:" not in texts(at)
+
+
 def test_a_custom_card_of_a_named_model() -> None:
     # an RTX 4090 modded to 48 GB: the preset's model (Ada, PCIe without P2P) with the memory
     # given; vLLM's batch defaults follow the 47.5 GiB (< 70 GiB: 2048 tokens / 256 seqs)

@@ -352,6 +352,21 @@ def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
                            "a node\n")
 
 
+def test_a_snapshot_listing_one_gpu_uuid_twice_is_refused(tmp_path: Path) -> None:
+    # the rig's GPU 3 given GPU 0's UUID: planned as 8 GPUs and summarised before, silently
+    raw = json.loads(SNAPSHOT.read_text())
+    uuid = raw["gpus"][0]["uuid"]
+    raw["gpus"][3]["uuid"] = uuid
+    node = tmp_path / "node.json"
+    node.write_text(json.dumps(raw))
+    words = (f"{node}: GPU UUID {uuid} is on GPU 0 and GPU 3: NVML gives every GPU its own "
+             "UUID, so this snapshot is corrupt or edited (write it again with `python -m "
+             "probes --json`).")
+    assert_one_line_error(run("probes", "--load", str(node)), "python -m probes: error: ", words)
+    assert_one_line_error(run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot",
+                              str(node)), "python -m planner plan: error: ", words)
+
+
 @pytest.mark.parametrize(("snapshot", "words"), [
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
     (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),

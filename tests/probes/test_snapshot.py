@@ -211,6 +211,21 @@ def test_load_missing_file(tmp_path: Path) -> None:
         load_snapshot(tmp_path / "nope.json")
 
 
+def test_load_refuses_a_gpu_uuid_listed_twice() -> None:
+    raw = raw_3090()
+    raw["gpus"][5]["uuid"] = "GPU-" + "x" * 100  # also: a long one is cut in the message
+    raw["gpus"][7]["uuid"] = raw["gpus"][5]["uuid"]
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(info.value) == (
+        f"snapshot: GPU UUID GPU-{'x' * 57}... is on GPU 5 and GPU 7: NVML gives every GPU its "
+        "own UUID, so this snapshot is corrupt or edited (write it again with `python -m probes "
+        "--json`)")
+    for gpu in raw["gpus"][5:]:  # UUIDs NVML could not read (null) are no repeat
+        gpu["uuid"] = None
+    assert len(load_snapshot(json.dumps(raw).encode()).gpus) == 8
+
+
 @pytest.mark.parametrize(("change", "words"), [
     (lambda raw: raw["topology"]["nvlink"][2].append(0), "topology: nvlink must be 8 x 8"),
     (lambda raw: raw["topology"]["pcie"].pop(), "topology: pcie must be 8 x 8"),
