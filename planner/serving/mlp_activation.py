@@ -52,9 +52,10 @@ HunYuanSparseMoeBlock, whose shared_mlp (a HunYuanMLP) only under use_mixed_mlp_
 Headroom does not read: HunYuan-Dense is refused on its dense layers, HunYuan-MoE not covered.
 The TEXT_NAMED wrappers (Mistral 3, LLaVA, LLaVA-NeXT) build whatever class their text_config
 resolves to (below), checked on text_config.hidden_act.
-Not covered: DeciLM (nemotron_nas.py LlamaMLP takes each block's ffn.hidden_act where the
-block config has one, else config.hidden_act: whether it has one is the repository's
-block_config.py, which Headroom does not run); Ernie 4.5 MoE (ernie45_moe.py Ernie4_5_MoeMLP on
+DeciLM (Nemotron-NAS) builds llama.py LlamaMLP with config.hidden_act for each block whose ffn
+is not no_op (the layers Headroom plans an MLP for) to 0.15.0; not covered from 0.16.0
+(DECILM_BLOCK_ACT_FROM: a block's own ffn.hidden_act where the repository's code has one).
+Not covered: Ernie 4.5 MoE (ernie45_moe.py Ernie4_5_MoeMLP on
 dense layers and shared experts, from moe_num_experts, moe_layer_start_index /
 _end_index / _interval and moe_num_shared_experts, which Headroom does not read: it plans the
 model as dense); HunYuan-MoE (above); Kimi-Linear (kimi_linear.py to 0.26.0; from 0.27.0
@@ -72,6 +73,7 @@ from typing import NamedTuple
 from planner.model.spec import DenseMlp, ModelSpec, MoeMlp
 from planner.serving.vllm_cli import VllmCli
 from planner.serving.vllm_versions import (
+    DECILM_BLOCK_ACT_FROM,
     OLDEST_COVERED,
     QWEN3_MOE_SHARED_EXPERT_FROM,
     TEXT_CLASS_BY_TYPE_FROM,
@@ -97,6 +99,8 @@ class SiluOnly(NamedTuple):
     """config.json's key the class reads (text_config.hidden_act for a wrapper)."""
     read: str = READ_RELEASES
     """The releases that raise: those read where the class exists (from its first release)."""
+    before: Version | None = None
+    """The first release whose class no longer builds it from `key` (None: none read)."""
 
 
 _LLAMA = SiluOnly("MLPs", "vllm/model_executor/models/llama.py LlamaMLP", True)
@@ -189,6 +193,9 @@ SILU_ONLY: dict[str, SiluOnly] = {
         "MLPs", "vllm/model_executor/models/falcon_h1.py FalconH1MLP", True),
     "BambaForCausalLM": SiluOnly(  # both layer kinds (mamba, attention) build one
         "MLPs", "vllm/model_executor/models/bamba.py BambaMLP", True, read="0.9.1-0.23.0"),
+    "DeciLMForCausalLM": SiluOnly(  # blocks whose ffn is not no_op; to DECILM_BLOCK_ACT_FROM
+        "MLPs", "vllm/model_executor/models/nemotron_nas.py DeciLMDecoderLayer's LlamaMLP "
+        "(llama.py)", False, read="0.9.1-0.15.0", before=DECILM_BLOCK_ACT_FROM),
     "DeepseekForCausalLM": SiluOnly(  # DeepseekForCausalLM(DeepseekV2ForCausalLM) from 0.11.1
         "MLPs, experts and shared experts", "vllm/model_executor/models/deepseek.py DeepseekMLP "
         "(deepseek_v2.py DeepseekV2MLP and DeepseekV2MoE from 0.11.1)", True),
@@ -292,6 +299,8 @@ def _text_classes(spec: ModelSpec, wrapper: str, version: Version) -> tuple[tupl
 
 def _builds(spec: ModelSpec, rule: SiluOnly, version: Version) -> bool:
     """Whether vLLM `version` builds `rule`'s MLP class for some layer of `spec`."""
+    if rule.before is not None and version >= rule.before:
+        return False
     if rule.every_layer:
         return True
     shared = rule.shared_from is not None and version >= rule.shared_from

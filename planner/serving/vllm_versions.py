@@ -128,6 +128,14 @@ only in the 0.11.0 wheel, so NemotronHModel stops at an 'E' (MoE) layer with Key
 the 0.11.1 wheel adds 'E': NemotronHMoEDecoderLayer (0.11.1, 0.11.2, 0.12.0 read). Releases
 before 0.11.0 are not planned for hybrid models (V1 state layout)."""
 
+DECILM_BLOCK_ACT_FROM: Version = (0, 16, 0)
+"""NOTE: nemotron_nas.py DeciLMDecoderLayer builds LlamaMLP(hidden_act=config.hidden_act) for
+every block whose ffn is not no_op in the 0.9.1-0.15.1 wheels; from the 0.16.0 wheel
+(0.16.0-0.34.0 read) it takes block_config.ffn.hidden_act where the block's ffn
+config object has that attribute, which the repository's own block_config.py decides (one
+FFNConfig defines it, default "silu"; Nemotron-Super's does not), and Headroom runs no such
+code (planner.serving.mlp_activation)."""
+
 TEXT_CLASS_BY_TYPE_FROM: Version = (0, 20, 0)
 """NOTE: VllmConfig.with_hf_config (config/vllm.py), which init_vllm_registered_model runs on
 the text_config a wrapper such as mistral3.py or llava.py builds its language model from, gives

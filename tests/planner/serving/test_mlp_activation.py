@@ -458,3 +458,21 @@ def test_hunyuan_dense_is_refused_on_its_dense_layers_while_served_natively() ->
                                   model_type="hunyuan_v1_dense", hidden_act="gelu", num_experts=4,
                                   num_experts_per_tok=2, moe_intermediate_size=64))
     assert silu_only_errors(moe, vllm_cli("0.28.0")) == []
+
+
+def test_decilm_is_refused_where_it_reads_config_hidden_act() -> None:
+    # nemotron_nas.py: LlamaMLP(hidden_act=config.hidden_act) for each block whose ffn is not
+    # no_op, to 0.15.0; from 0.16.0 a block's ffn.hidden_act where the repository's
+    # block-config class has one, which Headroom cannot know
+    spec = parse_model_config(gelu("nvidia__Llama-3_3-Nemotron-Super-49B-v1"))
+    for release in ("0.9.1", "0.15.0"):
+        assert silu_only_errors(spec, vllm_cli(release)) == words(
+            release, "DeciLMForCausalLM", "MLPs",
+            "nemotron_nas.py DeciLMDecoderLayer's LlamaMLP (llama.py)", read="0.9.1-0.15.0")
+    for release in ("0.16.0", "0.34.0"):
+        assert silu_only_errors(spec, vllm_cli(release)) == []
+    # a model of no-op FFN blocks only builds no LlamaMLP
+    config, _ = load_ref_config("nvidia__Llama-3_3-Nemotron-Super-49B-v1")
+    no_ffn = [{**block, "ffn": {"no_op": True}} for block in config["block_configs"]]
+    spec = parse_model_config({**config, "hidden_act": "gelu", "block_configs": no_ffn})
+    assert silu_only_errors(spec, vllm_cli("0.15.0")) == []
