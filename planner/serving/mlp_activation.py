@@ -55,17 +55,17 @@ resolves to (below), checked on text_config.hidden_act.
 DeciLM (Nemotron-NAS) builds llama.py LlamaMLP with config.hidden_act for each block whose ffn
 is not no_op (the layers Headroom plans an MLP for) to 0.15.0; not covered from 0.16.0
 (DECILM_BLOCK_ACT_FROM: a block's own ffn.hidden_act where the repository's code has one).
-Not covered: Ernie 4.5 MoE (ernie45_moe.py Ernie4_5_MoeMLP on
-dense layers and shared experts, from moe_num_experts, moe_layer_start_index /
-_end_index / _interval and moe_num_shared_experts, which Headroom does not read: it plans the
-model as dense); HunYuan-MoE (above); Kimi-Linear (kimi_linear.py to 0.26.0; from 0.27.0
-vllm/models/kimi_k3, whose NVIDIA class also takes "situ" and words its refusal otherwise); the
-other files with the same check (a grep of every wheel read): arctic.py (dense layers by
-moe_layer_frequency, residual MLPs by use_residual: neither read), granitemoeshared.py (a shared
-MLP by shared_intermediate_size: not read), laguna.py (worded "Only silu is supported."), and
-not traced: hy_v3.py, k2_horizon.py, longcat_flash.py, interns1_pro.py, openpangu.py.
-step3_text.py and step3p5.py write hidden_act="silu" in where they build their raising class
-(0.34.0).
+Not covered: Ernie 4.5 MoE (ernie45_moe.py Ernie4_5_MoeMLP on dense layers and shared experts,
+from moe_num_experts, moe_layer_start_index / _end_index / _interval and
+moe_num_shared_experts, which Headroom does not read: it plans the model as dense); HunYuan-MoE
+(above); Kimi-Linear from KIMI_LINEAR_K3_FROM (its class there also takes "situ" and words its
+refusal otherwise; kimi_linear.py's KimiMLP and KimiMoE are refused on every layer
+0.11.1-0.26.0); the other files with the same check (a grep of every wheel read): arctic.py
+(dense layers by moe_layer_frequency, residual MLPs by use_residual: neither read),
+granitemoeshared.py (a shared MLP by shared_intermediate_size: not read), laguna.py (worded
+"Only silu is supported."), and not traced: hy_v3.py, k2_horizon.py, longcat_flash.py,
+interns1_pro.py, openpangu.py. step3_text.py and step3p5.py write hidden_act="silu" in where
+they build their raising class (0.34.0).
 """
 
 from typing import NamedTuple
@@ -74,6 +74,7 @@ from planner.model.spec import DenseMlp, ModelSpec, MoeMlp
 from planner.serving.vllm_cli import VllmCli
 from planner.serving.vllm_versions import (
     DECILM_BLOCK_ACT_FROM,
+    KIMI_LINEAR_K3_FROM,
     OLDEST_COVERED,
     QWEN3_MOE_SHARED_EXPERT_FROM,
     TEXT_CLASS_BY_TYPE_FROM,
@@ -196,6 +197,9 @@ SILU_ONLY: dict[str, SiluOnly] = {
     "DeciLMForCausalLM": SiluOnly(  # blocks whose ffn is not no_op; to DECILM_BLOCK_ACT_FROM
         "MLPs", "vllm/model_executor/models/nemotron_nas.py DeciLMDecoderLayer's LlamaMLP "
         "(llama.py)", False, read="0.9.1-0.15.0", before=DECILM_BLOCK_ACT_FROM),
+    "KimiLinearForCausalLM": SiluOnly(  # every layer: KimiMLP, or KimiMoE (also raises)
+        "MLPs and MoE blocks", "vllm/model_executor/models/kimi_linear.py KimiMLP and KimiMoE",
+        True, read="0.11.1-0.26.0", before=KIMI_LINEAR_K3_FROM),
     "DeepseekForCausalLM": SiluOnly(  # DeepseekForCausalLM(DeepseekV2ForCausalLM) from 0.11.1
         "MLPs, experts and shared experts", "vllm/model_executor/models/deepseek.py DeepseekMLP "
         "(deepseek_v2.py DeepseekV2MLP and DeepseekV2MoE from 0.11.1)", True),

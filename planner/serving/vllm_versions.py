@@ -136,6 +136,13 @@ config object has that attribute, which the repository's own block_config.py dec
 FFNConfig defines it, default "silu"; Nemotron-Super's does not), and Headroom runs no such
 code (planner.serving.mlp_activation)."""
 
+KIMI_LINEAR_K3_FROM: Version = (0, 27, 0)
+"""NOTE: registry.py serves KimiLinearForCausalLM from kimi_linear.py in the 0.11.1-0.26.0
+wheels, whose KimiMLP and KimiMoE take hidden_act "silu" only; from the 0.27.0 wheel
+(0.27.0 and 0.34.0 read) from vllm/models/kimi_k3 (nvidia/model.py, amd/linear.py), whose MLP
+also takes "situ" and refuses the rest as "Only silu and situ are supported."
+(planner.serving.mlp_activation)."""
+
 TEXT_CLASS_BY_TYPE_FROM: Version = (0, 20, 0)
 """NOTE: VllmConfig.with_hf_config (config/vllm.py), which init_vllm_registered_model runs on
 the text_config a wrapper such as mistral3.py or llava.py builds its language model from, gives

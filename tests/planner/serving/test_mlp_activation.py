@@ -476,3 +476,16 @@ def test_decilm_is_refused_where_it_reads_config_hidden_act() -> None:
     no_ffn = [{**block, "ffn": {"no_op": True}} for block in config["block_configs"]]
     spec = parse_model_config({**config, "hidden_act": "gelu", "block_configs": no_ffn})
     assert silu_only_errors(spec, vllm_cli("0.15.0")) == []
+
+
+def test_kimi_linear_is_refused_while_kimi_linear_py_serves_it() -> None:
+    # kimi_linear.py KimiMLP / KimiMoE (0.11.1-0.26.0); from 0.27.0 vllm/models/kimi_k3 also
+    # takes "situ", with other words: not checked there
+    spec = parse_model_config(tiny(architectures=["KimiLinearForCausalLM"],
+                                   model_type="kimi_linear", hidden_act="gelu"))
+    for release in ("0.11.1", "0.26.0"):
+        assert silu_only_errors(spec, vllm_cli(release)) == words(
+            release, "KimiLinearForCausalLM", "MLPs and MoE blocks",
+            "kimi_linear.py KimiMLP and KimiMoE", read="0.11.1-0.26.0")
+    for release in ("0.11.0", "0.27.0", "0.34.0"):
+        assert silu_only_errors(spec, vllm_cli(release)) == []
