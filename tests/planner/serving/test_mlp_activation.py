@@ -398,6 +398,10 @@ def test_a_gelu_mistral_3_does_not_fit() -> None:
      "falcon_h1.py FalconH1MLP", "0.9.1-0.34.0"),
     ("BambaForCausalLM", "bamba", (None, "0.9.1", "0.23.0", "0.24.0"), "MLPs",
      "bamba.py BambaMLP", "0.9.1-0.23.0"),
+    ("LongcatFlashForCausalLM", "longcat_flash", ("0.10.2", "0.11.0", "0.34.0", None), "MLPs",
+     "longcat_flash.py FlashMLP", "0.11.0-0.34.0"),
+    ("LongcatFlashNgramForCausalLM", "longcat_flash_ngram", ("0.25.0", "0.26.0", "0.34.0", None),
+     "MLPs", "longcat_flash.py FlashMLP", "0.26.0-0.34.0"),
 ])
 def test_families_refused_on_every_layer_while_served_natively(
         arch, model_type, served, built, source, read) -> None:
