@@ -34,9 +34,13 @@ fixtures (planner.serving.vllm_cli):
 - 0.34.0 (not 0.33.0): with --enable-eplb and no count, ParallelConfig
   .compute_eplb_num_redundant_experts takes the least count making routed + redundant a
   multiple of the EP size ((ep - E % ep) % ep); before, the default is 0.
+- an MTP draft: from 0.11.1 the model runner gives a MoE draft its own EplbState entry
+  (DRAFT_STATE_FROM), sized for DeepSeek-style drafts (draft_state_sized) and named as not
+  counted for others (draft_note); 0.10.2-0.11.0 stop at start-up (draft_eplb_refusal).
 Sized, in the weights term's buffers: EplbState's expert maps and load statistics
 (eplb_state_bytes) and from 0.12.0 its copy of one MoE layer's local experts to transfer
-experts through (EXPERT_BUFFER_FROM, weights.eplb_buffer_bytes), all built at model load. Not
+experts through (EXPERT_BUFFER_FROM, weights.eplb_buffer_bytes), all built at model load, and
+the same for a sized MTP draft on the last stage (its MoE layers, its layer's experts). Not
 sized: the communicators' buffers (NCCL's, NIXL's staging) and the 0.9.2-0.11.1 profile run's
 one-layer rearrangement buffer (rebalance_execute.py, allocated after the dummy forward and
 freed after the dummy all_gather): the verdict names them as unmodelled.
@@ -80,6 +84,25 @@ eplb_state.py of every wheel 0.10.0-0.34.0 (each read)."""
 EXPERT_BUFFER_FROM: Version = (0, 12, 0)
 """EplbState.add_model keeps a copy of one MoE layer's local experts to transfer through
 (weights.eplb_buffer_bytes, the weights term's buffers; the 0.11.1 wheel has none)."""
+
+DRAFT_EPLB_FROM: Version = (0, 10, 2)
+"""A DeepSeek MTP draft's MoE layer runs EPLB: its DeepseekV2MoE reads enable_eplb from the
+ParallelConfig (deepseek_v2.py of the 0.10.2 and 0.11.0 wheels); 0.9.2-0.10.1's
+DeepSeekMultiTokenPredictorLayer builds its decoder layer without it (enable_eplb=False, the
+default), the redundant experts still counted (n_redundant_experts from the ParallelConfig)."""
+DRAFT_STATE_FROM: Version = (0, 11, 1)
+"""The model runner adds an MoE MTP draft to EplbState beside the target, each with its own
+state (model_states by ModelConfig hash, whose hf_config differs: the draft's architectures):
+load_model's `is_mixture_of_experts(self.drafter.model)` in gpu_model_runner.py of the 0.11.1,
+0.12.0-0.20.0, 0.25.0, 0.28.0, 0.30.0 and 0.33.0 wheels, Model Runner V2's
+EPLBController.maybe_register_speculator in 0.34.0 (v1/worker/gpu/eplb_utils.py). Before, the
+runner registers the target alone and deepseek_mtp.py's DeepSeekMTP is no MixtureOfExperts."""
+DEEPSEEK_DRAFT_TYPES = frozenset({"deepseek_v3", "deepseek_v32", "glm_moe_dsa"})
+"""Model types whose MTP draft vLLM builds as a DeepseekV2MixtureOfExperts with num_moe_layers
+= num_nextn_predict_layers: deepseek_mtp.py DeepSeekMTP (0.11.1, 0.12.0, 0.15.0, 0.19.0,
+0.33.0, 0.34.0 read), and vllm/models/deepseek_v32's DeepseekV32MTP where 0.33.0 and 0.34.0
+route V3.2 / GLM-5 (config/speculative.py use_v32_mtp). Other MoE drafts (glm4_moe_mtp,
+qwen3_next_mtp, qwen3_5_mtp, ...; DeepSeek-V4's DeepSeekV4MTP) are not read: draft_note."""
 
 EPLB_WINDOW_SIZE = 1000
 """EPLBConfig.window_size's default (eplb_window_size in 0.9.2-0.10.1): 1000 in every wheel's
@@ -268,3 +291,41 @@ def layout_refusal(enable: bool, ep: bool, tp: int, dp: int, num_experts: int, r
                     f" Got {total} experts and {ep_size} EP ranks."
                     if version >= EVEN_WORDS_NAME_COUNTS_FROM else ""))
     return None
+
+
+def draft_state_sized(model_type: str, version: Version) -> bool:
+    """Whether EplbState holds a state of its own for this model's MTP draft, which Headroom
+    sizes (DRAFT_STATE_FROM, DEEPSEEK_DRAFT_TYPES): its maps and load statistics
+    (eplb_state_bytes over the draft's MoE layers) and from EXPERT_BUFFER_FROM its transfer
+    buffer (one draft MoE layer's local experts, weights.WeightLoadRules.eplb_draft_buffer)."""
+    return version >= DRAFT_STATE_FROM and model_type in DEEPSEEK_DRAFT_TYPES
+
+
+def draft_eplb_refusal(model_type: str, version: Version) -> str | None:
+    """vLLM 0.10.2-0.11.0 stopping an EPLB start-up with a DeepSeek MTP draft: the draft's
+    FusedMoE runs with EPLB (DRAFT_EPLB_FROM) but no state is set for it (DRAFT_STATE_FROM),
+    and its MoE method asserts the state (Fp8MoEMethod.apply and UnquantizedFusedMoEMethod's
+    `if enable_eplb: assert expert_load_view is not None`, fp8.py / fused_moe/layer.py) in the
+    profile's draft dummy run (gpu_model_runner.py _dummy_run: self.drafter.dummy_run)."""
+    if model_type not in DEEPSEEK_DRAFT_TYPES or not DRAFT_EPLB_FROM <= version < DRAFT_STATE_FROM:
+        return None
+    return (f"vLLM {version_label(version)} stops at start-up with --enable-eplb and an MTP "
+            "draft: the draft's MoE layer runs EPLB, whose state the model runner builds for "
+            "the target model only (from 0.11.1 for the draft too), and asserts it in the "
+            "profile run (assert expert_load_view is not None)")
+
+
+DRAFT_UNMODELLED = "EPLB's state for the MTP draft (not sized)"
+"""The verdict's unmodelled part where draft_note applies."""
+
+
+def draft_note(model_type: str, version: Version) -> str | None:
+    """Where vLLM may also give a MoE MTP draft an EplbState that Headroom does not size (a
+    draft not in DEEPSEEK_DRAFT_TYPES, from DRAFT_STATE_FROM); None elsewhere."""
+    if version < DRAFT_STATE_FROM or model_type in DEEPSEEK_DRAFT_TYPES:
+        return None
+    return ("--enable-eplb with an MTP draft: where the draft's model class implements "
+            "MixtureOfExperts (vLLM's EPLB model interface), the model runner adds it to "
+            "EplbState with its own expert maps, load statistics and, from 0.12.0, transfer "
+            "buffer (a copy of one draft MoE layer's local experts); not read for this "
+            "model's draft, so not counted")

@@ -63,8 +63,12 @@ from planner.serving.engine import (
     vllm_window,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
+from planner.serving.eplb import DRAFT_UNMODELLED as EPLB_DRAFT_UNMODELLED
 from planner.serving.eplb import (
     EXPERT_BUFFER_FROM,
+    draft_eplb_refusal,
+    draft_note,
+    draft_state_sized,
     eplb_state_bytes,
     flag_refusal,
     method_note,
@@ -897,7 +901,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
                                       spec.is_moe, rules.version))
             + tuple(filter(None, [model_refusal(spec.architectures, spec.vision is not None,
                                                 cli, rules.version)
-                                  if s.enable_eplb and spec.is_moe else None]))
+                                  if s.enable_eplb and spec.is_moe else None,
+                                  draft_eplb_refusal(spec.model_type, rules.version)
+                                  if s.enable_eplb and _draft_moe(spec, s) else None]))
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)
@@ -1132,15 +1138,17 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
         return _Refused(r, refusal)
     # the release EPLB's state is sized for, in the key: its tensors differ by release
     eplb = version if s.enable_eplb and layout.ep and spec.is_moe else None
+    draft = _draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
-           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb)
+           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb,
+           draft is not None)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
-                    eplb)
+                    eplb, draft)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
@@ -1183,13 +1191,15 @@ def _wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Paralle
 
 
 def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool,
-                own_embed: bool, redundant: int = 0, eplb: Version | None = None
-                ) -> tuple[WeightTerms, ...]:
+                own_embed: bool, redundant: int = 0, eplb: Version | None = None,
+                draft: MoeMlp | None = None) -> tuple[WeightTerms, ...]:
     """The weights of each (stage, TP rank) position by component, in rank order (_setup
     caches them per weight format and layout), with `redundant` EPLB experts per MoE layer
     (_redundant_experts) and, where EPLB runs under release `eplb`, its state in the buffers:
     the expert maps and load statistics (eplb.eplb_state_bytes) and its expert transfer
-    buffer (weights.eplb_buffer_bytes, from eplb.EXPERT_BUFFER_FROM)."""
+    buffer (weights.eplb_buffer_bytes, from eplb.EXPERT_BUFFER_FROM); with `draft` (the MTP
+    draft's routed experts, where eplb.draft_state_sized) the draft's own on the last stage:
+    its maps and statistics over its MoE layers and its transfer buffer."""
     eplb_buffer = eplb is not None and eplb >= EXPERT_BUFFER_FROM
     terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
@@ -1199,15 +1209,20 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         siglip_head=r.siglip_head, tower_whole=r.tower_whole,
                         transformers_backend=r.transformers_backend,
                         rules=r.load._replace(redundant_experts=redundant,
-                                              eplb_expert_buffer=eplb_buffer)
+                                              eplb_expert_buffer=eplb_buffer,
+                                              eplb_draft_buffer=eplb_buffer and bool(draft))
                         if redundant or eplb_buffer else r.load)
     moe = first_moe(spec)
     if eplb is None or moe is None:
         return terms
     stages = pp_layer_split(spec.num_layers, layout.pp)
+    drafted = eplb_state_bytes(spec.mtp_layers, draft.num_experts, redundant, layout.ep_size,
+                               eplb)[0] if draft else 0
     return tuple(w.model_copy(update={"buffers_bytes": w.buffers_bytes + eplb_state_bytes(
         sum(isinstance(spec.layers[i].mlp, MoeMlp) for i in stages[index // layout.tp]),
-        moe.num_experts, redundant, layout.ep_size, eplb)[0]}) for index, w in enumerate(terms))
+        moe.num_experts, redundant, layout.ep_size, eplb)[0]
+        + (drafted if index // layout.tp == layout.pp - 1 else 0)})
+        for index, w in enumerate(terms))
 
 
 def _eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redundant: int,
@@ -1224,11 +1239,27 @@ def _eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redu
     state, formula = eplb_state_bytes(layers, moe.num_experts, redundant, layout.ep_size,
                                       version)
     local = (moe.num_experts + redundant) / layout.ep_size
+    buffer = (", and its transfer buffer, a copy of one MoE layer's local experts"
+              if version >= EXPERT_BUFFER_FROM else "")
+    draft = _draft_moe(spec, s)
+    drafted = ""
+    if draft and draft_state_sized(spec.model_type, version):
+        drafted = ("; on the last stage also the MTP draft's own (vLLM adds the draft "
+                   "to EplbState): "
+                   + eplb_state_bytes(spec.mtp_layers, draft.num_experts, redundant,
+                                      layout.ep_size, version)[1] + buffer.replace(
+                                          "one MoE layer", "one draft MoE layer"))
     return (f"--enable-eplb: {local:g} experts a MoE layer on each of the {layout.ep_size} EP "
             f"ranks ({moe.num_experts} routed + {redundant} redundant); the weights' buffers "
-            f"(stage 0) hold EplbState's maps and load statistics: {formula}"
-            + (", and its transfer buffer, a copy of one MoE layer's local experts"
-               if version >= EXPERT_BUFFER_FROM else ""),)
+            f"(stage 0) hold EplbState's maps and load statistics: {formula}{buffer}{drafted}",
+            *filter(None, [draft_note(spec.model_type, version) if draft else None]))
+
+
+def _eplb_unmodelled(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:
+    """The verdict's unmodelled parts where EPLB runs: the communicators' buffers, and an MTP
+    draft's state where _eplb_notes says it is not counted (eplb.draft_note)."""
+    unsized = _draft_moe(spec, s) and draft_note(spec.model_type, version)
+    return (EPLB_UNMODELLED, *([EPLB_DRAFT_UNMODELLED] if unsized else []))
 
 
 def redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:
@@ -1773,7 +1804,8 @@ def _outcome(
     parts = (*parts, *f.r.gap_parts,
              *([unsized_part(effective_backend(s.all2all_backend, vllm_rules(
                  s.vllm_version).version))] if buffer and not buffer[2] else []),
-             *([EPLB_UNMODELLED] if s.enable_eplb and layout.ep and st.spec.is_moe else []))
+             *(_eplb_unmodelled(st.spec, s, vllm_rules(s.vllm_version).version)
+               if s.enable_eplb and layout.ep and st.spec.is_moe else ()))
     limit = f.r.model_limit
     if not errors:
         fits = "Fits" if not parts else UNMODELLED_FIT + ", ".join(parts) + ")"

@@ -109,6 +109,7 @@ class WeightLoadRules(NamedTuple):
     zeros_freed_bits: float = 0.0  # startup.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer, spread over EP ranks
     eplb_expert_buffer: bool = False  # eplb_buffer_bytes: EPLB's one-layer transfer buffer
+    eplb_draft_buffer: bool = False  # and the MTP draft's own (eplb.draft_state_sized)
 
 
 _NO_LOAD_RULES = WeightLoadRules()
@@ -250,8 +251,9 @@ def rank_weights(
                     continue
                 terms = _terms(spec, bits, params, shard)
                 table = _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
-                mtp = ((_mtp_bytes(spec, scheme, bits, params, shard, elem)
-                        + (table if mtp_own_heads else 0)) * mtp_layers
+                draft, draft_experts = _mtp_bytes(spec, scheme, bits, params, shard, elem) if (
+                    mtp_layers and shard.last_stage) else (0, 0)
+                mtp = ((draft + (table if mtp_own_heads else 0)) * mtp_layers
                        + (table if mtp_own_embed and layout.pp > 1 else 0)) if (
                     mtp_layers and shard.last_stage) else 0
                 # the MTP draft's layers allocate their own top-k buffer (sparse_mla_buffer_bytes)
@@ -259,7 +261,8 @@ def rank_weights(
                 memo[key] = terms.model_copy(update={
                     "rope_cache_bytes": rope, "mtp_bytes": mtp,
                     "buffers_bytes": sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
-                    * (1 + drafts) + eplb_buffer_bytes(spec, bits, params, shard)})
+                    * (1 + drafts) + eplb_buffer_bytes(spec, bits, params, shard)
+                    + (draft_experts if rules.eplb_draft_buffer and ep_size > 1 else 0)})
             out.append(memo[key])
     return tuple(out)
 
@@ -401,11 +404,13 @@ ColumnParallelLinear.
 
 
 def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
-               params: ParamBreakdown, shard: _Shard, elem: int) -> int:
+               params: ParamBreakdown, shard: _Shard, elem: int) -> tuple[int, int]:
     """One MTP draft layer on this rank: its decoder layer (a copy of the last one, or the
     spec's own mtp_layer), sharded like the model's layers, plus its fc (2 x hidden -> hidden)
     and 3 norms; embeddings and lm_head are the target's (at PP > 1 the draft's own embedding
-    is rank_weights' mtp_own_embed).
+    is rank_weights' mtp_own_embed). With its routed experts' bytes on this rank, which
+    EPLB's transfer buffer for the draft copies (WeightLoadRules.eplb_draft_buffer; NOTE of
+    eplb_buffer_bytes: the draft's EplbState.add_model does the same for its first MoE layer).
 
     NOTE: vLLM qwen3_5_mtp.py Qwen3_5MultiTokenPredictor (fc ColumnParallelLinear(2 x hidden,
     hidden), pre_fc_norm_hidden, pre_fc_norm_embedding, norm, one decoder layer);
@@ -448,7 +453,7 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
     if spec.model_type == "mimo_v2_flash" and isinstance(draft.mixer, AttentionMixer):
         o_params = draft.mixer.num_heads * draft.mixer.v_head_dim * hidden / shard.tp
         o_proj = math.ceil(o_params * (8 * elem - bits.layers[-1][0]) / 8)
-    return layer.total_bytes + fc + 3 * hidden * elem + o_proj
+    return layer.total_bytes + fc + 3 * hidden * elem + o_proj, layer.experts_bytes
 
 
 def mtp_excluded(spec: ModelSpec, scheme: QuantScheme) -> bool:

@@ -309,3 +309,63 @@ def test_one_spec_planned_on_two_releases_gets_each_releases_state() -> None:
                      "weights").value
 
     assert weights("0.31.0") - weights("0.30.0") == 58 * 256 * 8 == 118_784
+
+
+def _weights(version: str, **engine) -> int:
+    return _term(_plan(version=version, **engine), "weights").value
+
+
+@pytest.mark.parametrize(("version", "draft_state"), [
+    # the MTP draft's own EplbState (L = 1 MTP layer, E = 256, P = 288; eplb_state.py
+    # add_model, the runner's drafter registration from 0.11.1), by hand:
+    #   1 x 288 x 8 + 1 x 256 x 1,024 x 8 + 1 x 256 x 8 + 1 x 288 x 4 + 1,000 x 1 x 288 x 4
+    #   = 2,304 + 2,097,152 + 2,048 + 1,152 + 1,152,000 = 3,254,656 B
+    ("0.11.1", 3_254_656),
+    # from 0.12.0 and its transfer buffer, a copy of the draft layer's 18 local experts:
+    # 18 x 44,050,944 = 792,916,992 B
+    ("0.12.0", 3_254_656 + 792_916_992),
+    # 0.33.0: + the 4 B step and last_expert_load 1 x 256 x 8 = 2,048 B
+    ("0.33.0", 3_254_656 + 792_916_992 + 4 + 2_048),
+    # 0.34.0: 32 + 1 = 33 slots: 256 x 33 x 8 = 67,584 B, not 2,097,152
+    ("0.34.0", 3_254_656 - 2_097_152 + 67_584 + 792_916_992 + 4 + 2_048),
+])
+def test_the_mtp_drafts_eplb_state_is_in_the_weights(version, draft_state) -> None:
+    # DeepSeek-V3's MTP draft (num_nextn_predict_layers = 1, a MoE layer like the last one)
+    # on 16 H200 at TP=1 x DP=16 + EP with 32 redundant experts: what EPLB adds with the
+    # draft minus what it adds without it is the draft layer's 2 more experts (18, not 16:
+    # 2 x 44,050,944 = 88,101,888 B) and the draft's state
+    eplb = dict(enable_eplb=True, num_redundant_experts=32)
+    with_draft = (_weights(version, num_speculative_tokens=1, **eplb)
+                  - _weights(version, num_speculative_tokens=1))
+    assert with_draft - (_weights(version, **eplb) - _weights(version)) == (
+        2 * DSV3_EXPERT + draft_state)
+
+
+def test_the_mtp_drafts_state_is_in_the_note() -> None:
+    p = _plan(enable_eplb=True, num_redundant_experts=32, num_speculative_tokens=1)
+    [note] = [w for w in p.warnings if w.startswith("--enable-eplb: ")]
+    # 3,254,656 + 4 + 2,048 = 3,256,708 B (the draft's state on 0.33.0)
+    assert ("on the last stage also the MTP draft's own (vLLM adds the draft to EplbState): "
+            "1 x 288 x 8 B physical_to_logical 2,304") in note
+    assert "= 3,256,708 B, and its transfer buffer, a copy of one draft MoE layer's" in note
+    assert p.verdict.startswith("Fits (unmodelled: EPLB's communication buffers (NCCL's or "
+                                "NIXL's, not sized)): ")
+
+
+def test_an_mtp_draft_under_eplb_stops_vllm_0110() -> None:
+    # 0.10.2-0.11.0: the draft's DeepseekV2MoE runs EPLB (enable_eplb from the ParallelConfig)
+    # without a state (the runner registers the target only): Fp8MoEMethod.apply asserts
+    p = _plan(version="0.11.0", enable_eplb=True, num_redundant_experts=32,
+              num_speculative_tokens=1)
+    assert not p.fits and "stops at start-up with --enable-eplb and an MTP draft" in p.verdict
+    assert _plan(version="0.11.0", enable_eplb=True, num_redundant_experts=32).fits
+
+
+def test_another_moe_draft_is_named_as_not_counted() -> None:
+    # Qwen3-Next's MTP draft (qwen3_next_mtp.py implements MixtureOfExperts from 0.11.1) is
+    # not read: a note and the verdict's unmodelled part say so
+    p = _plan(model="Qwen/Qwen3-Next-80B-A3B-Instruct", layout=ParallelLayout(tp=1, dp=8, ep=True),
+              enable_eplb=True, num_speculative_tokens=1)
+    assert "EPLB's state for the MTP draft (not sized)" in p.verdict
+    assert any(w.startswith("--enable-eplb with an MTP draft: ") and w.endswith(
+        "not read for this model's draft, so not counted") for w in p.warnings)
