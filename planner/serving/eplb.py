@@ -41,9 +41,9 @@ Sized, in the weights term's buffers: EplbState's expert maps and load statistic
 (eplb_state_bytes) and from 0.12.0 its copy of one MoE layer's local experts to transfer
 experts through (EXPERT_BUFFER_FROM, weights.eplb_buffer_bytes), all built at model load, and
 the same for a sized MTP draft on the last stage (its MoE layers, its layer's experts). Not
-sized: the communicators' buffers (NCCL's, NIXL's staging) and the 0.9.2-0.11.1 profile run's
-one-layer rearrangement buffer (rebalance_execute.py, allocated after the dummy forward and
-freed after the dummy all_gather): the verdict names them as unmodelled.
+sized: the communicators' buffers (NCCL's, NIXL's staging) and the profile run's dummy
+rearrangement (profile_note, every release 0.9.2-0.34.0): the verdict names them as
+unmodelled (UNMODELLED, PROFILE_UNMODELLED).
 """
 
 import json
@@ -119,6 +119,14 @@ LAST_LOAD_FROM: Version = (0, 31, 0)
 
 UNMODELLED = "EPLB's communication buffers (NCCL's or NIXL's, not sized)"
 """The verdict's unmodelled part wherever EPLB runs (module docstring)."""
+PROFILE_UNMODELLED = "EPLB's profile-run rearrangement buffers (not sized)"
+"""The verdict's unmodelled part for the profile run's dummy rearrangement (profile_note)."""
+PROFILE_COPY_SKIPPED_FROM: Version = (0, 31, 0)
+"""rearrange_expert_weights_inplace allocates the profile's expert copy only where the EPLB
+communicator's needs_profile_buffer_reservation (rebalance_execute.py of the 0.31.0, 0.32.0,
+0.33.0 and 0.34.0 wheels; 0.30.0 always does): NIXL's says no, and config/parallel.py picks
+NIXL where it is installed when no --eplb-config communicator is given (else torch_gloo,
+which reserves)."""
 
 
 def redundant_flag(cli: VllmCli) -> str:
@@ -329,3 +337,27 @@ def draft_note(model_type: str, version: Version) -> str | None:
             "EplbState with its own expert maps, load statistics and, from 0.12.0, transfer "
             "buffer (a copy of one draft MoE layer's local experts); not read for this "
             "model's draft, so not counted")
+
+
+def profile_note(version: Version) -> str:
+    """The profile run's dummy rearrangement, which Headroom does not size.
+
+    NOTE: the V1 runner's _dummy_run(is_profile=True) ends with eplb_step(is_dummy=True,
+    is_profile=True) (gpu_model_runner.py of the 0.9.2, 0.11.1, 0.12.0, 0.13.0, 0.15.0,
+    0.19.0, 0.20.0, 0.25.0 and 0.33.0 wheels; 0.34.0 Model Runner V2: step_eplb_after's
+    is_profile, v1/worker/gpu/eplb_utils.py): EplbState.step -> rearrange(is_profile=True)
+    (eplb_state.py) allocates, per registered model, a logical load window torch.zeros(
+    window_size, num_moe_layers, num_logical_experts) int32 (0.33.0: one column more), and
+    rearrange_expert_weights_inplace (rebalance_execute.py) `torch.empty_like(w) for w in`
+    the first MoE layer's expert tensors, used as the receive buffers of a dummy all_gather
+    "to reserve enough memory for the buffers", then returns: both are freed before the
+    sampler's dummy run, and add to torch's peak only where the forward's own peak is lower,
+    which is not compared here."""
+    skipped = (" (from 0.31.0 not where vLLM's EPLB communicator is NIXL, its default where "
+               "NIXL is installed)" if version >= PROFILE_COPY_SKIPPED_FROM else "")
+    return ("--enable-eplb (profile run): vLLM steps EPLB once after the dummy forward "
+            "(EplbState.rearrange(is_profile=True)): it allocates a logical load window "
+            f"({EPLB_WINDOW_SIZE} steps x MoE layers x logical experts, int32) and a copy of "
+            "one MoE layer's local experts" + skipped + ", the receive buffer of a dummy "
+            "all_gather that reserves the communicator's memory, and frees both; not counted: "
+            "whether that moment tops the forward's peak is not compared")

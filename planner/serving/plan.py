@@ -74,9 +74,11 @@ from planner.serving.eplb import (
     method_note,
     model_refusal,
     moe_method_kind,
+    profile_note,
     redundant_count,
     settings_refusals,
 )
+from planner.serving.eplb import PROFILE_UNMODELLED as EPLB_PROFILE_UNMODELLED
 from planner.serving.eplb import UNMODELLED as EPLB_UNMODELLED
 from planner.serving.eplb import layout_refusal as eplb_layout_refusal
 from planner.serving.hardware import (
@@ -1252,14 +1254,17 @@ def _eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redu
     return (f"--enable-eplb: {local:g} experts a MoE layer on each of the {layout.ep_size} EP "
             f"ranks ({moe.num_experts} routed + {redundant} redundant); the weights' buffers "
             f"(stage 0) hold EplbState's maps and load statistics: {formula}{buffer}{drafted}",
-            *filter(None, [draft_note(spec.model_type, version) if draft else None]))
+            *filter(None, [draft_note(spec.model_type, version) if draft else None]),
+            profile_note(version))
 
 
 def _eplb_unmodelled(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:
-    """The verdict's unmodelled parts where EPLB runs: the communicators' buffers, and an MTP
-    draft's state where _eplb_notes says it is not counted (eplb.draft_note)."""
+    """The verdict's unmodelled parts where EPLB runs: the communicators' buffers, the profile
+    run's dummy rearrangement (eplb.profile_note) and an MTP draft's state where _eplb_notes
+    says it is not counted (eplb.draft_note)."""
     unsized = _draft_moe(spec, s) and draft_note(spec.model_type, version)
-    return (EPLB_UNMODELLED, *([EPLB_DRAFT_UNMODELLED] if unsized else []))
+    return (EPLB_UNMODELLED, EPLB_PROFILE_UNMODELLED,
+            *([EPLB_DRAFT_UNMODELLED] if unsized else []))
 
 
 def redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:

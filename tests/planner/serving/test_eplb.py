@@ -349,7 +349,8 @@ def test_the_mtp_drafts_state_is_in_the_note() -> None:
             "1 x 288 x 8 B physical_to_logical 2,304") in note
     assert "= 3,256,708 B, and its transfer buffer, a copy of one draft MoE layer's" in note
     assert p.verdict.startswith("Fits (unmodelled: EPLB's communication buffers (NCCL's or "
-                                "NIXL's, not sized)): ")
+                                "NIXL's, not sized), EPLB's profile-run rearrangement buffers "
+                                "(not sized)): ")
 
 
 def test_an_mtp_draft_under_eplb_stops_vllm_0110() -> None:
@@ -369,3 +370,18 @@ def test_another_moe_draft_is_named_as_not_counted() -> None:
     assert "EPLB's state for the MTP draft (not sized)" in p.verdict
     assert any(w.startswith("--enable-eplb with an MTP draft: ") and w.endswith(
         "not read for this model's draft, so not counted") for w in p.warnings)
+
+
+@pytest.mark.parametrize("version", ["0.9.2", "0.11.1", "0.12.0", "0.30.0", "0.31.0", "0.34.0"])
+def test_the_profile_runs_rearrangement_is_named(version) -> None:
+    # every release's profile run steps EPLB with is_profile=True after the dummy forward:
+    # rebalance_execute.py allocates a copy of one MoE layer's local experts (18 x 44,050,944
+    # = 792,916,992 B here) for a dummy all_gather, and eplb_state.py a logical load window;
+    # not sized, so named in the verdict and a note (from 0.31.0 NIXL's communicator skips
+    # the copy)
+    p = _plan(version=version, enable_eplb=True, num_redundant_experts=32)
+    assert p.fits and "EPLB's profile-run rearrangement buffers (not sized)" in p.verdict
+    [note] = [w for w in p.warnings if w.startswith("--enable-eplb (profile run): ")]
+    assert "a copy of one MoE layer's local experts" in note
+    assert ("not where vLLM's EPLB communicator is NIXL" in note) == (
+        version in ("0.31.0", "0.34.0"))
