@@ -44,14 +44,15 @@ HyperCLOVAX (0.18.0-0.34.0), MiMo-V2 (MiMoV2ForCausalLM(MiMoV2FlashForCausalLM),
 DeepseekForCausalLM(DeepseekV2ForCausalLM) from 0.11.1), AFMoE (0.11.1-0.34.0) and AXK1
 (0.17.0-0.34.0) (their MoE blocks raise too), LongCat-Flash (0.11.0-0.34.0: two FlashMLPs a
 layer; its n-gram variant, longcat_flash_ngram.py FlashNgramModel(FlashModel), from 0.26.0),
-and the hybrids Falcon-H1 (0.9.1-0.34.0: every layer a FalconH1ParallelHybrid) and Bamba
-(0.9.1-0.23.0: mamba and attention layers alike) build their raising class on every layer with
-config.hidden_act, in every wheel of their range (registry.py's native entry; read: first and
-last, and the check's presence in each); Headroom plans these model_types from the standard
-keys. hunyuan_v1.py (0.10.0-0.28.0) builds HunYuanMLP on every layer where num_experts is at
-most 1 (_is_moe), else HunYuanSparseMoeBlock, whose shared_mlp (a HunYuanMLP) only under
-use_mixed_mlp_moe, which Headroom does not read: HunYuan-Dense is refused on its dense layers,
-HunYuan-MoE not covered.
+openPangu (openpangu.py check_ffn_act_fn, in OpenPanguMLP and OpenPanguMoE alike: PanguEmbedded
+and PanguUltraMoE 0.11.1-0.34.0, PanguProMoEV2 0.14.0-0.34.0), and the hybrids Falcon-H1
+(0.9.1-0.34.0: every layer a FalconH1ParallelHybrid) and Bamba (0.9.1-0.23.0: mamba and
+attention layers alike) build their raising class on every layer with config.hidden_act, in
+every wheel of their range (registry.py's native entry; read: first and last, and the check's
+presence in each); Headroom plans these model_types from the standard keys. hunyuan_v1.py
+(0.10.0-0.28.0) builds HunYuanMLP on every layer where num_experts is at most 1 (_is_moe), else
+HunYuanSparseMoeBlock, whose shared_mlp (a HunYuanMLP) only under use_mixed_mlp_moe, which
+Headroom does not read: HunYuan-Dense is refused on its dense layers, HunYuan-MoE not covered.
 The TEXT_NAMED wrappers (Mistral 3, LLaVA, LLaVA-NeXT) build whatever class their text_config
 resolves to (below), checked on text_config.hidden_act.
 DeciLM (Nemotron-NAS) builds llama.py LlamaMLP with config.hidden_act for each block whose ffn
@@ -65,9 +66,9 @@ refusal otherwise; kimi_linear.py's KimiMLP and KimiMoE are refused on every lay
 0.11.1-0.26.0); the other files with the same check (a grep of every wheel read): arctic.py
 (dense layers by moe_layer_frequency, residual MLPs by use_residual: neither read),
 granitemoeshared.py (a shared MLP by shared_intermediate_size: not read), laguna.py (worded
-"Only silu is supported."), and not traced: hy_v3.py, k2_horizon.py, interns1_pro.py,
-openpangu.py. step3_text.py and step3p5.py write hidden_act="silu" in where they build their
-raising class (0.34.0).
+"Only silu is supported."), and not traced: hy_v3.py, k2_horizon.py, interns1_pro.py.
+step3_text.py and step3p5.py write hidden_act="silu" in where they build their raising class
+(0.34.0).
 """
 
 from typing import NamedTuple
@@ -118,6 +119,9 @@ _QWEN3_MOE = SiluOnly("dense-layer MLPs (and shared experts from 0.15.0)",
                       QWEN3_MOE_SHARED_EXPERT_FROM)
 _LONGCAT = SiluOnly(  # FlashDecoderLayer: two FlashMLPs (mlps) beside the MoE block
     "MLPs", "vllm/model_executor/models/longcat_flash.py FlashMLP", True, read="0.11.0-0.34.0")
+_PANGU = SiluOnly(  # OpenPanguDecoderLayer: OpenPanguMLP, or OpenPanguMoE (also checks)
+    "MLPs and MoE blocks", "vllm/model_executor/models/openpangu.py OpenPanguMLP and "
+    "OpenPanguMoE", True, read="0.11.1-0.34.0")
 _QWEN3_NEXT = SiluOnly("dense-layer MLPs and shared experts",
                        "vllm/model_executor/models/qwen2_moe.py Qwen2MoeMLP", False,
                        OLDEST_COVERED)
@@ -205,6 +209,8 @@ SILU_ONLY: dict[str, SiluOnly] = {
         "MLPs and MoE blocks", "vllm/model_executor/models/kimi_linear.py KimiMLP and KimiMoE",
         True, read="0.11.1-0.26.0", before=KIMI_LINEAR_K3_FROM),
     "LongcatFlashForCausalLM": _LONGCAT,
+    **dict.fromkeys(("PanguEmbeddedForCausalLM", "PanguUltraMoEForCausalLM"), _PANGU),
+    "PanguProMoEV2ForCausalLM": _PANGU._replace(read="0.14.0-0.34.0"),
     "LongcatFlashNgramForCausalLM": _LONGCAT._replace(read="0.26.0-0.34.0"),  # FlashModel's
     "DeepseekForCausalLM": SiluOnly(  # DeepseekForCausalLM(DeepseekV2ForCausalLM) from 0.11.1
         "MLPs, experts and shared experts", "vllm/model_executor/models/deepseek.py DeepseekMLP "

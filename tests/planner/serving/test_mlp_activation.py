@@ -402,6 +402,12 @@ def test_a_gelu_mistral_3_does_not_fit() -> None:
      "longcat_flash.py FlashMLP", "0.11.0-0.34.0"),
     ("LongcatFlashNgramForCausalLM", "longcat_flash_ngram", ("0.25.0", "0.26.0", "0.34.0", None),
      "MLPs", "longcat_flash.py FlashMLP", "0.26.0-0.34.0"),
+    ("PanguEmbeddedForCausalLM", "pangu_embedded", ("0.11.0", "0.11.1", "0.34.0", None),
+     "MLPs and MoE blocks", "openpangu.py OpenPanguMLP and OpenPanguMoE", "0.11.1-0.34.0"),
+    ("PanguUltraMoEForCausalLM", "pangu_ultra_moe", ("0.11.0", "0.11.1", "0.34.0", None),
+     "MLPs and MoE blocks", "openpangu.py OpenPanguMLP and OpenPanguMoE", "0.11.1-0.34.0"),
+    ("PanguProMoEV2ForCausalLM", "pangu_pro_moe_v2", ("0.13.0", "0.14.0", "0.34.0", None),
+     "MLPs and MoE blocks", "openpangu.py OpenPanguMLP and OpenPanguMoE", "0.14.0-0.34.0"),
 ])
 def test_families_refused_on_every_layer_while_served_natively(
         arch, model_type, served, built, source, read) -> None:
