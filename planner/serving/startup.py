@@ -75,7 +75,10 @@ from planner.serving.vllm_versions import (
     NEMOTRON_H_MOE_FROM,
     NVFP4_ROCM_EMULATION_FROM,
     OLMO3_MODEL_FROM,
+    ROCM_BNB_FROM,
+    ROCM_BNB_GFX9_FROM,
     ROCM_CONCH_G_IDX_FROM,
+    ROCM_GFX9_ARCHS,
     ROCM_QUANTIZATION_LISTED,
     ROCM_QUANTIZATION_READ_FROM,
     ROCM_QUANTIZATION_UNLISTED,
@@ -1327,23 +1330,35 @@ def rocm_quantization_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool,
     """vLLM's refusal of a quantization method its ROCm platform does not list on AMD
     (platforms/interface.py verify_quantization, run by config/model.py _verify_quantization
     on the method left after the overrides, _loading_method): [] where `version` lists it
-    (ROCM_QUANTIZATION_LISTED; releases before ROCM_QUANTIZATION_READ_FROM are not read).
+    (ROCM_QUANTIZATION_LISTED; releases before ROCM_QUANTIZATION_READ_FROM are not read but
+    for bitsandbytes, ROCM_BNB_FROM on, on gfx9 GPUs ROCM_BNB_GFX9_FROM on).
     E.g. an AutoRound checkpoint on an MI300X on 0.27.0: "inc quantization is currently not
     supported in rocm."; 0.28.0 lists inc. A quant_method awq_marlin / gptq_marlin is checked
-    under that name, which vLLM keeps (kept_marlin_method): gptq_marlin is refused from 0.25."""
-    if gpu.vendor == "nvidia" or scheme.family == "float" \
-            or version < ROCM_QUANTIZATION_READ_FROM:
+    under that name, which vLLM keeps (kept_marlin_method): gptq_marlin is refused from 0.25.
+    A bitsandbytes format (a checkpoint, --quantization bitsandbytes or a what-if) is checked
+    as bitsandbytes: on an MI300X (gfx942) vLLM 0.9.1-0.16.x refuse it, 0.17.0-0.27.x run it."""
+    if gpu.vendor == "nvidia" or scheme.family == "float":
         return []
-    method = kept_marlin_method(spec, scheme) or _loading_method(spec, scheme, mixed)
+    method = kept_marlin_method(spec, scheme) or _loading_method(spec, scheme, mixed) \
+        or (QUANT_METHOD["bnb"] if scheme.family == "bnb" else "")
+    if version < ROCM_QUANTIZATION_READ_FROM and method != QUANT_METHOD["bnb"]:
+        return []
     if method in ROCM_QUANTIZATION_UNLISTED:
         return [f"{method} quantization is currently not supported in rocm. (vLLM "
                 f"{version_label(version)} platforms/rocm.py supported_quantization does not "
                 f"list {method})"]
     first, last = ROCM_QUANTIZATION_LISTED.get(method, (ROCM_QUANTIZATION_READ_FROM, None))
+    gfx9 = method == QUANT_METHOD["bnb"] and gpu.compute_capability in ROCM_GFX9_ARCHS
+    if gfx9:
+        first = ROCM_BNB_GFX9_FROM
     if first <= version and (last is None or version <= last):
         return []
-    listed = (f"from {version_label(first)}" if last is None else
-              f"up to {last[0]}.{last[1]}.x")
+    listed = " ".join(([f"from {version_label(first)}"] if first > ROCM_QUANTIZATION_READ_FROM
+                       or method == QUANT_METHOD["bnb"] else [])
+                      + ([f"up to {last[0]}.{last[1]}.x"] if last else []))
+    if gfx9:
+        listed += (f" on gfx9 GPUs, {', '.join(ROCM_GFX9_ARCHS[:-1])} and {ROCM_GFX9_ARCHS[-1]}, "
+                   f"and from {version_label(ROCM_BNB_FROM)} on others")
     return [f"{method} quantization is currently not supported in rocm. (vLLM "
             f"{version_label(version)} platforms/rocm.py supported_quantization; it lists "
             f"{method} {listed})"]

@@ -357,10 +357,34 @@ it (zero points load on every backend)."""
 ROCM_QUANTIZATION_READ_FROM: Version = (0, 19, 0)
 """The first release whose ROCm quantization list is read (ROCM_QUANTIZATION_LISTED)."""
 
+ROCM_BNB_FROM: Version = (0, 12, 0)
+"""The first release whose ROCm platform lists bitsandbytes, on AMD GPUs other than gfx9 ones
+(ROCM_GFX9_ARCHS get it from ROCM_BNB_GFX9_FROM); the 0.28.0 wheel drops the method.
+
+NOTE: platforms/rocm.py RocmPlatform.supported_quantization: the 0.9.1, 0.9.2, 0.10.0-0.10.2,
+0.11.0 and 0.11.1 wheels' lists have no "bitsandbytes"; the 0.12.0-0.16.0 wheels append it
+after the list in the class body only `if not on_gfx9()` ("# bitsandbytes not supported on gfx9
+(warp size 64 limitation)"), on_gfx9 asking whether the GPU's gcnArchName holds "gfx90a",
+"gfx942" or "gfx950"; the 0.17.0-0.27.0 wheels list it on every GPU (0.17.0's
+quantization/bitsandbytes.py then asks bitsandbytes >= 0.49.2 on ROCm, an install requirement,
+not planned). vllm serve's parser takes --quantization bitsandbytes on every release to 0.27;
+where the list lacks it, config/model.py (config.py in 0.9.x-0.10.x) ModelConfig.
+_verify_quantization calls platforms/interface.py verify_quantization at start-up, which raises
+ValueError(f"{quant} quantization is currently not supported in {cls.device_name}.")
+(device_name "rocm")."""
+
+ROCM_BNB_GFX9_FROM: Version = (0, 17, 0)
+"""The first release whose ROCm platform lists bitsandbytes on gfx9 GPUs too (ROCM_BNB_FROM's
+NOTE: 0.12.0-0.16.0 leave it out there)."""
+
+ROCM_GFX9_ARCHS: tuple[str, ...] = ("gfx90a", "gfx942", "gfx950")
+"""platforms/rocm.py on_gfx9's targets (0.12.0-0.16.0 wheels), as GpuSpec.compute_capability
+names them (the MI300X preset: gfx942)."""
+
 ROCM_QUANTIZATION_LISTED: dict[str, tuple[Version, Version | None]] = {
     "modelopt_fp4": ((0, 20, 0), None), "modelopt": ((0, 21, 0), None),
     "modelopt_mixed": ((0, 21, 0), None), "inc": ((0, 28, 0), None),
-    "bitsandbytes": (ROCM_QUANTIZATION_READ_FROM, (0, 27, 99)),
+    "bitsandbytes": (ROCM_BNB_FROM, (0, 27, 99)),
     "gptq_marlin": (ROCM_QUANTIZATION_READ_FROM, (0, 24, 99)),
 }
 """NOTE: platforms/rocm.py RocmPlatform.supported_quantization, read in every wheel
@@ -373,7 +397,8 @@ arrives in 0.20.0 (0.19.0's petit_nvfp4 override comes after ModelOptNvFp4Config
 config/model.py's overrides, so it never takes a ModelOpt NVFP4 checkpoint), modelopt and
 modelopt_mixed in 0.21.0, inc in 0.28.0, which drops bitsandbytes. platforms/interface.py
 verify_quantization raises ValueError(f"{quant} quantization is currently not supported in
-{cls.device_name}.") for the others (device_name "rocm")."""
+{cls.device_name}.") for the others (device_name "rocm"). bitsandbytes alone is read before
+0.19.0 too, from 0.9.1 (ROCM_BNB_FROM; on gfx9 ROCM_BNB_GFX9_FROM)."""
 
 ROCM_QUANTIZATION_UNLISTED: tuple[str, ...] = ("w4afp8",)
 """Methods Headroom plans that no ROCm list read has (0.34.0 platforms/rocm.py
