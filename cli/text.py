@@ -23,6 +23,7 @@ from planner.report import (
     text_columns,
     tpot_cell,
     tpot_text,
+    warm_restart_text,
 )
 from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.launch import spans_nodes
@@ -97,7 +98,8 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
     concurrency of all replicas), the GPUs the layout leaves idle (`idle`, from
     planner.report.idle_gpus), how the layout was chosen (`layout_note`, AUTO_LAYOUT_NOTE
     where it is the hardware's), the binding GPU's memory, the speed block at `load` (or why
-    there is none) and the launch command."""
+    there is none) and the launch command; on Model Runner V2 the pool a warm restart sizes
+    beside the KV pool (warm_restart_text)."""
     replicas = f", {all_replicas(plan)}" if plan.layout.dp > 1 else ""
     lines = [
         f"{plan.model_name} on {plan.gpus_label}"
@@ -115,6 +117,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
           if plan.runner_buffer_bytes_per_gpu else []),
         f"  CUDA graphs per GPU {_gib(plan.cuda_graph_bytes_per_gpu)}",
         f"  KV cache per GPU    {kv_pool_text(plan.kv_cache_bytes_per_gpu)}",
+        *([f"  warm restart        {warm}"] if (warm := warm_restart_text(plan)) else []),
         f"  KV bytes per token  {plan.kv_bytes_per_token:,} B "
         f"({plan.kv_bytes_per_token_per_gpu:,} B per GPU)",
         f"  KV cache tokens     {plan.kv_cache_tokens:,}{per_replica(plan)}",

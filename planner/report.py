@@ -614,6 +614,23 @@ def kv_pool_text(n_bytes: int) -> str:
     return _gib(n_bytes) if n_bytes >= 0 else f"none (the budget is short by {_gib(-n_bytes)})"
 
 
+def warm_restart_text(plan: Plan) -> str:
+    """The pool a Model Runner V2 restart with a warm torch.compile cache sizes, with its KV
+    tokens and concurrency (Plan.v2_warm_restart_*), beside the plan's own first, cold-compile
+    pool: "5.76 GiB = 41,936 KV tokens, 10.24 requests at 4,096 tokens (...)", as plan's text,
+    the Plan page and the report show it; "" where the plan has none (off V2, or its figures
+    are not read)."""
+    pool = plan.v2_warm_restart_available_kv_bytes
+    tokens = plan.v2_warm_restart_kv_cache_tokens
+    concurrency = plan.v2_warm_restart_max_concurrency
+    if pool is None or tokens is None or concurrency is None:
+        return ""
+    replica = per_replica(plan)
+    return (f"{kv_pool_text(pool)} = {tokens:,} KV tokens{replica}, {concurrency:,.2f} requests"
+            f"{replica} at {counted(plan.max_model_len, 'token')} (Model Runner V2 restarting "
+            "with a warm torch.compile cache; this plan sizes the first, cold-compile start-up)")
+
+
 def text_columns(rows: list[list[str]]) -> list[str]:
     """Plain-text table lines: left-aligned columns two spaces apart (the CLIs' tables)."""
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
@@ -868,6 +885,7 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         f"- KV pool per GPU: {kv_pool_text(plan.kv_cache_bytes_per_gpu)}"
         + (f" ({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
            f"{plan.block_size} tokens" if plan.kv_cache_bytes_per_gpu >= 0 else ""),
+        *([f"- Warm restart: {md_escape(warm)}"] if (warm := warm_restart_text(plan)) else []),
         f"- KV cache tokens: {plan.kv_cache_tokens:,}{per_replica(plan)}",
         f"- Context ceiling: {_ceiling(plan)}",
         f"- Concurrency at {counted(plan.max_model_len, 'token')}: {plan.max_concurrency:,.2f}"

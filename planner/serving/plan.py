@@ -429,6 +429,14 @@ class Plan(PlanSummary):
         "which sizes a first, cold-compile start-up with the V1 runner's terms; None off V2, "
         "where V2's peak is not read (dense decoders only), or where the activation peak or "
         "the KV pool is given")
+    v2_warm_restart_kv_cache_tokens: int | None = Field(
+        default=None, description="the KV tokens (per replica) of that warm-restart pool, "
+        "counted as kv_cache_tokens counts the plan's pool (the binding rank's block bytes and "
+        "vLLM's token count); None where v2_warm_restart_available_kv_bytes is")
+    v2_warm_restart_max_concurrency: float | None = Field(
+        default=None, description="the max_model_len requests (per replica) that warm-restart "
+        "pool holds, counted as max_concurrency; None where "
+        "v2_warm_restart_available_kv_bytes is")
 
 
 def _gib(n_bytes: float) -> str:
@@ -1382,8 +1390,26 @@ def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, .
         o = _overheads(st, pp_stage)
         act, nt, graphs, buffers = o.activation, o.non_torch, o.graphs, o.runner_buffers
         kv = budget - weights - o.subtracted
-    blocks = max(0, kv) // stage.bytes_per_block if stage else 0
-    return budget, act, nt, graphs, kv, blocks, buffers
+    return budget, act, nt, graphs, kv, _pool_blocks(kv, stage), buffers
+
+
+def _pool_blocks(kv: int, stage: StageKv | None) -> int:
+    """The KV blocks a pool of `kv` bytes holds on a stage (vLLM's num_blocks: the pool //
+    the bytes of one block over all its layers): 0 for a pool of none or less, or a stage
+    without KV layers."""
+    return max(0, kv) // stage.bytes_per_block if stage else 0
+
+
+def _capacity(f: _LayoutFacts, stage: StageKv | None, num_blocks: int) -> tuple[int, float]:
+    """(KV tokens, max concurrency at max_model_len) of `num_blocks` blocks on a stage, as
+    vLLM reports them: concurrency is blocks / blocks per max_model_len request; tokens are
+    int(concurrency x max_model_len) from 0.20.1, num_blocks // groups x block tokens before
+    (vllm_versions.TOKENS_FROM_CONCURRENCY_FROM)."""
+    per_request = f.request[0]
+    concurrency = num_blocks / per_request if per_request else 0.0
+    if f.r.tokens_from_concurrency:
+        return int(concurrency * f.r.max_model_len), concurrency
+    return num_blocks // stage.num_groups * stage.block_tokens, concurrency
 
 
 def _overheads(st: _Setup, pp_stage: int) -> Overheads:
@@ -1761,13 +1787,8 @@ def _outcome(
     s, layout, f = st.s, st.layout, st.facts
     max_model_len = f.r.max_model_len
     num_blocks = bind.blocks
-    bind_stage = f.stages[bind.pp_stage][1]
     per_request, need = f.request
-    concurrency = num_blocks / per_request if per_request else 0.0
-    if f.r.tokens_from_concurrency:
-        tokens = int(concurrency * max_model_len)
-    else:
-        tokens = num_blocks // bind_stage.num_groups * bind_stage.block_tokens
+    tokens, concurrency = _capacity(f, f.stages[bind.pp_stage][1], num_blocks)
     ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks) if num_blocks else 0
 
     if overweight:
@@ -2027,6 +2048,8 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
         model_runner=r.runner[0],
         model_runner_reason=r.runner[1],
         v2_warm_restart_available_kv_bytes=warm.kv_cache_bytes if warm else None,
+        v2_warm_restart_kv_cache_tokens=warm.capacity[1] if warm and warm.capacity else None,
+        v2_warm_restart_max_concurrency=warm.capacity[2] if warm and warm.capacity else None,
         engine=s,
         vllm_release=vllm_rules(s.vllm_version).label,
         gpu_name=r.gpu_name,
@@ -2247,6 +2270,9 @@ class _WarmRestart(NamedTuple):
     activation: tuple[int, str]  # v2_warm_activation: its profile peak, with its formula
     graphs: int  # the CUDA graph estimate V2 subtracts (none before 0.29.0)
     kv_cache_bytes: int | None  # the pool left; None where --kv-cache-memory-bytes gives it
+    # its (blocks, KV tokens, max concurrency), counted as the plan's own pool (_pool_blocks,
+    # _capacity); None where the pool is
+    capacity: tuple[int, int, float] | None
 
 
 def _warm_restart(st: _Setup, bind: RankMemory) -> _WarmRestart | None:
@@ -2269,9 +2295,12 @@ def _warm_restart(st: _Setup, bind: RankMemory) -> _WarmRestart | None:
                 f"{warm[1]} + {workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term)")
     planned = bind.cuda_graph_bytes if r.subtract_graphs else 0
     graphs = planned if rules.v2_graph_estimate else 0
-    kv = (None if s.kv_cache_memory_bytes else
-          bind.kv_cache_bytes + bind.activation_bytes - warm[0] + planned - graphs)
-    return _WarmRestart(warm, graphs, kv)
+    if s.kv_cache_memory_bytes:
+        return _WarmRestart(warm, graphs, None, None)
+    kv = bind.kv_cache_bytes + bind.activation_bytes - warm[0] + planned - graphs
+    stage = f.stages[bind.pp_stage][1]
+    blocks = _pool_blocks(kv, stage)
+    return _WarmRestart(warm, graphs, kv, (blocks, *_capacity(f, stage, blocks)))
 
 
 def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | None
@@ -2335,15 +2364,21 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         + f" = {_gib(bind.kv_cache_bytes)}"
     )
     kv_note = ""
-    if warm and warm.kv_cache_bytes is not None:
-        # what V2 sizes on a restart that finds the compile cache (planner.serving.runner_v2)
+    if warm and warm.kv_cache_bytes is not None and warm.capacity:
+        # what V2 sizes on a restart that finds the compile cache (planner.serving.runner_v2),
+        # and what it holds, counted as the num_blocks, tokens and concurrency terms count
+        warm_blocks, warm_tokens, warm_concurrency = warm.capacity
         kv_note = (f"Model Runner V2 restarting with a warm torch.compile cache: "
                    f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
                    f"{_gib(warm.activation[0])} activation - {_gib(bind.non_torch_bytes)} "
                    f"non-torch{buffers_text} - {_gib(warm.graphs)} CUDA graphs = "
                    f"{_gib(warm.kv_cache_bytes)} "
-                   "(planner.serving.runner_v2); this plan sizes a first (cold-compile) "
-                   "start-up")
+                   "(planner.serving.runner_v2); "
+                   + (f"{_gib(warm.kv_cache_bytes)} // {stage.bytes_per_block:,} B = "
+                      if stage else "")
+                   + f"{warm_blocks:,} blocks: {warm_tokens:,} KV tokens, "
+                   f"{warm_concurrency:.2f} requests at {max_model_len:,} tokens; this plan "
+                   "sizes a first (cold-compile) start-up")
     if s.kv_cache_memory_bytes:
         kv_formula = f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes:,} B (profiling skipped)"
     terms = [

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from planner.text import md_escape
 from tests.app.conftest import ROOT, metric, open_page, texts, unmodelled_verdict
 
 
@@ -621,3 +622,35 @@ def test_every_figures_formula_is_shown_whole() -> None:
     assert pool.endswith("- 0.16 GiB runner buffers - 0.71 GiB CUDA graphs = 5.16 GiB")
     assert metric(at, "KV pool per GPU") == "5.16 GiB"
     assert list(table.columns) == ["value", "formula", "note"]
+
+
+def _in_order(node):
+    """Every element and block under `node`, in the order the page shows them."""
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from _in_order(child)
+
+
+def test_a_v2_plan_shows_the_warm_restart_pool_under_the_kv_figures() -> None:
+    # Qwen3-8B on one RTX 4090 at vLLM 0.27.0 (Model Runner V2), max_model_len 8,192: a warm
+    # restart's pool, 6,354,537,174 B = 5.92 GiB, holds 2,693 blocks of 2,359,296 B: 2,693 /
+    # 512 = 5.26 requests of 8,192 tokens, 43,088 tokens (hand-worked in
+    # tests/cli/test_planner_cli.py test_plan_json_v2_warm_restart_pool, whose 0.27.1 plans
+    # with 0.27.0's rules); one caption right under the KV metrics, the verdict above
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-4090", gpn="1", vllm="0.27.0",
+                   len="8192")
+    assert not at.exception
+    warm = md_escape("Warm restart: 5.92 GiB = 43,088 KV tokens, 5.26 requests at 8,192 tokens "
+                     "(Model Runner V2 restarting with a warm torch.compile cache; this plan "
+                     "sizes the first, cold-compile start-up)")
+    shown = [e for e in _in_order(at.main) if e.type in ("metric", "caption", "success")]
+    at_caption = next(i for i, e in enumerate(shown) if e.type == "caption" and e.value == warm)
+    assert shown[at_caption - 1].label == "Concurrency at 8,192 tokens"
+    verdict = next(i for i, e in enumerate(shown) if e.type == "success")
+    assert verdict < at_caption and shown[verdict].value.startswith("Fits: ")
+    # no such caption where the plan has none: the seed (MoE: V2's MoE forward is not read)
+    # and V1 (0.19.0)
+    for page in (open_page(), open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-4090", gpn="1",
+                                        vllm="0.19.0", len="8192")):
+        assert not page.exception
+        assert not [c for c in page.caption if c.value.startswith("Warm restart")]

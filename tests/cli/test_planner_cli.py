@@ -74,19 +74,48 @@ def test_plan_json_v2_warm_restart_pool(capsys) -> None:
     data = json.loads(out)
     assert code == 0 and data["model_runner"] == "v2"
     assert data["v2_warm_restart_available_kv_bytes"] == 6_354_537_174
-    # the KV term's note shows the same figure
+    # what it holds, counted as vLLM counts the plan's own pool: a block is 36 layers x 16
+    # tokens x 2 (K and V) x 8 KV heads x 128 x 2 B = 2,359,296 B, so 6,354,537,174 B holds
+    # 2,693 blocks (2,693 x 2,359,296 = 6,353,584,128; one more is 6,355,943,424); an
+    # 8,192-token request takes 8,192 / 16 = 512 blocks: 2,693 / 512 = 5.259765625 requests,
+    # int(5.259765625 x 8,192) = 43,088 tokens (vLLM's count from 0.20.1)
+    assert data["v2_warm_restart_kv_cache_tokens"] == 43_088
+    assert data["v2_warm_restart_max_concurrency"] == 5.259765625
+    # the KV term's note shows the same figures
     kv_note = next(t["note"] for t in data["terms"] if t["key"] == "kv_cache")
     assert "0.00 GiB CUDA graphs = 5.92 GiB (planner.serving.runner_v2)" in kv_note
-    # on V1 (0.19.0) and for a MoE model under V2 (0.29.0 starts every model on it; V2's MoE
-    # forward is not read): null, the key still there
+    assert ("5.92 GiB // 2,359,296 B = 2,693 blocks: 43,088 KV tokens, 5.26 requests at "
+            "8,192 tokens") in kv_note
+    # on V1 (0.19.0), for a MoE model under V2 (0.29.0 starts every model on it; V2's MoE
+    # forward is not read) and with the pool given (--kv-cache-memory): null, the keys there
     for argv in ([*v2, "--vllm-version", "0.19.0"],
                  ["plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm",
-                  "--max-model-len", "8192", "--vllm-version", "0.29.0", "--json"]):
+                  "--max-model-len", "8192", "--vllm-version", "0.29.0", "--json"],
+                 [*v2, "--vllm-version", "0.27.1", "--kv-cache-memory", "4G"]):
         code, out, _ = run_main(capsys, *argv)
         data = json.loads(out)
         assert code == 0 and data["model_runner"] == ("v1" if "0.19.0" in argv else "v2")
-        assert "v2_warm_restart_available_kv_bytes" in data
-        assert data["v2_warm_restart_available_kv_bytes"] is None
+        for key in ("v2_warm_restart_available_kv_bytes", "v2_warm_restart_kv_cache_tokens",
+                    "v2_warm_restart_max_concurrency"):
+            assert key in data and data[key] is None
+
+
+def test_plan_text_shows_the_v2_warm_restart_pool_beside_the_kv_cache(capsys) -> None:
+    # the same plan as above: the warm pool, 5.92 GiB, holds 43,088 tokens and 5.26 requests
+    # at 8,192 tokens; the plan's own (cold) pool stays the KV cache line and the verdict
+    v2 = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090", "--max-model-len", "8192"]
+    code, out, _ = run_main(capsys, *v2, "--vllm-version", "0.27.1")
+    assert code == 0
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  KV cache per GPU "))
+    assert lines[at + 1] == (
+        "  warm restart        5.92 GiB = 43,088 KV tokens, 5.26 requests at 8,192 tokens "
+        "(Model Runner V2 restarting with a warm torch.compile cache; this plan sizes the "
+        "first, cold-compile start-up)")
+    assert any(line.startswith("Fits: ") for line in lines)
+    # no such line where the plan has no warm-restart pool (V1 at 0.19.0)
+    code, out, _ = run_main(capsys, *v2, "--vllm-version", "0.19.0")
+    assert code == 0 and "KV cache per GPU" in out and "warm restart" not in out
 
 
 def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:

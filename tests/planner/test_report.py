@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 import planner
+from planner.catalog import catalog_spec
 from planner.model.checkpoint import CheckpointMetadata, ModelSource
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
@@ -595,3 +596,29 @@ def test_card_active_params_say_embeddings_are_counted():
     assert dict(card_facts(card))["Parameters (active per token)"] == (
         "5,711,982,912 (embeddings included; 5,132,849,472 without the input embedding table)")
     assert round((card.params_active - card.params_embeddings) / 1e8) == 51
+
+
+def test_memory_plan_shows_the_v2_warm_restart_pool_beside_the_kv_pool() -> None:
+    """Qwen3-8B on one RTX 4090 at vLLM 0.27.1, max-model-len 8,192 (Model Runner V2): the
+    warm restart's pool, hand-worked in tests/cli/test_planner_cli.py
+    (test_plan_json_v2_warm_restart_pool), 6,354,537,174 B = 5.92 GiB, holds 2,693 blocks of
+    2,359,296 B, so 2,693 / 512 = 5.26 requests of 8,192 tokens and 43,088 tokens; on V1
+    (0.19.0) the line is not there."""
+    spec = catalog_spec("Qwen/Qwen3-8B")
+    cluster = preset_cluster("rtx-4090", 1)
+
+    def report(version: str) -> str:
+        planned = plan(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(),
+                                   engine=EngineSettings(max_model_len=8192,
+                                                         vllm_version=version)))
+        return build_report(inputs(model=spec, card=model_card(spec, None),
+                                   cluster_source=cluster.source, plan=planned, comparison=(),
+                                   sweep=None)).markdown
+
+    warm = md_escape("5.92 GiB = 43,088 KV tokens, 5.26 requests at 8,192 tokens (Model Runner "
+                     "V2 restarting with a warm torch.compile cache; this plan sizes the first, "
+                     "cold-compile start-up)")
+    memory = report("0.27.1").split("## Memory plan", 1)[1].split("\n## ", 1)[0].splitlines()
+    at = memory.index(f"- Warm restart: {warm}")
+    assert memory[at - 1].startswith("- KV pool per GPU: ")  # beside the plan's (cold) pool
+    assert "Warm restart" not in report("0.19.0")

@@ -20,6 +20,7 @@ from planner.report import (
     param_check_warning,
     per_replica,
     tpot_target_missed,
+    warm_restart_text,
     with_param_check,
 )
 from planner.serving.all2all import all2all_refusal
@@ -570,6 +571,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    help="the KV room capped at the longest max_model_len vLLM accepts")
     cols[5].metric(f"Concurrency at {result.max_model_len:,} tokens{per_replica(result)}",
                    f"{result.max_concurrency:.2f}", help=all_replicas(result) or None)
+    if warm := warm_restart_text(result):  # Model Runner V2: the pool a restart sizes
+        st.caption(md_escape(f"Warm restart: {warm}"))
     _charts(request, result, speed)
     st.markdown("**Start it**")
     if state().quant != CHECKPOINT_QUANT:
