@@ -24,7 +24,7 @@ from planner.serving.hardware import (
 )
 from planner.units import GIB
 from probes.nvml import GpuInfo
-from probes.snapshot import HardwareSnapshot, SnapshotError, first_error
+from probes.snapshot import HardwareSnapshot, SnapshotError, first_error, shown_uuid
 
 
 def _gpu_spec(snap: HardwareSnapshot, gpu: GpuInfo) -> GpuSpec:
@@ -175,7 +175,8 @@ def same_machine(a: HardwareSnapshot, b: HardwareSnapshot) -> bool:
 def repeated_machine(earlier: Iterable[tuple[str, HardwareSnapshot]], name: str,
                      snap: HardwareSnapshot) -> str | None:
     """Why snapshot `name` cannot join the `earlier` (name, snapshot) pairs, or None: one
-    snapshot is one node, so a machine given twice would be planned as two nodes."""
+    snapshot is one node, so a machine given twice would be planned as two nodes, and a GPU
+    UUID in two of them (NVML gives every GPU its own) would plan one GPU on two nodes."""
     for first, other in earlier:
         if same_machine(other, snap):
             uuids = _gpu_uuids(snap) if _gpu_uuids(other) else None
@@ -185,6 +186,16 @@ def repeated_machine(earlier: Iterable[tuple[str, HardwareSnapshot]], name: str,
                                            else ")"))
             return (f"{files}: each snapshot is one node, so that machine would be planned as "
                     "two; give each machine's snapshot once.")
+        theirs = {g.uuid: g.index for g in other.gpus if g.uuid}
+        for gpu in snap.gpus:
+            if gpu.uuid in theirs:
+                files = (f"two files named {name}" if first == name else
+                         f"{first} and {name}")
+                return (f"GPU UUID {shown_uuid(gpu.uuid)} is in {files}, GPU "
+                        f"{theirs[gpu.uuid]} of {other.hostname} and GPU {gpu.index} of "
+                        f"{snap.hostname}: NVML gives every GPU its own UUID, so one GPU would "
+                        "be planned on two nodes (write each machine's snapshot with `python -m "
+                        "probes --json` on it).")
     return None
 
 

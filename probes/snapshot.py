@@ -29,6 +29,12 @@ class SnapshotError(ValueError):
     """A snapshot file or bytes that cannot be used, with the reason."""
 
 
+def shown_uuid(uuid: str) -> str:
+    """A GPU UUID for a one-line message: as read, or its first 61 characters and "..." past 64
+    (an edited file may hold any length)."""
+    return uuid if len(uuid) <= 64 else f"{uuid[:61]}..."
+
+
 class HardwareSnapshot(BaseModel):
     """Everything the hardware audit saw on one node at one moment."""
 
@@ -63,9 +69,9 @@ class HardwareSnapshot(BaseModel):
         first: dict[str, int] = {}
         for gpu in self.gpus:
             if gpu.uuid and gpu.uuid in first:
-                shown = gpu.uuid if len(gpu.uuid) <= 64 else f"{gpu.uuid[:61]}..."
                 raise ValueError(
-                    f"GPU UUID {shown} is on GPU {first[gpu.uuid]} and GPU {gpu.index}: NVML "
+                    f"GPU UUID {shown_uuid(gpu.uuid)} is on GPU {first[gpu.uuid]} and GPU "
+                    f"{gpu.index}: NVML "
                     "gives every GPU its own UUID, so this snapshot is corrupt or edited (write "
                     "it again with `python -m probes --json`)")
             if gpu.uuid:

@@ -145,6 +145,8 @@ def test_one_machine_uploaded_twice_is_refused_not_planned_as_two_nodes() -> Non
     # two machines' files both named node.json (one probe command run on each): both kept
     other = json.loads(good)
     other["hostname"] = "rig-2"
+    for gpu in other["gpus"]:
+        gpu["uuid"] = gpu["uuid"][:-4] + "beef"
     at = open_page("hardware", hw="snapshots")
     at.get("file_uploader")[0].set_value(
         [("node.json", good, "application/json"),
@@ -199,6 +201,31 @@ def test_a_snapshot_upload_listing_one_gpu_uuid_twice_is_refused() -> None:
         "own UUID, so this snapshot is corrupt or edited (write it again with \\`python -m "
         "probes --json\\`).")
     assert "snapshots:" not in texts(at)
+
+
+def test_an_upload_sharing_a_gpu_uuid_with_another_is_refused() -> None:
+    # the CLI's words (tests/cli/test_bad_inputs.py): node rig-b's GPU 2 holds the rig's GPU
+    # 5's UUID; both were planned, as 2 nodes x 8 GPUs
+    import json
+
+    rig = json.loads((SNAPSHOTS / "rtx3090x8.json").read_text())
+    other = json.loads(json.dumps(rig))
+    other["hostname"] = "rig-b"
+    for gpu in other["gpus"]:
+        gpu["uuid"] = gpu["uuid"][:-4] + "beef"
+    shared = rig["gpus"][5]["uuid"]
+    other["gpus"][2]["uuid"] = shared
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("a.json", json.dumps(rig).encode(), "application/json"),
+         ("b.json", json.dumps(other).encode(), "application/json")]).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"GPU UUID {shared} is in a.json and b.json, GPU 5 of rig-3090x8 and GPU 2 of rig-b: "
+        "NVML gives every GPU its own UUID, so one GPU would be planned on two nodes (write "
+        "each machine's snapshot with \\`python -m probes --json\\` on it)."]
+    # the first file alone: 1 node, 8 GPUs
+    assert "8x NVIDIA GeForce RTX 3090 (PCIe, across host bridges) — 8 GPUs" in texts(at)
 
 
 def test_a_custom_card_of_a_named_model() -> None:

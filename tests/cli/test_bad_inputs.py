@@ -367,6 +367,35 @@ def test_a_snapshot_listing_one_gpu_uuid_twice_is_refused(tmp_path: Path) -> Non
                               str(node)), "python -m planner plan: error: ", words)
 
 
+def test_two_snapshots_sharing_a_gpu_uuid_are_refused(tmp_path: Path) -> None:
+    # node rig-b's GPUs get UUIDs of their own but its GPU 2 holds the rig's GPU 5's: one GPU
+    # on two nodes, planned as 16 GPUs before; a whole copy given another hostname as well
+    rig = json.loads(SNAPSHOT.read_text())
+    other = json.loads(SNAPSHOT.read_text())
+    other["hostname"] = "rig-b"
+    for gpu in other["gpus"]:
+        gpu["uuid"] = gpu["uuid"][:-4] + "beef"
+    shared = rig["gpus"][5]["uuid"]
+    other["gpus"][2]["uuid"] = shared
+    node_b = tmp_path / "b.json"
+    node_b.write_text(json.dumps(other))
+    for command in ("plan", "sweep"):
+        done = run("planner", command, "--model", "Qwen/Qwen3-8B", "--snapshot", str(SNAPSHOT),
+                   "--snapshot", str(node_b), env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        assert_one_line_error(done, f"python -m planner {command}: error: ",
+                              f"GPU UUID {shared} is in {SNAPSHOT} and {node_b}, GPU 5 of "
+                              "rig-3090x8 and GPU 2 of rig-b: NVML gives every GPU its own "
+                              "UUID, so one GPU would be planned on two nodes (write each "
+                              "machine's snapshot with `python -m probes --json` on it).")
+    copy = tmp_path / "copy.json"
+    copy.write_text(json.dumps({**rig, "hostname": "node2"}))
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", str(SNAPSHOT),
+               "--snapshot", str(copy), env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          f"GPU UUID {rig['gpus'][0]['uuid']} is in {SNAPSHOT} and {copy}, "
+                          "GPU 0 of rig-3090x8 and GPU 0 of node2: ")
+
+
 @pytest.mark.parametrize(("snapshot", "words"), [
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
     (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),

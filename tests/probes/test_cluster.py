@@ -237,14 +237,30 @@ def test_one_machine_is_its_hostname_and_its_gpu_uuids(rig: HardwareSnapshot) ->
     other_gpus = rig.model_copy(update={"gpus": [
         g.model_copy(update={"uuid": f"GPU-other-{g.index}"}) for g in rig.gpus]})
     assert not same_machine(rig, other_gpus)
-    # a copy given another hostname is another node, as its author meant (two like machines)
+    # a copy given another hostname is another machine (repeated_machine refuses it for the
+    # GPU UUIDs the two share)
     assert not same_machine(rig, renamed(rig, "node2"))
     # without UUIDs on either side, the hostname alone names the machine
     assert same_machine(rig, renamed(rig, rig.hostname, uuid=None))
 
 
 def test_a_machine_given_twice_is_named_with_both_files(rig: HardwareSnapshot) -> None:
-    assert repeated_machine([("a.json", rig)], "b.json", renamed(rig, "node2")) is None
+    # another machine: new UUIDs
+    node2 = rig.model_copy(update={"hostname": "node2", "gpus": [
+        g.model_copy(update={"uuid": f"GPU-node2-{g.index}"}) for g in rig.gpus]})
+    assert repeated_machine([("a.json", rig)], "b.json", node2) is None
+    # a copy given another hostname: GPU 0 of both is one GPU (the fixture's first UUID)
+    assert repeated_machine([("a.json", rig)], "b.json", renamed(rig, "node2")) == (
+        "GPU UUID GPU-d70eb811-96c0-ea97-85e8-89f84e30f297 is in a.json and b.json, GPU 0 of "
+        "rig-3090x8 and GPU 0 of node2: NVML gives every GPU its own UUID, so one GPU would be "
+        "planned on two nodes (write each machine's snapshot with `python -m probes --json` on "
+        "it).")
+    # two uploads of one name (the app keeps both where they are two machines)
+    assert repeated_machine([("node.json", rig)], "node.json", renamed(rig, "node2")).startswith(
+        "GPU UUID GPU-d70eb811-96c0-ea97-85e8-89f84e30f297 is in two files named node.json, ")
+    # without UUIDs nothing is shared
+    assert repeated_machine([("a.json", rig)], "b.json",
+                            renamed(rig, "node2", uuid=None)) is None
     assert repeated_machine([("a.json", rig)], "b.json", rig) == (
         "a.json and b.json describe the same machine (hostname rig-3090x8, the same 8 GPU "
         "UUIDs): each snapshot is one node, so that machine would be planned as two; give "

@@ -137,8 +137,10 @@ def test_batch_defaults_are_node_0s_gpu(first: str, second: str, tokens: int,
 
 
 def _first_gpus(snapshot: dict, count: int, hostname: str) -> dict:
+    """Another machine of `count` of the snapshot's GPUs: new UUIDs (NVML's are per GPU)."""
     topology = snapshot["topology"]
-    return {**snapshot, "hostname": hostname, "gpus": snapshot["gpus"][:count], "topology": {
+    gpus = [{**g, "uuid": g["uuid"][:-4] + "beef"} for g in snapshot["gpus"][:count]]
+    return {**snapshot, "hostname": hostname, "gpus": gpus, "topology": {
         "gpu_indices": topology["gpu_indices"][:count],
         "pcie": [row[:count] for row in topology["pcie"][:count]],
         "nvlink": [row[:count] for row in topology["nvlink"][:count]]}}
