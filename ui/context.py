@@ -548,7 +548,7 @@ def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | No
             # a start-up this release refuses on every layout (planner.serving.v1_oracle;
             # auto_layout passes over those it refuses on some layouts only): the widgets
             # show the widest layout and plan() says why, so the settings stay on the page
-            memo[key] = widest_layout(spec, cluster, held, engine.vllm_version)
+            memo[key] = widest_layout(spec, cluster, held, engine)
     return memo[key]
 
 

@@ -53,14 +53,12 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     even = gpn * nodes == cluster.gpu_count
     for pp in (p for p in range(1, nodes + 1) if even and nodes % p == 0):
         first = _with_ep(spec, gpn, pp, nodes // pp, ep)
-        if not layout_errors(spec, cluster, first, held, engine.vllm_version,
-                             redundant_experts(spec, engine, first)):
+        if _valid(spec, cluster, first, held, engine):
             figures = _figures(spec, cluster, first, engine)
             if not isinstance(figures, LayoutRefused) and figures["fits"]:
                 return first
     valid = [lay for lay in layout_candidates(spec, cluster, engine)
-             if not layout_errors(spec, cluster, lay, held, engine.vllm_version,
-                                  redundant_experts(spec, engine, lay))]
+             if _valid(spec, cluster, lay, held, engine)]
     if not valid:
         return None
     planned = {lay: _figures(spec, cluster, lay, engine) for lay in valid}
@@ -73,18 +71,27 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
 
 
-def _by_width(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, vllm_version: str
+def _valid(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, held: QuantScheme,
+           engine: EngineSettings) -> bool:
+    """Whether vLLM `engine.vllm_version` takes `layout` for `spec` in format `held`
+    (layout_errors), with --enable-eplb's redundant experts in the EP size rule
+    (plan.redundant_experts: vLLM's FusedMoE divides routed + redundant experts)."""
+    return not layout_errors(spec, cluster, layout, held, engine.vllm_version,
+                             redundant_experts(spec, engine, layout))
+
+
+def _by_width(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, engine: EngineSettings
               ) -> list[ParallelLayout]:
     """The valid layouts, the one using the most GPUs first (most TP, no EP first)."""
-    valid = [lay for lay in layout_candidates(spec, cluster)
-             if not layout_errors(spec, cluster, lay, held, vllm_version)]
+    valid = [lay for lay in layout_candidates(spec, cluster, engine)
+             if _valid(spec, cluster, lay, held, engine)]
     return sorted(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), reverse=True)
 
 
-def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, vllm_version: str
-                  ) -> ParallelLayout | None:
+def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
+                  engine: EngineSettings) -> ParallelLayout | None:
     """The valid layout using the most GPUs (most TP, no EP first); None when none is."""
-    return next(iter(_by_width(spec, cluster, held, vllm_version)), None)
+    return next(iter(_by_width(spec, cluster, held, engine)), None)
 
 
 def compared_layout(spec: ModelSpec, cluster: ClusterSpec, preferred: ParallelLayout,
@@ -94,23 +101,24 @@ def compared_layout(spec: ModelSpec, cluster: ClusterSpec, preferred: ParallelLa
     vLLM does not refuse on that layout alone (LayoutRefused: e.g. act-order GPTQ at TP > 1
     on ROCm 0.22-0.29) of: `preferred` with EP only where `spec` has routed experts over more
     than one rank; the same without EP (vLLM refuses EP where the experts do not divide TP x
-    DP: dropping it keeps the chosen TP/PP/DP); the valid layouts, widest first
+    DP, with --enable-eplb routed + redundant ones: dropping it keeps the chosen TP/PP/DP);
+    the valid layouts, widest first
     (widest_layout's order); else the first, so plan() says why rather than the model going
     unlisted. Each step is the smallest change from the layout the user chose that runs."""
     first = _with_ep(spec, preferred.tp, preferred.pp, preferred.dp, preferred.ep)
-    for layout in _compared_candidates(spec, cluster, first, held, engine.vllm_version):
+    for layout in _compared_candidates(spec, cluster, first, held, engine):
         if not isinstance(_figures(spec, cluster, layout, engine), LayoutRefused):
             return layout
     return first
 
 
 def _compared_candidates(spec: ModelSpec, cluster: ClusterSpec, first: ParallelLayout,
-                         held: QuantScheme, vllm_version: str) -> Iterator[ParallelLayout]:
+                         held: QuantScheme, engine: EngineSettings) -> Iterator[ParallelLayout]:
     """compared_layout's valid layouts in its order, each worked out only when asked for."""
     for layout in (first, first.model_copy(update={"ep": False})):
-        if not layout_errors(spec, cluster, layout, held, vllm_version):
+        if _valid(spec, cluster, layout, held, engine):
             yield layout
-    yield from _by_width(spec, cluster, held, vllm_version)
+    yield from _by_width(spec, cluster, held, engine)
 
 
 def _shortfall(figures: dict) -> int:

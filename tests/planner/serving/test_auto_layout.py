@@ -84,8 +84,9 @@ def _compared(model: str, preferred: ParallelLayout, held: str | None = None):
     `held`), and widest_layout beside it."""
     spec, cluster = catalog_spec(model), preset_cluster("h100-sxm", 8)
     fmt = scheme(held) if held else checkpoint_scheme(spec)
-    return (compared_layout(spec, cluster, preferred, fmt, EngineSettings(vllm_version="0.33.0")),
-            widest_layout(spec, cluster, fmt, "0.33.0"))
+    engine = EngineSettings(vllm_version="0.33.0")
+    return (compared_layout(spec, cluster, preferred, fmt, engine),
+            widest_layout(spec, cluster, fmt, engine))
 
 
 def test_a_compared_model_keeps_the_chosen_layout_where_it_runs() -> None:

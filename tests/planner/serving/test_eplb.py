@@ -17,7 +17,7 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.model.quant import checkpoint_scheme
-from planner.serving.auto_layout import auto_layout
+from planner.serving.auto_layout import auto_layout, compared_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.eplb import eplb_state_bytes, redundant_count
 from planner.serving.hardware import preset_cluster
@@ -385,3 +385,27 @@ def test_the_profile_runs_rearrangement_is_named(version) -> None:
     assert "a copy of one MoE layer's local experts" in note
     assert ("not where vLLM's EPLB communicator is NIXL" in note) == (
         version in ("0.31.0", "0.34.0"))
+
+
+def test_a_compared_model_keeps_an_ep_layout_only_the_redundant_experts_make_even(
+        capsys) -> None:
+    # Qwen3-30B-A3B on 6 H100 at TP=1 x DP=6 + EP, vLLM 0.33.0, 4 redundant experts: 128
+    # routed = 21 x 6 + 2 do not divide the 6 EP ranks, 128 + 4 = 132 = 22 x 6 do, and vLLM
+    # starts it. The Compare page / report --compare layout (compared_layout) asked the routed
+    # experts alone: it dropped EP (TP=1 x DP=6 without EP, which vLLM refuses with EPLB) and
+    # then fell back to the widest valid layout, TP=2 x PP=3 + EP
+    spec, cluster = catalog_spec("Qwen/Qwen3-30B-A3B"), preset_cluster("h100-sxm", 6)
+    chosen = ParallelLayout(tp=1, dp=6, ep=True)
+    engine = EngineSettings(vllm_version="0.33.0", enable_eplb=True, num_redundant_experts=4)
+    assert compared_layout(spec, cluster, chosen, checkpoint_scheme(spec), engine) == chosen
+    # 8 H100, TP=1 x DP=8 + EP: 132 = 16 x 8 + 4 is refused, so is EPLB without EP; the
+    # widest valid layout is TP=4 x PP=2 + EP, 4 EP ranks (132 = 33 x 4)
+    assert compared_layout(spec, preset_cluster("h100-sxm", 8), ParallelLayout(tp=1, dp=8, ep=True),
+                           checkpoint_scheme(spec), engine) == ParallelLayout(tp=4, pp=2, ep=True)
+    # report --compare plans the other model on the --model's layout, as the page does
+    code, out, err = run_main(
+        capsys, "report", "--model", "Qwen/Qwen3-30B-A3B", "--compare", "Qwen/Qwen3-30B-A3B-FP8",
+        "--gpu", "H100-SXM", "--gpus", "6", "--tp", "1", "--dp", "6", "--ep", "--enable-eplb",
+        "--num-redundant-experts", "4", "--vllm-version", "0.33.0", "--date", "2026-01-01")
+    assert code == 0, err
+    assert "| Qwen/Qwen3-30B-A3B-FP8 | TP=1 x DP=6 + EP |" in out
