@@ -176,7 +176,9 @@ def repeated_machine(earlier: Iterable[tuple[str, HardwareSnapshot]], name: str,
                      snap: HardwareSnapshot) -> str | None:
     """Why snapshot `name` cannot join the `earlier` (name, snapshot) pairs, or None: one
     snapshot is one node, so a machine given twice would be planned as two nodes, and a GPU
-    UUID in two of them (NVML gives every GPU its own) would plan one GPU on two nodes."""
+    UUID in two of them (NVML gives every GPU its own) would plan one GPU on two nodes. A
+    copy given another hostname (every GPU UUID of the other file, no more) is taken as
+    another node of that kind, as its author meant; a partial overlap is an edited file."""
     for first, other in earlier:
         if same_machine(other, snap):
             uuids = _gpu_uuids(snap) if _gpu_uuids(other) else None
@@ -186,6 +188,8 @@ def repeated_machine(earlier: Iterable[tuple[str, HardwareSnapshot]], name: str,
                                            else ")"))
             return (f"{files}: each snapshot is one node, so that machine would be planned as "
                     "two; give each machine's snapshot once.")
+        if _gpu_uuids(other) is not None and _gpu_uuids(other) == _gpu_uuids(snap):
+            continue  # a copy given another hostname: another node of that kind
         theirs = {g.uuid: g.index for g in other.gpus if g.uuid}
         for gpu in snap.gpus:
             if gpu.uuid in theirs:

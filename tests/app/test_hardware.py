@@ -142,11 +142,10 @@ def test_one_machine_uploaded_twice_is_refused_not_planned_as_two_nodes() -> Non
         "each machine's snapshot once."]
     # not 2 nodes, 16 GPUs
     assert "8x NVIDIA GeForce RTX 3090 (PCIe, across host bridges) — 8 GPUs" in texts(at)
-    # two machines' files both named node.json (one probe command run on each): both kept
+    # two files both named node.json, the second a copy given another hostname (every GPU
+    # UUID of the first): another node of that kind, as before 9fad2b9
     other = json.loads(good)
     other["hostname"] = "rig-2"
-    for gpu in other["gpus"]:
-        gpu["uuid"] = gpu["uuid"][:-4] + "beef"
     at = open_page("hardware", hw="snapshots")
     at.get("file_uploader")[0].set_value(
         [("node.json", good, "application/json"),

@@ -237,8 +237,7 @@ def test_one_machine_is_its_hostname_and_its_gpu_uuids(rig: HardwareSnapshot) ->
     other_gpus = rig.model_copy(update={"gpus": [
         g.model_copy(update={"uuid": f"GPU-other-{g.index}"}) for g in rig.gpus]})
     assert not same_machine(rig, other_gpus)
-    # a copy given another hostname is another machine (repeated_machine refuses it for the
-    # GPU UUIDs the two share)
+    # a copy given another hostname is another node, as its author meant (two like machines)
     assert not same_machine(rig, renamed(rig, "node2"))
     # without UUIDs on either side, the hostname alone names the machine
     assert same_machine(rig, renamed(rig, rig.hostname, uuid=None))
@@ -249,15 +248,32 @@ def test_a_machine_given_twice_is_named_with_both_files(rig: HardwareSnapshot) -
     node2 = rig.model_copy(update={"hostname": "node2", "gpus": [
         g.model_copy(update={"uuid": f"GPU-node2-{g.index}"}) for g in rig.gpus]})
     assert repeated_machine([("a.json", rig)], "b.json", node2) is None
-    # a copy given another hostname: GPU 0 of both is one GPU (the fixture's first UUID)
-    assert repeated_machine([("a.json", rig)], "b.json", renamed(rig, "node2")) == (
-        "GPU UUID GPU-d70eb811-96c0-ea97-85e8-89f84e30f297 is in a.json and b.json, GPU 0 of "
-        "rig-3090x8 and GPU 0 of node2: NVML gives every GPU its own UUID, so one GPU would be "
-        "planned on two nodes (write each machine's snapshot with `python -m probes --json` on "
-        "it).")
-    # two uploads of one name (the app keeps both where they are two machines)
-    assert repeated_machine([("node.json", rig)], "node.json", renamed(rig, "node2")).startswith(
-        "GPU UUID GPU-d70eb811-96c0-ea97-85e8-89f84e30f297 is in two files named node.json, ")
+    # a copy given another hostname (all 8 of the rig's UUIDs, no more): another node of that
+    # kind, as its author meant; so is a second copy, and two uploads of one name
+    copy = renamed(rig, "node2")
+    assert repeated_machine([("a.json", rig)], "b.json", copy) is None
+    assert repeated_machine([("a.json", rig), ("b.json", copy)], "c.json",
+                            renamed(rig, "node3")) is None
+    assert repeated_machine([("node.json", rig)], "node.json", copy) is None
+    # a partial overlap: node2's GPU 2 holds the rig's GPU 5's UUID (the fixture's sixth),
+    # its other GPUs their own; one GPU on two nodes
+    shared = rig.gpus[5].uuid
+    partial = node2.model_copy(update={"gpus": [
+        g.model_copy(update={"uuid": shared}) if g.index == 2 else g for g in node2.gpus]})
+    assert repeated_machine([("a.json", rig)], "b.json", partial) == (
+        f"GPU UUID {shared} is in a.json and b.json, GPU 5 of rig-3090x8 and GPU 2 of node2: "
+        "NVML gives every GPU its own UUID, so one GPU would be planned on two nodes (write "
+        "each machine's snapshot with `python -m probes --json` on it).")
+    assert repeated_machine([("node.json", rig)], "node.json", partial).startswith(
+        f"GPU UUID {shared} is in two files named node.json, ")
+    # after a copy, the partial overlap is found against the copy too (the first holding it)
+    assert repeated_machine([("a.json", rig), ("b.json", copy)], "c.json", partial).startswith(
+        f"GPU UUID {shared} is in a.json and c.json, ")
+    # a copy trimmed to 4 of the 8 GPUs: 4 GPUs on two nodes, refused as a partial overlap
+    trimmed = copy.model_copy(update={"gpus": copy.gpus[:4]})
+    assert repeated_machine([("a.json", rig)], "b.json", trimmed).startswith(
+        f"GPU UUID {rig.gpus[0].uuid} is in a.json and b.json, GPU 0 of rig-3090x8 and GPU 0 "
+        "of node2: ")
     # without UUIDs nothing is shared
     assert repeated_machine([("a.json", rig)], "b.json",
                             renamed(rig, "node2", uuid=None)) is None
