@@ -999,11 +999,18 @@ def activation_features(
 ) -> tuple[int, int, int]:
     """The three byte counts the activation fit weighs: sampler S, forward F, MoE routed R."""
     mbt = max_num_batched_tokens
-    widest, routed = _WIDTHS.get(facts, (layers.start, layers.stop), _widest, facts, layers)
+    widest, routed = stage_widths(facts, layers)
     width = widest // tp
     sampler = min(max_num_seqs, mbt) * facts.vocab_size * 4 if last_stage else 0
     forward = mbt * (facts.hidden_size + width) * act_bytes
     return sampler, forward, mbt * routed * facts.hidden_size * act_bytes
+
+
+def stage_widths(facts: ModelFacts, layers: range) -> tuple[int, int]:
+    """The widest MLP and the most routed experts per token among `layers`: all that
+    activation_bytes reads of a stage's layers, with whether the stage is the first and the
+    last (cached per range)."""
+    return _WIDTHS.get(facts, (layers.start, layers.stop), _widest, facts, layers)
 
 
 def _widest(facts: ModelFacts, layers: range) -> tuple[int, int]:
@@ -1360,15 +1367,37 @@ def _split_stages(
             kv += (draft,) * states.draft_kv_layers
         per_stage.append(kv)
     model = tuple(kv for stage in per_stage for kv in stage)
+    # stages whose layers are alike kind for kind (and the last's draft) get one StageKv, worked
+    # out once (Llama 3.1 405B at PP 126: one, not 126); DeepSeek-V4's reads its place in the
+    # model (stage_kv's `first`), so each of its stages is worked out on its own
+    kinds = _KV_KINDS.get(facts, (kv_bytes,), _first_alike_kv, kv_layers)
+    alike: dict[tuple, StageKv | None] = {}
     first = 0
     for rng, kv in zip(stages, per_stage, strict=True):
-        align = math.lcm(max(states.attention_align, block_size) if states.align_to_block
-                    else states.attention_align, states.checkpoint_align)
-        stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
-                         states.state_blocks, model, first, group_pad_ratio, align) if kv else None
+        key = (rng,) if kinds is None else (kinds[rng.start:rng.stop], rng is stages[-1])
+        if key not in alike:
+            align = math.lcm(max(states.attention_align, block_size) if states.align_to_block
+                             else states.attention_align, states.checkpoint_align)
+            alike[key] = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
+                                  states.state_blocks, model, first, group_pad_ratio,
+                                  align) if kv else None
         first += len(kv)
-        out.append((rng, stage))
+        out.append((rng, alike[key]))
     return tuple(out)
+
+
+_KV_KINDS: IdentityMemo[tuple[int, ...] | None] = IdentityMemo(256)
+"""_first_alike_kv by model facts and KV bytes (turboquant marks some layers)."""
+
+
+def _first_alike_kv(kv_layers: tuple[KvLayer | None, ...]) -> tuple[int, ...] | None:
+    """Per layer, the first layer whose KV layer equals its own (None: no KV): what
+    _split_stages' stages are compared by; None for DeepSeek-V4's, grouped over the whole
+    model."""
+    if any(isinstance(kv, DeepseekV4Kv) for kv in kv_layers):
+        return None
+    first: dict[KvLayer | None, int] = {}
+    return tuple(first.setdefault(kv, i) for i, kv in enumerate(kv_layers))
 
 
 def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:

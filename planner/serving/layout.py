@@ -160,8 +160,9 @@ def _per_spec(spec: ModelSpec, key: tuple, compute, *args):
     return _SPEC_CACHE.get(spec, key, compute, *args)
 
 
-def _spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:
-    """Distinct head-count errors over all layers at this TP, in layer order."""
+def spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:
+    """Distinct head-count errors over all layers at this TP, in layer order (layout_errors';
+    the sweep skips a TP with any before listing its layouts)."""
 
     def compute() -> tuple[str, ...]:
         messages = (m for layer in spec.layers for m in _head_errors(layer.mixer, tp))
@@ -622,7 +623,7 @@ def layout_errors(
         errors.append(
             f"Pipeline parallel size {layout.pp} exceeds the model's {spec.num_layers} layers."
         )
-    errors += _spec_head_errors(spec, layout.tp)
+    errors += spec_head_errors(spec, layout.tp)
     errors += uneven_node_errors(cluster, layout)
     moe = first_moe(spec)
     if layout.ep and moe is None:

@@ -59,6 +59,7 @@ from planner.serving.engine import (
     served_dtype,
     served_kv_elem_bytes,
     sparse_mla_kv,
+    stage_widths,
     triton_mla_piecewise,
     vllm_window,
 )
@@ -240,6 +241,7 @@ from planner.serving.weights import (
     WeightTerms,
     made_at_load,
     mtp_excluded,
+    rank_totals,
     rank_weights,
     sparse_mla_buffer_bytes,
     tower_bytes,
@@ -491,7 +493,12 @@ def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_bl
     sizes (unified pages: not linear in one block), does the binary search run.
     """
     guess, linear_from, lines = CEILING_SEARCH_TOKENS, 0, f.lines
+    # stages alike (one StageKv object: engine.stage_layouts) with equal pools answer alike,
+    # so each pair is asked once (a deep PP split's 126 stages are a few pairs)
+    distinct: dict[tuple[int, int], int] = {}
     for pp_stage, pool in pools.items():
+        distinct.setdefault((id(f.stages[pp_stage][1]), pool), pp_stage)
+    for (_, pool), pp_stage in distinct.items():
         stage = f.stages[pp_stage][1]
         if pp_stage not in lines:
             lines[pp_stage] = _request_lines(stage, f.kv_b, tp, mbt)
@@ -511,7 +518,7 @@ def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_bl
     else:
         if linear_from <= guess < CEILING_SEARCH_TOKENS:
             return guess  # exact: k = cdiv(guess, B) is the largest k both lines allow
-    stages = [(f.stages[pp_stage][1], pool) for pp_stage, pool in pools.items()]
+    stages = [(f.stages[pp_stage][1], pool) for (_, pool), pp_stage in distinct.items()]
     kv_bytes = f.kv_b
     lo, hi = 0, CEILING_SEARCH_TOKENS
     if _fits(stages, hi, kv_bytes, tp, mbt, num_blocks):
@@ -1159,7 +1166,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
            draft is not None)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
                     eplb, draft)
-    totals = tuple(w.total_bytes for w in terms)
+    totals = rank_totals(terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
@@ -1415,13 +1422,18 @@ def _capacity(f: _LayoutFacts, stage: StageKv | None, num_blocks: int) -> tuple[
 def _overheads(st: _Setup, pp_stage: int) -> Overheads:
     """The terms subtracted from a worker's budget, kept in its layout's facts once found.
     They read neither its weights nor the KV dtype nor the weight format, so a sweep's formats
-    and KV dtypes share them: cached per spec, engine, layout, stage and what they read of the
-    settings (_Resolved.overhead_key)."""
+    and KV dtypes share them: cached per spec, engine, layout, what they read of the stage
+    (its layers' widths: engine.stage_widths, whether it is the first and the last, its MoE
+    workspace and all-to-all buffer) and of the settings (_Resolved.overhead_key). Stages
+    alike in those share one entry: a deep PP split (126 stages) works out a few, and a sweep
+    over thousands of GPUs no longer overflows the cache with one entry per stage."""
     f = st.facts
     known = f.overheads.get(pp_stage)
     if known is None:
         rng = f.stages[pp_stage][0]
-        key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, f.r.overhead_key)
+        key = ("overheads", ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
+               rng.start == 0, pp_stage == st.layout.pp - 1, _moe_workspace(st, pp_stage)[0],
+               (_all2all_buffer(st, pp_stage) or (0,))[0], f.r.overhead_key)
         known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
                                                        pp_stage)
     return known
@@ -1923,7 +1935,7 @@ def _full_request(spec: ModelSpec, r: _Resolved, layout: ParallelLayout,
 def _request_need(r: _Resolved, tp: int, stages: tuple[tuple[range, StageKv | None], ...],
                   kv_b: KvBytes, mbt: int) -> tuple[int, int]:
     """Work out what _full_request caches."""
-    kv_stages = [stage for _, stage in stages if stage is not None]
+    kv_stages = _distinct_stages(stages)
     return (max(blocks_per_request(stage, r.max_model_len, mbt) for stage in kv_stages),
             max(request_bytes(stage, r.max_model_len, kv_b, tp, mbt) for stage in kv_stages))
 
@@ -2190,7 +2202,13 @@ def held_request_blocks(request: PlanRequest, held_tokens: int) -> int:
     r = st.facts.r
     in_flight = window_batched_tokens(r.in_flight_window, r.runner[0], st.layout.pp, 1)
     return max(blocks_per_request(stage, held_tokens, in_flight)
-               for _, stage in st.facts.stages if stage is not None)
+               for stage in _distinct_stages(st.facts.stages))
+
+
+def _distinct_stages(stages: tuple[tuple[range, StageKv | None], ...]) -> tuple[StageKv, ...]:
+    """The stages' KV layouts, each object once (engine.stage_layouts gives alike stages one
+    StageKv), without the stages that hold none: what a maximum over the stages reads."""
+    return tuple({id(stage): stage for _, stage in stages if stage is not None}.values())
 
 
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,

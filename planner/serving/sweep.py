@@ -27,6 +27,7 @@ from planner.serving.layout import (
     filled_gpus,
     layout_errors,
     quant_alignment_errors,
+    spec_head_errors,
 )
 from planner.serving.plan import PlanRequest, redundant_experts, summary_figures
 from planner.serving.speed import (
@@ -133,12 +134,15 @@ def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings
                    ) -> tuple[ParallelLayout, ...]:
     """Work out what layout_candidates caches (`engine`: None where EPLB does not apply)."""
     # EP over a single rank (TP x DP = 1) is the same layout as no EP, so not listed twice.
+    # A TP that splits some layer's heads unevenly, or more stages than layers, is refused by
+    # layout_errors at any PP, DP and EP: such TP and PP are skipped before the inner loops
+    # (the same layouts in the same order; over 4,096 GPUs the rest is 65,500 checks).
     moe, gpus = spec.is_moe, cluster.gpu_count
     fills = {gpus, filled_gpus(cluster)}
     candidates = (
         ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep)
-        for tp in range(1, gpus + 1)
-        for pp in range(1, gpus // tp + 1)
+        for tp in range(1, gpus + 1) if not spec_head_errors(spec, tp)
+        for pp in range(1, min(gpus // tp, spec.num_layers) + 1)
         for dp in (1, *(d for d in range(2, gpus // (tp * pp) + 1) if tp * pp * d in fills))
         for ep in ((False, True) if moe and tp * dp > 1 else (False,))
     )

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.memo import IdentityMemo
 from planner.model.config.parser import layer_type
 from planner.model.params import (
     LayerParams,
@@ -232,11 +233,21 @@ def rank_weights(
     # num_experts % ep_size ranks one more expert: each distinct case is computed once.
     remainders = sorted({_physical_experts(lp, rules) % ep_size
                          for lp in params.layers if lp.expert_size})
+    # ... and the ranks between two remainders form one run of one case, so each run is
+    # looked up once (a stage of TP 128 is a run or two, not 128 lookups)
+    runs = (0, *(r for r in remainders if 0 < r < layout.tp), layout.tp)
+    # stages of alike layers (_layer_kinds) and the same first / last duties hold the same
+    # bytes: a deep PP split (126 stages of Llama 3.1 405B) works out a few, not one each
+    dsv4 = _dsv4_model(spec, scheme)
+    kinds = () if dsv4 else layer_kinds(spec, scheme, params)
+    buffers = sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
     memo: dict[tuple, WeightTerms] = {}
-    out = []
+    out: list[WeightTerms] = []
     for stage, layers in enumerate(stages):
-        for tp_rank in range(layout.tp):
-            key = (stage, tuple(tp_rank < r for r in remainders))
+        alike = stage if dsv4 else (kinds[layers.start:layers.stop], stage == 0,
+                                    stage == layout.pp - 1)
+        for tp_rank, run_end in zip(runs, runs[1:], strict=False):
+            key = (alike, tuple(tp_rank < r for r in remainders))
             if key not in memo:
                 shard = _Shard(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
@@ -245,9 +256,9 @@ def rank_weights(
                     vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
                     transformers_backend=transformers_backend, rules=rules,
                 )
-                if _dsv4_model(spec, scheme):
+                if dsv4:
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
-                    out.append(memo[key])
+                    out += [memo[key]] * (run_end - tp_rank)
                     continue
                 terms = _terms(spec, bits, params, shard)
                 table = _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
@@ -260,11 +271,50 @@ def rank_weights(
                 drafts = mtp_layers if shard.last_stage else 0
                 memo[key] = terms.model_copy(update={
                     "rope_cache_bytes": rope, "mtp_bytes": mtp,
-                    "buffers_bytes": sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
-                    * (1 + drafts) + eplb_buffer_bytes(spec, bits, params, shard)
+                    "buffers_bytes": buffers * (1 + drafts)
+                    + eplb_buffer_bytes(spec, bits, params, shard)
                     + (draft_experts if rules.eplb_draft_buffer and ep_size > 1 else 0)})
-            out.append(memo[key])
+            out += [memo[key]] * (run_end - tp_rank)
     return tuple(out)
+
+
+_LAYER_KINDS: IdentityMemo[tuple[int, ...]] = IdentityMemo(256)
+"""layer_kinds by (spec, parameter breakdown) and weight format."""
+
+
+def layer_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown
+                ) -> tuple[int, ...]:
+    """Per decoder layer, the first layer equal to it in all that _terms reads of a layer in
+    this weight format (its mixer and MLP, parameters and bits as stored, which the bits
+    loaded follow: _without_linear_zeros; not its index): two stages whose layers match kind
+    for kind sum the same figures in the same order, so rank_weights works one of them out
+    for both."""
+    return _LAYER_KINDS.get_all((spec, params), (scheme.memo_key,), _first_alike, spec,
+                                params, _scheme_bits(spec, scheme))
+
+
+def _first_alike(spec: ModelSpec, params: ParamBreakdown, bits: "_SchemeBits"
+                 ) -> tuple[int, ...]:
+    """Work out what layer_kinds caches."""
+    first: dict[tuple, int] = {}
+    return tuple(first.setdefault((layer.mixer, layer.mlp, lp.model_copy(update={"index": 0}),
+                                   b), i)
+                 for i, (layer, lp, b)
+                 in enumerate(zip(spec.layers, params.layers, bits.layers, strict=True)))
+
+
+def distinct_ranks(terms: tuple[WeightTerms, ...]) -> tuple[WeightTerms, ...]:
+    """Each object of `terms` (rank_weights' ranks, or a slice) once, in order of first place:
+    rank_weights repeats one object over the ranks that hold the same bytes, so what is worked
+    out of each rank (its total, the busiest) is worked out of a few (a stage of TP 128 holds
+    one or two)."""
+    return tuple({id(w): w for w in terms}.values())
+
+
+def rank_totals(terms: tuple[WeightTerms, ...]) -> tuple[int, ...]:
+    """total_bytes of each rank's terms, each distinct object's summed once (distinct_ranks)."""
+    totals = {id(w): w.total_bytes for w in distinct_ranks(terms)}
+    return tuple(totals[id(w)] for w in terms)
 
 
 def eplb_buffer_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown,
@@ -501,7 +551,17 @@ every GPU, 16,777,216 in bf16.
 """
 
 
+_ROPE: IdentityMemo[int] = IdentityMemo(256)
+"""rope_cache_bytes by spec and element bytes."""
+
+
 def rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
+    """_rope_cache_bytes, cached per spec and element size: rank_weights asks for every
+    layout."""
+    return _ROPE.get(spec, (elem_bytes,), _rope_cache_bytes, spec, elem_bytes)
+
+
+def _rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
     """Bytes of the rotary cos/sin caches on one rank (vLLM builds them on every rank).
 
     NOTE (vLLM rotary_embedding/base.py, get_rope): RotaryEmbedding computes cos and sin
@@ -544,7 +604,16 @@ class _SchemeBits:
     kept_bits: float = KEPT_BITS  # a mixer's never-quantized tensors (_terms); a count's 8
 
 
+_BITS: IdentityMemo[_SchemeBits] = IdentityMemo(256)
+"""_scheme_bits by spec and weight format (scheme.memo_key)."""
+
+
 def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
+    """_find_bits, cached per spec and weight format: rank_weights asks for every layout."""
+    return _BITS.get(spec, scheme.memo_key, _find_bits, spec, scheme)
+
+
+def _find_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
     """Look every component's bits up once, so that a shard's loop over layers only reads them.
 
     In the checkpoint's own format, as stored (quant.stored_format), its exclusion list keeps

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.memo import IdentityMemo
-from planner.model.attention import model_kv_layers
+from planner.model.attention import KvLayer, model_kv_layers
 from planner.model.attention.kvformat import KvBytes
 from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import ParamBreakdown
@@ -19,6 +19,8 @@ from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
 from planner.serving.weights import (
     WeightLoadRules,
     WeightTerms,
+    distinct_ranks,
+    layer_kinds,
     mla_kv_b_decode_unread_bytes,
     rank_dense_params,
     rank_weights,
@@ -89,6 +91,18 @@ def _rank_weights(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
                         expert_pad=(1, load.width_pad), rules=load)
 
 
+def _stage_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown,
+                 kv_layers: tuple[KvLayer | None, ...]) -> tuple[int, ...]:
+    """Per decoder layer, the first layer alike in all that _build_stages reads of it: its
+    kind in rank_weights' terms (weights.layer_kinds: mixer, MLP, parameters, bits) and the
+    KV layer it reads."""
+    weight_kinds = layer_kinds(spec, scheme, params)
+    first: dict[tuple, int] = {}
+    return tuple(first.setdefault((kind, kv_layers[i if layer.kv_source is None
+                                                    else layer.kv_source]), i)
+                 for i, (kind, layer) in enumerate(zip(weight_kinds, spec.layers, strict=True)))
+
+
 def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
             load: WeightLoadRules) -> tuple[_Stage, ...]:
     spec, layout = request.model, request.layout
@@ -108,11 +122,22 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
     # each token's routed experts are spread over tp x dp ranks: whole experts with EP,
     # every expert sliced over tp x dp without it (ParallelLayout.expert_tp)
     moe_ranks = layout.tp * layout.dp
+    kinds = _PARTS.get(spec, ("kinds", scheme.memo_key), _stage_kinds, spec, scheme, params,
+                       kv_layers)
+    # a stage alike another kind for kind (_stage_kinds), holding the same weight objects
+    # (rank_weights shares them between such stages) and the same first / last duties is the
+    # same _Stage: worked out once (Llama 3.1 405B at PP 126: three, not 126)
+    alike: dict[tuple, _Stage] = {}
     out = []
     for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
-        ranks = weights[stage * layout.tp:(stage + 1) * layout.tp]
-        w = max(ranks, key=lambda t: t.total_bytes)
+        ranks = distinct_ranks(weights[stage * layout.tp:(stage + 1) * layout.tp])
         last = stage == layout.pp - 1
+        key = (kinds[layers.start:layers.stop], stage == 0, last, tuple(map(id, ranks)))
+        if key in alike:
+            out.append(alike[key])
+            continue
+        # (the first busiest, as max over every rank: distinct_ranks keeps their order)
+        w = max(ranks, key=lambda t: t.total_bytes)
         # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
         # head tied to the same stage's embed_tokens is in embeddings_bytes, read all the same
         head = 0
@@ -177,6 +202,7 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
             window_kv=tuple(windows),
             moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
         ))
+        alike[key] = out[-1]
     # equal stages as one object, so that an estimate works each out once (_Ctx.distinct)
     distinct: dict[_Stage, _Stage] = {}
     return tuple(distinct.setdefault(stage, stage) for stage in out)

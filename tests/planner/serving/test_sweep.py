@@ -11,7 +11,7 @@ from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
-from planner.serving.layout import ParallelLayout
+from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import (
@@ -48,6 +48,44 @@ def test_layouts_are_listed_once_per_model_and_cluster() -> None:
     two = layout_candidates(SPEC, preset_cluster("rtx-3090", 2))
     assert {(lay.tp, lay.pp, lay.dp) for lay in two} == {(1, 1, 1), (1, 2, 1), (2, 1, 1),
                                                          (1, 1, 2)}
+
+
+def test_layouts_over_4096_gpus_check_only_tp_and_pp_the_model_can_take(monkeypatch) -> None:
+    # Llama 3.1 405B: 128 heads, 8 KV heads, 126 layers; 512 nodes x 8 H100 = 4,096 GPUs.
+    # A TP must divide the 128 heads (and 8 KV heads divide it or it them): 1, 2, ..., 128, 8
+    # TPs; PP <= min(4,096 // TP, 126): 126 for TP 1-32, 64 for TP 64, 32 for TP 128, so
+    # 6 x 126 + 64 + 32 = 852 (TP, PP) pairs, each checked at DP 1, and at one DP > 1 where
+    # TP x PP < 4,096 divides 4,096 (PP a power of two): 7 for TP 1-32 (PP 1-64), 6 for TP 64
+    # (PP 1-32), 5 for TP 128 (PP 1-16): 6 x 7 + 6 + 5 = 53. Dense: no EP. 852 + 53 = 905
+    # checks, every one a layout vLLM takes, where every TP 1-4,096 and PP up to 4,096 // TP
+    # was checked before (65,500 checks for DeepSeek-V3, about 5 s).
+    import planner.serving.sweep as sweep_module
+
+    checked = []
+    real = sweep_module.layout_errors
+
+    def counting(spec, cluster, layout, **kwargs):
+        checked.append(layout)
+        return real(spec, cluster, layout, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "layout_errors", counting)
+    spec = catalog_spec("meta-llama/Meta-Llama-3.1-405B")
+    layouts = layout_candidates(spec, preset_cluster("h100-sxm", 8, nodes=512))
+    assert len(checked) == len(layouts) == 905
+    assert {lay.tp for lay in layouts} == {1, 2, 4, 8, 16, 32, 64, 128}
+    assert max(lay.pp for lay in layouts) == 126
+
+
+@pytest.mark.parametrize("repo_id", ["deepseek-ai/DeepSeek-V3", "google/gemma-4-26B-A4B"])
+def test_layouts_skipped_early_are_those_every_check_refuses(repo_id) -> None:
+    # the layouts of 8 nodes x 8 GPUs, against every TP 1-64 x PP x DP x EP checked one by one
+    spec, cluster = catalog_spec(repo_id), preset_cluster("h100-sxm", 8, nodes=8)
+    every = [ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep)
+             for tp in range(1, 65) for pp in range(1, 64 // tp + 1)
+             for dp in range(1, 64 // (tp * pp) + 1) if dp == 1 or tp * pp * dp == 64
+             for ep in (False, True) if not ep or tp * dp > 1]
+    assert list(layout_candidates(spec, cluster)) == [
+        lay for lay in every if not layout_errors(spec, cluster, lay)]
 
 
 def test_what_if_formats_follow_the_gpu() -> None:

@@ -1313,3 +1313,25 @@ def test_an_mtp_draft_layer_holds_its_gate_and_indexer_wk_as_the_model_does():
                                     rules=WeightLoadRules(indexer_wk_quantized=flag))[0].mtp_bytes
                        for flag in (True, False))
     assert kept - quantized == 917_280
+
+
+def test_deep_pp_works_out_each_kind_of_stage_once(monkeypatch) -> None:
+    # Llama 3.1 405B's 126 layers are alike, so at PP 126 (one layer a stage) there are three
+    # kinds of stage: the first (embeddings), the 124 between and the last (final norm,
+    # lm_head); each is summed once, not 126 times, and the stages between share one object
+    import planner.serving.weights as weights_module
+
+    calls = []
+    real = weights_module._terms
+
+    def counting(*args):
+        calls.append(args[-1].layers)
+        return real(*args)
+
+    monkeypatch.setattr(weights_module, "_terms", counting)
+    spec = _catalog_spec("meta-llama/Meta-Llama-3.1-405B")
+    ranks = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout(tp=1, pp=126))
+    assert calls == [range(0, 1), range(1, 2), range(125, 126)]
+    assert len(ranks) == 126 and len({id(r) for r in ranks[1:125]}) == 1
+    assert ranks[0].embeddings_bytes > 0 == ranks[1].embeddings_bytes
+    assert ranks[125].lm_head_bytes > 0 == ranks[124].lm_head_bytes
