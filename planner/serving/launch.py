@@ -17,7 +17,7 @@ from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.eplb import eplb_launch_flags
-from planner.serving.startup import quantization_mismatch
+from planner.serving.startup import bnb_what_if_dropped, quantization_mismatch
 from planner.serving.vllm_cli import (
     VllmCli,
     command_problems,
@@ -151,6 +151,11 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                 f"and vLLM {cli.vllm_version} stops at --quantization {q} on it "
                 f"(\"{quantization_mismatch(method, q)}\"): give a {scheme.label} checkpoint of "
                 "it (--target-checkpoint)."))
+        elif bnb_what_if_dropped(scheme, cli):
+            # neither made at load nor loaded: no "quantize it first" advice
+            return Launch(None, (
+                f"No {scheme.label} command: vLLM {cli.vllm_version} has no bitsandbytes "
+                "quantization method (see the verdict)."))
         elif scheme.runtime and scheme.vllm_quantization and cli.accepts(
                 "--quantization", scheme.vllm_quantization):
             serve += f" --quantization {scheme.vllm_quantization}"

@@ -2587,21 +2587,35 @@ def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool, cli:
     UNKNOWN_QUANT_READ_FROM's NOTE reads the 0.9.1-0.15.1 wheels), AutoRound's older
     spellings, an unread method (planned as 16-bit weights; on AMD GPUs from
     UNKNOWN_QUANT_ROCM_FROM, an unlisted "modelopt..." one up to MODELOPT_PREFIX_FROM only).
-    None for a what-if format (its method is the family's)."""
+    A what-if format's method is its family's: a bitsandbytes one (bnb_what_if_dropped) from
+    0.28 too, whose checkpoint stops here and whose --quantization the parser refuses."""
     unread = None if scheme.what_if else spec.unread_quant_method
     # an AutoRound block planned as 16-bit weights: INCConfig claims "auto-round" (as "inc")
     unplanned = spec.inc_unplanned.method if spec.inc_unplanned and not scheme.what_if else None
+    what_if_bnb = scheme.what_if and scheme.family == "bnb"
     method = unread or (unplanned if unplanned in INC_UNKNOWN_NAMES else None) \
-        or _loading_method(spec, scheme, mixed)
+        or _loading_method(spec, scheme, mixed) or (QUANT_METHOD["bnb"] if what_if_bnb else "")
     if (not method or (version < UNKNOWN_QUANT_READ_FROM and method != "w4afp8")
             or cli.accepts("--quantization", method)
             or (unread and gpu.vendor != "nvidia" and version < UNKNOWN_QUANT_ROCM_FROM)
             or (method.startswith("modelopt")
                 and (not unread or version >= MODELOPT_PREFIX_FROM))):
         return []
+    what = ("" if not what_if_bnb else
+            ", for a bitsandbytes checkpoint of the what-if; nor does vllm serve take "
+            "--quantization bitsandbytes to make one at load")
     return [f"Unknown quantization method: {method}. (vLLM {version_label(version)} "
             "config/model.py _verify_quantization: it is none of the release's quantization "
-            "methods and no override claims the checkpoint)"]
+            f"methods and no override claims the checkpoint{what})"]
+
+
+def bnb_what_if_dropped(scheme: QuantScheme, cli: VllmCli) -> bool:
+    """Whether `scheme` is a bitsandbytes what-if on a release that has no bitsandbytes method
+    (the 0.28.0 wheel drops quantization/bitsandbytes.py; the vllm_cli fixtures' --quantization
+    choices, as vllm_cli.choice_refusal reads them for the flag): unknown_quant_errors refuses it,
+    and no checkpoint of it can be made or loaded there."""
+    return scheme.what_if and scheme.family == "bnb" and not cli.accepts(
+        "--quantization", QUANT_METHOD["bnb"])
 
 
 W4A8_MOE_MULTIPLE = 256

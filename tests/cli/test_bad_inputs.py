@@ -846,6 +846,20 @@ def test_a_quantization_the_releases_parser_refuses_is_bad_input(command: str) -
     assert "--quantization bitsandbytes" in json.loads(taken.stdout)["vllm_command"]
 
 
+def test_a_bitsandbytes_what_if_on_0_28_does_not_fit_in_vllms_words() -> None:
+    # the same release has no bitsandbytes checkpoint either (quantization/bitsandbytes.py is
+    # gone from the 0.28.0 wheel): a plan, exit 0, that does not fit and writes no command; it
+    # was "Fits" with advice to quantize first
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "bnb-nf4",
+               "--vllm-version", "0.28.0", "--json", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["fits"] is False and out["vllm_command"] is None
+    assert out["verdict"].startswith("Does not fit: Unknown quantization method: bitsandbytes. "
+                                     "(vLLM 0.28.0 config/model.py _verify_quantization: ")
+    assert "quantize it first" not in out["launch_note"]
+
+
 def test_a_llama_config_with_a_gelu_mlp_does_not_fit_in_vllms_words(tmp_path: Path) -> None:
     # llama.py LlamaMLP raises "Unsupported activation: gelu. Only silu is supported for now."
     # in every release 0.9.1-0.34.0: planned as fitting, with a command, before

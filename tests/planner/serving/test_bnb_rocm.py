@@ -69,7 +69,9 @@ def test_bitsandbytes_checkpoint_and_what_if_meet_the_same_rule() -> None:
         assert _errors("0.16.0", **kwargs) == [f"{HEAD}0.16.0 {GFX9}"], kwargs
         assert _errors("0.17.0", **kwargs) == [], kwargs
         assert _errors("0.16.0", gpu="h100-sxm", **kwargs) == [], kwargs
-    # 0.28.0 drops the method: no ROCm list has it (the checkpoint stops earlier, at "Unknown
-    # quantization method", test_startup's test_rocm_refuses_...)
-    assert _errors("0.28.0", target_quant="bnb-nf4") == [f"{HEAD}0.28.0 {GFX9}"]
+    # 0.28.0 drops the method: the checkpoint and the what-if both stop before the ROCm list,
+    # at "Unknown quantization method" (test_unknown_quant), on AMD as on NVIDIA
+    for gpu in ("mi300x", "h100-sxm"):
+        assert [e[:53] for e in _errors("0.28.0", gpu=gpu, target_quant="bnb-nf4")] == [
+            "Unknown quantization method: bitsandbytes. (vLLM 0.28"], gpu
     assert _errors("0.12.0", gpu="h100-sxm", quantization="bitsandbytes") == []

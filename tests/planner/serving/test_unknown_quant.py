@@ -6,7 +6,7 @@ quantization/bitsandbytes.py; 0.27.0 has it), fp_quant from 0.34.0, AutoRound's 
 spellings, and any quant_method Headroom reads no format from, which earlier releases (whose
 overrides also claim by checkpoint_format) keep planning as 16-bit weights with a warning."""
 
-from planner.catalog import catalog_entry
+from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -37,6 +37,14 @@ def _plan(quantization_config: dict, version: str, gpu: str = "h100-sxm", **engi
                                                   **engine)))
 
 
+def _plan16(version: str, **engine):
+    """Llama-3.1-8B-Instruct (16-bit) on one H100, vLLM `version`."""
+    return plan(PlanRequest(model=catalog_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                            cluster=preset_cluster("h100-sxm", 1),
+                            engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                                  **engine)))
+
+
 def _refused(p, method: str, version: str) -> bool:
     return not p.fits and p.vllm_command is None and any(
         e.startswith(f"Unknown quantization method: {method}. (vLLM {version}") for e in p.errors)
@@ -62,6 +70,31 @@ def test_bitsandbytes_is_refused_from_0_28() -> None:
     assert _plan(BNB_NF4, "0.27.0").fits
     for version in ("0.28.0", "0.34.0"):
         assert _refused(_plan(BNB_NF4, version), "bitsandbytes", version), version
+
+
+def test_a_bitsandbytes_what_if_is_refused_from_0_28() -> None:
+    # a 16-bit Llama-3.1-8B planned as bnb-nf4 / bnb-int8: 0.27.0 quantizes NF4 at load
+    # (--quantization bitsandbytes); 0.28.0 has no bitsandbytes method at all, so neither that
+    # flag (a parser refusal) nor a bitsandbytes checkpoint (_verify_quantization: "Unknown
+    # quantization method: bitsandbytes. Must be one of [...]") starts. It planned "Fits",
+    # advising to quantize first and give the checkpoint
+    nf4 = _plan16("0.27.0", target_quant="bnb-nf4")
+    assert nf4.fits and "--quantization bitsandbytes" in nf4.vllm_command
+    for version in ("0.28.0", "0.34.0"):
+        for key, label in (("bnb-nf4", "bitsandbytes NF4 (double quant)"),
+                           ("bnb-int8", "bitsandbytes LLM.int8")):
+            p = _plan16(version, target_quant=key)
+            assert _refused(p, "bitsandbytes", version), (version, key)
+            assert p.errors == [
+                f"Unknown quantization method: bitsandbytes. (vLLM {version} config/model.py "
+                "_verify_quantization: it is none of the release's quantization methods and no "
+                "override claims the checkpoint, for a bitsandbytes checkpoint of the what-if; "
+                "nor does vllm serve take --quantization bitsandbytes to make one at load)"]
+            assert p.launch_note == (f"No {label} command: vLLM {version} has no bitsandbytes "
+                                     "quantization method (see the verdict).")
+            # a checkpoint given for it is refused too, with no command
+            given = _plan16(version, target_quant=key, target_checkpoint="acme/llama-bnb")
+            assert _refused(given, "bitsandbytes", version), (version, key)
 
 
 def test_what_vllm_may_still_claim_or_list_is_not_refused() -> None:
