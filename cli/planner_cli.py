@@ -48,7 +48,7 @@ from planner.report import (
     param_check_warning,
     with_param_check,
 )
-from planner.serving.auto_layout import compared_layout
+from planner.serving.auto_layout import compared_engine, compared_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -309,7 +309,7 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     --model's --target-quant, --target-checkpoint, --quantization and --revision are its
     own) at the --max-model-len given, else at its own, as the app's Compare page does; on
     the --model's layout where it runs there (planner.serving.auto_layout.compared_layout,
-    the app's rule too)."""
+    the app's rule too), with --enable-eplb where it has routed experts (compared_engine)."""
     rows = [comparison_row(main, speed)]
     engine = main.engine.model_copy(update={
         "max_model_len": args.max_model_len, "quantization": None, "target_quant": None,
@@ -320,8 +320,9 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     for name in args.compare:
         source, spec = _model(args, name)
         _once(seen, f"--compare {name}", name, source)
-        layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec), engine)
-        request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
+        own = compared_engine(spec, engine)  # no EPLB for a dense model, as the app's pages
+        layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec), own)
+        request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=own)
         # its warnings as the app's Compare page lists them: the parameter check, then the
         # config's own
         other = with_param_check(plan(request, nearest=False), spec, source)

@@ -21,6 +21,7 @@ from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import (
     auto_layout,
+    compared_engine,
     compared_layout,
     layout_scheme,
     widest_layout,
@@ -350,8 +351,8 @@ def release_default_note() -> str:
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
     --skip-mm-profiling, --moe-backend, --all2all-backend and --enable-eplb (a MoE model's
-    only) and --trust-remote-code included; the Compare page plans each model without them:
-    it shows no launch command).
+    only) and --trust-remote-code included; the Compare page plans each model without them
+    but --enable-eplb, as report --compare carries it: it shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it, unless a checkpoint in that format is
@@ -564,9 +565,13 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     max_model_len = the chosen context (AppState.compared_context); each model as stored,
     the Plan page's model in the Plan page's weight format (a what-if: Qwen3-235B-A22B
     planned in W4A16 read "Does not fit" in BF16 there), as the report's comparison plans
-    its first row."""
+    its first row; the Plan page's --enable-eplb and redundant experts, as report --compare
+    (compare_plan drops them for a dense model: auto_layout.compared_engine)."""
     quant = _what_if_settings() if model == state().model else {}
-    return EngineSettings(**quant, **_engine_knobs(), max_model_len=state().compared_context())
+    # the Plan page's EPLB, as report --compare carries --enable-eplb (compared_engine drops
+    # it for a dense model)
+    return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(),
+                          max_model_len=state().compared_context())
 
 
 def compared_formats(models: Iterable[str]) -> str:
@@ -584,7 +589,10 @@ def compared_formats(models: Iterable[str]) -> str:
 def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) -> Plan:
     """One compared model: on the Plan page's layout where the model runs there, as
     `report --compare` plans it (planner.serving.auto_layout.compared_layout), in the weight
-    format `engine` plans (layout_scheme: a what-if's, as the Plan page's layout)."""
+    format `engine` plans (layout_scheme: a what-if's, as the Plan page's layout), with its
+    EPLB where `spec` has routed experts (compared_engine; the plan's `engine` is what it was
+    planned with, for its speed)."""
+    engine = compared_engine(spec, engine)
     layout = compared_layout(spec, cluster, layout_for(spec, engine),
                              layout_scheme(spec, engine), engine)
     return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine),

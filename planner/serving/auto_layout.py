@@ -94,6 +94,17 @@ def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     return next(iter(_by_width(spec, cluster, held, engine)), None)
 
 
+def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
+    """The settings a model compared beside a plan is planned with (the app's Compare and
+    Report pages, report --compare): the plan's shared ones, --enable-eplb and its redundant
+    experts included, but not for a model without routed experts: vLLM refuses EP for it, so
+    compared_layout drops EP, and EPLB without EP would refuse the model. A MoE model whose
+    EPLB vLLM refuses (its class, its MoE method) keeps them: its plan says why."""
+    if spec.is_moe or not (engine.enable_eplb or engine.num_redundant_experts):
+        return engine
+    return engine.model_copy(update={"enable_eplb": False, "num_redundant_experts": None})
+
+
 def compared_layout(spec: ModelSpec, cluster: ClusterSpec, preferred: ParallelLayout,
                     held: QuantScheme, engine: EngineSettings) -> ParallelLayout:
     """The layout a model compared beside a plan on `preferred` is planned on (the app's

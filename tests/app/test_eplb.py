@@ -95,3 +95,38 @@ def test_an_ep_layout_only_the_redundant_experts_make_even_is_kept() -> None:
     assert "--enable-expert-parallel" in at.code[0].value
     assert ("--enable-eplb: 22 experts a MoE layer on each of the 6 EP ranks (128 routed + 4 "
             "redundant)") in texts(at)
+
+
+EPLB_COMPARE = {**QWEN3_MOE, "gpn": "6", "tp": "1", "dp": "6", "eplb": "1", "redundant": "4",
+                "cmp": "Qwen/Qwen3-30B-A3B,Qwen/Qwen3-30B-A3B-FP8,Qwen/Qwen3-8B"}
+"""Qwen3-30B-A3B on 6 H100 at TP=1 x DP=6 + EP with EPLB and 4 redundant experts, compared with
+its FP8 checkpoint (MoE, 128 routed experts) and the dense Qwen3-8B."""
+
+
+def test_the_compare_page_carries_eplb_to_the_other_models_as_report_compare() -> None:
+    # 128 routed experts do not divide 6 EP ranks (21 x 6 + 2); with the 4 redundant ones
+    # 132 = 22 x 6 do, and vLLM 0.33.0 starts it. The page planned the other models without
+    # EPLB: the FP8 checkpoint lost EP (TP=1 x DP=6), where report --compare keeps it
+    at = open_page("compare", **EPLB_COMPARE)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    layouts = at.dataframe[0].value.set_index("model")["layout"].to_dict()
+    assert layouts == {"Qwen/Qwen3-30B-A3B": "TP=1 x DP=6 + EP",
+                       "Qwen/Qwen3-30B-A3B-FP8": "TP=1 x DP=6 + EP",
+                       # dense: no routed experts, so neither EP nor EPLB (vLLM refuses both)
+                       "Qwen/Qwen3-8B": "TP=1 x DP=6"}
+    shown = texts(at)
+    assert "--enable-eplb with 4 redundant experts on the models with routed experts." in shown
+    # each MoE model's EPLB warning: (128 + 4) / 6 = 22 experts a layer on each GPU
+    assert shown.count("--enable-eplb: 22 experts a MoE layer on each of the 6 EP ranks "
+                       "(128 routed + 4 redundant)") == 2
+
+
+def test_the_report_page_plans_its_compared_models_as_the_compare_page() -> None:
+    # the same three models in the report's comparison: the FP8 checkpoint keeps EP, the
+    # dense Qwen3-8B is planned (without EPLB), as in report --compare (test_eplb's CLI test)
+    at = open_page("report", **EPLB_COMPARE)
+    at.checkbox(key="report.compare").check().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    page = at.main.markdown[-1].value
+    assert "| Qwen/Qwen3-30B-A3B-FP8 | TP=1 x DP=6 + EP |" in page
+    assert "| Qwen/Qwen3-8B | TP=1 x DP=6 |" in page

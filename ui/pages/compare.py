@@ -67,7 +67,11 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
            f"{md_escape(compared_formats(models))}, KV dtype {engine.kv_cache_dtype}, "
            f"gpu_memory_utilization {engine.gpu_memory_utilization:g}{release_default_note()}, "
            f"max_model_len {engine.max_model_len:,}"
-           + (f", --block-size {engine.block_size}." if state().block_size else "."))
+           + (f", --block-size {engine.block_size}" if state().block_size else "")
+           # the Plan page's EPLB, as report --compare carries it (not for a dense model)
+           + (", --enable-eplb" + (f" with {engine.num_redundant_experts} redundant experts"
+                                   if engine.num_redundant_experts is not None else "")
+              + " on the models with routed experts" if engine.enable_eplb else "") + ".")
 
 load = current_load()
 st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "
@@ -90,7 +94,7 @@ for name in models:
         show_error(md_escape(name), exc)
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
-                                       engine=own), load, plan_result=result)
+                                       engine=result.engine), load, plan_result=result)
     warnings = model_warnings(result, spec)
     compared.append((comparison_row(result, speed, warnings), result, warnings))
 if not compared:

@@ -70,7 +70,7 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
                 "the Compare page or untick 'Include the Compare page's models'") from None
         rows.append(comparison_row(other, estimate_speed(
             PlanRequest(model=spec, cluster=request.cluster, layout=other.layout,
-                        engine=engine), load, plan_result=other),
+                        engine=other.engine), load, plan_result=other),
             model_warnings(other, spec)))
     return tuple(rows)
 

@@ -17,7 +17,7 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.model.quant import checkpoint_scheme
-from planner.serving.auto_layout import auto_layout, compared_layout
+from planner.serving.auto_layout import auto_layout, compared_engine, compared_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.eplb import eplb_state_bytes, redundant_count
 from planner.serving.hardware import preset_cluster
@@ -409,3 +409,21 @@ def test_a_compared_model_keeps_an_ep_layout_only_the_redundant_experts_make_eve
         "--num-redundant-experts", "4", "--vllm-version", "0.33.0", "--date", "2026-01-01")
     assert code == 0, err
     assert "| Qwen/Qwen3-30B-A3B-FP8 | TP=1 x DP=6 + EP |" in out
+
+
+def test_report_compare_plans_a_dense_model_without_eplb(capsys) -> None:
+    # Qwen3-8B has no routed experts: vLLM refuses EP for it (compared_layout drops EP), and
+    # EPLB without EP. The report stopped, exit 2, on "vLLM refuses --enable-eplb without
+    # --enable-expert-parallel", naming no model; it is planned without EPLB, as the app's
+    # Compare and Report pages plan it (auto_layout.compared_engine)
+    spec, engine = catalog_spec("Qwen/Qwen3-8B"), EngineSettings(
+        vllm_version="0.33.0", enable_eplb=True, num_redundant_experts=4)
+    assert compared_engine(spec, engine) == EngineSettings(vllm_version="0.33.0")
+    moe = catalog_spec("Qwen/Qwen3-30B-A3B")
+    assert compared_engine(moe, engine) is engine
+    code, out, err = run_main(
+        capsys, "report", "--model", "Qwen/Qwen3-30B-A3B", "--compare", "Qwen/Qwen3-8B",
+        "--gpu", "H100-SXM", "--gpus", "6", "--tp", "1", "--dp", "6", "--ep", "--enable-eplb",
+        "--num-redundant-experts", "4", "--vllm-version", "0.33.0", "--date", "2026-01-01")
+    assert code == 0, err
+    assert "| Qwen/Qwen3-8B | TP=1 x DP=6 |" in out
