@@ -56,7 +56,7 @@ Headroom does not read: HunYuan-Dense is refused on its dense layers, HunYuan-Mo
 The TEXT_NAMED wrappers (Mistral 3, LLaVA, LLaVA-NeXT) build whatever class their text_config
 resolves to (below), checked on text_config.hidden_act.
 DeciLM (Nemotron-NAS) builds llama.py LlamaMLP with config.hidden_act for each block whose ffn
-is not no_op (the layers Headroom plans an MLP for) to 0.15.0; not covered from 0.16.0
+is not no_op (the layers Headroom plans an MLP for) to 0.15.1; not covered from 0.16.0
 (DECILM_BLOCK_ACT_FROM: a block's own ffn.hidden_act where the repository's code has one).
 Not covered: Ernie 4.5 MoE (ernie45_moe.py Ernie4_5_MoeMLP on dense layers and shared experts,
 from moe_num_experts, moe_layer_start_index / _end_index / _interval and
@@ -204,7 +204,7 @@ SILU_ONLY: dict[str, SiluOnly] = {
         "MLPs", "vllm/model_executor/models/bamba.py BambaMLP", True, read="0.9.1-0.23.0"),
     "DeciLMForCausalLM": SiluOnly(  # blocks whose ffn is not no_op; to DECILM_BLOCK_ACT_FROM
         "MLPs", "vllm/model_executor/models/nemotron_nas.py DeciLMDecoderLayer's LlamaMLP "
-        "(llama.py)", False, read="0.9.1-0.15.0", before=DECILM_BLOCK_ACT_FROM),
+        "(llama.py)", False, read="0.9.1-0.15.1", before=DECILM_BLOCK_ACT_FROM),
     "KimiLinearForCausalLM": SiluOnly(  # every layer: KimiMLP, or KimiMoE (also raises)
         "MLPs and MoE blocks", "vllm/model_executor/models/kimi_linear.py KimiMLP and KimiMoE",
         True, read="0.11.1-0.26.0", before=KIMI_LINEAR_K3_FROM),
