@@ -121,12 +121,17 @@ UNMODELLED = "EPLB's communication buffers (NCCL's or NIXL's, not sized)"
 """The verdict's unmodelled part wherever EPLB runs (module docstring)."""
 PROFILE_UNMODELLED = "EPLB's profile-run rearrangement buffers (not sized)"
 """The verdict's unmodelled part for the profile run's dummy rearrangement (profile_note)."""
-PROFILE_COPY_SKIPPED_FROM: Version = (0, 31, 0)
-"""rearrange_expert_weights_inplace allocates the profile's expert copy only where the EPLB
-communicator's needs_profile_buffer_reservation (rebalance_execute.py of the 0.31.0, 0.32.0,
-0.33.0 and 0.34.0 wheels; 0.30.0 always does): NIXL's says no, and config/parallel.py picks
-NIXL where it is installed when no --eplb-config communicator is given (else torch_gloo,
-which reserves)."""
+PROFILE_COPY_SKIPPED_FROM: Version = (0, 22, 0)
+"""The first release whose profile run skips the expert copy where NIXL is installed, with no
+--eplb-config communicator given (Headroom gives none).
+
+NOTE: rearrange_expert_weights_inplace allocates the profile's expert copy only where the EPLB
+communicator's needs_profile_buffer_reservation (rebalance_execute.py of the 0.20.0-0.25.0,
+0.28.0 and 0.30.0-0.34.0 wheels; the 0.19.0 wheel always allocates it), which
+NixlEplbCommunicator answers False (eplb_communicator.py) and the others True. With no
+communicator given, config/parallel.py picks torch_nccl in the 0.20.0 and 0.21.0 wheels and,
+from the 0.22.0 wheel (0.22.0-0.25.0, 0.28.0, 0.30.0 and 0.31.0 read), NIXL where it is
+installed (is_nixl_available), else torch_gloo, which reserves (elastic EP: pynccl)."""
 
 
 def redundant_flag(cli: VllmCli) -> str:
@@ -353,8 +358,9 @@ def profile_note(version: Version) -> str:
     "to reserve enough memory for the buffers", then returns: both are freed before the
     sampler's dummy run, and add to torch's peak only where the forward's own peak is lower,
     which is not compared here."""
-    skipped = (" (from 0.31.0 not where vLLM's EPLB communicator is NIXL, its default where "
-               "NIXL is installed)" if version >= PROFILE_COPY_SKIPPED_FROM else "")
+    skipped = (f" (from {version_label(PROFILE_COPY_SKIPPED_FROM)} not where vLLM's EPLB "
+               "communicator is NIXL, its default where NIXL is installed)"
+               if version >= PROFILE_COPY_SKIPPED_FROM else "")
     return ("--enable-eplb (profile run): vLLM steps EPLB once after the dummy forward "
             "(EplbState.rearrange(is_profile=True)): it allocates a logical load window "
             f"({EPLB_WINDOW_SIZE} steps x MoE layers x logical experts, int32) and a copy of "

@@ -372,19 +372,22 @@ def test_another_moe_draft_is_named_as_not_counted() -> None:
         "not read for this model's draft, so not counted") for w in p.warnings)
 
 
-@pytest.mark.parametrize("version", ["0.9.2", "0.11.1", "0.12.0", "0.30.0", "0.31.0", "0.34.0"])
+@pytest.mark.parametrize("version", ["0.9.2", "0.11.1", "0.12.0", "0.21.0", "0.22.0", "0.30.0",
+                                     "0.31.0", "0.34.0"])
 def test_the_profile_runs_rearrangement_is_named(version) -> None:
     # every release's profile run steps EPLB with is_profile=True after the dummy forward:
     # rebalance_execute.py allocates a copy of one MoE layer's local experts (18 x 44,050,944
     # = 792,916,992 B here) for a dummy all_gather, and eplb_state.py a logical load window;
-    # not sized, so named in the verdict and a note (from 0.31.0 NIXL's communicator skips
-    # the copy)
+    # not sized, so named in the verdict and a note. The copy is skipped where the
+    # communicator needs no reservation (rebalance_execute.py, 0.20.0 on: NIXL's), and from
+    # 0.22.0 NIXL is the communicator vLLM picks where it is installed (config/parallel.py;
+    # torch_nccl in 0.20.0 and 0.21.0, which reserves)
     p = _plan(version=version, enable_eplb=True, num_redundant_experts=32)
     assert p.fits and "EPLB's profile-run rearrangement buffers (not sized)" in p.verdict
     [note] = [w for w in p.warnings if w.startswith("--enable-eplb (profile run): ")]
     assert "a copy of one MoE layer's local experts" in note
-    assert ("not where vLLM's EPLB communicator is NIXL" in note) == (
-        version in ("0.31.0", "0.34.0"))
+    assert ("from 0.22.0 not where vLLM's EPLB communicator is NIXL" in note) == (
+        version in ("0.22.0", "0.30.0", "0.31.0", "0.34.0"))
 
 
 def test_a_compared_model_keeps_an_ep_layout_only_the_redundant_experts_make_even(
