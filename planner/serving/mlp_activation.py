@@ -242,20 +242,23 @@ is "mistral" (Pixtral-12B's HF format); from TEXT_CLASS_BY_TYPE_FROM with_hf_con
 same class."""
 
 CAUSAL_LM_CLASSES: dict[str, str] = {
-    "code_llama": "LlamaForCausalLM", "deepseek_v2": "DeepseekV2ForCausalLM",
-    "deepseek_v3": "DeepseekV3ForCausalLM", "ernie4_5": "Ernie4_5ForCausalLM",
-    "exaone4": "Exaone4ForCausalLM", "glm4_moe": "Glm4MoeForCausalLM",
-    "granite": "GraniteForCausalLM", "llama": "LlamaForCausalLM",
+    "bamba": "BambaForCausalLM", "code_llama": "LlamaForCausalLM",
+    "deepseek_v2": "DeepseekV2ForCausalLM", "deepseek_v3": "DeepseekV3ForCausalLM",
+    "dots1": "Dots1ForCausalLM", "ernie4_5": "Ernie4_5ForCausalLM",
+    "exaone4": "Exaone4ForCausalLM", "falcon_h1": "FalconH1ForCausalLM",
+    "glm4_moe": "Glm4MoeForCausalLM", "granite": "GraniteForCausalLM",
+    "hunyuan_v1_dense": "HunYuanDenseV1ForCausalLM", "llama": "LlamaForCausalLM",
     "mistral": "MistralForCausalLM", "phi3": "Phi3ForCausalLM", "qwen2": "Qwen2ForCausalLM",
     "qwen2_moe": "Qwen2MoeForCausalLM", "qwen3": "Qwen3ForCausalLM",
-    "qwen3_moe": "Qwen3MoeForCausalLM"}
+    "qwen3_moe": "Qwen3MoeForCausalLM", "seed_oss": "SeedOssForCausalLM"}
 """NOTE: transformers' MODEL_FOR_CAUSAL_LM_MAPPING_NAMES (models/auto/modeling_auto.py) where it
 maps a model_type to a SILU_ONLY class, the same in 4.56.0 and 5.5.3 (vLLM 0.20.0's and
 0.24.0's lowest): the class with_hf_config gives a text config that names none, from
 TEXT_CLASS_BY_TYPE_FROM."""
 
 CAUSAL_LM_CLASSES_5: dict[str, str] = {
-    "cwm": "CwmForCausalLM", "glm_moe_dsa": "GlmMoeDsaForCausalLM",
+    "afmoe": "AfmoeForCausalLM", "cwm": "CwmForCausalLM",
+    "glm_moe_dsa": "GlmMoeDsaForCausalLM", "longcat_flash": "LongcatFlashForCausalLM",
     "ministral3": "Ministral3ForCausalLM", "qwen3_next": "Qwen3NextForCausalLM"}
 """NOTE: the same in 5.5.3 only (4.56.0 maps none of these types): from
 TRANSFORMERS_5_ONLY_FROM, as Headroom assumes transformers 4 before it."""

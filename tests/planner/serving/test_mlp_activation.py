@@ -351,6 +351,26 @@ def test_a_ministral_3_text_model_takes_its_class_under_transformers_5_only() ->
         'text_config.model_type "ministral3"')
 
 
+def test_a_text_model_type_mapped_to_a_later_silu_only_class_is_checked() -> None:
+    # transformers 4.56.0 and 5.5.3 MODEL_FOR_CAUSAL_LM_MAPPING_NAMES map "seed_oss" to
+    # SeedOssForCausalLM (5.5.3 alone "afmoe" to AfmoeForCausalLM); from 0.20.0 with_hf_config
+    # gives a LLaVA text config naming no class that one, whose seed_oss.py SeedOssMLP raises
+    # for gelu (to 0.31.0). The type map lacked the classes SILU_ONLY gained later, so these
+    # planned as fitting
+    seed = parse_model_config(wrapper("llava", LLAVA, model_type="seed_oss"))
+    assert silu_only_errors(seed, vllm_cli("0.19.0")) == []
+    assert silu_only_errors(seed, vllm_cli("0.20.0")) == [
+        "ValueError: Unsupported activation: gelu. Only silu is supported for now. (vLLM "
+        "0.20.0 builds LlavaForConditionalGeneration's text model as SeedOssForCausalLM "
+        "(llava.py: text_config.model_type \"seed_oss\"), and SeedOssForCausalLM's MLPs as "
+        "vllm/model_executor/models/seed_oss.py SeedOssMLP, which raises this for any "
+        "config.json text_config.hidden_act but \"silu\" in every release 0.10.2-0.31.0.)"]
+    afmoe = parse_model_config(wrapper("llava", LLAVA, model_type="afmoe"))
+    assert silu_only_errors(afmoe, vllm_cli("0.23.0")) == []  # transformers 4: no class
+    [refusal] = silu_only_errors(afmoe, vllm_cli("0.24.0"))
+    assert "text model as AfmoeForCausalLM (llava.py: text_config.model_type \"afmoe\")" in refusal
+
+
 def test_a_text_model_of_another_activation_class_is_not_refused() -> None:
     # text_config names Gemma 2 (gemma2.py: GeLU) or a class only the Transformers backend
     # serves: neither is a SiLU-only class
