@@ -1400,11 +1400,11 @@ def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, .
     return budget, act, nt, graphs, kv, _pool_blocks(kv, stage), buffers
 
 
-def _pool_blocks(kv: int, stage: StageKv | None) -> int:
-    """The KV blocks a pool of `kv` bytes holds on a stage (vLLM's num_blocks: the pool //
+def _pool_blocks(kv_bytes: int, stage: StageKv | None) -> int:
+    """The KV blocks a pool of `kv_bytes` holds on a stage (vLLM's num_blocks: the pool //
     the bytes of one block over all its layers): 0 for a pool of none or less, or a stage
     without KV layers."""
-    return max(0, kv) // stage.bytes_per_block if stage else 0
+    return max(0, kv_bytes) // stage.bytes_per_block if stage else 0
 
 
 def _capacity(f: _LayoutFacts, stage: StageKv | None, num_blocks: int) -> tuple[int, float]:
