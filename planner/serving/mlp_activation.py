@@ -58,9 +58,11 @@ resolves to (below), checked on text_config.hidden_act.
 DeciLM (Nemotron-NAS) builds llama.py LlamaMLP with config.hidden_act for each block whose ffn
 is not no_op (the layers Headroom plans an MLP for) to 0.15.1; not covered from 0.16.0
 (DECILM_BLOCK_ACT_FROM: a block's own ffn.hidden_act where the repository's code has one).
-Not covered: Ernie 4.5 MoE (ernie45_moe.py Ernie4_5_MoeMLP on dense layers and shared experts,
-from moe_num_experts, moe_layer_start_index / _end_index / _interval and
-moe_num_shared_experts, which Headroom does not read: it plans the model as dense); HunYuan-MoE
+ERNIE 4.5 MoE (ernie45_moe.py, 0.9.2-0.34.0; read 0.9.2, 0.10.2, 0.11.0, 0.11.1, 0.12.0-0.14.0,
+0.19.0 and 0.34.0) builds Ernie4_5_MoeMLP with config.hidden_act on its dense layers (outside
+moe_layer_start_index / _end_index / _interval) and as the shared experts of its MoE layers
+(where moe_num_shared_experts > 0; 0.9.2: where it is not None); its experts do not read it.
+Not covered: HunYuan-MoE
 (above); Kimi-Linear from KIMI_LINEAR_K3_FROM (its class there also takes "situ" and words its
 refusal otherwise; kimi_linear.py's KimiMLP and KimiMoE are refused on every layer
 0.11.1-0.26.0); the other files with the same check (a grep of every wheel read): arctic.py
@@ -218,6 +220,10 @@ SILU_ONLY: dict[str, SiluOnly] = {
     "HunYuanDenseV1ForCausalLM": SiluOnly(  # the Transformers backend's from 0.29.0
         "dense-layer MLPs", "vllm/model_executor/models/hunyuan_v1.py HunYuanMLP", False,
         read="0.10.0-0.28.0"),
+    "Ernie4_5_MoeForCausalLM": SiluOnly(  # the module's NOTE
+        "dense-layer MLPs and shared experts",
+        "vllm/model_executor/models/ernie45_moe.py Ernie4_5_MoeMLP", False, OLDEST_COVERED,
+        read="0.9.2-0.34.0"),
     "DeepseekV4ForCausalLM": SiluOnly(  # n_shared_experts set; every layer DeepseekV4MoE
         "shared experts", "vllm/model_executor/models/deepseek_v4.py (vllm/models/deepseek_v4/"
         "<platform>/model.py from 0.22.0) DeepseekV4MLP", False, OLDEST_COVERED,

@@ -64,6 +64,7 @@ from planner.serving.vllm_cli import (
 from planner.serving.vllm_versions import (
     ACT_ORDER_REFUSED_FROM,
     CT_WNA16_MOE_READ_FROM,
+    ERNIE_GATE_FP32_FROM,
     GATE_FP32_OFF_SM90_SM100_FROM,
     GDN_BA_WHOLE_FROM,
     GPTQ_UNUSED_ZEROS_KEPT_FROM,
@@ -981,9 +982,12 @@ def qk_norm_gather_refusal(spec: ModelSpec, tp: int, version: Version,
 
 
 def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec) -> bool:
-    """Whether vLLM `version` holds Nemotron-H's MoE gate in float32 on `gpu`
-    (vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM; weights.rank_weights gate_fp32): always before
-    0.17, then off NVIDIA compute capability 9.0 and 10.x."""
+    """Whether vLLM `version` holds the MoE gate in float32 on `gpu` (weights.rank_weights
+    gate_fp32): Nemotron-H's always before 0.17, then off NVIDIA compute capability 9.0 and
+    10.x (vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM); ERNIE 4.5 MoE's, with its
+    e_score_correction_bias, on every GPU from 0.11.1 (vllm_versions.ERNIE_GATE_FP32_FROM)."""
+    if spec.model_type == "ernie4_5_moe" and spec.is_moe:
+        return version >= ERNIE_GATE_FP32_FROM
     if spec.model_type != "nemotron_h" or not spec.is_moe:
         return False
     cc = _capability(gpu) if gpu.vendor == "nvidia" else None

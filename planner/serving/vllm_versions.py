@@ -192,6 +192,16 @@ with compute capability 9.0 (Hopper) or family 10.x (B200, B300; is_device_capab
 (100)); so float32 on Ampere, Ada, SM 12.x (RTX 50, RTX PRO, GB10) and AMD, the model dtype on
 H100 / H200 / B200 (startup.gate_fp32)."""
 
+ERNIE_GATE_FP32_FROM: Version = (0, 11, 1)
+"""NOTE: ernie45_moe.py Ernie4_5_MoeMoE builds its gate as ReplicatedLinear(hidden_size,
+moe_num_experts, bias=False, quant_config=None) and gate.e_score_correction_bias as
+torch.empty(moe_num_experts), both in the model dtype, in the 0.10.2 and 0.11.0 wheels (0.9.2:
+the gate alike, no bias); from the 0.11.1 wheel (read 0.11.1, 0.12.0, 0.13.0, 0.14.0, 0.19.0:
+ReplicatedLinear; 0.34.0: GateLinear, which keeps a params_dtype given where
+force_fp32_compute is off) with params_dtype=torch.float32 and the bias
+dtype=torch.float32, on every GPU (startup.gate_fp32). ERNIE-4.5-21B-A3B: 27 x (2,560 x 64 +
+64) x 4 B = 17,701,632 B, twice the model dtype's."""
+
 INDEXER_WK_UNQUANTIZED_FROM: Version = (0, 20, 0)
 """NOTE: the DeepSeek-V3.2 / GLM-5 sparse-attention Indexer's wk (hidden -> index_head_dim) is a
 ReplicatedLinear built with the model's quant_config in the 0.19.0 wheel (deepseek_v2.py

@@ -113,7 +113,7 @@ KNOWN_TYPES = (
     "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25", "glm_moe_dsa", "gpt_oss",
     "llama4", "llama4_text", "nemotron_h", "nemotron-nas", "minimax_m2", "mimo",
     "mimo_v2_flash", "mistral3", "kimi_vl", "granitemoe", "olmo2", "olmo3", "olmoe",
-    "starcoder2", "deepseek_v4",
+    "starcoder2", "deepseek_v4", "ernie4_5_moe",
 )  # fmt: skip
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
@@ -1180,6 +1180,20 @@ def _sliding_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
     return ["sliding"] * n  # Mistral / Phi-3 semantics: every layer slides
 
 
+EXPERT_KEYS = ("num_experts", "num_local_experts", "n_routed_experts")
+TOP_K_KEYS = ("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk")
+SHARED_KEYS = ("n_shared_experts", "num_shared_experts")
+
+
+def _moe_keys(model_type: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The names of (the routed-expert count, experts per token, shared experts) for
+    `model_type`: ERNIE 4.5 MoE's own (moe_num_experts, moe_k, moe_num_shared_experts) added for
+    "ernie4_5_moe" only, so no other type's config (known or not) is read by them."""
+    if model_type == "ernie4_5_moe":
+        return ((*EXPERT_KEYS, "moe_num_experts"), (*TOP_K_KEYS, "moe_k"),
+                (*SHARED_KEYS, "moe_num_shared_experts"))
+    return EXPERT_KEYS, TOP_K_KEYS, SHARED_KEYS
+
 NO_EXPERTS_DENSE_TYPES = ("qwen2_moe", "qwen3_moe")
 """model_types whose vLLM code builds a dense MLP where the expert count is 0: qwen2_moe.py and
 qwen3_moe.py (0.33.0 and 0.34.0 wheels) make a layer sparse only `config.num_experts > 0`."""
@@ -1208,9 +1222,9 @@ def _no_experts_note(what: str, model_type: str) -> str:
 
 def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
     """True for each layer whose MLP is a mixture of experts."""
-    keys = ("num_experts", "num_local_experts", "n_routed_experts")
-    experts = r.int_(*keys, lo=0, hi=MAX_EXPERTS)
     text_type = _text_type(r, model_type)
+    keys = _moe_keys(text_type)[0]
+    experts = r.int_(*keys, lo=0, hi=MAX_EXPERTS)
     if experts == 0 and text_type in NO_EXPERTS_MOE_TYPES:
         raise ConfigError(
             f"{r.where(str(r.key(*keys)))} = 0: vLLM builds {text_type} MoE layers whatever "
@@ -1226,6 +1240,8 @@ def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
             "n_routed_experts is not None)")
     if not experts or r.flag("enable_moe_block") is False:
         return [False] * n
+    if text_type == "ernie4_5_moe":
+        return _ernie_moe_flags(r, n)
     first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
     if isinstance(r.get("moe_layer_freq"), list):  # MiMo-V2: one 0/1 flag per layer
         freq_list = r.int_list("moe_layer_freq", hi=1) or []
@@ -1250,6 +1266,35 @@ def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
         )
         flags.append(is_moe if moe_list is None else i in moe_list)
     return flags
+
+
+def _ernie_moe_flags(r: _Reader, n: int) -> list[bool]:
+    """ERNIE 4.5 MoE's MoE layers: i from moe_layer_start_index to moe_layer_end_index
+    (inclusive) where (i + 1) % moe_layer_interval == 0, unless use_moe is false.
+
+    NOTE: vLLM ernie45_moe.py Ernie4_5_MoeDecoderLayer (0.9.2, 0.19.0 and 0.34.0 wheels):
+    `use_moe = getattr(config, "use_moe", moe_num_experts > 0)` and MoE where `use_moe and
+    ((layer_idx + 1) % moe_layer_interval == 0) and layer_idx >= moe_layer_start_index and
+    layer_idx <= moe_layer_end_index`, else Ernie4_5_MoeMLP of intermediate_size. A key left
+    out takes transformers' Ernie4_5_MoeConfig default (4.56.0 and 5.24.0: start 1, interval
+    1, end -1), and the class turns an end of -1 into num_hidden_layers - 1 (4.56.0 __init__,
+    5.24.0 __post_init__). ERNIE-4.5-21B-A3B (start 1, end 27, 28 layers): layer 0 dense."""
+    if r.flag("use_moe") is False:
+        return [False] * n
+    keys = ("moe_layer_start_index", "moe_layer_end_index", "moe_layer_interval")
+    null = next((key for key in keys if r.null(key)), None)
+    if null is not None:  # the class keeps a None, and vLLM compares each layer index with it
+        raise ConfigError(f"{r.where(null)} is null: vLLM compares each layer index with it "
+                          "(ernie45_moe.py) and stops; give an integer")
+    start = r.int_("moe_layer_start_index", lo=0, hi=MAX_LAYERS) or 0
+    end = r.int_("moe_layer_end_index", lo=-1, hi=MAX_LAYERS)
+    interval = r.int_("moe_layer_interval", hi=MAX_LAYERS) or 1
+    if end is None or end == -1:
+        end = n - 1
+        r.notes.assumptions.append(
+            f"{r.prefix}moe_layer_end_index {'-1' if r.key('moe_layer_end_index') else 'missing'}"
+            f": MoE layers up to the last ({n - 1}), as transformers Ernie4_5_MoeConfig reads it")
+    return [start <= i <= end and (i + 1) % interval == 0 for i in range(n)]
 
 
 class _Attention:
@@ -1569,7 +1614,9 @@ def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
     starcoder2.py Starcoder2Attention: `bias=config.use_bias` on both (0.9.1-0.24.0; 0.25.0 on
     run Starcoder2 through the Transformers backend: transformers 5.24.0 modeling_starcoder2.py
     Starcoder2Attention q/k/v/o_proj `bias=config.use_bias`); transformers 5.24.0
-    Starcoder2Config `use_bias: bool = True`. Qwen2
+    Starcoder2Config `use_bias: bool = True`. ernie45_moe.py Ernie4_5_MoeAttention: qkv_proj
+    `qkv_bias=getattr(config, "use_bias", False)`, o_proj bias=False (0.9.2, 0.19.0, 0.34.0
+    wheels; Ernie4_5_MoeConfig use_bias default False). Qwen2
     (qwen2.py, qwen2_moe.py; mimo.py builds Qwen2's model): qkv_proj bias=True, o_proj False.
     gemma2.py, gemma3.py, gemma4.py (and the rest): config.attention_bias on both."""
     if model_type in QWEN2_BIAS_TYPES:
@@ -1587,6 +1634,8 @@ def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
     if model_type == "starcoder2":
         use_bias = bool(r.flag("use_bias"))
         return use_bias, use_bias
+    if model_type == "ernie4_5_moe":
+        return bool(r.flag("use_bias")), False
     if model_type in QWEN3_NEXT_ATTENTION_TYPES:
         return bool(r.flag("qkv_bias")), False
     if model_type in QKV_BIAS_ONLY_TYPES:
@@ -1641,10 +1690,12 @@ def _mlp_bias(r: _Reader, model_type: str) -> bool:
     (0.9.1-0.31.0; the Transformers backend after: transformers 5.24.0 PhiMLP nn.Linear fc1 /
     fc2, bias by default); starcoder2.py Starcoder2MLP: c_fc and c_proj
     `bias=config.use_bias` (0.9.1-0.24.0; Transformers backend from 0.25.0: transformers
-    5.24.0 Starcoder2MLP the same)."""
+    5.24.0 Starcoder2MLP the same); ernie45_moe.py's dense-layer Ernie4_5_MoeMLP
+    `use_bias=getattr(config, "use_bias", False)` (its shared experts' takes the default
+    False; 0.9.2, 0.19.0, 0.34.0 wheels)."""
     if model_type == "phi":
         return True
-    if model_type == "starcoder2":
+    if model_type in ("starcoder2", "ernie4_5_moe"):
         return bool(r.flag("use_bias"))
     if model_type in MLP_BIAS_TYPES or model_type not in KNOWN_TYPES:
         return bool(r.flag("mlp_bias"))
@@ -1678,31 +1729,32 @@ def _gated(r: _Reader, model_type: str) -> bool:
 
 
 def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
-    experts_key = r.key("num_experts", "num_local_experts", "n_routed_experts")
-    experts = r.int_("num_experts", "num_local_experts", "n_routed_experts", hi=MAX_EXPERTS)
-    top_k = r.int_("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk",
-                   hi=MAX_EXPERTS)  # fmt: skip
+    expert_keys, top_k_keys, shared_keys = _moe_keys(model_type)
+    experts_key = r.key(*expert_keys)
+    experts = r.int_(*expert_keys, hi=MAX_EXPERTS)
+    top_k = r.int_(*top_k_keys, hi=MAX_EXPERTS)
     if top_k is None:
-        raise r.missing("num_experts_per_tok", "MoE model", (
-            "num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk"))
+        raise r.missing("num_experts_per_tok", "MoE model", top_k_keys)
     if experts is None or top_k > experts:
         raise ConfigError(
             f"config.json: {r.prefix}num_experts_per_tok = {top_k} exceeds the expert count"
         )
     r.record_layer("experts", experts, experts_key, i, "mlp")
-    top_k_key = r.key("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk")
+    top_k_key = r.key(*top_k_keys)
     r.record_layer("experts per token", top_k, top_k_key, i, "mlp")
     size_keys = ("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
     size = r.int_(*size_keys, hi=MAX_WIDTH)
     if size is None:
         raise r.missing("moe_intermediate_size", "MoE model", size_keys)
     r.record_layer("expert width", size, r.key(*size_keys), i, "mlp")
-    n_shared = r.int_("n_shared_experts", "num_shared_experts", lo=0, hi=MAX_EXPERTS) or 0
+    n_shared = r.int_(*shared_keys, lo=0, hi=MAX_EXPERTS) or 0
     shared_size = r.int_(
         "shared_expert_intermediate_size", "moe_shared_expert_intermediate_size", lo=0
     )
     if shared_size is None and n_shared:
-        shared_size = size * n_shared  # DeepSeek: n_shared experts fused into one MLP
+        # DeepSeek, ERNIE 4.5 (ernie45_moe.py: one Ernie4_5_MoeMLP of moe_intermediate_size x
+        # moe_num_shared_experts): n_shared experts fused into one MLP
+        shared_size = size * n_shared
     elif shared_size and not n_shared:
         n_shared = 1
     if model_type.startswith("llama4"):
@@ -1711,13 +1763,14 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         # NOTE: Gemma 4 MoE layers keep a dense MLP (intermediate_size) beside the experts;
         # it runs for every token, so it is planned as a shared expert.
         n_shared, shared_size = 1, r.int_("intermediate_size")
-    # NOTE: a router bias whatever the config says: gpt_oss.py router bias=True, nemotron_h.py
-    # and mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.34.0) MiMoV2MoE an unconditional
-    # gate.e_score_correction_bias; deepseek_v2.py only with topk_method "noaux_tc",
-    # minimax_m2.py with use_routing_bias.
+    # NOTE: a router bias whatever the config says: gpt_oss.py router bias=True, nemotron_h.py,
+    # mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.34.0) MiMoV2MoE and ernie45_moe.py
+    # Ernie4_5_MoeMoE (0.10.2-0.34.0 wheels read; none in 0.9.2's, 64 x 27 = 1,728 parameters
+    # of ERNIE-4.5-21B-A3B counted there too) an unconditional gate.e_score_correction_bias;
+    # deepseek_v2.py only with topk_method "noaux_tc", minimax_m2.py with use_routing_bias.
     latent = r.int_("moe_latent_size", hi=MAX_WIDTH)
     router_bias = (
-        model_type in ("gpt_oss", "nemotron_h", "mimo_v2_flash")
+        model_type in ("gpt_oss", "nemotron_h", "mimo_v2_flash", "ernie4_5_moe")
         or r.str_("topk_method") == "noaux_tc"
         or bool(r.flag("use_routing_bias"))
     )
@@ -1739,8 +1792,9 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         router_scales=model_type.startswith("gemma4"),
         # NOTE: float32 routers, whatever the checkpoint's dtype: minimax_m2.py MiniMaxM2MoE
         # builds its gate with params_dtype=torch.float32 and e_score_correction_bias in
-        # float32; mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.24.0, 0.34.0) MiMoV2MoE in
-        # getattr(config, "moe_router_dtype", "float32") (0.19.0, 0.24.0, 0.34.0 wheels).
+        # float32 (ERNIE 4.5 MoE too, from 0.11.1: startup.gate_fp32); mimo_v2_flash.py
+        # (0.19.0) / mimo_v2.py (0.24.0, 0.34.0) MiMoV2MoE in getattr(config,
+        # "moe_router_dtype", "float32") (0.19.0, 0.24.0, 0.34.0 wheels).
         router_fp32=model_type == "minimax_m2" or (
             model_type == "mimo_v2_flash" and r.str_("moe_router_dtype") in (None, "float32")),
     )
@@ -1752,7 +1806,7 @@ def _renormalize(r: _Reader, model_type: str) -> bool:
     others config.norm_topk_prob (the transformers class default where the key is left out);
     qwen3_next.py (Qwen3.5's block too) getattr(config, "norm_topk_prob", True) (0.24.0 and
     0.34.0 wheels)."""
-    if model_type == "mixtral":
+    if model_type in ("mixtral", "ernie4_5_moe"):  # ernie45_moe.py: renormalize=True
         return True
     flag = r.flag("norm_topk_prob")
     if flag is None:
