@@ -1194,9 +1194,16 @@ def _moe_keys(model_type: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[
                 (*SHARED_KEYS, "moe_num_shared_experts"))
     return EXPERT_KEYS, TOP_K_KEYS, SHARED_KEYS
 
-NO_EXPERTS_DENSE_TYPES = ("qwen2_moe", "qwen3_moe")
-"""model_types whose vLLM code builds a dense MLP where the expert count is 0: qwen2_moe.py and
-qwen3_moe.py (0.33.0 and 0.34.0 wheels) make a layer sparse only `config.num_experts > 0`."""
+NO_EXPERTS_DENSE_TYPES = {
+    "qwen2_moe": "qwen2_moe.py: a sparse block only where num_experts > 0",
+    "qwen3_moe": "qwen3_moe.py: a sparse block only where num_experts > 0",
+    "ernie4_5_moe": "ernie45_moe.py: use_moe, where config.json leaves it out, is "
+                    "moe_num_experts > 0",
+}
+"""model_types whose vLLM code builds a dense MLP where the expert count is 0, and why:
+qwen2_moe.py and qwen3_moe.py (0.33.0 and 0.34.0 wheels) make a layer sparse only
+`config.num_experts > 0`; ernie45_moe.py Ernie4_5_MoeDecoderLayer only where `use_moe =
+getattr(config, "use_moe", moe_num_experts > 0)` (0.9.2, 0.19.0, 0.34.0 wheels)."""
 
 NO_EXPERTS_MOE_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2")
 """NOTE: (text) model_types whose MoE layers are built whatever the routed-expert count, so
@@ -1214,7 +1221,7 @@ def _no_experts_note(what: str, model_type: str) -> str:
     """The assumption a MoE config with an expert count of 0 (`what`) is planned under."""
     if model_type in NO_EXPERTS_DENSE_TYPES:
         return (f"{what}: no routed experts, every MLP planned dense (intermediate_size), as "
-                f"vLLM builds it ({model_type}.py: a sparse block only where num_experts > 0)")
+                f"vLLM builds it ({NO_EXPERTS_DENSE_TYPES[model_type]})")
     return (f"{what}: no routed experts, every MLP planned dense (intermediate_size); "
             f"UNVERIFIED for model_type {model_type!r}: vLLM may build MoE layers with no "
             "experts instead, as it does for DeepSeek (deepseek_v2.py)")

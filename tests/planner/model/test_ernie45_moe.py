@@ -88,6 +88,13 @@ def test_left_out_layer_keys_are_the_transformers_class_defaults():
         1, 3, 5]
     # use_moe false: every layer Ernie4_5_MoeMLP
     assert _moe_layers(parse_model_config(SMALL | {"use_moe": False}, name="x")) == []
+    # no experts: use_moe = moe_num_experts > 0 is false, every layer dense (ernie45_moe.py),
+    # verified, not the UNVERIFIED note of a type whose rule was not read
+    spec = parse_model_config(SMALL | {"moe_num_experts": 0}, name="x")
+    assert _moe_layers(spec) == []
+    assert ("moe_num_experts = 0: no routed experts, every MLP planned dense "
+            "(intermediate_size), as vLLM builds it (ernie45_moe.py: use_moe, where config.json "
+            "leaves it out, is moe_num_experts > 0)") in spec.assumptions
 
 
 def test_21b_a3b_total_active_weights_and_kv_by_hand():
