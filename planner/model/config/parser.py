@@ -1230,6 +1230,10 @@ def _no_experts_note(what: str, model_type: str) -> str:
 def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
     """True for each layer whose MLP is a mixture of experts."""
     text_type = _text_type(r, model_type)
+    if text_type == "ernie4_5_moe":  # use_moe's default, `moe_num_experts > 0`, is evaluated
+        # even where config.json gives use_moe (it is getattr's argument): 0.19.0 wheel
+        _refuse_ernie_null(r, ("moe_num_experts",), "vLLM compares it with 0 (use_moe = "
+                           "getattr(config, 'use_moe', moe_num_experts > 0))")
     keys = _moe_keys(text_type)[0]
     experts = r.int_(*keys, lo=0, hi=MAX_EXPERTS)
     if experts == 0 and text_type in NO_EXPERTS_MOE_TYPES:
@@ -1275,6 +1279,15 @@ def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
     return flags
 
 
+def _refuse_ernie_null(r: _Reader, keys: tuple[str, ...], use: str) -> None:
+    """Refuses an ERNIE 4.5 MoE config giving any of `keys` as null: transformers'
+    Ernie4_5_MoeConfig keeps the None, and vLLM's ernie45_moe.py compares it (`use`) and stops."""
+    null = next((key for key in keys if r.null(key)), None)
+    if null is not None:
+        raise ConfigError(f"{r.where(null)} is null: {use} (ernie45_moe.py) and stops; "
+                          "give an integer")
+
+
 def _ernie_moe_flags(r: _Reader, n: int) -> list[bool]:
     """ERNIE 4.5 MoE's MoE layers: i from moe_layer_start_index to moe_layer_end_index
     (inclusive) where (i + 1) % moe_layer_interval == 0, unless use_moe is false.
@@ -1288,11 +1301,8 @@ def _ernie_moe_flags(r: _Reader, n: int) -> list[bool]:
     5.24.0 __post_init__). ERNIE-4.5-21B-A3B (start 1, end 27, 28 layers): layer 0 dense."""
     if r.flag("use_moe") is False:
         return [False] * n
-    keys = ("moe_layer_start_index", "moe_layer_end_index", "moe_layer_interval")
-    null = next((key for key in keys if r.null(key)), None)
-    if null is not None:  # the class keeps a None, and vLLM compares each layer index with it
-        raise ConfigError(f"{r.where(null)} is null: vLLM compares each layer index with it "
-                          "(ernie45_moe.py) and stops; give an integer")
+    _refuse_ernie_null(r, ("moe_layer_start_index", "moe_layer_end_index", "moe_layer_interval"),
+                       "vLLM compares each layer index with it")
     start = r.int_("moe_layer_start_index", lo=0, hi=MAX_LAYERS) or 0
     end = r.int_("moe_layer_end_index", lo=-1, hi=MAX_LAYERS)
     interval = r.int_("moe_layer_interval", hi=MAX_LAYERS) or 1

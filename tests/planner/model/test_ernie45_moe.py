@@ -8,12 +8,15 @@ worked by hand in the comments from vLLM's ernie45_moe.py (0.19.0 wheel; the rul
 same in 0.9.2-0.34.0 but where said).
 """
 
+import json
+
 import pytest
 
+from cli.planner_cli import main
 from planner.model.attention import kv_bytes_per_token
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
-from planner.model.spec import DenseMlp, MoeMlp
+from planner.model.spec import ConfigError, DenseMlp, MoeMlp
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -147,3 +150,21 @@ def test_not_silu_is_refused_as_vllm_refuses_it(version):
     assert not p.fits
     assert p.errors[0].startswith("ValueError: Unsupported activation: gelu. Only silu is "
                                   "supported for now.")
+
+
+@pytest.mark.parametrize("use_moe", [None, True, False])
+def test_null_expert_count_is_refused_in_one_line_as_vllm_stops_on_it(tmp_path, capsys, use_moe):
+    # ernie45_moe.py (0.19.0): `use_moe = getattr(config, "use_moe", moe_num_experts > 0)`
+    # evaluates None > 0 (a TypeError) whether or not config.json gives use_moe; the old code
+    # planned every layer dense
+    config = A21B | {"moe_num_experts": None}
+    if use_moe is not None:
+        config["use_moe"] = use_moe
+    with pytest.raises(ConfigError, match="moe_num_experts is null: vLLM compares it with 0"):
+        parse_model_config(config, name="x")
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    code = main(["plan", "--model", str(tmp_path), "--gpu", "h100-sxm"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "", out
+    assert err.count("\n") == 1 and "config.json: moe_num_experts is null" in err, err
+    assert "Traceback" not in err
