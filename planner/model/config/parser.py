@@ -1298,11 +1298,15 @@ def _ernie_moe_flags(r: _Reader, n: int) -> list[bool]:
     layer_idx <= moe_layer_end_index`, else Ernie4_5_MoeMLP of intermediate_size. A key left
     out takes transformers' Ernie4_5_MoeConfig default (4.56.0 and 5.24.0: start 1, interval
     1, end -1), and the class turns an end of -1 into num_hidden_layers - 1 (4.56.0 __init__,
-    5.24.0 __post_init__). ERNIE-4.5-21B-A3B (start 1, end 27, 28 layers): layer 0 dense."""
-    if r.flag("use_moe") is False:
-        return [False] * n
+    5.24.0 __post_init__). ERNIE-4.5-21B-A3B (start 1, end 27, 28 layers): layer 0 dense.
+    A null layer key is refused whatever use_moe says: from 0.11.1 (0.11.1, 0.19.0, 0.34.0
+    wheels) Ernie4_5_MoeForCausalLM.__init__ lists its MoE layers by comparing every index with
+    config.moe_layer_start_index / _end_index / _interval, use_moe not asked; 0.9.2-0.11.0 do
+    not, so there Headroom is stricter than vLLM for a config with use_moe false."""
     _refuse_ernie_null(r, ("moe_layer_start_index", "moe_layer_end_index", "moe_layer_interval"),
                        "vLLM compares each layer index with it")
+    if r.flag("use_moe") is False:
+        return [False] * n
     start = r.int_("moe_layer_start_index", lo=0, hi=MAX_LAYERS) or 0
     end = r.int_("moe_layer_end_index", lo=-1, hi=MAX_LAYERS)
     interval = r.int_("moe_layer_interval", hi=MAX_LAYERS) or 1

@@ -168,3 +168,14 @@ def test_null_expert_count_is_refused_in_one_line_as_vllm_stops_on_it(tmp_path, 
     assert code == 2 and out == "", out
     assert err.count("\n") == 1 and "config.json: moe_num_experts is null" in err, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("key", ["moe_layer_start_index", "moe_layer_end_index",
+                                 "moe_layer_interval"])
+def test_null_layer_key_is_refused_with_use_moe_false(key):
+    # vLLM 0.11.1-0.34.0 ernie45_moe.py Ernie4_5_MoeForCausalLM.__init__: moe_layers_indices
+    # compares every i with config.moe_layer_start_index / _end_index / (i + 1) %
+    # config.moe_layer_interval whatever use_moe says, so None stops it (TypeError); the old
+    # code returned every layer dense for use_moe false before looking at the keys
+    with pytest.raises(ConfigError, match=f"{key} is null: vLLM compares each layer index"):
+        parse_model_config(A21B | {"use_moe": False, key: None}, name="x")
