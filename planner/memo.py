@@ -7,15 +7,17 @@ entry is dropped the moment one of its owners is collected (before its id can be
 a hit checks that the owner is still that very object. Entries live no longer than their
 owners, so an app session that ends frees its specs and everything derived from them (the
 memo used to hold its owners strongly, which kept ~1,365 ended sessions' specs alive).
+Beside it, two helpers for working out alike parts once: distinct_objects, first_alike.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class IdentityMemo(Generic[V]):
@@ -86,3 +88,18 @@ class IdentityMemo(Generic[V]):
         if len(self._entries) >= self._max_entries:
             self._entries.clear()
         self._entries[full_key] = (refs, value)
+
+
+
+def distinct_objects(items: Iterable[T]) -> tuple[T, ...]:
+    """Each object of `items` once, by identity, in order of first place: where the planner
+    hands one object to every part that holds the same figures (rank_weights' ranks,
+    engine.stage_layouts' stages), what is worked out of each part is worked out of a few."""
+    return tuple({id(item): item for item in items}.values())
+
+
+def first_alike(keys: Iterable[Hashable]) -> tuple[int, ...]:
+    """Per position, the first position whose key equals its own: two runs of positions that
+    match first for first are alike, so their figures are worked out once."""
+    first: dict[Hashable, int] = {}
+    return tuple(first.setdefault(key, i) for i, key in enumerate(keys))

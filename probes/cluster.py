@@ -179,16 +179,18 @@ def repeated_machine(earlier: Iterable[tuple[str, HardwareSnapshot]], name: str,
     UUID in two of them (NVML gives every GPU its own) would plan one GPU on two nodes. A
     copy given another hostname (every GPU UUID of the other file, no more) is taken as
     another node of that kind, as its author meant; a partial overlap is an edited file."""
+    mine = _gpu_uuids(snap)
     for first, other in earlier:
+        theirs_all = _gpu_uuids(other)
         if same_machine(other, snap):
-            uuids = _gpu_uuids(snap) if _gpu_uuids(other) else None
+            uuids = mine if theirs_all else None
             files = (f"{name} is given twice" if first == name else
                      f"{first} and {name} describe the same machine (hostname "
                      f"{snap.hostname}" + (f", the same {len(uuids)} GPU UUIDs)" if uuids
                                            else ")"))
             return (f"{files}: each snapshot is one node, so that machine would be planned as "
                     "two; give each machine's snapshot once.")
-        if _gpu_uuids(other) is not None and _gpu_uuids(other) == _gpu_uuids(snap):
+        if theirs_all is not None and theirs_all == mine:
             continue  # a copy given another hostname: another node of that kind
         theirs = {g.uuid: g.index for g in other.gpus if g.uuid}
         for gpu in snap.gpus:

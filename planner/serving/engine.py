@@ -20,7 +20,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from planner.memo import IdentityMemo
+from planner.memo import IdentityMemo, first_alike
 from planner.model.attention import (
     DeepseekV4Kv,
     FullAttentionKv,
@@ -1396,8 +1396,7 @@ def _first_alike_kv(kv_layers: tuple[KvLayer | None, ...]) -> tuple[int, ...] | 
     model."""
     if any(isinstance(kv, DeepseekV4Kv) for kv in kv_layers):
         return None
-    first: dict[KvLayer | None, int] = {}
-    return tuple(first.setdefault(kv, i) for i, kv in enumerate(kv_layers))
+    return first_alike(kv_layers)
 
 
 def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:

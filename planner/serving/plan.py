@@ -10,7 +10,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.memo import IdentityMemo
+from planner.memo import IdentityMemo, distinct_objects
 from planner.model import quant
 from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.attention.kvformat import KvBytes
@@ -2208,7 +2208,7 @@ def held_request_blocks(request: PlanRequest, held_tokens: int) -> int:
 def _distinct_stages(stages: tuple[tuple[range, StageKv | None], ...]) -> tuple[StageKv, ...]:
     """The stages' KV layouts, each object once (engine.stage_layouts gives alike stages one
     StageKv), without the stages that hold none: what a maximum over the stages reads."""
-    return tuple({id(stage): stage for _, stage in stages if stage is not None}.values())
+    return distinct_objects(stage for _, stage in stages if stage is not None)
 
 
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,
@@ -2382,7 +2382,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         + f" = {_gib(bind.kv_cache_bytes)}"
     )
     kv_note = ""
-    if warm and warm.kv_cache_bytes is not None and warm.capacity:
+    if warm and warm.capacity:  # (None where its pool is)
         # what V2 sizes on a restart that finds the compile cache (planner.serving.runner_v2),
         # and what it holds, counted as the num_blocks, tokens and concurrency terms count
         warm_blocks, warm_tokens, warm_concurrency = warm.capacity

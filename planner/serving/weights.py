@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.memo import IdentityMemo
+from planner.memo import IdentityMemo, distinct_objects, first_alike
 from planner.model.config.parser import layer_type
 from planner.model.params import (
     LayerParams,
@@ -289,31 +289,23 @@ def layer_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown
     loaded follow: _without_linear_zeros; not its index): two stages whose layers match kind
     for kind sum the same figures in the same order, so rank_weights works one of them out
     for both."""
-    return _LAYER_KINDS.get_all((spec, params), (scheme.memo_key,), _first_alike, spec,
+    return _LAYER_KINDS.get_all((spec, params), (scheme.memo_key,), _find_layer_kinds, spec,
                                 params, _scheme_bits(spec, scheme))
 
 
-def _first_alike(spec: ModelSpec, params: ParamBreakdown, bits: "_SchemeBits"
-                 ) -> tuple[int, ...]:
+def _find_layer_kinds(spec: ModelSpec, params: ParamBreakdown, bits: "_SchemeBits"
+                      ) -> tuple[int, ...]:
     """Work out what layer_kinds caches."""
-    first: dict[tuple, int] = {}
-    return tuple(first.setdefault((layer.mixer, layer.mlp, lp.model_copy(update={"index": 0}),
-                                   b), i)
-                 for i, (layer, lp, b)
-                 in enumerate(zip(spec.layers, params.layers, bits.layers, strict=True)))
-
-
-def distinct_ranks(terms: tuple[WeightTerms, ...]) -> tuple[WeightTerms, ...]:
-    """Each object of `terms` (rank_weights' ranks, or a slice) once, in order of first place:
-    rank_weights repeats one object over the ranks that hold the same bytes, so what is worked
-    out of each rank (its total, the busiest) is worked out of a few (a stage of TP 128 holds
-    one or two)."""
-    return tuple({id(w): w for w in terms}.values())
+    return first_alike((layer.mixer, layer.mlp, lp.model_copy(update={"index": 0}), b)
+                       for layer, lp, b in zip(spec.layers, params.layers, bits.layers,
+                                               strict=True))
 
 
 def rank_totals(terms: tuple[WeightTerms, ...]) -> tuple[int, ...]:
-    """total_bytes of each rank's terms, each distinct object's summed once (distinct_ranks)."""
-    totals = {id(w): w.total_bytes for w in distinct_ranks(terms)}
+    """total_bytes of each rank's terms, each distinct object's summed once: rank_weights
+    repeats one object over the ranks that hold the same bytes (a stage of TP 128 holds one or
+    two)."""
+    totals = {id(w): w.total_bytes for w in distinct_objects(terms)}
     return tuple(totals[id(w)] for w in terms)
 
 

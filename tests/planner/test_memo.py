@@ -1,11 +1,12 @@
-"""IdentityMemo: hits by identity, never by a recycled id(), and stays within its bound."""
+"""IdentityMemo: hits by identity, never by a recycled id(), and stays within its bound; the
+alike-parts helpers distinct_objects and first_alike."""
 
 import gc
 import weakref
 
 import pytest
 
-from planner.memo import IdentityMemo
+from planner.memo import IdentityMemo, distinct_objects, first_alike
 
 
 class _Thing:
@@ -106,3 +107,16 @@ def test_a_planned_and_swept_model_is_freed_once_its_caller_drops_it(ref_config)
     del spec, cluster, engine, rows
     gc.collect()
     assert [o() for o in owners] == [None, None, None]
+
+
+def test_distinct_objects_keeps_each_object_once_by_identity_in_first_order():
+    a, b = [1], [1]  # equal, not the same object: both kept
+    assert distinct_objects([a, b, a, a, b]) == (a, b)
+    kept = distinct_objects([b, a, b])
+    assert kept[0] is b and kept[1] is a and len(kept) == 2
+
+
+def test_first_alike_names_the_first_equal_position():
+    # positions 0..5 with keys x y x z y x: x first at 0, y at 1, z at 3
+    assert first_alike(["x", "y", "x", "z", "y", "x"]) == (0, 1, 0, 3, 1, 0)
+    assert first_alike([]) == ()

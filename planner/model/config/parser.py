@@ -1194,6 +1194,7 @@ def _moe_keys(model_type: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[
                 (*SHARED_KEYS, "moe_num_shared_experts"))
     return EXPERT_KEYS, TOP_K_KEYS, SHARED_KEYS
 
+
 NO_EXPERTS_DENSE_TYPES = {
     "qwen2_moe": "qwen2_moe.py: a sparse block only where num_experts > 0",
     "qwen3_moe": "qwen3_moe.py: a sparse block only where num_experts > 0",

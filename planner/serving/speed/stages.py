@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.memo import IdentityMemo
+from planner.memo import IdentityMemo, distinct_objects, first_alike
 from planner.model.attention import KvLayer, model_kv_layers
 from planner.model.attention.kvformat import KvBytes
 from planner.model.attention.sliding import SlidingWindowKv
@@ -19,7 +19,6 @@ from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
 from planner.serving.weights import (
     WeightLoadRules,
     WeightTerms,
-    distinct_ranks,
     layer_kinds,
     mla_kv_b_decode_unread_bytes,
     rank_dense_params,
@@ -97,10 +96,9 @@ def _stage_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown,
     kind in rank_weights' terms (weights.layer_kinds: mixer, MLP, parameters, bits) and the
     KV layer it reads."""
     weight_kinds = layer_kinds(spec, scheme, params)
-    first: dict[tuple, int] = {}
-    return tuple(first.setdefault((kind, kv_layers[i if layer.kv_source is None
-                                                    else layer.kv_source]), i)
-                 for i, (kind, layer) in enumerate(zip(weight_kinds, spec.layers, strict=True)))
+    return first_alike((kind, kv_layers[i if layer.kv_source is None else layer.kv_source])
+                       for i, (kind, layer) in enumerate(zip(weight_kinds, spec.layers,
+                                                             strict=True)))
 
 
 def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
@@ -130,13 +128,14 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
     alike: dict[tuple, _Stage] = {}
     out = []
     for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
-        ranks = distinct_ranks(weights[stage * layout.tp:(stage + 1) * layout.tp])
+        # rank_weights repeats one object over the ranks that hold the same bytes
+        ranks = distinct_objects(weights[stage * layout.tp:(stage + 1) * layout.tp])
         last = stage == layout.pp - 1
         key = (kinds[layers.start:layers.stop], stage == 0, last, tuple(map(id, ranks)))
         if key in alike:
             out.append(alike[key])
             continue
-        # (the first busiest, as max over every rank: distinct_ranks keeps their order)
+        # (the first busiest, as max over every rank: distinct_objects keeps their order)
         w = max(ranks, key=lambda t: t.total_bytes)
         # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
         # head tied to the same stage's embed_tokens is in embeddings_bytes, read all the same
