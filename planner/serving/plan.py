@@ -1253,22 +1253,24 @@ def _eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redu
         return ()
     layers = sum(isinstance(spec.layers[i].mlp, MoeMlp)
                  for i in pp_layer_split(spec.num_layers, layout.pp)[0])
-    state, formula = eplb_state_bytes(layers, moe.num_experts, redundant, layout.ep_size,
-                                      version)
+    formula = eplb_state_bytes(layers, moe.num_experts, redundant, layout.ep_size, version)[1]
     local = (moe.num_experts + redundant) / layout.ep_size
-    buffer = (", and its transfer buffer, a copy of one MoE layer's local experts"
-              if version >= EXPERT_BUFFER_FROM else "")
+
+    def buffer(layer: str) -> str:  # the transfer buffer, from EXPERT_BUFFER_FROM
+        return (f", and its transfer buffer, a copy of one {layer}'s local experts"
+                if version >= EXPERT_BUFFER_FROM else "")
+
     draft = _draft_moe(spec, s)
     drafted = ""
     if draft and draft_state_sized(spec.model_type, version):
         drafted = ("; on the last stage also the MTP draft's own (vLLM adds the draft "
                    "to EplbState): "
                    + eplb_state_bytes(spec.mtp_layers, draft.num_experts, redundant,
-                                      layout.ep_size, version)[1] + buffer.replace(
-                                          "one MoE layer", "one draft MoE layer"))
+                                      layout.ep_size, version)[1] + buffer("draft MoE layer"))
     return (f"--enable-eplb: {local:g} experts a MoE layer on each of the {layout.ep_size} EP "
             f"ranks ({moe.num_experts} routed + {redundant} redundant); the weights' buffers "
-            f"(stage 0) hold EplbState's maps and load statistics: {formula}{buffer}{drafted}",
+            f"(stage 0) hold EplbState's maps and load statistics: {formula}"
+            f"{buffer('MoE layer')}{drafted}",
             *filter(None, [draft_note(spec.model_type, version) if draft else None]),
             profile_note(version))
 
