@@ -57,8 +57,7 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
             figures = _figures(spec, cluster, first, engine)
             if not isinstance(figures, LayoutRefused) and figures["fits"]:
                 return first
-    valid = [lay for lay in layout_candidates(spec, cluster, engine)
-             if _valid(spec, cluster, lay, held, engine)]
+    valid = valid_layouts(spec, cluster, held, engine)
     if not valid:
         return None
     planned = {lay: _figures(spec, cluster, lay, engine) for lay in valid}
@@ -69,6 +68,14 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     return min(figures, key=lambda lay: (
         not figures[lay]["fits"], -lay.gpus, lay.tp > gpn, -lay.tp, _shortfall(figures[lay]),
         not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
+
+
+def valid_layouts(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
+                  engine: EngineSettings) -> list[ParallelLayout]:
+    """The sweep's layout_candidates that vLLM takes for `spec` in format `held` (_valid):
+    what auto_layout picks from and the Plan page offers."""
+    return [lay for lay in layout_candidates(spec, cluster, engine)
+            if _valid(spec, cluster, lay, held, engine)]
 
 
 def _valid(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, held: QuantScheme,
@@ -83,9 +90,8 @@ def _valid(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, held: 
 def _by_width(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, engine: EngineSettings
               ) -> list[ParallelLayout]:
     """The valid layouts, the one using the most GPUs first (most TP, no EP first)."""
-    valid = [lay for lay in layout_candidates(spec, cluster, engine)
-             if _valid(spec, cluster, lay, held, engine)]
-    return sorted(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), reverse=True)
+    return sorted(valid_layouts(spec, cluster, held, engine),
+                  key=lambda lay: (lay.gpus, lay.tp, not lay.ep), reverse=True)
 
 
 def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,

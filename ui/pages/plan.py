@@ -24,7 +24,7 @@ from planner.report import (
     with_param_check,
 )
 from planner.serving.all2all import all2all_refusal
-from planner.serving.auto_layout import AUTO_LAYOUT_RULE
+from planner.serving.auto_layout import AUTO_LAYOUT_RULE, valid_layouts
 from planner.serving.engine import (
     EngineSettings,
     default_max_model_len,
@@ -38,7 +38,6 @@ from planner.serving.plan import (
     PlanRequest,
     mtp_refusal,
     plan,
-    redundant_experts,
     unmodelled_ranks,
     verdict_unmodelled,
 )
@@ -51,7 +50,6 @@ from planner.serving.startup import (
 )
 from planner.serving.sweep import (
     SweepResult,
-    layout_candidates,
     quant_candidates,
     sweep,
 )
@@ -97,12 +95,9 @@ _SWEEP_KEY = "plan.sweep_result"
 
 def _valid_layouts() -> tuple[ParallelLayout, ...]:
     """Layouts vLLM accepts for this model, on this cluster, in the chosen weight format."""
-    spec, cluster, engine = current_spec(), current_cluster(), current_engine()
-    held = _held_scheme()
-    # EPLB's redundant experts count with the routed ones in the EP size's rule
-    return tuple(layout for layout in layout_candidates(spec, cluster, engine)
-                 if not layout_errors(spec, cluster, layout, held, state().vllm_version,
-                                      redundant_experts(spec, engine, layout)))
+    # auto_layout's rule: EPLB's redundant experts count with the routed ones in the EP size's
+    return tuple(valid_layouts(current_spec(), current_cluster(), _held_scheme(),
+                               current_engine()))
 
 
 def _held_scheme() -> QuantScheme:
