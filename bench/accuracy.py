@@ -6,8 +6,8 @@ card, H100 with other models; vLLM 0.2-0.22). Every case is planned from its con
 settings alone and compared term by term with what vLLM printed ("-" where the log does not
 print a term). Errors are split by GPU class (NVLink datacenter / PCIe / unified memory), by
 vLLM version and by term. `--fit` refits the fitted coefficients (activation, NVLS, CUDA
-graphs, and the CUDA graph candidate README rejects) by least squares and prints their
-leave-one-out residuals (numpy, bench only).
+graphs, and the CUDA graph candidate docs/accuracy-memory.md rejects) by least squares and
+prints their leave-one-out residuals (numpy, bench only).
 
     python bench/accuracy.py [--json] [--fit] [--write planner/accuracy_data/accuracy_results.json]
 
@@ -482,7 +482,7 @@ def run() -> dict:
 def fit() -> dict:
     """Least-squares refits with leave-one-out residuals: activation (3 coefficients), the
     NVLS term (mean over NVLink H100 TP >= 2 runs), the per-graph CUDA graph cost and the
-    graph candidate README's Accuracy section rejects (a fixed cost + one per layer)."""
+    graph candidate docs/accuracy-memory.md rejects (a fixed cost + one per layer)."""
     import numpy as np
 
     rows, ys, ids, nvls, graphs, depth = [], [], [], [], [], []
@@ -525,8 +525,8 @@ def fit() -> dict:
     per_graph = [g / c for (g, _), c in zip(graphs, counts, strict=True)]
     graph_loo = [statistics.median(per_graph[:i] + per_graph[i + 1:]) * c - g
                  for i, ((g, _), c) in enumerate(zip(graphs, counts, strict=True))]
-    # the rejected candidate (README, Accuracy): estimate = a + b x layers on the stage, least
-    # squares weighted by 1 / logged (relative error), leave-one-out
+    # the rejected candidate (docs/accuracy-memory.md): estimate = a + b x layers on the stage,
+    # least squares weighted by 1 / logged (relative error), leave-one-out
     gy = np.array([g for g, _ in graphs])
     gx = np.c_[np.ones(len(gy)), depth] / gy[:, None]
     depth_loo = [float(gx[i] @ np.linalg.lstsq(np.delete(gx, i, 0), np.ones(len(gy) - 1),

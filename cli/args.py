@@ -304,7 +304,8 @@ def add_load(parser: argparse.ArgumentParser,
                       "equal lengths), TTFT from the packed prefill steps; steady: "
                       "desynchronized arrivals (production traffic, varied lengths), TTFT "
                       "waits only for the prefill work arriving with it (M/D/1; not "
-                      "validated: its first blind check planned TTFT under, README Accuracy)")
+                      "validated: its first blind check planned TTFT under, "
+                      "docs/accuracy-speed.md)")
     return load
 
 

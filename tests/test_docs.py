@@ -494,7 +494,7 @@ def test_sweep_csv_ends_with_the_columns_the_readme_lists(capsys, monkeypatch) -
 
 
 def test_dotted_speed_and_engine_names_are_json_keys_or_module_names(capsys, monkeypatch) -> None:
-    """The README writes `speed.kv_bound` (plan --json's key path) and `speed.context_rule`
+    """The README and docs/ write `speed.kv_bound` (plan --json's key path) and `speed.context_rule`
     (planner.serving.speed's function) alike: each such name is one or the other."""
     import importlib
 
@@ -504,8 +504,9 @@ def test_dotted_speed_and_engine_names_are_json_keys_or_module_names(capsys, mon
     assert main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len",
                  "8k", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
+    docs = README + "".join(path.read_text() for path in sorted((ROOT / "docs").glob("*.md")))
     names = {name for name in re.findall(r"(?<![\w./])((?:speed|engine)(?:\.[A-Za-z_]\w*)+)",
-                                         README) if not name.endswith(".py")}
+                                         docs) if not name.endswith((".py", ".md"))}
     assert {"speed.kv_bound", "engine.vllm_version", "engine.sparse_mla_kv"} <= names
     for name in sorted(names):
         head, *path = name.split(".")
@@ -580,12 +581,12 @@ def test_command_line_names_the_releases_that_take_nnodes() -> None:
 
 
 def test_speed_item_names_the_tp_sizes_vllm_s_custom_all_reduce_runs() -> None:
-    """How the numbers are made said the custom kernel takes "2, 4, 6, 8, and 16 from 0.27";
+    """How the numbers are made (docs/how-the-numbers-are-made.md since the README split) said
+    the custom kernel takes "2, 4, 6, 8, and 16 from 0.27";
     should_custom_ar leaves every all-reduce above 8 ranks to NCCL (0.27.0-0.34.0 wheels), as
     106588f made the speed model do: vllm_versions.CUSTOM_AR_WORLD_SIZES."""
     from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES
 
-    flat = " ".join(README.split("## How the numbers are made\n", 1)[1].split("\n## ", 1)[0]
-                    .split())
+    flat = " ".join((ROOT / "docs" / "how-the-numbers-are-made.md").read_text().split())
     sizes = re.search(r"its own kernel needs a TP size it supports \(([\d, or]+):", flat)[1]
     assert tuple(int(x) for x in re.findall(r"\d+", sizes)) == tuple(sorted(CUSTOM_AR_WORLD_SIZES))

@@ -40,6 +40,12 @@ def _readme_section(heading: str) -> str:
     return " ".join(text[:min([end for end in ends if end >= 0], default=len(text))].split())
 
 
+def _doc(name: str) -> str:
+    """docs/NAME's text, whitespace collapsed (the README's Accuracy section keeps its tables;
+    every run and term behind them moved to docs/accuracy-memory.md and docs/accuracy-speed.md)."""
+    return " ".join((ROOT / "docs" / name).read_text().split())
+
+
 def _history_section(name: str) -> str:
     """docs/benchmarks-history.md's section "## name" (the README Benchmarks row's older runs
     and explanations), whitespace collapsed."""
@@ -259,8 +265,8 @@ def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
             f"{stats(fourth)['tpot_median']} % (TTFT {stats(fourth)['ttft_median']} % over "
             f"{stats(fourth)['ttft_n']}); the {len(both)} together: median "
             f"{stats(both)['tpot_median']} % (the {len(rows[30:53])} before the fourth: "
-            f"{stats(rows[30:53])['tpot_median']} %;") in _readme_section("### Speed")
-    table = (ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1].splitlines()
+            f"{stats(rows[30:53])['tpot_median']} %;") in _doc("accuracy-speed.md")
+    table = (ROOT / "docs" / "accuracy-speed.md").read_text().splitlines()
     for label, figures in (("all", f), ("one GPU (TP=1)", one)):
         line = next(line for line in table if line.startswith(f"| {label} | "))
         assert line.startswith(f"| {label} | {figures['tpot_n']} | {figures['tpot_median']} % ("
@@ -273,8 +279,9 @@ def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
 def test_fourth_collection_quotes_steady_against_staggered() -> None:
     """The fourth blind collection (runs 54-60) is the first blind check of --arrival steady:
     every run is planned steady, as its arrival_note chose from the source before planning, and
-    the README quotes its TTFT median planned so and as it would be planned staggered (the
-    default, the flag removed); the comparison is data, the runs keep their mode."""
+    docs/accuracy-speed.md quotes its TTFT median planned so and as it would be planned
+    staggered (the default, the flag removed); the comparison is data, the runs keep their
+    mode."""
     from bench.public_speed import evaluate, stats
 
     fourth = SPEED_RUNS["runs"][53:]
@@ -283,7 +290,7 @@ def test_fourth_collection_quotes_steady_against_staggered() -> None:
                and r["arrival_note"].startswith("steady:") for r in fourth)
     steady = stats(evaluate(fourth))
     staggered = stats(evaluate([{**r, "plan_flags": r["plan_flags"][:-2]} for r in fourth]))
-    text = " ".join((ROOT / "README.md").read_text().split())
+    text = _doc("accuracy-speed.md")
     assert (f"The 7: TPOT median {steady['tpot_median']} % (p90 {steady['tpot_p90']} %); TTFT "
             f"median {steady['ttft_median']} % (p90 {steady['ttft_p90']} %) steady, "
             f"{staggered['ttft_median']} % (p90 {staggered['ttft_p90']} %) had they been "
@@ -420,11 +427,11 @@ def test_known_limits_quotes_each_v2_start_up_s_pools_as_the_bench_plans_them() 
 
 
 def test_where_it_falls_short_quotes_the_stored_held_out_medians() -> None:
-    """Accuracy > Speed's "Where it falls short" list opens on the held-out TPOT and TTFT
+    """docs/accuracy-speed.md's "Where it falls short" list opens on the held-out TPOT and TTFT
     medians and names B200's TTFT; it said "TTFT is 16.3 % median" and "B200 (20 %)" while the
     stored result (and the table above it) read 16.2 % and 19.2 %."""
     held = json.loads((ROOT / SPEED_RESULTS).read_text())["held_out"]
-    text = " ".join((ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1].split())
+    text = _doc("accuracy-speed.md")
     assert f"- TPOT is {held['all']['tpot_median']} % median" in text
     assert f"- TTFT is {held['all']['ttft_median']} % median" in text
     assert f"B200 ({held['gpu']['b200_sxm']['ttft_median']} %, just within)" in text
@@ -432,7 +439,7 @@ def test_where_it_falls_short_quotes_the_stored_held_out_medians() -> None:
 
 @needs_shared
 def test_tp_over_pcie_paragraph_quotes_the_runs_as_planned() -> None:
-    """Accuracy > Speed's TP-over-PCIe paragraph quotes the 2x RTX 5090 and 4x RTX 3090 runs
+    """docs/accuracy-speed.md's TP-over-PCIe paragraph quotes the 2x RTX 5090 and 4x RTX 3090 runs
     as bench/public_speed.py plans them (at the x8 slot their sources state); it kept TTFTs
     from before the 2026-12-02 request-overhead refit (517 / 5,779 ms with P2P, 710 / 7,453
     without, INT4 712 / 7,755, 25-token TTFTs 32-33 ms) and the 3090 run's TPOT from before
@@ -447,7 +454,7 @@ def test_tp_over_pcie_paragraph_quotes_the_runs_as_planned() -> None:
               "rtx5090-qwen3-4b-bf16-qps1"}
     rows = {r["id"]: r for r in evaluate([r for r in SPEED_RUNS["runs"] if r["id"] in wanted])}
     assert set(rows) == wanted
-    text = " ".join((ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1].split())
+    text = _doc("accuracy-speed.md")
 
     def ttft(run_id: str) -> str:
         return f"{rows[run_id]['model_ttft_ms']:,.0f}"

@@ -133,7 +133,7 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
     with st.expander("How the speed figures are computed"):
         st.caption(f"Kernel path: {est.kernel_label}; {md_escape(link_phrase(est, result))}. "
                    "Coefficients: "
-                   "planner.serving.speed.coefficients.FITTED (see the README's speed accuracy).")
+                   "planner.serving.speed.coefficients.FITTED (see docs/accuracy-speed.md).")
         terms_table({"figure": t.label, "value": f"{t.value:,.3g} {t.unit}",
                      "formula": t.formula, "note": t.note} for t in est.terms)
         for note in est.notes:

@@ -517,7 +517,7 @@ over the 39 runs, 8.43 MiB, kept as 8.4; leave-one-out error 0.18 GiB mean (18.9
 (`python bench/accuracy.py --fit`). Past the first capture a graph keeps no tensors alive
 (weak-referenced outputs, one pool captured largest-first: compilation/cuda_graph.py), so the
 cost is driver memory and allocator steps; a fixed cost + one per layer on the stage gives 17.6 %
-leave-one-out and was not adopted (README, Accuracy)."""
+leave-one-out and was not adopted (docs/accuracy-memory.md)."""
 
 
 DSV4_LOGGED_GRAPH_BYTES = int(2.44 * GIB)

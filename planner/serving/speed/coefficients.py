@@ -129,7 +129,7 @@ streams its weights at the memory's rate whatever their width, and no calibratio
 start it replaced over-estimated TPOT by 13-29 % on every dense BF16 run at TP=1 that
 bench/public_speed.py checks (RTX 4090/5090, RTX A6000, A100 40GB, GH200), so those runs found
 this figure and no longer test it independently; GH200's own profile of one of them streams
-weights at 0.87 of its datasheet bandwidth (README, Accuracy > Speed).
+weights at 0.87 of its datasheet bandwidth (docs/accuracy-speed.md).
 Weight-only 0.9 is not fitted: it stands for Marlin's published "near ideal 4x speedup up to
 batch 16-32" (IST-DASLab/marlin README); Kimi-K2.5's int4 MoE rows (Marlin MoE) run slower
 than it (bench/speed_accuracy.py, group kimi-k2)."""

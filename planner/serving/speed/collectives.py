@@ -146,7 +146,7 @@ to NVLink 3 and 5 alike (unverified), and to the small messages vLLM hands to to
 memory on H100/B200 (charged as the custom kernel: 6 GPUs at 0.5 MiB, 0.013 ms either way).
 It replaced 2 hops x the 2 us NVLink hop estimate (4 us at every N): fitted on the calibration
 rows, the per-layer overhead had taken the difference, over-charging TP=1 and under-charging
-TP=8 (bench/speed_accuracy.py, README Accuracy > Speed)."""
+TP=8 (bench/speed_accuracy.py, docs/accuracy-speed.md)."""
 
 
 def _nvlink_ar_start_us(n: int) -> float:

@@ -736,7 +736,7 @@ def test_5090_p2p_on_speeds_prefill_33_9_percent(fig) -> None:
                    "the measured NCCL line (6 us + 3 us per ring step: 12 us for 2 GPUs, 24 us "
                    "for 4) the all-reduces cannot eat the halved weight read; flat needs about "
                    "60 us per 4-GPU all-reduce, above the 42-54 us measured for 8 GeForce cards "
-                   "(README, Accuracy > Speed)")
+                   "(docs/accuracy-speed.md)")
 def test_tp4_over_tp2_on_3090s_leaves_decode_flat(fig) -> None:
     # Measured (issue 10): TP=2 -> TP=4 on 3090s leaves single-stream decode about flat.
     assert _within(fig["rtx3090_tp2_to_tp4_decode_gain_pct"], 0, 0)
@@ -745,7 +745,7 @@ def test_tp4_over_tp2_on_3090s_leaves_decode_flat(fig) -> None:
 @pytest.mark.xfail(strict=True, reason="the model speeds prefill by 21 % from TP=2 to TP=4 on "
                    "3090s, the public runs 55-62 %; NCCL's ring moves 1.5x the bytes per GPU "
                    "at TP=4, so with the P2P-off prefill cost >= 30 % the gain is <= 37 % "
-                   "(README, Accuracy > Speed)")
+                   "(docs/accuracy-speed.md)")
 def test_tp4_over_tp2_on_3090s_speeds_prefill_55_to_62_percent(fig) -> None:
     assert _within(fig["rtx3090_tp2_to_tp4_prefill_gain_pct"], 55, 62)
 
