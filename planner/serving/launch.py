@@ -17,7 +17,7 @@ from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.eplb import eplb_launch_flags
-from planner.serving.startup import bnb_what_if_dropped, quantization_mismatch
+from planner.serving.startup import act_order_errors, bnb_what_if_dropped, quantization_mismatch
 from planner.serving.vllm_cli import (
     VllmCli,
     command_problems,
@@ -92,10 +92,20 @@ def _checkpoint_scheme(repo_id: str) -> str | None:
     return quant.checkpoint_scheme(catalog_spec(repo_id)).key
 
 
-def known_checkpoint(model: str, scheme_key: str) -> str | None:
-    """A known checkpoint of `model` in exactly the format `scheme_key`, else None."""
+def _refused_as_stored(repo_id: str, version: Version) -> list[str]:
+    """Why vLLM `version` refuses a catalog checkpoint's own quantization config whatever the
+    GPU ([] where it loads it): its group act-order from 0.30 (startup.act_order_errors), a
+    property of the checkpoint that its format key does not carry."""
+    spec = catalog_spec(repo_id)
+    return act_order_errors(spec, quant.checkpoint_scheme(spec), version)
+
+
+def known_checkpoint(model: str, scheme_key: str, version: Version) -> str | None:
+    """A known checkpoint of `model` in exactly the format `scheme_key` that vLLM `version`
+    loads (_refused_as_stored), else None."""
     return next((repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
-                 if _checkpoint_scheme(repo) == scheme_key), None)
+                 if _checkpoint_scheme(repo) == scheme_key
+                 and not _refused_as_stored(repo, version)), None)
 
 
 def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flags: str,
@@ -121,7 +131,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     if s.revision:  # the commit planned, not whatever main is when the server starts
         serve += f" --revision {shlex.quote(s.revision)}"
     if s.target_quant:
-        known = known_checkpoint(model, scheme.key)
+        known = known_checkpoint(model, scheme.key, vllm_rules(cli.vllm_version).version)
         if s.target_checkpoint:
             serve, note = f"vllm serve {shlex.quote(s.target_checkpoint)}", (
                 f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
@@ -161,7 +171,11 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             serve += f" --quantization {scheme.vllm_quantization}"
             note = f"vLLM quantizes {model} to {scheme.label} while loading it."
         else:
-            others = QUANTIZED_CHECKPOINTS.get(model, ())
+            version = vllm_rules(cli.vllm_version).version
+            refused = next((repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
+                            if _checkpoint_scheme(repo) == scheme.key), None)
+            others = tuple(repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
+                           if repo != refused)
             tools = "" if scheme.key in UNTOOLED_SCHEMES else \
                 f" (e.g. with {FAMILY_TOOLS.get(scheme.family, 'llm-compressor or GPTQModel')})"
             at_load = "cannot make one at load" if scheme.family != "torchao" or vllm_rules(
@@ -169,12 +183,15 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                 "makes one at load only from a torchao config in --hf-overrides "
                 "(quantization_config_dict_json, with --quantization torchao), a command "
                 "Headroom does not write")
+            loads = f" that vLLM {cli.vllm_version} loads" if refused else ""
+            why = (f" The catalog's checkpoint in that format, {refused}, is refused there: "
+                   f"{_refused_as_stored(refused, version)[0]}." if refused else "")
             return Launch(None, (
-                f"No {scheme.label} checkpoint of {model} is known and vLLM "
+                f"No {scheme.label} checkpoint of {model}{loads} is known and vLLM "
                 f"{cli.vllm_version} {at_load}: quantize it first{tools} and give "
                 "its name (--target-checkpoint)"
                 + (f", or plan a known checkpoint of it in another format: {', '.join(others)}."
-                   if others else ".")))
+                   if others else ".") + why))
     if s.trust_remote_code:
         serve += " --trust-remote-code"
     rules = vllm_rules(s.vllm_version)
