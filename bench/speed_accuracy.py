@@ -23,6 +23,8 @@ wholly to the fit or the held-out set by the md5 of its key (held out when the h
     python bench/speed_accuracy.py --fit      # refit the coefficients on the fit rows, print
                                               # them and the held-out error with them
     python bench/speed_accuracy.py --json     # the same as JSON
+    python bench/speed_accuracy.py --rows rows.csv   # also every row's figures, to find
+                                              # what a tail is made of
 """
 
 import argparse
@@ -30,6 +32,7 @@ import hashlib
 import json
 import math
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,7 +47,7 @@ from planner.serving.engine import EngineSettings  # noqa: E402
 from planner.serving.hardware import preset_cluster  # noqa: E402
 from planner.serving.layout import ParallelLayout, layout_errors  # noqa: E402
 from planner.serving.plan import PlanRequest, plan  # noqa: E402
-from planner.serving.speed import ServingLoad, estimate_speed  # noqa: E402
+from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed  # noqa: E402
 from planner.serving.speed.coefficients import FITTED, SpeedCoefficients  # noqa: E402
 from planner.serving.speed.facts import TOLERANCE_POINTS, public_fact_figures  # noqa: E402
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION  # noqa: E402
@@ -211,14 +214,20 @@ SGLANG = {"request_overhead_ms": SGLANG_REQUEST_OVERHEAD_MS, "queue_share": SGLA
 """The coefficients that differ when reading SGLang rows."""
 
 
+def estimates(rows: list[tuple], coefficients: SpeedCoefficients,
+              sglang: dict[str, float] = SGLANG) -> Iterator[SpeedEstimate | None]:
+    """Each row's speed estimate (SGLang rows with the `sglang` coefficients)."""
+    sglang = coefficients.model_copy(update=sglang)
+    for row, request, p, load in rows:
+        c = sglang if row.backend == "sglang" else coefficients
+        yield estimate_speed(request, load, plan_result=p, coefficients=c)
+
+
 def predict(rows: list[tuple], coefficients: SpeedCoefficients,
             sglang: dict[str, float] = SGLANG) -> np.ndarray:
     """(TTFT ms, TPOT ms) predicted per row (SGLang rows with the `sglang` coefficients)."""
     out = np.empty((len(rows), 2))
-    sglang = coefficients.model_copy(update=sglang)
-    for i, (row, request, p, load) in enumerate(rows):
-        c = sglang if row.backend == "sglang" else coefficients
-        est = estimate_speed(request, load, plan_result=p, coefficients=c)
+    for i, est in enumerate(estimates(rows, coefficients, sglang)):
         out[i] = (est.ttft_ms, est.tpot_ms) if est else (math.nan, math.nan)
     return out
 
@@ -383,6 +392,33 @@ def errors(rows: list[tuple], coefficients: SpeedCoefficients,
     return frame
 
 
+ROW_KEYS = ["model_path", "system", "backend", "backend_version", "gemm_quant_mode",
+            "moe_quant_mode", "isl", "osl", "tp_size", "attention_dp_size", "moe_ep_size",
+            "batch_size", "family", "held_out"]
+"""The columns of --rows that describe a row (the CSV's own, after load_rows)."""
+
+
+def row_table(rows: list[tuple], coefficients: SpeedCoefficients,
+              sglang: dict[str, float] = SGLANG) -> pd.DataFrame:
+    """One line per planned row (--rows): its key, the client's concurrency, measured and
+    predicted TTFT and TPOT with the signed % error (predicted / measured - 1), and the terms
+    that explain a TTFT miss: one request's prefill, the decode step, the KV-limited
+    concurrency and the Little's-law wait for a KV slot (kv_wait_ms, not in ttft_ms)."""
+    lines = []
+    for (row, *_, load), est in zip(rows, estimates(rows, coefficients, sglang), strict=True):
+        ttft, tpot = (est.ttft_ms, est.tpot_ms) if est else (math.nan, math.nan)
+        tpot = math.nan if tpot is None else tpot
+        lines.append({k: row[k] for k in ROW_KEYS} | {
+            "concurrency": load.concurrency,
+            "measured_ttft_ms": row.silicon_ttft_ms, "ttft_ms": ttft,
+            "ttft_error_pct": (ttft / row.silicon_ttft_ms - 1) * 100,
+            "measured_tpot_ms": row.silicon_tpot_ms, "tpot_ms": tpot,
+            "tpot_error_pct": (tpot / row.silicon_tpot_ms - 1) * 100,
+            **{k: getattr(est, k) if est else math.nan for k in (
+                "prefill_ms", "decode_step_ms", "kv_limited_concurrency", "kv_wait_ms")}})
+    return pd.DataFrame(lines)
+
+
 def summary(frame: pd.DataFrame) -> dict:
     """Median and p90 absolute % error of TPOT and TTFT: overall and per group."""
     def stats(part: pd.DataFrame) -> dict:
@@ -427,6 +463,10 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--write", type=Path, metavar="JSON",
                         help=f"also store the result (the report reads {SPEED_RESULTS})")
+    parser.add_argument("--rows", type=Path, metavar="CSV",
+                        help="also write every planned row (fit and held-out) with its "
+                        "measured and predicted TTFT/TPOT, signed errors, prefill, decode "
+                        "step, KV-limited concurrency and KV-slot wait")
     args = parser.parse_args()
     data, dropped = load_rows(args.data)
     rows = prepare(data, dropped)
@@ -457,6 +497,9 @@ def main() -> int:
         "fit": summary(errors(fit_rows, coefficients, sglang))["all"],
         "public_checks": public_checks(),
     }
+    if args.rows:
+        row_table(rows, coefficients, sglang).to_csv(args.rows, index=False,
+                                                    float_format="%.4g")
     if args.write:
         args.write.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     if args.json:

@@ -501,3 +501,31 @@ def test_speed_bench_plans_each_row_at_the_client_s_concurrency() -> None:
     assert sorted(set(rows.attention_dp_size)) == [1, 2, 4]
     assert [concurrency(row) for row in rows.itertuples()] == [
         int(c) for c in recorded.dropna()]
+
+
+@needs_shared
+def test_speed_bench_rows_table_has_each_row_s_figures_and_kv_wait() -> None:
+    """bench/speed_accuracy.py --rows writes one line per planned row, for reading what a
+    tail is made of: MiniMax-M2.5 NVFP4 on B200, vLLM 0.19.0, TP=2 x DP=2 + EP, 8,192 in +
+    1,024 out, batch_size 64 / 128 / 256 per DP rank (the CSV's
+    minimaxm2_5_b200_vllm_fp4_agg_8192x1024_c128/c256/c512_cfg706: TTFT 882.2 / 13,476.9 /
+    70,308.9 ms, TPOT 33.97 / 49.63 / 49.76 ms) is planned at 128 / 256 / 512 clients; the
+    KV wait (not in ttft_ms) is 0 while the clients fit the KV-limited concurrency K and
+    Little's law's (C / K - 1) x (TTFT + 1,024 x TPOT) above it."""
+    from bench.speed_accuracy import FITTED, load_rows, prepare, row_table
+
+    data, dropped = load_rows()
+    data = data[(data.model_path == "MiniMaxAI/MiniMax-M2.5") & (data.system == "b200_sxm")
+                & (data.tp_size == 2) & (data.attention_dp_size == 2) & (data.isl == 8192)
+                & (data.gemm_quant_mode == "nvfp4")]
+    table = row_table(prepare(data, dropped), FITTED)
+    assert list(table.concurrency) == [128, 256, 512]
+    assert list(table.measured_ttft_ms.round(1)) == [882.2, 13476.9, 70308.9]
+    assert list(table.measured_tpot_ms.round(2)) == [33.97, 49.63, 49.76]
+    for line in table.itertuples():
+        clients, slots = line.concurrency, line.kv_limited_concurrency
+        wait = max(0.0, clients / slots - 1) * (line.ttft_ms + 1024 * line.tpot_ms)
+        assert line.kv_wait_ms == pytest.approx(wait)
+        assert line.ttft_error_pct == pytest.approx(
+            (line.ttft_ms / line.measured_ttft_ms - 1) * 100)
+    assert table.kv_wait_ms.iloc[0] == 0 < table.kv_wait_ms.iloc[1] < table.kv_wait_ms.iloc[2]
