@@ -618,17 +618,21 @@ def warm_restart_text(plan: Plan) -> str:
     """The pool a Model Runner V2 restart with a warm torch.compile cache sizes, with its KV
     tokens and concurrency (Plan.v2_warm_restart_*), beside the plan's own first, cold-compile
     pool: "5.76 GiB = 41,936 KV tokens, 10.24 requests at 4,096 tokens (...)", as plan's text,
-    the Plan page and the report show it; "" where the plan has none (off V2, or its figures
-    are not read)."""
+    the Plan page and the report show it; a pool the budget cannot hold is "none (the budget
+    is short by 1.99 GiB; ...)", as the KV pool's own line says it, with no tokens to count;
+    "" where the plan has none (off V2, or its figures are not read)."""
     pool = plan.v2_warm_restart_available_kv_bytes
     tokens = plan.v2_warm_restart_kv_cache_tokens
     concurrency = plan.v2_warm_restart_max_concurrency
     if pool is None or tokens is None or concurrency is None:
         return ""
+    why = ("Model Runner V2 restarting with a warm torch.compile cache; this plan sizes the "
+           "first, cold-compile start-up")
+    if pool < 0:
+        return f"none (the budget is short by {_gib(-pool)}; {why})"
     replica = per_replica(plan)
     return (f"{kv_pool_text(pool)} = {tokens:,} KV tokens{replica}, {concurrency:,.2f} requests"
-            f"{replica} at {counted(plan.max_model_len, 'token')} (Model Runner V2 restarting "
-            "with a warm torch.compile cache; this plan sizes the first, cold-compile start-up)")
+            f"{replica} at {counted(plan.max_model_len, 'token')} ({why})")
 
 
 def text_columns(rows: list[list[str]]) -> list[str]:
