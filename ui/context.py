@@ -17,13 +17,14 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import checkpoint_scheme, scheme
+from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import (
     auto_layout,
     compared_engine,
     compared_layout,
     layout_scheme,
+    valid_layouts,
     widest_layout,
 )
 from planner.serving.engine import EngineSettings
@@ -544,13 +545,28 @@ def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | No
         if len(memo) > 64:
             memo.clear()
         try:
-            memo[key] = auto_layout(spec, cluster, held, engine, ep=state().ep)
+            layout = auto_layout(spec, cluster, held, engine, ep=state().ep)
         except EngineError:
             # a start-up this release refuses on every layout (planner.serving.v1_oracle;
             # auto_layout passes over those it refuses on some layouts only): the widgets
             # show the widest layout and plan() says why, so the settings stay on the page
-            memo[key] = widest_layout(spec, cluster, held, engine)
+            layout = widest_layout(spec, cluster, held, engine)
+        memo[key] = layout and _with_ep_choice(spec, cluster, held, engine, layout)
     return memo[key]
+
+
+def _with_ep_choice(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
+                    engine: EngineSettings, layout: ParallelLayout) -> ParallelLayout:
+    """`layout` with the Plan page's EP choice where vLLM takes it, as the CLI's plan sets
+    --ep on the hardware's layout (cli.inputs.parallel_layout). Where nothing fits, auto_layout
+    ranks the split closest to fitting before the wanted EP, so gpt-oss-120b on 2 RTX 4090 was
+    planned TP=2 + EP under an unticked EP box. Where vLLM refuses the choice (experts that do
+    not divide TP x DP), the layout stays as auto_layout picked it, the one EP choice vLLM
+    takes there."""
+    wanted = layout.model_copy(update={
+        "ep": state().ep and spec.is_moe and layout.tp * layout.dp > 1})
+    return wanted if wanted == layout or wanted in valid_layouts(spec, cluster, held, engine) \
+        else layout
 
 
 def current_request() -> PlanRequest:

@@ -654,3 +654,28 @@ def test_a_v2_plan_shows_the_warm_restart_pool_under_the_kv_figures() -> None:
                                         vllm="0.19.0", len="8192")):
         assert not page.exception
         assert not [c for c in page.caption if c.value.startswith("Warm restart")]
+
+
+def _routed_experts_term(at) -> str:
+    """The routed experts' part of the weights formula in "How every figure is computed"."""
+    formula = next(table.value for table in at.table if "formula" in table.value.columns)
+    weights = formula.loc["Weights on the binding GPU", "formula"]
+    return weights.split("routed experts ")[1].split(" ")[0]
+
+
+def test_an_unticked_ep_box_is_planned_without_ep_where_no_layout_fits() -> None:
+    # gpt-oss-120b (36 layers, 128 experts of 3 x 2880 x 2880 MXFP4 weights at 4.25 bits and
+    # 8,640 bf16 biases) cannot fit 2 RTX 4090s either way. The hardware's layout opened on the
+    # split closest to fitting, TP=2 + EP, under an unticked EP box (the CLI's plan without
+    # --ep plans TP=2). Marlin pads MXFP4 experts to hidden % 256 and width % 128:
+    #   TP=2: 128 experts sliced, 3 x 3072 x 1536 (1440 -> 1536) x 36 x 128 x 4.25 / 8 B
+    #         = 34,653,339,648 B + 36 x 128 x 8,640 / 2 x 2 B = 39,813,120 B -> 32.31 GiB
+    #   EP:   64 whole experts, 3 x 3072 x 2944 (2880 -> 2944) x 36 x 64 x 4.25 / 8 B
+    #         = 33,209,294,848 B + 36 x 64 x 8,640 x 2 B = 39,813,120 B -> 30.97 GiB
+    at = open_page(None, model="openai/gpt-oss-120b", gpu="rtx-4090", gpn="2", ep="0")
+    assert not at.exception
+    assert not at.checkbox(key="plan.ep").value
+    assert any(e.value.startswith("Does not fit") for e in at.error)
+    assert _routed_experts_term(at) == "32.31"
+    at.checkbox(key="plan.ep").check().run()
+    assert _routed_experts_term(at) == "30.97"
