@@ -50,7 +50,7 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
     if speed is None:
         return [no_speed_reason(plan, load)]
     load = speed.load
-    asked = "" if speed.concurrency == load.concurrency else f" (of {load.concurrency} asked)"
+    asked = "" if speed.concurrency == load.concurrency else f" (of {load.concurrency:,} asked)"
     return [
         f"Speed at {load.input_len:,} in / {load.output_len:,} out, "
         f"{counted(speed.concurrency, 'request')} at once{load.arriving}{asked}; "

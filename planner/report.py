@@ -952,7 +952,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
     load = speed.load
     lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
               f"{counted(speed.concurrency, 'request')} at once{load.arriving}"
-              + (f" (of {load.concurrency} asked: {speed.cap_phrase})" if speed.kv_bound else "")
+              + (f" (of {load.concurrency:,} asked: {speed.cap_phrase})" if speed.kv_bound else "")
               + f"; {speed.kernel_label} kernels, {link_phrase(speed, inputs.plan)}:", ""]
     lines += md_table(["Figure", "Value"], [
         ["Time to first token (TTFT)", f"{speed.ttft_ms:,.0f} ms"],

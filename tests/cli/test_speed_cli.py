@@ -274,7 +274,7 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     assert main(["report", *args, "--date", "2026-01-01"]) == 0
     assert "256 requests at once (of 400 asked: max_num_seqs binds)" in capsys.readouterr().out
     assert main(["report", *SEED[1:], "--concurrency", "1000", "--date", "2026-01-01"]) == 0
-    assert "74 requests at once (of 1000 asked: the KV cache binds)" in capsys.readouterr().out
+    assert "74 requests at once (of 1,000 asked: the KV cache binds)" in capsys.readouterr().out
     assert main(["plan", *SEED[1:], "--concurrency", "1000"]) == 0
     assert "  KV-limited          74 requests holding" in (out := capsys.readouterr().out)
     assert "out): the KV cache binds\n" in out

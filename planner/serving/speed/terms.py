@@ -338,7 +338,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
         _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
               f"min(max_num_seqs, {blocks[0]:,} KV blocks // {blocks[1]:,} blocks per request "
               f"holding {load.input_len:,} in + {load.output_len:,} / 2 out on average) x DP "
-              f"{ctx.dp} = {kv_limit}; served {conc} of {load.concurrency} asked",
+              f"{ctx.dp} = {kv_limit:,}; served {conc:,} of {load.concurrency:,} asked",
               cap_phrase(seqs_bound) if conc < load.concurrency else ""),
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
               "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
