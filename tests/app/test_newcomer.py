@@ -137,3 +137,19 @@ def test_a_pinned_layout_that_does_not_fit_points_to_one_that_does() -> None:
     assert any(i.value.startswith("TP=8 x DP=8 + EP fits this hardware") for i in at.info)
     at.button(key="plan.auto_layout").click().run()
     assert any(s.value.startswith("Fits:") for s in at.success)
+
+
+def test_a_tpot_target_below_the_limit_is_refused_aloud_on_plan_and_report() -> None:
+    # the sweep's TPOT target had the widget bound min_value=0.1: 0.05 typed in was dropped
+    # without a word (the field stayed empty), where the state's own limit (AppState:
+    # tpot_target_ms >= 0.1) says why
+    for page in ("plan", "report"):
+        at = open_page(page if page != "plan" else None, obj="throughput")
+        field = at.number_input(key=f"{page}.tpot_target_ms")
+        assert field.min is None and field.max is None
+        field.set_value(0.05).run()
+        assert not at.exception
+        assert [w.value for w in at.main.warning if "refused" in w.value] == [
+            "tpot_target_ms = 0.05 refused: the value must be greater than or equal to 0.1. "
+            "Kept empty (the default)."]
+        assert "tpot" not in at.query_params
