@@ -48,7 +48,7 @@ from planner.serving.hardware import (
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
-from planner.serving.startup import block_size_refusal
+from planner.serving.startup.block_size import block_size_refusal
 from planner.serving.sweep import accepts_what_if, layout_candidates, quant_settings
 from planner.serving.vllm_cli import (
     CountError,
@@ -449,7 +449,7 @@ def _release_count(count: Count | int | None, flag: str, release: str) -> int | 
 
 def block_size_setting(args: argparse.Namespace) -> dict[str, int]:
     """{"block_size": N} for --block-size N, {} when unset (vLLM's default); CliError, in the
-    words of the --vllm-version release that would refuse it (startup.block_size_refusal)."""
+    words of the --vllm-version release that would refuse it (block_size.block_size_refusal)."""
     if args.block_size is None:
         return {}
     rules = vllm_rules(args.vllm_version)  # an uncovered release is refused as such first

@@ -34,7 +34,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
-from planner.serving.startup import block_size_errors
+from planner.serving.startup.block_size import block_size_errors
 from planner.serving.sweep import Objective
 from planner.serving.vllm_cli import supported_versions, vllm_cli
 from planner.serving.vllm_versions import (
@@ -145,7 +145,7 @@ class AppState(BaseModel):
     block_size: int | None = Field(None, alias="bs", ge=1, le=1 << 24)
     """vLLM --block-size, tokens per KV cache block; None: vLLM's choice (16, 64 from 0.34,
     or the MLA backend's: planner.serving.mla_block); the Plan page offers the release's
-    (planner.serving.startup.block_size_choices)."""
+    (planner.serving.startup.block_size.block_size_choices)."""
     moe_backend: str | None = Field(None, alias="moe", max_length=64)
     """vLLM --moe-backend (0.17 on), as its parser reads it; None: vLLM's choice. The Plan page
     offers the sidebar's release's values for a MoE model and drops one that release refuses;
@@ -286,7 +286,7 @@ class AppState(BaseModel):
     @field_validator("block_size")
     @classmethod
     def _plannable_block_size(cls, value: int | None) -> int | None:
-        """A multiple of 16 (planner.serving.startup.block_size_errors); 16 is planned as
+        """A multiple of 16 (planner.serving.startup.block_size.block_size_errors); 16 is planned as
         given, as the CLI plans --block-size 16 (from vLLM 0.18 a given size is kept where
         vLLM's choice may differ). Whether the release takes it is the Plan page's check (it
         follows the sidebar's release)."""

@@ -223,7 +223,7 @@ class IncEntry(_Frozen):
 
 class IncFormat(_Frozen):
     """An AutoRound block planned as 16-bit weights (its format is not planned here), as vLLM's
-    INCConfig.__init__ checks it: startup.inc_format_errors refuses it where that release
+    INCConfig.__init__ checks it: autoround.inc_format_errors refuses it where that release
     does."""
 
     method: str = Field(description="quant_method as written, lower-cased ('auto-round')")
@@ -242,7 +242,7 @@ class IncFormat(_Frozen):
     entries: tuple[IncEntry, ...] = Field(
         default=(), description="MXFP / FP blocks: the extra_config entries vLLM builds as "
         "quantized layers of their own (QuantSpec.inc_entries), which resolve_scheme matches "
-        "to a scheme (startup.inc_format_errors)")
+        "to a scheme (autoround.inc_format_errors)")
 
 
 class ModuleFormat(_Frozen):
@@ -271,7 +271,7 @@ class QuantSpec(_Frozen):
     input_qscheme: str | None = Field(
         default=None, description="a Quark checkpoint's input_tensors qscheme (None: 16-bit "
         "inputs), which vLLM's FP8 MoE method pairs with the weights' and older releases read "
-        "per format (startup.own_loader_errors)")
+        "per format (torchao_quark.own_loader_errors)")
     excluded_modules: tuple[str, ...] = Field(default=(), description="kept in 16-bit")
     kv_cache_dtype: Literal["fp8"] | None = Field(default=None, description="checkpoint KV")
     act_order: bool = Field(
@@ -280,7 +280,7 @@ class QuantSpec(_Frozen):
     act_order_rule: str | None = Field(
         default=None, description="the first GPTQ `dynamic` rule (its pattern as written) that "
         "gives the modules it matches group act-order (its desc_act, else the checkpoint's, true "
-        "with its group_size, else the checkpoint's, not -1): startup.act_order_errors")
+        "with its group_size, else the checkpoint's, not -1): wna16_loaders.act_order_errors")
     weight_only: bool = Field(
         default=False, description="activations stay 16-bit where the scheme's GEMMs could "
         "take them quantized (ModelOpt W4A16_NVFP4): speed.kernels.kernel_family")
@@ -296,55 +296,56 @@ class QuantSpec(_Frozen):
     inc_entries: tuple[IncEntry, ...] = Field(
         default=(), description="AutoRound extra_config entries of linear layers (lm_head "
         "included) in other bits, group_size or sym than the checkpoint's; not 16-bit, regex "
-        "or routed experts' ones: startup.inc_errors checks each against vLLM's kernels")
+        "or routed experts' ones: autoround.inc_errors checks each against vLLM's kernels")
     dynamic_entries: tuple[IncEntry, ...] = Field(
         default=(), description="GPTQ `dynamic`: the layers (vLLM's prefix, 'model.layers.0."
         "mlp.down_proj') a positive rule gives bits, sym or a group Marlin does not take "
-        "(config.quant.gptq_dynamic): startup.gptq_dynamic_errors refuses them per release")
+        "(config.quant.gptq_dynamic): wna16_kernels.gptq_dynamic_errors refuses them per release")
     expert_conflict: str | None = Field(
         default=None, description="AutoRound: the first FusedMoE layer ('model.layers.1.mlp."
         "experts') whose routed experts' extra_config entries give different bits, group_size "
-        "or sym (startup.inc_errors)")
+        "or sym (autoround.inc_errors)")
     gate_up_conflict: str | None = Field(
         default=None, description="AutoRound: the first dense gate_up_proj ('model.layers.0."
         "mlp.gate_up_proj') whose gate_proj / up_proj extra_config entries differ, on a model "
-        "some release does not fuse them in (gate_up_fused_last; startup.inc_errors)")
+        "some release does not fuse them in (gate_up_fused_last; autoround.inc_errors)")
     gate_up_fused_last: tuple[int, int, int] | None = Field(
         default=None, description="AutoRound: the last vLLM release whose INC loader fuses this "
         "model's dense gate_proj / up_proj (config.quant.inc_gate_up_fused_last); None: every "
         "release, (0, 0, 0): none")
     symmetric: bool | None = Field(
         default=None, description="AutoRound's `sym` key as stored (None: absent): vLLM's INC "
-        "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors); "
-        "GPTQ: its sym likewise (startup.gptq_sym_errors, marlin_keys_miss); AWQ: not its "
+        "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (autoround.inc_errors); "
+        "GPTQ: its sym likewise (wna16_loaders.gptq_sym_errors, marlin_keys_miss); AWQ: not its "
         "zero_point (true where zero_point is false, which Marlin does not take)")
     awq_old_keys: bool = Field(
         default=False, description="AWQ: bits or group size given only as AutoAWQ's older "
         "w_bit / q_group_size, which vLLM's AWQ config reads but its Marlin check up to 0.23 "
-        "does not (startup.marlin_keys_miss)")
+        "does not (wna16_loaders.marlin_keys_miss)")
     backend: str | None = Field(
         default=None, description="AutoRound's backend / vllm_backend key (None: absent, vLLM "
-        "reads 'auto'): 'gptq' or 'awq' turns vLLM's Marlin kernels off (startup.inc_errors)")
+        "reads 'auto'): 'gptq' or 'awq' turns vLLM's Marlin kernels off (autoround.inc_errors)")
     packing_null: bool = Field(
         default=False, description="AutoRound: packing_format written as null, which vLLM "
-        "refuses before 0.29 and reads as its default from 0.29 (startup.inc_errors)")
+        "refuses before 0.29 and reads as its default from 0.29 (autoround.inc_errors)")
     desc_act_null: bool = Field(
         default=False, description="GPTQ: desc_act written as null, which vLLM's GPTQ configs "
-        "read as None and its Marlin check up to 0.21 does not take (startup.marlin_keys_miss)")
+        "read as None and its Marlin check up to 0.21 does not take "
+        "(wna16_loaders.marlin_keys_miss)")
     modelopt_legacy_algo: str | None = Field(
         default=None, description="ModelOpt: the quant_algo of a config in the legacy layout "
         "(producer.name 'modelopt' and a 'quantization' block), as written, which vLLM's config "
-        "reader turns into a quant_method or refuses (startup.modelopt_legacy_errors)")
+        "reader turns into a quant_method or refuses (modelopt.modelopt_legacy_errors)")
     awq_marlin_missing: str | None = Field(
         default=None, description="AWQ: the first of bits / group_size the config does not "
         "hold under that key (AutoAWQ's older w_bit / q_group_size instead), which vLLM's "
-        "AWQMarlinConfig.from_config asks for (startup.marlin_named_errors)")
+        "AWQMarlinConfig.from_config asks for (wna16_loaders.marlin_named_errors)")
     marlin_named: bool = Field(
         default=False, description="GPTQ / AWQ: quant_method written as gptq_marlin / "
         "awq_marlin, which vLLM keeps as its quantization method (no override renames it): up "
         "to 0.21 / 0.23 its own GPTQMarlinConfig / AWQMarlinConfig, with no plain-loader "
-        "fallback (startup.gptq_sym_errors, marlin_named_errors), after them AutoGPTQConfig / "
-        "AutoAWQConfig under that name (startup.kept_marlin_method)")
+        "fallback (wna16_loaders.gptq_sym_errors, marlin_named_errors), after them "
+        "AutoGPTQConfig / AutoAWQConfig under that name (wna16_loaders.kept_marlin_method)")
     sym_null: bool = Field(
         default=False, description="AutoRound, GPTQ: sym written as null (`symmetric` None), which "
         "every release reads as None, not as a missing key: no Marlin type map lists it "
@@ -532,10 +533,10 @@ class ModelSpec(_Frozen):
     quant: QuantSpec | None = None
     inc_unplanned: IncFormat | None = Field(
         default=None, description="an AutoRound block planned as 16-bit weights, as read "
-        "(startup.inc_format_errors)")
+        "(autoround.inc_format_errors)")
     unread_quant_method: str | None = Field(
         default=None, description="quantization_config's quant_method where Headroom reads no "
-        "format from it, planned as 16-bit weights (startup.unknown_quant_errors)")
+        "format from it, planned as 16-bit weights (quant_method.unknown_quant_errors)")
     vision: VisionSpec | None = None
     compressed_attention: CompressedAttention | None = Field(
         default=None, description="DeepSeek-V4 compressed attention (its KV cache layout)")

@@ -140,7 +140,7 @@ class EngineSettings(BaseModel):
     mxfp4_marlin: bool = Field(
         default=False, description="MXFP4 experts on vLLM's Marlin kernel: its fallback when "
         "triton_kernels is missing on Hopper, or VLLM_MXFP4_USE_MARLIN=1 (0.11-0.19). NVIDIA "
-        "only: on AMD GPUs vLLM 0.19-0.23 refuses it (startup.MXFP4_MARLIN_ENV) and other "
+        "only: on AMD GPUs vLLM 0.19-0.23 refuses it (fp4_weights.MXFP4_MARLIN_ENV) and other "
         "releases' ROCm path does not read it")
     flashinfer_sampler: bool = Field(
         default=False, description="vLLM's FlashInfer top-k/top-p sampler is on (the log "
@@ -1535,7 +1535,7 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     takes auto/float16/bfloat16 only; FLASHINFER_MLA_SPARSE_SM90, 0.30+, comes after it
     unless head size is 512); FLASHMLA_SPARSE does not list fp8_e4m3, which on SM90 runs on
     FLASHINFER_MLA_SPARSE_SM90 as plain fp8 from 0.30 and has no backend before
-    (startup._SPARSE_MLA_BACKENDS refuses it); SM100 with a quantized cache prefers
+    (attention_backend._SPARSE_MLA_BACKENDS refuses it); SM100 with a quantized cache prefers
     FLASHINFER_MLA_SPARSE, which keeps plain fp8 (576 B), from 0.19 (0.18: by heads per rank,
     DS_MLA_BY_HEADS); SM120 (0.24+) has FLASHINFER_MLA_SPARSE_SM120 only (no sparse backend
     runs on 12.x before).

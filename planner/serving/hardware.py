@@ -1789,7 +1789,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "7.5-12.1 (supports_compute_capability), so FlashInfer runs here where installed, else "
         "TRITON_ATTN; the 0.24.0 wheel raises FlashInfer's floor to 8.0 ('currently broken on SM75 "
         "(Turing)', flashinfer-ai/flashinfer#3620), so from 0.24 TRITON_ATTN, which refuses an fp8 "
-        "KV cache below SM89 and a bfloat16 one below SM80 (startup.kv_format_errors).",
+        "KV cache below SM89 and a bfloat16 one below SM80 (attention_backend.kv_format_errors).",
     ),
     _nvidia(
         "l40", "NVIDIA L40", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,

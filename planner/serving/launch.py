@@ -17,7 +17,9 @@ from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.eplb import eplb_launch_flags
-from planner.serving.startup import act_order_errors, bnb_what_if_dropped, quantization_mismatch
+from planner.serving.startup import quantization_mismatch
+from planner.serving.startup.quant_method import bnb_what_if_dropped
+from planner.serving.startup.wna16_loaders import act_order_errors
 from planner.serving.vllm_cli import (
     VllmCli,
     command_problems,
@@ -94,7 +96,7 @@ def _checkpoint_scheme(repo_id: str) -> str | None:
 
 def _refused_as_stored(repo_id: str, version: Version) -> list[str]:
     """Why vLLM `version` refuses a catalog checkpoint's own quantization config whatever the
-    GPU ([] where it loads it): its group act-order from 0.30 (startup.act_order_errors), a
+    GPU ([] where it loads it): its group act-order from 0.30 (wna16_loaders.act_order_errors), a
     property of the checkpoint that its format key does not carry."""
     spec = catalog_spec(repo_id)
     return act_order_errors(spec, quant.checkpoint_scheme(spec), version)
@@ -117,12 +119,12 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     layout flags go in between (with_layout). A command vLLM's parser would refuse is
     never returned: its problems become the note. `unservable` (ModelSpec.unservable) says
     why `model` is nothing vLLM can load: no command then, unless a --target-checkpoint is
-    what it loads. `method`: the checkpoint's quant_method (startup.config_quant_method),
+    what it loads. `method`: the checkpoint's quant_method (quant_method.config_quant_method),
     which a release that deprecates it loads only with --allow-deprecated-quantization
     (vllm_versions.DEPRECATED_QUANTIZATION), and which a runtime what-if's --quantization
     must be, except "auto-round", which vLLM loads as stored whatever --quantization says
     (INC_OVERRIDE_FROM): `as_stored_errors` are its refusals of it so
-    (startup.inc_as_stored_errors).
+    (autoround.inc_as_stored_errors).
     """
     if unservable and not (s.target_quant and s.target_checkpoint):
         return Launch(None, unservable)

@@ -271,7 +271,7 @@ def quantized_component(spec: ModelSpec, scheme: QuantScheme, component: str) ->
 
 def inc_checkpoint(spec: ModelSpec, scheme: QuantScheme) -> bool:
     """Whether `scheme` plans an AutoRound checkpoint as stored (quant_method auto-round, inc or
-    one of the older spellings vLLM refuses: startup.inc_errors)."""
+    one of the older spellings vLLM refuses: autoround.inc_errors)."""
     return stored_format(spec, scheme) and spec.quant.method in INC_METHODS + INC_UNKNOWN_NAMES
 
 
@@ -286,7 +286,7 @@ def inc_packing_off_marlin(spec: ModelSpec, scheme: QuantScheme) -> str:
     not sym; marlin_utils.query_marlin_supported_quant_types lists uint4 only with zero points
     and uint4b8 / uint8b128 only without: AWQ packing runs on Marlin asymmetric in 4 bits
     only. Off Marlin, experts go to MoeWNA16Method (MoeWNA16Config.from_config); linear layers
-    to AWQ's own method, which takes 4 bits only (startup._inc_layer_errors)."""
+    to AWQ's own method, which takes 4 bits only (autoround._inc_layer_errors)."""
     if not inc_checkpoint(spec, scheme):
         return ""
     quant = spec.quant

@@ -17,7 +17,7 @@ from planner.serving.engine import (
     is_sparse_mla,
 )
 from planner.serving.hardware import parse_capability
-from planner.serving.startup import dense_mla_backends
+from planner.serving.startup.attention_backend import dense_mla_backends
 from planner.serving.vllm_versions import (
     BLOCK_64_DEFAULT_FROM,
     TRITON_MLA_FULL_GRAPHS_FROM,
@@ -149,7 +149,7 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
     if version >= BACKEND_BLOCK_FROM:
         if sparse:
             return 64
-        # the KV dtypes each backend lists (startup.dense_mla_backends, vLLM's names)
+        # the KV dtypes each backend lists (attention_backend.dense_mla_backends, vLLM's names)
         listed = dense_mla_backends(version[1], cc[0] * 10 + cc[1])
         kv = VLLM_KV_DTYPE[kv_cache_dtype]
         if cc[0] == 10:
@@ -188,7 +188,7 @@ def triton_mla_fallback(spec: ModelSpec, block_size: int | None, version: Versio
     NOTE: platforms/cuda.py _get_backend_priorities (0.19.0 wheel): 10.x FLASHINFER_MLA,
     CUTLASS_MLA, FLASH_ATTN_MLA, FLASHMLA, TRITON_MLA; 9.x FLASH_ATTN_MLA, FLASHMLA,
     FLASHINFER_MLA, TRITON_MLA; the first whose compute capability, KV dtype
-    (startup.dense_mla_backends) and block size take it wins. v1/attention/backend.py
+    (attention_backend.dense_mla_backends) and block size take it wins. v1/attention/backend.py
     supports_block_size: the size is a multiple of one of get_supported_kernel_block_sizes:
     FLASH_ATTN_MLA MultipleOf(16), FLASHMLA [64], FLASHINFER_MLA [32, 64], CUTLASS_MLA [128]
     (v1/attention/backends/mla/*.py). DeepSeek-V2-Lite on an H100 with --block-size 16 and an

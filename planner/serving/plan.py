@@ -143,57 +143,68 @@ from planner.serving.mxfp4 import (
 from planner.serving.runner_buffers import runner_buffer_parts, runner_buffers_formula
 from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
-    act_dtype_errors,
-    act_order_errors,
-    awq_marlin_capability_refusal,
     capability_errors,
-    config_quant_method,
-    ct_channel_moe_errors,
-    ct_int8_moe_errors,
     ct_linear_scheme,
-    cuda_awq_gemm_errors,
-    dtype_errors,
-    flashinfer_hd256_errors,
-    float16_errors,
-    fp4_weight_notes,
-    gemma_asserts_tie,
-    gemma_tie_errors,
-    gptq_dynamic_errors,
-    gptq_kernel_errors,
-    gptq_sym_errors,
-    gptq_tp_refusal,
+    quantization_errors,
+    startup_errors,
+)
+from planner.serving.startup.attention_backend import flashinfer_hd256_errors, kv_format_errors
+from planner.serving.startup.autoround import (
     inc_as_stored_errors,
     inc_errors,
     inc_format_errors,
     inc_notes,
     inc_overrides_quantization,
     inc_quantization_notes,
+)
+from planner.serving.startup.compressed_tensors_moe import (
+    ct_channel_moe_errors,
+    ct_int8_moe_errors,
+    rocm_int8_moe_errors,
+)
+from planner.serving.startup.dtype import (
+    act_dtype_errors,
+    dtype_errors,
+    float16_errors,
     int8_float32_errors,
-    kept_marlin_method,
-    kv_format_errors,
-    marlin_named_errors,
-    marlin_shape_findings,
-    modelopt_legacy_errors,
-    modelopt_mixed_errors,
+)
+from planner.serving.startup.fp4_weights import (
+    fp4_weight_notes,
+    rocm_fp4_moe_errors,
+    rocm_fp4_notes,
+)
+from planner.serving.startup.model_config import (
+    gemma_asserts_tie,
+    gemma_tie_errors,
     nemotron_h_moe_errors,
     null_field_errors,
     olmo3_rope_errors,
     olmo3_rope_note,
-    own_loader_errors,
-    own_loader_method,
     qk_norm_gather_refusal,
-    quantization_errors,
-    rocm_awq_errors,
-    rocm_fp4_moe_errors,
-    rocm_fp4_notes,
-    rocm_int8_moe_errors,
-    rocm_quantization_errors,
-    startup_errors,
-    unknown_quant_errors,
-    w4afp8_errors,
-    w4afp8_shape_refusal,
-    weight_load_rules,
 )
+from planner.serving.startup.modelopt import modelopt_legacy_errors, modelopt_mixed_errors
+from planner.serving.startup.quant_method import (
+    config_quant_method,
+    rocm_quantization_errors,
+    unknown_quant_errors,
+)
+from planner.serving.startup.torchao_quark import own_loader_errors, own_loader_method
+from planner.serving.startup.w4afp8 import w4afp8_errors, w4afp8_shape_refusal
+from planner.serving.startup.weight_load import weight_load_rules
+from planner.serving.startup.wna16_kernels import (
+    gptq_dynamic_errors,
+    gptq_kernel_errors,
+    gptq_tp_refusal,
+    rocm_awq_errors,
+)
+from planner.serving.startup.wna16_loaders import (
+    act_order_errors,
+    awq_marlin_capability_refusal,
+    gptq_sym_errors,
+    kept_marlin_method,
+    marlin_named_errors,
+)
+from planner.serving.startup.wna16_shapes import cuda_awq_gemm_errors, marlin_shape_findings
 from planner.serving.tie import served_spec, transformers_tie_note
 from planner.serving.unnamed_architecture import architecture_refusal, filled_generator_note
 from planner.serving.v1_oracle import uncovered_reason
@@ -684,12 +695,12 @@ class _Resolved(NamedTuple):
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
-    load: WeightLoadRules  # startup.weight_load_rules on the sizing GPU
+    load: WeightLoadRules  # weight_load.weight_load_rules on the sizing GPU
     siglip_head: bool  # vllm_versions.SIGLIP_HEAD_DROPPED_FROM: the pooling head still built
     tower_whole: bool  # vllm_versions.MOONVIT_SPLIT_FROM: Kimi-VL's tower unsplit on every rank
     transformers_backend: bool  # weights.transformers_backend: its PP stage placement
     encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
-    linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
+    linear_ask: tuple  # (served dtype, release, sizing GPU): wna16_shapes.marlin_shape_findings
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
     encoder_rules: EncoderRules  # vllm_versions.encoder_rules: the encoder profile's
     in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
@@ -703,7 +714,7 @@ class _Resolved(NamedTuple):
     model_limit: int
     refusals: tuple[str, ...]
     ep_refusal: str | None  # mxfp4.mxfp4_ep_reason: vLLM stops at start-up with EP > 1
-    tp_refusal: str | None  # startup.gptq_tp_refusal: ... and with TP > 1
+    tp_refusal: str | None  # wna16_kernels.gptq_tp_refusal: ... and with TP > 1
     launch: Launch
     gpu_count: int  # the cluster's (ClusterSpec.gpu_count), read by every plan
     gpu_totals: tuple[int, ...]  # the distinct GPU memory totals of its nodes
@@ -778,7 +789,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
                  and gpu.vendor == "nvidia" else None)
-    # VLLM_MXFP4_USE_MARLIN: Marlin MoE is CUDA-only (startup.MXFP4_MARLIN_ENV on ROCm)
+    # VLLM_MXFP4_USE_MARLIN: Marlin MoE is CUDA-only (fp4_weights.MXFP4_MARLIN_ENV on ROCm)
     mxfp4_marlin = s.mxfp4_marlin and gpu.vendor == "nvidia"
     method = config_quant_method(spec)
     started = launch(spec.name or "<model>", scheme, s,
@@ -1114,7 +1125,7 @@ def _setup(
 
 
 def _marlin_shape(spec: ModelSpec, r: _Resolved, tp: int) -> tuple[tuple[str, ...], ...]:
-    """startup.marlin_shape_findings at this TP (refusal, warnings), cached per spec."""
+    """wna16_shapes.marlin_shape_findings at this TP (refusal, warnings), cached per spec."""
     served, version, gpu = r.linear_ask
     key = ("marlin-shape", r.scheme.memo_key, tp, served, version, gpu.key,
            gpu.compute_capability, gpu.vendor, r.load.gdn_ba_whole)
@@ -1330,7 +1341,7 @@ def _load_time_note(st: _Setup, bind: RankMemory) -> str:
     of a quantized MLA and a router in float32 over the checkpoint's 16 bits
     (weights.made_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the sparse-MLA top-k
     buffer (sparse_mla_buffer_bytes), GPTQ zero points Marlin frees
-    (startup.gptq_zeros_freed_bits); '' where none."""
+    (weight_load.gptq_zeros_freed_bits); '' where none."""
     spec, r, tp = st.spec, st.facts.r, st.layout.tp
     layers = range(*bind.layers)
     notes = []
@@ -1647,8 +1658,8 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
     get_min_capability() against current_platform.get_device_capability(), that node's GPU
     0: an FP8 checkpoint (75) on an H100 node 0 and a V100 node 1 (70) fails on node 1, as a
     quant_method awq_marlin one up to 0.23 does in AWQMarlinConfig.__init__'s Marlin check
-    (startup.awq_marlin_capability_refusal). On Ray (no --nnodes) node 0's process alone builds
-    the config: not said there."""
+    (wna16_loaders.awq_marlin_capability_refusal). On Ray (no --nnodes) node 0's process alone
+    builds the config: not said there."""
     if len(cluster.nodes) == 1 or not vllm_cli(s.vllm_version).accepts("--nnodes"):
         return []
     version = vllm_rules(s.vllm_version).version

@@ -70,7 +70,7 @@ def transformers_tie_note(spec: ModelSpec, version: Version, vllm_version: str,
     but with_hf_config copies the wrapper's under transformers 5, which a fresh install of the
     release resolves; None elsewhere. The two readings differ, so the wrapper's is the other.
     `asserted`: the release's model for the text model asserts the tie
-    (startup.gemma_asserts_tie), so it refuses an untied one."""
+    (model_config.gemma_asserts_tie), so it refuses an untied one."""
     text_tie = spec.text_tie_word_embeddings
     if text_tie is None or not TRANSFORMERS_5_ALLOWED_FROM <= version < TRANSFORMERS_5_ONLY_FROM:
         return None

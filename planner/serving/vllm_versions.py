@@ -5,8 +5,8 @@ Every rule below was read from the `.py` files of vLLM's PyPI wheels (`pip downl
 vllm==X --no-deps`, unzipped, never installed): 0.9.1, 0.9.2, 0.10.0, 0.10.1, 0.10.2 and every
 minor release 0.11.0-0.34.0 (0.18.0, sha256 0bc51491..., read against 0.17.0 and 0.19.0 for
 each rule's source: it changes GROUP_PAD_WIDER_FROM and the MLA backends' dtypes,
-planner.serving.startup, and DeepSeek-V3.2's fp8_ds_mla, engine.DS_MLA_BY_HEADS). A rule's
-`FROM` version is the first release
+planner.serving.startup.attention_backend, and DeepSeek-V3.2's fp8_ds_mla,
+engine.DS_MLA_BY_HEADS). A rule's `FROM` version is the first release
 whose wheel has the new behaviour, with the last one read that does not. Versions outside the
 covered range are refused with one line (the CLI exits 2), never planned with guessed rules.
 """
@@ -67,7 +67,7 @@ GEMMA2_ALWAYS_TIED_FROM: Version = (0, 29, 0)
 """NOTE: gemma2.py Gemma2ForCausalLM in the 0.29.0, 0.33.0 and 0.34.0 wheels builds no lm_head: its
 compute_logits reads self.model.embed_tokens whatever config.tie_word_embeddings says (the
 0.19.0, 0.24.0 and 0.28.0 wheels `assert config.tie_word_embeddings`:
-startup.GEMMA_TIE_ASSERTED_LAST). One embedding table is loaded; a checkpoint that stores
+model_config.GEMMA_TIE_ASSERTED_LAST). One embedding table is loaded; a checkpoint that stores
 lm_head.weight finds no parameter for it (AutoWeightsLoader: "There is no module or parameter
 named 'lm_head'")."""
 
@@ -119,7 +119,7 @@ fc2_latent_proj (hidden -> moe_latent_size -> hidden) with its routed experts
 moe_latent_size wide from the 0.13.0 wheel (read in 0.13.0, 0.14.0, 0.19.0, 0.33.0, 0.34.0); the
 0.11.2 and 0.12.0 wheels' NemotronHMoE has no latent projections and builds the experts
 hidden_size wide, so a latent MoE checkpoint (Nemotron-3-Super) does not load there
-(startup.nemotron_h_moe_errors). The 0.11.0 wheel has no NemotronHMoE at all
+(model_config.nemotron_h_moe_errors). The 0.11.0 wheel has no NemotronHMoE at all
 (NEMOTRON_H_MOE_FROM)."""
 
 NEMOTRON_H_MOE_FROM: Version = (0, 11, 1)
@@ -172,7 +172,7 @@ after the load), so the weights vLLM measures hold w + 16/g bits a weight on tho
 marks qzeros `retired`, "Loaded but unused: keep the param and its data") and replaces only
 w_zp: qzeros stay on the GPU (w + (16 + w)/g). Machete (9.0) and AllSpark never touch them;
 fused Marlin MoE experts keep their w13/w2_qzeros in every release (auto_gptq.py 0.33.0
-AutoGPTQMoEMethod replace_or_register). startup.gptq_zeros_freed_bits."""
+AutoGPTQMoEMethod replace_or_register). weight_load.gptq_zeros_freed_bits."""
 
 LATENT_FC1_WHOLE_FROM: Version = (0, 14, 0)
 """NOTE: nemotron_h.py NemotronHMoE, 0.13.0 wheel: fc1_latent_proj is a ColumnParallelLinear
@@ -190,7 +190,7 @@ GateLinear(..., force_fp32_compute=True), and fused_moe/router/gate_linear.py Ga
 sets params_dtype = torch.float32 only where no specialized router kernel runs: not on CUDA
 with compute capability 9.0 (Hopper) or family 10.x (B200, B300; is_device_capability_family
 (100)); so float32 on Ampere, Ada, SM 12.x (RTX 50, RTX PRO, GB10) and AMD, the model dtype on
-H100 / H200 / B200 (startup.gate_fp32)."""
+H100 / H200 / B200 (weight_load.gate_fp32)."""
 
 ERNIE_GATE_FP32_FROM: Version = (0, 11, 1)
 """NOTE: ernie45_moe.py Ernie4_5_MoeMoE builds its gate as ReplicatedLinear(hidden_size,
@@ -199,7 +199,7 @@ torch.empty(moe_num_experts), both in the model dtype, in the 0.10.2 and 0.11.0 
 the gate alike, no bias); from the 0.11.1 wheel (read 0.11.1, 0.12.0, 0.13.0, 0.14.0, 0.19.0:
 ReplicatedLinear; 0.34.0: GateLinear, which keeps a params_dtype given where
 force_fp32_compute is off) with params_dtype=torch.float32 and the bias
-dtype=torch.float32, on every GPU (startup.gate_fp32). ERNIE-4.5-21B-A3B: 27 x (2,560 x 64 +
+dtype=torch.float32, on every GPU (weight_load.gate_fp32). ERNIE-4.5-21B-A3B: 27 x (2,560 x 64 +
 64) x 4 B = 17,701,632 B, twice the model dtype's."""
 
 INDEXER_WK_UNQUANTIZED_FROM: Version = (0, 20, 0)
@@ -342,7 +342,7 @@ ahead of Marlin: int4 experts run Humming's MoE there whether or not Marlin MoE 
 layout (speed/kernels.py moe_kernel, whose 0.32 test is this release, and layout_moe_kernel;
 layout._marlin_moe_warning says so). The dense linears' choose_mp_linear_kernel does the same
 through kernels/linear/__init__.py _resolve_backend_kernels (0.32.0, 0.33.0 wheels): Humming
-after Machete, ahead of Marlin, on 9.0 (startup.gptq_zeros_freed_bits)."""
+after Machete, ahead of Marlin, on 9.0 (weight_load.gptq_zeros_freed_bits)."""
 
 CT_WNA16_MOE_READ_FROM: Version = (0, 19, 0)
 """The first release whose compressed-tensors WNA16 MoE fallback (the experts Marlin MoE does
@@ -402,7 +402,7 @@ ROCM_QUANTIZATION_LISTED: dict[str, tuple[Version, Version | None]] = {
 plans that some release leaves out; awq, awq_marlin, gptq, fp8, compressed-tensors,
 fbgemm_fp8 and mxfp4 are in every list (auto_gptq from 0.22.0, auto_awq from 0.24.0, with the
 loaders they name). gptq_marlin is listed up to 0.24.0 and not from 0.25.0: a checkpoint whose
-quant_method says gptq_marlin keeps that name (startup.kept_marlin_method). modelopt_fp4
+quant_method says gptq_marlin keeps that name (wna16_loaders.kept_marlin_method). modelopt_fp4
 arrives in 0.20.0 (0.19.0's petit_nvfp4 override comes after ModelOptNvFp4Config's in
 config/model.py's overrides, so it never takes a ModelOpt NVFP4 checkpoint), modelopt and
 modelopt_mixed in 0.21.0, inc in 0.28.0, which drops bitsandbytes. platforms/interface.py
@@ -425,7 +425,7 @@ current_platform.is_cuda()), and EMULATION's Nvfp4QuantizationEmulationTritonExp
 kNvfp4Dynamic), W4A4 experts: their FP4 weights dequantized to 16-bit on every forward
 (dequantize_to_dtype before the Triton MoE, 0.20.0-0.24.0; inside its own Triton kernel from
 0.25.0), activations fake-quantized. The 0.19.0 oracle has no EMULATION; W4A16 NVFP4 experts
-(activation key None) have no ROCm backend in any release (startup.rocm_fp4_moe_errors)."""
+(activation key None) have no ROCm backend in any release (fp4_weights.rocm_fp4_moe_errors)."""
 
 ROCM_CONCH_G_IDX_FROM: Version = (0, 24, 0)
 """NOTE: kernels/linear/mixed_precision/conch.py ConchLinearKernel.can_implement returns
@@ -763,7 +763,7 @@ only. Before 0.16.0 other keys claim it too: checkpoint_format "marlin" or is_ma
 quantization/bitsandbytes.py and the method; 0.27.0 has both), fp_quant from 0.34, AutoRound's
 older spellings (INC_UNKNOWN_NAMES: no release lists them, INCConfig claims only "auto-round"),
 or a quant_method Headroom reads no format from; on AMD GPUs the last only from
-UNKNOWN_QUANT_ROCM_FROM (startup.unknown_quant_errors)."""
+UNKNOWN_QUANT_ROCM_FROM (quant_method.unknown_quant_errors)."""
 
 W4AFP8_FROM: Version = (0, 34, 0)
 """The first release that loads quant_method "w4afp8" (quantization/w4afp8.py W4AFP8Config).
@@ -772,11 +772,11 @@ NOTE: the 0.34.0 wheel's quantization/__init__.py lists "w4afp8" in Quantization
 maps it to W4AFP8Config in get_quantization_config; the 0.33.0 wheel has neither the file nor
 the name, and no override claims it (config/model.py _verify_quantization's list: the gptq /
 awq / inc / modelopt / mxfp4 ones), so 0.33.0 and earlier stop at "Unknown quantization method:
-w4afp8" (UNKNOWN_QUANT_READ_FROM; startup.unknown_quant_errors). The other rules it brings are
+w4afp8" (UNKNOWN_QUANT_READ_FROM; quant_method.unknown_quant_errors). The other rules it brings are
 0.34.0's: the method is not in platforms/rocm.py supported_quantization
 (ROCM_QUANTIZATION_UNLISTED), get_min_capability 75 and get_supported_act_dtypes [bfloat16,
 half] (Fp8Config's, inherited), and CompressedTensorsW4A8Fp8MoEMethod's asserts
-(startup.w4afp8_errors, w4afp8_shape_refusal)."""
+(w4afp8.w4afp8_errors, w4afp8_shape_refusal)."""
 
 UNKNOWN_QUANT_ROCM_FROM: Version = (0, 20, 0)
 """NOTE: petit.py PetitNvFp4Config.override_quantization_method (0.10.2-0.19.1 wheels; the file
@@ -810,7 +810,7 @@ after the overrides) when it is in model_executor/layers/quantization/__init__.p
 DEPRECATED_QUANTIZATION_METHODS, unless --allow-deprecated-quantization is given. Each method's
 releases, first up to (not including) second, from that list in every wheel 0.14.0-0.34.0 read
 (0.14.0, 0.15.1, 0.16.0-0.19.1, 0.20.0-0.34.0): fbgemm_fp8 in all of them; fp_quant to 0.33.0
-(0.34.0 drops the method, refused as unknown: startup.unknown_quant_errors); experts_int8 and
+(0.34.0 drops the method, refused as unknown: quant_method.unknown_quant_errors); experts_int8 and
 petit_nvfp4 to 0.19.1, ptpc_fp8 to 0.18.1, tpu_int8 to 0.22.0; bitblas, gptq_marlin_24,
 gptq_bitblas and ipex in 0.14.0 and 0.15.1 (gone from the 0.16.0 fixture's --quantization
 choices); deepspeedfp, hqq, auto-round and rtn in 0.14.0 only (gone from the 0.15.0 fixture's).
@@ -819,7 +819,7 @@ Neither the list nor the flag is in the 0.11.0 or 0.13.0 wheels."""
 
 INC_OVERRIDE_FROM: Version = (0, 15, 0)
 """The first release whose INCConfig.override_quantization_method turns quant_method
-"auto-round" into "inc" whatever --quantization says (startup.inc_overrides_quantization).
+"auto-round" into "inc" whatever --quantization says (autoround.inc_overrides_quantization).
 NOTE: the 0.15.1 wheel's quantization/inc.py has it and lists "inc" in config/model.py
 _verify_quantization's overrides (each wheel 0.15.1-0.34.0 read the same); the 0.14.0 wheel has
 neither: "auto-round" is quantization/auto_round.py AutoRoundConfig's own name, with no
@@ -950,7 +950,7 @@ to PIECEWISE in 0.10.1-0.10.2 (config/__init__.py) and to FULL_AND_PIECEWISE fro
 TRITON_MLA_FULL_GRAPHS_FROM: Version = (0, 22, 0)
 """NOTE: TRITON_MLA, the only dense-MLA attention backend on NVIDIA compute capabilities other
 than 9.x and 10.x (platforms/cuda.py: FLASH_ATTN_MLA major 9, FLASHMLA 9 or 10, FLASHINFER_MLA
-and CUTLASS_MLA 10; startup.dense_mla_backends), supports no CUDA graph before 0.22: its
+and CUTLASS_MLA 10; attention_backend.dense_mla_backends), supports no CUDA graph before 0.22: its
 metadata builder keeps the base class's AttentionCGSupport.NEVER (v1/attention/backend.py
 `_cudagraph_support` in the 0.16.0 wheel; no override in v1/attention/backends/mla/
 triton_mla.py of the 0.11.0-0.21.0 wheels), so the cudagraph-mode check (gpu_model_runner.py

@@ -99,15 +99,16 @@ class WeightTerms(BaseModel):
 class WeightLoadRules(NamedTuple):
     """How a vLLM release builds a model's weights on one GPU, beyond the checkpoint: what the
     memory plan (plan._derive, on the sizing GPU) and the speed model (speed._build_context, on
-    the slowest GPU) both pass to rank_weights, as startup.weight_load_rules sets them. The
+    the slowest GPU) both pass to rank_weights, as weight_load.weight_load_rules sets them. The
     defaults are rank_weights' own: none of these rules."""
 
-    gdn_ba_whole: bool = False  # startup.gdn_ba_whole
-    latent_fc1_split: bool = False  # startup.latent_fc1_split
-    gate_fp32: bool = False  # startup.gate_fp32
+    gdn_ba_whole: bool = False  # weight_load.gdn_ba_whole
+    latent_fc1_split: bool = False  # weight_load.latent_fc1_split
+    gate_fp32: bool = False  # weight_load.gate_fp32
     width_pad: int = 1  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
     indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
-    zeros_freed_bits: float = 0.0  # startup.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
+    # weight_load.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
+    zeros_freed_bits: float = 0.0
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer, spread over EP ranks
     eplb_expert_buffer: bool = False  # eplb_buffer_bytes: EPLB's one-layer transfer buffer
     eplb_draft_buffer: bool = False  # and the MTP draft's own (eplb.draft_state_sized)
@@ -206,14 +207,14 @@ def rank_weights(
     model through its Transformers backend (transformers_backend), which keeps the token
     embeddings, final norm and lm_head off the stages the model's own class builds them on
     (FINAL_NORM_ON_EVERY_STAGE). `rules`: how this release builds the weights on this GPU
-    (startup.weight_load_rules), each where it says so: every TP rank holds each Gated
-    DeltaNet layer's in_proj_ba whole (gdn_ba_whole: startup.gdn_ba_whole;
+    (weight_load.weight_load_rules), each where it says so: every TP rank holds each Gated
+    DeltaNet layer's in_proj_ba whole (gdn_ba_whole: weight_load.gdn_ba_whole;
     _attention_per_rank); a latent MoE's fc1_latent_proj is split over TP (latent_fc1_split:
-    startup.latent_fc1_split; _latent_projections); Nemotron-H's gate is held in float32
-    (gate_fp32: startup.gate_fp32; _router_bits); a sparse-attention Indexer's wk is built
+    weight_load.latent_fc1_split; _latent_projections); Nemotron-H's gate is held in float32
+    (gate_fp32: weight_load.gate_fp32; _router_bits); a sparse-attention Indexer's wk is built
     with the quant_config, not in the model dtype (indexer_wk_quantized: before
     vllm_versions.INDEXER_WK_UNQUANTIZED_FROM; _attention_kept_per_rank); the scheme's dense
-    linear layers lose zeros_freed_bits per weight at load (startup.gptq_zeros_freed_bits;
+    linear layers lose zeros_freed_bits per weight at load (weight_load.gptq_zeros_freed_bits;
     _without_linear_zeros). Its width_pad is not read here: callers fold it into
     `expert_pad`, which MXFP4 sets on its own (plan._derive).
     """
@@ -647,7 +648,7 @@ _LINEAR_COMPONENTS = frozenset({"attention", "dense_mlp", "shared_experts"})
 def _without_linear_zeros(bits: _SchemeBits, scheme: QuantScheme, freed: float) -> _SchemeBits:
     """`bits` less the `freed` bits per weight on the linear layers held in the scheme's own
     format (attention, dense MLP, shared experts, a quantized lm_head): the zero points vLLM
-    drops at load (startup.gptq_zeros_freed_bits). Routed experts (fused Marlin MoE), routers,
+    drops at load (weight_load.gptq_zeros_freed_bits). Routed experts (fused Marlin MoE), routers,
     norms and 16-bit modules keep theirs. Qwen2.5-7B int4 g128: 4.15625 -> 4.125 bits."""
     if not freed:
         return bits
@@ -843,7 +844,7 @@ Transformers backend (registry.py _TRANSFORMERS_BACKEND_MODELS, the fixture's
 transformers_architectures): Starcoder2 from 0.25.0, OLMo 2 from 0.26.0, OLMo 3 from 0.29.0,
 Phi from 0.32.0, Gemma and OLMoE from 0.34.0 (the 0.34.0 wheel has no gemma.py or olmoe.py).
 FINAL_NORM_ON_EVERY_STAGE's types, for their PP stage placement; the OLMo ones also for their
-k_norm at a TP above the KV heads (startup.qk_norm_gather_refusal).
+k_norm at a TP above the KV heads (model_config.qk_norm_gather_refusal).
 
 NOTE: the Transformers backend places the stage tensors itself: models/transformers/base.py
 Base.pipeline_parallel (0.25.0, 0.26.0, 0.29.0, 0.32.0 and 0.34.0 wheels) takes the base
@@ -1217,7 +1218,7 @@ def _shared_expert_gate(mlp: object, hidden: int) -> int:
 
 def _router_bits(mlp: object, router_bits: float, gate_fp32: bool = False) -> float:
     """Bits per router weight as vLLM holds it: 32 where it builds the router in float32
-    (MoeMlp.router_fp32; `gate_fp32`: Nemotron-H's on this release and GPU, startup.gate_fp32)
+    (MoeMlp.router_fp32; `gate_fp32`: Nemotron-H's on this release and GPU, weight_load.gate_fp32)
     over the 16-bit model dtype the scheme keeps it in, else the scheme's (a parameter count's
     one byte stays one byte: rank_dense_params).
 

@@ -581,7 +581,7 @@ def test_report_compares_a_model_the_layout_does_not_split_on_the_widest_it_take
 def test_report_compares_a_model_its_release_refuses_at_that_tp_on_one_it_starts(
         capsys) -> None:
     """RedHatAI's Llama-3.1-8B w4a16 (GPTQ int4 g128, desc_act, float16) finds no ROCm
-    kernel for its row-parallel layers at TP > 1 on vLLM 0.24.0 (startup.gptq_tp_refusal, a
+    kernel for its row-parallel layers at TP > 1 on vLLM 0.24.0 (wna16_kernels.gptq_tp_refusal, a
     refusal of the layout). Beside Qwen3-8B at TP=8 on 8 MI300Xs `report --compare` exited 2
     with that refusal; it is now compared on the widest layout vLLM starts, TP=1 x DP=8."""
     code, out, err = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "mi300x",

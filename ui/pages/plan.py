@@ -42,12 +42,8 @@ from planner.serving.plan import (
     verdict_unmodelled,
 )
 from planner.serving.speed import SpeedEstimate, estimate_speed
-from planner.serving.startup import (
-    block_size_choices,
-    block_size_refusal,
-    kv_format_errors,
-    runnable_kv_cache_dtypes,
-)
+from planner.serving.startup.attention_backend import kv_format_errors, runnable_kv_cache_dtypes
+from planner.serving.startup.block_size import block_size_choices, block_size_refusal
 from planner.serving.sweep import (
     SweepResult,
     quant_candidates,

@@ -129,7 +129,8 @@ note): "In the nvfp4_ds_mla format (SM100 only, DeepSeek V3.2 geometry), each to
 352 Bytes": 256 B of 512 e2m1 NoPE values (2 per byte), 64 B of 64 float8_e4m3 RoPE values, 32 B
 of float8_e4m3 NoPE scales (one per 16); mla_attention.py MLAAttention.get_kv_cache_spec
 state_content_bytes {"nvfp4_ds_mla": 352}. A --kv-cache-dtype choice from 0.30.0 (the CLI
-fixtures); FLASHMLA_SPARSE alone takes it, on SM100 only (planner.serving.startup)."""
+fixtures); FLASHMLA_SPARSE alone takes it, on SM100 only
+(planner.serving.startup.attention_backend)."""
 
 
 KV_FORMATS: dict[str, KvFormat] = {

@@ -24,7 +24,7 @@ class MlaKv(KvLayer):
         head_size = kv_lora_rank + qk_rope_head_dim, head_size_v = 0, max_tp_shards=1:
         not split by TP. DeepSeek-V3: (512 + 64) x 2 B = 1,152 B per layer, x 61 layers =
         70,272 B/token at any TP. A packed format is sized as one head vector of that size
-        (unverified for MLA: planner.serving.startup refuses packed KV formats on MLA).
+        (unverified for MLA: startup.attention_backend refuses packed KV formats on MLA).
         """
         return side_bytes(kv_elem_bytes, self.kv_lora_rank + self.qk_rope_head_dim)
 

@@ -71,7 +71,7 @@ transformers 5.24.0 modeling_olmo2.py Olmo2Attention builds `Olmo2RMSNorm(num_at
 on) builds q, k and v as a QKVParallelLinear, not as the base_model_tp_plan's
 `colwise_gather_output`, and the norms as TPAwareRMSNorm (fusers/rms_norm.py), which holds
 its weight whole and all-gathers a TP-sharded input before it: every rank holds them whole
-there too, and above the KV heads the gather stops vLLM, startup.qk_norm_gather_refusal),
+there too, and above the KV heads the gather stops vLLM, model_config.qk_norm_gather_refusal),
 olmoe.py OlmoeAttention
 (`RMSNorm(self.total_num_heads * self.head_dim)` and `RMSNorm(self.total_num_kv_heads *
 self.head_dim)`; 0.9.1, 0.19.0 and 0.33.0 wheels; the 0.34.0 wheel drops olmoe.py and runs
@@ -894,7 +894,7 @@ def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bo
 def _own_tie(reader: _Reader, default: bool) -> bool:
     """A config's own tie_word_embeddings as transformers holds it: its value, `default` left
     out, and a null as untied (vLLM reads the None `if config.tie_word_embeddings`; a Gemma
-    model that asserts it refuses it: startup.gemma_tie_errors)."""
+    model that asserts it refuses it: model_config.gemma_tie_errors)."""
     value = reader.flag("tie_word_embeddings")
     return (reader.null("tie_word_embeddings") is None and default) if value is None else value
 
@@ -958,7 +958,7 @@ def _plain_tie(top: _Reader, r: _Reader, model_type: str) -> bool:
         # NOTE: transformers 4.57.1 PretrainedConfig keeps the None, and vLLM ties only where
         # `config.tie_word_embeddings` is true (llama.py, qwen3.py, starcoder2.py, 0.11.0
         # wheel; gemma3.py from 0.14.0). Gemma's models that assert it instead refuse the
-        # null, as an untied Gemma (startup.gemma_tie_errors).
+        # null, as an untied Gemma (model_config.gemma_tie_errors).
         null.notes.assumptions.append(
             f"{null.prefix}tie_word_embeddings null: untied (a separate lm_head), as vLLM "
             "reads a None (`if config.tie_word_embeddings`)")
@@ -1814,7 +1814,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         router_scales=model_type.startswith("gemma4"),
         # NOTE: float32 routers, whatever the checkpoint's dtype: minimax_m2.py MiniMaxM2MoE
         # builds its gate with params_dtype=torch.float32 and e_score_correction_bias in
-        # float32 (ERNIE 4.5 MoE too, from 0.11.1: startup.gate_fp32); mimo_v2_flash.py
+        # float32 (ERNIE 4.5 MoE too, from 0.11.1: weight_load.gate_fp32); mimo_v2_flash.py
         # (0.19.0) / mimo_v2.py (0.24.0, 0.34.0) MiMoV2MoE in getattr(config,
         # "moe_router_dtype", "float32") (0.19.0, 0.24.0, 0.34.0 wheels).
         router_fp32=model_type == "minimax_m2" or (
@@ -2286,7 +2286,7 @@ def _refused_nulls(r: _Reader, notes: _Notes) -> list[str]:
     vLLM 0.24.0 on require transformers 5.5.3 or later (wheel METADATA: 0.24.0
     `transformers>=5.5.3`; 0.20.0-0.23.0 `>=4.56.0` but not 5.0-5.5.0; 0.12.0 and 0.19.0
     `<5,>=4.56.0`); the plan reads the null as vLLM does under transformers 4, and refuses it
-    from 0.24.0 (ModelSpec.refused_nulls, startup.null_field_errors). Returns
+    from 0.24.0 (ModelSpec.refused_nulls, model_config.null_field_errors). Returns
     'head_dim (Qwen3Config)' for each."""
     if r.defaults is None:
         return []

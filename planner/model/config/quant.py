@@ -118,7 +118,7 @@ def unread_method(qc: object, hf_quant: dict | None, quant: QuantSpec | None = N
                   ) -> str | None:
     """quantization_config's quant_method (lower-cased) where Headroom reads no format from
     it and plans 16-bit weights (quant_spec's warning), else None (ModelSpec.unread_quant_method;
-    startup.unknown_quant_errors). torchao and quark are read, but only some of their formats:
+    quant_method.unknown_quant_errors). torchao and quark are read, but only some of their formats:
     `quant` None (quant_spec's) is one not understood."""
     method = qc.get("quant_method") if hf_quant is None and isinstance(qc, dict) else None
     method = vllm_method_name(method) if isinstance(method, str) else None
@@ -214,10 +214,10 @@ def _checked_block(block: object, where: str, warnings: list[str]) -> None:
 
 
 W4AFP8_GROUP = 128
-"""The one expert group size vLLM's W4A8 FP8 MoE takes (startup.w4afp8_errors)."""
+"""The one expert group size vLLM's W4A8 FP8 MoE takes (w4afp8.w4afp8_errors)."""
 W4AFP8_SCHEME = "fp8-block128-int4experts"
 """The scheme of quant_method "w4afp8" (_w4afp8), which vLLM loads with that method
-(W4AFP8Config) whether stored or a what-if (startup._loading_method, capability_errors)."""
+(W4AFP8Config) whether stored or a what-if (quant_method.loading_method, capability_errors)."""
 
 
 def _w4afp8(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
@@ -232,7 +232,7 @@ def _w4afp8(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
     of weight must have 2 dimensions, but got N dimensions" for another length. get_quant_method
     gives each RoutedExperts layer it does not skip CompressedTensorsW4A8Fp8MoEMethod (4-bit
     symmetric int weights, group_size as read, which its __init__ asserts is 128:
-    startup.w4afp8_errors) and every other layer Fp8Config's method."""
+    w4afp8.w4afp8_errors) and every other layer Fp8Config's method."""
     excluded = _names(qc.get("ignored_layers") or qc.get("modules_to_not_convert") or [], where)
     group = _int_field(qc, "group_size", f"config.json: {where}", W4AFP8_GROUP)
     block = qc.get("weight_block_size", [128, 128])
@@ -266,7 +266,7 @@ GPTQ_KEYS = {"bits": ("bits",), "group_size": ("group_size",), "desc_act": ("des
 """NOTE: the keys vLLM's GPTQ config reads with get_from_keys, no default, in this order:
 gptq.py GPTQConfig.from_config (0.9.1-0.21.0 wheels, every one read), gptq_marlin.py
 GPTQMarlinConfig.from_config (0.9.1, 0.19.0, 0.21.0; then sym) and auto_gptq.py
-AutoGPTQConfig.from_config (0.22.0-0.34.0, every one read; then sym, startup.gptq_sym_errors).
+AutoGPTQConfig.from_config (0.22.0-0.34.0, every one read; then sym, wna16_loaders.gptq_sym_errors).
 Up to 0.21 the overrides that could take a "gptq" config first, gptq_marlin.py
 is_gptq_marlin_compatible (0.9.1, 0.14.0, 0.19.0, 0.21.0 read) and gptq_bitblas.py
 is_gptq_bitblas_compatible (0.9.1, 0.15.1 read; absent from 0.16.0), read bits, group_size,
@@ -381,7 +381,8 @@ def _gptq_awq(qc: dict, where: str, named: str, excluded: tuple[str, ...]) -> Qu
     act_order = method == "gptq" and qc.get("desc_act") is True and group != -1
     rule = _act_order_rule(qc.get("dynamic"), qc.get("desc_act"), group, where) \
         if method == "gptq" else None
-    # AWQ: zero_point false stores no zero points; GPTQ: sym as stored (startup.marlin_keys_miss)
+    # AWQ: zero_point false stores no zero points; GPTQ: sym as stored
+    # (wna16_loaders.marlin_keys_miss)
     held = (not zero_point if isinstance(zero_point, bool) else None) if awq else qc.get("sym")
     return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
                      group_size=None if group == -1 else group, excluded_modules=excluded,
@@ -513,7 +514,7 @@ def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
     GPTQ loader builds them: a "-:" rule's layers kept 16-bit (excluded_modules, or one
     projection of its component: _kept_alone), a positive rule's in their own bits and group
     (module_schemes, GPTQ keys), and the first layer of each such format in dynamic_entries
-    (startup.gptq_dynamic_errors refuses those Marlin does not take). `model_type`: the text
+    (wna16_kernels.gptq_dynamic_errors refuses those Marlin does not take). `model_type`: the text
     model's vLLM type; None for a multimodal wrapper, whose text layers' prefixes are not read
     (its rules are noted, not applied).
 
@@ -665,7 +666,7 @@ def _ct_nvfp4(args: dict) -> bool:
 # spellings older AutoRound exports wrote ("intel/auto-round", "auto_round") match neither the
 # override nor a registered method: vLLM stops at "Unknown quantization method"
 # (config/model.py _verify_quantization), planned here in their format and refused by
-# planner.serving.startup.inc_errors.
+# planner.serving.startup.autoround.inc_errors.
 INC_METHODS = ("auto-round", "inc")
 INC_UNKNOWN_NAMES = ("intel/auto-round", "auto_round")
 SOME_FORMATS_READ = ("torchao", "quark")
@@ -886,7 +887,7 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
 
 def _inc_sym(qc: dict) -> bool | None:
     """sym as vLLM's INCConfig holds it: the stored true / false, true where the key is absent
-    (from 0.29; earlier releases refuse the block: startup.inc_errors), None where it is
+    (from 0.29; earlier releases refuse the block: autoround.inc_errors), None where it is
     written as null.
 
     NOTE: QuantizationConfig.get_from_keys / get_from_keys_or (base_config.py) return a present
@@ -951,7 +952,7 @@ def _inc_packing(qc: dict, default: str) -> str:
     packing_format as its default: 'auto_round:fp8' for a block-FP8 block, else
     'auto_round:auto_gptq' for int weights; 0.19.0-0.28.0 (get_from_keys_or(...,
     "auto_round:auto_gptq"), which returns a present null as None) refuse it
-    (QuantSpec.packing_null, startup.inc_errors)."""
+    (QuantSpec.packing_null, autoround.inc_errors)."""
     packing = qc.get("packing_format")
     return default if packing is None else packing
 
@@ -973,13 +974,13 @@ def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[s
              ) -> QuantSpec | None:
     """An AutoRound block-FP8 export: data_type "fp" ("fp8" is read as "fp"), bits 8, a 2-D
     group_size, sym, packing_format "auto_round:fp8" (its default for such a block), backend
-    "auto"; any other is planned as 16-bit weights (startup._inc_fp8_errors refuses it).
+    "auto"; any other is planned as 16-bit weights (autoround._inc_fp8_errors refuses it).
 
     NOTE: INCConfig (0.29.0-0.30.0, 0.32.0-0.34.0 wheels) gives these linear layers
     INCFp8Scheme: Fp8LinearMethod with weight_block_size = group_size, the block-FP8 tensors
     of quant_method fp8 (fp8 weight, fp32 weight_scale_inv per block); the scheme has no MoE
     method (INCScheme.get_moe_method raises NotImplementedError), and releases before 0.29
-    list data_type int and mx_fp only (startup.inc_errors)."""
+    list data_type int and mx_fp only (autoround.inc_errors)."""
     block = qc["group_size"]
     packing = _inc_packing(qc, "auto_round:fp8")
     if data_type not in ("fp", "fp8") or qc.get("bits") != 8 or packing != "auto_round:fp8" \
@@ -1132,20 +1133,20 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
     whose routed experts' entries disagree (QuantSpec.expert_conflict), and the first
     gate_up_proj whose shards' entries disagree where some release does not fuse them
     (`gate_up_fused_last` set: QuantSpec.gate_up_conflict, refused per release by
-    startup.inc_errors; elsewhere such shards are refused here).
+    autoround.inc_errors; elsewhere such shards are refused here).
 
     NOTE: INCConfig.get_layer_config (inc.py 0.19.0-0.23.0; config_parser.py
     INCConfigParser._resolve_raw 0.24.0-0.34.0): a module named in extra_config takes the
     entry's bits, group_size and sym, each defaulting to the checkpoint's (its data_type and
     packing are the checkpoint's whatever the entry says); a ParallelLMHead is quantized only
     when extra_config names it (exactly; from 0.27.0 also by suffix, 'lm_head' for
-    'language_model.lm_head': startup.INC_NESTED_LM_HEAD); a fused layer
+    'language_model.lm_head': autoround.INC_NESTED_LM_HEAD); a fused layer
     (packed_modules_mapping: qkv_proj, gate_up_proj) takes its shards' config and raises
     ValueError "Fused module '...' requires consistent quant config for [...]" when they differ;
     a FusedMoE layer takes the config of the entries under its prefix (each filled in with the
     checkpoint's) and raises ValueError "Fused MoE layer '...' requires consistent quant config
     for all sub-layers" when they differ: in 0.19.0-0.23.0 only, as that branch asks for a layer
-    class named "...FusedMoE" (startup.INC_EXPERT_ENTRIES_LAST). Regex keys (any of
+    class named "...FusedMoE" (autoround.INC_EXPERT_ENTRIES_LAST). Regex keys (any of
     *+?^$()[]{}|\\) match by re.search: not placed here."""
     kept = _inc_kept(extra, bits, at)
     if not extra:
@@ -1186,8 +1187,8 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
 
 
 TORCHAO_FP8 = "Float8DynamicActivationFloat8WeightConfig"
-"""The torchao config type of FP8 weights and dynamic FP8 activations (startup.own_loader_errors
-refuses it below compute capability 8.9)."""
+"""The torchao config type of FP8 weights and dynamic FP8 activations
+(torchao_quark.own_loader_errors refuses it below compute capability 8.9)."""
 _TORCHAO_FP8_SCHEMES = {"PerRow": "fp8-channel", "PerTensor": "fp8-tensor"}
 _TORCHAO_EXPERTS = "experts"
 """Routed experts, which vLLM's TorchAOConfig leaves unquantized (quant.TORCHAO_INT4_GROUPS'
@@ -1284,7 +1285,7 @@ QUARK_PER_BLOCK_FROM = (0, 28, 0)
 """NOTE: the first release whose QuarkConfig._is_fp8_w8a8 takes FP8 weights with qscheme
 "per_block" (block_size [128, 128], symmetric, dynamic per_group 128 activations): absent
 from quark/quark.py in the 0.19.0-0.27.0 wheels (each read), which raise NotImplementedError
-"No quark compatible scheme was found. ..." (startup.own_loader_errors)."""
+"No quark compatible scheme was found. ..." (torchao_quark.own_loader_errors)."""
 
 
 def _quark(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:

@@ -71,7 +71,7 @@ from planner.serving.speed.terms import (
     release_caveats,
     stage_gpus_note,
 )
-from planner.serving.startup import weight_load_rules
+from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
 from planner.text import counted

@@ -97,7 +97,7 @@ checkpoint (QuantSpec.weight_only from config.quant._ct_nvfp4) runs the same way
 too: the 0.22.0 wheel's get_scheme builds CompressedTensorsW4A16Fp4 (apply_fp4_marlin_linear),
 the 0.23.0, 0.25.0, 0.33.0 and 0.34.0 wheels' CompressedTensorsW4A4Fp4(use_a16=True)
 (init_nvfp4_linear_kernel(use_a16=True)), and its experts ask the NVFP4 oracle with
-activation_key None (startup.CT_NVFP4A16_MOE_FROM); earlier releases keep NVFP4's family here
+activation_key None (fp4_weights.CT_NVFP4A16_MOE_FROM); earlier releases keep NVFP4's family here
 (not read for speed)."""
 
 

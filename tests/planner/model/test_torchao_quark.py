@@ -1,5 +1,5 @@
 """torchao and Quark checkpoints, planned as vLLM loads them (config.quant._torchao / _quark,
-startup.own_loader_errors), against figures worked out by hand. Before, both quant_methods
+torchao_quark.own_loader_errors), against figures worked out by hand. Before, both quant_methods
 were "not understood: planned as 16-bit weights".
 
 The quantization_config blocks are the layouts vLLM's loaders read (quantization/torchao.py
@@ -14,11 +14,11 @@ from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.model.spec import ConfigError
-from planner.serving import startup
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.startup import torchao_quark
 from planner.serving.weights import rank_weights
 
 TORCHAO_INT4 = {"quant_method": "torchao", "modules_to_not_convert": None, "quant_type": {
@@ -220,7 +220,7 @@ def test_quark_int8_experts_from_0_20() -> None:
 
 
 def test_quark_moe_refusal_names_the_first_release_from_its_constant(monkeypatch) -> None:
-    # The release the refusal names is the constant's (startup.QUARK_INT8_MOE_FROM,
+    # The release the refusal names is the constant's (torchao_quark.QUARK_INT8_MOE_FROM,
     # QUARK_MX_MOE_FROM) as a full release, "0.20.0", not hand-written beside it: moved, the
     # words follow. Called directly: a plan's checks are cached per release.
     int8 = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": False, "symmetric": True}
@@ -228,10 +228,10 @@ def test_quark_moe_refusal_names_the_first_release_from_its_constant(monkeypatch
     spec = _moe_quark(int8, act)
     int8_scheme = checkpoint_scheme(spec)
     mx = _moe_quark(_MXFP4, {**_MXFP4, "is_dynamic": True})
-    assert startup._quark_moe_errors(mx, checkpoint_scheme(mx), (0, 9, 2)) == [
+    assert torchao_quark._quark_moe_errors(mx, checkpoint_scheme(mx), (0, 9, 2)) == [
         "Unsupported FusedMoe scheme (vLLM 0.9.2 quark_moe.py: no OCP MX MoE method before 0.10.0)"]
-    monkeypatch.setattr(startup, "QUARK_INT8_MOE_FROM", (0, 21, 1))
-    assert startup._quark_moe_errors(spec, int8_scheme, (0, 20, 0)) == [
+    monkeypatch.setattr(torchao_quark, "QUARK_INT8_MOE_FROM", (0, 21, 1))
+    assert torchao_quark._quark_moe_errors(spec, int8_scheme, (0, 20, 0)) == [
         "Unsupported FusedMoe scheme (vLLM 0.20.0 quark_moe.py: no INT8 MoE method before 0.21.1)"]
 
 

@@ -128,8 +128,8 @@ def test_a_layout_the_release_refuses_is_passed_over_for_one_that_starts() -> No
     # RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16 is GPTQ int4 g128 with desc_act in
     # float16; on an MI300X on vLLM 0.24.0 its row-parallel layers at TP > 1 find no ROCm
     # kernel (Triton and Conch take no g_idx, Exllama none on a split input: LayoutRefused,
-    # startup.gptq_tp_refusal), while TP=1 runs Exllama. Beside a TP=8 plan every TP > 1 layout
-    # is refused, so the widest at TP=1 (8 GPUs: DP=8, the first of the TP=1 ties) is taken,
+    # wna16_kernels.gptq_tp_refusal), while TP=1 runs Exllama. Beside a TP=8 plan every TP > 1
+    # layout is refused, so the widest at TP=1 (8 GPUs: DP=8, the first of the TP=1 ties) is taken,
     # not TP=8, whose plan() raised and stopped `report --compare`
     spec = catalog_spec("RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16")
     cluster, engine = preset_cluster("mi300x", 8), EngineSettings(vllm_version="0.24.0")

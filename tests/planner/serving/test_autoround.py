@@ -18,7 +18,8 @@ from planner.model.quant import checkpoint_scheme, what_if_scheme
 from planner.model.spec import ConfigError, MoeMlp, QuantSpec
 from planner.serving.hardware import gpu_preset
 from planner.serving.layout import ParallelLayout, layout_warnings
-from planner.serving.startup import act_dtype_errors, inc_errors, inc_notes
+from planner.serving.startup.autoround import inc_errors, inc_notes
+from planner.serving.startup.dtype import act_dtype_errors
 from planner.serving.weights import weights_bytes
 from tests.cli.conftest import run_main
 from tests.planner.serving.test_weights import make_spec
@@ -465,7 +466,7 @@ def test_older_spellings_are_left_to_vllms_unknown_method_refusal():
     spec = make_spec(quant=parsed(block(LARGE))[0])
     assert spec.quant.method == "intel/auto-round"
     assert spec.quant.backend == "auto_round:gptq:exllamav2"
-    # startup.unknown_quant_errors refuses it from 0.16 ("Unknown quantization method: ...",
+    # quant_method.unknown_quant_errors refuses it from 0.16 ("Unknown quantization method: ...",
     # test_unknown_quant.py; the CLI test below); before 0.19 the loader is not read here
     assert inc_errors(spec, checkpoint_scheme(spec), (0, 33, 0), RTX3090) == []
     assert "from 0.19.0 on" in inc_errors(spec, checkpoint_scheme(spec), (0, 15, 1), RTX3090)[0]
@@ -596,7 +597,7 @@ def test_formats_some_releases_refuse_are_refused_there(ref_config, tmp_path, ca
     GPTQ-packed export, and an MXFP4 one (data_type "mx_fp4", group 32, llm_compressor
     packing, as INCConfig's MXFP8 constants describe the family). Headroom plans neither
     format (16-bit weights, a warning); a release that refuses it refuses the plan."""
-    from planner.serving.startup import inc_format_errors
+    from planner.serving.startup.autoround import inc_format_errors
 
     config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
 
@@ -618,7 +619,7 @@ def test_formats_some_releases_refuse_are_refused_there(ref_config, tmp_path, ca
         "INCConfig; 0.27.0 and later take it)"]
     assert errors(mxfp4, (0, 27, 0)) == []
     # without sym, releases to 0.28 stop earlier, at from_config; older spellings at the name
-    # (startup.unknown_quant_errors, test_unknown_quant.py), not here
+    # (quant_method.unknown_quant_errors, test_unknown_quant.py), not here
     assert errors({"bits": 5}, (0, 28, 0))[0].startswith("Cannot find any of ['sym']")
     assert errors(five | {"quant_method": "intel/auto-round"}, (0, 33, 0)) == []
     # 3-bit GPTQ packing passes every release's sets; its layers find no kernel 0.22-0.29
@@ -671,7 +672,7 @@ def test_mxfp_blocks_outside_vllms_layout_are_refused_per_release(ref_config):
     a data_type of exactly "mx_fp" (a missing packing_format is llm_compressor there).
     Blocks by hand from AutoRound's MXFP4 / MXFP8 schemes (auto_round/schemes.py: bits 4 or 8,
     group_size 32, data_type "mx_fp", sym by default true), with one field changed each."""
-    from planner.serving.startup import inc_format_errors
+    from planner.serving.startup.autoround import inc_format_errors
 
     config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
 
@@ -864,7 +865,7 @@ def test_qwen_moe_dense_gate_up_entries_follow_the_loaders_mapping(ref_config):
 def unplanned_errors(ref_config, qc: dict, version: tuple, gpu=RTX3090) -> list[str]:
     """inc_format_errors of Qwen2.5-72B with this AutoRound block, which Headroom plans as
     16-bit weights."""
-    from planner.serving.startup import inc_format_errors
+    from planner.serving.startup.autoround import inc_format_errors
 
     config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
     spec = parse_model_config(config | {"quantization_config": {"quant_method": "auto-round"}

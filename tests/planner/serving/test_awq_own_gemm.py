@@ -1,5 +1,5 @@
 """AWQ-packed checkpoints whose linear layers vLLM keeps off Marlin run AWQ's own CUDA GEMM,
-whose kernels take float16 only (startup._awq_own_gemm, cuda_awq_gemm_errors):
+whose kernels take float16 only (wna16_shapes._awq_own_gemm, cuda_awq_gemm_errors):
 
 - an AWQ checkpoint with zero_point false: awq_marlin.py is_awq_marlin_compatible (0.19.0-
   0.23.0) and auto_awq.py get_quant_method (0.24.0-0.34.0) ask check_marlin_supported(uint4,

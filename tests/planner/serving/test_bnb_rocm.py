@@ -1,4 +1,4 @@
-"""bitsandbytes on AMD GPUs, per vLLM release (startup.rocm_quantization_errors).
+"""bitsandbytes on AMD GPUs, per vLLM release (quant_method.rocm_quantization_errors).
 
 Worked from the wheels by hand (vllm_versions.ROCM_BNB_FROM's NOTE): platforms/rocm.py
 RocmPlatform.supported_quantization has no "bitsandbytes" in 0.9.1-0.11.1; 0.12.0-0.16.0

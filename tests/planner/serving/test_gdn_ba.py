@@ -10,7 +10,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.startup import gdn_ba_whole
+from planner.serving.startup.weight_load import gdn_ba_whole
 
 QWEN35 = catalog_spec("Qwen/Qwen3.5-27B")
 QWEN35_MOE = catalog_spec("Qwen/Qwen3.5-35B-A3B")
@@ -21,7 +21,7 @@ GPTQ, AWQ = what_if_scheme("w4a16-gptq-g128"), what_if_scheme("w4a16-awq-g128")
 def _per_gpu(release: str, tp: int) -> int:
     """Qwen3.5-27B's weights per GPU as GPTQ int4 g128 on RTX 3090s at TP `tp`, in float16:
     up to 0.22 Marlin's tiles do not fit in_proj_ba and bfloat16 finds no kernel for it
-    (startup.marlin_shape_findings); float16 runs it on Exllama."""
+    (wna16_shapes.marlin_shape_findings); float16 runs it on Exllama."""
     return plan(PlanRequest(
         model=QWEN35, cluster=preset_cluster("rtx-3090", tp), layout=ParallelLayout(tp=tp),
         engine=EngineSettings(max_model_len=4096, vllm_version=release, dtype="float16",
@@ -36,7 +36,7 @@ def test_qwen35_gptq_in_proj_ba_is_whole_on_each_gpu_from_0_22(release: str) -> 
     # bits 23,592,960 x 4.15625 / 8 = 12,257,280 B. Split over TP 2 each GPU holds half,
     # 6,128,640 B; whole, all of it: 6,128,640 B more on each GPU than on 0.21.0. Up to 0.33
     # the plan frees GPTQ's zero points (4 / 128 bit a weight) on every dense linear layer
-    # Marlin may run (startup.gptq_zeros_freed_bits), in_proj_ba's too: 23,592,960 / 256 =
+    # Marlin may run (weight_load.gptq_zeros_freed_bits), in_proj_ba's too: 23,592,960 / 256 =
     # 92,160 B whole, 46,080 B half: 6,128,640 - 92,160 + 46,080 = 6,082,560 B. (Marlin's
     # tiles take in_proj_ba only from 0.24; the kernel that runs it before keeps them: not
     # modelled, as that NOTE says.)

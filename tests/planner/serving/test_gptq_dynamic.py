@@ -1,5 +1,5 @@
 """GPTQModel `dynamic` rules as vLLM's GPTQ loader builds them (config.quant.gptq_dynamic,
-startup.gptq_dynamic_errors): "-:" layers 16-bit, positive rules' layers in their own bits and
+wna16_kernels.gptq_dynamic_errors): "-:" layers 16-bit, positive rules' layers in their own bits and
 group, rules matched against vLLM's fused layer prefixes, and the bits / groups Marlin refuses.
 
 The rules are written as vLLM's GPTQ configs document GPTQModel's format in their __init__

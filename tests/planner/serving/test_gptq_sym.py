@@ -1,4 +1,4 @@
-"""A GPTQ checkpoint's `sym` as vLLM reads it (QuantSpec.symmetric; startup.marlin_keys_miss,
+"""A GPTQ checkpoint's `sym` as vLLM reads it (QuantSpec.symmetric; wna16_loaders.marlin_keys_miss,
 gptq_sym_errors).
 
 Worked from the wheels: up to 0.21.0 gptq_marlin.py is_gptq_marlin_compatible reads

@@ -1,5 +1,5 @@
 """Marlin's minimum tile per TP rank for quantized dense linear layers (64 outputs, 128 inputs:
-startup.MARLIN_TILE_PADDING_FROM): what vLLM 0.19-0.23 runs instead, or refuses, and from 0.24
+wna16_shapes.MARLIN_TILE_PADDING_FROM): what vLLM 0.19-0.23 runs instead, or refuses, and from 0.24
 the padding that makes any width run. Figures worked by hand from ../shared configs."""
 
 import pytest
@@ -11,7 +11,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.startup import dense_linears, marlin_shape_findings
+from planner.serving.startup.wna16_shapes import dense_linears, marlin_shape_findings
 from planner.serving.sweep import sweep
 from planner.serving.vllm_versions import LayoutRefused
 

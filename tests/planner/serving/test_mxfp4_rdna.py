@@ -1,6 +1,6 @@
 """gpt-oss's MXFP4 experts on RDNA GPUs (gfx10 / gfx11 / gfx12), vLLM's auto MoE backend.
 
-Worked from the wheels by hand (startup.MXFP4_RDNA_REFUSED): fused_moe/oracle/mxfp4.py
+Worked from the wheels by hand (fp4_weights.MXFP4_RDNA_REFUSED): fused_moe/oracle/mxfp4.py
 select_mxfp4_moe_backend takes the first backend of its list whose kernel runs here; on ROCm
 with no environment variable only OpenAI's Triton MoE can. Its _supports_current_device is
 (9, 0) <= capability < (11, 0) in 0.19.0-0.21.0 (gfx1100 reads 11.0, gfx1201 12.0, gfx1030

@@ -95,8 +95,9 @@ def test_the_plans_that_do_not_serve_are_tallied_by_their_first_miss() -> None:
 def test_every_plan_refused_by_flashinfer_says_so() -> None:
     """Gemma-3 4B (head size 256 in every attention layer, catalog config) on a B200 (compute
     capability 10.0) under vLLM 0.15.1, where FlashInfer is first on 10.x and asserts on head
-    size 256 in 16-token blocks (startup.flashinfer_hd256_errors: 0.13-0.17 on any 10.x): every
-    plan is refused, none short of memory (a 4B model in 180 GB), and --block-size 32 lifts it."""
+    size 256 in 16-token blocks (attention_backend.flashinfer_hd256_errors: 0.13-0.17 on any
+    10.x): every plan is refused, none short of memory (a 4B model in 180 GB), and --block-size
+    32 lifts it."""
     spec = catalog_spec("google/gemma-3-4b-it")
     old = EngineSettings(vllm_version="0.15.1")
     result = recommend([spec], Workload(), with_overrides(), gpu_keys=("b200",), engine=old)

@@ -128,7 +128,7 @@ def test_seed_on_0_34_pages_the_same_pool_in_blocks_of_64():
     # 169,894,912 = 6,295,849,373 B = 8,175 x 770,048 + 706,973: floor(8,175 / 4) = 2,043 x 64
     # = 130,752.
     # 0.33.0's pool is larger by the zero points Marlin frees on the int4 g128 attention
-    # (startup.gptq_zeros_freed_bits; 0.34.0 keeps them): per GPU at TP 8, 94 layers x (q, o
+    # (weight_load.gptq_zeros_freed_bits; 0.34.0 keeps them): per GPU at TP 8, 94 layers x (q, o
     # 2 x 4,096 x 8,192 / 8 + k, v 2 x 4,096 x 128, one of the 4 KV heads) = 94 x 9,437,184
     # = 887,095,296 weights x 4 / 128 bit / 8 = 3,465,216 B (72 tokens): 0.90 (491,097 +
     # 3,465,216) // 770,048 = 5 blocks more, 6,537 x 16 = 104,592; 0.95 (706,973 + 3,465,216)

@@ -1159,9 +1159,9 @@ def test_mla_on_hopper_falls_back_to_triton_mla_for_a_block_size_and_says_so():
 def test_a_decode_step_reads_the_gptq_weights_without_the_zero_points_marlin_frees() -> None:
     # A symmetric GPTQ checkpoint's unused zero points, which vLLM's Marlin frees at load up to
     # 0.33.0 (mixed_precision/marlin.py MarlinLinearKernel.process_weights_after_loading;
-    # kept from 0.34.0, _retire_unused_zp: startup.gptq_zeros_freed_bits), are not on the GPU,
+    # kept from 0.34.0, _retire_unused_zp: weight_load.gptq_zeros_freed_bits), are not on the GPU,
     # so a decode step does not read them: the speed model's weights are the memory plan's
-    # (both from startup.weight_load_rules). Qwen2.5-7B-Instruct as w4a16-gptq-g128 on one
+    # (both from weight_load.weight_load_rules). Qwen2.5-7B-Instruct as w4a16-gptq-g128 on one
     # RTX 4090 (Marlin: capability 8.9, no Machete), bytes every decode step reads:
     #   attention at 4.125 bits with its 16-bit biases           424,144,896 B
     #     (test_weights.py test_symmetric_gptq_zero_points_freed_on_marlin_before_0_34)

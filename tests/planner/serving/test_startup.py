@@ -46,8 +46,12 @@ def _no_backend(kv: str, why: str, cc: str) -> str:
 
 
 def test_nvfp4_kv_per_release_and_capability() -> None:
-    """Read in each wheel's v1/attention/backends/flashinfer.py (see startup._nvfp4_error)."""
-    from planner.serving.startup import kv_format_errors, runnable_kv_cache_dtypes
+    """Read in each wheel's v1/attention/backends/flashinfer.py (see
+    attention_backend._nvfp4_error)."""
+    from planner.serving.startup.attention_backend import (
+        kv_format_errors,
+        runnable_kv_cache_dtypes,
+    )
 
     llama = _spec("meta-llama/Llama-3.1-8B-Instruct")  # head_dim 128, no sinks
 
@@ -135,7 +139,7 @@ def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() 
     from planner.serving.hardware import preset_cluster
     from planner.serving.layout import ParallelLayout
     from planner.serving.plan import PlanRequest, plan
-    from planner.serving.startup import fp4_weight_notes
+    from planner.serving.startup.fp4_weights import fp4_weight_notes
     from planner.serving.vllm_cli import supported_versions
 
     rtx3090 = gpu_preset("rtx-3090")
@@ -161,7 +165,7 @@ def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() 
 
 
 def test_turboquant_runs_on_every_nvidia_gpu_for_full_attention_models_only() -> None:
-    from planner.serving.startup import kv_format_errors
+    from planner.serving.startup.attention_backend import kv_format_errors
 
     def kv_errors(gpu: str, kv: str, version: str, repo: str) -> list[str]:
         return kv_format_errors(gpu_preset(gpu), _spec(repo), kv, vllm_cli(version))
@@ -210,7 +214,7 @@ def test_triton_attention_refuses_fp8_and_bf16_kv_on_a_v100_from_0_24() -> None:
     # vLLM 0.24.0-0.33.0: FLASH_ATTN and FLASHINFER need compute capability 8.0, so a V100
     # (7.0) runs TRITON_ATTN, whose __init__ refuses fp8 below SM89 and bfloat16 below SM80;
     # Headroom called both "Fits" with a launch command
-    from planner.serving.startup import kv_format_errors
+    from planner.serving.startup.attention_backend import kv_format_errors
 
     spec, v100 = _spec("Qwen/Qwen3-8B"), gpu_preset("v100-32gb")
 
@@ -268,12 +272,12 @@ def test_sparse_mla_kv_dtypes_need_a_sparse_backend_that_lists_them() -> None:
     """DeepSeek-V3.2 (indexer: sparse MLA). FLASHMLA_SPARSE lists auto/bfloat16/fp8 (and
     fp8_ds_mla), not fp8_e4m3: on Hopper fp8_e4m3 has no backend until 0.30's
     FLASHINFER_MLA_SPARSE_SM90; FLASH_ATTN_MLA_SPARSE (0.25+) brings float16; nothing takes
-    fp8_e5m2 (read in the 0.18.0-0.33.0 wheels, startup._SPARSE_MLA_BACKENDS)."""
+    fp8_e5m2 (read in the 0.18.0-0.33.0 wheels, attention_backend._SPARSE_MLA_BACKENDS)."""
     from planner.serving.engine import EngineSettings
     from planner.serving.hardware import preset_cluster
     from planner.serving.layout import ParallelLayout
     from planner.serving.plan import PlanRequest, plan
-    from planner.serving.startup import kv_format_errors
+    from planner.serving.startup.attention_backend import kv_format_errors
 
     v32 = _spec("deepseek-ai/DeepSeek-V3.2")
 
@@ -314,7 +318,7 @@ def test_sparse_mla_runs_on_hopper_and_blackwell_only_and_sm120_from_0_24() -> N
     (flashmla_sparse.py supports_compute_capability, 0.12.0-0.33.0 wheels); SM120 gets
     FLASHINFER_MLA_SPARSE_SM120 (auto/fp8/fp8_e4m3) in the 0.24.0 wheel; 0.11.0 does not
     check (cuda.py returns FlashMLASparseBackend)."""
-    from planner.serving.startup import kv_format_errors
+    from planner.serving.startup.attention_backend import kv_format_errors
 
     v32 = _spec("deepseek-ai/DeepSeek-V3.2")
 
@@ -336,7 +340,7 @@ def test_sparse_mla_runs_on_hopper_and_blackwell_only_and_sm120_from_0_24() -> N
     assert kv_errors("a100-80gb", "auto", "0.11.0") == []  # not checked by 0.11
     assert kv_errors("h100-sxm", "fp8_e4m3", "0.13.0") == []  # config.py made it fp8_ds_mla
     # the app offers every dtype where none runs (each plan carries the refusal)
-    from planner.serving.startup import runnable_kv_cache_dtypes
+    from planner.serving.startup.attention_backend import runnable_kv_cache_dtypes
     from planner.serving.vllm_cli import kv_cache_dtypes
     assert runnable_kv_cache_dtypes(gpu_preset("a100-80gb"), v32, vllm_cli("0.19.0")) == \
         kv_cache_dtypes("0.19.0")
@@ -348,7 +352,7 @@ def test_flashinfer_head_256_in_16_token_blocks_asserts_on_blackwell_0_12_to_0_1
     asserts block_size != 16; FLASHINFER leads the 10.x priority list and lists auto and fp8*
     (bfloat16 from 0.15, else FLASH_ATTN runs)."""
     from planner.serving.engine import EngineSettings
-    from planner.serving.startup import flashinfer_hd256_errors
+    from planner.serving.startup.attention_backend import flashinfer_hd256_errors
     from planner.serving.vllm_versions import vllm_rules
 
     gemma2 = _spec("google/gemma-2-9b-it")  # head_dim 256, every layer attention
@@ -379,7 +383,7 @@ def test_modelopt_mixed_precision_loads_from_0_23_and_from_capability_7_5_on_0_2
     0.16.0 knows no MIXED_PRECISION; 0.17.0-0.21.0 build FP8 and NVFP4 modules only; up to
     0.22.0 the lm_head is not quantized (vLLM issue 44081); its get_min_capability() is 89 up
     to 0.23.0, 75 from 0.24.0 (the vllm_cli fixtures). A what-if format is not refused."""
-    from planner.serving.startup import modelopt_mixed_errors
+    from planner.serving.startup.modelopt import modelopt_mixed_errors
 
     qwen = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
     own = scheme("nvfp4")
@@ -411,7 +415,7 @@ def test_bfloat16_below_compute_capability_8_is_refused_in_vllms_words() -> None
     platforms/cuda.py CudaPlatform.check_if_supports_dtype, called from Worker.init_device).
     --dtype auto on a bf16 checkpoint falls back to float16 there (config/model.py
     _resolve_auto_dtype) and starts; an A100 (8.0) takes bfloat16."""
-    from planner.serving.startup import dtype_errors
+    from planner.serving.startup.dtype import dtype_errors
 
     refused = ("Bfloat16 is only supported on GPUs with compute capability of at least 8.0. "
                "Your Tesla V100-SXM2-32GB GPU has compute capability 7.0. You can use float16 "
@@ -434,7 +438,7 @@ def test_float16_for_a_model_vllm_holds_unstable_in_it_is_refused_in_vllms_words
     from planner.serving.hardware import preset_cluster
     from planner.serving.layout import ParallelLayout
     from planner.serving.plan import PlanRequest, plan
-    from planner.serving.startup import float16_errors
+    from planner.serving.startup.dtype import float16_errors
 
     refused = ("The model type 'gemma2' does not support float16. Reason: Numerical "
                "instability. Please use bfloat16 or float32 instead.")
@@ -1145,7 +1149,7 @@ def test_rocm_refuses_the_quantization_methods_its_release_does_not_list() -> No
     # from 0.28.0 no release has the method at all (the wheel drops quantization/bitsandbytes.py
     # and QuantizationMethods lists no bitsandbytes): _verify_quantization stops with "Unknown
     # quantization method" before verify_quantization reads ROCm's list, on any GPU
-    # (startup.unknown_quant_errors, tests/planner/serving/test_unknown_quant.py)
+    # (quant_method.unknown_quant_errors, tests/planner/serving/test_unknown_quant.py)
     for release in ("0.28.0", "0.33.0"):
         for gpu in ("mi300x", "h100-sxm"):
             errors = _plan_one(bnb, release, gpu).errors
@@ -1240,7 +1244,7 @@ def test_nemotron_h_moe_layers_are_refused_before_0_11_1() -> None:
     (KeyError: 'E' at an MoE layer), 'E' from 0.11.1 (vllm_versions.NEMOTRON_H_MOE_FROM).
     Nemotron-3-Nano-30B-A3B's pattern has 'E' layers and no latent MoE; Nemotron-H-56B has none
     (dense '-' MLPs)."""
-    from planner.serving.startup import nemotron_h_moe_errors
+    from planner.serving.startup.model_config import nemotron_h_moe_errors
 
     nano = _spec("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
     assert nemotron_h_moe_errors(nano, (0, 11, 0)) == [

@@ -261,7 +261,7 @@ def test_fp8_e5m2_on_hopper_fails_at_the_first_step_from_0_10_1():
     # dtype", fp8 / fp8_e4m3 only) is in the 0.10.1 and 0.10.2 wheels, not in 0.9.2 / 0.10.0;
     # the oracle keeps the run on V1 (flash_attn_supports_fp8 on Hopper) and
     # platforms/cuda.py picks FLASH_ATTN_V1 on 9.0
-    from planner.serving.startup import kv_format_errors
+    from planner.serving.startup.attention_backend import kv_format_errors
 
     llama = _spec("meta-llama/Llama-3.1-8B-Instruct")
     for version, fails in (("0.9.2", False), ("0.10.0", False), ("0.10.1", True),

@@ -19,7 +19,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.launch import remote_code_class, remote_code_note
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
-from planner.serving.startup import MARLIN_TILE_PADDING_FROM
+from planner.serving.startup.wna16_shapes import MARLIN_TILE_PADDING_FROM
 from planner.serving.sweep import layout_candidates, quant_candidates, quant_settings
 from planner.serving.vllm_cli import (
     CountError,

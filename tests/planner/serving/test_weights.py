@@ -28,12 +28,12 @@ from planner.model.spec import (
     MoeMlp,
     QuantSpec,
 )
-from planner.serving import startup
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.moe_backend import trtllm_bf16_width_pad
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.startup import model_config, weight_load
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.weights import (
     WeightLoadRules,
@@ -334,7 +334,7 @@ def test_nemotron_h_gate_in_float32_off_hopper_and_blackwell():
     # 7,916,416 router parameters on every rank, 15,832,832 B more in float32.
     spec = _catalog_spec("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
     v34, v16 = (0, 34, 0), (0, 16, 0)
-    assert [startup.gate_fp32(spec, v, GPU_PRESETS[gpu]) for v, gpu in (
+    assert [weight_load.gate_fp32(spec, v, GPU_PRESETS[gpu]) for v, gpu in (
         (v34, "h100-sxm"), (v34, "b200"), (v34, "a100-80gb"), (v34, "rtx-5090"),
         (v34, "mi300x"), (v16, "h100-sxm"))] == [False, False, True, True, True, True]
     weights = {}
@@ -400,7 +400,7 @@ def test_symmetric_gptq_zero_points_freed_on_marlin_before_0_34():
     spec = _catalog_spec("Qwen/Qwen2.5-7B-Instruct")
     gptq = what_if_scheme("w4a16-gptq-g128")
     gpus = {g: GPU_PRESETS[g] for g in ("rtx-4090", "a100-80gb", "h100-sxm", "mi300x")}
-    assert [startup.gptq_zeros_freed_bits(spec, gptq, v, gpus[g]) for v, g in (
+    assert [weight_load.gptq_zeros_freed_bits(spec, gptq, v, gpus[g]) for v, g in (
         ((0, 33, 0), "rtx-4090"), ((0, 10, 0), "a100-80gb"), ((0, 34, 0), "rtx-4090"),
         ((0, 33, 0), "h100-sxm"), ((0, 33, 0), "mi300x"))] == [0.03125, 0.03125, 0, 0, 0]
     # Groups of 32, which Machete refuses, on H100: Marlin frees them up to 0.31.0 (4 bits /
@@ -408,7 +408,7 @@ def test_symmetric_gptq_zero_points_freed_on_marlin_before_0_34():
     # (kernels/linear/__init__.py _resolve_backend_kernels, 0.32.0 and 0.33.0 wheels), which
     # keeps them as its zero_point (mixed_precision/humming.py).
     g32 = what_if_scheme("w4a16-gptq-g32")
-    assert [startup.gptq_zeros_freed_bits(spec, g32, v, gpus["h100-sxm"])
+    assert [weight_load.gptq_zeros_freed_bits(spec, g32, v, gpus["h100-sxm"])
             for v in ((0, 31, 0), (0, 32, 0), (0, 33, 0))] == [0.125, 0, 0]
     assert rank_weights(spec, gptq, ParallelLayout(),
                         rules=WeightLoadRules(zeros_freed_bits=0.03125))[0] \
@@ -1248,7 +1248,7 @@ def test_nemotron3_latent_fc1_is_split_over_tp_on_0_13(ref_config):
     biased = parse_model_config(config | {"mlp_bias": True}, quant, name="x")
     rank = rank_weights(biased, BF16, ParallelLayout(tp=8), rules=split)[0]
     assert rank.shared_experts_bytes == 817_889_280 + 337_920
-    assert startup.latent_fc1_split((0, 13, 0)) and not startup.latent_fc1_split((0, 14, 0))
+    assert weight_load.latent_fc1_split((0, 13, 0)) and not weight_load.latent_fc1_split((0, 14, 0))
     # the plan on 8 H100s: 0.13.0 holds 40 x 4,096 x 1,024 x 7/8 x 2 B = 293,601,280 B less per
     # GPU than 0.14.0 (nothing else in this model's weights differs between the two)
     from planner.serving.engine import EngineSettings
@@ -1262,8 +1262,8 @@ def test_nemotron3_latent_fc1_is_split_over_tp_on_0_13(ref_config):
     assert (planned("0.14.0").weights_bytes_per_gpu - planned("0.13.0").weights_bytes_per_gpu
             == 293_601_280)
     assert not planned("0.12.0").fits
-    assert startup.nemotron_h_moe_errors(spec, (0, 13, 0)) == []
-    assert startup.nemotron_h_moe_errors(spec, (0, 12, 0)) == [
+    assert model_config.nemotron_h_moe_errors(spec, (0, 13, 0)) == []
+    assert model_config.nemotron_h_moe_errors(spec, (0, 12, 0)) == [
         "vLLM 0.12.0's nemotron_h.py NemotronHMoE has no latent MoE: it reads no "
         "moe_latent_size, builds no fc1_latent_proj / fc2_latent_proj and sizes the routed "
         "experts 4,096 wide, not 1,024, so this checkpoint's MoE tensors do not load (latent "

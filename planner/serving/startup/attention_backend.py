@@ -1,0 +1,347 @@
+"""No attention backend of the release takes the --kv-cache-dtype on this GPU for this model, in
+vLLM's words (kv_format_errors, per release; runnable_kv_cache_dtypes: what the app offers).
+
+vLLM picks the backend at start-up (platforms/cuda.py get_attn_backend_cls) from each
+backend's supported_kv_cache_dtypes, supports_compute_capability and head sizes
+(v1/attention/backends/*.py and mla/*.py; each rule's NOTE names the wheels read): FlashInfer
+(nvfp4, and its head-256 assertion: flashinfer_hd256_errors), FLASH_ATTN's FP8 views, TRITON_ATTN
+below SM80, the dense and sparse MLA backends, TURBOQUANT."""
+
+from planner.model.attention.kvformat import KV_FORMATS
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
+from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, is_sparse_mla
+from planner.serving.hardware import GpuSpec
+from planner.serving.startup.device import capability
+from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
+from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug
+from planner.units import VLLM_KV_DTYPE
+
+
+def _flashinfer_head_sizes(minor: int) -> set[int]:
+    """FlashInferBackend.get_supported_head_sizes(): 64/128/256 in the 0.21.0 wheel, 512 from
+    the 0.22.0 wheel on."""
+    return {64, 128, 256} if minor < 22 else {64, 128, 256, 512}
+
+
+def _no_backend(kv: str, why: str | dict[str, list[str]], cc: int) -> str:
+    """vLLM's selector refusal (platforms/cuda.py get_attn_backend_cls), with each backend's
+    reasons (`why` alone: FlashInfer's, the one backend that takes nvfp4)."""
+    reasons = {"FLASHINFER": [why]} if isinstance(why, str) else why
+    listed = ", ".join(f"{name}: [{', '.join(r)}]" for name, r in reasons.items())
+    return (f"No valid attention backend found for cuda with kv_cache_dtype={kv}. Reasons: "
+            f"{{{listed}}} (compute capability {cc // 10}.{cc % 10}).")
+
+
+def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> str | None:
+    """No MLA attention backend of vLLM 0.`minor` (>= 0.15; sparse: >= 0.18) takes `kv` on
+    this GPU. A sparse-MLA model (an indexer) is refused by every dense backend ("sparse not
+    supported") and needs a sparse one (_SPARSE_MLA_BACKENDS) listing `kv`.
+
+    NOTE: supported_kv_cache_dtypes and supports_compute_capability of
+    v1/attention/backends/mla/*.py, the same in the 0.15.0-0.34.0 wheels except where noted:
+    FLASH_ATTN_MLA auto/bfloat16, major 9; FLASHMLA auto/bfloat16/fp8/fp8_e4m3, major 9 or 10;
+    FLASHINFER_MLA and CUTLASS_MLA as FLASHMLA, major 10; TRITON_MLA auto/bfloat16 (fp8 and
+    fp8_e4m3 from 0.18.0), any capability; float16 in every list from 0.18.0 (absent from the
+    0.17.0 wheel's lists, present in 0.18.0's and 0.19.0's). No list has fp8_e5m2 or a packed
+    format (0.11-0.14 not read).
+    """
+    backends = dense_mla_backends(minor, cc)
+    if sparse:
+        backends |= _sparse_mla_backends(minor, cc)
+    reasons = {name: [why for why, bad in (
+        ("kv_cache_dtype not supported", kv not in kvs),
+        ("sparse not supported", sparse and name not in _SPARSE_NAMES),
+        ("compute capability not supported", not ok)) if bad]
+        for name, (kvs, ok) in backends.items()}
+    return None if not all(reasons.values()) else _no_backend(kv, reasons, cc)
+
+
+def dense_mla_backends(minor: int, cc: int) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """The dense-MLA backends of vLLM 0.`minor` (>= 0.15): {name: (the KV dtypes it lists,
+    vLLM's names; whether it supports compute capability `cc`, 90 for 9.0)}, as read in
+    _mla_backend_error's NOTE; planner.serving.mla_block picks among them for the block size."""
+    half = ("auto", "bfloat16") + (("float16",) if minor >= 18 else ())
+    fp8 = ("fp8", "fp8_e4m3")
+    return {
+        "FLASH_ATTN_MLA": (half, cc // 10 == 9),
+        "FLASHMLA": (half + fp8, cc // 10 in (9, 10)),
+        "FLASHINFER_MLA": (half + fp8, cc // 10 == 10),
+        "CUTLASS_MLA": (half + fp8, cc // 10 == 10),
+        "TRITON_MLA": (half + (fp8 if minor >= 18 else ()), True),
+    }
+
+
+_SPARSE_MLA_BACKENDS: tuple[tuple[str, tuple[int, ...], int, tuple[str, ...]], ...] = (
+    ("FLASH_ATTN_MLA_SPARSE", (9,), 25, ("auto", "float16", "bfloat16")),
+    ("FLASHMLA_SPARSE", (9, 10), 12, ("auto", "bfloat16", "fp8")),
+    ("FLASHINFER_MLA_SPARSE_SM90", (9,), 30, ("auto", "bfloat16", "fp8", "fp8_e4m3")),
+    ("FLASHINFER_MLA_SPARSE", (10,), 18, ("auto", "float16", "bfloat16", "fp8", "fp8_e4m3")),
+    ("FLASHINFER_MLA_SPARSE_SM120", (12,), 24, ("auto", "fp8", "fp8_e4m3")),
+)
+"""(backend, compute capability majors it supports, first 0.minor, plain KV dtypes) of vLLM's
+sparse-MLA backends (platforms/cuda.py _get_backend_priorities, MLA with use_sparse), as listed
+in each one's supported_kv_cache_dtypes and supports_compute_capability.
+
+NOTE: v1/attention/backends/mla/flashmla_sparse.py FlashMLASparseBackend lists auto,
+bfloat16, fp8_ds_mla and fp8 ("alias for fp8_ds_mla"; nvfp4_ds_mla from 0.30), never
+fp8_e4m3, float16 or fp8_e5m2 (0.18.0, 0.19.0, 0.20.0, 0.23.0, 0.25.0, 0.29.0-0.34.0 wheels),
+on major 9 and 10; mla_attention.py turns the dtype into fp8_ds_mla only after the selector
+(get_attn_backend) took the backend, so an fp8_e4m3 cache must be listed as such. Hopper's
+other sparse backends: flashattn_mla_sparse.py FLASH_ATTN_MLA_SPARSE (major 9, from the
+0.25.0 wheel; absent from 0.23.0) auto/float16/bfloat16; flashinfer_mla_sparse_sm90.py
+FLASHINFER_MLA_SPARSE_SM90 (major 9, from the 0.30.0 wheel; absent from 0.29.0) auto/bfloat16/
+fp8/fp8_e4m3, for kv_lora_rank 512 and qk_rope_head_dim 0 or 64 (DeepSeek-V3.2, GLM-5), given
+FlashInfer >= 0.6.18, which the 0.30.0 (0.6.18.post1), 0.31.0-0.32.0 (0.7.0.post1), 0.33.0
+(0.7.2.post1) and 0.34.0 (0.7.3) wheels pin. Blackwell's: flashinfer_mla_sparse.py
+FLASHINFER_MLA_SPARSE (major 10) auto/float16/bfloat16/fp8/fp8_e4m3 (0.18.0-0.34.0). 0.33.0's
+FLASH_ATTN_MLA_SPARSE_FA4 (10.x, auto/bfloat16) adds no dtype. SM120: FLASHINFER_MLA_SPARSE_SM120
+(flashinfer_mla_sparse.py, major 12, from the 0.24.0 wheel; absent from 0.23.0) auto/fp8/fp8_e4m3
+(and fp8_ds_mla). Which are listed: 10.x FLASHINFER_MLA_SPARSE and FLASHMLA_SPARSE; 12.x from 0.24
+FLASHINFER_MLA_SPARSE_SM120; every other GPU (8.x, 12.x before 0.24) the Hopper list, whose
+backends support 9.x only (or 9.x and 10.x): no sparse backend runs there. The validated
+selector is the 0.12.0 wheel's on (0.11.0 returns FlashMLASparseBackend unchecked); before
+0.18 model_executor/models/config.py turns any fp8* cache of DeepseekV32ForCausalLM into
+fp8_ds_mla before selection, so only the capability is checked there."""
+
+_SPARSE_NAMES = frozenset(name for name, *_ in _SPARSE_MLA_BACKENDS)
+
+
+def _sparse_mla_backends(minor: int, cc: int) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """The sparse-MLA backends of this GPU's priority list in vLLM 0.`minor` (>= 0.12):
+    {name: (the KV dtypes it lists, whether it supports the capability)}; before 0.18 every
+    dtype passes (the config picked fp8_ds_mla already)."""
+    major = cc // 10
+    listed = (("FLASHINFER_MLA_SPARSE", "FLASHMLA_SPARSE") if major == 10 else
+              ("FLASHINFER_MLA_SPARSE_SM120",) if major == 12 and minor >= 24 else
+              ("FLASH_ATTN_MLA_SPARSE", "FLASHMLA_SPARSE", "FLASHINFER_MLA_SPARSE_SM90"))
+    every = tuple(VLLM_KV_DTYPE.values())
+    return {name: (kvs if minor >= 18 else every, major in majors)
+            for name, majors, first, kvs in _SPARSE_MLA_BACKENDS
+            if name in listed and minor >= first}
+
+
+def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool) -> str | None:
+    """Why vLLM 0.`minor` cannot run an nvfp4 KV cache here (None when it can).
+
+    NOTE: only FlashInfer takes nvfp4 KV (v1/attention/backends/flashinfer.py), per wheel:
+    0.20.0: no backend lists it (supported_kv_cache_dtypes) and FlashInferMetadataBuilder
+    raises "nvfp4 KV cache is not yet supported"; 0.21.0-0.22.0: listed, trtllm-gen FP4
+    kernels only, which exist for the SM100 family, unchecked (it fails in the kernel);
+    0.23.0-0.24.0: the builder raises "--kv-cache-dtype nvfp4 requires sm100f, ..." off
+    is_device_capability_family(100); 0.25.0-0.31.0: supports_kv_cache_dtype is False off the
+    SM100 family, so the selector finds no backend; 0.32.0-0.34.0: _nvfp4_kv_on_fa2() also
+    runs plain nvfp4 (not nvfp4_4over6: "the slot-mapping writer has no scale search") on the
+    8.x, 9.x and 12.x families through fa2, where supports_combination refuses head size 64
+    and attention sinks. FlashInfer itself needs head sizes 64/128/256/512 and capability
+    8.0-12.1 (7.5-12.1 before 0.24.0), head sizes in _flashinfer_head_sizes. Not modelled:
+    the trtllm-gen path also needs its cubins downloadable at start-up
+    (utils/flashinfer.py supports_trtllm_attention: has_nvidia_artifactory()).
+    """
+    family = cc // 10
+    if minor < 21:
+        return _no_backend(kv, "kv_cache_dtype not supported", cc)
+    if cc > 121 or cc < (80 if minor >= 24 else 75):
+        return _no_backend(kv, "compute capability not supported", cc)
+    if not head_sizes <= _flashinfer_head_sizes(minor):
+        return _no_backend(kv, "head_size not supported", cc)
+    fa2 = minor >= 32 and family in (8, 9, 12)
+    if family == 10:
+        return None
+    if fa2 and kv != "nvfp4":
+        return _no_backend(kv, "kv_cache_dtype not supported", cc)
+    if fa2 and 64 in head_sizes:
+        return _no_backend(kv, "fa2 prefill misreads an NVFP4 KV cache at head_size 64", cc)
+    if fa2 and sinks:
+        return _no_backend(kv, "the sink prefill wrapper cannot read an NVFP4 KV cache", cc)
+    if fa2:
+        return None
+    if minor < 23:
+        return (f"vLLM 0.{minor} runs an nvfp4 KV cache only on FlashInfer's trtllm-gen "
+                "kernels, built for the SM100 family (compute capability 10.x), not "
+                f"{cc // 10}.{cc % 10}; it does not check this before 0.23 and fails in the "
+                "kernel.")
+    if minor < 25:
+        return "--kv-cache-dtype nvfp4 requires sm100f, please try a different dtype or remove"
+    return _no_backend(kv, "kv_cache_dtype not supported", cc)
+
+
+def _flash_attn_fp8_only(kv: str, minor: int, cc: int, patch: int = 0) -> str | None:
+    """vLLM 0.10.1-0.10.2 and 0.15-0.22 on Hopper: FLASH_ATTN (FA3, first in the 9.x priority
+    list) accepts a KV dtype it cannot read.
+
+    NOTE: v1/attention/backends/flash_attn.py FlashAttentionBackend.supports_kv_cache_dtype
+    returns flash_attn_supports_fp8() (FA3 on the 9.x family) for any kv.startswith("fp8")
+    (0.15.0-0.19.0 wheels) or any is_quantized_kv_cache(kv) (0.20.0-0.22.0), but its forward
+    views the cache through get_fp8_dtype_for_flashattn, which takes fp8 / fp8_e4m3 only and
+    raises "Unrecognized FP8 dtype: ..." at the first attention step. From 0.23.0 it claims
+    fp8 / fp8_e4m3 only and TRITON_ATTN or FlashInfer take the others. 0.11-0.14 not read.
+    A turboquant_* run is not claimed: engine/arg_utils.py (0.20.0 on) sets flash_attn_version
+    2 for it, and flash_attn_supports_fp8() is FA3 only. 0.10.1-0.10.2 (platforms/cuda.py
+    get_attn_backend_cls: FLASH_ATTN_V1 by default on 8.0+ but 10.0) have the same
+    get_fp8_dtype_for_flashattn; the 0.9.x and 0.10.0 wheels do not (their FA3 path views any
+    fp8 cache as e4m3: it starts).
+    """
+    name = VLLM_KV_DTYPE[kv]
+    claimed = (name.startswith("fp8") if minor < 20
+               else name not in ("auto", "bfloat16", "float16", "float32")
+               and not name.startswith("turboquant_"))
+    read = 15 <= minor <= 22 or (minor == 10 and patch >= 1)
+    if read and cc // 10 == 9 and claimed and name not in ("fp8", "fp8_e4m3"):
+        return (f"Unrecognized FP8 dtype: {name} (vLLM 0.{minor} selects FLASH_ATTN for it on "
+                f"compute capability {cc // 10}.{cc % 10}, which reads fp8_e4m3 only; it fails "
+                "at the first attention step).")
+    return None
+
+
+def _triton_below_sm80(kv: str, minor: int, cc: int, device: str) -> str | None:
+    """vLLM 0.24-0.34 below compute capability 8.0 (V100): TritonAttentionImpl's refusal.
+
+    NOTE: FLASH_ATTN and FLASHINFER need capability 8.0 (supports_compute_capability,
+    0.24.0-0.34.0 wheels), so TRITON_ATTN, which lists fp8 and bfloat16, is selected, and its
+    __init__ (v1/attention/backends/triton_attn.py, from 0.24.0; absent in 0.11.0-0.23.0)
+    raises for an fp8* KV cache below SM89 and a bfloat16 one below SM80, in these words.
+    """
+    if minor < 24 or cc >= 80:
+        return None
+    name, cap = VLLM_KV_DTYPE[kv], f"{cc // 10}.{cc % 10}"
+    if name.startswith("fp8"):
+        return (f"FP8 KV cache is not supported by the Triton attention backend on {device} "
+                f"(compute capability {cap}); native FP8 (fp8e4nv) requires SM89+. Re-run "
+                "with --kv-cache-dtype float16.")
+    if name == "bfloat16":
+        return (f"bfloat16 KV cache is not supported on {device} (compute capability {cap}); "
+                "bfloat16 requires SM80+. Re-run with --kv-cache-dtype float16.")
+    return None
+
+
+def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: VllmCli
+                     ) -> list[str]:
+    """Why vLLM `cli.vllm_version` cannot run this --kv-cache-dtype on `gpu` for `spec`.
+
+    Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
+    runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
+    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only). The per-token-head formats
+    run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.34.0 triton_attn.py; on
+    Hopper from 0.23). Dense MLA models pick among the MLA backends (_mla_backend_error, from
+    0.15); packed formats on other MLA layers (sparse, older releases) are refused in
+    Headroom's words (not sized); DeepSeek-V4's fp8_ds_mla cache takes fp8 only (vLLM's).
+    """
+    cc = capability(gpu)
+    mixers = [layer.mixer for layer in spec.layers]
+    mla = any(isinstance(m, MlaMixer) for m in mixers) or spec.compressed_attention is not None
+    _, minor, patch = (int(part) for part in cli.vllm_version.split("."))
+    flash_attn = None if mla or cc is None else _flash_attn_fp8_only(kv_cache_dtype, minor, cc,
+                                                                      patch)
+    if flash_attn:
+        return [flash_attn]
+    triton = None if mla or cc is None else _triton_below_sm80(kv_cache_dtype, minor, cc,
+                                                                gpu.name)
+    if triton:
+        return [triton]
+    dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15
+                 and any(isinstance(m, MlaMixer) for m in mixers)
+                 and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))
+    sparse_mla = (spec.compressed_attention is None and cc is not None and minor >= 12
+                  and kv_cache_dtype not in KV_FORMATS and is_sparse_mla(spec))
+    mla_error = _mla_backend_error(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc, sparse_mla) \
+        if dense_mla or sparse_mla else None
+    if mla_error:
+        return [mla_error]
+    if kv_cache_dtype not in KV_FORMATS:
+        return []
+    if spec.compressed_attention is not None:  # 0.33.0-0.34.0 models/deepseek_v4/attention.py
+        return [f"DeepseekV4 fp8_ds_mla layout only supports fp8 kv-cache, got "
+                f"{kv_cache_dtype}. Please set `--kv-cache-dtype fp8` or select a backend "
+                "that supports bfloat16 KV cache."]
+    if kv_cache_dtype == "nvfp4_ds_mla":
+        return _nvfp4_ds_mla_errors(spec, cc)
+    if mla:
+        return [f"Headroom does not size --kv-cache-dtype {kv_cache_dtype} for MLA layers "
+                f"(vLLM packs the latent differently); use auto or fp8 for {spec.name}."]
+    attention = [m for m in mixers if isinstance(m, AttentionMixer)]
+    if kv_cache_dtype.startswith("turboquant_"):
+        return _turboquant_errors(kv_cache_dtype, spec, mixers, attention)
+    if cc is None or not kv_cache_dtype.startswith("nvfp4"):
+        return []
+    heads = {m.head_dim for m in attention} | {m.v_head_dim for m in attention}
+    error = _nvfp4_error(kv_cache_dtype, minor, cc, heads, any(m.sinks for m in attention))
+    return [error] if error else []
+
+
+def _nvfp4_ds_mla_errors(spec: ModelSpec, cc: int | None) -> list[str]:
+    """Where vLLM cannot store the nvfp4_ds_mla layout (kvformat.NVFP4_DS_MLA_NOTE).
+
+    NOTE: 0.30.0-0.34.0 v1/attention/backends/mla/flashmla_sparse.py: FLASHMLA_SPARSE, the one
+    backend listing nvfp4_ds_mla (FLASHINFER_MLA_SPARSE takes auto/float16/bfloat16/fp8/
+    fp8_e4m3 only), refuses it off SM100 in the words below; the layout is the DeepSeek
+    sparse-MLA latent, so a model without sparse-MLA layers has no backend for it at all.
+    """
+    if not is_sparse_mla(spec):
+        return [f"--kv-cache-dtype nvfp4_ds_mla is vLLM's DeepSeek sparse-MLA cache layout "
+                f"(FLASHMLA_SPARSE only); {spec.name} has no sparse-MLA layers."]
+    if cc is not None and cc // 10 != 10:
+        return ["FLASHMLA_SPARSE only supports the nvfp4_ds_mla kv-cache dtype on SM100 "
+                "(Blackwell)"]
+    return []
+
+
+def _turboquant_errors(kv: str, spec: ModelSpec, mixers: list, attention: list[AttentionMixer]
+                       ) -> list[str]:
+    """Where Headroom does not run a turboquant_* preset (kvformat.TURBOQUANT_NOTE).
+
+    NOTE: vLLM 0.20.0-0.34.0 platforms/cuda.py ends every dense priority list with TURBOQUANT,
+    the one backend whose supports_kv_cache_dtype takes turboquant_*; it keeps the base
+    supports_compute_capability (True: any NVIDIA GPU) and supports_sink (False: "attention
+    sinks not supported"). Its slot is sized from one head_size (K and V alike). Headroom sizes
+    it where every layer is full attention: hybrid and sliding-window models page otherwise.
+    """
+    if len(attention) != len(mixers) or any(m.kind == "sliding" and m.sliding_window
+                                            for m in attention):
+        return [f"Headroom sizes --kv-cache-dtype {kv} only for models whose every layer is "
+                f"full attention; {spec.name} has other layers."]
+    if any(m.sinks for m in attention):
+        return [f"No valid attention backend found for cuda with kv_cache_dtype={kv}. "
+                "Reasons: {TURBOQUANT: [attention sinks not supported]}."]
+    if any(m.head_dim != m.v_head_dim for m in attention):
+        return [f"Headroom sizes --kv-cache-dtype {kv} only where K and V heads have one size "
+                f"(vLLM's TurboQuantConfig takes one head_dim); {spec.name} has two."]
+    return []
+
+
+def runnable_kv_cache_dtypes(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> tuple[str, ...]:
+    """The KV dtypes of this release (vllm_cli.kv_cache_dtypes) vLLM can run here for `spec`:
+    what the app offers; the CLI refuses the others with kv_format_errors' words. Where none
+    runs (a sparse-MLA model on a GPU no sparse backend supports), all of them: each plan
+    then carries the refusal."""
+    offered = kv_cache_dtypes(cli.vllm_version)
+    return tuple(kv for kv in offered if not kv_format_errors(gpu, spec, kv, cli)) or offered
+
+
+FLASHINFER_BF16_KV_FROM: Version = (0, 15, 0)
+"""NOTE: v1/attention/backends/flashinfer.py FlashInferBackend.supported_kv_cache_dtypes lists
+auto and fp8/fp8_e4m3/fp8_e5m2 in the 0.12.0-0.14.0 wheels, and bfloat16 too from the 0.15.0
+wheel."""
+
+
+def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
+                            compute_capability: str) -> list[str]:
+    """FlashInfer's assertion for head size 256 in 16-token blocks, where vLLM works around
+    flashinfer issue 1993 (vllm_versions.flashinfer_hd256_bug: 0.11.1-0.17 on Blackwell).
+
+    NOTE: 0.11.1-0.17.0 platforms/cuda.py _get_backend_priorities puts FLASHINFER first on
+    10.x, and FlashInferMetadataBuilder.__init__ asserts in these words. A hybrid model's
+    attention block is aligned to 32 (plan._state_rules), so only a model of plain
+    head-256 attention (Gemma-2, Gemma-3 4B/12B, Gemma-7B) at --block-size 16 meets it, with
+    a KV dtype FlashInfer lists (FLASHINFER_BF16_KV_FROM; an unlisted one runs on FLASH_ATTN).
+    """
+    mixers = [layer.mixer for layer in spec.layers]
+    kvs = ("auto", "fp8", "fp8_e4m3", "fp8_e5m2") + (
+        ("bf16",) if rules.version >= FLASHINFER_BF16_KV_FROM else ())
+    if (not flashinfer_hd256_bug(rules, compute_capability)
+            or s.block_size not in (None, DEFAULT_BLOCK_SIZE)
+            or s.kv_cache_dtype not in kvs
+            or not all(isinstance(m, AttentionMixer) and m.head_dim == m.v_head_dim == 256
+                       for m in mixers)):
+        return []
+    return ["There is a bug in FlashInfer block_size 16 head size 256 support. Please avoid "
+            "this combination by passing --block-size 32 or --block-size 64."]

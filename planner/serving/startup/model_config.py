@@ -1,0 +1,178 @@
+"""vLLM's (and transformers') refusals of a model's config.json or architecture on a release,
+whatever the weight format: a null field transformers 5 refuses, an untied Gemma whose model
+asserts the tie, a Nemotron-H MoE before nemotron_h.py builds one, OLMo 3's rope_parameters on
+olmo2.py under transformers 5, and the Transformers backend's k_norm gather above the KV heads.
+Each rule's NOTE names the vLLM and transformers sources read."""
+
+from planner.model.spec import AttentionMixer, ModelSpec
+from planner.serving.layout import first_moe
+from planner.serving.tie import served_tie
+from planner.serving.vllm_versions import (
+    LATENT_MOE_FROM,
+    NEMOTRON_H_MOE_FROM,
+    OLMO3_MODEL_FROM,
+    TRANSFORMERS_5_ALLOWED_FROM,
+    TRANSFORMERS_5_ONLY_FROM,
+    Version,
+    version_label,
+)
+
+
+def null_field_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """transformers' refusal of a config.json field written out as null that its config class
+    annotates without None (ModelSpec.refused_nulls), where vLLM `version` requires
+    transformers 5 (TRANSFORMERS_5_ONLY_FROM: 0.24.0 on, transformers 5.5.3 or later).
+
+    NOTE: transformers 5.24.0 PreTrainedConfig is a @strict dataclass (huggingface_hub):
+    Qwen3Config.from_dict({"head_dim": None}) raises StrictDataclassFieldValidationError
+    ("Validation error for field 'head_dim': TypeError: Field 'head_dim' expected int, got
+    NoneType (value: None)") when AutoConfig loads config.json, before vLLM builds anything."""
+    if version < TRANSFORMERS_5_ONLY_FROM or not spec.refused_nulls:
+        return []
+    return [f"transformers 5 refuses config.json (StrictDataclassFieldValidationError): "
+            f"{', '.join(spec.refused_nulls)} null where the class annotates the field without "
+            "None; vLLM 0.24.0 on run transformers 5.5.3 or later. Remove the null (the class "
+            "default applies) or give the value."]
+
+
+GEMMA_TIE_ASSERTED_LAST: dict[str, Version] = {
+    "gemma": (0, 28, 0), "gemma2": (0, 28, 0), "gemma3_text": (0, 13, 0)}
+"""NOTE: the last release whose vLLM model for a text model_type asserts
+config.tie_word_embeddings ("# currently all existing Gemma models have `tie_word_embeddings`
+enabled" / `assert config.tie_word_embeddings`): gemma.py GemmaForCausalLM and gemma2.py
+Gemma2ForCausalLM in the 0.10.2-0.28.0 wheels (0.29.0-0.33.0: gemma.py ties `if
+config.tie_word_embeddings`, 0.34.0 has no gemma.py and builds GemmaForCausalLM on the
+Transformers backend; gemma2.py always ties its logits to embed_tokens:
+GEMMA2_ALWAYS_TIED_FROM); gemma3.py Gemma3ForCausalLM in the 0.10.2-0.13.0 wheels (0.14.0 on:
+`if config.tie_word_embeddings`). gemma4.py ties `if` from 0.19.0. Keyed on the text config's
+model_type: a wrapper (gemma3_mm.py, paligemma.py) builds these from its text config, with the
+tie that release reads (tie.served_tie)."""
+
+
+def gemma_asserts_tie(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version`'s model for the text model asserts the tie
+    (GEMMA_TIE_ASSERTED_LAST)."""
+    text_type = spec.window.text_model_type if spec.window else spec.model_type
+    last = GEMMA_TIE_ASSERTED_LAST.get(text_type)
+    return last is not None and version <= last
+
+
+def gemma_tie_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM's refusal of an untied Gemma (tie_word_embeddings false or null, which the parser
+    reads untied, as vLLM `version` reads it: tie.served_tie) on a release whose model asserts
+    the tie (GEMMA_TIE_ASSERTED_LAST); [] otherwise. E.g. a gemma3_text config.json with
+    tie_word_embeddings null on 0.13.0."""
+    if not gemma_asserts_tie(spec, version) or served_tie(spec, version):
+        return []
+    text_type = spec.window.text_model_type if spec.window else spec.model_type
+    return [f"AssertionError: vLLM {version_label(version)} builds {text_type} only with "
+            "tie_word_embeddings true (`assert config.tie_word_embeddings`: \"currently all "
+            "existing Gemma models have `tie_word_embeddings` enabled\"); this config.json "
+            "gives it false or null."]
+
+
+def nemotron_h_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM's failure to build a Nemotron-H MoE on a release whose nemotron_h.py has no MoE
+    layer (before vllm_versions.NEMOTRON_H_MOE_FROM) or, for a latent MoE (moe_latent_size
+    set), no latent projections (before LATENT_MOE_FROM); [] otherwise. E.g.
+    Nemotron-3-Nano-30B-A3B on 0.11.0, Nemotron-3-Super-120B-A12B on 0.12.0."""
+    moe = first_moe(spec)
+    if spec.model_type != "nemotron_h" or moe is None:
+        return []
+    if version < NEMOTRON_H_MOE_FROM:
+        return [f"KeyError: 'E' (vLLM {version_label(version)}'s nemotron_h.py builds the "
+                "hybrid_override_pattern layers 'M', '-' and '*' only, not this model's 'E' "
+                f"MoE layers; MoE layers from vLLM {version_label(NEMOTRON_H_MOE_FROM)})"]
+    if not moe.latent_size or version >= LATENT_MOE_FROM:
+        return []
+    return [f"vLLM {version_label(version)}'s nemotron_h.py NemotronHMoE has no latent MoE: it "
+            "reads no moe_latent_size, builds no fc1_latent_proj / fc2_latent_proj and sizes "
+            f"the routed experts {spec.hidden_size:,} wide, not {moe.latent_size:,}, so this "
+            "checkpoint's MoE tensors do not load (latent MoE from vLLM "
+            f"{version_label(LATENT_MOE_FROM)})."]
+
+
+def _olmo3_rope_failure(spec: ModelSpec, version: Version) -> str | None:
+    """vLLM's error building an OLMo 3 where olmo2.py builds it and transformers 5 may be
+    installed (TRANSFORMERS_5_ALLOWED_FROM up to vllm_versions.OLMO3_MODEL_FROM), at its first
+    layer that fails: a sliding one reads rope_parameters["rope_theta"] (KeyError, unless
+    config.json's rope_parameters is one flat block holding rope_theta, which transformers 5
+    keeps at the top), a full one hands rope_parameters whole to get_rope (TypeError: the
+    nested blocks are unhashable); None elsewhere, or where every layer slides on a flat block.
+
+    NOTE: transformers 5.24.0's Olmo3Config (convert_rope_params_to_dict) adds the
+    sliding_attention / full_attention blocks to a flat rope_parameters too (built here from a
+    flat block: {"rope_type", "rope_theta", "full_attention": {...}, "sliding_attention":
+    {...}}); get_rope (rotary_embedding/__init__.py, 0.19.1-0.25.0 wheels) keys its cache on
+    tuple(rope_parameters.items()), `if key in _ROPE_DICT` hashing each value."""
+    if spec.model_type != "olmo3" or not TRANSFORMERS_5_ALLOWED_FROM <= version < OLMO3_MODEL_FROM:
+        return None
+    flat_theta = spec.window is not None and spec.window.rope_parameters_theta
+    built = f"vLLM {version_label(version)} builds Olmo3ForCausalLM with olmo2.py, whose"
+    nested = ("transformers 5's Olmo3Config nests rope_parameters by layer type, "
+              "sliding_attention / full_attention")
+    later = (f"vLLM {version_label(OLMO3_MODEL_FROM)} on build it with olmo3.py, which reads "
+             "the nested blocks.")
+    for layer in spec.layers:
+        if not isinstance(layer.mixer, AttentionMixer):
+            continue
+        if not layer.mixer.sliding_window:
+            return (f"TypeError: unhashable type: 'dict' ({built} full-attention layers pass "
+                    f"config.rope_parameters whole to get_rope, which hashes its items; {nested},"
+                    f" blocks it holds even where config.json gives one flat block). {later}")
+        if not flat_theta:
+            return (f"KeyError: 'rope_theta' ({built} sliding-window layers read "
+                    f"config.rope_parameters[\"rope_theta\"]; {nested}, with no rope_theta at "
+                    f"the top). {later}")
+    return None
+
+
+def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """_olmo3_rope_failure as a start-up refusal, where vLLM `version` requires transformers 5
+    (TRANSFORMERS_5_ONLY_FROM: 0.24.0 and 0.25.x). E.g. an OLMo 3 config.json on 0.25.0."""
+    failure = _olmo3_rope_failure(spec, version)
+    return [failure] if failure and version >= TRANSFORMERS_5_ONLY_FROM else []
+
+
+def olmo3_rope_note(spec: ModelSpec, version: Version) -> str | None:
+    """_olmo3_rope_failure as a plan note where vLLM `version` runs under transformers 4 or 5
+    (0.19.1-0.23.x): planned as under transformers 4, where it starts, but a fresh pip install
+    of the release resolves transformers 5 (TRANSFORMERS_5_ALLOWED_FROM)."""
+    failure = _olmo3_rope_failure(spec, version)
+    if failure is None or version >= TRANSFORMERS_5_ONLY_FROM:
+        return None
+    return (f"vLLM {version_label(version)} runs under transformers 4 or 5 (it requires "
+            "transformers >=4.56.0, not 5.0-5.5.0): planned as under transformers 4, where it "
+            "starts; under transformers 5, which a fresh pip install of this release resolves, "
+            f"it stops at start-up with {failure} Pin transformers<5 for this plan.")
+
+
+def qk_norm_gather_refusal(spec: ModelSpec, tp: int, version: Version,
+                           transformers_backend: bool) -> str | None:
+    """vLLM's failure at the first forward of a model whose k_norm spans all KV heads (OLMo 2,
+    OLMo 3, OLMoE: parser.WHOLE_QK_NORM_TYPES) on its Transformers backend
+    (weights.transformers_backend) at a TP above its KV heads (more than one); None elsewhere.
+    E.g. an OLMo 2 with 2 KV heads of 128 at TP 4 on 0.34.0.
+
+    NOTE: models/transformers/fusers/qkv.py QKVFuser fuses q_proj, k_proj and v_proj into a
+    QKVParallelLinear, which gives each rank one KV head where tp >= total_num_kv_heads
+    (layers/linear.py), and fusers/rms_norm.py RMSNormFuser builds the norms as TPAwareRMSNorm,
+    whose forward raises this ValueError where the rank's width x tp is not the norm's width:
+    head_dim x tp against KV heads x head_dim. Read in the 0.25.0-0.34.0 wheels, every release
+    whose registry sends these models there (Olmo2ForCausalLM from 0.26.0, Olmo3ForCausalLM
+    from 0.29.0, OlmoeForCausalLM from 0.34.0); their own olmo2.py / olmo3.py / olmoe.py
+    all-gather k before the norm (_apply_qk_norm). Read, not run."""
+    if not transformers_backend:
+        return None
+    for layer in spec.layers:
+        mixer = layer.mixer
+        if isinstance(mixer, AttentionMixer) and mixer.qk_norm_whole \
+                and 1 < mixer.num_kv_heads < tp:
+            full = mixer.num_kv_heads * mixer.head_dim
+            return (f"Cannot gather norm of width {full}: a TP-sharded input of width "
+                    f"{mixer.head_dim} does not tile it evenly across {tp} ranks (replicated "
+                    f"or uneven sharding). (vLLM {version_label(version)} Transformers backend, "
+                    f"TPAwareRMSNorm at the first forward: above TP {mixer.num_kv_heads} each "
+                    f"rank holds one of the {mixer.num_kv_heads} KV heads, and k_norm spans "
+                    f"them all; TP {mixer.num_kv_heads} or below runs)")
+    return None
