@@ -396,7 +396,7 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
                 f"({held_blocks:,} blocks each; prompt + half the output, held on average)")
         why = (f" by max_num_seqs {p.max_num_seqs:,} per replica ({pool})" if seqs_bound
                else f": {pool}")
-        notes.append(f"concurrency capped at {conc}{why}; a client waits "
+        notes.append(f"concurrency capped at {conc:,}{why}; a client waits "
                      f"{kv_wait:,.1f} s for a slot on average (kv_wait, not in TTFT)")
     if ctx.moe_kernel == "moe-wna16":
         notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "
@@ -406,8 +406,9 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
         over = ([f"the TP all-reduce (NCCL ring over {ctx.cross.nodes} nodes)"] if ctx.cross
                 else [])
         over += [f"{ctx.net_hops} of {ctx.pp - 1} PP hops"] if ctx.net_hops else []
-        over += [f"the {_dispatch_label(ctx)}'s traffic to the {ep_ranks - ctx.ep_node_ranks} of "
-                 f"{ep_ranks} ranks in other nodes"] if ctx.ep_node_ranks else []
+        over += [f"the {_dispatch_label(ctx)}'s traffic to the "
+                 f"{ep_ranks - ctx.ep_node_ranks:,} of {ep_ranks:,} ranks in other nodes"
+                 ] if ctx.ep_node_ranks else []
         notes.append(f"{' and '.join(over)} run between nodes over the network: "
                      f"{ctx.net.formula} ({ctx.net.source})")
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
