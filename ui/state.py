@@ -557,16 +557,36 @@ def set_state(**updates: Any) -> None:
     sync_query_params()
 
 
-def keep(key: str, default: Any) -> dict[str, Any]:
+def keep(key: str, default: Any, limits: tuple[float, float] | None = None,
+         name: str = "") -> dict[str, Any]:
     """Widget keyword arguments for a page's own input, not in the link (the Recommend page's):
     its value survives a visit to another page. Streamlit forgets the widget's value once its
     page is left, so the session keeps the value the user gave (an on_change callback) and
-    seeds the widget from it on return; an input never changed starts at `default` again."""
+    seeds the widget from it on return; an input never changed starts at `default` again.
+    `limits` (low, high), for a number field `name`d so: a value outside them is refused aloud
+    (pop_refusals) and the field goes back to the value kept, as for a state field (_commit);
+    as widget bounds a browser refused it without a word."""
     if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(_KEPT_KEY, {}).get(key, default)
-    return {"key": key, "on_change": _keep, "args": (key,)}
+        st.session_state[key] = _kept(key, default)
+    return {"key": key, "on_change": _keep, "args": (key, default, limits, name)}
 
 
-def _keep(key: str) -> None:
-    """on_change callback of a `keep` widget: note the value the user gave."""
-    st.session_state.setdefault(_KEPT_KEY, {})[key] = st.session_state[key]
+def _kept(key: str, default: Any) -> Any:
+    """The value the user last gave a `keep` widget, else `default`."""
+    return st.session_state.get(_KEPT_KEY, {}).get(key, default)
+
+
+def _keep(key: str, default: Any = None, limits: tuple[float, float] | None = None,
+          name: str = "") -> None:
+    """on_change callback of a `keep` widget: note the value the user gave, or refuse one
+    outside `limits` in _commit's words and put the kept one back."""
+    value = st.session_state[key]
+    if limits is not None and value is not None and not limits[0] <= value <= limits[1]:
+        kept = _kept(key, default)
+        bound = (f"greater than or equal to {_shown(limits[0])}" if value < limits[0]
+                 else f"less than or equal to {_shown(limits[1])}")
+        st.session_state[_REFUSED_KEY] = [
+            f"{name} = {_shown(value)} refused: the value must be {bound}. Kept {_shown(kept)}."]
+        st.session_state[key] = kept
+        return
+    st.session_state.setdefault(_KEPT_KEY, {})[key] = value

@@ -409,3 +409,32 @@ def test_the_money_columns_read_in_dollars_and_cents() -> None:
     assert grid.value["$/hour"].iloc[0] == 0.47  # the data stays a number, to sort
     # the other numbers keep their thousands separators
     assert config["TTFT (ms)"]["type_config"] == {"type": "number", "format": "localized"}
+
+
+def test_an_out_of_range_number_is_refused_aloud_and_the_kept_value_stays() -> None:
+    # the workload fields had widget bounds (Input tokens 1..16,777,216, Concurrency 1..65,536,
+    # the targets from 0.1 ms): a value outside them was dropped without a word, as the
+    # Plan page's fields were before they lost theirs (test_newcomer)
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    for field in at.number_input:
+        assert field.min is None and field.max is None, field.key
+    at.number_input(key="recommend.input_len").set_value(4096).run()
+    at.number_input(key="recommend.input_len").set_value(0).run()
+    assert not at.exception
+    refusals = [w.value for w in at.main.warning if "refused" in w.value]
+    assert refusals == ["Input tokens = 0 refused: the value must be greater than or equal to "
+                        "1. Kept 4,096."]
+    assert at.number_input(key="recommend.input_len").value == 4096
+    at.number_input(key="recommend.concurrency").set_value(100_000).run()
+    refusals = [w.value for w in at.main.warning if "refused" in w.value]
+    assert refusals == ["Concurrency = 100,000 refused: the value must be less than or equal "
+                        "to 65,536. Kept 1."]
+    at.number_input(key="recommend.tpot").set_value(0.05).run()
+    refusals = [w.value for w in at.main.warning if "refused" in w.value]
+    assert refusals == ["TPOT target = 0.05 refused: the value must be greater than or equal "
+                        "to 0.1. Kept empty (the default)."]
+    assert at.number_input(key="recommend.tpot").value is None
+    # a value inside the limits is taken and searched with: 4,096 input tokens on one GPU
+    at.number_input(key="recommend.tpot").set_value(500.0).run()
+    assert not [w for w in at.main.warning if "refused" in w.value]
+    assert _run(at)["TPOT (ms)"].max() <= 500

@@ -99,30 +99,33 @@ def _workload() -> Workload:
     # start at the Plan page's load until changed here
     mode = st.radio("Serve", ["concurrent requests", "a request rate"], horizontal=True,
                     **keep("recommend.mode", "concurrent requests"))
+    # no widget bounds (a browser refuses an out-of-range value without a word): keep's
+    # limits refuse it aloud, as the state's do on the Plan page
     a, b, c, d = st.columns(4)
-    input_len = a.number_input("Input tokens", 1, 1 << 24, step=256,
-                               **keep("recommend.input_len", state().input_len))
-    output_len = b.number_input("Output tokens", 1, 1 << 24, step=256,
-                                **keep("recommend.output_len", state().output_len))
+    input_len = a.number_input("Input tokens", step=256, **keep(
+        "recommend.input_len", state().input_len, (1, 1 << 24), "Input tokens"))
+    output_len = b.number_input("Output tokens", step=256, **keep(
+        "recommend.output_len", state().output_len, (1, 1 << 24), "Output tokens"))
     # the label on one line (it took two at 1280 and 1440 px, its field below the others)
-    context = c.number_input("Context (max_model_len)", 2, 1 << 24, step=1024,
+    context = c.number_input("Context (max_model_len)", value=None, step=1024,
                              placeholder="input + output",
                              help="the longest request each row must hold (the CLI's "
                              "--context); empty: input + output tokens",
-                             **keep("recommend.context", None))
+                             **keep("recommend.context", None, (2, 1 << 24), "Context"))
     if mode == "concurrent requests":
-        concurrency = d.number_input("Concurrency", 1, 1 << 16, **keep(
-            "recommend.concurrency", max(1, state().concurrency)))
+        concurrency = d.number_input("Concurrency", step=1, **keep(
+            "recommend.concurrency", max(1, state().concurrency), (1, 1 << 16),
+            "Concurrency"))
         rate = None
     else:
         concurrency = 1
-        rate = d.number_input("Requests/s", 0.001, 1e6, step=0.5, format="%.3f",
-                              **keep("recommend.rate", 1.0))
+        rate = d.number_input("Requests/s", step=0.5, format="%.3f", **keep(
+            "recommend.rate", 1.0, (0.001, 1e6), "Requests/s"))
     e, f, g, h = st.columns(4)
-    ttft = e.number_input("TTFT target (ms)", 0.1, 3.6e6, placeholder="none",
-                          **keep("recommend.ttft", None))
-    tpot = f.number_input("TPOT target (ms)", 0.1, 3.6e6, placeholder="none",
-                          **keep("recommend.tpot", None))
+    ttft = e.number_input("TTFT target (ms)", value=None, placeholder="none",
+                          **keep("recommend.ttft", None, (0.1, 3.6e6), "TTFT target"))
+    tpot = f.number_input("TPOT target (ms)", value=None, placeholder="none",
+                          **keep("recommend.tpot", None, (0.1, 3.6e6), "TPOT target"))
     g.selectbox("At most (GPUs)", _GPU_COUNTS, **keep("recommend.gpus_max", 8))
     h.multiselect("Only these GPUs", list(GPU_PRESETS), placeholder="every priced GPU",
                   **keep("recommend.gpus", []))
