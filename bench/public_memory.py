@@ -133,7 +133,7 @@ def run_all() -> dict:
 
 def v2_warm_line(result: dict) -> str:
     """The available-KV share on GPUs other than the H100 with V2's warm-restart pool as the
-    plan on the V2 start-ups that have one (README quotes it)."""
+    plan on the V2 start-ups that have one (docs/known-limits.md quotes it)."""
     warm = result["kv_within_other_gpus_v2_warm_restart"]
     return (f"Available KV {warm['rule']} with Model Runner V2's warm-restart pool as the plan "
             f"(v2_warm_restart_available_kv_bytes, on {len(warm['v2_warm_ids'])} V2 start-ups; "

@@ -73,20 +73,42 @@ def _variants(synopsis: str) -> list[list[str]]:
                         for choice in match[2].split("|"))]
 
 
-def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeypatch) -> None:
+def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeypatch,
+                                                                 tmp_path) -> None:
     """README's plan line offered [--dp 2] beside --tp 8: TP=8 x DP=2 on 8 GPUs exits 2.
-    Every variant parses; the plan variants are run (offline, the catalog's seed model)."""
+    Every variant of every command's synopsis parses and runs offline (the catalog's models;
+    recommend's --prices prices.json a file of one price) with exit 0, --json and --csv
+    output that parses, except where the README says otherwise: --revision sends the repo id
+    to the hub with the local cache as its only fallback ("With `--revision`, every repo id
+    goes to the hub, and a failure falls back to the cache only"), so offline, with nothing
+    cached, it exits 2 in one line. About 10 s."""
+    import csv
+    import io
+
     from cli.args import build_parser
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prices.json").write_text('{"rtx-3090": 0.22}')
+    assert "a failure falls back to the cache only" in " ".join(README.split())
     synopses = _command_line_synopses()
-    assert {s.split()[3] for s in synopses} >= {"plan", "sweep", "recommend", "inspect"}
+    assert {s.split()[3] for s in synopses} == {"plan", "sweep", "recommend", "inspect"}
     for synopsis in synopses:
         for argv in _variants(synopsis):
             build_parser().parse_args(argv)  # SystemExit(2) on a flag or value it refuses
-            if argv[0] == "plan":
-                assert main(argv) == 0, (argv, capsys.readouterr().err)
+            capsys.readouterr()
+            if "--revision" in argv:
+                assert main(argv) == 2, argv
+                err = capsys.readouterr().err
+                assert "not in the local cache" in err and err.count("\n") == 1, err
+                continue
+            assert main(argv) == 0, (argv, capsys.readouterr().err)
+            out = capsys.readouterr().out
+            if "--json" in argv:
+                json.loads(out)
+            elif "--csv" in argv:
+                assert len(next(csv.reader(io.StringIO(out)))) > 10
 
 
 def test_command_line_quotes_the_recommend_bound_it_prints(capsys, monkeypatch) -> None:
@@ -533,14 +555,16 @@ def test_command_line_hardware_defaults_are_what_plan_builds(capsys, monkeypatch
 
 
 def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) -> None:
-    """Known limits' data-parallel item quotes recommend's pick for Qwen3-30B-A3B at 1,000
+    """Known limits' data-parallel item (its full text in docs/known-limits.md since the
+    README's list was shortened) quotes recommend's pick for Qwen3-30B-A3B at 1,000
     requests/s on H100 (up to 1,024 GPUs); it said 1,024,023 output tokens/s, 34,033 requests
     in flight, TTFT 2,234 ms and TPOT 31.1 ms after the speed model moved them (1,024,022,
     33,521, 2,118 ms, 30.7 ms). About 2 s."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    flat = " ".join(README.split("\n## Known limits\n", 1)[1].split())
+    flat = " ".join((ROOT / "docs" / "known-limits.md").read_text().split(
+        "\n### Data parallelism of MoE models\n", 1)[1].split("\n## ", 1)[0].split())
     quoted = re.search(r"on H100 \(up to 1,024 GPUs\) picks TP=(\d+) x PP=(\d+) x DP=(\d+) with EP "
                        r"\(([\d,]+) GPUs: ([\d,]+) output tokens/s with ([\d,]+) requests in "
                        r"flight, TTFT ([\d,]+) ms, TPOT ([\d.]+) ms\)", flat).groups()
@@ -590,3 +614,99 @@ def test_speed_item_names_the_tp_sizes_vllm_s_custom_all_reduce_runs() -> None:
     flat = " ".join((ROOT / "docs" / "how-the-numbers-are-made.md").read_text().split())
     sizes = re.search(r"its own kernel needs a TP size it supports \(([\d, or]+):", flat)[1]
     assert tuple(int(x) for x in re.findall(r"\d+", sizes)) == tuple(sorted(CUSTOM_AR_WORLD_SIZES))
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation but '-' and '_' dropped,
+    spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    """Every anchor GitHub gives `path`'s headings (a repeated one gains -1, -2, ...), outside
+    fenced code."""
+    count: dict[str, int] = {}
+    anchors = set()
+    text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
+    for heading in re.findall(r"^#{1,6} (.+)$", text, flags=re.M):
+        slug = _slug(heading)
+        anchors.add(f"{slug}-{count[slug]}" if slug in count else slug)
+        count[slug] = count.get(slug, 0) + 1
+    return anchors
+
+
+def test_every_relative_link_in_readme_and_docs_resolves() -> None:
+    """The README split (74218d9) and the Known limits move link README and docs/ to each
+    other's headings: each relative link names a file that exists and, with '#', a heading
+    of it (GitHub's anchor), so a heading renamed or text moved leaves no dead link."""
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    dead = []
+    for path in files:
+        text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            file, _, anchor = target.partition("#")
+            linked = (path.parent / file).resolve() if file else path
+            if not linked.exists() or (anchor and linked.suffix == ".md"
+                                       and anchor not in _anchors(linked)):
+                dead.append(f"{path.name}: {target}")
+    assert dead == []
+
+
+def test_known_limits_links_every_limit_docs_details() -> None:
+    """README's Known limits is one short line a limit; docs/known-limits.md holds the full
+    text under a heading each. Every such heading is linked from the README list, and every
+    group of the list is one of the file's."""
+    section = README.split("\n## Known limits\n", 1)[1].split("\n## ", 1)[0]
+    details = (ROOT / "docs" / "known-limits.md").read_text()
+    linked = set(re.findall(r"\(docs/known-limits\.md#([\w-]+)\)", section))
+    assert linked == {_slug(h) for h in re.findall(r"^### (.+)$", details, flags=re.M)}
+    groups = re.findall(r"^\*\*(.+)\*\*$", section, flags=re.M)
+    assert groups == re.findall(r"^## (.+)$", details, flags=re.M)
+
+
+def test_command_line_utilization_and_context_defaults_are_what_runs(capsys, monkeypatch) -> None:
+    """"--gpu-memory-utilization U: unset, vLLM's default for --vllm-version: 0.92 from 0.20, 0.9
+    before" and recommend's "--context (default input + output length)", each read from the
+    README and checked against what plan and recommend use when the flag is left out."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    text = _command_line_comments()
+    new, start, old = re.search(r"--gpu-memory-utilization U: unset, vLLM's default for "
+                                r"--vllm-version: ([\d.]+) from ([\d.]+), ([\d.]+) before",
+                                text).groups()
+    minor = int(start.split(".")[1])
+    for version, quoted in ((f"0.{minor - 1}.0", old), (f"0.{minor}.0", new), ("0.34.0", new)):
+        assert main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len",
+                     "8k", "--vllm-version", version, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["engine"]["gpu_memory_utilization"] == float(
+            quoted), version
+    assert "--context (default input + output length)" in text
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--concurrency", "2", "--input-len",
+                 "300", "--output-len", "200", "--gpu", "rtx-3090"]) == 0
+    assert ("2 concurrent requests at 500 tokens of context (input 300, output 200)"
+            in capsys.readouterr().out.splitlines()[0])
+
+
+def test_using_the_app_names_the_releases_covered_and_the_default() -> None:
+    """The sidebar's release list as Using the app states it ("0.9.1-0.10.2, every minor
+    0.11.0-0.34.0, and 0.11.1, 0.15.1, 0.22.1; default 0.34.0") is covered_releases(), and the
+    default is the app's and the CLI's."""
+    from cli.args import build_parser
+    from planner.serving.vllm_versions import covered_releases
+    from ui.state import AppState
+
+    section = " ".join(README.split("\n## Using the app\n", 1)[1].split("\n## ", 1)[0].split())
+    first, last, lo, hi, extra, default = re.search(
+        r"the releases Headroom covers \(([\d.]+)-([\d.]+), every minor ([\d.]+)-([\d.]+), and "
+        r"([\d., ]+); default ([\d.]+)\)", section).groups()
+    releases = list(covered_releases())
+    early = releases[releases.index(first):releases.index(last) + 1]
+    minors = [f"0.{m}.0" for m in range(int(lo.split(".")[1]), int(hi.split(".")[1]) + 1)]
+    assert releases[0] == first and releases[-1] == hi
+    assert sorted(releases, key=lambda v: tuple(map(int, v.split(".")))) == sorted(
+        {*early, *minors, *extra.split(", ")}, key=lambda v: tuple(map(int, v.split("."))))
+    assert AppState().vllm_version == default
+    assert build_parser().parse_args(["plan", "--model", "x"]).vllm_version == default
