@@ -9,7 +9,7 @@ to apply: the app's Plan page's Apply button.
 
 from pydantic import BaseModel
 
-from planner.model.quant import scheme
+from planner.model.quant import checkpoint_scheme, scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import FitChange, Plan, PlanRequest, summary_figures
@@ -140,12 +140,16 @@ def _smaller_formats(request: PlanRequest, result: Plan) -> list[str]:
     fewer bits per weight than the plan holds, nearest to the checkpoint's own first
     (sweep.WHAT_IF_KEYS' order: FP8 made at load, INT8, then the 4-bit formats); none where
     --quantization is given (a format change would have to drop it, which the step does not
-    say)."""
+    say). The checkpoint's own format is never one: the plan holds more bits than it where
+    vLLM serves it in float32 (Gemma 2 on a GPU without bfloat16, or --dtype float32), and
+    --target-quant naming it plans the checkpoint as stored, this same plan (the CLI's
+    check_target_quant, the app's format choice)."""
     if not accepts_what_if(request.model) or request.engine.quantization:
         return []
     held = scheme(result.weight_format).bits_per_weight
+    own = checkpoint_scheme(request.model).key
     return [key for key in quant_candidates(request.model, request.cluster)
-            if scheme(key).bits_per_weight < held]
+            if scheme(key).bits_per_weight < held and key != own]
 
 
 def format_step(key: str) -> str:
