@@ -2288,6 +2288,12 @@ def _binding_note(st: _Setup, bind: RankMemory) -> str:
             "every rank the fewest blocks of all ranks (get_kv_cache_configs)")
 
 
+KV_POOL_GIVEN_FORMULA = ("0.00 GiB: --kv-cache-memory-bytes gives the KV pool, so vLLM skips "
+                         "memory profiling and subtracts none")
+"""The formula of the activation, non-torch and CUDA graph terms under --kv-cache-memory-bytes
+(_memory counts them 0; _kv_pool_oom_errors checks the pool against the GPU)."""
+
+
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
     return Term.model_construct(
         key=key, label=label, value=value, unit=unit, formula=formula, inputs={}, note=note
@@ -2490,6 +2496,10 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
             "b12x_moe.py _allocate_buffers, moe_dispatch.py allocate_sm120_static_workspace / "
             "allocate_sm120_dynamic_workspace) stay, so vLLM's profile counts them in the "
             "activation peak (planner.serving.moe_backend)"))
+    if s.kv_cache_memory_bytes:  # _memory: none of these is subtracted; their formulas and
+        # notes would still give what profiling finds ("0.25 GiB CUDA context = 0.00 GiB")
+        terms = [t.model_copy(update={"formula": KV_POOL_GIVEN_FORMULA, "note": ""}) if t.key in (
+            "activation", "non_torch", "cuda_graphs") else t for t in terms]
     return terms
 
 
