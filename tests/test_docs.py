@@ -710,3 +710,21 @@ def test_using_the_app_names_the_releases_covered_and_the_default() -> None:
         {*early, *minors, *extra.split(", ")}, key=lambda v: tuple(map(int, v.split("."))))
     assert AppState().vllm_version == default
     assert build_parser().parse_args(["plan", "--model", "x"]).vllm_version == default
+
+
+def test_using_the_app_names_only_link_parameters_the_app_reads() -> None:
+    """Using the app names the link parameter of each choice ("`bs` in the link", "in the link
+    as `in`, `out`, `conc` and `arr`", "a link pins it with `tp`, `pp` and `dp`"): each is a
+    field alias of ui.state.AppState, the keys the app reads from and writes to the URL."""
+    from ui.state import AppState
+
+    section = " ".join(README.split("\n## Using the app\n", 1)[1].split("\n## ", 1)[0].split())
+    names = r"((?:`\w+`(?:, | and )?)+)"
+    groups = (re.findall(names + r" in the link", section)
+              + re.findall(r"in the link as " + names, section)
+              + re.findall(r"a link pins it with " + names, section))
+    named = {name for group in groups for name in re.findall(r"`(\w+)`", group)}
+    aliases = {field.alias or key for key, field in AppState.model_fields.items()}
+    assert {"vllm", "gmu", "bs", "moe", "a2a", "eplb", "redundant", "spec", "in", "arr", "tp",
+            "obj", "tpot", "net"} <= named
+    assert named - aliases == set()
