@@ -728,3 +728,18 @@ def test_using_the_app_names_only_link_parameters_the_app_reads() -> None:
     assert {"vllm", "gmu", "bs", "moe", "a2a", "eplb", "redundant", "spec", "in", "arr", "tp",
             "obj", "tpot", "net"} <= named
     assert named - aliases == set()
+
+
+def test_every_repository_path_named_in_readme_and_docs_exists() -> None:
+    """README and docs/ name files by path (planner/serving/eplb.py, bench/public_memory.py,
+    tests/fixtures/configs/SOURCES.md, ...); each exists, with or without its .py, so a module
+    moved or split (planner/serving/startup.py became a package) leaves no stale path. A path
+    with a placeholder (vllm-X.json) is a pattern, not a file."""
+    missing = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for named in set(re.findall(r"(?<![\w/.-])((?:planner|cli|ui|probes|bench|tools|tests)/"
+                                    r"[\w/.-]*\w)", path.read_text())):
+            if "-X." not in named and not ((ROOT / named).exists()
+                                           or (ROOT / f"{named}.py").exists()):
+                missing.append(f"{path.name}: {named}")
+    assert missing == []
