@@ -53,6 +53,8 @@ class Worker(NamedTuple):
     moe_workspace: int = 0  # the MoE backend's profile-run workspace (planner.serving.moe_backend)
     all2all_buffer: int = 0  # --all2all-backend's buffer outside torch (planner.serving.all2all)
     runner_buffers: int = 0  # the model runner's buffers (planner.serving.runner_buffers)
+    eplb_profile: int = 0  # EPLB's profile rearrangement (planner.serving.eplb
+    # .profile_rearrangement, with the MoE workspace still held): 0 without EPLB
 
 
 class Overheads(NamedTuple):
@@ -105,8 +107,9 @@ class VllmEngine:
 
     def overheads(self, worker: Worker, settings: EngineSettings,
                   graphs_subtracted: bool) -> Overheads:
-        """Activation peak, non-torch memory (the all-to-all buffer included), CUDA graphs
-        (overrides in `settings` win) and the model runner's buffers."""
+        """Activation peak (the larger of the forward's and EPLB's profile rearrangement),
+        non-torch memory (the all-to-all buffer included), CUDA graphs (overrides in
+        `settings` win) and the model runner's buffers."""
         w, s = worker, settings
         if s.activation_bytes is not None:
             act = s.activation_bytes
@@ -117,6 +120,7 @@ class VllmEngine:
                                    w.sampler_holds_forward, not s.skip_mm_profiling,
                                    w.encoder_every_stage, w.encoder_rules,
                                    w.moe_workspace)[0]
+            act = max(act, w.eplb_profile)  # the profile's peak: its forward or EPLB's moment
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
             w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.comm_counted
         ) + w.all2all_buffer

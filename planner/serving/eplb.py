@@ -40,10 +40,11 @@ fixtures (planner.serving.vllm_cli):
 Sized, in the weights term's buffers: EplbState's expert maps and load statistics
 (eplb_state_bytes) and from 0.12.0 its copy of one MoE layer's local experts to transfer
 experts through (EXPERT_BUFFER_FROM, weights.eplb_buffer_bytes), all built at model load, and
-the same for a sized MTP draft on the last stage (its MoE layers, its layer's experts). Not
-sized: the communicators' buffers (NCCL's, NIXL's staging) and the profile run's dummy
-rearrangement (profile_note, every release 0.9.2-0.34.0): the verdict names them as
-unmodelled (UNMODELLED, PROFILE_UNMODELLED).
+the same for a sized MTP draft on the last stage (its MoE layers, its layer's experts). Sized
+in the activation peak: the profile run's dummy rearrangement (profile_rearrangement, every
+release 0.9.2-0.34.0), whose expert copy and all_gather receive buffer vLLM's profile counts
+where they top the dummy forward's peak. Not sized: the communicators' own buffers (NCCL's
+for the EP group, NIXL's), named in the verdict as unmodelled (UNMODELLED).
 """
 
 import json
@@ -118,20 +119,38 @@ LAST_LOAD_FROM: Version = (0, 31, 0)
 """last_expert_load: MoE layers x logical experts int64 (torch.ones)."""
 
 UNMODELLED = "EPLB's communication buffers (NCCL's or NIXL's, not sized)"
-"""The verdict's unmodelled part wherever EPLB runs (module docstring)."""
-PROFILE_UNMODELLED = "EPLB's profile-run rearrangement buffers (not sized)"
-"""The verdict's unmodelled part for the profile run's dummy rearrangement (profile_note)."""
+"""The verdict's unmodelled part wherever EPLB runs.
+
+NOTE: EPLB's collectives run on the EP group's torch.distributed device group (NCCL): the
+load all_reduce and, in the profile, the barrier and all_gather of rearrange
+(eplb_state.py, rebalance_execute.py, every wheel 0.9.2-0.34.0), and torch_nccl's
+batch_isend_irecv in a real rearrangement (the only path to 0.19.0, the default communicator
+in 0.20.0 and 0.21.0: eplb_communicator.py, config/parallel.py). Their communicator's
+buffers are NCCL's own, allocated outside torch when a collective first runs on the group
+and sized by NCCL at run time (channels, protocols and connections from its topology search,
+NCCL_BUFFSIZE), which no vLLM source fixes; the P2P connections come at the first real
+rearrangement, after the KV cache is sized. NIXL (the default from 0.22.0 where installed)
+registers the experts and the transfer buffer with its agents (NixlEplbCommunicator
+._init_registered_buffers), whose transport memory is NIXL's / UCX's. torch_gloo stages
+through host memory (TorchDistGlooStagedEplbCommunicator.execute), none on the GPU."""
 PROFILE_COPY_SKIPPED_FROM: Version = (0, 22, 0)
-"""The first release whose profile run skips the expert copy where NIXL is installed, with no
---eplb-config communicator given (Headroom gives none).
+"""The first release whose profile run skips the expert copy and its all_gather where NIXL is
+installed, with no --eplb-config communicator given (Headroom gives none).
 
 NOTE: rearrange_expert_weights_inplace allocates the profile's expert copy only where the EPLB
 communicator's needs_profile_buffer_reservation (rebalance_execute.py of the 0.20.0-0.25.0,
-0.28.0 and 0.30.0-0.34.0 wheels; the 0.19.0 wheel always allocates it), which
-NixlEplbCommunicator answers False (eplb_communicator.py) and the others True. With no
-communicator given, config/parallel.py picks torch_nccl in the 0.20.0 and 0.21.0 wheels and,
-from the 0.22.0 wheel (0.22.0-0.25.0, 0.28.0, 0.30.0 and 0.31.0 read), NIXL where it is
-installed (is_nixl_available), else torch_gloo, which reserves (elastic EP: pynccl)."""
+0.28.0-0.34.0 wheels; the 0.19.0 wheel always allocates it), which
+NixlEplbCommunicator answers False (eplb_communicator.py; SymmMem too from 0.34.0, never a
+default) and the others True. With no communicator given, config/parallel.py picks
+torch_nccl in the 0.20.0 and 0.21.0 wheels and, from the 0.22.0 wheel (0.22.0-0.25.0,
+0.28.0-0.34.0 read), NIXL where it is installed (is_nixl_available), else torch_gloo, which
+reserves (elastic EP: pynccl). NIXL is no dependency of the vllm wheel (its METADATA
+Requires-Dist, 0.20.0-0.34.0): profile_rearrangement sizes the copy, as a pip-installed vLLM
+makes it."""
+LOGICAL_WINDOW_SPARE_FROM: Version = (0, 29, 0)
+"""The profile's logical load window has one column more than the logical experts (an
+`invalid_idx + 1` column for empty physical slots): rearrange in eplb_state.py of the 0.29.0,
+0.30.0-0.34.0 wheels; 0.28.0's and before have num_logical_experts columns."""
 
 
 def redundant_flag(cli: VllmCli) -> str:
@@ -340,30 +359,76 @@ def draft_note(model_type: str, version: Version) -> str | None:
     return ("--enable-eplb with an MTP draft: where the draft's model class implements "
             "MixtureOfExperts (vLLM's EPLB model interface), the model runner adds it to "
             "EplbState with its own expert maps, load statistics and, from 0.12.0, transfer "
-            "buffer (a copy of one draft MoE layer's local experts); not read for this "
-            "model's draft, so not counted")
+            "buffer (a copy of one draft MoE layer's local experts), and the profile run "
+            "rearranges its experts as the target's (the eplb_profile term counts the "
+            "target's); not read for this model's draft, so not counted")
+
+
+def profile_rearrangement(layer_experts: int, gated: bool, ep_size: int, moe_layers: int,
+                          experts: int, output: int, version: Version) -> tuple[int, str]:
+    """(bytes, formula) vLLM's profile run holds above the weights on one GPU when it
+    rearranges EPLB's experts after its dummy forward: the copy of one MoE layer's local
+    experts (`layer_experts`: weights.moe_layer_experts_bytes), the all_gather's receive
+    buffer of `ep_size` x its largest tensor (w13, gate and up: 2 of an expert's 3 matrices,
+    1 of 2 without a gate; its scales and biases pro rata to its parameters), the logical
+    load window of `moe_layers` x `experts` logical experts, and `output`, the dummy forward's
+    output, which the runner still holds. vLLM's profile counts the peak allocated bytes
+    (memory_profiling: allocated_bytes.all.peak), so the activation term is the larger of
+    this and the forward's peak (planner.serving.engines.VllmEngine.overheads).
+
+    NOTE: the V1 runner's _dummy_run(is_profile=True) ends with eplb_step(is_dummy=True,
+    is_profile=True) while its output is held (gpu_model_runner.py of the 0.9.2, 0.10.1,
+    0.11.1, 0.12.0, 0.13.0, 0.15.0, 0.19.0, 0.20.0, 0.25.0 and 0.33.0 wheels; Model Runner
+    V2: step_eplb_after on _dummy_run, v1/worker/gpu/model_runner.py and eplb_utils.py of the
+    0.29.0-0.34.0 wheels): EplbState.step ->
+    rearrange(is_profile=True) (eplb_state.py) allocates, per registered model, a logical
+    load window torch.zeros(window_size, num_moe_layers, num_logical_experts) int32
+    (LOGICAL_WINDOW_SPARE_FROM: one column more; window_size EPLB_WINDOW_SIZE), the last one
+    (the target's: the runner adds an MTP draft first, gpu_model_runner.py load_model
+    0.11.1-0.33.0, EPLBController.maybe_register_speculator before maybe_register_model in
+    0.34.0) still held while
+    rearrange_expert_weights_inplace (rebalance_execute.py, same code 0.9.2-0.34.0) takes
+    `torch.empty_like(w) for w in expert_weights[0]` and, for each tensor, all_gathers it on
+    the EP group into a list of ep_size references to its copy ("to reserve enough memory for
+    the buffers"), then returns; both are freed before the sampler's dummy run. PyTorch's
+    ProcessGroupNCCL::allgather gathers same-size outputs into one new tensor of ep_size x
+    the input (newLikeFlat: a caching-allocator tensor, held by the work's outputs_ and freed
+    with it when all_gather returns, as workEnqueue hands the watchdog a copy without
+    outputs_: one tensor's at a time), then copies each slice out: read in
+    torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp of pytorch/pytorch at 0007e752 (the
+    version read; the torch each wheel pins, 2.7.0 to 2.14.0, is not). A DeepSeek MTP draft's
+    MoE layer has the target's expert shapes: its rearrangement, run in the same loop, holds
+    no more. The w13 share counts its scales with it, which vLLM gathers as tensors of their
+    own, smaller: ep_size x w13's scales more than vLLM holds (16 x 18 x 7,168 B = 2,064,384 B
+    for DeepSeek-V3 at 18 local experts). Not counted: the L x E int64 global loads (58 x 256
+    x 8 = 118,784 B for DeepSeek-V3), the barrier's 1-byte tensor, what the dummy forward
+    leaves allocated besides its output (inside the fitted forward peak, not separated) and,
+    for a multimodal model, the encoder outputs the profile still holds. From
+    PROFILE_COPY_SKIPPED_FROM a vLLM with NIXL installed allocates neither copy nor receive
+    buffer: this counts them."""
+    largest = layer_experts * (2 if gated else 1) // (3 if gated else 2)
+    columns = experts + 1 if version >= LOGICAL_WINDOW_SPARE_FROM else experts
+    window = 4 * EPLB_WINDOW_SIZE * moe_layers * columns
+    total = layer_experts + ep_size * largest + window + output
+    return total, (
+        f"{layer_experts:,} B copy of one MoE layer's local experts + {ep_size} EP ranks x "
+        f"{largest:,} B ({'2/3' if gated else '1/2'}: w13) all_gather receive buffer + "
+        f"{EPLB_WINDOW_SIZE} x {moe_layers} MoE layers x {columns} x 4 B logical load window + "
+        f"{output:,} B dummy forward output = {total:,} B")
 
 
 def profile_note(version: Version) -> str:
-    """The profile run's dummy rearrangement, which Headroom does not size.
-
-    NOTE: the V1 runner's _dummy_run(is_profile=True) ends with eplb_step(is_dummy=True,
-    is_profile=True) (gpu_model_runner.py of the 0.9.2, 0.11.1, 0.12.0, 0.13.0, 0.15.0,
-    0.19.0, 0.20.0, 0.25.0 and 0.33.0 wheels; 0.34.0 Model Runner V2: step_eplb_after's
-    is_profile, v1/worker/gpu/eplb_utils.py): EplbState.step -> rearrange(is_profile=True)
-    (eplb_state.py) allocates, per registered model, a logical load window torch.zeros(
-    window_size, num_moe_layers, num_logical_experts) int32 (0.33.0: one column more), and
-    rearrange_expert_weights_inplace (rebalance_execute.py) `torch.empty_like(w) for w in`
-    the first MoE layer's expert tensors, used as the receive buffers of a dummy all_gather
-    "to reserve enough memory for the buffers", then returns: both are freed before the
-    sampler's dummy run, and add to torch's peak only where the forward's own peak is lower,
-    which is not compared here."""
-    skipped = (f" (from {version_label(PROFILE_COPY_SKIPPED_FROM)} not where vLLM's EPLB "
-               "communicator is NIXL, its default where NIXL is installed)"
+    """What the profile rearrangement term (profile_rearrangement) counts, and where vLLM
+    holds less."""
+    skipped = (f"; from {version_label(PROFILE_COPY_SKIPPED_FROM)} a vLLM with NIXL installed "
+               "(its default EPLB communicator there, no vllm dependency) skips the copy and "
+               "its all_gather: counted here as a pip-installed vLLM makes them"
                if version >= PROFILE_COPY_SKIPPED_FROM else "")
-    return ("--enable-eplb (profile run): vLLM steps EPLB once after the dummy forward "
-            "(EplbState.rearrange(is_profile=True)): it allocates a logical load window "
-            f"({EPLB_WINDOW_SIZE} steps x MoE layers x logical experts, int32) and a copy of "
-            "one MoE layer's local experts" + skipped + ", the receive buffer of a dummy "
-            "all_gather that reserves the communicator's memory, and frees both; not counted: "
-            "whether that moment tops the forward's peak is not compared")
+    return ("vLLM steps EPLB once after the profile's dummy forward (EplbState"
+            ".rearrange(is_profile=True), eplb_state.py, rebalance_execute.py): it allocates a "
+            f"logical load window ({EPLB_WINDOW_SIZE} steps x MoE layers x logical experts, "
+            "int32) and a copy of one MoE layer's local experts, then all_gathers each expert "
+            "tensor into ep_size references to its copy, which PyTorch's NCCL all_gather "
+            "receives in one ep_size x tensor buffer; all freed before the KV cache is sized, "
+            "but vLLM's profile counts its peak allocation, so the activation term is the "
+            "larger of this moment and the forward's peak" + skipped)

@@ -76,10 +76,10 @@ from planner.serving.eplb import (
     model_refusal,
     moe_method_kind,
     profile_note,
+    profile_rearrangement,
     redundant_count,
     settings_refusals,
 )
-from planner.serving.eplb import PROFILE_UNMODELLED as EPLB_PROFILE_UNMODELLED
 from planner.serving.eplb import UNMODELLED as EPLB_UNMODELLED
 from planner.serving.eplb import layout_refusal as eplb_layout_refusal
 from planner.serving.hardware import (
@@ -251,6 +251,7 @@ from planner.serving.weights import (
     WeightLoadRules,
     WeightTerms,
     made_at_load,
+    moe_layer_experts_bytes,
     mtp_excluded,
     rank_totals,
     rank_weights,
@@ -1282,17 +1283,47 @@ def _eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redu
             f"ranks ({moe.num_experts} routed + {redundant} redundant); the weights' buffers "
             f"(stage 0) hold EplbState's maps and load statistics: {formula}"
             f"{buffer('MoE layer')}{drafted}",
-            *filter(None, [draft_note(spec.model_type, version) if draft else None]),
-            profile_note(version))
+            *filter(None, [draft_note(spec.model_type, version) if draft else None]))
 
 
 def _eplb_unmodelled(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:
-    """The verdict's unmodelled parts where EPLB runs: the communicators' buffers, the profile
-    run's dummy rearrangement (eplb.profile_note) and an MTP draft's state where _eplb_notes
-    says it is not counted (eplb.draft_note)."""
+    """The verdict's unmodelled parts where EPLB runs: the communicators' buffers
+    (eplb.UNMODELLED) and an MTP draft's state where _eplb_notes says it is not counted
+    (eplb.draft_note)."""
     unsized = _draft_moe(spec, s) and draft_note(spec.model_type, version)
-    return (EPLB_UNMODELLED, EPLB_PROFILE_UNMODELLED,
-            *([EPLB_DRAFT_UNMODELLED] if unsized else []))
+    return (EPLB_UNMODELLED, *([EPLB_DRAFT_UNMODELLED] if unsized else []))
+
+
+def _eplb_profile(st: _Setup, pp_stage: int) -> tuple[int, str]:
+    """(bytes, formula) vLLM's profile run holds above the weights on a worker of this stage
+    when it rearranges EPLB's experts (eplb.profile_rearrangement): one MoE layer's local
+    experts of the stage as the weights term loads them (weights.moe_layer_experts_bytes,
+    with this layout's redundant experts), its MoE layers, the dummy forward's output
+    (--max-num-batched-tokens x hidden in the served dtype; on a stage before the last the
+    IntermediateTensors' hidden_states and residual: make_empty_intermediate_tensors_factory
+    in deepseek_v2.py and qwen3_moe.py) and the MoE backend's workspace, which stays
+    (_moe_workspace); (0, "") without EPLB or a MoE layer on the stage."""
+    s, layout, spec = st.s, st.layout, st.spec
+    if not (s.enable_eplb and layout.ep and spec.is_moe):  # the cheap check first
+        return 0, ""
+    r = st.facts.r
+    layers = st.facts.stages[pp_stage][0]
+    moes = [mlp for i in layers if isinstance(mlp := spec.layers[i].mlp, MoeMlp)]
+    if not moes:
+        return 0, ""
+    rules = r.load._replace(redundant_experts=redundant_experts(spec, s, layout))
+    copy = moe_layer_experts_bytes(spec, r.scheme, layout, layers, _params(spec),
+                                   expert_pad=r.expert_pad, rules=rules)
+    last = pp_stage == layout.pp - 1
+    output = r.mbt * spec.hidden_size * r.act_b * (1 if last else 2)
+    moment, formula = profile_rearrangement(copy, moes[0].gated, layout.ep_size, len(moes),
+                                            moes[0].num_experts, output,
+                                            vllm_rules(s.vllm_version).version)
+    workspace = _moe_workspace(st, pp_stage)[0]
+    if workspace:
+        moment += workspace
+        formula += f" + {workspace:,} B MoE workspace (the moe_workspace term) = {moment:,} B"
+    return moment, formula
 
 
 def redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:
@@ -1434,10 +1465,11 @@ def _capacity(f: _LayoutFacts, stage: StageKv | None, num_blocks: int) -> tuple[
 
 def _overheads(st: _Setup, pp_stage: int) -> Overheads:
     """The terms subtracted from a worker's budget, kept in its layout's facts once found.
-    They read neither its weights nor the KV dtype nor the weight format, so a sweep's formats
-    and KV dtypes share them: cached per spec, engine, layout, what they read of the stage
-    (its layers' widths: engine.stage_widths, whether it is the first and the last, its MoE
-    workspace and all-to-all buffer) and of the settings (_Resolved.overhead_key). Stages
+    They read neither its weights nor the KV dtype nor the weight format (but EPLB's profile
+    rearrangement, whose bytes the key holds), so a sweep's formats and KV dtypes share them:
+    cached per spec, engine, layout, what they read of the stage (its layers' widths:
+    engine.stage_widths, whether it is the first and the last, its MoE workspace, all-to-all
+    buffer and EPLB profile rearrangement) and of the settings (_Resolved.overhead_key). Stages
     alike in those share one entry: a deep PP split (126 stages) works out a few, and a sweep
     over thousands of GPUs no longer overflows the cache with one entry per stage."""
     f = st.facts
@@ -1446,6 +1478,7 @@ def _overheads(st: _Setup, pp_stage: int) -> Overheads:
         rng = f.stages[pp_stage][0]
         key = ("overheads", ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
                rng.start == 0, pp_stage == st.layout.pp - 1, _moe_workspace(st, pp_stage)[0],
+               _eplb_profile(st, pp_stage)[0],
                (_all2all_buffer(st, pp_stage) or (0,))[0], f.r.overhead_key)
         known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
                                                        pp_stage)
@@ -1461,7 +1494,7 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, _moe_workspace(st, pp_stage)[0],
         (_all2all_buffer(st, pp_stage) or (0,))[0],
-        sum(n for _, n in _runner_buffers(st, pp_stage)),
+        sum(n for _, n in _runner_buffers(st, pp_stage)), _eplb_profile(st, pp_stage)[0],
     ), st.s, r.subtract_graphs)
 
 
@@ -2385,12 +2418,17 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         if cover and profiled(s) else
         "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
         else "")
-    act_formula = activation_bytes(
+    forward, act_formula = activation_bytes(
         r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
         layout.tp, r.act_b, max_model_len, layout.expert_tp, r.compute_capability, *sampler,
         not s.skip_mm_profiling and s.activation_bytes is None, r.encoder_every_stage,
         r.encoder_rules, workspace[0] if s.activation_bytes is None else 0,
-    )[1]
+    )
+    eplb = _eplb_profile(st, bind.pp_stage)
+    if eplb[0]:
+        act_formula = (f"max(forward {_gib(forward)}, EPLB profile rearrangement "
+                       f"{_gib(eplb[0])}: the eplb_profile term) = "
+                       f"{_gib(max(forward, eplb[0]))}; forward: {act_formula}")
     buffers = _runner_buffers(st, bind.pp_stage) if not s.kv_cache_memory_bytes else ()
     buffers_text = f" - {_gib(bind.runner_buffer_bytes)} runner buffers" if buffers else ""
     kv_formula = (
@@ -2486,6 +2524,10 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
             "all2all_buffers", "All-to-all buffer (inside the non-torch term)", buffer[0], "B",
             buffer[1], buffer_note(effective_backend(s.all2all_backend, rules.version),
                                    rules.label)))
+    if eplb[0] and s.activation_bytes is None:  # after activation (moe_workspace goes before)
+        terms.insert(3, _term(
+            "eplb_profile", "EPLB profile rearrangement (inside the activation peak)", eplb[0],
+            "B", eplb[1], profile_note(rules.version)))
     if workspace[0] and s.activation_bytes is None:
         terms.insert(3, _term(
             "moe_workspace", "MoE backend workspace (inside the activation peak)", workspace[0],

@@ -313,8 +313,7 @@ def rank_totals(terms: tuple[WeightTerms, ...]) -> tuple[int, ...]:
 def eplb_buffer_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown,
                       shard: _Shard) -> int:
     """EPLB's expert transfer buffer on one EP rank: a copy of the first MoE layer's local
-    experts, every expert tensor of the FusedMoE layer (weights and scales) as this rank
-    holds them; 0 without rules.eplb_expert_buffer, EP, or a MoE layer in the shard.
+    experts (_first_moe_layer_experts); 0 without rules.eplb_expert_buffer.
 
     NOTE: EplbState.add_model (distributed/eplb/eplb_state.py), run by the model runner's
     load_model before the profile, keeps `expert_buffer = [torch.empty_like(w) for w in
@@ -324,7 +323,32 @@ def eplb_buffer_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdo
     symm_mem, which Headroom does not set); the 0.11.1 wheel has none
     (planner.serving.eplb.EXPERT_BUFFER_FROM). DeepSeek-V3 with 18 local experts: 18 x
     44,050,944 B = 792,916,992 B."""
-    if not shard.rules.eplb_expert_buffer or shard.ep_size == 1:
+    return _first_moe_layer_experts(spec, bits, params, shard) if (
+        shard.rules.eplb_expert_buffer) else 0
+
+
+def moe_layer_experts_bytes(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
+                            layers: range, params: ParamBreakdown | None = None, *,
+                            expert_pad: tuple[int, int] = (1, 1),
+                            rules: WeightLoadRules = _NO_LOAD_RULES) -> int:
+    """Every expert tensor (weights and scales) of the first MoE layer in `layers` as EP rank 0
+    holds it, loaded as rank_weights loads it (`expert_pad`, `rules`: its arguments): what
+    vLLM's EPLB copies to move one layer's experts (planner.serving.eplb
+    .profile_rearrangement; the transfer buffer, eplb_buffer_bytes). 0 without EP or a MoE
+    layer in `layers`."""
+    params = params or count_params(spec)
+    bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
+    return _first_moe_layer_experts(spec, bits, params, _Shard(
+        layers, tp=layout.tp, ep_size=layout.tp * layout.dp if layout.ep else 1,
+        expert_pad=expert_pad, rules=rules))
+
+
+def _first_moe_layer_experts(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown,
+                             shard: _Shard) -> int:
+    """The first MoE layer's local experts on this shard's EP rank, every expert tensor of
+    the FusedMoE layer (weights and scales) as the rank holds them; 0 without EP or a MoE
+    layer in the shard."""
+    if shard.ep_size == 1:
         return 0
     first = next((i for i in shard.layers if params.layers[i].expert_size), None)
     if first is None:

@@ -11,6 +11,14 @@ local experts = global_num_experts // ep_size):
   scales x 4 B = 10,752 B: 44,050,944 B.
 - Qwen/Qwen3-30B-A3B: hidden 2,048, moe_intermediate_size 768, 128 experts, 48 MoE layers,
   bfloat16: one expert 3 x 2,048 x 768 x 2 B = 9,437,184 B.
+
+The profile run's dummy rearrangement (eplb.profile_rearrangement: rearrange(is_profile=True)
+in eplb_state.py, rebalance_execute.py; PyTorch's NCCL all_gather receives a list of ep_size
+outputs in one ep_size x input tensor) holds above the weights: a copy of one MoE layer's local
+experts, ep_size x its w13 tensor (gate and up, 2 of the 3 matrices; here with its scales), a
+logical load window 1,000 x MoE layers x logical experts int32 (one column more from 0.29.0)
+and the dummy forward's output, max_num_batched_tokens x hidden x 2 B (bf16; hidden_states and
+residual on a stage before the last).
 """
 
 import pytest
@@ -41,6 +49,12 @@ DP16_EP = ParallelLayout(tp=1, dp=16, ep=True)
 STATE_0111 = 133_632 + 121_634_816 + 118_784 + 66_816 + 66_816_000  # 188,770,048 B
 # 0.33.0 adds a 4 B int32 step (0.25.0 on) and last_expert_load L x E int64 (0.31.0 on)
 STATE_0330 = STATE_0111 + 4 + 118_784  # 188,888,836 B
+# DeepSeek-V3's w13 of one expert: 2 x 7,168 x 2,048 FP8 bytes + 2 x 56 x 16 float32 scales
+DSV3_W13 = 2 * 7168 * 2048 + 2 * (7168 // 128) * (2048 // 128) * 4  # 29,367,296 B
+# the profile rearrangement at TP=1 x DP=16 + EP, 32 redundant (18 local experts), 8,192
+# batched tokens: 792,916,992 copy + 16 x 528,611,328 gather + 59,392,000 window (256
+# columns) + 117,440,512 output
+PROFILE_DSV3 = 18 * DSV3_EXPERT + 16 * 18 * DSV3_W13 + 1000 * 58 * 256 * 4 + 8192 * 7168 * 2
 
 
 def _plan(model: str = DSV3, layout: ParallelLayout = DP16_EP, version: str = "0.33.0",
@@ -64,7 +78,11 @@ def test_each_rank_holds_its_share_of_the_redundant_experts() -> None:
     off, on = _plan(version="0.11.1"), _plan(version="0.11.1", enable_eplb=True,
                                              num_redundant_experts=32)
     assert _term(on, "weights").value - _term(off, "weights").value == extra + STATE_0111
-    assert _term(off, "kv_cache").value - _term(on, "kv_cache").value == extra + STATE_0111
+    # and the profile's EPLB rearrangement tops the forward's peak (9,427,530,752 B)
+    assert PROFILE_DSV3 == 9_427_530_752
+    assert _term(on, "activation").value == PROFILE_DSV3 > _term(off, "activation").value
+    assert _term(off, "kv_cache").value - _term(on, "kv_cache").value == (
+        extra + STATE_0111 + PROFILE_DSV3 - _term(off, "activation").value)
     assert on.fits and on.verdict.startswith("Fits (unmodelled: EPLB's communication buffers")
     # 0.33.0: EplbState.add_model also keeps a copy of one layer's 18 local experts,
     # 18 x 44,050,944 = 792,916,992 B, in the weights term's buffers
@@ -349,8 +367,7 @@ def test_the_mtp_drafts_state_is_in_the_note() -> None:
             "1 x 288 x 8 B physical_to_logical 2,304") in note
     assert "= 3,256,708 B, and its transfer buffer, a copy of one draft MoE layer's" in note
     assert p.verdict.startswith("Fits (unmodelled: EPLB's communication buffers (NCCL's or "
-                                "NIXL's, not sized), EPLB's profile-run rearrangement buffers "
-                                "(not sized)): ")
+                                "NIXL's, not sized)): ")
 
 
 def test_an_mtp_draft_under_eplb_stops_vllm_0110() -> None:
@@ -372,22 +389,52 @@ def test_another_moe_draft_is_named_as_not_counted() -> None:
         "not read for this model's draft, so not counted") for w in p.warnings)
 
 
-@pytest.mark.parametrize("version", ["0.9.2", "0.11.1", "0.12.0", "0.21.0", "0.22.0", "0.30.0",
-                                     "0.31.0", "0.34.0"])
-def test_the_profile_runs_rearrangement_is_named(version) -> None:
-    # every release's profile run steps EPLB with is_profile=True after the dummy forward:
-    # rebalance_execute.py allocates a copy of one MoE layer's local experts (18 x 44,050,944
-    # = 792,916,992 B here) for a dummy all_gather, and eplb_state.py a logical load window;
-    # not sized, so named in the verdict and a note. The copy is skipped where the
-    # communicator needs no reservation (rebalance_execute.py, 0.20.0 on: NIXL's), and from
-    # 0.22.0 NIXL is the communicator vLLM picks where it is installed (config/parallel.py;
-    # torch_nccl in 0.20.0 and 0.21.0, which reserves)
-    p = _plan(version=version, enable_eplb=True, num_redundant_experts=32)
-    assert p.fits and "EPLB's profile-run rearrangement buffers (not sized)" in p.verdict
-    [note] = [w for w in p.warnings if w.startswith("--enable-eplb (profile run): ")]
-    assert "a copy of one MoE layer's local experts" in note
-    assert ("from 0.22.0 not where vLLM's EPLB communicator is NIXL" in note) == (
-        version in ("0.22.0", "0.30.0", "0.31.0", "0.34.0"))
+@pytest.mark.parametrize(("version", "columns"), [
+    ("0.9.2", 256), ("0.11.1", 256), ("0.12.0", 256), ("0.21.0", 256), ("0.22.0", 256),
+    ("0.28.0", 256), ("0.29.0", 257), ("0.33.0", 257), ("0.34.0", 257)])
+def test_the_profile_runs_rearrangement_is_sized(version, columns) -> None:
+    # every release's profile run steps EPLB with is_profile=True after the dummy forward,
+    # whose output it still holds: the DeepSeek-V3 case above, its load window 1,000 x 58 x
+    # 256 (257 from 0.29.0: invalid_idx + 1) x 4 B; it tops the forward's peak, so it is the
+    # activation term, and the verdict no longer names it as unmodelled
+    eplb = dict(enable_eplb=True, num_redundant_experts=32, max_num_batched_tokens=8192)
+    p = _plan(version=version, **eplb)
+    moment = PROFILE_DSV3 + 1000 * 58 * (columns - 256) * 4
+    assert _term(p, "eplb_profile").value == moment
+    assert _term(p, "activation").value == moment
+    assert _term(p, "activation").formula.startswith("max(forward ")
+    assert p.fits and p.verdict.startswith(
+        "Fits (unmodelled: EPLB's communication buffers (NCCL's or NIXL's, not sized)): ")
+    # the note says where vLLM holds less: from 0.22.0 a vLLM with NIXL installed skips the
+    # copy and its all_gather (NIXL's communicator needs no reservation: rebalance_execute.py;
+    # vLLM's default where installed: config/parallel.py; 0.20.0 and 0.21.0 pick torch_nccl)
+    assert ("from 0.22.0 a vLLM with NIXL installed" in _term(p, "eplb_profile").note) == (
+        version in ("0.22.0", "0.28.0", "0.29.0", "0.33.0", "0.34.0"))
+    # without EPLB there is no such term
+    assert all(t.key != "eplb_profile" for t in _plan(version=version).terms)
+
+
+def test_the_profile_rearrangement_of_qwen3_30b() -> None:
+    # Qwen3-30B-A3B (bf16) on 8 H100, vLLM 0.19.0, 8 redundant experts, 2,048 batched tokens
+    # and 64 sequences. TP=1 x DP=8 + EP: 136 / 8 = 17 experts a rank; w13 of one expert is
+    # 2 x 768 x 2,048 x 2 B = 6,291,456 B
+    qwen = dict(model="Qwen/Qwen3-30B-A3B", gpu="h100-sxm", nodes=1, version="0.19.0",
+                enable_eplb=True, num_redundant_experts=8, max_num_batched_tokens=2048,
+                max_num_seqs=64)
+    p = _plan(layout=ParallelLayout(tp=1, dp=8, ep=True), **qwen)
+    copy, w13 = 17 * 9_437_184, 17 * 6_291_456  # 160,432,128 and 106,954,752 B
+    moment = copy + 8 * w13 + 1000 * 48 * 128 * 4 + 2048 * 2048 * 2
+    assert moment == 1_049_034_752
+    assert _term(p, "eplb_profile").value == moment
+    # the forward's peak at 2,048 tokens and 64 sequences is lower: the activation term is it
+    assert _term(p, "activation").value == moment
+    # TP=2 x PP=2 x DP=2 + EP: 4 EP ranks of 136 / 4 = 34 experts, 24 MoE layers a stage; the
+    # first stage holds the IntermediateTensors' hidden_states and residual, the last stage
+    # the hidden states alone
+    pp = _plan(layout=ParallelLayout(tp=2, pp=2, dp=2, ep=True), **qwen)
+    stage = 34 * 9_437_184 + 4 * 34 * 6_291_456 + 1000 * 24 * 128 * 4  # 1,188,790,272 B
+    assert {g.pp_stage: g.activation_bytes for g in pp.per_gpu} == {
+        0: stage + 2 * 2048 * 2048 * 2, 1: stage + 2048 * 2048 * 2}
 
 
 def test_a_compared_model_keeps_an_ep_layout_only_the_redundant_experts_make_even(
