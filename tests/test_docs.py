@@ -743,3 +743,21 @@ def test_every_repository_path_named_in_readme_and_docs_exists() -> None:
                                            or (ROOT / f"{named}.py").exists()):
                 missing.append(f"{path.name}: {named}")
     assert missing == []
+
+
+def test_command_line_flags_said_to_work_for_other_commands_are_theirs() -> None:
+    """"--block-size N: ... (also for sweep, report, recommend; ...)": each command an "(also
+    for ...)" names has the flag written just before it (--dtype, --no-enable-chunked-prefill,
+    --block-size, --arrival, --pcie-lanes, --network, ...)."""
+    import argparse
+
+    from cli.args import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    text = _command_line_comments()
+    claims = [(re.findall(r"--[a-z][a-z0-9-]+", text[:m.start()])[-1], command)
+              for m in re.finditer(r"\(also for ([a-z, ]+?)[;:)]", text)
+              for command in re.split(r", | and ", m[1])]
+    assert {flag for flag, _ in claims} >= {"--dtype", "--block-size", "--arrival", "--network"}
+    assert [(flag, command) for flag, command in claims
+            if flag not in sub.choices[command]._option_string_actions] == []
