@@ -761,3 +761,23 @@ def test_command_line_flags_said_to_work_for_other_commands_are_theirs() -> None
     assert {flag for flag, _ in claims} >= {"--dtype", "--block-size", "--arrival", "--network"}
     assert [(flag, command) for flag, command in claims
             if flag not in sub.choices[command]._option_string_actions] == []
+
+
+def test_command_line_link_default_is_the_preset_s() -> None:
+    """"[--link nvlink|pcie|pcie-no-p2p|cross-socket] (default: the preset's -- GeForce cards
+    pcie-no-p2p, their driver refuses P2P -- ...)": every GeForce preset's default link is
+    pcie-no-p2p, and the choices are the parser's."""
+    import argparse
+
+    from cli.args import build_parser
+    from planner.serving.hardware import GPU_PRESETS
+
+    text = _command_line_comments()
+    choices, geforce = re.search(r"\[--link ([\w|-]+)\] \(default: the preset's -- GeForce cards "
+                                 r"([\w-]+), their driver refuses P2P", text).groups()
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices["plan"]._option_string_actions["--link"].choices) == set(
+        choices.split("|"))
+    links = {key: str(gpu.default_intra_node_link) for key, gpu in GPU_PRESETS.items()
+             if "GeForce" in gpu.name}
+    assert len(links) > 10 and set(links.values()) == {geforce}
