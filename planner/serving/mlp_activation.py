@@ -62,10 +62,11 @@ ERNIE 4.5 MoE (ernie45_moe.py, 0.9.2-0.34.0; read 0.9.2, 0.10.2, 0.11.0, 0.11.1,
 0.19.0 and 0.34.0) builds Ernie4_5_MoeMLP with config.hidden_act on its dense layers (outside
 moe_layer_start_index / _end_index / _interval) and as the shared experts of its MoE layers
 (where moe_num_shared_experts > 0; 0.9.2: where it is not None); its experts do not read it.
+Kimi-Linear: kimi_linear.py's KimiMLP and KimiMoE are refused on every layer 0.11.1-0.26.0;
+from KIMI_LINEAR_K3_FROM its class also takes "situ" and words its refusal otherwise
+(SILU_ONLY_FROM).
 Not covered: HunYuan-MoE
-(above); Kimi-Linear from KIMI_LINEAR_K3_FROM (its class there also takes "situ" and words its
-refusal otherwise; kimi_linear.py's KimiMLP and KimiMoE are refused on every layer
-0.11.1-0.26.0); the other files with the same check (a grep of every wheel read): arctic.py
+(above); the other files with the same check (a grep of every wheel read): arctic.py
 (dense layers by moe_layer_frequency, residual MLPs by use_residual: neither read),
 granitemoeshared.py (a shared MLP by shared_intermediate_size: not read), laguna.py (worded
 "Only silu is supported."), and not traced: hy_v3.py, k2_horizon.py, interns1_pro.py.
@@ -107,6 +108,10 @@ class SiluOnly(NamedTuple):
     """The releases that raise: those read where the class exists (from its first release)."""
     before: Version | None = None
     """The first release whose class no longer builds it from `key` (None: none read)."""
+    taken: tuple[str, ...] = ("silu",)
+    """The activations the class builds; any other raises."""
+    words: str = "Only silu is supported for now."
+    """The refusal's second sentence, as the class words it."""
 
 
 _LLAMA = SiluOnly("MLPs", "vllm/model_executor/models/llama.py LlamaMLP", True)
@@ -209,7 +214,7 @@ SILU_ONLY: dict[str, SiluOnly] = {
         "(llama.py)", False, read="0.9.1-0.15.1", before=DECILM_BLOCK_ACT_FROM),
     "KimiLinearForCausalLM": SiluOnly(  # every layer: KimiMLP, or KimiMoE (also raises)
         "MLPs and MoE blocks", "vllm/model_executor/models/kimi_linear.py KimiMLP and KimiMoE",
-        True, read="0.11.1-0.26.0", before=KIMI_LINEAR_K3_FROM),
+        True, read="0.11.1-0.26.0"),
     "LongcatFlashForCausalLM": _LONGCAT,
     **dict.fromkeys(("PanguEmbeddedForCausalLM", "PanguUltraMoEForCausalLM"), _PANGU),
     "PanguProMoEV2ForCausalLM": _PANGU._replace(read="0.14.0-0.34.0"),
@@ -231,6 +236,23 @@ SILU_ONLY: dict[str, SiluOnly] = {
 }
 """NOTE: the architectures (registry.py names) whose vLLM class takes hidden_act "silu" only,
 read in every wheel of READ_RELEASES."""
+
+SILU_ONLY_FROM: dict[str, tuple[Version, SiluOnly]] = {
+    "KimiLinearForCausalLM": (KIMI_LINEAR_K3_FROM, SiluOnly(
+        "dense-layer MLPs and shared experts", "vllm/models/kimi_k3/nvidia/model.py (amd/"
+        "linear.py on ROCm) KimiMLP", False, KIMI_LINEAR_K3_FROM, read="0.27.0-0.34.0",
+        taken=("silu", "situ"), words="Only silu and situ are supported.")),
+}
+"""NOTE: the architectures whose class changes at a release: from it, its SiluOnly replaces
+SILU_ONLY's. Kimi-Linear (KIMI_LINEAR_K3_FROM; 0.27.0, 0.27.1, 0.28.0-0.34.0 read):
+KimiDecoderLayer builds KimiMLP with config.hidden_act on its dense layers (before
+first_k_dense_replace, or off moe_layer_freq) and KimiMoE builds one as its shared experts
+where num_shared_experts is not None; KimiMLP takes "silu" or "situ" and raises
+`ValueError(f"Unsupported activation: {hidden_act}. Only silu and situ are supported.")`.
+KimiMoE's routed experts (FusedMoEFactory, activation=config.hidden_act) take the fused-MoE
+activations (MoEActivation: "gelu" among them) and word their refusal otherwise ("Unknown MoE
+activation"): not checked here, so a model whose first layer is MoE without shared experts,
+with an activation neither KimiMLP nor MoEActivation takes, is refused with KimiMLP's words."""
 
 
 TEXT_NAMED = {"Mistral3ForConditionalGeneration": "mistral3.py",
@@ -285,17 +307,26 @@ def silu_only_errors(spec: ModelSpec, cli: VllmCli) -> list[str]:
         text = _served(names, cli)
         whose = f"{arch}'s text model as {text} ({TEXT_NAMED[arch]}: {how}), and {text}'s"
         arch, prefix = text, "text_config."
-    rule = SILU_ONLY.get(arch) if arch in cli.architectures else None
+    rule = _rule(arch, version) if arch in cli.architectures else None
     if rule is None:
         return []
     # a wrapper's spec holds text_config's (the parser's text reader)
     act = spec.activation_function if rule.key == "activation_function" else spec.hidden_act
-    if act is None or act == "silu" or not _builds(spec, rule, version):
+    if act is None or act in rule.taken or not _builds(spec, rule, version):
         return []
-    return [f"ValueError: Unsupported activation: {act}. Only silu is supported for now. "
+    taken = " or ".join(f"\"{name}\"" for name in rule.taken)
+    return [f"ValueError: Unsupported activation: {act}. {rule.words} "
             f"(vLLM {cli.vllm_version} builds {whose} {rule.built} as {rule.source}, which "
-            f"raises this for any config.json {prefix}{rule.key} but \"silu\" in every release "
+            f"raises this for any config.json {prefix}{rule.key} but {taken} in every release "
             f"{rule.read}.)"]
+
+
+def _rule(arch: str | None, version: Version) -> SiluOnly | None:
+    """SILU_ONLY's rule for `arch`, or SILU_ONLY_FROM's from its release."""
+    later = SILU_ONLY_FROM.get(arch) if arch is not None else None
+    if later is not None and version >= later[0]:
+        return later[1]
+    return SILU_ONLY.get(arch) if arch is not None else None
 
 
 def _served(architectures: tuple[str, ...], cli: VllmCli) -> str | None:

@@ -7,7 +7,7 @@ The tiny Llama (tests/cli/tiny_model.py) is worked by hand there: 2,048 B of KV 
 
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entries, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -44,6 +44,15 @@ def planned(config: dict, release: str = "0.34.0"):
 
 def test_the_release_list_is_every_covered_one() -> None:
     assert sorted(RELEASES) == sorted(supported_versions())
+
+
+def test_no_catalog_model_is_refused_on_any_release() -> None:
+    """Every catalog model takes an activation its class builds (silu, or a class that reads
+    none or takes another) on every covered release: the rules change no catalog verdict."""
+    for entry in catalog_entries():
+        spec = catalog_spec(entry.repo_id)
+        for release in RELEASES:
+            assert silu_only_errors(spec, vllm_cli(release)) == [], (entry.repo_id, release)
 
 
 @pytest.mark.parametrize("release", RELEASES)
@@ -509,14 +518,43 @@ def test_decilm_is_refused_where_it_reads_config_hidden_act() -> None:
     assert silu_only_errors(spec, vllm_cli("0.15.0")) == []
 
 
-def test_kimi_linear_is_refused_while_kimi_linear_py_serves_it() -> None:
-    # kimi_linear.py KimiMLP / KimiMoE (0.11.1-0.26.0); from 0.27.0 vllm/models/kimi_k3 also
-    # takes "situ", with other words: not checked there
+def kimi_k3_words(release: str, act: str = "gelu") -> list[str]:
+    return [f"ValueError: Unsupported activation: {act}. Only silu and situ are supported. (vLLM "
+            f"{release} builds KimiLinearForCausalLM's dense-layer MLPs and shared experts as "
+            "vllm/models/kimi_k3/nvidia/model.py (amd/linear.py on ROCm) KimiMLP, which raises "
+            "this for any config.json hidden_act but \"silu\" or \"situ\" in every release "
+            "0.27.0-0.34.0.)"]
+
+
+def test_kimi_linear_is_refused_in_each_releases_words() -> None:
+    # kimi_linear.py KimiMLP / KimiMoE (0.11.1-0.26.0); from 0.27.0 vllm/models/kimi_k3's
+    # KimiMLP also takes "situ": "Only silu and situ are supported."
     spec = parse_model_config(tiny(architectures=["KimiLinearForCausalLM"],
                                    model_type="kimi_linear", hidden_act="gelu"))
     for release in ("0.11.1", "0.26.0"):
         assert silu_only_errors(spec, vllm_cli(release)) == words(
             release, "KimiLinearForCausalLM", "MLPs and MoE blocks",
             "kimi_linear.py KimiMLP and KimiMoE", read="0.11.1-0.26.0")
-    for release in ("0.11.0", "0.27.0", "0.34.0"):
-        assert silu_only_errors(spec, vllm_cli(release)) == []
+    assert silu_only_errors(spec, vllm_cli("0.11.0")) == []  # registry from 0.11.1
+    for release in ("0.27.0", "0.34.0"):  # every layer of the tiny model is dense
+        assert silu_only_errors(spec, vllm_cli(release)) == kimi_k3_words(release)
+    situ = parse_model_config(tiny(architectures=["KimiLinearForCausalLM"],
+                                   model_type="kimi_linear", hidden_act="situ"))
+    assert silu_only_errors(situ, vllm_cli("0.26.0")) == [
+        line.replace("gelu", "situ") for line in words(
+            "0.26.0", "KimiLinearForCausalLM", "MLPs and MoE blocks",
+            "kimi_linear.py KimiMLP and KimiMoE", read="0.11.1-0.26.0")]
+    assert silu_only_errors(situ, vllm_cli("0.27.0")) == []
+
+
+def test_kimi_linear_from_0_27_refuses_where_it_builds_kimimlp() -> None:
+    # 4 layers, all MoE (first_k_dense_replace 0): KimiMLP only as the shared experts, built
+    # where num_shared_experts is given; the routed experts take "gelu" (MoEActivation)
+    moe = dict(architectures=["KimiLinearForCausalLM"], model_type="kimi_linear",
+               hidden_act="gelu", num_experts=8, num_experts_per_tok=2,
+               moe_intermediate_size=64)
+    assert silu_only_errors(parse_model_config(tiny(**moe)), vllm_cli("0.27.0")) == []
+    shared = parse_model_config(tiny(**moe, num_shared_experts=1))
+    assert silu_only_errors(shared, vllm_cli("0.34.0")) == kimi_k3_words("0.34.0")
+    relu = parse_model_config(tiny(**{**moe, "hidden_act": "relu"}, first_k_dense_replace=1))
+    assert silu_only_errors(relu, vllm_cli("0.30.0")) == kimi_k3_words("0.30.0", "relu")
