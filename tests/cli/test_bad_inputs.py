@@ -225,6 +225,28 @@ def test_a_null_kv_lora_rank_names_vllms_failure_not_a_head_dim(tmp_path: Path,
         "kv_lora_rank (its KV latent width).")
 
 
+def test_a_null_kv_lora_rank_with_no_head_dims_says_what_each_release_does(
+        tmp_path: Path) -> None:
+    # deepseek_v2.py DeepseekV2DecoderLayer: 0.9.1-0.11.0 build DeepseekV2Attention, whose
+    # `self.scaling = self.qk_head_dim**-0.5` of 0 + 0 raises ZeroDivisionError; 0.11.1 on
+    # build DeepseekAttention (plain MHA) where both head dims are 0. It read
+    # "qk_rope_head_dim = 0 is out of range (1 to 1048576)", a symptom
+    config = {"architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
+              "hidden_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4,
+              "num_key_value_heads": 4, "intermediate_size": 512, "vocab_size": 1000,
+              "max_position_embeddings": 4096, "torch_dtype": "bfloat16",
+              "kv_lora_rank": None, "q_lora_rank": None, "qk_nope_head_dim": 0,
+              "qk_rope_head_dim": 0, "v_head_dim": 64}
+    assert_config_refused(
+        tmp_path, config,
+        "config.json: kv_lora_rank is null and qk_nope_head_dim and qk_rope_head_dim are 0: "
+        "vLLM 0.9.1-0.11.0 build DeepseekV2Attention all the same and stop at load "
+        "(ZeroDivisionError: 0.0 cannot be raised to a negative power, its scale "
+        "(qk_nope_head_dim + qk_rope_head_dim) ** -0.5); from 0.11.1 deepseek_v2.py builds "
+        "deepseek_v2 attention as plain multi-head attention (DeepseekAttention), which "
+        "Headroom does not plan; give the checkpoint's kv_lora_rank and head dims.")
+
+
 def test_planner_refuses_a_fifo_without_blocking(fifo: Path) -> None:
     assert_one_line_error(run("planner", "inspect", str(fifo)),
                           "python -m planner inspect: error: ", "is a FIFO (named pipe)")

@@ -103,8 +103,15 @@ is_deepseek_mla, true for these only when `kv_lora_rank is not None` (config.py 
 model_arch_config_convertor.py 0.19.0 is_deepseek_mla); otherwise DeepseekV2DecoderLayer picks
 DeepseekV2Attention (0.9.2, 0.11.0, 0.19.0, 0.34.0 wheels), whose __init__ sizes
 kv_a_proj_with_mqa as `self.kv_lora_rank + self.qk_rope_head_dim`: a TypeError on None at
-load. (0.19.0 and 0.34.0 take DeepseekAttention, plain MHA, instead when qk_nope_head_dim and
-qk_rope_head_dim are both 0: not refused as such here.)"""
+load. When qk_nope_head_dim and qk_rope_head_dim are both 0 the release decides (refused with
+both words, as the parser does not know the release): 0.9.1-0.11.0 DeepseekV2DecoderLayer
+takes DeepseekV2Attention all the same, whose __init__ first sets `self.scaling =
+self.qk_head_dim**-0.5` of qk_head_dim = qk_nope_head_dim + qk_rope_head_dim = 0, a
+ZeroDivisionError ("0.0 cannot be raised to a negative power") at layer 0 (0.9.1, 0.9.2,
+0.10.0-0.10.2, 0.11.0 wheels); from 0.11.1 it takes DeepseekAttention, plain MHA, where
+`all(dim == 0 for dim in (qk_nope_head_dim, qk_rope_head_dim))` (0.11.1, 0.15.0, 0.18.0,
+0.19.0, 0.22.0, 0.28.0, 0.34.0 wheels; deepseek_v32/'s own classes from 0.29.0 not read for
+this), which Headroom does not plan."""
 NON_GATED_TYPES = ("phi", "gpt2", "gpt_neox", "gpt_bigcode", "starcoder2", "falcon", "nemotron")
 KNOWN_TYPES = (
     "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen3_next",
@@ -1398,6 +1405,16 @@ class _Attention:
                 "only with a kv_lora_rank, and its non-MLA DeepseekV2Attention adds "
                 "kv_lora_rank to qk_rope_head_dim, so vLLM stops at load (TypeError); give "
                 "the checkpoint's kv_lora_rank (its KV latent width)")
+        if model_type in MLA_ONLY_TYPES and r.null("kv_lora_rank"):  # both head dims 0
+            # it read "qk_rope_head_dim = 0 is out of range (1 to 1048576)", a symptom
+            raise ConfigError(
+                f"{r.where('kv_lora_rank')} is null and qk_nope_head_dim and qk_rope_head_dim "
+                "are 0: vLLM 0.9.1-0.11.0 build DeepseekV2Attention all the same and stop at "
+                "load (ZeroDivisionError: 0.0 cannot be raised to a negative power, its scale "
+                "(qk_nope_head_dim + qk_rope_head_dim) ** -0.5); from 0.11.1 deepseek_v2.py "
+                f"builds {model_type} attention as plain multi-head attention "
+                "(DeepseekAttention), which Headroom does not plan; give the checkpoint's "
+                "kv_lora_rank and head dims")
         ropes = r.get("rope_parameters")
         # Gemma 4: one rope block per layer type (rope_parameters.full_attention / ...).
         self.typed_ropes = isinstance(ropes, dict) and any(
