@@ -580,6 +580,13 @@ class ModelSpec(_Frozen):
         "class annotates without None ('text_config.head_dim (Qwen3Config)'): transformers 5 "
         "refuses the config.json (ClassDefaults.not_null)"
     )
+    mlp_keys: tuple[tuple[str, int | bool | None], ...] = Field(
+        default=(), description="config.json's (text_config's for a wrapper) keys of "
+        "parser.MLP_KEYS as written, where given as an integer, a bool or null: where vLLM "
+        "builds an MLP the layers here do not show (HunYuan-MoE's shared_mlp, Arctic's dense "
+        "and residual MLPs, GraniteMoeShared's shared_mlp), which its SiLU-only classes check "
+        "(planner.serving.mlp_activation)"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -49,10 +49,22 @@ and PanguUltraMoE 0.11.1-0.34.0, PanguProMoEV2 0.14.0-0.34.0), and the hybrids F
 (0.9.1-0.34.0: every layer a FalconH1ParallelHybrid) and Bamba (0.9.1-0.23.0: mamba and
 attention layers alike) build their raising class on every layer with config.hidden_act, in
 every wheel of their range (registry.py's native entry; read: first and last, and the check's
-presence in each); Headroom plans these model_types from the standard keys. hunyuan_v1.py
-(0.10.0-0.28.0) builds HunYuanMLP on every layer where num_experts is at most 1 (_is_moe), else
-HunYuanSparseMoeBlock, whose shared_mlp (a HunYuanMLP) only under use_mixed_mlp_moe, which
-Headroom does not read: HunYuan-Dense is refused on its dense layers, HunYuan-MoE not covered.
+presence in each); Headroom plans these model_types from the standard keys.
+MoE classes whose plain MLPs are built by keys the layers do not show (ModelSpec.mlp_keys,
+parser.MLP_KEYS), their experts reading no hidden_act (SiluOnly.where): hunyuan_v1.py
+(HunYuanDenseV1ForCausalLM and HunYuanMoEV1ForCausalLM, 0.10.0-0.28.0) builds HunYuanMLP on
+every layer where num_experts is at most 1 (_is_moe), else HunYuanSparseMoeBlock, whose
+FusedMoE takes no activation (its default "silu") and whose shared_mlp is a HunYuanMLP where
+`config.use_mixed_mlp_moe > 0`; 0.9.2's hunyuan_v1_moe.py (HunYuanMoEV1ForCausalLM) builds that
+block on every layer (0.9.2, 0.10.0-0.28.0 read; the Transformers backend's from 0.29.0).
+arctic.py (ArcticForCausalLM, 0.9.1-0.28.0; deprecated, not served, from 0.29.0): ArcticMoE
+builds ArcticMLP where `(layer_id + 1) % config.moe_layer_frequency != 0` (vLLM's ArcticConfig,
+transformers_utils/configs/arctic.py, from ARCTIC_CONFIG_FROM: default 2) and fused experts
+reading no activation otherwise, and ArcticDecoderLayer an ArcticMLP residual_mlp on those
+where config.use_residual (no default there: left out, an AttributeError first). granitemoeshared.py
+(GraniteMoeSharedForCausalLM 0.9.1-0.34.0, GraniteMoeSWAForCausalLM 0.29.0-0.34.0) builds
+GraniteMoeSharedMLP on every layer unless `getattr(config, "shared_intermediate_size", 0) ==
+0`; its GraniteMoeMoE (granitemoe.py) reads no activation.
 The TEXT_NAMED wrappers (Mistral 3, LLaVA, LLaVA-NeXT) build whatever class their text_config
 resolves to (below), checked on text_config.hidden_act.
 DeciLM (Nemotron-NAS) builds llama.py LlamaMLP with config.hidden_act for each block whose ffn
@@ -65,15 +77,17 @@ moe_layer_start_index / _end_index / _interval) and as the shared experts of its
 Kimi-Linear: kimi_linear.py's KimiMLP and KimiMoE are refused on every layer 0.11.1-0.26.0;
 from KIMI_LINEAR_K3_FROM its class also takes "situ" and words its refusal otherwise
 (SILU_ONLY_FROM).
-Not covered: HunYuan-MoE
-(above); the other files with the same check (a grep of every wheel read): arctic.py
-(dense layers by moe_layer_frequency, residual MLPs by use_residual: neither read),
-granitemoeshared.py (a shared MLP by shared_intermediate_size: not read), laguna.py (worded
-"Only silu is supported."), and not traced: hy_v3.py, k2_horizon.py, interns1_pro.py.
+Not covered: the other files with the same check (a grep of every wheel read): laguna.py
+(0.21.0-0.34.0, worded "Only silu is supported."; 0.34.0 read: LagunaMLP on the layers
+config.mlp_layer_types calls dense, which Headroom does not read, and as the shared expert
+where shared_expert_intermediate_size > 0), and not traced: hy_v3.py, k2_horizon.py,
+interns1_pro.py (a 0.34.0 grep: each builds its raising MLP on dense layers and, hy_v3.py and
+k2_horizon.py, as shared experts; the keys deciding those not read here).
 step3_text.py and step3p5.py write hidden_act="silu" in where they build their raising class
 (0.34.0).
 """
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from planner.model.spec import DenseMlp, ModelSpec, MoeMlp
@@ -112,6 +126,66 @@ class SiluOnly(NamedTuple):
     """The activations the class builds; any other raises."""
     words: str = "Only silu is supported for now."
     """The refusal's second sentence, as the class words it."""
+    where: Callable[[ModelSpec, Version], bool] | None = None
+    """Where the class is built, from config.json keys the layers do not show
+    (ModelSpec.mlp_keys); None: by `every_layer` and `shared_from`."""
+
+
+def _key(spec: ModelSpec, key: str, default: int | bool | None = None) -> int | bool | None:
+    """config.json's `key` as written (ModelSpec.mlp_keys), `default` where left out."""
+    return dict(spec.mlp_keys).get(key, default)
+
+
+def _positive(spec: ModelSpec, key: str) -> bool:
+    """config.json's `key` an integer (or true) above 0."""
+    value = _key(spec, key)
+    return value is not None and value > 0
+
+
+HUNYUAN_V1_FROM: Version = (0, 10, 0)
+"""hunyuan_v1.py (0.10.0-0.28.0) builds each layer's MLP by `_is_moe(config)`: 0.9.2's
+hunyuan_v1_moe.py a HunYuanSparseMoeBlock on every layer."""
+
+
+def _hunyuan_builds(spec: ModelSpec, version: Version) -> bool:
+    """HunYuanMLP on every layer where num_experts is at most 1 (from HUNYUAN_V1_FROM), else as
+    HunYuanSparseMoeBlock's shared_mlp where `config.use_mixed_mlp_moe > 0`."""
+    dense = version >= HUNYUAN_V1_FROM and any(
+        isinstance(layer.mlp, DenseMlp)
+        or (isinstance(layer.mlp, MoeMlp) and layer.mlp.num_experts <= 1)
+        for layer in spec.layers)
+    return dense or (spec.is_moe and _positive(spec, "use_mixed_mlp_moe"))
+
+
+ARCTIC_CONFIG_FROM: Version = (0, 26, 0)
+"""The first release whose transformers_utils/config.py _CONFIG_REGISTRY maps "arctic" to vLLM's
+own ArcticConfig (configs/arctic.py: moe_layer_frequency 2, no use_residual), 0.26.0-0.28.0
+read; 0.9.1-0.25.0 take the repository's config code, whose defaults are not read here."""
+
+
+def _arctic_builds(spec: ModelSpec, version: Version) -> bool:
+    """ArcticMLP on the layers i where `(i + 1) % moe_layer_frequency` is not 0 (layer 0 at
+    least where it is above 1) and, where use_residual is true, as the residual MLP of the
+    others: one or the other whatever the frequency, with use_residual true. A frequency left
+    out is ArcticConfig's from ARCTIC_CONFIG_FROM, unknown before. ArcticDecoderLayer reads
+    config.use_residual first: a config without it stops on that (AttributeError) from
+    ARCTIC_CONFIG_FROM, and is not refused here, nor one with a frequency vLLM cannot take the
+    remainder by."""
+    keys = dict(spec.mlp_keys)
+    if "use_residual" not in keys:
+        return False
+    frequency = keys.get("moe_layer_frequency", 2 if version >= ARCTIC_CONFIG_FROM else None)
+    if frequency is None:
+        return bool(keys["use_residual"])
+    return isinstance(frequency, int) and frequency >= 1 and (
+        frequency > 1 or bool(keys["use_residual"]))
+
+
+def _granite_shared_builds(spec: ModelSpec, version: Version) -> bool:
+    """GraniteMoeSharedMLP on every layer unless `getattr(config, "shared_intermediate_size",
+    0) == 0` (transformers GraniteMoeSharedConfig's default 0); a null one stops earlier, sizing
+    its projections, and is not refused here."""
+    return _positive(spec, "shared_intermediate_size")
 
 
 _LLAMA = SiluOnly("MLPs", "vllm/model_executor/models/llama.py LlamaMLP", True)
@@ -132,6 +206,11 @@ _PANGU = SiluOnly(  # OpenPanguDecoderLayer: OpenPanguMLP, or OpenPanguMoE (also
 _QWEN3_NEXT = SiluOnly("dense-layer MLPs and shared experts",
                        "vllm/model_executor/models/qwen2_moe.py Qwen2MoeMLP", False,
                        OLDEST_COVERED)
+
+_HUNYUAN = SiluOnly(
+    "dense-layer MLPs and shared MLPs (use_mixed_mlp_moe)",
+    "vllm/model_executor/models/hunyuan_v1.py HunYuanMLP", False, read="0.10.0-0.28.0",
+    where=_hunyuan_builds)
 
 SILU_ONLY: dict[str, SiluOnly] = {
     "LlamaForCausalLM": _LLAMA,
@@ -222,9 +301,18 @@ SILU_ONLY: dict[str, SiluOnly] = {
     "DeepseekForCausalLM": SiluOnly(  # DeepseekForCausalLM(DeepseekV2ForCausalLM) from 0.11.1
         "MLPs, experts and shared experts", "vllm/model_executor/models/deepseek.py DeepseekMLP "
         "(deepseek_v2.py DeepseekV2MLP and DeepseekV2MoE from 0.11.1)", True),
-    "HunYuanDenseV1ForCausalLM": SiluOnly(  # the Transformers backend's from 0.29.0
-        "dense-layer MLPs", "vllm/model_executor/models/hunyuan_v1.py HunYuanMLP", False,
-        read="0.10.0-0.28.0"),
+    "HunYuanDenseV1ForCausalLM": _HUNYUAN,  # the Transformers backend's from 0.29.0
+    "HunYuanMoEV1ForCausalLM": _HUNYUAN._replace(  # hunyuan_v1_moe.py in 0.9.2
+        source="vllm/model_executor/models/hunyuan_v1.py (hunyuan_v1_moe.py in 0.9.2) "
+        "HunYuanMLP", read="0.9.2-0.28.0"),
+    "ArcticForCausalLM": SiluOnly(  # registry.py: deprecated (not served) from 0.29.0
+        "dense-layer MLPs (moe_layer_frequency) and residual MLPs (use_residual)",
+        "vllm/model_executor/models/arctic.py ArcticMLP", False, read="0.9.1-0.28.0",
+        where=_arctic_builds),
+    **dict.fromkeys(("GraniteMoeSharedForCausalLM", "GraniteMoeSWAForCausalLM"), SiluOnly(
+        "shared MLPs (shared_intermediate_size)",
+        "vllm/model_executor/models/granitemoeshared.py GraniteMoeSharedMLP", False,
+        where=_granite_shared_builds)),
     "Ernie4_5_MoeForCausalLM": SiluOnly(  # the module's NOTE
         "dense-layer MLPs and shared experts",
         "vllm/model_executor/models/ernie45_moe.py Ernie4_5_MoeMLP", False, OLDEST_COVERED,
@@ -357,6 +445,8 @@ def _builds(spec: ModelSpec, rule: SiluOnly, version: Version) -> bool:
     """Whether vLLM `version` builds `rule`'s MLP class for some layer of `spec`."""
     if rule.before is not None and version >= rule.before:
         return False
+    if rule.where is not None:
+        return rule.where(spec, version)
     if rule.every_layer:
         return True
     shared = rule.shared_from is not None and version >= rule.shared_from

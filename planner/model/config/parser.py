@@ -606,7 +606,18 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         refused_nulls=refused_nulls,
         hidden_act=_activation(r, "hidden_act"),
         activation_function=_activation(r, "activation_function"),
+        mlp_keys=tuple((key, r.cfg[key]) for key in MLP_KEYS
+                       if key in r.cfg and isinstance(r.cfg[key], (int, bool, type(None)))),
     )
+
+
+MLP_KEYS = ("use_mixed_mlp_moe", "use_residual", "moe_layer_frequency", "shared_intermediate_size")
+"""NOTE: the config.json keys vLLM reads to build an MLP beside (or instead of) a MoE layer's
+experts that the layers here do not show, kept as written (ModelSpec.mlp_keys) for the SiLU-only
+check (planner.serving.mlp_activation): hunyuan_v1.py HunYuanSparseMoeBlock's shared_mlp
+(`use_mixed_mlp_moe > 0`), arctic.py's ArcticMLP on the layers `(i + 1) % moe_layer_frequency`
+leaves dense and as the residual MLP (`use_residual`), granitemoeshared.py's shared_mlp (unless
+`shared_intermediate_size` is 0). Read for that check only: those MLPs are not planned."""
 
 
 def _activation(r: _Reader, key: str) -> str | None:

@@ -482,21 +482,110 @@ def test_deepseek_v1_is_refused_on_every_layer(release: str) -> None:
         release, "DeepseekForCausalLM", "MLPs, experts and shared experts", source)
 
 
+HUNYUAN = ("dense-layer MLPs and shared MLPs (use_mixed_mlp_moe)", "hunyuan_v1.py HunYuanMLP")
+
+
 def test_hunyuan_dense_is_refused_on_its_dense_layers_while_served_natively() -> None:
     # hunyuan_v1.py: HunYuanMLP where num_experts is at most 1 (_is_moe); registry 0.10.0-0.28.0
     dense = parse_model_config(tiny(architectures=["HunYuanDenseV1ForCausalLM"],
                                     model_type="hunyuan_v1_dense", hidden_act="gelu"))
     for release in ("0.10.0", "0.28.0"):
         assert silu_only_errors(dense, vllm_cli(release)) == words(
-            release, "HunYuanDenseV1ForCausalLM", "dense-layer MLPs", "hunyuan_v1.py HunYuanMLP",
-            read="0.10.0-0.28.0")
+            release, "HunYuanDenseV1ForCausalLM", *HUNYUAN, read="0.10.0-0.28.0")
     for release in ("0.9.2", "0.29.0"):  # not served; the Transformers backend's
         assert silu_only_errors(dense, vllm_cli(release)) == []
-    # MoE layers (num_experts 4): a shared_mlp only under use_mixed_mlp_moe, not read
+    # MoE layers (num_experts 4): a shared_mlp only under use_mixed_mlp_moe, not given
     moe = parse_model_config(tiny(architectures=["HunYuanDenseV1ForCausalLM"],
                                   model_type="hunyuan_v1_dense", hidden_act="gelu", num_experts=4,
                                   num_experts_per_tok=2, moe_intermediate_size=64))
     assert silu_only_errors(moe, vllm_cli("0.28.0")) == []
+
+
+def hunyuan_moe(**changes) -> dict:
+    """A 4-layer HunYuan-MoE: 4 experts, 2 a token (moe_topk), all layers MoE (_is_moe)."""
+    return tiny(**{"architectures": ["HunYuanMoEV1ForCausalLM"], "model_type": "hunyuan_v1_moe",
+                   "hidden_act": "gelu", "num_experts": 4, "moe_topk": 2,
+                   "moe_intermediate_size": 64, **changes})
+
+
+def test_hunyuan_moe_is_refused_where_it_builds_its_shared_mlp() -> None:
+    # HunYuanSparseMoeBlock: FusedMoE takes no activation (its default "silu"); shared_mlp =
+    # HunYuanMLP(hidden_act=config.hidden_act) where config.use_mixed_mlp_moe > 0:
+    # hunyuan_v1_moe.py in 0.9.2, hunyuan_v1.py 0.10.0-0.28.0
+    moe_words = ("ValueError: Unsupported activation: gelu. Only silu is supported for now. "
+                 "(vLLM {} builds HunYuanMoEV1ForCausalLM's dense-layer MLPs and shared MLPs "
+                 "(use_mixed_mlp_moe) as vllm/model_executor/models/hunyuan_v1.py "
+                 "(hunyuan_v1_moe.py in 0.9.2) HunYuanMLP, which raises this for any config.json "
+                 "hidden_act but \"silu\" in every release 0.9.2-0.28.0.)")
+    for mixed in (True, 1):
+        spec = parse_model_config(hunyuan_moe(use_mixed_mlp_moe=mixed, num_shared_expert=1))
+        for release in ("0.9.2", "0.10.0", "0.28.0"):
+            assert silu_only_errors(spec, vllm_cli(release)) == [moe_words.format(release)]
+        for release in ("0.9.1", "0.29.0"):  # not served; the Transformers backend's
+            assert silu_only_errors(spec, vllm_cli(release)) == []
+    for unmixed in ({}, {"use_mixed_mlp_moe": False}, {"use_mixed_mlp_moe": 0}):
+        spec = parse_model_config(hunyuan_moe(**unmixed))
+        assert silu_only_errors(spec, vllm_cli("0.28.0")) == []
+    silu = parse_model_config(hunyuan_moe(use_mixed_mlp_moe=True, hidden_act="silu"))
+    assert silu_only_errors(silu, vllm_cli("0.28.0")) == []
+
+
+def arctic(**changes) -> dict:
+    """A 4-layer Snowflake Arctic: 4 experts, 2 a token."""
+    return tiny(**{"architectures": ["ArcticForCausalLM"], "model_type": "arctic",
+                   "hidden_act": "gelu", "num_local_experts": 4, "num_experts_per_tok": 2,
+                   **changes})
+
+
+def test_arctic_is_refused_on_its_dense_and_residual_mlps() -> None:
+    # arctic.py ArcticDecoderLayer: ArcticMoE builds ArcticMLP (raises) where (i + 1) %
+    # moe_layer_frequency != 0, and ArcticMLP as residual_mlp on the others where use_residual;
+    # its experts (fused_experts) read no activation. 0.9.1-0.28.0; not served from 0.29.0
+    refused = words("{}", "ArcticForCausalLM",
+                    "dense-layer MLPs (moe_layer_frequency) and residual MLPs (use_residual)",
+                    "arctic.py ArcticMLP", read="0.9.1-0.28.0")[0]
+    residual = parse_model_config(arctic(moe_layer_frequency=1, use_residual=True))
+    for release in ("0.9.1", "0.28.0"):
+        assert silu_only_errors(residual, vllm_cli(release)) == [refused.format(release)]
+    assert silu_only_errors(residual, vllm_cli("0.29.0")) == []
+    # every other layer dense: layers 0 and 2 ((0 + 1) % 2, (2 + 1) % 2)
+    halves = parse_model_config(arctic(use_residual=False, moe_layer_frequency=2))
+    assert silu_only_errors(halves, vllm_cli("0.20.0")) == [refused.format("0.20.0")]
+    # the frequency left out: vLLM's ArcticConfig default, 2, from 0.26.0; the repository's
+    # config code before, not read
+    unset = parse_model_config(arctic(use_residual=False))
+    for release in ("0.26.0", "0.28.0"):
+        assert silu_only_errors(unset, vllm_cli(release)) == [refused.format(release)]
+    assert silu_only_errors(unset, vllm_cli("0.25.0")) == []
+    # with use_residual true any frequency builds one: residual MLPs, or dense layers
+    residual_unset = parse_model_config(arctic(use_residual=True))
+    assert silu_only_errors(residual_unset, vllm_cli("0.25.0")) == [refused.format("0.25.0")]
+    # every layer MoE, no residual: no ArcticMLP built
+    plain = parse_model_config(arctic(moe_layer_frequency=1, use_residual=False))
+    assert silu_only_errors(plain, vllm_cli("0.20.0")) == []
+    # use_residual left out: ArcticDecoderLayer stops on config.use_residual (AttributeError)
+    assert silu_only_errors(parse_model_config(arctic(moe_layer_frequency=2)),
+                            vllm_cli("0.20.0")) == []
+
+
+def test_granitemoeshared_is_refused_where_it_builds_its_shared_mlp() -> None:
+    # granitemoeshared.py: shared_mlp = GraniteMoeSharedMLP (raises) unless
+    # getattr(config, "shared_intermediate_size", 0) == 0; GraniteMoeMoE reads no activation.
+    # GraniteMoeSWAForCausalLM is the same class from 0.29.0
+    base = dict(model_type="granitemoeshared", hidden_act="gelu", num_local_experts=4,
+                num_experts_per_tok=2)
+    for arch, releases in (("GraniteMoeSharedForCausalLM", ("0.9.1", "0.34.0")),
+                           ("GraniteMoeSWAForCausalLM", ("0.29.0", "0.34.0"))):
+        spec = parse_model_config(tiny(architectures=[arch], shared_intermediate_size=256,
+                                       **base))
+        for release in releases:
+            assert silu_only_errors(spec, vllm_cli(release)) == words(
+                release, arch, "shared MLPs (shared_intermediate_size)",
+                "granitemoeshared.py GraniteMoeSharedMLP")
+    for unshared in ({}, {"shared_intermediate_size": 0}):
+        spec = parse_model_config(tiny(architectures=["GraniteMoeSharedForCausalLM"],
+                                       **unshared, **base))
+        assert silu_only_errors(spec, vllm_cli("0.34.0")) == []
 
 
 def test_decilm_is_refused_where_it_reads_config_hidden_act() -> None:
