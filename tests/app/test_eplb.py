@@ -130,3 +130,22 @@ def test_the_report_page_plans_its_compared_models_as_the_compare_page() -> None
     page = at.main.markdown[-1].value
     assert "| Qwen/Qwen3-30B-A3B-FP8 | TP=1 x DP=6 + EP |" in page
     assert "| Qwen/Qwen3-8B | TP=1 x DP=6 |" in page
+
+
+def test_redundant_experts_that_divide_no_ep_size_are_refused_not_a_dead_end() -> None:
+    # Qwen3-30B-A3B's 128 routed + 3 redundant = 131 experts (a prime) divide no expert-parallel
+    # size TP x DP of 4 GPUs (2 or 4), so no layout has EP and EPLB cannot run: the page opened
+    # on TP=4 without EP under a greyed EP box and said only "Cannot plan this: vLLM refuses
+    # --enable-eplb without --enable-expert-parallel", EP being ticked
+    at = open_link("plan", **{**QWEN3_MOE, "gpn": "4", "eplb": "1", "redundant": "3"})
+    assert not at.exception
+    assert not [e.value for e in at.error if e.value.startswith("Cannot plan this")]
+    assert [w.value for w in at.warning if "not possible here" in w.value] == [
+        "num_redundant_experts=3 is not possible here: 128 routed + 3 redundant experts = 131 "
+        "divide no expert-parallel size (TP x DP) on 4 GPUs, and EPLB runs with expert "
+        "parallelism only. Showing num_redundant_experts=vLLM's default instead."]
+    assert "redundant" not in at.query_params
+    # 128 / 4 = 32 experts a GPU: TP=4 + EP with EPLB, no redundant count passed (0.33.0)
+    command = at.code[0].value
+    assert "--tensor-parallel-size 4 --enable-expert-parallel" in command
+    assert "--enable-eplb" in command and "num_redundant_experts" not in command

@@ -31,7 +31,8 @@ from planner.serving.engine import (
     derived_max_model_len,
     served_kv_elem_bytes,
 )
-from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.hardware import ClusterSpec
+from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import (
     Plan,
@@ -154,7 +155,7 @@ def _controls() -> None:
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
     _keep_valid("quant", state().quant, quants,
                 "a quantized checkpoint is planned as stored, and what-ifs must run on this GPU.")
-    valid = _valid_layouts()
+    valid = _redundant_experts_that_divide(spec, cluster, _valid_layouts())
     if not valid:
         st.error(md_escape(f"No tensor/pipeline layout of {spec.name} runs on "
                            f"{counted(cluster.gpu_count, 'GPU')}."))
@@ -261,6 +262,28 @@ def _controls() -> None:
                   not skip_mm_refused, spec.is_moe and not eplb_refused)
     _layout_note(auto)
     _explain_invalid_tp(valid)
+
+
+def _redundant_experts_that_divide(spec: ModelSpec, cluster: ClusterSpec,
+                                   valid: tuple[ParallelLayout, ...]
+                                   ) -> tuple[ParallelLayout, ...]:
+    """`valid`, or, where EPLB's redundant experts leave no layout with EP (the routed experts
+    with them divide no TP x DP > 1 here) while EP is ticked, the layouts at vLLM's default
+    count after saying so: EPLB runs with EP only, and the page opened on a layout without it
+    that plan() refused ("vLLM refuses --enable-eplb without --enable-expert-parallel") under
+    a greyed EP box."""
+    current, moe = state(), first_moe(spec)
+    redundant = current.num_redundant_experts
+    if (moe is None or not (current.enable_eplb and current.ep and redundant)
+            or any(layout.ep for layout in valid)
+            or not any(layout.tp * layout.dp > 1 for layout in valid)):
+        return valid
+    _keep_valid("num_redundant_experts", redundant, [None],
+                f"{moe.num_experts} routed + {redundant} redundant experts = "
+                f"{moe.num_experts + redundant} divide no expert-parallel size (TP x DP) on "
+                f"{counted(cluster.gpu_count, 'GPU')}, and EPLB runs with expert parallelism "
+                "only.", nearest=False, shown=lambda n: "vLLM's default" if n is None else str(n))
+    return _valid_layouts()
 
 
 def _skip_mm_refusal(spec: ModelSpec) -> str | None:
