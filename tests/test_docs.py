@@ -781,3 +781,28 @@ def test_command_line_link_default_is_the_preset_s() -> None:
     links = {key: str(gpu.default_intra_node_link) for key, gpu in GPU_PRESETS.items()
              if "GeForce" in gpu.name}
     assert len(links) > 10 and set(links.values()) == {geforce}
+
+
+def test_command_line_kv_cache_dtype_releases_are_the_parsers() -> None:
+    """--kv-cache-dtype's "(nvfp4 and int8/fp8 per-token-head from 0.20, int4 from 0.25,
+    nvfp4_4over6 from 0.28)", "turboquant_k8v4 / ... (from 0.20" and "nvfp4_ds_mla (from 0.30":
+    each is in the --kv-cache-dtype choices of that release's parser (command-line fixture)
+    and not of the minor release before it."""
+    from planner.serving.vllm_cli import vllm_cli
+
+    text = _command_line_comments()
+    packed = re.search(r"\(nvfp4 and int8/fp8 per-token-head from ([\d.]+), int4 from ([\d.]+), "
+                       r"nvfp4_4over6 from ([\d.]+)\)", text).groups()
+    firsts = {"nvfp4": packed[0], "int8_per_token_head": packed[0],
+              "fp8_per_token_head": packed[0], "int4_per_token_head": packed[1],
+              "nvfp4_4over6": packed[2],
+              "turboquant_k8v4": re.search(r"turboquant_k8v4 / [\w /]+ \(from ([\d.]+),", text)[1],
+              "nvfp4_ds_mla": re.search(r"nvfp4_ds_mla \(from ([\d.]+),", text)[1]}
+
+    def offered(version: str) -> tuple[str, ...]:
+        return vllm_cli(version).choices["--kv-cache-dtype"]
+
+    for dtype, first in firsts.items():
+        minor = int(first.split(".")[1])
+        assert dtype in offered(f"0.{minor}.0"), dtype
+        assert dtype not in offered(f"0.{minor - 1}.0"), dtype
