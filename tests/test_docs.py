@@ -806,3 +806,35 @@ def test_command_line_kv_cache_dtype_releases_are_the_parsers() -> None:
         minor = int(first.split(".")[1])
         assert dtype in offered(f"0.{minor}.0"), dtype
         assert dtype not in offered(f"0.{minor - 1}.0"), dtype
+
+
+def test_every_flag_command_line_and_using_the_app_name_exists() -> None:
+    """Each --flag the two sections write is an option of a `python -m planner` command or of
+    `python -m probes`, or a `vllm serve` flag of a covered release (the command-line fixtures;
+    --no-X where --X is one), or one of the few other tools' options they quote: `ray start
+    --head` / `--address`, `vllm bench serve --max-concurrency`, `vllm --version`, and
+    `--output`, the abbreviation they say is refused. A flag renamed or dropped fails here."""
+    import argparse
+    import contextlib
+    import io
+
+    from cli.args import build_parser
+    from planner.serving.vllm_cli import vllm_cli
+    from planner.serving.vllm_versions import covered_releases
+    from probes.__main__ import main as probes_main
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    known = {o for parser in sub.choices.values() for a in parser._actions
+             for o in a.option_strings}
+    known |= set().union(*(vllm_cli(version).flags for version in covered_releases()))
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown), contextlib.suppress(SystemExit):
+        probes_main(["--help"])
+    known |= set(re.findall(r"--[a-z][a-z0-9-]+", shown.getvalue()))
+    others = {"--head", "--address", "--max-concurrency", "--version", "--output"}
+    assert "python -m probes --load" in " ".join(README.split())
+    for heading in ("## Command line\n", "## Using the app\n"):
+        section = README.split(heading, 1)[1].split("\n## ", 1)[0]
+        flags = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]+", section))
+        unknown = {f for f in flags - known - others if f.replace("--no-", "--", 1) not in known}
+        assert unknown == set(), heading
