@@ -385,6 +385,9 @@ def encode(state: AppState) -> dict[str, str]:
 
 _PYDANTIC_SHOULD = "Input should be "
 """How pydantic's own messages begin ("Input should be greater than or equal to 1")."""
+_BARE_NUMBER = re.compile(r"(?<![\d.,])\d{4,}(?![\d.,])")
+"""A whole number of four digits or more written without separators (a float's digits,
+"3600000.5", are left as they are)."""
 
 
 def reason(exc: ValidationError) -> str:
@@ -402,7 +405,10 @@ def reason(exc: ValidationError) -> str:
         return f"the value must be {', '.join(choices[:-1])} or {choices[-1]}"
     text = str(errors[0]["msg"]).removeprefix("Value error, ")
     if text.startswith(_PYDANTIC_SHOULD):
-        text = "the value must be " + text.removeprefix(_PYDANTIC_SHOULD)
+        # its bound bare ("less than or equal to 16777216"): separators, as the value refused
+        # and the value kept beside it ("input_len = 33,554,432 refused: ... Kept 1,024.")
+        text = "the value must be " + _BARE_NUMBER.sub(
+            lambda m: f"{int(m[0]):,}", text.removeprefix(_PYDANTIC_SHOULD))
     head, cut, _ = text.partition(" known: ")
     if cut:
         head = head.rstrip(" ;")

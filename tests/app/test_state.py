@@ -133,3 +133,17 @@ def test_a_blank_model_in_a_link_is_refused_not_read_as_a_local_path() -> None:
     at = open_page(None, model=" ")
     assert not at.exception and not at.error
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+
+
+def test_a_limit_in_a_refusal_has_thousands_separators_as_the_value_beside_it() -> None:
+    # pydantic writes the bound bare: "input_len = 33,554,432 refused: the value must be less
+    # than or equal to 16777216. Kept 1,024." (2 ** 24 = 16,777,216)
+    at = open_page()
+    at.number_input(key="plan.input_len").set_value(2 ** 25).run()
+    assert not at.exception
+    assert [w.value for w in at.main.warning if "refused" in w.value] == [
+        "input_len = 33,554,432 refused: the value must be less than or equal to 16,777,216. "
+        "Kept 1,024."]
+    at = open_link("plan", seqs="70000")  # 2 ** 16 = 65,536
+    assert [w.value for w in at.sidebar.warning if "seqs" in w.value] == [
+        "Link parameter seqs='70000' ignored: the value must be less than or equal to 65,536."]
