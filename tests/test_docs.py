@@ -838,3 +838,31 @@ def test_every_flag_command_line_and_using_the_app_name_exists() -> None:
         flags = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]+", section))
         unknown = {f for f in flags - known - others if f.replace("--no-", "--", 1) not in known}
         assert unknown == set(), heading
+
+
+def test_using_the_app_names_where_flashinfer_refuses_gemma_at_16_token_blocks(
+        capsys, monkeypatch) -> None:
+    """Using the app: Gemma-2/3 at vLLM's block size is refused on "B200 and GB200 under vLLM
+    0.11.1-0.17, B300 under 0.13-0.17; not the RTX 50 series, RTX PRO 6000 or GB10". It said
+    B300 under 0.11.1-0.17 too, where vLLM 0.11.1-0.12 take Blackwell's backends on 10.0 only
+    (the B300 is 10.3). Planned at each range's ends and the releases either side."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    section = " ".join(README.split("\n## Using the app\n", 1)[1].split("\n## ", 1)[0].split())
+    first, last, b300_first, b300_last = re.search(
+        r"B200 and GB200 under vLLM ([\d.]+)-([\d.]+), B300 under ([\d.]+)-([\d.]+); not the RTX "
+        r"50 series, RTX PRO 6000 or GB10\) is refused", section).groups()
+
+    def fits(gpu: str, version: str) -> bool:
+        assert main(["plan", "--model", "google/gemma-2-9b-it", "--gpu", gpu, "--vllm-version",
+                     f"{version}.0" if version.count(".") == 1 else version, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)["fits"]
+
+    for gpu, lo, before in (("b200", first, "0.11.0"), ("gb200", first, "0.11.0"),
+                            ("b300", b300_first, "0.12.0")):
+        assert fits(gpu, before) and not fits(gpu, lo) and not fits(gpu, last), gpu
+        assert fits(gpu, "0.18.0"), gpu
+    assert last == b300_last
+    for gpu in ("rtx-5090", "rtx-pro-6000", "dgx-spark-gb10"):
+        assert fits(gpu, last), gpu
