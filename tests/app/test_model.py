@@ -150,3 +150,17 @@ def test_a_repo_id_typed_without_enter_is_the_one_fetched() -> None:
     at.run()
     assert at.query_params["model"] == "Qwen/Qwen3-32B"
     assert any(s.value.startswith("Now planning Qwen/Qwen3-32B") for s in at.success)
+
+
+def test_the_catalog_search_stays_after_a_visit_to_another_page() -> None:
+    # Streamlit forgets a widget's value once its page is left: back from the Plan page the
+    # search was empty again and the list the whole catalog, the current model picked
+    at = open_page("model")
+    at.text_input(key="model.search").set_value("deepseek").run()
+    found = at.selectbox(key="model.catalog_choice").options
+    assert found and all("deepseek" in option.lower() for option in found)
+    at.switch_page("ui/pages/plan.py").run()
+    at.switch_page("ui/pages/model.py").run()
+    assert not at.exception
+    assert at.text_input(key="model.search").value == "deepseek"
+    assert at.selectbox(key="model.catalog_choice").options == found

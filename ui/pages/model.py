@@ -21,7 +21,7 @@ from ui.context import (
     show_error,
 )
 from ui.io import server_token_allowed
-from ui.state import set_state, state
+from ui.state import keep, set_state, state
 from ui.tables import number_column
 
 _TOKEN_WIDGET = "model.token"
@@ -71,8 +71,9 @@ def _pickers() -> None:
     """Catalog search, or any Hugging Face repo with revision and token."""
     catalog, hub = st.tabs(["Bundled catalog", "Any Hugging Face repo"])
     with catalog:
+        # kept in the session across pages (keep): Streamlit forgot it once the page was left
         query = st.text_input("Search", placeholder="qwen3, llama, deepseek, fp8…",
-                              key="model.search").strip().lower()
+                              **keep("model.search", "")).strip().lower()
         ids = [e.repo_id for e in catalog_entries()
                if query in f"{e.repo_id} {e.family}".lower()]
         if not ids:
