@@ -2315,18 +2315,19 @@ def other_presets_named(name: str) -> tuple[str, ...]:
     """The other presets a short GPU name may mean: "H100" resolves to h100-sxm (its NVML
     name "NVIDIA H100 80GB HBM3" less the memory words), yet h100-pcie and h100-nvl are H100s
     too, so ("h100-pcie", "h100-nvl"). A full spelling (a key, NVML name or alias) names only
-    the presets that share it: "NVIDIA GeForce RTX 3080" (rtx-3080) -> ("rtx-3080-12gb",);
-    empty for a preset key, any other full spelling and a name no other preset's key starts
-    with."""
+    the presets that share it: "NVIDIA GeForce RTX 3080" (rtx-3080) -> ("rtx-3080-12gb",), and
+    so does one with a memory size added ("RTX 3090 24GB": none; "RTX 3080 10GB": none, the
+    other states 12 GB); empty for a preset key, any other full spelling and a name no other
+    preset's key starts with."""
     chosen = resolve_gpu_key(name)
     if name.strip().lower() in GPU_PRESETS:
         return ()
-    spelled = _BY_SPELLING.get(_compact(name))
-    if spelled:  # a full spelling: the others are presets sharing its NVML name
-        return tuple(k for k in spelled if k != chosen)
     form = _compact(name, drop_memory=True)
-    return tuple(k for k in GPU_PRESETS if k != chosen and _compact(k).startswith(form)
-                 and not states_other_memory(name, GPU_PRESETS[k]))
+    # a full spelling, or one with a memory size added ("RTX 3090 24GB"): the others are the
+    # presets sharing its NVML name, not those whose key merely starts with it (rtx-3090-ti)
+    spelled = _BY_SPELLING.get(_compact(name)) or _BY_SPELLING.get(form)
+    return tuple(k for k in (spelled or (k for k in GPU_PRESETS if _compact(k).startswith(form)))
+                 if k != chosen and not states_other_memory(name, GPU_PRESETS[k]))
 
 
 SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
