@@ -374,6 +374,16 @@ def _unused_ranking_flags(args: argparse.Namespace) -> tuple[str, ...]:
     return ()
 
 
+def _unused_compare(args: argparse.Namespace) -> tuple[str, ...]:
+    """A note for report --compare under --format csv, whose CSV is the sweep's rows alone
+    (planner.report.build_report): the comparison is planned (a bad model still exits 2) but
+    nowhere printed."""
+    if args.command == "report" and args.compare and args.format == "csv":
+        return ("--compare is ignored with --format csv, which holds the sweep's rows only: "
+                "the comparison is in --format md and json",)
+    return ()
+
+
 def invoked_as(argv: Sequence[str] | None = None) -> str:
     """The name the user ran, for usage and messages: the installed script's file name
     (`headroom`) when main reads sys.argv, else `python -m planner` (planner/__main__.py, and
@@ -401,7 +411,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         message = redact(_one_line(exc))
         print(f"{prog} {args.command}: error: {message}", file=sys.stderr)
         return 2
-    for note in dict.fromkeys((*_unused_ranking_flags(args), *getattr(args, "source_notes", ()))):
+    for note in dict.fromkeys((*_unused_ranking_flags(args), *_unused_compare(args),
+                               *getattr(args, "source_notes", ()))):
         print(f"{prog} {args.command}: note: {one_line(redact(note))}", file=sys.stderr)
     if not getattr(args, "json", False):
         for warning in getattr(args, "model_warnings", ()):
