@@ -2325,6 +2325,15 @@ KV_POOL_GIVEN_FORMULA = ("0.00 GiB: --kv-cache-memory-bytes gives the KV pool, s
                          "memory profiling and subtracts none")
 """The formula of the activation, non-torch and CUDA graph terms under --kv-cache-memory-bytes
 (_memory counts them 0; _kv_pool_oom_errors checks the pool against the GPU)."""
+KV_POOL_GIVEN_PART_NOTE = (
+    "not subtracted: --kv-cache-memory-bytes gives the KV pool, so vLLM skips memory profiling "
+    "and the term holding this one is 0 B; its profile run still allocates it "
+    "(gpu_worker.determine_available_memory runs profile_run all the same)")
+"""The note of the parts shown inside those terms (the MoE workspace and EPLB's profile
+rearrangement in the activation peak, the all-to-all buffer in the non-torch term) under
+--kv-cache-memory-bytes: their figures stand, subtracted from nothing (0.11.1, 0.34.0 wheels)."""
+INSIDE_SKIPPED_TERMS = ("moe_workspace", "eplb_profile", "all2all_buffers")
+"""The terms shown as parts of the activation or non-torch term (_terms)."""
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
@@ -2540,8 +2549,12 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
             "activation peak (planner.serving.moe_backend)"))
     if s.kv_cache_memory_bytes:  # _memory: none of these is subtracted; their formulas and
         # notes would still give what profiling finds ("0.25 GiB CUDA context = 0.00 GiB")
+        # their parts' figures stand (the profile run still allocates them), but read as
+        # "inside the activation peak" of a 0 B term without saying it is not subtracted
         terms = [t.model_copy(update={"formula": KV_POOL_GIVEN_FORMULA, "note": ""}) if t.key in (
-            "activation", "non_torch", "cuda_graphs") else t for t in terms]
+            "activation", "non_torch", "cuda_graphs") else t.model_copy(update={
+                "note": KV_POOL_GIVEN_PART_NOTE}) if t.key in INSIDE_SKIPPED_TERMS else t
+            for t in terms]
     return terms
 
 

@@ -34,3 +34,27 @@ def test_the_report_table_agrees(capsys) -> None:
         row = next(line for line in out.splitlines() if line.startswith(f"| {label} | "))
         value, formula = row.split(" | ")[1:3]
         assert value == "0.00 GiB" and re.findall(r"[\d.]+ [GM]iB", formula) == ["0.00 GiB"], row
+
+
+def test_a_part_inside_a_skipped_term_says_it_is_not_subtracted(capsys) -> None:
+    # EPLB's profile rearrangement is shown "inside the activation peak", which this flag makes
+    # 0 B: its figure stands (vLLM's profile run still allocates it: gpu_worker
+    # .determine_available_memory calls profile_run before returning the given pool, 0.11.1
+    # and 0.34.0 wheels) but its note said "the activation term is the larger of this moment
+    # and the forward's peak". Qwen3-30B-A3B (bf16) on 8 H100, TP=1 x DP=8 + EP, 8 redundant
+    # experts (136 / 8 = 17 a rank), 2,048 batched tokens, by hand (tests/planner/serving
+    # /test_eplb.py): 17 experts x 3 x 2,048 x 768 x 2 B copy + 8 x 17 x 2 x 768 x 2,048 x 2 B
+    # w13 gather + 1,000 x 48 MoE layers x 128 x 4 B window + 2,048 x 2,048 x 2 B output
+    moment = 17 * 9_437_184 + 8 * 17 * 6_291_456 + 1000 * 48 * 128 * 4 + 2048 * 2048 * 2
+    code, out, err = run_main(
+        capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "8",
+        "--tp", "1", "--dp", "8", "--ep", "--enable-eplb", "--num-redundant-experts", "8",
+        "--vllm-version", "0.19.0", "--max-num-batched-tokens", "2048", "--max-num-seqs", "64",
+        "--kv-cache-memory-bytes", "20G", "--json")
+    assert code == 0, err
+    terms = {t["key"]: t for t in json.loads(out)["terms"]}
+    assert terms["activation"]["value"] == 0
+    part = terms["eplb_profile"]
+    assert part["value"] == moment == 1_049_034_752
+    assert part["note"].startswith("not subtracted: --kv-cache-memory-bytes"), part["note"]
+    assert "larger of this moment" not in part["note"]
