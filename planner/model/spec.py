@@ -449,7 +449,8 @@ class WindowInputs(_Frozen):
         "its top level, as transformers 4 reads it")
     rope_parameters_theta: bool = Field(
         default=False, description="the text config's rope_parameters is one flat block holding "
-        "rope_theta, which transformers 5 keeps at its top level (startup.olmo3_rope_failure)")
+        "rope_theta, which transformers 5 keeps at its top level "
+        "(startup.model_config._olmo3_rope_failure)")
     original_max_position_embeddings: int | None = Field(
         default=None, gt=0, description="the text config's own (top-level) "
         "original_max_position_embeddings, or its transformers class default")

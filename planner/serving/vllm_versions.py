@@ -578,8 +578,9 @@ keeps a top-level rope_theta only inside a flat rope_parameters block given as s
 Olmo3Config (transformers_utils/configs/olmo3.py, registered 0.11.0-0.18.x) writes a flat one,
 and under transformers 4 patch_rope_parameters does (0.19.0-0.23.0). So under transformers 5
 (TRANSFORMERS_5_ALLOWED_FROM, required from TRANSFORMERS_5_ONLY_FROM) olmo2.py stops with
-KeyError: 'rope_theta' (startup.olmo3_rope_failure), as reported in EuroEval/EuroEval PR #2052
-(2026-07-25: "File .../vllm/model_executor/models/olmo2.py, line 144", the 0.19.x-0.24.0 line)."""
+KeyError: 'rope_theta' (startup.model_config._olmo3_rope_failure), as reported in
+EuroEval/EuroEval PR #2052 (2026-07-25: "File .../vllm/model_executor/models/olmo2.py, line
+144", the 0.19.x-0.24.0 line)."""
 
 TRANSFORMERS_4_ROPE_THETA: dict[str, float] = {
     "llama": 10000.0, "mistral": 10000.0, "mixtral": 1000000.0, "qwen2": 10000.0,

@@ -138,7 +138,7 @@ def turboquant_layers(kv_layers: tuple[KvLayer | None, ...], kv: KvBytes
     """The layers as a turboquant_* run pages them: its boundary layers (kvformat.
     boundary_layers of the decoder layers) marked to stay 16-bit; unchanged for any other
     format or a model with other than full-attention layers (Headroom offers turboquant only
-    there: serving.startup.kv_format_errors)."""
+    there: serving.startup.attention_backend.kv_format_errors)."""
     if not isinstance(kv, TurboQuantFormat) or not all(
             type(k) is FullAttentionKv for k in kv_layers):
         return kv_layers
