@@ -679,3 +679,20 @@ def test_an_unticked_ep_box_is_planned_without_ep_where_no_layout_fits() -> None
     assert _routed_experts_term(at) == "32.31"
     at.checkbox(key="plan.ep").check().run()
     assert _routed_experts_term(at) == "30.97"
+
+
+def test_the_greyed_ep_box_says_why_there_is_no_ep_in_the_layout() -> None:
+    # Qwen1.5-MoE-A2.7B has 60 routed experts: at TP=8 (8 H100, the hardware's layout) 60 % 8
+    # = 4, so vLLM refuses EP; the greyed box said "no routed experts to spread over GPUs"
+    at = open_page(None, model="Qwen/Qwen1.5-MoE-A2.7B", gpu="h100-sxm")
+    assert not at.exception
+    box = at.checkbox(key="plan.ep_none")
+    assert box.disabled and not box.value
+    assert box.help == "60 routed experts are not divisible by the expert-parallel size 8 " \
+        "(tp x dp)."
+    dense = open_page(None, model="Qwen/Qwen3-32B", tp="4")
+    assert dense.checkbox(key="plan.ep_none").help == "no routed experts to spread over GPUs: " \
+        "a dense model"
+    one = open_page(None, model="Qwen/Qwen3-30B-A3B", gpu="h100-sxm", gpn="1")
+    assert one.checkbox(key="plan.ep_none").help == "one GPU a replica (TP x DP = 1): no " \
+        "other GPU to spread the routed experts over"

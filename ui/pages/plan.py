@@ -39,6 +39,7 @@ from planner.serving.plan import (
     PlanRequest,
     mtp_refusal,
     plan,
+    redundant_experts,
     unmodelled_ranks,
     verdict_unmodelled,
 )
@@ -223,7 +224,8 @@ def _controls() -> None:
                   args=("dp",), help="offered where TP x PP x DP fills every GPU")
     if eps == [False]:  # dense, TP=1 or experts that do not divide: the EP choice is kept
         mid.checkbox("Expert parallel (EP)", value=False, disabled=True, key="plan.ep_none",
-                     help="no routed experts to spread over GPUs in this layout")
+                     help=_no_ep_why(spec, cluster, ParallelLayout(tp=tp, pp=pp, dp=dp,
+                                                                   ep=True)))
     else:
         mid.checkbox("Expert parallel (EP)", disabled=len(eps) == 1, **bind("plan", "ep"))
     utilization = state().gpu_memory_utilization
@@ -284,6 +286,19 @@ def _redundant_experts_that_divide(spec: ModelSpec, cluster: ClusterSpec,
                 f"{counted(cluster.gpu_count, 'GPU')}, and EPLB runs with expert parallelism "
                 "only.", nearest=False, shown=lambda n: "vLLM's default" if n is None else str(n))
     return _valid_layouts()
+
+
+def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -> str:
+    """Why the layout has no EP to choose, for the greyed box: a dense model, one GPU a
+    replica, else vLLM's refusal of `with_ep` (routed experts, with EPLB's redundant ones, that
+    do not divide TP x DP). It said "no routed experts" for all three."""
+    if not spec.is_moe:
+        return "no routed experts to spread over GPUs: a dense model"
+    if with_ep.tp * with_ep.dp == 1:
+        return "one GPU a replica (TP x DP = 1): no other GPU to spread the routed experts over"
+    return " ".join(layout_errors(spec, cluster, with_ep, _held_scheme(), state().vllm_version,
+                                  redundant_experts(spec, current_engine(), with_ep))) or (
+        "no layout vLLM takes with EP at this TP x PP x DP")
 
 
 def _skip_mm_refusal(spec: ModelSpec) -> str | None:
