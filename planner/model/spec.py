@@ -585,7 +585,8 @@ class ModelSpec(_Frozen):
         default=(), description="config.json's (text_config's for a wrapper) keys of "
         "parser.MLP_KEYS as written, where given as an integer, a bool or null: where vLLM "
         "builds an MLP the layers here do not show (HunYuan-MoE's shared_mlp, Arctic's dense "
-        "and residual MLPs, GraniteMoeShared's shared_mlp), which its SiLU-only classes check "
+        "and residual MLPs) or, GraniteMoeShared's shared_mlp, whether one is built where "
+        "the layers show it as a shared expert, which its SiLU-only classes check "
         "(planner.serving.mlp_activation)"
     )
 

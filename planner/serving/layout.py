@@ -137,6 +137,13 @@ def _head_errors(mixer: object, tp: int) -> list[str]:
         errors.append(
             f"Mamba heads ({mixer.num_heads}) must be divisible by tensor parallel size ({tp})."
         )
+    if isinstance(mixer, MambaMixer) and mixer.n_groups % tp and mixer.n_groups != 1:
+        # NOTE: mamba_mixer2.py MambaMixer2 (0.9.2, 0.19.0, 0.34.0 wheels) asserts
+        # `(n_groups % self.tp_size) == 0 or n_groups == 1`; one group is replicated instead
+        errors.append(
+            f"Mamba groups ({mixer.n_groups}) must be divisible by tensor parallel size ({tp}) "
+            "or be 1 (vLLM MambaMixer2)."
+        )
     return errors
 
 

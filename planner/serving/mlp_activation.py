@@ -64,7 +64,10 @@ reading no activation otherwise, and ArcticDecoderLayer an ArcticMLP residual_ml
 where config.use_residual (no default there: left out, an AttributeError first). granitemoeshared.py
 (GraniteMoeSharedForCausalLM 0.9.1-0.34.0, GraniteMoeSWAForCausalLM 0.29.0-0.34.0) builds
 GraniteMoeSharedMLP on every layer unless `getattr(config, "shared_intermediate_size", 0) ==
-0`; its GraniteMoeMoE (granitemoe.py) reads no activation.
+0`; its GraniteMoeMoE (granitemoe.py) reads no activation. granitemoehybrid.py
+(GraniteMoeHybridForCausalLM, 0.9.1-0.34.0) builds the same GraniteMoeSharedMLP on its Mamba
+and attention layers alike under the same condition, where a left-out shared_intermediate_size
+is transformers GraniteMoeHybridConfig's 1024 (4.56.0, 5.24.0), so the layers decide it.
 The TEXT_NAMED wrappers (Mistral 3, LLaVA, LLaVA-NeXT) build whatever class their text_config
 resolves to (below), checked on text_config.hidden_act.
 DeciLM (Nemotron-NAS) builds llama.py LlamaMLP with config.hidden_act for each block whose ffn
@@ -186,6 +189,15 @@ def _granite_shared_builds(spec: ModelSpec, version: Version) -> bool:
     0) == 0` (transformers GraniteMoeSharedConfig's default 0); a null one stops earlier, sizing
     its projections, and is not refused here."""
     return _positive(spec, "shared_intermediate_size")
+
+
+def _granite_hybrid_builds(spec: ModelSpec, version: Version) -> bool:
+    """GraniteMoeSharedMLP on every layer unless shared_intermediate_size is 0, which the
+    layers show: a shared expert beside the experts, or the whole MLP without experts (the
+    parser plans it, transformers GraniteMoeHybridConfig's default 1024 where left out)."""
+    return any(isinstance(layer.mlp, DenseMlp) or (
+        isinstance(layer.mlp, MoeMlp) and layer.mlp.num_shared_experts > 0)
+        for layer in spec.layers)
 
 
 _LLAMA = SiluOnly("MLPs", "vllm/model_executor/models/llama.py LlamaMLP", True)
@@ -313,6 +325,10 @@ SILU_ONLY: dict[str, SiluOnly] = {
         "shared MLPs (shared_intermediate_size)",
         "vllm/model_executor/models/granitemoeshared.py GraniteMoeSharedMLP", False,
         where=_granite_shared_builds)),
+    "GraniteMoeHybridForCausalLM": SiluOnly(  # both layer classes build it
+        "shared MLPs (shared_intermediate_size)",
+        "vllm/model_executor/models/granitemoeshared.py GraniteMoeSharedMLP", False,
+        where=_granite_hybrid_builds),
     "Ernie4_5_MoeForCausalLM": SiluOnly(  # the module's NOTE
         "dense-layer MLPs and shared experts",
         "vllm/model_executor/models/ernie45_moe.py Ernie4_5_MoeMLP", False, OLDEST_COVERED,

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo, distinct_objects, first_alike
+from planner.model.attention.mamba import mamba_groups_total
 from planner.model.config.parser import layer_type
 from planner.model.params import (
     LayerParams,
@@ -801,8 +802,8 @@ def _text_model_in(spec: ModelSpec, model_types: frozenset[str]) -> bool:
 
 FINAL_NORM_ON_EVERY_STAGE = frozenset({
     "gemma", "gemma2", "gemma3", "gemma3_text", "gemma4", "gemma4_text", "gpt_oss",
-    "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmo3", "olmoe", "phi", "qwen2_moe",
-    "qwen3_moe", "qwen3_vl_moe", "starcoder2",
+    "granitemoe", "granitemoehybrid", "mixtral", "nemotron_h", "olmo2", "olmo3", "olmoe", "phi",
+    "qwen2_moe", "qwen3_moe", "qwen3_vl_moe", "starcoder2",
 })  # fmt: skip
 """model_types whose token embeddings and final norm vLLM builds on every PP stage.
 
@@ -819,7 +820,9 @@ starcoder2.py; OLMo 3 too, whose Olmo3ForCausalLM the 0.11.0-0.25.0 registries b
 olmo2.py and the 0.26.0-0.28.0 ones with olmo3.py Olmo3Model (embed_tokens and norm
 unguarded, 0.26.0 wheel); the 0.34.0 wheel the same for those it ships (gemma2.py,
 gemma3.py, gemma4.py, gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, qwen2_moe.py,
-qwen3_moe.py). A release whose registry serves gemma, olmo2, olmo3, olmoe, phi or starcoder2
+qwen3_moe.py); granitemoehybrid.py GraniteMoeHybridModel (0.11.0, 0.19.0 and 0.34.0 wheels:
+embed_tokens and norm unguarded, forward reads them on the first / last rank). A release
+whose registry serves gemma, olmo2, olmo3, olmoe, phi or starcoder2
 through the Transformers backend guards them (TRANSFORMERS_BACKEND_ARCHITECTURES). Llama,
 Granite, Qwen2, Qwen3 (and Qwen3-VL), Phi-3, Mistral, DeepSeek-V2/V3, GLM-4 MoE, MiniMax-M2,
 MiMo and MiMo-V2-Flash guard both (first stage / last stage)."""
@@ -841,8 +844,8 @@ Gemma4ForCausalLM ties its ParallelLMHead to that rank's embed_tokens. Unverifie
 PP start-up."""
 
 LM_HEAD_ON_EVERY_STAGE = frozenset({
-    "gpt_oss", "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmo3", "olmoe", "phi",
-    "qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_vl_moe", "starcoder2",
+    "gpt_oss", "granitemoe", "granitemoehybrid", "mixtral", "nemotron_h", "olmo2", "olmo3",
+    "olmoe", "phi", "qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_vl_moe", "starcoder2",
 })  # fmt: skip
 """model_types whose untied lm_head vLLM builds on every PP stage (a tied one shares the
 stage's embed_tokens, already counted as embeddings).
@@ -852,7 +855,8 @@ get_pp_group().is_last_rank / PPMissingLayer guard (compute_logits runs on the l
 only): gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, olmo2.py, olmoe.py, phi.py,
 qwen2_moe.py, qwen3_moe.py, qwen3_next.py, qwen3_vl_moe.py (Qwen3MoeLLMForCausalLM),
 starcoder2.py (untied branch) in the 0.9.1, 0.19.0 and 0.33.0 wheels, each where it ships the
-file, and those of them the 0.34.0 wheel ships; olmo3.py Olmo3ForCausalLM (0.26.0 wheel; OLMo
+file, and those of them the 0.34.0 wheel ships; granitemoehybrid.py (0.11.0, 0.19.0, 0.34.0
+wheels); olmo3.py Olmo3ForCausalLM (0.26.0 wheel; OLMo
 3 on olmo2.py before); on the Transformers backend the last stage only
 (TRANSFORMERS_BACKEND_ARCHITECTURES). qwen3_5.py guards it (0.19.0, 0.33.0, 0.34.0); Gemma's
 lm_head is tied (gemma.py, gemma3.py) or absent (gemma2.py: logits from embed_tokens)."""
@@ -990,9 +994,27 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
     if isinstance(mixer, LinearAttentionMixer):
         whole = mixer.value_head_dim + (hidden * 2 * mixer.num_value_heads if gdn_ba_whole else 0)
         return (total - whole) / tp + whole
-    if isinstance(mixer, MambaMixer) and mixer.proj_bias:
-        return (total - hidden) / tp + hidden  # out_proj's bias (RowParallelLinear) whole
+    if isinstance(mixer, MambaMixer):
+        # out_proj's bias (RowParallelLinear) whole; in_proj and conv1d built with the groups
+        # replicated to follow the head shards (_mamba_extra_groups), then split
+        whole = hidden if mixer.proj_bias else 0
+        return (total + _mamba_extra_groups(mixer, hidden, tp) - whole) / tp + whole
     return total / tp
+
+
+def _mamba_extra_groups(mixer: MambaMixer, hidden: int, tp: int) -> int:
+    """Parameters vLLM adds to a Mamba2 layer's in_proj and conv1d for the groups it replicates
+    at `tp` (mamba_groups_total), before splitting them over the ranks.
+
+    NOTE: mamba_mixer2.py MambaMixer2 (0.9.2, 0.19.0, 0.34.0 wheels): where n_groups % tp != 0
+    (n_groups 1) it sets self.n_groups = n_groups + extra_groups_for_head_shards and builds
+    conv1d and in_proj as ColumnParallelLinear of conv_dim = intermediate + 2 x n_groups x
+    d_state (in_proj + intermediate + heads), whose loader (mamba_v2_sharded_weight_loader)
+    gives every rank the whole group. Granite-style layer (hidden 64, 8 heads x 16, d_state 16,
+    1 group, kernel 4 + conv bias) at TP=2: 1 extra group x 2 x 16 x (64 + 4 + 1) = 2,208."""
+    extra = mamba_groups_total(mixer.n_groups, tp) - mixer.n_groups
+    width = hidden + mixer.conv_kernel + mixer.conv_bias + mixer.proj_bias
+    return extra * 2 * mixer.state_size * width
 
 
 
@@ -1089,7 +1111,7 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int,
         return (conv + 2 * mixer.num_value_heads) / tp + mixer.value_head_dim
     if isinstance(mixer, MambaMixer):
         d_inner = mixer.num_heads * mixer.head_dim
-        groups = 2 * mixer.n_groups * mixer.state_size
+        groups = 2 * mamba_groups_total(mixer.n_groups, tp) * mixer.state_size  # replicated
         conv = (d_inner + groups) * (mixer.conv_kernel + (1 if mixer.conv_bias else 0))
         # use_bias: in_proj's bias split like its weight, out_proj's whole (_attention_per_rank)
         in_bias = 2 * d_inner + groups + mixer.num_heads if mixer.proj_bias else 0

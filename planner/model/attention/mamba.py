@@ -5,6 +5,16 @@ from typing import Literal
 from planner.model.attention.linear import RecurrentStateKv
 
 
+def mamba_groups_total(n_groups: int, tp: int) -> int:
+    """Mamba2 groups after vLLM replicates them to follow the head shards.
+
+    NOTE: vLLM MambaStateShapeCalculator.extra_groups_for_head_shards: 0 if n_groups % tp == 0
+    else tp - n_groups, so n_groups = 1 is replicated on every rank (MambaMixer2 asserts
+    `n_groups % tp == 0 or n_groups == 1`). Nemotron-H n_groups 8 at TP=4 -> 8; Granite 4.0
+    n_groups 1 at TP=2 -> 2 (0.9.2, 0.19.0, 0.34.0 layers/mamba/mamba_mixer2.py)."""
+    return n_groups + (0 if n_groups % tp == 0 else tp - n_groups)
+
+
 class Mamba2Kv(RecurrentStateKv):
     """A Mamba2 layer (Nemotron-H, Jamba, Granite 4; vLLM `MambaSpec`)."""
 
@@ -16,12 +26,8 @@ class Mamba2Kv(RecurrentStateKv):
     conv_kernel: int
 
     def groups_per_rank_total(self, tp: int) -> int:
-        """Groups after vLLM replicates them to follow the head shards.
-
-        NOTE: vLLM extra_groups_for_head_shards: 0 if n_groups % tp == 0 else tp - n_groups
-        (n_groups = 1 replicated on every rank). Nemotron-H n_groups 8 at TP=4 -> 8.
-        """
-        return self.n_groups + (0 if self.n_groups % tp == 0 else tp - self.n_groups)
+        """Groups after vLLM replicates them to follow the head shards (mamba_groups_total)."""
+        return mamba_groups_total(self.n_groups, tp)
 
     def state_elements(self, tp: int) -> int:
         """Conv state + SSM state elements on one rank.

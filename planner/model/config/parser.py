@@ -95,6 +95,10 @@ through the Transformers backend: transformers 5.24.0 modeling_gemma.py GemmaAtt
 on hidden_size / num_attention_heads for a null
 (qwen3.py and llama.py `head_dim or hidden_size // total_num_heads`; transformers 4.57.1
 LlamaConfig and GptOssConfig derive it)."""
+HIDDEN_HEAD_DIM_TYPES = ("granitemoehybrid",)
+"""NOTE: model_types whose vLLM attention takes hidden_size / num_attention_heads as its head
+size whatever config.json says: granitemoehybrid.py GraniteMoeHybridAttention `self.head_dim =
+self.hidden_size // self.total_num_heads` (0.9.1-0.34.0 wheels read)."""
 MLA_ONLY_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa")
 """NOTE: model_types vLLM builds with deepseek_v2.py's decoder layer (registry.py 0.19.0:
 DeepseekV2/V3/V32ForCausalLM, GlmMoeDsaForCausalLM; kimi_k2 configs name
@@ -120,7 +124,7 @@ KNOWN_TYPES = (
     "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25", "glm_moe_dsa", "gpt_oss",
     "llama4", "llama4_text", "nemotron_h", "nemotron-nas", "minimax_m2", "mimo",
     "mimo_v2_flash", "mistral3", "kimi_vl", "granitemoe", "olmo2", "olmo3", "olmoe",
-    "starcoder2", "deepseek_v4", "ernie4_5_moe",
+    "starcoder2", "deepseek_v4", "ernie4_5_moe", "granitemoehybrid",
 )  # fmt: skip
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
@@ -617,7 +621,8 @@ experts that the layers here do not show, kept as written (ModelSpec.mlp_keys) f
 check (planner.serving.mlp_activation): hunyuan_v1.py HunYuanSparseMoeBlock's shared_mlp
 (`use_mixed_mlp_moe > 0`), arctic.py's ArcticMLP on the layers `(i + 1) % moe_layer_frequency`
 leaves dense and as the residual MLP (`use_residual`), granitemoeshared.py's shared_mlp (unless
-`shared_intermediate_size` is 0). Read for that check only: those MLPs are not planned."""
+`shared_intermediate_size` is 0). Read for that check only: HunYuan's and Arctic's MLPs are not
+planned; GraniteMoeShared's is, as a shared expert (GRANITE_SHARED_TYPES)."""
 
 
 def _activation(r: _Reader, key: str) -> str | None:
@@ -1009,6 +1014,8 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
     if pattern is not None:
         r.used.add("intermediate_size")
         return _pattern_layers(r, model_type, hidden, num_layers, pattern)
+    if model_type == "granitemoehybrid":
+        return _granite_hybrid_layers(r, hidden, num_layers)
     if model_type in NOPE_TYPES and r.get("layer_types", "layers_block_type") is None:
         # NOTE: without its pattern a Nemotron-H config was planned as a uniform attention +
         # MLP decoder (Nemotron-H-56B: 118 such layers, 83.3 B parameters for 56.3 B). transformers
@@ -1132,6 +1139,8 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
         # in 0.19.0) gives a "chunked_attention" layer per_layer_sliding_window =
         # config.sliding_window (chunk_lookback 1), a SlidingWindowSpec of that window
         names["chunked_attention"] = "sliding"
+    if model_type == "granitemoehybrid":
+        names = GRANITE_HYBRID_LAYER_KINDS
     if not isinstance(layer_types, list):
         raise ConfigError(f"{r.where('layer_types')} must be a list of strings")
     _check_len(r, "layer_types", layer_types, n)
@@ -1373,7 +1382,8 @@ class _Attention:
                     "transformers default)"))
         self.kv_heads = kv
         self.sources["KV heads"] = (kv_key, kv_derived)
-        hd_keys = ("head_dim", "attention_head_dim")
+        hd_keys = () if model_type in HIDDEN_HEAD_DIM_TYPES else ("head_dim",
+                                                                  "attention_head_dim")
         hd = r.int_(*hd_keys, hi=MAX_WIDTH)
         if hd is not None and r.key(*hd_keys) is None:
             self.sources["head dim"] = (None, _class_default_note(r, hd_keys))
@@ -1520,6 +1530,13 @@ class _Attention:
 
         if self.model_type in NOPE_TYPES:
             record("none (NoPE)", None, f"{self.model_type} attention has no rotary embedding")
+            return 0, False, False
+        if self.model_type == "granitemoehybrid" and r.get("position_embedding_type") != "rope":
+            # NOTE: granitemoehybrid.py GraniteMoeHybridAttention builds get_rope only `if
+            # config.position_embedding_type == "rope"` (0.9.1-0.34.0 wheels; transformers
+            # GraniteMoeHybridConfig's default None; Granite 4.0 configs say "nope")
+            record("none (NoPE)", r.key("position_embedding_type"),
+                   "granitemoehybrid: rope only where position_embedding_type is \"rope\"")
             return 0, False, False
         if self.model_type.startswith("llama4") and kind == "full":
             record("none (NoPE)", r.key("no_rope_layers"),
@@ -1778,6 +1795,16 @@ def _gated(r: _Reader, model_type: str) -> bool:
     return not (act in ("relu2", "gelu_new") or model_type in NON_GATED_TYPES)
 
 
+GRANITE_SHARED_TYPES = ("granitemoeshared", "granitemoehybrid")
+"""NOTE: model_types whose MoE layers add one GraniteMoeSharedMLP of shared_intermediate_size
+beside the experts (granitemoeshared.py GraniteMoeSharedDecoderLayer, 0.9.1-0.34.0 wheels, and
+granitemoehybrid.py's two layer classes, 0.9.2-0.34.0 read): input_linear a
+MergedColumnParallelLinear hidden -> 2 x shared_intermediate_size, output_linear a
+RowParallelLinear back, both bias=False, SiLU-and-mul; none where `getattr(config,
+"shared_intermediate_size", 0) == 0`. Planned as one ungated shared expert of that width (split
+over TP like a dense MLP); GraniteMoeMoE's router and experts as before."""
+
+
 def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
     expert_keys, top_k_keys, shared_keys = _moe_keys(model_type)
     experts_key = r.key(*expert_keys)
@@ -1798,9 +1825,9 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         raise r.missing("moe_intermediate_size", "MoE model", size_keys)
     r.record_layer("expert width", size, r.key(*size_keys), i, "mlp")
     n_shared = r.int_(*shared_keys, lo=0, hi=MAX_EXPERTS) or 0
-    shared_size = r.int_(
-        "shared_expert_intermediate_size", "moe_shared_expert_intermediate_size", lo=0
-    )
+    shared_size = r.int_(*(("shared_intermediate_size",) if model_type in GRANITE_SHARED_TYPES
+                           else ("shared_expert_intermediate_size",
+                                 "moe_shared_expert_intermediate_size")), lo=0)
     if shared_size is None and n_shared:
         # DeepSeek, ERNIE 4.5 (ernie45_moe.py: one Ernie4_5_MoeMLP of moe_intermediate_size x
         # moe_num_shared_experts): n_shared experts fused into one MLP
@@ -1856,7 +1883,9 @@ def _renormalize(r: _Reader, model_type: str) -> bool:
     others config.norm_topk_prob (the transformers class default where the key is left out);
     qwen3_next.py (Qwen3.5's block too) getattr(config, "norm_topk_prob", True) (0.24.0 and
     0.34.0 wheels)."""
-    if model_type in ("mixtral", "ernie4_5_moe"):  # ernie45_moe.py: renormalize=True
+    if model_type in ("mixtral", "ernie4_5_moe", *GRANITE_SHARED_TYPES):
+        # ernie45_moe.py; granitemoe.py GraniteMoeMoE (the shared types' experts):
+        # renormalize=True
         return True
     flag = r.flag("norm_topk_prob")
     if flag is None:
@@ -1880,6 +1909,130 @@ def _mamba(r: _Reader) -> MambaMixer:
         state_dtype=ssm_dtype if ssm_dtype in ("bfloat16", "float16", "float32") else None,
         conv_bias=r.flag("use_conv_bias") is not False,
         proj_bias=bool(r.flag("use_bias")),
+    )
+
+
+GRANITE_HYBRID_LAYER_KINDS = {"mamba": "mamba", "linear_attention": "mamba",
+                              "attention": "full", "full_attention": "full"}
+"""NOTE: the layer_types vLLM granitemoehybrid.py builds (ALL_DECODER_LAYER_TYPES, indexed by
+config.layer_types[i]): GraniteMoeHybridMambaDecoderLayer for "mamba" and
+GraniteMoeHybridAttentionDecoderLayer for "attention" (0.9.1-0.31.0 wheels), "linear_attention"
+and "full_attention" too from 0.28.0, and only those two from 0.32.0 (0.32.0-0.34.0), where
+transformers 5 renames the legacy names as it loads the config (5.24.0 configuration_utils.py
+_LEGACY_LAYER_TYPE_REMAP: "mamba" -> "linear_attention", "attention" -> "full_attention");
+transformers 4.56.0 GraniteMoeHybridConfig refuses any but "mamba" and "attention". Any other
+name is a KeyError in vLLM."""
+
+
+def _granite_hybrid_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
+    """Granite 4.0 hybrids (GraniteMoeHybridForCausalLM): each layer Mamba2 or attention by
+    layer_types, then routed experts and / or a shared MLP.
+
+    NOTE: vLLM granitemoehybrid.py (0.9.2, 0.10.0-0.34.0 wheels read; Headroom plans Mamba
+    models from 0.11.0 only, v1_oracle; 0.9.1's class is SupportsV0Only, with replicated
+    attention projections and GraniteMoeMoE on every layer): both layer classes build
+    input_layernorm and post_attention_layernorm, `block_sparse_moe = GraniteMoeMoE(
+    num_local_experts, num_experts_per_tok, intermediate_size)` where `getattr(config,
+    "num_local_experts", 0) > 0` and `shared_mlp = GraniteMoeSharedMLP` (granitemoeshared.py:
+    gated input_linear hidden -> 2 x shared_intermediate_size, output_linear back, no biases,
+    SiLU only) unless `getattr(config, "shared_intermediate_size", 0) == 0`; with neither the
+    layer has no MLP. A key left out takes transformers' GraniteMoeHybridConfig default (5.24.0:
+    8 experts, 2 a token, shared_intermediate_size 1024), since vLLM reads the loaded config.
+    layer_types left out: transformers 5.24.0 __post_init__ writes "linear_attention" for every
+    layer (all Mamba); 4.56.0 keeps None, where vLLM's `config.layer_types[layer_idx]` stops
+    (TypeError)."""
+    r.used.update(("intermediate_size", "mamba_chunk_size", "position_embedding_type"))
+    layer_types = r.get("layer_types")
+    if layer_types is None:
+        kinds = ["mamba"] * n
+        r.record("layer pattern", f"{n} mamba", None,
+                 "layer_types missing: transformers GraniteMoeHybridConfig's default")
+        r.notes.assumptions.append(
+            f"{r.prefix}layer_types missing: every layer planned as Mamba2, as transformers 5 "
+            "GraniteMoeHybridConfig writes it (\"linear_attention\" each); under transformers 4 "
+            "vLLM stops on it (granitemoehybrid.py indexes config.layer_types)")
+    else:
+        if isinstance(layer_types, list):
+            for i, name in enumerate(layer_types):
+                if name not in GRANITE_HYBRID_LAYER_KINDS:
+                    raise ConfigError(
+                        f"{r.where('layer_types')}[{i}] = {name!r}: vLLM granitemoehybrid.py "
+                        "builds \"mamba\" / \"linear_attention\" and \"attention\" / "
+                        "\"full_attention\" layers only")
+        kinds = _from_layer_types(r, layer_types, n, "granitemoehybrid")
+    attn = _Attention(r, "granitemoehybrid", hidden)
+    mamba = _granite_mamba(r, hidden) if "mamba" in kinds else None
+    experts = _granite_size(r, "num_local_experts", MAX_EXPERTS)
+    shared = _granite_size(r, "shared_intermediate_size", MAX_WIDTH)
+    if not experts:
+        r.notes.assumptions.append(
+            f"{r.prefix}num_local_experts = 0: no routed experts; "
+            + (f"every layer's MLP is the shared MLP ({shared} wide)" if shared else
+               "shared_intermediate_size = 0 too: no layer has an MLP")
+            + ", as vLLM builds it (granitemoehybrid.py: block_sparse_moe only where "
+            "num_local_experts > 0)")
+    layers = []
+    for i, kind in enumerate(kinds):
+        mixer = mamba if kind == "mamba" else attn.mixer("full", i)
+        if experts:
+            mlp: MoeMlp | DenseMlp | None = attn.moe_mlp(i)
+        elif shared:
+            mlp = DenseMlp(intermediate_size=shared)
+            r.record_layer("MLP width", shared, r.key("shared_intermediate_size"), i, "mlp",
+                           "" if r.key("shared_intermediate_size") else
+                           _class_default_note(r, ("shared_intermediate_size",)))
+        else:
+            mlp = None
+        layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=2))
+    return layers
+
+
+def _granite_size(r: _Reader, key: str, hi: int) -> int:
+    """A GraniteMoeHybrid count that may be 0 (the class default where left out); a null is
+    refused: vLLM compares it with 0 (`getattr(config, key, 0) > 0` / `== 0`) or sizes a
+    layer by it, and stops."""
+    if r.null(key):
+        raise ConfigError(f"{r.where(key)} is null: vLLM's granitemoehybrid.py compares it "
+                          "with 0 and builds the layer's MLPs from it; give an integer (0: none)")
+    return r.int_(key, lo=0, hi=hi) or 0
+
+
+def _granite_mamba(r: _Reader, hidden: int) -> MambaMixer:
+    """GraniteMoeHybrid's Mamba2 mixer, as granitemoehybrid.py builds MambaMixer2.
+
+    NOTE: GraniteMoeHybridMambaDecoderLayer (0.9.2-0.34.0 wheels): MambaMixer2(
+    ssm_state_size=mamba_d_state, conv_kernel_size=mamba_d_conv, intermediate_size=mamba_expand
+    x hidden_size, use_conv_bias=mamba_conv_bias, use_bias=mamba_proj_bias,
+    n_groups=mamba_n_groups, num_heads=mamba_n_heads, head_dim=mamba_d_head); its state in the
+    model dtype unless --mamba-ssm-cache-dtype says otherwise (get_mamba_state_dtype_from_config:
+    cache_config's, no config key). mamba_d_head "auto" (transformers 4.56.0 and 5.24.0
+    GraniteMoeHybridConfig's default) is mamba_expand x hidden_size / mamba_n_heads, and both
+    classes refuse a config whose mamba_d_head x mamba_n_heads is not mamba_expand x
+    hidden_size ("The dimensions for the Mamba head state do not match the model
+    intermediate_size")."""
+    heads = _need(r, "mamba_n_heads", MAX_HEADS)
+    expand = _need(r, "mamba_expand", 1024)
+    inner = expand * hidden
+    if inner % heads:
+        raise ConfigError(f"{r.where('mamba_n_heads')} = {heads} does not divide "
+                          f"mamba_expand x hidden_size = {inner}: transformers refuses it "
+                          "(mamba_n_heads must divide mamba_expand * hidden_size)")
+    raw = r.get("mamba_d_head")
+    head_dim = inner // heads if raw is None or raw == "auto" else _need(
+        r, "mamba_d_head", MAX_WIDTH)
+    if head_dim * heads != inner:
+        raise ConfigError(f"{r.where('mamba_d_head')} = {head_dim} x mamba_n_heads = {heads} "
+                          f"is not mamba_expand x hidden_size = {inner}: transformers refuses "
+                          "it (the dimensions for the Mamba head state do not match the "
+                          "model intermediate_size)")
+    return MambaMixer(
+        num_heads=heads,
+        head_dim=head_dim,
+        state_size=_need(r, "mamba_d_state", MAX_WIDTH),
+        n_groups=r.int_("mamba_n_groups", hi=MAX_HEADS) or 1,
+        conv_kernel=r.int_("mamba_d_conv", hi=1024) or 4,
+        conv_bias=r.flag("mamba_conv_bias") is not False,
+        proj_bias=bool(r.flag("mamba_proj_bias")),
     )
 
 
