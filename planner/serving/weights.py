@@ -230,7 +230,7 @@ def rank_weights(
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem)
-    ep_size = layout.tp * layout.dp if layout.ep else 1
+    ep_size = layout.ep_size
     # TP ranks of one stage hold the same bytes, except that EP gives the first
     # num_experts % ep_size ranks one more expert: each distinct case is computed once.
     remainders = sorted({_physical_experts(lp, rules) % ep_size
@@ -340,7 +340,7 @@ def moe_layer_experts_bytes(spec: ModelSpec, scheme: QuantScheme, layout: Parall
     params = params or count_params(spec)
     bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
     return _first_moe_layer_experts(spec, bits, params, _Shard(
-        layers, tp=layout.tp, ep_size=layout.tp * layout.dp if layout.ep else 1,
+        layers, tp=layout.tp, ep_size=layout.ep_size,
         expert_pad=expert_pad, rules=rules))
 
 
