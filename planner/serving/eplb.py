@@ -277,7 +277,7 @@ def eplb_state_bytes(moe_layers: int, experts: int, redundant: int, ep_size: int
              (8 * moe_layers * experts, f"{moe_layers} x {experts} x 8 B replica counts"),
              (4 * moe_layers * counted, f"{moe_layers} x {counted} x 4 B load pass"),
              (4 * EPLB_WINDOW_SIZE * moe_layers * counted,
-              f"{EPLB_WINDOW_SIZE} x {moe_layers} x {counted} x 4 B load window")]
+              f"{EPLB_WINDOW_SIZE:,} x {moe_layers} x {counted} x 4 B load window")]
     if version >= STEP_TENSOR_FROM:
         parts.append((4, "4 B step"))
     if version >= LAST_LOAD_FROM:
@@ -413,7 +413,7 @@ def profile_rearrangement(layer_experts: int, gated: bool, ep_size: int, moe_lay
     return total, (
         f"{layer_experts:,} B copy of one MoE layer's local experts + {ep_size} EP ranks x "
         f"{largest:,} B ({'2/3' if gated else '1/2'}: w13) all_gather receive buffer + "
-        f"{EPLB_WINDOW_SIZE} x {moe_layers} MoE layers x {columns} x 4 B logical load window + "
+        f"{EPLB_WINDOW_SIZE:,} x {moe_layers} MoE layers x {columns} x 4 B logical load window + "
         f"{output:,} B dummy forward output = {total:,} B")
 
 
@@ -426,7 +426,7 @@ def profile_note(version: Version) -> str:
                if version >= PROFILE_COPY_SKIPPED_FROM else "")
     return ("vLLM steps EPLB once after the profile's dummy forward (EplbState"
             ".rearrange(is_profile=True), eplb_state.py, rebalance_execute.py): it allocates a "
-            f"logical load window ({EPLB_WINDOW_SIZE} steps x MoE layers x logical experts, "
+            f"logical load window ({EPLB_WINDOW_SIZE:,} steps x MoE layers x logical experts, "
             "int32) and a copy of one MoE layer's local experts, then all_gathers each expert "
             "tensor into ep_size references to its copy, which PyTorch's NCCL all_gather "
             "receives in one ep_size x tensor buffer; all freed before the KV cache is sized, "

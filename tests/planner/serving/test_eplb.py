@@ -225,7 +225,7 @@ def test_the_state_by_release() -> None:
     # 133,632 + 3,919,872 + 118,784 + 58 x 18 x 4 + 1,000 x 58 x 18 x 4 = 8,352,464 B
     total, formula = eplb_state_bytes(58, 256, 32, 16, (0, 9, 2))
     assert total == 133_632 + 3_919_872 + 118_784 + 4_176 + 4_176_000 == 8_352_464
-    assert formula.endswith("= 8,352,464 B") and "1000 x 58 x 18 x 4 B load window" in formula
+    assert formula.endswith("= 8,352,464 B") and "1,000 x 58 x 18 x 4 B load window" in formula
 
 
 def test_034_plans_the_count_it_fills_in_on_24_ranks() -> None:
@@ -403,6 +403,10 @@ def test_the_profile_runs_rearrangement_is_sized(version, columns) -> None:
     assert _term(p, "eplb_profile").value == moment
     assert _term(p, "activation").value == moment
     assert _term(p, "activation").formula.startswith("max(forward ")
+    # the window's 1,000 steps with separators, as every count beside them
+    assert f"+ 1,000 x 58 MoE layers x {columns} x 4 B logical load window + " in _term(
+        p, "eplb_profile").formula
+    assert "logical load window (1,000 steps x " in _term(p, "eplb_profile").note
     assert p.fits and p.verdict.startswith(
         "Fits (unmodelled: EPLB's communication buffers (NCCL's or NIXL's, not sized)): ")
     # the note says where vLLM holds less: from 0.22.0 a vLLM with NIXL installed skips the
