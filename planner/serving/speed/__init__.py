@@ -417,9 +417,10 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
                      "experts are timed as the kernel vLLM picks itself for this format, GPU "
                      f"and release ({ctx.moe_kernel}: speed.kernels.moe_kernel)")
     if s.num_speculative_tokens:
-        notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "
-                     "not modelled: these figures decode one token per step without the draft "
-                     "layer (with accepted drafts TPOT is lower)")
+        drafts = counted(s.num_speculative_tokens, "MTP draft token")
+        notes.append(f"speculative decoding ({drafts}) is not modelled: these figures decode "
+                     "one token per step without the draft layer (with accepted drafts TPOT is "
+                     "lower)")
     return notes
 
 
