@@ -2329,9 +2329,10 @@ KV_POOL_GIVEN_PART_NOTE = (
     "not subtracted: --kv-cache-memory-bytes gives the KV pool, so vLLM skips memory profiling "
     "and the term holding this one is 0 B; its profile run still allocates it "
     "(gpu_worker.determine_available_memory runs profile_run all the same)")
-"""The note of the parts shown inside those terms (the MoE workspace and EPLB's profile
-rearrangement in the activation peak, the all-to-all buffer in the non-torch term) under
---kv-cache-memory-bytes: their figures stand, subtracted from nothing (0.11.1, 0.34.0 wheels)."""
+"""What the parts shown inside those terms (the MoE workspace and EPLB's profile rearrangement in
+the activation peak, the all-to-all buffer in the non-torch term) say first under
+--kv-cache-memory-bytes, before their own note ("Without it: ...", the source of their figure):
+their figures stand, subtracted from nothing (0.11.1, 0.34.0 wheels)."""
 INSIDE_SKIPPED_TERMS = ("moe_workspace", "eplb_profile", "all2all_buffers")
 """The terms shown as parts of the activation or non-torch term (_terms)."""
 
@@ -2553,7 +2554,9 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         # "inside the activation peak" of a 0 B term without saying it is not subtracted
         terms = [t.model_copy(update={"formula": KV_POOL_GIVEN_FORMULA, "note": ""}) if t.key in (
             "activation", "non_torch", "cuda_graphs") else t.model_copy(update={
-                "note": KV_POOL_GIVEN_PART_NOTE}) if t.key in INSIDE_SKIPPED_TERMS else t
+                "note": f"{KV_POOL_GIVEN_PART_NOTE}. Without it: {t.note}"})
+            if t.key in INSIDE_SKIPPED_TERMS
+            else t
             for t in terms]
     return terms
 
