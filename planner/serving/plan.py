@@ -565,9 +565,9 @@ class _RequestLines(NamedTuple):
     linear_from: int
 
 
-_LINES: IdentityMemo[_RequestLines] = IdentityMemo(4096)
+_LINES: IdentityMemo[_RequestLines] = IdentityMemo(16384)
 """Each stage object's lines (one lookup by identity); a miss asks _fit_lines, which caches
-them by the stage's value."""
+them by the stage's value. 16,384: a sweep over 4,096 GPUs asks ~4,900 (Llama 3.1 405B)."""
 
 
 def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int
@@ -615,8 +615,10 @@ def _fit_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int) -> _Request
     return _RequestLines(b_slope, b_icpt, n_slope, n_icpt, lo * block)
 
 
-_CACHE: IdentityMemo[Any] = IdentityMemo(4096)
-"""Per-spec results: a 32-GPU sweep holds ~1,200 entries (weights, warnings per layout)."""
+_CACHE: IdentityMemo[Any] = IdentityMemo(16384)
+"""Per-spec results: a 32-GPU sweep holds ~1,200 entries (weights, warnings per layout), one
+over 4,096 GPUs ~6,000 (Llama 3.1 405B), which at 4,096 cleared it and worked the rank
+weights out again."""
 
 _OVERHEADS: IdentityMemo[Overheads] = IdentityMemo(16384)
 """Per-spec worker overheads (_overheads), apart from _CACHE: one entry per layout, PP stage
@@ -650,7 +652,7 @@ class _LayoutFacts(NamedTuple):
     window_mbt: int  # the batched tokens sliding needs count (window_batched_tokens)
     warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_facts)
     overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
-    workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
+    workers: tuple[tuple[int, int, int], ...]  # each kind of stage's distinct workers
     # the start-up failures no worker's sizes change, in the order _conclude adds them:
     # (_busy_errors, _kv_sharing_errors or else _empty_stage_errors, _page_size_errors)
     checks: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -1142,10 +1144,12 @@ class _Refused(NamedTuple):
     message: str
 
 
-_LAYOUT_FACTS: IdentityMemo[_LayoutFacts | _Refused] = IdentityMemo(4096)
+_LAYOUT_FACTS: IdentityMemo[_LayoutFacts | _Refused] = IdentityMemo(16384)
 """_LayoutFacts (or _Refused) by spec, _Resolved (its id: each entry holds it) and layout. A
 _Resolved is one per model, cluster, settings value and engine (_resolve), so a rerun's sweep
-finds its layouts' and another engine does not."""
+finds its layouts' and another engine does not. 16,384: a sweep over 4,096 GPUs plans 8,622
+(Llama 3.1 405B, 512 nodes x 8 H100); at 4,096 the memo cleared itself mid-sweep and every
+row's speed worked its layout's facts out again."""
 
 
 def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
@@ -1188,7 +1192,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                                     cluster.vendor, r.compute_capability)),
                 *marlin_warnings,
                 *r.gpu_notes, *_bridge_warnings(cluster, layout.tp),
-                *_cross_node_tp_warnings(layout, r), *_ray_order_warnings(cluster, layout, s),
+                *_cross_node_tp_warnings(layout, r),
+                *_ray_order_warnings(cluster, layout, s, r),
                 *(width[1:] if width else ()),
                 *(all2all_notes(s.all2all_backend, version, layout.dp, layout.ep, spec.is_moe,
                                 s.max_num_batched_tokens is not None)
@@ -1203,7 +1208,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
     return _LayoutFacts(r, terms, totals, stages, kv_b,
                         _full_request(spec, r, layout, stages, kv_b, window_mbt), window_mbt,
-                        warnings, {}, _distinct_workers(cluster, layout, r, totals), checks, {})
+                        warnings, {}, _distinct_workers(
+                            cluster, layout, r, terms, totals, stages,
+                            _all2all_taken(s) and runs_all2all(layout.dp, layout.ep,
+                                                               spec.is_moe)), checks, {})
 
 
 def _wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
@@ -1647,9 +1655,10 @@ def _rank_position(layout: ParallelLayout, cluster: ClusterSpec, rank: int
     return (pp_stage, tp_rank, *cluster.rank_node(rank))
 
 
-def _last_node(cluster: ClusterSpec, layout: ParallelLayout) -> int:
-    """The index of the last node the layout's ranks reach (ClusterSpec.rank_node)."""
-    return cluster.rank_node(min(layout.gpus, cluster.gpu_count) - 1)[0]
+def _last_node(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved) -> int:
+    """The index of the last node the layout's ranks reach (ClusterSpec.rank_node; the GPU
+    count from `r`, which ClusterSpec.gpu_count sums over every node)."""
+    return cluster.rank_node(min(layout.gpus, r.gpu_count) - 1)[0]
 
 
 def _busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
@@ -1697,7 +1706,7 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
         return []
     version = vllm_rules(s.vllm_version).version
     errors: list[str] = []
-    for index in range(1, _last_node(cluster, layout) + 1):
+    for index in range(1, _last_node(cluster, layout, r) + 1):
         node = cluster.nodes[index]
         if node.gpu.compute_capability == r.compute_capability:
             continue
@@ -1999,8 +2008,8 @@ def _cross_node_tp_warnings(layout: ParallelLayout, r: _Resolved) -> list[str]:
             "no multi-node start-up log read)"]
 
 
-def _ray_order_warnings(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
-                        ) -> list[str]:
+def _ray_order_warnings(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
+                        r: _Resolved) -> list[str]:
     """Where a release without --nnodes runs the layout on Ray and the nodes past node 0 it
     reaches hold different GPUs: Ray gives ranks to those nodes by how many workers each
     holds, then by IP address, not in the order given, so which stage runs on which GPU may
@@ -2011,7 +2020,7 @@ def _ray_order_warnings(cluster: ClusterSpec, layout: ParallelLayout, s: EngineS
     (executor/ray_distributed_executor.py, 0.10.2 wheel, which v1's executor subclasses; the
     same in 0.19.0 v1/executor/ray_executor.py); --nnodes (0.11.1) places node R's ranks on
     node R (launch.over_nodes)."""
-    last = _last_node(cluster, layout)
+    last = _last_node(cluster, layout, r)
     if last < 2 or vllm_cli(s.vllm_version).accepts("--nnodes"):
         return []
     later = cluster.nodes[1:last + 1]
@@ -2209,7 +2218,8 @@ def plan_summary(request: PlanRequest, *, validated: bool = False) -> PlanSummar
 
     Workers of one stage differ only in their weights (EP splits experts unevenly: 60 over 8
     ranks -> 8 or 7 each) and, on mixed clusters, in their GPU's total; each distinct pair is
-    sized once. `validated=True` skips layout_errors (the caller already filtered layouts).
+    sized once, on the first stage of each kind (_distinct_workers). `validated=True` skips
+    layout_errors (the caller already filtered layouts).
     """
     return PlanSummary.model_construct(**summary_figures(
         request.model, request.cluster, request.layout, request.engine, validated=validated))
@@ -2258,20 +2268,37 @@ def _distinct_stages(stages: tuple[tuple[range, StageKv | None], ...]) -> tuple[
 
 
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,
-                      weight_totals: tuple[int, ...]) -> tuple[tuple[int, int, int], ...]:
-    """(PP stage, weight bytes, GPU total) of each distinct worker, stage by stage: the
-    workers summary_figures sizes (_LayoutFacts.workers)."""
+                      terms: tuple[WeightTerms, ...], weight_totals: tuple[int, ...],
+                      stages: tuple[tuple[range, StageKv | None], ...], own_nodes: bool
+                      ) -> tuple[tuple[int, int, int], ...]:
+    """(PP stage, weight bytes, GPU total) of each distinct worker, stage by stage, of the
+    first stage of each kind: the workers summary_figures sizes (_LayoutFacts.workers).
+
+    A stage is another's kind where its TP ranks hold the same weight objects (rank_weights
+    gives one object to the ranks of stages alike layer for layer with the same first / last
+    duties: all that the overheads read of a stage, _overheads), the same StageKv object and
+    the same GPU totals; `own_nodes`: the all-to-all buffer reads which nodes each stage's
+    ranks are on (_all2all_buffer), so every stage is its own kind. Such a stage's workers
+    size alike, pool for pool, so _conclude finds the same binding worker (the first of the
+    fewest blocks), pools and ceiling from the first of each kind: a deep PP split (126 stages
+    of Llama 3.1 405B) sizes a few workers, not one or more per stage."""
     gpus = min(layout.gpus, r.gpu_count)
     positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
     totals = r.gpu_totals
-    workers = []
+    workers: list[tuple[int, int, int]] = []
+    kinds: set[tuple] = set()
     for pp_stage in range(cdiv(positions, layout.tp)):
-        first = pp_stage * layout.tp
-        stage_weights = dict.fromkeys(weight_totals[first:min(first + layout.tp, positions)])
+        first, end = pp_stage * layout.tp, min(pp_stage * layout.tp + layout.tp, positions)
         stage_totals = totals if len(totals) == 1 else sorted({
             cluster.nodes[_rank_position(layout, cluster, rank)[2]].gpu.memory_total_bytes
             for rank in range(gpus) if _rank_position(layout, cluster, rank)[0] == pp_stage
         })
+        kind = (tuple(map(id, terms[first:end])), id(stages[pp_stage][1]), tuple(stage_totals),
+                pp_stage if own_nodes else None)
+        if kind in kinds:
+            continue
+        kinds.add(kind)
+        stage_weights = dict.fromkeys(weight_totals[first:end])
         workers += [(pp_stage, w, total) for total in stage_totals for w in stage_weights]
     return tuple(workers)
 

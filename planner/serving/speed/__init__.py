@@ -61,7 +61,13 @@ from planner.serving.layout import moe_wna16_fallback
 from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_sizes, node_span
-from planner.serving.speed.context import _Ctx, _device, _padded_moe, slowest_gpu, stage_gpus
+from planner.serving.speed.context import (
+    _Ctx,
+    _device,
+    _padded_moe,
+    cluster_slowest_gpu,
+    stage_gpus,
+)
 from planner.serving.speed.kernels import KernelFamily, kernel_label
 from planner.serving.speed.stages import _stages
 from planner.serving.speed.step import _burst, _decode, _prefill, steady_wait_s, steps_ahead
@@ -458,7 +464,7 @@ def _context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int) ->
 def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int
                    ) -> _Ctx | None:
     """Work out what _context caches."""
-    device = _device(request, slowest_gpu(n.gpu for n in request.cluster.nodes))
+    device = _device(request, cluster_slowest_gpu(request.cluster))
     on = stage_gpus(request.cluster, request.layout)
     stage_devices = tuple(_device(request, stage.gpu) for stage in on or ())
     if device is None or None in stage_devices:

@@ -87,6 +87,8 @@ class _Device:
 
 
 _DEVICES: IdentityMemo[_Device | None] = IdentityMemo(256)
+_SLOWEST: IdentityMemo[GpuSpec] = IdentityMemo(256)
+"""cluster_slowest_gpu by cluster."""
 
 
 def _padded_moe(device: _Device, layout: ParallelLayout) -> bool:
@@ -102,6 +104,17 @@ def slowest_gpu(gpus: Iterable[GpuSpec]) -> GpuSpec:
     """The GPU of the least memory bandwidth (the first on a tie): the one a step waits for
     where several run it together."""
     return min(gpus, key=lambda g: g.memory_bandwidth_gbps)
+
+
+def cluster_slowest_gpu(cluster: ClusterSpec) -> GpuSpec:
+    """slowest_gpu over the cluster's nodes, cached by the cluster's identity: every layout's
+    speed context reads it, and a cluster of 512 nodes took a scan of them each time."""
+    return _SLOWEST.get(cluster, (), _slowest_node_gpu, cluster)
+
+
+def _slowest_node_gpu(cluster: ClusterSpec) -> GpuSpec:
+    """Work out what cluster_slowest_gpu caches."""
+    return slowest_gpu(node.gpu for node in cluster.nodes)
 
 
 class StageGpu(NamedTuple):
@@ -309,10 +322,15 @@ class _Ctx:
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)
         devices = self.stage_devices or (self.device,) * len(self.stages)
-        pairs = {(stage, id(dev)): dev for stage, dev in zip(self.stages, devices, strict=True)}
-        keys = list(pairs)
-        self.distinct = tuple(stage for stage, _ in keys)
-        self.order = tuple(keys.index((stage, id(dev)))
+        # each (stage object, device) pair once by identity, then by value: a deep PP split
+        # repeats a few stage objects (speed.stages), which need hashing only once each
+        by_id = {(id(stage), id(dev)): (stage, dev)
+                 for stage, dev in zip(self.stages, devices, strict=True)}
+        pairs = {(stage, id(dev)): dev for stage, dev in by_id.values()}
+        index = {key: i for i, key in enumerate(pairs)}
+        self.distinct = tuple(stage for stage, _ in pairs)
+        at = {ids: index[(stage, id(dev))] for ids, (stage, dev) in by_id.items()}
+        self.order = tuple(at[(id(stage), id(dev))]
                            for stage, dev in zip(self.stages, devices, strict=True))
         self.runs_on = tuple(self if dev is self.device else replace(
             self, device=dev, stage_devices=(), span=span) for dev in pairs.values())

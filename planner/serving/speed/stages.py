@@ -65,7 +65,7 @@ smaller memo cleared itself mid-search (Qwen3-30B-A3B at 1,000 req/s over 1,024 
 at 512 entries, 7.3 s at 4,096); entries are a few small tuples and die with their spec."""
 
 
-_PARTS: IdentityMemo[object] = IdentityMemo(4096)
+_PARTS: IdentityMemo[object] = IdentityMemo(16384)
 """What _build_stages reads that the KV dtype does not change, by spec: each layout's rank
 weights by (weight format, TP, PP, DP, EP, activation bytes, weights.WeightLoadRules), shared
 by the stages of both KV dtypes, and each stage's dense parameters per TP rank by (its layers,
@@ -73,7 +73,8 @@ TP, in_proj_ba whole, fc1_latent_proj split), which no other part of the weight 
 changes (rank_dense_params counts one byte per weight), and the model's KV layers
 (model_kv_layers).
 Each was worked out again for every one of recommend's families (Qwen3-30B-A3B at 1,000
-req/s over every preset: 2,218 stage tuples)."""
+req/s over every preset: 2,218 stage tuples). 16,384: a sweep over 4,096 GPUs stores ~11,000
+(Llama 3.1 405B), which at 4,096 cleared it mid-sweep."""
 
 
 def _rank_weights(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
@@ -128,13 +129,14 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
     alike: dict[tuple, _Stage] = {}
     out = []
     for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
-        # rank_weights repeats one object over the ranks that hold the same bytes
-        ranks = distinct_objects(weights[stage * layout.tp:(stage + 1) * layout.tp])
+        held = weights[stage * layout.tp:(stage + 1) * layout.tp]
         last = stage == layout.pp - 1
-        key = (kinds[layers.start:layers.stop], stage == 0, last, tuple(map(id, ranks)))
+        key = (kinds[layers.start:layers.stop], stage == 0, last, tuple(map(id, held)))
         if key in alike:
             out.append(alike[key])
             continue
+        # rank_weights repeats one object over the ranks that hold the same bytes
+        ranks = distinct_objects(held)
         # (the first busiest, as max over every rank: distinct_objects keeps their order)
         w = max(ranks, key=lambda t: t.total_bytes)
         # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
@@ -202,6 +204,8 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
             moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
         ))
         alike[key] = out[-1]
-    # equal stages as one object, so that an estimate works each out once (_Ctx.distinct)
+    # equal stages as one object, so that an estimate works each out once (_Ctx.distinct);
+    # each object hashed once, not once per stage (126 of Llama 3.1 405B at PP 126)
     distinct: dict[_Stage, _Stage] = {}
-    return tuple(distinct.setdefault(stage, stage) for stage in out)
+    one = {id(stage): distinct.setdefault(stage, stage) for stage in distinct_objects(out)}
+    return tuple(one[id(stage)] for stage in out)

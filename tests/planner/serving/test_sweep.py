@@ -297,3 +297,53 @@ def test_throughput_within_a_tpot_target_is_the_largest_concurrency_meeting_it()
     meeting = [row.output_tokens_per_s for row in result.rows
                if row.tpot_ms is not None and row.tpot_ms <= target]
     assert best.output_tokens_per_s == max(meeting)
+
+
+def test_a_deep_pp_split_sizes_one_worker_per_kind_of_stage(monkeypatch) -> None:
+    # Llama 3.1 405B at TP 1 x PP 126 on 16 nodes x 8 H100: one of its 126 layers a stage, so
+    # three kinds of stage (the first holds embed_tokens, the last the final norm and lm_head,
+    # the 124 between are alike): 3 workers sized, where every stage's was (126). The summary
+    # agrees with plan(), which sizes every rank.
+    import planner.serving.plan as plan_module
+    from planner.serving.plan import summary_figures
+
+    spec, cluster = catalog_spec("meta-llama/Meta-Llama-3.1-405B"), preset_cluster(
+        "h100-sxm", 8, nodes=16)
+    layout = ParallelLayout(tp=1, pp=126)
+    sized = []
+    real = plan_module._memory
+
+    def counting(st, pp_stage, weights, total):
+        sized.append(pp_stage)
+        return real(st, pp_stage, weights, total)
+
+    monkeypatch.setattr(plan_module, "_memory", counting)
+    figures = summary_figures(spec, cluster, layout, EngineSettings())
+    assert sized == [0, 1, 125]
+    full = plan(PlanRequest(model=spec, cluster=cluster, layout=layout,
+                            engine=EngineSettings()))
+    for name in ("weights_bytes_per_gpu", "kv_cache_bytes_per_gpu", "num_gpu_blocks",
+                 "kv_cache_tokens", "max_concurrency", "max_context_tokens", "fits", "verdict"):
+        assert figures[name] == getattr(full, name), name
+
+
+def test_head_counts_are_checked_once_per_distinct_mixer(monkeypatch) -> None:
+    # Llama 3.1 405B's 126 layers share one attention shape (128 heads, 8 KV heads): at a TP
+    # the sweep asks about, one mixer is checked, not 126; TP 3 splits neither head count.
+    import planner.serving.layout as layout_module
+
+    checked = []
+    real = layout_module._head_errors
+
+    def counting(mixer, tp):
+        checked.append(tp)
+        return real(mixer, tp)
+
+    monkeypatch.setattr(layout_module, "_head_errors", counting)
+    spec = catalog_spec("meta-llama/Meta-Llama-3.1-405B")
+    errors = layout_module.spec_head_errors(spec, 3)
+    assert checked == [3]
+    assert errors == [
+        "Total number of attention heads (128) must be divisible by tensor parallel size (3).",
+        "8 KV heads cannot be split or replicated evenly over tensor parallel size 3 (one must "
+        "divide the other)."]
