@@ -34,6 +34,18 @@ def test_readme_python_api_example_runs(capsys, monkeypatch) -> None:
     assert "vllm serve Qwen/Qwen3-8B --max-model-len 8192" in out
     assert scope["report"].markdown.startswith("# Headroom report: Qwen/Qwen3-8B")
     assert scope["ranked"].rows[0].fits
+    # the example's report is the CLI's: an L4 has bandwidth and TFLOP/s figures, so its
+    # Performance section has the speed at the default load, 1,024 in / 1,024 out, one request
+    # (the KV read at 1,024 + 1,024 / 2 = 1,536 tokens held on average), and the errors it
+    # quotes are read (it said "No speed figures for this GPU (no bandwidth or TFLOP/s
+    # figure)" and "accuracy_results.json absent", with no speed or accuracy passed)
+    performance = scope["report"].markdown.split("## Performance expectations\n", 1)[1]
+    performance = performance.split("\n## ", 1)[0]
+    assert "No speed figures" not in performance
+    assert "At 1,024 input and 1,024 output tokens per request, 1 request at once" in performance
+    assert f"1 seqs x 1,536 tokens x {QWEN3_8B_KV_BYTES_PER_TOKEN:,} B" in performance
+    assert "- Expected error (bench/speed_accuracy.py, " in performance
+    assert "absent" not in scope["report"].markdown
 
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
