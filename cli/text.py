@@ -28,6 +28,7 @@ from planner.report import (
 from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.launch import spans_nodes
 from planner.serving.plan import Plan
+from planner.serving.prices import USER_PRICE_SOURCE
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
@@ -198,6 +199,14 @@ def _launch(command: str | None, note: str) -> str:
     return f"{command}\n    {note}" if spans_nodes(command) else command
 
 
+def _given_prices(result: RecommendResult) -> str:
+    """", except those given (--price, --prices): rtx-3090": the listed rows' GPUs whose price
+    is the user's, not the table's, so the Prices line does not call them list prices ("" if
+    none)."""
+    given = dict.fromkeys(r.gpu_key for r in result.rows if r.price_source == USER_PRICE_SOURCE)
+    return f", except those given (--price, --prices): {', '.join(given)}" if given else ""
+
+
 def recommend_text(result: RecommendResult) -> str:
     """The configurations as an aligned table (launchable first, then cheapest), each row's
     command or why it has none, then what the search covered."""
@@ -237,7 +246,7 @@ def recommend_text(result: RecommendResult) -> str:
         f"({result.pruned} GPU counts skipped: memory below the weights; "
         f"{result.counts_skipped} below the fewest GPUs a replica could serve on).",
         f"Prices: $ per GPU-hour, table of {result.price_table_date} (on-demand list prices, "
-        "--json gives each source); * marks an estimate.",
+        f"--json gives each source){_given_prices(result)}; * marks an estimate.",
     ]
     if result.unpriced_gpu_keys:
         lines.append(f"No price (left out; add one with --price GPU=USD): "

@@ -134,6 +134,10 @@ DEFAULT_PRICES: dict[str, GpuPrice] = {row.gpu_key: row for row in _DEFAULT_ROWS
 """The default table, by GPU preset key (every preset has a row)."""
 
 
+USER_PRICE_SOURCE = "given by the user"
+"""The source of a price the user gave (`--price`, `--prices`, the app's table)."""
+
+
 MAX_USD_PER_GPU_HOUR = 1000.0
 """The highest price a user may give: over 100x the dearest list price here (B300, $7.89), far
 below where a count of GPUs overflows a float (1e308 x 2 GPUs was an "inf" $/hour)."""
@@ -152,7 +156,8 @@ def user_price(gpu_key: str, usd_per_gpu_hour: float) -> GpuPrice:
     if not (math.isfinite(usd_per_gpu_hour) and 0 <= usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR):
         raise PriceError(f"price for {key} must be a number of $ per GPU-hour >= 0 and <= "
                          f"{MAX_USD_PER_GPU_HOUR:,.0f}, got {usd_per_gpu_hour:g}")
-    return GpuPrice(gpu_key=key, usd_per_gpu_hour=usd_per_gpu_hour, source="given by the user")
+    return GpuPrice(gpu_key=key, usd_per_gpu_hour=usd_per_gpu_hour,
+                    source=USER_PRICE_SOURCE)
 
 
 def with_overrides(overrides: Mapping[str, float] | None = None) -> dict[str, GpuPrice]:

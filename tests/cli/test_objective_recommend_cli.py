@@ -113,6 +113,24 @@ def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
     assert "Searched 1 priced GPU preset x (1, 2, 4, 8) GPUs" in out
 
 
+def test_the_prices_line_names_the_prices_given(capsys) -> None:
+    # the Prices line called every row's price the table's on-demand list price, a --price
+    # included: it names the GPUs whose price was given (here rtx-3090's $1; the H100's is the
+    # table's, and a run without --price keeps the line as it was)
+    code, out, _ = _run(capsys, "recommend", "--model", SEED, "--gpu", "rtx-3090", "--gpu",
+                        "h100-sxm", "--context", "4096", "--price", "rtx-3090=1")
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "Prices: $ per GPU-hour, table of 2026-11-30 (on-demand list prices, --json gives each "
+        "source), except those given (--price, --prices): rtx-3090; * marks an estimate.")
+    code, out, _ = _run(capsys, "recommend", "--model", SEED, "--gpu", "h100-sxm",
+                        "--context", "4096")
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "Prices: $ per GPU-hour, table of 2026-11-30 (on-demand list prices, --json gives each "
+        "source); * marks an estimate.")
+
+
 
 def test_a_concurrency_in_the_thousands_reads_with_a_separator(capsys, monkeypatch) -> None:
     # 1,000 requests of Qwen3-0.6B at 2,048 tokens: one H100's fp8 pool holds about 630 (28
