@@ -647,9 +647,12 @@ def layout_errors(
                       "experts: Number of experts in the model must be greater than 0 when "
                       "expert parallelism is enabled.")
     if moe is not None and layout.ep and (moe.num_experts + redundant_experts) % layout.ep_size:
+        # the experts vLLM divides: with EPLB's redundant ones (128 alone would divide 8)
+        experts = (f"{moe.num_experts} routed + {redundant_experts} redundant experts (EPLB) = "
+                   f"{moe.num_experts + redundant_experts}" if redundant_experts
+                   else f"{moe.num_experts} routed experts")
         errors.append(
-            f"{moe.num_experts} routed experts are not divisible by the expert-parallel size "
-            f"{layout.ep_size} (tp x dp)."
+            f"{experts} are not divisible by the expert-parallel size {layout.ep_size} (tp x dp)."
         )
     if moe is not None and moe.expert_intermediate_size % layout.expert_tp:
         # vLLM FusedMoE: intermediate_size_per_partition = divide(intermediate_size, tp_size),

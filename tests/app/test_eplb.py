@@ -149,3 +149,14 @@ def test_redundant_experts_that_divide_no_ep_size_are_refused_not_a_dead_end() -
     command = at.code[0].value
     assert "--tensor-parallel-size 4 --enable-expert-parallel" in command
     assert "--enable-eplb" in command and "num_redundant_experts" not in command
+
+
+def test_the_greyed_ep_box_counts_eplbs_redundant_experts() -> None:
+    # pinned TP=8 with 4 redundant experts: 128 + 4 = 132 experts, 132 % 8 = 4, so vLLM
+    # refuses EP there (128 alone would divide: 128 / 8 = 16); the box's reason said "128
+    # routed experts are not divisible by the expert-parallel size 8"
+    at = open_link("plan", **{**QWEN3_MOE, "eplb": "1", "redundant": "4", "tp": "8"})
+    assert not at.exception
+    assert at.checkbox(key="plan.ep_none").help == (
+        "128 routed + 4 redundant experts (EPLB) = 132 are not divisible by the "
+        "expert-parallel size 8 (tp x dp).")
