@@ -385,6 +385,10 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                  else "(no FP32 figure for this GPU: left out) = 0 ms"),
               "P.V waits for the softmax (NVIDIA, 'Making Softmax More Efficient with NVIDIA "
               "Blackwell Ultra'): the exponentials add to the attention GEMMs"),
+        _term("prefill_tokens_per_s", "Prefill tokens/s (one request)",
+              load.input_len / prefill_s, "tok/s",
+              f"{load.input_len:,} prompt tokens / {_ms(prefill_s)} prefill = "
+              f"{load.input_len / prefill_s:,.0f} tok/s"),
         _term("prefill_marginal", "Prefill work one request adds to a busy step",
               marginal_s * 1e3, "ms",
               f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
@@ -424,6 +428,10 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               f"{load.output_len:,} output tokens ({_ms(interference)}) = {_ms(tpot)}",
               "not a TPOT with one output token (TPOT: n/a, no gap between output tokens); "
               "the output tokens/s below uses it" if load.one_token else ""),
+        *([] if load.one_token else [_term(
+            "output_tokens_per_s_per_request", "Output tokens/s per request", 1 / tpot, "tok/s",
+            f"1 / {_ms(tpot)} TPOT = {1 / tpot:,.1f} tok/s",
+            "a request's rate between its output tokens, without its wait for the first")]),
         _term("output_tokens_per_s", "Output tokens/s (all requests)", aggregate, "tok/s",
               f"{counted(conc, 'request')} / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
               f"{aggregate:,.1f} tok/s"),
