@@ -164,3 +164,29 @@ def test_the_catalog_search_stays_after_a_visit_to_another_page() -> None:
     assert not at.exception
     assert at.text_input(key="model.search").value == "deepseek"
     assert at.selectbox(key="model.catalog_choice").options == found
+
+
+def revision(at):
+    """The hub form's revision field, by its label."""
+    return next(field for field in at.text_input if field.label.startswith("Revision"))
+
+
+def test_a_fetched_revision_stays_in_its_field_beside_the_repo_id(hub_reply) -> None:
+    # "Fetch and use" with a revision: the plans use v1, but the revision field was emptied
+    # (set_state drops every widget whose key ends in ".revision"), so the form read the repo
+    # id at its default branch, and a second click fetched that
+    config = json.loads((ROOT / "planner" / "catalog_data" / "Qwen__Qwen3-8B.json")
+                        .read_text())["config"]
+    hub_reply("acme/qwen", config)
+    at = open_page("model")
+    at.text_input(key="model.repo").input("acme/qwen")
+    revision(at).input("v1")
+    at.button(key="model.fetch").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert (at.query_params["model"], at.query_params["rev"]) == ("acme/qwen", "v1")
+    assert at.text_input(key="model.repo").value == "acme/qwen"
+    assert revision(at).value == "v1"
+    at.button(key="model.fetch").click()
+    at.run()
+    assert at.query_params["rev"] == "v1"

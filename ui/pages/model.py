@@ -28,6 +28,9 @@ _TOKEN_WIDGET = "model.token"
 _FETCH_ERROR_KEY = "model.fetch_error"
 _CHOICE_KEY = "model.catalog_choice"
 _SWITCHED_KEY = "model.switched_to"
+# the hub form's revision field: a key not ending in ".revision", which set_state drops as a
+# widget bound to the state's revision (it emptied the field beside the repo id fetched)
+_REVISION_FIELD = "model.revision_typed"
 
 
 def _keep_token() -> None:
@@ -64,7 +67,7 @@ def _use_typed() -> None:
     text with the click, after the button was drawn, so arguments bound at drawing time were
     the text before ("Type a repo id" for a field just filled in, or the previous repo id used
     instead of the one typed)."""
-    _use(st.session_state["model.repo"], st.session_state["model.revision"])
+    _use(st.session_state["model.repo"], st.session_state[_REVISION_FIELD])
 
 
 def _pickers() -> None:
@@ -97,7 +100,7 @@ def _pickers() -> None:
         # would); the token field stays outside it: a widget in a form takes no on_change
         with st.form("model.hub", border=False):
             st.text_input("Repo id", placeholder="org/name", key="model.repo")
-            st.text_input("Revision (branch, tag or commit; optional)", key="model.revision")
+            st.text_input("Revision (branch, tag or commit; optional)", key=_REVISION_FIELD)
             st.form_submit_button("Fetch and use", on_click=_use_typed, key="model.fetch")
         st.text_input("Access token (gated or private repos; kept for this session only)",
                       type="password", key=_TOKEN_WIDGET, on_change=_keep_token)
