@@ -40,6 +40,10 @@ AUTO_LAYOUT_NOTE = (f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; give 
 """What plan says (text, and JSON `layout_note`) when none of --tp/--pp/--dp was given: the
 app's Plan page caption, in the CLI's flags."""
 
+NO_COMMAND = "No launch command: "
+"""How a launch note without a command starts (planner.serving.launch); recommend's Launch list
+says "what-if, no command: " before the note, so the note's own opening is dropped there."""
+
 
 def _gib(n_bytes: float) -> str:
     return f"{n_bytes / GIB:,.2f} GiB"
@@ -237,7 +241,8 @@ def recommend_text(result: RecommendResult) -> str:
         lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
                   "what-if rows (no command) follow.", "Launch:",
                   *(f"#{i}  " + (_launch(r.vllm_command, r.launch_note) if r.vllm_command
-                                 else "what-if, no command: " + r.launch_note)
+                                 else "what-if, no command: "
+                                 + r.launch_note.removeprefix(NO_COMMAND))
                     for i, r in enumerate(result.rows, 1))]
     lines += [
         "",
