@@ -15,9 +15,16 @@ steps). Duplicates (same configuration and
 load) are averaged; a row whose TPOT falls by more than 10 % when its concurrency rises,
 other things equal, is dropped as non-monotonic.
 
-Split: every concurrency sweep (model, GPU, backend, version, format, isl, osl, layout) goes
-wholly to the fit or the held-out set by the md5 of its key (held out when the hash mod 3 is
-0): no held-out row has a sibling in the fit at another concurrency.
+A row's model is its identity(): CSV names the bench plans with the same config are one
+model (DeepSeek-V3 is DeepSeek-R1; nvidia/Llama-3.1-8B-Instruct-FP8 is
+Llama-3.1-8B-Instruct). A row that repeats a measurement listed under the model's other
+name (same configuration, load, TTFT and TPOT) is dropped and counted; repeat measurements
+under the two names are averaged like any duplicates.
+
+Split: every concurrency sweep (model identity, GPU, backend, version, format, isl, osl,
+layout) goes wholly to the fit or the held-out set by the md5 of its key (held out when the
+hash mod 3 is 0): no held-out row has a sibling in the fit at another concurrency, and no
+measurement is both fitted and held out under two names.
 
     python bench/speed_accuracy.py            # the held-out error table (FITTED coefficients)
     python bench/speed_accuracy.py --fit      # refit the coefficients on the fit rows, print
@@ -106,6 +113,29 @@ def _version(row) -> str:
     return "0.11.0" if version == "unknown" else version
 
 
+def identity(model: str) -> str:
+    """The model a CSV name measures, for the split and the duplicates: names the bench plans
+    with the same ModelSpec (all but its name) are one model, named by the first in sort
+    order. DeepSeek-R1 and DeepSeek-V3 share one config.json (the catalog's two differ only in
+    transformers_version) and the CSV lists 112 of their measurements under both names;
+    nvidia/Llama-3.1-8B-Instruct-FP8 is planned with Llama-3.1-8B-Instruct's config (MODELS).
+    Keyed on the name alone, a measurement could be fitted under one name and held out under
+    the other."""
+    return _IDENTITIES[model]
+
+
+def _identities() -> dict[str, str]:
+    """CSV name -> the first name (in sort order) planned with the same ModelSpec."""
+    shape = {n: catalog_spec(MODELS[n]).model_dump_json(exclude={"name"}) for n in sorted(MODELS)}
+    first: dict[str, str] = {}
+    for name, config in shape.items():
+        first.setdefault(config, name)
+    return {name: first[config] for name, config in shape.items()}
+
+
+_IDENTITIES = _identities()
+
+
 def _family(model: str) -> str:
     return next(v for k, v in FAMILIES.items() if model.startswith(k))
 
@@ -122,7 +152,16 @@ def load_rows(path: Path = DATA) -> tuple[pd.DataFrame, dict[str, int]]:
                      moe_quant_mode=raw.moe_quant_mode.fillna(precision))
     dropped: dict[str, int] = {}
     key = SERIES + ["batch_size"]
-    data = raw.groupby(key, as_index=False)[["silicon_ttft_ms", "silicon_tpot_ms"]].mean()
+    figures = ["silicon_ttft_ms", "silicon_tpot_ms"]
+    name = raw.model_path
+    raw = raw.assign(model_path=name.map(lambda n: identity(n) if n in MODELS else n))
+    measurement = raw.round({"silicon_ttft_ms": 2, "silicon_tpot_ms": 3})[key + figures]
+    copy = name != name.groupby([measurement[c] for c in measurement],
+                                dropna=False).transform("first")
+    dropped["same measurement listed under the model's other name (DeepSeek-V3 / -R1)"] = int(
+        copy.sum())
+    raw = raw[~copy]
+    data = raw.groupby(key, as_index=False)[figures].mean()
     dropped["duplicates merged"] = len(raw) - len(data)
     no_config = ~data.model_path.isin(list(MODELS))
     dropped["no config (Qwen3.5-397B-A17B)"] = int(no_config.sum())
@@ -482,8 +521,10 @@ def main() -> int:
         print(f"SGLANG_REQUEST_OVERHEAD_MS = {sglang['request_overhead_ms']:.1f}")
         print(f"SGLANG_QUEUE_SHARE = {sglang['queue_share']:.3f}")
     result = {
-        "split": "each concurrency sweep (model, GPU, backend, version, format, isl, osl, "
-                 "layout) held out when md5(key) % 3 == 0",
+        "split": "each concurrency sweep (model identity: names planned with one config "
+                 "are one model, DeepSeek-V3 = DeepSeek-R1; GPU, backend, version, format, "
+                 "isl, osl, layout) held out when md5(key) % 3 == 0; a measurement listed "
+                 "under two names kept once",
         "measured_on": "H100/H200/B200/B300 SXM over NVLink, vLLM and SGLang (fp8, nvfp4, "
                        "mxfp4, int4 weight-only), one 8-GPU node",
         "date": datetime.now(UTC).date().isoformat(),

@@ -531,3 +531,50 @@ def test_speed_bench_rows_table_has_each_row_s_figures_and_kv_wait() -> None:
         assert line.ttft_error_pct == pytest.approx(
             (line.ttft_ms / line.measured_ttft_ms - 1) * 100)
     assert table.kv_wait_ms.iloc[0] == 0 < table.kv_wait_ms.iloc[1] < table.kv_wait_ms.iloc[2]
+
+
+@needs_shared
+def test_speed_bench_split_keys_on_the_model_identity() -> None:
+    """The CSV lists one measurement under both deepseek-ai/DeepSeek-V3 and -R1 (the same
+    config.json): dsr1_b200_sglang_fp4_agg_1024x1024_c4_cfg88 (V3) and
+    2026_04_06_deepseek_r1_b200_sxm_sglang_fp4_agg_1024x1024_c4_tp4_ep1_38 (R1), SGLang NVFP4
+    on 4 B200s, 1,024 + 1,024 tokens, 4 requests, both TTFT 387.9 ms and TPOT 9.089 ms,
+    measured 2025-11-10. Keyed on the name, the V3 sweep was fitted and the R1 sweep held out.
+    The split now keys on the model the bench plans (V3 is R1, the FP8 Llama-3.1-8B is
+    Llama-3.1-8B-Instruct) and keeps such a measurement once; the copies are counted: every
+    V3 configuration that R1 also lists with the same figures (counted here from the CSV)."""
+    import pandas as pd
+
+    from bench.speed_accuracy import DATA, MODELS, identity, load_rows
+
+    assert identity("deepseek-ai/DeepSeek-V3") == "deepseek-ai/DeepSeek-R1"
+    assert identity("nvidia/Llama-3.1-8B-Instruct-FP8") == "meta-llama/Llama-3.1-8B-Instruct"
+    assert {n for n in MODELS if identity(n) != n} == {
+        "deepseek-ai/DeepSeek-V3", "nvidia/Llama-3.1-8B-Instruct-FP8"}
+
+    raw = pd.read_csv(DATA).set_index("id")
+    v3 = raw.loc["dsr1_b200_sglang_fp4_agg_1024x1024_c4_cfg88"]
+    r1 = raw.loc["2026_04_06_deepseek_r1_b200_sxm_sglang_fp4_agg_1024x1024_c4_tp4_ep1_38"]
+    assert (v3.model_path, r1.model_path) == ("deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1")
+    assert v3.silicon_ttft_ms == r1.silicon_ttft_ms and v3.silicon_tpot_ms == r1.silicon_tpot_ms
+
+    data, dropped = load_rows()
+    assert "deepseek-ai/DeepSeek-V3" not in set(data.model_path)
+    same = data[(data.model_path == "deepseek-ai/DeepSeek-R1") & (data.system == "b200_sxm")
+                & (data.backend == "sglang") & (data.backend_version == "unknown")
+                & (data.gemm_quant_mode == "nvfp4") & (data.isl == 1024) & (data.osl == 1024)
+                & (data.tp_size == 4) & (data.moe_ep_size == 1) & (data.batch_size == 4)]
+    assert len(same) == 1 and round(float(same.silicon_tpot_ms.iloc[0]), 3) == 9.089
+
+    # R1's rows whose configuration, load, TTFT and TPOT a V3 row (listed first) also has
+    key = ["system", "backend", "backend_version", "precision", "gemm_quant_mode",
+           "moe_quant_mode", "isl", "osl", "tp_size", "attention_dp_size", "moe_ep_size",
+           "batch_size", "silicon_ttft_ms", "silicon_tpot_ms"]
+    raw = raw.fillna({"backend_version": "unknown", "attention_dp_size": 1,
+                      "gemm_quant_mode": "", "moe_quant_mode": ""}).round(
+        {"silicon_ttft_ms": 2, "silicon_tpot_ms": 3})
+    r1 = raw[raw.model_path == "deepseek-ai/DeepSeek-R1"]
+    v3 = raw[raw.model_path == "deepseek-ai/DeepSeek-V3"].drop_duplicates(key)
+    copies = len(r1.merge(v3[key], on=key))
+    assert dropped["same measurement listed under the model's other name (DeepSeek-V3 / -R1)"] \
+        == copies == 133
