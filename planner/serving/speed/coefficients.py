@@ -80,32 +80,39 @@ class SpeedCoefficients(BaseModel):
 
 FITTED = SpeedCoefficients(
     bandwidth_efficiency={"bf16": 0.9, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
-    expert_bandwidth_factor=0.883,
+    expert_bandwidth_factor=0.901,
     moe_kernel_bandwidth_factor={"flashinfer-trtllm-mxfp4": 1.0},
     moe_kernel_compute_factor={"flashinfer-trtllm-mxfp4": 1.2, "triton-mxfp4": 0.374},
-    moe_kernel_layer_overhead_us={"deepgemm-moe": 49.8},
+    moe_kernel_layer_overhead_us={"deepgemm-moe": 50.8},
     marlin_moe_bytes_per_fp32_flop=0.0403,
-    kv_bandwidth_efficiency=0.721,
+    kv_bandwidth_efficiency=0.707,
     compute_efficiency=0.636,
     expert_compute_factor=0.233,
     link_efficiency=0.8,
-    step_overhead_us=0.008,
+    step_overhead_us=0.0002,
     layer_overhead_us=56.3,
-    moe_layer_overhead_us=23.0,
+    moe_layer_overhead_us=23.5,
     indexer_layer_overhead_us=81.3,
-    request_overhead_ms=19.1,
-    prompt_token_overhead_us=4.99,
+    request_overhead_ms=19.5,
+    prompt_token_overhead_us=4.89,
     queue_share=0.0784,
     prefill_interference=1.0,
     source="refit 2026-12-04 by `python bench/speed_accuracy.py --fit` (every coefficient the "
-    "fit moves, from the 2026-12-01/02 figures; fit loss 0.2100 -> 0.2083) on the 773 fit rows of "
+    "fit moves, from the figures below; fit loss 0.2015 -> 0.2012) on the 724 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang), after "
-    "the bench began to plan each attention-DP row at batch_size x attention_dp_size sequences "
-    "(the rows' batch is per DP rank; d0465ad): expert bandwidth factor 0.866 -> 0.883, Triton "
+    "the bench's split began to key on the model's identity (DeepSeek-V3 is DeepSeek-R1: 30 "
+    "configurations had been fitted under one name and held out under the other) and to keep a "
+    "measurement listed under both names once: expert bandwidth factor 0.883 -> 0.901, DeepGEMM "
+    "MoE per-layer overhead 49.8 -> 50.8 us, KV bandwidth 0.721 -> 0.707, step overhead 0.008 "
+    "-> 0.0002 us (the rows barely constrain it beside the per-layer overhead), MoE layer 23.0 "
+    "-> 23.5 us, request 19.1 -> 19.5 ms, prompt token 4.99 -> 4.89 us; the rest as fitted "
+    "before. The fit before it (2026-12-04, 773 fit rows, fit loss 0.2100 -> 0.2083), after the "
+    "bench began to plan each attention-DP row at batch_size x attention_dp_size sequences (the "
+    "rows' batch is per DP rank; d0465ad): expert bandwidth factor 0.866 -> 0.883, Triton "
     "MXFP4 MoE compute factor 0.377 -> 0.374, DeepGEMM MoE per-layer overhead 45.6 -> 49.8 us, "
     "Marlin MoE 0.0376 -> 0.0403 B per FP32 FLOP, KV bandwidth 0.742 -> 0.721, compute 0.662 -> "
-    "0.636, expert compute factor 0.224 -> 0.233, step overhead 0.319 -> 0.008 us (the rows "
-    "barely constrain it beside the per-layer overhead), per-layer 60.3 -> 56.3 us, MoE layer "
+    "0.636, expert compute factor 0.224 -> 0.233, step overhead 0.319 -> 0.008 us, "
+    "per-layer 60.3 -> 56.3 us, MoE layer "
     "17.1 -> 23.0 us, indexer 82.0 -> 81.3 us, request 18.7 -> 19.1 ms, prompt token 5.34 -> "
     "4.99 us, queue share 0.08 -> 0.0784. Earlier fits: the NVLink custom all-reduce's start-up "
     "as its measured line in the peers (collectives.NVLINK_AR_START_US), the request waiting 2 "
@@ -120,7 +127,7 @@ FITTED = SpeedCoefficients(
     "GPTQ/AWQ figure) and held at the 0.9 bound like fp4; FlashInfer's TRT-LLM MXFP4 MoE at its "
     "physical bounds (experts read at 0.9 of the bandwidth, multiplied at 0.636 x 1.2 = 0.76 of "
     "the BF16 peak); link_efficiency 0.8 is an estimate (no PCIe rows; NVLink 4/5 use the "
-    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits",
+    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits (the step overhead to 0.0002)",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
 bf16: 16-bit weights are read at the fp8 rows' fitted 0.9: a decode GEMM

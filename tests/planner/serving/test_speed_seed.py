@@ -62,9 +62,9 @@ from planner.serving.speed.coefficients import FITTED
 from tests.planner.serving.gemm_rates import R_CAL
 
 COEF = {
-    "wo": 0.9, "expert": 0.883, "kv": 0.721, "compute": 0.636, "expert_compute": 0.233,
-    "step_us": 0.008, "layer_us": 56.3, "moe_layer_us": 23.0, "request_ms": 19.1,
-    "queue": 0.0784, "prompt_token_us": 4.99, "interference": 1.0,
+    "wo": 0.9, "expert": 0.901, "kv": 0.707, "compute": 0.636, "expert_compute": 0.233,
+    "step_us": 0.0002, "layer_us": 56.3, "moe_layer_us": 23.5, "request_ms": 19.5,
+    "queue": 0.0784, "prompt_token_us": 4.89, "interference": 1.0,
 }
 """FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
 these and the figures below)."""
@@ -170,13 +170,13 @@ TTFT_32K = (COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 32768 * 1e-6
 
 def test_tp8_ep_tpot_and_allreduce() -> None:
     # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
-    # x 0.883) = 1.239 ms; KV 1,536 x 48,128 B / (936 x 0.721) = 0.110 ms; all-reduce
-    # 9.555 ms; overhead 0.008 us + (56.3 + 23.0 MoE) us x 94 x 1,980/1,695 MHz = 0.008 +
-    # 7,454.2 x 1.16814 = 8.708 ms -> 20.462 ms per token (48.9 tok/s). The experts run
+    # x 0.901) = 1.214 ms; KV 1,536 x 48,128 B / (936 x 0.707) = 0.112 ms; all-reduce
+    # 9.555 ms; overhead 0.0002 us + (56.3 + 23.5 MoE) us x 94 x 1,980/1,695 MHz = 0.0002 +
+    # 7,501.2 x 1.16814 = 8.762 ms -> 20.494 ms per token (48.8 tok/s). The experts run
     # vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate, 0.0403 B/FLOP
     # (marlin_moe_bytes_per_fp32_flop) x the 3090's 35.6 FP32 TFLOP/s = 1,435 GB/s, lies
     # above the 936 GB/s, so they stay bandwidth-bound here
-    assert pytest.approx(20.462e-3, rel=1e-3) == TPOT_EP
+    assert pytest.approx(20.494e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-4)
     assert pytest.approx(9.555e-3, rel=1e-3) == ALLREDUCE_1
@@ -187,16 +187,16 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.233 expert +
     # 0.202e12 attention FLOP) / (71 x 0.8662 = 61.50e12) = 288.04 ms + 0.18 ms softmax >
-    # the 20.7 ms weight read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B /
-    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 8.708 ms -> prefill 849.95 ms; +
-    # 19.1 ms request overhead + 4.99 us x 1,024 prompt tokens = 5.11 ms -> 0.8742 s
-    assert pytest.approx(0.8742, rel=1e-3) == TTFT_1K
+    # the 20.3 ms weight read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B /
+    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 8.762 ms -> prefill 850.00 ms; +
+    # 19.5 ms request overhead + 4.89 us x 1,024 prompt tokens = 5.01 ms -> 0.8745 s
+    assert pytest.approx(0.8745, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=1e-4)
     # 32K: 16 chunks; the link, not the GPUs, sets the pace: 16 x 188 all-reduces of 2,048 x
     # 8,192 B = 16.8 MB through host memory, each 48 us + 7/8 x 2 x 16,777,216 B / 5.0732
-    # GB/s = 5.835 ms: 17.55 s of the 30.53 s TTFT (16 x 8.708 ms of it overhead; the host
-    # terms 19.1 ms + 4.99 us x 32,768 = 182.6 ms)
+    # GB/s = 5.835 ms: 17.55 s of the 30.53 s TTFT (16 x 8.762 ms of it overhead; the host
+    # terms 19.5 ms + 4.89 us x 32,768 = 179.7 ms)
     assert pytest.approx(30.53, rel=1e-3) == TTFT_32K
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
     assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=1e-4)
@@ -210,11 +210,12 @@ def test_the_formulas_count_in_english() -> None:
     # test_seed_scenario.py) // (1,024 + 512); 1,024 prompt tokens fit one 2,048-token chunk
     terms = {t.key: t.formula for t in _speed(ParallelLayout(tp=8, ep=True)).terms}
     assert terms["decode_step"].startswith("max(sum over 1 stage, min(sequences, PP)")
-    assert terms["decode_step"].endswith("+ overhead] + 0 stage hops = 20.462 ms")
+    # 20.495 ms: TPOT_EP's 20.4944 with the MB figures unrounded (20.4945)
+    assert terms["decode_step"].endswith("+ overhead] + 0 stage hops = 20.495 ms")
     assert terms["prefill"].startswith("1 chunk of <= 2,048 tokens of 1,024, each")
     assert "+ all-reduce through 1 stage = " in terms["prefill"]
     assert terms["kv_wait"] == "1 client <= 68 KV slots: none waits = 0 ms"
-    assert terms["output_tokens_per_s"].startswith("1 request / (20.462 ms + ")
+    assert terms["output_tokens_per_s"].startswith("1 request / (20.495 ms + ")
     # two stages, one hop between them; 4 requests, so 3 others
     two = {t.key: t.formula for t in _speed(ParallelLayout(tp=4, pp=2), concurrency=4).terms}
     assert "max(sum over 2 stages," in two["decode_step"]
@@ -225,15 +226,15 @@ def test_the_formulas_count_in_english() -> None:
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 104,512 KV tokens // (1,024 + 512) = 68 requests in flight
     # by hand: 0.9375^68 = e^(68 x -0.064539) = 0.0124, so 98.8 % of the experts are read:
-    # 14,564.4 MB / 743.84 GB/s = 19.58 ms + dense 0.85 + KV 68 x 1,536 x 48,128 B / 674.86
-    # GB/s = 7.45 -> 27.88 ms (compute 19.74 ms is below); all-reduce 188 x (48 us + 7/8 x 2
-    # x 68 x 8,192 B / 5.0732 GB/s) = 45.15 ms; overhead 8.71 ms: step 81.74 ms. TPOT adds
-    # 67 others' prefill work 67 x 841.24 ms / 1,024 = 55.04 ms -> 136.78 ms; TTFT = 19.1 +
-    # 5.11 + 849.95 + 2 x 81.74 (the running step and, vLLM 0.33's async scheduling at one
-    # stage, the one queued behind it) + 0.0784 x 67 x 849.95 = 5,502.2 ms; 68 / (0.13678 +
-    # 5.5022 / 1,024) = 478.4 output tokens/s. 1,000 clients share the 68 slots (closed
-    # loop, Little's law): each waits (1,000 / 68 - 1) x (5.5022 + 1,024 x 0.13678 = 145.56
-    # s) = 13.7059 x 145.56 = 1,995.1 s for one, shown apart from the served request's TTFT
+    # 14,564.4 MB / 759.00 GB/s = 19.19 ms + dense 0.85 + KV 68 x 1,536 x 48,128 B / 661.75
+    # GB/s = 7.60 -> 27.64 ms (compute 19.74 ms is below); all-reduce 188 x (48 us + 7/8 x 2
+    # x 68 x 8,192 B / 5.0732 GB/s) = 45.15 ms; overhead 8.76 ms: step 81.55 ms. TPOT adds
+    # 67 others' prefill work 67 x 841.24 ms / 1,024 = 55.04 ms -> 136.59 ms; TTFT = 19.5 +
+    # 5.01 + 850.00 + 2 x 81.55 (the running step and, vLLM 0.33's async scheduling at one
+    # stage, the one queued behind it) + 0.0784 x 67 x 850.00 = 5,502.5 ms; 68 / (0.13659 +
+    # 5.5025 / 1,024) = 479.0 output tokens/s. 1,000 clients share the 68 slots (closed
+    # loop, Little's law): each waits (1,000 / 68 - 1) x (5.5025 + 1,024 x 0.13659 = 145.37
+    # s) = 13.7059 x 145.37 = 1,992.4 s for one, shown apart from the served request's TTFT
     k = 104512 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -247,9 +248,9 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # prefills
     ttft = HOST_1K + PREFILL_1K + 2 * step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.13678, 5.5022, 478.4), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.13659, 5.5025, 479.0), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(1995.1, rel=2e-3) == wait
+    assert pytest.approx(1992.4, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 68 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
@@ -261,19 +262,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 136 clients on the 68 slots: each request waits (136 / 68 - 1) = 1 x a served request's
-    # whole time, 5.5022 s TTFT + 1,024 x 0.13678 s = 145.56 s, before its prefill; the served
-    # 68 run as at 68 clients (TTFT 5.5022 s, TPOT 136.78 ms, 478.4 tokens/s in all, so
-    # 478.4 / 136 = 3.52 tokens/s per client)
+    # whole time, 5.5025 s TTFT + 1,024 x 0.13659 s = 145.37 s, before its prefill; the served
+    # 68 run as at 68 clients (TTFT 5.5025 s, TPOT 136.59 ms, 479.0 tokens/s in all, so
+    # 479.0 / 136 = 3.52 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=136)
     assert est.concurrency == 68 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(145.56e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5502.2, 136.78), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(478.4, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(145.37e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5502.5, 136.59), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(479.0, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
     assert "(136 clients / 68 slots - 1)" in wait.formula and "3.52" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=68)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(5502.2, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(5502.5, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
@@ -286,10 +287,10 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
 
 
 def test_tp4_pp2_tpot() -> None:
-    # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.239 + KV 1,536 x
-    # 24,064 B / 674.86 GB/s 0.055 + all-reduce 2.484 + overhead 0.008 / 2 + (56.3 + 23.0
-    # MoE) us x 47 x 1,980/1,695 MHz = 0.004 + 3,727.1 x 1.16814 = 4.354 -> 8.707 ms; stage 2
-    # reads the 311.17 MB lm_head too: 9.077 ms; + one 10.6 us stage hop = 17.79 ms per token
+    # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.214 + KV 1,536 x
+    # 24,064 B / 661.75 GB/s 0.056 + all-reduce 2.484 + overhead 0.0002 / 2 + (56.3 + 23.5
+    # MoE) us x 47 x 1,980/1,695 MHz = 0.0001 + 3,750.6 x 1.16814 = 4.381 -> 8.711 ms; stage 2
+    # reads the 311.17 MB lm_head too: 9.081 ms; + one 10.6 us stage hop = 17.80 ms per token
     allreduce = 94 * (NCCL + 6 * STEP + 3 / 4 * 2 * 8192 / LINK)  # 2.48 ms per stage
     first = 435.27 + 49.28 + 0.77
     stages = [
@@ -298,7 +299,7 @@ def test_tp4_pp2_tpot() -> None:
         + _overhead_s(47, 2),
     ]
     tpot = sum(stages) + NCCL + STEP + 8192 / LINK
-    assert pytest.approx(17.79e-3, rel=2e-3) == tpot
+    assert pytest.approx(17.80e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=4, pp=2))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
     assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-4)
@@ -306,14 +307,14 @@ def test_tp4_pp2_tpot() -> None:
 
 def test_tp1_pp8_tpot() -> None:
     # by hand: dense 4,826.98 MB / 842.4 GB/s = 5.730 ms; experts 117,980.6 x 8/128 = 7,373.8
-    # MB / 743.84 GB/s = 9.913 ms; KV 1,536 x 192,512 B / 674.86 GB/s = 0.438 ms; overhead
-    # 8 stages x 0.008 / 8 us + (56.3 + 23.0 MoE) us x 94 x 1,980/1,695 MHz = 8.708 ms; 7 hops
-    # x 10.61 us = 0.074 ms -> 24.86 ms per token
+    # MB / 759.00 GB/s = 9.715 ms; KV 1,536 x 192,512 B / 661.75 GB/s = 0.447 ms; overhead
+    # 8 stages x 0.0002 / 8 us + (56.3 + 23.5 MoE) us x 94 x 1,980/1,695 MHz = 8.762 ms; 7 hops
+    # x 10.61 us = 0.074 ms -> 24.73 ms per token
     dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
     experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
     tpot = (_mem_s(dense, experts * 8 / 128, 1536 * 192512) + _overhead_s(94)
             + 7 * (NCCL + STEP + 8192 / LINK))
-    assert pytest.approx(24.86e-3, rel=2e-3) == tpot
+    assert pytest.approx(24.73e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=1, pp=8))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
     assert est.allreduce_ms_per_step == 0
@@ -323,7 +324,7 @@ def test_the_layouts_compared() -> None:
     """What the sweep could not tell before: on host-staged PCIe, TP=8's 188 all-reduces of 14
     ring steps each (9.56 ms a token) make it slower per token than TP=4 x PP=2 (94 of 6
     steps a stage, 2.48 ms), yet faster than PP=8, which walks eight stages at one GPU's
-    bandwidth (24.86 ms) and prefills at one GPU's compute; at the KV-limited concurrency
+    bandwidth (24.73 ms) and prefills at one GPU's compute; at the KV-limited concurrency
     TP=4 x PP=2 and PP=8 (more KV room: 128 and 92 requests against 68) serve more
     tokens/s than TP=8."""
     ep, tp8 = _speed(ParallelLayout(tp=8, ep=True)), _speed(ParallelLayout(tp=8))
