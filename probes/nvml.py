@@ -196,6 +196,14 @@ class TopologyMatrix(BaseModel):
                                  f"gpu_indices), got {shape}")
         if any(count < 0 for row in self.nvlink for count in row):
             raise ValueError("nvlink counts must be 0 or more")
+        for i, row in enumerate(self.pcie):
+            for j, level in enumerate(row):
+                allowed = ("X",) if i == j else PCIE_LEVELS
+                if level is not None and level not in allowed:
+                    raise ValueError(
+                        f"pcie[{i}][{j}] is {level!r}, not one of {', '.join(allowed)} or null: "
+                        "the PCIe matrix holds the PCIe level between two GPUs (NVLinks are "
+                        "counted in the nvlink matrix)")
         return self
 
     def cell(self, row: int, col: int) -> str:

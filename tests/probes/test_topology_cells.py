@@ -1,0 +1,63 @@
+"""The topology matrix's PCIe cells: only what NVML's common-ancestor query gives.
+
+An edited snapshot with "NV4" in its PCIe matrix (nvidia-smi topo -m prints NV# there) planned
+NVLink on GPUs whose nvlink matrix holds no link, and a lower-case or unknown level ("pix",
+"FOO") was ignored for PCIe through the host bridge; both are refused now, naming the cell.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from probes.snapshot import SnapshotError, load_snapshot
+from tests.probes.conftest import RTX3090X8
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _with_cell(value: str, row: int = 0, col: int = 1) -> bytes:
+    raw = json.loads(RTX3090X8.read_text())
+    raw["topology"]["pcie"][row][col] = value
+    return json.dumps(raw).encode()
+
+
+@pytest.mark.parametrize(("value", "row", "col", "allowed"), [
+    ("NV4", 0, 1, "PIX, PXB, PHB, NODE, SYS"),
+    ("pix", 2, 3, "PIX, PXB, PHB, NODE, SYS"),
+    ("FOO", 7, 6, "PIX, PXB, PHB, NODE, SYS"),
+    ("X", 0, 1, "PIX, PXB, PHB, NODE, SYS"),
+    ("SYS", 3, 3, "X"),
+])
+def test_a_pcie_cell_no_nvml_level_gives_is_refused(value: str, row: int, col: int,
+                                                    allowed: str) -> None:
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(_with_cell(value, row, col))
+    assert str(info.value) == (
+        f"snapshot: topology: pcie[{row}][{col}] is {value!r}, not one of {allowed} or null: "
+        "the PCIe matrix holds the PCIe level between two GPUs (NVLinks are counted in the "
+        "nvlink matrix)")
+
+
+@pytest.mark.parametrize("value", ["PIX", "PXB", "PHB", "NODE", "SYS", None])
+def test_every_level_nvml_gives_and_null_still_load(value: str | None) -> None:
+    assert load_snapshot(_with_cell(value)).topology.pcie[0][1] == value
+
+
+def test_the_cli_refuses_nvlink_written_in_the_pcie_matrix(tmp_path: Path) -> None:
+    raw = json.loads(RTX3090X8.read_text())
+    raw["topology"]["pcie"] = [["X" if i == j else "NV4" for j in range(8)] for i in range(8)]
+    path = tmp_path / "node.json"
+    path.write_text(json.dumps(raw))
+    done = subprocess.run([sys.executable, "-m", "planner", "plan", "--model", "Qwen/Qwen3-8B",
+                           "--snapshot", str(path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        f"python -m planner plan: error: {path}: topology: pcie[0][1] is 'NV4', not one of PIX, "
+        "PXB, PHB, NODE, SYS or null: the PCIe matrix holds the PCIe level between two GPUs "
+        "(NVLinks are counted in the nvlink matrix).\n")
