@@ -56,9 +56,10 @@ class DiskInfo(BaseModel):
     path: str = Field(description="the mount point or the directory asked about")
     exists: bool = Field(description="False when the directory is not created yet")
     mount_point: str | None = Field(description="mount point of the filesystem holding path")
-    total_bytes: int | None = None
-    used_bytes: int | None = None
-    free_bytes: int | None = Field(None, description="free to non-root users (f_bavail)")
+    total_bytes: int | None = Field(None, ge=0, strict=True)
+    used_bytes: int | None = Field(None, ge=0, strict=True)
+    free_bytes: int | None = Field(None, ge=0, strict=True,
+                                   description="free to non-root users (f_bavail)")
 
 
 class ProcessState(BaseModel):
@@ -118,7 +119,11 @@ def _read(path: Path) -> str | None:
 
 
 class HostInfo(BaseModel):
-    """Facts about the machine around the GPUs."""
+    """Facts about the machine around the GPUs.
+
+    A loaded snapshot holds only what the host can report: byte counts are JSON integers of 0
+    or more, limits 0 or more or UNLIMITED; a negative available RAM printed "-0.00 GiB
+    available" and planned a GB10 as holding more than its total."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -136,15 +141,18 @@ class HostInfo(BaseModel):
     cpu_cores: int | None = Field(description="physical cores")
     cpu_threads: int | None = Field(description="logical CPUs")
     numa_nodes: int | None = Field(description="NUMA nodes under /sys/devices/system/node")
-    ram_total_bytes: int
-    ram_available_bytes: int
-    swap_total_bytes: int
-    swap_used_bytes: int
+    ram_total_bytes: int = Field(ge=0, strict=True)
+    ram_available_bytes: int = Field(ge=0, strict=True, description="read as a unified-memory "
+                                     "GPU's free memory (probes.cluster._host_held)")
+    swap_total_bytes: int = Field(ge=0, strict=True)
+    swap_used_bytes: int = Field(ge=0, strict=True)
     disks: list[DiskInfo]
-    ulimit_nofile_soft: int | None = Field(description=f"open files; {UNLIMITED} = unlimited")
-    ulimit_nofile_hard: int | None
-    ulimit_memlock_soft_bytes: int | None = Field(description=f"{UNLIMITED} = unlimited")
-    ulimit_memlock_hard_bytes: int | None
+    ulimit_nofile_soft: int | None = Field(ge=UNLIMITED, strict=True,
+                                           description=f"open files; {UNLIMITED} = unlimited")
+    ulimit_nofile_hard: int | None = Field(ge=UNLIMITED, strict=True)
+    ulimit_memlock_soft_bytes: int | None = Field(ge=UNLIMITED, strict=True,
+                                                  description=f"{UNLIMITED} = unlimited")
+    ulimit_memlock_hard_bytes: int | None = Field(ge=UNLIMITED, strict=True)
     python_version: str
     packages: dict[str, str | None] = Field(
         description="distribution name -> installed version, None when not installed"

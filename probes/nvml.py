@@ -72,8 +72,9 @@ class GpuProcess(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    pid: int
-    used_memory_bytes: int | None = Field(description="None where NVML cannot say (WDDM)")
+    pid: int = Field(ge=0, strict=True)
+    used_memory_bytes: int | None = Field(ge=0, strict=True,
+                                          description="None where NVML cannot say (WDDM)")
     name: str | None = None
     status: str = Field(description="psutil status, 'gone' when the PID no longer exists here")
 
