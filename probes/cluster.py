@@ -78,6 +78,20 @@ def _slot(snap: HardwareSnapshot, gpu: GpuSpec) -> PcieSlot | None:
     return min(slots, key=lambda s: pcie_rate(gpu, s).gbps, default=None)
 
 
+def _planned_used(used_bytes: int, gpu: GpuSpec, planned: GpuSpec) -> int:
+    """Memory in use on `gpu` as the same share of the `planned` GPU's total (rounded up),
+    on a node planned as that many of its smallest GPU.
+
+    vLLM's start-up check is per GPU: free memory >= that GPU's own total x
+    gpu_memory_utilization (v1/worker/utils.py request_memory), i.e. used <= total x (1 -
+    utilization), so the share in use decides it. Carried over as bytes, 2 GiB in use on an
+    A100 80GB beside RTX 3090s (23.57 GiB) failed the check vLLM passes, and more than the
+    3090's total refused the node."""
+    if gpu.memory_total_bytes == planned.memory_total_bytes:
+        return used_bytes
+    return -(-used_bytes * planned.memory_total_bytes // gpu.memory_total_bytes)
+
+
 def _host_held(snap: HardwareSnapshot, gpu: GpuSpec) -> tuple[list[int], str]:
     """On a unified-memory GPU (GB10), whose used memory NVML does not report, the memory the
     host held at the audit: total - the host's available RAM, on each GPU, and a note.
@@ -130,7 +144,16 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
                      f"of unknown model at its audited total "
                      f"({smallest.memory_total_bytes / GIB:.2f} GiB) and {capability}; no "
                      "preset's memory bandwidth or TFLOP/s, so no speed figures")
-    used = [g.memory_used_bytes or 0 for g in snap.gpus]
+    used = [_planned_used(g.memory_used_bytes or 0, s, smallest)
+            for g, s in zip(snap.gpus, specs, strict=True)]
+    shares = [f"GPU{g.index} {was} of {s.memory_total_bytes / GIB:.2f} GiB -> {now} GiB"
+              for g, s, u in zip(snap.gpus, specs, used, strict=True)
+              if (was := f"{(g.memory_used_bytes or 0) / GIB:.2f}") != (now := f"{u / GIB:.2f}")]
+    if shares:
+        notes.append(f"{snap.hostname}: memory in use on its larger GPUs is planned as the same "
+                     f"share of the {smallest.memory_total_bytes / GIB:.2f} GiB planned, as "
+                     "vLLM checks each GPU's free memory against its own total x "
+                     f"gpu_memory_utilization: {'; '.join(shares)}")
     if smallest.unified_memory and all(g.memory_used_bytes is None for g in snap.gpus):
         used, note = _host_held(snap, smallest)
         notes.append(note)
