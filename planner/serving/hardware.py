@@ -940,6 +940,10 @@ _GEFORCE_COMPARE = (
     "verbatim replica captured 2026-05-19 reprints it), column"
 )
 """The source of the GeForce presets' CUDA cores, boost clock, bus width and AI TOPS."""
+_NO_P2P_GEFORCE = re.compile(r"\bGeForce RTX [345]0\d0\b", re.IGNORECASE)
+"""An NVML name of the GeForce RTX 30/40/50 series, whose driver refuses PCIe P2P
+(_NO_P2P_NOTE; every such preset's link is pcie-no-p2p): "NVIDIA GeForce RTX 4090 D", "NVIDIA
+GeForce RTX 4060 Laptop GPU"."""
 _GA10X_TENSOR = (
     "Tensor rates derived from the GA102 whitepaper's RTX 3090 column (rtx-3090 preset): 71 "
     "dense FP16/BF16 TFLOPS with FP32 accumulate = 82 SMs x 1.695 GHz x 512 FLOP per SM per "
@@ -2470,7 +2474,8 @@ def custom_gpu(
     """A GpuSpec for a GPU without a preset, from its CUDA total (bytes).
 
     Native formats follow the compute capability when given; otherwise only fp32/fp16
-    are assumed. Bandwidth 0.0 means unknown.
+    are assumed. Bandwidth 0.0 means unknown. A GeForce RTX 30/40/50 card no preset names
+    (an RTX 4090 D) links as those presets do, pcie-no-p2p: its driver refuses P2P.
     """
     if not 0 < memory_total_bytes < MAX_MEMORY_TOTAL_BYTES:
         raise HardwareError(
@@ -2485,6 +2490,7 @@ def custom_gpu(
         if vendor == "nvidia"
         else (_CONSERVATIVE_FORMATS, ("fp16",))
     )
+    no_p2p = vendor == "nvidia" and _NO_P2P_GEFORCE.search(name) is not None
     return GpuSpec(
         key=key,
         name=name,
@@ -2497,8 +2503,9 @@ def custom_gpu(
         native_kv_dtypes=kv,
         unified_memory=unified_memory,
         interconnect="unknown",
+        default_intra_node_link="pcie-no-p2p" if no_p2p else "pcie",
         source="custom",
-        notes=notes,
+        notes=f"{notes} {_NO_P2P_NOTE}" if no_p2p else notes,
     )
 
 
