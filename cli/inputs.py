@@ -595,12 +595,13 @@ def _one_price_per_preset(entries: Iterable[tuple[str, float]], prefix: str,
 
 def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, float]:
     """$ per GPU-hour overrides: the --prices JSON file ({"rtx-3090": 0.22}), then each
-    --price GPU=USD on top (checked against the presets by planner.serving.prices). Two
-    spellings of one preset in the file, or in the flags, exit 2."""
+    --price GPU=USD on top (checked against the presets by planner.serving.prices). One key
+    twice in the file, or two spellings of one preset in the file or in the flags, exit 2."""
     prices: dict[str, float] = {}
     if path:
         try:
-            data = read_json_document(path, MAX_PRICES_FILE_BYTES, f"--prices {path}")
+            data = read_json_document(path, MAX_PRICES_FILE_BYTES, f"--prices {path}",
+                                      unique_keys=True)
         except JsonDocumentError as exc:
             raise CliError(str(exc)) from None
         if not isinstance(data, dict):

@@ -21,6 +21,21 @@ class JsonDocumentError(ValueError):
     """A document that is too big, not JSON, or nested or numbered beyond reason (one line)."""
 
 
+class _DuplicateKey(Exception):
+    """An object giving one key twice, under parse_json_document(unique_keys=True)."""
+
+
+def _unique_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """json's object_pairs_hook for unique_keys: the object, or _DuplicateKey at a key given
+    twice (json.loads alone keeps the last value without a word)."""
+    value: dict[str, object] = {}
+    for key, item in pairs:
+        if key in value:
+            raise _DuplicateKey(key)
+        value[key] = item
+    return value
+
+
 def size_text(max_bytes: int) -> str:
     """'4 MB' for 4,000,000: the limit as people read it (decimal MB, as the README states)."""
     return f"{max_bytes / 10**6:g} MB"
@@ -39,14 +54,16 @@ def json_kind(value: object) -> str:
 
 
 def parse_json_document(data: bytes, label: str, max_bytes: int, *,
-                        utf8_only: bool = False) -> object:
+                        utf8_only: bool = False, unique_keys: bool = False) -> object:
     """The JSON value in `data` (bare Infinity/NaN accepted, as some real configs hold them);
     JsonDocumentError says what is wrong, starting with `label` (e.g. the file name).
 
     Any Unicode encoding json.loads detects is read (UTF-8/16/32, a UTF-8 byte-order mark),
     unless `utf8_only`: a checkpoint's own files (config.json, hf_quant_config.json,
     tokenizer_config.json, a safetensors header) are then refused in anything but UTF-8
-    without a byte-order mark, as vLLM's readers refuse them (_not_utf8)."""
+    without a byte-order mark, as vLLM's readers refuse them (_not_utf8). `unique_keys`: an
+    object giving one key twice is refused (a document Headroom alone reads, where the last
+    of two values would win unseen: --prices), not kept as json keeps it (the last)."""
     if len(data) > max_bytes:
         raise JsonDocumentError(f"{label} is over the {size_text(max_bytes)} limit "
                                 f"({len(data):,} bytes)")
@@ -55,7 +72,10 @@ def parse_json_document(data: bytes, label: str, max_bytes: int, *,
     if utf8_only and (problem := _not_utf8(data)):
         raise JsonDocumentError(f"{label} {problem}")
     try:
-        value = json.loads(data)
+        value = json.loads(data, object_pairs_hook=_unique_object if unique_keys else None)
+    except _DuplicateKey as dup:
+        raise JsonDocumentError(f"{label}: {dup.args[0]!r} is given twice: give each "
+                                "once") from None
     except RecursionError:
         raise JsonDocumentError(f"{label} is nested too deeply to be read "
                                 f"(more than {MAX_NESTING} levels)") from None

@@ -57,9 +57,9 @@ def read_bounded(path: str | Path, max_bytes: int, label: str | None = None) -> 
 
 
 def read_json_document(path: str | Path, max_bytes: int, label: str | None = None, *,
-                       utf8_only: bool = False) -> object:
-    """read_bounded, then parse_json_document (`utf8_only` as there): one JSON value from a
-    file, or one clear error."""
+                       utf8_only: bool = False, unique_keys: bool = False) -> object:
+    """read_bounded, then parse_json_document (`utf8_only`, `unique_keys` as there): one JSON
+    value from a file, or one clear error."""
     label = str(path) if label is None else label
     return parse_json_document(read_bounded(path, max_bytes, label), label, max_bytes,
-                               utf8_only=utf8_only)
+                               utf8_only=utf8_only, unique_keys=unique_keys)

@@ -113,6 +113,20 @@ def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
     assert "Searched 1 priced GPU preset x (1, 2, 4, 8) GPUs" in out
 
 
+@pytest.mark.parametrize("text", ['{"rtx-3090": 1, "rtx-3090": 2}',
+                                  '{"h100-sxm": 5, "rtx-3090": 1, "rtx-3090": 1}'])
+def test_a_prices_file_giving_a_gpu_twice_exits_2(capsys, tmp_path: Path, text: str) -> None:
+    # json keeps the last of two values of one key without a word: the RTX 3090 was planned at
+    # $2 (or at $1, the two alike) where two spellings of it ('RTX 3090', 'rtx-3090') exit 2
+    prices = tmp_path / "prices.json"
+    prices.write_text(text)
+    code, out, err = _run(capsys, "recommend", "--model", SEED, "--gpu", "rtx-3090",
+                          "--context", "4096", "--prices", str(prices))
+    assert (code, out) == (2, "")
+    assert err == (f"python -m planner recommend: error: --prices {prices}: 'rtx-3090' is given "
+                   "twice: give each once.\n")
+
+
 def test_the_prices_line_names_the_prices_given(capsys) -> None:
     # the Prices line called every row's price the table's on-demand list price, a --price
     # included: it names the GPUs whose price was given (here rtx-3090's $1; the H100's is the
