@@ -16,7 +16,7 @@ from cli.args import Count
 from planner.jsondoc import JsonDocumentError
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import checkpoint_scheme, resolve_scheme
+from planner.model.quant import DTYPE_SCHEME, checkpoint_scheme, resolve_scheme
 from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import auto_layout, layout_scheme
@@ -620,15 +620,28 @@ def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, f
     return prices
 
 
+_CAST_DTYPE = {key: dtype for dtype, key in DTYPE_SCHEME.items()}
+"""The --dtype that serves a float --target-quant (bf16, fp16, fp32) of a 16-bit checkpoint."""
+
+
 def check_target_quant(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     """`engine` for this checkpoint: CliError for --target-quant on an already-quantized
     checkpoint, as the app refuses it (planner.serving.sweep.accepts_what_if); naming the
     checkpoint's own format without --target-checkpoint plans the checkpoint as stored (its
     launch command, KV dtype and per-module formats), as the app and the sweep do for that
-    format (planner.serving.sweep.quant_settings)."""
+    format (planner.serving.sweep.quant_settings); another float format of a 16-bit checkpoint
+    (--target-quant fp16 of a bfloat16 one) is --dtype, as vLLM casts the weights at load."""
     own = checkpoint_scheme(spec).key
     if engine.target_quant == own and not engine.target_checkpoint:
         return engine.model_copy(update=quant_settings(own, own))
+    cast = _CAST_DTYPE.get(engine.target_quant or "")
+    if cast and not engine.target_checkpoint and accepts_what_if(spec):
+        # another float format of a 16-bit checkpoint is no checkpoint to find: vLLM casts
+        # the weights at load (--dtype), with that flag's checks (no bfloat16 on a T4, ...)
+        if engine.dtype not in ("auto", cast):
+            raise CliError(f"--target-quant {engine.target_quant} and --dtype {engine.dtype} "
+                           "both give the weights' dtype: give one")
+        return engine.model_copy(update={"target_quant": None, "dtype": cast})
     if engine.target_quant and engine.target_quant != own and not accepts_what_if(spec):
         raise CliError(f"--target-quant {engine.target_quant}: {spec.name} is already quantized "
                        f"({own}) and is planned as stored; what-if formats apply to 16-bit "
