@@ -43,7 +43,7 @@ from planner.serving.vllm_versions import (
     listed_stand_in,
     vllm_rules,
 )
-from planner.units import KvCacheDtype
+from planner.units import VLLM_KV_DTYPE, KvCacheDtype
 from probes.hub import HubError, check_repo_id
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -68,6 +68,10 @@ _STATE_KEY = "app_state"
 _MESSAGES_KEY = "app_state_messages"
 _REFUSED_KEY = "app_state_refused"
 _KEPT_KEY = "app_state_kept"
+
+
+_KV_KEYS = {spelling: key for key, spelling in VLLM_KV_DTYPE.items()}
+"""vLLM's --kv-cache-dtype spelling -> the planner's KV dtype key (AppState.kv_cache_dtype)."""
 
 
 OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2"})
@@ -282,6 +286,14 @@ class AppState(BaseModel):
             raise ValueError(f"vLLM {rules.label} plans with the rules and flags of {listed}, "
                              f"the release the app lists: pick {listed}")
         return rules.label
+
+    @field_validator("kv_cache_dtype", mode="before")
+    @classmethod
+    def _vllm_kv_spelling(cls, value: Any) -> Any:
+        """vLLM's --kv-cache-dtype spelling (bfloat16, float16), as the Plan page's field lists
+        it and the CLI's --kv-cache-dtype takes it, is the planner's key (bf16, fp16): a link's
+        kv=bfloat16 was refused."""
+        return _KV_KEYS.get(value, value) if isinstance(value, str) else value
 
     @field_validator("block_size")
     @classmethod

@@ -1,6 +1,6 @@
 """The URL codec: a link reproduces the state; bad parameters are ignored, one by one."""
 
-from tests.app.conftest import open_link, open_page
+from tests.app.conftest import metric, open_link, open_page
 from ui.state import AppState, decode, encode
 
 
@@ -147,3 +147,19 @@ def test_a_limit_in_a_refusal_has_thousands_separators_as_the_value_beside_it() 
     at = open_link("plan", seqs="70000")  # 2 ** 16 = 65,536
     assert [w.value for w in at.sidebar.warning if "seqs" in w.value] == [
         "Link parameter seqs='70000' ignored: the value must be less than or equal to 65,536."]
+
+
+def test_a_links_kv_dtype_in_vllms_spelling_is_taken_as_the_page_shows_it() -> None:
+    # the KV cache dtype field lists bfloat16 and float16, as vllm serve --kv-cache-dtype and
+    # the CLI spell them; a link's kv=bfloat16 was refused ("the value must be 'auto', 'bf16',
+    # ...") and the model's dtype planned. Qwen3-8B: 36 layers x 2 (K, V) x 8 KV heads x 128
+    # x 2 B = 147,456 B a token, as auto (a bfloat16 model)
+    at = open_link("plan", model="Qwen/Qwen3-8B", gpu="h100-sxm", gpn="1", kv="bfloat16")
+    assert not at.exception
+    assert not [w.value for w in at.sidebar.warning if "kv=" in w.value]
+    assert at.query_params["kv"] == "bf16"
+    assert at.selectbox(key="plan.kv_cache_dtype").value == "bf16"
+    assert "--kv-cache-dtype bfloat16" in at.code[0].value
+    assert metric(at, "KV bytes/token per GPU") == "147,456 B"
+    decoded, messages = decode({"kv": "float16"}, AppState())
+    assert (decoded.kv_cache_dtype, messages) == ("fp16", [])
