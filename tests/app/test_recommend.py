@@ -440,3 +440,14 @@ def test_an_out_of_range_number_is_refused_aloud_and_the_kept_value_stays() -> N
     at.number_input(key="recommend.tpot").set_value(500.0).run()
     assert not [w for w in at.main.warning if "refused" in w.value]
     assert _run(at)["TPOT (ms)"].max() <= 500
+
+
+def test_the_prices_caption_names_every_kind_of_source_the_table_has() -> None:
+    # it said "(RunPod, else Lambda), else an estimate", where the RTX 3090, L4, RTX A6000,
+    # A40, RTX 6000 Ada and L40 rows are RunPod Serverless's always-on worker rate, dearer than
+    # a pod (README Prices; planner.serving.prices), and no row is an estimate
+    at = open_page("recommend")
+    assert not at.exception
+    caption = next(c.value for c in at.caption if c.value.startswith("On-demand rates"))
+    assert "RunPod's pods, else Lambda's list, else RunPod Serverless's always-on worker " \
+        "rate (usually dearer than a pod)" in caption

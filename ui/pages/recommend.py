@@ -271,8 +271,10 @@ except USER_ERRORS as exc:
     show_error("Cannot search", exc)
     st.stop()
 with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit any)"):
-    st.caption("On-demand rates, one provider per GPU where it lists it (RunPod, else Lambda), "
-               "else an estimate (marked). Prices move weekly: put in what you pay.")
+    st.caption("On-demand rates, one provider per GPU where it lists it: RunPod's pods, else "
+               "Lambda's list, else RunPod Serverless's always-on worker rate (usually dearer "
+               "than a pod), else an estimate (marked); the source column names each. Prices "
+               "move weekly: put in what you pay.")
     overrides, emptied = _price_table()
 gpu_keys = tuple(st.session_state["recommend.gpus"]) or None
 key = (tuple(models), workload, tuple(sorted(overrides.items())), emptied,
