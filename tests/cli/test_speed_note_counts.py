@@ -31,4 +31,4 @@ def test_the_ranks_in_other_nodes(capsys) -> None:
                               "--dp", "128", "--max-model-len", "8192")
     assert code == 0, err
     note = _note(out, "the DP MoE")
-    assert "traffic to the 1,016 of 1,024 ranks in other nodes run between nodes" in note, note
+    assert "traffic to the 1,016 of 1,024 ranks in other nodes runs between nodes" in note, note

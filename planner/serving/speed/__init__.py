@@ -411,11 +411,14 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
         ep_ranks = ctx.tp * ctx.dp
         over = ([f"the TP all-reduce (NCCL ring over {ctx.cross.nodes} nodes)"] if ctx.cross
                 else [])
-        over += [f"{ctx.net_hops} of {ctx.pp - 1} PP hops"] if ctx.net_hops else []
+        over += [f"{ctx.net_hops} of {counted(ctx.pp - 1, 'PP hop')}"] if ctx.net_hops else []
         over += [f"the {_dispatch_label(ctx)}'s traffic to the "
                  f"{ep_ranks - ctx.ep_node_ranks:,} of {ep_ranks:,} ranks in other nodes"
                  ] if ctx.ep_node_ranks else []
-        notes.append(f"{' and '.join(over)} run between nodes over the network: "
+        # one all-reduce, one traffic, "1 of 3 PP hops" run*s*; two of them, "2 of 3 hops" run
+        verb = "run" if len(over) > 1 or ctx.net_hops > 1 and not ctx.cross \
+            and not ctx.ep_node_ranks else "runs"
+        notes.append(f"{' and '.join(over)} {verb} between nodes over the network: "
                      f"{ctx.net.formula} ({ctx.net.source})")
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
     if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:

@@ -97,7 +97,7 @@ def test_tp8_pp2_over_two_nodes_sends_one_hop_over_the_network() -> None:
     assert two_nodes.decode_step_ms - one_node.decode_step_ms == pytest.approx(
         7.66409e-3, rel=1e-4)
     assert two_nodes.allreduce_ms_per_step == one_node.allreduce_ms_per_step
-    assert any("1 of 1 PP hops" in note for note in two_nodes.notes)
+    assert any("1 of 1 PP hop runs" in note for note in two_nodes.notes)
 
 
 def test_b300_custom_allreduce_limits_from_vllm_0_19() -> None:
