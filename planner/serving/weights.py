@@ -221,23 +221,13 @@ def rank_weights(
     """
     params = params or count_params(spec)
     bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
-    vision_every_stage = (not vision_first_stage_only and spec.vision is not None
-                          and spec.model_type in VISION_ON_EVERY_STAGE)
-    unbuilt = _vision_unbuilt(spec, siglip_head)
-    whole = 0 if spec.vision is None else params.vision - unbuilt if tower_whole else (
-        spec.vision.replicated_params
-        + (spec.vision.pooling_head_replicated_params if siglip_head else 0))
+    vision_every_stage, unbuilt, whole = _vision_placement(
+        spec, params, vision_first_stage_only, siglip_head, tower_whole)
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem)
     ep_size = layout.ep_size
-    # TP ranks of one stage hold the same bytes, except that EP gives the first
-    # num_experts % ep_size ranks one more expert: each distinct case is computed once.
-    remainders = sorted({_physical_experts(lp, rules) % ep_size
-                         for lp in params.layers if lp.expert_size})
-    # ... and the ranks between two remainders form one run of one case, so each run is
-    # looked up once (a stage of TP 128 is a run or two, not 128 lookups)
-    runs = (0, *(r for r in remainders if 0 < r < layout.tp), layout.tp)
+    remainders, runs = _ep_remainder_runs(params, rules, ep_size, layout.tp)
     # stages of alike layers (_layer_kinds) and the same first / last duties hold the same
     # bytes: a deep PP split (126 stages of Llama 3.1 405B) works out a few, not one each
     dsv4 = _dsv4_model(spec, scheme)
@@ -260,24 +250,65 @@ def rank_weights(
                 )
                 if dsv4:
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
-                    out += [memo[key]] * (run_end - tp_rank)
-                    continue
-                terms = _terms(spec, bits, params, shard)
-                table = _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
-                draft, draft_experts = _mtp_bytes(spec, scheme, bits, params, shard, elem) if (
-                    mtp_layers and shard.last_stage) else (0, 0)
-                mtp = ((draft + (table if mtp_own_heads else 0)) * mtp_layers
-                       + (table if mtp_own_embed and layout.pp > 1 else 0)) if (
-                    mtp_layers and shard.last_stage) else 0
-                # the MTP draft's layers allocate their own top-k buffer (sparse_mla_buffer_bytes)
-                drafts = mtp_layers if shard.last_stage else 0
-                memo[key] = terms.model_copy(update={
-                    "rope_cache_bytes": rope, "mtp_bytes": mtp,
-                    "buffers_bytes": buffers * (1 + drafts)
-                    + eplb_buffer_bytes(spec, bits, params, shard)
-                    + (draft_experts if rules.eplb_draft_buffer and ep_size > 1 else 0)})
+                else:
+                    memo[key] = _loaded_terms(
+                        spec, scheme, bits, params, shard, elem=elem, rope=rope,
+                        buffers=buffers, mtp_layers=mtp_layers, mtp_own_heads=mtp_own_heads,
+                        mtp_own_embed=mtp_own_embed, pp=layout.pp)
             out += [memo[key]] * (run_end - tp_rank)
     return tuple(out)
+
+
+def _vision_placement(spec: ModelSpec, params: ParamBreakdown, vision_first_stage_only: bool,
+                      siglip_head: bool, tower_whole: bool) -> tuple[bool, int, int]:
+    """Where rank_weights' vision tower sits and how it splits: (on every stage, the tower
+    parameters this release does not build, those every TP rank holds whole), from its
+    arguments of the same names; every stage's shard reads them (_Shard)."""
+    vision_every_stage = (not vision_first_stage_only and spec.vision is not None
+                          and spec.model_type in VISION_ON_EVERY_STAGE)
+    unbuilt = _vision_unbuilt(spec, siglip_head)
+    whole = 0 if spec.vision is None else params.vision - unbuilt if tower_whole else (
+        spec.vision.replicated_params
+        + (spec.vision.pooling_head_replicated_params if siglip_head else 0))
+    return vision_every_stage, unbuilt, whole
+
+
+def _ep_remainder_runs(params: ParamBreakdown, rules: WeightLoadRules, ep_size: int, tp: int
+                       ) -> tuple[list[int], tuple[int, ...]]:
+    """(the distinct EP remainders, the TP ranks where a run of alike ranks starts, then tp):
+    the ranks rank_weights works out once each instead of one by one."""
+    # TP ranks of one stage hold the same bytes, except that EP gives the first
+    # num_experts % ep_size ranks one more expert: each distinct case is computed once.
+    remainders = sorted({_physical_experts(lp, rules) % ep_size
+                         for lp in params.layers if lp.expert_size})
+    # ... and the ranks between two remainders form one run of one case, so each run is
+    # looked up once (a stage of TP 128 is a run or two, not 128 lookups)
+    runs = (0, *(r for r in remainders if 0 < r < tp), tp)
+    return remainders, runs
+
+
+def _loaded_terms(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
+                  params: ParamBreakdown, shard: _Shard, *, elem: int, rope: int, buffers: int,
+                  mtp_layers: int, mtp_own_heads: bool, mtp_own_embed: bool, pp: int
+                  ) -> WeightTerms:
+    """One rank's bytes as vLLM loads them (rank_weights, but DeepSeek-V4's): its shard of the
+    checkpoint (_terms) plus what only the load makes: the rotary cache (`rope`), on the last
+    stage the MTP draft's layers and heads (_mtp_bytes), the init buffers (`buffers` per
+    model, again per draft layer) and EPLB's transfer buffers."""
+    terms = _terms(spec, bits, params, shard)
+    table = _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
+    draft, draft_experts = _mtp_bytes(spec, scheme, bits, params, shard, elem) if (
+        mtp_layers and shard.last_stage) else (0, 0)
+    mtp = ((draft + (table if mtp_own_heads else 0)) * mtp_layers
+           + (table if mtp_own_embed and pp > 1 else 0)) if (
+        mtp_layers and shard.last_stage) else 0
+    # the MTP draft's layers allocate their own top-k buffer (sparse_mla_buffer_bytes)
+    drafts = mtp_layers if shard.last_stage else 0
+    return terms.model_copy(update={
+        "rope_cache_bytes": rope, "mtp_bytes": mtp,
+        "buffers_bytes": buffers * (1 + drafts)
+        + eplb_buffer_bytes(spec, bits, params, shard)
+        + (draft_experts if shard.rules.eplb_draft_buffer and shard.ep_size > 1 else 0)})
 
 
 _LAYER_KINDS: IdentityMemo[tuple[int, ...]] = IdentityMemo(256)
@@ -691,28 +722,49 @@ def _without_linear_zeros(bits: _SchemeBits, scheme: QuantScheme, freed: float) 
 def _terms(
     spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, shard: _Shard
 ) -> WeightTerms:
-    """Weight bytes of one shard of the model."""
+    """Weight bytes of one shard of the model: its stage's own tensors (_stage_tensor_bits),
+    then its decoder layers' (_layer_bits)."""
+    total = _stage_tensor_bits(spec, bits, params, shard)
+    attention, dense_mlp, experts, shared_experts, router, norms, per_layer_inputs = (
+        _layer_bits(spec, bits, params, shard, total.get("norms", 0.0)))
+    if per_layer_inputs:
+        # NOTE: Gemma 4's per-layer input gate / projection are ReplicatedLinear and their
+        # norm an RMSNorm (vLLM 0.33.0, 0.34.0 gemma4.py Gemma4DecoderLayer): whole on every rank,
+        # counted with the embeddings at their bits (16 in a bf16 checkpoint; a quantized
+        # E2B/E4B checkpoint's format for them is not read, unverified).
+        _add(total, "embeddings", per_layer_inputs, bits.embeddings)
+    total.update(attention=attention, dense_mlp=dense_mlp, experts=experts,
+                 shared_experts=shared_experts, router=router, norms=norms)  # fmt: skip
+    return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
+
+
+def _add(total: dict[str, float], component: str, n_params: float, n_bits: float) -> None:
+    """Adds a component's bits to `total` (_terms' sums by component)."""
+    total[component] = total.get(component, 0.0) + n_params * n_bits
+
+
+def _stage_tensor_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown,
+                       shard: _Shard) -> dict[str, float]:
+    """Bits of the tensors outside the decoder layers that a shard's stage holds, by
+    component: the embeddings, the vision tower, the final norm and the lm_head (with its
+    bias), on the stages vLLM builds each on."""
     total: dict[str, float] = {}
-
-    def add(component: str, n_params: float, n_bits: float) -> None:
-        total[component] = total.get(component, 0.0) + n_params * n_bits
-
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
     unguarded = not (shard.layers_only or shard.transformers_backend)
     every_stage = unguarded and _text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE)
     if shard.first_stage or every_stage:
         # a later stage's tied embed_tokens is its lm_head, counted as such below
         if shard.first_stage or params.lm_head or not shard.last_stage:
-            add("embeddings", params.embeddings * vocab_share, bits.embeddings)
+            _add(total, "embeddings", params.embeddings * vocab_share, bits.embeddings)
         if spec.per_layer_input_size:
-            add("embeddings", _per_layer_embeddings_per_rank(spec, shard), bits.embeddings)
+            _add(total, "embeddings", _per_layer_embeddings_per_rank(spec, shard), bits.embeddings)
     if shard.first_stage or shard.vision_every_stage:
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
         built = params.vision - shard.vision_unbuilt
         whole = min(built, shard.vision_whole)
-        add("vision", (built - whole) / shard.tp + whole, dtype_bits)
+        _add(total, "vision", (built - whole) / shard.tp + whole, dtype_bits)
     if shard.last_stage or (unguarded and _text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
-        add("norms", params.final_norm, bits.final_norm)
+        _add(total, "norms", params.final_norm, bits.final_norm)
     # NOTE: Phi's lm_head bias (params.lm_head_bias) is split over the vocabulary like the
     # head (ParallelLMHead `torch.empty(self.num_embeddings_per_partition, dtype=params_dtype)`,
     # layers/vocab_parallel_embedding.py, 0.9.1-0.34.0 wheels): the model dtype in any format.
@@ -722,14 +774,21 @@ def _terms(
         # embedding matrix as lm_head (vLLM ParallelLMHead is only tied on a shared stage).
         head = params.lm_head or (0 if shard.first_stage else params.embeddings)
         head_bits = bits.lm_head if params.lm_head else bits.embeddings
-        add("lm_head", head * vocab_share - head_bias, head_bits)
-        add("lm_head", head_bias, max(head_bits, bits.kept_bits))
+        _add(total, "lm_head", head * vocab_share - head_bias, head_bits)
+        _add(total, "lm_head", head_bias, max(head_bits, bits.kept_bits))
     elif params.lm_head and unguarded and _text_model_in(spec, LM_HEAD_ON_EVERY_STAGE):
-        add("lm_head", params.lm_head * vocab_share - head_bias, bits.lm_head)
-        add("lm_head", head_bias, max(bits.lm_head, bits.kept_bits))
-    # The layer sums run in locals (the hot loop of a sweep), in the same order as add().
+        _add(total, "lm_head", params.lm_head * vocab_share - head_bias, bits.lm_head)
+        _add(total, "lm_head", head_bias, max(bits.lm_head, bits.kept_bits))
+    return total
+
+
+def _layer_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, shard: _Shard,
+                norms: float) -> tuple[float, float, float, float, float, float, float]:
+    """Bits of a shard's decoder layers: (attention, dense MLP, routed experts, shared
+    experts, router, norms, Gemma 4's per-layer inputs), the norms summed on from `norms`
+    (the stage's final norm, as _terms adds them)."""
+    # The layer sums run in locals (the hot loop of a sweep), in the same order as _add().
     attention = dense_mlp = experts = shared_experts = router = per_layer_inputs = 0.0
-    norms = total.get("norms", 0.0)
     for i in shard.layers:
         layer, lp = spec.layers[i], params.layers[i]
         attention_bits, dense_bits, experts_bits, shared_bits, router_bits, norms_bits = (
@@ -780,15 +839,7 @@ def _terms(
             layer.mlp, router_bits, shard.rules.gate_fp32))
         norms += lp.norms * norms_bits
         per_layer_inputs += lp.per_layer_input
-    if per_layer_inputs:
-        # NOTE: Gemma 4's per-layer input gate / projection are ReplicatedLinear and their
-        # norm an RMSNorm (vLLM 0.33.0, 0.34.0 gemma4.py Gemma4DecoderLayer): whole on every rank,
-        # counted with the embeddings at their bits (16 in a bf16 checkpoint; a quantized
-        # E2B/E4B checkpoint's format for them is not read, unverified).
-        add("embeddings", per_layer_inputs, bits.embeddings)
-    total.update(attention=attention, dense_mlp=dense_mlp, experts=experts,
-                 shared_experts=shared_experts, router=router, norms=norms)  # fmt: skip
-    return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
+    return attention, dense_mlp, experts, shared_experts, router, norms, per_layer_inputs
 
 
 def _text_model_in(spec: ModelSpec, model_types: frozenset[str]) -> bool:

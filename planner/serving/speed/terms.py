@@ -251,12 +251,44 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     blocks per replica, the blocks one request holds at load.held_tokens); `seqs_bound`: the
     cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase); `stages_note`:
     the decode step's note (stage_gpus_note)."""
+    micro = max(1.0, per_replica / ctx.pp)
+    graphs_caveat, allreduce_caveat = release_caveats(ctx)
+    padding = _padding_terms(ctx, s, parts)
+    return [
+        _kv_limit_term(ctx, load, conc, kv_limit, blocks, seqs_bound),
+        *_decode_read_terms(ctx, s, parts, micro, context),
+        _decode_compute_term(ctx, s, parts, micro),
+        *padding,
+        _collectives_term(ctx, s, parts, micro, allreduce_caveat),
+        _overhead_term(ctx, s, parts, graphs_caveat),
+        _decode_step_term(ctx, tpot_base, padding, stages_note),
+        *_prefill_terms(ctx, load, prefill_s, marginal_s, chunks, softmax_s),
+        *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
+        *([] if steady is None else [_steady_term(per_replica - 1, marginal_s, *steady)]),
+        _ttft_term(ctx, load, per_replica, tpot_base, prefill_s, ttft, burst, steady),
+        _kv_wait_term(load, kv_limit, kv_wait, ttft, tpot, aggregate),
+        *_output_terms(ctx, load, conc, per_replica, tpot_base, interference, marginal_s, tpot,
+                       ttft, aggregate),
+    ]
+
+
+def _kv_limit_term(ctx: _Ctx, load, conc, kv_limit, blocks, seqs_bound) -> Term:
+    """The KV-limited concurrency: the requests the KV cache's blocks hold, capped by
+    max_num_seqs, over the DP replicas, and which limit binds where it cuts the load."""
+    return _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
+                 f"min(max_num_seqs, {blocks[0]:,} KV blocks // {blocks[1]:,} blocks per request "
+                 f"holding {load.input_len:,} in + {load.output_len:,} / 2 out on average) x DP "
+                 f"{ctx.dp} = {kv_limit:,}; served {conc:,} of {load.concurrency:,} asked",
+                 cap_phrase(seqs_bound) if conc < load.concurrency else "")
+
+
+def _moe_read_text(ctx: _Ctx, s, micro: float) -> tuple[str, str]:
+    """(the experts' read, their read rate) in the weight-read formula's words, where the model
+    has routed experts: the experts a stage step's tokens touch (step.expected_experts_touched)
+    and the expert rate's factor, capped by Marlin MoE's SM-bound rate where it has one;
+    ("", "") for a dense model."""
     dev = ctx.device
     c = ctx.c
-    eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
-    label = kernel_label(dev.family, dev.dense_fmt)
-    bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s"
-    micro = max(1.0, per_replica / ctx.pp)
     touched = moe_eff = ""
     if dev.moe is not None:
         routed = math.ceil(micro * ctx.dp)
@@ -272,13 +304,73 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
         moe_eff += f", MoE kernel {ctx.moe_kernel}"
         touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
                    f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
-    msg = micro * ctx.hidden * dev.act_b
-    link = dev.link
-    chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
-    sizes = ctx.ar_world_sizes
-    _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency,
-                                            world_sizes=sizes, cross=ctx.cross)
-    measured = measured_allreduce(link)
+    return touched, moe_eff
+
+
+def _decode_read_terms(ctx: _Ctx, s, parts, micro: float, context: float) -> list[Term]:
+    """The decode step's memory reads on stage `s`: its weights (the dense part, and the routed
+    experts its tokens touch: _moe_read_text) and its sequences' KV, each at the GPU's
+    bandwidth x its fitted efficiency, capped by a measured read rate where one binds."""
+    dev = ctx.device
+    c = ctx.c
+    eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
+    label = kernel_label(dev.family, dev.dense_fmt)
+    bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s"
+    touched, moe_eff = _moe_read_text(ctx, s, micro)
+    return [
+        _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
+              "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
+              f"{_capped(ctx, f'{bw} x {eff:.3f} {label} efficiency{moe_eff}', eff)} = "
+              f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
+        _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
+              f"{_avg(micro)} seqs x {_kv_token_bytes(s, context)} / "
+              f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
+              _cap_note(ctx, kv_eff)),
+    ]
+
+
+def _decode_compute_term(ctx: _Ctx, s, parts, micro: float) -> Term:
+    """The decode step's compute on stage `s`: 2 FLOPs a parameter a token (the routed experts'
+    share / the expert compute factor where the model has them) plus attention, at the GPU's
+    rate x the compute efficiency."""
+    dev = ctx.device
+    # the routed experts' share, named only where the model has them
+    params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert / "
+              f"{ctx.expert_compute:.3f})" if dev.moe is not None
+              else f"{s.dense_params / 1e9:.3f}")
+    return _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
+                 f"2 x {params} G params x {_avg(micro)} tokens "
+                 f"(+ attention at {_attn_rate(ctx)}) / ({dev.peak_flops / 1e12:,.0f}"
+                 f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
+                 f"{_ms(parts['compute'])}", _gemm_note(ctx))
+
+
+def _padding_terms(ctx: _Ctx, s, parts) -> list[Term]:
+    """The padded MoE rows' term where DeepGEMM pads every expert (_Ctx.padded_moe), else
+    none: a term of its own because only vLLM 0.12-0.14's block-FP8 MoE adds it."""
+    dev = ctx.device
+    padding = []
+    if ctx.padded_moe and dev.moe is not None:
+        one_expert = s.expert_params_per_token / dev.moe.experts_per_token
+        padding = [_term(
+            "decode_moe_padding", "Decode: padded MoE rows per stage step",
+            parts["moe_padding"] * 1e3, "ms",
+            f"2 x {one_expert / 1e9:.4f} G params (this GPU's routed-expert parameters / "
+            f"{dev.moe.num_experts}) x {dev.moe.num_experts} experts x "
+            f"{DEEPGEMM_ALIGN_ROWS - 1} padding rows / "
+            f"({dev.peak_flops / 1e12:,.0f} TFLOP/s x {_compute_eff(ctx)}) = "
+            f"{_ms(parts['moe_padding'])}",
+            "block-FP8 MoE on vLLM 0.12-0.14: DeepGEMM's grouped GEMM pads every expert to "
+            "128 rows (deep_gemm_utils.py compute_aligned_M), added to the step")]
+    return padding
+
+
+def _collective_sources(ctx: _Ctx, sizes) -> str:
+    """The collectives' sources for the all-reduce term's note: the measured all-reduce line,
+    the network's, custom all-reduce turned off across nodes, and the EP all-to-all's split
+    between the network and the node ("" where none applies)."""
+    dev = ctx.device
+    measured = measured_allreduce(dev.link)
     ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
     if ctx.net is not None:
         ar_source += f"; network: {ctx.net.formula} ({ctx.net.source})"
@@ -293,6 +385,15 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                       f"{ep - m}/{ep} of each rank's expert copies cross the network, "
                       f"{m - 1}/{ep} stay in its node (uniform routing), each direction the "
                       "slower of the two + the network's NCCL start-up")
+    return ar_source
+
+
+def _allreduce_algorithms(ctx: _Ctx, msg: float, chunk_msg: int, sizes) -> str:
+    """Which all-reduce algorithm runs a decode step's and a prefill chunk's message
+    (collectives.allreduce_algorithm), and FlashInfer's where it takes NVLink all-reduces;
+    "" at TP 1 or with custom all-reduce off."""
+    dev = ctx.device
+    link = dev.link
     algorithms = "" if ctx.tp == 1 or ctx.custom_ar_off else "".join(
         f"; {what}: " + allreduce_algorithm(
             link, ctx.tp, size, symm_mem=dev.rules.symm_mem, world_sizes=sizes,
@@ -301,74 +402,82 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
         for what, size in (("decode", msg), (f"a prefill chunk's {chunk_msg:,} B", chunk_msg)))
     if algorithms and link.kind == "nvlink" and dev.rules.version >= FLASHINFER_ALLREDUCE_FROM:
         algorithms += FLASHINFER_ALLREDUCE_NOTE
-    graphs_caveat, allreduce_caveat = release_caveats(ctx)
-    allreduce_formula = (f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
-                         f"{msg:,.0f} B / {ar_bw}]" if ctx.tp > 1 else "TP=1: no all-reduce")
+    return algorithms
+
+
+def _all_to_all_text(ctx: _Ctx, s, micro: float, msg: float) -> str:
+    """The MoE layers' all-to-all added to the all-reduce formula: EP's dispatch + combine to
+    the other ranks, or without EP the all-gather + reduce-scatter over the DP ranks; "" where
+    none runs (collectives._all_to_all_s)."""
+    dev = ctx.device
     a2a_s = _all_to_all_s(ctx, micro)
     if a2a_s and ctx.ep:
-        allreduce_formula += (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
-                              f"{_dispatch_label(ctx)} (dispatch + combine of "
-                              f"{_avg(micro)} tokens x "
-                              f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
-                              f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
-    elif a2a_s:
-        allreduce_formula += (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
-                              f"{_dispatch_label(ctx)} (all-gather + reduce-scatter over the "
-                              f"{ctx.dp} DP ranks: the other {ctx.dp - 1} ranks' "
-                              f"{_avg(micro)} tokens x {msg / micro:,.0f} B each way)")
-    # the routed experts' share, named only where the model has them
-    params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert / "
-              f"{ctx.expert_compute:.3f})" if dev.moe is not None
-              else f"{s.dense_params / 1e9:.3f}")
+        return (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
+                f"{_dispatch_label(ctx)} (dispatch + combine of "
+                f"{_avg(micro)} tokens x "
+                f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
+                f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
+    if a2a_s:
+        return (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
+                f"{_dispatch_label(ctx)} (all-gather + reduce-scatter over the "
+                f"{ctx.dp} DP ranks: the other {ctx.dp - 1} ranks' "
+                f"{_avg(micro)} tokens x {msg / micro:,.0f} B each way)")
+    return ""
+
+
+def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) -> Term:
+    """The decode step's collectives on stage `s`: TP's two all-reduces a layer (start-up +
+    the ring's bytes at the link's rate) plus the MoE layers' all-to-all, with the rates'
+    sources, the algorithms and this release's caveat (release_caveats) in its note."""
+    dev = ctx.device
+    c = ctx.c
+    msg = micro * ctx.hidden * dev.act_b
+    link = dev.link
+    chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
+    sizes = ctx.ar_world_sizes
+    _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency,
+                                            world_sizes=sizes, cross=ctx.cross)
+    ar_source = _collective_sources(ctx, sizes)
+    algorithms = _allreduce_algorithms(ctx, msg, chunk_msg, sizes)
+    allreduce_formula = (f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
+                         f"{msg:,.0f} B / {ar_bw}]" if ctx.tp > 1 else "TP=1: no all-reduce")
+    allreduce_formula += _all_to_all_text(ctx, s, micro, msg)
+    return _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
+                 parts["allreduce"] * 1e3, "ms",
+                 f"{allreduce_formula} = {_ms(parts['allreduce'])}",
+                 f"{link.kind}: {link.formula}{ar_source}{algorithms}"
+                 + (f"; {allreduce_caveat}" if allreduce_caveat else ""))
+
+
+def _overhead_term(ctx: _Ctx, s, parts, graphs_caveat: str) -> Term:
+    """The fixed overhead of a stage step: the step's fitted overhead over the stages plus
+    the per-layer ones (_per_layer), x the eager factor without CUDA graphs."""
+    c = ctx.c
+    return _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
+                 f"{c.step_overhead_us:g} us / PP {ctx.pp} + {_per_layer(ctx, s)}"
+                 + (f" x {EAGER_LAYER_OVERHEAD_FACTOR:g} (--enforce-eager: no CUDA graphs)"
+                    if ctx.eager else "") + f" = {_ms(parts['overhead'])}",
+                 graphs_caveat)
+
+
+def _decode_step_term(ctx: _Ctx, tpot_base: float, padding: list[Term],
+                      stages_note: str) -> Term:
+    """The whole pipeline's decode step from the stage terms above (padding: _padding_terms)."""
+    return _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
+                 f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) "
+                 f"of [max(weights + KV, compute) + all-reduce"
+                 f"{' + padded MoE rows' if padding else ''} + overhead] + "
+                 f"{counted(ctx.pp - 1, 'stage hop')} = {_ms(tpot_base)}", stages_note)
+
+
+def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks: int,
+                   softmax_s: float) -> list[Term]:
+    """One request's prefill (each chunk the slower of its compute, attention and softmax or
+    its weight read, + all-reduce), its softmax exponentials, and the work it adds to a busy
+    step."""
+    dev = ctx.device
     experts = f"experts x {ctx.expert_compute:.3f}; " if dev.moe is not None else ""
-    padding = []
-    if ctx.padded_moe and dev.moe is not None:
-        one_expert = s.expert_params_per_token / dev.moe.experts_per_token
-        padding = [_term(
-            "decode_moe_padding", "Decode: padded MoE rows per stage step",
-            parts["moe_padding"] * 1e3, "ms",
-            f"2 x {one_expert / 1e9:.4f} G params (this GPU's routed-expert parameters / "
-            f"{dev.moe.num_experts}) x {dev.moe.num_experts} experts x "
-            f"{DEEPGEMM_ALIGN_ROWS - 1} padding rows / "
-            f"({dev.peak_flops / 1e12:,.0f} TFLOP/s x {_compute_eff(ctx)}) = "
-            f"{_ms(parts['moe_padding'])}",
-            "block-FP8 MoE on vLLM 0.12-0.14: DeepGEMM's grouped GEMM pads every expert to "
-            "128 rows (deep_gemm_utils.py compute_aligned_M), added to the step")]
     return [
-        _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
-              f"min(max_num_seqs, {blocks[0]:,} KV blocks // {blocks[1]:,} blocks per request "
-              f"holding {load.input_len:,} in + {load.output_len:,} / 2 out on average) x DP "
-              f"{ctx.dp} = {kv_limit:,}; served {conc:,} of {load.concurrency:,} asked",
-              cap_phrase(seqs_bound) if conc < load.concurrency else ""),
-        _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
-              "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
-              f"{_capped(ctx, f'{bw} x {eff:.3f} {label} efficiency{moe_eff}', eff)} = "
-              f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
-        _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
-              f"{_avg(micro)} seqs x {_kv_token_bytes(s, context)} / "
-              f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
-              _cap_note(ctx, kv_eff)),
-        _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
-              f"2 x {params} G params x {_avg(micro)} tokens "
-              f"(+ attention at {_attn_rate(ctx)}) / ({dev.peak_flops / 1e12:,.0f}"
-              f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
-              f"{_ms(parts['compute'])}", _gemm_note(ctx)),
-        *padding,
-        _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
-              parts["allreduce"] * 1e3, "ms",
-              f"{allreduce_formula} = {_ms(parts['allreduce'])}",
-              f"{link.kind}: {link.formula}{ar_source}{algorithms}"
-              + (f"; {allreduce_caveat}" if allreduce_caveat else "")),
-        _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
-              f"{c.step_overhead_us:g} us / PP {ctx.pp} + {_per_layer(ctx, s)}"
-              + (f" x {EAGER_LAYER_OVERHEAD_FACTOR:g} (--enforce-eager: no CUDA graphs)"
-                 if ctx.eager else "") + f" = {_ms(parts['overhead'])}",
-              graphs_caveat),
-        _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
-              f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) of "
-              f"[max(weights + KV, compute) + all-reduce"
-              f"{' + padded MoE rows' if padding else ''} + overhead] + "
-              f"{counted(ctx.pp - 1, 'stage hop')} = {_ms(tpot_base)}", stages_note),
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{counted(chunks, 'chunk')} of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
               f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s ("
@@ -393,35 +502,58 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               marginal_s * 1e3, "ms",
               f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
               f"busiest stage = {_ms(marginal_s)}"),
-        *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
-        *([] if steady is None else [_steady_term(per_replica - 1, marginal_s, *steady)]),
-        _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
-              f"{c.request_overhead_ms:g} ms request overhead + "
-              f"{c.prompt_token_overhead_us:g} us x {load.input_len:,} prompt tokens + "
-              + (f"{_ms(burst[0])} burst prefill (mean over "
-                 f"{counted(per_replica, 'request')} arriving together) = {_ms(ttft)}"
-                 if burst is not None else
-                 f"{_ms(prefill_s)} prefill + "
-                 + _steps_ahead_text(ctx, tpot_base, per_replica)
-                 + (f"{_ms(steady[0])} steady wait for the others' prefill work = {_ms(ttft)}"
-                    if steady is not None else
-                    f"no wait (no other request) = {_ms(ttft)}" if load.arrival == "steady" else
-                    f"{c.queue_share:.3g} x {counted(per_replica - 1, 'other')} x {_ms(prefill_s)} "
-                    f"prefill queued ahead = {_ms(ttft)}")),
-              "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
-              "tokenization explains part of it, the rest is prefill time the roofline misses"),
-        _term("kv_wait", "Wait for a KV slot (before TTFT starts)", kv_wait * 1e3, "ms",
-              f"({load.concurrency} clients / {counted(kv_limit, 'slot')} - 1) x "
-              f"({_ms(ttft)} TTFT + "
-              f"{load.output_len:,} output x {_ms(tpot)} TPOT) = {_ms(kv_wait)}"
-              if kv_wait else f"{counted(load.concurrency, 'client')} <= "
-              f"{counted(kv_limit, 'KV slot')}: none "
-              "waits = 0 ms",
-              "closed loop (each client sends its next request when its last ends): by "
-              "Little's law a request spends clients / slots x its served time in the server; "
-              f"a client's first token comes after {_ms(kv_wait + ttft)} and its tokens/s is "
-              f"{aggregate / load.concurrency:,.2f} (all requests' / clients); not in TTFT "
-              "(unvalidated: the calibration runs' KV size is unknown)" if kv_wait else ""),
+    ]
+
+
+def _ttft_term(ctx: _Ctx, load, per_replica: int, tpot_base: float, prefill_s: float,
+               ttft: float, burst, steady) -> Term:
+    """The time to first token: the fitted request and prompt-token overheads + the burst's
+    prefill where the requests arrive together, else the prefill, the decode steps ahead and
+    the wait for the others' prefills (steady, or a fitted share of them queued ahead)."""
+    c = ctx.c
+    return _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
+                 f"{c.request_overhead_ms:g} ms request overhead + "
+                 f"{c.prompt_token_overhead_us:g} us x {load.input_len:,} prompt tokens + "
+                 + (f"{_ms(burst[0])} burst prefill (mean over "
+                    f"{counted(per_replica, 'request')} arriving together) = {_ms(ttft)}"
+                    if burst is not None else
+                    f"{_ms(prefill_s)} prefill + "
+                    + _steps_ahead_text(ctx, tpot_base, per_replica)
+                    + (f"{_ms(steady[0])} steady wait for the others' prefill work = "
+                       f"{_ms(ttft)}" if steady is not None else
+                       f"no wait (no other request) = {_ms(ttft)}"
+                       if load.arrival == "steady" else
+                       f"{c.queue_share:.3g} x {counted(per_replica - 1, 'other')} x "
+                       f"{_ms(prefill_s)} prefill queued ahead = {_ms(ttft)}")),
+                 "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
+                 "tokenization explains part of it, the rest is prefill time the roofline misses")
+
+
+def _kv_wait_term(load, kv_limit, kv_wait: float, ttft: float, tpot: float,
+                  aggregate: float) -> Term:
+    """The closed loop's wait for a KV slot where more clients than slots ask (Little's law),
+    outside TTFT."""
+    return _term("kv_wait", "Wait for a KV slot (before TTFT starts)", kv_wait * 1e3, "ms",
+                 f"({load.concurrency} clients / {counted(kv_limit, 'slot')} - 1) x "
+                 f"({_ms(ttft)} TTFT + "
+                 f"{load.output_len:,} output x {_ms(tpot)} TPOT) = {_ms(kv_wait)}"
+                 if kv_wait else f"{counted(load.concurrency, 'client')} <= "
+                 f"{counted(kv_limit, 'KV slot')}: none "
+                 "waits = 0 ms",
+                 "closed loop (each client sends its next request when its last ends): by "
+                 "Little's law a request spends clients / slots x its served time in the server; "
+                 f"a client's first token comes after {_ms(kv_wait + ttft)} and its tokens/s is "
+                 f"{aggregate / load.concurrency:,.2f} (all requests' / clients); not in TTFT "
+                 "(unvalidated: the calibration runs' KV size is unknown)" if kv_wait else "")
+
+
+def _output_terms(ctx: _Ctx, load, conc, per_replica: int, tpot_base: float,
+                  interference: float, marginal_s: float, tpot: float, ttft: float,
+                  aggregate: float) -> list[Term]:
+    """The time per output token (the decode step + the others' prefill work spread over the
+    output tokens) and the output tokens/s of all served requests it gives."""
+    c = ctx.c
+    return [
         _term("tpot", "Time per output token", tpot * 1e3, "ms",
               f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} x "
               f"{counted(per_replica - 1, 'other')} x {_ms(marginal_s)} / "
