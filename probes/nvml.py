@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -181,7 +181,9 @@ class TopologyMatrix(BaseModel):
     pcie: list[list[str | None]] = Field(
         description="X on the diagonal, else PIX/PXB/PHB/NODE/SYS; None where NVML failed"
     )
-    nvlink: list[list[int]] = Field(description="bonded active NVLinks between each pair")
+    nvlink: list[list[Annotated[int, Field(strict=True)]]] = Field(
+        description="bonded active NVLinks between each pair: JSON integers (`true` or \"4\" "
+                    "planned NVLink on GPUs without it)")
 
     @model_validator(mode="after")
     def _square(self) -> TopologyMatrix:

@@ -61,3 +61,15 @@ def test_the_cli_refuses_nvlink_written_in_the_pcie_matrix(tmp_path: Path) -> No
         f"python -m planner plan: error: {path}: topology: pcie[0][1] is 'NV4', not one of PIX, "
         "PXB, PHB, NODE, SYS or null: the PCIe matrix holds the PCIe level between two GPUs "
         "(NVLinks are counted in the nvlink matrix).\n")
+
+
+@pytest.mark.parametrize("count", [True, "4", 4.0])
+def test_an_nvlink_count_that_is_not_a_json_integer_is_refused(count: object) -> None:
+    # `true` off the diagonal (or "4") was read as 1 (4) bonded NVLinks: every pair of the
+    # 3090s, which have none, showed NV1 and the node was planned on NVLink
+    raw = json.loads(RTX3090X8.read_text())
+    raw["topology"]["nvlink"] = [[0 if i == j else count for j in range(8)] for i in range(8)]
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(info.value) == ("snapshot: topology.nvlink.0.1: Input should be a valid integer "
+                               "(and 55 more problems)")
