@@ -54,7 +54,7 @@ class DiskInfo(BaseModel):
 
     role: DiskRole = Field(description="a mounted filesystem, the HF cache, or a model dir")
     path: str = Field(description="the mount point or the directory asked about")
-    exists: bool = Field(description="False when the directory is not created yet")
+    exists: bool = Field(strict=True, description="False when the directory is not created yet")
     mount_point: str | None = Field(description="mount point of the filesystem holding path")
     total_bytes: int | None = Field(None, ge=0, strict=True)
     used_bytes: int | None = Field(None, ge=0, strict=True)
@@ -131,7 +131,8 @@ class HostInfo(BaseModel):
     os_id: str | None = Field(description="ID from /etc/os-release, e.g. 'ubuntu'")
     os_version_id: str | None = Field(description="VERSION_ID from /etc/os-release, e.g. '22.04'")
     kernel: str = Field(description="uname -r")
-    wsl2: bool | None = Field(default=None, description="Windows WSL2: /proc/sys/kernel/osrelease "
+    wsl2: bool | None = Field(default=None, strict=True,
+                              description="Windows WSL2: /proc/sys/kernel/osrelease "
                               "holds 'microsoft' (is_wsl2; information: the GPUs' measured "
                               "totals are what CUDA reports there); None when not read (older "
                               "snapshots, no /proc)")

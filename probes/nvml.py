@@ -63,7 +63,7 @@ class NvLinkInfo(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     link: int = Field(ge=0)
-    active: bool
+    active: bool = Field(strict=True, description="a JSON boolean: 'on' planned NVLink")
     remote_pci_bus_id: str | None = Field(description="the GPU or NVSwitch at the far end")
 
 
@@ -88,9 +88,10 @@ class GpuInfo(BaseModel):
     """What NVML says about one GPU (`nvidia-smi -q -i <index>`); None = not readable.
 
     A loaded snapshot holds only what NVML can report: its counts are JSON integers (`true` is
-    not 1, which planned a PCIe x1 link), its readings are NVML's unsigned values (no negative
-    watts, degrees, MHz, lanes or error counts), finite watts and percents of 0-100; others were
-    printed in the report's audit table as read ("nan W", "-1 C", "Gen-1 x-1")."""
+    not 1, which planned a PCIe x1 link), its modes JSON booleans ("on" is not true), its
+    readings are NVML's unsigned values (no negative watts, degrees, MHz, lanes or error
+    counts), finite watts and percents of 0-100; others were printed in the report's audit
+    table as read ("nan W", "-1 C", "Gen-1 x-1")."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -125,19 +126,20 @@ class GpuInfo(BaseModel):
     temperature_c: int | None = Field(ge=0, strict=True)
     utilization_gpu_percent: int | None = Field(ge=0, le=100, strict=True)
     utilization_memory_percent: int | None = Field(ge=0, le=100, strict=True)
-    ecc_enabled: bool | None = Field(description="current ECC mode; None where unsupported")
+    ecc_enabled: bool | None = Field(strict=True,
+                                     description="current ECC mode; None where unsupported")
     ecc_errors_corrected: int | None = Field(ge=0, strict=True,
                                              description="volatile (since boot) count")
     ecc_errors_uncorrected: int | None = Field(ge=0, strict=True,
                                                description="volatile (since boot) count")
-    mig_enabled: bool | None
+    mig_enabled: bool | None = Field(strict=True)
     clock_graphics_mhz: int | None = Field(ge=0, strict=True)
     clock_sm_mhz: int | None = Field(ge=0, strict=True)
     clock_memory_mhz: int | None = Field(ge=0, strict=True)
     clock_graphics_max_mhz: int | None = Field(ge=0, strict=True)
     clock_memory_max_mhz: int | None = Field(ge=0, strict=True)
     clock_event_reasons: list[str] | None = Field(description="why clocks are held down now")
-    persistence_mode: bool | None
+    persistence_mode: bool | None = Field(strict=True)
     numa_node: int | None = Field(description="'GPU NUMA ID' in nvidia-smi topo -m")
     cpu_affinity: str | None = Field(description="CPU list, e.g. '0-31,64-95'")
     nvlinks: list[NvLinkInfo]

@@ -47,7 +47,7 @@ class HardwareSnapshot(BaseModel):
     host: HostInfo
     gpus: list[GpuInfo]
     topology: TopologyMatrix | None
-    nvml_available: bool
+    nvml_available: bool = Field(strict=True)
     gpu_unavailable_reason: str | None
     notes: list[str] = Field(default_factory=list)
 
