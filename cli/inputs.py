@@ -219,18 +219,20 @@ def add_notes(args: argparse.Namespace, *notes: str) -> None:
     args.source_notes = (*getattr(args, "source_notes", ()), *notes)
 
 
-def note_preset_choice(args: argparse.Namespace, names: list[str]) -> None:
-    """A note for each --gpu name that picked one of several presets ("H100": h100-sxm, not
-    h100-pcie or h100-nvl; still accepted, scripts rely on it), naming the others' flags, or
-    one of the memory sizes its GPU is sold in ("V100": the 32 GB preset; a 16 GB V100 is no
-    preset), saying how to plan the other."""
+def note_preset_choice(args: argparse.Namespace, names: list[str], flag: str = "--gpu",
+                       other: str = "--gpu {}") -> None:
+    """A note for each --gpu name (or a price's GPU: `flag` "--price", `other` "--price
+    {}=USD") that picked one of several presets ("H100": h100-sxm, not h100-pcie or
+    h100-nvl; still accepted, scripts rely on it), naming the others' flags, or one of the
+    memory sizes its GPU is sold in ("V100": the 32 GB preset; a 16 GB V100 is no preset),
+    saying how to plan the other."""
     for name in names:
         others = other_presets_named(name)
         if others:
             gpu = gpu_preset(name)
             add_notes(args, (
-                f"--gpu {name!r} is the {gpu.key} preset ({gpu.name}); for the other "
-                f"{name.strip()} presets give {' or '.join(f'--gpu {k}' for k in others)}"))
+                f"{flag} {name!r} is the {gpu.key} preset ({gpu.name}); for the other "
+                f"{name.strip()} presets give {' or '.join(other.format(k) for k in others)}"))
         other_gb = size_without_preset(name)
         if other_gb is not None:
             gpu = gpu_preset(name)
@@ -238,7 +240,7 @@ def note_preset_choice(args: argparse.Namespace, names: list[str]) -> None:
                    if args.command == "recommend" else "give")
             sized = shlex.quote(f"{name.strip()} {other_gb}GB")
             add_notes(args, (
-                f"--gpu {name!r} is the {gpu.key} preset ({gpu.name}, {gpu.memory_label}); "
+                f"{flag} {name!r} is the {gpu.key} preset ({gpu.name}, {gpu.memory_label}); "
                 f"for the {other_gb} GB card, which no preset holds, {how} --gpu-memory-gib X "
                 f"(what CUDA reports) and --gpu-name {sized}"))
 

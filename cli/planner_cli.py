@@ -223,7 +223,14 @@ def cmd_sweep(args: argparse.Namespace) -> str:
 
 def cmd_recommend(args: argparse.Namespace) -> str:
     """The cheapest configurations serving the workload, as a table or JSON."""
-    prices = with_overrides(load_prices(args.prices, args.price))
+    given = load_prices(args.prices, args.price)
+    prices = with_overrides(given)
+    # a price's GPU named as people write it ("H100") picked one preset of several, as --gpu
+    # does: the same note, naming how to price the others
+    flagged = [name for name, _ in args.price]
+    note_preset_choice(args, [name for name in given if name not in flagged],
+                       f"--prices {args.prices}:", "'{}'")
+    note_preset_choice(args, flagged, "--price", "--price {}=USD")
     workload = Workload(
         input_len=args.input_len, output_len=args.output_len, context_tokens=args.context,
         concurrency=args.concurrency, arrival=args.arrival, requests_per_s=args.requests_per_s,

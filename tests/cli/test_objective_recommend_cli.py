@@ -127,6 +127,24 @@ def test_a_prices_file_giving_a_gpu_twice_exits_2(capsys, tmp_path: Path, text: 
                    "twice: give each once.\n")
 
 
+def test_a_price_for_a_gpu_named_as_people_write_it_says_which_preset(capsys,
+                                                                      tmp_path: Path) -> None:
+    # "H100" is h100-sxm; --gpu H100 says so and names h100-pcie and h100-nvl, but --price
+    # H100=2 priced the SXM card without a word (a PCIe renter's price on the SXM preset)
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"H100": 2}')
+    for flags, said, others in (
+            (["--price", "H100=2"], "--price 'H100'", "--price h100-pcie=USD or --price "
+             "h100-nvl=USD"),
+            (["--prices", str(prices)], f"--prices {prices}: 'H100'", "'h100-pcie' or "
+             "'h100-nvl'")):
+        code, _, err = _run(capsys, "recommend", "--model", SEED, "--gpu", "h100-sxm",
+                            "--context", "4096", *flags)
+        assert code == 0
+        assert (f"python -m planner recommend: note: {said} is the h100-sxm preset (NVIDIA "
+                f"H100 80GB HBM3); for the other H100 presets give {others}") in err.splitlines()
+
+
 def test_the_prices_line_names_the_prices_given(capsys) -> None:
     # the Prices line called every row's price the table's on-demand list price, a --price
     # included: it names the GPUs whose price was given (here rtx-3090's $1; the H100's is the
