@@ -12,7 +12,7 @@ import json
 import pytest
 
 from planner.text import md_escape
-from tests.app.conftest import ROOT, metric, open_page, texts, unmodelled_verdict
+from tests.app.conftest import ROOT, metric, open_link, open_page, texts, unmodelled_verdict
 
 
 def kv_room(at) -> int:
@@ -696,3 +696,26 @@ def test_the_greyed_ep_box_says_why_there_is_no_ep_in_the_layout() -> None:
     one = open_page(None, model="Qwen/Qwen3-30B-A3B", gpu="h100-sxm", gpn="1")
     assert one.checkbox(key="plan.ep_none").help == "one GPU a replica (TP x DP = 1): no " \
         "other GPU to spread the routed experts over"
+
+
+def test_a_linked_what_if_not_offered_says_which_reason_applies() -> None:
+    # the refusal said "a quantized checkpoint is planned as stored, and what-ifs must run on
+    # this GPU" whichever applied: a BF16 checkpoint on a V100 (compute capability 7.0, no
+    # FP8 kernel), a FP8 checkpoint, or the checkpoint's own format named in the link
+    def refusal(**query: str) -> str:
+        at = open_link("plan", **query)
+        assert not at.exception
+        [shown] = [w.value for w in at.warning if w.value.startswith("quant=")]
+        return shown
+    assert refusal(model="Qwen/Qwen3-8B", gpu="v100-32gb", gpn="1", quant="fp8") == (
+        "quant=fp8-tensor is not possible here: FP8 E4M3, per-tensor scale is not a format "
+        "vLLM runs on the Tesla V100-SXM2-32GB (compute capability 7.0), the what-ifs offered "
+        "here. Showing quant=checkpoint instead.")
+    assert refusal(model="Qwen/Qwen3-32B-FP8", gpu="h100-sxm", gpn="1", quant="w4a16") == (
+        "quant=w4a16-gptq-g128 is not possible here: Qwen/Qwen3-32B-FP8 is a quantized "
+        "checkpoint (FP8 E4M3, 128x128 block scales), planned as stored: what-ifs are for 16-bit "
+        "checkpoints. Showing quant=checkpoint instead.")
+    assert refusal(quant="w4a16") == (
+        "quant=w4a16-gptq-g128 is not possible here: it is the checkpoint's own format, GPTQ "
+        "int4, group 128 (W4A16), which the Quantization choice Checkpoint plans. Showing "
+        "quant=checkpoint instead.")

@@ -48,6 +48,7 @@ from planner.serving.startup.attention_backend import kv_format_errors, runnable
 from planner.serving.startup.block_size import block_size_choices, block_size_refusal
 from planner.serving.sweep import (
     SweepResult,
+    accepts_what_if,
     quant_candidates,
     sweep,
 )
@@ -154,8 +155,8 @@ def _controls() -> None:
         _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
     own = checkpoint_scheme(spec)
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
-    _keep_valid("quant", state().quant, quants,
-                "a quantized checkpoint is planned as stored, and what-ifs must run on this GPU.")
+    if state().quant not in quants:
+        _keep_valid("quant", state().quant, quants, _no_what_if_why(spec, cluster, own))
     valid = _redundant_experts_that_divide(spec, cluster, _valid_layouts())
     if not valid:
         st.error(md_escape(f"No tensor/pipeline layout of {spec.name} runs on "
@@ -286,6 +287,22 @@ def _redundant_experts_that_divide(spec: ModelSpec, cluster: ClusterSpec,
                 f"{counted(cluster.gpu_count, 'GPU')}, and EPLB runs with expert parallelism "
                 "only.", nearest=False, shown=lambda n: "vLLM's default" if n is None else str(n))
     return _valid_layouts()
+
+
+def _no_what_if_why(spec: ModelSpec, cluster: ClusterSpec, own: QuantScheme) -> str:
+    """Why the state's weight format is not a Quantization choice, the reason that applies
+    (quant_candidates' rules): the checkpoint's own format, a quantized checkpoint (planned as
+    stored), else a format vLLM does not run on this GPU. One sentence said all of them."""
+    asked = scheme(state().quant)
+    if asked.key == own.key:
+        return (f"it is the checkpoint's own format, {own.label}, which the Quantization "
+                "choice Checkpoint plans.")
+    if not accepts_what_if(spec):
+        return (f"{spec.name} is a quantized checkpoint ({own.label}), planned as stored: "
+                "what-ifs are for 16-bit checkpoints.")
+    gpu = cluster.sizing_node.gpu
+    return (f"{asked.label} is not a format vLLM runs on the {gpu.name} (compute capability "
+            f"{gpu.compute_capability or 'unknown'}), the what-ifs offered here.")
 
 
 def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -> str:
