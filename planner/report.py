@@ -41,7 +41,15 @@ from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, spee
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
-from planner.text import counted, md_code_block, md_escape, plural, rank_runs, ranks_by
+from planner.text import (
+    counted,
+    decimal,
+    md_code_block,
+    md_escape,
+    plural,
+    rank_runs,
+    ranks_by,
+)
 from planner.units import GIB
 
 REPORT_SCHEMA = "headroom.report"
@@ -1117,9 +1125,9 @@ def tpot_target_missed(result: SweepResult) -> str:
 def sweep_speed_note(result: SweepResult) -> str:
     """What a sweep's speed columns are for: the load, the concurrency and the objective, and
     what vLLM does with a request longer than max_model_len (SweepResult.context_notes)."""
-    load = result.load or ServingLoad()
+    load, target = result.load or ServingLoad(), result.tpot_ms_target
     where = ("each row at the concurrency with the most output tokens/s"
-             + (f" within TPOT {result.tpot_ms_target:g} ms" if result.tpot_ms_target else "")
+             + (f" within TPOT {decimal(target)} ms" if target else "")
              + tpot_target_missed(result)
              + load.arriving if result.objective == "throughput"
              else f"{counted(load.concurrency, 'request')} in flight{load.arriving}, capped by "
@@ -1147,8 +1155,9 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
         shown = result.rows[: inputs.sweep_top]
         order = RANKING[result.objective]
         if result.objective == "throughput":
-            order = (order.replace("TPOT target", f"TPOT target of {result.tpot_ms_target:g} ms")
-                     if result.tpot_ms_target else
+            target = result.tpot_ms_target
+            order = (order.replace("TPOT target", f"TPOT target of {decimal(target)} ms")
+                     if target else
                      "fits first, then highest output tokens/s (no TPOT target), context ceiling")
         lines += [f"Top {len(shown)} of {len(result.rows)} valid configurations ({order}); "
                   f"{md_escape(sweep_speed_note(result))}:", ""]

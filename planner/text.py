@@ -11,6 +11,7 @@ output): no newline or escape sequence from such a name.
 
 import re
 from collections.abc import Callable, Hashable, Iterable
+from decimal import Decimal
 from typing import Any
 
 _SPECIAL = re.compile(r"[\\`*{}\[\]<>|~$@&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=\S)")
@@ -75,6 +76,14 @@ def counted(count: int, noun: str) -> str:
     """`count` with `noun` in the number it needs ("1 request", "2 requests", "1,024 GPUs"):
     counts a user chose are printed back to them, often as 1."""
     return f"{count:,} {plural(count, noun)}"
+
+
+def decimal(value: float) -> str:
+    """A number a user gave (a rate, a time target) as they would write it: thousands
+    separators and no exponent, where f"{value:g}" printed "1e+06" ("1,000,000", "2.5",
+    "0.001")."""
+    text = format(Decimal(repr(float(value))), ",f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def consecutive_runs(numbers: list[int]) -> list[list[int]]:

@@ -75,7 +75,7 @@ from planner.serving.sweep import (
 )
 from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.serving.weights import weights_bytes
-from planner.text import counted
+from planner.text import counted, decimal
 
 GPUS_PER_NODE = 8
 """Counts above this are whole 8-GPU nodes (the usual HGX / rented-node size)."""
@@ -240,9 +240,9 @@ class RecommendResult(BaseModel):
             "refused": "refused by vLLM at start-up",
             "memory": f"do not fit memory at {w.max_model_len:,} tokens of context",
             "room": f"have KV room for fewer than {w.concurrency:,} {share}",
-            "tpot": f"miss the TPOT target ({w.tpot_ms:g} ms)" if w.tpot_ms else "",
-            "ttft": f"miss the TTFT target ({w.ttft_ms:g} ms)" if w.ttft_ms else "",
-            "rate": f"miss {w.requests_per_s:g} requests/s" if w.requests_per_s else "",
+            "tpot": f"miss the TPOT target ({decimal(w.tpot_ms)} ms)" if w.tpot_ms else "",
+            "ttft": f"miss the TTFT target ({decimal(w.ttft_ms)} ms)" if w.ttft_ms else "",
+            "rate": f"miss {decimal(w.requests_per_s)} requests/s" if w.requests_per_s else "",
         }
         parts = [f"{f.plans:,} {phrases[f.reason]}" + (f" ({f.detail})" if f.detail else "")
                  for f in self.fell_out]

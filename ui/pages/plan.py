@@ -54,7 +54,7 @@ from planner.serving.sweep import (
 )
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
 from planner.serving.vllm_versions import default_gpu_memory_utilization, vllm_rules
-from planner.text import capitalized, counted, md_escape, rank_runs, sentence
+from planner.text import capitalized, counted, decimal, md_escape, rank_runs, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
@@ -696,7 +696,7 @@ def _sweep_section(request: PlanRequest) -> None:
                "holds its own KV pool: per replica is one's). "
                f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
                "tokens, " + ((f"each row at its best concurrency within the TPOT target of "
-                              f"{target:g} ms{tpot_target_missed(result)}." if target else
+                              f"{decimal(target)} ms{tpot_target_missed(result)}." if target else
                               "each row at the concurrency "
                               "with the most output tokens/s (no TPOT target).")
                              if objective == "throughput" else

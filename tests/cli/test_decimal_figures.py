@@ -1,0 +1,28 @@
+"""A rate or a time target the user gave is printed back as written, with thousands
+separators: f"{value:g}" printed --requests-per-s 1000000 as "1e+06 requests/s" and rounded
+--tpot-ms 1234567 to "1.23457e+06 ms" (recommend's heading and why-none line, the sweep's and
+the report's speed note, the Plan page's sweep caption)."""
+
+from planner.text import decimal
+from tests.cli.conftest import run_main
+
+
+def test_decimal() -> None:
+    assert [decimal(v) for v in (1e6, 1234567.0, 2.5, 0.001, 100.0, 1234.5)] == [
+        "1,000,000", "1,234,567", "2.5", "0.001", "100", "1,234.5"]
+
+
+def test_recommend_rate(capsys) -> None:
+    # Qwen3-8B on at most 8 RTX 3090s cannot write 1,000,000 x 256 = 256,000,000 tokens/s
+    code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
+                              "rtx-3090", "--requests-per-s", "1000000", "--output-len", "256")
+    assert code == 0, err
+    assert out.startswith("Cheapest configurations for 1,000,000 requests/s at "), out
+    assert " miss 1,000,000 requests/s (" in out and "e+06" not in out, out
+
+
+def test_sweep_tpot_target(capsys) -> None:
+    code, out, err = run_main(capsys, "sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                              "--objective", "throughput", "--tpot-ms", "1234567", "--top", "1")
+    assert code == 0, err
+    assert " within TPOT 1,234,567 ms;" in out, out
