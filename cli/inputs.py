@@ -267,9 +267,11 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     if network is not None:
         cluster = cluster.model_copy(update={"network": network})
         if len(cluster.nodes) == 1:
+            several = ("another --snapshot per node" if snapshots  # --nodes is refused there
+                       else "--gpus N --nodes M")
             add_notes(args, (
                 f"--network ({network.label}) does not apply: the GPUs are one node (give "
-                "--gpus N --nodes M to plan several nodes)"))
+                f"{several} to plan several nodes)"))
     link = getattr(args, "link", None)
     if link is not None and all(node.gpus_per_node == 1 for node in cluster.nodes):
         add_notes(args, (
