@@ -12,7 +12,15 @@ import json
 import pytest
 
 from planner.text import md_escape
-from tests.app.conftest import ROOT, metric, open_link, open_page, texts, unmodelled_verdict
+from tests.app.conftest import (
+    ROOT,
+    metric,
+    open_link,
+    open_page,
+    show_chart,
+    texts,
+    unmodelled_verdict,
+)
 
 
 def kv_room(at) -> int:
@@ -719,3 +727,17 @@ def test_a_linked_what_if_not_offered_says_which_reason_applies() -> None:
         "quant=w4a16-gptq-g128 is not possible here: it is the checkpoint's own format, GPTQ "
         "int4, group 128 (W4A16), which the Quantization choice Checkpoint plans. Showing "
         "quant=checkpoint instead.")
+
+
+def test_the_open_chart_and_the_heatmap_choice_stay_after_a_visit_to_another_page() -> None:
+    # Streamlit forgets a widget's value once its page is left: back from the Compare page the
+    # Memory tab was open again and the sweep's heatmap showed the ceiling again
+    at = open_page()
+    show_chart(at, "Concurrency vs context")
+    at.button(key="plan.run_sweep").click().run()
+    at.radio(key="plan.heatmap_metric").set_value("concurrency").run()
+    at.switch_page("ui/pages/compare.py").run()
+    at.switch_page("ui/pages/plan.py").run()
+    assert not at.exception
+    assert at.session_state["plan.charts"] == "Concurrency vs context"
+    assert at.radio(key="plan.heatmap_metric").value == "concurrency"

@@ -85,7 +85,7 @@ from ui.speed import (
     speed_details,
     speed_metrics,
 )
-from ui.state import CHECKPOINT_QUANT, bind, set_state, state
+from ui.state import CHECKPOINT_QUANT, bind, keep, set_state, state
 from ui.tables import key_grid, terms_table
 
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
@@ -518,6 +518,9 @@ def _concurrency_curve(request: PlanRequest) -> go.Figure:
 # docstring: Streamlit's "magic" prints a bare string in a page script on the page.
 CHARTS_KEY = "plan.charts"
 CHART_TABS = ("Memory per GPU", "Concurrency vs context", "Throughput and latency")
+# the open tab as last shown, kept across pages: Streamlit forgets the tabs' own state once
+# the page is left, so the Memory tab was open again on return
+_OPEN_CHART_KEY = "plan.open_chart"
 
 
 def _charts(request: PlanRequest, result: Plan, speed: SpeedEstimate | None) -> None:
@@ -525,7 +528,12 @@ def _charts(request: PlanRequest, result: Plan, speed: SpeedEstimate | None) -> 
     it is open (lazy tabs), since building plotly figures is most of a rerun's time
     (bench/load.py), and the first screen needs the memory bar only."""
     names = list(CHART_TABS) if speed is not None else list(CHART_TABS)[:2]
+    kept = st.session_state.get(_OPEN_CHART_KEY)
+    if CHARTS_KEY not in st.session_state and kept in names:  # back from another page
+        st.session_state[CHARTS_KEY] = kept
     tabs = st.tabs(names, key=CHARTS_KEY, on_change="rerun")
+    st.session_state[_OPEN_CHART_KEY] = next(
+        (name for name, tab in zip(names, tabs, strict=True) if tab.open), kept)
     if tabs[0].open:
         with tabs[0]:
             st.plotly_chart(memory_bar(result), width="stretch")
@@ -719,8 +727,9 @@ def _sweep_section(request: PlanRequest) -> None:
             f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
             f"top) fit on figures that leave out {parts}: the KV room may be less than "
             "planned (the Plan above gives the warning for its own settings)."))
+    # kept in the session across pages (keep), as the sweep it draws
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
-                      key="plan.heatmap_metric")
+                      **keep("plan.heatmap_metric", "ceiling (tokens)"))
     st.plotly_chart(sweep_heatmap(table, metric), width="stretch")
     layouts = table["layout"].nunique()
     if layouts > HEATMAP_MAX_LAYOUTS:
