@@ -2034,18 +2034,27 @@ def _ray_order_warnings(cluster: ClusterSpec, layout: ParallelLayout, s: EngineS
             "them in order with --nnodes)"]
 
 
+_CLUSTER_GPUS: IdentityMemo[tuple[GpuSpec, ...]] = IdentityMemo(256)
+"""_nvlink_gpus by cluster: every layout's warnings read it, and 512 nodes took a scan each."""
+
+
+def _nvlink_gpus(cluster: ClusterSpec) -> tuple[GpuSpec, ...]:
+    """Each GPU model (by preset key) on the nodes whose GPUs talk over NVLink, once, in node
+    order: the GPUs _bridge_warnings checks."""
+    first: dict[str, GpuSpec] = {}
+    for node in cluster.nodes:
+        if node.intra_node_link == "nvlink":
+            first.setdefault(node.gpu.key, node.gpu)
+    return tuple(first.values())
+
+
 def _bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:
     """NVLink asked for over more GPUs than one bridge joins (bridged PCIe cards): the
     all-reduce between bridged groups crosses PCIe, which the nvlink link does not model."""
     out: list[str] = []
     if tp <= 2:  # a bridge joins two GPUs at least
         return out
-    seen = set()
-    for node in cluster.nodes:
-        gpu = node.gpu
-        if node.intra_node_link != "nvlink" or gpu.key in seen:
-            continue
-        seen.add(gpu.key)
+    for gpu in _CLUSTER_GPUS.get(cluster, ("nvlink",), _nvlink_gpus, cluster):
         bridge = gpu.nvlink_bridge_gpus
         if bridge and tp > bridge:
             out.append(f"{gpu.name}: an NVLink bridge joins {bridge} GPUs ({gpu.interconnect}), "
@@ -2287,13 +2296,14 @@ def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved
     totals = r.gpu_totals
     workers: list[tuple[int, int, int]] = []
     kinds: set[tuple] = set()
+    held = tuple(map(id, terms))
     for pp_stage in range(cdiv(positions, layout.tp)):
         first, end = pp_stage * layout.tp, min(pp_stage * layout.tp + layout.tp, positions)
         stage_totals = totals if len(totals) == 1 else sorted({
             cluster.nodes[_rank_position(layout, cluster, rank)[2]].gpu.memory_total_bytes
             for rank in range(gpus) if _rank_position(layout, cluster, rank)[0] == pp_stage
         })
-        kind = (tuple(map(id, terms[first:end])), id(stages[pp_stage][1]), tuple(stage_totals),
+        kind = (held[first:end], id(stages[pp_stage][1]), tuple(stage_totals),
                 pp_stage if own_nodes else None)
         if kind in kinds:
             continue

@@ -9,6 +9,7 @@ format, applies only its own 16-bit keeps.
 import math
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
+from functools import partial
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -233,6 +234,11 @@ def rank_weights(
     dsv4 = _dsv4_model(spec, scheme)
     kinds = () if dsv4 else layer_kinds(spec, scheme, params)
     buffers = sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
+    # what, besides a stage's kind and its EP remainders, the terms of a stage read: alike
+    # stages of other layouts (other PP sizes, the plan's and the speed's calls) share them
+    asked = (scheme.memo_key, layout.tp, ep_size, layout.dp, layout.pp > 1, expert_pad, elem,
+             mtp_layers, mtp_own_heads, mtp_own_embed, max_num_batched_tokens,
+             vision_first_stage_only, siglip_head, tower_whole, transformers_backend, rules)
     memo: dict[tuple, WeightTerms] = {}
     out: list[WeightTerms] = []
     for stage, layers in enumerate(stages):
@@ -251,12 +257,19 @@ def rank_weights(
                 if dsv4:
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
                 else:
-                    memo[key] = _loaded_terms(
-                        spec, scheme, bits, params, shard, elem=elem, rope=rope,
+                    memo[key] = _STAGE_TERMS.get_all((spec, params), (*asked, *key), partial(
+                        _loaded_terms, spec, scheme, bits, params, shard, elem=elem, rope=rope,
                         buffers=buffers, mtp_layers=mtp_layers, mtp_own_heads=mtp_own_heads,
-                        mtp_own_embed=mtp_own_embed, pp=layout.pp)
+                        mtp_own_embed=mtp_own_embed, pp=layout.pp))
             out += [memo[key]] * (run_end - tp_rank)
     return tuple(out)
+
+
+_STAGE_TERMS: IdentityMemo[WeightTerms] = IdentityMemo(16384)
+"""_loaded_terms by (spec, parameter breakdown), what rank_weights' call reads (its `asked`),
+the stage's kind and its EP remainders. A sweep over 4,096 GPUs asks rank_weights of every
+weight format x TP x PP (Llama 3.1 405B: 8,546 calls), whose stages are of a few hundred
+kinds: each was worked out once per call (33,425 _terms)."""
 
 
 def _vision_placement(spec: ModelSpec, params: ParamBreakdown, vision_first_stage_only: bool,
@@ -339,7 +352,7 @@ def rank_totals(terms: tuple[WeightTerms, ...]) -> tuple[int, ...]:
     repeats one object over the ranks that hold the same bytes (a stage of TP 128 holds one or
     two)."""
     totals = {id(w): w.total_bytes for w in distinct_objects(terms)}
-    return tuple(totals[id(w)] for w in terms)
+    return tuple(map(totals.__getitem__, map(id, terms)))
 
 
 def eplb_buffer_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown,

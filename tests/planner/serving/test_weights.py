@@ -1317,13 +1317,11 @@ def test_an_mtp_draft_layer_holds_its_gate_and_indexer_wk_as_the_model_does():
     assert kept - quantized == 917_280
 
 
-def test_deep_pp_works_out_each_kind_of_stage_once(monkeypatch) -> None:
-    # Llama 3.1 405B's 126 layers are alike, so at PP 126 (one layer a stage) there are three
-    # kinds of stage: the first (embeddings), the 124 between and the last (final norm,
-    # lm_head); each is summed once, not 126 times, and the stages between share one object
+def _counted_terms(monkeypatch) -> list[range]:
+    """The layers of each weights._terms call from now on (a stand-in that records them)."""
     import planner.serving.weights as weights_module
 
-    calls = []
+    calls: list[range] = []
     real = weights_module._terms
 
     def counting(*args):
@@ -1331,9 +1329,34 @@ def test_deep_pp_works_out_each_kind_of_stage_once(monkeypatch) -> None:
         return real(*args)
 
     monkeypatch.setattr(weights_module, "_terms", counting)
+    return calls
+
+
+def test_deep_pp_works_out_each_kind_of_stage_once(monkeypatch) -> None:
+    # Llama 3.1 405B's 126 layers are alike, so at PP 126 (one layer a stage) there are three
+    # kinds of stage: the first (embeddings), the 124 between and the last (final norm,
+    # lm_head); each is summed once, not 126 times, and the stages between share one object
+    calls = _counted_terms(monkeypatch)
     spec = _catalog_spec("meta-llama/Meta-Llama-3.1-405B")
     ranks = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout(tp=1, pp=126))
     assert calls == [range(0, 1), range(1, 2), range(125, 126)]
     assert len(ranks) == 126 and len({id(r) for r in ranks[1:125]}) == 1
     assert ranks[0].embeddings_bytes > 0 == ranks[1].embeddings_bytes
     assert ranks[125].lm_head_bytes > 0 == ranks[124].lm_head_bytes
+
+
+def test_alike_stages_of_other_layouts_are_worked_out_once(monkeypatch) -> None:
+    # Llama 3.1 405B at TP 1: PP 126 has three kinds of one-layer stage (first, between,
+    # last); PP 125 splits 126 layers as 1, ..., 1, 2, 1 (vLLM get_pp_indices: the one left
+    # over goes to the stage before the last), so only its two-layer stage is a new kind: one
+    # _terms, where every call worked its own kinds out (four). The same objects come back.
+    calls = _counted_terms(monkeypatch)
+    spec = _catalog_spec("meta-llama/Meta-Llama-3.1-405B").model_copy()  # a fresh identity
+    scheme, params = checkpoint_scheme(spec), count_params(spec)
+    deep = rank_weights(spec, scheme, ParallelLayout(tp=1, pp=126), params)
+    assert calls == [range(0, 1), range(1, 2), range(125, 126)]
+    calls.clear()
+    other = rank_weights(spec, scheme, ParallelLayout(tp=1, pp=125), params)
+    assert calls == [range(123, 125)]
+    assert other[0] is deep[0] and other[1] is deep[1] and other[124] is deep[125]
+    assert other[123].norms_bytes == 2 * other[122].norms_bytes
