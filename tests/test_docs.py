@@ -578,6 +578,30 @@ def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) 
                       f"{row['ttft_ms']:,.0f}", f"{row['tpot_ms']:.1f}")
 
 
+
+def test_known_limits_quotes_the_cheapest_preset_recommend_picks(capsys, monkeypatch) -> None:
+    """The same item's pick over every priced preset: it said 512 RTX 5090s at $506.88 an hour
+    (512 x RunPod's $0.99), while recommend picks 512 RTX 4090s, 512 x $0.74 = $378.88, the
+    5090s second. The search over every preset takes about 25 s, so this plans the two cards
+    the text names (about 4 s): the cheaper of them is the one quoted, at the count, layout
+    and hourly price quoted, and the rate quoted is that price over the count."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    flat = " ".join((ROOT / "docs" / "known-limits.md").read_text().split(
+        "\n### Data parallelism of MoE models\n", 1)[1].split("\n## ", 1)[0].split())
+    gpus, card, tp, pp, dp, usd, rate = re.search(
+        r"over every priced preset (\d+) RTX (\d+)s \(TP=(\d+) x PP=(\d+) x DP=(\d+) with EP, "
+        r"\$([\d.]+) an hour at RunPod's \$([\d.]+)", flat).groups()
+    assert f"{int(gpus) * float(rate):.2f}" == usd
+    assert main(["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "1000",
+                 "--gpus-max", "1024", "--gpu", "rtx-4090", "--gpu", "rtx-5090", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert (row["gpu_key"], row["gpus"], row["layout"]["ep"]) == (f"rtx-{card}", int(gpus), True)
+    assert (row["layout"]["tp"], row["layout"]["pp"], row["layout"]["dp"]) == \
+        (int(tp), int(pp), int(dp))
+    assert f"{row['usd_per_hour']:.2f}" == usd
+
 def test_command_line_names_the_releases_that_take_nnodes() -> None:
     """The several-nodes paragraph said "from vLLM 0.12 every node runs ... --nnodes", "On
     0.9.1-0.11 (no --nnodes) it runs on Ray" and "On 0.12-0.26 --nnodes above 1 turns vLLM's
