@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -245,6 +246,24 @@ def note_preset_choice(args: argparse.Namespace, names: list[str], flag: str = "
                 f"(what CUDA reports) and --gpu-name {sized}"))
 
 
+_COUNTED_GPU = (re.compile(r"\s*(\d+)\s*[x×*]\s*(.+?)\s*", re.I),
+                re.compile(r"\s*(.+?)\s*[x×*]\s*(\d+)\s*", re.I))
+"""A GPU name with a count before or after it: "8x H100", "2 x RTX 3090", "RTX 3090 x2"."""
+
+
+def _counted_gpu(name: str) -> tuple[int, str] | None:
+    """(count, GPU) where `name` is a preset's name with a count (_COUNTED_GPU), else None."""
+    for pattern, (count, gpu) in zip(_COUNTED_GPU, ((1, 2), (2, 1)), strict=True):
+        match = pattern.fullmatch(name)
+        if match and int(match.group(count)) > 0:
+            try:
+                gpu_preset(match.group(gpu))
+            except UnknownGpuError:
+                continue
+            return int(match.group(count)), match.group(gpu)
+    return None
+
+
 def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
     """The cluster from --snapshot files, else from --gpu / --gpu-memory-gib x --gpus, with
     the --network given."""
@@ -255,6 +274,10 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     except UnknownGpuError as exc:
         if isinstance(exc, OtherMemorySizeError) or not str(exc).startswith("unknown GPU"):
             raise  # another size of a preset's model, or an ambiguous name: they say what to do
+        counted = _counted_gpu(args.gpu)
+        if counted:  # "8x H100": a count people write with the GPU, which --gpus takes
+            raise CliError(f"--gpu {args.gpu!r} holds a GPU count: give --gpu "
+                           f"{shlex.quote(counted[1])} --gpus {counted[0]}") from None
         # a GPU no preset has (a Tesla P100) is still planned, from its memory: say how
         raise CliError(f"{exc}; to plan a GPU no preset has, give --gpu-memory-gib X (what "
                        f"CUDA reports) and --gpu-name {shlex.quote(args.gpu)} instead of "

@@ -1,0 +1,31 @@
+"""A GPU count written into --gpu ("8x H100", "2 x RTX 3090", "RTX 3090 x2"), as people write
+a rig, gets the flags that say it: it was "unknown GPU preset '8x H100'; did you mean
+h100-sxm, ..." followed by every preset key and advice to plan a GPU no preset has."""
+
+import pytest
+
+from tests.cli.conftest import run_main
+
+
+@pytest.mark.parametrize(("gpu", "fix"), [
+    ("8x H100", "--gpu H100 --gpus 8"),
+    ("2 x RTX 3090", "--gpu 'RTX 3090' --gpus 2"),
+    ("RTX 3090 x2", "--gpu 'RTX 3090' --gpus 2"),
+    ("4×L40S", "--gpu L40S --gpus 4"),
+])
+def test_the_count_is_named(capsys, gpu: str, fix: str) -> None:
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", gpu)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.rstrip().endswith(f"--gpu {gpu!r} holds a GPU count: give {fix}."), err
+
+
+def test_a_name_that_is_no_preset_with_a_count_stays_unknown(capsys) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "3x Tesla P100")
+    assert code == 2 and "unknown GPU preset '3x Tesla P100'" in err, err
+
+
+def test_the_fix_plans(capsys) -> None:
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "RTX 3090",
+                              "--gpus", "2", "--max-model-len", "8192")
+    assert code == 0, err
+    assert out.startswith("Qwen/Qwen3-8B on 2x NVIDIA GeForce RTX 3090, "), out
