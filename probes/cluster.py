@@ -23,7 +23,7 @@ from planner.serving.hardware import (
     unified_preset,
 )
 from planner.units import GIB
-from probes.nvml import GpuInfo
+from probes.nvml import MIG_NOTE, GpuInfo, compact_ranges
 from probes.snapshot import HardwareSnapshot, SnapshotError, first_error, shown_uuid
 
 
@@ -144,6 +144,10 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
                      f"of unknown model at its audited total "
                      f"({smallest.memory_total_bytes / GIB:.2f} GiB) and {capability}; no "
                      "preset's memory bandwidth or TFLOP/s, so no speed figures")
+    if mig := [g.index for g in snap.gpus if g.mig_enabled]:
+        notes.append(f"{snap.hostname}: MIG is enabled on GPU{compact_ranges(mig)}, planned as "
+                     f"whole GPUs of {smallest.memory_total_bytes / GIB:.2f} GiB, though "
+                     f"{MIG_NOTE}: disable MIG, or plan one instance with --gpu-memory-gib X")
     used = [_planned_used(g.memory_used_bytes or 0, s, smallest)
             for g, s in zip(snap.gpus, specs, strict=True)]
     shares = [f"GPU{g.index} {was} of {s.memory_total_bytes / GIB:.2f} GiB -> {now} GiB"

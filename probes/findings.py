@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
 from planner.units import GIB, MIB
 from probes.host import UNLIMITED
-from probes.nvml import GpuInfo, compact_ranges
+from probes.nvml import MIG_NOTE, GpuInfo, compact_ranges
 from probes.snapshot import HardwareSnapshot
 
 Severity = Literal["info", "warning", "critical"]
@@ -265,6 +265,21 @@ def _mixed_models(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
     )]
 
 
+def _mig(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
+    on = [g.index for g in snap.gpus if g.mig_enabled]
+    if not on:
+        return []
+    return [Finding(
+        code="mig-enabled",
+        severity="warning",
+        title="MIG is enabled",
+        evidence=f"{gpu_names(on)}: MIG mode on. {MIG_NOTE}.",
+        advice="To serve on whole GPUs, disable MIG (`sudo nvidia-smi -i <GPU> -mig 0`, then "
+               "reset the GPU); to plan one instance, give --gpu-memory-gib X, its memory as "
+               "CUDA reports it.",
+    )]
+
+
 def _deprecated_pynvml(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
     version = snap.host.packages.get("pynvml")
     if version is None:
@@ -282,7 +297,7 @@ def _deprecated_pynvml(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
 Rule = Callable[[HardwareSnapshot, int | None], list[Finding]]
 RULES: tuple[Rule, ...] = (
     _no_gpu, _no_nvlink, _split_sockets, _memory_in_use, _defunct_processes, _low_disk,
-    _memlock, _thermal, _ecc, _mixed_models, _deprecated_pynvml,
+    _memlock, _thermal, _ecc, _mixed_models, _mig, _deprecated_pynvml,
 )
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 

@@ -32,6 +32,13 @@ TOPOLOGY_LEGEND = (
 )
 """The legend `nvidia-smi topo -m` prints under its matrix."""
 
+MIG_NOTE = ("CUDA, and so vLLM, runs each MIG instance as a device of its own, holding a slice "
+            "of the GPU's memory, with no NVLink or peer-to-peer to another instance")
+"""What MIG mode means for a plan. NOTE: NVIDIA's CUPTI guide, Multi-Instance GPU: "Each GPU
+Instance claims ... a subset of the overall GPU memory ... Every Compute Instance acts and
+operates as a CUDA device"; RAPIDS' MIG guide: "When using MIG, NVLink and NVSwitch are thus
+completely unavailable" (no CUDA IPC between instances)."""
+
 PCIE_LEVELS = ("PIX", "PXB", "PHB", "NODE", "SYS")
 """PCIe levels from nearest to farthest; the index orders them (`worst` = highest)."""
 
