@@ -44,6 +44,7 @@ from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in,
 from planner.text import (
     counted,
     decimal,
+    first_sentence,
     md_code_block,
     md_escape,
     plural,
@@ -1053,6 +1054,15 @@ def comparison_caveats(rows: Iterable[ComparisonRow]) -> list[str]:
             if (parts := verdict_unmodelled(row.verdict))]
 
 
+
+def no_fit_reasons(rows: Iterable[ComparisonRow]) -> list[str]:
+    """One line per compared model marked no: why, the first sentence of its verdict (vLLM's
+    words as the plan carries them, text.first_sentence), as 'no (Qwen/Qwen3-32B): The weights
+    alone (61.03 GiB per GPU) do not fit the budget (...); vLLM runs out of memory while
+    loading the model.' (the whole verdict is the JSON's `verdict`)."""
+    return [f"no ({row.model_name}): {first_sentence(row.verdict.removeprefix(NO_FIT))}"
+            for row in rows if not row.fits]
+
 def _comparison_warnings(rows: Iterable[ComparisonRow]) -> list[str]:
     """Each compared model's warnings (ComparisonRow.warnings) under a line naming it, as
     the Compare page lists them under its grid (Markdown, escaped)."""
@@ -1191,7 +1201,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
               speed_cell(c.output_tokens_per_s, 0),
               speed_cell(c.speed_concurrency, 0)]
              for c in inputs.comparison],
-        ) + [""] + [f"- {md_escape(c)}" for c in comparison_caveats(inputs.comparison)
+        ) + [""] + [f"- {md_escape(c)}" for c in (*comparison_caveats(inputs.comparison),
+                                                     *no_fit_reasons(inputs.comparison))
                     ] + _comparison_warnings(inputs.comparison)
         lines += [""] if lines[-1] else []
     return lines

@@ -59,6 +59,21 @@ def sentence(text: object) -> str:
     return flat if not flat or flat.endswith((".", "?", "!")) else flat + "."
 
 
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z])")
+"""The end of a sentence: '.', '?' or '!' before a space and a capital letter (not the
+decimal point of '0.92' or '23.57', which has no space after it)."""
+
+
+def first_sentence(text: object, limit: int = 240) -> str:
+    """The first sentence of `text` on one line (one_line), cut at a word boundary with an
+    ellipsis where it runs past `limit` characters: the short reason beside a table row (a
+    compared model's verdict under the report's comparison), whose full text is elsewhere."""
+    head = _SENTENCE_END.split(one_line(text), maxsplit=1)[0]
+    if len(head) <= limit:
+        return head
+    return head[:limit].rsplit(" ", 1)[0] + " …"
+
 def capitalized(text: object) -> str:
     """sentence(`text`) with its first letter upper-cased: a lower-case line (a note, a rule)
     put after another sentence, as the app's captions add speed.context_rule's line."""
