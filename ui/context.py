@@ -590,6 +590,13 @@ def compare_engine(model: str | None = None) -> EngineSettings:
                           max_model_len=state().compared_context())
 
 
+def compared_revision(model: str) -> str:
+    """The revision the Compare page reads `model` at: the Plan page's for the Plan page's
+    model (its row is that plan's model, in its weight format too: compare_engine), none for
+    the others. The row read the default branch, another config than the one planned."""
+    return state().revision if model == state().model else ""
+
+
 def compared_formats(models: Iterable[str]) -> str:
     """The Compare page's words for the weight formats its models are planned in
     (compare_engine): 'each model in its own checkpoint format', and the Plan page's model

@@ -9,8 +9,10 @@ Hand-worked (bf16 KV, whole model): Llama-3.1-70B 2 x 80 layers x 8 KV heads x 1
 
 import json
 
+import pytest
+
 from planner.text import md_escape
-from tests.app.conftest import hub_answers, open_link, open_page
+from tests.app.conftest import ROOT, hub_answers, metric, open_link, open_page
 
 
 def test_default_comparison_table_and_charts() -> None:
@@ -392,3 +394,37 @@ def test_the_planned_model_is_compared_in_the_plan_pages_what_if_format() -> Non
     # the others in their own format, as before
     other = at.dataframe[0].value.set_index("model").loc["Qwen/Qwen3-30B-A3B"]
     assert other["weights per GPU (GiB)"] == 7.16
+
+
+def test_the_plan_pages_model_is_compared_at_the_plan_pages_revision(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # acme/m's main branch holds a Qwen3-8B config, its v2 a Qwen3-14B one. The Plan page
+    # plans v2; the Compare page's row for acme/m read the main branch: KV per token at TP=1
+    # 2 x 36 layers x 8 KV heads x 128 x 2 B = 147,456 B (Qwen3-8B) beside the Plan page's
+    # 2 x 40 x 8 x 128 x 2 B = 163,840 B (Qwen3-14B)
+    from planner.model.checkpoint import ModelSource
+    from ui import io
+
+    def config(name: str) -> dict:
+        return json.loads((ROOT / "planner" / "catalog_data" / f"Qwen__{name}.json")
+                          .read_text())["config"]
+    real = io.resolve_model
+
+    def resolve(asked, revision=None, *args, **kwargs):
+        if asked != "acme/m":
+            return real(asked, revision, *args, **kwargs)
+        return ModelSource.model_validate({
+            "repo_id": asked, "revision": revision, "commit_sha": None, "origin": "hub",
+            "config": config("Qwen3-14B" if revision == "v2" else "Qwen3-8B"),
+            "hf_quant_config": None, "checkpoint": None, "notes": ()})
+    monkeypatch.setattr(io, "resolve_model", resolve)
+    io.forget_hub_answers()
+    try:
+        at = open_page(None, model="acme/m", rev="v2", gpu="h100-sxm", gpn="1")
+        assert metric(at, "KV bytes/token per GPU") == "163,840 B"
+        at.switch_page("ui/pages/compare.py").run()
+        assert not at.exception and not at.error
+        table = at.dataframe[0].value.set_index("model")
+        assert table.loc["acme/m", "KV B/token per GPU"] == 163_840
+    finally:
+        io.forget_hub_answers()

@@ -23,6 +23,7 @@ from ui.context import (
     compare_engine,
     compare_plan,
     compared_formats,
+    compared_revision,
     current_cluster,
     current_load,
     model_source,
@@ -82,14 +83,16 @@ st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.o
                load, engine.max_model_len, engine.vllm_version).why) else ""))
 context = f"concurrency at {engine.max_model_len:,}"
 compared = []  # (comparison row, plan, its warnings) per model that plans
-prefetch_sources(models)
+prefetch_sources(name for name in models if not compared_revision(name))
 for name in models:
     try:
-        spec = model_spec(name)
+        revision = compared_revision(name)  # the Plan page's, for the Plan page's model
+        spec = model_spec(name, revision)
         # the checkpoint's parameter check where it disagrees, among the warnings, as the
         # Plan page's; then the config's own (the Model page's), which no plan repeats
         own = compare_engine(name)  # the Plan page's model in its weight format
-        result = with_param_check(compare_plan(spec, cluster, own), spec, model_source(name))
+        result = with_param_check(compare_plan(spec, cluster, own), spec,
+                                  model_source(name, revision))
     except USER_ERRORS as exc:
         show_error(md_escape(name), exc)
         continue
