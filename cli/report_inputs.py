@@ -97,7 +97,9 @@ def report_inputs(
         comparison=comparison,
         audits=audits,
         accuracy=load_accuracy(),
+        accuracy_read=True,
         load=load,
         speed=estimate_speed(request, load, plan_result=chosen),
+        speed_estimated=True,
         speed_accuracy=load_speed_accuracy(),
     )

@@ -595,6 +595,11 @@ class ReportInputs(_Frozen):
     comparison: tuple[ComparisonRow, ...] = ()
     audits: tuple[AuditSummary, ...] = Field(default=(), description="one per audited node")
     accuracy: tuple[AccuracyFigure, ...] = ()
+    accuracy_read: bool = Field(default=False, description="whether accuracy and "
+                                "speed_accuracy are what the edge read from "
+                                "planner/accuracy_data/ (cli/report_inputs.py): () or None then "
+                                "means the file is absent or unreadable; False: the caller gave "
+                                "none, which the report says")
     load: ServingLoad = Field(default=ServingLoad(), description="the load of every speed "
                               "figure: the plan's, the sweep's rows and the comparison's (at "
                               "the clamped output where vLLM clamps it: speed.context_rule, "
@@ -602,6 +607,10 @@ class ReportInputs(_Frozen):
     speed: SpeedEstimate | None = Field(default=None, description="None: the plan does not "
                                         "fit, or vLLM rejects one request of the load "
                                         "(speed.context_rule)")
+    speed_estimated: bool = Field(default=False, description="whether speed is "
+                                  "estimate_speed's at load (cli/report_inputs.py), so None "
+                                  "there says why (no_speed_reason); False and speed None: the "
+                                  "caller gave none, which the report says")
     speed_accuracy: SpeedAccuracy | None = None
 
 
@@ -940,15 +949,20 @@ def errors_beside_verdict(result: Plan) -> tuple[str, ...]:
     return tuple(e for e in result.errors if e != stated)
 
 
-def no_speed_reason(result: Plan, load: ServingLoad) -> str:
+def no_speed_reason(result: Plan, load: ServingLoad, estimated: bool = True) -> str:
     """Why a plan has no speed figures at `load` (the app's Plan page, the CLI plan and the
-    report): it does not fit, vLLM rejects one request (speed.context_rule), or the GPU has no
-    figure the speed model needs (planner.serving.speed.estimate_speed returns None)."""
+    report): it does not fit, vLLM rejects one request (speed.context_rule), or, where the
+    speed was `estimated`, the GPU has no figure the speed model needs
+    (planner.serving.speed.estimate_speed returns None); else none was given (a ReportInputs
+    built without its speed)."""
     if not result.fits:
         return "No speed figures: the plan does not fit."
     served, why = context_rule(load, result.max_model_len, result.engine.vllm_version)
     if served is None:
         return f"No speed figures: {why}."
+    if not estimated:
+        return ("No speed figures: none were given to the report (ReportInputs.speed, "
+                "planner.serving.speed.estimate_speed's).")
     return "No speed figures for this GPU (no bandwidth or TFLOP/s figure)."
 
 
@@ -957,7 +971,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
     lines = ["## Performance expectations", ""]
     speed = inputs.speed
     if speed is None:
-        return lines + [no_speed_reason(inputs.plan, inputs.load), ""]
+        return lines + [no_speed_reason(inputs.plan, inputs.load, inputs.speed_estimated), ""]
     load = speed.load
     lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
               f"{counted(speed.concurrency, 'request')} at once{load.arriving}"
@@ -977,7 +991,9 @@ def _performance(inputs: ReportInputs) -> list[str]:
     lines += [f"- {md_escape(n)}" for n in speed.notes]
     acc = inputs.speed_accuracy
     if acc is None:
-        lines.append(f"- Expected error: not measured ({SPEED_RESULTS} absent).")
+        lines.append(f"- Expected error: not measured ({SPEED_RESULTS} absent)."
+                     if inputs.accuracy_read else "- Expected error: not given to the report "
+                     f"(ReportInputs.speed_accuracy, read from {SPEED_RESULTS}).")
     else:
         lines.append(
             f"- Expected error (bench/speed_accuracy.py, {acc.rows} held-out measurements, "
@@ -1225,7 +1241,9 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
     for key, field in ESTIMATED_TERMS.items():
         term = terms.get(key)
         figure = errors.get(key)
-        error = (f"not available ({ACCURACY_RESULTS} absent)" if not inputs.accuracy
+        error = ((f"not available ({ACCURACY_RESULTS} absent)" if inputs.accuracy_read else
+                  f"not given to the report (ReportInputs.accuracy, read from {ACCURACY_RESULTS})")
+                 if not inputs.accuracy
                  else "not measured" if figure is None or figure.mape_percent is None
                  else f"{figure.mape_percent:.1f} % MAPE over {figure.cases} start-ups")
         rows.append([term.label if term else key, _gib(getattr(plan, field)),

@@ -222,7 +222,8 @@ def test_assumptions_say_when_the_accuracy_file_is_absent_not_unmeasured() -> No
     unreadable: an installed package lacked it while it lived in bench/) every estimated term
     read "not measured", though 37-39 start-ups measure each; with the file, a term it lacks
     still is."""
-    absent = render_markdown(inputs(accuracy=())).split("## Assumptions and limits")[1]
+    absent = render_markdown(inputs(accuracy=(), accuracy_read=True)).split(
+        "## Assumptions and limits")[1]
     assert "not measured" not in absent
     assert absent.count(
         "| not available (planner/accuracy_data/accuracy_results.json absent) |") == 3
@@ -314,7 +315,34 @@ def test_performance_expectations_show_the_figures_formulas_and_error() -> None:
     # no estimate for a plan that fits at the default load: the GPU lacks a figure (it said
     # "the plan does not fit" whatever the reason)
     assert "No speed figures for this GPU (no bandwidth or TFLOP/s figure)." in \
-        build_report(inputs()).markdown.split("## Performance")[1]
+        build_report(inputs(speed_estimated=True)).markdown.split("## Performance")[1]
+
+
+def test_a_report_built_without_speed_or_accuracy_says_none_was_given() -> None:
+    """The Python API: a ReportInputs built without its speed or measured errors (only the
+    edge, cli/report_inputs.py, estimates the one and reads the others) said "No speed figures
+    for this GPU (no bandwidth or TFLOP/s figure)" for a GPU that has both (PLAN: 2 RTX 3090s,
+    936 GB/s), "accuracy_results.json absent" and "speed_accuracy_results.json absent", both
+    in the package; it says none was given, and where to get them."""
+    markdown = render_markdown(inputs())
+    performance = markdown.split("## Performance expectations")[1].split("\n## ")[0]
+    assert "No speed figures: none were given to the report (ReportInputs.speed, " \
+        "planner.serving.speed.estimate_speed's)." in performance
+    assert "for this GPU" not in performance
+    limits = markdown.split("## Assumptions and limits")[1]
+    assert "absent" not in markdown
+    assert limits.count("| not given to the report (ReportInputs.accuracy, read from "
+                        "planner/accuracy_data/accuracy_results.json) |") == 3
+    speed = estimate_speed(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                                       engine=EngineSettings(max_model_len=4096)),
+                           plan_result=PLAN)
+    given = render_markdown(inputs(speed=speed)).split("## Performance expectations")[1]
+    assert "- Expected error: not given to the report (ReportInputs.speed_accuracy, read " \
+        "from planner/accuracy_data/speed_accuracy_results.json)." in given
+    absent = render_markdown(inputs(speed=speed, accuracy_read=True)).split(
+        "## Performance expectations")[1]
+    assert "- Expected error: not measured (planner/accuracy_data/speed_accuracy_results.json " \
+        "absent)." in absent
 
 
 def test_alternatives_show_each_rows_speed_ranked_by_the_sweeps_objective() -> None:
