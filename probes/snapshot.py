@@ -52,6 +52,16 @@ class HardwareSnapshot(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
+    def _hostname_named(self) -> HardwareSnapshot:
+        """A hostname with a character to show: every message, note and source names the node
+        by it (an empty one read ": GPU0 has no name ..." and "Headroom hardware audit:  at")."""
+        if not self.hostname.strip():
+            raise ValueError(f"hostname is {self.hostname!r}: a snapshot names its machine "
+                             "(socket.gethostname()), and the plan names the node by it; write "
+                             "one, or take the snapshot again with `python -m probes --json`")
+        return self
+
+    @model_validator(mode="after")
     def _topology_matches_gpus(self) -> HardwareSnapshot:
         """One topology row per GPU, in the GPUs' order (readers pair them by position)."""
         indices = [g.index for g in self.gpus]
