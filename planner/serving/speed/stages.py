@@ -139,73 +139,93 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         ranks = distinct_objects(held)
         # (the first busiest, as max over every rank: distinct_objects keeps their order)
         w = max(ranks, key=lambda t: t.total_bytes)
-        # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
-        # head tied to the same stage's embed_tokens is in embeddings_bytes, read all the same
-        head = 0
-        if last:
-            head = w.lm_head_bytes or (tied_head_bytes(spec, scheme, layout.tp)
-                                       if spec.tie_word_embeddings else 0)
-        # MLA decode reads the 16-bit copy of a quantized kv_b_proj, not the kv_b_proj itself
-        dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
-                 + w.router_bytes + w.norms_bytes + head
-                 - _PARTS.get(spec, ("kv_b unread", scheme.memo_key, layers, layout.tp),
-                              mla_kv_b_decode_unread_bytes, spec, scheme, layers, layout.tp))
-        lps = [params.layers[i] for i in layers]
-        # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
-        dense_params: float = _PARTS.get(spec, ("dense", layers, layout.tp, load.gdn_ba_whole,
-                                                load.latent_fc1_split),
-                                         rank_dense_params, spec, params, layers, layout.tp,
-                                         load.gdn_ba_whole, load.latent_fc1_split)
-        lm_head = (params.lm_head or params.embeddings) / layout.tp if last else 0.0
-        dense_params += lm_head
-        expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / moe_ranks
-        groups: dict[tuple[int | None, bool], list[int]] = {}
-        indexer = n_sparse = 0
-        kv_full, windows = 0, []
-        for i in layers:
-            mixer, source = spec.layers[i].mixer, spec.layers[i].kv_source
-            # a KV-shared layer reads its source layer's cache (Gemma 4)
-            kv = kv_layers[i if source is None else source]
-            span = kv.sliding_window if isinstance(kv, SlidingWindowKv) else None
-            wide = False
-            if isinstance(mixer, AttentionMixer):
-                heads = max(1, mixer.num_heads // layout.tp)
-                dec = pre = heads * (mixer.head_dim + mixer.v_head_dim)
-                wide = mixer.head_dim > FA3_MAX_HEAD_DIM
-            elif isinstance(mixer, MlaMixer):
-                heads = max(1, mixer.num_heads // layout.tp)
-                dec = heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
-                pre = heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
-                               + mixer.v_head_dim)
-                if mixer.index_n_heads and mixer.index_head_dim and mixer.index_topk:
-                    span = mixer.index_topk
-                    n_sparse += 1
-                    indexer += mixer.index_n_heads * mixer.index_head_dim
-            else:
-                heads = dec = pre = 0
-            if heads:
-                g = groups.setdefault((span, wide), [0, 0, 0])
-                g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
-            if kv is None:
-                continue
-            per_token = kv.bytes_per_token(kv_b, layout.tp)
-            if isinstance(kv, SlidingWindowKv):
-                windows.append((kv.sliding_window, per_token))
-            else:
-                kv_full += per_token
-        out.append(_Stage(
-            layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
-            dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
-            attention=tuple(_AttnGroup(*key, *g) for key, g in groups.items()),
-            sparse_layers=n_sparse,
-            indexer_width=indexer,
-            kv_bytes_per_token=kv_full,
-            window_kv=tuple(windows),
-            moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
-        ))
-        alike[key] = out[-1]
+        alike[key] = _KIND_STAGES.get(
+            spec, (scheme.memo_key, layout.tp, moe_ranks, kv_b, load.gdn_ba_whole,
+                   load.latent_fc1_split, key[0], last, w),
+            _kind_stage, spec, scheme, layout.tp, moe_ranks, params, kv_layers, kv_b, load,
+            layers, last, w)
+        out.append(alike[key])
     # equal stages as one object, so that an estimate works each out once (_Ctx.distinct);
     # each object hashed once, not once per stage (126 of Llama 3.1 405B at PP 126)
     distinct: dict[_Stage, _Stage] = {}
     one = {id(stage): distinct.setdefault(stage, stage) for stage in distinct_objects(out)}
     return tuple(one[id(stage)] for stage in out)
+
+
+_KIND_STAGES: IdentityMemo[_Stage] = IdentityMemo(16384)
+"""_kind_stage by spec and all it reads: the weight format, TP, MoE ranks, KV bytes, the
+load rules it reads, the stage's kind (_stage_kinds of its layers), whether it is the last
+and its busiest rank's terms (by value). A sweep's layouts share their stages' kinds (Llama
+3.1 405B at 4,096 GPUs: 8,469 layouts' stages of a few thousand kinds), which each layout
+worked out again."""
+
+
+def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
+                params: ParamBreakdown, kv_layers: tuple[KvLayer | None, ...], kv_b: KvBytes,
+                load: WeightLoadRules, layers: range, last: bool, w: WeightTerms) -> _Stage:
+    """One stage of `layers` whose busiest rank holds `w`: the bytes it reads and the
+    parameters it multiplies (_build_stages' per kind of stage)."""
+    # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
+    # head tied to the same stage's embed_tokens is in embeddings_bytes, read all the same
+    head = 0
+    if last:
+        head = w.lm_head_bytes or (tied_head_bytes(spec, scheme, tp)
+                                   if spec.tie_word_embeddings else 0)
+    # MLA decode reads the 16-bit copy of a quantized kv_b_proj, not the kv_b_proj itself
+    dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
+             + w.router_bytes + w.norms_bytes + head
+             - _PARTS.get(spec, ("kv_b unread", scheme.memo_key, layers, tp),
+                          mla_kv_b_decode_unread_bytes, spec, scheme, layers, tp))
+    lps = [params.layers[i] for i in layers]
+    # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
+    dense_params: float = _PARTS.get(spec, ("dense", layers, tp, load.gdn_ba_whole,
+                                            load.latent_fc1_split),
+                                     rank_dense_params, spec, params, layers, tp,
+                                     load.gdn_ba_whole, load.latent_fc1_split)
+    lm_head = (params.lm_head or params.embeddings) / tp if last else 0.0
+    dense_params += lm_head
+    expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / moe_ranks
+    groups: dict[tuple[int | None, bool], list[int]] = {}
+    indexer = n_sparse = 0
+    kv_full, windows = 0, []
+    for i in layers:
+        mixer, source = spec.layers[i].mixer, spec.layers[i].kv_source
+        # a KV-shared layer reads its source layer's cache (Gemma 4)
+        kv = kv_layers[i if source is None else source]
+        span = kv.sliding_window if isinstance(kv, SlidingWindowKv) else None
+        wide = False
+        if isinstance(mixer, AttentionMixer):
+            heads = max(1, mixer.num_heads // tp)
+            dec = pre = heads * (mixer.head_dim + mixer.v_head_dim)
+            wide = mixer.head_dim > FA3_MAX_HEAD_DIM
+        elif isinstance(mixer, MlaMixer):
+            heads = max(1, mixer.num_heads // tp)
+            dec = heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
+            pre = heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
+                           + mixer.v_head_dim)
+            if mixer.index_n_heads and mixer.index_head_dim and mixer.index_topk:
+                span = mixer.index_topk
+                n_sparse += 1
+                indexer += mixer.index_n_heads * mixer.index_head_dim
+        else:
+            heads = dec = pre = 0
+        if heads:
+            g = groups.setdefault((span, wide), [0, 0, 0])
+            g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
+        if kv is None:
+            continue
+        per_token = kv.bytes_per_token(kv_b, tp)
+        if isinstance(kv, SlidingWindowKv):
+            windows.append((kv.sliding_window, per_token))
+        else:
+            kv_full += per_token
+    return _Stage(
+        layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
+        dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
+        attention=tuple(_AttnGroup(*key, *g) for key, g in groups.items()),
+        sparse_layers=n_sparse,
+        indexer_width=indexer,
+        kv_bytes_per_token=kv_full,
+        window_kv=tuple(windows),
+        moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
+    )

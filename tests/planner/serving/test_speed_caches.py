@@ -52,3 +52,37 @@ def test_stage_parts_and_prefills_do_not_depend_on_the_order_asked() -> None:
     # every question differs from every other (else a wrong cache key could go unseen): the
     # layout, weight format, KV dtype and input length each change an estimate
     assert len(set(forward)) == len(QUESTIONS)
+
+
+def test_alike_stages_of_other_layouts_share_one_speed_stage(monkeypatch) -> None:
+    # Llama 3.1 405B at TP 1: PP 126's one-layer stages are of three kinds (first, between,
+    # last); PP 125 splits 126 layers as 1, ..., 1, 2, 1 (the one left over on the stage
+    # before the last), so its only new kind is the two-layer stage: one _kind_stage, where
+    # every layout worked its own kinds out (four). The same stage objects come back.
+    import planner.serving.speed.stages as stages_module
+    from planner.serving.weights import WeightLoadRules
+
+    worked: list[range] = []
+    real = stages_module._kind_stage
+
+    def counting(*args):
+        worked.append(args[8])  # its layers
+        return real(*args)
+
+    monkeypatch.setattr(stages_module, "_kind_stage", counting)
+    spec = catalog_spec("meta-llama/Meta-Llama-3.1-405B").model_copy()  # a fresh identity
+    scheme, cluster = checkpoint_scheme(spec), preset_cluster("h100-sxm", 8, nodes=16)
+
+    def stages(pp):
+        request = PlanRequest.model_construct(model=spec, cluster=cluster,
+                                              layout=ParallelLayout(tp=1, pp=pp),
+                                              engine=EngineSettings())
+        return stages_module._stages(request, scheme, 2, 2, WeightLoadRules())
+
+    deep = stages(126)
+    assert worked == [range(0, 1), range(1, 2), range(125, 126)]
+    worked.clear()
+    other = stages(125)
+    assert worked == [range(123, 125)]
+    assert other[0] is deep[0] and other[1] is deep[1] and other[124] is deep[125]
+    assert other[123].layers == 2
