@@ -55,6 +55,10 @@ class Worker(NamedTuple):
     runner_buffers: int = 0  # the model runner's buffers (planner.serving.runner_buffers)
     eplb_profile: int = 0  # EPLB's profile rearrangement (planner.serving.eplb
     # .profile_rearrangement, with the MoE workspace still held): 0 without EPLB
+    v2_warm_peak: int = 0  # Model Runner V2's profile peak with a warm compile cache
+    # (planner.serving.runner_v2): a cold start runs the same dummy forward (and sampler on the
+    # last stage) in the same measured window and compiles there too, so it peaks no lower;
+    # 0 off V2 or where it is not read
 
 
 class Overheads(NamedTuple):
@@ -107,7 +111,8 @@ class VllmEngine:
 
     def overheads(self, worker: Worker, settings: EngineSettings,
                   graphs_subtracted: bool) -> Overheads:
-        """Activation peak (the larger of the forward's and EPLB's profile rearrangement),
+        """Activation peak (the larger of the forward's, EPLB's profile rearrangement and V2's
+        warm peak),
         non-torch memory (the all-to-all buffer included), CUDA graphs (overrides in
         `settings` win) and the model runner's buffers."""
         w, s = worker, settings
@@ -120,7 +125,8 @@ class VllmEngine:
                                    w.sampler_holds_forward, not s.skip_mm_profiling,
                                    w.encoder_every_stage, w.encoder_rules,
                                    w.moe_workspace)[0]
-            act = max(act, w.eplb_profile)  # the profile's peak: its forward or EPLB's moment
+            # the profile's peak: its forward or EPLB's moment, and no lower than V2's warm one
+            act = max(act, w.eplb_profile, w.v2_warm_peak)
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
             w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.comm_counted
         ) + w.all2all_buffer

@@ -1486,7 +1486,7 @@ def _overheads(st: _Setup, pp_stage: int) -> Overheads:
         rng = f.stages[pp_stage][0]
         key = ("overheads", ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
                rng.start == 0, pp_stage == st.layout.pp - 1, _moe_workspace(st, pp_stage)[0],
-               _eplb_profile(st, pp_stage)[0],
+               _eplb_profile(st, pp_stage)[0], (_v2_warm_peak(st, pp_stage) or (0,))[0],
                (_all2all_buffer(st, pp_stage) or (0,))[0], f.r.overhead_key)
         known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
                                                        pp_stage)
@@ -1503,6 +1503,7 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.encoder_rules, _moe_workspace(st, pp_stage)[0],
         (_all2all_buffer(st, pp_stage) or (0,))[0],
         sum(n for _, n in _runner_buffers(st, pp_stage)), _eplb_profile(st, pp_stage)[0],
+        (_v2_warm_peak(st, pp_stage) or (0,))[0],
     ), st.s, r.subtract_graphs)
 
 
@@ -2392,26 +2393,37 @@ class _WarmRestart(NamedTuple):
     capacity: tuple[int, int, float] | None
 
 
-def _warm_restart(st: _Setup, bind: RankMemory) -> _WarmRestart | None:
-    """V2's warm restart on the binding rank (`bind`): the planned pool with the V1 runner's
-    activation and graph terms swapped for V2's; None off V2, where V2's peak is not read
-    (runner_v2.v2_modelled) or the activation peak is given."""
-    s, layout, f = st.s, st.layout, st.facts
+def _v2_warm_peak(st: _Setup, pp_stage: int) -> tuple[int, str] | None:
+    """Model Runner V2's profile-run peak with a warm torch.compile cache on a worker of this
+    stage (runner_v2.v2_warm_activation, plus the stage's MoE workspace, allocated in the dummy
+    forward either way: planner.serving.moe_backend), with its formula; None off V2, where
+    V2's peak is not read (runner_v2.v2_modelled) or the activation peak is given."""
+    s, f = st.s, st.facts
     r = f.r
     if r.runner[0] != "v2" or s.activation_bytes is not None:
         return None
-    rules = vllm_rules(s.vllm_version)
-    warm = v2_warm_activation(st.spec, r.facts, f.stages[bind.pp_stage][0],
-                              bind.pp_stage == layout.pp - 1, r.mbt, r.seqs, layout.tp, r.act_b,
-                              rules.v2_sampler_fp32)
+    warm = v2_warm_activation(st.spec, r.facts, f.stages[pp_stage][0],
+                              pp_stage == st.layout.pp - 1, r.mbt, r.seqs, st.layout.tp, r.act_b,
+                              vllm_rules(s.vllm_version).v2_sampler_fp32)
+    workspace = _moe_workspace(st, pp_stage)[0]
+    if warm is None or not workspace:
+        return warm
+    return (warm[0] + workspace,
+            f"{warm[1]} + {workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term)")
+
+
+def _warm_restart(st: _Setup, bind: RankMemory) -> _WarmRestart | None:
+    """V2's warm restart on the binding rank (`bind`): the planned pool with the V1 runner's
+    activation and graph terms swapped for V2's; None where _v2_warm_peak is. The planned
+    (cold) activation is never below V2's warm peak (_worker_overheads), so this pool is never
+    the smaller."""
+    s, f = st.s, st.facts
+    r = f.r
+    warm = _v2_warm_peak(st, bind.pp_stage)
     if warm is None:
         return None
-    workspace = _moe_workspace(st, bind.pp_stage)[0]
-    if workspace:  # allocated in the dummy forward either way (planner.serving.moe_backend)
-        warm = (warm[0] + workspace,
-                f"{warm[1]} + {workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term)")
     planned = bind.cuda_graph_bytes if r.subtract_graphs else 0
-    graphs = planned if rules.v2_graph_estimate else 0
+    graphs = planned if vllm_rules(s.vllm_version).v2_graph_estimate else 0
     if s.kv_cache_memory_bytes:
         return _WarmRestart(warm, graphs, None, None)
     kv = bind.kv_cache_bytes + bind.activation_bytes - warm[0] + planned - graphs
@@ -2476,6 +2488,11 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         act_formula = (f"max(forward {_gib(forward)}, EPLB profile rearrangement "
                        f"{_gib(eplb[0])}: the eplb_profile term) = "
                        f"{_gib(max(forward, eplb[0]))}; forward: {act_formula}")
+    if warm and warm.activation[0] > max(forward, eplb[0]):  # _worker_overheads' floor
+        act_formula = (f"max(V1 runner {_gib(max(forward, eplb[0]))}, Model Runner V2's warm "
+                       f"peak {_gib(warm.activation[0])}) = {_gib(warm.activation[0])}: a "
+                       "first start-up runs the same dummy forward in the same measured window "
+                       f"and compiles there too; V1 runner: {act_formula}")
     buffers = _runner_buffers(st, bind.pp_stage) if not s.kv_cache_memory_bytes else ()
     buffers_text = f" - {_gib(bind.runner_buffer_bytes)} runner buffers" if buffers else ""
     kv_formula = (

@@ -105,7 +105,8 @@ def v2_warm_activation(spec: ModelSpec, facts: ModelFacts, layers: range, last_s
 COLD_START = ("a first (cold-compile) start-up peaks higher by an amount vLLM's source does "
               "not size (vLLM 0.27.1, RTX 4090, Qwen3-8B: 1.18 GiB cold, 0.19 GiB warm, an "
               "observed pair), so the plan keeps the V1 runner's figures for it (unverified "
-              "for V2)")
+              "for V2), its activation no lower than the warm peak (a first start-up runs the "
+              "same dummy forward in the same measured window)")
 """Why a V2 plan keeps the V1 runner's activation and graph terms (module docstring)."""
 
 
