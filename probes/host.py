@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import psutil
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 UNLIMITED = -1
 """Stored for a ulimit of `unlimited` (what `ulimit -l` prints, `docker --ulimit memlock=-1`)."""
@@ -162,6 +162,18 @@ class HostInfo(BaseModel):
     nics: list[NicInfo] | None = Field(default=None, description="probe_nics: ports with a "
                                        "line rate; None when not read (older snapshots)")
     notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _parts_within_totals(self) -> HostInfo:
+        """Available RAM and used swap are parts of their totals, as psutil reads them; a GB10's
+        free memory is the available RAM (probes.cluster._host_held), so 200 GiB available of
+        119 GiB planned none of it held."""
+        for part, whole in (("ram_available_bytes", "ram_total_bytes"),
+                            ("swap_used_bytes", "swap_total_bytes")):
+            if getattr(self, part) > getattr(self, whole):
+                raise ValueError(f"{part} {getattr(self, part):,} is more than {whole} "
+                                 f"{getattr(self, whole):,}: the snapshot is corrupt or edited")
+        return self
 
 
 def read_os_release(path: Path = Path("/etc/os-release")) -> dict[str, str]:

@@ -64,3 +64,20 @@ def test_unlimited_limits_and_empty_counts_still_load() -> None:
                                     "status": "gone"}]
     snap = load_snapshot(json.dumps(raw).encode())
     assert snap.host.ulimit_memlock_soft_bytes == -1 and snap.host.disks[0].free_bytes is None
+
+
+def test_available_ram_above_the_total_is_refused() -> None:
+    # a DGX Spark's audit edited to 200 GiB available of 119 GiB: the GB10, whose free memory
+    # vLLM reads from the host's available RAM, was planned with none of it held
+    raw = json.loads(RTX3090X8.read_text())
+    raw["host"].update(ram_total_bytes=119 * 2**30, ram_available_bytes=200 * 2**30)
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(info.value) == (
+        "snapshot: host: ram_available_bytes 214,748,364,800 is more than ram_total_bytes "
+        "127,775,277,056: the snapshot is corrupt or edited")
+    raw["host"].update(ram_available_bytes=119 * 2**30, swap_total_bytes=0, swap_used_bytes=1)
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(info.value) == ("snapshot: host: swap_used_bytes 1 is more than swap_total_bytes "
+                               "0: the snapshot is corrupt or edited")
