@@ -18,6 +18,8 @@ written to a temporary folder.
 
     python bench/public_speed.py           # per run, then median / p90 absolute % error
     python bench/public_speed.py --json    # the same as JSON
+    python bench/public_speed.py --write planner/accuracy_data/public_speed_results.json
+                                           # also store the summary, dated, for the report
 """
 
 import argparse
@@ -28,6 +30,7 @@ import math
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cli.planner_cli import main as planner_main  # noqa: E402
+from planner.report import PUBLIC_SPEED_RESULTS  # noqa: E402
+from planner.serving.hardware import GPU_PRESETS  # noqa: E402
 
 RUNS = Path(__file__).with_name("public_speed_runs.json")
 LABEL = "public runs, checking only, never fitted"
@@ -163,10 +168,18 @@ def _print(rows: list[dict], result: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", type=Path, metavar="JSON",
+                        help=f"also store the summary (the report reads {PUBLIC_SPEED_RESULTS})")
     args = parser.parse_args()
     runs = json.loads(RUNS.read_text(encoding="utf-8"))["runs"]
     rows = evaluate(runs)
     result = summary(rows)
+    if args.write:
+        stored = {"label": LABEL, "date": datetime.now(UTC).date().isoformat(),
+                  "command": "python bench/public_speed.py", "runs_file": RUNS.name,
+                  "gpu_names": {key: GPU_PRESETS[key].name for key in result["gpu"]},
+                  "summary": result}
+        args.write.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps({"label": LABEL, "runs": rows, "summary": result}, indent=2))
     else:

@@ -9,23 +9,28 @@ write), which is why it lives at the edge, not in planner/.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import planner
 from planner.model.checkpoint import ModelSource
 from planner.model.spec import ModelSpec
 from planner.report import (
     ACCURACY_RESULTS,
+    PUBLIC_SPEED_RESULTS,
     SPEED_RESULTS,
     AccuracyFigure,
     AuditSummary,
     ComparisonRow,
+    PublicSpeedAccuracy,
     ReportInputs,
     SpeedAccuracy,
     accuracy_figures,
     idle_gpus,
     model_card,
+    public_speed_accuracy,
     speed_accuracy,
 )
 from planner.serving.auto_layout import AUTO_LAYOUT_RULE
@@ -39,20 +44,29 @@ PACKAGES_ROOT = Path(planner.__file__).resolve().parent.parent
 report's file names are relative to it."""
 
 
+def _read(path: Path, parse: Callable[[dict], Any], empty: Any) -> Any:
+    """`parse` of the JSON file at `path`, `empty` when it is absent or unreadable."""
+    try:
+        return parse(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return empty
+
+
 def load_accuracy(path: Path = PACKAGES_ROOT / ACCURACY_RESULTS) -> tuple[AccuracyFigure, ...]:
     """The measured accuracy figures for the report, () when the file is absent or unreadable."""
-    try:
-        return accuracy_figures(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return ()
+    return _read(path, accuracy_figures, ())
 
 
 def load_speed_accuracy(path: Path = PACKAGES_ROOT / SPEED_RESULTS) -> SpeedAccuracy | None:
     """The speed model's held-out error for the report, None when absent or unreadable."""
-    try:
-        return speed_accuracy(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    return _read(path, speed_accuracy, None)
+
+
+def load_public_speed_accuracy(path: Path = PACKAGES_ROOT / PUBLIC_SPEED_RESULTS
+                               ) -> PublicSpeedAccuracy | None:
+    """The speed model's error on published runs on GPUs without calibration rows, None when
+    absent or unreadable."""
+    return _read(path, public_speed_accuracy, None)
 
 
 def today() -> date:
@@ -102,4 +116,5 @@ def report_inputs(
         speed=estimate_speed(request, load, plan_result=chosen),
         speed_estimated=True,
         speed_accuracy=load_speed_accuracy(),
+        public_speed_accuracy=load_public_speed_accuracy(),
     )

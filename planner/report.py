@@ -525,6 +525,10 @@ report names it, the edge reads it (cli/report_inputs.py)."""
 SPEED_RESULTS = "planner/accuracy_data/speed_accuracy_results.json"
 """Measured speed-model error, stored by `python bench/speed_accuracy.py --write`, as above."""
 
+PUBLIC_SPEED_RESULTS = "planner/accuracy_data/public_speed_results.json"
+"""The speed model's error on published runs on GPUs without calibration rows, stored by
+`python bench/public_speed.py --write`, as above."""
+
 
 def accuracy_figures(document: dict) -> tuple[AccuracyFigure, ...]:
     """AccuracyFigures from ACCURACY_RESULTS, already parsed (pure: no file I/O).
@@ -569,6 +573,69 @@ def speed_accuracy(document: dict) -> SpeedAccuracy:
     )
 
 
+class PublicRunsError(_Frozen):
+    """The speed model's absolute error on a group of bench/public_speed.py's published runs
+    (median and p90 over the runs that publish the figure; None where none does)."""
+
+    runs: int
+    tpot_runs: int
+    tpot_median_percent: float | None
+    tpot_p90_percent: float | None
+    ttft_runs: int
+    ttft_median_percent: float | None
+    ttft_p90_percent: float | None
+
+
+class PublicSpeedAccuracy(_Frozen):
+    """The speed model's error on published runs on GPUs without calibration rows, checking
+    only, never fitted (bench/public_speed.py --write)."""
+
+    overall: PublicRunsError
+    by_gpu: dict[str, PublicRunsError] = Field(description="by GPU name, as Plan.gpu_name")
+    date: str
+
+
+def _runs_error(group: dict) -> PublicRunsError:
+    return PublicRunsError(
+        runs=group["runs"], tpot_runs=group["tpot_n"], tpot_median_percent=group["tpot_median"],
+        tpot_p90_percent=group["tpot_p90"], ttft_runs=group["ttft_n"],
+        ttft_median_percent=group["ttft_median"], ttft_p90_percent=group["ttft_p90"])
+
+
+def public_speed_accuracy(document: dict) -> PublicSpeedAccuracy:
+    """PublicSpeedAccuracy from PUBLIC_SPEED_RESULTS, already parsed (pure)."""
+    summary = document["summary"]
+    return PublicSpeedAccuracy(
+        overall=_runs_error(summary["all"]),
+        by_gpu={document["gpu_names"][key]: _runs_error(group)
+                for key, group in summary["gpu"].items()},
+        date=document["date"])
+
+
+def _figure_error(figure: str, runs: int, median: float | None, p90: float | None) -> str:
+    """'TPOT median 10.6 % (p90 47.6 %, 51 runs)', or 'TTFT not published' (no run gives it)."""
+    if median is None:
+        return f"{figure} not published"
+    return f"{figure} median {median:.1f} % (p90 {p90:.1f} %, {counted(runs, 'run')})"
+
+
+def public_runs_text(public: PublicSpeedAccuracy, gpu_name: str) -> str:
+    """The speed model's error on the published runs on GPUs without calibration rows, and on
+    those on `gpu_name` where it has some: what a report on such a GPU can expect."""
+    def both(group: PublicRunsError) -> str:
+        return (_figure_error("TPOT", group.tpot_runs, group.tpot_median_percent,
+                              group.tpot_p90_percent) + ", "
+                + _figure_error("TTFT", group.ttft_runs, group.ttft_median_percent,
+                                group.ttft_p90_percent))
+    text = (f"on {counted(public.overall.runs, 'published run')} on such GPUs "
+            f"(bench/public_speed.py, checking only, never fitted; {public.date}): "
+            f"{both(public.overall)}")
+    on = public.by_gpu.get(gpu_name)
+    if on is not None:
+        text += f"; on the {gpu_name} ({counted(on.runs, 'run')}): {both(on)}"
+    return text
+
+
 # --- the report -------------------------------------------------------------------------------
 
 
@@ -597,7 +664,8 @@ class ReportInputs(_Frozen):
     accuracy: tuple[AccuracyFigure, ...] = ()
     accuracy_read: bool = Field(default=False, description="whether accuracy and "
                                 "speed_accuracy are what the edge read from "
-                                "planner/accuracy_data/ (cli/report_inputs.py): () or None then "
+                                "planner/accuracy_data/ (cli/report_inputs.py; "
+                                "public_speed_accuracy too): () or None then "
                                 "means the file is absent or unreadable; False: the caller gave "
                                 "none, which the report says")
     load: ServingLoad = Field(default=ServingLoad(), description="the load of every speed "
@@ -612,6 +680,9 @@ class ReportInputs(_Frozen):
                                   "there says why (no_speed_reason); False and speed None: the "
                                   "caller gave none, which the report says")
     speed_accuracy: SpeedAccuracy | None = None
+    public_speed_accuracy: PublicSpeedAccuracy | None = Field(
+        default=None, description="the speed model's error on published runs on GPUs without "
+        "calibration rows (bench/public_speed.py), quoted beside speed_accuracy")
 
 
 class ReportBundle(_Frozen):
@@ -1001,8 +1072,10 @@ def _performance(inputs: ReportInputs) -> list[str]:
             f"{acc.tpot_p90_percent:.1f} %), TTFT median {acc.ttft_median_percent:.1f} % (p90 "
             f"{acc.ttft_p90_percent:.1f} %). Measured on {acc.measured_on}. On GPUs and "
             "links without calibration rows (consumer cards, PCIe) this error does not apply: "
-            "published runs on some of them are checked in bench/public_speed.py, with larger "
-            "errors (README, Accuracy).")
+            + ("published runs on some of them are checked in bench/public_speed.py, with "
+               "larger errors (README, Accuracy)" if inputs.public_speed_accuracy is None
+               else public_runs_text(inputs.public_speed_accuracy, inputs.plan.gpu_name))
+            + ".")
     return lines + [""]
 
 

@@ -74,6 +74,7 @@ def first_sentence(text: object, limit: int = 240) -> str:
         return head
     return head[:limit].rsplit(" ", 1)[0] + " …"
 
+
 def capitalized(text: object) -> str:
     """sentence(`text`) with its first letter upper-cased: a lower-case line (a note, a rule)
     put after another sentence, as the app's captions add speed.context_rule's line."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.report import SPEED_RESULTS
+from planner.report import PUBLIC_SPEED_RESULTS, SPEED_RESULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "model-configs"
@@ -223,6 +223,19 @@ def test_a_run_is_planned_on_the_cuda_total_its_log_prints() -> None:
     assert printed["terms"]["weights"] == preset["terms"]["weights"]
     kv = rule["terms"]["available_kv"]["planned"] - printed["terms"]["available_kv"]["planned"]
     assert abs(kv - 0.002) < 0.001
+
+
+@needs_shared
+def test_the_stored_public_speed_result_is_what_the_bench_finds() -> None:
+    """The report quotes bench/public_speed.py's summary from PUBLIC_SPEED_RESULTS (written by
+    its --write): it must be what the runs give now, each GPU named as its preset is."""
+    from bench.public_speed import evaluate, summary
+    from planner.serving.hardware import GPU_PRESETS
+
+    stored = json.loads((ROOT / PUBLIC_SPEED_RESULTS).read_text())
+    assert stored["summary"] == summary(evaluate(SPEED_RUNS["runs"]))
+    assert stored["gpu_names"] == {key: GPU_PRESETS[key].name for key in stored["summary"]["gpu"]}
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", stored["date"])
 
 @needs_shared
 def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
