@@ -37,6 +37,7 @@ from planner.serving.hardware import (
     gpu_preset,
     memory_near,
     near_gpu_hint,
+    no_bf16_assumed_note,
     other_presets_named,
     preset_cluster,
     preset_named,
@@ -384,7 +385,11 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     cluster = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
                               getattr(args, "gpu_name", None))
     name = getattr(args, "gpu_name", None)
-    if name is not None and cluster.nodes[0].gpu.key == "custom":
+    if name is None:
+        if note := no_bf16_assumed_note(cluster.nodes[0].gpu,
+                                        "give --gpu-name MODEL (e.g. 'RTX 4090')"):
+            add_notes(args, note)
+    elif cluster.nodes[0].gpu.key == "custom":
         add_notes(args, (
             f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned as a GPU "
             "of unknown model (no preset's compute capability, native formats or default link "

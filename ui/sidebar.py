@@ -7,10 +7,12 @@ from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme
 from planner.report import context_note
 from planner.serving.engine import vllm_window
+from planner.serving.hardware import no_bf16_assumed_note
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases, vllm_rules
 from planner.text import counted, md_escape
 from ui import format as fmt
 from ui.context import (
+    MEMORY_FIELD,
     cluster_label,
     current_cluster,
     current_spec,
@@ -19,6 +21,11 @@ from ui.context import (
     or_error,
 )
 from ui.state import bind, pop_messages, state
+
+
+NAME_THE_MODEL = (f"pick its model under 'GPU model' on the Hardware page, with its memory in "
+                  f"'{MEMORY_FIELD}'")
+"""How the app names a GPU's model (the CLI's --gpu-name)."""
 
 
 def render_sidebar() -> None:
@@ -41,6 +48,9 @@ def render_sidebar() -> None:
                 f"{md_escape(gpu_totals_text(cluster))}, "
                 f"{counted(cluster.gpu_count, 'GPU')} · {md_escape(cluster.source)}"
             )
+            for gpu in {node.gpu.name: node.gpu for node in cluster.nodes}.values():
+                if note := no_bf16_assumed_note(gpu, NAME_THE_MODEL):
+                    st.caption(md_escape(note + "."))
         st.subheader("Model")
         spec = or_error(current_spec, "No usable model")
         if spec is not None:

@@ -2460,6 +2460,21 @@ def memory_total_note(gpu: GpuSpec) -> str:
             + (f" (native Linux); {WSL2_REASON}" if gpu.wsl2 else ""))
 
 
+def no_bf16_assumed_note(gpu: GpuSpec, how: str) -> str | None:
+    """The note a plan on a GPU of unknown compute capability carries (custom_gpu without
+    one: a --gpu-memory-gib GPU without --gpu-name, an audited GPU of no preset whose
+    capability was not read), None on any other: its native formats are then fp32 and fp16
+    only, so the plan serves a bfloat16 checkpoint as vLLM does on a card below capability
+    8.0 (engine.served_dtype), which a recent GPU would not. `how`: how to name its model
+    where it is asked (the CLI's --gpu-name, the app's GPU model picker)."""
+    if gpu.compute_capability or gpu.computes_bf16:
+        return None
+    return (f"{gpu.name}: its compute capability is unknown, so it is planned as a GPU without "
+            "bfloat16 (fp32 and fp16 only, as vLLM serves a card below compute capability "
+            "8.0: a bfloat16 model in float16, Gemma 2 in float32), where a recent GPU would "
+            f"load bfloat16; {how} to plan it as a named GPU")
+
+
 def custom_gpu(
     memory_total_bytes: int,
     name: str = "Custom GPU",

@@ -1,5 +1,7 @@
 """Hardware page: preset builder by default (no GPU), live audit, uploaded snapshots."""
 
+import json
+
 import pytest
 
 from tests.app.conftest import ROOT, SNAPSHOTS, open_link, open_page, show_chart, texts
@@ -506,3 +508,23 @@ def test_one_gpu_per_node_has_no_link_in_its_label_nor_a_link_to_pick() -> None:
     assert "2x NVIDIA GeForce RTX 4090 (PCIe, no P2P) — 2 GPUs" in texts(at)
     assert not at.radio(key="hw.intra_node_link").disabled
     assert not any(c.value.startswith("One GPU per node") for c in at.caption)
+
+
+def test_a_snapshot_gpu_of_unknown_capability_says_it_is_planned_without_bf16() -> None:
+    # an audited GPU of no preset whose compute capability was not read: fp32 / fp16 only
+    # (hardware.custom_gpu), which the sidebar now says, naming the app's way to name it
+    snap = json.loads((SNAPSHOTS / "rtx3090x8.json").read_bytes())
+    for gpu in snap["gpus"]:
+        gpu["name"], gpu["compute_capability"] = "Mystery Accelerator", None
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("rig.json", json.dumps(snap).encode(), "application/json")]).run()
+    assert not at.exception
+    assert ("Mystery Accelerator: its compute capability is unknown, so it is planned as a GPU "
+            "without bfloat16" in texts(at)), texts(at)
+    assert ("pick its model under 'GPU model' on the Hardware page, with its memory in 'Memory "
+            "per GPU as CUDA reports it' to plan it as a named GPU" in texts(at))
+
+
+def test_a_preset_gpu_carries_no_bf16_note() -> None:
+    assert "compute capability is unknown" not in texts(open_page("plan"))
