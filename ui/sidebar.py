@@ -22,7 +22,6 @@ from ui.context import (
 )
 from ui.state import bind, pop_messages, state
 
-
 NAME_THE_MODEL = (f"pick its model under 'GPU model' on the Hardware page, with its memory in "
                   f"'{MEMORY_FIELD}'")
 """How the app names a GPU's model (the CLI's --gpu-name)."""
