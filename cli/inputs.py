@@ -574,7 +574,7 @@ def _checked(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
              engine: EngineSettings) -> ParallelLayout:
     """`layout`, or CliError with vLLM's reasons and the layouts it takes on the most GPUs
     (EPLB's redundant experts counted with the routed ones: plan.redundant_experts)."""
-    errors = layout_errors(spec, cluster, layout,
+    errors = layout_errors(spec, cluster, layout, vllm_version=engine.vllm_version,
                            redundant_experts=redundant_experts(spec, engine, layout))
     if errors:
         raise CliError(f"invalid layout {layout.label()}: {' '.join(errors).rstrip('.')}"

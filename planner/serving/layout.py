@@ -31,10 +31,12 @@ from planner.serving.vllm_versions import (
     CT_WNA16_MOE_ASYMMETRIC_FROM,
     CT_WNA16_MOE_GROUP_CHECK_FROM,
     CT_WNA16_MOE_READ_FROM,
+    DEFAULT_VLLM_VERSION,
     HUMMING_FIRST_ON_HOPPER_FROM,
     MARLIN_MOE_ACT_ORDER_PADDING_FROM,
     MARLIN_MOE_TILE_PADDING_FROM,
     marlin_moe_pads,
+    parse_version,
     vllm_rules,
 )
 
@@ -613,6 +615,16 @@ def _marlin_moe_warning(
     )
 
 
+UNEVEN_EXPERTS_FROM = (0, 10, 1)
+"""The first release whose EP split of routed experts over the tp x dp ranks that they do not
+divide is planned: FusedMoE determine_expert_map gives every rank num_experts // ep_size and one
+more to the first num_experts % ep_size ranks (0.10.1, 0.19.0 fused_moe/layer.py; 0.34.0
+fused_moe/expert_map_manager.py), as weights._experts_per_rank counts them, and nothing refuses
+the split without --enable-eplb (with it FusedMoE asks routed + redundant to divide:
+eplb.layout_refusal). 0.9.2 and 0.10.0 (wheels read; 0.9.1 taken as 0.9.2) put all the remaining
+experts on the last rank instead, which Headroom does not plan: their uneven splits stay refused."""
+
+
 def layout_errors(
     spec: ModelSpec,
     cluster: ClusterSpec,
@@ -646,13 +658,18 @@ def layout_errors(
         errors.append("vLLM refuses --enable-expert-parallel for a model without routed "
                       "experts: Number of experts in the model must be greater than 0 when "
                       "expert parallelism is enabled.")
-    if moe is not None and layout.ep and (moe.num_experts + redundant_experts) % layout.ep_size:
+    if moe is not None and layout.ep and (moe.num_experts + redundant_experts) % layout.ep_size \
+            and (redundant_experts or parse_version(vllm_version or DEFAULT_VLLM_VERSION)
+                 < UNEVEN_EXPERTS_FROM):
         # the experts vLLM divides: with EPLB's redundant ones (128 alone would divide 8)
         experts = (f"{moe.num_experts} routed + {redundant_experts} redundant experts (EPLB) = "
                    f"{moe.num_experts + redundant_experts}" if redundant_experts
                    else f"{moe.num_experts} routed experts")
         errors.append(
-            f"{experts} are not divisible by the expert-parallel size {layout.ep_size} (tp x dp)."
+            f"{experts} are not divisible by the expert-parallel size {layout.ep_size} (tp x dp)"
+            + ("." if redundant_experts else
+               f": vLLM {vllm_version} puts the remaining experts on the last EP rank, which "
+               "Headroom does not plan (from 0.10.1 it plans the uneven split).")
         )
     if moe is not None and moe.expert_intermediate_size % layout.expert_tp:
         # vLLM FusedMoE: intermediate_size_per_partition = divide(intermediate_size, tp_size),

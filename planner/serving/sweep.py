@@ -147,7 +147,8 @@ def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings
         for ep in ((False, True) if moe and tp * dp > 1 else (False,))
     )
     return tuple(c for c in candidates if not layout_errors(
-        spec, cluster, c, redundant_experts=redundant_experts(spec, engine, c) if engine else 0))
+        spec, cluster, c, vllm_version=engine.vllm_version if engine else None,
+        redundant_experts=redundant_experts(spec, engine, c) if engine else 0))
 
 
 class SweepRow(BaseModel):
@@ -396,7 +397,8 @@ def sweep(
     kvs = tuple(kv_dtypes) if kv_dtypes is not None else KV_DTYPES
     valid = (layout_candidates(model, cluster, engine) if layouts is None else
              tuple(lay for lay in layouts if not layout_errors(
-                 model, cluster, lay, redundant_experts=redundant_experts(model, engine, lay))))
+                 model, cluster, lay, vllm_version=engine.vllm_version,
+                 redundant_experts=redundant_experts(model, engine, lay))))
     if not keys or not kvs or not valid:
         raise SweepError(f"nothing to sweep for {model.name or model.model_type} on "
                          f"{cluster.source}: no valid layout or quantization candidate")

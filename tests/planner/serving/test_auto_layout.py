@@ -79,12 +79,13 @@ def test_the_rule_sentence_says_tp_comes_before_closeness() -> None:
     assert "if none fits, the widest TP, split closest to fitting" in AUTO_LAYOUT_RULE
 
 
-def _compared(model: str, preferred: ParallelLayout, held: str | None = None):
+def _compared(model: str, preferred: ParallelLayout, held: str | None = None,
+              version: str = "0.33.0"):
     """compared_layout of a catalog model on one node of 8 H100s (its checkpoint's format, or
     `held`), and widest_layout beside it."""
     spec, cluster = catalog_spec(model), preset_cluster("h100-sxm", 8)
     fmt = scheme(held) if held else checkpoint_scheme(spec)
-    engine = EngineSettings(vllm_version="0.33.0")
+    engine = EngineSettings(vllm_version=version)
     return (compared_layout(spec, cluster, preferred, fmt, engine),
             widest_layout(spec, cluster, fmt, engine))
 
@@ -100,12 +101,16 @@ def test_a_compared_model_keeps_the_chosen_layout_where_it_runs() -> None:
 
 def test_ep_the_experts_do_not_divide_is_dropped_before_the_layout_is() -> None:
     # Qwen1.5-MoE-A2.7B: 60 routed experts 1,408 wide, 16 query and 16 KV heads. At TP=4 x
-    # DP=2 + EP, 60 % 8 = 4 experts are left over: refused. Without EP each expert splits 8
-    # ways, 1,408 / 8 = 176, and 16 heads / 4: it runs, so the chosen TP=4 x DP=2 is kept
-    # where the widest layout (the app's rule before) was TP=8 (16 / 8 heads, 176 wide)
-    chosen, widest = _compared("Qwen/Qwen1.5-MoE-A2.7B", ParallelLayout(tp=4, dp=2, ep=True))
+    # DP=2 + EP, 60 % 8 = 4 experts are left over: vLLM 0.10.0 gives them all to the last
+    # rank, not planned (layout.UNEVEN_EXPERTS_FROM). Without EP each expert splits 8 ways,
+    # 1,408 / 8 = 176, and 16 heads / 4: it runs, so the chosen TP=4 x DP=2 is kept where the
+    # widest layout (the app's rule before) was TP=8 (16 / 8 heads, 176 wide)
+    wanted = ParallelLayout(tp=4, dp=2, ep=True)
+    chosen, widest = _compared("Qwen/Qwen1.5-MoE-A2.7B", wanted, version="0.10.0")
     assert chosen == ParallelLayout(tp=4, dp=2)
     assert widest == ParallelLayout(tp=8)
+    # 0.33.0 splits them 8, 8, 8, 8, 7, 7, 7, 7 (determine_expert_map): EP kept
+    assert _compared("Qwen/Qwen1.5-MoE-A2.7B", wanted)[0] == wanted
 
 
 def test_heads_the_tp_does_not_split_take_the_widest_layout() -> None:
@@ -139,3 +144,26 @@ def test_a_layout_the_release_refuses_is_passed_over_for_one_that_starts() -> No
     # on 0.23.0 Conch takes g_idx in groups of 128: TP=8 as chosen
     assert compared_layout(spec, cluster, ParallelLayout(tp=8), checkpoint_scheme(spec),
                            EngineSettings(vllm_version="0.23.0")) == ParallelLayout(tp=8)
+
+
+def test_ep_over_ranks_the_experts_do_not_divide_keeps_the_replicas() -> None:
+    # the seed model (128 routed experts) on 3 nodes of 4 H100: one node holds it (it fits 8
+    # RTX 3090s at TP=8), so TP=4 x DP=3 + EP, 128 = 10 x 12 + 8 experts over the 12 EP ranks
+    # (11 on ranks 0-7, 10 on 8-11: vLLM's determine_expert_map from 0.10.1). It opened on
+    # TP=4 x PP=3 + EP, 128 % 12 taken for a vLLM refusal.
+    assert _auto("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "h100-sxm", 4, 3) == \
+        ParallelLayout(tp=4, dp=3, ep=True)
+
+
+def test_a_model_one_gpu_holds_gets_replicas_on_three_gpus_with_ep_asked() -> None:
+    # Qwen3-30B-A3B in bf16 on 1 node of 3 H100, EP wanted: 48 layers x 128 experts of
+    # 3 x 2048 x 768 x 2 B = 9,437,184 B each. TP=3 is refused (32 query heads), so the valid
+    # layouts on 3 GPUs decide: TP=1 x DP=3 + EP holds 43 experts a layer on rank 0 (128 =
+    # 42 x 3 + 2), 85 x 48 x 9,437,184 = 38,503,710,720 B less than one GPU holding all 128,
+    # and fits; it opened on TP=1 x PP=3 (no EP), DP=3 + EP taken for refused (128 % 3 = 2).
+    spec, cluster = catalog_spec("Qwen/Qwen3-30B-A3B"), preset_cluster("h100-sxm", 3, 1)
+    assert _auto("Qwen/Qwen3-30B-A3B", "h100-sxm", 3, 1) == ParallelLayout(tp=1, dp=3, ep=True)
+    whole = summary_figures(spec, cluster, ParallelLayout(tp=1), EngineSettings())
+    split = summary_figures(spec, cluster, ParallelLayout(tp=1, dp=3, ep=True), EngineSettings())
+    assert whole["weights_bytes_per_gpu"] - split["weights_bytes_per_gpu"] == 38_503_710_720
+    assert split["fits"]
