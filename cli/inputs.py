@@ -296,6 +296,9 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
             add_notes(args, (
                 f"--network ({network.label}) does not apply: the GPUs are one node (give "
                 f"{several} to plan several nodes)"))
+    if cluster.network_assumed is not None:
+        add_notes(args, f"{cluster.network_assumed}; give it with --network NICSxGBITS "
+                  "(NICs per node x Gb/s each, e.g. 8x400 or 2x100)")
     link = getattr(args, "link", None)
     if link is not None and all(node.gpus_per_node == 1 for node in cluster.nodes):
         add_notes(args, (

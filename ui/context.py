@@ -46,7 +46,7 @@ from planner.serving.speed import ServingLoad
 from planner.serving.sweep import WHAT_IF_KEYS, layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError, vllm_rules
-from planner.text import counted, md_escape, plural, sentence
+from planner.text import capitalized, counted, md_escape, plural, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
@@ -199,6 +199,18 @@ def cluster_label(cluster: ClusterSpec) -> str:
             f"{counted(count, 'node')} x {text}" for text, count in kinds.items())
     text = next(iter(kinds))
     return text if len(cluster.nodes) == 1 else f"{len(cluster.nodes)} nodes x {text}"
+
+
+def network_note(cluster: ClusterSpec) -> str | None:
+    """ClusterSpec.network_assumed as a sentence with how to give the network here: the
+    Hardware page's field for the preset builder; for snapshots, which that field does not
+    change, the CLI's --network. None where the network is given, read, or not crossed."""
+    if cluster.network_assumed is None:
+        return None
+    how = ("plan the snapshots with the CLI's --network NICSxGBITS (the Hardware page's "
+           "network field applies to presets)" if state().hardware == "snapshots" else
+           "give it in the Hardware page's 'Network between nodes' (as the CLI's --network)")
+    return capitalized(f"{cluster.network_assumed}; {how}")
 
 
 def gpu_totals_text(cluster: ClusterSpec) -> str:

@@ -18,6 +18,7 @@ from ui.context import (
     current_spec,
     gpu_totals_text,
     model_source,
+    network_note,
     or_error,
 )
 from ui.state import bind, pop_messages, state
@@ -50,6 +51,8 @@ def render_sidebar() -> None:
             for gpu in {node.gpu.name: node.gpu for node in cluster.nodes}.values():
                 if note := no_bf16_assumed_note(gpu, NAME_THE_MODEL):
                     st.caption(md_escape(note + "."))
+            if note := network_note(cluster):
+                st.caption(md_escape(note))
         st.subheader("Model")
         spec = or_error(current_spec, "No usable model")
         if spec is not None:

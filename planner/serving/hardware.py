@@ -344,7 +344,8 @@ class ClusterSpec(BaseModel):
 
     nodes: tuple[NodeSpec, ...] = Field(min_length=1)
     network: NetworkSpec | None = None
-    """The network between nodes as given; None: the GPU's DGX default (network_link)."""
+    """The network between nodes as given or read; None: the GPU's DGX default, assumed
+    (network_link, network_assumed)."""
     source: str
     """"preset: 8x RTX 3090", "live audit of host X", "snapshots: a.json, b.json"."""
 
@@ -365,6 +366,21 @@ class ClusterSpec(BaseModel):
         counts the layouts planned fill each node they reach with this many, the last at most
         this many: layout.layout_errors)."""
         return self.nodes[0].gpus_per_node
+
+    @property
+    def network_assumed(self) -> str | None:
+        """On several nodes with no network given nor read by an audit (network None): that it
+        is assumed and what (default_network_gbits of each node's GPU), the one place the CLI's
+        note and the app's read it from; None on one node (nothing crosses a network) or with
+        a network given or read."""
+        if self.network is not None or len(self.nodes) == 1:
+            return None
+        assumed = dict.fromkeys(  # one per GPU model: the nodes may mix them
+            f"{gbits:g} Gb/s per GPU ({source})"
+            for gbits, source in (default_network_gbits(node.gpu) for node in self.nodes))
+        return ("the network between nodes was neither given nor measured (no snapshot read a "
+                "port's line rate): the speed terms across nodes (all-reduce, pipeline hop, "
+                "all-to-all) assume " + " and ".join(assumed))
 
     def rank_node(self, rank: int) -> tuple[int, int]:
         """(node index, GPU index on that node) of global rank `rank` (0 <= rank < gpu_count):
@@ -701,6 +717,14 @@ NCCL_NET_STEP_US = 2.7
 NCCL_NET_STARTUP_US = 6.6
 
 
+def default_network_gbits(gpu: GpuSpec) -> tuple[float, str]:
+    """(Gb/s per GPU, source) between nodes of this GPU when no network is given nor read:
+    its DGX NIC's rate (NETWORK_GBITS_PER_GPU), else NETWORK_DEFAULT_GBITS, unverified."""
+    return NETWORK_GBITS_PER_GPU.get(gpu.key, (
+        NETWORK_DEFAULT_GBITS, f"unverified: no DGX reference for {gpu.name}, one "
+        f"{NETWORK_DEFAULT_GBITS:g} Gb/s NIC per GPU assumed"))
+
+
 def network_link(gpu: GpuSpec, network: NetworkSpec | None = None,
                  gpus_per_node: int = 1) -> LinkSpec:
     """The link between two nodes of this GPU as one GPU sees it: the `network` given
@@ -714,9 +738,7 @@ def network_link(gpu: GpuSpec, network: NetworkSpec | None = None,
                    "GB/s per GPU per direction")
         source = f"{network.source}: {network.label}"
     else:
-        gbits, source = NETWORK_GBITS_PER_GPU.get(gpu.key, (
-            NETWORK_DEFAULT_GBITS, f"unverified: no DGX reference for {gpu.name}, one "
-            f"{NETWORK_DEFAULT_GBITS:g} Gb/s NIC per GPU assumed"))
+        gbits, source = default_network_gbits(gpu)
         formula = (f"{gbits:g} Gb/s NIC per GPU / 8 bits per byte = {gbits / 8:g} GB/s per "
                    "direction")
         source = f"preset: {source}"

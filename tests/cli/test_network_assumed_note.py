@@ -1,0 +1,70 @@
+"""A plan over nodes whose network is neither given (--network) nor read by an audit (the
+snapshots list no port with a line rate, as on many cloud VMs) says on stderr what it assumes
+and how to give it; it assumed one NIC per GPU at the GPU's DGX rate silently. With the
+network given or read, or on one node, there is no such note."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import SNAPSHOT, rtx4090_rig, run_main
+
+PLAN = ("plan", "--model", "Qwen/Qwen3-0.6B")
+NOTE = "python -m planner plan: note: the network between nodes was neither given nor measured"
+HOW = "; give it with --network NICSxGBITS (NICs per node x Gb/s each, e.g. 8x400 or 2x100)\n"
+
+
+@pytest.mark.parametrize(("gpu", "said"), [
+    # no DGX reference: NETWORK_DEFAULT_GBITS, 400 Gb/s, unverified
+    ("rtx3090", "assume 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX "
+                "3090"),
+    # DGX H100: eight 400 Gb/s ConnectX-7 for eight GPUs; DGX B300: eight 800 Gb/s ConnectX-8
+    ("h100-sxm", "assume 400 Gb/s per GPU (DGX H100: 8x ConnectX-7, 400 Gb/s each"),
+    ("b300", "assume 800 Gb/s per GPU (DGX B300: 8x ConnectX-8, 800 Gb/s each"),
+])
+def test_nodes_without_a_network_say_what_is_assumed(capsys, gpu: str, said: str) -> None:
+    code, _, err = run_main(capsys, *PLAN, "--gpu", gpu, "--gpus", "16", "--nodes", "2")
+    assert code == 0, err
+    assert err.startswith(NOTE), err
+    assert said in err and err.endswith(HOW), err
+    assert err.count("\n") == 1  # one line
+
+
+def test_a_network_given_or_one_node_says_nothing(capsys) -> None:
+    for extra in (("--gpus", "16", "--nodes", "2", "--network", "8x400"), ("--gpus", "8")):
+        code, _, err = run_main(capsys, *PLAN, "--gpu", "h100-sxm", *extra)
+        assert code == 0 and err == "", (extra, err)
+
+
+def _pair(tmp_path: Path, nics: list | None) -> tuple[str, str]:
+    """The 8x RTX 3090 rig and an 8x RTX 4090 rig, both listing `nics` (None: not read)."""
+    paths = []
+    for raw in (json.loads(SNAPSHOT.read_text()), rtx4090_rig()):
+        raw["host"]["nics"] = nics
+        path = tmp_path / f"{raw['hostname']}.json"
+        path.write_text(json.dumps(raw))
+        paths.append(str(path))
+    return paths[0], paths[1]
+
+
+@pytest.mark.parametrize("nics", [[], None])
+def test_snapshots_that_read_no_port_say_what_is_assumed(capsys, tmp_path: Path,
+                                                          nics: list | None) -> None:
+    first, second = _pair(tmp_path, nics)
+    code, _, err = run_main(capsys, *PLAN, "--snapshot", first, "--snapshot", second)
+    assert code == 0, err
+    assumed = [line for line in err.splitlines(keepends=True) if line.startswith(NOTE)]
+    # both GPUs without a DGX reference: 400 Gb/s each, named once per GPU model
+    assert len(assumed) == 1 and assumed[0].endswith(HOW), err
+    assert ("assume 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX "
+            "3090, ") in assumed[0]
+    assert " and 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX " \
+           "4090, " in assumed[0]
+    # --network given beside them, or ports read: no such note
+    _, _, err = run_main(capsys, *PLAN, "--snapshot", first, "--snapshot", second,
+                         "--network", "2x100")
+    assert NOTE not in err, err
+    first, second = _pair(tmp_path, [{"name": "eth0", "kind": "ethernet", "gbits": 100.0}])
+    _, _, err = run_main(capsys, *PLAN, "--snapshot", first, "--snapshot", second)
+    assert NOTE not in err, err
