@@ -188,6 +188,19 @@ def _distinct_mixers(spec: ModelSpec) -> tuple[object, ...]:
         layer.mixer for layer in spec.layers)))
 
 
+def straddling_tp_group(layout: ParallelLayout, gpus_per_node: int) -> tuple[int, int] | None:
+    """(first rank, last rank) of the first TP group whose ranks lie on more than one node, None
+    when every TP group sits in one node. vLLM numbers the ranks DP x PP x TP, TP innermost
+    (parallel_state.initialize_model_parallel reshapes arange(world_size) to (-1, dp, pp, pcp,
+    tp); 0.19.0, 0.34.0 wheels), so TP group k is ranks k x tp .. (k + 1) x tp - 1, and node n
+    holds ranks n x gpus_per_node onward (v1/executor/multiproc_executor.py: global rank =
+    local_world_size x node_rank_within_dp + local rank, 0.19.0): TP=2 x PP=5 on 2 nodes of 5
+    puts ranks 4 and 5 of one group on nodes 0 and 1, though TP=2 is narrower than a node."""
+    tp, g = layout.tp, gpus_per_node
+    return next(((k * tp, (k + 1) * tp - 1) for k in range(layout.gpus // tp)
+                 if k * tp // g != ((k + 1) * tp - 1) // g), None)
+
+
 def uneven_node_errors(cluster: ClusterSpec, layout: ParallelLayout) -> list[str]:
     """Why a layout over nodes of different GPU counts is not placed as planned ([] where it
     is, or every node holds as many GPUs).

@@ -109,6 +109,7 @@ from planner.serving.layout import (
     layout_warnings,
     moe_wna16_fallback,
     pp_layer_split,
+    straddling_tp_group,
 )
 from planner.serving.mla_block import (
     dsv4_block_refusal,
@@ -1997,16 +1998,32 @@ def _request_need(r: _Resolved, tp: int, stages: tuple[tuple[range, StageKv | No
 
 
 def _cross_node_tp_warnings(layout: ParallelLayout, r: _Resolved) -> list[str]:
-    """A TP group wider than a node: engine.non_torch_parts counts no NCCL buffers for it
-    (tp_within_node False, as for GPUs without P2P), though NCCL still joins the node's GPUs
-    over their link and the nodes over the network; no start-up log of such a group has been
-    read, so that memory is not modelled and the KV pool is an upper bound."""
-    if layout.tp <= r.gpus_per_node:
+    """A TP group over nodes. Wider than a node: engine.non_torch_parts counts no NCCL buffers
+    for it (tp_within_node False, as for GPUs without P2P), though NCCL still joins the node's
+    GPUs over their link and the nodes over the network; no start-up log of such a group has
+    been read, so that memory is not modelled and the KV pool is an upper bound. At most a
+    node wide but straddling a node boundary (layout.straddling_tp_group): the first group,
+    ranks 0 .. tp - 1, sits in node 0 and holds the node's NCCL buffers, and vLLM gives every
+    worker the fewest KV blocks any has (v1/core/kv_cache_utils.py get_kv_cache_configs,
+    0.19.0), so the memory planned stands (tp_within_node True); the straddling group's own
+    buffers are not modelled and its all-reduce runs over the network in the speed figures
+    (speed.collectives.node_span). Said, as the plan read as if every group were in a node."""
+    straddle = straddling_tp_group(layout, r.gpus_per_node)
+    if straddle is None:
         return []
-    return [f"TP={layout.tp} spans {-(-layout.tp // r.gpus_per_node)} nodes: NCCL's buffers for "
-            "a TP group over nodes (its channels inside each node and the network's) are not "
-            "modelled in the non-torch memory, so the KV pool is an upper bound (unverified: "
-            "no multi-node start-up log read)"]
+    if layout.tp > r.gpus_per_node:
+        return [f"TP={layout.tp} spans {-(-layout.tp // r.gpus_per_node)} nodes: NCCL's buffers "
+                "for a TP group over nodes (its channels inside each node and the network's) "
+                "are not modelled in the non-torch memory, so the KV pool is an upper bound "
+                "(unverified: no multi-node start-up log read)"]
+    first, last = straddle
+    g = r.gpus_per_node
+    return [f"A TP group of {layout.label()} straddles nodes of {g} GPUs: ranks {first}-{last} "
+            f"on nodes {first // g}-{last // g} (vLLM numbers ranks TP first, then PP, then "
+            "DP), so its all-reduce runs over the network (the speed figures plan it so); "
+            "its NCCL buffers over nodes are not modelled (the memory is that of the GPUs "
+            "whose TP group sits in one node, which bound every GPU's KV pool). A TP size that "
+            f"divides {g} keeps every group in one node"]
 
 
 def _ray_order_warnings(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,

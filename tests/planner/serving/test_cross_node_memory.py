@@ -27,3 +27,18 @@ def test_tp_over_two_nodes_warns_that_its_nccl_buffers_are_left_out() -> None:
     inside = _plan(8, 2)  # each TP group in one node: modelled, no warning
     assert inside.non_torch_bytes_per_gpu > 2 * GIB
     assert not any("spans" in w and "nodes" in w for w in inside.warnings)
+
+
+def test_a_tp_group_straddling_two_nodes_is_named_though_tp_fits_a_node() -> None:
+    # vLLM numbers ranks DP x PP x TP, TP innermost (parallel_state.initialize_model_parallel):
+    # TP=2 x PP=5 on 2 nodes of 5 H100 makes TP groups {0,1} {2,3} {4,5} {6,7} {8,9}, and
+    # ranks 0-4 are node 0, 5-9 node 1, so {4,5} straddles. The plan said nothing of it.
+    result = plan(PlanRequest(model=catalog_spec(LLAMA_70B),
+                              cluster=preset_cluster("h100-sxm", 5, 2),
+                              layout=ParallelLayout(tp=2, pp=5),
+                              engine=EngineSettings(max_model_len=8192)))
+    assert any(w.startswith("A TP group of TP=2 x PP=5 straddles nodes of 5 GPUs: ranks 4-5 on "
+                            "nodes 0-1") for w in result.warnings)
+    # groups {0,1} and {2,3} sit in node 0 with its NCCL buffers and bound every KV pool:
+    # the non-torch figure is TP=2's inside a node, not the CUDA context alone (0.25 GiB)
+    assert result.non_torch_bytes_per_gpu > 0.26 * GIB

@@ -13,6 +13,7 @@ from planner.serving.layout import (
     layout_warnings,
     moe_wna16_fallback,
     pp_layer_split,
+    straddling_tp_group,
 )
 
 
@@ -473,3 +474,12 @@ def test_amd_refusals_suggest_a_layout_only_where_one_loads():
     assert error.endswith(" Use a smaller TP or --enable-expert-parallel.")
     assert layout_errors(spec, amd8, ParallelLayout(tp=8, ep=True), g128, "0.33.0") == []
     assert layout_errors(spec, amd8, ParallelLayout(tp=2), g128, "0.33.0") == []
+
+
+def test_tp_groups_straddling_a_node_boundary():
+    # ranks DP x PP x TP, TP innermost; node n holds ranks n x g .. (n + 1) x g - 1
+    assert straddling_tp_group(ParallelLayout(tp=2, pp=5), 5) == (4, 5)  # {4,5}: nodes 0, 1
+    assert straddling_tp_group(ParallelLayout(tp=4, pp=3), 6) == (4, 7)  # {4..7}: nodes 0, 1
+    assert straddling_tp_group(ParallelLayout(tp=2, pp=2, dp=3), 4) is None  # 2 divides 4
+    assert straddling_tp_group(ParallelLayout(tp=4, dp=3), 4) is None
+    assert straddling_tp_group(ParallelLayout(tp=16), 8) == (0, 15)  # wider than a node
