@@ -1818,22 +1818,48 @@ class _Binding(NamedTuple):
 
 
 def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> list[str]:
-    """The out-of-memory failure of a --kv-cache-memory-bytes pool that, with the weights, is
-    more than a GPU holds.
+    """The out-of-memory failure of a --kv-cache-memory-bytes pool that, with everything vLLM
+    holds beside it, is more than a GPU holds.
 
     NOTE: vLLM gpu_worker.determine_available_memory (0.11.0-0.34.0 wheels) returns
     kv_cache_memory_bytes as given ("skipped memory profiling. This does not respect the
-    gpu_memory_utilization config ... If OOM'ed, ..."): nothing checks it against the GPU
-    before the KV tensors are allocated, which then fails with torch's CUDA out of memory."""
+    gpu_memory_utilization config ... If OOM'ed, ..."), after profile_run all the same:
+    nothing checks it against the GPU. The pool is then allocated beside the weights and the
+    non-torch memory (CUDA context, NCCL), compile_or_warm_up_model runs its warm-up forwards
+    (the same activation peak), captures the CUDA graphs into their pool and warms the sampler
+    with the pool held, and serving runs full batches beside all of it: every term coexists
+    with the pool, so the footprint is weights + pool + activation peak + non-torch + CUDA
+    graphs + the runner's buffers, the plan's own terms (_overheads, counted whether or not
+    vLLM subtracts them; the graphs 0 under --enforce-eager). vLLM's own advice says the same:
+    without the flag it logs "--kv-cache-memory=" free memory - (weights + non-torch + peak
+    activation + CUDA graph memory) - a 150 MiB margin "to fully utilize gpu memory"
+    (compile_or_warm_up_model, kv_cache_memory_bytes_to_gpu_limit, 0.11.1 and 0.34.0
+    wheels); the margin is not counted here. A pool over that fails with torch's CUDA out of
+    memory while allocating the KV tensors, warming up or capturing."""
     kv = st.s.kv_cache_memory_bytes
     if not kv:
         return []
-    worst = max(candidates, key=lambda c: c.weights + kv - c.total)
-    if worst.weights + kv <= worst.total:
+    worst, worst_over, parts = candidates[0], None, ()
+    for c in candidates:
+        o = _overheads(st, c.pp_stage)
+        held = (c.weights, o.activation, o.non_torch, o.graphs, o.runner_buffers)
+        over = kv + sum(held) - c.total
+        if worst_over is None or over > worst_over:
+            worst, worst_over, parts = c, over, held
+    if worst_over <= 0:
         return []
-    return [f"--kv-cache-memory-bytes {kv:,} ({_gib(kv)}) and the weights ({_gib(worst.weights)}"
-            f" per GPU) exceed the GPU's {_gib(worst.total)}: vLLM skips memory profiling with "
-            "this flag and runs out of CUDA memory allocating the KV cache."]
+    weights, act, nt, graphs, buffers = parts
+    held_text = " + ".join(f"{_gib(n)} {name}" for name, n in (
+        ("weights", weights), ("activation peak", act), ("non-torch", nt),
+        ("CUDA graphs", graphs), ("runner buffers", buffers)) if n or name == "weights")
+    room = worst.total - sum(parts)
+    most = (f"at most {room:,} B ({_gib(room)}) fits" if room > 0 else
+            "no pool fits beside them")
+    return [f"--kv-cache-memory-bytes {kv:,} ({_gib(kv)}) and what vLLM holds beside it "
+            f"({held_text} per GPU) exceed the GPU's {_gib(worst.total)} by "
+            f"{_gib(worst_over)}: vLLM skips memory profiling with this flag, allocates the "
+            "pool as given and runs out of CUDA memory (allocating it, warming up or capturing "
+            f"the CUDA graphs); {most}."]
 
 
 class _Outcome(NamedTuple):
@@ -2379,7 +2405,7 @@ def _binding_note(st: _Setup, bind: RankMemory) -> str:
 KV_POOL_GIVEN_FORMULA = ("0.00 GiB: --kv-cache-memory-bytes gives the KV pool, so vLLM skips "
                          "memory profiling and subtracts none")
 """The formula of the activation, non-torch and CUDA graph terms under --kv-cache-memory-bytes
-(_memory counts them 0; _kv_pool_oom_errors checks the pool against the GPU)."""
+(_memory counts them 0; _kv_pool_oom_errors checks the pool and them against the GPU)."""
 KV_POOL_GIVEN_PART_NOTE = (
     "not subtracted: --kv-cache-memory-bytes gives the KV pool, so vLLM skips memory profiling "
     "and the term holding this one is 0 B; its profile run still allocates it "
