@@ -5,8 +5,11 @@ pipeline stages one replica needs with data-parallel replicas over the rest (TP=
 2 nodes of 8 when one node holds the model; TP=8 x PP=2 x DP=4 on 8 nodes when a replica
 needs 2), so every GPU works and no replica is pipelined further than it must be. When no
 such layout is valid and fits, every valid layout is planned and the one picked is the first
-of: fits, uses the most GPUs, keeps TP inside a node, larger TP, (when none fits) the
-smallest KV-cache shortfall per GPU, the wanted EP choice, longest ceiling. So a plan that
+of: fits, has a launch command (plan's vllm_commands: launch.over_nodes gives none where DP
+replicas straddle nodes, so TP=2 x DP=5 on 2 nodes of 5 gives way to TP=2 x PP=5; a plan that
+does not fit has none, so this orders only fitting ones), uses the most GPUs, keeps TP inside
+a node, larger TP, (when none fits) the smallest KV-cache shortfall per GPU, the wanted EP
+choice, longest ceiling. So a plan that
 cannot fit opens, at its TP, on the split closest to fitting: Llama-3.1-405B on 2 nodes of 8
 RTX 3090 is TP=8 x PP=2 (half the weights per GPU), not TP=8 x DP=2.
 """
@@ -25,8 +28,8 @@ from planner.serving.sweep import layout_candidates
 from planner.serving.vllm_versions import LayoutRefused
 
 AUTO_LAYOUT_RULE = ("TP = GPUs per node, the nodes as the fewest pipeline stages that fit with "
-                    "DP replicas over the rest (else the fitting layout on the most GPUs; if "
-                    "none fits, the widest TP, split closest to fitting)")
+                    "DP replicas over the rest (else the launchable fitting layout on most "
+                    "GPUs; if none fits, the widest TP, split closest to fitting)")
 """auto_layout's rule in a sentence, as the app's Plan page and the CLI's plan say it. Kept
 short: the Plan page's caption must not push the speed figures below a 1280x800 fold
 (tests/browser/test_app_browser.py)."""
@@ -66,7 +69,8 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         raise planned[valid[0]]
     wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in figures}
     return min(figures, key=lambda lay: (
-        not figures[lay]["fits"], -lay.gpus, lay.tp > gpn, -lay.tp, _shortfall(figures[lay]),
+        not figures[lay]["fits"], not figures[lay]["vllm_commands"], -lay.gpus,
+        lay.tp > gpn, -lay.tp, _shortfall(figures[lay]),
         not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
 
 

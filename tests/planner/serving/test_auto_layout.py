@@ -167,3 +167,15 @@ def test_a_model_one_gpu_holds_gets_replicas_on_three_gpus_with_ep_asked() -> No
     split = summary_figures(spec, cluster, ParallelLayout(tp=1, dp=3, ep=True), EngineSettings())
     assert whole["weights_bytes_per_gpu"] - split["weights_bytes_per_gpu"] == 38_503_710_720
     assert split["fits"]
+
+
+def test_a_layout_with_a_launch_command_comes_before_one_without() -> None:
+    # Qwen3-32B (64 query heads, 8 KV heads) on 2 nodes x 5 H100: TP=5 splits neither, so the
+    # first choice (TP = GPUs per node) is invalid and TP=10 too; on all 10 GPUs TP is 1 or 2.
+    # All fit: 32.76e9 x 2 B = 65.5 GB of bf16 weights, 32.8 GB per GPU at TP=2 against an
+    # H100's 80 GB. TP=2 x DP=5 (the old pick: most GPUs, then larger TP) has 2-GPU replicas,
+    # and 2 neither divides nor is a multiple of 5, so vLLM's --nnodes cannot place them
+    # (launch.over_nodes: no command). TP=2 x PP=5 is one 10-GPU replica filling both nodes:
+    # one command per node. It is the largest TP on 10 GPUs with a command.
+    assert _auto("Qwen/Qwen3-32B", "h100-sxm", 5, 2, ep=False) == ParallelLayout(tp=2, pp=5)
+    assert "else the launchable fitting layout on most GPUs" in AUTO_LAYOUT_RULE
