@@ -288,9 +288,13 @@ def test_a_sweep_counts_the_redundant_experts_in_the_ep_size_rule() -> None:
     # the sweep's row is the plan's: 11 experts a rank, 58 x 11 x 44,050,944 B of them
     assert row.fits and row.weights_bytes_per_gpu == _term(p, "weights").value
     assert "routed experts 26.17 GiB" in _term(p, "weights").formula  # 28,104,502,272 B
-    # without EPLB the routed experts alone must divide the EP size (Headroom's rule)
+    # without EPLB vLLM spreads the routed experts unevenly from 0.10.1 (determine_expert_map:
+    # 256 = 10 x 24 + 16, the first 16 ranks 11 each, the rest 10; 138f183): TP=1 x DP=24 runs
+    # with the same 26.17 GiB of routed experts on the fullest rank, and TP=16 + EP (256 / 16)
     plain = _ep_rows("0.33.0")
-    assert (1, 1, 24) not in plain and (16, 1, 1) in plain
+    assert (1, 1, 24) in plain and (16, 1, 1) in plain
+    assert "routed experts 26.17 GiB" in _term(
+        _plan(layout=ParallelLayout(tp=1, dp=24, ep=True), nodes=3), "weights").formula
     # 0.34.0 fills an unset count in: 8 on 24 ranks, none on 16 (256 = 16 x 16)
     filled = _ep_rows("0.34.0", enable_eplb=True)
     assert (1, 1, 24) in filled and (16, 1, 1) in filled
