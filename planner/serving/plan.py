@@ -43,6 +43,7 @@ from planner.serving.engine import (
     ModelFacts,
     StageKv,
     StateRules,
+    VllmWindow,
     activation_bytes,
     blocks_per_request,
     checkpoint_fp8_kv,
@@ -762,47 +763,14 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     window = vllm_window(spec, rules.version)
     max_model_len = s.max_model_len or window.start
     fp8_kv = checkpoint_fp8_kv(spec, s, rules)
-    default_mbt, default_seqs = default_batch_limits(
-        gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
-        s.enable_chunked_prefill, batched, s.max_num_batched_tokens,
-    )
-    seqs = s.max_num_seqs or default_seqs
-    mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
+    mbt, seqs = _batch_limits(s, rules, gpu, max_model_len, batched)
     bf16 = gpu.computes_bf16
     fp16 = not float16_refused(spec.model_type, rules.version)
     served = served_dtype(s, spec.torch_dtype, bf16, fp16)
     scheme = _weight_scheme(spec, s, served)
     cli = vllm_cli(s.vllm_version)
-    refusal = architecture_refusal(spec, cli)
-    if refusal:
-        raise EngineError(refusal)
-    # vLLM < 0.11 runs some start-ups on its V0 engine: refused, never planned with V1 rules
-    for node_gpu in sorted({n.gpu.compute_capability for n in cluster.nodes}):
-        reason = uncovered_reason(
-            rules.version, node_gpu, spec, cli, kv_cache_dtype=s.kv_cache_dtype, dtype=s.dtype,
-            num_speculative_tokens=s.num_speculative_tokens,
-            kv_cache_memory_bytes=s.kv_cache_memory_bytes)
-        if reason:
-            raise EngineError(reason)
-    dsv4_refusal = dsv4_block_refusal(spec, s.block_size)
-    if dsv4_refusal:
-        raise EngineError(dsv4_refusal)
-    if scheme.family == "mxfp4" and rules.version < MXFP4_FROM:
-        raise EngineError(f"vLLM {rules.label} has no MXFP4 quantization (quantization/mxfp4.py "
-                          "arrives in 0.10.1); plan it with vLLM 0.10.1 or later")
-    old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
-                 if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
-                 and gpu.vendor == "nvidia" else None)
-    # VLLM_MXFP4_USE_MARLIN: Marlin MoE is CUDA-only (fp4_weights.MXFP4_MARLIN_ENV on ROCm)
-    mxfp4_marlin = s.mxfp4_marlin and gpu.vendor == "nvidia"
-    method = config_quant_method(spec)
-    started = launch(spec.name or "<model>", scheme, s,
-                     ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
-                     spec.unservable or untyped_config_note(spec, cli)
-                     or unknown_type_note(spec, cli)
-                     or (None if s.trust_remote_code else remote_code_note(spec, cli)),
-                     method, tuple(inc_as_stored_errors(spec, rules.version, gpu))
-                     if s.target_quant and method == "auto-round" else ())
+    _refuse_unplannable(spec, cluster, s, rules, cli, scheme)
+    started = _launch(spec, s, rules, cli, gpu, scheme, max_model_len, mbt, seqs)
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
@@ -849,30 +817,136 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
         encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
-        expert_pad=(MXFP4_MARLIN_PAD if mxfp4_marlin else
-                    mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor))
-        if scheme.key == "mxfp4" else (1, load.width_pad),
+        expert_pad=_expert_pad(s, rules, gpu, scheme, load),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
-        gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
-        else tuple(fp4_weight_notes(gpu, scheme, cli)
-                   + rocm_fp4_notes(spec, scheme, rules.version, gpu)),
+        gpu_notes=_gpu_notes(spec, s, rules, cli, gpu, scheme),
         model_notes=_model_notes(spec, gpu, s, rules)
-        + tuple(inc_notes(spec, scheme, rules.version, gpu))
-        + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
-            filter(None, [filled_generator_note(spec, cli),
-                          b12x_note(rules.version) if b12x else None,
-                          _flydsl_note(scheme) if runs_flydsl(
-                              spec, scheme, s.moe_backend, rules.version,
-                              gpu.compute_capability) else None,
-                          oracle_skip_note(spec, scheme, s.moe_backend, rules.version)
-                          if s.moe_backend else None,
-                          aiter_env_note(spec, scheme, s.moe_backend, rules.version, gpu.vendor)
-                          if s.moe_backend else None,
-                          method_note(eplb_kind, rules.version)
-                          if s.enable_eplb and spec.is_moe else None])),
+        + _setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind),
         gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),
         model_limit=window.limit,
-        refusals=tuple(startup_errors(
+        refusals=_config_refusals(spec, s, rules, cli, gpu, scheme, window, max_model_len,
+                                  mbt, seqs, mixed, mismatch, fp16)
+        + _quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
+        + _moe_refusals(spec, s, rules, cli, gpu, scheme, b12x, eplb_kind)
+        + started.refused,
+        ep_refusal=_ep_refusal(cluster, s, rules, scheme, b12x),
+        tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
+        launch=started,
+        gpu_count=cluster.gpu_count,
+        gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
+        budgets={n.gpu.memory_total_bytes: ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
+                 for n in cluster.nodes},
+        busy=any(n.memory_used_bytes for n in cluster.nodes),
+    )
+    return resolved._replace(overhead_key=_overhead_key(resolved, s))
+
+
+def _batch_limits(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, max_model_len: int,
+                  batched: bool) -> tuple[int, int]:
+    """(--max-num-batched-tokens, --max-num-seqs): the flags where given, else vLLM's
+    defaults for this GPU and release (engine.default_batch_limits), the token budget at
+    most max_num_seqs x max_model_len."""
+    default_mbt, default_seqs = default_batch_limits(
+        gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
+        s.enable_chunked_prefill, batched, s.max_num_batched_tokens,
+    )
+    seqs = s.max_num_seqs or default_seqs
+    mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
+    return mbt, seqs
+
+
+def _refuse_unplannable(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
+                        rules: VllmRules, cli: VllmCli, scheme: quant.QuantScheme) -> None:
+    """Raise EngineError where this release cannot serve the model at all (its architecture,
+    a start-up it runs on the V0 engine, DeepSeek-V4's block size, MXFP4 before 0.10.1): no
+    plan is made, unlike the start-up refusals a plan lists."""
+    refusal = architecture_refusal(spec, cli)
+    if refusal:
+        raise EngineError(refusal)
+    # vLLM < 0.11 runs some start-ups on its V0 engine: refused, never planned with V1 rules
+    for node_gpu in sorted({n.gpu.compute_capability for n in cluster.nodes}):
+        reason = uncovered_reason(
+            rules.version, node_gpu, spec, cli, kv_cache_dtype=s.kv_cache_dtype, dtype=s.dtype,
+            num_speculative_tokens=s.num_speculative_tokens,
+            kv_cache_memory_bytes=s.kv_cache_memory_bytes)
+        if reason:
+            raise EngineError(reason)
+    dsv4_refusal = dsv4_block_refusal(spec, s.block_size)
+    if dsv4_refusal:
+        raise EngineError(dsv4_refusal)
+    if scheme.family == "mxfp4" and rules.version < MXFP4_FROM:
+        raise EngineError(f"vLLM {rules.label} has no MXFP4 quantization (quantization/mxfp4.py "
+                          "arrives in 0.10.1); plan it with vLLM 0.10.1 or later")
+
+
+def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, gpu: GpuSpec,
+            scheme: quant.QuantScheme, max_model_len: int, mbt: int, seqs: int) -> Launch:
+    """The `vllm serve` command for these settings (planner.serving.launch), with the note of
+    a model vLLM cannot load as configured and, for an auto-round target, INC's refusals of
+    the checkpoint as stored."""
+    method = config_quant_method(spec)
+    return launch(spec.name or "<model>", scheme, s,
+                  ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
+                  spec.unservable or untyped_config_note(spec, cli)
+                  or unknown_type_note(spec, cli)
+                  or (None if s.trust_remote_code else remote_code_note(spec, cli)),
+                  method, tuple(inc_as_stored_errors(spec, rules.version, gpu))
+                  if s.target_quant and method == "auto-round" else ())
+
+
+def _expert_pad(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, scheme: quant.QuantScheme,
+                load: WeightLoadRules) -> tuple[int, int]:
+    """The experts' padding (_Resolved.expert_pad): MXFP4's, Marlin's where
+    VLLM_MXFP4_USE_MARLIN takes, else the weight load rules' width pad."""
+    # VLLM_MXFP4_USE_MARLIN: Marlin MoE is CUDA-only (fp4_weights.MXFP4_MARLIN_ENV on ROCm)
+    mxfp4_marlin = s.mxfp4_marlin and gpu.vendor == "nvidia"
+    return ((MXFP4_MARLIN_PAD if mxfp4_marlin else
+             mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor))
+            if scheme.key == "mxfp4" else (1, load.width_pad))
+
+
+def _gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
+               gpu: GpuSpec, scheme: quant.QuantScheme) -> tuple[str, ...]:
+    """The notes of the weight format on the sizing GPU (_Resolved.gpu_notes): MXFP4's kernel
+    and padding on vLLM < 0.11 (mxfp4_note) unless Marlin is asked for, else the FP4
+    formats' notes on CUDA and ROCm."""
+    old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
+                 if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
+                 and gpu.vendor == "nvidia" else None)
+    return ((old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
+            else tuple(fp4_weight_notes(gpu, scheme, cli)
+                       + rocm_fp4_notes(spec, scheme, rules.version, gpu)))
+
+
+def _setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
+                   gpu: GpuSpec, scheme: quant.QuantScheme, remote_gap: tuple, b12x: bool,
+                   eplb_kind: str) -> tuple[str, ...]:
+    """The model notes that follow the format and flags (INC, the remote-code gap's rest, a
+    filled generation config, the MoE backend's, EPLB's), after _model_notes' own."""
+    return (tuple(inc_notes(spec, scheme, rules.version, gpu))
+            + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
+                filter(None, [filled_generator_note(spec, cli),
+                              b12x_note(rules.version) if b12x else None,
+                              _flydsl_note(scheme) if runs_flydsl(
+                                  spec, scheme, s.moe_backend, rules.version,
+                                  gpu.compute_capability) else None,
+                              oracle_skip_note(spec, scheme, s.moe_backend, rules.version)
+                              if s.moe_backend else None,
+                              aiter_env_note(spec, scheme, s.moe_backend, rules.version,
+                                             gpu.vendor)
+                              if s.moe_backend else None,
+                              method_note(eplb_kind, rules.version)
+                              if s.enable_eplb and spec.is_moe else None])))
+
+
+def _config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
+                     gpu: GpuSpec, scheme: quant.QuantScheme, window: VllmWindow,
+                     max_model_len: int, mbt: int, seqs: int, mixed: bool,
+                     mismatch: tuple[str, ...], fp16: bool) -> tuple[str, ...]:
+    """The start-up refusals of the engine arguments and the model's config (lengths, batch,
+    block size, MTP, KV format, dtypes, config fields), in the order vLLM meets them; the
+    first of the three parts of _Resolved.refusals."""
+    return (tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
             window=window, mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
@@ -892,8 +966,15 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
-            + tuple(silu_only_errors(spec, cli))
-            + tuple(act_dtype_errors(spec, scheme, served, mixed, version=rules.version,
+            + tuple(silu_only_errors(spec, cli)))
+
+
+def _quant_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
+                    gpu: GpuSpec, scheme: quant.QuantScheme, served: str, mixed: bool,
+                    mismatch: tuple[str, ...]) -> tuple[str, ...]:
+    """The start-up refusals of the weight format and its kernels on this GPU and release;
+    the second part of _Resolved.refusals."""
+    return (tuple(act_dtype_errors(spec, scheme, served, mixed, version=rules.version,
                                      vendor=gpu.vendor))
             + tuple(int8_float32_errors(scheme, served))
             + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
@@ -917,8 +998,15 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
             + tuple(w4afp8_errors(spec, scheme, rules.version))
             + tuple(own_loader_errors(spec, scheme, rules.version, gpu))
             + tuple(marlin_named_errors(spec, scheme, rules.version, gpu))
-            + tuple(modelopt_legacy_errors(spec, scheme, rules.version))
-            + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
+            + tuple(modelopt_legacy_errors(spec, scheme, rules.version)))
+
+
+def _moe_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
+                  gpu: GpuSpec, scheme: quant.QuantScheme, b12x: bool,
+                  eplb_kind: str) -> tuple[str, ...]:
+    """The start-up refusals of the MoE flags (--moe-backend, --all2all-backend, EPLB's);
+    the last part of _Resolved.refusals before the launch's own."""
+    return (tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)
                     if b12x else ())
@@ -935,21 +1023,17 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
                                                 cli, rules.version)
                                   if s.enable_eplb and spec.is_moe else None,
                                   draft_eplb_refusal(spec.model_type, rules.version)
-                                  if s.enable_eplb and _draft_moe(spec, s) else None]))
-            + started.refused,
-        ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
-            {n.gpu.compute_capability for n in cluster.nodes}))), None)
+                                  if s.enable_eplb and _draft_moe(spec, s) else None])))
+
+
+def _ep_refusal(cluster: ClusterSpec, s: EngineSettings, rules: VllmRules,
+                scheme: quant.QuantScheme, b12x: bool) -> str | None:
+    """Why vLLM stops at start-up with EP > 1 (MXFP4 on some GPU of the cluster, the B12x
+    MoE backend); None where it does not (_Resolved.ep_refusal)."""
+    return (next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
+        {n.gpu.compute_capability for n in cluster.nodes}))), None)
         if scheme.key == "mxfp4" and not s.mxfp4_marlin else
-        b12x_ep_refusal(rules.version) if b12x else None,
-        tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
-        launch=started,
-        gpu_count=cluster.gpu_count,
-        gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
-        budgets={n.gpu.memory_total_bytes: ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
-                 for n in cluster.nodes},
-        busy=any(n.memory_used_bytes for n in cluster.nodes),
-    )
-    return resolved._replace(overhead_key=_overhead_key(resolved, s))
+        b12x_ep_refusal(rules.version) if b12x else None)
 
 
 def _flydsl_note(scheme: quant.QuantScheme) -> str:
@@ -2486,40 +2570,18 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
     num_blocks, max_model_len = bind.num_blocks, r.max_model_len
     per_request, concurrency, tokens = out.per_request, out.concurrency, out.tokens
     ceiling, model_limit, sampler = out.ceiling, out.model_limit, r.sampler
-    if r.tokens_from_concurrency:
-        # the concurrency itself (blocks / blocks per request), so the shown numbers reproduce
-        tokens_formula = (f"int({num_blocks:,} blocks / {per_request:,} blocks per request x "
-                          f"{max_model_len:,}) = {tokens:,} tokens")
-    else:
-        tokens_formula = (f"{num_blocks:,} blocks // {stage.num_groups} groups x "
-                          f"{stage.block_tokens} tokens = {tokens:,} tokens")
+    tokens_formula = _tokens_formula(r, stage, num_blocks, per_request, tokens)
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
-    graphs_note = (
-        "subtracted" if r.subtract_graphs
-        else "none: --enforce-eager captures no CUDA graphs" if s.enforce_eager
-        else f"reported, not subtracted (vLLM < {version_label(GRAPHS_SUBTRACTED_FROM)})")
     rules = vllm_rules(s.vllm_version)
     v2_note, v2_graphs = (v2_term_notes(warm.activation if warm else None,
                                         rules.v2_graph_estimate, rules.label)
                           if r.runner[0] == "v2" else ("", ""))
-    if not s.enforce_eager:
-        graphs_note += v2_graphs
-        if r.mla_piecewise:
-            graphs_note += "; " + TRITON_MLA_PIECEWISE_NOTE.format(v=rules.label)
+    graphs_note = _graphs_note(s, r, rules, v2_graphs)
     first_capture = dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0])
-    if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
-        graphs_note += "; " + dsv4_graphs_note()
-    cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, layout.pp)
+    encoder_note = _encoder_note(st)
     workspace = _moe_workspace(st, bind.pp_stage)
     buffer = _all2all_buffer(st, bind.pp_stage)
-    encoder_note = (
-        f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
-        f"figure, not a term of its own: {cover.runs}"
-        + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else "")
-        if cover and profiled(s) else
-        "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
-        else "")
     forward, act_formula = activation_bytes(
         r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
         layout.tp, r.act_b, max_model_len, layout.expert_tp, r.compute_capability, *sampler,
@@ -2527,42 +2589,11 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         r.encoder_rules, workspace[0] if s.activation_bytes is None else 0,
     )
     eplb = _eplb_profile(st, bind.pp_stage)
-    if eplb[0]:
-        act_formula = (f"max(forward {_gib(forward)}, EPLB profile rearrangement "
-                       f"{_gib(eplb[0])}: the eplb_profile term) = "
-                       f"{_gib(max(forward, eplb[0]))}; forward: {act_formula}")
-    if warm and warm.activation[0] > max(forward, eplb[0]):  # _worker_overheads' floor
-        act_formula = (f"max(V1 runner {_gib(max(forward, eplb[0]))}, Model Runner V2's warm "
-                       f"peak {_gib(warm.activation[0])}) = {_gib(warm.activation[0])}: a "
-                       "first start-up runs the same dummy forward in the same measured window "
-                       f"and compiles there too; V1 runner: {act_formula}")
+    act_formula = _activation_formula(forward, act_formula, eplb, warm)
     buffers = _runner_buffers(st, bind.pp_stage) if not s.kv_cache_memory_bytes else ()
     buffers_text = f" - {_gib(bind.runner_buffer_bytes)} runner buffers" if buffers else ""
-    kv_formula = (
-        f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
-        f"{_gib(bind.activation_bytes)} activation - {_gib(bind.non_torch_bytes)} non-torch"
-        + buffers_text
-        + (f" - {_gib(bind.cuda_graph_bytes)} CUDA graphs" if r.subtract_graphs else "")
-        + f" = {_gib(bind.kv_cache_bytes)}"
-    )
-    kv_note = ""
-    if warm and warm.capacity:  # (None where its pool is)
-        # what V2 sizes on a restart that finds the compile cache (planner.serving.runner_v2),
-        # and what it holds, counted as the num_blocks, tokens and concurrency terms count
-        warm_blocks, warm_tokens, warm_concurrency = warm.capacity
-        kv_note = (f"Model Runner V2 restarting with a warm torch.compile cache: "
-                   f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
-                   f"{_gib(warm.activation[0])} activation - {_gib(bind.non_torch_bytes)} "
-                   f"non-torch{buffers_text} - {_gib(warm.graphs)} CUDA graphs = "
-                   f"{_gib(warm.kv_cache_bytes)} "
-                   "(planner.serving.runner_v2); "
-                   + (f"{_gib(warm.kv_cache_bytes)} // {stage.bytes_per_block:,} B = "
-                      if stage else "")
-                   + f"{warm_blocks:,} blocks: {warm_tokens:,} KV tokens, "
-                   f"{warm_concurrency:.2f} requests at {max_model_len:,} tokens; this plan "
-                   "sizes a first (cold-compile) start-up")
-    if s.kv_cache_memory_bytes:
-        kv_formula = f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes:,} B (profiling skipped)"
+    kv_formula = _kv_formula(s, r, bind, buffers_text)
+    kv_note = _warm_kv_note(bind, warm, stage, buffers_text, max_model_len)
     terms = [
         _term("budget", "Budget (total x utilization)", bind.budget_bytes, "B",
               f"ceil({_gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
@@ -2571,37 +2602,12 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
                   memory_total_note(st.cluster.nodes[bind.node].gpu))))),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
               _weights_formula(st, bind), _tower_tp_note(st, bind)),
-        _term("activation", "Profile-run activation peak", bind.activation_bytes, "B", act_formula,
-              ("DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against "
-               "a printed peak" if r.facts.dsv4 else
-               f"forward: {ACTIVATION_FIT_SOURCE}; sampler: the logits "
-               "and sort buffers vLLM < 0.17 holds, from its and PyTorch's source (see "
-               "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
-                   bind.pp_stage == layout.pp - 1) else
-               f"{ACTIVATION_FIT_SOURCE} (see planner.serving.engine)")
-              + v2_note + encoder_note)
-        if s.activation_bytes is None else
-        _term("activation", "Profile-run activation peak", bind.activation_bytes, "B",
-              f"{_gib(bind.activation_bytes)} (given)"),
-        _term("non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
-              " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
-                  layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
-                  r.comm_counted))
-              + (f" + {buffer[0] / GIB:.2f} GiB --all2all-backend buffer (all2all_buffers)"
-                 if buffer and buffer[0] else "")
-              + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
-              if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)"),
+        _activation_term(st, bind, act_formula, v2_note, encoder_note),
+        _non_torch_term(st, bind, buffer),
         *([_term("runner_buffers", "Model runner buffers", bind.runner_buffer_bytes, "B",
                  runner_buffers_formula(buffers, r.runner[0], rules.label), RUNNER_BUFFERS_NOTE)]
           if buffers else []),
-        _term("cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
-              f"{GRAPH_BYTES_PER_GRAPH / _MiB:.1f} MiB x ({r.graphs[0]} piecewise + "
-              f"{r.graphs[1]} full graphs)"
-              + (f" + {first_capture / _MiB:.0f} MiB DeepSeek-V4 indexer dummy logits in the "
-                 "first piecewise warm-up" if first_capture else "")
-              + f" = {_gib(bind.cuda_graph_bytes)}"
-              if s.cuda_graph_bytes is None and not s.enforce_eager
-              else f"{_gib(bind.cuda_graph_bytes)}", graphs_note),
+        _graphs_term(s, r, bind, first_capture, graphs_note),
         _term("kv_cache", "KV cache pool per GPU", bind.kv_cache_bytes, "B", kv_formula,
               kv_note),
         _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", bind.kv_bytes_per_token,
@@ -2618,14 +2624,181 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",
               f"{num_blocks:,} blocks / {per_request:,} blocks per {max_model_len:,}-token "
               f"request = {concurrency:.2f}"),
-        _term("max_context_tokens", "Longest request that fits", min(ceiling, model_limit),
-              "tokens",
-              f"min(KV-limited {ceiling:,}: largest max_model_len whose per-layer need fits "
-              f"{_gib(bind.kv_cache_bytes)} minus one block; model limit {model_limit:,}: the "
-              f"derived max_model_len vLLM accepts) = {min(ceiling, model_limit):,} tokens",
-              "the KV cache binds" if ceiling <= model_limit else
-              "the model's max length binds (max_position_embeddings and rope scaling)"),
+        _context_term(bind, ceiling, model_limit),
     ]
+    _insert_inside_terms(terms, s, rules, buffer, eplb, workspace)
+    if s.kv_cache_memory_bytes:  # _memory: none of these is subtracted
+        terms = _pool_given_terms(terms)
+    return terms
+
+
+def _tokens_formula(r: _Resolved, stage: StageKv | None, num_blocks: int, per_request: int,
+                    tokens: int) -> str:
+    """The kv_cache_tokens term's formula: from the concurrency where the release counts the
+    tokens that way (tokens_from_concurrency), else from the blocks and their groups."""
+    if r.tokens_from_concurrency:
+        # the concurrency itself (blocks / blocks per request), so the shown numbers reproduce
+        tokens_formula = (f"int({num_blocks:,} blocks / {per_request:,} blocks per request x "
+                          f"{r.max_model_len:,}) = {tokens:,} tokens")
+    else:
+        tokens_formula = (f"{num_blocks:,} blocks // {stage.num_groups} groups x "
+                          f"{stage.block_tokens} tokens = {tokens:,} tokens")
+    return tokens_formula
+
+
+def _graphs_note(s: EngineSettings, r: _Resolved, rules: VllmRules, v2_graphs: str) -> str:
+    """The cuda_graphs term's note: whether the release subtracts the graphs, with V2's
+    (`v2_graphs`: v2_term_notes), Triton MLA's piecewise graphs and DeepSeek-V4's capture."""
+    graphs_note = (
+        "subtracted" if r.subtract_graphs
+        else "none: --enforce-eager captures no CUDA graphs" if s.enforce_eager
+        else f"reported, not subtracted (vLLM < {version_label(GRAPHS_SUBTRACTED_FROM)})")
+    if not s.enforce_eager:
+        graphs_note += v2_graphs
+        if r.mla_piecewise:
+            graphs_note += "; " + TRITON_MLA_PIECEWISE_NOTE.format(v=rules.label)
+    if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
+        graphs_note += "; " + dsv4_graphs_note()
+    return graphs_note
+
+
+def _encoder_note(st: _Setup) -> str:
+    """The activation term's note on the vision encoder: inside the figure where a measured
+    start-up profile covers it, else not modelled where the batch shape needs one; "" where
+    neither."""
+    s, r = st.s, st.facts.r
+    cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, st.layout.pp)
+    return (
+        f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
+        f"figure, not a term of its own: {cover.runs}"
+        + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else "")
+        if cover and profiled(s) else
+        "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
+        else "")
+
+
+def _activation_formula(forward: int, act_formula: str, eplb: tuple[int, str],
+                        warm: _WarmRestart | None) -> str:
+    """The activation term's formula: the forward's (`forward`, `act_formula`), taken as the
+    max with EPLB's profile rearrangement (`eplb`) and V2's warm peak where they are larger."""
+    if eplb[0]:
+        act_formula = (f"max(forward {_gib(forward)}, EPLB profile rearrangement "
+                       f"{_gib(eplb[0])}: the eplb_profile term) = "
+                       f"{_gib(max(forward, eplb[0]))}; forward: {act_formula}")
+    if warm and warm.activation[0] > max(forward, eplb[0]):  # _worker_overheads' floor
+        act_formula = (f"max(V1 runner {_gib(max(forward, eplb[0]))}, Model Runner V2's warm "
+                       f"peak {_gib(warm.activation[0])}) = {_gib(warm.activation[0])}: a "
+                       "first start-up runs the same dummy forward in the same measured window "
+                       f"and compiles there too; V1 runner: {act_formula}")
+    return act_formula
+
+
+def _kv_formula(s: EngineSettings, r: _Resolved, bind: RankMemory, buffers_text: str) -> str:
+    """The kv_cache term's formula: the budget less every other term, or the given
+    --kv-cache-memory-bytes."""
+    kv_formula = (
+        f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
+        f"{_gib(bind.activation_bytes)} activation - {_gib(bind.non_torch_bytes)} non-torch"
+        + buffers_text
+        + (f" - {_gib(bind.cuda_graph_bytes)} CUDA graphs" if r.subtract_graphs else "")
+        + f" = {_gib(bind.kv_cache_bytes)}"
+    )
+    if s.kv_cache_memory_bytes:
+        kv_formula = f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes:,} B (profiling skipped)"
+    return kv_formula
+
+
+def _warm_kv_note(bind: RankMemory, warm: _WarmRestart | None, stage: StageKv | None,
+                  buffers_text: str, max_model_len: int) -> str:
+    """The kv_cache term's note: the pool Model Runner V2 sizes on a warm restart (`warm`);
+    "" where there is none."""
+    kv_note = ""
+    if warm and warm.capacity:  # (None where its pool is)
+        # what V2 sizes on a restart that finds the compile cache (planner.serving.runner_v2),
+        # and what it holds, counted as the num_blocks, tokens and concurrency terms count
+        warm_blocks, warm_tokens, warm_concurrency = warm.capacity
+        kv_note = (f"Model Runner V2 restarting with a warm torch.compile cache: "
+                   f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
+                   f"{_gib(warm.activation[0])} activation - {_gib(bind.non_torch_bytes)} "
+                   f"non-torch{buffers_text} - {_gib(warm.graphs)} CUDA graphs = "
+                   f"{_gib(warm.kv_cache_bytes)} "
+                   "(planner.serving.runner_v2); "
+                   + (f"{_gib(warm.kv_cache_bytes)} // {stage.bytes_per_block:,} B = "
+                      if stage else "")
+                   + f"{warm_blocks:,} blocks: {warm_tokens:,} KV tokens, "
+                   f"{warm_concurrency:.2f} requests at {max_model_len:,} tokens; this plan "
+                   "sizes a first (cold-compile) start-up")
+    return kv_note
+
+
+def _activation_term(st: _Setup, bind: RankMemory, act_formula: str, v2_note: str,
+                     encoder_note: str) -> Term:
+    """The activation term: the profile run's peak with its sources, or the given figure."""
+    s, layout, r = st.s, st.layout, st.facts.r
+    sampler = r.sampler
+    return (
+        _term("activation", "Profile-run activation peak", bind.activation_bytes, "B", act_formula,
+              ("DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against "
+               "a printed peak" if r.facts.dsv4 else
+               f"forward: {ACTIVATION_FIT_SOURCE}; sampler: the logits "
+               "and sort buffers vLLM < 0.17 holds, from its and PyTorch's source (see "
+               "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
+                   bind.pp_stage == layout.pp - 1) else
+               f"{ACTIVATION_FIT_SOURCE} (see planner.serving.engine)")
+              + v2_note + encoder_note)
+        if s.activation_bytes is None else
+        _term("activation", "Profile-run activation peak", bind.activation_bytes, "B",
+              f"{_gib(bind.activation_bytes)} (given)"))
+
+
+def _non_torch_term(st: _Setup, bind: RankMemory,
+                    buffer: tuple[int, str, bool] | None) -> Term:
+    """The non_torch term: its parts (CUDA context, NCCL, the all-to-all buffer), or the
+    given figure."""
+    s, layout, r = st.s, st.layout, st.facts.r
+    return _term(
+        "non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
+        " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
+            layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
+            r.comm_counted))
+        + (f" + {buffer[0] / GIB:.2f} GiB --all2all-backend buffer (all2all_buffers)"
+           if buffer and buffer[0] else "")
+        + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
+        if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)")
+
+
+def _graphs_term(s: EngineSettings, r: _Resolved, bind: RankMemory, first_capture: int,
+                 graphs_note: str) -> Term:
+    """The cuda_graphs term: the graphs captured at the per-graph figure (with DeepSeek-V4's
+    first capture), or the given figure."""
+    return _term(
+        "cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
+        f"{GRAPH_BYTES_PER_GRAPH / _MiB:.1f} MiB x ({r.graphs[0]} piecewise + "
+        f"{r.graphs[1]} full graphs)"
+        + (f" + {first_capture / _MiB:.0f} MiB DeepSeek-V4 indexer dummy logits in the "
+           "first piecewise warm-up" if first_capture else "")
+        + f" = {_gib(bind.cuda_graph_bytes)}"
+        if s.cuda_graph_bytes is None and not s.enforce_eager
+        else f"{_gib(bind.cuda_graph_bytes)}", graphs_note)
+
+
+def _context_term(bind: RankMemory, ceiling: int, model_limit: int) -> Term:
+    """The max_context_tokens term: the KV-limited length or the model's, the smaller."""
+    return _term("max_context_tokens", "Longest request that fits", min(ceiling, model_limit),
+                 "tokens",
+                 f"min(KV-limited {ceiling:,}: largest max_model_len whose per-layer need fits "
+                 f"{_gib(bind.kv_cache_bytes)} minus one block; model limit {model_limit:,}: "
+                 f"the derived max_model_len vLLM accepts) = {min(ceiling, model_limit):,} "
+                 "tokens",
+                 "the KV cache binds" if ceiling <= model_limit else
+                 "the model's max length binds (max_position_embeddings and rope scaling)")
+
+
+def _insert_inside_terms(terms: list[Term], s: EngineSettings, rules: VllmRules,
+                         buffer: tuple[int, str, bool] | None, eplb: tuple[int, str],
+                         workspace: tuple[int, str]) -> None:
+    """Insert the terms counted inside another (the all-to-all buffer in non_torch, EPLB's
+    rearrangement and the MoE workspace in the activation peak) after the term holding them."""
     if buffer and s.non_torch_bytes is None:  # after non_torch (then moe_workspace at 3)
         terms.insert(4, _term(
             "all2all_buffers", "All-to-all buffer (inside the non-torch term)", buffer[0], "B",
@@ -2645,17 +2818,19 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
             "b12x_moe.py _allocate_buffers, moe_dispatch.py allocate_sm120_static_workspace / "
             "allocate_sm120_dynamic_workspace) stay, so vLLM's profile counts them in the "
             "activation peak (planner.serving.moe_backend)"))
-    if s.kv_cache_memory_bytes:  # _memory: none of these is subtracted; their formulas and
-        # notes would still give what profiling finds ("0.25 GiB CUDA context = 0.00 GiB")
-        # their parts' figures stand (the profile run still allocates them), but read as
-        # "inside the activation peak" of a 0 B term without saying it is not subtracted
-        terms = [t.model_copy(update={"formula": KV_POOL_GIVEN_FORMULA, "note": ""}) if t.key in (
-            "activation", "non_torch", "cuda_graphs") else t.model_copy(update={
-                "note": f"{KV_POOL_GIVEN_PART_NOTE}. Without it: {t.note}"})
-            if t.key in INSIDE_SKIPPED_TERMS
-            else t
-            for t in terms]
-    return terms
+
+
+def _pool_given_terms(terms: list[Term]) -> list[Term]:
+    """The terms under --kv-cache-memory-bytes (_memory: none of activation, non_torch and
+    cuda_graphs is subtracted): their formulas and notes would still give what profiling
+    finds ("0.25 GiB CUDA context = 0.00 GiB"); the parts inside them keep their figures
+    (the profile run still allocates them), with a note that they are not subtracted."""
+    return [t.model_copy(update={"formula": KV_POOL_GIVEN_FORMULA, "note": ""}) if t.key in (
+        "activation", "non_torch", "cuda_graphs") else t.model_copy(update={
+            "note": f"{KV_POOL_GIVEN_PART_NOTE}. Without it: {t.note}"})
+        if t.key in INSIDE_SKIPPED_TERMS
+        else t
+        for t in terms]
 
 
 def served_scheme(request: PlanRequest) -> quant.QuantScheme:
