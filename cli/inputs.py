@@ -37,7 +37,7 @@ from planner.serving.hardware import (
     gpu_preset,
     memory_near,
     near_gpu_hint,
-    no_bf16_assumed_note,
+    no_bf16_assumed_notes,
     other_presets_named,
     preset_cluster,
     preset_named,
@@ -345,7 +345,9 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         snapshots = [snap for _, snap in loaded]
         cluster, notes = cluster_and_notes(snapshots)
         # "rig mixes A, B; planned as 8x B": the plan's header names B only
-        add_notes(args, *notes)
+        add_notes(args, *notes, *no_bf16_assumed_notes(cluster, (
+            "give its memory to --gpu-memory-gib and its model to --gpu-name (e.g. 'RTX 4090') "
+            "in place of --snapshot")))
         if getattr(args, "link", None):
             cluster = with_link(cluster, args.link)
         _note_wsl2_unused(args, "the snapshots' totals are measured")
@@ -388,11 +390,7 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     cluster = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
                               getattr(args, "gpu_name", None))
     name = getattr(args, "gpu_name", None)
-    if name is None:
-        if note := no_bf16_assumed_note(cluster.nodes[0].gpu,
-                                        "give --gpu-name MODEL (e.g. 'RTX 4090')"):
-            add_notes(args, note)
-    elif cluster.nodes[0].gpu.key == "custom":
+    if name is not None and cluster.nodes[0].gpu.key == "custom":
         add_notes(args, (
             f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned as a GPU "
             "of unknown model (no preset's compute capability, native formats or default link "
@@ -409,6 +407,9 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
             f"formats, link and {preset.memory_bandwidth_gbps:,.0f} GB/s memory bandwidth, "
             "which this model's may not share (the speed figures follow them), and the "
             f"memory given, and called {name.strip()!r}, not {preset.name!r}"))
+    add_notes(args, *no_bf16_assumed_notes(cluster, (
+        "give --gpu-name MODEL (e.g. 'RTX 4090')" if name is None else
+        "give --gpu-name a preset's model (e.g. 'RTX 4090')")))
     return cluster, []
 
 

@@ -7,7 +7,7 @@ from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme
 from planner.report import context_note
 from planner.serving.engine import vllm_window
-from planner.serving.hardware import no_bf16_assumed_note
+from planner.serving.hardware import no_bf16_assumed_notes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases, vllm_rules
 from planner.text import counted, md_escape
 from ui import format as fmt
@@ -48,9 +48,8 @@ def render_sidebar() -> None:
                 f"{md_escape(gpu_totals_text(cluster))}, "
                 f"{counted(cluster.gpu_count, 'GPU')} · {md_escape(cluster.source)}"
             )
-            for gpu in {node.gpu.name: node.gpu for node in cluster.nodes}.values():
-                if note := no_bf16_assumed_note(gpu, NAME_THE_MODEL):
-                    st.caption(md_escape(note + "."))
+            for note in no_bf16_assumed_notes(cluster, NAME_THE_MODEL):
+                st.caption(md_escape(note + "."))
             if note := network_note(cluster):
                 st.caption(md_escape(note))
         st.subheader("Model")

@@ -2484,17 +2484,24 @@ def memory_total_note(gpu: GpuSpec) -> str:
 
 def no_bf16_assumed_note(gpu: GpuSpec, how: str) -> str | None:
     """The note a plan on a GPU of unknown compute capability carries (custom_gpu without
-    one: a --gpu-memory-gib GPU without --gpu-name, an audited GPU of no preset whose
-    capability was not read), None on any other: its native formats are then fp32 and fp16
-    only, so the plan serves a bfloat16 checkpoint as vLLM does on a card below capability
-    8.0 (engine.served_dtype), which a recent GPU would not. `how`: how to name its model
-    where it is asked (the CLI's --gpu-name, the app's GPU model picker)."""
+    one: a --gpu-memory-gib GPU without --gpu-name or with one no preset has, an audited GPU
+    of no preset whose capability was not read), None on any other: its native formats are
+    then fp32 and fp16 only, so the plan serves a bfloat16 checkpoint as vLLM does on a card
+    below capability 8.0 (engine.served_dtype), which a recent GPU would not. `how`: how to
+    name its model where it is asked (the CLI's --gpu-name, the app's GPU model picker)."""
     if gpu.compute_capability or gpu.computes_bf16:
         return None
     return (f"{gpu.name}: its compute capability is unknown, so it is planned as a GPU without "
             "bfloat16 (fp32 and fp16 only, as vLLM serves a card below compute capability "
             "8.0: a bfloat16 model in float16, Gemma 2 in float32), where a recent GPU would "
             f"load bfloat16; {how} to plan it as a named GPU")
+
+
+def no_bf16_assumed_notes(cluster: ClusterSpec, how: str) -> list[str]:
+    """no_bf16_assumed_note of each GPU model the cluster's nodes plan, once a model (the
+    nodes of a --gpu-memory-gib cluster share one; snapshots may mix them)."""
+    gpus = {node.gpu.name: node.gpu for node in cluster.nodes}.values()
+    return [note for gpu in gpus if (note := no_bf16_assumed_note(gpu, how))]
 
 
 def custom_gpu(

@@ -4,11 +4,13 @@ serves a card below compute capability 8.0 (platforms/cuda.py supported_dtypes;
 engine.served_dtype): gemma-2-9b-it, whose config says float32 and which vLLM will not run
 in float16, is planned in FP32, 9,241,705,984 x 4 B = 34.4 GiB of weights, where any recent
 GPU loads bfloat16 (17.2 GiB). It did so silently; the plan now says it on stderr, naming
---gpu-name. With --gpu-name of a preset the note is not printed."""
+--gpu-name. With --gpu-name of a preset the note is not printed. So does a --gpu-name no
+preset has, and a --snapshot GPU of no preset whose capability the audit did not read."""
 
 import json
+from pathlib import Path
 
-from tests.cli.conftest import run_main
+from tests.cli.conftest import SNAPSHOT, run_main
 
 NOTE = ("note: Custom 80 GiB GPU: its compute capability is unknown, so it is planned as a "
         "GPU without bfloat16 (fp32 and fp16 only, as vLLM serves a card below compute "
@@ -30,6 +32,64 @@ def test_an_unnamed_custom_gpu_says_it_is_planned_without_bf16(capsys) -> None:
 def test_a_named_custom_gpu_prints_no_such_note(capsys) -> None:
     code, out, err = run_main(capsys, "plan", "--model", "google/gemma-2-9b-it",
                               "--gpu-memory-gib", "80", "--gpu-name", "H100 SXM", "--json")
+    assert code == 0, err
+    assert "compute capability is unknown" not in err, err
+    assert json.loads(out)["weight_format"] == "bf16"
+
+
+BF16_NOTE = ("its compute capability is unknown, so it is planned as a GPU without bfloat16 "
+             "(fp32 and fp16 only, as vLLM serves a card below compute capability 8.0: a "
+             "bfloat16 model in float16, Gemma 2 in float32), where a recent GPU would load "
+             "bfloat16; ")
+
+
+def test_a_gpu_name_no_preset_has_says_it_is_planned_without_bf16(capsys) -> None:
+    # a name no preset has keeps no model's compute capability: fp32 / fp16 as unnamed
+    code, out, err = run_main(capsys, "plan", "--model", "google/gemma-2-9b-it",
+                              "--gpu-memory-gib", "80", "--gpu-name", "Mystery X", "--json")
+    assert code == 0, err
+    assert ("note: --gpu-name 'Mystery X' is no preset GPU model: planned as a GPU of unknown "
+            "model" in err), err
+    assert (f"note: Mystery X: {BF16_NOTE}give --gpu-name a preset's model (e.g. 'RTX 4090') "
+            "to plan it as a named GPU" in err), err
+    assert json.loads(out)["weight_format"] == "fp32"
+
+
+def _snapshot(tmp_path: Path, capability: str | None) -> str:
+    """The recorded 8x RTX 3090 rig as GPUs no preset names, of `capability`."""
+    snap = json.loads(SNAPSHOT.read_text())
+    for gpu in snap["gpus"]:
+        gpu["name"], gpu["compute_capability"] = "Mystery Accelerator", capability
+    path = tmp_path / "rig.json"
+    path.write_text(json.dumps(snap))
+    return str(path)
+
+
+def test_a_snapshot_gpu_of_unknown_capability_says_it_is_planned_without_bf16(
+        capsys, tmp_path: Path) -> None:
+    code, out, err = run_main(capsys, "plan", "--model", "google/gemma-2-9b-it",
+                              "--snapshot", _snapshot(tmp_path, None), "--json")
+    assert code == 0, err
+    assert (f"note: Mystery Accelerator: {BF16_NOTE}give its memory to --gpu-memory-gib and "
+            "its model to --gpu-name (e.g. 'RTX 4090') in place of --snapshot to plan it as a "
+            "named GPU" in err), err
+    assert err.count("compute capability is unknown, so") == 1, err  # once for its 8 GPUs
+    assert json.loads(out)["weight_format"] == "fp32"
+
+
+def test_a_snapshot_gpu_whose_capability_was_read_prints_no_such_note(
+        capsys, tmp_path: Path) -> None:
+    # 8.9 (an RTX 4090's) computes bfloat16: the model's bf16 is planned, no note
+    code, out, err = run_main(capsys, "plan", "--model", "google/gemma-2-9b-it",
+                              "--snapshot", _snapshot(tmp_path, "8.9"), "--json")
+    assert code == 0, err
+    assert "compute capability is unknown, so" not in err, err
+    assert json.loads(out)["weight_format"] == "bf16"
+
+
+def test_a_preset_gpu_prints_no_such_note(capsys) -> None:
+    code, out, err = run_main(capsys, "plan", "--model", "google/gemma-2-9b-it",
+                              "--gpu", "h100-sxm", "--json")
     assert code == 0, err
     assert "compute capability is unknown" not in err, err
     assert json.loads(out)["weight_format"] == "bf16"
