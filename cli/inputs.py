@@ -247,21 +247,21 @@ def note_preset_choice(args: argparse.Namespace, names: list[str], flag: str = "
                 f"(what CUDA reports) and --gpu-name {sized}"))
 
 
-_COUNTED_GPU = (re.compile(r"\s*(\d+)\s*[x×*]\s*(.+?)\s*", re.I),
-                re.compile(r"\s*(.+?)\s*[x×*]\s*(\d+)\s*", re.I))
+_COUNTED_GPU = (re.compile(r"\s*(?P<count>\d+)\s*[x×*]\s*(?P<gpu>.+?)\s*", re.I),
+                re.compile(r"\s*(?P<gpu>.+?)\s*[x×*]\s*(?P<count>\d+)\s*", re.I))
 """A GPU name with a count before or after it: "8x H100", "2 x RTX 3090", "RTX 3090 x2"."""
 
 
 def _counted_gpu(name: str) -> tuple[int, str] | None:
     """(count, GPU) where `name` is a preset's name with a count (_COUNTED_GPU), else None."""
-    for pattern, (count, gpu) in zip(_COUNTED_GPU, ((1, 2), (2, 1)), strict=True):
+    for pattern in _COUNTED_GPU:
         match = pattern.fullmatch(name)
-        if match and int(match.group(count)) > 0:
+        if match and int(match["count"]) > 0:
             try:
-                gpu_preset(match.group(gpu))
+                gpu_preset(match["gpu"])
             except UnknownGpuError:
                 continue
-            return int(match.group(count)), match.group(gpu)
+            return int(match["count"]), match["gpu"]
     return None
 
 
