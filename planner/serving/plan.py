@@ -1569,26 +1569,28 @@ def _overheads(st: _Setup, pp_stage: int) -> Overheads:
     known = f.overheads.get(pp_stage)
     if known is None:
         rng = f.stages[pp_stage][0]
+        workspace, eplb = _moe_workspace(st, pp_stage)[0], _eplb_profile(st, pp_stage)[0]
+        warm = (_v2_warm_peak(st, pp_stage) or (0,))[0]
+        buffer = (_all2all_buffer(st, pp_stage) or (0,))[0]
         key = ("overheads", ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
-               rng.start == 0, pp_stage == st.layout.pp - 1, _moe_workspace(st, pp_stage)[0],
-               _eplb_profile(st, pp_stage)[0], (_v2_warm_peak(st, pp_stage) or (0,))[0],
-               (_all2all_buffer(st, pp_stage) or (0,))[0], f.r.overhead_key)
+               rng.start == 0, pp_stage == st.layout.pp - 1, workspace, eplb, warm, buffer,
+               f.r.overhead_key)
         known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
-                                                       pp_stage)
+                                                       pp_stage, workspace, buffer, eplb, warm)
     return known
 
 
-def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
-    """Work out the overheads _overheads caches."""
+def _worker_overheads(st: _Setup, pp_stage: int, workspace: int, buffer: int, eplb: int,
+                      warm: int) -> Overheads:
+    """Work out the overheads _overheads caches, with the stage's parts its key holds (the
+    MoE workspace, all-to-all buffer, EPLB profile rearrangement and V2 warm peak, in bytes)."""
     layout, r = st.layout, st.facts.r
     return ENGINE.overheads(Worker(
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
-        r.encoder_rules, _moe_workspace(st, pp_stage)[0],
-        (_all2all_buffer(st, pp_stage) or (0,))[0],
-        sum(n for _, n in _runner_buffers(st, pp_stage)), _eplb_profile(st, pp_stage)[0],
-        (_v2_warm_peak(st, pp_stage) or (0,))[0],
+        r.encoder_rules, workspace, buffer, sum(n for _, n in _runner_buffers(st, pp_stage)),
+        eplb, warm,
     ), st.s, r.subtract_graphs)
 
 
