@@ -133,7 +133,8 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     if s.revision:  # the commit planned, not whatever main is when the server starts
         serve += f" --revision {shlex.quote(s.revision)}"
     if s.target_quant:
-        known = known_checkpoint(model, scheme.key, vllm_rules(cli.vllm_version).version)
+        version = vllm_rules(cli.vllm_version).version
+        known = known_checkpoint(model, scheme.key, version)
         if s.target_checkpoint:
             serve, note = f"vllm serve {shlex.quote(s.target_checkpoint)}", (
                 f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
@@ -143,7 +144,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             serve, note = f"vllm serve {known}{flag}", (
                 f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.{kv_note}")
         elif scheme.runtime and scheme.vllm_quantization and method == "auto-round" \
-                and vllm_rules(cli.vllm_version).version >= INC_OVERRIDE_FROM:
+                and version >= INC_OVERRIDE_FROM:
             q, label = scheme.vllm_quantization, scheme.label
             fails = (f", which vLLM {cli.vllm_version} refuses ({as_stored_errors[0]})"
                      if as_stored_errors else "")
@@ -173,15 +174,14 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             serve += f" --quantization {scheme.vllm_quantization}"
             note = f"vLLM quantizes {model} to {scheme.label} while loading it."
         else:
-            version = vllm_rules(cli.vllm_version).version
             refused = next((repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
                             if _checkpoint_scheme(repo) == scheme.key), None)
             others = tuple(repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
                            if repo != refused)
             tools = "" if scheme.key in UNTOOLED_SCHEMES else \
                 f" (e.g. with {FAMILY_TOOLS.get(scheme.family, 'llm-compressor or GPTQModel')})"
-            at_load = "cannot make one at load" if scheme.family != "torchao" or vllm_rules(
-                cli.vllm_version).version < TORCHAO_AT_LOAD_FROM else (
+            at_load = "cannot make one at load" if scheme.family != "torchao" \
+                or version < TORCHAO_AT_LOAD_FROM else (
                 "makes one at load only from a torchao config in --hf-overrides "
                 "(quantization_config_dict_json, with --quantization torchao), a command "
                 "Headroom does not write")
