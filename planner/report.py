@@ -1143,7 +1143,6 @@ def comparison_caveats(rows: Iterable[ComparisonRow]) -> list[str]:
             if (parts := verdict_unmodelled(row.verdict))]
 
 
-
 def no_fit_reasons(rows: Iterable[ComparisonRow]) -> list[str]:
     """One line per compared model marked no: why, the first sentence of its verdict (vLLM's
     words as the plan carries them, text.first_sentence), as 'no (Qwen/Qwen3-32B): The weights
@@ -1151,6 +1150,7 @@ def no_fit_reasons(rows: Iterable[ComparisonRow]) -> list[str]:
     loading the model.' (the whole verdict is the JSON's `verdict`)."""
     return [f"no ({row.model_name}): {first_sentence(row.verdict.removeprefix(NO_FIT))}"
             for row in rows if not row.fits]
+
 
 def _comparison_warnings(rows: Iterable[ComparisonRow]) -> list[str]:
     """Each compared model's warnings (ComparisonRow.warnings) under a line naming it, as

@@ -59,7 +59,6 @@ def sentence(text: object) -> str:
     return flat if not flat or flat.endswith((".", "?", "!")) else flat + "."
 
 
-
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z])")
 """The end of a sentence: '.', '?' or '!' before a space and a capital letter (not the
 decimal point of '0.92' or '23.57', which has no space after it)."""
