@@ -134,14 +134,10 @@ class SiluOnly(NamedTuple):
     (ModelSpec.mlp_keys); None: by `every_layer` and `shared_from`."""
 
 
-def _key(spec: ModelSpec, key: str, default: int | bool | None = None) -> int | bool | None:
-    """config.json's `key` as written (ModelSpec.mlp_keys), `default` where left out."""
-    return dict(spec.mlp_keys).get(key, default)
-
-
 def _positive(spec: ModelSpec, key: str) -> bool:
-    """config.json's `key` an integer (or true) above 0."""
-    value = _key(spec, key)
+    """config.json's `key` as written (ModelSpec.mlp_keys) an integer (or true) above 0; False
+    where left out or null."""
+    value = dict(spec.mlp_keys).get(key)
     return value is not None and value > 0
 
 
