@@ -796,7 +796,8 @@ def _gib(value_gib: float) -> int:
 # as the nvidia-smi "Total" minus 512 MiB. Measured pairs (nvidia-smi MiB -> CUDA GiB):
 # H100 81559 -> 79.19 (468 MiB kept), RTX 3090 24576 -> 23.57 (440), RTX 4090
 # 24564 -> 23.64 (357), RTX 5090 32607 -> 31.36 (494), L4 23034 -> 22.03 (475),
-# RTX 6000 Ada 46068 -> 44.43 (572), H200 143771 -> 139.80 (616), RTX PRO 6000
+# RTX 6000 Ada 46068 -> 44.43 (572), H200 143771 -> 139.80 (616; 615.06 in a probes snapshot,
+# tests/fixtures/snapshots/h200x1.json), RTX PRO 6000
 # 97887 -> 94.97 (638), B200 183359 -> 178.36 (718); median 494 MiB, spread +-0.2 GiB.
 # Worked example: H100 NVL 95830 MiB -> (95830 - 512) MiB = 93.08 GiB. Each preset keeps its
 # nvidia-smi total (GpuSpec.nvidia_smi_total_mib) where its source or this NOTE gives one, each
