@@ -1,11 +1,13 @@
 """The Plan and Model pages on configs with malformed values in the newer quantization fields
-(tests/cli/test_fuzz_configs.py's): one error naming the field, no exception, no plan."""
+and layer_types (tests/cli/test_fuzz_configs.py's): one error naming the field, no exception,
+no plan."""
 
 import pytest
 
 from tests.app.conftest import hub_answers, open_page
 from tests.cli.test_fuzz_configs import AUTOROUND, GPTQ, O_PROJ
 from tests.cli.tiny_model import TINY_CONFIG
+from tests.planner.model.test_granitemoehybrid import SMALL as GRANITE_HYBRID
 from ui import io
 
 REPO = "acme/malformed"
@@ -26,6 +28,9 @@ CASES = {
          "text_config": TEXT, "vision_config": {"hidden_size": 1152},
          "tie_word_embeddings": "yes"},
         "tie_word_embeddings must be true or false, got 'yes'"),
+    "granite layer_types list entry": (
+        GRANITE_HYBRID | {"layer_types": [["mamba"], "attention", "mamba", "mamba"]},
+        "layer_types[0] is an array, not a string: each entry names one layer's kind"),
 }
 
 

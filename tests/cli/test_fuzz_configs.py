@@ -2,7 +2,8 @@
 entries and block_name_to_quantize, GPTQ dynamic rules, a wrapper's tie_word_embeddings),
 found by fuzzing `plan`: each exits 2 with one line naming the field, as vLLM cannot load them
 (the rules' NOTEs: planner.model.config.quant._inc_entry_types, _block_names, _act_order_rule
-and parser._plain_tie). Before, they planned with a vague note or silently, or failed as
+and parser._plain_tie; a layer_types entry: parser._from_layer_types). Before, they planned
+with a vague note or silently, or failed as
 "config.json is malformed: TypeError: unhashable type: 'list'"."""
 
 import json
@@ -13,6 +14,7 @@ import pytest
 from planner.model.config.parser import parse_model_config
 from tests.cli.conftest import run_main
 from tests.cli.tiny_model import TINY_CONFIG
+from tests.planner.model.test_granitemoehybrid import SMALL as GRANITE_HYBRID
 
 AUTOROUND = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
              "packing_format": "auto_round:auto_gptq", "data_type": "int"}
@@ -231,3 +233,28 @@ def test_static_per_tensor_fp8_still_plans(capsys, tmp_path: Path) -> None:
     qc = {"quant_method": "fp8", "activation_scheme": "static"}
     code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc}, "--json")
     assert code == 0 and json.loads(out)["weight_format"] == "fp8-tensor", err
+
+
+@pytest.mark.parametrize(("layer_types", "words"), [
+    # each was "config.json is malformed: TypeError: unhashable type: 'list'" (or 'dict'):
+    # the Granite check tested `name in` a dict before the shared one saw it was no string
+    ([["mamba"], "attention", "mamba", "mamba"],
+     "config.json: layer_types[0] is an array, not a string: each entry names one layer's kind"),
+    (["mamba", {"kind": "attention"}, "mamba", "mamba"],
+     "config.json: layer_types[1] is an object, not a string"),
+    (["mamba", "attention", None, "mamba"], "config.json: layer_types[2] is null, not a string"),
+    # a string vLLM granitemoehybrid.py has no layer class for keeps its Granite-specific line
+    (["mamba", "sliding_attention", "mamba", "mamba"],
+     "config.json: layer_types[1] = 'sliding_attention' is not a layer kind vLLM "
+     "granitemoehybrid.py builds"),
+])
+def test_granite_hybrid_layer_types_entries_exit_2(capsys, tmp_path: Path, layer_types: list,
+                                                   words: str) -> None:
+    err = refused(capsys, tmp_path, GRANITE_HYBRID | {"layer_types": layer_types})
+    assert words in err and "unhashable" not in err, err
+
+
+def test_a_list_layer_types_entry_is_named_for_every_model(capsys, tmp_path: Path) -> None:
+    """The same one line where layer_types is read for any model (here a Llama's)."""
+    err = refused(capsys, tmp_path, TINY_CONFIG | {"layer_types": [["full_attention"]] * 4})
+    assert "config.json: layer_types[0] is an array, not a string" in err

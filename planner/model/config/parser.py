@@ -1139,15 +1139,21 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
         # in 0.19.0) gives a "chunked_attention" layer per_layer_sliding_window =
         # config.sliding_window (chunk_lookback 1), a SlidingWindowSpec of that window
         names["chunked_attention"] = "sliding"
+    unknown = "is not a known layer kind"
     if model_type == "granitemoehybrid":
         names = GRANITE_HYBRID_LAYER_KINDS
+        unknown = ("is not a layer kind vLLM granitemoehybrid.py builds (\"mamba\" / "
+                   "\"linear_attention\" and \"attention\" / \"full_attention\" only)")
     if not isinstance(layer_types, list):
         raise ConfigError(f"{r.where('layer_types')} must be a list of strings")
     _check_len(r, "layer_types", layer_types, n)
     kinds = []
     for i, t in enumerate(layer_types):
-        if not isinstance(t, str) or t not in names:
-            raise ConfigError(f"{r.where('layer_types')}[{i}] = {t!r} is not a known layer kind")
+        if not isinstance(t, str):
+            raise ConfigError(f"{r.where('layer_types')}[{i}] is {json_kind(t)}, not a "
+                              "string: each entry names one layer's kind")
+        if t not in names:
+            raise ConfigError(f"{r.where('layer_types')}[{i}] = {t!r} {unknown}")
         kinds.append(names[t])
     unread = sorted({t for t, kind in zip(layer_types, kinds, strict=True)
                      if kind == "full" and t in ("local", "chunked_attention")})
@@ -1952,13 +1958,6 @@ def _granite_hybrid_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
             "GraniteMoeHybridConfig writes it (\"linear_attention\" each); under transformers 4 "
             "vLLM stops on it (granitemoehybrid.py indexes config.layer_types)")
     else:
-        if isinstance(layer_types, list):
-            for i, name in enumerate(layer_types):
-                if name not in GRANITE_HYBRID_LAYER_KINDS:
-                    raise ConfigError(
-                        f"{r.where('layer_types')}[{i}] = {name!r}: vLLM granitemoehybrid.py "
-                        "builds \"mamba\" / \"linear_attention\" and \"attention\" / "
-                        "\"full_attention\" layers only")
         kinds = _from_layer_types(r, layer_types, n, "granitemoehybrid")
     attn = _Attention(r, "granitemoehybrid", hidden)
     mamba = _granite_mamba(r, hidden) if "mamba" in kinds else None
