@@ -56,7 +56,7 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     even = gpn * nodes == cluster.gpu_count
     for pp in (p for p in range(1, nodes + 1) if even and nodes % p == 0):
         first = _with_ep(spec, gpn, pp, nodes // pp, ep)
-        if _valid(spec, cluster, first, held, engine):
+        if not layout_refusals(spec, cluster, first, held, engine):
             figures = _figures(spec, cluster, first, engine)
             if not isinstance(figures, LayoutRefused) and figures["fits"]:
                 return first
@@ -76,19 +76,19 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
 
 def valid_layouts(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
                   engine: EngineSettings) -> list[ParallelLayout]:
-    """The sweep's layout_candidates that vLLM takes for `spec` in format `held` (_valid):
-    what auto_layout picks from and the Plan page offers."""
+    """The sweep's layout_candidates that vLLM takes for `spec` in format `held` (no
+    layout_refusals): what auto_layout picks from and the Plan page offers."""
     return [lay for lay in layout_candidates(spec, cluster, engine)
-            if _valid(spec, cluster, lay, held, engine)]
+            if not layout_refusals(spec, cluster, lay, held, engine)]
 
 
-def _valid(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, held: QuantScheme,
-           engine: EngineSettings) -> bool:
-    """Whether vLLM `engine.vllm_version` takes `layout` for `spec` in format `held`
-    (layout_errors), with --enable-eplb's redundant experts in the EP size rule
+def layout_refusals(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                    held: QuantScheme, engine: EngineSettings) -> list[str]:
+    """Why vLLM `engine.vllm_version` refuses `layout` for `spec` in format `held` (empty:
+    it takes it): layout_errors, with --enable-eplb's redundant experts in the EP size rule
     (plan.redundant_experts: vLLM's FusedMoE divides routed + redundant experts)."""
-    return not layout_errors(spec, cluster, layout, held, engine.vllm_version,
-                             redundant_experts(spec, engine, layout))
+    return layout_errors(spec, cluster, layout, held, engine.vllm_version,
+                         redundant_experts(spec, engine, layout))
 
 
 def _by_width(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, engine: EngineSettings
@@ -137,7 +137,7 @@ def _compared_candidates(spec: ModelSpec, cluster: ClusterSpec, first: ParallelL
                          held: QuantScheme, engine: EngineSettings) -> Iterator[ParallelLayout]:
     """compared_layout's valid layouts in its order, each worked out only when asked for."""
     for layout in (first, first.model_copy(update={"ep": False})):
-        if _valid(spec, cluster, layout, held, engine):
+        if not layout_refusals(spec, cluster, layout, held, engine):
             yield layout
     yield from _by_width(spec, cluster, held, engine)
 

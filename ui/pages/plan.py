@@ -24,7 +24,7 @@ from planner.report import (
     with_param_check,
 )
 from planner.serving.all2all import all2all_refusal
-from planner.serving.auto_layout import AUTO_LAYOUT_RULE, valid_layouts
+from planner.serving.auto_layout import AUTO_LAYOUT_RULE, layout_refusals, valid_layouts
 from planner.serving.engine import (
     EngineSettings,
     default_max_model_len,
@@ -39,7 +39,6 @@ from planner.serving.plan import (
     PlanRequest,
     mtp_refusal,
     plan,
-    redundant_experts,
     unmodelled_ranks,
     verdict_unmodelled,
 )
@@ -313,8 +312,8 @@ def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -
         return "no routed experts to spread over GPUs: a dense model"
     if with_ep.tp * with_ep.dp == 1:
         return "one GPU a replica (TP x DP = 1): no other GPU to spread the routed experts over"
-    return " ".join(layout_errors(spec, cluster, with_ep, _held_scheme(), state().vllm_version,
-                                  redundant_experts(spec, current_engine(), with_ep))) or (
+    return " ".join(layout_refusals(spec, cluster, with_ep, _held_scheme(),
+                                    current_engine())) or (
         "no layout vLLM takes with EP at this TP x PP x DP")
 
 

@@ -14,6 +14,7 @@ from planner.serving.auto_layout import (
     AUTO_LAYOUT_RULE,
     auto_layout,
     compared_layout,
+    layout_refusals,
     widest_layout,
 )
 from planner.serving.engine import EngineSettings
@@ -180,3 +181,17 @@ def test_a_layout_with_a_launch_command_comes_before_one_without() -> None:
     # one command per node. It is the largest TP on 10 GPUs with a command.
     assert _auto("Qwen/Qwen3-32B", "h100-sxm", 5, 2, ep=False) == ParallelLayout(tp=2, pp=5)
     assert "else the launchable fitting layout on most GPUs" in AUTO_LAYOUT_RULE
+
+
+def test_layout_refusals_count_eplbs_redundant_experts() -> None:
+    # Qwen3-30B-A3B: 128 routed experts; EP over TP=8 holds 128 / 8 = 16 a rank. With EPLB's 4
+    # redundant experts vLLM's FusedMoE divides 128 + 4 = 132, and 132 % 8 = 4: refused (the
+    # Plan page's greyed EP box says this line); without EPLB nothing is refused
+    spec = catalog_spec("Qwen/Qwen3-30B-A3B")
+    cluster, ep8 = preset_cluster("h100-sxm", 8), ParallelLayout(tp=8, ep=True)
+    held = checkpoint_scheme(spec)
+    assert layout_refusals(spec, cluster, ep8, held, EngineSettings()) == []
+    eplb = EngineSettings(enable_eplb=True, num_redundant_experts=4)
+    assert layout_refusals(spec, cluster, ep8, held, eplb) == [
+        "128 routed + 4 redundant experts (EPLB) = 132 are not divisible by the expert-parallel "
+        "size 8 (tp x dp)."]
