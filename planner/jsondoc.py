@@ -63,7 +63,8 @@ def parse_json_document(data: bytes, label: str, max_bytes: int, *,
     tokenizer_config.json, a safetensors header) are then refused in anything but UTF-8
     without a byte-order mark, as vLLM's readers refuse them (_not_utf8). `unique_keys`: an
     object giving one key twice is refused (a document Headroom alone reads, where the last
-    of two values would win unseen: --prices), not kept as json keeps it (the last)."""
+    of two values would win unseen: --prices, a hardware snapshot), not kept as json keeps it
+    (the last). config.json keeps json's reading: transformers' json.loads keeps the last."""
     if len(data) > max_bytes:
         raise JsonDocumentError(f"{label} is over the {size_text(max_bytes)} limit "
                                 f"({len(data):,} bytes)")

@@ -122,8 +122,11 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     """Read a snapshot from a path or raw bytes; SnapshotError says exactly what is wrong."""
     name = "snapshot" if isinstance(source, bytes) else str(source)
     try:
-        raw = (parse_json_document(source, name, MAX_SNAPSHOT_BYTES) if isinstance(source, bytes)
-               else read_json_document(source, MAX_SNAPSHOT_BYTES, name))
+        # a key given twice is refused: `probes --json` writes each once, so the snapshot is
+        # corrupt or edited, and json's last-one-wins would plan its hardware unseen
+        raw = (parse_json_document(source, name, MAX_SNAPSHOT_BYTES, unique_keys=True)
+               if isinstance(source, bytes)
+               else read_json_document(source, MAX_SNAPSHOT_BYTES, name, unique_keys=True))
     except JsonDocumentError as exc:
         raise SnapshotError(str(exc)) from None
     if not isinstance(raw, dict):

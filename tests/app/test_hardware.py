@@ -528,3 +528,17 @@ def test_a_snapshot_gpu_of_unknown_capability_says_it_is_planned_without_bf16() 
 
 def test_a_preset_gpu_carries_no_bf16_note() -> None:
     assert "compute capability is unknown" not in texts(open_page("plan"))
+
+
+def test_a_snapshot_upload_giving_a_key_twice_is_refused() -> None:
+    # the CLI's words (tests/cli/test_bad_inputs.py): GPU 0's memory given twice, 24 GiB then
+    # 12 GiB, was planned by the last without a word
+    one = '"memory_total_bytes": 25769803776,'
+    text = (SNAPSHOTS / "rtx3090x8.json").read_text()
+    dup = text.replace(one, f'{one} "memory_total_bytes": 12884901888,', 1)
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value([("node.json", dup.encode(), "application/json")]).run()
+    assert not at.exception
+    assert at.error[0].value == ("node.json: snapshot: 'memory_total_bytes' is given twice: "
+                                 "give each once.")
+    assert "snapshots:" not in texts(at)

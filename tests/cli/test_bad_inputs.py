@@ -1112,3 +1112,17 @@ def test_a_revision_of_a_local_config_is_refused_not_ignored() -> None:
                               f"--revision abc123 picks a commit, branch or tag of a hub repo; "
                               f"{config} is a local file or folder, read as it is on disk: "
                               "drop --revision, or give the repo id.")
+
+
+def test_a_snapshot_giving_a_key_twice_is_refused_not_planned_by_the_last(
+        tmp_path: Path) -> None:
+    # GPU 0's memory_total_bytes given twice, 24 GiB then 12 GiB: json kept the last, so the
+    # rig was planned with a 12 GiB GPU 0 without a word (`probes --json` writes each key once)
+    text = SNAPSHOT.read_text()
+    one = '"memory_total_bytes": 25769803776,'
+    dup = tmp_path / "dup.json"
+    dup.write_text(text.replace(one, f'{one} "memory_total_bytes": 12884901888,', 1))
+    words = f"{dup}: 'memory_total_bytes' is given twice: give each once."
+    assert_one_line_error(run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot",
+                              str(dup)), "python -m planner plan: error: ", words)
+    assert_one_line_error(run("probes", "--load", str(dup)), "python -m probes: error: ", words)

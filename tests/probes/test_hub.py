@@ -930,3 +930,12 @@ def test_a_cache_without_the_tokenizer_config_says_its_need_is_unknown(hub, tmp_
     assert src["tokenizer_problem"] == (
         "acme/remote-tokenizer/tokenizer_config.json is not in the local cache: its tokenizer "
         "is not read, so whether vLLM needs --trust-remote-code for it is not known")
+
+
+def test_a_config_giving_a_key_twice_keeps_the_last_as_transformers_does(tmp_path: Path) -> None:
+    # transformers' PretrainedConfig._dict_from_json_file is json.loads, which keeps the last of
+    # two values, and vLLM plans from what it loads: config.json is read the same (a snapshot,
+    # which Headroom alone reads, is refused instead: tests/cli/test_bad_inputs.py)
+    (tmp_path / "config.json").write_text('{"model_type": "llama", "num_hidden_layers": 2, '
+                                          '"num_hidden_layers": 4}')
+    assert resolve_model(str(tmp_path)).config["num_hidden_layers"] == 4

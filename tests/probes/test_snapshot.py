@@ -73,6 +73,9 @@ def write(tmp_path: Path, data: bytes) -> Path:
     (b'{"kind": "something-else", "schema_version": 1}', "kind is 'something-else'"),
     (b'{"schema_version": 1}', "snapshot has no kind: it is not a hardware snapshot "),
     (b'{"kind": null, "schema_version": 1}', "kind is None, expected"),
+    # json kept the last kind without a word
+    (b'{"kind": "x", "kind": "headroom.hardware-snapshot", "schema_version": 1}',
+     "^snapshot: 'kind' is given twice: give each once$"),
 ])
 def test_load_rejects_bad_bytes(data: bytes, message: str) -> None:
     with pytest.raises(SnapshotError, match=message):
