@@ -586,9 +586,10 @@ TRANSFORMERS_4_ROPE_THETA: dict[str, float] = {
     "llama": 10000.0, "mistral": 10000.0, "mixtral": 1000000.0, "qwen2": 10000.0,
     "qwen2_moe": 10000.0, "qwen3": 10000.0, "qwen3_moe": 10000.0, "qwen3_next": 10000.0,
     "phi3": 10000.0, "phi": 10000.0, "granite": 10000.0, "granitemoe": 10000.0,
-    "gemma": 10000.0, "gemma2": 10000.0, "gemma3_text": 1000000.0, "deepseek_v2": 10000.0,
-    "deepseek_v3": 10000.0, "gpt_oss": 150000.0, "llama4_text": 500000.0, "olmo2": 10000.0,
-    "olmoe": 10000.0, "starcoder2": 10000.0,
+    "granitemoeshared": 10000.0, "gemma": 10000.0, "gemma2": 10000.0,
+    "gemma3_text": 1000000.0, "deepseek_v2": 10000.0, "deepseek_v3": 10000.0,
+    "gpt_oss": 150000.0, "llama4_text": 500000.0, "olmo2": 10000.0, "olmoe": 10000.0,
+    "starcoder2": 10000.0,
 }  # fmt: skip
 """NOTE: the rope_theta default of each (text) model type's transformers 4.57.1 config class
 (`rope_theta=...` of its __init__, models/<type>/configuration_<type>.py), the value

@@ -866,8 +866,8 @@ def _text_model_in(spec: ModelSpec, model_types: frozenset[str]) -> bool:
 
 FINAL_NORM_ON_EVERY_STAGE = frozenset({
     "gemma", "gemma2", "gemma3", "gemma3_text", "gemma4", "gemma4_text", "gpt_oss",
-    "granitemoe", "granitemoehybrid", "mixtral", "nemotron_h", "olmo2", "olmo3", "olmoe", "phi",
-    "qwen2_moe", "qwen3_moe", "qwen3_vl_moe", "starcoder2",
+    "granitemoe", "granitemoehybrid", "granitemoeshared", "mixtral", "nemotron_h", "olmo2",
+    "olmo3", "olmoe", "phi", "qwen2_moe", "qwen3_moe", "qwen3_vl_moe", "starcoder2",
 })  # fmt: skip
 """model_types whose token embeddings and final norm vLLM builds on every PP stage.
 
@@ -885,7 +885,9 @@ olmo2.py and the 0.26.0-0.28.0 ones with olmo3.py Olmo3Model (embed_tokens and n
 unguarded, 0.26.0 wheel); the 0.34.0 wheel the same for those it ships (gemma2.py,
 gemma3.py, gemma4.py, gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, qwen2_moe.py,
 qwen3_moe.py); granitemoehybrid.py GraniteMoeHybridModel (0.11.0, 0.19.0 and 0.34.0 wheels:
-embed_tokens and norm unguarded, forward reads them on the first / last rank). A release
+embed_tokens and norm unguarded, forward reads them on the first / last rank);
+granitemoeshared.py GraniteMoeSharedModel (0.9.1, 0.19.0, 0.27.1, 0.28.0, 0.31.0 and 0.34.0
+wheels: the same). A release
 whose registry serves gemma, olmo2, olmo3, olmoe, phi or starcoder2
 through the Transformers backend guards them (TRANSFORMERS_BACKEND_ARCHITECTURES). Llama,
 Granite, Qwen2, Qwen3 (and Qwen3-VL), Phi-3, Mistral, DeepSeek-V2/V3, GLM-4 MoE, MiniMax-M2,
@@ -908,8 +910,9 @@ Gemma4ForCausalLM ties its ParallelLMHead to that rank's embed_tokens. Unverifie
 PP start-up."""
 
 LM_HEAD_ON_EVERY_STAGE = frozenset({
-    "gpt_oss", "granitemoe", "granitemoehybrid", "mixtral", "nemotron_h", "olmo2", "olmo3",
-    "olmoe", "phi", "qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_vl_moe", "starcoder2",
+    "gpt_oss", "granitemoe", "granitemoehybrid", "granitemoeshared", "mixtral", "nemotron_h",
+    "olmo2", "olmo3", "olmoe", "phi", "qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_vl_moe",
+    "starcoder2",
 })  # fmt: skip
 """model_types whose untied lm_head vLLM builds on every PP stage (a tied one shares the
 stage's embed_tokens, already counted as embeddings).
@@ -920,7 +923,8 @@ only): gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, olmo2.py, olmoe.py,
 qwen2_moe.py, qwen3_moe.py, qwen3_next.py, qwen3_vl_moe.py (Qwen3MoeLLMForCausalLM),
 starcoder2.py (untied branch) in the 0.9.1, 0.19.0 and 0.33.0 wheels, each where it ships the
 file, and those of them the 0.34.0 wheel ships; granitemoehybrid.py (0.11.0, 0.19.0, 0.34.0
-wheels); olmo3.py Olmo3ForCausalLM (0.26.0 wheel; OLMo
+wheels); granitemoeshared.py GraniteMoeSharedForCausalLM (0.9.1, 0.19.0, 0.27.1, 0.28.0, 0.31.0,
+0.34.0 wheels); olmo3.py Olmo3ForCausalLM (0.26.0 wheel; OLMo
 3 on olmo2.py before); on the Transformers backend the last stage only
 (TRANSFORMERS_BACKEND_ARCHITECTURES). qwen3_5.py guards it (0.19.0, 0.33.0, 0.34.0); Gemma's
 lm_head is tied (gemma.py, gemma3.py) or absent (gemma2.py: logits from embed_tokens)."""

@@ -124,7 +124,7 @@ KNOWN_TYPES = (
     "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25", "glm_moe_dsa", "gpt_oss",
     "llama4", "llama4_text", "nemotron_h", "nemotron-nas", "minimax_m2", "mimo",
     "mimo_v2_flash", "mistral3", "kimi_vl", "granitemoe", "olmo2", "olmo3", "olmoe",
-    "starcoder2", "deepseek_v4", "ernie4_5_moe", "granitemoehybrid",
+    "starcoder2", "deepseek_v4", "ernie4_5_moe", "granitemoehybrid", "granitemoeshared",
 )  # fmt: skip
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
@@ -1659,11 +1659,14 @@ QWEN3_NEXT_ATTENTION_TYPES = (
 above; 0.34.0's CUDA Qwen3.5, vllm/models/qwen3_5/nvidia/model.py, builds it too); attention_bias
 is not read."""
 NO_ATTENTION_BIAS_TYPES = (
-    "gemma", "mixtral", "llama4", "llama4_text", "granitemoe", "olmoe", "nemotron_h",
+    "gemma", "mixtral", "llama4", "llama4_text", "granitemoe", "granitemoeshared", "olmoe",
+    "nemotron_h",
 )  # fmt: skip
 """NOTE: model_types whose vLLM attention builds qkv_proj and o_proj with bias=False whatever
 the config says: gemma.py GemmaAttention, mixtral.py MixtralAttention, llama4.py
-Llama4DecoderLayer (`bias=False, bias_o_proj=False`), granitemoe.py GraniteMoeAttention,
+Llama4DecoderLayer (`bias=False, bias_o_proj=False`), granitemoe.py GraniteMoeAttention (which
+granitemoeshared.py GraniteMoeSharedDecoderLayer builds too: 0.9.1, 0.19.0, 0.27.1, 0.28.0,
+0.31.0 and 0.34.0 wheels),
 olmoe.py OlmoeAttention, nemotron_h.py NemotronHAttention (0.9.1-0.33.0 wheels as above; the
 0.34.0 wheel drops gemma.py and olmoe.py and builds Gemma-1 and OLMoE through the Transformers
 backend, whose transformers 5.24.0 GemmaAttention / OlmoeAttention q/k/v/o_proj take

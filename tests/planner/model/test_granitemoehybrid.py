@@ -237,3 +237,57 @@ def test_granite_moe_shared_mlp_is_counted():
     assert count_params(spec).active == 132_416
     none = parse_model_config(GRANITE_SHARED | {"shared_intermediate_size": 0}, name="x")
     assert count_params(none).total == 138_560
+
+
+# GraniteMoeShared is granitemoe.py's model plus the shared MLP (vLLM granitemoeshared.py, 0.9.1,
+# 0.19.0, 0.27.1, 0.28.0, 0.31.0, 0.34.0 wheels): GraniteMoeAttention (no biases), GraniteMoeMoE,
+# embed_tokens, final norm and lm_head on every PP stage; a left-out key takes transformers
+# 5.24.0 GraniteMoeSharedConfig's default (8 experts, shared_intermediate_size 0).
+
+
+def test_granite_moe_shared_is_a_known_type(tmp_path, capsys):
+    # it was "model_type 'granitemoeshared' is not a known architecture" and a plan "Not
+    # modelled: model_type 'granitemoeshared'"
+    (tmp_path / "config.json").write_text(json.dumps(GRANITE_SHARED))
+    assert main(["inspect", "--model", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "not a known architecture" not in out + err
+    spec = parse_model_config(GRANITE_SHARED, name="x")
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                         engine=EngineSettings(vllm_version="0.19.0", max_model_len=2048)))
+    assert p.fits and not any("Not modelled" in w for w in p.warnings), p.warnings
+
+
+def test_granite_moe_shared_attention_has_no_bias_whatever_the_config_says():
+    # GraniteMoeAttention: qkv_proj and o_proj bias=False. attention_bias true planned q, k, v,
+    # o biases (64 + 32 + 32 + 64 = 192 a layer, 2 layers: 157,376); the same 156,992 as without
+    spec = parse_model_config(GRANITE_SHARED | {"attention_bias": True}, name="x")
+    assert count_params(spec).total == 156_992
+
+
+def test_granite_moe_shared_left_out_keys_take_its_config_class_defaults():
+    # no num_local_experts, shared_intermediate_size, max_position_embeddings: 8 experts, no
+    # shared MLP, 2,048 (GraniteMoeSharedConfig). A layer: attention 12,288 + experts 8 x 3 x 64 x
+    # 32 = 49,152 + router 64 x 8 = 512 + norms 128 = 62,080; x 2 + 64,000 + 64 = 188,224.
+    # Active: 2 of 8 experts, 6 x 6,144 x 2 = 73,728 less: 114,496. (It was planned dense:
+    # 101,184, num_experts_per_tok "not understood".)
+    bare = {k: v for k, v in GRANITE_SHARED.items() if k not in (
+        "num_local_experts", "shared_intermediate_size", "max_position_embeddings")}
+    spec = parse_model_config(bare, name="x")
+    assert (count_params(spec).total, count_params(spec).active) == (188_224, 114_496)
+    assert isinstance(spec.layers[0].mlp, MoeMlp)
+    assert spec.layers[0].mlp.num_shared_experts == 0
+    assert spec.max_position_embeddings == 2048
+
+
+def test_granite_moe_shared_embeddings_norm_and_lm_head_sit_on_every_pp_stage():
+    # untied, PP=2, one layer a stage (46,464 parameters, as above): each stage holds
+    # embed_tokens and lm_head (vocab padded to 1,024 x 64 = 65,536 each), the final norm (64)
+    # and its layer, in BF16: 2 x (46,464 + 65,536 + 65,536 + 64) = 355,200 B, plus the rotary
+    # cos/sin cache 4,096 positions x 16 x 2 B = 131,072 B: 486,272 B on both stages (it was
+    # 355,072 and 355,200: the embeddings on the first only, lm_head and norm on the last only)
+    spec = parse_model_config(GRANITE_SHARED | {"tie_word_embeddings": False}, name="x")
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 2),
+                         layout=ParallelLayout(pp=2),
+                         engine=EngineSettings(vllm_version="0.19.0", max_model_len=2048)))
+    assert [r.weights_bytes for r in p.per_gpu] == [486_272, 486_272]
