@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import accumulate
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -1358,35 +1359,66 @@ def _split_stages(
     fa4_fp8_hd512: bool, states: StateRules, group_pad_ratio: float = 1.5,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Work out the stage layouts stage_layouts caches."""
-    out = []
     stages = pp_layer_split(len(facts.kv_layers), layout.pp)
     draft = facts.draft_kv if states.draft_kv_layers else None
     kv_layers = turboquant_layers(facts.kv_layers, kv_bytes)
-    per_stage = []
-    for rng in stages:
-        kv = tuple(_state_dtype(k, states) for k in (kv_layers[i] for i in rng)
-                   if k is not None)
-        if draft is not None and rng is stages[-1]:
-            kv += (draft,) * states.draft_kv_layers
-        per_stage.append(kv)
-    model = tuple(kv for stage in per_stage for kv in stage)
-    # stages whose layers are alike kind for kind (and the last's draft) get one StageKv, worked
-    # out once (Llama 3.1 405B at PP 126: one, not 126); DeepSeek-V4's reads its place in the
-    # model (stage_kv's `first`), so each of its stages is worked out on its own
+    align = math.lcm(max(states.attention_align, block_size) if states.align_to_block
+                     else states.attention_align, states.checkpoint_align)
     kinds = _KV_KINDS.get(facts, (kv_bytes,), _first_alike_kv, kv_layers)
+    if kinds is None:
+        # DeepSeek-V4's stages read their place in the model (stage_kv's `first`): each is
+        # worked out on its own
+        per_stage = [_stage_kv_layers(kv_layers, rng, states, draft, rng is stages[-1])
+                     for rng in stages]
+        model = tuple(kv for stage in per_stage for kv in stage)
+        return tuple((rng, stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
+                                    states.state_blocks, model, first, group_pad_ratio, align)
+                      if kv else None)
+                     for rng, kv, first in zip(stages, per_stage,
+                                               accumulate(map(len, per_stage), initial=0),
+                                               strict=False))  # (one start too many)
+    # stages whose layers are alike kind for kind (and the last's draft) get one StageKv,
+    # worked out once (Llama 3.1 405B at PP 126: one, not 126), and once across the layouts
+    # of one TP (_KIND_STAGE_KV)
+    out = []
     alike: dict[tuple, StageKv | None] = {}
-    first = 0
-    for rng, kv in zip(stages, per_stage, strict=True):
-        key = (rng,) if kinds is None else (kinds[rng.start:rng.stop], rng is stages[-1])
+    for rng in stages:
+        key = (kinds[rng.start:rng.stop], rng is stages[-1])
         if key not in alike:
-            align = math.lcm(max(states.attention_align, block_size) if states.align_to_block
-                             else states.attention_align, states.checkpoint_align)
-            alike[key] = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
-                                  states.state_blocks, model, first, group_pad_ratio,
-                                  align) if kv else None
-        first += len(kv)
+            alike[key] = _KIND_STAGE_KV.get(
+                facts, (*key, layout.tp, block_size, kv_bytes, fa4_fp8_hd512, states,
+                        group_pad_ratio),
+                _kind_stage_kv, kv_layers, rng, states, draft, key[1], block_size, kv_bytes,
+                layout.tp, fa4_fp8_hd512, group_pad_ratio, align)
         out.append((rng, alike[key]))
     return tuple(out)
+
+
+def _stage_kv_layers(kv_layers: tuple[KvLayer | None, ...], rng: range, states: StateRules,
+                     draft: KvLayer | None, last: bool) -> tuple[KvLayer, ...]:
+    """The KV layers of the stage of layers `rng` as the release holds them (_state_dtype),
+    the MTP draft's on the last."""
+    kv = tuple(_state_dtype(k, states) for k in kv_layers[rng.start:rng.stop] if k is not None)
+    if draft is not None and last:
+        kv += (draft,) * states.draft_kv_layers
+    return kv
+
+
+_KIND_STAGE_KV: IdentityMemo[StageKv | None] = IdentityMemo(16384)
+"""_kind_stage_kv by model facts, the stage's kind (its layers' _first_alike_kv, whether it is
+the last) and all else stage_kv reads: the stages of every PP split of one TP share a few
+kinds (Llama 3.1 405B over 4,096 GPUs: ~1,700 splits, each of which grouped its stages)."""
+
+
+def _kind_stage_kv(kv_layers: tuple[KvLayer | None, ...], rng: range, states: StateRules,
+                   draft: KvLayer | None, last: bool, block_size: int, kv_bytes: KvBytes,
+                   tp: int, fa4_fp8_hd512: bool, group_pad_ratio: float, align: int
+                   ) -> StageKv | None:
+    """The StageKv of the stage of layers `rng` (None: it holds no KV layer), not DeepSeek-V4's
+    (_split_stages)."""
+    kv = _stage_kv_layers(kv_layers, rng, states, draft, last)
+    return stage_kv(kv, block_size, kv_bytes, tp, fa4_fp8_hd512, states.state_blocks, (), 0,
+                    group_pad_ratio, align) if kv else None
 
 
 _KV_KINDS: IdentityMemo[tuple[int, ...] | None] = IdentityMemo(256)

@@ -1267,7 +1267,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
            draft is not None)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
                     eplb, draft)
-    totals = rank_totals(terms)
+    # (shared by the KV dtypes' plans, as the terms are)
+    totals = _cached(spec, ("weight totals", *key[1:]), rank_totals, terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])

@@ -416,9 +416,17 @@ def sparse_mla_buffer_bytes(spec: ModelSpec, max_num_batched_tokens: int) -> int
     0.24.0 wheel; models/deepseek_v32/nvidia/mtp.py DeepseekV32MultiTokenPredictorLayer, 0.34.0;
     rank_weights adds them where the draft sits).
     """
-    topk = next((layer.mixer.index_topk for layer in spec.layers
+    return max_num_batched_tokens * _TOPK.get(spec, (), _index_topk, spec) * 4
+
+
+_TOPK: IdentityMemo[int] = IdentityMemo(256)
+"""_index_topk by spec: every plan asks sparse_mla_buffer_bytes, which walked the layers."""
+
+
+def _index_topk(spec: ModelSpec) -> int:
+    """The first sparse-MLA layer's index_topk (0: none)."""
+    return next((layer.mixer.index_topk for layer in spec.layers
                  if isinstance(layer.mixer, MlaMixer) and layer.mixer.index_topk), 0)
-    return max_num_batched_tokens * topk * 4
 
 
 def _vision_unbuilt(spec: ModelSpec, siglip_head: bool) -> int:

@@ -324,14 +324,14 @@ class _Ctx:
         devices = self.stage_devices or (self.device,) * len(self.stages)
         # each (stage object, device) pair once by identity, then by value: a deep PP split
         # repeats a few stage objects (speed.stages), which need hashing only once each
-        by_id = {(id(stage), id(dev)): (stage, dev)
-                 for stage, dev in zip(self.stages, devices, strict=True)}
+        # (zip and map: no Python-level step per stage, 126 of Llama 3.1 405B at PP 126)
+        ids = tuple(zip(map(id, self.stages), map(id, devices), strict=True))
+        by_id = dict(zip(ids, zip(self.stages, devices, strict=True), strict=True))
         pairs = {(stage, id(dev)): dev for stage, dev in by_id.values()}
         index = {key: i for i, key in enumerate(pairs)}
         self.distinct = tuple(stage for stage, _ in pairs)
-        at = {ids: index[(stage, id(dev))] for ids, (stage, dev) in by_id.items()}
-        self.order = tuple(at[(id(stage), id(dev))]
-                           for stage, dev in zip(self.stages, devices, strict=True))
+        at = {key: index[(stage, id(dev))] for key, (stage, dev) in by_id.items()}
+        self.order = tuple(map(at.__getitem__, ids))
         self.runs_on = tuple(self if dev is self.device else replace(
             self, device=dev, stage_devices=(), span=span) for dev in pairs.values())
         self.stage_fixed = {}

@@ -114,42 +114,56 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
     """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
     layout = request.layout
     params: ParamBreakdown = param_breakdown(spec)
-    weights = _PARTS.get(spec, ("weights", scheme.memo_key, layout.tp, layout.pp, layout.dp,
-                                layout.ep, act_b, load),
-                         _rank_weights, spec, scheme, layout, params, act_b, load)
     kv_layers = _PARTS.get(spec, ("kv_layers",), model_kv_layers, spec)
+    kinds, of_stage = _PARTS.get(spec, ("stage kinds", scheme.memo_key, layout.tp, layout.pp,
+                                        layout.dp, layout.ep, act_b, load),
+                                 _stage_kinds_of_layout, spec, scheme, layout, params, act_b,
+                                 load, kv_layers)
     # each token's routed experts are spread over tp x dp ranks: whole experts with EP,
     # every expert sliced over tp x dp without it (ParallelLayout.expert_tp)
     moe_ranks = layout.tp * layout.dp
+    found = [_KIND_STAGES.get(
+        spec, (scheme.memo_key, layout.tp, moe_ranks, kv_b, load.gdn_ba_whole,
+               load.latent_fc1_split, kind, last, w),
+        _kind_stage, spec, scheme, layout.tp, moe_ranks, params, kv_layers, kv_b, load,
+        layers, last, w) for kind, layers, last, w in kinds]
+    # equal stages as one object, so that an estimate works each out once (_Ctx.distinct);
+    # each object hashed once, not once per stage (126 of Llama 3.1 405B at PP 126)
+    distinct: dict[_Stage, _Stage] = {}
+    one = [distinct.setdefault(stage, stage) for stage in found]
+    return tuple(map(one.__getitem__, of_stage))
+
+
+def _stage_kinds_of_layout(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
+                           params: ParamBreakdown, act_b: int, load: WeightLoadRules,
+                           kv_layers: tuple[KvLayer | None, ...]
+                           ) -> tuple[tuple[tuple, ...], tuple[int, ...]]:
+    """What _build_stages reads of a layout that the KV dtype does not change: (each kind of
+    stage once, as (its layers' kinds, its layers, whether it is the last, its busiest rank's
+    terms), and per stage the index of its kind). A stage alike another kind for kind
+    (_stage_kinds), holding the same weight objects (rank_weights shares them between such
+    stages) and the same first / last duties is of the same kind, worked out once (Llama 3.1
+    405B at PP 126: three, not 126), and once for both KV dtypes."""
+    weights = _PARTS.get(spec, ("weights", scheme.memo_key, layout.tp, layout.pp, layout.dp,
+                                layout.ep, act_b, load),
+                         _rank_weights, spec, scheme, layout, params, act_b, load)
     kinds = _PARTS.get(spec, ("kinds", scheme.memo_key), _stage_kinds, spec, scheme, params,
                        kv_layers)
-    # a stage alike another kind for kind (_stage_kinds), holding the same weight objects
-    # (rank_weights shares them between such stages) and the same first / last duties is the
-    # same _Stage: worked out once (Llama 3.1 405B at PP 126: three, not 126)
-    alike: dict[tuple, _Stage] = {}
-    out = []
+    index: dict[tuple, int] = {}
+    found: list[tuple] = []
+    of_stage = []
     for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
         held = weights[stage * layout.tp:(stage + 1) * layout.tp]
         last = stage == layout.pp - 1
         key = (kinds[layers.start:layers.stop], stage == 0, last, tuple(map(id, held)))
-        if key in alike:
-            out.append(alike[key])
-            continue
-        # rank_weights repeats one object over the ranks that hold the same bytes
-        ranks = distinct_objects(held)
-        # (the first busiest, as max over every rank: distinct_objects keeps their order)
-        w = max(ranks, key=lambda t: t.total_bytes)
-        alike[key] = _KIND_STAGES.get(
-            spec, (scheme.memo_key, layout.tp, moe_ranks, kv_b, load.gdn_ba_whole,
-                   load.latent_fc1_split, key[0], last, w),
-            _kind_stage, spec, scheme, layout.tp, moe_ranks, params, kv_layers, kv_b, load,
-            layers, last, w)
-        out.append(alike[key])
-    # equal stages as one object, so that an estimate works each out once (_Ctx.distinct);
-    # each object hashed once, not once per stage (126 of Llama 3.1 405B at PP 126)
-    distinct: dict[_Stage, _Stage] = {}
-    one = {id(stage): distinct.setdefault(stage, stage) for stage in distinct_objects(out)}
-    return tuple(one[id(stage)] for stage in out)
+        if key not in index:
+            index[key] = len(found)
+            # rank_weights repeats one object over the ranks that hold the same bytes
+            # (the first busiest, as max over every rank: distinct_objects keeps their order)
+            found.append((key[0], layers, last,
+                          max(distinct_objects(held), key=lambda t: t.total_bytes)))
+        of_stage.append(index[key])
+    return tuple(found), tuple(of_stage)
 
 
 _KIND_STAGES: IdentityMemo[_Stage] = IdentityMemo(16384)
