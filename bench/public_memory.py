@@ -16,7 +16,9 @@ the base model's config in that format (the CLI's --target-quant); one started w
 --moe-backend names it in `moe_backend` and is planned with it. A second share takes each
 Model Runner V2 start-up's available KV from the pool V2's own rules size on a restart with a
 warm torch.compile cache (Plan.v2_warm_restart_available_kv_bytes, planner.serving.runner_v2)
-where the plan has one, and the planned figure (the V1 runner's terms) elsewhere.
+where the plan has one, and the planned figure (the V1 runner's terms) elsewhere; a table lists
+each V2 start-up that logs its pool with both and what the log holds beyond V2's rules
+(v2_pools).
 
     python bench/public_memory.py [--json]
 """
@@ -128,7 +130,33 @@ def run_all() -> dict:
             "splits": splits(rows, {"gpu_class": "gpu_class", "vllm_release": "version"}),
             "kv_within": kv_target(rows, skip_gpu=None),
             "kv_within_other_gpus": kv_target(rows),
-            "kv_within_other_gpus_v2_warm_restart": warm, "runs": rows}
+            "kv_within_other_gpus_v2_warm_restart": warm, "v2_pools": v2_pools(planned),
+            "runs": rows}
+
+
+def v2_pools(planned: list[tuple[dict, float | None]]) -> list[dict]:
+    """Each Model Runner V2 start-up that logs its pool, with the plan's (V1's terms) and V2's
+    own rules' (a warm torch.compile cache) pools and what the log holds beyond V2's rules
+    (logged - V2's, GiB), largest first: near 0 on a warm cache, about -1 GiB where
+    torch.compile ran cold inside the profile window (docs/accuracy-memory.md)."""
+    out = [{"id": row["id"], "version": row["version"], "logged": kv["logged"],
+            "planned": kv["planned"], "v2_warm": gib,
+            "logged_minus_v2_warm": round(kv["logged"] - gib, 2)}
+           for row, gib in planned
+           if gib is not None and (kv := row["terms"].get("available_kv"))
+           and kv["logged"] is not None]
+    return sorted(out, key=lambda r: -r["logged_minus_v2_warm"])
+
+
+def v2_pool_lines(result: dict) -> list[str]:
+    """The V2 start-ups' pools as a table (v2_pools; docs/accuracy-memory.md quotes it)."""
+    return ["Model Runner V2 start-ups that log their pool (GiB): the plan (V1's terms) and V2's "
+            "own rules (a warm torch.compile cache)", "",
+            "| run | rules | logged | plan | V2's rules | logged - V2's |",
+            "|---|---|---|---|---|---|",
+            *(f"| {r['id']} | {r['version']} | {r['logged']:.2f} | {r['planned']:.2f} | "
+              f"{r['v2_warm']:.2f} | {r['logged_minus_v2_warm']:+.2f} |"
+              for r in result["v2_pools"])]
 
 
 def v2_warm_line(result: dict) -> str:
@@ -152,7 +180,7 @@ def markdown(result: dict) -> str:
         "", *_table(result["figures"]), "", *split_lines(result["splits"]),
         f"Available KV {share['rule']}: {share['within']} of {share['cases']} runs; "
         f"on GPUs other than the H100: {other['within']} of {other['cases']}",
-        v2_warm_line(result), "",
+        v2_warm_line(result), "", *v2_pool_lines(result), "",
         "## Run by run (logged / planned; - = not printed by the log)", "",
         *case_lines(result["runs"], planned)])
 
