@@ -14,11 +14,12 @@ fixtures (planner.serving.vllm_cli):
   v0.12.0"). The launch command writes --eplb-config wherever the release has it.
 - ParallelConfig (config.py in 0.9.2 / 0.10.0, config/parallel.py on): redundant experts
   without EPLB are refused ("num_redundant_experts should be used with EPLB." to 0.10.1,
-  "num_redundant_experts is set to N but EPLB is not enabled. ..." from 0.10.2); from 0.10.1
-  EPLB without --enable-expert-parallel ("enable_expert_parallel must be True to use EPLB.")
-  and at TP x DP = 1 ("EPLB requires tensor_parallel_size or data_parallel_size to be greater
-  than 1, ..."; 0.26.0 on names PCP too). 0.9.2 and 0.10.0 check neither; Headroom does not
-  plan EPLB without EP there (EPLB_EP_CHECKED_FROM).
+  "num_redundant_experts is set to N but EPLB is not enabled. ..." from 0.10.2); from 0.10.0
+  (config.py ParallelConfig.__post_init__ of the 0.10.0 wheel, 8ca37559...) EPLB without
+  --enable-expert-parallel ("enable_expert_parallel must be True to use EPLB.") and at
+  TP x DP = 1 ("EPLB requires tensor_parallel_size or data_parallel_size to be greater than 1,
+  ..."; 0.26.0 on names PCP too). 0.9.2 checks neither; Headroom does not plan EPLB without
+  EP there (EPLB_EP_CHECKED_FROM).
 - FusedMoE (fused_moe/layer.py): global_num_experts = num_experts + num_redundant_experts, and
   with EP and EPLB global_num_experts % ep_size == 0 ("EPLB currently only supports even
   distribution of experts across ranks."; an assert to 0.21.0, a ValueError naming the counts
@@ -52,8 +53,8 @@ import json
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag
 from planner.serving.vllm_versions import Version, version_label
 
-EPLB_EP_CHECKED_FROM: Version = (0, 10, 1)
-"""ParallelConfig refuses EPLB without EP or at TP x DP = 1 (0.10.0's config.py does not)."""
+EPLB_EP_CHECKED_FROM: Version = (0, 10, 0)
+"""ParallelConfig refuses EPLB without EP or at TP x DP = 1 (0.9.2's config.py does not)."""
 NEW_REDUNDANT_WORDS_FROM: Version = (0, 10, 2)
 """The "is set to N but EPLB is not enabled" words (0.10.1: "should be used with EPLB.")."""
 UNQUANTIZED_EPLB_FROM: Version = (0, 10, 0)
@@ -306,7 +307,7 @@ def layout_refusal(enable: bool, ep: bool, tp: int, dp: int, num_experts: int, r
     if not ep:
         if version < EPLB_EP_CHECKED_FROM:
             return (f"--enable-eplb without --enable-expert-parallel is not planned for vLLM "
-                    f"{version_label(version)} (its checks start at 0.10.1)")
+                    f"{version_label(version)} (its checks start at 0.10.0)")
         return ("vLLM refuses --enable-eplb without --enable-expert-parallel: "
                 "enable_expert_parallel must be True to use EPLB.")
     if tp * dp <= 1 and version >= EPLB_EP_CHECKED_FROM:

@@ -135,6 +135,28 @@ def test_a_layout_vllm_refuses(layout, redundant, version, words) -> None:
     assert str(refused.value).endswith(words)
 
 
+def test_0100_checks_eplb_on_the_layout_as_later_releases_do() -> None:
+    # read by hand in the 0.10.0 wheel (sha256 8ca37559...), config.py ParallelConfig
+    # .__post_init__: `if self.enable_eplb: ... if not self.enable_expert_parallel: raise
+    # ValueError("enable_expert_parallel must be True to use EPLB.")` and `if
+    # self.tensor_parallel_size * self.data_parallel_size <= 1: raise ValueError("EPLB requires
+    # tensor_parallel_size or data_parallel_size to be greater than 1, but got TP=1,DP=1.")`;
+    # the 0.9.2 wheel (f3c5da29...) has neither check. DeepSeek-V3 (FP8, DeepseekV2/V3 classes
+    # with the MoE interface from 0.9.2) on one H200 with EP: 0.10.0 stops, 0.9.2 starts it.
+    with pytest.raises(LayoutRefused) as refused:
+        _plan(layout=ParallelLayout(tp=1, ep=True), version="0.10.0", nodes=1,
+              enable_eplb=True)
+    assert str(refused.value).endswith("EPLB requires tensor_parallel_size or "
+                                       "data_parallel_size to be greater than 1, but got "
+                                       "TP=1,DP=1.")
+    with pytest.raises(LayoutRefused) as refused:
+        _plan(layout=ParallelLayout(tp=1, dp=16), version="0.10.0", enable_eplb=True)
+    assert str(refused.value).endswith("enable_expert_parallel must be True to use EPLB.")
+    old = _plan(layout=ParallelLayout(tp=1, ep=True), version="0.9.2", nodes=1,
+                enable_eplb=True)
+    assert "EPLB requires" not in old.verdict
+
+
 def test_an_unquantized_model_on_092_is_refused() -> None:
     # 0.9.2 FusedMoE: "if not isinstance(quant_method, Fp8MoEMethod)"; 0.10.0 adds the
     # unquantized method, 0.10.1 Qwen3MoeForCausalLM's MixtureOfExperts
