@@ -1595,14 +1595,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         _gib(94.97), 1792.0, (503.8, 1007.6, 2015.2), "12.0", _PCIE5,
         "NVIDIA RTX PRO 6000 Blackwell datasheet (2025), 4 PFLOPS FP4 sparse; CUDA total "
         "94.97 GiB with nvidia-smi 97887 MiB (antirez/ds4#431)",
-        aliases=(
-            "NVIDIA RTX PRO 6000 Blackwell Workstation Edition",
-            "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
-        ),
         int8_tops=1007.6, pcie_gen=5, fp32_tflops=125.0,
         nvidia_smi_mib=97887,
         notes="Dense TFLOP/s and INT8 TOPS derived from the sparse FP4 peak (/2 sparsity, x2 "
-        "per wider format); unverified. Max-Q (300 W) has lower clocks. FP32 125 TFLOPS: "
+        "per wider format); unverified. The Workstation and Max-Q Workstation Editions are "
+        "planned as this preset (STAND_INS). FP32 125 TFLOPS: "
         "NVIDIA's 'up to 125 TFLOPS' for the RTX PRO 6000 family at GTC 2025 (topcpu.net; 24,064 "
         "CUDA cores x 2 x ~2.6 GHz); the Server Edition's own figure was not found (unverified).",
     ),
@@ -2246,15 +2243,46 @@ def _compact(name: str, *, drop_memory: bool = False) -> str:
                    and not (drop_memory and _MEMORY_WORD.fullmatch(w)))
 
 
+STAND_INS: dict[str, str] = {
+    "NVIDIA RTX PRO 6000 Blackwell Workstation Edition": "rtx-pro-6000",
+    "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition": "rtx-pro-6000",
+}
+"""Cards (by NVML name) planned as another card's preset, with stand_in_note saying so: the
+same memory, other power limits and clocks.
+
+NOTE: the RTX PRO 6000 Blackwell Workstation and Max-Q Workstation Editions as the Server
+Edition (rtx-pro-6000). nvidia-smi gives each 97,887 MiB, as the preset's Server Edition
+(antirez/ds4#431): a Workstation Edition with power.limit 600.00 W and clocks.max.sm 3090 MHz
+(MarcoPizeta/flash-next-rtxpro6000-bench HARDWARE.md, driver 595.84), Max-Q Workstation
+Editions on driver 595.71.05 and 581.80 (nvidia-smi printouts in public projects' notes).
+Fixstars' reading of NVIDIA's datasheet (blog.us.fixstars.com, 2025-09-04) gives the
+Max-Q 300 W and the Workstation Edition 600 W; NVIDIA's own datasheet values, and the Server
+Edition's clocks the preset's rates assume, were not found: unverified."""
+
+
 def _spellings(rows: tuple[GpuSpec, ...], *, drop_memory: bool) -> dict[str, tuple[str, ...]]:
-    """Preset keys by the compact form of their key, NVML name and aliases."""
+    """Preset keys by the compact form of their key, NVML name and aliases, and of the
+    STAND_INS names planned as them."""
+    named = [(name, gpu.key) for gpu in rows for name in (gpu.key, gpu.name, *gpu.aliases)]
     index: dict[str, tuple[str, ...]] = {}
-    for gpu in rows:
-        for name in (gpu.key, gpu.name, *gpu.aliases):
-            form = _compact(name, drop_memory=drop_memory)
-            if form and gpu.key not in index.get(form, ()):
-                index[form] = (*index.get(form, ()), gpu.key)
+    for name, key in (*named, *STAND_INS.items()):
+        form = _compact(name, drop_memory=drop_memory)
+        if form and key not in index.get(form, ()):
+            index[form] = (*index.get(form, ()), key)
     return index
+
+
+def stand_in_note(name: str) -> str | None:
+    """The note for a GPU name STAND_INS plans as another card's preset (None for any other):
+    which card is assumed, and what is and is not the same."""
+    card = next((n for n in STAND_INS if _compact(n) == _compact(name)), None)
+    if card is None:
+        return None
+    gpu = GPU_PRESETS[STAND_INS[card]]
+    return (f"{card} is planned as the {gpu.key} preset, the {gpu.name}: the same "
+            f"{gpu.memory_label}, nvidia-smi {gpu.nvidia_smi_total_mib:,} MiB on both, but its "
+            "power limit and clocks are its own, so the speed figures (the preset's) are "
+            "unverified for it")
 
 
 _BY_SPELLING = _spellings(_PRESET_ROWS, drop_memory=False)

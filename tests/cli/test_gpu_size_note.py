@@ -28,3 +28,12 @@ def test_a_shared_short_name_keeps_the_presets_of_its_size(capsys) -> None:
     err = _notes(capsys, "H100 80GB")
     assert "is the h100-sxm preset" in err and "give --gpu h100-pcie" in err, err
     assert "h100-nvl" not in err, err
+
+
+def test_a_workstation_rtx_pro_6000_names_the_card_assumed(capsys) -> None:
+    # planned as the Server Edition preset without a word; the note names both
+    err = _notes(capsys, "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition")
+    assert ("note: --gpu 'NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition': NVIDIA RTX "
+            "PRO 6000 Blackwell Max-Q Workstation Edition is planned as the rtx-pro-6000 preset, "
+            "the NVIDIA RTX PRO 6000 Blackwell Server Edition: the same 96 GB") in err, err
+    assert "planned as the" not in _notes(capsys, "rtx-pro-6000")

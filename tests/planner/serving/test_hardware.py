@@ -30,6 +30,7 @@ from planner.serving.hardware import (
     preset_named,
     resolve_gpu_key,
     size_without_preset,
+    stand_in_note,
 )
 from planner.serving.speed.coefficients import (
     CALIBRATION_GEMM_RATIO,
@@ -1114,3 +1115,24 @@ def test_a_preset_source_keeps_its_title_and_quote_without_the_id() -> None:
     assert GPU_PRESETS["gb200"].source.endswith(
         "('4 x NVIDIA GB200, 189471 MiB each'; 'NVIDIA GB200, 189471 MiB (~185 GiB)'; "
         "'NVIDIA GB200, 189471 MiB, 580.95.05')")
+
+
+@pytest.mark.parametrize("name", ["NVIDIA RTX PRO 6000 Blackwell Workstation Edition",
+                                  "RTX PRO 6000 Blackwell Max-Q Workstation Edition"])
+def test_rtx_pro_6000_workstation_cards_are_planned_as_the_server_edition_with_a_note(
+        name: str) -> None:
+    # the same 96 GB (nvidia-smi 97,887 MiB on all three), other power and clocks: planned as
+    # rtx-pro-6000, which they silently were; now the note names both cards
+    assert resolve_gpu_key(name) == "rtx-pro-6000"
+    card = name if name.startswith("NVIDIA") else f"NVIDIA {name}"
+    assert stand_in_note(name) == (
+        f"{card} is planned as the rtx-pro-6000 preset, the NVIDIA RTX PRO 6000 Blackwell "
+        "Server Edition: the same 96 GB GDDR7 (ECC), nvidia-smi 97,887 MiB on both, but its "
+        "power limit and clocks are its own, so the speed figures (the preset's) are unverified "
+        "for it")
+
+
+@pytest.mark.parametrize("name", ["rtx-pro-6000", "RTX PRO 6000",
+                                  "NVIDIA RTX PRO 6000 Blackwell Server Edition", "H100"])
+def test_a_presets_own_card_has_no_stand_in_note(name: str) -> None:
+    assert stand_in_note(name) is None
