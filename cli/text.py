@@ -66,13 +66,21 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
            f" ({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)"),
         f"  output throughput   {speed_cell(speed.output_tokens_per_s)} tok/s (all requests)",
         f"  prefill             {speed.prefill_tokens_per_s:,.0f} tok/s (one request)",
-        f"  TP all-reduce       {speed.allreduce_ms_per_step:,.2f} ms per decode step",
+        _collectives_line(speed),
         f"  KV-limited          {kv_limited_requests(speed, plan.layout.dp)} "
         f"{plural(speed.kv_limited_concurrency, 'request')} "
         f"{load.held_label}"
         + (f": {speed.cap_phrase}" if speed.kv_bound else ""),
         *(f"  note: {n}" for n in speed.notes),
     ]
+
+
+def _collectives_line(speed: SpeedEstimate) -> str:
+    """The speed block's line for allreduce_ms_per_step, named by what it holds
+    (allreduce_label): the first collective in the column, the one beside it after."""
+    first, _, beside = speed.allreduce_label.partition(" + ")
+    return (f"  {first:<19} {speed.allreduce_ms_per_step:,.2f} ms per decode step"
+            + (f" (with the {beside})" if beside else ""))
 
 
 def _ceiling_past_tokens(plan: Plan) -> str:

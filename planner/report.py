@@ -1055,7 +1055,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
          else speed_cell(speed.output_tokens_per_s_per_request)],
         ["Output tokens/s, all requests", speed_cell(speed.output_tokens_per_s)],
         ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
-        ["TP all-reduce per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
+        [f"{speed.allreduce_label} per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
         ["KV-limited concurrency", kv_limited_requests(speed, inputs.plan.layout.dp)],
     ]) + ["", "How each figure is made, with this model's numbers:", ""]
     lines += [*md_code_block("text", [f"{t.label}: {t.formula}" for t in speed.terms]), ""]

@@ -475,3 +475,26 @@ def test_a_network_or_link_with_nothing_to_join_is_noted(capsys) -> None:
     _, _, err = run_main(capsys, *argv, "--gpus", "4", "--nodes", "2", "--link", "pcie",
                          "--network", "1x100")
     assert err == ""
+
+
+def test_the_collectives_line_names_what_its_figure_holds(capsys) -> None:
+    """DeepSeek-V3 on 2 nodes of 8 H200 at TP=1 x DP=16 + EP has no TP group (its speed term
+    reads "TP=1: no all-reduce"), so the figure on the line was the MoE layers' EP all-to-all
+    alone, printed as "TP all-reduce 1.25 ms"; at TP=8 x DP=2 (no EP) both run: 2 x 61 layers'
+    TP all-reduce plus the 58 MoE layers' DP all-gather / reduce-scatter."""
+    dsv3 = ["plan", "--model", "deepseek-ai/DeepSeek-V3", "--gpu", "h200", "--gpus", "16",
+            "--nodes", "2"]
+    data = _json(capsys, *dsv3, "--tp", "1", "--dp", "16", "--ep", "--json")
+    term = next(t for t in data["speed_terms"] if t["name"] == "allreduce")
+    assert term["formula"].startswith("TP=1: no all-reduce") and term["value"] > 0
+    assert data["speed"]["allreduce_label"] == "EP all-to-all"
+    assert main([*dsv3, "--tp", "1", "--dp", "16", "--ep"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "per decode step" in x)
+    assert line.split()[:3] == ["EP", "all-to-all", f"{data['speed']['allreduce_ms_per_step']:.2f}"]
+    assert main([*dsv3, "--tp", "8", "--dp", "2"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "per decode step" in x)
+    assert line.startswith("  TP all-reduce ") and line.endswith(
+        "ms per decode step (with the DP MoE all-gather/reduce-scatter)")
+    assert main([*SEED]) == 0  # one node, DP = 1: the TP all-reduce alone
+    line = next(x for x in capsys.readouterr().out.splitlines() if "per decode step" in x)
+    assert line.startswith("  TP all-reduce ") and line.endswith("ms per decode step")

@@ -60,7 +60,12 @@ from planner.serving.engine import EngineSettings, sparse_mla_kv
 from planner.serving.layout import moe_wna16_fallback
 from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
-from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_sizes, node_span
+from planner.serving.speed.collectives import (
+    _dispatch_label,
+    collectives_label,
+    nnodes_ar_world_sizes,
+    node_span,
+)
 from planner.serving.speed.context import (
     _Ctx,
     _device,
@@ -160,7 +165,13 @@ class SpeedEstimate(BaseModel):
     prefill_tokens_per_s: float = Field(description="one request's prompt / its prefill time")
     decode_step_ms: float = Field(description="one decode step of the whole pipeline")
     prefill_ms: float = Field(description="one request's prefill, nothing queued")
-    allreduce_ms_per_step: float = Field(description="TP all-reduce time inside one decode step")
+    allreduce_ms_per_step: float = Field(description="TP all-reduce time inside one decode step"
+                                         ", with the MoE layers' DP dispatch and combine where "
+                                         "they gather DP ranks (allreduce_label)")
+    allreduce_label: str = Field(description="what "
+                                 "allreduce_ms_per_step holds (collectives.collectives_label): "
+                                 "'TP all-reduce', 'EP all-to-all', 'TP all-reduce + EP "
+                                 "all-to-all', ...")
     kernel: KernelFamily
     kernel_label: str = Field(description="the kernel family as shown (speed.kernels."
                               "kernel_label): the 16-bit family by the dtype it computes in, "
@@ -333,7 +344,8 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          kernel_label=kernel_label(ctx.device.family, ctx.device.dense_fmt),
-                         link=link.kind, link_bandwidth_gbps=link.bandwidth_gbps,
+                         allreduce_label=collectives_label(ctx), link=link.kind,
+                         link_bandwidth_gbps=link.bandwidth_gbps,
                          link_pcie_generation=link.pcie_generation,
                          link_pcie_lanes=link.pcie_lanes, terms=terms,
                          notes=[clamp] * bool(clamp) + _notes(

@@ -374,6 +374,16 @@ def _dispatch_label(ctx: _Ctx) -> str:
     return "EP all-to-all" if ctx.ep else "DP MoE all-gather/reduce-scatter"
 
 
+def collectives_label(ctx: _Ctx) -> str:
+    """What SpeedEstimate.allreduce_ms_per_step holds, as the plan's speed lines name it: the
+    TP all-reduce, and where MoE layers gather DP ranks (_all_to_all_s) their dispatch and
+    combine; at TP = 1 only the latter ("EP all-to-all" for TP=1 x DP=16 + EP, where "TP
+    all-reduce" named a figure with no TP in it)."""
+    if not (ctx.dp > 1 and ctx.device.moe is not None):
+        return "TP all-reduce"
+    return _dispatch_label(ctx) if ctx.tp == 1 else f"TP all-reduce + {_dispatch_label(ctx)}"
+
+
 def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     """EP dispatch + combine of one MoE layer with attention DP (dp > 1): each DP rank sends
     its tokens' hidden states to the k experts' ranks ((EP-1)/EP of them remote) and gets
