@@ -105,6 +105,19 @@ def test_top_5_header_counts_shown_of_total() -> None:
     assert "5 combinations" not in head.replace(f"of {total} combinations", "")
 
 
+def test_sweep_header_product_says_what_vllm_refuses() -> None:
+    # Qwen3-235B-A22B on 8 H100 with --enable-eplb: of the 34 valid layouts 13 have EP
+    # (TP x DP > 1 with EP: TP=1 x DP=8, TP=1 x PP=2 x DP=4, TP=1 x PP=4 x DP=2, TP=2,
+    # TP=2 x DP=4, TP=2 x PP=2, TP=2 x PP=2 x DP=2, TP=2 x PP=3, TP=2 x PP=4, TP=4, TP=4 x DP=2,
+    # TP=4 x PP=2, TP=8; 128 experts divide 2, 4 and 8) and vLLM refuses EPLB on the 21
+    # without: 5 formats x 13 x 2 KV dtypes = 130 rows, 5 x 21 x 2 = 210 refused. The header
+    # said "130 combinations (5 weight formats x 34 layouts x 2 KV dtypes)", a product of 340.
+    head = planner(*SWEEP, "--enable-eplb", "--top", "3").stdout.splitlines()[0]
+    assert head.endswith(": top 3 of 130 combinations (5 weight formats x 34 layouts x 2 KV "
+                         "dtypes, less 210 vLLM refuses), best first")
+    assert "less" not in planner(*SWEEP, "--top", "3").stdout.splitlines()[0]
+
+
 def test_checkpoint_format_is_marked_and_never_buried() -> None:
     data = json.loads(planner(*SWEEP, "--json").stdout)
     assert data["checkpoint_quant_key"] == "bf16"
