@@ -7,7 +7,8 @@ entry is dropped the moment one of its owners is collected (before its id can be
 a hit checks that the owner is still that very object. Entries live no longer than their
 owners, so an app session that ends frees its specs and everything derived from them (the
 memo used to hold its owners strongly, which kept ~1,365 ended sessions' specs alive).
-Beside it, two helpers for working out alike parts once: distinct_objects, first_alike.
+Beside it, helpers for working out alike parts once: distinct_objects, first_alike,
+alike_kinds.
 """
 
 from __future__ import annotations
@@ -106,3 +107,15 @@ def first_alike(keys: Iterable[Hashable]) -> tuple[int, ...]:
     match first for first are alike, so their figures are worked out once."""
     first: dict[Hashable, int] = {}
     return tuple(first.setdefault(key, i) for i, key in enumerate(keys))
+
+
+def alike_kinds(keys: Iterable[Hashable]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(per position, the index of its kind; the first position of each kind): positions of
+    equal keys are one kind, numbered in order of first place, so each kind's figures are
+    worked out once, at its first position. (dicts over zip and map: no Python-level step
+    per position, where the positions are a deep PP split's 126 stages.)"""
+    seq = list(keys)
+    number = {key: i for i, key in enumerate(dict.fromkeys(seq))}
+    # the last write of a key over the positions reversed is its first position
+    first = dict(zip(reversed(seq), range(len(seq) - 1, -1, -1), strict=True))
+    return tuple(map(number.__getitem__, seq)), tuple(map(first.__getitem__, number))

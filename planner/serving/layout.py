@@ -196,8 +196,14 @@ def straddling_tp_group(layout: ParallelLayout, gpus_per_node: int) -> tuple[int
     holds ranks n x gpus_per_node onward (v1/executor/multiproc_executor.py: global rank =
     local_world_size x node_rank_within_dp + local rank, 0.19.0): TP=2 x PP=5 on 2 nodes of 5
     puts ranks 4 and 5 of one group on nodes 0 and 1, though TP=2 is narrower than a node."""
-    tp, g = layout.tp, gpus_per_node
-    return next(((k * tp, (k + 1) * tp - 1) for k in range(layout.gpus // tp)
+    return _straddling(layout.tp, layout.gpus, gpus_per_node)
+
+
+@lru_cache(maxsize=4096)
+def _straddling(tp: int, gpus: int, g: int) -> tuple[int, int] | None:
+    """straddling_tp_group of a layout of `gpus` GPUs at this TP on nodes of `g` (cached:
+    every plan asks it, a Python step per TP group)."""
+    return next(((k * tp, (k + 1) * tp - 1) for k in range(gpus // tp)
                  if k * tp // g != ((k + 1) * tp - 1) // g), None)
 
 

@@ -6,14 +6,16 @@ Term whose formula is filled in with the real numbers.
 
 from collections.abc import Callable, Hashable, Iterable
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.memo import IdentityMemo, distinct_objects
+from planner.memo import IdentityMemo, alike_kinds, distinct_objects
 from planner.model import quant
 from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.attention.kvformat import KvBytes
+from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.spec import (
     AttentionMixer,
@@ -585,6 +587,11 @@ def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int
     """
     if len(set(stage.kind_blocks)) > 1:
         return None
+    # only sliding layers count the batched tokens (SlidingWindowKv.max_memory_usage_bytes,
+    # DeepSeek-V4's groups): other stages' lines are fitted once for every `mbt` (Llama 3.1
+    # 405B over 4,096 GPUs: 388 fits, where each layout's batched tokens made 3,216)
+    if not (stage.dsv4_groups or any(isinstance(kv, SlidingWindowKv) for kv, _ in stage.kinds)):
+        mbt = 0
     return _LINES.get(stage, (kv_bytes, tp, mbt), _fit_lines, stage, kv_bytes, tp, mbt)
 
 
@@ -647,7 +654,6 @@ class _LayoutFacts(NamedTuple):
 
     r: "_Resolved"  # held, so that the id _LAYOUT_FACTS keys on stays this object's
     weight_terms: tuple[WeightTerms, ...]  # each (stage, TP rank) position's, by part
-    weight_totals: tuple[int, ...]  # their total_bytes
     stages: tuple[tuple[range, StageKv | None], ...]
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
     request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
@@ -1268,7 +1274,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
                     eplb, draft)
     # (shared by the KV dtypes' plans, as the terms are)
-    totals = _cached(spec, ("weight totals", *key[1:]), rank_totals, terms)
+    holdings = _cached(spec, ("holdings", *key[1:]), _stage_holdings, terms, layout.tp)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
@@ -1292,10 +1298,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
               tuple(_kv_sharing_errors(spec, stages) or _empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
     window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
-    return _LayoutFacts(r, terms, totals, stages, kv_b,
+    return _LayoutFacts(r, terms, stages, kv_b,
                         _full_request(spec, r, layout, stages, kv_b, window_mbt), window_mbt,
                         warnings, {}, _distinct_workers(
-                            cluster, layout, r, terms, totals, stages,
+                            cluster, layout, r, terms, holdings, stages,
                             _all2all_taken(s) and runs_all2all(layout.dp, layout.ep,
                                                                spec.is_moe)), checks, {})
 
@@ -1446,7 +1452,7 @@ WEIGHT_PARTS = {
 
 def _weights_formula(st: _Setup, bind: RankMemory) -> str:
     """The binding rank's weights as the sum of their parts (rank_weights), and where they
-    sit. Every rank's weights are its (stage, TP rank) position's (plan reads weight_totals,
+    sit. Every rank's weights are its (stage, TP rank) position's (plan reads their rank_totals,
     the totals of these same parts), so the parts add up to bind.weights_bytes: a DP
     replica's ranks hold what replica 0's hold, its EP share of the experts included."""
     layout, f = st.layout, st.facts
@@ -2097,9 +2103,15 @@ def _full_request(spec: ModelSpec, r: _Resolved, layout: ParallelLayout,
     every weight format and worker, so cached per spec by all that the stages and the need
     read (the engine's stage layouts, the release's group padding among them; `window_mbt`:
     the batched tokens sliding needs count, window_batched_tokens)."""
-    key = ("request", ENGINE, layout.tp, layout.pp, r.block_size, kv_b, window_mbt,
-           r.max_model_len, r.fa4_fp8_hd512, r.states, r.kv_grouping[0])
+    key = ("request", *_stage_layouts_key(layout, r, kv_b), window_mbt, r.max_model_len)
     return _cached(spec, key, _request_need, r, layout.tp, stages, kv_b, window_mbt)
+
+
+def _stage_layouts_key(layout: ParallelLayout, r: _Resolved, kv_b: KvBytes) -> tuple:
+    """What ENGINE.stage_layouts reads besides the model (_layout_facts' call), as a cache key
+    part: figures of the stages alone are shared by every weight format's plans."""
+    return (ENGINE, layout.tp, layout.pp, r.block_size, kv_b, r.fa4_fp8_hd512, r.states,
+            r.kv_grouping[0])
 
 
 def _request_need(r: _Resolved, tp: int, stages: tuple[tuple[range, StageKv | None], ...],
@@ -2216,12 +2228,13 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
     errors = _layout_errors(st)
     memo: dict[tuple[int, int, int], tuple[int, ...]] = {}
     ranks: list[RankMemory] = []
+    weight_totals = rank_totals(f.weight_terms)
     for rank in range(min(layout.gpus, st.cluster.gpu_count)):
         pp_stage, tp_rank, node_index, gpu_index = _rank_position(layout, st.cluster, rank)
         node = st.cluster.nodes[node_index]
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        w = f.weight_totals[pp_stage * layout.tp + tp_rank]
+        w = weight_totals[pp_stage * layout.tp + tp_rank]
         key = (pp_stage, w, total)
         if key not in memo:
             memo[key] = _memory(st, pp_stage, w, total)
@@ -2264,7 +2277,7 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
         wsl2=r.wsl2,
         params_total=params.total,
         params_active=params.active,
-        weights_bytes_total=sum(f.weight_totals[: layout.tp * layout.pp]),
+        weights_bytes_total=sum(weight_totals[: layout.tp * layout.pp]),
         kv_bytes_per_token=_cached(spec, ("kv", kv_b), lambda: kv_bytes_per_token(spec, kv_b)),
         per_gpu=ranks,
         binding_rank=binding.rank,
@@ -2397,8 +2410,17 @@ def held_request_blocks(request: PlanRequest, held_tokens: int) -> int:
     st = _setup(request.model, request.cluster, request.layout, request.engine)
     r = st.facts.r
     in_flight = window_batched_tokens(r.in_flight_window, r.runner[0], st.layout.pp, 1)
+    # (cached by the stages' inputs: the same for every weight format)
+    return _cached(st.spec, ("held blocks", *_stage_layouts_key(st.layout, r, st.facts.kv_b),
+                             held_tokens, in_flight),
+                   _held_blocks, st.facts.stages, held_tokens, in_flight)
+
+
+def _held_blocks(stages: tuple[tuple[range, StageKv | None], ...], held_tokens: int,
+                 in_flight: int) -> int:
+    """Work out what held_request_blocks caches."""
     return max(blocks_per_request(stage, held_tokens, in_flight)
-               for stage in _distinct_stages(st.facts.stages))
+               for stage in _distinct_stages(stages))
 
 
 def _distinct_stages(stages: tuple[tuple[range, StageKv | None], ...]) -> tuple[StageKv, ...]:
@@ -2407,8 +2429,14 @@ def _distinct_stages(stages: tuple[tuple[range, StageKv | None], ...]) -> tuple[
     return distinct_objects(stage for _, stage in stages if stage is not None)
 
 
+def _stage_holdings(terms: tuple[WeightTerms, ...], tp: int) -> tuple[int, ...]:
+    """Per PP stage, the index of the kind of the weight objects its TP ranks hold, by
+    identity (_distinct_workers' `holdings`; zip over one iterator: the stages' ranks)."""
+    return alike_kinds(zip(*[iter(map(id, terms))] * tp, strict=True))[0]
+
+
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,
-                      terms: tuple[WeightTerms, ...], weight_totals: tuple[int, ...],
+                      terms: tuple[WeightTerms, ...], holdings: tuple[int, ...],
                       stages: tuple[tuple[range, StageKv | None], ...], own_nodes: bool
                       ) -> tuple[tuple[int, int, int], ...]:
     """(PP stage, weight bytes, GPU total) of each distinct worker, stage by stage, of the
@@ -2426,6 +2454,17 @@ def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved
     positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
     totals = r.gpu_totals
     workers: list[tuple[int, int, int]] = []
+    if len(totals) == 1 and not own_nodes and positions == layout.tp * layout.pp:
+        # every stage whole on GPUs of one size: a stage's kind is its ranks' weight objects
+        # (`holdings`: _stage_holdings) and its StageKv object, each kind's first stage found
+        # without a Python step per stage (alike_kinds), its ranks' weights summed once each
+        firsts = alike_kinds(zip(holdings, map(id, map(itemgetter(1), stages)), strict=True))[1]
+        for pp_stage in firsts:
+            held = distinct_objects(terms[pp_stage * layout.tp:(pp_stage + 1) * layout.tp])
+            workers += [(pp_stage, w, totals[0])
+                        for w in dict.fromkeys(t.total_bytes for t in held)]
+        return tuple(workers)
+    weight_totals = rank_totals(terms)
     kinds: set[tuple] = set()
     held = tuple(map(id, terms))
     for pp_stage in range(cdiv(positions, layout.tp)):

@@ -10,11 +10,12 @@ import math
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from functools import partial
+from itertools import chain
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.memo import IdentityMemo, distinct_objects, first_alike
+from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_alike
 from planner.model.attention.mamba import mamba_groups_total
 from planner.model.config.parser import layer_type
 from planner.model.params import (
@@ -239,30 +240,61 @@ def rank_weights(
     asked = (scheme.memo_key, layout.tp, ep_size, layout.dp, layout.pp > 1, expert_pad, elem,
              mtp_layers, mtp_own_heads, mtp_own_embed, max_num_batched_tokens,
              vision_first_stage_only, siglip_head, tower_whole, transformers_backend, rules)
-    memo: dict[tuple, WeightTerms] = {}
-    out: list[WeightTerms] = []
-    for stage, layers in enumerate(stages):
-        alike = stage if dsv4 else (kinds[layers.start:layers.stop], stage == 0,
-                                    stage == layout.pp - 1)
+    # each kind of stage's ranks once, then the stages' ranks as a chain of them (no Python
+    # step per stage: 126 stages x TP 32 of Llama 3.1 405B are a few kinds)
+    of_stage, firsts = stage_kinds(spec, scheme, params, layout.pp)
+    ranks: list[list[WeightTerms]] = []
+    for stage in firsts:
+        layers = stages[stage]
+        kind_ranks: list[WeightTerms] = []
         for tp_rank, run_end in zip(runs, runs[1:], strict=False):
-            key = (alike, tuple(tp_rank < r for r in remainders))
-            if key not in memo:
-                shard = _Shard(
-                    layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
-                    first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
-                    expert_pad=expert_pad, vision_every_stage=vision_every_stage,
-                    vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
-                    transformers_backend=transformers_backend, rules=rules,
-                )
-                if dsv4:
-                    memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
-                else:
-                    memo[key] = _STAGE_TERMS.get_all((spec, params), (*asked, *key), partial(
-                        _loaded_terms, spec, scheme, bits, params, shard, elem=elem, rope=rope,
-                        buffers=buffers, mtp_layers=mtp_layers, mtp_own_heads=mtp_own_heads,
-                        mtp_own_embed=mtp_own_embed, pp=layout.pp))
-            out += [memo[key]] * (run_end - tp_rank)
-    return tuple(out)
+            shard = _Shard(
+                layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
+                first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
+                expert_pad=expert_pad, vision_every_stage=vision_every_stage,
+                vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
+                transformers_backend=transformers_backend, rules=rules,
+            )
+            if dsv4:
+                terms = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
+            else:
+                alike = (kinds[layers.start:layers.stop], stage == 0, stage == layout.pp - 1)
+                terms = _STAGE_TERMS.get_all(
+                    (spec, params), (*asked, alike, tuple(tp_rank < r for r in remainders)),
+                    partial(_loaded_terms, spec, scheme, bits, params, shard, elem=elem,
+                            rope=rope, buffers=buffers, mtp_layers=mtp_layers,
+                            mtp_own_heads=mtp_own_heads, mtp_own_embed=mtp_own_embed,
+                            pp=layout.pp))
+            kind_ranks += [terms] * (run_end - tp_rank)
+        ranks.append(kind_ranks)
+    return tuple(chain.from_iterable(map(ranks.__getitem__, of_stage)))
+
+
+_STAGE_KINDS: IdentityMemo[tuple[tuple[int, ...], tuple[int, ...]]] = IdentityMemo(4096)
+"""_kinds_of_stages by (spec, parameter breakdown), weight format and PP: what no other part
+of a layout changes (a sweep over 4,096 GPUs asks rank_weights 8,546 times, of ~630 formats x
+PP sizes)."""
+
+
+def stage_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown, pp: int
+                ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(per PP stage, the index of its kind; the first stage of each kind): rank_weights gives
+    the ranks of the stages of one kind the same WeightTerms objects. Stages of alike layers
+    (layer_kinds) and the same first / last duties hold the same bytes, so a deep PP split
+    (126 stages of Llama 3.1 405B) works out a few, not one each; DeepSeek-V4's stages read
+    their place in the model, each its own kind."""
+    if _dsv4_model(spec, scheme):
+        return tuple(range(pp)), tuple(range(pp))
+    return _STAGE_KINDS.get_all((spec, params), (scheme.memo_key, pp), _kinds_of_stages,
+                                layer_kinds(spec, scheme, params),
+                                pp_layer_split(spec.num_layers, pp))
+
+
+def _kinds_of_stages(kinds: tuple[int, ...], stages: tuple[range, ...]
+                     ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Work out what stage_kinds caches, from the layers' kinds (layer_kinds)."""
+    return alike_kinds((kinds[layers.start:layers.stop], stage == 0, stage == len(stages) - 1)
+                       for stage, layers in enumerate(stages))
 
 
 _STAGE_TERMS: IdentityMemo[WeightTerms] = IdentityMemo(16384)
@@ -292,12 +324,23 @@ def _ep_remainder_runs(params: ParamBreakdown, rules: WeightLoadRules, ep_size: 
     the ranks rank_weights works out once each instead of one by one."""
     # TP ranks of one stage hold the same bytes, except that EP gives the first
     # num_experts % ep_size ranks one more expert: each distinct case is computed once.
-    remainders = sorted({_physical_experts(lp, rules) % ep_size
-                         for lp in params.layers if lp.expert_size})
+    remainders = sorted({experts % ep_size for experts in _MOE_EXPERTS.get(
+        params, (rules.redundant_experts,), _moe_layer_experts, params, rules)})
     # ... and the ranks between two remainders form one run of one case, so each run is
     # looked up once (a stage of TP 128 is a run or two, not 128 lookups)
     runs = (0, *(r for r in remainders if 0 < r < tp), tp)
     return remainders, runs
+
+
+_MOE_EXPERTS: IdentityMemo[frozenset[int]] = IdentityMemo(256)
+"""_moe_layer_experts by parameter breakdown and EPLB's redundant experts: rank_weights asks
+them of every layout, and they walk the layers."""
+
+
+def _moe_layer_experts(params: ParamBreakdown, rules: WeightLoadRules) -> frozenset[int]:
+    """The distinct counts of experts the MoE layers place over the EP ranks
+    (_physical_experts; empty for a dense model)."""
+    return frozenset(_physical_experts(lp, rules) for lp in params.layers if lp.expert_size)
 
 
 def _loaded_terms(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",

@@ -20,6 +20,7 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import CrossNode, _Ctx
@@ -160,12 +161,14 @@ def measured_allreduce(link: LinkSpec) -> MeasuredAllreduce | None:
     return NVLINK_ALLREDUCE.get(link.bandwidth_gbps) if link.kind == "nvlink" else None
 
 
+@lru_cache(maxsize=4096)
 def node_span(tp: int, pp: int, gpus_per_node: int) -> tuple[tuple[int, int] | None, int]:
     """((most nodes one TP group spans, fewest of its ranks in one node) or None when every
     TP group sits in one node, the PP hops that cross nodes) of one replica: vLLM numbers the
     ranks stage by stage (stage i holds ranks i x tp .. (i + 1) x tp - 1) and nodes hold
     gpus_per_node ranks each. A hop from stage i to i + 1 sends from rank i x tp + j to
-    (i + 1) x tp + j: it crosses when a node boundary lies in (i x tp, (i + 2) x tp - 1]."""
+    (i + 1) x tp + j: it crosses when a node boundary lies in (i x tp, (i + 2) x tp - 1].
+    Cached: every plan's speed asks it, a Python step per stage."""
     g = gpus_per_node
     span, fewest, hops = 1, tp, 0
     for i in range(pp):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.memo import IdentityMemo, distinct_objects, first_alike
+from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_alike
 from planner.model.attention import KvLayer, model_kv_layers
 from planner.model.attention.kvformat import KvBytes
 from planner.model.attention.sliding import SlidingWindowKv
@@ -23,6 +23,7 @@ from planner.serving.weights import (
     mla_kv_b_decode_unread_bytes,
     rank_dense_params,
     rank_weights,
+    stage_kinds,
     tied_head_bytes,
 )
 
@@ -140,30 +141,36 @@ def _stage_kinds_of_layout(spec: ModelSpec, scheme: QuantScheme, layout: Paralle
                            ) -> tuple[tuple[tuple, ...], tuple[int, ...]]:
     """What _build_stages reads of a layout that the KV dtype does not change: (each kind of
     stage once, as (its layers' kinds, its layers, whether it is the last, its busiest rank's
-    terms), and per stage the index of its kind). A stage alike another kind for kind
-    (_stage_kinds), holding the same weight objects (rank_weights shares them between such
-    stages) and the same first / last duties is of the same kind, worked out once (Llama 3.1
-    405B at PP 126: three, not 126), and once for both KV dtypes."""
+    terms), and per stage the index of its kind), worked out once for both KV dtypes."""
     weights = _PARTS.get(spec, ("weights", scheme.memo_key, layout.tp, layout.pp, layout.dp,
                                 layout.ep, act_b, load),
                          _rank_weights, spec, scheme, layout, params, act_b, load)
     kinds = _PARTS.get(spec, ("kinds", scheme.memo_key), _stage_kinds, spec, scheme, params,
                        kv_layers)
-    index: dict[tuple, int] = {}
-    found: list[tuple] = []
-    of_stage = []
-    for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
+    of_stage, firsts = _PARTS.get(spec, ("stage kinds", scheme.memo_key, layout.pp),
+                                  _kinds_of_stages, spec, scheme, params, kinds, layout.pp)
+    stages = pp_layer_split(spec.num_layers, layout.pp)
+    found = []
+    for stage in firsts:
+        layers = stages[stage]
+        # rank_weights repeats one object over the ranks that hold the same bytes
+        # (the first busiest, as max over every rank: distinct_objects keeps their order)
         held = weights[stage * layout.tp:(stage + 1) * layout.tp]
-        last = stage == layout.pp - 1
-        key = (kinds[layers.start:layers.stop], stage == 0, last, tuple(map(id, held)))
-        if key not in index:
-            index[key] = len(found)
-            # rank_weights repeats one object over the ranks that hold the same bytes
-            # (the first busiest, as max over every rank: distinct_objects keeps their order)
-            found.append((key[0], layers, last,
-                          max(distinct_objects(held), key=lambda t: t.total_bytes)))
-        of_stage.append(index[key])
-    return tuple(found), tuple(of_stage)
+        found.append((kinds[layers.start:layers.stop], layers, stage == layout.pp - 1,
+                      max(distinct_objects(held), key=lambda t: t.total_bytes)))
+    return tuple(found), of_stage
+
+
+def _kinds_of_stages(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown,
+                     kinds: tuple[int, ...], pp: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(per PP stage, the index of its kind; the first stage of each kind) at this PP: a stage
+    alike another kind for kind (_stage_kinds) with the same first / last duties, of the same
+    kind in rank_weights' terms (weights.stage_kinds: its ranks hold the same weight objects),
+    is the same _Stage (Llama 3.1 405B at PP 126: three kinds, not 126 stages)."""
+    weight_kinds = stage_kinds(spec, scheme, params, pp)[0]
+    return alike_kinds((kinds[layers.start:layers.stop], stage == 0, stage == pp - 1,
+                        weight_kinds[stage])
+                       for stage, layers in enumerate(pp_layer_split(spec.num_layers, pp)))
 
 
 _KIND_STAGES: IdentityMemo[_Stage] = IdentityMemo(16384)
