@@ -1,0 +1,24 @@
+"""recommend's ceiling column beside its commands: Qwen3-32B asked at 20 requests/s at 2,048
+tokens listed "ceiling 40,960" on every row while each command starts --max-model-len 2048,
+with no word on which to believe. The column is the longest request the row's KV cache holds at
+a larger --max-model-len; a note now says so wherever a row's ceiling passes the context."""
+
+from tests.cli.conftest import run_main
+
+ASK = ("recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--top", "1")
+NOTE = ("ceiling: the longest single request a row's KV cache holds, at a larger "
+        "--max-model-len than the 8,192 its command sets (the model's limit at most).")
+
+
+def test_a_ceiling_past_the_context_is_explained(capsys) -> None:
+    # Qwen3-8B (max_position_embeddings 40,960) on one RTX 3090: 0.92 x 23.57 GiB = 21.7 GiB,
+    # less ~8.8 GiB of FP8 weights, leaves ~11 GiB, and an fp8 KV token is 36 layers x 8 KV
+    # heads x (128 + 128) x 1 B = 73,728 B: ~160k tokens, so the ceiling is the model's 40,960
+    code, out, err = run_main(capsys, *ASK, "--context", "8192")
+    assert code == 0, err
+    row = out.splitlines()[3].split()
+    assert row[:3] == ["1", "Qwen/Qwen3-8B", "1x"] and "40,960" in row
+    assert "--max-model-len 8192 " in out and NOTE in out.splitlines()
+    code, out, err = run_main(capsys, *ASK, "--context", "40960")
+    assert code == 0, err
+    assert not [line for line in out.splitlines() if line.startswith("ceiling:")]
