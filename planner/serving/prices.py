@@ -152,7 +152,7 @@ def user_price(gpu_key: str, usd_per_gpu_hour: float) -> GpuPrice:
     try:
         key = gpu_preset(gpu_key).key
     except UnknownGpuError as exc:
-        raise PriceError(f"price for unknown GPU: {exc}") from None
+        raise PriceError(f"a price for an {exc}") from None
     if not (math.isfinite(usd_per_gpu_hour) and 0 <= usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR):
         raise PriceError(f"price for {key} must be a number of $ per GPU-hour >= 0 and <= "
                          f"{MAX_USD_PER_GPU_HOUR:,.0f}, got {usd_per_gpu_hour:g}")

@@ -46,7 +46,7 @@ def test_overrides_replace_defaults_and_keep_the_rest() -> None:
 
 
 @pytest.mark.parametrize(("key", "usd", "message"), [
-    ("rtx-9999", 1.0, "price for unknown GPU: unknown GPU preset 'rtx-9999'"),
+    ("rtx-9999", 1.0, "a price for an unknown GPU preset 'rtx-9999'; known: a10,"),
     ("rtx-3090", -0.1, "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
     ("rtx-3090", float("nan"), "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
     # 1e308 x 2 GPUs overflowed to an "inf" $/hour and a 300-character table cell
