@@ -8,7 +8,7 @@ a hit checks that the owner is still that very object. Entries live no longer th
 owners, so an app session that ends frees its specs and everything derived from them (the
 memo used to hold its owners strongly, which kept ~1,365 ended sessions' specs alive).
 Beside it, helpers for working out alike parts once: distinct_objects, first_alike,
-alike_kinds.
+alike_kinds, first_places.
 """
 
 from __future__ import annotations
@@ -112,10 +112,16 @@ def first_alike(keys: Iterable[Hashable]) -> tuple[int, ...]:
 def alike_kinds(keys: Iterable[Hashable]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(per position, the index of its kind; the first position of each kind): positions of
     equal keys are one kind, numbered in order of first place, so each kind's figures are
-    worked out once, at its first position. (dicts over zip and map: no Python-level step
-    per position, where the positions are a deep PP split's 126 stages.)"""
+    worked out once, at its first position."""
     seq = list(keys)
     number = {key: i for i, key in enumerate(dict.fromkeys(seq))}
-    # the last write of a key over the positions reversed is its first position
-    first = dict(zip(reversed(seq), range(len(seq) - 1, -1, -1), strict=True))
-    return tuple(map(number.__getitem__, seq)), tuple(map(first.__getitem__, number))
+    return tuple(map(number.__getitem__, seq)), first_places(seq)
+
+
+def first_places(keys: Iterable[Hashable]) -> tuple[int, ...]:
+    """The first position of each distinct key, in order. (A dict over the positions
+    reversed, whose last write of a key is its first position: no Python-level step per
+    position, where the positions are a deep PP split's 126 stages.)"""
+    seq = list(keys)
+    return tuple(sorted(dict(zip(reversed(seq), range(len(seq) - 1, -1, -1),
+                                 strict=True)).values()))

@@ -11,7 +11,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.memo import IdentityMemo, alike_kinds, distinct_objects
+from planner.memo import IdentityMemo, distinct_objects, first_places
 from planner.model import quant
 from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.attention.kvformat import KvBytes
@@ -260,6 +260,7 @@ from planner.serving.weights import (
     rank_totals,
     rank_weights,
     sparse_mla_buffer_bytes,
+    stage_kinds,
     tower_bytes,
     transformers_backend,
 )
@@ -1274,7 +1275,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
                     eplb, draft)
     # (shared by the KV dtypes' plans, as the terms are)
-    holdings = _cached(spec, ("holdings", *key[1:]), _stage_holdings, terms, layout.tp)
+    holdings = _rank_holdings(spec, r, layout, eplb)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
@@ -1799,6 +1800,9 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
     builds the config: not said there."""
     if len(cluster.nodes) == 1 or not vllm_cli(s.vllm_version).accepts("--nnodes"):
         return []
+    # (GPUs of one compute capability: no node to check, without a scan of 512 nodes a plan)
+    if _CLUSTER_CAPABILITIES.get(cluster, (), _capabilities, cluster) == {r.compute_capability}:
+        return []
     version = vllm_rules(s.vllm_version).version
     errors: list[str] = []
     for index in range(1, _last_node(cluster, layout, r) + 1):
@@ -2181,6 +2185,15 @@ _CLUSTER_GPUS: IdentityMemo[tuple[GpuSpec, ...]] = IdentityMemo(256)
 """_nvlink_gpus by cluster: every layout's warnings read it, and 512 nodes took a scan each."""
 
 
+_CLUSTER_CAPABILITIES: IdentityMemo[frozenset[str]] = IdentityMemo(256)
+"""_capabilities by cluster."""
+
+
+def _capabilities(cluster: ClusterSpec) -> frozenset[str]:
+    """The compute capabilities of the cluster's nodes' GPUs."""
+    return frozenset(node.gpu.compute_capability for node in cluster.nodes)
+
+
 def _nvlink_gpus(cluster: ClusterSpec) -> tuple[GpuSpec, ...]:
     """Each GPU model (by preset key) on the nodes whose GPUs talk over NVLink, once, in node
     order: the GPUs _bridge_warnings checks."""
@@ -2429,10 +2442,15 @@ def _distinct_stages(stages: tuple[tuple[range, StageKv | None], ...]) -> tuple[
     return distinct_objects(stage for _, stage in stages if stage is not None)
 
 
-def _stage_holdings(terms: tuple[WeightTerms, ...], tp: int) -> tuple[int, ...]:
-    """Per PP stage, the index of the kind of the weight objects its TP ranks hold, by
-    identity (_distinct_workers' `holdings`; zip over one iterator: the stages' ranks)."""
-    return alike_kinds(zip(*[iter(map(id, terms))] * tp, strict=True))[0]
+def _rank_holdings(spec: ModelSpec, r: _Resolved, layout: ParallelLayout,
+                   eplb: Version | None) -> tuple[int, ...]:
+    """Per PP stage, the index of the kind of the weight objects its TP ranks hold in
+    _rank_terms(..., eplb=`eplb`) (_distinct_workers' `holdings`): rank_weights' stage kinds
+    (weights.stage_kinds: one kind's ranks hold the same objects), or each stage its own
+    where _rank_terms copies every rank's terms to add EPLB's state."""
+    if eplb is not None and first_moe(spec) is not None:
+        return tuple(range(layout.pp))
+    return stage_kinds(spec, r.scheme, _params(spec), layout.pp)[0]
 
 
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,
@@ -2456,10 +2474,10 @@ def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved
     workers: list[tuple[int, int, int]] = []
     if len(totals) == 1 and not own_nodes and positions == layout.tp * layout.pp:
         # every stage whole on GPUs of one size: a stage's kind is its ranks' weight objects
-        # (`holdings`: _stage_holdings) and its StageKv object, each kind's first stage found
-        # without a Python step per stage (alike_kinds), its ranks' weights summed once each
-        firsts = alike_kinds(zip(holdings, map(id, map(itemgetter(1), stages)), strict=True))[1]
-        for pp_stage in firsts:
+        # (`holdings`: _rank_holdings) and its StageKv object, each kind's first stage found
+        # without a Python step per stage (first_places), its ranks' weights summed once each
+        for pp_stage in first_places(zip(holdings, map(id, map(itemgetter(1), stages)),
+                                         strict=True)):
             held = distinct_objects(terms[pp_stage * layout.tp:(pp_stage + 1) * layout.tp])
             workers += [(pp_stage, w, totals[0])
                         for w in dict.fromkeys(t.total_bytes for t in held)]
@@ -2571,9 +2589,10 @@ def _v2_warm_peak(st: _Setup, pp_stage: int) -> tuple[int, str] | None:
     r = f.r
     if r.runner[0] != "v2" or s.activation_bytes is not None:
         return None
-    warm = v2_warm_activation(st.spec, r.facts, f.stages[pp_stage][0],
-                              pp_stage == st.layout.pp - 1, r.mbt, r.seqs, st.layout.tp, r.act_b,
-                              vllm_rules(s.vllm_version).v2_sampler_fp32)
+    # (cached by all it reads: every plan of a sweep asks it of each stage kind's workers)
+    asked = (f.stages[pp_stage][0], pp_stage == st.layout.pp - 1, r.mbt, r.seqs,
+             st.layout.tp, r.act_b, vllm_rules(s.vllm_version).v2_sampler_fp32)
+    warm = _cached(st.spec, ("v2 warm", *asked), v2_warm_activation, st.spec, r.facts, *asked)
     workspace = _moe_workspace(st, pp_stage)[0]
     if warm is None or not workspace:
         return warm

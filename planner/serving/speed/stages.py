@@ -4,7 +4,8 @@ KV per token) and multiplies (parameters, attention widths), worked out once per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_alike
 from planner.model.attention import KvLayer, model_kv_layers
@@ -57,6 +58,15 @@ class _Stage:
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
     window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
     moe_layers: int  # layers with routed experts (a DP dispatch/combine happens in each)
+    # the dataclass hash of the fields above, worked out once: every plan's estimate hashes
+    # its stages by value (_build_stages, _Ctx.__post_init__)
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(_STAGE_VALUES(self)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 _STAGES: IdentityMemo[tuple[_Stage, ...]] = IdentityMemo(4096)
@@ -171,6 +181,10 @@ def _kinds_of_stages(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdow
     return alike_kinds((kinds[layers.start:layers.stop], stage == 0, stage == pp - 1,
                         weight_kinds[stage])
                        for stage, layers in enumerate(pp_layer_split(spec.num_layers, pp)))
+
+
+_STAGE_VALUES = attrgetter(*(f.name for f in fields(_Stage) if f.compare))
+"""A _Stage's compared fields, in order: what the dataclass hash hashes."""
 
 
 _KIND_STAGES: IdentityMemo[_Stage] = IdentityMemo(16384)
