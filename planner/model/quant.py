@@ -9,6 +9,7 @@ planner.serving.weights.
 """
 
 import re
+from functools import lru_cache
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -596,8 +597,14 @@ def _place(name: str) -> tuple[int | None, tuple[Component, ...]] | None:
     return None if layer is None or layer.group(1) == "*" else int(layer.group(1)), components
 
 
+NO_EXCLUSIONS = Exclusions()
+"""A what-if's exclusions (checkpoint_exclusions): none but the scheme's own keeps."""
+
+
+@lru_cache(maxsize=256)
 def parse_exclusions(modules: tuple[str, ...]) -> Exclusions:
-    """Map module names or globs ('model.layers.*.self_attn', 'lm_head') to components."""
+    """Map module names or globs ('model.layers.*.self_attn', 'lm_head') to components
+    (cached: every plan of a checkpoint as stored reads its list; the result is frozen)."""
     all_layers: set[Component] = set()
     by_layer: dict[int, set[Component]] = {}
     unmatched: list[str] = []
@@ -636,7 +643,7 @@ def checkpoint_exclusions(spec: ModelSpec, scheme: QuantScheme) -> Exclusions:
     the scheme itself keeps."""
     if stored_format(spec, scheme):
         return parse_exclusions(spec.quant.excluded_modules)
-    return Exclusions()
+    return NO_EXCLUSIONS
 
 
 # --- per-module formats (ModelOpt MIXED_PRECISION quantized_layers) -----------------------
