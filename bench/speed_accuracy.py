@@ -304,7 +304,8 @@ multiply them at ~80 % of the peak (x 1.2 of the compute efficiency, 0.636 when 
 _NOT_FITTED = {"bw_wo", "bw_bf16"}
 """Kept at FITTED's value: the data's only weight-only rows are Kimi-K2.5's int4 MoE (Marlin
 MoE, group 32), which would set the figure every GPTQ/AWQ dense model on a consumer card
-uses (Marlin's dense kernels are near-ideal up to batch 16-32, IST-DASLab/marlin README); no
+uses (Marlin's dense kernels stream at the 16-bit GEMM's rate up to batch 32 on their own
+kernel timings, coefficients.py FITTED's docstring); no
 row carries 16-bit weights at all, so bf16 stays at the fp8 rows' figure (coefficients.py,
 FITTED's docstring)."""
 

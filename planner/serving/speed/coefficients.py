@@ -137,9 +137,18 @@ start it replaced over-estimated TPOT by 13-29 % on every dense BF16 run at TP=1
 bench/public_speed.py checks (RTX 4090/5090, RTX A6000, A100 40GB, GH200), so those runs found
 this figure and no longer test it independently; GH200's own profile of one of them streams
 weights at 0.87 of its datasheet bandwidth (docs/accuracy-speed.md).
-Weight-only 0.9 is not fitted: it stands for Marlin's published "near ideal 4x speedup up to
-batch 16-32" (IST-DASLab/marlin README); Kimi-K2.5's int4 MoE rows (Marlin MoE) run slower
-than it (bench/speed_accuracy.py, group kimi-k2)."""
+Weight-only 0.9 is not fitted: its source is Marlin's own kernel timings (the PPoPP 2025
+paper's artifact, IST-DASLab/marlin_artifact result/marlin.csv: one A10, ECC off, group 128,
+seconds per call and speedup over PyTorch's FP16 matmul). Bytes as its bench.py counts them
+(k x n / 2 of int4 weights, 2 x (k / 128) x n of scales, the FP16 activations and output)
+over the time and the 600 GB/s datasheet: the 73,728 x 18,432 matrix at batch 1 / 16 / 32
+streams at 0.965 / 0.961 / 0.957 (compute-bound from 64: 0.77); the five models' layer sets at
+batch 16 at 0.83 (Llama-7B) / 0.91 / 0.92 / 0.93 / 0.94 (Falcon-180B), median 0.92, each
++-1-2 % for the CSV's 5-decimal seconds. FP16 matmul on the same shapes (time x speedup)
+streams at 0.88-0.96, so Marlin reads at 0.95-1.01 of the 16-bit GEMM's rate (median 1.00):
+weight-only takes bf16's 0.9 (0.92 is within the rounding and above the 0.9 cap).
+Kimi-K2.5's int4 MoE rows (Marlin MoE, another kernel) run slower than it
+(bench/speed_accuracy.py, group kimi-k2)."""
 
 
 REFERENCE_CLOCK_MHZ = 1980.0
