@@ -47,6 +47,12 @@ def test_overrides_replace_defaults_and_keep_the_rest() -> None:
 
 @pytest.mark.parametrize(("key", "usd", "message"), [
     ("rtx-9999", 1.0, "a price for an unknown GPU preset 'rtx-9999'; known: a10,"),
+    # the other UnknownGpuError words read "a price for an GPU 'A100' is ambiguous" and "a
+    # price for an no preset for 'A100 48GB'" once the unknown preset's were joined to "an"
+    ("A100", 1.0, "a price for 'A100': GPU 'A100' is ambiguous: did you mean a100-40gb or "
+     "a100-80gb?"),
+    ("A100 48GB", 1.0, "a price for 'A100 48GB': no preset for 'A100 48GB': that GPU's preset "
+     "is a100-40gb (40 GB HBM2) or a100-80gb (80 GB HBM2e), not 48 GB"),
     ("rtx-3090", -0.1, "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
     ("rtx-3090", float("nan"), "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
     # 1e308 x 2 GPUs overflowed to an "inf" $/hour and a 300-character table cell
