@@ -175,14 +175,16 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
             cells[-1] += sweep_speed_cells(row)
     total = len(result.rows)
     count = f"top {min(top, total)} of {total}" if top and top < total else f"all {total}"
-    # the product counts every format on every valid layout; rows vLLM refuses for a format
-    # (GPTQ/AWQ alignment, a start-up it stops on that layout, settings it refuses) are none
+    # the product counts every format on every valid layout; rows not planned for a format
+    # (vLLM refuses it: GPTQ/AWQ alignment, a start-up it stops on that layout, settings it
+    # refuses; or Headroom does not plan it on this release) are none: the "not planned:"
+    # lines below say why
     left_out = len(result.quant_keys) * result.layouts_tried * len(result.kv_dtypes) - total
     head = (f"{result.model_name} on {result.cluster_source}: {count} combinations "
             f"({counted(len(result.quant_keys), 'weight format')} x "
             f"{counted(result.layouts_tried, 'layout')} x "
             f"{counted(len(result.kv_dtypes), 'KV dtype')}"
-            + (f", less {left_out:,} vLLM refuses" if left_out else "") + "), best first")
+            + (f", less {left_out:,} not planned" if left_out else "") + "), best first")
     lines = [head, *(f"not planned: {why}" for why in result.refused)]
     if own is not None:
         lines.append(f"best in the checkpoint's own format ({own[1].quant_label}): #{own[0]}; "

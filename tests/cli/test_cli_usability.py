@@ -105,7 +105,7 @@ def test_top_5_header_counts_shown_of_total() -> None:
     assert "5 combinations" not in head.replace(f"of {total} combinations", "")
 
 
-def test_sweep_header_product_says_what_vllm_refuses() -> None:
+def test_sweep_header_product_says_what_is_not_planned() -> None:
     # Qwen3-235B-A22B on 8 H100 with --enable-eplb: of the 34 valid layouts 13 have EP
     # (TP x DP > 1 with EP: TP=1 x DP=8, TP=1 x PP=2 x DP=4, TP=1 x PP=4 x DP=2, TP=2,
     # TP=2 x DP=4, TP=2 x PP=2, TP=2 x PP=2 x DP=2, TP=2 x PP=3, TP=2 x PP=4, TP=4, TP=4 x DP=2,
@@ -114,8 +114,15 @@ def test_sweep_header_product_says_what_vllm_refuses() -> None:
     # said "130 combinations (5 weight formats x 34 layouts x 2 KV dtypes)", a product of 340.
     head = planner(*SWEEP, "--enable-eplb", "--top", "3").stdout.splitlines()[0]
     assert head.endswith(": top 3 of 130 combinations (5 weight formats x 34 layouts x 2 KV "
-                         "dtypes, less 210 vLLM refuses), best first")
+                         "dtypes, less 210 not planned), best first")
     assert "less" not in planner(*SWEEP, "--top", "3").stdout.splitlines()[0]
+    # on 0.9.2 vLLM refuses nothing of it: Headroom does not plan EPLB without EP there (its
+    # checks start at 0.10.0), and the header said "less 210 vLLM refuses" above that line
+    lines = planner(*SWEEP, "--enable-eplb", "--vllm-version", "0.9.2", "--top", "3"
+                    ).stdout.splitlines()
+    assert lines[0].endswith(", less 210 not planned), best first"), lines[0]
+    assert lines[1].startswith("not planned: --enable-eplb without --enable-expert-parallel "
+                               "is not planned for vLLM 0.9.2")
 
 
 def test_checkpoint_format_is_marked_and_never_buried() -> None:
