@@ -28,12 +28,14 @@ compiles the model inside the measured window (0.27.1 compilation/decorators.py 
 the same in the 0.28.0, 0.31.0 and 0.34.0 wheels): with VLLM_USE_AOT_COMPILE on (envs.py
 use_aot_compile: torch >= 2.10; 0.27.1-0.31.0 pin torch 2.13.0) a cold cache runs
 aot_compile (Dynamo and Inductor on fake tensors, piecewise_backend.py compile_all_ranges,
-over one range 1..max_num_batched_tokens, config/vllm.py _set_compile_ranges: no max-autotune,
-which compiler_interface.py set_inductor_config sets for single sizes only), saves it and runs
-it; a warm one loads it (_try_load_aot_compiled_fn) and runs it. memory_profiling
-(utils/mem_utils.py) resets torch's peak before profile_run and reads it after, so whatever
-torch allocates while compiling and on the first calls of new kernels is in the figure vLLM
-subtracts; vLLM's source does not size it.
+over the range 1..max_num_batched_tokens, config/vllm.py _set_compile_ranges, split once more
+where the all-reduce + RMSNorm fusion is on: TP > 1 on SM 9.0 / 10.x with FlashInfer,
+enable_allreduce_rms_fusion; no max-autotune, which compiler_interface.py set_inductor_config
+sets for single sizes only), saves it and runs it; a warm one loads it
+(_try_load_aot_compiled_fn) and runs it. memory_profiling (utils/mem_utils.py) resets
+torch's peak before profile_run and reads it after, so whatever torch allocates while
+compiling and on the first calls of new kernels is in the figure vLLM subtracts; vLLM's source
+does not size it.
 Modelled for dense decoders (no MoE, recurrent state, vision encoder or DeepSeek-V4): the
 others' V2 forward is not read.
 
