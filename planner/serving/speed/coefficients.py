@@ -145,7 +145,7 @@ over the time and the 600 GB/s datasheet: the 73,728 x 18,432 matrix at batch 1 
 streams at 0.965 / 0.961 / 0.957 (compute-bound from 64: 0.77); the five models' layer sets at
 batch 16 at 0.83 (Llama-7B) / 0.91 / 0.92 / 0.93 / 0.94 (Falcon-180B), median 0.92, each
 +-1-2 % for the CSV's 5-decimal seconds. FP16 matmul on the same shapes (time x speedup)
-streams at 0.88-0.96, so Marlin reads at 0.95-1.01 of the 16-bit GEMM's rate (median 1.00):
+streams at 0.88-0.97, so Marlin reads at 0.94-1.01 of the 16-bit GEMM's rate (median 1.00):
 weight-only takes bf16's 0.9 (0.92 is within the rounding and above the 0.9 cap).
 Kimi-K2.5's int4 MoE rows (Marlin MoE, another kernel) run slower than it
 (bench/speed_accuracy.py, group kimi-k2)."""
