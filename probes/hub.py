@@ -16,6 +16,7 @@ Client behaviour designed around (huggingface_hub 2.x, measured against a local 
 - HF_ENDPOINT and HF_HUB_OFFLINE are read once, at import; offline mode is re-checked here.
 """
 
+import functools
 import json
 import math
 import os
@@ -25,6 +26,8 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from probes.endpoint import (  # before the client reads HF_ENDPOINT and its timeouts
     ENDPOINT_ENV,
@@ -33,26 +36,7 @@ from probes.endpoint import (  # before the client reads HF_ENDPOINT and its tim
 )
 
 # isort: split
-import httpx2
-from huggingface_hub import HfApi, ModelInfo, constants, get_token, try_to_load_from_cache
-from huggingface_hub.errors import (
-    FileMetadataError,
-    GatedRepoError,
-    HfHubHTTPError,
-    LocalEntryNotFoundError,
-    NotASafetensorsRepoError,
-    OfflineModeIsEnabled,
-    RemoteEntryNotFoundError,
-    RepositoryNotFoundError,
-    RevisionNotFoundError,
-    SafetensorsParsingError,
-)
-from huggingface_hub.utils import (
-    HFValidationError,
-    disable_progress_bars,
-    validate_repo_id,
-)
-from huggingface_hub.utils import logging as hub_logging
+from huggingface_hub import constants
 from pydantic import ValidationError
 
 from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry, catalog_namesakes
@@ -109,11 +93,29 @@ _FALLBACK_KINDS = ("offline_not_cached", "network", "timeout", "server_error", "
 _CATALOG_FALLBACK_KINDS = ("gated", "malformed")
 """Failures after which a catalog entry answers (labelled), but not the cache."""
 
-# NOTE: config.json is a few kB; progress bars on stderr would only be noise in the CLI, and so
-# would the client's log lines (a body cut short logs "Trying to resume download..." five
-# times, file_download.py): every failure becomes one HubError here.
-disable_progress_bars()
-hub_logging.set_verbosity_error()
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
+
+
+@functools.cache
+def _client() -> ModuleType:
+    """huggingface_hub with its errors and utils loaded, imported at the first call that uses
+    the client (a look-up, the cache, the stored token, the repo id rules): the import costs
+    about 0.3 s, which a plan from a file or a verbatim catalog entry never pays. Its
+    constants (HF_ENDPOINT, the timeouts, HF_HUB_OFFLINE) are still read when this module is
+    imported, after probes.endpoint.
+
+    NOTE: config.json is a few kB; progress bars on stderr would only be noise in the CLI, and
+    so would the client's log lines (a body cut short logs "Trying to resume download..." five
+    times, file_download.py): both are turned off here, and every failure becomes one HubError.
+    """
+    import huggingface_hub
+    import huggingface_hub.errors
+    import huggingface_hub.utils
+
+    huggingface_hub.utils.disable_progress_bars()
+    huggingface_hub.utils.logging.set_verbosity_error()
+    return huggingface_hub
 
 
 class HubError(Exception):
@@ -167,7 +169,7 @@ def _stored_token() -> str | None:
     HF_TOKEN_PATH a folder (IsADirectoryError), a file that is not UTF-8 (UnicodeDecodeError),
     each a traceback before."""
     try:
-        return get_token()
+        return _client().get_token()
     except (OSError, UnicodeDecodeError) as exc:
         reason = ("not UTF-8 text" if isinstance(exc, UnicodeDecodeError)
                   else exc.strerror or type(exc).__name__)
@@ -251,9 +253,10 @@ def check_repo_id(repo_id: str, *,
     (huggingface_hub validate_repo_id: ASCII only, no '--', '..' or '.git' ending, 96
     characters) refuse `repo_id`: vLLM, which loads a name that is no local path from the
     hub through the same client, would stop there too."""
+    utils = _client().utils
     try:
-        validate_repo_id(repo_id)
-    except HFValidationError:
+        utils.validate_repo_id(repo_id)
+    except utils.HFValidationError:
         raise HubError("invalid_repo_id", invalid_repo_id_message(
             repo_id, local_paths=local_paths)) from None
 
@@ -338,7 +341,7 @@ def _fetch_online(
     Leaves a config-only ModelSource in progress["partial"] once the configs are in, so a
     deadline hit while reading headers still returns the config.
     """
-    api = HfApi()
+    api = _client().HfApi()
     timeout_s = min(REQUEST_TIMEOUT_S, limit_s)
     try:
         info = _model_info(api, repo_id, revision, secret, timeout_s)
@@ -370,7 +373,7 @@ def _fetch_online(
         try:  # asked for whatever the listing says: the hub's 404 says there is none
             tokenizer, tokenizer_note = _tokenizer_config(
                 download(TOKENIZER_CONFIG_FILE, sha or revision), tokenizer_label)
-        except RemoteEntryNotFoundError:
+        except _client().errors.RemoteEntryNotFoundError:
             tokenizer, tokenizer_note = None, None
         except Exception as exc:  # the config was read: a tokenizer fetch fails on its own
             cause, status = _unwrapped(exc)
@@ -405,7 +408,7 @@ def _fetch_online(
     return partial.model_copy(update={"checkpoint": checkpoint, "notes": notes})
 
 
-def _model_info(api: HfApi, repo_id: str, revision: str | None, secret: str | None,
+def _model_info(api: "HfApi", repo_id: str, revision: str | None, secret: str | None,
                 timeout_s: float):
     """The hub's model info (file list with sizes); HubError("not_a_hub") for JSON of another
     shape, which huggingface_hub's ModelInfo(**data) reads without checking (TypeError for an
@@ -447,7 +450,7 @@ def _model_info_problem(answer: object) -> str:
         return "no 'id'"
     for key, value in answer.items():
         try:
-            ModelInfo(**{"id": "x", key: value})
+            _client().ModelInfo(**{"id": "x", key: value})
         except Exception:  # whatever the client raises on it, it is this field's fault
             return (f"its {_excerpt(key)} field holds {json_kind(value)} the Hugging Face "
                     f"client cannot read: {_excerpt(value)}")
@@ -490,7 +493,7 @@ def _not_model_info(repo_id: str, problem: str) -> HubError:
 
 
 def _read_tensors(
-    api: HfApi,
+    api: "HfApi",
     repo_id: str,
     revision: str | None,
     secret: str | None,
@@ -500,13 +503,16 @@ def _read_tensors(
     """(name, dtype, elements) of every tensor from the safetensors headers, or why not."""
     if names and not any(n.endswith(".safetensors") for n in names):
         return [], "the repo has no .safetensors files"
+    import httpx2  # the client's transport, loaded with it
+
+    errors = _client().errors
     try:
         meta = api.get_safetensors_metadata(
             repo_id, revision=revision, token=_auth(secret), timeout=timeout_s
         )
-    except (NotASafetensorsRepoError, SafetensorsParsingError, HfHubHTTPError, OSError,
-            ValueError, RecursionError) as exc:  # ValueError: an answer that is not JSON
-        return [], str(exc).splitlines()[0]
+    except (errors.NotASafetensorsRepoError, errors.SafetensorsParsingError,
+            errors.HfHubHTTPError, OSError, ValueError, RecursionError) as exc:
+        return [], str(exc).splitlines()[0]  # ValueError: an answer that is not JSON
     except httpx2.HTTPError as exc:
         return [], f"network error ({type(exc).__name__})"
     except (TypeError, AttributeError, KeyError, IndexError) as exc:
@@ -567,19 +573,23 @@ def _run_with_deadline(
 def _unwrapped(exc: Exception) -> tuple[Exception, int | None]:
     """(the error hf_hub_download met, its HTTP status or None): hf_hub_download wraps 5xx and
     connection errors in LocalEntryNotFoundError after its cache try."""
-    if isinstance(exc, LocalEntryNotFoundError) and isinstance(exc.__cause__, Exception):
+    errors = _client().errors
+    if isinstance(exc, errors.LocalEntryNotFoundError) and isinstance(exc.__cause__, Exception):
         exc = exc.__cause__
-    return exc, exc.response.status_code if isinstance(exc, HfHubHTTPError) else None
+    return exc, exc.response.status_code if isinstance(exc, errors.HfHubHTTPError) else None
 
 
 def _mapped(
     exc: Exception, repo_id: str, revision: str | None, secret: str | None, limit_s: float
 ) -> Exception:
     """A HubError for a huggingface_hub / transport error; the error itself if unknown."""
+    import httpx2  # the client's transport, loaded with it
+
+    errors = _client().errors
     page = f"{constants.ENDPOINT}/{repo_id}"
     exc, status = _unwrapped(exc)
     # NOTE: GatedRepoError subclasses RepositoryNotFoundError, so it is checked first.
-    if isinstance(exc, GatedRepoError):
+    if isinstance(exc, errors.GatedRepoError):
         if secret:
             return HubError(
                 "gated",
@@ -591,13 +601,13 @@ def _mapped(
             f"{repo_id} is gated: accept its licence at {page} while logged in, then set "
             "HF_TOKEN (or enter a token) for that account.",
         )
-    if isinstance(exc, RevisionNotFoundError):
+    if isinstance(exc, errors.RevisionNotFoundError):
         return HubError(
             "revision_not_found",
             f"{repo_id} has no revision {revision!r}: give a branch, tag or full commit sha "
             f"(see {page}/commits/main).",
         )
-    if isinstance(exc, RemoteEntryNotFoundError):
+    if isinstance(exc, errors.RemoteEntryNotFoundError):
         return HubError("no_config", _no_config_message(repo_id, ()))
     if status in (401, 403):
         if secret:
@@ -611,13 +621,13 @@ def _mapped(
             f"{repo_id} was not found or is private: check the spelling; if it is private, "
             "set HF_TOKEN (or enter a token) for an account with access.",
         )
-    if isinstance(exc, RepositoryNotFoundError):
+    if isinstance(exc, errors.RepositoryNotFoundError):
         hint = "" if "/" in repo_id else " Repo ids usually include the owner, e.g. Qwen/Qwen3-8B."
         return HubError(
             "not_found",
             f"No model repo {repo_id} on {constants.ENDPOINT}: check the spelling.{hint}",
         )
-    if isinstance(exc, OfflineModeIsEnabled):
+    if isinstance(exc, errors.OfflineModeIsEnabled):
         return HubError("offline_not_cached", f"Offline mode is on and {repo_id} is not cached.")
     if isinstance(exc, httpx2.TimeoutException):
         return HubError(
@@ -641,7 +651,7 @@ def _mapped(
             f"({type(exc).__name__}: {str(exc).splitlines()[0][:100]}): retry; if it keeps "
             "happening, check any proxy in between.",
         )
-    if isinstance(exc, httpx2.TransportError | LocalEntryNotFoundError):
+    if isinstance(exc, httpx2.TransportError | errors.LocalEntryNotFoundError):
         return HubError(
             "network",
             f"Cannot reach the hub at {constants.ENDPOINT} ({type(exc).__name__}): check your "
@@ -655,7 +665,7 @@ def _mapped(
             "hub, or a proxy or captive portal answered instead; check both.",
         )
     # NOTE: 429 is the real hub's rate limit, so it is the hub's own answer (below)
-    if isinstance(exc, FileMetadataError) or (status is not None and status < 500
+    if isinstance(exc, errors.FileMetadataError) or (status is not None and status < 500
                                                and status != 429):
         answer = "without the hub's headers" if status is None else f"HTTP {status}"
         return HubError(
@@ -731,7 +741,7 @@ def _cached_file(repo_id: str, filename: str, revision: str | None) -> str | Non
     and huggingface_hub 2.4's user agent fetches {HF_ENDPOINT}/api/agent-harnesses (3 s
     timeout, utils/_detect_agent.py) once per process, so an unreachable hub cost the
     fallback another 3 s."""
-    path = try_to_load_from_cache(repo_id, filename, revision=revision)
+    path = _client().try_to_load_from_cache(repo_id, filename, revision=revision)
     return path if isinstance(path, str) else None  # else None or the "known absent" marker
 
 
@@ -744,7 +754,7 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
     quant_path = _cached_file(repo_id, QUANT_CONFIG_FILE, sha or revision)
     # a path, huggingface_hub's "known absent" marker (the hub's 404 leaves one), or None:
     # neither, a cache filled before Headroom fetched the tokenizer's config (need unknown)
-    tokenizer_cached = try_to_load_from_cache(repo_id, TOKENIZER_CONFIG_FILE,
+    tokenizer_cached = _client().try_to_load_from_cache(repo_id, TOKENIZER_CONFIG_FILE,
                                               revision=sha or revision)
     tokenizer, tokenizer_note = _tokenizer_config(
         tokenizer_cached if isinstance(tokenizer_cached, str) else None,
