@@ -761,11 +761,38 @@ def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
                             batched)
 
 
+_ON_GPU: IdentityMemo[dict[str, Any]] = IdentityMemo(1024)
+"""_derive_on_gpu's fields by the identity of the model and sizing GPU and the value of the
+settings and the cluster's compute capabilities: recommend plans each GPU preset at 1, 2, 4
+and 8 GPUs (four clusters of one GpuSpec object), and derived each settings' ~45 fields once
+per cluster (750 derivations for Qwen3-32B over 21 presets, ~215 distinct)."""
+
+
 def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
             batched: bool) -> _Resolved:
-    """Work out the settings _resolve caches (`batched`: vLLM's batched-DP MoE)."""
+    """Work out the settings _resolve caches (`batched`: vLLM's batched-DP MoE): the sizing
+    GPU's (_derive_on_gpu, cached across clusters of it), then the cluster's own."""
     node = cluster.sizing_node
-    gpu = node.gpu
+    ccs = tuple(sorted({n.gpu.compute_capability for n in cluster.nodes}))
+    on_gpu = _ON_GPU.get_all((spec, node.gpu), (s, ENGINE, batched, ccs), _derive_on_gpu,
+                             spec, node.gpu, ccs, s, batched)
+    resolved = _Resolved(
+        **on_gpu,
+        link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
+        gpu_count=cluster.gpu_count,
+        gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
+        budgets={n.gpu.memory_total_bytes: ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
+                 for n in cluster.nodes},
+        busy=any(n.memory_used_bytes for n in cluster.nodes),
+    )
+    return resolved._replace(overhead_key=_overhead_key(resolved, s))
+
+
+def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: EngineSettings,
+                   batched: bool) -> dict[str, Any]:
+    """The _Resolved fields that follow the sizing GPU and settings, not the cluster's size
+    (`ccs`: its nodes' compute capabilities, which _refuse_unplannable and _ep_refusal
+    read)."""
     rules = vllm_rules(s.vllm_version)
     window = vllm_window(spec, rules.version)
     max_model_len = s.max_model_len or window.start
@@ -776,7 +803,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     served = served_dtype(s, spec.torch_dtype, bf16, fp16)
     scheme = _weight_scheme(spec, s, served)
     cli = vllm_cli(s.vllm_version)
-    _refuse_unplannable(spec, cluster, s, rules, cli, scheme)
+    _refuse_unplannable(spec, ccs, s, rules, cli, scheme)
     started = _launch(spec, s, rules, cli, gpu, scheme, max_model_len, mbt, seqs)
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
@@ -790,7 +817,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu)
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
                                 bool(s.target_quant), scheme.key)
-    resolved = _Resolved(
+    return dict(
         gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
@@ -801,7 +828,6 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
         tokens_from_concurrency=rules.tokens_from_concurrency,
         scheme=scheme, mixed=mixed, facts=model_facts(spec),
-        link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
@@ -836,16 +862,10 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
         + _quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
         + _moe_refusals(spec, s, rules, cli, gpu, scheme, b12x, eplb_kind)
         + started.refused,
-        ep_refusal=_ep_refusal(cluster, s, rules, scheme, b12x),
+        ep_refusal=_ep_refusal(ccs, s, rules, scheme, b12x),
         tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
         launch=started,
-        gpu_count=cluster.gpu_count,
-        gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
-        budgets={n.gpu.memory_total_bytes: ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
-                 for n in cluster.nodes},
-        busy=any(n.memory_used_bytes for n in cluster.nodes),
     )
-    return resolved._replace(overhead_key=_overhead_key(resolved, s))
 
 
 def _batch_limits(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, max_model_len: int,
@@ -862,16 +882,17 @@ def _batch_limits(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, max_model_l
     return mbt, seqs
 
 
-def _refuse_unplannable(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
+def _refuse_unplannable(spec: ModelSpec, ccs: tuple[str, ...], s: EngineSettings,
                         rules: VllmRules, cli: VllmCli, scheme: quant.QuantScheme) -> None:
     """Raise EngineError where this release cannot serve the model at all (its architecture,
-    a start-up it runs on the V0 engine, DeepSeek-V4's block size, MXFP4 before 0.10.1): no
-    plan is made, unlike the start-up refusals a plan lists."""
+    a start-up it runs on the V0 engine on one of the cluster's compute capabilities `ccs`,
+    DeepSeek-V4's block size, MXFP4 before 0.10.1): no plan is made, unlike the start-up
+    refusals a plan lists."""
     refusal = architecture_refusal(spec, cli)
     if refusal:
         raise EngineError(refusal)
     # vLLM < 0.11 runs some start-ups on its V0 engine: refused, never planned with V1 rules
-    for node_gpu in sorted({n.gpu.compute_capability for n in cluster.nodes}):
+    for node_gpu in ccs:
         reason = uncovered_reason(
             rules.version, node_gpu, spec, cli, kv_cache_dtype=s.kv_cache_dtype, dtype=s.dtype,
             num_speculative_tokens=s.num_speculative_tokens,
@@ -1033,12 +1054,12 @@ def _moe_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                                   if s.enable_eplb and _draft_moe(spec, s) else None])))
 
 
-def _ep_refusal(cluster: ClusterSpec, s: EngineSettings, rules: VllmRules,
+def _ep_refusal(ccs: tuple[str, ...], s: EngineSettings, rules: VllmRules,
                 scheme: quant.QuantScheme, b12x: bool) -> str | None:
-    """Why vLLM stops at start-up with EP > 1 (MXFP4 on some GPU of the cluster, the B12x
-    MoE backend); None where it does not (_Resolved.ep_refusal)."""
-    return (next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
-        {n.gpu.compute_capability for n in cluster.nodes}))), None)
+    """Why vLLM stops at start-up with EP > 1 (MXFP4 on some GPU of the cluster, whose
+    compute capabilities are `ccs`, the B12x MoE backend); None where it does not
+    (_Resolved.ep_refusal)."""
+    return (next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in ccs)), None)
         if scheme.key == "mxfp4" and not s.mxfp4_marlin else
         b12x_ep_refusal(rules.version) if b12x else None)
 
