@@ -765,7 +765,7 @@ _ON_GPU: IdentityMemo[dict[str, Any]] = IdentityMemo(1024)
 """_derive_on_gpu's fields by the identity of the model and sizing GPU and the value of the
 settings and the cluster's compute capabilities: recommend plans each GPU preset at 1, 2, 4
 and 8 GPUs (four clusters of one GpuSpec object), and derived each settings' ~45 fields once
-per cluster (750 derivations for Qwen3-32B over 21 presets, ~215 distinct)."""
+per cluster (750 derivations for Qwen3-32B over 21 presets, 226 distinct)."""
 
 
 def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
