@@ -225,18 +225,6 @@ def _given_prices(result: RecommendResult) -> str:
     return f", except those given (--price, --prices): {', '.join(given)}" if given else ""
 
 
-def _ceiling_note(result: RecommendResult) -> list[str]:
-    """What the ceiling column means where it passes the workload's context: the longest
-    request each row's KV cache holds, which its command's --max-model-len (the context)
-    does not start (Qwen3-32B at 2,048 tokens: a ceiling of 40,960 beside --max-model-len
-    2048)."""
-    length = result.workload.max_model_len
-    if all(r.max_context_tokens <= length for r in result.rows):
-        return []
-    return [f"ceiling: the longest single request a row's KV cache holds, at a larger "
-            f"--max-model-len than the {length:,} its command sets (the model's limit at most)."]
-
-
 def recommend_text(result: RecommendResult) -> str:
     """The configurations as an aligned table (launchable first, then cheapest), each row's
     command or why it has none, then what the search covered."""
@@ -265,7 +253,8 @@ def recommend_text(result: RecommendResult) -> str:
         *filter(None, [result.why_none()])]
     if result.rows:
         lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
-                  "what-if rows (no command) follow.", *_ceiling_note(result), "Launch:",
+                  "what-if rows (no command) follow.",
+                  *[f"ceiling: {note}" for note in [result.ceiling_note()] if note], "Launch:",
                   *(f"#{i}  " + (_launch(r.vllm_command, r.launch_note) if r.vllm_command
                                  else "what-if, no command: "
                                  + r.launch_note.removeprefix(NO_COMMAND))

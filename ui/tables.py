@@ -35,12 +35,15 @@ format drops trailing zeros)."""
 
 
 def key_grid(table: pd.DataFrame, key: Mapping[str, str], more: Sequence[str], more_title: str,
-             *, widths: Mapping[str, int] | None = None, **options) -> None:
+             *, widths: Mapping[str, int] | None = None, more_note: str = "",
+             **options) -> None:
     """`table`'s `key` columns (column name -> its short label; a label equal to the name
     has no tooltip) in one grid, then an expander titled `more_title` holding a grid of the
     `more` columns (each grid's first key columns name the rows: pass them in `more` too).
     `widths`: pixels for the columns whose content would otherwise widen them (a long repo
-    id or scheme label is cut at the edge). `options`: st.dataframe's (height, placeholder)."""
+    id or scheme label is cut at the edge). `more_note`: a caption under the second grid,
+    what one of its columns means (inert text). `options`: st.dataframe's (height,
+    placeholder)."""
     config = {name: _column(table, name, label, (widths or {}).get(name))
               for name, label in key.items()}
     st.dataframe(table, hide_index=True, column_order=list(key), column_config=config,
@@ -49,6 +52,8 @@ def key_grid(table: pd.DataFrame, key: Mapping[str, str], more: Sequence[str], m
         st.dataframe(table, hide_index=True, column_order=list(more),
                      column_config={name: _column(table, name, name) for name in more},
                      **options)
+        if more_note:
+            st.caption(md_escape(more_note))
 
 
 def _column(table: pd.DataFrame, name: str, label: str, width: int | None = None):

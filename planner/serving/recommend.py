@@ -258,6 +258,18 @@ class RecommendResult(BaseModel):
             f"({', '.join(map(str, counts[:5]))}, ... every 8 up to {counts[-1]:,}) GPUs"
         return f"{counted(len(self.gpu_keys), 'priced GPU preset')} x {label}"
 
+    def ceiling_note(self) -> str:
+        """What the ceiling column means where a row's passes the workload's context ("" where
+        none does): the longest request each row's KV cache holds, which its command's
+        --max-model-len (the context) does not start (Qwen3-32B at 2,048 tokens: a ceiling of
+        40,960 beside --max-model-len 2048). The CLI and the app give it under their table."""
+        length = self.workload.max_model_len
+        if all(r.max_context_tokens <= length for r in self.rows):
+            return ""
+        return (f"the longest single request a row's KV cache holds, at a larger "
+                f"--max-model-len than the {length:,} its command sets (the model's limit at "
+                "most).")
+
     def caveats(self) -> list[str]:
         """One line per model and set of parts whose rows fit on figures that leave those
         parts out (their verdicts start UNMODELLED_FIT), naming the rows by rank: the CLI and

@@ -451,3 +451,25 @@ def test_the_prices_caption_names_every_kind_of_source_the_table_has() -> None:
     caption = next(c.value for c in at.caption if c.value.startswith("On-demand rates"))
     assert "RunPod's pods, else Lambda's list, else RunPod Serverless's always-on worker " \
         "rate (usually dearer than a pod)" in caption
+
+
+def test_a_ceiling_past_the_context_is_explained_where_the_column_is() -> None:
+    """The ceiling column under "More columns" beside commands that set a shorter
+    --max-model-len: the CLI's note (tests/cli/test_recommend_ceiling_note.py) is given under
+    it. Qwen3-8B (max_position_embeddings 40,960) on one RTX 3090: 0.92 x 23.57 GiB = 21.7 GiB,
+    less ~8.8 GiB of FP8 weights, leaves ~11 GiB; an fp8 KV token is 36 layers x 8 KV heads x
+    (128 + 128) x 1 B = 73,728 B: ~160k tokens, so the ceiling is the model's 40,960."""
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    at.multiselect(key="recommend.gpus").set_value(["rtx-3090"]).run()
+    at.number_input(key="recommend.context").set_value(8192).run()
+    table = _run(at)
+    assert table["ceiling (tokens)"].iloc[0] == 40_960
+    assert any("--max-model-len 8192 " in c.value for c in at.code)
+    [more] = [e for e in at.expander if e.label.startswith("More columns")]
+    assert [c.value for c in more.caption] == [
+        "ceiling (tokens): the longest single request a row's KV cache holds, at a larger "
+        "--max-model-len than the 8,192 its command sets (the model's limit at most)."]
+    at.number_input(key="recommend.context").set_value(40960).run()
+    _run(at)
+    [more] = [e for e in at.expander if e.label.startswith("More columns")]
+    assert not more.caption

@@ -178,7 +178,8 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
         "ceiling (tokens)"],
         "More columns: the GPU's full name, the model, the weight format's full name, whether "
         "the price is an estimate, the concurrency the speed is for, the context ceiling",
-        widths={"name": 136, "preset": 140}, placeholder="—")
+        widths={"name": 136, "preset": 140}, placeholder="—",
+        more_note=f"ceiling (tokens): {note}" if (note := result.ceiling_note()) else "")
     for caveat in result.caveats():  # ranks: the table's rows from 1
         st.warning(md_escape(caveat))
     st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
