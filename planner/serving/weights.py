@@ -223,8 +223,9 @@ def rank_weights(
     """
     params = params or count_params(spec)
     bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
-    vision_every_stage, unbuilt, whole = _vision_placement(
-        spec, params, vision_first_stage_only, siglip_head, tower_whole)
+    placement = _vision_placement(spec, params, vision_first_stage_only, siglip_head,
+                                  tower_whole)
+    vision_every_stage, unbuilt, whole = placement
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem)
@@ -236,10 +237,13 @@ def rank_weights(
     kinds = () if dsv4 else layer_kinds(spec, scheme, params)
     buffers = sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
     # what, besides a stage's kind and its EP remainders, the terms of a stage read: alike
-    # stages of other layouts (other PP sizes, the plan's and the speed's calls) share them
+    # stages of other layouts (other PP sizes, the plan's and the speed's calls) share them.
+    # The batched tokens and the tower's flags as the terms read them (the buffers, the
+    # tower's placement): the plan's call passes them and the speed's not, alike for a text
+    # model without sparse-MLA buffers
     asked = (scheme.memo_key, layout.tp, ep_size, layout.dp, layout.pp > 1, expert_pad, elem,
-             mtp_layers, mtp_own_heads, mtp_own_embed, max_num_batched_tokens,
-             vision_first_stage_only, siglip_head, tower_whole, transformers_backend, rules)
+             mtp_layers, mtp_own_heads, mtp_own_embed, buffers, placement,
+             transformers_backend, rules)
     # each kind of stage's ranks once, then the stages' ranks as a chain of them (no Python
     # step per stage: 126 stages x TP 32 of Llama 3.1 405B are a few kinds)
     of_stage, firsts = stage_kinds(spec, scheme, params, layout.pp)
