@@ -298,3 +298,29 @@ def test_each_throughput_figure_says_how_it_is_worked_out() -> None:
     assert helps["Output tokens/s at 1"] == (
         "all requests in flight together, each request's TTFT included: requests / (TPOT + "
         "TTFT / output tokens)")
+
+
+def _collectives_row(at) -> tuple[str, str]:
+    """The speed terms' collectives row (its figure, its formula), Throughput tab open."""
+    show_chart(at, "Throughput and latency")
+    [terms] = [t.value for t in at.table if "Decode step (whole pipeline)" in t.value.index]
+    [label] = [i for i in terms.index if i.endswith("per stage step") and "all-" in i]
+    return label, terms.loc[label, "formula"]
+
+
+def test_the_collectives_term_is_named_by_what_it_holds() -> None:
+    """DeepSeek-V3 on 2 nodes of 8 H100 at TP=1 x DP=16 + EP has no TP group: its collectives
+    figure is the 58 MoE layers' EP dispatch and combine alone, which the terms named "TP
+    all-reduce (+ EP all-to-all)"; as the CLI's speed line (92688415), it is "EP all-to-all".
+    At TP=8 x DP=2 without EP both run: 2 x 61 layers' TP all-reduce and the DP MoE
+    all-gather / reduce-scatter; the seed (TP=8 + EP, DP=1): the TP all-reduce alone."""
+    dsv3 = {"model": "deepseek-ai/DeepSeek-V3", "gpu": "h100-sxm", "gpn": "8", "nodes": "2",
+            "len": "8192"}
+    label, formula = _collectives_row(open_page("plan", **dsv3, tp="1", dp="16", ep="1"))
+    assert label == "EP all-to-all per stage step"
+    assert formula.startswith("TP=1: no all-reduce + 58 MoE layers x ")
+    label, formula = _collectives_row(open_page("plan", **dsv3, tp="8", dp="2", ep="0"))
+    assert label == "TP all-reduce + DP MoE all-gather/reduce-scatter per stage step"
+    assert formula.startswith("2 x 61 layers x ") and " + 58 MoE layers x " in formula
+    label, formula = _collectives_row(open_page())
+    assert label == "TP all-reduce per stage step" and "MoE layers" not in formula

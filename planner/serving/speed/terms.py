@@ -25,6 +25,7 @@ from planner.serving.speed.collectives import (
     allreduce_algorithm,
     allreduce_rates,
     ar_capability,
+    collectives_label,
     measured_allreduce,
 )
 from planner.serving.speed.context import (
@@ -428,7 +429,8 @@ def _all_to_all_text(ctx: _Ctx, s, micro: float, msg: float) -> str:
 def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) -> Term:
     """The decode step's collectives on stage `s`: TP's two all-reduces a layer (start-up +
     the ring's bytes at the link's rate) plus the MoE layers' all-to-all, with the rates'
-    sources, the algorithms and this release's caveat (release_caveats) in its note."""
+    sources, the algorithms and this release's caveat (release_caveats) in its note; named
+    by what it holds (collectives_label: "EP all-to-all" at TP=1 x DP=16 + EP)."""
     dev = ctx.device
     c = ctx.c
     msg = micro * ctx.hidden * dev.act_b
@@ -442,7 +444,7 @@ def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) 
     allreduce_formula = (f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
                          f"{msg:,.0f} B / {ar_bw}]" if ctx.tp > 1 else "TP=1: no all-reduce")
     allreduce_formula += _all_to_all_text(ctx, s, micro, msg)
-    return _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
+    return _term("allreduce", f"{collectives_label(ctx)} per stage step",
                  parts["allreduce"] * 1e3, "ms",
                  f"{allreduce_formula} = {_ms(parts['allreduce'])}",
                  f"{link.kind}: {link.formula}{ar_source}{algorithms}"
