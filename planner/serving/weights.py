@@ -222,19 +222,12 @@ def rank_weights(
     `expert_pad`, which MXFP4 sets on its own (plan._derive).
     """
     params = params or count_params(spec)
-    bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
     placement = _vision_placement(spec, params, vision_first_stage_only, siglip_head,
                                   tower_whole)
     vision_every_stage, unbuilt, whole = placement
-    stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
-    rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem)
     ep_size = layout.ep_size
-    remainders, runs = _ep_remainder_runs(params, rules, ep_size, layout.tp)
-    # stages of alike layers (_layer_kinds) and the same first / last duties hold the same
-    # bytes: a deep PP split (126 stages of Llama 3.1 405B) works out a few, not one each
     dsv4 = _dsv4_model(spec, scheme)
-    kinds = () if dsv4 else layer_kinds(spec, scheme, params)
     buffers = sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
     # what, besides a stage's kind and its EP remainders, the terms of a stage read: alike
     # stages of other layouts (other PP sizes, the plan's and the speed's calls) share them.
@@ -244,34 +237,56 @@ def rank_weights(
     asked = (scheme.memo_key, layout.tp, ep_size, layout.dp, layout.pp > 1, expert_pad, elem,
              mtp_layers, mtp_own_heads, mtp_own_embed, buffers, placement,
              transformers_backend, rules)
-    # each kind of stage's ranks once, then the stages' ranks as a chain of them (no Python
-    # step per stage: 126 stages x TP 32 of Llama 3.1 405B are a few kinds)
-    of_stage, firsts = stage_kinds(spec, scheme, params, layout.pp)
-    ranks: list[list[WeightTerms]] = []
-    for stage in firsts:
-        layers = stages[stage]
-        kind_ranks: list[WeightTerms] = []
-        for tp_rank, run_end in zip(runs, runs[1:], strict=False):
-            shard = _Shard(
-                layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
-                first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
-                expert_pad=expert_pad, vision_every_stage=vision_every_stage,
-                vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
-                transformers_backend=transformers_backend, rules=rules,
-            )
-            if dsv4:
-                terms = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
-            else:
-                alike = (kinds[layers.start:layers.stop], stage == 0, stage == layout.pp - 1)
-                terms = _STAGE_TERMS.get_all(
-                    (spec, params), (*asked, alike, tuple(tp_rank < r for r in remainders)),
-                    partial(_loaded_terms, spec, scheme, bits, params, shard, elem=elem,
-                            rope=rope, buffers=buffers, mtp_layers=mtp_layers,
-                            mtp_own_heads=mtp_own_heads, mtp_own_embed=mtp_own_embed,
-                            pp=layout.pp))
-            kind_ranks += [terms] * (run_end - tp_rank)
-        ranks.append(kind_ranks)
-    return tuple(chain.from_iterable(map(ranks.__getitem__, of_stage)))
+
+    def ranks_of() -> tuple[WeightTerms, ...]:
+        """Each kind of stage's ranks once, then the stages' ranks as a chain of them (no
+        Python step per stage: 126 stages x TP 32 of Llama 3.1 405B are a few kinds)."""
+        bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
+        stages = pp_layer_split(spec.num_layers, layout.pp)
+        rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem)
+        remainders, runs = _ep_remainder_runs(params, rules, ep_size, layout.tp)
+        # stages of alike layers (_layer_kinds) and the same first / last duties hold the
+        # same bytes: a deep PP split (126 stages of Llama 3.1 405B) works out a few
+        kinds = () if dsv4 else layer_kinds(spec, scheme, params)
+        of_stage, firsts = stage_kinds(spec, scheme, params, layout.pp)
+        ranks: list[list[WeightTerms]] = []
+        for stage in firsts:
+            layers = stages[stage]
+            kind_ranks: list[WeightTerms] = []
+            for tp_rank, run_end in zip(runs, runs[1:], strict=False):
+                shard = _Shard(
+                    layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
+                    first_stage=stage == 0, last_stage=stage == layout.pp - 1,
+                    pad_vocab=True, expert_pad=expert_pad,
+                    vision_every_stage=vision_every_stage, vision_unbuilt=unbuilt,
+                    vision_whole=whole, expert_dp=layout.dp,
+                    transformers_backend=transformers_backend, rules=rules,
+                )
+                if dsv4:
+                    terms = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
+                else:
+                    alike = (kinds[layers.start:layers.stop], stage == 0,
+                             stage == layout.pp - 1)
+                    terms = _STAGE_TERMS.get_all(
+                        (spec, params), (*asked, alike, tuple(tp_rank < r for r in remainders)),
+                        partial(_loaded_terms, spec, scheme, bits, params, shard, elem=elem,
+                                rope=rope, buffers=buffers, mtp_layers=mtp_layers,
+                                mtp_own_heads=mtp_own_heads, mtp_own_embed=mtp_own_embed,
+                                pp=layout.pp))
+                kind_ranks += [terms] * (run_end - tp_rank)
+            ranks.append(kind_ranks)
+        return tuple(chain.from_iterable(map(ranks.__getitem__, of_stage)))
+
+    # DeepSeek-V4's terms read the batched tokens themselves (_dsv4_terms)
+    return _RANKS.get_all((spec, params),
+                          (*asked, layout.pp, max_num_batched_tokens if dsv4 else 0), ranks_of)
+
+
+_RANKS: IdentityMemo[tuple[WeightTerms, ...]] = IdentityMemo(16384)
+"""rank_weights by (spec, parameter breakdown), what its stages' terms read (its `asked`),
+PP and DeepSeek-V4's batched tokens: the plan and the speed of a layout ask it once each
+(Llama 3.1 405B over 4,096 GPUs: 8,546 calls of 4,311 layouts and formats), and a text
+model's two calls read the same."""
 
 
 _STAGE_KINDS: IdentityMemo[tuple[tuple[int, ...], tuple[int, ...]]] = IdentityMemo(4096)
