@@ -183,6 +183,41 @@ def _kinds_of_stages(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdow
                        for stage, layers in enumerate(pp_layer_split(spec.num_layers, pp)))
 
 
+def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: KvBytes,
+                 tp: int) -> tuple[tuple, ...]:
+    """Per decoder layer at TP `tp`, what _kind_stage sums over a stage's layers: (its
+    attention group (the span it reads, wider than FA3's head dim), decode and prefill widths
+    per rank, heads per rank, its sparse Indexer's width (0 for none), the bytes per token
+    per rank of the full-attention KV it reads (0 for none), and of a sliding window's KV
+    (its window, those bytes; None for none)),
+    worked out once per model, TP and KV bytes rather than per kind of stage."""
+    reads = []
+    for i, layer in enumerate(spec.layers):
+        mixer, source = layer.mixer, layer.kv_source
+        # a KV-shared layer reads its source layer's cache (Gemma 4)
+        kv = kv_layers[i if source is None else source]
+        sliding = isinstance(kv, SlidingWindowKv)
+        span, wide, index_width = kv.sliding_window if sliding else None, False, 0
+        if isinstance(mixer, AttentionMixer):
+            heads = max(1, mixer.num_heads // tp)
+            dec = pre = heads * (mixer.head_dim + mixer.v_head_dim)
+            wide = mixer.head_dim > FA3_MAX_HEAD_DIM
+        elif isinstance(mixer, MlaMixer):
+            heads = max(1, mixer.num_heads // tp)
+            dec = heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
+            pre = heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
+                           + mixer.v_head_dim)
+            if mixer.index_n_heads and mixer.index_head_dim and mixer.index_topk:
+                span = mixer.index_topk
+                index_width = mixer.index_n_heads * mixer.index_head_dim
+        else:
+            heads = dec = pre = 0
+        per_token = 0 if kv is None else kv.bytes_per_token(kv_b, tp)
+        reads.append(((span, wide), dec, pre, heads, index_width, 0 if sliding else per_token,
+                      (kv.sliding_window, per_token) if sliding else None))
+    return tuple(reads)
+
+
 _STAGE_VALUES = attrgetter(*(f.name for f in fields(_Stage) if f.compare))
 """A _Stage's compared fields, in order: what the dataclass hash hashes."""
 
@@ -223,37 +258,17 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
     groups: dict[tuple[int | None, bool], list[int]] = {}
     indexer = n_sparse = 0
     kv_full, windows = 0, []
-    for i in layers:
-        mixer, source = spec.layers[i].mixer, spec.layers[i].kv_source
-        # a KV-shared layer reads its source layer's cache (Gemma 4)
-        kv = kv_layers[i if source is None else source]
-        span = kv.sliding_window if isinstance(kv, SlidingWindowKv) else None
-        wide = False
-        if isinstance(mixer, AttentionMixer):
-            heads = max(1, mixer.num_heads // tp)
-            dec = pre = heads * (mixer.head_dim + mixer.v_head_dim)
-            wide = mixer.head_dim > FA3_MAX_HEAD_DIM
-        elif isinstance(mixer, MlaMixer):
-            heads = max(1, mixer.num_heads // tp)
-            dec = heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
-            pre = heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
-                           + mixer.v_head_dim)
-            if mixer.index_n_heads and mixer.index_head_dim and mixer.index_topk:
-                span = mixer.index_topk
-                n_sparse += 1
-                indexer += mixer.index_n_heads * mixer.index_head_dim
-        else:
-            heads = dec = pre = 0
+    reads = _PARTS.get(spec, ("layer reads", tp, kv_b), _layer_reads, spec, kv_layers, kv_b, tp)
+    for group, dec, pre, heads, index_width, full_kv, window_kv in map(reads.__getitem__, layers):
         if heads:
-            g = groups.setdefault((span, wide), [0, 0, 0])
+            g = groups.setdefault(group, [0, 0, 0])
             g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
-        if kv is None:
-            continue
-        per_token = kv.bytes_per_token(kv_b, tp)
-        if isinstance(kv, SlidingWindowKv):
-            windows.append((kv.sliding_window, per_token))
-        else:
-            kv_full += per_token
+        if index_width:
+            n_sparse += 1
+            indexer += index_width
+        kv_full += full_kv
+        if window_kv is not None:
+            windows.append(window_kv)
     return _Stage(
         layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
         dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
