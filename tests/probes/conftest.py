@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,11 @@ from tests.probes.fake_nvml import FakeNvml, rtx3090_node
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "fixtures" / "snapshots"
 RTX3090X8 = SNAPSHOTS / "rtx3090x8.json"
 NO_GPU_VM = SNAPSHOTS / "no-gpu-vm.json"
+
+
+def raw_3090() -> dict:
+    """The recorded 8x RTX 3090 snapshot as parsed JSON, for a test to edit and load."""
+    return json.loads(RTX3090X8.read_text())
 
 
 @pytest.fixture

@@ -19,14 +19,14 @@ import pytest
 
 from probes.cluster import snapshots_to_cluster
 from probes.snapshot import HardwareSnapshot
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import raw_3090
 
 MIB = 1 << 20
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _node(name: str, tmp_path: Path) -> Path:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["topology"]["pcie"] = [["X" if i == j else "PIX" for j in range(8)] for i in range(8)]
     for gpu in raw["gpus"]:
         gpu.update(name=name, compute_capability="8.9", memory_total_bytes=24_564 * MIB,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from probes.snapshot import SnapshotError, load_snapshot
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import raw_3090
 
 
 def _set(path: tuple, value: object) -> Callable[[dict], None]:
@@ -49,7 +49,7 @@ def _set(path: tuple, value: object) -> Callable[[dict], None]:
 ])
 def test_a_count_the_host_cannot_report_is_refused(path: tuple, value: object,
                                                    words: str) -> None:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     _set(path, value)(raw)
     with pytest.raises(SnapshotError) as info:
         load_snapshot(json.dumps(raw).encode())
@@ -57,7 +57,7 @@ def test_a_count_the_host_cannot_report_is_refused(path: tuple, value: object,
 
 
 def test_unlimited_limits_and_empty_counts_still_load() -> None:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["host"]["ulimit_memlock_soft_bytes"] = -1  # UNLIMITED, as RLIM_INFINITY is stored
     raw["host"]["disks"][0]["free_bytes"] = None
     raw["gpus"][0]["processes"] = [{"pid": 0, "used_memory_bytes": None, "name": None,
@@ -69,7 +69,7 @@ def test_unlimited_limits_and_empty_counts_still_load() -> None:
 def test_available_ram_above_the_total_is_refused() -> None:
     # a DGX Spark's audit edited to 200 GiB available of 119 GiB: the GB10, whose free memory
     # vLLM reads from the host's available RAM, was planned with none of it held
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["host"].update(ram_total_bytes=119 * 2**30, ram_available_bytes=200 * 2**30)
     with pytest.raises(SnapshotError) as info:
         load_snapshot(json.dumps(raw).encode())

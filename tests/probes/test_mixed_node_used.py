@@ -28,14 +28,14 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from probes.cluster import cluster_and_notes
 from probes.snapshot import HardwareSnapshot
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import raw_3090
 
 MIB = 1 << 20
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _raw_with_busy_a100(used_bytes: int) -> dict:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["gpus"][3].update(name="NVIDIA A100-SXM4-80GB", compute_capability="8.0",
                           memory_total_bytes=81_920 * MIB, memory_reserved_bytes=512 * MIB,
                           memory_used_bytes=used_bytes,

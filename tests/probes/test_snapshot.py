@@ -15,12 +15,8 @@ from probes.snapshot import (
     load_snapshot,
     take_snapshot,
 )
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import RTX3090X8, raw_3090
 from tests.probes.fake_nvml import FakeGpu, FakeNvml
-
-
-def raw_3090() -> dict:
-    return json.loads(RTX3090X8.read_text())
 
 
 def test_json_round_trip(rig: HardwareSnapshot) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from probes.snapshot import SnapshotError, load_snapshot
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import raw_3090
 
 
 def _nvlink_on(raw: dict) -> None:
@@ -43,7 +43,7 @@ def _set(where: Callable[[dict], dict], key: str, value: object) -> Callable[[di
 ])
 def test_a_flag_that_is_not_a_json_boolean_is_refused(change: Callable[[dict], None],
                                                       words: str) -> None:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     change(raw)
     with pytest.raises(SnapshotError) as info:
         load_snapshot(json.dumps(raw).encode())

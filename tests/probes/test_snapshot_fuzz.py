@@ -14,9 +14,9 @@ from probes.audit_summary import audit_summary
 from probes.cluster import snapshots_to_cluster
 from probes.findings import audit
 from probes.snapshot import SnapshotError, load_snapshot
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import raw_3090
 
-BASE = json.loads(RTX3090X8.read_text())
+BASE = raw_3090()
 
 
 def _paths(node: object, prefix: tuple = ()) -> list[tuple]:

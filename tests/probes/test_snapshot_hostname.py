@@ -12,12 +12,12 @@ import json
 import pytest
 
 from probes.snapshot import SnapshotError, load_snapshot
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import raw_3090
 
 
 @pytest.mark.parametrize("hostname", ["", "   "])
 def test_an_empty_hostname_is_refused(hostname: str) -> None:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["hostname"] = hostname
     with pytest.raises(SnapshotError) as info:
         load_snapshot(json.dumps(raw).encode())
@@ -28,6 +28,6 @@ def test_an_empty_hostname_is_refused(hostname: str) -> None:
 
 
 def test_a_short_hostname_still_loads() -> None:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["hostname"] = "a"
     assert load_snapshot(json.dumps(raw).encode()).hostname == "a"

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from probes.snapshot import SnapshotError, load_snapshot
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import raw_3090
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _with_cell(value: str, row: int = 0, col: int = 1) -> bytes:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["topology"]["pcie"][row][col] = value
     return json.dumps(raw).encode()
 
@@ -49,7 +49,7 @@ def test_every_level_nvml_gives_and_null_still_load(value: str | None) -> None:
 
 
 def test_the_cli_refuses_nvlink_written_in_the_pcie_matrix(tmp_path: Path) -> None:
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["topology"]["pcie"] = [["X" if i == j else "NV4" for j in range(8)] for i in range(8)]
     path = tmp_path / "node.json"
     path.write_text(json.dumps(raw))
@@ -67,7 +67,7 @@ def test_the_cli_refuses_nvlink_written_in_the_pcie_matrix(tmp_path: Path) -> No
 def test_an_nvlink_count_that_is_not_a_json_integer_is_refused(count: object) -> None:
     # `true` off the diagonal (or "4") was read as 1 (4) bonded NVLinks: every pair of the
     # 3090s, which have none, showed NV1 and the node was planned on NVLink
-    raw = json.loads(RTX3090X8.read_text())
+    raw = raw_3090()
     raw["topology"]["nvlink"] = [[0 if i == j else count for j in range(8)] for i in range(8)]
     with pytest.raises(SnapshotError) as info:
         load_snapshot(json.dumps(raw).encode())
