@@ -1180,8 +1180,11 @@ def _llama4_kinds(r: _Reader, n: int) -> list[str]:
     # four and global NoPE attention on every 4th (transformers Llama4TextConfig:
     # no_rope_layers default = every (i+1) % 4 == 0 is global). Chunked layers hold at
     # most one chunk of KV, so they are planned as sliding-window layers of that size.
+    # An empty list takes that default too (`self.no_rope_layers if self.no_rope_layers else
+    # default_no_rope_layers`, transformers 5.25.0 Llama4TextConfig.__post_init__): Hub-saved
+    # Scout config.json files write `"no_rope_layers": []` (tests/fixtures/configs/SOURCES.md).
     nope = r.int_list("no_rope_layers", hi=1)
-    if nope is not None:
+    if nope:
         _check_len(r, "no_rope_layers", nope, n)
         kinds = ["sliding" if v else "full" for v in nope]
     else:

@@ -187,6 +187,23 @@ def test_llama4_chunked_attention_layer_types_stay_chunked():
                        for layer in parse_model_config(entry.config).layers]
 
 
+def test_llama4_empty_no_rope_layers_takes_the_default_pattern():
+    # transformers 5.25.0 Llama4TextConfig.__post_init__: `self.no_rope_layers if
+    # self.no_rope_layers else default_no_rope_layers`, the default NoPE (global) on every
+    # (i + 1) % 4 == 0. A Hub-saved Scout config.json writes `"no_rope_layers": []`
+    # (tests/fixtures/configs/SOURCES.md, sixth search); it was refused ("has 0 entries").
+    # Scout: 48 layers -> 12 global (3, 7, ..., 47), 36 chunked at 8,192.
+    entry = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    text = entry.config["text_config"]
+    assert "no_rope_layers" not in text
+    spec = parse_model_config({**entry.config, "text_config": {**text, "no_rope_layers": []}})
+    expected = [None if (i + 1) % 4 == 0 else 8192 for i in range(48)]
+    assert [layer.mixer.sliding_window for layer in spec.layers] == expected
+    with pytest.raises(ConfigError, match="no_rope_layers has 47 entries but num_hidden_layers "
+                                          "is 48"):
+        parse_model_config({**entry.config, "text_config": {**text, "no_rope_layers": [1] * 47}})
+
+
 def test_gpt_oss_slides_even_layers_whatever_layer_types_says():
     # vLLM gpt_oss.py: sliding_window = config.sliding_window if layer_idx % 2 == 0 else None
     # (0.11.0-0.33.0); gpt-oss-20b: 24 layers, window 128 -> layers 0, 2, ..., 22 slide
