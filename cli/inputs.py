@@ -29,9 +29,9 @@ from planner.serving.hardware import (
     HardwareError,
     LinkKind,
     NodeSpec,
+    NoGpuPresetError,
     NoWsl2TotalError,
     OnePerMachineError,
-    OtherMemorySizeError,
     UnknownGpuError,
     custom_gpu,
     gpu_preset,
@@ -275,9 +275,8 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
         cluster, snapshots = _cluster_of(args)
     except OnePerMachineError as exc:  # --gpus counts them all, so --nodes alone is the fix
         raise CliError(f"{exc.what}: give --nodes {exc.gpus} (one per node)") from None
-    except UnknownGpuError as exc:
-        if isinstance(exc, OtherMemorySizeError) or not str(exc).startswith("unknown GPU"):
-            raise  # another size of a preset's model, or an ambiguous name: they say what to do
+    except NoGpuPresetError as exc:  # the other UnknownGpuErrors (another size of a preset's
+        # model, an ambiguous name) pass on as they are: they say what to do
         counted = _counted_gpu(args.gpu)
         if counted:  # "8x H100": a count people write with the GPU, which --gpus takes
             raise CliError(f"--gpu {args.gpu!r} holds a GPU count: give --gpu "

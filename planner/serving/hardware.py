@@ -63,6 +63,19 @@ class OnePerMachineError(HardwareError):
         self.what, self.gpus = what, gpus
 
 
+class NoGpuPresetError(UnknownGpuError):
+    """A GPU name that is no preset's, neither ambiguous between presets nor another memory size
+    of a preset's model: `name` is the name given, `near` the keys it nearly spells (a "did
+    you mean"); the message lists the presets. Callers that word it ("a price for an unknown
+    GPU preset ...", the CLI's "to plan a GPU no preset has") tell it by this type."""
+
+    def __init__(self, name: str, near: list[str]) -> None:
+        hint = f"did you mean {', '.join(near)}? " if near else ""
+        super().__init__(f"unknown GPU preset {name!r}; {hint}known: "
+                         f"{', '.join(sorted(GPU_PRESETS))}")
+        self.name, self.near = name, near
+
+
 class OtherMemorySizeError(UnknownGpuError):
     """A GPU name whose model has a preset of another memory size ("NVIDIA A100-PCIE-40GB"):
     `what` says so, `name` is the name given; the message adds how to plan it (the flags of
@@ -2359,11 +2372,7 @@ def resolve_gpu_key(name: str) -> str:
         raise OtherMemorySizeError(
             f"no preset for {name!r}: that GPU's preset is {sizes}, not "
             f"{' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}", name)
-    keys = near_gpu_keys(name)
-    hint = f"did you mean {', '.join(keys)}? " if keys else ""
-    raise UnknownGpuError(
-        f"unknown GPU preset {name!r}; {hint}known: {', '.join(sorted(GPU_PRESETS))}"
-    )
+    raise NoGpuPresetError(name, near_gpu_keys(name))
 
 
 def other_presets_named(name: str) -> tuple[str, ...]:

@@ -17,7 +17,12 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.serving.hardware import HardwareError, UnknownGpuError, gpu_preset
+from planner.serving.hardware import (
+    HardwareError,
+    NoGpuPresetError,
+    UnknownGpuError,
+    gpu_preset,
+)
 
 PRICE_TABLE_DATE = "2026-11-30"
 """When this table was put together (each row also says when its source was read)."""
@@ -151,10 +156,10 @@ def user_price(gpu_key: str, usd_per_gpu_hour: float) -> GpuPrice:
     """A price the user gave for a preset, checked (a known key, a finite price >= 0)."""
     try:
         key = gpu_preset(gpu_key).key
-    except UnknownGpuError as exc:  # "unknown GPU preset ...", "GPU 'A100' is ambiguous ..."
-        text = str(exc)
-        raise PriceError(f"a price for an {text}" if text.startswith("unknown ")
-                         else f"a price for {gpu_key!r}: {text}") from None
+    except NoGpuPresetError as exc:  # "unknown GPU preset 'rtx-9999'; ..."
+        raise PriceError(f"a price for an {exc}") from None
+    except UnknownGpuError as exc:  # ambiguous ("GPU 'A100' is ambiguous ..") or another size
+        raise PriceError(f"a price for {gpu_key!r}: {exc}") from None
     if not (math.isfinite(usd_per_gpu_hour) and 0 <= usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR):
         raise PriceError(f"price for {key} must be a number of $ per GPU-hour >= 0 and <= "
                          f"{MAX_USD_PER_GPU_HOUR:,.0f}, got {usd_per_gpu_hour:g}")

@@ -16,6 +16,7 @@ from planner.serving.hardware import (
     HardwareError,
     NetworkSpec,
     NodeSpec,
+    NoGpuPresetError,
     UnknownGpuError,
     custom_gpu,
     gpu_preset,
@@ -735,6 +736,19 @@ def test_common_spellings_and_nvml_names_resolve(typed: str, key: str) -> None:
 def test_ambiguous_gpu_name_lists_the_presets_it_could_be() -> None:
     with pytest.raises(UnknownGpuError, match="ambiguous: did you mean a100-40gb or a100-80gb"):
         resolve_gpu_key("A100")
+
+
+def test_a_name_no_preset_has_is_told_apart_by_its_type() -> None:
+    # callers word it on the type ("a price for an unknown GPU preset"), not on the
+    # message's first words; an ambiguous name or another size is not one
+    with pytest.raises(NoGpuPresetError, match=r"^unknown GPU preset 'RTX 3909'; did you "
+                       r"mean rtx-3090") as info:
+        resolve_gpu_key("RTX 3909")
+    assert (info.value.name, info.value.near[0]) == ("RTX 3909", "rtx-3090")
+    for name in ("A100", "A100 48GB"):
+        with pytest.raises(UnknownGpuError) as other:
+            resolve_gpu_key(name)
+        assert not isinstance(other.value, NoGpuPresetError), name
 
 
 def test_near_miss_gets_did_you_mean() -> None:

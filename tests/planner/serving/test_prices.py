@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from planner.serving.hardware import GPU_PRESETS
+from planner.serving import prices
+from planner.serving.hardware import GPU_PRESETS, UnknownGpuError
 from planner.serving.prices import DEFAULT_PRICES, PriceError, user_price, with_overrides
 
 
@@ -63,3 +64,16 @@ def test_bad_overrides_are_refused(key: str, usd: float, message: str) -> None:
     with pytest.raises(PriceError, match=re.escape(message)):
         user_price(key, usd)
     assert user_price("rtx-3090", 1000.0).usd_per_gpu_hour == 1000.0  # the bound itself
+
+
+def test_the_wording_follows_the_errors_type_not_its_first_words(monkeypatch) -> None:
+    # it branched on the text starting "unknown ": an ambiguous-name error worded so read
+    # "a price for an unknown ..."; only NoGpuPresetError reads "a price for an unknown GPU
+    # preset", the others name the key given
+    def refuse(key: str):
+        raise UnknownGpuError("unknown words of another error")
+
+    monkeypatch.setattr(prices, "gpu_preset", refuse)
+    with pytest.raises(PriceError) as info:
+        user_price("h100", 1.0)
+    assert str(info.value) == "a price for 'h100': unknown words of another error"
