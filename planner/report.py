@@ -47,6 +47,7 @@ from planner.text import (
     first_sentence,
     md_code_block,
     md_escape,
+    params_count,
     plural,
     rank_runs,
     ranks_by,
@@ -1280,8 +1281,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
              "KV B/token", "Fits", "Ceiling (tokens)",
              "Concurrency at max_model_len (all replicas)", "TTFT ms", "TPOT ms", "Output tok/s",
              "At concurrency"],
-            [[c.model_name, c.layout, f"{c.params_total / 1e9:,.1f} B / "
-              f"{c.params_active / 1e9:,.1f} B", _gib(c.weights_bytes_per_gpu),
+            [[c.model_name, c.layout, f"{params_count(c.params_total)} / "
+              f"{params_count(c.params_active)}", _gib(c.weights_bytes_per_gpu),
               f"{c.kv_bytes_per_token:,}", fits_cell(c),
               f"{c.max_context_tokens:,}", replicas_concurrency(
                   c.max_concurrency_all_replicas, c.max_concurrency, c.dp)

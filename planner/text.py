@@ -93,6 +93,14 @@ def counted(count: int, noun: str) -> str:
     return f"{count:,} {plural(count, noun)}"
 
 
+def params_count(n_params: int) -> str:
+    """A parameter count in words, never "B", which beside a table's byte figures reads as
+    bytes: "235.1 billion", "600.0 million"."""
+    if n_params >= 10**9:
+        return f"{n_params / 10**9:,.1f} billion"
+    return f"{n_params / 10**6:,.1f} million"
+
+
 def decimal(value: float) -> str:
     """A number a user gave (a rate, a time target) as they would write it: thousands
     separators and no exponent, where f"{value:g}" printed "1e+06" ("1,000,000", "2.5",

@@ -3,6 +3,7 @@
 The unit is always printed, so a GiB figure is never mistaken for a GB one.
 """
 
+from planner.text import params_count
 from planner.units import GB, GIB, KIB, MIB
 
 
@@ -47,12 +48,8 @@ def tokens(n_tokens: int | float | None) -> str:
 
 
 def params(n_params: int | None) -> str:
-    """'235.1 B' for billions, '600.0 M' below a billion (parameter counts, not bytes)."""
-    if n_params is None:
-        return "—"
-    if n_params >= 10**9:
-        return f"{n_params / 10**9:,.1f} B"
-    return f"{n_params / 10**6:,.1f} M"
+    """A parameter count in words (planner.text.params_count: '235.1 billion'); '—' for None."""
+    return "—" if n_params is None else params_count(n_params)
 
 
 def quantity(value: float, unit: str) -> str:

@@ -26,6 +26,9 @@ def test_default_comparison_table_and_charts() -> None:
     assert abs(table.loc["meta-llama/Meta-Llama-3.1-70B", "weights per GPU (GiB)"] - 16.46) < 0.006
     assert table.loc["meta-llama/Meta-Llama-3.1-70B", "KV B/token per GPU"] == 40_960
     assert table.loc["Qwen/Qwen3-235B-A22B-GPTQ-Int4", "KV B/token per GPU"] == 48_128
+    # 70,553,706,496 params in words, not "70.6 B" beside the byte columns; dense: all active
+    llama = table.loc["meta-llama/Meta-Llama-3.1-70B"]
+    assert (llama["params"], llama["active (embeddings included)"]) == ("70.6 billion",) * 2
     assert len(at.get("plotly_chart")) == 4
 
 

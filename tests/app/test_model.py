@@ -13,8 +13,15 @@ def test_default_model_card_and_breakdown() -> None:
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     # Qwen3-235B-A22B model card: "235B in total and 22B activated".
-    assert metrics["Parameters"].startswith("235.")
-    assert metrics["Active per token"].startswith("22.")
+    # tests/fixtures/param_counts.json (transformers on the meta device): 235,093,634,560,
+    # in words: "235B" beside the page's byte figures read as bytes
+    assert metrics["Parameters"] == "235.1 billion"
+    # active: less the 120 unrouted of 128 experts in each of 94 layers, 3 x 4,096 x 1,536
+    # each (config.json): 235,093,634,560 - 94 x 120 x 18,874,368 = 22,190,763,520
+    assert metrics["Active per token"] == "22.2 billion"
+    # the sidebar's model caption, beside its hardware one in GiB
+    assert any(c.value.startswith("235.1 billion parameters (22.2 billion active, embeddings "
+                                  "included), ") for c in at.sidebar.caption)
     assert metrics["Layers"] == "94"
     page = texts(at)
     assert "64 / 4 / 128" in page  # query heads / KV heads / head_dim from config.json
