@@ -429,6 +429,34 @@ def test_a_t4_plan_runs_at_the_fp16_datasheet_rate_and_keeps_the_json_kernel_key
     assert "(+ attention at 65) / (65 TFLOP/s x " in terms["decode_compute"]
 
 
+@pytest.mark.parametrize(("gpu", "summary"), [
+    # vLLM get_mxfp4_backend: OpenAI's triton_kernels on 9.0, FlashInfer's MXFP4 x BF16 on
+    # 10.x, both mxfp4_w4a16_moe_quant_config (16-bit activations): no FP4 tensor-core GEMM
+    ("h200", "; mxfp4 w4a16 kernels, no link"),
+    ("b200", "; mxfp4 w4a16 kernels, no link"),
+    # below 9.0 Marlin MXFP4: weight-only
+    ("a100-80gb", "; weight-only kernels, no link")])
+def test_an_mxfp4_plan_names_the_kernels_vllm_runs_it_on(capsys, gpu: str, summary: str) -> None:
+    assert main(["plan", "--model", "openai/gpt-oss-120b", "--gpu", gpu]) == 0
+    out = capsys.readouterr().out
+    assert summary in out
+    assert "fp4 kernels" not in out
+
+
+def test_an_mxfp4_plan_keeps_the_fp4_json_key_and_names_its_fitted_figure(capsys) -> None:
+    data = _json(capsys, "plan", "--model", "openai/gpt-oss-120b", "--gpu", "h200", "--json")
+    assert (data["speed"]["kernel"], data["speed"]["kernel_label"]) == ("fp4", "mxfp4 w4a16")
+    formula = {t["name"]: t["formula"] for t in data["speed_terms"]}["decode_weights"]
+    assert " fp4 efficiency (mxfp4 w4a16 kernels); " in formula
+
+
+def test_an_nvfp4_plan_on_blackwell_runs_on_fp4_kernels(capsys) -> None:
+    # NVFP4 W4A4 on B200 (compute capability 10.0): FP4 tensor cores
+    assert main(["plan", "--model", "nvidia/Gemma-4-31B-IT-NVFP4", "--gpu", "b200",
+                 "--max-model-len", "8192"]) == 0
+    assert "; fp4 kernels, no link" in capsys.readouterr().out
+
+
 def _terms(capsys, *argv: str) -> tuple[str, dict[str, dict]]:
     """A plan's kernel label and its speed terms by name."""
     data = _json(capsys, "plan", *argv, "--gpus", "1", "--json")

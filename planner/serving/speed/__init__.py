@@ -175,7 +175,8 @@ class SpeedEstimate(BaseModel):
     kernel: KernelFamily
     kernel_label: str = Field(description="the kernel family as shown (speed.kernels."
                               "kernel_label): the 16-bit family by the dtype it computes in, "
-                              "bf16, fp16 or fp32; the others as `kernel`")
+                              "bf16, fp16 or fp32; MXFP4 on the fp4 family as 'mxfp4 w4a16' "
+                              "(FP4 weights, 16-bit compute); the others as `kernel`")
     link: str
     link_bandwidth_gbps: float = Field(description="the link's rate per GPU per direction, GB/s "
                                        "(hardware.link_spec), before the link efficiency")
@@ -343,7 +344,8 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          stage_gpus_note(ctx, stage_s, slow))
     link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
-                         kernel_label=kernel_label(ctx.device.family, ctx.device.dense_fmt),
+                         kernel_label=kernel_label(ctx.device.family, ctx.device.dense_fmt,
+                                                   ctx.device.scheme.family),
                          allreduce_label=collectives_label(ctx), link=link.kind,
                          link_bandwidth_gbps=link.bandwidth_gbps,
                          link_pcie_generation=link.pcie_generation,

@@ -28,13 +28,30 @@ Blackwell); or weight-only (Marlin/Machete W4A16, W8A16: weights dequantised to 
 the kernel, so memory is saved and compute is 16-bit)."""
 
 
-def kernel_label(family: KernelFamily, dense_fmt: GpuFormat) -> str:
-    """A kernel family as the speed summaries and formulas show it: the 16-bit family ("bf16",
-    the key the coefficients and the JSON's speed.kernel keep) named by the format the plan
-    computes in, its served dtype's (engine.served_dtype: "fp16" for a bfloat16 checkpoint on a
-    GPU without bfloat16 or under --dtype float16, "fp32" where vLLM runs the model in
-    float32); the other families as they are."""
+def kernel_label(family: KernelFamily, dense_fmt: GpuFormat, weights: str) -> str:
+    """A kernel family as the speed summaries and formulas show it, `weights` the served
+    scheme's family (QuantScheme.family): the 16-bit family ("bf16", the key the coefficients
+    and the JSON's speed.kernel keep) named by the format the plan computes in, its served
+    dtype's (engine.served_dtype: "fp16" for a bfloat16 checkpoint on a GPU without bfloat16
+    or under --dtype float16, "fp32" where vLLM runs the model in float32); MXFP4 on the fp4
+    family as "mxfp4 w4a16" (MXFP4_W4A16_LABEL); the other families as they are."""
+    if family == "fp4" and weights == "mxfp4":
+        return MXFP4_W4A16_LABEL
     return dense_fmt if family == "bf16" else family
+
+
+MXFP4_W4A16_LABEL = "mxfp4 w4a16"
+"""What runs MXFP4 (gpt-oss) experts off Marlin with no environment variable set: FP4 weights
+read as such, 16-bit activations, 16-bit compute (no FP4 tensor-core GEMM), on Hopper and AMD
+GPUs (OpenAI's triton_kernels) and on datacenter Blackwell (FlashInfer's TRT-LLM MXFP4 x BF16)
+alike; the speed model times it with the fp4 family's fitted figures (speed.kernel "fp4").
+Source: vLLM model_executor/layers/quantization/mxfp4.py (vllm-project/vllm at 007d5005):
+get_mxfp4_backend returns TRITON on 9.0 (SM90_FI_MXFP4_BF16 only under
+VLLM_USE_FLASHINFER_MOE_MXFP4_BF16) and SM100_FI_MXFP4_BF16 on the 10.x family (the MXFP8
+activation backends only under VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8[_CUTLASS]), and
+get_fused_moe_quant_config gives both mxfp4_w4a16_moe_quant_config (apply: TRITON's
+triton_kernel_moe_forward takes the hidden states as they are; SM100_FI_MXFP4_BF16 asserts
+x.dtype == torch.bfloat16 and passes x_scale None)."""
 
 
 MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "marlin-moe",

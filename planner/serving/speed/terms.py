@@ -40,6 +40,7 @@ from planner.serving.speed.kernels import (
     DEEPGEMM_ALIGN_ROWS,
     FA3_MAX_HEAD_DIM,
     MARLIN_FP32_FLOP_PER_SM_CYCLE,
+    MXFP4_W4A16_LABEL,
     WIDE_HEAD_FA4_SM90_SHARE,
     kernel_label,
 )
@@ -315,13 +316,15 @@ def _decode_read_terms(ctx: _Ctx, s, parts, micro: float, context: float) -> lis
     dev = ctx.device
     c = ctx.c
     eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
-    label = kernel_label(dev.family, dev.dense_fmt)
+    label = kernel_label(dev.family, dev.dense_fmt, dev.scheme.family)
+    efficiency = (f"{dev.family} efficiency ({label} kernels)" if label == MXFP4_W4A16_LABEL
+                  else f"{label} efficiency")  # MXFP4 w4a16 runs on the fp4 family's figure
     bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s"
     touched, moe_eff = _moe_read_text(ctx, s, micro)
     return [
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
               "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
-              f"{_capped(ctx, f'{bw} x {eff:.3f} {label} efficiency{moe_eff}', eff)} = "
+              f"{_capped(ctx, f'{bw} x {eff:.3f} {efficiency}{moe_eff}', eff)} = "
               f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
               f"{_avg(micro)} seqs x {_kv_token_bytes(s, context)} / "
