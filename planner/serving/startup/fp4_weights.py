@@ -50,7 +50,7 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = No
     kernel = ("the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)"
               if capability(gpu) >= 90 else "the Marlin MXFP4 kernel")
     return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on {kernel}: weights stay "
-            "4-bit, compute is 16-bit (FP4 tensor cores need Blackwell). Source: vLLM "
+            "4-bit, compute is 16-bit. Source: vLLM "
             "model_executor/layers/quantization/mxfp4.py get_mxfp4_backend (0.11-0.18), "
             "fused_moe/oracle/mxfp4.py (0.19 on)."]
 
