@@ -8,6 +8,10 @@ from ui.state import init_state, pop_refusals, sync_query_params
 
 st.set_page_config(page_title="Headroom", page_icon=":material/memory:", layout="wide")
 init_state("audit" if gpu_present() else "preset")
+# Streamlit pads the page 6rem above the title, under a 60 px header that is empty here: at
+# 1366x768 the Plan page's TTFT and TPOT figures ended 14 px below the fold (gpt-oss-120b on
+# 8x H200); 4rem keeps the title clear of the header's menu button
+st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem}</style>")
 navigation = st.navigation(
     [
         st.Page("ui/pages/hardware.py", title="Hardware", icon=":material/developer_board:"),
