@@ -800,7 +800,8 @@ def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
     headline names only the GPUs used (Plan.gpus_label), so without this a cluster larger
     than the layout went unmentioned; where the GPUs used are of several models the nodes
     holding each are named: "This layout uses 8 of 12 GPUs: 4x NVIDIA GeForce RTX 3090
-    (node 0), 4x NVIDIA GeForce RTX 4090 (node 1); idle: node 1 GPUs 4-7."."""
+    (node 0), 4x NVIDIA GeForce RTX 4090 (node 1); idle: node 1 GPUs 4-7."; consecutive nodes
+    idle alike are one entry: "idle: node 0 GPUs 6-7; nodes 1-3 GPUs 0-7"."""
     used: dict[int, int] = {}  # GPUs the layout uses on each node, in node order
     for r in plan.per_gpu:
         used[r.node] = used.get(r.node, 0) + 1
@@ -810,15 +811,23 @@ def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
     models = ": " + ", ".join(f"{count}x {cluster.nodes[n].gpu.name} (node {n})"
                               for n, count in used.items()) if len(names) > 1 else ""
     if plan.gpus_used >= cluster.gpu_count:
-        return f"This layout uses all {cluster.gpu_count} GPUs{models}."
+        return f"This layout uses all {cluster.gpu_count:,} GPUs{models}."
     busy = {(r.node, r.gpu_index) for r in plan.per_gpu}
-    idle = []
+    # consecutive nodes with the same idle GPUs are one entry, "nodes 1-63 GPUs 0-63" (TP=32
+    # on 64 nodes x 64 listed "node 1 GPUs 0-63; node 2 GPUs 0-63; ..." 63 times)
+    runs: list[tuple[list[int], list[int]]] = []  # (nodes, their idle GPUs)
     for n, node in enumerate(cluster.nodes):
         free = [g for g in range(node.gpus_per_node) if (n, g) not in busy]
-        if free:
-            where = f"node {n} " if len(cluster.nodes) > 1 else ""
-            idle.append(f"{where}GPU{'s' if len(free) > 1 else ''} {rank_runs(free, '')}")
-    return (f"This layout uses {plan.gpus_used} of {cluster.gpu_count} GPUs{models}; idle: "
+        if runs and runs[-1][1] == free and runs[-1][0][-1] == n - 1:
+            runs[-1][0].append(n)
+        elif free:
+            runs.append(([n], free))
+    idle = []
+    for nodes, free in runs:
+        where = "" if len(cluster.nodes) == 1 else (
+            f"node {nodes[0]} " if len(nodes) == 1 else f"nodes {nodes[0]}-{nodes[-1]} ")
+        idle.append(f"{where}GPU{'s' if len(free) > 1 else ''} {rank_runs(free, '')}")
+    return (f"This layout uses {plan.gpus_used:,} of {cluster.gpu_count:,} GPUs{models}; idle: "
             f"{'; '.join(idle)}.")
 
 

@@ -228,6 +228,20 @@ def test_the_gpus_used_are_named_node_by_node_where_they_differ() -> None:
     assert idle_gpus(even, _plan(even, tp=8, pp=2)) == ""
 
 
+def test_nodes_idle_alike_are_one_entry() -> None:
+    """TP=32 on 64 nodes x 64 GPUs listed "node 1 GPUs 0-63; node 2 GPUs 0-63; ..." 63 times
+    (1,252 characters on the Plan page; helper 366's QA). By hand: TP=32 is ranks 0-31 on
+    node 0, so node 0's GPUs 32-63 and every GPU of nodes 1-63 are idle; 64 x 64 = 4,096."""
+    big = preset_cluster("rtx-3090", 64, 64)
+    assert idle_gpus(big, _plan(big, tp=32)) == (
+        "This layout uses 32 of 4,096 GPUs; idle: node 0 GPUs 32-63; nodes 1-63 GPUs 0-63.")
+    # TP=2 on 3 nodes x 2 RTX 3090 + 1 x 4 RTX 4090: node 0 busy, nodes 1-2 idle alike, node 3
+    # idle on 4 GPUs, a different run
+    mixed = _cluster(("rtx-3090", 2), ("rtx-3090", 2), ("rtx-3090", 2), ("rtx-4090", 4))
+    assert idle_gpus(mixed, _plan(mixed, tp=2)) == (
+        "This layout uses 2 of 10 GPUs; idle: nodes 1-2 GPUs 0-1; node 3 GPUs 0-3.")
+
+
 def test_the_headline_names_each_gpu_model_the_layout_runs_on_with_its_count() -> None:
     # the headline read "16x NVIDIA GeForce RTX 3090" for 8 x 3090 + 8 x 4090 (node 0's model
     # for every GPU). Ranks fill the nodes in order: 16 ranks take all 8 of each node, 12 take
