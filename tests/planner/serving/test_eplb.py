@@ -467,6 +467,17 @@ def test_the_profile_rearrangement_of_qwen3_30b() -> None:
         0: stage + 2 * 2048 * 2048 * 2, 1: stage + 2048 * 2048 * 2}
 
 
+def _report_compared(capsys, other: str) -> str:
+    """`report` of Qwen3-30B-A3B on 6 H100 at TP=1 x DP=6 + EP with EPLB and 4 redundant
+    experts (vLLM 0.33.0), comparing `other`: its Markdown (exit 0 asserted)."""
+    code, out, err = run_main(
+        capsys, "report", "--model", "Qwen/Qwen3-30B-A3B", "--compare", other,
+        "--gpu", "H100-SXM", "--gpus", "6", "--tp", "1", "--dp", "6", "--ep", "--enable-eplb",
+        "--num-redundant-experts", "4", "--vllm-version", "0.33.0", "--date", "2026-01-01")
+    assert code == 0, err
+    return out
+
+
 def test_a_compared_model_keeps_an_ep_layout_only_the_redundant_experts_make_even(
         capsys) -> None:
     # Qwen3-30B-A3B on 6 H100 at TP=1 x DP=6 + EP, vLLM 0.33.0, 4 redundant experts: 128
@@ -483,12 +494,8 @@ def test_a_compared_model_keeps_an_ep_layout_only_the_redundant_experts_make_eve
     assert compared_layout(spec, preset_cluster("h100-sxm", 8), ParallelLayout(tp=1, dp=8, ep=True),
                            checkpoint_scheme(spec), engine) == ParallelLayout(tp=4, pp=2, ep=True)
     # report --compare plans the other model on the --model's layout, as the page does
-    code, out, err = run_main(
-        capsys, "report", "--model", "Qwen/Qwen3-30B-A3B", "--compare", "Qwen/Qwen3-30B-A3B-FP8",
-        "--gpu", "H100-SXM", "--gpus", "6", "--tp", "1", "--dp", "6", "--ep", "--enable-eplb",
-        "--num-redundant-experts", "4", "--vllm-version", "0.33.0", "--date", "2026-01-01")
-    assert code == 0, err
-    assert "| Qwen/Qwen3-30B-A3B-FP8 | TP=1 x DP=6 + EP |" in out
+    assert "| Qwen/Qwen3-30B-A3B-FP8 | TP=1 x DP=6 + EP |" in _report_compared(
+        capsys, "Qwen/Qwen3-30B-A3B-FP8")
 
 
 def test_report_compare_plans_a_dense_model_without_eplb(capsys) -> None:
@@ -501,9 +508,4 @@ def test_report_compare_plans_a_dense_model_without_eplb(capsys) -> None:
     assert compared_engine(spec, engine) == EngineSettings(vllm_version="0.33.0")
     moe = catalog_spec("Qwen/Qwen3-30B-A3B")
     assert compared_engine(moe, engine) is engine
-    code, out, err = run_main(
-        capsys, "report", "--model", "Qwen/Qwen3-30B-A3B", "--compare", "Qwen/Qwen3-8B",
-        "--gpu", "H100-SXM", "--gpus", "6", "--tp", "1", "--dp", "6", "--ep", "--enable-eplb",
-        "--num-redundant-experts", "4", "--vllm-version", "0.33.0", "--date", "2026-01-01")
-    assert code == 0, err
-    assert "| Qwen/Qwen3-8B | TP=1 x DP=6 |" in out
+    assert "| Qwen/Qwen3-8B | TP=1 x DP=6 |" in _report_compared(capsys, "Qwen/Qwen3-8B")
