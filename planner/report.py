@@ -35,7 +35,13 @@ from planner.model.spec import (
 )
 from planner.serving.engine import served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
-from planner.serving.plan import NO_FIT, Plan, unmodelled_ranks, verdict_unmodelled
+from planner.serving.plan import (
+    NO_FIT,
+    Plan,
+    kv_room_text,
+    unmodelled_ranks,
+    verdict_unmodelled,
+)
 from planner.serving.recommend import Recommendation
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
@@ -841,7 +847,7 @@ def _ceiling(plan: Plan) -> str:
                 f"{_gib(-plan.kv_cache_bytes_per_gpu)})")
     if kv_room > plan.max_context_tokens:
         text = (f"{plan.max_context_tokens:,} tokens (the model's max_model_len binds; the KV "
-                f"cache alone holds {kv_room:,} tokens for one request)")
+                f"cache alone holds {kv_room_text(kv_room)} tokens for one request)")
     else:
         text = f"{plan.max_context_tokens:,} tokens (the KV cache binds)"
     return text + max_model_len_stop(plan)

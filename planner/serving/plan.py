@@ -273,6 +273,13 @@ ENGINE: Engine = VLLM
 CEILING_SEARCH_TOKENS = 1 << 24
 """Upper end of the max_model_len search (16M tokens), like vLLM's estimate_max_model_len."""
 
+
+def kv_room_text(tokens: int) -> str:
+    """A KV-limited length as written: "114,944", or "16,777,216+" at the search's end
+    (CEILING_SEARCH_TOKENS), where the pool holds more than was searched (gpt-oss-120b on 8x
+    H200: 113.93 GiB a GPU at 4,608 B a token of its full-attention layers)."""
+    return f"{tokens:,}+" if tokens >= CEILING_SEARCH_TOKENS else f"{tokens:,}"
+
 _MiB = 1 << 20
 
 
@@ -2868,8 +2875,9 @@ def _context_term(bind: RankMemory, ceiling: int, model_limit: int) -> Term:
     """The max_context_tokens term: the KV-limited length or the model's, the smaller."""
     return _term("max_context_tokens", "Longest request that fits", min(ceiling, model_limit),
                  "tokens",
-                 f"min(KV-limited {ceiling:,}: largest max_model_len whose per-layer need fits "
-                 f"{_gib(bind.kv_cache_bytes)} minus one block; model limit {model_limit:,}: "
+                 f"min(KV-limited {kv_room_text(ceiling)}: largest max_model_len whose "
+                 f"per-layer need fits {_gib(bind.kv_cache_bytes)} minus one block; model "
+                 f"limit {model_limit:,}: "
                  f"the derived max_model_len vLLM accepts) = {min(ceiling, model_limit):,} "
                  "tokens",
                  "the KV cache binds" if ceiling <= model_limit else

@@ -85,6 +85,21 @@ def test_kv_room_is_shown_beside_the_capped_ceiling() -> None:
     assert kv_room(at) > 40_960
 
 
+def test_kv_room_at_the_searchs_end_says_so() -> None:
+    """gpt-oss-120b on 8x H200 at TP=8: the room read 16,777,216, the search's end (2 ** 24,
+    planner.serving.plan.CEILING_SEARCH_TOKENS) shown as if found (helper 366's QA). By hand:
+    18 full-attention layers x max(1, 8 // 8) KV head x (64 + 64) dims x 2 B = 4,608 B a token
+    a GPU (its 18 sliding layers keep 128 tokens), and a pool over 100 GiB a GPU holds over
+    100 x 2 ** 30 / 4,608 = 23.3 million tokens: more than the search reaches."""
+    at = open_page(hw="preset", gpu="h200", gpn="8", nodes="1", model="openai/gpt-oss-120b")
+    assert not at.exception
+    assert metric(at, "KV bytes/token per GPU") == "9,216 B"  # 4,608 full + 4,608 sliding
+    assert float(metric(at, "KV pool per GPU").removesuffix(" GiB")) > 100
+    assert metric(at, "KV room") == "16,777,216+"
+    help_text = next(m.proto.help for m in at.metric if m.label.startswith("KV room"))
+    assert "'+': more than the search reaches" in help_text
+
+
 def test_kv_room_says_why_it_is_a_block_below_the_verdicts_kv_tokens() -> None:
     # seed: the verdict's KV tokens (README), and just below it the KV room a block less with
     # no word why: vLLM holds one block back (planner.serving.plan._ceiling; block_pool.py

@@ -37,6 +37,7 @@ from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import (
     Plan,
     PlanRequest,
+    kv_room_text,
     mtp_refusal,
     plan,
     unmodelled_ranks,
@@ -616,10 +617,11 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    help=f"whole model: {result.kv_bytes_per_token:,} B per token")
     cols[2].metric("KV pool per GPU", fmt.gib(pool) if pool >= 0 else "none",
                    help=None if pool >= 0 else f"the budget is short by {fmt.gib(-pool)}")
-    cols[3].metric("KV room, one request (tokens)", f"{result.kv_limited_context_tokens:,}",
+    cols[3].metric("KV room, one request (tokens)",
+                   kv_room_text(result.kv_limited_context_tokens),
                    help="longest single request the KV pool holds: vLLM keeps one block "
                    "of the pool back (its null block), so this can be a block below the "
-                   "verdict's KV tokens")
+                   "verdict's KV tokens; '+': more than the search reaches")
     cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="the KV room capped at the longest max_model_len vLLM accepts")
     cols[5].metric(f"Concurrency at {result.max_model_len:,} tokens{per_replica(result)}",
