@@ -18,13 +18,10 @@ Loopback only; every wait is bounded (`--timeout` per rerun, the server stopped 
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
@@ -33,45 +30,14 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.app_server import free_port, health_s, start_server, stop_server  # noqa: E402
+
 PAGES = {"plan": "", "hardware": "hardware", "model": "model", "compare": "compare",
          "report": "report"}
 """Page name -> URL path (the Plan page is the default)."""
 IDLE_WAIT_S = 150
 """Past streamlit's server.disconnectedSessionTTL (120 s) so ended sessions can be freed."""
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on at the moment (loopback)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:port, waited for until /_stcore/health answers."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-         "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if health_s(port) is not None:
-            return proc
-        time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the app server did not answer /_stcore/health within 60 s")
-
-
-def health_s(port: int) -> float | None:
-    """Seconds /_stcore/health took to answer, or None when it did not (within 10 s)."""
-    start = time.perf_counter()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=10):
-            return time.perf_counter() - start
-    except OSError:
-        return None
 
 
 def rss_mib(proc: subprocess.Popen) -> float:
@@ -191,11 +157,7 @@ def main() -> int:
         result["rerun_alone"] = _stats(asyncio.run(run_sessions(port, args.page, 1, 10,
                                                                 args.timeout)))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     if args.json:
         print(json.dumps(result))
     else:
