@@ -262,10 +262,12 @@ def test_version_is_pyproject_version() -> None:
 
 
 def test_ceiling_is_shown_with_the_kv_limited_context_and_which_bound_binds() -> None:
-    # 2x RTX 3090 hold far more KV than the tiny model's 8,192-token max_position_embeddings
+    # 2x RTX 3090 hold far more KV than the tiny model's 8,192-token max_position_embeddings:
+    # more than the ceiling search reaches (2 ** 24 tokens), written "16,777,216+"
     text = render_markdown(inputs())
-    assert (f"- Context ceiling: 8,192 tokens (the model's max_model_len binds; the KV cache "
-            f"alone holds {PLAN.kv_limited_context_tokens:,} tokens for one request)") in text
+    assert PLAN.kv_limited_context_tokens == 1 << 24
+    assert ("- Context ceiling: 8,192 tokens (the model's max_model_len binds; the KV cache "
+            "alone holds 16,777,216+ tokens for one request)") in text
     # a 1 MiB KV pool per GPU at 1,024 B per token per GPU, in vLLM 0.34.0's (the default's)
     # 64-token blocks: 1 MiB / (64 x 1,024 B) = 16 blocks, one of them vLLM's null block ->
     # 15 x 64 = 960 tokens, under the model's 8,192: the KV
