@@ -17,7 +17,7 @@ from cli.args import Count
 from planner.jsondoc import JsonDocumentError
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import DTYPE_SCHEME, checkpoint_scheme, resolve_scheme
+from planner.model.quant import DTYPE_SCHEME, checkpoint_scheme, resolve_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import auto_layout, layout_scheme
@@ -52,7 +52,12 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.startup.block_size import block_size_refusal
-from planner.serving.sweep import accepts_what_if, layout_candidates, quant_settings
+from planner.serving.sweep import (
+    accepts_what_if,
+    layout_candidates,
+    quant_settings,
+    quantizes_weights,
+)
 from planner.serving.vllm_cli import (
     CountError,
     choice_refusal,
@@ -668,7 +673,9 @@ def check_target_quant(spec: ModelSpec, engine: EngineSettings) -> EngineSetting
     checkpoint's own format without --target-checkpoint plans the checkpoint as stored (its
     launch command, KV dtype and per-module formats), as the app and the sweep do for that
     format (planner.serving.sweep.quant_settings); another float format of a 16-bit checkpoint
-    (--target-quant fp16 of a bfloat16 one) is --dtype, as vLLM casts the weights at load."""
+    (--target-quant fp16 of a bfloat16 one) is --dtype, as vLLM casts the weights at load;
+    CliError for a format that quantizes none of the model's weights (MXFP4, experts only, of a
+    dense model: planner.serving.sweep.quantizes_weights)."""
     own = checkpoint_scheme(spec).key
     if engine.target_quant == own and not engine.target_checkpoint:
         return engine.model_copy(update=quant_settings(own, own))
@@ -684,4 +691,10 @@ def check_target_quant(spec: ModelSpec, engine: EngineSettings) -> EngineSetting
         raise CliError(f"--target-quant {engine.target_quant}: {spec.name} is already quantized "
                        f"({own}) and is planned as stored; what-if formats apply to 16-bit "
                        "checkpoints only")
+    if engine.target_quant and not quantizes_weights(spec, engine.target_quant):
+        label = scheme(engine.target_quant).label
+        raise CliError(f"--target-quant {engine.target_quant}: {label} quantizes routed experts "
+                       f"only (vLLM leaves every linear layer in 16 bits), and {spec.name} has "
+                       "none: it would plan the 16-bit checkpoint; choose another format, e.g. "
+                       "--target-quant nvfp4 or w4a16")
     return engine

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from planner.memo import IdentityMemo
-from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
+from planner.model.quant import COMPONENTS, QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.eplb import AUTO_REDUNDANT_FROM
@@ -82,10 +82,22 @@ def accepts_what_if(spec: ModelSpec) -> bool:
     return own.family == "float" and own.bits_per_weight >= 16
 
 
+def quantizes_weights(spec: ModelSpec, key: str) -> bool:
+    """Whether what-if format `key` stores any of this model's weights below 16 bits.
+
+    False for a format that quantizes routed experts only on a model without them: MXFP4
+    (vLLM's Mxfp4Config.get_quant_method gives every Linear layer UnquantizedLinearMethod and
+    only RoutedExperts its MoE method, quantization/mxfp4.py in the 0.34.0 wheel), whose
+    what-if on a dense model would plan the 16-bit checkpoint again under another name."""
+    s = scheme(key)
+    return spec.is_moe or any(s.bits_for(c) < 16 for c in COMPONENTS if c != "experts")
+
+
 def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
     """The checkpoint's own scheme, plus what-if targets when the checkpoint is 16-bit
     (accepts_what_if). What-ifs are kept only where the cluster's GPU can run them
-    (weight-only counts)."""
+    (weight-only counts) and where they quantize some of the model's weights
+    (quantizes_weights)."""
     own = checkpoint_scheme(spec)
     if not accepts_what_if(spec):
         return (own.key,)
@@ -97,6 +109,8 @@ def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
         if support == "unsupported":
             continue
         if scheme(key).family in NATIVE_ONLY_FAMILIES and support != "native":
+            continue
+        if not quantizes_weights(spec, key):
             continue
         keys.append(key)
     return tuple(keys)

@@ -92,8 +92,24 @@ def test_what_if_formats_follow_the_gpu() -> None:
     # Ampere (RTX 3090): no native FP4, so mxfp4/nvfp4 are not proposed; fp8 runs weight-only.
     assert quant_candidates(SPEC, CLUSTER) == (
         "bf16", "fp8-tensor", "w8a8-int8", "w4a16-gptq-g128", "w4a16-awq-g128")
-    # Blackwell (B200) computes MXFP4 and NVFP4 natively.
-    assert {"mxfp4", "nvfp4"} <= set(quant_candidates(SPEC, preset_cluster("b200", 4)))
+    # Blackwell (B200) computes MXFP4 and NVFP4 natively; MXFP4 quantizes routed experts only,
+    # so it is proposed for a MoE model, not for this dense one (see the next test).
+    b200 = preset_cluster("b200", 4)
+    assert "nvfp4" in quant_candidates(SPEC, b200)
+    assert "mxfp4" not in quant_candidates(SPEC, b200)
+    assert {"mxfp4", "nvfp4"} <= set(quant_candidates(catalog_spec("Qwen/Qwen3-30B-A3B"), b200))
+
+
+def test_mxfp4_of_a_dense_model_would_be_its_bf16_plan() -> None:
+    # vLLM's Mxfp4Config leaves every Linear layer unquantized (quantization/mxfp4.py,
+    # 0.34.0): on the tiny dense Llama an MXFP4 what-if holds the bf16 weights, 2 B each of
+    # 4 x (512 x 512 + 2 x 512 x 128 + 512 x 512 + 3 x 512 x 1024) + 2 x 32000 x 512 params
+    # plus norms, so the sweep does not list it as a smaller format
+    b200 = preset_cluster("b200", 1)
+    weights = {key: plan(PlanRequest(model=SPEC, cluster=b200, engine=EngineSettings(
+        **quant_settings(key, "bf16")))).weights_bytes_per_gpu for key in ("bf16", "mxfp4")}
+    params = 4 * (2 * 512 * 512 + 2 * 512 * 128 + 3 * 512 * 1024) + 2 * 32000 * 512
+    assert weights["mxfp4"] == weights["bf16"] > 2 * params
 
 
 def test_quantized_checkpoint_is_planned_as_stored() -> None:
