@@ -614,7 +614,8 @@ def _marlin_moe_warning(
         )
     act_order = not scheme.what_if and spec.quant is not None and spec.quant.act_order
     if marlin_moe_pads(rules.version, act_order):
-        need, rule = group, f"a multiple of group {group}, which vLLM {rules.label} pads to"
+        need, rule = group, (f"a multiple of group {group} (vLLM {rules.label} zero-pads the "
+                             "width to Marlin's tiles, not to whole groups)")
     else:
         need = max(MARLIN_MOE_MIN_GROUP, group)
         padded = MARLIN_MOE_ACT_ORDER_PADDING_FROM if act_order else MARLIN_MOE_TILE_PADDING_FROM
@@ -622,16 +623,19 @@ def _marlin_moe_warning(
                 f"{'act-order ' if act_order else ''}experts from {'.'.join(map(str, padded))}, "
                 f"not in {rules.label})")
     per_partition = moe.expert_intermediate_size // layout.expert_tp
-    if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
+    misfits = ([] if per_partition % need == 0 else
+               [f"each expert is {per_partition} wide per GPU at {layout.label()}, not {rule}"])
+    if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE:
+        misfits.append(f"hidden {spec.hidden_size} is not a multiple of "
+                       f"{MARLIN_MOE_HIDDEN_MULTIPLE}")
+    if not misfits:
         return None
-    advice = ("" if layout.ep or moe.expert_intermediate_size % need else
+    advice = ("" if layout.ep or moe.expert_intermediate_size % need
+              or spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE else
               " --enable-expert-parallel keeps experts whole "
               f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel"
               f"{' off Hopper' if humming else ''}.")
-    return (
-        f"{fallback}each expert is {per_partition} wide per GPU at {layout.label()}, not "
-        f"{rule}; hidden {spec.hidden_size} must be a multiple of 128.{advice}"
-    )
+    return f"{fallback}{'; '.join(misfits)}.{advice}"
 
 
 UNEVEN_EXPERTS_FROM = (0, 10, 1)

@@ -308,7 +308,24 @@ def test_marlin_moe_pads_the_expert_width_from_0_25():
         assert layout_warnings(spec, tp8, scheme("w4a16-awq-g32"), release) == []
     # the padded rule still needs whole groups: the seed's 1536 / 8 = 192, 192 % 128 = 64
     (warning,) = layout_warnings(_spec(), tp8, G128, "0.33.0")
-    assert "not a multiple of group 128, which vLLM 0.33.0 pads to" in warning
+    assert "192 wide per GPU at TP=8, not a multiple of group 128 (vLLM 0.33.0 zero-pads" in \
+        warning
+    # hidden 4096 = 32 x 128 passes Marlin's check: the warning does not name it
+    assert "hidden" not in warning, warning
+
+
+def test_marlin_moe_names_a_hidden_size_it_does_not_take():
+    # check_moe_marlin_supports_config asks hidden_size % 128 == 0 and never pads it
+    # (marlin_utils.py, 0.34.0 wheel): hidden 2112 = 16.5 x 128 leaves Marlin MoE even where the
+    # 768-wide experts are whole (TP=1: 768 % 128 = 0), and EP would not bring it back
+    spec = _experts_768().model_copy(update={"hidden_size": 2112})
+    for layout in (ParallelLayout(tp=1), ParallelLayout(tp=2, ep=True)):
+        (warning,) = layout_warnings(spec, layout, G128, "0.33.0")
+        assert warning.endswith("): hidden 2112 is not a multiple of 128."), warning
+    # TP=8 adds the width: 768 / 8 = 96, 96 % 128 = 96
+    (warning,) = layout_warnings(spec, ParallelLayout(tp=8), G128, "0.33.0")
+    assert "96 wide per GPU at TP=8" in warning and "hidden 2112 is not" in warning
+    assert "--enable-expert-parallel" not in warning, warning
 
 
 def test_act_order_gptq_keeps_the_strict_marlin_moe_rule_until_0_30():
