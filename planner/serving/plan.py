@@ -2062,7 +2062,7 @@ def _outcome(
             f"{reach:,} {LARGER_LEN_STEP})")
         verdict = (
             f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
-            f"{concurrency:.2f} concurrent requests at {counted(max_model_len, 'token')}; "
+            f"{concurrency:,.2f} concurrent requests at {counted(max_model_len, 'token')}; "
             f"one request can reach {reach_text}."
         )
     else:
@@ -2711,8 +2711,8 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               if stage else "-", _binding_note(st, bind)),
         _term("kv_cache_tokens", "KV cache tokens", tokens, "tokens", tokens_formula),
         _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",
-              f"{num_blocks:,} blocks / {per_request:,} blocks per {max_model_len:,}-token "
-              f"request = {concurrency:.2f}"),
+              f"{num_blocks:,} blocks / {counted(per_request, 'block')} per "
+              f"{max_model_len:,}-token request = {concurrency:,.2f}"),
         _context_term(bind, ceiling, model_limit),
     ]
     _insert_inside_terms(terms, s, rules, buffer, eplb, workspace)
@@ -2815,7 +2815,7 @@ def _warm_kv_note(bind: RankMemory, warm: _WarmRestart | None, stage: StageKv | 
                    + (f"{_gib(warm.kv_cache_bytes)} // {stage.bytes_per_block:,} B = "
                       if stage else "")
                    + f"{warm_blocks:,} blocks: {warm_tokens:,} KV tokens, "
-                   f"{warm_concurrency:.2f} requests at {max_model_len:,} tokens; this plan "
+                   f"{warm_concurrency:,.2f} requests at {max_model_len:,} tokens; this plan "
                    "sizes a first (cold-compile) start-up")
     return kv_note
 

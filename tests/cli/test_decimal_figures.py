@@ -26,3 +26,16 @@ def test_sweep_tpot_target(capsys) -> None:
                               "--objective", "throughput", "--tpot-ms", "1234567", "--top", "1")
     assert code == 0, err
     assert " within TPOT 1,234,567 ms;" in out, out
+
+
+def test_verdict_concurrency_in_the_thousands(capsys) -> None:
+    # --max-model-len 16 on one H100: a request takes one 64-token block (vLLM 0.34's default
+    # block size), so the concurrency is the block count itself, over a thousand; the verdict
+    # printed it as "6101.00" beside "6,101 blocks", and the formula "1 blocks per"
+    code, out, err = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                              "--max-model-len", "16")
+    assert code == 0, err
+    verdict = next(line for line in out.splitlines() if line.startswith("- Verdict: Fits: "))
+    blocks = verdict.split("Fits: ", 1)[1].split(" blocks", 1)[0]
+    assert "," in blocks and f"{blocks}.00 concurrent requests at 16 tokens" in verdict, verdict
+    assert f"{blocks} blocks / 1 block per 16-token request = {blocks}.00" in out, out
