@@ -157,15 +157,25 @@ FIT_COLORS = {"yes": "#54a24b", "yes*": "#f2a93b", "no": "#e45756"}
 def grouped_bars(table: pd.DataFrame, columns: list[str], title: str) -> go.Figure:
     """One group per model, one bar per column (Compare page); a lone column is coloured by
     the `fits` column (planner.report.fits_cell, a marker after a space allowed): green yes,
-    amber yes* (fits on figures that leave parts out), red no."""
+    amber yes* (fits on figures that leave parts out), red no.
+
+    The bars lie along the models' names, the first model on top: standing bars tilted the
+    names of six models at 1280 px, the last one ran past the chart's edge
+    ("Qwen3-Coder-480B-A35B-Instru") and the narrower plot wrapped the legend onto the title."""
     fit_colors = [FIT_COLORS[fits.split()[0]] for fits in table["fits"]]
     names = [str(model).rsplit("/", 1)[-1] for model in table["model"]]
     fig = go.Figure()
     for column in columns:
-        fig.add_bar(x=names, y=table[column], name=column,
+        fig.add_bar(y=names, x=table[column], name=column, orientation="h",
                     marker_color=fit_colors if len(columns) == 1 else None)
-    fig.update_layout(barmode="group", title=title, height=320, margin={"t": 60, "b": 10},
-                      showlegend=len(columns) > 1,
+    # the legend above the plot, under the title, with room for two rows; every chart of the
+    # page one height, so the two columns' charts stay side by side
+    legend = len(columns) > 1
+    fig.update_layout(barmode="group", height=170 + 40 * len(names),
+                      title={"text": title, "yref": "container", "y": 1, "yanchor": "top",
+                             "pad": {"t": 12}},
+                      margin={"t": 110 if legend else 60, "b": 10}, showlegend=legend,
+                      yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return fig
 

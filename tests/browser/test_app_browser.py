@@ -282,6 +282,38 @@ def test_no_metric_label_is_cut_at_1280x800(browser, server: str) -> None:
     page.close()
 
 
+_TILTED_OR_COVERED = r"""() => {
+  const out = [];
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    for (const t of plot.querySelectorAll('.xtick text, .ytick text'))
+      if ((t.getAttribute('transform') || '').includes('rotate')) out.push(t.textContent);
+    const title = plot.querySelector('.gtitle'), legend = plot.querySelector('.legend');
+    if (title && legend && legend.getBoundingClientRect().top
+        < title.getBoundingClientRect().bottom) out.push('legend over ' + title.textContent);
+  }
+  return out;
+}"""
+"""Each plotly chart's tilted tick labels (plotly clips the last one at the chart's right
+edge), and legends over their charts' titles."""
+
+
+def test_six_compared_models_charts_are_whole_at_1280x800(browser, server: str) -> None:
+    """Six models (the most the picker takes) under DP: the charts' tilted names ran past the
+    right edge ("Qwen3-Coder-480B-A35B-Instru") and the legends wrapped onto the titles
+    ("KV bytes per token" under "KV B/token per GPU"; helper 366's QA)."""
+    models = ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B",
+              "meta-llama/Meta-Llama-3.1-70B", "openai/gpt-oss-120b",
+              "deepseek-ai/DeepSeek-V2-Lite-Chat", "Qwen/Qwen3-Coder-480B-A35B-Instruct")
+    page = _shown(browser, server, f"compare?{SEED}&tp=4&dp=2&cmp={','.join(models)}",
+                  "Context ceiling (one request)", charts=4)
+    page.locator(".js-plotly-plot").last.evaluate("e => e.scrollIntoView({block: 'end'})")
+    page.wait_for_timeout(500)
+    assert page.locator(".js-plotly-plot .ytick text", has_text="Qwen3-Coder-480B-A35B-Instruct"
+                        ).count() == 4
+    assert page.evaluate(_TILTED_OR_COVERED) == []
+    page.close()
+
+
 def test_report_tables_stay_inside_the_page_at_1280x800(browser, server: str) -> None:
     """The report's memory plan (14 columns: rank, node, GPU, PP stage, layers, total, budget,
     used by others, weights, activation, non-torch, CUDA graphs, KV cache, blocks) ran ~180 px
