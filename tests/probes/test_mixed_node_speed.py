@@ -49,7 +49,7 @@ def _stage_weights(request: PlanRequest) -> list[tuple[str, float]]:
     """(GPU, weight-read seconds) of each pipeline stage's decode step of one sequence."""
     ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
     parts = _stage_parts(ctx, _tokens(ctx, 1), 1, 2048 + 128, prefill=False)
-    return [(ctx.runs_on[k].device.gpu.name, parts[k]["weights"]) for k in ctx.order]
+    return [(ctx.runs_on(k).device.gpu.name, parts[k]["weights"]) for k in ctx.order]
 
 
 def test_each_pp_stage_reads_at_its_own_nodes_bandwidth(rig: HardwareSnapshot) -> None:
@@ -102,7 +102,7 @@ def test_identical_nodes_keep_one_context(rig: HardwareSnapshot) -> None:
     request = _request([rig, renamed(rig, "node2")], tp=8, pp=2)
     ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
     assert ctx.stage_devices == ()
-    assert all(on is ctx for on in ctx.runs_on)
+    assert all(ctx.runs_on(k) is ctx for k in range(len(ctx.distinct)))
     est = estimate_speed(request, LOAD)
     assert {t.key: t for t in est.terms}["decode_step"].note == ""
     assert not any("sit on nodes of" in n for n in est.notes)

@@ -337,7 +337,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     if not explain:
         return figures
     # the decode terms in the slowest stage's numbers, on its GPU (_Ctx.runs_on)
-    terms = _speed_terms(ctx.runs_on[slow], ctx.distinct[slow], load, conc, kv_limit,
+    terms = _speed_terms(ctx.runs_on(slow), ctx.distinct[slow], load, conc, kv_limit,
                          per_replica, context, parts, tpot_base, interference, prefill_s,
                          marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
                          steady, (p.num_gpu_blocks, held_blocks), seqs_bound,

@@ -202,8 +202,8 @@ def _stage_parts(ctx: _Ctx, step: _Tokens, seqs: float, context: float, prefill:
                  ) -> list[dict[str, float]]:
     """_step_parts of each distinct stage (_Ctx.distinct: a PP=8 layout has two or three;
     _Ctx.order gives each pipeline stage's), each on its own GPU (_Ctx.runs_on)."""
-    return [_step_parts(on, s, step, seqs, context, prefill)
-            for s, on in zip(ctx.distinct, ctx.runs_on, strict=True)]
+    return [_step_parts(ctx.runs_on(k), s, step, seqs, context, prefill)
+            for k, s in enumerate(ctx.distinct)]
 
 
 def _decode(ctx: _Ctx, batch: int, context: float

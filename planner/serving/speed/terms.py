@@ -228,8 +228,8 @@ def stage_gpus_note(ctx: _Ctx, stage_s: list[float], slow: int) -> str:
         return ""
     runs = "; ".join(
         f"stage {i + 1} ({counted(ctx.distinct[k].layers, 'layer')}) on "
-        f"{ctx.runs_on[k].device.gpu.name} "
-        f"({ctx.runs_on[k].device.gpu.memory_bandwidth_gbps:,.0f} GB/s): {_ms(stage_s[k])}"
+        f"{ctx.runs_on(k).device.gpu.name} "
+        f"({ctx.runs_on(k).device.gpu.memory_bandwidth_gbps:,.0f} GB/s): {_ms(stage_s[k])}"
         for i, k in enumerate(ctx.order))
     return (f"each stage runs on its own node's GPU: {runs} per step; the decode terms above "
             f"are stage {ctx.order.index(slow) + 1}'s, the slowest")
