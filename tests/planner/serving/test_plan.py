@@ -531,3 +531,26 @@ def test_the_cuda_graphs_note_says_why_they_are_not_subtracted() -> None:
     eager_note = "none: --enforce-eager captures no CUDA graphs"
     assert notes == {("0.34.0", True): eager_note, ("0.19.0", True): eager_note,
                      ("0.19.0", False): "reported, not subtracted (vLLM < 0.20.0)"}
+
+
+def test_the_ceiling_is_the_search_top_where_one_request_of_it_fits() -> None:
+    # Llama-3.1-8B at PP 32 on 4 x 8 H100s, fp8 KV: one layer per GPU, (K + V) x 8 KV heads
+    # x 128 dims x 1 B = 2,048 B per token; a request of 2^24 tokens (the top of vLLM's
+    # estimate_max_model_len search) takes 32 GiB and 2^24 / block_size blocks, which the
+    # ~68 GiB pool holds: the ceiling is the top (read off the stage's lines, not searched)
+    p = plan(PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 8, nodes=4),
+                         layout=ParallelLayout(pp=32),
+                         engine=EngineSettings(kv_cache_dtype="fp8")))
+    assert p.kv_bytes_per_token_per_gpu == 2_048
+    assert p.kv_cache_bytes_per_gpu - 2_048 * p.block_size >= 2**24 * 2_048
+    assert p.num_gpu_blocks > 2**24 // p.block_size
+    assert p.kv_limited_context_tokens == 2**24
+    # at PP 4 (8 layers a GPU: 16,384 B per token) the pool of the same GPU holds fewer:
+    # the most whole blocks of a request that fit it less vLLM's null block
+    short = plan(PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 8, nodes=4),
+                             layout=ParallelLayout(pp=4),
+                             engine=EngineSettings(kv_cache_dtype="fp8")))
+    block_bytes = 16_384 * short.block_size
+    assert short.kv_bytes_per_token_per_gpu == 16_384
+    assert short.kv_limited_context_tokens == (
+        (short.kv_cache_bytes_per_gpu - block_bytes) // block_bytes * short.block_size) < 2**24
