@@ -633,10 +633,10 @@ def spans_nodes(command: str) -> bool:
             or " --distributed-executor-backend ray" in command)
 
 
-def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
-               cli: VllmCli) -> tuple[tuple[str, ...], str]:
+def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int, cli: VllmCli, *,
+               every_node: bool = True) -> tuple[tuple[str, ...], str]:
     """Every `vllm serve` command a layout of `gpus` GPUs (`dp` replicas) needs, node 0's
-    first, and what to do with them ('' on one node).
+    first (without `every_node`, node 0's alone), and what to do with them ('' on one node).
 
     One `vllm serve` on one node starts only that node's GPUs: vLLM's ParallelConfig refuses a
     world size above them ("World size (16) is larger than the number of available GPUs (8) in this
@@ -680,7 +680,7 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
                         f"multiple of, {gpus_per_node}.")
         common = f"{command} --nnodes {nodes} --master-addr {HEAD_NODE}"
         commands = tuple(f"{common} --node-rank {rank}" + (" --headless" if rank else "")
-                         for rank in range(nodes))
+                         for rank in range(nodes if every_node else 1))
         return commands, (
             f"Over {nodes} nodes: set HEAD_NODE_IP to node 0's address on every node and run "
             f"node R's command there (--node-rank R; node 0 serves the API, the others run "

@@ -2335,10 +2335,11 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
 
 
 def _conclude(
-    st: _Setup, candidates: list[_Binding], errors: list[str]
+    st: _Setup, candidates: list[_Binding], errors: list[str], every_node: bool = True
 ) -> tuple[int, _Outcome, dict[str, Any]]:
     """From the sized workers (in rank order): the binding one (fewest blocks, first on a tie),
-    the outcome, and every PlanSummary field, shared by plan() and plan_summary()."""
+    the outcome, and every PlanSummary field, shared by plan() and plan_summary() (but
+    vllm_commands without `every_node`: _launch_fields)."""
     f = st.facts
     r = f.r
     busy, empty, pages = f.checks
@@ -2388,17 +2389,18 @@ def _conclude(
         "verdict": out.verdict,
         "warnings": out.warnings,
         "errors": out.errors,
-        **_launch_fields(st, not out.errors),
+        **_launch_fields(st, not out.errors, every_node),
         "weight_format": r.scheme.key,
         "weight_format_label": r.scheme.label,
     }
     return index, out, fields
 
 
-def _launch_fields(st: _Setup, fits: bool) -> dict[str, Any]:
+def _launch_fields(st: _Setup, fits: bool, every_node: bool = True) -> dict[str, Any]:
     """vllm_command, vllm_commands and launch_note: commands only for a plan that fits (a
     command vLLM's parser refuses is one of the plan's errors, and the verdict says it); over
-    several nodes, one per node (launch.over_nodes)."""
+    several nodes, one per node (launch.over_nodes). Without `every_node`, no vllm_commands of
+    a plan that has commands: node 0's command alone is made (launch.over_nodes' `every_node`)."""
     head, note, refused = st.facts.r.launch
     if head is None and not refused:
         return {"vllm_command": None, "launch_note": note, "vllm_commands": []}
@@ -2409,10 +2411,10 @@ def _launch_fields(st: _Setup, fits: bool) -> dict[str, Any]:
     commands, nodes_note = over_nodes(
         with_layout(head, layout.tp, layout.pp, layout.dp, layout.ep),
         layout.tp * layout.pp * layout.dp, st.facts.r.gpus_per_node, layout.dp,
-        vllm_cli(st.s.vllm_version))
-    return {"vllm_command": commands[0] if commands else None,
-            "launch_note": " ".join(filter(None, (note, nodes_note))),
-            "vllm_commands": list(commands)}
+        vllm_cli(st.s.vllm_version), every_node=every_node)
+    fields = {"vllm_command": commands[0] if commands else None,
+              "launch_note": " ".join(filter(None, (note, nodes_note)))}
+    return {**fields, "vllm_commands": list(commands)} if every_node else fields
 
 
 def plan_summary(request: PlanRequest, *, validated: bool = False) -> PlanSummary:
@@ -2429,17 +2431,19 @@ def plan_summary(request: PlanRequest, *, validated: bool = False) -> PlanSummar
 
 def summary_figures(
     model: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, engine: EngineSettings,
-    *, validated: bool = False,
+    *, validated: bool = False, every_node: bool = True,
 ) -> dict[str, Any]:
     """plan_summary()'s fields as a plain dict, from the four parts of a request.
 
     The sweep builds its own row from them: one pydantic object per row instead of three
-    (request, summary, row), a quarter of a sweep's time.
+    (request, summary, row), a quarter of a sweep's time. Without `every_node`, no
+    vllm_commands (one per node) where the plan has commands: its rows show vllm_command,
+    node 0's (a sweep over 512 nodes made 730,790 commands to keep 7,012).
     """
     st = _setup(model, cluster, layout, engine)
     errors = [] if validated else _layout_errors(st)
     return _conclude(st, [_Binding(pp_stage, w, total, *_memory(st, pp_stage, w, total))
-                          for pp_stage, w, total in st.facts.workers], errors)[2]
+                          for pp_stage, w, total in st.facts.workers], errors, every_node)[2]
 
 
 def held_request_blocks(request: PlanRequest, held_tokens: int) -> int:

@@ -431,7 +431,7 @@ def sweep(
             for layout in runnable:
                 try:
                     planned.append((layout, summary_figures(model, cluster, layout, settings,
-                                                            validated=True)))
+                                                            validated=True, every_node=False)))
                 except EngineError as exc:  # not planned on this release: not a row
                     refused.setdefault(str(exc), exc)
                     if not isinstance(exc, LayoutRefused):

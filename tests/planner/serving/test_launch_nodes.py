@@ -14,7 +14,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.launch import over_nodes
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import PlanRequest, plan
+from planner.serving.plan import PlanRequest, plan, summary_figures
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
 
@@ -186,3 +186,20 @@ def _allreduce_term(gpu: str, version: str, nodes: int):
         engine=EngineSettings(max_model_len=8192, vllm_version=version))
     speed = estimate_speed(request, ServingLoad(input_len=1024, output_len=256))
     return next(t for t in speed.terms if t.key == "allreduce")
+
+
+def test_a_sweep_row_makes_node_0s_command_alone() -> None:
+    # summary_figures(every_node=False), as the sweep asks it: the plan's node 0 command and
+    # note, and no per-node list (TP 8 x DP 4 over 4 nodes of 8: four commands in the plan)
+    entry = catalog_entry(QWEN_8B)
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=QWEN_8B)
+    cluster, layout = preset_cluster("h100-sxm", 8, 4), ParallelLayout(tp=8, dp=4)
+    engine = EngineSettings(max_model_len=8192, vllm_version="0.33.0")
+    whole = plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine))
+    row = summary_figures(spec, cluster, layout, engine, every_node=False)
+    assert len(whole.vllm_commands) == 4 and whole.vllm_commands[0] == whole.vllm_command
+    assert row["vllm_command"] == whole.vllm_command
+    assert row["vllm_command"].endswith("--nnodes 4 --master-addr $HEAD_NODE_IP --node-rank 0")
+    assert row["launch_note"] == whole.launch_note and "vllm_commands" not in row
+    commands, _ = over_nodes("vllm serve m", 32, 8, 4, vllm_cli("0.33.0"), every_node=False)
+    assert commands == ("vllm serve m --nnodes 4 --master-addr $HEAD_NODE_IP --node-rank 0",)
