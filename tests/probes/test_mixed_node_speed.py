@@ -13,14 +13,17 @@ lm_head 128,256 x 8,192 / 8 x 2 B = 262,668,288 B and the final norm 16,384 B)
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.speed import ServingLoad, _context, estimate_speed
+from planner.serving.speed import ServingLoad, _build_context, _context, estimate_speed
 from planner.serving.speed.coefficients import FITTED
+from planner.serving.speed.context import _Ctx
 from planner.serving.speed.step import _stage_parts, _tokens
 from probes.cluster import snapshots_to_cluster
 from probes.snapshot import HardwareSnapshot
@@ -106,3 +109,19 @@ def test_identical_nodes_keep_one_context(rig: HardwareSnapshot) -> None:
     est = estimate_speed(request, LOAD)
     assert {t.key: t for t in est.terms}["decode_step"].note == ""
     assert not any("sit on nodes of" in n for n in est.notes)
+
+
+def test_a_dropped_context_is_freed_without_the_cycle_collector(rig: HardwareSnapshot) -> None:
+    # a context holds no reference to itself (_Ctx.runs_on): one the memo drops, its stage
+    # contexts on the other GPU included, goes at once, as a sweep with the collector off needs
+    request = _request([rig, _rtx4090(rig)], tp=8, pp=2)
+    mbt = plan(request).max_num_batched_tokens
+    gc.disable()
+    try:
+        before = sum(isinstance(o, _Ctx) for o in gc.get_objects())
+        ctx = _build_context(request, FITTED, mbt)
+        assert ctx.stage_devices and any(on is not None for on in ctx.elsewhere)
+        del ctx
+        assert sum(isinstance(o, _Ctx) for o in gc.get_objects()) == before
+    finally:
+        gc.enable()
