@@ -141,6 +141,9 @@ class _Shard:
     transformers_backend: bool = False  # stage tensors placed as the Transformers backend does
     stored: bool = False  # the checkpoint as stored (weights_bytes): no load-time tensors (_terms)
     rules: WeightLoadRules = _NO_LOAD_RULES  # rank_weights' `rules`, read by _terms
+    # per decoder layer, its kind (layer_kinds, in the format of the bits _terms is given):
+    # _layer_bits works out each kind's figures once; empty: every layer its own
+    kinds: tuple[int, ...] = ()
 
     @property
     def expert_tp(self) -> int:
@@ -260,7 +263,7 @@ def rank_weights(
                     pad_vocab=True, expert_pad=expert_pad,
                     vision_every_stage=vision_every_stage, vision_unbuilt=unbuilt,
                     vision_whole=whole, expert_dp=layout.dp,
-                    transformers_backend=transformers_backend, rules=rules,
+                    transformers_backend=transformers_backend, rules=rules, kinds=kinds,
                 )
                 if dsv4:
                     terms = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -869,60 +872,87 @@ def _layer_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, shar
                 norms: float) -> tuple[float, float, float, float, float, float, float]:
     """Bits of a shard's decoder layers: (attention, dense MLP, routed experts, shared
     experts, router, norms, Gemma 4's per-layer inputs), the norms summed on from `norms`
-    (the stage's final norm, as _terms adds them)."""
+    (the stage's final norm, as _terms adds them). Layers of one kind (shard.kinds) add the
+    same figures (_layer_addends), worked out once per kind and added layer by layer, in
+    order, as before: the same sums (Llama 3.1 405B's 126 layers are one kind)."""
     # The layer sums run in locals (the hot loop of a sweep), in the same order as _add().
     attention = dense_mlp = experts = shared_experts = router = per_layer_inputs = 0.0
+    kinds, addends = shard.kinds, {}
     for i in shard.layers:
-        layer, lp = spec.layers[i], params.layers[i]
-        attention_bits, dense_bits, experts_bits, shared_bits, router_bits, norms_bits = (
-            bits.layers[i]
-        )
-        attention_params = _attention_per_rank(
-            layer.mixer, spec.hidden_size, lp.attention, shard.tp, shard.rules.gdn_ba_whole,
-            v_slot=not shard.stored,
-        )
-        # the mixer's biases, norms, sinks, ... stay 16-bit in any scheme (_attention_kept_per_rank)
-        attention += attention_params * attention_bits
-        if attention_bits < bits.kept_bits:
-            wk_kept = not (shard.stored or shard.rules.indexer_wk_quantized)
-            attention += (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp,
+        kind = kinds[i] if kinds else i
+        a = addends.get(kind)
+        if a is None:
+            a = addends[kind] = _layer_addends(spec, bits, params, shard, i)
+        attention += a[0]
+        attention += a[1]
+        dense_mlp += a[2]
+        dense_mlp += a[3]
+        experts += a[4]
+        experts += a[5]
+        shared_experts += a[6]
+        router += a[7]
+        norms += a[8]
+        per_layer_inputs += a[9]
+    return attention, dense_mlp, experts, shared_experts, router, norms, per_layer_inputs
+
+
+def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, shard: _Shard,
+                   i: int) -> tuple[float, ...]:
+    """What decoder layer `i` adds to _layer_bits' sums, each in the order added (0.0 for a
+    part it has none of, which leaves a sum as it is): attention, its 16-bit part; dense
+    MLP, its 16-bit part; routed experts' biases, their weights; shared experts; router;
+    norms; per-layer inputs."""
+    layer, lp = spec.layers[i], params.layers[i]
+    attention_bits, dense_bits, experts_bits, shared_bits, router_bits, norms_bits = (
+        bits.layers[i]
+    )
+    attention_params = _attention_per_rank(
+        layer.mixer, spec.hidden_size, lp.attention, shard.tp, shard.rules.gdn_ba_whole,
+        v_slot=not shard.stored,
+    )
+    # the mixer's biases, norms, sinks, ... stay 16-bit in any scheme (_attention_kept_per_rank)
+    attention_kept = 0.0
+    if attention_bits < bits.kept_bits:
+        wk_kept = not (shard.stored or shard.rules.indexer_wk_quantized)
+        attention_kept = (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp,
                                                    wk_kept) * (bits.kept_bits - attention_bits)
                           + (0.0 if shard.stored else _mla_dequantized_kv_b(layer.mixer, shard.tp)
                              * bits.kept_bits))
-        dense_params, dense_kept = _dense_mlp_per_rank(layer.mlp, spec.hidden_size,
-                                                       lp.dense_mlp, shard.tp)
-        dense_mlp += dense_params * dense_bits
-        if dense_kept and dense_bits < bits.kept_bits:
-            dense_mlp += dense_kept * (bits.kept_bits - dense_bits)
-        expert_params = _experts_per_rank(lp, shard)
-        if lp.expert_bias:
-            # NOTE: no scheme quantizes biases: gpt-oss stores its expert biases in bf16 beside
-            # the MXFP4 blocks, and vLLM's Mxfp4MoEMethod creates w13_bias/w2_bias in bf16.
-            # gpt-oss-20b: 24 layers x 32 experts x (2 x 2880 + 2880) = 6,635,520 bias params.
-            bias_params = expert_params * lp.expert_bias / lp.expert_size
-            experts += bias_params * max(experts_bits, KEPT_BITS)
-            expert_params -= bias_params
-        if shard.expert_pad != (1, 1) and isinstance(layer.mlp, MoeMlp):
-            expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
-        experts += expert_params * experts_bits
-        gate = _shared_expert_gate(layer.mlp, spec.hidden_size)
-        latent, latent_bias = _latent_projections(layer.mlp, spec.hidden_size,
-                                                  shard.rules.latent_fc1_split)
-        shared_experts += ((lp.shared_experts - gate - latent) / shard.tp * shared_bits
-                           + (latent - latent_bias) * shared_bits
-                           + (gate + latent_bias) * max(shared_bits, bits.kept_bits))
-        # NOTE: routers and norms are whole on every rank: vLLM builds the gate replicated
-        # (ReplicatedLinear / GateLinear) and loads plain parameters and persistent buffers
-        # whole (weight_utils.py default_weight_loader), in the model dtype. Gemma 4 (gemma4.py,
-        # same in the 0.19.0, 0.20.0, 0.33.0 and 0.34.0 wheels): Gemma4Router.scale /
-        # per_expert_scale, the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's
-        # layer_scalar buffer
-        # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
-        router += lp.router * (router_bits if shard.stored else _router_bits(
-            layer.mlp, router_bits, shard.rules.gate_fp32))
-        norms += lp.norms * norms_bits
-        per_layer_inputs += lp.per_layer_input
-    return attention, dense_mlp, experts, shared_experts, router, norms, per_layer_inputs
+    dense_params, dense_kept = _dense_mlp_per_rank(layer.mlp, spec.hidden_size,
+                                                   lp.dense_mlp, shard.tp)
+    dense_kept_bits = dense_kept * (bits.kept_bits - dense_bits) if (
+        dense_kept and dense_bits < bits.kept_bits) else 0.0
+    expert_params = _experts_per_rank(lp, shard)
+    expert_biases = 0.0
+    if lp.expert_bias:
+        # NOTE: no scheme quantizes biases: gpt-oss stores its expert biases in bf16 beside
+        # the MXFP4 blocks, and vLLM's Mxfp4MoEMethod creates w13_bias/w2_bias in bf16.
+        # gpt-oss-20b: 24 layers x 32 experts x (2 x 2880 + 2880) = 6,635,520 bias params.
+        bias_params = expert_params * lp.expert_bias / lp.expert_size
+        expert_biases = bias_params * max(experts_bits, KEPT_BITS)
+        expert_params -= bias_params
+    if shard.expert_pad != (1, 1) and isinstance(layer.mlp, MoeMlp):
+        expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
+    gate = _shared_expert_gate(layer.mlp, spec.hidden_size)
+    latent, latent_bias = _latent_projections(layer.mlp, spec.hidden_size,
+                                              shard.rules.latent_fc1_split)
+    # NOTE: routers and norms are whole on every rank: vLLM builds the gate replicated
+    # (ReplicatedLinear / GateLinear) and loads plain parameters and persistent buffers
+    # whole (weight_utils.py default_weight_loader), in the model dtype. Gemma 4 (gemma4.py,
+    # same in the 0.19.0, 0.20.0, 0.33.0 and 0.34.0 wheels): Gemma4Router.scale /
+    # per_expert_scale, the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's
+    # layer_scalar buffer
+    # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
+    return (attention_params * attention_bits, attention_kept,
+            dense_params * dense_bits, dense_kept_bits,
+            expert_biases, expert_params * experts_bits,
+            (lp.shared_experts - gate - latent) / shard.tp * shared_bits
+            + (latent - latent_bias) * shared_bits
+            + (gate + latent_bias) * max(shared_bits, bits.kept_bits),
+            lp.router * (router_bits if shard.stored else _router_bits(
+                layer.mlp, router_bits, shard.rules.gate_fp32)),
+            lp.norms * norms_bits,
+            lp.per_layer_input)
 
 
 def _text_model_in(spec: ModelSpec, model_types: frozenset[str]) -> bool:
