@@ -1,6 +1,8 @@
 """Weight bytes: whole checkpoints and per-GPU shares, against figures worked out by hand,
 published checkpoint sizes and vLLM's own start-up logs."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,6 +40,10 @@ from planner.serving.vllm_cli import vllm_cli
 from planner.serving.weights import (
     WeightLoadRules,
     WeightTerms,
+    _scheme_bits,
+    _Shard,
+    _terms,
+    layer_kinds,
     rank_weights,
     rope_cache_bytes,
     transformers_backend,
@@ -1360,3 +1366,20 @@ def test_alike_stages_of_other_layouts_are_worked_out_once(monkeypatch) -> None:
     assert calls == [range(123, 125)]
     assert other[0] is deep[0] and other[1] is deep[1] and other[124] is deep[125]
     assert other[123].norms_bytes == 2 * other[122].norms_bytes
+
+
+@pytest.mark.parametrize("repo", ["openai/gpt-oss-20b", "Qwen/Qwen3-Next-80B-A3B-Instruct",
+                                  "deepseek-ai/DeepSeek-V3", "google/gemma-3-27b-it"])
+def test_layers_of_one_kind_sum_as_each_layer_on_its_own(repo: str) -> None:
+    # a shard that carries the layers' kinds (as rank_weights' do) works each kind's figures
+    # out once: the terms are those of a shard without them, whose layers are each their own
+    # (gpt-oss: expert biases; Qwen3-Next: Gated DeltaNet and attention layers; DeepSeek-V3:
+    # dense then MoE layers; Gemma 3: sliding and full layers)
+    spec = _catalog_spec(repo)
+    own, params = checkpoint_scheme(spec), count_params(spec)
+    kinds = layer_kinds(spec, own, params)
+    assert len(set(kinds)) > 1
+    shard = _Shard(range(1, spec.num_layers), tp=2, ep_size=2, ep_rank=1, first_stage=False)
+    bits = _scheme_bits(spec, own)
+    assert _terms(spec, bits, params, replace(shard, kinds=kinds)) == _terms(spec, bits, params,
+                                                                            shard)
