@@ -324,13 +324,16 @@ class _Ctx:
         devices = self.stage_devices or (self.device,) * len(self.stages)
         # each (stage object, device) pair once by identity, then by value: a deep PP split
         # repeats a few stage objects (speed.stages), which need hashing only once each
-        # (zip and map: no Python-level step per stage, 126 of Llama 3.1 405B at PP 126)
-        ids = tuple(zip(map(id, self.stages), map(id, devices), strict=True))
-        by_id = dict(zip(ids, zip(self.stages, devices, strict=True), strict=True))
-        pairs = {(stage, id(dev)): dev for stage, dev in by_id.values()}
+        # (zip and map: no Python-level step per stage, 126 of Llama 3.1 405B at PP 126); on
+        # one device a stage object's id is its pair's (no tuple per stage)
+        ids = tuple(zip(map(id, self.stages), map(id, devices), strict=True)) \
+            if self.stage_devices else tuple(map(id, self.stages))
+        at = dict(zip(ids, range(len(ids)), strict=True))  # each pair: a stage holding it
+        pairs = {(self.stages[i], id(devices[i])): devices[i] for i in at.values()}
         index = {key: i for i, key in enumerate(pairs)}
         self.distinct = tuple(stage for stage, _ in pairs)
-        at = {key: index[(stage, id(dev))] for key, (stage, dev) in by_id.items()}
+        for key, i in at.items():
+            at[key] = index[(self.stages[i], id(devices[i]))]
         self.order = tuple(map(at.__getitem__, ids))
         self.elsewhere = tuple(None if dev is self.device else replace(
             self, device=dev, stage_devices=(), span=span) for dev in pairs.values())
