@@ -36,6 +36,7 @@ from cli.inputs import (
 from cli.output import emit
 from cli.report_inputs import report_inputs, today
 from cli.text import AUTO_LAYOUT_NOTE, card_text, plan_text, recommend_text, sweep_text
+from planner.jsontext import indented_json
 from planner.model.checkpoint import CheckpointError, ModelSource
 from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
@@ -185,7 +186,7 @@ def cmd_plan(args: argparse.Namespace) -> str:
                 **speed_fields(speed),
                 "speed_note": None if speed else no_speed_reason(result, _load(args)),
                 "layout_auto": auto, "layout_note": note}
-        return json.dumps(data, indent=2) + "\n"
+        return indented_json(data) + "\n"
     return plan_text(result, speed, _load(args), idle_gpus(cluster, result), note)
 
 
@@ -220,7 +221,7 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     data = {**result.model_dump(mode="json"), "rows_total": total,
             "checkpoint_quant_key": own_key, "model_warnings": list(spec.warnings),
             "warnings": checkpoint}
-    return json.dumps(data, indent=2) + "\n"
+    return indented_json(data) + "\n"
 
 
 def cmd_recommend(args: argparse.Namespace) -> str:

@@ -9,7 +9,6 @@ the inputs carry none, so the outputs cannot.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from planner import __version__
 from planner.catalog import PROVENANCE_LABELS
+from planner.jsontext import indented_json
 from planner.model.attention import model_kv_layers, turboquant_layers
 from planner.model.attention.kvformat import KvBytes, describe
 from planner.model.checkpoint import ModelSource, ParamCheck, compare_param_counts
@@ -1391,6 +1391,6 @@ def build_report(inputs: ReportInputs) -> ReportBundle:
     """The one entry point for the CLI and the app: every export of one report."""
     return ReportBundle(
         markdown=render_markdown(inputs),
-        json_text=json.dumps(report_document(inputs), indent=2) + "\n",
+        json_text=indented_json(report_document(inputs)) + "\n",
         csv_text=sweep_csv(inputs.sweep.rows if inputs.sweep else ()),
     )
