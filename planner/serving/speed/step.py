@@ -218,7 +218,7 @@ def _decode(ctx: _Ctx, batch: int, context: float
     slow = max(range(len(parts)), key=stage_s.__getitem__)  # the first of the slowest
     # fewer sequences than stages: a token walks the stages one after another (the sum);
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
-    walk = max(sum(stage_s[i] for i in ctx.order), min(batch, ctx.pp) * stage_s[slow])
+    walk = max(sum(map(stage_s.__getitem__, ctx.order)), min(batch, ctx.pp) * stage_s[slow])
     return walk + _pipeline_hops_s(ctx, micro), parts[slow], slow, stage_s
 
 
@@ -235,9 +235,11 @@ def _prefill(ctx: _Ctx, input_len: int) -> tuple[float, float, int, float]:
         chunk = min(ctx.mbt, input_len - done)
         step_s, parts = _prefill_step(ctx, chunk, 1, done + chunk / 2)
         total += step_s
-        for i in ctx.order:
-            marginal += parts[i]["compute"] + parts[i]["allreduce"]
-            softmax += parts[i]["softmax"]
+        # each distinct stage's share once, added stage by stage in order as before
+        adds = [(p["compute"] + p["allreduce"], p["softmax"]) for p in parts]
+        for stage_marginal, stage_softmax in map(adds.__getitem__, ctx.order):
+            marginal += stage_marginal
+            softmax += stage_softmax
         done += chunk
     return total, marginal / ctx.pp, chunks, softmax
 
@@ -246,9 +248,11 @@ def _prefill_step(ctx: _Ctx, tokens: int, seqs: int, context: float
                   ) -> tuple[float, list[dict[str, float]]]:
     """(seconds, each distinct stage's parts) of one prefill step of `tokens` prompt tokens
     of `seqs` prompts whose queries see `context` keys on average, through every stage in
-    turn plus the hops between them."""
+    turn plus the hops between them (each distinct stage's seconds worked out once, summed
+    stage by stage: a deep PP split repeats two or three over its stages)."""
     parts = _stage_parts(ctx, _tokens(ctx, tokens), seqs, context, prefill=True)
-    return sum(_step_s(parts[i]) for i in ctx.order) + _pipeline_hops_s(ctx, tokens), parts
+    stage_s = [_step_s(p) for p in parts]
+    return sum(map(stage_s.__getitem__, ctx.order)) + _pipeline_hops_s(ctx, tokens), parts
 
 
 class BurstStep(NamedTuple):
