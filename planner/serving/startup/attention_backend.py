@@ -71,6 +71,37 @@ def dense_mla_backends(minor: int, cc: int) -> dict[str, tuple[tuple[str, ...], 
     }
 
 
+TRITON_MLA_GUARD_FROM = 26
+"""The first vLLM 0.x minor whose TritonMLAImpl refuses a KV dtype the GPU cannot run
+(_triton_mla_refusal)."""
+
+
+def _triton_mla_refusal(kv: str, minor: int, cc: int, device: str) -> str | None:
+    """vLLM 0.`minor`'s TritonMLAImpl refusal, in its words, where TRITON_MLA serves a dense-MLA
+    model (no other dense backend takes this GPU and `kv`: dense_mla_backends).
+
+    NOTE: v1/attention/backends/mla/triton_mla.py TritonMLAImpl.__init__, the same lines in the
+    0.26.0, 0.27.1, 0.28.0, 0.31.0 and 0.34.0 wheels (absent from 0.24.0's and 0.25.0's;
+    0.18-0.23 not read), raises on CUDA for an fp8* KV cache below SM89 and a bfloat16 one below
+    SM80: DeepSeek-V3 with --kv-cache-dtype fp8 on an A100 or RTX 3090 stops at start-up.
+    """
+    if minor < TRITON_MLA_GUARD_FROM:
+        return None
+    others = [b for name, b in dense_mla_backends(minor, cc).items() if name != "TRITON_MLA"]
+    if any(ok and kv in kvs for kvs, ok in others):
+        return None
+    cap = f"{cc // 10}.{cc % 10}"
+    if kv.startswith("fp8") and cc < 89:
+        return (f"FP8 KV cache is not supported by the Triton MLA backend on {device} (compute "
+                f"capability {cap}); native FP8 (fp8e4nv) requires SM89+. Re-run with "
+                f"--kv-cache-dtype {'float16' if cc < 80 else 'bfloat16'}.")
+    if kv == "bfloat16" and cc < 80:
+        return (f"bfloat16 KV cache is not supported by the Triton MLA backend on {device} "
+                f"(compute capability {cap}); bfloat16 requires SM80+. Re-run with "
+                "--kv-cache-dtype float16.")
+    return None
+
+
 _SPARSE_MLA_BACKENDS: tuple[tuple[str, tuple[int, ...], int, tuple[str, ...]], ...] = (
     ("FLASH_ATTN_MLA_SPARSE", (9,), 25, ("auto", "float16", "bfloat16")),
     ("FLASHMLA_SPARSE", (9, 10), 12, ("auto", "bfloat16", "fp8")),
@@ -247,6 +278,10 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
         if dense_mla or sparse_mla else None
     if mla_error:
         return [mla_error]
+    triton_mla = _triton_mla_refusal(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc, gpu.name) \
+        if dense_mla else None
+    if triton_mla:
+        return [triton_mla]
     if kv_cache_dtype not in KV_FORMATS:
         return []
     if spec.compressed_attention is not None:  # 0.33.0-0.34.0 models/deepseek_v4/attention.py

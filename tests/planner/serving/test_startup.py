@@ -99,7 +99,10 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
         "not supported]} (compute capability 10.0)."]
     assert kv_errors("a100-80gb", "fp8_e5m2", "0.33.0", deepseek)[0].startswith(
         "No valid attention backend found for cuda with kv_cache_dtype=fp8_e5m2.")
-    assert kv_errors("a100-80gb", "fp8", "0.33.0", deepseek) == []  # TRITON_MLA
+    # TRITON_MLA lists fp8, but its impl refuses it below SM89 from 0.26 (test_triton_mla_kv)
+    assert kv_errors("a100-80gb", "fp8", "0.33.0", deepseek)[0].startswith(
+        "FP8 KV cache is not supported by the Triton MLA backend on NVIDIA A100-SXM4-80GB")
+    assert kv_errors("a100-80gb", "fp8", "0.25.0", deepseek) == []
     assert "TRITON_MLA: [kv_cache_dtype not supported]}" in kv_errors(
         "a100-80gb", "fp8", "0.17.0", deepseek)[0]
     assert kv_errors("a100-80gb", "fp8", "0.18.0", deepseek) == []
