@@ -236,13 +236,45 @@ def _triton_below_sm80(kv: str, minor: int, cc: int, device: str) -> str | None:
         return None
     name, cap = VLLM_KV_DTYPE[kv], f"{cc // 10}.{cc % 10}"
     if name.startswith("fp8"):
-        return (f"FP8 KV cache is not supported by the Triton attention backend on {device} "
-                f"(compute capability {cap}); native FP8 (fp8e4nv) requires SM89+. Re-run "
-                "with --kv-cache-dtype float16.")
+        return _triton_fp8_words(device, cc)
     if name == "bfloat16":
         return (f"bfloat16 KV cache is not supported on {device} (compute capability {cap}); "
                 "bfloat16 requires SM80+. Re-run with --kv-cache-dtype float16.")
     return None
+
+
+def _triton_fp8_words(device: str, cc: int) -> str:
+    """TritonAttentionImpl's refusal of an fp8* KV cache below SM89, in vLLM's words (0.24.0-
+    0.34.0 triton_attn.py): it suggests float16 below SM80, else bfloat16."""
+    return (f"FP8 KV cache is not supported by the Triton attention backend on {device} "
+            f"(compute capability {cc // 10}.{cc % 10}); native FP8 (fp8e4nv) requires SM89+. "
+            f"Re-run with --kv-cache-dtype {'float16' if cc < 80 else 'bfloat16'}.")
+
+
+FLASHINFER_HEAD_SIZES = (64, 128, 256, 512)
+"""FlashInferBackend.get_supported_head_sizes (0.24.0-0.34.0 wheels)."""
+
+
+def _triton_fp8_on_ampere(kv: str, minor: int, cc: int, device: str,
+                          attention: list[AttentionMixer]) -> str | None:
+    """vLLM 0.24-0.34 on compute capability 8.0-8.8: an fp8* KV cache on an attention layer
+    only TRITON_ATTN takes, whose __init__ refuses it below SM89 (_triton_fp8_words).
+
+    NOTE: platforms/cuda.py lists FLASH_ATTN, then FLASHINFER, then TRITON_ATTN for 8.x.
+    FLASH_ATTN takes fp8 with FlashAttention 3 only (fa_utils.flash_attn_supports_fp8: Hopper);
+    FLASHINFER lists fp8, fp8_e4m3 and fp8_e5m2 (not fp8_per_token_head), head sizes 64, 128,
+    256 and 512, and no attention sinks off 9.0, 10.x and 12.x (supports_sink; 0.24.0, 0.25.0,
+    0.26.0, 0.27.1, 0.28.0, 0.31.0 and 0.34.0 wheels). So gpt-oss (sinks, head 64), phi-2
+    (head 80) or fp8_per_token_head fall to TRITON_ATTN on an A100 or RTX 3090, and stop there.
+    """
+    name = VLLM_KV_DTYPE[kv]
+    if minor < 24 or not 80 <= cc < 89 or not name.startswith("fp8"):
+        return None
+    flashinfer = name in ("fp8", "fp8_e4m3", "fp8_e5m2")
+    if flashinfer and all(m.head_dim in FLASHINFER_HEAD_SIZES and not m.sinks
+                          for m in attention):
+        return None
+    return _triton_fp8_words(device, cc)
 
 
 def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: VllmCli
@@ -251,11 +283,13 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
 
     Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
     runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
-    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only). The per-token-head formats
-    run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.34.0 triton_attn.py; on
-    Hopper from 0.23). Dense MLA models pick among the MLA backends (_mla_backend_error, from
-    0.15); packed formats on other MLA layers (sparse, older releases) are refused in
-    Headroom's words (not sized); DeepSeek-V4's fp8_ds_mla cache takes fp8 only (vLLM's).
+    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only) and, from 0.24, fp8 where
+    TRITON_ATTN alone takes it below SM89 (_triton_below_sm80, _triton_fp8_on_ampere). The
+    per-token-head formats run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.34.0
+    triton_attn.py; on Hopper from 0.23), fp8_per_token_head from SM89 from 0.24. Dense MLA
+    models pick among the MLA backends (_mla_backend_error, from 0.15; _triton_mla_refusal);
+    packed formats on other MLA layers (sparse, older releases) are refused in Headroom's words
+    (not sized); DeepSeek-V4's fp8_ds_mla cache takes fp8 only (vLLM's).
     """
     cc = capability(gpu)
     mixers = [layer.mixer for layer in spec.layers]
@@ -269,6 +303,10 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
                                                                 gpu.name)
     if triton:
         return [triton]
+    ampere = None if mla or cc is None else _triton_fp8_on_ampere(
+        kv_cache_dtype, minor, cc, gpu.name, [m for m in mixers if isinstance(m, AttentionMixer)])
+    if ampere:
+        return [ampere]
     dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15
                  and any(isinstance(m, MlaMixer) for m in mixers)
                  and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))
