@@ -238,7 +238,9 @@ class SweepResult(BaseModel):
 
 def rank_key(row: SweepRow, objective: Objective = "context",
              tpot_ms_target: float | None = None) -> tuple:
-    """Sort key, fits first, then by the objective:
+    """Sort key, fits first, then by the objective (rows that do not fit: the smallest
+    shortfall first, the per-GPU bytes the budget is short by, as the kv/gpu column says it;
+    then the objective's order):
     context: longer ceiling, higher concurrency, fewer GPUs (the original order);
     concurrency: higher concurrency, longer ceiling, fewer GPUs;
     fewest-gpus: fewer GPUs, longer ceiling, higher concurrency;
@@ -248,15 +250,16 @@ def rank_key(row: SweepRow, objective: Objective = "context",
     all replicas' (the speed model serves the load's requests over DP replicas)."""
     together = row.max_concurrency_all_replicas
     context = (-row.max_context_tokens, -together, row.gpus_used)
+    miss = (not row.fits, 0 if row.fits else max(-row.kv_cache_bytes_per_gpu, 0))
     if objective == "concurrency":
-        return (not row.fits, -together, -row.max_context_tokens, row.gpus_used)
+        return (*miss, -together, -row.max_context_tokens, row.gpus_used)
     if objective == "fewest-gpus":
-        return (not row.fits, row.gpus_used, -row.max_context_tokens, -together)
+        return (*miss, row.gpus_used, -row.max_context_tokens, -together)
     if objective == "throughput":
         tps, tpot = row.output_tokens_per_s, row.tpot_ms
         meets = tps is not None and tpot_meets(tpot, tpot_ms_target)
-        return (not row.fits, not meets, -(tps or 0.0), *context)
-    return (not row.fits, *context)
+        return (*miss, not meets, -(tps or 0.0), *context)
+    return (*miss, *context)
 
 
 def ranked(rows: Iterable[SweepRow], objective: Objective = "context",

@@ -138,6 +138,20 @@ def test_checkpoint_format_is_marked_and_never_buried() -> None:
     assert f"best in the checkpoint's own format (BF16): #{own_rank}" in run.stdout
 
 
+def test_checkpoint_pointer_names_the_nearest_miss_when_nothing_in_it_fits() -> None:
+    # Qwen3-235B-A22B in BF16 (438 GiB of weights) fits no layout of 8 RTX 3090s (192 GiB in
+    # all); "best in the checkpoint's own format" must name the BF16 row the budget is short
+    # by least on, not the 1-GPU row short by the most
+    args = ["sweep", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "rtx-3090", "--gpus", "8"]
+    rows = json.loads(planner(*args, "--json").stdout)["rows"]
+    own = [(rank, r) for rank, r in enumerate(rows, 1) if r["quant_key"] == "bf16"]
+    assert not any(r["fits"] for _, r in own)
+    nearest = max(r["kv_cache_bytes_per_gpu"] for _, r in own)
+    rank, row = own[0]
+    assert row["kv_cache_bytes_per_gpu"] == nearest and row["gpus_used"] == 8
+    assert f"best in the checkpoint's own format (BF16): #{rank};" in planner(*args).stdout
+
+
 def test_sweep_marks_rows_that_fit_on_unmodelled_figures() -> None:
     # gemma-3-4b-it: the measured start-ups hold its SigLIP encoder profile on one pipeline
     # stage (planner/serving/encoder_cover.py), so its PP=2 rows, and only those, are "yes*",

@@ -203,12 +203,14 @@ def test_rows_equal_the_full_plan(repo_id: str) -> None:
 
 
 def _row(name: str, ctx: int, conc: float, gpus: int, tps: float | None = None,
-         tpot: float | None = None, fits: bool = True, dp: int = 1) -> SweepRow:
+         tpot: float | None = None, fits: bool = True, dp: int = 1, kv: int = 0) -> SweepRow:
     """A hand-made row: only the ranked figures matter (quant_key carries the name; `conc`
-    is one replica's, as a plan's max_concurrency)."""
+    is one replica's, as a plan's max_concurrency; `kv` the KV pool per GPU, negative where
+    the budget is short)."""
     return SweepRow.model_construct(
         quant_key=name, fits=fits, max_context_tokens=ctx, max_concurrency=conc,
-        gpus_used=gpus, output_tokens_per_s=tps, tpot_ms=tpot, layout=ParallelLayout(dp=dp))
+        gpus_used=gpus, output_tokens_per_s=tps, tpot_ms=tpot, layout=ParallelLayout(dp=dp),
+        kv_cache_bytes_per_gpu=kv)
 
 
 ROWS = (
@@ -263,6 +265,33 @@ def test_seed_dp_row_outranks_the_row_one_replica_put_ahead() -> None:
         "2", str(round(2 * first.max_concurrency, 4)))
     assert first.model_dump(mode="json")["max_concurrency_all_replicas"] == \
         2 * first.max_concurrency
+
+
+@pytest.mark.parametrize("objective", ["context", "concurrency", "fewest-gpus", "throughput"])
+def test_rows_that_do_not_fit_rank_by_the_smallest_shortfall(objective) -> None:
+    # g misses on 1 GPU by 418 GiB, h on 8 GPUs by 35 GiB, i fits nowhere else (a positive
+    # pool, no ceiling): fitting c first, then i (short by nothing), h, g, whatever the
+    # objective; by GPUs alone g (1 GPU) would come before h
+    gib = 2**30
+    rows = (_row("g", ctx=0, conc=0.0, gpus=1, fits=False, kv=-418 * gib),
+            _row("h", ctx=0, conc=0.0, gpus=8, fits=False, kv=-35 * gib),
+            _row("i", ctx=0, conc=0.0, gpus=4, fits=False, kv=gib),
+            _row("c", ctx=8192, conc=3.0, gpus=1, tps=50.0, tpot=40.0))
+    assert "".join(row.quant_key for row in ranked(rows, objective)) == "cihg"
+
+
+def test_unfitting_checkpoint_ranks_its_nearest_layout_first() -> None:
+    # Qwen3-235B-A22B in BF16: 235B parameters x 2 B = 470 GB = 438 GiB of weights. One
+    # 24 GiB RTX 3090 is short by more than 438 - 24 = 414 GiB; TP=8 puts 438 / 8 = 55 GiB
+    # on each, short by less than 55 GiB: TP=8 is the nearer miss and ranks first
+    tp1, tp8 = ParallelLayout(), ParallelLayout(tp=8)
+    result = sweep(catalog_spec("Qwen/Qwen3-235B-A22B"), preset_cluster("rtx-3090", 8),
+                   EngineSettings(), quant_keys=["bf16"], kv_dtypes=["auto"],
+                   layouts=[tp1, tp8])
+    first, second = result.rows
+    assert not first.fits and not second.fits
+    assert (first.layout, second.layout) == (tp8, tp1)
+    assert -first.kv_cache_bytes_per_gpu < 55 * 2**30 < 414 * 2**30 < -second.kv_cache_bytes_per_gpu
 
 
 def test_unknown_objective_is_a_sweep_error() -> None:
