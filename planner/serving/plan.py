@@ -2070,7 +2070,8 @@ def _outcome(
             f"{reach:,} {LARGER_LEN_STEP})")
         verdict = (
             f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
-            f"{concurrency:,.2f} concurrent requests at {counted(max_model_len, 'token')}; "
+            f"{concurrency:,.2f} concurrent requests per replica at "
+            f"{counted(max_model_len, 'token')}; "
             f"one request can reach {reach_text}."
         )
     else:

@@ -140,8 +140,18 @@ def test_the_verdict_caps_one_request_at_max_model_len():
 def test_the_verdict_counts_one_token_in_the_singular():
     # --max-model-len 1: the verdict said "at 1 tokens; one request can reach 1 tokens"
     p = llama(engine=V019.model_copy(update={"max_model_len": 1}))
-    assert " concurrent requests at 1 token; one request can reach 1 token (max_model_len;" \
-        in p.verdict
+    assert (" concurrent requests per replica at 1 token; one request can reach 1 token "
+            "(max_model_len;") in p.verdict
+
+
+def test_the_verdict_says_concurrency_is_one_replicas_under_dp():
+    # DP=2 on 2 H100s: each replica is the one-GPU plan of the v0.19 log (29,751 blocks,
+    # 29,751 / 512 blocks per 8,192-token request = 58.11 requests); the verdict said
+    # "KV tokens per replica" but gave the 58.11 requests without "per replica"
+    p = llama(gpus=2, layout=ParallelLayout(dp=2))
+    figure = p.verdict.split("KV tokens per replica, ", 1)[1].split(" concurrent requests ")[0]
+    assert float(figure) == pytest.approx(58.11, rel=0.01)
+    assert f"{figure} concurrent requests per replica at 8,192 tokens;" in p.verdict
 
 
 def test_a_kv_pool_larger_than_the_gpu_does_not_fit():
