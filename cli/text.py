@@ -32,7 +32,7 @@ from planner.serving.prices import USER_PRICE_SOURCE
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
-from planner.text import counted, decimal, plural, rank_runs
+from planner.text import counted, decimal, per_second, plural, rank_runs
 from planner.units import GIB
 
 AUTO_LAYOUT_NOTE = (f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; give --tp, --pp or "
@@ -230,7 +230,7 @@ def recommend_text(result: RecommendResult) -> str:
     command or why it has none, then what the search covered."""
     w = result.workload
     room = f" with KV room for {counted(w.concurrency, 'request')}" if w.concurrency > 1 else ""
-    goal = (f"{decimal(w.requests_per_s)} requests/s{room}" if w.requests_per_s is not None
+    goal = (f"{per_second(w.requests_per_s, 'request')}{room}" if w.requests_per_s is not None
             else counted(w.concurrency, "concurrent request"))
     targets = "".join(f", {name} <= {decimal(v)} ms" for name, v in (("TTFT", w.ttft_ms),
                                                                  ("TPOT", w.tpot_ms)) if v)

@@ -81,7 +81,7 @@ def capitalized(text: object) -> str:
     return flat[:1].upper() + flat[1:]
 
 
-def plural(count: int | None, noun: str) -> str:
+def plural(count: float | None, noun: str) -> str:
     """`noun` in the number `count` needs: "socket" for 1, "sockets" otherwise (an unknown
     count, None, too)."""
     return noun if count == 1 else f"{noun}s"
@@ -107,6 +107,12 @@ def decimal(value: float) -> str:
     "0.001")."""
     text = format(Decimal(repr(float(value))), ",f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def per_second(value: float, noun: str) -> str:
+    """A rate a user gave, decimal(`value`) with `noun` in the number it needs: "1 request/s",
+    "2.5 requests/s"."""
+    return f"{decimal(value)} {plural(value, noun)}/s"
 
 
 def consecutive_runs(numbers: list[int]) -> list[list[int]]:

@@ -3,7 +3,7 @@
 The unit is always printed, so a GiB figure is never mistaken for a GB one.
 """
 
-from planner.text import params_count
+from planner.text import counted, params_count
 from planner.units import GB, GIB, KIB, MIB
 
 
@@ -41,10 +41,10 @@ def binary_bytes(n_bytes: int | float | None) -> str:
 
 
 def tokens(n_tokens: int | float | None) -> str:
-    """'40,960 tokens'; '—' for None."""
+    """'40,960 tokens', '1 token'; '—' for None."""
     if n_tokens is None:
         return "—"
-    return f"{int(n_tokens):,} tokens"
+    return counted(int(n_tokens), "token")
 
 
 def params(n_params: int | None) -> str:

@@ -2740,8 +2740,8 @@ def _tokens_formula(r: _Resolved, stage: StageKv | None, num_blocks: int, per_re
     tokens that way (tokens_from_concurrency), else from the blocks and their groups."""
     if r.tokens_from_concurrency:
         # the concurrency itself (blocks / blocks per request), so the shown numbers reproduce
-        tokens_formula = (f"int({num_blocks:,} blocks / {per_request:,} blocks per request x "
-                          f"{r.max_model_len:,}) = {tokens:,} tokens")
+        tokens_formula = (f"int({num_blocks:,} blocks / {counted(per_request, 'block')} per "
+                          f"request x {r.max_model_len:,}) = {tokens:,} tokens")
     else:
         tokens_formula = (f"{num_blocks:,} blocks // {stage.num_groups} groups x "
                           f"{stage.block_tokens} tokens = {tokens:,} tokens")

@@ -75,7 +75,7 @@ from planner.serving.sweep import (
 )
 from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.serving.weights import weights_bytes
-from planner.text import counted, decimal
+from planner.text import counted, decimal, per_second
 
 GPUS_PER_NODE = 8
 """Counts above this are whole 8-GPU nodes (the usual HGX / rented-node size)."""
@@ -242,7 +242,7 @@ class RecommendResult(BaseModel):
             "room": f"have KV room for fewer than {w.concurrency:,} {share}",
             "tpot": f"miss the TPOT target ({decimal(w.tpot_ms)} ms)" if w.tpot_ms else "",
             "ttft": f"miss the TTFT target ({decimal(w.ttft_ms)} ms)" if w.ttft_ms else "",
-            "rate": f"miss {decimal(w.requests_per_s)} requests/s" if w.requests_per_s else "",
+            "rate": f"miss {per_second(w.requests_per_s, 'request')}" if w.requests_per_s else "",
         }
         parts = [f"{f.plans:,} {phrases[f.reason]}" + (f" ({f.detail})" if f.detail else "")
                  for f in self.fell_out]

@@ -412,8 +412,9 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
     notes = []
     if conc < load.concurrency:
         pool = (f"the KV cache's {p.num_gpu_blocks:,} blocks per replica hold "
-                f"{max(1, p.num_gpu_blocks // held_blocks):,} requests of {held:,} tokens "
-                f"({held_blocks:,} blocks each; prompt + half the output, held on average)")
+                f"{counted(max(1, p.num_gpu_blocks // held_blocks), 'request')} of {held:,} "
+                f"tokens ({counted(held_blocks, 'block')} each; prompt + half the output, held "
+                "on average)")
         why = (f" by max_num_seqs {p.max_num_seqs:,} per replica ({pool})" if seqs_bound
                else f": {pool}")
         notes.append(f"concurrency capped at {conc:,}{why}; a client waits "

@@ -278,9 +278,10 @@ def _kv_limit_term(ctx: _Ctx, load, conc, kv_limit, blocks, seqs_bound) -> Term:
     """The KV-limited concurrency: the requests the KV cache's blocks hold, capped by
     max_num_seqs, over the DP replicas, and which limit binds where it cuts the load."""
     return _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
-                 f"min(max_num_seqs, {blocks[0]:,} KV blocks // {blocks[1]:,} blocks per request "
-                 f"holding {load.input_len:,} in + {load.output_len:,} / 2 out on average) x DP "
-                 f"{ctx.dp} = {kv_limit:,}; served {conc:,} of {load.concurrency:,} asked",
+                 f"min(max_num_seqs, {blocks[0]:,} KV blocks // {counted(blocks[1], 'block')} "
+                 f"per request holding {load.input_len:,} in + {load.output_len:,} / 2 out on "
+                 f"average) x DP {ctx.dp} = {kv_limit:,}; served {conc:,} of "
+                 f"{load.concurrency:,} asked",
                  cap_phrase(seqs_bound) if conc < load.concurrency else "")
 
 
