@@ -75,31 +75,46 @@ TRITON_MLA_GUARD_FROM = 26
 """The first vLLM 0.x minor whose TritonMLAImpl refuses a KV dtype the GPU cannot run
 (_triton_mla_refusal)."""
 
+TRITON_MLA_FP8_FROM = 18
+"""The first vLLM 0.x minor whose TRITON_MLA lists fp8 (_mla_backend_error's NOTE)."""
+
 
 def _triton_mla_refusal(kv: str, minor: int, cc: int, device: str) -> str | None:
-    """vLLM 0.`minor`'s TritonMLAImpl refusal, in its words, where TRITON_MLA serves a dense-MLA
-    model (no other dense backend takes this GPU and `kv`: dense_mla_backends).
+    """Why vLLM 0.`minor`'s TRITON_MLA cannot run `kv` here (its words from 0.26), where it
+    serves a dense-MLA model (no other dense backend takes this GPU and `kv`:
+    dense_mla_backends).
 
     NOTE: v1/attention/backends/mla/triton_mla.py TritonMLAImpl.__init__, the same lines in the
-    0.26.0, 0.27.1, 0.28.0, 0.31.0 and 0.34.0 wheels (absent from 0.24.0's and 0.25.0's;
-    0.18-0.23 not read), raises on CUDA for an fp8* KV cache below SM89 and a bfloat16 one below
-    SM80: DeepSeek-V3 with --kv-cache-dtype fp8 on an A100 or RTX 3090 stops at start-up.
+    0.26.0, 0.27.1, 0.28.0, 0.31.0 and 0.34.0 wheels, raises on CUDA for an fp8* KV cache below
+    SM89 and a bfloat16 one below SM80, in the words below. The 0.18.0-0.25.0 wheels (each
+    read) do not check: model_executor/layers/attention/mla_attention.py views an fp8* cache as
+    current_platform.fp8_dtype() (float8_e4m3fn, Triton's fp8e4nv) and TRITON_MLA's decode
+    kernel (v1/attention/ops/triton_decode_attention.py: `if k.dtype.is_fp8()`) loads it, which
+    Triton does not compile below SM89: Triton 3.5.1 compiling such a load for cuda targets
+    7.0, 7.5, 8.0 and 8.6 raises _TRITON_FP8E4NV (8.9 compiles). It fails at the first decode
+    kernel: in the full CUDA-graph capture at start-up in 0.22-0.25 (TritonMLAMetadataBuilder,
+    UNIFORM_BATCH), at the first request's decode in 0.18-0.21 (MLACommonMetadataBuilder
+    inherits NEVER: attention stays out of the graphs); read, not run on a GPU. Before 0.18
+    TRITON_MLA lists no fp8 (_mla_backend_error refuses it).
     """
-    if minor < TRITON_MLA_GUARD_FROM:
-        return None
     others = [b for name, b in dense_mla_backends(minor, cc).items() if name != "TRITON_MLA"]
-    if any(ok and kv in kvs for kvs, ok in others):
+    if minor < TRITON_MLA_FP8_FROM or any(ok and kv in kvs for kvs, ok in others):
         return None
-    cap = f"{cc // 10}.{cc % 10}"
+    if kv.startswith("fp8") and cc < 89 and minor < TRITON_MLA_GUARD_FROM:
+        return _triton_fp8e4nv("TRITON_MLA", minor, TRITON_MLA_GUARD_FROM, device, cc)
     if kv.startswith("fp8") and cc < 89:
-        return (f"FP8 KV cache is not supported by the Triton MLA backend on {device} (compute "
-                f"capability {cap}); native FP8 (fp8e4nv) requires SM89+. Re-run with "
-                f"--kv-cache-dtype {'float16' if cc < 80 else 'bfloat16'}.")
-    if kv == "bfloat16" and cc < 80:
+        return _triton_fp8_words(device, cc, "Triton MLA")
+    if kv == "bfloat16" and cc < 80 and minor >= TRITON_MLA_GUARD_FROM:
         return (f"bfloat16 KV cache is not supported by the Triton MLA backend on {device} "
-                f"(compute capability {cap}); bfloat16 requires SM80+. Re-run with "
+                f"(compute capability {cc // 10}.{cc % 10}); bfloat16 requires SM80+. Re-run with "
                 "--kv-cache-dtype float16.")
     return None
+
+
+_TRITON_FP8E4NV = ("ValueError(\"type fp8e4nv not supported in this architecture. The "
+                   "supported fp8 dtypes are ('fp8e4b15', 'fp8e5')\")")
+"""Triton's refusal to compile a float8_e4m3fn load below SM89 (Triton 3.5.1 for cuda targets
+7.0-8.6; vLLM issue #26431's title quotes its first words, an RTX 3090 on 0.11.0)."""
 
 
 _SPARSE_MLA_BACKENDS: tuple[tuple[str, tuple[int, ...], int, tuple[str, ...]], ...] = (
@@ -243,38 +258,61 @@ def _triton_below_sm80(kv: str, minor: int, cc: int, device: str) -> str | None:
     return None
 
 
-def _triton_fp8_words(device: str, cc: int) -> str:
+def _triton_fp8_words(device: str, cc: int, backend: str = "Triton attention") -> str:
     """TritonAttentionImpl's refusal of an fp8* KV cache below SM89, in vLLM's words (0.24.0-
-    0.34.0 triton_attn.py): it suggests float16 below SM80, else bfloat16."""
-    return (f"FP8 KV cache is not supported by the Triton attention backend on {device} "
+    0.34.0 triton_attn.py; TritonMLAImpl's from 0.26, backend "Triton MLA"): it suggests
+    float16 below SM80, else bfloat16 (_sixteen_bit)."""
+    return (f"FP8 KV cache is not supported by the {backend} backend on {device} "
             f"(compute capability {cc // 10}.{cc % 10}); native FP8 (fp8e4nv) requires SM89+. "
-            f"Re-run with --kv-cache-dtype {'float16' if cc < 80 else 'bfloat16'}.")
+            f"Re-run with --kv-cache-dtype {_sixteen_bit(cc)}.")
 
 
-FLASHINFER_HEAD_SIZES = (64, 128, 256, 512)
-"""FlashInferBackend.get_supported_head_sizes (0.24.0-0.34.0 wheels)."""
+def _sixteen_bit(cc: int) -> str:
+    """The 16-bit KV dtype vLLM's Triton checks suggest: float16 below SM80 (no bfloat16)."""
+    return "float16" if cc < 80 else "bfloat16"
 
 
-def _triton_fp8_on_ampere(kv: str, minor: int, cc: int, device: str,
-                          attention: list[AttentionMixer]) -> str | None:
-    """vLLM 0.24-0.34 on compute capability 8.0-8.8: an fp8* KV cache on an attention layer
-    only TRITON_ATTN takes, whose __init__ refuses it below SM89 (_triton_fp8_words).
+def _triton_fp8_below_sm89(kv: str, minor: int, cc: int, device: str,
+                           attention: list[AttentionMixer]) -> str | None:
+    """vLLM 0.18-0.34 below compute capability 8.9: an fp8* KV cache on an attention layer
+    FlashInfer does not take falls to TRITON_ATTN, whose Triton kernels cannot read it; from
+    0.24 its __init__ says so (_triton_fp8_words), before that Triton does (_triton_fp8e4nv).
 
-    NOTE: platforms/cuda.py lists FLASH_ATTN, then FLASHINFER, then TRITON_ATTN for 8.x.
-    FLASH_ATTN takes fp8 with FlashAttention 3 only (fa_utils.flash_attn_supports_fp8: Hopper);
-    FLASHINFER lists fp8, fp8_e4m3 and fp8_e5m2 (not fp8_per_token_head), head sizes 64, 128,
-    256 and 512, and no attention sinks off 9.0, 10.x and 12.x (supports_sink; 0.24.0, 0.25.0,
-    0.26.0, 0.27.1, 0.28.0, 0.31.0 and 0.34.0 wheels). So gpt-oss (sinks, head 64), phi-2
-    (head 80) or fp8_per_token_head fall to TRITON_ATTN on an A100 or RTX 3090, and stop there.
+    NOTE: platforms/cuda.py lists FLASH_ATTN, then FLASHINFER, then TRITON_ATTN off 10.x
+    (_get_backend_priorities, 0.18.0-0.34.0 wheels). FLASH_ATTN takes fp8 with FlashAttention 3 only
+    (flash_attn_supports_fp8: Hopper; from 0.23 in supports_kv_cache_dtype itself) and needs
+    8.0. FLASHINFER lists fp8, fp8_e4m3 and fp8_e5m2 (not fp8_per_token_head), the head sizes
+    of _flashinfer_head_sizes, capability 7.5-12.1 before 0.24 and 8.0-12.1 from 0.24, and
+    attention sinks only on trtllm-gen (supports_sink: the SM100 family before 0.24, with 9.0
+    and 12.x from 0.24):
+    so gpt-oss (sinks), phi-2 (head 80), fp8_per_token_head, or any layer on a V100, fall to
+    TRITON_ATTN (0.18.0-0.25.0 wheels each read; 0.26.0, 0.27.1, 0.28.0, 0.31.0, 0.34.0).
+    Before 0.24 triton_attn.py views every quantized cache as current_platform.fp8_dtype()
+    (float8_e4m3fn, fp8e4nv: fp8_e5m2 too) and unified attention loads it; vLLM PR #43914,
+    which added the 0.24 check, says the engine then dies at start-up ("Engine core
+    initialization failed"). Not modelled: FlashInfer's own fp8 kernels on a T4 (7.5) before
+    0.24, taken as running.
     """
     name = VLLM_KV_DTYPE[kv]
-    if minor < 24 or not 80 <= cc < 89 or not name.startswith("fp8"):
+    if minor < 18 or cc >= 89 or not name.startswith("fp8"):
         return None
-    flashinfer = name in ("fp8", "fp8_e4m3", "fp8_e5m2")
-    if flashinfer and all(m.head_dim in FLASHINFER_HEAD_SIZES and not m.sinks
-                          for m in attention):
+    flashinfer = (cc >= (75 if minor < 24 else 80) and name in ("fp8", "fp8_e4m3", "fp8_e5m2")
+                  and all(m.head_dim in _flashinfer_head_sizes(minor) and not m.sinks
+                          for m in attention))
+    if flashinfer:
         return None
-    return _triton_fp8_words(device, cc)
+    if minor >= 24:
+        return _triton_fp8_words(device, cc)
+    return _triton_fp8e4nv("TRITON_ATTN", minor, 24, device, cc)
+
+
+def _triton_fp8e4nv(backend: str, minor: int, guard_from: int, device: str, cc: int) -> str:
+    """Why vLLM 0.`minor`, which does not check the GPU before 0.`guard_from`, cannot run an
+    fp8* KV cache on `backend` below SM89, in Headroom's words with Triton's (_TRITON_FP8E4NV)."""
+    return (f"vLLM 0.{minor} runs this fp8 KV cache on {backend} on {device} (compute "
+            f"capability {cc // 10}.{cc % 10}), whose Triton kernels read it as float8_e4m3fn; "
+            f"Triton cannot compile that below SM89 ({_TRITON_FP8E4NV}) and vLLM does not "
+            f"check it before 0.{guard_from}. Use --kv-cache-dtype {_sixteen_bit(cc)}.")
 
 
 def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: VllmCli
@@ -283,8 +321,8 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
 
     Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
     runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
-    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only) and, from 0.24, fp8 where
-    TRITON_ATTN alone takes it below SM89 (_triton_below_sm80, _triton_fp8_on_ampere). The
+    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only) and, from 0.18, fp8 where
+    TRITON_ATTN alone takes it below SM89 (_triton_below_sm80, _triton_fp8_below_sm89). The
     per-token-head formats run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.34.0
     triton_attn.py; on Hopper from 0.23), fp8_per_token_head from SM89 from 0.24. Dense MLA
     models pick among the MLA backends (_mla_backend_error, from 0.15; _triton_mla_refusal);
@@ -303,10 +341,10 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
                                                                 gpu.name)
     if triton:
         return [triton]
-    ampere = None if mla or cc is None else _triton_fp8_on_ampere(
+    fp8 = None if mla or cc is None else _triton_fp8_below_sm89(
         kv_cache_dtype, minor, cc, gpu.name, [m for m in mixers if isinstance(m, AttentionMixer)])
-    if ampere:
-        return [ampere]
+    if fp8:
+        return [fp8]
     dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15
                  and any(isinstance(m, MlaMixer) for m in mixers)
                  and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))

@@ -85,8 +85,10 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     assert kv_errors("b200", "nvfp4", "0.33.0", oss) == []
     # per-token-head formats run on TRITON_ATTN, any capability; plain dtypes are not checked
     assert kv_errors("v100-32gb", "int8_per_token_head", "0.33.0") == []
-    # (fp8 on a V100 is refused from 0.24: test_triton_attention_refuses_fp8_and_bf16_kv...)
-    assert kv_errors("v100-32gb", "fp8", "0.23.0") == []
+    # (fp8 on a V100 is refused from 0.24: test_triton_attention_refuses_fp8_and_bf16_kv...;
+    # 0.18-0.23 fail in Triton: test_triton_fp8_ampere)
+    assert kv_errors("v100-32gb", "fp8", "0.23.0")[0].startswith(
+        "vLLM 0.23 runs this fp8 KV cache on TRITON_ATTN on Tesla V100-SXM2-32GB")
     # dense MLA picks among the MLA backends (v1/attention/backends/mla/*.py): none lists
     # fp8_e5m2 or a packed format; TRITON_MLA (any GPU) lists fp8 and fp8_e4m3, and every MLA
     # backend float16, from the 0.18.0 wheel (absent from 0.17.0's supported_kv_cache_dtypes)
@@ -102,10 +104,12 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     # TRITON_MLA lists fp8, but its impl refuses it below SM89 from 0.26 (test_triton_mla_kv)
     assert kv_errors("a100-80gb", "fp8", "0.33.0", deepseek)[0].startswith(
         "FP8 KV cache is not supported by the Triton MLA backend on NVIDIA A100-SXM4-80GB")
-    assert kv_errors("a100-80gb", "fp8", "0.25.0", deepseek) == []
+    # ... and its Triton decode kernel cannot read it there in 0.18-0.25 (test_triton_mla_kv)
+    assert kv_errors("a100-80gb", "fp8", "0.25.0", deepseek)[0].startswith(
+        "vLLM 0.25 runs this fp8 KV cache on TRITON_MLA on NVIDIA A100-SXM4-80GB")
     assert "TRITON_MLA: [kv_cache_dtype not supported]}" in kv_errors(
         "a100-80gb", "fp8", "0.17.0", deepseek)[0]
-    assert kv_errors("a100-80gb", "fp8", "0.18.0", deepseek) == []
+    assert kv_errors("l40s", "fp8", "0.18.0", deepseek) == []  # TRITON_MLA, 8.9: fp8e4nv
     assert kv_errors("a100-80gb", "fp16", "0.18.0", deepseek) == []  # float16 on TRITON_MLA
     assert kv_errors("h100-sxm", "fp8", "0.17.0", deepseek) == []  # FLASHMLA on 9.x
     # sparse MLA (an indexer: DeepSeek-V3.2) has other backends: packed formats not sized
@@ -236,7 +240,9 @@ def test_triton_attention_refuses_fp8_and_bf16_kv_on_a_v100_from_0_24() -> None:
         "bfloat16 KV cache is not supported on Tesla V100-SXM2-32GB (compute capability 7.0); "
         "bfloat16 requires SM80+. Re-run with --kv-cache-dtype float16."]
     assert kv_errors("auto") == kv_errors("fp16") == kv_errors("int8_per_token_head") == []
-    assert kv_errors("fp8", "0.23.0") == []  # no such check before 0.24 (not read further)
+    # no such check before 0.24: Triton fails instead (test_triton_fp8_ampere)
+    assert kv_errors("fp8", "0.23.0")[0].endswith(
+        "vLLM does not check it before 0.24. Use --kv-cache-dtype float16.")
     assert kv_errors("fp8", gpu=gpu_preset("a100-80gb")) == []  # FlashInfer takes it on 8.0
 
 

@@ -4,7 +4,8 @@ takes fp8 only with FlashAttention 3 on Hopper, FLASHINFER fp8 / fp8_e4m3 / fp8_
 sizes 64, 128, 256, 512 without attention sinks off 9.0, 10.x and 12.x, and TRITON_ATTN's
 __init__ raises for fp8* below SM89 (0.24.0-0.34.0 wheels read). gpt-oss-20b (sinks) and
 phi-2 (head_dim 80) with --kv-cache-dtype fp8 on an A100 or RTX 3090 were planned to fit with
-a launch command; Qwen3-8B (head_dim 128, no sinks) runs on FLASHINFER."""
+a launch command; Qwen3-8B (head_dim 128, no sinks) runs on FLASHINFER. 0.18-0.23 route the
+same layers (and every layer on a V100) to TRITON_ATTN without the check, and Triton fails."""
 
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
@@ -45,3 +46,29 @@ def test_fp8_runs_on_flashinfer_or_from_sm89() -> None:
     # the L40S is 8.9: Triton has fp8e4nv there
     assert _plan("openai/gpt-oss-20b", "l40s").fits
     assert _plan("microsoft/phi-2", "l40s").fits
+
+
+def _before_guard(version: str, device: str, cap: str, fix: str = "bfloat16") -> str:
+    return (f"vLLM 0.{version.split('.')[1]} runs this fp8 KV cache on TRITON_ATTN on {device} "
+            f"(compute capability {cap}), whose Triton kernels read it as float8_e4m3fn; Triton "
+            "cannot compile that below SM89 (ValueError(\"type fp8e4nv not supported in this "
+            "architecture. The supported fp8 dtypes are ('fp8e4b15', 'fp8e5')\")) and vLLM does "
+            f"not check it before 0.24. Use --kv-cache-dtype {fix}.")
+
+
+def test_before_0_24_the_same_layers_fall_to_triton_and_fail_in_its_compiler() -> None:
+    # 0.18.0-0.23.0 wheels: the same priority list and FlashInfer limits (sinks on the SM100
+    # family only; heads 64/128/256, 512 from 0.22; capability from 7.5), no __init__ check:
+    # triton_attn.py views the cache as float8_e4m3fn, which Triton 3.5.1 does not compile for
+    # cuda 7.0-8.6
+    assert _plan("microsoft/phi-2", "rtx-3090", version="0.18.0").errors == [
+        _before_guard("0.18.0", "NVIDIA GeForce RTX 3090", "8.6")]
+    for kv in ("fp8", "fp8_e5m2"):  # e5m2 is viewed as float8_e4m3fn too before 0.24
+        assert _plan("openai/gpt-oss-20b", "a100-80gb", kv, "0.23.0").errors[0] == _before_guard(
+            "0.23.0", "NVIDIA A100-SXM4-80GB", "8.0")
+    # a V100 (7.0) has no FlashInfer (7.5-12.1) and no FlashAttention (8.0): TRITON_ATTN for all
+    assert _plan("Qwen/Qwen3-8B", "v100-32gb", version="0.21.0").errors == [
+        _before_guard("0.21.0", "Tesla V100-SXM2-32GB", "7.0", "float16")]
+    # FlashInfer still takes Qwen3-8B's fp8 on an A100: 36 x 8 x 128 x 2 x 1 B a token
+    result = _plan("Qwen/Qwen3-8B", "a100-80gb", version="0.20.0")
+    assert result.fits and result.kv_bytes_per_token == 36 * 8 * 128 * 2

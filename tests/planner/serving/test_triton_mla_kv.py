@@ -1,7 +1,8 @@
 """An fp8 KV cache for a dense-MLA model below SM89: vLLM 0.26-0.34 serve the latent on
 TRITON_MLA there (FLASH_ATTN_MLA and FLASHMLA need 9.x, FLASHINFER_MLA and CUTLASS_MLA 10.x),
 whose TritonMLAImpl.__init__ raises for it (v1/attention/backends/mla/triton_mla.py in the
-0.26.0, 0.27.1, 0.28.0, 0.31.0 and 0.34.0 wheels; not in 0.24.0's or 0.25.0's). The plan gave
+0.26.0, 0.27.1, 0.28.0, 0.31.0 and 0.34.0 wheels); in 0.18-0.25 nothing checks, and its Triton
+decode kernel cannot read the cache there (float8_e4m3fn below SM89). The plan gave
 DeepSeek-V2-Lite on an A100 a launch command with --kv-cache-dtype fp8, and recommend put fp8
 KV rows of DeepSeek-V3 on A100s, A40s and RTX A6000s first."""
 
@@ -34,9 +35,32 @@ def test_fp8_kv_below_sm89_is_refused_in_vllms_words() -> None:
         assert ok.fits and ok.kv_bytes_per_token == 27 * 576 * 2
 
 
-def test_fp8_kv_runs_where_the_gpu_has_fp8_or_the_release_has_no_guard() -> None:
-    # the L40S is 8.9 (Triton's fp8e4nv); an H100 runs FLASHMLA; 0.25.0 has no guard
-    for gpu, version in (("l40s", "0.34.0"), ("h100-sxm", "0.34.0"), ("a100-80gb", "0.25.0")):
+def test_fp8_kv_below_sm89_fails_in_triton_before_the_guard() -> None:
+    # 0.18-0.25: TRITON_MLA lists fp8 and nothing checks the GPU, but its decode kernel loads
+    # the cache as float8_e4m3fn, which Triton does not compile below SM89 (Triton 3.5.1 for
+    # cuda 7.5/8.0/8.6: "type fp8e4nv not supported in this architecture")
+    triton = ("ValueError(\"type fp8e4nv not supported in this architecture. The supported "
+              "fp8 dtypes are ('fp8e4b15', 'fp8e5')\")")
+    for gpu, cap, name, version, fix in (
+            ("a100-80gb", "8.0", "NVIDIA A100-SXM4-80GB", "0.18.0", "bfloat16"),
+            ("rtx-a6000", "8.6", "NVIDIA RTX A6000", "0.25.0", "bfloat16"),
+            ("t4", "7.5", "Tesla T4", "0.21.0", "float16")):  # (the weights do not fit either)
+        result = _plan(gpu, version)
+        assert not result.fits and result.vllm_command is None
+        minor = version.split(".")[1]
+        assert result.errors[0] == (
+            f"vLLM 0.{minor} runs this fp8 KV cache on TRITON_MLA on {name} (compute "
+            f"capability {cap}), whose Triton kernels read it as float8_e4m3fn; Triton cannot "
+            f"compile that below SM89 ({triton}) and vLLM does not check it before 0.26. Use "
+            f"--kv-cache-dtype {fix}."), result.errors
+    # before 0.18 TRITON_MLA lists no fp8: the selector refuses it in its own words
+    assert _plan("a100-80gb", "0.17.0").errors[0].startswith(
+        "No valid attention backend found for cuda with kv_cache_dtype=fp8.")
+
+
+def test_fp8_kv_runs_where_the_gpu_has_fp8() -> None:
+    # the L40S is 8.9 (Triton's fp8e4nv), in 0.18 as in 0.34; an H100 runs FLASHMLA
+    for gpu, version in (("l40s", "0.34.0"), ("l40s", "0.18.0"), ("h100-sxm", "0.34.0")):
         result = _plan(gpu, version)
         assert result.fits and "--kv-cache-dtype fp8" in result.vllm_command, (gpu, version)
         assert result.kv_bytes_per_token == 27 * 576  # one byte an element
