@@ -202,7 +202,7 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
                                  memory_total_bytes=total)
         if not states_other_memory(name, named) and memory_near(named, total):
             return cluster
-        # another memory size of that model, stated ("NVIDIA A100-PCIE-40GB") or given (v100
+        # another memory size of that model, stated ("Tesla V100-PCIE-16GB") or given (v100
         # at 15.77 GiB, the 32 GB preset's nearest): called as typed, not by the preset's name
         typed = name.strip()
         return cluster.model_copy(update={

@@ -77,7 +77,7 @@ class NoGpuPresetError(UnknownGpuError):
 
 
 class OtherMemorySizeError(UnknownGpuError):
-    """A GPU name whose model has a preset of another memory size ("NVIDIA A100-PCIE-40GB"):
+    """A GPU name whose model has a preset of another memory size ("Tesla V100-PCIE-16GB"):
     `what` says so, `name` is the name given; the message adds how to plan it (the flags of
     plan, sweep and report)."""
 
@@ -1899,6 +1899,31 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"{_A100_FP32_NOTE}",
     ),
     _nvidia(
+        "a100-40gb-pcie", "NVIDIA A100-PCIE-40GB", "40 GB HBM2", 42_405_855_232, 1555.0,
+        (312.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
+        # NOTE: find_string ids 71176800701, 56173472846, 18373896745: the logs cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA A100 Tensor Core GPU datasheet (2021), 40GB PCIe column, as Thunder Compute's "
+        "'NVIDIA A100 Specifications' guide tabulates it: 40GB HBM2, 1,555 GB/s, 250 W TDP, "
+        "boost 1,410 MHz; NVIDIA's launch figures for the 250 W A100 PCIe as wccftech reprints "
+        "them (2020-06-22: FP32 19.5 TFLOPS, FP16 312 / 624 with sparsity, INT8 624 / 1,248 "
+        "TOPS, two cards joined by NVLink at 600 GB/s); CUDA total 42,405,855,232 B on an "
+        "'NVIDIA A100-PCIE-40GB, compute capability 8.0' (a CUDA benchmark log, driver "
+        "590.48.01); nvidia-smi total 40960 MiB, power cap 250 W, on 'NVIDIA A100-PCIE-40GB' "
+        "hosts",
+        nvlink_gbps=600.0,
+        int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
+        nvidia_smi_mib=40960,
+        # NOTE: find_string ids 19372551100, 28957180799: PG-Strom's and llama.cpp's outputs below
+        notes=f"{_AMPERE_NOTE} BF16 312 dense: the datasheet gives BF16 the FP16 rate on every "
+        "A100 (glennklockwood.com's A100 page, from the datasheet: BF16 312 / 624). Compute "
+        "capability 8.0 also as llama.cpp's ggml_cuda_init prints it on this card. Older "
+        "drivers report 39.39 GiB (PG-Strom's gpu_device_info DEV_TOTAL_MEMSZ on an 'NVIDIA "
+        "A100-PCIE-40GB'). NVLink 600 GB/s over a 2-way bridge, as the 80GB PCIe preset. No "
+        "GEMM or read measurement of this 250 W card was found; the 300 W 80GB PCIe card's is "
+        f"not reused. {_A100_FP32_NOTE}",
+    ),
+    _nvidia(
         "h100-pcie", "NVIDIA H100 PCIe", "80 GB HBM2e", _gib(79.19), 2000.0,
         (756.0, 1513.0, None), "9.0", "PCIe 5.0 x16; optional NVLink bridge",
         # NOTE: find_string ids 18180642103, 54145480721, 59474166547: the sources cited below, in
@@ -2325,7 +2350,7 @@ def stated_gb(name: str) -> set[int]:
 
 def _short_keys(name: str) -> tuple[str, ...]:
     """Presets the name designates with its memory words dropped, less those whose memory
-    label contradicts a size the name states ("A100-PCIE-40GB" is not the 80 GB PCIe card)."""
+    label contradicts a size the name states ("V100-PCIE-16GB" is not the 32 GB V100)."""
     keys = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
     return tuple(k for k in keys if not states_other_memory(name, GPU_PRESETS[k]))
 
@@ -2343,7 +2368,7 @@ def _one_nvml_name(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 def states_other_memory(name: str, gpu: "GpuSpec") -> bool:
     """Whether a GPU name states a memory size the preset `gpu` does not have
-    ("NVIDIA A100-PCIE-40GB" and the 80 GB HBM2e a100-80gb-pcie)."""
+    ("Tesla V100-PCIE-16GB" and the 32 GB HBM2 v100-32gb)."""
     return not stated_gb(name) <= stated_gb(gpu.memory_label)
 
 
@@ -2353,7 +2378,7 @@ def resolve_gpu_key(name: str) -> str:
     Case, spaces and punctuation do not matter, nor vendor words ("NVIDIA GeForce RTX 3090"
     -> rtx-3090); memory words are dropped when the rest names one preset ("H100 80GB HBM3"
     is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB), unless the name states
-    a size that preset does not have ("NVIDIA A100-PCIE-40GB": the PCIe preset is 80 GB).
+    a size that preset does not have ("Tesla V100-PCIE-16GB": the V100 preset is 32 GB).
     Near misses get a "did you mean".
     """
     wanted = name.strip().lower()
@@ -2398,9 +2423,6 @@ SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
     "v100-32gb": (16, "'Tesla V100-SXM2-16GB' hosts: nvidia-smi --list-gpus (find_string id "
                   "38674724423), PyTorch's _CudaDeviceProperties(name='Tesla V100-SXM2-16GB', "
                   "total_memory=16130MB) (find_string id 239993708)"),
-    "a100-80gb-pcie": (40, "'NVIDIA A100-PCIE-40GB', device 20F1, in NVIDIA's driver table of "
-                       "supported GPUs (find_string id 132640769); nvidia-smi -L on such hosts "
-                       "(find_string id 57636569549)"),
     "rtx-3060": (8, "NVIDIA's GeForce compare page: 12 / 8 GB GDDR6 (the preset's source)"),
     "rtx-4060-ti-16gb": (8, "NVIDIA's GeForce compare page: 16 / 8 GB GDDR6 (the preset's "
                          "source)"),

@@ -99,6 +99,7 @@ _DEFAULT_ROWS = (
     _row("rtx-pro-6000", 2.09, _RUNPOD_CATALOG),
     _row("a10g", None, "AWS sells it only inside G5 instances (with CPUs and RAM), not per "
          "GPU-hour at a list price here: give a price"),
+    _row("a100-40gb-pcie", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-4080", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-5070-ti", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-5080", None, "no on-demand list price recorded here: give a price"),

@@ -511,9 +511,8 @@ def test_probes_refuses_the_fuzzed_snapshot(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("gpu", "words"), [
-    # NVML's name of the 40 GB A100 PCIe card was planned as the 80 GB PCIe preset (79.25
-    # GiB), its "40GB" dropped as a memory word; a 16 GB V100 as the 32 GB one
-    ("NVIDIA A100-PCIE-40GB", "that GPU's preset is a100-80gb-pcie (80 GB HBM2e), not 40 GB"),
+    # a 16 GB V100 was planned as the 32 GB preset, its "16GB" dropped as a memory word (so
+    # was NVML's 'NVIDIA A100-PCIE-40GB' as the 80 GB PCIe card, before its own preset)
     ("Tesla V100-PCIE-16GB", "that GPU's preset is v100-32gb (32 GB HBM2), not 16 GB"),
     ("RTX 4090 48GB", "that GPU's preset is rtx-4090 (24 GB GDDR6X), not 48 GB"),
 ])
@@ -906,15 +905,15 @@ def test_a_llama_config_with_a_gelu_mlp_does_not_fit_in_vllms_words(tmp_path: Pa
 
 def test_recommend_names_another_memory_size_without_flags_it_lacks() -> None:
     # it said "give its memory with --gpu-memory-gib X (what CUDA reports) and --gpu-name
-    # 'NVIDIA A100-PCIE-40GB'", flags recommend does not take ("unrecognized arguments")
+    # 'Tesla V100-PCIE-16GB'", flags recommend does not take ("unrecognized arguments")
     done = run("planner", "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
-               "NVIDIA A100-PCIE-40GB", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+               "Tesla V100-PCIE-16GB", env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert_one_line_error(
         done, "python -m planner recommend: error: ",
-        "no preset for 'NVIDIA A100-PCIE-40GB': that GPU's preset is a100-80gb-pcie (80 GB "
-        "HBM2e), not 40 GB; recommend searches the GPU presets, at their prices, only: plan, "
-        "sweep or report it with --gpu-memory-gib X (what CUDA reports) and --gpu-name "
-        "'NVIDIA A100-PCIE-40GB'.")
+        "no preset for 'Tesla V100-PCIE-16GB': that GPU's preset is v100-32gb (32 GB HBM2), "
+        "not 16 GB; recommend searches the GPU presets, at their prices, only: plan, sweep or "
+        "report it with --gpu-memory-gib X (what CUDA reports) and --gpu-name "
+        "'Tesla V100-PCIE-16GB'.")
     assert "--gpu-memory-gib" in run("planner", "plan", "--help").stdout
     assert "--gpu-memory-gib" not in run("planner", "recommend", "--help").stdout
 

@@ -448,10 +448,11 @@ def test_a_gpu_name_without_its_size_says_which_size_was_planned(capsys) -> None
     for gpu in ("v100-32gb", "Tesla V100-SXM2-32GB"):  # the size is stated: nothing to say
         code, _, err = run_main(capsys, *argv, "--gpu", gpu)
         assert code == 0 and err == ""
+    # (v100-32gb has no list price: --price gives one)
     code, _, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--gpu",
-                            "A100 PCIe", "--context", "4k")
+                            "V100", "--price", "v100-32gb=1.0", "--context", "4k")
     assert code == 0
-    assert ("for the 40 GB card, which no preset holds, recommend searches the presets only: "
+    assert ("for the 16 GB card, which no preset holds, recommend searches the presets only: "
             "plan, sweep or report it with --gpu-memory-gib X") in err
 
 
@@ -494,22 +495,37 @@ def test_a_named_model_given_another_memory_is_called_as_typed(capsys, model_dir
 
 
 def test_a_named_model_of_another_memory_size_keeps_its_name(capsys, model_dir: Path) -> None:
-    """--gpu 'NVIDIA A100-PCIE-40GB' says to give --gpu-memory-gib and that --gpu-name; the
-    plan then read "2x NVIDIA A100 80GB PCIe" at 39.40 GiB with no word that the 80 GB card's
-    figures (1,935 GB/s, hardware.py a100-80gb-pcie) stand in for the 40 GB one's."""
+    """--gpu 'Tesla V100-PCIE-16GB' says to give --gpu-memory-gib and that --gpu-name; the
+    plan then read "2x Tesla V100-SXM2-32GB" at 15.77 GiB with no word that the 32 GB card's
+    figures (900 GB/s, hardware.py v100-32gb) stand in for the 16 GB one's."""
     code, out, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-memory-gib",
-                              "39.4", "--gpu-name", "NVIDIA A100-PCIE-40GB", "--gpus", "2",
+                              "15.77", "--gpu-name", "Tesla V100-PCIE-16GB", "--gpus", "2",
                               "--max-model-len", "8192")
     assert code == 0, err
-    assert out.splitlines()[0].endswith(" on 2x NVIDIA A100-PCIE-40GB, TP=2"), out
-    assert ("--gpu-name 'NVIDIA A100-PCIE-40GB' states 40 GB, which the a100-80gb-pcie preset "
-            "(NVIDIA A100 80GB PCIe, 80 GB HBM2e) is not: planned with that preset's compute "
-            "capability, formats, link and 1,935 GB/s memory bandwidth") in err, err
+    assert out.splitlines()[0].endswith(" on 2x Tesla V100-PCIE-16GB, TP=2"), out
+    assert ("--gpu-name 'Tesla V100-PCIE-16GB' states 16 GB, which the v100-32gb preset "
+            "(Tesla V100-SXM2-32GB, 32 GB HBM2) is not: planned with that preset's compute "
+            "capability, formats, link and 900 GB/s memory bandwidth") in err, err
     code, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-memory-gib",
-                            "39.4", "--gpu-name", "NVIDIA A100-PCIE-40GB", "--json")
+                            "15.77", "--gpu-name", "Tesla V100-PCIE-16GB", "--json")
+    data = json.loads(out)
+    assert data["gpu_name"] == "Tesla V100-PCIE-16GB"
+    assert data["per_gpu"][0]["total_bytes"] == round(15.77 * 2**30)
+
+
+def test_nvml_name_of_the_40gb_a100_pcie_plans_its_own_preset(capsys) -> None:
+    """--gpu 'NVIDIA A100-PCIE-40GB' (NVML's name) was refused as "not 80 GB", and with
+    --gpu-name planned at the 80 GB PCIe card's 1,935 GB/s; the 40 GB card reads 1,555 GB/s
+    (NVIDIA's A100 datasheet), its own preset now: no note, the preset's name."""
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu",
+                              "NVIDIA A100-PCIE-40GB", "--json")
+    assert code == 0, err
     data = json.loads(out)
     assert data["gpu_name"] == "NVIDIA A100-PCIE-40GB"
-    assert data["per_gpu"][0]["total_bytes"] == round(39.4 * 2**30)
+    assert "states 40 GB" not in err and "1,935" not in err, err
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib",
+                              "39.39", "--gpu-name", "NVIDIA A100-PCIE-40GB")
+    assert code == 0 and "states 40 GB" not in err, err
 
 
 @pytest.mark.parametrize(("extra", "source"), [

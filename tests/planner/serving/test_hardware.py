@@ -94,6 +94,7 @@ SMS_AND_LANES = {
     "rtx-4000-ada": (48, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
+    "a100-40gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
     "h100-sxm": (132, 128), "h200": (132, 128), "gh200": (132, 128), "b200": (148, 128),
     "gb200": (148, 128),
@@ -720,6 +721,11 @@ def test_preset_key_lookup_ignores_case_and_spaces() -> None:
     ("A100 80GB", "a100-80gb"),
     ("A100 40GB", "a100-40gb"),
     ("A100 40 GB", "a100-40gb"),  # the size apart from its unit: "unknown GPU preset" before
+    # NVML's name of the 40 GB PCIe card (nvidia-smi; "A100-PCIE-40GB" on drivers before the
+    # "NVIDIA " prefix): refused as "not 80 GB" before, or planned at the 80 GB card's figures
+    ("NVIDIA A100-PCIE-40GB", "a100-40gb-pcie"),
+    ("A100-PCIE-40GB", "a100-40gb-pcie"),
+    ("A100 40GB PCIe", "a100-40gb-pcie"),
     ("RTX 3090 24 GB", "rtx-3090"),
     ("Tesla V100-SXM2-32GB", "v100-32gb"),
     ("AMD Instinct MI300X", "mi300x"),
@@ -736,6 +742,24 @@ def test_common_spellings_and_nvml_names_resolve(typed: str, key: str) -> None:
 def test_ambiguous_gpu_name_lists_the_presets_it_could_be() -> None:
     with pytest.raises(UnknownGpuError, match="ambiguous: did you mean a100-40gb or a100-80gb"):
         resolve_gpu_key("A100")
+    # the PCIe card comes in 40 and 80 GB, each a preset
+    with pytest.raises(UnknownGpuError,
+                       match="ambiguous: did you mean a100-40gb-pcie or a100-80gb-pcie"):
+        resolve_gpu_key("A100 PCIe")
+
+
+def test_the_40gb_a100_pcie_has_its_own_figures() -> None:
+    # NVIDIA's A100 datasheet, 40GB PCIe column: 40 GB HBM2 at 1,555 GB/s (the 80GB PCIe
+    # card's 1,935), 312 dense BF16 TFLOPS, 624 INT8 TOPS, 19.5 FP32; GA100: compute
+    # capability 8.0; a 2-way NVLink bridge at 600 GB/s; a CUDA log's total 42,405,855,232 B;
+    # nvidia-smi 40960 MiB. An audit at PG-Strom's 39.39 GiB finds it, not the 80 GB card
+    gpu = gpu_preset("NVIDIA A100-PCIE-40GB")
+    assert (gpu.memory_bandwidth_gbps, gpu.bf16_dense_tflops, gpu.int8_dense_tops,
+            gpu.fp32_tflops, gpu.compute_capability, gpu.nvlink_bandwidth_gbps) == (
+        1555.0, 312.0, 624.0, 19.5, "8.0", 600.0)
+    assert gpu.memory_total_bytes == 42_405_855_232 and gpu.nvidia_smi_total_mib == 40_960
+    assert gpu.default_intra_node_link == "pcie" and gpu.memory_label == "40 GB HBM2"
+    assert match_gpu_name("NVIDIA A100-PCIE-40GB", round(39.39 * GIB)).key == "a100-40gb-pcie"
 
 
 def test_a_name_no_preset_has_is_told_apart_by_its_type() -> None:
@@ -1093,11 +1117,10 @@ def test_other_presets_a_short_name_may_mean() -> None:
 
 def test_a_name_without_a_size_says_the_size_no_preset_holds() -> None:
     """"V100" planned the 32 GB preset without a word, though V100s of 16 GB run in public
-    logs ('Tesla V100-SXM2-16GB', total_memory=16130MB); so did "A100 PCIe" (the 80 GB
-    preset; NVIDIA's driver lists 'NVIDIA A100-PCIE-40GB') and the RTX 3060 / 4060 Ti / 5060 Ti
-    names (NVIDIA's compare page: 12 / 8 and 16 / 8 GB). A name stating its size, or a GPU
+    logs ('Tesla V100-SXM2-16GB', total_memory=16130MB); so did the RTX 3060 / 4060 Ti / 5060
+    Ti names (NVIDIA's compare page: 12 / 8 and 16 / 8 GB). A name stating its size, or a GPU
     sold in one size, has no other."""
-    for name, gb in (("V100", 16), ("Tesla V100", 16), ("A100 PCIe", 40), ("rtx-3060", 8),
+    for name, gb in (("V100", 16), ("Tesla V100", 16), ("rtx-3060", 8),
                      ("NVIDIA GeForce RTX 4060 Ti", 8), ("RTX 5060 Ti", 8)):
         assert size_without_preset(name) == gb, name
     for name in ("v100-32gb", "Tesla V100-SXM2-32GB", "NVIDIA A100 80GB PCIe",
