@@ -3,7 +3,8 @@
 Model ids from a link, hub config fields, snapshot host and GPU names, file names and error
 messages that echo them are data, never markup: escaped, they render as the characters they
 are (CommonMark lets a backslash escape any ASCII punctuation, spec 2.4), so no link, image,
-heading, emphasis, table cell break or HTML can come from them. Code spans and fenced blocks
+heading, emphasis, table cell break or HTML can come from them; text they quote between
+backticks shows as code, verbatim, after the escaping. Code spans and fenced blocks
 show text verbatim, so md_code_block only makes sure the text cannot close its fence.
 has_control and controls_as_spaces do the same for a terminal (the CLI's and the audit's
 output): no newline or escape sequence from such a name.
@@ -25,15 +26,30 @@ _WWW = re.compile(r"(www)\.", re.IGNORECASE)
 _BLOCK_START = re.compile(r"^([-+#=]|\d+(?=[.)](\s|$)))")
 """Block syntax counts only at the start of a line, and md_escape leaves no line breaks: a
 leading '-', '+', '1.' or '1)' (a list), '#' (a heading) or '=' is escaped there only."""
+_ESCAPED_CODE = re.compile(r"\\`((?:[^\\]|\\[^`])*?)\\`")
+"""A pair of escaped backticks and the escaped text between them: messages quote code so
+(`gpu_memory_utilization`, `assert group_size >= 32`), and md_escape shows it as code."""
+_ESCAPED = re.compile(r"\\(.)")
+_NOT_CODE = re.compile(r"\||://|www\.|@", re.IGNORECASE)
 
 
 def md_escape(text: object) -> str:
-    """`text` as inline Markdown that shows exactly these characters; line breaks become
-    spaces (a newline could start a heading, a list or a table row)."""
+    """`text` as inline Markdown that shows exactly these characters, a pair of backticks as
+    the inline code it quotes (_code_span); line breaks become spaces (a newline could start a
+    heading, a list or a table row)."""
     flat = " ".join(str(text).split())
     escaped = _WWW.sub(r"\1\\.", _SPECIAL.sub(lambda m: "\\" + m[0], flat))
-    return _BLOCK_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1],
-                            escaped)
+    escaped = _BLOCK_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1],
+                               escaped)
+    return _ESCAPED_CODE.sub(_code_span, escaped)
+
+
+def _code_span(match: re.Match[str]) -> str:
+    """An escaped `...` pair (md_escape) as the code span it means, its text verbatim: a code
+    span renders no markup (CommonMark 6.1). Left escaped: an empty one, and one holding a '|'
+    (GFM splits a table cell at it even in code) or a GFM autolink's start."""
+    code = _ESCAPED.sub(r"\1", match[1])
+    return match[0] if not code.strip() or _NOT_CODE.search(code) else f"`{code}`"
 
 
 def md_code_block(language: str, lines: list[str]) -> list[str]:

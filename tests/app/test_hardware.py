@@ -199,8 +199,8 @@ def test_a_snapshot_upload_listing_one_gpu_uuid_twice_is_refused() -> None:
     # (the backticks escaped for Markdown, so they show as typed)
     assert at.error[0].value == (
         f"node.json: snapshot: GPU UUID {uuid} is on GPU 0 and GPU 3: NVML gives every GPU its "
-        "own UUID, so this snapshot is corrupt or edited (write it again with \\`python -m "
-        "probes --json\\`).")
+        "own UUID, so this snapshot is corrupt or edited (write it again with `python -m "
+        "probes --json`).")
     assert "snapshots:" not in texts(at)
 
 
@@ -224,7 +224,7 @@ def test_an_upload_sharing_a_gpu_uuid_with_another_is_refused() -> None:
     assert [e.value for e in at.error] == [
         f"GPU UUID {shared} is in a.json and b.json, GPU 5 of rig-3090x8 and GPU 2 of rig-b: "
         "NVML gives every GPU its own UUID, so one GPU would be planned on two nodes (write "
-        "each machine's snapshot with \\`python -m probes --json\\` on it)."]
+        "each machine's snapshot with `python -m probes --json` on it)."]
     # the first file alone: 1 node, 8 GPUs
     assert "8x NVIDIA GeForce RTX 3090 (PCIe, across host bridges) — 8 GPUs" in texts(at)
 
@@ -409,7 +409,7 @@ def test_an_empty_file_or_a_config_uploaded_as_a_snapshot_is_named_plainly() -> 
     errors = [e.value for e in at.error]
     assert "empty.json: snapshot is empty, not JSON." in errors
     assert ("config.json: snapshot has no kind: it is not a hardware snapshot (a snapshot's kind "
-            "is 'headroom.hardware-snapshot'; write one with \\`python -m probes --json\\`)."
+            "is 'headroom.hardware-snapshot'; write one with `python -m probes --json`)."
             ) in errors
 
 

@@ -11,9 +11,9 @@ from tests.conftest import load_ref_config
 EMBED = "acme/llama-embed"
 """Llama 3.1 8B's config (tests/fixtures/configs) under architectures ["LlamaModel"]."""
 LINE = ("vLLM 0.34.0 serves LlamaModel as a pooling model (embeddings, classes, scores or "
-        "rewards: model_executor/models/registry.py \\_EMBEDDING_MODELS; \\`vllm serve "
-        "--runner pooling\\`); Headroom plans text generation only.")
-"""The line as Markdown (planner.text.md_escape: a word's leading _ and ` escaped)."""
+        "rewards: model_executor/models/registry.py \\_EMBEDDING_MODELS; `vllm serve "
+        "--runner pooling`); Headroom plans text generation only.")
+"""The line as Markdown (planner.text.md_escape: a word's leading _ escaped, `...` as code)."""
 
 
 @pytest.fixture(autouse=True)

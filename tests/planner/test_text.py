@@ -31,7 +31,7 @@ HOSTILE = [
     "line one\n# INJECTED\n![i](http://evil/y.png)\n| x | y |",
     "<http://evil.example>",
     "www.evil.example and http://evil.example and mail@evil.example",
-    "**bold** _em_ `code` ~~gone~~ :red[red] :smile: $x^2$",
+    "**bold** _em_ ``code`` ~~gone~~ :red[red] :smile: $x^2$",  # `code` is code (below)
     "- a list\n1. numbered",
     "&lt;b&gt;",
 ]
@@ -60,6 +60,23 @@ def test_each_hostile_string_renders_as_its_own_text_and_nothing_else() -> None:
         assert _text(escaped) == " ".join(raw.split())
         # GFM autolink literals (GitHub, Streamlit) need a bare '://', 'www.' or 'x@y'
         assert not re.search(r"(?<!\\)(://|www\.|@)", escaped), escaped
+
+
+def test_a_pair_of_backticks_shows_as_code_and_what_it_quotes_stays_inert() -> None:
+    escaped = md_escape("Try increasing `gpu_memory_utilization`; `<img src=x onerror=alert(1)>` "
+                        "`[a](javascript:alert(1))` `**b** #x` \\`y`")
+    tokens = _tokens(escaped)
+    assert [t.content for t in tokens if t.type == "code_inline"] == [
+        "gpu_memory_utilization", "<img src=x onerror=alert(1)>", "[a](javascript:alert(1))",
+        "**b** #x", "y"]
+    assert not {t.type for t in tokens} & MARKUP - {"code_inline"}
+    assert _text(escaped) == "Try increasing ;    \\"  # the text between the spans
+    # unpaired, empty, or holding a table's '|' or an autolink's start: shown as typed
+    for raw in ("a ` b", "`` x", "`a | b`", "`http://evil.example`", "`www.evil.example`",
+                "`a@evil.example`", "` `"):
+        escaped = md_escape(raw)
+        assert "code_inline" not in {t.type for t in _tokens(escaped)}, escaped
+        assert _text(escaped) == raw
 
 
 def test_escaping_leaves_ordinary_names_readable() -> None:
