@@ -1,10 +1,16 @@
-"""Display formatting: bytes as GiB (2**30) or GB (10**9), token counts, parameter counts.
+"""Display formatting: bytes as GiB (2**30) or GB (10**9), token counts, parameter counts,
+shell commands a line per option.
 
 The unit is always printed, so a GiB figure is never mistaken for a GB one.
 """
 
+import re
+from collections.abc import Iterable
+
 from planner.text import counted, params_count
 from planner.units import GB, GIB, KIB, MIB
+
+_OPTION = re.compile(r"-[-A-Za-z]")
 
 
 def rounded(value: float | None, digits: int = 0) -> float | None:
@@ -60,3 +66,44 @@ def quantity(value: float, unit: str) -> str:
     if float(value).is_integer():
         return f"{int(value):,} {unit}"
     return f"{value:,.2f} {unit}"
+
+
+def shell_block(lines: Iterable[str]) -> str:
+    """Commands as a shell block shows them to copy: each option (a word starting '-' and a
+    letter or '-') and its value on a line of its own under a backslash line continuation,
+    as vLLM's docs write `vllm serve`, so no flag is split where a narrow page wraps; bash
+    runs the block as pasted (it drops each backslash-newline). Quoted values are kept as
+    written; a '#' comment line is kept whole."""
+    return "\n".join(line if line.startswith("#") else " \\\n  ".join(_option_lines(line))
+                     for line in lines)
+
+
+def _option_lines(command: str) -> list[str]:
+    """`command`'s words as written (quotes kept), a line per option with its values."""
+    out: list[str] = []
+    for word in _shell_words(command):
+        if out and _OPTION.match(word):
+            out.append(word)
+        elif out:
+            out[-1] += " " + word
+        else:
+            out = [word]
+    return out
+
+
+def _shell_words(command: str) -> list[str]:
+    """`command` split at the blanks a POSIX shell splits at, each word as written: a blank
+    inside quotes, or escaped by a backslash, stays in its word."""
+    words, word, quote, escaped = [], "", "", False
+    for c in command:
+        if escaped or (quote and c != quote and not (quote == '"' and c == "\\")):
+            word, escaped = word + c, False
+        elif quote:  # the closing quote, or a backslash inside double quotes
+            word += c
+            escaped, quote = (True, quote) if c == "\\" else (False, "")
+        elif c.isspace():
+            words, word = ([*words, word] if word else words), ""
+        else:
+            word += c
+            escaped, quote = c == "\\", c if c in "'\"" else ""
+    return [*words, word] if word else words

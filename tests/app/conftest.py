@@ -1,5 +1,6 @@
 """AppTest helpers: the app as a user opens it (no GPU, no network), one page at a time."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,14 @@ def unmodelled_verdict(at: AppTest) -> str:
     assert not any(s.value.startswith("Fits") for s in at.success)
     [verdict] = [w.value for w in at.warning if w.value.startswith("Fits (unmodelled: ")]
     return verdict
+
+
+def launch_command(at: AppTest) -> str:
+    """The page's launch command (its bash block: ui.format.shell_block, a line per option)
+    on one line, as bash reads the block: each backslash-newline dropped with the indent after
+    it; '' when the page shows none."""
+    block = next((c.value for c in at.code if c.language == "bash"), "")
+    return re.sub(r" \\\n +", " ", block)
 
 
 def metric(at: AppTest, label: str) -> str:

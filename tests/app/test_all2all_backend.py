@@ -14,7 +14,7 @@ import shlex
 import pytest
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import open_link, open_page, texts
+from tests.app.conftest import launch_command, open_link, open_page, texts
 
 DP_EP = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "8", "vllm": "0.33.0",
          "tp": "2", "pp": "1", "dp": "4", "ep": "1"}
@@ -47,7 +47,7 @@ def test_deepep_high_throughput_takes_its_buffer_off_the_kv_pool() -> None:
     assert DEEPEP_HT_BYTES == 1_107_296_416
     at = open_page(None, **DP_EP)
     assert not at.exception and not at.error
-    assert backend(at).value is None and "--all2all-backend" not in at.code[0].value
+    assert backend(at).value is None and "--all2all-backend" not in launch_command(at)
     assert backend(at).options == ["vLLM's choice",
                                    *vllm_cli("0.33.0").choices["--all2all-backend"]]
     assert not at.expander(key="plan.more_options").proto.expanded
@@ -56,16 +56,16 @@ def test_deepep_high_throughput_takes_its_buffer_off_the_kv_pool() -> None:
     assert "All-to-all buffer" not in texts(at)
     backend(at).set_value("deepep_high_throughput").run()
     assert not at.exception and not at.error
-    words = shlex.split(at.code[0].value)
+    words = shlex.split(launch_command(at))
     assert words[words.index("--all2all-backend") + 1] == "deepep_high_throughput"
-    assert command_problems(at.code[0].value, vllm_cli("0.33.0")) == []
+    assert command_problems(launch_command(at), vllm_cli("0.33.0")) == []
     assert at.query_params["a2a"] == "deepep_high_throughput"
     assert _term_bytes(at, BUFFER) == DEEPEP_HT_BYTES
     assert _term_bytes(at, NON_TORCH) - non_torch == DEEPEP_HT_BYTES
     assert kv_pool - _term_bytes(at, KV_POOL) == DEEPEP_HT_BYTES
     assert "needs the deep_ep package" in texts(at)
     backend(at).set_value(None).run()
-    assert "--all2all-backend" not in at.code[0].value and "a2a" not in at.query_params
+    assert "--all2all-backend" not in launch_command(at) and "a2a" not in at.query_params
     assert _term_bytes(at, NON_TORCH) == non_torch
     # the Report page plans the model with it too
     report = open_page("report", **DP_EP, a2a="deepep_high_throughput")
@@ -85,7 +85,7 @@ def test_a_dense_model_offers_none_and_keeps_the_choice_for_the_next_moe_model()
                    a2a="deepep_high_throughput")
     assert not at.exception and not at.sidebar.warning and not at.main.warning
     assert not _offered(at)
-    assert "--all2all-backend" not in at.code[0].value
+    assert "--all2all-backend" not in launch_command(at)
     assert at.query_params["a2a"] == "deepep_high_throughput"
 
 
@@ -96,7 +96,7 @@ def test_a_release_without_the_flag_offers_none_and_drops_a_linked_value() -> No
     [warning] = [w.value for w in at.main.warning if "all2all_backend" in w.value]
     assert warning.startswith("all2all_backend=deepep_high_throughput is not possible "
                               "here: vLLM 0.10.1: unrecognized arguments: --all2all-backend")
-    assert "a2a" not in at.query_params and "--all2all-backend" not in at.code[0].value
+    assert "a2a" not in at.query_params and "--all2all-backend" not in launch_command(at)
 
 
 def test_a_link_value_no_release_takes_is_refused() -> None:

@@ -122,6 +122,7 @@ PINNED = """
 import json
 from streamlit.testing.v1 import AppTest
 from probes.snapshot import load_snapshot
+from tests.app.conftest import launch_command
 from ui import io
 
 snapshot = load_snapshot("tests/fixtures/snapshots/no-gpu-vm.json")
@@ -133,7 +134,7 @@ for rev in ("main", ""):
     if rev:
         at.query_params["rev"] = rev
     at.run()
-    out[rev] = [c.value for c in at.code if c.language == "bash"]
+    out[rev] = launch_command(at)
 print(json.dumps(out))
 """
 
@@ -151,5 +152,5 @@ def test_a_chosen_revision_is_pinned_in_the_launch_command(tmp_path: Path) -> No
         hub.stop()
     assert proc.returncode == 0, proc.stderr[-3000:]
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert seen["main"][0].startswith(f"vllm serve acme/pinned --revision {'b' * 40} ")
-    assert "--revision" not in seen[""][0]
+    assert seen["main"].startswith(f"vllm serve acme/pinned --revision {'b' * 40} ")
+    assert "--revision" not in seen[""] and seen[""].startswith("vllm serve acme/pinned ")

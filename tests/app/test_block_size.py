@@ -16,7 +16,7 @@ the fixture); Headroom plans multiples of 16, and 16 is vLLM's choice.
 import shlex
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import open_link, open_page, texts
+from tests.app.conftest import launch_command, open_link, open_page, texts
 
 GEMMA2 = {"model": "google/gemma-2-9b-it", "gpu": "b200", "gpn": "1", "vllm": "0.17.0"}
 BUG = ("There is a bug in FlashInfer block_size 16 head size 256 support. Please avoid this "
@@ -48,7 +48,7 @@ def test_refused_at_vllms_choice_then_fits_at_32() -> None:
     assert BLOCK_BYTES == 5_505_024 and BLOCKS // 2 * 32 == 434_880
     assert at.success[0].value.startswith(FITS), at.success[0].value
     assert f"139.35 GiB // {BLOCK_BYTES:,} B = {BLOCKS:,}" in texts(at)
-    command = at.code[0].value
+    command = launch_command(at)
     words = shlex.split(command)
     assert words[words.index("--block-size") + 1] == "32", command
     assert command_problems(command, vllm_cli("0.17.0")) == []
@@ -62,12 +62,12 @@ def test_a_link_with_a_block_size_plans_it() -> None:
     at = open_link("plan", **GEMMA2, bs="64")
     assert not at.exception and not at.sidebar.warning and not at.error
     assert block_size(at).value == 64 and at.expander(key="plan.more_options").proto.expanded
-    assert "--block-size 64" in at.code[0].value and at.query_params["bs"] == "64"
+    assert "--block-size 64" in launch_command(at) and at.query_params["bs"] == "64"
     # 0.18 on, the parser takes any int: a linked multiple of 16 is offered and planned
     at = open_link("plan", **{**GEMMA2, "vllm": "0.19.0"}, bs="48")
     assert not at.exception and not at.sidebar.warning
     assert block_size(at).value == 48 and "48 tokens" in block_size(at).options
-    assert "--block-size 48" in at.code[0].value
+    assert "--block-size 48" in launch_command(at)
 
 
 def test_a_bad_block_size_in_a_link_is_named_and_the_default_planned() -> None:
@@ -107,4 +107,4 @@ def test_a_linked_16_is_planned_as_given_from_0_18() -> None:
     at = open_link("plan", **{**GEMMA2, "vllm": "0.19.0"}, bs="16")
     assert not at.exception and not at.sidebar.warning
     assert block_size(at).value == 16 and "16 tokens" in block_size(at).options
-    assert "--block-size 16" in at.code[0].value and at.query_params["bs"] == "16"
+    assert "--block-size 16" in launch_command(at) and at.query_params["bs"] == "16"

@@ -14,7 +14,7 @@ import shlex
 import pytest
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import open_link, open_page, texts
+from tests.app.conftest import launch_command, open_link, open_page, texts
 
 QWEN3_MOE = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "8", "vllm": "0.33.0"}
 
@@ -34,18 +34,18 @@ def _weights_bytes(at) -> int:
 def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None:
     at = open_page(None, **QWEN3_MOE)
     assert not at.exception and not at.error
-    assert "--enable-eplb" not in at.code[0].value
+    assert "--enable-eplb" not in launch_command(at)
     assert "plan.num_redundant_experts" not in {box.key for box in at.number_input}
     before = _weights_bytes(at)
     at.checkbox(key="plan.enable_eplb").check().run()
     assert not at.exception and not at.error
-    assert " --enable-eplb" in at.code[0].value and at.query_params["eplb"] == "1"
+    assert " --enable-eplb" in launch_command(at) and at.query_params["eplb"] == "1"
     assert "unmodelled: EPLB's communication buffers" in texts(at)
     at.number_input(key="plan.num_redundant_experts").set_value(8).run()
     assert not at.exception and not at.error
-    words = shlex.split(at.code[0].value)
+    words = shlex.split(launch_command(at))
     assert words[words.index("--eplb-config") + 1] == '{"num_redundant_experts": 8}'
-    assert command_problems(at.code[0].value, vllm_cli("0.33.0")) == []
+    assert command_problems(launch_command(at), vllm_cli("0.33.0")) == []
     assert at.query_params["redundant"] == "8"
     # one more expert a layer on every GPU: 48 x 3 x 2,048 x 768 x 2 B = 452,984,832 B,
     # EPLB's transfer buffer of one layer's 17 experts: 17 x 9,437,184 B = 160,432,128 B, and
@@ -55,15 +55,15 @@ def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None
     # = 76,620,292 B
     assert _weights_bytes(at) - before == 452_984_832 + 160_432_128 + 76_620_292
     at.checkbox(key="plan.enable_eplb").uncheck().run()
-    assert "--enable-eplb" not in at.code[0].value and "--eplb-config" not in at.code[0].value
+    assert "--enable-eplb" not in launch_command(at) and "--eplb-config" not in launch_command(at)
 
 
 def test_a_linked_count_is_planned_in_the_releases_spelling() -> None:
     at = open_link("plan", **{**QWEN3_MOE, "vllm": "0.10.1"}, eplb="1", redundant="8")
     assert not at.exception and not at.error
     assert at.expander(key="plan.more_options").proto.expanded
-    assert " --enable-eplb --num-redundant-experts 8" in at.code[0].value
-    assert command_problems(at.code[0].value, vllm_cli("0.10.1")) == []
+    assert " --enable-eplb --num-redundant-experts 8" in launch_command(at)
+    assert command_problems(launch_command(at), vllm_cli("0.10.1")) == []
 
 
 def test_a_release_without_the_flag_drops_it_in_its_parsers_words() -> None:
@@ -72,7 +72,7 @@ def test_a_release_without_the_flag_drops_it_in_its_parsers_words() -> None:
     [warning] = [w.value for w in at.main.warning if "enable_eplb" in w.value]
     assert warning.startswith("enable_eplb=True is not possible here: vLLM 0.9.1: "
                               "unrecognized arguments: --enable-eplb")
-    assert "--enable-eplb" not in at.code[0].value and at.query_params["eplb"] == "0"
+    assert "--enable-eplb" not in launch_command(at) and at.query_params["eplb"] == "0"
     assert "plan.enable_eplb" not in {box.key for box in at.checkbox}
 
 
@@ -80,7 +80,7 @@ def test_a_dense_model_offers_none_and_keeps_the_choice() -> None:
     at = open_link("plan", model="Qwen/Qwen3-8B", gpu="h100-sxm", gpn="1", eplb="1")
     assert not at.exception and not at.main.warning
     assert "plan.enable_eplb" not in {box.key for box in at.checkbox}
-    assert "--enable-eplb" not in at.code[0].value
+    assert "--enable-eplb" not in launch_command(at)
     assert at.query_params["eplb"] == "1"
 
 
@@ -92,7 +92,7 @@ def test_an_ep_layout_only_the_redundant_experts_make_even_is_kept() -> None:
                    redundant="4")
     assert not at.exception and not at.error
     assert at.query_params["ep"] == "1"
-    assert "--enable-expert-parallel" in at.code[0].value
+    assert "--enable-expert-parallel" in launch_command(at)
     assert ("--enable-eplb: 22 experts a MoE layer on each of the 6 EP ranks (128 routed + 4 "
             "redundant)") in texts(at)
 
@@ -146,7 +146,7 @@ def test_redundant_experts_that_divide_no_ep_size_are_refused_not_a_dead_end() -
         "parallelism only. Showing num_redundant_experts=vLLM's default instead."]
     assert "redundant" not in at.query_params
     # 128 / 4 = 32 experts a GPU: TP=4 + EP with EPLB, no redundant count passed (0.33.0)
-    command = at.code[0].value
+    command = launch_command(at)
     assert "--tensor-parallel-size 4 --enable-expert-parallel" in command
     assert "--enable-eplb" in command and "num_redundant_experts" not in command
 

@@ -11,7 +11,7 @@ import shlex
 import pytest
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import open_link, open_page, texts
+from tests.app.conftest import launch_command, open_link, open_page, texts
 from tests.cli.test_moe_backend_cli import WORKSPACE
 
 QWEN3_MOE = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "1", "vllm": "0.33.0"}
@@ -36,18 +36,18 @@ def _keys(at) -> set[str]:
 def test_a_moe_model_is_offered_its_releases_backends_and_the_command_carries_one() -> None:
     at = open_page(None, **QWEN3_MOE)
     assert not at.exception and not at.error
-    assert backend(at).value is None and "--moe-backend" not in at.code[0].value
+    assert backend(at).value is None and "--moe-backend" not in launch_command(at)
     assert backend(at).options == ["vLLM's choice",
                                    *vllm_cli("0.33.0").choices["--moe-backend"]]
     assert not at.expander(key="plan.more_options").proto.expanded
     backend(at).set_value("marlin").run()
     assert not at.exception and not at.error
-    words = shlex.split(at.code[0].value)
+    words = shlex.split(launch_command(at))
     assert words[words.index("--moe-backend") + 1] == "marlin"
-    assert command_problems(at.code[0].value, vllm_cli("0.33.0")) == []
+    assert command_problems(launch_command(at), vllm_cli("0.33.0")) == []
     assert at.query_params["moe"] == "marlin"
     backend(at).set_value(None).run()
-    assert "--moe-backend" not in at.code[0].value and "moe" not in at.query_params
+    assert "--moe-backend" not in launch_command(at) and "moe" not in at.query_params
     # the Report page plans the model with it too
     report = open_page("report", **QWEN3_MOE, moe="marlin")
     assert not report.exception and "--moe-backend marlin" in report.main.markdown[-1].value
@@ -60,14 +60,14 @@ def test_a_linked_b12x_backend_adds_its_workspace_to_the_activation_peak() -> No
     assert at.expander(key="plan.more_options").proto.expanded
     assert f"{WORKSPACE / 2**30:.2f}" == "12.58"
     assert "+ 12.58 GiB MoE workspace (the moe_workspace term)" in texts(at)
-    assert "--moe-backend flashinfer_b12x" in at.code[0].value
+    assert "--moe-backend flashinfer_b12x" in launch_command(at)
 
 
 def test_a_dense_model_offers_none_and_keeps_the_choice_for_the_next_moe_model() -> None:
     at = open_link("plan", model="Qwen/Qwen3-8B", gpu="h100-sxm", gpn="1", moe="marlin")
     assert not at.exception and not at.sidebar.warning and not at.main.warning
     assert "plan.moe_backend" not in _keys(at)  # no control for a dense model
-    assert "--moe-backend" not in at.code[0].value  # vLLM reads it for MoE layers only
+    assert "--moe-backend" not in launch_command(at)  # vLLM reads it for MoE layers only
     assert at.query_params["moe"] == "marlin"
 
 
@@ -83,7 +83,7 @@ def test_a_backend_the_release_refuses_is_dropped_in_its_parsers_words(
     [warning] = [w.value for w in at.main.warning if "moe_backend" in w.value]
     assert warning.startswith(f"moe_backend={value} is not possible here: {refusal}")
     assert warning.endswith("Showing moe_backend=vLLM's choice instead.")
-    assert "moe" not in at.query_params and "--moe-backend" not in at.code[0].value
+    assert "moe" not in at.query_params and "--moe-backend" not in launch_command(at)
     # the release's values are offered: none before 0.17
     assert ("plan.moe_backend" in _keys(at)) == (version != "0.16.0")
 

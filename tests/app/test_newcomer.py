@@ -15,12 +15,12 @@ layers and 256 routed experts; 671 B parameters in FP8 (~625 GiB) cannot fit one
 nodes are two replicas.
 """
 
-from tests.app.conftest import open_page
+from tests.app.conftest import launch_command, open_page
 from tests.app.test_plan import metric
 
 
 def command(at) -> str:
-    return at.code[0].value
+    return launch_command(at)
 
 
 def test_clearing_max_model_len_means_the_models_own() -> None:

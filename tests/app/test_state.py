@@ -1,6 +1,6 @@
 """The URL codec: a link reproduces the state; bad parameters are ignored, one by one."""
 
-from tests.app.conftest import metric, open_link, open_page
+from tests.app.conftest import launch_command, metric, open_link, open_page
 from ui.state import AppState, decode, encode
 
 
@@ -159,7 +159,7 @@ def test_a_links_kv_dtype_in_vllms_spelling_is_taken_as_the_page_shows_it() -> N
     assert not [w.value for w in at.sidebar.warning if "kv=" in w.value]
     assert at.query_params["kv"] == "bf16"
     assert at.selectbox(key="plan.kv_cache_dtype").value == "bf16"
-    assert "--kv-cache-dtype bfloat16" in at.code[0].value
+    assert "--kv-cache-dtype bfloat16" in launch_command(at)
     assert metric(at, "KV bytes/token per GPU") == "147,456 B"
     decoded, messages = decode({"kv": "float16"}, AppState())
     assert (decoded.kv_cache_dtype, messages) == ("fp16", [])

@@ -5,7 +5,7 @@ import shlex
 
 import pytest
 
-from tests.app.conftest import open_link, open_page, texts
+from tests.app.conftest import launch_command, open_link, open_page, texts
 from tests.conftest import load_remote_code_config
 
 ACME = "acme/Acme-1B"
@@ -30,7 +30,7 @@ def trust_boxes(at) -> list:
 
 
 def commands(at) -> list[str]:
-    return [c.value for c in at.code if c.language == "bash"]
+    return [command] if (command := launch_command(at)) else []
 
 
 def figures(at) -> dict[str, str]:

@@ -13,7 +13,7 @@ prints turns it off (--no-enable-extensible-kv-cache, vllm_versions.EXTENSIBLE_K
 so unset is 0.92 there too.
 """
 
-from tests.app.conftest import open_page, texts
+from tests.app.conftest import launch_command, open_page, texts
 from tests.app.test_display import terms
 
 SLIDER = "plan.gpu_memory_utilization"
@@ -37,8 +37,8 @@ def test_unset_on_the_default_0_34_is_vllms_0_92_and_the_command_says_so() -> No
         "(vLLM 0.34.0's default with its extensible KV cache off)")
     assert budget(at) == "ceil(23.57 GiB x 0.92) = 21.68 GiB"
     # 0.92 is 0.34.0's unset value only with the extensible KV cache off, as the command asks
-    assert "--gpu-memory-utilization 0.92 " in at.code[0].value
-    assert "--no-enable-extensible-kv-cache" in at.code[0].value.split()
+    assert "--gpu-memory-utilization 0.92 " in launch_command(at)
+    assert "--no-enable-extensible-kv-cache" in launch_command(at).split()
     assert "gmu" not in at.query_params  # unset: the link follows the release
     assert not [b for b in at.button if b.key == "plan.release_utilization"]
 
@@ -47,7 +47,7 @@ def test_unset_on_0_19_is_0_9_and_follows_the_release() -> None:
     at = open_page(None, vllm="0.19.0")
     assert at.slider(key=SLIDER).value == 0.9
     assert budget(at) == "ceil(23.57 GiB x 0.9) = 21.21 GiB"
-    assert "--gpu-memory-utilization 0.9 " in at.code[0].value
+    assert "--gpu-memory-utilization 0.9 " in launch_command(at)
     release(at, "0.33.0")  # the slider, never moved, moves with the release
     assert at.slider(key=SLIDER).value == 0.92
     assert budget(at) == "ceil(23.57 GiB x 0.92) = 21.68 GiB"
@@ -63,7 +63,7 @@ def test_a_set_utilization_survives_a_release_change_until_reset() -> None:
     slider = at.slider(key=SLIDER)
     assert slider.value == 0.85 and slider.label == "gpu_memory_utilization"
     assert budget(at) == "ceil(23.57 GiB x 0.85) = 20.03 GiB"
-    assert "--gpu-memory-utilization 0.85 " in at.code[0].value
+    assert "--gpu-memory-utilization 0.85 " in launch_command(at)
     assert at.query_params["gmu"] == "0.85"
     # the other pages plan with it too, and say it is set, not the release's default
     at.switch_page("ui/pages/compare.py").run()
@@ -85,7 +85,7 @@ def test_an_old_link_with_gmu_0_9_keeps_0_9() -> None:
     slider = at.slider(key=SLIDER)
     assert slider.value == 0.9 and slider.label == "gpu_memory_utilization"
     assert budget(at) == "ceil(23.57 GiB x 0.9) = 21.21 GiB"
-    assert "--gpu-memory-utilization 0.9 " in at.code[0].value
+    assert "--gpu-memory-utilization 0.9 " in launch_command(at)
     assert at.query_params["gmu"] == "0.9"
 
 

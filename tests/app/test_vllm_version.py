@@ -23,7 +23,7 @@ import json
 
 from cli.planner_cli import main
 from planner.text import md_escape
-from tests.app.conftest import open_page, texts
+from tests.app.conftest import launch_command, open_page, texts
 
 SEED = {"gpu": "rtx-3090", "gpn": "8", "tp": "8"}
 # Qwen3-30B-A3B (not MLA) on one A100 (compute capability 8.0) with an fp8 KV cache: the
@@ -89,7 +89,7 @@ def test_a_refused_start_up_is_the_clis_error_instead_of_a_plan(capsys) -> None:
     at.selectbox(key="plan.kv_cache_dtype").set_value("auto").run()
     assert not at.error and at.metric and at.query_params["kv"] == "auto"
     at = open_page(None, **A100_FP8)
-    assert not at.error and at.metric and " --kv-cache-dtype fp8 " in at.code[0].value
+    assert not at.error and at.metric and " --kv-cache-dtype fp8 " in launch_command(at)
 
 
 def test_bad_release_in_a_link_is_named_and_the_default_planned() -> None:
@@ -145,7 +145,7 @@ def test_recommend_searches_on_the_chosen_release() -> None:
         at.button(key="recommend.run").click().run()
         assert not at.exception
         assert f"under vLLM {version}'s rules" in at.caption[0].value
-        rows[version] = (at.dataframe[-1].value, at.code[0].value)
+        rows[version] = (at.dataframe[-1].value, launch_command(at))
     table, command = rows["0.10.2"]
     assert set(table["KV dtype"]) == {"auto"} and "--kv-cache-dtype" not in command
     table, command = rows["0.33.0"]

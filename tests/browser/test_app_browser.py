@@ -123,8 +123,7 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     page.get_by_text("48,128 B").first.wait_for()  # KV per token per GPU at TP=8
     page.get_by_text("Fits:").first.wait_for()
     # the seed layout follows the Marlin MoE advice: TP=8 with expert parallelism
-    page.locator("[data-testid=stCode]", has_text="vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4 "
-                 "--tensor-parallel-size 8 --enable-expert-parallel").first.wait_for()
+    page.locator("[data-testid=stCode]", has_text="--enable-expert-parallel").first.wait_for()
     page.get_by_text("KV room, one request").first.wait_for()  # beside the capped ceiling
     _settle(page, charts=1)  # the memory bar; the curves are lazy tabs, built when opened
     _shot(page, shots, "plan", for_docs=True)
@@ -195,6 +194,28 @@ def test_speed_in_view_under_a_note_at_1280x800(browser, server: str) -> None:
                   "This layout uses 4 of 8 GPUs; idle: GPUs 4-7.", charts=1)
     tpot = page.locator("[data-testid=stMetric]", has_text="TPOT").first.bounding_box()
     assert tpot is not None and tpot["y"] + tpot["height"] <= VIEWPORT["height"], tpot
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
+def test_no_flag_of_the_launch_command_is_split(browser, server: str, width: int,
+                                                height: int) -> None:
+    """Wrapped, the command split a flag after a hyphen ('--enable-expert-parallel -', then
+    '-max-model-len'; helper 369's QA): a line per option with its value (ui.format.
+    shell_block), each on one line of the block."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/?{SEED}")
+    block = page.locator("[data-testid=stCode]", has_text="--enable-expert-parallel").first
+    block.wait_for()
+    _settle(page, charts=1)
+    lines = block.inner_text().splitlines()
+    assert lines[:3] == ["vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4 \\",
+                         "  --tensor-parallel-size 8 \\", "  --enable-expert-parallel \\"]
+    assert all(line.startswith("  --") for line in lines[1:]), lines
+    shown_px, line_px = block.locator("code").evaluate(
+        "e => [e.getBoundingClientRect().height, parseFloat(getComputedStyle(e).lineHeight)]")
+    assert round(shown_px / line_px) == len(lines), (shown_px, line_px, lines)  # none wraps
     page.close()
 
 

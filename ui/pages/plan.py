@@ -635,7 +635,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     if runs := remote_code_runs(request.model):
         _trust_remote_code(request.model, runs)
     if result.vllm_command:
-        st.code("\n".join(result.launch_lines), language="bash", wrap_lines=True)
+        # a line per option (fmt.shell_block): wrapped, a flag was split after a hyphen
+        st.code(fmt.shell_block(result.launch_lines), language="bash")
     if result.launch_text:
         # the note can quote the config (its model_type): inert text, as the report shows it
         (st.caption if result.vllm_command else st.info)(app_markdown(result.launch_text))

@@ -27,6 +27,7 @@ from planner.serving.recommend import (
     recommend,
 )
 from planner.text import md_escape
+from ui import format as fmt
 from ui.context import (
     MEMORY_FIELD,
     USER_ERRORS,
@@ -201,7 +202,7 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
                          f"{table.iloc[i]['weights']}, {table.iloc[i]['layout']}")
     chosen = result.rows[index]
     if chosen.vllm_command:
-        st.code(chosen.vllm_command, language="bash", wrap_lines=True)
+        st.code(fmt.shell_block([chosen.vllm_command]), language="bash")
     if chosen.launch_note:
         prefix = "" if chosen.launchable else "What-if, no command: "
         st.caption(app_markdown(prefix + chosen.launch_note))
