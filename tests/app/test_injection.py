@@ -98,3 +98,29 @@ def test_a_hostile_config_compared_is_shown_as_text() -> None:
     at = open_page("compare", cmp="acme/hostile,Qwen/Qwen3-8B")
     seen = _assert_inert(at)
     assert "model_type '<img src=x onerror=alert(1)>'" in seen
+
+
+def _code_spans(at) -> list[str]:
+    """The text of every inline code span the page renders (CommonMark)."""
+    parser = MarkdownIt("commonmark").enable("table")
+    return [t.content for body in _bodies(at) for block in parser.parse(body)
+            for t in block.children or [] if t.type == "code_inline"]
+
+
+def test_a_message_quoting_code_in_backticks_shows_it_as_code() -> None:
+    # vLLM 0.34.0's own words past the derived length (the seed at 262,144 tokens): the
+    # backticks showed as typed ("Try increasing \`gpu_memory_utilization\`")
+    at = open_page(None, model="Qwen/Qwen3-235B-A22B-GPTQ-Int4", gpu="rtx-3090", gpn="8",
+                   len="262144")
+    _assert_inert(at)
+    assert {"gpu_memory_utilization", "max_model_len"} <= set(_code_spans(at))
+    assert not [e.value for e in at.error if "\\`" in e.value]
+
+
+def test_backticks_in_a_config_show_code_that_stays_text(hub_reply) -> None:
+    config = json.loads((HOSTILE_DIR / "html_model_type.config.json").read_text())
+    hub_reply("acme/ticks", config | {"model_type": "`<img src=x onerror=alert(1)>` **b**"})
+    at = open_page("model", model="acme/ticks")
+    seen = _assert_inert(at)
+    assert "<img src=x onerror=alert(1)>" in _code_spans(at)  # shown as code, not run
+    assert " **b**" in seen  # and the rest as typed
