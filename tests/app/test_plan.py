@@ -132,7 +132,7 @@ def test_a_plan_that_does_not_fit_names_the_nearest_fit_under_the_verdict() -> N
     assert not at.exception
     assert "the estimated maximum model length is 11232." in at.error[0].value
     notes = [i.value for i in at.info]
-    assert notes[0] == "Nearest change that fits: --max-model-len 11232 fits."
+    assert notes[0] == "Nearest change that fits: `--max-model-len 11232` fits."  # as code
     assert notes[1] == "No speed figures: the plan does not fit."
 
 
@@ -191,7 +191,7 @@ def test_apply_puts_back_vllms_batched_token_default() -> None:
     # of 8,192 tokens on an 80 GB H100 fits: Apply puts 8192 in the field and the plan fits
     at = open_page(None, gpu="h100-sxm", gpn="8", model="Qwen/Qwen3-30B-A3B", mbt="10000000")
     assert not at.exception and at.error
-    assert at.info[0].value == "Nearest change that fits: --max-num-batched-tokens 8192 fits."
+    assert at.info[0].value == "Nearest change that fits: `--max-num-batched-tokens 8192` fits."
     at.button(key="plan.apply_nearest_fit").click().run()
     assert not at.exception
     assert at.number_input(key="plan.max_num_batched_tokens").value == 8192

@@ -219,6 +219,27 @@ def test_no_flag_of_the_launch_command_is_split(browser, server: str, width: int
     page.close()
 
 
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_nearest_change_keeps_its_flag_whole(browser, server: str, width: int) -> None:
+    """The note's flag is inline code kept on one line (ui.context.flags_as_code, app.py's
+    style): as text the browser split it after a hyphen where the note wrapped. At 360 px
+    the note wraps."""
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/?{SEED}&len=262144")
+    note = page.locator("[data-testid=stAlert]", has_text="Nearest change that fits").first
+    note.wait_for()
+    _settle(page)
+    code = note.locator("code").first
+    assert code.inner_text() == "--max-model-len 40960"
+    # app.py's style comes with the page's elements (st.html): once it holds, the code is
+    # on one line (a full run once measured before it applied)
+    page.wait_for_function("e => getComputedStyle(e).whiteSpace === 'nowrap'",
+                           arg=code.element_handle(), timeout=15_000)
+    assert code.evaluate("e => e.getClientRects().length") == 1  # on one line
+    page.close()
+
+
 def test_speed_in_view_at_1366x768(browser, server: str) -> None:
     """1366x768, the common laptop screen, is 32 px shorter than 1280x800: gpt-oss-120b on
     8x H200 (verdict of two lines) and Llama 3.1 70B on 2 nodes x 8 H100 at TP=8 x DP=2 (the

@@ -62,6 +62,7 @@ from ui.context import (
     USER_ERRORS,
     WHAT_IF_OPTION,
     app_markdown,
+    app_words,
     current_cluster,
     current_engine,
     current_load,
@@ -70,6 +71,7 @@ from ui.context import (
     current_spec,
     error_text,
     fit_settings,
+    flags_as_code,
     hardware_layout,
     layout_for,
     release_default_note,
@@ -590,7 +592,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(md_escape(message))
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
-        st.info(app_markdown(f"Nearest change that fits: {result.nearest_fit}."),
+        st.info(md_escape(flags_as_code(app_words(
+            f"Nearest change that fits: {result.nearest_fit}."))),
                 icon=":material/lightbulb:")
     if result.nearest_fit_change:  # nearest_fit's settings: one click makes the change
         st.button("Apply", key="plan.apply_nearest_fit", help="sets the fields above to this "
