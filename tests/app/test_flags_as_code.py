@@ -1,0 +1,13 @@
+"""ui.context.flags_as_code: a note's CLI flags, with their values, as inline code (kept on
+one line by app.py's style), never the word after a flag that takes none."""
+
+from ui.context import flags_as_code
+
+
+def test_each_flag_and_its_value_is_code_and_the_prose_is_not() -> None:
+    assert flags_as_code("Nearest change that fits: --max-num-seqs 256 --max-num-batched-tokens "
+                         "8192 fits.") == ("Nearest change that fits: `--max-num-seqs 256` "
+                                           "`--max-num-batched-tokens 8192` fits.")
+    assert flags_as_code("--kv-cache-dtype fp8 fits") == "`--kv-cache-dtype fp8` fits"
+    assert flags_as_code("TP=8 with --enable-expert-parallel fits") == \
+        "TP=8 with `--enable-expert-parallel` fits"
