@@ -51,3 +51,13 @@ def test_a_pool_of_one_request(capsys) -> None:
                               "--output-len", "1000", "--concurrency", "2")
     assert code == 0, err
     assert " hold 1 request of 32,000 tokens (500 blocks each; " in out, out
+
+
+def test_decode_compute_of_one_token_a_step(capsys) -> None:
+    # one request in flight at TP=1, PP=1: a decode step computes 1 token a stage step
+    # (micro-batch 1 / PP 1); the formula said "G params x 1 tokens"
+    code, out, err = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                              "--concurrency", "1")
+    assert code == 0, err
+    assert " G params x 1 token (+ attention at " in out, out
+    assert not re.search(r"(?<![\d,.])1 tokens", out), out

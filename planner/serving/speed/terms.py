@@ -51,7 +51,7 @@ from planner.serving.speed.step import (
     moe_layer_us,
     steps_ahead,
 )
-from planner.text import counted
+from planner.text import counted, plural
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
@@ -344,7 +344,7 @@ def _decode_compute_term(ctx: _Ctx, s, parts, micro: float) -> Term:
               f"{ctx.expert_compute:.3f})" if dev.moe is not None
               else f"{s.dense_params / 1e9:.3f}")
     return _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
-                 f"2 x {params} G params x {_avg(micro)} tokens "
+                 f"2 x {params} G params x {_avg(micro)} {plural(round(micro, 2), 'token')} "
                  f"(+ attention at {_attn_rate(ctx)}) / ({dev.peak_flops / 1e12:,.0f}"
                  f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
                  f"{_ms(parts['compute'])}", _gemm_note(ctx))
