@@ -68,6 +68,11 @@ def _avg(count: float) -> str:
     return f"{count:,.2f}".rstrip("0").rstrip(".")
 
 
+def _avg_of(count: float, noun: str) -> str:
+    """_avg(count) with `noun` in the number it reads as: "1 token", "4.2 tokens"."""
+    return f"{_avg(count)} {plural(round(count, 2), noun)}"
+
+
 def _kv_token_bytes(s, context: float) -> str:
     """One sequence's KV read in stage `s`'s numbers (step._kv_read_bytes): its full-attention
     bytes a token x the context, + each sliding-window group's bytes x min(context, window)."""
@@ -344,7 +349,7 @@ def _decode_compute_term(ctx: _Ctx, s, parts, micro: float) -> Term:
               f"{ctx.expert_compute:.3f})" if dev.moe is not None
               else f"{s.dense_params / 1e9:.3f}")
     return _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
-                 f"2 x {params} G params x {_avg(micro)} {plural(round(micro, 2), 'token')} "
+                 f"2 x {params} G params x {_avg_of(micro, 'token')} "
                  f"(+ attention at {_attn_rate(ctx)}) / ({dev.peak_flops / 1e12:,.0f}"
                  f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
                  f"{_ms(parts['compute'])}", _gemm_note(ctx))
@@ -419,14 +424,15 @@ def _all_to_all_text(ctx: _Ctx, s, micro: float, msg: float) -> str:
     if a2a_s and ctx.ep:
         return (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
                 f"{_dispatch_label(ctx)} (dispatch + combine of "
-                f"{_avg(micro)} tokens x "
+                f"{_avg_of(micro, 'token')} x "
                 f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
                 f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
     if a2a_s:
+        others = "the other rank's" if ctx.dp == 2 else f"the other {ctx.dp - 1} ranks'"
         return (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
                 f"{_dispatch_label(ctx)} (all-gather + reduce-scatter over the "
-                f"{ctx.dp} DP ranks: the other {ctx.dp - 1} ranks' "
-                f"{_avg(micro)} tokens x {msg / micro:,.0f} B each way)")
+                f"{ctx.dp} DP ranks: {others} "
+                f"{_avg_of(micro, 'token')} x {msg / micro:,.0f} B each way)")
     return ""
 
 
