@@ -1274,6 +1274,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
             order = (order.replace("TPOT target", f"TPOT target of {decimal(target)} ms")
                      if target else
                      "fits first, then highest output tokens/s (no TPOT target), context ceiling")
+        if not all(row.fits for row in shown):  # rank_key: a miss by its shortfall first
+            order += "; rows that do not fit: the smallest shortfall per GPU first"
         lines += [f"Top {len(shown)} of {len(result.rows)} valid configurations ({order}); "
                   f"{md_escape(sweep_speed_note(result))}:", ""]
         lines += md_table(

@@ -4,7 +4,8 @@ Each combination is one `summary_figures()` (plan_summary()'s figures of `plan()
 per-GPU objects or formula strings, as a dict; layouts are validated once here, not per plan);
 the sweep only enumerates, filters with the same validity rules vLLM applies
 (planner.serving.layout.layout_errors, the GPU's format support) and ranks: fits first, then the
-longest context ceiling, then the highest concurrency of all DP replicas, then fewer GPUs.
+longest context ceiling, then the highest concurrency of all DP replicas, then fewer GPUs (by
+default: rank_key; rows that do not fit by their shortfall per GPU first).
 """
 
 from __future__ import annotations

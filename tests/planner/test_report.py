@@ -690,3 +690,20 @@ def test_memory_plan_shows_the_v2_warm_restart_pool_beside_the_kv_pool() -> None
     at = memory.index(f"- Warm restart: {warm}")
     assert memory[at - 1].startswith("- KV pool per GPU: ")  # beside the plan's (cold) pool
     assert "Warm restart" not in report("0.19.0")
+
+
+def test_a_sweep_where_nothing_fits_says_its_misses_rank_by_shortfall(capsys) -> None:
+    # Qwen3-235B-A22B on 2x RTX 3090: its int4 weights alone, 235 billion x ~4 bits / 2 GPUs,
+    # overflow a 24 GB card, so no row fits and sweep.rank_key orders them by the per-GPU
+    # shortfall; the order in words said only "fits first, then context ceiling, ..."
+    from tests.cli.conftest import run_main
+
+    code, out, err = run_main(capsys, "report", "--model", "Qwen/Qwen3-235B-A22B", "--gpu",
+                              "rtx-3090", "--gpus", "2", "--sweep")
+    assert code == 0, err
+    assert ("valid configurations (fits first, then context ceiling, concurrency of all "
+            "replicas, fewer GPUs; rows that do not fit: the smallest shortfall per GPU first)"
+            ) in out
+    table = out.split("valid configurations", 1)[1].split("\n\n", 2)[1].splitlines()[2:]
+    shortfalls = [float(line.split("short by ")[1].split(" GiB")[0]) for line in table]
+    assert len(shortfalls) == 10 and shortfalls == sorted(shortfalls)
