@@ -1276,6 +1276,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
                      "fits first, then highest output tokens/s (no TPOT target), context ceiling")
         if not all(row.fits for row in shown):  # rank_key: a miss by its shortfall first
             order += "; rows that do not fit: the smallest shortfall per GPU first"
+            if any(not row.fits and row.memory_shortfall_bytes_per_gpu is None for row in shown):
+                order += ", then the rows vLLM refuses for another reason"
         lines += [f"Top {len(shown)} of {len(result.rows)} valid configurations ({order}); "
                   f"{md_escape(sweep_speed_note(result))}:", ""]
         lines += md_table(

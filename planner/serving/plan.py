@@ -367,6 +367,12 @@ class PlanSummary(BaseModel):
     max_num_batched_tokens: int
     max_num_seqs: int
     fits: bool
+    memory_shortfall_bytes_per_gpu: int | None = Field(
+        default=None, description="0 where the plan fits; where it misses on memory alone "
+        "(the weights or the rest over the budget, one max_model_len request over the KV "
+        "pool, a --kv-cache-memory-bytes pool over the GPU), the bytes per GPU it is short "
+        "by; None where vLLM refuses it for another reason (a start-up or layout refusal, a "
+        "busy GPU), which more memory does not fix")
     verdict: str
     warnings: list[str]
     errors: list[str]
@@ -1950,9 +1956,9 @@ class _Binding(NamedTuple):
     runner_buffers: int = 0
 
 
-def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> list[str]:
+def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> tuple[int, list[str]]:
     """The out-of-memory failure of a --kv-cache-memory-bytes pool that, with everything vLLM
-    holds beside it, is more than a GPU holds.
+    holds beside it, is more than a GPU holds, and the bytes it is over by (0: none).
 
     NOTE: vLLM gpu_worker.determine_available_memory (0.11.0-0.34.0 wheels) returns
     kv_cache_memory_bytes as given ("skipped memory profiling. This does not respect the
@@ -1971,7 +1977,7 @@ def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> list[str]:
     memory while allocating the KV tensors, warming up or capturing."""
     kv = st.s.kv_cache_memory_bytes
     if not kv:
-        return []
+        return 0, []
     worst, worst_over, parts = candidates[0], None, ()
     for c in candidates:
         o = _overheads(st, c.pp_stage)
@@ -1980,7 +1986,7 @@ def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> list[str]:
         if worst_over is None or over > worst_over:
             worst, worst_over, parts = c, over, held
     if worst_over <= 0:
-        return []
+        return 0, []
     weights, act, nt, graphs, buffers = parts
     held_text = " + ".join(f"{_gib(n)} {name}" for name, n in (
         ("weights", weights), ("activation peak", act), ("non-torch", nt),
@@ -1988,11 +1994,12 @@ def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> list[str]:
     room = worst.total - sum(parts)
     most = (f"at most {room:,} B ({_gib(room)}) fits" if room > 0 else
             "no pool fits beside them")
-    return [f"--kv-cache-memory-bytes {kv:,} ({_gib(kv)}) and what vLLM holds beside it "
-            f"({held_text} per GPU) exceed the GPU's {_gib(worst.total)} by "
-            f"{_gib(worst_over)}: vLLM skips memory profiling with this flag, allocates the "
-            "pool as given and runs out of CUDA memory (allocating it, warming up or capturing "
-            f"the CUDA graphs); {most}."]
+    return worst_over, [
+        f"--kv-cache-memory-bytes {kv:,} ({_gib(kv)}) and what vLLM holds beside it "
+        f"({held_text} per GPU) exceed the GPU's {_gib(worst.total)} by "
+        f"{_gib(worst_over)}: vLLM skips memory profiling with this flag, allocates the "
+        "pool as given and runs out of CUDA memory (allocating it, warming up or capturing "
+        f"the CUDA graphs); {most}."]
 
 
 class _Outcome(NamedTuple):
@@ -2006,6 +2013,7 @@ class _Outcome(NamedTuple):
     errors: list[str]
     warnings: list[str]
     verdict: str
+    shortfall: int  # bytes per GPU the memory checks are short by (0: none short)
 
 
 def _outcome(
@@ -2019,6 +2027,7 @@ def _outcome(
     tokens, concurrency = _capacity(f, f.stages[bind.pp_stage][1], num_blocks)
     ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks) if num_blocks else 0
 
+    shortfall = max(-bind.kv, 0)
     if overweight:
         errors.append(
             f"The weights alone ({_gib(bind.weights)} per GPU) do not fit the budget "
@@ -2031,6 +2040,7 @@ def _outcome(
             "when initializing the engine."
         )
     elif ceiling < max_model_len:
+        shortfall = max(need - bind.kv, 0)
         estimate = f" Based on the available memory, the estimated maximum model length is " \
             f"{ceiling}." if ceiling else ""
         hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "
@@ -2076,7 +2086,8 @@ def _outcome(
         )
     else:
         verdict = NO_FIT + errors[0]  # the first check vLLM fails, in its order
-    return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
+    return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict,
+                    shortfall)
 
 
 LARGER_LEN_STEP = "at a larger --max-model-len"
@@ -2344,7 +2355,10 @@ def _conclude(
     f = st.facts
     r = f.r
     busy, empty, pages = f.checks
-    oom = _kv_pool_oom_errors(st, candidates)
+    # a refusal other than memory: a layout's (not validated), start-up's, busy GPU's, empty
+    # stage's or page size's (more memory does not make such a plan fit)
+    refused = bool(errors or r.refusals or busy or empty or pages)
+    over, oom = _kv_pool_oom_errors(st, candidates)
     if r.refusals or busy or empty or oom or pages:  # (most plans have none: no merging)
         errors[:0] = [e for e in r.refusals if e not in errors]
         for found in (busy, empty, oom, pages):
@@ -2387,6 +2401,7 @@ def _conclude(
         "max_num_batched_tokens": r.mbt,
         "max_num_seqs": r.seqs,
         "fits": not out.errors,
+        "memory_shortfall_bytes_per_gpu": None if refused else max(out.shortfall, over),
         "verdict": out.verdict,
         "warnings": out.warnings,
         "errors": out.errors,

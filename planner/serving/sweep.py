@@ -5,7 +5,8 @@ per-GPU objects or formula strings, as a dict; layouts are validated once here, 
 the sweep only enumerates, filters with the same validity rules vLLM applies
 (planner.serving.layout.layout_errors, the GPU's format support) and ranks: fits first, then the
 longest context ceiling, then the highest concurrency of all DP replicas, then fewer GPUs (by
-default: rank_key; rows that do not fit by their shortfall per GPU first).
+default: rank_key; rows that do not fit: memory misses by their shortfall per GPU first, then
+the rows vLLM refuses for another reason).
 """
 
 from __future__ import annotations
@@ -187,6 +188,9 @@ class SweepRow(BaseModel):
     verdict: str
     vllm_command: str | None
     launch_note: str = ""
+    memory_shortfall_bytes_per_gpu: int | None = None
+    """The plan's (PlanSummary): 0 where it fits, the bytes per GPU a memory miss is short by,
+    None where vLLM refuses it for another reason (more memory does not fix it)."""
     tpot_ms: float | None = None
     """Time per output token at the sweep's load (planner.serving.speed); None: no speed
     (the row does not fit, or the sweep was run without a load)."""
@@ -239,9 +243,11 @@ class SweepResult(BaseModel):
 
 def rank_key(row: SweepRow, objective: Objective = "context",
              tpot_ms_target: float | None = None) -> tuple:
-    """Sort key, fits first, then by the objective (rows that do not fit: the smallest
-    shortfall first, the per-GPU bytes the budget is short by, as the kv/gpu column says it;
-    then the objective's order):
+    """Sort key, fits first, then by the objective. Rows that do not fit follow: first the
+    memory misses, the smallest shortfall per GPU first (memory_shortfall_bytes_per_gpu: the
+    budget short of the weights and the rest, as the kv/gpu column says it, or one
+    max_model_len request short of the pool), then the rows vLLM refuses for another reason
+    (a start-up refusal, which more memory does not fix); each kind in the objective's order:
     context: longer ceiling, higher concurrency, fewer GPUs (the original order);
     concurrency: higher concurrency, longer ceiling, fewer GPUs;
     fewest-gpus: fewer GPUs, longer ceiling, higher concurrency;
@@ -251,7 +257,8 @@ def rank_key(row: SweepRow, objective: Objective = "context",
     all replicas' (the speed model serves the load's requests over DP replicas)."""
     together = row.max_concurrency_all_replicas
     context = (-row.max_context_tokens, -together, row.gpus_used)
-    miss = (not row.fits, 0 if row.fits else max(-row.kv_cache_bytes_per_gpu, 0))
+    short = row.memory_shortfall_bytes_per_gpu
+    miss = (0, 0) if row.fits else (2, 0) if short is None else (1, short)
     if objective == "concurrency":
         return (*miss, -together, -row.max_context_tokens, row.gpus_used)
     if objective == "fewest-gpus":
@@ -288,6 +295,7 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
         "kv_cache_dtype": kv_cache_dtype,
         "gpus_used": figures["gpus_used"],
         "fits": figures["fits"],
+        "memory_shortfall_bytes_per_gpu": figures["memory_shortfall_bytes_per_gpu"],
         "weights_bytes_per_gpu": figures["weights_bytes_per_gpu"],
         "kv_cache_bytes_per_gpu": figures["kv_cache_bytes_per_gpu"],
         "kv_bytes_per_token_per_gpu": figures["kv_bytes_per_token_per_gpu"],

@@ -707,3 +707,19 @@ def test_a_sweep_where_nothing_fits_says_its_misses_rank_by_shortfall(capsys) ->
     table = out.split("valid configurations", 1)[1].split("\n\n", 2)[1].splitlines()[2:]
     shortfalls = [float(line.split("short by ")[1].split(" GiB")[0]) for line in table]
     assert len(shortfalls) == 10 and shortfalls == sorted(shortfalls)
+
+
+def test_a_sweep_with_a_refused_row_says_it_ranks_after_the_memory_misses(capsys) -> None:
+    # gpt-oss-20b on one A10G (SM86) at 0.75, vLLM 0.34.0: the BF16 KV row's 0.84 GiB pool
+    # is short of one 131,072-token request; the FP8 KV row is refused (Triton's FP8 KV cache
+    # needs SM89+) and ranks second though its ceiling is longer, as the order line says
+    from tests.cli.conftest import run_main
+
+    code, out, err = run_main(capsys, "report", "--model", "openai/gpt-oss-20b", "--gpu",
+                              "a10g", "--gpu-memory-utilization", "0.75", "--vllm-version",
+                              "0.34.0", "--sweep")
+    assert code == 0, err
+    assert ("; rows that do not fit: the smallest shortfall per GPU first, then the rows vLLM "
+            "refuses for another reason)") in out
+    table = out.split("valid configurations", 1)[1].split("\n\n", 2)[1].splitlines()[2:]
+    assert [line.split(" | ")[3] for line in table] == ["auto", "fp8"]

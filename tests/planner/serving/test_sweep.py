@@ -203,14 +203,15 @@ def test_rows_equal_the_full_plan(repo_id: str) -> None:
 
 
 def _row(name: str, ctx: int, conc: float, gpus: int, tps: float | None = None,
-         tpot: float | None = None, fits: bool = True, dp: int = 1, kv: int = 0) -> SweepRow:
+         tpot: float | None = None, fits: bool = True, dp: int = 1, kv: int = 0,
+         short: int | None = 0) -> SweepRow:
     """A hand-made row: only the ranked figures matter (quant_key carries the name; `conc`
     is one replica's, as a plan's max_concurrency; `kv` the KV pool per GPU, negative where
-    the budget is short)."""
+    the budget is short; `short` the plan's memory shortfall per GPU, None: refused)."""
     return SweepRow.model_construct(
         quant_key=name, fits=fits, max_context_tokens=ctx, max_concurrency=conc,
         gpus_used=gpus, output_tokens_per_s=tps, tpot_ms=tpot, layout=ParallelLayout(dp=dp),
-        kv_cache_bytes_per_gpu=kv)
+        kv_cache_bytes_per_gpu=kv, memory_shortfall_bytes_per_gpu=short)
 
 
 ROWS = (
@@ -269,15 +270,44 @@ def test_seed_dp_row_outranks_the_row_one_replica_put_ahead() -> None:
 
 @pytest.mark.parametrize("objective", ["context", "concurrency", "fewest-gpus", "throughput"])
 def test_rows_that_do_not_fit_rank_by_the_smallest_shortfall(objective) -> None:
-    # g misses on 1 GPU by 418 GiB, h on 8 GPUs by 35 GiB, i fits nowhere else (a positive
-    # pool, no ceiling): fitting c first, then i (short by nothing), h, g, whatever the
-    # objective; by GPUs alone g (1 GPU) would come before h
+    # g misses on 1 GPU by 418 GiB, h on 8 GPUs by 35 GiB, j holds a 1 GiB pool that one
+    # max_model_len request (3 GiB) is 2 GiB over, i has a 1 GiB pool and a ceiling but vLLM
+    # refuses it at start-up (no shortfall): fitting c first, then the memory misses j, h, g,
+    # then i, whatever the objective; by GPUs alone g (1 GPU) would come before h, and by
+    # its pool alone (short by nothing) i before them all
     gib = 2**30
-    rows = (_row("g", ctx=0, conc=0.0, gpus=1, fits=False, kv=-418 * gib),
-            _row("h", ctx=0, conc=0.0, gpus=8, fits=False, kv=-35 * gib),
-            _row("i", ctx=0, conc=0.0, gpus=4, fits=False, kv=gib),
+    rows = (_row("g", ctx=0, conc=0.0, gpus=1, fits=False, kv=-418 * gib, short=418 * gib),
+            _row("i", ctx=65536, conc=2.0, gpus=1, fits=False, kv=gib, short=None),
+            _row("h", ctx=0, conc=0.0, gpus=8, fits=False, kv=-35 * gib, short=35 * gib),
+            _row("j", ctx=32768, conc=0.0, gpus=4, fits=False, kv=gib, short=3 * gib - gib),
             _row("c", ctx=8192, conc=3.0, gpus=1, tps=50.0, tpot=40.0))
-    assert "".join(row.quant_key for row in ranked(rows, objective)) == "cihg"
+    assert "".join(row.quant_key for row in ranked(rows, objective)) == "cjhgi"
+
+
+def test_rows_vllm_refuses_rank_after_the_memory_misses() -> None:
+    # gpt-oss-20b (openai__gpt-oss-20b.json: 24 layers alternating sliding (window 128) and
+    # full attention, 8 KV heads x head_dim 64) on one A10G at 0.75 utilization, vLLM
+    # 0.34.0: the BF16 KV row's pool is short of one 131,072-token request, a memory miss;
+    # the FP8 KV row, half the bytes a token and the longer ceiling, is refused at start-up
+    # (Triton's FP8 KV cache needs SM89+, the A10G is SM86), so it ranks last though it
+    # ranked first by its ceiling (old: both pools positive, short by nothing)
+    result = sweep(catalog_spec("openai/gpt-oss-20b"), preset_cluster("a10g", 1),
+                   EngineSettings(vllm_version="0.34.0", gpu_memory_utilization=0.75))
+    bf16, fp8 = result.rows
+    assert (bf16.kv_cache_dtype, fp8.kv_cache_dtype) == ("auto", "fp8")
+    assert not bf16.fits and not fp8.fits
+    assert 0 < bf16.kv_cache_bytes_per_gpu == fp8.kv_cache_bytes_per_gpu
+    assert fp8.max_context_tokens > bf16.max_context_tokens
+    assert fp8.memory_shortfall_bytes_per_gpu is None
+    assert "FP8 KV cache is not supported" in fp8.verdict
+    # one request needs the 12 full layers' KV at 131,072 tokens, 12 x 131,072 x 8 x 64 x
+    # 2 (K, V) x 2 B = 3 GiB, plus the 12 sliding layers' window and tokens in flight (under
+    # 8,192 tokens each): short by that less the pool
+    token_bytes = 8 * 64 * 2 * 2
+    full_layers = 12 * 131_072 * token_bytes
+    assert full_layers == 3 * 2**30
+    need = bf16.memory_shortfall_bytes_per_gpu + bf16.kv_cache_bytes_per_gpu
+    assert full_layers < need < full_layers + 12 * 8192 * token_bytes
 
 
 def test_unfitting_checkpoint_ranks_its_nearest_layout_first() -> None:
