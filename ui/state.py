@@ -26,6 +26,7 @@ from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import (
     LinkKind,
+    MigInstanceError,
     OtherMemorySizeError,
     gpu_preset,
     memory_total_of_gib,
@@ -218,13 +219,19 @@ class AppState(BaseModel):
     @classmethod
     def _known_gpu(cls, value: str) -> str:
         """A GPU preset key (planner.serving.hardware.GPU_PRESETS); the error names close
-        matches, and how to plan another memory size of a preset's model in the app's terms
-        (OtherMemorySizeError's own advice names the CLI's flags)."""
+        matches, and how to plan another memory size of a preset's model, or a MIG slice, in
+        the app's terms (OtherMemorySizeError's and MigInstanceError's advice names the CLI's
+        flags)."""
         try:
             return gpu_preset(value).key
         except OtherMemorySizeError as exc:
             raise ValueError(f"{exc.what}; pick that model on the Hardware page and give the "
                              "memory CUDA reports in its memory field (gmem in the link)") from None
+        except MigInstanceError as exc:
+            raise ValueError(f"{exc.what}; plan the slice with the CLI (python -m planner plan "
+                             "--gpu-memory-gib X, the instance's CUDA total): a model picked on "
+                             "the Hardware page with that memory would plan the whole GPU's "
+                             "speed") from None
 
     @field_validator("gpu_memory_gib")
     @classmethod

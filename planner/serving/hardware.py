@@ -87,6 +87,20 @@ class OtherMemorySizeError(UnknownGpuError):
         self.what, self.name = what, name
 
 
+class MigInstanceError(UnknownGpuError):
+    """A MIG instance's name, as NVML prints it ("NVIDIA H100 80GB HBM3 MIG 1g.10gb"): `what`
+    says which slice of which GPU and why no preset plans it, `name` is the name given; the
+    message adds how to plan it (the flags of plan, sweep and report)."""
+
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(
+            f"{what}; plan the slice as a custom GPU: --gpu-memory-gib X (the instance's total "
+            f"as CUDA reports it) and --gpu-name {name!r}, one instance per replica (no NVLink or "
+            "peer-to-peer between instances): its memory figures then hold, but there are no "
+            "speed figures, and with no compute capability only fp32/fp16 are taken as native")
+        self.what, self.name = what, name
+
+
 class GpuSpec(BaseModel):
     """One GPU model: memory CUDA can see, bandwidth, dense compute and native formats."""
 
@@ -2327,6 +2341,25 @@ _BY_SPELLING = _spellings(_PRESET_ROWS, drop_memory=False)
 _BY_SHORT_SPELLING = _spellings(_PRESET_ROWS, drop_memory=True)
 
 
+_MIG_NAME = re.compile(r"(?P<gpu>.*?)[\s-]*\bMIG\s+(?P<slice>(?:\d+c\.)?\d+g\.\d+gb(?:\+\w+)?)",
+                       re.IGNORECASE)
+"""A MIG instance as NVML names it: the GPU's name, "MIG" and the profile ("1g.10gb",
+"1c.2g.20gb", "1g.10gb+me"); NVIDIA's MIG user guide, "Supported MIG Profiles"."""
+
+
+def mig_instance(name: str) -> str | None:
+    """What a MIG instance's name designates, for a GPU name that is one ("H100 MIG 3g.40gb"
+    -> "a MIG instance, slice 3g.40gb of H100, ..."), else None. A slice holds a share
+    of the GPU's memory, SMs and bandwidth (probes.nvml.MIG_NOTE cites it), which no preset
+    models."""
+    match = _MIG_NAME.fullmatch(name.strip())
+    if match is None:
+        return None
+    return (f"a MIG instance, slice {match['slice']} of {match['gpu'] or 'a GPU'}, which no "
+            "preset models: a slice has a share of the GPU's memory, SMs and bandwidth, and "
+            "Headroom plans whole GPUs")
+
+
 def near_gpu_keys(name: str) -> list[str]:
     """Up to three preset keys spelled close to `name` (a near miss: "RTX 309"), those whose
     spelling holds it whole first, shortest first ("3060" -> rtx-3060 before b300)."""
@@ -2338,7 +2371,10 @@ def near_gpu_keys(name: str) -> list[str]:
 
 def near_gpu_hint(name: str) -> str:
     """' (did you mean rtx-3090, rtx-3090-ti, rtx-5090?)' after a name no preset has (the keys
-    near_gpu_keys finds); "" where none is near."""
+    near_gpu_keys finds); what a MIG instance's name is (mig_instance); "" where none is
+    near."""
+    if mig := mig_instance(name):
+        return f" ({mig})"
     near = near_gpu_keys(name)
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
@@ -2379,11 +2415,13 @@ def resolve_gpu_key(name: str) -> str:
     -> rtx-3090); memory words are dropped when the rest names one preset ("H100 80GB HBM3"
     is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB), unless the name states
     a size that preset does not have ("Tesla V100-PCIE-16GB": the V100 preset is 32 GB).
-    Near misses get a "did you mean".
+    Near misses get a "did you mean"; a MIG instance's name a MigInstanceError.
     """
     wanted = name.strip().lower()
     if wanted in GPU_PRESETS:
         return wanted
+    if mig := mig_instance(name):
+        raise MigInstanceError(f"GPU {name.strip()!r} is {mig}", name.strip())
     for keys in (_BY_SPELLING.get(_compact(name), ()), _short_keys(name)):
         keys = _one_nvml_name(keys)
         if len(keys) == 1:

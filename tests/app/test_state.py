@@ -114,6 +114,17 @@ def test_another_memory_size_of_a_preset_is_explained_in_the_apps_terms() -> Non
                         "field (gmem in the link)."]
 
 
+def test_a_mig_instance_is_explained_in_the_apps_terms() -> None:
+    # it was "did you mean h100-sxm?": the whole GPU, not the slice
+    _, messages = decode({"gpu": "H100 MIG 3g.40gb"}, AppState())
+    assert messages == ["Link parameter gpu='H100 MIG 3g.40gb' ignored: GPU 'H100 MIG 3g.40gb' "
+                        "is a MIG instance, slice 3g.40gb of H100, which no preset models: a "
+                        "slice has a share of the GPU's memory, SMs and bandwidth, and Headroom "
+                        "plans whole GPUs; plan the slice with the CLI (python -m planner plan "
+                        "--gpu-memory-gib X, the instance's CUDA total): a model picked on the "
+                        "Hardware page with that memory would plan the whole GPU's speed."]
+
+
 def test_a_link_comparing_too_many_models_says_so_in_words() -> None:
     # it read "Tuple should have at most 6 items after validation, not 7"
     _, messages = decode({"cmp": ",".join(f"org/m{i}" for i in range(7))}, AppState())

@@ -523,6 +523,16 @@ def test_planner_refuses_a_gpu_name_stating_another_memory_size(gpu: str, words:
     assert "--gpu-memory-gib X" in done.stderr
 
 
+def test_planner_refuses_a_mig_instance_name_with_how_to_plan_the_slice() -> None:
+    # NVML's name for a MIG instance was answered "did you mean h100-sxm?": a whole GPU
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu",
+               "NVIDIA H100 80GB HBM3 MIG 1g.10gb", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner plan: error: GPU 'NVIDIA H100 80GB HBM3 "
+                          "MIG 1g.10gb' is a MIG instance, slice 1g.10gb of NVIDIA H100 80GB "
+                          "HBM3, ", "plan the slice as a custom GPU: --gpu-memory-gib X")
+    assert "did you mean" not in done.stderr
+
+
 def test_planner_names_the_flag_of_a_gpu_memory_below_one_byte() -> None:
     # 1e-300 GiB is above 0 but x 2^30 is 0 bytes: the flag's own message, not the hardware
     # model's "must be between 1 byte and 1 TiB, got 0 bytes"

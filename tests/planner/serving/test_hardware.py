@@ -14,6 +14,7 @@ from planner.serving.hardware import (
     GPU_PRESETS,
     ClusterSpec,
     HardwareError,
+    MigInstanceError,
     NetworkSpec,
     NodeSpec,
     NoGpuPresetError,
@@ -23,6 +24,7 @@ from planner.serving.hardware import (
     link_from_topology,
     link_spec,
     match_gpu_name,
+    near_gpu_hint,
     network_link,
     other_presets_named,
     parse_network,
@@ -778,6 +780,25 @@ def test_a_name_no_preset_has_is_told_apart_by_its_type() -> None:
 def test_near_miss_gets_did_you_mean() -> None:
     with pytest.raises(UnknownGpuError, match=r"did you mean rtx-3090"):
         resolve_gpu_key("RTX 3909")
+
+
+@pytest.mark.parametrize(("name", "slice_of"), [
+    # NVML's name for a MIG instance, and as people write one; each was answered "did you
+    # mean h100-sxm?" (or a100-40gb), a whole GPU the slice has a fraction of
+    ("NVIDIA H100 80GB HBM3 MIG 1g.10gb", "slice 1g.10gb of NVIDIA H100 80GB HBM3"),
+    ("H100 MIG 3g.40gb", "slice 3g.40gb of H100"),
+    ("A100-SXM4-40GB MIG 2g.10gb", "slice 2g.10gb of A100-SXM4-40GB"),
+])
+def test_a_mig_instance_is_named_as_a_slice_not_a_near_preset(name: str, slice_of: str) -> None:
+    with pytest.raises(MigInstanceError) as info:
+        resolve_gpu_key(name)
+    message = str(info.value)
+    assert f"is a MIG instance, {slice_of}, which no preset models" in message
+    assert f"--gpu-memory-gib X (the instance's total as CUDA reports it) and --gpu-name {name!r}" \
+        in message
+    assert "did you mean" not in message and "\n" not in message
+    # the note for a custom GPU so named (--gpu-name, an audited device) says the same
+    assert near_gpu_hint(name).startswith(f" (a MIG instance, {slice_of}")
 
 
 def test_a_model_number_alone_suggests_its_preset_first() -> None:
