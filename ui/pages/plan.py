@@ -254,11 +254,12 @@ def _controls() -> None:
     a, b = right.columns(2)
     a.number_input("max_num_seqs", value=None, step=1, placeholder="default",
                    **bind("plan", "max_num_seqs"))
-    # a break allowed before "_tokens" (U+200B, zero width): the label takes two lines in its
-    # half column, and without one the browser cut it anywhere ("max_num_batched_tok" / "ens"
-    # at 1440 px)
-    b.number_input("max_num_batched\u200b_tokens", value=None, step=1024,
-                   placeholder="default", **bind("plan", "max_num_batched_tokens"))
+    # in words, the name in its help: "max_num_batched_tokens" does not fit its half column
+    # at 1280 px, and was cut mid-name ("max_num_batched" / "_tokens")
+    b.number_input("Batched tokens", value=None, step=1024, placeholder="default",
+                   help="vLLM's max_num_batched_tokens (--max-num-batched-tokens): the most "
+                   "tokens one engine step schedules; empty: vLLM's default",
+                   **bind("plan", "max_num_batched_tokens"))
     # under the KV dtype and the load: the right column, taller, would push the figures down;
     # the arrivals beside it, one line high (a labelled row would push them down too)
     more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
