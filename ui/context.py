@@ -465,23 +465,25 @@ def app_words(text: str) -> str:
     return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)
 
 
-_FLAG = re.compile(r"--[a-z0-9][a-z0-9-]*(?: [\w.]*\d[\w.]*)?")
+_FLAG = re.compile(r"(`[^`]*`)|--[a-z0-9][a-z0-9-]*(?: [\w.]*\d(?:[\w.]*\w)?)?")
 """A CLI flag and, where one follows, its value holding a digit ('--max-model-len 32768',
-'--kv-cache-dtype fp8'; not the 'fits' after '--enable-expert-parallel')."""
+'--kv-cache-dtype fp8'; not the 'fits' after '--enable-expert-parallel', nor a sentence's
+closing '.'); or, first, text already quoted as code, kept as it is."""
 
 
 def flags_as_code(text: str) -> str:
-    """`text` (which quotes no code itself) with each CLI flag and its value between
-    backticks: md_escape shows them as inline code, which app.py's style keeps on one line
-    in a message box (plain text wraps a flag after a hyphen: '--enable-expert-parallel -',
-    then '-max-model-len')."""
-    return _FLAG.sub(lambda m: f"`{m[0]}`", text)
+    """`text` with each CLI flag and its value between backticks (text already between them
+    stays as it is): md_escape shows them as inline code, which app.py's style keeps on one
+    line in a message box (plain text wraps a flag after a hyphen: '--enable-expert-parallel
+    -', then '-max-model-len')."""
+    return _FLAG.sub(lambda m: m[1] or f"`{m[0]}`", text)
 
 
 def app_markdown(text: str) -> str:
-    """Planner text as the app shows it in Markdown: in its words (app_words) and inert
-    (md_escape: a config's strings, such as a model_type it quotes, render as written)."""
-    return md_escape(app_words(text))
+    """Planner text as the app shows it in Markdown: in its words (app_words), its CLI flags
+    as inline code (flags_as_code) and inert (md_escape: a config's strings, such as a
+    model_type it quotes, render as written)."""
+    return md_escape(flags_as_code(app_words(text)))
 
 
 def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:

@@ -19,8 +19,9 @@ from planner.serving.vllm_cli import command_problems, vllm_cli
 from tests.app.conftest import launch_command, open_link, open_page, texts
 
 GEMMA2 = {"model": "google/gemma-2-9b-it", "gpu": "b200", "gpn": "1", "vllm": "0.17.0"}
+# vLLM's words as the Plan page shows them: each flag and its value as inline code
 BUG = ("There is a bug in FlashInfer block_size 16 head size 256 support. Please avoid this "
-       "combination by passing --block-size 32 or --block-size 64.")
+       "combination by passing `--block-size 32` or `--block-size 64`.")
 BLOCK_BYTES = 21 * 32 * (2 * 8 * 256 * 2)
 BLOCKS = 27_180
 FITS = (f"Fits: {BLOCKS:,} blocks = {BLOCKS // 2 * 32:,} KV tokens per replica")

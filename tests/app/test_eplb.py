@@ -93,8 +93,8 @@ def test_an_ep_layout_only_the_redundant_experts_make_even_is_kept() -> None:
     assert not at.exception and not at.error
     assert at.query_params["ep"] == "1"
     assert "--enable-expert-parallel" in launch_command(at)
-    assert ("--enable-eplb: 22 experts a MoE layer on each of the 6 EP ranks (128 routed + 4 "
-            "redundant)") in texts(at)
+    assert ("`--enable-eplb`: 22 experts a MoE layer on each of the 6 EP ranks (128 routed + "
+            "4 redundant)") in texts(at)  # the flag as inline code
 
 
 EPLB_COMPARE = {**QWEN3_MOE, "gpn": "6", "tp": "1", "dp": "6", "eplb": "1", "redundant": "4",
@@ -117,8 +117,8 @@ def test_the_compare_page_carries_eplb_to_the_other_models_as_report_compare() -
     shown = texts(at)
     assert "--enable-eplb with 4 redundant experts on the models with routed experts." in shown
     # each MoE model's EPLB warning: (128 + 4) / 6 = 22 experts a layer on each GPU
-    assert shown.count("--enable-eplb: 22 experts a MoE layer on each of the 6 EP ranks "
-                       "(128 routed + 4 redundant)") == 2
+    assert shown.count("`--enable-eplb`: 22 experts a MoE layer on each of the 6 EP ranks "
+                       "(128 routed + 4 redundant)") == 2  # the flag as inline code
 
 
 def test_the_report_page_plans_its_compared_models_as_the_compare_page() -> None:

@@ -124,3 +124,14 @@ def test_backticks_in_a_config_show_code_that_stays_text(hub_reply) -> None:
     seen = _assert_inert(at)
     assert "<img src=x onerror=alert(1)>" in _code_spans(at)  # shown as code, not run
     assert " **b**" in seen  # and the rest as typed
+
+
+def test_a_flag_in_a_config_shows_as_code_and_the_rest_as_text(hub_reply) -> None:
+    # app_markdown quotes a message's flags as code (flags_as_code) before escaping: the
+    # Compare verdict quotes the model_type, a flag in it included, and a link there stays text
+    config = json.loads((HOSTILE_DIR / "html_model_type.config.json").read_text())
+    hub_reply("acme/flag", config | {"model_type": "--evil-flag 1 [x](http://evil.example)"})
+    at = open_page("compare", cmp="acme/flag,Qwen/Qwen3-8B")
+    seen = _assert_inert(at)
+    assert "--evil-flag 1" in _code_spans(at)
+    assert " [x](http://evil.example)" in seen

@@ -15,8 +15,9 @@ ON_H100 = {"model": ACME, "gpu": "h100-sxm", "gpn": "1"}
 LABEL = "Trust remote code (vLLM --trust-remote-code)"
 # the planner's note for vLLM 0.34.0 (the sidebar's default; its models/registry.py has no
 # AcmeForCausalLM, nor has planner/serving/vllm_cli/vllm-0.34.0.json), with the app's way to act
+# and the flag as inline code
 WHY = ("No launch command: vLLM 0.34.0 has no native AcmeForCausalLM: it loads only with "
-       "--trust-remote-code, which runs the repository's Python code; review it, then tick "
+       "`--trust-remote-code`, which runs the repository's Python code; review it, then tick "
        "Trust remote code on the Plan page.")
 
 

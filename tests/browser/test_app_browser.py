@@ -220,18 +220,24 @@ def test_no_flag_of_the_launch_command_is_split(browser, server: str, width: int
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_the_nearest_change_keeps_its_flag_whole(browser, server: str, width: int) -> None:
-    """The note's flag is inline code kept on one line (ui.context.flags_as_code, app.py's
-    style): as text the browser split it after a hyphen where the note wrapped. At 360 px
-    the note wraps."""
+@pytest.mark.parametrize("query, words, flag", [
+    ("&len=262144", "Nearest change that fits", "--max-model-len 40960"),
+    # a warning (app_markdown): the seed without EP leaves the Marlin MoE kernel
+    ("&ep=0", "Marlin MoE kernel", "--enable-expert-parallel"),
+])
+def test_a_messages_flag_is_kept_whole(browser, server: str, width: int, query: str,
+                                       words: str, flag: str) -> None:
+    """A message's flag is inline code kept on one line (ui.context.flags_as_code, app.py's
+    style): as text the browser split it after a hyphen where the message wrapped. At 360 px
+    it wraps."""
     page = browser.new_page(viewport={"width": width, "height": 800})
     page.set_default_timeout(60_000)
-    page.goto(f"{server}/?{SEED}&len=262144")
-    note = page.locator("[data-testid=stAlert]", has_text="Nearest change that fits").first
+    page.goto(f"{server}/?{SEED}{query}")
+    note = page.locator("[data-testid=stAlert]", has_text=words).first
     note.wait_for()
     _settle(page)
-    code = note.locator("code").first
-    assert code.inner_text() == "--max-model-len 40960"
+    code = note.locator("code", has_text=flag).first
+    assert code.inner_text() == flag
     # app.py's style comes with the page's elements (st.html): once it holds, the code is
     # on one line (a full run once measured before it applied)
     page.wait_for_function("e => getComputedStyle(e).whiteSpace === 'nowrap'",

@@ -62,7 +62,6 @@ from ui.context import (
     USER_ERRORS,
     WHAT_IF_OPTION,
     app_markdown,
-    app_words,
     current_cluster,
     current_engine,
     current_load,
@@ -71,7 +70,6 @@ from ui.context import (
     current_spec,
     error_text,
     fit_settings,
-    flags_as_code,
     hardware_layout,
     layout_for,
     release_default_note,
@@ -591,10 +589,9 @@ def _results(request: PlanRequest, result: Plan) -> None:
     (st.success if confident else st.warning if result.fits else st.error)(
         app_markdown(result.verdict))
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
-        st.error(md_escape(message))
+        st.error(app_markdown(message))
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
-        st.info(md_escape(flags_as_code(app_words(
-            f"Nearest change that fits: {result.nearest_fit}."))),
+        st.info(app_markdown(f"Nearest change that fits: {result.nearest_fit}."),
                 icon=":material/lightbulb:")
     if result.nearest_fit_change:  # nearest_fit's settings: one click makes the change
         st.button("Apply", key="plan.apply_nearest_fit", help="sets the fields above to this "
