@@ -36,6 +36,7 @@ from planner.serving.hardware import (
     custom_gpu,
     gpu_preset,
     memory_near,
+    mig_parent,
     near_gpu_hint,
     no_bf16_assumed_notes,
     other_presets_named,
@@ -209,7 +210,10 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
             "nodes": tuple(node.model_copy(update={"gpu": node.gpu.model_copy(
                 update={"name": typed})}) for node in cluster.nodes),
             "source": cluster.source.replace(named.name, f"{typed} (as {named.key})")})
-    gpu = custom_gpu(total, name=(name or "").strip() or f"Custom {memory_gib:g} GiB GPU")
+    parent = mig_parent(name) if name is not None else None
+    gpu = custom_gpu(total, name=(name or "").strip() or f"Custom {memory_gib:g} GiB GPU",
+                     vendor=parent.vendor if parent else "nvidia",
+                     compute_capability=parent.compute_capability if parent else "")
     node_specs = tuple(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node,
                  intra_node_link=link or gpu.default_intra_node_link)
@@ -397,7 +401,12 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     cluster = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
                               getattr(args, "gpu_name", None))
     name = getattr(args, "gpu_name", None)
-    if name is not None and cluster.nodes[0].gpu.key == "custom":
+    if name is not None and (parent := mig_parent(name)) is not None:
+        add_notes(args, (
+            f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned with "
+            f"{parent.name}'s compute capability {parent.compute_capability} and formats on the "
+            "memory given, without speed figures (a slice's bandwidth and SMs are not modelled)"))
+    elif name is not None and cluster.nodes[0].gpu.key == "custom":
         add_notes(args, (
             f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned as a GPU "
             "of unknown model (no preset's compute capability, native formats or default link "

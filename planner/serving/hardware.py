@@ -96,8 +96,9 @@ class MigInstanceError(UnknownGpuError):
         super().__init__(
             f"{what}; plan the slice as a custom GPU: --gpu-memory-gib X (the instance's total "
             f"as CUDA reports it) and --gpu-name {name!r}, one instance per replica (no NVLink or "
-            "peer-to-peer between instances): its memory figures then hold, but there are no "
-            "speed figures, and with no compute capability only fp32/fp16 are taken as native")
+            "peer-to-peer between instances): its memory figures then hold, with the compute "
+            "capability and formats of the GPU it is a slice of where a preset names that GPU, "
+            "but there are no speed figures")
         self.what, self.name = what, name
 
 
@@ -2358,6 +2359,19 @@ def mig_instance(name: str) -> str | None:
     return (f"a MIG instance, slice {match['slice']} of {match['gpu'] or 'a GPU'}, which no "
             "preset models: a slice has a share of the GPU's memory, SMs and bandwidth, and "
             "Headroom plans whole GPUs")
+
+
+def mig_parent(name: str) -> GpuSpec | None:
+    """The preset of the GPU a MIG instance's name is a slice of ("NVIDIA H100 80GB HBM3 MIG
+    1g.10gb" -> h100-sxm), whose compute capability and formats the slice shares (the same
+    SMs, a share of them); None for another name or a GPU no preset names."""
+    match = _MIG_NAME.fullmatch(name.strip())
+    if match is None or not match["gpu"]:
+        return None
+    try:
+        return gpu_preset(resolve_gpu_key(match["gpu"]))
+    except UnknownGpuError:
+        return None
 
 
 def near_gpu_keys(name: str) -> list[str]:

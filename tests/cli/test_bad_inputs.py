@@ -533,6 +533,18 @@ def test_planner_refuses_a_mig_instance_name_with_how_to_plan_the_slice() -> Non
     assert "did you mean" not in done.stderr
 
 
+def test_a_mig_slice_named_with_its_memory_plans_its_gpus_formats_without_speed() -> None:
+    # the advice above, followed: the slice loads bfloat16 as the H100 does (it was planned
+    # as a GPU of unknown model, fp16 only), and no speed figure claims a whole H100's
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib", "39.5",
+               "--gpu-name", "NVIDIA H100 80GB HBM3 MIG 3g.40gb", "--json",
+               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert plan["weight_format"] == "bf16" and plan["tpot_ms"] is None
+    assert "planned with NVIDIA H100 80GB HBM3's compute capability 9.0" in done.stderr
+
+
 def test_planner_names_the_flag_of_a_gpu_memory_below_one_byte() -> None:
     # 1e-300 GiB is above 0 but x 2^30 is 0 bytes: the flag's own message, not the hardware
     # model's "must be between 1 byte and 1 TiB, got 0 bytes"

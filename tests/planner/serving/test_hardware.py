@@ -24,6 +24,7 @@ from planner.serving.hardware import (
     link_from_topology,
     link_spec,
     match_gpu_name,
+    mig_parent,
     near_gpu_hint,
     network_link,
     other_presets_named,
@@ -799,6 +800,14 @@ def test_a_mig_instance_is_named_as_a_slice_not_a_near_preset(name: str, slice_o
     assert "did you mean" not in message and "\n" not in message
     # the note for a custom GPU so named (--gpu-name, an audited device) says the same
     assert near_gpu_hint(name).startswith(f" (a MIG instance, {slice_of}")
+
+
+def test_a_mig_instance_shares_the_compute_capability_of_the_gpu_it_slices() -> None:
+    # a slice runs on the GPU's own SMs: H100 (9.0, bf16 and fp8 native), A100 40 GB SXM4 (8.0)
+    assert mig_parent("NVIDIA H100 80GB HBM3 MIG 1g.10gb").compute_capability == "9.0"
+    assert mig_parent("A100-SXM4-40GB MIG 2g.10gb").compute_capability == "8.0"
+    assert mig_parent("NVIDIA H100 80GB HBM3") is None  # a whole GPU is no slice
+    assert mig_parent("Acme X9 MIG 1g.10gb") is None  # a slice of a GPU no preset names
 
 
 def test_a_model_number_alone_suggests_its_preset_first() -> None:
