@@ -90,7 +90,9 @@ def _budget_line(fig: go.Figure, budgets_gib: list[float]) -> None:
     if len(set(budgets_gib)) == 1:
         fig.update_layout(shapes=[line_mark("y", budgets_gib[0], "dash")], annotations=[{
             "xref": "paper", "x": 0, "yref": "y", "y": budgets_gib[0], "text": "budget",
-            "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 12}}])
+            "showarrow": False, "xanchor": "left", "yanchor": "bottom",
+            # the line's dark grey: the theme's grey text was faint over the grey "free"
+            "font": {"size": 12, "color": "#222222"}}])
         return
     style = {"color": "#222222", "width": 2, "dash": "dash"}
     fig.update_layout(shapes=[  # mixed GPUs: one segment per bar

@@ -84,6 +84,39 @@ def test_the_memory_bar_groups_equal_gpus_above_16() -> None:
     assert list(weights["x"]) == [f"GPU{g}<br>node {n}" for n in (0, 1) for g in range(8)]
 
 
+def _luminance(hex_color: str) -> float:
+    """WCAG 2 relative luminance of '#rrggbb'."""
+    channels = [int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_budget_label_reads_over_the_free_segment() -> None:
+    # the label sits on the grey "free" bar, in the theme's grey when no colour was given;
+    # WCAG's 4.5:1 for text, against that bar's grey
+    bar = figure(open_page(), "memory")
+    [label] = [a for a in bar["layout"]["annotations"] if a["text"] == "budget"]
+    free = next(t for t in bar["data"] if t["name"] == "free")["marker"]["color"]
+    light, dark = sorted((_luminance(free), _luminance(label["font"]["color"])), reverse=True)
+    assert (light + 0.05) / (dark + 0.05) >= 4.5
+
+
+def test_the_parameter_chart_labels_a_component_too_small_to_draw() -> None:
+    """Qwen3-235B-A22B (its config.json in shared/model-configs): hidden 4096, 94 layers.
+    Its norms (the hidden-size ones; the q/k norms count as attention: planner.model.params
+    LayerParams): per layer input and post-attention RMSNorm, 94 x 2 x 4,096 = 770,048, plus
+    the final norm's 4,096: 774,144, a bar of no pixels beside 227 billion routed-expert
+    parameters. Its label, "0.00" inside that bar, showed nothing; it reads 0.77 million,
+    beside the bar."""
+    at = open_page("model")
+    chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if "billions" in json.dumps(json.loads(c.proto.spec)["layout"]))
+    [bars] = chart["data"]
+    labels = dict(zip(bars["y"], bars["text"], strict=True))
+    assert labels["norms"] == "0.77 million"
+    assert bars["textposition"] == "outside"
+
+
 def test_one_request_label_sits_below_the_line_at_the_left_end() -> None:
     curve = figure(show_chart(open_page(), "Concurrency vs context"), "curve")
     label = next(a for a in curve["layout"]["annotations"] if a["text"] == "one request")

@@ -157,6 +157,12 @@ def _card(card: ModelCard) -> None:
         st.caption(md_escape(text))
 
 
+def _params_label(count: int) -> str:
+    """A component's parameters as its bar's label: billions to two decimals ("227.04"), or
+    millions below 0.01 billion ("0.82 million"), where "0.00" read as none."""
+    return f"{count / 1e9:,.2f}" if count >= 10**7 else f"{count / 1e6:,.2g} million"
+
+
 def _breakdown_chart(params: ParamBreakdown) -> None:
     """Parameters by component (billions)."""
     parts = {
@@ -166,10 +172,14 @@ def _breakdown_chart(params: ParamBreakdown) -> None:
         "routers": params.routers, "norms": params.norms + params.final_norm,
         "vision tower": params.vision, "MTP (not loaded)": params.mtp,
     }
-    table = pd.DataFrame({"component": list(parts), "billions": [v / 1e9 for v in parts.values()]})
-    table = table[table["billions"] > 0]
-    fig = px.bar(table, x="billions", y="component", orientation="h", text_auto=".2f")
-    fig.update_layout(height=60 + 32 * len(table), margin={"t": 10, "b": 10},
+    shown = {name: count for name, count in parts.items() if count > 0}
+    table = pd.DataFrame({"component": list(shown),
+                          "billions": [v / 1e9 for v in shown.values()],
+                          "value": [_params_label(v) for v in shown.values()]})
+    fig = px.bar(table, x="billions", y="component", orientation="h", text="value")
+    # beside each bar, not in it: the norms' 0.0008 billion beside 227 is a bar of no pixels
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_layout(height=60 + 32 * len(table), margin={"t": 10, "b": 10, "r": 80},
                       yaxis={"categoryorder": "total ascending"})
     st.plotly_chart(fig, width="stretch")
 
