@@ -2016,6 +2016,24 @@ class _Outcome(NamedTuple):
     shortfall: int  # bytes per GPU the memory checks are short by (0: none short)
 
 
+def _request_shortfall(st: _Setup, pools: dict[int, int], num_blocks: int, bind: _Binding
+                       ) -> int:
+    """Bytes per GPU one max_model_len request is short of, by _ceiling's own check (_fits):
+    a stage's smallest pool less one block short of its request's bytes, or, where a stage
+    needs more blocks than every worker gets (num_blocks), those blocks at the binding
+    worker's block size (a hybrid stage can miss so with a pool above its request's bytes)."""
+    f, length = st.facts, st.facts.r.max_model_len
+    tp, mbt = st.layout.tp, f.window_mbt
+    bind_block = f.stages[bind.pp_stage][1].bytes_per_block
+    short = 0
+    for pp_stage, pool in pools.items():
+        stage = f.stages[pp_stage][1]
+        short = max(short,
+                    request_bytes(stage, length, f.kv_b, tp, mbt) + stage.bytes_per_block - pool,
+                    (blocks_per_request(stage, length, mbt) - num_blocks) * bind_block)
+    return short
+
+
 def _outcome(
     st: _Setup, bind: _Binding, pools: dict[int, int], overweight: bool, errors: list[str]
 ) -> _Outcome:
@@ -2040,7 +2058,7 @@ def _outcome(
             "when initializing the engine."
         )
     elif ceiling < max_model_len:
-        shortfall = max(need - bind.kv, 0)
+        shortfall = _request_shortfall(st, pools, num_blocks, bind)
         estimate = f" Based on the available memory, the estimated maximum model length is " \
             f"{ceiling}." if ceiling else ""
         hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "

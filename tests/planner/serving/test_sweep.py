@@ -25,6 +25,7 @@ from planner.serving.sweep import (
     sweep,
 )
 from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN_TP2
+from tests.conftest import load_ref_config
 
 SPEC = parse_model_config(TINY_CONFIG, name="tiny/llama")
 CLUSTER = preset_cluster("rtx-3090", 4)
@@ -308,6 +309,29 @@ def test_rows_vllm_refuses_rank_after_the_memory_misses() -> None:
     assert full_layers == 3 * 2**30
     need = bf16.memory_shortfall_bytes_per_gpu + bf16.kv_cache_bytes_per_gpu
     assert full_layers < need < full_layers + 12 * 8192 * token_bytes
+
+
+def test_a_hybrid_stage_short_of_blocks_is_short_by_the_bytes_more_memory_needs() -> None:
+    # gemma-4-26B-A4B (sliding and full layers) on 4x L4 at PP=2 x DP=2, BF16: each worker's
+    # pool (4.09 GiB) holds one 262,144-token request's bytes (3.66 GiB) but a stage needs
+    # more blocks than every worker gets, so it misses on memory (was short by 0, as a plan
+    # that fits). The shortfall means: that many more bytes per GPU (a higher utilization)
+    # and it fits; 4 MiB fewer and it still misses
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    spec, cluster = parse_model_config(config), preset_cluster("l4", 4)
+    total = cluster.nodes[0].gpu.memory_total_bytes
+
+    def at(extra_bytes: int) -> Plan:
+        engine = EngineSettings(gpu_memory_utilization=0.92 + extra_bytes / total)
+        return plan(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(pp=2, dp=2),
+                                engine=engine), nearest=False)
+
+    missed = at(0)
+    short = missed.memory_shortfall_bytes_per_gpu
+    assert not missed.fits and "(3.66 GiB KV cache is needed" in missed.verdict
+    assert missed.kv_cache_bytes_per_gpu > 4 * 2**30 and short > 0
+    assert at(short + 2**20).fits
+    assert not at(short - 4 * 2**20).fits
 
 
 def test_unfitting_checkpoint_ranks_its_nearest_layout_first() -> None:
