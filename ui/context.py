@@ -465,10 +465,11 @@ def app_words(text: str) -> str:
     return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)
 
 
-_FLAG = re.compile(r"(`[^`]*`)|--[a-z0-9][a-z0-9-]*(?: [\w.]*\d(?:[\w.]*\w)?)?")
+_FLAG = re.compile(r"(`[^`]*`)|--[a-z0-9][a-z0-9-]*(?: [\w.]*\d(?:[\w.,]*\w)?)?")
 """A CLI flag and, where one follows, its value holding a digit ('--max-model-len 32768',
-'--kv-cache-dtype fp8'; not the 'fits' after '--enable-expert-parallel', nor a sentence's
-closing '.'); or, first, text already quoted as code, kept as it is."""
+'--kv-cache-dtype fp8', '--kv-cache-memory-bytes 8,589,934,592'; not the 'fits' after
+'--enable-expert-parallel', nor a sentence's closing '.' or ','); or, first, text already
+quoted as code, kept as it is."""
 
 
 def flags_as_code(text: str) -> str:

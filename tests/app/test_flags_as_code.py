@@ -19,6 +19,14 @@ def test_a_value_ends_before_the_sentences_full_stop() -> None:
         "at `--gpu-memory-utilization 0.95`."
 
 
+def test_a_values_thousands_separators_stay_in_its_code() -> None:
+    # planner.serving.plan's --kv-cache-memory-bytes failure writes the bytes as {kv:,}
+    assert flags_as_code("--kv-cache-memory-bytes 8,589,934,592 (8.00 GiB) and") == \
+        "`--kv-cache-memory-bytes 8,589,934,592` (8.00 GiB) and"
+    assert flags_as_code("Try --max-model-len 40960, or less") == \
+        "Try `--max-model-len 40960`, or less"
+
+
 def test_code_the_text_quotes_already_is_left_as_it_is() -> None:
     # planner.model.quant's loading note quotes its flag so: no second pair around it
     assert flags_as_code("`--quantization fp8` on a 16-bit checkpoint, or --kv-cache-dtype "
