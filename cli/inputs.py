@@ -36,6 +36,7 @@ from planner.serving.hardware import (
     custom_gpu,
     gpu_preset,
     memory_near,
+    mig_instance,
     mig_parent,
     near_gpu_hint,
     no_bf16_assumed_notes,
@@ -403,7 +404,7 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     name = getattr(args, "gpu_name", None)
     if name is not None and (parent := mig_parent(name)) is not None:
         add_notes(args, (
-            f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned with "
+            f"--gpu-name {name!r} is {mig_instance(name)}: planned with "
             f"{parent.name}'s compute capability {parent.compute_capability} and formats on the "
             "memory given, without speed figures (a slice's bandwidth and SMs are not modelled)"))
     elif name is not None and cluster.nodes[0].gpu.key == "custom":

@@ -2364,14 +2364,18 @@ def mig_instance(name: str) -> str | None:
 def mig_parent(name: str) -> GpuSpec | None:
     """The preset of the GPU a MIG instance's name is a slice of ("NVIDIA H100 80GB HBM3 MIG
     1g.10gb" -> h100-sxm), whose compute capability and formats the slice shares (the same
-    SMs, a share of them); None for another name or a GPU no preset names."""
+    SMs, a share of them); a name two presets share ("A100": 40 or 80 GB) gives the first
+    where they agree on both; None for another name or a GPU no preset names."""
     match = _MIG_NAME.fullmatch(name.strip())
     if match is None or not match["gpu"]:
         return None
     try:
         return gpu_preset(resolve_gpu_key(match["gpu"]))
     except UnknownGpuError:
-        return None
+        pass
+    alike = {(GPU_PRESETS[k].compute_capability, GPU_PRESETS[k].native_weight_formats): k
+             for k in _short_keys(match["gpu"])}
+    return GPU_PRESETS[next(iter(alike.values()))] if len(alike) == 1 else None
 
 
 def near_gpu_keys(name: str) -> list[str]:

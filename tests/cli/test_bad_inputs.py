@@ -542,7 +542,10 @@ def test_a_mig_slice_named_with_its_memory_plans_its_gpus_formats_without_speed(
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     assert plan["weight_format"] == "bf16" and plan["tpot_ms"] is None
+    assert ("--gpu-name 'NVIDIA H100 80GB HBM3 MIG 3g.40gb' is a MIG instance, slice 3g.40gb "
+            "of NVIDIA H100 80GB HBM3, ") in done.stderr
     assert "planned with NVIDIA H100 80GB HBM3's compute capability 9.0" in done.stderr
+    assert "is no preset GPU model" not in done.stderr  # said once, as the slice it is
 
 
 def test_planner_names_the_flag_of_a_gpu_memory_below_one_byte() -> None:

@@ -808,6 +808,8 @@ def test_a_mig_instance_shares_the_compute_capability_of_the_gpu_it_slices() -> 
     assert mig_parent("A100-SXM4-40GB MIG 2g.10gb").compute_capability == "8.0"
     assert mig_parent("NVIDIA H100 80GB HBM3") is None  # a whole GPU is no slice
     assert mig_parent("Acme X9 MIG 1g.10gb") is None  # a slice of a GPU no preset names
+    # "A100" is the 40 or the 80 GB card: both 8.0 with the same formats, which is all it takes
+    assert mig_parent("A100 MIG 1g.5gb").compute_capability == "8.0"
 
 
 def test_a_model_number_alone_suggests_its_preset_first() -> None:
