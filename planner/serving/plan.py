@@ -794,7 +794,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     """Work out the settings _resolve caches (`batched`: vLLM's batched-DP MoE): the sizing
     GPU's (_derive_on_gpu, cached across clusters of it), then the cluster's own."""
     node = cluster.sizing_node
-    ccs = tuple(sorted({n.gpu.compute_capability for n in cluster.nodes}))
+    ccs = _CLUSTER_CAPABILITIES.get(cluster, (), _capabilities, cluster)
     on_gpu = _ON_GPU.get_all((spec, node.gpu), (s, ENGINE, batched, ccs), _derive_on_gpu,
                              spec, node.gpu, ccs, s, batched)
     resolved = _Resolved(
@@ -1843,7 +1843,7 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
     if len(cluster.nodes) == 1 or not vllm_cli(s.vllm_version).accepts("--nnodes"):
         return []
     # (GPUs of one compute capability: no node to check, without a scan of 512 nodes a plan)
-    if _CLUSTER_CAPABILITIES.get(cluster, (), _capabilities, cluster) == {r.compute_capability}:
+    if _CLUSTER_CAPABILITIES.get(cluster, (), _capabilities, cluster) == (r.compute_capability,):
         return []
     version = vllm_rules(s.vllm_version).version
     errors: list[str] = []
@@ -2251,13 +2251,13 @@ _CLUSTER_GPUS: IdentityMemo[tuple[GpuSpec, ...]] = IdentityMemo(256)
 """_nvlink_gpus by cluster: every layout's warnings read it, and 512 nodes took a scan each."""
 
 
-_CLUSTER_CAPABILITIES: IdentityMemo[frozenset[str]] = IdentityMemo(256)
-"""_capabilities by cluster."""
+_CLUSTER_CAPABILITIES: IdentityMemo[tuple[str, ...]] = IdentityMemo(256)
+"""_capabilities by cluster: _derive and _node_quant_errors read it (512 nodes, a scan each)."""
 
 
-def _capabilities(cluster: ClusterSpec) -> frozenset[str]:
-    """The compute capabilities of the cluster's nodes' GPUs."""
-    return frozenset(node.gpu.compute_capability for node in cluster.nodes)
+def _capabilities(cluster: ClusterSpec) -> tuple[str, ...]:
+    """The compute capabilities of the cluster's nodes' GPUs, each once, sorted."""
+    return tuple(sorted({node.gpu.compute_capability for node in cluster.nodes}))
 
 
 def _nvlink_gpus(cluster: ClusterSpec) -> tuple[GpuSpec, ...]:
