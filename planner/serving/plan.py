@@ -152,7 +152,11 @@ from planner.serving.startup import (
     quantization_errors,
     startup_errors,
 )
-from planner.serving.startup.attention_backend import flashinfer_hd256_errors, kv_format_errors
+from planner.serving.startup.attention_backend import (
+    flashinfer_hd256_errors,
+    kv_format_errors,
+    mla_prefill_errors,
+)
 from planner.serving.startup.autoround import (
     inc_as_stored_errors,
     inc_errors,
@@ -1008,6 +1012,7 @@ def _config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: 
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
             + mismatch
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
+            + tuple(mla_prefill_errors(gpu, spec, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
             + tuple(dtype_errors(gpu, s.dtype))
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))

@@ -1,5 +1,6 @@
 """No attention backend of the release takes the --kv-cache-dtype on this GPU for this model, in
-vLLM's words (kv_format_errors, per release; runnable_kv_cache_dtypes: what the app offers).
+vLLM's words (kv_format_errors, per release; runnable_kv_cache_dtypes: what the app offers), and
+no MLA prefill runs below compute capability 8.0 (mla_prefill_errors).
 
 vLLM picks the backend at start-up (platforms/cuda.py get_attn_backend_cls) from each
 backend's supported_kv_cache_dtypes, supports_compute_capability and head sizes
@@ -109,6 +110,54 @@ def _triton_mla_refusal(kv: str, minor: int, cc: int, device: str) -> str | None
                 f"(compute capability {cc // 10}.{cc % 10}); bfloat16 requires SM80+. Re-run with "
                 "--kv-cache-dtype float16.")
     return None
+
+
+def _is_dense_mla(spec: ModelSpec) -> bool:
+    """Whether vLLM serves `spec` on a dense-MLA backend: MLA layers without an indexer
+    (sparse MLA) and no DeepSeek-V4 compressed attention."""
+    mixers = [layer.mixer for layer in spec.layers]
+    return (spec.compressed_attention is None and any(isinstance(m, MlaMixer) for m in mixers)
+            and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))
+
+
+MLA_PREFILL_FROM = 11
+"""The first vLLM 0.x minor read for mla_prefill_errors (the V1 engine on compute capability
+below 8.0: planner.serving.v1_oracle)."""
+
+_FA2_AMPERE = "RuntimeError: FlashAttention only supports Ampere GPUs or newer."
+"""vllm_flash_attn's FlashAttention 2 kernel below compute capability 8.0 (the string in
+_vllm_fa2_C.abi3.so of the 0.11.0, 0.14.0, 0.17.0, 0.26.0, 0.27.1 and 0.34.0 wheels; vLLM issue
+#8189 quotes it from vllm_flash_attn on a pre-Ampere GPU)."""
+
+
+def mla_prefill_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> list[str]:
+    """Why vLLM `cli.vllm_version` cannot prefill a dense-MLA model on `gpu` below compute
+    capability 8.0 (T4, V100), whatever the KV dtype: it prefills MLA with FlashAttention 2.
+
+    NOTE: off the SM100 family MLACommonImpl prefills with vllm_flash_attn's
+    flash_attn_varlen_func: v1/attention/backends/mla/common.py (0.11.0, 0.14.0 wheels) and
+    model_executor/layers/attention/mla_attention.py (0.17.0-0.20.0) take TRT-LLM ragged,
+    FlashInfer or cuDNN prefill only on 10.x (use_trtllm_ragged_deepseek_prefill,
+    use_flashinfer_prefill, use_cudnn_prefill), else "Use FlashAttention"; from 0.21.0 the
+    prefill priority list off 10.x is FLASH_ATTN alone (v1/attention/backends/mla/prefill/
+    selector.py _get_mla_prefill_backend_priorities in the 0.21.0-0.28.0 and 0.31.0 wheels,
+    platforms/interface.py get_mla_prefill_backend_cls in 0.34.0), whose
+    validate_configuration passes any capability (MLAPrefillBackend.supports_compute_capability:
+    True). Below 8.0 fa_utils.get_flash_attn_version logs "FA2 is only supported on devices
+    with compute capability >= 8" and returns None, so the call runs FA2 (DEFAULT_FA_VERSION
+    2), whose kernel raises _FA2_AMPERE. The decode runs on TRITON_MLA (dense_mla_backends)
+    and the profile run skips attention (0.26.0 gpu_model_runner._dummy_run builds attention
+    metadata only for full CUDA graphs, decode-only on TRITON_MLA): the engine starts and the
+    first prompt's prefill fails. Read, not run on a GPU; 0.12-0.13 and 0.15-0.16 not read.
+    """
+    cc = capability(gpu)
+    minor = int(cli.vllm_version.split(".")[1])
+    if cc is None or cc >= 80 or minor < MLA_PREFILL_FROM or not _is_dense_mla(spec):
+        return []
+    return [f"vLLM 0.{minor} prefills MLA attention ({spec.name}) with FlashAttention 2 on "
+            f"{gpu.name} (compute capability {cc // 10}.{cc % 10}), its only MLA prefill backend "
+            "off the SM100 family, and does not check the GPU: the engine starts and the first "
+            f"prompt fails ({_FA2_AMPERE}). FlashAttention needs compute capability 8.0."]
 
 
 _TRITON_FP8E4NV = ("ValueError(\"type fp8e4nv not supported in this architecture. The "
@@ -345,9 +394,7 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
         kv_cache_dtype, minor, cc, gpu.name, [m for m in mixers if isinstance(m, AttentionMixer)])
     if fp8:
         return [fp8]
-    dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15
-                 and any(isinstance(m, MlaMixer) for m in mixers)
-                 and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))
+    dense_mla = cc is not None and minor >= 15 and _is_dense_mla(spec)
     sparse_mla = (spec.compressed_attention is None and cc is not None and minor >= 12
                   and kv_cache_dtype not in KV_FORMATS and is_sparse_mla(spec))
     mla_error = _mla_backend_error(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc, sparse_mla) \
