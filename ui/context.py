@@ -465,11 +465,13 @@ def app_words(text: str) -> str:
     return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)
 
 
-_FLAG = re.compile(r"(`[^`]*`)|--[a-z0-9][a-z0-9-]*(?: [\w.]*\d(?:[\w.,]*\w)?)?")
+_FLAG = re.compile(r"(`[^`]*`)|(?<!')--[a-z0-9][a-z0-9-]*(?: (?=[\w.,-]*\d)[\w.](?:[\w.,-]*\w)?)?")
 """A CLI flag and, where one follows, its value holding a digit ('--max-model-len 32768',
-'--kv-cache-dtype fp8', '--kv-cache-memory-bytes 8,589,934,592'; not the 'fits' after
+'--kv-cache-dtype fp8', '--kv-cache-memory-bytes 8,589,934,592', '--gpu h100-pcie',
+'--target-quant w4a16-gptq-g128'; not the 'fits' after
 '--enable-expert-parallel', nor a sentence's closing '.' or ','); or, first, text already
-quoted as code, kept as it is."""
+quoted as code, kept as it is. Not a value quoted as a person gave it ("the checkpoint
+'--trust-remote-code' starts with '-'"): that is no flag to pass."""
 
 
 def flags_as_code(text: str) -> str:
@@ -485,6 +487,22 @@ def app_markdown(text: str) -> str:
     as inline code (flags_as_code) and inert (md_escape: a config's strings, such as a
     model_type it quotes, render as written)."""
     return md_escape(flags_as_code(app_words(text)))
+
+
+_LINK_HEAD = re.compile(r"Link parameter \w+=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+"""The head of a ui.state.decode message: 'Link parameter ' + the parameter = repr(value),
+which escapes its own quote and backslashes, so the head ends at the value's closing quote."""
+
+
+def link_message_markdown(message: str) -> str:
+    """A message about a link parameter (ui.state.decode) as the sidebar shows it: the value
+    as written (md_escape: '--trust-remote-code' given as a value is no flag to run), the
+    reason as the pages show planner text (app_markdown: its CLI flags as inline code)."""
+    head = _LINK_HEAD.match(message)
+    if head is None:
+        return app_markdown(message)
+    reason = message[head.end():]  # " ignored: ..." or ": ...": md_escape drops a leading space
+    return md_escape(head[0]) + " " * reason[:1].isspace() + app_markdown(reason)
 
 
 def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:

@@ -17,6 +17,7 @@ from ui.context import (
     current_cluster,
     current_spec,
     gpu_totals_text,
+    link_message_markdown,
     model_source,
     network_note,
     or_error,
@@ -32,7 +33,7 @@ def render_sidebar() -> None:
     """Any message about the link, the vLLM release, then the hardware and model summaries."""
     with st.sidebar:
         for message in pop_messages():
-            st.warning(md_escape(message))
+            st.warning(link_message_markdown(message))
         # first: a choice, in view on a laptop screen above the summaries
         st.selectbox("vLLM release", covered_releases()[::-1],  # newest first
                      format_func=lambda v: f"{v} (default)" if v == DEFAULT_VLLM_VERSION else v,

@@ -104,4 +104,4 @@ def test_a_link_value_no_release_takes_is_refused() -> None:
     assert not at.exception
     [warning] = [w.value for w in at.sidebar.warning]
     assert warning.startswith("Link parameter a2a='deepep' ignored: 'deepep' is no vLLM "
-                              "--all2all-backend value (the covered releases take naive, ")
+                              "`--all2all-backend` value (the covered releases take naive, ")

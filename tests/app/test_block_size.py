@@ -75,7 +75,7 @@ def test_a_bad_block_size_in_a_link_is_named_and_the_default_planned() -> None:
     at = open_link("plan", **GEMMA2, bs="20")
     assert not at.exception
     assert [w.value for w in at.sidebar.warning] == [
-        "Link parameter bs='20' ignored: --block-size 20: vLLM's FLASH_ATTN and TRITON_ATTN "
+        "Link parameter bs='20' ignored: `--block-size 20`: vLLM's FLASH_ATTN and TRITON_ATTN "
         "backends raise \"Block size must be a multiple of 16.\" (its MLA backends take "
         "multiples of 16 only); Headroom plans multiples of 16 only."]
     assert block_size(at).value is None and [e.value for e in at.error] == [
