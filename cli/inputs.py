@@ -164,10 +164,25 @@ def _local_name(path: Path) -> tuple[str, str | None]:
         "command.")
 
 
+def _missing_path(model: str) -> bool:
+    """Whether `model` is written as a path (from the root, home or current folder, or a
+    .json file) that no file or folder is at: it was read as a repo id and refused for its
+    characters ("is not a Hugging Face repo id"), not for the typo in its path."""
+    if not (model.startswith(("/", "./", "../", "~")) or model.endswith(".json")):
+        return False
+    try:
+        return not Path(model).expanduser().exists()
+    except OSError:  # a name no file system holds (over NAME_MAX / PATH_MAX)
+        return True
+
+
 def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, ModelSpec]:
     """Resolve a path or repo id (a verbatim catalog entry, else the hub, whose fallbacks are the
     local cache and the catalog) and parse its config; a local file or folder that `vllm
     serve` cannot load is marked (ModelSpec.unservable), so no plan prints a command for it."""
+    if _missing_path(model):
+        raise CliError(f"{model}: no such file or folder (a model is a config.json, a folder "
+                       "holding one, or a repo id such as Qwen/Qwen3-8B).")
     source = resolve_model(model, revision)
     if revision is not None and not source.repo_id:  # a file is read as it is on disk
         raise CliError(f"--revision {revision} picks a commit, branch or tag of a hub repo; "

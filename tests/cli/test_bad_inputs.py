@@ -980,6 +980,14 @@ def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
     (("recommend", "--model", " "), "argument --model: is empty"),
     # a traceback before: "OSError: [Errno 36] File name too long" from Path.exists()
     (("inspect", "x" * 5000), "is not a Hugging Face repo id"),
+    # a path with a typo was read as a repo id: "'./qwen3/config.jsn' is not a Hugging Face
+    # repo id: expected owner/name ...", which named its characters, not the missing file
+    (("plan", "--model", "./no-such-folder/config.json", *HW), "./no-such-folder/config.json: "
+     "no such file or folder (a model is a config.json, a folder holding one, or a repo id "
+     "such as Qwen/Qwen3-8B)."),
+    (("report", "--model", "Qwen/Qwen3-8B", *HW, "--compare", "/no/such/model"),
+     "/no/such/model: no such file or folder"),
+    (("inspect", "~/no-such-config.json"), "~/no-such-config.json: no such file or folder"),
     # before: silently the default release, no what-if, no checkpoint
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", ""),
      "argument --vllm-version: is empty"),
