@@ -374,11 +374,16 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
-    eng = parser.add_argument_group("vLLM settings (the flags of `vllm serve`)")
+    eng = parser.add_argument_group(
+        "vLLM settings (the flags of `vllm serve`)",
+        "--max-model-len, --max-num-batched-tokens and --kv-cache-memory-bytes take vLLM's "
+        "suffixes: 32k = 32,000, 32K = 32,768 (k, m, g: x 1000; K, M, G: x 1024); the other "
+        "counts are whole numbers.")
     if layout:
         eng.add_argument("--tp",
                          type=_bounded_int(1, MAX_GPUS, "--tensor-parallel-size"), metavar="T",
-                         help="tensor parallel size (default: with none of --tp/--pp/--dp, "
+                         help="tensor parallel size, --tensor-parallel-size: each layer split "
+                         "over T GPUs (default: with none of --tp/--pp/--dp, "
                          "the hardware's layout, as the app opens on: TP = GPUs per node, the "
                          "nodes as the fewest pipeline stages that fit x data-parallel "
                          "replicas, else the fitting layout using the most GPUs; with --pp or "
@@ -387,14 +392,18 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          "when fewer)")
         eng.add_argument("--pp",
                          type=_bounded_int(1, MAX_GPUS, "--pipeline-parallel-size"), metavar="P",
-                         help="pipeline parallel size (default: the hardware's layout's; "
+                         help="pipeline parallel size, --pipeline-parallel-size: the layers "
+                         "in P stages, one after another (default: the hardware's layout's; "
                          "1 with --tp or --dp, else nodes)")
         eng.add_argument("--dp",
                          type=_bounded_int(1, MAX_GPUS, "--data-parallel-size"), metavar="D",
                          help="data parallel size, --data-parallel-size (default: the "
                          "hardware's layout's; 1 with --tp or --pp): D "
                          "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
-        eng.add_argument("--ep", action="store_true", help="--enable-expert-parallel")
+        eng.add_argument("--ep", action="store_true",
+                         help="--enable-expert-parallel: a MoE model's routed experts whole, "
+                         "spread over the TP x DP ranks, instead of each expert sliced over "
+                         "them (with TP x DP = 1 vLLM runs no expert parallelism)")
         eng.add_argument("--target-quant", metavar="FORMAT",
                          type=_target_quant,
                          help="what-if quantization of a 16-bit checkpoint: a scheme key "
@@ -423,20 +432,24 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "--vllm-version, 0.92 from 0.20, 0.9 before)")
     eng.add_argument("--max-model-len",
                      type=_bounded_int(1, MAX_TOKENS, "--max-model-len"), metavar="L",
-                     help="default: the max_model_len vLLM derives from config.json for "
-                     "--vllm-version (the least of its length keys, max_position_embeddings "
-                     "on most models, and rope scaling)")
+                     help="the longest request, prompt and output tokens together, that vLLM "
+                     "accepts; 32K = 32,768, 32k = 32,000 (default: the max_model_len vLLM "
+                     "derives from config.json for --vllm-version: the least of its length "
+                     "keys, max_position_embeddings on most models, and rope scaling)")
     eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20, "--max-num-seqs"), metavar="S",
-                     help="default: vLLM's for the GPU and --vllm-version (1024 at >= 70 GiB "
-                     "except A100 and DGX Spark; else 256)")
+                     help="the most requests a replica runs at once (default: vLLM's for the "
+                     "GPU and --vllm-version: 1024 at >= 70 GiB except A100 and DGX Spark; "
+                     "else 256)")
     eng.add_argument("--max-num-batched-tokens",
                      type=_bounded_int(1, MAX_TOKENS, "--max-num-batched-tokens"), metavar="B",
-                     help="default: vLLM's for the GPU and --vllm-version (8192 at >= 70 GiB "
-                     "except A100 and DGX Spark; 16384 at >= 160 GiB from 0.28; "
-                     "else 2048)")
+                     help="the most tokens one engine step takes, a prompt's chunk included "
+                     "(default: vLLM's for the GPU and --vllm-version: 8192 at >= 70 GiB "
+                     "except A100 and DGX Spark; 16384 at >= 160 GiB from 0.28; else 2048)")
     eng.add_argument("--kv-cache-memory-bytes", "--kv-cache-memory", dest="kv_cache_memory",
                      type=_bounded_int(1, 1 << 40, "--kv-cache-memory-bytes"), metavar="BYTES",
-                     help="KV pool per GPU, like vLLM's flag: skips the profiling terms")
+                     help="KV pool per GPU in bytes (8G = 8 GiB), like vLLM's flag: skips "
+                     "the profiling terms (default: not passed, the pool is what the budget "
+                     "leaves)")
     add_trust_remote_code(eng)
     eng.add_argument("--skip-mm-profiling", action="store_true",
                      help="like vLLM's flag: no multimodal encoder profile run (by default a "

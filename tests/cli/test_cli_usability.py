@@ -72,6 +72,23 @@ def test_every_option_of_every_command_says_what_it_does() -> None:
     assert bare == []
 
 
+def test_help_says_what_the_batch_and_length_flags_are_and_how_their_counts_read() -> None:
+    # they gave only their defaults; the quick start's --max-model-len 8k plans 8,000 tokens,
+    # not 8,192 (vllm_cli.read_count: human_readable_int, lower case x 1000, upper x 1024)
+    text = " ".join(planner("plan", "--help").stdout.split())
+    assert ("--max-model-len, --max-num-batched-tokens and --kv-cache-memory-bytes take vLLM's "
+            "suffixes: 32k = 32,000, 32K = 32,768 (k, m, g: x 1000; K, M, G: x 1024); the "
+            "other counts are whole numbers.") in text
+    assert "the longest request, prompt and output tokens together, that vLLM accepts" in text
+    assert "--max-num-seqs S the most requests a replica runs at once (default: " in text
+    assert "the most tokens one engine step takes, a prompt's chunk included" in text
+    assert "--ep --enable-expert-parallel: a MoE model's routed experts whole" in text
+    for suffixed, tokens in (("8k", "8,000"), ("8K", "8,192")):
+        run = planner("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                      "--max-model-len", suffixed)
+        assert f"one request can reach {tokens} tokens" in run.stdout
+
+
 def test_help_names_every_kv_cache_dtype_the_flag_takes() -> None:
     # every spelling --kv-cache-dtype accepts (README: auto ... turboquant_*, nvfp4_ds_mla),
     # bar the bf16/fp16/fp32 shorthands the help mentions as accepted
