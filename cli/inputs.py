@@ -578,16 +578,29 @@ def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterS
     (a layout it does not take, or a start-up it stops) is said as for flags given; else the
     flags given (given_layout). Where auto_layout finds no valid layout, or vLLM refuses the
     settings on every layout, given_layout's defaults are planned: the message is theirs."""
-    if not layout_given(args):
+    chosen, auto = None, not layout_given(args)
+    if auto:
         try:
             chosen = auto_layout(spec, cluster, layout_scheme(spec, engine), engine,
                                  ep=args.ep)
         except EngineError:  # refused on every layout: plan() says why, for given_layout's
             chosen = None
-        if chosen is not None:
-            return _checked(spec, cluster, chosen.model_copy(update={"ep": args.ep}),
-                            engine), True
-    return given_layout(args, spec, cluster, engine), False
+    if chosen is not None:
+        layout = _checked(spec, cluster, chosen.model_copy(update={"ep": args.ep}), engine)
+    else:
+        layout, auto = given_layout(args, spec, cluster, engine), False
+    if layout.ep and layout.tp * layout.dp == 1:
+        add_notes(args, EP_ON_ONE_RANK_NOTE)
+    return layout, auto
+
+
+EP_ON_ONE_RANK_NOTE = (
+    "--ep at TP x DP = 1: vLLM runs expert parallelism only over more than one TP x DP rank "
+    "(FusedMoEParallelConfig.make), so each GPU holds its layers' experts whole, as without "
+    "--ep; the command passes the flag as given")
+"""plan's and report's note where --ep is given on a layout with one rank per stage (TP=1 x
+PP=8 + EP): vLLM 0.10.1 and 0.34.0 fused_moe/config.py set use_ep = dp_size x tp_size (x
+pcp_size) > 1 and enable_expert_parallel, so the layout's '+ EP' changes nothing."""
 
 
 def given_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec,
