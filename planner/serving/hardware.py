@@ -164,6 +164,15 @@ class GpuSpec(BaseModel):
     calibration GPUs' (speed.coefficients.gemm_factor)."""
     measured_gemm_source: str = ""
     """Where measured_gemm_tflops comes from (shown in the compute terms)."""
+    measured_bf16_moe_tflops: float | None = Field(default=None, gt=0)
+    """TFLOP/s vLLM's Triton fused_moe (fused_experts: both expert GEMMs, the activation and
+    the token sort) measured multiplying 16-bit experts at a prefill-size batch on this GPU,
+    where one is published; None elsewhere. The fitted expert compute factor was fitted on
+    FP8/NVFP4/MXFP4 expert rows only (no calibration row has 16-bit experts): where this is
+    set, 16-bit experts on the fused-MoE path compute at it instead
+    (speed.context._expert_compute)."""
+    measured_bf16_moe_source: str = ""
+    """Where measured_bf16_moe_tflops comes from (shown in the prefill terms)."""
     nvidia_smi_total_mib: int | None = Field(default=None, gt=0)
     """The total nvidia-smi prints for this card (MiB, 2**20 B), where the preset's source or
     notes cite one (the NOTE on driver reservation lists the measured pairs); None where no
@@ -1021,6 +1030,13 @@ _A100_SXM_GEMM = (
     f"{_MAMF} 'NVIDIA A100 SXM | 271.2 | 312 | 86.9% | 1024x10240x5120 | 2.6.0+cu126' "
     "(memory size not stated; both SXM parts: 312 TFLOPS, 400 W)")
 """The A100 SXM row, shared by the 40 GB and 80 GB presets."""
+_A100_SXM_80GB_BF16_MOE = (
+    145.7,
+    "vLLM PR #40542 (benchmark table, 'bf16, hidden=2048, top_k=6, 1x A100 80GB SXM4', "
+    "E=64, N=1408: M=4096 '2919.0' us with vLLM's default config): 4,096 tokens x 6 experts x "
+    "2 x (2,816 x 2,048 + 2,048 x 1,408) = 425.2 GFLOP in 2.919 ms = 145.7 TFLOP/s, 0.47 of "
+    "the 312 peak and 0.54 of the measured large GEMM (271.2)")
+"""The measured BF16 fused-MoE rate of the A100-SXM4-80GB (GpuSpec.measured_bf16_moe_tflops)."""
 _TORCH_DB = (
     "zzc0721/torch-performance-test-data database.md (one table of contributed runs of its "
     "test.py: torch.mm of two square matrices, 30 iterations after 6 warm-up, the best of the "
@@ -1071,6 +1087,7 @@ def _nvidia(
     unified_memory: bool = False,
     measured_read: tuple[float, str] | None = None,
     measured_gemm: tuple[float, str] | None = None,
+    measured_bf16_moe: tuple[float, str] | None = None,
     aliases: tuple[str, ...] = (),
     one_per_machine: str = "",
     nvidia_smi_mib: int | None = None,
@@ -1106,6 +1123,8 @@ def _nvidia(
         measured_read_source=measured_read[1] if measured_read else "",
         measured_gemm_tflops=measured_gemm[0] if measured_gemm else None,
         measured_gemm_source=measured_gemm[1] if measured_gemm else "",
+        measured_bf16_moe_tflops=measured_bf16_moe[0] if measured_bf16_moe else None,
+        measured_bf16_moe_source=measured_bf16_moe[1] if measured_bf16_moe else "",
         interconnect=interconnect,
         nvlink_bandwidth_gbps=nvlink_gbps,
         default_intra_node_link=default_link,
@@ -2000,7 +2019,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "on 'NVIDIA A100-SXM4-80GB' hosts",
         nvlink_gbps=600.0, default_link="nvlink", nvidia_smi_mib=81920,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
-        measured_gemm=_A100_SXM_GEMM,
+        measured_gemm=_A100_SXM_GEMM, measured_bf16_moe=_A100_SXM_80GB_BF16_MOE,
         notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version. "
         f"{_A100_FP32_NOTE} {_A100_SXM_PCIE} Read rate: no saturating read figure, so no "
         "measured read cap "

@@ -345,8 +345,8 @@ class _Ctx:
         self.weights_bw = _stream_bw(self, eff)
         self.kv_bw = _stream_bw(self, self.c.kv_bandwidth_efficiency)
         self.expert_bw = _expert_rate(self, eff)
-        self.expert_compute = _expert_compute(self)
         self.compute_eff = self.c.compute_efficiency * gemm_factor(self.device.gpu)
+        self.expert_compute = _expert_compute(self)
 
     def runs_on(self, k: int) -> _Ctx:
         """The context stage `k` of `distinct` runs in: this one, or this one on its device
@@ -401,7 +401,28 @@ def _expert_rate(ctx: _Ctx, eff: float) -> float:
     return min(_stream_bw(ctx, eff * _expert_factor(ctx)), _marlin_rate(ctx))
 
 
+def measured_moe_rate(ctx: _Ctx) -> float | None:
+    """FLOP/s of 16-bit routed experts on vLLM's fused-MoE path where the GPU has a measured
+    rate for it (GpuSpec.measured_bf16_moe_tflops), else None. Only there: the fitted factor
+    comes from FP8/NVFP4/MXFP4 expert rows (no calibration row has 16-bit experts), and the
+    A100's measured BF16 rate is 2.9x what it gives (145.7 against 312 x 0.698 x 0.233 = 50.7
+    TFLOP/s). Unquantized experts run Triton's fused_moe there: vLLM's
+    select_unquantized_moe_backend (fused_moe/oracle/unquantized.py, 0.19.0) needs compute
+    capability 9.0+ or VLLM_USE_FLASHINFER_MOE_FP16 for its FlashInfer backends."""
+    dev = ctx.device
+    rate = dev.gpu.measured_bf16_moe_tflops
+    if rate is None or ctx.moe_kernel != "fused-moe" or dev.scheme.family != "float" \
+            or dev.dense_fmt not in ("bf16", "fp16"):
+        return None
+    return rate * 1e12
+
+
 def _expert_compute(ctx: _Ctx) -> float:
-    """The routed-expert compute factor of this plan's MoE kernel family."""
+    """The routed-expert compute factor of this plan's MoE kernel family: the measured 16-bit
+    fused-MoE rate over the dense rate x the compute efficiency where the GPU has one
+    (measured_moe_rate), else the fitted factor."""
     c = ctx.c
+    measured = measured_moe_rate(ctx)
+    if measured is not None:
+        return measured / (ctx.device.peak_flops * ctx.compute_eff)
     return c.moe_kernel_compute_factor.get(ctx.moe_kernel, c.expert_compute_factor)

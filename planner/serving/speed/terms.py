@@ -35,6 +35,7 @@ from planner.serving.speed.context import (
     _marlin_fp32_tflops,
     _marlin_rate,
     _read_capped,
+    measured_moe_rate,
 )
 from planner.serving.speed.kernels import (
     DEEPGEMM_ALIGN_ROWS,
@@ -194,6 +195,10 @@ def _gemm_note(ctx: _Ctx) -> str:
         notes.append(f"heads over {FA3_MAX_HEAD_DIM} run on FlashAttention 4's SM90 kernel "
                      "(vLLM Gemma4Config, 0.24+), at 44-49 % of a GH200's sustained BF16 "
                      "GEMM rate at head_dim 512 (pegainfer issue #1051)")
+    if measured_moe_rate(ctx) is not None:
+        notes.append("16-bit routed experts at the measured fused-MoE rate, "
+                     f"{gpu.measured_bf16_moe_tflops:g} TFLOP/s, not the expert compute factor "
+                     f"fitted on quantized experts: {gpu.measured_bf16_moe_source}")
     return "; ".join(notes)
 
 

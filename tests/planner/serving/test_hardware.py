@@ -1090,6 +1090,19 @@ def test_measured_gemm_rate_is_the_quoted_figure(key: str, tflops: float, quote:
     assert quote in gpu.measured_gemm_source
 
 
+def test_measured_bf16_moe_rate_is_the_quoted_kernel_time_worked_out() -> None:
+    # vLLM PR #40542's table (bf16, E=64, N=1408, hidden 2,048, top_k 6, one A100 80GB SXM4):
+    # M=4,096 at vLLM's default config, 2,919.0 us; w1 is 2 x 1,408 by 2,048 and w2 2,048 by
+    # 1,408, so 4,096 x 6 x 2 x (2,816 x 2,048 + 2,048 x 1,408) FLOPs in that time
+    gpu = gpu_preset("a100-80gb")
+    flops = 4096 * 6 * 2 * (2816 * 2048 + 2048 * 1408)
+    assert gpu.measured_bf16_moe_tflops == round(flops / 2919.0e-6 / 1e12, 1) == 145.7
+    assert "vLLM PR #40542" in gpu.measured_bf16_moe_source
+    assert "'2919.0' us" in gpu.measured_bf16_moe_source
+    # only where it was measured: not the PCIe part or the 40 GB SXM
+    assert [k for k, g in NVIDIA_PRESETS.items() if g.measured_bf16_moe_tflops] == ["a100-80gb"]
+
+
 def test_mamf_rows_efficiency_column_is_mamf_over_theory() -> None:
     # each preset's quoted MAMF row agrees with itself and with the preset: its MAMF is the
     # preset's measured_gemm_tflops, its theory the preset's datasheet BF16 dense figure

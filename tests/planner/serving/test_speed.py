@@ -31,7 +31,13 @@ from planner.serving.speed.facts import (
 from planner.serving.speed.kernels import kernel_family
 from planner.serving.speed.step import expected_experts_touched
 from planner.serving.weights import WeightLoadRules, tied_head_bytes
-from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF, L4_EFF, RTX5090_EFF
+from tests.planner.serving.gemm_rates import (
+    B200_EFF,
+    H100_EFF,
+    L4_EFF,
+    RTX5090_EFF,
+    compute_eff,
+)
 
 QWEN_INT4 = _spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
 SEED = EngineSettings(max_model_len=40960)
@@ -992,6 +998,38 @@ def test_prefill_on_a_gpu_with_a_measured_gemm_rate_by_hand(gpu: str, eff: float
     assert shown + " BF16 TFLOP/s / the calibration GPUs' 0.7920)" in terms["prefill"].formula
     assert source in terms["prefill"].note
     assert "all x 0.64, " in plain_terms["prefill"].formula and not plain_terms["prefill"].note
+
+
+def test_bf16_experts_on_an_a100_compute_at_the_measured_fused_moe_rate_by_hand() -> None:
+    """Qwen3-30B-A3B (BF16; config.json: 48 layers, 8 of 128 experts a token, hidden 2,048,
+    moe_intermediate 768) on one A100-SXM4-80GB, one 2,048-token prompt (one chunk: the A100's
+    default 2,048 batched tokens). Its routed experts hold 48 x 8 x 3 x 2,048 x 768 =
+    1.812 G parameters a token: 2 x 1.812e9 x 2,048 = 7.42 TFLOP. At the measured BF16
+    fused-MoE rate (vLLM PR #40542: 425.2 GFLOP in 2.919 ms = 145.7 TFLOP/s) that is 50.9 ms;
+    at the factor fitted on quantized experts, 312 x 0.698 x 0.233 = 50.7 TFLOP/s, 146.3 ms.
+    Both chunks are compute-bound (the weight read is about 60 GB at 2,039 GB/s x 0.9), so the
+    prefill differs by exactly that."""
+    spec = _spec("Qwen/Qwen3-30B-A3B")
+    measured = preset_cluster("a100-80gb", 1)
+    node = measured.nodes[0]
+    plain_gpu = node.gpu.model_copy(update={"measured_bf16_moe_tflops": None,
+                                            "measured_bf16_moe_source": ""})
+    plain = measured.model_copy(update={"nodes": (node.model_copy(update={"gpu": plain_gpu}),)})
+
+    def prefill(cluster):
+        return estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(),
+                                          engine=EngineSettings(max_model_len=8192)),
+                              ServingLoad(input_len=2048, output_len=16))
+
+    fast, slow = prefill(measured), prefill(plain)
+    flops = 2 * (48 * 8 * 3 * 2048 * 768) * 2048
+    a100_eff = compute_eff(271.2, 312.0)  # 0.636 x 0.86923 / 0.79195 = 0.6981
+    fitted_rate = 312e12 * a100_eff * FITTED.expert_compute_factor
+    assert slow.prefill_ms - fast.prefill_ms == pytest.approx(
+        (flops / fitted_rate - flops / 145.7e12) * 1e3, rel=1e-6)
+    note = {t.key: t for t in fast.terms}["prefill"].note
+    assert "measured fused-MoE rate, 145.7 TFLOP/s" in note and "vLLM PR #40542" in note
+    assert "fused-MoE" not in {t.key: t for t in slow.terms}["prefill"].note
 
 
 def test_the_compute_formulas_name_experts_only_for_moe_models() -> None:
