@@ -1858,8 +1858,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "checkpoints load from vLLM 0.14.0 (fp8's minimum capability 80 before) and MXFP4 in no "
         "release (80). Attention: in the 0.19.0 wheel FLASH_ATTN needs 8.0 and FlashInfer takes "
         "7.5-12.1 (supports_compute_capability), so FlashInfer runs here where installed, else "
-        "TRITON_ATTN; the 0.24.0 wheel raises FlashInfer's floor to 8.0 ('currently broken on SM75 "
-        "(Turing)', flashinfer-ai/flashinfer#3620), so from 0.24 TRITON_ATTN, which refuses an fp8 "
+        "TRITON_ATTN (in 0.22-0.23 FlashInfer's pinned 0.6.11-0.6.12 prefill asks 32 B over the "
+        "T4's 64 KiB of shared memory at head size 128 in 16 bits and at 256: "
+        "attention_backend.flashinfer_sm75_errors); the 0.24.0 wheel raises FlashInfer's floor "
+        "to 8.0 ('currently broken on SM75 (Turing)', flashinfer-ai/flashinfer#3620), so from 0.24 "
+        "TRITON_ATTN, which refuses an fp8 "
         "KV cache below SM89 and a bfloat16 one below SM80 (attention_backend.kv_format_errors).",
     ),
     _nvidia(

@@ -154,6 +154,7 @@ from planner.serving.startup import (
 )
 from planner.serving.startup.attention_backend import (
     flashinfer_hd256_errors,
+    flashinfer_sm75_errors,
     kv_format_errors,
     mla_prefill_errors,
 )
@@ -883,7 +884,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),
         model_limit=window.limit,
         refusals=_config_refusals(spec, s, rules, cli, gpu, scheme, window, max_model_len,
-                                  mbt, seqs, mixed, mismatch, fp16)
+                                  mbt, seqs, mixed, mismatch, fp16, served)
         + _quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
         + _moe_refusals(spec, s, rules, cli, gpu, scheme, b12x, eplb_kind)
         + started.refused,
@@ -995,10 +996,11 @@ def _setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vl
 def _config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
                      gpu: GpuSpec, scheme: quant.QuantScheme, window: VllmWindow,
                      max_model_len: int, mbt: int, seqs: int, mixed: bool,
-                     mismatch: tuple[str, ...], fp16: bool) -> tuple[str, ...]:
+                     mismatch: tuple[str, ...], fp16: bool, served: str) -> tuple[str, ...]:
     """The start-up refusals of the engine arguments and the model's config (lengths, batch,
-    block size, MTP, KV format, dtypes, config fields), in the order vLLM meets them; the
-    first of the three parts of _Resolved.refusals."""
+    block size, MTP, KV format, dtypes, config fields), in the order vLLM meets them, with the
+    attention kernels' first-prefill failures; the first of the three parts of
+    _Resolved.refusals. `served`: the dtype vLLM computes in."""
     return (tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
             window=window, mbt=mbt, seqs=seqs,
@@ -1013,6 +1015,7 @@ def _config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: 
             + mismatch
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(mla_prefill_errors(gpu, spec, cli))
+            + tuple(flashinfer_sm75_errors(gpu, spec, s.kv_cache_dtype, cli, served))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
             + tuple(dtype_errors(gpu, s.dtype))
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))

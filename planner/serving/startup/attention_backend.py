@@ -321,8 +321,28 @@ def _sixteen_bit(cc: int) -> str:
     return "float16" if cc < 80 else "bfloat16"
 
 
+def _gemma4_forced_triton(spec: ModelSpec, minor: int, cc: int) -> bool:
+    """Whether vLLM 0.`minor` runs every attention layer of this Gemma 4 on TRITON_ATTN on
+    compute capability `cc` (90 for 9.0): Gemma4Config forces it for heads of two sizes.
+
+    NOTE: model_executor/models/config.py Gemma4Config.verify_and_update_config, for a gemma4
+    model whose head_dim and global_head_dim differ (gemma-4-26B-A4B: 256 and 512): the 0.22.0
+    and 0.23.0 wheels (0.19.0-0.21.0 as read for speed.kernels.WIDE_HEAD_FA4_FROM) force
+    TRITON_ATTN where the wider passes 256; the 0.24.0-0.28.0 and 0.34.0 wheels run FlashAttention
+    4 where is_fa_version_supported(4) (compute capability 9.x-11.x) and the wider is at most 512,
+    else force TRITON_ATTN ("FA4 not available, forcing TRITON_ATTN backend").
+    """
+    heads = {layer.mixer.head_dim for layer in spec.layers
+             if isinstance(layer.mixer, AttentionMixer)}
+    if spec.model_type != "gemma4" or len(heads) < 2 or minor < 19:
+        return False
+    if minor < 24:
+        return max(heads) > 256
+    return not (cc // 10 in (9, 10, 11) and max(heads) <= 512)
+
+
 def _triton_fp8_below_sm89(kv: str, minor: int, cc: int, device: str,
-                           attention: list[AttentionMixer]) -> str | None:
+                           attention: list[AttentionMixer], forced: bool) -> str | None:
     """vLLM 0.18-0.34 below compute capability 8.9: an fp8* KV cache on an attention layer
     FlashInfer does not take falls to TRITON_ATTN, whose Triton kernels cannot read it; from
     0.24 its __init__ says so (_triton_fp8_words), before that Triton does (_triton_fp8e4nv).
@@ -339,13 +359,17 @@ def _triton_fp8_below_sm89(kv: str, minor: int, cc: int, device: str,
     Before 0.24 triton_attn.py views every quantized cache as current_platform.fp8_dtype()
     (float8_e4m3fn, fp8e4nv: fp8_e5m2 too) and unified attention loads it; vLLM PR #43914,
     which added the 0.24 check, says the engine then dies at start-up ("Engine core
-    initialization failed"). Not modelled: FlashInfer's own fp8 kernels on a T4 (7.5) before
-    0.24, taken as running.
+    initialization failed"). FlashInfer's own fp8 kernels on a T4 (7.5) before 0.24 run where
+    its prefill fits the T4's shared memory (flashinfer_sm75_errors: heads 64 and 128 at 8
+    bits; vLLM issue #47549 reports fp8 KV on FlashInfer running on 7.5 in 0.23.0).
+    `forced`: the model runs on TRITON_ATTN whatever its layers (_gemma4_forced_triton: Gemma 4
+    with heads of 256 and 512).
     """
     name = VLLM_KV_DTYPE[kv]
     if minor < 18 or cc >= 89 or not name.startswith("fp8"):
         return None
-    flashinfer = (cc >= (75 if minor < 24 else 80) and name in ("fp8", "fp8_e4m3", "fp8_e5m2")
+    flashinfer = (not forced and cc >= (75 if minor < 24 else 80)
+                  and name in ("fp8", "fp8_e4m3", "fp8_e5m2")
                   and all(m.head_dim in _flashinfer_head_sizes(minor) and not m.sinks
                           for m in attention))
     if flashinfer:
@@ -353,6 +377,103 @@ def _triton_fp8_below_sm89(kv: str, minor: int, cc: int, device: str,
     if minor >= 24:
         return _triton_fp8_words(device, cc)
     return _triton_fp8e4nv("TRITON_ATTN", minor, 24, device, cc)
+
+
+TURING_SMEM_BYTES = 65_536
+"""Shared memory of a compute capability 7.5 SM, and the most one block may opt into (CUDA C++
+Programming Guide, technical specifications per compute capability: 64 KB each on 7.5)."""
+
+FLASHINFER_SM75_FROM, FLASHINFER_SM75_LAST = 18, 23
+"""The vLLM 0.x minors read whose FlashInfer backend takes compute capability 7.5
+(FlashInferBackend.supports_compute_capability: 7.5-12.1 in the 0.18.0-0.23.0 wheels; from
+0.24.0 8.0-12.1, "currently broken on SM75 (Turing)", flashinfer issue #3620)."""
+
+_FLASHINFER_PIN = {18: "0.6.6", 19: "0.6.6", 20: "0.6.8.post1", 21: "0.6.8.post1",
+                   22: "0.6.11.post2", 23: "0.6.12"}
+"""flashinfer-python each vLLM 0.x wheel requires (its METADATA Requires-Dist; 0.22.1 as 0.22.0).
+0.6.11.post2 and 0.6.12 add two 16-byte NVFP4 scale placeholders to the prefill's shared
+storage (_fa2_prefill_smem_bytes); 0.6.6 and 0.6.8.post1 do not."""
+
+
+def _fa2_prefill_smem_bytes(head: int, kv_bytes: int, long_prompt: bool, placeholders: bool
+                            ) -> int | None:
+    """sizeof(SharedStorageQKVO) FlashInfer's paged prefill launches on compute capability 7.5
+    for 16-bit queries and output at `head` and a KV element of `kv_bytes`; None where no KV
+    tile fits ("Unsupported max_mma_kv: 0").
+
+    NOTE: flashinfer/data/include/flashinfer of the flashinfer-python 0.6.6, 0.6.8.post1,
+    0.6.11.post2 and 0.6.12 wheels: utils.cuh FA2DetermineCtaTileQ gives a query tile of 128
+    rows where the packed query length (tokens x query heads per KV head) passes 64 and the head
+    is under 256, else 64 below 8.0 (one KV warp: get_num_warps_kv); prefill.cuh
+    BatchPrefillWithPagedKVCacheDispatched runs 2 blocks an SM where twice (query tile + one
+    16-row KV step) fits the SM's shared memory, and takes the KV steps (NUM_MMA_KV) that fit
+    the rest of a block's share, at most 8 / NUM_MMA_Q (vLLM passes no RoPE), rounded down to
+    8/4/2/1 (DISPATCH_NUM_MMA_KV); SharedStorageQKVO is a union of the query + K + V tiles and
+    the output tile (the query tile's size), plus the NVFP4 scale placeholders (two
+    alignas(16) uint8_t[1]) from 0.6.11. cudaFuncSetAttribute refuses a size over
+    TURING_SMEM_BYTES.
+    """
+    cta_q = 128 if long_prompt and head < 256 else 64
+    q_bytes = cta_q * head * 2
+    step_bytes = 2 * head * 16 * kv_bytes  # one 16-row step of K and V
+    blocks = 2 if 2 * (q_bytes + step_bytes) <= TURING_SMEM_BYTES else 1
+    steps = min((TURING_SMEM_BYTES // blocks - q_bytes) // step_bytes, 8 // (cta_q // 64))
+    if steps < 1:
+        return None
+    steps = max(n for n in (1, 2, 4, 8) if n <= steps)
+    return q_bytes + steps * step_bytes + (32 if placeholders else 0)
+
+
+def flashinfer_sm75_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: VllmCli,
+                           dtype: str) -> list[str]:
+    """Why vLLM 0.22-0.23 cannot prefill on FlashInfer on compute capability 7.5 (T4) for this
+    model at this KV dtype and served `dtype`: the kernel's shared storage passes 64 KiB.
+
+    NOTE: below 8.0 FLASH_ATTN is out (8.0) and FLASHINFER, next in the priority list, takes a
+    layer of head size 64/128/256/512 (_flashinfer_head_sizes) without sinks, dtype float16 or
+    bfloat16 (FlashInferBackend.supported_dtypes; a float32 model runs on TRITON_ATTN) and KV
+    auto/float16/bfloat16/fp8/fp8_e4m3/fp8_e5m2 (0.22.0, 0.22.1, 0.23.0 wheels); its queries
+    stay in the model's dtype there (no TRT-LLM attention). Per _fa2_prefill_smem_bytes a
+    16-bit cache at head 128 with a prompt's query tile of 128 rows needs 65,568 B, head 256
+    65,568 B at 16 or 8 bits, head 512 no tile at all, on the FlashInfer 0.22-0.23 pin
+    (_FLASHINFER_PIN); FlashInfer returns cudaErrorInvalidValue and vLLM raises its
+    "BatchPrefillWithPagedKVCache failed with error invalid argument" (csrc/batch_prefill.cu)
+    at the first such prefill. flashinfer issue #3620 reports it on a T4 (head 128, float16,
+    0.6.12, through vLLM's FlashInfer backend), which vLLM 0.24.0's flashinfer.py cites when it
+    raises FlashInfer's floor to 8.0. Gemma 4 with heads of two sizes, the wider over 256
+    (gemma-4-26B-A4B: 256 and 512), runs every layer on TRITON_ATTN instead
+    (model_executor/models/config.py Gemma4Config.verify_and_update_config, "Forcing
+    TRITON_ATTN": _gemma4_forced_triton). Computed from the source, not run on a GPU.
+    """
+    cc = capability(gpu)
+    minor = int(cli.vllm_version.split(".")[1])
+    name = VLLM_KV_DTYPE[kv_cache_dtype]
+    if (cc != 75 or not FLASHINFER_SM75_FROM <= minor <= FLASHINFER_SM75_LAST
+            or dtype not in ("float16", "bfloat16")
+            or name not in ("auto", "float16", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2")
+            or _gemma4_forced_triton(spec, minor, cc)):
+        return []
+    kv_bytes = 1 if name.startswith("fp8") else 2
+    pin = _FLASHINFER_PIN[minor]
+    heads = sorted({m.head_dim for m in (layer.mixer for layer in spec.layers)
+                    if isinstance(m, AttentionMixer) and not m.sinks
+                    and m.head_dim in _flashinfer_head_sizes(minor)})
+    errors = []
+    for head in heads:
+        need = [_fa2_prefill_smem_bytes(head, kv_bytes, long, minor >= 22)
+                for long in (False, True)]
+        if all(n is not None and n <= TURING_SMEM_BYTES for n in need):
+            continue
+        over = None if None in need else max(need)
+        why = ("finds no KV tile in its 65,536 B (Unsupported max_mma_kv: 0)" if over is None
+               else f"asks {over:,} B of shared memory a block, over the {TURING_SMEM_BYTES:,} B "
+               "compute capability 7.5 allows (BatchPrefillWithPagedKVCache failed with error "
+               "invalid argument; flashinfer issue #3620)")
+        errors.append(f"vLLM 0.{minor} serves {spec.name}'s head-size-{head} attention on "
+                      f"FlashInfer {pin} on {gpu.name} (compute capability 7.5), whose paged "
+                      f"prefill kernel {why}: it fails at the first prefill. vLLM 0.24 leaves "
+                      "FlashInfer off compute capability 7.5 for this.")
+    return errors
 
 
 def _triton_fp8e4nv(backend: str, minor: int, guard_from: int, device: str, cc: int) -> str:
@@ -391,7 +512,8 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     if triton:
         return [triton]
     fp8 = None if mla or cc is None else _triton_fp8_below_sm89(
-        kv_cache_dtype, minor, cc, gpu.name, [m for m in mixers if isinstance(m, AttentionMixer)])
+        kv_cache_dtype, minor, cc, gpu.name, [m for m in mixers if isinstance(m, AttentionMixer)],
+        _gemma4_forced_triton(spec, minor, cc))
     if fp8:
         return [fp8]
     dense_mla = cc is not None and minor >= 15 and _is_dense_mla(spec)

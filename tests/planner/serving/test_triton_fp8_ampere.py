@@ -72,3 +72,16 @@ def test_before_0_24_the_same_layers_fall_to_triton_and_fail_in_its_compiler() -
     # FlashInfer still takes Qwen3-8B's fp8 on an A100: 36 x 8 x 128 x 2 x 1 B a token
     result = _plan("Qwen/Qwen3-8B", "a100-80gb", version="0.20.0")
     assert result.fits and result.kv_bytes_per_token == 36 * 8 * 128 * 2
+
+
+def test_gemma_4_runs_every_layer_on_triton_off_flashattention_4() -> None:
+    # gemma-4-26B-A4B: sliding layers of head 256, global ones of 512. Gemma4Config
+    # (model_executor/models/config.py) forces TRITON_ATTN for heads of two sizes: where the wider
+    # passes 256 in the 0.22.0/0.23.0 wheels, where FlashAttention 4 (9.x-11.x) is missing in
+    # 0.24.0-0.34.0; FlashInfer, which lists 256 and 512 from 0.22, never gets the layers
+    model = "google/gemma-4-26B-A4B"
+    assert _plan(model, "a100-80gb").errors == [_refusal("NVIDIA A100-SXM4-80GB", "8.0")]
+    assert _plan(model, "a100-80gb", version="0.23.0").errors == [
+        _before_guard("0.23.0", "NVIDIA A100-SXM4-80GB", "8.0")]
+    # a 16-bit cache runs on TRITON_ATTN; an H100 keeps FlashAttention 4 (FA3/FA4 per layer)
+    assert _plan(model, "a100-80gb", "auto").fits and _plan(model, "h100-sxm").fits
