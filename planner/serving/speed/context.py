@@ -407,8 +407,9 @@ def measured_moe_rate(ctx: _Ctx) -> float | None:
     comes from FP8/NVFP4/MXFP4 expert rows (no calibration row has 16-bit experts), and the
     A100's measured BF16 rate is 2.9x what it gives (145.7 against 312 x 0.698 x 0.233 = 50.7
     TFLOP/s). Unquantized experts run Triton's fused_moe there: vLLM's
-    select_unquantized_moe_backend (fused_moe/oracle/unquantized.py, 0.19.0) needs compute
-    capability 9.0+ or VLLM_USE_FLASHINFER_MOE_FP16 for its FlashInfer backends."""
+    select_unquantized_moe_backend (fused_moe/oracle/unquantized.py, 0.19.0) picks a FlashInfer
+    backend on CUDA only with VLLM_USE_FLASHINFER_MOE_FP16 (default off; its CUTLASS one also
+    needs EP and compute capability 9.0+), else TRITON."""
     dev = ctx.device
     rate = dev.gpu.measured_bf16_moe_tflops
     if rate is None or ctx.moe_kernel != "fused-moe" or dev.scheme.family != "float" \
