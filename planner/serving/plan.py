@@ -228,6 +228,8 @@ from planner.serving.vllm_versions import (
     FLASHINFER_GDN_CHECKPOINT_TOKENS,
     GRAPHS_SUBTRACTED_FROM,
     HYBRID_ALIGN_TO_BLOCK_FROM,
+    KV_CHECK_IN_BLOCKS_FROM,
+    KV_CHECK_NULL_BLOCK_FROM,
     KV_SHORTFALL_HINT_FROM,
     MAMBA2_CHECKPOINT_BLOCK_FROM,
     MOONVIT_SPLIT_FROM,
@@ -374,10 +376,11 @@ class PlanSummary(BaseModel):
     fits: bool
     memory_shortfall_bytes_per_gpu: int | None = Field(
         default=None, description="0 where the plan fits; where it misses on memory alone "
-        "(the weights or the rest over the budget, one max_model_len request over the KV "
-        "pool, a --kv-cache-memory-bytes pool over the GPU), the bytes per GPU it is short "
-        "by; None where vLLM refuses it for another reason (a start-up or layout refusal, a "
-        "busy GPU), which more memory does not fix")
+        "(one max_model_len request's KV and block, or its blocks, over the KV pool, with "
+        "what the pool is under 0 where the weights or the rest fill the budget; a "
+        "--kv-cache-memory-bytes pool over the GPU), the least bytes per GPU more memory "
+        "must supply; None where vLLM refuses it for another reason (a start-up or layout "
+        "refusal, a busy GPU), which more memory does not fix")
     verdict: str
     warnings: list[str]
     errors: list[str]
@@ -2024,22 +2027,73 @@ class _Outcome(NamedTuple):
     shortfall: int  # bytes per GPU the memory checks are short by (0: none short)
 
 
-def _request_shortfall(st: _Setup, pools: dict[int, int], num_blocks: int, bind: _Binding
-                       ) -> int:
-    """Bytes per GPU one max_model_len request is short of, by _ceiling's own check (_fits):
-    a stage's smallest pool less one block short of its request's bytes, or, where a stage
-    needs more blocks than every worker gets (num_blocks), those blocks at the binding
-    worker's block size (a hybrid stage can miss so with a pool above its request's bytes)."""
+class _RequestMiss(NamedTuple):
+    """How one max_model_len request misses _fits' checks, and by how much."""
+
+    shortfall: int  # bytes per GPU that make every check pass (_request_miss)
+    blocks: int  # the most blocks a stage's request needs
+    pp_stage: int  # the stage that needs them
+    on_blocks: bool  # only the blocks miss: every stage's pool holds its request's bytes
+
+
+def _request_miss(st: _Setup, pools: dict[int, int], num_blocks: int) -> _RequestMiss:
+    """The least bytes S per GPU with which one max_model_len request passes _ceiling's own
+    check (_fits), every pool grown by S (a higher utilization): on each stage with a pool,
+    request bytes + one block <= pool + S (vLLM's null block), and, as every worker gets the
+    fewest blocks of all (num_blocks = min over workers of pool // block), the most blocks a
+    stage's request needs <= (pool + S) // block on each, i.e. S >= most x block - pool.
+    A pool of none or less (weights and the rest fill the budget) is short by the request's
+    bytes and block on top of what it is under 0, as more memory must supply all of it."""
     f, length = st.facts, st.facts.r.max_model_len
     tp, mbt = st.layout.tp, f.window_mbt
-    bind_block = f.stages[bind.pp_stage][1].bytes_per_block
-    short = 0
-    for pp_stage, pool in pools.items():
-        stage = f.stages[pp_stage][1]
-        short = max(short,
-                    request_bytes(stage, length, f.kv_b, tp, mbt) + stage.bytes_per_block - pool,
-                    (blocks_per_request(stage, length, mbt) - num_blocks) * bind_block)
-    return short
+    stages = [(pp_stage, f.stages[pp_stage][1], pool) for pp_stage, pool in pools.items()]
+    needs = [(blocks_per_request(stage, length, mbt), pp_stage) for pp_stage, stage, _ in stages]
+    blocks, at = max(needs)
+    on_bytes = max(request_bytes(stage, length, f.kv_b, tp, mbt) + stage.bytes_per_block - pool
+                   for _, stage, pool in stages)
+    on_blocks = max(blocks * stage.bytes_per_block - pool for _, stage, pool in stages)
+    return _RequestMiss(max(on_bytes, on_blocks, 0), blocks, at,
+                        on_bytes <= 0 and blocks > num_blocks)
+
+
+def _null_block(st: _Setup, bind: _Binding) -> int:
+    """The bytes vLLM holds back from the binding worker's pool before its "No available
+    memory for the cache blocks" check (available <= 0): one block from
+    KV_CHECK_NULL_BLOCK_FROM, none before it or without KV layers."""
+    stage = st.facts.stages[bind.pp_stage][1]
+    if stage is None or parse_version(st.s.vllm_version) < KV_CHECK_NULL_BLOCK_FROM:
+        return 0
+    return stage.bytes_per_block
+
+
+def _short_of_blocks(st: _Setup, bind: _Binding, miss: _RequestMiss, estimate: str, hint: str
+                     ) -> str:
+    """The refusal of a max_model_len request whose bytes fit every pool but whose blocks do
+    not fit the fewest any worker gets (a hybrid model's stage: its groups in pages unified to
+    one size), with the blocks as the cause and, in vLLM's words, their bytes.
+
+    NOTE: v1/core/kv_cache_planning.py (0.34.0) _check_enough_kv_cache_memory compares a
+    worker's need in whole blocks (_max_memory_usage_bytes_from_groups: its bytes per block x
+    the blocks of every group) with its pool less one block (the null block;
+    KV_CHECK_NULL_BLOCK_FROM), so vLLM words this miss as bytes: "(X GiB KV cache is needed,
+    which is larger than the available KV cache memory (Y GiB)"; before
+    KV_CHECK_IN_BLOCKS_FROM it sums the layers' bytes, which fit."""
+    f, version = st.facts, parse_version(st.s.vllm_version)
+    stage, bpb = f.stages[miss.pp_stage][1], f.stages[bind.pp_stage][1].bytes_per_block
+    request = request_bytes(stage, f.r.max_model_len, f.kv_b, st.layout.tp, f.window_mbt)
+    head = (f"To serve at least one request with the model's max seq len ({f.r.max_model_len}), "
+            f"PP stage {miss.pp_stage} needs {miss.blocks:,} KV blocks (its layers' groups in "
+            f"pages of one size), more than the {bind.blocks:,} every worker gets (the fewest "
+            f"of any: {_gib(bind.kv)} // {bpb:,} B on PP stage {bind.pp_stage}); its "
+            f"request's {_gib(request)} fit its pool, its whole blocks do not.{estimate} ")
+    if version < KV_CHECK_IN_BLOCKS_FROM:
+        return head + (f"vLLM {st.s.vllm_version} checks the layers' bytes at start-up, which "
+                       "fit, so it starts without this refusal. " + hint)
+    null = version >= KV_CHECK_NULL_BLOCK_FROM
+    return head + (f"vLLM says it in bytes of whole blocks ({miss.blocks:,} x {bpb:,} B against "
+                   f"the pool{' less one block' if null else ''}): "
+                   f"({_gib(miss.blocks * bpb)} KV cache is needed, which is larger than the "
+                   f"available KV cache memory ({_gib(bind.kv - (bpb if null else 0))}). " + hint)
 
 
 def _outcome(
@@ -2053,20 +2107,22 @@ def _outcome(
     tokens, concurrency = _capacity(f, f.stages[bind.pp_stage][1], num_blocks)
     ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks) if num_blocks else 0
 
-    shortfall = max(-bind.kv, 0)
+    # a pool of none or less, or one short of a max_model_len request: short by what one
+    # request needs (_request_miss); without KV layers vLLM checks no pool
+    miss = _request_miss(st, pools, num_blocks) if pools and ceiling < max_model_len else None
+    shortfall = miss.shortfall if miss else max(-bind.kv, 0)
     if overweight:
         errors.append(
             f"The weights alone ({_gib(bind.weights)} per GPU) do not fit the budget "
             f"({_gib(bind.budget)} = {s.gpu_memory_utilization:g} x "
             f"{_gib(bind.total)}); vLLM runs out of memory while loading the model."
         )
-    elif bind.kv <= 0:
+    elif bind.kv <= _null_block(st, bind):
         errors.append(
             "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
             "when initializing the engine."
         )
     elif ceiling < max_model_len:
-        shortfall = _request_shortfall(st, pools, num_blocks, bind)
         estimate = f" Based on the available memory, the estimated maximum model length is " \
             f"{ceiling}." if ceiling else ""
         hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "
@@ -2075,6 +2131,7 @@ def _outcome(
                 "Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when "
                 "initializing the engine.")
         errors.append(
+            _short_of_blocks(st, bind, miss, estimate, hint) if miss and miss.on_blocks else
             f"To serve at least one request with the model's max seq len ({max_model_len}), "
             f"({_gib(need)} KV cache is needed, which is larger than the available KV cache "
             f"memory ({_gib(bind.kv)}).{estimate} {hint}"

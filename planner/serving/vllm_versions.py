@@ -655,6 +655,23 @@ Decreasing `max_model_len` also reduces what is needed." in the 0.34.0 wheel wit
 extensible KV cache (EXTENSIBLE_KV_CACHE_FROM; its own hint otherwise). The plan quotes
 either without the parenthesis."""
 
+KV_CHECK_IN_BLOCKS_FROM: Version = (0, 14, 0)
+"""NOTE: v1/core/kv_cache_utils.py get_kv_cache_configs checks one max_model_len request
+against the pool with check_enough_kv_cache_memory, the layers' max_memory_usage_bytes summed,
+in the 0.12.0 and 0.13.0 wheels, and with _check_enough_kv_cache_memory of
+_max_memory_usage_bytes_from_groups, whole blocks (group size x page x the blocks a request
+needs), from the 0.14.0 wheel (0.14.0-0.34.0; kv_cache_planning.py from 0.33): a hybrid
+model's request whose bytes fit but whose blocks do not is refused from 0.14.0 only. The
+0.14.0-0.18.0 wheels count the first group's blocks only (0.27.1 sums every group's) and
+0.14.0-0.16.0 check the whole model's groups against the smallest worker's memory; the plan
+words the miss with its own blocks (plan._short_of_blocks)."""
+
+KV_CHECK_NULL_BLOCK_FROM: Version = (0, 29, 0)
+"""NOTE: v1/core/kv_cache_utils.py get_kv_cache_configs compares that need with the worker's
+available memory in the 0.14.0-0.28.0 wheels, and with it less one block from the 0.29.0
+wheel ("Reserve the null block BlockPool permanently holds back", 0.29.0-0.34.0): the
+"available KV cache memory" its refusal prints."""
+
 BLOCK_64_DEFAULT_FROM: Version = (0, 34, 0)
 """NOTE: config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE is 16 in the 0.9.1-0.33.0 wheels and
 64 in the 0.34.0 wheel; CacheConfig._apply_block_size_default sets it where --block-size is

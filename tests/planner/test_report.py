@@ -705,8 +705,25 @@ def test_a_sweep_where_nothing_fits_says_its_misses_rank_by_shortfall(capsys) ->
             "replicas, fewer GPUs; rows that do not fit: the smallest shortfall per GPU first)"
             ) in out
     table = out.split("valid configurations", 1)[1].split("\n\n", 2)[1].splitlines()[2:]
-    shortfalls = [float(line.split("short by ")[1].split(" GiB")[0]) for line in table]
+    rows = sweep(catalog_spec("Qwen/Qwen3-235B-A22B"), preset_cluster("rtx-3090", 2),
+                 EngineSettings()).rows[:10]
+    assert [(line.split(" | ")[2], line.split(" | ")[3]) for line in table] == [
+        (row.layout.label(), row.kv_cache_dtype) for row in rows]
+    shortfalls = [row.memory_shortfall_bytes_per_gpu for row in rows]
     assert len(shortfalls) == 10 and shortfalls == sorted(shortfalls)
+    # the shortfall is what the pool is under 0 plus one 40,960-token request and a block:
+    # at TP=2 (or a stage of PP=2) 94 layers x 2 KV heads x 128 x 2 (K, V) x 1 B (fp8) =
+    # 48,128 B a token (47 layers x 4 heads at PP=2: the same), x 40,960 = 1,971,322,880 B,
+    # a block 64 x 48,128 = 3,080,192 B; twice both in BF16. So TP=1 x PP=2 in fp8 (the
+    # budget short by 39.10 GiB) ranks above TP=2 in BF16 (short by 38.12 GiB): 39.10 + 1.84
+    # = 40.94 GiB < 38.12 + 3.68 = 41.80 GiB, as its "short by" cell alone would not say
+    fp8_request = 40_960 * 48_128 + 64 * 48_128
+    assert fp8_request == 1_971_322_880 + 3_080_192
+    for row in rows:
+        request = fp8_request * (1 if row.kv_cache_dtype == "fp8" else 2)
+        assert row.memory_shortfall_bytes_per_gpu == request - row.kv_cache_bytes_per_gpu
+    order = [(row.layout.label(), row.kv_cache_dtype) for row in rows]
+    assert order.index(("TP=1 x PP=2", "fp8")) < order.index(("TP=2", "auto"))
 
 
 def test_a_sweep_with_a_refused_row_says_it_ranks_after_the_memory_misses(capsys) -> None:

@@ -5,12 +5,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
+from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN
 
 LLAMA_8B = ModelSpec(
     name="meta-llama/Llama-3.1-8B-Instruct", model_type="llama", hidden_size=4096,
@@ -521,6 +523,67 @@ def test_the_kv_shortfall_ends_in_each_releases_words():
     assert errors("0.34.0")[0].endswith(
         "Try increasing `gpu_memory_utilization` when initializing the engine. Decreasing "
         "`max_model_len` also reduces what is needed.")
+
+
+TINY_REQUEST_BYTES = 8192 * TINY_KV_BYTES_PER_TOKEN
+"""The tiny model's one 8,192-token request: 8,192 x 2,048 B = 16,777,216 B."""
+TINY_BLOCK_BYTES = 4 * 64 * 2 * 2 * 64 * 2
+"""One block of its 4 layers at vLLM 0.34's 64 tokens: 4 x 64 x 2 (K, V) x 2 heads x 64 x 2 B
+= 131,072 B (BLOCK_64_DEFAULT_FROM)."""
+
+
+def _tiny(total_bytes: int = 4 * GIB, **engine):
+    """The tiny Llama on one RTX 3090 of `total_bytes`, at utilization 1.0 (budget = total)."""
+    return plan(PlanRequest(
+        model=parse_model_config(TINY_CONFIG, name="tiny/llama"),
+        cluster=preset_cluster("rtx-3090", 1, memory_total_bytes=total_bytes),
+        engine=EngineSettings(gpu_memory_utilization=1.0, **engine)), nearest=False)
+
+
+@pytest.mark.parametrize("under", [0, 1, 2**20])
+def test_a_pool_of_none_is_short_by_it_and_one_request(under: int) -> None:
+    # weights and the rest fill the budget exactly (a pool of 0 B), or 1 B or 1 MiB more:
+    # vLLM refuses ("No available memory for the cache blocks", available <= 0), and more
+    # memory must supply what is under 0, one request (16,777,216 B) and the null block vLLM
+    # holds back (131,072 B) before it fits. A pool of 0 was short by 0, as a plan that fits
+    pool = _tiny().kv_cache_bytes_per_gpu
+    p = _tiny(4 * GIB - pool - under)
+    assert p.kv_cache_bytes_per_gpu == -under and not p.fits
+    assert p.verdict.startswith("Does not fit: No available memory for the cache blocks.")
+    assert p.memory_shortfall_bytes_per_gpu == under + 16_777_216 + 131_072
+    assert TINY_REQUEST_BYTES + TINY_BLOCK_BYTES == 16_908_288
+    assert _tiny(4 * GIB - pool + 16_908_288).fits
+    assert not _tiny(4 * GIB - pool + 16_908_287).fits
+
+
+def test_a_pool_of_one_request_and_a_block_fits_one_byte_less_misses() -> None:
+    # kv_cache_planning.py (0.34.0): get_kv_cache_configs checks the pool less one block
+    # (the null block) and _check_enough_kv_cache_memory refuses only a need larger than it
+    # (needed_memory > available_memory), so a pool of exactly 16,777,216 + 131,072 B holds
+    # the request; 1 B less is short by 1 B, its blocks hold 127 x 64 = 8,128 tokens
+    fits = _tiny(kv_cache_memory_bytes=16_908_288)
+    assert fits.fits and fits.memory_shortfall_bytes_per_gpu == 0
+    assert fits.num_gpu_blocks == 129
+    short = _tiny(kv_cache_memory_bytes=16_908_287)
+    assert not short.fits and short.memory_shortfall_bytes_per_gpu == 1
+    assert short.kv_limited_context_tokens == 127 * 64
+    assert short.errors[0].startswith(
+        "To serve at least one request with the model's max seq len (8192), (0.02 GiB KV "
+        "cache is needed")
+
+
+@pytest.mark.parametrize(("version", "pool", "none"), [
+    ("0.34.0", 131_072, True),    # one 64-token block: less the null block, 0 B
+    ("0.34.0", 131_073, False),   # 1 B left: the request's check refuses it
+    ("0.28.0", 32_768, False),    # one 16-token block (4 x 16 x 512 B); no null block held
+])
+def test_no_available_memory_counts_the_null_block_from_029(version, pool, none) -> None:
+    # "No available memory for the cache blocks" when the pool vLLM checks is <= 0: from
+    # 0.29.0 the pool less one block (KV_CHECK_NULL_BLOCK_FROM), before it the pool itself
+    p = _tiny(kv_cache_memory_bytes=pool, vllm_version=version)
+    assert not p.fits
+    assert p.errors[0].startswith("No available memory for the cache blocks.") is none
+    assert p.memory_shortfall_bytes_per_gpu > 16_777_216 - pool
 
 
 def test_the_cuda_graphs_note_says_why_they_are_not_subtracted() -> None:

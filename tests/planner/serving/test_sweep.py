@@ -311,27 +311,60 @@ def test_rows_vllm_refuses_rank_after_the_memory_misses() -> None:
     assert full_layers < need < full_layers + 12 * 8192 * token_bytes
 
 
-def test_a_hybrid_stage_short_of_blocks_is_short_by_the_bytes_more_memory_needs() -> None:
-    # gemma-4-26B-A4B (sliding and full layers) on 4x L4 at PP=2 x DP=2, BF16: each worker's
-    # pool (4.09 GiB) holds one 262,144-token request's bytes (3.66 GiB) but a stage needs
-    # more blocks than every worker gets, so it misses on memory (was short by 0, as a plan
-    # that fits). The shortfall means: that many more bytes per GPU (a higher utilization)
-    # and it fits; 4 MiB fewer and it still misses
+GEMMA4_STAGE0_BLOCKS = 7 * 113 + 2048
+"""gemma-4-26B-A4B (google__gemma-4-26B-A4B.json: 30 layers, each sixth full attention) at
+PP=2, vLLM 0.34.0, 262,144 tokens: stage 0 holds layers 0-14, 13 sliding (window 1,024, 8 KV
+heads x 256 x 2 x 2 B = 8,192 B a token, 64-token pages of 524,288 B) and 2 full (2 x 512 x 2 x
+2 B = 4,096 B a token, 128-token pages of 524,288 B), grouped in twos: 7 sliding groups of
+cdiv(1,023 + 3 x 2,048 batched tokens in flight (Model Runner V2 at PP=2), 64) + 1 = 113
+blocks and 1 full group of 262,144 / 128 = 2,048. Stage 1 (12 sliding, 3 full in threes):
+blocks of 3 x 524,288 = 1,572,864 B."""
+GEMMA4_STAGE1_BLOCK_BYTES = 3 * 524_288
+
+
+def _gemma4_at(extra_bytes: int = 0, **engine) -> Plan:
+    """gemma-4-26B-A4B on 4x L4 at PP=2 x DP=2, BF16, utilization 0.92 + `extra_bytes` a GPU."""
     config, _ = load_ref_config("google__gemma-4-26B-A4B")
     spec, cluster = parse_model_config(config), preset_cluster("l4", 4)
     total = cluster.nodes[0].gpu.memory_total_bytes
+    settings = EngineSettings(gpu_memory_utilization=0.92 + extra_bytes / total, **engine)
+    return plan(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(pp=2, dp=2),
+                            engine=settings), nearest=False)
 
-    def at(extra_bytes: int) -> Plan:
-        engine = EngineSettings(gpu_memory_utilization=0.92 + extra_bytes / total)
-        return plan(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(pp=2, dp=2),
-                                engine=engine), nearest=False)
 
-    missed = at(0)
-    short = missed.memory_shortfall_bytes_per_gpu
-    assert not missed.fits and "(3.66 GiB KV cache is needed" in missed.verdict
-    assert missed.kv_cache_bytes_per_gpu > 4 * 2**30 and short > 0
-    assert at(short + 2**20).fits
-    assert not at(short - 4 * 2**20).fits
+def test_a_hybrid_stage_short_of_blocks_is_short_by_the_bytes_more_memory_needs() -> None:
+    # each worker's pool holds its stage's request bytes, but stage 0's request needs 2,839
+    # blocks and every worker gets stage 1's fewest (pool // 1,572,864 B): the bytes more
+    # memory must supply are 2,839 blocks of stage 1 less its pool (was short by 0, then by
+    # (2,839 - blocks) x 1,572,864, up to a block more than needed)
+    missed = _gemma4_at()
+    pool, short = missed.kv_cache_bytes_per_gpu, missed.memory_shortfall_bytes_per_gpu
+    assert GEMMA4_STAGE0_BLOCKS == 2839
+    assert missed.num_gpu_blocks == pool // GEMMA4_STAGE1_BLOCK_BYTES < 2839
+    assert not missed.fits and short == 2839 * GEMMA4_STAGE1_BLOCK_BYTES - pool
+    assert _gemma4_at(short + 2**20).fits
+    assert not _gemma4_at(short - 2**20).fits
+
+
+def test_a_stage_short_of_blocks_says_so_and_what_vllm_prints() -> None:
+    # the verdict quoted vLLM's bytes refusal with stage 1's request (3.66 GiB) "larger than"
+    # its 4.09 GiB pool; the cause is stage 0's blocks. Stage 0's request: 13 x 113 pages of
+    # sliding + 2 x 2,048 of full, 524,288 B each = 2,917,662,720 B = 2.72 GiB. vLLM (0.29+)
+    # compares whole blocks with the pool less one (kv_cache_planning.py 0.34.0): 2,839 x
+    # 1,572,864 = 4,465,360,896 B = 4.16 GiB against the pool less 1,572,864 B
+    missed = _gemma4_at()
+    pool, blocks = missed.kv_cache_bytes_per_gpu, missed.num_gpu_blocks
+    assert (13 * 113 + 2 * 2048) * 524_288 == 2_917_662_720
+    assert missed.errors[0].startswith(
+        "To serve at least one request with the model's max seq len (262144), PP stage 0 "
+        f"needs 2,839 KV blocks (its layers' groups in pages of one size), more than the "
+        f"{blocks:,} every worker gets (the fewest of any: {pool / 2**30:.2f} GiB // "
+        "1,572,864 B on PP stage 1); its request's 2.72 GiB fit its pool, its whole blocks "
+        "do not.")
+    assert ("vLLM says it in bytes of whole blocks (2,839 x 1,572,864 B against the pool less "
+            "one block): (4.16 GiB KV cache is needed, which is larger than the available KV "
+            f"cache memory ({(pool - 1_572_864) / 2**30:.2f} GiB).") in missed.errors[0]
+    assert "3.66 GiB KV cache is needed" not in missed.verdict
 
 
 def test_unfitting_checkpoint_ranks_its_nearest_layout_first() -> None:
