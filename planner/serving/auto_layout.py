@@ -8,7 +8,8 @@ such layout is valid and fits, every valid layout is planned and the one picked 
 of: fits, has a launch command (plan's vllm_commands: launch.over_nodes gives none where DP
 replicas straddle nodes, so TP=2 x DP=5 on 2 nodes of 5 gives way to TP=2 x PP=5; a plan that
 does not fit has none, so this orders only fitting ones), uses the most GPUs, keeps TP inside
-a node, larger TP, (when none fits) the smallest KV-cache shortfall per GPU, the wanted EP
+a node, larger TP, (when none fits) the smallest memory shortfall per GPU as the sweep ranks
+misses (sweep.miss_key: memory_shortfall_bytes_per_gpu, then the plans vLLM refuses), the wanted EP
 choice, longest ceiling. So a plan that
 cannot fit opens, at its TP, on the split closest to fitting: Llama-3.1-405B on 2 nodes of 8
 RTX 3090 is TP=8 x PP=2 (half the weights per GPU), not TP=8 x DP=2.
@@ -24,7 +25,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import redundant_experts, summary_figures
-from planner.serving.sweep import layout_candidates
+from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused
 
 AUTO_LAYOUT_RULE = ("TP = GPUs per node, the nodes as the fewest pipeline stages that fit with "
@@ -70,7 +71,8 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in figures}
     return min(figures, key=lambda lay: (
         not figures[lay]["fits"], not figures[lay]["vllm_commands"], -lay.gpus,
-        lay.tp > gpn, -lay.tp, _shortfall(figures[lay]),
+        lay.tp > gpn, -lay.tp,
+        miss_key(figures[lay]["fits"], figures[lay]["memory_shortfall_bytes_per_gpu"]),
         not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
 
 
@@ -140,12 +142,6 @@ def _compared_candidates(spec: ModelSpec, cluster: ClusterSpec, first: ParallelL
         if not layout_refusals(spec, cluster, layout, held, engine):
             yield layout
     yield from _by_width(spec, cluster, held, engine)
-
-
-def _shortfall(figures: dict) -> int:
-    """Bytes per GPU a layout that does not fit is short of a KV cache (0 when it fits): its
-    kv_cache_bytes_per_gpu is what is left after weights and the other terms, negative there."""
-    return 0 if figures["fits"] else max(0, -figures["kv_cache_bytes_per_gpu"])
 
 
 def _figures(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,

@@ -241,13 +241,24 @@ class SweepResult(BaseModel):
         return sweep_csv(self.rows)
 
 
+def miss_key(fits: bool, shortfall_bytes_per_gpu: int | None) -> tuple[int, int]:
+    """How a plan ranks by fitting (rank_key, auto_layout): one that fits first, then the
+    memory misses by their memory_shortfall_bytes_per_gpu (the bytes per GPU more memory must
+    supply), then the plans vLLM refuses for another reason (None: more memory does not fix
+    them)."""
+    if fits:
+        return (0, 0)
+    return (2, 0) if shortfall_bytes_per_gpu is None else (1, shortfall_bytes_per_gpu)
+
+
 def rank_key(row: SweepRow, objective: Objective = "context",
              tpot_ms_target: float | None = None) -> tuple:
     """Sort key, fits first, then by the objective. Rows that do not fit follow: first the
-    memory misses, the smallest shortfall per GPU first (memory_shortfall_bytes_per_gpu: the
-    budget short of the weights and the rest, as the kv/gpu column says it, or one
-    max_model_len request short of the pool), then the rows vLLM refuses for another reason
-    (a start-up refusal, which more memory does not fix); each kind in the objective's order:
+    memory misses, the smallest shortfall per GPU first (miss_key:
+    memory_shortfall_bytes_per_gpu, the least bytes per GPU that make one max_model_len
+    request fit, what the pool is under 0 included), then the rows vLLM refuses for another
+    reason (a start-up refusal, which more memory does not fix); each kind in the objective's
+    order:
     context: longer ceiling, higher concurrency, fewer GPUs (the original order);
     concurrency: higher concurrency, longer ceiling, fewer GPUs;
     fewest-gpus: fewer GPUs, longer ceiling, higher concurrency;
@@ -257,8 +268,7 @@ def rank_key(row: SweepRow, objective: Objective = "context",
     all replicas' (the speed model serves the load's requests over DP replicas)."""
     together = row.max_concurrency_all_replicas
     context = (-row.max_context_tokens, -together, row.gpus_used)
-    short = row.memory_shortfall_bytes_per_gpu
-    miss = (0, 0) if row.fits else (2, 0) if short is None else (1, short)
+    miss = miss_key(row.fits, row.memory_shortfall_bytes_per_gpu)
     if objective == "concurrency":
         return (*miss, -together, -row.max_context_tokens, row.gpus_used)
     if objective == "fewest-gpus":

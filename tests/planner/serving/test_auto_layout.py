@@ -63,6 +63,26 @@ def test_nothing_fits_opens_on_the_layout_closest_to_fitting() -> None:
     assert (layout.tp, layout.pp, layout.dp) == (1, 3, 1)
 
 
+def test_nothing_fits_ranks_misses_as_the_sweep_does() -> None:
+    # Llama-3.3-Nemotron-Super-49B on 8 nodes of one A10G at utilization 0.6: no layout fits,
+    # so at TP=1 over all 8 GPUs the misses rank as sweep.rank_key ranks them (miss_key). At
+    # PP=8 stage 6 (layers 60-69) holds no attention layer and vLLM fails at start-up (no
+    # memory shortfall: more memory does not fix it); PP=4 x DP=2 misses on memory. auto_layout
+    # ranked by the pool alone (-kv_cache_bytes_per_gpu): PP=8's weights / 8 leave a pool
+    # less short than PP=4's weights / 4, so it opened on the layout vLLM refuses
+    spec = catalog_spec("nvidia/Llama-3_3-Nemotron-Super-49B-v1")
+    cluster = preset_cluster("a10g", 1, 8)
+    engine = EngineSettings(gpu_memory_utilization=0.6)
+    pp8, pp4 = (summary_figures(spec, cluster, ParallelLayout(pp=pp, dp=8 // pp), engine)
+                for pp in (8, 4))
+    assert pp8["memory_shortfall_bytes_per_gpu"] is None and "(layers 60-69) holds no " \
+        "attention layer" in pp8["verdict"]
+    assert pp4["memory_shortfall_bytes_per_gpu"] > 0
+    assert pp4["kv_cache_bytes_per_gpu"] < pp8["kv_cache_bytes_per_gpu"] < 0
+    layout = auto_layout(spec, cluster, checkpoint_scheme(spec), engine, ep=False)
+    assert layout == ParallelLayout(pp=4, dp=2)
+
+
 def test_the_rule_sentence_says_tp_comes_before_closeness() -> None:
     # Qwen3-32B (32.8e9 parameters, 65.5 GB in bf16) on one node of 2 RTX 3090s: ~32.8 GB of
     # weights per GPU either way against a 0.92 x 23.57 GiB = 23.3 GB budget, so no split
