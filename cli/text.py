@@ -6,6 +6,7 @@ from planner.report import (
     ModelCard,
     all_replicas,
     card_facts,
+    collectives_text,
     errors_beside_verdict,
     kv_limited_requests,
     kv_pool_text,
@@ -66,7 +67,7 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
            f" ({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)"),
         f"  output throughput   {speed_cell(speed.output_tokens_per_s)} tok/s (all requests)",
         f"  prefill             {speed.prefill_tokens_per_s:,.0f} tok/s (one request)",
-        _collectives_line(speed),
+        _collectives_line(speed, plan.layout.tp),
         f"  KV-limited          {kv_limited_requests(speed, plan.layout.dp)} "
         f"{plural(speed.kv_limited_concurrency, 'request')} "
         f"{load.held_label}"
@@ -75,11 +76,15 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
     ]
 
 
-def _collectives_line(speed: SpeedEstimate) -> str:
+def _collectives_line(speed: SpeedEstimate, tp: int) -> str:
     """The speed block's line for allreduce_ms_per_step, named by what it holds
-    (allreduce_label): the first collective in the column, the one beside it after."""
+    (allreduce_label): the first collective in the column, the one beside it after; none at
+    TP=1 (collectives_text)."""
     first, _, beside = speed.allreduce_label.partition(" + ")
-    return (f"  {first:<19} {speed.allreduce_ms_per_step:,.2f} ms per decode step"
+    value = collectives_text(speed, tp)
+    if value.startswith("none"):
+        return f"  {first:<19} {value}"
+    return (f"  {first:<19} {value} per decode step"
             + (f" (with the {beside})" if beside else ""))
 
 

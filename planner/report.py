@@ -1071,7 +1071,8 @@ def _performance(inputs: ReportInputs) -> list[str]:
          else speed_cell(speed.output_tokens_per_s_per_request)],
         ["Output tokens/s, all requests", speed_cell(speed.output_tokens_per_s)],
         ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
-        [f"{speed.allreduce_label} per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
+        [f"{speed.allreduce_label} per decode step",
+         collectives_text(speed, inputs.plan.layout.tp)],
         ["KV-limited concurrency", kv_limited_requests(speed, inputs.plan.layout.dp)],
     ]) + ["", "How each figure is made, with this model's numbers:", ""]
     lines += [*md_code_block("text", [f"{t.label}: {t.formula}" for t in speed.terms]), ""]
@@ -1112,6 +1113,14 @@ def sweep_concurrency(row: SweepRow | Recommendation) -> str:
     replica's figure alone without DP."""
     return replicas_concurrency(row.max_concurrency_all_replicas, row.max_concurrency,
                                 row.layout.dp)
+
+
+def collectives_text(speed: SpeedEstimate, tp: int) -> str:
+    """allreduce_ms_per_step as plan and report show it: "none (TP=1)" where the step has no
+    collective (TP=1 without DP's MoE gather), whose "0.00 ms" read as a time worked out."""
+    if tp == 1 and speed.allreduce_label == "TP all-reduce":
+        return "none (TP=1)"
+    return f"{speed.allreduce_ms_per_step:,.2f} ms"
 
 
 def kv_limited_requests(speed: SpeedEstimate, dp: int) -> str:

@@ -3,6 +3,7 @@ JSON keys ttft_ms, tpot_ms, output_tokens_per_s(_per_request), prefill_tokens_pe
 speed_terms; a plan that does not fit keeps its memory figures and has null speed."""
 
 import json
+import re
 
 import pytest
 
@@ -526,3 +527,15 @@ def test_the_collectives_line_names_what_its_figure_holds(capsys) -> None:
     assert main([*SEED]) == 0  # one node, DP = 1: the TP all-reduce alone
     line = next(x for x in capsys.readouterr().out.splitlines() if "per decode step" in x)
     assert line.startswith("  TP all-reduce ") and line.endswith("ms per decode step")
+
+
+def test_one_gpu_per_stage_has_no_all_reduce_rather_than_a_zero_time(capsys) -> None:
+    # TP=1 has no collective to wait for: the line read "0.00 ms per decode step"
+    argv = ["--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len", "8k"]
+    code, out, _ = run_main(capsys, "plan", *argv)
+    assert code == 0 and "\n  TP all-reduce       none (TP=1)\n" in out
+    code, out, _ = run_main(capsys, "report", *argv)
+    assert code == 0 and "| TP all-reduce per decode step | none (TP=1) |" in out
+    code, out, _ = run_main(capsys, "plan", *argv, "--gpus", "2", "--tp", "2")
+    assert code == 0 and "TP all-reduce       none" not in out
+    assert re.search(r"\n  TP all-reduce       [0-9.]+ ms per decode step\n", out)
