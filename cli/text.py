@@ -258,8 +258,10 @@ def recommend_text(result: RecommendResult) -> str:
         *filter(None, [result.why_none()])]
     if result.rows:
         lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
-                  "what-if rows (no command) follow.",
-                  *[f"ceiling: {note}" for note in [result.ceiling_note()] if note], "Launch:",
+                  "what-if rows (no command for it: each says why under Launch) follow.",
+                  *[f"ceiling: {note}" for note in [result.ceiling_note()] if note],
+                  f"kv room (req): the requests of {w.max_model_len:,} tokens the KV cache "
+                  "holds at once (under DP, all replicas': DP x one's).", "Launch:",
                   *(f"#{i}  " + (_launch(r.vllm_command, r.launch_note) if r.vllm_command
                                  else "what-if, no command: "
                                  + r.launch_note.removeprefix(NO_COMMAND))

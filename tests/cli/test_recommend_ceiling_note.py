@@ -22,3 +22,16 @@ def test_a_ceiling_past_the_context_is_explained(capsys) -> None:
     code, out, err = run_main(capsys, *ASK, "--context", "40960")
     assert code == 0, err
     assert not [line for line in out.splitlines() if line.startswith("ceiling:")]
+
+
+def test_the_kv_room_column_and_rows_without_a_command_are_explained(capsys) -> None:
+    # "kv room (req)" had no word under the table; "what-if rows (no command)" read as a
+    # converted checkpoint's alone, while a row can also lack a command for its own format
+    # (Kimi-K2 without --trust-remote-code: the reason follows under Launch)
+    code, out, err = run_main(capsys, *ASK, "--context", "16k")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert ("kv room (req): the requests of 16,000 tokens the KV cache holds at once (under "
+            "DP, all replicas': DP x one's).") in lines
+    assert ("Rows you can start with the targeted vLLM come first (cheapest first); what-if "
+            "rows (no command for it: each says why under Launch) follow.") in lines
