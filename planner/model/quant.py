@@ -90,6 +90,12 @@ class QuantScheme(BaseModel):
         return self.bits_per_weight
 
 
+def model_keeps_16bit(spec: ModelSpec, component: Component) -> bool:
+    """Whether vLLM's model class holds `component` in the model dtype whatever the format:
+    Arctic's routed experts (ModelSpec.experts_unquantized)."""
+    return component == "experts" and spec.experts_unquantized
+
+
 def _float(key: str, label: str, bits: float, source: str) -> QuantScheme:
     """An unquantized format: every tensor at `bits`."""
     return QuantScheme(key=key, label=label, family="float", bits_per_weight=bits, source=source)

@@ -549,6 +549,11 @@ class ModelSpec(_Frozen):
     mtp_own_embeddings: bool = Field(
         default=False, description="each MTP layer stores its own embedding and head copies"
     )
+    experts_unquantized: bool = Field(
+        default=False, description="vLLM holds the routed experts in the model dtype whatever "
+        "the quantization: Arctic (arctic.py ArcticMoE's ws / w2s are plain parameters no quant "
+        "method wraps, 0.28.0 wheel); planner.model.quant.model_keeps_16bit"
+    )
     norm_bias: bool = Field(default=False, description="LayerNorm with bias (2 vectors per norm)")
     lm_head_bias: bool = Field(default=False, description="an untied lm_head with a bias "
                                "(vocab_size values; Phi)")
@@ -583,11 +588,10 @@ class ModelSpec(_Frozen):
     )
     mlp_keys: tuple[tuple[str, int | bool | None], ...] = Field(
         default=(), description="config.json's (text_config's for a wrapper) keys of "
-        "parser.MLP_KEYS as written, where given as an integer, a bool or null: where vLLM "
-        "builds an MLP the layers here do not show (HunYuan-MoE's shared_mlp, Arctic's dense "
-        "and residual MLPs) or, GraniteMoeShared's shared_mlp, whether one is built where "
-        "the layers show it as a shared expert, which its SiLU-only classes check "
-        "(planner.serving.mlp_activation)"
+        "parser.MLP_KEYS as written, where given as an integer, a bool or null: the keys that "
+        "build HunYuan-MoE's shared_mlp, Arctic's dense and residual MLPs and "
+        "GraniteMoeShared's shared_mlp (planned as shared experts and dense MLPs), which "
+        "their SiLU-only classes check by release (planner.serving.mlp_activation)"
     )
 
     @model_validator(mode="before")

@@ -16,7 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
 from planner.model.config.quant import INC_METHODS, INC_UNKNOWN_NAMES
-from planner.model.quant import QuantScheme, checkpoint_exclusions, stored_format
+from planner.model.quant import (
+    QuantScheme,
+    checkpoint_exclusions,
+    model_keeps_16bit,
+    stored_format,
+)
 from planner.model.spec import (
     AttentionMixer,
     LinearAttentionMixer,
@@ -300,7 +305,7 @@ def _key_group(key: str) -> int | None:
 def quantized_component(spec: ModelSpec, scheme: QuantScheme, component: str) -> bool:
     """Whether this component is stored in the scheme (not left in 16-bit by it or by the
     checkpoint's exclusion list, when the checkpoint is planned as stored)."""
-    if scheme.bits_for(component) >= 16:
+    if scheme.bits_for(component) >= 16 or model_keeps_16bit(spec, component):
         return False
     return not checkpoint_exclusions(spec, scheme).excluded(None, component)
 

@@ -34,6 +34,7 @@ from planner.model.quant import (
     checkpoint_exclusions,
     checkpoint_formats,
     checkpoint_module_bits,
+    model_keeps_16bit,
     stored_format,
 )
 from planner.model.spec import (
@@ -763,7 +764,7 @@ def _find_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
     own = checkpoint_module_bits(spec, scheme)
 
     def bits(component: Component, layer: int | None = None) -> float:
-        if exclusions.excluded(layer, component):
+        if exclusions.excluded(layer, component) or model_keeps_16bit(spec, component):
             return KEPT_BITS
         if formats is not None:
             return formats.bits(layer, component)

@@ -95,10 +95,11 @@ through the Transformers backend: transformers 5.24.0 modeling_gemma.py GemmaAtt
 on hidden_size / num_attention_heads for a null
 (qwen3.py and llama.py `head_dim or hidden_size // total_num_heads`; transformers 4.57.1
 LlamaConfig and GptOssConfig derive it)."""
-HIDDEN_HEAD_DIM_TYPES = ("granitemoehybrid",)
+HIDDEN_HEAD_DIM_TYPES = ("granitemoehybrid", "arctic")
 """NOTE: model_types whose vLLM attention takes hidden_size / num_attention_heads as its head
 size whatever config.json says: granitemoehybrid.py GraniteMoeHybridAttention `self.head_dim =
-self.hidden_size // self.total_num_heads` (0.9.1-0.34.0 wheels read)."""
+self.hidden_size // self.total_num_heads` (0.9.1-0.34.0 wheels read); arctic.py ArcticAttention
+`self.head_dim = self.hidden_size // self.total_num_heads` (0.28.0 wheel read)."""
 MLA_ONLY_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa")
 """NOTE: model_types vLLM builds with deepseek_v2.py's decoder layer (registry.py 0.19.0:
 DeepseekV2/V3/V32ForCausalLM, GlmMoeDsaForCausalLM; kimi_k2 configs name
@@ -125,7 +126,21 @@ KNOWN_TYPES = (
     "llama4", "llama4_text", "nemotron_h", "nemotron-nas", "minimax_m2", "mimo",
     "mimo_v2_flash", "mistral3", "kimi_vl", "granitemoe", "olmo2", "olmo3", "olmoe",
     "starcoder2", "deepseek_v4", "ernie4_5_moe", "granitemoehybrid", "granitemoeshared",
+    "hunyuan_v1_moe", "hunyuan_v1_dense", "hunyuan", "arctic",
 )  # fmt: skip
+HUNYUAN_TYPES = ("hunyuan_v1_moe", "hunyuan_v1_dense", "hunyuan")
+"""NOTE: model_types built by vLLM's hunyuan_v1.py (HunYuanDenseV1ForCausalLM and
+HunYuanMoEV1ForCausalLM, 0.10.0-0.28.0; 0.28.0 wheel read): "hunyuan" is the remote-code config
+of Tencent's own repositories (auto_map configuration_hunyuan.HunYuanConfig: Hunyuan-A13B's
+models/config.json), which the same classes read. Each layer is a HunYuanSparseMoeBlock where
+num_experts is above 1 (`_is_moe`), else a HunYuanMLP of intermediate_size (bias
+config.mlp_bias); the block's experts take moe_intermediate_size (one integer, or a list read
+`[layer_id]`), top-k moe_topk likewise, `renormalize=top_k > 1`, a router (gate) of hidden x
+num_experts without bias or quantization, and where `use_mixed_mlp_moe > 0` a shared_mlp
+HunYuanMLP of intermediate_size x num_shared_expert (likewise per layer), no bias, beside the
+experts. q/k norms (RMSNorm(head_dim) each) where use_qk_norm; q/k/v/o biases from
+`attention_bias or bias`. `moe_layer_num_skipped` is read by none of it. Cross-layer attention
+(`use_cla`) is flagged, not planned (_hunyuan_notes)."""
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
 _BENIGN_KEYS = frozenset(
@@ -522,6 +537,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
 
     text_layers = layer_type(model_type, _text_type(r, model_type))
     layers = _layers(r, text_layers, hidden, num_layers)
+    if text_layers in HUNYUAN_TYPES:
+        _hunyuan_notes(r, layers, notes)
     tie, text_tie = _tie_embeddings(top, r, model_type)
     max_pos = r.defaulted_int(
         "max context",
@@ -600,6 +617,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         compressed_attention=compressed,
         mtp_layers=mtp_layers,
         mtp_layer=mtp_layer,
+        experts_unquantized=text_layers == "arctic",
         mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
         norm_bias=text_layers in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
         lm_head_bias=text_layers == "phi",
@@ -617,12 +635,13 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
 
 MLP_KEYS = ("use_mixed_mlp_moe", "use_residual", "moe_layer_frequency", "shared_intermediate_size")
 """NOTE: the config.json keys vLLM reads to build an MLP beside (or instead of) a MoE layer's
-experts that the layers here do not show, kept as written (ModelSpec.mlp_keys) for the SiLU-only
-check (planner.serving.mlp_activation): hunyuan_v1.py HunYuanSparseMoeBlock's shared_mlp
-(`use_mixed_mlp_moe > 0`), arctic.py's ArcticMLP on the layers `(i + 1) % moe_layer_frequency`
-leaves dense and as the residual MLP (`use_residual`), granitemoeshared.py's shared_mlp (unless
-`shared_intermediate_size` is 0). Read for that check only: HunYuan's and Arctic's MLPs are not
-planned; GraniteMoeShared's is, as a shared expert (GRANITE_SHARED_TYPES)."""
+experts, kept as written (ModelSpec.mlp_keys) for the SiLU-only check
+(planner.serving.mlp_activation), which asks by release: hunyuan_v1.py HunYuanSparseMoeBlock's
+shared_mlp (`use_mixed_mlp_moe > 0`), arctic.py's ArcticMLP on the layers `(i + 1) %
+moe_layer_frequency` leaves dense and as the residual MLP (`use_residual`), granitemoeshared.py's
+shared_mlp (unless `shared_intermediate_size` is 0). The layers plan all of them: HunYuan's
+shared MLP (_hunyuan_moe) and Arctic's residual MLP (_arctic_moe) and GraniteMoeShared's
+(GRANITE_SHARED_TYPES) as shared experts, Arctic's dense layers as dense MLPs."""
 
 
 def _activation(r: _Reader, key: str) -> str | None:
@@ -1049,6 +1068,8 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
         # layer holds a layer_scalar of shape [1] (a persistent buffer loaded from the
         # checkpoint).
         moe_norms = 3 if gemma4 and moe_flags[i] else 0
+        if model_type == "arctic" and moe_flags[i] and _arctic_residual(r):
+            moe_norms = 1  # arctic.py ArcticDecoderLayer's residual_layernorm (hidden)
         layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms + moe_norms,
                                 num_scalars=1 if gemma4 else 0))
     return layers
@@ -1236,6 +1257,7 @@ NO_EXPERTS_DENSE_TYPES = {
     "qwen3_moe": "qwen3_moe.py: a sparse block only where num_experts > 0",
     "ernie4_5_moe": "ernie45_moe.py: use_moe, where config.json leaves it out, is "
                     "moe_num_experts > 0",
+    **dict.fromkeys(HUNYUAN_TYPES, "hunyuan_v1.py: a sparse block only where num_experts > 1"),
 }
 """model_types whose vLLM code builds a dense MLP where the expert count is 0, and why:
 qwen2_moe.py and qwen3_moe.py (0.33.0 and 0.34.0 wheels) make a layer sparse only
@@ -1290,6 +1312,10 @@ def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
         return [False] * n
     if text_type == "ernie4_5_moe":
         return _ernie_moe_flags(r, n)
+    if text_type in HUNYUAN_TYPES:  # _is_moe: one expert is a dense HunYuanMLP
+        return [experts > 1] * n
+    if text_type == "arctic":
+        return _arctic_moe_flags(r, n)
     first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
     if isinstance(r.get("moe_layer_freq"), list):  # MiMo-V2: one 0/1 flag per layer
         freq_list = r.int_list("moe_layer_freq", hi=1) or []
@@ -1353,6 +1379,81 @@ def _ernie_moe_flags(r: _Reader, n: int) -> list[bool]:
             f"{r.prefix}moe_layer_end_index {'-1' if r.key('moe_layer_end_index') else 'missing'}"
             f": MoE layers up to the last ({n - 1}), as transformers Ernie4_5_MoeConfig reads it")
     return [start <= i <= end and (i + 1) % interval == 0 for i in range(n)]
+
+
+HUNYUAN_UNREAD_KEYS = ("moe_layer_num_skipped", "anyres_pooling_size", "num_media_embeds",
+                       "org_vocab_size", "dense_list")
+"""Keys of HunYuan configs (Hunyuan-A13B's models/config.json) that look architectural but that
+neither vLLM's hunyuan_v1.py (0.28.0) nor transformers' HunYuanMoEV1 / HunYuanDenseV1 modeling
+(5.25.0) reads: no weight depends on them."""
+
+
+def _hunyuan_notes(r: _Reader, layers: list[LayerSpec], notes: _Notes) -> None:
+    """Flags what the HunYuan figures (HUNYUAN_TYPES' NOTE) leave out: cross-layer attention
+    (`use_cla` with cla_share_factor above 1: hunyuan_v1.py builds every layer i with `i %
+    factor != 0` as HunYuanCrossAttention, a q_proj of hidden x hidden and o_proj, reading the
+    previous layer's K and V through an encoder-decoder Attention, not planned), and what vLLM's
+    Transformers backend (0.29.0 on: registry.py maps both classes to it) builds otherwise than
+    hunyuan_v1.py: transformers 5.25 modeling_hunyuan_v1_moe.py / _dense.py build q/k norms on
+    every layer, a bias-free dense MLP and, on every layer, a shared_mlp of intermediate_size
+    (whatever use_mixed_mlp_moe and num_shared_expert say) and no cross-layer attention.
+    Hunyuan-A13B's config (use_qk_norm true, use_mixed_mlp_moe true, num_shared_expert 1,
+    mlp_bias false, use_cla false) is built alike by both."""
+    r.used.update((*HUNYUAN_UNREAD_KEYS, "num_shared_expert"))  # read under use_mixed_mlp_moe
+    factor = r.int_("cla_share_factor", hi=MAX_LAYERS) or 1
+    if r.flag("use_cla") and factor > 1:
+        notes.warnings.append(
+            f"{r.prefix}use_cla with cla_share_factor {factor}: cross-layer attention not "
+            "modelled (every layer planned with its own K/V projections and KV cache; vLLM "
+            "0.10-0.28 hunyuan_v1.py builds layers i % factor != 0 as cross-attention on the "
+            "previous layer's K/V)")
+        notes.unmodelled.append("HunYuan cross-layer attention (use_cla)")
+    differs = []
+    if not r.flag("use_qk_norm"):
+        differs.append("q/k norms (use_qk_norm false)")
+    if any(isinstance(layer.mlp, DenseMlp) for layer in layers) and r.flag("mlp_bias"):
+        differs.append("no dense MLP biases (mlp_bias true)")
+    moe = [layer.mlp for layer in layers if isinstance(layer.mlp, MoeMlp)]
+    width = r.int_("intermediate_size") or 0
+    if any(mlp.shared_intermediate_size != width for mlp in moe):
+        differs.append(f"a shared MLP of intermediate_size ({width}) on every MoE layer")
+    if differs:
+        notes.warnings.append(
+            "the HunYuan figures follow vLLM 0.10-0.28 hunyuan_v1.py; vLLM 0.29 on runs this "
+            "model on its Transformers backend, which builds " + ", ".join(differs)
+            + " (transformers modeling_hunyuan_v1_*.py): its weights differ")
+        notes.unmodelled.append("HunYuan on vLLM's Transformers backend (0.29 on)")
+
+
+def _arctic_moe_flags(r: _Reader, n: int) -> list[bool]:
+    """Arctic's MoE layers: i where `(i + 1) % moe_layer_frequency == 0`, the others a dense
+    ArcticMLP of intermediate_size (vLLM arctic.py ArcticMoE / ArcticDecoderLayer, 0.28.0 wheel;
+    deprecated, not served, from 0.29.0). A frequency left out is vLLM's ArcticConfig default 2
+    (transformers_utils/configs/arctic.py, registered for "arctic" from 0.26.0; earlier
+    releases take the repository's configuration_arctic.py, which vLLM's copies)."""
+    freq = r.int_("moe_layer_frequency", hi=MAX_LAYERS)
+    if freq is None:
+        freq = 2
+        r.notes.assumptions.append(
+            f"{r.prefix}moe_layer_frequency missing: assumed 2 (vLLM ArcticConfig default, "
+            "transformers_utils/configs/arctic.py): MoE on the odd layers")
+    return [(i + 1) % freq == 0 for i in range(n)]
+
+
+def _layer_int(r: _Reader, keys: tuple[str, ...], i: int, lo: int = 1,
+               hi: int = MAX_WIDTH) -> int | None:
+    """The first of `keys` for layer i, where config.json gives one integer or a list of one a
+    layer, which hunyuan_v1.py reads `[layer_id]` (moe_topk, moe_intermediate_size,
+    num_shared_expert: Hunyuan-A13B lists 32 of each); the class default where left out; None
+    when absent."""
+    value = r.get(*keys)
+    if not isinstance(value, list):
+        return r.int_(*keys, lo=lo, hi=hi)
+    key = str(r.key(*keys))
+    if len(value) <= i:
+        raise ConfigError(f"{r.where(key)} has {len(value)} entries: vLLM reads entry {i} for "
+                          f"layer {i} (hunyuan_v1.py asserts len > layer_id)")
+    return _as_int(value[i], f"{r.where(key)}[{i}]", lo, hi)
 
 
 class _Attention:
@@ -1663,14 +1764,15 @@ above; 0.34.0's CUDA Qwen3.5, vllm/models/qwen3_5/nvidia/model.py, builds it too
 is not read."""
 NO_ATTENTION_BIAS_TYPES = (
     "gemma", "mixtral", "llama4", "llama4_text", "granitemoe", "granitemoeshared", "olmoe",
-    "nemotron_h",
+    "nemotron_h", "arctic",
 )  # fmt: skip
 """NOTE: model_types whose vLLM attention builds qkv_proj and o_proj with bias=False whatever
 the config says: gemma.py GemmaAttention, mixtral.py MixtralAttention, llama4.py
 Llama4DecoderLayer (`bias=False, bias_o_proj=False`), granitemoe.py GraniteMoeAttention (which
 granitemoeshared.py GraniteMoeSharedDecoderLayer builds too: 0.9.1, 0.19.0, 0.27.1, 0.28.0,
 0.31.0 and 0.34.0 wheels),
-olmoe.py OlmoeAttention, nemotron_h.py NemotronHAttention (0.9.1-0.33.0 wheels as above; the
+olmoe.py OlmoeAttention, nemotron_h.py NemotronHAttention, arctic.py ArcticAttention (0.28.0
+read; deprecated, not served, from 0.29.0) (0.9.1-0.33.0 wheels as above; the
 0.34.0 wheel drops gemma.py and olmoe.py and builds Gemma-1 and OLMoE through the Transformers
 backend, whose transformers 5.24.0 GemmaAttention / OlmoeAttention q/k/v/o_proj take
 `bias=config.attention_bias`: _attention_biases notes a config that sets it)."""
@@ -1689,7 +1791,8 @@ def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
     DeciLMDecoderLayer, and a model_type Headroom does not know, read as Llama): `attention_bias
     = config.attention_bias or config.bias` for both, then `if hasattr(config, "qkv_bias"):`
     qkv_proj takes config.qkv_bias instead (InternLM3); granite.py GraniteDecoderLayer takes
-    attention_bias or bias for both, with no qkv_bias (0.9.1-0.34.0 wheels as above).
+    attention_bias or bias for both, with no qkv_bias (0.9.1-0.34.0 wheels as above), as
+    does hunyuan_v1.py HunYuanDecoderLayer (HUNYUAN_TYPES; 0.28.0 wheel).
     starcoder2.py Starcoder2Attention: `bias=config.use_bias` on both (0.9.1-0.24.0; 0.25.0 on
     run Starcoder2 through the Transformers backend: transformers 5.24.0 modeling_starcoder2.py
     Starcoder2Attention q/k/v/o_proj `bias=config.use_bias`); transformers 5.24.0
@@ -1719,9 +1822,10 @@ def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
         return bool(r.flag("qkv_bias")), False
     if model_type in QKV_BIAS_ONLY_TYPES:
         return bool(r.flag("attention_bias")), False
-    if model_type in ("granite", *LLAMA_ATTENTION_TYPES) or model_type not in KNOWN_TYPES:
+    if model_type in ("granite", *LLAMA_ATTENTION_TYPES, *HUNYUAN_TYPES) or (
+            model_type not in KNOWN_TYPES):
         bias = bool(r.flag("attention_bias")) or bool(r.flag("bias"))
-        if model_type != "granite" and "qkv_bias" in r.cfg:
+        if model_type not in ("granite", *HUNYUAN_TYPES) and "qkv_bias" in r.cfg:
             return bool(r.flag("qkv_bias")), bias
         return bias, bias
     bias = bool(r.flag("attention_bias"))
@@ -1742,12 +1846,13 @@ LLAMA_ATTENTION_TYPES = ("llama", "mistral", "mistral3", "phi3", "nemotron-nas")
 (_attention_biases)."""
 
 
-MLP_BIAS_TYPES = (*LLAMA_ATTENTION_TYPES, "granite", "nemotron_h")
+MLP_BIAS_TYPES = (*LLAMA_ATTENTION_TYPES, "granite", "nemotron_h", *HUNYUAN_TYPES)
 """NOTE: model_types whose vLLM dense MLP takes its biases from config.mlp_bias: llama.py
 LlamaDecoderLayer's LlamaMLP `bias=getattr(config, "mlp_bias", False)` (also mistral.py
 MistralDecoderLayer, a LlamaDecoderLayer, 0.15.1-0.34.0; phi3.py Phi3ForCausalLM, a
 LlamaForCausalLM; nemotron_nas.py DeciLMDecoderLayer's LlamaMLP), granite.py GraniteMLP the
-same, nemotron_h.py NemotronHMLP `bias=config.mlp_bias` (0.9.1, 0.19.0, 0.33.0, 0.34.0 wheels). The
+same, nemotron_h.py NemotronHMLP `bias=config.mlp_bias` (0.9.1, 0.19.0, 0.33.0, 0.34.0 wheels),
+hunyuan_v1.py's dense-layer HunYuanMLP `bias=getattr(config, "mlp_bias", False)` (0.28.0). The
 other known families' dense MLPs hard-code bias=False whatever the config says, read in the same
 wheels where each ships: gemma.py GemmaMLP, gemma2.py, gemma3.py, gemma4.py, qwen2.py Qwen2MLP
 (qwen3.py imports it as Qwen3MLP; mimo.py builds Qwen2's model), qwen2_moe.py Qwen2MoeMLP
@@ -1756,7 +1861,7 @@ deepseek_v2.py DeepseekV2MLP (DeepSeek-V2/V3/V3.2, Kimi, GLM-5 dense layers; 0.3
 vllm/models/deepseek_v32 imports it), llama4.py (its dense layers' LlamaMLP `bias=False`),
 olmo2.py Olmo2MLP (0.9.1-0.25.0; OLMo 3's too, 0.11.0-0.25.0), olmo3.py Olmo3MLP
 (0.26.0-0.28.0; transformers 5.24.0 modeling_olmo3.py Olmo3MLP, which 0.29.0 on run, the same),
-mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.33.0, 0.34.0) MiMoV2MLP;
+mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.33.0, 0.34.0) MiMoV2MLP, arctic.py ArcticMLP (0.28.0);
 mixtral.py, granitemoe.py, olmoe.py, minimax_m2.py and gpt_oss.py build no dense MLP."""
 
 
@@ -1817,20 +1922,30 @@ RowParallelLinear back, both bias=False, SiLU-and-mul; none where `getattr(confi
 over TP like a dense MLP); GraniteMoeMoE's router and experts as before."""
 
 
-def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
-    expert_keys, top_k_keys, shared_keys = _moe_keys(model_type)
-    experts_key = r.key(*expert_keys)
-    experts = r.int_(*expert_keys, hi=MAX_EXPERTS)
-    top_k = r.int_(*top_k_keys, hi=MAX_EXPERTS)
+def _routing(r: _Reader, i: int, expert_keys: tuple[str, ...], experts: int | None,
+             top_k_keys: tuple[str, ...], top_k: int | None) -> int:
+    """Layer i's expert count (read from `expert_keys`), checked against its experts per token
+    (from `top_k_keys`), both recorded."""
     if top_k is None:
         raise r.missing("num_experts_per_tok", "MoE model", top_k_keys)
     if experts is None or top_k > experts:
         raise ConfigError(
             f"config.json: {r.prefix}num_experts_per_tok = {top_k} exceeds the expert count"
         )
-    r.record_layer("experts", experts, experts_key, i, "mlp")
-    top_k_key = r.key(*top_k_keys)
-    r.record_layer("experts per token", top_k, top_k_key, i, "mlp")
+    r.record_layer("experts", experts, r.key(*expert_keys), i, "mlp")
+    r.record_layer("experts per token", top_k, r.key(*top_k_keys), i, "mlp")
+    return experts
+
+
+def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
+    if model_type in HUNYUAN_TYPES:
+        return _hunyuan_moe(r, model_type, i)
+    if model_type == "arctic":
+        return _arctic_moe(r, i)
+    expert_keys, top_k_keys, shared_keys = _moe_keys(model_type)
+    experts = r.int_(*expert_keys, hi=MAX_EXPERTS)
+    top_k = r.int_(*top_k_keys, hi=MAX_EXPERTS)
+    experts = _routing(r, i, expert_keys, experts, top_k_keys, top_k)
     size_keys = ("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
     size = r.int_(*size_keys, hi=MAX_WIDTH)
     if size is None:
@@ -1887,6 +2002,75 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         router_fp32=model_type == "minimax_m2" or (
             model_type == "mimo_v2_flash" and r.str_("moe_router_dtype") in (None, "float32")),
     )
+
+
+def _hunyuan_moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
+    """HunYuan's MoE block of layer i (HUNYUAN_TYPES' NOTE: hunyuan_v1.py
+    HunYuanSparseMoeBlock, 0.28.0 wheel): moe_topk, moe_intermediate_size and num_shared_expert
+    per layer (_layer_int); the shared_mlp where `use_mixed_mlp_moe > 0`."""
+    # num_experts_per_tok: transformers HunYuanMoEV1Config's attribute_map name for moe_topk
+    top_k_keys = ("moe_topk", "num_experts_per_tok")
+    experts = r.int_("num_experts", hi=MAX_EXPERTS)
+    top_k = _layer_int(r, top_k_keys, i, hi=MAX_EXPERTS)
+    experts = _routing(r, i, ("num_experts",), experts, top_k_keys, top_k)
+    dense = _need(r, "intermediate_size", MAX_WIDTH)
+    size = _layer_int(r, ("moe_intermediate_size",), i) or dense
+    r.record_layer("expert width", size, r.key("moe_intermediate_size") or "intermediate_size",
+                   i, "mlp")
+    mixed = r.get("use_mixed_mlp_moe")
+    if mixed is not None and not isinstance(mixed, int):  # a bool is an int
+        raise ConfigError(f"{r.where('use_mixed_mlp_moe')} must be true, false or an integer "
+                          f"(vLLM compares it with 0), got {mixed!r}")
+    mixed = mixed is not None and mixed > 0
+    shared = _layer_int(r, ("num_shared_expert",), i, lo=0, hi=MAX_EXPERTS) if mixed else 0
+    if mixed and shared is None:
+        shared = 1
+        note = (f"{r.prefix}num_shared_expert missing: a shared MLP of intermediate_size "
+                "planned, as vLLM's Transformers backend (0.29 on) builds it; hunyuan_v1.py "
+                "(0.10-0.28) reads config.num_shared_expert and stops without it")
+        if note not in r.notes.assumptions:
+            r.notes.assumptions.append(note)
+    if shared:
+        r.record_layer("shared MLP width", dense * shared, "num_shared_expert", i, "mlp",
+                       "intermediate_size x num_shared_expert")
+    return MoeMlp(num_experts=experts, experts_per_token=top_k, expert_intermediate_size=size,
+                  num_shared_experts=1 if shared else 0, shared_intermediate_size=dense * shared,
+                  gated=_gated(r, model_type), renormalize=top_k > 1)
+
+
+def _arctic_moe(r: _Reader, i: int) -> MoeMlp:
+    """Arctic's MoE layer i (vLLM arctic.py, 0.28.0 wheel): ArcticMoE's num_local_experts
+    experts of intermediate_size (ws / w2s), num_experts_per_tok of them a token with
+    `renormalize=top_k > 1`, a gate of hidden x experts without bias; and where
+    config.use_residual, ArcticDecoderLayer's residual_mlp, an ArcticMLP of hidden_size
+    (`ffn_dim = hidden_size`, w13 / w2 without bias, SiLU-and-mul) every token runs beside the
+    experts: planned as a shared expert of that width (its residual_layernorm in _layers)."""
+    experts = r.int_("num_local_experts", hi=MAX_EXPERTS)
+    top_k = r.int_("num_experts_per_tok", hi=MAX_EXPERTS)
+    experts = _routing(r, i, ("num_local_experts",), experts, ("num_experts_per_tok",), top_k)
+    size = _need(r, "intermediate_size", MAX_WIDTH)
+    r.record_layer("expert width", size, "intermediate_size", i, "mlp")
+    residual = _arctic_residual(r)
+    hidden = r.int_("hidden_size") or 0
+    if residual:
+        r.record_layer("residual MLP width", hidden, "hidden_size", i, "mlp",
+                       "use_residual: ArcticMLP of hidden_size")
+    return MoeMlp(num_experts=experts, experts_per_token=top_k, expert_intermediate_size=size,
+                  num_shared_experts=1 if residual else 0,
+                  shared_intermediate_size=hidden if residual else 0, renormalize=top_k > 1)
+
+
+def _arctic_residual(r: _Reader) -> bool:
+    """config.use_residual; False where left out, noted: ArcticDecoderLayer reads it
+    unguarded, and vLLM's ArcticConfig (0.26.0 on) has no default, so vLLM stops there."""
+    flag = r.flag("use_residual")
+    if flag is None:
+        note = (f"{r.prefix}use_residual missing: no residual MLP planned; vLLM's "
+                "ArcticDecoderLayer reads config.use_residual (AttributeError from 0.26.0, "
+                "whose ArcticConfig has no such field)")
+        if note not in r.notes.assumptions:
+            r.notes.assumptions.append(note)
+    return bool(flag)
 
 
 def _renormalize(r: _Reader, model_type: str) -> bool:
