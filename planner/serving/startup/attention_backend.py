@@ -440,10 +440,11 @@ def flashinfer_sm75_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, c
     "BatchPrefillWithPagedKVCache failed with error invalid argument" (csrc/batch_prefill.cu)
     at the first such prefill. flashinfer issue #3620 reports it on a T4 (head 128, float16,
     0.6.12, through vLLM's FlashInfer backend), which vLLM 0.24.0's flashinfer.py cites when it
-    raises FlashInfer's floor to 8.0. Gemma 4 with heads of two sizes, the wider over 256
-    (gemma-4-26B-A4B: 256 and 512), runs every layer on TRITON_ATTN instead
-    (model_executor/models/config.py Gemma4Config.verify_and_update_config, "Forcing
-    TRITON_ATTN": _gemma4_forced_triton). Computed from the source, not run on a GPU.
+    raises FlashInfer's floor to 8.0 (flashinfer PR #3621's thread: Qwen3.6-27B, head 256, on
+    RTX 2080 Tis with vLLM 0.23 ran in 16 bits with that PR's fix applied). Gemma 4 with heads
+    of two sizes, the wider over 256 (gemma-4-26B-A4B: 256 and 512), runs every layer on
+    TRITON_ATTN instead (model_executor/models/config.py Gemma4Config.verify_and_update_config,
+    "Forcing TRITON_ATTN": _gemma4_forced_triton). Computed from the source, not run on a GPU.
     """
     cc = capability(gpu)
     minor = int(cli.vllm_version.split(".")[1])
@@ -469,10 +470,13 @@ def flashinfer_sm75_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, c
                else f"asks {over:,} B of shared memory a block, over the {TURING_SMEM_BYTES:,} B "
                "compute capability 7.5 allows (BatchPrefillWithPagedKVCache failed with error "
                "invalid argument; flashinfer issue #3620)")
+        when = ("the first prompt of more than 64 query rows per KV head (tokens x query heads "
+                "per KV head: a 128-row tile)" if need[0] is not None
+                and need[0] <= TURING_SMEM_BYTES else "the first prefill")
         errors.append(f"vLLM 0.{minor} serves {spec.name}'s head-size-{head} attention on "
                       f"FlashInfer {pin} on {gpu.name} (compute capability 7.5), whose paged "
-                      f"prefill kernel {why}: it fails at the first prefill. vLLM 0.24 leaves "
-                      "FlashInfer off compute capability 7.5 for this.")
+                      f"prefill kernel {why}: it fails at {when}. vLLM 0.24 leaves FlashInfer "
+                      "off compute capability 7.5 for this.")
     return errors
 
 

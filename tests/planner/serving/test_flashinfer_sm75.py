@@ -20,24 +20,30 @@ def _plan(model: str, version: str, kv: str = "auto", gpus: int = 1):
                                                   kv_cache_dtype=kv)))
 
 
-def _refusal(model: str, version: str, head: int, pin: str, need: int) -> str:
+LONG = ("the first prompt of more than 64 query rows per KV head (tokens x query heads per KV "
+        "head: a 128-row tile)")
+
+
+def _refusal(model: str, version: str, head: int, pin: str, need: int,
+             when: str = "the first prefill") -> str:
     return (f"vLLM 0.{version.split('.')[1]} serves {model}'s head-size-{head} attention on "
             f"FlashInfer {pin} on Tesla T4 (compute capability 7.5), whose paged prefill kernel "
             f"asks {need:,} B of shared memory a block, over the 65,536 B compute capability "
             "7.5 allows (BatchPrefillWithPagedKVCache failed with error invalid argument; "
-            "flashinfer issue #3620): it fails at the first prefill. vLLM 0.24 leaves FlashInfer "
-            "off compute capability 7.5 for this.")
+            f"flashinfer issue #3620): it fails at {when}. vLLM 0.24 leaves FlashInfer off "
+            "compute capability 7.5 for this.")
 
 
 def test_head_128_in_16_bits_overflows_on_the_0_22_and_0_23_pins() -> None:
     # a prompt's query tile: 128 rows x 128 x 2 B = 32,768; a 16-row K+V step 2 x 128 x 16 x 2
     # = 8,192; two blocks would need 2 x 40,960 > 65,536, so one block: (65,536 - 32,768) /
-    # 8,192 = 4 steps (at most 8 / 2) -> 32,768 + 32,768 = 65,536, + 2 x 16 B placeholders
+    # 8,192 = 4 steps (at most 8 / 2) -> 32,768 + 32,768 = 65,536, + 2 x 16 B placeholders;
+    # a short prompt's 64-row tile runs 2 blocks an SM: 16,384 + 2 x 8,192 + 32 = 32,800 B
     for version, pin in (("0.22.0", "0.6.11.post2"), ("0.22.1", "0.6.11.post2"),
                          ("0.23.0", "0.6.12")):
         result = _plan("Qwen/Qwen3-4B", version)
         assert not result.fits and result.vllm_command is None
-        assert result.errors == [_refusal("Qwen/Qwen3-4B", version, 128, pin, 65_568)]
+        assert result.errors == [_refusal("Qwen/Qwen3-4B", version, 128, pin, 65_568, LONG)]
 
 
 def test_what_still_fits_a_t4() -> None:
