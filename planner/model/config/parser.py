@@ -1406,7 +1406,9 @@ def _hunyuan_notes(r: _Reader, layers: list[LayerSpec], notes: _Notes) -> None:
             f"{r.prefix}use_cla with cla_share_factor {factor}: cross-layer attention not "
             "modelled (every layer planned with its own K/V projections and KV cache; vLLM "
             "0.10-0.28 hunyuan_v1.py builds layers i % factor != 0 as cross-attention on the "
-            "previous layer's K/V)")
+            "previous layer's K/V, an encoder-decoder Attention: 0.11.0's runner gives each a "
+            "cross-attention KV cache sized for encoder inputs, 0.28.0's stops on it, "
+            "Attention.get_kv_cache_spec asserting a decoder layer)")
         notes.unmodelled.append("HunYuan cross-layer attention (use_cla)")
     differs = []
     if not r.flag("use_qk_norm"):
