@@ -1016,15 +1016,21 @@ def link_phrase(speed: SpeedEstimate, plan: Plan) -> str:
     "nvlink link"; "no link (no TP/PP/EP traffic)" where the plan has one pipeline stage and
     the estimate charges no all-reduce or all-to-all (TP=1, and no MoE layer gathers DP ranks:
     the speed terms' "TP=1: no all-reduce"), so no GPU waits on another; a replica spread over
-    nodes adds "the network between nodes" (its stage hops or TP groups cross it)."""
+    nodes adds "the network between nodes" (its stage hops or TP groups cross it), and so do
+    DP replicas on several nodes whose MoE layers gather one another's tokens (the EP
+    all-to-all or the DP MoE all-gather/reduce-scatter: DeepSeek-V3 at TP=8 x DP=2 on 2 nodes
+    of 8 said "nvlink link" while its note put that traffic on the network)."""
     if plan.layout.pp == 1 and speed.allreduce_ms_per_step == 0:
         return "no link (no TP/PP/EP traffic)"
     slot = ("" if speed.link_pcie_generation is None
             else f" (PCIe {speed.link_pcie_generation}.0 x{speed.link_pcie_lanes})")
     per_node = Counter(rank.node for rank in plan.per_gpu)
-    if plan.layout.tp * plan.layout.pp <= max(per_node.values()):
+    moe_gather = speed.allreduce_label != "TP all-reduce"  # collectives_label: DP ranks' MoE
+    if plan.layout.tp * plan.layout.pp <= max(per_node.values()) and not (
+            moe_gather and len(per_node) > 1):
         return f"{speed.link} link{slot}"
-    # a replica spans nodes: its TP groups or stage hops cross the network between them
+    # a replica spans nodes (its TP groups or stage hops), or its MoE layers gather replicas
+    # on other nodes: that traffic crosses the network between them
     within = "" if max(per_node.values()) == 1 else f"{speed.link} link{slot} in a node, "
     return f"{within}the network between nodes"
 

@@ -398,6 +398,23 @@ def test_a_replica_over_nodes_names_the_network(capsys, flags: list[str], words:
     assert f"; bf16 kernels, {words}:\n" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("flags, words", [
+    # TP=8 inside each node, but the MoE layers gather both replicas' tokens over 16 ranks,
+    # 8 of them on the other node (the speed note says so): the heading said "nvlink link"
+    (["--model", "deepseek-ai/DeepSeek-V3", "--gpu", "h100-sxm", "--gpus", "16", "--nodes", "2",
+      "--network", "8x400"], "fp8 kernels, nvlink link in a node, the network between nodes"),
+    # two DGX Sparks, one GB10 each, TP=1 x DP=2: the only traffic is that gather
+    (["--model", "Qwen/Qwen3-30B-A3B", "--gpu", "DGX Spark", "--gpus", "2", "--nodes", "2",
+      "--dp", "2", "--max-model-len", "8192"], "bf16 kernels, the network between nodes"),
+    # a dense model's replicas, one per node, exchange nothing
+    (["--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "16", "--nodes", "2",
+      "--dp", "2", "--max-model-len", "8192"], "bf16 kernels, nvlink link")])
+def test_moe_replicas_on_several_nodes_name_the_network(capsys, flags: list[str],
+                                                         words: str) -> None:
+    assert main(["plan", *flags]) == 0
+    assert f"; {words}\n" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(("argv", "summary"), [
     # Qwen3-8B's config.json says bfloat16; a T4 (compute capability 7.5) has none, so vLLM's
     # --dtype auto serves float16: the GEMMs run in fp16, on a PCIe 3.0 x16 card
