@@ -216,10 +216,15 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
 
 def _launch(command: str | None, note: str) -> str:
     """A row's command (node 0's over several nodes, then the note saying what the others
-    run), or why it has none."""
+    run: with --nnodes, the same command at their --node-rank, --headless, which the row does
+    not list), or why it has none."""
     if command is None:
         return note
-    return f"{command}\n    {note}" if spans_nodes(command) else command
+    if not spans_nodes(command):
+        return command
+    others = (" Node R's command is this one with --node-rank R --headless."
+              if command.endswith(" --node-rank 0") else "")
+    return f"{command}\n    {note}{others}"
 
 
 def _given_prices(result: RecommendResult) -> str:

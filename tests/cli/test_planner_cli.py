@@ -907,6 +907,9 @@ def test_a_layout_over_two_nodes_prints_a_command_per_node(capsys) -> None:
     assert over, "a sweep of 16 GPUs on 2 nodes lists layouts over both nodes"
     for i in over:
         assert launches[i + 1].startswith("    Over 2 nodes: set HEAD_NODE_IP")
+        # the note's "node R's command" is not listed: the row says what it is
+        assert launches[i + 1].endswith(
+            " Node R's command is this one with --node-rank R --headless.")
     single = [line for line in launches if line.startswith("#") and "--tensor-parallel-size 8 "
               in line and "--data-parallel-size" not in line and "--pipeline" not in line]
     assert single and "--nnodes" not in single[0]  # TP=8 on node 0 alone: one plain command
