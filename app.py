@@ -11,11 +11,12 @@ init_state("audit" if gpu_present() else "preset")
 # Streamlit pads the page 6rem above the title, under a 60 px header that is empty here: at
 # 1366x768 the Plan page's TTFT and TPOT figures ended 14 px below the fold (gpt-oss-120b on
 # 8x H200); 4rem keeps the title clear of the header's menu button
-# a message box's or a table's inline code (a flag: ui.context.flags_as_code, as
-# app_markdown shows it) on one line: wrapped, the browser split '--max-model-len' after a
-# hyphen
+# a message box's, a table's, a paragraph's or a caption's inline code (a flag: ui.context.
+# flags_as_code, as app_markdown shows it; the report's `python -m probes --json > node.json`)
+# on one line: wrapped, the browser split '--max-model-len' (and '--json') after a hyphen
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
-        "[data-testid=stAlert] code, [data-testid=stTable] code {white-space: nowrap}</style>")
+        "[data-testid=stAlert] code, [data-testid=stTable] code, "
+        "[data-testid=stMarkdown] :is(p, li) > code {white-space: nowrap}</style>")
 navigation = st.navigation(
     [
         st.Page("ui/pages/hardware.py", title="Hardware", icon=":material/developer_board:"),

@@ -21,11 +21,13 @@ def test_default_without_gpu_is_8x_rtx_3090_preset() -> None:
 
 def test_the_presets_advice_names_the_pages_field_beside_the_flag() -> None:
     # a GeForce card's note said "pass --link pcie for a P2P-enabled driver": a CLI flag on
-    # a page whose way to it is the GPU-to-GPU link choice above the note
+    # a page whose way to it is the GPU-to-GPU link choice above the note. Its flags are
+    # inline code, which app.py keeps on one line (as text, a flag broke after a hyphen)
     at = open_page("hardware")
     note = next(c.value for c in at.caption if "P2P-enabled driver" in c.value)
-    assert note.endswith("plan the link as pcie for a P2P-enabled driver (--link pcie; the "
+    assert note.endswith("plan the link as pcie for a P2P-enabled driver (`--link` pcie; the "
                          "Hardware page's GPU-to-GPU link).")
+    assert "`--kv-cache-dtype fp8` only stores KV in fp8" in note
 
 
 def test_changing_the_gpu_changes_the_cluster_and_the_link() -> None:

@@ -138,7 +138,8 @@ def test_the_plan_pages_arrivals_reach_ttft() -> None:
         at = open_page("recommend", model="Qwen/Qwen3-8B", arr=arrival)
         at.number_input(key="recommend.concurrency").set_value(8).run()
         at.multiselect(key="recommend.gpus").set_value(["rtx-3090"]).run()
-        assert f"arrivals: {arrival}" in at.caption[0].value
+        assert f"arrivals: {arrival} (TTFT and its target; CLI: `--arrival`)" in \
+            at.caption[0].value  # the flag as inline code: as text it broke after a hyphen
         figures[arrival] = _run(at)["TTFT (ms)"].iloc[0]
     assert figures == {"staggered": 422, "burst": 1214}
 
@@ -206,7 +207,7 @@ def test_the_hardware_pages_network_plans_counts_above_one_node() -> None:
         assert not at.exception
         found[net] = _results(at)[0].iloc[0] if _results(at) else None
         if net:
-            assert f"(CLI: --network {net})" in named[0]
+            assert f"(CLI: `--network {net}`)" in named[0]  # inline code, kept whole
         if found[net] is None:
             assert any(w.value.startswith("No configuration serves") for w in at.warning)
     assert found[""] is None and found["1x10"] is None

@@ -246,6 +246,25 @@ def test_a_messages_flag_is_kept_whole(browser, server: str, width: int, query: 
     page.close()
 
 
+@pytest.mark.parametrize("path, words, code", [
+    ("report", "No hardware audit was attached", "python -m probes --json > node.json"),
+    ("recommend", "The cheapest GPU presets", "--arrival"),
+])
+def test_a_paragraphs_code_is_kept_whole(browser, server: str, path: str, words: str,
+                                         code: str) -> None:
+    """Inline code in a paragraph or a caption stays on one line at 1280 px (app.py's style):
+    the Report's "python -m probes -" / "-json > node.json" broke after a hyphen, and the
+    Recommend caption's "CLI: --" / "arrival)" was text (helper 383's QA)."""
+    page = _shown(browser, server, f"{path}?{SEED}", words)
+    span = page.locator("[data-testid=stMarkdown]", has_text=words).first.locator(
+        "code", has_text=code).first
+    assert span.inner_text() == code
+    page.wait_for_function("e => getComputedStyle(e).whiteSpace === 'nowrap'",
+                           arg=span.element_handle(), timeout=15_000)
+    assert span.evaluate("e => e.getClientRects().length") == 1
+    page.close()
+
+
 def test_speed_in_view_at_1366x768(browser, server: str) -> None:
     """1366x768, the common laptop screen, is 32 px shorter than 1280x800: gpt-oss-120b on
     8x H200 (verdict of two lines) and Llama 3.1 70B on 2 nodes x 8 H100 at TP=8 x DP=2 (the

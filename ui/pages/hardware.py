@@ -25,6 +25,7 @@ from ui.context import (
     MEMORY_FIELD,
     PAGE_SLOT,
     UPLOADS_KEY,
+    app_markdown,
     cluster_label,
     current_cluster,
     current_network,
@@ -196,8 +197,8 @@ def _preset_builder() -> None:
         "Source": gpu.source,
     }
     st.table(pd.Series(facts, name=gpu.name))
-    if gpu.notes:
-        st.caption(gpu.notes)
+    if gpu.notes:  # its flags (--kv-cache-dtype fp8, --link pcie) as inline code
+        st.caption(app_markdown(gpu.notes))
 
 
 def _wsl2_box(where) -> None:

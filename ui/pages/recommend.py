@@ -244,24 +244,29 @@ engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization,
                         **({"block_size": state().block_size} if state().block_size else {}))
 st.title("Recommend")
-st.caption("The cheapest GPU presets x GPU count x weight format x layout that fit the context "
-           "and concurrency (or sustain the request rate) and meet the latency targets, with "
-           f"$/hour and $ per million output tokens, under vLLM {engine.vllm_version}'s rules "
-           "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
-           f"{engine.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
-           f"{state().arrival} (TTFT and its target; CLI: --arrival)"
-           + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)."
-              if state().block_size else "."))
+# the CLI's flags as inline code (app_markdown), kept whole: as text, "CLI: --arrival" broke
+# after its first hyphen at 1280 px
+st.caption(app_markdown(
+    "The cheapest GPU presets x GPU count x weight format x layout that fit the context "
+    "and concurrency (or sustain the request rate) and meet the latency targets, with "
+    f"$/hour and $ per million output tokens, under vLLM {engine.vllm_version}'s rules "
+    "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
+    f"{engine.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
+    f"{state().arrival} (TTFT and its target; CLI: --arrival)"
+    + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)."
+       if state().block_size else ".")))
 if state().wsl2:
-    st.caption("Windows (WSL2), ticked on the Hardware page: each preset is planned on its "
-               "whole nvidia-smi total, which CUDA reports under WSL2 (CLI: --wsl2); presets "
-               "with none on record are left out.")
+    st.caption(app_markdown(
+        "Windows (WSL2), ticked on the Hardware page: each preset is planned on its whole "
+        "nvidia-smi total, which CUDA reports under WSL2 (CLI: --wsl2); presets with none on "
+        "record are left out."))
 network = current_network()
 if network is not None:
-    st.caption(f"Network between nodes, from the Hardware page: {network.label} (CLI: "
-               f"--network {network.nics_per_node}x{network.nic_gbits:g}), shared by each "
-               f"node's GPUs: counts above {GPUS_PER_NODE} GPUs are whole {GPUS_PER_NODE}-GPU "
-               "nodes planned over it, not the GPU's DGX network.")
+    st.caption(app_markdown(
+        f"Network between nodes, from the Hardware page: {network.label} (CLI: "
+        f"--network {network.nics_per_node}x{network.nic_gbits:g}), shared by each node's "
+        f"GPUs: counts above {GPUS_PER_NODE} GPUs are whole {GPUS_PER_NODE}-GPU nodes planned "
+        "over it, not the GPU's DGX network."))
 models_kept = keep("recommend.models", [state().model])  # a typed repo id stays an option
 options = sorted({*(e.repo_id for e in catalog_entries()), state().model,
                   *st.session_state["recommend.models"]})
