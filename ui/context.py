@@ -39,7 +39,12 @@ from planner.serving.hardware import (
     preset_cluster,
     with_pcie_slot,
 )
-from planner.serving.launch import REMOTE_CODE_STEP, VERSION_STEP, remote_code_class
+from planner.serving.launch import (
+    CHECKPOINT_STEP,
+    REMOTE_CODE_STEP,
+    VERSION_STEP,
+    remote_code_class,
+)
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import LARGER_LEN_STEP, FitChange, Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
@@ -434,6 +439,11 @@ _VERSION_STEP = re.compile(re.escape(VERSION_STEP).replace(re.escape("{version}"
 
 
 APP_LARGER_LEN_STEP = "at a larger max_model_len (the Plan page's field)"
+CHECKPOINT_FIELD = "Checkpoint in this format (optional)"
+"""The Plan page's field for a checkpoint holding the what-if format (the CLI's
+--target-checkpoint)."""
+APP_CHECKPOINT_STEP = f"in the Plan page's \"{CHECKPOINT_FIELD.removesuffix(' (optional)')}\" field"
+
 WHAT_IF_OPTION = "What-if: {label}"
 """A what-if weight format as the Plan page's Quantization field lists it."""
 
@@ -456,9 +466,11 @@ def app_words(text: str) -> str:
     """Planner text as the app says it: the CLI flag the launch note asks for
     (planner.serving.launch.REMOTE_CODE_STEP) is the Plan page's checkbox here, the
     release to plan with instead (VERSION_STEP) the sidebar's choice, the verdict's
-    longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field, and
-    the nearest fit's --target-quant (fixes.format_step) the Plan page's Quantization."""
+    longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field, the
+    what-if format's --target-checkpoint (launch.CHECKPOINT_STEP) the Plan page's field,
+    and the nearest fit's --target-quant (fixes.format_step) the Plan page's Quantization."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
+    text = text.replace(CHECKPOINT_STEP, APP_CHECKPOINT_STEP)
     text = text.replace(LARGER_LEN_STEP, APP_LARGER_LEN_STEP)
     for cli_words, app in _APP_FORMAT_STEPS.items():
         text = text.replace(cli_words, app)

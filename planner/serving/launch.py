@@ -66,6 +66,10 @@ FAMILY_TOOLS = {"torchao": "torchao", "ocp_mx": "AMD Quark"}
 none: a quant_method "torchao" config (torchao's quantize_ and save), a Quark OCP MX one (AMD
 Quark's export); the launch note names it."""
 
+CHECKPOINT_STEP = "(--target-checkpoint)"
+"""How a what-if format's launch note asks for a checkpoint in that format, in the CLI's words:
+the app names its Plan page's field instead (ui.context.app_words)."""
+
 TORCHAO_AT_LOAD_FROM: Version = (0, 11, 1)
 """NOTE: the first release whose model_loader/weight_utils.py get_quant_config takes a
 quantization config from --hf-overrides (quantization_config_file / quantization_config_dict_json,
@@ -153,7 +157,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                 "'auto-round' into 'inc' whatever --quantization says "
                 f"(INCConfig.override_quantization_method), so --quantization {q} loads its "
                 f"AutoRound checkpoint as stored{fails}, not {label} weights: give a {label} "
-                "checkpoint of it (--target-checkpoint)."))
+                f"checkpoint of it {CHECKPOINT_STEP}."))
         elif scheme.runtime and scheme.vllm_quantization and method not in (
                 None, scheme.vllm_quantization):
             # config/model.py _verify_quantization compares the config's quant_method with
@@ -163,7 +167,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                 f"No {scheme.label} command: {model}'s config names quant_method {method!r}, "
                 f"and vLLM {cli.vllm_version} stops at --quantization {q} on it "
                 f"(\"{quantization_mismatch(method, q)}\"): give a {scheme.label} checkpoint of "
-                "it (--target-checkpoint)."))
+                f"it {CHECKPOINT_STEP}."))
         elif bnb_what_if_dropped(scheme, cli):
             # neither made at load nor loaded: no "quantize it first" advice
             return Launch(None, (
@@ -191,7 +195,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             return Launch(None, (
                 f"No {scheme.label} checkpoint of {model}{loads} is known and vLLM "
                 f"{cli.vllm_version} {at_load}: quantize it first{tools} and give "
-                "its name (--target-checkpoint)"
+                f"its name {CHECKPOINT_STEP}"
                 + (f", or plan a known checkpoint of it in another format: {', '.join(others)}."
                    if others else ".") + why))
     if s.trust_remote_code:

@@ -763,3 +763,19 @@ def test_the_open_chart_and_the_heatmap_choice_stay_after_a_visit_to_another_pag
     assert not at.exception
     assert at.session_state["plan.charts"] == "Concurrency vs context"
     assert at.radio(key="plan.heatmap_metric").value == "concurrency"
+
+
+def test_a_what_if_without_a_checkpoint_points_to_the_field_for_one() -> None:
+    """Qwen3-8B in AWQ on an RTX 3090: no AWQ checkpoint of it is known, and vLLM makes none
+    at load, so there is no command. The note said "give its name (--target-checkpoint)", a
+    CLI flag, on the page whose way to it is the field above it; and that field's example
+    read "org/model-GPTQ" whatever the format."""
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="1", quant="awq")
+    assert not at.exception
+    assert not [c for c in at.code if c.language == "bash"]
+    [note] = [i.value for i in at.info if "quantize it first" in i.value]
+    assert "--target-checkpoint" not in note
+    assert "and give its name in the Plan page's \"Checkpoint in this format\" field" in note
+    assert at.text_input(key="plan.target_checkpoint").placeholder == "org/model-AWQ"
+    at.selectbox(key="plan.quant").set_value("fp8-tensor").run()  # vLLM makes it at load
+    assert at.text_input(key="plan.target_checkpoint").placeholder == "org/model-FP8"

@@ -59,6 +59,7 @@ from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
 from ui.context import (
+    CHECKPOINT_FIELD,
     USER_ERRORS,
     WHAT_IF_OPTION,
     app_markdown,
@@ -577,7 +578,9 @@ def _what_if_checkpoint() -> None:
     the controls it made the left column a field taller, and at 1280x800 TTFT and TPOT fell
     below the fold for every what-if format (README's seed: Qwen3-235B-A22B in W4A16)."""
     left, _ = st.columns([1.6, 2.2])  # the Quantization field's width, as it stood under it
-    left.text_input("Checkpoint in this format (optional)", placeholder="org/model-GPTQ",
+    # the example names the format picked (it said "org/model-GPTQ" for AWQ and FP8 too)
+    example = scheme(state().quant).label.split()[0]
+    left.text_input(CHECKPOINT_FIELD, placeholder=f"org/model-{example}",
                     help="a repo id or path holding the what-if format: the launch command "
                     "loads it", **bind("plan", "target_checkpoint"))
 
