@@ -155,6 +155,7 @@ from planner.serving.startup import (
 from planner.serving.startup.attention_backend import (
     flashinfer_hd256_errors,
     flashinfer_sm75_errors,
+    flex_attention_errors,
     kv_format_errors,
     mla_prefill_errors,
 )
@@ -1019,6 +1020,7 @@ def _config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: 
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(mla_prefill_errors(gpu, spec, cli))
             + tuple(flashinfer_sm75_errors(gpu, spec, s.kv_cache_dtype, cli, served))
+            + tuple(flex_attention_errors(gpu, spec, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
             + tuple(dtype_errors(gpu, s.dtype))
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))

@@ -1,6 +1,8 @@
 """No attention backend of the release takes the --kv-cache-dtype on this GPU for this model, in
 vLLM's words (kv_format_errors, per release; runnable_kv_cache_dtypes: what the app offers), and
-no MLA prefill runs below compute capability 8.0 (mla_prefill_errors).
+the kernels that fail below compute capability 8.0: MLA prefill (mla_prefill_errors),
+FlashInfer's prefill on a T4 in 0.22-0.23 (flashinfer_sm75_errors), 0.11.0's FlexAttention
+(flex_attention_errors).
 
 vLLM picks the backend at start-up (platforms/cuda.py get_attn_backend_cls) from each
 backend's supported_kv_cache_dtypes, supports_compute_capability and head sizes
@@ -14,7 +16,7 @@ from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, is_sparse
 from planner.serving.hardware import GpuSpec
 from planner.serving.startup.device import capability
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
-from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug
+from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug, parse_version
 from planner.units import VLLM_KV_DTYPE
 
 
@@ -341,21 +343,51 @@ def _gemma4_forced_triton(spec: ModelSpec, minor: int, cc: int) -> bool:
     return not (cc // 10 in (9, 10, 11) and max(heads) <= 512)
 
 
-def _triton_fp8_below_sm89(kv: str, minor: int, cc: int, device: str,
+FLEX_BELOW_SM80: Version = (0, 11, 0)
+"""The release whose selector gives compute capability below 8.0 FLEX_ATTENTION.
+
+NOTE: platforms/cuda.py get_attn_backend_cls of the 0.11.0 wheel, V1 default path: FlashInfer
+on 10.0 where installed; from 8.0 TRITON_ATTN where the layer has sinks or the KV cache is
+fp8* (but on 9.0), else FLASH_ATTN; below 8.0 "FlexAttention is the default for older GPUs"
+(FLEX_ATTENTION_V1). v1/attention/backends/flex_attention.py FlexAttentionImpl.__init__
+raises NotImplementedError for a quantized KV cache, alibi slopes, a logits soft cap and KV
+sharing, in the words below. From 0.11.1 (_get_backend_priorities) FLEX_ATTENTION comes last,
+after TRITON_ATTN, which takes every layer."""
+
+_FLEX_QUANTIZED_KV = "FlexAttention does not support quantized kv-cache. Yet"
+
+
+def flex_attention_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> list[str]:
+    """FlexAttentionImpl's refusal of Gemma-2's logits soft cap in vLLM 0.11.0 below compute
+    capability 8.0 (T4, V100), where it serves every attention layer (FLEX_BELOW_SM80):
+    model_executor/models/gemma2.py passes config.attn_logit_softcapping (50.0 in Gemma-2's
+    configs) as logits_soft_cap. Not modelled: alibi models and KV sharing (Gemma-3n; Gemma 4,
+    whose layers share, is not in 0.11.0); the quantized KV refusal is kv_format_errors'."""
+    cc = capability(gpu)
+    if (cc is None or cc >= 80 or spec.model_type != "gemma2"
+            or parse_version(cli.vllm_version)[:3] != FLEX_BELOW_SM80):
+        return []
+    return ["FlexAttention does not support logits soft cap yet."]
+
+
+def _triton_fp8_below_sm89(kv: str, version: Version, cc: int, device: str,
                            attention: list[AttentionMixer], forced: bool) -> str | None:
-    """vLLM 0.18-0.34 below compute capability 8.9: an fp8* KV cache on an attention layer
+    """vLLM 0.11-0.34 below compute capability 8.9: an fp8* KV cache on an attention layer
     FlashInfer does not take falls to TRITON_ATTN, whose Triton kernels cannot read it; from
     0.24 its __init__ says so (_triton_fp8_words), before that Triton does (_triton_fp8e4nv).
+    0.11.0 has a selector of its own (FLEX_BELOW_SM80).
 
     NOTE: platforms/cuda.py lists FLASH_ATTN, then FLASHINFER, then TRITON_ATTN off 10.x
-    (_get_backend_priorities, 0.18.0-0.34.0 wheels). FLASH_ATTN takes fp8 with FlashAttention 3 only
+    (_get_backend_priorities, 0.11.1-0.34.0: the 0.11.1, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.16.0,
+    0.17.0 wheels read as the 0.18.0 one below). FLASH_ATTN takes fp8 with FlashAttention 3 only
     (flash_attn_supports_fp8: Hopper; from 0.23 in supports_kv_cache_dtype itself) and needs
-    8.0. FLASHINFER lists fp8, fp8_e4m3 and fp8_e5m2 (not fp8_per_token_head), the head sizes
-    of _flashinfer_head_sizes, capability 7.5-12.1 before 0.24 and 8.0-12.1 from 0.24, and
+    8.0. FLASHINFER lists fp8, fp8_e4m3 and fp8_e5m2 (not fp8_per_token_head), the head sizes of
+    _flashinfer_head_sizes, capability 7.5-12.1 before 0.24 and 8.0-12.1 from 0.24, and
     attention sinks only on trtllm-gen (supports_sink: the SM100 family before 0.24, with 9.0
-    and 12.x from 0.24):
-    so gpt-oss (sinks), phi-2 (head 80), fp8_per_token_head, or any layer on a V100, fall to
-    TRITON_ATTN (0.18.0-0.25.0 wheels each read; 0.26.0, 0.27.1, 0.28.0, 0.31.0, 0.34.0).
+    and 12.x from 0.24): so gpt-oss (sinks), phi-2 (head 80), fp8_per_token_head, or any layer
+    on a V100, fall to TRITON_ATTN (0.18.0-0.25.0 wheels each read; 0.26.0, 0.27.1, 0.28.0,
+    0.31.0, 0.34.0; the 0.11.1-0.17.0 ones above list FlashInfer's 64/128/256, 7.5-12.1 and
+    sinks on SM100 alike, and their triton_attn.py views an fp8* cache as fp8_dtype() too).
     Before 0.24 triton_attn.py views every quantized cache as current_platform.fp8_dtype()
     (float8_e4m3fn, fp8e4nv: fp8_e5m2 too) and unified attention loads it; vLLM PR #43914,
     which added the 0.24 check, says the engine then dies at start-up ("Engine core
@@ -365,10 +397,12 @@ def _triton_fp8_below_sm89(kv: str, minor: int, cc: int, device: str,
     `forced`: the model runs on TRITON_ATTN whatever its layers (_gemma4_forced_triton: Gemma 4
     with heads of 256 and 512).
     """
-    name = VLLM_KV_DTYPE[kv]
-    if minor < 18 or cc >= 89 or not name.startswith("fp8"):
+    name, minor = VLLM_KV_DTYPE[kv], version[1]
+    if version < (0, 11, 0) or cc >= 89 or not name.startswith("fp8"):
         return None
-    flashinfer = (not forced and cc >= (75 if minor < 24 else 80)
+    if version[:3] == (0, 11, 0) and cc < 80:
+        return _FLEX_QUANTIZED_KV
+    flashinfer = (version[:3] != (0, 11, 0) and not forced and cc >= (75 if minor < 24 else 80)
                   and name in ("fp8", "fp8_e4m3", "fp8_e5m2")
                   and all(m.head_dim in _flashinfer_head_sizes(minor) and not m.sinks
                           for m in attention))
@@ -495,8 +529,9 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
 
     Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
     runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
-    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only) and, from 0.18, fp8 where
-    TRITON_ATTN alone takes it below SM89 (_triton_below_sm80, _triton_fp8_below_sm89). The
+    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only) and, from 0.11, fp8 where
+    TRITON_ATTN alone takes it below SM89 or 0.11.0's FlexAttention below 8.0
+    (_triton_below_sm80, _triton_fp8_below_sm89). The
     per-token-head formats run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.34.0
     triton_attn.py; on Hopper from 0.23), fp8_per_token_head from SM89 from 0.24. Dense MLA
     models pick among the MLA backends (_mla_backend_error, from 0.15; _triton_mla_refusal);
@@ -516,7 +551,8 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     if triton:
         return [triton]
     fp8 = None if mla or cc is None else _triton_fp8_below_sm89(
-        kv_cache_dtype, minor, cc, gpu.name, [m for m in mixers if isinstance(m, AttentionMixer)],
+        kv_cache_dtype, (0, minor, patch), cc, gpu.name,
+        [m for m in mixers if isinstance(m, AttentionMixer)],
         _gemma4_forced_triton(spec, minor, cc))
     if fp8:
         return [fp8]

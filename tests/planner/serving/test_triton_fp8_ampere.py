@@ -85,3 +85,21 @@ def test_gemma_4_runs_every_layer_on_triton_off_flashattention_4() -> None:
         _before_guard("0.23.0", "NVIDIA A100-SXM4-80GB", "8.0")]
     # a 16-bit cache runs on TRITON_ATTN; an H100 keeps FlashAttention 4 (FA3/FA4 per layer)
     assert _plan(model, "a100-80gb", "auto").fits and _plan(model, "h100-sxm").fits
+
+
+def test_0_11_to_0_17_route_fp8_alike_and_0_11_0_sends_all_fp8_to_triton_on_8_x() -> None:
+    # 0.11.1-0.17.0 wheels: the same priority list, FlashInfer limits (heads 64/128/256,
+    # 7.5-12.1, sinks on SM100 only) and triton_attn.py's float8_e4m3fn view as 0.18
+    a100 = ("NVIDIA A100-SXM4-80GB", "8.0")
+    for version in ("0.11.1", "0.14.0", "0.17.0"):
+        assert _plan("microsoft/phi-2", "a100-80gb", version=version).errors == [
+            _before_guard(version, *a100)], version
+        assert _plan("Qwen/Qwen3-8B", "a100-80gb", version=version).fits  # FlashInfer
+    assert _plan("Qwen/Qwen3-8B", "v100-32gb", version="0.14.0").errors == [
+        _before_guard("0.14.0", "Tesla V100-SXM2-32GB", "7.0", "float16")]
+    # 0.11.0's get_attn_backend_cls: from 8.0, an fp8 cache goes to TRITON_ATTN whatever the
+    # layers (but on 9.0), so Qwen3-8B fails too on an A100 (vLLM issue #26431: an RTX 3090 on
+    # 0.11.0, "type fp8e4nv not supported in this architecture"); the L40S (8.9) compiles it
+    assert _plan("Qwen/Qwen3-8B", "a100-80gb", version="0.11.0").errors == [
+        _before_guard("0.11.0", *a100)]
+    assert _plan("Qwen/Qwen3-8B", "l40s", version="0.11.0").fits
