@@ -890,3 +890,91 @@ def test_using_the_app_names_where_flashinfer_refuses_gemma_at_16_token_blocks(
     assert last == b300_last
     for gpu in ("rtx-5090", "rtx-pro-6000", "dgx-spark-gb10"):
         assert fits(gpu, last), gpu
+
+
+def _section(heading: str) -> str:
+    """One `## heading` section of the README, its lines joined into one line of words."""
+    return " ".join(README.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0].split())
+
+
+def _quotes(quoted: str, stored: float) -> bool:
+    """A figure the README rounds to its own decimals is the stored one, so rounded."""
+    decimals = len(quoted.partition(".")[2])
+    return abs(float(quoted.replace(",", "")) - stored) <= 0.5 * 10 ** -decimals + 1e-9
+
+
+def test_accuracy_figures_quoted_are_the_stored_bench_results() -> None:
+    """Accuracy at a glance, Accuracy and Benchmarks quote the benches' results, which each
+    bench's --write stores in planner/accuracy_data/ (the report reads them; the public speed
+    summary is checked against its runs in tests/test_public_benches.py). 1428fb7a moved the
+    public speed p90s there, in the README and, by hand, nowhere else: the example report's
+    line, which quotes the stored file, was left behind. Each figure is compared at the
+    README's own rounding, so a bench rerun that moves a figure must move the README too."""
+    data = ROOT / "planner" / "accuracy_data"
+    memory = json.loads((data / "accuracy_results.json").read_text())["figures"]
+    speed = json.loads((data / "speed_accuracy_results.json").read_text())
+    public = json.loads((data / "public_speed_results.json").read_text())["summary"]["all"]
+    glance, accuracy, benchmarks = (_section(h) for h in
+                                    ("Accuracy at a glance", "Accuracy", "Benchmarks"))
+    held = speed["held_out"]
+
+    names = {"all held-out": held["all"], "H100 SXM": held["gpu"]["h100_sxm"],
+             "H200 SXM": held["gpu"]["h200_sxm"], "B200 SXM": held["gpu"]["b200_sxm"],
+             "B300 SXM": held["gpu"]["b300_sxm"], "vLLM": held["backend"]["vllm"],
+             "SGLang": held["backend"]["sglang"], "Llama-3.1 (dense)": held["family"]["llama-3.1"],
+             "MiniMax-M2.5": held["family"]["minimax"], "gpt-oss-120b": held["family"]["gpt-oss"],
+             "DeepSeek-V3/R1": held["family"]["deepseek-v3"],
+             "Kimi-K2.5": held["family"]["kimi-k2"],
+             "Qwen3-235B-A22B": held["family"]["qwen3-moe"], "GLM-5": held["family"]["glm-5"]}
+    table = re.findall(r"\| ([^|]+?) \| (\d+) \| ([\d.]+) % \| ([\d.]+) % \| ([\d.]+) % \| "
+                       r"([\d.]+) % \|", accuracy.split("### Speed", 1)[1])
+    assert [row[0] for row in table] == list(names)
+    for name, rows, *figures in table:
+        group = names[name]
+        assert int(rows) == group["rows"], name
+        for quoted, key in zip(figures, ("tpot_median", "tpot_p90", "ttft_median", "ttft_p90"),
+                               strict=True):
+            assert _quotes(quoted, group[key]), (name, key)
+
+    def speed_figures(pattern: str, text: str) -> list[str]:
+        return list(re.search(pattern, text).groups())
+
+    everyone = held["all"]
+    for quoted, key in zip(
+            speed_figures(r"\| (\d+) held-out H100/H200/B200/B300 serving points.*? \| median "
+                          r"([\d.]+) % / ([\d.]+) % \(p90 ([\d.]+) % / ([\d.]+) %\)", glance)
+            + speed_figures(r"\| (\d+) held-out rows: TPOT median ([\d.]+) % \(p90 ([\d.]+) %\), "
+                            r"TTFT median ([\d.]+) % \(p90 ([\d.]+) %\)", benchmarks),
+            ("rows", "tpot_median", "ttft_median", "tpot_p90", "ttft_p90",
+             "rows", "tpot_median", "tpot_p90", "ttft_median", "ttft_p90"), strict=True):
+        assert _quotes(quoted, everyone[key]), key
+    met, facts = sum(c["met"] for c in speed["public_checks"]), len(speed["public_checks"])
+    assert f"| {met} of {facts} within range" in glance
+    assert f"facts {met} of {facts} met" in benchmarks
+
+    at_glance = speed_figures(
+        r"TPOT median ([\d.]+) % \(p90 ([\d.]+) %\) over the (\d+) that report it, TTFT median "
+        r"([\d.]+) % \(p90 ([\d.]+) %\) over the (\d+)", glance)
+    in_table = speed_figures(
+        r"all runs: TPOT median ([\d.]+) %, p90 ([\d.]+) %, (\d+) runs; TTFT median ([\d.]+) %, "
+        r"p90 ([\d.]+) %, (\d+) runs", benchmarks)
+    keys = ("tpot_median", "tpot_p90", "tpot_n", "ttft_median", "ttft_p90", "ttft_n")
+    for quoted, key in zip(at_glance + in_table, keys * 2, strict=True):
+        assert _quotes(quoted, public[key]), key
+
+    rows = {"weights per GPU": "weights", "available KV memory": "available_kv",
+            "KV cache tokens": "kv_tokens", "max concurrency": "max_concurrency",
+            "max concurrency, given the logged pool": "max_concurrency_given_pool",
+            "activation peak": "activation", "non-torch memory": "non_torch"}
+    for label, key in rows.items():
+        mape, worst = re.search(rf"\| {re.escape(label)} \| ([\d.]+) % \| ([\d.]+) % \(",
+                                accuracy).groups()
+        assert _quotes(mape, memory[key]["mape_pct"]), label
+        assert _quotes(worst, memory[key]["worst_pct"]), label
+    graphs = re.search(r"\| CUDA graph estimate .*?\| ([\d.]+) % \| ([\d.]+) % \(", accuracy)
+    assert _quotes(graphs[1], memory["cuda_graphs"]["mape_pct"])
+    assert _quotes(graphs[2], memory["cuda_graphs"]["worst_pct"])
+    kv, concurrency = re.search(r"\| ([\d.]+) % mean error; concurrency ([\d.]+) % \|",
+                                glance).groups()
+    assert _quotes(kv, memory["available_kv"]["mape_pct"])
+    assert _quotes(concurrency, memory["max_concurrency"]["mape_pct"])
