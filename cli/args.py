@@ -345,7 +345,9 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
                     "NVML write it ('RTX 3090', 'NVIDIA GeForce RTX 3090', 'H100 80GB HBM3', "
                     "'DGX Spark')")
     hw.add_argument("--gpu-memory-gib", type=_gib_amount, metavar="X",
-                    help="a custom GPU: the total CUDA reports for one GPU, in GiB")
+                    help="a custom GPU: the total CUDA reports for one GPU, in GiB: "
+                    "nvidia-smi's total less the driver's reserved memory (an RTX 3090: "
+                    "24,576 - 440 MiB = 23.57, not 24)")
     hw.add_argument("--gpu-name", type=_gpu_name, metavar="NAME",
                     help="with --gpu-memory-gib: the custom GPU's model as people or NVML write "
                     "it (e.g. 'A100', 'NVIDIA GeForce RTX 3090'); vLLM's batch defaults, "
