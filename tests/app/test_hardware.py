@@ -560,3 +560,11 @@ def test_a_link_naming_a_workstation_rtx_pro_6000_says_which_card_is_planned() -
         "MiB on both, but its power limit and clocks are its own, so the speed figures (the "
         "preset's) are unverified for it."]
     assert not open_link("hardware", gpu="rtx-pro-6000").sidebar.warning  # the preset itself
+
+
+def test_the_memory_field_says_which_total_it_is() -> None:
+    # as the CLI's --gpu-memory-gib: the recorded rig's 24,576 MiB less 440 MiB reserved
+    at = open_page("hardware")
+    field = next(n for n in at.number_input if n.key == "hw.gpu_memory_gib")
+    assert field.help.endswith("nvidia-smi's total less the driver's reserved memory (an RTX "
+                               "3090: 24,576 - 440 MiB = 23.57, not 24)")

@@ -147,7 +147,9 @@ def _preset_builder() -> None:
         st.info(note)
     st.number_input(f"{MEMORY_FIELD} (GiB; empty: the GPU preset's)", value=None,
                     step=1.0, help="a custom card of this GPU model, e.g. a 48 GB RTX 4090: vLLM's "
-                    "batch defaults, formats and link follow the model, the budget this memory",
+                    "batch defaults, formats and link follow the model, the budget this memory: "
+                    "nvidia-smi's total less the driver's reserved memory (an RTX 3090: 24,576 - "
+                    "440 MiB = 23.57, not 24)",
                     **bind("hw", "gpu_memory_gib"))
     _wsl2_box(st)
     # one GPU per node has no GPU-to-GPU link: the link and its PCIe slots change nothing
