@@ -978,3 +978,16 @@ def test_accuracy_figures_quoted_are_the_stored_bench_results() -> None:
                                 glance).groups()
     assert _quotes(kv, memory["available_kv"]["mape_pct"])
     assert _quotes(concurrency, memory["max_concurrency"]["mape_pct"])
+
+
+def test_each_docs_contents_list_names_every_section_in_order() -> None:
+    """docs/known-limits.md gained a HunYuan section and docs/accuracy-speed.md two dated
+    ones that their Contents lists did not name: each file's list links its ## and ###
+    headings, all of them, in order (the link test checks only that each link resolves)."""
+    for path in sorted((ROOT / "docs").glob("*.md")):
+        text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
+        if "\nContents:\n" not in text:
+            continue
+        contents = text.split("\nContents:\n", 1)[1].split("\n## ", 1)[0]
+        headings = [_slug(h) for h in re.findall(r"^#{2,3} (.+)$", text, flags=re.M)]
+        assert re.findall(r"\]\(#([\w-]+)\)", contents) == headings, path.name
