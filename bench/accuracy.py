@@ -412,8 +412,9 @@ def _refusal_terms(case: dict, req: PlanRequest, pool: float) -> dict:
         update={"kv_cache_memory_bytes": round(pool * GIB)})}))
     spec, layout = req.model, req.layout
     kv_b = kv_elem_bytes(req.engine, spec.torch_dtype)
+    whole = vllm_rules(req.engine.vllm_version).global_kv_groups
     stages = [st for _, st in stage_layouts(model_facts(spec), layout, given.block_size,
-                                            kv_b) if st is not None]
+                                            kv_b, whole_model=whole) if st is not None]
     need = max(request_bytes(st, given.max_model_len, kv_b, layout.tp,
                              given.max_num_batched_tokens) for st in stages)
     figures = case["figures"]

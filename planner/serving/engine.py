@@ -693,6 +693,10 @@ class StageKv(BaseModel):
     dsv4_groups: tuple[tuple[int, int | None], ...] = ()  # DeepSeek-V4: (block, window)
     uniform_type: bool = False  # full-attention pages of two sizes in one group (turboquant)
     mixed_pages: bool = False  # kinds of different page sizes (unified from vLLM 0.12.0)
+    groups: tuple[tuple[KvLayer, int, int], ...] = ()
+    """The KV cache groups a request takes blocks in, kind by kind: (the kind's layer, its
+    groups, their block tokens); the whole model's where vLLM groups it whole
+    (vllm_versions.GLOBAL_KV_GROUPS_FROM), so also kinds with no layer on this stage."""
 
 
 def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, tp: int,
@@ -733,13 +737,13 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
              fa4_fp8_hd512: bool = False, state_blocks: int = 1,
              model_layers: tuple[KvLayer, ...] = (), first: int = 0,
              group_pad_ratio: float = 1.5, attention_align: int = 16) -> StageKv:
-    """Group the stage's KV layers as vLLM does and size one block.
+    """Group the KV layers as vLLM does and size one block of this stage's (`layers`).
 
     NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
     form a type; group_size = the smallest type's layer count (or, from 0.12.0,
     vllm_versions.GROUP_PAD_FROM, the largest, when that is < `group_pad_ratio` x the
     smallest, to avoid padding: 1.25 to 0.17, 1.5 from 0.18, GROUP_PAD_WIDER_FROM); each type
-    is cut into groups of group_size.
+    is cut into cdiv(its count, group_size) groups, group i taking its layers i, i + groups, ...
     One block = group_size pages. Gemma-3-27B: 52 sliding + 10 full -> size 10, 6 + 1 = 7
     groups; page 16 x 2 x 16 x 128 x 2 = 131,072 B; block = 10 pages = 1.25 MiB.
     Mixed page sizes (`mixed_pages`; before 0.12.0 vLLM cannot start, PAGE_UNIFY_FROM):
@@ -748,53 +752,72 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
     not divide the largest is padded instead). Gemma-4-31B, fp8 KV: sliding layers 16 x 16
     heads x 512 x 1 B = 131,072 B, global layers 16 x 4 x 1,024 x 1 B = 65,536 B -> global
     blocks of 32 tokens, one 131,072 B page for every kind.
-    DeepSeek-V4 (`model_layers`: the whole model's, this stage from index `first`) is grouped
-    over the whole model and projected on the stage (_dsv4_stage).
+    `model_layers` (the whole model's, this stage from index `first`): vLLM groups the
+    specs of all workers merged and gives each worker those groups with its own layers
+    (vllm_versions.GLOBAL_KV_GROUPS_FROM), so the kinds, group size, groups and unified
+    pages are the whole model's; a stage's block is the page x its fullest group's layers
+    (get_kv_cache_config_from_groups: max len(group.layer_names); a type's run of c layers
+    on the stage fills cdiv(c, that type's groups) of one group), and a request takes blocks
+    in every group, empty ones too. Without `model_layers` the stage is grouped alone, as
+    before that release. DeepSeek-V4 is always grouped whole (_dsv4_stage).
     """
     if layers and isinstance(layers[0], DeepseekV4Kv):
         return _dsv4_stage(model_layers or layers, range(first, first + len(layers)),
                            block_size)
-    kinds: dict[str, tuple[KvLayer, int]] = {}
-    for kv in layers:
-        first, count = kinds.get(kv.group_key, (kv, 0))
-        kinds[kv.group_key] = (first, count + 1)
+    grouped = model_layers or layers
+    kinds = _layer_kinds(grouped)
     counts = [n for _, n in kinds.values()]
     smallest, largest = min(counts), max(counts)
     group_size = largest if largest < group_pad_ratio * smallest else smallest
-    num_groups = sum(cdiv(n, group_size) for n in counts)
-    base = _attention_block(list(layers), block_size, kv_bytes, tp, attention_align)
+    num_groups = {key: cdiv(n, group_size) for key, (_, n) in kinds.items()}
+    base = _attention_block(list(grouped), block_size, kv_bytes, tp, attention_align)
     blocks = [_kernel_block(kv, base, kv_bytes, fa4_fp8_hd512) for kv, _ in kinds.values()]
     pages = [kv.page_bytes(b, kv_bytes, tp) for (kv, _), b in zip(kinds.values(), blocks,
                                                                    strict=True)]
     page = max(pages)
+    here = _layer_kinds(layers)
     if len(kinds) > 1 and all(type(kv) is FullAttentionKv for kv, _ in kinds.values()):
         # turboquant's 16-bit boundary pages: one group of every layer, a block is the sum
         # of the pages (vLLM UniformTypeKVCacheSpecs.page_size_bytes; kvformat.TURBOQUANT_NOTE)
+        at = dict(zip(kinds, zip(blocks, pages, strict=True), strict=True))
         return StageKv(
-            layers=layers, kinds=tuple(kinds.values()), group_size=len(layers), num_groups=1,
-            page_bytes=page, block_tokens=base, kind_blocks=tuple(blocks),
+            layers=layers, kinds=tuple(here.values()), group_size=len(layers), num_groups=1,
+            page_bytes=page, block_tokens=base, kind_blocks=tuple(at[k][0] for k in here),
             state_blocks=state_blocks, uniform_type=True,
-            bytes_per_block=sum(p * n for p, (_, n) in zip(pages, kinds.values(), strict=True)),
+            bytes_per_block=sum(at[k][1] * n for k, (_, n) in here.items()),
             kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
-            state_bytes=0)
+            state_bytes=0, groups=((next(iter(kinds.values()))[0], 1, blocks[0]),))
     blocks = [b * (page // p) if p and page % p == 0 and not isinstance(kv, RecurrentStateKv)
               else b for (kv, _), b, p in zip(kinds.values(), blocks, pages, strict=True)]
+    unified = dict(zip(kinds, blocks, strict=True))
+    fullest = max(cdiv(n, num_groups[key]) for key, (_, n) in here.items())
     return StageKv(
         layers=layers,
-        kinds=tuple(kinds.values()),
-        group_size=group_size,
-        num_groups=num_groups,
+        kinds=tuple(here.values()),
+        group_size=fullest,
+        num_groups=sum(num_groups.values()),
         page_bytes=page,
         block_tokens=min(blocks),
-        kind_blocks=tuple(blocks),
+        kind_blocks=tuple(unified[key] for key in here),
         state_blocks=state_blocks,
-        bytes_per_block=page * group_size,
+        bytes_per_block=page * fullest,
         kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
         state_bytes=sum(kv.state_bytes(tp) for kv in layers),
         # a Mamba / GDN page is padded to the attention page (HybridAttentionMambaModelConfig)
         mixed_pages=len({p for (kv, _), p in zip(kinds.values(), pages, strict=True)
                          if not isinstance(kv, RecurrentStateKv)}) > 1,
+        groups=tuple((kv, num_groups[key], unified[key]) for key, (kv, _) in kinds.items()),
     )
+
+
+def _layer_kinds(layers: tuple[KvLayer, ...]) -> dict[str, tuple[KvLayer, int]]:
+    """The layers' types in order of first appearance: each type's first layer and count
+    (vLLM's same_type_layers, by KvLayer.group_key)."""
+    kinds: dict[str, tuple[KvLayer, int]] = {}
+    for kv in layers:
+        head, count = kinds.get(kv.group_key, (kv, 0))
+        kinds[kv.group_key] = (head, count + 1)
+    return kinds
 
 
 DEFAULT_BLOCK_SIZE = 16
@@ -907,12 +930,11 @@ def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_token
     if stage.dsv4_groups:
         return _dsv4_pages(stage, max_model_len, max_num_batched_tokens)
     total = 0
-    for (kv, count), block in zip(stage.kinds[:1] if stage.uniform_type else stage.kinds,
-                                  stage.kind_blocks, strict=False):
+    for kv, groups, block in stage.groups:
         need = kv.max_memory_usage_bytes(max_model_len, block, 1, 1, max_num_batched_tokens)
         page = kv.page_bytes(block, 1, 1)
         held = stage.state_blocks if isinstance(kv, RecurrentStateKv) else 1
-        total += cdiv(count, stage.group_size) * (cdiv(need, page) if page else 1) * held
+        total += groups * (cdiv(need, page) if page else 1) * held
     return total
 
 
@@ -1346,17 +1368,20 @@ DEFAULT_STATE_RULES = StateRules()
 def stage_layouts(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: KvBytes,
     fa4_fp8_hd512: bool = False, states: StateRules = DEFAULT_STATE_RULES,
-    group_pad_ratio: float = 1.5,
+    group_pad_ratio: float = 1.5, whole_model: bool = False,
 ) -> tuple[tuple[range, StageKv | None], ...]:
-    """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
-    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512, states, group_pad_ratio)
+    """Each PP stage's layer range and KV layout (None for a stage without KV layers);
+    `whole_model`: the groups are the whole model's (vllm_versions.GLOBAL_KV_GROUPS_FROM)."""
+    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512, states, group_pad_ratio,
+           whole_model)
     return _STAGES.get(facts, key, _split_stages, facts, layout, block_size, kv_bytes,
-                       fa4_fp8_hd512, states, group_pad_ratio)
+                       fa4_fp8_hd512, states, group_pad_ratio, whole_model)
 
 
 def _split_stages(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: KvBytes,
     fa4_fp8_hd512: bool, states: StateRules, group_pad_ratio: float = 1.5,
+    whole_model: bool = False,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Work out the stage layouts stage_layouts caches."""
     stages = pp_layer_split(len(facts.kv_layers), layout.pp)
@@ -1379,7 +1404,7 @@ def _split_stages(
                                                strict=False))  # (one start too many)
     # stages whose layers are alike kind for kind (and the last's draft) get one StageKv,
     # worked out once (Llama 3.1 405B at PP 126: one, not 126), and once across the layouts
-    # of one TP (_KIND_STAGE_KV)
+    # of one TP (_KIND_STAGE_KV: the whole model's groups are those of every PP split)
     out = []
     alike: dict[tuple, StageKv | None] = {}
     for rng in stages:
@@ -1387,9 +1412,9 @@ def _split_stages(
         if key not in alike:
             alike[key] = _KIND_STAGE_KV.get(
                 facts, (*key, layout.tp, block_size, kv_bytes, fa4_fp8_hd512, states,
-                        group_pad_ratio),
+                        group_pad_ratio, whole_model),
                 _kind_stage_kv, kv_layers, rng, states, draft, key[1], block_size, kv_bytes,
-                layout.tp, fa4_fp8_hd512, group_pad_ratio, align)
+                layout.tp, fa4_fp8_hd512, group_pad_ratio, align, whole_model)
         out.append((rng, alike[key]))
     return tuple(out)
 
@@ -1412,12 +1437,15 @@ kinds (Llama 3.1 405B over 4,096 GPUs: ~1,700 splits, each of which grouped its 
 
 def _kind_stage_kv(kv_layers: tuple[KvLayer | None, ...], rng: range, states: StateRules,
                    draft: KvLayer | None, last: bool, block_size: int, kv_bytes: KvBytes,
-                   tp: int, fa4_fp8_hd512: bool, group_pad_ratio: float, align: int
-                   ) -> StageKv | None:
+                   tp: int, fa4_fp8_hd512: bool, group_pad_ratio: float, align: int,
+                   whole_model: bool) -> StageKv | None:
     """The StageKv of the stage of layers `rng` (None: it holds no KV layer), not DeepSeek-V4's
-    (_split_stages)."""
+    (_split_stages); `whole_model`: grouped with the whole model's KV layers, the draft's
+    with the last stage's."""
     kv = _stage_kv_layers(kv_layers, rng, states, draft, last)
-    return stage_kv(kv, block_size, kv_bytes, tp, fa4_fp8_hd512, states.state_blocks, (), 0,
+    model = _stage_kv_layers(kv_layers, range(len(kv_layers)), states, draft, True) \
+        if whole_model else ()
+    return stage_kv(kv, block_size, kv_bytes, tp, fa4_fp8_hd512, states.state_blocks, model, 0,
                     group_pad_ratio, align) if kv else None
 
 

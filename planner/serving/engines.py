@@ -91,9 +91,10 @@ class Engine(Protocol):
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
                       kv_bytes: KvBytes, fa4_fp8_hd512: bool, states: StateRules,
-                      group_pad_ratio: float = 1.5,
+                      group_pad_ratio: float = 1.5, whole_model: bool = False,
                       ) -> tuple[tuple[range, StageKv | None], ...]:
-        """Each pipeline stage's layers and KV page / block layout."""
+        """Each pipeline stage's layers and KV page / block layout (`whole_model`: from the
+        whole model's KV cache groups)."""
 
     def launch_flags(self, settings: EngineSettings, max_model_len: int,
                      max_num_batched_tokens: int, max_num_seqs: int) -> str:
@@ -139,10 +140,11 @@ class VllmEngine:
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
                       kv_bytes: KvBytes, fa4_fp8_hd512: bool = False,
                       states: StateRules = DEFAULT_STATE_RULES, group_pad_ratio: float = 1.5,
+                      whole_model: bool = False,
                       ) -> tuple[tuple[range, StageKv | None], ...]:
         """vLLM's KV groups, unified pages and blocks per stage (planner.serving.engine)."""
         return stage_layouts(facts, layout, block_size, kv_bytes, fa4_fp8_hd512, states,
-                             group_pad_ratio)
+                             group_pad_ratio, whole_model)
 
     def launch_flags(self, settings: EngineSettings, max_model_len: int,
                      max_num_batched_tokens: int, max_num_seqs: int) -> str:

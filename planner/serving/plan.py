@@ -616,12 +616,14 @@ def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int
     are exactly linear from the smallest k where they meet their far-away line (binary
     search once per stage; full attention and MLA are linear from k = 0).
     """
-    if len(set(stage.kind_blocks)) > 1:
+    if len({*stage.kind_blocks, *(block for *_, block in stage.groups)}) > 1:
         return None
     # only sliding layers count the batched tokens (SlidingWindowKv.max_memory_usage_bytes,
     # DeepSeek-V4's groups): other stages' lines are fitted once for every `mbt` (Llama 3.1
-    # 405B over 4,096 GPUs: 388 fits, where each layout's batched tokens made 3,216)
-    if not (stage.dsv4_groups or any(isinstance(kv, SlidingWindowKv) for kv, _ in stage.kinds)):
+    # 405B over 4,096 GPUs: 388 fits, where each layout's batched tokens made 3,216); a
+    # stage's blocks count the whole model's sliding groups too (StageKv.groups)
+    if not (stage.dsv4_groups or any(isinstance(kv, SlidingWindowKv)
+                                     for kv, *_ in (*stage.kinds, *stage.groups))):
         mbt = 0
     return _LINES.get(stage, (kv_bytes, tp, mbt), _fit_lines, stage, kv_bytes, tp, mbt)
 
@@ -746,7 +748,8 @@ class _Resolved(NamedTuple):
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
     encoder_rules: EncoderRules  # vllm_versions.encoder_rules: the encoder profile's
     in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
-    kv_grouping: tuple[float, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM) of the release
+    kv_grouping: tuple[float, bool, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM,
+    # GLOBAL_KV_GROUPS_FROM) of the release
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
     model_notes: tuple[str, ...]  # _model_notes: likewise
@@ -879,7 +882,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
-        kv_grouping=(rules.group_pad_ratio, rules.page_unify),
+        kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
         expert_pad=_expert_pad(s, rules, gpu, scheme, load),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=_gpu_notes(spec, s, rules, cli, gpu, scheme),
@@ -1333,7 +1336,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     holdings = _rank_holdings(spec, r, layout, eplb)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
-                                  r.states, r.kv_grouping[0])
+                                  r.states, r.kv_grouping[0], r.kv_grouping[2])
     flydsl = runs_flydsl(spec, r.scheme, s.moe_backend, vllm_rules(s.vllm_version).version,
                          r.compute_capability)  # no MoE WNA16 fallback to warn of (the note)
     warnings = (*(() if flydsl else layout_warnings(spec, layout, r.scheme, s.vllm_version,
@@ -2083,8 +2086,10 @@ def _short_of_blocks(st: _Setup, bind: _Binding, miss: _RequestMiss, estimate: s
     f, version = st.facts, parse_version(st.s.vllm_version)
     stage, bpb = f.stages[miss.pp_stage][1], f.stages[bind.pp_stage][1].bytes_per_block
     request = request_bytes(stage, f.r.max_model_len, f.kv_b, st.layout.tp, f.window_mbt)
+    groups = (f"the whole model's {stage.num_groups} groups, as every stage does," if
+              f.r.kv_grouping[2] else "its layers' groups")
     head = (f"To serve at least one request with the model's max seq len ({f.r.max_model_len}), "
-            f"PP stage {miss.pp_stage} needs {miss.blocks:,} KV blocks (its layers' groups in "
+            f"PP stage {miss.pp_stage} needs {miss.blocks:,} KV blocks ({groups} in "
             f"pages of one size), more than the {bind.blocks:,} every worker gets (the fewest "
             f"of any: {_gib(bind.kv)} // {bpb:,} B on PP stage {bind.pp_stage}); its "
             f"request's {_gib(request)} fit its pool, its whole blocks do not.{estimate} ")
@@ -2248,7 +2253,7 @@ def _stage_layouts_key(layout: ParallelLayout, r: _Resolved, kv_b: KvBytes) -> t
     """What ENGINE.stage_layouts reads besides the model (_layout_facts' call), as a cache key
     part: figures of the stages alone are shared by every weight format's plans."""
     return (ENGINE, layout.tp, layout.pp, r.block_size, kv_b, r.fa4_fp8_hd512, r.states,
-            r.kv_grouping[0])
+            r.kv_grouping[0], r.kv_grouping[2])
 
 
 def _request_need(r: _Resolved, tp: int, stages: tuple[tuple[range, StageKv | None], ...],

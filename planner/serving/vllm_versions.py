@@ -1277,6 +1277,23 @@ PAGE_UNIFY_FROM: Version = (0, 12, 0)
 blocks) is absent from the 0.9.1-0.11.0 wheels, whose get_kv_cache_config (get_kv_cache_groups
 in 0.11.0) raises NotImplementedError for layers of different page sizes; present from 0.12.0."""
 
+GLOBAL_KV_GROUPS_FROM: Version = (0, 11, 0)
+"""NOTE: where vLLM groups the KV layers of a pipeline-parallel model. The 0.10.1 and 0.10.2
+wheels group each worker's layers alone (v1/engine/core.py _initialize_kv_caches calls
+v1/core/kv_cache_utils.py get_kv_cache_config per worker, then unify_kv_cache_configs takes
+the fewest blocks). From the 0.11.0 wheel (vLLM PR #23974) get_kv_cache_configs merges every
+worker's specs ("Merge the KV cache specs of all workers to get the KVCacheSpecs for the whole
+model"), groups them once (get_kv_cache_groups: types, group size, unified pages of the whole
+model; group i of a type takes its layers i, i + groups, ...) and gives each worker every
+group with its own layers, an empty group kept (inline in 0.11.0-0.16.0,
+_project_kv_cache_groups_to_worker from 0.17.0); the worker's num_blocks is its pool // (page
+x its fullest group's layers) and the fewest of all workers is every worker's. So every stage
+takes a request's blocks in the whole model's groups. Read in the 0.11.0, 0.11.1, 0.12.0-0.17.0,
+0.26.0, 0.27.1, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0, 0.33.0 and 0.34.0 wheels
+(kv_cache_planning.py get_kv_cache_configs / get_global_kv_cache_groups in 0.33-0.34).
+gemma-4-26B-A4B at PP=2 (25 sliding + 5 full layers): 5 sliding groups + 1 full, blocks of 3
+pages on both stages, where each stage grouped alone made 7 + 1 groups of 2 and 4 + 1 of 3."""
+
 FLASHINFER_HD256_FROM: Version = (0, 11, 1)
 """NOTE: flashinfer-ai/flashinfer issue 1993, "head size 256 and block size 16 is not
 supported on blackwell", worked around from the 0.11.1 wheel (0.11.2, 0.12.0 the same; not
@@ -1406,6 +1423,7 @@ class VllmRules:
     """The largest attention type's layer count is the KV group size when it is below this
     times the smallest's (1.0: never, before 0.12)."""
     page_unify: bool = True
+    global_kv_groups: bool = True  # GLOBAL_KV_GROUPS_FROM
     full_graphs: bool = True
     graph_step16: bool = True
     graph_sizes_by_seqs: bool = True
@@ -1482,6 +1500,7 @@ def vllm_rules(text: str) -> VllmRules:
         group_pad_ratio=(1.5 if version >= GROUP_PAD_WIDER_FROM else
                          1.25 if version >= GROUP_PAD_FROM else 1.0),
         page_unify=version >= PAGE_UNIFY_FROM,
+        global_kv_groups=version >= GLOBAL_KV_GROUPS_FROM,
         full_graphs=version >= FULL_GRAPHS_FROM,
         graph_step16=version >= GRAPH_STEP16_FROM,
         graph_sizes_by_seqs=version >= GRAPH_SIZES_BY_SEQS_FROM,

@@ -91,6 +91,62 @@ def test_gemma3_27b_groups_reproduce_logged_concurrency():
     assert 15_997 // stage.num_groups * 16 == 36_560  # logged GPU KV cache size
 
 
+def _sliding_full(layers: range, full_heads: int = 16):
+    """Gemma-style KV layers `layers` of a 30-layer model, every 6th (5, 11, ...) full: 16 KV
+    heads x 128 sliding (window 1,024), `full_heads` x 128 full."""
+    return tuple(kv_layer_spec(attn(full_heads, 128) if (i + 1) % 6 == 0 else
+                               attn(16, 128, "sliding", 1024)) for i in layers)
+
+
+def test_a_stage_takes_blocks_in_the_whole_models_groups():
+    # 30 layers (25 sliding + 5 full) at PP=2, split 15 / 15: stage 0 holds 13 sliding + 2
+    # full, stage 1 12 + 3. Page 16 x 2 x 16 x 128 x 2 B = 131,072 B for both kinds.
+    model, first, second = _sliding_full(range(30)), _sliding_full(range(15)), \
+        _sliding_full(range(15, 30))
+    # grouped alone (vLLM before 0.11.0, kv_cache_utils.get_kv_cache_config per worker):
+    # stage 0 in groups of 2 (the full layers' count), cdiv(13, 2) = 7 sliding + 1 full;
+    # stage 1 in groups of 3, 4 + 1
+    alone = [stage_kv(stage, 16, 2, 1, group_pad_ratio=1.0) for stage in (first, second)]
+    assert [(st.group_size, st.num_groups) for st in alone] == [(2, 8), (3, 5)]
+    # at 8,192 tokens a full group needs 512 blocks, a sliding one cdiv(1,023 + 2,048, 16) + 1
+    # = 193: stage 0 7 x 193 + 512 = 1,863, stage 1 4 x 193 + 512 = 1,284
+    assert [blocks_per_request(st, 8192, 2048) for st in alone] == [1_863, 1_284]
+    # grouped whole (0.11.0 on, get_kv_cache_configs on the merged specs): groups of 5, 5
+    # sliding + 1 full, sliding group i holding sliding layers i, i + 5, ...: stage 0's 13
+    # sliding fill its groups with 3, 3, 3, 2, 2 and its full group with 2, stage 1's 12
+    # with 3, 3, 2, 2, 2 and 3 full: blocks of 3 pages (393,216 B) on both stages, and both
+    # need 5 x 193 + 512 = 1,477 blocks
+    whole = [stage_kv(stage, 16, 2, 1, model_layers=model, group_pad_ratio=1.0)
+             for stage in (first, second)]
+    assert [(st.group_size, st.num_groups, st.bytes_per_block) for st in whole] == [
+        (3, 6, 393_216), (3, 6, 393_216)]
+    assert [blocks_per_request(st, 8192, 2048) for st in whole] == [1_477, 1_477]
+    # a stage of sliding layers only (layers 0-4 of a deep split) takes its blocks in the
+    # full group too, and fills its five sliding groups with one layer each
+    only = stage_kv(_sliding_full(range(5)), 16, 2, 1, model_layers=model,
+                    group_pad_ratio=1.0)
+    assert (only.group_size, only.num_groups, only.bytes_per_block) == (1, 6, 131_072)
+    assert blocks_per_request(only, 8192, 2048) == 1_477
+    alone_only = stage_kv(_sliding_full(range(5)), 16, 2, 1)
+    assert (alone_only.group_size, alone_only.num_groups) == (5, 1)
+    assert blocks_per_request(alone_only, 8192, 2048) == 193
+
+
+def test_the_whole_models_pages_unify_a_stage_of_one_kind():
+    # full layers of 8 KV heads (page 65,536 B) beside sliding ones of 16 (131,072 B): vLLM
+    # (0.12.0 on, unify_kv_cache_spec_page_size on the merged specs) gives the full layers
+    # blocks of 32 tokens. A stage of sliding layers alone has one page size, but its
+    # request's blocks count the full group at 32 tokens: 8,192 / 32 = 256 + 5 x 193
+    model = _sliding_full(range(30), full_heads=8)
+    only = stage_kv(_sliding_full(range(5), full_heads=8), 16, 2, 1, model_layers=model,
+                    group_pad_ratio=1.0)
+    assert only.mixed_pages and only.page_bytes == 131_072
+    assert blocks_per_request(only, 8192, 2048) == 256 + 5 * 193
+    stage1 = stage_kv(_sliding_full(range(15, 30), full_heads=8), 16, 2, 1,
+                      model_layers=model, group_pad_ratio=1.0)
+    assert stage1.kind_blocks == (16, 32)  # sliding 16, full 32 (the stage's kinds in order)
+
+
 def test_qwen3_next_attention_block_raised_to_544():
     gdn = LinearAttentionMixer(num_key_heads=16, num_value_heads=32, key_head_dim=128,
                                value_head_dim=128, conv_kernel_dim=4)

@@ -311,15 +311,18 @@ def test_rows_vllm_refuses_rank_after_the_memory_misses() -> None:
     assert full_layers < need < full_layers + 12 * 8192 * token_bytes
 
 
-GEMMA4_STAGE0_BLOCKS = 7 * 113 + 2048
+GEMMA4_BLOCKS = 5 * 113 + 2048
 """gemma-4-26B-A4B (google__gemma-4-26B-A4B.json: 30 layers, each sixth full attention) at
-PP=2, vLLM 0.34.0, 262,144 tokens: stage 0 holds layers 0-14, 13 sliding (window 1,024, 8 KV
-heads x 256 x 2 x 2 B = 8,192 B a token, 64-token pages of 524,288 B) and 2 full (2 x 512 x 2 x
-2 B = 4,096 B a token, 128-token pages of 524,288 B), grouped in twos: 7 sliding groups of
+PP=2, vLLM 0.34.0, 262,144 tokens: vLLM groups the whole model's layers (get_kv_cache_configs
+on the merged specs, vllm_versions.GLOBAL_KV_GROUPS_FROM), 25 sliding (window 1,024, 8 KV heads
+x 256 x 2 x 2 B = 8,192 B a token, 64-token pages of 524,288 B) and 5 full (2 x 512 x 2 x 2 B
+= 4,096 B a token, 128-token pages of 524,288 B), in groups of 5: 5 sliding groups of
 cdiv(1,023 + 3 x 2,048 batched tokens in flight (Model Runner V2 at PP=2), 64) + 1 = 113
-blocks and 1 full group of 262,144 / 128 = 2,048. Stage 1 (12 sliding, 3 full in threes):
-blocks of 3 x 524,288 = 1,572,864 B."""
-GEMMA4_STAGE1_BLOCK_BYTES = 3 * 524_288
+blocks and 1 full group of 262,144 / 128 = 2,048, which every stage's request takes (each
+stage grouped alone, stage 0's 13 sliding + 2 full in twos needed 7 x 113 + 2,048 = 2,839)."""
+GEMMA4_BLOCK_BYTES = 3 * 524_288
+"""Both stages' block: stage 0 (layers 0-14) holds 13 sliding layers, 3 in each of the first
+three sliding groups, and 2 full; stage 1 12 sliding (at most 3 a group) and 3 full."""
 
 
 def _gemma4_at(extra_bytes: int = 0, **engine) -> Plan:
@@ -332,39 +335,49 @@ def _gemma4_at(extra_bytes: int = 0, **engine) -> Plan:
                             engine=settings), nearest=False)
 
 
+def test_a_hybrid_pp_plan_takes_its_blocks_in_the_whole_models_groups() -> None:
+    # at 0.92 each worker's pool holds 2,793 blocks of 1,572,864 B, which stage 0's 2,839
+    # blocks of its own groups missed (the plan said it misses); the whole model's groups
+    # need 2,613 of them on every stage: it fits, 2,793 / 2,613 requests at once
+    fitted = _gemma4_at()
+    pool = fitted.kv_cache_bytes_per_gpu
+    assert GEMMA4_BLOCKS == 2613
+    assert fitted.fits and fitted.memory_shortfall_bytes_per_gpu == 0
+    assert fitted.num_gpu_blocks == pool // GEMMA4_BLOCK_BYTES == 2793
+    assert fitted.max_concurrency == pytest.approx(2793 / 2613)
+
+
 def test_a_hybrid_stage_short_of_blocks_is_short_by_the_bytes_more_memory_needs() -> None:
-    # each worker's pool holds its stage's request bytes, but stage 0's request needs 2,839
-    # blocks and every worker gets stage 1's fewest (pool // 1,572,864 B): the bytes more
-    # memory must supply are 2,839 blocks of stage 1 less its pool (was short by 0, then by
-    # (2,839 - blocks) x 1,572,864, up to a block more than needed)
-    missed = _gemma4_at()
+    # 350 MiB a GPU less: each worker's pool holds its stage's request bytes (stage 1's, the
+    # larger: 12 x 113 pages of sliding + 3 x 2,048 of full, 524,288 B each = 3.66 GiB), but
+    # not the 2,613 blocks every stage's request needs: the bytes more memory must supply are
+    # 2,613 blocks less the pool
+    missed = _gemma4_at(-350 * 2**20)
     pool, short = missed.kv_cache_bytes_per_gpu, missed.memory_shortfall_bytes_per_gpu
-    assert GEMMA4_STAGE0_BLOCKS == 2839
-    assert missed.num_gpu_blocks == pool // GEMMA4_STAGE1_BLOCK_BYTES < 2839
-    assert not missed.fits and short == 2839 * GEMMA4_STAGE1_BLOCK_BYTES - pool
-    assert _gemma4_at(short + 2**20).fits
-    assert not _gemma4_at(short - 2**20).fits
+    assert pool > (12 * 113 + 3 * 2048) * 524_288 + GEMMA4_BLOCK_BYTES
+    assert missed.num_gpu_blocks == pool // GEMMA4_BLOCK_BYTES
+    assert missed.num_gpu_blocks < 2613
+    assert not missed.fits and short == 2613 * GEMMA4_BLOCK_BYTES - pool
+    assert _gemma4_at(-350 * 2**20 + short + 2**20).fits
+    assert not _gemma4_at(-350 * 2**20 + short - 2**20).fits
 
 
 def test_a_stage_short_of_blocks_says_so_and_what_vllm_prints() -> None:
-    # the verdict quoted vLLM's bytes refusal with stage 1's request (3.66 GiB) "larger than"
-    # its 4.09 GiB pool; the cause is stage 0's blocks. Stage 0's request: 13 x 113 pages of
-    # sliding + 2 x 2,048 of full, 524,288 B each = 2,917,662,720 B = 2.72 GiB. vLLM (0.29+)
-    # compares whole blocks with the pool less one (kv_cache_planning.py 0.34.0): 2,839 x
-    # 1,572,864 = 4,465,360,896 B = 4.16 GiB against the pool less 1,572,864 B
-    missed = _gemma4_at()
+    # the cause is the blocks, of the whole model's 6 groups; vLLM (0.29+) compares whole
+    # blocks with the pool less one (kv_cache_planning.py 0.34.0): 2,613 x 1,572,864 =
+    # 4,109,893,632 B = 3.83 GiB against the pool less 1,572,864 B
+    missed = _gemma4_at(-350 * 2**20)
     pool, blocks = missed.kv_cache_bytes_per_gpu, missed.num_gpu_blocks
-    assert (13 * 113 + 2 * 2048) * 524_288 == 2_917_662_720
+    assert 2613 * 1_572_864 == 4_109_893_632
     assert missed.errors[0].startswith(
-        "To serve at least one request with the model's max seq len (262144), PP stage 0 "
-        f"needs 2,839 KV blocks (its layers' groups in pages of one size), more than the "
-        f"{blocks:,} every worker gets (the fewest of any: {pool / 2**30:.2f} GiB // "
-        "1,572,864 B on PP stage 1); its request's 2.72 GiB fit its pool, its whole blocks "
-        "do not.")
-    assert ("vLLM says it in bytes of whole blocks (2,839 x 1,572,864 B against the pool less "
-            "one block): (4.16 GiB KV cache is needed, which is larger than the available KV "
+        "To serve at least one request with the model's max seq len (262144), PP stage 1 "
+        "needs 2,613 KV blocks (the whole model's 6 groups, as every stage does, in pages of "
+        f"one size), more than the {blocks:,} every worker gets (the fewest of any: "
+        f"{pool / 2**30:.2f} GiB // 1,572,864 B on PP stage 1); its request's 3.66 GiB fit "
+        "its pool, its whole blocks do not.")
+    assert ("vLLM says it in bytes of whole blocks (2,613 x 1,572,864 B against the pool less "
+            "one block): (3.83 GiB KV cache is needed, which is larger than the available KV "
             f"cache memory ({(pool - 1_572_864) / 2**30:.2f} GiB).") in missed.errors[0]
-    assert "3.66 GiB KV cache is needed" not in missed.verdict
 
 
 def test_unfitting_checkpoint_ranks_its_nearest_layout_first() -> None:
