@@ -1288,8 +1288,8 @@ model; group i of a type takes its layers i, i + groups, ...) and gives each wor
 group with its own layers, an empty group kept (inline in 0.11.0-0.16.0,
 _project_kv_cache_groups_to_worker from 0.17.0); the worker's num_blocks is its pool // (page
 x its fullest group's layers) and the fewest of all workers is every worker's. So every stage
-takes a request's blocks in the whole model's groups. Read in the 0.11.0, 0.11.1, 0.12.0-0.17.0,
-0.26.0, 0.27.1, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0, 0.33.0 and 0.34.0 wheels
+takes a request's blocks in the whole model's groups. Read in the 0.11.0, 0.11.1, 0.12.0-0.20.0,
+0.22.0, 0.24.0, 0.26.0, 0.27.1 and 0.28.0-0.34.0 wheels
 (kv_cache_planning.py get_kv_cache_configs / get_global_kv_cache_groups in 0.33-0.34).
 gemma-4-26B-A4B at PP=2 (25 sliding + 5 full layers): 5 sliding groups + 1 full, blocks of 3
 pages on both stages, where each stage grouped alone made 7 + 1 groups of 2 and 4 + 1 of 3."""
