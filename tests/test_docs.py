@@ -991,3 +991,34 @@ def test_each_docs_contents_list_names_every_section_in_order() -> None:
         contents = text.split("\nContents:\n", 1)[1].split("\n## ", 1)[0]
         headings = [_slug(h) for h in re.findall(r"^#{2,3} (.+)$", text, flags=re.M)]
         assert re.findall(r"\]\(#([\w-]+)\)", contents) == headings, path.name
+
+
+def test_accuracy_split_table_is_the_stored_splits() -> None:
+    """Accuracy's split by GPU class and vLLM version: each row's available-KV, concurrency
+    and given-the-pool MAPE (with its case count in brackets where the README gives one) is
+    bench/accuracy.py's stored `splits`; "-" where no log prints the figure."""
+    splits = json.loads((ROOT / "planner" / "accuracy_data" / "accuracy_results.json")
+                        .read_text())["splits"]
+    rows = {"NVLink datacenter": splits["gpu_class"]["NVLink datacenter"],
+            "PCIe": splits["gpu_class"]["PCIe"],
+            "unified memory": splits["gpu_class"]["unified memory"],
+            "vLLM 0.19.0": splits["vllm_version"]["0.19.0"],
+            "vLLM 0.20.2": splits["vllm_version"]["0.20.2"],
+            "vLLM 0.22": splits["vllm_version"]["0.22.0"],
+            "V0 engine": splits["vllm_version"]["V0 engine"],
+            "0.10.1 by date": splits["vllm_version"]["0.10.1"],
+            "version not printed": splits["vllm_version"]["not printed (0.34.0)"]}
+    table = README.split("| split | start-ups |", 1)[1].split("\n\n", 1)[0]
+    cells = {re.match(r"[^(]+", row[0])[0].strip(): row[1:] for row in
+             (line.strip("|").split(" | ") for line in table.splitlines()[2:])}
+    assert list(cells) == list(rows)
+    for name, (_, *figures) in cells.items():
+        for cell, key in zip(figures, ("available_kv", "max_concurrency",
+                                       "max_concurrency_given_pool"), strict=True):
+            stored = rows[name].get(key)
+            if cell.strip() == "-":
+                assert stored is None, (name, key)
+                continue
+            mape, cases = re.fullmatch(r"([\d.]+) %(?: \((\d+)\))?", cell.strip()).groups()
+            assert _quotes(mape, stored["mape_pct"]), (name, key)
+            assert cases is None or int(cases) == stored["cases"], (name, key)
