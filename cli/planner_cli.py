@@ -187,7 +187,9 @@ def cmd_plan(args: argparse.Namespace) -> str:
                 "speed_note": None if speed else no_speed_reason(result, _load(args)),
                 "layout_auto": auto, "layout_note": note}
         return indented_json(data) + "\n"
-    return plan_text(result, speed, _load(args), idle_gpus(cluster, result), note)
+    # one GPU has one layout, TP=1: the rule for choosing among layouts is noise there
+    return plan_text(result, speed, _load(args), idle_gpus(cluster, result),
+                     note if cluster.gpu_count > 1 else None)
 
 
 def cmd_sweep(args: argparse.Namespace) -> str:

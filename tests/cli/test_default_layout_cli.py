@@ -101,6 +101,11 @@ def test_the_text_plan_says_the_layout_is_the_hardwares(capsys) -> None:
     assert second.endswith("; give --tp, --pp or --dp to change it.")
     code, out, _ = run_main(capsys, "plan", *DSV3, "--dp", "2")
     assert code == 0 and "Layout chosen" not in out
+    # one GPU has no other layout: no rule to explain (the JSON keeps layout_note)
+    code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090",
+                            "--max-model-len", "8k")
+    assert code == 0 and out.splitlines()[:2] == ["Qwen/Qwen3-8B on 1x NVIDIA GeForce RTX 4090, "
+                                                  "TP=1", ""]
 
 
 def test_one_node_where_tp_over_all_gpus_is_refused_opens_on_pipeline_stages(capsys) -> None:
