@@ -1020,18 +1020,29 @@ def _config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: 
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
             + mismatch
-            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
-            + tuple(mla_prefill_errors(gpu, spec, cli))
-            + tuple(flashinfer_sm75_errors(gpu, spec, s.kv_cache_dtype, cli, served))
-            + tuple(flex_attention_errors(gpu, spec, cli))
-            + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
-            + tuple(dtype_errors(gpu, s.dtype))
+            + _gpu_refusals(spec, s, rules, cli, gpu, served)
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(null_field_errors(spec, rules.version))
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
             + tuple(silu_only_errors(spec, cli)))
+
+
+def _gpu_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
+                  gpu: GpuSpec, served: str) -> tuple[str, ...]:
+    """The start-up refusals that follow the GPU's compute capability, which each worker meets
+    on its own GPU (node 0's in _config_refusals, the later nodes' in _node_gpu_errors): the
+    `served` dtype's (dtype_errors: bfloat16 below 8.0; --dtype auto resolves to float16 there,
+    so only a bfloat16 the config holds fails), then the attention backend's as the model is
+    built and run (KV dtype, MLA prefill, FlashInfer on a T4, 0.11.0's FlexAttention,
+    FlashInfer's head-256 assertion)."""
+    return (tuple(dtype_errors(gpu, served))  # Worker.init_device, before the model is built
+            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
+            + tuple(mla_prefill_errors(gpu, spec, cli))
+            + tuple(flashinfer_sm75_errors(gpu, spec, s.kv_cache_dtype, cli, served))
+            + tuple(flex_attention_errors(gpu, spec, cli))
+            + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability)))
 
 
 def _quant_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
@@ -1353,6 +1364,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)
                     + _node_quant_errors(spec, cluster, layout, s, r)
+                    + _node_gpu_errors(spec, cluster, layout, s, r)
                     + _wna16_backend_errors(spec, cluster, layout, s, r)),
               tuple(_kv_sharing_errors(spec, stages) or _empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
@@ -1876,6 +1888,44 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
             message = f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
             if message not in errors:
                 errors.append(message)
+    return errors
+
+
+def _node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                     s: EngineSettings, r: _Resolved) -> list[str]:
+    """The capability refusals (_gpu_refusals) of the first node past node 0 the layout reaches
+    with each other compute capability than node 0's (whose own are _Resolved.refusals), those
+    node 0 does not already give: a T4 or V100 node 1 under an H100 node 0.
+
+    NOTE: each worker picks its attention backend on its own GPU (Attention.__init__ ->
+    get_attn_backend -> current_platform.get_attn_backend_cls, which reads the worker's device
+    capability: platforms/cuda.py, 0.10.2, 0.11.0, 0.18.0, 0.34.0 wheels), runs its own kernels
+    and checks its model_config.dtype in Worker.init_device (check_if_supports_dtype, 0.10.2 on;
+    _check_if_gpu_supports_dtype before). That dtype is node 0's resolved one on Ray (before
+    0.11.1: _init_workers_ray hands every worker the driver's vllm_config,
+    executor/ray_distributed_executor.py, 0.11.0 wheel) and the node's own with --nnodes
+    (run_headless builds the node's VllmConfig, whose --dtype auto resolves on its GPU:
+    _node_quant_errors). Not modelled: nodes computing in different dtypes under --nnodes
+    (bfloat16 on node 0, float16 on a V100 node 1), planned with node 0's sizes."""
+    ccs = _CLUSTER_CAPABILITIES.get(cluster, (), _capabilities, cluster)
+    if len(cluster.nodes) == 1 or ccs == (r.compute_capability,):
+        return []
+    rules, cli = vllm_rules(s.vllm_version), vllm_cli(s.vllm_version)
+    fp16 = not float16_refused(spec.model_type, rules.version)
+    own_dtype = cli.accepts("--nnodes")
+    served = served_dtype(s, spec.torch_dtype, cluster.nodes[0].gpu.computes_bf16, fp16)
+    seen = {r.compute_capability}
+    errors: list[str] = []
+    for index in range(1, _last_node(cluster, layout, r) + 1):
+        node = cluster.nodes[index]
+        if node.gpu.compute_capability in seen:
+            continue
+        seen.add(node.gpu.compute_capability)
+        dtype = served_dtype(s, spec.torch_dtype, node.gpu.computes_bf16, fp16) \
+            if own_dtype else served
+        errors += [f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
+                   for error in _gpu_refusals(spec, s, rules, cli, node.gpu, dtype)
+                   if error not in r.refusals]
     return errors
 
 
