@@ -162,7 +162,8 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     _shot(page, shots, "model", for_docs=False)
     page.close()
 
-    page = _shown(browser, server, f"compare?{SEED}", "Context ceiling (one request)", charts=4)
+    page = _shown(browser, server, f"compare?{SEED}", "Context ceiling (tokens, one request)",
+                  charts=4)
     _grid_fits(page)
     _shot(page, shots, "compare", for_docs=True)
     page.close()
@@ -173,8 +174,8 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     _shot(page, shots, "compare-dp", for_docs=False)
     page.close()
     # a context the models do not fit: each verdict is vLLM's long sentence, shown whole
-    page = _shown(browser, server, f"compare?{SEED}&ctx=131072", "Context ceiling (one request)",
-                  charts=4)
+    page = _shown(browser, server, f"compare?{SEED}&ctx=131072",
+                  "Context ceiling (tokens, one request)", charts=4)
     verdict = page.locator("[data-testid=stTable] td", has_text="initializing the engine.")
     assert verdict.count() >= 1 and verdict.first.is_visible()  # whole, not cut by a grid cell
     page.close()
@@ -376,7 +377,7 @@ def test_six_compared_models_charts_are_whole_at_1280x800(browser, server: str) 
               "meta-llama/Meta-Llama-3.1-70B", "openai/gpt-oss-120b",
               "deepseek-ai/DeepSeek-V2-Lite-Chat", "Qwen/Qwen3-Coder-480B-A35B-Instruct")
     page = _shown(browser, server, f"compare?{SEED}&tp=4&dp=2&cmp={','.join(models)}",
-                  "Context ceiling (one request)", charts=4)
+                  "Context ceiling (tokens, one request)", charts=4)
     page.locator(".js-plotly-plot").last.evaluate("e => e.scrollIntoView({block: 'end'})")
     page.wait_for_timeout(500)
     assert page.locator(".js-plotly-plot .ytick text", has_text="Qwen3-Coder-480B-A35B-Instruct"

@@ -167,9 +167,12 @@ left.plotly_chart(grouped_bars(table, ["weights per GPU (GiB)"], "Weights per GP
                   width="stretch")
 right.plotly_chart(grouped_bars(table, ["KV B/token per GPU", "KV B/token (model)"],
                                 "KV bytes per token"), width="stretch")
-left.plotly_chart(grouped_bars(table, ["ceiling (tokens)"], "Context ceiling (one request)"),
-                  width="stretch")
+# each title names its unit: the bars' axes carry none ("Context ceiling (one request)" read
+# as no unit, "Concurrent requests (concurrency at 32,768)" said concurrency twice)
+left.plotly_chart(grouped_bars(table, ["ceiling (tokens)"],
+                               "Context ceiling (tokens, one request)"), width="stretch")
 bars = ({concurrency: "all replicas", replica: "per replica"} if replicated  # legend names
         else {concurrency: concurrency})
 right.plotly_chart(grouped_bars(table.rename(columns=bars), list(bars.values()),
-                                f"Concurrent requests ({context})"), width="stretch")
+                                f"Concurrent requests at {engine.max_model_len:,} tokens"),
+                   width="stretch")
