@@ -66,6 +66,13 @@ class _Help(argparse.HelpFormatter):
             return text
         return f"{text} (default: %(default)s)".lstrip()
 
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        """A description's lines each wrapped on their own, an indented one (a command to
+        copy) left whole: argparse wrapped an example across lines ('--gpu 'RTX' / '3090'')."""
+        return "\n".join(indent + line if line.startswith("  ")
+                         else super(_Help, self)._fill_text(line, width, indent)
+                         for line in text.split("\n"))
+
 
 class _Parser(OneLineParser):
     """One-line errors, a single-value option refused twice (cli.parser), --help with
@@ -238,10 +245,35 @@ def _price(text: str) -> tuple[str, float]:
     return key.strip(), value
 
 
-def _add_recommend(sub) -> None:
+COMMAND_DESCRIPTIONS = {
+    "plan": "One plan of a model on your GPUs: the memory per GPU (weights, activation, CUDA "
+            "graphs, KV cache), whether it fits, the longest request and how many requests the "
+            "KV cache holds, the speed at a load, and the `vllm serve` command.\n\nExample:\n"
+            "  {prog} plan --model Qwen/Qwen3-8B --gpu 'RTX 3090' --max-model-len 8k",
+    "sweep": "Every weight format x TP/PP/DP/EP layout x KV cache dtype on your GPUs, ranked "
+             "by --objective, each with its memory, ceiling, concurrency, speed and command."
+             "\n\nExample:\n  {prog} sweep --model Qwen/Qwen3-235B-A22B-GPTQ-Int4 --gpu rtx-3090 "
+             "--gpus 8",
+    "recommend": "The cheapest GPU model, count, weight format and layout that serve a "
+                 "workload (--context and --concurrency, or --requests-per-s; --ttft-ms, "
+                 "--tpot-ms), with $/hour and $ per million output tokens.\n\nExample:\n"
+                 "  {prog} recommend --model Qwen/Qwen3-32B --context 32k --concurrency 8",
+    "inspect": "A model's architecture card: layers, attention, heads, experts, parameters "
+               "and context, each field with the config.json key it came from.\n\n"
+               "Example:\n  {prog} inspect Qwen/Qwen3-8B",
+    "report": "The whole plan as one document, every figure with its formula: Markdown "
+              "(default), JSON or CSV; --sweep and --compare add the alternatives.\n\nExample:\n"
+              "  {prog} report --model Qwen/Qwen3-8B --gpu l4 --max-model-len 16k > report.md",
+}
+"""Each command's --help description, ending in an example that runs offline (the bundled
+catalog's models; tests/cli/test_cli_usability.py runs each)."""
+
+
+def _add_recommend(sub, prog: str) -> None:
     """`recommend`: the cheapest GPUs x count x format x layout serving a workload."""
     rec = sub.add_parser("recommend", help="cheapest GPUs, count, format and layout that "
-                         "serve a workload, with $/hour and $ per million output tokens")
+                         "serve a workload, with $/hour and $ per million output tokens",
+                         description=COMMAND_DESCRIPTIONS["recommend"].format(prog=prog))
     rec.add_argument("--model", action="append", required=True, metavar="PATH_OR_REPO_ID",
                      type=_model,
                      help="a model to place (repeat to compare several)")
@@ -569,11 +601,13 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                 title="commands", metavar="COMMAND")
 
-    plan = sub.add_parser("plan", help="one plan: does it fit, KV cache, ceiling, concurrency")
+    plan = sub.add_parser("plan", help="one plan: does it fit, KV cache, ceiling, concurrency",
+                          description=COMMAND_DESCRIPTIONS["plan"].format(prog=prog))
     _add_planning(plan, layout=True)
     plan.add_argument("--json", action="store_true", help="machine-readable output")
 
-    sweep = sub.add_parser("sweep", help="every quantization x layout x KV dtype, ranked")
+    sweep = sub.add_parser("sweep", help="every quantization x layout x KV dtype, ranked",
+                           description=COMMAND_DESCRIPTIONS["sweep"].format(prog=prog))
     _add_planning(sweep, layout=False)
     rows = sweep.add_mutually_exclusive_group()
     rows.add_argument("--top", type=_bounded_int(1, 1 << 20), metavar="K",
@@ -585,9 +619,10 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--csv", action="store_true", help="CSV, one line per row")
 
-    _add_recommend(sub)
+    _add_recommend(sub, prog)
 
-    inspect = sub.add_parser("inspect", help="the architecture card of a model")
+    inspect = sub.add_parser("inspect", help="the architecture card of a model",
+                             description=COMMAND_DESCRIPTIONS["inspect"].format(prog=prog))
     # the model by position, or by --model as every other command takes it (cmd_inspect
     # wants exactly one of the two)
     inspect.add_argument("model", metavar="PATH_OR_REPO_ID", type=_model, nargs="?")
@@ -598,7 +633,8 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
                          help="hub revision (branch, tag or commit)")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
 
-    report = sub.add_parser("report", help="a full report (Markdown, JSON or CSV)")
+    report = sub.add_parser("report", help="a full report (Markdown, JSON or CSV)",
+                            description=COMMAND_DESCRIPTIONS["report"].format(prog=prog))
     _add_planning(report, layout=True)
     report.add_argument("--sweep", action="store_true", help="add the ranked alternatives, "
                         "with their speed at the load, ranked by --objective")

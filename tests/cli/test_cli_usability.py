@@ -60,6 +60,26 @@ def test_help_shows_defaults() -> None:
             "('RTX 3090', 'NVIDIA GeForce RTX 3090', 'H100 80GB HBM3', 'DGX Spark')") in text
 
 
+def test_every_command_says_what_it_does_with_an_example_that_runs() -> None:
+    # plan --help (and every command's) listed its options under no word of what it does
+    import shlex
+
+    for command, opening in (("plan", "One plan of a model on your GPUs: the memory per GPU"),
+                             ("sweep", "Every weight format x TP/PP/DP/EP layout x KV cache"),
+                             ("recommend", "The cheapest GPU model, count, weight format and"),
+                             ("inspect", "A model's architecture card: layers, attention,"),
+                             ("report", "The whole plan as one document, every figure with")):
+        lines = planner(command, "--help").stdout.splitlines()
+        at = lines.index("Example:")
+        described = lines.index("") + 1  # the usage, a blank line, then what it does
+        assert lines[described].startswith(opening) and described < at, lines[:at]
+        example = shlex.split(lines[at + 1].removeprefix("  python -m planner "))
+        assert example[0] == command
+        run = planner(*example[:example.index(">")] if ">" in example else example)
+        assert run.returncode == 0, (command, run.stderr)
+        assert "Traceback" not in run.stderr
+
+
 def test_every_option_of_every_command_says_what_it_does() -> None:
     # recommend --help listed "--json" with nothing beside it
     import argparse
