@@ -976,6 +976,12 @@ def test_accuracy_figures_quoted_are_the_stored_bench_results() -> None:
     assert _quotes(graphs[2], memory["cuda_graphs"]["worst_pct"])
     kv, concurrency = re.search(r"\| ([\d.]+) % mean error; concurrency ([\d.]+) % \|",
                                 glance).groups()
+    target = json.loads((data / "accuracy_results.json").read_text())["kv_target_non_h100"]
+    within, cases, gib = re.search(r"\| (\d+) of (\d+) within 5 % or 0.5 GiB \(miss: .*?, "
+                                   r"([\d.]+) GiB untraced\)", glance).groups()
+    (miss,) = [case for case in target["detail"] if not case["within"]]
+    assert (int(within), int(cases)) == (target["within"], target["cases"])
+    assert _quotes(gib, miss["planned"] - miss["logged"])
     assert _quotes(kv, memory["available_kv"]["mape_pct"])
     assert _quotes(concurrency, memory["max_concurrency"]["mape_pct"])
 
