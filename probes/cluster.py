@@ -150,10 +150,13 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
                      f"of unknown model at its audited total "
                      f"({smallest.memory_total_bytes / GIB:.2f} GiB) and {capability}; no "
                      "preset's memory bandwidth or TFLOP/s, so no speed figures")
-    if mig := [g.index for g in snap.gpus if g.mig_enabled]:
-        notes.append(f"{snap.hostname}: MIG is enabled on GPU{compact_ranges(mig)}, planned as "
-                     f"whole GPUs of {smallest.memory_total_bytes / GIB:.2f} GiB, though "
-                     f"{MIG_NOTE}: disable MIG, or plan one instance with --gpu-memory-gib X")
+    if mig := [g for g in snap.gpus if g.mig_enabled]:
+        instance = f"{mig[0].name or 'GPU'} MIG <profile>"  # as nvidia-smi -L names it
+        notes.append(f"{snap.hostname}: MIG is enabled on GPU"
+                     f"{compact_ranges([g.index for g in mig])}, planned as whole GPUs of "
+                     f"{smallest.memory_total_bytes / GIB:.2f} GiB, though {MIG_NOTE}: disable "
+                     f"MIG, or plan one instance with --gpu-memory-gib X --gpu-name "
+                     f"'{instance}' (its parent's compute capability and formats)")
     used = [_planned_used(g.memory_used_bytes or 0, s, smallest)
             for g, s in zip(snap.gpus, specs, strict=True)]
     shares = [f"GPU{g.index} {was} of {s.memory_total_bytes / GIB:.2f} GiB -> {now} GiB"

@@ -36,6 +36,7 @@ def test_the_plan_says_it_plans_whole_gpus(rig: HardwareSnapshot) -> None:
     cluster, notes = cluster_and_notes([_mig_on(rig, {2, 3})])
     assert notes == [f"rig-3090x8: MIG is enabled on GPU2-3, planned as whole GPUs of 23.57 GiB, "
                      f"though {MIG_WORDS}: disable MIG, or plan one instance with "
-                     "--gpu-memory-gib X"]
+                     "--gpu-memory-gib X --gpu-name 'NVIDIA GeForce RTX 3090 MIG <profile>' "
+                     "(its parent's compute capability and formats)"]
     assert cluster.source.endswith(notes[0])
     assert cluster_and_notes([rig])[1] == []
