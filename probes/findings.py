@@ -276,7 +276,8 @@ def _mig(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
         evidence=f"{gpu_names(on)}: MIG mode on. {MIG_NOTE}.",
         advice="To serve on whole GPUs, disable MIG (`sudo nvidia-smi -i <GPU> -mig 0`, then "
                "reset the GPU); to plan one instance, give --gpu-memory-gib X, its memory as "
-               "CUDA reports it.",
+               "CUDA reports it, and --gpu-name with the instance's name as `nvidia-smi -L` "
+               "prints it ('H100 MIG 3g.40gb'), for its GPU's compute capability and formats.",
     )]
 
 

@@ -29,6 +29,7 @@ def test_the_audit_flags_gpus_with_mig_on(rig: HardwareSnapshot) -> None:
     assert finding.severity == "warning" and finding.title == "MIG is enabled"
     assert finding.evidence == f"GPU0-1,5: MIG mode on. {MIG_WORDS}."
     assert "--gpu-memory-gib X" in finding.advice and "-mig 0" in finding.advice
+    assert "--gpu-name" in finding.advice and "'H100 MIG 3g.40gb'" in finding.advice
 
 
 def test_the_plan_says_it_plans_whole_gpus(rig: HardwareSnapshot) -> None:
