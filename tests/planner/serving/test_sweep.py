@@ -104,13 +104,17 @@ def test_what_if_formats_follow_the_gpu() -> None:
 def test_mxfp4_of_a_dense_model_would_be_its_bf16_plan() -> None:
     # vLLM's Mxfp4Config leaves every Linear layer unquantized (quantization/mxfp4.py,
     # 0.34.0): on the tiny dense Llama an MXFP4 what-if holds the bf16 weights, 2 B each of
-    # 4 x (512 x 512 + 2 x 512 x 128 + 512 x 512 + 3 x 512 x 1024) + 2 x 32000 x 512 params
-    # plus norms, so the sweep does not list it as a smaller format
+    # 4 x (2 x 512 x 512 + 2 x 512 x 128 + 3 x 512 x 1024 + 2 norms x 512) + 2 x 32000 x 512
+    # + 512 (final norm) = 41,685,504 params, plus the rotary cos/sin cache vLLM builds at load
+    # (max_position_embeddings 8192 x head_dim 64 x 2 B = 1,048,576 B), so the sweep does not
+    # list it as a smaller format
     b200 = preset_cluster("b200", 1)
     weights = {key: plan(PlanRequest(model=SPEC, cluster=b200, engine=EngineSettings(
         **quant_settings(key, "bf16")))).weights_bytes_per_gpu for key in ("bf16", "mxfp4")}
-    params = 4 * (2 * 512 * 512 + 2 * 512 * 128 + 3 * 512 * 1024) + 2 * 32000 * 512
-    assert weights["mxfp4"] == weights["bf16"] > 2 * params
+    params = 4 * (2 * 512 * 512 + 2 * 512 * 128 + 3 * 512 * 1024 + 2 * 512) \
+        + 2 * 32000 * 512 + 512
+    assert params == 41_685_504
+    assert weights["mxfp4"] == weights["bf16"] == 2 * params + 8192 * 64 * 2
 
 
 def test_quantized_checkpoint_is_planned_as_stored() -> None:
