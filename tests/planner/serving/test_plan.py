@@ -586,6 +586,27 @@ def test_no_available_memory_counts_the_null_block_from_029(version, pool, none)
     assert p.memory_shortfall_bytes_per_gpu > 16_777_216 - pool
 
 
+def test_a_kv_pool_flag_over_the_gpu_is_short_by_what_it_is_over() -> None:
+    # at utilization 1.0 the tiny model's own pool is what a 4 GiB GPU holds beside the
+    # weights, activation peak, non-torch memory, CUDA graphs and runner buffers, every one of
+    # which vLLM still holds beside a --kv-cache-memory-bytes pool (_kv_pool_oom_errors): a
+    # flag pool of exactly that fits, 1 B more is short by 1 B, and a 4 GiB pool is short by
+    # all it holds beside it, the pool's own 4 GiB less the room (more memory must supply it)
+    own = _tiny()
+    held = (own.weights_bytes_per_gpu + own.activation_bytes_per_gpu
+            + own.non_torch_bytes_per_gpu + own.cuda_graph_bytes_per_gpu
+            + own.runner_buffer_bytes_per_gpu)
+    room = 4 * GIB - held
+    assert own.kv_cache_bytes_per_gpu == room
+    at_room = _tiny(kv_cache_memory_bytes=room)
+    assert at_room.fits and at_room.memory_shortfall_bytes_per_gpu == 0
+    over = _tiny(kv_cache_memory_bytes=room + 1)
+    assert not over.fits and over.memory_shortfall_bytes_per_gpu == 1
+    whole = _tiny(kv_cache_memory_bytes=4 * GIB)
+    assert not whole.fits and whole.memory_shortfall_bytes_per_gpu == held
+    assert f"at most {room:,} B" in whole.errors[0]
+
+
 def test_the_cuda_graphs_note_says_why_they_are_not_subtracted() -> None:
     # vLLM subtracts its CUDA graph estimate from the KV budget from 0.20.0 (envs.py
     # VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS "0" in the 0.19.0 wheel, "1" in 0.20.0:
