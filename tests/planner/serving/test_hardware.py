@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from planner.serving import hardware
 from planner.serving.hardware import (
     GPU_PRESETS,
     ClusterSpec,
@@ -789,6 +790,11 @@ def test_near_miss_gets_did_you_mean() -> None:
     ("NVIDIA H100 80GB HBM3 MIG 1g.10gb", "slice 1g.10gb of NVIDIA H100 80GB HBM3"),
     ("H100 MIG 3g.40gb", "slice 3g.40gb of H100"),
     ("A100-SXM4-40GB MIG 2g.10gb", "slice 2g.10gb of A100-SXM4-40GB"),
+    # a compute instance within a GPU instance (NVIDIA's MIG user guide, "MIG Device Names":
+    # 1c.3g.20gb is one compute slice of an A100-SXM4-40GB's 3g.20gb), and H100's media
+    # extension profile ("MIG 1g.10gb+me" in nvidia-smi mig -lgip on an H100 80GB)
+    ("NVIDIA A100-SXM4-40GB MIG 1c.3g.20gb", "slice 1c.3g.20gb of NVIDIA A100-SXM4-40GB"),
+    ("NVIDIA H100 80GB HBM3 MIG 1g.10gb+me", "slice 1g.10gb+me of NVIDIA H100 80GB HBM3"),
 ])
 def test_a_mig_instance_is_named_as_a_slice_not_a_near_preset(name: str, slice_of: str) -> None:
     with pytest.raises(MigInstanceError) as info:
@@ -810,6 +816,14 @@ def test_a_mig_instance_shares_the_compute_capability_of_the_gpu_it_slices() -> 
     assert mig_parent("Acme X9 MIG 1g.10gb") is None  # a slice of a GPU no preset names
     # "A100" is the 40 or the 80 GB card: both 8.0 with the same formats, which is all it takes
     assert mig_parent("A100 MIG 1g.5gb").compute_capability == "8.0"
+    assert mig_parent("NVIDIA A100-SXM4-40GB MIG 1c.3g.20gb").compute_capability == "8.0"
+
+
+def test_a_mig_slice_of_a_name_presets_disagree_on_takes_no_capability(monkeypatch) -> None:
+    # were "A100" also an H100 (9.0, fp8 native), the slice's capability would be a guess:
+    # mig_parent takes one only where every preset the name designates agrees
+    monkeypatch.setitem(hardware._BY_SHORT_SPELLING, "a100", ("a100-40gb", "h100-sxm"))
+    assert mig_parent("A100 MIG 1g.5gb") is None
 
 
 def test_a_model_number_alone_suggests_its_preset_first() -> None:
