@@ -6,6 +6,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner import jsontext
 from planner.jsontext import indented_json
 
 _PLAIN = st.one_of(st.none(), st.booleans(), st.integers(), st.text(),
@@ -31,3 +32,16 @@ def test_a_sweep_like_document_nests_runs_of_plain_values_between_containers() -
     assert indented_json(document) == json.dumps(document, indent=2)
     assert indented_json(document).splitlines()[4:8] == [
         '      "quant_key": "fp8",', '      "layout": {', '        "tp": 8,', '        "pp": 1,']
+
+
+def test_without_jsons_c_encoder_the_text_is_the_same(monkeypatch) -> None:
+    # a Python without json's C accelerator (json.encoder.c_make_encoder is None) encodes the
+    # runs of plain values with json.JSONEncoder's own separators: the same text
+    monkeypatch.setattr(jsontext, "c_make_encoder", None)
+    jsontext._flat.cache_clear()
+    try:
+        document = {"rows": [{"tp": 8, "fits": True, "tpot_ms": 11.62}, [1, "a", None]],
+                    "n": 2, 3: {"x": []}}
+        assert indented_json(document) == json.dumps(document, indent=2)
+    finally:
+        jsontext._flat.cache_clear()  # the C encoder's separators again for the other tests
