@@ -44,3 +44,16 @@ def test_each_node_keeps_its_comment_line_above_its_command() -> None:
     assert block.splitlines() == ["# node 0", "vllm serve m \\", "  --node-rank 0",
                                   "# node 1", "vllm serve m \\", "  --node-rank 1 \\",
                                   "  --headless"]
+
+
+def test_a_backslash_pair_before_a_blank_inside_double_quotes_stays_in_its_value() -> None:
+    # bash reads \\ inside double quotes as one escaped backslash, so the blank after it is
+    # still quoted: the JSON {"sep": "\\ "} is one word and --max-model-len keeps its line
+    command = 'vllm serve m --hf-overrides "{\\"sep\\": \\"\\\\\\\\ \\"}" --max-model-len 8'
+    block = shell_block([command])
+    assert block.splitlines() == ["vllm serve m \\",
+                                  '  --hf-overrides "{\\"sep\\": \\"\\\\\\\\ \\"}" \\',
+                                  "  --max-model-len 8"]
+    words = _as_bash_reads(block)
+    assert words == shlex.split(command)
+    assert words[4] == '{"sep": "\\\\ "}'  # JSON of a backslash and a blank
