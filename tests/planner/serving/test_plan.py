@@ -10,7 +10,7 @@ from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import PlanRequest, plan
+from planner.serving.plan import PlanRequest, kv_room_text, plan
 from planner.units import GIB
 from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN
 
@@ -648,3 +648,9 @@ def test_the_ceiling_is_the_search_top_where_one_request_of_it_fits() -> None:
     assert short.kv_bytes_per_token_per_gpu == 16_384
     assert short.kv_limited_context_tokens == (
         (short.kv_cache_bytes_per_gpu - block_bytes) // block_bytes * short.block_size) < 2**24
+    # written: the top with '+' (the pool holds more than was searched), a length found
+    # below it as it is, a 64-token block under the top included
+    assert kv_room_text(p.kv_limited_context_tokens) == "16,777,216+"
+    assert kv_room_text(2**24 - 64) == "16,777,152"
+    assert kv_room_text(short.kv_limited_context_tokens) == \
+        f"{short.kv_limited_context_tokens:,}"
