@@ -26,7 +26,9 @@ def test_ep_on_one_rank_per_stage_is_named_and_plans_as_without_it(capsys) -> No
 
 
 def test_ep_over_two_ranks_has_no_such_note(capsys) -> None:
-    code, _, err = run_main(capsys, "plan", *GPT_OSS, "--tp", "2", "--ep")
-    assert code == 0 and "--ep at" not in err
+    # two ranks by TP (tp 2 x dp 1) or by DP (tp 1 x dp 2): dp_size x tp_size = 2 > 1, EP runs
+    for ranks in (("--tp", "2"), ("--tp", "1", "--dp", "2")):
+        code, _, err = run_main(capsys, "plan", *GPT_OSS, *ranks, "--ep")
+        assert code == 0 and "--ep at" not in err, ranks
     code, _, err = run_main(capsys, "report", *GPT_OSS, "--tp", "1", "--pp", "2", "--ep")
     assert code == 0 and NOTE in err
