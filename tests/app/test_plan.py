@@ -779,3 +779,13 @@ def test_a_what_if_without_a_checkpoint_points_to_the_field_for_one() -> None:
     assert at.text_input(key="plan.target_checkpoint").placeholder == "org/model-AWQ"
     at.selectbox(key="plan.quant").set_value("fp8-tensor").run()  # vLLM makes it at load
     assert at.text_input(key="plan.target_checkpoint").placeholder == "org/model-FP8"
+
+
+def test_one_gpu_says_no_rule_for_choosing_its_layout() -> None:
+    # as the CLI's plan: one GPU's only layout is TP=1, so "Layout chosen for this hardware:
+    # TP = GPUs per node, the nodes as ..." explained a choice there is not; two GPUs keep it
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="l4", gpn="1")
+    assert not at.exception
+    assert not [c for c in at.caption if c.value.startswith("Layout chosen for this hardware")]
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="l4", gpn="2")
+    assert [c for c in at.caption if c.value.startswith("Layout chosen for this hardware: TP = ")]

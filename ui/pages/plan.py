@@ -265,7 +265,8 @@ def _controls() -> None:
     arrival_control(arrivals, compact=True)
     _more_options(more, spec, mtp_refused, block_sizes, moe_backends, all2all_backends,
                   not skip_mm_refused, spec.is_moe and not eplb_refused)
-    _layout_note(auto)
+    if not auto or cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
+        _layout_note(auto)
     _explain_invalid_tp(valid)
 
 
