@@ -2268,9 +2268,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "figure is lower, so a PCIe V100's speed is optimistic); a bfloat16 checkpoint is served "
         "as float16, Gemma-2/3 and GLM-4 as float32 (engine.served_dtype). vLLM 0.9.1-0.10.1 "
         "start compute capability < 8.0 on their V0 engine, which Headroom does not plan "
-        "(v1_oracle.OLD_GPU_FALLBACK_UNTIL); 0.10.2 runs V1 here with backends Headroom has not "
-        "read (refused); from 0.11 it is planned. PCIe variants lack NVLink. PCIe generation 3 "
-        "unverified (no source found).",
+        "(v1_oracle.OLD_GPU_FALLBACK_UNTIL); from 0.10.2 it is planned (0.10.2 and 0.11.0 serve "
+        "attention here on FlexAttention: attention_backend.flex_attention_errors). PCIe "
+        "variants lack NVLink. PCIe generation 3 unverified (no source found).",
     ),
     GpuSpec(
         key="mi300x",

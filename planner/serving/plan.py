@@ -1035,7 +1035,7 @@ def _gpu_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
     on its own GPU (node 0's in _config_refusals, the later nodes' in _node_gpu_errors): the
     `served` dtype's (dtype_errors: bfloat16 below 8.0; --dtype auto resolves to float16 there,
     so only a bfloat16 the config holds fails), then the attention backend's as the model is
-    built and run (KV dtype, MLA prefill, FlashInfer on a T4, 0.11.0's FlexAttention,
+    built and run (KV dtype, MLA prefill, FlashInfer on a T4, 0.10.2-0.11.0's FlexAttention,
     FlashInfer's head-256 assertion)."""
     return (tuple(dtype_errors(gpu, served))  # Worker.init_device, before the model is built
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))

@@ -28,8 +28,11 @@ the same FlashAttention rule as the others."""
 
 OLD_GPU_FALLBACK_UNTIL: Version = (0, 10, 1)
 """NOTE: "Compute Capability < 8.0" falls back to V0 in the 0.9.1-0.10.1 oracles; the check is
-gone from the 0.10.2 wheel, whose V1 attention backends on Volta / Turing Headroom has not read
-(refused as not read)."""
+gone from the 0.10.2 wheel, which serves Volta / Turing on V1 as 0.11.0 does: platforms/cuda.py
+get_attn_backend_cls gives every non-MLA layer FLEX_ATTENTION there ("FlexAttention is the
+default for older GPUs"; attention_backend.FLEX_BELOW_SM80) and MLA TRITON_MLA, whose prefill
+runs FlashAttention 2 (attention_backend.mla_prefill_errors); a non-auto KV dtype falls back to
+V0 below (is_kv_cache_dtype_supported: fp8 on FlashAttention 3 only, MLA aside)."""
 
 FP32_FALLBACK_UNTIL: Version = (0, 9, 1)
 """NOTE: the 0.9.1 oracle runs only float16 / bfloat16 models on V1 (V1_SUPPORTED_DTYPES);
@@ -68,12 +71,9 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
     if cc is None:
         return (f"vLLM {v}'s engine oracle off NVIDIA GPUs (ROCm, TPU, CPU) is not read; plan "
                 "it with vLLM 0.11 or later")
-    if cc[0] < 8:
-        if version <= OLD_GPU_FALLBACK_UNTIL:
-            return (f"{v0} (compute capability {compute_capability} < 8.0: engine/arg_utils.py "
-                    "_is_v1_supported_oracle); plan it with vLLM 0.11 or later")
-        return (f"vLLM {v}'s V1 attention backends on compute capability {compute_capability}"
-                " are not read; plan it with vLLM 0.11 or later")
+    if cc[0] < 8 and version <= OLD_GPU_FALLBACK_UNTIL:
+        return (f"{v0} (compute capability {compute_capability} < 8.0: engine/arg_utils.py "
+                "_is_v1_supported_oracle); plan it with vLLM 0.11 or later")
     if kv_cache_dtype != "auto" and not _kv_on_v1(
             version, kv_cache_dtype, cc, mla):
         return (f"{v0} (--kv-cache-dtype {VLLM_KV_DTYPE.get(kv_cache_dtype, kv_cache_dtype)} on "

@@ -1,8 +1,8 @@
 """No attention backend of the release takes the --kv-cache-dtype on this GPU for this model, in
 vLLM's words (kv_format_errors, per release; runnable_kv_cache_dtypes: what the app offers), and
 the kernels that fail below compute capability 8.0: MLA prefill (mla_prefill_errors),
-FlashInfer's prefill on a T4 in 0.22-0.23 (flashinfer_sm75_errors), 0.11.0's FlexAttention
-(flex_attention_errors).
+FlashInfer's prefill on a T4 in 0.22-0.23 (flashinfer_sm75_errors), 0.10.2's and 0.11.0's
+FlexAttention (flex_attention_errors).
 
 vLLM picks the backend at start-up (platforms/cuda.py get_attn_backend_cls) from each
 backend's supported_kv_cache_dtypes, supports_compute_capability and head sizes
@@ -122,9 +122,9 @@ def _is_dense_mla(spec: ModelSpec) -> bool:
             and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))
 
 
-MLA_PREFILL_FROM = 11
-"""The first vLLM 0.x minor read for mla_prefill_errors (the V1 engine on compute capability
-below 8.0: planner.serving.v1_oracle)."""
+MLA_PREFILL_FROM: Version = (0, 10, 2)
+"""The first release read for mla_prefill_errors (the V1 engine on compute capability below 8.0:
+planner.serving.v1_oracle.OLD_GPU_FALLBACK_UNTIL)."""
 
 _FA2_AMPERE = "RuntimeError: FlashAttention only supports Ampere GPUs or newer."
 """vllm_flash_attn's FlashAttention 2 kernel below compute capability 8.0 (the string in
@@ -151,12 +151,20 @@ def mla_prefill_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> list[str]
     and the profile run skips attention (0.26.0 gpu_model_runner._dummy_run builds attention
     metadata only for full CUDA graphs, decode-only on TRITON_MLA): the engine starts and the
     first prompt's prefill fails. Read, not run on a GPU; 0.12-0.13 and 0.15-0.16 not read.
+    The 0.10.2 wheel runs the same code: platforms/cuda.py get_attn_backend_cls gives MLA
+    TRITON_MLA off FlashMLA (9.0) and FA3 (9.0); v1/attention/backends/mla/common.py prefills
+    with flash_attn_varlen_func off 10.0 (use_flashinfer_prefill, use_cudnn_prefill), and
+    attention/utils/fa_utils.py get_flash_attn_version returns None below 8.0 (FA2's
+    is_fa_version_supported fails), so FA2's kernel raises (the string is in 0.10.2's
+    _vllm_fa2_C.abi3.so); gpu_model_runner._dummy_run builds attention metadata only for full
+    CUDA graphs.
     """
     cc = capability(gpu)
-    minor = int(cli.vllm_version.split(".")[1])
-    if cc is None or cc >= 80 or minor < MLA_PREFILL_FROM or not _is_dense_mla(spec):
+    version = parse_version(cli.vllm_version)
+    if cc is None or cc >= 80 or version < MLA_PREFILL_FROM or not _is_dense_mla(spec):
         return []
-    return [f"vLLM 0.{minor} prefills MLA attention ({spec.name}) with FlashAttention 2 on "
+    release = cli.vllm_version if version[1] < 11 else f"0.{version[1]}"
+    return [f"vLLM {release} prefills MLA attention ({spec.name}) with FlashAttention 2 on "
             f"{gpu.name} (compute capability {cc // 10}.{cc % 10}), its only MLA prefill backend "
             "off the SM100 family, and does not check the GPU: the engine starts and the first "
             f"prompt fails ({_FA2_AMPERE}). FlashAttention needs compute capability 8.0."]
@@ -343,31 +351,50 @@ def _gemma4_forced_triton(spec: ModelSpec, minor: int, cc: int) -> bool:
     return not (cc // 10 in (9, 10, 11) and max(heads) <= 512)
 
 
-FLEX_BELOW_SM80: Version = (0, 11, 0)
-"""The release whose selector gives compute capability below 8.0 FLEX_ATTENTION.
+FLEX_BELOW_SM80: tuple[Version, ...] = ((0, 10, 2), (0, 11, 0))
+"""The releases whose selector gives compute capability below 8.0 FLEX_ATTENTION.
 
 NOTE: platforms/cuda.py get_attn_backend_cls of the 0.11.0 wheel, V1 default path: FlashInfer
 on 10.0 where installed; from 8.0 TRITON_ATTN where the layer has sinks or the KV cache is
 fp8* (but on 9.0), else FLASH_ATTN; below 8.0 "FlexAttention is the default for older GPUs"
 (FLEX_ATTENTION_V1). v1/attention/backends/flex_attention.py FlexAttentionImpl.__init__
 raises NotImplementedError for a quantized KV cache, alibi slopes, a logits soft cap and KV
-sharing, in the words below. From 0.11.1 (_get_backend_priorities) FLEX_ATTENTION comes last,
+sharing, in the words below. The 0.10.2 wheel's selector gives below 8.0 the same (from 8.0 it
+sends sinks to TRITON_ATTN, the rest to FLASH_ATTN); its FlexAttentionImpl also raises for a
+sliding window (_FLEX_SLIDING), before the soft cap, and its oracle sends a quantized KV cache
+there to V0 (v1_oracle). From 0.11.1 (_get_backend_priorities) FLEX_ATTENTION comes last,
 after TRITON_ATTN, which takes every layer."""
 
+_FLEX_SLIDING_UNTIL: Version = (0, 10, 2)
+"""The last release whose FlexAttentionImpl refuses a sliding window (0.10.2 wheel; 0.11.0's
+takes it, with a sliding-window mask_mod)."""
+
 _FLEX_QUANTIZED_KV = "FlexAttention does not support quantized kv-cache. Yet"
+_FLEX_SLIDING = "FlexAttention does not support sliding window yet."
 
 
 def flex_attention_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> list[str]:
-    """FlexAttentionImpl's refusal of Gemma-2's logits soft cap in vLLM 0.11.0 below compute
-    capability 8.0 (T4, V100), where it serves every attention layer (FLEX_BELOW_SM80):
-    model_executor/models/gemma2.py passes config.attn_logit_softcapping (50.0 in Gemma-2's
-    configs) as logits_soft_cap. Not modelled: alibi models and KV sharing (Gemma-3n; Gemma 4,
-    whose layers share, is not in 0.11.0); the quantized KV refusal is kv_format_errors'."""
+    """FlexAttentionImpl's refusal, as the first attention layer it refuses is built, in vLLM
+    0.10.2 and 0.11.0 below compute capability 8.0 (T4, V100), where it serves every attention
+    layer (FLEX_BELOW_SM80): a sliding window in 0.10.2 (a layer the parser makes "sliding":
+    per_layer_sliding_window, or cache_config.sliding_window for a model-wide window, in
+    attention/layer.py Attention.__init__; Gemma-2's layer 0, Mistral-7B-v0.1, Phi-3), else
+    Gemma-2's logits soft cap (model_executor/models/gemma2.py passes
+    config.attn_logit_softcapping, 50.0 in Gemma-2's configs). Not modelled: alibi models and
+    KV sharing (Gemma-3n; Gemma 4, whose layers share, is not in 0.11.0); the quantized KV
+    refusal is kv_format_errors' (0.11.0) or v1_oracle's V0 fall-back (0.10.2)."""
     cc = capability(gpu)
-    if (cc is None or cc >= 80 or spec.model_type != "gemma2"
-            or parse_version(cli.vllm_version)[:3] != FLEX_BELOW_SM80):
+    version = parse_version(cli.vllm_version)[:3]
+    if cc is None or cc >= 80 or version not in FLEX_BELOW_SM80:
         return []
-    return ["FlexAttention does not support logits soft cap yet."]
+    for mixer in (layer.mixer for layer in spec.layers):
+        if not isinstance(mixer, AttentionMixer):
+            continue
+        if version <= _FLEX_SLIDING_UNTIL and mixer.kind == "sliding" and mixer.sliding_window:
+            return [_FLEX_SLIDING]
+        if spec.model_type == "gemma2":
+            return ["FlexAttention does not support logits soft cap yet."]
+    return []
 
 
 def _triton_fp8_below_sm89(kv: str, version: Version, cc: int, device: str,

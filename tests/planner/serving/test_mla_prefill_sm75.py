@@ -1,6 +1,6 @@
 """A dense-MLA model below compute capability 8.0 (T4 7.5, V100 7.0) cannot prefill in any
-release Headroom plans there (0.11-0.34): off the SM100 family vLLM prefills MLA with
-vllm_flash_attn's FlashAttention 2 alone (mla/common.py in the 0.11.0 and 0.14.0 wheels,
+release Headroom plans there (0.10.2-0.34): off the SM100 family vLLM prefills MLA with
+vllm_flash_attn's FlashAttention 2 alone (mla/common.py in the 0.10.2, 0.11.0 and 0.14.0 wheels,
 layers/attention/mla_attention.py in 0.17.0-0.20.0, mla/prefill/selector.py in 0.21.0-0.31.0,
 platforms/interface.py get_mla_prefill_backend_cls in 0.34.0), whose kernel raises
 "FlashAttention only supports Ampere GPUs or newer." (_vllm_fa2_C.abi3.so). DeepSeek-V2-Lite
@@ -23,7 +23,8 @@ def _plan(model: str, gpu: str, count: int, version: str, kv: str = "auto"):
 
 
 def _refusal(version: str, device: str, cap: str) -> str:
-    return (f"vLLM 0.{version.split('.')[1]} prefills MLA attention ({MLA}) with FlashAttention "
+    release = version if version.startswith("0.10.") else version.rsplit(".", 1)[0]
+    return (f"vLLM {release} prefills MLA attention ({MLA}) with FlashAttention "
             f"2 on {device} (compute capability {cap}), its only MLA prefill backend off the "
             "SM100 family, and does not check the GPU: the engine starts and the first prompt "
             "fails (RuntimeError: FlashAttention only supports Ampere GPUs or newer.). "
@@ -33,7 +34,7 @@ def _refusal(version: str, device: str, cap: str) -> str:
 def test_mla_below_sm80_is_refused_on_every_release_read() -> None:
     for gpu, count, device, cap in (("t4", 4, "Tesla T4", "7.5"),
                                     ("v100-32gb", 2, "Tesla V100-SXM2-32GB", "7.0")):
-        for version in ("0.11.0", "0.14.0", "0.20.0", "0.22.0", "0.26.0", "0.34.0"):
+        for version in ("0.10.2", "0.11.0", "0.14.0", "0.20.0", "0.22.0", "0.26.0", "0.34.0"):
             result = _plan(MLA, gpu, count, version)
             assert not result.fits and result.vllm_command is None, (gpu, version)
             assert result.errors == [_refusal(version, device, cap)], (gpu, version,

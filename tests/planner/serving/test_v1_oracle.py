@@ -140,8 +140,8 @@ def test_kv_cache_dtype_fall_backs_follow_each_oracle():
 def test_hardware_dtype_and_model_fall_backs():
     # "Compute Capability < 8.0" falls back in 0.9.1-0.10.1; gone from the 0.10.2 oracle
     assert "compute capability 7.0 < 8.0" in _why("0.10.1", V100)
-    assert "not read" in _why("0.10.2", V100)
-    # the release each names as the way out plans it: 0.11 (0.10.2 is refused too)
+    # 0.10.2 runs V1 there on FlexAttention, as 0.11.0 does (attention_backend.FLEX_BELOW_SM80)
+    assert _why("0.10.2", V100) is None
     assert _why("0.10.1", V100).endswith("plan it with vLLM 0.11 or later")
     assert _why("0.11.0", V100) is None
     # V1_SUPPORTED_DTYPES (bf16 / fp16) in the 0.9.1 oracle only
