@@ -181,15 +181,28 @@ def test_checkpoint_format_is_marked_and_never_buried() -> None:
 
 def test_checkpoint_pointer_names_the_nearest_miss_when_nothing_in_it_fits() -> None:
     # Qwen3-235B-A22B in BF16 (438 GiB of weights) fits no layout of 8 RTX 3090s (192 GiB in
-    # all); "best in the checkpoint's own format" must name the BF16 row the budget is short
-    # by least on, not the 1-GPU row short by the most
+    # all); "best in the checkpoint's own format" must name the BF16 row more memory must
+    # supply least to (memory_shortfall_bytes_per_gpu), not the 1-GPU row short by the most
     args = ["sweep", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "rtx-3090", "--gpus", "8"]
     rows = json.loads(planner(*args, "--json").stdout)["rows"]
     own = [(rank, r) for rank, r in enumerate(rows, 1) if r["quant_key"] == "bf16"]
     assert not any(r["fits"] for _, r in own)
-    nearest = max(r["kv_cache_bytes_per_gpu"] for _, r in own)
     rank, row = own[0]
-    assert row["kv_cache_bytes_per_gpu"] == nearest and row["gpus_used"] == 8
+    assert row["memory_shortfall_bytes_per_gpu"] == min(
+        r["memory_shortfall_bytes_per_gpu"] for _, r in own)
+    assert row["gpus_used"] == 8 and row["kv_cache_dtype"] == "fp8"
+    assert (row["layout"]["tp"], row["layout"]["pp"]) == (4, 2)
+    # a pool under 0 is short by what it is under 0, one 40,960-token request and one block:
+    # at TP=4 x PP=2 a GPU holds 47 of the 94 layers and one of the 4 KV heads, in fp8
+    # 47 x 1 x 128 x 2 (K, V) x 1 B = 12,032 B a token, in blocks of 64 tokens; TP=8 holds
+    # all 94 layers (24,064 B a token), so its request and block weigh twice as much and it
+    # ranks below though its pool is the less negative (-37.80e9 against -38.00e9 B)
+    assert row["memory_shortfall_bytes_per_gpu"] == (
+        -row["kv_cache_bytes_per_gpu"] + 40_960 * 12_032 + 64 * 12_032)
+    tp8 = next(r for _, r in own if (r["layout"]["tp"], r["kv_cache_dtype"]) == (8, "fp8"))
+    assert tp8["kv_cache_bytes_per_gpu"] > row["kv_cache_bytes_per_gpu"]
+    assert tp8["memory_shortfall_bytes_per_gpu"] == (
+        -tp8["kv_cache_bytes_per_gpu"] + 40_960 * 24_064 + 64 * 24_064)
     assert f"best in the checkpoint's own format (BF16): #{rank};" in planner(*args).stdout
 
 
