@@ -1000,6 +1000,21 @@ def test_prefill_on_a_gpu_with_a_measured_gemm_rate_by_hand(gpu: str, eff: float
     assert "all x 0.64, " in plain_terms["prefill"].formula and not plain_terms["prefill"].note
 
 
+def _a100_moe_prefill(measured: bool, target_quant: str | None = None):
+    """Qwen3-30B-A3B's speed on one A100-SXM4-80GB, one 2,048-token prompt: with the preset's
+    measured BF16 fused-MoE rate, or (`measured` False) the same GPU without it."""
+    cluster = preset_cluster("a100-80gb", 1)
+    if not measured:
+        node = cluster.nodes[0]
+        gpu = node.gpu.model_copy(update={"measured_bf16_moe_tflops": None,
+                                          "measured_bf16_moe_source": ""})
+        cluster = cluster.model_copy(update={"nodes": (node.model_copy(update={"gpu": gpu}),)})
+    engine = EngineSettings(max_model_len=8192, target_quant=target_quant)
+    return estimate_speed(PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=cluster,
+                                      layout=ParallelLayout(), engine=engine),
+                          ServingLoad(input_len=2048, output_len=16))
+
+
 def test_bf16_experts_on_an_a100_compute_at_the_measured_fused_moe_rate_by_hand() -> None:
     """Qwen3-30B-A3B (BF16; config.json: 48 layers, 8 of 128 experts a token, hidden 2,048,
     moe_intermediate 768) on one A100-SXM4-80GB, one 2,048-token prompt (one chunk: the A100's
@@ -1009,19 +1024,7 @@ def test_bf16_experts_on_an_a100_compute_at_the_measured_fused_moe_rate_by_hand(
     at the factor fitted on quantized experts, 312 x 0.698 x 0.233 = 50.7 TFLOP/s, 146.3 ms.
     Both chunks are compute-bound (the weight read is about 60 GB at 2,039 GB/s x 0.9), so the
     prefill differs by exactly that."""
-    spec = _spec("Qwen/Qwen3-30B-A3B")
-    measured = preset_cluster("a100-80gb", 1)
-    node = measured.nodes[0]
-    plain_gpu = node.gpu.model_copy(update={"measured_bf16_moe_tflops": None,
-                                            "measured_bf16_moe_source": ""})
-    plain = measured.model_copy(update={"nodes": (node.model_copy(update={"gpu": plain_gpu}),)})
-
-    def prefill(cluster):
-        return estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(),
-                                          engine=EngineSettings(max_model_len=8192)),
-                              ServingLoad(input_len=2048, output_len=16))
-
-    fast, slow = prefill(measured), prefill(plain)
+    fast, slow = _a100_moe_prefill(measured=True), _a100_moe_prefill(measured=False)
     flops = 2 * (48 * 8 * 3 * 2048 * 768) * 2048
     a100_eff = compute_eff(271.2, 312.0)  # 0.636 x 0.86923 / 0.79195 = 0.6981
     fitted_rate = 312e12 * a100_eff * FITTED.expert_compute_factor
@@ -1030,6 +1033,16 @@ def test_bf16_experts_on_an_a100_compute_at_the_measured_fused_moe_rate_by_hand(
     note = {t.key: t for t in fast.terms}["prefill"].note
     assert "measured fused-MoE rate, 145.7 TFLOP/s" in note and "vLLM PR #40542" in note
     assert "fused-MoE" not in {t.key: t for t in slow.terms}["prefill"].note
+
+
+def test_int8_experts_on_an_a100_keep_the_fitted_expert_factor() -> None:
+    """W8A8 int8 experts (--target-quant w8a8-int8) run vLLM's fused_moe on the A100's int8
+    tensor cores, not the BF16 kernel PR #40542 timed: the measured 145.7 TFLOP/s is no rate
+    of theirs, so their prefill is the same with or without it, and the note does not name it."""
+    with_rate = _a100_moe_prefill(measured=True, target_quant="w8a8-int8")
+    without = _a100_moe_prefill(measured=False, target_quant="w8a8-int8")
+    assert with_rate.prefill_ms == without.prefill_ms
+    assert "fused-MoE" not in {t.key: t for t in with_rate.terms}["prefill"].note
 
 
 def test_the_compute_formulas_name_experts_only_for_moe_models() -> None:
