@@ -204,6 +204,18 @@ def test_llama4_empty_no_rope_layers_takes_the_default_pattern():
         parse_model_config({**entry.config, "text_config": {**text, "no_rope_layers": [1] * 47}})
 
 
+def test_llama4_explicit_no_rope_layers_chunk_the_nonzero_entries():
+    # a list given is read as written: 0 is a NoPE (global) layer, any other value a RoPE
+    # layer of chunked local attention (vLLM's Llama 4 block window mapping: "no_rope_layers
+    # [layer_idx] == 0 means NoPE (global) / Any other value means RoPE (local chunked)").
+    # Every other layer global, not the default every 4th: 24 global, 24 chunked at 8,192
+    entry = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    text = entry.config["text_config"]
+    spec = parse_model_config({**entry.config,
+                               "text_config": {**text, "no_rope_layers": [0, 1] * 24}})
+    assert [layer.mixer.sliding_window for layer in spec.layers] == [None, 8192] * 24
+
+
 def test_gpt_oss_slides_even_layers_whatever_layer_types_says():
     # vLLM gpt_oss.py: sliding_window = config.sliding_window if layer_idx % 2 == 0 else None
     # (0.11.0-0.33.0); gpt-oss-20b: 24 layers, window 128 -> layers 0, 2, ..., 22 slide
