@@ -64,3 +64,14 @@ def test_fp8_kv_runs_where_the_gpu_has_fp8() -> None:
         result = _plan(gpu, version)
         assert result.fits and "--kv-cache-dtype fp8" in result.vllm_command, (gpu, version)
         assert result.kv_bytes_per_token == 27 * 576  # one byte an element
+
+
+def test_bf16_kv_below_sm80_is_refused_in_vllms_words_from_0_26() -> None:
+    # TritonMLAImpl.__init__ (0.26.0-0.34.0 wheels) raises for a bfloat16 cache below SM80 as
+    # well: a T4 (7.5) is told to use float16. Before 0.26 nothing checks the KV dtype there
+    # (the MLA prefill's FlashAttention 2 fails all the same: test_mla_prefill_sm75)
+    words = ("bfloat16 KV cache is not supported by the Triton MLA backend on Tesla T4 (compute "
+             "capability 7.5); bfloat16 requires SM80+. Re-run with --kv-cache-dtype float16.")
+    for version in ("0.26.0", "0.34.0"):
+        assert _plan("t4", version, "bf16").errors[0] == words, version
+    assert words not in _plan("t4", "0.25.0", "bf16").errors
