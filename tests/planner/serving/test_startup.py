@@ -240,6 +240,9 @@ def test_triton_attention_refuses_fp8_and_bf16_kv_on_a_v100_from_0_24() -> None:
         "bfloat16 KV cache is not supported on Tesla V100-SXM2-32GB (compute capability 7.0); "
         "bfloat16 requires SM80+. Re-run with --kv-cache-dtype float16."]
     assert kv_errors("auto") == kv_errors("fp16") == kv_errors("int8_per_token_head") == []
+    # the check's first release, 0.24.0 (triton_attn.py), and none in 0.23.0's
+    assert kv_errors("bf16", "0.24.0") == kv_errors("bf16")
+    assert kv_errors("bf16", "0.23.0") == []
     # no such check before 0.24: Triton fails instead (test_triton_fp8_ampere)
     assert kv_errors("fp8", "0.23.0")[0].endswith(
         "vLLM does not check it before 0.24. Use --kv-cache-dtype float16.")
