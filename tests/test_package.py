@@ -43,7 +43,7 @@ def test_readme_python_api_example_runs(capsys, monkeypatch) -> None:
     performance = performance.split("\n## ", 1)[0]
     assert "No speed figures" not in performance
     assert "At 1,024 input and 1,024 output tokens per request, 1 request at once" in performance
-    assert f"1 seqs x 1,536 tokens x {QWEN3_8B_KV_BYTES_PER_TOKEN:,} B" in performance
+    assert f"1 seq x 1,536 tokens x {QWEN3_8B_KV_BYTES_PER_TOKEN:,} B" in performance
     assert "- Expected error (bench/speed_accuracy.py, " in performance
     assert "absent" not in scope["report"].markdown
 

@@ -338,7 +338,7 @@ def _decode_read_terms(ctx: _Ctx, s, parts, micro: float, context: float) -> lis
               f"{_capped(ctx, f'{bw} x {eff:.3f} {efficiency}{moe_eff}', eff)} = "
               f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
-              f"{_avg(micro)} seqs x {_kv_token_bytes(s, context)} / "
+              f"{_avg_of(micro, 'seq')} x {_kv_token_bytes(s, context)} / "
               f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
               _cap_note(ctx, kv_eff)),
     ]
