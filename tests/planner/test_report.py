@@ -740,3 +740,21 @@ def test_a_sweep_with_a_refused_row_says_it_ranks_after_the_memory_misses(capsys
             "refuses for another reason)") in out
     table = out.split("valid configurations", 1)[1].split("\n\n", 2)[1].splitlines()[2:]
     assert [line.split(" | ")[3] for line in table] == ["auto", "fp8"]
+
+
+def test_the_order_line_names_the_misses_only_where_a_row_shown_misses() -> None:
+    # Qwen3-32B in GPTQ int4 on one RTX 3090 at --max-model-len 8192: 64 layers x 8 KV heads x
+    # 128 x 2 (K, V) = 131,072 elements a token, x 8,192 tokens = 1 GiB of fp8 KV a request and
+    # 2 GiB of bf16, beside 18 GiB of weights in a 0.92 x 24 GiB budget: a pool under 2 GiB
+    # holds the fp8 request, not the bf16 one. Shown both, the order line says how the miss
+    # ranks; shown the fitting row alone, it does not
+    result = sweep(catalog_spec("Qwen/Qwen3-32B"), preset_cluster("rtx-3090", 1),
+                   EngineSettings(max_model_len=8192), quant_keys=["w4a16-gptq-g128"],
+                   kv_dtypes=["auto", "fp8"])
+    fp8, bf16 = result.rows
+    assert (fp8.kv_cache_dtype, fp8.fits, bf16.kv_cache_dtype, bf16.fits) == (
+        "fp8", True, "auto", False)
+    assert 2**30 < fp8.kv_cache_bytes_per_gpu < 2 * 2**30
+    clause = "; rows that do not fit: the smallest shortfall per GPU first)"
+    assert clause in render_markdown(inputs(sweep=result, sweep_top=2))
+    assert clause not in render_markdown(inputs(sweep=result, sweep_top=1))
