@@ -62,9 +62,22 @@ def _column(table: pd.DataFrame, name: str, label: str, width: int | None = None
     printed "8702176")."""
     tip = COLUMN_HELP.get(name, None if label == name else name)
     if pd.api.types.is_numeric_dtype(table[name]) and not pd.api.types.is_bool_dtype(table[name]):
+        fixed = {} if name in COLUMN_FORMAT else _fixed_decimals(table[name])
         return number_column(label, help=tip, width=width,
-                             number_format=COLUMN_FORMAT.get(name, "localized"))
+                             number_format=COLUMN_FORMAT.get(name, "localized"), **fixed)
     return st.column_config.Column(label, help=tip, width=width)
+
+
+def _fixed_decimals(values: pd.Series) -> dict[str, float]:
+    """A float column's figures each with the same decimals, the fewest (up to 4) that show
+    every one as rounded, as NumberColumn's `step` sets them: the localized format drops
+    trailing zeros, so the Recommend page's TPOT read "23" beside "17.7". {} for whole
+    numbers."""
+    if not pd.api.types.is_float_dtype(values):
+        return {}
+    shown = values.dropna()
+    digits = next((d for d in range(4) if ((shown - shown.round(d)).abs() < 1e-9).all()), 4)
+    return {"step": 10.0 ** -digits} if digits else {}
 
 
 def number_column(label: str | None = None, number_format: str = "localized", **options):

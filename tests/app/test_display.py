@@ -311,3 +311,23 @@ def test_grid_numbers_have_thousands_separators() -> None:
         configs = [json.loads(d.proto.columns).get("ceiling (tokens)") for d in at.dataframe]
         assert {"type": "number", "format": "localized"} in [
             c["type_config"] for c in configs if c], page
+
+
+def test_a_grids_figures_each_show_the_same_decimals() -> None:
+    """The grids' localized number format drops trailing zeros: on the Recommend page 8x L4's
+    TPOT read "23" beside 8x RTX 3090's "17.7" (helper 383's QA). A column rounded to one
+    decimal shows one on every row (NumberColumn's step), two decimals two; money keeps its
+    dollars and cents, whole numbers none. The seed on the Compare page: TPOT 20.5, 10.3 and
+    34.6 ms (one decimal), weights 14.56, 7.16 and 16.46 GiB per GPU (two)."""
+    import pandas as pd
+
+    from ui.tables import _fixed_decimals
+
+    assert _fixed_decimals(pd.Series([17.7, 23.0, None])) == {"step": 0.1}
+    assert _fixed_decimals(pd.Series([3.51, 16.95, 2.9])) == {"step": 0.01}
+    assert _fixed_decimals(pd.Series([486.0, None])) == {}  # whole: no decimals
+    assert _fixed_decimals(pd.Series([486, 1077])) == {}
+    columns = json.loads(open_page("compare").dataframe[0].proto.columns)
+    steps = {name: c.get("type_config", {}).get("step") for name, c in columns.items()}
+    assert steps["TPOT (ms)"] == 0.1 and steps["weights per GPU (GiB)"] == 0.01
+    assert steps["ceiling (tokens)"] is None and steps["KV B/token per GPU"] is None
