@@ -179,8 +179,12 @@ def test_arctic_without_residual():
 
 def test_arctic_experts_stay_16bit_under_quantization():
     # arctic.py ArcticMoE: ws / w2s are plain parameters in the model dtype, no quant method:
-    # an FP8 plan quantizes the dense and residual MLPs but not the 294,912 expert weights
+    # an FP8 plan quantizes the dense and residual MLPs but not the 294,912 expert weights:
+    # those stay 2 B each, the 36,864 dense and 24,576 residual MLP weights take fp8-tensor's
+    # 8 bits (1 B) each, as do the 49,152 attention weights
     spec = parse_model_config(ARCTIC, name="x")
     terms = weights_bytes(spec, what_if_scheme("fp8-tensor"))
     assert terms.experts_bytes == 294_912 * 2
-    assert terms.dense_mlp_bytes < 36_864 * 2
+    assert terms.dense_mlp_bytes == 36_864
+    assert terms.shared_experts_bytes == 24_576
+    assert terms.attention_bytes == 49_152
