@@ -16,6 +16,7 @@ from planner.text import (
     has_control,
     md_code_block,
     md_escape,
+    params_count,
     rank_runs,
     ranks_by,
 )
@@ -160,3 +161,14 @@ def test_control_characters_for_a_terminal() -> None:
     assert controls_as_spaces("rig\x1b[2J\nname\x07") == "rig [2J name "
     assert controls_as_spaces("RTX 3090") == "RTX 3090"
 
+
+
+def test_params_count_in_words_switches_to_billions_at_one_billion() -> None:
+    # Qwen3-235B-A22B's 235,093,634,560 and Kimi-K2-Instruct's 1,026,408,232,448
+    # (tests/fixtures/param_counts.json) to one decimal, the latter with its separator; 10^9
+    # is "1.0 billion", 999,900,000 still millions
+    assert params_count(235_093_634_560) == "235.1 billion"
+    assert params_count(1_026_408_232_448) == "1,026.4 billion"
+    assert params_count(10**9) == "1.0 billion"
+    assert params_count(999_900_000) == "999.9 million"
+    assert params_count(600_000_000) == "600.0 million"
