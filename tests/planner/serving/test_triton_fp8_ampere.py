@@ -8,9 +8,11 @@ a launch command; Qwen3-8B (head_dim 128, no sinks) runs on FLASHINFER. 0.18-0.2
 same layers (and every layer on a V100) to TRITON_ATTN without the check, and Triton fails."""
 
 from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
+from tests.cli.tiny_model import TINY_CONFIG
 
 
 def _plan(model: str, gpu: str, kv: str = "fp8", version: str = "0.34.0"):
@@ -103,3 +105,20 @@ def test_0_11_to_0_17_route_fp8_alike_and_0_11_0_sends_all_fp8_to_triton_on_8_x(
     assert _plan("Qwen/Qwen3-8B", "a100-80gb", version="0.11.0").errors == [
         _before_guard("0.11.0", *a100)]
     assert _plan("Qwen/Qwen3-8B", "l40s", version="0.11.0").fits
+
+
+def test_head_512_falls_to_triton_before_flashinfer_lists_it_in_0_22() -> None:
+    # FlashInferBackend.get_supported_head_sizes(): 64/128/256 in the 0.21.0 wheel, 512 from
+    # 0.22.0 (_flashinfer_head_sizes). The tiny Llama with head_dim 512, fp8 KV on an A100:
+    # 0.21 sends its layers to TRITON_ATTN, whose Triton cannot read fp8 below SM89; 0.22's
+    # FlashInfer takes them: 4 layers x 2 KV heads x 512 x 2 (K, V) x 1 B = 8,192 B a token
+    spec = parse_model_config(TINY_CONFIG | {"head_dim": 512}, name="tiny/head-512")
+
+    def planned(version: str):
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("a100-80gb", 1),
+                                engine=EngineSettings(vllm_version=version, max_model_len=2048,
+                                                      kv_cache_dtype="fp8")))
+    assert planned("0.21.0").errors == [
+        _before_guard("0.21.0", "NVIDIA A100-SXM4-80GB", "8.0")]
+    at_22 = planned("0.22.0")
+    assert at_22.fits and at_22.kv_bytes_per_token == 4 * 2 * 512 * 2 == 8_192
