@@ -789,3 +789,20 @@ def test_one_gpu_says_no_rule_for_choosing_its_layout() -> None:
     assert not [c for c in at.caption if c.value.startswith("Layout chosen for this hardware")]
     at = open_page(None, model="Qwen/Qwen3-8B", gpu="l4", gpn="2")
     assert [c for c in at.caption if c.value.startswith("Layout chosen for this hardware: TP = ")]
+
+
+def test_a_ceiling_above_max_model_len_says_where_a_request_stops() -> None:
+    """Qwen3-32B in AWQ on an RTX 4090 with an fp8 KV cache at max_model_len 16,384: the KV
+    pool holds 260 blocks of 64 tokens = 16,640, less vLLM's null block = 16,576 for one
+    request (the CLI's figures), so the "Context ceiling" metric read 16,576 beside a verdict
+    whose request reaches 16,384. The page says what the CLI's line says: a request stops at
+    max_model_len. At the model's own max_model_len (40,960, above the ceiling) no such line."""
+    query = {"model": "Qwen/Qwen3-32B", "gpu": "rtx-4090", "gpn": "1", "quant": "awq",
+             "kv": "fp8"}
+    at = open_page(None, **query, len="16384")
+    assert not at.exception
+    assert metric(at, "Context ceiling") == "16,576"
+    assert "Context ceiling 16,576 tokens; served at max_model_len 16,384, a request stops " \
+        "there." in [c.value for c in at.caption]
+    at = open_page(None, **query)
+    assert not any("a request stops there" in c.value for c in at.caption)

@@ -15,6 +15,7 @@ from planner.report import (
     idle_gpus,
     kv_formula_lines,
     kv_formula_note,
+    max_model_len_stop,
     model_runner_line,
     no_speed_reason,
     param_check_warning,
@@ -633,6 +634,9 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    f"{result.max_concurrency:.2f}", help=all_replicas(result) or None)
     if warm := warm_restart_text(result):  # Model Runner V2: the pool a restart sizes
         st.caption(md_escape(f"Warm restart: {warm}"))
+    if stop := max_model_len_stop(result):  # as the CLI's line: a ceiling above max_model_len
+        # read as the longest request, which the verdict says is max_model_len
+        st.caption(md_escape(f"Context ceiling {result.max_context_tokens:,} tokens{stop}."))
     _charts(request, result, speed)
     st.markdown("**Start it**")
     if state().quant != CHECKPOINT_QUANT:
