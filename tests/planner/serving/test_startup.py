@@ -120,6 +120,12 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     hopper = ("Unrecognized FP8 dtype: {} (vLLM 0.{} selects FLASH_ATTN for it on compute "
               "capability 9.0, which reads fp8_e4m3 only; it fails at the first attention step).")
     assert kv_errors("h100-sxm", "fp8_e5m2", "0.19.0") == [hopper.format("fp8_e5m2", 19)]
+    assert kv_errors("h100-sxm", "fp8_e5m2", "0.15.0") == [hopper.format("fp8_e5m2", 15)]
+    # it claims any quantized dtype from 0.20 (is_quantized_kv_cache), fp8* alone before: in
+    # 0.19 nvfp4 is no FLASH_ATTN dtype and the selector refuses it in its own words
+    assert kv_errors("h100-sxm", "nvfp4", "0.20.0") == [hopper.format("nvfp4", 20)]
+    assert kv_errors("h100-sxm", "nvfp4", "0.19.0")[0].startswith(
+        "No valid attention backend found for cuda with kv_cache_dtype=nvfp4.")
     assert kv_errors("h100-sxm", "nvfp4", "0.21.0") == [hopper.format("nvfp4", 21)]
     assert kv_errors("h100-sxm", "int8_per_token_head", "0.22.0") == [
         hopper.format("int8_per_token_head", 22)]
