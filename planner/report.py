@@ -874,7 +874,7 @@ def _summary(inputs: ReportInputs) -> list[str]:
         + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
         f"- Configuration: {md_escape(_settings_label(plan, inputs.card))}",
     ]
-    if inputs.layout_rule:
+    if inputs.layout_rule and plan.layout.gpus > 1:  # one GPU: TP=1 is its only layout
         lines.append(f"- Layout chosen for this hardware: {md_escape(inputs.layout_rule)}")
     if inputs.sweep and inputs.sweep.rows:
         best = inputs.sweep.rows[0]

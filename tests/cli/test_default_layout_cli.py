@@ -176,3 +176,16 @@ def test_the_cli_and_the_app_open_on_the_same_layout(capsys, model, gpu, gpn, no
     app = {field: at.selectbox(key=f"plan.{field}").value for field in ("tp", "pp", "dp")}
     app["ep"] = "--enable-expert-parallel" in at.code[0].value
     assert app == data["layout"]
+
+
+def test_the_report_names_the_layout_rule_only_where_there_was_a_choice(capsys) -> None:
+    # as plan's text: one GPU has one layout (TP=1), so the markdown leaves the rule out, and
+    # the report's JSON keeps layout_rule (a contract); 16 H100s do list it
+    code, out, _ = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090",
+                            "--max-model-len", "8k")
+    assert code == 0 and "Layout chosen" not in out
+    code, out, _ = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090",
+                            "--max-model-len", "8k", "--format", "json")
+    assert code == 0 and json.loads(out)["layout_rule"].startswith("TP = GPUs per node")
+    code, out, _ = run_main(capsys, "report", *DSV3)
+    assert code == 0 and "- Layout chosen for this hardware: TP = GPUs per node" in out
