@@ -1166,6 +1166,9 @@ def test_heads_wider_than_fa3s_run_at_flashattention_4s_sm90_rate_from_vllm_0_24
     assert extra_ms == pytest.approx(9.913, abs=1e-3)
     old, new = _gemma4_26b_prefill("h100-sxm", "0.23.0"), _gemma4_26b_prefill("h100-sxm", "0.28.0")
     assert new.prefill_ms - old.prefill_ms == pytest.approx(extra_ms, rel=1e-6)
+    # from 0.24.0 exactly, the first wheel whose Gemma4Config runs FlashAttention 4
+    first = _gemma4_26b_prefill("h100-sxm", "0.24.0")
+    assert first.prefill_ms - old.prefill_ms == pytest.approx(extra_ms, rel=1e-6)
     assert new.tpot_ms == pytest.approx(old.tpot_ms)  # decode attention: KV-read-bound
     # 989.4 x 0.465 = 460.1 TFLOP/s for the wide heads, named in the prefill formula
     prefill = next(t for t in new.terms if t.key == "prefill")
