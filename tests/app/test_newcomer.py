@@ -94,6 +94,10 @@ def test_a_smaller_layout_says_which_gpus_are_idle_and_can_go_back() -> None:
     assert "--pipeline-parallel-size" not in command(at)
     assert any(i.value == "This layout uses 8 of 16 GPUs; idle: node 1 GPUs 0-7."
                for i in at.info)
+    # the way back names where it goes (README: a replica per node, EP as the seed's), which
+    # the bare button did not
+    assert at.button(key="plan.auto_layout").label == \
+        "Use the hardware's layout (TP=8 x DP=2 + EP)"
     at.button(key="plan.auto_layout").click().run()
     assert "--tensor-parallel-size 8 --data-parallel-size 2" in command(at)
     assert "tp" not in at.query_params

@@ -476,9 +476,11 @@ def _layout_note(auto: bool) -> None:
     if auto:
         st.caption(f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; pick TP, PP or DP "
                    "to change it.")
-    else:
-        st.button("Use the hardware's layout", key="plan.auto_layout",
-                  on_click=set_state, kwargs={"tp": None, "pp": None, "dp": None})
+    else:  # the button names the layout it goes back to: bare, it said nothing of it
+        other = hardware_layout(current_spec())
+        st.button("Use the hardware's layout" + (f" ({other.label()})" if other else ""),
+                  key="plan.auto_layout", on_click=set_state,
+                  kwargs={"tp": None, "pp": None, "dp": None})
 
 
 def _kv_formula(request: PlanRequest, result: Plan) -> None:
