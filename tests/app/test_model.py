@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from planner.text import md_escape
 from tests.app.conftest import ROOT, hub_answers, open_page, texts
 from ui.context import TOKEN_KEY
 
@@ -71,6 +72,7 @@ def test_invalid_repo_id_is_an_inline_error_and_the_page_stays_usable() -> None:
     assert "is not a Hugging Face repo id: expected owner/name" in message
     assert "path" not in message  # the hub's CLI hint (pass a config.json path) is not offered
     assert {m.label: m.value for m in at.metric}["Layers"] == "94"  # still the previous model
+    assert message.endswith(md_escape("Every page still plans Qwen/Qwen3-235B-A22B-GPTQ-Int4."))
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
 
 

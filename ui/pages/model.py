@@ -55,7 +55,9 @@ def _use(repo_id: str, revision: str = "") -> None:
     try:
         model_source(repo_id, revision)
     except USER_ERRORS as exc:
-        st.session_state[_FETCH_ERROR_KEY] = f"Could not use {repo_id}: {error_text(exc)}"
+        # which model the pages plan meanwhile: the card below is still the previous one's
+        st.session_state[_FETCH_ERROR_KEY] = (f"Could not use {repo_id}: {error_text(exc)} "
+                                              f"Every page still plans {state().model}.")
         return
     set_state(model=repo_id, revision=revision)
     st.session_state[_SWITCHED_KEY] = repo_id
