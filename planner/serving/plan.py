@@ -518,16 +518,17 @@ def _not_load_time(spec: ModelSpec, method: str, cli: VllmCli) -> str:
                    "--target-quant awq)")
 
 
-def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_blocks: int
-             ) -> int:
+def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_blocks: int,
+             held: int) -> int:
     """Largest max_model_len one request fits in, on every stage with a pool (vLLM
-    estimate_max_model_len; `pools`: each such PP stage's smallest KV pool).
+    estimate_max_model_len; `pools`: each such PP stage's smallest KV pool; `held`: the
+    blocks vLLM's start-up check holds back, _null_blocks).
 
-    A length fits when each stage's summed per-layer need fits its smallest KV pool minus one
-    block (vLLM holds one null block back) and the request's blocks fit the shared pool.
+    A length fits when each stage's summed per-layer need fits its smallest KV pool less the
+    held blocks and the request's blocks fit the blocks every worker gets less them (_fits).
     NOTE: past every sliding window's cap, need and blocks grow linearly in cdiv(L, block):
     need = a x cdiv(L, B) + c. So the answer is first worked out in closed form from each
-    stage's lines (_LayoutFacts.lines: largest k with a x k + c <= pool - one block,
+    stage's lines (_LayoutFacts.lines: largest k with a x k + c <= pool - held blocks,
     L = k x B); only when it falls short of a cap, or a stage's kinds have different block
     sizes (unified pages: not linear in one block), does the binary search run. A request of
     the search's top length that fits is read off the lines too (_fit_lines fits them through
@@ -552,8 +553,8 @@ def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_bl
             linear_from = line.linear_from
         top = cdiv(CEILING_SEARCH_TOKENS, stage.block_tokens)
         for slope, room in ((line.bytes_slope,
-                             pool - stage.bytes_per_block - line.bytes_intercept),
-                            (line.blocks_slope, num_blocks - line.blocks_intercept)):
+                             pool - held * stage.bytes_per_block - line.bytes_intercept),
+                            (line.blocks_slope, num_blocks - held - line.blocks_intercept)):
             if slope > 0:
                 length = room // slope * stage.block_tokens if room > 0 else 0
                 if length < guess:
@@ -568,11 +569,11 @@ def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_bl
     stages = [(f.stages[pp_stage][1], pool) for (_, pool), pp_stage in distinct.items()]
     kv_bytes = f.kv_b
     lo, hi = 0, CEILING_SEARCH_TOKENS
-    if _fits(stages, hi, kv_bytes, tp, mbt, num_blocks):
+    if _fits(stages, hi, kv_bytes, tp, mbt, num_blocks - held, held):
         return hi
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if _fits(stages, mid, kv_bytes, tp, mbt, num_blocks):
+        if _fits(stages, mid, kv_bytes, tp, mbt, num_blocks - held, held):
             lo = mid
         else:
             hi = mid - 1
@@ -580,12 +581,14 @@ def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_bl
 
 
 def _fits(stages: list[tuple[StageKv, int]], length: int, kv_bytes: KvBytes, tp: int, mbt: int,
-          num_blocks: int) -> bool:
-    """Whether one request of `length` tokens fits every stage (_ceiling's exact check)."""
+          usable_blocks: int, held: int) -> bool:
+    """Whether one request of `length` tokens fits every stage (_ceiling's exact check): its
+    layers' bytes within each stage's pool less `held` blocks, its blocks within
+    `usable_blocks` (the fewest any worker gets less `held`; _null_blocks)."""
     for stage, pool in stages:
-        if request_bytes(stage, length, kv_bytes, tp, mbt) > pool - stage.bytes_per_block:
+        if request_bytes(stage, length, kv_bytes, tp, mbt) > pool - held * stage.bytes_per_block:
             return False
-        if blocks_per_request(stage, length, mbt) > num_blocks:
+        if blocks_per_request(stage, length, mbt) > usable_blocks:
             return False
     return True
 
@@ -2091,34 +2094,49 @@ class _RequestMiss(NamedTuple):
     on_blocks: bool  # only the blocks miss: every stage's pool holds its request's bytes
 
 
-def _request_miss(st: _Setup, pools: dict[int, int], num_blocks: int) -> _RequestMiss:
+def _request_miss(st: _Setup, pools: dict[int, int], num_blocks: int, held: int
+                  ) -> _RequestMiss:
     """The least bytes S per GPU with which one max_model_len request passes _ceiling's own
     check (_fits), every pool grown by S (a higher utilization): on each stage with a pool,
-    request bytes + one block <= pool + S (vLLM's null block), and, as every worker gets the
-    fewest blocks of all (num_blocks = min over workers of pool // block), the most blocks a
-    stage's request needs <= (pool + S) // block on each, i.e. S >= most x block - pool.
+    request bytes + `held` blocks <= pool + S (vLLM's null block from 0.29, _null_blocks),
+    and, as every worker gets the fewest blocks of all (num_blocks = min over workers of
+    pool // block), the most blocks a stage's request needs <= (pool + S) // block - held on
+    each, i.e. S >= (most + held) x block - pool.
     A pool of none or less (weights and the rest fill the budget) is short by the request's
-    bytes and block on top of what it is under 0, as more memory must supply all of it."""
+    bytes and held blocks on top of what it is under 0, as more memory must supply all of it."""
     f, length = st.facts, st.facts.r.max_model_len
     tp, mbt = st.layout.tp, f.window_mbt
     stages = [(pp_stage, f.stages[pp_stage][1], pool) for pp_stage, pool in pools.items()]
     needs = [(blocks_per_request(stage, length, mbt), pp_stage) for pp_stage, stage, _ in stages]
     blocks, at = max(needs)
-    on_bytes = max(request_bytes(stage, length, f.kv_b, tp, mbt) + stage.bytes_per_block - pool
-                   for _, stage, pool in stages)
-    on_blocks = max(blocks * stage.bytes_per_block - pool for _, stage, pool in stages)
+    on_bytes = max(request_bytes(stage, length, f.kv_b, tp, mbt) + held * stage.bytes_per_block
+                   - pool for _, stage, pool in stages)
+    on_blocks = max((blocks + held) * stage.bytes_per_block - pool for _, stage, pool in stages)
     return _RequestMiss(max(on_bytes, on_blocks, 0), blocks, at,
-                        on_bytes <= 0 and blocks > num_blocks)
+                        on_bytes <= 0 and blocks > num_blocks - held)
+
+
+def _null_blocks(vllm_version: str) -> int:
+    """The blocks vLLM's start-up check holds back from a worker's pool (the null block
+    BlockPool keeps): 1 from KV_CHECK_NULL_BLOCK_FROM, 0 before.
+
+    NOTE: v1/core/kv_cache_utils.py check_enough_kv_cache_memory (0.13.0: the layers' bytes
+    summed) and get_kv_cache_configs' _check_enough_kv_cache_memory (0.20.0, 0.28.0: whole
+    blocks, _max_memory_usage_bytes_from_groups) raise where the need > the worker's available
+    memory; from 0.29.0 (kv_cache_utils.py; kv_cache_planning.py in 0.34.0) where it >
+    available - _pool_bytes_per_block ("Reserve the null block BlockPool permanently holds
+    back"). So a request of B blocks starts on a worker of N = pool // block blocks where
+    B <= N before 0.29 and B <= N - 1 from it, full attention (one group: its blocks' bytes
+    are its layers') and hybrid alike."""
+    return 1 if parse_version(vllm_version) >= KV_CHECK_NULL_BLOCK_FROM else 0
 
 
 def _null_block(st: _Setup, bind: _Binding) -> int:
     """The bytes vLLM holds back from the binding worker's pool before its "No available
-    memory for the cache blocks" check (available <= 0): one block from
-    KV_CHECK_NULL_BLOCK_FROM, none before it or without KV layers."""
+    memory for the cache blocks" check (available <= 0): _null_blocks of its block, none
+    without KV layers."""
     stage = st.facts.stages[bind.pp_stage][1]
-    if stage is None or parse_version(st.s.vllm_version) < KV_CHECK_NULL_BLOCK_FROM:
-        return 0
-    return stage.bytes_per_block
+    return _null_blocks(st.s.vllm_version) * stage.bytes_per_block if stage else 0
 
 
 def _short_of_blocks(st: _Setup, bind: _Binding, miss: _RequestMiss, estimate: str, hint: str
@@ -2138,19 +2156,22 @@ def _short_of_blocks(st: _Setup, bind: _Binding, miss: _RequestMiss, estimate: s
     request = request_bytes(stage, f.r.max_model_len, f.kv_b, st.layout.tp, f.window_mbt)
     groups = (f"the whole model's {stage.num_groups} groups, as every stage does," if
               f.r.kv_grouping[2] else "its layers' groups")
+    held = _null_blocks(st.s.vllm_version)
+    usable = (f"the {bind.blocks - held:,} every worker gets less the null block" if held else
+              f"the {bind.blocks:,} every worker gets")
     head = (f"To serve at least one request with the model's max seq len ({f.r.max_model_len}), "
             f"PP stage {miss.pp_stage} needs {miss.blocks:,} KV blocks ({groups} in "
-            f"pages of one size), more than the {bind.blocks:,} every worker gets (the fewest "
-            f"of any: {_gib(bind.kv)} // {bpb:,} B on PP stage {bind.pp_stage}); its "
-            f"request's {_gib(request)} fit its pool, its whole blocks do not.{estimate} ")
+            f"pages of one size), more than {usable} (the fewest "
+            f"of any: {_gib(bind.kv)} // {bpb:,} B = {bind.blocks:,} on PP stage "
+            f"{bind.pp_stage}); its request's {_gib(request)} fit its pool, its whole blocks "
+            f"do not.{estimate} ")
     if version < KV_CHECK_IN_BLOCKS_FROM:
         return head + (f"vLLM {st.s.vllm_version} checks the layers' bytes at start-up, which "
                        "fit, so it starts without this refusal. " + hint)
-    null = version >= KV_CHECK_NULL_BLOCK_FROM
     return head + (f"vLLM says it in bytes of whole blocks ({miss.blocks:,} x {bpb:,} B against "
-                   f"the pool{' less one block' if null else ''}): "
+                   f"the pool{' less one block' if held else ''}): "
                    f"({_gib(miss.blocks * bpb)} KV cache is needed, which is larger than the "
-                   f"available KV cache memory ({_gib(bind.kv - (bpb if null else 0))}). " + hint)
+                   f"available KV cache memory ({_gib(bind.kv - held * bpb)}). " + hint)
 
 
 def _outcome(
@@ -2162,11 +2183,14 @@ def _outcome(
     num_blocks = bind.blocks
     per_request, need = f.request
     tokens, concurrency = _capacity(f, f.stages[bind.pp_stage][1], num_blocks)
-    ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks) if num_blocks else 0
+    held = _null_blocks(s.vllm_version)
+    ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks, held) \
+        if num_blocks > held else 0
 
     # a pool of none or less, or one short of a max_model_len request: short by what one
     # request needs (_request_miss); without KV layers vLLM checks no pool
-    miss = _request_miss(st, pools, num_blocks) if pools and ceiling < max_model_len else None
+    miss = _request_miss(st, pools, num_blocks, held) \
+        if pools and ceiling < max_model_len else None
     shortfall = miss.shortfall if miss else max(-bind.kv, 0)
     if overweight:
         errors.append(
@@ -2191,7 +2215,7 @@ def _outcome(
             _short_of_blocks(st, bind, miss, estimate, hint) if miss and miss.on_blocks else
             f"To serve at least one request with the model's max seq len ({max_model_len}), "
             f"({_gib(need)} KV cache is needed, which is larger than the available KV cache "
-            f"memory ({_gib(bind.kv)}).{estimate} {hint}"
+            f"memory ({_gib(bind.kv - _null_block(st, bind))}).{estimate} {hint}"
         )
     warnings = list(f.warnings)
     if f.r.old_graphs:

@@ -572,18 +572,63 @@ def test_a_pool_of_one_request_and_a_block_fits_one_byte_less_misses() -> None:
         "cache is needed")
 
 
-@pytest.mark.parametrize(("version", "pool", "none"), [
-    ("0.34.0", 131_072, True),    # one 64-token block: less the null block, 0 B
-    ("0.34.0", 131_073, False),   # 1 B left: the request's check refuses it
-    ("0.28.0", 32_768, False),    # one 16-token block (4 x 16 x 512 B); no null block held
+@pytest.mark.parametrize(("version", "edge"), [
+    # 0.13.0 v1/core/kv_cache_utils.py check_enough_kv_cache_memory: the layers' bytes summed
+    # (4 x 8,192 tokens x 512 B) > the pool refuses: 16,777,216 B is enough
+    ("0.13.0", 16_777_216),
+    # 0.28.0 get_kv_cache_configs' _check_enough_kv_cache_memory: 512 blocks of 16 tokens x
+    # 32,768 B (_max_memory_usage_bytes_from_groups) > the pool refuses: the same edge
+    ("0.28.0", 512 * 32_768),
+    # 0.29.0: against the pool less one block (the null block): 513 blocks
+    ("0.29.0", 513 * 32_768),
 ])
-def test_no_available_memory_counts_the_null_block_from_029(version, pool, none) -> None:
+def test_a_full_attention_request_fits_at_the_releases_edge_and_misses_a_byte_under(
+        version: str, edge: int) -> None:
+    # the tiny Llama's request on each release's rule; 1 B under the edge is 1 B short and
+    # its ceiling one 16-token block lower (511 blocks' tokens, 8,176): the pool holds 511
+    # blocks before 0.29, 512 from it, less the null block
+    fits, short = (_tiny(kv_cache_memory_bytes=pool, vllm_version=version)
+                   for pool in (edge, edge - 1))
+    assert fits.fits and fits.memory_shortfall_bytes_per_gpu == 0
+    assert fits.kv_limited_context_tokens >= 8192
+    assert not short.fits and short.memory_shortfall_bytes_per_gpu == 1
+    assert short.kv_limited_context_tokens == 511 * 16
+    assert short.errors[0].startswith(
+        "To serve at least one request with the model's max seq len (8192), (0.02 GiB KV "
+        "cache is needed")
+
+
+@pytest.mark.parametrize(("version", "short", "available"), [
+    ("0.28.0", 0, None), ("0.29.0", 8 * 2**20, "0.99 GiB")])
+def test_a_pool_of_the_requests_blocks_misses_by_the_null_block_from_029(
+        version: str, short: int, available: str | None) -> None:
+    # Llama-3.1-8B at 64-token blocks: 32 layers x 8 KV heads x 128 x 2 x 2 B = 131,072 B a
+    # token, a block 8 MiB, 8,192 tokens 128 blocks = 1 GiB. A 1 GiB pool starts it on 0.28.0;
+    # 0.29.0 holds the null block back: one block short, and vLLM quotes the pool less it as
+    # available, 1 GiB - 8 MiB = 0.99 GiB (it quoted the pool, 1.00 GiB)
+    p = llama(engine=EngineSettings(vllm_version=version, max_model_len=8192, block_size=64,
+                                    kv_cache_memory_bytes=GIB))
+    assert p.fits == (short == 0) and p.memory_shortfall_bytes_per_gpu == short
+    if available:
+        assert (f"(1.00 GiB KV cache is needed, which is larger than the available KV cache "
+                f"memory ({available}).") in p.errors[0]
+
+
+@pytest.mark.parametrize(("version", "pool", "none", "short"), [
+    # one 64-token block: less the null block, 0 B; short by the request (128 x 131,072 B)
+    ("0.34.0", 131_072, True, 16_777_216),
+    ("0.34.0", 131_073, False, 16_777_215),   # 1 B left: the request's check refuses it
+    # one 16-token block (4 x 16 x 512 B); no null block held: short by 512 x 32,768 B less it
+    ("0.28.0", 32_768, False, 16_744_448),
+])
+def test_no_available_memory_counts_the_null_block_from_029(version, pool, none, short) -> None:
     # "No available memory for the cache blocks" when the pool vLLM checks is <= 0: from
-    # 0.29.0 the pool less one block (KV_CHECK_NULL_BLOCK_FROM), before it the pool itself
+    # 0.29.0 the pool less one block (KV_CHECK_NULL_BLOCK_FROM), before it the pool itself;
+    # more memory must supply the request and, from 0.29.0, the null block
     p = _tiny(kv_cache_memory_bytes=pool, vllm_version=version)
     assert not p.fits
     assert p.errors[0].startswith("No available memory for the cache blocks.") is none
-    assert p.memory_shortfall_bytes_per_gpu > 16_777_216 - pool
+    assert p.memory_shortfall_bytes_per_gpu == short
 
 
 def test_a_kv_pool_flag_over_the_gpu_is_short_by_what_it_is_over() -> None:

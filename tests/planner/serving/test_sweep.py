@@ -354,14 +354,14 @@ def test_a_hybrid_pp_plan_takes_its_blocks_in_the_whole_models_groups() -> None:
 def test_a_hybrid_stage_short_of_blocks_is_short_by_the_bytes_more_memory_needs() -> None:
     # 350 MiB a GPU less: each worker's pool holds its stage's request bytes (stage 1's, the
     # larger: 12 x 113 pages of sliding + 3 x 2,048 of full, 524,288 B each = 3.66 GiB), but
-    # not the 2,613 blocks every stage's request needs: the bytes more memory must supply are
-    # 2,613 blocks less the pool
+    # not the 2,613 blocks every stage's request needs and the null block vLLM 0.29+ holds
+    # back: the bytes more memory must supply are 2,614 blocks less the pool
     missed = _gemma4_at(-350 * 2**20)
     pool, short = missed.kv_cache_bytes_per_gpu, missed.memory_shortfall_bytes_per_gpu
     assert pool > (12 * 113 + 3 * 2048) * 524_288 + GEMMA4_BLOCK_BYTES
     assert missed.num_gpu_blocks == pool // GEMMA4_BLOCK_BYTES
     assert missed.num_gpu_blocks < 2613
-    assert not missed.fits and short == 2613 * GEMMA4_BLOCK_BYTES - pool
+    assert not missed.fits and short == 2614 * GEMMA4_BLOCK_BYTES - pool
     assert _gemma4_at(-350 * 2**20 + short + 2**20).fits
     assert not _gemma4_at(-350 * 2**20 + short - 2**20).fits
 
@@ -376,12 +376,53 @@ def test_a_stage_short_of_blocks_says_so_and_what_vllm_prints() -> None:
     assert missed.errors[0].startswith(
         "To serve at least one request with the model's max seq len (262144), PP stage 1 "
         "needs 2,613 KV blocks (the whole model's 6 groups, as every stage does, in pages of "
-        f"one size), more than the {blocks:,} every worker gets (the fewest of any: "
-        f"{pool / 2**30:.2f} GiB // 1,572,864 B on PP stage 1); its request's 3.66 GiB fit "
-        "its pool, its whole blocks do not.")
+        f"one size), more than the {blocks - 1:,} every worker gets less the null block (the "
+        f"fewest of any: {pool / 2**30:.2f} GiB // 1,572,864 B = {blocks:,} on PP stage 1); "
+        "its request's 3.66 GiB fit its pool, its whole blocks do not.")
     assert ("vLLM says it in bytes of whole blocks (2,613 x 1,572,864 B against the pool less "
             "one block): (3.83 GiB KV cache is needed, which is larger than the available KV "
             f"cache memory ({(pool - 1_572_864) / 2**30:.2f} GiB).") in missed.errors[0]
+
+
+def _gemma4_pool(pool_bytes: int, version: str) -> Plan:
+    """gemma-4-26B-A4B on 4x L4 at PP=2 x DP=2, 64-token blocks, a KV pool of `pool_bytes` on
+    every worker (--kv-cache-memory-bytes), on vLLM `version`."""
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    return plan(PlanRequest(
+        model=parse_model_config(config), cluster=preset_cluster("l4", 4),
+        layout=ParallelLayout(pp=2, dp=2), engine=EngineSettings(
+            vllm_version=version, block_size=64, kv_cache_memory_bytes=pool_bytes)),
+        nearest=False)
+
+
+@pytest.mark.parametrize(("version", "blocks", "held"), [
+    # v1/core/kv_cache_utils.py get_kv_cache_configs (0.28.0): _check_enough_kv_cache_memory
+    # refuses where blocks x block bytes (_max_memory_usage_bytes_from_groups) > the pool, so
+    # a worker of N blocks starts a request of N. The V1 runner at PP=2 keeps 2 batches of
+    # 2,048 tokens in flight (vllm_versions.window_batched_tokens): sliding groups of
+    # cdiv(1,023 + 4,096, 64) + 1 = 81 blocks, 5 x 81 + 2,048 = 2,453
+    ("0.28.0", 5 * 81 + 2048, 0),
+    # from 0.29.0 (kv_cache_planning.py get_kv_cache_configs in 0.34.0) the pool less one
+    # block, the null block ("Reserve the null block BlockPool permanently holds back"): N - 1
+    ("0.29.0", GEMMA4_BLOCKS, 1),
+    ("0.34.0", GEMMA4_BLOCKS, 1),
+])
+def test_a_hybrid_request_fits_its_blocks_and_from_029_the_null_block(version, blocks, held
+                                                                       ) -> None:
+    # at the edge: a pool of (blocks + held) whole blocks fits; 1 B less is 1 B short and its
+    # ceiling one 128-token full-attention block lower (the full group's share of the blocks
+    # left: 262,144 - 128). On 0.29+ a pool of exactly the request's blocks read as fitting
+    edge = (blocks + held) * GEMMA4_BLOCK_BYTES
+    fits, short = _gemma4_pool(edge, version), _gemma4_pool(edge - 1, version)
+    assert fits.fits and fits.memory_shortfall_bytes_per_gpu == 0
+    assert fits.num_gpu_blocks == blocks + held
+    assert not short.fits and short.memory_shortfall_bytes_per_gpu == 1
+    assert short.kv_limited_context_tokens == 262_144 - 128
+    assert f"needs {blocks:,} KV blocks" in short.errors[0]
+    if held:
+        at_blocks = _gemma4_pool(blocks * GEMMA4_BLOCK_BYTES, version)
+        assert not at_blocks.fits
+        assert at_blocks.memory_shortfall_bytes_per_gpu == GEMMA4_BLOCK_BYTES
 
 
 def test_unfitting_checkpoint_ranks_its_nearest_layout_first() -> None:
