@@ -199,6 +199,7 @@ from planner.serving.startup.quant_method import (
     unknown_quant_errors,
 )
 from planner.serving.startup.torchao_quark import own_loader_errors, own_loader_method
+from planner.serving.startup.triton_sm75 import triton_sm75_errors
 from planner.serving.startup.w4afp8 import w4afp8_errors, w4afp8_shape_refusal
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.startup.wna16_kernels import (
@@ -897,7 +898,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                                   mbt, seqs, mixed, mismatch, fp16, served)
         + _quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
         + _moe_refusals(spec, s, rules, cli, gpu, scheme, b12x, eplb_kind)
-        + started.refused,
+        + started.refused + tuple(triton_sm75_errors(gpu, spec, cli, served)),
         ep_refusal=_ep_refusal(ccs, s, rules, scheme, b12x),
         tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
         launch=started,
@@ -1039,7 +1040,8 @@ def _gpu_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
     `served` dtype's (dtype_errors: bfloat16 below 8.0; --dtype auto resolves to float16 there,
     so only a bfloat16 the config holds fails), then the attention backend's as the model is
     built and run (KV dtype, MLA prefill, FlashInfer on a T4, 0.10.2-0.11.0's FlexAttention,
-    FlashInfer's head-256 assertion)."""
+    FlashInfer's head-256 assertion). TRITON_ATTN's on a T4 (triton_sm75_errors) come after
+    every start-up refusal: Triton meets them at the first prompt."""
     return (tuple(dtype_errors(gpu, served))  # Worker.init_device, before the model is built
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(mla_prefill_errors(gpu, spec, cli))
@@ -1928,6 +1930,7 @@ def _node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayo
             if own_dtype else served
         errors += [f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
                    for error in _gpu_refusals(spec, s, rules, cli, node.gpu, dtype)
+                   + tuple(triton_sm75_errors(node.gpu, spec, cli, dtype))
                    if error not in r.refusals]
     return errors
 
