@@ -1039,14 +1039,15 @@ def _gpu_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
     on its own GPU (node 0's in _config_refusals, the later nodes' in _node_gpu_errors): the
     `served` dtype's (dtype_errors: bfloat16 below 8.0; --dtype auto resolves to float16 there,
     so only a bfloat16 the config holds fails), then the attention backend's as the model is
-    built and run (KV dtype, MLA prefill, FlashInfer on a T4, 0.10.2-0.11.0's FlexAttention,
+    built and run (0.10.2-0.11.0's FlexAttention, whose FlexAttentionImpl.__init__ raises for a
+    soft cap before a quantized KV cache; KV dtype, MLA prefill, FlashInfer on a T4,
     FlashInfer's head-256 assertion). TRITON_ATTN's on a T4 (triton_sm75_errors) come after
     every start-up refusal: Triton meets them at the first prompt."""
     return (tuple(dtype_errors(gpu, served))  # Worker.init_device, before the model is built
+            + tuple(flex_attention_errors(gpu, spec, cli))  # before its quantized-KV refusal
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(mla_prefill_errors(gpu, spec, cli))
             + tuple(flashinfer_sm75_errors(gpu, spec, s.kv_cache_dtype, cli, served))
-            + tuple(flex_attention_errors(gpu, spec, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability)))
 
 

@@ -49,3 +49,11 @@ def test_0_10_2s_flexattention_refuses_a_sliding_window_first() -> None:
         "FlexAttention does not support sliding window yet.")
     assert _plan("google/gemma-2-2b-it", "t4", "0.11.0").errors[0] == (
         "FlexAttention does not support logits soft cap yet.")
+
+
+def test_the_soft_cap_is_refused_before_a_quantized_kv_cache() -> None:
+    # 0.11.0 FlexAttentionImpl.__init__ raises for logits_soft_cap before it checks
+    # is_quantized_kv_cache: gemma-2 with an fp8 cache on a T4 meets the soft cap first
+    errors = _plan("google/gemma-2-2b-it", "t4", "0.11.0", "fp8").errors
+    assert errors[:2] == ["FlexAttention does not support logits soft cap yet.",
+                          "FlexAttention does not support quantized kv-cache. Yet"], errors
