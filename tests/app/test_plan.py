@@ -211,16 +211,18 @@ def test_apply_puts_back_vllms_batched_token_default() -> None:
 
 def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() -> None:
     # TP=2 x DP=2 on 4x L40S: each replica holds its own KV pool, so the metric is one
-    # replica's and its help gives what the two serve together (2 x one replica's)
+    # replica's and under it what the two serve together (2 x one replica's; the CLI's "...
+    # over 2 replicas"), which was the tooltip's only
     at = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", tp="2", pp="1",
                    dp="2")
     assert not at.exception
     shown = next(m for m in at.metric if m.label.startswith("Concurrency at"))
     assert shown.label == "Concurrency at 40,960 tokens per replica"  # the unit: tokens
-    assert shown.proto.help == f"{2 * float(shown.value):,.2f} over 2 replicas"
+    assert shown.delta == f"{2 * float(shown.value):,.2f} over 2 replicas"
     one = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", tp="4", pp="1",
                     dp="1")
-    assert any(m.label == "Concurrency at 40,960 tokens" for m in one.metric)
+    [alone] = [m for m in one.metric if m.label == "Concurrency at 40,960 tokens"]
+    assert not alone.delta
 
 
 def test_ep_choice_is_ignored_for_a_dense_model() -> None:

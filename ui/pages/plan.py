@@ -632,8 +632,11 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    "verdict's KV tokens; '+': more than the search reaches")
     cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="the KV room capped at the longest max_model_len vLLM accepts")
+    # under DP all replicas' concurrency in view, under one's (the CLI's "4.44 over 2
+    # replicas"): it was the tooltip's only
     cols[5].metric(f"Concurrency at {result.max_model_len:,} tokens{per_replica(result)}",
-                   f"{result.max_concurrency:.2f}", help=all_replicas(result) or None)
+                   f"{result.max_concurrency:.2f}", delta=all_replicas(result) or None,
+                   delta_color="off", delta_arrow="off")
     if warm := warm_restart_text(result):  # Model Runner V2: the pool a restart sizes
         st.caption(md_escape(f"Warm restart: {warm}"))
     if stop := max_model_len_stop(result):  # as the CLI's line: a ceiling above max_model_len
