@@ -336,7 +336,7 @@ def test_the_plan_pages_block_size_reaches_the_search() -> None:
     assert (row["GPUs"], row["$/hour"]) == ("1x NVIDIA B200", 6.79)
     assert any(c.value.startswith("vllm serve google/gemma-3-4b-it ")
                and c.value.endswith(" --block-size 32") for c in at.code)
-    assert "KV block size: 32 tokens (CLI: --block-size)." in at.caption[0].value
+    assert "KV block size: 32 tokens (CLI: `--block-size`)." in at.caption[0].value
 
 
 def test_a_row_opens_on_the_plan_page() -> None:
