@@ -523,7 +523,8 @@ def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_bl
              held: int) -> int:
     """Largest max_model_len one request fits in, on every stage with a pool (vLLM
     estimate_max_model_len; `pools`: each such PP stage's smallest KV pool; `held`: the
-    blocks vLLM's start-up check holds back, _null_blocks).
+    blocks held back, vLLM's start-up check's (_null_blocks) or, for what a request can use,
+    the null block on every release (_unusable_last_block)).
 
     A length fits when each stage's summed per-layer need fits its smallest KV pool less the
     held blocks and the request's blocks fit the blocks every worker gets less them (_fits).
@@ -2178,6 +2179,32 @@ def _short_of_blocks(st: _Setup, bind: _Binding, miss: _RequestMiss, estimate: s
                    f"available KV cache memory ({_gib(bind.kv - held * bpb)}). " + hint)
 
 
+def _unusable_last_block(st: _Setup, bind: _Binding, pools: dict[int, int], ceiling: int
+                         ) -> str:
+    """Why a max_model_len request that passes a pre-0.29 start-up check never completes:
+    BlockPool takes the null block out of the N blocks at init (block_pool.py, 0.13.0-0.28.0:
+    `self.null_block = self.free_block_queue.popleft()`), so N - 1 are free, while the check
+    let a request of N through (_null_blocks). The prompt is checked only against
+    max_model_len (v1/engine/input_processor.py); the scheduler computes at most
+    max_model_len - 1 tokens (the last sampled one is never fed back), so the request misses
+    where those tokens' KV outgrows the `ceiling` (N - 1 blocks): allocate_slots returns None
+    for the block it lacks and the scheduler preempts it, or leaves it waiting
+    (v1/core/sched/scheduler.py). A request's bytes never exceed its whole blocks', so a
+    miss on the pool less one block is a miss on the N - 1 blocks too."""
+    length = st.facts.r.max_model_len
+    miss = _request_miss(st, pools, bind.blocks, 1)
+    stage = f" on PP stage {miss.pp_stage}" if st.layout.pp > 1 else ""
+    return (f"vLLM {st.s.vllm_version} starts this plan (its start-up check compares one "
+            f"request with the whole pool, all {bind.blocks:,} blocks a worker gets), but its "
+            "BlockPool takes one of them as the null block, so a request that grows to "
+            f"{length:,} tokens needs {miss.blocks:,} KV blocks{stage}, more than the "
+            f"{bind.blocks - 1:,} left: vLLM finds no "
+            "free block for it and preempts the request to recompute it, or leaves it "
+            f"waiting, and it never completes. One request can reach {ceiling:,} tokens; "
+            f"--max-model-len {ceiling} or a pool {miss.shortfall:,} B larger serves every "
+            "request.")
+
+
 def _outcome(
     st: _Setup, bind: _Binding, pools: dict[int, int], overweight: bool, errors: list[str]
 ) -> _Outcome:
@@ -2188,13 +2215,19 @@ def _outcome(
     per_request, need = f.request
     tokens, concurrency = _capacity(f, f.stages[bind.pp_stage][1], num_blocks)
     held = _null_blocks(s.vllm_version)
-    ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks, held) \
+    checked = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks, held) \
         if num_blocks > held else 0
+    # what one request can use: every release's BlockPool takes the null block
+    # (_unusable_last_block); the start-up check holds it back only from 0.29 (_null_blocks)
+    ceiling = checked
+    if not held:
+        ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks, 1) \
+            if num_blocks > 1 else 0
 
     # a pool of none or less, or one short of a max_model_len request: short by what one
     # request needs (_request_miss); without KV layers vLLM checks no pool
     miss = _request_miss(st, pools, num_blocks, held) \
-        if pools and ceiling < max_model_len else None
+        if pools and checked < max_model_len else None
     shortfall = miss.shortfall if miss else max(-bind.kv, 0)
     if overweight:
         errors.append(
@@ -2207,9 +2240,9 @@ def _outcome(
             "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
             "when initializing the engine."
         )
-    elif ceiling < max_model_len:
+    elif checked < max_model_len:
         estimate = f" Based on the available memory, the estimated maximum model length is " \
-            f"{ceiling}." if ceiling else ""
+            f"{checked}." if checked else ""
         hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "
                 "Decreasing `max_model_len` also reduces what is needed."
                 if parse_version(s.vllm_version) >= KV_SHORTFALL_HINT_FROM else
@@ -2222,6 +2255,8 @@ def _outcome(
             f"memory ({_gib(bind.kv - _null_block(st, bind))}).{estimate} {hint}"
         )
     warnings = list(f.warnings)
+    if not errors and ceiling + 1 < max_model_len:  # its last token's KV is never written
+        warnings.append(_unusable_last_block(st, bind, pools, ceiling))
     if f.r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "

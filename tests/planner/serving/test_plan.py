@@ -10,7 +10,7 @@ from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import PlanRequest, kv_room_text, plan
+from planner.serving.plan import Plan, PlanRequest, kv_room_text, plan
 from planner.units import GIB
 from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN
 
@@ -572,30 +572,71 @@ def test_a_pool_of_one_request_and_a_block_fits_one_byte_less_misses() -> None:
         "cache is needed")
 
 
-@pytest.mark.parametrize(("version", "edge"), [
+@pytest.mark.parametrize(("version", "edge", "reach"), [
     # 0.13.0 v1/core/kv_cache_utils.py check_enough_kv_cache_memory: the layers' bytes summed
-    # (4 x 8,192 tokens x 512 B) > the pool refuses: 16,777,216 B is enough
-    ("0.13.0", 16_777_216),
+    # (4 x 8,192 tokens x 512 B) > the pool refuses: 16,777,216 B is enough. BlockPool takes
+    # block 0 as its null block at init (block_pool.py: free_block_queue.popleft()), so a
+    # request uses 511 of the 512 blocks: 511 x 16 = 8,176 tokens
+    ("0.13.0", 16_777_216, 8176),
     # 0.28.0 get_kv_cache_configs' _check_enough_kv_cache_memory: 512 blocks of 16 tokens x
     # 32,768 B (_max_memory_usage_bytes_from_groups) > the pool refuses: the same edge
-    ("0.28.0", 512 * 32_768),
-    # 0.29.0: against the pool less one block (the null block): 513 blocks
-    ("0.29.0", 513 * 32_768),
+    ("0.28.0", 512 * 32_768, 8176),
+    # 0.29.0: against the pool less one block (the null block): 513 blocks, 512 usable
+    ("0.29.0", 513 * 32_768, 8192),
 ])
 def test_a_full_attention_request_fits_at_the_releases_edge_and_misses_a_byte_under(
-        version: str, edge: int) -> None:
-    # the tiny Llama's request on each release's rule; 1 B under the edge is 1 B short and
-    # its ceiling one 16-token block lower (511 blocks' tokens, 8,176): the pool holds 511
-    # blocks before 0.29, 512 from it, less the null block
+        version: str, edge: int, reach: int) -> None:
+    # the tiny Llama's request on each release's rule; 1 B under the edge is 1 B short, vLLM
+    # estimating 511 blocks' tokens (8,176) before 0.29 as from it; the longest request it
+    # can use, its blocks less the null block: 510 x 16 = 8,160 before 0.29, 511 x 16 from it
     fits, short = (_tiny(kv_cache_memory_bytes=pool, vllm_version=version)
                    for pool in (edge, edge - 1))
     assert fits.fits and fits.memory_shortfall_bytes_per_gpu == 0
-    assert fits.kv_limited_context_tokens >= 8192
+    assert fits.kv_limited_context_tokens == reach
+    assert fits.verdict.endswith(f"one request can reach {reach:,} tokens.")
     assert not short.fits and short.memory_shortfall_bytes_per_gpu == 1
-    assert short.kv_limited_context_tokens == 511 * 16
+    assert short.kv_limited_context_tokens == reach - 16
     assert short.errors[0].startswith(
         "To serve at least one request with the model's max seq len (8192), (0.02 GiB KV "
         "cache is needed")
+    assert "the estimated maximum model length is 8176." in short.errors[0]
+
+
+def _null_block_warnings(p: Plan) -> list[str]:
+    return [w for w in p.warnings if "as the null block" in w]
+
+
+@pytest.mark.parametrize(("version", "max_model_len", "warned"), [
+    # a pool of 512 blocks of 16 tokens; 511 usable, 8,176 tokens. The scheduler computes at
+    # most max_model_len - 1 tokens (the last sampled one is never fed back): 8,177 tokens
+    # write 8,176 tokens' KV, 511 blocks; 8,178 write 8,177, 512 blocks, where the start-up
+    # check of 0.28 (cdiv(8,178, 16) = 512 blocks <= 512) lets it through
+    ("0.28.0", 8177, False), ("0.28.0", 8178, True), ("0.13.0", 8192, True),
+    ("0.28.0", 8176, False),
+])
+def test_a_request_past_the_blocks_left_by_the_null_block_is_warned(
+        version: str, max_model_len: int, warned: bool) -> None:
+    p = _tiny(kv_cache_memory_bytes=512 * 32_768, vllm_version=version,
+              max_model_len=max_model_len)
+    assert p.fits and p.num_gpu_blocks == 512 and p.kv_limited_context_tokens == 8176
+    assert len(_null_block_warnings(p)) == warned
+    if warned:
+        assert _null_block_warnings(p)[0] == (
+            f"vLLM {version} starts this plan (its start-up check compares one request with "
+            "the whole pool, all 512 blocks a worker gets), but its BlockPool takes one of "
+            f"them as the null block, so a request that grows to {max_model_len:,} tokens "
+            "needs 512 KV blocks, more than the 511 left: vLLM finds no free block for it and "
+            "preempts the request to recompute it, or leaves it waiting, and it never "
+            "completes. One request can reach 8,176 tokens; --max-model-len 8176 or a pool "
+            "32,768 B larger serves every request.")
+
+
+def test_from_029_the_start_up_check_leaves_no_request_short_of_blocks() -> None:
+    # 0.29.0 refuses the 512-block pool (512 blocks needed > 511) and starts 513 without the
+    # warning: the check already holds the null block back
+    assert not _tiny(kv_cache_memory_bytes=512 * 32_768, vllm_version="0.29.0").fits
+    p = _tiny(kv_cache_memory_bytes=513 * 32_768, vllm_version="0.29.0")
+    assert p.fits and not _null_block_warnings(p)
 
 
 @pytest.mark.parametrize(("version", "short", "available"), [

@@ -409,15 +409,22 @@ def _gemma4_pool(pool_bytes: int, version: str) -> Plan:
 ])
 def test_a_hybrid_request_fits_its_blocks_and_from_029_the_null_block(version, blocks, held
                                                                        ) -> None:
-    # at the edge: a pool of (blocks + held) whole blocks fits; 1 B less is 1 B short and its
-    # ceiling one 128-token full-attention block lower (the full group's share of the blocks
-    # left: 262,144 - 128). On 0.29+ a pool of exactly the request's blocks read as fitting
+    # at the edge: a pool of (blocks + held) whole blocks fits; 1 B less is 1 B short. A
+    # request uses the blocks less the null block BlockPool takes at init on every release
+    # (block_pool.py): at the edge all it needs from 0.29, one 128-token full-attention block
+    # fewer before (the full group's share of the blocks left: 262,144 - 128, and a warning),
+    # and 1 B under one block fewer again. On 0.29+ a pool of exactly the request's blocks
+    # read as fitting
     edge = (blocks + held) * GEMMA4_BLOCK_BYTES
     fits, short = _gemma4_pool(edge, version), _gemma4_pool(edge - 1, version)
+    reach = 262_144 if held else 262_144 - 128
     assert fits.fits and fits.memory_shortfall_bytes_per_gpu == 0
     assert fits.num_gpu_blocks == blocks + held
+    assert fits.kv_limited_context_tokens == reach
+    assert any(f"needs {blocks:,} KV blocks on PP stage 1, more than the {blocks - 1:,} left"
+               in w for w in fits.warnings) is not held
     assert not short.fits and short.memory_shortfall_bytes_per_gpu == 1
-    assert short.kv_limited_context_tokens == 262_144 - 128
+    assert short.kv_limited_context_tokens == reach - 128
     assert f"needs {blocks:,} KV blocks" in short.errors[0]
     if held:
         at_blocks = _gemma4_pool(blocks * GEMMA4_BLOCK_BYTES, version)
