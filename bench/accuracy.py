@@ -18,6 +18,7 @@ the package installs them and `headroom report` quotes them.
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from datetime import UTC, datetime
@@ -418,10 +419,13 @@ def _refusal_terms(case: dict, req: PlanRequest, pool: float) -> dict:
     need = max(request_bytes(st, given.max_model_len, kv_b, layout.tp,
                              given.max_num_batched_tokens) for st in stages)
     figures = case["figures"]
+    # vLLM's estimate is its start-up check's, as the plan's refusal words it; before 0.29 one
+    # block above the kv_limited_context_tokens a request can use (plan._unusable_last_block)
+    estimate = re.search(r"estimated maximum model length is (\d+)\.", " ".join(given.errors))
     return {"kv_needed_given_pool": {"logged": figures["error_kv_needed_gib"],
                                      "planned": round(need / GIB, 3)},
             "max_model_len_given_pool": {"logged": figures.get("error_estimated_max_model_len"),
-                                         "planned": given.kv_limited_context_tokens}}
+                                         "planned": int(estimate[1]) if estimate else 0}}
 
 
 def _pct(term: dict) -> float | None:
