@@ -34,6 +34,9 @@ class NearestFit(BaseModel):
     """'<change> fits', as Plan.nearest_fit says it."""
     change: FitChange
     """The settings it changes and their new values (Plan.nearest_fit_change)."""
+    longer_context: str | None = None
+    """The fp8 KV cache's longer context where `text` only shortens it (Plan.longer_context_fit,
+    _longer_in_fp8)."""
 
 
 def _tries(request: PlanRequest, result: Plan) -> list[_Try]:
@@ -107,8 +110,29 @@ def nearest_fit(request: PlanRequest, result: Plan) -> NearestFit | None:
             figures = _figures(request, request.engine.model_copy(update=update), layout)
         if figures and figures["fits"]:
             return NearestFit(text=f"{label} fits{_kept_note(request, layout)}",
-                              change=_change(request, update, layout))
+                              change=_change(request, update, layout),
+                              longer_context=_longer_in_fp8(request, update))
     return None
+
+
+def _longer_in_fp8(request: PlanRequest, update: FitChange) -> str | None:
+    """Where the change found only shortens --max-model-len and the KV cache is 16-bit: the
+    longer context an fp8 KV cache holds on the same pool ('--kv-cache-dtype fp8 with
+    --max-model-len N fits'), planned like any other (so not where this GPU and release
+    refuse fp8 KV); None otherwise. A user who asked for a long context learns what a KV
+    format change buys, not only what to cut."""
+    if set(update) != {"max_model_len"} or request.engine.kv_cache_dtype.startswith("fp8"):
+        return None
+    fp8 = {"kv_cache_dtype": "fp8"}
+    figures = _figures(request, request.engine.model_copy(update=fp8), request.layout)
+    if not figures or not update["max_model_len"] < figures["max_context_tokens"] < figures[
+            "max_model_len"]:
+        return None
+    length = figures["max_context_tokens"]
+    fits = _figures(request, request.engine.model_copy(update={**fp8, "max_model_len": length}),
+                    request.layout)
+    return f"--kv-cache-dtype fp8 with --max-model-len {length} fits" if (
+        fits and fits["fits"]) else None
 
 
 def _change(request: PlanRequest, update: FitChange, layout: ParallelLayout) -> FitChange:

@@ -418,6 +418,21 @@ class Plan(PlanSummary):
         default=None, description="nearest_fit as settings, only those it changes, with their "
         "new values: {'max_model_len': 32768}, {'tp': 8, 'pp': 1, 'dp': 1, 'ep': False} (a "
         "layout: all four), {'target_quant': 'w4a16-gptq-g128'}; None where nearest_fit is")
+    longer_context_fit: str | None = Field(
+        default=None, description="where nearest_fit only shortens --max-model-len and the KV "
+        "cache is 16-bit: the longer context an fp8 KV cache holds on the same memory, "
+        "'--kv-cache-dtype fp8 with --max-model-len 29056 fits' (planned: None where this GPU "
+        "and release refuse fp8 KV, or it holds no longer one)")
+
+    @property
+    def fit_advice(self) -> str:
+        """nearest_fit and longer_context_fit in a sentence or two, as the CLI, app and report
+        show them ('' for a plan with neither)."""
+        if not self.nearest_fit:
+            return ""
+        longer = (f" For a longer context: {self.longer_context_fit}."
+                  if self.longer_context_fit else "")
+        return f"Nearest change that fits: {self.nearest_fit}.{longer}"
 
     @property
     def launch_lines(self) -> list[str]:
@@ -432,8 +447,7 @@ class Plan(PlanSummary):
     def launch_text(self) -> str:
         """The launch note with the nearest change that fits, as the CLI, app and report show
         it when there is no command."""
-        fix = f" Nearest change that fits: {self.nearest_fit}." if self.nearest_fit else ""
-        return self.launch_note + fix
+        return self.launch_note + (f" {self.fit_advice}" if self.fit_advice else "")
 
     engine: EngineSettings
     vllm_release: str = Field(
@@ -2526,7 +2540,8 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
 
         fix = nearest_fit(request, Plan.model_construct(**fields))
         if fix:
-            fields.update(nearest_fit=fix.text, nearest_fit_change=fix.change)
+            fields.update(nearest_fit=fix.text, nearest_fit_change=fix.change,
+                          longer_context_fit=fix.longer_context)
     return Plan.model_construct(
         **fields,
         model_runner=r.runner[0],

@@ -598,7 +598,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(app_markdown(message))
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
-        st.info(app_markdown(f"Nearest change that fits: {result.nearest_fit}."),
+        st.info(app_markdown(result.fit_advice),
                 icon=":material/lightbulb:")
     if result.nearest_fit_change:  # nearest_fit's settings: one click makes the change
         st.button("Apply", key="plan.apply_nearest_fit", help="sets the fields above to this "

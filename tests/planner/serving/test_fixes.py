@@ -25,8 +25,16 @@ def test_a_context_too_long_for_the_kv_pool_gets_the_shorter_max_model_len_as_a_
     assert 2 * 36 * 8 * 128 * 2 == 147_456 and 2 * GIB // (64 * 147_456) == 227
     result = plan(_request(kv_cache_memory_bytes=2 * GIB))
     assert not result.fits and result.max_model_len == 40_960
+    # the second choice, an fp8 KV cache (H100: compute capability 9.0) on the same 2 GiB:
+    # 73,728 B a token, 64 x 73,728 = 4,718,592 B a block, 2 GiB // 4,718,592 = 455 blocks,
+    # less the null block: 454 x 64 = 29,056 tokens
+    assert 2 * GIB // (64 * 73_728) == 455
     assert result.nearest_fit == "--max-model-len 14464 fits"
-    assert result.nearest_fit_change == {"max_model_len": 226 * 64}  # no other setting
+    assert result.longer_context_fit == "--kv-cache-dtype fp8 with --max-model-len 29056 fits"
+    assert result.fit_advice == ("Nearest change that fits: --max-model-len 14464 fits. For a "
+                                 "longer context: --kv-cache-dtype fp8 with --max-model-len "
+                                 "29056 fits.")
+    assert result.nearest_fit_change == {"max_model_len": 226 * 64}  # the first choice only
     applied = plan(_request(kv_cache_memory_bytes=2 * GIB, **result.nearest_fit_change))
     assert applied.fits and applied.nearest_fit_change is None
 
@@ -74,3 +82,24 @@ def test_sequences_and_tokens_both_above_the_defaults_come_back_together():
     assert result.nearest_fit == "--max-num-seqs 1024 --max-num-batched-tokens 8192 fits"
     assert result.nearest_fit_change == {"max_num_seqs": 1024, "max_num_batched_tokens": 8192}
     assert plan(_request(**result.nearest_fit_change)).fits
+
+
+def test_no_fp8_kv_second_choice_where_the_kv_cache_is_fp8_already_or_refused():
+    # the same 2 GiB pool with an fp8 KV cache asked: 29,056 tokens (above), shortened alone
+    result = plan(_request(kv_cache_memory_bytes=2 * GIB, kv_cache_dtype="fp8"))
+    assert result.nearest_fit == "--max-model-len 29056 fits"
+    assert result.longer_context_fit is None
+    # an A100 (compute capability 8.0) with DeepSeek-V2-Lite-Chat (MLA): vLLM 0.34.0 refuses an
+    # fp8 KV cache on TRITON_MLA below 8.9 (planner.serving.startup.attention_backend), so
+    # the only change offered is the shorter context
+    request = PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat"),
+                          cluster=preset_cluster("a100-80gb", 1), layout=ParallelLayout(),
+                          engine=EngineSettings(vllm_version="0.34.0",
+                                                kv_cache_memory_bytes=GIB // 4))
+    result = plan(request)
+    assert not result.fits and result.nearest_fit is not None
+    assert result.nearest_fit.startswith("--max-model-len ")
+    assert "fp8" not in result.nearest_fit and result.longer_context_fit is None
+    # on an H100 (9.0) the same request gets the fp8 second choice
+    on_h100 = plan(request.model_copy(update={"cluster": preset_cluster("h100-sxm", 1)}))
+    assert on_h100.longer_context_fit.startswith("--kv-cache-dtype fp8 with --max-model-len ")
