@@ -33,6 +33,7 @@ from planner.serving.hardware import (
     NoWsl2TotalError,
     OnePerMachineError,
     UnknownGpuError,
+    capability_from_name,
     custom_gpu,
     gpu_preset,
     memory_near,
@@ -227,9 +228,15 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
                 update={"name": typed})}) for node in cluster.nodes),
             "source": cluster.source.replace(named.name, f"{typed} (as {named.key})")})
     parent = mig_parent(name) if name is not None else None
-    gpu = custom_gpu(total, name=(name or "").strip() or f"Custom {memory_gib:g} GiB GPU",
-                     vendor=parent.vendor if parent else "nvidia",
-                     compute_capability=parent.compute_capability if parent else "")
+    from_name = capability_from_name(name) if name is not None and parent is None else None
+    typed = (name or "").strip() or f"Custom {memory_gib:g} GiB GPU"
+    if from_name:  # a card NVIDIA's tables give a capability: its formats, no speed figures
+        gpu = custom_gpu(total, name=typed, compute_capability=from_name[0],
+                         notes=f"no preset; compute capability {from_name[0]} from its name "
+                               f"({from_name[1]})")
+    else:
+        gpu = custom_gpu(total, name=typed, vendor=parent.vendor if parent else "nvidia",
+                         compute_capability=parent.compute_capability if parent else "")
     node_specs = tuple(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node,
                  intra_node_link=link or gpu.default_intra_node_link)
@@ -388,9 +395,12 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         memory, given = f"{args.gpu_memory_gib:g}", args.gpu.strip()
         step = f"give --gpu-memory-gib {memory} --gpu-name {shlex.quote(given)}"
         if preset_named(given, round(args.gpu_memory_gib * GIB)) is None:
+            known = capability_from_name(given)
+            how = (f"planned with compute capability {known[0]} from its name" if known else
+                   "planned as a GPU of unknown model")
             raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. No preset "
-                           f"is named {given!r}{near_gpu_hint(given)}; for a GPU no preset "
-                           f"has, {step} (planned as a GPU of unknown model)")
+                           f"is named {given!r}{'' if known else near_gpu_hint(given)}; for a "
+                           f"GPU no preset has, {step} ({how})")
         raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. For {given} "
                        f"with {memory} GiB, {step} (that model's formats and batch defaults, "
                        "planned on this memory)")
@@ -422,6 +432,12 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
             f"--gpu-name {name!r} is {mig_instance(name)}: planned with "
             f"{parent.name}'s compute capability {parent.compute_capability} and formats on the "
             "memory given, without speed figures (a slice's bandwidth and SMs are not modelled)"))
+    elif name is not None and (from_name := capability_from_name(name)) is not None \
+            and cluster.nodes[0].gpu.key == "custom":
+        add_notes(args, (
+            f"--gpu-name {name!r} is no preset GPU model: planned with compute capability "
+            f"{from_name[0]} from its name ({from_name[1]}) and that capability's formats, on the "
+            "memory given, without speed figures (its bandwidth and TFLOP/s are not known)"))
     elif name is not None and cluster.nodes[0].gpu.key == "custom":
         add_notes(args, (
             f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned as a GPU "

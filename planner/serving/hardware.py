@@ -2512,6 +2512,79 @@ a name that does not state a size ("V100", "A100 PCIe", "RTX 4060 Ti", NVML's "N
 RTX 4060 Ti" for both cards) resolves to the preset, so the CLI says which size it planned."""
 
 
+_CUDA_GPUS = ("NVIDIA's CUDA GPU Compute Capability table (developer.nvidia.com/cuda-gpus, read "
+              "2026-12-05)")
+_CUDA_LEGACY_GPUS = ("NVIDIA's Legacy CUDA GPU Compute Capability table "
+                     "(developer.nvidia.com/cuda-legacy-gpus, read 2026-12-05)")
+_TENSORRT_RTX = ("NVIDIA's TensorRT-RTX 1.4 Support Matrix, Table 1 (docs.nvidia.com, read "
+                 "2026-12-05): 7.5, NVIDIA Turing, example device NVIDIA RTX 2080Ti")
+_CUDA_GPUS_COPY = ("NVIDIA's earlier cuda-gpus table as copied in blog.csdn.net/HaoZiHuang/"
+                   "article/details/125834480 (read 2026-12-05); NVIDIA's current 7.5 row was "
+                   "not found: unverified against NVIDIA's own text")
+_THIRD_PARTY_TABLE = ("gist.github.com/zachnicoll/f404a070611ccffda607bc65e4636d8f (a third "
+                      "party's table, read 2026-12-05): unverified against NVIDIA's own text")
+
+CAPABILITY_WITHOUT_PRESET: dict[str, tuple[str, str]] = {
+    # Turing
+    "Quadro RTX 8000": ("7.5", _CUDA_GPUS_COPY),
+    "Quadro RTX 6000": ("7.5", _CUDA_GPUS_COPY),
+    "Quadro RTX 5000": ("7.5", _CUDA_GPUS_COPY),
+    "Quadro RTX 4000": ("7.5", _CUDA_GPUS_COPY),
+    "GeForce RTX 2080 Ti": ("7.5", _TENSORRT_RTX),
+    "NVIDIA TITAN RTX": ("7.5", _THIRD_PARTY_TABLE),
+    "GeForce RTX 2080": ("7.5", _THIRD_PARTY_TABLE),
+    "GeForce RTX 2070": ("7.5", _THIRD_PARTY_TABLE),
+    "GeForce RTX 2060": ("7.5", _THIRD_PARTY_TABLE),
+    # Volta
+    "Quadro GV100": ("7.0", _CUDA_LEGACY_GPUS),
+    "NVIDIA TITAN V": ("7.0", _CUDA_LEGACY_GPUS),
+    # Pascal
+    "Tesla P100": ("6.0", _CUDA_LEGACY_GPUS),
+    "Quadro GP100": ("6.0", _CUDA_LEGACY_GPUS),
+    "Tesla P40": ("6.1", _CUDA_LEGACY_GPUS),
+    "Tesla P4": ("6.1", _CUDA_LEGACY_GPUS),
+    "Quadro P6000": ("6.1", _CUDA_LEGACY_GPUS),
+    "NVIDIA TITAN Xp": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1080 Ti": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1080": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1070 Ti": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1070": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1060": ("6.1", _CUDA_LEGACY_GPUS),
+    # Ampere and Ada
+    "NVIDIA A16": ("8.6", _CUDA_GPUS),
+    "NVIDIA A2": ("8.6", _CUDA_GPUS),
+    "NVIDIA RTX A2000": ("8.6", _CUDA_GPUS),
+    "NVIDIA RTX 4500 Ada": ("8.9", _CUDA_GPUS),
+    "NVIDIA RTX 4000 SFF Ada": ("8.9", _CUDA_GPUS),
+    "NVIDIA RTX 2000 Ada": ("8.9", _CUDA_GPUS),
+    "GeForce RTX 4070": ("8.9", _CUDA_GPUS),
+    "GeForce RTX 4060": ("8.9", _CUDA_GPUS),
+}
+"""The compute capability of NVIDIA GPUs no preset holds, by the name NVIDIA's tables give,
+with each entry's source: a --gpu-name naming one is planned with that capability's native
+formats and refusals (still without speed figures: no bandwidth or TFLOP/s are known)."""
+
+_FORM_WORDS = re.compile(r"\b(?:pcie|sxm\d?|generation)\b", re.IGNORECASE)
+"""Words of an NVML name that say a card's form factor ("Tesla P100-PCIE-16GB") or are
+NVML's longer spelling ("NVIDIA RTX 2000 Ada Generation"), not which chip it is."""
+
+
+def _card_form(name: str) -> str:
+    """A GPU name compacted for CAPABILITY_WITHOUT_PRESET: without vendor, memory and form
+    words ("Tesla P100-PCIE-16GB" -> "p100", "NVIDIA GeForce RTX 2080 Ti" -> "rtx2080ti")."""
+    return _compact(_FORM_WORDS.sub(" ", name), drop_memory=True)
+
+
+_CAPABILITY_BY_FORM = {_card_form(card): known
+                       for card, known in CAPABILITY_WITHOUT_PRESET.items()}
+
+
+def capability_from_name(name: str) -> tuple[str, str] | None:
+    """(compute capability, source) of the GPU a name designates in CAPABILITY_WITHOUT_PRESET
+    ("Quadro RTX 8000" -> "7.5"); None for any other name."""
+    return _CAPABILITY_BY_FORM.get(_card_form(name))
+
+
 def size_without_preset(name: str) -> int | None:
     """The other memory size (GB) of the GPU a name resolves to, which no preset holds, where
     the name states no size: "V100" -> 16 (v100-32gb), "rtx-3060" -> 8; None for "Tesla

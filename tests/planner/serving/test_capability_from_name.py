@@ -1,0 +1,37 @@
+"""hardware.capability_from_name: NVIDIA GPUs no preset holds, by the names people and NVML
+write, to the compute capability NVIDIA's tables give (CAPABILITY_WITHOUT_PRESET)."""
+
+import pytest
+
+from planner.serving.hardware import (
+    CAPABILITY_WITHOUT_PRESET,
+    GPU_PRESETS,
+    capability_from_name,
+    preset_named,
+)
+
+
+@pytest.mark.parametrize(("name", "capability"), [
+    ("Quadro RTX 8000", "7.5"), ("quadro rtx 6000", "7.5"),
+    ("NVIDIA GeForce RTX 2080 Ti", "7.5"), ("RTX 2080", "7.5"),
+    ("NVIDIA TITAN V", "7.0"), ("Quadro GV100", "7.0"),
+    ("Tesla P100-SXM2-16GB", "6.0"), ("Tesla P40", "6.1"), ("NVIDIA GeForce GTX 1080 Ti", "6.1"),
+    ("NVIDIA RTX A2000 12GB", "8.6"), ("NVIDIA RTX 4500 Ada Generation", "8.9"),
+])
+def test_names_as_written_resolve(name: str, capability: str) -> None:
+    assert capability_from_name(name)[0] == capability
+
+
+@pytest.mark.parametrize("name", ["TITAN X", "RTX 2080 SUPER", "RTX 3090", "Mystery X", "P1"])
+def test_other_names_do_not(name: str) -> None:
+    # "TITAN X" is both Maxwell's GTX TITAN X (5.2) and Pascal's (6.1): left out
+    assert capability_from_name(name) is None
+
+
+def test_no_entry_is_a_preset_and_each_cites_a_source() -> None:
+    # a preset's name is resolved first (preset_named); an entry it shadowed would be dead
+    for card, (capability, source) in CAPABILITY_WITHOUT_PRESET.items():
+        assert preset_named(card, 1) is None, card
+        assert capability in {"6.0", "6.1", "7.0", "7.5", "8.6", "8.9"}
+        assert "read 2026-12-05" in source
+    assert not {capability_from_name(g.name) for g in GPU_PRESETS.values()} - {None}
