@@ -118,14 +118,14 @@ def nearest_fit(request: PlanRequest, result: Plan) -> NearestFit | None:
 def _longer_in_fp8(request: PlanRequest, update: FitChange) -> str | None:
     """Where the change found only shortens --max-model-len and the KV cache is 16-bit: the
     longer context an fp8 KV cache holds on the same pool ('--kv-cache-dtype fp8 with
-    --max-model-len N fits'), planned like any other (so not where this GPU and release
-    refuse fp8 KV); None otherwise. A user who asked for a long context learns what a KV
-    format change buys, not only what to cut."""
+    --max-model-len N fits', N up to the asked max_model_len: fp8 may hold all of it), planned
+    like any other (so not where this GPU and release refuse fp8 KV); None otherwise. A user
+    who asked for a long context learns what a KV format change buys, not only what to cut."""
     if set(update) != {"max_model_len"} or request.engine.kv_cache_dtype.startswith("fp8"):
         return None
     fp8 = {"kv_cache_dtype": "fp8"}
     figures = _figures(request, request.engine.model_copy(update=fp8), request.layout)
-    if not figures or not update["max_model_len"] < figures["max_context_tokens"] < figures[
+    if not figures or not update["max_model_len"] < figures["max_context_tokens"] <= figures[
             "max_model_len"]:
         return None
     length = figures["max_context_tokens"]

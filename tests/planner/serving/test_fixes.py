@@ -103,3 +103,15 @@ def test_no_fp8_kv_second_choice_where_the_kv_cache_is_fp8_already_or_refused():
     # on an H100 (9.0) the same request gets the fp8 second choice
     on_h100 = plan(request.model_copy(update={"cluster": preset_cluster("h100-sxm", 1)}))
     assert on_h100.longer_context_fit.startswith("--kv-cache-dtype fp8 with --max-model-len ")
+
+
+def test_an_fp8_kv_cache_that_holds_the_whole_asked_context_is_offered():
+    # Qwen3-8B on one H100, vLLM 0.34.0 (64-token blocks), a 4 GiB pool at its 40,960 tokens:
+    # 16-bit 9,437,184 B a block, 4,294,967,296 // 9,437,184 = 455 blocks, less the null
+    # block 454 x 64 = 29,056 tokens (shortened); fp8 4,718,592 B a block, 910 blocks, 909 x
+    # 64 = 58,176 tokens >= 40,960: fp8 holds all the asked context (was offered nothing, the
+    # fp8 plan's context being capped at the asked 40,960)
+    assert 4 * GIB // (64 * 147_456) == 455 and 4 * GIB // (64 * 73_728) == 910
+    result = plan(_request(kv_cache_memory_bytes=4 * GIB))
+    assert not result.fits and result.nearest_fit == "--max-model-len 29056 fits"
+    assert result.longer_context_fit == "--kv-cache-dtype fp8 with --max-model-len 40960 fits"
