@@ -51,6 +51,17 @@ def test_nvml_names_resolve_to_their_capability(capsys, name: str, capability: s
     assert f"planned with compute capability {capability} from its name" in err, err
 
 
+def test_a_pascal_card_is_refused_as_vllm_s_wheels_hold_no_code_for_it(capsys) -> None:
+    # wheel_arch: no sm_6x code in any vLLM wheel read; before, a P40 by name planned to fit
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-4B", "--gpu-memory-gib",
+                              "22.4", "--gpu-name", "Tesla P40", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert not data["fits"] and data["vllm_command"] is None
+    assert data["errors"][0].startswith("vLLM's prebuilt wheels hold no CUDA code for compute "
+                                        "capability 6.1 (Tesla P40)"), data["errors"]
+
+
 def test_an_nvml_name_of_another_size_of_a_preset_keeps_the_preset_s_capability(capsys) -> None:
     # 'Tesla V100-PCIE-16GB' is the 32 GB V100 preset's model at 16 GB: capability 7.0 from the
     # preset, not from this table; gemma-3-4b-it is served in float32 there (below 8.0)

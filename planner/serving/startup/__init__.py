@@ -38,6 +38,7 @@ from planner.serving.startup.autoround import INC_AUTO_AWQ_FROM, inc_overrides_q
 from planner.serving.startup.block_size import block_size_errors
 from planner.serving.startup.device import capability
 from planner.serving.startup.quant_method import QUANT_METHOD, config_quant_method
+from planner.serving.startup.wheel_arch import wheel_arch_errors
 from planner.serving.startup.wna16_loaders import PLAIN_LOADER_LAST
 from planner.serving.vllm_cli import VllmCli
 from planner.serving.vllm_versions import Version, parse_version, version_label
@@ -101,7 +102,8 @@ def startup_errors(
             f"max_model_len ({window.key}={window.limit} or model_max_length="
             f"{window.model_max_length} in model's config.json). To allow overriding this "
             "maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
-    return errors + capability_errors(gpu, scheme, cli, mixed, ct_scheme, named)
+    return (wheel_arch_errors(gpu) + errors
+            + capability_errors(gpu, scheme, cli, mixed, ct_scheme, named))
 
 
 CT_SCHEME_MIN_CAPABILITY: dict[str, tuple[tuple[Version, int], ...]] = {
