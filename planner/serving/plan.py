@@ -2208,15 +2208,16 @@ def _unusable_last_block(st: _Setup, bind: _Binding, pools: dict[int, int], ceil
     length = st.facts.r.max_model_len
     miss = _request_miss(st, pools, bind.blocks, 1)
     stage = f" on PP stage {miss.pp_stage}" if st.layout.pp > 1 else ""
+    shorter = (f"One request can reach {ceiling:,} tokens; --max-model-len {ceiling} or "
+               if ceiling else "No request gets a KV block; ")
     return (f"vLLM {st.s.vllm_version} starts this plan (its start-up check compares one "
             f"request with the whole pool, all {bind.blocks:,} blocks a worker gets), but its "
             "BlockPool takes one of them as the null block, so a request that grows to "
             f"{length:,} tokens needs {miss.blocks:,} KV blocks{stage}, more than the "
             f"{bind.blocks - 1:,} left: vLLM finds no "
             "free block for it and preempts the request to recompute it, or leaves it "
-            f"waiting, and it never completes. One request can reach {ceiling:,} tokens; "
-            f"--max-model-len {ceiling} or a pool {miss.shortfall:,} B larger serves every "
-            "request.")
+            f"waiting, and it never completes. {shorter}a pool {miss.shortfall:,} B larger "
+            "serves every request.")
 
 
 def _outcome(

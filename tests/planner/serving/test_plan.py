@@ -631,6 +631,17 @@ def test_a_request_past_the_blocks_left_by_the_null_block_is_warned(
             "32,768 B larger serves every request.")
 
 
+def test_a_pool_of_one_block_before_029_offers_no_max_model_len_of_0() -> None:
+    # one 16-token block (4 layers x 16 tokens x 512 B = 32,768 B) at max_model_len 16: the
+    # 0.28 start-up check lets it through (1 block <= 1), BlockPool takes it as the null block,
+    # so no request gets a block: no '--max-model-len 0', a pool one block larger
+    p = _tiny(kv_cache_memory_bytes=32_768, vllm_version="0.28.0", max_model_len=16)
+    assert p.fits and p.num_gpu_blocks == 1 and p.kv_limited_context_tokens == 0
+    assert _null_block_warnings(p)[0].endswith(
+        "and it never completes. No request gets a KV block; a pool 32,768 B larger serves "
+        "every request.")
+
+
 def test_from_029_the_start_up_check_leaves_no_request_short_of_blocks() -> None:
     # 0.29.0 refuses the 512-block pool (512 blocks needed > 511) and starts 513 without the
     # warning: the check already holds the null block back
