@@ -4,9 +4,10 @@ Tesla P100 / P40, GTX 10 series), so a pip-installed vLLM stops at its first ker
 
 NOTE: `cuobjdump --list-elf` / `--list-ptx` (nvidia-cuda-cuobjdump 13.5.37) of the compiled ops
 of the PyPI wheels (vllm/_C.abi3.so, _moe_C.abi3.so, _C_stable_libtorch.abi3.so): 0.9.1,
-0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.16.0 and 0.19.0 hold SASS for sm_70 and
-newer, and one module of _C.abi3.so for sm_52 (SASS and PTX); 0.20.0, 0.27.1, 0.28.0, 0.29.0,
-0.31.0 and 0.34.0 for sm_75 and newer, PTX for sm_75 / sm_80 and newer. None holds sm_60 or
+0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.16.0, 0.17.0 and 0.19.0 hold SASS
+for sm_70 and newer, and one module of _C.abi3.so for sm_52 (SASS and PTX); 0.20.0, 0.21.0,
+0.24.0, 0.27.1, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.33.0 and 0.34.0 for sm_75 and newer, PTX for
+sm_75 / sm_80 and newer. None holds sm_60 or
 sm_61 code, and SASS runs only within its major version, PTX only from its own version up, so
 a 6.x GPU has no image of their kernels; releases between those read are taken to be alike.
 vLLM's Python does not refuse 6.x (platforms/cuda.py supported_dtypes gives it float16 and
