@@ -1086,7 +1086,8 @@ def test_a_kv_format_vllm_offers_but_headroom_does_not_size_is_refused_in_one_li
 
 
 def test_a_plan_that_does_not_fit_names_the_nearest_change_that_fits(capsys) -> None:
-    # Qwen3-8B on one L4 at its 40,960-token context: the KV pool holds 22,144 tokens
+    # Qwen3-8B on one L4 at its 40,960-token context: the KV pool holds 24,192 tokens (378
+    # blocks of 64 on 0.34.0), one request 24,128 (less the null block)
     _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4", "--json")
     data = json.loads(out)
     assert data["vllm_command"] is None
