@@ -2123,16 +2123,35 @@ def _request_miss(st: _Setup, pools: dict[int, int], num_blocks: int, held: int
     each, i.e. S >= (most + held) x block - pool.
     A pool of none or less (weights and the rest fill the budget) is short by the request's
     bytes and held blocks on top of what it is under 0, as more memory must supply all of it."""
-    f, length = st.facts, st.facts.r.max_model_len
-    tp, mbt = st.layout.tp, f.window_mbt
+    f = st.facts
+    per_stage = _stage_requests(st)
     stages = [(pp_stage, f.stages[pp_stage][1], pool) for pp_stage, pool in pools.items()]
-    needs = [(blocks_per_request(stage, length, mbt), pp_stage) for pp_stage, stage, _ in stages]
-    blocks, at = max(needs)
-    on_bytes = max(request_bytes(stage, length, f.kv_b, tp, mbt) + held * stage.bytes_per_block
-                   - pool for _, stage, pool in stages)
+    blocks, at = max((per_stage[pp_stage][0], pp_stage) for pp_stage, _, _ in stages)
+    on_bytes = max(per_stage[pp_stage][1] + held * stage.bytes_per_block - pool
+                   for pp_stage, stage, pool in stages)
     on_blocks = max((blocks + held) * stage.bytes_per_block - pool for _, stage, pool in stages)
     return _RequestMiss(max(on_bytes, on_blocks, 0), blocks, at,
                         on_bytes <= 0 and blocks > num_blocks - held)
+
+
+def _stage_requests(st: _Setup) -> dict[int, tuple[int, int]]:
+    """Per PP stage holding KV, the (blocks, bytes) one max_model_len request needs there
+    (blocks_per_request, request_bytes): the same for every weight format and worker, so
+    cached per spec by what the stages read, as _full_request (a sweep asks it of every
+    memory miss)."""
+    f = st.facts
+    key = ("stage requests", *_stage_layouts_key(st.layout, f.r, f.kv_b), f.window_mbt,
+           f.r.max_model_len)
+    return _cached(st.spec, key, _stage_request_needs, f.r.max_model_len, st.layout.tp,
+                   f.stages, f.kv_b, f.window_mbt)
+
+
+def _stage_request_needs(length: int, tp: int, stages: tuple[tuple[range, StageKv | None], ...],
+                         kv_b: KvBytes, mbt: int) -> dict[int, tuple[int, int]]:
+    """Work out what _stage_requests caches."""
+    return {pp_stage: (blocks_per_request(stage, length, mbt),
+                       request_bytes(stage, length, kv_b, tp, mbt))
+            for pp_stage, (_, stage) in enumerate(stages) if stage is not None}
 
 
 def _null_blocks(vllm_version: str) -> int:

@@ -1447,9 +1447,11 @@ class VllmRules:
         return version_label(self.version)
 
 
+@lru_cache(maxsize=64)
 def parse_version(text: str) -> Version:
     """'0.19', 'v0.21.0', '0.20.2', '0.10.1.1', '0.11.0+cu128' -> (0, 19, 0), (0, 21, 0),
-    (0, 20, 2), (0, 10, 1), (0, 11, 0) (vllm_cli.release_numbers); EngineError else."""
+    (0, 20, 2), (0, 10, 1), (0, 11, 0) (vllm_cli.release_numbers); EngineError else. Cached:
+    every plan's release rules ask it (a sweep, thousands of times)."""
     numbers = release_numbers(text)
     if numbers is None:
         raise EngineError(f"vLLM version {text!r} is not like '{DEFAULT_VLLM_VERSION}', '0.19', "
