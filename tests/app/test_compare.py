@@ -99,7 +99,8 @@ def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> Non
     config = json.loads(grid.proto.columns)
     assert config["concurrency at 32,768"] == {
         "label": "conc. @ 32,768", "help": "concurrency at 32,768",
-        "type_config": {"type": "number", "format": "localized"}}
+        # two decimals on every row (ui.tables._fixed_decimals: concurrency as 2.81, 12.50)
+        "type_config": {"type": "number", "format": "localized", "step": 0.01}}
     assert at.expander[0].label.startswith("More columns")
 
 
@@ -178,7 +179,7 @@ def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
     config = json.loads(grid.proto.columns)
     assert config["concurrency at 32,768, all replicas"] == {
         "label": "all replicas", "help": "concurrency at 32,768, all replicas",
-        "type_config": {"type": "number", "format": "localized"}}
+        "type_config": {"type": "number", "format": "localized", "step": 0.01}}
     assert config["concurrency at 32,768, per replica"]["label"] == "per replica"
     assert at.expander[0].label.startswith("More columns: parameters, KV bytes per token per GPU")
     assert any('"all replicas" is the concurrency at 32,768 tokens' in c.value

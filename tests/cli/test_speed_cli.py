@@ -423,9 +423,11 @@ def test_moe_replicas_on_several_nodes_name_the_network(capsys, flags: list[str]
     # --dtype float16 on an H100, which computes bfloat16
     (["--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "1", "--dtype", "float16"],
      "; fp16 kernels, no link"),
-    # Gemma-2 refuses float16 (vLLM _FLOAT16_NOT_SUPPORTED_MODELS): float32 on a T4
-    (["--model", "google/gemma-2-2b-it", "--gpu", "t4", "--gpus", "1", "--max-model-len",
-      "4096"], "; fp32 kernels, no link"),
+    # --dtype float32 on a T4 (Gemma-2, which refuses float16 and so computes in float32
+    # there, no longer starts on a T4: TRITON_ATTN's head-256 float32 tile needs 81,920 B of
+    # shared memory, planner.serving.startup.triton_sm75; Qwen3-0.6B's head 128 needs 40,960)
+    (["--model", "Qwen/Qwen3-0.6B", "--gpu", "t4", "--gpus", "1", "--max-model-len",
+      "4096", "--dtype", "float32"], "; fp32 kernels, no link"),
 ])
 def test_the_speed_summary_names_the_dtype_the_plan_computes_in(capsys, argv: list[str],
                                                                  summary: str) -> None:
@@ -492,11 +494,12 @@ def test_a_v100_plan_runs_at_its_fp16_tensor_rate(capsys) -> None:
 
 
 def test_a_float32_plan_computes_at_the_fp32_rate(capsys) -> None:
-    # Gemma-2 refuses float16, so a T4 (no bfloat16) serves it in float32: its matmuls run on
-    # the CUDA cores at the datasheet's FP32 8.1 TFLOP/s (torch's "highest" precision, no
-    # TF32 on Turing anyway), not the FP16 tensor cores' 65
-    label, terms = _terms(capsys, "--model", "google/gemma-2-2b-it", "--gpu", "t4",
-                          "--max-model-len", "4096")
+    # --dtype float32 on a T4: the matmuls run on the CUDA cores at the datasheet's FP32
+    # 8.1 TFLOP/s (torch's "highest" precision, no TF32 on Turing anyway), not the FP16
+    # tensor cores' 65 (Qwen3-0.6B: Gemma-2, float32 by its own rule there, no longer starts
+    # on a T4, test_the_speed_summary_names_the_dtype_the_plan_computes_in)
+    label, terms = _terms(capsys, "--model", "Qwen/Qwen3-0.6B", "--gpu", "t4",
+                          "--max-model-len", "4096", "--dtype", "float32")
     assert label == "fp32"
     assert "(+ attention at 8) / (8 TFLOP/s x " in terms["decode_compute"]["formula"]
     assert "the CUDA cores' FP32 8.1 TFLOP/s" in terms["decode_compute"]["note"]
