@@ -26,6 +26,14 @@ def _flashinfer_head_sizes(minor: int) -> set[int]:
     return {64, 128, 256} if minor < 22 else {64, 128, 256, 512}
 
 
+def flashinfer_takes(m: AttentionMixer, minor: int) -> bool:
+    """Whether FLASHINFER takes this attention layer in vLLM 0.`minor` below compute
+    capability 8.9: a head size it lists (_flashinfer_head_sizes) and no attention sinks (its
+    supports_sink holds only on trtllm-gen GPUs, none below 8.9: _triton_fp8_below_sm89's
+    NOTE). A layer it does not take falls to TRITON_ATTN."""
+    return m.head_dim in _flashinfer_head_sizes(minor) and not m.sinks
+
+
 def _no_backend(kv: str, why: str | dict[str, list[str]], cc: int) -> str:
     """vLLM's selector refusal (platforms/cuda.py get_attn_backend_cls), with each backend's
     reasons (`why` alone: FlashInfer's, the one backend that takes nvfp4)."""
@@ -431,8 +439,7 @@ def _triton_fp8_below_sm89(kv: str, version: Version, cc: int, device: str,
         return _FLEX_QUANTIZED_KV
     flashinfer = (version[:3] != (0, 11, 0) and not forced and cc >= (75 if minor < 24 else 80)
                   and name in ("fp8", "fp8_e4m3", "fp8_e5m2")
-                  and all(m.head_dim in _flashinfer_head_sizes(minor) and not m.sinks
-                          for m in attention))
+                  and all(flashinfer_takes(m, minor) for m in attention))
     if flashinfer:
         return None
     if minor >= 24:
@@ -508,7 +515,7 @@ def flashinfer_sm75_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, c
     "Forcing TRITON_ATTN": _gemma4_forced_triton). Computed from the source, not run on a GPU.
     """
     cc = capability(gpu)
-    minor = int(cli.vllm_version.split(".")[1])
+    minor = parse_version(cli.vllm_version)[1]
     name = VLLM_KV_DTYPE[kv_cache_dtype]
     if (cc != 75 or not FLASHINFER_SM75_FROM <= minor <= FLASHINFER_SM75_LAST
             or dtype not in ("float16", "bfloat16")
@@ -518,8 +525,7 @@ def flashinfer_sm75_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, c
     kv_bytes = 1 if name.startswith("fp8") else 2
     pin = _FLASHINFER_PIN[minor]
     heads = sorted({m.head_dim for m in (layer.mixer for layer in spec.layers)
-                    if isinstance(m, AttentionMixer) and not m.sinks
-                    and m.head_dim in _flashinfer_head_sizes(minor)})
+                    if isinstance(m, AttentionMixer) and flashinfer_takes(m, minor)})
     errors = []
     for head in heads:
         need = [_fa2_prefill_smem_bytes(head, kv_bytes, long, minor >= 22)

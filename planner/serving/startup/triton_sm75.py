@@ -5,11 +5,12 @@ from planner.model.spec import AttentionMixer, ModelSpec
 from planner.serving.hardware import GpuSpec
 from planner.serving.startup.attention_backend import (
     TURING_SMEM_BYTES,
-    _flashinfer_head_sizes,
     _gemma4_forced_triton,
+    flashinfer_takes,
 )
 from planner.serving.startup.device import capability
 from planner.serving.vllm_cli import VllmCli
+from planner.serving.vllm_versions import parse_version
 
 TRITON_SMEM_FROM = 18
 """The first vLLM 0.x minor read for triton_sm75_errors (the kernel's file moved to
@@ -56,7 +57,7 @@ def _on_triton(m: AttentionMixer, minor: int, served: str, forced: bool) -> bool
     (a float32 model, a head size it lacks, sinks: attention_backend._triton_fp8_below_sm89's
     NOTE) or a Gemma 4 Gemma4Config forces there."""
     return (minor >= 24 or forced or served == "float32"
-            or m.head_dim not in _flashinfer_head_sizes(minor) or m.sinks)
+            or not flashinfer_takes(m, minor))
 
 
 def triton_sm75_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli, served: str) -> list[str]:
@@ -67,7 +68,7 @@ def triton_sm75_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli, served: str)
     prompt ('fails on the first request (TRITON_ATTN)', vLLM PR #39018, open, which would drop
     the tile to 16 for head 512 there)."""
     cc = capability(gpu)
-    minor = int(cli.vllm_version.split(".")[1])
+    minor = parse_version(cli.vllm_version)[1]
     element_bytes = _ELEMENT_BYTES.get(served)
     if cc != 75 or minor < TRITON_SMEM_FROM or element_bytes is None:
         return []
