@@ -129,10 +129,11 @@ def _longer_in_fp8(request: PlanRequest, update: FitChange) -> str | None:
             "max_model_len"]:
         return None
     length = figures["max_context_tokens"]
-    fits = _figures(request, request.engine.model_copy(update={**fp8, "max_model_len": length}),
-                    request.layout)
+    if length < figures["max_model_len"]:  # else the plan at that length is the one above
+        figures = _figures(request, request.engine.model_copy(
+            update={**fp8, "max_model_len": length}), request.layout)
     return f"--kv-cache-dtype fp8 with --max-model-len {length} fits" if (
-        fits and fits["fits"]) else None
+        figures and figures["fits"]) else None
 
 
 def _change(request: PlanRequest, update: FitChange, layout: ParallelLayout) -> FitChange:
