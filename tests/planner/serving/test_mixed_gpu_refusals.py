@@ -16,6 +16,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from tests.planner.serving.vllm_words import triton_fp8_refusal
 
 QWEN_8B = "Qwen/Qwen3-8B"  # head_dim 128, torch_dtype bfloat16, no sinks
 V100 = "Tesla V100-SXM2-32GB"
@@ -36,10 +37,8 @@ def _plan(cluster: ClusterSpec, version: str, pp: int, kv: str = "auto",
 
 
 def _triton_fp8(device: str, cap: str) -> str:
-    """TritonAttentionImpl.__init__'s words (v1/attention/backends/triton_attn.py, 0.34.0)."""
-    return (f"FP8 KV cache is not supported by the Triton attention backend on {device} "
-            f"(compute capability {cap}); native FP8 (fp8e4nv) requires SM89+. Re-run with "
-            "--kv-cache-dtype float16.")
+    """TritonAttentionImpl.__init__'s words below 8.0 (it suggests float16 there)."""
+    return triton_fp8_refusal(device, cap, "float16")
 
 
 def test_fp8_kv_on_a_later_v100_node_is_refused_naming_it() -> None:

@@ -13,6 +13,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
 from tests.cli.tiny_model import TINY_CONFIG
+from tests.planner.serving.vllm_words import triton_fp8_refusal
 
 
 def _plan(model: str, gpu: str, kv: str = "fp8", version: str = "0.34.0"):
@@ -22,9 +23,8 @@ def _plan(model: str, gpu: str, kv: str = "fp8", version: str = "0.34.0"):
 
 
 def _refusal(device: str, cap: str) -> str:
-    return (f"FP8 KV cache is not supported by the Triton attention backend on {device} "
-            f"(compute capability {cap}); native FP8 (fp8e4nv) requires SM89+. Re-run with "
-            "--kv-cache-dtype bfloat16.")
+    """TritonAttentionImpl.__init__'s words on 8.0-8.8 (it suggests bfloat16 there)."""
+    return triton_fp8_refusal(device, cap, "bfloat16")
 
 
 def test_sinks_or_another_head_size_fall_to_triton_and_stop() -> None:
