@@ -207,36 +207,60 @@ def model_identity(model: str, source: ModelSource) -> str:
 
 
 def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
-                    link: LinkKind | None = None, name: str | None = None) -> ClusterSpec:
+                    link: LinkKind | None = None, name: str | None = None
+                    ) -> tuple[ClusterSpec, str | None]:
     """Identical nodes of a GPU known by its CUDA total, and by its model when `name` is
     given: the preset that name designates (an ambiguous one settled by the memory) keeps
     its identity (compute capability, formats, default link, the name vLLM's batch defaults
     look at) with the memory as given; a name no preset has is kept as typed. PCIe is
-    assumed between GPUs of no known model."""
+    assumed between GPUs of no known model. With the note that says how a `name` was read
+    (None where it is a preset's at its memory, or none is given)."""
     total = round(memory_gib * GIB)
     named = preset_named(name, total) if name is not None else None
     if named is not None:
         cluster = preset_cluster(named.key, gpus_per_node, nodes, intra_node_link=link,
                                  memory_total_bytes=total)
-        if not states_other_memory(name, named) and memory_near(named, total):
-            return cluster
+        other_size = states_other_memory(name, named)
+        if not other_size and memory_near(named, total):
+            return cluster, None
         # another memory size of that model, stated ("Tesla V100-PCIE-16GB") or given (v100
         # at 15.77 GiB, the 32 GB preset's nearest): called as typed, not by the preset's name
         typed = name.strip()
+        stated = (f"states {' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}"
+                  if other_size else f"with {memory_gib:g} GiB is a memory size")
         return cluster.model_copy(update={
             "nodes": tuple(node.model_copy(update={"gpu": node.gpu.model_copy(
                 update={"name": typed})}) for node in cluster.nodes),
-            "source": cluster.source.replace(named.name, f"{typed} (as {named.key})")})
+            "source": cluster.source.replace(named.name, f"{typed} (as {named.key})")}), (
+            f"--gpu-name {name!r} {stated}, which the {named.key} preset ({named.name}, "
+            f"{named.memory_label}) is not: planned with that preset's compute capability, "
+            f"formats, link and {named.memory_bandwidth_gbps:,.0f} GB/s memory bandwidth, "
+            "which this model's may not share (the speed figures follow them), and the "
+            f"memory given, and called {typed!r}, not {named.name!r}")
     parent = mig_parent(name) if name is not None else None
     from_name = capability_from_name(name) if name is not None and parent is None else None
     typed = (name or "").strip() or f"Custom {memory_gib:g} GiB GPU"
+    note = None
     if from_name:  # a card NVIDIA's tables give a capability: its formats, no speed figures
         gpu = custom_gpu(total, name=typed, compute_capability=from_name[0],
                          notes=f"no preset; compute capability {from_name[0]} from its name "
                                f"({from_name[1]})")
+        note = (f"--gpu-name {name!r} is no preset GPU model: planned with compute capability "
+                f"{from_name[0]} from its name ({from_name[1]}) and that capability's formats, "
+                "on the memory given, without speed figures (its bandwidth and TFLOP/s are not "
+                "known)")
     else:
         gpu = custom_gpu(total, name=typed, vendor=parent.vendor if parent else "nvidia",
                          compute_capability=parent.compute_capability if parent else "")
+        if parent is not None:
+            note = (f"--gpu-name {name!r} is {mig_instance(name)}: planned with "
+                    f"{parent.name}'s compute capability {parent.compute_capability} and "
+                    "formats on the memory given, without speed figures (a slice's bandwidth "
+                    "and SMs are not modelled)")
+        elif name is not None:
+            note = (f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned "
+                    "as a GPU of unknown model (no preset's compute capability, native formats "
+                    "or default link apply)")
     node_specs = tuple(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node,
                  intra_node_link=link or gpu.default_intra_node_link)
@@ -245,7 +269,7 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
     where = f" x {nodes} nodes" if nodes > 1 else ""
     memory = f" at {memory_gib:g} GiB" if name is not None else ""  # unnamed: in the name
     return ClusterSpec(nodes=node_specs,
-                       source=f"custom: {gpus_per_node}x {gpu.name}{memory}{where}")
+                       source=f"custom: {gpus_per_node}x {gpu.name}{memory}{where}"), note
 
 
 def add_notes(args: argparse.Namespace, *notes: str) -> None:
@@ -424,37 +448,10 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         note_preset_choice(args, [args.gpu])
         return cluster, []
     _note_wsl2_unused(args, "--gpu-memory-gib is the total CUDA reports")
-    cluster = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
-                              getattr(args, "gpu_name", None))
     name = getattr(args, "gpu_name", None)
-    if name is not None and (parent := mig_parent(name)) is not None:
-        add_notes(args, (
-            f"--gpu-name {name!r} is {mig_instance(name)}: planned with "
-            f"{parent.name}'s compute capability {parent.compute_capability} and formats on the "
-            "memory given, without speed figures (a slice's bandwidth and SMs are not modelled)"))
-    elif name is not None and (from_name := capability_from_name(name)) is not None \
-            and cluster.nodes[0].gpu.key == "custom":
-        add_notes(args, (
-            f"--gpu-name {name!r} is no preset GPU model: planned with compute capability "
-            f"{from_name[0]} from its name ({from_name[1]}) and that capability's formats, on the "
-            "memory given, without speed figures (its bandwidth and TFLOP/s are not known)"))
-    elif name is not None and cluster.nodes[0].gpu.key == "custom":
-        add_notes(args, (
-            f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned as a GPU "
-            "of unknown model (no preset's compute capability, native formats or default link "
-            "apply)"))
-    elif name is not None and (states_other_memory(name, preset := gpu_preset(
-            cluster.nodes[0].gpu.key)) or not memory_near(preset, cluster.sizing_node.gpu
-                                                          .memory_total_bytes)):
-        stated = (f"states {' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}"
-                  if states_other_memory(name, preset) else
-                  f"with {args.gpu_memory_gib:g} GiB is a memory size")
-        add_notes(args, (
-            f"--gpu-name {name!r} {stated}, which the {preset.key} preset ({preset.name}, "
-            f"{preset.memory_label}) is not: planned with that preset's compute capability, "
-            f"formats, link and {preset.memory_bandwidth_gbps:,.0f} GB/s memory bandwidth, "
-            "which this model's may not share (the speed figures follow them), and the "
-            f"memory given, and called {name.strip()!r}, not {preset.name!r}"))
+    cluster, note = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link, name)
+    if note:
+        add_notes(args, note)
     add_notes(args, *no_bf16_assumed_notes(cluster, (
         "give --gpu-name MODEL (e.g. 'RTX 4090')" if name is None else
         "give --gpu-name a preset's model (e.g. 'RTX 4090')")))
