@@ -339,7 +339,7 @@ def _sixteen_bit(cc: int) -> str:
     return "float16" if cc < 80 else "bfloat16"
 
 
-def _gemma4_forced_triton(spec: ModelSpec, minor: int, cc: int) -> bool:
+def gemma4_forced_triton(spec: ModelSpec, minor: int, cc: int) -> bool:
     """Whether vLLM 0.`minor` runs every attention layer of this Gemma 4 on TRITON_ATTN on
     compute capability `cc` (90 for 9.0): Gemma4Config forces it for heads of two sizes.
 
@@ -429,7 +429,7 @@ def _triton_fp8_below_sm89(kv: str, version: Version, cc: int, device: str,
     initialization failed"). FlashInfer's own fp8 kernels on a T4 (7.5) before 0.24 run where
     its prefill fits the T4's shared memory (flashinfer_sm75_errors: heads 64 and 128 at 8
     bits; vLLM issue #47549 reports fp8 KV on FlashInfer running on 7.5 in 0.23.0).
-    `forced`: the model runs on TRITON_ATTN whatever its layers (_gemma4_forced_triton: Gemma 4
+    `forced`: the model runs on TRITON_ATTN whatever its layers (gemma4_forced_triton: Gemma 4
     with heads of 256 and 512).
     """
     name, minor = VLLM_KV_DTYPE[kv], version[1]
@@ -512,7 +512,7 @@ def flashinfer_sm75_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, c
     RTX 2080 Tis with vLLM 0.23 ran in 16 bits with that PR's fix applied). Gemma 4 with heads
     of two sizes, the wider over 256 (gemma-4-26B-A4B: 256 and 512), runs every layer on
     TRITON_ATTN instead (model_executor/models/config.py Gemma4Config.verify_and_update_config,
-    "Forcing TRITON_ATTN": _gemma4_forced_triton). Computed from the source, not run on a GPU.
+    "Forcing TRITON_ATTN": gemma4_forced_triton). Computed from the source, not run on a GPU.
     """
     cc = capability(gpu)
     minor = parse_version(cli.vllm_version)[1]
@@ -520,7 +520,7 @@ def flashinfer_sm75_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, c
     if (cc != 75 or not FLASHINFER_SM75_FROM <= minor <= FLASHINFER_SM75_LAST
             or dtype not in ("float16", "bfloat16")
             or name not in ("auto", "float16", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2")
-            or _gemma4_forced_triton(spec, minor, cc)):
+            or gemma4_forced_triton(spec, minor, cc)):
         return []
     kv_bytes = 1 if name.startswith("fp8") else 2
     pin = _FLASHINFER_PIN[minor]
@@ -586,7 +586,7 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     fp8 = None if mla or cc is None else _triton_fp8_below_sm89(
         kv_cache_dtype, (0, minor, patch), cc, gpu.name,
         [m for m in mixers if isinstance(m, AttentionMixer)],
-        _gemma4_forced_triton(spec, minor, cc))
+        gemma4_forced_triton(spec, minor, cc))
     if fp8:
         return [fp8]
     dense_mla = cc is not None and minor >= 15 and _is_dense_mla(spec)

@@ -5,8 +5,8 @@ from planner.model.spec import AttentionMixer, ModelSpec
 from planner.serving.hardware import GpuSpec
 from planner.serving.startup.attention_backend import (
     TURING_SMEM_BYTES,
-    _gemma4_forced_triton,
     flashinfer_takes,
+    gemma4_forced_triton,
 )
 from planner.serving.startup.device import capability
 from planner.serving.vllm_cli import VllmCli
@@ -72,7 +72,7 @@ def triton_sm75_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli, served: str)
     element_bytes = _ELEMENT_BYTES.get(served)
     if cc != 75 or minor < TRITON_SMEM_FROM or element_bytes is None:
         return []
-    forced = _gemma4_forced_triton(spec, minor, cc)
+    forced = gemma4_forced_triton(spec, minor, cc)
     needs = {}
     for m in (layer.mixer for layer in spec.layers):
         if isinstance(m, AttentionMixer) and _on_triton(m, minor, served, forced):

@@ -9,6 +9,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.startup.attention_backend import gemma4_forced_triton
 from planner.serving.startup.triton_sm75 import block_m, prefill_smem_bytes
 
 
@@ -70,3 +71,15 @@ def test_what_still_runs() -> None:
     assert not any("TRITON_ATTN" in e for e in _plan("google/gemma-3-4b-it", "0.24.0", 2,
                                                        "v100-32gb").errors)
     assert not any("TRITON_ATTN" in e for e in _plan("google/gemma-3-4b-it", "0.17.0", 2).errors)
+
+
+def test_gemma_4_s_forced_triton_rule_is_public() -> None:
+    # the rule triton_sm75 and attention_backend both read (Gemma4Config.verify_and_update_config
+    # as attention_backend's NOTE quotes it): gemma-4-26B-A4B's heads are 256 and 512, so 0.22
+    # forces TRITON_ATTN (the wider passes 256) whatever the GPU; from 0.24 FA4 runs it on 9.x-
+    # 11.x (512 <= 512), TRITON_ATTN elsewhere; before 0.19 nothing forces it; Gemma 3 never
+    gemma4, gemma3 = catalog_spec("google/gemma-4-26B-A4B"), catalog_spec("google/gemma-3-4b-it")
+    assert [gemma4_forced_triton(gemma4, minor, cc) for minor, cc in (
+        (22, 90), (22, 75), (24, 90), (24, 100), (24, 80), (34, 75), (18, 80))] == [
+        True, True, False, False, True, True, False]
+    assert not gemma4_forced_triton(gemma3, 22, 75)
