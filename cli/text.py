@@ -14,7 +14,6 @@ from planner.report import (
     link_phrase,
     max_model_len_stop,
     no_speed_reason,
-    per_replica,
     speed_cell,
     sweep_caveats,
     sweep_cells,
@@ -33,7 +32,7 @@ from planner.serving.prices import USER_PRICE_SOURCE
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
-from planner.text import counted, decimal, per_second, plural, rank_runs
+from planner.text import counted, decimal, per_replica, per_second, plural, rank_runs
 from planner.units import GIB
 
 AUTO_LAYOUT_NOTE = (f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; give --tp, --pp or "
@@ -138,10 +137,10 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         *([f"  warm restart        {warm}"] if (warm := warm_restart_text(plan)) else []),
         f"  KV bytes per token  {plan.kv_bytes_per_token:,} B "
         f"({plan.kv_bytes_per_token_per_gpu:,} B per GPU)",
-        f"  KV cache tokens     {plan.kv_cache_tokens:,}{per_replica(plan)}",
+        f"  KV cache tokens     {plan.kv_cache_tokens:,}{per_replica(plan.layout.dp)}",
         f"  context ceiling     {plan.max_context_tokens:,} tokens{_ceiling_past_tokens(plan)}"
         f"{max_model_len_stop(plan)}",
-        f"  concurrency         {plan.max_concurrency:,.2f}{per_replica(plan)} at "
+        f"  concurrency         {plan.max_concurrency:,.2f}{per_replica(plan.layout.dp)} at "
         f"{counted(plan.max_model_len, 'token')}{replicas}",
         "",
         plan.verdict,

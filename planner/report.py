@@ -54,6 +54,7 @@ from planner.text import (
     md_code_block,
     md_escape,
     params_count,
+    per_replica,
     plural,
     rank_runs,
     ranks_by,
@@ -726,7 +727,7 @@ def warm_restart_text(plan: Plan) -> str:
            "first, cold-compile start-up")
     if pool < 0:
         return f"none (the budget is short by {_gib(-pool)}; {why})"
-    replica = per_replica(plan)
+    replica = per_replica(plan.layout.dp)
     return (f"{kv_pool_text(pool)} = {tokens:,} KV tokens{replica}, {concurrency:,.2f} requests"
             f"{replica} at {counted(plan.max_model_len, 'token')} ({why})")
 
@@ -785,12 +786,6 @@ def _settings_label(plan: Plan, card: ModelCard) -> str:
     return (f"{plan.layout.label()} on {plan.gpus_label}, weights {quant}, "
             f"KV cache {engine.kv_cache_dtype}, gpu-memory-utilization "
             f"{engine.gpu_memory_utilization:g}, max-model-len {plan.max_model_len:,}")
-
-
-def per_replica(plan: Plan) -> str:
-    """" per replica" under DP, where the KV pool's tokens and concurrency are one replica's
-    (each holds its own pool); "" for one replica."""
-    return " per replica" if plan.layout.dp > 1 else ""
 
 
 def all_replicas(plan: Plan) -> str:
@@ -870,7 +865,7 @@ def _summary(inputs: ReportInputs) -> list[str]:
         f"- Verdict: {md_escape(plan.verdict)}",
         f"- Context ceiling (longest single request): {md_escape(_ceiling(plan))}",
         f"- Concurrency at max-model-len {plan.max_model_len:,}: "
-        f"{plan.max_concurrency:,.2f} requests{per_replica(plan)}"
+        f"{plan.max_concurrency:,.2f} requests{per_replica(plan.layout.dp)}"
         + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
         f"- Configuration: {md_escape(_settings_label(plan, inputs.card))}",
     ]
@@ -990,15 +985,16 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         f"one GPU at TP={plan.layout.tp}{where}:", *rank_lines,
         f"  per GPU = {plan.kv_bytes_per_token_per_gpu:,} B per token"
         + (f" (binding PP stage: rank {plan.binding_rank})" if plan.layout.pp > 1 else "")]), ""]
+    replica = per_replica(plan.layout.dp)
     lines += [
         f"- KV pool per GPU: {kv_pool_text(plan.kv_cache_bytes_per_gpu)}"
         + (f" ({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
            f"{plan.block_size} tokens" if plan.kv_cache_bytes_per_gpu >= 0 else ""),
         *([f"- Warm restart: {md_escape(warm)}"] if (warm := warm_restart_text(plan)) else []),
-        f"- KV cache tokens: {plan.kv_cache_tokens:,}{per_replica(plan)}",
+        f"- KV cache tokens: {plan.kv_cache_tokens:,}{replica}",
         f"- Context ceiling: {_ceiling(plan)}",
         f"- Concurrency at {counted(plan.max_model_len, 'token')}: {plan.max_concurrency:,.2f}"
-        f"{per_replica(plan)}" + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
+        f"{replica}" + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
     ]
     lines += [f"- Warning: {md_escape(w)}" for w in plan.warnings]
     lines += [f"- Error: {md_escape(e)}" for e in plan.errors]

@@ -109,6 +109,13 @@ def counted(count: int, noun: str) -> str:
     return f"{count:,} {plural(count, noun)}"
 
 
+def per_replica(dp: int) -> str:
+    """" per replica" after a figure one data-parallel replica has (its KV pool's tokens and
+    requests, its max_num_seqs: each replica holds its own) where there are `dp` > 1; "" for
+    one replica, whose figures are the plan's."""
+    return " per replica" if dp > 1 else ""
+
+
 def params_count(n_params: int) -> str:
     """A parameter count in words, never "B", which beside a table's byte figures reads as
     bytes: "235.1 billion", "600.0 million"."""

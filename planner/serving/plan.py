@@ -273,7 +273,7 @@ from planner.serving.weights import (
     tower_bytes,
     transformers_backend,
 )
-from planner.text import counted, ranks_by
+from planner.text import counted, per_replica, ranks_by
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES
 
 ENGINE: Engine = VLLM
@@ -2315,9 +2315,10 @@ def _outcome(
         reach_text = counted(reach, "token") if reach <= max_model_len else (
             f"{counted(max_model_len, 'token')} (max_model_len; the KV cache holds one of "
             f"{reach:,} {LARGER_LEN_STEP})")
+        replica = per_replica(layout.dp)
         verdict = (
-            f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
-            f"{concurrency:,.2f} concurrent requests per replica at "
+            f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens{replica}, "
+            f"{concurrency:,.2f} concurrent requests{replica} at "
             f"{counted(max_model_len, 'token')}; "
             f"one request can reach {reach_text}."
         )

@@ -24,7 +24,7 @@ BUG = ("There is a bug in FlashInfer block_size 16 head size 256 support. Please
        "combination by passing `--block-size 32` or `--block-size 64`.")
 BLOCK_BYTES = 21 * 32 * (2 * 8 * 256 * 2)
 BLOCKS = 27_180
-FITS = (f"Fits: {BLOCKS:,} blocks = {BLOCKS // 2 * 32:,} KV tokens per replica")
+FITS = (f"Fits: {BLOCKS:,} blocks = {BLOCKS // 2 * 32:,} KV tokens, ")
 
 
 def block_size(at):

@@ -338,6 +338,20 @@ def test_the_sweep_grid_shows_the_ranked_and_speed_columns_the_rest_under_more()
                                      "KV bytes per token per GPU")
 
 
+def test_a_sweep_without_replicas_has_no_per_replica_column() -> None:
+    # one RTX 3090: every row is TP=1, one replica, so "per replica" was the concurrency
+    # column again under another name, and the caption spoke of replicas there were not
+    at = open_page("plan", model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="1")
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    grid, more = at.dataframe[-2], at.dataframe[-1]
+    assert set(grid.value["layout"]) == {"TP=1"}
+    assert list(more.proto.column_order) == [
+        "quantization", "layout", "KV dtype", "weights/GPU", "KV B/token/GPU"]
+    assert at.expander[-1].label == "More columns: weights per GPU, KV bytes per token per GPU"
+    assert not any("per replica" in c.value for c in at.caption)
+
+
 def test_what_if_fp8_of_a_bf16_checkpoint_passes_quantization_to_vllm() -> None:
     # Qwen3-32B bf16: 64 layers; fp8 weights take about half of bf16's ~61 GiB over TP=4.
     at = open_page(None, model="Qwen/Qwen3-32B", tp="4")

@@ -38,5 +38,5 @@ def test_verdict_concurrency_in_the_thousands(capsys) -> None:
     verdict = next(line for line in out.splitlines() if line.startswith("- Verdict: Fits: "))
     blocks = verdict.split("Fits: ", 1)[1].split(" blocks", 1)[0]
     assert "," in blocks, verdict
-    assert f"{blocks}.00 concurrent requests per replica at 16 tokens" in verdict, verdict
+    assert f"{blocks}.00 concurrent requests at 16 tokens" in verdict, verdict
     assert f"{blocks} blocks / 1 block per 16-token request = {blocks}.00" in out, out

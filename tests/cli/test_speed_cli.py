@@ -268,7 +268,7 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     args = ["--model", "Qwen/Qwen3-32B-FP8", "--gpu", "l40s", "--gpus", "4", "--concurrency", "400"]
     assert main(["plan", *args]) == 0
     out = capsys.readouterr().out
-    assert ("  note: concurrency capped at 256 by max_num_seqs 256 per replica (the KV cache's"
+    assert ("  note: concurrency capped at 256 by max_num_seqs 256 (the KV cache's"
             in out)
     assert ("  KV-limited          256 requests holding 1,536 tokens each on average (1,024 in + "
             "half of 1,024 out): max_num_seqs binds\n") in out

@@ -1,5 +1,5 @@
 """Counts in plan's speed notes carry thousands separators, as the rest of the plan's text:
-the cap note read "concurrency capped at 1024 by max_num_seqs 1,024 per replica" and the
+the cap note read "concurrency capped at 1024 by max_num_seqs 1,024" and the
 network note "traffic to the 1016 of 1024 ranks in other nodes"."""
 
 from tests.cli.conftest import run_main
@@ -19,8 +19,8 @@ def test_the_max_num_seqs_cap(capsys) -> None:
                               "100", "--concurrency", "5000")
     assert code == 0, err
     note = _note(out, "concurrency capped")
-    assert note.startswith("  note: concurrency capped at 1,024 by max_num_seqs 1,024 per "
-                           "replica"), note
+    assert note.startswith("  note: concurrency capped at 1,024 by max_num_seqs 1,024 (the "
+                           "KV cache's "), note
 
 
 def test_the_ranks_in_other_nodes(capsys) -> None:

@@ -19,7 +19,6 @@ from planner.report import (
     model_runner_line,
     no_speed_reason,
     param_check_warning,
-    per_replica,
     tpot_target_missed,
     warm_restart_text,
     with_param_check,
@@ -55,7 +54,15 @@ from planner.serving.sweep import (
 )
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
 from planner.serving.vllm_versions import default_gpu_memory_utilization, vllm_rules
-from planner.text import capitalized, counted, decimal, md_escape, rank_runs, sentence
+from planner.text import (
+    capitalized,
+    counted,
+    decimal,
+    md_escape,
+    per_replica,
+    rank_runs,
+    sentence,
+)
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
@@ -634,7 +641,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    help="the KV room capped at the longest max_model_len vLLM accepts")
     # under DP all replicas' concurrency in view, under one's (the CLI's "4.44 over 2
     # replicas"): it was the tooltip's only
-    cols[5].metric(f"Concurrency at {result.max_model_len:,} tokens{per_replica(result)}",
+    replica = per_replica(result.layout.dp)
+    cols[5].metric(f"Concurrency at {result.max_model_len:,} tokens{replica}",
                    f"{result.max_concurrency:.2f}", delta=all_replicas(result) or None,
                    delta_color="off", delta_arrow="off")
     if warm := warm_restart_text(result):  # Model Runner V2: the pool a restart sizes
@@ -716,9 +724,12 @@ def _sweep_section(request: PlanRequest) -> None:
         "per replica": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
             row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
     } for row in result.rows])
-    st.caption("Concurrency: all data-parallel replicas together, as ranked (each replica "
-               "holds its own KV pool: per replica is one's). "
-               f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
+    # one replica's concurrency beside all replicas' only where a row has replicas (DP > 1):
+    # without, the two columns are the same figure
+    replicated = any(row.layout.dp > 1 for row in result.rows)
+    st.caption(("Concurrency: all data-parallel replicas together, as ranked (each replica "
+                "holds its own KV pool: per replica is one's). " if replicated else "")
+               + f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
                "tokens, " + ((f"each row at its best concurrency within the TPOT target of "
                               f"{decimal(target)} ms{tpot_target_missed(result)}." if target else
                               "each row at the concurrency "
@@ -735,8 +746,10 @@ def _sweep_section(request: PlanRequest) -> None:
         "quantization": "quantization", "layout": "layout", "KV dtype": "KV", "fits": "fits",
         "ceiling (tokens)": "ceiling", "concurrency": "conc.", "TPOT (ms)": "TPOT ms",
         "output tok/s": "tok/s", "TTFT (ms)": "TTFT ms", "at concurrency": "at conc.",
-    }, ["quantization", "layout", "KV dtype", "per replica", "weights/GPU", "KV B/token/GPU"],
-        "More columns: concurrency per replica, weights per GPU, KV bytes per token per GPU",
+    }, ["quantization", "layout", "KV dtype", *(["per replica"] if replicated else []),
+        "weights/GPU", "KV B/token/GPU"],
+        "More columns: " + ("concurrency per replica, " if replicated else "")
+        + "weights per GPU, KV bytes per token per GPU",
         widths={"quantization": 190}, height=280, placeholder="—")
     for parts, ranks in unmodelled_ranks(enumerate(result.rows, 1)).items():
         st.warning(md_escape(  # fits on figures that leave parts out: no confident fit

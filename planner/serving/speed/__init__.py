@@ -85,7 +85,7 @@ from planner.serving.speed.terms import (
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
-from planner.text import counted
+from planner.text import counted, per_replica
 
 Arrival = Literal["staggered", "burst", "steady"]
 """How a load's requests arrive (ServingLoad.arrival); ARRIVALS lists them, the default first."""
@@ -292,17 +292,17 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     kv_limit = max(1, min(p.max_num_seqs, pool_requests)) * dp
     conc = min(load.concurrency, kv_limit)
     seqs_bound = conc < load.concurrency and p.max_num_seqs < pool_requests
-    per_replica = cdiv(conc, dp)
+    replica_conc = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
-    tpot_base, parts, slow, stage_s = _decode(ctx, per_replica, context)
+    tpot_base, parts, slow, stage_s = _decode(ctx, replica_conc, context)
     prefill = ctx.prefills.get(load.input_len)
     if prefill is None:
         prefill = ctx.prefills[load.input_len] = _prefill(ctx, load.input_len)
     prefill_s, marginal_s, chunks, softmax_s = prefill
-    others = per_replica - 1
+    others = replica_conc - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference
-    burst = _burst(ctx, per_replica, load.input_len) if load.arrival == "burst" else None
+    burst = _burst(ctx, replica_conc, load.input_len) if load.arrival == "burst" else None
     host_s = coefficients.request_overhead_ms / 1e3 \
         + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
     steady = None
@@ -338,7 +338,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         return figures
     # the decode terms in the slowest stage's numbers, on its GPU (_Ctx.runs_on)
     terms = _speed_terms(ctx.runs_on(slow), ctx.distinct[slow], load, conc, kv_limit,
-                         per_replica, context, parts, tpot_base, interference, prefill_s,
+                         replica_conc, context, parts, tpot_base, interference, prefill_s,
                          marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
                          steady, (p.num_gpu_blocks, held_blocks), seqs_bound,
                          stage_gpus_note(ctx, stage_s, slow))
@@ -411,11 +411,12 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
     --moe-backend, MTP drafting)."""
     notes = []
     if conc < load.concurrency:
-        pool = (f"the KV cache's {p.num_gpu_blocks:,} blocks per replica hold "
+        replica = per_replica(ctx.dp)
+        pool = (f"the KV cache's {p.num_gpu_blocks:,} blocks{replica} hold "
                 f"{counted(max(1, p.num_gpu_blocks // held_blocks), 'request')} of {held:,} "
                 f"tokens ({counted(held_blocks, 'block')} each; prompt + half the output, held "
                 "on average)")
-        why = (f" by max_num_seqs {p.max_num_seqs:,} per replica ({pool})" if seqs_bound
+        why = (f" by max_num_seqs {p.max_num_seqs:,}{replica} ({pool})" if seqs_bound
                else f": {pool}")
         notes.append(f"concurrency capped at {conc:,}{why}; a client waits "
                      f"{kv_wait:,.1f} s for a slot on average (kv_wait, not in TTFT)")

@@ -142,7 +142,7 @@ def test_the_verdict_caps_one_request_at_max_model_len():
 def test_the_verdict_counts_one_token_in_the_singular():
     # --max-model-len 1: the verdict said "at 1 tokens; one request can reach 1 tokens"
     p = llama(engine=V019.model_copy(update={"max_model_len": 1}))
-    assert (" concurrent requests per replica at 1 token; one request can reach 1 token "
+    assert (" concurrent requests at 1 token; one request can reach 1 token "
             "(max_model_len;") in p.verdict
 
 

@@ -487,8 +487,9 @@ def test_a_cap_set_by_max_num_seqs_is_said_so_not_blamed_on_the_kv_cache() -> No
     assert est.concurrency == est.kv_limited_concurrency == 256
     assert est.kv_bound and est.seqs_bound
     note = next(n for n in est.notes if "capped" in n)
-    assert note.startswith("concurrency capped at 256 by max_num_seqs 256 per replica")
-    assert f"{p.num_gpu_blocks:,} blocks per replica hold {held:,} requests of 1,536" in note
+    # one replica (TP=4): no "per replica" (tests/cli/test_per_replica_wording.py: DP=2)
+    assert note.startswith("concurrency capped at 256 by max_num_seqs 256 (the KV cache's ")
+    assert f"{p.num_gpu_blocks:,} blocks hold {held:,} requests of 1,536" in note
     term = next(t for t in est.terms if t.key == "kv_limited_concurrency")
     assert term.note == "max_num_seqs binds"
     long = estimate_speed(request, ServingLoad(input_len=4096, output_len=4096, concurrency=400),
