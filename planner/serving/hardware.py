@@ -1138,6 +1138,23 @@ def _nvidia(
     )
 
 
+_TURING_NOTE = (
+    "No BF16 and no FP8 (compute capability 7.5, as the t4 row): the 16-bit rate is FP16's; "
+    "vLLM serves a bfloat16 checkpoint as float16 under --dtype auto (Gemma-2/3 and GLM-4 in "
+    "float32) and refuses --dtype bfloat16; Marlin weight-only kernels run GPTQ, AWQ, FP8 and "
+    "NVFP4 weights (FP8 checkpoints from vLLM 0.14.0), MXFP4 in no release; no FlashAttention "
+    "2 (FLASH_ATTN needs 8.0: the t4 row names the attention backend by release)."
+)
+_TU102_TENSOR = (
+    "Tensor rates at the TU102 per-SM rate of the Quadro RTX 8000 datasheet (quadro-rtx-8000 "
+    "row): 130.5 TFLOPS / (72 SMs x 1.77 GHz) = 1,024 FLOP per SM per clock, so"
+)
+_QUADRO_RTX_TU102 = {"fp16_tflops": 130.5, "int8_tops": 261.0, "fp32_tflops": 16.3,
+                     "boost_clock_mhz": 1770.0, "nvlink_gbps": 100.0, "pcie_gen": 3}
+"""The rates the Quadro RTX 8000 and 6000 rows share (the same 72-SM TU102 at 1,770 MHz; the
+quadro-rtx-8000 row's sources and notes)."""
+_TU102_BRIDGE = "PCIe 3.0 x16; optional 2-way NVLink bridge (100 GB/s)"
+"""The host link and NVLink bridge of the TU102 cards (each row's source gives the 100 GB/s)."""
 _PCIE4 = "PCIe 4.0 x16, no NVLink"
 _PCIE5 = "PCIe 5.0 x16, no NVLink"
 
@@ -1865,6 +1882,106 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "TRITON_ATTN, which refuses an fp8 "
         "KV cache below SM89 and a bfloat16 one below SM80 (attention_backend.kv_format_errors).",
     ),
+    # ---- Turing workstation and GeForce cards (compute capability 7.5, as the t4 row) -----
+    _nvidia(
+        "rtx-2080-ti", "NVIDIA GeForce RTX 2080 Ti", "11 GB GDDR6", _gib(10.76), 616.0,
+        (None, None, None), "7.5", _TU102_BRIDGE,
+        # NOTE: find_string ids 11947939436, 36918883778, 26023142809: the nvidia-smi tables cited
+        # below (search-index handles, for maintainers; users see titles and quotes)
+        "Tom's Hardware, 'Nvidia Titan RTX specs' (2018-12-03), its RTX 2080 Ti FE column: "
+        "4,352 CUDA cores, 544 tensor cores, 352-bit GDDR6 at 14 Gbps, 616 GB/s, FP32 14.2 "
+        "TFLOPS at the FE's 1,635 MHz; deviceQuery on a 'GeForce RTX 2080 Ti' (WonyoungCho/CUDA "
+        "docs/rtx2080Ti.md): capability 7.5, 'GPU Clock rate: 1545 MHz', 11,523,260,416 B on a "
+        "CUDA 10.1 driver; CUDA total 10.76 GiB from PyTorch OOM messages on RTX 2080 Ti "
+        "('GPU 0; 10.76 GiB total capacity': JDAI-CV/image-captioning#11, ispc-lab/TMA#5); "
+        "nvidia-smi 11264 MiB on 'NVIDIA GeForce RTX 2080 Ti' hosts (11019 MiB = 10.76 GiB on "
+        "older drivers); NVLink: TechPowerUp's Turing architecture review, TU102's two x8 links, "
+        "'the RTX 2080 Ti has a combined bi-directional peak bandwidth of 100 GB/s'",
+        fp16_tflops=53.8, int8_tops=215.2, fp32_tflops=13.45, boost_clock_mhz=1545.0,
+        nvlink_gbps=100.0, default_link="pcie-no-p2p", pcie_gen=3, nvidia_smi_mib=11264,
+        notes=f"{_TURING_NOTE} {_TU102_TENSOR} 68 SMs x 1.545 GHz x 1,024 = 107.6 with FP16 "
+        "accumulate, halved for FP32 accumulate on a GeForce card (the GeForce NOTE above, "
+        "taken from the Ampere and Ada whitepapers; the Turing whitepaper's own column was not "
+        "read): 53.8 TFLOPS, INT8 215.2 TOPS (2 x 107.6), both unverified. FP32 13.45 TFLOPS = "
+        "68 SMs x 64 x 2 x 1.545 GHz (the reference clock; Founders Edition cards boost to "
+        "1,635 MHz, 14.2 TFLOPS). No PCIe peer-to-peer: 'Device=0 CANNOT Access Peer Device=1' "
+        "on eight 'NVIDIA GeForce RTX 2080 Ti' (NVIDIA/nccl-tests#117: 'the 2080ti has never "
+        "supported p2p'), NVIDIA/nvbandwidth#13 ('Peer-to-peer mapping over PCIe is likely not "
+        "supported'), tensorflow/tensorflow#24677 ('2080 Ti does not support p2p access without "
+        "NVLink bridge'), so NCCL stages TP traffic through host memory; plan --link nvlink for "
+        "a bridged pair. PCIe generation 3 unverified for this card (the Quadro RTX datasheets' "
+        "'PCI Express 3.0 x16' for the same TU102). 22 GB boards (nvidia-smi 22528 MiB) are "
+        "modified cards: an audit keeps their measured total.",
+    ),
+    _nvidia(
+        "titan-rtx", "NVIDIA TITAN RTX", "24 GB GDDR6", _gib(23.65), 672.0,
+        (None, None, None), "7.5", _TU102_BRIDGE,
+        # NOTE: find_string ids 46259632659, 543783297, 5967450187, 8007544302: the sources cited
+        # below, in order (search-index handles, for maintainers; users see titles and quotes)
+        "Tom's Hardware, 'Nvidia Titan RTX specs' (2018-12-03): 4,608 CUDA cores, 576 tensor "
+        "cores, boost 1,770 MHz, 24 GB GDDR6 at 14 Gbps on 384 bits, 672 GB/s, FP32 16.3 "
+        "TFLOPS, 280 W, '130 teraflops of deep learning performance'; 72 SMs (NVIDIA's "
+        "specifications as pcreview.co.uk lists them); NVLink 100 GB/s (dabio.net); CUDA total "
+        "23.65 GiB from a PyTorch OOM message 'On TitanRTX' ('GPU 0; 23.65 GiB total "
+        "capacity'); nvidia-smi 24576 MiB on 'NVIDIA TITAN RTX' hosts (24220 MiB = 23.65 GiB "
+        "on older drivers)",
+        fp16_tflops=130.5, int8_tops=261.0, fp32_tflops=16.31, boost_clock_mhz=1770.0,
+        nvlink_gbps=100.0, pcie_gen=3, nvidia_smi_mib=24576,
+        notes=f"{_TURING_NOTE} {_TU102_TENSOR} 72 SMs x 1.77 GHz x 1,024 = 130.5, NVIDIA's "
+        "'130'; that it holds with FP32 accumulate (as the Quadro RTX datasheets state for "
+        "theirs) is unverified for this card. INT8 261 TOPS = 2 x 130.5 (derived, as the "
+        "quadro-rtx-8000 row). FP32 16.31 TFLOPS = 72 SMs x 64 x 2 x 1.77 GHz. No NVIDIA source "
+        "on PCIe peer-to-peer between two TITAN RTX was found: planned with P2P (pcie), "
+        "unverified; plan --link pcie-no-p2p where p2pBandwidthLatencyTest says 'CANNOT Access "
+        "Peer'. PCIe generation 3 unverified for this card (the Quadro RTX datasheets' for the "
+        "same TU102). Windows (WDDM) reports the whole 24576 MiB, 'a total capacity of 24.00 "
+        "GiB' (lllyasviel/FramePack#79).",
+    ),
+    _nvidia(
+        "quadro-rtx-8000", "Quadro RTX 8000", "48 GB GDDR6 (ECC)", _gib(47.46), 672.0,
+        (None, None, None), "7.5", _TU102_BRIDGE,
+        # NOTE: find_string ids 1973700005, 21424279589, 44434923147, 40356845709: the sources
+        # cited below, in order (search-index handles, for maintainers; users see titles and
+        # quotes)
+        "Leadtek's Quadro RTX 8000 listing (maychudoanhnghiep.vn): "
+        "4608 CUDA cores, 576 tensor cores, 48 GB GDDR6, 'Peak Single Precision (FP32) "
+        "Performance 16.3 TFLOPS', 'Deep Learning TeraFLOPS 130.5 Tensor TFLOPS' ('FP16 matrix "
+        "multiply with FP16 or FP32 accumulate'), 384-bit, 672 GB/s, 295 W, 'PCI Express 3.0 "
+        "x16', 'NVLink Interconnect 100 GB/s'; CUDA total 47.46 GiB from a PyTorch OOM message "
+        "on an RTX 8000 (Victarry/stable-dreambooth#8: 'GPU 0; 47.46 GiB total capacity') and a "
+        "log on 'a single NVTIDIA Quadro RTX 8000' ('Total 47.46G'); nvidia-smi 49152 MiB on "
+        "'Quadro RTX 8000' hosts, ECC off (48601 MiB = 47.46 GiB on older drivers)",
+        **_QUADRO_RTX_TU102, nvidia_smi_mib=49152,
+        notes=f"{_TURING_NOTE} {_TU102_TENSOR} 72 SMs x 1.77 GHz x 1,024 = 130.5, the "
+        "datasheet's. INT8 261 TOPS = 2 x 130.5, derived (the listing's 'INT8 65.2 TOPS' is the "
+        "CUDA cores' 4 x 16.3, not the tensor rate; the passive Quadro RTX 6000's listing gives "
+        "238.9 TOPS = 2 x its 119.4 tensor TFLOPS). Boost 1,770 MHz: the clock 16.3 TFLOPS fits "
+        "(72 SMs x 64 x 2 x 1.77 GHz = 16.31) and spec databases list, NVIDIA's own figure not "
+        "read (unverified). With ECC on (the passive data-center variant, 250 W) nvidia-smi "
+        "shows 45556 MiB: a total given or measured that far off is planned as given. Default "
+        "link pcie: workstations hold two or more cards on PCIe, a bridge joins pairs only "
+        "(--link nvlink for a bridged pair).",
+    ),
+    _nvidia(
+        "quadro-rtx-6000", "Quadro RTX 6000", "24 GB GDDR6 (ECC)", _gib(23.65), 672.0,
+        (None, None, None), "7.5", _TU102_BRIDGE,
+        # NOTE: find_string ids 53114005493, 20103490196, 27541869419, 7832803405: the nvidia-smi
+        # tables cited below (search-index handles, for maintainers; users see titles and quotes)
+        "chip.pl, 'Quadro RTX 6000' (2018-10): NVIDIA's 16.3 TFLOPS FP32 and 32.6 TFLOPS FP16, "
+        "4608 CUDA cores, 576 tensor cores, 24 GB GDDR6 on 384 bits, 295 W, PCIe 3.0 x16, "
+        "NVLink bridge; 672 GB/s, boost 1,770 MHz, 72 SMs (sysrqmts.com's Quadro RTX 6000 "
+        "column); nvidia-smi 24576 MiB on 'Quadro RTX 6000' hosts, ECC off (24220 MiB on older "
+        "drivers, the TITAN RTX's)",
+        **_QUADRO_RTX_TU102, nvidia_smi_mib=24576,
+        notes=f"{_TURING_NOTE} Tensor rates taken as the quadro-rtx-8000 row's (the same TU102 "
+        "with 72 SMs at 1,770 MHz and the same 16.3 FP32 TFLOPS): 130.5 FP16, INT8 261, "
+        "unverified for this card. CUDA total taken as the titan-rtx row's 23.65 GiB (the same "
+        "24 GB on TU102, nvidia-smi 24220 MiB on older drivers and 24576 on newer on both), "
+        "unverified: no CUDA log naming this card was found. The passive data-center variant "
+        "(250 W, ECC on: nvidia-smi 22698 or 23040 MiB) is slower: its listing gives 14.9 FP32 "
+        "and 119.4 tensor TFLOPS and 624 GB/s (maychudoanhnghiep.vn, Leadtek's listing), so this "
+        "row's speed is optimistic for it. Default link pcie (bridges join pairs only).",
+    ),
     _nvidia(
         "l40", "NVIDIA L40", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,
         (181.0, 362.0, None), "8.9", _PCIE4,
@@ -2516,8 +2633,6 @@ _CUDA_GPUS = ("NVIDIA's CUDA GPU Compute Capability table (developer.nvidia.com/
               "2026-12-05)")
 _CUDA_LEGACY_GPUS = ("NVIDIA's Legacy CUDA GPU Compute Capability table "
                      "(developer.nvidia.com/cuda-legacy-gpus, read 2026-12-05)")
-_TENSORRT_RTX = ("NVIDIA's TensorRT-RTX 1.4 Support Matrix, Table 1 (docs.nvidia.com, read "
-                 "2026-12-05): 7.5, NVIDIA Turing, example device NVIDIA RTX 2080Ti")
 _CUDA_GPUS_COPY = ("NVIDIA's earlier cuda-gpus table as copied in blog.csdn.net/HaoZiHuang/"
                    "article/details/125834480 (read 2026-12-05); NVIDIA's current 7.5 row was "
                    "not found: unverified against NVIDIA's own text")
@@ -2526,12 +2641,8 @@ _THIRD_PARTY_TABLE = ("gist.github.com/zachnicoll/f404a070611ccffda607bc65e4636d
 
 CAPABILITY_WITHOUT_PRESET: dict[str, tuple[str, str]] = {
     # Turing
-    "Quadro RTX 8000": ("7.5", _CUDA_GPUS_COPY),
-    "Quadro RTX 6000": ("7.5", _CUDA_GPUS_COPY),
     "Quadro RTX 5000": ("7.5", _CUDA_GPUS_COPY),
     "Quadro RTX 4000": ("7.5", _CUDA_GPUS_COPY),
-    "GeForce RTX 2080 Ti": ("7.5", _TENSORRT_RTX),
-    "NVIDIA TITAN RTX": ("7.5", _THIRD_PARTY_TABLE),
     "GeForce RTX 2080": ("7.5", _THIRD_PARTY_TABLE),
     "GeForce RTX 2070": ("7.5", _THIRD_PARTY_TABLE),
     "GeForce RTX 2060": ("7.5", _THIRD_PARTY_TABLE),

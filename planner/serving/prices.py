@@ -134,6 +134,10 @@ _DEFAULT_ROWS = (
          "Lambda rows come from lists no T4; Colab's and Kaggle's free T4s have no hourly "
          "price): give a price"),
     _row("mi300x", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-2080-ti", None, "no on-demand list price recorded here: give a price"),
+    _row("titan-rtx", None, "no on-demand list price recorded here: give a price"),
+    _row("quadro-rtx-8000", None, "no on-demand list price recorded here: give a price"),
+    _row("quadro-rtx-6000", None, "no on-demand list price recorded here: give a price"),
 )
 
 DEFAULT_PRICES: dict[str, GpuPrice] = {row.gpu_key: row for row in _DEFAULT_ROWS}

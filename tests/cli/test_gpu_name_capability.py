@@ -1,9 +1,10 @@
 """A --gpu-name no preset has but NVIDIA's compute capability tables list (the Quadro RTX
-8000, 7.5) was planned with no capability, so no capability rule fired: gemma-4-26B-A4B at
-TP 4 on four of them was planned to fit on vLLM 0.26.0, where Triton stops at the first prompt
-(vLLM issue #57712: two Quadro RTX 6000s, 98,304 B of shared memory a block asked, 65,536 B
-allowed on 7.5). The capability now comes from the name (hardware.CAPABILITY_WITHOUT_PRESET),
-the note says so and where from, and there are still no speed figures."""
+8000, 7.5, before it had a preset; the Quadro RTX 5000 here) was planned with no capability,
+so no capability rule fired: gemma-4-26B-A4B at TP 4 on four of them was planned to fit on
+vLLM 0.26.0, where Triton stops at the first prompt (vLLM issue #57712: two Quadro RTX 6000s,
+98,304 B of shared memory a block asked, 65,536 B allowed on 7.5). The capability now comes
+from the name (hardware.CAPABILITY_WITHOUT_PRESET), the note says so and where from, and there
+are still no speed figures."""
 
 import json
 
@@ -11,26 +12,27 @@ import pytest
 
 from tests.cli.conftest import run_main
 
-QUADRO = ("--gpu-memory-gib", "47.5", "--gpu-name", "Quadro RTX 8000", "--vllm-version",
+QUADRO = ("--gpu-memory-gib", "15.5", "--gpu-name", "Quadro RTX 5000", "--vllm-version",
           "0.26.0")
 
 
-def test_gemma_4_on_four_quadro_rtx_8000_is_refused_by_the_shared_memory_rule(capsys) -> None:
+def test_gemma_4_on_four_quadro_rtx_5000_is_refused_by_the_shared_memory_rule(capsys) -> None:
     code, out, err = run_main(capsys, "plan", "--model", "google/gemma-4-26B-A4B", *QUADRO,
                               "--gpus", "4", "--tp", "4", "--json")
     assert code == 0, err
     data = json.loads(out)
     assert not data["fits"] and data["vllm_command"] is None
     # head 512 in float16, BLOCK_M 16, 32 keys: (2 x 16 + 2 x 32) x 512 x 2 = 98,304 B
-    assert any("on Quadro RTX 8000 (compute capability 7.5) in float16" in e
+    assert any("on Quadro RTX 5000 (compute capability 7.5) in float16" in e
                and "needs 98,304 B of shared memory a block, over the 65,536 B" in e
                for e in data["errors"]), data["errors"]
-    assert ("--gpu-name 'Quadro RTX 8000' is no preset GPU model: planned with compute "
+    assert ("--gpu-name 'Quadro RTX 5000' is no preset GPU model: planned with compute "
             "capability 7.5 from its name (NVIDIA's earlier cuda-gpus table") in err
 
 
 def test_qwen3_4b_still_fits_without_speed_figures(capsys) -> None:
-    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-4B", *QUADRO, "--json")
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-4B", *QUADRO,
+                              "--max-model-len", "8000", "--json")
     assert code == 0, err
     data = json.loads(out)
     assert data["fits"] and data["errors"] == []
@@ -40,7 +42,7 @@ def test_qwen3_4b_still_fits_without_speed_figures(capsys) -> None:
 
 
 @pytest.mark.parametrize(("name", "capability"), [
-    ("NVIDIA GeForce RTX 2080 Ti", "7.5"), ("NVIDIA TITAN RTX", "7.5"),
+    ("NVIDIA GeForce RTX 2070", "7.5"), ("Quadro RTX 5000", "7.5"),
     ("Tesla P40", "6.1"), ("Tesla P100-PCIE-16GB", "6.0"),
     ("NVIDIA RTX 2000 Ada Generation", "8.9"),
 ])
@@ -76,8 +78,8 @@ def test_an_nvml_name_of_another_size_of_a_preset_keeps_the_preset_s_capability(
 
 def test_gpu_beside_gpu_memory_names_the_capability_it_would_get(capsys) -> None:
     code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-4B", "--gpu",
-                            "Quadro RTX 6000", "--gpu-memory-gib", "23.6")
+                            "Quadro RTX 4000", "--gpu-memory-gib", "7.6")
     assert code == 2
-    assert ("No preset is named 'Quadro RTX 6000'; for a GPU no preset has, give "
-            "--gpu-memory-gib 23.6 --gpu-name 'Quadro RTX 6000' (planned with compute "
+    assert ("No preset is named 'Quadro RTX 4000'; for a GPU no preset has, give "
+            "--gpu-memory-gib 7.6 --gpu-name 'Quadro RTX 4000' (planned with compute "
             "capability 7.5 from its name)") in err, err

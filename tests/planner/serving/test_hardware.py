@@ -87,6 +87,9 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
 # cores over 40 SMs, the CUDA guide's 64 FP32 cores per 7.x SM).
 SMS_AND_LANES = {
     "t4": (40, 64),
+    # Turing: 4,352 / 64 = 68 SMs (RTX 2080 Ti), 4,608 / 64 = 72 (TITAN RTX, Quadro RTX 8000/6000)
+    "rtx-2080-ti": (68, 64), "titan-rtx": (72, 64), "quadro-rtx-8000": (72, 64),
+    "quadro-rtx-6000": (72, 64),
     "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128), "rtx-4080": (76, 128),
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
