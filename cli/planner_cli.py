@@ -35,7 +35,7 @@ from cli.inputs import (
 )
 from cli.output import emit
 from cli.report_inputs import report_inputs, today
-from cli.text import AUTO_LAYOUT_NOTE, card_text, plan_text, recommend_text, sweep_text
+from cli.text import auto_layout_note, card_text, plan_text, recommend_text, sweep_text
 from planner.jsontext import indented_json
 from planner.model.checkpoint import CheckpointError, ModelSource
 from planner.model.quant import UnknownSchemeError, checkpoint_scheme
@@ -51,7 +51,7 @@ from planner.report import (
     param_check_warning,
     with_param_check,
 )
-from planner.serving.auto_layout import compared_engine, compared_layout
+from planner.serving.auto_layout import compared_engine, compared_layout, layout_rule
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -180,7 +180,8 @@ def cmd_plan(args: argparse.Namespace) -> str:
     result, spec, source, cluster, _, speed, auto = _plan(args)
     _keep_model_warnings(args, spec)
     result = with_param_check(result, spec, source)  # as inspect and the Model page say it
-    note = AUTO_LAYOUT_NOTE if auto else None
+    note = auto_layout_note(layout_rule(spec, cluster, result.layout, result.engine,
+                                        ep=args.ep)) if auto else None
     if args.json:
         data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),
                 **speed_fields(speed),

@@ -33,7 +33,7 @@ from planner.report import (
     public_speed_accuracy,
     speed_accuracy,
 )
-from planner.serving.auto_layout import AUTO_LAYOUT_RULE
+from planner.serving.auto_layout import layout_rule
 from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
@@ -103,7 +103,8 @@ def report_inputs(
         card=model_card(spec, source, chosen.engine.vllm_version),
         cluster_source=cluster.source,
         idle_gpus=idle_gpus(cluster, chosen),
-        layout_rule=AUTO_LAYOUT_RULE if layout_auto else "",
+        layout_rule=layout_rule(spec, cluster, chosen.layout, chosen.engine,
+                                ep=chosen.layout.ep) if layout_auto else "",
         plan=chosen,
         gpu_bf16=cluster.sizing_node.gpu.computes_bf16,
         sweep=sweep(spec, cluster, chosen.engine, objective=objective,

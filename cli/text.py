@@ -25,7 +25,6 @@ from planner.report import (
     tpot_text,
     warm_restart_text,
 )
-from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.launch import spans_nodes
 from planner.serving.plan import Plan
 from planner.serving.prices import USER_PRICE_SOURCE
@@ -35,10 +34,12 @@ from planner.serving.sweep import SweepResult
 from planner.text import counted, decimal, per_replica, per_second, plural, rank_runs
 from planner.units import GIB
 
-AUTO_LAYOUT_NOTE = (f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; give --tp, --pp or "
-                    "--dp to change it.")
-"""What plan says (text, and JSON `layout_note`) when none of --tp/--pp/--dp was given: the
-app's Plan page caption, in the CLI's flags."""
+
+def auto_layout_note(rule: str) -> str:
+    """What plan says (text, and JSON `layout_note`) when none of --tp/--pp/--dp was given:
+    `rule` (auto_layout.layout_rule), as the app's Plan page caption says it, in the CLI's
+    flags."""
+    return f"Layout chosen for this hardware: {rule}; give --tp, --pp or --dp to change it."
 
 NO_COMMAND = "No launch command: "
 """How a launch note without a command starts (planner.serving.launch); recommend's Launch list
@@ -113,7 +114,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
               layout_note: str | None = None) -> str:
     """The plan's headline figures (KV tokens and concurrency per replica under DP, and the
     concurrency of all replicas), the GPUs the layout leaves idle (`idle`, from
-    planner.report.idle_gpus), how the layout was chosen (`layout_note`, AUTO_LAYOUT_NOTE
+    planner.report.idle_gpus), how the layout was chosen (`layout_note`, auto_layout_note
     where it is the hardware's), the binding GPU's memory, the speed block at `load` (or why
     there is none) and the launch command; on Model Runner V2 the pool a warm restart sizes
     beside the KV pool (warm_restart_text)."""

@@ -20,9 +20,11 @@ from planner.model.config.parser import parse_model_config
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import (
+    AUTO_LAYOUT_RULE,
     auto_layout,
     compared_engine,
     compared_layout,
+    layout_rule,
     layout_scheme,
     valid_layouts,
     widest_layout,
@@ -591,17 +593,42 @@ def hardware_layout(spec: ModelSpec) -> ParallelLayout | None:
     return _auto_layout(spec, current_engine())
 
 
+def hardware_layout_rule(spec: ModelSpec) -> str:
+    """How the layout the Plan page opens on for `spec` was chosen (auto_layout.layout_rule:
+    the rule, and why its first choice was passed over where it was), once per session and
+    inputs."""
+    engine = current_engine()
+    layout = _auto_layout(spec, engine)
+    if layout is None:
+        return AUTO_LAYOUT_RULE
+    memo, key = _auto_memo(spec, engine, "rule")
+    if key not in memo:
+        try:
+            memo[key] = layout_rule(spec, current_cluster(), layout, engine, ep=state().ep)
+        except EngineError:  # refused on every layout (_auto_layout): plan() says why
+            memo[key] = AUTO_LAYOUT_RULE
+    return memo[key]
+
+
+def _auto_memo(spec: ModelSpec, engine: EngineSettings, *what: str) -> tuple[dict, tuple]:
+    """The session's memo of auto_layout answers (cleared past 64) and the key of `what` for
+    `spec` planned with `engine` on the current cluster, in its held format, with the EP
+    choice."""
+    key = (id(spec), spec.name, current_cluster().model_dump_json(),
+           layout_scheme(spec, engine).key, engine.model_dump_json(), state().ep, *what)
+    memo: dict = st.session_state.setdefault(_AUTO_LAYOUT_KEY, {})
+    if key not in memo and len(memo) > 64:
+        memo.clear()
+    return memo, key
+
+
 def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | None:
     """auto_layout for the current cluster and `spec`'s held format, once per session and
     inputs (when nothing fits, every valid layout is planned: ~100 plans at 64 GPUs)."""
     cluster = current_cluster()
     held = layout_scheme(spec, engine)
-    key = (id(spec), spec.name, cluster.model_dump_json(), held.key,
-           engine.model_dump_json(), state().ep)
-    memo: dict = st.session_state.setdefault(_AUTO_LAYOUT_KEY, {})
+    memo, key = _auto_memo(spec, engine)
     if key not in memo:
-        if len(memo) > 64:
-            memo.clear()
         try:
             layout = auto_layout(spec, cluster, held, engine, ep=state().ep)
         except EngineError:

@@ -12,7 +12,8 @@ a node, larger TP, (when none fits) the smallest memory shortfall per GPU as the
 misses (sweep.miss_key: memory_shortfall_bytes_per_gpu, then the plans vLLM refuses), the wanted EP
 choice, longest ceiling. So a plan that
 cannot fit opens, at its TP, on the split closest to fitting: Llama-3.1-405B on 2 nodes of 8
-RTX 3090 is TP=8 x PP=2 (half the weights per GPU), not TP=8 x DP=2.
+RTX 3090 is TP=8 x PP=2 (half the weights per GPU), not TP=8 x DP=2. Where it falls back,
+layout_rule says why the first choice with the most stages was passed over.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import redundant_experts, summary_figures
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused
+from planner.text import first_sentence
+from planner.units import GIB
 
 AUTO_LAYOUT_RULE = ("TP = GPUs per node, the nodes as the fewest pipeline stages that fit with "
                     "DP replicas over the rest (else the launchable fitting layout on most "
@@ -51,16 +54,10 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
                 engine: EngineSettings, *, ep: bool) -> ParallelLayout | None:
     """The default layout of `spec` on `cluster` in weight format `held` (None: no valid
     layout at all). `ep` is the wanted expert-parallel choice, kept where valid."""
-    gpn, nodes = cluster.gpus_per_node, len(cluster.nodes)
-    # on nodes of different GPU counts TP = node 0's count x the nodes is not every GPU (nor a
-    # layout_candidates one, which the app's Plan page offers): the candidates decide
-    even = gpn * nodes == cluster.gpu_count
-    for pp in (p for p in range(1, nodes + 1) if even and nodes % p == 0):
-        first = _with_ep(spec, gpn, pp, nodes // pp, ep)
-        if not layout_refusals(spec, cluster, first, held, engine):
-            figures = _figures(spec, cluster, first, engine)
-            if not isinstance(figures, LayoutRefused) and figures["fits"]:
-                return first
+    gpn = cluster.gpus_per_node
+    for first in _first_choices(spec, cluster, ep):
+        if not _first_choice_miss(spec, cluster, first, held, engine):
+            return first
     valid = valid_layouts(spec, cluster, held, engine)
     if not valid:
         return None
@@ -74,6 +71,62 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         lay.tp > gpn, -lay.tp,
         miss_key(figures[lay]["fits"], figures[lay]["memory_shortfall_bytes_per_gpu"]),
         not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
+
+
+def _first_choices(spec: ModelSpec, cluster: ClusterSpec, ep: bool) -> list[ParallelLayout]:
+    """The rule's first choices, fewest pipeline stages first: TP = GPUs per node, the nodes
+    as PP stages x DP replicas. None on nodes of different GPU counts, where TP = node 0's
+    count x the nodes is not every GPU (nor a layout_candidates one, which the app's Plan
+    page offers): the candidates decide."""
+    gpn, nodes = cluster.gpus_per_node, len(cluster.nodes)
+    if gpn * nodes != cluster.gpu_count:
+        return []
+    return [_with_ep(spec, gpn, pp, nodes // pp, ep)
+            for pp in range(1, nodes + 1) if nodes % pp == 0]
+
+
+def _first_choice_miss(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                       held: QuantScheme, engine: EngineSettings) -> str:
+    """Why a first choice is passed over, in a clause ("" where vLLM takes it and it fits):
+    vLLM's layout rule, its start-up refusal on this layout, or the memory it misses by."""
+    refusals = layout_refusals(spec, cluster, layout, held, engine)
+    if refusals:
+        return f"vLLM refuses it ({first_sentence(refusals[0]).rstrip('.')})"
+    figures = _figures(spec, cluster, layout, engine)
+    if isinstance(figures, LayoutRefused):
+        return f"vLLM stops its start-up ({first_sentence(figures).rstrip('.')})"
+    if figures["fits"]:
+        return ""
+    short = figures["memory_shortfall_bytes_per_gpu"]
+    if short:
+        return f"it is {short / GIB:,.2f} GiB per GPU short of memory"
+    return f"it does not fit ({first_sentence(figures['errors'][0]).rstrip('.')})"
+
+
+def layout_rule(spec: ModelSpec, cluster: ClusterSpec, chosen: ParallelLayout,
+                engine: EngineSettings, *, ep: bool) -> str:
+    """AUTO_LAYOUT_RULE, and where auto_layout's `chosen` (with `ep`, the wanted EP choice)
+    is none of the rule's first choices, why not (_fallback_reason): how the CLI's plan and
+    report and the app's Plan page say a layout nobody chose was chosen."""
+    reason = _fallback_reason(spec, cluster, chosen, engine, ep)
+    return f"{AUTO_LAYOUT_RULE}; {reason}" if reason else AUTO_LAYOUT_RULE
+
+
+def _fallback_reason(spec: ModelSpec, cluster: ClusterSpec, chosen: ParallelLayout,
+                     engine: EngineSettings, ep: bool) -> str:
+    """Why `chosen` is not one of the rule's first choices, naming the one with the most
+    pipeline stages (the least memory per GPU) and what turned it down: "TP=8 x PP=2 was
+    passed over: it is 0.24 GiB per GPU short of memory" (Kimi-K2 on 2 nodes of 8 H100,
+    which runs TP=4 x PP=4); "" where `chosen` is a first choice."""
+    firsts = _first_choices(spec, cluster, ep)
+    if not firsts:
+        counts = ", ".join(str(node.gpus_per_node) for node in cluster.nodes)
+        return f"TP = GPUs per node was passed over: the nodes hold different GPU counts ({counts})"
+    if any((f.tp, f.pp, f.dp) == (chosen.tp, chosen.pp, chosen.dp) for f in firsts):
+        return ""
+    last = firsts[-1]
+    why = _first_choice_miss(spec, cluster, last, layout_scheme(spec, engine), engine)
+    return f"{last.label()} was passed over: {why}"
 
 
 def valid_layouts(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,

@@ -189,3 +189,55 @@ def test_the_report_names_the_layout_rule_only_where_there_was_a_choice(capsys) 
     assert code == 0 and json.loads(out)["layout_rule"].startswith("TP = GPUs per node")
     code, out, _ = run_main(capsys, "report", *DSV3)
     assert code == 0 and "- Layout chosen for this hardware: TP = GPUs per node" in out
+
+
+KIMI_K2 = ["--model", "moonshotai/Kimi-K2-Instruct", "--gpu", "h100-sxm", "--gpus", "16",
+           "--nodes", "2"]
+
+
+def test_a_fall_back_says_why_the_first_choice_was_passed_over(capsys) -> None:
+    """Kimi-K2 on 2 nodes of 8 H100 opens on TP=4 x PP=4, and the note said only the rule:
+    it now names the first choice with the most stages, TP=8 x PP=2, and what turned it down,
+    the memory it misses by (its own plan's memory_shortfall_bytes_per_gpu), as that plan's
+    verdict says it does not fit (TP=8 x DP=2 holds more per GPU: the full model a replica)."""
+    data, _ = plan_json(capsys, *KIMI_K2)
+    assert data["layout"] == layout(4, pp=4) and data["fits"] is True
+    first, _ = plan_json(capsys, *KIMI_K2, "--tp", "8", "--pp", "2")
+    assert first["fits"] is False and first["verdict"].startswith("Does not fit: ")
+    short_gib = first["memory_shortfall_bytes_per_gpu"] / 2**30
+    assert short_gib > 0
+    assert data["layout_note"].endswith(
+        f"fitting); TP=8 x PP=2 was passed over: it is {short_gib:,.2f} GiB per GPU short of "
+        "memory; give --tp, --pp or --dp to change it.")
+
+
+def test_a_fall_back_names_the_vllm_rule_that_refused_the_first_choice(capsys) -> None:
+    # Qwen3-8B on 3 GPUs of one node: TP=3 splits 32 query heads 3 ways (module docstring)
+    code, out, err = run_main(capsys, "plan", *QWEN3_8B)
+    assert code == 0, err
+    first, second = out.splitlines()[:2]
+    assert first.endswith(", TP=1 x PP=3")
+    assert second.endswith(
+        "; TP=3 was passed over: vLLM refuses it (Total number of attention heads (32) must "
+        "be divisible by tensor parallel size (3)); give --tp, --pp or --dp to change it.")
+    # the report says it too (its JSON's layout_rule; its markdown line is the same text)
+    code, out, _ = run_main(capsys, "report", *QWEN3_8B, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["layout_rule"].endswith(
+        "; TP=3 was passed over: vLLM refuses it (Total number of attention heads (32) must "
+        "be divisible by tensor parallel size (3))")
+    # the app's Plan page caption, in its own words for the flags
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="3")
+    assert not at.exception
+    [caption] = [c.value for c in at.caption
+                 if c.value.startswith("Layout chosen for this hardware: ")]
+    assert "; TP=3 was passed over: vLLM refuses it (Total number of attention heads " in caption
+    assert caption.endswith("; pick TP, PP or DP to change it.")
+
+
+def test_no_reason_where_the_first_choice_is_taken(capsys) -> None:
+    # DeepSeek-V3's TP=8 x DP=2 is the rule's first choice: the rule alone
+    data, _ = plan_json(capsys, *DSV3)
+    assert data["layout_note"].endswith(
+        "split closest to fitting); give --tp, --pp or --dp to change it.")
+    assert "passed over" not in data["layout_note"]

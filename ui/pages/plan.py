@@ -24,7 +24,7 @@ from planner.report import (
     with_param_check,
 )
 from planner.serving.all2all import all2all_refusal
-from planner.serving.auto_layout import AUTO_LAYOUT_RULE, layout_refusals, valid_layouts
+from planner.serving.auto_layout import layout_refusals, valid_layouts
 from planner.serving.engine import (
     EngineSettings,
     default_max_model_len,
@@ -80,6 +80,7 @@ from ui.context import (
     error_text,
     fit_settings,
     hardware_layout,
+    hardware_layout_rule,
     layout_for,
     release_default_note,
     remote_code_runs,
@@ -481,8 +482,9 @@ def _pin_layout(changed: str) -> None:
 def _layout_note(auto: bool) -> None:
     """Whether the layout is the hardware's default or pinned, with a way back."""
     if auto:
-        st.caption(f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; pick TP, PP or DP "
-                   "to change it.")
+        st.caption(f"Layout chosen for this hardware: "
+                   f"{md_escape(hardware_layout_rule(current_spec()))}; pick TP, PP or DP to "
+                   "change it.")
     else:  # the button names the layout it goes back to: bare, it said nothing of it
         other = hardware_layout(current_spec())
         st.button("Use the hardware's layout" + (f" ({other.label()})" if other else ""),

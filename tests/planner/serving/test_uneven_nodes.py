@@ -27,7 +27,7 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.report import idle_gpus
-from planner.serving.auto_layout import auto_layout, layout_scheme
+from planner.serving.auto_layout import AUTO_LAYOUT_RULE, auto_layout, layout_rule, layout_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -188,6 +188,10 @@ def test_the_hardwares_layout_on_uneven_nodes_is_one_the_app_offers() -> None:
     chosen = auto_layout(spec, uneven, layout_scheme(spec, engine), engine, ep=False)
     assert chosen == ParallelLayout(tp=4, dp=2)
     assert chosen in candidates
+    # the note says why the rule's first choice (TP = GPUs per node) is not there
+    assert layout_rule(spec, uneven, chosen, engine, ep=False) == (
+        f"{AUTO_LAYOUT_RULE}; TP = GPUs per node was passed over: the nodes hold different "
+        "GPU counts (4, 8)")
 
 
 @pytest.mark.parametrize(("version", "third", "warned"), [
