@@ -37,6 +37,7 @@ from planner.serving.engine import served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import (
     NO_FIT,
+    STALLED_FIT,
     Plan,
     kv_room_text,
     unmodelled_ranks,
@@ -1139,8 +1140,11 @@ def replicas_concurrency(total: float, one: float, dp: int, spec: str = ",.2f") 
 
 
 def fits_cell(row: SweepRow | ComparisonRow) -> str:
-    """yes, no, or yes* where the row fits on figures that leave parts out (a sweep row, or a
-    compared model: comparison_caveats)."""
+    """yes, no, yes* where the row fits on figures that leave parts out (a sweep row, or a
+    compared model: comparison_caveats), or stalls where vLLM starts it but its longest request
+    never completes (STALLED_FIT; its warning says why)."""
+    if row.verdict.startswith(STALLED_FIT):
+        return "stalls"
     return "yes*" if verdict_unmodelled(row.verdict) else "yes" if row.fits else "no"
 
 

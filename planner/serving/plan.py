@@ -228,6 +228,7 @@ from planner.serving.vllm_versions import (
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
     FLASHINFER_GDN_CHECKPOINT_TOKENS,
+    FULL_SEQUENCE_ADMISSION_FROM,
     GRAPHS_SUBTRACTED_FROM,
     HYBRID_ALIGN_TO_BLOCK_FROM,
     KV_CHECK_IN_BLOCKS_FROM,
@@ -383,6 +384,14 @@ class PlanSummary(BaseModel):
         "--kv-cache-memory-bytes pool over the GPU), the least bytes per GPU more memory "
         "must supply; None where vLLM refuses it for another reason (a start-up or layout "
         "refusal, a busy GPU), which more memory does not fix")
+    max_model_len_shortfall_bytes_per_gpu: int | None = Field(
+        default=None, description="the least bytes per GPU more memory must supply for vLLM "
+        "to start the plan and for a request that grows to max_model_len to complete: "
+        "memory_shortfall_bytes_per_gpu from vLLM 0.29 (its start-up check holds the null "
+        "block back); before 0.29 also what lets that request's max_model_len - 1 tokens' KV "
+        "fit the blocks less the null block (a plan that fits with a shortfall here starts, "
+        "but that request never completes: its verdict starts 'Starts, but'); None where "
+        "memory_shortfall_bytes_per_gpu is")
     verdict: str
     warnings: list[str]
     errors: list[str]
@@ -607,6 +616,17 @@ def _fits(stages: list[tuple[StageKv, int]], length: int, kv_bytes: KvBytes, tp:
         if blocks_per_request(stage, length, mbt) > usable_blocks:
             return False
     return True
+
+
+def _passes(f: "_LayoutFacts", pools: dict[int, int], tp: int, num_blocks: int, length: int
+            ) -> bool:
+    """Whether one request of `length` passes vLLM's start-up check before 0.29, which holds
+    no null block back (_null_blocks): _fits at that length on every stage with a pool, as
+    `_ceiling(..., held=0) >= length` reads it (its search stops at CEILING_SEARCH_TOKENS),
+    without searching for the ceiling."""
+    return num_blocks > 0 and length <= CEILING_SEARCH_TOKENS and _fits(
+        [(f.stages[pp_stage][1], pool) for pp_stage, pool in pools.items()], length, f.kv_b,
+        tp, f.window_mbt, num_blocks, 0)
 
 
 class _RequestLines(NamedTuple):
@@ -2102,6 +2122,7 @@ class _Outcome(NamedTuple):
     warnings: list[str]
     verdict: str
     shortfall: int  # bytes per GPU the memory checks are short by (0: none short)
+    longest_shortfall: int  # ... and, before 0.29, a max_model_len request's usable blocks
 
 
 class _RequestMiss(NamedTuple):
@@ -2113,10 +2134,11 @@ class _RequestMiss(NamedTuple):
     on_blocks: bool  # only the blocks miss: every stage's pool holds its request's bytes
 
 
-def _request_miss(st: _Setup, pools: dict[int, int], num_blocks: int, held: int
-                  ) -> _RequestMiss:
-    """The least bytes S per GPU with which one max_model_len request passes _ceiling's own
-    check (_fits), every pool grown by S (a higher utilization): on each stage with a pool,
+def _request_miss(st: _Setup, pools: dict[int, int], num_blocks: int, held: int,
+                  length: int) -> _RequestMiss:
+    """The least bytes S per GPU with which one request of `length` tokens (max_model_len for
+    vLLM's start-up check) passes _ceiling's own check (_fits), every pool grown by S (a higher
+    utilization): on each stage with a pool,
     request bytes + `held` blocks <= pool + S (vLLM's null block from 0.29, _null_blocks),
     and, as every worker gets the fewest blocks of all (num_blocks = min over workers of
     pool // block), the most blocks a stage's request needs <= (pool + S) // block - held on
@@ -2124,7 +2146,7 @@ def _request_miss(st: _Setup, pools: dict[int, int], num_blocks: int, held: int
     A pool of none or less (weights and the rest fill the budget) is short by the request's
     bytes and held blocks on top of what it is under 0, as more memory must supply all of it."""
     f = st.facts
-    per_stage = _stage_requests(st)
+    per_stage = _stage_requests(st, length)
     stages = [(pp_stage, f.stages[pp_stage][1], pool) for pp_stage, pool in pools.items()]
     blocks, at = max((per_stage[pp_stage][0], pp_stage) for pp_stage, _, _ in stages)
     on_bytes = max(per_stage[pp_stage][1] + held * stage.bytes_per_block - pool
@@ -2134,16 +2156,15 @@ def _request_miss(st: _Setup, pools: dict[int, int], num_blocks: int, held: int
                         on_bytes <= 0 and blocks > num_blocks - held)
 
 
-def _stage_requests(st: _Setup) -> dict[int, tuple[int, int]]:
-    """Per PP stage holding KV, the (blocks, bytes) one max_model_len request needs there
+def _stage_requests(st: _Setup, length: int) -> dict[int, tuple[int, int]]:
+    """Per PP stage holding KV, the (blocks, bytes) one request of `length` needs there
     (blocks_per_request, request_bytes): the same for every weight format and worker, so
     cached per spec by what the stages read, as _full_request (a sweep asks it of every
     memory miss)."""
     f = st.facts
-    key = ("stage requests", *_stage_layouts_key(st.layout, f.r, f.kv_b), f.window_mbt,
-           f.r.max_model_len)
-    return _cached(st.spec, key, _stage_request_needs, f.r.max_model_len, st.layout.tp,
-                   f.stages, f.kv_b, f.window_mbt)
+    key = ("stage requests", *_stage_layouts_key(st.layout, f.r, f.kv_b), f.window_mbt, length)
+    return _cached(st.spec, key, _stage_request_needs, length, st.layout.tp, f.stages, f.kv_b,
+                   f.window_mbt)
 
 
 def _stage_request_needs(length: int, tp: int, stages: tuple[tuple[range, StageKv | None], ...],
@@ -2212,31 +2233,47 @@ def _short_of_blocks(st: _Setup, bind: _Binding, miss: _RequestMiss, estimate: s
                    f"available KV cache memory ({_gib(bind.kv - held * bpb)}). " + hint)
 
 
-def _unusable_last_block(st: _Setup, bind: _Binding, pools: dict[int, int], ceiling: int
-                         ) -> str:
-    """Why a max_model_len request that passes a pre-0.29 start-up check never completes:
-    BlockPool takes the null block out of the N blocks at init (block_pool.py, 0.13.0-0.28.0:
-    `self.null_block = self.free_block_queue.popleft()`), so N - 1 are free, while the check
-    let a request of N through (_null_blocks). The prompt is checked only against
-    max_model_len (v1/engine/input_processor.py); the scheduler computes at most
-    max_model_len - 1 tokens (the last sampled one is never fed back), so the request misses
-    where those tokens' KV outgrows the `ceiling` (N - 1 blocks): allocate_slots returns None
-    for the block it lacks and the scheduler preempts it, or leaves it waiting
-    (v1/core/sched/scheduler.py). A request's bytes never exceed its whole blocks', so a
-    miss on the pool less one block is a miss on the N - 1 blocks too."""
-    length = st.facts.r.max_model_len
-    miss = _request_miss(st, pools, bind.blocks, 1)
+def _longest_request_miss(st: _Setup, pools: dict[int, int], num_blocks: int) -> _RequestMiss:
+    """How a request that grows to max_model_len misses the blocks it can use on every
+    release: vLLM's scheduler computes at most max_model_len - 1 tokens (the last sampled one
+    is never fed back: v1/core/sched/scheduler.py, max_model_len - num_computed_tokens - 1 in
+    0.28.0), whose KV must fit the N - 1 blocks BlockPool leaves free beside its null block
+    (block_pool.py, 0.13.0-0.28.0: `self.null_block = self.free_block_queue.popleft()`)."""
+    return _request_miss(st, pools, num_blocks, 1, st.facts.r.max_model_len - 1)
+
+
+def _unusable_last_block(st: _Setup, bind: _Binding, miss: _RequestMiss, ceiling: int) -> str:
+    """Why a max_model_len request that passes a pre-0.29 start-up check never completes
+    (`miss`: _longest_request_miss): the check let a request of N blocks through
+    (_null_blocks), the BlockPool leaves N - 1 free, and the prompt is checked only against
+    max_model_len (v1/engine/input_processor.py). Where the request outgrows the `ceiling`
+    (N - 1 blocks) allocate_slots returns None and the scheduler preempts the newest running
+    request until it has preempted this one (first come first served; v1/core/sched/
+    scheduler.py, 0.11.0, 0.19.0, 0.28.0); it is then never admitted again: from
+    FULL_SEQUENCE_ADMISSION_FROM all its tokens must fit the free blocks, and before it, with
+    prefix caching, its cached blocks count as blocks to allocate. As the waiting queue's head
+    it `break`s the admission loop, holding back every request queued behind it until it is
+    aborted; without prefix caching before 0.19 it is recomputed and preempted in a loop."""
+    length, version = st.facts.r.max_model_len, st.s.vllm_version
     stage = f" on PP stage {miss.pp_stage}" if st.layout.pp > 1 else ""
     shorter = (f"One request can reach {ceiling:,} tokens; --max-model-len {ceiling} or "
                if ceiling else "No request gets a KV block; ")
-    return (f"vLLM {st.s.vllm_version} starts this plan (its start-up check compares one "
+    held_back = ("so it waits at the head of the queue for good, holding back every request "
+                 "queued behind it until it is aborted")
+    readmit = (f"admits a waiting request only where all its tokens fit the free blocks "
+               f"(scheduler_reserve_full_isl, on by default), {held_back}."
+               if parse_version(version) >= FULL_SEQUENCE_ADMISSION_FROM else
+               f"with prefix caching (on by default) counts its cached blocks as blocks to "
+               f"allocate when it is readmitted, {held_back}; without prefix caching it is "
+               "recomputed and preempted again, over and over.")
+    return (f"vLLM {version} starts this plan (its start-up check compares one "
             f"request with the whole pool, all {bind.blocks:,} blocks a worker gets), but its "
             "BlockPool takes one of them as the null block, so a request that grows to "
             f"{length:,} tokens needs {miss.blocks:,} KV blocks{stage}, more than the "
-            f"{bind.blocks - 1:,} left: vLLM finds no "
-            "free block for it and preempts the request to recompute it, or leaves it "
-            f"waiting, and it never completes. {shorter}a pool {miss.shortfall:,} B larger "
-            "serves every request.")
+            f"{bind.blocks - 1:,} left, and never completes: vLLM preempts it where it finds no "
+            "free block (after the requests admitted after it: first come, first served), and "
+            f"{readmit} {shorter}a pool {miss.shortfall:,} B larger serves every request "
+            "(max_model_len_shortfall_bytes_per_gpu).")
 
 
 def _outcome(
@@ -2249,20 +2286,23 @@ def _outcome(
     per_request, need = f.request
     tokens, concurrency = _capacity(f, f.stages[bind.pp_stage][1], num_blocks)
     held = _null_blocks(s.vllm_version)
-    checked = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks, held) \
-        if num_blocks > held else 0
     # what one request can use: every release's BlockPool takes the null block
-    # (_unusable_last_block); the start-up check holds it back only from 0.29 (_null_blocks)
-    ceiling = checked
-    if not held:
-        ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks, 1) \
-            if num_blocks > 1 else 0
+    # (_unusable_last_block); the start-up check holds it back only from 0.29 (_null_blocks),
+    # so before it a max_model_len request the usable blocks miss may still start
+    ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks, 1) \
+        if num_blocks > 1 else 0
+    starts = ceiling >= max_model_len or not held and _passes(
+        f, pools, layout.tp, num_blocks, max_model_len)
 
     # a pool of none or less, or one short of a max_model_len request: short by what one
     # request needs (_request_miss); without KV layers vLLM checks no pool
-    miss = _request_miss(st, pools, num_blocks, held) \
-        if pools and checked < max_model_len else None
+    miss = _request_miss(st, pools, num_blocks, held, max_model_len) \
+        if pools and not starts else None
     shortfall = miss.shortfall if miss else max(-bind.kv, 0)
+    # before 0.29 a request that grows to max_model_len may need a block more than vLLM's
+    # start-up check (_longest_request_miss)
+    longest = _longest_request_miss(st, pools, num_blocks) \
+        if pools and ceiling + 1 < max_model_len and not held else None
     if overweight:
         errors.append(
             f"The weights alone ({_gib(bind.weights)} per GPU) do not fit the budget "
@@ -2274,7 +2314,10 @@ def _outcome(
             "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
             "when initializing the engine."
         )
-    elif checked < max_model_len:
+    elif not starts:
+        # vLLM's own estimate: its start-up check's ceiling, the usable one from 0.29
+        checked = ceiling if held else _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks,
+                                                0) if num_blocks else 0
         estimate = f" Based on the available memory, the estimated maximum model length is " \
             f"{checked}." if checked else ""
         hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "
@@ -2289,8 +2332,9 @@ def _outcome(
             f"memory ({_gib(bind.kv - _null_block(st, bind))}).{estimate} {hint}"
         )
     warnings = list(f.warnings)
-    if not errors and ceiling + 1 < max_model_len:  # its last token's KV is never written
-        warnings.append(_unusable_last_block(st, bind, pools, ceiling))
+    stalls = not errors and longest is not None  # (its last token's KV is never written)
+    if stalls:
+        warnings.append(_unusable_last_block(st, bind, longest, ceiling))
     if f.r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
@@ -2309,7 +2353,8 @@ def _outcome(
                if s.enable_eplb and layout.ep and st.spec.is_moe else ()))
     limit = f.r.model_limit
     if not errors:
-        fits = "Fits" if not parts else UNMODELLED_FIT + ", ".join(parts) + ")"
+        head = STALLED_FIT if stalls else "Fits"
+        fits = head if not parts else f"{head} (unmodelled: {', '.join(parts)})"
         reach = min(ceiling, limit)
         # vLLM refuses a request over max_model_len, whatever the pool could hold
         reach_text = counted(reach, "token") if reach <= max_model_len else (
@@ -2320,12 +2365,14 @@ def _outcome(
             f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens{replica}, "
             f"{concurrency:,.2f} concurrent requests{replica} at "
             f"{counted(max_model_len, 'token')}; "
-            f"one request can reach {reach_text}."
+            f"one request can reach {reach_text}"
+            + (f", the {num_blocks:,} blocks less the null block vLLM {s.vllm_version} takes."
+               if stalls else ".")
         )
     else:
         verdict = NO_FIT + errors[0]  # the first check vLLM fails, in its order
     return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict,
-                    shortfall)
+                    shortfall, max(shortfall, longest.shortfall) if longest else shortfall)
 
 
 LARGER_LEN_STEP = "at a larger --max-model-len"
@@ -2341,14 +2388,24 @@ UNMODELLED_FIT = "Fits (unmodelled: "
 """How a verdict starts where the plan fits on figures that leave parts out (unmodelled_parts):
 no confident fit (the Plan page shows it as a warning, recommend names such rows)."""
 
+STALLED_FIT = "Starts, but its longest request never completes"
+"""How a verdict starts where vLLM starts the plan (`fits`) but a request that grows to
+max_model_len never gets the blocks it needs (before 0.29: _unusable_last_block, whose warning
+says what vLLM does with it): no confident fit; " (unmodelled: a, b)" follows where the figures
+also leave parts out."""
+
+CONFIDENT_FIT = "Fits: "
+"""How a confident fit's verdict starts: neither unmodelled parts nor a stalled request."""
+
 
 def verdict_unmodelled(verdict: str) -> str | None:
-    """The parts a verdict's figures leave out ("a, b" of "Fits (unmodelled: a, b): ..."); None
-    for a confident fit or no fit (the Plan page's verdict, the sweep's and recommend's tables
-    mark such plans)."""
-    if not verdict.startswith(UNMODELLED_FIT):
-        return None
-    return verdict[len(UNMODELLED_FIT):].partition("): ")[0]
+    """The parts a verdict's figures leave out ("a, b" of "Fits (unmodelled: a, b): ...", or of
+    STALLED_FIT's " (unmodelled: a, b): "); None for a verdict without them (the Plan page's
+    verdict, the sweep's and recommend's tables mark such plans)."""
+    for head in (UNMODELLED_FIT, f"{STALLED_FIT} (unmodelled: "):
+        if verdict.startswith(head):
+            return verdict[len(head):].partition("): ")[0]
+    return None
 
 
 def unmodelled_ranks(ranked: Iterable[tuple[int, Any]],
@@ -2641,6 +2698,8 @@ def _conclude(
         "max_num_seqs": r.seqs,
         "fits": not out.errors,
         "memory_shortfall_bytes_per_gpu": None if refused else max(out.shortfall, over),
+        "max_model_len_shortfall_bytes_per_gpu":
+            None if refused else max(out.longest_shortfall, over),
         "verdict": out.verdict,
         "warnings": out.warnings,
         "errors": out.errors,

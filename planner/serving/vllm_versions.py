@@ -672,6 +672,17 @@ available memory in the 0.14.0-0.28.0 wheels, and with it less one block from th
 wheel ("Reserve the null block BlockPool permanently holds back", 0.29.0-0.34.0): the
 "available KV cache memory" its refusal prints."""
 
+FULL_SEQUENCE_ADMISSION_FROM: Version = (0, 19, 0)
+"""NOTE: config/scheduler.py SchedulerConfig.scheduler_reserve_full_isl (default True) is in
+the 0.19.0 and 0.28.0 wheels and not in the 0.18.0 one: v1/core/sched/scheduler.py then admits
+a waiting (or preempted) request only where all its tokens fit the free blocks
+(KVCacheManager.can_fit_full_sequence in 0.19.0; allocate_slots' full_sequence_must_fit in
+0.28.0, min(request.num_tokens, max_model_len)), and the waiting loop `break`s on a request
+it cannot admit, first come first served. Before it (0.11.0 wheel) only the tokens scheduled
+now must fit, prefix-cache hits still in the free queue counted among them
+(single_type_kv_cache_manager.py get_num_blocks_to_allocate: num_evictable_computed_blocks);
+plan._unusable_last_block words what this does to a request the pool can never hold."""
+
 BLOCK_64_DEFAULT_FROM: Version = (0, 34, 0)
 """NOTE: config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE is 16 in the 0.9.1-0.33.0 wheels and
 64 in the 0.34.0 wheel; CacheConfig._apply_block_size_default sets it where --block-size is

@@ -26,6 +26,7 @@ from planner.report import (
     attention_pattern,
     build_report,
     comparison_row,
+    fits_cell,
     model_card,
     public_speed_accuracy,
     render_markdown,
@@ -37,7 +38,7 @@ from planner.report import (
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.plan import Plan, PlanRequest, plan, verdict_unmodelled
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import CSV_COLUMNS, SweepRow, quant_settings, sweep
 from planner.text import md_escape
@@ -758,3 +759,15 @@ def test_the_order_line_names_the_misses_only_where_a_row_shown_misses() -> None
     clause = "; rows that do not fit: the smallest shortfall per GPU first)"
     assert clause in render_markdown(inputs(sweep=result, sweep_top=2))
     assert clause not in render_markdown(inputs(sweep=result, sweep_top=1))
+
+
+def test_the_fits_cell_says_a_plan_whose_longest_request_never_completes_stalls() -> None:
+    # plan.STALLED_FIT: vLLM starts it (fits) but its longest request never gets its blocks,
+    # with or without unmodelled parts; no "yes" for it
+    head = "Starts, but its longest request never completes"
+    rows = [SweepRow.model_construct(fits=fits, verdict=verdict) for fits, verdict in (
+        (True, "Fits: 1 blocks"), (True, "Fits (unmodelled: a): 1 blocks"),
+        (True, f"{head}: 1 blocks"), (True, f"{head} (unmodelled: a): 1 blocks"),
+        (False, "Does not fit: x"))]
+    assert [fits_cell(row) for row in rows] == ["yes", "yes*", "stalls", "stalls", "no"]
+    assert [verdict_unmodelled(row.verdict) for row in rows] == [None, "a", None, "a", None]

@@ -35,13 +35,13 @@ from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import (
+    CONFIDENT_FIT,
     Plan,
     PlanRequest,
     kv_room_text,
     mtp_refusal,
     plan,
     unmodelled_ranks,
-    verdict_unmodelled,
 )
 from planner.serving.speed import SpeedEstimate, estimate_speed
 from planner.serving.startup.attention_backend import kv_format_errors, runnable_kv_cache_dtypes
@@ -600,8 +600,9 @@ def _what_if_checkpoint() -> None:
 
 def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
-    # a fit on figures that leave parts out is shown as a warning, not a green "Fits"
-    confident = result.fits and not verdict_unmodelled(result.verdict)
+    # a fit on figures that leave parts out, or one whose longest request never completes
+    # (STALLED_FIT), is shown as a warning, not a green "Fits"
+    confident = result.verdict.startswith(CONFIDENT_FIT)
     (st.success if confident else st.warning if result.fits else st.error)(
         app_markdown(result.verdict))
     for message in errors_beside_verdict(result):  # the verdict's own is shown above

@@ -593,7 +593,11 @@ def test_a_full_attention_request_fits_at_the_releases_edge_and_misses_a_byte_un
                    for pool in (edge, edge - 1))
     assert fits.fits and fits.memory_shortfall_bytes_per_gpu == 0
     assert fits.kv_limited_context_tokens == reach
-    assert fits.verdict.endswith(f"one request can reach {reach:,} tokens.")
+    # before 0.29 the 512 blocks start it, but its request needs 512 of the 511 BlockPool
+    # leaves: no confident "Fits" (test_a_request_past_the_blocks_left_...)
+    assert fits.verdict.endswith(f"one request can reach {reach:,} tokens." if reach == 8192 else
+                                 f"one request can reach {reach:,} tokens, the 512 blocks less "
+                                 f"the null block vLLM {version} takes.")
     assert not short.fits and short.memory_shortfall_bytes_per_gpu == 1
     assert short.kv_limited_context_tokens == reach - 16
     assert short.errors[0].startswith(
@@ -620,15 +624,35 @@ def test_a_request_past_the_blocks_left_by_the_null_block_is_warned(
               max_model_len=max_model_len)
     assert p.fits and p.num_gpu_blocks == 512 and p.kv_limited_context_tokens == 8176
     assert len(_null_block_warnings(p)) == warned
+    # vLLM starts it either way; a warned one is no confident "Fits", and a pool one block
+    # larger (513 blocks, 512 usable) serves its longest request
+    assert p.verdict.startswith(
+        "Starts, but its longest request never completes: 512 blocks = " if warned else
+        "Fits: 512 blocks = ")
+    assert p.memory_shortfall_bytes_per_gpu == 0
+    assert p.max_model_len_shortfall_bytes_per_gpu == (32_768 if warned else 0)
     if warned:
+        # from 0.19 (config/scheduler.py scheduler_reserve_full_isl, 0.19.0 and 0.28.0
+        # wheels) a waiting request is admitted only where all its tokens fit the free blocks;
+        # before it (0.11.0) prefix-cache hits count as blocks to allocate
+        readmit = (
+            "admits a waiting request only where all its tokens fit the free blocks "
+            "(scheduler_reserve_full_isl, on by default), so it waits at the head of the "
+            "queue for good, holding back every request queued behind it until it is "
+            "aborted." if version == "0.28.0" else
+            "with prefix caching (on by default) counts its cached blocks as blocks to "
+            "allocate when it is readmitted, so it waits at the head of the queue for good, "
+            "holding back every request queued behind it until it is aborted; without "
+            "prefix caching it is recomputed and preempted again, over and over.")
         assert _null_block_warnings(p)[0] == (
             f"vLLM {version} starts this plan (its start-up check compares one request with "
             "the whole pool, all 512 blocks a worker gets), but its BlockPool takes one of "
             f"them as the null block, so a request that grows to {max_model_len:,} tokens "
-            "needs 512 KV blocks, more than the 511 left: vLLM finds no free block for it and "
-            "preempts the request to recompute it, or leaves it waiting, and it never "
-            "completes. One request can reach 8,176 tokens; --max-model-len 8176 or a pool "
-            "32,768 B larger serves every request.")
+            "needs 512 KV blocks, more than the 511 left, and never completes: vLLM preempts "
+            "it where it finds no free block (after the requests admitted after it: first "
+            f"come, first served), and {readmit} One request can reach 8,176 tokens; "
+            "--max-model-len 8176 or a pool 32,768 B larger serves every request "
+            "(max_model_len_shortfall_bytes_per_gpu).")
 
 
 def test_a_pool_of_one_block_before_029_offers_no_max_model_len_of_0() -> None:
@@ -637,9 +661,38 @@ def test_a_pool_of_one_block_before_029_offers_no_max_model_len_of_0() -> None:
     # so no request gets a block: no '--max-model-len 0', a pool one block larger
     p = _tiny(kv_cache_memory_bytes=32_768, vllm_version="0.28.0", max_model_len=16)
     assert p.fits and p.num_gpu_blocks == 1 and p.kv_limited_context_tokens == 0
+    assert p.verdict.startswith("Starts, but its longest request never completes: ")
+    assert p.max_model_len_shortfall_bytes_per_gpu == 32_768
     assert _null_block_warnings(p)[0].endswith(
-        "and it never completes. No request gets a KV block; a pool 32,768 B larger serves "
-        "every request.")
+        "until it is aborted. No request gets a KV block; a pool 32,768 B larger serves "
+        "every request (max_model_len_shortfall_bytes_per_gpu).")
+
+
+@pytest.mark.parametrize(("version", "pool", "fits", "verdict", "short", "longest"), [
+    # the tiny Llama's 8,192 tokens in 16-token blocks of 32,768 B (4 layers x 16 x 512 B):
+    # vLLM computes at most 8,191 tokens (the last sampled one is never fed back), 512 blocks,
+    # which must fit the pool's blocks less the null block: 513 blocks, 16,809,984 B.
+    # 0.28.0's start-up check needs 512 blocks, 16,777,216 B, and holds no null block back
+    ("0.28.0", 513 * 32_768, True, "Fits: ", 0, 0),
+    ("0.28.0", 513 * 32_768 - 1, True, "Starts, but", 0, 1),          # 512 blocks, 511 usable
+    ("0.28.0", 512 * 32_768, True, "Starts, but", 0, 32_768),
+    ("0.28.0", 512 * 32_768 - 1, False, "Does not fit", 1, 32_769),   # 511 blocks: refused
+    # 0.29.0's check holds the null block back: both shortfalls are the same
+    ("0.29.0", 513 * 32_768, True, "Fits: ", 0, 0),
+    ("0.29.0", 513 * 32_768 - 1, False, "Does not fit", 1, 1),
+])
+def test_the_max_model_len_shortfall_is_what_lets_the_longest_request_complete(
+        version: str, pool: int, fits: bool, verdict: str, short: int, longest: int) -> None:
+    p = _tiny(kv_cache_memory_bytes=pool, vllm_version=version)
+    assert p.fits is fits and p.verdict.startswith(verdict)
+    assert p.memory_shortfall_bytes_per_gpu == short
+    assert p.max_model_len_shortfall_bytes_per_gpu == longest
+    # the pool grown by it serves the request without the warning; 1 B less does not
+    grown = _tiny(kv_cache_memory_bytes=pool + longest, vllm_version=version)
+    assert grown.verdict.startswith("Fits: ") and not _null_block_warnings(grown)
+    if longest:
+        assert not _tiny(kv_cache_memory_bytes=pool + longest - 1,
+                         vllm_version=version).verdict.startswith("Fits: ")
 
 
 def test_from_029_the_start_up_check_leaves_no_request_short_of_blocks() -> None:

@@ -112,6 +112,16 @@ def test_every_plan_refused_by_flashinfer_says_so() -> None:
                      engine=old.model_copy(update={"block_size": 32})).rows
 
 
+def test_a_row_whose_longest_request_never_completes_is_short_of_memory() -> None:
+    # vLLM before 0.29 starts a pool of the request's blocks, but BlockPool takes one as the
+    # null block (plan.STALLED_FIT): its ceiling, 8,176 tokens, is below the workload's 8,192
+    work = Workload(context_tokens=8192)
+    stalled = _row(9.0, ceiling=8176, verdict="Starts, but its longest request never "
+                   "completes: 512 blocks = 8,192 KV tokens per replica")
+    assert _miss(stalled, work) == "memory"
+    assert _miss(_row(9.0, ceiling=8192, verdict="Fits: 513 blocks"), work) is None
+
+
 def test_a_row_serves_when_it_fits_holds_the_concurrency_and_meets_targets() -> None:
     four = Workload(concurrency=4)
     assert _miss(_row(4.0), four) is None
