@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from pydantic import ValidationError
 
@@ -56,8 +56,10 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
     HardwareError,
+    MigInstanceError,
     NoWsl2TotalError,
     OtherMemorySizeError,
+    UnknownGpuError,
     gpu_preset,
 )
 from planner.serving.plan import Plan, PlanRequest, plan
@@ -227,9 +229,24 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     return indented_json(data) + "\n"
 
 
+def _searched_preset(name: str, what: str = "") -> str:
+    """The preset key recommend searches for a GPU name (--gpu, or a price's: `what` "a price
+    for 'X': "); CliError for a name plan takes but recommend cannot: another memory size of
+    a preset's model, a MIG slice, whose own advice names flags recommend does not take."""
+    try:
+        return gpu_preset(name).key
+    except (OtherMemorySizeError, MigInstanceError) as exc:
+        raise CliError(f"{what}{exc.what}; recommend searches the GPU presets, at their prices, "
+                       "only: plan, sweep or report it with --gpu-memory-gib X (what CUDA "
+                       f"reports) and --gpu-name {exc.name!r}") from None
+
+
 def cmd_recommend(args: argparse.Namespace) -> str:
     """The cheapest configurations serving the workload, as a table or JSON."""
     given = load_prices(args.prices, args.price)
+    for name in given:  # no preset or several: with_overrides says so, naming the nearest
+        with suppress(UnknownGpuError):
+            _searched_preset(name, f"a price for {name!r}: ")
     prices = with_overrides(given)
     # a price's GPU named as people write it ("H100") picked one preset of several, as --gpu
     # does: the same note, naming how to price the others
@@ -259,13 +276,8 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     checkpoint = [f"{spec.name}: {check}" if named else check
                   for spec, check in zip(specs, checks, strict=True) if check]
     args.model_warnings = (*parser, *checkpoint)
-    try:
-        gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
-        note_preset_choice(args, args.gpu or [])
-    except OtherMemorySizeError as exc:  # its advice names flags recommend does not take
-        raise CliError(f"{exc.what}; recommend searches the GPU presets, at their prices, only: "
-                       "plan, sweep or report it with --gpu-memory-gib X (what CUDA reports) "
-                       f"and --gpu-name {exc.name!r}") from None
+    gpu_keys = [_searched_preset(key) for key in args.gpu] if args.gpu else None
+    note_preset_choice(args, args.gpu or [])
     # the same spelling twice is refused by the parser; two spellings of one preset here
     for i, key in enumerate(gpu_keys or ()):
         if key in gpu_keys[:i]:

@@ -943,6 +943,37 @@ def test_recommend_names_another_memory_size_without_flags_it_lacks() -> None:
     assert "--gpu-memory-gib" not in run("planner", "recommend", "--help").stdout
 
 
+MIG_1G = "NVIDIA H100 80GB HBM3 MIG 1g.10gb"
+RECOMMEND_PRESETS_ONLY = ("recommend searches the GPU presets, at their prices, only: plan, "
+                          "sweep or report it with --gpu-memory-gib X (what CUDA reports) and "
+                          "--gpu-name ")
+
+
+@pytest.mark.parametrize(("flags", "words"), [
+    # a price's GPU no preset is named: the nearest presets, as --gpu's error names them
+    (("--price", "rtx 3099=0.5"), "a price for an unknown GPU preset 'rtx 3099'; did you mean "
+     "rtx-3090, rtx-3090-ti, rtx-5090? known: "),
+    # another memory size and a MIG slice, as a price or --gpu: their advice named flags
+    # recommend does not take ("give its memory with --gpu-memory-gib X ... and --gpu-name",
+    # "plan the slice as a custom GPU: --gpu-memory-gib X ..."), as --gpu's other size did
+    (("--price", "Tesla V100-PCIE-16GB=0.5"), "a price for 'Tesla V100-PCIE-16GB': no preset "
+     "for 'Tesla V100-PCIE-16GB': that GPU's preset is v100-32gb (32 GB HBM2), not 16 GB; "
+     f"{RECOMMEND_PRESETS_ONLY}'Tesla V100-PCIE-16GB'."),
+    (("--price", f"{MIG_1G}=0.5"), f"a price for '{MIG_1G}': GPU '{MIG_1G}' is a MIG instance, "
+     f"slice 1g.10gb of NVIDIA H100 80GB HBM3, which no preset models: a slice has a share of "
+     f"the GPU's memory, SMs and bandwidth, and Headroom plans whole GPUs; "
+     f"{RECOMMEND_PRESETS_ONLY}'{MIG_1G}'."),
+    (("--gpu", MIG_1G), f"GPU '{MIG_1G}' is a MIG instance, slice 1g.10gb of NVIDIA H100 80GB "
+     f"HBM3, which no preset models: a slice has a share of the GPU's memory, SMs and "
+     f"bandwidth, and Headroom plans whole GPUs; {RECOMMEND_PRESETS_ONLY}'{MIG_1G}'."),
+])
+def test_recommend_s_gpu_names_say_what_recommend_takes(flags: tuple[str, ...],
+                                                        words: str) -> None:
+    done = run("planner", "recommend", "--model", "Qwen/Qwen3-8B", *flags,
+               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, f"python -m planner recommend: error: {words}", "")
+
+
 @pytest.mark.parametrize(("model", "method", "release", "words"), [
     # a habit from vLLM: the checkpoint's own method or its Marlin kernel named by hand; it
     # read "runtime --quantization 'gptq_marlin' has no scheme in planner.model.quant."
