@@ -728,7 +728,7 @@ class _LayoutFacts(NamedTuple):
     weight_terms: tuple[WeightTerms, ...]  # each (stage, TP rank) position's, by part
     stages: tuple[tuple[range, StageKv | None], ...]
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
-    request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
+    request: int  # blocks of one max_model_len request on its hungriest stage (_full_request)
     window_mbt: int  # the batched tokens sliding needs count (window_batched_tokens)
     warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_facts)
     overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
@@ -1668,7 +1668,7 @@ def _capacity(f: _LayoutFacts, stage: StageKv | None, num_blocks: int) -> tuple[
     vLLM reports them: concurrency is blocks / blocks per max_model_len request; tokens are
     int(concurrency x max_model_len) from 0.20.1, num_blocks // groups x block tokens before
     (vllm_versions.TOKENS_FROM_CONCURRENCY_FROM)."""
-    per_request = f.request[0]
+    per_request = f.request
     concurrency = num_blocks / per_request if per_request else 0.0
     if f.r.tokens_from_concurrency:
         return int(concurrency * f.r.max_model_len), concurrency
@@ -2190,6 +2190,51 @@ def _null_blocks(vllm_version: str) -> int:
     return 1 if parse_version(vllm_version) >= KV_CHECK_NULL_BLOCK_FROM else 0
 
 
+class _ShortStage(NamedTuple):
+    """The PP stage whose workers raise vLLM's start-up refusal, with their figures."""
+
+    pp_stage: int
+    need: int  # bytes one max_model_len request needs there
+    available: int  # its smallest pool less the blocks the check holds back
+
+
+def _first_short_stage(st: _Setup, pools: dict[int, int], held: int) -> _ShortStage:
+    """The first PP stage (vLLM's workers check in rank order, stage by stage) whose
+    max_model_len request needs more bytes than its pool less `held` blocks, or the binding
+    worker's stage where none does (a miss in blocks: _short_of_blocks).
+
+    NOTE: v1/core/kv_cache_utils.py get_kv_cache_configs (0.29.0) runs
+    _check_enough_kv_cache_memory for each worker on its own projected groups
+    (_project_kv_cache_groups_to_worker) and its own memory, so the message names that
+    worker's need and memory, not the hungriest stage's need (Kimi-K2 at TP=8 x PP=2 on H100s:
+    stage 1's 30 MLA layers need 4.22 GiB of its 3.98, where stage 0's 31 need 4.36 of 7.08)."""
+    f = st.facts
+    per_stage = _stage_requests(st, f.r.max_model_len)
+    for pp_stage in sorted(pools):
+        available = pools[pp_stage] - held * f.stages[pp_stage][1].bytes_per_block
+        if per_stage[pp_stage][1] > available:
+            return _ShortStage(pp_stage, per_stage[pp_stage][1], available)
+    pp_stage = min(pools, key=pools.get)
+    return _ShortStage(pp_stage, per_stage[pp_stage][1],
+                       pools[pp_stage] - held * f.stages[pp_stage][1].bytes_per_block)
+
+
+def _short_stage_estimate(st: _Setup, pools: dict[int, int], short: _ShortStage, ceiling: int,
+                          num_blocks: int, held: int) -> int:
+    """vLLM's "estimated maximum model length" in its refusal: the refusing worker's own
+    (estimate_max_model_len on its groups and memory, get_kv_cache_configs), which is the
+    plan's `ceiling` where that worker holds the only pool; 0 without blocks."""
+    if not num_blocks:
+        return 0
+    if held and len(pools) == 1:
+        return ceiling
+    f = st.facts
+    pool = pools[short.pp_stage]
+    return _ceiling(f, {short.pp_stage: pool}, st.layout.tp, f.window_mbt,
+                    pool // f.stages[short.pp_stage][1].bytes_per_block if len(pools) > 1
+                    else num_blocks, held)
+
+
 def _null_block(st: _Setup, bind: _Binding) -> int:
     """The bytes vLLM holds back from the binding worker's pool before its "No available
     memory for the cache blocks" check (available <= 0): _null_blocks of its block, none
@@ -2283,7 +2328,7 @@ def _outcome(
     s, layout, f = st.s, st.layout, st.facts
     max_model_len = f.r.max_model_len
     num_blocks = bind.blocks
-    per_request, need = f.request
+    per_request = f.request
     tokens, concurrency = _capacity(f, f.stages[bind.pp_stage][1], num_blocks)
     held = _null_blocks(s.vllm_version)
     # what one request can use: every release's BlockPool takes the null block
@@ -2316,8 +2361,8 @@ def _outcome(
         )
     elif not starts:
         # vLLM's own estimate: its start-up check's ceiling, the usable one from 0.29
-        checked = ceiling if held else _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks,
-                                                0) if num_blocks else 0
+        short = _first_short_stage(st, pools, held)
+        checked = _short_stage_estimate(st, pools, short, ceiling, num_blocks, held)
         estimate = f" Based on the available memory, the estimated maximum model length is " \
             f"{checked}." if checked else ""
         hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "
@@ -2328,8 +2373,8 @@ def _outcome(
         errors.append(
             _short_of_blocks(st, bind, miss, estimate, hint) if miss and miss.on_blocks else
             f"To serve at least one request with the model's max seq len ({max_model_len}), "
-            f"({_gib(need)} KV cache is needed, which is larger than the available KV cache "
-            f"memory ({_gib(bind.kv - _null_block(st, bind))}).{estimate} {hint}"
+            f"({_gib(short.need)} KV cache is needed, which is larger than the available KV "
+            f"cache memory ({_gib(short.available)}).{estimate} {hint}"
         )
     warnings = list(f.warnings)
     stalls = not errors and longest is not None  # (its last token's KV is never written)
@@ -2445,13 +2490,13 @@ def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp
 
 def _full_request(spec: ModelSpec, r: _Resolved, layout: ParallelLayout,
                   stages: tuple[tuple[range, StageKv | None], ...], kv_b: KvBytes,
-                  window_mbt: int) -> tuple[int, int]:
-    """(blocks, bytes) one max_model_len request needs on its hungriest stage: the same for
+                  window_mbt: int) -> int:
+    """The blocks one max_model_len request needs on its hungriest stage: the same for
     every weight format and worker, so cached per spec by all that the stages and the need
     read (the engine's stage layouts, the release's group padding among them; `window_mbt`:
     the batched tokens sliding needs count, window_batched_tokens)."""
     key = ("request", *_stage_layouts_key(layout, r, kv_b), window_mbt, r.max_model_len)
-    return _cached(spec, key, _request_need, r, layout.tp, stages, kv_b, window_mbt)
+    return _cached(spec, key, _request_need, r, stages, window_mbt)
 
 
 def _stage_layouts_key(layout: ParallelLayout, r: _Resolved, kv_b: KvBytes) -> tuple:
@@ -2461,12 +2506,11 @@ def _stage_layouts_key(layout: ParallelLayout, r: _Resolved, kv_b: KvBytes) -> t
             r.kv_grouping[0], r.kv_grouping[2])
 
 
-def _request_need(r: _Resolved, tp: int, stages: tuple[tuple[range, StageKv | None], ...],
-                  kv_b: KvBytes, mbt: int) -> tuple[int, int]:
+def _request_need(r: _Resolved, stages: tuple[tuple[range, StageKv | None], ...], mbt: int
+                  ) -> int:
     """Work out what _full_request caches."""
-    kv_stages = _distinct_stages(stages)
-    return (max(blocks_per_request(stage, r.max_model_len, mbt) for stage in kv_stages),
-            max(request_bytes(stage, r.max_model_len, kv_b, tp, mbt) for stage in kv_stages))
+    return max(blocks_per_request(stage, r.max_model_len, mbt)
+               for stage in _distinct_stages(stages))
 
 
 def _cross_node_tp_warnings(layout: ParallelLayout, r: _Resolved) -> list[str]:

@@ -211,6 +211,26 @@ def test_a_fall_back_says_why_the_first_choice_was_passed_over(capsys) -> None:
         "memory; give --tp, --pp or --dp to change it.")
 
 
+def test_a_pipeline_refusal_quotes_the_refusing_stages_need(capsys) -> None:
+    """vLLM checks each worker's own layers against its own memory, in rank order
+    (get_kv_cache_configs, 0.29.0), and raises at the first short one. Kimi-K2 (61 MLA
+    layers, one latent of kv_lora_rank 512 + qk_rope_head_dim 64 in 2 B: 1,152 B a token a
+    layer, the same on every TP rank) at TP=8 x PP=2: stage 0 holds 31 layers and fits, stage 1
+    holds 30, where a 131,072-token request needs 131,072 x 30 x 1,152 = 4,529,848,320 B
+    (4.22 GiB). The message said 4.36 GiB, stage 0's 131,072 x 31 x 1,152 B, against stage 1's
+    memory, 0.38 GiB apart where the shortfall reads 0.24. From 0.29 the check holds one block
+    (64 tokens x 30 x 1,152 = 2,211,840 B) back, so the shortfall is need + block - pool."""
+    first, _ = plan_json(capsys, *KIMI_K2, "--tp", "8", "--pp", "2")
+    need, block = 131_072 * 30 * 1_152, 64 * 30 * 1_152
+    assert "(4.22 GiB KV cache is needed, which is larger than the available KV cache" \
+        in first["verdict"]
+    stage1 = [g for g in first["per_gpu"] if g["pp_stage"] == 1]
+    assert {g["kv_bytes_per_token"] for g in stage1} == {30 * 1_152}
+    pool = min(g["kv_cache_bytes"] for g in stage1)
+    assert first["memory_shortfall_bytes_per_gpu"] == need + block - pool
+    assert f"memory ({(pool - block) / 2**30:.2f} GiB)" in first["verdict"]
+
+
 def test_a_fall_back_names_the_vllm_rule_that_refused_the_first_choice(capsys) -> None:
     # Qwen3-8B on 3 GPUs of one node: TP=3 splits 32 query heads 3 ways (module docstring)
     code, out, err = run_main(capsys, "plan", *QWEN3_8B)
