@@ -55,3 +55,17 @@ def ref_config():
 
 
 
+
+
+V100_WHEELS = ("vLLM's prebuilt wheels hold no CUDA code for compute capability 7.0 "
+               "(Tesla V100-SXM2-32GB) on vLLM ")
+"""How a V100 plan on vLLM 0.20 and later begins its errors (startup.wheel_arch: those wheels
+and the PyTorch they pin are CUDA 13 builds for 7.5 and up)."""
+
+
+def past_v100_wheels(errors, node: str = "") -> list[str]:
+    """A V100 plan's errors on vLLM 0.20 and later after the wheels' refusal, which must come
+    first (`node`: the prefix naming a later node, "Node 1 (n1, Tesla V100-SXM2-32GB): "): the
+    rules vLLM's Python would meet next."""
+    assert errors[0].startswith(node + V100_WHEELS), errors[0]
+    return list(errors[1:])

@@ -202,6 +202,7 @@ from planner.serving.startup.torchao_quark import own_loader_errors, own_loader_
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
 from planner.serving.startup.w4afp8 import w4afp8_errors, w4afp8_shape_refusal
 from planner.serving.startup.weight_load import weight_load_rules
+from planner.serving.startup.wheel_arch import wheel_arch_errors
 from planner.serving.startup.wna16_kernels import (
     gptq_dynamic_errors,
     gptq_kernel_errors,
@@ -1934,7 +1935,8 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
 
 def _node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                      s: EngineSettings, r: _Resolved) -> list[str]:
-    """The capability refusals (_gpu_refusals) of the first node past node 0 the layout reaches
+    """The capability refusals (_gpu_refusals, after wheel_arch_errors: the node's workers run
+    PyTorch's and vLLM's kernels on its GPU) of the first node past node 0 the layout reaches
     with each other compute capability than node 0's (whose own are _Resolved.refusals), those
     node 0 does not already give: a T4 or V100 node 1 under an H100 node 0.
 
@@ -1965,7 +1967,8 @@ def _node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayo
         dtype = served_dtype(s, spec.torch_dtype, node.gpu.computes_bf16, fp16) \
             if own_dtype else served
         errors += [f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
-                   for error in _gpu_refusals(spec, s, rules, cli, node.gpu, dtype)
+                   for error in tuple(wheel_arch_errors(node.gpu, rules.version))
+                   + _gpu_refusals(spec, s, rules, cli, node.gpu, dtype)
                    + tuple(triton_sm75_errors(node.gpu, spec, cli, dtype))
                    if error not in r.refusals]
     return errors

@@ -701,8 +701,10 @@ def test_a_kv_pool_the_budget_cannot_hold_reads_none_with_the_shortfall(capsys) 
 
 def test_bfloat16_on_a_v100_does_not_fit_in_vllms_words(capsys) -> None:
     # vLLM refuses --dtype bfloat16 below compute capability 8.0 at start-up
-    # (tests/planner/serving/test_startup.py); auto serves the bf16 checkpoint in float16
-    args = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "v100-32gb", "--max-model-len", "8k")
+    # (tests/planner/serving/test_startup.py); auto serves the bf16 checkpoint in float16. vLLM
+    # 0.19: the last release whose wheels hold code for a V100 (startup.wheel_arch)
+    args = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "v100-32gb", "--max-model-len", "8k",
+            "--vllm-version", "0.19.0")
     _, out, _ = run_main(capsys, *args, "--dtype", "bfloat16", "--json")
     data = json.loads(out)
     assert not data["fits"] and data["vllm_command"] is None

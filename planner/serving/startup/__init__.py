@@ -102,7 +102,7 @@ def startup_errors(
             f"max_model_len ({window.key}={window.limit} or model_max_length="
             f"{window.model_max_length} in model's config.json). To allow overriding this "
             "maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
-    return (wheel_arch_errors(gpu) + errors
+    return (wheel_arch_errors(gpu, parse_version(cli.vllm_version)) + errors
             + capability_errors(gpu, scheme, cli, mixed, ct_scheme, named))
 
 

@@ -25,6 +25,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from tests.conftest import past_v100_wheels
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"  # torch_dtype bfloat16
 AWQ = {"quant_method": "awq", "bits": 4, "group_size": 128, "zero_point": True,
@@ -43,6 +44,11 @@ def _errors(quantization_config: dict, version: str, gpu: str = "h100-sxm", **en
                                                   **engine))).errors
 
 
+def _past_wheels(errors: list[str], version: str) -> list[str]:
+    """A V100's errors after the wheels' refusal on 0.20 and later (0.19.0 has none)."""
+    return errors if version == "0.19.0" else past_v100_wheels(errors)
+
+
 def _below_75(method: str, minimum: int = 75, current: int = 70) -> list[str]:
     return [f"The quantization method {method} is not supported for the current GPU. Minimum "
             f"capability: {minimum}. Current capability: {current}."]
@@ -52,27 +58,28 @@ def _below_75(method: str, minimum: int = 75, current: int = 70) -> list[str]:
 def test_awq_marlin_on_a_v100_stops_at_awq_marlin_configs_own_marlin_check(version) -> None:
     # was "The quantization method awq is not supported ... Minimum capability: 75": quant_method
     # awq falls back to awq.py (75) there, awq_marlin stays AWQMarlinConfig, whose __init__
-    # asks Marlin first
-    assert _errors(AWQ_MARLIN, version, "v100-32gb") == [
+    # asks Marlin first (0.20 on, past the wheels' refusal of a V100: startup.wheel_arch)
+    assert _past_wheels(_errors(AWQ_MARLIN, version, "v100-32gb"), version) == [
         "Marlin does not support weight_bits = uint4. Only types = [] are supported (for "
         "group_size = 128, device_capability = 70, zp = True). (vLLM " + version + " "
         "AWQMarlinConfig: quant_method awq_marlin loads on Marlin only, which needs compute "
         "capability 7.5; quant_method awq loads on awq.py there)"]
-    assert _errors(AWQ, version, "v100-32gb") == _below_75("awq")
+    assert _past_wheels(_errors(AWQ, version, "v100-32gb"), version) == _below_75("awq")
 
 
 @pytest.mark.parametrize("version", ["0.24.0", "0.34.0"])
 def test_awq_marlin_is_named_so_in_the_capability_error(version) -> None:
     # was "auto_awq": only quant_method "awq" is renamed by AutoAWQConfig's override
-    assert _errors(AWQ_MARLIN, version, "v100-32gb") == _below_75("awq_marlin")
-    assert _errors(AWQ, version, "v100-32gb") == _below_75("auto_awq")
+    assert past_v100_wheels(_errors(AWQ_MARLIN, version, "v100-32gb")) == _below_75("awq_marlin")
+    assert past_v100_wheels(_errors(AWQ, version, "v100-32gb")) == _below_75("auto_awq")
 
 
 @pytest.mark.parametrize("version", ["0.19.0", "0.21.0"])
 def test_gptq_marlin_needs_7_5_up_to_0_21(version) -> None:
     # was Fits: GPTQMarlinConfig.get_min_capability() is 75 (quant_method gptq: gptq.py, 60)
-    assert _errors(GPTQ_MARLIN, version, "v100-32gb") == _below_75("gptq_marlin")
-    assert _errors(GPTQ, version, "v100-32gb", dtype="float16") == []
+    assert _past_wheels(_errors(GPTQ_MARLIN, version, "v100-32gb"), version) == _below_75(
+        "gptq_marlin")
+    assert _past_wheels(_errors(GPTQ, version, "v100-32gb", dtype="float16"), version) == []
 
 
 def test_marlin_named_groups_marlin_does_not_take_are_refused_not_sent_to_the_plain_loader(
@@ -172,4 +179,7 @@ def test_awq_marlin_on_a_later_v100_node_is_that_nodes_refusal(version, refusal)
                               layout=ParallelLayout(tp=2, pp=2),
                               engine=EngineSettings(vllm_version=version, max_model_len=4096))
                   ).errors
-    assert errors == [f"Node 1 (n1, Tesla V100-SXM2-32GB): {refusal}"]
+    # then, as its workers start, the wheels' refusal of the V100 (startup.wheel_arch)
+    node = "Node 1 (n1, Tesla V100-SXM2-32GB): "
+    assert errors[0] == node + refusal
+    assert past_v100_wheels(errors[1:], node) == []

@@ -16,6 +16,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from tests.conftest import past_v100_wheels
 from tests.planner.serving.vllm_words import triton_fp8_refusal
 
 QWEN_8B = "Qwen/Qwen3-8B"  # head_dim 128, torch_dtype bfloat16, no sinks
@@ -45,7 +46,9 @@ def test_fp8_kv_on_a_later_v100_node_is_refused_naming_it() -> None:
     cluster = _cluster("h100-sxm", "v100")
     result = _plan(cluster, "0.34.0", pp=2, kv="fp8")
     assert not result.fits and result.vllm_command is None
-    assert result.errors == [f"Node 1 (n1, {V100}): {_triton_fp8(V100, '7.0')}"]
+    # first the wheels' refusal of a V100 on 0.20 and later (startup.wheel_arch)
+    node = f"Node 1 (n1, {V100}): "
+    assert past_v100_wheels(result.errors, node) == [node + _triton_fp8(V100, "7.0")]
     # TP=2 on node 0's H100s alone runs fp8 on FLASH_ATTN (FA3): no node 1 worker
     assert _plan(cluster, "0.34.0", pp=1, kv="fp8").fits
     # four H100s at TP=2 x PP=2 fit: the refusal is the V100's
@@ -57,15 +60,18 @@ def test_the_first_node_of_each_older_capability_is_named_once() -> None:
     # 128, no sinks); the V100s fall to TRITON_ATTN, node 2 named, node 3 (the same 7.0) not
     result = _plan(_cluster("h100-sxm", "a100-80gb", "v100", "v100"), "0.34.0", pp=4,
                    kv="fp8")
-    assert result.errors == [f"Node 2 (n2, {V100}): {_triton_fp8(V100, '7.0')}"]
+    node = f"Node 2 (n2, {V100}): "
+    assert past_v100_wheels(result.errors, node) == [node + _triton_fp8(V100, "7.0")]
 
 
 def test_node_0s_refusal_is_not_repeated_and_the_lower_node_adds_its_own() -> None:
     # a T4 node 0 refuses in its own words; an H100 node 1 adds nothing, a V100 node 1 its own
     t4 = _triton_fp8("Tesla T4", "7.5")
     assert _plan(_cluster("t4", "h100-sxm"), "0.34.0", pp=2, kv="fp8").errors == [t4]
-    assert _plan(_cluster("t4", "v100"), "0.34.0", pp=2, kv="fp8").errors == [
-        t4, f"Node 1 (n1, {V100}): {_triton_fp8(V100, '7.0')}"]
+    t4_errors, *v100 = _plan(_cluster("t4", "v100"), "0.34.0", pp=2, kv="fp8").errors
+    assert t4_errors == t4
+    node = f"Node 1 (n1, {V100}): "
+    assert past_v100_wheels(v100, node) == [node + _triton_fp8(V100, "7.0")]
 
 
 def test_flashinfer_on_a_later_t4_node_on_0_22() -> None:
