@@ -1149,9 +1149,31 @@ def fits_cell(row: SweepRow | ComparisonRow) -> str:
 
 
 def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
-    """One line per set of parts the rows marked yes* leave out (unmodelled_ranks)."""
+    """One line per set of parts the rows marked yes* leave out (unmodelled_ranks), and one
+    naming the rows marked stalls (stalled_line)."""
+    ranked = list(ranked)
     return [_unmodelled_line(rank_runs(at), parts)
-            for parts, at in unmodelled_ranks(ranked).items()]
+            for parts, at in unmodelled_ranks(ranked).items()] + stalled_line(ranked)
+
+
+def stalled_line(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
+    """The line under a sweep table naming its rows marked stalls (fits_cell) and what that
+    means, with `plan`'s warning for the why; [] where none is."""
+    at = stalled_ranks(ranked)
+    return [f"stalls ({rank_runs(at)}): {STALLS_MEANING} (`plan` with the row's settings gives "
+            "the warning)"] if at else []
+
+
+def stalled_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> list[int]:
+    """The ranks of the (rank, row) pairs whose row vLLM starts but whose longest request
+    never completes (plan.STALLED_FIT: fits_cell's stalls)."""
+    return [rank for rank, row in ranked if row.verdict.startswith(STALLED_FIT)]
+
+
+STALLS_MEANING = ("vLLM (before 0.29) starts it, but a request that grows to max_model_len "
+                  "never completes: the KV blocks less the null block vLLM takes are too few")
+"""What a fits cell of stalls means (plan.STALLED_FIT), under the CLI's and the report's
+tables and on the app's Plan page sweep."""
 
 
 def launch_note_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[int]]:
@@ -1169,9 +1191,13 @@ def _unlaunchable(rows: list[SweepRow]) -> list[str]:
 
 
 def comparison_caveats(rows: Iterable[ComparisonRow]) -> list[str]:
-    """One line per compared model marked yes* (it fits on figures that leave parts out)."""
+    """One line per compared model marked yes* (it fits on figures that leave parts out) or
+    stalls (STALLS_MEANING)."""
+    rows = list(rows)
     return [_unmodelled_line(row.model_name, parts) for row in rows
-            if (parts := verdict_unmodelled(row.verdict))]
+            if (parts := verdict_unmodelled(row.verdict))] + [
+        f"stalls ({row.model_name}): {STALLS_MEANING}" for row in rows
+        if row.verdict.startswith(STALLED_FIT)]
 
 
 def no_fit_reasons(rows: Iterable[ComparisonRow]) -> list[str]:

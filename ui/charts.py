@@ -152,14 +152,15 @@ def sweep_heatmap(table: pd.DataFrame, metric: str) -> go.Figure:
     return fig
 
 
-FIT_COLORS = {"yes": "#54a24b", "yes*": "#f2a93b", "no": "#e45756"}
-"""A compared model's bar colour by its fits cell."""
+FIT_COLORS = {"yes": "#54a24b", "yes*": "#f2a93b", "stalls": "#f2a93b", "no": "#e45756"}
+"""A compared model's bar colour by its fits cell (planner.report.fits_cell: stalls, vLLM
+starts it but its longest request never completes, is no confident fit, as yes*)."""
 
 
 def grouped_bars(table: pd.DataFrame, columns: list[str], title: str) -> go.Figure:
     """One group per model, one bar per column (Compare page); a lone column is coloured by
     the `fits` column (planner.report.fits_cell, a marker after a space allowed): green yes,
-    amber yes* (fits on figures that leave parts out), red no.
+    amber yes* (fits on figures that leave parts out) and stalls, red no.
 
     The bars lie along the models' names, the first model on top: standing bars tilted the
     names of six models at 1280 px, the last one ran past the chart's edge

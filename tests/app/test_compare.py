@@ -9,10 +9,12 @@ Hand-worked (bf16 KV, whole model): Llama-3.1-70B 2 x 80 layers x 8 KV heads x 1
 
 import json
 
+import pandas as pd
 import pytest
 
 from planner.text import md_escape
 from tests.app.conftest import ROOT, hub_answers, metric, open_link, open_page
+from ui.charts import grouped_bars
 
 
 def test_default_comparison_table_and_charts() -> None:
@@ -438,3 +440,15 @@ def test_the_plan_pages_model_is_compared_at_the_plan_pages_revision(
         assert table.loc["acme/m", "KV B/token per GPU"] == 163_840
     finally:
         io.forget_hub_answers()
+
+
+def test_a_model_whose_longest_request_never_completes_gets_an_amber_bar() -> None:
+    # fits_cell's stalls (vLLM before 0.29 starts the plan, its longest request never
+    # completes) had no colour: the Compare page's charts raised KeyError 'stalls'. No
+    # confident fit, so amber as yes*; a warning marker after a space as for the others
+    table = pd.DataFrame([{"model": "a/yes", "fits": "yes", "w": 1.0},
+                          {"model": "b/stalls", "fits": "stalls ⚠", "w": 2.0},
+                          {"model": "c/starred", "fits": "yes*", "w": 3.0},
+                          {"model": "d/no", "fits": "no", "w": 4.0}])
+    colors = grouped_bars(table, ["w"], "w").data[0].marker.color
+    assert list(colors) == ["#54a24b", "#f2a93b", "#f2a93b", "#e45756"]

@@ -826,3 +826,23 @@ def test_a_ceiling_above_max_model_len_says_where_a_request_stops() -> None:
         "there." in [c.value for c in at.caption]
     at = open_page(None, **query)
     assert not any("a request stops there" in c.value for c in at.caption)
+
+
+def test_the_sweep_names_its_rows_whose_longest_request_never_completes() -> None:
+    # vLLM 0.28 starts Qwen3-8B in bf16 on one RTX 3090 at 34,528 tokens (its start-up check
+    # takes all 2,158 blocks of 16 = 34,528 tokens), but BlockPool keeps one as the null block:
+    # the grid's fits column is ticked, so a warning names the row, as yes* rows get one
+    at = open_page("plan", model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="1", vllm="0.28.0",
+                   len="34528")
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    grid = at.dataframe[-2].value
+    [warning] = [w.value for w in at.warning if w.value.startswith("Row")]
+    rank = int(warning.split()[1])
+    row = grid.iloc[rank - 1]
+    assert (row["quantization"], row["layout"], row["KV dtype"], row["fits"]) == (
+        "BF16", "TP=1", "auto", True)
+    assert warning.endswith(
+        "(counted from the top), fits column ticked: vLLM (before 0.29) starts it, but a "
+        "request that grows to max_model_len never completes: the KV blocks less the null "
+        "block vLLM takes are too few (the Plan above gives the warning for its own settings).")

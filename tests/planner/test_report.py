@@ -17,6 +17,7 @@ from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.report import (
     AuditSummary,
+    ComparisonRow,
     Fact,
     FindingRow,
     GpuRow,
@@ -25,12 +26,14 @@ from planner.report import (
     accuracy_figures,
     attention_pattern,
     build_report,
+    comparison_caveats,
     comparison_row,
     fits_cell,
     model_card,
     public_speed_accuracy,
     render_markdown,
     speed_accuracy,
+    sweep_caveats,
     sweep_cells,
     sweep_concurrency,
     sweep_speed_cells,
@@ -771,3 +774,20 @@ def test_the_fits_cell_says_a_plan_whose_longest_request_never_completes_stalls(
         (False, "Does not fit: x"))]
     assert [fits_cell(row) for row in rows] == ["yes", "yes*", "stalls", "stalls", "no"]
     assert [verdict_unmodelled(row.verdict) for row in rows] == [None, "a", None, "a", None]
+
+
+def test_the_rows_marked_stalls_are_named_under_the_table_with_what_it_means() -> None:
+    # a stalls cell alone said nothing (the CLI's sweep, the report's tables): a line under
+    # the table names those rows, as the yes* line does its own; none where no row stalls
+    head = "Starts, but its longest request never completes"
+    rows = [SweepRow.model_construct(fits=fits, verdict=verdict) for fits, verdict in (
+        (True, "Fits: 9 blocks"), (True, f"{head}: 8 blocks"), (True, f"{head}: 8 blocks"),
+        (True, "Fits: 7 blocks"), (True, f"{head}: 6 blocks"))]
+    meaning = ("vLLM (before 0.29) starts it, but a request that grows to max_model_len never "
+               "completes: the KV blocks less the null block vLLM takes are too few")
+    assert sweep_caveats(enumerate(rows, 1)) == [
+        f"stalls (#2-#3, #5): {meaning} (`plan` with the row's settings gives the warning)"]
+    assert sweep_caveats(enumerate(rows[:1], 1)) == []
+    compared = [ComparisonRow.model_construct(model_name=name, verdict=verdict)
+                for name, verdict in (("a/x", "Fits: 9 blocks"), ("b/y", f"{head}: 8 blocks"))]
+    assert comparison_caveats(compared) == [f"stalls (b/y): {meaning}"]

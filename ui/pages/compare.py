@@ -160,7 +160,8 @@ for row, _, warnings in compared:
 # the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)
 st.table(table[["model", "verdict"]].set_index("model"))
 st.caption("Bars are green where the model fits, amber where it fits on figures that leave "
-           "parts out (yes*), red where it does not. ⚠ after a fit: the model has "
+           "parts out (yes*) or its longest request never completes (stalls), red where it "
+           "does not. ⚠ after a fit: the model has "
            "warnings, listed under the grid.")
 left, right = st.columns(2)
 left.plotly_chart(grouped_bars(table, ["weights per GPU (GiB)"], "Weights per GPU (GiB)"),

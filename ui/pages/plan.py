@@ -9,6 +9,7 @@ import streamlit as st
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.report import (
+    STALLS_MEANING,
     all_replicas,
     binding_stage_layers,
     errors_beside_verdict,
@@ -19,6 +20,7 @@ from planner.report import (
     model_runner_line,
     no_speed_reason,
     param_check_warning,
+    stalled_ranks,
     tpot_target_missed,
     warm_restart_text,
     with_param_check,
@@ -60,6 +62,7 @@ from planner.text import (
     decimal,
     md_escape,
     per_replica,
+    plural,
     rank_runs,
     sentence,
 )
@@ -759,6 +762,11 @@ def _sweep_section(request: PlanRequest) -> None:
             f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
             f"top) fit on figures that leave out {parts}: the KV room may be less than "
             "planned (the Plan above gives the warning for its own settings)."))
+    if stalled := stalled_ranks(enumerate(result.rows, 1)):  # fits, but no confident fit
+        st.warning(md_escape(f"{plural(len(stalled), 'Row').title()} "
+                             f"{rank_runs(stalled, '')} (counted from the top), fits column "
+                             f"ticked: {STALLS_MEANING} (the Plan above gives the warning for "
+                             "its own settings)."))
     # kept in the session across pages (keep), as the sweep it draws
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       **keep("plan.heatmap_metric", "ceiling (tokens)"))
