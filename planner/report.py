@@ -1315,6 +1315,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
             order = (order.replace("TPOT target", f"TPOT target of {decimal(target)} ms")
                      if target else
                      "fits first, then highest output tokens/s (no TPOT target), context ceiling")
+        if any(row.stalled for row in shown):  # rank_key: a stalled fit after the clean ones
+            order += "; rows that stall: after the other fitting rows"
         if not all(row.fits for row in shown):  # rank_key: a miss by its shortfall first
             order += "; rows that do not fit: the smallest shortfall per GPU first"
             if any(not row.fits and row.memory_shortfall_bytes_per_gpu is None for row in shown):

@@ -4,16 +4,18 @@ First choice: TP = GPUs per node inside each node, and the nodes shared out as t
 pipeline stages one replica needs with data-parallel replicas over the rest (TP=8 x DP=2 on
 2 nodes of 8 when one node holds the model; TP=8 x PP=2 x DP=4 on 8 nodes when a replica
 needs 2), so every GPU works and no replica is pipelined further than it must be. When no
-such layout is valid and fits, every valid layout is planned and the one picked is the first
-of: fits, has a launch command (plan's vllm_commands: launch.over_nodes gives none where DP
-replicas straddle nodes, so TP=2 x DP=5 on 2 nodes of 5 gives way to TP=2 x PP=5; a plan that
-does not fit has none, so this orders only fitting ones), uses the most GPUs, keeps TP inside
-a node, larger TP, (when none fits) the smallest memory shortfall per GPU as the sweep ranks
-misses (sweep.miss_key: memory_shortfall_bytes_per_gpu, then the plans vLLM refuses), the wanted EP
-choice, longest ceiling. So a plan that
-cannot fit opens, at its TP, on the split closest to fitting: Llama-3.1-405B on 2 nodes of 8
-RTX 3090 is TP=8 x PP=2 (half the weights per GPU), not TP=8 x DP=2. Where it falls back,
-layout_rule says why the first choice with the most stages was passed over.
+such layout is valid and fits cleanly (a first choice vLLM starts but whose longest request
+never completes, a STALLED_FIT verdict before vLLM 0.29, is passed over too), every valid
+layout is planned and the one picked is the first of: fits (a clean fit before a stalled one,
+as sweep.miss_key ranks them), has a launch command (plan's vllm_commands: launch.over_nodes
+gives none where DP replicas straddle nodes, so TP=2 x DP=5 on 2 nodes of 5 gives way to
+TP=2 x PP=5; a plan that does not fit has none, so this orders only fitting ones), uses the
+most GPUs, keeps TP inside a node, larger TP, (when none fits) the smallest memory shortfall
+per GPU as the sweep ranks misses (sweep.miss_key: memory_shortfall_bytes_per_gpu, then the
+plans vLLM refuses), the wanted EP choice, longest ceiling. So a plan that cannot fit opens,
+at its TP, on the split closest to fitting: Llama-3.1-405B on 2 nodes of 8 RTX 3090 is
+TP=8 x PP=2 (half the weights per GPU), not TP=8 x DP=2. Where it falls back, layout_rule
+says why the first choice with the most stages was passed over.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import redundant_experts, summary_figures
+from planner.serving.plan import STALLED_FIT, redundant_experts, summary_figures
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused
 from planner.text import first_sentence
@@ -66,11 +68,11 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     if not figures:  # the release refuses the start-up on every layout
         raise planned[valid[0]]
     wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in figures}
+    fit = {lay: miss_key(f["fits"], f["memory_shortfall_bytes_per_gpu"],
+                         f["verdict"].startswith(STALLED_FIT)) for lay, f in figures.items()}
     return min(figures, key=lambda lay: (
-        not figures[lay]["fits"], not figures[lay]["vllm_commands"], -lay.gpus,
-        lay.tp > gpn, -lay.tp,
-        miss_key(figures[lay]["fits"], figures[lay]["memory_shortfall_bytes_per_gpu"]),
-        not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
+        fit[lay][0], not figures[lay]["vllm_commands"], -lay.gpus, lay.tp > gpn, -lay.tp,
+        fit[lay][1:], not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
 
 
 def _first_choices(spec: ModelSpec, cluster: ClusterSpec, ep: bool) -> list[ParallelLayout]:
@@ -87,14 +89,19 @@ def _first_choices(spec: ModelSpec, cluster: ClusterSpec, ep: bool) -> list[Para
 
 def _first_choice_miss(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                        held: QuantScheme, engine: EngineSettings) -> str:
-    """Why a first choice is passed over, in a clause ("" where vLLM takes it and it fits):
-    vLLM's layout rule, its start-up refusal on this layout, or the memory it misses by."""
+    """Why a first choice is passed over, in a clause ("" where vLLM takes it and it fits
+    cleanly): vLLM's layout rule, its start-up refusal on this layout, a longest request that
+    never completes (STALLED_FIT, with the bytes per GPU that complete it), or the memory it
+    misses by."""
     refusals = layout_refusals(spec, cluster, layout, held, engine)
     if refusals:
         return f"vLLM refuses it ({first_sentence(refusals[0]).rstrip('.')})"
     figures = _figures(spec, cluster, layout, engine)
     if isinstance(figures, LayoutRefused):
         return f"vLLM stops its start-up ({first_sentence(figures).rstrip('.')})"
+    if figures["verdict"].startswith(STALLED_FIT):
+        return (f"its longest request never completes on vLLM {engine.vllm_version} "
+                f"({figures['max_model_len_shortfall_bytes_per_gpu']:,} B per GPU short)")
     if figures["fits"]:
         return ""
     short = figures["memory_shortfall_bytes_per_gpu"]

@@ -40,7 +40,6 @@ from planner.serving.hardware import (
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import (
     NO_FIT,
-    STALLED_FIT,
     PlanRequest,
     held_request_blocks,
     summary_figures,
@@ -328,9 +327,9 @@ def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
     checks: weights over the budget, no KV blocks, or a KV cache short of one request of
     max_model_len, all leave the ceiling below it; recommend never plans a context above the
     model's own limit), else refused by vLLM's start-up checks (its verdict says which)."""
-    # a row vLLM starts whose workload-length request never completes (STALLED_FIT, before
-    # vLLM 0.29) is short of memory too: its ceiling is below the workload's context
-    if not row.fits or row.verdict.startswith(STALLED_FIT):
+    # a row vLLM starts whose workload-length request never completes (SweepRow.stalled,
+    # before vLLM 0.29) is short of memory too: its ceiling is below the workload's context
+    if not row.fits or row.stalled:
         return "memory" if row.max_context_tokens < workload.max_model_len else "refused"
     if row.max_concurrency < dp_requests(workload.concurrency, row.layout.dp):
         return "room"

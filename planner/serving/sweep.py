@@ -5,7 +5,8 @@ per-GPU objects or formula strings, as a dict; layouts are validated once here, 
 the sweep only enumerates, filters with the same validity rules vLLM applies
 (planner.serving.layout.layout_errors, the GPU's format support) and ranks: fits first, then the
 longest context ceiling, then the highest concurrency of all DP replicas, then fewer GPUs (by
-default: rank_key; rows that do not fit: memory misses by their shortfall per GPU first, then
+default: rank_key; rows vLLM starts but whose longest request never completes follow the
+other fitting rows; rows that do not fit: memory misses by their shortfall per GPU first, then
 the rows vLLM refuses for another reason).
 """
 
@@ -31,7 +32,7 @@ from planner.serving.layout import (
     quant_alignment_errors,
     spec_head_errors,
 )
-from planner.serving.plan import PlanRequest, redundant_experts, summary_figures
+from planner.serving.plan import STALLED_FIT, PlanRequest, redundant_experts, summary_figures
 from planner.serving.speed import (
     PlanFigures,
     ServingLoad,
@@ -212,6 +213,13 @@ class SweepRow(BaseModel):
         DPLBAsyncMPClient.get_core_engine_for_request); what the sweep ranks by."""
         return self.layout.dp * self.max_concurrency
 
+    @property
+    def stalled(self) -> bool:
+        """Whether vLLM starts the row but its longest request never completes (before 0.29:
+        its verdict starts STALLED_FIT): the sweep ranks it after the other fitting rows,
+        recommend counts it short of memory."""
+        return self.verdict.startswith(STALLED_FIT)
+
 
 class SweepResult(BaseModel):
     """Every valid combination, best first, and what was tried."""
@@ -241,20 +249,25 @@ class SweepResult(BaseModel):
         return sweep_csv(self.rows)
 
 
-def miss_key(fits: bool, shortfall_bytes_per_gpu: int | None) -> tuple[int, int]:
-    """How a plan ranks by fitting (rank_key, auto_layout): one that fits first, then the
-    memory misses by their memory_shortfall_bytes_per_gpu (the bytes per GPU more memory must
-    supply), then the plans vLLM refuses for another reason (None: more memory does not fix
-    them)."""
+def miss_key(fits: bool, shortfall_bytes_per_gpu: int | None, stalled: bool
+             ) -> tuple[int, int, int]:
+    """How a plan ranks by fitting (rank_key, auto_layout), as (how it fits, what kind of
+    miss, by how much): a clean fit first, then one vLLM starts but whose longest request never
+    completes (`stalled`: a STALLED_FIT verdict, before vLLM 0.29, less than one KV block per
+    GPU short), then the memory misses by their memory_shortfall_bytes_per_gpu (the bytes per
+    GPU more memory must supply), then the plans vLLM refuses for another reason (None: more
+    memory does not fix them). auto_layout orders by the first (a clean fit, a stalled one,
+    neither) before its layout preferences and by the rest after them."""
     if fits:
-        return (0, 0)
-    return (2, 0) if shortfall_bytes_per_gpu is None else (1, shortfall_bytes_per_gpu)
+        return (1 if stalled else 0, 0, 0)
+    return (2, 1, 0) if shortfall_bytes_per_gpu is None else (2, 0, shortfall_bytes_per_gpu)
 
 
 def rank_key(row: SweepRow, objective: Objective = "context",
              tpot_ms_target: float | None = None) -> tuple:
-    """Sort key, fits first, then by the objective. Rows that do not fit follow: first the
-    memory misses, the smallest shortfall per GPU first (miss_key:
+    """Sort key, clean fits first, then by the objective. Fitting rows whose longest request
+    never completes (SweepRow.stalled) follow them, and then the rows that do not fit: first
+    the memory misses, the smallest shortfall per GPU first (miss_key:
     memory_shortfall_bytes_per_gpu, the least bytes per GPU that make one max_model_len
     request fit, what the pool is under 0 included), then the rows vLLM refuses for another
     reason (a start-up refusal, which more memory does not fix); each kind in the objective's
@@ -268,7 +281,7 @@ def rank_key(row: SweepRow, objective: Objective = "context",
     all replicas' (the speed model serves the load's requests over DP replicas)."""
     together = row.max_concurrency_all_replicas
     context = (-row.max_context_tokens, -together, row.gpus_used)
-    miss = miss_key(row.fits, row.memory_shortfall_bytes_per_gpu)
+    miss = miss_key(row.fits, row.memory_shortfall_bytes_per_gpu, row.stalled)
     if objective == "concurrency":
         return (*miss, -together, -row.max_context_tokens, row.gpus_used)
     if objective == "fewest-gpus":

@@ -764,6 +764,22 @@ def test_the_order_line_names_the_misses_only_where_a_row_shown_misses() -> None
     assert clause not in render_markdown(inputs(sweep=result, sweep_top=1))
 
 
+def test_the_order_line_says_stalled_rows_follow_the_clean_fits() -> None:
+    # the tiny Llama on 4 RTX 3090s, vLLM 0.28.0, an 8,388,608 B pool per GPU: TP=2 x PP=2
+    # and TP=1 x PP=4 hold 1,024 blocks of 8,192 B, clean fits; the next rows hold 512 of
+    # 16,384 B, which vLLM 0.28 starts though a max_model_len request needs all 512 and
+    # BlockPool's null block leaves 511 (fits "stalls"). Shown three rows, the order line
+    # says where the stalled one ranks; shown the two clean fits, it does not
+    result = sweep(SPEC, preset_cluster("rtx-3090", 4),
+                   EngineSettings(vllm_version="0.28.0", kv_cache_memory_bytes=512 * 16_384),
+                   quant_keys=["bf16"], kv_dtypes=["auto"])
+    assert [fits_cell(row) for row in result.rows[:3]] == ["yes", "yes", "stalls"]
+    clause = ("(fits first, then context ceiling, concurrency of all replicas, fewer GPUs; "
+              "rows that stall: after the other fitting rows)")
+    assert clause in render_markdown(inputs(sweep=result, sweep_top=3))
+    assert "rows that stall" not in render_markdown(inputs(sweep=result, sweep_top=2))
+
+
 def test_the_fits_cell_says_a_plan_whose_longest_request_never_completes_stalls() -> None:
     # plan.STALLED_FIT: vLLM starts it (fits) but its longest request never gets its blocks,
     # with or without unmodelled parts; no "yes" for it

@@ -9,18 +9,21 @@ so on 1 node x 1 GPU nothing fits and the one valid layout, TP=1, is returned.
 """
 
 from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme, scheme
 from planner.serving.auto_layout import (
     AUTO_LAYOUT_RULE,
     auto_layout,
     compared_layout,
     layout_refusals,
+    layout_rule,
     widest_layout,
 )
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
+from tests.cli.tiny_model import TINY_CONFIG
 
 
 def _auto(model: str, gpu: str, per_node: int, nodes: int, *, ep: bool = True):
@@ -81,6 +84,37 @@ def test_nothing_fits_ranks_misses_as_the_sweep_does() -> None:
     assert pp4["kv_cache_bytes_per_gpu"] < pp8["kv_cache_bytes_per_gpu"] < 0
     layout = auto_layout(spec, cluster, checkpoint_scheme(spec), engine, ep=False)
     assert layout == ParallelLayout(pp=4, dp=2)
+
+
+def _tiny_stalls(gpus: int) -> tuple[ParallelLayout | None, str]:
+    """auto_layout and layout_rule of the tiny Llama (4 layers, 2 KV heads x 64, bf16) on one
+    node of `gpus` RTX 3090s, vLLM 0.28.0, a pool of 8,388,608 B per GPU."""
+    spec = parse_model_config(TINY_CONFIG, name="tiny/llama")
+    cluster = preset_cluster("rtx-3090", gpus)
+    engine = EngineSettings(vllm_version="0.28.0", kv_cache_memory_bytes=512 * 16_384)
+    chosen = auto_layout(spec, cluster, checkpoint_scheme(spec), engine, ep=False)
+    return chosen, layout_rule(spec, cluster, chosen, engine, ep=False)
+
+
+def test_a_first_choice_whose_longest_request_never_completes_gives_way_to_a_clean_fit() -> None:
+    # TP=4: a KV head per GPU, 16 tokens x 2 (K, V) x 4 layers x 64 x 2 B = 16,384 B a block,
+    # 512 blocks: 0.28's start-up check takes them for one 8,192-token request (512 blocks),
+    # but BlockPool's null block leaves 511, so that request never completes, and one block
+    # (16,384 B) more per GPU completes it. TP=2 x PP=2 (2 layers a stage, a KV head each:
+    # 8,192 B a block, 1,024 blocks) fits cleanly, the widest TP of the 4-GPU clean fits
+    # (TP=1 x PP=4 is the other). auto_layout took TP=4 and said nothing
+    chosen, rule = _tiny_stalls(4)
+    assert chosen == ParallelLayout(tp=2, pp=2)
+    assert rule.endswith("; TP=4 was passed over: its longest request never completes on vLLM "
+                         "0.28.0 (16,384 B per GPU short)")
+
+
+def test_a_stalled_first_choice_is_kept_where_nothing_fits_cleanly() -> None:
+    # on 2 GPUs TP=2 and TP=1 x PP=2 both stall (512 blocks of 16,384 B), and TP=1 (256 blocks
+    # of 32,768 B, 8 MiB short of one request) misses: the first choice TP=2 stays, and the
+    # rule names no passed-over choice
+    chosen, rule = _tiny_stalls(2)
+    assert chosen == ParallelLayout(tp=2) and rule == AUTO_LAYOUT_RULE
 
 
 def test_the_rule_sentence_says_tp_comes_before_closeness() -> None:

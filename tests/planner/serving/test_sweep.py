@@ -209,14 +209,15 @@ def test_rows_equal_the_full_plan(repo_id: str) -> None:
 
 def _row(name: str, ctx: int, conc: float, gpus: int, tps: float | None = None,
          tpot: float | None = None, fits: bool = True, dp: int = 1, kv: int = 0,
-         short: int | None = 0) -> SweepRow:
+         short: int | None = 0, verdict: str = "Fits: ") -> SweepRow:
     """A hand-made row: only the ranked figures matter (quant_key carries the name; `conc`
     is one replica's, as a plan's max_concurrency; `kv` the KV pool per GPU, negative where
-    the budget is short; `short` the plan's memory shortfall per GPU, None: refused)."""
+    the budget is short; `short` the plan's memory shortfall per GPU, None: refused; `verdict`
+    how the plan's verdict starts)."""
     return SweepRow.model_construct(
         quant_key=name, fits=fits, max_context_tokens=ctx, max_concurrency=conc,
         gpus_used=gpus, output_tokens_per_s=tps, tpot_ms=tpot, layout=ParallelLayout(dp=dp),
-        kv_cache_bytes_per_gpu=kv, memory_shortfall_bytes_per_gpu=short)
+        kv_cache_bytes_per_gpu=kv, memory_shortfall_bytes_per_gpu=short, verdict=verdict)
 
 
 ROWS = (
@@ -287,6 +288,44 @@ def test_rows_that_do_not_fit_rank_by_the_smallest_shortfall(objective) -> None:
             _row("j", ctx=32768, conc=0.0, gpus=4, fits=False, kv=gib, short=3 * gib - gib),
             _row("c", ctx=8192, conc=3.0, gpus=1, tps=50.0, tpot=40.0))
     assert "".join(row.quant_key for row in ranked(rows, objective)) == "cjhgi"
+
+
+@pytest.mark.parametrize("objective", ["context", "concurrency", "fewest-gpus", "throughput"])
+def test_a_row_whose_longest_request_never_completes_ranks_after_clean_fits(objective) -> None:
+    # s: vLLM 0.28 starts it, but a max_model_len request never completes (a verdict starting
+    # "Starts, but"): it holds more requests, on fewer GPUs, at more tokens/s than the clean
+    # fit c, and a ceiling one 16-token block short (8,176), so by the objective alone it led
+    # every objective but context. It ranks after c and before the memory miss m (short by
+    # 1 MiB) and the row vLLM refuses (r), whatever the objective
+    rows = (_row("r", ctx=8192, conc=9.0, gpus=1, fits=False, short=None),
+            _row("m", ctx=8160, conc=0.0, gpus=1, fits=False, short=2**20),
+            _row("s", ctx=8176, conc=9.0, gpus=1, tps=500.0, tpot=10.0,
+                 verdict="Starts, but its longest request never completes: 512 blocks"),
+            _row("c", ctx=8192, conc=3.0, gpus=4, tps=50.0, tpot=40.0))
+    assert "".join(row.quant_key for row in ranked(rows, objective)) == "csmr"
+
+
+@pytest.mark.parametrize("objective", ["context", "concurrency", "fewest-gpus", "throughput"])
+def test_a_sweep_ranks_stalled_layouts_after_clean_ones(objective) -> None:
+    # the tiny Llama (4 layers, 2 KV heads x 64, bf16) on 4 RTX 3090s, vLLM 0.28.0, a pool of
+    # 8,388,608 B per GPU. A 16-token block per GPU is 16 x 2 (K, V) x 64 x 2 B x (layers x
+    # KV heads on the GPU): 8,192 B at TP=2 x PP=2 and TP=1 x PP=4 (2 layer-heads): 1,024
+    # blocks, a clean fit; 16,384 B at TP=2, TP=4 (a KV head each), TP=1 x PP=2 and PP=3 (a
+    # stage of 2 layers), with or without DP: 512 blocks, which 0.28's start-up check takes
+    # for one 8,192-token request (512 blocks) though BlockPool's null block leaves 511, so
+    # that request never completes (ceiling 511 x 16 = 8,176); 32,768 B at TP=1: 256 blocks,
+    # a memory miss. By GPUs alone the 2-GPU stalled rows came first
+    result = sweep(SPEC, CLUSTER, EngineSettings(vllm_version="0.28.0",
+                                                 kv_cache_memory_bytes=512 * 16_384),
+                   quant_keys=["bf16"], kv_dtypes=["auto"], objective=objective)
+    kinds = [(row.layout.label(), "stalls" if row.verdict.startswith("Starts, but") else row.fits)
+             for row in result.rows]
+    assert sorted(kinds[:2]) == [("TP=1 x PP=4", True), ("TP=2 x PP=2", True)], kinds
+    assert {kind for _, kind in kinds[2:8]} == {"stalls"}, kinds
+    assert {label for label, _ in kinds[2:8]} == {"TP=2", "TP=4", "TP=1 x PP=2", "TP=1 x PP=3",
+                                                  "TP=2 x DP=2", "TP=1 x PP=2 x DP=2"}
+    assert {kind for _, kind in kinds[8:]} == {False} and len(kinds) == 10
+    assert [row.max_context_tokens for row in result.rows[1:3]] == [8192, 8176]
 
 
 def test_rows_vllm_refuses_rank_after_the_memory_misses() -> None:
