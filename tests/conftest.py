@@ -54,9 +54,6 @@ def ref_config():
     return load_ref_config
 
 
-
-
-
 V100_WHEELS = ("vLLM's prebuilt wheels hold no CUDA code for compute capability 7.0 "
                "(Tesla V100-SXM2-32GB) on vLLM ")
 """How a V100 plan on vLLM 0.20 and later begins its errors (startup.wheel_arch: those wheels
