@@ -1166,8 +1166,8 @@ def stalled_line(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
 
 def stalled_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> list[int]:
     """The ranks of the (rank, row) pairs whose row vLLM starts but whose longest request
-    never completes (plan.STALLED_FIT: fits_cell's stalls)."""
-    return [rank for rank, row in ranked if row.verdict.startswith(STALLED_FIT)]
+    never completes (SweepRow.stalled: fits_cell's stalls)."""
+    return [rank for rank, row in ranked if row.stalled]
 
 
 STALLS_MEANING = ("vLLM (before 0.29) starts it, but a request that grows to max_model_len "
