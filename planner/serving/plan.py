@@ -2379,6 +2379,10 @@ def _outcome(
             f"({_gib(short.need)} KV cache is needed, which is larger than the available KV "
             f"cache memory ({_gib(short.available)}).{estimate} {hint}"
         )
+        if not held and len(pools) == 1 and checked > ceiling > 0:  # (_null_blocks)
+            errors[-1] += (f" (Headroom: at {checked} the longest request would never complete, "
+                           f"as BlockPool keeps one block as its null block; {ceiling} is the "
+                           "longest that does.)")
     warnings = list(f.warnings)
     stalls = not errors and longest is not None  # (its last token's KV is never written)
     if stalls:
