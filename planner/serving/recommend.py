@@ -232,7 +232,7 @@ class RecommendResult(BaseModel):
 
     def why_none(self) -> str:
         """The tally of fell_out as one sentence ("" where no plan was made), e.g. "Of 280 plans
-        made, 280 refused by vLLM at start-up (...)."."""
+        made, 280 refused by vLLM at start-up (...)." (a detail's own full stop dropped)."""
         w = self.workload
         share = (f"requests (ceil({w.concurrency:,} / DP) in each DP replica)"
                  if w.concurrency > 1 else "request")
@@ -244,7 +244,9 @@ class RecommendResult(BaseModel):
             "ttft": f"miss the TTFT target ({decimal(w.ttft_ms)} ms)" if w.ttft_ms else "",
             "rate": f"miss {per_second(w.requests_per_s, 'request')}" if w.requests_per_s else "",
         }
-        parts = [f"{f.plans:,} {phrases[f.reason]}" + (f" ({f.detail})" if f.detail else "")
+        # a detail in vLLM's words ends its sentence: "(... 64)." not "(... 64.)."
+        parts = [f"{f.plans:,} {phrases[f.reason]}" + (f" ({f.detail.rstrip('.')})"
+                                                       if f.detail else "")
                  for f in self.fell_out]
         return f"Of {self.plans_made:,} plans made, {'; '.join(parts)}." if parts else ""
 

@@ -108,6 +108,8 @@ def test_every_plan_refused_by_flashinfer_says_so() -> None:
                "this combination by passing --block-size 32 or --block-size 64."),)
     assert result.why_none().startswith(f"Of {result.plans_made:,} plans made, "
                                         f"{result.plans_made:,} refused by vLLM at start-up (")
+    # vLLM's sentence keeps its words inside the brackets, its full stop once, outside them
+    assert result.why_none().endswith("passing --block-size 32 or --block-size 64).")
     assert recommend([spec], Workload(), with_overrides(), gpu_keys=("b200",),
                      engine=old.model_copy(update={"block_size": 32})).rows
 
