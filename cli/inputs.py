@@ -223,8 +223,8 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
         other_size = states_other_memory(name, named)
         if not other_size and memory_near(named, total):
             return cluster, None
-        # another memory size of that model, stated ("Tesla V100-PCIE-16GB") or given (v100
-        # at 15.77 GiB, the 32 GB preset's nearest): called as typed, not by the preset's name
+        # another memory size of that model, stated ("RTX 4060 Ti 8GB") or given ("RTX 4060
+        # Ti" at 7.6 GiB, the 16 GB preset's nearest): called as typed, not by the preset's name
         typed = name.strip()
         stated = (f"states {' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}"
                   if other_size else f"with {memory_gib:g} GiB is a memory size")
@@ -283,7 +283,8 @@ def note_preset_choice(args: argparse.Namespace, names: list[str], flag: str = "
     """A note for each --gpu name (or a price's GPU: `flag` "--price", `other` "--price
     {}=USD") that picked one of several presets ("H100": h100-sxm, not h100-pcie or
     h100-nvl; still accepted, scripts rely on it), naming the others' flags, or one of the
-    memory sizes its GPU is sold in ("V100": the 32 GB preset; a 16 GB V100 is no preset),
+    memory sizes its GPU is sold in ("RTX 4060 Ti": the 16 GB preset; the 8 GB card is no
+    preset),
     saying how to plan the other."""
     for name in names:
         if stand_in := stand_in_note(name):

@@ -77,7 +77,7 @@ class NoGpuPresetError(UnknownGpuError):
 
 
 class OtherMemorySizeError(UnknownGpuError):
-    """A GPU name whose model has a preset of another memory size ("Tesla V100-PCIE-16GB"):
+    """A GPU name whose model has a preset of another memory size ("RTX 4060 Ti 8GB"):
     `what` says so, `name` is the name given; the message adds how to plan it (the flags of
     plan, sweep and report)."""
 
@@ -1153,6 +1153,15 @@ _QUADRO_RTX_TU102 = {"fp16_tflops": 130.5, "int8_tops": 261.0, "fp32_tflops": 16
                      "boost_clock_mhz": 1770.0, "nvlink_gbps": 100.0, "pcie_gen": 3}
 """The rates the Quadro RTX 8000 and 6000 rows share (the same 72-SM TU102 at 1,770 MHz; the
 quadro-rtx-8000 row's sources and notes)."""
+_VOLTA_NOTE = (
+    "No BF16, no INT8 or FP8 tensor cores (compute capability 7.0, as the v100-32gb row): FP16 "
+    "only; a bfloat16 checkpoint is served as float16, Gemma-2/3 and GLM-4 as float32 "
+    "(engine.served_dtype); below 7.5 no Marlin weight-only kernel runs, so FP8, GPTQ-Marlin "
+    "and AWQ-Marlin weights are refused in vLLM's words; no FlashAttention 2 (8.0). vLLM "
+    "0.9.1-0.10.1 start 7.0 on their V0 engine, which Headroom does not plan. FP32 TFLOP/s and "
+    "the boost clock are in the source but left unset, as on the v100-32gb row (SM_UNITS has "
+    "no 7.0 entry), so the V100 presets' speed figures share its assumptions."
+)
 _TU102_BRIDGE = "PCIe 3.0 x16; optional 2-way NVLink bridge (100 GB/s)"
 """The host link and NVLink bridge of the TU102 cards (each row's source gives the 100 GB/s)."""
 _PCIE4 = "PCIe 4.0 x16, no NVLink"
@@ -2389,6 +2398,48 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "attention here on FlexAttention: attention_backend.flex_attention_errors). PCIe "
         "variants lack NVLink. PCIe generation 3 unverified (no source found).",
     ),
+    _nvidia(
+        "v100-16gb", "Tesla V100-SXM2-16GB", "16 GB HBM2", 16130 * MIB, 900.0,
+        (None, None, None), "7.0", "NVLink 2 (300 GB/s)",
+        # NOTE: find_string ids 239993708, 14419402576, 1289170278, 21184045584, 8959097836: the
+        # sources cited below, in order (search-index handles, for maintainers; users see titles
+        # and quotes)
+        "NVIDIA Tesla V100 GPU datasheet as the v100-32gb row quotes it ('Tensor Performance 125 "
+        "TFLOPS' for SXM2, 900 GB/s, NVLink 300 GB/s): the 16 GB SXM2 module is the same GV100 "
+        "with half the HBM2; CUDA total 16,130 MiB from PyTorch on the card, "
+        "'_CudaDeviceProperties(name='Tesla V100-SXM2-16GB', total_memory=16130MB)' "
+        "(ultralytics/yolov3 README; total_memory in MiB, rounded down); nvidia-smi 16384 MiB on "
+        "'Tesla V100-SXM2-16GB' hosts on newer drivers (16130 and 16160 MiB on older ones)",
+        fp16_tflops=125.0, nvlink_gbps=300.0, default_link="nvlink", pcie_gen=3,
+        nvidia_smi_mib=16384,
+        notes=f"{_VOLTA_NOTE} PCIe generation 3 unverified (as the v100-32gb row). Default "
+        "link nvlink as on the v100-32gb row (SXM2 modules sit on NVLink boards; how NCCL runs "
+        "on a V100 board's links against the all-to-all NVLink this link plans is unverified; "
+        "--link pcie for a host without it). CUDA total: older drivers' nvidia-smi prints "
+        "CUDA's total (the 2080 Ti's 11019 MiB is its logged 10.76 GiB), 16130 MiB on some "
+        "'Tesla V100-SXM2' hosts and 16160 on others: where CUDA reports 30 MiB more than this "
+        "row, an audit plans the total it measures.",
+    ),
+    _nvidia(
+        "v100-pcie-16gb", "Tesla V100-PCIE-16GB", "16 GB HBM2", 16160 * MIB, 900.0,
+        (None, None, None), "7.0", "PCIe 3.0 x16, no NVLink",
+        # NOTE: find_string ids 4763179891, 47257916895, 17131672623, 48318694783: the nvidia-smi
+        # tables cited below (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA's Tesla V100 PCIe figures as io-tech.fi reports them: 80 SMs, about 1,370 MHz, "
+        "'112 TFLOPS' tensor, 14 TFLOPS FP32, 28 TFLOPS FP16, 16 GB HBM2 on 4,096 bits, 900 GB/s, "
+        "250 W; PCIe 3.0 x16, boost 1,380 MHz (sysrqmts.com's Tesla V100 PCIe 16 GB column); "
+        "nvidia-smi 16160 MiB on 'Tesla V100-PCIE...' hosts on older drivers, 16384 MiB on "
+        "'Tesla V100-PCIE-16GB' hosts on newer ones",
+        fp16_tflops=112.0, pcie_gen=3, nvidia_smi_mib=16384,
+        notes=f"{_VOLTA_NOTE} CUDA total 16160 MiB (15.78 GiB) from the older drivers' nvidia-smi "
+        "total, which prints CUDA's (as the 2080 Ti's 11019 MiB = its logged 10.76 GiB): no CUDA "
+        "log naming this card was found, so unverified; PyTorch prints 'GPU 0; 15.78 GiB total "
+        "capacity' on a '16G V100' of unnamed form (kchengiva/Shift-GCN#34). Default link pcie "
+        "with P2P: a Tesla card's driver allows PCIe peer-to-peer (NVIDIA/nccl#175: 'GPU-P2P "
+        "could be enabled for the Tesla serial GPU'). The V100 PCIe 32GB ('Tesla V100-PCIE-32GB') "
+        "is still planned as the v100-32gb row (SXM2 figures, NVLink by default: pass --link "
+        "pcie).",
+    ),
     GpuSpec(
         key="mi300x",
         name="AMD Instinct MI300X",
@@ -2561,7 +2612,8 @@ def _one_nvml_name(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 def states_other_memory(name: str, gpu: "GpuSpec") -> bool:
     """Whether a GPU name states a memory size the preset `gpu` does not have
-    ("Tesla V100-PCIE-16GB" and the 32 GB HBM2 v100-32gb)."""
+    ("Tesla V100-PCIE-16GB" and the 32 GB HBM2 v100-32gb, "RTX 4060 Ti 8GB" and
+    rtx-4060-ti-16gb)."""
     return not stated_gb(name) <= stated_gb(gpu.memory_label)
 
 
@@ -2571,7 +2623,7 @@ def resolve_gpu_key(name: str) -> str:
     Case, spaces and punctuation do not matter, nor vendor words ("NVIDIA GeForce RTX 3090"
     -> rtx-3090); memory words are dropped when the rest names one preset ("H100 80GB HBM3"
     is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB), unless the name states
-    a size that preset does not have ("Tesla V100-PCIE-16GB": the V100 preset is 32 GB).
+    a size that preset does not have ("RTX 4060 Ti 8GB": the RTX 4060 Ti preset is 16 GB).
     Near misses get a "did you mean"; a MIG instance's name a MigInstanceError.
     """
     wanted = name.strip().lower()
@@ -2615,9 +2667,6 @@ def other_presets_named(name: str) -> tuple[str, ...]:
 
 
 SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
-    "v100-32gb": (16, "'Tesla V100-SXM2-16GB' hosts: nvidia-smi --list-gpus (find_string id "
-                  "38674724423), PyTorch's _CudaDeviceProperties(name='Tesla V100-SXM2-16GB', "
-                  "total_memory=16130MB) (find_string id 239993708)"),
     "rtx-3060": (8, "NVIDIA's GeForce compare page: 12 / 8 GB GDDR6 (the preset's source)"),
     "rtx-4060-ti-16gb": (8, "NVIDIA's GeForce compare page: 16 / 8 GB GDDR6 (the preset's "
                          "source)"),
@@ -2625,8 +2674,8 @@ SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
                          "source)"),
 }
 """Memory sizes (GB) a preset's GPU is also sold in that no preset holds, with the source:
-a name that does not state a size ("V100", "A100 PCIe", "RTX 4060 Ti", NVML's "NVIDIA GeForce
-RTX 4060 Ti" for both cards) resolves to the preset, so the CLI says which size it planned."""
+a name that does not state a size ("RTX 3060", "RTX 4060 Ti", NVML's "NVIDIA GeForce RTX 4060
+Ti" for both cards) resolves to the preset, so the CLI says which size it planned."""
 
 
 _CUDA_GPUS = ("NVIDIA's CUDA GPU Compute Capability table (developer.nvidia.com/cuda-gpus, read "
@@ -2698,8 +2747,8 @@ def capability_from_name(name: str) -> tuple[str, str] | None:
 
 def size_without_preset(name: str) -> int | None:
     """The other memory size (GB) of the GPU a name resolves to, which no preset holds, where
-    the name states no size: "V100" -> 16 (v100-32gb), "rtx-3060" -> 8; None for "Tesla
-    V100-SXM2-32GB", "rtx-4060-ti-16gb" and GPUs sold in one size."""
+    the name states no size: "rtx-3060" -> 8, "RTX 4060 Ti" -> 8 (rtx-4060-ti-16gb); None for
+    "RTX 3060 12GB", "rtx-4060-ti-16gb" and GPUs sold in one size."""
     known = SIZES_WITHOUT_PRESET.get(resolve_gpu_key(name))
     return None if known is None or stated_gb(name) else known[0]
 

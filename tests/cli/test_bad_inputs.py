@@ -512,8 +512,8 @@ def test_probes_refuses_the_fuzzed_snapshot(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("gpu", "words"), [
     # a 16 GB V100 was planned as the 32 GB preset, its "16GB" dropped as a memory word (so
-    # was NVML's 'NVIDIA A100-PCIE-40GB' as the 80 GB PCIe card, before its own preset)
-    ("Tesla V100-PCIE-16GB", "that GPU's preset is v100-32gb (32 GB HBM2), not 16 GB"),
+    # was NVML's 'NVIDIA A100-PCIE-40GB' as the 80 GB PCIe card; both have their own presets)
+    ("RTX 4060 Ti 8GB", "that GPU's preset is rtx-4060-ti-16gb (16 GB GDDR6), not 8 GB"),
     ("RTX 4090 48GB", "that GPU's preset is rtx-4090 (24 GB GDDR6X), not 48 GB"),
 ])
 def test_planner_refuses_a_gpu_name_stating_another_memory_size(gpu: str, words: str) -> None:
@@ -930,15 +930,16 @@ def test_a_llama_config_with_a_gelu_mlp_does_not_fit_in_vllms_words(tmp_path: Pa
 
 def test_recommend_names_another_memory_size_without_flags_it_lacks() -> None:
     # it said "give its memory with --gpu-memory-gib X (what CUDA reports) and --gpu-name
-    # 'Tesla V100-PCIE-16GB'", flags recommend does not take ("unrecognized arguments")
+    # 'Tesla V100-PCIE-16GB'", flags recommend does not take ("unrecognized arguments"); that
+    # card has its own preset now, the 8 GB RTX 4060 Ti none
     done = run("planner", "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
-               "Tesla V100-PCIE-16GB", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+               "RTX 4060 Ti 8GB", env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert_one_line_error(
         done, "python -m planner recommend: error: ",
-        "no preset for 'Tesla V100-PCIE-16GB': that GPU's preset is v100-32gb (32 GB HBM2), "
-        "not 16 GB; recommend searches the GPU presets, at their prices, only: plan, sweep or "
-        "report it with --gpu-memory-gib X (what CUDA reports) and --gpu-name "
-        "'Tesla V100-PCIE-16GB'.")
+        "no preset for 'RTX 4060 Ti 8GB': that GPU's preset is rtx-4060-ti-16gb (16 GB "
+        "GDDR6), not 8 GB; recommend searches the GPU presets, at their prices, only: plan, "
+        "sweep or report it with --gpu-memory-gib X (what CUDA reports) and --gpu-name "
+        "'RTX 4060 Ti 8GB'.")
     assert "--gpu-memory-gib" in run("planner", "plan", "--help").stdout
     assert "--gpu-memory-gib" not in run("planner", "recommend", "--help").stdout
 

@@ -65,10 +65,11 @@ def test_a_pascal_card_is_refused_as_vllm_s_wheels_hold_no_code_for_it(capsys) -
 
 
 def test_an_nvml_name_of_another_size_of_a_preset_keeps_the_preset_s_capability(capsys) -> None:
-    # 'Tesla V100-PCIE-16GB' is the 32 GB V100 preset's model at 16 GB: capability 7.0 from the
-    # preset, not from this table; gemma-3-4b-it is served in float32 there (below 8.0)
+    # 'Tesla V100-PCIE-32GB' at 15.77 GiB is the 32 GB V100 preset's model at another memory:
+    # capability 7.0 from the preset, not from this table; gemma-3-4b-it is served in float32
+    # there (below 8.0)
     code, out, err = run_main(capsys, "plan", "--model", "google/gemma-3-4b-it",
-                              "--gpu-memory-gib", "15.77", "--gpu-name", "Tesla V100-PCIE-16GB",
+                              "--gpu-memory-gib", "15.77", "--gpu-name", "Tesla V100-PCIE-32GB",
                               "--json")
     assert code == 0, err
     assert json.loads(out)["weight_format"] == "fp32"

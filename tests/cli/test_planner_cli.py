@@ -432,27 +432,31 @@ def test_gpu_and_weight_format_names_as_people_type_them(capsys) -> None:
 
 
 def test_a_gpu_name_without_its_size_says_which_size_was_planned(capsys) -> None:
-    """--gpu v100 planned a 32 GB V100 without a word, though 16 GB V100s are common (public
-    nvidia-smi and PyTorch logs of 'Tesla V100-SXM2-16GB'): a user of one got a verdict for
-    twice the memory. It still plans the preset (scripts rely on it) and says how to plan
-    the other size; the advice, followed, plans a 16 GB card under the name given."""
+    """--gpu v100 planned a 32 GB V100 without a word, though 16 GB V100s are common: a user of
+    one got a verdict for twice the memory. "RTX 4060 Ti" (one NVML name for the 16 and 8 GB
+    cards) still plans the 16 GB preset (scripts rely on it) and says how to plan the other
+    size; the advice, followed, plans an 8 GB card under the name given. "V100" now names two
+    presets (v100-16gb, v100-32gb) and is refused as ambiguous, as "A100" is."""
     argv = ["plan", "--model", "Qwen/Qwen3-0.6B"]
+    code, _, err = run_main(capsys, *argv, "--gpu", "RTX 4060 Ti")
+    assert code == 0
+    assert err == ("python -m planner plan: note: --gpu 'RTX 4060 Ti' is the rtx-4060-ti-16gb "
+                   "preset (NVIDIA GeForce RTX 4060 Ti, 16 GB GDDR6); for the 8 GB card, which "
+                   "no preset holds, give --gpu-memory-gib X (what CUDA reports) and --gpu-name "
+                   "'RTX 4060 Ti 8GB'\n")
+    code, out, _ = run_main(capsys, *argv, "--gpu-memory-gib", "7.6", "--gpu-name",
+                            "RTX 4060 Ti 8GB")
+    assert code == 0 and out.splitlines()[0] == "Qwen/Qwen3-0.6B on 1x RTX 4060 Ti 8GB, TP=1"
+    for gpu in ("rtx-4060-ti-16gb", "RTX 4060 Ti 16GB", "v100-32gb", "Tesla V100-SXM2-16GB"):
+        code, _, err = run_main(capsys, *argv, "--gpu", gpu)  # the size is stated: nothing to say
+        assert code == 0 and err == "", gpu
     code, _, err = run_main(capsys, *argv, "--gpu", "v100")
-    assert code == 0
-    assert err == ("python -m planner plan: note: --gpu 'v100' is the v100-32gb preset (Tesla "
-                   "V100-SXM2-32GB, 32 GB HBM2); for the 16 GB card, which no preset holds, "
-                   "give --gpu-memory-gib X (what CUDA reports) and --gpu-name 'v100 16GB'\n")
-    code, out, _ = run_main(capsys, *argv, "--gpu-memory-gib", "15.77", "--gpu-name",
-                            "v100 16GB")
-    assert code == 0 and out.splitlines()[0] == "Qwen/Qwen3-0.6B on 1x v100 16GB, TP=1"
-    for gpu in ("v100-32gb", "Tesla V100-SXM2-32GB"):  # the size is stated: nothing to say
-        code, _, err = run_main(capsys, *argv, "--gpu", gpu)
-        assert code == 0 and err == ""
-    # (v100-32gb has no list price: --price gives one)
+    assert code == 2 and "GPU 'v100' is ambiguous: did you mean v100-16gb or v100-32gb?" in err
+    # (rtx-4060-ti-16gb has no list price: --price gives one)
     code, _, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--gpu",
-                            "V100", "--price", "v100-32gb=1.0", "--context", "4k")
+                            "RTX 4060 Ti", "--price", "rtx-4060-ti-16gb=1.0", "--context", "4k")
     assert code == 0
-    assert ("for the 16 GB card, which no preset holds, recommend searches the presets only: "
+    assert ("for the 8 GB card, which no preset holds, recommend searches the presets only: "
             "plan, sweep or report it with --gpu-memory-gib X") in err
 
 
@@ -475,42 +479,55 @@ def test_custom_gpu_memory_with_a_named_model(capsys, model_dir: Path, name, gpu
 
 def test_a_named_model_given_another_memory_is_called_as_typed(capsys, model_dir: Path) -> None:
     """--gpu-memory-gib 15.77 --gpu-name v100 planned 15.77 GiB under "Tesla V100-SXM2-32GB"
-    (the one V100 preset, 32 GB HBM2): a 16 GB card's total (Tesla V100-SXM2-16GB reports
-    15.77 GiB) is 51 % below the preset's, far outside the 10 % a name match allows
-    (hardware._NAME_MATCH_MEMORY_TOLERANCE). Header, JSON and source call it as typed; the
-    preset still gives compute capability 7.0 (no bfloat16: the checkpoint runs in fp16)."""
-    argv = ("plan", "--model", str(model_dir), "--gpu-memory-gib", "15.77", "--gpu-name",
-            "v100", "--max-model-len", "8192")
+    (then the one V100 preset): a total 51 % below the preset's is far outside the 10 % a name
+    match allows (hardware._NAME_MATCH_MEMORY_TOLERANCE). The same holds for an 8 GB RTX 4060
+    Ti (7.6 GiB) named as the 16 GB preset's NVML name less "NVIDIA GeForce": header, JSON and
+    source call it as typed; the preset still gives compute capability 8.9."""
+    argv = ("plan", "--model", str(model_dir), "--gpu-memory-gib", "7.6", "--gpu-name",
+            "RTX 4060 Ti", "--max-model-len", "8192")
     code, out, err = run_main(capsys, *argv)
-    assert code == 0 and out.splitlines()[0].endswith(" on 1x v100, TP=1"), out
-    assert "Tesla V100-SXM2-32GB" not in out
-    assert ("--gpu-name 'v100' with 15.77 GiB is a memory size, which the v100-32gb preset "
-            "(Tesla V100-SXM2-32GB, 32 GB HBM2) is not:") in err, err
-    assert err.rstrip().endswith("and called 'v100', not 'Tesla V100-SXM2-32GB'"), err
+    assert code == 0 and out.splitlines()[0].endswith(" on 1x RTX 4060 Ti, TP=1"), out
+    assert "NVIDIA GeForce RTX 4060 Ti" not in out
+    assert ("--gpu-name 'RTX 4060 Ti' with 7.6 GiB is a memory size, which the "
+            "rtx-4060-ti-16gb preset (NVIDIA GeForce RTX 4060 Ti, 16 GB GDDR6) is not:") in err
+    assert err.rstrip().endswith("and called 'RTX 4060 Ti', not 'NVIDIA GeForce RTX 4060 Ti'"), err
     code, out, _ = run_main(capsys, *argv, "--json")
     data = json.loads(out)
-    assert data["gpu_name"] == "v100"
-    assert data["per_gpu"][0]["total_bytes"] == round(15.77 * 2**30)
-    assert data["weight_format"].startswith("fp16")
+    assert data["gpu_name"] == "RTX 4060 Ti"
+    assert data["per_gpu"][0]["total_bytes"] == round(7.6 * 2**30)
 
 
 def test_a_named_model_of_another_memory_size_keeps_its_name(capsys, model_dir: Path) -> None:
-    """--gpu 'Tesla V100-PCIE-16GB' says to give --gpu-memory-gib and that --gpu-name; the
-    plan then read "2x Tesla V100-SXM2-32GB" at 15.77 GiB with no word that the 32 GB card's
-    figures (900 GB/s, hardware.py v100-32gb) stand in for the 16 GB one's."""
+    """--gpu-name 'Tesla V100-PCIE-16GB' read "2x Tesla V100-SXM2-32GB" at 15.77 GiB with no
+    word that the 32 GB card's figures stood in (it has its own preset now, below); a name
+    stating a size its preset lacks ('... RTX 4060 Ti 8GB') keeps its name and says whose
+    figures are planned."""
     code, out, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-memory-gib",
-                              "15.77", "--gpu-name", "Tesla V100-PCIE-16GB", "--gpus", "2",
-                              "--max-model-len", "8192")
+                              "7.6", "--gpu-name", "NVIDIA GeForce RTX 4060 Ti 8GB", "--gpus",
+                              "2", "--max-model-len", "8192")
     assert code == 0, err
-    assert out.splitlines()[0].endswith(" on 2x Tesla V100-PCIE-16GB, TP=2"), out
-    assert ("--gpu-name 'Tesla V100-PCIE-16GB' states 16 GB, which the v100-32gb preset "
-            "(Tesla V100-SXM2-32GB, 32 GB HBM2) is not: planned with that preset's compute "
-            "capability, formats, link and 900 GB/s memory bandwidth") in err, err
+    assert out.splitlines()[0].endswith(" on 2x NVIDIA GeForce RTX 4060 Ti 8GB, TP=2"), out
+    assert ("--gpu-name 'NVIDIA GeForce RTX 4060 Ti 8GB' states 8 GB, which the rtx-4060-ti-16gb "
+            "preset (NVIDIA GeForce RTX 4060 Ti, 16 GB GDDR6) is not: planned with that preset's "
+            "compute capability, formats, link and 288 GB/s memory bandwidth") in err, err
     code, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-memory-gib",
-                            "15.77", "--gpu-name", "Tesla V100-PCIE-16GB", "--json")
+                            "7.6", "--gpu-name", "NVIDIA GeForce RTX 4060 Ti 8GB", "--json")
     data = json.loads(out)
-    assert data["gpu_name"] == "Tesla V100-PCIE-16GB"
-    assert data["per_gpu"][0]["total_bytes"] == round(15.77 * 2**30)
+    assert data["gpu_name"] == "NVIDIA GeForce RTX 4060 Ti 8GB"
+    assert data["per_gpu"][0]["total_bytes"] == round(7.6 * 2**30)
+
+
+def test_nvml_names_of_the_16gb_v100s_plan_their_own_presets(capsys) -> None:
+    """'Tesla V100-PCIE-16GB' and 'Tesla V100-SXM2-16GB' (NVML's names) were refused as "not
+    32 GB" and, with --gpu-name, planned with the 32 GB SXM2 card's figures; each is its own
+    preset now: no note, the preset's name and CUDA total (16160 / 16130 MiB)."""
+    for name, total_mib in (("Tesla V100-PCIE-16GB", 16160), ("Tesla V100-SXM2-16GB", 16130)):
+        code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-0.6B", "--gpu", name,
+                                  "--max-model-len", "8192", "--json")
+        assert code == 0 and err == "", err
+        data = json.loads(out)
+        assert data["gpu_name"] == name
+        assert data["per_gpu"][0]["total_bytes"] == total_mib * 2**20
 
 
 def test_nvml_name_of_the_40gb_a100_pcie_plans_its_own_preset(capsys) -> None:
@@ -990,7 +1007,7 @@ REFUSALS = {
                "(max_position_embeddings=40960 or model_max_length=None in model's "
                "config.json)."),
     # vllm/config/vllm.py: fp8's get_min_capability() is 75 in 0.33; V100 is 7.0
-    "capability": (["--model", "Qwen/Qwen3-32B-FP8", "--gpu", "v100", "--gpus", "2"],
+    "capability": (["--model", "Qwen/Qwen3-32B-FP8", "--gpu", "v100-32gb", "--gpus", "2"],
                    {"model": "Qwen/Qwen3-32B-FP8", "gpu": "v100-32gb", "gpn": "2", "tp": "2"},
                    "The quantization method fp8 is not supported for the current GPU. "
                    "Minimum capability: 75. Current capability: 70."),

@@ -71,12 +71,15 @@ def test_h100_sxm_total_is_what_vllm_logs() -> None:
 
 
 def test_every_fp32_rate_reaches_the_softmax_term() -> None:
-    # README (Speed) and CHANGELOG: every NVIDIA preset but A10G and V100 carries its FP32 rate
-    # (the A10G's published figures disagree: its preset's notes), and the softmax exponential
+    # README (Speed) and CHANGELOG: every NVIDIA preset but A10G and the V100s carries its FP32
+    # rate (the A10G's published figures disagree: its preset's notes; the V100s' capability 7.0
+    # has no SM_UNITS entry, so their 16 GB presets leave it unset as the 32 GB one does), and
+    # the softmax exponential
     # rate needs the architecture's lanes per SM (SM_UNITS): a preset whose compute capability
     # the table lacks would drop the term without a word
     nvidia = NVIDIA_PRESETS.values()
-    assert [g.key for g in nvidia if g.fp32_tflops is None] == ["a10g", "v100-32gb"]
+    assert [g.key for g in nvidia if g.fp32_tflops is None] == ["a10g", "v100-32gb", "v100-16gb",
+                                                                 "v100-pcie-16gb"]
     assert [g.key for g in nvidia
             if g.fp32_tflops is not None and g.softmax_exp_tera_per_s is None] == []
 
@@ -1178,16 +1181,18 @@ def test_other_presets_a_short_name_may_mean() -> None:
 
 
 def test_a_name_without_a_size_says_the_size_no_preset_holds() -> None:
-    """"V100" planned the 32 GB preset without a word, though V100s of 16 GB run in public
-    logs ('Tesla V100-SXM2-16GB', total_memory=16130MB); so did the RTX 3060 / 4060 Ti / 5060
-    Ti names (NVIDIA's compare page: 12 / 8 and 16 / 8 GB). A name stating its size, or a GPU
-    sold in one size, has no other."""
-    for name, gb in (("V100", 16), ("Tesla V100", 16), ("rtx-3060", 8),
-                     ("NVIDIA GeForce RTX 4060 Ti", 8), ("RTX 5060 Ti", 8)):
+    """The RTX 3060 / 4060 Ti / 5060 Ti names planned their larger card without a word, though
+    8 GB cards are sold (NVIDIA's compare page: 12 / 8 and 16 / 8 GB). A name stating its size,
+    or a GPU sold in one size, has no other; "V100" names two presets (16 and 32 GB) and is
+    ambiguous, as "A100" is."""
+    for name, gb in (("rtx-3060", 8), ("NVIDIA GeForce RTX 4060 Ti", 8), ("RTX 5060 Ti", 8)):
         assert size_without_preset(name) == gb, name
-    for name in ("v100-32gb", "Tesla V100-SXM2-32GB", "NVIDIA A100 80GB PCIe",
-                 "rtx-4060-ti-16gb", "RTX 3060 12GB", "RTX 3090", "H100"):
+    for name in ("v100-32gb", "Tesla V100-SXM2-32GB", "Tesla V100-SXM2-16GB",
+                 "Tesla V100-PCIE-16GB", "NVIDIA A100 80GB PCIe", "rtx-4060-ti-16gb",
+                 "RTX 3060 12GB", "RTX 3090", "H100"):
         assert size_without_preset(name) is None, name
+    with pytest.raises(UnknownGpuError, match="ambiguous: did you mean v100-16gb or v100-32gb"):
+        resolve_gpu_key("V100")
 
 
 SEARCH_INDEX_ID = re.compile(r"find_string|\bids? \d{7,}")

@@ -174,7 +174,7 @@ def test_awq_marlin_on_a_later_v100_node_is_that_nodes_refusal(version, refusal)
     spec = parse_model_config(config, name="acme/marlin-named")
     nodes = tuple(NodeSpec(hostname=f"n{i}", gpu=gpu_preset(gpu), gpus_per_node=2,
                            intra_node_link="pcie")
-                  for i, gpu in enumerate(("h100-sxm", "v100")))
+                  for i, gpu in enumerate(("h100-sxm", "v100-32gb")))
     errors = plan(PlanRequest(model=spec, cluster=ClusterSpec(nodes=nodes, source="test"),
                               layout=ParallelLayout(tp=2, pp=2),
                               engine=EngineSettings(vllm_version=version, max_model_len=4096))

@@ -43,7 +43,7 @@ def _triton_fp8(device: str, cap: str) -> str:
 
 
 def test_fp8_kv_on_a_later_v100_node_is_refused_naming_it() -> None:
-    cluster = _cluster("h100-sxm", "v100")
+    cluster = _cluster("h100-sxm", "v100-32gb")
     result = _plan(cluster, "0.34.0", pp=2, kv="fp8")
     assert not result.fits and result.vllm_command is None
     # first the wheels' refusal of a V100 on 0.20 and later (startup.wheel_arch)
@@ -58,7 +58,7 @@ def test_fp8_kv_on_a_later_v100_node_is_refused_naming_it() -> None:
 def test_the_first_node_of_each_older_capability_is_named_once() -> None:
     # H100, A100, V100, V100 at PP=4: the A100 (8.0) keeps Qwen3-8B's fp8 on FlashInfer (head
     # 128, no sinks); the V100s fall to TRITON_ATTN, node 2 named, node 3 (the same 7.0) not
-    result = _plan(_cluster("h100-sxm", "a100-80gb", "v100", "v100"), "0.34.0", pp=4,
+    result = _plan(_cluster("h100-sxm", "a100-80gb", "v100-32gb", "v100-32gb"), "0.34.0", pp=4,
                    kv="fp8")
     node = f"Node 2 (n2, {V100}): "
     assert past_v100_wheels(result.errors, node) == [node + _triton_fp8(V100, "7.0")]
@@ -68,7 +68,7 @@ def test_node_0s_refusal_is_not_repeated_and_the_lower_node_adds_its_own() -> No
     # a T4 node 0 refuses in its own words; an H100 node 1 adds nothing, a V100 node 1 its own
     t4 = _triton_fp8("Tesla T4", "7.5")
     assert _plan(_cluster("t4", "h100-sxm"), "0.34.0", pp=2, kv="fp8").errors == [t4]
-    t4_errors, *v100 = _plan(_cluster("t4", "v100"), "0.34.0", pp=2, kv="fp8").errors
+    t4_errors, *v100 = _plan(_cluster("t4", "v100-32gb"), "0.34.0", pp=2, kv="fp8").errors
     assert t4_errors == t4
     node = f"Node 1 (n1, {V100}): "
     assert past_v100_wheels(v100, node) == [node + _triton_fp8(V100, "7.0")]
@@ -107,7 +107,7 @@ def test_ray_gives_node_1_node_0s_bfloat16_and_nnodes_its_own_float16() -> None:
     # vLLM 0.11.0 has no --nnodes: Ray's workers get the driver's config, whose --dtype auto
     # resolved to Qwen3-8B's bfloat16 on node 0's A100, and the V100 worker's init_device
     # refuses it; 0.11.1's headless node 1 resolves auto on its V100 to float16 and starts
-    cluster = _cluster("a100-80gb", "v100")
+    cluster = _cluster("a100-80gb", "v100-32gb")
     assert _plan(cluster, "0.11.0", pp=2).errors == [f"Node 1 (n1, {V100}): {BF16_V100}"]
     assert _plan(cluster, "0.11.1", pp=2).fits
 

@@ -163,7 +163,7 @@ def test_a_quantization_a_later_node_cannot_run_is_its_start_up_refusal() -> Non
     # H100 node 0 (9.0) and a V100 node 1 (7.0): node 1's `vllm serve --headless` builds its
     # own VllmConfig and refuses it (config/vllm.py _get_quantization_config); a layout on
     # node 0 alone starts
-    cluster = _cluster(("h100-sxm", 2), ("v100", 2))
+    cluster = _cluster(("h100-sxm", 2), ("v100-32gb", 2))
     refusal = ("Node 1 (n1, Tesla V100-SXM2-32GB): The quantization method fp8 is not "
                "supported for the current GPU. Minimum capability: 75. Current capability: 70.")
     assert refusal in _plan(cluster, tp=2, pp=2, model="Qwen/Qwen3-32B-FP8").errors
