@@ -957,9 +957,9 @@ RECOMMEND_PRESETS_ONLY = ("recommend searches the GPU presets, at their prices, 
     # another memory size and a MIG slice, as a price or --gpu: their advice named flags
     # recommend does not take ("give its memory with --gpu-memory-gib X ... and --gpu-name",
     # "plan the slice as a custom GPU: --gpu-memory-gib X ..."), as --gpu's other size did
-    (("--price", "Tesla V100-PCIE-16GB=0.5"), "a price for 'Tesla V100-PCIE-16GB': no preset "
-     "for 'Tesla V100-PCIE-16GB': that GPU's preset is v100-32gb (32 GB HBM2), not 16 GB; "
-     f"{RECOMMEND_PRESETS_ONLY}'Tesla V100-PCIE-16GB'."),
+    (("--price", "RTX 4060 Ti 8GB=0.5"), "a price for 'RTX 4060 Ti 8GB': no preset "
+     "for 'RTX 4060 Ti 8GB': that GPU's preset is rtx-4060-ti-16gb (16 GB GDDR6), not 8 GB; "
+     f"{RECOMMEND_PRESETS_ONLY}'RTX 4060 Ti 8GB'."),
     (("--price", f"{MIG_1G}=0.5"), f"a price for '{MIG_1G}': GPU '{MIG_1G}' is a MIG instance, "
      f"slice 1g.10gb of NVIDIA H100 80GB HBM3, which no preset models: a slice has a share of "
      f"the GPU's memory, SMs and bandwidth, and Headroom plans whole GPUs; "

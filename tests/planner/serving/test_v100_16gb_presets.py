@@ -73,7 +73,7 @@ def test_capability_7_0_formats(gpu) -> None:
     assert not gpu.computes_bf16
 
 
-def _plan(key: str, model: str = "Qwen/Qwen3-4B", version: str = "0.33.0", **engine):
+def _plan(key: str, model: str = "Qwen/Qwen3-4B", version: str = "0.19.0", **engine):
     return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster(key, 1),
                             layout=ParallelLayout(),
                             engine=EngineSettings(vllm_version=version, **engine)))
@@ -82,16 +82,17 @@ def _plan(key: str, model: str = "Qwen/Qwen3-4B", version: str = "0.33.0", **eng
 def test_qwen3_4b_on_one_v100_sxm2_16gb_worked_by_hand() -> None:
     result = _plan("v100-16gb", max_model_len=8000)
     assert result.weight_format == "fp16" and result.fits and result.errors == []
-    # budget: ceil(16,130 x 2**20 x 0.92) = ceil(16,913,530,880 x 0.92) = 15,560,448,410 B
+    # budget on vLLM 0.19 (the last release whose wheels run 7.0; utilization 0.9 there):
+    # ceil(16,130 x 2**20 x 0.9) = ceil(16,913,530,880 x 0.9) = 15,222,177,792 B
     budget = next(t for t in result.terms if t.key == "budget")
-    assert budget.value == 15_560_448_410
+    assert budget.value == 15_222_177_792
     # 4,022,468,096 params x 2 B + rotary cos/sin cache 40,960 x 128 x 2 B (as on the T4)
     assert result.weights_bytes_per_gpu == 4_022_468_096 * 2 + 10_485_760 == 8_055_421_952
     # 36 layers x 8 KV heads x (128 + 128) x 2 B
     assert result.kv_bytes_per_token_per_gpu == 147_456
     blocks = result.kv_cache_bytes_per_gpu // (result.block_size * 147_456)
     assert result.num_gpu_blocks == blocks
-    assert result.kv_cache_bytes_per_gpu < 15_560_448_410 - 8_055_421_952
+    assert result.kv_cache_bytes_per_gpu < 15_222_177_792 - 8_055_421_952
 
 
 def test_vllm_refuses_what_7_0_cannot_run() -> None:
@@ -101,6 +102,11 @@ def test_vllm_refuses_what_7_0_cannot_run() -> None:
         "explicitly setting the `dtype` flag in CLI, for example: --dtype=half."]
     # Gemma-3 is refused in float16 by vLLM, so below 8.0 it loads in float32 (4 B a parameter)
     assert _plan("v100-16gb", "google/gemma-3-4b-it", max_model_len=4096).weight_format == "fp32"
+    # from 0.20 vLLM's wheels hold no code for 7.0: the new presets are refused as v100-32gb is
+    for key in ("v100-16gb", "v100-pcie-16gb"):
+        errors = _plan(key, version="0.33.0", max_model_len=8000).errors
+        assert errors[0].startswith("vLLM's prebuilt wheels hold no CUDA code for compute "
+                                    f"capability 7.0 ({gpu_preset(key).name}) on vLLM 0.33.0")
     # FP8 weights: no Marlin below 7.5 (fp8's minimum capability 75 from 0.14.0)
     assert _plan("v100-16gb", "meta-llama/Llama-3.1-8B-Instruct", "0.19.0", max_model_len=4096,
                  target_quant="fp8-tensor").errors == [

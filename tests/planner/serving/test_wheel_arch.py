@@ -86,7 +86,7 @@ def test_a_v100_node_past_node_0_is_refused_naming_it() -> None:
     # puts rank 1 on the V100, whose wheels' refusal is named with its node; 0.19 runs both
     cluster = ClusterSpec(nodes=tuple(
         NodeSpec(hostname=f"n{i}", gpu=gpu_preset(gpu), gpus_per_node=1,
-                 intra_node_link="pcie") for i, gpu in enumerate(("h100-sxm", "v100"))),
+                 intra_node_link="pcie") for i, gpu in enumerate(("h100-sxm", "v100-32gb"))),
         source="test")
     result = _plan("Qwen/Qwen3-8B", "0.34.0", cluster, pp=2)
     assert not result.fits
