@@ -1157,23 +1157,33 @@ def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
 
 
 def stalled_line(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
-    """The line under a sweep table naming its rows marked stalls (fits_cell) and what that
-    means, with `plan`'s warning for the why; [] where none is."""
-    at = stalled_ranks(ranked)
-    return [f"stalls ({rank_runs(at)}): {STALLS_MEANING} (`plan` with the row's settings gives "
-            "the warning)"] if at else []
+    """The lines under a sweep table naming its rows marked stalls (fits_cell) and what that
+    means, one per set of parts their figures also leave out (stalled_ranks), with `plan`'s
+    warning for the why; [] where none is."""
+    return [f"stalls ({rank_runs(at)}): {stalled_meaning(parts)} (`plan` with the row's "
+            "settings gives the warning)" for parts, at in stalled_ranks(ranked).items()]
 
 
-def stalled_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> list[int]:
+def stalled_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[int]]:
     """The ranks of the (rank, row) pairs whose row vLLM starts but whose longest request
-    never completes (SweepRow.stalled: fits_cell's stalls)."""
-    return [rank for rank, row in ranked if row.stalled]
+    never completes (SweepRow.stalled: fits_cell's stalls), grouped by the parts their figures
+    also leave out ("" for none: verdict_unmodelled), groups in the order they first appear."""
+    return ranks_by(ranked, lambda row: (verdict_unmodelled(row.verdict) or "")
+                    if row.stalled else None)
 
 
 STALLS_MEANING = ("vLLM (before 0.29) starts it, but a request that grows to max_model_len "
                   "never completes: the KV blocks less the null block vLLM takes are too few")
 """What a fits cell of stalls means (plan.STALLED_FIT), under the CLI's and the report's
 tables and on the app's Plan page sweep."""
+
+
+def stalled_meaning(parts: str | None) -> str:
+    """STALLS_MEANING, with what the figures also leave out where they do (`parts`:
+    verdict_unmodelled), so a stalled row named under stalls alone still says them."""
+    also = (f"; its figures also leave out {parts}, so the KV room may be less still"
+            if parts else "")
+    return STALLS_MEANING + also
 
 
 def launch_note_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[int]]:
@@ -1192,12 +1202,12 @@ def _unlaunchable(rows: list[SweepRow]) -> list[str]:
 
 def comparison_caveats(rows: Iterable[ComparisonRow]) -> list[str]:
     """One line per compared model marked yes* (it fits on figures that leave parts out) or
-    stalls (STALLS_MEANING)."""
-    rows = list(rows)
-    return [_unmodelled_line(row.model_name, parts) for row in rows
-            if (parts := verdict_unmodelled(row.verdict))] + [
-        f"stalls ({row.model_name}): {STALLS_MEANING}" for row in rows
-        if row.verdict.startswith(STALLED_FIT)]
+    stalls (stalled_meaning, with the parts its figures also leave out), each named once, by
+    its fits cell."""
+    marked = [(row, fits_cell(row), verdict_unmodelled(row.verdict)) for row in rows]
+    return [_unmodelled_line(row.model_name, parts) for row, cell, parts in marked
+            if cell == "yes*"] + [f"stalls ({row.model_name}): {stalled_meaning(parts)}"
+                                  for row, cell, parts in marked if cell == "stalls"]
 
 
 def no_fit_reasons(rows: Iterable[ComparisonRow]) -> list[str]:

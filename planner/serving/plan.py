@@ -2466,9 +2466,11 @@ def unmodelled_ranks(ranked: Iterable[tuple[int, Any]],
     """The ranks of the (rank, row) pairs whose row's verdict fits on figures leaving parts
     out (verdict_unmodelled), grouped by by(row, parts) (the parts unless given), groups in
     the order they first appear (text.ranks_by): such a row is no confident fit, as `plan`
-    says of its verdict (the sweep tables' yes* rows, recommend's caveats)."""
-    return ranks_by(ranked, lambda row: None if (parts := verdict_unmodelled(row.verdict))
-                    is None else by(row, parts))
+    says of its verdict (the sweep tables' yes* rows, recommend's caveats). A stalled fit
+    (STALLED_FIT) is left out: its fits cell says stalls, and the line naming those rows says
+    its parts (report.stalled_meaning)."""
+    return ranks_by(ranked, lambda row: None if row.verdict.startswith(STALLED_FIT) or (
+        parts := verdict_unmodelled(row.verdict)) is None else by(row, parts))
 
 
 def unread_weights_part(spec: ModelSpec, scheme: quant.QuantScheme) -> tuple[str, ...]:

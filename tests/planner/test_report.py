@@ -804,6 +804,27 @@ def test_the_rows_marked_stalls_are_named_under_the_table_with_what_it_means() -
     assert sweep_caveats(enumerate(rows, 1)) == [
         f"stalls (#2-#3, #5): {meaning} (`plan` with the row's settings gives the warning)"]
     assert sweep_caveats(enumerate(rows[:1], 1)) == []
-    compared = [ComparisonRow.model_construct(model_name=name, verdict=verdict)
+    compared = [ComparisonRow.model_construct(model_name=name, verdict=verdict, fits=True)
                 for name, verdict in (("a/x", "Fits: 9 blocks"), ("b/y", f"{head}: 8 blocks"))]
     assert comparison_caveats(compared) == [f"stalls (b/y): {meaning}"]
+
+
+def test_a_stalled_row_whose_figures_leave_parts_out_is_named_once_under_stalls() -> None:
+    # a stalled row with unmodelled parts showed "stalls" in its cell but was named under the
+    # yes* line too: each row once, under its cell's label, its parts said on the stalls line
+    head = "Starts, but its longest request never completes"
+    rows = [SweepRow.model_construct(fits=True, verdict=verdict) for verdict in (
+        "Fits (unmodelled: a): 9 blocks", f"{head} (unmodelled: a): 8 blocks",
+        f"{head}: 7 blocks")]
+    meaning = ("vLLM (before 0.29) starts it, but a request that grows to max_model_len never "
+               "completes: the KV blocks less the null block vLLM takes are too few")
+    also = "; its figures also leave out a, so the KV room may be less still"
+    warning = " (`plan` with the row's settings gives the warning)"
+    assert sweep_caveats(enumerate(rows, 1)) == [
+        "yes* (#1): fits on figures that leave out a; the KV room may be less than planned"
+        + warning, f"stalls (#2): {meaning}{also}{warning}", f"stalls (#3): {meaning}{warning}"]
+    compared = [ComparisonRow.model_construct(model_name=name, verdict=row.verdict, fits=True)
+                for name, row in zip(("a/x", "b/y"), rows[:2], strict=True)]
+    assert comparison_caveats(compared) == [
+        "yes* (a/x): fits on figures that leave out a; the KV room may be less than planned"
+        + warning, f"stalls (b/y): {meaning}{also}"]

@@ -8,6 +8,7 @@ from planner.report import (
     comparison_row,
     fits_cell,
     model_warnings,
+    stalled_meaning,
     unmodelled_fit,
     with_param_check,
 )
@@ -151,10 +152,11 @@ key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table belo
 # the grid, as `report --compare` names its yes* rows under its table (in the app's words:
 # the release to plan with is the sidebar's, not --vllm-version)
 for row, _, warnings in compared:
-    parts = verdict_unmodelled(row.verdict)
-    if parts or warnings:
+    parts, stalls = verdict_unmodelled(row.verdict), fits_cell(row) == "stalls"
+    if parts or warnings or stalls:
         st.warning(md_escape(f"{row.model_name}: " + (
-            f"yes*, {unmodelled_fit(parts)}." if parts
+            f"stalls, {stalled_meaning(parts)}." if stalls
+            else f"yes*, {unmodelled_fit(parts)}." if parts
             else f"{counted(len(warnings), 'warning')}."))
             + "\n" + "".join(f"\n- {app_markdown(w)}" for w in warnings))
 # the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)

@@ -9,7 +9,6 @@ import streamlit as st
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.report import (
-    STALLS_MEANING,
     all_replicas,
     binding_stage_layers,
     errors_beside_verdict,
@@ -20,6 +19,7 @@ from planner.report import (
     model_runner_line,
     no_speed_reason,
     param_check_warning,
+    stalled_meaning,
     stalled_ranks,
     tpot_target_missed,
     warm_restart_text,
@@ -762,11 +762,11 @@ def _sweep_section(request: PlanRequest) -> None:
             f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
             f"top) fit on figures that leave out {parts}: the KV room may be less than "
             "planned (the Plan above gives the warning for its own settings)."))
-    if stalled := stalled_ranks(enumerate(result.rows, 1)):  # fits, but no confident fit
+    for parts, stalled in stalled_ranks(enumerate(result.rows, 1)).items():  # no confident fit
         st.warning(md_escape(f"{plural(len(stalled), 'Row').title()} "
                              f"{rank_runs(stalled, '')} (counted from the top), fits column "
-                             f"ticked: {STALLS_MEANING} (the Plan above gives the warning for "
-                             "its own settings)."))
+                             f"ticked: {stalled_meaning(parts)} (the Plan above gives the "
+                             "warning for its own settings)."))
     # kept in the session across pages (keep), as the sweep it draws
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       **keep("plan.heatmap_metric", "ceiling (tokens)"))
