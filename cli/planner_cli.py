@@ -369,7 +369,7 @@ def cmd_report(args: argparse.Namespace) -> str:
         with_sweep=args.sweep or args.format == "csv", comparison=comparison,
         audits=tuple(audit_summary(s) for s in snapshots),
         load=_load(args), objective=args.objective, tpot_ms_target=args.tpot_ms,
-        layout_auto=auto,
+        layout_auto=auto, ep=args.ep,
     )
     bundle = build_report(inputs)
     return {"md": bundle.markdown, "json": bundle.json_text, "csv": bundle.csv_text}[args.format]

@@ -88,12 +88,15 @@ def report_inputs(
     objective: Objective = "context",
     tpot_ms_target: float | None = None,
     layout_auto: bool = False,
+    ep: bool = False,
 ) -> ReportInputs:
     """ReportInputs for the plan `chosen` of `spec` on `cluster`: the model card, the sweep
     (when asked, over the plan's own engine settings, ranked by `objective` as `python -m
     planner sweep` ranks, every fitting row with its speed at `load`), the speed at `load`
     (default 1024 in, 1024 out, one request) and the measured accuracy figures. `layout_auto`:
-    the plan's layout is the hardware's (planner.serving.auto_layout), which the report says."""
+    the plan's layout is the hardware's (planner.serving.auto_layout, ranked with `ep`, the
+    wanted EP choice: --ep, the app's EP box), which the report says as `plan` and the Plan
+    page do (the app drops the plan's own EP at TP x DP = 1)."""
     load = load or ServingLoad()
     request = PlanRequest(model=spec, cluster=cluster, layout=chosen.layout,
                           engine=chosen.engine)
@@ -104,7 +107,7 @@ def report_inputs(
         cluster_source=cluster.source,
         idle_gpus=idle_gpus(cluster, chosen),
         layout_rule=layout_rule(spec, cluster, chosen.layout, chosen.engine,
-                                ep=chosen.layout.ep) if layout_auto else "",
+                                ep=ep) if layout_auto else "",
         plan=chosen,
         gpu_bf16=cluster.sizing_node.gpu.computes_bf16,
         sweep=sweep(spec, cluster, chosen.engine, objective=objective,

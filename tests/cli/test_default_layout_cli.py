@@ -261,3 +261,27 @@ def test_no_reason_where_the_first_choice_is_taken(capsys) -> None:
     assert data["layout_note"].endswith(
         "split closest to fitting); give --tp, --pp or --dp to change it.")
     assert "passed over" not in data["layout_note"]
+
+
+def test_plan_and_report_say_the_passed_over_layout_with_the_wanted_ep(capsys) -> None:
+    # Qwen3-30B-A3B (MoE, 32 query heads) on 3 RTX 3090 with EP wanted: the first choice
+    # TP=3 + EP is refused (32 heads over 3), so the plan opens on TP=1 x PP=3, where the
+    # app drops EP (one rank per stage). The Report page ranked with that dropped EP and said
+    # "TP=3 was passed over" where the Plan page (and the CLI) said "TP=3 + EP was passed over"
+    url = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "rtx-3090", "gpn": "3", "ep": "1"}
+    said = "; TP=3 + EP was passed over: vLLM refuses it (Total number of attention heads (32)"
+    at = open_page(None, **url)
+    assert not at.exception
+    [caption] = [c.value for c in at.caption
+                 if c.value.startswith("Layout chosen for this hardware: ")]
+    assert said in caption
+    at = open_page("report", **url)
+    assert not at.exception
+    page = at.main.markdown[-1].value
+    assert "- Configuration: TP=1 x PP=3 on 3x" in page  # EP dropped at TP x DP = 1
+    assert said in page
+    flags = ["--model", "Qwen/Qwen3-30B-A3B", "--gpu", "rtx-3090", "--gpus", "3", "--ep"]
+    for command in ("plan", "report"):  # the CLI keeps EP as given: the same words
+        code, out, err = run_main(capsys, command, *flags)
+        assert code == 0, err
+        assert said in out

@@ -99,6 +99,7 @@ try:
         comparison=_comparison(request, chosen, load) if with_comparison else (),
         audits=_audits(), load=load, objective=state().sweep_objective,
         tpot_ms_target=state().tpot_target_ms, layout_auto=state().tp is None,
+        ep=state().ep,
     )
     bundle = build_report(inputs)
 except USER_ERRORS as exc:
