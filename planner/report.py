@@ -22,7 +22,7 @@ from planner.model.attention import model_kv_layers, turboquant_layers
 from planner.model.attention.kvformat import KvBytes, describe
 from planner.model.checkpoint import ModelSource, ParamCheck, compare_param_counts
 from planner.model.params import count_params
-from planner.model.quant import checkpoint_scheme, scheme
+from planner.model.quant import DTYPE_SCHEME, checkpoint_scheme, scheme
 from planner.model.spec import (
     AttentionMixer,
     FieldSource,
@@ -783,10 +783,22 @@ def _settings_label(plan: Plan, card: ModelCard) -> str:
     engine = plan.engine
     quant = (scheme(engine.target_quant).label + " (what-if)" if engine.target_quant else
              f"runtime --quantization {engine.quantization}" if engine.quantization else
-             card.checkpoint_format)
+             _served_format(plan, card))
     return (f"{plan.layout.label()} on {plan.gpus_label}, weights {quant}, "
             f"KV cache {engine.kv_cache_dtype}, gpu-memory-utilization "
             f"{engine.gpu_memory_utilization:g}, max-model-len {plan.max_model_len:,}")
+
+
+def _served_format(plan: Plan, card: ModelCard) -> str:
+    """The checkpoint's format, or where a 16/32-bit checkpoint is served in another dtype
+    (--dtype auto: bfloat16 as float16 on a GPU without bfloat16) the planned one with the
+    stored one: "FP16 (the BF16 checkpoint served in FP16, --dtype auto)", as the memory
+    plan's weights line says FP16."""
+    planned = plan.weight_format_label
+    if plan.weight_format not in DTYPE_SCHEME.values() or planned == card.checkpoint_format:
+        return card.checkpoint_format
+    return (f"{planned} (the {card.checkpoint_format} checkpoint served in {planned}, "
+            f"--dtype {plan.engine.dtype})")
 
 
 def all_replicas(plan: Plan) -> str:
