@@ -3109,7 +3109,7 @@ def _tokens_formula(r: _Resolved, stage: StageKv | None, num_blocks: int, per_re
         tokens_formula = (f"int({num_blocks:,} blocks / {counted(per_request, 'block')} per "
                           f"request x {r.max_model_len:,}) = {tokens:,} tokens")
     else:
-        tokens_formula = (f"{num_blocks:,} blocks // {stage.num_groups} groups x "
+        tokens_formula = (f"{num_blocks:,} blocks // {counted(stage.num_groups, 'group')} x "
                           f"{stage.block_tokens} tokens = {tokens:,} tokens")
     return tokens_formula
 

@@ -61,3 +61,12 @@ def test_decode_compute_of_one_token_a_step(capsys) -> None:
     assert code == 0, err
     assert " G params x 1 token (+ attention at " in out, out
     assert not re.search(r"(?<![\d,.])1 tokens", out), out
+
+
+def test_one_kv_cache_group(capsys) -> None:
+    # Qwen3-8B (every layer full attention: one KV cache group) on vLLM 0.19.0, which counts
+    # the tokens as blocks // groups x block tokens: "// 1 groups" read as a typo
+    code, out, err = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu",
+                              "v100-32gb", "--gpus", "2", "--vllm-version", "0.19.0")
+    assert code == 0, err
+    assert "KV cache tokens: 18,299 blocks // 1 group x 16 tokens = 292,784 tokens" in out, out

@@ -355,7 +355,7 @@ def _decode_compute_term(ctx: _Ctx, s, parts, micro: float) -> Term:
               else f"{s.dense_params / 1e9:.3f}")
     return _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
                  f"2 x {params} G params x {_avg_of(micro, 'token')} "
-                 f"(+ attention at {_attn_rate(ctx)}) / ({dev.peak_flops / 1e12:,.0f}"
+                 f"(+ attention at {_attn_rate(ctx)} TFLOP/s) / ({dev.peak_flops / 1e12:,.0f}"
                  f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
                  f"{_ms(parts['compute'])}", _gemm_note(ctx))
 
