@@ -117,8 +117,10 @@ def runner_buffer_parts(
 
 
 def runner_buffers_formula(parts: tuple[tuple[str, int], ...], runner: str, label: str) -> str:
-    """The runner_buffers term's formula: each part, then the total."""
+    """The runner_buffers term's formula: each part, then the total (for one part, its
+    figure once: "... x 2 B = 234,881,024 B (0.219 GiB)")."""
     total = sum(n for _, n in parts)
     name = "Model Runner V2" if runner == "v2" else "Model Runner V1"
-    return (f"{name} (vLLM {label}): " + " + ".join(f"{text} = {n:,} B" for text, n in parts)
-            + f" = {total:,} B ({total / GIB:.3f} GiB)")
+    sum_text = " + ".join(f"{text} = {n:,} B" for text, n in parts) if len(parts) > 1 \
+        else parts[0][0]
+    return f"{name} (vLLM {label}): {sum_text} = {total:,} B ({total / GIB:.3f} GiB)"

@@ -127,3 +127,16 @@ def test_parts_by_stage(runner, first, last, draft, multimodal, expected):
     parts = runner_buffer_parts(runner, 1024, 1000, 2048, 256, 2000, 16, 2, first_stage=first,
                                 last_stage=last, multimodal=multimodal, draft_tokens=draft)
     assert sum(n for _, n in parts) == expected
+
+
+def test_a_formula_of_one_part_gives_its_figure_once():
+    # Kimi-K2 at PP 4 binds on stage 2, a middle stage: no sampler, only the intermediate
+    # tensors 2 x 8,192 x 7,168 (hidden_size) x 2 B = 234,881,024 B, which the formula said
+    # twice ("... x 2 B = 234,881,024 B = 234,881,024 B")
+    p = plan(PlanRequest(model=_spec("moonshotai/Kimi-K2-Instruct"),
+                         cluster=preset_cluster("h100-sxm", 8, nodes=2),
+                         layout=ParallelLayout(tp=4, pp=4),
+                         engine=EngineSettings(vllm_version="0.34.0")))
+    [term] = [t for t in p.terms if t.key == "runner_buffers"]
+    assert term.formula == ("Model Runner V2 (vLLM 0.34.0): PP intermediate tensors 2 x 8,192 x "
+                            "7,168 x 2 B = 234,881,024 B (0.219 GiB)")
