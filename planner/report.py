@@ -622,9 +622,12 @@ def public_speed_accuracy(document: dict) -> PublicSpeedAccuracy:
 
 
 def _figure_error(figure: str, runs: int, median: float | None, p90: float | None) -> str:
-    """'TPOT median 10.6 % (p90 47.6 %, 51 runs)', or 'TTFT not published' (no run gives it)."""
+    """'TPOT median 10.6 % (p90 47.6 %, 51 runs)', 'TPOT error 2.6 % (1 run)' (one run has no
+    median nor p90 but its own error), or 'TTFT not published' (no run gives it)."""
     if median is None:
         return f"{figure} not published"
+    if runs == 1:
+        return f"{figure} error {median:.1f} % (1 run)"
     return f"{figure} median {median:.1f} % (p90 {p90:.1f} %, {counted(runs, 'run')})"
 
 
