@@ -1094,7 +1094,9 @@ def _performance(inputs: ReportInputs) -> list[str]:
         ["KV-limited concurrency", kv_limited_requests(speed, inputs.plan.layout.dp)],
     ]) + ["", "How each figure is made, with this model's numbers:", ""]
     lines += [*md_code_block("text", [f"{t.label}: {t.formula}" for t in speed.terms]), ""]
-    lines += [f"- {md_escape(n)}" for n in speed.notes]
+    # which stage the decode terms are for (under PP), as the app's terms table notes it
+    stage = [t.note for t in speed.terms if t.key == "decode_step" and t.note]
+    lines += [f"- {md_escape(n)}" for n in (*stage, *speed.notes)]
     acc = inputs.speed_accuracy
     if acc is None:
         lines.append(f"- Expected error: not measured ({SPEED_RESULTS} absent)."

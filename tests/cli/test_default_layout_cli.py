@@ -285,3 +285,16 @@ def test_plan_and_report_say_the_passed_over_layout_with_the_wanted_ep(capsys) -
         code, out, err = run_main(capsys, command, *flags)
         assert code == 0, err
         assert said in out
+
+
+def test_the_reports_decode_terms_name_their_pp_stage(capsys) -> None:
+    # Kimi-K2 at TP=4 x PP=4: vLLM splits 61 layers 15, 15, 16, 15, and the memory plan binds
+    # on PP stage 2 (layers 30-45: 16 x 1,152 B = 18,432 B of KV a token); the speed terms
+    # are the slowest stage's, the last (15 layers, with the lm_head: 15 x 1,152 = 17,280 B),
+    # which the report left unsaid, so the two KV figures read as disagreeing
+    code, out, err = run_main(capsys, "report", *KIMI_K2)
+    assert code == 0, err
+    assert "one GPU at TP=4, PP stage 2, layers 30-45:" in out
+    assert " x 17,280 B / " in out
+    assert ("\n- the decode terms above are the slowest stage's, PP stage 3 of 0-3 (15 layers; "
+            in out)

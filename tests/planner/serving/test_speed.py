@@ -1077,6 +1077,9 @@ def test_the_decode_formulas_are_the_slowest_stages() -> None:
     assert overhead.value == pytest.approx((0.0002 / 5 + 56.3 * 8 * 1980 / 1695) / 1e3)
     assert "56.3 us x 8 layers x 1980/1695 MHz" in overhead.formula
     assert " x 32,768 B / " in terms["decode_kv"].formula
+    # and they say which stage, numbered from 0 as the memory plan's PP stages (its fourth)
+    assert terms["decode_step"].note.startswith(
+        "the decode terms above are the slowest stage's, PP stage 3 of 0-4 (8 layers; ")
 
 
 def test_a_fractional_micro_batch_is_printed_as_the_value_uses_it() -> None:
