@@ -67,9 +67,11 @@ def test_each_pp_stage_reads_at_its_own_nodes_bandwidth(rig: HardwareSnapshot) -
     assert terms["decode_weights"].value == pytest.approx(s1 * 1e3)
     assert "/ (936 GB/s x" in terms["decode_weights"].formula
     note = terms["decode_step"].note
-    assert "stage 1 (40 layers) on NVIDIA GeForce RTX 3090 (936 GB/s)" in note
-    assert "stage 2 (40 layers) on NVIDIA GeForce RTX 4090 (1,008 GB/s)" in note
-    assert note.endswith("the decode terms above are stage 1's, the slowest")
+    # numbered from 0, as the memory plan's PP stages (the report shows both)
+    assert "PP stage 0 (40 layers) on NVIDIA GeForce RTX 3090 (936 GB/s)" in note
+    assert "PP stage 1 (40 layers) on NVIDIA GeForce RTX 4090 (1,008 GB/s)" in note
+    assert note.endswith("the decode terms above are PP stage 0's, the slowest (PP stages "
+                         "numbered from 0, as the memory plan's)")
 
 
 def test_the_slower_gpu_second_holds_the_larger_last_stage(rig: HardwareSnapshot) -> None:
@@ -81,7 +83,7 @@ def test_the_slower_gpu_second_holds_the_larger_last_stage(rig: HardwareSnapshot
     assert s2 == pytest.approx(STAGE2_BYTES / (936e9 * EFF))  # 10.471 ms
     terms = {t.key: t for t in estimate_speed(request, LOAD).terms}
     assert terms["decode_weights"].value == pytest.approx(s2 * 1e3)
-    assert terms["decode_step"].note.endswith("are stage 2's, the slowest")
+    assert "are PP stage 1's, the slowest" in terms["decode_step"].note
 
 
 def test_a_tp_group_over_both_gpus_runs_at_the_slower(rig: HardwareSnapshot) -> None:

@@ -232,8 +232,9 @@ def _part_rates(dev: _Device) -> str:
 
 def stage_gpus_note(ctx: _Ctx, stage_s: list[float], slow: int) -> str:
     """Where the stages run on GPUs of more than one model (_Ctx.stage_devices), which GPU
-    each ran on and its step: "stage 1 (24 layers) on RTX 3090 (936 GB/s): 12.345 ms; stage 2
-    ...; the decode terms are stage 1's, the slowest"; on one GPU model under PP, the stage
+    each ran on and its step: "PP stage 0 (24 layers) on RTX 3090 (936 GB/s): 12.345 ms; PP
+    stage 1 ...; the decode terms above are PP stage 0's, the slowest (...)"; on one GPU model
+    under PP, the stage
     the decode terms are for, as its layers may not be the memory plan's binding stage's
     (Kimi-K2 at PP 4: "the decode terms above are the slowest stage's, PP stage 3 of 0-3 (15
     layers; 2.418 ms a step)", numbered from 0 as the memory plan's PP stages, which binds on
@@ -246,12 +247,13 @@ def stage_gpus_note(ctx: _Ctx, stage_s: list[float], slow: int) -> str:
                 f"{ctx.order.index(slow)} of 0-{ctx.pp - 1} ({layers}; {_ms(stage_s[slow])} a "
                 "step)")
     runs = "; ".join(
-        f"stage {i + 1} ({counted(ctx.distinct[k].layers, 'layer')}) on "
+        f"PP stage {i} ({counted(ctx.distinct[k].layers, 'layer')}) on "
         f"{ctx.runs_on(k).device.gpu.name} "
         f"({ctx.runs_on(k).device.gpu.memory_bandwidth_gbps:,.0f} GB/s): {_ms(stage_s[k])}"
         for i, k in enumerate(ctx.order))
     return (f"each stage runs on its own node's GPU: {runs} per step; the decode terms above "
-            f"are stage {ctx.order.index(slow) + 1}'s, the slowest")
+            f"are PP stage {ctx.order.index(slow)}'s, the slowest (PP stages numbered from 0, "
+            "as the memory plan's)")
 
 
 def cap_phrase(seqs_bound: bool) -> str:
