@@ -1166,9 +1166,9 @@ def _decoder_activation_bytes(
     width = forward // (mbt * act_bytes) - facts.hidden_size
     routed = moe // (mbt * facts.hidden_size * act_bytes)
     forward_formula = (
-        f"{FORWARD_COEF} x {mbt} tokens x ({facts.hidden_size} + {width}) x {act_bytes} B"
-        f" + {MOE_ROUTED_COEF} x {mbt} x {routed} experts x {facts.hidden_size} x {act_bytes}"
-        " B")
+        f"{FORWARD_COEF} x {mbt} tokens x ({facts.hidden_size} hidden + {width} widest MLP "
+        f"up-projection per GPU) x {act_bytes} B + {MOE_ROUTED_COEF} x {mbt} tokens x {routed} "
+        f"experts per token x {facts.hidden_size} hidden x {act_bytes} B")
     if sort_sampler and last_stage:
         # the dummy sampler sorts (vLLM 0.9.1-0.16.0): the larger of the fit's forward terms
         # and the sampler's moment; the profile run frees the forward's activations before
@@ -1180,7 +1180,8 @@ def _decoder_activation_bytes(
         return total, (f"max(forward {forward_formula} = {fwd / GIB:.2f} GiB, "
                        f"{sampler_formula}) = {total / GIB:.2f} GiB")
     formula = (
-        f"{SAMPLER_COEF} x {seqs} seqs x {facts.vocab_size:,} vocab x 4 B + "
+        f"{SAMPLER_COEF} x {seqs} seqs{'' if last_stage else ' (no sampler: not the last stage)'}"
+        f" x {facts.vocab_size:,} vocab x 4 B + "
         + forward_formula + f" = {total / GIB:.2f} GiB"
     )
     return total, formula
