@@ -204,10 +204,11 @@ class ModelCard(_Frozen):
 
 def card_facts(card: ModelCard) -> list[tuple[str, str]]:
     """The card as (label, value) rows, shared by the report table and `inspect`."""
+    # the rope scaling's length where it is not the one shown (context_note says why where
+    # vLLM derives it; Kimi-K2's yarn x32 of 4,096 is its max_position_embeddings 131,072)
     extended = (f" ({card.rope_scaling}: {card.extended_context_tokens:,})"
-                if card.extended_context_tokens and not (  # context_note says it already
-                    card.derived_why and card.extended_context_tokens == card.derived_max_model_len)
-                else "")
+                if card.extended_context_tokens
+                and card.extended_context_tokens != card.derived_max_model_len else "")
     note = context_note(card.vllm_version, card.max_context_tokens, card.derived_why)
     note = f" ({note})" if note else ""
     size = "unknown" if card.checkpoint_bytes is None else f"{card.checkpoint_bytes / GIB:,.2f} GiB"

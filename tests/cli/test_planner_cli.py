@@ -1573,6 +1573,11 @@ def test_inspect_and_report_give_the_window_vllm_derives(capsys, tmp_path: Path)
             "32,768 rope scaling) |") in out
     code, out, _ = run_main(capsys, *report, "--vllm-version", "0.30.0")
     assert "| Max context | 40,960 tokens (yarn x4: 131,072) |" in out
+    # Kimi-K2's yarn (factor 32 x original 4,096 = 131,072) is its max_position_embeddings
+    # 131,072 already: the length once, not "131,072 tokens (yarn x32: 131,072)"
+    code, out, _ = run_main(capsys, "report", "--model", "moonshotai/Kimi-K2-Instruct", "--gpu",
+                            "h100-sxm", "--gpus", "16", "--nodes", "2")
+    assert code == 0 and "| Max context | 131,072 tokens |" in out
 
 
 @pytest.mark.parametrize(("flag", "arrives"), [
