@@ -540,8 +540,9 @@ def _ttft_term(ctx: _Ctx, load, per_replica: int, tpot_base: float, prefill_s: f
     the wait for the others' prefills (steady, or a fitted share of them queued ahead)."""
     c = ctx.c
     return _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
-                 f"{c.request_overhead_ms:g} ms request overhead + "
-                 f"{c.prompt_token_overhead_us:g} us x {load.input_len:,} prompt tokens + "
+                 f"{c.request_overhead_ms:g} ms fitted request overhead + "
+                 f"{c.prompt_token_overhead_us:g} us fitted per prompt token x "
+                 f"{load.input_len:,} prompt tokens + "
                  + (f"{_ms(burst[0])} burst prefill (mean over "
                     f"{counted(per_replica, 'request')} arriving together) = {_ms(ttft)}"
                     if burst is not None else
@@ -551,7 +552,7 @@ def _ttft_term(ctx: _Ctx, load, per_replica: int, tpot_base: float, prefill_s: f
                        f"{_ms(ttft)}" if steady is not None else
                        f"no wait (no other request) = {_ms(ttft)}"
                        if load.arrival == "steady" else
-                       f"{c.queue_share:.3g} x {counted(per_replica - 1, 'other')} x "
+                       f"{c.queue_share:.3g} fitted share x {counted(per_replica - 1, 'other')} x "
                        f"{_ms(prefill_s)} prefill queued ahead = {_ms(ttft)}")),
                  "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
                  "tokenization explains part of it, the rest is prefill time the roofline misses")
