@@ -946,11 +946,14 @@ def _nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tup
 # 2026): MUFU 16 ops/clock/SM on H100 and B200; 10.3 (Blackwell Ultra) doubles the SFU
 # throughput (NVIDIA, "Making Softmax More Efficient with NVIDIA Blackwell Ultra"); 12.x
 # (RTX Blackwell, GB10) taken as 10.0's 128 and 16: its guide section was not found
-# (unverified); "Compute Capability 7.x > Architecture" (Volta, Turing): 64 FP32 cores and 16
-# special function units per SM (find_string id 52726424321). Worked example: A100, 19.5
-# TFLOP/s / (2 x 64) = 0.1523e12 SM-cycles/s (108 SMs x 1.41 GHz = 0.1523e12) x 16 =
-# 2.4375e12 exp/s, where FP32 / 16 would give 1.22e12; H100 SXM, 67 / 256 x 16 = 4.1875e12.
+# (unverified); "Compute Capability 7.x > Architecture" (Volta 7.0, Turing 7.5): "64 FP32
+# cores for single-precision arithmetic operations ... 16 special function units for
+# single-precision floating-point transcendental functions" per SM (find_string id
+# 52726424321). Worked example: A100, 19.5 TFLOP/s / (2 x 64) = 0.1523e12 SM-cycles/s (108
+# SMs x 1.41 GHz = 0.1523e12) x 16 = 2.4375e12 exp/s, where FP32 / 16 would give 1.22e12;
+# H100 SXM, 67 / 256 x 16 = 4.1875e12.
 SM_UNITS: dict[str, tuple[int, int]] = {
+    "7.0": (64, 16),
     "7.5": (64, 16),
     "8.0": (64, 16),
     "8.6": (128, 16),
@@ -1158,10 +1161,17 @@ _VOLTA_NOTE = (
     "only; a bfloat16 checkpoint is served as float16, Gemma-2/3 and GLM-4 as float32 "
     "(engine.served_dtype); below 7.5 no Marlin weight-only kernel runs, so FP8, GPTQ-Marlin "
     "and AWQ-Marlin weights are refused in vLLM's words; no FlashAttention 2 (8.0). vLLM "
-    "0.9.1-0.10.1 start 7.0 on their V0 engine, which Headroom does not plan. FP32 TFLOP/s and "
-    "the boost clock are in the source but left unset, as on the v100-32gb row (SM_UNITS has "
-    "no 7.0 entry), so the V100 presets' speed figures share its assumptions."
+    "0.9.1-0.10.1 start 7.0 on their V0 engine, which Headroom does not plan."
 )
+_V100_SXM2_FP32 = (
+    "FP32 15.7 TFLOPS at a 1,530 MHz boost clock: Cornell Virtual Workshop, 'NVIDIA Tesla "
+    "V100' (cvw.cac.cornell.edu), 5120 FP32 CUDA cores x 2 flop per core per cycle x 1.53 "
+    "Gcycle/s = 15.7 Tflop/s (80 SMs x 64 FP32 lanes, SM_UNITS 7.0); Markidis et al., 'NVIDIA "
+    "Tensor Core Programmability, Performance & Precision' (KTH, ORNL, 2018): 'it can be "
+    "boosted to 1.53 GHz ... 15.7 Tflops/s with single precision'. NVIDIA's V100 datasheet "
+    "text was not found in the search index, so the FP32 line is not quoted from it."
+)
+"""The SXM2 V100 rows' FP32 rate and boost clock, with their sources."""
 _TU102_BRIDGE = "PCIe 3.0 x16; optional 2-way NVLink bridge (100 GB/s)"
 """The host link and NVLink bridge of the TU102 cards (each row's source gives the 100 GB/s)."""
 _PCIE4 = "PCIe 4.0 x16, no NVLink"
@@ -2388,6 +2398,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "quoted: 'Tensor Performance 125 TFLOPS' for SXM2, 900 GB/s); CUDA total 31.75 GiB as "
         "commonly printed in PyTorch OOM messages on V100 32GB",
         fp16_tflops=125.0, nvlink_gbps=300.0, default_link="nvlink",
+        fp32_tflops=15.7, boost_clock_mhz=1530.0,
         aliases=("Tesla V100-PCIE-32GB",),
         pcie_gen=3,
         notes="No BF16: FP16 tensor cores only (125 TFLOP/s on SXM2; the PCIe card's datasheet "
@@ -2396,7 +2407,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "start compute capability < 8.0 on their V0 engine, which Headroom does not plan "
         "(v1_oracle.OLD_GPU_FALLBACK_UNTIL); from 0.10.2 it is planned (0.10.2 and 0.11.0 serve "
         "attention here on FlexAttention: attention_backend.flex_attention_errors). PCIe "
-        "variants lack NVLink. PCIe generation 3 unverified (no source found).",
+        "variants lack NVLink. PCIe generation 3 unverified (no source found). "
+        f"{_V100_SXM2_FP32}",
     ),
     _nvidia(
         "v100-16gb", "Tesla V100-SXM2-16GB", "16 GB HBM2", 16130 * MIB, 900.0,
@@ -2411,8 +2423,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(ultralytics/yolov3 README; total_memory in MiB, rounded down); nvidia-smi 16384 MiB on "
         "'Tesla V100-SXM2-16GB' hosts on newer drivers (16130 and 16160 MiB on older ones)",
         fp16_tflops=125.0, nvlink_gbps=300.0, default_link="nvlink", pcie_gen=3,
-        nvidia_smi_mib=16384,
-        notes=f"{_VOLTA_NOTE} PCIe generation 3 unverified (as the v100-32gb row). Default "
+        fp32_tflops=15.7, boost_clock_mhz=1530.0, nvidia_smi_mib=16384,
+        notes=f"{_VOLTA_NOTE} {_V100_SXM2_FP32} PCIe generation 3 unverified (as the v100-32gb "
+        "row). Default "
         "link nvlink as on the v100-32gb row (SXM2 modules sit on NVLink boards; how NCCL runs "
         "on a V100 board's links against the all-to-all NVLink this link plans is unverified; "
         "--link pcie for a host without it). CUDA total: older drivers' nvidia-smi prints "
@@ -2430,8 +2443,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "250 W; PCIe 3.0 x16, boost 1,380 MHz (sysrqmts.com's Tesla V100 PCIe 16 GB column); "
         "nvidia-smi 16160 MiB on 'Tesla V100-PCIE...' hosts on older drivers, 16384 MiB on "
         "'Tesla V100-PCIE-16GB' hosts on newer ones",
-        fp16_tflops=112.0, pcie_gen=3, nvidia_smi_mib=16384,
-        notes=f"{_VOLTA_NOTE} CUDA total 16160 MiB (15.78 GiB) from the older drivers' nvidia-smi "
+        fp16_tflops=112.0, pcie_gen=3, nvidia_smi_mib=16384, fp32_tflops=14.0,
+        boost_clock_mhz=1380.0,
+        notes=f"{_VOLTA_NOTE} FP32 14 TFLOPS and the 1,380 MHz boost clock from the source's "
+        "figures (80 SMs x 64 FP32 lanes x 2 x 1.38 GHz = 14.13, SM_UNITS 7.0). CUDA total "
+        "16160 MiB (15.78 GiB) from the older drivers' nvidia-smi "
         "total, which prints CUDA's (as the 2080 Ti's 11019 MiB = its logged 10.76 GiB): no CUDA "
         "log naming this card was found, so unverified; PyTorch prints 'GPU 0; 15.78 GiB total "
         "capacity' on a '16G V100' of unnamed form (kchengiva/Shift-GCN#34). Default link pcie "

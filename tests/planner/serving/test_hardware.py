@@ -71,15 +71,13 @@ def test_h100_sxm_total_is_what_vllm_logs() -> None:
 
 
 def test_every_fp32_rate_reaches_the_softmax_term() -> None:
-    # README (Speed) and CHANGELOG: every NVIDIA preset but A10G and the V100s carries its FP32
-    # rate (the A10G's published figures disagree: its preset's notes; the V100s' capability 7.0
-    # has no SM_UNITS entry, so their 16 GB presets leave it unset as the 32 GB one does), and
-    # the softmax exponential
-    # rate needs the architecture's lanes per SM (SM_UNITS): a preset whose compute capability
-    # the table lacks would drop the term without a word
+    # README (Speed) and CHANGELOG: every NVIDIA preset but A10G carries its FP32 rate (the
+    # A10G's published figures disagree: its preset's notes), and the softmax exponential
+    # rate needs the architecture's lanes per SM (SM_UNITS, 7.0 from the CUDA guide's 7.x
+    # section): a preset whose compute capability the table lacks would drop the term without
+    # a word
     nvidia = NVIDIA_PRESETS.values()
-    assert [g.key for g in nvidia if g.fp32_tflops is None] == ["a10g", "v100-32gb", "v100-16gb",
-                                                                 "v100-pcie-16gb"]
+    assert [g.key for g in nvidia if g.fp32_tflops is None] == ["a10g"]
     assert [g.key for g in nvidia
             if g.fp32_tflops is not None and g.softmax_exp_tera_per_s is None] == []
 
@@ -87,9 +85,11 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
 # SMs and FP32 lanes per SM, from the sources each preset's notes cite (whitepapers, datasheets,
 # spec databases): CUDA cores / 128 on GA10x, AD10x, GH100, GB10x; GA100's 64 lanes per SM
 # (A100 deviceQuery: "(108) Multiprocessors, (64) CUDA Cores/MP"); Turing's 64 (T4: 2,560 CUDA
-# cores over 40 SMs, the CUDA guide's 64 FP32 cores per 7.x SM).
+# cores over 40 SMs, the CUDA guide's 64 FP32 cores per 7.x SM); Volta's 64 (V100: 5,120 FP32
+# cores over 80 SMs, Markidis et al.; the PCIe card's 80 SMs as io-tech.fi reports them).
 SMS_AND_LANES = {
     "t4": (40, 64),
+    "v100-32gb": (80, 64), "v100-16gb": (80, 64), "v100-pcie-16gb": (80, 64),
     # Turing: 4,352 / 64 = 68 SMs (RTX 2080 Ti), 4,608 / 64 = 72 (TITAN RTX, Quadro RTX 8000/6000)
     "rtx-2080-ti": (68, 64), "titan-rtx": (72, 64), "quadro-rtx-8000": (72, 64),
     "quadro-rtx-6000": (72, 64),

@@ -312,6 +312,27 @@ def test_prefill_softmax_on_gpus_given_their_fp32_rate(gpu: str, softmax_ms: flo
     assert term.value == pytest.approx(softmax_ms, rel=1e-3)
 
 
+def test_v100_speed_terms_use_its_fp32_rate_and_clock() -> None:
+    # The V100 presets had no FP32 figure and no boost clock: the softmax term was left out
+    # ("no FP32 figure for this GPU") and the per-layer overheads assumed the calibration GPUs'
+    # 1,980 MHz. Llama-3.1-8B on one V100 SXM2 32GB (vLLM 0.19.0, the last with code for 7.0;
+    # float16), one 1,024-token prompt (mean causal
+    # context 512): 1,024 x 512 x 32 query heads x 32 layers = 536,870,912 exponentials at
+    # SMs x clock x 16 SFU lanes = 15.7 TFLOP/s / (2 x 64 FP32 lanes) x 16 = 1.9625e12 per s
+    # (80 SMs x 1.53 GHz x 16 = 1.958e12) -> 0.27357 ms. Per-layer overheads: 32 x 56.3 us x
+    # 1,980 / 1,530 = 1,801.6 x 1.294118 = 2,331.482 us, + the 0.0002 us step share.
+    request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                          cluster=preset_cluster("v100-32gb", 1), layout=ParallelLayout(tp=1),
+                          engine=EngineSettings(max_model_len=4096, vllm_version="0.19.0"))
+    est = estimate_speed(request, ServingLoad(input_len=1024, output_len=16))
+    softmax = next(t for t in est.terms if t.key == "prefill_softmax")
+    assert softmax.value == pytest.approx(0.27357, rel=1e-4)
+    assert "1.962e12 exp/s (SMs x clock = 15.7 FP32 TFLOP/s / (2 x 64" in softmax.formula
+    overhead = next(t for t in est.terms if t.key == "step_overhead")
+    assert overhead.value * 1e3 == pytest.approx(2331.482, abs=0.001)
+    assert "56.3 us x 32 layers x 1980/1530 MHz" in overhead.formula
+
+
 def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
     # The GB10 preset had no BF16 rate, so 16-bit compute had no speed figures there ("No
     # speed figures for this GPU"). With 125 TFLOP/s (the dense FP4 500 / 4, unverified),

@@ -235,7 +235,7 @@ def test_marlin_moe_rate_follows_sms_x_clock_not_fp32_lanes() -> None:
     # TFLOP/s (108 x 1.41 GHz x 256 = 38.98), not 19.5: 0.0403 x 39 = 1,572 GB/s
     assert _marlin_fp32_tflops(gpu_preset("h200")) == 67.0
     assert _marlin_fp32_tflops(gpu_preset("a100-80gb")) == 39.0
-    assert _marlin_fp32_tflops(gpu_preset("v100-32gb")) is None  # no FP32 figure
+    assert _marlin_fp32_tflops(gpu_preset("a10g")) is None  # no FP32 figure
 
 
 def test_kimi_int4_decodes_about_as_fast_on_h200_as_on_b200() -> None:
