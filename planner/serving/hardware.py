@@ -1782,7 +1782,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         measured_read=(232.5, "a saturating read kernel on a DGX Spark (sm_121, CUDA 13.0) "
                        "measured 231-234 GB/s of device DRAM reads, 0.85 of 273 GB/s "
                        "(antirez/ds4#773)"),
-        pcie_gen=5, fp32_tflops=31.0, one_per_machine="DGX Spark", aliases=("NVIDIA DGX Spark",),
+        pcie_gen=5, fp32_tflops=31.0, boost_clock_mhz=2418.0, one_per_machine="DGX Spark",
+        aliases=("NVIDIA DGX Spark",),
+        # NOTE: find_string ids 55712110296, 61379955696: the deviceQuery output and the
+        # nvidia-smi clocks cited below, in order (search-index handles, for maintainers; users
+        # see titles and quotes)
         notes="Unified memory: OS and page cache share the pool, so free memory is well "
         "below total. PCIe generation 5 unverified (no source found). NVML reports no memory "
         "total. BF16/FP8 dense not published: 125/250 "
@@ -1790,7 +1794,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "measured BF16 matmul of 92.3 TFLOP/s on a GB10 (huggingface/kernels#283: CUDA 13, "
         "PyTorch 2.10) is 0.74 of 125 and rules out the GeForce halving (62.5). FP32 31 TFLOPS: "
         "NVIDIA at Hot Chips 2025 (The Register's GB10 report: 'about 31 teraFLOPS of single "
-        "precision'; 6,144 CUDA cores = 48 SMs x 128).",
+        "precision'; 6,144 CUDA cores = 48 SMs x 128). Boost clock 2,418 MHz: CUDA's deviceQuery "
+        "on a DGX Spark ('NVIDIA GB10', 12.1: '(048) Multiprocessors, (128) CUDA Cores/MP', 'GPU "
+        "Max Clock rate: 2,418 MHz'; kubesimplify, 'Day 3: The DGX Spark Unpacked'), the GB10's "
+        "nvidia-smi Default Applications Clocks (2,418 MHz; its Max Clocks 3,003 MHz top the clock "
+        "table, not a sustained rate). 48 x 128 x 2 x 2.418 GHz = 29.7 TFLOPS against NVIDIA's "
+        "'about 31' (that figure would need 2.52 GHz; not used as a clock).",
     ),
     # ---- data-centre PCIe cards -------------------------------------------------------
     _nvidia(
@@ -2122,13 +2131,18 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "page's specifications table, H100 NVL column, as reprinted: FP32 60 TFLOPS, BF16/FP16 "
         "1,671 and FP8 / INT8 3,341 with sparsity, 94 GB, 3.9 TB/s, NVLink 600 GB/s",
         nvlink_gbps=600.0,
-        int8_tops=1670.5, pcie_gen=5, fp32_tflops=60.0,
+        int8_tops=1670.5, pcie_gen=5, fp32_tflops=60.0, boost_clock_mhz=1785.0,
         nvidia_smi_mib=95830,
+        # NOTE: find_string id 898697560: the benchmark report cited below (search-index handle,
+        # for maintainers; users see titles and quotes)
         notes=f"{_ESTIMATED_NOTE} nvidia-smi 95830 MiB. Dense rates are the datasheet's sparse "
         "ones halved (1,671 / 2 = 835.5 BF16, 3,341 / 2 = 1,670.5 FP8 and INT8). FP32 60 TFLOPS "
         "(the datasheet's; it was 56.6, derived from the SXM column's FP32:BF16 ratio before the "
-        "datasheet's figure was found) sets the softmax exponential rate. Boost clock left "
-        "unknown (NVIDIA gives none).",
+        "datasheet's figure was found) sets the softmax exponential rate. Boost clock 1,785 MHz: "
+        "the card's own CUDA device properties in an 'NVIDIA H100 NVL Benchmark Report' "
+        "(clockRate 1785000 kHz, multiProcessorCount 132, numberOfCoresPerMultiProcessor 128, "
+        "compute capability 9.0); NVIDIA's datasheet gives no clock. 132 SMs x 128 x 2 x 1.785 "
+        "GHz = 60.3 TFLOPS, the datasheet's 60.",
     ),
     # ---- SXM / HGX / superchips -------------------------------------------------------
     _nvidia(

@@ -333,6 +333,24 @@ def test_v100_speed_terms_use_its_fp32_rate_and_clock() -> None:
     assert "56.3 us x 32 layers x 1980/1530 MHz" in overhead.formula
 
 
+@pytest.mark.parametrize(("gpu", "clock_mhz", "overhead_us"), [
+    ("h100-nvl", 1785, 1998.414), ("dgx-spark-gb10", 2418, 1475.256)])
+def test_h100_nvl_and_gb10_overheads_scale_by_their_own_clocks(gpu: str, clock_mhz: int,
+                                                               overhead_us: float) -> None:
+    # Neither preset had a boost clock, so the per-layer overheads assumed the calibration
+    # GPUs' 1,980 MHz (factor 1). H100 NVL: 1,785 MHz, its CUDA device properties' clockRate;
+    # GB10: 2,418 MHz, its deviceQuery's GPU Max Clock rate. Llama-3.1-8B, 32 layers: 32 x
+    # 56.3 us = 1,801.6 us x 1,980 / 1,785 = 1,998.414 us (H100 NVL, x 1.10924), x 1,980 /
+    # 2,418 = 1,475.256 us (GB10, x 0.81886), + the 0.0002 us step share
+    request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                          cluster=preset_cluster(gpu, 1), layout=ParallelLayout(tp=1),
+                          engine=EngineSettings(max_model_len=4096))
+    est = estimate_speed(request, ServingLoad(input_len=128, output_len=16))
+    overhead = next(t for t in est.terms if t.key == "step_overhead")
+    assert overhead.value * 1e3 == pytest.approx(overhead_us, abs=0.001)
+    assert f"56.3 us x 32 layers x 1980/{clock_mhz} MHz" in overhead.formula
+
+
 def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
     # The GB10 preset had no BF16 rate, so 16-bit compute had no speed figures there ("No
     # speed figures for this GPU"). With 125 TFLOP/s (the dense FP4 500 / 4, unverified),
@@ -340,13 +358,15 @@ def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
     # (8,030,261,248 - 128,256 x 4,096 = 7,504,924,672 params x 2 B = 15.010 GB) at the
     # 232.5 GB/s a saturating read kernel measured on a DGX Spark (below 273 GB/s x 0.9):
     # 64.558 ms; + KV of (128 + 64) tokens x 131,072 B (32 layers x 8 KV heads x 256 x 2 B)
-    # / (273 GB/s x the KV efficiency) + the fitted step and layer overhead (x 32 layers); the
-    # compute, 2 x 7.505 G / (125 TFLOP/s x 0.636) = 0.19 ms, is below the read
+    # / (273 GB/s x the KV efficiency) + the fitted step and layer overhead (x 32 layers, x
+    # 1,980 / 2,418 MHz: the GB10's clock, its deviceQuery's); the compute, 2 x 7.505 G /
+    # (125 TFLOP/s x 0.636) = 0.19 ms, is below the read
     llama = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
                         cluster=preset_cluster("dgx-spark-gb10", 1),
                         layout=ParallelLayout(tp=1), engine=EngineSettings(max_model_len=4096))
     kv_ms = 192 * 131_072 / (273e9 * FITTED.kv_bandwidth_efficiency) * 1e3
-    overhead_ms = (FITTED.step_overhead_us + 32 * FITTED.layer_overhead_us) / 1e3
+    overhead_ms = (FITTED.step_overhead_us
+                   + 32 * FITTED.layer_overhead_us * 1980 / 2418) / 1e3
     est = estimate_speed(llama, ServingLoad(input_len=128, output_len=128))
     weights = next(t for t in est.terms if t.key == "decode_weights")
     assert weights.value == pytest.approx(64.558, abs=0.001)
@@ -365,13 +385,14 @@ def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
     #   GB/s (below Marlin MoE's 0.0403 x 31 TFLOP/s = 1,249 GB/s) = 8.610 ms
     #   KV 192 tokens x 18 full layers + 128 (the window) x 18 sliding layers, x 8 x 64 x 2 x
     #   2 B = 11,796,480 B / (273 x 0.707 GB/s) = 0.061 ms
-    #   overhead 0.0002 + 36 x (56.3 + 23.5 MoE) us = 2.873 ms; compute 0.43 ms is below
-    #   -> 13.320 + 8.610 + 0.061 + 2.873 = 24.864 ms
+    #   overhead 0.0002 + 36 x (56.3 + 23.5 MoE) us x 1,980 / 2,418 MHz = 2,872.8 x 0.818859
+    #   = 2.352 ms; compute 0.43 ms is below
+    #   -> 13.320 + 8.610 + 0.061 + 2.352 = 24.343 ms
     oss = PlanRequest(model=_spec("openai/gpt-oss-120b"),
                       cluster=preset_cluster("dgx-spark-gb10", 1), layout=ParallelLayout(tp=1),
                       engine=EngineSettings(max_model_len=4096))
     assert estimate_speed(oss, ServingLoad(input_len=128, output_len=128)).tpot_ms == \
-        pytest.approx(24.864, abs=0.001)
+        pytest.approx(24.343, abs=0.001)
 
 
 def test_deepseek_v3_tp8_reads_and_multiplies_its_replicated_tensors_whole() -> None:
