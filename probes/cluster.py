@@ -137,7 +137,7 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
         notes.append(f"{snap.hostname} mixes {', '.join(sorted({s.name for s in specs}))}; "
                      f"planned as {len(specs)}x {smallest.name}{slower}; vLLM asks for "
                      "CUDA_DEVICE_ORDER=PCI_BUS_ID on such a node")
-    # a card planned as another's preset (RTX PRO 6000 Workstation as the Server Edition)
+    # a card planned as another's preset (RTX PRO 6000 Max-Q as the Workstation Edition)
     planned = {g.name for g, s in zip(snap.gpus, specs, strict=True)
                if g.name and s.key != "custom"}
     notes += [f"{snap.hostname}: {note}" for name in sorted(planned)

@@ -1674,17 +1674,45 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "shows 20475 MiB) is another product with its own name: it stays a custom GPU.",
     ),
     _nvidia(
-        "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
+        "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "96 GB GDDR7 (ECC)",
         _gib(94.97), 1792.0, (503.8, 1007.6, 2015.2), "12.0", _PCIE5,
         "NVIDIA RTX PRO 6000 Blackwell datasheet (2025), 4 PFLOPS FP4 sparse; CUDA total "
         "94.97 GiB with nvidia-smi 97887 MiB (antirez/ds4#431)",
         int8_tops=1007.6, pcie_gen=5, fp32_tflops=125.0,
         nvidia_smi_mib=97887,
+        # NOTE: find_string ids 69598799291, 52072245151, 69868194304: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
         notes="Dense TFLOP/s and INT8 TOPS derived from the sparse FP4 peak (/2 sparsity, x2 "
-        "per wider format); unverified. The Workstation and Max-Q Workstation Editions are "
-        "planned as this preset (STAND_INS). FP32 125 TFLOPS: "
-        "NVIDIA's 'up to 125 TFLOPS' for the RTX PRO 6000 family at GTC 2025 (topcpu.net; 24,064 "
-        "CUDA cores x 2 x ~2.6 GHz); the Server Edition's own figure was not found (unverified).",
+        "per wider format); unverified. The Workstation Edition: NVIDIA's product page "
+        "(nvidia.com/en-us/products/workstations/professional-desktop-gpus/rtx-pro-6000, as a "
+        "planning note quotes it: '1792 GB/sec', '4000' AI TOPS 'Theoretical FP4 TOPS using "
+        "sparsity', 125 TFLOPS FP32, 600 W; a June 2026 datasheet revision is read as 126). The "
+        "Max-Q Workstation Edition is planned as this preset (STAND_INS): its datasheet gives the "
+        "same 96 GB and 1792 GB/s but 3511 AI TOPS, 110 TFLOPS FP32 and 300 W, so its speed "
+        "figures here run about 12 % fast. The Server Edition is rtx-pro-6000-server "
+        "(1,597 GB/s).",
+    ),
+    _nvidia(
+        "rtx-pro-6000-server", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
+        _gib(94.97), 1597.0, (500.0, 1000.0, 2000.0), "12.0", _PCIE5,
+        # NOTE: find_string ids 69549664363, 60739552086, 69868194304: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA's RTX PRO 6000 Blackwell Server Edition page (nvidia.com/en-us/data-center/"
+        "rtx-pro-6000-blackwell-server-edition) as planning notes quote it: 'FP4 Tensor Core 4 "
+        "PFLOPS', 'FP8 Tensor Core 2 PFLOPS', 'FP16 | BF16 Tensor Core 1 PFLOP', 'TF32 Tensor "
+        "Core 234 TFLOPS', 'Single-Precision Performance (FP32): 120 TFLOPS', 96 GB GDDR7, 1597 "
+        "GB/s, up to 600 W (the datasheet: 'up to 600 W configurable'; NVIDIA's product brief "
+        "SP-12355: 600 and 450 W modes); CUDA total 94.97 GiB ('total=94.97 GiB' on 'NVIDIA RTX "
+        "PRO 6000 Blackwell Server Edition (sm_120)', antirez/ds4#563); nvidia-smi 97887 MiB",
+        int8_tops=1000.0, pcie_gen=5, fp32_tflops=120.0,
+        nvidia_smi_mib=97887,
+        notes="Dense TFLOP/s from the page's 4 / 2 / 1 PFLOPS read as sparse (/2; the page "
+        "states no sparsity, the Workstation page does; its 234 TF32 is dense, and dense BF16 "
+        "is 2x TF32, about 470, not 1,000); INT8 taken as FP8 (unverified). The same GB202 with "
+        "188 SMs and the same 96 GB as rtx-pro-6000, the Workstation Edition: lower memory "
+        "bandwidth (1,597 against 1,792 GB/s) and FP32 (120 against 125). No boost clock: the "
+        "product brief's 2,430 MHz (a planning note's reading) gives 24,064 x 2 x 2.43 = 117 "
+        "TFLOPS, not the page's 120 (unverified).",
     ),
     _nvidia(
         "rtx-pro-5000", "NVIDIA RTX PRO 5000 Blackwell", "48 GB GDDR7 (ECC)",
@@ -2517,20 +2545,19 @@ def _compact(name: str, *, drop_memory: bool = False) -> str:
 
 
 STAND_INS: dict[str, str] = {
-    "NVIDIA RTX PRO 6000 Blackwell Workstation Edition": "rtx-pro-6000",
     "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition": "rtx-pro-6000",
 }
 """Cards (by NVML name) planned as another card's preset, with stand_in_note saying so: the
 same memory, other power limits and clocks.
 
-NOTE: the RTX PRO 6000 Blackwell Workstation and Max-Q Workstation Editions as the Server
-Edition (rtx-pro-6000). nvidia-smi gives each 97,887 MiB, as the preset's Server Edition
-(antirez/ds4#431): a Workstation Edition with power.limit 600.00 W and clocks.max.sm 3090 MHz
-(MarcoPizeta/flash-next-rtxpro6000-bench HARDWARE.md, driver 595.84), Max-Q Workstation
-Editions on driver 595.71.05 and 581.80 (nvidia-smi printouts in public projects' notes).
-Fixstars' reading of NVIDIA's datasheet (blog.us.fixstars.com, 2025-09-04) gives the
-Max-Q 300 W and the Workstation Edition 600 W; NVIDIA's own datasheet values, and the Server
-Edition's clocks the preset's rates assume, were not found: unverified."""
+NOTE: the RTX PRO 6000 Blackwell Max-Q Workstation Edition as the Workstation Edition
+(rtx-pro-6000). nvidia-smi gives each 97,887 MiB: a Workstation Edition with power.limit
+600.00 W and clocks.max.sm 3090 MHz (MarcoPizeta/flash-next-rtxpro6000-bench HARDWARE.md,
+driver 595.84), Max-Q Workstation Editions on driver 595.71.05 and 581.80 (nvidia-smi
+printouts in public projects' notes). The Max-Q datasheet (as a planning note transcribes it:
+'1792 GB/s memory bandwidth, 3511 AI TOPS, 110 TFLOPS single-precision performance ... The
+total board power is 300 W') against the Workstation Edition's 4000 AI TOPS, 125 TFLOPS and
+600 W. The Server Edition has its own preset, rtx-pro-6000-server."""
 
 
 def _spellings(rows: tuple[GpuSpec, ...], *, drop_memory: bool) -> dict[str, tuple[str, ...]]:

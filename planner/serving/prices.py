@@ -96,7 +96,7 @@ _DEFAULT_ROWS = (
     # Secure 2.09). They were estimates (a Vast.ai range's midpoint $1.00, Akash's 'starting
     # at' $2.04) where the table's order puts RunPod's pods first.
     _row("rtx-5090", 0.99, _RUNPOD_CATALOG),
-    _row("rtx-pro-6000", 2.09, _RUNPOD_CATALOG),
+    _row("rtx-pro-6000-server", 2.09, _RUNPOD_CATALOG),
     _row("a10g", None, "AWS sells it only inside G5 instances (with CPUs and RAM), not per "
          "GPU-hour at a list price here: give a price"),
     _row("a100-40gb-pcie", None, "no on-demand list price recorded here: give a price"),
@@ -112,6 +112,8 @@ _DEFAULT_ROWS = (
     _row("rtx-4080-super", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-5060-ti-16gb", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-4070-ti", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-pro-6000", None, "no on-demand list price recorded here (RunPod's row is the "
+         "Server Edition, rtx-pro-6000-server): give a price"),
     _row("rtx-pro-5000", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3090-ti", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3080-12gb", None, "no on-demand list price recorded here: give a price"),

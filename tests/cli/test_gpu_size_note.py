@@ -31,9 +31,9 @@ def test_a_shared_short_name_keeps_the_presets_of_its_size(capsys) -> None:
 
 
 def test_a_workstation_rtx_pro_6000_names_the_card_assumed(capsys) -> None:
-    # planned as the Server Edition preset without a word; the note names both
+    # planned as the Workstation Edition preset; the note names both
     err = _notes(capsys, "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition")
     assert ("note: --gpu 'NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition': NVIDIA RTX "
             "PRO 6000 Blackwell Max-Q Workstation Edition is planned as the rtx-pro-6000 preset, "
-            "the NVIDIA RTX PRO 6000 Blackwell Server Edition: the same 96 GB") in err, err
+            "the NVIDIA RTX PRO 6000 Blackwell Workstation Edition: the same 96 GB") in err, err
     assert "planned as the" not in _notes(capsys, "rtx-pro-6000")

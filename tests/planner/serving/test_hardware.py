@@ -546,6 +546,25 @@ def test_rtx_5000_ada_figures_from_its_datasheet() -> None:
     assert gpu.fp8_dense_tflops and gpu.p2p_over_pcie and gpu.nvlink_bandwidth_gbps is None
 
 
+def test_rtx_pro_6000_server_edition_is_its_own_preset_from_its_page() -> None:
+    # NVIDIA's Server Edition page (as planning notes quote it): 1597 GB/s, FP32 120 TFLOPS,
+    # 'FP4 Tensor Core 4 PFLOPS', 'FP8 ... 2 PFLOPS', 'FP16 | BF16 ... 1 PFLOP', 96 GB; the
+    # Workstation Edition's page: 1792 GB/sec, 125 TFLOPS. ds4#563 on a Server Edition:
+    # 'total=94.97 GiB'. It was planned with the Workstation Edition's 1,792 and 125.
+    server = gpu_preset("NVIDIA RTX PRO 6000 Blackwell Server Edition")
+    workstation = gpu_preset("NVIDIA RTX PRO 6000 Blackwell Workstation Edition")
+    assert (server.key, workstation.key) == ("rtx-pro-6000-server", "rtx-pro-6000")
+    assert (server.memory_bandwidth_gbps, server.fp32_tflops) == (1597.0, 120.0)
+    assert (workstation.memory_bandwidth_gbps, workstation.fp32_tflops) == (1792.0, 125.0)
+    # 4 / 2 / 1 PFLOPS sparse, halved: 2,000 FP4, 1,000 FP8, 500 BF16 dense
+    assert (server.fp4_dense_tflops, server.fp8_dense_tflops, server.bf16_dense_tflops) == (
+        2000.0, 1000.0, 500.0)
+    assert round(server.memory_total_bytes / GIB, 2) == 94.97
+    assert server.memory_total_bytes == workstation.memory_total_bytes
+    assert server.nvidia_smi_total_mib == workstation.nvidia_smi_total_mib == 97_887
+    assert server.compute_capability == "12.0"
+
+
 def test_rtx_pro_4500_and_4000_figures_from_their_datasheets() -> None:
     # the datasheets as a catalogue transcribes them: 1617 / 1178 FP4 AI TOPS (sparse), 32 / 24
     # GB GDDR7 on 256 / 192 bits at 896 / 672 GB/s, PCIe 5.0; 10,496 / 8,960 CUDA cores (82 / 70
@@ -633,8 +652,8 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
     assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-5060-ti-16gb", "rtx-pro-6000",
-                         "rtx-pro-5000", "rtx-pro-4500", "rtx-pro-4000", "dgx-spark-gb10", "b200",
-                         "b300", "gb200"}
+                         "rtx-pro-6000-server", "rtx-pro-5000", "rtx-pro-4500", "rtx-pro-4000",
+                         "dgx-spark-gb10", "b200", "b300", "gb200"}
 
 
 def test_published_dense_figures() -> None:
@@ -856,6 +875,7 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA GeForce RTX 4090", 23.65, "rtx-4090"),
         ("NVIDIA H100 PCIe", 79.19, "h100-pcie"),
         ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", 94.97, "rtx-pro-6000"),
+        ("NVIDIA RTX PRO 6000 Blackwell Server Edition", 94.97, "rtx-pro-6000-server"),
         ("Tesla V100-PCIE-32GB", 31.74, "v100-32gb"),
         ("NVIDIA A10G", 22.06, "a10g"),  # not the A10 (same memory, another tensor rate)
         ("NVIDIA A10", 22.06, "a10"),
@@ -1227,22 +1247,23 @@ def test_a_preset_source_keeps_its_title_and_quote_without_the_id() -> None:
         "'NVIDIA GB200, 189471 MiB, 580.95.05')")
 
 
-@pytest.mark.parametrize("name", ["NVIDIA RTX PRO 6000 Blackwell Workstation Edition",
+@pytest.mark.parametrize("name", ["NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
                                   "RTX PRO 6000 Blackwell Max-Q Workstation Edition"])
-def test_rtx_pro_6000_workstation_cards_are_planned_as_the_server_edition_with_a_note(
+def test_the_max_q_rtx_pro_6000_is_planned_as_the_workstation_edition_with_a_note(
         name: str) -> None:
-    # the same 96 GB (nvidia-smi 97,887 MiB on all three), other power and clocks: planned as
-    # rtx-pro-6000, which they silently were; now the note names both cards
+    # the same 96 GB and 1,792 GB/s (nvidia-smi 97,887 MiB on both), 300 W against 600 W and
+    # 110 against 125 FP32 TFLOPS (the datasheets): planned as rtx-pro-6000, with a note
     assert resolve_gpu_key(name) == "rtx-pro-6000"
     card = name if name.startswith("NVIDIA") else f"NVIDIA {name}"
     assert stand_in_note(name) == (
         f"{card} is planned as the rtx-pro-6000 preset, the NVIDIA RTX PRO 6000 Blackwell "
-        "Server Edition: the same 96 GB GDDR7 (ECC), nvidia-smi 97,887 MiB on both, but its "
+        "Workstation Edition: the same 96 GB GDDR7 (ECC), nvidia-smi 97,887 MiB on both, but its "
         "power limit and clocks are its own, so the speed figures (the preset's) are unverified "
         "for it")
 
 
-@pytest.mark.parametrize("name", ["rtx-pro-6000", "RTX PRO 6000",
-                                  "NVIDIA RTX PRO 6000 Blackwell Server Edition", "H100"])
+@pytest.mark.parametrize("name", ["rtx-pro-6000", "RTX PRO 6000", "rtx-pro-6000-server",
+                                  "NVIDIA RTX PRO 6000 Blackwell Server Edition",
+                                  "NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "H100"])
 def test_a_presets_own_card_has_no_stand_in_note(name: str) -> None:
     assert stand_in_note(name) is None

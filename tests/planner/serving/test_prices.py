@@ -30,7 +30,7 @@ def test_rtx_5090_and_pro_6000_cost_runpods_secure_rate_not_an_estimate() -> Non
     # RunPod's catalog on 2026-09-05 (a planning note): RTX 5090 $0.99, RTX PRO 6000 Blackwell
     # Server Edition $2.09 on Secure Cloud, with H100 SXM $3.49 and NVL $3.19 as the RunPod rows
     # of 2026-09-25 (H100 SXM rose to $3.99 by 2026-10-19)
-    for key, usd in (("rtx-5090", 0.99), ("rtx-pro-6000", 2.09)):
+    for key, usd in (("rtx-5090", 0.99), ("rtx-pro-6000-server", 2.09)):
         row = DEFAULT_PRICES[key]
         assert (row.usd_per_gpu_hour, row.estimate) == (usd, False), key
         assert "RunPod pods, Secure Cloud" in row.source and "2026-09-05" in row.source, key
