@@ -1688,9 +1688,28 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "planning note quotes it: '1792 GB/sec', '4000' AI TOPS 'Theoretical FP4 TOPS using "
         "sparsity', 125 TFLOPS FP32, 600 W; a June 2026 datasheet revision is read as 126). The "
         "Max-Q Workstation Edition is planned as this preset (STAND_INS): its datasheet gives the "
-        "same 96 GB and 1792 GB/s but 3511 AI TOPS, 110 TFLOPS FP32 and 300 W, so its speed "
-        "figures here run about 12 % fast. The Server Edition is rtx-pro-6000-server "
-        "(1,597 GB/s).",
+        "same 96 GB and 1792 GB/s but 3511 AI TOPS, 110 TFLOPS FP32 and 300 W: its own preset, "
+        "rtx-pro-6000-maxq. The Server Edition is rtx-pro-6000-server (1,597 GB/s).",
+    ),
+    _nvidia(
+        "rtx-pro-6000-maxq", "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
+        "96 GB GDDR7 (ECC)", _gib(94.97), 1792.0, (438.875, 877.75, 1755.5), "12.0", _PCIE5,
+        # NOTE: find_string id 52072245151: the datasheet transcription quoted below (a
+        # search-index handle, for maintainers; users see the title and quote)
+        "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition datasheet, as a planning note "
+        "transcribes it: '96 GB of GDDR7 ECC memory, 1792 GB/s memory bandwidth, 3511 AI TOPS, "
+        "110 TFLOPS single-precision performance ... PCIe Gen 5 ... The total board power is "
+        "300 W'; nvidia-smi 97887 MiB on Max-Q Workstation Editions (driver 595.71.05 and "
+        "581.80, nvidia-smi printouts in public projects' notes)",
+        int8_tops=877.75, pcie_gen=5, fp32_tflops=110.0,
+        nvidia_smi_mib=97887,
+        notes="Dense TFLOP/s and INT8 TOPS derived as rtx-pro-6000's are, from the sparse FP4 "
+        "peak (3511 AI TOPS read as FP4 with sparsity, as the Workstation page states for its "
+        "4000: /2 sparsity, x2 per wider format): 1,755.5 FP4, 877.75 FP8 and INT8, 438.875 "
+        "BF16; unverified. CUDA total taken as the Workstation Edition's 94.97 GiB (the same "
+        "nvidia-smi 97,887 MiB; no Max-Q CUDA log found: unverified). The same 96 GB and "
+        "1,792 GB/s as rtx-pro-6000, the Workstation Edition, at 300 W against 600 W: lower "
+        "compute (110 against 125 FP32 TFLOPS). No price: none found naming the Max-Q.",
     ),
     _nvidia(
         "rtx-pro-6000-server", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
@@ -2544,20 +2563,16 @@ def _compact(name: str, *, drop_memory: bool = False) -> str:
                    and not (drop_memory and _MEMORY_WORD.fullmatch(w)))
 
 
-STAND_INS: dict[str, str] = {
-    "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition": "rtx-pro-6000",
-}
+STAND_INS: dict[str, str] = {}
 """Cards (by NVML name) planned as another card's preset, with stand_in_note saying so: the
 same memory, other power limits and clocks.
 
-NOTE: the RTX PRO 6000 Blackwell Max-Q Workstation Edition as the Workstation Edition
-(rtx-pro-6000). nvidia-smi gives each 97,887 MiB: a Workstation Edition with power.limit
-600.00 W and clocks.max.sm 3090 MHz (MarcoPizeta/flash-next-rtxpro6000-bench HARDWARE.md,
-driver 595.84), Max-Q Workstation Editions on driver 595.71.05 and 581.80 (nvidia-smi
-printouts in public projects' notes). The Max-Q datasheet (as a planning note transcribes it:
-'1792 GB/s memory bandwidth, 3511 AI TOPS, 110 TFLOPS single-precision performance ... The
-total board power is 300 W') against the Workstation Edition's 4000 AI TOPS, 125 TFLOPS and
-600 W. The Server Edition has its own preset, rtx-pro-6000-server."""
+NOTE: empty since the RTX PRO 6000 Blackwell Max-Q Workstation Edition, its last entry (planned
+as the Workstation Edition, rtx-pro-6000, with 12 % more compute than its datasheet's), got its
+own preset, rtx-pro-6000-maxq. nvidia-smi gives both 97,887 MiB: a Workstation Edition with
+power.limit 600.00 W and clocks.max.sm 3090 MHz (MarcoPizeta/flash-next-rtxpro6000-bench
+HARDWARE.md, driver 595.84), Max-Q Workstation Editions on driver 595.71.05 and 581.80
+(nvidia-smi printouts in public projects' notes)."""
 
 
 def _spellings(rows: tuple[GpuSpec, ...], *, drop_memory: bool) -> dict[str, tuple[str, ...]]:

@@ -114,6 +114,8 @@ _DEFAULT_ROWS = (
     _row("rtx-4070-ti", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-pro-6000", None, "no on-demand list price recorded here (RunPod's row is the "
          "Server Edition, rtx-pro-6000-server): give a price"),
+    _row("rtx-pro-6000-maxq", None, "no on-demand list price recorded here (none found naming "
+         "the Max-Q Workstation Edition): give a price"),
     _row("rtx-pro-5000", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3090-ti", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3080-12gb", None, "no on-demand list price recorded here: give a price"),

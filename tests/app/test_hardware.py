@@ -546,20 +546,15 @@ def test_a_snapshot_upload_giving_a_key_twice_is_refused() -> None:
     assert "snapshots:" not in texts(at)
 
 
-def test_a_link_naming_a_max_q_rtx_pro_6000_says_which_card_is_planned() -> None:
-    """gpu=<the Max-Q Workstation Edition's NVML name> is taken as the rtx-pro-6000 preset, the
-    Workstation Edition; the CLI's --gpu notes it (86f278d3), and so does the app: the same 96
-    GB and nvidia-smi 97,887 MiB, its own power limit and clocks."""
+def test_a_link_naming_a_max_q_rtx_pro_6000_opens_its_own_preset() -> None:
+    """gpu=<the Max-Q Workstation Edition's NVML name> was taken as the rtx-pro-6000 preset, the
+    Workstation Edition, with a warning; it is its own preset now, without one."""
     name = "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition"
     at = open_link("hardware", gpu=name)
     assert not at.exception
-    assert at.query_params["gpu"] == "rtx-pro-6000"
-    assert [w.value for w in at.sidebar.warning] == [
-        f"Link parameter gpu='{name}': {name} is planned as the rtx-pro-6000 preset, the NVIDIA "
-        "RTX PRO 6000 Blackwell Workstation Edition: the same 96 GB GDDR7 (ECC), nvidia-smi 97,887 "
-        "MiB on both, but its power limit and clocks are its own, so the speed figures (the "
-        "preset's) are unverified for it."]
-    assert not open_link("hardware", gpu="rtx-pro-6000").sidebar.warning  # the preset itself
+    assert at.query_params["gpu"] == "rtx-pro-6000-maxq"
+    assert not at.sidebar.warning
+    assert not open_link("hardware", gpu="rtx-pro-6000").sidebar.warning  # the Workstation
 
 
 def test_the_memory_field_says_which_total_it_is() -> None:

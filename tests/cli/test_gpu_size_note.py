@@ -30,10 +30,9 @@ def test_a_shared_short_name_keeps_the_presets_of_its_size(capsys) -> None:
     assert "h100-nvl" not in err, err
 
 
-def test_a_workstation_rtx_pro_6000_names_the_card_assumed(capsys) -> None:
-    # planned as the Workstation Edition preset; the note names both
-    err = _notes(capsys, "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition")
-    assert ("note: --gpu 'NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition': NVIDIA RTX "
-            "PRO 6000 Blackwell Max-Q Workstation Edition is planned as the rtx-pro-6000 preset, "
-            "the NVIDIA RTX PRO 6000 Blackwell Workstation Edition: the same 96 GB") in err, err
-    assert "planned as the" not in _notes(capsys, "rtx-pro-6000")
+def test_a_max_q_rtx_pro_6000_is_its_own_preset_without_a_stand_in_note(capsys) -> None:
+    # it was planned as the Workstation Edition preset, with a note naming both; it has its
+    # own preset now (rtx-pro-6000-maxq), so nothing is assumed
+    for gpu in ("NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition", "rtx-pro-6000-maxq",
+                "rtx-pro-6000"):
+        assert "planned as the" not in _notes(capsys, gpu), gpu

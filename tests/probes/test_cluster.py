@@ -387,20 +387,16 @@ def test_a_snapshot_without_link_figures_or_with_one_gpu_has_no_slot(
     assert cluster_and_notes([one])[0].nodes[0].pcie_slot is None
 
 
-def test_a_workstation_rtx_pro_6000_snapshot_says_which_card_is_assumed(
+def test_a_max_q_rtx_pro_6000_snapshot_is_planned_on_its_own_preset(
         rig: HardwareSnapshot) -> None:
     # an audit of 8 Max-Q Workstation Editions: nvidia-smi 97,887 MiB, the preset's 94.97 GiB
-    # for CUDA (638 MiB kept): planned as the Workstation Edition preset, with a note
+    # for CUDA (638 MiB kept): it was planned as the Workstation Edition preset, with a note;
+    # now on rtx-pro-6000-maxq (its datasheet's 110 FP32 TFLOPS), with none
     total, cuda = 97_887 * MIB, round(94.97 * 2**30)
     maxq = renamed(rig, "ws", name="NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
                    memory_total_bytes=total, memory_reserved_bytes=total - cuda,
                    compute_capability="12.0")
     cluster, notes = cluster_and_notes([maxq])
-    assert cluster.nodes[0].gpu.key == "rtx-pro-6000"
-    # (the 3090 rig's Gen4 links give a note of their own, after it)
-    assert notes[:1] == [
-        "ws: NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition is planned as the "
-        "rtx-pro-6000 preset, the NVIDIA RTX PRO 6000 Blackwell Workstation Edition: the same "
-        "96 GB GDDR7 (ECC), nvidia-smi 97,887 MiB on both, but its power limit and clocks are "
-        "its own, so the speed figures (the preset's) are unverified for it"]
-    assert notes[0] in cluster.source
+    assert (cluster.nodes[0].gpu.key, cluster.nodes[0].gpu.fp32_tflops) == (
+        "rtx-pro-6000-maxq", 110.0)
+    assert not [n for n in notes if "planned as the" in n], notes

@@ -652,8 +652,8 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
     assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-5060-ti-16gb", "rtx-pro-6000",
-                         "rtx-pro-6000-server", "rtx-pro-5000", "rtx-pro-4500", "rtx-pro-4000",
-                         "dgx-spark-gb10", "b200", "b300", "gb200"}
+                         "rtx-pro-6000-server", "rtx-pro-6000-maxq", "rtx-pro-5000", "rtx-pro-4500",
+                         "rtx-pro-4000", "dgx-spark-gb10", "b200", "b300", "gb200"}
 
 
 def test_published_dense_figures() -> None:
@@ -876,6 +876,7 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA H100 PCIe", 79.19, "h100-pcie"),
         ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", 94.97, "rtx-pro-6000"),
         ("NVIDIA RTX PRO 6000 Blackwell Server Edition", 94.97, "rtx-pro-6000-server"),
+        ("NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition", 94.97, "rtx-pro-6000-maxq"),
         ("Tesla V100-PCIE-32GB", 31.74, "v100-32gb"),
         ("NVIDIA A10G", 22.06, "a10g"),  # not the A10 (same memory, another tensor rate)
         ("NVIDIA A10", 22.06, "a10"),
@@ -1249,20 +1250,24 @@ def test_a_preset_source_keeps_its_title_and_quote_without_the_id() -> None:
 
 @pytest.mark.parametrize("name", ["NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
                                   "RTX PRO 6000 Blackwell Max-Q Workstation Edition"])
-def test_the_max_q_rtx_pro_6000_is_planned_as_the_workstation_edition_with_a_note(
-        name: str) -> None:
-    # the same 96 GB and 1,792 GB/s (nvidia-smi 97,887 MiB on both), 300 W against 600 W and
-    # 110 against 125 FP32 TFLOPS (the datasheets): planned as rtx-pro-6000, with a note
-    assert resolve_gpu_key(name) == "rtx-pro-6000"
-    card = name if name.startswith("NVIDIA") else f"NVIDIA {name}"
-    assert stand_in_note(name) == (
-        f"{card} is planned as the rtx-pro-6000 preset, the NVIDIA RTX PRO 6000 Blackwell "
-        "Workstation Edition: the same 96 GB GDDR7 (ECC), nvidia-smi 97,887 MiB on both, but its "
-        "power limit and clocks are its own, so the speed figures (the preset's) are unverified "
-        "for it")
+def test_the_max_q_rtx_pro_6000_is_its_own_preset_from_its_datasheet(name: str) -> None:
+    # the Max-Q datasheet (as transcribed): 96 GB, 1792 GB/s, 3511 AI TOPS, 110 TFLOPS FP32,
+    # 300 W; it was planned as rtx-pro-6000 (4000 AI TOPS, 125 TFLOPS), about 12 % fast
+    maxq, workstation = gpu_preset(name), gpu_preset("rtx-pro-6000")
+    assert (resolve_gpu_key(name), maxq.key) == ("rtx-pro-6000-maxq", "rtx-pro-6000-maxq")
+    assert maxq.name == "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition"
+    assert (maxq.memory_bandwidth_gbps, maxq.fp32_tflops) == (1792.0, 110.0)
+    # 3511 sparse FP4 TOPS halved: 1,755.5 FP4; x1/2 per wider format: 877.75 FP8, 438.875 BF16
+    assert (maxq.fp4_dense_tflops, maxq.fp8_dense_tflops, maxq.bf16_dense_tflops) == (
+        1755.5, 877.75, 438.875)
+    assert maxq.memory_total_bytes == workstation.memory_total_bytes == round(94.97 * GIB)
+    assert maxq.nvidia_smi_total_mib == workstation.nvidia_smi_total_mib == 97_887
+    assert maxq.compute_capability == "12.0"
+    assert stand_in_note(name) is None
 
 
 @pytest.mark.parametrize("name", ["rtx-pro-6000", "RTX PRO 6000", "rtx-pro-6000-server",
+                                  "rtx-pro-6000-maxq",
                                   "NVIDIA RTX PRO 6000 Blackwell Server Edition",
                                   "NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "H100"])
 def test_a_presets_own_card_has_no_stand_in_note(name: str) -> None:
