@@ -45,7 +45,6 @@ from planner.serving.hardware import (
     preset_cluster,
     preset_named,
     size_without_preset,
-    stand_in_note,
     stated_gb,
     states_other_memory,
     with_link,
@@ -287,8 +286,6 @@ def note_preset_choice(args: argparse.Namespace, names: list[str], flag: str = "
     preset),
     saying how to plan the other."""
     for name in names:
-        if stand_in := stand_in_note(name):
-            add_notes(args, f"{flag} {name!r}: {stand_in}")
         others = other_presets_named(name)
         if others:
             gpu = gpu_preset(name)

@@ -20,7 +20,6 @@ from planner.serving.hardware import (
     match_gpu_name,
     near_gpu_hint,
     pcie_rate,
-    stand_in_note,
     unified_preset,
 )
 from planner.units import GIB
@@ -137,11 +136,6 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
         notes.append(f"{snap.hostname} mixes {', '.join(sorted({s.name for s in specs}))}; "
                      f"planned as {len(specs)}x {smallest.name}{slower}; vLLM asks for "
                      "CUDA_DEVICE_ORDER=PCI_BUS_ID on such a node")
-    # a card planned as another's preset (RTX PRO 6000 Max-Q as the Workstation Edition)
-    planned = {g.name for g, s in zip(snap.gpus, specs, strict=True)
-               if g.name and s.key != "custom"}
-    notes += [f"{snap.hostname}: {note}" for name in sorted(planned)
-              if (note := stand_in_note(name))]
     if smallest.source == "custom":  # no preset: what is planned, as --gpu-name's note says
         hint = near_gpu_hint(smallest.name)
         capability = (f"compute capability {smallest.compute_capability or 'unknown'} "

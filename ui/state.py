@@ -32,7 +32,6 @@ from planner.serving.hardware import (
     memory_total_of_gib,
     parse_network,
     pcie_slot_problem,
-    stand_in_note,
 )
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
@@ -445,8 +444,7 @@ def _shown(value: Any) -> str:
 
 
 def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]:
-    """`base` with every valid parameter applied, and one message per parameter ignored or
-    taken as another (a GPU name planned as another card's preset: hardware.stand_in_note).
+    """`base` with every valid parameter applied, and one message per parameter ignored.
 
     Parameters are checked one at a time, so a bad `tp` does not throw away a good model.
     """
@@ -467,8 +465,6 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
             messages.append(f"Link parameter {key}={raw!r} ignored: {why}"
                             + ("" if why.endswith("?") else "."))
             continue
-        if aliases[key] == "gpu" and (note := stand_in_note(raw)):  # as the CLI's --gpu
-            messages.append(f"Link parameter {key}={raw!r}: {note}.")
     if state.tp is None:  # the Plan page pins tp, pp and dp together; pp or dp alone was
         # silently dropped for the hardware's layout while the link kept showing it
         for field in ("pp", "dp"):

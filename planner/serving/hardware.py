@@ -1687,9 +1687,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(nvidia.com/en-us/products/workstations/professional-desktop-gpus/rtx-pro-6000, as a "
         "planning note quotes it: '1792 GB/sec', '4000' AI TOPS 'Theoretical FP4 TOPS using "
         "sparsity', 125 TFLOPS FP32, 600 W; a June 2026 datasheet revision is read as 126). The "
-        "Max-Q Workstation Edition is planned as this preset (STAND_INS): its datasheet gives the "
-        "same 96 GB and 1792 GB/s but 3511 AI TOPS, 110 TFLOPS FP32 and 300 W: its own preset, "
-        "rtx-pro-6000-maxq. The Server Edition is rtx-pro-6000-server (1,597 GB/s).",
+        "Max-Q Workstation Edition (the same 96 GB and 1792 GB/s, but 3511 AI TOPS, 110 TFLOPS "
+        "FP32 and 300 W by its datasheet) is its own preset, rtx-pro-6000-maxq. The Server "
+        "Edition is rtx-pro-6000-server (1,597 GB/s).",
     ),
     _nvidia(
         "rtx-pro-6000-maxq", "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
@@ -2563,41 +2563,15 @@ def _compact(name: str, *, drop_memory: bool = False) -> str:
                    and not (drop_memory and _MEMORY_WORD.fullmatch(w)))
 
 
-STAND_INS: dict[str, str] = {}
-"""Cards (by NVML name) planned as another card's preset, with stand_in_note saying so: the
-same memory, other power limits and clocks.
-
-NOTE: empty since the RTX PRO 6000 Blackwell Max-Q Workstation Edition, its last entry (planned
-as the Workstation Edition, rtx-pro-6000, with 12 % more compute than its datasheet's), got its
-own preset, rtx-pro-6000-maxq. nvidia-smi gives both 97,887 MiB: a Workstation Edition with
-power.limit 600.00 W and clocks.max.sm 3090 MHz (MarcoPizeta/flash-next-rtxpro6000-bench
-HARDWARE.md, driver 595.84), Max-Q Workstation Editions on driver 595.71.05 and 581.80
-(nvidia-smi printouts in public projects' notes)."""
-
-
 def _spellings(rows: tuple[GpuSpec, ...], *, drop_memory: bool) -> dict[str, tuple[str, ...]]:
-    """Preset keys by the compact form of their key, NVML name and aliases, and of the
-    STAND_INS names planned as them."""
+    """Preset keys by the compact form of their key, NVML name and aliases."""
     named = [(name, gpu.key) for gpu in rows for name in (gpu.key, gpu.name, *gpu.aliases)]
     index: dict[str, tuple[str, ...]] = {}
-    for name, key in (*named, *STAND_INS.items()):
+    for name, key in named:
         form = _compact(name, drop_memory=drop_memory)
         if form and key not in index.get(form, ()):
             index[form] = (*index.get(form, ()), key)
     return index
-
-
-def stand_in_note(name: str) -> str | None:
-    """The note for a GPU name STAND_INS plans as another card's preset (None for any other):
-    which card is assumed, and what is and is not the same."""
-    card = next((n for n in STAND_INS if _compact(n) == _compact(name)), None)
-    if card is None:
-        return None
-    gpu = GPU_PRESETS[STAND_INS[card]]
-    return (f"{card} is planned as the {gpu.key} preset, the {gpu.name}: the same "
-            f"{gpu.memory_label}, nvidia-smi {gpu.nvidia_smi_total_mib:,} MiB on both, but its "
-            "power limit and clocks are its own, so the speed figures (the preset's) are "
-            "unverified for it")
 
 
 _BY_SPELLING = _spellings(_PRESET_ROWS, drop_memory=False)

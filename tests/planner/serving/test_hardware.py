@@ -35,7 +35,6 @@ from planner.serving.hardware import (
     preset_named,
     resolve_gpu_key,
     size_without_preset,
-    stand_in_note,
 )
 from planner.serving.speed.coefficients import (
     CALIBRATION_GEMM_RATIO,
@@ -1263,12 +1262,5 @@ def test_the_max_q_rtx_pro_6000_is_its_own_preset_from_its_datasheet(name: str) 
     assert maxq.memory_total_bytes == workstation.memory_total_bytes == round(94.97 * GIB)
     assert maxq.nvidia_smi_total_mib == workstation.nvidia_smi_total_mib == 97_887
     assert maxq.compute_capability == "12.0"
-    assert stand_in_note(name) is None
 
 
-@pytest.mark.parametrize("name", ["rtx-pro-6000", "RTX PRO 6000", "rtx-pro-6000-server",
-                                  "rtx-pro-6000-maxq",
-                                  "NVIDIA RTX PRO 6000 Blackwell Server Edition",
-                                  "NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "H100"])
-def test_a_presets_own_card_has_no_stand_in_note(name: str) -> None:
-    assert stand_in_note(name) is None
