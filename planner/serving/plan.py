@@ -2315,9 +2315,9 @@ def _unusable_last_block(st: _Setup, bind: _Binding, miss: _RequestMiss, ceiling
                f"allocate when it is readmitted, {held_back}; without prefix caching it is "
                "recomputed and preempted again, over and over.")
     return (f"vLLM {version} starts this plan (its start-up check compares one "
-            f"request with the whole pool, all {bind.blocks:,} blocks a worker gets), but its "
-            "BlockPool takes one of them as the null block, so a request that grows to "
-            f"{length:,} tokens needs {miss.blocks:,} KV blocks{stage}, more than the "
+            f"request with the whole pool, all {counted(bind.blocks, 'block')} a worker gets), "
+            "but its BlockPool takes one of them as the null block, so a request that grows to "
+            f"{length:,} tokens needs {counted(miss.blocks, 'KV block')}{stage}, more than the "
             f"{bind.blocks - 1:,} left, and never completes: vLLM preempts it where it finds no "
             "free block (after the requests admitted after it: first come, first served), and "
             f"{readmit} {shorter}a pool {miss.shortfall:,} B larger serves every request "
@@ -2414,11 +2414,12 @@ def _outcome(
             f"{reach:,} {LARGER_LEN_STEP})")
         replica = per_replica(layout.dp)
         verdict = (
-            f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens{replica}, "
+            f"{fits}: {counted(num_blocks, 'block')} = {tokens:,} KV tokens{replica}, "
             f"{concurrency:,.2f} concurrent requests{replica} at "
             f"{counted(max_model_len, 'token')}; "
             f"one request can reach {reach_text}"
-            + (f", the {num_blocks:,} blocks less the null block vLLM {s.vllm_version} takes."
+            + (f", the {counted(num_blocks, 'block')} less the null block vLLM "
+               f"{s.vllm_version} takes."
                if stalls else ".")
         )
     else:

@@ -667,7 +667,9 @@ def test_a_pool_of_one_block_before_029_offers_no_max_model_len_of_0() -> None:
     # so no request gets a block: no '--max-model-len 0', a pool one block larger
     p = _tiny(kv_cache_memory_bytes=32_768, vllm_version="0.28.0", max_model_len=16)
     assert p.fits and p.num_gpu_blocks == 1 and p.kv_limited_context_tokens == 0
-    assert p.verdict.startswith("Starts, but its longest request never completes: ")
+    assert p.verdict.startswith("Starts, but its longest request never completes: 1 block = "
+                                "16 KV tokens")
+    assert "the 1 block less the null block" in p.verdict  # one block, said in the singular
     assert p.max_model_len_shortfall_bytes_per_gpu == 32_768
     assert _null_block_warnings(p)[0].endswith(
         "until it is aborted. No request gets a KV block; a pool 32,768 B larger serves "
