@@ -2201,7 +2201,8 @@ class _ShortStage(NamedTuple):
     available: int  # its smallest pool less the blocks the check holds back
 
 
-def _first_short_stage(st: _Setup, pools: dict[int, int], held: int) -> _ShortStage:
+def _first_short_stage(st: _Setup, bind: _Binding, pools: dict[int, int], held: int
+                       ) -> _ShortStage:
     """The first PP stage (vLLM's workers check in rank order, stage by stage) whose
     max_model_len request needs more bytes than its pool less `held` blocks, or the binding
     worker's stage where none does (a miss in blocks: _short_of_blocks).
@@ -2213,20 +2214,18 @@ def _first_short_stage(st: _Setup, pools: dict[int, int], held: int) -> _ShortSt
     stage 1's 30 MLA layers need 4.22 GiB of its 3.98, where stage 0's 31 need 4.36 of 7.08)."""
     f = st.facts
     per_stage = _stage_requests(st, f.r.max_model_len)
-    for pp_stage in sorted(pools):
-        available = pools[pp_stage] - held * f.stages[pp_stage][1].bytes_per_block
-        if per_stage[pp_stage][1] > available:
-            return _ShortStage(pp_stage, per_stage[pp_stage][1], available)
-    pp_stage = min(pools, key=pools.get)
-    return _ShortStage(pp_stage, per_stage[pp_stage][1],
-                       pools[pp_stage] - held * f.stages[pp_stage][1].bytes_per_block)
+    short = [_ShortStage(pp_stage, per_stage[pp_stage][1],
+                         pools[pp_stage] - held * f.stages[pp_stage][1].bytes_per_block)
+             for pp_stage in sorted(pools)]
+    return next((s for s in short if s.need > s.available),
+                next(s for s in short if s.pp_stage == bind.pp_stage))
 
 
 def _short_stage_estimate(st: _Setup, pools: dict[int, int], short: _ShortStage, ceiling: int,
                           num_blocks: int, held: int) -> int:
     """vLLM's "estimated maximum model length" in its refusal: the refusing worker's own
     (estimate_max_model_len on its groups and memory, get_kv_cache_configs), which is the
-    plan's `ceiling` where that worker holds the only pool; 0 without blocks."""
+    plan's `ceiling` (held back: 1) where that worker holds the only pool; 0 without blocks."""
     if not num_blocks:
         return 0
     if held and len(pools) == 1:
@@ -2234,8 +2233,7 @@ def _short_stage_estimate(st: _Setup, pools: dict[int, int], short: _ShortStage,
     f = st.facts
     pool = pools[short.pp_stage]
     return _ceiling(f, {short.pp_stage: pool}, st.layout.tp, f.window_mbt,
-                    pool // f.stages[short.pp_stage][1].bytes_per_block if len(pools) > 1
-                    else num_blocks, held)
+                    _pool_blocks(pool, f.stages[short.pp_stage][1]), held)
 
 
 def _null_block(st: _Setup, bind: _Binding) -> int:
@@ -2364,7 +2362,7 @@ def _outcome(
         )
     elif not starts:
         # vLLM's own estimate: its start-up check's ceiling, the usable one from 0.29
-        short = _first_short_stage(st, pools, held)
+        short = _first_short_stage(st, bind, pools, held)
         checked = _short_stage_estimate(st, pools, short, ceiling, num_blocks, held)
         estimate = f" Based on the available memory, the estimated maximum model length is " \
             f"{checked}." if checked else ""
