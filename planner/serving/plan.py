@@ -2258,7 +2258,7 @@ def _short_of_blocks(st: _Setup, bind: _Binding, miss: _RequestMiss, estimate: s
     KV_CHECK_IN_BLOCKS_FROM it sums the layers' bytes, which fit."""
     f, version = st.facts, parse_version(st.s.vllm_version)
     stage, bpb = f.stages[miss.pp_stage][1], f.stages[bind.pp_stage][1].bytes_per_block
-    request = request_bytes(stage, f.r.max_model_len, f.kv_b, st.layout.tp, f.window_mbt)
+    request = _stage_requests(st, f.r.max_model_len)[miss.pp_stage][1]
     groups = (f"the whole model's {stage.num_groups} groups, as every stage does," if
               f.r.kv_grouping[2] else "its layers' groups")
     held = _null_blocks(st.s.vllm_version)
