@@ -37,10 +37,10 @@ from planner.serving.engine import served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import (
     NO_FIT,
-    STALLED_FIT,
     Plan,
     kv_room_text,
     unmodelled_ranks,
+    verdict_stalled,
     verdict_unmodelled,
 )
 from planner.serving.recommend import Recommendation
@@ -1161,7 +1161,7 @@ def fits_cell(row: SweepRow | ComparisonRow) -> str:
     """yes, no, yes* where the row fits on figures that leave parts out (a sweep row, or a
     compared model: comparison_caveats), or stalls where vLLM starts it but its longest request
     never completes (STALLED_FIT; its warning says why)."""
-    if row.verdict.startswith(STALLED_FIT):
+    if verdict_stalled(row.verdict):
         return "stalls"
     return "yes*" if verdict_unmodelled(row.verdict) else "yes" if row.fits else "no"
 

@@ -27,7 +27,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import STALLED_FIT, redundant_experts, summary_figures
+from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused
 from planner.text import first_sentence
@@ -69,7 +69,7 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         raise planned[valid[0]]
     wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in figures}
     fit = {lay: miss_key(f["fits"], f["memory_shortfall_bytes_per_gpu"],
-                         f["verdict"].startswith(STALLED_FIT)) for lay, f in figures.items()}
+                         verdict_stalled(f["verdict"])) for lay, f in figures.items()}
     return min(figures, key=lambda lay: (
         fit[lay][0], not figures[lay]["vllm_commands"], -lay.gpus, lay.tp > gpn, -lay.tp,
         fit[lay][1:], not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
@@ -99,7 +99,7 @@ def _first_choice_miss(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
     figures = _figures(spec, cluster, layout, engine)
     if isinstance(figures, LayoutRefused):
         return f"vLLM stops its start-up ({first_sentence(figures).rstrip('.')})"
-    if figures["verdict"].startswith(STALLED_FIT):
+    if verdict_stalled(figures["verdict"]):
         return (f"its longest request never completes on vLLM {engine.vllm_version} "
                 f"({figures['max_model_len_shortfall_bytes_per_gpu']:,} B per GPU short)")
     if figures["fits"]:

@@ -2449,6 +2449,13 @@ CONFIDENT_FIT = "Fits: "
 """How a confident fit's verdict starts: neither unmodelled parts nor a stalled request."""
 
 
+def verdict_stalled(verdict: str) -> bool:
+    """Whether a verdict is STALLED_FIT's: vLLM starts the plan but its longest request never
+    completes (the sweep ranks such rows after the other fits, auto_layout passes them over,
+    recommend counts them short of memory, tables mark them stalls)."""
+    return verdict.startswith(STALLED_FIT)
+
+
 def verdict_unmodelled(verdict: str) -> str | None:
     """The parts a verdict's figures leave out ("a, b" of "Fits (unmodelled: a, b): ...", or of
     STALLED_FIT's " (unmodelled: a, b): "); None for a verdict without them (the Plan page's
@@ -2468,7 +2475,7 @@ def unmodelled_ranks(ranked: Iterable[tuple[int, Any]],
     says of its verdict (the sweep tables' yes* rows, recommend's caveats). A stalled fit
     (STALLED_FIT) is left out: its fits cell says stalls, and the line naming those rows says
     its parts (report.stalled_meaning)."""
-    return ranks_by(ranked, lambda row: None if row.verdict.startswith(STALLED_FIT) or (
+    return ranks_by(ranked, lambda row: None if verdict_stalled(row.verdict) or (
         parts := verdict_unmodelled(row.verdict)) is None else by(row, parts))
 
 

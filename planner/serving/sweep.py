@@ -32,7 +32,7 @@ from planner.serving.layout import (
     quant_alignment_errors,
     spec_head_errors,
 )
-from planner.serving.plan import STALLED_FIT, PlanRequest, redundant_experts, summary_figures
+from planner.serving.plan import PlanRequest, redundant_experts, summary_figures, verdict_stalled
 from planner.serving.speed import (
     PlanFigures,
     ServingLoad,
@@ -218,7 +218,7 @@ class SweepRow(BaseModel):
         """Whether vLLM starts the row but its longest request never completes (before 0.29:
         its verdict starts STALLED_FIT): the sweep ranks it after the other fitting rows,
         recommend counts it short of memory."""
-        return self.verdict.startswith(STALLED_FIT)
+        return verdict_stalled(self.verdict)
 
 
 class SweepResult(BaseModel):
