@@ -28,10 +28,10 @@ from planner.report import (
 from planner.serving.launch import spans_nodes
 from planner.serving.plan import Plan
 from planner.serving.prices import USER_PRICE_SOURCE
-from planner.serving.recommend import RecommendResult
+from planner.serving.recommend import Recommendation, RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
-from planner.text import counted, decimal, per_replica, per_second, plural, rank_runs
+from planner.text import counted, decimal, per_replica, per_second, plural, rank_runs, ranks_by
 from planner.units import GIB
 
 
@@ -214,6 +214,12 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
                       "", "Launch:", *launches]) + "\n"
 
 
+def _recommend_launch(r: Recommendation) -> str:
+    """A recommendation's Launch line: its command, or why it is a what-if."""
+    return (_launch(r.vllm_command, r.launch_note) if r.vllm_command
+            else "what-if, no command: " + r.launch_note.removeprefix(NO_COMMAND))
+
+
 def _launch(command: str | None, note: str) -> str:
     """A row's command (node 0's over several nodes, then the note saying what the others
     run: with --nnodes, the same command at their --node-rank, --headless, which the row does
@@ -267,10 +273,9 @@ def recommend_text(result: RecommendResult) -> str:
                   *[f"ceiling: {note}" for note in [result.ceiling_note()] if note],
                   f"kv room (req): the requests of {w.max_model_len:,} tokens the KV cache "
                   "holds at once (under DP, all replicas': DP x one's).", "Launch:",
-                  *(f"#{i}  " + (_launch(r.vllm_command, r.launch_note) if r.vllm_command
-                                 else "what-if, no command: "
-                                 + r.launch_note.removeprefix(NO_COMMAND))
-                    for i, r in enumerate(result.rows, 1))]
+                  # rows on the same command (one GPU count on several GPU models) share a line
+                  *(f"{rank_runs(at)}  {line}" for line, at in
+                    ranks_by(enumerate(result.rows, 1), _recommend_launch).items())]
     lines += [
         "",
         *(f"note: {n}" for n in (*result.notes, *result.caveats())),

@@ -3,6 +3,7 @@ note opens with "No launch command: " (a folder without weights, a lone config f
 needing --trust-remote-code): the row's note is now given after "what-if, no command: " without
 repeating it."""
 
+import json
 from pathlib import Path
 
 from tests.cli.conftest import run_main
@@ -16,3 +17,29 @@ def test_the_note_is_not_said_twice(capsys, model_dir: Path) -> None:
     launch = out.split("Launch:\n", 1)[1].splitlines()[0]
     assert launch.startswith("#1  what-if, no command: "), launch
     assert "No launch command" not in launch and "holds no weights" in launch, launch
+
+
+def test_rows_on_one_command_share_its_line(capsys) -> None:
+    # Qwen3-8B for 4 requests of 8,192 tokens: the ten cheapest rows are one GPU each of ten
+    # GPU models, all on the same command (vllm serve does not name the GPU); the Launch list
+    # printed it ten times. Each distinct command (from the JSON rows) is one line now, its
+    # ranks as runs, in the order of its first rank.
+    argv = ("recommend", "--model", "Qwen/Qwen3-8B", "--context", "8192", "--concurrency", "4",
+            "--top", "10")
+    code, out, err = run_main(capsys, *argv, "--json")
+    assert code == 0, err
+    commands = [row["vllm_command"] for row in json.loads(out)["rows"]]
+    assert len(commands) == 10 and all(commands)
+    code, out, err = run_main(capsys, *argv)
+    assert code == 0, err
+    launch = out.split("Launch:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    firsts = list(dict.fromkeys(commands))
+    assert len(launch) == len(firsts) < len(commands)
+    for line, command in zip(launch, firsts, strict=True):
+        label, text = line.split("  ", 1)
+        assert text == command
+        named = []  # "#1-#3, #5" -> [1, 2, 3, 5]
+        for run in label.split(", "):
+            first, _, last = run.partition("-")
+            named += range(int(first[1:]), int((last or first)[1:]) + 1)
+        assert named == [i for i, c in enumerate(commands, 1) if c == command]
