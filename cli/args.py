@@ -273,7 +273,8 @@ def _add_recommend(sub, prog: str) -> None:
     """`recommend`: the cheapest GPUs x count x format x layout serving a workload."""
     rec = sub.add_parser("recommend", help="cheapest GPUs, count, format and layout that "
                          "serve a workload, with $/hour and $ per million output tokens",
-                         description=COMMAND_DESCRIPTIONS["recommend"].format(prog=prog))
+                         description=COMMAND_DESCRIPTIONS["recommend"].format(prog=prog),
+                         instead={"--max-model-len": "--context L", "--gpus": "--gpus-max N"})
     rec.add_argument("--model", action="append", required=True, metavar="PATH_OR_REPO_ID",
                      type=_model,
                      help="a model to place (repeat to compare several)")
@@ -414,9 +415,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
         "suffixes: 32k = 32,000, 32K = 32,768 (k, m, g: x 1000; K, M, G: x 1024); the other "
         "counts are whole numbers.")
     if layout:
-        eng.add_argument("--tp",
+        eng.add_argument("--tp", "--tensor-parallel-size", dest="tp",
                          type=_bounded_int(1, MAX_GPUS, "--tensor-parallel-size"), metavar="T",
-                         help="tensor parallel size, --tensor-parallel-size: each layer split "
+                         help="tensor parallel size (vLLM's spelling too): each layer split "
                          "over T GPUs (default: with none of --tp/--pp/--dp, "
                          "the hardware's layout, as the app opens on: TP = GPUs per node, the "
                          "nodes as the fewest pipeline stages that fit x data-parallel "
@@ -424,20 +425,20 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          "--dp, the GPUs / (P x D), at most GPUs per node, where the replicas "
                          "then fill whole nodes; else GPUs per node / D, or the GPUs / (P x D) "
                          "when fewer)")
-        eng.add_argument("--pp",
+        eng.add_argument("--pp", "--pipeline-parallel-size", dest="pp",
                          type=_bounded_int(1, MAX_GPUS, "--pipeline-parallel-size"), metavar="P",
-                         help="pipeline parallel size, --pipeline-parallel-size: the layers "
+                         help="pipeline parallel size (vLLM's spelling too): the layers "
                          "in P stages, one after another (default: the hardware's layout's; "
                          "1 with --tp or --dp, else nodes)")
-        eng.add_argument("--dp",
+        eng.add_argument("--dp", "--data-parallel-size", dest="dp",
                          type=_bounded_int(1, MAX_GPUS, "--data-parallel-size"), metavar="D",
-                         help="data parallel size, --data-parallel-size (default: the "
+                         help="data parallel size (vLLM's spelling too; default: the "
                          "hardware's layout's; 1 with --tp or --pp): D "
                          "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
-        eng.add_argument("--ep", action="store_true",
-                         help="--enable-expert-parallel: a MoE model's routed experts whole, "
-                         "spread over the TP x DP ranks, instead of each expert sliced over "
-                         "them (with TP x DP = 1 vLLM runs no expert parallelism)")
+        eng.add_argument("--ep", "--enable-expert-parallel", dest="ep", action="store_true",
+                         help="expert parallelism (vLLM's spelling too): a MoE model's routed "
+                         "experts whole, spread over the TP x DP ranks, instead of each expert "
+                         "sliced over them (with TP x DP = 1 vLLM runs no expert parallelism)")
         eng.add_argument("--target-quant", metavar="FORMAT",
                          type=_target_quant,
                          help="what-if quantization of a 16-bit checkpoint: a scheme key "

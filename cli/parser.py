@@ -97,9 +97,11 @@ class OneLineParser(argparse.ArgumentParser):
     otherwise be read as --output-len (the only option starting so) and fail on its value, or
     worse, be taken silently by an option the user did not mean."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, instead: dict[str, str] | None = None,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        self.instead = instead or {}  # another command's option -> this one's in its place
         self._negative_number_matcher = _NEGATIVE_VALUE  # a value, not an option (no
         # option here looks like a negative number, so argparse then reads it as one)
         self.register("action", None, _StoreOnce)
@@ -121,9 +123,30 @@ class OneLineParser(argparse.ArgumentParser):
         4090", where `--gpu RTX 4090` lost its quotes), as every other error does."""
         namespace, extras = self.parse_known_args(args, namespace)
         if extras:
-            self._command_parser(namespace).error(
-                f"unrecognized arguments: {' '.join(extras)}")
+            command = self._command_parser(namespace)
+            command.error(
+                f"unrecognized arguments: {' '.join(extras)}{self._taken_by(command, extras)}")
         return namespace
+
+    def _taken_by(self, command: argparse.ArgumentParser, extras: list[str]) -> str:
+        """' (--tp is an option of plan and report)' for each option left over that other
+        subcommands take (`sweep --tp 2`: sweep ranks every layout), with the one `command`
+        takes in its place where it names one (its `instead`: recommend's --context for
+        --max-model-len); "" for options no command takes."""
+        commands = next((action.choices for action in self._actions
+                         if isinstance(action, argparse._SubParsersAction)), {})
+        said = []
+        for option in dict.fromkeys(extra.split("=")[0] for extra in extras
+                                    if extra.startswith("--")):
+            takers = [name for name, parser in commands.items() if parser is not command
+                      and option in parser._option_string_actions]
+            if takers:
+                names = (f"{', '.join(takers[:-1])} and {takers[-1]}" if len(takers) > 1
+                         else takers[0])
+                instead = getattr(command, "instead", {}).get(option)
+                said.append(f"{option} is an option of {names}" + (
+                    f"; {command.prog.split()[-1]} takes {instead} instead" if instead else ""))
+        return f" ({'; '.join(said)})" if said else ""
 
     def _command_parser(self, namespace: argparse.Namespace) -> argparse.ArgumentParser:
         """The subcommand's parser `namespace` was parsed with, else this one."""

@@ -1,0 +1,70 @@
+"""A flag of another command, given to one that has none: the one-line error says which
+commands take it (and the flag this one takes instead, where it has one), not only
+argparse's "unrecognized arguments"."""
+
+import pytest
+
+from tests.cli.conftest import run_main
+
+MODEL = ("--model", "Qwen/Qwen3-8B")
+
+
+def refusal(capsys: pytest.CaptureFixture, *argv: str) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        run_main(capsys, *argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+def test_recommend_given_max_model_len_names_its_context_flag(capsys) -> None:
+    # recommend sizes the context with --context L (cli/args.py _add_recommend); plan, sweep
+    # and report take --max-model-len
+    err = refusal(capsys, "recommend", *MODEL, "--max-model-len", "32k")
+    assert err == ("python -m planner recommend: error: unrecognized arguments: "
+                   "--max-model-len 32k (--max-model-len is an option of plan, sweep and "
+                   "report; recommend takes --context L instead).\n")
+
+
+def test_recommend_given_gpus_names_gpus_max(capsys) -> None:
+    err = refusal(capsys, "recommend", *MODEL, "--gpus=4")
+    assert "(--gpus is an option of plan, sweep and report; recommend takes --gpus-max N " \
+           "instead)" in err
+
+
+def test_sweep_given_a_layout_flag_says_which_commands_take_it(capsys) -> None:
+    # sweep ranks every layout: --tp is plan's and report's only
+    err = refusal(capsys, "sweep", *MODEL, "--gpu", "rtx-4090", "--gpus", "2", "--tp", "2")
+    assert err == ("python -m planner sweep: error: unrecognized arguments: --tp 2 (--tp is "
+                   "an option of plan and report).\n")
+
+
+def test_inspect_given_hardware_says_which_commands_take_it(capsys) -> None:
+    err = refusal(capsys, "inspect", "Qwen/Qwen3-8B", "--gpu", "rtx-4090")
+    assert "unrecognized arguments: --gpu rtx-4090 (--gpu is an option of plan, sweep, " \
+           "recommend and report)." in err
+
+
+def test_a_flag_no_command_takes_is_refused_as_before(capsys) -> None:
+    err = refusal(capsys, "plan", *MODEL, "--gpu", "rtx-4090", "--tensor-parallel", "2")
+    assert err == ("python -m planner plan: error: unrecognized arguments: "
+                   "--tensor-parallel 2.\n")
+
+
+def test_vllm_serve_spellings_of_the_layout_flags_plan_the_same_layout(capsys) -> None:
+    # the launch command prints them (--tensor-parallel-size 2 --data-parallel-size 2), and
+    # plan --help named them beside --tp / --dp, yet pasting them was "unrecognized"
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu",
+                              "rtx-4090", "--gpus", "4", "--tensor-parallel-size", "2",
+                              "--data-parallel-size", "2", "--pipeline-parallel-size", "1",
+                              "--enable-expert-parallel")
+    assert code == 0, err
+    assert out.splitlines()[0] == "Qwen/Qwen3-30B-A3B on 4x NVIDIA GeForce RTX 4090, " \
+                                  "TP=2 x DP=2 + EP"
+
+
+def test_a_layout_flag_in_both_spellings_is_refused_as_given_twice(capsys) -> None:
+    err = refusal(capsys, "plan", *MODEL, "--gpu", "rtx-4090", "--gpus", "2", "--tp", "2",
+                  "--tensor-parallel-size", "1")
+    assert "given twice ('2', then '1'): give it once" in err
