@@ -40,8 +40,6 @@ class SpeedCoefficients(BaseModel):
     link_efficiency: float = Field(gt=0, le=1)
     """Fraction of the link bandwidth an all-reduce reaches (bus bandwidth / link rate), on
     links without a measured rate (NVLINK_ALLREDUCE has NVLink 4 and 5's)."""
-    step_overhead_us: float = Field(ge=0)
-    """Per decode/prefill step: scheduling, sampling, input preparation (CUDA graphs on)."""
     layer_overhead_us: float = Field(ge=0)
     """Per layer per step: kernel launches and small ops a CUDA graph still replays."""
     moe_layer_overhead_us: float = Field(default=0.0, ge=0)
@@ -89,7 +87,6 @@ FITTED = SpeedCoefficients(
     compute_efficiency=0.636,
     expert_compute_factor=0.233,
     link_efficiency=0.8,
-    step_overhead_us=0.0002,
     layer_overhead_us=56.3,
     moe_layer_overhead_us=23.5,
     indexer_layer_overhead_us=81.3,
@@ -97,7 +94,11 @@ FITTED = SpeedCoefficients(
     prompt_token_overhead_us=4.89,
     queue_share=0.0784,
     prefill_interference=1.0,
-    source="refit 2026-12-04 by `python bench/speed_accuracy.py --fit` (every coefficient the "
+    source="2026-12-05: the per-step overhead (step_overhead_us, 0.0002 us after fitting to "
+    "~0 three refits in a row) dropped from the model, and `python bench/speed_accuracy.py "
+    "--fit` rerun without it: no coefficient moved (fit loss 0.2012 -> 0.2012; held-out "
+    "figures unchanged). Before it: refit 2026-12-04 by `python bench/speed_accuracy.py "
+    "--fit` (every coefficient the "
     "fit moves, from the figures below; fit loss 0.2015 -> 0.2012) on the 724 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang), after "
     "the bench's split began to key on the model's identity (DeepSeek-V3 is DeepSeek-R1: 30 "
@@ -127,7 +128,8 @@ FITTED = SpeedCoefficients(
     "GPTQ/AWQ figure) and held at the 0.9 bound like fp4; FlashInfer's TRT-LLM MXFP4 MoE at its "
     "physical bounds (experts read at 0.9 of the bandwidth, multiplied at 0.636 x 1.2 = 0.76 of "
     "the BF16 peak); link_efficiency 0.8 is an estimate (no PCIe rows; NVLink 4/5 use the "
-    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits (the step overhead to 0.0002)",
+    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits (the step overhead, since dropped, to "
+    "0.0002)",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
 bf16: 16-bit weights are read at the fp8 rows' fitted 0.9: a decode GEMM

@@ -70,8 +70,11 @@ def clock_factor(gpu: GpuSpec) -> float:
 
 
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
-    """Per-step overhead of one stage: the step's share (scheduling, sampling; host time) +
-    the per-layer terms x the clock factor (clock_factor).
+    """Per-step overhead of one stage: the per-layer terms x the clock factor (clock_factor).
+    No per-step term: a fitted per-step host time (scheduling, sampling, input preparation),
+    divided over the PP stages, fitted to 0 three times in a row (0.319 -> 0.008 -> 0.0002 us,
+    coefficients.FITTED's source): the calibration rows do not place any time there beside
+    the per-layer overhead, so it was dropped (2026-12-05) rather than shown as a 0.
 
     The per-layer terms are, with CUDA graphs, the GPU time of the small kernels each layer
     runs (norms, RoPE, quantisation, router top-k, sort, combine), each bound by its launch and
@@ -79,13 +82,12 @@ def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
     clock. The calibration GPUs all run at REFERENCE_CLOCK_MHZ, so the fit cannot see this; the
     scaling is taken from the residuals of the public runs (bench/public_speed.py: A100 at
     1,410 MHz predicted too fast, RTX 5090 at 2,407 MHz too slow), which therefore no longer
-    test it independently. The per-step and per-request terms are host (CPU) time: unscaled."""
+    test it independently. The per-request term (in TTFT) is host (CPU) time: unscaled."""
     eager = EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1
     per_layer = ctx.c.layer_overhead_us * stage.layers \
         + moe_layer_us(ctx) * stage.moe_layers * _moe_kernels_launched(ctx) \
         + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
-    return (ctx.c.step_overhead_us / ctx.pp
-            + eager * per_layer * clock_factor(ctx.device.gpu)) * 1e-6
+    return eager * per_layer * clock_factor(ctx.device.gpu) * 1e-6
 
 
 def _kv_read_bytes(stage: _Stage, contexts: float, tokens_ctx: float) -> float:

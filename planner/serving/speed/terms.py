@@ -478,11 +478,10 @@ def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) 
 
 
 def _overhead_term(ctx: _Ctx, s, parts, graphs_caveat: str) -> Term:
-    """The fixed overhead of a stage step: the step's fitted overhead over the stages plus
-    the per-layer ones (_per_layer), x the eager factor without CUDA graphs."""
-    c = ctx.c
+    """The fixed overhead of a stage step: the per-layer ones (_per_layer), x the eager factor
+    without CUDA graphs."""
     return _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
-                 f"{c.step_overhead_us:g} us / PP {ctx.pp} + {_per_layer(ctx, s)}"
+                 _per_layer(ctx, s)
                  + (f" x {EAGER_LAYER_OVERHEAD_FACTOR:g} (--enforce-eager: no CUDA graphs)"
                     if ctx.eager else "") + f" = {_ms(parts['overhead'])}",
                  graphs_caveat)

@@ -249,11 +249,10 @@ def _glm5(load: ServingLoad, spec=GLM5):
 def test_sparse_attention_layers_pay_the_indexer_overhead() -> None:
     # GLM-5 config.json: 78 layers, every one MLA with a DSA indexer (index_n_heads 32,
     # index_head_dim 128, index_topk 2048), the first 3 dense (first_k_dense_replace), 75 MoE:
-    # overhead per decode step = 0.0002 us + 78 x (56.3 + 81.3) us + 75 x 23.5 us = 12,495.3 us
+    # overhead per decode step = 78 x (56.3 + 81.3) us + 75 x 23.5 us = 12,495.3 us
     est = _glm5(ServingLoad(input_len=1024, output_len=1024))
     overhead = next(t for t in est.terms if t.key == "step_overhead")
-    expected_us = (FITTED.step_overhead_us + 78 * (FITTED.layer_overhead_us
-                                                   + FITTED.indexer_layer_overhead_us)
+    expected_us = (78 * (FITTED.layer_overhead_us + FITTED.indexer_layer_overhead_us)
                    + 75 * FITTED.moe_layer_overhead_us)
     assert pytest.approx(12495.3, abs=0.02) == expected_us
     assert overhead.value == pytest.approx(expected_us / 1000)
@@ -320,7 +319,7 @@ def test_v100_speed_terms_use_its_fp32_rate_and_clock() -> None:
     # context 512): 1,024 x 512 x 32 query heads x 32 layers = 536,870,912 exponentials at
     # SMs x clock x 16 SFU lanes = 15.7 TFLOP/s / (2 x 64 FP32 lanes) x 16 = 1.9625e12 per s
     # (80 SMs x 1.53 GHz x 16 = 1.958e12) -> 0.27357 ms. Per-layer overheads: 32 x 56.3 us x
-    # 1,980 / 1,530 = 1,801.6 x 1.294118 = 2,331.482 us, + the 0.0002 us step share.
+    # 1,980 / 1,530 = 1,801.6 x 1.294118 = 2,331.482 us.
     request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
                           cluster=preset_cluster("v100-32gb", 1), layout=ParallelLayout(tp=1),
                           engine=EngineSettings(max_model_len=4096, vllm_version="0.19.0"))
@@ -341,7 +340,7 @@ def test_h100_nvl_and_gb10_overheads_scale_by_their_own_clocks(gpu: str, clock_m
     # GPUs' 1,980 MHz (factor 1). H100 NVL: 1,785 MHz, its CUDA device properties' clockRate;
     # GB10: 2,418 MHz, its deviceQuery's GPU Max Clock rate. Llama-3.1-8B, 32 layers: 32 x
     # 56.3 us = 1,801.6 us x 1,980 / 1,785 = 1,998.414 us (H100 NVL, x 1.10924), x 1,980 /
-    # 2,418 = 1,475.256 us (GB10, x 0.81886), + the 0.0002 us step share
+    # 2,418 = 1,475.256 us (GB10, x 0.81886)
     request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
                           cluster=preset_cluster(gpu, 1), layout=ParallelLayout(tp=1),
                           engine=EngineSettings(max_model_len=4096))
@@ -358,15 +357,14 @@ def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
     # (8,030,261,248 - 128,256 x 4,096 = 7,504,924,672 params x 2 B = 15.010 GB) at the
     # 232.5 GB/s a saturating read kernel measured on a DGX Spark (below 273 GB/s x 0.9):
     # 64.558 ms; + KV of (128 + 64) tokens x 131,072 B (32 layers x 8 KV heads x 256 x 2 B)
-    # / (273 GB/s x the KV efficiency) + the fitted step and layer overhead (x 32 layers, x
+    # / (273 GB/s x the KV efficiency) + the fitted per-layer overhead (x 32 layers, x
     # 1,980 / 2,418 MHz: the GB10's clock, its deviceQuery's); the compute, 2 x 7.505 G /
     # (125 TFLOP/s x 0.636) = 0.19 ms, is below the read
     llama = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
                         cluster=preset_cluster("dgx-spark-gb10", 1),
                         layout=ParallelLayout(tp=1), engine=EngineSettings(max_model_len=4096))
     kv_ms = 192 * 131_072 / (273e9 * FITTED.kv_bandwidth_efficiency) * 1e3
-    overhead_ms = (FITTED.step_overhead_us
-                   + 32 * FITTED.layer_overhead_us * 1980 / 2418) / 1e3
+    overhead_ms = 32 * FITTED.layer_overhead_us * 1980 / 2418 / 1e3
     est = estimate_speed(llama, ServingLoad(input_len=128, output_len=128))
     weights = next(t for t in est.terms if t.key == "decode_weights")
     assert weights.value == pytest.approx(64.558, abs=0.001)
@@ -385,7 +383,7 @@ def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
     #   GB/s (below Marlin MoE's 0.0403 x 31 TFLOP/s = 1,249 GB/s) = 8.610 ms
     #   KV 192 tokens x 18 full layers + 128 (the window) x 18 sliding layers, x 8 x 64 x 2 x
     #   2 B = 11,796,480 B / (273 x 0.707 GB/s) = 0.061 ms
-    #   overhead 0.0002 + 36 x (56.3 + 23.5 MoE) us x 1,980 / 2,418 MHz = 2,872.8 x 0.818859
+    #   overhead 36 x (56.3 + 23.5 MoE) us x 1,980 / 2,418 MHz = 2,872.8 x 0.818859
     #   = 2.352 ms; compute 0.43 ms is below
     #   -> 13.320 + 8.610 + 0.061 + 2.352 = 24.343 ms
     oss = PlanRequest(model=_spec("openai/gpt-oss-120b"),
@@ -1107,7 +1105,7 @@ def test_the_decode_formulas_are_the_slowest_stages() -> None:
     """Qwen3-4B over 5 RTX 3090s at PP=5: stages of 7, 7, 7, 8 and 7 layers, the last holding
     the lm_head too (151,936 x 2,560 x 2 B = 0.778 GB). With 28,000-token prompts the KV
     reads rule: the 8-layer stage is the slowest, and the decode terms are its figures. Its
-    fixed overhead: 0.0002 us / 5 + 56.3 us x 8 layers x 1,980 / 1,695 MHz = 0.5261 ms; its
+    fixed overhead: 56.3 us x 8 layers x 1,980 / 1,695 MHz = 0.5261 ms; its
     KV: 8 layers x 8 KV heads x 2 (K, V) x 128 x 2 B = 32,768 B a token. The formulas named
     the heaviest stage by bytes (7 layers, 28,672 B), whose figures the values are not."""
     request = PlanRequest(model=_spec("Qwen/Qwen3-4B"), cluster=preset_cluster("rtx-3090", 5),
@@ -1116,7 +1114,7 @@ def test_the_decode_formulas_are_the_slowest_stages() -> None:
     est = estimate_speed(request, ServingLoad(input_len=28000, output_len=2000, concurrency=64))
     terms = {t.key: t for t in est.terms}
     overhead = terms["step_overhead"]
-    assert overhead.value == pytest.approx((0.0002 / 5 + 56.3 * 8 * 1980 / 1695) / 1e3)
+    assert overhead.value == pytest.approx(56.3 * 8 * 1980 / 1695 / 1e3)
     assert "56.3 us x 8 layers x 1980/1695 MHz" in overhead.formula
     assert " x 32,768 B / " in terms["decode_kv"].formula
     # and they say which stage, numbered from 0 as the memory plan's PP stages (its fourth)

@@ -100,9 +100,9 @@ def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
 
 
 def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
-    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 0.0002 us + 80 x 56.3 us = 4,504.0 us;
+    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 80 x 56.3 us = 4,504.0 us;
     # Qwen3-235B-A22B-FP8 at TP=8 (no DeepGEMM padding there): 94 MoE layers,
-    # 0.0002 + 94 x (56.3 + 23.5) = 7,501.2 us at the coefficients refitted on 2026-12-04
+    # 94 x (56.3 + 23.5) = 7,501.2 us at the coefficients refitted on 2026-12-04
     # (the split by model identity)
     llama = _spec("meta-llama/Meta-Llama-3.1-70B")
     request = PlanRequest(model=llama, cluster=preset_cluster("h200", 8),
@@ -112,19 +112,17 @@ def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
     c = FITTED
     dense_us, moe_us = (next(t.value for t in e.terms if t.key == "step_overhead") * 1e3
                         for e in (dense, moe))
-    assert dense_us == pytest.approx(c.step_overhead_us + 80 * c.layer_overhead_us)
-    assert moe_us == pytest.approx(c.step_overhead_us + 94 * (
-        c.layer_overhead_us + c.moe_layer_overhead_us))
+    assert dense_us == pytest.approx(80 * c.layer_overhead_us)
+    assert moe_us == pytest.approx(94 * (c.layer_overhead_us + c.moe_layer_overhead_us))
     assert (dense_us, moe_us) == pytest.approx((4504.0, 7501.2), abs=0.02)
 
 
 def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
     # A100 80GB SXM boosts at 1,410 MHz (A100 deviceQuery: "GPU Max Clock rate: 1410 MHz"), the
     # calibration GPUs at 1,980 MHz: each small kernel's cycles take 1,980 / 1,410 = 1.40426 x
-    # as long. Llama-3.1-70B (80 dense layers) at TP=8: 0.0002 us (host time, not scaled) +
-    # 80 x 56.3 us x 1.40426 = 0.0002 + 4,504 x 1,980 / 1,410 = 0.0002 + 6,324.766 = 6,324.766
-    # us. B300's preset has no clock: the calibration clock is assumed, 0.0002 + 4,504 =
-    # 4,504.0002 us.
+    # as long. Llama-3.1-70B (80 dense layers) at TP=8: 80 x 56.3 us x 1.40426 = 4,504 x
+    # 1,980 / 1,410 = 6,324.766 us. B300's preset has no clock: the calibration clock is
+    # assumed, 4,504 us.
     llama = _spec("meta-llama/Meta-Llama-3.1-70B")
 
     def overhead(gpu: str):
@@ -136,7 +134,7 @@ def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
     a100, b300 = overhead("a100-80gb"), overhead("b300")
     assert a100.value * 1e3 == pytest.approx(6324.766, abs=0.001)
     assert "56.3 us x 80 layers x 1980/1410 MHz" in a100.formula
-    assert b300.value * 1e3 == pytest.approx(4504.0002, abs=0.001)
+    assert b300.value * 1e3 == pytest.approx(4504.0, abs=0.001)
     assert "clock unknown: the calibration GPUs' clock assumed" in b300.formula
 
 
@@ -189,20 +187,20 @@ def test_flashinfer_mxfp4_moe_launches_none_of_vllms_fused_moe_kernels() -> None
     # gpt-oss-120b config.json: 36 layers, every one MoE. On B200 vLLM hands the router logits
     # to FlashInfer's trtllm_fp4_block_scale_moe, which routes and finalizes itself: no
     # per-MoE-layer overhead; on H200 (triton_kernels) every MoE layer pays it:
-    # 0.0002 + 36 x 56.3 = 2,026.8002 us against 0.0002 + 36 x (56.3 + 23.5) = 2,872.8002 us
+    # 36 x 56.3 = 2,026.8 us against 36 x (56.3 + 23.5) = 2,872.8 us
     b200, h200 = _gpt_oss_overhead("b200"), _gpt_oss_overhead("h200")
-    assert b200.value == pytest.approx(2.0268002)
-    assert h200.value == pytest.approx(2.8728002)
+    assert b200.value == pytest.approx(2.0268)
+    assert h200.value == pytest.approx(2.8728)
     # the formula names the MoE-layer term only where it is charged
     assert "MoE layers" not in b200.formula
     assert "23.5 us x 36 MoE layers" in h200.formula
 
 
 def test_eager_overhead_names_its_factor() -> None:
-    # --enforce-eager: the per-layer part x EAGER_LAYER_OVERHEAD_FACTOR 3, the per-step part
-    # not: 0.0002 + 36 x 56.3 x 3 = 6,080.4002 us on B200 (1,980 MHz, factor 1)
+    # --enforce-eager: the per-layer overhead x EAGER_LAYER_OVERHEAD_FACTOR 3:
+    # 36 x 56.3 x 3 = 6,080.4 us on B200 (1,980 MHz, factor 1)
     eager = _gpt_oss_overhead("b200", enforce_eager=True)
-    assert eager.value == pytest.approx(6.0804002)
+    assert eager.value == pytest.approx(6.0804)
     assert "x 3 (--enforce-eager: no CUDA graphs) = 6.080 ms" in eager.formula
 
 
@@ -423,9 +421,8 @@ def test_deepgemm_moe_needs_the_minimax_router_and_block_fp8() -> None:
 def test_deepgemm_moe_layers_pay_their_own_overhead() -> None:
     # MiniMax-M2.5 config.json: 62 layers, all MoE (no first_k_dense_replace). B200 runs at the
     # calibration clock (1,980 MHz), so no clock factor. On 0.17.0 (DeepGEMM's MoE):
-    # 0.0002 + 62 x (56.3 + 50.8) = 0.0002 + 6,640.2 = 6,640.2002 us; on 0.19.0 (TRT-LLM's
-    # modular experts, vLLM's own routing kernels, the default 23.5 us):
-    # 0.0002 + 62 x (56.3 + 23.5) = 0.0002 + 4,947.6 = 4,947.6002 us
+    # 62 x (56.3 + 50.8) = 6,640.2 us; on 0.19.0 (TRT-LLM's modular experts, vLLM's own
+    # routing kernels, the default 23.5 us): 62 x (56.3 + 23.5) = 4,947.6 us
     minimax = _spec("MiniMaxAI/MiniMax-M2.5")
 
     def overhead_us(version: str) -> float:
@@ -436,8 +433,8 @@ def test_deepgemm_moe_layers_pay_their_own_overhead() -> None:
         return next(t.value for t in est.terms if t.key == "step_overhead") * 1e3
 
     assert FITTED.moe_kernel_layer_overhead_us == {"deepgemm-moe": 50.8}
-    assert overhead_us("0.17.0") == pytest.approx(6640.2002, abs=0.01)
-    assert overhead_us("0.19.0") == pytest.approx(4947.6002, abs=0.01)
+    assert overhead_us("0.17.0") == pytest.approx(6640.2, abs=0.01)
+    assert overhead_us("0.19.0") == pytest.approx(4947.6, abs=0.01)
 
 
 def test_the_speed_model_reads_bf16_experts_as_trtllm_pads_them() -> None:

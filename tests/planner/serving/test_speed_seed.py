@@ -63,7 +63,7 @@ from tests.planner.serving.gemm_rates import R_CAL
 
 COEF = {
     "wo": 0.9, "expert": 0.901, "kv": 0.707, "compute": 0.636, "expert_compute": 0.233,
-    "step_us": 0.0002, "layer_us": 56.3, "moe_layer_us": 23.5, "request_ms": 19.5,
+    "layer_us": 56.3, "moe_layer_us": 23.5, "request_ms": 19.5,
     "queue": 0.0784, "prompt_token_us": 4.89, "interference": 1.0,
 }
 """FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
@@ -100,11 +100,10 @@ def _mem_s(dense_mb: float, experts_mb: float, kv_bytes: float) -> float:
             + kv_bytes / (BW * COEF["kv"]))
 
 
-def _overhead_s(layers: int, pp: int = 1) -> float:
+def _overhead_s(layers: int) -> float:
     """Every Qwen3-235B layer is MoE (config.json: decoder_sparse_step 1, no mlp_only_layers),
     so each pays the per-layer and the per-MoE-layer overhead, both x CLOCK."""
-    return (COEF["step_us"] / pp
-            + (COEF["layer_us"] + COEF["moe_layer_us"]) * layers * CLOCK) * 1e-6
+    return (COEF["layer_us"] + COEF["moe_layer_us"]) * layers * CLOCK * 1e-6
 
 
 def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
@@ -113,10 +112,10 @@ def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
             FITTED.compute_efficiency, FITTED.expert_compute_factor) == (
         COEF["expert"], COEF["kv"], COEF["compute"], COEF["expert_compute"])
     assert FITTED.indexer_layer_overhead_us > 0  # Qwen3 has no sparse attention: unused here
-    assert (FITTED.step_overhead_us, FITTED.layer_overhead_us, FITTED.moe_layer_overhead_us,
+    assert (FITTED.layer_overhead_us, FITTED.moe_layer_overhead_us,
             FITTED.request_overhead_ms, FITTED.queue_share, FITTED.prefill_interference,
             FITTED.prompt_token_overhead_us) == (
-        COEF["step_us"], COEF["layer_us"], COEF["moe_layer_us"], COEF["request_ms"],
+        COEF["layer_us"], COEF["moe_layer_us"], COEF["request_ms"],
         COEF["queue"], COEF["interference"], COEF["prompt_token_us"])
     assert FITTED.link_efficiency == 0.8
 
@@ -171,7 +170,7 @@ TTFT_32K = (COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 32768 * 1e-6
 def test_tp8_ep_tpot_and_allreduce() -> None:
     # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
     # x 0.901) = 1.214 ms; KV 1,536 x 48,128 B / (936 x 0.707) = 0.112 ms; all-reduce
-    # 9.555 ms; overhead 0.0002 us + (56.3 + 23.5 MoE) us x 94 x 1,980/1,695 MHz = 0.0002 +
+    # 9.555 ms; overhead (56.3 + 23.5 MoE) us x 94 x 1,980/1,695 MHz =
     # 7,501.2 x 1.16814 = 8.762 ms -> 20.494 ms per token (48.8 tok/s). The experts run
     # vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate, 0.0403 B/FLOP
     # (marlin_moe_bytes_per_fp32_flop) x the 3090's 35.6 FP32 TFLOP/s = 1,435 GB/s, lies
@@ -288,15 +287,15 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
 
 def test_tp4_pp2_tpot() -> None:
     # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.214 + KV 1,536 x
-    # 24,064 B / 661.75 GB/s 0.056 + all-reduce 2.484 + overhead 0.0002 / 2 + (56.3 + 23.5
-    # MoE) us x 47 x 1,980/1,695 MHz = 0.0001 + 3,750.6 x 1.16814 = 4.381 -> 8.711 ms; stage 2
+    # 24,064 B / 661.75 GB/s 0.056 + all-reduce 2.484 + overhead (56.3 + 23.5
+    # MoE) us x 47 x 1,980/1,695 MHz = 3,750.6 x 1.16814 = 4.381 -> 8.711 ms; stage 2
     # reads the 311.17 MB lm_head too: 9.081 ms; + one 10.6 us stage hop = 17.80 ms per token
     allreduce = 94 * (NCCL + 6 * STEP + 3 / 4 * 2 * 8192 / LINK)  # 2.48 ms per stage
     first = 435.27 + 49.28 + 0.77
     stages = [
-        _mem_s(first, EXPERTS_TP8 / 16, 1536 * 24064) + allreduce + _overhead_s(47, 2),
+        _mem_s(first, EXPERTS_TP8 / 16, 1536 * 24064) + allreduce + _overhead_s(47),
         _mem_s(first + 311.16 + 0.008, EXPERTS_TP8 / 16, 1536 * 24064) + allreduce
-        + _overhead_s(47, 2),
+        + _overhead_s(47),
     ]
     tpot = sum(stages) + NCCL + STEP + 8192 / LINK
     assert pytest.approx(17.80e-3, rel=2e-3) == tpot
@@ -308,7 +307,7 @@ def test_tp4_pp2_tpot() -> None:
 def test_tp1_pp8_tpot() -> None:
     # by hand: dense 4,826.98 MB / 842.4 GB/s = 5.730 ms; experts 117,980.6 x 8/128 = 7,373.8
     # MB / 759.00 GB/s = 9.715 ms; KV 1,536 x 192,512 B / 661.75 GB/s = 0.447 ms; overhead
-    # 8 stages x 0.0002 / 8 us + (56.3 + 23.5 MoE) us x 94 x 1,980/1,695 MHz = 8.762 ms; 7 hops
+    # (56.3 + 23.5 MoE) us x 94 x 1,980/1,695 MHz = 8.762 ms; 7 hops
     # x 10.61 us = 0.074 ms -> 24.73 ms per token
     dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
     experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
