@@ -10,6 +10,7 @@ From 0.11.0 (vllm_versions.V1_ONLY_FROM) every start-up is V1 and nothing here a
 
 from planner.model.spec import LinearAttentionMixer, MambaMixer, MlaMixer, ModelSpec
 from planner.serving.hardware import parse_capability
+from planner.serving.startup.wheel_arch import WHEEL_MIN_CAPABILITY, wheel_floor
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag
 from planner.serving.vllm_versions import V1_ONLY_FROM, Version, version_label
 from planner.units import VLLM_KV_DTYPE
@@ -72,8 +73,12 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
         return (f"vLLM {v}'s engine oracle off NVIDIA GPUs (ROCm, TPU, CPU) is not read; plan "
                 "it with vLLM 0.11 or later")
     if cc[0] < 8 and version <= OLD_GPU_FALLBACK_UNTIL:
+        floor = wheel_floor(compute_capability)  # the releases whose wheels run it
+        advice = ("plan it with vLLM 0.11 or later" if floor is None else floor
+                  if cc[0] * 10 + cc[1] < WHEEL_MIN_CAPABILITY else
+                  f"plan it with vLLM 0.11 to 0.19: {floor}")
         return (f"{v0} (compute capability {compute_capability} < 8.0: engine/arg_utils.py "
-                "_is_v1_supported_oracle); plan it with vLLM 0.11 or later")
+                f"_is_v1_supported_oracle); {advice}")
     if kv_cache_dtype != "auto" and not _kv_on_v1(
             version, kv_cache_dtype, cc, mla):
         return (f"{v0} (--kv-cache-dtype {VLLM_KV_DTYPE.get(kv_cache_dtype, kv_cache_dtype)} on "

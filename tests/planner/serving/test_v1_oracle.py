@@ -142,7 +142,18 @@ def test_hardware_dtype_and_model_fall_backs():
     assert "compute capability 7.0 < 8.0" in _why("0.10.1", V100)
     # 0.10.2 runs V1 there on FlexAttention, as 0.11.0 does (attention_backend.FLEX_BELOW_SM80)
     assert _why("0.10.2", V100) is None
-    assert _why("0.10.1", V100).endswith("plan it with vLLM 0.11 or later")
+    # from 0.20.0 no wheel holds code for 7.0 (startup.wheel_arch): 0.11 to 0.19 run a V100
+    assert _why("0.10.1", V100).endswith(
+        "plan it with vLLM 0.11 to 0.19: vLLM's prebuilt wheels hold no CUDA code for compute "
+        "capability 7.0 from 0.20.0 (7.5 and newer), so a pip-installed vLLM 0.20.0 or later "
+        "cannot run it (0.19 and earlier hold code for it)")
+    assert _why("0.10.1", "7.5").endswith("plan it with vLLM 0.11 or later")  # a T4
+    # 6.1 (a Tesla P40): no wheel of any release holds code for it, so no release to advise
+    assert _why("0.9.1", "6.1") == (
+        "vLLM 0.9.1 would start it on its V0 engine, which Headroom does not model (compute "
+        "capability 6.1 < 8.0: engine/arg_utils.py _is_v1_supported_oracle); vLLM's prebuilt "
+        "wheels hold no CUDA code for compute capability 6.1 on any release (7.0 and newer to "
+        "0.19, 7.5 and newer from 0.20.0), so a pip-installed vLLM cannot run it")
     assert _why("0.11.0", V100) is None
     # V1_SUPPORTED_DTYPES (bf16 / fp16) in the 0.9.1 oracle only
     assert "--dtype float32" in _why("0.9.1", A100, dtype="float32")
