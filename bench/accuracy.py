@@ -39,13 +39,13 @@ from planner.serving.engine import (  # noqa: E402
 from planner.serving.hardware import (  # noqa: E402
     ClusterSpec,
     NodeSpec,
-    _estimated_total,
     custom_gpu,
     gpu_preset,
     preset_cluster,
     with_link,
     with_memory_total,
 )
+from planner.serving.hardware.presets import _estimated_total  # noqa: E402
 from planner.serving.layout import ParallelLayout  # noqa: E402
 from planner.serving.plan import Plan, PlanRequest, plan  # noqa: E402
 from planner.serving.vllm_cli import vllm_cli  # noqa: E402

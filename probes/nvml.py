@@ -168,8 +168,8 @@ class GpuInfo(BaseModel):
 
         NOTE: NVML's v2 memory struct splits out `reserved`. RTX 3090: NVML total 24576 MiB,
         reserved about 440 MiB, so usable = 24136 MiB = 23.57 GiB, the total PyTorch prints
-        in its OOM messages (planner/serving/hardware.py NOTE on driver reservation). Without the v2
-        struct the NVML total is returned, about 0.5 GiB too high.
+        in its OOM messages (planner/serving/hardware/presets.py NOTE on driver reservation).
+        Without the v2 struct the NVML total is returned, about 0.5 GiB too high.
         """
         if self.memory_total_bytes is None:
             return None

@@ -480,9 +480,9 @@ def test_custom_gpu_memory_with_a_named_model(capsys, model_dir: Path, name, gpu
 def test_a_named_model_given_another_memory_is_called_as_typed(capsys, model_dir: Path) -> None:
     """--gpu-memory-gib 15.77 --gpu-name v100 planned 15.77 GiB under "Tesla V100-SXM2-32GB"
     (then the one V100 preset): a total 51 % below the preset's is far outside the 10 % a name
-    match allows (hardware._NAME_MATCH_MEMORY_TOLERANCE). The same holds for an 8 GB RTX 4060
-    Ti (7.6 GiB) named as the 16 GB preset's NVML name less "NVIDIA GeForce": header, JSON and
-    source call it as typed; the preset still gives compute capability 8.9."""
+    match allows (hardware.nvml_match._NAME_MATCH_MEMORY_TOLERANCE). The same holds for an 8 GB
+    RTX 4060 Ti (7.6 GiB) named as the 16 GB preset's NVML name less "NVIDIA GeForce": header,
+    JSON and source call it as typed; the preset still gives compute capability 8.9."""
     argv = ("plan", "--model", str(model_dir), "--gpu-memory-gib", "7.6", "--gpu-name",
             "RTX 4060 Ti", "--max-model-len", "8192")
     code, out, err = run_main(capsys, *argv)

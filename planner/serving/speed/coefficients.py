@@ -162,7 +162,7 @@ H100 SXM 1,980 MHz (NVIDIA's H100 specifications); H200 1,980 MHz (the same GH10
 hmc-tech.com's specifications); B300: NVIDIA publishes no clock (its 75 FP32 TFLOPS over 148
 SMs gives 1.98 GHz; one characterisation reads 2,032 MHz boost, 1,920 MHz sustained), so its
 preset has none and its rows take this one. All four at one clock: the fit rows scale by 1 and
-FITTED stands as fitted (see hardware.py, each preset's notes)."""
+FITTED stands as fitted (see hardware/presets.py, each preset's notes)."""
 
 
 CALIBRATION_GPUS = ("h100-sxm", "h200", "b200", "b300")

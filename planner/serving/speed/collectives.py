@@ -7,7 +7,7 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
   allreduce_algorithm) over NVLink its measured line, 4.5 us + 1.3 us x (N - 1) peers
   (_nvlink_ar_start_us), elsewhere 2 hops x link latency; with NCCL's ring 2 (N - 1) hops x
   link latency + the link's NCCL start-up (on PCIe 6 us + 3 us per step, measured with
-  nccl-tests: hardware.py); bus
+  nccl-tests: hardware/links.py); bus
   bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
   benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
 - EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1);

@@ -8,10 +8,10 @@ from planner.serving.engine import EngineSettings, encoder_profile, qwen3_vl_dum
 from planner.serving.hardware import (
     ClusterSpec,
     NodeSpec,
-    _estimated_total,
     custom_gpu,
     preset_cluster,
 )
+from planner.serving.hardware.presets import _estimated_total
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, EncoderRules, vllm_rules

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from planner.serving import hardware
 from planner.serving.hardware import (
     GPU_PRESETS,
     ClusterSpec,
@@ -26,6 +25,7 @@ from planner.serving.hardware import (
     link_spec,
     match_gpu_name,
     mig_parent,
+    names,
     near_gpu_hint,
     network_link,
     other_presets_named,
@@ -852,7 +852,7 @@ def test_a_mig_instance_shares_the_compute_capability_of_the_gpu_it_slices() -> 
 def test_a_mig_slice_of_a_name_presets_disagree_on_takes_no_capability(monkeypatch) -> None:
     # were "A100" also an H100 (9.0, fp8 native), the slice's capability would be a guess:
     # mig_parent takes one only where every preset the name designates agrees
-    monkeypatch.setitem(hardware._BY_SHORT_SPELLING, "a100", ("a100-40gb", "h100-sxm"))
+    monkeypatch.setitem(names._BY_SHORT_SPELLING, "a100", ("a100-40gb", "h100-sxm"))
     assert mig_parent("A100 MIG 1g.5gb") is None
 
 

@@ -10,7 +10,6 @@ import pytest
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
-    GIB,
     ClusterSpec,
     NodeSpec,
     custom_gpu,
@@ -20,6 +19,7 @@ from planner.serving.hardware import (
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.startup.wheel_arch import wheel_arch_errors
+from planner.units import GIB
 
 V100 = "Tesla V100-SXM2-32GB"
 

@@ -10,12 +10,12 @@ import inspect
 import pytest
 
 from planner.catalog import catalog_spec
-from planner.serving import hardware
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     GPU_PRESETS,
     NoWsl2TotalError,
     preset_cluster,
+    presets,
     with_wsl2,
 )
 from planner.serving.layout import ParallelLayout
@@ -99,7 +99,7 @@ def test_a_preset_without_an_nvidia_smi_total_is_refused_under_wsl2() -> None:
 
 def test_every_nvidia_smi_total_is_cited() -> None:
     # each figure stands in its row's source or notes, or in the NOTE on driver reservation
-    module = inspect.getsource(hardware)
+    module = inspect.getsource(presets)
     note = module[module.index("# NOTE: driver reservation"):module.index("_DRIVER_RESERVED_BYTES")]
     for gpu in GPU_PRESETS.values():
         if gpu.nvidia_smi_total_mib is not None:

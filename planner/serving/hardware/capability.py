@@ -1,0 +1,99 @@
+"""What an NVIDIA compute capability gives a GPU: the number formats its tensor cores compute
+natively (GpuFormat, per capability) and its FP32 and special-function lanes per SM (SM_UNITS),
+which turn a datasheet FP32 rate into SMs x clock."""
+
+import re
+from typing import Literal
+
+GpuFormat = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "nvfp4"]
+"""Number formats a GPU's tensor cores (matrix units) compute in natively."""
+
+
+def parse_capability(compute_capability: str) -> tuple[int, int] | None:
+    """An NVIDIA "major.minor" compute capability as numbers; None off NVIDIA or unknown (an
+    AMD target such as "gfx942", an empty string)."""
+    match = re.fullmatch(r"(\d+)\.(\d+)", compute_capability)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _cc_at_least(compute_capability: str, major: int, minor: int) -> bool:
+    """True when an NVIDIA "major.minor" capability is at least (major, minor)."""
+    cc = parse_capability(compute_capability)
+    return cc is not None and cc >= (major, minor)
+
+
+# Native tensor-core formats per NVIDIA compute capability (CUDA C++ Programming Guide,
+# "Compute Capabilities"; architecture whitepapers). Turing (7.5) has FP16, INT8 and INT4
+# tensor cores, no BF16 (NVIDIA T4 datasheet; vLLM platforms/cuda.py supported_dtypes lists
+# bfloat16 from capability 80 only). Hopper dropped INT4 tensor cores;
+# FP8 arrived with Ada (8.9) and Hopper (9.0); MXFP4/NVFP4 with Blackwell (10.x, 12.x).
+_AMPERE = ("fp32", "bf16", "fp16", "int8", "int4")
+_ADA = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
+_HOPPER = ("fp32", "bf16", "fp16", "fp8", "int8")
+_BLACKWELL = ("fp32", "bf16", "fp16", "fp8", "int8", "mxfp4", "nvfp4")
+_NVIDIA_WEIGHT_FORMATS: dict[str, tuple[GpuFormat, ...]] = {
+    "7.0": ("fp32", "fp16"),
+    "7.5": ("fp32", "fp16", "int8", "int4"),
+    "8.0": _AMPERE,
+    "8.6": _AMPERE,
+    "8.9": _ADA,
+    "9.0": _HOPPER,
+    "10.0": _BLACKWELL,
+    "10.3": _BLACKWELL,
+    "12.0": _BLACKWELL,
+    "12.1": _BLACKWELL,
+}
+_CONSERVATIVE_FORMATS: tuple[GpuFormat, ...] = ("fp32", "fp16")
+
+
+def _nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tuple[GpuFormat, ...]]:
+    """(weight formats, KV dtypes) an NVIDIA capability computes natively.
+
+    KV dtypes are the 16-bit floats it has tensor cores for, plus fp8 where fp8 is native.
+    """
+    weights = _NVIDIA_WEIGHT_FORMATS.get(compute_capability, _CONSERVATIVE_FORMATS)
+    kv = tuple(f for f in ("bf16", "fp16", "fp8") if f in weights)
+    return weights, kv
+
+
+# NOTE: SM_UNITS, per CUDA compute capability: (FP32 lanes, SFU lanes) per SM. The datasheet
+# FP32 TFLOP/s is SMs x FP32 lanes x 2 (an FMA) x clock, so SMs x clock = FP32 TFLOP/s /
+# (2 x FP32 lanes), and the softmax exponentials (MUFU.EX2 on the special function units)
+# issue at SMs x clock x SFU lanes. Sources: CUDA C++ Programming Guide (legacy, 12.x-13.1),
+# "Compute Capability 8.x > Architecture": 64 FP32 cores per SM on 8.0 and 128 on 8.6/8.7/8.9,
+# 16 special function units; "9.0" and "10.0": 128 FP32 cores, 16 SFUs; FA4 (Zadouri et al.
+# 2026): MUFU 16 ops/clock/SM on H100 and B200; 10.3 (Blackwell Ultra) doubles the SFU
+# throughput (NVIDIA, "Making Softmax More Efficient with NVIDIA Blackwell Ultra"); 12.x
+# (RTX Blackwell, GB10) taken as 10.0's 128 and 16: its guide section was not found
+# (unverified); "Compute Capability 7.x > Architecture" (Volta 7.0, Turing 7.5): "64 FP32
+# cores for single-precision arithmetic operations ... 16 special function units for
+# single-precision floating-point transcendental functions" per SM (find_string id
+# 52726424321). Worked example: A100, 19.5 TFLOP/s / (2 x 64) = 0.1523e12 SM-cycles/s (108
+# SMs x 1.41 GHz = 0.1523e12) x 16 = 2.4375e12 exp/s, where FP32 / 16 would give 1.22e12;
+# H100 SXM, 67 / 256 x 16 = 4.1875e12.
+SM_UNITS: dict[str, tuple[int, int]] = {
+    "7.0": (64, 16),
+    "7.5": (64, 16),
+    "8.0": (64, 16),
+    "8.6": (128, 16),
+    "8.9": (128, 16),
+    "9.0": (128, 16),
+    "10.0": (128, 16),
+    "10.3": (128, 32),
+    "12.0": (128, 16),
+    "12.1": (128, 16),
+}
+"""(FP32 lanes, SFU lanes) per SM by NVIDIA compute capability (see the NOTE above)."""
+
+
+def sm_cycles(fp32_tflops: float | None, compute_capability: str) -> float | None:
+    """SMs x clock in 10**12 SM-cycles/s: the FP32 TFLOP/s / (2 x FP32 lanes per SM);
+    None without the FP32 figure or the capability's lanes (SM_UNITS)."""
+    units = SM_UNITS.get(compute_capability)
+    return fp32_tflops / (2 * units[0]) if fp32_tflops and units else None
+
+
+def _softmax_exp_rate(fp32_tflops: float | None, compute_capability: str) -> float | None:
+    """Exponentials/s (10**12): SMs x clock x SFU lanes per SM (SM_UNITS)."""
+    cycles = sm_cycles(fp32_tflops, compute_capability)
+    return cycles * SM_UNITS[compute_capability][1] if cycles else None

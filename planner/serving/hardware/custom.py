@@ -1,0 +1,81 @@
+"""A GPU no preset holds (custom_gpu): planned from its CUDA total, its formats from its
+compute capability where known, and the note a plan carries where that is unknown."""
+
+from typing import Literal
+
+from planner.serving.hardware.capability import _CONSERVATIVE_FORMATS, _nvidia_formats
+from planner.serving.hardware.cluster import ClusterSpec
+from planner.serving.hardware.presets import _NO_P2P_GEFORCE, _NO_P2P_NOTE
+from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
+from planner.units import GIB
+
+
+def no_bf16_assumed_note(gpu: GpuSpec, how: str) -> str | None:
+    """The note a plan on a GPU of unknown compute capability carries (custom_gpu without
+    one: a --gpu-memory-gib GPU without --gpu-name or with one no preset has, an audited GPU
+    of no preset whose capability was not read), None on any other: its native formats are
+    then fp32 and fp16 only, so the plan serves a bfloat16 checkpoint as vLLM does on a card
+    below capability 8.0 (engine.served_dtype), which a recent GPU would not. `how`: how to
+    name its model where it is asked (the CLI's --gpu-name, the app's GPU model picker)."""
+    if gpu.compute_capability or gpu.computes_bf16:
+        return None
+    return (f"{gpu.name}: its compute capability is unknown, so it is planned as a GPU without "
+            "bfloat16 (fp32 and fp16 only, as vLLM serves a card below compute capability "
+            "8.0: a bfloat16 model in float16, Gemma 2 in float32), where a recent GPU would "
+            f"load bfloat16; {how} to plan it as a named GPU")
+
+
+def no_bf16_assumed_notes(cluster: ClusterSpec, how: str) -> list[str]:
+    """no_bf16_assumed_note of each GPU model the cluster's nodes plan, once a model (the
+    nodes of a --gpu-memory-gib cluster share one; snapshots may mix them)."""
+    gpus = {node.gpu.name: node.gpu for node in cluster.nodes}.values()
+    return [note for gpu in gpus if (note := no_bf16_assumed_note(gpu, how))]
+
+
+def custom_gpu(
+    memory_total_bytes: int,
+    name: str = "Custom GPU",
+    *,
+    key: str = "custom",
+    vendor: Literal["nvidia", "amd"] = "nvidia",
+    compute_capability: str = "",
+    memory_bandwidth_gbps: float = 0.0,
+    unified_memory: bool = False,
+    notes: str = "measured by audit; no preset",
+) -> GpuSpec:
+    """A GpuSpec for a GPU without a preset, from its CUDA total (bytes).
+
+    Native formats follow the compute capability when given; otherwise only fp32/fp16
+    are assumed. Bandwidth 0.0 means unknown. A GeForce RTX 30/40/50 card no preset names
+    (an RTX 4090 D) links as those presets do, pcie-no-p2p: its driver refuses P2P.
+    """
+    if not 0 < memory_total_bytes < MAX_MEMORY_TOTAL_BYTES:
+        raise HardwareError(
+            f"GPU memory total must be between 1 byte and 1 TiB, got {memory_total_bytes} bytes"
+        )
+    if not name.strip():
+        raise HardwareError("GPU name must not be empty")
+    if memory_bandwidth_gbps < 0:
+        raise HardwareError(f"memory bandwidth must be >= 0 GB/s, got {memory_bandwidth_gbps}")
+    weights, kv = (
+        _nvidia_formats(compute_capability)
+        if vendor == "nvidia"
+        else (_CONSERVATIVE_FORMATS, ("fp16",))
+    )
+    no_p2p = vendor == "nvidia" and _NO_P2P_GEFORCE.search(name) is not None
+    return GpuSpec(
+        key=key,
+        name=name,
+        vendor=vendor,
+        memory_label=f"{memory_total_bytes / GIB:.2f} GiB (measured)",
+        memory_total_bytes=memory_total_bytes,
+        memory_bandwidth_gbps=memory_bandwidth_gbps,
+        compute_capability=compute_capability,
+        native_weight_formats=weights,
+        native_kv_dtypes=kv,
+        unified_memory=unified_memory,
+        interconnect="unknown",
+        default_intra_node_link="pcie-no-p2p" if no_p2p else "pcie",
+        source="custom",
+        notes=f"{notes} {_NO_P2P_NOTE}" if no_p2p else notes,
+    )

@@ -1,0 +1,315 @@
+"""GPU names to presets: the spellings people and NVML write (resolve_gpu_key, gpu_preset),
+MIG instances' names, near-miss hints, other memory sizes, and the compute capability of
+GPUs no preset holds (CAPABILITY_WITHOUT_PRESET, capability_from_name)."""
+
+import difflib
+import re
+
+from planner.serving.hardware.presets import _PRESET_ROWS, GPU_PRESETS
+from planner.serving.hardware.spec import GpuSpec, UnknownGpuError
+
+
+class NoGpuPresetError(UnknownGpuError):
+    """A GPU name that is no preset's, neither ambiguous between presets nor another memory size
+    of a preset's model: `name` is the name given, `near` the keys it nearly spells (a "did
+    you mean"); the message lists the presets. Callers that word it ("a price for an unknown
+    GPU preset ...", the CLI's "to plan a GPU no preset has") tell it by this type."""
+
+    def __init__(self, name: str, near: list[str]) -> None:
+        hint = f"did you mean {', '.join(near)}? " if near else ""
+        super().__init__(f"unknown GPU preset {name!r}; {hint}known: "
+                         f"{', '.join(sorted(GPU_PRESETS))}")
+        self.name, self.near = name, near
+
+
+class OtherMemorySizeError(UnknownGpuError):
+    """A GPU name whose model has a preset of another memory size ("RTX 4060 Ti 8GB"):
+    `what` says so, `name` is the name given; the message adds how to plan it (the flags of
+    plan, sweep and report)."""
+
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(f"{what}; give its memory with --gpu-memory-gib X (what CUDA reports) "
+                         f"and --gpu-name {name!r}")
+        self.what, self.name = what, name
+
+
+class MigInstanceError(UnknownGpuError):
+    """A MIG instance's name, as NVML prints it ("NVIDIA H100 80GB HBM3 MIG 1g.10gb"): `what`
+    says which slice of which GPU and why no preset plans it, `name` is the name given; the
+    message adds how to plan it (the flags of plan, sweep and report)."""
+
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(
+            f"{what}; plan the slice as a custom GPU: --gpu-memory-gib X (the instance's total "
+            f"as CUDA reports it) and --gpu-name {name!r}, one instance per replica (no NVLink or "
+            "peer-to-peer between instances): its memory figures then hold, with the compute "
+            "capability and formats of the GPU it is a slice of where a preset names that GPU, "
+            "but there are no speed figures")
+        self.what, self.name = what, name
+
+
+_VENDOR_WORDS = frozenset({"nvidia", "geforce", "tesla", "quadro", "amd", "instinct"})
+_MEMORY_WORD = re.compile(r"\d+gb|hbm\w*|gddr\w*|lpddr\w*")
+"""Words of a GPU name that only say how much and what memory it has ("80gb", "hbm3")."""
+
+
+def _compact(name: str, *, drop_memory: bool = False) -> str:
+    """A GPU name as one lower-case token without vendor words or punctuation:
+    "NVIDIA GeForce RTX 3090" -> "rtx3090"; with drop_memory, "H100 80GB HBM3" -> "h100".
+    "24 GB" is the memory word "24gb", as stated_gb reads it ("RTX 3090 24 GB" as "... 24GB")."""
+    words = re.split(r"[^a-z0-9]+", re.sub(r"(\d+)\s+gb\b", r"\1gb", name.lower()))
+    return "".join(w for w in words if w and w not in _VENDOR_WORDS
+                   and not (drop_memory and _MEMORY_WORD.fullmatch(w)))
+
+
+def _spellings(rows: tuple[GpuSpec, ...], *, drop_memory: bool) -> dict[str, tuple[str, ...]]:
+    """Preset keys by the compact form of their key, NVML name and aliases."""
+    named = [(name, gpu.key) for gpu in rows for name in (gpu.key, gpu.name, *gpu.aliases)]
+    index: dict[str, tuple[str, ...]] = {}
+    for name, key in named:
+        form = _compact(name, drop_memory=drop_memory)
+        if form and key not in index.get(form, ()):
+            index[form] = (*index.get(form, ()), key)
+    return index
+
+
+_BY_SPELLING = _spellings(_PRESET_ROWS, drop_memory=False)
+_BY_SHORT_SPELLING = _spellings(_PRESET_ROWS, drop_memory=True)
+
+
+_MIG_NAME = re.compile(r"(?P<gpu>.*?)[\s-]*\bMIG\s+(?P<slice>(?:\d+c\.)?\d+g\.\d+gb(?:\+\w+)?)",
+                       re.IGNORECASE)
+"""A MIG instance as NVML names it: the GPU's name, "MIG" and the profile ("1g.10gb",
+"1c.2g.20gb", "1g.10gb+me"); NVIDIA's MIG user guide, "Supported MIG Profiles"."""
+
+
+def mig_instance(name: str) -> str | None:
+    """What a MIG instance's name designates, for a GPU name that is one ("H100 MIG 3g.40gb"
+    -> "a MIG instance, slice 3g.40gb of H100, ..."), else None. A slice holds a share
+    of the GPU's memory, SMs and bandwidth (probes.nvml.MIG_NOTE cites it), which no preset
+    models."""
+    match = _MIG_NAME.fullmatch(name.strip())
+    if match is None:
+        return None
+    return (f"a MIG instance, slice {match['slice']} of {match['gpu'] or 'a GPU'}, which no "
+            "preset models: a slice has a share of the GPU's memory, SMs and bandwidth, and "
+            "Headroom plans whole GPUs")
+
+
+def mig_parent(name: str) -> GpuSpec | None:
+    """The preset of the GPU a MIG instance's name is a slice of ("NVIDIA H100 80GB HBM3 MIG
+    1g.10gb" -> h100-sxm), whose compute capability and formats the slice shares (the same
+    SMs, a share of them); a name two presets share ("A100": 40 or 80 GB) gives the first
+    where they agree on both; None for another name or a GPU no preset names."""
+    match = _MIG_NAME.fullmatch(name.strip())
+    if match is None or not match["gpu"]:
+        return None
+    try:
+        return gpu_preset(resolve_gpu_key(match["gpu"]))
+    except UnknownGpuError:
+        pass
+    alike = {(GPU_PRESETS[k].compute_capability, GPU_PRESETS[k].native_weight_formats): k
+             for k in _short_keys(match["gpu"])}
+    return GPU_PRESETS[next(iter(alike.values()))] if len(alike) == 1 else None
+
+
+def near_gpu_keys(name: str) -> list[str]:
+    """Up to three preset keys spelled close to `name` (a near miss: "RTX 309"), those whose
+    spelling holds it whole first, shortest first ("3060" -> rtx-3060 before b300)."""
+    wanted = _compact(name)
+    holding = sorted((form for form in _BY_SPELLING if wanted and wanted in form), key=len)
+    close = difflib.get_close_matches(wanted, list(_BY_SPELLING), n=6, cutoff=0.6)
+    return list(dict.fromkeys(k for form in (*holding, *close) for k in _BY_SPELLING[form]))[:3]
+
+
+def near_gpu_hint(name: str) -> str:
+    """' (did you mean rtx-3090, rtx-3090-ti, rtx-5090?)' after a name no preset has (the keys
+    near_gpu_keys finds); what a MIG instance's name is (mig_instance); "" where none is
+    near."""
+    if mig := mig_instance(name):
+        return f" ({mig})"
+    near = near_gpu_keys(name)
+    return f" (did you mean {', '.join(near)}?)" if near else ""
+
+
+def stated_gb(name: str) -> set[int]:
+    """The memory sizes a GPU name states: "NVIDIA A100-PCIE-40GB" -> {40}."""
+    return {int(gb) for gb in re.findall(r"(\d+)\s*gb", name.lower())}
+
+
+def _short_keys(name: str) -> tuple[str, ...]:
+    """Presets the name designates with its memory words dropped, less those whose memory
+    label contradicts a size the name states ("V100-PCIE-16GB" is not the 32 GB V100)."""
+    keys = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
+    return tuple(k for k in keys if not states_other_memory(name, GPU_PRESETS[k]))
+
+
+def _one_nvml_name(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Presets that share one NVML name (the RTX 3080's 10 and 12 GB cards, both "NVIDIA
+    GeForce RTX 3080") as a typed name without a size designates them: the first listed, the
+    card that name meant first (rtx-3080; other_presets_named names the rest). A name stating
+    a size spells its own preset's key ("RTX 3080 12GB") or is settled by _short_keys; an
+    audit is settled by its memory total (match_gpu_name). Other keys pass unchanged."""
+    if len(keys) > 1 and len({GPU_PRESETS[k].name for k in keys}) == 1:
+        return keys[:1]
+    return keys
+
+
+def states_other_memory(name: str, gpu: "GpuSpec") -> bool:
+    """Whether a GPU name states a memory size the preset `gpu` does not have
+    ("Tesla V100-PCIE-16GB" and the 32 GB HBM2 v100-32gb, "RTX 4060 Ti 8GB" and
+    rtx-4060-ti-16gb)."""
+    return not stated_gb(name) <= stated_gb(gpu.memory_label)
+
+
+def resolve_gpu_key(name: str) -> str:
+    """The preset key for a GPU as people and NVML write it, or UnknownGpuError.
+
+    Case, spaces and punctuation do not matter, nor vendor words ("NVIDIA GeForce RTX 3090"
+    -> rtx-3090); memory words are dropped when the rest names one preset ("H100 80GB HBM3"
+    is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB), unless the name states
+    a size that preset does not have ("RTX 4060 Ti 8GB": the RTX 4060 Ti preset is 16 GB).
+    Near misses get a "did you mean"; a MIG instance's name a MigInstanceError.
+    """
+    wanted = name.strip().lower()
+    if wanted in GPU_PRESETS:
+        return wanted
+    if mig := mig_instance(name):
+        raise MigInstanceError(f"GPU {name.strip()!r} is {mig}", name.strip())
+    for keys in (_BY_SPELLING.get(_compact(name), ()), _short_keys(name)):
+        keys = _one_nvml_name(keys)
+        if len(keys) == 1:
+            return keys[0]
+        if keys:
+            raise UnknownGpuError(
+                f"GPU {name!r} is ambiguous: did you mean {' or '.join(sorted(keys))}?")
+    other_size = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
+    if other_size:
+        sizes = " or ".join(f"{k} ({GPU_PRESETS[k].memory_label})" for k in other_size)
+        raise OtherMemorySizeError(
+            f"no preset for {name!r}: that GPU's preset is {sizes}, not "
+            f"{' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}", name)
+    raise NoGpuPresetError(name, near_gpu_keys(name))
+
+
+def other_presets_named(name: str) -> tuple[str, ...]:
+    """The other presets a short GPU name may mean: "H100" resolves to h100-sxm (its NVML
+    name "NVIDIA H100 80GB HBM3" less the memory words), yet h100-pcie and h100-nvl are H100s
+    too, so ("h100-pcie", "h100-nvl"). A full spelling (a key, NVML name or alias) names only
+    the presets that share it: "NVIDIA GeForce RTX 3080" (rtx-3080) -> ("rtx-3080-12gb",), and
+    so does one with a memory size added ("RTX 3090 24GB": none; "RTX 3080 10GB": none, the
+    other states 12 GB); empty for a preset key, any other full spelling and a name no other
+    preset's key starts with."""
+    chosen = resolve_gpu_key(name)
+    if name.strip().lower() in GPU_PRESETS:
+        return ()
+    form = _compact(name, drop_memory=True)
+    # a full spelling, or one with a memory size added ("RTX 3090 24GB"): the others are the
+    # presets sharing its NVML name, not those whose key merely starts with it (rtx-3090-ti)
+    spelled = _BY_SPELLING.get(_compact(name)) or _BY_SPELLING.get(form)
+    return tuple(k for k in (spelled or (k for k in GPU_PRESETS if _compact(k).startswith(form)))
+                 if k != chosen and not states_other_memory(name, GPU_PRESETS[k]))
+
+
+SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
+    "rtx-3060": (8, "NVIDIA's GeForce compare page: 12 / 8 GB GDDR6 (the preset's source)"),
+    "rtx-4060-ti-16gb": (8, "NVIDIA's GeForce compare page: 16 / 8 GB GDDR6 (the preset's "
+                         "source)"),
+    "rtx-5060-ti-16gb": (8, "NVIDIA's GeForce compare page: 16 / 8 GB GDDR7 (the preset's "
+                         "source)"),
+}
+"""Memory sizes (GB) a preset's GPU is also sold in that no preset holds, with the source:
+a name that does not state a size ("RTX 3060", "RTX 4060 Ti", NVML's "NVIDIA GeForce RTX 4060
+Ti" for both cards) resolves to the preset, so the CLI says which size it planned."""
+
+
+_CUDA_GPUS = ("NVIDIA's CUDA GPU Compute Capability table (developer.nvidia.com/cuda-gpus, read "
+              "2026-12-05)")
+_CUDA_LEGACY_GPUS = ("NVIDIA's Legacy CUDA GPU Compute Capability table "
+                     "(developer.nvidia.com/cuda-legacy-gpus, read 2026-12-05)")
+_CUDA_GPUS_COPY = ("NVIDIA's earlier cuda-gpus table as copied in blog.csdn.net/HaoZiHuang/"
+                   "article/details/125834480 (read 2026-12-05); NVIDIA's current 7.5 row was "
+                   "not found: unverified against NVIDIA's own text")
+_THIRD_PARTY_TABLE = ("gist.github.com/zachnicoll/f404a070611ccffda607bc65e4636d8f (a third "
+                      "party's table, read 2026-12-05): unverified against NVIDIA's own text")
+
+CAPABILITY_WITHOUT_PRESET: dict[str, tuple[str, str]] = {
+    # Turing
+    "Quadro RTX 5000": ("7.5", _CUDA_GPUS_COPY),
+    "Quadro RTX 4000": ("7.5", _CUDA_GPUS_COPY),
+    "GeForce RTX 2080": ("7.5", _THIRD_PARTY_TABLE),
+    "GeForce RTX 2070": ("7.5", _THIRD_PARTY_TABLE),
+    "GeForce RTX 2060": ("7.5", _THIRD_PARTY_TABLE),
+    # Volta
+    "Quadro GV100": ("7.0", _CUDA_LEGACY_GPUS),
+    "NVIDIA TITAN V": ("7.0", _CUDA_LEGACY_GPUS),
+    # Pascal
+    "Tesla P100": ("6.0", _CUDA_LEGACY_GPUS),
+    "Quadro GP100": ("6.0", _CUDA_LEGACY_GPUS),
+    "Tesla P40": ("6.1", _CUDA_LEGACY_GPUS),
+    "Tesla P4": ("6.1", _CUDA_LEGACY_GPUS),
+    "Quadro P6000": ("6.1", _CUDA_LEGACY_GPUS),
+    "NVIDIA TITAN Xp": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1080 Ti": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1080": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1070 Ti": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1070": ("6.1", _CUDA_LEGACY_GPUS),
+    "GeForce GTX 1060": ("6.1", _CUDA_LEGACY_GPUS),
+    # Ampere and Ada
+    "NVIDIA A16": ("8.6", _CUDA_GPUS),
+    "NVIDIA A2": ("8.6", _CUDA_GPUS),
+    "NVIDIA RTX A2000": ("8.6", _CUDA_GPUS),
+    "NVIDIA RTX 4500 Ada": ("8.9", _CUDA_GPUS),
+    "NVIDIA RTX 4000 SFF Ada": ("8.9", _CUDA_GPUS),
+    "NVIDIA RTX 2000 Ada": ("8.9", _CUDA_GPUS),
+    "GeForce RTX 4070": ("8.9", _CUDA_GPUS),
+    "GeForce RTX 4060": ("8.9", _CUDA_GPUS),
+}
+"""The compute capability of NVIDIA GPUs no preset holds, by the name NVIDIA's tables give,
+with each entry's source: a --gpu-name naming one is planned with that capability's native
+formats and refusals (still without speed figures: no bandwidth or TFLOP/s are known)."""
+
+_FORM_WORDS = re.compile(r"\b(?:pcie|sxm\d?|generation)\b", re.IGNORECASE)
+"""Words of an NVML name that say a card's form factor ("Tesla P100-PCIE-16GB") or are
+NVML's longer spelling ("NVIDIA RTX 2000 Ada Generation"), not which chip it is."""
+
+
+def _card_form(name: str) -> str:
+    """A GPU name compacted for CAPABILITY_WITHOUT_PRESET: without vendor, memory and form
+    words ("Tesla P100-PCIE-16GB" -> "p100", "NVIDIA GeForce RTX 2080 Ti" -> "rtx2080ti")."""
+    return _compact(_FORM_WORDS.sub(" ", name), drop_memory=True)
+
+
+_CAPABILITY_BY_FORM = {_card_form(card): known
+                       for card, known in CAPABILITY_WITHOUT_PRESET.items()}
+
+
+def capability_from_name(name: str) -> tuple[str, str] | None:
+    """(compute capability, source) of the GPU a name designates in CAPABILITY_WITHOUT_PRESET
+    ("Quadro RTX 8000" -> "7.5"); None for any other name."""
+    return _CAPABILITY_BY_FORM.get(_card_form(name))
+
+
+def size_without_preset(name: str) -> int | None:
+    """The other memory size (GB) of the GPU a name resolves to, which no preset holds, where
+    the name states no size: "rtx-3060" -> 8, "RTX 4060 Ti" -> 8 (rtx-4060-ti-16gb); None for
+    "RTX 3060 12GB", "rtx-4060-ti-16gb" and GPUs sold in one size."""
+    known = SIZES_WITHOUT_PRESET.get(resolve_gpu_key(name))
+    return None if known is None or stated_gb(name) else known[0]
+
+
+def gpu_preset(key: str) -> GpuSpec:
+    """The preset for a key or any spelling resolve_gpu_key() accepts."""
+    return GPU_PRESETS[resolve_gpu_key(key)]
+
+
+def preset_named(name: str, memory_total_bytes: int) -> GpuSpec | None:
+    """The preset a GPU name designates, an ambiguous name ("A100": 40 or 80 GB) settled by
+    the closest memory total; None when the name designates no preset."""
+    for index, form in ((_BY_SPELLING, _compact(name)),
+                        (_BY_SHORT_SPELLING, _compact(name, drop_memory=True))):
+        keys = index.get(form, ())
+        if keys:
+            return min((GPU_PRESETS[k] for k in keys),
+                       key=lambda g: abs(g.memory_total_bytes - memory_total_bytes))
+    return None
