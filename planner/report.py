@@ -1095,6 +1095,12 @@ def _performance(inputs: ReportInputs) -> list[str]:
         ["KV-limited concurrency", kv_limited_requests(speed, inputs.plan.layout.dp)],
     ]) + ["", "How each figure is made, with this model's numbers:", ""]
     lines += [*md_code_block("text", [f"{t.label}: {t.formula}" for t in speed.terms]), ""]
+    lines += ["Each figure's inputs and where its constants come from (fitted, measured, "
+              "datasheet or estimated):", ""]
+    lines += [f"- {md_escape(t.label)}: {md_escape(t.inputs_text)}"
+              + (f"; {md_escape(t.note)}" if t.note and t.key != "decode_step" else "")
+              for t in speed.terms]
+    lines.append("")
     # which stage the decode terms are for (under PP), as the app's terms table notes it
     stage = [t.note for t in speed.terms if t.key == "decode_step" and t.note]
     lines += [f"- {md_escape(n)}" for n in (*stage, *speed.notes)]

@@ -136,6 +136,7 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
                    "Coefficients: "
                    "planner.serving.speed.coefficients.FITTED (see docs/accuracy-speed.md).")
         terms_table({"figure": t.label, "value": f"{t.value:,.3g} {t.unit}",
-                     "formula": t.formula, "note": t.note} for t in est.terms)
+                     "formula": t.formula, "inputs": t.inputs_text, "note": t.note}
+                    for t in est.terms)
         for note in est.notes:
             st.caption(md_escape(note))

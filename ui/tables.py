@@ -87,7 +87,8 @@ def number_column(label: str | None = None, number_format: str = "localized", **
 
 
 def terms_table(rows: Iterable[Mapping[str, object]]) -> None:
-    """Figures with their formulas and notes (dicts keyed figure, value, formula, note) as a
+    """Figures with their formulas and notes (dicts keyed figure, value, formula, note, and
+    optionally inputs) as a
     static table whose cells wrap, the figure naming each row: a grid (st.dataframe) cut each
     formula at its column's edge at 1280 px ("21.68 GiB - 14.56 GiB weights - 0.86 GiB
     activation - 0.25 GiB", the KV pool's), so a figure's explanation read only in part.

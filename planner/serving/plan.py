@@ -318,6 +318,11 @@ class Term(BaseModel):
     inputs: dict[str, str] = Field(default_factory=dict)
     note: str = ""
 
+    @property
+    def inputs_text(self) -> str:
+        """The inputs as one line, "layers = 18, message_bytes = 8192" ("" without any)."""
+        return ", ".join(f"{key} = {value}" for key, value in self.inputs.items())
+
 
 class RankMemory(BaseModel):
     """The memory of one GPU (one worker) in the layout."""

@@ -28,6 +28,11 @@ def test_seed_shows_speed_beside_memory() -> None:
     show_chart(at, "Throughput and latency")
     assert "How the speed figures are computed" in [e.label for e in at.expander]
     assert "TPOT" in texts(at)  # the terms table
+    # with each term's inputs: the PCIe all-reduce's measured NCCL start-up and ring step, and
+    # its 8,192 B message (1 token x 4,096 hidden x 2 B)
+    terms = next(t.value for t in at.table if "inputs" in t.value.columns)
+    allreduce = terms.loc["TP all-reduce per stage step", "inputs"]
+    assert "message_bytes = 8192" in allreduce and "nccl_startup_us = 6" in allreduce
     # the seed's RTX 3090 preset: a PCIe 4.0 x16 card without P2P (GeForce)
     assert "Kernel path: weight-only; pcie-no-p2p link (PCIe 4.0 x16). Coefficients" in texts(at)
     assert "**Throughput and latency vs concurrency**" in texts(at)

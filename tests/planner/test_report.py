@@ -317,6 +317,11 @@ def test_performance_expectations_show_the_figures_formulas_and_error() -> None:
     assert "At 512 input and 128 output tokens per request, 4 requests at once" in section
     assert f"| Time per output token (TPOT) | {speed.tpot_ms:,.1f} ms |" in section
     assert all(t.formula in section for t in speed.terms)
+    # each term's inputs and its constants' sources below the formulas: on 2 RTX 3090s
+    # without P2P, NCCL's measured 6 us start-up and 3 us per ring step (hardware.py's NOTE)
+    assert all(f"- {md_escape(t.label)}: {md_escape(t.inputs_text)}" in section
+               for t in speed.terms)
+    assert "nccl_startup_us = 6, " in section and "latency_us_per_hop = 3, " in section
     assert "TPOT median 12.5 % (p90 40.0 %), TTFT median 30.0 %" in section
     assert "H100 over NVLink" in section
     # no estimate for a plan that fits at the default load: the GPU lacks a figure (it said

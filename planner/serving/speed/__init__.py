@@ -340,7 +340,8 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     terms = _speed_terms(ctx.runs_on(slow), ctx.distinct[slow], load, conc, kv_limit,
                          replica_conc, context, parts, tpot_base, interference, prefill_s,
                          marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
-                         steady, (p.num_gpu_blocks, held_blocks), seqs_bound,
+                         steady, (p.num_gpu_blocks, held_blocks, p.max_num_seqs),
+                         seqs_bound,
                          stage_gpus_note(ctx, stage_s, slow))
     link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,

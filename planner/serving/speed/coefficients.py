@@ -153,6 +153,21 @@ Kimi-K2.5's int4 MoE rows (Marlin MoE, another kernel) run slower than it
 (bench/speed_accuracy.py, group kimi-k2)."""
 
 
+FITTED_ON = ("fitted by bench/speed_accuracy.py --fit on the fit rows of "
+             "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300 SXM, vLLM and "
+             "SGLang serving)")
+"""Where FITTED's coefficients come from, as the speed terms' notes name it."""
+
+EFFICIENCY_BASIS: dict[KernelFamily, str] = {
+    "bf16": "not fitted (no 16-bit calibration row): the fp8 rows' fitted figure",
+    "fp8": "fitted",
+    "fp4": "fitted",
+    "weight-only": "not fitted: Marlin's own kernel timings (IST-DASLab/marlin_artifact "
+                   "result/marlin.csv, median 0.92), capped at 0.9",
+}
+"""How each kernel family's bandwidth efficiency in FITTED was set (FITTED's docstring)."""
+
+
 REFERENCE_CLOCK_MHZ = 1980.0
 """The boost clock of the calibration GPUs, the clock FITTED's per-layer overheads
 (layer_overhead_us, moe_layer_overhead_us, indexer_layer_overhead_us) were fitted at; on

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import CrossNode, _Ctx
@@ -30,6 +31,7 @@ from planner.serving.vllm_versions import (
     VllmRules,
     custom_ar_enabled,
 )
+from planner.text import counted
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
 """vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
@@ -107,8 +109,12 @@ class MeasuredAllreduce:
     source: str
 
 
+NVLINK4_GBPS = 450.0
+"""NVLink 4's per-direction rate (LinkSpec.bandwidth_gbps of H100/H200 SXM), the link the
+custom all-reduce's start-up line (NVLINK_AR_PEER_US) was measured on."""
+
 NVLINK_ALLREDUCE: dict[float, MeasuredAllreduce] = {
-    450.0: MeasuredAllreduce(
+    NVLINK4_GBPS: MeasuredAllreduce(
         433.6, 19.3, "NVLink 4 (H100/H200, SM 9.0): vLLM PR #42324 benchmark table, 8 GPUs "
         "(unverified: the world size is read from its crossovers), 16 MiB in 87 us (torch "
         "symmetric memory multimem), 128 MiB in 561 us (pynccl)"),
@@ -289,17 +295,45 @@ def _hops(n: int, custom_ar: bool) -> int:
     return 2 if custom_ar else 2 * (n - 1)
 
 
+class AllreduceRates(NamedTuple):
+    """One all-reduce's start-up and bus bandwidth (allreduce_rates), each as the allreduce
+    term writes it, and the inputs its formula names (explained_rates)."""
+
+    startup_s: float
+    bus: float  # B/s
+    startup_text: str
+    bus_text: str
+    inputs: dict[str, float]
+
+
+def latency_basis(link: LinkSpec) -> str:
+    """Where the link's per-hop latency and NCCL start-up come from (hardware.link_spec's and
+    network_link's sources): measured on PCIe (nccl-tests on GeForce cards), an estimate on
+    NVLink, NCCL's own tuning constants on the network."""
+    return {"nvlink": "estimated, unverified", "network": "NCCL's tuning constant, unverified"
+            }.get(link.kind, "measured")
+
+
 def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
                     text: bool = True, world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
                     cross: CrossNode | None = None) -> tuple[float, float, str, str]:
     """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
-    all-reduce of `nbytes` over `n` GPUs: on NVLink 4/5 the measured bus bandwidth
-    (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up; else the link rate x
-    link_efficiency. Any other start-up: where vLLM's custom kernel runs it over NVLink, its
-    measured line (_nvlink_ar_start_us), else hops x the link's latency, plus the link's NCCL
-    start-up when NCCL runs it (LinkSpec.startup_us: 6 us on PCIe, measured).
-    `text=False`: the two texts are
-    empty (a step's time needs only the numbers). Over several nodes: _cross_node_rates."""
+    all-reduce of `nbytes` over `n` GPUs (explained_rates without its inputs). `text=False`:
+    the two texts are empty (a step's time needs only the numbers)."""
+    return explained_rates(link, n, nbytes, link_efficiency, text=text,
+                           world_sizes=world_sizes, cross=cross)[:4]
+
+
+def explained_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
+                    text: bool = True, world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
+                    cross: CrossNode | None = None) -> AllreduceRates:
+    """The start-up and bus bandwidth of one all-reduce of `nbytes` over `n` GPUs: on NVLink
+    4/5 the measured bus bandwidth (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up;
+    else the link rate x link_efficiency. Any other start-up: where vLLM's custom kernel runs
+    it over NVLink, its measured line (_nvlink_ar_start_us), else hops x the link's latency,
+    plus the link's NCCL start-up when NCCL runs it (LinkSpec.startup_us: 6 us on PCIe,
+    measured); each figure's basis in the texts (latency_basis). `text=False`: no texts nor
+    inputs. Over several nodes: _cross_node_rates."""
     if cross is not None:
         return _cross_node_rates(link, n, link_efficiency, cross, text)
     custom_ar = _custom_ar(link, n, nbytes, world_sizes)
@@ -316,23 +350,38 @@ def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
     bus = link.bandwidth_gbps * 1e9 * link_efficiency if measured is None \
         else measured.bus_gbps * 1e9
     if not text:
-        return startup * 1e-6, bus, "", ""
-    startup_text = f"{hops} hops x {link.latency_us:g} us"
-    if nvlink_ar:
-        startup_text = (f"{NVLINK_AR_START_US:g} us + {NVLINK_AR_PEER_US:g} us x {n - 1} peers "
-                        "measured start-up")
-    if nccl_startup:
-        startup_text = f"{link.startup_us:g} us + {startup_text}"
+        return AllreduceRates(startup * 1e-6, bus, "", "", {})
+    basis = latency_basis(link)
+    inputs = {"startup_us": startup}
+    startup_text = f"{hops} hops x {link.latency_us:g} us ({basis})"
+    if not nvlink_ar and not measured_startup:
+        inputs |= {"hops": hops, "latency_us_per_hop": link.latency_us}
+    if nvlink_ar and not measured_startup:
+        startup_text = (f"{NVLINK_AR_START_US:g} us + {NVLINK_AR_PEER_US:g} us x "
+                        f"{counted(n - 1, 'peer')} measured start-up"
+                        + ("" if link.bandwidth_gbps == NVLINK4_GBPS else
+                           " (measured on NVLink 4, unverified on this link)"))
+        inputs |= {"custom_allreduce_start_us": NVLINK_AR_START_US,
+                   "custom_allreduce_us_per_peer": NVLINK_AR_PEER_US, "peers": n - 1}
+    if nccl_startup and not measured_startup:
+        startup_text = f"{link.startup_us:g} us NCCL start-up ({basis}) + {startup_text}"
+        inputs["nccl_startup_us"] = link.startup_us
     if measured_startup:
         startup_text = f"{measured.startup_us:g} us measured start-up"
-    bus_text = (f"({link.bandwidth_gbps:.1f} GB/s x {link_efficiency:.2f})" if measured is None
-                else f"{measured.bus_gbps:g} GB/s measured bus bandwidth")
-    return startup * 1e-6, bus, startup_text, bus_text
+    if measured is None:
+        bus_text = (f"({link.bandwidth_gbps:.1f} GB/s x {link_efficiency:.2f} estimated link "
+                    "efficiency)")
+        inputs |= {"link_bandwidth_gbps": link.bandwidth_gbps,
+                   "link_efficiency": link_efficiency}
+    else:
+        bus_text = f"{measured.bus_gbps:g} GB/s measured bus bandwidth"
+    inputs["bus_bandwidth_gbps"] = bus / 1e9
+    return AllreduceRates(startup * 1e-6, bus, startup_text, bus_text, inputs)
 
 
 def _cross_node_rates(link: LinkSpec, n: int, link_efficiency: float, cross: CrossNode,
-                      text: bool) -> tuple[float, float, str, str]:
-    """allreduce_rates of NCCL's ring over `cross.nodes` nodes, in NCCL's own cost form
+                      text: bool) -> AllreduceRates:
+    """explained_rates of NCCL's ring over `cross.nodes` nodes, in NCCL's own cost form
     (src/graph/tuning.cc: baseLat + (nsteps - nInterSteps) x intra + nInterSteps x inter,
     nsteps = 2 (n - 1), nInterSteps = 2 (nodes - 1)): start-up = the network's NCCL start-up +
     the intra-node steps x the node link's hop + the network steps x the network's. Bus
@@ -348,14 +397,23 @@ def _cross_node_rates(link: LinkSpec, n: int, link_efficiency: float, cross: Cro
     net_bus = cross.ranks_per_node * net.bandwidth_gbps * link_efficiency
     bus = min(node_bus, net_bus)
     if not text:
-        return startup * 1e-6, bus * 1e9, "", ""
-    startup_text = (f"{net.startup_us:g} us + {intra} node hops x {link.latency_us:g} us + "
-                    f"{inter} network hops x {net.latency_us:g} us")
+        return AllreduceRates(startup * 1e-6, bus * 1e9, "", "", {})
+    net_basis = latency_basis(net)
+    startup_text = (f"{net.startup_us:g} us NCCL start-up ({net_basis}) + {intra} node hops x "
+                    f"{link.latency_us:g} us ({latency_basis(link)}) + {inter} network hops x "
+                    f"{net.latency_us:g} us ({net_basis})")
     # the network link's rate is one GPU's share of its node's NICs (network_link), so the
     # count is of ranks, not NICs: 2x100 GbE for 8 GPUs is 8 x 3.125 GB/s, over 2 NICs
     bus_text = (f"min({node_bus:.1f} GB/s in a node, {cross.ranks_per_node} ranks in a node x "
-                f"{net.bandwidth_gbps:g} GB/s network per GPU x {link_efficiency:.2f})")
-    return startup * 1e-6, bus * 1e9, startup_text, bus_text
+                f"{net.bandwidth_gbps:g} GB/s network per GPU x {link_efficiency:.2f} estimated "
+                "link efficiency)")
+    inputs = {"startup_us": startup, "nccl_startup_us": net.startup_us, "node_hops": intra,
+              "latency_us_per_node_hop": link.latency_us, "network_hops": inter,
+              "latency_us_per_network_hop": net.latency_us, "node_bus_gbps": node_bus,
+              "ranks_per_node": cross.ranks_per_node,
+              "network_gbps_per_gpu": net.bandwidth_gbps, "link_efficiency": link_efficiency,
+              "bus_bandwidth_gbps": bus}
+    return AllreduceRates(startup * 1e-6, bus * 1e9, startup_text, bus_text, inputs)
 
 
 def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:

@@ -13,6 +13,8 @@ from planner.serving.plan import Term
 from planner.serving.speed.coefficients import (
     CALIBRATION_GEMM_RATIO,
     EAGER_LAYER_OVERHEAD_FACTOR,
+    EFFICIENCY_BASIS,
+    FITTED_ON,
     REFERENCE_CLOCK_MHZ,
     WNA16_FALLBACK_SLOWDOWN,
 )
@@ -23,9 +25,9 @@ from planner.serving.speed.collectives import (
     _all_to_all_s,
     _dispatch_label,
     allreduce_algorithm,
-    allreduce_rates,
     ar_capability,
     collectives_label,
+    explained_rates,
     measured_allreduce,
 )
 from planner.serving.speed.context import (
@@ -48,15 +50,46 @@ from planner.serving.speed.kernels import (
 from planner.serving.speed.step import (
     BurstStep,
     _moe_kernels_launched,
+    clock_factor,
     expected_experts_touched,
     moe_layer_us,
     steps_ahead,
 )
 from planner.text import counted, plural
 
+Inputs = dict[str, float | int | str]
+"""A term's named inputs, units in the keys (Term.inputs: numbers written as text)."""
 
-def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
-    return Term(key=key, label=label, value=value, unit=unit, formula=formula, note=note)
+
+def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "",
+          inputs: Inputs | None = None) -> Term:
+    return Term(key=key, label=label, value=value, unit=unit, formula=formula, note=note,
+                inputs={k: _number(v) for k, v in (inputs or {}).items()})
+
+
+def _number(value: float | int | str) -> str:
+    """An input as Term.inputs holds it: whole numbers whole ("936", "4095525888"), other
+    floats to 6 significant digits ("0.707", "6.34155"), text as it is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) or value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+def _notes(*notes: str) -> str:
+    """The non-empty notes joined with "; "."""
+    return "; ".join(n for n in notes if n)
+
+
+def _fitted(*what: str) -> str:
+    """The note naming the fitted coefficients a formula uses and where they were fitted."""
+    return f"{', '.join(what)}: {FITTED_ON}"
+
+
+def _datasheet(ctx: _Ctx) -> str:
+    """The GPU preset's source for its datasheet figures (its first clause)."""
+    return ctx.device.gpu.source.split(";")[0]
 
 
 def _ms(seconds: float) -> str:
@@ -150,21 +183,38 @@ def _exp_rule(ctx: _Ctx) -> str:
             f"per SM), x {sfu} SFU exponentials per SM per clock")
 
 
-def _per_layer(ctx: _Ctx, s) -> str:
+def _exp_inputs(ctx: _Ctx) -> Inputs:
+    """The softmax exponential rate's inputs (_exp_rule)."""
+    gpu = ctx.device.gpu
+    lanes, sfu = SM_UNITS[gpu.compute_capability]
+    return {"exp_per_s": ctx.device.exp_rate, "fp32_tflops": gpu.fp32_tflops,
+            "fp32_lanes_per_sm": lanes, "sfu_exp_per_sm_per_clock": sfu}
+
+
+def _per_layer(ctx: _Ctx, s) -> tuple[str, Inputs]:
     """The per-layer overheads of stage `s` x the clock factor (step.clock_factor), in its
-    numbers: "56.3 us x 94 layers x 1980/1410 MHz"."""
+    numbers, "56.3 us x 94 layers x 1980/1410 MHz (...)", and its inputs."""
     c = ctx.c
     terms = [f"{c.layer_overhead_us:g} us x {s.layers} layers"]
+    inputs: Inputs = {"layer_overhead_us": c.layer_overhead_us, "layers": s.layers}
     if s.moe_layers and _moe_kernels_launched(ctx):
         terms.append(f"{moe_layer_us(ctx):g} us x {s.moe_layers} MoE layers")
+        inputs |= {"moe_layer_overhead_us": moe_layer_us(ctx), "moe_layers": s.moe_layers}
     if s.sparse_layers:
         terms.append(f"{c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers")
-    per_layer = " + ".join(terms) if len(terms) == 1 else f"({' + '.join(terms)})"
-    clock = ctx.device.gpu.boost_clock_mhz
+        inputs |= {"indexer_layer_overhead_us": c.indexer_layer_overhead_us,
+                   "indexer_layers": s.sparse_layers}
+    fitted = "fitted " if len(terms) == 1 else "each fitted: "
+    per_layer = f"{fitted}{terms[0]}" if len(terms) == 1 else f"({fitted}{' + '.join(terms)})"
+    gpu = ctx.device.gpu
+    clock = gpu.boost_clock_mhz
+    inputs |= {"calibration_clock_mhz": REFERENCE_CLOCK_MHZ, "clock_factor": clock_factor(gpu)}
     if clock is None:
         return (f"{per_layer} x 1 (clock unknown: the calibration GPUs' clock assumed, "
-                f"{REFERENCE_CLOCK_MHZ:g} MHz)")
-    return f"{per_layer} x {REFERENCE_CLOCK_MHZ:g}/{clock:g} MHz"
+                f"{REFERENCE_CLOCK_MHZ:g} MHz)"), inputs
+    inputs["gpu_clock_mhz"] = clock
+    return (f"{per_layer} x {REFERENCE_CLOCK_MHZ:g}/{clock:g} MHz (the calibration GPUs' boost "
+            f"clock / the {gpu.name}'s)"), inputs
 
 
 def _compute_eff(ctx: _Ctx, digits: int = 3) -> str:
@@ -173,19 +223,38 @@ def _compute_eff(ctx: _Ctx, digits: int = 3) -> str:
     (coefficients.gemm_factor)."""
     gpu, fitted = ctx.device.gpu, ctx.c.compute_efficiency
     if gpu.gemm_ratio is None:
-        return f"{fitted:.{digits}f}"
+        return f"{fitted:.{digits}f} fitted"
     return (f"{ctx.compute_eff:.3f} (fitted {fitted:.3f} x {gpu.measured_gemm_tflops:g} measured "
             f"/ {gpu.bf16_dense_tflops:g} datasheet BF16 TFLOP/s / the calibration GPUs' "
             f"{CALIBRATION_GEMM_RATIO:.4f})")
 
 
+def _compute_inputs(ctx: _Ctx) -> Inputs:
+    """The compute rate's inputs (_compute_eff): the rate, the efficiency, and on a GPU with a
+    measured large-GEMM rate the figures that scale the fitted efficiency."""
+    dev, gpu = ctx.device, ctx.device.gpu
+    inputs: Inputs = {"peak_tflops": dev.peak_flops / 1e12,
+                      "attention_tflops": dev.attn_flops / 1e12,
+                      "compute_efficiency": ctx.compute_eff,
+                      "fitted_compute_efficiency": ctx.c.compute_efficiency}
+    if gpu.gemm_ratio is not None:
+        inputs |= {"measured_gemm_tflops": gpu.measured_gemm_tflops,
+                   "datasheet_bf16_tflops": gpu.bf16_dense_tflops,
+                   "calibration_gemm_ratio": CALIBRATION_GEMM_RATIO}
+    return inputs
+
+
 def _gemm_note(ctx: _Ctx) -> str:
-    """Where the GPU's measured large-GEMM rate comes from, where heads wider than FA3's
-    run at FlashAttention 4's SM90 rate (_wide_heads) its source, and a float32 plan's FP32
-    rate; "" without any."""
+    """Where the GPU's datasheet and measured large-GEMM rates come from and the compute
+    efficiency's fit, where heads wider than FA3's run at FlashAttention 4's SM90 rate
+    (_wide_heads) its source, and a float32 plan's FP32 rate."""
     gpu = ctx.device.gpu
     source = gpu.measured_gemm_source
-    notes = [f"measured large-GEMM rate: {source}"] if source else []
+    notes = [f"TFLOP/s: {_datasheet(ctx)}"]
+    if source:
+        notes.append(f"measured large-GEMM rate: {source}; the calibration GPUs' "
+                     f"{CALIBRATION_GEMM_RATIO:.4f}: their mean measured / datasheet BF16 "
+                     "rate (coefficients.CALIBRATION_GEMM_RATIO)")
     if ctx.device.dense_fmt == "fp32":  # a float32 plan: no tensor cores (dense_tflops)
         notes.append(f"float32: GEMMs and attention at the CUDA cores' FP32 "
                      f"{gpu.fp32_tflops:g} TFLOP/s (torch's 'highest' matmul precision, no "
@@ -199,6 +268,8 @@ def _gemm_note(ctx: _Ctx) -> str:
         notes.append("16-bit routed experts at the measured fused-MoE rate, "
                      f"{gpu.measured_bf16_moe_tflops:g} TFLOP/s, not the expert compute factor "
                      f"fitted on quantized experts: {gpu.measured_bf16_moe_source}")
+    notes.append(_fitted("the compute efficiency" + (", the expert compute factor"
+                                                     if ctx.device.moe is not None else "")))
     return "; ".join(notes)
 
 
@@ -271,7 +342,8 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     (mean seconds, steps) when the requests arrive together, else None; `steady`: (the wait,
     the cycle without it) in seconds under steady arrivals (step.steady_wait_s), else None;
     `blocks`: (the pool's
-    blocks per replica, the blocks one request holds at load.held_tokens); `seqs_bound`: the
+    blocks per replica, the blocks one request holds at load.held_tokens, max_num_seqs);
+    `seqs_bound`: the
     cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase); `stages_note`:
     the decode step's note (stage_gpus_note)."""
     micro = max(1.0, per_replica / ctx.pp)
@@ -284,7 +356,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
         *padding,
         _collectives_term(ctx, s, parts, micro, allreduce_caveat),
         _overhead_term(ctx, s, parts, graphs_caveat),
-        _decode_step_term(ctx, tpot_base, padding, stages_note),
+        _decode_step_term(ctx, tpot_base, padding, stages_note, per_replica),
         *_prefill_terms(ctx, load, prefill_s, marginal_s, chunks, softmax_s),
         *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
         *([] if steady is None else [_steady_term(per_replica - 1, marginal_s, *steady)]),
@@ -298,37 +370,53 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
 def _kv_limit_term(ctx: _Ctx, load, conc, kv_limit, blocks, seqs_bound) -> Term:
     """The KV-limited concurrency: the requests the KV cache's blocks hold, capped by
     max_num_seqs, over the DP replicas, and which limit binds where it cuts the load."""
+    pool, held, seqs = blocks
     return _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
-                 f"min(max_num_seqs, {blocks[0]:,} KV blocks // {counted(blocks[1], 'block')} "
+                 f"min(max_num_seqs {seqs:,}, {pool:,} KV blocks // {counted(held, 'block')} "
                  f"per request holding {load.input_len:,} in + {load.output_len:,} / 2 out on "
                  f"average) x DP {ctx.dp} = {kv_limit:,}; served {conc:,} of "
                  f"{load.concurrency:,} asked",
-                 cap_phrase(seqs_bound) if conc < load.concurrency else "")
+                 cap_phrase(seqs_bound) if conc < load.concurrency else "",
+                 {"max_num_seqs": seqs, "kv_blocks": pool, "blocks_per_request": held,
+                  "input_tokens": load.input_len, "output_tokens": load.output_len,
+                  "dp": ctx.dp, "concurrency_requests": load.concurrency,
+                  "served_requests": conc})
 
 
-def _moe_read_text(ctx: _Ctx, s, micro: float) -> tuple[str, str]:
-    """(the experts' read, their read rate) in the weight-read formula's words, where the model
-    has routed experts: the experts a stage step's tokens touch (step.expected_experts_touched)
-    and the expert rate's factor, capped by Marlin MoE's SM-bound rate where it has one;
-    ("", "") for a dense model."""
+def _moe_read_text(ctx: _Ctx, s, micro: float) -> tuple[str, str, Inputs]:
+    """(the experts' read, their read rate, their inputs) in the weight-read formula's words,
+    where the model has routed experts: the experts a stage step's tokens touch
+    (step.expected_experts_touched) and the expert rate's fitted factor, capped by Marlin
+    MoE's SM-bound rate where it has one; ("", "", {}) for a dense model."""
     dev = ctx.device
     c = ctx.c
     touched = moe_eff = ""
+    inputs: Inputs = {}
     if dev.moe is not None:
         routed = math.ceil(micro * ctx.dp)
         e, k = dev.moe.num_experts, dev.moe.experts_per_token
         slow = (f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.moe_kernel == "moe-wna16"
                 else "")
-        moe_eff = f"; experts at x {_expert_factor(ctx):.3f} of it"
+        moe_eff = f"; experts at x {_expert_factor(ctx):.3f} (fitted) of it"
+        inputs = {"expert_bytes": s.expert_bytes, "num_experts": e, "experts_per_token": k,
+                  "routed_tokens": routed,
+                  "experts_touched": expected_experts_touched(e, k, routed),
+                  "expert_bandwidth_factor": _expert_factor(ctx)}
         if math.isfinite(_marlin_rate(ctx)):
-            moe_eff = (f"; experts at min(x {_expert_factor(ctx):.3f} of it, "
-                       f"{c.marlin_moe_bytes_per_fp32_flop:g} B/FLOP x "
+            moe_eff = (f"; experts at min(x {_expert_factor(ctx):.3f} (fitted) of it, "
+                       f"{c.marlin_moe_bytes_per_fp32_flop:g} B/FLOP (fitted) x "
                        f"{_marlin_fp32_tflops(dev.gpu):g} FP32 TFLOP/s{_lanes_note(ctx)} = "
                        f"{_marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
+            inputs |= {"marlin_bytes_per_fp32_flop": c.marlin_moe_bytes_per_fp32_flop,
+                       "marlin_fp32_tflops": _marlin_fp32_tflops(dev.gpu),
+                       "marlin_rate_gbps": _marlin_rate(ctx) / 1e9}
+        if slow:
+            slow += " (estimated, unverified)"
+            inputs["wna16_slowdown"] = WNA16_FALLBACK_SLOWDOWN
         moe_eff += f", MoE kernel {ctx.moe_kernel}"
         touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
                    f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
-    return touched, moe_eff
+    return touched, moe_eff, inputs
 
 
 def _decode_read_terms(ctx: _Ctx, s, parts, micro: float, context: float) -> list[Term]:
@@ -341,18 +429,47 @@ def _decode_read_terms(ctx: _Ctx, s, parts, micro: float, context: float) -> lis
     label = kernel_label(dev.family, dev.dense_fmt, dev.scheme.family)
     efficiency = (f"{dev.family} efficiency ({label} kernels)" if label == MXFP4_W4A16_LABEL
                   else f"{label} efficiency")  # MXFP4 w4a16 runs on the fp4 family's figure
-    bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s"
-    touched, moe_eff = _moe_read_text(ctx, s, micro)
+    bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s datasheet"
+    touched, moe_eff, moe_inputs = _moe_read_text(ctx, s, micro)
+    sources = f"bandwidth: {_datasheet(ctx)}"
+    experts = ", the expert bandwidth factor" if dev.moe is not None else ""
+    marlin = ", Marlin MoE's B/FLOP" if "marlin_rate_gbps" in moe_inputs else ""
+    weights_inputs = {"dense_bytes": s.dense_bytes, **moe_inputs,
+                      "bandwidth_gbps": dev.gpu.memory_bandwidth_gbps,
+                      "bandwidth_efficiency": eff, **_cap_inputs(ctx, eff)}
     return [
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
               "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
               f"{_capped(ctx, f'{bw} x {eff:.3f} {efficiency}{moe_eff}', eff)} = "
-              f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
+              f"{_ms(parts['weights'])}",
+              _notes(_cap_note(ctx, eff), f"{efficiency} {eff:.3f}: "
+                     f"{EFFICIENCY_BASIS[dev.family]}", sources,
+                     _fitted(f"the expert bandwidth factor{marlin}") if experts else ""),
+              weights_inputs),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
               f"{_avg_of(micro, 'seq')} x {_kv_token_bytes(s, context)} / "
-              f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
-              _cap_note(ctx, kv_eff)),
+              f"{_capped(ctx, f'{bw} x {kv_eff:.3f} fitted KV efficiency', kv_eff)} = "
+              f"{_ms(parts['kv'])}",
+              _notes(_cap_note(ctx, kv_eff), sources, _fitted("the KV efficiency")),
+              {"sequences": micro, "context_tokens": context,
+               "kv_bytes_per_token": s.kv_bytes_per_token, **_window_inputs(s),
+               "bandwidth_gbps": dev.gpu.memory_bandwidth_gbps,
+               "kv_bandwidth_efficiency": kv_eff, **_cap_inputs(ctx, kv_eff)}),
     ]
+
+
+def _cap_inputs(ctx: _Ctx, efficiency: float) -> Inputs:
+    """The measured read rate where it binds (_capped), as an input."""
+    return {"measured_read_gbps": ctx.device.read_cap / 1e9} if _read_capped(
+        ctx, efficiency) else {}
+
+
+def _window_inputs(s) -> Inputs:
+    """Each sliding-window group of stage `s` as inputs: its layers and their KV bytes a
+    token, keyed by the window ("sliding_layers_w128", "kv_bytes_per_token_per_layer_w128")."""
+    return {key: value for (w, per), n in Counter(s.window_kv).items()
+            for key, value in ((f"sliding_layers_w{w}", n),
+                               (f"kv_bytes_per_token_per_layer_w{w}", per))}
 
 
 def _decode_compute_term(ctx: _Ctx, s, parts, micro: float) -> Term:
@@ -362,13 +479,17 @@ def _decode_compute_term(ctx: _Ctx, s, parts, micro: float) -> Term:
     dev = ctx.device
     # the routed experts' share, named only where the model has them
     params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert / "
-              f"{ctx.expert_compute:.3f})" if dev.moe is not None
+              f"{ctx.expert_compute:.3f} fitted)" if dev.moe is not None
               else f"{s.dense_params / 1e9:.3f}")
+    experts = {"expert_params_per_token": s.expert_params_per_token,
+               "expert_compute_factor": ctx.expert_compute} if dev.moe is not None else {}
     return _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
                  f"2 x {params} G params x {_avg_of(micro, 'token')} "
                  f"(+ attention at {_attn_rate(ctx)} TFLOP/s) / ({dev.peak_flops / 1e12:,.0f}"
-                 f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
-                 f"{_ms(parts['compute'])}", _gemm_note(ctx))
+                 f" TFLOP/s datasheet x {_compute_eff(ctx)}){_part_rates(dev)} = "
+                 f"{_ms(parts['compute'])}", _gemm_note(ctx),
+                 {"dense_params": s.dense_params, **experts, "tokens": micro,
+                  **_compute_inputs(ctx)})
 
 
 def _padding_terms(ctx: _Ctx, s, parts) -> list[Term]:
@@ -384,10 +505,13 @@ def _padding_terms(ctx: _Ctx, s, parts) -> list[Term]:
             f"2 x {one_expert / 1e9:.4f} G params (this GPU's routed-expert parameters / "
             f"{dev.moe.num_experts}) x {dev.moe.num_experts} experts x "
             f"{DEEPGEMM_ALIGN_ROWS - 1} padding rows / "
-            f"({dev.peak_flops / 1e12:,.0f} TFLOP/s x {_compute_eff(ctx)}) = "
+            f"({dev.peak_flops / 1e12:,.0f} TFLOP/s datasheet x {_compute_eff(ctx)}) = "
             f"{_ms(parts['moe_padding'])}",
-            "block-FP8 MoE on vLLM 0.12-0.14: DeepGEMM's grouped GEMM pads every expert to "
-            "128 rows (deep_gemm_utils.py compute_aligned_M), added to the step")]
+            _notes("block-FP8 MoE on vLLM 0.12-0.14: DeepGEMM's grouped GEMM pads every "
+                   "expert to 128 rows (deep_gemm_utils.py compute_aligned_M), added to the "
+                   "step", _gemm_note(ctx)),
+            {"expert_params": one_expert, "num_experts": dev.moe.num_experts,
+             "padding_rows": DEEPGEMM_ALIGN_ROWS - 1, **_compute_inputs(ctx)})]
     return padding
 
 
@@ -431,6 +555,13 @@ def _allreduce_algorithms(ctx: _Ctx, msg: float, chunk_msg: int, sizes) -> str:
     return algorithms
 
 
+def _all_to_all_inputs(ctx: _Ctx, s, micro: float) -> Inputs:
+    """The MoE layers' all-to-all as inputs, where one runs (_all_to_all_text)."""
+    a2a_s = _all_to_all_s(ctx, micro)
+    return {"moe_layers": s.moe_layers, "all_to_all_us_per_moe_layer": a2a_s * 1e6} \
+        if a2a_s else {}
+
+
 def _all_to_all_text(ctx: _Ctx, s, micro: float, msg: float) -> str:
     """The MoE layers' all-to-all added to the all-reduce formula: EP's dispatch + combine to
     the other ranks, or without EP the all-gather + reduce-scatter over the DP ranks; "" where
@@ -463,38 +594,67 @@ def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) 
     link = dev.link
     chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
     sizes = ctx.ar_world_sizes
-    _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency,
-                                            world_sizes=sizes, cross=ctx.cross)
+    rates = explained_rates(link, max(ctx.tp, 2), msg, c.link_efficiency, world_sizes=sizes,
+                            cross=ctx.cross)
     ar_source = _collective_sources(ctx, sizes)
     algorithms = _allreduce_algorithms(ctx, msg, chunk_msg, sizes)
-    allreduce_formula = (f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
-                         f"{msg:,.0f} B / {ar_bw}]" if ctx.tp > 1 else "TP=1: no all-reduce")
+    allreduce_formula = (f"2 x {s.layers} layers x [{rates.startup_text} + ({ctx.tp} - 1)/"
+                         f"{ctx.tp} x 2 x {msg:,.0f} B / {rates.bus_text}]" if ctx.tp > 1
+                         else "TP=1: no all-reduce")
     allreduce_formula += _all_to_all_text(ctx, s, micro, msg)
+    message = {"tp": ctx.tp, "allreduces_per_layer": 2, "layers": s.layers,
+                     "message_bytes": msg, "tokens": micro, "hidden_size": ctx.hidden,
+                     "bytes_per_activation": dev.act_b, **rates.inputs} if ctx.tp > 1 else {"tp": 1}
+    inputs = {**message, **_all_to_all_inputs(ctx, s, micro)}
     return _term("allreduce", f"{collectives_label(ctx)} per stage step",
                  parts["allreduce"] * 1e3, "ms",
                  f"{allreduce_formula} = {_ms(parts['allreduce'])}",
-                 f"{link.kind}: {link.formula}{ar_source}{algorithms}"
-                 + (f"; {allreduce_caveat}" if allreduce_caveat else ""))
+                 _notes(f"{link.kind}: {link.formula} ({link.source}){ar_source}{algorithms}",
+                        _link_efficiency_note(ctx, inputs), allreduce_caveat),
+                 inputs)
+
+
+def _link_efficiency_note(ctx: _Ctx, inputs: Inputs) -> str:
+    """The link efficiency's basis where a formula uses it (an all-reduce at the link's rate
+    or an all-to-all), else "" (NVLink 4/5's measured rates, TP=1 without all-to-all)."""
+    if "link_efficiency" not in inputs and "all_to_all_us_per_moe_layer" not in inputs:
+        return ""
+    return (f"link efficiency {ctx.c.link_efficiency:g}: estimated, unverified (no calibration "
+            "row runs over a link without a measured all-reduce rate)")
 
 
 def _overhead_term(ctx: _Ctx, s, parts, graphs_caveat: str) -> Term:
     """The fixed overhead of a stage step: the per-layer ones (_per_layer), x the eager factor
-    without CUDA graphs."""
+    without CUDA graphs, with where each figure comes from."""
+    per_layer, inputs = _per_layer(ctx, s)
+    eager = (f" x {EAGER_LAYER_OVERHEAD_FACTOR:g} (--enforce-eager: no CUDA graphs; estimated, "
+             "unverified)") if ctx.eager else ""
+    if ctx.eager:
+        inputs["eager_factor"] = EAGER_LAYER_OVERHEAD_FACTOR
+    clock = ctx.device.gpu.boost_clock_mhz
+    clocks = (f"{REFERENCE_CLOCK_MHZ:g} MHz: the calibration GPUs' boost clock "
+              "(coefficients.REFERENCE_CLOCK_MHZ)"
+              + (f"; {clock:g} MHz: the {ctx.device.gpu.name}'s boost clock (its GPU preset's; "
+                 "sources in its notes)" if clock else "")
+              + "; the scaling by the clock was chosen on the public runs' residuals "
+              "(step._overhead_s)")
     return _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
-                 _per_layer(ctx, s)
-                 + (f" x {EAGER_LAYER_OVERHEAD_FACTOR:g} (--enforce-eager: no CUDA graphs)"
-                    if ctx.eager else "") + f" = {_ms(parts['overhead'])}",
-                 graphs_caveat)
+                 f"{per_layer}{eager} = {_ms(parts['overhead'])}",
+                 _notes(graphs_caveat, _fitted("the overheads per layer"), clocks), inputs)
 
 
-def _decode_step_term(ctx: _Ctx, tpot_base: float, padding: list[Term],
-                      stages_note: str) -> Term:
+def _decode_step_term(ctx: _Ctx, tpot_base: float, padding: list[Term], stages_note: str,
+                      sequences: int) -> Term:
     """The whole pipeline's decode step from the stage terms above (padding: _padding_terms)."""
     return _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
                  f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) "
                  f"of [max(weights + KV, compute) + all-reduce"
                  f"{' + padded MoE rows' if padding else ''} + overhead] + "
-                 f"{counted(ctx.pp - 1, 'stage hop')} = {_ms(tpot_base)}", stages_note)
+                 f"{counted(ctx.pp - 1, 'stage hop')} = {_ms(tpot_base)}",
+                 _notes(stages_note, "each stage hop: one NCCL send of the micro-batch's hidden "
+                        "states (the link's start-up + one step + bytes / (link rate x link "
+                        "efficiency))" if ctx.pp > 1 else ""),
+                 {"pp_stages": ctx.pp, "stage_hops": ctx.pp - 1, "sequences": sequences})
 
 
 def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks: int,
@@ -503,7 +663,9 @@ def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks:
     its weight read, + all-reduce), its softmax exponentials, and the work it adds to a busy
     step."""
     dev = ctx.device
-    experts = f"experts x {ctx.expert_compute:.3f}; " if dev.moe is not None else ""
+    experts = f"experts x {ctx.expert_compute:.3f} fitted; " if dev.moe is not None else ""
+    expert_inputs = {"expert_compute_factor": ctx.expert_compute} if dev.moe is not None else {}
+    exp_inputs = _exp_inputs(ctx) if math.isfinite(dev.exp_rate) else {}
     return [
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{counted(chunks, 'chunk')} of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
@@ -512,7 +674,10 @@ def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks:
               f"{_part_rates(dev)}) + causal "
               f"attention at {_attn_rate(ctx)} TFLOP/s, all x "
               f"{_compute_eff(ctx, 2)}, + softmax {_ms(softmax_s)}; weight read) + "
-              f"all-reduce through {counted(ctx.pp, 'stage')} = {_ms(prefill_s)}", _gemm_note(ctx)),
+              f"all-reduce through {counted(ctx.pp, 'stage')} = {_ms(prefill_s)}", _gemm_note(ctx),
+              {"input_tokens": load.input_len, "chunks": chunks,
+               "max_num_batched_tokens": ctx.mbt, **expert_inputs, **_compute_inputs(ctx),
+               "softmax_ms": softmax_s * 1e3, "pp_stages": ctx.pp}),
         _term("prefill_softmax", "Prefill: softmax exponentials", softmax_s * 1e3, "ms",
               f"{load.input_len:,} tokens x keys seen (causal, capped by sliding windows and "
               f"sparse top-k) x query heads per GPU, summed over layers and chunks, / "
@@ -520,15 +685,22 @@ def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks:
                  if math.isfinite(dev.exp_rate)
                  else "(no FP32 figure for this GPU: left out) = 0 ms"),
               "P.V waits for the softmax (NVIDIA, 'Making Softmax More Efficient with NVIDIA "
-              "Blackwell Ultra'): the exponentials add to the attention GEMMs"),
+              "Blackwell Ultra'): the exponentials add to the attention GEMMs"
+              + (f"; FP32 lanes and SFU exponentials per SM of compute capability "
+                 f"{dev.gpu.compute_capability}: hardware.SM_UNITS (its NOTE gives the CUDA "
+                 f"programming guide's figures; 12.x unverified); FP32 TFLOP/s: "
+                 f"{_datasheet(ctx)}" if exp_inputs else ""),
+              {"input_tokens": load.input_len, **exp_inputs}),
         _term("prefill_tokens_per_s", "Prefill tokens/s (one request)",
               load.input_len / prefill_s, "tok/s",
               f"{load.input_len:,} prompt tokens / {_ms(prefill_s)} prefill = "
-              f"{load.input_len / prefill_s:,.0f} tok/s"),
+              f"{load.input_len / prefill_s:,.0f} tok/s", "",
+              {"input_tokens": load.input_len, "prefill_ms": prefill_s * 1e3}),
         _term("prefill_marginal", "Prefill work one request adds to a busy step",
               marginal_s * 1e3, "ms",
               f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
-              f"busiest stage = {_ms(marginal_s)}"),
+              f"busiest stage = {_ms(marginal_s)}", "",
+              {"input_tokens": load.input_len}),
     ]
 
 
@@ -538,6 +710,20 @@ def _ttft_term(ctx: _Ctx, load, per_replica: int, tpot_base: float, prefill_s: f
     prefill where the requests arrive together, else the prefill, the decode steps ahead and
     the wait for the others' prefills (steady, or a fitted share of them queued ahead)."""
     c = ctx.c
+    queued = burst is None and steady is None and load.arrival != "steady"
+    inputs: Inputs = {"request_overhead_ms": c.request_overhead_ms,
+                      "prompt_token_overhead_us": c.prompt_token_overhead_us,
+                      "input_tokens": load.input_len}
+    if burst is not None:
+        inputs |= {"burst_prefill_ms": burst[0] * 1e3, "requests": per_replica}
+    else:
+        inputs |= {"prefill_ms": prefill_s * 1e3, "decode_steps_ahead":
+                   steps_ahead(ctx) if per_replica > 1 else 0, "decode_step_ms": tpot_base * 1e3}
+    if steady is not None:
+        inputs["steady_wait_ms"] = steady[0] * 1e3
+    if queued:
+        inputs |= {"queue_share": c.queue_share, "other_requests": per_replica - 1}
+    shares = ", the queue share" if queued else ""
     return _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
                  f"{c.request_overhead_ms:g} ms fitted request overhead + "
                  f"{c.prompt_token_overhead_us:g} us fitted per prompt token x "
@@ -553,8 +739,11 @@ def _ttft_term(ctx: _Ctx, load, per_replica: int, tpot_base: float, prefill_s: f
                        if load.arrival == "steady" else
                        f"{c.queue_share:.3g} fitted share x {counted(per_replica - 1, 'other')} x "
                        f"{_ms(prefill_s)} prefill queued ahead = {_ms(ttft)}")),
-                 "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
-                 "tokenization explains part of it, the rest is prefill time the roofline misses")
+                 _notes("the per-prompt-token time is fitted (BLIS's alpha1 form): host work "
+                        "such as tokenization explains part of it, the rest is prefill time the "
+                        "roofline misses", _fitted(f"the request and per-prompt-token "
+                                                   f"overheads{shares}")),
+                 inputs)
 
 
 def _kv_wait_term(load, kv_limit, kv_wait: float, ttft: float, tpot: float,
@@ -572,7 +761,9 @@ def _kv_wait_term(load, kv_limit, kv_wait: float, ttft: float, tpot: float,
                  "Little's law a request spends clients / slots x its served time in the server; "
                  f"a client's first token comes after {_ms(kv_wait + ttft)} and its tokens/s is "
                  f"{aggregate / load.concurrency:,.2f} (all requests' / clients); not in TTFT "
-                 "(unvalidated: the calibration runs' KV size is unknown)" if kv_wait else "")
+                 "(unvalidated: the calibration runs' KV size is unknown)" if kv_wait else "",
+                 {"clients": load.concurrency, "kv_slots": kv_limit, "ttft_ms": ttft * 1e3,
+                  "output_tokens": load.output_len, "tpot_ms": tpot * 1e3})
 
 
 def _output_terms(ctx: _Ctx, load, conc, per_replica: int, tpot_base: float,
@@ -583,18 +774,26 @@ def _output_terms(ctx: _Ctx, load, conc, per_replica: int, tpot_base: float,
     c = ctx.c
     return [
         _term("tpot", "Time per output token", tpot * 1e3, "ms",
-              f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} x "
+              f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} fitted share x "
               f"{counted(per_replica - 1, 'other')} x {_ms(marginal_s)} / "
               f"{load.output_len:,} output tokens ({_ms(interference)}) = {_ms(tpot)}",
-              "not a TPOT with one output token (TPOT: n/a, no gap between output tokens); "
-              "the output tokens/s below uses it" if load.one_token else ""),
+              _notes("not a TPOT with one output token (TPOT: n/a, no gap between output "
+                     "tokens); the output tokens/s below uses it" if load.one_token else "",
+                     _fitted("the prefill interference share")),
+              {"decode_step_ms": tpot_base * 1e3,
+               "prefill_interference": c.prefill_interference,
+               "other_requests": per_replica - 1, "prefill_marginal_ms": marginal_s * 1e3,
+               "output_tokens": load.output_len}),
         *([] if load.one_token else [_term(
             "output_tokens_per_s_per_request", "Output tokens/s per request", 1 / tpot, "tok/s",
             f"1 / {_ms(tpot)} TPOT = {1 / tpot:,.1f} tok/s",
-            "a request's rate between its output tokens, without its wait for the first")]),
+            "a request's rate between its output tokens, without its wait for the first",
+            {"tpot_ms": tpot * 1e3})]),
         _term("output_tokens_per_s", "Output tokens/s (all requests)", aggregate, "tok/s",
               f"{counted(conc, 'request')} / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
-              f"{aggregate:,.1f} tok/s"),
+              f"{aggregate:,.1f} tok/s", "",
+              {"requests": conc, "tpot_ms": tpot * 1e3, "ttft_ms": ttft * 1e3,
+               "output_tokens": load.output_len}),
     ]
 
 
@@ -632,7 +831,9 @@ def _burst_term(ctx: _Ctx, load, requests: int, mean_s: float, steps: list[Burst
         "scheduler fills each step with waiting prompts up to max_num_batched_tokens, "
         "chunking the one that does not fit; each step is a prefill step of its tokens "
         "(compute, attention, all-reduce, overhead); the decode tokens of requests already "
-        "prefilled, which share later steps, are not counted")
+        "prefilled, which share later steps, are not counted",
+        {"requests": requests, "input_tokens": load.input_len, "steps": len(steps),
+         "max_num_batched_tokens": ctx.mbt})
 
 
 def _steady_term(others: int, marginal_s: float, wait_s: float, cycle_s: float) -> Term:
@@ -650,4 +851,6 @@ def _steady_term(others: int, marginal_s: float, wait_s: float, cycle_s: float) 
         "share (`--arrival staggered` queues behind a fitted share of whole prefills, as a "
         "fixed-length benchmark's bunched rounds do); not validated: on its first blind check "
         "(7 DGX Spark runs) it plans 5 of 7 TTFTs under and a sixth on (+0.05 %), median "
-        "35.4 % against 47.8 % staggered (bench/public_speed.py)")
+        "35.4 % against 47.8 % staggered (bench/public_speed.py)",
+        {"other_clients": others, "prefill_marginal_ms": marginal_s * 1e3,
+         "cycle_ms": (cycle_s + wait_s) * 1e3, "busy_share": rho})

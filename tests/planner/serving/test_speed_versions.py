@@ -132,11 +132,11 @@ def test_piecewise_graphs_before_0_11_label_the_fitted_layer_overhead_unverified
     assert "piecewise CUDA graphs only" in old_term.note
     assert "unverified for 0.10.2" in old_term.note
     assert any("piecewise CUDA graphs only" in n for n in old.notes)
-    assert new_term.note == ""
+    assert "piecewise" not in new_term.note and "unverified for" not in new_term.note
     # the figure itself is kept (no source sizes the difference), only labelled
     assert old_term.value == pytest.approx(new_term.value)
     # --enforce-eager captures no graphs on either release: nothing to label
-    assert _term(_llama("0.10.2", eager=True), "step_overhead").note == ""
+    assert "piecewise" not in _term(_llama("0.10.2", eager=True), "step_overhead").note
 
 
 def test_prefill_allreduce_runs_on_nccl_without_symmetric_memory_before_0_11() -> None:

@@ -1,0 +1,142 @@
+"""Every speed term names its inputs (units in the keys) and marks its constants as fitted,
+measured, datasheet or estimated; worked by hand from the configs and the hardware notes."""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import link_spec, preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest
+from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed.coefficients import FITTED
+from planner.serving.speed.collectives import explained_rates
+
+
+def _spec(repo_id: str):
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+
+def _terms(repo_id: str, gpu: str, gpus: int, layout: ParallelLayout, load: ServingLoad,
+           **engine) -> dict:
+    request = PlanRequest(model=_spec(repo_id), cluster=preset_cluster(gpu, gpus), layout=layout,
+                          engine=EngineSettings(**{"max_model_len": 8192, **engine}))
+    return {t.key: t for t in estimate_speed(request, load).terms}
+
+
+def test_allreduce_inputs_on_two_rtx_3090s_without_p2p_are_the_pcie_constants() -> None:
+    # Qwen3-8B config.json: hidden_size 4,096, 36 layers. One request decodes 1 token: each
+    # all-reduce carries 1 x 4,096 x 2 B = 8,192 B. GeForce without P2P (the preset's default
+    # link): NCCL's ring, 2 (2 - 1) = 2 steps x 3 us + its 6 us start-up, both measured with
+    # nccl-tests (hardware.py's NOTE: 12 us at 2 GPUs, 48.2 at 8). Rate: PCIe 4.0 x16 = 16 GT/s
+    # x 16 lanes x 128/130 / 8 = 31.5077 GB/s x 6.34/31.5 staged through host memory =
+    # 6.34155 GB/s, x the estimated link efficiency 0.8 = 5.07324 GB/s. Per step: 2 x 36 x
+    # (12 us + 1/2 x 2 x 8,192 B / 5.07324 GB/s = 1.61474 us) = 72 x 13.61474 = 980.26 us
+    terms = _terms("Qwen/Qwen3-8B", "rtx-3090", 2, ParallelLayout(tp=2), ServingLoad())
+    allreduce = terms["allreduce"]
+    assert allreduce.inputs == {
+        "tp": "2", "allreduces_per_layer": "2", "layers": "36", "message_bytes": "8192",
+        "tokens": "1", "hidden_size": "4096", "bytes_per_activation": "2", "startup_us": "12",
+        "hops": "2", "latency_us_per_hop": "3", "nccl_startup_us": "6",
+        "link_bandwidth_gbps": "6.34155", "link_efficiency": "0.8",
+        "bus_bandwidth_gbps": "5.07324"}
+    assert allreduce.value == pytest.approx(0.98026, abs=1e-5)
+    assert allreduce.formula.startswith(
+        "2 x 36 layers x [6 us NCCL start-up (measured) + 2 hops x 3 us (measured) + (2 - 1)/2 "
+        "x 2 x 8,192 B / (6.3 GB/s x 0.80 estimated link efficiency)]")
+    # the note names the measurements and the estimate
+    assert "measured (nccl-tests on 2 and 8 GeForce cards" in allreduce.note
+    assert "tinygrad/open-gpu-kernel-modules#44" in allreduce.note
+    assert "link efficiency 0.8: estimated, unverified" in allreduce.note
+
+
+def test_an_nvlink_ring_marks_its_hop_latency_as_an_estimate() -> None:
+    # A100 NVLink 3: a 16 MiB message is too large for vLLM's custom all-reduce (8 MiB), so
+    # NCCL's ring runs it: 2 x (8 - 1) = 14 steps x the 2 us NVLink hop, an estimate
+    # (hardware.py: no measurement); 300 GB/s (600 / 2) x 0.8 = 240 GB/s of bus bandwidth
+    a100 = link_spec(preset_cluster("a100-80gb", 8).nodes[0].gpu, "nvlink")
+    rates = explained_rates(a100, 8, 16 << 20, 0.8)
+    assert rates.startup_text == "14 hops x 2 us (estimated, unverified)"
+    assert rates.inputs == {"startup_us": 28.0, "hops": 14, "latency_us_per_hop": 2.0,
+                            "link_bandwidth_gbps": 300.0, "link_efficiency": 0.8,
+                            "bus_bandwidth_gbps": 240.0}
+    # a decode-size message runs vLLM's custom kernel: its start-up was measured on NVLink 4
+    small = explained_rates(a100, 8, 65_536, 0.8)
+    assert small.startup_text == ("4.5 us + 1.3 us x 7 peers measured start-up (measured on "
+                                  "NVLink 4, unverified on this link)")
+    assert small.inputs["startup_us"] == pytest.approx(4.5 + 1.3 * 7)
+
+
+def test_the_fixed_overhead_shows_the_fitted_per_layer_figure_and_the_clocks() -> None:
+    # Qwen3-8B (36 layers) at PP=2: stages of 18. 56.3 us (fitted) x 18 x 1,980 MHz (the
+    # calibration GPUs' boost clock) / 1,695 MHz (the RTX 3090's) = 1,183.79 us; no per-step
+    # term (it fitted to 0 and was dropped), so no "/ PP 2"
+    terms = _terms("Qwen/Qwen3-8B", "rtx-3090", 4, ParallelLayout(tp=2, pp=2), ServingLoad())
+    overhead = terms["step_overhead"]
+    assert overhead.value == pytest.approx(1.18379, abs=1e-5)
+    assert overhead.formula == (
+        "fitted 56.3 us x 18 layers x 1980/1695 MHz (the calibration GPUs' boost clock / the "
+        "NVIDIA GeForce RTX 3090's) = 1.184 ms")
+    assert overhead.inputs == {"layer_overhead_us": "56.3", "layers": "18",
+                               "calibration_clock_mhz": "1980", "clock_factor": "1.16814",
+                               "gpu_clock_mhz": "1695"}
+    assert "perf-silicon-aic.csv" in overhead.note  # where it was fitted
+
+
+def test_no_fitted_coefficient_is_too_small_to_show() -> None:
+    """A coefficient the fit drives to ~0 is dropped from the model, not shown as "0.0002 us /
+    PP 2" (the per-step overhead, 2026-12-05): every fitted figure reads above 0.01."""
+    def numbers(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                yield from numbers(v)
+        elif isinstance(value, float):
+            yield value
+
+    dumped = FITTED.model_dump(exclude={"source"})
+    assert min(numbers(dumped)) > 0.01
+
+
+UNITS = ("_us", "_ms", "_gbps", "_bytes", "_tflops", "_mhz", "_per_s", "_per_token",
+         "_per_layer", "_per_peer", "_per_hop", "_per_sm", "_per_clock", "_per_fp32_flop",
+         "_per_moe_layer", "_per_gpu", "_per_node_hop", "_per_network_hop", "_w128")
+"""Key endings that name a unit (or, for the sliding-window groups, the window)."""
+COUNTS = {"tp", "dp", "layers", "tokens", "hops", "peers", "chunks", "steps", "requests",
+          "clients", "sequences", "pp_stages", "stage_hops", "moe_layers", "indexer_layers",
+          "num_experts", "experts_per_token", "experts_touched", "routed_tokens",
+          "hidden_size", "input_tokens", "output_tokens", "context_tokens", "kv_blocks",
+          "kv_slots", "max_num_seqs", "max_num_batched_tokens", "blocks_per_request",
+          "concurrency_requests", "served_requests", "other_requests", "other_clients",
+          "allreduces_per_layer", "decode_steps_ahead", "ranks_per_node", "node_hops",
+          "network_hops", "dense_params", "expert_params", "expert_params_per_token",
+          "padding_rows"}
+RATIOS = {"bandwidth_efficiency", "kv_bandwidth_efficiency", "compute_efficiency",
+          "fitted_compute_efficiency", "link_efficiency", "expert_bandwidth_factor",
+          "expert_compute_factor", "clock_factor", "calibration_gemm_ratio", "queue_share",
+          "prefill_interference", "busy_share", "wna16_slowdown", "eager_factor",
+          "bytes_per_activation"}
+
+
+@pytest.mark.parametrize(("repo_id", "gpu", "gpus", "layout", "load", "engine"), [
+    ("Qwen/Qwen3-8B", "rtx-3090", 4, ParallelLayout(tp=2, pp=2),
+     ServingLoad(concurrency=8, arrival="steady"), {}),
+    ("Qwen/Qwen3-8B", "rtx-3090", 4, ParallelLayout(tp=2, pp=2),
+     ServingLoad(concurrency=8, arrival="burst"), {}),
+    ("openai/gpt-oss-120b", "rtx-3090", 4, ParallelLayout(tp=4), ServingLoad(concurrency=300),
+     {}),
+    ("Qwen/Qwen3-30B-A3B", "h100-sxm", 8, ParallelLayout(tp=2, dp=4, ep=True),
+     ServingLoad(concurrency=8), {}),
+    ("zai-org/GLM-5", "b200", 8, ParallelLayout(tp=8), ServingLoad(),
+     {"max_model_len": 20000, "target_quant": "fp8-block128"}),
+])
+def test_every_term_names_its_inputs_with_units(repo_id, gpu, gpus, layout, load,
+                                                engine) -> None:
+    terms = _terms(repo_id, gpu, gpus, layout, load, **engine)
+    for term in terms.values():
+        assert term.inputs, term.key
+        for key, value in term.inputs.items():
+            assert key.endswith(UNITS) or key in COUNTS | RATIOS, (term.key, key)
+            float(value)  # every input is a number
+        assert "0.0002" not in term.formula and "/ PP" not in term.formula, term.key
