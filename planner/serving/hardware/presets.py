@@ -737,7 +737,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         _gib(94.97), 1792.0, (503.8, 1007.6, 2015.2), "12.0", _PCIE5,
         "NVIDIA RTX PRO 6000 Blackwell datasheet (2025), 4 PFLOPS FP4 sparse; CUDA total "
         "94.97 GiB with nvidia-smi 97887 MiB (antirez/ds4#431)",
-        int8_tops=1007.6, pcie_gen=5, fp32_tflops=125.0,
+        int8_tops=1007.6, pcie_gen=5, fp32_tflops=125.0, boost_clock_mhz=2617.0,
         nvidia_smi_mib=97887,
         # NOTE: find_string ids 69598799291, 52072245151, 69868194304: the sources cited below, in
         # order (search-index handles, for maintainers; users see titles and quotes)
@@ -748,7 +748,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "sparsity', 125 TFLOPS FP32, 600 W; a June 2026 datasheet revision is read as 126). The "
         "Max-Q Workstation Edition (the same 96 GB and 1792 GB/s, but 3511 AI TOPS, 110 TFLOPS "
         "FP32 and 300 W by its datasheet) is its own preset, rtx-pro-6000-maxq. The Server "
-        "Edition is rtx-pro-6000-server (1,597 GB/s).",
+        "Edition is rtx-pro-6000-server (1,597 GB/s). Boost clock 2,617 MHz (hmc-tech.com's RTX "
+        "PRO 6000 Blackwell specifications: 24,064 shaders at 2,617 MHz, 125.95 FP32 TFLOPS, 600 "
+        "W; a third-party table, NVIDIA's datasheet gives no clock): 188 SMs x 128 x 2 x 2.617 "
+        "GHz = 125.95, NVIDIA's 125 (126 in the revision).",
     ),
     _nvidia(
         "rtx-pro-6000-maxq", "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
@@ -760,7 +763,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "110 TFLOPS single-precision performance ... PCIe Gen 5 ... The total board power is "
         "300 W'; nvidia-smi 97887 MiB on Max-Q Workstation Editions (driver 595.71.05 and "
         "581.80, nvidia-smi printouts in public projects' notes)",
-        int8_tops=877.75, pcie_gen=5, fp32_tflops=110.0,
+        int8_tops=877.75, pcie_gen=5, fp32_tflops=110.0, boost_clock_mhz=2288.0,
         nvidia_smi_mib=97887,
         notes="Dense TFLOP/s and INT8 TOPS derived as rtx-pro-6000's are, from the sparse FP4 "
         "peak (3511 AI TOPS read as FP4 with sparsity, as the Workstation page states for its "
@@ -768,7 +771,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "BF16; unverified. CUDA total taken as the Workstation Edition's 94.97 GiB (the same "
         "nvidia-smi 97,887 MiB; no Max-Q CUDA log found: unverified). The same 96 GB and "
         "1,792 GB/s as rtx-pro-6000, the Workstation Edition, at 300 W against 600 W: lower "
-        "compute (110 against 125 FP32 TFLOPS). No price: none found naming the Max-Q.",
+        "compute (110 against 125 FP32 TFLOPS). No price: none found naming the Max-Q. Boost clock "
+        "2,288 MHz (technical.city's RTX PRO 6000 Blackwell Max-Q column: boost 2,288 MHz, 110.1 "
+        "TFLOPS, 300 W; a third-party table, NVIDIA's datasheet gives no clock): 188 SMs x 128 x "
+        "2 x 2.288 GHz = 110.1, the datasheet's 110 (cputronic.com lists the Workstation "
+        "Edition's 2,617 MHz for it, which would give 126).",
     ),
     _nvidia(
         "rtx-pro-6000-server", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
@@ -782,15 +789,21 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GB/s, up to 600 W (the datasheet: 'up to 600 W configurable'; NVIDIA's product brief "
         "SP-12355: 600 and 450 W modes); CUDA total 94.97 GiB ('total=94.97 GiB' on 'NVIDIA RTX "
         "PRO 6000 Blackwell Server Edition (sm_120)', antirez/ds4#563); nvidia-smi 97887 MiB",
-        int8_tops=1000.0, pcie_gen=5, fp32_tflops=120.0,
+        int8_tops=1000.0, pcie_gen=5, fp32_tflops=120.0, boost_clock_mhz=2430.0,
         nvidia_smi_mib=97887,
+        # NOTE: find_string id 62863973139: the EC2 guide cited below (a search-index handle, for
+        # maintainers; users see the title and quote)
         notes="Dense TFLOP/s from the page's 4 / 2 / 1 PFLOPS read as sparse (/2; the page "
         "states no sparsity, the Workstation page does; its 234 TF32 is dense, and dense BF16 "
         "is 2x TF32, about 470, not 1,000); INT8 taken as FP8 (unverified). The same GB202 with "
         "188 SMs and the same 96 GB as rtx-pro-6000, the Workstation Edition: lower memory "
-        "bandwidth (1,597 against 1,792 GB/s) and FP32 (120 against 125). No boost clock: the "
-        "product brief's 2,430 MHz (a planning note's reading) gives 24,064 x 2 x 2.43 = 117 "
-        "TFLOPS, not the page's 120 (unverified).",
+        "bandwidth (1,597 against 1,792 GB/s) and FP32 (120 against 125). Boost clock 2,430 MHz, "
+        "the maximum graphics clock AWS sets on its G7e instances (RTX PRO 6000 Blackwell "
+        "Server Edition GPUs, AWS's G7e announcement; EC2 User Guide, 'Optimize GPU settings on "
+        "Amazon EC2 instances': 'G7e instances: sudo nvidia-smi -ac 12481,2430'), the product "
+        "brief's 2,430 MHz as a planning note reads it: 24,064 x 2 x 2.43 GHz = 116.95 TFLOPS, "
+        "below the page's 120, which stays the FP32 rate (NVIDIA's two figures fit no one "
+        "clock).",
     ),
     _nvidia(
         "rtx-pro-5000", "NVIDIA RTX PRO 5000 Blackwell", "48 GB GDDR7 (ECC)",
@@ -933,15 +946,25 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "PyTorch OOM message on g5.2xlarge (A10G) hosts ('GPU 0 has a total capacity of 22.06 "
         "GiB'), nvidia-smi 23028 MiB",
         default_link="pcie-no-p2p",
-        nvidia_smi_mib=23028,
+        nvidia_smi_mib=23028, fp32_tflops=35.02, boost_clock_mhz=1710.0,
+        # NOTE: find_string ids 67234836605, 62863973139: the device properties and the EC2 guide
+        # cited below, in order (search-index handles, for maintainers; users see titles and
+        # quotes)
         notes=f"{_AMPERE_NOTE} Not the A10 (a10 preset: 125 BF16 TFLOPS): the A10G trades tensor "
         "rate for CUDA-core rate and keeps the A10's memory and bandwidth (Baseten, above). "
-        "BF16 70 TFLOPS dense unverified (no NVIDIA figure). FP32 rate and boost clock left "
-        "unknown: the published figures disagree (GoogleCloudPlatform/professional-services "
-        "gpu-mapping.yaml: FP32 31.52 TFLOPS, 'collected from various online sources'; a "
-        "gpu_catalog.json on Hugging Face: 80 SMs, 1,695 MHz, 31.2 TFLOPS, which 80 SMs x 128 "
-        "x 2 x 1.695 GHz = 34.7 contradicts), so the speed model's overheads take the "
-        "calibration clock and no softmax exponential term. PCIe 4.0 x16 between the A10Gs of a "
+        "BF16 70 TFLOPS dense unverified (no NVIDIA figure). FP32 35.02 TFLOPS = 80 SMs x 128 x "
+        "2 x 1.71 GHz (derived; NVIDIA publishes none): 80 SMs from the card's own CUDA device "
+        "properties (TorchCodec's 'Accelerated video decoding on GPUs with CUDA and NVDEC' "
+        "tutorial: \"_CudaDeviceProperties(name='NVIDIA A10G', major=8, minor=6, "
+        "total_memory=22587MB, multi_processor_count=80\", 22,587 MiB being the 22.06 GiB "
+        "above); boost clock 1,710 MHz, the maximum graphics clock AWS sets on G5 instances "
+        "(EC2 User Guide, 'Optimize GPU settings on Amazon EC2 instances': 'Set all GPU clock "
+        "speeds to their maximum frequency', 'G5 instances: sudo nvidia-smi -ac 6250,1710'). "
+        "Other published FP32 figures do not fit the 80 SMs: GoogleCloudPlatform/"
+        "professional-services gpu-mapping.yaml's 31.52 TFLOPS ('collected from various online "
+        "sources') is 72 SMs (the A10's) x 256 x 1.71 GHz; a gpu_catalog.json on Hugging Face "
+        "gives 80 SMs, 1,695 MHz and 31.2 TFLOPS (80 x 256 x 1.695 GHz = 34.7). PCIe 4.0 x16 "
+        "between the A10Gs of a "
         "g5.12xlarge/24xlarge/48xlarge ('PCIe' interconnect, AWS's instance table as gist "
         "shashankprasanna/10ebe6dc reprints it), without working P2P: CUDA refuses peer access "
         "on a g5.48xlarge ('peer access is not supported between these two devices', "
@@ -1349,12 +1372,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "8 GPUs connected by NVLink and NVSwitch', 'NVLink offers a bandwidth of 160 GB/s, roughly "
         "3.2 times that of IB (50 GB/s)'; nvidia-smi total 81559 MiB on an 'NVIDIA H800'",
         nvlink_gbps=400.0, default_link="nvlink", int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0,
-        nvidia_smi_mib=81559,
+        nvidia_smi_mib=81559, boost_clock_mhz=1980.0,
         notes="CUDA total assumed equal to the H100 SXM's logged 79.19 GiB (the same nvidia-smi "
         "81559 MiB); estimated. Dense rates are the H100 SXM preset's (the sparse 1,979 / 3,958 "
         "halved). FP64 is cut (1 TFLOPS), which no plan reads. DeepSeek's 160 GB/s is the usable "
-        "rate per direction, 0.8 of 400 / 2. Boost clock left unknown (no source for the H800's "
-        "own); the speed model's overheads take the calibration clock, the H100 SXM's 1.98 GHz. "
+        "rate per direction, 0.8 of 400 / 2. Boost clock 1,980 MHz, the H100 SXM's: nvidia-smi -q "
+        "on an 8x 'NVIDIA H800' (Hopper) host (NVIDIA/DCGM#120: 'Max Clocks ... SM : 1980 MHz', "
+        "'Default Applications Clocks ... Graphics : 1980 MHz', memory 2619 MHz); 132 SMs (the "
+        "H100 SXM's, assumed) x 128 x 2 x 1.98 GHz = 66.9, the FP32 67 above. "
         "A reported 300 GB/s NVLink (Reuters via fudzilla, before launch) is not what shipped. "
         "PCIe generation 5 assumed as the H100 SXM's (unverified). The H800 PCIe (HBM2e) is "
         "another product.",
@@ -1400,9 +1425,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes=f"{_ESTIMATED_NOTE} Compute is capped at about 15 % of the H100 SXM's (989.4 BF16); "
         "memory and NVLink are the H100's or above. An AIBrix report on one H20 under vLLM 0.19.0 "
         "gives '95.33 GiB reported usable by the runtime' (vllm-project/aibrix#2770; not "
-        "vLLM's printed total, so not taken). Boost clock left unknown: 44 TFLOPS over 78 SMs x "
-        "128 x 2 gives 2.2 GHz, above the H100 SXM's 1.98 (h100-sxm preset), so the SM count or "
-        "the FP32 figure is off; the FP32 figure sets the softmax exponential rate (unverified). "
+        "vLLM's printed total, so not taken). Boost clock left unknown (no nvidia-smi clock table, "
+        "deviceQuery or spec sheet of the H20's found): 44 TFLOPS over 78 SMs x 128 x 2 gives "
+        "2.2 GHz, above the H100 SXM's 1.98 (h100-sxm preset), and the 78 SMs are the card's own "
+        "('_CudaDeviceProperties(name='NVIDIA H20', major=9, minor=0, total_memory=97285MB, "
+        "multi_processor_count=78)' in a Triton kernel's comments), so the FP32 figure is the "
+        "one in doubt; it sets the softmax exponential rate (unverified). "
         "Default link nvlink: 8-GPU H20 boards keep the H100's 900 GB/s NVLink (willitrunai.com; "
         "a taoguba.com.cn post, 'H20与H100相比其互联带宽(900GB/s)...保持不变'); the NVSwitch "
         "fabric is assumed as on HGX H100 (unverified). PCIe 5.0 host link assumed as the H100 "
@@ -1463,7 +1491,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "'NVIDIA B300 SXM6 AC, 275040 MiB, 10.3' on B300 hosts (three hosts; another prints "
         "'NVIDIA B300 SXM6 AC, 275,040 MiB HBM')",
         nvlink_gbps=1800.0, default_link="nvlink", pcie_gen=6, nvidia_smi_mib=275040,
-        fp32_tflops=75.0,
+        fp32_tflops=75.0, boost_clock_mhz=2032.0,
         measured_gemm=(
             1769.0,
             f"{_MAMF} 'NVIDIA B300 SXM | 1769.0 | 2250 | 78.6% | 12288x18432x1024 | 2.9.1+cu130 | "
@@ -1476,11 +1504,16 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "assumed equal to B200's; FP4 = 1.5 x B200's 9,000; INT8 not published (cut on "
         "Blackwell Ultra). Softmax: twice Blackwell's SFU throughput "
         "(NVIDIA, 'Making Softmax More Efficient with NVIDIA Blackwell Ultra'), FP32 assumed "
-        "B200's 75 TFLOPS (estimate). Boost clock left unknown: NVIDIA publishes none; a public "
-        "characterisation of a B300 SXM6 AC reads 148 SMs, boost 2,032 MHz, 1,920 MHz sustained "
-        "under load (B300_TRUE_REFERENCE.md, 2026-04-18), and 75 TFLOPS over 148 SMs x 128 x 2 "
-        "gives 1.98 GHz; the speed model's overheads take the calibration clock for it "
-        "(speed.coefficients.REFERENCE_CLOCK_MHZ).",
+        "B200's 75 TFLOPS (estimate). Boost clock 2,032 MHz (NVIDIA publishes none): the maximum "
+        "graphics clock AWS sets on its B300s (EC2 User Guide, 'Optimize GPU settings on Amazon "
+        "EC2 instances': 'P6-B300 instances: sudo nvidia-smi -ac 3996,2032') and a B300 SXM6 "
+        "AC's own nvidia-smi -q ('Clock State on B300 SXM6 AC', 2026-04-23: 'Hardware boost "
+        "ceiling (per nvidia-smi -q): 2032 MHz', 'Default Applications Clocks: Graphics 2032 "
+        "MHz'; 148 SMs, about 1,990 MHz sustained under a long FP32 kernel; an earlier "
+        "characterisation, B300_TRUE_REFERENCE.md, 2026-04-18: boost 2,032 MHz, 1,920 MHz "
+        "sustained). 148 x 128 x 2 x 2.032 GHz = 77.0 TFLOPS against the 75 assumed above (kept: "
+        "an estimate). Its calibration rows' overheads scale by 1980/2032 "
+        "(speed.coefficients.REFERENCE_CLOCK_MHZ; FITTED was fitted with them at 1).",
     ),
     _nvidia(
         "gb200", "NVIDIA GB200", "186 GB HBM3e", _ESTIMATED,
@@ -1586,6 +1619,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         bf16_dense_tflops=1307.4,
         fp8_dense_tflops=2614.9,
         fp4_dense_tflops=None,
+        fp32_tflops=163.4,
+        boost_clock_mhz=2100.0,
         compute_capability="gfx942",
         native_weight_formats=("fp32", "bf16", "fp16", "fp8", "int8"),
         native_kv_dtypes=("bf16", "fp16", "fp8"),
@@ -1600,7 +1635,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "variant (e4m3fnuz). Some ROCm versions report 191.69 GiB. Read rate: no saturating read "
         "figure, so no measured read cap (measured_read_gbps): RRZE's gpu-stream read kernel "
         "still rises at full occupancy on an MI300X (4,001 -> 4,199 GB/s, 0.79 of 5,300; "
-        "xxrjun/gpu-benches gpu-stream/mi300x.txt, a fork of te42kyfo/gpu-benches).",
+        "xxrjun/gpu-benches gpu-stream/mi300x.txt, a fork of te42kyfo/gpu-benches). FP32 163.4 "
+        "TFLOPS and clock 2,100 MHz: AMD's MI300X product page as a spec comparison transcribes "
+        "it ('Peak Single Precision Matrix (FP32) / FP32 163.4 / 163.4 TFLOPs', 'Peak Engine "
+        "Clock 2100 MHz', 304 compute units: 304 x 256 FP32 FLOP per clock x 2.1 GHz = 163.4); "
+        "an MI300X VF's own device properties ('AMD Instinct MI300X VF Benchmark Report': "
+        "clockRate 2100000 kHz, multiProcessorCount 304). float32 plans run at this rate (the "
+        "BF16 one stood in for it); gfx942 has no SM_UNITS entry, so no softmax exponential "
+        "term.",
     ),
 )
 

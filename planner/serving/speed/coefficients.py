@@ -174,10 +174,11 @@ REFERENCE_CLOCK_MHZ = 1980.0
 another GPU they scale by REFERENCE_CLOCK_MHZ / its GpuSpec.boost_clock_mhz (step._overhead_s).
 H100 SXM 1,980 MHz (NVIDIA's H100 specifications); H200 1,980 MHz (the same GH100 die and
 67 FP32 TFLOPS); B200 1,980 MHz (148 SMs x 128 x 2 x 1.98 GHz = NVIDIA's 75 FP32 TFLOPS;
-hmc-tech.com's specifications); B300: NVIDIA publishes no clock (its 75 FP32 TFLOPS over 148
-SMs gives 1.98 GHz; one characterisation reads 2,032 MHz boost, 1,920 MHz sustained), so its
-preset has none and its rows take this one. All four at one clock: the fit rows scale by 1 and
-FITTED stands as fitted (see hardware/presets.py, each preset's notes)."""
+hmc-tech.com's specifications). B300 boosts at 2,032 MHz (AWS's EC2 guide, 'P6-B300 instances:
+sudo nvidia-smi -ac 3996,2032'; a B300 SXM6 AC's nvidia-smi -q; NVIDIA publishes none), found
+after FITTED was fitted with its rows at this clock (factor 1): they now scale by 1980/2032 =
+0.974, not refitted (held-out B300 TPOT median 11.5 -> 10.7 %; fit rows 7.4 -> 7.5 %; see
+hardware/presets.py, each preset's notes)."""
 
 
 CALIBRATION_GPUS = ("h100-sxm", "h200", "b200", "b300")

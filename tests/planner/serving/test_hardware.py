@@ -42,6 +42,7 @@ from planner.serving.speed.coefficients import (
     FITTED,
     gemm_factor,
 )
+from planner.serving.speed.step import clock_factor
 from planner.units import GIB, TIB
 
 NVIDIA_PRESETS = {key: g for key, g in GPU_PRESETS.items() if g.vendor == "nvidia"}
@@ -70,13 +71,13 @@ def test_h100_sxm_total_is_what_vllm_logs() -> None:
 
 
 def test_every_fp32_rate_reaches_the_softmax_term() -> None:
-    # README (Speed) and CHANGELOG: every NVIDIA preset but A10G carries its FP32 rate (the
-    # A10G's published figures disagree: its preset's notes), and the softmax exponential
+    # README (Speed) and CHANGELOG: every NVIDIA preset carries its FP32 rate (the A10G's last,
+    # from its own SM count and clock: its preset's notes), and the softmax exponential
     # rate needs the architecture's lanes per SM (SM_UNITS, 7.0 from the CUDA guide's 7.x
     # section): a preset whose compute capability the table lacks would drop the term without
     # a word
     nvidia = NVIDIA_PRESETS.values()
-    assert [g.key for g in nvidia if g.fp32_tflops is None] == ["a10g"]
+    assert [g.key for g in nvidia if g.fp32_tflops is None] == []
     assert [g.key for g in nvidia
             if g.fp32_tflops is not None and g.softmax_exp_tera_per_s is None] == []
 
@@ -110,10 +111,19 @@ SMS_AND_LANES = {
     # H100 NVL: its CUDA device properties (132 multiprocessors x 128 cores); GB10: 6,144 CUDA
     # cores = 48 SMs x 128 (its deviceQuery)
     "h100-nvl": (132, 128), "dgx-spark-gb10": (48, 128),
+    # A10G: its CUDA device properties (multi_processor_count=80); H800: the H100 SXM's 132;
+    # B300: 148 (a B300 SXM6 AC's characterisation); RTX PRO 6000 (all three editions): 24,064
+    # CUDA cores = 188 x 128; MI300X: 304 CUs x 256 FP32 FLOP per clock (AMD: 163.4 TFLOPS at
+    # 2,100 MHz), written as 128 lanes x 2
+    "a10g": (80, 128), "h800": (132, 128), "b300": (148, 128), "rtx-pro-6000": (188, 128),
+    "rtx-pro-6000-maxq": (188, 128), "rtx-pro-6000-server": (188, 128), "mi300x": (304, 128),
 }
 # NVIDIA's GB10 FP32 figure is "about 31" TFLOP/s, rounded: 48 x 256 x its 2.418 GHz gives 29.7,
-# so its implied SM count (50.1) is held to 5 %, every other preset to 1 %
-ROUNDED_FP32 = {"dgx-spark-gb10": 0.05}
+# so its implied SM count (50.1) is held to 5 %; two FP32 figures fit no published clock to 1 %:
+# the RTX PRO 6000 Server Edition's page says 120 where 188 x 256 x its 2.43 GHz is 116.95
+# (implied 192.9 SMs), and B300's 75 is B200's, assumed, where 148 x 256 x 2.032 GHz is 77.0
+# (implied 144.2): both held to 3 %, every other preset to 1 %
+ROUNDED_FP32 = {"dgx-spark-gb10": 0.05, "rtx-pro-6000-server": 0.03, "b300": 0.03}
 
 
 def test_every_boost_clock_agrees_with_the_fp32_rate_and_sm_count() -> None:
@@ -126,10 +136,11 @@ def test_every_boost_clock_agrees_with_the_fp32_rate_and_sm_count() -> None:
         gpu = gpu_preset(key)
         implied = gpu.fp32_tflops * 1e6 / (2 * lanes * gpu.boost_clock_mhz)
         assert implied == pytest.approx(sms, rel=ROUNDED_FP32.get(key, 0.01)), key
-    # the calibration GPUs boost at the one clock REFERENCE_CLOCK_MHZ stands for; B300's is
-    # not published (its preset has none)
+    # three calibration GPUs boost at the clock REFERENCE_CLOCK_MHZ stands for; B300 at 2,032
+    # MHz (AWS: 'P6-B300 instances: sudo nvidia-smi -ac 3996,2032'), its rows' overheads x
+    # 1980/2032
     assert {gpu_preset(k).boost_clock_mhz for k in ("h100-sxm", "h200", "b200")} == {1980.0}
-    assert gpu_preset("b300").boost_clock_mhz is None
+    assert gpu_preset("b300").boost_clock_mhz == 2032.0
 
 
 def test_l40s_total_is_what_vllm_logs() -> None:
@@ -158,6 +169,14 @@ def test_a10g_is_not_the_a10() -> None:
     # AWS's G5 hosts refuse CUDA peer access between their A10Gs (TensorRT-LLM#1034 on a
     # g5.48xlarge; p2pBandwidthLatencyTest on a g5.12xlarge, ray#39471): staged through the host
     assert a10g.default_intra_node_link == "pcie-no-p2p" and a10.default_intra_node_link == "pcie"
+    # AWS's EC2 guide, 'G5 instances: sudo nvidia-smi -ac 6250,1710' (the maximum graphics
+    # clock); the card's CUDA properties: multi_processor_count=80, total_memory=22587MB (MiB)
+    assert a10g.boost_clock_mhz == 1710.0
+    assert a10g.fp32_tflops == round(80 * 128 * 2 * 1.71e-3, 2)  # 35.02, not the A10's 31.2
+    assert _gib(a10g.memory_total_bytes) == pytest.approx(22587 / 1024, abs=0.005)
+    assert clock_factor(a10g) == pytest.approx(1980 / 1710)
+    # the softmax exponentials at 80 SMs x 1.71 GHz x 16 SFU lanes
+    assert a10g.softmax_exp_tera_per_s == pytest.approx(80 * 1.71e-3 * 16, rel=1e-3)
 
 
 def test_rtx_4080_figures_from_its_specification_table() -> None:
@@ -456,6 +475,8 @@ def test_h800_is_an_h100_sxm_with_400_gb_s_nvlink() -> None:
     assert 160 / link_spec(h800, "nvlink").bandwidth_gbps == pytest.approx(0.8)
     assert h800.memory_total_bytes == h100.memory_total_bytes
     assert h800.memory_bandwidth_gbps == h100.memory_bandwidth_gbps == 3350.0
+    # nvidia-smi -q on 8x 'NVIDIA H800' (NVIDIA/DCGM#120): 'Max Clocks ... SM : 1980 MHz'
+    assert h800.boost_clock_mhz == h100.boost_clock_mhz == 1980.0
 
 
 def test_a800_is_an_a100_sxm_80gb_with_400_gb_s_nvlink() -> None:
@@ -562,6 +583,37 @@ def test_rtx_pro_6000_server_edition_is_its_own_preset_from_its_page() -> None:
     assert server.memory_total_bytes == workstation.memory_total_bytes
     assert server.nvidia_smi_total_mib == workstation.nvidia_smi_total_mib == 97_887
     assert server.compute_capability == "12.0"
+
+
+def test_rtx_pro_6000_and_b300_clocks_from_their_sources() -> None:
+    # AWS's EC2 guide ('Optimize GPU settings'): 'G7e instances: sudo nvidia-smi -ac
+    # 12481,2430' (RTX PRO 6000 Blackwell Server Edition GPUs), 'P6-B300 instances: ... -ac
+    # 3996,2032'; hmc-tech.com: the Workstation Edition at 2,617 MHz, 125.95 FP32 TFLOPS;
+    # technical.city: the Max-Q at 2,288 MHz, 110.1 TFLOPS
+    workstation, maxq, server, b300 = (gpu_preset(k) for k in (
+        "rtx-pro-6000", "rtx-pro-6000-maxq", "rtx-pro-6000-server", "b300"))
+    assert (server.boost_clock_mhz, b300.boost_clock_mhz) == (2430.0, 2032.0)
+    assert (workstation.boost_clock_mhz, maxq.boost_clock_mhz) == (2617.0, 2288.0)
+    assert round(188 * 256 * 2.617e-3, 2) == 125.95 and round(188 * 256 * 2.288e-3, 1) == 110.1
+    # the datasheets' FP32 rates stand: the Server Edition's 120 is not 188 x 256 x 2.43 GHz
+    assert (workstation.fp32_tflops, maxq.fp32_tflops, server.fp32_tflops) == (125.0, 110.0,
+                                                                              120.0)
+    assert round(188 * 256 * 2.43e-3, 2) == 116.95
+    assert clock_factor(b300) == pytest.approx(1980 / 2032)
+    assert clock_factor(maxq) == pytest.approx(1980 / 2288)
+
+
+def test_mi300x_fp32_and_clock_from_amds_page() -> None:
+    # AMD's MI300X page: 'Peak Single Precision Matrix (FP32) / FP32 163.4 / 163.4 TFLOPs',
+    # 'Peak Engine Clock 2100 MHz', 304 compute units; an MI300X VF's device properties:
+    # clockRate 2100000 kHz, multiProcessorCount 304
+    mi300x = gpu_preset("mi300x")
+    assert (mi300x.fp32_tflops, mi300x.boost_clock_mhz) == (163.4, 2100.0)
+    assert round(304 * 256 * 2.1e-3, 1) == 163.4
+    # a float32 plan's GEMMs at the FP32 rate, not the BF16 1,307.4 standing in
+    assert mi300x.dense_tflops("fp32") == 163.4 < mi300x.dense_tflops("bf16")
+    # gfx942 has no SM_UNITS entry: no softmax exponential term
+    assert mi300x.softmax_exp_tera_per_s is None
 
 
 def test_rtx_pro_4500_and_4000_figures_from_their_datasheets() -> None:

@@ -291,7 +291,7 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
 
 @pytest.mark.parametrize(("gpu", "softmax_ms"), [
     ("gh200", 0.1284), ("rtx-4090", 0.1040), ("rtx-3090", 0.2413), ("a100-80gb", 0.2203),
-    ("dgx-spark-gb10", 0.2771), ("b300", 0.05727)])
+    ("dgx-spark-gb10", 0.2771), ("b300", 0.05727), ("a10g", 0.2453)])
 def test_prefill_softmax_on_gpus_given_their_fp32_rate(gpu: str, softmax_ms: float) -> None:
     # Llama-3.1-8B, one 1,024-token prompt in one chunk (mean causal context 512), TP=1: one
     # exponential per query head per key seen, 1,024 x 512 x 32 heads x 32 layers
@@ -302,7 +302,8 @@ def test_prefill_softmax_on_gpus_given_their_fp32_rate(gpu: str, softmax_ms: flo
     # 0.2413 ms; A100 19.5 on 64 FP32 lanes per SM: 19.5 / 128 x 16 = 2.4375e12 -> 0.2203 ms
     # (108 SMs x 1.41 GHz x 16 = 2.436e12; FP32 / 16 would say 0.4405); DGX Spark 31 / 256 x
     # 16 = 1.9375e12 -> 0.2771 ms; B300 75 / 256 x 32 (Blackwell Ultra's doubled SFUs) =
-    # 9.375e12 -> 0.05727 ms. Without the FP32 figure the term was left out (0 ms).
+    # 9.375e12 -> 0.05727 ms; A10G 35.02 (80 SMs x 1.71 GHz x 256) / 256 x 16 = 2.18875e12 ->
+    # 0.2453 ms. Without the FP32 figure the term was left out (0 ms).
     request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
                           cluster=preset_cluster(gpu, 1), layout=ParallelLayout(tp=1),
                           engine=EngineSettings(max_model_len=4096))

@@ -121,8 +121,9 @@ def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
     # A100 80GB SXM boosts at 1,410 MHz (A100 deviceQuery: "GPU Max Clock rate: 1410 MHz"), the
     # calibration GPUs at 1,980 MHz: each small kernel's cycles take 1,980 / 1,410 = 1.40426 x
     # as long. Llama-3.1-70B (80 dense layers) at TP=8: 80 x 56.3 us x 1.40426 = 4,504 x
-    # 1,980 / 1,410 = 6,324.766 us. B300's preset has no clock: the calibration clock is
-    # assumed, 4,504 us.
+    # 1,980 / 1,410 = 6,324.766 us. B300 boosts at 2,032 MHz (AWS: 'P6-B300 instances: sudo
+    # nvidia-smi -ac 3996,2032'): 4,504 x 1,980 / 2,032 = 4,388.740 us. H20's preset has no
+    # clock: the calibration clock is assumed, 4,504 us.
     llama = _spec("meta-llama/Meta-Llama-3.1-70B")
 
     def overhead(gpu: str):
@@ -131,11 +132,13 @@ def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
                               engine=EngineSettings(max_model_len=4096))
         return next(t for t in estimate_speed(request).terms if t.key == "step_overhead")
 
-    a100, b300 = overhead("a100-80gb"), overhead("b300")
+    a100, b300, h20 = overhead("a100-80gb"), overhead("b300"), overhead("h20")
     assert a100.value * 1e3 == pytest.approx(6324.766, abs=0.001)
     assert "56.3 us x 80 layers x 1980/1410 MHz" in a100.formula
-    assert b300.value * 1e3 == pytest.approx(4504.0, abs=0.001)
-    assert "clock unknown: the calibration GPUs' clock assumed" in b300.formula
+    assert b300.value * 1e3 == pytest.approx(4388.740, abs=0.001)
+    assert "56.3 us x 80 layers x 1980/2032 MHz" in b300.formula
+    assert h20.value * 1e3 == pytest.approx(4504.0, abs=0.001)
+    assert "clock unknown: the calibration GPUs' clock assumed" in h20.formula
 
 
 def test_moe_kernel_per_format_and_generation() -> None:
@@ -234,7 +237,10 @@ def test_marlin_moe_rate_follows_sms_x_clock_not_fp32_lanes() -> None:
     # TFLOP/s (108 x 1.41 GHz x 256 = 38.98), not 19.5: 0.0403 x 39 = 1,572 GB/s
     assert _marlin_fp32_tflops(gpu_preset("h200")) == 67.0
     assert _marlin_fp32_tflops(gpu_preset("a100-80gb")) == 39.0
-    assert _marlin_fp32_tflops(gpu_preset("a10g")) is None  # no FP32 figure
+    # A10G: 128-lane SMs, 80 x 1.71 GHz x 256 = 35.02 as its FP32 figure
+    assert _marlin_fp32_tflops(gpu_preset("a10g")) == 35.02
+    # MI300X has an FP32 figure but gfx942 no lanes per SM (SM_UNITS): no SMs x clock
+    assert _marlin_fp32_tflops(gpu_preset("mi300x")) is None
 
 
 def test_kimi_int4_decodes_about_as_fast_on_h200_as_on_b200() -> None:
