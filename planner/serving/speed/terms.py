@@ -191,6 +191,15 @@ def _exp_inputs(ctx: _Ctx) -> Inputs:
             "fp32_lanes_per_sm": lanes, "sfu_exp_per_sm_per_clock": sfu}
 
 
+def _no_exp_rate(ctx: _Ctx) -> str:
+    """Why the GPU has no softmax exponential rate: no FP32 figure, or an architecture without
+    lanes per SM in hardware.SM_UNITS (MI300X's gfx942)."""
+    gpu = ctx.device.gpu
+    if gpu.fp32_tflops is None:
+        return "no FP32 figure for this GPU"
+    return f"no lanes per SM on record for {gpu.compute_capability} (hardware.SM_UNITS)"
+
+
 def _per_layer(ctx: _Ctx, s) -> tuple[str, Inputs]:
     """The per-layer overheads of stage `s` x the clock factor (step.clock_factor), in its
     numbers, "56.3 us x 94 layers x 1980/1410 MHz (...)", and its inputs."""
@@ -683,7 +692,7 @@ def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks:
               f"sparse top-k) x query heads per GPU, summed over layers and chunks, / "
               + (f"{dev.exp_rate / 1e12:.4g}e12 exp/s ({_exp_rule(ctx)}) = {_ms(softmax_s)}"
                  if math.isfinite(dev.exp_rate)
-                 else "(no FP32 figure for this GPU: left out) = 0 ms"),
+                 else f"({_no_exp_rate(ctx)}: left out) = 0 ms"),
               "P.V waits for the softmax (NVIDIA, 'Making Softmax More Efficient with NVIDIA "
               "Blackwell Ultra'): the exponentials add to the attention GEMMs"
               + (f"; FP32 lanes and SFU exponentials per SM of compute capability "

@@ -312,6 +312,18 @@ def test_prefill_softmax_on_gpus_given_their_fp32_rate(gpu: str, softmax_ms: flo
     assert term.value == pytest.approx(softmax_ms, rel=1e-3)
 
 
+def test_prefill_softmax_says_why_an_mi300x_has_no_exponential_rate() -> None:
+    # MI300X has AMD's FP32 figure (163.4 TFLOP/s) but gfx942 no lanes per SM in SM_UNITS:
+    # the term is left out and says so, not "no FP32 figure"
+    request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                          cluster=preset_cluster("mi300x", 1), layout=ParallelLayout(tp=1),
+                          engine=EngineSettings(max_model_len=4096))
+    est = estimate_speed(request, ServingLoad(input_len=1024, output_len=16))
+    term = next(t for t in est.terms if t.key == "prefill_softmax")
+    assert term.value == 0
+    assert "(no lanes per SM on record for gfx942 (hardware.SM_UNITS): left out)" in term.formula
+
+
 def test_v100_speed_terms_use_its_fp32_rate_and_clock() -> None:
     # The V100 presets had no FP32 figure and no boost clock: the softmax term was left out
     # ("no FP32 figure for this GPU") and the per-layer overheads assumed the calibration GPUs'
