@@ -49,6 +49,11 @@ class LinkSpec(BaseModel):
     """The PCIe lanes it runs on (pcie_rate); None on NVLink and the network."""
     formula: str
     source: str
+    timing_basis: str = "measured"
+    """Where latency_us and startup_us come from, as the speed terms mark them (the timing
+    part of `source` says how): "measured" on PCIe (nccl-tests on GeForce cards, the NOTE on
+    PCIE_NCCL_STEP_US), "estimated, unverified" on NVLink, "NCCL's tuning constant,
+    unverified" on the network (NCCL_NET_STEP_US)."""
 
 
 # NOTE: PCIe x16 rates per direction, from the PCI-SIG base specifications: 3.0 runs
@@ -211,7 +216,8 @@ def link_spec(gpu: GpuSpec, kind: LinkKind, slot: PcieSlot | None = None) -> Lin
                     p2p=kind in ("nvlink", "pcie"),
                     pcie_generation=pcie.generation if on_pcie else None,
                     pcie_lanes=pcie.lanes if on_pcie else None,
-                    formula=formula, source=source + timing)
+                    formula=formula, source=source + timing,
+                    timing_basis="measured" if on_pcie else "estimated, unverified")
 
 
 # NOTE: one NIC per GPU, as NVIDIA's DGX systems ship (docs.nvidia.com/dgx-basepod reference
@@ -272,7 +278,7 @@ def network_link(gpu: GpuSpec, network: NetworkSpec | None = None,
         startup_us=NCCL_NET_STARTUP_US, p2p=True, formula=formula,
         source=f"{source}; {NCCL_NET_STARTUP_US:g} us per NCCL collective + "
                f"{NCCL_NET_STEP_US:g} us per network step (NCCL src/graph/tuning.cc "
-               "constants, unverified)")
+               "constants, unverified)", timing_basis="NCCL's tuning constant, unverified")
 
 
 def link_from_topology(cells: list[str], gpu: GpuSpec) -> LinkKind:

@@ -306,14 +306,6 @@ class AllreduceRates(NamedTuple):
     inputs: dict[str, float]
 
 
-def latency_basis(link: LinkSpec) -> str:
-    """Where the link's per-hop latency and NCCL start-up come from (hardware.link_spec's and
-    network_link's sources): measured on PCIe (nccl-tests on GeForce cards), an estimate on
-    NVLink, NCCL's own tuning constants on the network."""
-    return {"nvlink": "estimated, unverified", "network": "NCCL's tuning constant, unverified"
-            }.get(link.kind, "measured")
-
-
 def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
                     text: bool = True, world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
                     cross: CrossNode | None = None) -> tuple[float, float, str, str]:
@@ -332,7 +324,7 @@ def explained_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
     else the link rate x link_efficiency. Any other start-up: where vLLM's custom kernel runs
     it over NVLink, its measured line (_nvlink_ar_start_us), else hops x the link's latency,
     plus the link's NCCL start-up when NCCL runs it (LinkSpec.startup_us: 6 us on PCIe,
-    measured); each figure's basis in the texts (latency_basis). `text=False`: no texts nor
+    measured); each figure's basis in the texts (LinkSpec.timing_basis). `text=False`: no texts nor
     inputs. Over several nodes: _cross_node_rates."""
     if cross is not None:
         return _cross_node_rates(link, n, link_efficiency, cross, text)
@@ -351,7 +343,7 @@ def explained_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
         else measured.bus_gbps * 1e9
     if not text:
         return AllreduceRates(startup * 1e-6, bus, "", "", {})
-    basis = latency_basis(link)
+    basis = link.timing_basis
     inputs = {"startup_us": startup}
     startup_text = f"{hops} hops x {link.latency_us:g} us ({basis})"
     if not nvlink_ar and not measured_startup:
@@ -398,9 +390,9 @@ def _cross_node_rates(link: LinkSpec, n: int, link_efficiency: float, cross: Cro
     bus = min(node_bus, net_bus)
     if not text:
         return AllreduceRates(startup * 1e-6, bus * 1e9, "", "", {})
-    net_basis = latency_basis(net)
+    net_basis = net.timing_basis
     startup_text = (f"{net.startup_us:g} us NCCL start-up ({net_basis}) + {intra} node hops x "
-                    f"{link.latency_us:g} us ({latency_basis(link)}) + {inter} network hops x "
+                    f"{link.latency_us:g} us ({link.timing_basis}) + {inter} network hops x "
                     f"{net.latency_us:g} us ({net_basis})")
     # the network link's rate is one GPU's share of its node's NICs (network_link), so the
     # count is of ranks, not NICs: 2x100 GbE for 8 GPUs is 8 x 3.125 GB/s, over 2 NICs
