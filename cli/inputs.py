@@ -54,6 +54,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.startup.block_size import block_size_refusal
+from planner.serving.startup.wheel_arch import no_preset_text, wheel_floor
 from planner.serving.sweep import (
     accepts_what_if,
     layout_candidates,
@@ -336,9 +337,10 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
             raise CliError(f"--gpu {args.gpu!r} holds a GPU count: give --gpu "
                            f"{shlex.quote(counted[1])} --gpus {counted[0]}") from None
         # a GPU no preset has (a Tesla P100) is still planned, from its memory: say how
-        raise CliError(f"{exc}; to plan a GPU no preset has, give --gpu-memory-gib X (what "
-                       f"CUDA reports) and --gpu-name {shlex.quote(args.gpu)} instead of "
-                       "--gpu") from None
+        how = "to plan it" if exc.capability else "to plan a GPU no preset has"
+        raise CliError(f"{no_preset_text(exc)}; {how}, give --gpu-memory-gib X (what CUDA "
+                       f"reports) and --gpu-name {shlex.quote(args.gpu)} instead of --gpu"
+                       ) from None
     except NoWsl2TotalError as exc:
         raise CliError(f"--wsl2: {exc.what}; give --gpu-memory-gib X, the total CUDA reports "
                        "there (vLLM's 'Free memory on device (free/X GiB)'), with --gpu-name "
@@ -418,7 +420,9 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         step = f"give --gpu-memory-gib {memory} --gpu-name {shlex.quote(given)}"
         if preset_named(given, round(args.gpu_memory_gib * GIB)) is None:
             known = capability_from_name(given)
-            how = (f"planned with compute capability {known[0]} from its name" if known else
+            floor = wheel_floor(known[0]) if known else None
+            how = (f"planned with compute capability {known[0]} from its name"
+                   f"{f'; {floor}' if floor else ''}" if known else
                    "planned as a GPU of unknown model")
             raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. No preset "
                            f"is named {given!r}{'' if known else near_gpu_hint(given)}; for a "

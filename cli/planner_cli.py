@@ -57,6 +57,7 @@ from planner.serving.hardware import (
     ClusterSpec,
     HardwareError,
     MigInstanceError,
+    NoGpuPresetError,
     NoWsl2TotalError,
     OtherMemorySizeError,
     UnknownGpuError,
@@ -66,6 +67,7 @@ from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, speed_fields
+from planner.serving.startup.wheel_arch import no_preset_text
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
 from planner.serving.vllm_versions import EngineError, UncoveredRelease
@@ -232,13 +234,19 @@ def cmd_sweep(args: argparse.Namespace) -> str:
 def _searched_preset(name: str, what: str = "") -> str:
     """The preset key recommend searches for a GPU name (--gpu, or a price's: `what` "a price
     for 'X': "); CliError for a name plan takes but recommend cannot: another memory size of
-    a preset's model, a MIG slice, whose own advice names flags recommend does not take."""
+    a preset's model, a MIG slice, whose own advice names flags recommend does not take, a
+    GPU no preset has that NVIDIA's tables name (a Tesla P40)."""
     try:
         return gpu_preset(name).key
+    except NoGpuPresetError as exc:
+        if exc.capability is None:  # a misspelling, or a card Headroom knows nothing of
+            raise
+        what_it_is = no_preset_text(exc)
     except (OtherMemorySizeError, MigInstanceError) as exc:
-        raise CliError(f"{what}{exc.what}; recommend searches the GPU presets, at their prices, "
-                       "only: plan, sweep or report it with --gpu-memory-gib X (what CUDA "
-                       f"reports) and --gpu-name {exc.name!r}") from None
+        what_it_is = exc.what
+    raise CliError(f"{what}{what_it_is}; recommend searches the GPU presets, at their prices, "
+                   "only: plan, sweep or report it with --gpu-memory-gib X (what CUDA "
+                   f"reports) and --gpu-name {name.strip()!r}")
 
 
 def cmd_recommend(args: argparse.Namespace) -> str:

@@ -8,6 +8,7 @@ token) and uploaded files are never part of it.
 """
 
 import re
+import shlex
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal
@@ -27,6 +28,7 @@ from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import (
     LinkKind,
     MigInstanceError,
+    NoGpuPresetError,
     OtherMemorySizeError,
     gpu_preset,
     memory_total_of_gib,
@@ -36,6 +38,7 @@ from planner.serving.hardware import (
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup.block_size import block_size_errors
+from planner.serving.startup.wheel_arch import no_preset_text
 from planner.serving.sweep import Objective
 from planner.serving.vllm_cli import supported_versions, vllm_cli
 from planner.serving.vllm_versions import (
@@ -223,6 +226,12 @@ class AppState(BaseModel):
         flags)."""
         try:
             return gpu_preset(value).key
+        except NoGpuPresetError as exc:
+            if exc.capability is None:  # a misspelling: its "did you mean" (reason())
+                raise
+            raise ValueError(f"{no_preset_text(exc)}; the pages plan GPU presets only: plan it "
+                             "with the CLI (python -m planner plan --gpu-memory-gib X "
+                             f"--gpu-name {shlex.quote(exc.name.strip())})") from None
         except OtherMemorySizeError as exc:
             raise ValueError(f"{exc.what}; pick that model on the Hardware page and give the "
                              "memory CUDA reports in its memory field (gmem in the link)") from None

@@ -167,10 +167,13 @@ def user_price(gpu_key: str, usd_per_gpu_hour: float) -> GpuPrice:
     """A price the user gave for a preset, checked (a known key, a finite price >= 0)."""
     try:
         key = gpu_preset(gpu_key).key
-    except NoGpuPresetError as exc:  # "unknown GPU preset 'rtx-9999'; ..."
-        raise PriceError(f"a price for an {exc}") from None
-    except UnknownGpuError as exc:  # ambiguous ("GPU 'A100' is ambiguous ..") or another size
-        raise PriceError(f"a price for {gpu_key!r}: {exc}") from None
+    except UnknownGpuError as exc:
+        # "unknown GPU preset 'rtx-9999'; ..." reads on after "a price for an"; the others
+        # (ambiguous: "GPU 'A100' is ambiguous ..", another size, a GPU NVIDIA's tables name
+        # that no preset holds) after the name
+        unknown = isinstance(exc, NoGpuPresetError) and exc.capability is None
+        raise PriceError(f"a price for an {exc}" if unknown else
+                         f"a price for {gpu_key!r}: {exc}") from None
     if not (math.isfinite(usd_per_gpu_hour) and 0 <= usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR):
         raise PriceError(f"price for {key} must be a number of $ per GPU-hour >= 0 and <= "
                          f"{MAX_USD_PER_GPU_HOUR:,.0f}, got {usd_per_gpu_hour:g}")

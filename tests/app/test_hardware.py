@@ -563,3 +563,14 @@ def test_the_memory_field_says_which_total_it_is() -> None:
     field = next(n for n in at.number_input if n.key == "hw.gpu_memory_gib")
     assert field.help.endswith("nvidia-smi's total less the driver's reserved memory (an RTX "
                                "3090: 24,576 - 440 MiB = 23.57, not 24)")
+
+
+
+def test_a_link_to_a_pascal_card_is_shown_as_that_card_not_the_near_presets() -> None:
+    # it read "unknown GPU preset 'Tesla P40'; did you mean l40, a40?": neither is a P40
+    # (tests/app/test_state.py has the whole message)
+    at = open_link("hardware", gpu="Tesla P40")
+    (warning,) = [w.value for w in at.sidebar.warning]
+    assert "a compute capability 6.1 GPU" in warning and "cannot run it" in warning
+    assert "did you mean" not in warning
+    assert at.selectbox(key="hw.gpu").value == "rtx-3090"  # the default kept

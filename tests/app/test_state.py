@@ -114,6 +114,21 @@ def test_another_memory_size_of_a_preset_is_explained_in_the_apps_terms() -> Non
                         "field (gmem in the link)."]
 
 
+def test_a_gpu_nvidia_s_tables_name_is_explained_in_the_apps_terms() -> None:
+    # it was "unknown GPU preset 'Tesla P40'; did you mean l40, a40?". The P40 is compute
+    # capability 6.1 (NVIDIA's Legacy CUDA table), which no vLLM wheel holds code for
+    # (startup.wheel_arch); the pages plan presets only, the CLI a GPU of any name
+    _, messages = decode({"gpu": "Tesla P40"}, AppState())
+    assert messages == [
+        "Link parameter gpu='Tesla P40' ignored: no GPU preset for 'Tesla P40', a compute "
+        "capability 6.1 GPU (NVIDIA's Legacy CUDA GPU Compute Capability table "
+        "(developer.nvidia.com/cuda-legacy-gpus, read 2026-12-05)): vLLM's prebuilt wheels hold "
+        "no CUDA code for compute capability 6.1 on any release (7.0 and newer to 0.19, 7.5 and "
+        "newer from 0.20.0), so a pip-installed vLLM cannot run it; the pages plan GPU presets "
+        "only: plan it with the CLI (python -m planner plan --gpu-memory-gib X --gpu-name "
+        "'Tesla P40')."]
+
+
 def test_a_mig_instance_is_explained_in_the_apps_terms() -> None:
     # it was "did you mean h100-sxm?": the whole GPU, not the slice
     _, messages = decode({"gpu": "H100 MIG 3g.40gb"}, AppState())

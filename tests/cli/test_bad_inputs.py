@@ -1075,10 +1075,14 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
      "nodes of 8); without it --gpus is 1."),
     (("--gpu", "h100-sxm", "--gpus", "3", "--nodes", "2"),
      "--gpus 3 cannot be spread evenly over --nodes 2."),
-    # a GPU with no preset listed the presets only, not how to plan it anyway
+    # a GPU with no preset listed the presets only, not how to plan it anyway (one NVIDIA's
+    # tables name is that GPU: tests/cli/test_gpu_without_preset.py)
     (("--gpu", "Tesla P100-PCIE-16GB"),
-     "; to plan a GPU no preset has, give --gpu-memory-gib X (what CUDA reports) and "
+     "; to plan it, give --gpu-memory-gib X (what CUDA reports) and "
      "--gpu-name 'Tesla P100-PCIE-16GB' instead of --gpu."),
+    (("--gpu", "Tesla Z100"),
+     "; to plan a GPU no preset has, give --gpu-memory-gib X (what CUDA reports) and "
+     "--gpu-name 'Tesla Z100' instead of --gpu."),
 ])
 def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *args)

@@ -12,14 +12,21 @@ from planner.serving.hardware.spec import GpuSpec, UnknownGpuError
 class NoGpuPresetError(UnknownGpuError):
     """A GPU name that is no preset's, neither ambiguous between presets nor another memory size
     of a preset's model: `name` is the name given, `near` the keys it nearly spells (a "did
-    you mean"); the message lists the presets. Callers that word it ("a price for an unknown
-    GPU preset ...", the CLI's "to plan a GPU no preset has") tell it by this type."""
+    you mean"); the message lists the presets. A GPU NVIDIA's tables name (`capability`:
+    capability_from_name's, a Tesla P40's 6.1) is said to be that GPU instead: its nearest
+    keys (l40, a40) are other GPUs. Callers that word it ("a price for an unknown GPU preset
+    ...", the CLI's "to plan a GPU no preset has") tell it by this type."""
 
     def __init__(self, name: str, near: list[str]) -> None:
+        self.name, self.near = name, near
+        self.capability = capability_from_name(name)
+        if self.capability:
+            super().__init__(f"no GPU preset for {name!r}, a compute capability "
+                             f"{self.capability[0]} GPU ({self.capability[1]})")
+            return
         hint = f"did you mean {', '.join(near)}? " if near else ""
         super().__init__(f"unknown GPU preset {name!r}; {hint}known: "
                          f"{', '.join(sorted(GPU_PRESETS))}")
-        self.name, self.near = name, near
 
 
 class OtherMemorySizeError(UnknownGpuError):

@@ -36,7 +36,7 @@ of 2026-04-18). vLLM's CUDA 12.9 variant (off PyPI) pairs with
 PyTorch's 12.9 builds, which hold 7.5 and up as well (pytorch PRs #172598, #188443); a vLLM
 and PyTorch built for 7.0 (PyTorch's CUDA 12.6 wheels hold it) are not modelled."""
 
-from planner.serving.hardware import GpuSpec, parse_capability
+from planner.serving.hardware import GpuSpec, NoGpuPresetError, parse_capability
 from planner.serving.startup.device import capability
 from planner.serving.vllm_versions import Version, version_label
 
@@ -92,3 +92,10 @@ def wheel_floor(compute_capability: str) -> str | None:
             f"{compute_capability} from {since} ({newer}), so a pip-installed vLLM {since} or "
             "later cannot run it (0.19 and earlier hold code for it)")
 
+
+def no_preset_text(exc: NoGpuPresetError) -> str:
+    """The error for a GPU name no preset has, and, where NVIDIA's tables give its compute
+    capability, what vLLM's wheels run on it (wheel_floor): the CLI's --gpu, recommend's and
+    the app's link say it alike."""
+    floor = wheel_floor(exc.capability[0]) if exc.capability else None
+    return f"{exc}: {floor}" if floor else str(exc)

@@ -54,6 +54,9 @@ def test_overrides_replace_defaults_and_keep_the_rest() -> None:
      "a100-80gb?"),
     ("A100 48GB", 1.0, "a price for 'A100 48GB': no preset for 'A100 48GB': that GPU's preset "
      "is a100-40gb (40 GB HBM2) or a100-80gb (80 GB HBM2e), not 48 GB"),
+    # a GPU NVIDIA's tables name (NVIDIA's Legacy CUDA table: the P40 is 6.1) is said to be it
+    ("Tesla P40", 1.0, "a price for 'Tesla P40': no GPU preset for 'Tesla P40', a compute "
+     "capability 6.1 GPU"),
     ("rtx-3090", -0.1, "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
     ("rtx-3090", float("nan"), "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
     # 1e308 x 2 GPUs overflowed to an "inf" $/hour and a 300-character table cell
