@@ -1411,7 +1411,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "are other products.",
     ),
     _nvidia(
-        "h20", "NVIDIA H20", "96 GB HBM3", _ESTIMATED, 4000.0,
+        "h20", "NVIDIA H20", "96 GB HBM3", 97285 * MIB, 4000.0,
         (148.0, 296.0, None), "9.0", "NVLink 4 (900 GB/s)",
         # NOTE: find_string ids 19540421271, 65846954299: the sources cited below, in order (search-
         # index handles, for maintainers; users see titles and quotes)
@@ -1422,7 +1422,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "hosts",
         nvlink_gbps=900.0, default_link="nvlink", int8_tops=296.0, pcie_gen=5, fp32_tflops=44.0,
         nvidia_smi_mib=97871,
-        notes=f"{_ESTIMATED_NOTE} Compute is capped at about 15 % of the H100 SXM's (989.4 BF16); "
+        notes="CUDA total 97,285 MiB (95.00 GiB), the card's own device properties (quoted "
+        "below; 586 MiB under the nvidia-smi total). Compute is capped at about 15 % of the "
+        "H100 SXM's (989.4 BF16); "
         "memory and NVLink are the H100's or above. An AIBrix report on one H20 under vLLM 0.19.0 "
         "gives '95.33 GiB reported usable by the runtime' (vllm-project/aibrix#2770; not "
         "vLLM's printed total, so not taken). Boost clock left unknown (no nvidia-smi clock table, "

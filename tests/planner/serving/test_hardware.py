@@ -435,7 +435,9 @@ def test_l20_and_h20_figures_from_their_sources() -> None:
         4000.0, 148.0, 296.0)
     assert h20.bf16_dense_tflops == pytest.approx(0.15 * 989.4, rel=0.01)  # "about 15 %"
     assert (h20.nvlink_bandwidth_gbps, h20.default_intra_node_link) == (900.0, "nvlink")
-    assert _gib(h20.memory_total_bytes) == pytest.approx((97871 - 512) / 1024)  # 95.08
+    # the card's own CUDA properties: "total_memory=97285MB" (torch prints whole MiB), not
+    # the nvidia-smi 97871 MiB less the 512 MiB estimate (95.08 GiB)
+    assert h20.memory_total_bytes == 97285 * 2**20  # 95.00 GiB
     assert h20.boost_clock_mhz is None and h20.fp32_tflops == 44.0
 
 
