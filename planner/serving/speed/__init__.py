@@ -294,7 +294,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     seqs_bound = conc < load.concurrency and p.max_num_seqs < pool_requests
     replica_conc = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
-    tpot_base, parts, slow, stage_s = _decode(ctx, replica_conc, context)
+    tpot_base, parts, slow, stage_s, hops_s = _decode(ctx, replica_conc, context)
     prefill = ctx.prefills.get(load.input_len)
     if prefill is None:
         prefill = ctx.prefills[load.input_len] = _prefill(ctx, load.input_len)
@@ -341,8 +341,8 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          replica_conc, context, parts, tpot_base, interference, prefill_s,
                          marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
                          steady, (p.num_gpu_blocks, held_blocks, p.max_num_seqs),
-                         seqs_bound,
-                         stage_gpus_note(ctx, stage_s, slow))
+                         seqs_bound, stage_gpus_note(ctx, stage_s, slow),
+                         hops_s)
     link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          kernel_label=kernel_label(ctx.device.family, ctx.device.dense_fmt,

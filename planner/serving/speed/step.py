@@ -209,10 +209,10 @@ def _stage_parts(ctx: _Ctx, step: _Tokens, seqs: float, context: float, prefill:
 
 
 def _decode(ctx: _Ctx, batch: int, context: float
-            ) -> tuple[float, dict[str, float], int, list[float]]:
+            ) -> tuple[float, dict[str, float], int, list[float], float]:
     """(TPOT without prefill interference, the slowest stage's parts, its index in
-    _Ctx.distinct, each distinct stage's step seconds) at `batch` sequences on this DP rank:
-    PP micro-batches of batch / PP pass every stage in turn."""
+    _Ctx.distinct, each distinct stage's step seconds, the stage hops' seconds) at `batch`
+    sequences on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
     micro = max(1.0, batch / ctx.pp)
     step = _tokens(ctx, micro)
     parts = _stage_parts(ctx, step, micro, context, prefill=False)
@@ -221,7 +221,8 @@ def _decode(ctx: _Ctx, batch: int, context: float
     # fewer sequences than stages: a token walks the stages one after another (the sum);
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
     walk = max(sum(map(stage_s.__getitem__, ctx.order)), min(batch, ctx.pp) * stage_s[slow])
-    return walk + _pipeline_hops_s(ctx, micro), parts[slow], slow, stage_s
+    hops = _pipeline_hops_s(ctx, micro)
+    return walk + hops, parts[slow], slow, stage_s, hops
 
 
 def _prefill(ctx: _Ctx, input_len: int) -> tuple[float, float, int, float]:

@@ -345,7 +345,7 @@ def cap_phrase(seqs_bound: bool) -> str:
 def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                  kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound,
-                 stages_note: str = "") -> list[Term]:
+                 stages_note: str = "", hops_s: float = 0.0) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
     `s`'s, the slowest stage (step._decode: the one whose parts they show); `burst`: _burst's
     (mean seconds, steps) when the requests arrive together, else None; `steady`: (the wait,
@@ -354,7 +354,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     blocks per replica, the blocks one request holds at load.held_tokens, max_num_seqs);
     `seqs_bound`: the
     cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase); `stages_note`:
-    the decode step's note (stage_gpus_note)."""
+    the decode step's note (stage_gpus_note); `hops_s`: its stage hops' seconds."""
     micro = max(1.0, per_replica / ctx.pp)
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
     padding = _padding_terms(ctx, s, parts)
@@ -365,7 +365,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
         *padding,
         _collectives_term(ctx, s, parts, micro, allreduce_caveat),
         _overhead_term(ctx, s, parts, graphs_caveat),
-        _decode_step_term(ctx, tpot_base, padding, stages_note, per_replica),
+        _decode_step_term(ctx, tpot_base, padding, stages_note, per_replica, hops_s),
         *_prefill_terms(ctx, load, prefill_s, marginal_s, chunks, softmax_s),
         *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
         *([] if steady is None else [_steady_term(per_replica - 1, marginal_s, *steady)]),
@@ -653,17 +653,19 @@ def _overhead_term(ctx: _Ctx, s, parts, graphs_caveat: str) -> Term:
 
 
 def _decode_step_term(ctx: _Ctx, tpot_base: float, padding: list[Term], stages_note: str,
-                      sequences: int) -> Term:
+                      sequences: int, hops_s: float) -> Term:
     """The whole pipeline's decode step from the stage terms above (padding: _padding_terms)."""
     return _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
                  f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) "
                  f"of [max(weights + KV, compute) + all-reduce"
                  f"{' + padded MoE rows' if padding else ''} + overhead] + "
-                 f"{counted(ctx.pp - 1, 'stage hop')} = {_ms(tpot_base)}",
+                 f"{counted(ctx.pp - 1, 'stage hop')}"
+                 + (f" ({_ms(hops_s)})" if ctx.pp > 1 else "") + f" = {_ms(tpot_base)}",
                  _notes(stages_note, "each stage hop: one NCCL send of the micro-batch's hidden "
                         "states (the link's start-up + one step + bytes / (link rate x link "
                         "efficiency))" if ctx.pp > 1 else ""),
-                 {"pp_stages": ctx.pp, "stage_hops": ctx.pp - 1, "sequences": sequences})
+                 {"pp_stages": ctx.pp, "stage_hops": ctx.pp - 1, "stage_hops_ms": hops_s * 1e3,
+                  "sequences": sequences})
 
 
 def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks: int,
