@@ -144,6 +144,11 @@ _DEFAULT_ROWS = (
     _row("titan-rtx", None, "no on-demand list price recorded here: give a price"),
     _row("quadro-rtx-8000", None, "no on-demand list price recorded here: give a price"),
     _row("quadro-rtx-6000", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-4070", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-3070", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-a4500", None, "no on-demand list price recorded here: give a price"),
+    _row("a2", None, "no on-demand list price recorded here: give a price"),
+    _row("quadro-rtx-5000", None, "no on-demand list price recorded here: give a price"),
 )
 
 DEFAULT_PRICES: dict[str, GpuPrice] = {row.gpu_key: row for row in _DEFAULT_ROWS}

@@ -565,7 +565,6 @@ def test_the_memory_field_says_which_total_it_is() -> None:
                                "3090: 24,576 - 440 MiB = 23.57, not 24)")
 
 
-
 def test_a_link_to_a_pascal_card_is_shown_as_that_card_not_the_near_presets() -> None:
     # it read "unknown GPU preset 'Tesla P40'; did you mean l40, a40?": neither is a P40
     # (tests/app/test_state.py has the whole message)
@@ -574,3 +573,19 @@ def test_a_link_to_a_pascal_card_is_shown_as_that_card_not_the_near_presets() ->
     assert "a compute capability 6.1 GPU" in warning and "cannot run it" in warning
     assert "did you mean" not in warning
     assert at.selectbox(key="hw.gpu").value == "rtx-3090"  # the default kept
+
+
+def test_the_gpu_picker_lists_the_mid_range_presets() -> None:
+    # the GPUs "RTX 4070", "RTX 3070", "RTX A4500", "A2" and "Quadro RTX 5000" had no preset
+    at = open_page("hardware")
+    options = at.selectbox(key="hw.gpu").options
+    for label in ("NVIDIA GeForce RTX 4070 — 12 GB GDDR6X", "NVIDIA GeForce RTX 3070 — 8 GB GDDR6",
+                  "NVIDIA RTX A4500 — 20 GB GDDR6 (ECC)", "NVIDIA A2 — 16 GB GDDR6 (ECC)",
+                  "Quadro RTX 5000 — 16 GB GDDR6 (ECC)"):
+        assert label in options, label
+    at.selectbox(key="hw.gpu").set_value("rtx-4070").run()
+    at.number_input(key="hw.gpus_per_node").set_value(2).run()
+    assert not at.exception
+    # nvidia-smi's 12282 MiB less 512 MiB = 11,770 MiB = 11.49 GiB; GeForce: no P2P
+    assert "2x NVIDIA GeForce RTX 4070 (PCIe, no P2P) — 2 GPUs, 11.49 GiB per GPU" in texts(at)
+    assert at.query_params["gpu"] == "rtx-4070"

@@ -242,7 +242,6 @@ _THIRD_PARTY_TABLE = ("gist.github.com/zachnicoll/f404a070611ccffda607bc65e4636d
 
 CAPABILITY_WITHOUT_PRESET: dict[str, tuple[str, str]] = {
     # Turing
-    "Quadro RTX 5000": ("7.5", _CUDA_GPUS_COPY),
     "Quadro RTX 4000": ("7.5", _CUDA_GPUS_COPY),
     "GeForce RTX 2080": ("7.5", _THIRD_PARTY_TABLE),
     "GeForce RTX 2070": ("7.5", _THIRD_PARTY_TABLE),
@@ -264,12 +263,10 @@ CAPABILITY_WITHOUT_PRESET: dict[str, tuple[str, str]] = {
     "GeForce GTX 1060": ("6.1", _CUDA_LEGACY_GPUS),
     # Ampere and Ada
     "NVIDIA A16": ("8.6", _CUDA_GPUS),
-    "NVIDIA A2": ("8.6", _CUDA_GPUS),
     "NVIDIA RTX A2000": ("8.6", _CUDA_GPUS),
     "NVIDIA RTX 4500 Ada": ("8.9", _CUDA_GPUS),
     "NVIDIA RTX 4000 SFF Ada": ("8.9", _CUDA_GPUS),
     "NVIDIA RTX 2000 Ada": ("8.9", _CUDA_GPUS),
-    "GeForce RTX 4070": ("8.9", _CUDA_GPUS),
     "GeForce RTX 4060": ("8.9", _CUDA_GPUS),
 }
 """The compute capability of NVIDIA GPUs no preset holds, by the name NVIDIA's tables give,

@@ -376,6 +376,32 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"bits) is another product: not this preset. {_NO_P2P_NOTE}",
     ),
     _nvidia(
+        "rtx-3070", "NVIDIA GeForce RTX 3070", "8 GB GDDR6", _gib(7.78), 448.0,
+        (40.63, None, None), "8.6", _PCIE4,
+        # NOTE: find_string ids 55562349537, 43531540311: the sources cited below, in order
+        # (search-index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 3070': 5,888 CUDA cores, boost 1.73 GHz, 8 GB GDDR6 on 256 "
+        "bits, CUDA capability 8.6 and PCIe Gen 4 for the RTX 30 series; FP32 20.31 TFLOPS, 5,888 "
+        "CUDA cores, 220 W (Hugging Face's gpu_spec CSV, 'NVIDIA GeForce RTX 3070'); 256-bit "
+        "GDDR6 at 1,750 MHz = 448 GB/s (hardwareluxx.de's Gigabyte RTX 3070 Gaming OC review); "
+        "CUDA total 7.78 GiB from PyTorch OOM messages on RTX 3070s ('GPU 0; 7.78 GiB total "
+        "capacity', akshitac8/OW-DETR#46, 'I use RTX3070'; 'GPU 0 has a total capacty of 7.78 "
+        "GiB', meta-llama/codellama#82, 'with my 3070'); nvidia-smi total 8192 MiB on an 'NVIDIA "
+        "GeForce RTX 3070' (Linux, driver 570.195.03: ace-step/ACE-Step#344)",
+        int8_tops=162.5, default_link="pcie-no-p2p", fp32_tflops=20.31, boost_clock_mhz=1725.0,
+        nvidia_smi_mib=8192,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 46 SMs x 1.725 GHz: 40.63 BF16, "
+        "INT8 162.5 (unverified: NVIDIA's own RTX 3070 column was not found). Boost 1,725 MHz, "
+        "NVIDIA's 1.73 GHz: the quotient 20.31 TFLOPS / (5,888 x 2) = 1.7247 GHz, so FP32 = 46 "
+        "SMs x 128 x 2 x 1.725 GHz = 20.31. 448 GB/s on 256 bits is 14 Gbps per pin. Other "
+        "PyTorch OOM messages naming the card print 7.76 GiB (sshan-zhao/GASDA#19) and 7.79 "
+        "(ToughStoneX/Self-Supervised-MVS#15): drivers keep 215-245 MiB of the 8192, where the "
+        "RTX 3060's vLLM log (rtx-3060 preset) shows 0.12 GiB more kept than its OOM messages, "
+        "so this total may be that much high; desktop or laptop card not stated in either "
+        "message (the RTX 3070 Laptop GPU has its own NVML name). The RTX 3070 Ti (GDDR6X, 48 "
+        f"SMs) is another product. {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
         "rtx-3080", "NVIDIA GeForce RTX 3080", "10 GB GDDR6X", _gib(9.65), 760.0,
         (59.54, None, None), "8.6", _PCIE4,
         # NOTE: find_string ids 56241919489, 55672471396, 55567595094: the sources cited below, in
@@ -543,6 +569,31 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"the RTX 4070 Ti (rtx-4070-ti preset, 60 SMs). {_NO_P2P_NOTE}",
     ),
     _nvidia(
+        "rtx-4070", "NVIDIA GeForce RTX 4070", "12 GB GDDR6X", _ESTIMATED, 504.0,
+        (58.25, 116.5, None), "8.9", _PCIE4,
+        # NOTE: find_string ids 55562349537, 57909093042, 39784259410: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 4070': 5,888 CUDA cores, '466 AI TOPS', 29 TFLOPS, boost 2.48 "
+        "GHz, 12 GB GDDR6X on 192 bits, CUDA capability 8.9 for the RTX 40 series; 46 SMs, boost "
+        "2,475 MHz, 12 GB GDDR6X at 21 Gbps on 192 bits = 504 GB/s (thefpsreview.com's RTX 4070 "
+        "family specifications; club386.com's table: 46 of AD104's 60 SMs, 29.1 FP32 TFLOPS, "
+        "200 W); a CUDA device listing of an 'NVIDIA GeForce RTX 4070': 'sm_89 smcount=46'; "
+        "nvidia-smi total 12282 MiB on 'NVIDIA GeForce RTX 4070' hosts (Linux, drivers 530.41.03 "
+        "and later: meta-llama/llama#466)",
+        int8_tops=233.0, default_link="pcie-no-p2p", fp32_tflops=29.15, boost_clock_mhz=2475.0,
+        nvidia_smi_mib=12282,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 466 / 8 = 58.25 BF16, / 4 = "
+        "116.5 FP8, / 2 = 233 INT8. Boost 2,475 MHz: NVIDIA's 2.48 GHz rounded, as its own 466 AI "
+        "TOPS shows (46 SMs x 4,096 sparse FP8 FLOP per clock x 2.475 GHz = 466.3, where 2.48 "
+        "gives 467.3). FP32 29.15 TFLOPS = 46 SMs x 128 x 2 x 2.475 GHz. The device listing's "
+        "'totalmem=11874MiB' is the device property, not taken as the CUDA total (see the "
+        "rtx-4060-ti-16gb preset). The 2024 GDDR6 RTX 4070 (20 Gbps, 480 GB/s: Tom's Hardware, "
+        "'RTX 4070 infused with slower GDDR6') has the same name: its bandwidth is 5 % under this "
+        "row's. Not the RTX 4070 SUPER (rtx-4070-super preset, 56 SMs) nor the RTX 4070 Ti "
+        "(rtx-4070-ti preset, 60 SMs); the RTX 4070 Laptop GPU (8 GB) is another product. "
+        f"{_NO_P2P_NOTE}",
+    ),
+    _nvidia(
         "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", _ESTIMATED,
         504.0, (80.125, 160.25, None), "8.9", _PCIE4,
         # NOTE: find_string ids 54237061288, 69589717654: the sources cited below, in order (search-
@@ -625,6 +676,32 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(unverified). FP32 19.17 TFLOPS (the datasheet's 19.2; Hugging Face's gpu_spec CSV: "
         "19.17, 6,144 CUDA cores) = 48 SMs x 128 x 2 x 1.56 GHz; the clock is that quotient, "
         "NVIDIA gives none (unverified). No NVLink.",
+    ),
+    _nvidia(
+        "rtx-a4500", "NVIDIA RTX A4500", "20 GB GDDR6 (ECC)", _ESTIMATED, 640.0,
+        (94.6, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
+        # NOTE: find_string ids 34635057475, 55610180893, 61418909854, 61954776927: the sources
+        # cited below, in order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA RTX A4500 datasheet, as a GEMM tutorial citing it quotes it: 'peak single "
+        "precision performance of 23.7 TFLOPS'; 7,168 CUDA cores, 20 GB, 200 W, FP32 23.65 "
+        "TFLOPS (Hugging Face's gpu_spec CSV, 'NVIDIA RTX A4500'); GA102, boost 1,650 MHz, 56 RT "
+        "and 224 tensor cores, 20 GB GDDR6 on 320 bits at a 2,000 MHz memory clock (16 Gbps) = "
+        "640.0 GB/s, PCIe 4.0 x16 (cputronic.com's RTX A4500 page); nvidia-smi total 20470 MiB "
+        "on 'NVIDIA RTX A4500' hosts (driver 550.127.05, ECC off); a vLLM host with 'two RTX "
+        "A4500 GPUs joined by an NVLink bridge' and its 'SM86-only source build'",
+        nvlink_gbps=112.5, int8_tops=189.2, fp32_tflops=23.65, boost_clock_mhz=1650.0,
+        nvidia_smi_mib=20470,
+        notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Tensor rates at the RTX A6000's per-SM rate "
+        "(rtx-a6000 preset: 154.8 dense BF16 = 84 SMs x 1.8 GHz x 1,024), unverified for this "
+        "card (its datasheet's tensor figure was not found): 56 SMs x 1.65 GHz x 1,024 = 94.6 "
+        "dense BF16, INT8 189.2 (2 x, as the rtx-a4000 and rtx-a5000 rows). FP32 23.65 TFLOPS = "
+        "56 SMs x 128 x 2 x 1.65 GHz (the datasheet's 23.7). Compute capability 8.6 from the "
+        "GA102 chip (as the rtx-a5000 and rtx-a6000 presets) and the SM86 build above; NVIDIA's "
+        "table not read for this card. NVLink 112.5 GB/s: GA102's third-generation NVLink, 'four "
+        "x4 links ... 112.5 GB/sec total bandwidth between two GPUs' (NVIDIA's GA102 "
+        "whitepaper, as Hugging Face's performance docs quote it; the rtx-a5000 row's datasheet "
+        "figure), unverified for this card: default link pcie (a bridge joins pairs only; --link "
+        "nvlink for a bridged pair).",
     ),
     _nvidia(
         "rtx-a5000", "NVIDIA RTX A5000", "24 GB GDDR6 (ECC)", _ESTIMATED, 768.0,
@@ -1006,6 +1083,28 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "fpsbench.com), 1/4 of the datasheet's 121 BF16 dense.",
     ),
     _nvidia(
+        "a2", "NVIDIA A2", "16 GB GDDR6 (ECC)", _ESTIMATED, 200.0,
+        (18.13, None, None), "8.6", "PCIe 4.0 x8, no NVLink",
+        # NOTE: find_string ids 70557240678, 29679446261, 19231731506: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA A2 Tensor Core GPU datasheet figures as a documentation page lists them (citing "
+        "a2-datasheet.pdf): GA107, boost 1,770 MHz, 1,280 CUDA cores, 40 third-generation tensor "
+        "cores, 16 GB GDDR6 with ECC at 200 GB/s, PCIe Gen4 x8, 40-60 W; 18.13 TFLOPS FP16 and "
+        "BF16 tensor with FP32 accumulate, 36.25 INT8 tensor TOPS, 4.53 FP32 TFLOPS "
+        "(hmc-tech.com's A2 column); compute capability 8.6 (NVIDIA's CUDA GPU Compute Capability "
+        "table, developer.nvidia.com/cuda-gpus, read 2026-12-05); nvidia-smi total 15356 MiB "
+        "on 'NVIDIA A2' hosts (Linux, 60 W cap, ECC on)",
+        int8_tops=36.25, fp32_tflops=4.53, boost_clock_mhz=1770.0, pcie_lanes=8,
+        nvidia_smi_mib=15356,
+        notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} 10 SMs (1,280 / 128): tensor 10 x 1.77 GHz x "
+        "1,024 = 18.12 BF16 (the A10's datacenter rate per SM, FP32 accumulate at full rate), "
+        "x 2,048 = 36.25 INT8; FP32 4.53 TFLOPS = 10 x 128 x 2 x 1.77 GHz. 200 GB/s on 128 bits "
+        "is 12.5 Gbps per pin. The card is x8 electrically: its link is planned at PCIe 4.0 x8, "
+        "15.75 GB/s per direction (pcie_rate). At the 40 W setting it clocks lower: this row's "
+        "compute is the 60 W card's. No PCIe P2P fact found for the A2: planned with P2P (pcie), "
+        "unverified.",
+    ),
+    _nvidia(
         "t4", "Tesla T4", "16 GB GDDR6 (ECC)", _gib(14.75), 320.0,
         (None, None, None), "7.5", "PCIe 3.0 x16, no NVLink",
         # NOTE: find_string ids 70747246868, 29258903864, 29310183345, 47815321318, 5227491194,
@@ -1138,6 +1237,38 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(250 W, ECC on: nvidia-smi 22698 or 23040 MiB) is slower: its listing gives 14.9 FP32 "
         "and 119.4 tensor TFLOPS and 624 GB/s (maychudoanhnghiep.vn, Leadtek's listing), so this "
         "row's speed is optimistic for it. Default link pcie (bridges join pairs only).",
+    ),
+    _nvidia(
+        "quadro-rtx-5000", "Quadro RTX 5000", "16 GB GDDR6 (ECC)", 16125 * MIB, 448.0,
+        (None, None, None), "7.5", "PCIe 3.0 x16; optional 2-way NVLink bridge (50 GB/s)",
+        # NOTE: find_string ids 2460374321, 35828826246, 62929336433, 106052789: the nvidia-smi
+        # tables cited below (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA Quadro RTX 5000 datasheet as a reseller's listing reprints it "
+        "(networking-equipments.sell.everychina.com): 16 GB GDDR6 on 256 bits, 'Up to 448 GB/s', "
+        "ECC, 3,072 CUDA cores, 384 tensor cores, 'Single-Precision Performance 11.2 TFLOPS', "
+        "'Tensor Performance 89.2 TFLOPS', NVLink '50 GB/s (bidirectional)' joining 2 cards, "
+        "'PCI Express 3.0 x 16', total graphics power 230 W; Cornell Virtual Workshop, 'NVIDIA "
+        "Quadro RTX 5000' (cvw.cac.cornell.edu, TACC Frontera): TU104, 48 SMs, '3072 CUDA cores "
+        "x 2 flop/core/cycle x 1.815 Gcycle/s = 11.2 Tflop/s', compute capability 7.5 (as "
+        "NVIDIA's earlier cuda-gpus table lists it, copied in blog.csdn.net/HaoZiHuang/article/"
+        "details/125834480); "
+        "nvidia-smi 16124-16125 MiB on 'Quadro RTX 5000' hosts (older drivers, ECC off, 230 W) "
+        "and 16384 MiB (a Windows WDDM host, 230 W)",
+        fp16_tflops=89.2, int8_tops=178.4, fp32_tflops=11.2, boost_clock_mhz=1815.0,
+        nvlink_gbps=50.0, pcie_gen=3, nvidia_smi_mib=16384,
+        notes=f"{_TURING_NOTE} Tensor 89.2 TFLOPS = 48 SMs x 1.815 GHz x 1,024, the Turing "
+        "per-SM rate of the Quadro RTX 8000 datasheet (quadro-rtx-8000 row), whose 'FP16 or "
+        "FP32 accumulate' is unverified for this card; INT8 178.4 TOPS = 2 x 89.2, derived (as "
+        "the quadro-rtx-8000 row). FP32 11.2 TFLOPS = 48 x 64 x 2 x 1.815 GHz = 11.15 (the "
+        "datasheet's, rounded). CUDA total 15.75 GiB = 16,125 MiB, the older drivers' nvidia-smi "
+        "total, which is the CUDA total on the other Turing presets (11019 / 24220 / 48601 MiB = "
+        "10.76 / 23.65 / 47.46 GiB from PyTorch OOM messages); unverified: no CUDA log naming "
+        "this card was found. With ECC on nvidia-smi shows 15360 MiB (a cloud host): a total "
+        "given or measured that far off is planned as given. Default link pcie (a bridge joins "
+        "pairs only; --link nvlink for a bridged pair). The laptop Quadro RTX 5000 (110 W, boost "
+        "1,770 MHz: sysrqmts.com's Quadro RTX 5000 Mobile column) may report the same NVML "
+        "name: this row's speed is optimistic for it ('Quadro RTX 5000 with Max-Q Design' is a "
+        "custom GPU).",
     ),
     _nvidia(
         "l40", "NVIDIA L40", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,

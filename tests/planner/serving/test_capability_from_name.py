@@ -12,7 +12,7 @@ from planner.serving.hardware import (
 
 
 @pytest.mark.parametrize(("name", "capability"), [
-    ("Quadro RTX 5000", "7.5"), ("quadro rtx 4000", "7.5"),
+    ("NVIDIA GeForce RTX 2060", "7.5"), ("quadro rtx 4000", "7.5"),
     ("NVIDIA GeForce RTX 2070", "7.5"), ("RTX 2080", "7.5"),
     ("NVIDIA TITAN V", "7.0"), ("Quadro GV100", "7.0"),
     ("Tesla P100-SXM2-16GB", "6.0"), ("Tesla P40", "6.1"), ("NVIDIA GeForce GTX 1080 Ti", "6.1"),
@@ -28,12 +28,22 @@ def test_other_names_do_not(name: str) -> None:
     assert capability_from_name(name) is None
 
 
-@pytest.mark.parametrize("name", ["Quadro RTX 8000", "Quadro RTX 6000",
+@pytest.mark.parametrize("name", ["Quadro RTX 8000", "Quadro RTX 6000", "Quadro RTX 5000",
                                   "NVIDIA GeForce RTX 2080 Ti", "NVIDIA TITAN RTX"])
 def test_the_turing_cards_with_a_preset_are_no_longer_listed(name: str) -> None:
-    # each is a preset now (rtx-2080-ti, titan-rtx, quadro-rtx-8000/6000), which carries 7.5
+    # each is a preset now (rtx-2080-ti, titan-rtx, quadro-rtx-8000/6000/5000), which carries 7.5
     assert capability_from_name(name) is None
     assert preset_named(name, 1).compute_capability == "7.5"
+
+
+@pytest.mark.parametrize(("name", "capability"), [
+    ("NVIDIA A2", "8.6"), ("NVIDIA GeForce RTX 4070", "8.9"),
+])
+def test_the_ampere_and_ada_cards_with_a_preset_are_no_longer_listed(name: str,
+                                                                    capability: str) -> None:
+    # presets now (a2, rtx-4070), carrying the capability the table gave them
+    assert capability_from_name(name) is None
+    assert preset_named(name, 1).compute_capability == capability
 
 
 def test_no_entry_is_a_preset_and_each_cites_a_source() -> None:

@@ -102,6 +102,10 @@ SMS_AND_LANES = {
     "rtx-5060-ti-16gb": (36, 128), "l20": (92, 128), "rtx-4070-ti": (60, 128),
     "rtx-pro-5000": (110, 128), "rtx-pro-4500": (82, 128), "rtx-pro-4000": (70, 128),
     "rtx-4000-ada": (48, 128),
+    # 5,888 / 128 = 46 SMs (RTX 4070, RTX 3070), 7,168 / 128 = 56 (RTX A4500), 1,280 / 128 = 10
+    # (A2); the Quadro RTX 5000's 48 SMs x 64 (TU104, Cornell's Frontera page)
+    "rtx-4070": (46, 128), "rtx-3070": (46, 128), "rtx-a4500": (56, 128), "a2": (10, 128),
+    "quadro-rtx-5000": (48, 64),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb-pcie": (108, 64),
@@ -957,6 +961,11 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA RTX PRO 4500 Blackwell", 31.36, "rtx-pro-4500"),
         ("NVIDIA RTX PRO 4000 Blackwell", 23.39, "rtx-pro-4000"),
         ("NVIDIA RTX 4000 Ada Generation", 19.50, "rtx-4000-ada"),
+        ("NVIDIA GeForce RTX 4070", 11.49, "rtx-4070"),  # not the SUPER or Ti (same 12282 MiB)
+        ("NVIDIA GeForce RTX 3070", 7.78, "rtx-3070"),
+        ("NVIDIA RTX A4500", 19.49, "rtx-a4500"),
+        ("NVIDIA A2", 14.50, "a2"),
+        ("Quadro RTX 5000", 15.75, "quadro-rtx-5000"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
@@ -965,9 +974,9 @@ def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str
 
 def test_unknown_name_becomes_custom_gpu_from_measured_total() -> None:
     measured = round(11.57 * GIB)
-    gpu = match_gpu_name("NVIDIA GeForce RTX 4070", measured)
+    gpu = match_gpu_name("NVIDIA GeForce RTX 5070", measured)
     assert gpu.memory_total_bytes == measured
-    assert gpu.name == "NVIDIA GeForce RTX 4070"
+    assert gpu.name == "NVIDIA GeForce RTX 5070"
     assert "measured by audit; no preset" in gpu.notes
 
 
