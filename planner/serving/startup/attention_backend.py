@@ -606,6 +606,8 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
         return [f"DeepseekV4 fp8_ds_mla layout only supports fp8 kv-cache, got "
                 f"{kv_cache_dtype}. Please set `--kv-cache-dtype fp8` or select a backend "
                 "that supports bfloat16 KV cache."]
+    if gpu.vendor == "amd" and kv_cache_dtype.startswith("nvfp4"):
+        return [_rocm_nvfp4_error(VLLM_KV_DTYPE[kv_cache_dtype])]
     if kv_cache_dtype == "nvfp4_ds_mla":
         return _nvfp4_ds_mla_errors(spec, cc)
     if mla:
@@ -619,6 +621,22 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     heads = {m.head_dim for m in attention} | {m.v_head_dim for m in attention}
     error = _nvfp4_error(kv_cache_dtype, minor, cc, heads, any(m.sinks for m in attention))
     return [error] if error else []
+
+
+def _rocm_nvfp4_error(kv: str) -> str:
+    """vLLM's ROCm selector refusal of an NVFP4 KV cache, on any AMD GPU and release.
+
+    NOTE: 0.34.0 platforms/rocm.py _get_backend_priorities offers ROCM_ATTN, ROCM_AITER_FA,
+    ROCM_AITER_UNIFIED_ATTN, TRITON_ATTN, TURBOQUANT, ROCM_OCTAVE and ULTRAQUANT (TRITON_MLA,
+    ROCM_AITER_MLA and ROCM_AITER_MLA_SPARSE for MLA layers), none of whose
+    supported_kv_cache_dtypes holds an nvfp4 dtype, so get_attn_backend_cls raises "No valid
+    attention backend found for rocm with ...". In every release the one backend taking nvfp4
+    is FlashInfer and the one taking nvfp4_ds_mla FLASHMLA_SPARSE (_nvfp4_error,
+    _nvfp4_ds_mla_errors), both CUDA's.
+    """
+    return (f"No valid attention backend found for rocm with kv_cache_dtype={kv}: no ROCm "
+            "attention backend stores an NVFP4 KV cache (FlashInfer and FLASHMLA_SPARSE, the "
+            "backends that do, run on CUDA only); use auto or fp8.")
 
 
 def _nvfp4_ds_mla_errors(spec: ModelSpec, cc: int | None) -> list[str]:
