@@ -55,7 +55,10 @@ class MigInstanceError(UnknownGpuError):
         self.what, self.name = what, name
 
 
-_VENDOR_WORDS = frozenset({"nvidia", "geforce", "tesla", "quadro", "amd", "instinct"})
+_VENDOR_WORDS = frozenset({"nvidia", "geforce", "tesla", "amd", "instinct"})
+"""Words of a GPU name no other card's name needs to tell it apart. Not "quadro": "RTX 6000"
+without it is the Quadro RTX 6000 (Turing, 24 GB), the RTX A6000, the RTX 6000 Ada (48 GB
+each) or the RTX PRO 6000 (96 GB), so it resolves to none of them and is asked back."""
 _MEMORY_WORD = re.compile(r"\d+gb|hbm\w*|gddr\w*|lpddr\w*")
 """Words of a GPU name that only say how much and what memory it has ("80gb", "hbm3")."""
 

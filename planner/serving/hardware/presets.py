@@ -1207,7 +1207,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "on an RTX 8000 (Victarry/stable-dreambooth#8: 'GPU 0; 47.46 GiB total capacity') and a "
         "log on 'a single NVTIDIA Quadro RTX 8000' ('Total 47.46G'); nvidia-smi 49152 MiB on "
         "'Quadro RTX 8000' hosts, ECC off (48601 MiB = 47.46 GiB on older drivers)",
-        **_QUADRO_RTX_TU102, nvidia_smi_mib=49152,
+        **_QUADRO_RTX_TU102, nvidia_smi_mib=49152, aliases=("RTX 8000",),
         notes=f"{_TURING_NOTE} {_TU102_TENSOR} 72 SMs x 1.77 GHz x 1,024 = 130.5, the "
         "datasheet's. INT8 261 TOPS = 2 x 130.5, derived (the listing's 'INT8 65.2 TOPS' is the "
         "CUDA cores' 4 x 16.3, not the tensor rate; the passive Quadro RTX 6000's listing gives "

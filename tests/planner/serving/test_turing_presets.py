@@ -11,6 +11,7 @@ import pytest
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
+    UnknownGpuError,
     capability_from_name,
     gpu_preset,
     match_gpu_name,
@@ -32,10 +33,28 @@ TURING = ("rtx-2080-ti", "titan-rtx", "quadro-rtx-8000", "quadro-rtx-6000")
     ("TITAN RTX", "titan-rtx"), ("NVIDIA TITAN RTX", "titan-rtx"), ("Titan RTX", "titan-rtx"),
     ("Quadro RTX 8000", "quadro-rtx-8000"), ("quadro rtx 8000", "quadro-rtx-8000"),
     ("Quadro RTX 6000", "quadro-rtx-6000"),
+    ("RTX 8000", "quadro-rtx-8000"),  # no other card of that number (Victarry's "an RTX 8000")
 ])
 def test_the_names_people_and_nvml_write_resolve(name: str, key: str) -> None:
     assert resolve_gpu_key(name) == key
     # no longer a capability-only entry: the preset's figures apply
+    assert capability_from_name(name) is None
+
+
+@pytest.mark.parametrize(("name", "meant"), [
+    # NVML: "Quadro RTX 6000" (Turing, 24 GB), "NVIDIA RTX A6000", "NVIDIA RTX 6000 Ada
+    # Generation" (48 GB each): "RTX 6000" was planned as the 24 GB Quadro without a word
+    ("RTX 6000", {"quadro-rtx-6000", "rtx-6000-ada", "rtx-a6000"}),
+    ("RTX 5000", {"quadro-rtx-5000", "rtx-5000-ada", "rtx-a5000"}),
+    # and "RTX 4000" read as the Quadro RTX 4000's capability 7.5, though the RTX 4000 Ada (8.9)
+    # and the RTX A4000 (8.6) have presets
+    ("RTX 4000", {"rtx-4000-ada", "rtx-a4000"}),
+])
+def test_a_number_several_workstation_lines_share_is_asked_back(name: str, meant: set) -> None:
+    with pytest.raises(UnknownGpuError) as refused:
+        resolve_gpu_key(name)
+    assert meant <= set(refused.value.args[0].split("did you mean ")[1].split("?")[0]
+                        .split(", ")), refused.value
     assert capability_from_name(name) is None
 
 
