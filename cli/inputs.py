@@ -236,7 +236,8 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
             f"{named.memory_label}) is not: planned with that preset's compute capability, "
             f"formats, link and {named.memory_bandwidth_gbps:,.0f} GB/s memory bandwidth, "
             "which this model's may not share (the speed figures follow them), and the "
-            f"memory given, and called {typed!r}, not {named.name!r}")
+            "memory given" + ("" if typed == named.name
+                              else f", and called {typed!r}, not {named.name!r}"))
     parent = mig_parent(name) if name is not None else None
     from_name = capability_from_name(name) if name is not None and parent is None else None
     typed = (name or "").strip() or f"Custom {memory_gib:g} GiB GPU"
