@@ -497,8 +497,8 @@ def test_a_named_model_given_another_memory_is_called_as_typed(capsys, model_dir
     assert data["per_gpu"][0]["total_bytes"] == round(7.6 * 2**30)
     # typed as the preset's own NVML name, the note does not contrast it with itself
     # ("called 'NVIDIA GeForce RTX 4060 Ti', not 'NVIDIA GeForce RTX 4060 Ti'")
-    code, _, err = run_main(capsys, *argv[:4], "--gpu-name", "NVIDIA GeForce RTX 4060 Ti",
-                            *argv[6:])
+    code, _, err = run_main(capsys, *argv[:5], "--gpu-name", "NVIDIA GeForce RTX 4060 Ti",
+                            *argv[7:])
     assert code == 0 and err.rstrip().endswith(", and the memory given"), err
 
 
