@@ -177,8 +177,9 @@ def resolve_gpu_key(name: str) -> str:
 
     Case, spaces and punctuation do not matter, nor vendor words ("NVIDIA GeForce RTX 3090"
     -> rtx-3090); memory words are dropped when the rest names one preset ("H100 80GB HBM3"
-    is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB), unless the name states
-    a size that preset does not have ("RTX 4060 Ti 8GB": the RTX 4060 Ti preset is 16 GB).
+    is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB, SXM or PCIe, each named),
+    unless the name states a size that preset does not have ("RTX 4060 Ti 8GB": the RTX 4060
+    Ti preset is 16 GB).
     Near misses get a "did you mean"; a MIG instance's name a MigInstanceError.
     """
     wanted = name.strip().lower()
@@ -190,9 +191,10 @@ def resolve_gpu_key(name: str) -> str:
         keys = _one_nvml_name(keys)
         if len(keys) == 1:
             return keys[0]
-        if keys:
-            raise UnknownGpuError(
-                f"GPU {name!r} is ambiguous: did you mean {' or '.join(sorted(keys))}?")
+        if keys:  # with the other forms of that model ("A100": its PCIe cards too)
+            keys = sorted({*keys, *_presets_starting(_compact(name, drop_memory=True), name)})
+            raise UnknownGpuError(f"GPU {name!r} is ambiguous: did you mean "
+                                  f"{', '.join(keys[:-1])} or {keys[-1]}?")
     other_size = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
     if other_size:
         sizes = " or ".join(f"{k} ({GPU_PRESETS[k].memory_label})" for k in other_size)
@@ -217,8 +219,17 @@ def other_presets_named(name: str) -> tuple[str, ...]:
     # a full spelling, or one with a memory size added ("RTX 3090 24GB"): the others are the
     # presets sharing its NVML name, not those whose key merely starts with it (rtx-3090-ti)
     spelled = _BY_SPELLING.get(_compact(name)) or _BY_SPELLING.get(form)
-    return tuple(k for k in (spelled or (k for k in GPU_PRESETS if _compact(k).startswith(form)))
-                 if k != chosen and not states_other_memory(name, GPU_PRESETS[k]))
+    others = (tuple(k for k in spelled if not states_other_memory(name, GPU_PRESETS[k]))
+              if spelled else _presets_starting(form, name))
+    return tuple(k for k in others if k != chosen)
+
+
+def _presets_starting(form: str, name: str) -> tuple[str, ...]:
+    """The presets whose key starts with a short name's compact `form` ("h100": h100-sxm,
+    h100-pcie, h100-nvl; "a100": the SXM and PCIe A100s), less those whose memory label
+    contradicts a size `name` states: the presets a short name may mean."""
+    return tuple(k for k in GPU_PRESETS
+                 if _compact(k).startswith(form) and not states_other_memory(name, GPU_PRESETS[k]))
 
 
 SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {

@@ -832,8 +832,14 @@ def test_common_spellings_and_nvml_names_resolve(typed: str, key: str) -> None:
 
 
 def test_ambiguous_gpu_name_lists_the_presets_it_could_be() -> None:
-    with pytest.raises(UnknownGpuError, match="ambiguous: did you mean a100-40gb or a100-80gb"):
+    # every A100 preset: "A100" said "a100-40gb or a100-80gb", the SXM cards only, so an A100
+    # PCIe owner picked an NVLink card (a100-80gb-pcie's link is PCIe)
+    with pytest.raises(UnknownGpuError, match=re.escape(
+            "ambiguous: did you mean a100-40gb, a100-40gb-pcie, a100-80gb or a100-80gb-pcie?")):
         resolve_gpu_key("A100")
+    with pytest.raises(UnknownGpuError, match=re.escape(
+            "ambiguous: did you mean v100-16gb, v100-32gb or v100-pcie-16gb?")):
+        resolve_gpu_key("Tesla V100")
     # the PCIe card comes in 40 and 80 GB, each a preset
     with pytest.raises(UnknownGpuError,
                        match="ambiguous: did you mean a100-40gb-pcie or a100-80gb-pcie"):
@@ -1280,7 +1286,8 @@ def test_a_name_without_a_size_says_the_size_no_preset_holds() -> None:
                  "Tesla V100-PCIE-16GB", "NVIDIA A100 80GB PCIe", "rtx-4060-ti-16gb",
                  "RTX 3060 12GB", "RTX 3090", "H100"):
         assert size_without_preset(name) is None, name
-    with pytest.raises(UnknownGpuError, match="ambiguous: did you mean v100-16gb or v100-32gb"):
+    with pytest.raises(UnknownGpuError, match="ambiguous: did you mean v100-16gb, v100-32gb "
+                                              "or v100-pcie-16gb"):
         resolve_gpu_key("V100")
 
 

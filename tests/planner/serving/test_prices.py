@@ -50,8 +50,8 @@ def test_overrides_replace_defaults_and_keep_the_rest() -> None:
     ("rtx-9999", 1.0, "a price for an unknown GPU preset 'rtx-9999'; known: a10,"),
     # the other UnknownGpuError words read "a price for an GPU 'A100' is ambiguous" and "a
     # price for an no preset for 'A100 48GB'" once the unknown preset's were joined to "an"
-    ("A100", 1.0, "a price for 'A100': GPU 'A100' is ambiguous: did you mean a100-40gb or "
-     "a100-80gb?"),
+    ("A100", 1.0, "a price for 'A100': GPU 'A100' is ambiguous: did you mean a100-40gb, "
+     "a100-40gb-pcie, a100-80gb or a100-80gb-pcie?"),
     ("A100 48GB", 1.0, "a price for 'A100 48GB': no preset for 'A100 48GB': that GPU's preset "
      "is a100-40gb (40 GB HBM2) or a100-80gb (80 GB HBM2e), not 48 GB"),
     # a GPU NVIDIA's tables name (NVIDIA's Legacy CUDA table: the P40 is 6.1) is said to be it
