@@ -3,7 +3,7 @@
     python tools/extract_transformers_defaults.py [SITE_PACKAGES_OR_WHEEL_DIR]
 
 writes planner/model/config/transformers-defaults.json: for each model type of
-planner.model.config.parser.KNOWN_TYPES that transformers has a config class for, the class
+planner.model.config.families.KNOWN_TYPES that transformers has a config class for, the class
 (its `model_type = "..."`), its file, the integer, boolean and string class defaults
 (`hidden_size: int = 4096`, `enable_moe_block: bool = False`, `mlp_hidden_act: str =
 "relu2"`; bases followed) and, for a composite class, the model type of its text_config class
@@ -152,7 +152,7 @@ def main() -> None:
     version = next(line.split('"')[1] for line in text.splitlines()
                    if line.startswith("__version__"))
     sys.path.insert(0, str(ROOT))
-    from planner.model.config.parser import KNOWN_TYPES
+    from planner.model.config.families import KNOWN_TYPES
     table = extract(site, version, KNOWN_TYPES)
     OUT.write_text(json.dumps(table, indent=1, sort_keys=False) + "\n")
     print(f"{OUT.relative_to(ROOT)}: {len(table['types'])} model types, transformers {version}")

@@ -510,7 +510,7 @@ class ModelSpec(_Frozen):
     layers: tuple[LayerSpec, ...] = Field(min_length=1)
     tie_word_embeddings: bool
     text_tie_word_embeddings: bool | None = Field(
-        default=None, description="a multimodal wrapper's (parser.WRAPPER_TIE_DEFAULTS) "
+        default=None, description="a multimodal wrapper's (config.tie.WRAPPER_TIE_DEFAULTS) "
         "text_config tie_word_embeddings as transformers 4 holds it, which vLLM before 0.24.0 "
         "builds the text model with, where it differs from tie_word_embeddings, the wrapper's "
         "own, which vLLM 0.24.0 on copies onto the text config (serving.tie.served_tie). None: "
@@ -588,7 +588,7 @@ class ModelSpec(_Frozen):
     )
     mlp_keys: tuple[tuple[str, int | bool | None], ...] = Field(
         default=(), description="config.json's (text_config's for a wrapper) keys of "
-        "parser.MLP_KEYS as written, where given as an integer, a bool or null: the keys that "
+        "config.mlp.MLP_KEYS as written, where given as an integer, a bool or null: the keys that "
         "build HunYuan-MoE's shared_mlp, Arctic's dense and residual MLPs and "
         "GraniteMoeShared's shared_mlp (planned as shared experts and dense MLPs), which "
         "their SiLU-only classes check by release (planner.serving.mlp_activation)"

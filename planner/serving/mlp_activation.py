@@ -51,7 +51,7 @@ attention layers alike) build their raising class on every layer with config.hid
 every wheel of their range (registry.py's native entry; read: first and last, and the check's
 presence in each); Headroom plans these model_types from the standard keys.
 MoE classes whose plain MLPs are built by keys this check reads per release (ModelSpec.mlp_keys,
-parser.MLP_KEYS; the layers plan them as 0.28.0 builds them), their experts reading no
+config.mlp.MLP_KEYS; the layers plan them as 0.28.0 builds them), their experts reading no
 hidden_act (SiluOnly.where): hunyuan_v1.py
 (HunYuanDenseV1ForCausalLM and HunYuanMoEV1ForCausalLM, 0.10.0-0.28.0) builds HunYuanMLP on
 every layer where num_experts is at most 1 (_is_moe), else HunYuanSparseMoeBlock, whose

@@ -58,7 +58,7 @@ under `Version(version("transformers")) >= Version("5.0.0")` (0.19.0 requires `<
 0.19.1-0.23.0 allow 5.5.1 on, TRANSFORMERS_5_ALLOWED_FROM); the 0.24.0 wheel on always (0.24.0,
 0.25.0, 0.29.0, 0.33.0, 0.34.0 read), under the transformers 5 they require. The with_hf_config
 of the 0.9.1, 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0 and 0.15.1 wheels copies nothing.
-Before 0.24.0 the text model is planned with text_config's own (parser._wrapper_tie), as under
+Before 0.24.0 the text model is planned with text_config's own (config.tie._wrapper_tie), as under
 transformers 4, the assumption Headroom makes for every release before TRANSFORMERS_5_ONLY_FROM;
 from 0.19.1 the plan says what transformers 5 would build instead
 (tie.transformers_tie_note)."""

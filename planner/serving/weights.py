@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_alike
 from planner.model.attention.mamba import mamba_groups_total
-from planner.model.config.parser import layer_type
+from planner.model.config.wrapper import layer_type
 from planner.model.params import (
     LayerParams,
     ParamBreakdown,
@@ -1123,7 +1123,7 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
     NOTE (vLLM QKVParallelLinear / RowParallelLinear): q and o split by heads; k and v split
     by KV heads while tp <= num_kv_heads, otherwise every rank holds one KV head (replicated
     tp / kv times), i.e. max(1, kv // tp) heads. Per-head q/k norms, OLMo 2's / OLMoE's
-    whole-projection ones (parser.WHOLE_QK_NORM_TYPES) and the o bias are replicated.
+    whole-projection ones (families.WHOLE_QK_NORM_TYPES) and the o bias are replicated.
     Llama-3.1-8B layer at TP 16 (8 KV heads): k+v = 2 x 4096 x 1024 = 8,388,608 -> 1 of 8
     heads = 1,048,576 per rank; q+o = 33,554,432 / 16 = 2,097,152.
     MLA (DeepSeek-V2/V3): q_b (or q_proj), kv_b and o split by heads; q_a, kv_a, their norms

@@ -228,8 +228,8 @@ def test_a_fit_on_unmodelled_figures_is_marked_and_its_warning_listed() -> None:
 def test_the_parameter_check_and_the_configs_warnings_are_listed(monkeypatch) -> None:
     # the Plan page's parameter-check warning (tests/app/test_param_check.py: the checkpoint
     # stores 16,384,000 of the architecture's 41,685,504 parameters), and the config's own
-    # warnings the Model page lists (DeepSeek-V4's unmodelled CUDA graphs: parser.DSV4_WARNING)
-    from planner.model.config.parser import DSV4_WARNING
+    # warnings the Model page lists (DeepSeek-V4's unmodelled CUDA graphs: compressed.DSV4_WARNING)
+    from planner.model.config.compressed import DSV4_WARNING
     from tests.app.test_param_check import REPO, _checkpoint
     from tests.cli.test_param_check_cli import LINE, STORED
     from tests.cli.tiny_model import TINY_CONFIG

@@ -2,7 +2,7 @@
 entries and block_name_to_quantize, GPTQ dynamic rules, a wrapper's tie_word_embeddings),
 found by fuzzing `plan`: each exits 2 with one line naming the field, as vLLM cannot load them
 (the rules' NOTEs: planner.model.config.quant._inc_entry_types, _block_names, _act_order_rule
-and parser._plain_tie; a layer_types entry: parser._from_layer_types). Before, they planned
+and config.tie._plain_tie; a layer_types entry: layers._from_layer_types). Before, they planned
 with a vague note or silently, or failed as
 "config.json is malformed: TypeError: unhashable type: 'list'"."""
 

@@ -7,12 +7,12 @@ the SigLIP vision encoder's start-up profile (tests/app/test_compare.py: the sam
 yes* there): vLLM's default 8,192 batched tokens / 16 sequences = 512 tokens per sequence,
 above the 8 the measured start-ups hold it inside. The tiny checkpoint of
 tests/cli/test_param_check_cli.py stores 16,384,000 of its architecture's 41,685,504
-parameters; DeepSeek-V4-Flash's config carries parser.DSV4_WARNING. Qwen3-8B has none.
+parameters; DeepSeek-V4-Flash's config carries compressed.DSV4_WARNING. Qwen3-8B has none.
 """
 
 import json
 
-from planner.model.config.parser import DSV4_WARNING
+from planner.model.config.compressed import DSV4_WARNING
 from planner.text import md_escape
 from tests.cli.conftest import run_main
 from tests.cli.test_param_check_cli import LINE, _folder

@@ -150,7 +150,7 @@ def olmo3_rope_note(spec: ModelSpec, version: Version) -> str | None:
 def qk_norm_gather_refusal(spec: ModelSpec, tp: int, version: Version,
                            transformers_backend: bool) -> str | None:
     """vLLM's failure at the first forward of a model whose k_norm spans all KV heads (OLMo 2,
-    OLMo 3, OLMoE: parser.WHOLE_QK_NORM_TYPES) on its Transformers backend
+    OLMo 3, OLMoE: families.WHOLE_QK_NORM_TYPES) on its Transformers backend
     (weights.transformers_backend) at a TP above its KV heads (more than one); None elsewhere.
     E.g. an OLMo 2 with 2 KV heads of 128 at TP 4 on 0.34.0.
 

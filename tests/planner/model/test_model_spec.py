@@ -36,7 +36,7 @@ NAMES = sorted(
 )
 # The only warnings allowed on the reference configs, each explained.
 EXPECTED_WARNINGS = {
-    # DeepSeek-V4: all modelled but its CUDA graphs; one log 3.9 GiB under (parser.py).
+    # DeepSeek-V4: all modelled but its CUDA graphs; one log 3.9 GiB under (compressed.py).
     "deepseek-ai__DeepSeek-V4-Flash": ("CUDA graph memory is not",),
     # The repo id says FP8 but config.json has no quantization_config (hf_quant_config.json).
     "nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8": ("looks quantized (fp8)",),

@@ -1,5 +1,5 @@
 """A multimodal wrapper that is no known architecture itself (PaliGemma, LLaVA) builds its text
-model as vLLM's model for text_config's type (parser._layer_type). Expected figures are worked
+model as vLLM's model for text_config's type (wrapper.layer_type). Expected figures are worked
 by hand from the real configs in ../shared/model-configs (google__gemma-2-9b-it.json,
 Qwen__Qwen2.5-7B-Instruct.json; the catalog holds the same files), each nested as the
 wrapper's text_config the way PaliGemmaConfig / LlavaConfig hold it."""

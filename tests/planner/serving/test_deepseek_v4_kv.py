@@ -87,7 +87,7 @@ def test_the_parser_warning_states_the_logged_pool_gap():
     # Log: "available KV cache memory (5.44 GiB)". The warning every DeepSeek-V4 plan carries
     # names the gap between that and the plan of the same start-up (no pool given), so it
     # goes stale, and this fails, when a change moves the planned pool.
-    from planner.model.config.parser import DSV4_WARNING
+    from planner.model.config.compressed import DSV4_WARNING
 
     gap_gib = _v4().kv_cache_bytes_per_gpu / GIB - 5.44
     assert f"has {gap_gib:.1f} GiB less KV pool than planned" in DSV4_WARNING

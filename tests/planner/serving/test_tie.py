@@ -179,7 +179,7 @@ def test_paligemma_text_config_without_model_type_is_gemma():
 
 
 def test_each_wrappers_default_is_its_transformers_5_class_default():
-    # parser.WRAPPER_TIE_DEFAULTS, checked by building each class under transformers 5.24.0
+    # config.tie.WRAPPER_TIE_DEFAULTS, checked by building each class under transformers 5.24.0
     # with no tie_word_embeddings at the top: Kimi_K25Config and Gemma4Config True,
     # Qwen3VLMoeConfig False; vLLM's own KimiVLConfig has no such field (None: the text
     # config's own is kept). Each catalog config with the top-level key removed and its

@@ -1286,7 +1286,7 @@ def test_nemotron3_latent_fc1_is_split_over_tp_on_0_13(ref_config):
 def test_olmo_qk_norms_span_the_projections_whole_on_every_rank(extra):
     """olmo2.py Olmo2Attention (OLMo 2, and OLMo 3 to 0.25.0) / olmoe.py OlmoeAttention: q_norm
     over all heads x head_dim, k_norm over all KV heads x head_dim, whole on every TP rank (q
-    and k all-gathered before them: parser.WHOLE_QK_NORM_TYPES). They were one head_dim each,
+    and k all-gathered before them: families.WHOLE_QK_NORM_TYPES). They were one head_dim each,
     as Qwen3's (and none for OLMo 3, read as an unknown type)."""
     config = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
               "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100,

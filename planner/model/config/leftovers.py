@@ -1,0 +1,77 @@
+"""What the parse did not read: keys that look architectural which nothing read, and nulls
+transformers 5 refuses."""
+
+import re
+
+from planner.model.config.reader import _Notes, _Reader
+
+# Keys whose name looks architectural but that do not change parameter or KV counts.
+_BENIGN_KEYS = frozenset(
+    (
+        "rope_theta", "rms_norm_eps", "layer_norm_epsilon", "norm_eps", "initializer_range",
+        "max_window_layers", "use_sliding_window", "num_logits_to_keep",
+        "partial_rotary_factor", "rotary_dim", "n_group", "topk_group",
+        "routed_scaling_factor", "router_aux_loss_coef", "aux_loss_alpha", "ep_size",
+        "pretraining_tp", "norm_topk_prob", "output_router_logits", "chunk_size",
+        "time_step_rank", "expand", "mamba_hidden_act", "mamba_proj_bias", "time_step_min",
+        "time_step_max", "time_step_floor", "time_step_limit", "index_topk",
+        "initial_context_length", "swa_rope_theta", "attention_value_scale",
+        "sliding_window_size", "rescale_prenorm_residual",
+        "residual_in_fp32", "mtp_use_dedicated_embeddings", "mamba_ssm_dtype",
+        "mamba_ssm_cache_dtype", "num_mtp_modules", "mtp_transformer_layers",
+        "deepstack_visual_indexes", "default_output_length", "image_seq_length",
+        "video_seq_length", "max_length", "min_length", "num_beams", "num_beam_groups",
+        "num_return_sequences", "mtp_hybrid_override_pattern", "moe_shared_expert_overlap",
+        "position_embedding_size", "swiglu_limit", "attn_type_list", "qk_head_dim",
+        "attention_chunk_size", "attention_multiplier", "embedding_multiplier",
+        "residual_multiplier",
+    )
+)
+_ARCH_WORDS = re.compile(
+    r"(^num_|^n_|_size$|_dim$|layers?$|heads?$|experts?|_rank$|window|pattern|lora|_ratio|_mult)"
+)
+
+
+def _refused_nulls(r: _Reader, notes: _Notes) -> list[str]:
+    """Warn where a field read is written out as null though its transformers class annotates
+    it without None (ClassDefaults.not_null): transformers 5 refuses such a config.json, and
+    vLLM 0.24.0 on require transformers 5.5.3 or later (wheel METADATA: 0.24.0
+    `transformers>=5.5.3`; 0.20.0-0.23.0 `>=4.56.0` but not 5.0-5.5.0; 0.12.0 and 0.19.0
+    `<5,>=4.56.0`); the plan reads the null as vLLM does under transformers 4, and refuses it
+    from 0.24.0 (ModelSpec.refused_nulls, model_config.null_field_errors). Returns
+    'head_dim (Qwen3Config)' for each."""
+    if r.defaults is None:
+        return []
+    nulls = sorted(k for k in r.used & r.defaults.not_null if r.null(k))
+    if nulls:
+        notes.warnings.append(
+            f"{', '.join(r.prefix + k for k in nulls)} null: transformers 5 refuses it "
+            f"({r.defaults.class_name} annotates {'it' if len(nulls) == 1 else 'them'} without "
+            "None; 5.24.0 raises StrictDataclassFieldValidationError), so vLLM 0.24.0 on, "
+            "which require transformers 5.5.3 or later, cannot load this config (their plans "
+            "are refused); earlier releases are planned as vLLM reads it with transformers 4 "
+            "(0.20-0.23 also take transformers 5.5.1 on, which refuses it: pin "
+            "transformers<5 there)")
+    return [f"{r.prefix}{k} ({r.defaults.class_name})" for k in nulls]
+
+
+def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:
+    """Warn about keys that look architectural and that nothing here read."""
+    skip = {"text_config", "vision_config", "audio_config", "quantization_config",
+            "block_configs"}  # fmt: skip
+    left = sorted(
+        k
+        for k in r.cfg
+        if k not in r.used
+        and k not in skip
+        and k not in _BENIGN_KEYS
+        and "token" not in k
+        and _ARCH_WORDS.search(k)
+        and r.cfg[k] not in (None, 0, False, [], {})
+    )
+    if left:
+        notes.warnings.append(
+            f"{model_type}: keys not understood (ignored in the counts): "
+            + ", ".join(r.prefix + k for k in left)
+        )
+        notes.unmodelled.extend(r.prefix + k for k in left)

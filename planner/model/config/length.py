@@ -1,0 +1,186 @@
+"""The context: rope scaling, and the lengths and rope blocks vLLM's derived max_model_len
+reads (config.json's and tokenizer_config.json's)."""
+
+import math
+
+from planner.model.config.reader import MAX_CONTEXT, _as_int, _Reader
+from planner.model.config.wrapper import _text_type
+from planner.model.spec import ConfigError, RopeBlock, WindowInputs
+
+
+def _rope(r: _Reader, top: _Reader, max_pos: int) -> dict:
+    """rope_scaling / rope_parameters: type, factor, and the context a YaRN factor gives.
+
+    A factor that stretches the context past MAX_CONTEXT is refused. NOTE (vLLM
+    model_executor/layers/rotary_embedding, get_rope): linear and YaRN scaling precompute a
+    cos/sin cache of (max_position or original_max_position_embeddings) x factor rows, so
+    YaRN factor 1e6 on Llama-3.1's 8,192 would be 8.2e9 rows (about 2 TB in bf16 at
+    rotary_dim 128); real factors are 4-64 (Qwen3 4 x 32,768, DeepSeek-V3 40 x 4,096).
+    Neither vLLM nor transformers caps the factor (transformers only warns below 1)."""
+    for reader in (r, top):
+        k = reader.key("rope_scaling", "rope_parameters")
+        if k is None:
+            continue
+        block = reader.cfg[k]
+        if not isinstance(block, dict):
+            raise ConfigError(f"{reader.where(k)} must be an object")
+        rtype = block.get("rope_type", block.get("type"))
+        factor = block.get("factor")
+        if rtype is None or rtype == "default" or factor is None:
+            return {}
+        if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor > 0:
+            raise ConfigError(f"{reader.where(k)}.factor must be a positive number")
+        out: dict = {"type": str(rtype), "factor": float(factor)}
+        orig = block.get("original_max_position_embeddings")
+        if orig is not None:
+            out["original"] = _as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",
+                                      1, MAX_CONTEXT)  # fmt: skip
+        base = out.get("original", max_pos) if rtype == "yarn" else max_pos
+        if factor * base > MAX_CONTEXT:
+            raise ConfigError(
+                f"{reader.where(k)}.factor = {factor:g} stretches the context to "
+                f"{factor * base:,.0f} tokens ({factor:g} x {base:,}), over the "
+                f"{MAX_CONTEXT:,}-token limit of any real model: not a usable rope scaling"
+            )
+        if rtype == "yarn" and "original" in out:
+            # NOTE: YaRN stretches the trained context by `factor`: DeepSeek-V3 40 x 4096 =
+            # 163,840 tokens; gpt-oss 32 x 4096 = 131,072 (rope_scaling block of config.json).
+            out["extended"] = int(factor * out["original"])
+            out["formula"] = f"{factor:g} x {out['original']} ({k}: yarn)"
+        return out
+    return {}
+
+
+VLLM_LENGTH_KEYS = (
+    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "model_max_length",
+    "max_target_positions", "max_sequence_length", "max_seq_length", "seq_len",
+)
+"""NOTE: the keys vLLM reads for a model's length, in its order: possible_keys of
+config/model.py _get_and_verify_max_len (0.9.1-0.13.0 wheels) and of
+transformers_utils/model_arch_config_convertor.py derive_max_model_len_and_key (0.14.0-0.34.0
+wheels: the same nine keys, read from hf_text_config in every release)."""
+
+_LAYER_TYPE_KEYS = frozenset((
+    "full_attention", "sliding_attention", "chunked_attention", "linear_attention", "conv",
+    "mamba", "attention", "sparse", "dense", "hybrid", "moe", "main", "compress",
+))
+"""NOTE: a rope_parameters object whose keys are all layer types is nested, one block per
+type: transformers 5.5.3 configuration_utils.ALLOWED_LAYER_TYPES, plus DeepSeek-V4's "main" and
+"compress" (vLLM 0.33.0 and 0.34.0 transformers_utils/config.py is_rope_parameters_nested)."""
+
+_CLASS_ORIGINAL_MAX_POSITION = {"phi3": 4096}
+"""NOTE: transformers' Phi3Config sets original_max_position_embeddings = 4096 when config.json
+leaves it out (4.57.1 and 5.5.3 models/phi3/configuration_phi3.py); vLLM reads it with getattr
+on the loaded config (planner.serving.engine._vllm_window)."""
+
+
+def _length(value: object) -> int | None:
+    """A whole number of tokens in [1, MAX_CONTEXT], or None: a length vLLM could not use, or
+    one past MAX_CONTEXT (no real model's; vLLM would take it), is left out."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
+        return None
+    return int(value) if 1 <= value <= MAX_CONTEXT else None
+
+
+def _nested(block: dict) -> bool:
+    """Whether a rope_parameters object holds one block per layer type (_LAYER_TYPE_KEYS)."""
+    return bool(block) and set(block) <= _LAYER_TYPE_KEYS
+
+
+VLLM_ROPE_TYPES = frozenset((
+    "default", "proportional", "llama3", "mllama4", "linear", "ntk", "dynamic", "xdrope", "yarn",
+    "deepseek_yarn", "deepseek_llama_scaling", "longrope", "openpangu", "bailing_mrope",
+))
+"""NOTE: the rope types vLLM's get_rope builds (model_executor/layers/rotary_embedding/
+__init__.py, 0.19.0 and 0.30.0 wheels, their union); any other raises `ValueError(f"Unknown
+RoPE scaling type {scaling_type}")` when the model is built, after config/model.py has already
+multiplied the context by its factor (Llama-3.1-8B with rope_type "x": 8 x 131,072)."""
+
+
+def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, ...]:
+    """The rope blocks of one rope_scaling / rope_parameters object, with vLLM's renames; a
+    rope type that is not a string, or that vLLM's get_rope does not know, is refused.
+
+    NOTE: vLLM transformers_utils/config.py patch_rope_scaling_dict (0.9.1-0.11.1),
+    patch_rope_parameters_dict (0.12.0-0.20.0), patch_legacy_rope_type (0.21.0-0.34.0): a
+    legacy `type` becomes `rope_type`, "su" becomes "longrope", "mrope" becomes "default"."""
+    out = []
+    nested = _nested(block)
+    for name, one in (block.items() if nested else ((None, block),)):
+        if not isinstance(one, dict) or not one:
+            continue
+        key = "rope_type" if "rope_type" in one else "type"
+        kind = one.get(key, "default")
+        at = f"{where}.{name}.{key}" if nested else f"{where}.{key}"
+        if not isinstance(kind, str):
+            raise ConfigError(f"config.json: {at} must be a string, got {kind!r}")
+        kind = {"su": "longrope", "mrope": "default"}.get(kind, kind)
+        if kind not in VLLM_ROPE_TYPES:
+            raise ConfigError(f"config.json: {at} = {kind!r}: vLLM stops on \"Unknown RoPE "
+                              f"scaling type {kind}\" when it builds the rotary embedding "
+                              "(get_rope, model_executor/layers/rotary_embedding)")
+        factor = one.get("factor")
+        factor = (float(factor) if isinstance(factor, int | float) and not isinstance(
+            factor, bool) and math.isfinite(factor) and factor > 0 else None)
+        out.append(RopeBlock(rope_type=kind, factor=factor, original_max_position_embeddings=(
+            _length(one.get("original_max_position_embeddings")))))
+    return tuple(out)
+
+
+def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> WindowInputs:
+    """The fields vLLM's derived max_model_len reads (planner.serving.engine._vllm_window).
+
+    The length keys come from the text config (vLLM reads hf_text_config); a config.json
+    without max_position_embeddings (or its n_positions / max_sequence_length aliases) counts
+    the transformers class default where defaults.py knows one, and otherwise none, as vLLM
+    sees no attribute then; one written out as null counts none (vLLM's
+    _get_and_verify_max_len skips a length that is None, config/model.py, 0.11.0 wheel)."""
+    text_type = _text_type(r, model_type)
+    lengths = {k: v for k in VLLM_LENGTH_KEYS if (v := _length(r.get(k))) is not None}
+    if "max_position_embeddings" not in lengths and not r.null(
+            "max_position_embeddings", "n_positions", "max_sequence_length") and (
+            set(lengths) & {"n_positions", "max_sequence_length"}
+            or r.defaults and "max_position_embeddings" in r.defaults.values):
+        lengths["max_position_embeddings"] = max_pos
+    block: dict = {}
+    where = "rope_scaling"
+    for reader in (r, top):
+        k = reader.key("rope_scaling", "rope_parameters")
+        if k is not None and isinstance(reader.cfg[k], dict):
+            block, where = reader.cfg[k], reader.prefix + k
+            break
+    original = _length(r.get("original_max_position_embeddings"))
+    least = lengths.get("model_max_length") or min(lengths.values(), default=2048)
+    ropes = _rope_blocks(block, where)
+    flat = r.get("rope_parameters")
+    for rope in ropes:
+        base = (rope.original_max_position_embeddings or least) if rope.rope_type == "yarn" \
+            else least
+        if rope.factor and rope.factor * base > MAX_CONTEXT:
+            raise ConfigError(
+                f"config.json: a {rope.rope_type} rope factor of {rope.factor:g} stretches the "
+                f"context to {rope.factor * base:,.0f} tokens ({rope.factor:g} x {base:,}), "
+                f"over the {MAX_CONTEXT:,}-token limit of any real model: not a usable rope "
+                "scaling")
+    return WindowInputs(
+        lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
+        ropes=ropes,
+        ropes_nested=_nested(block),
+        ropes_parameters_only=bool(ropes) and where.endswith("rope_parameters"),
+        rope_theta_top_level=r.key("rope_theta", "rotary_emb_base") is not None,
+        rope_parameters_theta=isinstance(flat, dict) and not _nested(flat)
+        and flat.get("rope_theta") is not None,
+        original_max_position_embeddings=original or _CLASS_ORIGINAL_MAX_POSITION.get(
+            text_type),
+        text_model_type=text_type,
+    )
+
+
+def _tokenizer_length(tokenizer_config: dict) -> int | None:
+    """tokenizer_config.json's model_max_length where it is a usable length.
+
+    NOTE: transformers writes int(1e30) (VERY_LARGE_INTEGER) for a tokenizer without a limit;
+    a value past MAX_CONTEXT is no limit to any real model, so it is left out (_length)."""
+    return _length(tokenizer_config.get("model_max_length"))

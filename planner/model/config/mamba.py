@@ -1,0 +1,62 @@
+"""Mamba2 mixers: Nemotron-H's and GraniteMoeHybrid's, as vLLM builds MambaMixer2."""
+
+from planner.model.config.reader import MAX_HEADS, MAX_WIDTH, _need, _Reader
+from planner.model.spec import ConfigError, MambaMixer
+
+
+def _mamba(r: _Reader) -> MambaMixer:
+    """A Mamba2 layer. NOTE: nemotron_h.py NemotronHMambaDecoderLayer passes
+    use_conv_bias=config.use_conv_bias and use_bias=config.use_bias to MambaMixer2, whose
+    conv1d takes the first and in_proj / out_proj the second (layers/mamba/mamba_mixer2.py,
+    0.9.1, 0.19.0, 0.33.0 and 0.34.0 wheels); transformers 5.24.0 NemotronHConfig defaults
+    `use_conv_bias: bool = True`, `use_bias: bool = False`."""
+    ssm_dtype = r.get("mamba_ssm_cache_dtype", "mamba_ssm_dtype")
+    return MambaMixer(
+        num_heads=_need(r, "mamba_num_heads", MAX_HEADS),
+        head_dim=_need(r, "mamba_head_dim", MAX_WIDTH),
+        state_size=_need(r, "ssm_state_size", MAX_WIDTH),
+        n_groups=r.int_("n_groups", hi=MAX_HEADS) or 1,
+        conv_kernel=r.int_("conv_kernel", hi=1024) or 4,
+        state_dtype=ssm_dtype if ssm_dtype in ("bfloat16", "float16", "float32") else None,
+        conv_bias=r.flag("use_conv_bias") is not False,
+        proj_bias=bool(r.flag("use_bias")),
+    )
+
+
+def _granite_mamba(r: _Reader, hidden: int) -> MambaMixer:
+    """GraniteMoeHybrid's Mamba2 mixer, as granitemoehybrid.py builds MambaMixer2.
+
+    NOTE: GraniteMoeHybridMambaDecoderLayer (0.9.2-0.34.0 wheels): MambaMixer2(
+    ssm_state_size=mamba_d_state, conv_kernel_size=mamba_d_conv, intermediate_size=mamba_expand
+    x hidden_size, use_conv_bias=mamba_conv_bias, use_bias=mamba_proj_bias,
+    n_groups=mamba_n_groups, num_heads=mamba_n_heads, head_dim=mamba_d_head); its state in the
+    model dtype unless --mamba-ssm-cache-dtype says otherwise (get_mamba_state_dtype_from_config:
+    cache_config's, no config key). mamba_d_head "auto" (transformers 4.56.0 and 5.24.0
+    GraniteMoeHybridConfig's default) is mamba_expand x hidden_size / mamba_n_heads, and both
+    classes refuse a config whose mamba_d_head x mamba_n_heads is not mamba_expand x
+    hidden_size ("The dimensions for the Mamba head state do not match the model
+    intermediate_size")."""
+    heads = _need(r, "mamba_n_heads", MAX_HEADS)
+    expand = _need(r, "mamba_expand", 1024)
+    inner = expand * hidden
+    if inner % heads:
+        raise ConfigError(f"{r.where('mamba_n_heads')} = {heads} does not divide "
+                          f"mamba_expand x hidden_size = {inner}: transformers refuses it "
+                          "(mamba_n_heads must divide mamba_expand * hidden_size)")
+    raw = r.get("mamba_d_head")
+    head_dim = inner // heads if raw is None or raw == "auto" else _need(
+        r, "mamba_d_head", MAX_WIDTH)
+    if head_dim * heads != inner:
+        raise ConfigError(f"{r.where('mamba_d_head')} = {head_dim} x mamba_n_heads = {heads} "
+                          f"is not mamba_expand x hidden_size = {inner}: transformers refuses "
+                          "it (the dimensions for the Mamba head state do not match the "
+                          "model intermediate_size)")
+    return MambaMixer(
+        num_heads=heads,
+        head_dim=head_dim,
+        state_size=_need(r, "mamba_d_state", MAX_WIDTH),
+        n_groups=r.int_("mamba_n_groups", hi=MAX_HEADS) or 1,
+        conv_kernel=r.int_("mamba_d_conv", hi=1024) or 4,
+        conv_bias=r.flag("mamba_conv_bias") is not False,
+        proj_bias=bool(r.flag("mamba_proj_bias")),
+    )

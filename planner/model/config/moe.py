@@ -1,0 +1,414 @@
+"""Mixture-of-experts layers: which layers are MoE, their experts, routing and shared experts,
+with ERNIE 4.5 MoE's, HunYuan's and Arctic's own keys."""
+
+from planner.model.config.families import HUNYUAN_TYPES
+from planner.model.config.mlp import _gated
+from planner.model.config.reader import (
+    MAX_EXPERTS,
+    MAX_LAYERS,
+    MAX_WIDTH,
+    _as_int,
+    _check_len,
+    _need,
+    _Notes,
+    _Reader,
+)
+from planner.model.config.wrapper import _text_type
+from planner.model.spec import ConfigError, DenseMlp, LayerSpec, MoeMlp
+
+EXPERT_KEYS = ("num_experts", "num_local_experts", "n_routed_experts")
+TOP_K_KEYS = ("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk")
+SHARED_KEYS = ("n_shared_experts", "num_shared_experts")
+
+
+def _moe_keys(model_type: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The names of (the routed-expert count, experts per token, shared experts) for
+    `model_type`: ERNIE 4.5 MoE's own (moe_num_experts, moe_k, moe_num_shared_experts) added for
+    "ernie4_5_moe" only, so no other type's config (known or not) is read by them."""
+    if model_type == "ernie4_5_moe":
+        return ((*EXPERT_KEYS, "moe_num_experts"), (*TOP_K_KEYS, "moe_k"),
+                (*SHARED_KEYS, "moe_num_shared_experts"))
+    return EXPERT_KEYS, TOP_K_KEYS, SHARED_KEYS
+
+
+NO_EXPERTS_DENSE_TYPES = {
+    "qwen2_moe": "qwen2_moe.py: a sparse block only where num_experts > 0",
+    "qwen3_moe": "qwen3_moe.py: a sparse block only where num_experts > 0",
+    "ernie4_5_moe": "ernie45_moe.py: use_moe, where config.json leaves it out, is "
+                    "moe_num_experts > 0",
+    **dict.fromkeys(HUNYUAN_TYPES, "hunyuan_v1.py: a sparse block only where num_experts > 1"),
+}
+"""model_types whose vLLM code builds a dense MLP where the expert count is 0, and why:
+qwen2_moe.py and qwen3_moe.py (0.33.0 and 0.34.0 wheels) make a layer sparse only
+`config.num_experts > 0`; ernie45_moe.py Ernie4_5_MoeDecoderLayer only where `use_moe =
+getattr(config, "use_moe", moe_num_experts > 0)` (0.9.2, 0.19.0, 0.34.0 wheels)."""
+
+NO_EXPERTS_MOE_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2")
+"""NOTE: (text) model_types whose MoE layers are built whatever the routed-expert count, so
+n_routed_experts = 0 is refused. vLLM deepseek_v2.py (0.11.0, 0.33.0, 0.34.0 wheels; kimi_k2 reads
+as DeepseekV3Config, DeepseekV3ForCausalLM): DeepseekV2DecoderLayer makes a layer MoE where
+`config.n_routed_experts is not None` (and from first_k_dense_replace, every moe_layer_freq),
+and DeepseekV2MoE then builds a gate of n_routed_experts outputs and a FusedMoE of that many
+experts, each token routed to num_experts_per_tok of them. transformers 5.24.0 builds
+DeepseekV3MoE / DeepseekV2Moe for every layer from first_k_dense_replace on whatever the count
+(modeling_deepseek_v3.py DeepseekV3DecoderLayer, modeling_deepseek_v2.py
+DeepseekV2DecoderLayer). A null n_routed_experts gives no MoE layer in vLLM: planned dense."""
+
+
+def _no_experts_note(what: str, model_type: str) -> str:
+    """The assumption a MoE config with an expert count of 0 (`what`) is planned under."""
+    if model_type in NO_EXPERTS_DENSE_TYPES:
+        return (f"{what}: no routed experts, every MLP planned dense (intermediate_size), as "
+                f"vLLM builds it ({NO_EXPERTS_DENSE_TYPES[model_type]})")
+    return (f"{what}: no routed experts, every MLP planned dense (intermediate_size); "
+            f"UNVERIFIED for model_type {model_type!r}: vLLM may build MoE layers with no "
+            "experts instead, as it does for DeepSeek (deepseek_v2.py)")
+
+
+def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
+    """True for each layer whose MLP is a mixture of experts."""
+    text_type = _text_type(r, model_type)
+    if text_type == "ernie4_5_moe":  # use_moe's default, `moe_num_experts > 0`, is evaluated
+        # even where config.json gives use_moe (it is getattr's argument): 0.19.0 wheel
+        _refuse_ernie_null(r, ("moe_num_experts",), "vLLM compares it with 0 (use_moe = "
+                           "getattr(config, 'use_moe', moe_num_experts > 0))")
+    keys = _moe_keys(text_type)[0]
+    experts = r.int_(*keys, lo=0, hi=MAX_EXPERTS)
+    if experts == 0 and text_type in NO_EXPERTS_MOE_TYPES:
+        raise ConfigError(
+            f"{r.where(str(r.key(*keys)))} = 0: vLLM builds {text_type} MoE layers whatever "
+            "the count (deepseek_v2.py: MoE where n_routed_experts is not None), each routing "
+            "num_experts_per_tok of no experts, so there is no model to plan")
+    if experts == 0:
+        r.notes.assumptions.append(_no_experts_note(f"{r.prefix}{r.key(*keys)} = 0",
+                                                    model_type))
+    if experts is None and text_type in NO_EXPERTS_MOE_TYPES and r.null("n_routed_experts"):
+        r.notes.assumptions.append(
+            f"{r.prefix}n_routed_experts null: every MLP planned dense (intermediate_size), as "
+            "vLLM builds it with transformers 4 (deepseek_v2.py: MoE only where "
+            "n_routed_experts is not None)")
+    if not experts or r.flag("enable_moe_block") is False:
+        return [False] * n
+    if text_type == "ernie4_5_moe":
+        return _ernie_moe_flags(r, n)
+    if text_type in HUNYUAN_TYPES:  # _is_moe: one expert is a dense HunYuanMLP
+        return [experts > 1] * n
+    if text_type == "arctic":
+        return _arctic_moe_flags(r, n)
+    first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
+    if isinstance(r.get("moe_layer_freq"), list):  # MiMo-V2: one 0/1 flag per layer
+        freq_list = r.int_list("moe_layer_freq", hi=1) or []
+        _check_len(r, "moe_layer_freq", freq_list, n)
+        return [bool(v) for v in freq_list]
+    freq = r.int_("moe_layer_freq", hi=MAX_LAYERS) or 1
+    sparse_step = r.int_("decoder_sparse_step", hi=MAX_LAYERS) or 1
+    interleave = r.int_("interleave_moe_layer_step", hi=MAX_LAYERS) or 1
+    dense_list = set(r.int_list("mlp_only_layers", hi=MAX_LAYERS) or [])
+    moe_list = r.int_list("moe_layers", hi=MAX_LAYERS)
+    flags = []
+    for i in range(n):
+        # NOTE: DeepSeek-V3: first_k_dense_replace 3 -> layers 0-2 dense, 3-60 MoE
+        # (i % moe_layer_freq == 0); Qwen MoE: (i + 1) % decoder_sparse_step == 0 unless in
+        # mlp_only_layers; Llama 4 Maverick: interleave_moe_layer_step 2 -> odd layers MoE.
+        is_moe = (
+            i >= first_dense
+            and i % freq == 0
+            and (i + 1) % sparse_step == 0
+            and (i + 1) % interleave == 0
+            and i not in dense_list
+        )
+        flags.append(is_moe if moe_list is None else i in moe_list)
+    return flags
+
+
+def _refuse_ernie_null(r: _Reader, keys: tuple[str, ...], use: str) -> None:
+    """Refuses an ERNIE 4.5 MoE config giving any of `keys` as null: transformers'
+    Ernie4_5_MoeConfig keeps the None, and vLLM's ernie45_moe.py compares it (`use`) and stops."""
+    null = next((key for key in keys if r.null(key)), None)
+    if null is not None:
+        raise ConfigError(f"{r.where(null)} is null: {use} (ernie45_moe.py) and stops; "
+                          "give an integer")
+
+
+def _ernie_moe_flags(r: _Reader, n: int) -> list[bool]:
+    """ERNIE 4.5 MoE's MoE layers: i from moe_layer_start_index to moe_layer_end_index
+    (inclusive) where (i + 1) % moe_layer_interval == 0, unless use_moe is false.
+
+    NOTE: vLLM ernie45_moe.py Ernie4_5_MoeDecoderLayer (0.9.2, 0.19.0 and 0.34.0 wheels):
+    `use_moe = getattr(config, "use_moe", moe_num_experts > 0)` and MoE where `use_moe and
+    ((layer_idx + 1) % moe_layer_interval == 0) and layer_idx >= moe_layer_start_index and
+    layer_idx <= moe_layer_end_index`, else Ernie4_5_MoeMLP of intermediate_size. A key left
+    out takes transformers' Ernie4_5_MoeConfig default (4.56.0 and 5.24.0: start 1, interval
+    1, end -1), and the class turns an end of -1 into num_hidden_layers - 1 (4.56.0 __init__,
+    5.24.0 __post_init__). ERNIE-4.5-21B-A3B (start 1, end 27, 28 layers): layer 0 dense.
+    A null layer key is refused whatever use_moe says: from 0.11.1 (0.11.1, 0.19.0, 0.34.0
+    wheels) Ernie4_5_MoeForCausalLM.__init__ lists its MoE layers by comparing every index with
+    config.moe_layer_start_index / _end_index / _interval, use_moe not asked; 0.9.2-0.11.0 do
+    not, so there Headroom is stricter than vLLM for a config with use_moe false."""
+    _refuse_ernie_null(r, ("moe_layer_start_index", "moe_layer_end_index", "moe_layer_interval"),
+                       "vLLM compares each layer index with it")
+    if r.flag("use_moe") is False:
+        return [False] * n
+    start = r.int_("moe_layer_start_index", lo=0, hi=MAX_LAYERS) or 0
+    end = r.int_("moe_layer_end_index", lo=-1, hi=MAX_LAYERS)
+    interval = r.int_("moe_layer_interval", hi=MAX_LAYERS) or 1
+    if end is None or end == -1:
+        end = n - 1
+        r.notes.assumptions.append(
+            f"{r.prefix}moe_layer_end_index {'-1' if r.key('moe_layer_end_index') else 'missing'}"
+            f": MoE layers up to the last ({n - 1}), as transformers Ernie4_5_MoeConfig reads it")
+    return [start <= i <= end and (i + 1) % interval == 0 for i in range(n)]
+
+
+HUNYUAN_UNREAD_KEYS = ("moe_layer_num_skipped", "anyres_pooling_size", "num_media_embeds",
+                       "org_vocab_size", "dense_list")
+"""Keys of HunYuan configs (Hunyuan-A13B's models/config.json) that look architectural but that
+neither vLLM's hunyuan_v1.py (0.28.0) nor transformers' HunYuanMoEV1 / HunYuanDenseV1 modeling
+(5.25.0) reads: no weight depends on them."""
+
+
+def _hunyuan_notes(r: _Reader, layers: list[LayerSpec], notes: _Notes) -> None:
+    """Flags what the HunYuan figures (HUNYUAN_TYPES' NOTE) leave out: cross-layer attention
+    (`use_cla` with cla_share_factor above 1: hunyuan_v1.py builds every layer i with `i %
+    factor != 0` as HunYuanCrossAttention, a q_proj of hidden x hidden and o_proj, reading the
+    previous layer's K and V through an encoder-decoder Attention, not planned), and what vLLM's
+    Transformers backend (0.29.0 on: registry.py maps both classes to it) builds otherwise than
+    hunyuan_v1.py: transformers 5.25 modeling_hunyuan_v1_moe.py / _dense.py build q/k norms on
+    every layer, a bias-free dense MLP and, on every layer, a shared_mlp of intermediate_size
+    (whatever use_mixed_mlp_moe and num_shared_expert say) and no cross-layer attention.
+    Hunyuan-A13B's config (use_qk_norm true, use_mixed_mlp_moe true, num_shared_expert 1,
+    mlp_bias false, use_cla false) is built alike by both."""
+    r.used.update((*HUNYUAN_UNREAD_KEYS, "num_shared_expert"))  # read under use_mixed_mlp_moe
+    factor = r.int_("cla_share_factor", hi=MAX_LAYERS) or 1
+    if r.flag("use_cla") and factor > 1:
+        notes.warnings.append(
+            f"{r.prefix}use_cla with cla_share_factor {factor}: cross-layer attention not "
+            "modelled (every layer planned with its own K/V projections and KV cache; vLLM "
+            "0.10-0.28 hunyuan_v1.py builds layers i % factor != 0 as cross-attention on the "
+            "previous layer's K/V, an encoder-decoder Attention: 0.11.0's runner gives each a "
+            "cross-attention KV cache sized for encoder inputs, 0.28.0's stops on it, "
+            "Attention.get_kv_cache_spec asserting a decoder layer)")
+        notes.unmodelled.append("HunYuan cross-layer attention (use_cla)")
+    differs = []
+    if not r.flag("use_qk_norm"):
+        differs.append("q/k norms (use_qk_norm false)")
+    if any(isinstance(layer.mlp, DenseMlp) for layer in layers) and r.flag("mlp_bias"):
+        differs.append("no dense MLP biases (mlp_bias true)")
+    moe = [layer.mlp for layer in layers if isinstance(layer.mlp, MoeMlp)]
+    width = r.int_("intermediate_size") or 0
+    if any(mlp.shared_intermediate_size != width for mlp in moe):
+        differs.append(f"a shared MLP of intermediate_size ({width}) on every MoE layer")
+    if differs:
+        notes.warnings.append(
+            "the HunYuan figures follow vLLM 0.10-0.28 hunyuan_v1.py; vLLM 0.29 on runs this "
+            "model on its Transformers backend, which builds " + ", ".join(differs)
+            + " (transformers modeling_hunyuan_v1_*.py): its weights differ")
+        notes.unmodelled.append("HunYuan on vLLM's Transformers backend (0.29 on)")
+
+
+def _arctic_moe_flags(r: _Reader, n: int) -> list[bool]:
+    """Arctic's MoE layers: i where `(i + 1) % moe_layer_frequency == 0`, the others a dense
+    ArcticMLP of intermediate_size (vLLM arctic.py ArcticMoE / ArcticDecoderLayer, 0.28.0 wheel;
+    deprecated, not served, from 0.29.0). A frequency left out is vLLM's ArcticConfig default 2
+    (transformers_utils/configs/arctic.py, registered for "arctic" from 0.26.0; earlier
+    releases take the repository's configuration_arctic.py, which vLLM's copies)."""
+    freq = r.int_("moe_layer_frequency", hi=MAX_LAYERS)
+    if freq is None:
+        freq = 2
+        r.notes.assumptions.append(
+            f"{r.prefix}moe_layer_frequency missing: assumed 2 (vLLM ArcticConfig default, "
+            "transformers_utils/configs/arctic.py): MoE on the odd layers")
+    return [(i + 1) % freq == 0 for i in range(n)]
+
+
+def _layer_int(r: _Reader, keys: tuple[str, ...], i: int, lo: int = 1,
+               hi: int = MAX_WIDTH) -> int | None:
+    """The first of `keys` for layer i, where config.json gives one integer or a list of one a
+    layer, which hunyuan_v1.py reads `[layer_id]` (moe_topk, moe_intermediate_size,
+    num_shared_expert: Hunyuan-A13B lists 32 of each); the class default where left out; None
+    when absent."""
+    value = r.get(*keys)
+    if not isinstance(value, list):
+        return r.int_(*keys, lo=lo, hi=hi)
+    key = str(r.key(*keys))
+    if len(value) <= i:
+        raise ConfigError(f"{r.where(key)} has {len(value)} entries: vLLM reads entry {i} for "
+                          f"layer {i} (hunyuan_v1.py asserts len > layer_id)")
+    return _as_int(value[i], f"{r.where(key)}[{i}]", lo, hi)
+
+
+GRANITE_SHARED_TYPES = ("granitemoeshared", "granitemoehybrid")
+"""NOTE: model_types whose MoE layers add one GraniteMoeSharedMLP of shared_intermediate_size
+beside the experts (granitemoeshared.py GraniteMoeSharedDecoderLayer, 0.9.1-0.34.0 wheels, and
+granitemoehybrid.py's two layer classes, 0.9.2-0.34.0 read): input_linear a
+MergedColumnParallelLinear hidden -> 2 x shared_intermediate_size, output_linear a
+RowParallelLinear back, both bias=False, SiLU-and-mul; none where `getattr(config,
+"shared_intermediate_size", 0) == 0`. Planned as one ungated shared expert of that width (split
+over TP like a dense MLP); GraniteMoeMoE's router and experts as before."""
+
+
+def _routing(r: _Reader, i: int, expert_keys: tuple[str, ...], experts: int | None,
+             top_k_keys: tuple[str, ...], top_k: int | None) -> int:
+    """Layer i's expert count (read from `expert_keys`), checked against its experts per token
+    (from `top_k_keys`), both recorded."""
+    if top_k is None:
+        raise r.missing("num_experts_per_tok", "MoE model", top_k_keys)
+    if experts is None or top_k > experts:
+        raise ConfigError(
+            f"config.json: {r.prefix}num_experts_per_tok = {top_k} exceeds the expert count"
+        )
+    r.record_layer("experts", experts, r.key(*expert_keys), i, "mlp")
+    r.record_layer("experts per token", top_k, r.key(*top_k_keys), i, "mlp")
+    return experts
+
+
+def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
+    if model_type in HUNYUAN_TYPES:
+        return _hunyuan_moe(r, model_type, i)
+    if model_type == "arctic":
+        return _arctic_moe(r, i)
+    expert_keys, top_k_keys, shared_keys = _moe_keys(model_type)
+    experts = r.int_(*expert_keys, hi=MAX_EXPERTS)
+    top_k = r.int_(*top_k_keys, hi=MAX_EXPERTS)
+    experts = _routing(r, i, expert_keys, experts, top_k_keys, top_k)
+    size_keys = ("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
+    size = r.int_(*size_keys, hi=MAX_WIDTH)
+    if size is None:
+        raise r.missing("moe_intermediate_size", "MoE model", size_keys)
+    r.record_layer("expert width", size, r.key(*size_keys), i, "mlp")
+    n_shared = r.int_(*shared_keys, lo=0, hi=MAX_EXPERTS) or 0
+    shared_size = r.int_(*(("shared_intermediate_size",) if model_type in GRANITE_SHARED_TYPES
+                           else ("shared_expert_intermediate_size",
+                                 "moe_shared_expert_intermediate_size")), lo=0)
+    if shared_size is None and n_shared:
+        # DeepSeek, ERNIE 4.5 (ernie45_moe.py: one Ernie4_5_MoeMLP of moe_intermediate_size x
+        # moe_num_shared_experts): n_shared experts fused into one MLP
+        shared_size = size * n_shared
+    elif shared_size and not n_shared:
+        n_shared = 1
+    if model_type.startswith("llama4"):
+        n_shared, shared_size = 1, size  # Llama 4: one shared expert of the expert width
+    if model_type.startswith("gemma4"):
+        # NOTE: Gemma 4 MoE layers keep a dense MLP (intermediate_size) beside the experts;
+        # it runs for every token, so it is planned as a shared expert.
+        n_shared, shared_size = 1, r.int_("intermediate_size")
+    # NOTE: a router bias whatever the config says: gpt_oss.py router bias=True, nemotron_h.py,
+    # mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.34.0) MiMoV2MoE and ernie45_moe.py
+    # Ernie4_5_MoeMoE (0.10.2-0.34.0 wheels read; none in 0.9.2's, 64 x 27 = 1,728 parameters
+    # of ERNIE-4.5-21B-A3B counted there too) an unconditional gate.e_score_correction_bias;
+    # deepseek_v2.py only with topk_method "noaux_tc", minimax_m2.py with use_routing_bias.
+    latent = r.int_("moe_latent_size", hi=MAX_WIDTH)
+    router_bias = (
+        model_type in ("gpt_oss", "nemotron_h", "mimo_v2_flash", "ernie4_5_moe")
+        or r.str_("topk_method") == "noaux_tc"
+        or bool(r.flag("use_routing_bias"))
+    )
+    return MoeMlp(
+        num_experts=experts,
+        experts_per_token=top_k,
+        expert_intermediate_size=size,
+        num_shared_experts=1 if n_shared and shared_size else 0,
+        shared_intermediate_size=shared_size or 0,
+        shared_expert_gate=bool(shared_size) and model_type.startswith(("qwen2_moe", "qwen3")),
+        gated=_gated(r, model_type),
+        bias=model_type == "gpt_oss",
+        router_bias=router_bias,
+        renormalize=_renormalize(r, model_type),
+        latent_size=latent,
+        # NOTE: nemotron_h.py NemotronHMoE's fc1/fc2_latent_proj take bias=config.mlp_bias
+        # (0.14.0-0.34.0 wheels)
+        latent_bias=bool(latent) and bool(r.flag("mlp_bias")),
+        router_scales=model_type.startswith("gemma4"),
+        # NOTE: float32 routers, whatever the checkpoint's dtype: minimax_m2.py MiniMaxM2MoE
+        # builds its gate with params_dtype=torch.float32 and e_score_correction_bias in
+        # float32 (ERNIE 4.5 MoE too, from 0.11.1: weight_load.gate_fp32); mimo_v2_flash.py
+        # (0.19.0) / mimo_v2.py (0.24.0, 0.34.0) MiMoV2MoE in getattr(config,
+        # "moe_router_dtype", "float32") (0.19.0, 0.24.0, 0.34.0 wheels).
+        router_fp32=model_type == "minimax_m2" or (
+            model_type == "mimo_v2_flash" and r.str_("moe_router_dtype") in (None, "float32")),
+    )
+
+
+def _hunyuan_moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
+    """HunYuan's MoE block of layer i (HUNYUAN_TYPES' NOTE: hunyuan_v1.py
+    HunYuanSparseMoeBlock, 0.28.0 wheel): moe_topk, moe_intermediate_size and num_shared_expert
+    per layer (_layer_int); the shared_mlp where `use_mixed_mlp_moe > 0`."""
+    # num_experts_per_tok: transformers HunYuanMoEV1Config's attribute_map name for moe_topk
+    top_k_keys = ("moe_topk", "num_experts_per_tok")
+    experts = r.int_("num_experts", hi=MAX_EXPERTS)
+    top_k = _layer_int(r, top_k_keys, i, hi=MAX_EXPERTS)
+    experts = _routing(r, i, ("num_experts",), experts, top_k_keys, top_k)
+    dense = _need(r, "intermediate_size", MAX_WIDTH)
+    size = _layer_int(r, ("moe_intermediate_size",), i) or dense
+    r.record_layer("expert width", size, r.key("moe_intermediate_size") or "intermediate_size",
+                   i, "mlp")
+    mixed = r.get("use_mixed_mlp_moe")
+    if mixed is not None and not isinstance(mixed, int):  # a bool is an int
+        raise ConfigError(f"{r.where('use_mixed_mlp_moe')} must be true, false or an integer "
+                          f"(vLLM compares it with 0), got {mixed!r}")
+    mixed = mixed is not None and mixed > 0
+    shared = _layer_int(r, ("num_shared_expert",), i, lo=0, hi=MAX_EXPERTS) if mixed else 0
+    if mixed and shared is None:
+        shared = 1
+        note = (f"{r.prefix}num_shared_expert missing: a shared MLP of intermediate_size "
+                "planned, as vLLM's Transformers backend (0.29 on) builds it; hunyuan_v1.py "
+                "(0.10-0.28) reads config.num_shared_expert and stops without it")
+        if note not in r.notes.assumptions:
+            r.notes.assumptions.append(note)
+    if shared:
+        r.record_layer("shared MLP width", dense * shared, "num_shared_expert", i, "mlp",
+                       "intermediate_size x num_shared_expert")
+    return MoeMlp(num_experts=experts, experts_per_token=top_k, expert_intermediate_size=size,
+                  num_shared_experts=1 if shared else 0, shared_intermediate_size=dense * shared,
+                  gated=_gated(r, model_type), renormalize=top_k > 1)
+
+
+def _arctic_moe(r: _Reader, i: int) -> MoeMlp:
+    """Arctic's MoE layer i (vLLM arctic.py, 0.28.0 wheel): ArcticMoE's num_local_experts
+    experts of intermediate_size (ws / w2s), num_experts_per_tok of them a token with
+    `renormalize=top_k > 1`, a gate of hidden x experts without bias; and where
+    config.use_residual, ArcticDecoderLayer's residual_mlp, an ArcticMLP of hidden_size
+    (`ffn_dim = hidden_size`, w13 / w2 without bias, SiLU-and-mul) every token runs beside the
+    experts: planned as a shared expert of that width (its residual_layernorm in _layers)."""
+    experts = r.int_("num_local_experts", hi=MAX_EXPERTS)
+    top_k = r.int_("num_experts_per_tok", hi=MAX_EXPERTS)
+    experts = _routing(r, i, ("num_local_experts",), experts, ("num_experts_per_tok",), top_k)
+    size = _need(r, "intermediate_size", MAX_WIDTH)
+    r.record_layer("expert width", size, "intermediate_size", i, "mlp")
+    residual = _arctic_residual(r)
+    hidden = r.int_("hidden_size") or 0
+    if residual:
+        r.record_layer("residual MLP width", hidden, "hidden_size", i, "mlp",
+                       "use_residual: ArcticMLP of hidden_size")
+    return MoeMlp(num_experts=experts, experts_per_token=top_k, expert_intermediate_size=size,
+                  num_shared_experts=1 if residual else 0,
+                  shared_intermediate_size=hidden if residual else 0, renormalize=top_k > 1)
+
+
+def _arctic_residual(r: _Reader) -> bool:
+    """config.use_residual; False where left out, noted: ArcticDecoderLayer reads it
+    unguarded, and vLLM's ArcticConfig (0.26.0 on) has no default, so vLLM stops there."""
+    flag = r.flag("use_residual")
+    if flag is None:
+        note = (f"{r.prefix}use_residual missing: no residual MLP planned; vLLM's "
+                "ArcticDecoderLayer reads config.use_residual (AttributeError from 0.26.0, "
+                "whose ArcticConfig has no such field)")
+        if note not in r.notes.assumptions:
+            r.notes.assumptions.append(note)
+    return bool(flag)
+
+
+def _renormalize(r: _Reader, model_type: str) -> bool:
+    """Whether vLLM's FusedMoE for this model renormalizes the top-k weights: mixtral.py passes
+    renormalize=True; qwen2_moe.py, qwen3_moe.py (qwen3_vl_moe.py builds its block) and most
+    others config.norm_topk_prob (the transformers class default where the key is left out);
+    qwen3_next.py (Qwen3.5's block too) getattr(config, "norm_topk_prob", True) (0.24.0 and
+    0.34.0 wheels)."""
+    if model_type in ("mixtral", "ernie4_5_moe", *GRANITE_SHARED_TYPES):
+        # ernie45_moe.py; granitemoe.py GraniteMoeMoE (the shared types' experts):
+        # renormalize=True
+        return True
+    flag = r.flag("norm_topk_prob")
+    if flag is None:
+        return model_type.startswith(("qwen3_next", "qwen3_5"))
+    return flag
