@@ -149,6 +149,10 @@ _DEFAULT_ROWS = (
     _row("rtx-a4500", None, "no on-demand list price recorded here: give a price"),
     _row("a2", None, "no on-demand list price recorded here: give a price"),
     _row("quadro-rtx-5000", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-4500-ada", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-2000-ada", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-a2000-12gb", None, "no on-demand list price recorded here: give a price"),
+    _row("a16", None, "no on-demand list price recorded here: give a price"),
 )
 
 DEFAULT_PRICES: dict[str, GpuPrice] = {row.gpu_key: row for row in _DEFAULT_ROWS}

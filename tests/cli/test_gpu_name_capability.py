@@ -51,7 +51,7 @@ def test_qwen3_still_fits_without_speed_figures(capsys) -> None:
 @pytest.mark.parametrize(("name", "capability"), [
     ("NVIDIA GeForce RTX 2070", "7.5"), ("Quadro RTX 4000", "7.5"),
     ("Tesla P40", "6.1"), ("Tesla P100-PCIE-16GB", "6.0"),
-    ("NVIDIA RTX 2000 Ada Generation", "8.9"),
+    ("NVIDIA RTX 4000 SFF Ada Generation", "8.9"),
 ])
 def test_nvml_names_resolve_to_their_capability(capsys, name: str, capability: str) -> None:
     code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-4B", "--gpu-memory-gib",

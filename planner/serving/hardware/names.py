@@ -238,6 +238,8 @@ SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
                          "source)"),
     "rtx-5060-ti-16gb": (8, "NVIDIA's GeForce compare page: 16 / 8 GB GDDR7 (the preset's "
                          "source)"),
+    "rtx-a2000-12gb": (6, "Tom's Hardware France's RTX A2000 launch report: 6 GB GDDR6 (the "
+                       "preset's source; the 12 GB card came later)"),
 }
 """Memory sizes (GB) a preset's GPU is also sold in that no preset holds, with the source:
 a name that does not state a size ("RTX 3060", "RTX 4060 Ti", NVML's "NVIDIA GeForce RTX 4060
@@ -276,11 +278,7 @@ CAPABILITY_WITHOUT_PRESET: dict[str, tuple[str, str]] = {
     "GeForce GTX 1070": ("6.1", _CUDA_LEGACY_GPUS),
     "GeForce GTX 1060": ("6.1", _CUDA_LEGACY_GPUS),
     # Ampere and Ada
-    "NVIDIA A16": ("8.6", _CUDA_GPUS),
-    "NVIDIA RTX A2000": ("8.6", _CUDA_GPUS),
-    "NVIDIA RTX 4500 Ada": ("8.9", _CUDA_GPUS),
     "NVIDIA RTX 4000 SFF Ada": ("8.9", _CUDA_GPUS),
-    "NVIDIA RTX 2000 Ada": ("8.9", _CUDA_GPUS),
     "GeForce RTX 4060": ("8.9", _CUDA_GPUS),
 }
 """The compute capability of NVIDIA GPUs no preset holds, by the name NVIDIA's tables give,

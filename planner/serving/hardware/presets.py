@@ -704,6 +704,32 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "nvlink for a bridged pair).",
     ),
     _nvidia(
+        "rtx-a2000-12gb", "NVIDIA RTX A2000 12GB", "12 GB GDDR6", _ESTIMATED, 288.0,
+        (31.95, None, None), "8.6", _PCIE4,
+        # NOTE: find_string ids 69614386589, 71566956064: the sources cited below, in order
+        # (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA's RTX A2000 figures as Tom's Hardware France reports its launch (tomshardware.fr/"
+        "nvidia-lance-une-rtx-a2000-low-profile/): GA106, 3,328 CUDA cores, 104 third-generation "
+        "tensor cores, 26 RT cores, GDDR6 on 192 bits at 288 GB/s, single precision 8.0 TFLOPS, "
+        "PCIe 4.0 x16, 70 W, launched with 6 GB; the 12 GB card: boost 1,200 MHz, 26 SMs, 12 GB "
+        "GDDR6 at 12 Gbps on 192 bits = 288.0 GB/s, PCIe 4.0 x16, 70 W (sysrqmts.com's and "
+        "cputronic.com's RTX A2000 12 GB pages, third-party tables); compute capability 8.6 "
+        "(NVIDIA's CUDA GPU Compute Capability table, developer.nvidia.com/cuda-gpus, read "
+        "2026-12-05); nvidia-smi total 12282 MiB on 'NVIDIA RTX A2000 12GB' hosts (Linux, driver "
+        "575.64.05, 70 W, 26 SMs; and a Windows host)",
+        int8_tops=63.9, fp32_tflops=7.99, boost_clock_mhz=1200.0,
+        nvidia_smi_mib=12282,
+        notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Tensor rates at the RTX A6000's per-SM rate "
+        "(rtx-a6000 preset: 154.8 dense BF16 = 84 SMs x 1.8 GHz x 1,024), unverified for this "
+        "card (its datasheet's tensor figure was not found): 26 SMs x 1.2 GHz x 1,024 = 31.95 "
+        "dense BF16, INT8 63.9 (2 x, as the rtx-a4000 and rtx-a4500 rows). FP32 7.99 TFLOPS = 26 "
+        "SMs x 128 x 2 x 1.2 GHz = 7.987 (NVIDIA's 8.0); the host above reads a 2,100 MHz "
+        "maximum clock, the ceiling the 70 W limit keeps it under, not the rated boost. 288 GB/s "
+        "on 192 bits is 12 Gbps per pin. No PCIe P2P fact found for this card: planned with P2P "
+        "(pcie), unverified. No NVLink. The 6 GB RTX A2000 (NVML 'NVIDIA RTX A2000') is another "
+        "size: a name stating 6 GB is refused, an audited one stays a custom GPU.",
+    ),
+    _nvidia(
         "rtx-a5000", "NVIDIA RTX A5000", "24 GB GDDR6 (ECC)", _ESTIMATED, 768.0,
         (111.1, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         # NOTE: find_string ids 23081053719, 55793838612: the sources cited below, in order (search-
@@ -808,6 +834,62 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "on the board keeps more for itself (the rtx-5000-ada preset's note): give the total CUDA "
         "reports for one with ECC on. The RTX 4000 SFF Ada Generation (70 W; its nvidia-smi also "
         "shows 20475 MiB) is another product with its own name: it stays a custom GPU.",
+    ),
+    _nvidia(
+        "rtx-4500-ada", "NVIDIA RTX 4500 Ada Generation", "24 GB GDDR6 (ECC)", _ESTIMATED,
+        432.0, (158.5, 317.0, None), "8.9", _PCIE4,
+        # NOTE: find_string ids 1410283680, 34727663025, 71647496854: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA's figures as Hugging Face's hardware page lists them (huggingface.co/hardware/"
+        "rtx-4500-ada): 24 GB, 39.6 TFLOPS, 210 W; 7,680 CUDA cores, boost 2,580 MHz, 24 GB GDDR6 "
+        "on 192 bits at 18 Gbps = 432.0 GB/s, PCIe 4.0 x16 (askgeek.io's and cputronic.com's RTX "
+        "4500 Ada Generation pages, third-party tables; technical.city: 240 tensor cores, 39.63 "
+        "TFLOPS, 210 W); compute capability 8.9 (NVIDIA's CUDA GPU Compute Capability table, "
+        "developer.nvidia.com/cuda-gpus, read 2026-12-05); nvidia-smi total 23034 MiB on an "
+        "'NVIDIA RTX 4500 Ada Gene...' Linux host, ECC on, 210 W cap, and 24570 MiB on a Windows "
+        "(WDDM) host with ECC off, whose PyTorch reads '23.99 GiB usable'",
+        int8_tops=317.0, fp32_tflops=39.6, boost_clock_mhz=2580.0,
+        nvidia_smi_mib=23034,
+        notes=f"{_ESTIMATED_NOTE} Tensor rates unverified: the datasheet's tensor figure was not "
+        "found. 60 SMs (7,680 / 128) x 1,024 dense BF16 FLOP per SM per clock (the rtx-5000-ada "
+        "preset's rate, which fits its datasheet's 1044.4) x 2.58 GHz = 158.5 BF16, x 2 = 317.0 "
+        "FP8 and INT8 (sparse FP8 634.0). FP32 39.6 TFLOPS = 60 SMs x 128 x 2 x 2.58 GHz = "
+        "39.63; the boost clock is the third-party tables', NVIDIA's page gives none "
+        "(unverified). 432 GB/s on 192 bits is 18 Gbps per pin. The CUDA total is estimated from "
+        "the ECC-on Linux table, as the rtx-6000-ada row plans ECC on: with ECC off the card "
+        "shows 24570 MiB (23.99 GiB in PyTorch on Windows), give that total for such a host "
+        "(--gpu-memory-gib; the Hardware page's memory per GPU). No PCIe P2P fact found for "
+        "this card: planned with P2P (pcie) as the other RTX Ada workstation presets, "
+        "unverified. No NVLink.",
+    ),
+    _nvidia(
+        "rtx-2000-ada", "NVIDIA RTX 2000 Ada Generation", "16 GB GDDR6 (ECC)", _ESTIMATED,
+        224.0, (47.98, 95.95, None), "8.9", "PCIe 4.0 x8, no NVLink",
+        # NOTE: find_string ids 26181690409, 61248887654: the sources cited below, in order
+        # (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA RTX 2000 Ada Generation datasheet figures as itcreations.com's RTX 2000 Ada page "
+        "lists them: 16 GB GDDR6 with ECC on 128 bits at 224 GB/s, 2,816 CUDA cores, 88 "
+        "fourth-generation tensor cores, single-precision 12.0 TFLOPS, tensor performance 191.9 "
+        "TFLOPS ('all values are based on the GPU with boost clock enabled', boost 2,130 MHz), "
+        "PCIe 4.0 x8, total board power 70 W; 22 SMs, 16 GB GDDR6 at 14 Gbps on 128 bits, PCIe "
+        "4.0 x8 (cnews.cz, the card's launch, February 2024); FP32 12.0 TFLOPS (Hugging Face's "
+        "gpu_spec CSV, 'NVIDIA RTX 2000 Ada Generation'); compute capability 8.9 (NVIDIA's CUDA "
+        "GPU Compute Capability table, developer.nvidia.com/cuda-gpus, read 2026-12-05); "
+        "nvidia-smi total 16380 MiB on 'NVIDIA RTX 2000 Ada Gene...' Linux hosts, ECC off, 70 W "
+        "cap (two hosts, CUDA 12.4)",
+        int8_tops=95.95, fp32_tflops=12.0, boost_clock_mhz=2130.0, pcie_lanes=8,
+        nvidia_smi_mib=16380,
+        notes=f"{_ESTIMATED_NOTE} Tensor performance 191.9 TFLOPS read as sparse FP8, as the "
+        "other Ada workstation datasheets state it (rtx-6000-ada 1457.0, rtx-5000-ada 1044.4): / "
+        "2 = 95.95 FP8 and INT8, / 4 = 47.98 BF16 (unverified); it fits the SMs and clock: 22 x "
+        "1,024 x 2.13 GHz = 47.98. FP32 12.0 TFLOPS = 22 SMs x 128 x 2 x 2.13 GHz = 11.996. 224 "
+        "GB/s on 128 bits is 14 Gbps per pin. The card is x8 electrically: its link is planned "
+        "at PCIe 4.0 x8, 15.75 GB/s per direction (pcie_rate). The nvidia-smi tables found run "
+        "with ECC off; with ECC on the board keeps more for itself (the rtx-5000-ada preset's "
+        "note): give the total CUDA reports for one with ECC on. No PCIe P2P fact found for this "
+        "card: planned with P2P (pcie) as the other RTX Ada workstation presets, unverified. The "
+        "RTX 2000 Ada Generation Laptop GPU (8 GB, 8188 MiB in nvidia-smi) and the RTX 2000E "
+        "Ada Generation are other products with their own names: they stay custom GPUs.",
     ),
     _nvidia(
         "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "96 GB GDDR7 (ECC)",
@@ -1103,6 +1185,32 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "15.75 GB/s per direction (pcie_rate). At the 40 W setting it clocks lower: this row's "
         "compute is the 60 W card's. No PCIe P2P fact found for the A2: planned with P2P (pcie), "
         "unverified.",
+    ),
+    _nvidia(
+        "a16", "NVIDIA A16", "16 GB GDDR6 (ECC) per GPU, 4 GPUs a board", _ESTIMATED, 200.0,
+        (17.9, None, None), "8.6", "PCIe 4.0 x16 for the board's 4 GPUs, no NVLink",
+        # NOTE: find_string ids 7979584688, 70690792144, 71051116011: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA A16 datasheet figures as panchaea.com's A16 page lists them, per board: GPU "
+        "memory 4 x 16 GB GDDR6, memory bandwidth 4 x 200 GB/s, ECC yes, 4 x 1,280 CUDA cores, "
+        "4 x 40 third-generation tensor cores, FP32 4 x 4.5 TFLOPS, FP16 tensor 4 x 17.9 TFLOPS "
+        "(4 x 35.9 with sparsity), INT8 4 x 35.9 TOPS, system interface PCIe Gen4 (x16), 250 W, "
+        "passive, MIG no; compute capability 8.6 (NVIDIA's CUDA GPU Compute Capability table, "
+        "developer.nvidia.com/cuda-gpus, read 2026-12-05); nvidia-smi total 15356 MiB on each "
+        "'NVIDIA A16' (Linux, ECC on, 62 W cap per GPU), four listed per board; a vLLM host "
+        "serving Qwen3.5-35B-A3B GPTQ-Int4 over '4x NVIDIA A16' at --tensor-parallel-size 4",
+        int8_tops=35.9, fp32_tflops=4.5,
+        nvidia_smi_mib=15356,
+        notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Planned per GPU: the board carries 4 GPUs, each "
+        "its own CUDA device with its own 16 GB (nvidia-smi lists 4 'NVIDIA A16' a board, vLLM "
+        "runs tensor parallel over them), so one board is --gpus 4 and every figure here is one "
+        "GPU's (the datasheet's per-board figures / 4). Tensor 17.9 dense FP16 (BF16 alike on "
+        "Ampere), INT8 35.9, FP32 4.5: the datasheet's; 10 SMs (1,280 / 128), as the a2 "
+        "preset's GA107, whose 18.13 at 1,770 MHz puts this card's clock near 1.75 GHz (17.9 / "
+        "(10 x 1,024)), but no boost clock is recorded: NVIDIA gives none. Link unverified: the "
+        "board's one PCIe 4.0 x16 serves its 4 GPUs, whose own lanes and the switch joining them "
+        "were not found; planned as PCIe 4.0 x16 with P2P (pcie) between them, optimistic where "
+        "their traffic shares the board's link. No NVLink.",
     ),
     _nvidia(
         "t4", "Tesla T4", "16 GB GDDR6 (ECC)", _gib(14.75), 320.0,

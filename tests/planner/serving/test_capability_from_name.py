@@ -16,7 +16,7 @@ from planner.serving.hardware import (
     ("NVIDIA GeForce RTX 2070", "7.5"), ("RTX 2080", "7.5"),
     ("NVIDIA TITAN V", "7.0"), ("Quadro GV100", "7.0"),
     ("Tesla P100-SXM2-16GB", "6.0"), ("Tesla P40", "6.1"), ("NVIDIA GeForce GTX 1080 Ti", "6.1"),
-    ("NVIDIA RTX A2000 12GB", "8.6"), ("NVIDIA RTX 4500 Ada Generation", "8.9"),
+    ("GeForce RTX 4060", "8.9"), ("NVIDIA RTX 4000 SFF Ada Generation", "8.9"),
 ])
 def test_names_as_written_resolve(name: str, capability: str) -> None:
     assert capability_from_name(name)[0] == capability
@@ -38,10 +38,14 @@ def test_the_turing_cards_with_a_preset_are_no_longer_listed(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "capability"), [
     ("NVIDIA A2", "8.6"), ("NVIDIA GeForce RTX 4070", "8.9"),
+    ("NVIDIA RTX A2000 12GB", "8.6"), ("NVIDIA RTX A2000", "8.6"),
+    ("NVIDIA RTX 4500 Ada Generation", "8.9"), ("NVIDIA RTX 2000 Ada Generation", "8.9"),
+    ("NVIDIA A16", "8.6"),
 ])
 def test_the_ampere_and_ada_cards_with_a_preset_are_no_longer_listed(name: str,
                                                                     capability: str) -> None:
-    # presets now (a2, rtx-4070), carrying the capability the table gave them
+    # presets now (a2, rtx-4070, rtx-a2000-12gb, whose 6 GB card shares its chip, rtx-4500-ada,
+    # rtx-2000-ada, a16), carrying the capability the table gave them
     assert capability_from_name(name) is None
     assert preset_named(name, 1).compute_capability == capability
 

@@ -106,6 +106,9 @@ SMS_AND_LANES = {
     # (A2); the Quadro RTX 5000's 48 SMs x 64 (TU104, Cornell's Frontera page)
     "rtx-4070": (46, 128), "rtx-3070": (46, 128), "rtx-a4500": (56, 128), "a2": (10, 128),
     "quadro-rtx-5000": (48, 64),
+    # 7,680 / 128 = 60 SMs (RTX 4500 Ada), 2,816 / 128 = 22 (RTX 2000 Ada), 3,328 / 128 = 26
+    # (RTX A2000 12GB)
+    "rtx-4500-ada": (60, 128), "rtx-2000-ada": (22, 128), "rtx-a2000-12gb": (26, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb-pcie": (108, 64),
@@ -972,6 +975,9 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA RTX A4500", 19.49, "rtx-a4500"),
         ("NVIDIA A2", 14.50, "a2"),
         ("Quadro RTX 5000", 15.75, "quadro-rtx-5000"),
+        ("NVIDIA RTX 4500 Ada Generation", 21.99, "rtx-4500-ada"),
+        ("NVIDIA RTX 2000 Ada Generation", 15.50, "rtx-2000-ada"),
+        ("NVIDIA RTX A2000 12GB", 11.49, "rtx-a2000-12gb"),  # the RTX 4070's 12282 MiB too
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
