@@ -589,3 +589,20 @@ def test_the_gpu_picker_lists_the_mid_range_presets() -> None:
     # nvidia-smi's 12282 MiB less 512 MiB = 11,770 MiB = 11.49 GiB; GeForce: no P2P
     assert "2x NVIDIA GeForce RTX 4070 (PCIe, no P2P) — 2 GPUs, 11.49 GiB per GPU" in texts(at)
     assert at.query_params["gpu"] == "rtx-4070"
+
+
+def test_the_gpu_picker_lists_the_workstation_presets() -> None:
+    # "RTX 4500 Ada", "RTX 2000 Ada", "RTX A2000 12GB" and "A16" were capability-only names
+    at = open_page("hardware")
+    options = at.selectbox(key="hw.gpu").options
+    for label in ("NVIDIA RTX 4500 Ada Generation — 24 GB GDDR6 (ECC)",
+                  "NVIDIA RTX 2000 Ada Generation — 16 GB GDDR6 (ECC)",
+                  "NVIDIA RTX A2000 12GB — 12 GB GDDR6",
+                  "NVIDIA A16 — 16 GB GDDR6 (ECC) per GPU, 4 GPUs a board"):
+        assert label in options, label
+    at.selectbox(key="hw.gpu").set_value("a16").run()
+    at.number_input(key="hw.gpus_per_node").set_value(4).run()
+    assert not at.exception
+    # one A16 board: 4 GPUs, each nvidia-smi's 15356 MiB less 512 MiB = 14,844 MiB = 14.50 GiB
+    assert "4x NVIDIA A16 (PCIe) — 4 GPUs, 14.50 GiB per GPU" in texts(at), texts(at)
+    assert at.query_params["gpu"] == "a16"
