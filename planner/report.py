@@ -1020,7 +1020,9 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         "and CUDA graphs: Assumptions and limits):", "",
         *md_code_block("text", [f"{t.label}: {t.formula}" for t in plan.terms
                                 if t.key not in (*ESTIMATED_TERMS, "kv_bytes_per_token_per_gpu")]),
-        ""]
+        "", "Each memory figure's inputs (fitted_* constants: the v0.19 H100 fits, Assumptions "
+        "and limits):", "",
+        *[f"- {md_escape(t.label)}: {md_escape(t.inputs_text)}" for t in plan.terms], ""]
 
 
 def link_phrase(speed: SpeedEstimate, plan: Plan) -> str:

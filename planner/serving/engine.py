@@ -1029,6 +1029,34 @@ def activation_features(
     return sampler, forward, mbt * routed * facts.hidden_size * act_bytes
 
 
+def activation_inputs(facts: ModelFacts, layers: range, last_stage: bool,
+                      max_num_batched_tokens: int, max_num_seqs: int, tp: int,
+                      act_bytes: int, sort_sampler: bool = False,
+                      holds_forward: bool = True) -> dict[str, int | float]:
+    """The named inputs of the fitted activation peak (SAMPLER_COEF: its three fitted
+    coefficients, and the S, F, R byte counts with what each is made of); the sort sampler's
+    moment in place of the fit's sampler term where vLLM < 0.17 sorts (`sort_sampler`:
+    sort_sampler_peak_bytes, from source)."""
+    mbt = max_num_batched_tokens
+    sampler, forward, moe = activation_features(facts, layers, last_stage, mbt, max_num_seqs,
+                                                tp, act_bytes)
+    widest, routed = stage_widths(facts, layers)
+    seqs = min(max_num_seqs, mbt) if last_stage else 0
+    sampled: dict[str, int | float] = {
+        "fitted_sampler_coef": SAMPLER_COEF, "sampler_seqs": seqs,
+        "vocab_size": facts.vocab_size, "logits_dtype_bytes": 4, "sampler_bytes": sampler}
+    if sort_sampler and last_stage:
+        sampled = {"sampler_seqs": seqs, "vocab_size": facts.vocab_size,
+                   "sort_row_bytes": SORT_ROW_BYTES, "sort_sampler_peak_bytes":
+                   sort_sampler_peak_bytes(facts, seqs, mbt, act_bytes, holds_forward)[0]}
+    return {
+        **sampled, "fitted_forward_coef": FORWARD_COEF,
+        "max_num_batched_tokens": mbt, "hidden_size": facts.hidden_size,
+        "mlp_width_per_gpu": widest // tp, "activation_dtype_bytes": act_bytes,
+        "forward_bytes": forward, "fitted_moe_routed_coef": MOE_ROUTED_COEF,
+        "experts_per_token": routed, "moe_routed_bytes": moe}
+
+
 def stage_widths(facts: ModelFacts, layers: range) -> tuple[int, int]:
     """The widest MLP and the most routed experts per token among `layers`: all that
     activation_bytes reads of a stage's layers, with whether the stage is the first and the

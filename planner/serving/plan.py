@@ -4,6 +4,7 @@ One serialisable result feeds the pages, the report and `--json`. Every figure c
 Term whose formula is filled in with the real numbers.
 """
 
+import re
 from collections.abc import Callable, Hashable, Iterable
 from functools import lru_cache
 from operator import itemgetter
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo, distinct_objects, first_places
 from planner.model import quant
 from planner.model.attention import cdiv, kv_bytes_per_token
+from planner.model.attention.base import KvLayer
 from planner.model.attention.kvformat import KvBytes
 from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import ParamBreakdown, count_params
@@ -40,6 +42,8 @@ from planner.serving.all2all import (
 from planner.serving.encoder_cover import encoder_gap, measured, profiled
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
+    NCCL_CONNECTION_BYTES,
+    NCCL_P2P_CONNECTIONS,
     TRITON_MLA_PIECEWISE_NOTE,
     EngineSettings,
     ModelFacts,
@@ -47,6 +51,7 @@ from planner.serving.engine import (
     StateRules,
     VllmWindow,
     activation_bytes,
+    activation_inputs,
     blocks_per_request,
     checkpoint_fp8_kv,
     checkpoint_kv_note,
@@ -2980,9 +2985,25 @@ INSIDE_SKIPPED_TERMS = ("moe_workspace", "eplb_profile", "all2all_buffers")
 """The terms shown as parts of the activation or non-torch term (_terms)."""
 
 
-def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
+TermInputs = dict[str, float | int | str]
+"""A term's named inputs, units in the keys (Term.inputs holds them as text: input_text)."""
+
+
+def input_text(value: float | int | str) -> str:
+    """An input as Term.inputs holds it: whole numbers whole ("936", "4095525888"), other
+    floats to 6 significant digits ("0.707", "6.34155"), text as it is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) or value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "",
+          inputs: TermInputs | None = None) -> Term:
     return Term.model_construct(
-        key=key, label=label, value=value, unit=unit, formula=formula, inputs={}, note=note
+        key=key, label=label, value=value, unit=unit, formula=formula,
+        inputs={k: input_text(v) for k, v in (inputs or {}).items()}, note=note
     )
 
 
@@ -3078,36 +3099,52 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               f"ceil({_gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
               f"{_gib(bind.budget_bytes)}", "; ".join(filter(None, (
                   "gpu_memory_utilization is a fraction of TOTAL memory",
-                  memory_total_note(st.cluster.nodes[bind.node].gpu))))),
+                  memory_total_note(st.cluster.nodes[bind.node].gpu)))),
+              {"total_bytes": bind.total_bytes,
+               "gpu_memory_utilization": s.gpu_memory_utilization}),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
-              _weights_formula(st, bind), _tower_tp_note(st, bind)),
-        _activation_term(st, bind, act_formula, v2_note, encoder_note),
+              _weights_formula(st, bind), _tower_tp_note(st, bind), _weights_inputs(st, bind)),
+        _activation_term(st, bind, act_formula, v2_note + encoder_note,
+                         _activation_inputs(st, bind, forward, eplb, warm)),
         _non_torch_term(st, bind, buffer),
         *([_term("runner_buffers", "Model runner buffers", bind.runner_buffer_bytes, "B",
-                 runner_buffers_formula(buffers, r.runner[0], rules.label), RUNNER_BUFFERS_NOTE)]
+                 runner_buffers_formula(buffers, r.runner[0], rules.label), RUNNER_BUFFERS_NOTE,
+                 {"runner": r.runner[0], "max_num_seqs": r.seqs, "vocab_size": r.facts.vocab_size,
+                  "max_num_batched_tokens": r.mbt, "hidden_size": r.facts.hidden_size,
+                  **_parts_inputs(buffers)})]
           if buffers else []),
         _graphs_term(s, r, bind, first_capture, graphs_note),
         _term("kv_cache", "KV cache pool per GPU", bind.kv_cache_bytes, "B", kv_formula,
-              kv_note),
+              kv_note, _kv_inputs(s, r, bind, warm)),
         _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", bind.kv_bytes_per_token,
               "B", f"{per_token} = {bind.kv_bytes_per_token:,} B",
-              checkpoint_kv_note(st.spec, s, rules)),
+              checkpoint_kv_note(st.spec, s, rules), _per_token_inputs(kinds, kv_b, layout.tp)),
         _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",
-              _block_formula(stage, kv_b, layout.tp) if stage else "-"),
+              _block_formula(stage, kv_b, layout.tp) if stage else "-",
+              inputs=_block_inputs(stage, kv_b, layout.tp)),
         _term("num_blocks", "KV blocks (smallest rank)", num_blocks, "blocks",
               (f"{_gib(bind.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
                if bind.kv_cache_bytes >= 0 else f"max(0, {_gib(bind.kv_cache_bytes)} // "
                f"{stage.bytes_per_block:,} B) = 0: nothing is left for the KV cache")
-              if stage else "-", _binding_note(st, bind)),
-        _term("kv_cache_tokens", "KV cache tokens", tokens, "tokens", tokens_formula),
+              if stage else "-", _binding_note(st, bind),
+              {"kv_cache_bytes": bind.kv_cache_bytes,
+               "bytes_per_block": stage.bytes_per_block if stage else 0}),
+        _term("kv_cache_tokens", "KV cache tokens", tokens, "tokens", tokens_formula,
+              inputs={"kv_blocks": num_blocks, **(
+                  {"blocks_per_request": per_request, "max_model_len_tokens": max_model_len}
+                  if r.tokens_from_concurrency else
+                  {"kv_groups": stage.num_groups if stage else 0,
+                   "block_size_tokens": stage.block_tokens if stage else 0})}),
         _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",
               f"{num_blocks:,} blocks / {counted(per_request, 'block')} per "
-              f"{max_model_len:,}-token request = {concurrency:,.2f}"),
+              f"{max_model_len:,}-token request = {concurrency:,.2f}",
+              inputs={"kv_blocks": num_blocks, "blocks_per_request": per_request,
+                      "max_model_len_tokens": max_model_len}),
         _context_term(bind, ceiling, model_limit),
     ]
-    _insert_inside_terms(terms, s, rules, buffer, eplb, workspace)
+    _insert_inside_terms(terms, s, rules, buffer, eplb, workspace, r.mbt)
     if s.kv_cache_memory_bytes:  # _memory: none of these is subtracted
-        terms = _pool_given_terms(terms)
+        terms = _pool_given_terms(terms, s.kv_cache_memory_bytes)
     return terms
 
 
@@ -3210,9 +3247,10 @@ def _warm_kv_note(bind: RankMemory, warm: _WarmRestart | None, stage: StageKv | 
     return kv_note
 
 
-def _activation_term(st: _Setup, bind: RankMemory, act_formula: str, v2_note: str,
-                     encoder_note: str) -> Term:
-    """The activation term: the profile run's peak with its sources, or the given figure."""
+def _activation_term(st: _Setup, bind: RankMemory, act_formula: str, notes: str,
+                     inputs: TermInputs) -> Term:
+    """The activation term: the profile run's peak with its sources (`notes`: V2's and the
+    vision encoder's after them), or the given figure."""
     s, layout, r = st.s, st.layout, st.facts.r
     sampler = r.sampler
     return (
@@ -3224,10 +3262,108 @@ def _activation_term(st: _Setup, bind: RankMemory, act_formula: str, v2_note: st
                "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
                    bind.pp_stage == layout.pp - 1) else
                f"{ACTIVATION_FIT_SOURCE} (see planner.serving.engine)")
-              + v2_note + encoder_note)
+              + notes, inputs)
         if s.activation_bytes is None else
         _term("activation", "Profile-run activation peak", bind.activation_bytes, "B",
-              f"{_gib(bind.activation_bytes)} (given)"))
+              f"{_gib(bind.activation_bytes)} (given)", inputs=inputs))
+
+
+def _activation_inputs(st: _Setup, bind: RankMemory, forward: int, eplb: tuple[int, str],
+                       warm: _WarmRestart | None) -> TermInputs:
+    """The activation term's inputs: the fit's (engine.activation_inputs), with the MoE
+    workspace, EPLB's rearrangement and V2's warm peak where the formula takes them; the
+    given figure where --activation-bytes gives it."""
+    s, layout, f = st.s, st.layout, st.facts
+    if s.activation_bytes is not None:
+        return {"activation_bytes": s.activation_bytes}
+    r = f.r
+    workspace = _moe_workspace(st, bind.pp_stage)[0]
+    inputs: TermInputs = {"tp": layout.tp, **activation_inputs(
+        r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
+        layout.tp, r.act_b, *r.sampler)}
+    inputs |= {"moe_workspace_bytes": workspace} if workspace else {}
+    if eplb[0] or warm and warm.activation[0] > forward:
+        inputs |= {"decoder_peak_bytes": forward, "eplb_profile_bytes": eplb[0]}
+    if warm and warm.activation[0] > max(forward, eplb[0]):
+        inputs["v2_warm_peak_bytes"] = warm.activation[0]
+    return inputs
+
+
+def _weights_inputs(st: _Setup, bind: RankMemory) -> TermInputs:
+    """The weights term's inputs: where the binding rank sits and its parts' bytes."""
+    parts = st.facts.weight_terms[bind.pp_stage * st.layout.tp + bind.tp_rank]
+    return {"weight_format": st.facts.r.scheme.key, "tp": st.layout.tp,
+            "tp_rank": bind.tp_rank, "pp_stage": bind.pp_stage, "first_layer": bind.layers[0],
+            "last_layer": bind.layers[1] - 1,
+            **{field: getattr(parts, field) for field in WEIGHT_PARTS if getattr(parts, field)}}
+
+
+def _part_key(text: str) -> str:
+    """A part's name as an input key: its words before the first number, in snake case
+    ("output_bin_counts 256 x ..." -> "output_bin_counts", "CUDA context" -> "cuda_context")."""
+    return re.sub(r"\W+", "_", re.split(r"\d", text, maxsplit=1)[0]).strip("_").lower()
+
+
+def _parts_inputs(parts: Iterable[tuple[str, int]]) -> TermInputs:
+    """Named parts (text, bytes) as inputs keyed '<part>_bytes'."""
+    return {f"{_part_key(text)}_bytes": n for text, n in parts}
+
+
+def _kv_inputs(s: EngineSettings, r: _Resolved, bind: RankMemory,
+               warm: _WarmRestart | None) -> TermInputs:
+    """The kv_cache term's inputs: the budget and the terms it loses (the given pool under
+    --kv-cache-memory-bytes), and what V2's warm restart subtracts instead where it sizes one."""
+    if s.kv_cache_memory_bytes:
+        return {"kv_cache_memory_bytes": s.kv_cache_memory_bytes}
+    inputs: TermInputs = {
+        "budget_bytes": bind.budget_bytes, "weights_bytes": bind.weights_bytes,
+        "activation_bytes": bind.activation_bytes, "non_torch_bytes": bind.non_torch_bytes}
+    inputs |= {"runner_buffer_bytes": bind.runner_buffer_bytes} if bind.runner_buffer_bytes \
+        else {}
+    inputs |= {"cuda_graph_bytes": bind.cuda_graph_bytes} if r.subtract_graphs else {}
+    if warm and warm.capacity:
+        inputs |= {"warm_activation_bytes": warm.activation[0],
+                   "warm_cuda_graph_bytes": warm.graphs,
+                   "warm_kv_cache_bytes": warm.kv_cache_bytes or 0,
+                   "warm_kv_blocks": warm.capacity[0]}
+    return inputs
+
+
+def _kind_prefixes(kinds: tuple[tuple[KvLayer, int], ...]) -> list[str]:
+    """Each KV kind's prefix in the inputs: none for a single kind, else its group key
+    ("sliding_1024_"), numbered where two kinds share one."""
+    if len(kinds) == 1:
+        return [""]
+    prefixes: list[str] = []
+    for kv, _ in kinds:
+        prefix = re.sub(r"\W+", "_", kv.group_key) + "_"
+        prefixes.append(prefix if prefix not in prefixes else f"{prefix}{len(prefixes)}_")
+    return prefixes
+
+
+def _per_token_inputs(kinds: tuple[tuple[KvLayer, int], ...], kv_b: KvBytes,
+                      tp: int) -> TermInputs:
+    """The kv_bytes_per_token_per_gpu term's inputs: each KV kind's layers and its own
+    (KvLayer.inputs), prefixed by the kind where there are several."""
+    inputs: TermInputs = {}
+    for prefix, (kv, n) in zip(_kind_prefixes(kinds), kinds, strict=True):
+        inputs |= {f"{prefix}layers": n,
+                   **{f"{prefix}{k}": v for k, v in kv.inputs(kv_b, tp).items()}}
+    return inputs or {"layers": 0}
+
+
+def _block_inputs(stage: StageKv | None, kv_b: KvBytes, tp: int) -> TermInputs:
+    """The bytes_per_block term's inputs: the block's tokens and its pages."""
+    if stage is None:
+        return {"block_size_tokens": 0}
+    if stage.uniform_type:
+        pages: TermInputs = {}
+        for prefix, (kv, n), b in zip(_kind_prefixes(stage.kinds), stage.kinds,
+                                      stage.kind_blocks, strict=True):
+            pages |= {f"{prefix}pages": n, f"{prefix}page_bytes": kv.page_bytes(b, kv_b, tp)}
+        return {"block_size_tokens": stage.block_tokens, **pages}
+    return {"block_size_tokens": stage.block_tokens, "layers_per_group": stage.group_size,
+            "page_bytes": stage.page_bytes}
 
 
 def _non_torch_term(st: _Setup, bind: RankMemory,
@@ -3235,15 +3371,22 @@ def _non_torch_term(st: _Setup, bind: RankMemory,
     """The non_torch term: its parts (CUDA context, NCCL, the all-to-all buffer), or the
     given figure."""
     s, layout, r = st.s, st.layout, st.facts.r
+    parts = non_torch_parts(layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
+                            r.comm_counted)
+    p2p = any(name.endswith("P2P buffers") for name, _ in parts)
+    inputs: TermInputs = {"non_torch_bytes": s.non_torch_bytes} if s.non_torch_bytes is not None \
+        else {"tp": layout.tp, "pp": layout.pp, "link": r.link, **_parts_inputs(parts),
+              **({"nccl_p2p_connections": NCCL_P2P_CONNECTIONS,
+                  "nccl_connection_bytes": NCCL_CONNECTION_BYTES} if p2p else {}),
+              **({"all2all_buffer_bytes": buffer[0]} if buffer and buffer[0] else {})}
     return _term(
         "non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
-        " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
-            layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
-            r.comm_counted))
+        " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in parts)
         + (f" + {buffer[0] / GIB:.2f} GiB --all2all-backend buffer (all2all_buffers)"
            if buffer and buffer[0] else "")
         + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
-        if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)")
+        if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)",
+        inputs=inputs)
 
 
 def _graphs_term(s: EngineSettings, r: _Resolved, bind: RankMemory, first_capture: int,
@@ -3258,7 +3401,20 @@ def _graphs_term(s: EngineSettings, r: _Resolved, bind: RankMemory, first_captur
            "first piecewise warm-up" if first_capture else "")
         + f" = {_gib(bind.cuda_graph_bytes)}"
         if s.cuda_graph_bytes is None and not s.enforce_eager
-        else f"{_gib(bind.cuda_graph_bytes)}", graphs_note)
+        else f"{_gib(bind.cuda_graph_bytes)}", graphs_note, _graphs_inputs(s, r, first_capture))
+
+
+def _graphs_inputs(s: EngineSettings, r: _Resolved, first_capture: int) -> TermInputs:
+    """The cuda_graphs term's inputs: the fitted per-graph figure and the graphs captured
+    (engine.cuda_graph_count, from the capture sizes max_num_seqs and max_num_batched_tokens
+    give), or the given figure."""
+    if s.cuda_graph_bytes is not None:
+        return {"cuda_graph_bytes": s.cuda_graph_bytes}
+    if s.enforce_eager:
+        return {"captured_graphs": 0}
+    return {"fitted_bytes_per_graph": GRAPH_BYTES_PER_GRAPH, "piecewise_graphs": r.graphs[0],
+            "full_graphs": r.graphs[1], "max_num_seqs": r.seqs, "max_num_batched_tokens": r.mbt,
+            **({"first_capture_bytes": first_capture} if first_capture else {})}
 
 
 def _context_term(bind: RankMemory, ceiling: int, model_limit: int) -> Term:
@@ -3271,23 +3427,27 @@ def _context_term(bind: RankMemory, ceiling: int, model_limit: int) -> Term:
                  f"the derived max_model_len vLLM accepts) = {min(ceiling, model_limit):,} "
                  "tokens",
                  "the KV cache binds" if ceiling <= model_limit else
-                 "the model's max length binds (max_position_embeddings and rope scaling)")
+                 "the model's max length binds (max_position_embeddings and rope scaling)",
+                 {"kv_cache_bytes": bind.kv_cache_bytes, "kv_limited_tokens": ceiling,
+                  "model_limit_tokens": model_limit})
 
 
 def _insert_inside_terms(terms: list[Term], s: EngineSettings, rules: VllmRules,
                          buffer: tuple[int, str, bool] | None, eplb: tuple[int, str],
-                         workspace: tuple[int, str]) -> None:
+                         workspace: tuple[int, str], mbt: int) -> None:
     """Insert the terms counted inside another (the all-to-all buffer in non_torch, EPLB's
     rearrangement and the MoE workspace in the activation peak) after the term holding them."""
     if buffer and s.non_torch_bytes is None:  # after non_torch (then moe_workspace at 3)
         terms.insert(4, _term(
             "all2all_buffers", "All-to-all buffer (inside the non-torch term)", buffer[0], "B",
             buffer[1], buffer_note(effective_backend(s.all2all_backend, rules.version),
-                                   rules.label)))
+                                   rules.label),
+            {"all2all_backend": effective_backend(s.all2all_backend, rules.version),
+             "all2all_buffer_bytes": buffer[0]}))
     if eplb[0] and s.activation_bytes is None:  # after activation (moe_workspace goes before)
         terms.insert(3, _term(
             "eplb_profile", "EPLB profile rearrangement (inside the activation peak)", eplb[0],
-            "B", eplb[1], profile_note(rules.version)))
+            "B", eplb[1], profile_note(rules.version), {"eplb_profile_bytes": eplb[0]}))
     if workspace[0] and s.activation_bytes is None:
         terms.insert(3, _term(
             "moe_workspace", "MoE backend workspace (inside the activation peak)", workspace[0],
@@ -3297,15 +3457,19 @@ def _insert_inside_terms(terms: list[Term], s: EngineSettings, rules: VllmRules,
             "MoE layer in the profile run; its buffers (FlashInfer 0.6.13-0.6.16.post3 "
             "b12x_moe.py _allocate_buffers, moe_dispatch.py allocate_sm120_static_workspace / "
             "allocate_sm120_dynamic_workspace) stay, so vLLM's profile counts them in the "
-            "activation peak (planner.serving.moe_backend)"))
+            "activation peak (planner.serving.moe_backend)",
+            {"moe_backend": B12X, "max_num_batched_tokens": mbt,
+             "moe_workspace_bytes": workspace[0]}))
 
 
-def _pool_given_terms(terms: list[Term]) -> list[Term]:
+def _pool_given_terms(terms: list[Term], pool_bytes: int) -> list[Term]:
     """The terms under --kv-cache-memory-bytes (_memory: none of activation, non_torch and
     cuda_graphs is subtracted): their formulas and notes would still give what profiling
     finds ("0.25 GiB CUDA context = 0.00 GiB"); the parts inside them keep their figures
     (the profile run still allocates them), with a note that they are not subtracted."""
-    return [t.model_copy(update={"formula": KV_POOL_GIVEN_FORMULA, "note": ""}) if t.key in (
+    given = {"kv_cache_memory_bytes": str(pool_bytes)}
+    return [t.model_copy(update={"formula": KV_POOL_GIVEN_FORMULA, "note": "",
+                                  "inputs": given}) if t.key in (
         "activation", "non_torch", "cuda_graphs") else t.model_copy(update={
             "note": f"{KV_POOL_GIVEN_PART_NOTE}. Without it: {t.note}"})
         if t.key in INSIDE_SKIPPED_TERMS

@@ -666,7 +666,12 @@ def test_every_figures_formula_is_shown_whole() -> None:
     assert pool.startswith("21.68 GiB - 14.56 GiB weights - 0.86 GiB activation - 0.25 GiB")
     assert pool.endswith("- 0.16 GiB runner buffers - 0.71 GiB CUDA graphs = 5.16 GiB")
     assert metric(at, "KV pool per GPU") == "5.16 GiB"
-    assert list(table.columns) == ["value", "formula", "note"]
+    assert list(table.columns) == ["value", "formula", "inputs", "note"]
+    # each figure's named inputs beside its formula: the seed's 4 KV heads at TP=8 hold 1 per
+    # GPU, 94 layers x 1 x (128 + 128) x 2 B = 48,128 B
+    assert table.loc["KV bytes per token per GPU", "inputs"].startswith(
+        "layers = 94, kv_heads = 4, tp = 8, kv_heads_per_gpu = 1, head_dim = 128, "
+        "v_head_dim = 128, kv_dtype_bytes = 2")
 
 
 def _in_order(node):

@@ -596,6 +596,17 @@ def test_memory_plan_gives_each_figure_its_formula() -> None:
     assert figures[0] - sum(figures[1:6]) == pytest.approx(figures[6], abs=0.03)
     # the estimated terms keep their formulas in Assumptions and limits, not here too
     assert "Profile-run activation peak" not in labels
+    # each figure's inputs below the formulas, the estimated terms' too: the tiny llama's 2 KV
+    # heads at TP=2 (1 per GPU), its config.json head_dim 64: 4 layers x 1 x (64 + 64)
+    # x 2 B; 64-token pages of 64 x 256 B = 16,384 B; and the activation fit's coefficients
+    # (engine.SAMPLER_COEF)
+    inputs_list = section.split("Each memory figure's inputs")[1]
+    assert ("- KV bytes per token per GPU: layers = 4, kv_heads = 2, tp = 2, "
+            "kv_heads_per_gpu = 1, head_dim = 64, v_head_dim = 64, kv_dtype_bytes = 2, "
+            "bytes_per_token_per_layer = 256\n" in inputs_list)
+    assert ("- Bytes per block: block_size_tokens = 64, layers_per_group = 4, "
+            "page_bytes = 16384\n" in inputs_list)
+    assert "fitted_sampler_coef = 3.637" in inputs_list
 
 
 def test_an_output_rate_for_all_requests_keeps_the_per_request_decimal() -> None:

@@ -672,7 +672,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
         terms_table({"figure": t.label, "value": fmt.quantity(t.value, t.unit),
-                     "formula": t.formula, "note": t.note} for t in result.terms)
+                     "formula": t.formula, "inputs": t.inputs_text, "note": t.note}
+                    for t in result.terms)
 
 
 def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:

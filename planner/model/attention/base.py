@@ -49,3 +49,17 @@ class KvLayer(BaseModel):
     def formula(self, kv_elem_bytes: KvBytes, tp: int) -> str:
         """Per-token (or per-sequence) formula of one layer with the real numbers filled in."""
         raise NotImplementedError
+
+    def inputs(self, kv_elem_bytes: KvBytes, tp: int) -> dict[str, int | str]:
+        """The named inputs of `formula`, units in the keys: here the per-token bytes and the
+        state bytes (kinds that show their dimensions say more)."""
+        return {"bytes_per_token_per_layer": self.bytes_per_token(kv_elem_bytes, tp),
+                "state_bytes_per_layer": self.state_bytes(tp, kv_elem_bytes),
+                **kv_dtype_input(kv_elem_bytes)}
+
+
+def kv_dtype_input(kv_elem_bytes: KvBytes) -> dict[str, int | str]:
+    """The KV element as an input: its bytes (kv_dtype_bytes), or a packed format's name."""
+    if isinstance(kv_elem_bytes, int):
+        return {"kv_dtype_bytes": kv_elem_bytes}
+    return {"kv_format": kv_elem_bytes.name}

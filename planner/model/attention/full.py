@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from planner.model.attention.base import KvLayer
+from planner.model.attention.base import KvLayer, kv_dtype_input
 from planner.model.attention.kvformat import KvBytes, TurboQuantFormat, side_bytes, side_formula
 
 
@@ -52,6 +52,13 @@ class FullAttentionKv(KvLayer):
         kv_elem_bytes = self._kv(kv_elem_bytes)
         return self.kv_heads_per_rank(tp) * (side_bytes(kv_elem_bytes, self.head_dim)
                                              + side_bytes(kv_elem_bytes, self.v_head_dim))
+
+    def inputs(self, kv_elem_bytes: KvBytes, tp: int) -> dict[str, int | str]:
+        """formula's inputs: the model's KV heads, what one GPU holds, the head dims."""
+        return {"kv_heads": self.num_kv_heads, "tp": tp,
+                "kv_heads_per_gpu": self.kv_heads_per_rank(tp), "head_dim": self.head_dim,
+                "v_head_dim": self.v_head_dim, **kv_dtype_input(self._kv(kv_elem_bytes)),
+                "bytes_per_token_per_layer": self.bytes_per_token(kv_elem_bytes, tp)}
 
     def formula(self, kv_elem_bytes: KvBytes, tp: int) -> str:
         """'max(1, 4 // 8) KV heads x (128 + 128) dims x 2 B = 512 B'; packed formats:

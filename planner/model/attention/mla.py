@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from planner.model.attention.base import KvLayer
+from planner.model.attention.base import KvLayer, kv_dtype_input
 from planner.model.attention.kvformat import KvBytes, side_bytes, side_formula
 
 INDEXER_QUANT_BLOCK = 128
@@ -46,6 +46,13 @@ class MlaKv(KvLayer):
     def bytes_per_token(self, kv_elem_bytes: KvBytes, tp: int) -> int:
         """Latent + indexer key of one token; identical on every rank."""
         return self.latent_bytes(kv_elem_bytes) + self.indexer_bytes()
+
+    def inputs(self, kv_elem_bytes: KvBytes, tp: int) -> dict[str, int | str]:
+        """formula's inputs: the latent's dims (one head, not split by TP), the indexer key."""
+        return {"kv_lora_rank": self.kv_lora_rank, "qk_rope_head_dim": self.qk_rope_head_dim,
+                **kv_dtype_input(kv_elem_bytes),
+                "indexer_bytes_per_token": self.indexer_bytes(),
+                "bytes_per_token_per_layer": self.bytes_per_token(kv_elem_bytes, tp)}
 
     def formula(self, kv_elem_bytes: KvBytes, tp: int) -> str:
         """'(512 + 64) x 2 B = 1,152 B (not split by TP)'."""

@@ -4,6 +4,7 @@ from typing import Literal
 
 from planner.model.attention.base import cdiv
 from planner.model.attention.full import FullAttentionKv
+from planner.model.attention.kvformat import KvBytes
 
 
 class SlidingWindowKv(FullAttentionKv):
@@ -48,6 +49,10 @@ class SlidingWindowKv(FullAttentionKv):
     def group_key(self) -> str:
         """Sliding layers group by window size (vLLM groups equal specs)."""
         return f"sliding-{self.sliding_window}"
+
+    def inputs(self, kv_elem_bytes: KvBytes, tp: int) -> dict[str, int | str]:
+        """The full layer's inputs and the window."""
+        return {**super().inputs(kv_elem_bytes, tp), "sliding_window_tokens": self.sliding_window}
 
     def formula(self, kv_elem_bytes: int, tp: int) -> str:
         """Per-token bytes, kept for at most the window."""

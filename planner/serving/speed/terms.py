@@ -9,7 +9,7 @@ from collections import Counter
 
 from planner.serving.engine import TRITON_MLA_PIECEWISE_NOTE
 from planner.serving.hardware import SM_UNITS
-from planner.serving.plan import Term
+from planner.serving.plan import Term, TermInputs, input_text
 from planner.serving.speed.coefficients import (
     CALIBRATION_GEMM_RATIO,
     EAGER_LAYER_OVERHEAD_FACTOR,
@@ -57,24 +57,14 @@ from planner.serving.speed.step import (
 )
 from planner.text import counted, plural
 
-Inputs = dict[str, float | int | str]
+Inputs = TermInputs
 """A term's named inputs, units in the keys (Term.inputs: numbers written as text)."""
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "",
           inputs: Inputs | None = None) -> Term:
     return Term(key=key, label=label, value=value, unit=unit, formula=formula, note=note,
-                inputs={k: _number(v) for k, v in (inputs or {}).items()})
-
-
-def _number(value: float | int | str) -> str:
-    """An input as Term.inputs holds it: whole numbers whole ("936", "4095525888"), other
-    floats to 6 significant digits ("0.707", "6.34155"), text as it is."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) or value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.6g}"
+                inputs={k: input_text(v) for k, v in (inputs or {}).items()})
 
 
 def _notes(*notes: str) -> str:

@@ -1,0 +1,132 @@
+"""Every memory term names its inputs (units in the keys), worked by hand from the configs,
+vLLM's rules as docs/how-the-numbers-are-made.md gives them and the fitted constants."""
+
+import math
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+
+
+def _terms(repo_id: str, gpu: str, gpus: int, layout: ParallelLayout, **engine) -> dict:
+    entry = catalog_entry(repo_id)
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    return {t.key: t for t in plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, gpus),
+                                               layout=layout,
+                                               engine=EngineSettings(**engine))).terms}
+
+
+def _seed(**engine) -> dict:
+    """The seed: Qwen3-235B-A22B GPTQ int4 on 8 RTX 3090s at TP=8."""
+    return _terms("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "rtx-3090", 8, ParallelLayout(tp=8),
+                  **engine)
+
+
+def test_seed_kv_bytes_per_token_inputs_are_the_configs_heads_replicated_at_tp8() -> None:
+    # config.json: 94 layers, 4 KV heads, head_dim 128; vLLM get_num_kv_heads = max(1, 4 // 8)
+    # = 1 head per GPU (each head on 2 ranks); 16-bit KV: 94 x 1 x (128 + 128) x 2 B = 48,128 B
+    kv = _seed()["kv_bytes_per_token_per_gpu"]
+    assert kv.inputs == {"layers": "94", "kv_heads": "4", "tp": "8", "kv_heads_per_gpu": "1",
+                         "head_dim": "128", "v_head_dim": "128", "kv_dtype_bytes": "2",
+                         "bytes_per_token_per_layer": "512"}
+    assert kv.value == 94 * 1 * (128 + 128) * 2 == 48_128
+
+
+def test_seed_activation_inputs_are_the_fits_terms_worked_by_hand() -> None:
+    # vLLM's batch defaults below 70 GiB: 2,048 batched tokens, 256 sequences. config.json:
+    # vocab 151,936, hidden 4,096, moe_intermediate_size 1,536 -> w13 up-projection 2 x 1,536
+    # = 3,072 per expert (the widest MLP; not split by TP for the fit's F: per expert), 8
+    # experts per token. S = 256 x 151,936 x 4 B = 155,582,464; F = 2,048 x (4,096 + 3,072) x
+    # 2 B = 29,360,128; R = 2,048 x 8 x 4,096 x 2 B = 134,217,728. Fitted (engine.SAMPLER_COEF,
+    # v0.19 H100 start-ups): 3.637 S + 0.308 F + 2.574 R = 920,372,772.9 B
+    act = _seed()["activation"]
+    assert act.inputs == {
+        "tp": "8", "fitted_sampler_coef": "3.637", "sampler_seqs": "256", "vocab_size": "151936",
+        "logits_dtype_bytes": "4", "sampler_bytes": "155582464", "fitted_forward_coef": "0.308",
+        "max_num_batched_tokens": "2048", "hidden_size": "4096", "mlp_width_per_gpu": "3072",
+        "activation_dtype_bytes": "2", "forward_bytes": "29360128",
+        "fitted_moe_routed_coef": "2.574", "experts_per_token": "8",
+        "moe_routed_bytes": "134217728"}
+    assert act.value == int(3.637 * 155_582_464 + 0.308 * 29_360_128 + 2.574 * 134_217_728)
+
+
+def test_seed_graph_inputs_are_vllms_capture_sizes() -> None:
+    # capture sizes at 256 sequences, 2,048 batched tokens: 1, 2, 4, 8..248 by 8 (31), then
+    # 256..min(2 x 256, 512) = 512 by 16 (17): 51 piecewise graphs; full decode graphs for the
+    # sizes <= 256: 3 + 31 + 1 = 35. 8.4 MiB per graph (fitted) = int(8.4 x 2^20) = 8,808,038 B
+    graphs = _seed()["cuda_graphs"]
+    sizes = [1, 2, 4, *range(8, 256, 8), *range(256, 513, 16)]
+    assert graphs.inputs == {
+        "fitted_bytes_per_graph": "8808038", "piecewise_graphs": str(len(sizes)),
+        "full_graphs": str(sum(1 for n in sizes if n <= 256)), "max_num_seqs": "256",
+        "max_num_batched_tokens": "2048"}
+    assert (len(sizes), graphs.value) == (51, 8_808_038 * (51 + 35))
+
+
+def test_seed_budget_and_pool_inputs_add_up() -> None:
+    # budget = ceil(the preset's CUDA total x 0.92); the pool is the budget less every other
+    # term (VLLM_ACCOUNTING: requested memory - weights - peak - non-torch - graphs - buffers)
+    terms = _seed(gpu_memory_utilization=0.92)
+    budget, pool = terms["budget"], terms["kv_cache"]
+    assert budget.inputs["gpu_memory_utilization"] == "0.92"
+    assert budget.value == math.ceil(int(budget.inputs["total_bytes"]) * 0.92)
+    parts = {k: int(v) for k, v in pool.inputs.items()}
+    assert set(parts) == {"budget_bytes", "weights_bytes", "activation_bytes",
+                          "non_torch_bytes", "runner_buffer_bytes", "cuda_graph_bytes"}
+    assert pool.value == parts.pop("budget_bytes") - sum(parts.values())
+    blocks = terms["num_blocks"]
+    # 94 layers x 64 tokens x 512 B = 3,080,192 B a block
+    assert blocks.inputs == {"kv_cache_bytes": str(int(pool.value)), "bytes_per_block": "3080192"}
+    assert terms["bytes_per_block"].inputs == {"block_size_tokens": "64",
+                                               "layers_per_group": "94", "page_bytes": "32768"}
+
+
+def test_seed_non_torch_inputs_without_p2p_are_the_cuda_context_only() -> None:
+    # GeForce without P2P: NCCL keeps its buffers in host memory; 0.25 GiB CUDA context
+    assert _seed()["non_torch"].inputs == {"tp": "8", "pp": "1", "link": "pcie-no-p2p",
+                                           "cuda_context_bytes": str(2**28)}
+
+
+COUNTS = ("layers", "tp", "pp", "pp_stage", "tp_rank", "first_layer", "last_layer",
+          "kv_heads", "kv_heads_per_gpu", "head_dim", "v_head_dim", "kv_lora_rank",
+          "qk_rope_head_dim", "hidden_size", "vocab_size", "mlp_width_per_gpu",
+          "experts_per_token", "max_num_seqs", "sampler_seqs", "kv_blocks", "warm_kv_blocks",
+          "blocks_per_request", "kv_groups", "layers_per_group", "pages", "piecewise_graphs",
+          "full_graphs", "captured_graphs", "nccl_p2p_connections", "gpu_memory_utilization",
+          "fitted_sampler_coef", "fitted_forward_coef", "fitted_moe_routed_coef")
+"""Inputs that are counts or fractions (no unit); the kind-prefixed ones end with these."""
+TEXTS = ("weight_format", "link", "runner", "kv_format", "all2all_backend", "moe_backend")
+"""Inputs that are names (the kind-prefixed kv_format too)."""
+
+
+def _has_unit(key: str) -> bool:
+    """Bytes or tokens named in the key (total_bytes, bytes_per_block, max_model_len_tokens)."""
+    words = key.split("_")
+    return "bytes" in words or words[-1] == "tokens"
+
+
+@pytest.mark.parametrize(("repo_id", "gpu", "gpus", "layout", "engine"), [
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "rtx-3090", 8, ParallelLayout(tp=4, pp=2), {}),
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "rtx-3090", 8, ParallelLayout(tp=8),
+     {"kv_cache_memory_bytes": 4_000_000_000}),
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "rtx-3090", 8, ParallelLayout(tp=8),
+     {"vllm_version": "0.10.1"}),
+    ("deepseek-ai/DeepSeek-V3", "h200", 8, ParallelLayout(tp=8), {}),
+    ("google/gemma-3-27b-it", "h100-sxm", 1, ParallelLayout(),
+     {"kv_cache_dtype": "nvfp4"}),
+    ("Qwen/Qwen3-30B-A3B", "h100-sxm", 4, ParallelLayout(tp=4, ep=True),
+     {"enable_eplb": True}),
+    ("meta-llama/Llama-3.1-8B-Instruct", "rtx-4090", 2, ParallelLayout(tp=2),
+     {"enforce_eager": True}),
+])
+def test_every_memory_term_names_its_inputs_with_units(repo_id, gpu, gpus, layout,
+                                                       engine) -> None:
+    for term in _terms(repo_id, gpu, gpus, layout, **engine).values():
+        assert term.inputs, term.key
+        for key in term.inputs:
+            assert _has_unit(key) or key.endswith(COUNTS + TEXTS), (term.key, key)
