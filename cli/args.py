@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from cli.parser import BooleanOnce, OneLineParser
@@ -81,6 +82,18 @@ class _Parser(OneLineParser):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _Help)
         super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        """As OneLineParser's; a command that takes its model as --model only refuses a model
+        given first by position (`plan Qwen/Qwen3-8B`, as inspect takes it), naming the flag:
+        argparse said only that --model is required."""
+        if args and not args[0].startswith("-") and "--model" in self._option_string_actions \
+                and not self._get_positional_actions():
+            self.error(f"unrecognized arguments: {args[0]} ({self.prog.split()[-1]} takes the "
+                       f"model as --model: give --model {shlex.quote(args[0])})")
+        return super().parse_known_args(args, namespace)
 
 
 class Count(int):

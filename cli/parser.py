@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
+import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -89,6 +91,26 @@ class _ExtendEachOnce(_EachOnce, argparse._ExtendAction):
     """action="extend", refusing a repeated item."""
 
 
+def _unquoted(command: argparse.ArgumentParser, argv: list[str], extras: list[str]) -> str:
+    """' (--gpu takes one value: quote one with spaces, --gpu 'RTX 4090')' where the words left
+    over follow a single-value option's value (`--gpu RTX 4090` unquoted: --gpu took 'RTX');
+    "" otherwise."""
+    stray = next((extra for extra in extras if not extra.startswith("-")), None)
+    if stray is None:
+        return ""
+    start = end = argv.index(stray)
+    while start > 0 and not argv[start - 1].startswith("-"):
+        start -= 1
+    while end + 1 < len(argv) and not argv[end + 1].startswith("-"):
+        end += 1
+    action = command._option_string_actions.get(argv[start - 1]) if start > 0 else None
+    if action is None or action.nargs is not None or start == argv.index(stray):
+        return ""
+    option = argv[start - 1]
+    return (f" ({option} takes one value: quote one with spaces, {option} "
+            f"{shlex.quote(' '.join(argv[start:end + 1]))})")
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse that reports a bad argument in one line (no usage block), exit code 2,
     refuses a single-value option given twice and a repeatable one given the same item twice
@@ -121,11 +143,12 @@ class OneLineParser(argparse.ArgumentParser):
         """As argparse's, but arguments left over are refused by the subcommand's parser, so
         the error names the command ("python -m planner plan: error: unrecognized arguments:
         4090", where `--gpu RTX 4090` lost its quotes), as every other error does."""
-        namespace, extras = self.parse_known_args(args, namespace)
+        argv = list(sys.argv[1:] if args is None else args)
+        namespace, extras = self.parse_known_args(argv, namespace)
         if extras:
             command = self._command_parser(namespace)
-            command.error(
-                f"unrecognized arguments: {' '.join(extras)}{self._taken_by(command, extras)}")
+            command.error(f"unrecognized arguments: {' '.join(extras)}"
+                          f"{self._taken_by(command, extras)}{_unquoted(command, argv, extras)}")
         return namespace
 
     def _taken_by(self, command: argparse.ArgumentParser, extras: list[str]) -> str:

@@ -284,4 +284,5 @@ def test_an_unquoted_gpu_name_is_refused_by_the_command(capsys):
         main(["plan", "--model", "m", "--gpu", "RTX", "4090"])
     assert exc.value.code == 2
     assert capsys.readouterr().err == (
-        "python -m planner plan: error: unrecognized arguments: 4090.\n")
+        "python -m planner plan: error: unrecognized arguments: 4090 (--gpu takes one value: "
+        "quote one with spaces, --gpu 'RTX 4090').\n")

@@ -68,3 +68,21 @@ def test_a_layout_flag_in_both_spellings_is_refused_as_given_twice(capsys) -> No
     err = refusal(capsys, "plan", *MODEL, "--gpu", "rtx-4090", "--gpus", "2", "--tp", "2",
                   "--tensor-parallel-size", "1")
     assert "given twice ('2', then '1'): give it once" in err
+
+
+def test_a_model_given_by_position_names_the_model_flag(capsys) -> None:
+    # inspect takes the model by position; plan said only "the following arguments are
+    # required: --model", not what became of the model given
+    err = refusal(capsys, "plan", "Qwen/Qwen3-8B", "--gpu", "rtx-4090")
+    assert err == ("python -m planner plan: error: unrecognized arguments: Qwen/Qwen3-8B (plan "
+                   "takes the model as --model: give --model Qwen/Qwen3-8B).\n")
+
+
+def test_an_unquoted_gpu_name_says_to_quote_it(capsys) -> None:
+    # `--gpu RTX 4090` without quotes: --gpu took 'RTX', and '4090' was left over
+    err = refusal(capsys, "plan", *MODEL, "--gpu", "RTX", "4090", "--max-model-len", "8k")
+    assert err == ("python -m planner plan: error: unrecognized arguments: 4090 (--gpu takes "
+                   "one value: quote one with spaces, --gpu 'RTX 4090').\n")
+    err = refusal(capsys, "plan", *MODEL, "--gpu-memory-gib", "24", "--gpu-name", "Tesla",
+                  "P40")
+    assert "(--gpu-name takes one value: quote one with spaces, --gpu-name 'Tesla P40')" in err
