@@ -500,6 +500,24 @@ def non_torch_parts(
     return tuple(parts)
 
 
+def non_torch_sources(parts: tuple[tuple[str, int], ...]) -> str:
+    """Where each constant of these non_torch_parts comes from (measured, fitted, read from
+    source or assumed), one clause per part, "; "-joined."""
+    sources = {
+        "CUDA context": "CUDA context: measured (non_torch_forward_increase of the v0.19 H100 "
+                        "start-ups: 0.24-0.27 GiB at TP=1, about 0.07 GiB per GPU with PP only, "
+                        "VLLM_ACCOUNTING section 5)",
+        "NCCL NVLS": "NVLS + channels: fitted (mean over the 6 v0.19 H100 runs at TP 2 and 4)",
+        "NCCL ": "NCCL P2P buffers: 9.19 MiB per connection from NCCL src/init.cc's default "
+                 f"buffer sizes; {NCCL_P2P_CONNECTIONS} connections per GPU assumed "
+                 "(unverified: no log prints it)",
+        "vLLM custom": "custom all-reduce: vLLM custom_all_reduce.py (0.19.0 wheel), counted "
+                       "before 0.11 only",
+    }
+    return "; ".join(next(text for start, text in sources.items() if name.startswith(start))
+                     for name, _ in parts)
+
+
 def non_torch_bytes(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
     tp_within_node: bool = True, comm_counted: bool = False,

@@ -63,6 +63,7 @@ from planner.serving.engine import (
     is_sparse_mla,
     model_facts,
     non_torch_parts,
+    non_torch_sources,
     request_bytes,
     served_dtype,
     served_kv_elem_bytes,
@@ -3386,7 +3387,7 @@ def _non_torch_term(st: _Setup, bind: RankMemory,
            if buffer and buffer[0] else "")
         + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
         if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)",
-        inputs=inputs)
+        non_torch_sources(parts) if s.non_torch_bytes is None else "", inputs)
 
 
 def _graphs_term(s: EngineSettings, r: _Resolved, bind: RankMemory, first_capture: int,
@@ -3401,7 +3402,16 @@ def _graphs_term(s: EngineSettings, r: _Resolved, bind: RankMemory, first_captur
            "first piecewise warm-up" if first_capture else "")
         + f" = {_gib(bind.cuda_graph_bytes)}"
         if s.cuda_graph_bytes is None and not s.enforce_eager
-        else f"{_gib(bind.cuda_graph_bytes)}", graphs_note, _graphs_inputs(s, r, first_capture))
+        else f"{_gib(bind.cuda_graph_bytes)}",
+        graphs_note + (GRAPH_SOURCE if s.cuda_graph_bytes is None and not s.enforce_eager
+                       else ""), _graphs_inputs(s, r, first_capture))
+
+
+GRAPH_SOURCE = ("; 8.4 MiB per graph: fitted (the median of the v0.19 H100 logs' CUDA graph "
+                "estimate / their 102 graphs: engine.GRAPH_BYTES_PER_GRAPH); the graphs: one "
+                "piecewise per capture size and, from 0.11, one full per size <= max_num_seqs "
+                "(vLLM v1/cudagraph_dispatcher.py: engine.cuda_graph_count)")
+"""The cuda_graphs term's note on its per-graph figure and its count."""
 
 
 def _graphs_inputs(s: EngineSettings, r: _Resolved, first_capture: int) -> TermInputs:

@@ -13,11 +13,12 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 
 
-def _terms(repo_id: str, gpu: str, gpus: int, layout: ParallelLayout, **engine) -> dict:
+def _terms(repo_id: str, gpu: str, gpus: int, layout: ParallelLayout, link: str | None = None,
+           **engine) -> dict:
     entry = catalog_entry(repo_id)
     spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
-    return {t.key: t for t in plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, gpus),
-                                               layout=layout,
+    cluster = preset_cluster(gpu, gpus, intra_node_link=link)
+    return {t.key: t for t in plan(PlanRequest(model=spec, cluster=cluster, layout=layout,
                                                engine=EngineSettings(**engine))).terms}
 
 
@@ -130,3 +131,22 @@ def test_every_memory_term_names_its_inputs_with_units(repo_id, gpu, gpus, layou
         assert term.inputs, term.key
         for key in term.inputs:
             assert _has_unit(key) or key.endswith(COUNTS + TEXTS), (term.key, key)
+
+
+def test_non_torch_and_graph_notes_say_where_their_constants_come_from() -> None:
+    # 2 RTX 4090s told they have PCIe P2P: the CUDA context (measured on the v0.19 H100
+    # start-ups) and NCCL's P2P buffers, 4 connections x 9,633,792 B (NCCL src/init.cc's
+    # default buffer sizes: 4 MiB + 4,915,200 + 524,288 B), the 4 assumed
+    terms = _terms("meta-llama/Llama-3.1-8B-Instruct", "rtx-4090", 2, ParallelLayout(tp=2),
+                   link="pcie")
+    non_torch = terms["non_torch"]
+    assert non_torch.inputs["nccl_connection_bytes"] == str(4 * 2**20 + 4_915_200 + 524_288)
+    assert non_torch.inputs["nccl_p2p_connections"] == "4"
+    assert non_torch.note.startswith("CUDA context: measured (")
+    assert "4 connections per GPU assumed (unverified" in non_torch.note
+    assert "8.4 MiB per graph: fitted (" in terms["cuda_graphs"].note
+    # a given figure has no constant of ours to source
+    given = _terms("meta-llama/Llama-3.1-8B-Instruct", "rtx-4090", 2, ParallelLayout(tp=2),
+                   non_torch_bytes=2**28, cuda_graph_bytes=2**29)
+    assert given["non_torch"].inputs == {"non_torch_bytes": str(2**28)}
+    assert "fitted" not in given["non_torch"].note + given["cuda_graphs"].note
