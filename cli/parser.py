@@ -93,8 +93,8 @@ class _ExtendEachOnce(_EachOnce, argparse._ExtendAction):
 
 def _unquoted(command: argparse.ArgumentParser, argv: list[str], extras: list[str]) -> str:
     """' (--gpu takes one value: quote one with spaces, --gpu 'RTX 4090')' where the words left
-    over follow a single-value option's value (`--gpu RTX 4090` unquoted: --gpu took 'RTX');
-    "" otherwise."""
+    over follow a single-value option's value (`--gpu RTX 4090` unquoted: --gpu took 'RTX')
+    and, quoted, are a value it takes; "" otherwise."""
     stray = next((extra for extra in extras if not extra.startswith("-")), None)
     if stray is None:
         return ""
@@ -106,9 +106,13 @@ def _unquoted(command: argparse.ArgumentParser, argv: list[str], extras: list[st
     action = command._option_string_actions.get(argv[start - 1]) if start > 0 else None
     if action is None or action.nargs is not None or start == argv.index(stray):
         return ""
-    option = argv[start - 1]
-    return (f" ({option} takes one value: quote one with spaces, {option} "
-            f"{shlex.quote(' '.join(argv[start:end + 1]))})")
+    option, value = argv[start - 1], " ".join(argv[start:end + 1])
+    try:  # the words quoted must be a value the option takes ('8 k' is no count either)
+        if callable(action.type):
+            action.type(value)
+    except (argparse.ArgumentTypeError, TypeError, ValueError):
+        return ""
+    return f" ({option} takes one value: quote one with spaces, {option} {shlex.quote(value)})"
 
 
 class OneLineParser(argparse.ArgumentParser):

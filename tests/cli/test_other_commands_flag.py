@@ -86,3 +86,9 @@ def test_an_unquoted_gpu_name_says_to_quote_it(capsys) -> None:
     err = refusal(capsys, "plan", *MODEL, "--gpu-memory-gib", "24", "--gpu-name", "Tesla",
                   "P40")
     assert "(--gpu-name takes one value: quote one with spaces, --gpu-name 'Tesla P40')" in err
+
+
+def test_words_left_after_a_count_get_no_quoting_advice(capsys) -> None:
+    # '--max-model-len 8 k': quoting would give '8 k', which is no count either
+    err = refusal(capsys, "plan", *MODEL, "--gpu", "rtx-4090", "--max-model-len", "8", "k")
+    assert err == "python -m planner plan: error: unrecognized arguments: k.\n"
