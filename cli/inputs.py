@@ -22,7 +22,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
-from planner.serving.eplb import flag_refusal
+from planner.serving.eplb import flag_refusal, redundant_refusal
 from planner.serving.hardware import (
     MAX_GPUS_PER_NODE,
     ClusterSpec,
@@ -68,7 +68,12 @@ from planner.serving.vllm_cli import (
     unrecognized_flag,
     vllm_cli,
 )
-from planner.serving.vllm_versions import EngineError, require_kv_cache_dtype, vllm_rules
+from planner.serving.vllm_versions import (
+    EngineError,
+    parse_version,
+    require_kv_cache_dtype,
+    vllm_rules,
+)
 from planner.units import GIB
 from probes.cluster import cluster_and_notes, repeated_machine
 from probes.files import not_regular_file, read_json_document
@@ -559,12 +564,16 @@ def moe_backend_setting(args: argparse.Namespace) -> dict[str, str]:
 
 def eplb_setting(args: argparse.Namespace, release: str) -> dict[str, object]:
     """{"enable_eplb": True, "num_redundant_experts": N} as given ({} when neither is);
-    CliError where the release's parser lacks the flag (eplb.flag_refusal: 0.9.1)."""
+    CliError where the release's parser lacks the flag (eplb.flag_refusal: 0.9.1) or
+    redundant experts come without --enable-eplb (eplb.redundant_refusal)."""
     enable = getattr(args, "enable_eplb", False)
     redundant = getattr(args, "num_redundant_experts", None)
     refusal = flag_refusal(enable, redundant, vllm_cli(release))
     if refusal:
         raise CliError(refusal)
+    unpaired = None if enable else redundant_refusal(redundant, parse_version(release))
+    if unpaired:  # two flags that do not go together: bad input, not a plan
+        raise CliError(f"--num-redundant-experts {redundant} needs --enable-eplb: {unpaired}")
     return {**({"enable_eplb": True} if enable else {}),
             **({"num_redundant_experts": redundant} if redundant is not None else {})}
 

@@ -198,17 +198,23 @@ def moe_method_kind(quant_method: str | None, runtime_quantization: str | None,
     return "fp8" if method == "fp8" and scheme_key in FP8_EXPERT_SCHEMES else "other"
 
 
+def redundant_refusal(redundant: int | None, version: Version) -> str | None:
+    """vLLM's refusal of redundant experts without --enable-eplb (ParallelConfig, module
+    docstring); None for none (0 or not given)."""
+    if not redundant:
+        return None
+    return "vLLM refuses redundant experts without --enable-eplb: " + (
+        f"num_redundant_experts is set to {redundant} but EPLB is not enabled. Either enable "
+        "EPLB or unset num_redundant_experts." if version >= NEW_REDUNDANT_WORDS_FROM else
+        f"num_redundant_experts should be used with EPLB.{redundant}.")
+
+
 def settings_refusals(enable: bool, redundant: int | None, kind: str, is_moe: bool,
                       version: Version) -> list[str]:
     """vLLM's start-up refusals of these EPLB settings on any layout (module docstring)."""
     if not enable:
-        if redundant:
-            return ["vLLM refuses redundant experts without --enable-eplb: " + (
-                f"num_redundant_experts is set to {redundant} but EPLB is not enabled. Either "
-                "enable EPLB or unset num_redundant_experts."
-                if version >= NEW_REDUNDANT_WORDS_FROM else
-                f"num_redundant_experts should be used with EPLB.{redundant}.")]
-        return []
+        refusal = redundant_refusal(redundant, version)
+        return [refusal] if refusal else []
     if not is_moe:
         return []  # --enable-expert-parallel's own refusal (layout_errors) names the model
     allowed = {"fp8"} if version < UNQUANTIZED_EPLB_FROM else {"fp8", "unquantized"}

@@ -509,3 +509,18 @@ def test_report_compare_plans_a_dense_model_without_eplb(capsys) -> None:
     moe = catalog_spec("Qwen/Qwen3-30B-A3B")
     assert compared_engine(moe, engine) is engine
     assert "| Qwen/Qwen3-8B | TP=1 x DP=6 |" in _report_compared(capsys, "Qwen/Qwen3-8B")
+
+
+def test_the_cli_refuses_redundant_experts_without_eplb_as_bad_input(capsys) -> None:
+    # --num-redundant-experts without --enable-eplb was planned, exit 0, "Does not fit": two
+    # flags that do not go together, which the CLI refuses in one line (exit 2) as it does
+    # --enable-eplb without --ep, in vLLM's words (config/parallel.py, 0.10.2 on)
+    model = ["--model", DSV3, "--gpu", "H200", "--gpus", "16", "--tp", "1", "--dp", "16", "--ep"]
+    code, out, err = run_main(capsys, "plan", *model, "--num-redundant-experts", "32")
+    assert code == 2 and out == "", out
+    assert err == ("python -m planner plan: error: --num-redundant-experts 32 needs "
+                   "--enable-eplb: vLLM refuses redundant experts without --enable-eplb: "
+                   "num_redundant_experts is set to 32 but EPLB is not enabled. Either enable "
+                   "EPLB or unset num_redundant_experts.\n")
+    code, _, err = run_main(capsys, "plan", *model, "--num-redundant-experts", "0")
+    assert code == 0, err  # no redundant expert: nothing for vLLM to refuse
