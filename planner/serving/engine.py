@@ -1067,6 +1067,9 @@ def activation_inputs(facts: ModelFacts, layers: range, last_stage: bool,
         sampled = {"sampler_seqs": seqs, "vocab_size": facts.vocab_size,
                    "sort_row_bytes": SORT_ROW_BYTES, "sort_sampler_peak_bytes":
                    sort_sampler_peak_bytes(facts, seqs, mbt, act_bytes, holds_forward)[0]}
+    if facts.dsv4 is not None:  # activation_dsv4: the tensors vLLM holds, the fit's sampler
+        return {**sampled, "max_num_batched_tokens": mbt, "hidden_size": facts.hidden_size,
+                "activation_dtype_bytes": act_bytes}
     return {
         **sampled, "fitted_forward_coef": FORWARD_COEF,
         "max_num_batched_tokens": mbt, "hidden_size": facts.hidden_size,
@@ -1173,10 +1176,11 @@ def activation_bytes(
         decoder += moe_workspace
         formula += (f"; + {moe_workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term) "
                     f"= {decoder / GIB:.2f} GiB")
-    if facts.vision is None or not mm_profiling or (layers.start and not encoder_every_stage):
+    enc = profiled_encoder(facts, layers, tp, max_num_batched_tokens, max_num_seqs,
+                           max_model_len, act_bytes, mm_profiling, encoder_every_stage,
+                           encoder_rules)
+    if enc is None:
         return decoder, formula
-    enc = encoder_profile(facts.vision, tp, max_num_batched_tokens, max_num_seqs,
-                          max_model_len, act_bytes, encoder_rules)
     total = max(enc.vit_peak, enc.held + decoder)
     if enc.frames:
         item = (f"{counted(enc.items, 'dummy video')} of {enc.frames:,} frames, {enc.patches:,} "
@@ -1371,6 +1375,18 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
            + n * block) * act_bytes
     padding = held + merged * width if rows else 0
     return EncoderProfile(max(vit, padding), held, items, n, frames, rows)
+
+
+def profiled_encoder(facts: ModelFacts, layers: range, tp: int, max_num_batched_tokens: int,
+                     max_num_seqs: int, max_model_len: int, act_bytes: int,
+                     mm_profiling: bool, encoder_every_stage: bool,
+                     encoder_rules: EncoderRules) -> EncoderProfile | None:
+    """The vision encoder's profile run on a worker of these layers (activation_bytes), or
+    None where the profile run has none (no tower, --skip-mm-profiling, a later stage)."""
+    if facts.vision is None or not mm_profiling or (layers.start and not encoder_every_stage):
+        return None
+    return encoder_profile(facts.vision, tp, max_num_batched_tokens, max_num_seqs,
+                           max_model_len, act_bytes, encoder_rules)
 
 
 _STAGES: IdentityMemo[tuple[tuple[range, StageKv | None], ...]] = IdentityMemo(16384)

@@ -64,6 +64,7 @@ from planner.serving.engine import (
     model_facts,
     non_torch_parts,
     non_torch_sources,
+    profiled_encoder,
     request_bytes,
     served_dtype,
     served_kv_elem_bytes,
@@ -328,6 +329,20 @@ class Term(BaseModel):
     def inputs_text(self) -> str:
         """The inputs as one line, "layers = 18, message_bytes = 8192" ("" without any)."""
         return ", ".join(f"{key} = {value}" for key, value in self.inputs.items())
+
+
+TermInputs = dict[str, float | int | str]
+"""A term's named inputs, units in the keys (Term.inputs holds them as text: input_text)."""
+
+
+def input_text(value: float | int | str) -> str:
+    """An input as Term.inputs holds it: whole numbers whole ("936", "4095525888"), other
+    floats to 6 significant digits ("0.707", "6.34155"), text as it is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) or value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"
 
 
 class RankMemory(BaseModel):
@@ -1518,23 +1533,23 @@ def _eplb_unmodelled(spec: ModelSpec, s: EngineSettings, version: Version) -> tu
     return (EPLB_UNMODELLED, *([EPLB_DRAFT_UNMODELLED] if unsized else []))
 
 
-def _eplb_profile(st: _Setup, pp_stage: int) -> tuple[int, str]:
-    """(bytes, formula) vLLM's profile run holds above the weights on a worker of this stage
-    when it rearranges EPLB's experts (eplb.profile_rearrangement): one MoE layer's local
+def _eplb_profile(st: _Setup, pp_stage: int) -> tuple[int, str, TermInputs]:
+    """(bytes, formula, inputs) vLLM's profile run holds above the weights on a worker of this
+    stage when it rearranges EPLB's experts (eplb.profile_rearrangement): one MoE layer's local
     experts of the stage as the weights term loads them (weights.moe_layer_experts_bytes,
     with this layout's redundant experts), its MoE layers, the dummy forward's output
     (--max-num-batched-tokens x hidden in the served dtype; on a stage before the last the
     IntermediateTensors' hidden_states and residual: make_empty_intermediate_tensors_factory
     in deepseek_v2.py and qwen3_moe.py) and the MoE backend's workspace, which stays
-    (_moe_workspace); (0, "") without EPLB or a MoE layer on the stage."""
+    (_moe_workspace); (0, "", {}) without EPLB or a MoE layer on the stage."""
     s, layout, spec = st.s, st.layout, st.spec
     if not (s.enable_eplb and layout.ep and spec.is_moe):  # the cheap check first
-        return 0, ""
+        return 0, "", {}
     r = st.facts.r
     layers = st.facts.stages[pp_stage][0]
     moes = [mlp for i in layers if isinstance(mlp := spec.layers[i].mlp, MoeMlp)]
     if not moes:
-        return 0, ""
+        return 0, "", {}
     rules = r.load._replace(redundant_experts=redundant_experts(spec, s, layout))
     copy = moe_layer_experts_bytes(spec, r.scheme, layout, layers, _params(spec),
                                    expert_pad=r.expert_pad, rules=rules)
@@ -1547,7 +1562,10 @@ def _eplb_profile(st: _Setup, pp_stage: int) -> tuple[int, str]:
     if workspace:
         moment += workspace
         formula += f" + {workspace:,} B MoE workspace (the moe_workspace term) = {moment:,} B"
-    return moment, formula
+    inputs: TermInputs = {"layer_experts_bytes": copy, "ep_size": layout.ep_size,
+                          "moe_layers": len(moes), "num_experts": moes[0].num_experts,
+                          "dummy_output_bytes": output}
+    return moment, formula, inputs | ({"moe_workspace_bytes": workspace} if workspace else {})
 
 
 def redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:
@@ -2986,20 +3004,6 @@ INSIDE_SKIPPED_TERMS = ("moe_workspace", "eplb_profile", "all2all_buffers")
 """The terms shown as parts of the activation or non-torch term (_terms)."""
 
 
-TermInputs = dict[str, float | int | str]
-"""A term's named inputs, units in the keys (Term.inputs holds them as text: input_text)."""
-
-
-def input_text(value: float | int | str) -> str:
-    """An input as Term.inputs holds it: whole numbers whole ("936", "4095525888"), other
-    floats to 6 significant digits ("0.707", "6.34155"), text as it is."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) or value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.6g}"
-
-
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "",
           inputs: TermInputs | None = None) -> Term:
     return Term.model_construct(
@@ -3194,7 +3198,7 @@ def _encoder_note(st: _Setup) -> str:
         else "")
 
 
-def _activation_formula(forward: int, act_formula: str, eplb: tuple[int, str],
+def _activation_formula(forward: int, act_formula: str, eplb: tuple[int, str, TermInputs],
                         warm: _WarmRestart | None) -> str:
     """The activation term's formula: the forward's (`forward`, `act_formula`), taken as the
     max with EPLB's profile rearrangement (`eplb`) and V2's warm peak where they are larger."""
@@ -3269,7 +3273,8 @@ def _activation_term(st: _Setup, bind: RankMemory, act_formula: str, notes: str,
               f"{_gib(bind.activation_bytes)} (given)", inputs=inputs))
 
 
-def _activation_inputs(st: _Setup, bind: RankMemory, forward: int, eplb: tuple[int, str],
+def _activation_inputs(st: _Setup, bind: RankMemory, forward: int,
+                       eplb: tuple[int, str, TermInputs],
                        warm: _WarmRestart | None) -> TermInputs:
     """The activation term's inputs: the fit's (engine.activation_inputs), with the MoE
     workspace, EPLB's rearrangement and V2's warm peak where the formula takes them; the
@@ -3283,11 +3288,29 @@ def _activation_inputs(st: _Setup, bind: RankMemory, forward: int, eplb: tuple[i
         r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
         layout.tp, r.act_b, *r.sampler)}
     inputs |= {"moe_workspace_bytes": workspace} if workspace else {}
+    inputs |= _encoder_inputs(st, bind)
     if eplb[0] or warm and warm.activation[0] > forward:
         inputs |= {"decoder_peak_bytes": forward, "eplb_profile_bytes": eplb[0]}
     if warm and warm.activation[0] > max(forward, eplb[0]):
         inputs["v2_warm_peak_bytes"] = warm.activation[0]
     return inputs
+
+
+def _encoder_inputs(st: _Setup, bind: RankMemory) -> TermInputs:
+    """The vision encoder's profile in the activation term's inputs (engine.profiled_encoder:
+    its own peak, what stays held through the decoder's run, its dummy items); {} where the
+    profile run has none."""
+    s, layout, r = st.s, st.layout, st.facts.r
+    enc = profiled_encoder(r.facts, st.facts.stages[bind.pp_stage][0], layout.tp, r.mbt,
+                           r.seqs, r.max_model_len, r.act_b,
+                           not s.skip_mm_profiling and s.activation_bytes is None,
+                           r.encoder_every_stage, r.encoder_rules)
+    if enc is None:
+        return {}
+    return {"vision_encoder_peak_bytes": enc.vit_peak, "encoder_held_bytes": enc.held,
+            "encoder_dummy_items": enc.items, "encoder_patches": enc.patches,
+            **({"encoder_video_frames": enc.frames} if enc.frames else {}),
+            **({"encoder_padded_rows": enc.rows} if enc.rows else {})}
 
 
 def _weights_inputs(st: _Setup, bind: RankMemory) -> TermInputs:
@@ -3443,7 +3466,8 @@ def _context_term(bind: RankMemory, ceiling: int, model_limit: int) -> Term:
 
 
 def _insert_inside_terms(terms: list[Term], s: EngineSettings, rules: VllmRules,
-                         buffer: tuple[int, str, bool] | None, eplb: tuple[int, str],
+                         buffer: tuple[int, str, bool] | None,
+                         eplb: tuple[int, str, TermInputs],
                          workspace: tuple[int, str], mbt: int) -> None:
     """Insert the terms counted inside another (the all-to-all buffer in non_torch, EPLB's
     rearrangement and the MoE workspace in the activation peak) after the term holding them."""
@@ -3457,7 +3481,7 @@ def _insert_inside_terms(terms: list[Term], s: EngineSettings, rules: VllmRules,
     if eplb[0] and s.activation_bytes is None:  # after activation (moe_workspace goes before)
         terms.insert(3, _term(
             "eplb_profile", "EPLB profile rearrangement (inside the activation peak)", eplb[0],
-            "B", eplb[1], profile_note(rules.version), {"eplb_profile_bytes": eplb[0]}))
+            "B", eplb[1], profile_note(rules.version), eplb[2]))
     if workspace[0] and s.activation_bytes is None:
         terms.insert(3, _term(
             "moe_workspace", "MoE backend workspace (inside the activation peak)", workspace[0],

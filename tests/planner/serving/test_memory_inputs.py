@@ -99,7 +99,9 @@ COUNTS = ("layers", "tp", "pp", "pp_stage", "tp_rank", "first_layer", "last_laye
           "experts_per_token", "max_num_seqs", "sampler_seqs", "kv_blocks", "warm_kv_blocks",
           "blocks_per_request", "kv_groups", "layers_per_group", "pages", "piecewise_graphs",
           "full_graphs", "captured_graphs", "nccl_p2p_connections", "gpu_memory_utilization",
-          "fitted_sampler_coef", "fitted_forward_coef", "fitted_moe_routed_coef")
+          "fitted_sampler_coef", "fitted_forward_coef", "fitted_moe_routed_coef",
+          "encoder_dummy_items", "encoder_patches", "encoder_video_frames",
+          "encoder_padded_rows", "ep_size", "num_experts")
 """Inputs that are counts or fractions (no unit); the kind-prefixed ones end with these."""
 TEXTS = ("weight_format", "link", "runner", "kv_format", "all2all_backend", "moe_backend")
 """Inputs that are names (the kind-prefixed kv_format too)."""
@@ -124,6 +126,8 @@ def _has_unit(key: str) -> bool:
      {"enable_eplb": True}),
     ("meta-llama/Llama-3.1-8B-Instruct", "rtx-4090", 2, ParallelLayout(tp=2),
      {"enforce_eager": True}),
+    ("Qwen/Qwen3-VL-30B-A3B-Instruct", "h100-sxm", 2, ParallelLayout(tp=2), {}),
+    ("deepseek-ai/DeepSeek-V4-Flash", "h200", 8, ParallelLayout(tp=8), {}),
 ])
 def test_every_memory_term_names_its_inputs_with_units(repo_id, gpu, gpus, layout,
                                                        engine) -> None:
@@ -150,3 +154,26 @@ def test_non_torch_and_graph_notes_say_where_their_constants_come_from() -> None
                    non_torch_bytes=2**28, cuda_graph_bytes=2**29)
     assert given["non_torch"].inputs == {"non_torch_bytes": str(2**28)}
     assert "fitted" not in given["non_torch"].note + given["cuda_graphs"].note
+
+
+def test_a_vision_models_activation_inputs_hold_its_encoder_profile() -> None:
+    # Qwen3-VL-30B-A3B at TP=2: the peak is max(the encoder's own, what it holds + the text
+    # decoder's fitted peak), the decoder's from its S, F, R inputs and the fit's coefficients
+    act = _terms("Qwen/Qwen3-VL-30B-A3B-Instruct", "h100-sxm", 2, ParallelLayout(tp=2))[
+        "activation"]
+    n = {k: float(v) for k, v in act.inputs.items()}
+    decoder = int(n["fitted_sampler_coef"] * n["sampler_bytes"] + n["fitted_forward_coef"]
+                  * n["forward_bytes"] + n["fitted_moe_routed_coef"] * n["moe_routed_bytes"])
+    assert act.value == max(n["vision_encoder_peak_bytes"], n["encoder_held_bytes"] + decoder)
+    # one dummy image at the image processor's largest size (the formula's 65,536 patches)
+    assert (act.inputs["encoder_dummy_items"], act.inputs["encoder_patches"]) == ("1", "65536")
+
+
+def test_the_eplb_rearrangement_names_its_parts() -> None:
+    # Qwen3-30B-A3B at TP=4 with EP and EPLB: 48 MoE layers of 128 experts, 4 EP ranks; the
+    # dummy forward's output 8,192 tokens x 2,048 hidden x 2 B = 33,554,432 B (the last stage)
+    eplb = _terms("Qwen/Qwen3-30B-A3B", "h100-sxm", 4, ParallelLayout(tp=4, ep=True),
+                  enable_eplb=True)["eplb_profile"]
+    assert eplb.inputs | {"layer_experts_bytes": "-"} == {
+        "layer_experts_bytes": "-", "ep_size": "4", "moe_layers": "48", "num_experts": "128",
+        "dummy_output_bytes": str(8192 * 2048 * 2)}
