@@ -16,6 +16,7 @@ from planner.memo import IdentityMemo, distinct_objects, first_places
 from planner.model import quant
 from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.attention.base import KvLayer
+from planner.model.attention.full import FullAttentionKv
 from planner.model.attention.kvformat import KvBytes
 from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import ParamBreakdown, count_params
@@ -3123,7 +3124,9 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               kv_note, _kv_inputs(s, r, bind, warm)),
         _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", bind.kv_bytes_per_token,
               "B", f"{per_token} = {bind.kv_bytes_per_token:,} B",
-              checkpoint_kv_note(st.spec, s, rules), _per_token_inputs(kinds, kv_b, layout.tp)),
+              "; ".join(filter(None, (checkpoint_kv_note(st.spec, s, rules),
+                                      _kv_heads_note(kinds, layout.tp)))),
+              _per_token_inputs(kinds, kv_b, layout.tp)),
         _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",
               _block_formula(stage, kv_b, layout.tp) if stage else "-",
               inputs=_block_inputs(stage, kv_b, layout.tp)),
@@ -3351,6 +3354,14 @@ def _kv_inputs(s: EngineSettings, r: _Resolved, bind: RankMemory,
                    "warm_kv_cache_bytes": warm.kv_cache_bytes or 0,
                    "warm_kv_blocks": warm.capacity[0]}
     return inputs
+
+
+def _kv_heads_note(kinds: tuple[tuple[KvLayer, int], ...], tp: int) -> str:
+    """Where the KV heads per GPU come from, under TP with attention that has KV heads."""
+    if tp == 1 or not any(isinstance(kv, FullAttentionKv) for kv, _ in kinds):
+        return ""
+    return ("KV heads per GPU: vLLM's ModelConfig.get_num_kv_heads, max(1, KV heads // TP): "
+            "replicated, not split further, once TP exceeds them")
 
 
 def _kind_prefixes(kinds: tuple[tuple[KvLayer, int], ...]) -> list[str]:

@@ -36,6 +36,7 @@ def test_seed_kv_bytes_per_token_inputs_are_the_configs_heads_replicated_at_tp8(
                          "head_dim": "128", "v_head_dim": "128", "kv_dtype_bytes": "2",
                          "bytes_per_token_per_layer": "512"}
     assert kv.value == 94 * 1 * (128 + 128) * 2 == 48_128
+    assert kv.note.startswith("KV heads per GPU: vLLM's ModelConfig.get_num_kv_heads, max(1, ")
 
 
 def test_seed_activation_inputs_are_the_fits_terms_worked_by_hand() -> None:
