@@ -302,6 +302,27 @@ are read by model files first (0.33.0 vllm/models/deepseek_v4, kimi_k3, step5, m
 `moe_backend == "deep_gemm_mega_moe"`, `in NATIVE_MEGA_MOE_BACKENDS`, "aiter_mega_moe"),
 not followed further here."""
 
+MEGA_DEEP_GEMM = "flashinfer_moe_ep_mega_deep_gemm"
+MEGA_DEEP_GEMM_ARCHITECTURES = frozenset({"DeepseekV4ForCausalLM", "DeepSeekV4MTPModel",
+                                          "DeepseekV41ForCausalLM"})
+MEGA_DEEP_GEMM_MODELS_FROM: Version = (0, 34, 0)
+"""NOTE: 0.34.0 config/kernel.py validate_flashinfer_moe_ep_model, called by
+KernelConfig.set_platform_defaults in VllmConfig.__post_init__ (config/vllm.py), raises unless
+one of the model's architectures is in FLASHINFER_MOE_EP_ARCHITECTURES (the three above);
+0.32.0-0.33.x, which take the value, not read for it."""
+
+
+def mega_deep_gemm_refusal(backend: str, architectures: tuple[str, ...], version: Version
+                           ) -> str | None:
+    """vLLM's refusal of --moe-backend flashinfer_moe_ep_mega_deep_gemm for a model other than
+    DeepSeek-V4 (MEGA_DEEP_GEMM_MODELS_FROM), in its words; None otherwise."""
+    if backend != MEGA_DEEP_GEMM or version < MEGA_DEEP_GEMM_MODELS_FROM \
+            or MEGA_DEEP_GEMM_ARCHITECTURES & set(architectures):
+        return None
+    return (f"moe_backend={backend!r} is only supported for DeepSeek-V4 models "
+            f"({sorted(MEGA_DEEP_GEMM_ARCHITECTURES)}), but the model is {list(architectures)}.")
+
+
 CUDA_MIN_CAPABILITY = (7, 5)
 BACKEND_DEVICES: dict[str, tuple[str, str, tuple[int, int] | str | None]] = {
     MARLIN: ("Marlin's MoE", "nvidia", CUDA_MIN_CAPABILITY),

@@ -139,6 +139,7 @@ from planner.serving.moe_backend import (
     b12x_sized,
     b12x_width_problem,
     b12x_workspace_bytes,
+    mega_deep_gemm_refusal,
     oracle_refusal,
     oracle_skip_note,
     runs_flydsl,
@@ -1157,6 +1158,9 @@ def _moe_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                     if b12x else ())
             + tuple(filter(None, [oracle_refusal(spec, scheme, s.moe_backend, rules.version,
                                                  gpu.vendor, gpu.compute_capability)
+                                  if s.moe_backend else None,
+                                  mega_deep_gemm_refusal(s.moe_backend, spec.architectures,
+                                                         rules.version)
                                   if s.moe_backend else None,
                                   all2all_refusal(s.all2all_backend, cli)
                                   if s.all2all_backend else None,

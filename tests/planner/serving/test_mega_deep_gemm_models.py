@@ -1,0 +1,41 @@
+"""--moe-backend flashinfer_moe_ep_mega_deep_gemm on a model other than DeepSeek-V4: vLLM 0.34.0
+refuses it as the config is built (config/kernel.py validate_flashinfer_moe_ep_model, from
+KernelConfig.set_platform_defaults in VllmConfig.__post_init__), whatever the model's layers;
+Qwen3-30B-A3B and Qwen3-8B were planned to fit with the flag in the launch command."""
+
+from functools import cache
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+
+_spec = cache(catalog_spec)
+BACKEND = "flashinfer_moe_ep_mega_deep_gemm"
+
+
+def _plan(repo: str, version: str = "0.34.0"):
+    return plan(PlanRequest(model=_spec(repo), cluster=preset_cluster("b200", 1),
+                            layout=ParallelLayout(tp=1),
+                            engine=EngineSettings(moe_backend=BACKEND, max_model_len=8192,
+                                                  vllm_version=version)))
+
+
+@pytest.mark.parametrize(("repo", "architecture"), [
+    ("Qwen/Qwen3-30B-A3B", "Qwen3MoeForCausalLM"), ("Qwen/Qwen3-8B", "Qwen3ForCausalLM")])
+def test_another_model_is_refused_in_vllm_s_words(repo: str, architecture: str) -> None:
+    result = _plan(repo)
+    assert not result.fits and result.vllm_command is None
+    # FLASHINFER_MOE_EP_ARCHITECTURES, sorted as vLLM's message sorts it
+    assert (f"moe_backend='{BACKEND}' is only supported for DeepSeek-V4 models "
+            "(['DeepSeekV4MTPModel', 'DeepseekV41ForCausalLM', 'DeepseekV4ForCausalLM']), but "
+            f"the model is ['{architecture}'].") in result.errors, result.errors
+
+
+def test_the_check_is_not_assumed_for_a_release_not_read() -> None:
+    # 0.33.0's config/kernel.py was not read for it: no refusal claimed there
+    assert not any("only supported for DeepSeek-V4" in e
+                   for e in _plan("Qwen/Qwen3-30B-A3B", "0.33.0").errors)
