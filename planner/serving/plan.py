@@ -3133,7 +3133,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               _per_token_inputs(kinds, kv_b, layout.tp)),
         _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",
               _block_formula(stage, kv_b, layout.tp) if stage else "-",
-              inputs=_block_inputs(stage, kv_b, layout.tp)),
+              _block_source(s, r, stage, rules), _block_inputs(stage, kv_b, layout.tp)),
         _term("num_blocks", "KV blocks (smallest rank)", num_blocks, "blocks",
               (f"{_gib(bind.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
                if bind.kv_cache_bytes >= 0 else f"max(0, {_gib(bind.kv_cache_bytes)} // "
@@ -3389,6 +3389,23 @@ def _per_token_inputs(kinds: tuple[tuple[KvLayer, int], ...], kv_b: KvBytes,
         inputs |= {f"{prefix}layers": n,
                    **{f"{prefix}{k}": v for k, v in kv.inputs(kv_b, tp).items()}}
     return inputs or {"layers": 0}
+
+
+def _block_source(s: EngineSettings, r: _Resolved, stage: StageKv | None,
+                  rules: VllmRules) -> str:
+    """Where the bytes_per_block term's block size comes from: --block-size, vLLM's default
+    (a model without MLA, at the size asked for), or what vLLM picks for this model and GPU
+    (an MLA backend's, a hybrid's raised block, DeepSeek-V4's)."""
+    if stage is None:
+        return ""
+    n = stage.block_tokens
+    if n == r.block_size and n == s.block_size:
+        return f"{n}-token blocks: --block-size"
+    mla = any(kv.kind == "mla" for kv, _ in stage.kinds)  # (its backend's: mla_block_size)
+    if n == r.block_size == default_block_size(rules.version) and not mla:
+        return f"{n}-token blocks: vLLM {rules.label}'s CacheConfig.DEFAULT_BLOCK_SIZE"
+    return (f"{n}-token blocks: what vLLM {rules.label} picks for this model and GPU "
+            "(planner.serving.mla_block.mla_block_size, engine.stage_layouts)")
 
 
 def _block_inputs(stage: StageKv | None, kv_b: KvBytes, tp: int) -> TermInputs:

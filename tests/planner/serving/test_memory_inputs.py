@@ -178,3 +178,16 @@ def test_the_eplb_rearrangement_names_its_parts() -> None:
     assert eplb.inputs | {"layer_experts_bytes": "-"} == {
         "layer_experts_bytes": "-", "ep_size": "4", "moe_layers": "48", "num_experts": "128",
         "dummy_output_bytes": str(8192 * 2048 * 2)}
+
+
+def test_the_block_term_says_where_its_block_size_comes_from() -> None:
+    # vLLM 0.34.0's CacheConfig.DEFAULT_BLOCK_SIZE is 64 (16 before: vllm_versions
+    # BLOCK_64_DEFAULT_FROM); a --block-size given is kept on a model without MLA
+    assert _seed()["bytes_per_block"].note == (
+        "64-token blocks: vLLM 0.34.0's CacheConfig.DEFAULT_BLOCK_SIZE")
+    assert _seed(vllm_version="0.19.0")["bytes_per_block"].note.startswith(
+        "16-token blocks: vLLM 0.19.0's")
+    assert _seed(block_size=32)["bytes_per_block"].note == "32-token blocks: --block-size"
+    # MLA: the attention backend's size, whatever it equals
+    mla = _terms("deepseek-ai/DeepSeek-V3", "h200", 8, ParallelLayout(tp=8))["bytes_per_block"]
+    assert "DEFAULT_BLOCK_SIZE" not in mla.note and "mla_block_size" in mla.note
