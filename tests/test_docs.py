@@ -330,7 +330,8 @@ def test_project_layout_names_every_module() -> None:
     block = README.split("## Project layout\n\n```\n", 1)[1].split("```", 1)[0]
     words = set(re.findall(r"[a-z_0-9]+", block.lower()))
     folders = ["planner", "planner/model", "planner/model/config", "planner/serving",
-               "planner/serving/speed", "probes", "cli", "ui", "ui/pages", "tools", "bench"]
+               "planner/serving/engine", "planner/serving/speed", "probes", "cli", "ui",
+               "ui/pages", "tools", "bench"]
     missing = [f"{folder}/{path.name}" for folder in folders
                for path in sorted((ROOT / folder).glob("*.py"))
                if path.stem not in ("__init__", "__main__") and path.stem not in words]
@@ -347,8 +348,8 @@ def _command_line_comments() -> str:
 
 def test_command_line_defaults_are_the_parsers() -> None:
     """Each default the Command line section states is the parser's (and, for the batch
-    limits, vLLM's as engine.default_batch_limits reads them): a default moved in the parser
-    leaves the README behind unless this fails."""
+    limits, vLLM's as engine.batch_defaults.default_batch_limits reads them): a default moved
+    in the parser leaves the README behind unless this fails."""
     import argparse
 
     from cli.args import build_parser
@@ -529,7 +530,7 @@ def test_dotted_speed_and_engine_names_are_json_keys_or_module_names(capsys, mon
     docs = README + "".join(path.read_text() for path in sorted((ROOT / "docs").glob("*.md")))
     names = {name for name in re.findall(r"(?<![\w./])((?:speed|engine)(?:\.[A-Za-z_]\w*)+)",
                                          docs) if not name.endswith((".py", ".md"))}
-    assert {"speed.kv_bound", "engine.vllm_version", "engine.sparse_mla_kv"} <= names
+    assert {"speed.kv_bound", "engine.vllm_version", "engine.sparse_mla.sparse_mla_kv"} <= names
     for name in sorted(names):
         head, *path = name.split(".")
         if hasattr(importlib.import_module(f"planner.serving.{head}"), path[0]):

@@ -96,7 +96,7 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
     (Headroom's name; "fp8" for a checkpoint's FP8 KV cache), on a `vendor` GPU. Models that
     are not all MLA keep the given size or vLLM's default (engine.default_block_size: 16, 64
     from 0.34, but ROCM_ATTN's 16 on an AMD GPU where it serves them: rocm_attn_default;
-    hybrids: engine._attention_block raises it to
+    hybrids: engine.kv_layout._attention_block raises it to
     hold the mamba state, as vLLM does with a given size too), DeepSeek-V4's compressed
     attention the given size or DSV4_BLOCK.
 

@@ -6,7 +6,7 @@ vllm==X --no-deps`, unzipped, never installed): 0.9.1, 0.9.2, 0.10.0, 0.10.1, 0.
 minor release 0.11.0-0.34.0 (0.18.0, sha256 0bc51491..., read against 0.17.0 and 0.19.0 for
 each rule's source: it changes GROUP_PAD_WIDER_FROM and the MLA backends' dtypes,
 planner.serving.startup.attention_backend, and DeepSeek-V3.2's fp8_ds_mla,
-engine.DS_MLA_BY_HEADS). A rule's `FROM` version is the first release
+engine.sparse_mla.DS_MLA_BY_HEADS). A rule's `FROM` version is the first release
 whose wheel has the new behaviour, with the last one read that does not. Versions outside the
 covered range are refused with one line (the CLI exits 2), never planned with guessed rules.
 """
@@ -705,7 +705,7 @@ kernel block, cache_config.block_size) from the 0.20.0 wheel (0.20.0, 0.21.0, 0.
 multiple x attention bytes per token), so a block size above the kernel's (--block-size 64,
 or 0.34's default: BLOCK_64_DEFAULT_FROM) rounds the state-sized block up by whole blocks.
 The 0.19.0 and 0.19.1 wheels (model_executor/models/config.py
-HybridAttentionMambaModelConfig) align to a fixed 16 (engine._attention_block). In
+HybridAttentionMambaModelConfig) align to a fixed 16 (engine.kv_layout._attention_block). In
 mamba_cache_mode "align" the multiple is also lcm'd with the layers' prefill checkpoint
 alignment from 0.33 (GDN_CHECKPOINT_FROM)."""
 
@@ -764,10 +764,10 @@ CudaGraphManager._init_candidates. On SM100 (current_platform.is_device_capabili
 compute capability 10.x), with no capture sizes given, "unset kinds default to wider grids":
 prefill sizes config/compilation.py prefill_cudagraph_capture_grid(min(8192,
 max_num_batched_tokens)), decode sizes decode_cudagraph_capture_grid(max_num_seqs),
-max_decode_cudagraph_capture_tokens 8192 (engine._sm100_graph_count). Elsewhere both come
-from the shared sizes of _set_cudagraph_sizes, which capture as 0.33.0's V2 manager did (a
-PIECEWISE graph per size, a FULL one per size up to max_num_seqs). The 0.33.0 wheel captures
-the shared sizes on every GPU (1024 the largest on SM100: BLACKWELL_GRAPHS_1024_FROM)."""
+max_decode_cudagraph_capture_tokens 8192 (engine.cuda_graphs._sm100_graph_count). Elsewhere both
+come from the shared sizes of _set_cudagraph_sizes, which capture as 0.33.0's V2 manager did (a
+PIECEWISE graph per size, a FULL one per size up to max_num_seqs). The 0.33.0 wheel captures the
+shared sizes on every GPU (1024 the largest on SM100: BLACKWELL_GRAPHS_1024_FROM)."""
 
 SM90_FA4_FP8_HD512_FROM: Version = (0, 31, 0)
 """NOTE: v1/attention/backends/flash_attn.py _get_sm90_fa4_fp8_kv_block_size: 64-token blocks
@@ -897,11 +897,11 @@ caching a hybrid model runs mamba_cache_mode "align", where one request holds 2 
 Absent from the 0.14.0 wheel, present from 0.15.0 on."""
 
 DSV4_LAYOUT_FROM: Version = (0, 21, 0)
-"""NOTE: DeepSeek-V4's KV layout (planner.model.attention.compressed, engine._dsv4_stage) was
-read from the 0.22.0 wheel; the 0.21.0 and 0.24.0 wheels have the same 584 B token, 64-token
-window blocks and layer-tuple grouping. Later wheels move it (kv_cache_planning.py, no fixed
-window block; DSV4_LAYOUT_GONE_FROM): a plan on another release says the layout is
-unverified there."""
+"""NOTE: DeepSeek-V4's KV layout (planner.model.attention.compressed,
+engine.kv_layout._dsv4_stage) was read from the 0.22.0 wheel; the 0.21.0 and 0.24.0 wheels have
+the same 584 B token, 64-token window blocks and layer-tuple grouping. Later wheels move it
+(kv_cache_planning.py, no fixed window block; DSV4_LAYOUT_GONE_FROM): a plan on another release
+says the layout is unverified there."""
 
 DSV4_LAYOUT_GONE_FROM: Version = (0, 25, 0)
 """The first minor release after the DeepSeek-V4 layout read (DSV4_LAYOUT_FROM) last held."""
@@ -999,7 +999,7 @@ GRAPH_ADDS_BATCHED_TOKENS_FROM: Version = (0, 21, 0)
 sizes where it is within the largest ("ensure max_num_tokens is captured if within max capture
 size") from the 0.21.0 wheel (0.21.0-0.24.0, 0.29.0-0.34.0 read); absent from the 0.19.0 and
 0.20.0 wheels. It is within only when the batched tokens are the largest size, min(2 x
-max_num_seqs, 512 or 1024, batched tokens) (engine.capture_sizes)."""
+max_num_seqs, 512 or 1024, batched tokens) (engine.cuda_graphs.capture_sizes)."""
 
 GRAPH_ADDS_MAX_SEQS_FROM: Version = (0, 31, 0)
 """NOTE: _set_cudagraph_sizes appends the uniform decode sizes, [max_num_seqs] without
@@ -1052,13 +1052,14 @@ COMM_BEFORE_SNAPSHOT_FROM: Version = (0, 11, 0)
 ("Initialize the distributed environment BEFORE taking memory snapshot") before its
 init_snapshot from the 0.11.0 wheel (0.11.0, 0.19.0, 0.27.0 and 0.34.0 read; after it in the
 0.9.1 and 0.10.2 wheels), and memory_profiling measures non-torch growth from that snapshot.
-CudaCommunicator's constructor builds vLLM's custom all-reduce (engine.CUSTOM_AR_BYTES) and the
-symmetric-memory communicator (symm_mem.py SymmMemCommunicator: one torch_symm_mem.empty buffer
-of all_reduce_utils.py SYMM_MEM_ALL_REDUCE_MAX_SIZES[capability][TP], 64 MiB at TP=2 on 9.0)
-there, so from 0.11 neither is in the figure the KV budget takes out, nor are the connections
-PyNcclCommunicator's warm-up all_reduce opens. engine.NCCL_P2P_CONNECTIONS' buffers stay
-charged (ASSUMED: NCCL opens further connections lazily for the profile run's larger
-all-reduces; which ones the warm-up opened no log says), as the fitted NVLS term does."""
+CudaCommunicator's constructor builds vLLM's custom all-reduce
+(engine.non_torch.CUSTOM_AR_BYTES) and the symmetric-memory communicator (symm_mem.py
+SymmMemCommunicator: one torch_symm_mem.empty buffer of all_reduce_utils.py
+SYMM_MEM_ALL_REDUCE_MAX_SIZES[capability][TP], 64 MiB at TP=2 on 9.0) there, so from 0.11
+neither is in the figure the KV budget takes out, nor are the connections PyNcclCommunicator's
+warm-up all_reduce opens. engine.NCCL_P2P_CONNECTIONS' buffers stay charged (ASSUMED: NCCL opens
+further connections lazily for the profile run's larger all-reduces; which ones the warm-up
+opened no log says), as the fitted NVLS term does."""
 
 SCALED_VIDEO_RULE = ((0, 11), (0, 12))
 """NOTE: the vLLM minor releases (inclusive) whose qwen3_vl.py Qwen3VLProcessingInfo
@@ -1119,7 +1120,7 @@ the same) the list adds 16, for MNNVL all-gather and reduce-scatter (one node fu
 NVLink-connected, or a multi-node NVLink group with multicast), but should_custom_ar returns
 False for `self.world_size > 8` in the same wheels, so a TP=16 group's all-reduces still run
 on NCCL (or torch symmetric memory, which takes 2/4/6/8 only). Its buffers at 16 are
-engine.CUSTOM_AR_BYTES' NOTE."""
+engine.non_torch.CUSTOM_AR_BYTES' NOTE."""
 
 
 @dataclass(frozen=True)

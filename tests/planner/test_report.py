@@ -599,7 +599,7 @@ def test_memory_plan_gives_each_figure_its_formula() -> None:
     # each figure's inputs below the formulas, the estimated terms' too: the tiny llama's 2 KV
     # heads at TP=2 (1 per GPU), its config.json head_dim 64: 4 layers x 1 x (64 + 64)
     # x 2 B; 64-token pages of 64 x 256 B = 16,384 B; and the activation fit's coefficients
-    # (engine.SAMPLER_COEF)
+    # (engine.activation.SAMPLER_COEF)
     inputs_list = section.split("Each memory figure's inputs")[1]
     assert ("- KV bytes per token per GPU: layers = 4, kv_heads = 2, tp = 2, "
             "kv_heads_per_gpu = 1, head_dim = 64, v_head_dim = 64, kv_dtype_bytes = 2, "

@@ -71,7 +71,7 @@ type: transformers 5.5.3 configuration_utils.ALLOWED_LAYER_TYPES, plus DeepSeek-
 _CLASS_ORIGINAL_MAX_POSITION = {"phi3": 4096}
 """NOTE: transformers' Phi3Config sets original_max_position_embeddings = 4096 when config.json
 leaves it out (4.57.1 and 5.5.3 models/phi3/configuration_phi3.py); vLLM reads it with getattr
-on the loaded config (planner.serving.engine._vllm_window)."""
+on the loaded config (planner.serving.engine.window._vllm_window)."""
 
 
 def _length(value: object) -> int | None:
@@ -130,7 +130,7 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
 
 
 def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> WindowInputs:
-    """The fields vLLM's derived max_model_len reads (planner.serving.engine._vllm_window).
+    """The fields vLLM's derived max_model_len reads (planner.serving.engine.window._vllm_window).
 
     The length keys come from the text config (vLLM reads hf_text_config); a config.json
     without max_position_embeddings (or its n_positions / max_sequence_length aliases) counts

@@ -425,7 +425,8 @@ Where a checkpoint ships no such file, transformers' Qwen3VLVideoProcessor class
 longest_edge 32 x 32 x 768 = 786,432, shortest_edge 128 x 32 x 32 = 131,072
 (video_processing_qwen3_vl.py, 4.57.0 and 5.24.0). vLLM sizes its dummy video with it
 (engine.qwen3_vl_dummy_video); at 0.11-0.12 with max_model_len >= 16,200 tokens either value
-gives the same 24,576-frame dummy (engine.VIDEO_FRAMES_CAP), which the sipeed log confirms."""
+gives the same 24,576-frame dummy (engine.encoder.VIDEO_FRAMES_CAP), which the sipeed log
+confirms."""
 
 QWEN3_VL_TYPES = ("qwen3_vl", "qwen3_5")
 """Top-level model types whose tower is the 16-pixel-patch Qwen3-VL ViT that vLLM profiles

@@ -485,18 +485,18 @@ def test_triton_mla_fallback_on_hopper_and_blackwell_where_the_block_size_fits_n
 def test_alike_stages_share_one_kv_layout(monkeypatch) -> None:
     # Llama 3.1 405B at PP 126: 125 stages of one full-attention layer and the last (the same
     # layer; no MTP draft): two stage_kv calls, not 126, and the 125 share one StageKv
-    import planner.serving.engine as engine_module
+    import planner.serving.engine.stages as stages_module
 
     calls = []
-    real = engine_module.stage_kv
+    real = stages_module.stage_kv
 
     def counting(layers, *args):
         calls.append(len(layers))
         return real(layers, *args)
 
-    monkeypatch.setattr(engine_module, "stage_kv", counting)
+    monkeypatch.setattr(stages_module, "stage_kv", counting)
     spec = catalog_spec("meta-llama/Meta-Llama-3.1-405B")
-    stages = engine_module.stage_layouts(model_facts(spec), ParallelLayout(tp=8, pp=126), 16, 2)
+    stages = stages_module.stage_layouts(model_facts(spec), ParallelLayout(tp=8, pp=126), 16, 2)
     assert calls == [1, 1]
     assert len({id(stage) for _, stage in stages[:125]}) == 1
     assert stages[0][1] == stages[125][1] and stages[125][0] == range(125, 126)

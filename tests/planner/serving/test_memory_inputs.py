@@ -44,8 +44,9 @@ def test_seed_activation_inputs_are_the_fits_terms_worked_by_hand() -> None:
     # vocab 151,936, hidden 4,096, moe_intermediate_size 1,536 -> w13 up-projection 2 x 1,536
     # = 3,072 per expert (the widest MLP; not split by TP for the fit's F: per expert), 8
     # experts per token. S = 256 x 151,936 x 4 B = 155,582,464; F = 2,048 x (4,096 + 3,072) x
-    # 2 B = 29,360,128; R = 2,048 x 8 x 4,096 x 2 B = 134,217,728. Fitted (engine.SAMPLER_COEF,
-    # v0.19 H100 start-ups): 3.637 S + 0.308 F + 2.574 R = 920,372,772.9 B
+    # 2 B = 29,360,128; R = 2,048 x 8 x 4,096 x 2 B = 134,217,728. Fitted
+    # (engine.activation.SAMPLER_COEF, v0.19 H100 start-ups): 3.637 S + 0.308 F + 2.574 R
+    # = 920,372,772.9 B
     act = _seed()["activation"]
     assert act.inputs == {
         "tp": "8", "fitted_sampler_coef": "3.637", "sampler_seqs": "256", "vocab_size": "151936",

@@ -275,7 +275,8 @@ def test_dsv4_graph_term_keeps_the_rule_and_names_the_logged_figure():
     # _set_cudagraph_sizes: largest min(2 x 256, 512) = 512 -> 1, 2, 4 + 8..248 by 8 (31) +
     # 256..512 by 16 (17) = 51); the cost per graph does not (2.44 x 1024 / 51 = 48.99 MiB a
     # graph vs 8.4 fitted on standard decoders), so DeepSeek-V4 keeps the rule's figure and
-    # the term says so instead of scaling it (planner.serving.engine.DSV4_LOGGED_GRAPH_BYTES).
+    # the term says so instead of scaling it
+    # (planner.serving.engine.cuda_graphs.DSV4_LOGGED_GRAPH_BYTES).
     from planner.serving.engine import cuda_graph_count, default_batch_limits
     from planner.serving.vllm_versions import vllm_rules
 

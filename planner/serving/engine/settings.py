@@ -1,0 +1,142 @@
+"""The `vllm serve` settings that change memory (EngineSettings, vLLM's defaults) and
+the checkpoint names a launch command can load."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from planner.serving.moe_backend import normalize_moe_backend
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
+from planner.text import has_control
+from planner.units import KvCacheDtype
+
+
+def checkpoint_name_problem(name: str) -> str | None:
+    """Why `name` cannot be the checkpoint a `vllm serve` command loads (None when it can):
+    blank, a flag (leading '-': vLLM's parser reads --trust-remote-code as an option, not a
+    model), or a control character (a newline splits the command). Spaces and shell
+    characters are fine: planner.serving.launch quotes the name as one shell word."""
+    if not name.strip():
+        return "is empty"
+    if name.lstrip().startswith("-"):
+        return f"{name!r} starts with '-', so vLLM would read it as an option, not a model"
+    if has_control(name):
+        return f"{name!r} holds a control character (a newline splits the command)"
+    return None
+
+
+class EngineSettings(BaseModel):
+    """The `vllm serve` settings that change memory, with vLLM's defaults."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vllm_version: str = Field(
+        default=DEFAULT_VLLM_VERSION, description="whose rules apply (serving.vllm_versions)"
+    )
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+    quantization: str | None = Field(default=None, description="runtime --quantization, e.g. fp8")
+    target_quant: str | None = Field(
+        default=None, description="what-if scheme key (planner.model.quant)"
+    )
+    target_checkpoint: str | None = Field(
+        default=None, description="a checkpoint holding target_quant, for the launch command"
+    )
+    revision: str | None = Field(
+        default=None, description="the hub commit the config was read at, pinned by the "
+        "launch command (vLLM --revision) when the planned repo itself is served"
+    )
+    trust_remote_code: bool = Field(
+        default=False, description="the launch command passes vLLM --trust-remote-code (it "
+        "runs the repository's own Python code; Headroom never does): launch-only")
+    kv_cache_dtype: KvCacheDtype = "auto"
+    gpu_memory_utilization: float = Field(
+        default=default_gpu_memory_utilization(DEFAULT_VLLM_VERSION), gt=0, le=1,
+        description="None or unset: vLLM's default for vllm_version "
+        "(0.92 from 0.20.0, 0.9 before; vllm_versions.default_gpu_memory_utilization)")
+    max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
+    max_num_seqs: int | None = Field(default=None, gt=0, description="None: vLLM's default")
+    max_num_batched_tokens: int | None = Field(default=None, gt=0, description="None: default")
+    block_size: int | None = Field(
+        default=None, gt=0, description="--block-size; None: vLLM's choice (DEFAULT_BLOCK_SIZE, "
+        "or the attention backend's: mla_block.mla_block_size)")
+    enforce_eager: bool = False
+    enable_prefix_caching: bool | None = Field(
+        default=None, description="None: vLLM's default (on for hybrid models from 0.26)")
+    enable_chunked_prefill: bool = Field(default=True, description="vLLM V1's default; off: "
+                                         "batched tokens must cover max_model_len")
+    kv_cache_memory_bytes: int | None = Field(default=None, gt=0,
+                                              description="--kv-cache-memory-bytes")
+    skip_mm_profiling: bool = Field(
+        default=False, description="--skip-mm-profiling: no multimodal encoder profile run")
+    num_speculative_tokens: int = Field(
+        default=0, ge=0, description="--speculative-config method mtp: draft tokens per step "
+        "from the model's own MTP layers (0: no speculative decoding)")
+    mxfp4_marlin: bool = Field(
+        default=False, description="MXFP4 experts on vLLM's Marlin kernel: its fallback when "
+        "triton_kernels is missing on Hopper, or VLLM_MXFP4_USE_MARLIN=1 (0.11-0.19). NVIDIA "
+        "only: on AMD GPUs vLLM 0.19-0.23 refuses it (fp4_weights.MXFP4_MARLIN_ENV) and other "
+        "releases' ROCm path does not read it")
+    flashinfer_sampler: bool = Field(
+        default=False, description="vLLM's FlashInfer top-k/top-p sampler is on (the log "
+        "prints 'Using FlashInfer for top-p & top-k sampling'): before 0.11.1 whenever "
+        "flashinfer is installed, from 0.11.1 with VLLM_USE_FLASHINFER_SAMPLER=1. Before 0.17 "
+        "it replaces the logits sort the activation term counts "
+        "(vllm_versions.TRITON_TOP_K_TOP_P_FROM)")
+    moe_backend: str | None = Field(
+        default=None, description="--moe-backend (vLLM 0.17.0 on; the release's parser "
+        "choices: planner.serving.moe_backend); None: not passed, vLLM's auto. flashinfer_b12x "
+        "adds its MoE workspace to the activation peak (vLLM 0.25-0.28)")
+    all2all_backend: str | None = Field(
+        default=None, description="--all2all-backend (vLLM 0.11.1 on; the release's parser "
+        "choices: planner.serving.all2all); None: not passed, vLLM's default "
+        "(allgather_reducescatter). Read by vLLM on MoE models with --enable-expert-parallel "
+        "and --data-parallel-size > 1; the DeepEP backends' buffers come off the KV pool")
+    enable_eplb: bool = Field(
+        default=False, description="--enable-eplb (vLLM 0.9.2 on): the expert-parallel load "
+        "balancer; with --enable-expert-parallel only (planner.serving.eplb)")
+    num_redundant_experts: int | None = Field(
+        default=None, ge=0, description="EPLB's redundant experts per MoE layer (vLLM "
+        "--num-redundant-experts to 0.11.1, --eplb-config num_redundant_experts from 0.10.2); "
+        "each EP rank holds (routed + redundant) / EP size experts. None: not passed, vLLM's "
+        "default (0; from 0.34.0 the least making the experts divisible by the EP size)")
+    activation_bytes: int | None = Field(default=None, ge=0, description="override")
+    non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
+    cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _release_utilization(cls, data: object) -> object:
+        """An unset (or None) gpu_memory_utilization is vLLM's default for vllm_version."""
+        if isinstance(data, dict) and data.get("gpu_memory_utilization") is None:
+            version = data.get("vllm_version") or DEFAULT_VLLM_VERSION
+            data = {**data, "gpu_memory_utilization": default_gpu_memory_utilization(
+                version if isinstance(version, str) else DEFAULT_VLLM_VERSION)}
+        return data
+
+    @field_validator("moe_backend")
+    @classmethod
+    def _moe_backend_word(cls, value: str | None) -> str | None:
+        """The value as vLLM's parser reads it (moe_backend.normalize_moe_backend); one word."""
+        if value is None:
+            return None
+        word = normalize_moe_backend(value)
+        if not word or not all(c.isalnum() or c == "_" for c in word):
+            raise ValueError(f"--moe-backend {value!r} is not a backend name")
+        return word
+
+    @field_validator("all2all_backend")
+    @classmethod
+    def _all2all_word(cls, value: str | None) -> str | None:
+        """One backend name (the release's parser checks the choice: all2all.all2all_refusal)."""
+        if value is not None and not (value and all(c.isalnum() or c == "_" for c in value)):
+            raise ValueError(f"--all2all-backend {value!r} is not a backend name")
+        return value
+
+    @field_validator("target_checkpoint", "revision")
+    @classmethod
+    def _loadable_name(cls, value: str | None) -> str | None:
+        """A checkpoint name (or revision) vLLM reads as one (checkpoint_name_problem)."""
+        problem = None if value is None else checkpoint_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
