@@ -33,6 +33,7 @@ from planner.model.attention import cdiv
 from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec, MoeMlp
+from planner.serving.all2all import effective_backend
 from planner.serving.hardware import parse_capability
 from planner.serving.layout import int_bits, quantized_component
 from planner.serving.vllm_cli import VllmCli, invalid_choice, unrecognized_flag
@@ -309,7 +310,7 @@ MEGA_DEEP_GEMM_MODELS_FROM: Version = (0, 34, 0)
 """NOTE: 0.34.0 config/kernel.py validate_flashinfer_moe_ep_model, called by
 KernelConfig.set_platform_defaults in VllmConfig.__post_init__ (config/vllm.py), raises unless
 one of the model's architectures is in FLASHINFER_MOE_EP_ARCHITECTURES (the three above);
-0.32.0-0.33.x, which take the value, not read for it."""
+0.32.0-0.33.x, which take the value, not read for it (nor for MOE_EP_BACKENDS)."""
 
 
 def mega_deep_gemm_refusal(backend: str, architectures: tuple[str, ...], version: Version
@@ -321,6 +322,25 @@ def mega_deep_gemm_refusal(backend: str, architectures: tuple[str, ...], version
         return None
     return (f"moe_backend={backend!r} is only supported for DeepSeek-V4 models "
             f"({sorted(MEGA_DEEP_GEMM_ARCHITECTURES)}), but the model is {list(architectures)}.")
+
+
+MOE_EP_BACKENDS = frozenset({"flashinfer_moe_ep_cutedsl", MEGA_DEEP_GEMM})
+"""NOTE: 0.34.0 config/kernel.py FLASHINFER_MOE_EP_BACKENDS; bind_passthrough_all2all_backend
+(KernelConfig.set_platform_defaults, VllmConfig.__post_init__) gives them all2all_backend
+"passthrough" where it is allgather_reducescatter (the default, after ParallelConfig swaps a
+removed value for it: all2all.effective_backend) and raises for any other; 0.32.0-0.33.x not
+read (MEGA_DEEP_GEMM_MODELS_FROM)."""
+
+
+def moe_ep_all2all_refusal(backend: str, all2all: str | None, version: Version) -> str | None:
+    """vLLM's refusal of an --all2all-backend beside a FlashInfer MoE-EP --moe-backend, which
+    dispatches and combines itself (MOE_EP_BACKENDS), in its words; None otherwise."""
+    runs = effective_backend(all2all, version) if all2all else "allgather_reducescatter"
+    if backend not in MOE_EP_BACKENDS or version < MEGA_DEEP_GEMM_MODELS_FROM \
+            or runs == "allgather_reducescatter":
+        return None
+    return (f"moe_backend={backend!r} dispatches and combines itself and cannot be paired "
+            f"with all2all_backend={runs!r}; leave --all2all-backend unset.")
 
 
 CUDA_MIN_CAPABILITY = (7, 5)

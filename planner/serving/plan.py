@@ -140,6 +140,7 @@ from planner.serving.moe_backend import (
     b12x_width_problem,
     b12x_workspace_bytes,
     mega_deep_gemm_refusal,
+    moe_ep_all2all_refusal,
     oracle_refusal,
     oracle_skip_note,
     runs_flydsl,
@@ -1160,6 +1161,9 @@ def _moe_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                                                  gpu.vendor, gpu.compute_capability)
                                   if s.moe_backend else None,
                                   mega_deep_gemm_refusal(s.moe_backend, spec.architectures,
+                                                         rules.version)
+                                  if s.moe_backend else None,
+                                  moe_ep_all2all_refusal(s.moe_backend, s.all2all_backend,
                                                          rules.version)
                                   if s.moe_backend else None,
                                   all2all_refusal(s.all2all_backend, cli)

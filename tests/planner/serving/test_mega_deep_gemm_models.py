@@ -39,3 +39,25 @@ def test_the_check_is_not_assumed_for_a_release_not_read() -> None:
     # 0.33.0's config/kernel.py was not read for it: no refusal claimed there
     assert not any("only supported for DeepSeek-V4" in e
                    for e in _plan("Qwen/Qwen3-30B-A3B", "0.33.0").errors)
+
+
+def _dsv4(all2all: str | None, moe_backend: str = BACKEND):
+    return plan(PlanRequest(model=_spec("deepseek-ai/DeepSeek-V4-Flash"),
+                            cluster=preset_cluster("b200", 8),
+                            layout=ParallelLayout(tp=1, dp=8, ep=True),
+                            engine=EngineSettings(moe_backend=moe_backend, max_model_len=8192,
+                                                  all2all_backend=all2all)))
+
+
+@pytest.mark.parametrize("moe_backend", [BACKEND, "flashinfer_moe_ep_cutedsl"])
+def test_a_flashinfer_moe_ep_backend_refuses_another_all2all(moe_backend: str) -> None:
+    # 0.34.0 config/kernel.py bind_passthrough_all2all_backend: these backends dispatch and
+    # combine themselves; any all2all other than the default allgather_reducescatter raises
+    result = _dsv4("deepep_low_latency", moe_backend)
+    assert not result.fits and result.vllm_command is None
+    assert (f"moe_backend={moe_backend!r} dispatches and combines itself and cannot be paired "
+            "with all2all_backend='deepep_low_latency'; leave --all2all-backend unset."
+            ) in result.errors, result.errors
+    for taken in (None, "allgather_reducescatter"):  # the default, bound to passthrough
+        errors = _dsv4(taken, moe_backend).errors
+        assert not any("dispatches and combines itself" in e for e in errors), errors
