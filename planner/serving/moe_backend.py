@@ -343,6 +343,17 @@ def moe_ep_all2all_refusal(backend: str, all2all: str | None, version: Version) 
             f"with all2all_backend={runs!r}; leave --all2all-backend unset.")
 
 
+def dense_note(backend: str, spec: ModelSpec) -> str | None:
+    """The plan's note that --moe-backend changes nothing for a model without MoE layers: the
+    fused-MoE oracles read it (fused_moe/oracle/, 0.17.0-0.34.0), as do the MoE quantization
+    methods and model files, and the MoE-EP checks above, which refuse where they apply; None
+    for a MoE model."""
+    if spec.is_moe:
+        return None
+    return (f"--moe-backend {backend}: vLLM reads it for MoE layers only, and {spec.name} has "
+            "none: it changes nothing here.")
+
+
 CUDA_MIN_CAPABILITY = (7, 5)
 BACKEND_DEVICES: dict[str, tuple[str, str, tuple[int, int] | str | None]] = {
     MARLIN: ("Marlin's MoE", "nvidia", CUDA_MIN_CAPABILITY),

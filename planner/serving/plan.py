@@ -139,6 +139,7 @@ from planner.serving.moe_backend import (
     b12x_sized,
     b12x_width_problem,
     b12x_workspace_bytes,
+    dense_note,
     mega_deep_gemm_refusal,
     moe_ep_all2all_refusal,
     oracle_refusal,
@@ -1062,6 +1063,7 @@ def _setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vl
                                   gpu.compute_capability) else None,
                               oracle_skip_note(spec, scheme, s.moe_backend, rules.version)
                               if s.moe_backend else None,
+                              dense_note(s.moe_backend, spec) if s.moe_backend else None,
                               aiter_env_note(spec, scheme, s.moe_backend, rules.version,
                                              gpu.vendor)
                               if s.moe_backend else None,

@@ -61,3 +61,19 @@ def test_a_flashinfer_moe_ep_backend_refuses_another_all2all(moe_backend: str) -
     for taken in (None, "allgather_reducescatter"):  # the default, bound to passthrough
         errors = _dsv4(taken, moe_backend).errors
         assert not any("dispatches and combines itself" in e for e in errors), errors
+
+
+def test_a_moe_backend_on_a_dense_model_says_it_changes_nothing() -> None:
+    # --all2all-backend on a dense model said "ignores it ... no MoE layers"; --moe-backend,
+    # read by the fused-MoE oracles only (and, from 0.34.0, the MoE-EP checks above), said
+    # nothing while the launch command passed it
+    dense = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100-sxm", 1),
+                             layout=ParallelLayout(tp=1),
+                             engine=EngineSettings(moe_backend="triton", max_model_len=8192)))
+    assert dense.fits
+    assert ("--moe-backend triton: vLLM reads it for MoE layers only, and Qwen/Qwen3-8B has "
+            "none: it changes nothing here.") in dense.warnings, dense.warnings
+    moe = plan(PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h100-sxm", 1),
+                           layout=ParallelLayout(tp=1),
+                           engine=EngineSettings(moe_backend="triton", max_model_len=8192)))
+    assert not any("changes nothing" in w for w in moe.warnings), moe.warnings
