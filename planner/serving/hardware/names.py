@@ -302,7 +302,7 @@ _CAPABILITY_BY_FORM = {_card_form(card): known
 
 def capability_from_name(name: str) -> tuple[str, str] | None:
     """(compute capability, source) of the GPU a name designates in CAPABILITY_WITHOUT_PRESET
-    ("Quadro RTX 8000" -> "7.5"); None for any other name."""
+    ("Tesla P40" -> "6.1"); None for any other name."""
     return _CAPABILITY_BY_FORM.get(_card_form(name))
 
 

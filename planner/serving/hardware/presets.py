@@ -1199,7 +1199,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "developer.nvidia.com/cuda-gpus, read 2026-12-05); nvidia-smi total 15356 MiB on each "
         "'NVIDIA A16' (Linux, ECC on, 62 W cap per GPU), four listed per board; a vLLM host "
         "serving Qwen3.5-35B-A3B GPTQ-Int4 over '4x NVIDIA A16' at --tensor-parallel-size 4",
-        int8_tops=35.9, fp32_tflops=4.5,
+        int8_tops=35.9, fp32_tflops=4.5, boost_clock_mhz=1758.0,
         nvidia_smi_mib=15356,
         notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Planned per GPU: the board carries 4 GPUs, each "
         "its own CUDA device with its own 16 GB (nvidia-smi lists 4 'NVIDIA A16' a board, vLLM "
@@ -1207,7 +1207,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GPU's (the datasheet's per-board figures / 4). Tensor 17.9 dense FP16 (BF16 alike on "
         "Ampere), INT8 35.9, FP32 4.5: the datasheet's; 10 SMs (1,280 / 128), as the a2 "
         "preset's GA107, whose 18.13 at 1,770 MHz puts this card's clock near 1.75 GHz (17.9 / "
-        "(10 x 1,024)), but no boost clock is recorded: NVIDIA gives none. Link unverified: the "
+        "(10 x 1,024)); NVIDIA gives no boost clock, so the one its FP32 figure implies is "
+        "planned, 1,758 MHz = 4.5 TFLOPS / (10 SMs x 128 x 2) (derived, unverified, as "
+        "rtx-pro-5000's). Link unverified: the "
         "board's one PCIe 4.0 x16 serves its 4 GPUs, whose own lanes and the switch joining them "
         "were not found; planned as PCIe 4.0 x16 with P2P (pcie) between them, optimistic where "
         "their traffic shares the board's link. No NVLink.",

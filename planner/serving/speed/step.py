@@ -79,7 +79,9 @@ def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
     The per-layer terms are, with CUDA graphs, the GPU time of the small kernels each layer
     runs (norms, RoPE, quantisation, router top-k, sort, combine), each bound by its launch and
     a roughly fixed number of cycles, not by bandwidth or FLOPs: their time goes as 1 / the SM
-    clock. The calibration GPUs all run at REFERENCE_CLOCK_MHZ, so the fit cannot see this; the
+    clock. The H100/H200/B200 calibration rows run at REFERENCE_CLOCK_MHZ, so the fit cannot see
+    this (B300's rows, at 2,032 MHz, are scaled since 2026-12-05 without a refit: a refit moves
+    only the request overhead, docs/benchmarks-history.md); the
     scaling is taken from the residuals of the public runs (bench/public_speed.py: A100 at
     1,410 MHz predicted too fast, RTX 5090 at 2,407 MHz too slow), which therefore no longer
     test it independently. The per-request term (in TTFT) is host (CPU) time: unscaled."""

@@ -105,6 +105,7 @@ SMS_AND_LANES = {
     # 5,888 / 128 = 46 SMs (RTX 4070, RTX 3070), 7,168 / 128 = 56 (RTX A4500), 1,280 / 128 = 10
     # (A2); the Quadro RTX 5000's 48 SMs x 64 (TU104, Cornell's Frontera page)
     "rtx-4070": (46, 128), "rtx-3070": (46, 128), "rtx-a4500": (56, 128), "a2": (10, 128),
+    "a16": (10, 128),  # 1,280 / 128 per GPU of the board
     "quadro-rtx-5000": (48, 64),
     # 7,680 / 128 = 60 SMs (RTX 4500 Ada), 2,816 / 128 = 22 (RTX 2000 Ada), 3,328 / 128 = 26
     # (RTX A2000 12GB)

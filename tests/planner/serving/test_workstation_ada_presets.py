@@ -136,9 +136,10 @@ def test_tensor_and_fp32_rates() -> None:
     assert a2000.bf16_dense_tflops == pytest.approx(26 * 1.2 * 1024e-3, abs=0.005)  # 31.95
     assert a2000.int8_dense_tops == pytest.approx(2 * 26 * 1.2 * 1024e-3, abs=0.05)  # 63.9
     assert a2000.fp32_tflops == pytest.approx(3328 * 2 * 1.2e-3, abs=0.005)  # 7.99, NVIDIA's 8.0
-    # A16, one GPU: the datasheet's 4 x 17.9 FP16 tensor, 4 x 35.9 INT8, 4 x 4.5 FP32; no clock
+    # A16, one GPU: the datasheet's 4 x 17.9 FP16 tensor, 4 x 35.9 INT8, 4 x 4.5 FP32; NVIDIA
+    # gives no clock: the one 4.5 TFLOPS implies on 10 SMs of 128 lanes, 4.5e12 / 2,560 / 2
     assert (a16.bf16_dense_tflops, a16.int8_dense_tops, a16.fp32_tflops) == (17.9, 35.9, 4.5)
-    assert a16.boost_clock_mhz is None
+    assert a16.boost_clock_mhz == pytest.approx(4.5e6 / (10 * 128 * 2), abs=0.5)  # 1,757.8
 
 
 def test_links_and_pcie() -> None:
