@@ -57,8 +57,8 @@ class MigInstanceError(UnknownGpuError):
 
 _VENDOR_WORDS = frozenset({"nvidia", "geforce", "tesla", "amd", "instinct"})
 """Words of a GPU name no other card's name needs to tell it apart. Not "quadro": "RTX 6000"
-without it is the Quadro RTX 6000 (Turing, 24 GB), the RTX A6000, the RTX 6000 Ada (48 GB
-each) or the RTX PRO 6000 (96 GB), so it resolves to none of them and is asked back."""
+without it is the Quadro RTX 6000 (Turing, 24 GB), the RTX 6000 Ada (48 GB) or an RTX PRO
+6000 (96 GB), so it resolves to none of them and is asked back (_presets_with_words)."""
 _MEMORY_WORD = re.compile(r"\d+gb|hbm\w*|gddr\w*|lpddr\w*")
 """Words of a GPU name that only say how much and what memory it has ("80gb", "hbm3")."""
 
@@ -201,7 +201,19 @@ def resolve_gpu_key(name: str) -> str:
         raise OtherMemorySizeError(
             f"no preset for {name!r}: that GPU's preset is {sizes}, not "
             f"{' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}", name)
+    if len(keys := _presets_with_words(name)) > 1:
+        raise UnknownGpuError(f"GPU {name!r} is ambiguous: did you mean "
+                              f"{', '.join(keys[:-1])} or {keys[-1]}?")
     raise NoGpuPresetError(name, near_gpu_keys(name))
+
+
+def _presets_with_words(name: str) -> tuple[str, ...]:
+    """The presets whose key holds every word of `name` (vendor words aside): "RTX 6000" ->
+    quadro-rtx-6000, rtx-6000-ada and the three rtx-pro-6000 cards, a number several product
+    lines share, which no one of them may take. A bare number ("4080") is none: its near
+    keys are suggested (NoGpuPresetError)."""
+    words = {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in _VENDOR_WORDS}
+    return tuple(sorted(k for k in GPU_PRESETS if len(words) > 1 and words <= set(k.split("-"))))
 
 
 def other_presets_named(name: str) -> tuple[str, ...]:
