@@ -428,7 +428,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
         "suffixes: 32k = 32,000, 32K = 32,768 (k, m, g: x 1000; K, M, G: x 1024); the other "
         "counts are whole numbers.")
     if layout:
-        eng.add_argument("--tp", "--tensor-parallel-size", dest="tp",
+        eng.add_argument("--tp", "--tensor-parallel-size", "-tp", dest="tp",
                          type=_bounded_int(1, MAX_GPUS, "--tensor-parallel-size"), metavar="T",
                          help="tensor parallel size (vLLM's spelling too): each layer split "
                          "over T GPUs (default: with none of --tp/--pp/--dp, "
@@ -438,17 +438,17 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          "--dp, the GPUs / (P x D), at most GPUs per node, where the replicas "
                          "then fill whole nodes; else GPUs per node / D, or the GPUs / (P x D) "
                          "when fewer)")
-        eng.add_argument("--pp", "--pipeline-parallel-size", dest="pp",
+        eng.add_argument("--pp", "--pipeline-parallel-size", "-pp", dest="pp",
                          type=_bounded_int(1, MAX_GPUS, "--pipeline-parallel-size"), metavar="P",
                          help="pipeline parallel size (vLLM's spelling too): the layers "
                          "in P stages, one after another (default: the hardware's layout's; "
                          "1 with --tp or --dp, else nodes)")
-        eng.add_argument("--dp", "--data-parallel-size", dest="dp",
+        eng.add_argument("--dp", "--data-parallel-size", "-dp", dest="dp",
                          type=_bounded_int(1, MAX_GPUS, "--data-parallel-size"), metavar="D",
                          help="data parallel size (vLLM's spelling too; default: the "
                          "hardware's layout's; 1 with --tp or --pp): D "
                          "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
-        eng.add_argument("--ep", "--enable-expert-parallel", dest="ep", action="store_true",
+        eng.add_argument("--ep", "--enable-expert-parallel", "-ep", dest="ep", action="store_true",
                          help="expert parallelism (vLLM's spelling too): a MoE model's routed "
                          "experts whole, spread over the TP x DP ranks, instead of each expert "
                          "sliced over them (with TP x DP = 1 vLLM runs no expert parallelism)")

@@ -62,6 +62,13 @@ def test_vllm_serve_spellings_of_the_layout_flags_plan_the_same_layout(capsys) -
     assert code == 0, err
     assert out.splitlines()[0] == "Qwen/Qwen3-30B-A3B on 4x NVIDIA GeForce RTX 4090, " \
                                   "TP=2 x DP=2 + EP"
+    # and vLLM's short forms (0.34.0 engine/arg_utils.py: -tp, -pp, -dp, -ep), which launch
+    # scripts use: "unrecognized arguments: -tp 2."
+    code, short, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu",
+                                "rtx-4090", "--gpus", "4", "-tp", "2", "-dp", "2", "-pp", "1",
+                                "-ep")
+    assert code == 0, err
+    assert short == out
 
 
 def test_a_layout_flag_in_both_spellings_is_refused_as_given_twice(capsys) -> None:
