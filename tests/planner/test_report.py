@@ -318,7 +318,7 @@ def test_performance_expectations_show_the_figures_formulas_and_error() -> None:
     assert f"| Time per output token (TPOT) | {speed.tpot_ms:,.1f} ms |" in section
     assert all(t.formula in section for t in speed.terms)
     # each term's inputs and its constants' sources below the formulas: on 2 RTX 3090s
-    # without P2P, NCCL's measured 6 us start-up and 3 us per ring step (hardware.py's NOTE)
+    # without P2P, NCCL's measured 6 us start-up and 3 us per ring step (hardware/links.py's NOTE)
     assert all(f"- {md_escape(t.label)}: {md_escape(t.inputs_text)}" in section
                for t in speed.terms)
     assert "nccl_startup_us = 6, " in section and "latency_us_per_hop = 3, " in section

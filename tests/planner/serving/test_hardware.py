@@ -604,11 +604,13 @@ def test_rtx_pro_6000_and_b300_clocks_from_their_sources() -> None:
         "rtx-pro-6000", "rtx-pro-6000-maxq", "rtx-pro-6000-server", "b300"))
     assert (server.boost_clock_mhz, b300.boost_clock_mhz) == (2430.0, 2032.0)
     assert (workstation.boost_clock_mhz, maxq.boost_clock_mhz) == (2617.0, 2288.0)
-    assert round(188 * 256 * 2.617e-3, 2) == 125.95 and round(188 * 256 * 2.288e-3, 1) == 110.1
+    # 188 SMs x 256 x the clock: 125.95 and 110.1, the tables' figures beside the clocks
+    for card, fp32 in ((workstation, 125.95), (maxq, 110.1)):
+        assert 188 * 256 * card.boost_clock_mhz * 1e-6 == pytest.approx(fp32, abs=0.05)
     # the datasheets' FP32 rates stand: the Server Edition's 120 is not 188 x 256 x 2.43 GHz
     assert (workstation.fp32_tflops, maxq.fp32_tflops, server.fp32_tflops) == (125.0, 110.0,
                                                                               120.0)
-    assert round(188 * 256 * 2.43e-3, 2) == 116.95
+    assert 188 * 256 * server.boost_clock_mhz * 1e-6 == pytest.approx(116.95, abs=0.01)
     assert clock_factor(b300) == pytest.approx(1980 / 2032)
     assert clock_factor(maxq) == pytest.approx(1980 / 2288)
 
@@ -619,7 +621,8 @@ def test_mi300x_fp32_and_clock_from_amds_page() -> None:
     # clockRate 2100000 kHz, multiProcessorCount 304
     mi300x = gpu_preset("mi300x")
     assert (mi300x.fp32_tflops, mi300x.boost_clock_mhz) == (163.4, 2100.0)
-    assert round(304 * 256 * 2.1e-3, 1) == 163.4
+    assert 304 * 256 * mi300x.boost_clock_mhz * 1e-6 == pytest.approx(mi300x.fp32_tflops,
+                                                                       abs=0.05)
     # a float32 plan's GEMMs at the FP32 rate, not the BF16 1,307.4 standing in
     assert mi300x.dense_tflops("fp32") == 163.4 < mi300x.dense_tflops("bf16")
     # gfx942 has no SM_UNITS entry: no softmax exponential term

@@ -30,7 +30,7 @@ def test_allreduce_inputs_on_two_rtx_3090s_without_p2p_are_the_pcie_constants() 
     # Qwen3-8B config.json: hidden_size 4,096, 36 layers. One request decodes 1 token: each
     # all-reduce carries 1 x 4,096 x 2 B = 8,192 B. GeForce without P2P (the preset's default
     # link): NCCL's ring, 2 (2 - 1) = 2 steps x 3 us + its 6 us start-up, both measured with
-    # nccl-tests (hardware.py's NOTE: 12 us at 2 GPUs, 48.2 at 8). Rate: PCIe 4.0 x16 = 16 GT/s
+    # nccl-tests (links.py's NOTE: 12 us at 2 GPUs, 48.2 at 8). Rate: PCIe 4.0 x16 = 16 GT/s
     # x 16 lanes x 128/130 / 8 = 31.5077 GB/s x 6.34/31.5 staged through host memory =
     # 6.34155 GB/s, x the estimated link efficiency 0.8 = 5.07324 GB/s. Per step: 2 x 36 x
     # (12 us + 1/2 x 2 x 8,192 B / 5.07324 GB/s = 1.61474 us) = 72 x 13.61474 = 980.26 us
@@ -55,7 +55,7 @@ def test_allreduce_inputs_on_two_rtx_3090s_without_p2p_are_the_pcie_constants() 
 def test_an_nvlink_ring_marks_its_hop_latency_as_an_estimate() -> None:
     # A100 NVLink 3: a 16 MiB message is too large for vLLM's custom all-reduce (8 MiB), so
     # NCCL's ring runs it: 2 x (8 - 1) = 14 steps x the 2 us NVLink hop, an estimate
-    # (hardware.py: no measurement); 300 GB/s (600 / 2) x 0.8 = 240 GB/s of bus bandwidth
+    # (hardware/links.py: no measurement); 300 GB/s (600 / 2) x 0.8 = 240 GB/s of bus bandwidth
     a100 = link_spec(preset_cluster("a100-80gb", 8).nodes[0].gpu, "nvlink")
     rates = explained_rates(a100, 8, 16 << 20, 0.8)
     assert rates.startup_text == "14 hops x 2 us (estimated, unverified)"

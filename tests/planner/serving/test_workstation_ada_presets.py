@@ -104,8 +104,6 @@ def test_bandwidth_is_bus_width_times_data_rate() -> None:
     expected = {"rtx-4500-ada": 192 / 8 * 18, "rtx-2000-ada": 128 / 8 * 14,
                 "rtx-a2000-12gb": 192 / 8 * 12, "a16": 800 / 4}
     assert {key: gpu_preset(key).memory_bandwidth_gbps for key in NEW} == expected
-    assert expected == {"rtx-4500-ada": 432, "rtx-2000-ada": 224, "rtx-a2000-12gb": 288,
-                        "a16": 200}
 
 
 def test_compute_capability_and_formats() -> None:
@@ -126,12 +124,12 @@ def test_tensor_and_fp32_rates() -> None:
     assert ada2000.bf16_dense_tflops == pytest.approx(191.9 / 4, abs=0.005)
     assert ada2000.bf16_dense_tflops == pytest.approx(22 * 1024 * 2.13e-3, abs=0.005)
     assert ada2000.fp32_tflops == 12.0 and ada2000.boost_clock_mhz == 2130.0
-    assert round(2816 * 2 * 2.13e-3, 2) == 12.0  # 11.996
+    assert round(2816 * 2 * ada2000.boost_clock_mhz * 1e-6, 2) == 12.0  # 11.996
     # RTX 4500 Ada: no tensor figure found: 60 SMs x 1,024 x 2.58 GHz (the RTX 5000 Ada's rate)
     assert ada4500.bf16_dense_tflops == pytest.approx(60 * 1024 * 2.58e-3, abs=0.05)  # 158.5
     assert ada4500.fp8_dense_tflops == ada4500.int8_dense_tops == 2 * 158.5
     assert ada4500.fp32_tflops == 39.6  # NVIDIA's, as Hugging Face lists it
-    assert round(7680 * 2 * 2.58e-3, 1) == 39.6  # 39.63
+    assert round(7680 * 2 * ada4500.boost_clock_mhz * 1e-6, 1) == 39.6  # 39.63
     # RTX A2000 12GB: the RTX A6000's 1,024 per SM per clock (154.8 = 84 x 1.8 x 1,024)
     assert a2000.bf16_dense_tflops == pytest.approx(26 * 1.2 * 1024e-3, abs=0.005)  # 31.95
     assert a2000.int8_dense_tops == pytest.approx(2 * 26 * 1.2 * 1024e-3, abs=0.05)  # 63.9
