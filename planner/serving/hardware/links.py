@@ -49,7 +49,7 @@ class LinkSpec(BaseModel):
     """The PCIe lanes it runs on (pcie_rate); None on NVLink and the network."""
     formula: str
     source: str
-    timing_basis: str = "measured"
+    timing_basis: str
     """Where latency_us and startup_us come from, as the speed terms mark them (the timing
     part of `source` says how): "measured" on PCIe (nccl-tests on GeForce cards, the NOTE on
     PCIE_NCCL_STEP_US), "estimated, unverified" on NVLink, "NCCL's tuning constant,
