@@ -64,7 +64,6 @@ from planner.serving.engine import (
     is_sparse_mla,
     model_facts,
     non_torch_parts,
-    non_torch_sources,
     profiled_encoder,
     request_bytes,
     served_dtype,
@@ -3435,20 +3434,21 @@ def _non_torch_term(st: _Setup, bind: RankMemory,
     s, layout, r = st.s, st.layout, st.facts.r
     parts = non_torch_parts(layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
                             r.comm_counted)
-    p2p = any(name.endswith("P2P buffers") for name, _ in parts)
+    p2p = any(part.label.endswith("P2P buffers") for part in parts)
     inputs: TermInputs = {"non_torch_bytes": s.non_torch_bytes} if s.non_torch_bytes is not None \
-        else {"tp": layout.tp, "pp": layout.pp, "link": r.link, **_parts_inputs(parts),
+        else {"tp": layout.tp, "pp": layout.pp, "link": r.link,
+              **_parts_inputs((p.label, p.bytes) for p in parts),
               **({"nccl_p2p_connections": NCCL_P2P_CONNECTIONS,
                   "nccl_connection_bytes": NCCL_CONNECTION_BYTES} if p2p else {}),
               **({"all2all_buffer_bytes": buffer[0]} if buffer and buffer[0] else {})}
     return _term(
         "non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
-        " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in parts)
+        " + ".join(f"{p.bytes / GIB:.2f} GiB {p.label}" for p in parts)
         + (f" + {buffer[0] / GIB:.2f} GiB --all2all-backend buffer (all2all_buffers)"
            if buffer and buffer[0] else "")
         + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
         if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)",
-        non_torch_sources(parts) if s.non_torch_bytes is None else "", inputs)
+        "; ".join(p.source for p in parts) if s.non_torch_bytes is None else "", inputs)
 
 
 def _graphs_term(s: EngineSettings, r: _Resolved, bind: RankMemory, first_capture: int,

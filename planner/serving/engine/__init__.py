@@ -70,9 +70,9 @@ from planner.serving.engine.non_torch import (
     CONTEXT_BYTES,
     NCCL_CONNECTION_BYTES,
     NCCL_P2P_CONNECTIONS,
+    NonTorchPart,
     non_torch_bytes,
     non_torch_parts,
-    non_torch_sources,
 )
 from planner.serving.engine.settings import EngineSettings, checkpoint_name_problem
 from planner.serving.engine.sparse_mla import (
@@ -125,8 +125,8 @@ __all__ = [
     "kv_elem_bytes",
     "model_facts",
     "non_torch_bytes",
+    "NonTorchPart",
     "non_torch_parts",
-    "non_torch_sources",
     "profiled_encoder",
     "qwen3_vl_dummy_video",
     "request_bytes",

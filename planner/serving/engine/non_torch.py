@@ -1,6 +1,8 @@
 """Memory outside torch that vLLM's profile counts per worker: the CUDA context and NCCL
 (and, before 0.11, custom all-reduce) buffers, calibrated."""
 
+from typing import NamedTuple
+
 from planner.serving.layout import ParallelLayout
 from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES, custom_ar_enabled
 from planner.units import GIB
@@ -45,10 +47,19 @@ vllm_versions.COMM_BEFORE_SNAPSHOT_FROM):
 1.850 GiB, leave-one-out error at most 0.084 GiB (`python bench/accuracy.py --fit`)."""
 
 
+class NonTorchPart(NamedTuple):
+    """One part of a worker's non-torch memory: its label, bytes and where its figure comes
+    from (measured, fitted, read from source or assumed), written together so a part never
+    lacks its source."""
+    label: str
+    bytes: int
+    source: str
+
+
 def non_torch_parts(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
     tp_within_node: bool = True, comm_counted: bool = False,
-) -> tuple[tuple[str, int], ...]:
+) -> tuple[NonTorchPart, ...]:
     """Named parts of the non-torch memory of one worker that vLLM's profile counts: CUDA
     context, NCCL, custom AR.
 
@@ -60,37 +71,32 @@ def non_torch_parts(
     (vllm_versions.NNODES_CUSTOM_AR_OFF) begins at 0.11.1, after that, so it moves no memory
     figure (speed reads it).
     """
+    context = ("CUDA context: measured (non_torch_forward_increase of the v0.19 H100 "
+               "start-ups: 0.24-0.27 GiB at TP=1, about 0.07 GiB per GPU with PP only, "
+               "VLLM_ACCOUNTING section 5)")
     if layout.tp == 1:
-        return (("CUDA context", PP_ONLY_BYTES if layout.pp > 1 else CONTEXT_BYTES),)
+        return (NonTorchPart("CUDA context", PP_ONLY_BYTES if layout.pp > 1 else CONTEXT_BYTES,
+                             context),)
     p2p = link in ("nvlink", "pcie") and tp_within_node
-    parts = [("CUDA context", CONTEXT_BYTES)]
+    parts = [NonTorchPart("CUDA context", CONTEXT_BYTES, context)]
     if p2p and link == "nvlink" and nvswitch_sharp:
-        parts.append(("NCCL NVLS + channels (fitted)", NVLS_BYTES))
+        parts.append(NonTorchPart(
+            "NCCL NVLS + channels (fitted)", NVLS_BYTES,
+            "NVLS + channels: fitted (mean over the 6 v0.19 H100 runs at TP 2 and 4)"))
     elif p2p:
-        parts.append((f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
-                      NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES))
+        parts.append(NonTorchPart(
+            f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
+            NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES,
+            "NCCL P2P buffers: 9.19 MiB per connection from NCCL src/init.cc's default buffer "
+            f"sizes; {NCCL_P2P_CONNECTIONS} connections per GPU assumed (unverified: no log "
+            "prints it)"))
     if comm_counted and custom_ar_enabled(link == "nvlink", p2p, layout.tp,
                                           CUSTOM_AR_WORLD_SIZES):
-        parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
+        parts.append(NonTorchPart(
+            "vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES,
+            "custom all-reduce: vLLM custom_all_reduce.py (0.19.0 wheel), counted before 0.11 "
+            "only"))
     return tuple(parts)
-
-
-def non_torch_sources(parts: tuple[tuple[str, int], ...]) -> str:
-    """Where each constant of these non_torch_parts comes from (measured, fitted, read from
-    source or assumed), one clause per part, "; "-joined."""
-    sources = {
-        "CUDA context": "CUDA context: measured (non_torch_forward_increase of the v0.19 H100 "
-                        "start-ups: 0.24-0.27 GiB at TP=1, about 0.07 GiB per GPU with PP only, "
-                        "VLLM_ACCOUNTING section 5)",
-        "NCCL NVLS": "NVLS + channels: fitted (mean over the 6 v0.19 H100 runs at TP 2 and 4)",
-        "NCCL ": "NCCL P2P buffers: 9.19 MiB per connection from NCCL src/init.cc's default "
-                 f"buffer sizes; {NCCL_P2P_CONNECTIONS} connections per GPU assumed "
-                 "(unverified: no log prints it)",
-        "vLLM custom": "custom all-reduce: vLLM custom_all_reduce.py (0.19.0 wheel), counted "
-                       "before 0.11 only",
-    }
-    return "; ".join(next(text for start, text in sources.items() if name.startswith(start))
-                     for name, _ in parts)
 
 
 def non_torch_bytes(
@@ -98,5 +104,5 @@ def non_torch_bytes(
     tp_within_node: bool = True, comm_counted: bool = False,
 ) -> int:
     """CUDA context + NCCL / custom all-reduce buffers per GPU (see non_torch_parts)."""
-    return sum(n for _, n in non_torch_parts(layout, link, nvswitch_sharp, tp_within_node,
-                                             comm_counted))
+    parts = non_torch_parts(layout, link, nvswitch_sharp, tp_within_node, comm_counted)
+    return sum(part.bytes for part in parts)
