@@ -187,6 +187,11 @@ def resolve_gpu_key(name: str) -> str:
         return wanted
     if mig := mig_instance(name):
         raise MigInstanceError(f"GPU {name.strip()!r} is {mig}", name.strip())
+    if other := OTHER_SIZE_NVML_NAMES.get(_compact(name)):
+        gb, key = other
+        raise OtherMemorySizeError(
+            f"no preset for {name!r}, NVML's name of the {gb} GB card (--gpu {key} plans "
+            f"the other size, {GPU_PRESETS[key].name})", name)
     for keys in (_BY_SPELLING.get(_compact(name), ()), _short_keys(name)):
         keys = _one_nvml_name(keys)
         if len(keys) == 1:
@@ -250,8 +255,6 @@ SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
                          "source)"),
     "rtx-5060-ti-16gb": (8, "NVIDIA's GeForce compare page: 16 / 8 GB GDDR7 (the preset's "
                          "source)"),
-    "rtx-a2000-12gb": (6, "Tom's Hardware France's RTX A2000 launch report: 6 GB GDDR6 (the "
-                       "preset's source; the 12 GB card came later)"),
 }
 """Memory sizes (GB) a preset's GPU is also sold in that no preset holds, with the source:
 a name that does not state a size ("RTX 3060", "RTX 4060 Ti", NVML's "NVIDIA GeForce RTX 4060
@@ -316,6 +319,16 @@ def capability_from_name(name: str) -> tuple[str, str] | None:
     """(compute capability, source) of the GPU a name designates in CAPABILITY_WITHOUT_PRESET
     ("Tesla P40" -> "6.1"); None for any other name."""
     return _CAPABILITY_BY_FORM.get(_card_form(name))
+
+
+OTHER_SIZE_NVML_NAMES: dict[str, tuple[int, str]] = {
+    "rtxa2000": (6, "rtx-a2000-12gb"),
+}
+"""Compact NVML names of a card size no preset holds, where the preset's size has a name of
+its own: "NVIDIA RTX A2000" is the 6 GB card's (Tom's Hardware France's launch report: 6 GB
+GDDR6; the 12 GB card came later), the 12 GB card's "NVIDIA RTX A2000 12GB" (the
+rtx-a2000-12gb row's source). Such a name is that other size, not the preset (the RTX 3060's
+two sizes share one NVML name instead: SIZES_WITHOUT_PRESET)."""
 
 
 def size_without_preset(name: str) -> int | None:

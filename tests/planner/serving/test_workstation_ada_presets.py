@@ -11,7 +11,6 @@ from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     CAPABILITY_WITHOUT_PRESET,
-    SIZES_WITHOUT_PRESET,
     OtherMemorySizeError,
     UnknownGpuError,
     capability_from_name,
@@ -35,7 +34,7 @@ NEW = ("rtx-4500-ada", "rtx-2000-ada", "rtx-a2000-12gb", "a16")
     ("RTX 4500 Ada", "rtx-4500-ada"), ("NVIDIA RTX 4500 Ada Generation", "rtx-4500-ada"),
     ("RTX 2000 Ada", "rtx-2000-ada"), ("NVIDIA RTX 2000 Ada Generation", "rtx-2000-ada"),
     ("RTX A2000 12GB", "rtx-a2000-12gb"), ("NVIDIA RTX A2000 12GB", "rtx-a2000-12gb"),
-    ("RTX A2000", "rtx-a2000-12gb"), ("A16", "a16"), ("NVIDIA A16", "a16"),
+    ("A16", "a16"), ("NVIDIA A16", "a16"),
     # the neighbours keep theirs
     ("RTX 4000 Ada", "rtx-4000-ada"), ("NVIDIA RTX 4000 Ada Generation", "rtx-4000-ada"),
     ("RTX 5000 Ada", "rtx-5000-ada"), ("RTX A4500", "rtx-a4500"), ("A2", "a2"), ("A10", "a10"),
@@ -67,9 +66,13 @@ def test_the_sff_card_is_still_a_capability_only_name() -> None:
 
 
 def test_the_6_gb_rtx_a2000_is_a_size_without_a_preset() -> None:
-    # Tom's Hardware France: the RTX A2000 launched with 6 GB; the preset is the 12 GB card
-    assert SIZES_WITHOUT_PRESET["rtx-a2000-12gb"][0] == 6
-    assert size_without_preset("RTX A2000") == 6
+    # Tom's Hardware France: the RTX A2000 launched with 6 GB; the preset is the 12 GB card,
+    # whose NVML name says "12GB": "NVIDIA RTX A2000" (nvidia-smi on a 6 GB card) was planned
+    # on the 12 GB preset's 11.49 GiB, twice its memory
+    for name in ("NVIDIA RTX A2000", "RTX A2000"):
+        with pytest.raises(OtherMemorySizeError, match=r"NVML's name of the 6 GB card \(--gpu "
+                           r"rtx-a2000-12gb plans the other size.*--gpu-memory-gib X"):
+            resolve_gpu_key(name)
     assert size_without_preset("NVIDIA RTX A2000 12GB") is None
     with pytest.raises(OtherMemorySizeError, match="rtx-a2000-12gb .*not 6 GB"):
         resolve_gpu_key("RTX A2000 6GB")
