@@ -10,7 +10,11 @@ From 0.11.0 (vllm_versions.V1_ONLY_FROM) every start-up is V1 and nothing here a
 
 from planner.model.spec import LinearAttentionMixer, MambaMixer, MlaMixer, ModelSpec
 from planner.serving.hardware import parse_capability
-from planner.serving.startup.wheel_arch import WHEEL_MIN_CAPABILITY, wheel_floor
+from planner.serving.startup.wheel_arch import (
+    LAST_CUDA12_RELEASE,
+    WHEEL_MIN_CAPABILITY,
+    wheel_floor,
+)
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag
 from planner.serving.vllm_versions import V1_ONLY_FROM, Version, version_label
 from planner.units import VLLM_KV_DTYPE
@@ -74,9 +78,12 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
                 "it with vLLM 0.11 or later")
     if cc[0] < 8 and version <= OLD_GPU_FALLBACK_UNTIL:
         floor = wheel_floor(compute_capability)  # the releases whose wheels run it
-        advice = ("plan it with vLLM 0.11 or later" if floor is None else floor
-                  if cc[0] * 10 + cc[1] < WHEEL_MIN_CAPABILITY else
-                  f"plan it with vLLM 0.11 to 0.19: {floor}")
+        if floor is None:
+            advice = "plan it with vLLM 0.11 or later"
+        elif cc[0] * 10 + cc[1] < WHEEL_MIN_CAPABILITY:
+            advice = floor  # no release runs it
+        else:
+            advice = f"plan it with vLLM 0.11 to {LAST_CUDA12_RELEASE}: {floor}"
         return (f"{v0} (compute capability {compute_capability} < 8.0: engine/arg_utils.py "
                 f"_is_v1_supported_oracle); {advice}")
     if kv_cache_dtype != "auto" and not _kv_on_v1(

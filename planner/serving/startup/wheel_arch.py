@@ -50,6 +50,10 @@ CUDA13_MIN_CAPABILITY and up (the second NOTE above)."""
 
 CUDA13_MIN_CAPABILITY = 75
 
+LAST_CUDA12_RELEASE = "0.19"
+"""The last release line before CUDA13_WHEELS_FROM (0.19.x): the newest whose wheels hold code
+for WHEEL_MIN_CAPABILITY to CUDA13_MIN_CAPABILITY, as the texts name it."""
+
 
 def wheel_arch_errors(gpu: GpuSpec, version: Version) -> list[str]:
     """CUDA's error where the release's wheels hold no code for the GPU's compute capability
@@ -87,10 +91,11 @@ def wheel_floor(compute_capability: str) -> str | None:
     if current < WHEEL_MIN_CAPABILITY:
         return (f"vLLM's prebuilt wheels hold no CUDA code for compute capability "
                 f"{compute_capability} on any release ({WHEEL_MIN_CAPABILITY / 10:.1f} and newer "
-                f"to 0.19, {newer} from {since}), so a pip-installed vLLM cannot run it")
+                f"to {LAST_CUDA12_RELEASE}, {newer} from {since}), so a pip-installed vLLM "
+                "cannot run it")
     return (f"vLLM's prebuilt wheels hold no CUDA code for compute capability "
             f"{compute_capability} from {since} ({newer}), so a pip-installed vLLM {since} or "
-            "later cannot run it (0.19 and earlier hold code for it)")
+            f"later cannot run it ({LAST_CUDA12_RELEASE} and earlier hold code for it)")
 
 
 def no_preset_text(exc: NoGpuPresetError) -> str:
