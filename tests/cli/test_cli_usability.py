@@ -102,7 +102,7 @@ def test_help_says_what_the_batch_and_length_flags_are_and_how_their_counts_read
     assert "the longest request, prompt and output tokens together, that vLLM accepts" in text
     assert "--max-num-seqs S the most requests a replica runs at once (default: " in text
     assert "the most tokens one engine step takes, a prompt's chunk included" in text
-    assert "--ep, --enable-expert-parallel expert parallelism (vLLM's spelling too): a MoE " \
+    assert "--ep, --enable-expert-parallel, -ep expert parallelism (vLLM's spelling too): a MoE " \
         "model's routed experts whole" in text
     # the recorded 8x RTX 3090 rig (tests/fixtures/snapshots/rtx3090x8.json): NVML's total
     # 25,769,803,776 B = 24,576 MiB, 461,373,440 B = 440 MiB reserved; 24,136 / 1,024 = 23.57
