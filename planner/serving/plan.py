@@ -335,17 +335,20 @@ class Term(BaseModel):
 
 
 TermInputs = dict[str, float | int | str]
-"""A term's named inputs, units in the keys (Term.inputs holds them as text: input_text)."""
+"""A term's named inputs, units in the keys (Term.inputs holds them as text: inputs_text)."""
 
 
-def input_text(value: float | int | str) -> str:
-    """An input as Term.inputs holds it: whole numbers whole ("936", "4095525888"), other
-    floats to 6 significant digits ("0.707", "6.34155"), text as it is."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) or value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.6g}"
+def inputs_text(inputs: TermInputs | None) -> dict[str, str]:
+    """Named inputs as Term.inputs holds them, for the memory and the speed terms alike: whole
+    numbers whole ("936", "4095525888"), other floats to 6 significant digits ("0.707",
+    "6.34155"), text as it is."""
+    def text(value: float | int | str) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int) or value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.6g}"
+    return {key: text(value) for key, value in (inputs or {}).items()}
 
 
 class RankMemory(BaseModel):
@@ -3018,7 +3021,7 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
           inputs: TermInputs | None = None) -> Term:
     return Term.model_construct(
         key=key, label=label, value=value, unit=unit, formula=formula,
-        inputs={k: input_text(v) for k, v in (inputs or {}).items()}, note=note
+        inputs=inputs_text(inputs), note=note
     )
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 from planner.serving.engine import TRITON_MLA_PIECEWISE_NOTE
 from planner.serving.hardware import SM_UNITS
-from planner.serving.plan import Term, TermInputs, input_text
+from planner.serving.plan import Term, TermInputs, inputs_text
 from planner.serving.speed.coefficients import (
     CALIBRATION_GEMM_RATIO,
     EAGER_LAYER_OVERHEAD_FACTOR,
@@ -64,7 +64,7 @@ Inputs = TermInputs
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "",
           inputs: Inputs | None = None) -> Term:
     return Term(key=key, label=label, value=value, unit=unit, formula=formula, note=note,
-                inputs={k: input_text(v) for k, v in (inputs or {}).items()})
+                inputs=inputs_text(inputs))
 
 
 def _notes(*notes: str) -> str:
