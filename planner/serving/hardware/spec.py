@@ -77,7 +77,8 @@ class GpuSpec(BaseModel):
     """The GPU's rated boost clock in MHz (SM clock; the datasheet's or, where NVIDIA gives none
     in its datasheet, the spec database the preset's notes name), the clock its fp32_tflops is
     worked out at; it scales the speed model's per-layer overheads (speed/step.py _overhead_s).
-    None where no source was found (the overheads then assume the calibration GPUs' clock)."""
+    None where no source was found (the overheads then assume speed.coefficients'
+    REFERENCE_CLOCK_MHZ, the H100/H200/B200 boost clock they were fitted at)."""
     softmax_exp_tera_per_s: float | None = Field(default=None, gt=0)
     """Exponentials per second (10**12) the special function units issue (MUFU.EX2, one per
     attention score in softmax): SMs x clock (sm_cycles_tera_per_s) x the architecture's SFU

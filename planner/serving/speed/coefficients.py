@@ -169,9 +169,10 @@ EFFICIENCY_BASIS: dict[KernelFamily, str] = {
 
 
 REFERENCE_CLOCK_MHZ = 1980.0
-"""The boost clock of the calibration GPUs, the clock FITTED's per-layer overheads
-(layer_overhead_us, moe_layer_overhead_us, indexer_layer_overhead_us) were fitted at; on
-another GPU they scale by REFERENCE_CLOCK_MHZ / its GpuSpec.boost_clock_mhz (step._overhead_s).
+"""The boost clock of the H100, H200 and B200 calibration GPUs (not B300's, below), the clock
+FITTED's per-layer overheads (layer_overhead_us, moe_layer_overhead_us,
+indexer_layer_overhead_us) were fitted at; on another GPU they scale by REFERENCE_CLOCK_MHZ /
+its GpuSpec.boost_clock_mhz (step._overhead_s).
 H100 SXM 1,980 MHz (NVIDIA's H100 specifications); H200 1,980 MHz (the same GH100 die and
 67 FP32 TFLOPS); B200 1,980 MHz (148 SMs x 128 x 2 x 1.98 GHz = NVIDIA's 75 FP32 TFLOPS;
 hmc-tech.com's specifications). B300 boosts at 2,032 MHz (AWS's EC2 guide, 'P6-B300 instances:
@@ -179,6 +180,10 @@ sudo nvidia-smi -ac 3996,2032'; a B300 SXM6 AC's nvidia-smi -q; NVIDIA publishes
 after FITTED was fitted with its rows at this clock (factor 1): they now scale by 1980/2032 =
 0.974, not refitted (held-out B300 TPOT median 11.5 -> 10.7 %; fit rows 7.4 -> 7.5 %; see
 hardware/presets.py, each preset's notes)."""
+
+REFERENCE_CLOCK_TEXT = "the H100/H200/B200 boost clock the overheads were fitted at"
+"""What REFERENCE_CLOCK_MHZ is, as the step_overhead term names it (not every calibration
+GPU's: B300 boosts at 2,032 MHz; a test checks the presets)."""
 
 
 CALIBRATION_GPUS = ("h100-sxm", "h200", "b200", "b300")

@@ -65,7 +65,8 @@ def moe_layer_us(ctx: _Ctx) -> float:
 
 def clock_factor(gpu: GpuSpec) -> float:
     """REFERENCE_CLOCK_MHZ / the GPU's boost clock; 1 without one (a custom GPU, a preset
-    whose clock no source gives: the calibration GPUs' clock assumed)."""
+    whose clock no source gives: 1,980 MHz assumed, the H100/H200/B200 boost clock the
+    overheads were fitted at)."""
     return REFERENCE_CLOCK_MHZ / gpu.boost_clock_mhz if gpu.boost_clock_mhz else 1.0
 
 

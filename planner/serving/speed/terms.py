@@ -8,7 +8,7 @@ import math
 from collections import Counter
 
 from planner.serving.engine import TRITON_MLA_PIECEWISE_NOTE
-from planner.serving.hardware import SM_UNITS
+from planner.serving.hardware import GPU_PRESETS, SM_UNITS
 from planner.serving.plan import Term, TermInputs, inputs_text
 from planner.serving.speed.coefficients import (
     CALIBRATION_GEMM_RATIO,
@@ -16,6 +16,7 @@ from planner.serving.speed.coefficients import (
     EFFICIENCY_BASIS,
     FITTED_ON,
     REFERENCE_CLOCK_MHZ,
+    REFERENCE_CLOCK_TEXT,
     WNA16_FALLBACK_SLOWDOWN,
 )
 from planner.serving.speed.collectives import (
@@ -209,11 +210,11 @@ def _per_layer(ctx: _Ctx, s) -> tuple[str, Inputs]:
     clock = gpu.boost_clock_mhz
     inputs |= {"calibration_clock_mhz": REFERENCE_CLOCK_MHZ, "clock_factor": clock_factor(gpu)}
     if clock is None:
-        return (f"{per_layer} x 1 (clock unknown: the calibration GPUs' clock assumed, "
-                f"{REFERENCE_CLOCK_MHZ:g} MHz)"), inputs
+        return (f"{per_layer} x 1 (clock unknown: {REFERENCE_CLOCK_MHZ:g} MHz assumed, "
+                f"{REFERENCE_CLOCK_TEXT})"), inputs
     inputs["gpu_clock_mhz"] = clock
-    return (f"{per_layer} x {REFERENCE_CLOCK_MHZ:g}/{clock:g} MHz (the calibration GPUs' boost "
-            f"clock / the {gpu.name}'s)"), inputs
+    return (f"{per_layer} x {REFERENCE_CLOCK_MHZ:g}/{clock:g} MHz ({REFERENCE_CLOCK_TEXT} / "
+            f"the {gpu.name}'s)"), inputs
 
 
 def _compute_eff(ctx: _Ctx, digits: int = 3) -> str:
@@ -630,13 +631,18 @@ def _overhead_term(ctx: _Ctx, s, parts, graphs_caveat: str) -> Term:
              "unverified)") if ctx.eager else ""
     if ctx.eager:
         inputs["eager_factor"] = EAGER_LAYER_OVERHEAD_FACTOR
-    clock = ctx.device.gpu.boost_clock_mhz
-    clocks = (f"{REFERENCE_CLOCK_MHZ:g} MHz: the calibration GPUs' boost clock "
-              "(coefficients.REFERENCE_CLOCK_MHZ)"
-              + (f"; {clock:g} MHz: the {ctx.device.gpu.name}'s boost clock (its GPU preset's; "
+    gpu = ctx.device.gpu
+    clock = gpu.boost_clock_mhz
+    b300 = GPU_PRESETS["b300"].boost_clock_mhz
+    clocks = (f"{REFERENCE_CLOCK_MHZ:g} MHz: {REFERENCE_CLOCK_TEXT} (coefficients."
+              f"REFERENCE_CLOCK_MHZ; B300's rows, at {b300:g} MHz, scale by "
+              f"{REFERENCE_CLOCK_MHZ:g}/{b300:g} without a refit)"
+              + (f"; {clock:g} MHz: the {gpu.name}'s boost clock (its GPU preset's; "
                  "sources in its notes)" if clock else "")
               + "; the scaling by the clock was chosen on the public runs' residuals "
-              "(step._overhead_s)")
+              "(step._overhead_s)"
+              + ("; the overheads were fitted on NVIDIA GPUs: their scaling by the clock is "
+                 "unverified on AMD GPUs" if gpu.vendor == "amd" else ""))
     return _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
                  f"{per_layer}{eager} = {_ms(parts['overhead'])}",
                  _notes(graphs_caveat, _fitted("the overheads per layer"), clocks), inputs)

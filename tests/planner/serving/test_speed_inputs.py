@@ -6,11 +6,16 @@ import pytest
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import link_spec, preset_cluster
+from planner.serving.hardware import GPU_PRESETS, link_spec, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
-from planner.serving.speed.coefficients import FITTED
+from planner.serving.speed.coefficients import (
+    CALIBRATION_GPUS,
+    FITTED,
+    REFERENCE_CLOCK_MHZ,
+    REFERENCE_CLOCK_TEXT,
+)
 from planner.serving.speed.collectives import explained_rates
 
 
@@ -71,18 +76,46 @@ def test_an_nvlink_ring_marks_its_hop_latency_as_an_estimate() -> None:
 
 def test_the_fixed_overhead_shows_the_fitted_per_layer_figure_and_the_clocks() -> None:
     # Qwen3-8B (36 layers) at PP=2: stages of 18. 56.3 us (fitted) x 18 x 1,980 MHz (the
-    # calibration GPUs' boost clock) / 1,695 MHz (the RTX 3090's) = 1,183.79 us; no per-step
+    # H100/H200/B200 boost clock) / 1,695 MHz (the RTX 3090's) = 1,183.79 us; no per-step
     # term (it fitted to 0 and was dropped), so no "/ PP 2"
     terms = _terms("Qwen/Qwen3-8B", "rtx-3090", 4, ParallelLayout(tp=2, pp=2), ServingLoad())
     overhead = terms["step_overhead"]
     assert overhead.value == pytest.approx(1.18379, abs=1e-5)
     assert overhead.formula == (
-        "fitted 56.3 us x 18 layers x 1980/1695 MHz (the calibration GPUs' boost clock / the "
-        "NVIDIA GeForce RTX 3090's) = 1.184 ms")
+        "fitted 56.3 us x 18 layers x 1980/1695 MHz (the H100/H200/B200 boost clock the "
+        "overheads were fitted at / the NVIDIA GeForce RTX 3090's) = 1.184 ms")
     assert overhead.inputs == {"layer_overhead_us": "56.3", "layers": "18",
                                "calibration_clock_mhz": "1980", "clock_factor": "1.16814",
                                "gpu_clock_mhz": "1695"}
     assert "perf-silicon-aic.csv" in overhead.note  # where it was fitted
+    # B300, a calibration GPU, boosts at 2,032 MHz: the note does not call 1,980 every
+    # calibration GPU's clock, and says B300's rows are scaled without a refit
+    assert ("1980 MHz: the H100/H200/B200 boost clock the overheads were fitted at "
+            "(coefficients.REFERENCE_CLOCK_MHZ; B300's rows, at 2032 MHz, scale by 1980/2032 "
+            "without a refit); 1695 MHz: the NVIDIA GeForce RTX 3090's boost clock") \
+        in overhead.note
+    assert "AMD" not in overhead.note
+
+
+def test_the_reference_clock_is_the_clock_of_the_calibration_gpus_it_names() -> None:
+    # REFERENCE_CLOCK_TEXT names H100, H200 and B200: their presets boost at 1,980 MHz (H100
+    # SXM per NVIDIA's H100 specifications, H200 the same GH100, B200's 75 FP32 TFLOPS / (148
+    # SMs x 128 x 2)); B300, the fourth calibration GPU, at 2,032 (AWS's P6-B300 guide)
+    assert {k: GPU_PRESETS[k].boost_clock_mhz for k in CALIBRATION_GPUS} == {
+        "h100-sxm": 1980.0, "h200": 1980.0, "b200": 1980.0, "b300": 2032.0}
+    assert REFERENCE_CLOCK_MHZ == 1980.0
+    assert REFERENCE_CLOCK_TEXT.startswith("the H100/H200/B200 boost clock")
+
+
+def test_the_overheads_clock_scaling_on_an_amd_gpu_is_marked_unverified() -> None:
+    # MI300X: 2,100 MHz (AMD's page); Qwen3-8B's 36 layers x 56.3 us x 1,980 / 2,100 =
+    # 1,911.0 us, scaled from NVIDIA-fitted overheads, which no AMD run has checked
+    overhead = _terms("Qwen/Qwen3-8B", "mi300x", 1, ParallelLayout(), ServingLoad())[
+        "step_overhead"]
+    assert overhead.value == pytest.approx(36 * 56.3 * 1980 / 2100 / 1e3)
+    assert "x 1980/2100 MHz" in overhead.formula
+    assert overhead.note.endswith("the overheads were fitted on NVIDIA GPUs: their scaling by "
+                                  "the clock is unverified on AMD GPUs")
 
 
 def test_no_fitted_coefficient_is_too_small_to_show() -> None:

@@ -75,7 +75,7 @@ LINK = 31.5077e9 * 6.34 / 31.5 * 0.8  # 5.0732e9 B/s
 NCCL = 6e-6  # NCCL's start-up per collective on PCIe (measured, see the docstring)
 STEP = 3e-6  # one ring step
 MB = 1e6
-CLOCK = 1980 / 1695  # the calibration GPUs' boost clock / the RTX 3090's (see the docstring)
+CLOCK = 1980 / 1695  # the H100/H200/B200 boost clock / the RTX 3090's (see the docstring)
 # GEMMs at the fitted efficiency x the 3090's measured BF16 matmul rate (76.58 TFLOP/s, the
 # median of torch-performance-test-data's three RTX 3090 rows) / its 71 datasheet / the
 # calibration GPUs' 0.79195: 0.636 x 1.07859 / 0.79195 = 0.86620
