@@ -459,22 +459,87 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     nodes of 8, 8/16 = (N - 1)/N), (m - 1)/EP go to its node's peers over the node's link;
     the two run side by side (NVLink and the NICs), so each direction costs the network's
     NCCL start-up + step and the slower of the two shares."""
+    return explained_all_to_all(ctx, tokens).seconds
+
+
+class AllToAll(NamedTuple):
+    """One MoE layer's dispatch + combine (explained_all_to_all): its seconds, its formula in
+    the plan's numbers, "2 x [start-up + bytes x share / rate]", and the inputs it names."""
+
+    seconds: float
+    text: str
+    inputs: dict[str, float]
+
+
+def explained_all_to_all(ctx: _Ctx, tokens: float, tokens_text: str = "") -> AllToAll:
+    """_all_to_all_s's seconds for `tokens` tokens a DP rank, with its formula and inputs where
+    `tokens_text` names the tokens ("1 token"); ("", {}) without it (a step's time needs only
+    the seconds) or where no all-to-all runs."""
     dev, net = ctx.device, ctx.net
     if not (ctx.dp > 1 and dev.moe is not None):
-        return 0.0
+        return AllToAll(0.0, "", {})
+    act_b, eff = dev.act_b, ctx.c.link_efficiency
     if not ctx.ep:
-        gathered = tokens * ctx.hidden * dev.act_b * (ctx.dp - 1)
+        gathered = tokens * ctx.hidden * act_b * (ctx.dp - 1)
         hop = dev.link if net is None else net
         bw = min(_rate(ctx, dev.link), _rate(ctx, hop))
-        return 2 * (_start_s(hop) + gathered / bw)
+        seconds = 2 * (_start_s(hop) + gathered / bw)
+        if not tokens_text:
+            return AllToAll(seconds, "", {})
+        rate = (f"{dev.link.bandwidth_gbps:.1f} GB/s" if net is None else
+                f"min({dev.link.bandwidth_gbps:.1f} GB/s in a node, {net.bandwidth_gbps:g} GB/s "
+                "network per GPU)")
+        others = "the other rank's" if ctx.dp == 2 else f"the other {ctx.dp - 1} ranks'"
+        return AllToAll(
+            seconds, f"2 x [{_start_text(hop)} + {others} {tokens_text} x {ctx.hidden:,} x "
+            f"{act_b:g} B / ({rate} x {eff:.2f} estimated link efficiency)]",
+            {"dp": ctx.dp, "tokens": tokens, "hidden_size": ctx.hidden,
+             "bytes_per_activation": act_b, "gathered_bytes": gathered, **_start_inputs(hop),
+             "link_bandwidth_gbps": dev.link.bandwidth_gbps,
+             **({} if net is None else {"network_gbps_per_gpu": net.bandwidth_gbps}),
+             "link_efficiency": eff})
     ep = ctx.tp * ctx.dp
-    copies = tokens * dev.moe.experts_per_token * ctx.hidden * dev.act_b
-    if ctx.ep_node_ranks and net is not None:
-        m = ctx.ep_node_ranks
+    k = dev.moe.experts_per_token
+    copies = tokens * k * ctx.hidden * act_b
+    m = ctx.ep_node_ranks if net is not None else 0
+    if m:
         slower = max(copies * (m - 1) / ep / _rate(ctx, dev.link),
                      copies * (ep - m) / ep / _rate(ctx, net))
-        return 2 * (_start_s(net) + slower)
-    return 2 * (_start_s(dev.link) + copies * (ep - 1) / ep / _rate(ctx, dev.link))
+        seconds = 2 * (_start_s(net) + slower)
+        hop = net
+        share = (f"max({m - 1}/{ep} to its node's other ranks / "
+                 f"{dev.link.bandwidth_gbps:.1f} GB/s, {ep - m}/{ep} to other nodes / "
+                 f"{net.bandwidth_gbps:g} GB/s network per GPU) / {eff:.2f} estimated link "
+                 "efficiency")
+    else:
+        seconds = 2 * (_start_s(dev.link) + copies * (ep - 1) / ep / _rate(ctx, dev.link))
+        hop = dev.link
+        share = (f"({ep} - 1)/{ep} to other ranks / ({dev.link.bandwidth_gbps:.1f} GB/s x "
+                 f"{eff:.2f} estimated link efficiency)")
+    if not tokens_text:
+        return AllToAll(seconds, "", {})
+    return AllToAll(
+        seconds, f"2 x [{_start_text(hop)} + {tokens_text} x {k} experts x {ctx.hidden:,} x "
+        f"{act_b:g} B x {share}]",
+        {"tokens": tokens, "experts_per_token": k, "hidden_size": ctx.hidden,
+         "bytes_per_activation": act_b, "dispatch_bytes": copies, "ep_size": ep,
+         **({"ep_ranks_per_node": m} if m else {}), **_start_inputs(hop),
+         "link_bandwidth_gbps": dev.link.bandwidth_gbps,
+         **({"network_gbps_per_gpu": net.bandwidth_gbps} if m else {}),
+         "link_efficiency": eff})
+
+
+def _start_text(link: LinkSpec) -> str:
+    """_start_s in its numbers: "6 us NCCL start-up + 3 us step (measured)", "2 us step
+    (estimated, unverified)" on a link without an NCCL start-up (NVLink)."""
+    startup = f"{link.startup_us:g} us NCCL start-up + " if link.startup_us else ""
+    return f"{startup}{link.latency_us:g} us step ({link.timing_basis})"
+
+
+def _start_inputs(link: LinkSpec) -> dict[str, float]:
+    """_start_text's figures as inputs (the start-up where the link has one)."""
+    return ({"all_to_all_startup_us": link.startup_us} if link.startup_us else {}) | {
+        "all_to_all_step_us": link.latency_us}
 
 
 def _rate(ctx: _Ctx, link: LinkSpec) -> float:

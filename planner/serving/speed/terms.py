@@ -23,11 +23,11 @@ from planner.serving.speed.collectives import (
     CUSTOM_AR_MAX_BYTES,
     FLASHINFER_ALLREDUCE_FROM,
     FLASHINFER_ALLREDUCE_NOTE,
-    _all_to_all_s,
     _dispatch_label,
     allreduce_algorithm,
     ar_capability,
     collectives_label,
+    explained_all_to_all,
     explained_rates,
     measured_allreduce,
 )
@@ -166,6 +166,15 @@ def _lanes_note(ctx: _Ctx) -> str:
                                        "lanes per SM)")
 
 
+def _lanes_inputs(ctx: _Ctx) -> Inputs:
+    """_lanes_note's figures as inputs ({} where it says nothing)."""
+    if not _lanes_note(ctx):
+        return {}
+    return {"fp32_tflops": ctx.device.gpu.fp32_tflops,
+            "fp32_lanes_per_sm": SM_UNITS[ctx.device.gpu.compute_capability][0],
+            "marlin_fp32_flop_per_sm_per_clock": MARLIN_FP32_FLOP_PER_SM_CYCLE}
+
+
 def _exp_rule(ctx: _Ctx) -> str:
     """The softmax exponential rate's rule in this GPU's numbers (hardware.SM_UNITS)."""
     dev = ctx.device
@@ -237,6 +246,13 @@ def _compute_inputs(ctx: _Ctx) -> Inputs:
                       "attention_tflops": dev.attn_flops / 1e12,
                       "compute_efficiency": ctx.compute_eff,
                       "fitted_compute_efficiency": ctx.c.compute_efficiency}
+    if not dev.dense_flops == dev.lm_head_flops == dev.peak_flops:  # _part_rates shows them
+        inputs |= {"dense_part_tflops": dev.dense_flops / 1e12,
+                   "lm_head_tflops": dev.lm_head_flops / 1e12}
+    if _wide_heads(ctx):
+        inputs |= {"fa3_max_head_dim": FA3_MAX_HEAD_DIM,
+                   "wide_head_attention_tflops": dev.wide_attn_flops / 1e12,
+                   "wide_head_attention_share": WIDE_HEAD_FA4_SM90_SHARE}
     if gpu.gemm_ratio is not None:
         inputs |= {"measured_gemm_tflops": gpu.measured_gemm_tflops,
                    "datasheet_bf16_tflops": gpu.bf16_dense_tflops,
@@ -409,7 +425,7 @@ def _moe_read_text(ctx: _Ctx, s, micro: float) -> tuple[str, str, Inputs]:
                        f"{_marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
             inputs |= {"marlin_bytes_per_fp32_flop": c.marlin_moe_bytes_per_fp32_flop,
                        "marlin_fp32_tflops": _marlin_fp32_tflops(dev.gpu),
-                       "marlin_rate_gbps": _marlin_rate(ctx) / 1e9}
+                       "marlin_rate_gbps": _marlin_rate(ctx) / 1e9, **_lanes_inputs(ctx)}
         if slow:
             slow += " (estimated, unverified)"
             inputs["wna16_slowdown"] = WNA16_FALLBACK_SLOWDOWN
@@ -465,10 +481,12 @@ def _cap_inputs(ctx: _Ctx, efficiency: float) -> Inputs:
 
 
 def _window_inputs(s) -> Inputs:
-    """Each sliding-window group of stage `s` as inputs: its layers and their KV bytes a
-    token, keyed by the window ("sliding_layers_w128", "kv_bytes_per_token_per_layer_w128")."""
+    """Each sliding-window group of stage `s` as inputs: its window, its layers and their KV
+    bytes a token, keyed by the window ("sliding_window_tokens_w128", "sliding_layers_w128",
+    "kv_bytes_per_token_per_layer_w128")."""
     return {key: value for (w, per), n in Counter(s.window_kv).items()
-            for key, value in ((f"sliding_layers_w{w}", n),
+            for key, value in ((f"sliding_window_tokens_w{w}", w),
+                               (f"sliding_layers_w{w}", n),
                                (f"kv_bytes_per_token_per_layer_w{w}", per))}
 
 
@@ -555,32 +573,20 @@ def _allreduce_algorithms(ctx: _Ctx, msg: float, chunk_msg: int, sizes) -> str:
     return algorithms
 
 
-def _all_to_all_inputs(ctx: _Ctx, s, micro: float) -> Inputs:
-    """The MoE layers' all-to-all as inputs, where one runs (_all_to_all_text)."""
-    a2a_s = _all_to_all_s(ctx, micro)
-    return {"moe_layers": s.moe_layers, "all_to_all_us_per_moe_layer": a2a_s * 1e6} \
-        if a2a_s else {}
-
-
-def _all_to_all_text(ctx: _Ctx, s, micro: float, msg: float) -> str:
-    """The MoE layers' all-to-all added to the all-reduce formula: EP's dispatch + combine to
-    the other ranks, or without EP the all-gather + reduce-scatter over the DP ranks; "" where
-    none runs (collectives._all_to_all_s)."""
-    dev = ctx.device
-    a2a_s = _all_to_all_s(ctx, micro)
-    if a2a_s and ctx.ep:
-        return (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
-                f"{_dispatch_label(ctx)} (dispatch + combine of "
-                f"{_avg_of(micro, 'token')} x "
-                f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
-                f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
-    if a2a_s:
-        others = "the other rank's" if ctx.dp == 2 else f"the other {ctx.dp - 1} ranks'"
-        return (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
-                f"{_dispatch_label(ctx)} (all-gather + reduce-scatter over the "
-                f"{ctx.dp} DP ranks: {others} "
-                f"{_avg_of(micro, 'token')} x {msg / micro:,.0f} B each way)")
-    return ""
+def _all_to_all_text(ctx: _Ctx, s, micro: float) -> tuple[str, Inputs]:
+    """The MoE layers' all-to-all added to the all-reduce formula, and its inputs: EP's
+    dispatch + combine to the other ranks, or without EP the all-gather + reduce-scatter over
+    the DP ranks, each in its numbers (collectives.explained_all_to_all); ("", {}) where none
+    runs."""
+    a2a = explained_all_to_all(ctx, micro, _avg_of(micro, "token"))
+    if not a2a.seconds:
+        return "", {}
+    how = ("dispatch + combine" if ctx.ep else
+           f"all-gather + reduce-scatter over the {ctx.dp} DP ranks")
+    return (f" + {s.moe_layers} MoE layers x {a2a.seconds * 1e6:,.1f} us {_dispatch_label(ctx)} "
+            f"({how}: {a2a.text})",
+            {"moe_layers": s.moe_layers, "all_to_all_us_per_moe_layer": a2a.seconds * 1e6,
+             **a2a.inputs})
 
 
 def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) -> Term:
@@ -601,11 +607,12 @@ def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) 
     allreduce_formula = (f"2 x {s.layers} layers x [{rates.startup_text} + ({ctx.tp} - 1)/"
                          f"{ctx.tp} x 2 x {msg:,.0f} B / {rates.bus_text}]" if ctx.tp > 1
                          else "TP=1: no all-reduce")
-    allreduce_formula += _all_to_all_text(ctx, s, micro, msg)
+    a2a_text, a2a_inputs = _all_to_all_text(ctx, s, micro)
+    allreduce_formula += a2a_text
     message = {"tp": ctx.tp, "allreduces_per_layer": 2, "layers": s.layers,
                      "message_bytes": msg, "tokens": micro, "hidden_size": ctx.hidden,
                      "bytes_per_activation": dev.act_b, **rates.inputs} if ctx.tp > 1 else {"tp": 1}
-    inputs = {**message, **_all_to_all_inputs(ctx, s, micro)}
+    inputs = {**message, **a2a_inputs}
     return _term("allreduce", f"{collectives_label(ctx)} per stage step",
                  parts["allreduce"] * 1e3, "ms",
                  f"{allreduce_formula} = {_ms(parts['allreduce'])}",
@@ -790,7 +797,7 @@ def _output_terms(ctx: _Ctx, load, conc, per_replica: int, tpot_base: float,
               {"decode_step_ms": tpot_base * 1e3,
                "prefill_interference": c.prefill_interference,
                "other_requests": per_replica - 1, "prefill_marginal_ms": marginal_s * 1e3,
-               "output_tokens": load.output_len}),
+               "output_tokens": load.output_len, "interference_ms": interference * 1e3}),
         *([] if load.one_token else [_term(
             "output_tokens_per_s_per_request", "Output tokens/s per request", 1 / tpot, "tok/s",
             f"1 / {_ms(tpot)} TPOT = {1 / tpot:,.1f} tok/s",

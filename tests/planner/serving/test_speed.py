@@ -964,9 +964,10 @@ def test_tp1_dp2_ep_allreduce_term_is_the_all_to_all_by_hand() -> None:
     term = _allreduce_term(ParallelLayout(tp=1, dp=2, ep=True))
     assert term.value == pytest.approx(48 * 2 * (2e-3 + 32_768 / 2 / 360e9 * 1e3), rel=1e-9)
     assert term.value == pytest.approx(0.196369, rel=1e-5)
-    assert term.formula.startswith("TP=1: no all-reduce + 48 MoE layers x 4.1 us EP all-to-all "
-                                   "(dispatch + combine of 1 token x 8 experts x 4,096 B, 1/2 "
-                                   "to other ranks)")
+    assert term.formula.startswith(
+        "TP=1: no all-reduce + 48 MoE layers x 4.1 us EP all-to-all (dispatch + combine: 2 x "
+        "[2 us step (estimated, unverified) + 1 token x 8 experts x 2,048 x 2 B x (2 - 1)/2 to "
+        "other ranks / (450.0 GB/s x 0.80 estimated link efficiency)])")
 
 
 def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None:
@@ -982,11 +983,13 @@ def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None
     term = _allreduce_term(layout)
     assert term.value == pytest.approx(2 * (2e-6 + 4096 / 360e9) * 48 * 1e3, rel=1e-6)
     assert (" us DP MoE all-gather/reduce-scatter (all-gather + reduce-scatter over the 2 DP "
-            "ranks: the other rank's 1 token x 4,096 B each way)") in term.formula
+            "ranks: 2 x [2 us step (estimated, unverified) + the other rank's 1 token x 2,048 x "
+            "2 B / (450.0 GB/s x 0.80 estimated link efficiency)])") in term.formula
     # it grows with DP: at DP=8 each rank gathers the other 7 ranks' tokens
     wide = _allreduce_term(ParallelLayout(tp=1, dp=8), gpus=8)
     assert wide.value == pytest.approx(2 * (2e-6 + 7 * 4096 / 360e9) * 48 * 1e3, rel=1e-6)
-    assert "over the 8 DP ranks: the other 7 ranks' 1 token x 4,096 B each way)" in wide.formula
+    assert "over the 8 DP ranks: 2 x [2 us step (estimated, unverified) + the other 7 ranks' " \
+        "1 token x 2,048 x 2 B / (450.0 GB/s" in wide.formula
     # each rank holds half of every expert (bf16: 48 x 128 x 3 x 2,048 x 768 x 2 B / 2) and
     # multiplies half of each token's 8: 48 x 8 x 3 x 2,048 x 768 / 2 parameters a token
     request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h100-sxm", 2),

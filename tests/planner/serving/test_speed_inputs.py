@@ -1,6 +1,8 @@
 """Every speed term names its inputs (units in the keys) and marks its constants as fitted,
 measured, datasheet or estimated; worked by hand from the configs and the hardware notes."""
 
+import re
+
 import pytest
 
 from planner.catalog import catalog_entry
@@ -25,8 +27,9 @@ def _spec(repo_id: str):
 
 
 def _terms(repo_id: str, gpu: str, gpus: int, layout: ParallelLayout, load: ServingLoad,
-           **engine) -> dict:
-    request = PlanRequest(model=_spec(repo_id), cluster=preset_cluster(gpu, gpus), layout=layout,
+           nodes: int = 1, link: str | None = None, **engine) -> dict:
+    request = PlanRequest(model=_spec(repo_id), cluster=preset_cluster(gpu, gpus, nodes, link),
+                          layout=layout,
                           engine=EngineSettings(**{"max_model_len": 8192, **engine}))
     return {t.key: t for t in estimate_speed(request, load).terms}
 
@@ -55,6 +58,99 @@ def test_allreduce_inputs_on_two_rtx_3090s_without_p2p_are_the_pcie_constants() 
     assert "measured (nccl-tests on 2 and 8 GeForce cards" in allreduce.note
     assert "tinygrad/open-gpu-kernel-modules#44" in allreduce.note
     assert "link efficiency 0.8: estimated, unverified" in allreduce.note
+
+
+def test_ep_all_to_all_over_pcie_names_every_figure_it_multiplies() -> None:
+    # Qwen3-30B-A3B config.json: hidden_size 2,048, 48 layers, all MoE (decoder_sparse_step 1,
+    # no mlp_only_layers), num_experts_per_tok 8, bfloat16 (2 B). 2x L40S over PCIe 4.0 x16
+    # with P2P, TP=1 x DP=2 + EP: one request, so each DP rank dispatches 1 token's 8 expert
+    # copies, 1 x 8 x 2,048 x 2 B = 32,768 B, (2 - 1)/2 of them to the other rank = 16,384 B,
+    # at 16 GT/s x 16 x 128/130 / 8 = 31.5077 GB/s x 0.8 estimated = 25.2062 GB/s: 0.650 us,
+    # + NCCL's 6 us start-up + 3 us step (measured on GeForce cards, hardware/links.py), each
+    # way: 2 x (9 + 0.650) = 19.300 us a MoE layer; x 48 = 926.4 us. TP=1: no all-reduce
+    allreduce = _terms("Qwen/Qwen3-30B-A3B", "l40s", 2, ParallelLayout(dp=2, ep=True),
+                       ServingLoad(), link="pcie")["allreduce"]
+    assert allreduce.label == "EP all-to-all per stage step"
+    assert allreduce.inputs == {
+        "tp": "1", "moe_layers": "48", "all_to_all_us_per_moe_layer": "19.3", "tokens": "1",
+        "experts_per_token": "8", "hidden_size": "2048", "bytes_per_activation": "2",
+        "dispatch_bytes": "32768", "ep_size": "2", "all_to_all_startup_us": "6",
+        "all_to_all_step_us": "3", "link_bandwidth_gbps": "31.5077", "link_efficiency": "0.8"}
+    assert allreduce.value == pytest.approx(0.9264, abs=1e-6)
+    assert allreduce.formula == (
+        "TP=1: no all-reduce + 48 MoE layers x 19.3 us EP all-to-all (dispatch + combine: 2 x "
+        "[6 us NCCL start-up + 3 us step (measured) + 1 token x 8 experts x 2,048 x 2 B x "
+        "(2 - 1)/2 to other ranks / (31.5 GB/s x 0.80 estimated link efficiency)]) = 0.926 ms")
+    assert "link efficiency 0.8: estimated, unverified" in allreduce.note
+
+
+def test_ep_all_to_all_over_two_nodes_names_the_network_share() -> None:
+    # The same model on 2 nodes of 8 H100 SXM, TP=1 x DP=16 + EP, 64 requests: 4 a rank, so
+    # 4 x 8 x 2,048 x 2 B = 131,072 B of expert copies. Of 16 ranks, 8 per node: 7/16 go to
+    # its node's peers over NVLink 4, 450 GB/s x 0.8 = 360 GB/s: 0.1593 us; 8/16 cross the
+    # network, the DGX's 400 Gb/s NIC per GPU = 50 GB/s x 0.8 = 40 GB/s: 1.6384 us, the
+    # slower. With the network's NCCL start-up 6.6 us + a 2.7 us step (NCCL's tuning.cc
+    # constants): 2 x (9.3 + 1.6384) = 21.8768 us a MoE layer, x 48 = 1,050.09 us
+    allreduce = _terms("Qwen/Qwen3-30B-A3B", "h100-sxm", 8, ParallelLayout(dp=16, ep=True),
+                       ServingLoad(concurrency=64), nodes=2)["allreduce"]
+    inputs = allreduce.inputs
+    assert {k: inputs[k] for k in ("all_to_all_us_per_moe_layer", "tokens", "dispatch_bytes",
+                                   "ep_size", "ep_ranks_per_node", "all_to_all_startup_us",
+                                   "all_to_all_step_us", "link_bandwidth_gbps",
+                                   "network_gbps_per_gpu")} == {
+        "all_to_all_us_per_moe_layer": "21.8768", "tokens": "4", "dispatch_bytes": "131072",
+        "ep_size": "16", "ep_ranks_per_node": "8", "all_to_all_startup_us": "6.6",
+        "all_to_all_step_us": "2.7", "link_bandwidth_gbps": "450", "network_gbps_per_gpu": "50"}
+    assert allreduce.value == pytest.approx(48 * 21.8768e-3, abs=1e-6)
+    assert ("2 x [6.6 us NCCL start-up + 2.7 us step (NCCL's tuning constant, unverified) + "
+            "4 tokens x 8 experts x 2,048 x 2 B x max(7/16 to its node's other ranks / 450.0 "
+            "GB/s, 8/16 to other nodes / 50 GB/s network per GPU) / 0.80 estimated link "
+            "efficiency]") in allreduce.formula
+
+
+def test_dp_moe_gather_without_ep_names_the_gathered_tokens() -> None:
+    # Without EP at DP=2 vLLM all-gathers the other DP rank's tokens and reduce-scatters them
+    # back (AgRsAll2AllManager): 16 requests, 8 a rank: 8 x 2,048 x 2 B x (2 - 1) = 32,768 B
+    # over NVLink 4 at 450 GB/s x 0.8 = 360 GB/s: 0.0910 us, + the 2 us NVLink step
+    # (estimated): 2 x 2.0910 = 4.18204 us a MoE layer, x 48 = 200.738 us
+    allreduce = _terms("Qwen/Qwen3-30B-A3B", "h100-sxm", 2, ParallelLayout(dp=2),
+                       ServingLoad(concurrency=16))["allreduce"]
+    assert allreduce.inputs == {
+        "tp": "1", "moe_layers": "48", "all_to_all_us_per_moe_layer": "4.18204", "dp": "2",
+        "tokens": "8", "hidden_size": "2048", "bytes_per_activation": "2",
+        "gathered_bytes": "32768", "all_to_all_step_us": "2", "link_bandwidth_gbps": "450",
+        "link_efficiency": "0.8"}
+    assert allreduce.value == pytest.approx(0.200738, abs=1e-6)
+    assert ("(all-gather + reduce-scatter over the 2 DP ranks: 2 x [2 us step (estimated, "
+            "unverified) + the other rank's 8 tokens x 2,048 x 2 B / (450.0 GB/s x 0.80 "
+            "estimated link efficiency)])") in allreduce.formula
+
+
+def test_a_sliding_window_wide_heads_and_the_tpot_share_are_inputs() -> None:
+    # Gemma 2 9B config.json: sliding_window 4,096, 42 layers alternating, so 21 sliding
+    # layers; 8 KV heads x 256 x 2 (K, V) x 2 B = 8,192 B a token each
+    gemma2 = _terms("google/gemma-2-9b-it", "l40s", 1, ParallelLayout(),
+                    ServingLoad(concurrency=8))
+    kv = gemma2["decode_kv"].inputs
+    assert {k: kv[k] for k in kv if k.endswith("_w4096")} == {
+        "sliding_window_tokens_w4096": "4096", "sliding_layers_w4096": "21",
+        "kv_bytes_per_token_per_layer_w4096": "8192"}
+    # the TPOT's interference: the fitted share x 7 other requests x one's prefill work /
+    # 1,024 output tokens, the figure its formula shows in brackets
+    tpot = gemma2["tpot"].inputs
+    assert float(tpot["interference_ms"]) == pytest.approx(
+        float(tpot["prefill_interference"]) * 7 * float(tpot["prefill_marginal_ms"]) / 1024,
+        rel=1e-5)
+    assert tpot["other_requests"] == "7"
+    # Gemma 4 26B-A4B: global_head_dim 512, over FA3's 256, so on an H100 (vLLM 0.34) those
+    # layers' attention runs on FlashAttention 4 at 0.465 of the 989.4 TFLOP/s BF16 rate
+    compute = _terms("google/gemma-4-26B-A4B", "h100-sxm", 1, ParallelLayout(),
+                     ServingLoad())["decode_compute"]
+    assert "(heads over 256: 460, x 0.465)" in compute.formula
+    assert {k: compute.inputs[k] for k in ("fa3_max_head_dim", "wide_head_attention_tflops",
+                                           "wide_head_attention_share")} == {
+        "fa3_max_head_dim": "256", "wide_head_attention_tflops": "460.071",
+        "wide_head_attention_share": "0.465"}
 
 
 def test_an_nvlink_ring_marks_its_hop_latency_as_an_estimate() -> None:
@@ -134,8 +230,8 @@ def test_no_fitted_coefficient_is_too_small_to_show() -> None:
 
 UNITS = ("_us", "_ms", "_gbps", "_bytes", "_tflops", "_mhz", "_per_s", "_per_token",
          "_per_layer", "_per_peer", "_per_hop", "_per_sm", "_per_clock", "_per_fp32_flop",
-         "_per_moe_layer", "_per_gpu", "_per_node_hop", "_per_network_hop", "_w128")
-"""Key endings that name a unit (or, for the sliding-window groups, the window)."""
+         "_per_moe_layer", "_per_gpu", "_per_node_hop", "_per_network_hop")
+"""Key endings that name a unit (a sliding-window group's key ends with its window, _w128)."""
 COUNTS = {"tp", "dp", "layers", "tokens", "hops", "peers", "chunks", "steps", "requests",
           "clients", "sequences", "pp_stages", "stage_hops", "moe_layers", "indexer_layers",
           "num_experts", "experts_per_token", "experts_touched", "routed_tokens",
@@ -144,12 +240,13 @@ COUNTS = {"tp", "dp", "layers", "tokens", "hops", "peers", "chunks", "steps", "r
           "concurrency_requests", "served_requests", "other_requests", "other_clients",
           "allreduces_per_layer", "decode_steps_ahead", "ranks_per_node", "node_hops",
           "network_hops", "dense_params", "expert_params", "expert_params_per_token",
-          "padding_rows"}
+          "padding_rows", "sliding_layers", "sliding_window_tokens", "ep_size",
+          "ep_ranks_per_node", "fa3_max_head_dim"}
 RATIOS = {"bandwidth_efficiency", "kv_bandwidth_efficiency", "compute_efficiency",
           "fitted_compute_efficiency", "link_efficiency", "expert_bandwidth_factor",
           "expert_compute_factor", "clock_factor", "calibration_gemm_ratio", "queue_share",
           "prefill_interference", "busy_share", "wna16_slowdown", "eager_factor",
-          "bytes_per_activation"}
+          "bytes_per_activation", "wide_head_attention_share"}
 
 
 @pytest.mark.parametrize(("repo_id", "gpu", "gpus", "layout", "load", "engine"), [
@@ -163,6 +260,14 @@ RATIOS = {"bandwidth_efficiency", "kv_bandwidth_efficiency", "compute_efficiency
      ServingLoad(concurrency=8), {}),
     ("zai-org/GLM-5", "b200", 8, ParallelLayout(tp=8), ServingLoad(),
      {"max_model_len": 20000, "target_quant": "fp8-block128"}),
+    ("Qwen/Qwen3-30B-A3B", "h100-sxm", 8, ParallelLayout(dp=16, ep=True),
+     ServingLoad(concurrency=64), {"nodes": 2}),
+    ("Qwen/Qwen3-30B-A3B", "h100-sxm", 2, ParallelLayout(dp=2), ServingLoad(concurrency=4), {}),
+    ("google/gemma-4-26B-A4B", "h100-sxm", 1, ParallelLayout(), ServingLoad(concurrency=4),
+     {}),
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "a100-80gb", 4, ParallelLayout(tp=4), ServingLoad(),
+     {}),
+    ("nvidia/Qwen3.6-35B-A3B-NVFP4", "rtx-5090", 1, ParallelLayout(), ServingLoad(), {}),
 ])
 def test_every_term_names_its_inputs_with_units(repo_id, gpu, gpus, layout, load,
                                                 engine) -> None:
@@ -170,6 +275,7 @@ def test_every_term_names_its_inputs_with_units(repo_id, gpu, gpus, layout, load
     for term in terms.values():
         assert term.inputs, term.key
         for key, value in term.inputs.items():
-            assert key.endswith(UNITS) or key in COUNTS | RATIOS, (term.key, key)
+            name = re.sub(r"_w\d+$", "", key)  # a sliding-window group's window
+            assert name.endswith(UNITS) or name in COUNTS | RATIOS, (term.key, key)
             float(value)  # every input is a number
         assert "0.0002" not in term.formula and "/ PP" not in term.formula, term.key
