@@ -586,8 +586,8 @@ def test_the_gpu_picker_lists_the_mid_range_presets() -> None:
     at.selectbox(key="hw.gpu").set_value("rtx-4070").run()
     at.number_input(key="hw.gpus_per_node").set_value(2).run()
     assert not at.exception
-    # nvidia-smi's 12282 MiB less 512 MiB = 11,770 MiB = 11.49 GiB; GeForce: no P2P
-    assert "2x NVIDIA GeForce RTX 4070 (PCIe, no P2P) — 2 GPUs, 11.49 GiB per GPU" in texts(at)
+    # the card's device property, 'totalmem=11874MiB': 11,874 / 1,024 = 11.60 GiB; GeForce: no P2P
+    assert "2x NVIDIA GeForce RTX 4070 (PCIe, no P2P) — 2 GPUs, 11.60 GiB per GPU" in texts(at)
     assert at.query_params["gpu"] == "rtx-4070"
 
 

@@ -14,6 +14,24 @@ def _gib(value_gib: float) -> int:
     return round(value_gib * GIB)
 
 
+# NOTE: CUDA total. A preset's memory_total_bytes is CUDA's total, what vLLM budgets from
+# (cudaMemGetInfo's total: torch.cuda.mem_get_info, vLLM's 'Free memory on device (x/y GiB)',
+# PyTorch's OOM 'total capacity'). A device property of the card (cudaDeviceProp.
+# totalGlobalMem: torch.cuda.get_device_properties().total_memory, printed in MiB rounded down;
+# deviceQuery's 'Total amount of global memory'; cuDeviceTotalMem) is the same number and is
+# taken alike. PyTorch reads the first in CUDACachingAllocator's OOM message (cudaMemGetInfo)
+# and the second in torch/csrc/cuda/Module.cpp (totalGlobalMem), and on every card where both
+# were found they agree: H100 SXM total_memory=81089MB and 81090MB (two hosts) = 79.19 GiB,
+# vLLM's logged total (shared/calibration); A10G 22587MB = OOM 22.06 GiB; T4 15102MB = OOM
+# 14.75 GiB; RTX 3090 24259MB and deviceQuery 24,238-24,268 MiB = 23.67-23.70 GiB, OOM 23.70.
+# What moves it is the driver, whichever API prints it: the RTX 3090's OOM messages read 23.70
+# GiB on older drivers and 23.57 on newer ones, an RTX 4090's total 23.52 GiB on one host and
+# 23.64 on others: up to ~130 MiB, so a row names the driver where its source does. A total
+# found for the card (either API) is taken over the estimate below; the newest driver's where
+# several were found. Sources (find_string ids, for maintainers): PyTorch Module.cpp 167594636,
+# CUDACachingAllocator.cpp 6306562085; H100 43466784132, 53763892014; T4 20312906761; RTX 3090
+# 31908259347 and the OOM issues GaoLii/DSP#10, xiaoxiangAQ/GAS-Net#7 ('23.70 GiB total
+# capacity' on 3090s).
 # NOTE: driver reservation. Where no CUDA total was found in public logs, it is estimated
 # as the nvidia-smi "Total" minus 512 MiB. Measured pairs (nvidia-smi MiB -> CUDA GiB):
 # H100 81559 -> 79.19 (468 MiB kept), RTX 3090 24576 -> 23.57 (440), RTX 4090
@@ -439,8 +457,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 70 SMs x 1.71 GHz: 61.29 BF16, "
         "INT8 245.15 (unverified: no NVIDIA tensor figure for this card was found). FP32 30.64 "
         "TFLOPS = 70 SMs x 128 x 2 x 1.71 GHz. 912 GB/s on 384 bits is 19 Gbps per pin "
-        f"(derived). {_ESTIMATED_NOTE} 12288 - 512 MiB = 11.50 GiB, the rtx-3080-ti preset's (the "
-        "same 12 GB GDDR6X on 384 bits); no CUDA total naming a 12 GB RTX 3080 was found. NVML "
+        f"(derived). {_ESTIMATED_NOTE} 12288 - 512 MiB = 11.50 GiB; no CUDA total naming a 12 GB "
+        "RTX 3080 was found (the RTX 3080 Ti's, on the same 12 GB GDDR6X on 384 bits, is 11.76 GiB "
+        "on a CUDA 11.4 driver: not assumed for this card). NVML "
         "names it 'NVIDIA GeForce RTX 3080' "
         "as the 10 GB card (rtx-3080 preset; PCI device IDs differ: 0x220a for the 12 GB, "
         "olealgoritme/gddr6#39): an audit picks this preset by its memory total (match_gpu_name: "
@@ -448,27 +467,31 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"3080 12GB'), 'RTX 3080' alone being the 10 GB card. {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-3080-ti", "NVIDIA GeForce RTX 3080 Ti", "12 GB GDDR6X", _ESTIMATED,
+        "rtx-3080-ti", "NVIDIA GeForce RTX 3080 Ti", "12 GB GDDR6X", 12_630_491_136,
         912.0, (68.2, None, None), "8.6", _PCIE4,
-        # NOTE: find_string ids 69739633203, 68763229835: the sources cited below, in order (search-
-        # index handles, for maintainers; users see titles and quotes)
+        # NOTE: find_string ids 69739633203, 68763229835, 47577401068: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
         f"{_GEFORCE_COMPARE} 'RTX 3080 Ti': 10,240 CUDA cores, boost 1.67 GHz, 12 GB GDDR6X on 384 "
         "bits; 80 SMs, 19 Gbps on 384 bits = 912 GB/s (wccftech, 'RTX 3080 Ti ... 12 GB GDDR6X & "
         "10240 CUDA cores', from kopite7kimi before launch); FP32 ~34.1 TFLOPS and 912 GB/s in a "
-        "GPU table; nvidia-smi total 12288 MiB on an 'NVIDIA GeForce RTX 3080 Ti' (an AutoDL Linux "
+        "GPU table; CUDA total 12,630,491,136 B (11.76 GiB) from deviceQuery on an 'NVIDIA GeForce "
+        "RTX 3080 Ti' (CUDA 11.4 driver: 'Total amount of global memory: 12045 MBytes (12630491136 "
+        "bytes)'); nvidia-smi total 12288 MiB on an 'NVIDIA GeForce RTX 3080 Ti' (an AutoDL Linux "
         "host)",
         int8_tops=272.8, default_link="pcie-no-p2p", fp32_tflops=34.1, boost_clock_mhz=1665.0,
         nvidia_smi_mib=12288,
         # NOTE: find_string id 47577401068: the source cited below (search-index handles, for
         # maintainers; users see titles and quotes)
-        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_ESTIMATED_NOTE} {_GA10X_TENSOR} 80 SMs x 1.665 "
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 80 SMs x 1.665 "
         "GHz: 68.2 BF16, INT8 272.8 (unverified). FP32 34.1 TFLOPS = 80 SMs x 128 x 2 x 1.665 GHz "
         "= 34.10; the clock is that quotient, NVIDIA's table rounds it to 1.67 GHz (unverified). "
         "The 19 Gbps data rate is a pre-launch report that the 912 GB/s of the GPU table confirms "
         "(384 / 8 x 19 = 912), as does deviceQuery on an 'NVIDIA GeForce RTX 3080 Ti': 'Memory "
         "Clock rate: 9501 Mhz' (x 2 = 19 Gbps), 'Memory Bus Width: 384-bit', '(080) "
-        "Multiprocessors' (its 'GPU Max Clock rate: 1755 MHz' is not the rated boost). "
-        f"{_NO_P2P_NOTE}",
+        "Multiprocessors' (its 'GPU Max Clock rate: 1755 MHz' is not the rated boost). Its total "
+        "global memory is the CUDA total (the NOTE on CUDA totals), 243 MiB under nvidia-smi's "
+        "12288 on a CUDA 11.4 driver; it was estimated 11.50 GiB (12288 - 512 MiB) before "
+        f"2026-12-05. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3090-ti", "NVIDIA GeForce RTX 3090 Ti", "24 GB GDDR6X", _ESTIMATED, 1008.0,
@@ -497,7 +520,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"rather than 512). {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", _ESTIMATED,
+        "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", 16_722_821_120,
         288.0, (44.125, 88.25, None), "8.9", "PCIe 4.0 x8, no NVLink",
         # NOTE: find_string ids 29787678425, 69548833080, 57619147197: the sources cited below, in
         # order (search-index handles, for maintainers; users see titles and quotes)
@@ -506,43 +529,48 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "specifications, 'Default GPU Boost Clock 2535 MHz'; guru3d's RTX 40 series table); 18 "
         "Gbps GDDR6 (TechPowerUp's RTX 5060 Ti 8 GB review: 'the RTX 4060 Ti and its 18 Gbps "
         "GDDR6') = 288 GB/s; a PCI-Express 4.0 x8 host interface (TechPowerUp, 'NVIDIA GeForce RTX "
-        "5060 Ti PCI-Express x8 Scaling'); deviceQuery '(034) Multiprocessors, (128) CUDA "
-        "Cores/MP', cc 8.9; nvidia-smi total 16380 MiB on Linux hosts",
+        "5060 Ti PCI-Express x8 Scaling'); deviceQuery on an RTX 4060 Ti 16GB (lspci 'AD106 "
+        "[GeForce RTX 4060 Ti 16GB]', driver 590.48.01, CUDA 13.1): 'Total amount of global "
+        "memory: 15948 MBytes (16722821120 bytes)', '(034) Multiprocessors, (128) CUDA Cores/MP', "
+        "cc 8.9; nvidia-smi total 16380 MiB on Linux hosts",
         int8_tops=176.5, default_link="pcie-no-p2p", pcie_lanes=8, fp32_tflops=22.06,
         boost_clock_mhz=2535.0, nvidia_smi_mib=16380,
         # NOTE: find_string id 29787678425: the source cited below (search-index handles, for
         # maintainers; users see titles and quotes)
-        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 353 / 8 = 44.125 BF16, / 4 = "
+        notes=f"{_GEFORCE_NOTE} {_AD10X_TENSOR} 353 / 8 = 44.125 BF16, / 4 = "
         "88.25 FP8, / 2 = 176.5 INT8. FP32 22.06 TFLOPS = 34 SMs x 128 x 2 x 2.535 GHz = 22.065: "
         "NVIDIA's 2.54 GHz is 2,535 MHz rounded, as its own 353 AI TOPS shows (34 SMs x 4,096 "
         "sparse FP8 FLOP per clock, the RTX 4090's 1,321.2 = 128 x 4,096 x 2.52 GHz: x 2.535 GHz = "
         "353.0, where 2.54 GHz gives 353.7). deviceQuery's 'Memory Clock rate: 9001 Mhz' (x 2 = 18 "
-        "Gbps) and 128-bit bus confirm the 288 GB/s. deviceQuery's total global memory on a Linux "
-        "host reads 15,948 MiB; on an RTX 3090 deviceQuery prints 24,238-24,268 MiB where "
-        "cudaMemGetInfo-based PyTorch OOM messages print 23.57 GiB (24,136 MiB), so it is not "
-        "taken as the CUDA total. The card is x8 electrically (TechPowerUp, above): its link is "
+        "Gbps) and 128-bit bus confirm the 288 GB/s. deviceQuery's total global memory, "
+        "16,722,821,120 B (15.57 GiB, 432 MiB under nvidia-smi's 16380), is the CUDA total (the "
+        "NOTE on CUDA totals: the RTX 3090's deviceQuery 24,238-24,268 MiB matches its OOM "
+        "messages' 23.70 GiB on older drivers; the 23.57 GiB of newer ones is the driver's "
+        "move, not the API's); it was estimated 15.50 GiB (16380 - 512 MiB) before 2026-12-05. "
+        "The card is x8 electrically (TechPowerUp, above): its link is "
         "planned at PCIe 4.0 x8, 15.75 GB/s per direction (pcie_rate). The 8 GB RTX 4060 Ti has "
         "the same NVML name: an audit of one (8 GB against 16) is no match and stays a custom GPU. "
         f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070-ti-super", "NVIDIA GeForce RTX 4070 Ti SUPER", "16 GB GDDR6X",
-        _ESTIMATED, 672.0, (88.25, 176.5, None), "8.9", _PCIE4,
+        16_852_516_864, 672.0, (88.25, 176.5, None), "8.9", _PCIE4,
         # NOTE: find_string ids 69739633203, 69437149373, 54237061288, 56722048774: the sources
         # cited below, in order (search-index handles, for maintainers; users see titles and quotes)
         f"{_GEFORCE_COMPARE} 'RTX 4070 Ti Super': 8,448 CUDA cores, '706 AI TOPS', 44 TFLOPS, "
         "boost 2.61 GHz, 16 GB GDDR6X on 256 bits; 672 GB/s in two GPU tables (a third gives the "
         "RTX 4070 Ti's 504); deviceQuery-style properties of an 'NVIDIA GeForce RTX 4070 Ti "
         "SUPER': 'Compute capability: 8.9', 'Clock rate: 2610000', 'Multiprocessor count: 66' "
-        "(gist bigsnarfdude/946229ab3cfaab6c1c553654fb0a465a); nvidia-smi total 16376 MiB on a "
-        "Debian host, driver 595.71.05",
+        "and 'Total global mem: 16852516864' (gist bigsnarfdude/946229ab3cfaab6c1c553654fb0a465a); "
+        "nvidia-smi total 16376 MiB on a Debian host, driver 595.71.05",
         int8_tops=353.0, default_link="pcie-no-p2p", fp32_tflops=44.1, boost_clock_mhz=2610.0,
         nvidia_smi_mib=16376,
-        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 706 / 8 = 88.25 BF16, / 4 = "
+        notes=f"{_GEFORCE_NOTE} {_AD10X_TENSOR} 706 / 8 = 88.25 BF16, / 4 = "
         "176.5 FP8, / 2 = 353 INT8. FP32 44.1 TFLOPS = 66 SMs x 128 x 2 x 2.61 GHz = 44.10. "
         "672 GB/s on 256 bits is 21 Gbps per pin (derived; no data-rate source was found). The "
-        "gist's 'Total global mem: 16852516864' (15.70 GiB) is the device property, not taken "
-        "as the CUDA total (see the rtx-4060-ti-16gb preset). The RTX 4070 Ti (12 GB, AD104) "
+        "gist's 'Total global mem: 16852516864' (15.70 GiB, 304 MiB under nvidia-smi's 16376; "
+        "the gist names no driver) is the CUDA total (the NOTE on CUDA totals); it was "
+        "estimated 15.49 GiB (16376 - 512 MiB) before 2026-12-05. The RTX 4070 Ti (12 GB, AD104) "
         f"is another product. {_NO_P2P_NOTE}",
     ),
     _nvidia(
@@ -569,7 +597,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"the RTX 4070 Ti (rtx-4070-ti preset, 60 SMs). {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-4070", "NVIDIA GeForce RTX 4070", "12 GB GDDR6X", _ESTIMATED, 504.0,
+        "rtx-4070", "NVIDIA GeForce RTX 4070", "12 GB GDDR6X", 11874 * MIB, 504.0,
         (58.25, 116.5, None), "8.9", _PCIE4,
         # NOTE: find_string ids 55562349537, 57909093042, 39784259410: the sources cited below, in
         # order (search-index handles, for maintainers; users see titles and quotes)
@@ -577,17 +605,19 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GHz, 12 GB GDDR6X on 192 bits, CUDA capability 8.9 for the RTX 40 series; 46 SMs, boost "
         "2,475 MHz, 12 GB GDDR6X at 21 Gbps on 192 bits = 504 GB/s (thefpsreview.com's RTX 4070 "
         "family specifications; club386.com's table: 46 of AD104's 60 SMs, 29.1 FP32 TFLOPS, "
-        "200 W); a CUDA device listing of an 'NVIDIA GeForce RTX 4070': 'sm_89 smcount=46'; "
+        "200 W); a CUDA device listing of two 'NVIDIA GeForce RTX 4070' (host driver 575.51.03, "
+        "through a KVM passthrough layer): 'sm_89 smcount=46 totalmem=11874MiB'; "
         "nvidia-smi total 12282 MiB on 'NVIDIA GeForce RTX 4070' hosts (Linux, drivers 530.41.03 "
         "and later: meta-llama/llama#466)",
         int8_tops=233.0, default_link="pcie-no-p2p", fp32_tflops=29.15, boost_clock_mhz=2475.0,
         nvidia_smi_mib=12282,
-        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 466 / 8 = 58.25 BF16, / 4 = "
+        notes=f"{_GEFORCE_NOTE} {_AD10X_TENSOR} 466 / 8 = 58.25 BF16, / 4 = "
         "116.5 FP8, / 2 = 233 INT8. Boost 2,475 MHz: NVIDIA's 2.48 GHz rounded, as its own 466 AI "
         "TOPS shows (46 SMs x 4,096 sparse FP8 FLOP per clock x 2.475 GHz = 466.3, where 2.48 "
         "gives 467.3). FP32 29.15 TFLOPS = 46 SMs x 128 x 2 x 2.475 GHz. The device listing's "
-        "'totalmem=11874MiB' is the device property, not taken as the CUDA total (see the "
-        "rtx-4060-ti-16gb preset). The 2024 GDDR6 RTX 4070 (20 Gbps, 480 GB/s: Tom's Hardware, "
+        "'totalmem=11874MiB' is the CUDA total (the NOTE on CUDA totals): 11,874 MiB = 11.60 GiB, "
+        "408 MiB under nvidia-smi's 12282; it was estimated 11.49 GiB (12282 - 512 MiB) before "
+        "2026-12-05. The 2024 GDDR6 RTX 4070 (20 Gbps, 480 GB/s: Tom's Hardware, "
         "'RTX 4070 infused with slower GDDR6') has the same name: its bandwidth is 5 % under this "
         "row's. Not the RTX 4070 SUPER (rtx-4070-super preset, 56 SMs) nor the RTX 4070 Ti "
         "(rtx-4070-ti preset, 60 SMs); the RTX 4070 Laptop GPU (8 GB) is another product. "
@@ -611,23 +641,24 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
     _nvidia(
         "rtx-4080-super", "NVIDIA GeForce RTX 4080 SUPER", "16 GB GDDR6X",
-        _ESTIMATED, 736.0, (104.5, 209.0, None), "8.9", _PCIE4,
+        16_852_844_544, 736.0, (104.5, 209.0, None), "8.9", _PCIE4,
         # NOTE: find_string ids 69739633203, 69437149373, 54237061288, 13464696544, 62143206024: the
         # sources cited below, in order (search-index handles, for maintainers; users see titles and
         # quotes)
         f"{_GEFORCE_COMPARE} 'RTX 4080 Super': 10,240 CUDA cores, '836 AI TOPS', 52 TFLOPS, boost "
         "2.55 GHz, 16 GB GDDR6X on 256 bits; 736 GB/s in three GPU tables; deviceQuery on an "
         "'NVIDIA GeForce RTX 4080 SUPER': cc 8.9, '(080) Multiprocessors, (128) CUDA Cores/MP', "
-        "'GPU Max Clock rate: 2550 MHz', 'Memory Bus Width: 256-bit'; nvidia-smi total 16376 MiB "
+        "'GPU Max Clock rate: 2550 MHz', 'Memory Bus Width: 256-bit', 'Total amount of global "
+        "memory: 16072 MBytes (16852844544 bytes)' (CUDA 12.4 driver); nvidia-smi total 16376 MiB "
         "on a Vast.ai Linux host, driver 580.105.08",
         int8_tops=418.0, default_link="pcie-no-p2p", fp32_tflops=52.22, boost_clock_mhz=2550.0,
         nvidia_smi_mib=16376,
-        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 836 / 8 = 104.5 BF16, / 4 = "
+        notes=f"{_GEFORCE_NOTE} {_AD10X_TENSOR} 836 / 8 = 104.5 BF16, / 4 = "
         "209 FP8, / 2 = 418 INT8. FP32 52.22 TFLOPS = 80 SMs x 128 x 2 x 2.55 GHz (NVIDIA: "
         "52). 736 GB/s on 256 bits is 23 Gbps per pin, the same deviceQuery's 'Memory Clock "
-        "rate: 11501 Mhz' x 2 = 23.0 Gbps. deviceQuery's total global "
-        "memory reads "
-        "16,072 MiB (15.70 GiB), not taken as the CUDA total (see the rtx-4060-ti-16gb preset). "
+        "rate: 11501 Mhz' x 2 = 23.0 Gbps. deviceQuery's total global memory, 16,852,844,544 B "
+        "(15.70 GiB, 304 MiB under nvidia-smi's 16376), is the CUDA total (the NOTE on CUDA "
+        "totals); it was estimated 15.49 GiB (16376 - 512 MiB) before 2026-12-05. "
         f"Not the RTX 4080 (rtx-4080 preset: 76 SMs, 22.4 Gbps). {_NO_P2P_NOTE}",
     ),
     _nvidia(

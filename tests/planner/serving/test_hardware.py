@@ -43,7 +43,7 @@ from planner.serving.speed.coefficients import (
     gemm_factor,
 )
 from planner.serving.speed.step import clock_factor
-from planner.units import GIB, TIB
+from planner.units import GIB, MIB, TIB
 
 NVIDIA_PRESETS = {key: g for key, g in GPU_PRESETS.items() if g.vendor == "nvidia"}
 
@@ -250,8 +250,8 @@ def test_rtx_3060_3080_and_3080_ti_figures_from_their_sources() -> None:
     # NVIDIA's compare page: 3,584 / 8,704 / 10,240 CUDA cores (28 / 68 / 80 SMs of 128),
     # boost 1.78 (pcpartdb: 1,777 MHz) / 1.71 / 1.67 GHz, 192 / 320 / 384 bits at 15 / 19 / 19
     # Gbps. A vLLM 0.19.0 log on an RTX 3060 12GB: 'Free memory on device cuda:0 (9.02/11.63
-    # GiB)'; PyTorch OOM on RTX 3080s: 'total capacity of 9.65 GiB'; nvidia-smi on a 3080 Ti:
-    # 12288 MiB
+    # GiB)'; PyTorch OOM on RTX 3080s: 'total capacity of 9.65 GiB'; deviceQuery on a 3080 Ti
+    # (CUDA 11.4 driver): 'Total amount of global memory: 12045 MBytes (12630491136 bytes)',
     rtx3060, rtx3080, ti = (gpu_preset(f"NVIDIA GeForce RTX {n}") for n in ("3060", "3080",
                                                                            "3080 Ti"))
     assert (rtx3060.key, rtx3080.key, ti.key) == ("rtx-3060", "rtx-3080", "rtx-3080-ti")
@@ -260,7 +260,7 @@ def test_rtx_3060_3080_and_3080_ti_figures_from_their_sources() -> None:
     assert ti.memory_bandwidth_gbps == 384 / 8 * 19  # 912 GB/s
     assert _gib(rtx3060.memory_total_bytes) == pytest.approx(11.63, abs=0.005)
     assert _gib(rtx3080.memory_total_bytes) == pytest.approx(9.65, abs=0.005)
-    assert _gib(ti.memory_total_bytes) == pytest.approx((12288 - 512) / 1024)  # 11.5, estimated
+    assert ti.memory_total_bytes == 12630491136  # 11.76 GiB, the device property
     # the per-SM rate is the GA102 whitepaper's RTX 3090 column (the rtx-3090 preset): 71
     # TFLOPS = 82 SMs x 1.695 GHz x 512 FLOP/clock, INT8 284 = the same x 2,048
     rtx3090 = gpu_preset("rtx-3090")
@@ -287,7 +287,8 @@ def test_the_other_memory_size_of_an_ampere_card_is_refused(name: str) -> None:
 def test_the_rtx_3080_12_gb_figures_from_their_sources() -> None:
     # NVIDIA's figures as xda-developers tabulated them: 70 SMs, 8,960 CUDA cores, boost 1,710
     # MHz, 12 GB GDDR6X on 384 bits, 912 GB/s; the GA102 per-SM rates (RTX 3090: 71 TFLOPS =
-    # 82 x 1.695 GHz x 512); CUDA total: nvidia-smi 12288 MiB less 512, as the RTX 3080 Ti's
+    # 82 x 1.695 GHz x 512); CUDA total: nvidia-smi 12288 MiB less 512 (none found for the card;
+    # the RTX 3080 Ti's CUDA 11.4 device property, 12,045 MiB, is not assumed for it)
     gpu = gpu_preset("RTX 3080 12GB")
     assert (gpu.key, gpu.name) == ("rtx-3080-12gb", "NVIDIA GeForce RTX 3080")
     assert gpu.memory_bandwidth_gbps == 384 / 8 * 19  # 912 GB/s: 19 Gbps per pin
@@ -295,8 +296,7 @@ def test_the_rtx_3080_12_gb_figures_from_their_sources() -> None:
     assert gpu.bf16_dense_tflops == pytest.approx(70 * 1.71 * 512e-3, abs=0.01)  # 61.29
     assert gpu.int8_dense_tops == pytest.approx(70 * 1.71 * 2048e-3, abs=0.01)  # 245.15
     assert gpu.fp32_tflops == pytest.approx(8960 * 2 * 1.71e-3, abs=0.01)  # 30.64
-    assert _gib(gpu.memory_total_bytes) == (12288 - 512) / 1024  # 11.50, as the 3080 Ti's
-    assert gpu.memory_total_bytes == gpu_preset("rtx-3080-ti").memory_total_bytes
+    assert gpu.memory_total_bytes == (12288 - 512) * MIB  # 11.50 GiB, estimated
     # nvidia-smi on a 12 GB RTX 3080 (a WSL2 host's notes): 'NVIDIA GeForce RTX 3080, 12288 MiB'
     assert gpu.nvidia_smi_total_mib == 12288
     assert gpu.fp8_dense_tflops is None and not gpu.p2p_over_pcie
@@ -364,16 +364,20 @@ def test_rtx_4060_ti_4070_ti_super_and_4080_super_figures_from_their_sources() -
     # NVIDIA's compare page: 4,352 / 8,448 / 10,240 CUDA cores, "353 / 706 / 836 AI TOPS",
     # 22 / 44 / 52 TFLOPS, boost 2.54 / 2.61 / 2.55 GHz, 128 / 256 / 256 bits; TechPowerUp:
     # the RTX 4060 Ti's 18 Gbps GDDR6, PCIe 4.0 x8; thefpsreview.com: its boost is 2,535 MHz
-    # (the compare page's 2.54 rounded); nvidia-smi 16380 / 16376 / 16376 MiB
+    # (the compare page's 2.54 rounded); nvidia-smi 16380 / 16376 / 16376 MiB. CUDA totals, the
+    # card's own device property (deviceQuery 'Total amount of global memory: 15948 MBytes
+    # (16722821120 bytes)' on a 4060 Ti 16GB; a gist's 'Total global mem: 16852516864' on a 4070
+    # Ti SUPER; '16072 MBytes (16852844544 bytes)' on a 4080 SUPER), 15.57 / 15.70 / 15.70 GiB
     ti, ti_super, super_ = (gpu_preset(f"NVIDIA GeForce RTX {n}") for n in (
         "4060 Ti", "4070 Ti SUPER", "4080 SUPER"))
     assert (ti.key, ti_super.key, super_.key) == (
         "rtx-4060-ti-16gb", "rtx-4070-ti-super", "rtx-4080-super")
     assert ti.memory_bandwidth_gbps == 128 / 8 * 18  # 288 GB/s
     assert (ti_super.memory_bandwidth_gbps, super_.memory_bandwidth_gbps) == (672.0, 736.0)
-    for gpu, cores, ghz, ai_tops, tflops, smi_mib in (
-            (ti, 4352, 2.535, 353, 22, 16380), (ti_super, 8448, 2.61, 706, 44, 16376),
-            (super_, 10240, 2.55, 836, 52, 16376)):
+    for gpu, cores, ghz, ai_tops, tflops, smi_mib, total in (
+            (ti, 4352, 2.535, 353, 22, 16380, 16722821120),
+            (ti_super, 8448, 2.61, 706, 44, 16376, 16852516864),
+            (super_, 10240, 2.55, 836, 52, 16376, 16852844544)):
         # the RTX 4090's whitepaper ratios: dense FP32-accumulate BF16 = AI TOPS / 8, FP8 / 4,
         # INT8 / 2 (1321.2 -> 165.2, 330.3, 660.6)
         assert (gpu.bf16_dense_tflops, gpu.fp8_dense_tflops, gpu.int8_dense_tops) == (
@@ -383,7 +387,7 @@ def test_rtx_4060_ti_4070_ti_super_and_4080_super_figures_from_their_sources() -
         # NVIDIA's AI TOPS is the clock x SMs (cores / 128) x 4,096 sparse FP8 FLOP per clock,
         # the RTX 4090's 1,321.2 = 128 x 4,096 x 2.52 GHz: the recorded clock gives it back
         assert round(cores / 128 * 4096 * ghz * 1e-3) == ai_tops, gpu.key
-        assert _gib(gpu.memory_total_bytes) == pytest.approx((smi_mib - 512) / 1024), gpu.key
+        assert (gpu.memory_total_bytes, gpu.nvidia_smi_total_mib) == (total, smi_mib), gpu.key
         assert gpu.weight_format_support("fp8") == "native" and not gpu.p2p_over_pcie
     rtx4090 = gpu_preset("rtx-4090")
     assert (rtx4090.bf16_dense_tflops, rtx4090.int8_dense_tops) == pytest.approx(

@@ -66,10 +66,11 @@ def test_they_are_no_longer_capability_only_names() -> None:
 
 
 def test_memory_from_the_nvidia_smi_tables_and_oom_messages() -> None:
-    # estimated where only nvidia-smi's total is known: that total less 512 MiB
+    # a CUDA total found for the card where there is one (a device property is one: the NOTE on
+    # CUDA totals), else estimated from nvidia-smi's total less 512 MiB
     totals = {key: gpu_preset(key).memory_total_bytes for key in NEW}
     assert totals == {
-        "rtx-4070": (12282 - 512) * MIB,  # 11.49 GiB
+        "rtx-4070": 11874 * MIB,  # 11.60 GiB: a CUDA device listing's 'totalmem=11874MiB'
         "rtx-3070": round(7.78 * GIB),  # PyTorch: "GPU 0; 7.78 GiB total capacity" on RTX3070s
         "rtx-a4500": (20470 - 512) * MIB,  # 19.49 GiB
         "a2": (15356 - 512) * MIB,  # 14.50 GiB
