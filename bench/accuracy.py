@@ -420,7 +420,8 @@ def _refusal_terms(case: dict, req: PlanRequest, pool: float) -> dict:
                              given.max_num_batched_tokens) for st in stages)
     figures = case["figures"]
     # vLLM's estimate is its start-up check's, as the plan's refusal words it; before 0.29 one
-    # block above the kv_limited_context_tokens a request can use (plan._unusable_last_block)
+    # block above the kv_limited_context_tokens a request can use
+    # (plan.verdict._unusable_last_block)
     estimate = re.search(r"estimated maximum model length is (\d+)\.", " ".join(given.errors))
     return {"kv_needed_given_pool": {"logged": figures["error_kv_needed_gib"],
                                      "planned": round(need / GIB, 3)},

@@ -1200,7 +1200,7 @@ def stalled_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[int]
 
 STALLS_MEANING = ("vLLM (before 0.29) starts it, but a request that grows to max_model_len "
                   "never completes: the KV blocks less the null block vLLM takes are too few")
-"""What a fits cell of stalls means (plan.STALLED_FIT), under the CLI's and the report's
+"""What a fits cell of stalls means (plan.verdict.STALLED_FIT), under the CLI's and the report's
 tables and on the app's Plan page sweep."""
 
 

@@ -112,7 +112,7 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
 
     A node with several GPU models is planned as that many of its smallest GPU (by CUDA
     total): each vLLM worker budgets its KV cache on its own GPU's total and every rank takes
-    the fewest blocks of all (plan._binding_note), so budgets on the smallest total are at
+    the fewest blocks of all (plan.terms._binding_note), so budgets on the smallest total are at
     most vLLM's, never more. Its speed is timed at that GPU's rates, which the note says where
     another GPU of the node has less memory bandwidth (a TP step waits for its slowest
     member). vLLM itself warns on such a node: "Detected different devices in the system:

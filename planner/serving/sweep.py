@@ -470,7 +470,7 @@ def sweep(
                 except EngineError as exc:  # not planned on this release: not a row
                     refused.setdefault(str(exc), exc)
                     if not isinstance(exc, LayoutRefused):
-                        break  # the settings refused (plan._derive): every layout is
+                        break  # the settings refused (plan.derive._derive): every layout is
             # the speeds after the format's plans, not between them: one code path at a time
             # stays in the CPU's caches (a speed sweep ~6 % faster, same rows in the same order)
             for layout, figures in planned:

@@ -664,7 +664,7 @@ needs), from the 0.14.0 wheel (0.14.0-0.34.0; kv_cache_planning.py from 0.33): a
 model's request whose bytes fit but whose blocks do not is refused from 0.14.0 only. The
 0.14.0-0.18.0 wheels count the first group's blocks only (0.27.1 sums every group's) and
 0.14.0-0.16.0 check the whole model's groups against the smallest worker's memory; the plan
-words the miss with its own blocks (plan._short_of_blocks)."""
+words the miss with its own blocks (plan.verdict._short_of_blocks)."""
 
 KV_CHECK_NULL_BLOCK_FROM: Version = (0, 29, 0)
 """NOTE: v1/core/kv_cache_utils.py get_kv_cache_configs compares that need with the worker's
@@ -681,7 +681,7 @@ a waiting (or preempted) request only where all its tokens fit the free blocks
 it cannot admit, first come first served. Before it (0.11.0 wheel) only the tokens scheduled
 now must fit, prefix-cache hits still in the free queue counted among them
 (single_type_kv_cache_manager.py get_num_blocks_to_allocate: num_evictable_computed_blocks);
-plan._unusable_last_block words what this does to a request the pool can never hold."""
+plan.verdict._unusable_last_block words what this does to a request the pool can never hold."""
 
 BLOCK_64_DEFAULT_FROM: Version = (0, 34, 0)
 """NOTE: config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE is 16 in the 0.9.1-0.33.0 wheels and
@@ -1395,10 +1395,10 @@ class EngineError(ValueError):
 
 class LayoutRefused(EngineError):
     """A start-up vLLM refuses on this layout only (0.10.1's FlashInfer MXFP4 MoE with EP:
-    mxfp4.mxfp4_ep_reason, raised by plan._setup): other layouts of the same settings may
-    run. Every other refusal of a plan is raised by plan._derive (a V0 fall-back, MXFP4
-    before 0.10.1, DeepSeek-V4's block size): it depends on the settings only, so it refuses
-    every layout."""
+    mxfp4.mxfp4_ep_reason, raised by plan.layout_facts.setup): other layouts of the same
+    settings may run. Every other refusal of a plan is raised by plan.derive._derive (a V0
+    fall-back, MXFP4 before 0.10.1, DeepSeek-V4's block size): it depends on the settings only,
+    so it refuses every layout."""
 
 
 class UncoveredRelease(EngineError):

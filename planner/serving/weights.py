@@ -102,9 +102,10 @@ class WeightTerms(BaseModel):
 
 class WeightLoadRules(NamedTuple):
     """How a vLLM release builds a model's weights on one GPU, beyond the checkpoint: what the
-    memory plan (plan._derive, on the sizing GPU) and the speed model (speed._build_context, on
-    the slowest GPU) both pass to rank_weights, as weight_load.weight_load_rules sets them. The
-    defaults are rank_weights' own: none of these rules."""
+    memory plan (plan.derive._derive, on the sizing GPU) and the speed model
+    (speed._build_context, on the slowest GPU) both pass to rank_weights, as
+    weight_load.weight_load_rules sets them. The defaults are rank_weights' own: none of these
+    rules."""
 
     gdn_ba_whole: bool = False  # weight_load.gdn_ba_whole
     latent_fc1_split: bool = False  # weight_load.latent_fc1_split
@@ -223,7 +224,7 @@ def rank_weights(
     vllm_versions.INDEXER_WK_UNQUANTIZED_FROM; _attention_kept_per_rank); the scheme's dense
     linear layers lose zeros_freed_bits per weight at load (weight_load.gptq_zeros_freed_bits;
     _without_linear_zeros). Its width_pad is not read here: callers fold it into
-    `expert_pad`, which MXFP4 sets on its own (plan._derive).
+    `expert_pad`, which MXFP4 sets on its own (plan.derive._derive).
     """
     params = params or count_params(spec)
     placement = _vision_placement(spec, params, vision_first_stage_only, siglip_head,

@@ -89,7 +89,7 @@ def test_kv_room_is_shown_beside_the_capped_ceiling() -> None:
 
 def test_kv_room_at_the_searchs_end_says_so() -> None:
     """gpt-oss-120b on 8x H200 at TP=8: the room read 16,777,216, the search's end (2 ** 24,
-    planner.serving.plan.CEILING_SEARCH_TOKENS) shown as if found (helper 366's QA). By hand:
+    planner.serving.plan.fit.CEILING_SEARCH_TOKENS) shown as if found (helper 366's QA). By hand:
     18 full-attention layers x max(1, 8 // 8) KV head x (64 + 64) dims x 2 B = 4,608 B a token
     a GPU (its 18 sliding layers keep 128 tokens), and a pool over 100 GiB a GPU holds over
     100 x 2 ** 30 / 4,608 = 23.3 million tokens: more than the search reaches."""
@@ -104,7 +104,7 @@ def test_kv_room_at_the_searchs_end_says_so() -> None:
 
 def test_kv_room_says_why_it_is_a_block_below_the_verdicts_kv_tokens() -> None:
     # seed: the verdict's KV tokens (README), and just below it the KV room a block less with
-    # no word why: vLLM holds one block back (planner.serving.plan._ceiling; block_pool.py
+    # no word why: vLLM holds one block back (planner.serving.plan.fit.kv_ceiling; block_pool.py
     # BlockPool's null_block, popped from the free queue, in the 0.34.0 wheel). The metric's
     # help says so. No release chosen: 0.34.0's blocks of 64 tokens (BLOCK_64_DEFAULT_FROM),
     # 1,797 of them (tests/app/test_display.py: 5,536,606,529 B // (64 x 48,128 B)), so

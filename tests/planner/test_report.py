@@ -797,7 +797,7 @@ def test_the_order_line_says_stalled_rows_follow_the_clean_fits() -> None:
 
 
 def test_the_fits_cell_says_a_plan_whose_longest_request_never_completes_stalls() -> None:
-    # plan.STALLED_FIT: vLLM starts it (fits) but its longest request never gets its blocks,
+    # plan.verdict.STALLED_FIT: vLLM starts it (fits) but its longest request never gets its blocks,
     # with or without unmodelled parts; no "yes" for it
     head = "Starts, but its longest request never completes"
     rows = [SweepRow.model_construct(fits=fits, verdict=verdict) for fits, verdict in (

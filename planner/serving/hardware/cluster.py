@@ -108,7 +108,7 @@ class ClusterSpec(BaseModel):
         resolved). The other nodes' `vllm serve --headless` resolve their own from their own
         GPU 0 (entrypoints/cli/serve.py run_headless), but Headroom's commands spell out
         --max-num-batched-tokens and --max-num-seqs (launch.engine_flags), so every node runs
-        node 0's. Each rank's KV budget is its own GPU's (plan._memory), the fewest blocks of
+        node 0's. Each rank's KV budget is its own GPU's (plan.worker.memory), the fewest blocks of
         all ranks binding, as in vLLM."""
         return self.nodes[0]
 

@@ -135,7 +135,7 @@ def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bo
                       ct_scheme: str | None = None, named: str | None = None) -> list[str]:
     """vLLM's refusal of the quantization method on a GPU below its get_min_capability()
     (VllmConfig._get_quantization_config, config/vllm.py; [] where it runs): startup_errors'
-    for node 0's GPU, plan's for each other node a layout reaches (plan._node_quant_errors).
+    for node 0's GPU, plan's for each other node a layout reaches (plan.refusals.node_quant_errors).
     `ct_scheme`: the compressed-tensors scheme of a checkpoint that method loads
     (ct_linear_scheme; None: not one), whose own minimum comes next (CT_SCHEME_MIN_CAPABILITY).
     E.g. a W8A8 int8 checkpoint on a V100 (7.0): the method takes 70, the scheme 75. AWQ is

@@ -701,7 +701,7 @@ def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules
 
     NOTE: 0.11.1-0.17.0 platforms/cuda.py _get_backend_priorities puts FLASHINFER first on
     10.x, and FlashInferMetadataBuilder.__init__ asserts in these words. A hybrid model's
-    attention block is aligned to 32 (plan._state_rules), so only a model of plain
+    attention block is aligned to 32 (plan.derive._state_rules), so only a model of plain
     head-256 attention (Gemma-2, Gemma-3 4B/12B, Gemma-7B) at --block-size 16 meets it, with
     a KV dtype FlashInfer lists (FLASHINFER_BF16_KV_FROM; an unlisted one runs on FLASH_ATTN).
     """

@@ -177,7 +177,7 @@ def awq_marlin_capability_refusal(spec: ModelSpec, scheme: QuantScheme, version:
     before MARLIN_75_FROM) for a quant_method awq_marlin checkpoint it loads itself
     (own_marlin_config), in vLLM's words; None on a GPU Marlin takes, for any other checkpoint,
     or where from_config stops first (QuantSpec.awq_marlin_missing). Every node's VllmConfig
-    asks it (marlin_named_errors for node 0's GPU, plan._node_quant_errors for the others).
+    asks it (marlin_named_errors for node 0's GPU, plan.refusals.node_quant_errors for the others).
     E.g. a V100 (7.0) on 0.23.0: "... Only types = [] are supported ..."."""
     quant = spec.quant
     if gpu.vendor != "nvidia" or not own_marlin_config(spec, scheme, version) \

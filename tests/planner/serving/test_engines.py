@@ -1,14 +1,25 @@
 """The engine seam: plan() applies one Engine's rules; vLLM's are VLLM."""
 
+import importlib
 import math
+import pkgutil
 
-from planner.serving import plan as plan_module
+from planner.serving import plan as plan_package
 from planner.serving.engine import EngineSettings
 from planner.serving.engines import VLLM, Overheads, VllmEngine
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
 from tests.planner.serving.test_plan import LLAMA_8B
+
+
+def _select_engine(monkeypatch, engine) -> None:
+    """Make `engine` the one plan() applies: each plan module that reads ENGINE imports it
+    from planner.serving.plan.shared, so the name is swapped in every one of them."""
+    for info in pkgutil.iter_modules(plan_package.__path__):
+        module = importlib.import_module(f"planner.serving.plan.{info.name}")
+        if hasattr(module, "ENGINE"):
+            monkeypatch.setattr(module, "ENGINE", engine)
 
 
 def test_vllm_budget_is_a_fraction_of_total_memory():
@@ -37,7 +48,7 @@ def test_plan_applies_the_selected_engine(monkeypatch):
     request = PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 1),
                           engine=EngineSettings(max_model_len=8192))
     before = plan(request)
-    monkeypatch.setattr(plan_module, "ENGINE", _NoOverheads())
+    _select_engine(monkeypatch, _NoOverheads())
     after = plan(request)
     rank = after.per_gpu[0]
     assert rank.kv_cache_bytes == rank.budget_bytes - rank.weights_bytes
@@ -57,6 +68,6 @@ def test_plan_takes_the_selected_engine_s_budget_after_another_engine_planned(mo
     request = PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 1),
                           engine=EngineSettings(max_model_len=8192))
     plan(request)
-    monkeypatch.setattr(plan_module, "ENGINE", _HalfBudget())
+    _select_engine(monkeypatch, _HalfBudget())
     rank = plan(request).per_gpu[0]
     assert rank.budget_bytes == rank.total_bytes // 2

@@ -167,9 +167,10 @@ def test_gptq_marlin_on_amd_loads_while_rocm_lists_it() -> None:
 ])
 def test_awq_marlin_on_a_later_v100_node_is_that_nodes_refusal(version, refusal) -> None:
     # H100 node 0, V100 node 1, TP=2 x PP=2: with --nnodes every node's `vllm serve` builds its
-    # own VllmConfig (plan._node_quant_errors), so node 1's AWQMarlinConfig.__init__ asks Marlin
-    # of its 7.0 GPU up to 0.23 (verify_marlin_supported: no type below 7.5), AutoAWQConfig's
-    # minimum 75 from 0.24. Up to 0.23 it read loading (8543a8e), "awq" before that
+    # own VllmConfig (plan.refusals.node_quant_errors), so node 1's AWQMarlinConfig.__init__
+    # asks Marlin of its 7.0 GPU up to 0.23 (verify_marlin_supported: no type below 7.5),
+    # AutoAWQConfig's minimum 75 from 0.24. Up to 0.23 it read loading (8543a8e), "awq" before
+    # that
     config = {**catalog_entry(LLAMA).config, "quantization_config": AWQ_MARLIN}
     spec = parse_model_config(config, name="acme/marlin-named")
     nodes = tuple(NodeSpec(hostname=f"n{i}", gpu=gpu_preset(gpu), gpus_per_node=2,

@@ -165,7 +165,7 @@ def test_a_kv_pool_larger_than_the_gpu_does_not_fit():
     assert "exceed the GPU's 79.19 GiB" in over.verdict
     assert "runs out of CUDA memory (allocating it, warming up or capturing" in over.verdict
     # and beside everything vLLM still holds with it (its profile run, warm-up, CUDA graphs
-    # and serving run beside the pool: _kv_pool_oom_errors): 14.99 GiB weights + 1.93 GiB
+    # and serving run beside the pool: refusals.kv_pool_oom_errors): 14.99 GiB weights + 1.93 GiB
     # activation peak (the log's 1.89) + 0.25 GiB non-torch + 8.4 MiB x 102 graphs = 0.84 GiB
     # leave 79.19 - 18.01 = 61.18 GiB: 64 GiB, which fitted beside the weights alone, does not
     at_64 = llama(engine=V019.model_copy(update={"kv_cache_memory_bytes": 64 * GIB}))
@@ -748,7 +748,7 @@ def test_no_available_memory_counts_the_null_block_from_029(version, pool, none,
 def test_a_kv_pool_flag_over_the_gpu_is_short_by_what_it_is_over() -> None:
     # at utilization 1.0 the tiny model's own pool is what a 4 GiB GPU holds beside the
     # weights, activation peak, non-torch memory, CUDA graphs and runner buffers, every one of
-    # which vLLM still holds beside a --kv-cache-memory-bytes pool (_kv_pool_oom_errors): a
+    # which vLLM still holds beside a --kv-cache-memory-bytes pool (refusals.kv_pool_oom_errors): a
     # flag pool of exactly that fits, 1 B more is short by 1 B, and a 4 GiB pool is short by
     # all it holds beside it, the pool's own 4 GiB less the room (more memory must supply it)
     own = _tiny()

@@ -2,11 +2,11 @@
 by equal settings objects only, and the per-worker overheads follow the settings' overrides."""
 
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec
-from planner.serving import plan as plan_module
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import PlanRequest, plan
+from planner.serving.plan import PlanRequest, fit, plan, shared, worker
+from planner.serving.plan.layout_facts import setup
 from planner.units import GIB
 from tests.planner.serving.test_plan import LLAMA_8B
 
@@ -82,17 +82,17 @@ def test_equal_pp_stages_fit_their_lines_once():
     # 2 B = 4,194,304 B, one group of 16 layers: a request of k blocks takes 4,194,304 x k B
     # and k blocks, linear from 0 tokens. _fit_lines is cached by the stage's value, so the
     # second stage (and every other split, GPU and count with such a stage) is not refitted.
-    st = plan_module._setup(LLAMA_8B, preset_cluster("h100-sxm", 2), ParallelLayout(pp=2),
-                            EngineSettings(max_model_len=8192))
+    st = setup(LLAMA_8B, preset_cluster("h100-sxm", 2), ParallelLayout(pp=2),
+               EngineSettings(max_model_len=8192))
     (_, first), (_, second) = st.facts.stages
     assert first is not second and first == second
     kv_b, mbt = st.facts.kv_b, st.facts.window_mbt
-    plan_module._fit_lines.cache_clear()
+    fit._fit_lines.cache_clear()
     # fresh copies: the identity cache (_LINES) has never seen them
-    lines = [plan_module._request_lines(stage.model_copy(), kv_b, 1, mbt)
+    lines = [fit._request_lines(stage.model_copy(), kv_b, 1, mbt)
              for stage in (first, second)]
     assert lines[0] == lines[1] == (4_194_304, 0, 1, 0, 0)
-    info = plan_module._fit_lines.cache_info()
+    info = fit._fit_lines.cache_info()
     assert (info.misses, info.hits) == (1, 1)
 
 
@@ -100,5 +100,5 @@ def test_worker_overheads_are_kept_apart_from_the_per_spec_results():
     # one entry per layout, PP stage and GPU: in the per-spec cache they cleared it every
     # ~4,000 entries in a recommend search across nodes, and the weights with it
     _plan()
-    assert plan_module._OVERHEADS._entries
-    assert not [key for key in plan_module._CACHE._entries if key[1] == "overheads"]
+    assert worker._OVERHEADS._entries
+    assert not [key for key in shared._CACHE._entries if key[1] == "overheads"]

@@ -116,7 +116,8 @@ def test_every_plan_refused_by_flashinfer_says_so() -> None:
 
 def test_a_row_whose_longest_request_never_completes_is_short_of_memory() -> None:
     # vLLM before 0.29 starts a pool of the request's blocks, but BlockPool takes one as the
-    # null block (plan.STALLED_FIT): its ceiling, 8,176 tokens, is below the workload's 8,192
+    # null block (plan.verdict.STALLED_FIT): its ceiling, 8,176 tokens, is below the
+    # workload's 8,192
     work = Workload(context_tokens=8192)
     stalled = _row(9.0, ceiling=8176, verdict="Starts, but its longest request never "
                    "completes: 512 blocks = 8,192 KV tokens per replica")

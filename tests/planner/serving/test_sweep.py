@@ -540,20 +540,19 @@ def test_a_deep_pp_split_sizes_one_worker_per_kind_of_stage(monkeypatch) -> None
     # three kinds of stage (the first holds embed_tokens, the last the final norm and lm_head,
     # the 124 between are alike): 3 workers sized, where every stage's was (126). The summary
     # agrees with plan(), which sizes every rank.
-    import planner.serving.plan as plan_module
-    from planner.serving.plan import summary_figures
+    from planner.serving.plan import entry, summary_figures
 
     spec, cluster = catalog_spec("meta-llama/Meta-Llama-3.1-405B"), preset_cluster(
         "h100-sxm", 8, nodes=16)
     layout = ParallelLayout(tp=1, pp=126)
     sized = []
-    real = plan_module._memory
+    real = entry.memory
 
     def counting(st, pp_stage, weights, total):
         sized.append(pp_stage)
         return real(st, pp_stage, weights, total)
 
-    monkeypatch.setattr(plan_module, "_memory", counting)
+    monkeypatch.setattr(entry, "memory", counting)
     figures = summary_figures(spec, cluster, layout, EngineSettings())
     assert sized == [0, 1, 125]
     full = plan(PlanRequest(model=spec, cluster=cluster, layout=layout,

@@ -196,7 +196,7 @@ def test_a_runtime_fp8_what_if_of_an_unread_checkpoint_has_no_command() -> None:
 def test_weights_planned_as_16_bit_are_no_confident_fit() -> None:
     # quark is in 0.34.0's QuantizationMethods: vLLM loads it with its own config, in a format
     # Headroom does not read, so the 16-bit figures fit with the part named in the verdict
-    # (plan.UNMODELLED_FIT), as the sweep's yes* rows and recommend's caveats read it
+    # (plan.verdict.UNMODELLED_FIT), as the sweep's yes* rows and recommend's caveats read it
     quark = _plan(QUARK_MXFP8, "0.34.0")
     assert quark.fits and quark.verdict.startswith(
         "Fits (unmodelled: quark weights planned as 16-bit): ")

@@ -246,13 +246,13 @@ def test_a_sweep_plans_what_v1_runs_and_says_what_it_left_out():
 
 
 def test_a_sweep_derives_a_refused_setting_once_not_per_layout(monkeypatch):
-    import planner.serving.plan as plan_module
+    from planner.serving.plan import derive as derive_module
     from planner.serving.sweep import sweep
 
     # 0.10.1 runs an fp8 KV cache on an A100 (compute capability 8.0) on V0: refused for
     # every layout, so the sweep stops that format's layouts at the first (2 GPUs: 4 layouts)
     refusals = []
-    derive = plan_module._derive
+    derive = derive_module._derive
 
     def counted(spec, cluster, s, *rest):
         try:
@@ -261,7 +261,7 @@ def test_a_sweep_derives_a_refused_setting_once_not_per_layout(monkeypatch):
             refusals.append(s.kv_cache_dtype)
             raise
 
-    monkeypatch.setattr(plan_module, "_derive", counted)
+    monkeypatch.setattr(derive_module, "_derive", counted)
     sweep(_spec("meta-llama/Llama-3.1-8B-Instruct"), preset_cluster("a100-80gb", 2),
           EngineSettings(vllm_version="0.10.1", max_model_len=8192), quant_keys=("bf16",))
     assert refusals == ["fp8"]

@@ -1,0 +1,378 @@
+"""The settings vLLM derives for a model, cluster and flags (Resolved), cached."""
+
+from typing import Any
+
+from planner.memo import IdentityMemo
+from planner.model import quant
+from planner.model.spec import (
+    AttentionMixer,
+    LinearAttentionMixer,
+    MambaMixer,
+    ModelSpec,
+)
+from planner.serving.all2all import batched_dp_moe
+from planner.serving.engine import (
+    EngineSettings,
+    StateRules,
+    checkpoint_fp8_kv,
+    cuda_graph_count,
+    default_batch_limits,
+    model_facts,
+    served_dtype,
+    served_kv_elem_bytes,
+    triton_mla_piecewise,
+    vllm_window,
+)
+from planner.serving.eplb import moe_method_kind
+from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
+from planner.serving.launch import (
+    Launch,
+    launch,
+    library_backend_gap,
+    remote_code_gap,
+    remote_code_note,
+    unknown_type_note,
+    untyped_config_note,
+)
+from planner.serving.layout import ParallelLayout
+from planner.serving.mla_block import mla_block_size, triton_mla_fallback
+from planner.serving.moe_backend import B12X
+from planner.serving.mxfp4 import MXFP4_MARLIN_PAD, mxfp4_expert_padding
+from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
+from planner.serving.plan.facts import Resolved
+from planner.serving.plan.models import PlanRequest
+from planner.serving.plan.moe import all2all_taken
+from planner.serving.plan.notes import gpu_notes, model_notes, setting_notes
+from planner.serving.plan.refusals import (
+    config_refusals,
+    ep_refusal,
+    moe_refusals,
+    quant_refusals,
+    refuse_unplannable,
+)
+from planner.serving.plan.shared import ENGINE
+from planner.serving.plan.verdict import unread_weights_part
+from planner.serving.plan.worker import placeholder_block
+from planner.serving.startup import quantization_errors
+from planner.serving.startup.autoround import (
+    inc_as_stored_errors,
+    inc_overrides_quantization,
+)
+from planner.serving.startup.quant_method import config_quant_method
+from planner.serving.startup.triton_sm75 import triton_sm75_errors
+from planner.serving.startup.weight_load import weight_load_rules
+from planner.serving.startup.wna16_kernels import gptq_tp_refusal
+from planner.serving.vllm_cli import VllmCli, vllm_cli
+from planner.serving.vllm_versions import (
+    COMM_BEFORE_SNAPSHOT_FROM,
+    ENCODER_TP_DATA_FROM,
+    ENCODER_TP_DATA_TYPES,
+    FLASHINFER_GDN_CHECKPOINT_TOKENS,
+    HYBRID_ALIGN_TO_BLOCK_FROM,
+    MAMBA2_CHECKPOINT_BLOCK_FROM,
+    MOONVIT_SPLIT_FROM,
+    SIGLIP_HEAD_DROPPED_FROM,
+    TOWER_FIRST_STAGE_ON_V2_FROM,
+    VllmRules,
+    flashinfer_hd256_bug,
+    float16_refused,
+    gdn_flashinfer_prefill,
+    model_runner,
+    vllm_rules,
+)
+from planner.serving.weights import (
+    VISION_ON_EVERY_STAGE,
+    WeightLoadRules,
+    transformers_backend,
+)
+from planner.units import TORCH_DTYPE_BYTES
+
+
+def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> quant.QuantScheme:
+    """The weight format vLLM will hold: what-if scheme, runtime quantization, or checkpoint
+    (a 16/32-bit checkpoint is held in the served dtype `served`)."""
+    if settings.target_quant:
+        return quant.what_if_scheme(settings.target_quant)
+    if settings.quantization and not inc_overrides_quantization(spec, settings.quantization):
+        for candidate in quant.SCHEMES.values():
+            if candidate.runtime and candidate.vllm_quantization == settings.quantization:
+                return candidate
+        raise quant.UnknownSchemeError(_not_load_time(spec, settings.quantization,
+                                                      vllm_cli(settings.vllm_version)))
+    if spec.quant is None:
+        return quant.scheme(quant.DTYPE_SCHEME[served])
+    return quant.checkpoint_scheme(spec)
+
+
+def _not_load_time(spec: ModelSpec, method: str, cli: VllmCli) -> str:
+    """Why --quantization `method` (no scheme quantizes at load with it) is not planned, and
+    what to give instead: nothing for a quantized checkpoint, --target-quant for a 16-bit one.
+    The load-time methods named are those the release's parser takes (`cli`): bitsandbytes
+    left vLLM's --quantization choices in 0.28.0, and was named on 0.28-0.34 as the method to
+    give, which those releases refuse."""
+    load_time = sorted({s.vllm_quantization for s in quant.SCHEMES.values()
+                        if s.runtime and s.vllm_quantization
+                        and cli.accepts("--quantization", s.vllm_quantization)})
+    head = (f"--quantization {method}: Headroom plans only vLLM's load-time quantization "
+            f"({', '.join(load_time)}); {spec.name or 'the model'} ")
+    if spec.quant is not None:
+        return (head + f"is stored as {quant.checkpoint_scheme(spec).label} and planned as "
+                "stored without --quantization (vLLM reads the format from its config)")
+    return head + ("is 16-bit: plan another format as a what-if with --target-quant (e.g. "
+                   "--target-quant awq)")
+
+
+_RESOLVED: IdentityMemo[Resolved] = IdentityMemo(256)
+
+
+_DERIVED: IdentityMemo[Resolved] = IdentityMemo(256)
+
+
+def resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
+            layout: ParallelLayout) -> Resolved:
+    """The settings vLLM derives for this model, cluster and flags, cached by identity (a
+    sweep plans every layout with the same three objects) and, on a miss, by the value of the
+    settings, which are small: a rerun's sweep (new settings objects, equal values) derives
+    nothing again. Keyed by the engine too (its budgets and launch flags; the layout facts
+    and overheads cached under a Resolved follow it), and by whether the layout makes
+    vLLM's batched-DP MoE (all2all.batched_dp_moe: its default token budget), the one thing
+    of the layout the settings follow."""
+    batched = all2all_taken(s) and batched_dp_moe(
+        s.all2all_backend, vllm_rules(s.vllm_version).version, layout.dp, layout.ep)
+    return _RESOLVED.get_all((spec, cluster, s), (ENGINE, batched), _derive_once, spec,
+                             cluster, s, batched)
+
+
+def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
+                 batched: bool) -> Resolved:
+    """_derive, cached by the value of the settings (see resolve)."""
+    return _DERIVED.get_all((spec, cluster), (s, ENGINE, batched), _derive, spec, cluster, s,
+                            batched)
+
+
+_ON_GPU: IdentityMemo[dict[str, Any]] = IdentityMemo(1024)
+"""_derive_on_gpu's fields by the identity of the model and sizing GPU and the value of the
+settings and the cluster's compute capabilities: recommend plans each GPU preset at 1, 2, 4
+and 8 GPUs (four clusters of one GpuSpec object), and derived each settings' ~45 fields once
+per cluster (750 derivations for Qwen3-32B over 21 presets, 226 distinct)."""
+
+
+def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
+            batched: bool) -> Resolved:
+    """Work out the settings resolve caches (`batched`: vLLM's batched-DP MoE): the sizing
+    GPU's (_derive_on_gpu, cached across clusters of it), then the cluster's own."""
+    node = cluster.sizing_node
+    ccs = CLUSTER_CAPABILITIES.get(cluster, (), capabilities, cluster)
+    on_gpu = _ON_GPU.get_all((spec, node.gpu), (s, ENGINE, batched, ccs), _derive_on_gpu,
+                             spec, node.gpu, ccs, s, batched)
+    resolved = Resolved(
+        **on_gpu,
+        link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
+        gpu_count=cluster.gpu_count,
+        gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
+        budgets={n.gpu.memory_total_bytes: ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
+                 for n in cluster.nodes},
+        busy=any(n.memory_used_bytes for n in cluster.nodes),
+    )
+    return resolved._replace(overhead_key=_overhead_key(resolved, s))
+
+
+def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: EngineSettings,
+                   batched: bool) -> dict[str, Any]:
+    """The Resolved fields that follow the sizing GPU and settings, not the cluster's size
+    (`ccs`: its nodes' compute capabilities, which refuse_unplannable and ep_refusal
+    read)."""
+    rules = vllm_rules(s.vllm_version)
+    window = vllm_window(spec, rules.version)
+    max_model_len = s.max_model_len or window.start
+    fp8_kv = checkpoint_fp8_kv(spec, s, rules)
+    mbt, seqs = _batch_limits(s, rules, gpu, max_model_len, batched)
+    bf16 = gpu.computes_bf16
+    fp16 = not float16_refused(spec.model_type, rules.version)
+    served = served_dtype(s, spec.torch_dtype, bf16, fp16)
+    scheme = _weight_scheme(spec, s, served)
+    cli = vllm_cli(s.vllm_version)
+    refuse_unplannable(spec, ccs, s, rules, cli, scheme)
+    started = _launch(spec, s, rules, cli, gpu, scheme, max_model_len, mbt, seqs)
+    runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
+    remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
+    b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
+    selector_kv = "fp8" if fp8_kv else s.kv_cache_dtype  # the KV dtype the selector sees
+    mla_piecewise = triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor) or (
+        rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
+                                                  gpu.compute_capability, selector_kv))
+    mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
+    mismatch = tuple(quantization_errors(spec, s.quantization))
+    load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu)
+    eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
+                                bool(s.target_quant), scheme.key)
+    return dict(
+        gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
+        mbt=mbt, seqs=seqs,
+        kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
+        block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
+                                  selector_kv, gpu.vendor),
+        act_b=TORCH_DTYPE_BYTES[served],
+        subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
+        old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
+        tokens_from_concurrency=rules.tokens_from_concurrency,
+        scheme=scheme, mixed=mixed, facts=model_facts(spec),
+        nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
+        compute_capability=gpu.compute_capability,
+        graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
+                                rules, not mla_piecewise),
+        mla_piecewise=mla_piecewise,
+        fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
+        comm_counted=rules.version < COMM_BEFORE_SNAPSHOT_FROM,
+        sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
+        runner=runner,
+        vision_first_stage_only=runner[0] == "v2"
+        and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
+        load=load,
+        siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
+        tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
+        transformers_backend=transformers_backend(spec, cli.transformers_architectures),
+        encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
+        and rules.version >= ENCODER_TP_DATA_FROM,
+        linear_ask=(served, rules.version, gpu),
+        encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
+        encoder_rules=rules.encoder,
+        in_flight_window=rules.in_flight_window,
+        kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
+        expert_pad=_expert_pad(s, rules, gpu, scheme, load),
+        states=_state_rules(spec, s, rules, gpu.compute_capability),
+        gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme),
+        model_notes=model_notes(spec, gpu, s, rules)
+        + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind),
+        gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),
+        model_limit=window.limit,
+        refusals=config_refusals(spec, s, rules, cli, gpu, scheme, window, max_model_len,
+                                 mbt, seqs, mixed, mismatch, fp16, served)
+        + quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
+        + moe_refusals(spec, s, rules, cli, gpu, scheme, b12x, eplb_kind)
+        + started.refused + tuple(triton_sm75_errors(gpu, spec, cli, served)),
+        ep_refusal=ep_refusal(ccs, s, rules, scheme, b12x),
+        tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
+        launch=started,
+    )
+
+
+def _batch_limits(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, max_model_len: int,
+                  batched: bool) -> tuple[int, int]:
+    """(--max-num-batched-tokens, --max-num-seqs): the flags where given, else vLLM's
+    defaults for this GPU and release (engine.default_batch_limits), the token budget at
+    most max_num_seqs x max_model_len."""
+    default_mbt, default_seqs = default_batch_limits(
+        gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
+        s.enable_chunked_prefill, batched, s.max_num_batched_tokens,
+    )
+    seqs = s.max_num_seqs or default_seqs
+    mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
+    return mbt, seqs
+
+
+def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, gpu: GpuSpec,
+            scheme: quant.QuantScheme, max_model_len: int, mbt: int, seqs: int) -> Launch:
+    """The `vllm serve` command for these settings (planner.serving.launch), with the note of
+    a model vLLM cannot load as configured and, for an auto-round target, INC's refusals of
+    the checkpoint as stored."""
+    method = config_quant_method(spec)
+    return launch(spec.name or "<model>", scheme, s,
+                  ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
+                  spec.unservable or untyped_config_note(spec, cli)
+                  or unknown_type_note(spec, cli)
+                  or (None if s.trust_remote_code else remote_code_note(spec, cli)),
+                  method, tuple(inc_as_stored_errors(spec, rules.version, gpu))
+                  if s.target_quant and method == "auto-round" else ())
+
+
+def _expert_pad(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, scheme: quant.QuantScheme,
+                load: WeightLoadRules) -> tuple[int, int]:
+    """The experts' padding (Resolved.expert_pad): MXFP4's, Marlin's where
+    VLLM_MXFP4_USE_MARLIN takes, else the weight load rules' width pad."""
+    # VLLM_MXFP4_USE_MARLIN: Marlin MoE is CUDA-only (fp4_weights.MXFP4_MARLIN_ENV on ROCm)
+    mxfp4_marlin = s.mxfp4_marlin and gpu.vendor == "nvidia"
+    return ((MXFP4_MARLIN_PAD if mxfp4_marlin else
+             mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor))
+            if scheme.key == "mxfp4" else (1, load.width_pad))
+
+
+def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme,
+            rocm: bool) -> tuple[str, str]:
+    """The model runner vLLM `rules` starts this model on (vllm_versions.model_runner; `rocm`:
+    an AMD GPU): the checkpoint is quantized when its config has a quantization_config
+    (spec.quant), or a what-if names a quantized format; a runtime --quantization leaves the
+    config as it is."""
+    quantized = scheme.family != "float" if s.target_quant else spec.quant is not None
+    stateful = any(isinstance(layer.mixer, MambaMixer | LinearAttentionMixer)
+                   for layer in spec.layers)
+    return model_runner(rules, spec.architectures, spec.is_moe, quantized, stateful, rocm=rocm)
+
+
+def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: str
+                 ) -> StateRules:
+    """State pages per request, the conv states' width, the MTP draft's KV layers and the
+    attention block's multiple (32 for head size 256 under FlashInfer's Blackwell bug,
+    vllm_versions.FLASHINFER_HD256_FROM; 16 else; lcm'd with 64 where Gated DeltaNet exports
+    FlashInfer prefill checkpoints, GDN_CHECKPOINT_FROM).
+
+    NOTE: vLLM MambaSpec.max_memory_usage_bytes (v1/kv_cache_interface.py, 0.15.0-0.34.0
+    wheels): a request holds 2 + num_speculative_blocks (+ num_prefill_checkpoint_blocks: 1
+    for Mamba2 from MAMBA2_CHECKPOINT_BLOCK_FROM, for GDN on FlashInfer from
+    GDN_CHECKPOINT_FROM) state pages in mamba_cache_mode "align" (prefix caching on a hybrid
+    model), 1 + num_speculative_blocks otherwise;
+    mamba/abstract.py sets num_speculative_blocks = num_speculative_tokens, and
+    MambaStateShapeCalculator widens each conv state to kernel - 1 + num_speculative_tokens.
+    The MTP draft's attention layers (spec.mtp_layers) join the KV cache. Llama 4's chunked
+    layers are full attention before vllm_versions.CHUNKED_HYBRID_FROM.
+    """
+    n = s.num_speculative_tokens
+    align = rules.mamba_align and (s.enable_prefix_caching if s.enable_prefix_caching
+                                   is not None else rules.hybrid_prefix_caching)
+    hd256 = flashinfer_hd256_bug(rules, compute_capability) and any(
+        isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim == 256
+        for layer in spec.layers)
+    gdn = [layer.mixer for layer in spec.layers
+           if isinstance(layer.mixer, LinearAttentionMixer)]
+    checkpoints = align and bool(gdn) and all(
+        gdn_flashinfer_prefill(rules.version, compute_capability, m.key_head_dim) for m in gdn)
+    mamba2 = align and rules.version >= MAMBA2_CHECKPOINT_BLOCK_FROM and any(
+        isinstance(layer.mixer, MambaMixer) for layer in spec.layers)
+    return StateRules(rules.config_ssm_dtype,
+                      (2 if align else 1) + n + (checkpoints or mamba2), n,
+                      spec.mtp_layers if n else 0, 32 if hd256 else 16,
+                      rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid,
+                      FLASHINFER_GDN_CHECKPOINT_TOKENS if checkpoints else 1)
+
+
+def _cc(gpu) -> tuple[int, int]:
+    """The GPU's compute capability as numbers ((0, 0) when unknown, e.g. AMD targets)."""
+    return parse_capability(gpu.compute_capability) or (0, 0)
+
+
+def mla_decodes_piecewise(request: PlanRequest) -> bool:
+    """Whether the plan's MLA attention runs on TRITON_MLA where it allows no full CUDA graphs
+    (engine.triton_mla_piecewise, mla_block.triton_mla_fallback): the speed's caveat."""
+    return resolve(request.model, request.cluster, request.engine,
+                   request.layout).mla_piecewise
+
+
+def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:
+    """Everything _worker_overheads reads besides the spec, layout and stage: the Worker's
+    resolved settings and the settings' overrides."""
+    return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
+            r.max_model_len, r.compute_capability, r.comm_counted,
+            r.sampler, r.subtract_graphs,
+            r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
+            s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
+            s.moe_backend and (s.moe_backend, s.vllm_version, s.num_speculative_tokens),
+            s.all2all_backend and (s.all2all_backend, s.vllm_version),
+            # the runner buffers' (runner_buffers)
+            r.runner[0], vllm_rules(s.vllm_version).runner_buffers, placeholder_block(s),
+            s.num_speculative_tokens)
+
+
+def served_scheme(request: PlanRequest) -> quant.QuantScheme:
+    """The weight format vLLM holds for this request (what plan() sizes the weights in)."""
+    return resolve(request.model, request.cluster, request.engine,
+                   request.layout).scheme

@@ -1,0 +1,263 @@
+"""One layout's facts under a Resolved (cached), and setup(), where plans start."""
+
+from operator import itemgetter
+
+from planner.memo import IdentityMemo, distinct_objects, first_places
+from planner.model.attention import cdiv
+from planner.model.spec import ModelSpec, MoeMlp
+from planner.serving.all2all import all2all_notes, runs_all2all
+from planner.serving.engine import EngineSettings, StageKv, sparse_mla_kv
+from planner.serving.eplb import (
+    EXPERT_BUFFER_FROM,
+    draft_state_sized,
+    eplb_state_bytes,
+)
+from planner.serving.eplb import (
+    layout_refusal as eplb_layout_refusal,
+)
+from planner.serving.hardware import ClusterSpec
+from planner.serving.layout import (
+    ParallelLayout,
+    first_moe,
+    layout_key,
+    layout_warnings,
+    pp_layer_split,
+)
+from planner.serving.moe_backend import runs_flydsl
+from planner.serving.mtp import draft_builds_embed, draft_own_heads
+from planner.serving.plan.cluster import rank_position
+from planner.serving.plan.derive import resolve
+from planner.serving.plan.facts import LayoutFacts, Refused, Resolved, Setup
+from planner.serving.plan.fit import full_request
+from planner.serving.plan.moe import (
+    all2all_taken,
+    b12x_width,
+    draft_moe,
+    eplb_notes,
+    redundant_experts,
+)
+from planner.serving.plan.notes import (
+    bridge_warnings,
+    cross_node_tp_warnings,
+    ray_order_warnings,
+)
+from planner.serving.plan.refusals import (
+    busy_errors,
+    empty_stage_errors,
+    kv_sharing_errors,
+    node_gpu_errors,
+    node_quant_errors,
+    page_size_errors,
+    wna16_backend_errors,
+)
+from planner.serving.plan.shared import ENGINE, cached, spec_params
+from planner.serving.startup.model_config import qk_norm_gather_refusal
+from planner.serving.startup.w4afp8 import w4afp8_shape_refusal
+from planner.serving.startup.wna16_shapes import marlin_shape_findings
+from planner.serving.tie import served_spec
+from planner.serving.vllm_versions import (
+    LayoutRefused,
+    Version,
+    vllm_rules,
+    window_batched_tokens,
+)
+from planner.serving.weights import (
+    WeightTerms,
+    rank_totals,
+    rank_weights,
+    sparse_mla_buffer_bytes,
+    stage_kinds,
+)
+
+
+def setup(
+    spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
+) -> Setup:
+    """Resolve the settings vLLM would derive and fetch the per-model prepared facts, for the
+    model as the release builds it (tie.served_spec)."""
+    spec = served_spec(spec, s.vllm_version)
+    r = resolve(spec, cluster, s, layout)
+    if r.ep_refusal and layout.ep_size > 1:
+        raise LayoutRefused(r.ep_refusal)
+    if r.tp_refusal and layout.tp > 1:
+        raise LayoutRefused(r.tp_refusal)
+    key = layout_key(layout)
+    facts = _LAYOUT_FACTS.get(spec, (id(r), *key), _layout_facts, spec, cluster, layout, s, r)
+    if isinstance(facts, Refused):
+        raise LayoutRefused(facts.message)
+    return Setup(spec, cluster, layout, s, key, facts)
+
+
+def _marlin_shape(spec: ModelSpec, r: Resolved, tp: int) -> tuple[tuple[str, ...], ...]:
+    """wna16_shapes.marlin_shape_findings at this TP (refusal, warnings), cached per spec."""
+    served, version, gpu = r.linear_ask
+    key = ("marlin-shape", r.scheme.memo_key, tp, served, version, gpu.key,
+           gpu.compute_capability, gpu.vendor, r.load.gdn_ba_whole)
+    return cached(spec, key, marlin_shape_findings, spec, r.scheme, tp, served, version, gpu,
+                  r.load.gdn_ba_whole)
+
+
+_LAYOUT_FACTS: IdentityMemo[LayoutFacts | Refused] = IdentityMemo(16384)
+"""LayoutFacts (or Refused) by spec, Resolved (its id: each entry holds it) and layout. A
+Resolved is one per model, cluster, settings value and engine (resolve), so a rerun's sweep
+finds its layouts' and another engine does not. 16,384: a sweep over 4,096 GPUs plans 8,622
+(Llama 3.1 405B, 512 nodes x 8 H100); at 4,096 the memo cleared itself mid-sweep and every
+row's speed worked its layout's facts out again."""
+
+
+def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                  s: EngineSettings, r: Resolved) -> LayoutFacts | Refused:
+    """Work out what setup caches (each fact from its own cache: the weights per weight
+    format, the KV layout, the request's need and the warnings shared across formats), or
+    the refusal of a layout vLLM does not start."""
+    narrow, marlin_warnings = _marlin_shape(spec, r, layout.tp)
+    width = b12x_width(spec, layout, s)
+    version = vllm_rules(s.vllm_version).version
+    redundant = redundant_experts(spec, s, layout)
+    refusal = narrow[0] if narrow else width[1] if width and width[0] else \
+        qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
+        or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
+        or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
+                                moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
+                                version) if s.enable_eplb else None)
+    if refusal:
+        return Refused(r, refusal)
+    # the release EPLB's state is sized for, in the key: its tensors differ by release
+    eplb = version if s.enable_eplb and layout.ep and spec.is_moe else None
+    draft = draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
+    own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
+    own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
+    key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
+           r.states.draft_kv_layers, own_heads, own_embed,
+           r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
+           r.vision_first_stage_only,
+           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb,
+           draft is not None)
+    terms = cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
+                   eplb, draft)
+    # (shared by the KV dtypes' plans, as the terms are)
+    holdings = _rank_holdings(spec, r, layout, eplb)
+    kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
+    stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
+                                  r.states, r.kv_grouping[0], r.kv_grouping[2])
+    flydsl = runs_flydsl(spec, r.scheme, s.moe_backend, vllm_rules(s.vllm_version).version,
+                         r.compute_capability)  # no MoE WNA16 fallback to warn of (the note)
+    warnings = (*(() if flydsl else layout_warnings(spec, layout, r.scheme, s.vllm_version,
+                                                    cluster.vendor, r.compute_capability)),
+                *marlin_warnings,
+                *r.gpu_notes, *bridge_warnings(cluster, layout.tp),
+                *cross_node_tp_warnings(layout, r),
+                *ray_order_warnings(cluster, layout, s, r),
+                *(width[1:] if width else ()),
+                *(all2all_notes(s.all2all_backend, version, layout.dp, layout.ep, spec.is_moe,
+                                s.max_num_batched_tokens is not None)
+                  if all2all_taken(s) else ()),
+                *eplb_notes(spec, layout, s, redundant, version))
+    # a KV-shared layer cut from its source fails at model load, before any KV sizing
+    checks = (tuple(busy_errors(cluster, layout, s, r)
+                    + node_quant_errors(spec, cluster, layout, s, r)
+                    + node_gpu_errors(spec, cluster, layout, s, r)
+                    + wna16_backend_errors(spec, cluster, layout, s, r)),
+              tuple(kv_sharing_errors(spec, stages) or empty_stage_errors(stages, s)),
+              tuple(page_size_errors(stages, r, s)))
+    window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
+    return LayoutFacts(r, terms, stages, kv_b,
+                       full_request(spec, r, layout, stages, kv_b, window_mbt), window_mbt,
+                       warnings, {}, _distinct_workers(
+                            cluster, layout, r, terms, holdings, stages,
+                            all2all_taken(s) and runs_all2all(layout.dp, layout.ep,
+                                                              spec.is_moe)), checks, {})
+
+
+def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads: bool,
+                own_embed: bool, redundant: int = 0, eplb: Version | None = None,
+                draft: MoeMlp | None = None) -> tuple[WeightTerms, ...]:
+    """The weights of each (stage, TP rank) position by component, in rank order (setup
+    caches them per weight format and layout), with `redundant` EPLB experts per MoE layer
+    (_redundant_experts) and, where EPLB runs under release `eplb`, its state in the buffers:
+    the expert maps and load statistics (eplb.eplb_state_bytes) and its expert transfer
+    buffer (weights.eplb_buffer_bytes, from eplb.EXPERT_BUFFER_FROM); with `draft` (the MTP
+    draft's routed experts, where eplb.draft_state_sized) the draft's own on the last stage:
+    its maps and statistics over its MoE layers and its transfer buffer."""
+    eplb_buffer = eplb is not None and eplb >= EXPERT_BUFFER_FROM
+    terms = rank_weights(spec, r.scheme, layout, spec_params(spec), served_dtype_bytes=r.act_b,
+                        expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
+                        mtp_own_heads=own_heads, mtp_own_embed=own_embed,
+                        max_num_batched_tokens=r.mbt,
+                        vision_first_stage_only=r.vision_first_stage_only,
+                        siglip_head=r.siglip_head, tower_whole=r.tower_whole,
+                        transformers_backend=r.transformers_backend,
+                        rules=r.load._replace(redundant_experts=redundant,
+                                              eplb_expert_buffer=eplb_buffer,
+                                              eplb_draft_buffer=eplb_buffer and bool(draft))
+                        if redundant or eplb_buffer else r.load)
+    moe = first_moe(spec)
+    if eplb is None or moe is None:
+        return terms
+    stages = pp_layer_split(spec.num_layers, layout.pp)
+    drafted = eplb_state_bytes(spec.mtp_layers, draft.num_experts, redundant, layout.ep_size,
+                               eplb)[0] if draft else 0
+    return tuple(w.model_copy(update={"buffers_bytes": w.buffers_bytes + eplb_state_bytes(
+        sum(isinstance(spec.layers[i].mlp, MoeMlp) for i in stages[index // layout.tp]),
+        moe.num_experts, redundant, layout.ep_size, eplb)[0]
+        + (drafted if index // layout.tp == layout.pp - 1 else 0)})
+        for index, w in enumerate(terms))
+
+
+def _rank_holdings(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
+                   eplb: Version | None) -> tuple[int, ...]:
+    """Per PP stage, the index of the kind of the weight objects its TP ranks hold in
+    _rank_terms(..., eplb=`eplb`) (_distinct_workers' `holdings`): rank_weights' stage kinds
+    (weights.stage_kinds: one kind's ranks hold the same objects), or each stage its own
+    where _rank_terms copies every rank's terms to add EPLB's state."""
+    if eplb is not None and first_moe(spec) is not None:
+        return tuple(range(layout.pp))
+    return stage_kinds(spec, r.scheme, spec_params(spec), layout.pp)[0]
+
+
+def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: Resolved,
+                      terms: tuple[WeightTerms, ...], holdings: tuple[int, ...],
+                      stages: tuple[tuple[range, StageKv | None], ...], own_nodes: bool
+                      ) -> tuple[tuple[int, int, int], ...]:
+    """(PP stage, weight bytes, GPU total) of each distinct worker, stage by stage, of the
+    first stage of each kind: the workers summary_figures sizes (LayoutFacts.workers).
+
+    A stage is another's kind where its TP ranks hold the same weight objects (rank_weights
+    gives one object to the ranks of stages alike layer for layer with the same first / last
+    duties: all that the overheads read of a stage, overheads), the same StageKv object and
+    the same GPU totals; `own_nodes`: the all-to-all buffer reads which nodes each stage's
+    ranks are on (all2all_buffer), so every stage is its own kind. Such a stage's workers
+    size alike, pool for pool, so _conclude finds the same binding worker (the first of the
+    fewest blocks), pools and ceiling from the first of each kind: a deep PP split (126 stages
+    of Llama 3.1 405B) sizes a few workers, not one or more per stage."""
+    gpus = min(layout.gpus, r.gpu_count)
+    positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
+    totals = r.gpu_totals
+    workers: list[tuple[int, int, int]] = []
+    if len(totals) == 1 and not own_nodes and positions == layout.tp * layout.pp:
+        # every stage whole on GPUs of one size: a stage's kind is its ranks' weight objects
+        # (`holdings`: _rank_holdings) and its StageKv object, each kind's first stage found
+        # without a Python step per stage (first_places), its ranks' weights summed once each
+        for pp_stage in first_places(zip(holdings, map(id, map(itemgetter(1), stages)),
+                                         strict=True)):
+            held = distinct_objects(terms[pp_stage * layout.tp:(pp_stage + 1) * layout.tp])
+            workers += [(pp_stage, w, totals[0])
+                        for w in dict.fromkeys(t.total_bytes for t in held)]
+        return tuple(workers)
+    weight_totals = rank_totals(terms)
+    kinds: set[tuple] = set()
+    held = tuple(map(id, terms))
+    for pp_stage in range(cdiv(positions, layout.tp)):
+        first, end = pp_stage * layout.tp, min(pp_stage * layout.tp + layout.tp, positions)
+        stage_totals = totals if len(totals) == 1 else sorted({
+            cluster.nodes[rank_position(layout, cluster, rank)[2]].gpu.memory_total_bytes
+            for rank in range(gpus) if rank_position(layout, cluster, rank)[0] == pp_stage
+        })
+        kind = (held[first:end], id(stages[pp_stage][1]), tuple(stage_totals),
+                pp_stage if own_nodes else None)
+        if kind in kinds:
+            continue
+        kinds.add(kind)
+        stage_weights = dict.fromkeys(weight_totals[first:end])
+        workers += [(pp_stage, w, total) for total in stage_totals for w in stage_weights]
+    return tuple(workers)

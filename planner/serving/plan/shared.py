@@ -1,0 +1,39 @@
+"""What every plan module reads: ENGINE (the seam), the per-spec cache and GiB text."""
+
+from typing import Any
+
+from planner.memo import IdentityMemo
+from planner.model.params import ParamBreakdown, count_params
+from planner.model.spec import ModelSpec
+from planner.serving.engines import VLLM, Engine
+from planner.units import GIB
+
+ENGINE: Engine = VLLM
+"""The engine whose memory rules plan() applies (planner.serving.engines: the seam)."""
+
+
+def gib(n_bytes: float) -> str:
+    return f"{n_bytes / GIB:.2f} GiB"
+
+
+_CACHE: IdentityMemo[Any] = IdentityMemo(16384)
+"""Per-spec results: a 32-GPU sweep holds ~1,200 entries (weights, warnings per layout), one
+over 4,096 GPUs ~6,000 (Llama 3.1 405B), which at 4,096 cleared it and worked the rank
+weights out again."""
+
+
+def spec_params(spec: ModelSpec) -> ParamBreakdown:
+    """The parameter breakdown, counted once per spec."""
+    return cached(spec, ("param_breakdown",), lambda: count_params(spec))
+
+
+def cached(spec: ModelSpec, key: tuple, compute, *args):
+    """Per-spec results cached by identity: hashing a large frozen spec costs more than a plan.
+    On a miss, compute(*args) (per-plan lookups pass a function and its arguments rather than
+    a fresh closure, which costs more per hit: IdentityMemo.get)."""
+    return _CACHE.get(spec, key, compute, *args)
+
+
+def param_breakdown(spec: ModelSpec) -> ParamBreakdown:
+    """The model's parameter breakdown, counted once per spec (shared with plan())."""
+    return spec_params(spec)
