@@ -330,8 +330,8 @@ def test_project_layout_names_every_module() -> None:
     block = README.split("## Project layout\n\n```\n", 1)[1].split("```", 1)[0]
     words = set(re.findall(r"[a-z_0-9]+", block.lower()))
     folders = ["planner", "planner/model", "planner/model/config", "planner/serving",
-               "planner/serving/engine", "planner/serving/speed", "probes", "cli", "ui",
-               "ui/pages", "tools", "bench"]
+               "planner/serving/engine", "planner/serving/plan", "planner/serving/speed",
+               "probes", "cli", "ui", "ui/pages", "tools", "bench"]
     missing = [f"{folder}/{path.name}" for folder in folders
                for path in sorted((ROOT / folder).glob("*.py"))
                if path.stem not in ("__init__", "__main__") and path.stem not in words]
