@@ -311,8 +311,21 @@ def _card_form(name: str) -> str:
     return _compact(_FORM_WORDS.sub(" ", name), drop_memory=True)
 
 
-_CAPABILITY_BY_FORM = {_card_form(card): known
-                       for card, known in CAPABILITY_WITHOUT_PRESET.items()}
+def _capability_forms(card: str) -> set[str]:
+    """The compact forms a CAPABILITY_WITHOUT_PRESET name is looked up by: its own and, for a
+    Quadro, the name without "Quadro" ("GV100", "P6000"), which people write as "Tesla" is left
+    out of "P40", unless that short name is a preset's spelling or words ("RTX 4000" is also
+    the rtx-4000-ada preset's, so only "Quadro RTX 4000" is the Turing card). "Quadro" stays a
+    word of preset names (_VENDOR_WORDS), so this changes no preset's resolution."""
+    short = re.sub(r"\bquadro\b", " ", card, flags=re.IGNORECASE)
+    form = _card_form(short)
+    taken = (_BY_SHORT_SPELLING.get(form) or _presets_starting(form, short)
+             or _presets_with_words(short))
+    return {_card_form(card)} | (set() if short == card or taken else {form})
+
+
+_CAPABILITY_BY_FORM = {form: known for card, known in CAPABILITY_WITHOUT_PRESET.items()
+                       for form in _capability_forms(card)}
 
 
 def capability_from_name(name: str) -> tuple[str, str] | None:

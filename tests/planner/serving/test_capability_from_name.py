@@ -6,8 +6,10 @@ import pytest
 from planner.serving.hardware import (
     CAPABILITY_WITHOUT_PRESET,
     GPU_PRESETS,
+    NoGpuPresetError,
     capability_from_name,
     preset_named,
+    resolve_gpu_key,
 )
 
 
@@ -57,3 +59,24 @@ def test_no_entry_is_a_preset_and_each_cites_a_source() -> None:
         assert capability in {"6.0", "6.1", "7.0", "7.5", "8.6", "8.9"}
         assert "read 2026-12-05" in source
     assert not {capability_from_name(g.name) for g in GPU_PRESETS.values()} - {None}
+
+
+@pytest.mark.parametrize(("name", "capability"), [
+    ("GV100", "7.0"), ("gv-100", "7.0"), ("NVIDIA Quadro GV100", "7.0"),  # Quadro GV100
+    ("GP100", "6.0"), ("Quadro GP100", "6.0"),  # Quadro GP100
+    ("P6000", "6.1"), ("Quadro P6000", "6.1"),  # Quadro P6000
+])
+def test_a_quadro_is_found_by_its_short_name(name: str, capability: str) -> None:
+    # NVIDIA's legacy table names "Quadro GV100" (7.0), "Quadro GP100" (6.0), "Quadro P6000"
+    # (6.1); people write them without "Quadro", as "P40" without "Tesla"
+    assert capability_from_name(name)[0] == capability
+    # preset resolution is unchanged: no preset, and the refusal names the capability
+    with pytest.raises(NoGpuPresetError, match=f"a compute capability {capability} GPU"):
+        resolve_gpu_key(name)
+
+
+def test_a_short_quadro_name_that_is_also_a_preset_name_is_not_the_quadro() -> None:
+    # "RTX 4000" is also the RTX 4000 Ada's (8.9, the rtx-4000-ada preset): only "Quadro RTX
+    # 4000" is the Turing card's 7.5
+    assert capability_from_name("Quadro RTX 4000")[0] == "7.5"
+    assert capability_from_name("RTX 4000") is None
