@@ -211,7 +211,7 @@ def _mamba2(m: MambaMixer, hidden: int) -> int:
     # NOTE: Mamba2 (transformers NemotronHMamba2Mixer): in_proj hidden x (2*d_inner +
     # 2*groups*d_state + heads), conv1d (d_inner + 2*groups*d_state) x (kernel + 1 bias),
     # dt_bias, A_log, D (heads each), gated RMSNorm d_inner, out_proj d_inner x hidden;
-    # in_proj / out_proj biases with use_bias, no conv1d bias without use_conv_bias (_mamba).
+    # in_proj / out_proj biases with use_bias, no conv1d bias without use_conv_bias (mamba_mixer).
     d_inner = m.num_heads * m.head_dim
     conv_dim = d_inner + 2 * m.n_groups * m.state_size
     in_width = 2 * d_inner + 2 * m.n_groups * m.state_size + m.num_heads

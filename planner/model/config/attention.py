@@ -1,4 +1,4 @@
-"""_Attention: the token mixers (attention, MLA, linear attention, Mamba) and MLPs of the
+"""Attention: the token mixers (attention, MLA, linear attention, Mamba) and MLPs of the
 uniform-layer families from one config, with the attention biases, head dims, q/k norms and
 rotary dims vLLM builds."""
 
@@ -16,17 +16,17 @@ from planner.model.config.families import (
     QWEN2_BIAS_TYPES,
     WHOLE_QK_NORM_TYPES,
 )
-from planner.model.config.mamba import _mamba
-from planner.model.config.mlp import _gated, _mlp_bias
-from planner.model.config.moe import _moe
+from planner.model.config.mamba import mamba_mixer
+from planner.model.config.mlp import gated, mlp_bias
+from planner.model.config.moe import layer_moe
 from planner.model.config.reader import (
     MAX_CONTEXT,
     MAX_HEADS,
     MAX_WIDTH,
-    _as_int,
-    _class_default_note,
-    _need,
-    _Reader,
+    Reader,
+    as_int,
+    class_default_note,
+    need,
 )
 from planner.model.spec import (
     AttentionMixer,
@@ -38,10 +38,10 @@ from planner.model.spec import (
 )
 
 
-class _Attention:
+class Attention:
     """Builds mixers and MLPs for the uniform-layer families from one config."""
 
-    def __init__(self, r: _Reader, model_type: str, hidden: int):
+    def __init__(self, r: Reader, model_type: str, hidden: int):
         self.r, self.model_type, self.hidden = r, model_type, hidden
         heads_keys = ("num_attention_heads", "n_head", "num_heads")
         heads = r.int_(*heads_keys, hi=MAX_HEADS)
@@ -59,12 +59,12 @@ class _Attention:
         self.heads = heads
         # (key, derivation) of each attention figure, recorded per layer by mixer()
         self.sources: dict[str, tuple[str | None, str]] = {
-            "attention heads": (r.key(*heads_keys), _class_default_note(r, heads_keys))
+            "attention heads": (r.key(*heads_keys), class_default_note(r, heads_keys))
         }
         kv_keys = ("num_key_value_heads", "num_kv_heads", "n_head_kv")
         kv = r.int_(*kv_keys, hi=MAX_HEADS)
         kv_key = r.key(*kv_keys)
-        kv_derived = _class_default_note(r, kv_keys)
+        kv_derived = class_default_note(r, kv_keys)
         if kv is None:
             kv, kv_derived = heads, "= num_attention_heads"
             if model_type != "nemotron-nas":  # NAS: block_configs give each layer's KV heads
@@ -78,7 +78,7 @@ class _Attention:
                                                                   "attention_head_dim")
         hd = r.int_(*hd_keys, hi=MAX_WIDTH)
         if hd is not None and r.key(*hd_keys) is None:
-            self.sources["head dim"] = (None, _class_default_note(r, hd_keys))
+            self.sources["head dim"] = (None, class_default_note(r, hd_keys))
         elif hd is None:
             null = r.null(*hd_keys)
             if null and model_type in HEAD_DIM_AS_GIVEN_TYPES:
@@ -139,7 +139,7 @@ class _Attention:
         if kind == "linear":
             return self._linear()
         if kind == "mamba":
-            return _mamba(self.r)
+            return mamba_mixer(self.r)
         if self.mla:
             return self._mla(i)
         r = self.r
@@ -256,7 +256,7 @@ class _Attention:
         if key is None:
             record(head_dim, None, "= head_dim (no partial_rotary_factor)")
             return head_dim, rope_local, padded
-        rotary = _as_int(r.cfg[key], r.where(key), 1, MAX_WIDTH)
+        rotary = as_int(r.cfg[key], r.where(key), 1, MAX_WIDTH)
         if rotary > head_dim:  # it read "out of range (1 to 56)", the bound unexplained
             hd_key, derived = self.sources["head dim"]
             how = f" ({hd_key or derived})" if head_dim == self.head_dim and (
@@ -300,10 +300,10 @@ class _Attention:
     def _linear(self) -> LinearAttentionMixer:
         r = self.r
         return LinearAttentionMixer(
-            num_key_heads=_need(r, "linear_num_key_heads", MAX_HEADS),
-            num_value_heads=_need(r, "linear_num_value_heads", MAX_HEADS),
-            key_head_dim=_need(r, "linear_key_head_dim", MAX_WIDTH),
-            value_head_dim=_need(r, "linear_value_head_dim", MAX_WIDTH),
+            num_key_heads=need(r, "linear_num_key_heads", MAX_HEADS),
+            num_value_heads=need(r, "linear_num_value_heads", MAX_HEADS),
+            key_head_dim=need(r, "linear_key_head_dim", MAX_WIDTH),
+            value_head_dim=need(r, "linear_value_head_dim", MAX_WIDTH),
             conv_kernel_dim=r.int_("linear_conv_kernel_dim", hi=1024) or 4,
             ssm_dtype=ssm if (ssm := r.get("mamba_ssm_dtype")) in (
                 "bfloat16", "float16", "float32") else None,
@@ -318,12 +318,12 @@ class _Attention:
         if size is None:
             raise r.missing("intermediate_size", "needed: dense MLP width", keys)
         r.record_layer("MLP width", size, r.key(*keys), i, "mlp")
-        return DenseMlp(intermediate_size=size, gated=_gated(r, self.model_type),
-                        bias=_mlp_bias(r, self.model_type))
+        return DenseMlp(intermediate_size=size, gated=gated(r, self.model_type),
+                        bias=mlp_bias(r, self.model_type))
 
     def moe_mlp(self, i: int) -> MoeMlp:
         """The MoE block of layer i from the expert keys of the config."""
-        return _moe(self.r, self.model_type, i)
+        return layer_moe(self.r, self.model_type, i)
 
 
 QKV_BIAS_ONLY_TYPES = (
@@ -366,7 +366,7 @@ None`: transformers 5.24.0 modeling_phi.py PhiAttention q/k/v_proj and dense `bi
 gpt_oss.py OAIAttention (0.10.1-0.34.0)."""
 
 
-def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
+def _attention_biases(r: Reader, model_type: str) -> tuple[bool, bool]:
     """(qkv_proj bias, o_proj bias) as vLLM's model file for `model_type` builds them.
 
     NOTE: llama.py LlamaDecoderLayer (also mistral.py, phi3.py's Llama model, nemotron_nas.py

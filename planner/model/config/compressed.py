@@ -1,11 +1,11 @@
 """DeepSeek-V4's compressed attention: its KV cache layout and weight shapes."""
 
-from planner.model.config.reader import MAX_CONTEXT, MAX_WIDTH, _Notes, _Reader
+from planner.model.config.reader import MAX_CONTEXT, MAX_WIDTH, Notes, Reader
 from planner.model.spec import CompressedAttention, ConfigError
 
 
-def _compressed_attention(r: _Reader, model_type: str, num_layers: int, notes: _Notes
-                          ) -> CompressedAttention | None:
+def compressed_attention(r: Reader, model_type: str, num_layers: int, notes: Notes
+                         ) -> CompressedAttention | None:
     """DeepSeek-V4's compressed attention fields (its KV cache layout), None for others.
 
     NOTE: vLLM models/deepseek_v4 (0.22.0 wheel): layer i compresses by compress_ratios[i]

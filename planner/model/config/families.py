@@ -91,7 +91,7 @@ num_experts without bias or quantization, and where `use_mixed_mlp_moe > 0` a sh
 HunYuanMLP of intermediate_size x num_shared_expert (likewise per layer), no bias, beside the
 experts. q/k norms (RMSNorm(head_dim) each) where use_qk_norm; q/k/v/o biases from
 `attention_bias or bias`. `moe_layer_num_skipped` is read by none of it. Cross-layer attention
-(`use_cla`) is flagged, not planned (_hunyuan_notes)."""
+(`use_cla`) is flagged, not planned (hunyuan_notes)."""
 
 
 LLAMA_ATTENTION_TYPES = ("llama", "mistral", "mistral3", "phi3", "nemotron-nas")

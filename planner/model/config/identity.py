@@ -1,12 +1,12 @@
 """What model a config.json names: its model_type, architectures, auto_map classes and dtype."""
 
 from planner.model.config.families import KNOWN_TYPES
-from planner.model.config.reader import _Notes, _Reader
-from planner.model.config.wrapper import SIZED_WRAPPERS, _text_type
+from planner.model.config.reader import Notes, Reader
+from planner.model.config.wrapper import SIZED_WRAPPERS, text_model_type
 from planner.model.spec import ConfigError
 
 
-def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
+def read_model_type(top: Reader, r: Reader, notes: Notes) -> str:
     for reader in (top, r):  # text_config.model_type too: a list one was a TypeError
         value = reader.get("model_type")
         if value is not None and (not isinstance(value, str) or not value):
@@ -18,7 +18,7 @@ def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
         notes.warnings.append("config.json has no model_type: read as a Llama-style decoder")
         notes.unknown_type = "config.json has no model_type"
         return "unknown"
-    text_type = _text_type(r, value) if r is not top else None
+    text_type = text_model_type(r, value) if r is not top else None
     if value in KNOWN_TYPES or text_type in KNOWN_TYPES:
         return value
     fields = ("read from the standard fields (hidden_size, heads, intermediate_size, "
@@ -39,7 +39,7 @@ def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
     return value
 
 
-def _architectures(config: dict, prefix: str = "") -> tuple[str, ...]:
+def architectures(config: dict, prefix: str = "") -> tuple[str, ...]:
     """The model class names config.json lists (none when absent or null); one given as a
     string is a list of one, as vLLM's registry reads it (ModelRegistry.inspect_model_cls,
     model_executor/models/registry.py, 0.34.0). Anything else is refused: vLLM iterates the
@@ -54,9 +54,9 @@ def _architectures(config: dict, prefix: str = "") -> tuple[str, ...]:
     return names
 
 
-def _text_architectures(text_cfg: dict | None) -> tuple[str, ...]:
+def text_architectures(text_cfg: dict | None) -> tuple[str, ...]:
     """text_config's architectures where it lists class names, else (). Not refused otherwise,
-    as _architectures is: only some wrappers' vLLM classes read them
+    as architectures is: only some wrappers' vLLM classes read them
     (planner.serving.mlp_activation), and transformers keeps any value."""
     return _class_names((text_cfg or {}).get("architectures")) or ()
 
@@ -72,7 +72,7 @@ def _class_names(archs: object) -> tuple[str, ...] | None:
     return tuple(names)
 
 
-def _remote_model_class(config: dict) -> str | None:
+def remote_model_class(config: dict) -> str | None:
     """auto_map's first AutoModel* entry: the repository's own model code, the one vLLM's
     Transformers backend loads for an architecture its registry lacks
     (ModelRegistry._try_resolve_transformers, model_executor/models/registry.py, 0.33.0 and
@@ -85,7 +85,7 @@ def _remote_model_class(config: dict) -> str | None:
                 None)
 
 
-def _remote_config_class(config: dict) -> str | None:
+def remote_config_class(config: dict) -> str | None:
     """auto_map's AutoConfig entry: the repository's own config code, which vLLM's get_config
     runs (AutoConfig.from_pretrained) only with trust_remote_code when the model_type is in
     neither its _CONFIG_REGISTRY nor transformers (transformers_utils/config.py, 0.33.0 and
@@ -95,7 +95,7 @@ def _remote_config_class(config: dict) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _dtype(top: _Reader, r: _Reader) -> str:
+def dtype(top: Reader, r: Reader) -> str:
     """torch_dtype / dtype, text config first; bfloat16 assumed when absent."""
     aliases = {"bfloat16": "bfloat16", "bf16": "bfloat16", "float16": "float16",
                "fp16": "float16", "half": "float16", "float32": "float32", "float": "float32",

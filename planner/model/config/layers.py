@@ -5,27 +5,27 @@ import math
 from collections import Counter
 
 from planner.jsondoc import json_kind
-from planner.model.config.attention import _Attention
+from planner.model.config.attention import Attention
 from planner.model.config.families import GEMMA_TYPES, NOPE_TYPES
-from planner.model.config.identity import _architectures
-from planner.model.config.mamba import _granite_mamba, _mamba
-from planner.model.config.mlp import _mlp_bias
-from planner.model.config.moe import _arctic_residual, _moe_flags
+from planner.model.config.identity import architectures
+from planner.model.config.mamba import granite_mamba_mixer, mamba_mixer
+from planner.model.config.mlp import mlp_bias
+from planner.model.config.moe import arctic_residual, moe_layer_flags
 from planner.model.config.reader import (
     MAX_CONTEXT,
     MAX_EXPERTS,
     MAX_HEADS,
     MAX_LAYERS,
     MAX_WIDTH,
-    _as_int,
-    _check_len,
-    _class_default_note,
-    _Reader,
+    Reader,
+    as_int,
+    check_len,
+    class_default_note,
 )
 from planner.model.spec import ConfigError, DenseMlp, LayerSpec, MoeMlp
 
 
-def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[LayerSpec]:
+def layer_specs(r: Reader, model_type: str, hidden: int, num_layers: int) -> list[LayerSpec]:
     """Per-layer mixer and MLP, from whichever layer-pattern keys the config uses."""
     if r.get("block_configs") is not None:
         return _nas_layers(r, hidden, num_layers)
@@ -44,9 +44,9 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
                           "config gives its Mamba / attention / MLP layout there, one "
                           "character per layer (M * - E)")
     kinds = _mixer_kinds(r, model_type, num_layers)
-    moe_flags = _moe_flags(r, model_type, num_layers)
+    moe_flags = moe_layer_flags(r, model_type, num_layers)
     r.used.add("intermediate_size")  # the dense width; unused when every layer is MoE
-    attn = _Attention(r, model_type, hidden)
+    attn = Attention(r, model_type, hidden)
     if "sliding" in kinds and attn.window is None and not attn.chunked:
         state = "null" if r.null("sliding_window") else "missing"
         r.notes.assumptions.append(
@@ -68,14 +68,14 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
         # layer holds a layer_scalar of shape [1] (a persistent buffer loaded from the
         # checkpoint).
         moe_norms = 3 if gemma4 and moe_flags[i] else 0
-        if model_type == "arctic" and moe_flags[i] and _arctic_residual(r):
+        if model_type == "arctic" and moe_flags[i] and arctic_residual(r):
             moe_norms = 1  # arctic.py ArcticDecoderLayer's residual_layernorm (hidden)
         layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms + moe_norms,
                                 num_scalars=1 if gemma4 else 0))
     return layers
 
 
-def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
+def _mixer_kinds(r: Reader, model_type: str, n: int) -> list[str]:
     """'full' / 'sliding' / 'linear' / 'mamba' for each layer (MLA decided later)."""
     layer_types = r.get("layer_types")
     if model_type == "gpt_oss":
@@ -86,7 +86,7 @@ def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
         return _olmo3_kinds(r, n)
     hybrid = r.int_list("hybrid_layer_pattern", hi=1)  # MiMo-V2: 1 = sliding window
     if hybrid is not None:
-        _check_len(r, "hybrid_layer_pattern", hybrid, n)
+        check_len(r, "hybrid_layer_pattern", hybrid, n)
         r.record("layer pattern", "hybrid_layer_pattern (1 = sliding)", "hybrid_layer_pattern")
         return ["sliding" if v else "full" for v in hybrid]
     interval = r.int_("full_attention_interval", hi=MAX_LAYERS)
@@ -106,7 +106,7 @@ def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
     return _sliding_kinds(r, model_type, n)
 
 
-def _gpt_oss_kinds(r: _Reader, layer_types: object, n: int) -> list[str]:
+def _gpt_oss_kinds(r: Reader, layer_types: object, n: int) -> list[str]:
     """gpt-oss: even layers slide, odd ones are full attention, whatever layer_types says.
 
     NOTE: vLLM gpt_oss.py OAIAttention: `sliding_window = config.sliding_window if
@@ -125,7 +125,7 @@ def _gpt_oss_kinds(r: _Reader, layer_types: object, n: int) -> list[str]:
     return kinds
 
 
-def _olmo3_kinds(r: _Reader, n: int) -> list[str]:
+def _olmo3_kinds(r: Reader, n: int) -> list[str]:
     """OLMo 3 without layer_types: three sliding layers, then one full, as its config class
     writes them.
 
@@ -142,7 +142,7 @@ def _olmo3_kinds(r: _Reader, n: int) -> list[str]:
     return ["full" if (i + 1) % 4 == 0 else "sliding" for i in range(n)]
 
 
-def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) -> list[str]:
+def _from_layer_types(r: Reader, layer_types: object, n: int, model_type: str) -> list[str]:
     """Each layer's kind from layer_types, as vLLM builds it.
 
     NOTE: vLLM's models make a layer sliding only where `layer_types[i] ==
@@ -155,7 +155,7 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
     names = {"full_attention": "full", "attention": "full", "global": "full",
              "sliding_attention": "sliding", "local": "full", "chunked_attention": "full",
              "linear_attention": "linear", "mamba": "mamba", "mamba2": "mamba"}  # fmt: skip
-    if model_type.startswith("llama4") or "Rnj1ForCausalLM" in _architectures(r.cfg, r.prefix):
+    if model_type.startswith("llama4") or "Rnj1ForCausalLM" in architectures(r.cfg, r.prefix):
         # NOTE: vLLM rnj1.py (Rnj1ForCausalLM on a Gemma3TextConfig, 0.20.0-0.34.0 wheels; none
         # in 0.19.0) gives a "chunked_attention" layer per_layer_sliding_window =
         # config.sliding_window (chunk_lookback 1), a SlidingWindowSpec of that window
@@ -167,7 +167,7 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
                    "\"linear_attention\" and \"attention\" / \"full_attention\" only)")
     if not isinstance(layer_types, list):
         raise ConfigError(f"{r.where('layer_types')} must be a list of strings")
-    _check_len(r, "layer_types", layer_types, n)
+    check_len(r, "layer_types", layer_types, n)
     kinds = []
     for i, t in enumerate(layer_types):
         if not isinstance(t, str):
@@ -189,7 +189,7 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
     return kinds
 
 
-def _llama4_kinds(r: _Reader, n: int) -> list[str]:
+def _llama4_kinds(r: Reader, n: int) -> list[str]:
     # NOTE: Llama 4 uses chunked local attention (attention_chunk_size) on three layers of
     # four and global NoPE attention on every 4th (transformers Llama4TextConfig:
     # no_rope_layers default = every (i+1) % 4 == 0 is global). Chunked layers hold at
@@ -199,7 +199,7 @@ def _llama4_kinds(r: _Reader, n: int) -> list[str]:
     # Scout config.json files write `"no_rope_layers": []` (tests/fixtures/configs/SOURCES.md).
     nope = r.int_list("no_rope_layers", hi=1)
     if nope:
-        _check_len(r, "no_rope_layers", nope, n)
+        check_len(r, "no_rope_layers", nope, n)
         kinds = ["sliding" if v else "full" for v in nope]
     else:
         step = r.int_("no_rope_layer_interval") or 4
@@ -210,7 +210,7 @@ def _llama4_kinds(r: _Reader, n: int) -> list[str]:
     return kinds
 
 
-def _sliding_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
+def _sliding_kinds(r: Reader, model_type: str, n: int) -> list[str]:
     window = r.int_("sliding_window", hi=MAX_CONTEXT)
     use = r.flag("use_sliding_window")
     if window is None or use is False:
@@ -242,7 +242,7 @@ transformers 4.56.0 GraniteMoeHybridConfig refuses any but "mamba" and "attentio
 name is a KeyError in vLLM."""
 
 
-def _granite_hybrid_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
+def _granite_hybrid_layers(r: Reader, hidden: int, n: int) -> list[LayerSpec]:
     """Granite 4.0 hybrids (GraniteMoeHybridForCausalLM): each layer Mamba2 or attention by
     layer_types, then routed experts and / or a shared MLP.
 
@@ -271,8 +271,8 @@ def _granite_hybrid_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
             "vLLM stops on it (granitemoehybrid.py indexes config.layer_types)")
     else:
         kinds = _from_layer_types(r, layer_types, n, "granitemoehybrid")
-    attn = _Attention(r, "granitemoehybrid", hidden)
-    mamba = _granite_mamba(r, hidden) if "mamba" in kinds else None
+    attn = Attention(r, "granitemoehybrid", hidden)
+    mamba = granite_mamba_mixer(r, hidden) if "mamba" in kinds else None
     experts = _granite_size(r, "num_local_experts", MAX_EXPERTS)
     shared = _granite_size(r, "shared_intermediate_size", MAX_WIDTH)
     if not experts:
@@ -291,14 +291,14 @@ def _granite_hybrid_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
             mlp = DenseMlp(intermediate_size=shared)
             r.record_layer("MLP width", shared, r.key("shared_intermediate_size"), i, "mlp",
                            "" if r.key("shared_intermediate_size") else
-                           _class_default_note(r, ("shared_intermediate_size",)))
+                           class_default_note(r, ("shared_intermediate_size",)))
         else:
             mlp = None
         layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=2))
     return layers
 
 
-def _granite_size(r: _Reader, key: str, hi: int) -> int:
+def _granite_size(r: Reader, key: str, hi: int) -> int:
     """A GraniteMoeHybrid count that may be 0 (the class default where left out); a null is
     refused: vLLM compares it with 0 (`getattr(config, key, 0) > 0` / `== 0`) or sizes a
     layer by it, and stops."""
@@ -309,18 +309,18 @@ def _granite_size(r: _Reader, key: str, hi: int) -> int:
 
 
 def _pattern_layers(
-    r: _Reader, model_type: str, hidden: int, n: int, pattern: object
+    r: Reader, model_type: str, hidden: int, n: int, pattern: object
 ) -> list[LayerSpec]:
     """Nemotron-H: one block per character (M Mamba2, * attention, - MLP, E MoE)."""
     if not isinstance(pattern, str):
         raise ConfigError(f"{r.where('hybrid_override_pattern')} must be a string")
-    _check_len(r, "hybrid_override_pattern", pattern, n)
+    check_len(r, "hybrid_override_pattern", pattern, n)
     r.record("layer pattern", pattern, "hybrid_override_pattern")
-    attn = _Attention(r, model_type, hidden)
+    attn = Attention(r, model_type, hidden)
     layers = []
     for i, ch in enumerate(pattern):
         if ch == "M":
-            mixer, mlp = _mamba(r), None
+            mixer, mlp = mamba_mixer(r), None
         elif ch == "*":
             mixer, mlp = attn.mixer("full", i), None
         elif ch == "-":
@@ -335,13 +335,13 @@ def _pattern_layers(
     return layers
 
 
-def _nas_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
+def _nas_layers(r: Reader, hidden: int, n: int) -> list[LayerSpec]:
     """Nemotron-NAS (DeciLM) block_configs: per-layer GQA groups, FFN width, no-op blocks."""
     blocks = r.get("block_configs")
     if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
         raise ConfigError(f"{r.where('block_configs')} must be a list of objects")
-    _check_len(r, "block_configs", blocks, n)
-    attn = _Attention(r, "nemotron-nas", hidden)
+    check_len(r, "block_configs", blocks, n)
+    attn = Attention(r, "nemotron-nas", hidden)
     layers = []
     for i, block in enumerate(blocks):
         where = f"{r.where('block_configs')}[{i}]"
@@ -352,8 +352,8 @@ def _nas_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
         if a.get("replace_with_linear") or f.get("replace_with_linear"):
             r.notes.warnings.append(f"{where}: replace_with_linear blocks are not modelled")
         if not a.get("no_op") and not a.get("replace_with_linear"):
-            group = _as_int(a.get("n_heads_in_group"), f"{where}.attention.n_heads_in_group",
-                            1, MAX_HEADS)  # fmt: skip
+            group = as_int(a.get("n_heads_in_group"), f"{where}.attention.n_heads_in_group",
+                           1, MAX_HEADS)  # fmt: skip
             mixer = attn.mixer("full", i, kv_heads=attn.heads // group)
         if not f.get("no_op") and not f.get("replace_with_linear"):
             mult = f.get("ffn_mult")
@@ -362,7 +362,7 @@ def _nas_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
             # NOTE: DeciLM _ffn_mult_to_intermediate_size: int(2 * mult * hidden / 3) rounded
             # up to a multiple of 256; mult 2.625, hidden 8192 -> 14336 -> 14336.
             width = 256 * math.ceil(int(2 * mult * hidden / 3) / 256)
-            mlp = DenseMlp(intermediate_size=width, bias=_mlp_bias(r, "nemotron-nas"))
+            mlp = DenseMlp(intermediate_size=width, bias=mlp_bias(r, "nemotron-nas"))
             r.record_layer("MLP width", width, None, i, "mlp",
                            "block_configs[].ffn.ffn_mult (DeciLM rounding)")  # fmt: skip
         num_norms = (mixer is not None) + (mlp is not None)

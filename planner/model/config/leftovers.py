@@ -3,7 +3,7 @@ transformers 5 refuses."""
 
 import re
 
-from planner.model.config.reader import _Notes, _Reader
+from planner.model.config.reader import Notes, Reader
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
 _BENIGN_KEYS = frozenset(
@@ -32,7 +32,7 @@ _ARCH_WORDS = re.compile(
 )
 
 
-def _refused_nulls(r: _Reader, notes: _Notes) -> list[str]:
+def refused_null_fields(r: Reader, notes: Notes) -> list[str]:
     """Warn where a field read is written out as null though its transformers class annotates
     it without None (ClassDefaults.not_null): transformers 5 refuses such a config.json, and
     vLLM 0.24.0 on require transformers 5.5.3 or later (wheel METADATA: 0.24.0
@@ -55,7 +55,7 @@ def _refused_nulls(r: _Reader, notes: _Notes) -> list[str]:
     return [f"{r.prefix}{k} ({r.defaults.class_name})" for k in nulls]
 
 
-def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:
+def leftover_keys(r: Reader, model_type: str, notes: Notes) -> None:
     """Warn about keys that look architectural and that nothing here read."""
     skip = {"text_config", "vision_config", "audio_config", "quantization_config",
             "block_configs"}  # fmt: skip

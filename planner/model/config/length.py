@@ -3,12 +3,12 @@ reads (config.json's and tokenizer_config.json's)."""
 
 import math
 
-from planner.model.config.reader import MAX_CONTEXT, _as_int, _Reader
-from planner.model.config.wrapper import _text_type
+from planner.model.config.reader import MAX_CONTEXT, Reader, as_int
+from planner.model.config.wrapper import text_model_type
 from planner.model.spec import ConfigError, RopeBlock, WindowInputs
 
 
-def _rope(r: _Reader, top: _Reader, max_pos: int) -> dict:
+def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
     """rope_scaling / rope_parameters: type, factor, and the context a YaRN factor gives.
 
     A factor that stretches the context past MAX_CONTEXT is refused. NOTE (vLLM
@@ -33,8 +33,8 @@ def _rope(r: _Reader, top: _Reader, max_pos: int) -> dict:
         out: dict = {"type": str(rtype), "factor": float(factor)}
         orig = block.get("original_max_position_embeddings")
         if orig is not None:
-            out["original"] = _as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",
-                                      1, MAX_CONTEXT)  # fmt: skip
+            out["original"] = as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",
+                                     1, MAX_CONTEXT)  # fmt: skip
         base = out.get("original", max_pos) if rtype == "yarn" else max_pos
         if factor * base > MAX_CONTEXT:
             raise ConfigError(
@@ -129,7 +129,7 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
     return tuple(out)
 
 
-def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> WindowInputs:
+def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str) -> WindowInputs:
     """The fields vLLM's derived max_model_len reads (planner.serving.engine.window._vllm_window).
 
     The length keys come from the text config (vLLM reads hf_text_config); a config.json
@@ -137,7 +137,7 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
     the transformers class default where defaults.py knows one, and otherwise none, as vLLM
     sees no attribute then; one written out as null counts none (vLLM's
     _get_and_verify_max_len skips a length that is None, config/model.py, 0.11.0 wheel)."""
-    text_type = _text_type(r, model_type)
+    text_type = text_model_type(r, model_type)
     lengths = {k: v for k in VLLM_LENGTH_KEYS if (v := _length(r.get(k))) is not None}
     if "max_position_embeddings" not in lengths and not r.null(
             "max_position_embeddings", "n_positions", "max_sequence_length") and (
@@ -178,7 +178,7 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
     )
 
 
-def _tokenizer_length(tokenizer_config: dict) -> int | None:
+def tokenizer_length(tokenizer_config: dict) -> int | None:
     """tokenizer_config.json's model_max_length where it is a usable length.
 
     NOTE: transformers writes int(1e30) (VERY_LARGE_INTEGER) for a tokenizer without a limit;

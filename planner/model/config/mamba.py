@@ -1,10 +1,10 @@
 """Mamba2 mixers: Nemotron-H's and GraniteMoeHybrid's, as vLLM builds MambaMixer2."""
 
-from planner.model.config.reader import MAX_HEADS, MAX_WIDTH, _need, _Reader
+from planner.model.config.reader import MAX_HEADS, MAX_WIDTH, Reader, need
 from planner.model.spec import ConfigError, MambaMixer
 
 
-def _mamba(r: _Reader) -> MambaMixer:
+def mamba_mixer(r: Reader) -> MambaMixer:
     """A Mamba2 layer. NOTE: nemotron_h.py NemotronHMambaDecoderLayer passes
     use_conv_bias=config.use_conv_bias and use_bias=config.use_bias to MambaMixer2, whose
     conv1d takes the first and in_proj / out_proj the second (layers/mamba/mamba_mixer2.py,
@@ -12,9 +12,9 @@ def _mamba(r: _Reader) -> MambaMixer:
     `use_conv_bias: bool = True`, `use_bias: bool = False`."""
     ssm_dtype = r.get("mamba_ssm_cache_dtype", "mamba_ssm_dtype")
     return MambaMixer(
-        num_heads=_need(r, "mamba_num_heads", MAX_HEADS),
-        head_dim=_need(r, "mamba_head_dim", MAX_WIDTH),
-        state_size=_need(r, "ssm_state_size", MAX_WIDTH),
+        num_heads=need(r, "mamba_num_heads", MAX_HEADS),
+        head_dim=need(r, "mamba_head_dim", MAX_WIDTH),
+        state_size=need(r, "ssm_state_size", MAX_WIDTH),
         n_groups=r.int_("n_groups", hi=MAX_HEADS) or 1,
         conv_kernel=r.int_("conv_kernel", hi=1024) or 4,
         state_dtype=ssm_dtype if ssm_dtype in ("bfloat16", "float16", "float32") else None,
@@ -23,7 +23,7 @@ def _mamba(r: _Reader) -> MambaMixer:
     )
 
 
-def _granite_mamba(r: _Reader, hidden: int) -> MambaMixer:
+def granite_mamba_mixer(r: Reader, hidden: int) -> MambaMixer:
     """GraniteMoeHybrid's Mamba2 mixer, as granitemoehybrid.py builds MambaMixer2.
 
     NOTE: GraniteMoeHybridMambaDecoderLayer (0.9.2-0.34.0 wheels): MambaMixer2(
@@ -36,15 +36,15 @@ def _granite_mamba(r: _Reader, hidden: int) -> MambaMixer:
     classes refuse a config whose mamba_d_head x mamba_n_heads is not mamba_expand x
     hidden_size ("The dimensions for the Mamba head state do not match the model
     intermediate_size")."""
-    heads = _need(r, "mamba_n_heads", MAX_HEADS)
-    expand = _need(r, "mamba_expand", 1024)
+    heads = need(r, "mamba_n_heads", MAX_HEADS)
+    expand = need(r, "mamba_expand", 1024)
     inner = expand * hidden
     if inner % heads:
         raise ConfigError(f"{r.where('mamba_n_heads')} = {heads} does not divide "
                           f"mamba_expand x hidden_size = {inner}: transformers refuses it "
                           "(mamba_n_heads must divide mamba_expand * hidden_size)")
     raw = r.get("mamba_d_head")
-    head_dim = inner // heads if raw is None or raw == "auto" else _need(
+    head_dim = inner // heads if raw is None or raw == "auto" else need(
         r, "mamba_d_head", MAX_WIDTH)
     if head_dim * heads != inner:
         raise ConfigError(f"{r.where('mamba_d_head')} = {head_dim} x mamba_n_heads = {heads} "
@@ -54,7 +54,7 @@ def _granite_mamba(r: _Reader, hidden: int) -> MambaMixer:
     return MambaMixer(
         num_heads=heads,
         head_dim=head_dim,
-        state_size=_need(r, "mamba_d_state", MAX_WIDTH),
+        state_size=need(r, "mamba_d_state", MAX_WIDTH),
         n_groups=r.int_("mamba_n_groups", hi=MAX_HEADS) or 1,
         conv_kernel=r.int_("mamba_d_conv", hi=1024) or 4,
         conv_bias=r.flag("mamba_conv_bias") is not False,

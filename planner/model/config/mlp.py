@@ -7,7 +7,7 @@ from planner.model.config.families import (
     LLAMA_ATTENTION_TYPES,
     NON_GATED_TYPES,
 )
-from planner.model.config.reader import _Reader
+from planner.model.config.reader import Reader
 from planner.model.spec import ConfigError
 
 MLP_KEYS = ("use_mixed_mlp_moe", "use_residual", "moe_layer_frequency", "shared_intermediate_size")
@@ -21,10 +21,10 @@ shared MLP (_hunyuan_moe) and Arctic's residual MLP (_arctic_moe) and GraniteMoe
 (GRANITE_SHARED_TYPES) as shared experts, Arctic's dense layers as dense MLPs."""
 
 
-def _activation(r: _Reader, key: str) -> str | None:
+def activation(r: Reader, key: str) -> str | None:
     """config.<key> (hidden_act, or EXAONE 3's activation_function) as vLLM's model classes read
     it: the config's, else where the key is left out its class default (LlamaConfig hidden_act
-    "silu"); None otherwise. Noted nowhere: _gated notes a default where the MLP's activation
+    "silu"); None otherwise. Noted nowhere: gated notes a default where the MLP's activation
     comes from one."""
     value = r.get(key)
     if value is None and key not in r.cfg and r.defaults is not None:
@@ -53,7 +53,7 @@ mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.33.0, 0.34.0) MiMoV2MLP, arctic.py Arc
 mixtral.py, granitemoe.py, olmoe.py, minimax_m2.py and gpt_oss.py build no dense MLP."""
 
 
-def _mlp_bias(r: _Reader, model_type: str) -> bool:
+def mlp_bias(r: Reader, model_type: str) -> bool:
     """Whether a dense MLP's linears carry biases, as vLLM builds them.
 
     NOTE: config.mlp_bias for MLP_BIAS_TYPES and a model_type Headroom does not know (read as
@@ -74,6 +74,6 @@ def _mlp_bias(r: _Reader, model_type: str) -> bool:
     return False
 
 
-def _gated(r: _Reader, model_type: str) -> bool:
+def gated(r: Reader, model_type: str) -> bool:
     act = r.str_("mlp_hidden_act", "hidden_act", "hidden_activation", "activation_function")
     return not (act in ("relu2", "gelu_new") or model_type in NON_GATED_TYPES)

@@ -2,18 +2,18 @@
 with ERNIE 4.5 MoE's, HunYuan's and Arctic's own keys."""
 
 from planner.model.config.families import HUNYUAN_TYPES
-from planner.model.config.mlp import _gated
+from planner.model.config.mlp import gated
 from planner.model.config.reader import (
     MAX_EXPERTS,
     MAX_LAYERS,
     MAX_WIDTH,
-    _as_int,
-    _check_len,
-    _need,
-    _Notes,
-    _Reader,
+    Notes,
+    Reader,
+    as_int,
+    check_len,
+    need,
 )
-from planner.model.config.wrapper import _text_type
+from planner.model.config.wrapper import text_model_type
 from planner.model.spec import ConfigError, DenseMlp, LayerSpec, MoeMlp
 
 EXPERT_KEYS = ("num_experts", "num_local_experts", "n_routed_experts")
@@ -65,9 +65,9 @@ def _no_experts_note(what: str, model_type: str) -> str:
             "experts instead, as it does for DeepSeek (deepseek_v2.py)")
 
 
-def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
+def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
     """True for each layer whose MLP is a mixture of experts."""
-    text_type = _text_type(r, model_type)
+    text_type = text_model_type(r, model_type)
     if text_type == "ernie4_5_moe":  # use_moe's default, `moe_num_experts > 0`, is evaluated
         # even where config.json gives use_moe (it is getattr's argument): 0.19.0 wheel
         _refuse_ernie_null(r, ("moe_num_experts",), "vLLM compares it with 0 (use_moe = "
@@ -98,7 +98,7 @@ def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
     first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
     if isinstance(r.get("moe_layer_freq"), list):  # MiMo-V2: one 0/1 flag per layer
         freq_list = r.int_list("moe_layer_freq", hi=1) or []
-        _check_len(r, "moe_layer_freq", freq_list, n)
+        check_len(r, "moe_layer_freq", freq_list, n)
         return [bool(v) for v in freq_list]
     freq = r.int_("moe_layer_freq", hi=MAX_LAYERS) or 1
     sparse_step = r.int_("decoder_sparse_step", hi=MAX_LAYERS) or 1
@@ -121,7 +121,7 @@ def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
     return flags
 
 
-def _refuse_ernie_null(r: _Reader, keys: tuple[str, ...], use: str) -> None:
+def _refuse_ernie_null(r: Reader, keys: tuple[str, ...], use: str) -> None:
     """Refuses an ERNIE 4.5 MoE config giving any of `keys` as null: transformers'
     Ernie4_5_MoeConfig keeps the None, and vLLM's ernie45_moe.py compares it (`use`) and stops."""
     null = next((key for key in keys if r.null(key)), None)
@@ -130,7 +130,7 @@ def _refuse_ernie_null(r: _Reader, keys: tuple[str, ...], use: str) -> None:
                           "give an integer")
 
 
-def _ernie_moe_flags(r: _Reader, n: int) -> list[bool]:
+def _ernie_moe_flags(r: Reader, n: int) -> list[bool]:
     """ERNIE 4.5 MoE's MoE layers: i from moe_layer_start_index to moe_layer_end_index
     (inclusive) where (i + 1) % moe_layer_interval == 0, unless use_moe is false.
 
@@ -167,7 +167,7 @@ neither vLLM's hunyuan_v1.py (0.28.0) nor transformers' HunYuanMoEV1 / HunYuanDe
 (5.25.0) reads: no weight depends on them."""
 
 
-def _hunyuan_notes(r: _Reader, layers: list[LayerSpec], notes: _Notes) -> None:
+def hunyuan_notes(r: Reader, layers: list[LayerSpec], notes: Notes) -> None:
     """Flags what the HunYuan figures (HUNYUAN_TYPES' NOTE) leave out: cross-layer attention
     (`use_cla` with cla_share_factor above 1: hunyuan_v1.py builds every layer i with `i %
     factor != 0` as HunYuanCrossAttention, a q_proj of hidden x hidden and o_proj, reading the
@@ -206,7 +206,7 @@ def _hunyuan_notes(r: _Reader, layers: list[LayerSpec], notes: _Notes) -> None:
         notes.unmodelled.append("HunYuan on vLLM's Transformers backend (0.29 on)")
 
 
-def _arctic_moe_flags(r: _Reader, n: int) -> list[bool]:
+def _arctic_moe_flags(r: Reader, n: int) -> list[bool]:
     """Arctic's MoE layers: i where `(i + 1) % moe_layer_frequency == 0`, the others a dense
     ArcticMLP of intermediate_size (vLLM arctic.py ArcticMoE / ArcticDecoderLayer, 0.28.0 wheel;
     deprecated, not served, from 0.29.0). A frequency left out is vLLM's ArcticConfig default 2
@@ -221,7 +221,7 @@ def _arctic_moe_flags(r: _Reader, n: int) -> list[bool]:
     return [(i + 1) % freq == 0 for i in range(n)]
 
 
-def _layer_int(r: _Reader, keys: tuple[str, ...], i: int, lo: int = 1,
+def _layer_int(r: Reader, keys: tuple[str, ...], i: int, lo: int = 1,
                hi: int = MAX_WIDTH) -> int | None:
     """The first of `keys` for layer i, where config.json gives one integer or a list of one a
     layer, which hunyuan_v1.py reads `[layer_id]` (moe_topk, moe_intermediate_size,
@@ -234,7 +234,7 @@ def _layer_int(r: _Reader, keys: tuple[str, ...], i: int, lo: int = 1,
     if len(value) <= i:
         raise ConfigError(f"{r.where(key)} has {len(value)} entries: vLLM reads entry {i} for "
                           f"layer {i} (hunyuan_v1.py asserts len > layer_id)")
-    return _as_int(value[i], f"{r.where(key)}[{i}]", lo, hi)
+    return as_int(value[i], f"{r.where(key)}[{i}]", lo, hi)
 
 
 GRANITE_SHARED_TYPES = ("granitemoeshared", "granitemoehybrid")
@@ -247,7 +247,7 @@ RowParallelLinear back, both bias=False, SiLU-and-mul; none where `getattr(confi
 over TP like a dense MLP); GraniteMoeMoE's router and experts as before."""
 
 
-def _routing(r: _Reader, i: int, expert_keys: tuple[str, ...], experts: int | None,
+def _routing(r: Reader, i: int, expert_keys: tuple[str, ...], experts: int | None,
              top_k_keys: tuple[str, ...], top_k: int | None) -> int:
     """Layer i's expert count (read from `expert_keys`), checked against its experts per token
     (from `top_k_keys`), both recorded."""
@@ -262,7 +262,7 @@ def _routing(r: _Reader, i: int, expert_keys: tuple[str, ...], experts: int | No
     return experts
 
 
-def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
+def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
     if model_type in HUNYUAN_TYPES:
         return _hunyuan_moe(r, model_type, i)
     if model_type == "arctic":
@@ -310,7 +310,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         num_shared_experts=1 if n_shared and shared_size else 0,
         shared_intermediate_size=shared_size or 0,
         shared_expert_gate=bool(shared_size) and model_type.startswith(("qwen2_moe", "qwen3")),
-        gated=_gated(r, model_type),
+        gated=gated(r, model_type),
         bias=model_type == "gpt_oss",
         router_bias=router_bias,
         renormalize=_renormalize(r, model_type),
@@ -329,7 +329,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
     )
 
 
-def _hunyuan_moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
+def _hunyuan_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
     """HunYuan's MoE block of layer i (HUNYUAN_TYPES' NOTE: hunyuan_v1.py
     HunYuanSparseMoeBlock, 0.28.0 wheel): moe_topk, moe_intermediate_size and num_shared_expert
     per layer (_layer_int); the shared_mlp where `use_mixed_mlp_moe > 0`."""
@@ -338,7 +338,7 @@ def _hunyuan_moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
     experts = r.int_("num_experts", hi=MAX_EXPERTS)
     top_k = _layer_int(r, top_k_keys, i, hi=MAX_EXPERTS)
     experts = _routing(r, i, ("num_experts",), experts, top_k_keys, top_k)
-    dense = _need(r, "intermediate_size", MAX_WIDTH)
+    dense = need(r, "intermediate_size", MAX_WIDTH)
     size = _layer_int(r, ("moe_intermediate_size",), i) or dense
     r.record_layer("expert width", size, r.key("moe_intermediate_size") or "intermediate_size",
                    i, "mlp")
@@ -360,22 +360,22 @@ def _hunyuan_moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
                        "intermediate_size x num_shared_expert")
     return MoeMlp(num_experts=experts, experts_per_token=top_k, expert_intermediate_size=size,
                   num_shared_experts=1 if shared else 0, shared_intermediate_size=dense * shared,
-                  gated=_gated(r, model_type), renormalize=top_k > 1)
+                  gated=gated(r, model_type), renormalize=top_k > 1)
 
 
-def _arctic_moe(r: _Reader, i: int) -> MoeMlp:
+def _arctic_moe(r: Reader, i: int) -> MoeMlp:
     """Arctic's MoE layer i (vLLM arctic.py, 0.28.0 wheel): ArcticMoE's num_local_experts
     experts of intermediate_size (ws / w2s), num_experts_per_tok of them a token with
     `renormalize=top_k > 1`, a gate of hidden x experts without bias; and where
     config.use_residual, ArcticDecoderLayer's residual_mlp, an ArcticMLP of hidden_size
     (`ffn_dim = hidden_size`, w13 / w2 without bias, SiLU-and-mul) every token runs beside the
-    experts: planned as a shared expert of that width (its residual_layernorm in _layers)."""
+    experts: planned as a shared expert of that width (its residual_layernorm in layer_specs)."""
     experts = r.int_("num_local_experts", hi=MAX_EXPERTS)
     top_k = r.int_("num_experts_per_tok", hi=MAX_EXPERTS)
     experts = _routing(r, i, ("num_local_experts",), experts, ("num_experts_per_tok",), top_k)
-    size = _need(r, "intermediate_size", MAX_WIDTH)
+    size = need(r, "intermediate_size", MAX_WIDTH)
     r.record_layer("expert width", size, "intermediate_size", i, "mlp")
-    residual = _arctic_residual(r)
+    residual = arctic_residual(r)
     hidden = r.int_("hidden_size") or 0
     if residual:
         r.record_layer("residual MLP width", hidden, "hidden_size", i, "mlp",
@@ -385,7 +385,7 @@ def _arctic_moe(r: _Reader, i: int) -> MoeMlp:
                   shared_intermediate_size=hidden if residual else 0, renormalize=top_k > 1)
 
 
-def _arctic_residual(r: _Reader) -> bool:
+def arctic_residual(r: Reader) -> bool:
     """config.use_residual; False where left out, noted: ArcticDecoderLayer reads it
     unguarded, and vLLM's ArcticConfig (0.26.0 on) has no default, so vLLM stops there."""
     flag = r.flag("use_residual")
@@ -398,7 +398,7 @@ def _arctic_residual(r: _Reader) -> bool:
     return bool(flag)
 
 
-def _renormalize(r: _Reader, model_type: str) -> bool:
+def _renormalize(r: Reader, model_type: str) -> bool:
     """Whether vLLM's FusedMoE for this model renormalizes the top-k weights: mixtral.py passes
     renormalize=True; qwen2_moe.py, qwen3_moe.py (qwen3_vl_moe.py builds its block) and most
     others config.norm_topk_prob (the transformers class default where the key is left out);

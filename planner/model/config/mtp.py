@@ -1,21 +1,21 @@
 """Multi-token-prediction layers: how many a config gives, and the draft layer vLLM builds
 where it differs from the last decoder layer (MiMo-V2-Flash, Nemotron-H)."""
 
-from planner.model.config.reader import MAX_WIDTH, _as_int, _Reader
+from planner.model.config.reader import MAX_WIDTH, Reader, as_int
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, MoeMlp
 
 
-def _mtp_layers(r: _Reader) -> int:
+def mtp_layer_count(r: Reader) -> int:
     k = r.key("num_nextn_predict_layers", "mtp_num_hidden_layers", "num_mtp_modules")
     if k is None:
         return 0
-    value = _as_int(r.cfg[k], r.where(k), 0, 64)
+    value = as_int(r.cfg[k], r.where(k), 0, 64)
     if k == "num_mtp_modules" and r.flag("use_mtp") is False:
         return 0
     return value
 
 
-def _mimo_v2_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | None:
+def mimo_v2_mtp_layer(r: Reader, layers: list[LayerSpec]) -> LayerSpec | None:
     """MiMo-V2-Flash's MTP draft layer: the sliding layers' attention and a dense MLP of
     intermediate_size.
 
@@ -35,7 +35,7 @@ def _mimo_v2_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | None:
                      num_norms=2)
 
 
-def _nemotron_h_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | None:
+def nemotron_h_mtp_layer(r: Reader, layers: list[LayerSpec]) -> LayerSpec | None:
     """Nemotron-H's MTP step from mtp_hybrid_override_pattern "*E": one attention layer and
     one MoE layer, held as one layer (the model's attention mixer and MoE block, 2 norms);
     other patterns keep the last-layer copy.

@@ -13,24 +13,24 @@ import re
 from pydantic import ValidationError
 
 from planner.jsondoc import json_kind
-from planner.model.config.compressed import _compressed_attention
+from planner.model.config.compressed import compressed_attention
 from planner.model.config.defaults import NO_CLASS_MAX_POSITION, class_defaults
 from planner.model.config.families import HUNYUAN_TYPES
 from planner.model.config.identity import (
-    _architectures,
-    _dtype,
-    _model_type,
-    _remote_config_class,
-    _remote_model_class,
-    _text_architectures,
+    architectures,
+    dtype,
+    read_model_type,
+    remote_config_class,
+    remote_model_class,
+    text_architectures,
 )
-from planner.model.config.layers import _layers
-from planner.model.config.leftovers import _leftover_keys, _refused_nulls
-from planner.model.config.length import _rope, _tokenizer_length, _window_inputs
-from planner.model.config.mlp import MLP_KEYS, _activation
-from planner.model.config.moe import _hunyuan_notes
-from planner.model.config.mtp import _mimo_v2_mtp_layer, _mtp_layers, _nemotron_h_mtp_layer
-from planner.model.config.per_layer import _per_layer_inputs_and_kv_sharing
+from planner.model.config.layers import layer_specs
+from planner.model.config.leftovers import leftover_keys, refused_null_fields
+from planner.model.config.length import rope_scaling, tokenizer_length, window_inputs
+from planner.model.config.mlp import MLP_KEYS, activation
+from planner.model.config.moe import hunyuan_notes
+from planner.model.config.mtp import mimo_v2_mtp_layer, mtp_layer_count, nemotron_h_mtp_layer
+from planner.model.config.per_layer import per_layer_inputs_and_kv_sharing
 from planner.model.config.quant import (
     gptq_dynamic,
     inc_gate_up_fused_last,
@@ -38,14 +38,14 @@ from planner.model.config.quant import (
     quant_spec,
     unread_method,
 )
-from planner.model.config.reader import MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, _Notes, _Reader
-from planner.model.config.tie import _tie_embeddings
+from planner.model.config.reader import MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, Notes, Reader
+from planner.model.config.tie import tie_embeddings
 from planner.model.config.vision import vision_estimate
 from planner.model.config.wrapper import (
     WRAPPER_TEXT_TYPES,
-    _text_type,
-    _unsized_towers,
     layer_type,
+    text_model_type,
+    unsized_towers,
     unsized_wrapper,
 )
 from planner.model.spec import (
@@ -99,13 +99,13 @@ def parse_model_config(
         return spec
     remote, named = _tokenizer_classes(tokenizer_config)
     window = spec.window and spec.window.model_copy(
-        update={"tokenizer_model_max_length": _tokenizer_length(tokenizer_config)})
+        update={"tokenizer_model_max_length": tokenizer_length(tokenizer_config)})
     return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named,
                                    "window": window})
 
 
 TOKENIZER_KEYS = ("auto_map", "tokenizer_class", "model_max_length")
-"""The tokenizer_config.json keys Headroom reads (_tokenizer_classes, _tokenizer_length); the
+"""The tokenizer_config.json keys Headroom reads (_tokenizer_classes, tokenizer_length); the
 rest is not read, and its control characters (the newlines of nearly every chat_template,
 added tokens) are not reported."""
 
@@ -179,15 +179,15 @@ def _refuse_llm_config(config: dict) -> None:
 
 
 def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
-    notes = _Notes()
-    top = _Reader(config, "", notes)
+    notes = Notes()
+    top = Reader(config, "", notes)
     text_cfg = config.get("text_config")
     if text_cfg is not None and not isinstance(text_cfg, dict):
         raise ConfigError("config.json: text_config must be an object")
     if text_cfg is None and isinstance(config.get("llm_config"), dict):
         _refuse_llm_config(config)
-    r = _Reader(text_cfg, "text_config.", notes) if text_cfg else top
-    model_type = _model_type(top, r, notes)
+    r = Reader(text_cfg, "text_config.", notes) if text_cfg else top
+    model_type = read_model_type(top, r, notes)
     top.defaults = class_defaults(top.get("model_type"))
     if r is not top:
         text_type = r.get("model_type") or WRAPPER_TEXT_TYPES.get(top.get("model_type"))
@@ -200,25 +200,25 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     )
     vocab = r.required_int("vocab size", "vocab_size", hi=MAX_VOCAB)
 
-    text_layers = layer_type(model_type, _text_type(r, model_type))
-    layers = _layers(r, text_layers, hidden, num_layers)
+    text_layers = layer_type(model_type, text_model_type(r, model_type))
+    layers = layer_specs(r, text_layers, hidden, num_layers)
     if text_layers in HUNYUAN_TYPES:
-        _hunyuan_notes(r, layers, notes)
-    tie, text_tie = _tie_embeddings(top, r, model_type)
+        hunyuan_notes(r, layers, notes)
+    tie, text_tie = tie_embeddings(top, r, model_type)
     max_pos = r.defaulted_int(
         "max context",
         ("max_position_embeddings", "n_positions", "max_sequence_length"),
         *NO_CLASS_MAX_POSITION,
     )
-    rope = _rope(r, top, max_pos)
-    window = _window_inputs(r, top, max_pos, model_type)
+    rope = rope_scaling(r, top, max_pos)
+    window = window_inputs(r, top, max_pos, model_type)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
     quant, unplanned, unread = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"),
                                       layers, text_layers)
     if quant is None:
         _warn_quantized_name(name, notes)
-    mtp_layers = _mtp_layers(r)
+    mtp_layers = mtp_layer_count(r)
     if model_type == "qwen3_next" and r.key("num_nextn_predict_layers") is None:
         mtp_layers = 1
         notes.assumptions.append(
@@ -227,17 +227,17 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         )
     mtp_layer = None
     if model_type == "mimo_v2_flash":
-        mtp_layers, mtp_layer = 1, _mimo_v2_mtp_layer(r, layers)
+        mtp_layers, mtp_layer = 1, mimo_v2_mtp_layer(r, layers)
         notes.assumptions.append(
             "MiMo-V2-Flash: one multi-token-prediction layer, as vLLM builds it (config.json "
             "does not list the checkpoint's mtp layers; vLLM loads only the first)"
         )
     if model_type == "nemotron_h" and mtp_layers:
-        mtp_layer = _nemotron_h_mtp_layer(r, layers)
-    layers, ple_width, ple_rows = _per_layer_inputs_and_kv_sharing(r, model_type, layers, notes)
-    unsized = r is not top and unsized_wrapper(model_type, _text_type(r, model_type))
-    vision = (_unsized_towers(top, model_type, _text_type(r, model_type), notes,
-                              (tie, text_tie)) if unsized
+        mtp_layer = nemotron_h_mtp_layer(r, layers)
+    layers, ple_width, ple_rows = per_layer_inputs_and_kv_sharing(r, model_type, layers, notes)
+    unsized = r is not top and unsized_wrapper(model_type, text_model_type(r, model_type))
+    vision = (unsized_towers(top, model_type, text_model_type(r, model_type), notes,
+                             (tie, text_tie)) if unsized
               else _vision(top, model_type, hidden, notes))
     if not unsized and isinstance(top.get("audio_config"), dict):
         # NOTE: vLLM gemma4_mm.py Gemma4ForConditionalGeneration (0.33.0, 0.34.0) builds audio_tower
@@ -245,22 +245,22 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         notes.warnings.append("audio_config: the audio tower's parameters and weights are not "
                               "counted (vLLM loads it): weights too low")
         notes.unmodelled.append("audio tower (audio_config)")
-    compressed = _compressed_attention(r, model_type, num_layers, notes)
-    _leftover_keys(r, model_type, notes)
+    compressed = compressed_attention(r, model_type, num_layers, notes)
+    leftover_keys(r, model_type, notes)
     if r is not top and not unsized:  # an unsized wrapper's own keys are its towers'
-        _leftover_keys(top, model_type, notes)
+        leftover_keys(top, model_type, notes)
     refused_nulls = tuple(field for reader in dict.fromkeys((r, top))
-                          for field in _refused_nulls(reader, notes))
+                          for field in refused_null_fields(reader, notes))
 
     return ModelSpec(
         name=name,
         model_type=model_type,
         config_model_type=top.get("model_type"),
-        architectures=_architectures(config),
+        architectures=architectures(config),
         architectures_missing=not config.get("architectures"),
-        text_architectures=_text_architectures(text_cfg),
-        remote_model_class=_remote_model_class(config),
-        remote_config_class=_remote_config_class(config),
+        text_architectures=text_architectures(text_cfg),
+        remote_model_class=remote_model_class(config),
+        remote_config_class=remote_config_class(config),
         hidden_size=hidden,
         vocab_size=vocab,
         per_layer_input_size=ple_width,
@@ -268,7 +268,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         layers=tuple(layers),
         tie_word_embeddings=tie,
         text_tie_word_embeddings=text_tie,
-        torch_dtype=_dtype(top, r),
+        torch_dtype=dtype(top, r),
         max_position_embeddings=max_pos,
         rope_scaling_type=rope.get("type"),
         rope_scaling_factor=rope.get("factor"),
@@ -291,8 +291,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         warnings=tuple(notes.warnings),
         unmodelled=tuple(notes.unmodelled),
         refused_nulls=refused_nulls,
-        hidden_act=_activation(r, "hidden_act"),
-        activation_function=_activation(r, "activation_function"),
+        hidden_act=activation(r, "hidden_act"),
+        activation_function=activation(r, "activation_function"),
         mlp_keys=tuple((key, r.cfg[key]) for key in MLP_KEYS
                        if key in r.cfg and isinstance(r.cfg[key], (int, bool, type(None)))),
     )
@@ -316,7 +316,7 @@ def _tokenizer_classes(tokenizer_config: dict) -> tuple[str | None, str | None]:
 
 
 def _quant(
-    config: dict, text_cfg: dict | None, hf_quant: dict | None, notes: _Notes,
+    config: dict, text_cfg: dict | None, hf_quant: dict | None, notes: Notes,
     expert_dtype: object, layers: list[LayerSpec], text_layers: str,
 ) -> tuple[QuantSpec | None, IncFormat | None, str | None]:  # fmt: skip
     """QuantSpec from quantization_config (top level or text_config) or hf_quant_config,
@@ -352,7 +352,7 @@ QUANTIZED_NAME_WORDS = frozenset(
 '...-GPTQ-Int4'), matched between separators so that e.g. 'Llama-4' or 'int' alone do not."""
 
 
-def _warn_quantized_name(name: str | None, notes: _Notes) -> None:
+def _warn_quantized_name(name: str | None, notes: Notes) -> None:
     """Warn when the model name says quantized but no quantization info was given.
 
     NOTE: NVIDIA's Nemotron-3-Super-120B-A12B-FP8 ships its FP8 format only in
@@ -367,7 +367,7 @@ def _warn_quantized_name(name: str | None, notes: _Notes) -> None:
         )
 
 
-def _vision(top: _Reader, model_type: str, text_hidden: int, notes: _Notes) -> VisionSpec | None:
+def _vision(top: Reader, model_type: str, text_hidden: int, notes: Notes) -> VisionSpec | None:
     """Estimated parameters of the vision tower and projector (not planned, only counted)."""
     vc = top.get("vision_config")
     if vc is None and model_type == "llama4":
@@ -382,7 +382,7 @@ def _vision(top: _Reader, model_type: str, text_hidden: int, notes: _Notes) -> V
     if not isinstance(vc, dict):
         raise ConfigError("config.json: vision_config must be an object")
     try:
-        vision = vision_estimate(_Reader(vc, "vision_config.", notes), top, text_hidden,
+        vision = vision_estimate(Reader(vc, "vision_config.", notes), top, text_hidden,
                                  model_type)  # fmt: skip
     except LookupError:
         notes.warnings.append("vision_config without depth/hidden_size/intermediate_size: "

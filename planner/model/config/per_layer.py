@@ -1,6 +1,6 @@
 """Gemma 4's per-layer embeddings (PLE) and KV-shared layers."""
 
-from planner.model.config.reader import MAX_LAYERS, MAX_VOCAB, _Notes, _Reader
+from planner.model.config.reader import MAX_LAYERS, MAX_VOCAB, Notes, Reader
 from planner.model.spec import AttentionMixer, ConfigError, DenseMlp, LayerSpec
 
 GEMMA4_PLE_DEFAULTS = {"hidden_size_per_layer_input": 256, "vocab_size_per_layer_input": 262144}
@@ -9,8 +9,8 @@ without these keys builds per-layer embeddings of this width (vLLM gemma4.py rea
 attributes from the HF config object)."""
 
 
-def _per_layer_inputs_and_kv_sharing(
-    r: _Reader, model_type: str, layers: list[LayerSpec], notes: _Notes
+def per_layer_inputs_and_kv_sharing(
+    r: Reader, model_type: str, layers: list[LayerSpec], notes: Notes
 ) -> tuple[list[LayerSpec], int, int]:
     """Gemma 4's per-layer embeddings (PLE) and KV-shared layers: (layers, PLE width, PLE rows).
 

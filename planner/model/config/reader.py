@@ -1,5 +1,5 @@
-"""_Reader: typed, validated reads of one config dict (a key left out takes its transformers
-class default), and _Notes, what the parse records while reading (sources, assumptions,
+"""Reader: typed, validated reads of one config dict (a key left out takes its transformers
+class default), and Notes, what the parse records while reading (sources, assumptions,
 warnings); with the plausibility limits every read checks against."""
 
 import math
@@ -21,7 +21,7 @@ MAX_CONTEXT = 1 << 30
 
 
 @dataclass
-class _Notes:
+class Notes:
     """What the parser recorded while reading: sources, assumptions, warnings."""
 
     fields: FieldLog = field(default_factory=FieldLog)
@@ -33,10 +33,10 @@ class _Notes:
     Headroom knows"), for the error of a required field none of them gives."""
 
 
-class _Reader:
+class Reader:
     """Typed, validated reads from one config dict; remembers which keys it used."""
 
-    def __init__(self, cfg: dict, prefix: str, notes: _Notes):
+    def __init__(self, cfg: dict, prefix: str, notes: Notes):
         self.cfg, self.prefix, self.notes = cfg, prefix, notes
         self.used: set[str] = set()
         self._defaults: ClassDefaults | None = None
@@ -94,12 +94,12 @@ class _Reader:
         config and the model_type's transformers class has a default for it, that default
         (what transformers, and so vLLM, reads), noted as an assumption; None when absent."""
         k, value = self._typed(keys, int)
-        return value if k is None else _as_int(value, self.where(k), lo, hi)
+        return value if k is None else as_int(value, self.where(k), lo, hi)
 
     def _typed(self, keys: tuple[str, ...], kind: type) -> tuple[str | None, Any]:
         """(the key read, its raw value); (None, the class default of `kind`) where one stands
         in for a key left out, noted once; (None, None) when absent. tie_word_embeddings takes
-        no class default here: _tie_embeddings reads the text and top configs in turn."""
+        no class default here: tie_embeddings reads the text and top configs in turn."""
         read = self._reads.get((keys, kind))
         if read is not None:
             return read
@@ -174,7 +174,7 @@ class _Reader:
             return None
         if not isinstance(value, list):
             raise ConfigError(f"{self.where(key)} must be a list, got {json_kind(value)}")
-        return [_as_int(v, f"{self.where(key)}[{i}]", lo, hi) for i, v in enumerate(value)]
+        return [as_int(v, f"{self.where(key)}[{i}]", lo, hi) for i, v in enumerate(value)]
 
     def record(self, label: str, value: object, key: str | None, derived: str = "") -> None:
         """Note where a model-wide architecture figure came from (key, derivation or default)."""
@@ -234,7 +234,7 @@ class _Reader:
         return value
 
 
-def _as_int(value: object, where: str, lo: int, hi: int) -> int:
+def as_int(value: object, where: str, lo: int, hi: int) -> int:
     """Validate one JSON number as an integer in [lo, hi]."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"{where} must be an integer, got {value!r}")
@@ -245,21 +245,21 @@ def _as_int(value: object, where: str, lo: int, hi: int) -> int:
     return int(value)
 
 
-def _check_len(r: _Reader, key: str, values: list | str, n: int) -> None:
+def check_len(r: Reader, key: str, values: list | str, n: int) -> None:
     if len(values) != n:
         raise ConfigError(
             f"{r.where(key)} has {len(values)} entries but num_hidden_layers is {n}"
         )
 
 
-def _class_default_note(r: _Reader, keys: tuple[str, ...]) -> str:
+def class_default_note(r: Reader, keys: tuple[str, ...]) -> str:
     """'transformers Qwen3Config default' where a class default stands in for `keys` (the
     assumption gives the value and release), else ''."""
     key = r.default_key(keys)
     return "" if key is None else f"transformers {r.defaults.class_name} default"
 
 
-def _need(r: _Reader, key: str, hi: int) -> int:
+def need(r: Reader, key: str, hi: int) -> int:
     value = r.int_(key, hi=hi)
     if value is None:
         raise r.missing(key, "needed for this layer kind")

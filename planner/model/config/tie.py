@@ -3,8 +3,8 @@ readings (its own, which vLLM copies onto the text model under transformers 5, a
 text_config's, kept under transformers 4)."""
 
 from planner.model.config.families import GEMMA_TYPES
-from planner.model.config.reader import _Reader
-from planner.model.config.wrapper import _text_type
+from planner.model.config.reader import Reader
+from planner.model.config.wrapper import text_model_type
 
 WRAPPER_TIE_DEFAULTS: dict[str, bool | None] = {
     "gemma3": True, "gemma4": True, "paligemma": True, "mistral3": True, "kimi_k25": True,
@@ -49,7 +49,7 @@ WRAPPER_TIE_FROM_TEXT = ("llava", "llava_onevision", "llava_next_video")
 LlavaOnevisionConfig.__post_init__ and LlavaNextVideoConfig.__post_init__)."""
 
 
-def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool | None]:
+def tie_embeddings(top: Reader, r: Reader, model_type: str) -> tuple[bool, bool | None]:
     """(tied, text_config's own reading where it differs for a WRAPPER_TIE_DEFAULTS wrapper,
     else None)."""
     if r is not top and model_type in WRAPPER_TIE_DEFAULTS:
@@ -58,7 +58,7 @@ def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bo
     return _plain_tie(top, r, model_type), None
 
 
-def _own_tie(reader: _Reader, default: bool) -> bool:
+def _own_tie(reader: Reader, default: bool) -> bool:
     """A config's own tie_word_embeddings as transformers holds it: its value, `default` left
     out, and a null as untied (vLLM reads the None `if config.tie_word_embeddings`; a Gemma
     model that asserts it refuses it: model_config.gemma_tie_errors)."""
@@ -66,7 +66,7 @@ def _own_tie(reader: _Reader, default: bool) -> bool:
     return (reader.null("tie_word_embeddings") is None and default) if value is None else value
 
 
-def _wrapper_tie(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool]:
+def _wrapper_tie(top: Reader, r: Reader, model_type: str) -> tuple[bool, bool]:
     """A wrapper's two readings: its own (its value, else its class's WRAPPER_TIE_DEFAULTS),
     which vLLM copies onto the text config under transformers 5; and text_config's (its
     value, else its transformers 4.57.1 class default: GemmaConfig, Gemma2Config and
@@ -80,7 +80,7 @@ def _wrapper_tie(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool]
     transformers 4 they require every config has one), in the 0.19.0-0.23.0 wheels only under
     transformers >= 5.0.0 (which 0.19.1-0.23.0 allow: vllm_versions.TRANSFORMERS_5_ALLOWED_FROM),
     from 0.24.0 always (0.24.0, 0.29.0, 0.33.0, 0.34.0 wheels)."""
-    text_tie = _own_tie(r, _text_type(r, model_type) in GEMMA_TYPES)
+    text_tie = _own_tie(r, text_model_type(r, model_type) in GEMMA_TYPES)
     default = WRAPPER_TIE_DEFAULTS[model_type]
     tie = _own_tie(top, text_tie if default is None else default)
     if model_type in WRAPPER_TIE_FROM_TEXT:
@@ -108,7 +108,7 @@ def _wrapper_tie(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool]
     return tie, text_tie
 
 
-def _plain_tie(top: _Reader, r: _Reader, model_type: str) -> bool:
+def _plain_tie(top: Reader, r: Reader, model_type: str) -> bool:
     """The tie of a plain config or another wrapper: text_config's value, else the top's;
     a null as untied; else the config class's default, Gemma's True or Llama's False. Both
     values are checked even where text_config's decides: transformers 5 (vLLM 0.24.0 on)

@@ -13,7 +13,7 @@ from planner.text import counted
 
 
 class Reader(Protocol):
-    """The validated reads planner.model.config.reader._Reader offers (one config dict)."""
+    """The validated reads planner.model.config.reader.Reader offers (one config dict)."""
 
     def int_(self, *keys: str, lo: int = 1, hi: int = ...) -> int | None: ...
 

@@ -2,7 +2,7 @@
 towers of the wrappers Headroom plans only the text model of."""
 
 from planner.model.config.families import KNOWN_TYPES
-from planner.model.config.reader import _Notes, _Reader
+from planner.model.config.reader import Notes, Reader
 from planner.model.spec import ConfigError, VisionSpec
 
 WRAPPER_TEXT_TYPES: dict[str, str] = {"paligemma": "gemma"}
@@ -38,12 +38,12 @@ def _head(tied: bool) -> str:
             "a separate lm_head")
 
 
-def _unsized_towers(top: _Reader, model_type: str, text_type: str, notes: _Notes,
-                    ties: tuple[bool, bool | None]) -> VisionSpec | None:
+def unsized_towers(top: Reader, model_type: str, text_type: str, notes: Notes,
+                   ties: tuple[bool, bool | None]) -> VisionSpec | None:
     """Say that an unsized_wrapper's towers are not counted (a warning, and an unmodelled part
     the verdict names), without guessing their size from another family's formula; a
     vision_config still makes it a vision model (VisionSpec of 0 parameters), whose encoder
-    start-up profile the plan leaves out (encoder_cover.encoder_gap). `ties`: _tie_embeddings'
+    start-up profile the plan leaves out (encoder_cover.encoder_gap). `ties`: tie_embeddings'
     (tied, text_config's reading where it differs), whose lm_head count the warning states."""
     for key in TOWER_CONFIG_KEYS:
         if top.get(key) is not None and not isinstance(top.get(key), dict):
@@ -71,7 +71,7 @@ def _unsized_towers(top: _Reader, model_type: str, text_type: str, notes: _Notes
                       note=f"not counted: Headroom does not size the {model_type} tower")
 
 
-def _text_type(r: _Reader, model_type: str) -> str:
+def text_model_type(r: Reader, model_type: str) -> str:
     """The text model's type: text_config's model_type, else the one its wrapper builds
     (WRAPPER_TEXT_TYPES), else the config's own."""
     return str(r.get("model_type") or WRAPPER_TEXT_TYPES.get(model_type, model_type))

@@ -1,5 +1,5 @@
 """Which linears carry biases, per architecture, as vLLM's model files build them
-(attention._attention_biases, mlp._mlp_bias, Phi's lm_head bias), and where those biases sit
+(attention._attention_biases, mlp.mlp_bias, Phi's lm_head bias), and where those biases sit
 on a TP rank (weights._terms, _attention_per_rank, _dense_mlp_per_rank)."""
 
 import math
