@@ -23,7 +23,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import ServingLoad, _build_context, _context, estimate_speed
 from planner.serving.speed.coefficients import FITTED
-from planner.serving.speed.context import _Ctx
+from planner.serving.speed.context import Context
 from planner.serving.speed.step import _stage_parts, _tokens
 from probes.cluster import snapshots_to_cluster
 from probes.snapshot import HardwareSnapshot
@@ -117,16 +117,16 @@ def test_identical_nodes_keep_one_context(rig: HardwareSnapshot) -> None:
 
 
 def test_a_dropped_context_is_freed_without_the_cycle_collector(rig: HardwareSnapshot) -> None:
-    # a context holds no reference to itself (_Ctx.runs_on): one the memo drops, its stage
+    # a context holds no reference to itself (Context.runs_on): one the memo drops, its stage
     # contexts on the other GPU included, goes at once, as a sweep with the collector off needs
     request = _request([rig, _rtx4090(rig)], tp=8, pp=2)
     mbt = plan(request).max_num_batched_tokens
     gc.disable()
     try:  # type(), not isinstance(): that reads torch's deprecated module attributes
-        before = sum(type(o) is _Ctx for o in gc.get_objects())
+        before = sum(type(o) is Context for o in gc.get_objects())
         ctx = _build_context(request, FITTED, mbt)
         assert ctx.stage_devices and any(on is not None for on in ctx.elsewhere)
         del ctx
-        assert sum(type(o) is _Ctx for o in gc.get_objects()) == before
+        assert sum(type(o) is Context for o in gc.get_objects()) == before
     finally:
         gc.enable()

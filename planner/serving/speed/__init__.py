@@ -32,7 +32,7 @@ C - 1 requests' whole prefills (arrival "staggered", the default), or, with arri
 (desynchronized arrivals), the M/D/1 wait for the prefill work that arrives over one request's
 cycle (step.steady_wait_s) in place of that share, or, with arrival "burst" (all C arrive
 together), request overhead + the mean over the C requests of the packed prefill steps until
-each one's prompt ends (step._burst). Between nodes TP all-reduce and PP hops run over
+each one's prompt ends (step.burst_estimate). Between nodes TP all-reduce and PP hops run over
 the network and the EP all-to-all's share for other nodes (hardware.network_link); not
 modelled: speculative decoding, prefix caching.
 The rest, one concept per module:
@@ -61,25 +61,31 @@ from planner.serving.layout import moe_wna16_fallback
 from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import (
-    _dispatch_label,
     collectives_label,
+    dispatch_label,
     nnodes_ar_world_sizes,
     node_span,
 )
 from planner.serving.speed.context import (
-    _Ctx,
-    _device,
-    _padded_moe,
+    Context,
     cluster_slowest_gpu,
+    device_for,
+    runs_padded_moe,
     stage_gpus,
 )
 from planner.serving.speed.kernels import KernelFamily, kernel_label
-from planner.serving.speed.stages import _stages
-from planner.serving.speed.step import _burst, _decode, _prefill, steady_wait_s, steps_ahead
+from planner.serving.speed.stages import pipeline_stages
+from planner.serving.speed.step import (
+    burst_estimate,
+    decode_estimate,
+    prefill_estimate,
+    steady_wait_s,
+    steps_ahead,
+)
 from planner.serving.speed.terms import (
-    _speed_terms,
     cap_phrase,
     release_caveats,
+    speed_terms,
     stage_gpus_note,
 )
 from planner.serving.startup.weight_load import weight_load_rules
@@ -294,15 +300,15 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     seqs_bound = conc < load.concurrency and p.max_num_seqs < pool_requests
     replica_conc = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
-    tpot_base, parts, slow, stage_s, hops_s = _decode(ctx, replica_conc, context)
+    tpot_base, parts, slow, stage_s, hops_s = decode_estimate(ctx, replica_conc, context)
     prefill = ctx.prefills.get(load.input_len)
     if prefill is None:
-        prefill = ctx.prefills[load.input_len] = _prefill(ctx, load.input_len)
+        prefill = ctx.prefills[load.input_len] = prefill_estimate(ctx, load.input_len)
     prefill_s, marginal_s, chunks, softmax_s = prefill
     others = replica_conc - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference
-    burst = _burst(ctx, replica_conc, load.input_len) if load.arrival == "burst" else None
+    burst = burst_estimate(ctx, replica_conc, load.input_len) if load.arrival == "burst" else None
     host_s = coefficients.request_overhead_ms / 1e3 \
         + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
     steady = None
@@ -336,13 +342,13 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     )
     if not explain:
         return figures
-    # the decode terms in the slowest stage's numbers, on its GPU (_Ctx.runs_on)
-    terms = _speed_terms(ctx.runs_on(slow), ctx.distinct[slow], load, conc, kv_limit,
-                         replica_conc, context, parts, tpot_base, interference, prefill_s,
-                         marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
-                         steady, (p.num_gpu_blocks, held_blocks, p.max_num_seqs),
-                         seqs_bound, stage_gpus_note(ctx, stage_s, slow),
-                         hops_s)
+    # the decode terms in the slowest stage's numbers, on its GPU (Context.runs_on)
+    terms = speed_terms(ctx.runs_on(slow), ctx.distinct[slow], load, conc, kv_limit,
+                        replica_conc, context, parts, tpot_base, interference, prefill_s,
+                        marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
+                        steady, (p.num_gpu_blocks, held_blocks, p.max_num_seqs),
+                        seqs_bound, stage_gpus_note(ctx, stage_s, slow),
+                        hops_s)
     link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          kernel_label=kernel_label(ctx.device.family, ctx.device.dense_fmt,
@@ -403,7 +409,7 @@ def context_rule(load: ServingLoad, max_model_len: int, vllm_version: str) -> Co
                                "get_max_tokens (entrypoints/serve/utils/api_utils.py)")
 
 
-def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,
+def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,
            conc: int, held: int, held_blocks: int, kv_wait: float, seqs_bound: bool
            ) -> list[str]:
     """An estimate's notes: the cap on the concurrency (max_num_seqs or the KV cache), the MoE
@@ -429,7 +435,7 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
         over = ([f"the TP all-reduce (NCCL ring over {ctx.cross.nodes} nodes)"] if ctx.cross
                 else [])
         over += [f"{ctx.net_hops} of {counted(ctx.pp - 1, 'PP hop')}"] if ctx.net_hops else []
-        over += [f"the {_dispatch_label(ctx)}'s traffic to the "
+        over += [f"the {dispatch_label(ctx)}'s traffic to the "
                  f"{ep_ranks - ctx.ep_node_ranks:,} of {ep_ranks:,} ranks in other nodes"
                  ] if ctx.ep_node_ranks else []
         # one all-reduce, one traffic, "1 of 3 PP hops" run*s*; two of them, "2 of 3 hops" run
@@ -464,14 +470,14 @@ def _mixed_group_notes(request: PlanRequest) -> list[str]:
             if len(on.models) > 1]
 
 
-_CONTEXTS: IdentityMemo[_Ctx | None] = IdentityMemo(4096)
-"""Each layout's _Ctx, by the identity of the model, cluster and coefficients and the value
+_CONTEXTS: IdentityMemo[Context | None] = IdentityMemo(4096)
+"""Each layout's Context, by the identity of the model, cluster and coefficients and the value
 of the settings, layout and batch: the estimates of a sweep row's concurrency search share
 one, and a rerun's sweep (new settings objects, equal values) builds none. 4,096 like the
 stages (speed.stages._STAGES), which each entry holds."""
 
 
-def _context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int) -> _Ctx | None:
+def _context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int) -> Context | None:
     """The context of this layout's estimates at max_num_batched_tokens `mbt`; None without
     a bandwidth or compute figure (a custom GPU). Cached (_CONTEXTS)."""
     layout = request.layout
@@ -482,11 +488,11 @@ def _context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int) ->
 
 
 def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int
-                   ) -> _Ctx | None:
+                   ) -> Context | None:
     """Work out what _context caches."""
-    device = _device(request, cluster_slowest_gpu(request.cluster))
+    device = device_for(request, cluster_slowest_gpu(request.cluster))
     on = stage_gpus(request.cluster, request.layout)
-    stage_devices = tuple(_device(request, stage.gpu) for stage in on or ())
+    stage_devices = tuple(device_for(request, stage.gpu) for stage in on or ())
     if device is None or None in stage_devices:
         return None
     if all(dev is device for dev in stage_devices):
@@ -503,17 +509,17 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     net = device.net if span or net_hops or ep_node_ranks else None
     # --nnodes turns vLLM's custom all-reduce off for every TP group (NNODES_CUSTOM_AR_OFF)
     custom_ar_off = device.rules.nnodes_custom_ar_off and layout.gpus > gpn and span is None
-    stages = _stages(request, scheme, act_b, sparse_mla_kv(
+    stages = pipeline_stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
         weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu))
-    return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
-                hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
-                mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,
-                span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
-                custom_ar_off=custom_ar_off, stage_devices=stage_devices,
-                ar_world_sizes=nnodes_ar_world_sizes(device.link, layout.tp,
-                                                     device.gpu.compute_capability, device.rules)
-                if custom_ar_off else CUSTOM_AR_WORLD_SIZES)
+    return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
+                   hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
+                   mbt=mbt, padded_moe=runs_padded_moe(device, layout), stages=stages, net=net,
+                   span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
+                   custom_ar_off=custom_ar_off, stage_devices=stage_devices,
+                   ar_world_sizes=nnodes_ar_world_sizes(device.link, layout.tp,
+                                                        device.gpu.compute_capability, device.rules)
+                   if custom_ar_off else CUSTOM_AR_WORLD_SIZES)
 
 
 def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:

@@ -13,8 +13,8 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
 - EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1);
 - across nodes (node_span: a TP group or a PP hop that leaves a node) NCCL over the network
   (hardware.network_link: the --network given, else the DGX NIC): the ring in NCCL's own
-  cost form (_cross_node_rates), sends over the GPU's share of the NICs (_pipeline_hops_s),
-  the EP all-to-all's share for other nodes (_all_to_all_s).
+  cost form (_cross_node_rates), sends over the GPU's share of the NICs (pipeline_hops_s),
+  the EP all-to-all's share for other nodes (all_to_all_s).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from planner.serving.hardware import LinkSpec
-from planner.serving.speed.context import CrossNode, _Ctx
+from planner.serving.speed.context import Context, CrossNode
 from planner.serving.vllm_versions import (
     CUSTOM_AR_WORLD_SIZES,
     Version,
@@ -408,7 +408,7 @@ def _cross_node_rates(link: LinkSpec, n: int, link_efficiency: float, cross: Cro
     return AllreduceRates(startup * 1e-6, bus * 1e9, startup_text, bus_text, inputs)
 
 
-def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
+def allreduce_s(ctx: Context, nbytes: float) -> float:
     """One all-reduce of `nbytes` over the TP group: its start-up plus the ring's
     (N-1)/N x 2 x bytes over the bus bandwidth (GenZ collective_times.py form; allreduce_rates
     gives both)."""
@@ -421,23 +421,23 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     return startup + (n - 1) / n * 2 * nbytes / bw
 
 
-def _dispatch_label(ctx: _Ctx) -> str:
-    """How a plan's terms name _all_to_all_s: EP's all-to-all, or without EP the DP
+def dispatch_label(ctx: Context) -> str:
+    """How a plan's terms name all_to_all_s: EP's all-to-all, or without EP the DP
     all-gather / reduce-scatter of the experts sliced over tp x dp."""
     return "EP all-to-all" if ctx.ep else "DP MoE all-gather/reduce-scatter"
 
 
-def collectives_label(ctx: _Ctx) -> str:
+def collectives_label(ctx: Context) -> str:
     """What SpeedEstimate.allreduce_ms_per_step holds, as the plan's speed lines name it: the
-    TP all-reduce, and where MoE layers gather DP ranks (_all_to_all_s) their dispatch and
+    TP all-reduce, and where MoE layers gather DP ranks (all_to_all_s) their dispatch and
     combine; at TP = 1 only the latter ("EP all-to-all" for TP=1 x DP=16 + EP, where "TP
     all-reduce" named a figure with no TP in it)."""
     if not (ctx.dp > 1 and ctx.device.moe is not None):
         return "TP all-reduce"
-    return _dispatch_label(ctx) if ctx.tp == 1 else f"TP all-reduce + {_dispatch_label(ctx)}"
+    return dispatch_label(ctx) if ctx.tp == 1 else f"TP all-reduce + {dispatch_label(ctx)}"
 
 
-def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
+def all_to_all_s(ctx: Context, tokens: float) -> float:
     """EP dispatch + combine of one MoE layer with attention DP (dp > 1): each DP rank sends
     its tokens' hidden states to the k experts' ranks ((EP-1)/EP of them remote) and gets
     them back. With DP = 1 the hidden states are already on every TP rank and the expert
@@ -454,8 +454,8 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     network's rate where the layout spans nodes (its slowest hop). Unverified against a
     measured run.
 
-    An EP group over several nodes (_Ctx.ep_node_ranks = m ranks in each node): with uniform
-    routing (EP - m)/EP of a rank's copies leave its node, over the network (_Ctx.net: two
+    An EP group over several nodes (Context.ep_node_ranks = m ranks in each node): with uniform
+    routing (EP - m)/EP of a rank's copies leave its node, over the network (Context.net: two
     nodes of 8, 8/16 = (N - 1)/N), (m - 1)/EP go to its node's peers over the node's link;
     the two run side by side (NVLink and the NICs), so each direction costs the network's
     NCCL start-up + step and the slower of the two shares."""
@@ -471,8 +471,8 @@ class AllToAll(NamedTuple):
     inputs: dict[str, float]
 
 
-def explained_all_to_all(ctx: _Ctx, tokens: float, tokens_text: str = "") -> AllToAll:
-    """_all_to_all_s's seconds for `tokens` tokens a DP rank, with its formula and inputs where
+def explained_all_to_all(ctx: Context, tokens: float, tokens_text: str = "") -> AllToAll:
+    """all_to_all_s's seconds for `tokens` tokens a DP rank, with its formula and inputs where
     `tokens_text` names the tokens ("1 token"); ("", {}) without it (a step's time needs only
     the seconds) or where no all-to-all runs."""
     dev, net = ctx.device, ctx.net
@@ -542,7 +542,7 @@ def _start_inputs(link: LinkSpec) -> dict[str, float]:
         "all_to_all_step_us": link.latency_us}
 
 
-def _rate(ctx: _Ctx, link: LinkSpec) -> float:
+def _rate(ctx: Context, link: LinkSpec) -> float:
     """B/s a collective reaches over `link`: its bandwidth x the link efficiency."""
     return link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
 
@@ -552,15 +552,15 @@ def _start_s(link: LinkSpec) -> float:
     return (link.startup_us + link.latency_us) * 1e-6
 
 
-def _p2p_s(ctx: _Ctx, link: LinkSpec, tokens: float) -> float:
+def _p2p_s(ctx: Context, link: LinkSpec, tokens: float) -> float:
     """One hop between pipeline stages over `link`: the hidden states of `tokens` tokens, one
     NCCL send (the link's NCCL start-up + one step)."""
     return _start_s(link) + tokens * ctx.hidden * ctx.device.act_b / _rate(ctx, link)
 
 
-def _pipeline_hops_s(ctx: _Ctx, tokens: float) -> float:
-    """The PP - 1 hops of `tokens` tokens between stages: those between nodes (_Ctx.net_hops,
-    node_span) over the network (_Ctx.net), the rest over the node's link."""
+def pipeline_hops_s(ctx: Context, tokens: float) -> float:
+    """The PP - 1 hops of `tokens` tokens between stages: those between nodes (Context.net_hops,
+    node_span) over the network (Context.net), the rest over the node's link."""
     if ctx.pp == 1:
         return 0.0
     inside = (ctx.pp - 1 - ctx.net_hops) * _p2p_s(ctx, ctx.device.link, tokens)

@@ -1,5 +1,5 @@
-"""What an estimate resolves before any step: the device's facts (_Device: GPU, link, weight
-format, kernels, dtypes; cached per model, cluster and settings), the layout's context (_Ctx,
+"""What an estimate resolves before any step: the device's facts (Device: GPU, link, weight
+format, kernels, dtypes; cached per model, cluster and settings), the layout's context (Context,
 with its pipeline stages; cached per layout by planner.serving.speed._context) and the read and
 compute rates every step reads (measured-read cap, routed-expert rates).
 """
@@ -41,23 +41,23 @@ from planner.serving.speed.kernels import (
     MARLIN_FP32_FLOP_PER_SM_CYCLE,
     KernelFamily,
     MoeKernel,
-    _deepgemm_moe,
     kernel_family,
     layout_moe_kernel,
     moe_kernel,
+    runs_deepgemm_moe,
     wide_head_attention_share,
 )
-from planner.serving.speed.stages import _Stage
+from planner.serving.speed.stages import Stage
 from planner.serving.vllm_versions import VllmRules, float16_refused, vllm_rules
 from planner.units import TORCH_DTYPE_BYTES
 
 
 @dataclass(frozen=True, slots=True)
-class _Device:
+class Device:
     """What an estimate reads of the model, cluster and settings on one GPU, none of it of the
     layout or the load: the GPU (the cluster's slowest; on a mixed cluster, a stage's too:
     stage_gpus) and the slowest link, the weight format and its kernels, the dtypes (slots:
-    every step reads its rates through _Ctx.device, and a slot reads faster than a
+    every step reads its rates through Context.device, and a slot reads faster than a
     NamedTuple field)."""
 
     gpu: GpuSpec
@@ -80,20 +80,20 @@ class _Device:
     read_cap: float  # B/s: the GPU's measured read rate (inf without one)
     moe: MoeMlp | None  # the model's first routed-expert MLP
     moe_kernel: MoeKernel  # moe_kernel: the family serving the routed experts
-    deepgemm_moe: bool  # _deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
+    deepgemm_moe: bool  # runs_deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
     rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
     mla_piecewise: bool  # plan.mla_decodes_piecewise: TRITON_MLA allows no full graphs
     net: LinkSpec | None  # hardware.network_link between nodes; None on one node
 
 
-_DEVICES: IdentityMemo[_Device | None] = IdentityMemo(256)
+_DEVICES: IdentityMemo[Device | None] = IdentityMemo(256)
 _SLOWEST: IdentityMemo[GpuSpec] = IdentityMemo(256)
 """cluster_slowest_gpu by cluster."""
 
 
-def _padded_moe(device: _Device, layout: ParallelLayout) -> bool:
+def runs_padded_moe(device: Device, layout: ParallelLayout) -> bool:
     """Whether this plan's MoE layers run DeepGEMM's padded grouped GEMM: a MoE model on the
-    DeepGEMM path (_Device.deepgemm_moe) whose MoE TP size (tp x dp, 1 with EP) is below 8
+    DeepGEMM path (Device.deepgemm_moe) whose MoE TP size (tp x dp, 1 with EP) is below 8
     from 0.12.0 (DEEPGEMM_MOE_TP8_OFF_FROM; any size on 0.11.1-0.11.2)."""
     moe_tp = 1 if layout.ep else layout.tp * layout.dp
     return device.moe is not None and device.deepgemm_moe and (
@@ -157,7 +157,7 @@ def _stage_gpus(cluster: ClusterSpec, layout: ParallelLayout) -> tuple[StageGpu,
     return tuple(out)
 
 
-def _device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
+def device_for(request: PlanRequest, gpu: GpuSpec) -> Device | None:
     """The layout-independent part of an estimate on `gpu`; None without a bandwidth or
     compute figure (a custom GPU). Cached by the identity of the model, cluster, settings and
     GPU: a sweep estimates every layout with the same four."""
@@ -165,8 +165,8 @@ def _device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
                             _resolve_device, request, gpu)
 
 
-def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
-    """Work out what _device caches."""
+def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
+    """Work out what device_for caches."""
     spec, s = request.model, request.engine
     if gpu.memory_bandwidth_gbps <= 0:
         return None
@@ -187,7 +187,7 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
     dense, head = (_part_tflops(spec, formats, checkpoint_exclusions(spec, scheme), gpu,
                                 s.vllm_version, dense_fmt) if formats else (peak, peak))
     attn = gpu.dense_tflops(dense_fmt) or peak
-    return _Device(
+    return Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme, act_b=TORCH_DTYPE_BYTES[dtype],
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         family=family, dense_fmt=dense_fmt, peak_flops=peak * 1e12,
@@ -201,7 +201,7 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
         moe_kernel=("flydsl-moe" if runs_flydsl(spec, scheme, s.moe_backend, rules.version,
                                                 gpu.compute_capability)
                     else moe_kernel(scheme, gpu, family, s.vllm_version, spec.architectures)),
-        deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
+        deepgemm_moe=runs_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=rules,
         mla_piecewise=mla_decodes_piecewise(request),
         net=(network_link(gpu, request.cluster.network, request.cluster.gpus_per_node)
@@ -260,12 +260,12 @@ class CrossNode(NamedTuple):
 
 
 @dataclass(slots=True)
-class _Ctx:
-    """Everything the estimates of one layout need: its device's facts (_Device, held, not
+class Context:
+    """Everything the estimates of one layout need: its device's facts (Device, held, not
     copied) and the layout's, resolved once and shared by them (never changed after
     __post_init__ but for stage_fixed, held_blocks and prefills, caches)."""
 
-    device: _Device  # the GPU, link, weight format, kernels, dtypes and rates (_device)
+    device: Device  # the GPU, link, weight format, kernels, dtypes and rates (device_for)
     tp: int
     pp: int
     dp: int
@@ -275,7 +275,7 @@ class _Ctx:
     wna16: bool  # the layout sends the MoE layers off Marlin MoE (layout.moe_wna16_fallback)
     eager: bool
     mbt: int
-    stages: tuple[_Stage, ...]  # the pipeline stages (speed.stages._stages), equal ones shared
+    stages: tuple[Stage, ...]  # the pipeline stages (stages.pipeline_stages), equal ones shared
     # TP groups inside one node of a layout over several nodes whose release's --nnodes turns
     # vLLM's custom all-reduce off (vllm_versions.NNODES_CUSTOM_AR_OFF), and the TP sizes the
     # custom kernel's cost applies to (the release's; collectives.nnodes_ar_world_sizes)
@@ -290,7 +290,7 @@ class _Ctx:
     ep_node_ranks: int = 0  # ranks of an EP group over several nodes in one node; 0: in one
     # each stage's device where the stages run on GPUs of more than one model (stage_gpus);
     # empty: every stage on `device`
-    stage_devices: tuple[_Device, ...] = ()
+    stage_devices: tuple[Device, ...] = ()
 
     # the read rates and expert compute factor every step of every stage reads, worked out
     # once per estimate (__post_init__), not once per step
@@ -305,17 +305,17 @@ class _Ctx:
     compute_eff: float = field(init=False)  # c.compute_efficiency x coefficients.gemm_factor
     cross: CrossNode | None = field(init=False)  # the TP group over nodes: net and span
     # `stages` without repeats (a stage on two devices twice), in order
-    distinct: tuple[_Stage, ...] = field(init=False)
+    distinct: tuple[Stage, ...] = field(init=False)
     order: tuple[int, ...] = field(init=False)  # each stage's index in `distinct`
     # per stage of `distinct`, on a mixed cluster, this context on that stage's device (its
     # read and compute rates); None where the stage runs on this one's (runs_on)
-    elsewhere: tuple[_Ctx | None, ...] = field(init=False)
+    elsewhere: tuple[Context | None, ...] = field(init=False)
     # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
     # stage, so worked out at its first step (_step_parts), by the id of a stage in `stages`
     stage_fixed: dict[int, tuple[float, float]] = field(init=False)
     # plan.held_request_blocks by held tokens: the estimates of a concurrency search share it
     held_blocks: dict[int, int] = field(init=False)
-    # step._prefill by input length: it reads nothing else, and recommend's PP bound
+    # step.prefill_estimate by input length: it reads nothing else, and recommend's PP bound
     # (_pp_top) estimates one layout at many concurrencies
     prefills: dict[int, tuple[float, float, int, float]] = field(init=False)
 
@@ -348,35 +348,35 @@ class _Ctx:
         self.compute_eff = self.c.compute_efficiency * gemm_factor(self.device.gpu)
         self.expert_compute = _expert_compute(self)
 
-    def runs_on(self, k: int) -> _Ctx:
+    def runs_on(self, k: int) -> Context:
         """The context stage `k` of `distinct` runs in: this one, or this one on its device
         (`elsewhere`; a context holds no reference to itself, which would leave every context
         a sweep drops for the cyclic collector: 11,578 of Qwen3-235B-A22B's 4,096-GPU sweep)."""
         return self.elsewhere[k] or self
 
 
-def _read_capped(ctx: _Ctx, efficiency: float) -> bool:
+def read_capped(ctx: Context, efficiency: float) -> bool:
     """Whether the GPU's measured read rate (GpuSpec.measured_read_gbps), not `efficiency` of
     the datasheet bandwidth, sets a kernel's read rate (_stream_bw; the terms say so)."""
     return ctx.device.bw * efficiency > ctx.device.read_cap
 
 
-def _stream_bw(ctx: _Ctx, efficiency: float) -> float:
+def _stream_bw(ctx: Context, efficiency: float) -> float:
     """B/s a kernel reads memory at: `efficiency` of the datasheet bandwidth, but never faster
     than the GPU's measured read rate (GpuSpec.measured_read_gbps): the fitted efficiencies
     come from HBM parts, and a part whose memory sustains less than its datasheet x those
     efficiencies (GB10's LPDDR5X) streams at what it sustains."""
     dev = ctx.device
-    return dev.read_cap if _read_capped(ctx, efficiency) else dev.bw * efficiency
+    return dev.read_cap if read_capped(ctx, efficiency) else dev.bw * efficiency
 
 
-def _expert_factor(ctx: _Ctx) -> float:
+def expert_factor(ctx: Context) -> float:
     """The routed-expert bandwidth factor of this plan's MoE kernel family."""
     c = ctx.c
     return c.moe_kernel_bandwidth_factor.get(ctx.moe_kernel, c.expert_bandwidth_factor)
 
 
-def _marlin_fp32_tflops(gpu: GpuSpec) -> float | None:
+def marlin_fp32_tflops(gpu: GpuSpec) -> float | None:
     """The FP32 TFLOP/s MARLIN_MOE's coefficient multiplies: SMs x clock x
     MARLIN_FP32_FLOP_PER_SM_CYCLE (the datasheet figure on 128-lane SMs; A100's 64-lane SMs
     count double); None without the GPU's SMs x clock (GpuSpec.sm_cycles_tera_per_s)."""
@@ -384,24 +384,24 @@ def _marlin_fp32_tflops(gpu: GpuSpec) -> float | None:
     return cycles * MARLIN_FP32_FLOP_PER_SM_CYCLE if cycles else None
 
 
-def _marlin_rate(ctx: _Ctx) -> float:
+def marlin_rate(ctx: Context) -> float:
     """MARLIN_MOE's SM-bound expert read rate in B/s (inf off Marlin MoE, or without the
     GPU's FP32 figure or the coefficient)."""
     k = ctx.c.marlin_moe_bytes_per_fp32_flop
-    fp32 = _marlin_fp32_tflops(ctx.device.gpu)
+    fp32 = marlin_fp32_tflops(ctx.device.gpu)
     if ctx.moe_kernel not in MARLIN_BOUND_KERNELS or not (k and fp32):
         return math.inf
     return k * fp32 * 1e12
 
 
-def _expert_rate(ctx: _Ctx, eff: float) -> float:
+def _expert_rate(ctx: Context, eff: float) -> float:
     """B/s at which routed experts are read: the bandwidth x the family's efficiency x the MoE
     kernel's factor (_stream_bw: at most the GPU's measured read rate), at most MARLIN_MOE's
     SM-bound rate."""
-    return min(_stream_bw(ctx, eff * _expert_factor(ctx)), _marlin_rate(ctx))
+    return min(_stream_bw(ctx, eff * expert_factor(ctx)), marlin_rate(ctx))
 
 
-def measured_moe_rate(ctx: _Ctx) -> float | None:
+def measured_moe_rate(ctx: Context) -> float | None:
     """FLOP/s of 16-bit routed experts on vLLM's fused-MoE path where the GPU has a measured
     rate for it (GpuSpec.measured_bf16_moe_tflops), else None. Only there: the fitted factor
     comes from FP8/NVFP4/MXFP4 expert rows (no calibration row has 16-bit experts), and the
@@ -418,7 +418,7 @@ def measured_moe_rate(ctx: _Ctx) -> float | None:
     return rate * 1e12
 
 
-def _expert_compute(ctx: _Ctx) -> float:
+def _expert_compute(ctx: Context) -> float:
     """The routed-expert compute factor of this plan's MoE kernel family: the measured 16-bit
     fused-MoE rate over the dense rate x the compute efficiency where the GPU has one
     (measured_moe_rate), else the fitted factor."""

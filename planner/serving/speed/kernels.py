@@ -265,10 +265,10 @@ weights' block shape equals it (triton_deep_gemm_moe.py: block_shape ==
 get_mk_alignment_for_contiguous_layout()), so 128 for the 128x128 block-FP8 checkpoints."""
 
 
-def _deepgemm_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str) -> bool:
+def runs_deepgemm_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str) -> bool:
     """Whether vLLM runs block-FP8 MoE layers of this format on this GPU through DeepGEMM's
     padded grouped GEMM (DEEPGEMM_PADDED_MOE: block-FP8 weights, vLLM 0.11.1-0.14, compute
-    capability 9.0 or 10.x); _padded_moe adds the layout's MoE TP size."""
+    capability 9.0 or 10.x); runs_padded_moe adds the layout's MoE TP size."""
     lo, hi = DEEPGEMM_PADDED_MOE
     version = vllm_rules(vllm_version).version
     return (scheme.key.startswith("fp8-block") and gpu.vendor == "nvidia"

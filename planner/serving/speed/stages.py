@@ -43,7 +43,7 @@ class _AttnGroup:
 
 
 @dataclass(frozen=True)
-class _Stage:
+class Stage:
     """What one GPU of one pipeline stage reads and computes (the slowest rank of the stage)."""
 
     layers: int
@@ -59,7 +59,7 @@ class _Stage:
     window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
     moe_layers: int  # layers with routed experts (a DP dispatch/combine happens in each)
     # the dataclass hash of the fields above, worked out once: every plan's estimate hashes
-    # its stages by value (_build_stages, _Ctx.__post_init__)
+    # its stages by value (_build_stages, Context.__post_init__)
     _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,7 +69,7 @@ class _Stage:
         return self._hash
 
 
-_STAGES: IdentityMemo[tuple[_Stage, ...]] = IdentityMemo(4096)
+_STAGES: IdentityMemo[tuple[Stage, ...]] = IdentityMemo(4096)
 """Per-stage bytes and parameters by (spec, weight format, layout, dtypes). 4,096: recommend
 bounds every EP family (tp x dp up to the expert count) of every format and KV dtype, and a
 smaller memo cleared itself mid-search (Qwen3-30B-A3B at 1,000 req/s over 1,024 GPUs: 9.0 s
@@ -113,15 +113,15 @@ def _stage_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown,
                                                              strict=True)))
 
 
-def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
-            load: WeightLoadRules) -> tuple[_Stage, ...]:
+def pipeline_stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
+                    load: WeightLoadRules) -> tuple[Stage, ...]:
     spec, layout = request.model, request.layout
     key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b, load)
     return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b, load)
 
 
 def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
-                  kv_b: KvBytes, load: WeightLoadRules) -> tuple[_Stage, ...]:
+                  kv_b: KvBytes, load: WeightLoadRules) -> tuple[Stage, ...]:
     """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
     layout = request.layout
     params: ParamBreakdown = param_breakdown(spec)
@@ -138,9 +138,9 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
                load.latent_fc1_split, kind, last, w),
         _kind_stage, spec, scheme, layout.tp, moe_ranks, params, kv_layers, kv_b, load,
         layers, last, w) for kind, layers, last, w in kinds]
-    # equal stages as one object, so that an estimate works each out once (_Ctx.distinct);
+    # equal stages as one object, so that an estimate works each out once (Context.distinct);
     # each object hashed once, not once per stage (126 of Llama 3.1 405B at PP 126)
-    distinct: dict[_Stage, _Stage] = {}
+    distinct: dict[Stage, Stage] = {}
     one = [distinct.setdefault(stage, stage) for stage in found]
     return tuple(map(one.__getitem__, of_stage))
 
@@ -176,7 +176,7 @@ def _kinds_of_stages(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdow
     """(per PP stage, the index of its kind; the first stage of each kind) at this PP: a stage
     alike another kind for kind (_stage_kinds) with the same first / last duties, of the same
     kind in rank_weights' terms (weights.stage_kinds: its ranks hold the same weight objects),
-    is the same _Stage (Llama 3.1 405B at PP 126: three kinds, not 126 stages)."""
+    is the same Stage (Llama 3.1 405B at PP 126: three kinds, not 126 stages)."""
     weight_kinds = stage_kinds(spec, scheme, params, pp)[0]
     return alike_kinds((kinds[layers.start:layers.stop], stage == 0, stage == pp - 1,
                         weight_kinds[stage])
@@ -218,11 +218,11 @@ def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: K
     return tuple(reads)
 
 
-_STAGE_VALUES = attrgetter(*(f.name for f in fields(_Stage) if f.compare))
-"""A _Stage's compared fields, in order: what the dataclass hash hashes."""
+_STAGE_VALUES = attrgetter(*(f.name for f in fields(Stage) if f.compare))
+"""A Stage's compared fields, in order: what the dataclass hash hashes."""
 
 
-_KIND_STAGES: IdentityMemo[_Stage] = IdentityMemo(16384)
+_KIND_STAGES: IdentityMemo[Stage] = IdentityMemo(16384)
 """_kind_stage by spec and all it reads: the weight format, TP, MoE ranks, KV bytes, the
 load rules it reads, the stage's kind (_stage_kinds of its layers), whether it is the last
 and its busiest rank's terms (by value). A sweep's layouts share their stages' kinds (Llama
@@ -232,7 +232,7 @@ worked out again."""
 
 def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
                 params: ParamBreakdown, kv_layers: tuple[KvLayer | None, ...], kv_b: KvBytes,
-                load: WeightLoadRules, layers: range, last: bool, w: WeightTerms) -> _Stage:
+                load: WeightLoadRules, layers: range, last: bool, w: WeightTerms) -> Stage:
     """One stage of `layers` whose busiest rank holds `w`: the bytes it reads and the
     parameters it multiplies (_build_stages' per kind of stage)."""
     # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
@@ -269,7 +269,7 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
         kv_full += full_kv
         if window_kv is not None:
             windows.append(window_kv)
-    return _Stage(
+    return Stage(
         layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
         dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
         attention=tuple(_AttnGroup(*key, *g) for key, g in groups.items()),

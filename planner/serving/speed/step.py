@@ -34,10 +34,10 @@ from planner.serving.speed.coefficients import (
     REFERENCE_CLOCK_MHZ,
     WNA16_FALLBACK_SLOWDOWN,
 )
-from planner.serving.speed.collectives import _all_to_all_s, _allreduce_s, _pipeline_hops_s
-from planner.serving.speed.context import _Ctx
+from planner.serving.speed.collectives import all_to_all_s, allreduce_s, pipeline_hops_s
+from planner.serving.speed.context import Context
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
-from planner.serving.speed.stages import _Stage
+from planner.serving.speed.stages import Stage
 from planner.serving.vllm_versions import ASYNC_SCHEDULING_FROM
 
 
@@ -47,7 +47,7 @@ def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float
     return num_experts * (1 - (1 - top_k / num_experts) ** tokens)
 
 
-def _moe_kernels_launched(ctx: _Ctx) -> bool:
+def moe_kernels_launched(ctx: Context) -> bool:
     """Whether vLLM itself launches fused_experts_impl's extra kernels (router top-k, the
     moe_align_block_size sort, moe_sum) that moe_layer_overhead_us stands for. Not on
     FlashInfer's TRT-LLM MoE kernels: vLLM hands them the router logits and FlashInfer routes,
@@ -57,7 +57,7 @@ def _moe_kernels_launched(ctx: _Ctx) -> bool:
     return not ctx.moe_kernel.startswith("flashinfer-trtllm")
 
 
-def moe_layer_us(ctx: _Ctx) -> float:
+def moe_layer_us(ctx: Context) -> float:
     """The per-MoE-layer overhead of the plan's MoE kernel family (its own figure where
     SpeedCoefficients.moe_kernel_layer_overhead_us has one, else moe_layer_overhead_us)."""
     return ctx.c.moe_kernel_layer_overhead_us.get(ctx.moe_kernel, ctx.c.moe_layer_overhead_us)
@@ -70,7 +70,7 @@ def clock_factor(gpu: GpuSpec) -> float:
     return REFERENCE_CLOCK_MHZ / gpu.boost_clock_mhz if gpu.boost_clock_mhz else 1.0
 
 
-def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
+def _overhead_s(ctx: Context, stage: Stage) -> float:
     """Per-step overhead of one stage: the per-layer terms x the clock factor (clock_factor).
     No per-step term: a fitted per-step host time (scheduling, sampling, input preparation),
     divided over the PP stages, fitted to 0 three times in a row (0.319 -> 0.008 -> 0.0002 us,
@@ -88,19 +88,19 @@ def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
     test it independently. The per-request term (in TTFT) is host (CPU) time: unscaled."""
     eager = EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1
     per_layer = ctx.c.layer_overhead_us * stage.layers \
-        + moe_layer_us(ctx) * stage.moe_layers * _moe_kernels_launched(ctx) \
+        + moe_layer_us(ctx) * stage.moe_layers * moe_kernels_launched(ctx) \
         + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
     return eager * per_layer * clock_factor(ctx.device.gpu) * 1e-6
 
 
-def _kv_read_bytes(stage: _Stage, contexts: float, tokens_ctx: float) -> float:
+def _kv_read_bytes(stage: Stage, contexts: float, tokens_ctx: float) -> float:
     """KV bytes one step reads for `contexts` sequences of `tokens_ctx` context each."""
     window = sum(per * min(tokens_ctx, w) for w, per in stage.window_kv) \
         if stage.window_kv else 0
     return contexts * (stage.kv_bytes_per_token * tokens_ctx + window)
 
 
-def _moe_padding_s(ctx: _Ctx, stage: _Stage) -> float:
+def _moe_padding_s(ctx: Context, stage: Stage) -> float:
     """DEEPGEMM_PADDED_MOE's padding rows, E x (128 - 1) per MoE layer, each multiplied by one
     expert's parameters on this rank (expert parameters per token / k, summed over the
     stage's layers) at the dense rate and compute efficiency; 0 off that path."""
@@ -119,10 +119,10 @@ class _Tokens(NamedTuple):
     routed: float  # tokens the routed experts see: x DP (gathered over the DP ranks)
     touched: float  # the fraction of the experts they route to (1 for a dense model)
     allreduce_s: float  # one TP all-reduce of their hidden states
-    all_to_all_s: float  # one MoE layer's DP dispatch + combine (_all_to_all_s)
+    all_to_all_s: float  # one MoE layer's DP dispatch + combine (collectives.all_to_all_s)
 
 
-def _tokens(ctx: _Ctx, tokens: float) -> _Tokens:
+def _tokens(ctx: Context, tokens: float) -> _Tokens:
     """The per-step figures _step_parts reads for `tokens`, worked out once per step rather
     than once per stage."""
     routed_tokens = tokens * ctx.dp
@@ -133,10 +133,10 @@ def _tokens(ctx: _Ctx, tokens: float) -> _Tokens:
         frac = expected_experts_touched(moe.num_experts, moe.experts_per_token,
                                         math.ceil(routed_tokens)) / moe.num_experts
     return _Tokens(tokens, routed_tokens, frac,
-                   _allreduce_s(ctx, tokens * ctx.hidden * dev.act_b), _all_to_all_s(ctx, tokens))
+                   allreduce_s(ctx, tokens * ctx.hidden * dev.act_b), all_to_all_s(ctx, tokens))
 
 
-def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: float,
+def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context: float,
                 prefill: bool) -> dict[str, float]:
     """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead.
 
@@ -203,18 +203,18 @@ def _step_s(parts: dict[str, float]) -> float:
         + parts["moe_padding"] + parts["overhead"]
 
 
-def _stage_parts(ctx: _Ctx, step: _Tokens, seqs: float, context: float, prefill: bool
+def _stage_parts(ctx: Context, step: _Tokens, seqs: float, context: float, prefill: bool
                  ) -> list[dict[str, float]]:
-    """_step_parts of each distinct stage (_Ctx.distinct: a PP=8 layout has two or three;
-    _Ctx.order gives each pipeline stage's), each on its own GPU (_Ctx.runs_on)."""
+    """_step_parts of each distinct stage (Context.distinct: a PP=8 layout has two or three;
+    Context.order gives each pipeline stage's), each on its own GPU (Context.runs_on)."""
     return [_step_parts(ctx.runs_on(k), s, step, seqs, context, prefill)
             for k, s in enumerate(ctx.distinct)]
 
 
-def _decode(ctx: _Ctx, batch: int, context: float
-            ) -> tuple[float, dict[str, float], int, list[float], float]:
+def decode_estimate(ctx: Context, batch: int, context: float
+                    ) -> tuple[float, dict[str, float], int, list[float], float]:
     """(TPOT without prefill interference, the slowest stage's parts, its index in
-    _Ctx.distinct, each distinct stage's step seconds, the stage hops' seconds) at `batch`
+    Context.distinct, each distinct stage's step seconds, the stage hops' seconds) at `batch`
     sequences on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
     micro = max(1.0, batch / ctx.pp)
     step = _tokens(ctx, micro)
@@ -224,11 +224,11 @@ def _decode(ctx: _Ctx, batch: int, context: float
     # fewer sequences than stages: a token walks the stages one after another (the sum);
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
     walk = max(sum(map(stage_s.__getitem__, ctx.order)), min(batch, ctx.pp) * stage_s[slow])
-    hops = _pipeline_hops_s(ctx, micro)
+    hops = pipeline_hops_s(ctx, micro)
     return walk + hops, parts[slow], slow, stage_s, hops
 
 
-def _prefill(ctx: _Ctx, input_len: int) -> tuple[float, float, int, float]:
+def prefill_estimate(ctx: Context, input_len: int) -> tuple[float, float, int, float]:
     """(seconds alone, marginal seconds, chunks, softmax seconds) of one prompt, chunk by
     chunk through every stage. Alone: each chunk step as the roofline gives it. Marginal: what
     the prompt adds to steps that run anyway (batched with other work): its compute and
@@ -250,7 +250,7 @@ def _prefill(ctx: _Ctx, input_len: int) -> tuple[float, float, int, float]:
     return total, marginal / ctx.pp, chunks, softmax
 
 
-def _prefill_step(ctx: _Ctx, tokens: int, seqs: int, context: float
+def _prefill_step(ctx: Context, tokens: int, seqs: int, context: float
                   ) -> tuple[float, list[dict[str, float]]]:
     """(seconds, each distinct stage's parts) of one prefill step of `tokens` prompt tokens
     of `seqs` prompts whose queries see `context` keys on average, through every stage in
@@ -258,7 +258,7 @@ def _prefill_step(ctx: _Ctx, tokens: int, seqs: int, context: float
     stage by stage: a deep PP split repeats two or three over its stages)."""
     parts = _stage_parts(ctx, _tokens(ctx, tokens), seqs, context, prefill=True)
     stage_s = [_step_s(p) for p in parts]
-    return sum(map(stage_s.__getitem__, ctx.order)) + _pipeline_hops_s(ctx, tokens), parts
+    return sum(map(stage_s.__getitem__, ctx.order)) + pipeline_hops_s(ctx, tokens), parts
 
 
 class BurstStep(NamedTuple):
@@ -271,7 +271,7 @@ class BurstStep(NamedTuple):
     ended: int
 
 
-def _burst(ctx: _Ctx, requests: int, input_len: int) -> tuple[float, list[BurstStep]]:
+def burst_estimate(ctx: Context, requests: int, input_len: int) -> tuple[float, list[BurstStep]]:
     """(mean seconds until a request's prompt completes, the steps) when `requests` prompts
     of `input_len` tokens arrive together on one replica: vLLM's scheduler packs them first
     come first served into steps of at most max_num_batched_tokens tokens (chunked prefill:
@@ -301,7 +301,7 @@ def _burst(ctx: _Ctx, requests: int, input_len: int) -> tuple[float, list[BurstS
     return finished_s / requests, steps
 
 
-def steps_ahead(ctx: _Ctx) -> int:
+def steps_ahead(ctx: Context) -> int:
     """Decode steps a request that arrives while others decode waits through before the step
     that holds its prefill: the one running when it arrives, and with async scheduling (vLLM's
     default from ASYNC_SCHEDULING_FROM at one pipeline stage: vllm_versions) the one the

@@ -23,22 +23,22 @@ from planner.serving.speed.collectives import (
     CUSTOM_AR_MAX_BYTES,
     FLASHINFER_ALLREDUCE_FROM,
     FLASHINFER_ALLREDUCE_NOTE,
-    _dispatch_label,
     allreduce_algorithm,
     ar_capability,
     collectives_label,
+    dispatch_label,
     explained_all_to_all,
     explained_rates,
     measured_allreduce,
 )
 from planner.serving.speed.context import (
-    _Ctx,
-    _Device,
-    _expert_factor,
-    _marlin_fp32_tflops,
-    _marlin_rate,
-    _read_capped,
+    Context,
+    Device,
+    expert_factor,
+    marlin_fp32_tflops,
+    marlin_rate,
     measured_moe_rate,
+    read_capped,
 )
 from planner.serving.speed.kernels import (
     DEEPGEMM_ALIGN_ROWS,
@@ -50,9 +50,9 @@ from planner.serving.speed.kernels import (
 )
 from planner.serving.speed.step import (
     BurstStep,
-    _moe_kernels_launched,
     clock_factor,
     expected_experts_touched,
+    moe_kernels_launched,
     moe_layer_us,
     steps_ahead,
 )
@@ -78,7 +78,7 @@ def _fitted(*what: str) -> str:
     return f"{', '.join(what)}: {FITTED_ON}"
 
 
-def _datasheet(ctx: _Ctx) -> str:
+def _datasheet(ctx: Context) -> str:
     """The GPU preset's source for its datasheet figures (its first clause)."""
     return ctx.device.gpu.source.split(";")[0]
 
@@ -110,21 +110,21 @@ def _kv_token_bytes(s, context: float) -> str:
     return f"({full} + {windows})"
 
 
-def _capped(ctx: _Ctx, rate: str, efficiency: float) -> str:
+def _capped(ctx: Context, rate: str, efficiency: float) -> str:
     """The read rate as a formula: (rate), or min(rate, measured read) where the cap binds."""
-    if not _read_capped(ctx, efficiency):
+    if not read_capped(ctx, efficiency):
         return f"({rate})"
     return f"min({rate}, {ctx.device.read_cap / 1e9:g} GB/s measured read)"
 
 
-def _cap_note(ctx: _Ctx, efficiency: float) -> str:
+def _cap_note(ctx: Context, efficiency: float) -> str:
     """Where the measured read rate binds, its source (the GPU preset's)."""
-    if not _read_capped(ctx, efficiency):
+    if not read_capped(ctx, efficiency):
         return ""
     return f"the GPU's measured read rate binds: {ctx.device.gpu.measured_read_source}"
 
 
-def release_caveats(ctx: _Ctx) -> tuple[str, str]:
+def release_caveats(ctx: Context) -> tuple[str, str]:
     """(CUDA-graph caveat, all-reduce caveat) of this plan's vLLM release: the terms whose
     fitted or measured figures come from runs of 0.11+ and that vLLM 0.9.1-0.10.x runs
     otherwise, without a source that sizes the difference (each "" where none applies):
@@ -155,7 +155,7 @@ def release_caveats(ctx: _Ctx) -> tuple[str, str]:
     return graphs, allreduce
 
 
-def _lanes_note(ctx: _Ctx) -> str:
+def _lanes_note(ctx: Context) -> str:
     """How MARLIN_MOE's FP32 figure follows from the datasheet one where the SMs are not the
     128-lane ones its coefficient was fitted on ("" where they are)."""
     dev = ctx.device
@@ -166,7 +166,7 @@ def _lanes_note(ctx: _Ctx) -> str:
                                        "lanes per SM)")
 
 
-def _lanes_inputs(ctx: _Ctx) -> Inputs:
+def _lanes_inputs(ctx: Context) -> Inputs:
     """_lanes_note's figures as inputs ({} where it says nothing)."""
     if not _lanes_note(ctx):
         return {}
@@ -175,7 +175,7 @@ def _lanes_inputs(ctx: _Ctx) -> Inputs:
             "marlin_fp32_flop_per_sm_per_clock": MARLIN_FP32_FLOP_PER_SM_CYCLE}
 
 
-def _exp_rule(ctx: _Ctx) -> str:
+def _exp_rule(ctx: Context) -> str:
     """The softmax exponential rate's rule in this GPU's numbers (hardware.SM_UNITS)."""
     dev = ctx.device
     lanes, sfu = SM_UNITS[dev.gpu.compute_capability]
@@ -183,7 +183,7 @@ def _exp_rule(ctx: _Ctx) -> str:
             f"per SM), x {sfu} SFU exponentials per SM per clock")
 
 
-def _exp_inputs(ctx: _Ctx) -> Inputs:
+def _exp_inputs(ctx: Context) -> Inputs:
     """The softmax exponential rate's inputs (_exp_rule)."""
     gpu = ctx.device.gpu
     lanes, sfu = SM_UNITS[gpu.compute_capability]
@@ -191,7 +191,7 @@ def _exp_inputs(ctx: _Ctx) -> Inputs:
             "fp32_lanes_per_sm": lanes, "sfu_exp_per_sm_per_clock": sfu}
 
 
-def _no_exp_rate(ctx: _Ctx) -> str:
+def _no_exp_rate(ctx: Context) -> str:
     """Why the GPU has no softmax exponential rate: no FP32 figure, or an architecture without
     lanes per SM in hardware.SM_UNITS (MI300X's gfx942)."""
     gpu = ctx.device.gpu
@@ -200,13 +200,13 @@ def _no_exp_rate(ctx: _Ctx) -> str:
     return f"no lanes per SM on record for {gpu.compute_capability} (hardware.SM_UNITS)"
 
 
-def _per_layer(ctx: _Ctx, s) -> tuple[str, Inputs]:
+def _per_layer(ctx: Context, s) -> tuple[str, Inputs]:
     """The per-layer overheads of stage `s` x the clock factor (step.clock_factor), in its
     numbers, "56.3 us x 94 layers x 1980/1410 MHz (...)", and its inputs."""
     c = ctx.c
     terms = [f"{c.layer_overhead_us:g} us x {s.layers} layers"]
     inputs: Inputs = {"layer_overhead_us": c.layer_overhead_us, "layers": s.layers}
-    if s.moe_layers and _moe_kernels_launched(ctx):
+    if s.moe_layers and moe_kernels_launched(ctx):
         terms.append(f"{moe_layer_us(ctx):g} us x {s.moe_layers} MoE layers")
         inputs |= {"moe_layer_overhead_us": moe_layer_us(ctx), "moe_layers": s.moe_layers}
     if s.sparse_layers:
@@ -226,7 +226,7 @@ def _per_layer(ctx: _Ctx, s) -> tuple[str, Inputs]:
             f"the {gpu.name}'s)"), inputs
 
 
-def _compute_eff(ctx: _Ctx, digits: int = 3) -> str:
+def _compute_eff(ctx: Context, digits: int = 3) -> str:
     """The compute efficiency as a formula: the fitted figure, or on a GPU with a measured
     large-GEMM rate that figure x its measured / datasheet ratio / the calibration GPUs'
     (coefficients.gemm_factor)."""
@@ -238,7 +238,7 @@ def _compute_eff(ctx: _Ctx, digits: int = 3) -> str:
             f"{CALIBRATION_GEMM_RATIO:.4f})")
 
 
-def _compute_inputs(ctx: _Ctx) -> Inputs:
+def _compute_inputs(ctx: Context) -> Inputs:
     """The compute rate's inputs (_compute_eff): the rate, the efficiency, and on a GPU with a
     measured large-GEMM rate the figures that scale the fitted efficiency."""
     dev, gpu = ctx.device, ctx.device.gpu
@@ -260,7 +260,7 @@ def _compute_inputs(ctx: _Ctx) -> Inputs:
     return inputs
 
 
-def _gemm_note(ctx: _Ctx) -> str:
+def _gemm_note(ctx: Context) -> str:
     """Where the GPU's datasheet and measured large-GEMM rates come from and the compute
     efficiency's fit, where heads wider than FA3's run at FlashAttention 4's SM90 rate
     (_wide_heads) its source, and a float32 plan's FP32 rate."""
@@ -289,7 +289,7 @@ def _gemm_note(ctx: _Ctx) -> str:
     return "; ".join(notes)
 
 
-def _wide_heads(ctx: _Ctx) -> bool:
+def _wide_heads(ctx: Context) -> bool:
     """Whether this plan has attention layers with heads wider than FA3's that run at their own
     rate (kernels.wide_head_attention_share below 1)."""
     dev = ctx.device
@@ -297,7 +297,7 @@ def _wide_heads(ctx: _Ctx) -> bool:
         g.wide for s in ctx.distinct for g in s.attention)
 
 
-def _attn_rate(ctx: _Ctx) -> str:
+def _attn_rate(ctx: Context) -> str:
     """The attention rate in TFLOP/s as the formulas show it, with the wide heads' rate where
     they run at their own (_wide_heads): "989 (heads over 256: 460, x 0.465)"."""
     dev = ctx.device
@@ -308,7 +308,7 @@ def _attn_rate(ctx: _Ctx) -> str:
             f"x {WIDE_HEAD_FA4_SM90_SHARE:g})")
 
 
-def _part_rates(dev: _Device) -> str:
+def _part_rates(dev: Device) -> str:
     """Where a mixed checkpoint's dense part and lm_head run at their own formats' rates
     (context._part_tflops), those rates; else nothing."""
     if dev.dense_flops == dev.lm_head_flops == dev.peak_flops:
@@ -317,8 +317,8 @@ def _part_rates(dev: _Device) -> str:
             f"{dev.lm_head_flops / 1e12:,.1f} TFLOP/s, each module at its own format's rate")
 
 
-def stage_gpus_note(ctx: _Ctx, stage_s: list[float], slow: int) -> str:
-    """Where the stages run on GPUs of more than one model (_Ctx.stage_devices), which GPU
+def stage_gpus_note(ctx: Context, stage_s: list[float], slow: int) -> str:
+    """Where the stages run on GPUs of more than one model (Context.stage_devices), which GPU
     each ran on and its step: "PP stage 0 (24 layers) on RTX 3090 (936 GB/s): 12.345 ms; PP
     stage 1 ...; the decode terms above are PP stage 0's, the slowest (...)"; on one GPU model
     under PP, the stage
@@ -349,15 +349,15 @@ def cap_phrase(seqs_bound: bool) -> str:
     return "max_num_seqs binds" if seqs_bound else "the KV cache binds"
 
 
-def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts,
-                 tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                 kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound,
-                 stages_note: str = "", hops_s: float = 0.0) -> list[Term]:
+def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, parts,
+                tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
+                kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound,
+                stages_note: str = "", hops_s: float = 0.0) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
-    `s`'s, the slowest stage (step._decode: the one whose parts they show); `burst`: _burst's
-    (mean seconds, steps) when the requests arrive together, else None; `steady`: (the wait,
-    the cycle without it) in seconds under steady arrivals (step.steady_wait_s), else None;
-    `blocks`: (the pool's
+    `s`'s, the slowest stage (step.decode_estimate: the one whose parts they show); `burst`:
+    burst_estimate's (mean seconds, steps) when the requests arrive together, else None;
+    `steady`: (the wait, the cycle without it) in seconds under steady arrivals
+    (step.steady_wait_s), else None; `blocks`: (the pool's
     blocks per replica, the blocks one request holds at load.held_tokens, max_num_seqs);
     `seqs_bound`: the
     cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase); `stages_note`:
@@ -383,7 +383,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     ]
 
 
-def _kv_limit_term(ctx: _Ctx, load, conc, kv_limit, blocks, seqs_bound) -> Term:
+def _kv_limit_term(ctx: Context, load, conc, kv_limit, blocks, seqs_bound) -> Term:
     """The KV-limited concurrency: the requests the KV cache's blocks hold, capped by
     max_num_seqs, over the DP replicas, and which limit binds where it cuts the load."""
     pool, held, seqs = blocks
@@ -399,7 +399,7 @@ def _kv_limit_term(ctx: _Ctx, load, conc, kv_limit, blocks, seqs_bound) -> Term:
                   "served_requests": conc})
 
 
-def _moe_read_text(ctx: _Ctx, s, micro: float) -> tuple[str, str, Inputs]:
+def _moe_read_text(ctx: Context, s, micro: float) -> tuple[str, str, Inputs]:
     """(the experts' read, their read rate, their inputs) in the weight-read formula's words,
     where the model has routed experts: the experts a stage step's tokens touch
     (step.expected_experts_touched) and the expert rate's fitted factor, capped by Marlin
@@ -413,19 +413,19 @@ def _moe_read_text(ctx: _Ctx, s, micro: float) -> tuple[str, str, Inputs]:
         e, k = dev.moe.num_experts, dev.moe.experts_per_token
         slow = (f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.moe_kernel == "moe-wna16"
                 else "")
-        moe_eff = f"; experts at x {_expert_factor(ctx):.3f} (fitted) of it"
+        moe_eff = f"; experts at x {expert_factor(ctx):.3f} (fitted) of it"
         inputs = {"expert_bytes": s.expert_bytes, "num_experts": e, "experts_per_token": k,
                   "routed_tokens": routed,
                   "experts_touched": expected_experts_touched(e, k, routed),
-                  "expert_bandwidth_factor": _expert_factor(ctx)}
-        if math.isfinite(_marlin_rate(ctx)):
-            moe_eff = (f"; experts at min(x {_expert_factor(ctx):.3f} (fitted) of it, "
+                  "expert_bandwidth_factor": expert_factor(ctx)}
+        if math.isfinite(marlin_rate(ctx)):
+            moe_eff = (f"; experts at min(x {expert_factor(ctx):.3f} (fitted) of it, "
                        f"{c.marlin_moe_bytes_per_fp32_flop:g} B/FLOP (fitted) x "
-                       f"{_marlin_fp32_tflops(dev.gpu):g} FP32 TFLOP/s{_lanes_note(ctx)} = "
-                       f"{_marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
+                       f"{marlin_fp32_tflops(dev.gpu):g} FP32 TFLOP/s{_lanes_note(ctx)} = "
+                       f"{marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
             inputs |= {"marlin_bytes_per_fp32_flop": c.marlin_moe_bytes_per_fp32_flop,
-                       "marlin_fp32_tflops": _marlin_fp32_tflops(dev.gpu),
-                       "marlin_rate_gbps": _marlin_rate(ctx) / 1e9, **_lanes_inputs(ctx)}
+                       "marlin_fp32_tflops": marlin_fp32_tflops(dev.gpu),
+                       "marlin_rate_gbps": marlin_rate(ctx) / 1e9, **_lanes_inputs(ctx)}
         if slow:
             slow += " (estimated, unverified)"
             inputs["wna16_slowdown"] = WNA16_FALLBACK_SLOWDOWN
@@ -435,7 +435,7 @@ def _moe_read_text(ctx: _Ctx, s, micro: float) -> tuple[str, str, Inputs]:
     return touched, moe_eff, inputs
 
 
-def _decode_read_terms(ctx: _Ctx, s, parts, micro: float, context: float) -> list[Term]:
+def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float) -> list[Term]:
     """The decode step's memory reads on stage `s`: its weights (the dense part, and the routed
     experts its tokens touch: _moe_read_text) and its sequences' KV, each at the GPU's
     bandwidth x its fitted efficiency, capped by a measured read rate where one binds."""
@@ -474,9 +474,9 @@ def _decode_read_terms(ctx: _Ctx, s, parts, micro: float, context: float) -> lis
     ]
 
 
-def _cap_inputs(ctx: _Ctx, efficiency: float) -> Inputs:
+def _cap_inputs(ctx: Context, efficiency: float) -> Inputs:
     """The measured read rate where it binds (_capped), as an input."""
-    return {"measured_read_gbps": ctx.device.read_cap / 1e9} if _read_capped(
+    return {"measured_read_gbps": ctx.device.read_cap / 1e9} if read_capped(
         ctx, efficiency) else {}
 
 
@@ -490,7 +490,7 @@ def _window_inputs(s) -> Inputs:
                                (f"kv_bytes_per_token_per_layer_w{w}", per))}
 
 
-def _decode_compute_term(ctx: _Ctx, s, parts, micro: float) -> Term:
+def _decode_compute_term(ctx: Context, s, parts, micro: float) -> Term:
     """The decode step's compute on stage `s`: 2 FLOPs a parameter a token (the routed experts'
     share / the expert compute factor where the model has them) plus attention, at the GPU's
     rate x the compute efficiency."""
@@ -510,8 +510,8 @@ def _decode_compute_term(ctx: _Ctx, s, parts, micro: float) -> Term:
                   **_compute_inputs(ctx)})
 
 
-def _padding_terms(ctx: _Ctx, s, parts) -> list[Term]:
-    """The padded MoE rows' term where DeepGEMM pads every expert (_Ctx.padded_moe), else
+def _padding_terms(ctx: Context, s, parts) -> list[Term]:
+    """The padded MoE rows' term where DeepGEMM pads every expert (Context.padded_moe), else
     none: a term of its own because only vLLM 0.12-0.14's block-FP8 MoE adds it."""
     dev = ctx.device
     padding = []
@@ -533,7 +533,7 @@ def _padding_terms(ctx: _Ctx, s, parts) -> list[Term]:
     return padding
 
 
-def _collective_sources(ctx: _Ctx, sizes) -> str:
+def _collective_sources(ctx: Context, sizes) -> str:
     """The collectives' sources for the all-reduce term's note: the measured all-reduce line,
     the network's, custom all-reduce turned off across nodes, and the EP all-to-all's split
     between the network and the node ("" where none applies)."""
@@ -549,14 +549,14 @@ def _collective_sources(ctx: _Ctx, sizes) -> str:
                          else "NCCL's ring runs them"))
     if ctx.ep_node_ranks:
         ep, m = ctx.tp * ctx.dp, ctx.ep_node_ranks
-        ar_source += (f"; {_dispatch_label(ctx)} over {ep} ranks, {m} per node: "
+        ar_source += (f"; {dispatch_label(ctx)} over {ep} ranks, {m} per node: "
                       f"{ep - m}/{ep} of each rank's expert copies cross the network, "
                       f"{m - 1}/{ep} stay in its node (uniform routing), each direction the "
                       "slower of the two + the network's NCCL start-up")
     return ar_source
 
 
-def _allreduce_algorithms(ctx: _Ctx, msg: float, chunk_msg: int, sizes) -> str:
+def _allreduce_algorithms(ctx: Context, msg: float, chunk_msg: int, sizes) -> str:
     """Which all-reduce algorithm runs a decode step's and a prefill chunk's message
     (collectives.allreduce_algorithm), and FlashInfer's where it takes NVLink all-reduces;
     "" at TP 1 or with custom all-reduce off."""
@@ -573,7 +573,7 @@ def _allreduce_algorithms(ctx: _Ctx, msg: float, chunk_msg: int, sizes) -> str:
     return algorithms
 
 
-def _all_to_all_text(ctx: _Ctx, s, micro: float) -> tuple[str, Inputs]:
+def _all_to_all_text(ctx: Context, s, micro: float) -> tuple[str, Inputs]:
     """The MoE layers' all-to-all added to the all-reduce formula, and its inputs: EP's
     dispatch + combine to the other ranks, or without EP the all-gather + reduce-scatter over
     the DP ranks, each in its numbers (collectives.explained_all_to_all); ("", {}) where none
@@ -583,13 +583,13 @@ def _all_to_all_text(ctx: _Ctx, s, micro: float) -> tuple[str, Inputs]:
         return "", {}
     how = ("dispatch + combine" if ctx.ep else
            f"all-gather + reduce-scatter over the {ctx.dp} DP ranks")
-    return (f" + {s.moe_layers} MoE layers x {a2a.seconds * 1e6:,.1f} us {_dispatch_label(ctx)} "
+    return (f" + {s.moe_layers} MoE layers x {a2a.seconds * 1e6:,.1f} us {dispatch_label(ctx)} "
             f"({how}: {a2a.text})",
             {"moe_layers": s.moe_layers, "all_to_all_us_per_moe_layer": a2a.seconds * 1e6,
              **a2a.inputs})
 
 
-def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) -> Term:
+def _collectives_term(ctx: Context, s, parts, micro: float, allreduce_caveat: str) -> Term:
     """The decode step's collectives on stage `s`: TP's two all-reduces a layer (start-up +
     the ring's bytes at the link's rate) plus the MoE layers' all-to-all, with the rates'
     sources, the algorithms and this release's caveat (release_caveats) in its note; named
@@ -621,7 +621,7 @@ def _collectives_term(ctx: _Ctx, s, parts, micro: float, allreduce_caveat: str) 
                  inputs)
 
 
-def _link_efficiency_note(ctx: _Ctx, inputs: Inputs) -> str:
+def _link_efficiency_note(ctx: Context, inputs: Inputs) -> str:
     """The link efficiency's basis where a formula uses it (an all-reduce at the link's rate
     or an all-to-all), else "" (NVLink 4/5's measured rates, TP=1 without all-to-all)."""
     if "link_efficiency" not in inputs and "all_to_all_us_per_moe_layer" not in inputs:
@@ -630,7 +630,7 @@ def _link_efficiency_note(ctx: _Ctx, inputs: Inputs) -> str:
             "row runs over a link without a measured all-reduce rate)")
 
 
-def _overhead_term(ctx: _Ctx, s, parts, graphs_caveat: str) -> Term:
+def _overhead_term(ctx: Context, s, parts, graphs_caveat: str) -> Term:
     """The fixed overhead of a stage step: the per-layer ones (_per_layer), x the eager factor
     without CUDA graphs, with where each figure comes from."""
     per_layer, inputs = _per_layer(ctx, s)
@@ -655,7 +655,7 @@ def _overhead_term(ctx: _Ctx, s, parts, graphs_caveat: str) -> Term:
                  _notes(graphs_caveat, _fitted("the overheads per layer"), clocks), inputs)
 
 
-def _decode_step_term(ctx: _Ctx, tpot_base: float, padding: list[Term], stages_note: str,
+def _decode_step_term(ctx: Context, tpot_base: float, padding: list[Term], stages_note: str,
                       sequences: int, hops_s: float) -> Term:
     """The whole pipeline's decode step from the stage terms above (padding: _padding_terms)."""
     return _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
@@ -671,7 +671,7 @@ def _decode_step_term(ctx: _Ctx, tpot_base: float, padding: list[Term], stages_n
                   "sequences": sequences})
 
 
-def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks: int,
+def _prefill_terms(ctx: Context, load, prefill_s: float, marginal_s: float, chunks: int,
                    softmax_s: float) -> list[Term]:
     """One request's prefill (each chunk the slower of its compute, attention and softmax or
     its weight read, + all-reduce), its softmax exponentials, and the work it adds to a busy
@@ -718,7 +718,7 @@ def _prefill_terms(ctx: _Ctx, load, prefill_s: float, marginal_s: float, chunks:
     ]
 
 
-def _ttft_term(ctx: _Ctx, load, per_replica: int, tpot_base: float, prefill_s: float,
+def _ttft_term(ctx: Context, load, per_replica: int, tpot_base: float, prefill_s: float,
                ttft: float, burst, steady) -> Term:
     """The time to first token: the fitted request and prompt-token overheads + the burst's
     prefill where the requests arrive together, else the prefill, the decode steps ahead and
@@ -780,7 +780,7 @@ def _kv_wait_term(load, kv_limit, kv_wait: float, ttft: float, tpot: float,
                   "output_tokens": load.output_len, "tpot_ms": tpot * 1e3})
 
 
-def _output_terms(ctx: _Ctx, load, conc, per_replica: int, tpot_base: float,
+def _output_terms(ctx: Context, load, conc, per_replica: int, tpot_base: float,
                   interference: float, marginal_s: float, tpot: float, ttft: float,
                   aggregate: float) -> list[Term]:
     """The time per output token (the decode step + the others' prefill work spread over the
@@ -811,7 +811,7 @@ def _output_terms(ctx: _Ctx, load, conc, per_replica: int, tpot_base: float,
     ]
 
 
-def _steps_ahead_text(ctx: _Ctx, tpot_base: float, per_replica: int) -> str:
+def _steps_ahead_text(ctx: Context, tpot_base: float, per_replica: int) -> str:
     """The TTFT formula's decode steps ahead of the prefill (step.steps_ahead): "one decode
     step 17.424 ms + ", "2 decode steps 2 x 17.424 ms (async scheduling) + ", "" alone."""
     if per_replica < 2:
@@ -821,8 +821,8 @@ def _steps_ahead_text(ctx: _Ctx, tpot_base: float, per_replica: int) -> str:
     return f"2 decode steps 2 x {_ms(tpot_base)} (async scheduling) + "
 
 
-def _burst_term(ctx: _Ctx, load, requests: int, mean_s: float, steps: list[BurstStep]) -> Term:
-    """The burst's prefill steps (step._burst): each step's tokens, prompts, time and the
+def _burst_term(ctx: Context, load, requests: int, mean_s: float, steps: list[BurstStep]) -> Term:
+    """The burst's prefill steps (step.burst_estimate): each step's tokens, prompts, time and the
     requests that end in it (the first three and the last two steps of a longer burst)."""
     shown, clock, done = [], 0.0, 0
     for n, st in enumerate(steps, 1):

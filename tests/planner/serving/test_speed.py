@@ -143,16 +143,16 @@ def test_modelopt_mixed_precision_dense_part_at_its_own_formats_rate() -> None:
     20,971,520; on an RTX 5090 (419 FP8, 209.5 16-bit dense TFLOP/s) 1,431,071,360 /
     (1,284,188,800 / 419 + 146,882,560 / 209.5) = 380.0 TFLOP/s. An A100 has no FP8 tensor
     cores: vLLM's FP8 Marlin fallback, every part at its 312."""
-    from planner.serving.speed.context import _device
+    from planner.serving.speed.context import device_for
 
     spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
 
     def device(gpu: str):
         cluster = preset_cluster(gpu, 1)
-        return _device(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(tp=1),
-                                   engine=EngineSettings(max_model_len=16384,
-                                                         vllm_version="0.25.0")),
-                       cluster.nodes[0].gpu)
+        return device_for(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(tp=1),
+                                      engine=EngineSettings(max_model_len=16384,
+                                                            vllm_version="0.25.0")),
+                          cluster.nodes[0].gpu)
     rtx = device("rtx-5090")
     dense = 1_431_071_360 / (1_284_188_800 / 419 + 146_882_560 / 209.5)
     assert rtx.dense_flops == pytest.approx(dense * 1e12) and round(dense, 1) == 380.0
@@ -170,7 +170,7 @@ def test_an_excluded_module_of_a_mixed_checkpoint_runs_at_16_bit() -> None:
     16-bit attention, the W4A16_NVFP4 shared experts on Marlin and the 16-bit router: all at
     the RTX 5090's 209.5 16-bit TFLOP/s (not the FP8 attention's 419), as the weights charge
     the attention at 2 B per parameter (1,284,188,800 x 2)."""
-    from planner.serving.speed.context import _device
+    from planner.serving.speed.context import device_for
     from planner.serving.weights import weights_bytes
 
     spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
@@ -179,10 +179,10 @@ def test_an_excluded_module_of_a_mixed_checkpoint_runs_at_16_bit() -> None:
     spec = spec.model_copy(update={"quant": quant})
     assert weights_bytes(spec, scheme("nvfp4")).attention_bytes == 1_284_188_800 * 2
     cluster = preset_cluster("rtx-5090", 1)
-    device = _device(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(tp=1),
-                                 engine=EngineSettings(max_model_len=16384,
-                                                       vllm_version="0.25.0")),
-                     cluster.nodes[0].gpu)
+    device = device_for(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(tp=1),
+                                    engine=EngineSettings(max_model_len=16384,
+                                                          vllm_version="0.25.0")),
+                        cluster.nodes[0].gpu)
     assert device.dense_flops == pytest.approx(209.5e12)
 
 
@@ -197,7 +197,7 @@ def test_a_what_if_in_a_mixed_checkpoints_own_format_reads_uniform_weights() -> 
     + 1,987,840 B = 1,285,182,720 B and the lm_head W4A16_NVFP4 (286,064,640 B):
     1,684,464,896 B. (Each 117,760 B less with the gate at 9/16 B, before.)"""
     from planner.serving.plan import served_scheme
-    from planner.serving.speed.stages import _stages
+    from planner.serving.speed.stages import pipeline_stages
 
     spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
 
@@ -206,7 +206,7 @@ def test_a_what_if_in_a_mixed_checkpoints_own_format_reads_uniform_weights() -> 
                               layout=ParallelLayout(tp=1),
                               engine=EngineSettings(max_model_len=16384, target_quant=target,
                                                     target_checkpoint=target and "X"))
-        return _stages(request, served_scheme(request), 2, 2, WeightLoadRules())[0]
+        return pipeline_stages(request, served_scheme(request), 2, 2, WeightLoadRules())[0]
     assert stage("nvfp4").dense_bytes == 1_854_121_216
     assert stage(None).dense_bytes == 1_684_464_896
     assert stage("nvfp4").expert_bytes == stage(None).expert_bytes == 18_119_393_280
@@ -977,7 +977,7 @@ def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None
     # back): each rank receives and sends the other rank's 1 token x 2,048 x 2 B = 4,096 B,
     # not EP's k = 8 copies: 2 x (2 us + 4,096 B / 360e9 B/s) x 48 MoE layers = 0.193092 ms
     # (NVLink 450 GB/s x link efficiency 0.8; start-up + latency 2 us, as the EP test above)
-    from planner.serving.speed.stages import _stages
+    from planner.serving.speed.stages import pipeline_stages
 
     layout = ParallelLayout(tp=1, dp=2)
     term = _allreduce_term(layout)
@@ -994,7 +994,7 @@ def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None
     # multiplies half of each token's 8: 48 x 8 x 3 x 2,048 x 768 / 2 parameters a token
     request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h100-sxm", 2),
                           layout=layout, engine=EngineSettings(max_model_len=8192))
-    stage = _stages(request, scheme("bf16"), 2, 2, WeightLoadRules())[0]
+    stage = pipeline_stages(request, scheme("bf16"), 2, 2, WeightLoadRules())[0]
     assert stage.expert_bytes == 28_991_029_248
     assert stage.expert_params_per_token == 905_969_664
     # one request on each DP rank: 2 tokens reach every rank's slices, 128 x (1 - (120/128)^2)
@@ -1008,11 +1008,11 @@ def test_gemma4_kv_shared_layers_still_read_their_source_cache() -> None:
     # (sliding) or 14's (full) cache, so decode reads KV in all 35 layers: full 7 x 2 x 1 head
     # x 512 x 2 B = 14,336 B a token, and 28 sliding layers of 2 x 256 x 2 B = 1,024 B
     # within their 512-token window.
-    from planner.serving.speed.stages import _stages
+    from planner.serving.speed.stages import pipeline_stages
     from tests.planner.model.test_model_spec import e2b
 
     request = PlanRequest(model=e2b(), cluster=preset_cluster("h200", 1))
-    stage = _stages(request, scheme("bf16"), 2, 2, WeightLoadRules())[0]
+    stage = pipeline_stages(request, scheme("bf16"), 2, 2, WeightLoadRules())[0]
     assert stage.kv_bytes_per_token == 14_336
     assert stage.window_kv == ((512, 1_024),) * 28
 

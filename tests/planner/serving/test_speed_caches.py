@@ -3,7 +3,7 @@
 Recommend estimates thousands of layouts of one spec, so the parts of a layout's pipeline
 stages that the KV dtype does not change (speed.stages._PARTS: the rank weights per weight
 format and layout, the dense parameters per stage and TP, the KV layers) and each context's
-prefill per input length (_Ctx.prefills) are worked out once and reused. Each test asks the
+prefill per input length (Context.prefills) are worked out once and reused. Each test asks the
 same questions of two copies of one spec (equal values, separate caches: the caches are keyed
 by the spec's identity) in opposite orders: a cache keyed on too little hands one question
 the answer of another asked before it, and the two orders then disagree.
@@ -77,7 +77,7 @@ def test_alike_stages_of_other_layouts_share_one_speed_stage(monkeypatch) -> Non
         request = PlanRequest.model_construct(model=spec, cluster=cluster,
                                               layout=ParallelLayout(tp=1, pp=pp),
                                               engine=EngineSettings())
-        return stages_module._stages(request, scheme, 2, 2, WeightLoadRules())
+        return stages_module.pipeline_stages(request, scheme, 2, 2, WeightLoadRules())
 
     deep = stages(126)
     assert worked == [range(0, 1), range(1, 2), range(125, 126)]

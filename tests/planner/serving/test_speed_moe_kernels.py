@@ -33,7 +33,7 @@ from planner.serving.layout import ParallelLayout, layout_warnings, moe_wna16_fa
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import ServingLoad, _context, estimate_speed
 from planner.serving.speed.coefficients import FITTED
-from planner.serving.speed.context import _marlin_fp32_tflops
+from planner.serving.speed.context import marlin_fp32_tflops
 from planner.serving.speed.kernels import kernel_family, moe_kernel
 from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF
 
@@ -236,12 +236,12 @@ def test_marlin_moe_rate_follows_sms_x_clock_not_fp32_lanes() -> None:
     # datasheet FP32 figure; A100's SMs have 64 FP32 lanes (CUDA C++ Programming Guide,
     # "Compute Capability 8.x"), so at its 108 SMs x 1.41 GHz it counts 19.5 x 128 / 64 = 39
     # TFLOP/s (108 x 1.41 GHz x 256 = 38.98), not 19.5: 0.0403 x 39 = 1,572 GB/s
-    assert _marlin_fp32_tflops(gpu_preset("h200")) == 67.0
-    assert _marlin_fp32_tflops(gpu_preset("a100-80gb")) == 39.0
+    assert marlin_fp32_tflops(gpu_preset("h200")) == 67.0
+    assert marlin_fp32_tflops(gpu_preset("a100-80gb")) == 39.0
     # A10G: 128-lane SMs, 80 x 1.71 GHz x 256 = 35.02 as its FP32 figure
-    assert _marlin_fp32_tflops(gpu_preset("a10g")) == 35.02
+    assert marlin_fp32_tflops(gpu_preset("a10g")) == 35.02
     # MI300X has an FP32 figure but gfx942 no lanes per SM (SM_UNITS): no SMs x clock
-    assert _marlin_fp32_tflops(gpu_preset("mi300x")) is None
+    assert marlin_fp32_tflops(gpu_preset("mi300x")) is None
 
 
 def test_kimi_int4_decodes_about_as_fast_on_h200_as_on_b200() -> None:
