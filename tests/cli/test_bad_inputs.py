@@ -1116,6 +1116,23 @@ def test_a_short_gpu_name_of_several_presets_is_noted_not_refused() -> None:
         assert quiet.returncode == 0 and "note: --gpu" not in quiet.stderr
 
 
+def test_a_100_80gb_plans_the_sxm_part_noting_the_pcie_card() -> None:
+    """"A100 80GB" is the SXM part's key spelled out, but the PCIe card is an A100 80GB too
+    (NVML "NVIDIA A100 80GB PCIe"): it plans a100-80gb, as "H100" plans h100-sxm, with a note
+    naming the PCIe preset's flag; NVML's names plan their card without one."""
+    args = ("plan", "--model", "Qwen/Qwen3-0.6B")
+    done = run("planner", *args, "--gpu", "A100 80GB")
+    assert done.returncode == 0, done.stderr
+    assert ("python -m planner plan: note: --gpu 'A100 80GB' is the a100-80gb preset (NVIDIA "
+            "A100-SXM4-80GB); for the other A100 80GB presets give --gpu a100-80gb-pcie\n"
+            ) in done.stderr
+    for exact, card in (("NVIDIA A100-SXM4-80GB", "NVIDIA A100-SXM4-80GB"),
+                        ("NVIDIA A100 80GB PCIe", "NVIDIA A100 80GB PCIe")):
+        quiet = run("planner", *args, "--gpu", exact)
+        assert quiet.returncode == 0 and "note: --gpu" not in quiet.stderr, quiet.stderr
+        assert f"on 1x {card}" in quiet.stdout
+
+
 def test_plan_and_sweep_pass_the_parsers_warnings_on(tmp_path: Path) -> None:
     config = json.loads((BAD / "kv_heads_gt_heads.config.json").read_text())
     config.update(num_key_value_heads=8, model_type="llamax",

@@ -237,8 +237,23 @@ def other_presets_named(name: str) -> tuple[str, ...]:
     # presets sharing its NVML name, not those whose key merely starts with it (rtx-3090-ti)
     spelled = _BY_SPELLING.get(_compact(name)) or _BY_SPELLING.get(form)
     others = (tuple(k for k in spelled if not states_other_memory(name, GPU_PRESETS[k]))
+              + _other_form_factors(name, chosen)
               if spelled else _presets_starting(form, name))
-    return tuple(k for k in others if k != chosen)
+    return tuple(dict.fromkeys(k for k in others if k != chosen))
+
+
+def _other_form_factors(name: str, chosen: str) -> tuple[str, ...]:
+    """The presets of `chosen`'s GPU in another form factor, their keys but for a form word
+    (a100-80gb-pcie for a100-80gb, v100-pcie-16gb for v100-16gb), where `name` spells the
+    chosen key without saying which ("A100 80GB"); none for a name that states a form word
+    ("H100 SXM") or is the chosen preset's NVML name or alias ("NVIDIA A100-SXM4-80GB")."""
+    gpu = GPU_PRESETS[chosen]
+    if _FORM_WORDS.search(name) or _compact(name) in {
+            _compact(spelling) for spelling in (gpu.name, *gpu.aliases)}:
+        return ()
+    chip = _compact(_FORM_WORDS.sub(" ", chosen))
+    return tuple(k for k in GPU_PRESETS
+                 if k != chosen and _compact(_FORM_WORDS.sub(" ", k)) == chip)
 
 
 def _presets_starting(form: str, name: str) -> tuple[str, ...]:

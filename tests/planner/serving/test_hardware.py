@@ -1289,6 +1289,27 @@ def test_other_presets_a_short_name_may_mean() -> None:
         assert other_presets_named(name) == ()
 
 
+@pytest.mark.parametrize(("name", "key", "others"), [
+    # the key spelled without its form factor: the SXM part, the PCIe card named beside it
+    ("A100 80GB", "a100-80gb", ("a100-80gb-pcie",)),
+    ("A100 40GB", "a100-40gb", ("a100-40gb-pcie",)),
+    ("NVIDIA A100 80GB", "a100-80gb", ("a100-80gb-pcie",)),
+    ("V100 16GB", "v100-16gb", ("v100-pcie-16gb",)),
+    ("H100 80GB", "h100-sxm", ("h100-pcie",)),  # the 94 GB NVL states another size
+    # NVML's names and a stated form factor are exact: no other
+    ("NVIDIA A100-SXM4-80GB", "a100-80gb", ()), ("NVIDIA A100 80GB PCIe", "a100-80gb-pcie", ()),
+    ("NVIDIA A100-PCIE-40GB", "a100-40gb-pcie", ()), ("NVIDIA H100 80GB HBM3", "h100-sxm", ()),
+    ("Tesla V100-SXM2-16GB", "v100-16gb", ()), ("Tesla V100-PCIE-16GB", "v100-pcie-16gb", ()),
+    ("A100 80GB PCIe", "a100-80gb-pcie", ()), ("H100 SXM", "h100-sxm", ()),
+    ("a100-80gb", "a100-80gb", ()),
+])
+def test_a_name_without_its_form_factor_names_the_other_form_factor(
+        name: str, key: str, others: tuple[str, ...]) -> None:
+    # NVML: "NVIDIA A100-SXM4-80GB" and "NVIDIA A100 80GB PCIe" are two cards; "A100 80GB"
+    # planned the SXM part without a word of the PCIe one
+    assert (resolve_gpu_key(name), other_presets_named(name)) == (key, others)
+
+
 def test_a_name_without_a_size_says_the_size_no_preset_holds() -> None:
     """The RTX 3060 / 4060 Ti / 5060 Ti names planned their larger card without a word, though
     8 GB cards are sold (NVIDIA's compare page: 12 / 8 and 16 / 8 GB). A name stating its size,
