@@ -153,6 +153,9 @@ _DEFAULT_ROWS = (
     _row("rtx-2000-ada", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-a2000-12gb", None, "no on-demand list price recorded here: give a price"),
     _row("a16", None, "no on-demand list price recorded here: give a price"),
+    _row("a30", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-5070", None, "no on-demand list price recorded here: give a price"),
+    _row("mi325x", None, "no on-demand list price recorded here: give a price"),
 )
 
 DEFAULT_PRICES: dict[str, GpuPrice] = {row.gpu_key: row for row in _DEFAULT_ROWS}

@@ -156,11 +156,13 @@ def test_mixed_models_in_one_node(rig: HardwareSnapshot) -> None:
 
 def test_a_gpu_without_a_preset_keeps_its_audited_compute_capability(
         rig: HardwareSnapshot) -> None:
-    # No preset is named "NVIDIA A30" (Ampere, compute capability 8.0). The audit records the
+    # No preset is named "NVIDIA A800 40GB Active" (nvidia-smi's name of the PCIe A800, an A800
+    # variant beside the a800 preset's SXM4 80GB; the a30 preset took the A30 this test named
+    # before), audited at compute capability 8.0 here. The audit records the
     # capability, but the GPU was planned without it, as a card of unknown capability: only
     # fp32/fp16 native, so Qwen3-8B's bf16 config was labelled "fp16 (FP16)" where vLLM's
     # dtype auto runs it in bfloat16 on 8.0, and nothing said the GPU had no preset
-    cluster = snapshots_to_cluster([renamed(rig, "a30-node", name="NVIDIA A30",
+    cluster = snapshots_to_cluster([renamed(rig, "a800-node", name="NVIDIA A800 40GB Active",
                                             compute_capability="8.0")])
     gpu = cluster.nodes[0].gpu
     assert gpu.key == "custom" and gpu.compute_capability == "8.0"
@@ -168,12 +170,12 @@ def test_a_gpu_without_a_preset_keeps_its_audited_compute_capability(
     assert "bf16" in gpu.native_weight_formats and "bf16" in gpu.native_kv_dtypes
     # 25,308,430,336 B / 2**30 = 23.57 GiB
     assert cluster.source.endswith(
-        "a30-node: no preset for 'NVIDIA A30' (did you mean a40, a10?): planned as a GPU of "
-        "unknown model at its audited total (23.57 GiB) and compute capability 8.0 (native "
-        "formats: fp32, bf16, fp16, int8, int4); no preset's memory bandwidth or TFLOP/s, so "
-        "no speed figures")
+        "a800-node: no preset for 'NVIDIA A800 40GB Active' (did you mean a100-40gb-pcie, "
+        "a100-80gb-pcie, a100-40gb?): planned as a GPU of unknown model at its audited total "
+        "(23.57 GiB) and compute capability 8.0 (native formats: fp32, bf16, fp16, int8, int4); "
+        "no preset's memory bandwidth or TFLOP/s, so no speed figures")
     # a capability the audit did not read (or not major.minor) is planned as before: unknown
-    unread = snapshots_to_cluster([renamed(rig, "a30-node", name="NVIDIA A30",
+    unread = snapshots_to_cluster([renamed(rig, "a800-node", name="NVIDIA A800 40GB Active",
                                            compute_capability=None)])
     assert unread.nodes[0].gpu.compute_capability == ""
     assert unread.nodes[0].gpu.native_weight_formats == ("fp32", "fp16")

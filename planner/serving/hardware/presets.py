@@ -351,6 +351,35 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"= 43.90 (8,960 CUDA cores). {_NO_P2P_NOTE}",
     ),
     _nvidia(
+        "rtx-5070", "NVIDIA GeForce RTX 5070", "12 GB GDDR7", _ESTIMATED, 672.0,
+        (61.75, 123.5, 494.0), "12.0", _PCIE5,
+        # NOTE: find_string ids 37839904637, 57570913829, 1556052421, 61388734219, 58258682458,
+        # 7544457308, 60977636368, 55553401123: the sources cited below, in order (search-index
+        # handles, for maintainers; users see titles and quotes)
+        "NVIDIA's GeForce RTX 50 series specifications table as reprinted: 6,144 CUDA cores, "
+        "5th-generation tensor cores '988 AI TOPS', boost clock 2.51 GHz, 12 GB GDDR7 on 192 bits; "
+        "192 bits at 672 GB/s, 250 W, PCIe 5.0 for the series (a table of NVIDIA's launch "
+        "figures); partner cards' listings (third-party): 'GPU Clock: 2512 MHz (OC Mode: 2652 "
+        "MHz)', 'Memory Clock: 28 Gbps', 'PCIe 5.0 x16', and 'Boost Clock': '2512 MHz'; 'NVIDIA "
+        "GeForce RTX 5070, 12 GB, sm_120, 48 SMs' (a WSL2 host's environment table); device "
+        "properties of an 'NVIDIA GeForce RTX 5070 (SM 12.0)': 'Clock Rate: 2.51 GHz', 'Memory "
+        "Bandwidth: 672.05 GB/s (theoretical peak)'; nvidia-smi total 12227 MiB on 'NVIDIA "
+        "GeForce RTX 5070' Linux hosts (Arch Linux; driver 590.48.01, serving vLLM)",
+        int8_tops=247.0, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=30.87,
+        boost_clock_mhz=2512.0,
+        nvidia_smi_mib=12227,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
+        "(unverified): 988 AI TOPS is sparse FP4, so dense FP4 494, FP8 / 4 = 123.5, BF16 / 8 = "
+        "61.75, INT8 / 2 = 247. NVIDIA's 2.51 GHz is 2,512 MHz rounded, as its own 988 AI TOPS "
+        "shows (48 SMs x 8,192 sparse FP4 FLOP per clock, the RTX 5090's 3,352 = 170 x 8,192 x "
+        "2.407 GHz: x 2.512 GHz = 987.8, where 2.51 GHz gives 987.0), and as the partner "
+        "listings' 2,512 MHz. FP32 30.87 TFLOPS = 48 SMs x 128 x 2 x 2.512 GHz (6,144 CUDA "
+        "cores). 672 GB/s = 192 bits / 8 x 28 Gbps. No CUDA total naming the card was found: "
+        "estimated 11.44 GiB from nvidia-smi's 12227 MiB. The RTX 5070 Laptop GPU is another "
+        "product with its own NVML name: not this preset; nor is the RTX 5070 Ti (rtx-5070-ti "
+        f"preset: 16 GB, 70 SMs). {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
         "rtx-5080", "NVIDIA GeForce RTX 5080", "16 GB GDDR7", _ESTIMATED, 960.0,
         (112.5625, 225.125, 900.5), "12.0", _PCIE5,
         # NOTE: find_string ids 55562349537, 37839904637, 57570913829, 66668153576: the sources
@@ -1246,6 +1275,43 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "their traffic shares the board's link. No NVLink.",
     ),
     _nvidia(
+        "a30", "NVIDIA A30", "24 GB HBM2", 24060 * MIB, 933.0,
+        (165.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
+        # NOTE: find_string ids 35175352601, 44084260650, 45630486731, 38597028088, 59681783063,
+        # 43846728928, 61612706521, 1693279364: the sources cited below, in order (search-index
+        # handles, for maintainers; users see titles and quotes)
+        "NVIDIA A30 Tensor Core GPU datasheet figures as 'GPU Performance (Data Sheets) Quick "
+        "Reference (2023)' tabulates them (citing nvidia.com/en-us/data-center/products/"
+        "a30-gpu/): 24GB HBM2, 933GB/s, 'PCIe Gen4 64GB/s, NVLINK 200GB/s', FP32 10.3 TFLOPS, "
+        "BFLOAT16 and FP16 TensorCore 165 TFLOPS, INT8 330 TOPS, INT4 661 TOPS, 165 W; CUDA total "
+        "24,060 MiB from NVIDIA's nvbench on an 'NVIDIA A30' ('SM Version: 800', 'Number of SMs: "
+        "56', 'SM Default Clock Rate: 1440 MHz', 'Global Memory: 23805 MiB Free / 24060 MiB "
+        "Total', 'Global Memory Bus Peak: 933 GB/sec (3072-bit DDR @1215MHz)', 'ECC Enabled: "
+        "Yes'), whose total is cudaMemGetInfo's in MiB rounded down (nvbench device_info.cu, "
+        "markdown_printer.cu); deviceQuery on an 'NVIDIA A30' (CUDA driver 12.5): capability "
+        "8.0, 56 multiprocessors x 64 CUDA cores, 'GPU Max Clock Rate 1440 MHz', 3072-bit bus at "
+        "1215 MHz; an A30 host's notes: 'MIG support; up to two cards can be joined with an NVLink "
+        "bridge'; nvidia-smi total 24576 MiB on 'NVIDIA A30' hosts (Linux, drivers 580.105.08 "
+        "and 580.173.02); NVIDIA's MIG post: 'A single A30 can be partitioned into up to four "
+        "MIG instances'",
+        nvlink_gbps=200.0, int8_tops=330.0, fp32_tflops=10.3, boost_clock_mhz=1440.0,
+        nvidia_smi_mib=24576,
+        notes=f"{_AMPERE_NOTE} GA100, as the A100 (compute capability 8.0, 64 FP32 lanes per "
+        "SM): the datasheet's dense rates fit its 56 SMs at 1,440 MHz, 56 x 2,048 x 1.44 GHz = "
+        "165.2 BF16 (the A100's 108 x 2,048 x 1.41 = 311.9 of its 312), x 4,096 = 330.3 INT8, "
+        "and FP32 56 x 64 x 2 x 1.44 GHz = 10.32. 933 GB/s = 3,072 bits / 8 x 1,215 MHz x 2. "
+        "CUDA total: three figures found, 24,060 MiB (23.50 GiB, nvbench above, driver not "
+        "stated), 'total capacty of 23.53 GiB' (a PyTorch OOM message, 'only 24G in A30', "
+        "google/RB-Modulation#5, driver not stated) and 25,343,295,488 B (24,169 MiB, 23.60 GiB, "
+        "the deviceQuery above on a CUDA 12.5 driver), a spread the NOTE on CUDA totals puts down "
+        "to the driver; which driver is newest is not known, so the lowest is planned (a plan "
+        "errs on fitting less): give the total CUDA reports on your host (--gpu-memory-gib; an "
+        "audit measures it). NVLink 200 GB/s (both directions) over a bridge that joins two "
+        "cards: default link pcie, --link nvlink for a bridged pair (as the a40 and "
+        "a100-80gb-pcie rows). No PCIe P2P fact found for the A30: planned with P2P (pcie) as "
+        "the other data-centre PCIe presets, unverified.",
+    ),
+    _nvidia(
         "t4", "Tesla T4", "16 GB GDDR6 (ECC)", _gib(14.75), 320.0,
         (None, None, None), "7.5", "PCIe 3.0 x16, no NVLink",
         # NOTE: find_string ids 70747246868, 29258903864, 29310183345, 47815321318, 5227491194,
@@ -1917,6 +1983,49 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "clockRate 2100000 kHz, multiProcessorCount 304). float32 plans run at this rate (the "
         "BF16 one stood in for it); gfx942 has no SM_UNITS entry, so no softmax exponential "
         "term.",
+    ),
+    GpuSpec(
+        key="mi325x",
+        name="AMD Instinct MI325X",
+        vendor="amd",
+        memory_label="256 GB HBM3E",
+        memory_total_bytes=_gib(255.98),
+        memory_bandwidth_gbps=6000.0,
+        bf16_dense_tflops=1307.4,
+        fp8_dense_tflops=2614.9,
+        fp4_dense_tflops=None,
+        fp32_tflops=163.4,
+        boost_clock_mhz=2100.0,
+        compute_capability="gfx942",
+        native_weight_formats=("fp32", "bf16", "fp16", "fp8", "int8"),
+        native_kv_dtypes=("bf16", "fp16", "fp8"),
+        interconnect="AMD Infinity Fabric, 7 links",
+        nvlink_bandwidth_gbps=None,
+        pcie_generation=5,
+        # NOTE: find_string ids 58526046412, 1758535063: the rocminfo output and the clock table
+        # cited below (search-index handles, for maintainers; users see titles and quotes)
+        source="AMD's MI325X figures as awesomeagents.ai's 'AMD Instinct MI325X' page tabulates "
+        "them: 256GB HBM3e, 6,000 GB/s (6 TB/s), FP8 2,614.9 TFLOPS (5,229.8 with sparsity), "
+        "FP16 / BF16 1,307.4, FP32 163.4; AMD's MI325X accelerator page as wiaix.com reprints it: "
+        "'6 TB/s of peak memory bandwidth', 'PCIe Gen 5 interface with 16 lanes', 'Seven Infinity "
+        "Fabric links ensuring full connectivity between eight GPUs'; ROCm's GPU specifications "
+        "table (rocm.docs.amd.com, 7.13.0-preview, reference/gpu-specs): MI325X, CDNA3, gfx942, "
+        "VRAM 256 GiB, 304 compute units (38 per XCD); rocminfo on one: 'Name: gfx942', 'Marketing "
+        "Name: AMD Instinct MI325X'; boost clock 2,100 MHz (stas00/ml-engineering's accelerator "
+        "clock table: 'AMD MI325X | 2100', as the MI300X); total 255.98 GiB as vLLM users report "
+        "it on 8x MI325X ('AMD MI325X x 8 (255.98 GiB HBM each)', vllm-project/vllm#41963, vLLM "
+        "0.20.2rc1 on rocm/vllm-dev:nightly)",
+        notes="Spec row as the mi300x preset: the planner's engine rules are NVIDIA-first. The "
+        "MI300X's CDNA3 compute (gfx942, 304 compute units, the same 1,307.4 BF16 / 2,614.9 FP8 "
+        "TFLOPS and 2,100 MHz) with 256 GB of HBM3E at 6 TB/s in place of its 192 GB of HBM3 at "
+        "5.3. FP8 is the FNUZ variant (e4m3fnuz), as on the MI300X. FP32 163.4 TFLOPS = 304 "
+        "compute units x 256 FP32 FLOP per clock x 2.1 GHz (the mi300x preset's arithmetic). "
+        "Total: 255.98 GiB is vLLM users' figure for the card, not a log line quoted here "
+        "(unverified; the MI300X's 191.98 GiB comes from 'HIP out of memory' messages), 0.02 GiB "
+        "under 256 GiB as the MI300X's is under 192. Infinity Fabric: seven links "
+        "per GPU, their bandwidth not read for this card (no figure planned: --link pcie by "
+        "default, as the mi300x row). No measured read or GEMM rate: none found for this card; "
+        "gfx942 has no SM_UNITS entry, so no softmax exponential term.",
     ),
 )
 

@@ -125,6 +125,9 @@ SMS_AND_LANES = {
     # 2,100 MHz), written as 128 lanes x 2
     "a10g": (80, 128), "h800": (132, 128), "b300": (148, 128), "rtx-pro-6000": (188, 128),
     "rtx-pro-6000-maxq": (188, 128), "rtx-pro-6000-server": (188, 128), "mi300x": (304, 128),
+    # A30: deviceQuery's "56 multiprocessors x 64 CUDA cores" (GA100, as the A100); RTX 5070:
+    # 6,144 CUDA cores = 48 SMs x 128 (a host's "48 SMs"); MI325X: the MI300X's 304 CUs
+    "a30": (56, 64), "rtx-5070": (48, 128), "mi325x": (304, 128),
 }
 # NVIDIA's GB10 FP32 figure is "about 31" TFLOP/s, rounded: 48 x 256 x its 2.418 GHz gives 29.7,
 # so its implied SM count (50.1) is held to 5 %; two FP32 figures fit no published clock to 1 %:
@@ -719,7 +722,8 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
-    assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-5060-ti-16gb", "rtx-pro-6000",
+    assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-5070", "rtx-5060-ti-16gb",
+                         "rtx-pro-6000",
                          "rtx-pro-6000-server", "rtx-pro-6000-maxq", "rtx-pro-5000", "rtx-pro-4500",
                          "rtx-pro-4000", "dgx-spark-gb10", "b200", "b300", "gb200"}
 
@@ -986,6 +990,9 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA RTX 4500 Ada Generation", 21.99, "rtx-4500-ada"),
         ("NVIDIA RTX 2000 Ada Generation", 15.50, "rtx-2000-ada"),
         ("NVIDIA RTX A2000 12GB", 11.49, "rtx-a2000-12gb"),  # the RTX 4070's 12282 MiB too
+        ("NVIDIA A30", 23.50, "a30"),
+        ("NVIDIA GeForce RTX 5070", 11.44, "rtx-5070"),  # not the RTX 5070 Ti (16 GB)
+        ("AMD Instinct MI325X", 255.98, "mi325x"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
@@ -993,10 +1000,11 @@ def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str
 
 
 def test_unknown_name_becomes_custom_gpu_from_measured_total() -> None:
-    measured = round(11.57 * GIB)
-    gpu = match_gpu_name("NVIDIA GeForce RTX 5070", measured)
+    # the RTX 5060 (8 GB) has no preset (the RTX 5070 it used to be here has one now)
+    measured = round(7.53 * GIB)
+    gpu = match_gpu_name("NVIDIA GeForce RTX 5060", measured)
     assert gpu.memory_total_bytes == measured
-    assert gpu.name == "NVIDIA GeForce RTX 5070"
+    assert gpu.name == "NVIDIA GeForce RTX 5060"
     assert "measured by audit; no preset" in gpu.notes
 
 

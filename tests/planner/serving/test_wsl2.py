@@ -26,8 +26,8 @@ from planner.units import GIB
 
 NO_NVIDIA_SMI_TOTAL = {
     # no nvidia-smi total on record: the V100 32GB's tables disagree (32510 and 32768 MiB),
-    # GB10 reports none, MI300X is AMD's
-    "dgx-spark-gb10", "v100-32gb", "mi300x",
+    # GB10 reports none, MI300X and MI325X are AMD's
+    "dgx-spark-gb10", "v100-32gb", "mi300x", "mi325x",
 }  # fmt: skip
 
 
