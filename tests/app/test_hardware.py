@@ -528,6 +528,25 @@ def test_a_snapshot_gpu_of_unknown_capability_says_it_is_planned_without_bf16() 
             "per GPU as CUDA reports it' to plan it as a named GPU" in texts(at))
 
 
+def test_a_snapshot_gpu_of_unknown_capability_is_refused_an_nvfp4_kv_cache() -> None:
+    # the planner's refusal (plan.refusals.unknown_capability_refusals) on the Plan page: a T4
+    # (7.5) refuses nvfp4 KV on vLLM 0.34.0, so a GPU that may be one is not planned "Fits"
+    snap = json.loads((SNAPSHOTS / "rtx3090x8.json").read_bytes())
+    for gpu in snap["gpus"]:
+        gpu["name"], gpu["compute_capability"] = "Mystery Accelerator", None
+    at = open_page("hardware", hw="snapshots", kv="nvfp4")
+    at.get("file_uploader")[0].set_value(
+        [("rig.json", json.dumps(snap).encode(), "application/json")]).run()
+    at.switch_page("ui/pages/plan.py")
+    at.run()
+    assert not at.exception
+    assert ("Does not fit: Mystery Accelerator: its compute capability is unknown, and vLLM "
+            "0.34.0 refuses `--kv-cache-dtype nvfp4` on compute capability 7.5 (of 7.5 to "
+            "12.1, which its wheels run on); give a GPU model Headroom knows (the CLI's "
+            "`--gpu-name` with `--gpu-memory-gib`, e.g. 'RTX 4090'; the app's 'GPU model' on "
+            "the Hardware page) to plan it with its capability" in texts(at))
+
+
 def test_a_preset_gpu_carries_no_bf16_note() -> None:
     assert "compute capability is unknown" not in texts(open_page("plan"))
 

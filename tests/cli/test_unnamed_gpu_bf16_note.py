@@ -93,3 +93,19 @@ def test_a_preset_gpu_prints_no_such_note(capsys) -> None:
     assert code == 0, err
     assert "compute capability is unknown" not in err, err
     assert json.loads(out)["weight_format"] == "bf16"
+
+
+def test_an_nvfp4_kv_cache_on_an_unnamed_gpu_is_refused_naming_gpu_name(capsys) -> None:
+    # it read "Fits" with a launch command where --gpu t4 is refused: vLLM 0.34.0 runs an
+    # nvfp4 KV cache from compute capability 8.0 (FlashInfer), its wheels from 7.5
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib",
+                              "24", "--kv-cache-dtype", "nvfp4")
+    assert ("Does not fit: Custom 24 GiB GPU: its compute capability is unknown, and vLLM "
+            "0.34.0 refuses --kv-cache-dtype nvfp4 on compute capability 7.5 (of 7.5 to 12.1, "
+            "which its wheels run on); give a GPU model Headroom knows (the CLI's --gpu-name "
+            "with --gpu-memory-gib, e.g. 'RTX 4090'; the app's 'GPU model' on the Hardware "
+            "page) to plan it with its capability\n" in out), out
+    assert "vllm serve" not in out
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib",
+                              "24", "--gpu-name", "RTX 4090", "--kv-cache-dtype", "nvfp4")
+    assert code == 0 and out.count("\nFits: ") == 1 and "--kv-cache-dtype nvfp4" in out, out

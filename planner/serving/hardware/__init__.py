@@ -19,7 +19,13 @@ One concept per module; this package re-exports their public names:
 - nvml_match: an audited GPU (NVML name and total) matched to its preset.
 """
 
-from planner.serving.hardware.capability import SM_UNITS, GpuFormat, parse_capability, sm_cycles
+from planner.serving.hardware.capability import (
+    NVIDIA_CAPABILITIES,
+    SM_UNITS,
+    GpuFormat,
+    parse_capability,
+    sm_cycles,
+)
 from planner.serving.hardware.cluster import (
     ClusterSpec,
     gpus_label,
@@ -28,7 +34,12 @@ from planner.serving.hardware.cluster import (
     with_link,
     with_pcie_slot,
 )
-from planner.serving.hardware.custom import custom_gpu, no_bf16_assumed_note, no_bf16_assumed_notes
+from planner.serving.hardware.custom import (
+    custom_gpu,
+    no_bf16_assumed_note,
+    no_bf16_assumed_notes,
+    with_capability,
+)
 from planner.serving.hardware.links import (
     HOST_STAGED_FRACTION,
     NCCL_NET_STARTUP_US,
@@ -100,7 +111,7 @@ __all__ = [
     "HardwareError", "LinkKind", "NetworkSpec", "NodeSpec", "OnePerMachineError", "PcieSlot",
     "UnknownGpuError", "parse_network",
     # capability
-    "SM_UNITS", "GpuFormat", "parse_capability", "sm_cycles",
+    "NVIDIA_CAPABILITIES", "SM_UNITS", "GpuFormat", "parse_capability", "sm_cycles",
     # links
     "HOST_STAGED_FRACTION", "NCCL_NET_STARTUP_US", "NCCL_NET_STEP_US", "NETWORK_DEFAULT_GBITS",
     "NETWORK_GBITS_PER_GPU", "PCIE_LANES", "PCIE_NCCL_STARTUP_US", "PCIE_NCCL_STEP_US",
@@ -119,7 +130,7 @@ __all__ = [
     "WSL2_REASON", "NoWsl2TotalError", "memory_total_note", "memory_total_of_gib",
     "with_memory_total", "with_wsl2",
     # custom
-    "custom_gpu", "no_bf16_assumed_note", "no_bf16_assumed_notes",
+    "custom_gpu", "no_bf16_assumed_note", "no_bf16_assumed_notes", "with_capability",
     # nvml_match
     "match_gpu_name", "memory_near", "unified_preset",
 ]

@@ -45,6 +45,10 @@ _NVIDIA_WEIGHT_FORMATS: dict[str, tuple[GpuFormat, ...]] = {
 }
 _CONSERVATIVE_FORMATS: tuple[GpuFormat, ...] = ("fp32", "fp16")
 
+NVIDIA_CAPABILITIES: tuple[str, ...] = tuple(_NVIDIA_WEIGHT_FORMATS)
+"""The NVIDIA compute capabilities Headroom knows the formats of, oldest first: those a GPU of
+unknown capability may have (custom.with_capability)."""
+
 
 def _nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tuple[GpuFormat, ...]]:
     """(weight formats, KV dtypes) an NVIDIA capability computes natively.

@@ -32,6 +32,15 @@ def no_bf16_assumed_notes(cluster: ClusterSpec, how: str) -> list[str]:
     return [note for gpu in gpus if (note := no_bf16_assumed_note(gpu, how))]
 
 
+def with_capability(gpu: GpuSpec, compute_capability: str) -> GpuSpec:
+    """An NVIDIA GPU as if of this compute capability, with that capability's native formats
+    (_nvidia_formats): what a GPU of unknown capability may be, for the start-up refusals that
+    follow the capability (plan.refusals.unknown_capability_refusals)."""
+    weights, kv = _nvidia_formats(compute_capability)
+    return gpu.model_copy(update={"compute_capability": compute_capability,
+                                  "native_weight_formats": weights, "native_kv_dtypes": kv})
+
+
 def custom_gpu(
     memory_total_bytes: int,
     name: str = "Custom GPU",

@@ -10,7 +10,13 @@ from planner.serving.eplb import (
     model_refusal,
     settings_refusals,
 )
-from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
+from planner.serving.hardware import (
+    NVIDIA_CAPABILITIES,
+    ClusterSpec,
+    GpuSpec,
+    node_starts,
+    with_capability,
+)
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
@@ -140,7 +146,9 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
             mixed=mixed, ct_scheme=ct_linear_scheme(spec, scheme),
-            named=kept_marlin_method(spec, scheme) or own_loader_method(spec, scheme)))
+            named=_named_method(spec, scheme)))
+            + unknown_capability_refusals(spec, s, rules, cli, gpu, scheme, served, mixed,
+                                          mismatch)
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
@@ -152,6 +160,52 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
             + tuple(silu_only_errors(spec, cli)))
+
+
+def _named_method(spec: ModelSpec, scheme: quant.QuantScheme) -> str | None:
+    """The quantization method vLLM names a checkpoint's weights by where it keeps the
+    checkpoint's own (capability_errors' `named`)."""
+    return kept_marlin_method(spec, scheme) or own_loader_method(spec, scheme)
+
+
+def unknown_capability_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
+                                cli: VllmCli, gpu: GpuSpec, scheme: quant.QuantScheme,
+                                served: str, mixed: bool, mismatch: tuple[str, ...]
+                                ) -> tuple[str, ...]:
+    """On an NVIDIA GPU of unknown compute capability (custom_gpu given by its memory only),
+    the refusal of the --kv-cache-dtype, then of the weight format, where vLLM refuses it on
+    some compute capability its wheels run on (NVIDIA_CAPABILITIES less wheel_arch_errors')
+    and not on others: the checks that follow the capability (kv_format_errors;
+    capability_errors and quant_refusals) pass a GPU whose capability is unknown, so the plan
+    would read "Fits" where vLLM may refuse it (a T4 refuses an nvfp4 KV cache, an RTX 4090
+    runs it). A format refused on every capability, or on none, needs no capability named."""
+    if gpu.vendor != "nvidia" or gpu.compute_capability:
+        return ()
+    runs = [g for g in (with_capability(gpu, cc) for cc in NVIDIA_CAPABILITIES)
+            if not wheel_arch_errors(g, rules.version)]
+    ct_scheme, named = ct_linear_scheme(spec, scheme), _named_method(spec, scheme)
+
+    def weight_errors(g: GpuSpec) -> set[str]:
+        return set(capability_errors(g, scheme, cli, mixed, ct_scheme, named)
+                   + list(quant_refusals(spec, s, rules, cli, g, scheme, served, mixed,
+                                         mismatch)))
+
+    checks = ((f"--kv-cache-dtype {s.kv_cache_dtype}",
+               lambda g: set(kv_format_errors(g, spec, s.kv_cache_dtype, cli))),
+              (f"{scheme.key} weights", weight_errors))
+    refusals = []
+    for what, errors in checks:
+        known = errors(gpu)
+        refused = [g.compute_capability for g in runs if errors(g) - known]
+        if refused and len(refused) < len(runs):
+            refusals.append(
+                f"{gpu.name}: its compute capability is unknown, and vLLM {rules.label} refuses "
+                f"{what} on compute capability {', '.join(refused)} (of "
+                f"{runs[0].compute_capability} to {runs[-1].compute_capability}, which its "
+                "wheels run on); give a GPU model Headroom knows (the CLI's --gpu-name with "
+                "--gpu-memory-gib, e.g. 'RTX 4090'; the app's 'GPU model' on the Hardware "
+                "page) to plan it with its capability")
+    return tuple(refusals)
 
 
 def _gpu_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
