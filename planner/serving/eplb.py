@@ -276,8 +276,7 @@ def eplb_state_bytes(moe_layers: int, experts: int, redundant: int, ep_size: int
     un-expanded maps are freed as they are replaced; the allocator's rounding is not counted.
     """
     physical = experts + redundant
-    slots = redundant + 1 if version in SLOTS_BY_REDUNDANCY else MAX_EXPERT_REDUNDANCY + 1
-    counted = physical if version >= LOAD_OVER_ALL_EXPERTS_FROM else physical // ep_size
+    slots, counted = _slots(redundant, version), _counted(physical, ep_size, version)
     parts = [(8 * moe_layers * physical, f"{moe_layers} x {physical} x 8 B physical_to_logical"),
              (8 * moe_layers * experts * slots,
               f"{moe_layers} x {experts} x {slots} x 8 B logical_to_physical"),
@@ -291,6 +290,43 @@ def eplb_state_bytes(moe_layers: int, experts: int, redundant: int, ep_size: int
         parts.append((8 * moe_layers * experts, f"{moe_layers} x {experts} x 8 B last load"))
     total = sum(n for n, _ in parts)
     return total, " + ".join(f"{words} {n:,}" for n, words in parts) + f" = {total:,} B"
+
+
+def _slots(redundant: int, version: Version) -> int:
+    """logical_to_physical_map's slots per logical expert (SLOTS_BY_REDUNDANCY)."""
+    return redundant + 1 if version in SLOTS_BY_REDUNDANCY else MAX_EXPERT_REDUNDANCY + 1
+
+
+def _counted(physical: int, ep_size: int, version: Version) -> int:
+    """The physical experts the load statistics count (LOAD_OVER_ALL_EXPERTS_FROM)."""
+    return physical if version >= LOAD_OVER_ALL_EXPERTS_FROM else physical // ep_size
+
+
+WINDOW_SOURCE = ("EPLBConfig.window_size's default (eplb_window_size in 0.9.2-0.10.1), "
+                 "config/parallel.py, every wheel 0.9.2-0.34.0")
+STATE_SOURCE = "EplbState.build / add_model, distributed/eplb/eplb_state.py, 0.9.2-0.34.0"
+
+
+def eplb_state_inputs(moe_layers: int, experts: int, redundant: int, ep_size: int,
+                      version: Version) -> dict[str, int | str]:
+    """What eplb_state_bytes multiplies, named with units, each constant beside its source
+    ('<name>_source'): the weights term's inputs where EPLB runs."""
+    physical = experts + redundant
+    return {
+        "eplb_state_bytes": eplb_state_bytes(moe_layers, experts, redundant, ep_size,
+                                             version)[0],
+        "eplb_moe_layers": moe_layers, "eplb_num_experts": experts,
+        "eplb_physical_experts": physical,
+        "eplb_int64_bytes": 8,
+        "eplb_int64_bytes_source": f"the expert maps and replica counts, int64: {STATE_SOURCE}",
+        "eplb_logical_to_physical_slots": _slots(redundant, version),
+        "eplb_logical_to_physical_slots_source": "num_redundant_experts + 1 in 0.9.2 and "
+        "0.34.0, MAX_EXPERT_REDUNDANCY + 1 = 1024 in 0.10.0-0.33.0: eplb_state.py",
+        "eplb_load_experts": _counted(physical, ep_size, version),
+        "eplb_int32_bytes": 4,
+        "eplb_int32_bytes_source": f"the load pass and window, int32: {STATE_SOURCE}",
+        "eplb_load_window_steps": EPLB_WINDOW_SIZE,
+        "eplb_load_window_steps_source": WINDOW_SOURCE}
 
 
 def redundant_count(enable: bool, redundant: int | None, num_experts: int, ep_size: int,
@@ -413,8 +449,7 @@ def profile_rearrangement(layer_experts: int, gated: bool, ep_size: int, moe_lay
     for a multimodal model, the encoder outputs the profile still holds. From
     PROFILE_COPY_SKIPPED_FROM a vLLM with NIXL installed allocates neither copy nor receive
     buffer: this counts them."""
-    largest = layer_experts * (2 if gated else 1) // (3 if gated else 2)
-    columns = experts + 1 if version >= LOGICAL_WINDOW_SPARE_FROM else experts
+    largest, columns = _w13_bytes(layer_experts, gated), _window_columns(experts, version)
     window = 4 * EPLB_WINDOW_SIZE * moe_layers * columns
     total = layer_experts + ep_size * largest + window + output
     return total, (
@@ -422,6 +457,32 @@ def profile_rearrangement(layer_experts: int, gated: bool, ep_size: int, moe_lay
         f"{largest:,} B ({'2/3' if gated else '1/2'}: w13) all_gather receive buffer + "
         f"{EPLB_WINDOW_SIZE:,} x {moe_layers} MoE layers x {columns} x 4 B logical load window + "
         f"{output:,} B dummy forward output = {total:,} B")
+
+
+def _w13_bytes(layer_experts: int, gated: bool) -> int:
+    """w13's share of one MoE layer's local experts: 2 of 3 matrices, 1 of 2 without a gate."""
+    return layer_experts * (2 if gated else 1) // (3 if gated else 2)
+
+
+def _window_columns(experts: int, version: Version) -> int:
+    """The profile's logical load window's columns (LOGICAL_WINDOW_SPARE_FROM)."""
+    return experts + 1 if version >= LOGICAL_WINDOW_SPARE_FROM else experts
+
+
+def profile_inputs(layer_experts: int, gated: bool, experts: int, version: Version
+                   ) -> dict[str, int | str]:
+    """What profile_rearrangement multiplies beyond the layout's counts, named with units,
+    each constant beside its source ('<name>_source')."""
+    return {
+        "w13_receive_bytes_per_rank": _w13_bytes(layer_experts, gated),
+        "w13_share": "2/3" if gated else "1/2",
+        "load_window_steps": EPLB_WINDOW_SIZE, "load_window_steps_source": WINDOW_SOURCE,
+        "load_window_experts": _window_columns(experts, version),
+        "load_window_experts_source": "num_logical_experts + 1 (an invalid_idx + 1 column) from "
+        "0.29.0, num_logical_experts before: EplbState.rearrange, eplb_state.py",
+        "int32_bytes": 4,
+        "int32_bytes_source": "the logical load window, int32: EplbState.rearrange, "
+        "eplb_state.py, 0.9.2-0.34.0"}
 
 
 def profile_note(version: Version) -> str:

@@ -46,6 +46,7 @@ checked for the shapes below; the V1 runner to 0.33.0, removed in 0.34.0):
 """
 
 from math import gcd
+from typing import NamedTuple
 
 from planner.model.attention import cdiv
 from planner.units import GIB
@@ -78,30 +79,62 @@ def block_table_width(max_model_len: int, block: int) -> int:
     return cdiv(cdiv(max_model_len, block), align) * align
 
 
-def runner_buffer_parts(
+class RunnerBuffers(NamedTuple):
+    """One worker's runner buffers: each part (formula with its numbers, bytes), and what
+    those formulas multiply beyond the plan's batch figures (the element and row sizes, the
+    block table's shape), named with their units, each constant beside its source
+    ('<name>_source')."""
+
+    parts: tuple[tuple[str, int], ...]
+    inputs: dict[str, int | str]
+
+
+INT32_SOURCE = "torch.int32 elements"
+V1_INT32_SOURCE = f"{INT32_SOURCE} (v1/worker/block_table.py, 0.27.0-0.33.0)"
+V2_INT32_SOURCE = (f"{INT32_SOURCE}, logit_bias float32 (sample/penalties.py, logit_bias.py, "
+                   "bad_words.py, logprob.py, structured_outputs.py, 0.27.0-0.34.0)")
+V2_ROW_SOURCE = ("(" + " + ".join(f"{n:,} {name}" for name, n in V2_ROW_PARTS)
+                 + ") x 4 B: sample/logit_bias.py, bad_words.py, sampling_params.py, "
+                 "0.27.0-0.34.0 (runner_buffers.V2_ROW_PARTS)")
+BITMASK_SOURCE = ("cdiv(vocab_size, 32) int32 words, a bit per token id: sample/penalties.py "
+                  "prompt_bin_mask, structured_outputs.py grammar_bitmask, 0.27.0-0.34.0")
+
+
+def runner_buffer_sizes(
     runner: str, hidden: int, vocab: int, mbt: int, seqs: int, max_model_len: int,
     block: int, act_bytes: int, *, first_stage: bool, last_stage: bool, multimodal: bool,
     draft_tokens: int,
-) -> tuple[tuple[str, int], ...]:
-    """The persistent buffers of one worker of Model Runner `runner` ("v1" | "v2"), each
-    (formula with its numbers, bytes) (module docstring). `draft_tokens`: MTP draft tokens
-    (0 without a draft); `multimodal`: the model has a vision encoder."""
+) -> RunnerBuffers:
+    """The persistent buffers of one worker of Model Runner `runner` ("v1" | "v2") (module
+    docstring), with their inputs. `draft_tokens`: MTP draft tokens (0 without a draft);
+    `multimodal`: the model has a vision encoder."""
     t, r, h = mbt, seqs, hidden
     embeds = t * h * act_bytes
     parts: list[tuple[str, int]] = []
+    inputs: dict[str, int | str] = {}
     if runner == "v1":
         width = block_table_width(max_model_len, block)
         parts += [(f"inputs_embeds {t:,} x {h:,} x {act_bytes} B", embeds),
                   (f"block table {r:,} x {width:,} x {INT32_BYTES} B (max_model_len "
                    f"{max_model_len:,}, block {block})", r * width * INT32_BYTES)]
+        inputs |= {"activation_dtype_bytes": act_bytes, "max_model_len_tokens": max_model_len,
+                   "block_size_tokens": block,
+                   "block_table_align_tokens": BLOCK_TABLE_ALIGN_TOKENS,
+                   "block_table_align_tokens_source": "v1/worker/block_table.py "
+                   "get_block_table_width(token_alignment=128), 0.27.0-0.33.0",
+                   "block_table_blocks": width, "int32_bytes": INT32_BYTES,
+                   "int32_bytes_source": V1_INT32_SOURCE}
         if draft_tokens and last_stage:
             parts.append((f"MTP proposer hidden_states + inputs_embeds 2 x {t:,} x {h:,} x "
                           f"{act_bytes} B", 2 * embeds))
-        return tuple(parts)
+            inputs["draft_tokens"] = draft_tokens
+        return RunnerBuffers(tuple(parts), inputs)
     if multimodal and first_stage:
         parts.append((f"encoder inputs_embeds {t:,} x {h:,} x {act_bytes} B", embeds))
     if not first_stage:
         parts.append((f"PP intermediate tensors 2 x {t:,} x {h:,} x {act_bytes} B", 2 * embeds))
+    if parts:
+        inputs["activation_dtype_bytes"] = act_bytes
     if last_stage:
         words = cdiv(vocab, 32)
         rows = r * (1 + draft_tokens)
@@ -111,9 +144,15 @@ def runner_buffer_parts(
                   (f"grammar_bitmask {rows:,} x {words:,} x {INT32_BYTES} B",
                    rows * words * INT32_BYTES),
                   (f"sampler request tables {r:,} x {V2_ROW_BYTES:,} B", r * V2_ROW_BYTES)]
+        inputs |= {"int32_bytes": INT32_BYTES, "int32_bytes_source": V2_INT32_SOURCE,
+                   "bitmask_words": words, "bitmask_words_source": BITMASK_SOURCE,
+                   "grammar_bitmask_rows": rows,
+                   "sampler_request_row_bytes": V2_ROW_BYTES,
+                   "sampler_request_row_bytes_source": V2_ROW_SOURCE}
         if draft_tokens:
             parts.append((f"MTP speculator hidden_states {t:,} x {h:,} x {act_bytes} B", embeds))
-    return tuple(parts)
+            inputs |= {"draft_tokens": draft_tokens, "activation_dtype_bytes": act_bytes}
+    return RunnerBuffers(tuple(parts), inputs)
 
 
 def runner_buffers_formula(parts: tuple[tuple[str, int], ...], runner: str, label: str) -> str:

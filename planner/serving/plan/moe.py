@@ -17,6 +17,8 @@ from planner.serving.eplb import (
     draft_note,
     draft_state_sized,
     eplb_state_bytes,
+    eplb_state_inputs,
+    profile_inputs,
     profile_rearrangement,
     redundant_count,
 )
@@ -71,6 +73,26 @@ def eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redun
             *filter(None, [draft_note(spec.model_type, version) if draft else None]))
 
 
+def eplb_weights_inputs(st: Setup, pp_stage: int) -> TermInputs:
+    """EplbState's sizes inside the weights term's buffers on a worker of this stage, as
+    _rank_terms adds them (eplb.eplb_state_inputs; the MTP draft's own state on the last
+    stage where it is sized); {} without EPLB on a MoE model."""
+    s, layout, spec = st.s, st.layout, st.spec
+    moe = first_moe(spec)
+    if not (s.enable_eplb and layout.ep and moe is not None):
+        return {}
+    version = vllm_rules(s.vllm_version).version
+    layers = sum(isinstance(spec.layers[i].mlp, MoeMlp)
+                 for i in pp_layer_split(spec.num_layers, layout.pp)[pp_stage])
+    redundant = redundant_experts(spec, s, layout)
+    inputs = eplb_state_inputs(layers, moe.num_experts, redundant, layout.ep_size, version)
+    draft = draft_moe(spec, s)
+    if draft and draft_state_sized(spec.model_type, version) and pp_stage == layout.pp - 1:
+        inputs["eplb_draft_state_bytes"] = eplb_state_bytes(
+            spec.mtp_layers, draft.num_experts, redundant, layout.ep_size, version)[0]
+    return inputs
+
+
 def eplb_unmodelled(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:
     """The verdict's unmodelled parts where EPLB runs: the communicators' buffers
     (eplb.UNMODELLED) and an MTP draft's state where eplb_notes says it is not counted
@@ -101,16 +123,17 @@ def eplb_profile(st: Setup, pp_stage: int) -> tuple[int, str, TermInputs]:
                                    expert_pad=r.expert_pad, rules=rules)
     last = pp_stage == layout.pp - 1
     output = r.mbt * spec.hidden_size * r.act_b * (1 if last else 2)
+    version = vllm_rules(s.vllm_version).version
     moment, formula = profile_rearrangement(copy, moes[0].gated, layout.ep_size, len(moes),
-                                            moes[0].num_experts, output,
-                                            vllm_rules(s.vllm_version).version)
+                                            moes[0].num_experts, output, version)
     workspace = moe_workspace(st, pp_stage)[0]
     if workspace:
         moment += workspace
         formula += f" + {workspace:,} B MoE workspace (the moe_workspace term) = {moment:,} B"
     inputs: TermInputs = {"layer_experts_bytes": copy, "ep_size": layout.ep_size,
                           "moe_layers": len(moes), "num_experts": moes[0].num_experts,
-                          "dummy_output_bytes": output}
+                          "dummy_output_bytes": output,
+                          **profile_inputs(copy, moes[0].gated, moes[0].num_experts, version)}
     return moment, formula, inputs | ({"moe_workspace_bytes": workspace} if workspace else {})
 
 

@@ -32,11 +32,16 @@ from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
 from planner.serving.plan.models import RankMemory, Term, TermInputs, inputs_text
-from planner.serving.plan.moe import all2all_buffer, eplb_profile, moe_workspace
+from planner.serving.plan.moe import (
+    all2all_buffer,
+    eplb_profile,
+    eplb_weights_inputs,
+    moe_workspace,
+)
 from planner.serving.plan.shared import gib, spec_params
 from planner.serving.plan.verdict import Outcome
 from planner.serving.plan.worker import runner_buffers, v2_warm_peak
-from planner.serving.runner_buffers import runner_buffers_formula
+from planner.serving.runner_buffers import RunnerBuffers, runner_buffers_formula
 from planner.serving.runner_v2 import v2_term_notes
 from planner.serving.vllm_versions import (
     GRAPHS_SUBTRACTED_FROM,
@@ -281,8 +286,9 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: _WarmRestart | N
     )
     eplb = eplb_profile(st, bind.pp_stage)
     act_formula = _activation_formula(forward, act_formula, eplb, warm)
-    buffers = runner_buffers(st, bind.pp_stage) if not s.kv_cache_memory_bytes else ()
-    buffers_text = f" - {gib(bind.runner_buffer_bytes)} runner buffers" if buffers else ""
+    buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
+               else runner_buffers(st, bind.pp_stage))
+    buffers_text = f" - {gib(bind.runner_buffer_bytes)} runner buffers" if buffers.parts else ""
     kv_formula = _kv_formula(s, r, bind, buffers_text)
     kv_note = _warm_kv_note(bind, warm, stage, buffers_text, max_model_len)
     terms = [
@@ -299,11 +305,12 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: _WarmRestart | N
                          _activation_inputs(st, bind, forward, eplb, warm)),
         _non_torch_term(st, bind, buffer),
         *([_term("runner_buffers", "Model runner buffers", bind.runner_buffer_bytes, "B",
-                 runner_buffers_formula(buffers, r.runner[0], rules.label), RUNNER_BUFFERS_NOTE,
+                 runner_buffers_formula(buffers.parts, r.runner[0], rules.label),
+                 RUNNER_BUFFERS_NOTE,
                  {"runner": r.runner[0], "max_num_seqs": r.seqs, "vocab_size": r.facts.vocab_size,
                   "max_num_batched_tokens": r.mbt, "hidden_size": r.facts.hidden_size,
-                  **_parts_inputs(buffers)})]
-          if buffers else []),
+                  **_parts_inputs(buffers.parts), **buffers.inputs})]
+          if buffers.parts else []),
         _graphs_term(s, r, bind, first_capture, graphs_note),
         _term("kv_cache", "KV cache pool per GPU", bind.kv_cache_bytes, "B", kv_formula,
               kv_note, _kv_inputs(s, r, bind, warm)),
@@ -507,7 +514,8 @@ def _weights_inputs(st: Setup, bind: RankMemory) -> TermInputs:
     return {"weight_format": st.facts.r.scheme.key, "tp": st.layout.tp,
             "tp_rank": bind.tp_rank, "pp_stage": bind.pp_stage, "first_layer": bind.layers[0],
             "last_layer": bind.layers[1] - 1,
-            **{field: getattr(parts, field) for field in WEIGHT_PARTS if getattr(parts, field)}}
+            **{field: getattr(parts, field) for field in WEIGHT_PARTS if getattr(parts, field)},
+            **eplb_weights_inputs(st, bind.pp_stage)}
 
 
 def _part_key(text: str) -> str:

@@ -7,7 +7,7 @@ from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import pool_blocks
 from planner.serving.plan.moe import all2all_buffer, eplb_profile, moe_workspace
 from planner.serving.plan.shared import ENGINE, cached
-from planner.serving.runner_buffers import runner_buffer_parts
+from planner.serving.runner_buffers import RunnerBuffers, runner_buffer_sizes
 from planner.serving.runner_v2 import v2_warm_activation
 from planner.serving.vllm_versions import vllm_rules
 from planner.units import GIB
@@ -68,20 +68,20 @@ def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, epl
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
-        r.encoder_rules, workspace, buffer, sum(n for _, n in runner_buffers(st, pp_stage)),
+        r.encoder_rules, workspace, buffer, sum(n for _, n in runner_buffers(st, pp_stage).parts),
         eplb, warm,
     ), st.s, r.subtract_graphs)
 
 
-def runner_buffers(st: Setup, pp_stage: int) -> tuple[tuple[str, int], ...]:
+def runner_buffers(st: Setup, pp_stage: int) -> RunnerBuffers:
     """The model runner's persistent buffers on a worker of this stage, each (formula,
-    bytes): from vLLM 0.27.0 (vllm_versions.RUNNER_BUFFERS_COUNTED_FROM), on the runner the
-    plan starts (planner.serving.runner_buffers); () before it."""
+    bytes), with their inputs: from vLLM 0.27.0 (vllm_versions.RUNNER_BUFFERS_COUNTED_FROM),
+    on the runner the plan starts (planner.serving.runner_buffers); none before it."""
     s, layout, r = st.s, st.layout, st.facts.r
     if not vllm_rules(s.vllm_version).runner_buffers:
-        return ()
+        return RunnerBuffers((), {})
     draft = s.num_speculative_tokens if st.spec.mtp_layers else 0
-    return runner_buffer_parts(
+    return runner_buffer_sizes(
         r.runner[0], r.facts.hidden_size, r.facts.vocab_size, r.mbt, r.seqs, r.max_model_len,
         placeholder_block(s), r.act_b, first_stage=pp_stage == 0,
         last_stage=pp_stage == layout.pp - 1, multimodal=r.facts.vision is not None,

@@ -103,10 +103,13 @@ COUNTS = ("layers", "tp", "pp", "pp_stage", "tp_rank", "first_layer", "last_laye
           "full_graphs", "captured_graphs", "nccl_p2p_connections", "gpu_memory_utilization",
           "fitted_sampler_coef", "fitted_forward_coef", "fitted_moe_routed_coef",
           "encoder_dummy_items", "encoder_patches", "encoder_video_frames",
-          "encoder_padded_rows", "ep_size", "num_experts")
+          "encoder_padded_rows", "ep_size", "num_experts", "bitmask_words",
+          "grammar_bitmask_rows", "block_table_blocks", "w13_share", "physical_experts",
+          "logical_to_physical_slots", "load_experts", "window_steps", "window_experts")
 """Inputs that are counts or fractions (no unit); the kind-prefixed ones end with these."""
-TEXTS = ("weight_format", "link", "runner", "kv_format", "all2all_backend", "moe_backend")
-"""Inputs that are names (the kind-prefixed kv_format too)."""
+TEXTS = ("weight_format", "link", "runner", "kv_format", "all2all_backend", "moe_backend",
+         "source")
+"""Inputs that are names (the kind-prefixed kv_format too) or a constant's source."""
 
 
 def _has_unit(key: str) -> bool:
@@ -176,9 +179,10 @@ def test_the_eplb_rearrangement_names_its_parts() -> None:
     # dummy forward's output 8,192 tokens x 2,048 hidden x 2 B = 33,554,432 B (the last stage)
     eplb = _terms("Qwen/Qwen3-30B-A3B", "h100-sxm", 4, ParallelLayout(tp=4, ep=True),
                   enable_eplb=True)["eplb_profile"]
-    assert eplb.inputs | {"layer_experts_bytes": "-"} == {
-        "layer_experts_bytes": "-", "ep_size": "4", "moe_layers": "48", "num_experts": "128",
-        "dummy_output_bytes": str(8192 * 2048 * 2)}
+    assert {k: eplb.inputs[k] for k in ("ep_size", "moe_layers", "num_experts",
+                                        "dummy_output_bytes", "load_window_experts")} == {
+        "ep_size": "4", "moe_layers": "48", "num_experts": "128",
+        "dummy_output_bytes": str(8192 * 2048 * 2), "load_window_experts": "129"}
 
 
 def test_the_block_term_says_where_its_block_size_comes_from() -> None:
@@ -192,3 +196,75 @@ def test_the_block_term_says_where_its_block_size_comes_from() -> None:
     # MLA: the attention backend's size, whatever it equals
     mla = _terms("deepseek-ai/DeepSeek-V3", "h200", 8, ParallelLayout(tp=8))["bytes_per_block"]
     assert "DEFAULT_BLOCK_SIZE" not in mla.note and "mla_block_size" in mla.note
+
+
+def _int(inputs: dict, *keys: str) -> list[int]:
+    return [int(inputs[k]) for k in keys]
+
+
+def test_seed_v2_runner_buffers_name_their_row_sizes_with_sources() -> None:
+    # Model Runner V2 (0.34.0), 256 sequences, vocab 151,936: int32 penalties and bitmasks of
+    # cdiv(151,936, 32) = 4,748 words a row; a request's sampler tables: 1,024 allowed ids +
+    # 1,024 logit-bias ids + 1,024 logit-bias values + 128 stop ids + 1,024 bad-word ids + 129
+    # bad-word offsets + 128 logprob ids = 4,481 elements x 4 B = 17,924 B
+    buffers = _seed()["runner_buffers"]
+    n = buffers.inputs
+    seqs, vocab, int32, words, rows, row = _int(
+        n, "max_num_seqs", "vocab_size", "int32_bytes", "bitmask_words", "grammar_bitmask_rows",
+        "sampler_request_row_bytes")
+    assert (seqs, vocab, int32, words, rows, row) == (256, 151_936, 4, 4_748, 256, 17_924)
+    assert row == (1024 * 3 + 128 + 1024 + 129 + 128) * 4
+    assert int(n["output_bin_counts_bytes"]) == seqs * vocab * int32 == 155_582_464
+    assert int(n["prompt_bin_mask_bytes"]) == seqs * words * int32 == 4_861_952
+    assert int(n["grammar_bitmask_bytes"]) == rows * words * int32
+    assert int(n["sampler_request_tables_bytes"]) == seqs * row == 4_588_544
+    assert buffers.value == 155_582_464 + 2 * 4_861_952 + 4_588_544
+    assert "sample/logit_bias.py, bad_words.py, sampling_params.py, 0.27.0-0.34.0" in \
+        n["sampler_request_row_bytes_source"]
+    assert n["bitmask_words_source"].startswith("cdiv(vocab_size, 32) int32 words")
+    assert "torch.int32" in n["int32_bytes_source"]
+
+
+def test_v1_runner_buffers_name_the_block_tables_shape() -> None:
+    # Qwen3-30B-A3B on an H100 at 0.27.1 starts on Model Runner V1: the placeholder block table
+    # of 1,024 sequences x cdiv(40,960 / 16, 128 // gcd(128, 16) = 8) x 8 = 2,560 blocks, int32
+    buffers = _terms("Qwen/Qwen3-30B-A3B", "h100-sxm", 1, ParallelLayout(),
+                     vllm_version="0.27.1")["runner_buffers"]
+    n = buffers.inputs
+    assert n["runner"] == "v1"
+    assert _int(n, "max_model_len_tokens", "block_size_tokens", "block_table_align_tokens",
+                "block_table_blocks", "int32_bytes") == [40_960, 16, 128, 2_560, 4]
+    assert int(n["block_table_bytes"]) == 1024 * 2560 * 4
+    assert int(n["inputs_embeds_bytes"]) == 8192 * 2048 * int(n["activation_dtype_bytes"])
+    assert "get_block_table_width(token_alignment=128)" in n["block_table_align_tokens_source"]
+
+
+def test_eplb_state_and_profile_constants_are_inputs_with_sources() -> None:
+    # Qwen3-30B-A3B on 8 H100s at DP=8 + EP, EPLB with 8 redundant experts (0.34.0): 48 MoE
+    # layers, 128 routed + 8 redundant = 136 physical experts, 17 a rank. EplbState: maps
+    # 48 x 136 x 8 + 48 x 128 x (8 + 1 slots) x 8 + 48 x 128 x 8 B, load pass 48 x 136 x 4 B,
+    # window 1,000 x 48 x 136 x 4 B, step 4 B, last load 48 x 128 x 8 B
+    terms = _terms("Qwen/Qwen3-30B-A3B", "h100-sxm", 8, ParallelLayout(dp=8, ep=True),
+                   enable_eplb=True, num_redundant_experts=8)
+    w = terms["weights"].inputs
+    assert _int(w, "eplb_moe_layers", "eplb_num_experts", "eplb_physical_experts",
+                "eplb_int64_bytes", "eplb_logical_to_physical_slots", "eplb_load_experts",
+                "eplb_int32_bytes", "eplb_load_window_steps") == [48, 128, 136, 8, 9, 136, 4,
+                                                                  1000]
+    state = (48 * 136 * 8 + 48 * 128 * 9 * 8 + 48 * 128 * 8 + 48 * 136 * 4
+             + 1000 * 48 * 136 * 4 + 4 + 48 * 128 * 8)
+    assert int(w["eplb_state_bytes"]) == state == 26_731_012
+    # the buffers: that state and the transfer buffer, a copy of one layer's 17 local experts
+    # (3 x 768 x 2,048 x 2 B each) in bf16
+    layer = 17 * 3 * 768 * 2048 * 2
+    assert int(w["buffers_bytes"]) == state + layer
+    assert "EPLBConfig.window_size's default" in w["eplb_load_window_steps_source"]
+    # the profile's rearrangement: the copy, 8 ranks x its w13 (2 of 3 matrices), the logical
+    # load window 1,000 x 48 x (128 + 1) x 4 B, the dummy output 8,192 x 2,048 x 2 B
+    profile = terms["eplb_profile"]
+    p = profile.inputs
+    assert int(p["layer_experts_bytes"]) == layer
+    assert int(p["w13_receive_bytes_per_rank"]) == layer * 2 // 3 and p["w13_share"] == "2/3"
+    assert _int(p, "load_window_steps", "load_window_experts", "int32_bytes") == [1000, 129, 4]
+    assert profile.value == layer + 8 * layer * 2 // 3 + 1000 * 48 * 129 * 4 + 8192 * 2048 * 2
+    assert "invalid_idx + 1" in p["load_window_experts_source"]

@@ -18,7 +18,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan, plan_summary
-from planner.serving.runner_buffers import V2_ROW_BYTES, block_table_width, runner_buffer_parts
+from planner.serving.runner_buffers import V2_ROW_BYTES, block_table_width, runner_buffer_sizes
 from planner.serving.vllm_versions import vllm_rules
 
 _spec = cache(catalog_spec)
@@ -124,8 +124,9 @@ def test_block_table_width():
 def test_parts_by_stage(runner, first, last, draft, multimodal, expected):
     # hidden 1,024, vocab 1,000 (cdiv(1,000, 32) = 32 words), 2,048 tokens, 256 sequences,
     # max_model_len 2,000 in blocks of 16: 125 blocks -> 128 columns
-    parts = runner_buffer_parts(runner, 1024, 1000, 2048, 256, 2000, 16, 2, first_stage=first,
-                                last_stage=last, multimodal=multimodal, draft_tokens=draft)
+    parts = runner_buffer_sizes(runner, 1024, 1000, 2048, 256, 2000, 16, 2, first_stage=first,
+                                last_stage=last, multimodal=multimodal,
+                                draft_tokens=draft).parts
     assert sum(n for _, n in parts) == expected
 
 
