@@ -156,6 +156,7 @@ _DEFAULT_ROWS = (
     _row("a30", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-5070", None, "no on-demand list price recorded here: give a price"),
     _row("mi325x", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-3060-ti", None, "no on-demand list price recorded here: give a price"),
 )
 
 DEFAULT_PRICES: dict[str, GpuPrice] = {row.gpu_key: row for row in _DEFAULT_ROWS}

@@ -353,11 +353,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-5070", "NVIDIA GeForce RTX 5070", "12 GB GDDR7", _ESTIMATED, 672.0,
         (61.75, 123.5, 494.0), "12.0", _PCIE5,
-        # NOTE: find_string ids 37839904637, 57570913829, 1556052421, 61388734219, 58258682458,
+        # NOTE: find_string ids 55562349537, 57570913829, 1556052421, 61388734219, 58258682458,
         # 7544457308, 60977636368, 55553401123: the sources cited below, in order (search-index
         # handles, for maintainers; users see titles and quotes)
-        "NVIDIA's GeForce RTX 50 series specifications table as reprinted: 6,144 CUDA cores, "
-        "5th-generation tensor cores '988 AI TOPS', boost clock 2.51 GHz, 12 GB GDDR7 on 192 bits; "
+        f"{_GEFORCE_COMPARE} 'RTX 5070': 6,144 CUDA cores, 5th-generation tensor cores '988 AI "
+        "TOPS', boost 2.51 GHz, 12 GB GDDR7 on 192 bits, CUDA capability 12.0 and PCIe Gen 5 for "
+        "the RTX 50 series; "
         "192 bits at 672 GB/s, 250 W, PCIe 5.0 for the series (a table of NVIDIA's launch "
         "figures); partner cards' listings (third-party): 'GPU Clock: 2512 MHz (OC Mode: 2652 "
         "MHz)', 'Memory Clock: 28 Gbps', 'PCIe 5.0 x16', and 'Boost Clock': '2512 MHz'; 'NVIDIA "
@@ -447,6 +448,35 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "so this total may be that much high; desktop or laptop card not stated in either "
         "message (the RTX 3070 Laptop GPU has its own NVML name). The RTX 3070 Ti (GDDR6X, 48 "
         f"SMs) is another product. {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-3060-ti", "NVIDIA GeForce RTX 3060 Ti", "8 GB GDDR6", 8_359_641_088, 448.0,
+        (32.39, None, None), "8.6", _PCIE4,
+        # NOTE: find_string ids 55562349537, 34099184611, 70109736510, 71392535126, 60987130264:
+        # the sources cited below, in order (search-index handles, for maintainers; users see
+        # titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 3060 Ti': 4,864 CUDA cores, boost 1.67 GHz, 8 GB GDDR6/6X on "
+        "256 bits, CUDA capability 8.6 and PCIe Gen 4 for the RTX 30 series; deviceQuery on an "
+        "'NVIDIA GeForce RTX 3060 Ti' (CUDA driver 12.2): 'CUDA Capability Major/Minor version "
+        "number: 8.6', 'Total amount of global memory: 7972 MBytes (8359641088 bytes)', '(038) "
+        "Multiprocessors, (128) CUDA Cores/MP: 4864 CUDA Cores', 'Memory Clock rate: 7001 Mhz', "
+        "'Memory Bus Width: 256-bit'; FP32 16.20 TFLOPS and 448 GB/s in a GPU table (its RTX "
+        "3070 and RTX 4070 rows: 20.31 and 29.15, the rtx-3070 and rtx-4070 presets'); "
+        "nvidia-smi total 8192 MiB on 'NVIDIA GeForce RTX 3060 Ti' Linux hosts (drivers "
+        "580.178.04 and 535.309.01)",
+        int8_tops=129.6, default_link="pcie-no-p2p", fp32_tflops=16.2, boost_clock_mhz=1665.0,
+        nvidia_smi_mib=8192,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 38 SMs x 1.665 GHz: 32.39 BF16, "
+        "INT8 129.6 (unverified: NVIDIA's own RTX 3060 Ti tensor figure was not found). Boost "
+        "1,665 MHz, NVIDIA's 1.67 GHz: the quotient 16.20 TFLOPS / (4,864 x 2) = 1.6653 GHz, so "
+        "FP32 = 38 SMs x 128 x 2 x 1.665 GHz = 16.20; deviceQuery's 'GPU Max Clock rate: 1695 "
+        "MHz' is the card's ceiling, not the rated boost. 448 GB/s = 256 bits / 8 x 14 Gbps "
+        "(deviceQuery's 7001 MHz memory clock x 2). CUDA total: the device property above, "
+        "7.79 GiB (the NOTE on CUDA totals), 220 MiB under nvidia-smi's 8192. NVIDIA's compare "
+        "page lists the card with 'GDDR6/6X': a GDDR6X card, whose data rate was not read here, "
+        "is planned at this card's 448 GB/s if it bears the same NVML name (speed errs slow). "
+        "Not the RTX 3060 (rtx-3060 preset: 12 GB, 28 SMs) nor the RTX 3070 (rtx-3070 preset: "
+        f"46 SMs). {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3080", "NVIDIA GeForce RTX 3080", "10 GB GDDR6X", _gib(9.65), 760.0,

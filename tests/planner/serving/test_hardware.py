@@ -128,6 +128,8 @@ SMS_AND_LANES = {
     # A30: deviceQuery's "56 multiprocessors x 64 CUDA cores" (GA100, as the A100); RTX 5070:
     # 6,144 CUDA cores = 48 SMs x 128 (a host's "48 SMs"); MI325X: the MI300X's 304 CUs
     "a30": (56, 64), "rtx-5070": (48, 128), "mi325x": (304, 128),
+    # RTX 3060 Ti: deviceQuery's "(038) Multiprocessors, (128) CUDA Cores/MP"
+    "rtx-3060-ti": (38, 128),
 }
 # NVIDIA's GB10 FP32 figure is "about 31" TFLOP/s, rounded: 48 x 256 x its 2.418 GHz gives 29.7,
 # so its implied SM count (50.1) is held to 5 %; two FP32 figures fit no published clock to 1 %:
