@@ -136,6 +136,10 @@ _A100_SXM_PCIE = (
 """The source of the A100 SXM presets' PCIe generation."""
 _RRZE_STREAM = "RRZE's gpu-stream read kernel (one load stream, te42kyfo/gpu-benches"
 _ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
+_AD104_TOTAL_NOTE = (
+    "CUDA total assumed equal to the RTX 4070's device listing, 11,874 MiB = 11.60 GiB (rtx-4070 "
+    "preset: the same AD104 with 12 GB GDDR6X on 192 bits, nvidia-smi 12282 MiB), as the a10 row "
+    "takes the A10G's; estimated 11.49 GiB (12282 - 512 MiB) before 2026-12-05.")
 _A100_FP32_NOTE = (
     "FP32 19.5 TFLOPS (A100 datasheet, non-Tensor; 108 SMs x 64 FP32 lanes x 2 x 1.41 GHz = "
     "19.49): GA100 has 64 FP32 lanes per SM, so its exponential rate is FP32 / 8 (SM_UNITS). "
@@ -311,7 +315,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"MHz). {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-4080", "NVIDIA GeForce RTX 4080", "16 GB GDDR6X", _ESTIMATED, 716.8,
+        "rtx-4080", "NVIDIA GeForce RTX 4080", "16 GB GDDR6X", 16_852_844_544, 716.8,
         (97.5, 195.0, None), "8.9", _PCIE4,
         # NOTE: find_string id 61252911742: the source cited below (search-index handles, for
         # maintainers; users see titles and quotes)
@@ -322,7 +326,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "RTX 4080' (a llama.cpp fit ladder's environment line)",
         int8_tops=390.0, default_link="pcie-no-p2p", fp32_tflops=48.7, boost_clock_mhz=2505.0,
         nvidia_smi_mib=16376,
-        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived, unverified against the Ada "
+        notes=f"{_GEFORCE_NOTE} CUDA total assumed equal to the RTX 4080 SUPER's deviceQuery "
+        "total, 16,852,844,544 B = 15.70 GiB (rtx-4080-super preset: the same AD103 with 16 GB "
+        "GDDR6X on 256 bits, nvidia-smi 16376 MiB; the RTX 4070 Ti SUPER's, on the same, is 320 "
+        "KiB less); estimated 15.49 GiB (16376 - 512 MiB) before 2026-12-05. Tensor rates "
+        "derived, unverified against the Ada "
         "whitepaper's RTX 4080 column: the sparse FP16-accumulate 390 and FP8 780 halved for "
         "dense (195, 390) and halved again for FP32 accumulate (97.5 BF16, 195 FP8), INT8 = the "
         "dense FP8 FP16-accumulate rate, the ratios the whitepaper gives the RTX 4090 (rtx-4090 "
@@ -633,7 +641,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"is another product. {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-4070-super", "NVIDIA GeForce RTX 4070 SUPER", "12 GB GDDR6X", _ESTIMATED, 504.0,
+        "rtx-4070-super", "NVIDIA GeForce RTX 4070 SUPER", "12 GB GDDR6X", 11874 * MIB, 504.0,
         (71.0, 142.0, None), "8.9", _PCIE4,
         # NOTE: find_string ids 63546318255, 53150767369: the sources cited below, in order (search-
         # index handles, for maintainers; users see titles and quotes)
@@ -647,7 +655,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         nvidia_smi_mib=12282,
         # NOTE: find_string id 33953439810: the source cited below (search-index handles, for
         # maintainers; users see titles and quotes)
-        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 568 / 8 = 71 BF16, / 4 = 142 "
+        notes=f"{_GEFORCE_NOTE} {_AD104_TOTAL_NOTE} {_AD10X_TENSOR} 568 / 8 = 71 BF16, / 4 = 142 "
         "FP8, / 2 = 284 INT8. Boost 2,475 MHz: NVIDIA's 2.48 GHz rounded, as its own 568 AI TOPS "
         "shows (56 SMs x 4,096 sparse FP8 FLOP per clock, the RTX 4090's 1,321.2 = 128 x 4,096 x "
         "2.52 GHz: x 2.475 GHz = 567.7, where 2.48 gives 568.9), and as the 35.48 TFLOPS above (56 "
@@ -683,7 +691,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", _ESTIMATED,
+        "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", 11874 * MIB,
         504.0, (80.125, 160.25, None), "8.9", _PCIE4,
         # NOTE: find_string ids 54237061288, 69589717654: the sources cited below, in order (search-
         # index handles, for maintainers; users see titles and quotes)
@@ -692,7 +700,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "total 12282 MiB on a Linux host, driver 580.173.02, 'compute capability 8.9 (Ada)'",
         int8_tops=320.5, default_link="pcie-no-p2p", fp32_tflops=40.09, boost_clock_mhz=2610.0,
         nvidia_smi_mib=12282,
-        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 641 / 8 = 80.125 BF16, / 4 = "
+        notes=f"{_GEFORCE_NOTE} {_AD104_TOTAL_NOTE} {_AD10X_TENSOR} 641 / 8 = 80.125 BF16, / 4 = "
         "160.25 FP8, / 2 = 320.5 INT8. FP32 40.09 TFLOPS = 60 SMs x 128 x 2 x 2.61 GHz (Hugging "
         "Face's gpu_spec CSV: 40.09). 504 GB/s on 192 bits is 21 Gbps per pin (derived); a "
         "pre-launch report's 540 GB/s (pcwelt.de) is not it. Not the RTX 4070 Ti SUPER "

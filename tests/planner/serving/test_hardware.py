@@ -198,9 +198,11 @@ def test_rtx_4080_figures_from_its_specification_table() -> None:
     gpu = gpu_preset("NVIDIA GeForce RTX 4080")
     assert gpu.key == "rtx-4080"
     assert gpu.memory_bandwidth_gbps == pytest.approx(22.4 * 256 / 8)  # 716.8 GB/s
-    # 16376 MiB - 512 MiB = 15864 MiB = 15.492 GiB (estimated, as the H100 NVL)
-    assert _gib(gpu.memory_total_bytes) == pytest.approx(15864 / 1024)
-    assert "estimated" in gpu.notes
+    # the RTX 4080 SUPER's deviceQuery total, 16,852,844,544 B ('16072 MBytes'), assumed for the
+    # same AD103 with 16 GB GDDR6X and nvidia-smi 16376 MiB (16376 - 512 MiB before)
+    assert gpu.memory_total_bytes == 16_852_844_544 and gpu.memory_total_bytes // 2**20 == 16072
+    assert gpu.memory_total_bytes == gpu_preset("rtx-4080-super").memory_total_bytes
+    assert "assumed equal to the RTX 4080 SUPER's" in gpu.notes
     # sparse / 2 for dense, / 2 again for FP32 accumulate (the RTX 4090 column's ratios)
     assert (gpu.bf16_dense_tflops, gpu.fp8_dense_tflops) == (390 / 4, 780 / 4)
     assert gpu.fp32_tflops == pytest.approx(76 * 128 * 2 * 2.505e-3, abs=0.05)
@@ -358,8 +360,13 @@ def test_rtx_3090_ti_and_4070_super_figures_from_their_sources() -> None:
     assert (sup.bf16_dense_tflops, sup.fp8_dense_tflops, sup.int8_dense_tops) == (
         568 / 8, 568 / 4, 568 / 2)
     assert sup.fp32_tflops == pytest.approx(7168 * 2 * 2.475e-3, abs=0.01)  # 35.48
-    assert [_gib(g.memory_total_bytes) for g in (ti, sup)] == pytest.approx(
-        [(24564 - 512) / 1024, (12282 - 512) / 1024])
+    # the 3090 Ti estimated (24564 - 512 MiB); the 4070 SUPER the RTX 4070's device listing
+    # ('totalmem=11874MiB'), assumed for the same AD104, 12 GB GDDR6X, nvidia-smi 12282 MiB
+    assert _gib(ti.memory_total_bytes) == pytest.approx((24564 - 512) / 1024)
+    assert sup.memory_total_bytes == 11874 * 2**20
+    for key in ("rtx-4070-super", "rtx-4070-ti"):
+        assert gpu_preset(key).memory_total_bytes == gpu_preset("rtx-4070").memory_total_bytes
+        assert "assumed equal to the RTX 4070's device listing" in gpu_preset(key).notes
     assert (ti.nvidia_smi_total_mib, sup.nvidia_smi_total_mib) == (24564, 12282)
     assert gpu_preset("RTX 4070 Super").key == "rtx-4070-super"
     assert gpu_preset("RTX 4070 Ti").key == "rtx-4070-ti"
@@ -475,8 +482,9 @@ def test_rtx_4070_ti_and_rtx_pro_5000_figures_from_their_sources() -> None:
         2064 / 2, 2064 / 4, 2064 / 8)
     assert pro.memory_bandwidth_gbps == 384 / 8 * 28  # 1,344 GB/s
     assert pro.fp32_tflops == 65.0 and pro.p2p_over_pcie and pro.pcie_generation == 5
-    assert [_gib(g.memory_total_bytes) for g in (ti, pro)] == pytest.approx(
-        [(12282 - 512) / 1024, (48935 - 512) / 1024])
+    # the 4070 Ti: the RTX 4070's 'totalmem=11874MiB' (same AD104 and 12282 MiB), assumed
+    assert ti.memory_total_bytes == 11874 * 2**20
+    assert _gib(pro.memory_total_bytes) == pytest.approx((48935 - 512) / 1024)
 
 
 def test_h800_is_an_h100_sxm_with_400_gb_s_nvlink() -> None:
