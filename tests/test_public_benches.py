@@ -206,9 +206,9 @@ def test_a_run_is_planned_on_the_cuda_total_its_log_prints() -> None:
     reports the whole 16,376 MiB (15.99 GiB) where the rtx-4080 preset holds native Linux's
     16,852,844,544 B (15.6955 GiB, the RTX 4080 SUPER's deviceQuery total). Planned on the
     printed total, as an audit's measured total is, the budget and so the available KV grow by
-    (15.99 - 15.6955) x 0.9 = 0.265 GiB; every other term is the same. Through the WSL2 rule instead (`wsl2` alone: the
-    whole 16,376 MiB = 15.992 GiB) the pool is within (15.992 - 15.99) x 0.9 = 0.002 GiB of the
-    printed total's."""
+    (15.99 - 15.6955) x 0.9 = 0.265 GiB; every other term is the same. Through the WSL2 rule
+    instead (`wsl2` alone: the whole 16,376 MiB = 15.992 GiB) the pool is within (15.992 -
+    15.99) x 0.9 = 0.002 GiB of the printed total's."""
     from bench.public_memory import plan_run
 
     run = next(r for r in MEMORY_RUNS["runs"]
