@@ -304,7 +304,7 @@ def setup(case: dict) -> Setup:
     return Setup(repo_id, gpu, version, label, tuple(notes), tuple(engine))
 
 
-def _spec(repo_id: str) -> ModelSpec:
+def case_spec(repo_id: str) -> ModelSpec:
     return catalog_spec(repo_id)
 
 
@@ -379,7 +379,7 @@ def compare(case: dict, s: Setup | None = None, spec: ModelSpec | None = None,
         logged = _logged(case, FIGURES["non_torch"][0])
         row["terms"]["non_torch"] = {"logged": logged, "planned": round(predicted, 3)}
         return row
-    spec = spec or _spec(s.repo_id)
+    spec = spec or case_spec(s.repo_id)
     req = request(case, spec, s)
     result: Plan = plan(req)
     for key, (fields, read) in figures.items():
@@ -496,7 +496,7 @@ def fit() -> dict:
         if case["status"] != "ok":
             continue
         s = setup(case)
-        spec = _spec(s.repo_id)
+        spec = case_spec(s.repo_id)
         req = request(case, spec, s)
         p = plan(req)
         figures = case["figures"]
@@ -563,7 +563,7 @@ def fit() -> dict:
     }
 
 
-def _table(summary: dict) -> list[str]:
+def mape_table(summary: dict) -> list[str]:
     lines = ["| figure | MAPE | worst case | cases |", "|---|---|---|---|"]
     for key, s in summary.items():
         lines.append(f"| {key} | {s['mape_pct']:.2f} % | {s['worst_pct']:.2f} % "
@@ -602,9 +602,9 @@ def case_lines(rows: list[dict], planned: dict[str, str] | None = None) -> list[
 def markdown(result: dict) -> str:
     """Both sets, the splits, the KV target, and every other-GPU case term by term."""
     target = result["kv_target_non_h100"]
-    lines = ["## vLLM v0.19 on H100 (39 llm-d runs)", "", *_table(result["figures"]), "",
+    lines = ["## vLLM v0.19 on H100 (39 llm-d runs)", "", *mape_table(result["figures"]), "",
              "## Other GPUs and versions (vllm-other-gpus.json)", "",
-             *_table(result["other_gpus"]), "", *split_lines(result["splits"]),
+             *mape_table(result["other_gpus"]), "", *split_lines(result["splits"]),
              f"Available KV on non-H100 start-ups {target['rule']}: "
              f"{target['within']} of {target['cases']}", "",
              "## Other GPUs, term by term (logged / planned; - = not printed by the log)", "",

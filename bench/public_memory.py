@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.accuracy import (  # noqa: E402
     FIGURES,
     Setup,
-    _spec,
-    _table,
     case_lines,
+    case_spec,
     compare,
     default_utilization_note,
     gpu_class,
     kv_target,
+    mape_table,
     request,
     split_lines,
     splits,
@@ -97,7 +97,7 @@ def plan_run(run: dict) -> tuple[dict, float | None]:
     the KV pool (GiB) Model Runner V2 sizes on a warm restart (None off V2 or where V2's rules
     are not read: Plan.v2_warm_restart_available_kv_bytes)."""
     s = setup(run)
-    spec = _spec(s.repo_id)
+    spec = case_spec(s.repo_id)
     if run.get("max_position_embeddings"):  # the start-up accepted this length (stand_in)
         spec = spec.model_copy(update={"max_position_embeddings": run["max_position_embeddings"]})
     row = compare(run, s, spec, PUBLIC_FIGURES)
@@ -177,7 +177,7 @@ def markdown(result: dict) -> str:
     planned = {run["id"]: setup(run).version for run in json.loads(RUNS.read_text())["runs"]}
     return "\n".join([
         f"## Public vLLM start-ups ({len(result['runs'])} runs; checking only, never fitted)",
-        "", *_table(result["figures"]), "", *split_lines(result["splits"]),
+        "", *mape_table(result["figures"]), "", *split_lines(result["splits"]),
         f"Available KV {share['rule']}: {share['within']} of {share['cases']} runs; "
         f"on GPUs other than the H100: {other['within']} of {other['cases']}",
         v2_warm_line(result), "", *v2_pool_lines(result), "",

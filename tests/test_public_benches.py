@@ -396,7 +396,7 @@ def test_known_limits_quotes_each_v2_start_up_s_pools_as_the_bench_plans_them() 
     plans 8.84, 8.71, 15.16 / 14.10 (on the cross-socket link its source names) and 4.15;
     from 2026-12-04 with the model runner's buffers off the 0.27+ pools (8.20, 15.00 / 13.94,
     4.00: planner.serving.runner_buffers)."""
-    from bench.public_memory import PUBLIC_FIGURES, RUNS, _spec, plan, request, setup
+    from bench.public_memory import PUBLIC_FIGURES, RUNS, case_spec, plan, request, setup
     from planner.units import GIB
 
     runs = {run["id"]: run for run in json.loads(RUNS.read_text())["runs"]}
@@ -404,7 +404,7 @@ def test_known_limits_quotes_each_v2_start_up_s_pools_as_the_bench_plans_them() 
     def pools(run_id: str) -> tuple[float, float, float]:
         run = runs[run_id]
         s = setup(run)
-        spec = _spec(s.repo_id)
+        spec = case_spec(s.repo_id)
         if run.get("max_position_embeddings"):  # as bench/public_memory.py plan_run
             spec = spec.model_copy(update={"max_position_embeddings":
                                            run["max_position_embeddings"]})
