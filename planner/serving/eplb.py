@@ -310,7 +310,7 @@ STATE_SOURCE = "EplbState.build / add_model, distributed/eplb/eplb_state.py, 0.9
 def eplb_state_inputs(moe_layers: int, experts: int, redundant: int, ep_size: int,
                       version: Version) -> dict[str, int | str]:
     """What eplb_state_bytes multiplies, named with units, each constant beside its source
-    ('<name>_source'): the weights term's inputs where EPLB runs."""
+    ('<name>_source', which the term's note lists): the weights term's inputs where EPLB runs."""
     physical = experts + redundant
     return {
         "eplb_state_bytes": eplb_state_bytes(moe_layers, experts, redundant, ep_size,
@@ -472,7 +472,7 @@ def _window_columns(experts: int, version: Version) -> int:
 def profile_inputs(layer_experts: int, gated: bool, experts: int, version: Version
                    ) -> dict[str, int | str]:
     """What profile_rearrangement multiplies beyond the layout's counts, named with units,
-    each constant beside its source ('<name>_source')."""
+    each constant beside its source ('<name>_source', which the term's note lists)."""
     return {
         "w13_receive_bytes_per_rank": _w13_bytes(layer_experts, gated),
         "w13_share": "2/3" if gated else "1/2",

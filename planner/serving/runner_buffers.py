@@ -83,7 +83,7 @@ class RunnerBuffers(NamedTuple):
     """One worker's runner buffers: each part (formula with its numbers, bytes), and what
     those formulas multiply beyond the plan's batch figures (the element and row sizes, the
     block table's shape), named with their units, each constant beside its source
-    ('<name>_source')."""
+    ('<name>_source', which the term's note lists: plan.terms.SOURCE_SUFFIX)."""
 
     parts: tuple[tuple[str, int], ...]
     inputs: dict[str, int | str]

@@ -215,11 +215,21 @@ INSIDE_SKIPPED_TERMS = ("moe_workspace", "eplb_profile", "all2all_buffers")
 """The terms shown as parts of the activation or non-torch term (plan_terms)."""
 
 
+SOURCE_SUFFIX = "_source"
+"""An input named '<name>_source' is the source of input <name> (runner_buffers, eplb): the
+term's note lists it, Term.inputs keeps the quantities."""
+
+
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "",
           inputs: TermInputs | None = None) -> Term:
+    inputs = inputs or {}
+    sources = "; ".join(f"{name.removesuffix(SOURCE_SUFFIX)}: {text}"
+                        for name, text in inputs.items() if name.endswith(SOURCE_SUFFIX))
     return Term.model_construct(
         key=key, label=label, value=value, unit=unit, formula=formula,
-        inputs=inputs_text(inputs), note=note
+        inputs=inputs_text({name: value for name, value in inputs.items()
+                            if not name.endswith(SOURCE_SUFFIX)}),
+        note="; ".join(filter(None, (note, sources and f"sources: {sources}")))
     )
 
 

@@ -219,10 +219,13 @@ def test_seed_v2_runner_buffers_name_their_row_sizes_with_sources() -> None:
     assert int(n["grammar_bitmask_bytes"]) == rows * words * int32
     assert int(n["sampler_request_tables_bytes"]) == seqs * row == 4_588_544
     assert buffers.value == 155_582_464 + 2 * 4_861_952 + 4_588_544
-    assert "sample/logit_bias.py, bad_words.py, sampling_params.py, 0.27.0-0.34.0" in \
-        n["sampler_request_row_bytes_source"]
-    assert n["bitmask_words_source"].startswith("cdiv(vocab_size, 32) int32 words")
-    assert "torch.int32" in n["int32_bytes_source"]
+    # each constant's source is in the note, not among the quantities
+    assert not [k for k in n if k.endswith("_source")]
+    assert ("sampler_request_row_bytes: (1,024 allowed_token_ids + " in buffers.note
+            and "sample/logit_bias.py, bad_words.py, sampling_params.py, 0.27.0-0.34.0"
+            in buffers.note)
+    assert "bitmask_words: cdiv(vocab_size, 32) int32 words" in buffers.note
+    assert "int32_bytes: torch.int32" in buffers.note
 
 
 def test_v1_runner_buffers_name_the_block_tables_shape() -> None:
@@ -236,7 +239,8 @@ def test_v1_runner_buffers_name_the_block_tables_shape() -> None:
                 "block_table_blocks", "int32_bytes") == [40_960, 16, 128, 2_560, 4]
     assert int(n["block_table_bytes"]) == 1024 * 2560 * 4
     assert int(n["inputs_embeds_bytes"]) == 8192 * 2048 * int(n["activation_dtype_bytes"])
-    assert "get_block_table_width(token_alignment=128)" in n["block_table_align_tokens_source"]
+    assert ("block_table_align_tokens: v1/worker/block_table.py get_block_table_width("
+            "token_alignment=128)") in buffers.note
 
 
 def test_eplb_state_and_profile_constants_are_inputs_with_sources() -> None:
@@ -258,7 +262,8 @@ def test_eplb_state_and_profile_constants_are_inputs_with_sources() -> None:
     # (3 x 768 x 2,048 x 2 B each) in bf16
     layer = 17 * 3 * 768 * 2048 * 2
     assert int(w["buffers_bytes"]) == state + layer
-    assert "EPLBConfig.window_size's default" in w["eplb_load_window_steps_source"]
+    assert ("eplb_load_window_steps: EPLBConfig.window_size's default"
+            in terms["weights"].note)
     # the profile's rearrangement: the copy, 8 ranks x its w13 (2 of 3 matrices), the logical
     # load window 1,000 x 48 x (128 + 1) x 4 B, the dummy output 8,192 x 2,048 x 2 B
     profile = terms["eplb_profile"]
@@ -267,4 +272,5 @@ def test_eplb_state_and_profile_constants_are_inputs_with_sources() -> None:
     assert int(p["w13_receive_bytes_per_rank"]) == layer * 2 // 3 and p["w13_share"] == "2/3"
     assert _int(p, "load_window_steps", "load_window_experts", "int32_bytes") == [1000, 129, 4]
     assert profile.value == layer + 8 * layer * 2 // 3 + 1000 * 48 * 129 * 4 + 8192 * 2048 * 2
-    assert "invalid_idx + 1" in p["load_window_experts_source"]
+    assert "load_window_experts: num_logical_experts + 1 (an invalid_idx + 1" in profile.note
+    assert not [k for k in (*w, *p) if k.endswith("_source")]
