@@ -7,6 +7,7 @@ stops with exit code 2 and one line naming the flag, before any planning starts.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 from collections.abc import Callable, Sequence
@@ -18,6 +19,10 @@ from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import (
     HardwareError,
     NetworkSpec,
+    NoGpuPresetError,
+    UnknownGpuError,
+    capability_from_name,
+    gpu_preset,
     memory_total_of_gib,
     parse_network,
     pcie_slot_problem,
@@ -81,7 +86,23 @@ class _Parser(OneLineParser):
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _Help)
+        kwargs.setdefault("spaced", _SPACED)
         super().__init__(*args, **kwargs)
+
+    def leftover_advice(self, option: str, words: list[str],
+                        namespace: argparse.Namespace) -> str:
+        """As OneLineParser's, and where a GPU option's value is followed by a count no GPU's
+        name ends in (`--gpu h100-sxm 2`), the --gpus it was likely meant for, if not given."""
+        advice = super().leftover_advice(option, words, namespace)
+        gpus = self._option_string_actions.get("--gpus")
+        if advice or option not in _GPU_NAMED or len(words) != 2 or gpus is None \
+                or getattr(namespace, gpus.dest, None) is not None:
+            return advice
+        try:
+            gpus.type(words[1])  # type: ignore[misc]
+        except (argparse.ArgumentTypeError, ValueError):
+            return ""
+        return f" ({option} names the GPU, not how many: give --gpus {words[1]})"
 
     def parse_known_args(self, args: Sequence[str] | None = None,
                          namespace: argparse.Namespace | None = None
@@ -218,6 +239,40 @@ def _gpu_name(text: str) -> str:
 _gpu = _given("a GPU preset key such as rtx-3090 or the GPU's name, e.g. 'RTX 3090'")
 _quantization = _given("vLLM's --quantization method, e.g. fp8, or auto (the checkpoint's)")
 _MODEL_HINT = "a repo id such as Qwen/Qwen3-8B, a config.json or a folder holding one"
+
+
+def _names_a_gpu(name: str) -> bool:
+    """Whether a --gpu or --gpu-name value, words left over joined to it, is worth quoting:
+    a GPU's name ('RTX 4090', 'A100', 'Tesla P40'), or words that may be one, neither a
+    preset's key and more ('rtx-4090 x') nor ending in a bare number ('h100-sxm 2', a GPU and
+    a count: _Parser.leftover_advice)."""
+    if _gpu_named(name) or capability_from_name(name) is not None:
+        return True
+    words = name.split()
+    return not words[-1].isdigit() and not _gpu_named(words[0])
+
+
+def _gpu_named(name: str) -> bool:
+    """Whether a name designates a preset, or GPUs presets hold (an ambiguous 'A100', another
+    size, a MIG slice: unknown, but a GPU's name all the same)."""
+    try:
+        gpu_preset(name)
+    except NoGpuPresetError:
+        return False
+    except UnknownGpuError:
+        pass
+    return True
+
+
+_GPU_NAMED = ("--gpu", "--gpu-name")
+"""The options taking a GPU's name, which may hold spaces ('RTX 4090')."""
+
+_SPACED = {**dict.fromkeys(_GPU_NAMED, _names_a_gpu),
+           **dict.fromkeys(("--model", "--snapshot", "--prices", "--target-checkpoint"),
+                           os.path.exists)}
+"""Options whose value may hold spaces -> whether words left over after it, joined to it, make
+one worth quoting (cli.parser.OneLineParser.leftover_advice): a GPU's name, or a path that
+exists ('my models/qwen'; a repo id holds no space)."""
 
 
 def _model(text: str) -> str:

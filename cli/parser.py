@@ -14,7 +14,7 @@ import argparse
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from planner.text import sentence
@@ -91,28 +91,33 @@ class _ExtendEachOnce(_EachOnce, argparse._ExtendAction):
     """action="extend", refusing a repeated item."""
 
 
-def _unquoted(command: argparse.ArgumentParser, argv: list[str], extras: list[str]) -> str:
-    """' (--gpu takes one value: quote one with spaces, --gpu 'RTX 4090')' where the words left
-    over follow a single-value option's value (`--gpu RTX 4090` unquoted: --gpu took 'RTX')
-    and, quoted, are a value it takes; "" otherwise."""
+def _leftover_run(command: argparse.ArgumentParser, argv: list[str],
+                  extras: list[str]) -> tuple[str, list[str]] | None:
+    """(option, [its value, the words left over after it]) where, in `argv` (the words after
+    the subcommand's name), the first word left over follows a single-value option's value
+    (`--gpu RTX 4090` unquoted: --gpu took 'RTX'); None otherwise. That word is found by
+    position, the first of its equals no option took as its value: in `--max-model-len 4090
+    --gpu RTX 4090` the '4090' left over is the second."""
     stray = next((extra for extra in extras if not extra.startswith("-")), None)
-    if stray is None:
-        return ""
-    start = end = argv.index(stray)
+    at = next((i for i, word in enumerate(argv) if word == stray
+               and not (i and _takes_value(command, argv[i - 1]))), None)
+    if at is None:
+        return None
+    start, end = at, at
     while start > 0 and not argv[start - 1].startswith("-"):
         start -= 1
     while end + 1 < len(argv) and not argv[end + 1].startswith("-"):
         end += 1
     action = command._option_string_actions.get(argv[start - 1]) if start > 0 else None
-    if action is None or action.nargs is not None or start == argv.index(stray):
-        return ""
-    option, value = argv[start - 1], " ".join(argv[start:end + 1])
-    try:  # the words quoted must be a value the option takes ('8 k' is no count either)
-        if callable(action.type):
-            action.type(value)
-    except (argparse.ArgumentTypeError, TypeError, ValueError):
-        return ""
-    return f" ({option} takes one value: quote one with spaces, {option} {shlex.quote(value)})"
+    if action is None or action.nargs is not None or start == at:
+        return None
+    return argv[start - 1], argv[start:end + 1]
+
+
+def _takes_value(command: argparse.ArgumentParser, word: str) -> bool:
+    """Whether `word` is an option of `command` that takes the word after it as its value."""
+    action = command._option_string_actions.get(word)
+    return action is not None and action.nargs != 0
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -124,10 +129,13 @@ class OneLineParser(argparse.ArgumentParser):
     worse, be taken silently by an option the user did not mean."""
 
     def __init__(self, *args: Any, instead: dict[str, str] | None = None,
+                 spaced: dict[str, Callable[[str], bool]] | None = None,
                  **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self.instead = instead or {}  # another command's option -> this one's in its place
+        self.spaced = spaced or {}  # option whose value may hold spaces (a GPU's name, a
+        # folder) -> whether a value so given is one worth quoting (leftover_advice)
         self._negative_number_matcher = _NEGATIVE_VALUE  # a value, not an option (no
         # option here looks like a negative number, so argparse then reads it as one)
         self.register("action", None, _StoreOnce)
@@ -151,9 +159,30 @@ class OneLineParser(argparse.ArgumentParser):
         namespace, extras = self.parse_known_args(argv, namespace)
         if extras:
             command = self._command_parser(namespace)
+            words = argv if command is self else argv[argv.index(command.prog.split()[-1]) + 1:]
+            run = _leftover_run(command, words, extras)
+            advice = (command.leftover_advice(*run, namespace)
+                      if run and isinstance(command, OneLineParser) else "")
             command.error(f"unrecognized arguments: {' '.join(extras)}"
-                          f"{self._taken_by(command, extras)}{_unquoted(command, argv, extras)}")
+                          f"{self._taken_by(command, extras)}{advice}")
         return namespace
+
+    def leftover_advice(self, option: str, words: list[str],
+                        namespace: argparse.Namespace) -> str:
+        """' (--gpu takes one value: quote one with spaces, --gpu 'RTX 4090')' where `option`
+        took words[0] and words[1:] were left over, the option's value may hold spaces
+        (`spaced`) and the words, quoted, are a plausible value it takes; "" otherwise
+        (`--model Qwen/Qwen3-14B extra`: no repo id holds a space)."""
+        value, plausible = " ".join(words), self.spaced.get(option)
+        if plausible is None or not plausible(value):
+            return ""
+        action = self._option_string_actions[option]
+        try:  # the words quoted must be a value the option takes
+            if callable(action.type):
+                action.type(value)
+        except (argparse.ArgumentTypeError, TypeError, ValueError):
+            return ""
+        return f" ({option} takes one value: quote one with spaces, {option} {shlex.quote(value)})"
 
     def _taken_by(self, command: argparse.ArgumentParser, extras: list[str]) -> str:
         """' (--tp is an option of plan and report)' for each option left over that other

@@ -7,6 +7,7 @@ Exit 0 whether or not a GPU is present; exit 2 with one line on bad input; exit 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -143,7 +144,8 @@ def _snapshot_file(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the audit (or read a recorded snapshot) and print it; returns the exit code."""
-    parser = OneLineParser(prog="python -m probes", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m probes", description=__doc__.splitlines()[0],
+                           spaced={"--load": os.path.exists})
     parser.add_argument("--json", action="store_true",
                         help="write the snapshot as JSON on stdout instead of the summary")
     parser.add_argument("--model-dir", action="append", type=_model_dir, default=[],

@@ -95,6 +95,41 @@ def test_an_unquoted_gpu_name_says_to_quote_it(capsys) -> None:
     assert "(--gpu-name takes one value: quote one with spaces, --gpu-name 'Tesla P40')" in err
 
 
+def test_a_count_left_after_a_gpu_is_pointed_to_gpus_not_quoted(capsys) -> None:
+    # 'h100-sxm 2' is a preset key and a count, no GPU's name: quoting advice read "--gpu
+    # 'h100-sxm 2'" (review finding #13)
+    err = refusal(capsys, "plan", *MODEL, "--gpu", "h100-sxm", "2")
+    assert err == ("python -m planner plan: error: unrecognized arguments: 2 (--gpu names the "
+                   "GPU, not how many: give --gpus 2).\n")
+    # --gpus given already: neither advice (the count is not asked for twice)
+    err = refusal(capsys, "plan", *MODEL, "--gpus", "2", "--gpu", "h100-sxm", "2")
+    assert err == "python -m planner plan: error: unrecognized arguments: 2.\n"
+    # recommend has no --gpus, and a preset key and a word are no GPU's name either
+    assert refusal(capsys, "recommend", *MODEL, "--gpu", "h100-sxm", "2").endswith(
+        "unrecognized arguments: 2.\n")
+    assert refusal(capsys, "plan", *MODEL, "--gpu", "rtx-4090", "x").endswith(
+        "unrecognized arguments: x.\n")
+
+
+def test_a_repo_id_gets_no_quoting_advice_a_folder_with_spaces_does(capsys, tmp_path) -> None:
+    # a repo id holds no space: "--model 'Qwen/Qwen3-14B extra'" was advised
+    err = refusal(capsys, "recommend", "--model", "A", "--model", "Qwen/Qwen3-14B", "extra")
+    assert err == "python -m planner recommend: error: unrecognized arguments: extra.\n"
+    folder = tmp_path / "my models"
+    folder.mkdir()
+    err = refusal(capsys, "plan", "--model", str(tmp_path / "my"), "models", "--gpu", "rtx-4090")
+    assert err.endswith(f"(--model takes one value: quote one with spaces, --model "
+                        f"'{folder}').\n")
+
+
+def test_the_word_left_over_is_found_by_position(capsys) -> None:
+    # the first '4090' is --max-model-len's value; the one left over is --gpu's second word
+    # (argv.index found the first, and no advice was given)
+    err = refusal(capsys, "plan", *MODEL, "--max-model-len", "4090", "--gpu", "RTX", "4090")
+    assert err == ("python -m planner plan: error: unrecognized arguments: 4090 (--gpu takes "
+                   "one value: quote one with spaces, --gpu 'RTX 4090').\n")
+
+
 def test_words_left_after_a_count_get_no_quoting_advice(capsys) -> None:
     # '--max-model-len 8 k': quoting would give '8 k', which is no count either
     err = refusal(capsys, "plan", *MODEL, "--gpu", "rtx-4090", "--max-model-len", "8", "k")

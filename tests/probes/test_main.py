@@ -173,3 +173,16 @@ def test_gpu_row_with_no_max_pcie_link_shows_the_current_one() -> None:
     gpu = snap.gpus[0].model_copy(update={"pcie_generation_max": None})
     one = audit_summary(snap.model_copy(update={"gpus": [gpu]})).gpus[0]
     assert one.pcie_link == "Gen1 x16"
+
+
+def test_a_snapshot_path_with_spaces_is_advised_quoting(tmp_path: Path, capsys) -> None:
+    # --load took '.../my', 'node.json' was left over: quoting advice where the words joined
+    # name a file, none where they do not (a word typed by mistake)
+    (tmp_path / "my node.json").write_text("{}")
+    for last, advice in (("node.json", f" (--load takes one value: quote one with spaces, "
+                                       f"--load '{tmp_path}/my node.json')"), ("x", "")):
+        with pytest.raises(SystemExit) as exc:
+            main(["--load", str(tmp_path / "my"), last])
+        assert exc.value.code == 2
+        assert capsys.readouterr().err == (f"python -m probes: error: unrecognized arguments: "
+                                           f"{last}{advice}.\n")
