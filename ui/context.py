@@ -60,7 +60,7 @@ from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
 from ui import format as fmt
 from ui.io import hub_source, live_snapshot, server_token_allowed
-from ui.state import CHECKPOINT_QUANT, AppState, state
+from ui.state import CHECKPOINT_QUANT, LABELS, AppState, state
 
 UPLOADS_KEY = "uploaded_snapshots"
 """session_state key of the uploaded snapshots: {file name: HardwareSnapshot}."""
@@ -70,7 +70,7 @@ _SOURCES_KEY = "model_sources"
 _SPECS_KEY = "model_specs"
 _AUTO_LAYOUT_KEY = "auto_layouts"
 _CLUSTERS_KEY = "preset_clusters"
-MEMORY_FIELD = "Memory per GPU as CUDA reports it"
+MEMORY_FIELD = LABELS["gpu_memory_gib"]
 """The Hardware page's field for a total CUDA reports: the fix where a preset has no nvidia-smi
 total under WSL2 (current_cluster, the Recommend page)."""
 
@@ -441,10 +441,10 @@ _VERSION_STEP = re.compile(re.escape(VERSION_STEP).replace(re.escape("{version}"
 
 
 APP_LARGER_LEN_STEP = "at a larger max_model_len (the Plan page's field)"
-CHECKPOINT_FIELD = "Checkpoint in this format (optional)"
+CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"
 """The Plan page's field for a checkpoint holding the what-if format (the CLI's
 --target-checkpoint)."""
-APP_CHECKPOINT_STEP = f"in the Plan page's \"{CHECKPOINT_FIELD.removesuffix(' (optional)')}\" field"
+APP_CHECKPOINT_STEP = f"in the Plan page's \"{LABELS['target_checkpoint']}\" field"
 
 WHAT_IF_OPTION = "What-if: {label}"
 """A what-if weight format as the Plan page's Quantization field lists it."""
@@ -477,6 +477,25 @@ def app_words(text: str) -> str:
     for cli_words, app in _APP_FORMAT_STEPS.items():
         text = text.replace(cli_words, app)
     return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)
+
+
+_FIT_FLAGS = {f"--{field.replace('_', '-')}": LABELS[field] for field in (
+    "max_model_len", "max_num_seqs", "max_num_batched_tokens", "kv_cache_dtype",
+    "gpu_memory_utilization")}
+"""The vLLM flags a nearest change that fits names (planner.serving.fixes._tries: each an
+EngineSettings field, hyphenated) -> the label of the Plan page field that sets it
+(ui.state.LABELS), the one its Apply button changes."""
+_FIT_FLAG = re.compile(r"(`[^`]*`)|(?<![\w'-])(" + "|".join(map(re.escape, _FIT_FLAGS))
+                       + r")(?![\w-])")
+"""A _FIT_FLAGS flag in running text; or, first, text quoted as code, kept as it is."""
+
+
+def fit_advice_markdown(text: str) -> str:
+    """A plan's nearest change that fits (Plan.fit_advice; launch_text, which ends with it,
+    where there is no command) as the app shows it: app_markdown, each setting it changes
+    named by the Plan page field's label ("max_model_len 40960", "KV cache dtype fp8", "Batched
+    tokens 8192"), not the CLI's flag: the field is what the user changes, or Apply does."""
+    return app_markdown(_FIT_FLAG.sub(lambda m: m[1] or _FIT_FLAGS[m[2]], text))
 
 
 _FLAG = re.compile(r"(`[^`]*`)|(?<!')--[a-z0-9][a-z0-9-]*(?: (?=[\w.,-]*\d)[\w.](?:[\w.,-]*\w)?)?")

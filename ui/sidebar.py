@@ -22,7 +22,7 @@ from ui.context import (
     network_note,
     or_error,
 )
-from ui.state import bind, pop_messages, state
+from ui.state import LABELS, bind, pop_messages, state
 
 NAME_THE_MODEL = (f"pick its model under 'GPU model' on the Hardware page, with its memory in "
                   f"'{MEMORY_FIELD}'")
@@ -35,7 +35,7 @@ def render_sidebar() -> None:
         for message in pop_messages():
             st.warning(link_message_markdown(message))
         # first: a choice, in view on a laptop screen above the summaries
-        st.selectbox("vLLM release", covered_releases()[::-1],  # newest first
+        st.selectbox(LABELS["vllm_version"], covered_releases()[::-1],  # newest first
                      format_func=lambda v: f"{v} (default)" if v == DEFAULT_VLLM_VERSION else v,
                      help="the release every page plans for, like the CLI's --vllm-version: "
                      "its batch defaults, CUDA graphs, KV cache dtypes and launch flags; before "

@@ -10,7 +10,7 @@ from planner.serving.speed import ARRIVALS, ServingLoad, SpeedEstimate, estimate
 from planner.serving.sweep import OBJECTIVES
 from planner.text import counted, md_escape
 from ui.charts import speed_vs_concurrency
-from ui.state import bind, state
+from ui.state import LABELS, bind, state
 from ui.tables import terms_table
 
 _MAX_CURVE_POINTS = 12
@@ -22,13 +22,13 @@ def load_controls(container, page: str = "plan") -> None:
     a, b, c = container.columns(3)
     # no widget bounds (a browser refuses an out-of-range value silently): the state refuses
     # it aloud (ui.state.AppState's limits)
-    a.number_input("Input tokens", step=256,
+    a.number_input(LABELS["input_len"], step=256,
                    help="prompt tokens per request (speed figures)",
                    **bind(page, "input_len"))
-    b.number_input("Output tokens", step=256,
+    b.number_input(LABELS["output_len"], step=256,
                    help="generated tokens per request (speed figures)",
                    **bind(page, "output_len"))
-    c.number_input("Concurrency", step=1,
+    c.number_input(LABELS["concurrency"], step=1,
                    help="requests in flight; capped at what the KV cache holds and at "
                    "max_num_seqs",
                    **bind(page, "concurrency"))
@@ -39,7 +39,7 @@ def arrival_control(container, page: str = "plan", *, compact: bool = False) -> 
     folded into the choices ("burst arrivals"), one line high, beside the Plan page's "More
     vLLM options" so the speed figures stay above the fold."""
     container.selectbox(
-        "Arrivals", ARRIVALS, format_func=(lambda a: f"{a} arrivals") if compact else str,
+        LABELS["arrival"], ARRIVALS, format_func=(lambda a: f"{a} arrivals") if compact else str,
         label_visibility="collapsed" if compact else "visible",
         help="staggered: requests arrive spread out, each queued behind a fitted share of the "
         "others' prefills; burst: all arrive together (a closed-loop benchmark of equal "
@@ -59,12 +59,12 @@ def objective_controls(container, page: str = "plan") -> None:
     """What ranks the sweep (planner.serving.sweep.OBJECTIVES) and the TPOT target of the
     throughput ranking, side by side in `container` (the Plan and Report pages)."""
     left, right = container.columns(2)
-    left.selectbox("Rank by", OBJECTIVES, format_func=OBJECTIVE_LABELS.get,
+    left.selectbox(LABELS["sweep_objective"], OBJECTIVES, format_func=OBJECTIVE_LABELS.get,
                    help="fitting rows always come first", **bind(page, "sweep_objective"))
     # a short label: "TPOT target (ms, throughput ranking)" took two lines in the Report
     # page's narrower column at 1280 px, its field below the others. No widget bounds: with
     # min_value 0.1, 0.05 typed in was dropped without a word; the state refuses it aloud
-    right.number_input("TPOT target (ms)", value=None,
+    right.number_input(LABELS["tpot_target_ms"], value=None,
                        step=5.0, placeholder="none",
                        disabled=state().sweep_objective != "throughput",
                        help="ranking by highest throughput only: rows whose time per output "

@@ -393,6 +393,42 @@ class AppState(BaseModel):
         return value
 
 
+LABELS: dict[str, str] = {
+    # the Hardware page
+    "hardware": "Hardware source", "gpu": "GPU model", "gpus_per_node": "GPUs per node",
+    "nodes": "Nodes", "gpu_memory_gib": "Memory per GPU as CUDA reports it",
+    "intra_node_link": "GPU-to-GPU link in a node",
+    "pcie_generation": "PCIe generation of the slots", "pcie_lanes": "PCIe lanes of the slots",
+    "wsl2": "Windows (WSL2)", "network": "Network between nodes",
+    # the sidebar
+    "vllm_version": "vLLM release",
+    # the Plan page (its vLLM settings named as vLLM's own, where the field is one)
+    "quant": "Quantization", "target_checkpoint": "Checkpoint in this format",
+    "kv_cache_dtype": "KV cache dtype", "tp": "Tensor parallel (TP)",
+    "pp": "Pipeline parallel (PP)", "dp": "Data parallel (DP, replicas)",
+    "ep": "Expert parallel (EP)", "gpu_memory_utilization": "gpu_memory_utilization",
+    "max_model_len": "max_model_len", "max_num_seqs": "max_num_seqs",
+    "max_num_batched_tokens": "Batched tokens", "block_size": "KV block size (tokens)",
+    "moe_backend": "MoE backend", "all2all_backend": "All-to-all backend (DP + EP)",
+    "enable_eplb": "Expert-parallel load balancer (EPLB)",
+    "num_redundant_experts": "Redundant experts", "num_speculative_tokens": "MTP draft tokens",
+    "skip_mm_profiling": "Skip multimodal profiling", "trust_remote_code": "Trust remote code",
+    # the load and the sweep's ranking (the Plan and Report pages), the Compare page
+    "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",
+    "arrival": "Arrivals", "sweep_objective": "Rank by", "tpot_target_ms": "TPOT target (ms)",
+    "compare": "Models", "compare_context": "max_model_len for every model",
+}
+"""Each state field a widget sets -> the label it is shown under (its widget's label, or the
+head of it before what the widget adds in brackets: "max_model_len (empty: the model's)"):
+the words a refusal names it by (ui.state._commit, the Plan page's _keep_valid), where the
+field's name (gpu_memory_gib, kv_cache_dtype) is nowhere on the page."""
+
+
+def field_label(field: str) -> str:
+    """The label a state field is shown under (LABELS), else its name."""
+    return LABELS.get(field, field)
+
+
 def encode(state: AppState) -> dict[str, str]:
     """The state as query parameters (strings); unset optional numbers are left out."""
     params: dict[str, str] = {}
@@ -574,7 +610,7 @@ def _commit(key: str, field: str, then: Callable[[], None] | None = None,
     except ValidationError as exc:
         kept = _widget_value(getattr(state(), field), seed)
         st.session_state[_REFUSED_KEY] = [
-            f"{field} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
+            f"{field_label(field)} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
         st.session_state[key] = kept
         return
     if then is not None:

@@ -83,10 +83,10 @@ def test_a_bad_block_size_in_a_link_is_named_and_the_default_planned() -> None:
     # a size the sidebar's release does not take: its parser's words, vLLM's choice planned
     at = open_link("plan", **{**GEMMA2, "vllm": "0.11.0"}, bs="256")
     assert not at.exception
-    assert [w.value for w in at.main.warning if "block_size" in w.value] == [
-        "block_size=256 tokens is not possible here: vLLM 0.11.0: argument --block-size: "
-        "invalid choice: 256 (choose from 1, 8, 16, 32, 64, 128). Showing block_size=vLLM's "
-        "choice instead."]
+    assert [w.value for w in at.main.warning if "not possible here" in w.value] == [
+        "KV block size (tokens) = 256 tokens is not possible here: vLLM 0.11.0: argument "
+        "--block-size: invalid choice: 256 (choose from 1, 8, 16, 32, 64, 128). Showing KV "
+        "block size (tokens) = vLLM's choice instead."]
     assert block_size(at).value is None and "bs" not in at.query_params
 
 

@@ -145,7 +145,7 @@ def test_a_blank_model_typed_into_the_picker_is_refused_where_it_is_typed() -> N
     at.multiselect[0].set_value(["Qwen/Qwen3-8B", " "]).run()
     assert not at.exception and not at.error
     assert [w.value for w in at.warning] == [
-        "compare = ['Qwen/Qwen3-8B', ' '] refused: an entry is blank: a model is a Hugging Face "
+        "Models = ['Qwen/Qwen3-8B', ' '] refused: an entry is blank: a model is a Hugging Face "
         f"repo id such as Qwen/Qwen3-8B, not blank. Kept {default}."]
     assert at.multiselect[0].value == default
     assert list(at.dataframe[0].value["model"]) == default

@@ -69,8 +69,9 @@ def test_a_linked_count_is_planned_in_the_releases_spelling() -> None:
 def test_a_release_without_the_flag_drops_it_in_its_parsers_words() -> None:
     at = open_link("plan", **{**QWEN3_MOE, "vllm": "0.9.1"}, eplb="1")
     assert not at.exception and not at.error
-    [warning] = [w.value for w in at.main.warning if "enable_eplb" in w.value]
-    assert warning.startswith("enable_eplb=True is not possible here: vLLM 0.9.1: "
+    [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
+    assert warning.startswith("Expert-parallel load balancer (EPLB) = on is not possible here: "
+                              "vLLM 0.9.1: "
                               "unrecognized arguments: --enable-eplb")
     assert "--enable-eplb" not in launch_command(at) and at.query_params["eplb"] == "0"
     assert "plan.enable_eplb" not in {box.key for box in at.checkbox}
@@ -141,9 +142,9 @@ def test_redundant_experts_that_divide_no_ep_size_are_refused_not_a_dead_end() -
     assert not at.exception
     assert not [e.value for e in at.error if e.value.startswith("Cannot plan this")]
     assert [w.value for w in at.warning if "not possible here" in w.value] == [
-        "num_redundant_experts=3 is not possible here: 128 routed + 3 redundant experts = 131 "
+        "Redundant experts = 3 is not possible here: 128 routed + 3 redundant experts = 131 "
         "divide no expert-parallel size (TP x DP) on 4 GPUs, and EPLB runs with expert "
-        "parallelism only. Showing num_redundant_experts=vLLM's default instead."]
+        "parallelism only. Showing Redundant experts = vLLM's default instead."]
     assert "redundant" not in at.query_params
     # 128 / 4 = 32 experts a GPU: TP=4 + EP with EPLB, no redundant count passed (0.33.0)
     command = launch_command(at)

@@ -80,9 +80,9 @@ def test_a_backend_the_release_refuses_is_dropped_in_its_parsers_words(
         version: str, value: str, refusal: str) -> None:
     at = open_link("plan", **{**QWEN3_MOE, "vllm": version}, moe=value)
     assert not at.exception and not at.error
-    [warning] = [w.value for w in at.main.warning if "moe_backend" in w.value]
-    assert warning.startswith(f"moe_backend={value} is not possible here: {refusal}")
-    assert warning.endswith("Showing moe_backend=vLLM's choice instead.")
+    [warning] = [w.value for w in at.main.warning if "MoE backend = " in w.value]
+    assert warning.startswith(f"MoE backend = {value} is not possible here: {refusal}")
+    assert warning.endswith("Showing MoE backend = vLLM's choice instead.")
     assert "moe" not in at.query_params and "--moe-backend" not in launch_command(at)
     # the release's values are offered: none before 0.17
     assert ("plan.moe_backend" in _keys(at)) == (version != "0.16.0")

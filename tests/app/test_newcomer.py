@@ -50,7 +50,7 @@ def test_a_refused_output_length_does_not_read_as_the_input_tokens() -> None:
     at.number_input(key="plan.output_len").set_value(0).run()
     assert not at.exception
     refusal = [w.value for w in at.main.warning if "refused" in w.value]
-    assert refusal == ["output_len = 0 refused: the value must be greater than or equal to 1. "
+    assert refusal == ["Output tokens = 0 refused: the value must be greater than or equal to 1. "
                        "Kept 1,024."]
 
 
@@ -121,15 +121,15 @@ def test_every_state_bound_number_field_refuses_aloud_not_silently() -> None:
     for key in ("hw.gpus_per_node", "hw.nodes"):
         assert at.number_input(key=key).min is None and at.number_input(key=key).max is None
     at.number_input(key="hw.nodes").set_value(65).run()
-    assert any(w.value.startswith("nodes = 65 refused") for w in at.main.warning)
+    assert any(w.value.startswith("Nodes = 65 refused") for w in at.main.warning)
     assert at.query_params["nodes"] == "1"
     at = open_page("compare")
     field = at.number_input(key="compare.compare_context")
     assert field.min is None and field.max is None
     field.set_value(0).run()
     # the field was untouched, following the Plan page (no ctx in the link): it stays so
-    assert any(w.value == "compare_context = 0 refused: the value must be greater than or "
-               "equal to 1. Kept 32,768." for w in at.main.warning)
+    assert any(w.value == "max_model_len for every model = 0 refused: the value must be "
+               "greater than or equal to 1. Kept 32,768." for w in at.main.warning)
     assert "ctx" not in at.query_params
     assert at.number_input(key="compare.compare_context").value == 32768
 
@@ -154,6 +154,6 @@ def test_a_tpot_target_below_the_limit_is_refused_aloud_on_plan_and_report() -> 
         field.set_value(0.05).run()
         assert not at.exception
         assert [w.value for w in at.main.warning if "refused" in w.value] == [
-            "tpot_target_ms = 0.05 refused: the value must be greater than or equal to 0.1. "
+            "TPOT target (ms) = 0.05 refused: the value must be greater than or equal to 0.1. "
             "Kept empty (the default)."]
         assert "tpot" not in at.query_params

@@ -136,8 +136,9 @@ def test_a_plan_that_does_not_fit_names_the_nearest_fit_under_the_verdict() -> N
     # and, the KV cache being 16-bit on an Ada card (compute capability 8.9), what an fp8
     # one holds on the same 1,406.6 MiB: blocks of 16 x 65,536 B = 1 MiB, 1,406 of them, one
     # held back: 1,405 x 16 = 22,480 tokens
-    assert notes[0] == ("Nearest change that fits: `--max-model-len 11232` fits. For a longer "
-                        "context: `--kv-cache-dtype fp8` with `--max-model-len 22480` fits.")
+    # in the Plan page's fields (their labels), not the CLI's flags
+    assert notes[0] == ("Nearest change that fits: max_model_len 11232 fits. For a longer "
+                        "context: KV cache dtype fp8 with max_model_len 22480 fits.")
     assert notes[1] == "No speed figures: the plan does not fit."
 
 
@@ -196,7 +197,7 @@ def test_apply_puts_back_vllms_batched_token_default() -> None:
     # of 8,192 tokens on an 80 GB H100 fits: Apply puts 8192 in the field and the plan fits
     at = open_page(None, gpu="h100-sxm", gpn="8", model="Qwen/Qwen3-30B-A3B", mbt="10000000")
     assert not at.exception and at.error
-    assert at.info[0].value == "Nearest change that fits: `--max-num-batched-tokens 8192` fits."
+    assert at.info[0].value == "Nearest change that fits: Batched tokens 8192 fits."
     at.button(key="plan.apply_nearest_fit").click().run()
     assert not at.exception
     assert at.number_input(key="plan.max_num_batched_tokens").value == 8192
@@ -232,7 +233,7 @@ def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() 
 def test_ep_choice_is_ignored_for_a_dense_model() -> None:
     at = open_page(None, model="Qwen/Qwen3-32B", tp="4", ep="1")
     assert not at.exception
-    assert not any("ep=" in e.value for e in at.error)  # no "ep=True is not possible here"
+    assert not any("Expert parallel (EP) = " in m.value for m in [*at.error, *at.warning])
     assert "--enable-expert-parallel" not in launch_command(at)
     assert at.checkbox(key="plan.ep_none").disabled
 
@@ -279,7 +280,7 @@ def test_an_impossible_layout_in_the_link_is_explained_and_replaced() -> None:
     assert not at.exception
     # an automatic fallback is a warning, not a red error (issue 13, item 14)
     assert not any("not possible here" in e.value for e in at.error)
-    assert any("tp=3 is not possible here" in w.value and "divisible" in w.value
+    assert any("Tensor parallel (TP) = 3 is not possible here" in w.value and "divisible" in w.value
                for w in at.warning)
     assert at.query_params["tp"] == "4"  # the nearest valid size (larger on a tie with 2)
     assert metric(at, "KV bytes/token per GPU") == "48,128 B"  # 4 KV heads / TP=4 = 1 head
@@ -367,7 +368,7 @@ def test_what_if_fp8_of_a_bf16_checkpoint_passes_quantization_to_vllm() -> None:
 def test_a_what_if_on_a_quantized_checkpoint_is_refused_inline() -> None:
     at = open_page(None, quant="fp8-tensor")  # the seed checkpoint is already GPTQ int4
     assert not at.exception
-    assert any("quant=fp8-tensor is not possible here" in w.value for w in at.warning)
+    assert any("Quantization = fp8-tensor is not possible here" in w.value for w in at.warning)
     assert at.query_params["quant"] == "checkpoint"
 
 
@@ -760,20 +761,20 @@ def test_a_linked_what_if_not_offered_says_which_reason_applies() -> None:
     def refusal(**query: str) -> str:
         at = open_link("plan", **query)
         assert not at.exception
-        [shown] = [w.value for w in at.warning if w.value.startswith("quant=")]
+        [shown] = [w.value for w in at.warning if w.value.startswith("Quantization = ")]
         return shown
     assert refusal(model="Qwen/Qwen3-8B", gpu="v100-32gb", gpn="1", quant="fp8") == (
-        "quant=fp8-tensor is not possible here: FP8 E4M3, per-tensor scale is not a format "
-        "vLLM runs on the Tesla V100-SXM2-32GB (compute capability 7.0), the what-ifs offered "
-        "here. Showing quant=checkpoint instead.")
+        "Quantization = fp8-tensor is not possible here: FP8 E4M3, per-tensor scale is not a "
+        "format vLLM runs on the Tesla V100-SXM2-32GB (compute capability 7.0), the what-ifs "
+        "offered here. Showing Quantization = checkpoint instead.")
     assert refusal(model="Qwen/Qwen3-32B-FP8", gpu="h100-sxm", gpn="1", quant="w4a16") == (
-        "quant=w4a16-gptq-g128 is not possible here: Qwen/Qwen3-32B-FP8 is a quantized "
+        "Quantization = w4a16-gptq-g128 is not possible here: Qwen/Qwen3-32B-FP8 is a quantized "
         "checkpoint (FP8 E4M3, 128x128 block scales), planned as stored: what-ifs are for 16-bit "
-        "checkpoints. Showing quant=checkpoint instead.")
+        "checkpoints. Showing Quantization = checkpoint instead.")
     assert refusal(quant="w4a16") == (
-        "quant=w4a16-gptq-g128 is not possible here: it is the checkpoint's own format, GPTQ "
-        "int4, group 128 (W4A16), which the Quantization choice Checkpoint plans. Showing "
-        "quant=checkpoint instead.")
+        "Quantization = w4a16-gptq-g128 is not possible here: it is the checkpoint's own "
+        "format, GPTQ int4, group 128 (W4A16), which the Quantization choice Checkpoint plans. "
+        "Showing Quantization = checkpoint instead.")
 
 
 def test_the_open_chart_and_the_heatmap_choice_stay_after_a_visit_to_another_page() -> None:

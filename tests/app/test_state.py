@@ -168,7 +168,7 @@ def test_a_limit_in_a_refusal_has_thousands_separators_as_the_value_beside_it() 
     at.number_input(key="plan.input_len").set_value(2 ** 25).run()
     assert not at.exception
     assert [w.value for w in at.main.warning if "refused" in w.value] == [
-        "input_len = 33,554,432 refused: the value must be less than or equal to 16,777,216. "
+        "Input tokens = 33,554,432 refused: the value must be less than or equal to 16,777,216. "
         "Kept 1,024."]
     at = open_link("plan", seqs="70000")  # 2 ** 16 = 65,536
     assert [w.value for w in at.sidebar.warning if "seqs" in w.value] == [

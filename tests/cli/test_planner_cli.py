@@ -1060,8 +1060,8 @@ def test_cli_and_app_refuse_a_kv_format_alike(capsys, kv: str) -> None:
     assert data["errors"] == [KV_REFUSALS[kv]]
     at = open_page(None, model=model, gpu="rtx-3090", gpn="1", tp="1", len="8192", kv=kv)
     warned = [w.value.replace("\\", "") for w in at.warning]
-    assert f"kv_cache_dtype={kv} is not possible here: {KV_REFUSALS[kv]} Showing " \
-        "kv_cache_dtype=auto instead." in warned, warned
+    assert f"KV cache dtype = {kv} is not possible here: {KV_REFUSALS[kv]} Showing " \
+        "KV cache dtype = auto instead." in warned, warned
     assert kv not in at.selectbox(key="plan.kv_cache_dtype").options
 
 

@@ -34,7 +34,7 @@ from ui.context import (
     show_error,
     show_the_way_out,
 )
-from ui.state import DEFAULT_COMPARE_CONTEXT, MAX_COMPARE, bind, state
+from ui.state import DEFAULT_COMPARE_CONTEXT, LABELS, MAX_COMPARE, bind, state
 from ui.tables import key_grid
 
 WARNED = " ⚠"  # after a model's fits cell where it has warnings (each listed under the grid)
@@ -44,13 +44,13 @@ st.title("Compare")
 # (the picker's callback ran before this script: a change is already in the state)
 models = state().compared_models()
 options = sorted({*(e.repo_id for e in catalog_entries()), *models})
-st.multiselect("Models (2 to 6; type any Hugging Face repo id to add it)", options,
+st.multiselect(f"{LABELS['compare']} (2 to 6; type any Hugging Face repo id to add it)", options,
                max_selections=MAX_COMPARE, accept_new_options=True,
                **bind("compare", "compare", seed=models))
 # no widget bounds (a browser refuses an out-of-range value silently): the state refuses aloud
 # the max_model_len every model is planned at (the ceiling, the verdicts and the concurrency
 # column follow it): "Concurrency at context" named only the last
-st.number_input("max_model_len for every model (tokens)", step=4096,
+st.number_input(f"{LABELS['compare_context']} (tokens)", step=4096,
                 help="the context each model is planned at and its concurrency is counted "
                 "at; until changed here, the Plan page's max_model_len where one is given, "
                 f"else {DEFAULT_COMPARE_CONTEXT:,}",

@@ -34,7 +34,7 @@ from ui.context import (
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
-from ui.state import bind, set_state, state
+from ui.state import LABELS, bind, set_state, state
 
 _SOURCES = {
     "audit": "Live audit of this machine",
@@ -137,12 +137,12 @@ def _gpu_label(key: str) -> str:
 def _preset_builder() -> None:
     """GPU model, GPUs per node, nodes and links; the cluster itself is built by the planner."""
     left, mid, right = st.columns([3, 1, 1])
-    left.selectbox("GPU model", list(GPU_PRESETS), format_func=_gpu_label,
+    left.selectbox(LABELS["gpu"], list(GPU_PRESETS), format_func=_gpu_label,
                    **bind("hw", "gpu", then=_one_per_machine))
     # no widget bounds (a browser refuses an out-of-range value silently): the state's
     # limits (1..64) refuse it aloud
-    mid.number_input("GPUs per node", step=1, **bind("hw", "gpus_per_node"))
-    right.number_input("Nodes", step=1, **bind("hw", "nodes"))
+    mid.number_input(LABELS["gpus_per_node"], step=1, **bind("hw", "gpus_per_node"))
+    right.number_input(LABELS["nodes"], step=1, **bind("hw", "nodes"))
     if note := st.session_state.pop(_ONE_PER_MACHINE_KEY, None):
         st.info(note)
     st.number_input(f"{MEMORY_FIELD} (GiB; empty: the GPU preset's)", value=None,
@@ -155,19 +155,19 @@ def _preset_builder() -> None:
     # one GPU per node has no GPU-to-GPU link: the link and its PCIe slots change nothing
     alone = state().gpus_per_node == 1
     left, gen, lanes = st.columns([2, 1, 1])
-    left.radio("GPU-to-GPU link in a node", ["auto", *get_args(LinkKind)], horizontal=True,
+    left.radio(LABELS["intra_node_link"], ["auto", *get_args(LinkKind)], horizontal=True,
                help="as the CLI's --link. auto: the card's own (NVLink only for NVSwitch "
                "(SXM/HGX) parts, pcie-no-p2p for GeForce cards without peer-to-peer); "
                "pcie-no-p2p: staged through host memory; cross-socket: GPUs under different "
                "CPU sockets or host bridges",
                disabled=alone, **bind("hw", "intra_node_link"))
-    gen.selectbox("PCIe generation of the slots", [None, *reversed(PCIE_X16_GBPS)],
+    gen.selectbox(LABELS["pcie_generation"], [None, *reversed(PCIE_X16_GBPS)],
                   format_func=lambda g: "the card's" if g is None else f"PCIe {g}.0",
                   placeholder="the card's",  # Streamlit shows None as its placeholder
                   help="where the board runs an older generation than the card (the "
                   "CLI's --pcie-gen); the link runs at the lower of the two",
                   disabled=alone, **bind("hw", "pcie_generation"))
-    lanes.selectbox("PCIe lanes of the slots", [None, *reversed(PCIE_LANES)],
+    lanes.selectbox(LABELS["pcie_lanes"], [None, *reversed(PCIE_LANES)],
                     format_func=lambda n: "the card's" if n is None else f"x{n}",
                     placeholder="the card's",
                     help="where a slot is wired narrower than the card: x8/x8 boards, x4 or "
@@ -205,7 +205,7 @@ def _preset_builder() -> None:
 
 def _wsl2_box(where) -> None:
     """The Windows (WSL2) box (link key wsl2), in `where` (st or a column)."""
-    where.checkbox("Windows (WSL2)", help="the GPUs run under Windows WSL2, where CUDA reports "
+    where.checkbox(LABELS["wsl2"], help="the GPUs run under Windows WSL2, where CUDA reports "
                    "the whole nvidia-smi total (no driver reservation): presets are planned on "
                    f"it. A memory given in '{MEMORY_FIELD}' wins (it is what CUDA reports)",
                    **bind("hw", "wsl2"))
@@ -213,7 +213,7 @@ def _wsl2_box(where) -> None:
 
 def _network_field(where) -> None:
     """The network between nodes (link key net), in `where` (st or a column)."""
-    where.text_input("Network between nodes (NICs per node x Gb/s)", placeholder="e.g. 8x400",
+    where.text_input(f"{LABELS['network']} (NICs per node x Gb/s)", placeholder="e.g. 8x400",
                      help="each node's NICs for GPU traffic x their line rate, shared evenly "
                      "by its GPUs: 8x400 (a DGX H100), 2x100 (two 100 GbE ports), 1x400 (one "
                      "NIC for the node). Empty: the GPU's DGX network, one 400 Gb/s NIC per "
@@ -276,7 +276,7 @@ def _snapshots() -> None:
 
 
 st.title("Hardware")
-st.radio("Hardware source", list(_SOURCES), format_func=_SOURCES.get, horizontal=True,
+st.radio(LABELS["hardware"], list(_SOURCES), format_func=_SOURCES.get, horizontal=True,
          **bind("hw", "hardware"))
 choice = state().hardware
 if choice == "audit":

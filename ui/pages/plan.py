@@ -81,6 +81,7 @@ from ui.context import (
     current_source,
     current_spec,
     error_text,
+    fit_advice_markdown,
     fit_settings,
     hardware_layout,
     hardware_layout_rule,
@@ -98,7 +99,7 @@ from ui.speed import (
     speed_details,
     speed_metrics,
 )
-from ui.state import CHECKPOINT_QUANT, bind, keep, set_state, state
+from ui.state import CHECKPOINT_QUANT, LABELS, bind, field_label, keep, set_state, state
 from ui.tables import key_grid, terms_table
 
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
@@ -136,18 +137,26 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
                 for tp, errors in reasons.items()))
 
 
+def _in_words(value: object) -> str:
+    """A setting's value as the page shows it: a checkbox's on or off, else as written."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
 def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: bool = True,
-                shown=str) -> None:
+                shown=_in_words) -> None:
     """When a linked value is not a valid choice here, say why and fall back to the nearest
     valid one (numbers: the closest, larger on ties; else, or with nearest=False, the first),
-    named as `shown` writes it."""
+    named as `shown` writes it and the field by its widget's label (ui.state.LABELS)."""
     if value in options:
         return
     fallback = options[0]
     if nearest and isinstance(value, int) and not isinstance(value, bool):
         fallback = min(options, key=lambda option: (abs(option - value), -option))
-    st.warning(md_escape(f"{field}={shown(value)} is not possible here: {why} Showing "
-                         f"{field}={shown(fallback)} instead."), icon=":material/swap_horiz:")
+    name = field_label(field)
+    st.warning(md_escape(f"{name} = {shown(value)} is not possible here: {why} Showing "
+                         f"{name} = {shown(fallback)} instead."), icon=":material/swap_horiz:")
     set_state(**{field: fallback})
 
 
@@ -209,7 +218,7 @@ def _controls() -> None:
 
     left, mid, right = st.columns([1.6, 1, 1.2])  # wider: format labels, the load and knobs
     left.selectbox(
-        "Quantization", quants,
+        LABELS["quant"], quants,
         format_func=lambda k: f"Checkpoint: {own.label}" if k == CHECKPOINT_QUANT
         else WHAT_IF_OPTION.format(label=scheme(k).label),
         **bind("plan", "quant"),
@@ -220,7 +229,7 @@ def _controls() -> None:
     _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,
                 " ".join(kv_format_errors(gpu, spec, state().kv_cache_dtype, cli))
                 or "this vLLM release has no such --kv-cache-dtype.")
-    left.selectbox("KV cache dtype", kv_dtypes, help="auto follows the model dtype; the "
+    left.selectbox(LABELS["kv_cache_dtype"], kv_dtypes, help="auto follows the model dtype; the "
                    "choices are the targeted vLLM release's --kv-cache-dtype values Headroom "
                    "sizes that it runs on this GPU (nvfp4 and the per-token-head formats "
                    "include their scales)", format_func=lambda kv: VLLM_KV_DTYPE[kv],
@@ -230,24 +239,25 @@ def _controls() -> None:
     all2all_backends = _backends(spec, cli, "all2all_backend", "--all2all-backend",
                                  all2all_refusal)
     load_controls(left)
-    mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout,
+    mid.selectbox(LABELS["tp"], tps, key="plan.tp", on_change=_pin_layout,
                   args=("tp",))
-    mid.selectbox("Pipeline parallel (PP)", pps, key="plan.pp", on_change=_pin_layout,
+    mid.selectbox(LABELS["pp"], pps, key="plan.pp", on_change=_pin_layout,
                   args=("pp",))
-    mid.selectbox("Data parallel (DP, replicas)", dps, key="plan.dp", on_change=_pin_layout,
+    mid.selectbox(LABELS["dp"], dps, key="plan.dp", on_change=_pin_layout,
                   args=("dp",), help="offered where TP x PP x DP fills every GPU")
     if eps == [False]:  # dense, TP=1 or experts that do not divide: the EP choice is kept
-        mid.checkbox("Expert parallel (EP)", value=False, disabled=True, key="plan.ep_none",
+        mid.checkbox(LABELS["ep"], value=False, disabled=True, key="plan.ep_none",
                      help=_no_ep_why(spec, cluster, ParallelLayout(tp=tp, pp=pp, dp=dp,
                                                                    ep=True)))
     else:
-        mid.checkbox("Expert parallel (EP)", disabled=len(eps) == 1, **bind("plan", "ep"))
+        mid.checkbox(LABELS["ep"], disabled=len(eps) == 1, **bind("plan", "ep"))
     utilization = state().gpu_memory_utilization
     if utilization is None:  # unset: vLLM's default for the sidebar's release (the rule
         # EngineSettings and the CLI use), seeded each run so the slider follows the release
         st.session_state["plan.gpu_memory_utilization"] = default_gpu_memory_utilization(
             state().vllm_version)
-    right.slider(f"gpu_memory_utilization{release_default_note()}", 0.05, 1.0, step=0.01,
+    right.slider(f"{LABELS['gpu_memory_utilization']}{release_default_note()}", 0.05, 1.0,
+                 step=0.01,
                  help="the fraction of each GPU's memory vLLM may use (--gpu-memory-utilization)"
                  ". Until you move it, vLLM's default for the sidebar's release (0.92 from "
                  "0.20, 0.9 before), and it follows the release; a value you set is kept (gmu "
@@ -259,15 +269,15 @@ def _controls() -> None:
     # default_max_model_len), not min_value; no
     # widget bounds, so an out-of-range number reaches the state, which refuses it aloud
     window = default_max_model_len(spec, vllm_rules(state().vllm_version).version)
-    right.number_input("max_model_len (empty: the model's)", value=None, step=1024,
+    right.number_input(f"{LABELS['max_model_len']} (empty: the model's)", value=None, step=1024,
                        placeholder=f"the model's: {window:,}",
                        **bind("plan", "max_model_len"))
     a, b = right.columns(2)
-    a.number_input("max_num_seqs", value=None, step=1, placeholder="default",
+    a.number_input(LABELS["max_num_seqs"], value=None, step=1, placeholder="default",
                    **bind("plan", "max_num_seqs"))
     # in words, the name in its help: "max_num_batched_tokens" does not fit its half column
     # at 1280 px, and was cut mid-name ("max_num_batched" / "_tokens")
-    b.number_input("Batched tokens", value=None, step=1024, placeholder="default",
+    b.number_input(LABELS["max_num_batched_tokens"], value=None, step=1024, placeholder="default",
                    help="vLLM's max_num_batched_tokens (--max-num-batched-tokens): the most "
                    "tokens one engine step schedules; empty: vLLM's default",
                    **bind("plan", "max_num_batched_tokens"))
@@ -406,7 +416,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
             or len(all2all_backends) > 1 and current.all2all_backend
             or eplb and current.enable_eplb)):
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
-        st.selectbox("KV block size (tokens)", block_sizes, format_func=_block_label,
+        st.selectbox(LABELS["block_size"], block_sizes, format_func=_block_label,
                      placeholder=_block_label(None),
                      help="vLLM --block-size, tokens per KV cache block. vLLM's choice: 16 "
                      "(64 from vLLM 0.34, but 16 where ROCM_ATTN serves the model on an AMD "
@@ -416,7 +426,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                      "(Gemma-2/3) in 16-token blocks under vLLM 0.11.1-0.17",
                      **bind("plan", "block_size"))
         if len(moe_backends) > 1:
-            st.selectbox("MoE backend", moe_backends, format_func=_backend_label,
+            st.selectbox(LABELS["moe_backend"], moe_backends, format_func=_backend_label,
                          placeholder=_backend_label(None),
                          help="vLLM --moe-backend: the fused-MoE kernel for the routed experts; "
                          "vLLM's choice picks one for the GPU and weight format. The others "
@@ -425,7 +435,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                          "activation peak on vLLM 0.25-0.28; a backend vLLM refuses for this "
                          "GPU or format is the plan's error", **bind("plan", "moe_backend"))
         if len(all2all_backends) > 1:
-            st.selectbox("All-to-all backend (DP + EP)", all2all_backends,
+            st.selectbox(LABELS["all2all_backend"], all2all_backends,
                          format_func=_backend_label, placeholder=_backend_label(None),
                          help="vLLM --all2all-backend: how the MoE layers send tokens to the "
                          "experts on other GPUs and back; vLLM reads it only with DP > 1 and "
@@ -435,7 +445,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                          "allgather_reducescatter, holds none",
                          **bind("plan", "all2all_backend"))
         if eplb:
-            st.checkbox("Expert-parallel load balancer (EPLB)", help="vLLM --enable-eplb: "
+            st.checkbox(LABELS["enable_eplb"], help="vLLM --enable-eplb: "
                         "with expert parallelism only; vLLM moves experts between GPUs by "
                         "their load. Its expert maps and load statistics (and from vLLM 0.12 a "
                         "transfer buffer) are in the weights; its communication buffers are "
@@ -443,8 +453,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         **bind("plan", "enable_eplb"))
             if current.enable_eplb:
                 st.number_input(
-                    "Redundant experts (empty: vLLM's default)", value=None, step=1,
-                    placeholder="not passed",
+                    f"{LABELS['num_redundant_experts']} (empty: vLLM's default)", value=None,
+                    step=1, placeholder="not passed",
                     help="EPLB's redundant experts per MoE layer (vLLM --eplb-config "
                     "num_redundant_experts; --num-redundant-experts before 0.10.2): each "
                     "GPU of the expert-parallel group holds (routed + redundant) / its size "
@@ -453,7 +463,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         if not mtp_refused:
             # no widget bounds: the state refuses an out-of-range number aloud
             st.number_input(
-                "MTP draft tokens (0: off)", step=1,
+                f"{LABELS['num_speculative_tokens']} (0: off)", step=1,
                 help="speculative decoding with the model's own MTP layers "
                 f"({spec.mtp_layers} in its config), N draft tokens per step (vLLM "
                 "--speculative-config method mtp): adds the draft's weights and KV cache "
@@ -461,7 +471,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                 "figures do not model speculative decoding",
                 **bind("plan", "num_speculative_tokens"))
         if skip_mm:
-            st.checkbox("Skip multimodal profiling", help="vLLM --skip-mm-profiling: the "
+            st.checkbox(LABELS["skip_mm_profiling"], help="vLLM --skip-mm-profiling: the "
                         "start-up profile runs the language model only, so the vision "
                         "encoder's activation peak is yours to leave room for; it changes the "
                         "figures where Headroom models the encoder (the Qwen3-VL family, "
@@ -577,7 +587,7 @@ def _trust_remote_code(spec: ModelSpec, runs: str) -> None:
     """The CLI's --trust-remote-code, for a model the release loads only with it: the choice
     changes the printed command, never a figure, and a ticked box (from a link too) says
     whose code the command runs (`runs`: auto_map's class)."""
-    st.checkbox("Trust remote code (vLLM --trust-remote-code)", help="adds vLLM's "
+    st.checkbox(f"{LABELS['trust_remote_code']} (vLLM --trust-remote-code)", help="adds vLLM's "
                 "--trust-remote-code to the printed command, nothing else: Headroom runs no "
                 "code and no figure changes. vLLM will then run the repository's own Python "
                 "code (config.json's or tokenizer_config.json's auto_map), so review it first",
@@ -611,7 +621,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(app_markdown(message))
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
-        st.info(app_markdown(result.fit_advice),
+        st.info(fit_advice_markdown(result.fit_advice),
                 icon=":material/lightbulb:")
     if result.nearest_fit_change:  # nearest_fit's settings: one click makes the change
         st.button("Apply", key="plan.apply_nearest_fit", help="sets the fields above to this "
@@ -667,7 +677,11 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.code(fmt.shell_block(result.launch_lines), language="bash")
     if result.launch_text:
         # the note can quote the config (its model_type): inert text, as the report shows it
-        (st.caption if result.vllm_command else st.info)(app_markdown(result.launch_text))
+        # no command: the note ends with the nearest change that fits (Plan.launch_text)
+        if result.vllm_command:
+            st.caption(app_markdown(result.launch_text))
+        else:
+            st.info(fit_advice_markdown(result.launch_text))
     st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):

@@ -1,0 +1,62 @@
+"""The app names a setting it refuses, and the one its nearest fit changes, by the label of
+the field the user changes (ui.state.LABELS), not by the state's field name (kv_cache_dtype,
+max_num_batched_tokens, gpu_memory_gib) or the CLI's flag (--max-model-len): the CLI's words
+stay the CLI's."""
+
+import pytest
+
+from tests.app.conftest import open_link, open_page
+from ui.state import LABELS
+
+WIDGETS = ("number_input", "selectbox", "checkbox", "slider", "text_input", "radio",
+           "multiselect")
+
+
+def test_a_kv_dtype_the_gpu_cannot_serve_is_refused_under_its_fields_label() -> None:
+    # a V100 (compute capability 7.0) runs no FP8 KV cache (vLLM wants 8.9 for fp8e4nv): the
+    # linked fp8 is dropped for auto; it read "kv_cache_dtype=fp8 is not possible here: ...
+    # Showing kv_cache_dtype=auto instead." beside a field labelled "KV cache dtype"
+    at = open_link("plan", model="Qwen/Qwen3-8B", gpu="v100-32gb", gpn="1", kv="fp8")
+    assert not at.exception
+    [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
+    assert warning.startswith("KV cache dtype = fp8 is not possible here: FP8 KV cache is not "
+                              "supported by the Triton attention backend")
+    assert warning.endswith(" Showing KV cache dtype = auto instead.")
+    assert at.selectbox(key="plan.kv_cache_dtype").label == "KV cache dtype"
+
+
+def test_the_nearest_fit_of_a_too_long_context_names_the_field_not_the_flag() -> None:
+    # Qwen3-8B's config.json: max_position_embeddings 40960, the longest max_model_len vLLM
+    # derives; asked for 1,000,000 the nearest change is that length, which the Plan page's
+    # max_model_len field sets (it read "`--max-model-len 40960`", a flag the app has no box for)
+    at = open_link("plan", model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="8", len="1000000")
+    assert not at.exception
+    advice = "Nearest change that fits: max_model_len 40960 fits."
+    assert [i.value for i in at.info if "Nearest change" in i.value] == [
+        advice, f"No launch command: the plan does not fit (see the verdict). {advice}"]
+    assert at.number_input(key="plan.max_model_len").label.startswith("max_model_len ")
+
+
+def test_a_number_typed_out_of_range_is_refused_under_its_label() -> None:
+    # the field labelled "Batched tokens" (vLLM's max_num_batched_tokens): its refusal read
+    # "max_num_batched_tokens = 0 refused", a name nowhere on the page
+    at = open_page()
+    at.number_input(key="plan.max_num_batched_tokens").set_value(0).run()
+    assert not at.exception
+    assert [w.value for w in at.main.warning if "refused" in w.value] == [
+        "Batched tokens = 0 refused: the value must be greater than or equal to 1. Kept empty "
+        "(the default)."]
+
+
+@pytest.mark.parametrize("page", ["plan", "hardware", "compare"])
+def test_each_field_is_shown_under_the_label_its_refusals_name(page: str) -> None:
+    # every widget bound to a state field ("<page>.<field>") is labelled with LABELS[field]
+    # (then what it adds in brackets), so a refusal naming the label names the field seen
+    at = open_page(page)
+    assert not at.exception
+    bound = [(widget.key.split(".", 1)[1], widget.label) for kind in WIDGETS
+             for widget in getattr(at, kind) if widget.key and "." in widget.key]
+    checked = [(field, label) for field, label in bound if field in LABELS]
+    assert len(checked) >= 3, bound
+    for field, label in checked:
+        assert label == LABELS[field] or label.startswith(f"{LABELS[field]} "), (field, label)
