@@ -1,6 +1,6 @@
 """A GeForce RTX 30/40/50 card no preset names links as the GeForce presets do: pcie-no-p2p.
 
-Its driver refuses PCIe peer-to-peer (planner.serving.hardware.presets _NO_P2P_NOTE), so NCCL stages
+Its driver refuses PCIe peer-to-peer (planner.serving.hardware.presets NO_P2P_NOTE), so NCCL stages
 TP traffic through host memory and allocates no P2P buffers. An audited "NVIDIA GeForce RTX
 4090 D" (no preset) on GPUs sharing a PCIe switch (PIX) was planned with P2P, and its
 non-torch memory at TP=2 held NCCL's P2P buffers: "0.25 GiB CUDA context + 0.04 GiB NCCL 4 x

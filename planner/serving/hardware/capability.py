@@ -16,7 +16,7 @@ def parse_capability(compute_capability: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
-def _cc_at_least(compute_capability: str, major: int, minor: int) -> bool:
+def cc_at_least(compute_capability: str, major: int, minor: int) -> bool:
     """True when an NVIDIA "major.minor" capability is at least (major, minor)."""
     cc = parse_capability(compute_capability)
     return cc is not None and cc >= (major, minor)
@@ -43,19 +43,19 @@ _NVIDIA_WEIGHT_FORMATS: dict[str, tuple[GpuFormat, ...]] = {
     "12.0": _BLACKWELL,
     "12.1": _BLACKWELL,
 }
-_CONSERVATIVE_FORMATS: tuple[GpuFormat, ...] = ("fp32", "fp16")
+CONSERVATIVE_FORMATS: tuple[GpuFormat, ...] = ("fp32", "fp16")
 
 NVIDIA_CAPABILITIES: tuple[str, ...] = tuple(_NVIDIA_WEIGHT_FORMATS)
 """The NVIDIA compute capabilities Headroom knows the formats of, oldest first: those a GPU of
 unknown capability may have (custom.with_capability)."""
 
 
-def _nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tuple[GpuFormat, ...]]:
+def nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tuple[GpuFormat, ...]]:
     """(weight formats, KV dtypes) an NVIDIA capability computes natively.
 
     KV dtypes are the 16-bit floats it has tensor cores for, plus fp8 where fp8 is native.
     """
-    weights = _NVIDIA_WEIGHT_FORMATS.get(compute_capability, _CONSERVATIVE_FORMATS)
+    weights = _NVIDIA_WEIGHT_FORMATS.get(compute_capability, CONSERVATIVE_FORMATS)
     kv = tuple(f for f in ("bf16", "fp16", "fp8") if f in weights)
     return weights, kv
 
@@ -97,7 +97,7 @@ def sm_cycles(fp32_tflops: float | None, compute_capability: str) -> float | Non
     return fp32_tflops / (2 * units[0]) if fp32_tflops and units else None
 
 
-def _softmax_exp_rate(fp32_tflops: float | None, compute_capability: str) -> float | None:
+def softmax_exp_rate(fp32_tflops: float | None, compute_capability: str) -> float | None:
     """Exponentials/s (10**12): SMs x clock x SFU lanes per SM (SM_UNITS)."""
     cycles = sm_cycles(fp32_tflops, compute_capability)
     return cycles * SM_UNITS[compute_capability][1] if cycles else None

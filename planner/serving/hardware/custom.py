@@ -3,9 +3,9 @@ compute capability where known, and the note a plan carries where that is unknow
 
 from typing import Literal
 
-from planner.serving.hardware.capability import _CONSERVATIVE_FORMATS, _nvidia_formats
+from planner.serving.hardware.capability import CONSERVATIVE_FORMATS, nvidia_formats
 from planner.serving.hardware.cluster import ClusterSpec
-from planner.serving.hardware.presets import _NO_P2P_GEFORCE, _NO_P2P_NOTE
+from planner.serving.hardware.presets import NO_P2P_GEFORCE, NO_P2P_NOTE
 from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
 from planner.units import GIB
 
@@ -34,9 +34,9 @@ def no_bf16_assumed_notes(cluster: ClusterSpec, how: str) -> list[str]:
 
 def with_capability(gpu: GpuSpec, compute_capability: str) -> GpuSpec:
     """An NVIDIA GPU as if of this compute capability, with that capability's native formats
-    (_nvidia_formats): what a GPU of unknown capability may be, for the start-up refusals that
+    (nvidia_formats): what a GPU of unknown capability may be, for the start-up refusals that
     follow the capability (plan.refusals.unknown_capability_refusals)."""
-    weights, kv = _nvidia_formats(compute_capability)
+    weights, kv = nvidia_formats(compute_capability)
     return gpu.model_copy(update={"compute_capability": compute_capability,
                                   "native_weight_formats": weights, "native_kv_dtypes": kv})
 
@@ -67,11 +67,11 @@ def custom_gpu(
     if memory_bandwidth_gbps < 0:
         raise HardwareError(f"memory bandwidth must be >= 0 GB/s, got {memory_bandwidth_gbps}")
     weights, kv = (
-        _nvidia_formats(compute_capability)
+        nvidia_formats(compute_capability)
         if vendor == "nvidia"
-        else (_CONSERVATIVE_FORMATS, ("fp16",))
+        else (CONSERVATIVE_FORMATS, ("fp16",))
     )
-    no_p2p = vendor == "nvidia" and _NO_P2P_GEFORCE.search(name) is not None
+    no_p2p = vendor == "nvidia" and NO_P2P_GEFORCE.search(name) is not None
     return GpuSpec(
         key=key,
         name=name,
@@ -86,5 +86,5 @@ def custom_gpu(
         interconnect="unknown",
         default_intra_node_link="pcie-no-p2p" if no_p2p else "pcie",
         source="custom",
-        notes=f"{notes} {_NO_P2P_NOTE}" if no_p2p else notes,
+        notes=f"{notes} {NO_P2P_NOTE}" if no_p2p else notes,
     )

@@ -5,7 +5,7 @@ GPUs no preset holds (CAPABILITY_WITHOUT_PRESET, capability_from_name)."""
 import difflib
 import re
 
-from planner.serving.hardware.presets import _PRESET_ROWS, GPU_PRESETS
+from planner.serving.hardware.presets import GPU_PRESETS, PRESET_ROWS
 from planner.serving.hardware.spec import GpuSpec, UnknownGpuError
 
 
@@ -63,7 +63,7 @@ _MEMORY_WORD = re.compile(r"\d+gb|hbm\w*|gddr\w*|lpddr\w*")
 """Words of a GPU name that only say how much and what memory it has ("80gb", "hbm3")."""
 
 
-def _compact(name: str, *, drop_memory: bool = False) -> str:
+def compact_name(name: str, *, drop_memory: bool = False) -> str:
     """A GPU name as one lower-case token without vendor words or punctuation:
     "NVIDIA GeForce RTX 3090" -> "rtx3090"; with drop_memory, "H100 80GB HBM3" -> "h100".
     "24 GB" is the memory word "24gb", as stated_gb reads it ("RTX 3090 24 GB" as "... 24GB")."""
@@ -77,14 +77,14 @@ def _spellings(rows: tuple[GpuSpec, ...], *, drop_memory: bool) -> dict[str, tup
     named = [(name, gpu.key) for gpu in rows for name in (gpu.key, gpu.name, *gpu.aliases)]
     index: dict[str, tuple[str, ...]] = {}
     for name, key in named:
-        form = _compact(name, drop_memory=drop_memory)
+        form = compact_name(name, drop_memory=drop_memory)
         if form and key not in index.get(form, ()):
             index[form] = (*index.get(form, ()), key)
     return index
 
 
-_BY_SPELLING = _spellings(_PRESET_ROWS, drop_memory=False)
-_BY_SHORT_SPELLING = _spellings(_PRESET_ROWS, drop_memory=True)
+BY_SPELLING = _spellings(PRESET_ROWS, drop_memory=False)
+_BY_SHORT_SPELLING = _spellings(PRESET_ROWS, drop_memory=True)
 
 
 _MIG_NAME = re.compile(r"(?P<gpu>.*?)[\s-]*\bMIG\s+(?P<slice>(?:\d+c\.)?\d+g\.\d+gb(?:\+\w+)?)",
@@ -126,10 +126,10 @@ def mig_parent(name: str) -> GpuSpec | None:
 def near_gpu_keys(name: str) -> list[str]:
     """Up to three preset keys spelled close to `name` (a near miss: "RTX 309"), those whose
     spelling holds it whole first, shortest first ("3060" -> rtx-3060 before b300)."""
-    wanted = _compact(name)
-    holding = sorted((form for form in _BY_SPELLING if wanted and wanted in form), key=len)
-    close = difflib.get_close_matches(wanted, list(_BY_SPELLING), n=6, cutoff=0.6)
-    return list(dict.fromkeys(k for form in (*holding, *close) for k in _BY_SPELLING[form]))[:3]
+    wanted = compact_name(name)
+    holding = sorted((form for form in BY_SPELLING if wanted and wanted in form), key=len)
+    close = difflib.get_close_matches(wanted, list(BY_SPELLING), n=6, cutoff=0.6)
+    return list(dict.fromkeys(k for form in (*holding, *close) for k in BY_SPELLING[form]))[:3]
 
 
 def near_gpu_hint(name: str) -> str:
@@ -150,7 +150,7 @@ def stated_gb(name: str) -> set[int]:
 def _short_keys(name: str) -> tuple[str, ...]:
     """Presets the name designates with its memory words dropped, less those whose memory
     label contradicts a size the name states ("V100-PCIE-16GB" is not the 32 GB V100)."""
-    keys = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
+    keys = _BY_SHORT_SPELLING.get(compact_name(name, drop_memory=True), ())
     return tuple(k for k in keys if not states_other_memory(name, GPU_PRESETS[k]))
 
 
@@ -187,20 +187,20 @@ def resolve_gpu_key(name: str) -> str:
         return wanted
     if mig := mig_instance(name):
         raise MigInstanceError(f"GPU {name.strip()!r} is {mig}", name.strip())
-    if other := OTHER_SIZE_NVML_NAMES.get(_compact(name)):
+    if other := OTHER_SIZE_NVML_NAMES.get(compact_name(name)):
         gb, key = other
         raise OtherMemorySizeError(
             f"no preset for {name!r}, NVML's name of the {gb} GB card (--gpu {key} plans "
             f"the other size, {GPU_PRESETS[key].name})", name)
-    for keys in (_BY_SPELLING.get(_compact(name), ()), _short_keys(name)):
+    for keys in (BY_SPELLING.get(compact_name(name), ()), _short_keys(name)):
         keys = _one_nvml_name(keys)
         if len(keys) == 1:
             return keys[0]
         if keys:  # with the other forms of that model ("A100": its PCIe cards too)
-            keys = sorted({*keys, *_presets_starting(_compact(name, drop_memory=True), name)})
+            keys = sorted({*keys, *_presets_starting(compact_name(name, drop_memory=True), name)})
             raise UnknownGpuError(f"GPU {name!r} is ambiguous: did you mean "
                                   f"{', '.join(keys[:-1])} or {keys[-1]}?")
-    other_size = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
+    other_size = _BY_SHORT_SPELLING.get(compact_name(name, drop_memory=True), ())
     if other_size:
         sizes = " or ".join(f"{k} ({GPU_PRESETS[k].memory_label})" for k in other_size)
         raise OtherMemorySizeError(
@@ -232,10 +232,10 @@ def other_presets_named(name: str) -> tuple[str, ...]:
     chosen = resolve_gpu_key(name)
     if name.strip().lower() in GPU_PRESETS:
         return ()
-    form = _compact(name, drop_memory=True)
+    form = compact_name(name, drop_memory=True)
     # a full spelling, or one with a memory size added ("RTX 3090 24GB"): the others are the
     # presets sharing its NVML name, not those whose key merely starts with it (rtx-3090-ti)
-    spelled = _BY_SPELLING.get(_compact(name)) or _BY_SPELLING.get(form)
+    spelled = BY_SPELLING.get(compact_name(name)) or BY_SPELLING.get(form)
     others = (tuple(k for k in spelled if not states_other_memory(name, GPU_PRESETS[k]))
               + _other_form_factors(name, chosen)
               if spelled else _presets_starting(form, name))
@@ -248,12 +248,12 @@ def _other_form_factors(name: str, chosen: str) -> tuple[str, ...]:
     chosen key without saying which ("A100 80GB"); none for a name that states a form word
     ("H100 SXM") or is the chosen preset's NVML name or alias ("NVIDIA A100-SXM4-80GB")."""
     gpu = GPU_PRESETS[chosen]
-    if _FORM_WORDS.search(name) or _compact(name) in {
-            _compact(spelling) for spelling in (gpu.name, *gpu.aliases)}:
+    if _FORM_WORDS.search(name) or compact_name(name) in {
+            compact_name(spelling) for spelling in (gpu.name, *gpu.aliases)}:
         return ()
-    chip = _compact(_FORM_WORDS.sub(" ", chosen))
+    chip = compact_name(_FORM_WORDS.sub(" ", chosen))
     return tuple(k for k in GPU_PRESETS
-                 if k != chosen and _compact(_FORM_WORDS.sub(" ", k)) == chip)
+                 if k != chosen and compact_name(_FORM_WORDS.sub(" ", k)) == chip)
 
 
 def _presets_starting(form: str, name: str) -> tuple[str, ...]:
@@ -261,7 +261,8 @@ def _presets_starting(form: str, name: str) -> tuple[str, ...]:
     h100-pcie, h100-nvl; "a100": the SXM and PCIe A100s), less those whose memory label
     contradicts a size `name` states: the presets a short name may mean."""
     return tuple(k for k in GPU_PRESETS
-                 if _compact(k).startswith(form) and not states_other_memory(name, GPU_PRESETS[k]))
+                 if compact_name(k).startswith(form)
+                 and not states_other_memory(name, GPU_PRESETS[k]))
 
 
 SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
@@ -323,7 +324,7 @@ NVML's longer spelling ("NVIDIA RTX 2000 Ada Generation"), not which chip it is.
 def _card_form(name: str) -> str:
     """A GPU name compacted for CAPABILITY_WITHOUT_PRESET: without vendor, memory and form
     words ("Tesla P100-PCIE-16GB" -> "p100", "NVIDIA GeForce RTX 2080 Ti" -> "rtx2080ti")."""
-    return _compact(_FORM_WORDS.sub(" ", name), drop_memory=True)
+    return compact_name(_FORM_WORDS.sub(" ", name), drop_memory=True)
 
 
 def _capability_forms(card: str) -> set[str]:
@@ -375,8 +376,8 @@ def gpu_preset(key: str) -> GpuSpec:
 def preset_named(name: str, memory_total_bytes: int) -> GpuSpec | None:
     """The preset a GPU name designates, an ambiguous name ("A100": 40 or 80 GB) settled by
     the closest memory total; None when the name designates no preset."""
-    for index, form in ((_BY_SPELLING, _compact(name)),
-                        (_BY_SHORT_SPELLING, _compact(name, drop_memory=True))):
+    for index, form in ((BY_SPELLING, compact_name(name)),
+                        (_BY_SHORT_SPELLING, compact_name(name, drop_memory=True))):
         keys = index.get(form, ())
         if keys:
             return min((GPU_PRESETS[k] for k in keys),

@@ -4,7 +4,7 @@ preset, else planned as a custom GPU (match_gpu_name, unified_preset)."""
 from planner.serving.hardware.capability import parse_capability
 from planner.serving.hardware.custom import custom_gpu
 from planner.serving.hardware.memory_total import with_memory_total
-from planner.serving.hardware.names import _BY_SPELLING, _compact
+from planner.serving.hardware.names import BY_SPELLING, compact_name
 from planner.serving.hardware.presets import GPU_PRESETS
 from planner.serving.hardware.spec import GpuSpec
 
@@ -40,7 +40,7 @@ def match_gpu_name(nvml_name: str, memory_total_bytes: int,
     unified = unified_preset(nvml_name)
     if unified is not None:
         return unified
-    named = (GPU_PRESETS[key] for key in _BY_SPELLING.get(_compact(nvml_name), ()))
+    named = (GPU_PRESETS[key] for key in BY_SPELLING.get(compact_name(nvml_name), ()))
     # presets sharing the NVML name (RTX 3080 10 / 12 GB): the closest total first
     for gpu in sorted(named, key=lambda g: abs(g.memory_total_bytes - memory_total_bytes)):
         if memory_total_bytes == gpu.memory_total_bytes:
@@ -61,5 +61,5 @@ def unified_preset(nvml_name: str) -> GpuSpec | None:
     (the NOTE above): an audit plans it without a memory total, which NVML does not report
     for GB10 (nvmlDeviceGetMemoryInfo: NOT_SUPPORTED; planner.serving.engine
     default_batch_limits cites the reports)."""
-    return next((GPU_PRESETS[key] for key in _BY_SPELLING.get(_compact(nvml_name), ())
+    return next((GPU_PRESETS[key] for key in BY_SPELLING.get(compact_name(nvml_name), ())
                  if GPU_PRESETS[key].unified_memory), None)

@@ -4,7 +4,7 @@ gives it (the NOTE on driver reservation)."""
 
 import re
 
-from planner.serving.hardware.capability import _nvidia_formats, _softmax_exp_rate
+from planner.serving.hardware.capability import nvidia_formats, softmax_exp_rate
 from planner.serving.hardware.spec import GpuSpec, LinkKind
 from planner.units import GIB, MIB
 
@@ -47,14 +47,14 @@ def _gib(value_gib: float) -> int:
 _DRIVER_RESERVED_BYTES = 512 * MIB
 
 
-def _estimated_total(nvidia_smi_total_mib: int) -> int:
+def estimated_total(nvidia_smi_total_mib: int) -> int:
     """CUDA total estimated from the nvidia-smi total (see the NOTE above)."""
     return nvidia_smi_total_mib * MIB - _DRIVER_RESERVED_BYTES
 
 
 _ESTIMATED = None
 """A preset row's memory_total_bytes when only its nvidia-smi total is known: _nvidia estimates
-the CUDA total from it (_estimated_total)."""
+the CUDA total from it (estimated_total)."""
 
 
 _AMPERE_NOTE = (
@@ -66,7 +66,7 @@ _GEFORCE_NOTE = (
     "GeForce tensor throughput is the FP32-accumulate rate (half the FP16-accumulate "
     "figure in marketing)."
 )
-_NO_P2P_NOTE = (
+NO_P2P_NOTE = (
     "GeForce driver refuses PCIe peer-to-peer (cudaDeviceCanAccessPeer = 0 without an NVLink "
     "bridge or a patched kernel module: NVIDIA/nccl#1127, sgl-project/sglang#531, "
     "tinygrad/open-gpu-kernel-modules#29), so NCCL stages TP traffic through host memory; "
@@ -80,9 +80,9 @@ _GEFORCE_COMPARE = (
     "verbatim replica captured 2026-05-19 reprints it), column"
 )
 """The source of the GeForce presets' CUDA cores, boost clock, bus width and AI TOPS."""
-_NO_P2P_GEFORCE = re.compile(r"\bGeForce RTX [345]0\d0\b", re.IGNORECASE)
+NO_P2P_GEFORCE = re.compile(r"\bGeForce RTX [345]0\d0\b", re.IGNORECASE)
 """An NVML name of the GeForce RTX 30/40/50 series, whose driver refuses PCIe P2P
-(_NO_P2P_NOTE; every such preset's link is pcie-no-p2p): "NVIDIA GeForce RTX 4090 D", "NVIDIA
+(NO_P2P_NOTE; every such preset's link is pcie-no-p2p): "NVIDIA GeForce RTX 4090 D", "NVIDIA
 GeForce RTX 4060 Laptop GPU"."""
 _GA10X_TENSOR = (
     "Tensor rates derived from the GA102 whitepaper's RTX 3090 column (rtx-3090 preset): 71 "
@@ -180,9 +180,9 @@ def _nvidia(
     """Build one NVIDIA preset row; formats follow from the compute capability. A
     memory_total_bytes of _ESTIMATED: the CUDA total estimated from `nvidia_smi_mib` (the NOTE
     on driver reservation)."""
-    weights, kv = _nvidia_formats(compute_capability)
+    weights, kv = nvidia_formats(compute_capability)
     if memory_total_bytes is _ESTIMATED:
-        memory_total_bytes = _estimated_total(nvidia_smi_mib)
+        memory_total_bytes = estimated_total(nvidia_smi_mib)
     bf16, fp8, fp4 = tflops
     return GpuSpec(
         key=key,
@@ -198,7 +198,7 @@ def _nvidia(
         int8_dense_tops=int8_tops,
         fp32_tflops=fp32_tflops,
         boost_clock_mhz=boost_clock_mhz,
-        softmax_exp_tera_per_s=_softmax_exp_rate(fp32_tflops, compute_capability),
+        softmax_exp_tera_per_s=softmax_exp_rate(fp32_tflops, compute_capability),
         compute_capability=compute_capability,
         native_weight_formats=weights,
         native_kv_dtypes=kv,
@@ -258,7 +258,7 @@ _TU102_BRIDGE = "PCIe 3.0 x16; optional 2-way NVLink bridge (100 GB/s)"
 _PCIE4 = "PCIe 4.0 x16, no NVLink"
 _PCIE5 = "PCIe 5.0 x16, no NVLink"
 
-_PRESET_ROWS: tuple[GpuSpec, ...] = (
+PRESET_ROWS: tuple[GpuSpec, ...] = (
     # ---- consumer / workstation -------------------------------------------------------
     _nvidia(
         "rtx-3090", "NVIDIA GeForce RTX 3090", "24 GB GDDR6X", _gib(23.57), 936.0,
@@ -274,7 +274,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only. FP32 35.6 TFLOPS "
         "(non-Tensor): 10,496 CUDA cores = 82 SMs x 128 x 2 x 1.695 GHz boost = 35.58, NVIDIA's "
         "figure as Digital Trends quotes it (igorslab.de: 35.7). "
-        f"{_NO_P2P_NOTE}",
+        f"{NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4090", "NVIDIA GeForce RTX 4090", "24 GB GDDR6X", _gib(23.64), 1008.0,
@@ -289,7 +289,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         nvidia_smi_mib=24564,
         notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. FP32 82.6 TFLOPS (same "
         "whitepaper, non-Tensor; 16,384 CUDA cores = 128 SMs x 128 x 2 x 2.52 GHz = 82.6) sets "
-        f"the softmax exponential rate. {_NO_P2P_NOTE} Read rate: no read-only figure found; a "
+        f"the softmax exponential rate. {NO_P2P_NOTE} Read rate: no read-only figure found; a "
         "copy kernel (standard/global_memory_bandwidth.cu, read + written bytes counted) moves "
         "904-922 GB/s on an RTX 4090, 921.85 with float4 (xytpai/nvbench README), 0.915 of "
         f"1,008: {_NO_READ_CAP}",
@@ -312,7 +312,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "FP4 is also halved for FP32 accumulate. Windows reports ~31.5 GiB. INT8 838 TOPS "
         "unverified. FP32 104.8 TFLOPS (non-Tensor): 21,760 CUDA cores = 170 SMs x 128 x 2 x "
         "2.407 GHz boost = 104.75 (Linux Format's RTX 5090 spec box: 104 TFLOPS FP32, 2,407 "
-        f"MHz). {_NO_P2P_NOTE}",
+        f"MHz). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4080", "NVIDIA GeForce RTX 4080", "16 GB GDDR6X", 16_852_844_544, 716.8,
@@ -337,7 +337,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "preset). FP32 48.7 TFLOPS = 76 SMs x 128 x 2 x 2.505 GHz = 48.74. Bandwidth 22.4 Gbps x "
         "256 bits / 8 = 716.8 GB/s. Under WSL2 CUDA reports the whole 16376 MiB (15.99 GiB, "
         "bench/public_memory_runs.json). The RTX 4080 SUPER (80 SMs, 23 Gbps) is another "
-        f"product. {_NO_P2P_NOTE}",
+        f"product. {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-5070-ti", "NVIDIA GeForce RTX 5070 Ti", "16 GB GDDR7", _ESTIMATED, 896.0,
@@ -356,7 +356,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
         "(unverified): 1406 AI TOPS is sparse FP4, so dense FP4 703, FP8 703 / 4 = 175.75, BF16 "
         "703 / 8 = 87.875, INT8 703 / 2 = 351.5. FP32 43.9 TFLOPS = 70 SMs x 128 x 2 x 2.45 GHz "
-        f"= 43.90 (8,960 CUDA cores). {_NO_P2P_NOTE}",
+        f"= 43.90 (8,960 CUDA cores). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-5070", "NVIDIA GeForce RTX 5070", "12 GB GDDR7", _ESTIMATED, 672.0,
@@ -386,7 +386,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "cores). 672 GB/s = 192 bits / 8 x 28 Gbps. No CUDA total naming the card was found: "
         "estimated 11.44 GiB from nvidia-smi's 12227 MiB. The RTX 5070 Laptop GPU is another "
         "product with its own NVML name: not this preset; nor is the RTX 5070 Ti (rtx-5070-ti "
-        f"preset: 16 GB, 70 SMs). {_NO_P2P_NOTE}",
+        f"preset: 16 GB, 70 SMs). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-5080", "NVIDIA GeForce RTX 5080", "16 GB GDDR7", _ESTIMATED, 960.0,
@@ -403,7 +403,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
         "(unverified): 1801 AI TOPS is sparse FP4, so dense FP4 900.5, FP8 / 4 = 225.125, BF16 "
         "/ 8 = 112.5625, INT8 / 2 = 450.25. FP32 56.3 TFLOPS = 84 SMs x 128 x 2 x 2.62 GHz = "
-        f"56.36 (10,752 CUDA cores). {_NO_P2P_NOTE}",
+        f"56.36 (10,752 CUDA cores). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3060", "NVIDIA GeForce RTX 3060", "12 GB GDDR6", _gib(11.63), 360.0,
@@ -429,7 +429,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(driver or OS not stated), and one 'total capacity of 12.00 GiB' (OS not stated): 12288 "
         "MiB whole, as Windows and WSL2 report it. An early NVIDIA detail of 16 Gbps / 384 GB/s "
         "(techtaks.com) is not what shipped cards run (360 GB/s, above). The 8 GB RTX 3060 (128 "
-        f"bits) is another product: not this preset. {_NO_P2P_NOTE}",
+        f"bits) is another product: not this preset. {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3070", "NVIDIA GeForce RTX 3070", "8 GB GDDR6", _gib(7.78), 448.0,
@@ -455,7 +455,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "RTX 3060's vLLM log (rtx-3060 preset) shows 0.12 GiB more kept than its OOM messages, "
         "so this total may be that much high; desktop or laptop card not stated in either "
         "message (the RTX 3070 Laptop GPU has its own NVML name). The RTX 3070 Ti (GDDR6X, 48 "
-        f"SMs) is another product. {_NO_P2P_NOTE}",
+        f"SMs) is another product. {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3060-ti", "NVIDIA GeForce RTX 3060 Ti", "8 GB GDDR6", 8_359_641_088, 448.0,
@@ -484,7 +484,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "page lists the card with 'GDDR6/6X': a GDDR6X card, whose data rate was not read here, "
         "is planned at this card's 448 GB/s if it bears the same NVML name (speed errs slow). "
         "Not the RTX 3060 (rtx-3060 preset: 12 GB, 28 SMs) nor the RTX 3070 (rtx-3070 preset: "
-        f"46 SMs). {_NO_P2P_NOTE}",
+        f"46 SMs). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3080", "NVIDIA GeForce RTX 3080", "10 GB GDDR6X", _gib(9.65), 760.0,
@@ -503,7 +503,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "68 SMs x 128 x 2 x 1.71 GHz (NVIDIA's 29.8). The RTX 3080 12 GB (70 SMs, 384 bits; "
         "its data rate is quoted as 19 and 19.5 Gbps) is another product with the same NVML "
         "name: the rtx-3080-12gb preset, which an audit's memory total picks (match_gpu_name). "
-        f"{_NO_P2P_NOTE}",
+        f"{NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3080-12gb", "NVIDIA GeForce RTX 3080", "12 GB GDDR6X", _ESTIMATED,
@@ -531,7 +531,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "as the 10 GB card (rtx-3080 preset; PCI device IDs differ: 0x220a for the 12 GB, "
         "olealgoritme/gddr6#39): an audit picks this preset by its memory total (match_gpu_name: "
         "the closer total of the two, within 10 %), a typed name by the size it states ('RTX "
-        f"3080 12GB'), 'RTX 3080' alone being the 10 GB card. {_NO_P2P_NOTE}",
+        f"3080 12GB'), 'RTX 3080' alone being the 10 GB card. {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3080-ti", "NVIDIA GeForce RTX 3080 Ti", "12 GB GDDR6X", 12_630_491_136,
@@ -558,7 +558,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "Multiprocessors' (its 'GPU Max Clock rate: 1755 MHz' is not the rated boost). Its total "
         "global memory is the CUDA total (the NOTE on CUDA totals), 243 MiB under nvidia-smi's "
         "12288 on a CUDA 11.4 driver; it was estimated 11.50 GiB (12288 - 512 MiB) before "
-        f"2026-12-05. {_NO_P2P_NOTE}",
+        f"2026-12-05. {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3090-ti", "NVIDIA GeForce RTX 3090 Ti", "24 GB GDDR6X", _ESTIMATED, 1008.0,
@@ -584,7 +584,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "Ti's NVLink connector was found (a blog's consumer NVLink table says it has none; "
         "unverified), so an NVLink link is refused (--link nvlink; the Hardware page's nvlink). "
         "The driver's reservation is estimated (the RTX 4090, also 24564 MiB, keeps 357 MiB "
-        f"rather than 512). {_NO_P2P_NOTE}",
+        f"rather than 512). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", 16_722_821_120,
@@ -617,7 +617,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "The card is x8 electrically (TechPowerUp, above): its link is "
         "planned at PCIe 4.0 x8, 15.75 GB/s per direction (pcie_rate). The 8 GB RTX 4060 Ti has "
         "the same NVML name: an audit of one (8 GB against 16) is no match and stays a custom GPU. "
-        f"{_NO_P2P_NOTE}",
+        f"{NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070-ti-super", "NVIDIA GeForce RTX 4070 Ti SUPER", "16 GB GDDR6X",
@@ -638,7 +638,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "gist's 'Total global mem: 16852516864' (15.70 GiB, 304 MiB under nvidia-smi's 16376; "
         "the gist names no driver) is the CUDA total (the NOTE on CUDA totals); it was "
         "estimated 15.49 GiB (16376 - 512 MiB) before 2026-12-05. The RTX 4070 Ti (12 GB, AD104) "
-        f"is another product. {_NO_P2P_NOTE}",
+        f"is another product. {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070-super", "NVIDIA GeForce RTX 4070 SUPER", "12 GB GDDR6X", 11874 * MIB, 504.0,
@@ -661,7 +661,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "2.52 GHz: x 2.475 GHz = 567.7, where 2.48 gives 568.9), and as the 35.48 TFLOPS above (56 "
         "x 256 x 2.475 = 35.48; x 2.48 = 35.55); a table of Ada clocks gives 2,475. 504 GB/s on "
         "192 bits is 21 Gbps per pin (derived; the table's 504.2). Not the RTX 4070 (46 SMs) nor "
-        f"the RTX 4070 Ti (rtx-4070-ti preset, 60 SMs). {_NO_P2P_NOTE}",
+        f"the RTX 4070 Ti (rtx-4070-ti preset, 60 SMs). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070", "NVIDIA GeForce RTX 4070", "12 GB GDDR6X", 11874 * MIB, 504.0,
@@ -688,7 +688,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "'RTX 4070 infused with slower GDDR6') has the same name: its bandwidth is 5 % under this "
         "row's. Not the RTX 4070 SUPER (rtx-4070-super preset, 56 SMs) nor the RTX 4070 Ti "
         "(rtx-4070-ti preset, 60 SMs); the RTX 4070 Laptop GPU (8 GB) is another product. "
-        f"{_NO_P2P_NOTE}",
+        f"{NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", 11874 * MIB,
@@ -704,7 +704,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "160.25 FP8, / 2 = 320.5 INT8. FP32 40.09 TFLOPS = 60 SMs x 128 x 2 x 2.61 GHz (Hugging "
         "Face's gpu_spec CSV: 40.09). 504 GB/s on 192 bits is 21 Gbps per pin (derived); a "
         "pre-launch report's 540 GB/s (pcwelt.de) is not it. Not the RTX 4070 Ti SUPER "
-        f"(rtx-4070-ti-super preset: 16 GB, AD103). {_NO_P2P_NOTE}",
+        f"(rtx-4070-ti-super preset: 16 GB, AD103). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4080-super", "NVIDIA GeForce RTX 4080 SUPER", "16 GB GDDR6X",
@@ -726,7 +726,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "rate: 11501 Mhz' x 2 = 23.0 Gbps. deviceQuery's total global memory, 16,852,844,544 B "
         "(15.70 GiB, 304 MiB under nvidia-smi's 16376), is the CUDA total (the NOTE on CUDA "
         "totals); it was estimated 15.49 GiB (16376 - 512 MiB) before 2026-12-05. "
-        f"Not the RTX 4080 (rtx-4080 preset: 76 SMs, 22.4 Gbps). {_NO_P2P_NOTE}",
+        f"Not the RTX 4080 (rtx-4080 preset: 76 SMs, 22.4 Gbps). {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-5060-ti-16gb", "NVIDIA GeForce RTX 5060 Ti", "16 GB GDDR7", _ESTIMATED,
@@ -756,7 +756,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GHz: x 2.572 GHz = 758.5, where 2.57 GHz gives 757.9). The card is x8 electrically "
         "(TechPowerUp, above): its link is planned at PCIe 5.0 x8, 31.5 GB/s per direction "
         "(pcie_rate). The 8 GB RTX 5060 Ti has the same NVML name: an audit of one (8 GB against "
-        f"16) is no match and stays a custom GPU. {_NO_P2P_NOTE}",
+        f"16) is no match and stays a custom GPU. {NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _ESTIMATED, 448.0,
@@ -2067,5 +2067,5 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
 )
 
-GPU_PRESETS: dict[str, GpuSpec] = {gpu.key: gpu for gpu in _PRESET_ROWS}
+GPU_PRESETS: dict[str, GpuSpec] = {gpu.key: gpu for gpu in PRESET_ROWS}
 """All presets by key."""

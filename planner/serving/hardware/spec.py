@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from planner.serving.hardware.capability import GpuFormat, _cc_at_least, sm_cycles
+from planner.serving.hardware.capability import GpuFormat, cc_at_least, sm_cycles
 from planner.text import plural
 from planner.units import TIB
 
@@ -128,7 +128,7 @@ class GpuSpec(BaseModel):
     default_intra_node_link: LinkKind = "pcie"
     """How several of these GPUs in one box talk by default: "nvlink" only for NVSwitch
     (SXM/HGX) parts; bridged PCIe cards pair up at most, so they default to "pcie"; GeForce
-    cards whose driver refuses PCIe P2P default to "pcie-no-p2p" (see presets._NO_P2P_NOTE)."""
+    cards whose driver refuses PCIe P2P default to "pcie-no-p2p" (see presets.NO_P2P_NOTE)."""
     pcie_generation: int = Field(default=4, ge=3, le=6)
     """PCIe generation of the card's host link (3, 4, 5, 6)."""
     pcie_lanes: int = Field(default=16, ge=1, le=16)
@@ -210,7 +210,7 @@ class GpuSpec(BaseModel):
         if fmt in self.native_weight_formats:
             return "native"
         if (self.vendor == "nvidia" and fmt not in ("fp32", "bf16", "fp16")
-                and _cc_at_least(self.compute_capability, 7, 5)):
+                and cc_at_least(self.compute_capability, 7, 5)):
             return "weight_only"
         return "unsupported"
 
