@@ -49,6 +49,7 @@ from planner.serving.launch import (
 )
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import LARGER_LEN_STEP, FitChange, Plan, PlanRequest, plan
+from planner.serving.recommend import LONGER_LEN_REFUSED
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import WHAT_IF_KEYS, layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
@@ -92,9 +93,9 @@ T = TypeVar("T")
 
 
 def show_error(failure: str, exc: BaseException) -> None:
-    """'<failure>: <message>' inline, the message of a user error (error_text) escaped;
-    `failure` is Markdown as given."""
-    st.error(f"{failure}: {md_escape(error_text(exc))}")
+    """'<failure>: <message>' inline, the message of a user error (error_text) in the app's
+    words (app_words) and escaped; `failure` is Markdown as given."""
+    st.error(f"{failure}: {md_escape(app_words(error_text(exc)))}")
 
 
 def or_error(call: Callable[[], T], failure: str) -> T | None:
@@ -441,6 +442,8 @@ _VERSION_STEP = re.compile(re.escape(VERSION_STEP).replace(re.escape("{version}"
 
 
 APP_LARGER_LEN_STEP = "at a larger max_model_len (the Plan page's field)"
+APP_LONGER_LEN_REFUSED = ("vLLM refuses a max_model_len longer than that; the Recommend page's "
+                          "Context field sets it")
 CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"
 """The Plan page's field for a checkpoint holding the what-if format (the CLI's
 --target-checkpoint)."""
@@ -468,12 +471,14 @@ def app_words(text: str) -> str:
     """Planner text as the app says it: the CLI flag the launch note asks for
     (planner.serving.launch.REMOTE_CODE_STEP) is the Plan page's checkbox here, the
     release to plan with instead (VERSION_STEP) the sidebar's choice, the verdict's
-    longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field, the
+    longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field,
+    recommend's --context (recommend.LONGER_LEN_REFUSED) the Recommend page's field, the
     what-if format's --target-checkpoint (launch.CHECKPOINT_STEP) the Plan page's field,
     and the nearest fit's --target-quant (fixes.format_step) the Plan page's Quantization."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
     text = text.replace(CHECKPOINT_STEP, APP_CHECKPOINT_STEP)
     text = text.replace(LARGER_LEN_STEP, APP_LARGER_LEN_STEP)
+    text = text.replace(LONGER_LEN_REFUSED, APP_LONGER_LEN_REFUSED)
     for cli_words, app in _APP_FORMAT_STEPS.items():
         text = text.replace(cli_words, app)
     return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)

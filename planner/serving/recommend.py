@@ -79,6 +79,9 @@ from planner.text import counted, decimal, per_second
 
 GPUS_PER_NODE = 8
 """Counts above this are whole 8-GPU nodes (the usual HGX / rented-node size)."""
+LONGER_LEN_REFUSED = "vLLM refuses a --max-model-len longer than that; --context sets it"
+"""Why a context longer than a model's derived max_model_len rules the model out, in the CLI's
+terms (recommend's --context is the launch command's --max-model-len; the app says its own)."""
 
 
 class RecommendError(ValueError):
@@ -719,7 +722,7 @@ def recommend(
         if workload.max_model_len > limit:  # vLLM refuses it on any GPUs (planner.serving.startup)
             notes.append(f"{spec.name or spec.model_type}: a context of "
                          f"{workload.max_model_len:,} tokens is longer than the model's "
-                         f"{limit:,} (vLLM refuses a longer max_model_len)")
+                         f"{limit:,} ({LONGER_LEN_REFUSED})")
             continue
         lows: dict[str, dict[Family, Bound]] = {}
         if counts[-1] > GPUS_PER_NODE:

@@ -474,3 +474,16 @@ def test_a_ceiling_past_the_context_is_explained_where_the_column_is() -> None:
     _run(at)
     [more] = [e for e in at.expander if e.label.startswith("More columns")]
     assert not more.caption
+
+
+def test_a_context_longer_than_the_model_s_names_the_field() -> None:
+    # Qwen3-8B's config.json: max_position_embeddings 40,960; the page's field is "Context
+    # (max_model_len)", not recommend's --context (the CLI's words, the planner's text)
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    at.number_input(key="recommend.context").set_value(1_000_000).run()
+    at.button(key="recommend.run").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Cannot search: Qwen/Qwen3-8B: a context of 1,000,000 tokens is longer than the "
+        "model's 40,960 (vLLM refuses a max_model_len longer than that; the Recommend "
+        "page's Context field sets it)."]

@@ -35,3 +35,15 @@ def test_the_kv_room_column_and_rows_without_a_command_are_explained(capsys) -> 
             "DP, all replicas': DP x one's).") in lines
     assert ("Rows you can start with the targeted vLLM come first (cheapest first); what-if "
             "rows (no command for it: each says why under Launch) follow.") in lines
+
+
+def test_a_context_longer_than_the_model_s_names_the_flags(capsys) -> None:
+    # Qwen3-8B's config.json: max_position_embeddings 40,960, the longest max_model_len vLLM
+    # derives; recommend's flag is --context, which the command passes as --max-model-len (it
+    # said "vLLM refuses a longer max_model_len", a name no recommend flag has)
+    code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-8B", "--context",
+                              "1000000", "--concurrency", "1")
+    assert code == 2, (out, err)
+    assert err.strip().endswith(
+        "error: Qwen/Qwen3-8B: a context of 1,000,000 tokens is longer than the model's 40,960 "
+        "(vLLM refuses a --max-model-len longer than that; --context sets it)."), err

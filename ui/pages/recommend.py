@@ -32,6 +32,7 @@ from ui.context import (
     MEMORY_FIELD,
     USER_ERRORS,
     app_markdown,
+    app_words,
     current_network,
     model_spec,
     release_default_note,
@@ -143,8 +144,8 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
     for name in models:
         for warning in model_spec(name).warnings:
             st.warning(app_markdown(f"{name}: {warning}"))
-    for note in result.notes:
-        st.warning(md_escape(note))
+    for note in result.notes:  # a model ruled out, in the app's words
+        st.warning(md_escape(app_words(note)))
     if not result.rows:
         st.warning("No configuration serves this workload within the search: relax a target, "
                    "allow more GPUs or add prices. " + md_escape(result.why_none()))
