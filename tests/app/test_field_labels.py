@@ -25,6 +25,26 @@ def test_a_kv_dtype_the_gpu_cannot_serve_is_refused_under_its_fields_label() -> 
     assert at.selectbox(key="plan.kv_cache_dtype").label == "KV cache dtype"
 
 
+def test_a_refused_choice_is_named_as_its_list_shows_it_not_by_its_key() -> None:
+    # the Quantization list shows "Checkpoint: <format>" and "What-if: <format>", the KV cache
+    # dtype list vLLM's spellings (bfloat16): the refusals named the state's keys (fp8-tensor,
+    # checkpoint, bf16), none of them in the list. A V100 (7.0) runs no FP8 weights (vLLM's
+    # Fp8Config wants 7.5); a T4 (7.5) no bfloat16 KV cache (SM80+)
+    at = open_link("plan", model="Qwen/Qwen3-8B", gpu="v100-32gb", gpn="1", quant="fp8")
+    [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
+    assert warning.startswith(
+        'Quantization = "What-if: FP8 E4M3, per-tensor scale" is not possible here: ')
+    assert warning.endswith(' Showing Quantization = "Checkpoint: BF16" instead.')
+    assert at.selectbox(key="plan.quant").options[0] == "Checkpoint: BF16"
+    at = open_link("plan", model="Qwen/Qwen3-8B", gpu="t4", gpn="1", kv="bf16")
+    [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
+    assert warning.startswith("KV cache dtype = bfloat16 is not possible here: bfloat16 KV "
+                              "cache is not supported on Tesla T4 (compute capability 7.5)")
+    assert warning.endswith(" Showing KV cache dtype = auto instead.")
+    # the list's spellings are vLLM's: float16 (the key fp16) where bfloat16 is refused
+    assert "float16" in at.selectbox(key="plan.kv_cache_dtype").options
+
+
 def test_the_nearest_fit_of_a_too_long_context_names_the_field_not_the_flag() -> None:
     # Qwen3-8B's config.json: max_position_embeddings 40960, the longest max_model_len vLLM
     # derives; asked for 1,000,000 the nearest change is that length, which the Plan page's

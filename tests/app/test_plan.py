@@ -368,7 +368,8 @@ def test_what_if_fp8_of_a_bf16_checkpoint_passes_quantization_to_vllm() -> None:
 def test_a_what_if_on_a_quantized_checkpoint_is_refused_inline() -> None:
     at = open_page(None, quant="fp8-tensor")  # the seed checkpoint is already GPTQ int4
     assert not at.exception
-    assert any("Quantization = fp8-tensor is not possible here" in w.value for w in at.warning)
+    assert any('Quantization = "What-if: FP8 E4M3, per-tensor scale" is not possible here'
+               in w.value for w in at.warning)
     assert at.query_params["quant"] == "checkpoint"
 
 
@@ -764,17 +765,20 @@ def test_a_linked_what_if_not_offered_says_which_reason_applies() -> None:
         [shown] = [w.value for w in at.warning if w.value.startswith("Quantization = ")]
         return shown
     assert refusal(model="Qwen/Qwen3-8B", gpu="v100-32gb", gpn="1", quant="fp8") == (
-        "Quantization = fp8-tensor is not possible here: FP8 E4M3, per-tensor scale is not a "
-        "format vLLM runs on the Tesla V100-SXM2-32GB (compute capability 7.0), the what-ifs "
-        "offered here. Showing Quantization = checkpoint instead.")
+        'Quantization = "What-if: FP8 E4M3, per-tensor scale" is not possible here: FP8 E4M3, '
+        "per-tensor scale is not a format vLLM runs on the Tesla V100-SXM2-32GB (compute "
+        "capability 7.0), the what-ifs offered here. Showing Quantization = \"Checkpoint: "
+        'BF16" instead.')
     assert refusal(model="Qwen/Qwen3-32B-FP8", gpu="h100-sxm", gpn="1", quant="w4a16") == (
-        "Quantization = w4a16-gptq-g128 is not possible here: Qwen/Qwen3-32B-FP8 is a quantized "
-        "checkpoint (FP8 E4M3, 128x128 block scales), planned as stored: what-ifs are for 16-bit "
-        "checkpoints. Showing Quantization = checkpoint instead.")
+        'Quantization = "What-if: GPTQ int4, group 128 (W4A16)" is not possible here: '
+        "Qwen/Qwen3-32B-FP8 is a quantized checkpoint (FP8 E4M3, 128x128 block scales), planned "
+        "as stored: what-ifs are for 16-bit checkpoints. Showing Quantization = \"Checkpoint: "
+        'FP8 E4M3, 128x128 block scales" instead.')
     assert refusal(quant="w4a16") == (
-        "Quantization = w4a16-gptq-g128 is not possible here: it is the checkpoint's own "
-        "format, GPTQ int4, group 128 (W4A16), which the Quantization choice Checkpoint plans. "
-        "Showing Quantization = checkpoint instead.")
+        'Quantization = "What-if: GPTQ int4, group 128 (W4A16)" is not possible here: it is the '
+        "checkpoint's own format, GPTQ int4, group 128 (W4A16), which the Quantization choice "
+        'Checkpoint plans. Showing Quantization = "Checkpoint: GPTQ int4, group 128 (W4A16)" '
+        "instead.")
 
 
 def test_the_open_chart_and_the_heatmap_choice_stay_after_a_visit_to_another_page() -> None:

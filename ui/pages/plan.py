@@ -1,6 +1,7 @@
 """Plan page: quantization, KV dtype, layout and vLLM knobs -> one plan() call -> figures."""
 
 from collections.abc import Callable
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -144,11 +145,19 @@ def _in_words(value: object) -> str:
     return str(value)
 
 
+def _quant_option(own: QuantScheme, key: str) -> str:
+    """A Quantization choice as the field lists it: the checkpoint's own format (`own`) or a
+    what-if."""
+    return (f"Checkpoint: {own.label}" if key == CHECKPOINT_QUANT
+            else WHAT_IF_OPTION.format(label=scheme(key).label))
+
+
 def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: bool = True,
                 shown=_in_words) -> None:
     """When a linked value is not a valid choice here, say why and fall back to the nearest
     valid one (numbers: the closest, larger on ties; else, or with nearest=False, the first),
-    named as `shown` writes it and the field by its widget's label (ui.state.LABELS)."""
+    the field named by its widget's label (ui.state.LABELS) and each value as `shown` writes
+    it: a select box's as its list does (its format_func), not the state's key."""
     if value in options:
         return
     fallback = options[0]
@@ -177,8 +186,9 @@ def _controls() -> None:
         _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
     own = checkpoint_scheme(spec)
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
-    if state().quant not in quants:
-        _keep_valid("quant", state().quant, quants, _no_what_if_why(spec, cluster, own))
+    if state().quant not in quants:  # named as the field lists it, quoted: it has a colon
+        _keep_valid("quant", state().quant, quants, _no_what_if_why(spec, cluster, own),
+                    shown=lambda key: f'"{_quant_option(own, key)}"')
     valid = _redundant_experts_that_divide(spec, cluster, _valid_layouts())
     if not valid:
         st.error(md_escape(f"No tensor/pipeline layout of {spec.name} runs on "
@@ -217,22 +227,19 @@ def _controls() -> None:
                 "redundant ones) that divide TP x DP.")
 
     left, mid, right = st.columns([1.6, 1, 1.2])  # wider: format labels, the load and knobs
-    left.selectbox(
-        LABELS["quant"], quants,
-        format_func=lambda k: f"Checkpoint: {own.label}" if k == CHECKPOINT_QUANT
-        else WHAT_IF_OPTION.format(label=scheme(k).label),
-        **bind("plan", "quant"),
-    )
+    left.selectbox(LABELS["quant"], quants, format_func=partial(_quant_option, own),
+                   **bind("plan", "quant"))
     cli = vllm_cli(state().vllm_version)
     gpu = cluster.sizing_node.gpu
     kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
     _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,
                 " ".join(kv_format_errors(gpu, spec, state().kv_cache_dtype, cli))
-                or "this vLLM release has no such --kv-cache-dtype.")
+                or "this vLLM release has no such --kv-cache-dtype.",
+                shown=VLLM_KV_DTYPE.__getitem__)
     left.selectbox(LABELS["kv_cache_dtype"], kv_dtypes, help="auto follows the model dtype; the "
                    "choices are the targeted vLLM release's --kv-cache-dtype values Headroom "
                    "sizes that it runs on this GPU (nvfp4 and the per-token-head formats "
-                   "include their scales)", format_func=lambda kv: VLLM_KV_DTYPE[kv],
+                   "include their scales)", format_func=VLLM_KV_DTYPE.__getitem__,
                    **bind("plan", "kv_cache_dtype"))
     block_sizes = _block_sizes(cli)
     moe_backends = _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal)
