@@ -33,6 +33,7 @@ from probes.endpoint import (  # before the client reads HF_ENDPOINT and its tim
     ENDPOINT_ENV,
     ENDPOINT_PROBLEM,
     SETTING_PROBLEM,
+    request_problem,
 )
 
 # isort: split
@@ -277,6 +278,8 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
             f"HF_HUB_OFFLINE is set, so the hub was not asked: unset it to fetch {repo_id}, "
             "or pass a path to its config.json.",
         )
+    elif (problem := request_problem(constants.ENDPOINT)) is not None:
+        raise HubError("invalid_setting", problem)
     else:
         try:
             return _run_with_deadline(
@@ -657,7 +660,8 @@ def _mapped(
             f"Cannot reach the hub at {constants.ENDPOINT} ({type(exc).__name__}): check your "
             "connection, proxy and HF_ENDPOINT, or pass a path to a config.json.",
         )
-    if isinstance(exc, ValueError | RecursionError):  # r.json() on a web page, an image...
+    # r.json() on a web page, an image...; a ValueError from a setting is refused up front
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | RecursionError):
         return HubError(
             "not_a_hub",
             f"The hub at {constants.ENDPOINT} returned something that is not JSON "

@@ -12,6 +12,8 @@ full download would be noticed in `requests` (only Range reads are expected).
 import hashlib
 import json
 import os
+import socket
+import socketserver
 import struct
 import threading
 from dataclasses import dataclass, field
@@ -223,6 +225,70 @@ def safetensors_file(tensors: dict[str, tuple[str, list[int]]], widths: dict) ->
         offset += size
     raw = json.dumps(header).encode()
     return FakeFile(struct.pack("<Q", len(raw)) + raw, size_bytes=8 + len(raw) + offset)
+
+
+class Socks5Proxy:
+    """A SOCKS5 proxy on 127.0.0.1 (RFC 1928: no authentication, CONNECT to an IPv4 address or
+    a host name) relaying to wherever it is asked; `targets` logs each (host, port), so a test
+    sees that the client went through it."""
+
+    def __init__(self) -> None:
+        proxy = self
+        self.targets: list[tuple[str, int]] = []
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                proxy._relay(self.request)
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"socks5://{host}:{port}"
+
+    def stop(self) -> None:
+        """Close the port."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _relay(self, client: socket.socket) -> None:
+        _, methods = _recv(client, 2)  # version 5, the number of methods offered
+        _recv(client, methods)
+        client.sendall(b"\x05\x00")  # no authentication
+        _, _, _, address_type = _recv(client, 4)  # version, CONNECT, reserved, address type
+        if address_type == 1:
+            host = socket.inet_ntoa(_recv(client, 4))
+        else:  # 3: a host name, length first
+            host = _recv(client, _recv(client, 1)[0]).decode()
+        (port,) = struct.unpack(">H", _recv(client, 2))
+        self.targets.append((host, port))
+        with socket.create_connection((host, port)) as upstream:
+            client.sendall(b"\x05\x00\x00\x01" + bytes(6))  # succeeded, bound 0.0.0.0:0
+            threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
+            _pump(client, upstream)
+
+
+def _recv(sock: socket.socket, size: int) -> bytes:
+    """Exactly `size` bytes from `sock`."""
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("closed mid-message")
+        data += chunk
+    return data
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    """Copy `source` to `sink` until either closes."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
 
 
 def client_env(url: str, hf_home: Path, **extra: str) -> dict[str, str]:

@@ -707,6 +707,26 @@ def test_a_malformed_hf_endpoint_breaks_only_hub_look_ups(model_dir: Path) -> No
                           "or unset it.")
 
 
+@pytest.mark.parametrize(("name", "value", "words"), [
+    # tracebacks before (httpx2.InvalidURL from the client's first request)
+    ("HF_ENDPOINT", "http://256.1.1.1", "HF_ENDPOINT 'http://256.1.1.1' is not a URL (Invalid "
+     "IPv4 address: '256.1.1.1'): set HF_ENDPOINT to the hub's address (https://huggingface.co "
+     "or a mirror), or unset it."),
+    ("HTTPS_PROXY", "http://x:abc", "HTTPS_PROXY 'http://x:abc' is not a URL (Invalid port: "
+     "'abc'): set HTTPS_PROXY to your proxy's URL (http://host:port), or unset it."),
+    # "The hub at https://huggingface.co returned something that is not JSON (ValueError:
+    # Unknown scheme for proxy URL URL('ftp://x'))" before: nothing was sent
+    ("ALL_PROXY", "ftp://x", "ALL_PROXY 'ftp://x' is not an http, https, socks5 or socks5h URL "
+     "with a host: set ALL_PROXY to your proxy's URL (http://host:port), or unset it."),
+])
+def test_a_setting_the_hub_client_cannot_send_with_is_one_line(name: str, value: str,
+                                                               words: str) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if "proxy" not in k.lower() and k != "HF_HUB_OFFLINE"}
+    assert_one_line_error(run("planner", "inspect", "acme/anything", env={**env, name: value}),
+                          "python -m planner inspect: error: ", words)
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("HF_HUB_ETAG_TIMEOUT", "abc"), ("HF_HUB_DOWNLOAD_TIMEOUT", "30.5"),
     ("HF_HUB_ETAG_TIMEOUT", ""),

@@ -6,6 +6,7 @@ touches the internet or patches huggingface_hub.
 """
 
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -19,8 +20,16 @@ from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from planner.serving.launch import remote_code_note
 from planner.serving.vllm_cli import vllm_cli
+from probes.endpoint import request_problem
 from probes.hub import HubError, _mapped, fetch_model, resolve_model
-from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env, safetensors_file
+from tests.hubserver import (
+    FakeFile,
+    FakeHub,
+    FakeRepo,
+    Socks5Proxy,
+    client_env,
+    safetensors_file,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
@@ -214,9 +223,11 @@ def hub():
     server.stop()
 
 
-def run_client(url: str, hf_home: Path, model: str, *, offline=False, hf_token=None, **kwargs):
-    """fetch_model (or resolve_model with resolve=True) in a fresh interpreter; its JSON."""
-    env = client_env(url, hf_home)
+def run_client(url: str, hf_home: Path, model: str, *, offline=False, hf_token=None,
+               env_extra: dict[str, str] | None = None, **kwargs):
+    """fetch_model (or resolve_model with resolve=True) in a fresh interpreter, `env_extra`
+    added to its environment; its JSON."""
+    env = client_env(url, hf_home, **(env_extra or {}))
     if offline:
         env["HF_HUB_OFFLINE"] = "1"
     if hf_token:
@@ -504,6 +515,14 @@ def test_invalid_repo_id_is_refused_before_any_request(hub, tmp_path, repo):
      "range 0-65535)"),
     # "Cannot reach the hub at localhost:8080 (UnsupportedProtocol)" before
     ("localhost:8080", "HF_ENDPOINT 'localhost:8080' is not an http(s) URL with a host"),
+    # urlsplit takes these, the client's httpx2 does not: an InvalidURL traceback before
+    ("http://256.1.1.1", "HF_ENDPOINT 'http://256.1.1.1' is not a URL (Invalid IPv4 address: "
+     "'256.1.1.1'): set HF_ENDPOINT to the hub's address"),
+    # the socket's idna encoding refuses an empty or 64-character label: "The hub at
+    # http://a..b returned something that is not JSON (UnicodeError: ...)" before, unsent
+    ("http://a..b", "HF_ENDPOINT 'http://a..b' has an invalid host name 'a..b' (a "
+     "dot-separated part is empty or over 63 characters): set HF_ENDPOINT"),
+    (f"http://{'a' * 64}.com", f"HF_ENDPOINT 'http://{'a' * 64}.com' has an invalid host name"),
 ])
 def test_a_malformed_endpoint_is_named_and_never_asked(tmp_path, endpoint, words):
     out = run_client(endpoint, tmp_path, "acme/anything")
@@ -514,6 +533,67 @@ def test_a_malformed_endpoint_is_named_and_never_asked(tmp_path, endpoint, words
     local = run_client(endpoint, tmp_path, str(FIXTURES / "openai__gpt-oss-20b.json"),
                        resolve=True)
     assert local["source"]["origin"] == "file"
+
+
+@pytest.mark.parametrize(("name", "value", "words"), [
+    # an InvalidURL traceback before, from the client's first request
+    ("HTTPS_PROXY", "http://256.1.1.1", "HTTPS_PROXY 'http://256.1.1.1' is not a URL (Invalid "
+     "IPv4 address: '256.1.1.1'): set HTTPS_PROXY to your proxy's URL (http://host:port), or "
+     "unset it."),
+    ("http_proxy", "x:abc", "http_proxy 'x:abc' is not a URL (Invalid port: 'abc')"),
+    # the password is masked, and a port httpx2 takes but no socket can use is refused
+    ("HTTP_PROXY", "http://me:s3cret@x:99999", "HTTP_PROXY 'http://me:***@x:99999' is not a "
+     "URL (Port out of range 0-65535)"),
+    # "returned something that is not JSON (UnicodeError: ...)" / "(ValueError: Unknown
+    # scheme for proxy URL ...)" before, though nothing was sent
+    ("HTTPS_PROXY", "http://a..b", "HTTPS_PROXY 'http://a..b' has an invalid host name 'a..b'"),
+    ("ALL_PROXY", "ftp://x", "ALL_PROXY 'ftp://x' is not an http, https, socks5 or socks5h URL "
+     "with a host: set ALL_PROXY to your proxy's URL"),
+])
+def test_a_proxy_the_client_cannot_use_is_named_and_nothing_is_sent(hub, tmp_path, name, value,
+                                                                    words):
+    out = run_client(hub.url, tmp_path, "nvidia/Llama-3.1-70B-Instruct-FP8",
+                     env_extra={name: value})
+    assert out["kind"] == "invalid_setting"
+    assert out["message"].startswith(words)
+    assert "s3cret" not in out["message"]
+    assert out["stderr"] == "" and hub.requests == []
+
+
+def test_no_proxy_star_leaves_a_bad_proxy_unused(hub, tmp_path):
+    # httpx2 mounts no proxy at all under NO_PROXY=*, so the setting is not the client's
+    out = run_client(hub.url, tmp_path, "nvidia/Llama-3.1-70B-Instruct-FP8",
+                     env_extra={"ALL_PROXY": "ftp://x", "NO_PROXY": "*"})
+    assert out["source"]["origin"] == "hub"
+
+
+def test_a_socks_proxy_carries_the_hub_look_up(hub, tmp_path):
+    # an ImportError traceback before: httpx2 reaches a SOCKS proxy only with socksio, now a
+    # requirement (httpx2[socks])
+    proxy = Socks5Proxy()
+    try:
+        out = run_client(hub.url, tmp_path, "nvidia/Llama-3.1-70B-Instruct-FP8",
+                         env_extra={"ALL_PROXY": proxy.url, "NO_PROXY": ""})
+    finally:
+        proxy.stop()
+    assert out["source"]["origin"] == "hub"
+    assert out["source"]["commit_sha"] == SHA
+    port = int(hub.url.rsplit(":", 1)[1])
+    assert proxy.targets and set(proxy.targets) == {("127.0.0.1", port)}
+
+
+def test_a_socks_proxy_without_socksio_is_named(monkeypatch):
+    # where socksio is missing (installed without requirements.txt), the client's first
+    # request raised "ImportError: Using SOCKS proxy, but the 'socksio' package is not
+    # installed", a 60-line traceback
+    monkeypatch.setitem(sys.modules, "socksio", None)  # import socksio fails, as uninstalled
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ALL_PROXY", "socks5h://me:s3cret@127.0.0.1:1080")
+    assert request_problem("https://huggingface.co") == (
+        "ALL_PROXY 'socks5h://me:***@127.0.0.1:1080' is a SOCKS proxy, which the Hugging Face "
+        "client reaches only with the socksio package, a requirement of Headroom's: pip install "
+        "-r requirements.txt, or unset ALL_PROXY.")
 
 
 def test_a_hub_that_never_answers_hits_the_deadline(hub, tmp_path):
