@@ -267,6 +267,10 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
     check_repo_id(repo_id)
     if revision is not None and not revision.strip():
         raise HubError("revision_not_found", "The revision is empty: give a branch, tag or sha.")
+    if revision is not None and (why := _ref_problem(revision)):
+        raise HubError("revision_not_found", f"The revision {revision!r} cannot name a branch, "
+                       f"tag or commit: git ref names cannot {why} (git check-ref-format). "
+                       "Give a branch, tag or sha.")
     if ENDPOINT_PROBLEM is not None:
         raise HubError("invalid_setting", f"{ENDPOINT_PROBLEM}: set {ENDPOINT_ENV} to the hub's "
                        "address (https://huggingface.co or a mirror), or unset it.")
@@ -292,6 +296,27 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
                 raise
             failure = err
     return _stand_in(repo_id, revision, failure)
+
+
+_REF_RULES = (
+    (re.compile(r"\.\."), "contain {!r}"),
+    (re.compile(r"(?:^|/)\."), "have a part that starts with '.'"),
+    (re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|@\{"), "contain {!r}"),
+    (re.compile(r"^/|/$|//"), "start or end with '/' or contain '//'"),
+    (re.compile(r"\.$|\.lock(?:/|$)|^@$"), "end with '.' or '.lock', or be '@'"),
+)
+"""git check-ref-format's rules for ref names (git-check-ref-format(1)), each with what it
+forbids: no hub branch or tag breaks one, and a commit sha breaks none."""
+
+
+def _ref_problem(revision: str) -> str | None:
+    """What a revision breaks of _REF_RULES, or None. '..' was sent: the client's URL
+    resolves the segment ("revision/.." is the repo's route), and the answer was blamed on
+    the server ("answered HTTP 404 ... it does not look like a Hugging Face hub")."""
+    for rule, words in _REF_RULES:
+        if found := rule.search(revision):
+            return words.format(found.group())
+    return None
 
 
 def _stand_in(repo_id: str, revision: str | None, failure: HubError) -> ModelSource:

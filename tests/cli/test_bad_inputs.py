@@ -1075,6 +1075,11 @@ def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
     (("report", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8", "--target-checkpoint",
       "me/ckpts/qwen3-fp8"), "--target-checkpoint 'me/ckpts/qwen3-fp8' is not a Hugging Face "
      "repo id"),
+    # blamed on the server before ("answered HTTP 404 ... it does not look like a Hugging Face
+    # hub"): the client's URL resolved "revision/.." to another route
+    (("inspect", "Qwen/Qwen3-8B", "--revision", ".."), "The revision '..' cannot name a "
+     "branch, tag or commit: git ref names cannot contain '..' (git check-ref-format). Give a "
+     "branch, tag or sha."),
 ])
 def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], words: str) -> None:
     assert_one_line_error(run("planner", *args), f"python -m planner {args[0]}: error: ", words)

@@ -582,6 +582,23 @@ def test_a_socks_proxy_carries_the_hub_look_up(hub, tmp_path):
     assert proxy.targets and set(proxy.targets) == {("127.0.0.1", port)}
 
 
+@pytest.mark.parametrize(("revision", "why"), [
+    # "The server at ... answered HTTP 404 ... it does not look like a Hugging Face hub"
+    # before: the client's URL resolved "revision/.." to the repo's own route
+    ("..", "contain '..'"),
+    (".", "have a part that starts with '.'"),
+    ("main branch", "contain ' '"),
+    ("v1@{2}", "contain '@{'"),
+])
+def test_a_revision_git_cannot_name_is_refused_before_any_request(hub, tmp_path, revision, why):
+    out = run_client(hub.url, tmp_path, "nvidia/Llama-3.1-70B-Instruct-FP8", revision=revision)
+    assert out["kind"] == "revision_not_found"
+    assert out["message"] == (f"The revision {revision!r} cannot name a branch, tag or commit: "
+                              f"git ref names cannot {why} (git check-ref-format). Give a "
+                              "branch, tag or sha.")
+    assert hub.requests == []
+
+
 def test_a_socks_proxy_without_socksio_is_named(monkeypatch):
     # where socksio is missing (installed without requirements.txt), the client's first
     # request raised "ImportError: Using SOCKS proxy, but the 'socksio' package is not
