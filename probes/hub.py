@@ -79,6 +79,9 @@ MAX_LISTED_FILE_BYTES = 10 * 10**12
 per file as its maximum (hub-docs docs/hub/datasets-upload-guide-llm.md, "Per file: 50GB max,
 20GB recommended"); 200x that leaves room for the limit to grow, while a garbage size (10**29
 bytes) would otherwise reach the checkpoint size and the audit's disk finding."""
+INDEX_FILE = "model.safetensors.index.json"
+"""The shard index of a sharded safetensors checkpoint (transformers SAFE_WEIGHTS_INDEX_NAME),
+which vLLM loads its shards by."""
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
 """Weight files a user may give where a config is asked for (--model model.safetensors)."""
 MAX_HEADER_BYTES = 100_000_000
@@ -903,12 +906,42 @@ def _local_checkpoint(folder: Path) -> tuple[CheckpointMetadata | None, str]:
             f"safetensors headers not read: {odd[0].name} is {odd[1]}, not a safetensors file")
     if not shards and not any(f.path.endswith(".gguf") for f in files):
         return None, f"no *.safetensors files in {folder}: checkpoint not read"
+    if problem := _index_problem(folder, {f.path for f in files}):
+        return build_checkpoint_metadata([], files), f"safetensors headers not read: {problem}"
     try:
         tensors = [t for shard in shards for t in _safetensors_header(shard)]
         checkpoint = build_checkpoint_metadata(tensors, files)
     except (HubError, CheckpointError) as err:
         return build_checkpoint_metadata([], files), f"safetensors headers not read: {err}"
     return checkpoint, f"safetensors headers of {counted(len(shards), 'file')} read from {folder}"
+
+
+def _index_problem(folder: Path, names: set[str]) -> str | None:
+    """Why vLLM cannot load a folder's shards by its INDEX_FILE, or None (no index, or every
+    shard it lists is there): a shard missing (an interrupted download), where the headers of
+    the others alone were compared with the architecture and the gap called a parser gap; or
+    an index that is no JSON object mapping tensor names to file names.
+
+    NOTE: vLLM 0.34.0 weight_utils.py filter_duplicate_safetensors_files reads the index's
+    weight_map (json.load(f)["weight_map"], joining each value to the folder) and raises
+    FileNotFoundError "Weight files referenced in index but missing"."""
+    if INDEX_FILE not in names:
+        return None
+    try:
+        weight_map = _read_json(folder / INDEX_FILE, INDEX_FILE).get("weight_map")
+    except HubError as err:
+        return f"{err.message.rstrip('.')}: vLLM cannot load the checkpoint"
+    if not isinstance(weight_map, dict) or not all(isinstance(v, str)
+                                                   for v in weight_map.values()):
+        return (f"{INDEX_FILE} has no weight_map of tensor names to file names: vLLM cannot "
+                "load the checkpoint")
+    missing = sorted(set(weight_map.values()) - names)
+    if not missing:
+        return None
+    listed = ", ".join(missing[:3]) + (f" and {len(missing) - 3:,} more" if len(missing) > 3
+                                       else "")
+    return (f"{INDEX_FILE} lists {listed}, which {'is' if len(missing) == 1 else 'are'} not in "
+            f"{folder} (an incomplete download?): vLLM cannot load the checkpoint")
 
 
 def _oversized(elements: int, offsets: object) -> str | None:

@@ -927,6 +927,56 @@ def test_local_folder_reads_safetensors_headers_and_agrees_with_the_architecture
         assert check.agrees and check.metadata_params == 86_848
 
 
+def _indexed(folder: Path, index: object) -> None:
+    """The tiny model folder with `index` as its model.safetensors.index.json."""
+    _tiny_model_folder(folder)
+    (folder / "model.safetensors.index.json").write_text(json.dumps(index))
+
+
+TINY_INDEX = {"metadata": {}, "weight_map": {
+    "model.embed_tokens.weight": "model-00001-of-00002.safetensors",
+    "model.norm.weight": "model-00002-of-00002.safetensors"}}
+"""The tiny folder's shard index (two of its tensors: vLLM reads the file names only)."""
+
+
+def test_a_local_index_whose_shards_are_all_there_is_read(tmp_path):
+    _indexed(tmp_path, TINY_INDEX)
+    src = resolve_model(str(tmp_path))
+    assert src.checkpoint.params_by_dtype == {"BF16": 86_848}
+    assert "headers of 2 files read" in src.notes[1]
+
+
+def test_a_shard_the_index_lists_but_the_folder_lacks_is_named(tmp_path):
+    # an interrupted download: the other shard's headers alone were compared with the
+    # architecture, "The checkpoint holds ... fewer parameters ...: a parser gap"
+    _indexed(tmp_path, TINY_INDEX)
+    (tmp_path / "model-00002-of-00002.safetensors").unlink()
+    src = resolve_model(str(tmp_path))
+    assert src.checkpoint.params_by_dtype == {}
+    assert src.notes[1] == ("safetensors headers not read: model.safetensors.index.json lists "
+                            f"model-00002-of-00002.safetensors, which is not in {tmp_path} (an "
+                            "incomplete download?): vLLM cannot load the checkpoint")
+
+
+@pytest.mark.parametrize(("index", "words"), [
+    ("<html>", "model.safetensors.index.json is not valid JSON"),
+    ([1, 2], "model.safetensors.index.json holds an array, not a JSON object"),
+    ({"weight_map": 5}, "model.safetensors.index.json has no weight_map of tensor names to "
+     "file names"),
+    ({"weight_map": {"w": "../../../etc/passwd", "v": "/etc/passwd"}},
+     "model.safetensors.index.json lists ../../../etc/passwd, /etc/passwd, which are not in "),
+])
+def test_a_local_index_vllm_cannot_use_is_named(tmp_path, index, words):
+    # each ignored without a word before, the headers counted as if it were fine
+    _tiny_model_folder(tmp_path)
+    (tmp_path / "model.safetensors.index.json").write_text(
+        index if isinstance(index, str) else json.dumps(index))
+    src = resolve_model(str(tmp_path))
+    assert src.checkpoint.params_by_dtype == {}
+    assert src.notes[1].startswith(f"safetensors headers not read: {words}")
+    assert src.notes[1].endswith(": vLLM cannot load the checkpoint")
+
+
 def _framed(header: bytes) -> bytes:
     """A safetensors prefix: the 8-byte little-endian header length, then the header."""
     return struct.pack("<Q", len(header)) + header
