@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from probes.endpoint import (  # before the client reads HF_ENDPOINT and its timeouts
     ENDPOINT_ENV,
@@ -248,7 +249,32 @@ def invalid_repo_id_message(repo_id: str, *,
     given instead must be); the app, which reads repo ids only, passes None."""
     rules = (f"{repo_id!r} is not a Hugging Face repo id: expected owner/name such as "
              "Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each)")
-    return rules + (f", or a path to an existing {local_paths}." if local_paths else ".")
+    page = _page_repo_id(repo_id)
+    return (rules + (f", or a path to an existing {local_paths}." if local_paths else ".")
+            + (f" That is a model page's address; its repo id is {page}." if page else ""))
+
+
+def _page_repo_id(text: str) -> str | None:
+    """The repo id in a model page's address pasted for one (https://huggingface.co/Qwen/
+    Qwen3-8B/tree/main: Qwen/Qwen3-8B), or None: an http(s) URL on huggingface.co, hf.co or
+    HF_ENDPOINT's host whose path starts with an owner/name the client's rules take (a
+    dataset's or a Space's page is none)."""
+    try:
+        parts = urlsplit(text.strip())
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if (parts.scheme not in ("http", "https") or len(segments) < 2
+            or host not in {"huggingface.co", "hf.co", urlsplit(constants.ENDPOINT).hostname}
+            or segments[0] in ("datasets", "spaces")):
+        return None
+    utils = _client().utils
+    try:
+        utils.validate_repo_id(candidate := "/".join(segments[:2]))
+    except utils.HFValidationError:
+        return None
+    return candidate
 
 
 def check_repo_id(repo_id: str, *,

@@ -76,6 +76,16 @@ def test_invalid_repo_id_is_an_inline_error_and_the_page_stays_usable() -> None:
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
 
 
+def test_a_model_pages_address_is_refused_with_the_repo_id_it_holds() -> None:
+    # refused without a word on the id it holds before, as in the CLI
+    at = open_page("model")
+    at.text_input(key="model.repo").input("https://huggingface.co/Qwen/Qwen3-8B/tree/main")
+    at.button(key="model.fetch").click().run()
+    assert not at.exception
+    message = next(e.value for e in at.error if e.value.startswith("Could not use "))
+    assert md_escape("That is a model page's address; its repo id is Qwen/Qwen3-8B.") in message
+
+
 def test_offline_fetch_failure_is_explained() -> None:
     at = open_page("model")
     at.text_input(key="model.repo").input("some-org/not-in-the-catalog")  # sent with the click

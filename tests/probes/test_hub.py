@@ -21,7 +21,13 @@ from planner.model.params import count_params
 from planner.serving.launch import remote_code_note
 from planner.serving.vllm_cli import vllm_cli
 from probes.endpoint import request_problem
-from probes.hub import HubError, _mapped, fetch_model, resolve_model
+from probes.hub import (
+    HubError,
+    _mapped,
+    fetch_model,
+    invalid_repo_id_message,
+    resolve_model,
+)
 from tests.hubserver import (
     FakeFile,
     FakeHub,
@@ -505,6 +511,23 @@ def test_invalid_repo_id_is_refused_before_any_request(hub, tmp_path, repo):
     assert out["kind"] == "invalid_repo_id"
     assert out["message"].startswith(f"{repo!r} is not a Hugging Face repo id")
     assert hub.requests == []
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("https://huggingface.co/Qwen/Qwen3-8B", "Qwen/Qwen3-8B"),
+    ("http://www.huggingface.co/Qwen/Qwen3-8B/blob/main/config.json", "Qwen/Qwen3-8B"),
+    ("https://hf.co/openai/gpt-oss-20b?library=vllm", "openai/gpt-oss-20b"),
+    ("https://huggingface.co/datasets/acme/data", None),  # a dataset's page
+    ("https://github.com/Qwen/Qwen3", None),  # not a hub
+    ("https://huggingface.co/Qwen", None),  # an owner's page
+    ("https://huggingface.co/Qwen/Qw\u00e9n", None),  # no repo id the client takes
+])
+def test_a_model_pages_address_is_refused_with_the_repo_id_it_holds(text, hint):
+    message = invalid_repo_id_message(text)
+    assert message.startswith(f"{text!r} is not a Hugging Face repo id")
+    tail = f" That is a model page's address; its repo id is {hint}."
+    assert message.endswith(tail if hint else "or a path to an existing config.json or model "
+                            "folder.")
 
 
 @pytest.mark.parametrize(("endpoint", "words"), [
