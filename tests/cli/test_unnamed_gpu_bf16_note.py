@@ -109,3 +109,19 @@ def test_an_nvfp4_kv_cache_on_an_unnamed_gpu_is_refused_naming_gpu_name(capsys) 
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib",
                               "24", "--gpu-name", "RTX 4090", "--kv-cache-dtype", "nvfp4")
     assert code == 0 and out.count("\nFits: ") == 1 and "--kv-cache-dtype nvfp4" in out, out
+
+
+def test_a_moe_backend_on_an_unnamed_gpu_is_refused_naming_gpu_name(capsys) -> None:
+    # vLLM 0.34.0's FlashInferExperts run on 9.0, 10.x and 12.x (flashinfer_cutlass_moe.py
+    # _supports_current_device); its wheels from 7.5: 7.5-8.9 refuse --moe-backend
+    # flashinfer_cutlass, and a GPU given by its memory may be one
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B",
+                              "--gpu-memory-gib", "80", "--moe-backend", "flashinfer_cutlass")
+    assert ("Does not fit: Custom 80 GiB GPU: its compute capability is unknown, and vLLM "
+            "0.34.0 refuses --moe-backend flashinfer_cutlass on compute capability 7.5, 8.0, "
+            "8.6, 8.9 (of 7.5 to 12.1, which its wheels run on); give a GPU model Headroom "
+            "knows" in out), out
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B",
+                              "--gpu-memory-gib", "80", "--gpu-name", "H100",
+                              "--moe-backend", "flashinfer_cutlass")
+    assert code == 0 and "\nFits: " in out and "--moe-backend flashinfer_cutlass" in out, out

@@ -1,5 +1,7 @@
 """The start-up refusals and layout errors a plan lists, in the order vLLM meets them."""
 
+from collections.abc import Callable
+
 from planner.model import quant
 from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
@@ -21,6 +23,7 @@ from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fall
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (
+    B12X,
     b12x_ep_refusal,
     b12x_refusals,
     mega_deep_gemm_refusal,
@@ -40,7 +43,12 @@ from planner.serving.plan.moe import draft_moe, redundant_experts
 from planner.serving.plan.shared import ENGINE, cached, gib
 from planner.serving.plan.verdict import Binding
 from planner.serving.plan.worker import overheads
-from planner.serving.startup import capability_errors, ct_linear_scheme, startup_errors
+from planner.serving.startup import (
+    capability_errors,
+    ct_linear_scheme,
+    quantization_errors,
+    startup_errors,
+)
 from planner.serving.startup.attention_backend import (
     flashinfer_hd256_errors,
     flashinfer_sm75_errors,
@@ -174,15 +182,10 @@ def unknown_capability_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmR
                                 ) -> tuple[str, ...]:
     """On an NVIDIA GPU of unknown compute capability (custom_gpu given by its memory only),
     the refusal of the --kv-cache-dtype, then of the weight format, where vLLM refuses it on
-    some compute capability its wheels run on (NVIDIA_CAPABILITIES less wheel_arch_errors')
-    and not on others: the checks that follow the capability (kv_format_errors;
-    capability_errors and quant_refusals) pass a GPU whose capability is unknown, so the plan
-    would read "Fits" where vLLM may refuse it (a T4 refuses an nvfp4 KV cache, an RTX 4090
-    runs it). A format refused on every capability, or on none, needs no capability named."""
-    if gpu.vendor != "nvidia" or gpu.compute_capability:
-        return ()
-    runs = [g for g in (with_capability(gpu, cc) for cc in NVIDIA_CAPABILITIES)
-            if not wheel_arch_errors(g, rules.version)]
+    some compute capability its wheels run on and not on others (_refused_on_some): the checks
+    that follow the capability (kv_format_errors; capability_errors and quant_refusals) pass a
+    GPU whose capability is unknown, so the plan would read "Fits" where vLLM may refuse it (a
+    T4 refuses an nvfp4 KV cache, an RTX 4090 runs it). The --moe-backend's: backend_refusals."""
     ct_scheme, named = ct_linear_scheme(spec, scheme), _named_method(spec, scheme)
 
     def weight_errors(g: GpuSpec) -> set[str]:
@@ -190,22 +193,32 @@ def unknown_capability_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmR
                    + list(quant_refusals(spec, s, rules, cli, g, scheme, served, mixed,
                                          mismatch)))
 
-    checks = ((f"--kv-cache-dtype {s.kv_cache_dtype}",
-               lambda g: set(kv_format_errors(g, spec, s.kv_cache_dtype, cli))),
-              (f"{scheme.key} weights", weight_errors))
-    refusals = []
-    for what, errors in checks:
-        known = errors(gpu)
-        refused = [g.compute_capability for g in runs if errors(g) - known]
-        if refused and len(refused) < len(runs):
-            refusals.append(
-                f"{gpu.name}: its compute capability is unknown, and vLLM {rules.label} refuses "
-                f"{what} on compute capability {', '.join(refused)} (of "
-                f"{runs[0].compute_capability} to {runs[-1].compute_capability}, which its "
-                "wheels run on); give a GPU model Headroom knows (the CLI's --gpu-name with "
-                "--gpu-memory-gib, e.g. 'RTX 4090'; the app's 'GPU model' on the Hardware "
-                "page) to plan it with its capability")
-    return tuple(refusals)
+    return (_refused_on_some(gpu, rules, f"--kv-cache-dtype {s.kv_cache_dtype}",
+                             lambda g: set(kv_format_errors(g, spec, s.kv_cache_dtype, cli)))
+            + _refused_on_some(gpu, rules, f"{scheme.key} weights", weight_errors))
+
+
+def _refused_on_some(gpu: GpuSpec, rules: VllmRules, what: str,
+                     errors: Callable[[GpuSpec], set[str]]) -> tuple[str, ...]:
+    """Where `gpu` is NVIDIA of unknown compute capability: the refusal of `what` if `errors`
+    (a check that follows the capability) gives some capability vLLM's wheels run on
+    (NVIDIA_CAPABILITIES less wheel_arch_errors', each as with_capability makes it) an error
+    the unknown GPU does not meet, and not every one; a setting refused on every capability,
+    or on none, needs no capability named."""
+    if gpu.vendor != "nvidia" or gpu.compute_capability:
+        return ()
+    runs = [g for g in (with_capability(gpu, cc) for cc in NVIDIA_CAPABILITIES)
+            if not wheel_arch_errors(g, rules.version)]
+    known = errors(gpu)
+    refused = [g.compute_capability for g in runs if errors(g) - known]
+    if not refused or len(refused) == len(runs):
+        return ()
+    return (f"{gpu.name}: its compute capability is unknown, and vLLM {rules.label} refuses "
+            f"{what} on compute capability {', '.join(refused)} (of "
+            f"{runs[0].compute_capability} to {runs[-1].compute_capability}, which its "
+            "wheels run on); give a GPU model Headroom knows (the CLI's --gpu-name with "
+            "--gpu-memory-gib, e.g. 'RTX 4090'; the app's 'GPU model' on the Hardware "
+            "page) to plan it with its capability",)
 
 
 def _gpu_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
@@ -263,14 +276,8 @@ def moe_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vllm
                  eplb_kind: str) -> tuple[str, ...]:
     """The start-up refusals of the MoE flags (--moe-backend, --all2all-backend, EPLB's);
     the last part of Resolved.refusals before the launch's own."""
-    return (tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
-                                  bool(draft_moe(spec, s)) and mtp_excluded(spec, scheme),
-                                  gpu.vendor)
-                    if b12x else ())
-            + tuple(filter(None, [oracle_refusal(spec, scheme, s.moe_backend, rules.version,
-                                                 gpu.vendor, gpu.compute_capability)
-                                  if s.moe_backend else None,
-                                  mega_deep_gemm_refusal(s.moe_backend, spec.architectures,
+    return (backend_refusals(spec, s, rules, gpu, scheme, b12x)
+            + tuple(filter(None, [mega_deep_gemm_refusal(s.moe_backend, spec.architectures,
                                                          rules.version)
                                   if s.moe_backend else None,
                                   moe_ep_all2all_refusal(s.moe_backend, s.all2all_backend,
@@ -287,6 +294,26 @@ def moe_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vllm
                                   if s.enable_eplb and spec.is_moe else None,
                                   draft_eplb_refusal(spec.model_type, rules.version)
                                   if s.enable_eplb and draft_moe(spec, s) else None])))
+
+
+def backend_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: GpuSpec,
+                     scheme: quant.QuantScheme, b12x: bool) -> tuple[str, ...]:
+    """The refusals of --moe-backend that follow the GPU (b12x_refusals, the MoE oracle's:
+    oracle_refusal), each worker's on its own GPU, then, on an NVIDIA GPU of unknown compute
+    capability, the value's where some capability its wheels run on refuses it
+    (_refused_on_some: flashinfer_trtllm runs on 10.x only, an unknown GPU passed)."""
+
+    def on(g: GpuSpec) -> tuple[str, ...]:
+        return (tuple(b12x_refusals(rules.version, g.compute_capability, scheme.family,
+                                    bool(draft_moe(spec, s)) and mtp_excluded(spec, scheme),
+                                    g.vendor) if b12x else ())
+                + tuple(filter(None, [oracle_refusal(spec, scheme, s.moe_backend,
+                                                     rules.version, g.vendor,
+                                                     g.compute_capability)
+                                      if s.moe_backend else None])))
+
+    return on(gpu) + (_refused_on_some(gpu, rules, f"--moe-backend {s.moe_backend}",
+                                       lambda g: set(on(g))) if s.moe_backend else ())
 
 
 def ep_refusal(ccs: tuple[str, ...], s: EngineSettings, rules: VllmRules,
@@ -386,9 +413,15 @@ def node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLay
 def node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                     s: EngineSettings, r: Resolved) -> list[str]:
     """The capability refusals (_gpu_refusals, after wheel_arch_errors: the node's workers run
-    PyTorch's and vLLM's kernels on its GPU) of the first node past node 0 the layout reaches
-    with each other compute capability than node 0's (whose own are Resolved.refusals), those
-    node 0 does not already give: a T4 or V100 node 1 under an H100 node 0.
+    PyTorch's and vLLM's kernels on its GPU; the --moe-backend's, backend_refusals: each
+    worker's MoE oracle checks the kernel on its own GPU as it builds its FusedMoE layers) of
+    the first node past node 0 the layout reaches with each other compute capability than node
+    0's (whose own are Resolved.refusals), those node 0 does not already give: a T4 or V100
+    node 1 under an H100 node 0. A node whose capability is unknown (a snapshot GPU of no
+    preset whose capability was not read) is refused a KV dtype, weight format or MoE backend
+    some capability refuses (unknown_capability_refusals, backend_refusals), as node 0 is;
+    not distinguished there: the weight format's minimum capability is checked by each node's
+    own config with --nnodes only (node_quant_errors), by node 0's on Ray.
 
     NOTE: each worker picks its attention backend on its own GPU (Attention.__init__ ->
     get_attn_backend -> current_platform.get_attn_backend_cls, which reads the worker's device
@@ -407,6 +440,8 @@ def node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayou
     fp16 = not float16_refused(spec.model_type, rules.version)
     own_dtype = cli.accepts("--nnodes")
     served = served_dtype(s, spec.torch_dtype, cluster.nodes[0].gpu.computes_bf16, fp16)
+    mismatch = tuple(quantization_errors(spec, s.quantization))
+    b12x = s.moe_backend == B12X and spec.is_moe
     seen = {r.compute_capability}
     errors: list[str] = []
     for index in range(1, last_node(cluster, layout, r) + 1):
@@ -419,6 +454,9 @@ def node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayou
         errors += [f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
                    for error in tuple(wheel_arch_errors(node.gpu, rules.version))
                    + _gpu_refusals(spec, s, rules, cli, node.gpu, dtype)
+                   + unknown_capability_refusals(spec, s, rules, cli, node.gpu, r.scheme,
+                                                 dtype, r.mixed, mismatch)
+                   + backend_refusals(spec, s, rules, node.gpu, r.scheme, b12x)
                    + tuple(triton_sm75_errors(node.gpu, spec, cli, dtype))
                    if error not in r.refusals]
     return errors

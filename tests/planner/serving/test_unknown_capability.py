@@ -106,3 +106,76 @@ def test_a_16_bit_plan_short_of_memory_suggests_no_fp8_kv_on_an_unknown_gpu() ->
     assert not result.fits and result.longer_context_fit is None
     named = _plan("Qwen/Qwen3-8B", gpu_name="RTX 4090", compute_capability="8.9")
     assert named.longer_context_fit is not None and "fp8" in named.longer_context_fit
+
+
+# --moe-backend on 0.34.0, each value's experts class _supports_current_device (vLLM 0.34.0
+# wheel, model_executor/layers/fused_moe/): Qwen3-30B-A3B's bf16 experts go to
+# oracle/unquantized.py map_unquantized_backend; flashinfer_trtllm -> experts/trtllm_bf16_moe.py
+# TrtLlmBf16Experts: is_device_capability_family(100), 10.0 and 10.3 only; flashinfer_cutlass ->
+# experts/flashinfer_cutlass_moe.py FlashInferExperts: is_device_capability(90) or family 100
+# or 120 (SM110 excluded); triton runs on any CUDA GPU. Qwen3-30B-A3B-FP8's experts go to
+# oracle/fp8.py, deep_gemm -> DeepGEMM, utils/deep_gemm.py is_deep_gemm_supported ->
+# platforms/cuda.py support_deep_gemm: is_device_capability(90) or family 100 or 120.
+@pytest.mark.parametrize(("model", "backend", "ccs"), [
+    ("Qwen/Qwen3-30B-A3B", "flashinfer_trtllm", "7.5, 8.0, 8.6, 8.9, 9.0, 12.0, 12.1"),
+    ("Qwen/Qwen3-30B-A3B", "flashinfer_cutlass", "7.5, 8.0, 8.6, 8.9"),
+    ("Qwen/Qwen3-30B-A3B-FP8", "deep_gemm", "7.5, 8.0, 8.6, 8.9")])
+def test_a_moe_backend_some_capabilities_refuse_is_refused_on_an_unknown_gpu(
+        model: str, backend: str, ccs: str) -> None:
+    gpu = custom_gpu(80 * GIB, name="Custom 80 GiB GPU")
+    result = plan(PlanRequest(model=catalog_spec(model), cluster=_one(gpu),
+                              layout=ParallelLayout(),
+                              engine=EngineSettings(moe_backend=backend)))
+    assert result.errors == [_refusal(f"--moe-backend {backend}", ccs,
+                                      name="Custom 80 GiB GPU")]
+    assert not result.fits and result.vllm_command is None
+
+
+def test_a_moe_backend_every_capability_runs_needs_no_capability() -> None:
+    gpu = custom_gpu(80 * GIB, name="Custom 80 GiB GPU")
+    result = plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-30B-A3B"), cluster=_one(gpu),
+                              layout=ParallelLayout(),
+                              engine=EngineSettings(moe_backend="triton")))
+    assert result.fits and not result.errors
+
+
+def _mixed(engine: dict, model: str = "Qwen/Qwen3-8B"):
+    # an H100 node 0 (9.0) and a snapshot node 1 whose GPU's capability was not read, one
+    # pipeline stage each: node 1's workers meet the KV format and the MoE oracle on its GPU
+    h100 = preset_cluster("h100-sxm", 1).nodes[0].gpu
+    unknown = custom_gpu(80 * GIB, name="Custom 80 GiB GPU")
+    cluster = ClusterSpec(nodes=tuple(
+        NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=1, intra_node_link="pcie")
+        for i, gpu in enumerate((h100, unknown))), source="custom")
+    return plan(PlanRequest(model=catalog_spec(model), cluster=cluster,
+                            layout=ParallelLayout(pp=2), engine=EngineSettings(**engine)))
+
+
+def test_a_later_node_of_unknown_capability_is_refused_what_some_capability_refuses() -> None:
+    # an H100 runs an nvfp4 KV cache (FlashInfer's fa2 on 9.0); a T4 (7.5) does not, and node
+    # 1 may be one; FlashInfer's CUTLASS MoE runs on the H100, not on 7.5-8.9
+    node1 = "Node 1 (node1, Custom 80 GiB GPU): "
+    result = _mixed({"kv_cache_dtype": "nvfp4"})
+    assert result.errors == [node1 + _refusal("--kv-cache-dtype nvfp4", "7.5",
+                                              name="Custom 80 GiB GPU")]
+    result = _mixed({"moe_backend": "flashinfer_cutlass"}, "Qwen/Qwen3-30B-A3B")
+    assert result.errors == [node1 + _refusal("--moe-backend flashinfer_cutlass",
+                                              "7.5, 8.0, 8.6, 8.9", name="Custom 80 GiB GPU")]
+    assert _mixed({}).fits
+
+
+def test_a_later_node_s_gpu_meets_the_moe_oracle_too() -> None:
+    # each worker's MoE oracle checks the kernel on its own GPU: an A100 node 1 (8.0) is not
+    # among FlashInferExperts' 9.0 / 10.x / 12.x, where the H100 node 0 is (it read "Fits")
+    gpus = [preset_cluster(key, 1).nodes[0].gpu for key in ("h100-sxm", "a100-80gb")]
+    cluster = ClusterSpec(nodes=tuple(
+        NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=1, intra_node_link="pcie")
+        for i, gpu in enumerate(gpus)), source="custom")
+    result = plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-30B-A3B"), cluster=cluster,
+                              layout=ParallelLayout(pp=2),
+                              engine=EngineSettings(moe_backend="flashinfer_cutlass")))
+    assert result.errors == [
+        "Node 1 (node1, NVIDIA A100-SXM4-80GB): vLLM 0.34.0: --moe-backend flashinfer_cutlass "
+        "asks for FlashInfer's CUTLASS MoE, which runs on compute capability 9.0, 10.x or 12.x "
+        "only, not on compute capability 8.0: the unquantized MoE oracle "
+        "(fused_moe/oracle/unquantized.py) raises at start-up"]
