@@ -337,13 +337,21 @@ def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Parallel
                          s: EngineSettings, r: Resolved) -> list[str]:
     """--moe-backend for int weight-only experts: moe_backend.oracle_refusal on this layout,
     whose experts Marlin MoE takes or sends to vLLM's fall-back (layout.moe_wna16_fallback),
-    which decides whether the WNA16 MoE oracle reads the flag and what it accepts."""
+    which decides whether the WNA16 MoE oracle reads the flag and what it accepts; on an NVIDIA
+    GPU of unknown compute capability, the value's where some capability refuses it
+    (_refused_on_some: flashinfer_trtllm's MxInt4 MoE runs on 10.x only)."""
     if not s.moe_backend or not spec.is_moe:
         return []
     fallback = moe_wna16_fallback(spec, layout, r.scheme, s.vllm_version, cluster.vendor)
-    return list(filter(None, [oracle_refusal(spec, r.scheme, s.moe_backend,
-                                             vllm_rules(s.vllm_version).version, cluster.vendor,
-                                             r.compute_capability, fallback)]))
+    rules = vllm_rules(s.vllm_version)
+
+    def on(vendor: str, compute_capability: str) -> set[str]:
+        return set(filter(None, [oracle_refusal(spec, r.scheme, s.moe_backend, rules.version,
+                                                vendor, compute_capability, fallback)]))
+
+    return sorted(on(cluster.vendor, r.compute_capability)) or list(_refused_on_some(
+        cluster.sizing_node.gpu, rules, f"--moe-backend {s.moe_backend}",
+        lambda g: on(g.vendor, g.compute_capability)))
 
 
 def busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,

@@ -179,3 +179,20 @@ def test_a_later_node_s_gpu_meets_the_moe_oracle_too() -> None:
         "asks for FlashInfer's CUTLASS MoE, which runs on compute capability 9.0, 10.x or 12.x "
         "only, not on compute capability 8.0: the unquantized MoE oracle "
         "(fused_moe/oracle/unquantized.py) raises at start-up"]
+
+
+def test_int4_experts_moe_backend_is_refused_on_an_unknown_gpu_per_layout() -> None:
+    # Kimi-K2.5's config.json: compressed-tensors int4, group 32, symmetric (kInt4Static32);
+    # vLLM 0.34.0's WNA16 oracle (oracle/int_wna16.py) maps flashinfer_trtllm to
+    # experts/trtllm_mxint4_moe.py TrtLlmMxint4ExpertsMonolithic, whose
+    # _supports_current_device is is_device_capability_family(100): 10.0 and 10.3 run it
+    gpu = custom_gpu(141 * GIB, name="Custom 141 GiB GPU")
+    cluster = ClusterSpec(nodes=(NodeSpec(hostname="node0", gpu=gpu, gpus_per_node=8,
+                                          intra_node_link="nvlink"),), source="custom")
+    result = plan(PlanRequest(model=catalog_spec("moonshotai/Kimi-K2.5"), cluster=cluster,
+                              layout=ParallelLayout(tp=8),
+                              engine=EngineSettings(moe_backend="flashinfer_trtllm",
+                                                    trust_remote_code=True)))
+    assert _refusal("--moe-backend flashinfer_trtllm", "7.5, 8.0, 8.6, 8.9, 9.0, 12.0, 12.1",
+                    name="Custom 141 GiB GPU") in result.errors
+    assert not result.fits
