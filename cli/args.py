@@ -30,9 +30,14 @@ from planner.serving.hardware import (
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.sweep import OBJECTIVES
-from planner.serving.vllm_cli import CountError, read_count, unmodelled_kv_cache_dtypes
+from planner.serving.vllm_cli import (
+    CountError,
+    read_count,
+    unmodelled_kv_cache_dtypes,
+    whole_number,
+)
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
-from planner.text import has_control
+from planner.text import has_control, shortened
 
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
@@ -632,10 +637,13 @@ def _pcie(field: str) -> Callable[[str], int]:
     """argparse type: a PCIe `field` ("generation" or "lanes") a PCIe link can have
     (hardware.pcie_slot_problem: the app's fields are checked alike)."""
     def parse(text: str) -> int:
+        shown = repr(shortened(text))
         try:
-            value = int(text)
+            value = whole_number(text, shown)
+        except CountError as exc:  # too many digits for int()
+            raise argparse.ArgumentTypeError(str(exc)) from None
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{shown} is not a whole number") from None
         problem = pcie_slot_problem(**{field: value})
         if problem:
             raise argparse.ArgumentTypeError(problem)

@@ -74,6 +74,7 @@ from planner.serving.vllm_versions import (
     require_kv_cache_dtype,
     vllm_rules,
 )
+from planner.text import shortened
 from planner.units import GIB
 from probes.cluster import cluster_and_notes, repeated_machine
 from probes.files import not_regular_file, read_json_document
@@ -557,6 +558,9 @@ def moe_backend_setting(args: argparse.Namespace) -> dict[str, str]:
         return {}
     backend = normalize_moe_backend(given)
     refusal = moe_backend_refusal(backend, vllm_cli(vllm_rules(args.vllm_version).label))
+    if refusal and backend != given:  # the refusal echoes the value as read: say what was typed
+        refusal = (f"--moe-backend {shortened(given)!r} is read as {shortened(backend)!r} "
+                   f"(lower case, '-' as '_', as vLLM's parser reads it): {refusal}")
     if refusal:
         raise CliError(refusal)
     return {"moe_backend": backend}

@@ -67,6 +67,12 @@ def one_line(text: object) -> str:
     return " ".join(controls_as_spaces(str(text)).split())
 
 
+def shortened(text: str, limit: int = 64) -> str:
+    """`text` as a one-line message echoes it: whole up to `limit` characters, else its first
+    `limit` - 3 and "..." (a 5,000-digit count or an edited file's field is not shown whole)."""
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."
+
+
 def sentence(text: object) -> str:
     """`text` on one line (one_line), ending with a full stop unless it already ends a sentence
     ('.', '?', '!'): every one-line error the CLI and the app show ends the same way, whichever

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document
-from planner.text import spaced_controls
+from planner.text import shortened, spaced_controls
 from probes.files import read_json_document
 from probes.host import HostInfo, probe_host
 from probes.nvml import GpuInfo, TopologyMatrix, probe_gpus
@@ -32,7 +32,7 @@ class SnapshotError(ValueError):
 def shown_uuid(uuid: str) -> str:
     """A GPU UUID for a one-line message: as read, or its first 61 characters and "..." past 64
     (an edited file may hold any length)."""
-    return uuid if len(uuid) <= 64 else f"{uuid[:61]}..."
+    return shortened(uuid)
 
 
 class HardwareSnapshot(BaseModel):

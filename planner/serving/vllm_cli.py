@@ -29,12 +29,14 @@ Like the bundled catalog, they are package data.
 import json
 import re
 import shlex
+import sys
 from functools import cache, lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from planner.model.attention.kvformat import KV_FORMATS
+from planner.text import shortened
 from planner.units import KV_DTYPE_BYTES, VLLM_KV_DTYPE
 
 FIXTURE_DIR = Path(__file__).resolve().parent / "vllm_cli"
@@ -316,11 +318,11 @@ def read_count(text: str, flag: str | None = None, version: str | None = None) -
     anything else int(): '32768', '+8', '1_000', never '1.0'.
     """
     release = _release(version or supported_versions()[-1])
-    value = text.strip()
+    value, shown = text.strip(), repr(shortened(text))
     if flag == "--max-model-len" and (value == "-1" or value.lower() == "auto"):
         if release >= MAX_MODEL_LEN_AUTO_FROM:
             raise CountError(
-                f"{text!r} (vLLM 0.14+: the longest length the KV cache holds, fitted at "
+                f"{shown} (vLLM 0.14+: the longest length the KV cache holds, fitted at "
                 "start-up) is not planned here: give a length (the plan's context ceiling is "
                 "the longest that fits)")
     elif flag is None or flag in HUMAN_READABLE_FLAGS:
@@ -332,23 +334,39 @@ def read_count(text: str, flag: str | None = None, version: str | None = None) -
                 try:
                     return int(float(number) * 10 ** (3 * step))
                 except OverflowError:  # vLLM's parser raises it too (a traceback there)
-                    raise CountError(f"{text!r} is too large a count") from None
+                    raise CountError(f"{shown} is too large a count") from None
             if "." in number:
-                raise CountError(f"{text!r}: no fraction with a binary suffix ({suffix} = x "
+                raise CountError(f"{shown}: no fraction with a binary suffix ({suffix} = x "
                                  f"{1024 ** step:,}); {number}{suffix.lower()} is x "
                                  f"{1000 ** step:,}")
-            return int(number) * 1024 ** step
+            return whole_number(number, shown) * 1024 ** step
     try:
-        return int(value)
-    except ValueError:
+        return whole_number(value, shown)
+    except CountError:
+        raise
+    except ValueError:  # not digits: refused below in the words of the flag's parser
         pass
     if flag is not None and flag not in HUMAN_READABLE_FLAGS:
-        raise CountError(f"{text!r} is not a whole number (vLLM reads {flag} as a plain "
+        raise CountError(f"{shown} is not a whole number (vLLM reads {flag} as a plain "
                          "integer: no suffix, no fraction)")
     units = ("k, m, g, t (x 1000 per step: 25.6k) or K, M, G, T (x 1024 per step, whole: 32K)"
              if release >= T_SUFFIX_FROM else "k, m, g (x 1000 per step: 25.6k) or K, M, G (x "
              f"1024 per step, whole: 32K; vLLM {'.'.join(map(str, release))} has no t / T)")
-    raise CountError(f"{text!r} is not a count: a whole number, or a number with a suffix {units}")
+    raise CountError(f"{shown} is not a count: a whole number, or a number with a suffix {units}")
+
+
+def whole_number(digits: str, shown: str) -> int:
+    """int(digits), as vLLM's parser reads a count; CountError where the digits pass the limit
+    Python sets on int() of a string (sys.get_int_max_str_digits(), 4,300 by default), which
+    raises ValueError in vLLM's parser too: the count is too large, not malformed."""
+    try:
+        return int(digits)
+    except ValueError:
+        bare = digits.lstrip("+-").replace("_", "")
+        if bare.isdigit() and len(bare) > sys.get_int_max_str_digits() > 0:
+            raise CountError(f"{shown} is too large a count ({len(bare):,} digits, past the "
+                             f"{sys.get_int_max_str_digits():,} Python's int() reads)") from None
+        raise
 
 
 def invalid_choice(cli: VllmCli, flag: str, value: str) -> str:

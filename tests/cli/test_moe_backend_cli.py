@@ -530,3 +530,14 @@ def test_cutlass_for_nvfp4_experts_runs_on_sm100_and_sm12x_and_on_sm110_until_0_
         "vLLM 0.34.0: --moe-backend cutlass asks for vLLM's CUTLASS MoE, which runs on compute "
         "capability 10.x or 12.x only, not on compute capability 11.0: the NvFP4 MoE oracle "
         "(fused_moe/oracle/nvfp4.py) raises at start-up"]
+
+
+@pytest.mark.parametrize(("typed", "read"), [("-", "_"), ("NaN", "nan")])
+def test_a_refused_value_is_echoed_as_typed_and_as_read(capsys, typed, read) -> None:
+    # vLLM's parser lower-cases it and reads '-' as '_', and refuses what it read: the line
+    # said only "invalid choice: '_'", which is not what was typed
+    code, out, err = _run(capsys, "plan", *QWEN36, "--moe-backend", typed)
+    assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
+    assert (f"error: --moe-backend {typed!r} is read as {read!r} (lower case, '-' as '_', as "
+            f"vLLM's parser reads it): vLLM 0.34.0: argument --moe-backend: invalid choice: "
+            f"{read!r} (choose from 'auto', ") in err, err

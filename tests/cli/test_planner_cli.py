@@ -1644,3 +1644,18 @@ def test_plan_and_report_name_every_gpu_model_of_a_mixed_cluster(capsys, tmp_pat
     code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--snapshot",
                             str(SNAPSHOT), "--tp", "8", "--max-model-len", "8192", "--json")
     assert code == 0 and json.loads(out)["gpus_label"] == "8x NVIDIA GeForce RTX 3090"
+
+
+@pytest.mark.parametrize("flag", ["--gpus", "--max-num-seqs", "--max-model-len", "--pcie-gen"])
+def test_a_count_past_int_digit_limit_is_too_large_and_shown_short(capsys, model_dir: Path,
+                                                                   flag: str) -> None:
+    # 5,000 nines is a whole number past the 4,300 digits Python's int() reads (vLLM's parser
+    # fails on it too): it was "not a count: a whole number ..." with all 5,000 digits echoed
+    with pytest.raises(SystemExit) as caught:
+        main(["plan", "--model", str(model_dir), "--gpu", "h100-sxm", flag, "9" * 5000])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and err.count("\n") == 1, err
+    echoed = "'" + "9" * 61 + "...'"  # the first 61 characters of 64, then "..."
+    assert err.strip().endswith(f"argument {flag}: {echoed} is too large a count (5,000 "
+                                "digits, past the 4,300 Python's int() reads)."), err
+    assert len(err) < 300, err

@@ -7,7 +7,7 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.serving.hardware.spec import GpuSpec, HardwareError, LinkKind, NetworkSpec, PcieSlot
-from planner.text import counted
+from planner.text import counted, shortened
 
 PCIE_LANES = (1, 2, 4, 8, 16)
 """Link widths a GPU trains at (--pcie-lanes takes these)."""
@@ -18,9 +18,9 @@ def pcie_slot_problem(generation: int | None = None, lanes: int | None = None) -
     page's fields, a link's parameters) cannot be planned, in one line; None when both can
     (or are not given)."""
     if generation is not None and generation not in PCIE_X16_GBPS:
-        return f"PCIe generation {generation} is not one of 1..6"
+        return f"PCIe generation {shortened(str(generation))} is not one of 1..6"
     if lanes is not None and lanes not in PCIE_LANES:
-        return (f"PCIe lanes {lanes} is not a link width GPUs train at "
+        return (f"PCIe lanes {shortened(str(lanes))} is not a link width GPUs train at "
                 f"({', '.join(map(str, PCIE_LANES))})")
     return None
 
