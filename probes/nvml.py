@@ -9,11 +9,21 @@ means: `probe_gpus` reports it, it does not raise.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from planner.serving.hardware import pcie_slot_problem
+from planner.text import shortened
 from probes.host import process_state
 
 try:
@@ -97,8 +107,10 @@ class GpuInfo(BaseModel):
     A loaded snapshot holds only what NVML can report: its counts are JSON integers (`true` is
     not 1, which planned a PCIe x1 link), its modes JSON booleans ("on" is not true), its
     readings are NVML's unsigned values (no negative watts, degrees, MHz, lanes or error
-    counts), finite watts and percents of 0-100; others were printed in the report's audit
-    table as read ("nan W", "-1 C", "Gen-1 x-1")."""
+    counts), finite watts and percents of 0-100, a "major.minor" compute capability, a max
+    PCIe link a PCIe link has, free and used memory that add up to the total; others were
+    printed in the report's audit table as read ("nan W", "-1 C", "Gen-1 x-1") or planned
+    without a word."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -153,6 +165,30 @@ class GpuInfo(BaseModel):
     processes: list[GpuProcess]
     notes: list[str] = Field(default_factory=list)
 
+    @field_validator("compute_capability")
+    @classmethod
+    def _capability_as_nvml_gives_it(cls, value: str | None) -> str | None:
+        """NVML's "major.minor" (nvmlDeviceGetCudaComputeCapability's two integers, written
+        f"{major}.{minor}" by _gpu_info): a major from 1, a minor of one digit (CUDA names a
+        capability sm_XY, 12.1 = sm_121); None where NVML could not say. 'x' or '9.0.0' was
+        planned as "compute capability unknown" without a word."""
+        if value is not None and not re.fullmatch(r"[1-9]\d*\.\d", value):
+            raise ValueError(f"{shortened(value)!r} is not a compute capability NVML reports "
+                             "(major.minor, e.g. '8.6'; null where it could not say)")
+        return value
+
+    @field_validator("pcie_generation_max", "pcie_width_max")
+    @classmethod
+    def _link_a_pcie_slot_has(cls, value: int | None, info: ValidationInfo) -> int | None:
+        """The planner's PCIe rate reads these (probes.cluster._slot): a generation or width no
+        PCIe link has (0, 10**30) was dropped silently for the card's own, while 1 was planned
+        with a note (hardware.pcie_slot_problem, as --pcie-gen / --pcie-lanes are checked)."""
+        field = "generation" if info.field_name == "pcie_generation_max" else "lanes"
+        problem = None if value is None else pcie_slot_problem(**{field: value})
+        if problem:
+            raise ValueError(f"{problem} (NVML's max link; null where it could not say)")
+        return value
+
     @model_validator(mode="after")
     def _reserved_within_total(self) -> GpuInfo:
         """Driver-reserved memory is part of the total, so usable memory stays positive."""
@@ -160,6 +196,26 @@ class GpuInfo(BaseModel):
         if total is not None and reserved is not None and reserved >= total:
             raise ValueError(f"memory_reserved_bytes ({reserved}) must be below "
                              f"memory_total_bytes ({total})")
+        return self
+
+    @model_validator(mode="after")
+    def _memory_adds_up(self) -> GpuInfo:
+        """Free and used memory as NVML splits the total: nvmlMemory_t (v1) "The total amount
+        is equal to the sum of the amounts of free and used memory", used counting the
+        reserved; nvmlMemory_v2_t gives reserved apart, counted in used (R525 API reference)
+        or not (the recorded snapshots: total = reserved + used + free to the byte). So free +
+        used lies within [total - reserved, total]. Free 0 with used 0 planned as a GPU
+        nothing holds, while vLLM's start-up check reads the free memory."""
+        total, used, free = self.memory_total_bytes, self.memory_used_bytes, self.memory_free_bytes
+        if total is None or used is None or free is None:
+            return self
+        reserved = self.memory_reserved_bytes or 0
+        if not total - reserved <= used + free <= total:
+            held = f"memory_total_bytes {total:,} less memory_reserved_bytes {reserved:,}"
+            raise ValueError(
+                f"memory_used_bytes {used:,} + memory_free_bytes {free:,} = {used + free:,} B, "
+                f"not between {held} and the total, as NVML splits a GPU's memory: the "
+                "snapshot is corrupt or edited (write it again with `python -m probes --json`)")
         return self
 
     @property

@@ -441,7 +441,9 @@ def test_nodes_of_other_gpus_are_each_named_with_their_totals() -> None:
     other["hostname"] = "rig-b"
     for gpu in other["gpus"]:
         gpu.update(uuid=gpu["uuid"][:-4] + "beef", name="NVIDIA GeForce RTX 4090",
-                   compute_capability="8.9", memory_total_bytes=16 * 2**30)
+                   compute_capability="8.9", memory_total_bytes=16 * 2**30,
+                   memory_free_bytes=16 * 2**30 - gpu["memory_reserved_bytes"]
+                   - gpu["memory_used_bytes"])  # what the total leaves, as NVML says it
     at = open_page("hardware", hw="snapshots")
     at.get("file_uploader")[0].set_value(
         [("a.json", json.dumps(rig).encode(), "application/json"),

@@ -30,7 +30,8 @@ def _node(name: str, tmp_path: Path) -> Path:
     raw["topology"]["pcie"] = [["X" if i == j else "PIX" for j in range(8)] for i in range(8)]
     for gpu in raw["gpus"]:
         gpu.update(name=name, compute_capability="8.9", memory_total_bytes=24_564 * MIB,
-                   memory_reserved_bytes=357 * MIB)
+                   memory_reserved_bytes=357 * MIB,  # free: what the total leaves, as NVML's
+                   memory_free_bytes=(24_564 - 357) * MIB - gpu["memory_used_bytes"])
     path = tmp_path / "node.json"
     path.write_text(json.dumps(raw))
     return path

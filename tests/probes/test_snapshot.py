@@ -152,6 +152,65 @@ def test_load_refuses_readings_nvml_cannot_report(field: str, value: object, wor
         load_snapshot(json.dumps(raw).encode())
 
 
+@pytest.mark.parametrize(("field", "value", "words"), [
+    # review h419 #8: each loaded and planned without a word ('x': "compute capability
+    # unknown"; PCIe 0 or 10**30: the card's own link in place of the one read)
+    ("compute_capability", "x", "'x' is not a compute capability NVML reports (major.minor, "
+     "e.g. '8.6'; null where it could not say)"),
+    ("compute_capability", "", "'' is not a compute capability NVML reports"),
+    ("compute_capability", "9.0.0", "'9.0.0' is not a compute capability NVML reports"),
+    ("compute_capability", "0.9", "'0.9' is not a compute capability NVML reports"),
+    ("pcie_generation_max", 0, "PCIe generation 0 is not one of 1..6 (NVML's max link; null "
+     "where it could not say)"),
+    ("pcie_generation_max", 10**30, "PCIe generation 1000000000000000000000000000000 is not "
+     "one of 1..6"),
+    ("pcie_width_max", 0, "PCIe lanes 0 is not a link width GPUs train at (1, 2, 4, 8, 16)"),
+    ("pcie_width_max", 12, "PCIe lanes 12 is not a link width GPUs train at"),
+])
+def test_load_refuses_a_capability_or_link_nvml_cannot_report(field: str, value: object,
+                                                              words: str) -> None:
+    raw = raw_3090()
+    raw["gpus"][0][field] = value
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(caught.value).startswith(f"snapshot: gpus.0.{field}: {words}"), caught.value
+
+
+def test_load_takes_what_nvml_reports_or_null() -> None:
+    raw = raw_3090()
+    raw["gpus"][0].update(compute_capability="12.1", pcie_generation_max=None,
+                          pcie_width_max=None)
+    raw["gpus"][1].update(compute_capability=None, pcie_generation_max=1, pcie_width_max=1)
+    gpus = load_snapshot(json.dumps(raw).encode()).gpus
+    assert (gpus[0].compute_capability, gpus[1].pcie_width_max) == ("12.1", 1)
+
+
+@pytest.mark.parametrize(("used", "free"), [
+    (0, 0),  # review h419 #8: planned as a GPU nothing holds
+    (1_048_576, 25_768_755_201),  # 1 B more than the whole total
+    (1_048_576, 25_307_381_759),  # 1 B short of what the total less reserved leaves
+])
+def test_load_refuses_free_and_used_memory_that_do_not_add_up(used: int, free: int) -> None:
+    # the recorded 3090: total 25,769,803,776 B = reserved 461,373,440 + used 1,048,576 +
+    # free 25,307,381,760 to the byte; free + used must lie in [total - reserved, total]
+    raw = raw_3090()
+    raw["gpus"][2].update(memory_used_bytes=used, memory_free_bytes=free)
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(caught.value) == (
+        f"snapshot: gpus.2: memory_used_bytes {used:,} + memory_free_bytes {free:,} = "
+        f"{used + free:,} B, not between memory_total_bytes 25,769,803,776 less "
+        "memory_reserved_bytes 461,373,440 and the total, as NVML splits a GPU's memory: the "
+        "snapshot is corrupt or edited (write it again with `python -m probes --json`)")
+
+
+def test_load_takes_used_memory_counting_the_reserved_as_nvml_v1_gives_it() -> None:
+    # nvmlMemory_t: total = free + used, used holding the reserved: 461,373,440 + 1,048,576
+    raw = raw_3090()
+    raw["gpus"][2].update(memory_used_bytes=462_422_016, memory_reserved_bytes=None)
+    assert load_snapshot(json.dumps(raw).encode()).gpus[2].memory_used_bytes == 462_422_016
+
+
 def test_control_characters_in_a_snapshots_text_are_shown_as_spaces() -> None:
     # a plan's header and notes, the report and `python -m probes --load` printed a loaded
     # snapshot's names as read: a newline split "Qwen/Qwen3-8B on 8x NVIDIA ..." over two
