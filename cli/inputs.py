@@ -414,6 +414,7 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
             "give its memory to --gpu-memory-gib and its model to --gpu-name (e.g. 'RTX 4090') "
             "in place of --snapshot")))
         if getattr(args, "link", None):
+            _note_link_overrides(args, cluster, snapshots)
             cluster = with_link(cluster, args.link)
         _note_wsl2_unused(args, "the snapshots' totals are measured")
         return cluster, snapshots
@@ -465,6 +466,21 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         "give --gpu-name MODEL (e.g. 'RTX 4090')" if name is None else
         "give --gpu-name a preset's model (e.g. 'RTX 4090')")))
     return cluster, []
+
+
+def _note_link_overrides(args: argparse.Namespace, cluster: ClusterSpec,
+                         snapshots: list[HardwareSnapshot]) -> None:
+    """A note where --link plans another link than a snapshot's node measured (its topology
+    matrix, else its GPUs' NVLinks: probes.cluster): --link nvlink over GPUs whose topology
+    shows no NVLink at all was planned on NVLink without a word."""
+    measured = [f"{node.hostname} measured {node.intra_node_link}" + (
+        " (no NVLink between any of its GPUs)" if args.link == "nvlink" and snap.topology
+        and not snap.topology.has_nvlink else "")
+        for node, snap in zip(cluster.nodes, snapshots, strict=True)
+        if node.gpus_per_node > 1 and node.intra_node_link != args.link]
+    if measured:
+        add_notes(args, f"--link {args.link} overrides the snapshot's topology: "
+                  f"{'; '.join(measured)}; planned on {args.link} as given")
 
 
 def _note_wsl2_unused(args: argparse.Namespace, why: str) -> None:
