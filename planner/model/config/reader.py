@@ -19,6 +19,15 @@ MAX_VOCAB = 1 << 24
 MAX_EXPERTS = 1 << 16
 MAX_CONTEXT = 1 << 30
 
+SIZE_DIMENSIONS = frozenset({
+    "hidden_size", "d_model", "n_embd", "num_hidden_layers", "n_layer", "num_layers",
+    "num_attention_heads", "n_head", "num_heads", "vocab_size", "intermediate_size",
+    "ffn_hidden_size", "n_inner", "moe_intermediate_size"})
+"""The core dimensions (and their spellings) the weights are sized by: one left out of a
+config takes the transformers class default, which vLLM builds the model with too, so it is
+planned, but real configs write them out (none of the 173 in tests/fixtures/configs,
+../shared/model-configs and the catalog leaves one out), so a warning says so (review h419)."""
+
 
 @dataclass
 class Notes:
@@ -114,10 +123,15 @@ class Reader:
         return read
 
     def _note_default(self, key: str) -> None:
-        """Say once that the class default of `key` stands in for it."""
+        """Say once that the class default of `key` stands in for it; for a dimension the
+        weights are sized by (SIZE_DIMENSIONS), a warning too, which plan and sweep print."""
         note = f"{self.prefix}{key} missing: assumed {self.defaults.why(key)}"
         if note not in self.notes.assumptions:
             self.notes.assumptions.append(note)
+            if key in SIZE_DIMENSIONS:
+                self.notes.warnings.append(
+                    f"{note}: the plan is sized on it, as vLLM builds the model on it too; a "
+                    "checkpoint of another size fails vLLM's weight load")
 
     def default_key(self, keys: tuple[str, ...], kind: type = int) -> str | None:
         """The first of `keys` left out of the config whose class default (of `kind`) stands

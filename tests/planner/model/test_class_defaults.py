@@ -7,8 +7,11 @@ Expected values are the class defaults as written in the transformers 5.24.0 sou
 
 from pathlib import Path
 
+import pytest
+
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
+from tests.cli.tiny_model import TINY_CONFIG
 from tests.conftest import load_ref_config
 from tools.extract_transformers_defaults import extract
 
@@ -182,3 +185,30 @@ def test_an_expert_count_of_0_is_planned_dense_and_says_so():
                for a in spec.assumptions)
     # DeepSeek's (deepseek_v2.py: MoE where n_routed_experts is not None) is refused instead:
     # tests/planner/model/test_config_nulls.py
+
+
+@pytest.mark.parametrize(("key", "default"), [
+    # transformers 5.24.0 models/llama/configuration_llama.py LlamaConfig's annotated defaults
+    ("hidden_size", 4096), ("num_hidden_layers", 32), ("num_attention_heads", 32),
+    ("vocab_size", 32000), ("intermediate_size", 11008),
+])
+def test_a_core_dimension_left_out_is_a_warning_not_only_an_assumption(key, default):
+    # review h419 #7: the tiny Llama without hidden_size was planned at LlamaConfig's 4,096
+    # (0.62 GiB of weights for the 512-wide model's 0.08) while plan, sweep and plan --json
+    # said nothing: the assumption is now a warning too, which they carry
+    config = {k: v for k, v in TINY_CONFIG.items() if k != key}
+    spec = parse_model_config(config)
+    said = f"{key} missing: assumed {default} (transformers LlamaConfig class default for " \
+           "model_type 'llama')"
+    assert said in spec.assumptions
+    assert spec.warnings == (f"{said}: the plan is sized on it, as vLLM builds the model on "
+                             "it too; a checkpoint of another size fails vLLM's weight load",)
+
+
+def test_a_default_that_sizes_no_weight_stays_an_assumption():
+    # max_position_embeddings left out takes LlamaConfig's 2048: it bounds the context, sizes
+    # no weight, and stays an assumption (inspect and report list it), not a warning
+    config = {k: v for k, v in TINY_CONFIG.items() if k != "max_position_embeddings"}
+    spec = parse_model_config(config)
+    assert any(a.startswith("max_position_embeddings missing") for a in spec.assumptions)
+    assert spec.warnings == ()
