@@ -15,7 +15,12 @@ from pathlib import Path
 
 from cli.args import Count
 from planner.jsondoc import JsonDocumentError
-from planner.model.checkpoint import ModelSource
+from planner.model.checkpoint import (
+    HEADERS_NOT_READ,
+    UNKNOWN_DTYPE,
+    ModelSource,
+    unread_headers,
+)
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import DTYPE_SCHEME, checkpoint_scheme, resolve_scheme, scheme
 from planner.model.spec import ModelSpec
@@ -171,6 +176,19 @@ def _local_name(path: Path) -> tuple[str, str | None]:
         "command.")
 
 
+def _corrupt_weights(source: ModelSource) -> str | None:
+    """The launch note of a local checkpoint whose safetensors header is corrupt or truncated
+    (probes.hub's note says which file and how): vLLM's loader (safetensors safe_open) refuses
+    it, so no command is printed; the plan of its config stays, with the parameter check's
+    warning (report.param_check_warning). A dtype newer than Headroom's table is no fault."""
+    unread = unread_headers(source) if source.origin == "file" else None
+    if unread is None or UNKNOWN_DTYPE in unread:
+        return None
+    return (f"No launch command: {unread.removeprefix(HEADERS_NOT_READ + ': ')}, and vLLM's "
+            "safetensors loader (safe_open) refuses such a file. Download the checkpoint "
+            "again, or plan its repo id (--model OWNER/NAME), for a command.")
+
+
 def _missing_path(model: str) -> bool:
     """Whether `model` is written as a path (from the root, home or current folder, or a
     .json file) that no file or folder is at: it was read as a repo id and refused for its
@@ -197,6 +215,7 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
                        "--revision, or give the repo id")
     name, unservable = (source.repo_id, None) if source.repo_id else \
         _local_name(Path(model).expanduser())
+    unservable = unservable or _corrupt_weights(source)
     spec = parse_model_config(source.config, source.hf_quant_config, name=name,
                               tokenizer_config=source.tokenizer_config)
     return source, spec.model_copy(update={"unservable": unservable}) if unservable else spec

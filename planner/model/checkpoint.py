@@ -35,6 +35,10 @@ SAFETENSORS_DTYPE_BITS: dict[str, int] = {
 }
 """Bits per stored element of each safetensors dtype (safetensors `Dtype` enum, v0.6)."""
 
+UNKNOWN_DTYPE = "has unknown safetensors dtype"
+"""How build_checkpoint_metadata names a dtype SAFETENSORS_DTYPE_BITS lacks: a newer
+safetensors' may load, so a local checkpoint holding one is not refused as corrupt."""
+
 PACKED_VALUES_PER_ELEMENT: dict[str, int] = {"I32": 8, "U8": 2}
 """Logical weights per stored element of a packed weight tensor.
 
@@ -134,6 +138,23 @@ class ModelSource(BaseModel):
     answered for a failed hub fetch (offline, unreachable, gated...), None otherwise."""
 
 
+HEADERS_NOT_READ = "safetensors headers not read"
+"""How the note of a source whose safetensors headers were not read starts (probes.hub: a
+corrupt or truncated file, a header the hub's metadata cannot parse, a deadline passed)."""
+
+
+def unread_headers(source: ModelSource | None) -> str | None:
+    """The note saying why a checkpoint's safetensors headers, which its files include, were
+    not read ("safetensors headers not read: model.safetensors declares a 18,446,744,...-byte
+    header, over the 100 MB safetensors limit: a corrupt file ..."); None where they were read,
+    or where there are none to read (a config alone, a repo of .bin or .gguf weights)."""
+    checkpoint = source.checkpoint if source else None
+    if checkpoint is None or checkpoint.params_by_dtype or not any(
+            f.path.endswith(".safetensors") for f in checkpoint.files):
+        return None
+    return next((n for n in source.notes if n.startswith(HEADERS_NOT_READ)), None)
+
+
 class ParamCheck(BaseModel):
     """Architecture-derived parameter count beside the checkpoint's, with a verdict and why."""
 
@@ -175,7 +196,7 @@ def build_checkpoint_metadata(
     bits_total = 0
     for name, dtype, n_elements in tensors:
         if dtype not in SAFETENSORS_DTYPE_BITS:
-            raise CheckpointError(f"tensor {name!r} has unknown safetensors dtype {dtype!r}")
+            raise CheckpointError(f"tensor {name!r} {UNKNOWN_DTYPE} {dtype!r}")
         params[dtype] = params.get(dtype, 0) + n_elements
         if is_quant_aux_tensor(name):
             aux[dtype] = aux.get(dtype, 0) + n_elements

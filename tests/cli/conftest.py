@@ -3,6 +3,7 @@ as `--model` accepts it), run_main (`python -m planner` in-process) and rtx4090_
 node of another GPU model)."""
 
 import json
+import struct
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from cli.planner_cli import main
 from tests.cli.tiny_model import TINY_CONFIG
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "fixtures" / "snapshots" / "rtx3090x8.json"
+NO_TENSORS = struct.pack("<Q", 2) + b"{}"
+"""A safetensors file of no tensors (its 8-byte header length, then the header {}): weights a
+folder holds for `vllm serve`, where an empty file is a corrupt one Headroom refuses."""
 
 
 @pytest.fixture()

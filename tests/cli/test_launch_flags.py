@@ -25,6 +25,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
 from planner.serving.vllm_versions import V1_ONLY_FROM, parse_version
+from tests.cli.conftest import NO_TENSORS
 from tests.conftest import REMOTE_CODE_CONFIG
 
 VERSIONS = supported_versions()
@@ -76,7 +77,7 @@ def _mimo_folder(root: Path) -> Path:
     config = dict(catalog_entry("XiaomiMiMo/MiMo-7B-Base").config)
     config["auto_map"] = {"AutoConfig": "configuration_mimo.MiMoConfig"}
     (root / "config.json").write_text(json.dumps(config))
-    (root / "model.safetensors").write_bytes(b"")
+    (root / "model.safetensors").write_bytes(NO_TENSORS)
     return root
 
 
@@ -156,7 +157,7 @@ def test_a_repositorys_own_code_is_launched_only_with_trust_remote_code(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     shutil.copy(REMOTE_CODE_CONFIG, tmp_path / "config.json")
-    (tmp_path / "model.safetensors").write_bytes(b"")  # a folder vLLM can load: a command
+    (tmp_path / "model.safetensors").write_bytes(NO_TENSORS)  # a folder vLLM can load: a command
     base = ["--model", str(tmp_path), "--gpu", "h100-sxm", "--max-model-len", "4096",
             "--vllm-version", version]
     why = (f"No launch command: vLLM {version} has no native AcmeForCausalLM: it loads only "
@@ -212,7 +213,7 @@ def test_sweep_text_names_the_rows_sharing_a_note_once(
     line for #1-#10 (the report's grouping), while the JSON keeps each row's note."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     shutil.copy(REMOTE_CODE_CONFIG, tmp_path / "config.json")
-    (tmp_path / "model.safetensors").write_bytes(b"")
+    (tmp_path / "model.safetensors").write_bytes(NO_TENSORS)
     base = ["sweep", "--model", str(tmp_path), "--gpu", "h100-sxm", "--max-model-len", "4096",
             "--vllm-version", "0.33.0", "--all"]
     why = ("No launch command: vLLM 0.33.0 has no native AcmeForCausalLM: it loads only with "

@@ -11,7 +11,7 @@ import pytest
 from cli.planner_cli import main
 from planner.catalog import catalog_entries
 from probes.hub import resolve_model
-from tests.cli.conftest import rtx4090_rig, run_main
+from tests.cli.conftest import NO_TENSORS, rtx4090_rig, run_main
 from tests.cli.tiny_model import (
     TINY_CONFIG,
     TINY_KV_BYTES_PER_TOKEN,
@@ -1396,7 +1396,7 @@ def test_a_launch_command_only_for_what_vllm_can_load(capsys, monkeypatch,
     data = json.loads(out)
     assert data["vllm_command"] is None
     assert data["launch_note"].startswith(f"No launch command: {folder} holds no weights")
-    (folder / "model-00001-of-00002.safetensors").write_bytes(b"")
+    (folder / "model-00001-of-00002.safetensors").write_bytes(NO_TENSORS)
     for model in ("my models/tiny", "my models/tiny/config.json"):
         _, out, _ = run_main(capsys, "plan", "--model", model, *hw, "--json")
         assert json.loads(out)["vllm_command"].startswith(
@@ -1434,7 +1434,7 @@ def test_a_weights_name_that_is_no_file_gets_no_command(capsys, model_dir: Path,
                                 "not a safetensors file")
     # a regular file by that name (a link to one included) loads
     odd.unlink() if make != "directory" else odd.rmdir()
-    (model_dir / "weights").write_bytes(b"")
+    (model_dir / "weights").write_bytes(NO_TENSORS)
     odd.symlink_to(model_dir / "weights")
     _, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-3090",
                          "--max-model-len", "4096", "--json")
