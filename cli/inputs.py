@@ -7,7 +7,9 @@ problem raises an exception with a one-line message; planner_cli maps them to ex
 from __future__ import annotations
 
 import argparse
+import errno
 import math
+import os
 import re
 import shlex
 from collections.abc import Callable, Iterable
@@ -189,6 +191,22 @@ def _corrupt_weights(source: ModelSource) -> str | None:
             "again, or plan its repo id (--model OWNER/NAME), for a command.")
 
 
+def _nothing_at(path: Path) -> str:
+    """Why no file or folder is at `path`: a symbolic link loop, a link whose target is gone,
+    else nothing there (a loop read "no such file or folder", which sent one looking for a
+    typo)."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop, whose links never reach a file"
+    try:
+        return (f"a symbolic link to {os.readlink(path)}, which does not exist"
+                if path.is_symlink() else "no such file or folder")
+    except OSError:  # a name no file system holds (over NAME_MAX / PATH_MAX)
+        return "no such file or folder"
+
+
 def _missing_path(model: str) -> bool:
     """Whether `model` is written as a path (from the root, home or current folder, or a
     .json file) that no file or folder is at: it was read as a repo id and refused for its
@@ -206,8 +224,8 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
     local cache and the catalog) and parse its config; a local file or folder that `vllm
     serve` cannot load is marked (ModelSpec.unservable), so no plan prints a command for it."""
     if _missing_path(model):
-        raise CliError(f"{model}: no such file or folder (a model is a config.json, a folder "
-                       "holding one, or a repo id such as Qwen/Qwen3-8B).")
+        raise CliError(f"{model}: {_nothing_at(Path(model).expanduser())} (a model is a "
+                       "config.json, a folder holding one, or a repo id such as Qwen/Qwen3-8B).")
     source = resolve_model(model, revision)
     if revision is not None and not source.repo_id:  # a file is read as it is on disk
         raise CliError(f"--revision {revision} picks a commit, branch or tag of a hub repo; "
