@@ -280,33 +280,12 @@ one worth quoting (cli.parser.OneLineParser.leftover_advice): a GPU's name, or a
 exists ('my models/qwen'; a repo id holds no space)."""
 
 
-_HUB_ADDRESS = re.compile(r"(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/"
-                          r"(?!datasets/|spaces/)([^/?#\s]+/[^/?#\s]+)(?:/(?:tree|blob|resolve)/([^/?#\s]+))?"
-                          r"[^\s]*")
-"""A model page's address as a browser shows it: huggingface.co/OWNER/NAME, with /tree/REV
-(the revision picked) or a file's /blob/REV/... after it."""
-
-
-def _hub_address(model: str) -> str | None:
-    """The flags naming the repo (and revision) a model page's address pasted as --model names
-    ("--model Qwen/Qwen3-8B"); None for anything else."""
-    match = _HUB_ADDRESS.fullmatch(model.strip())
-    if match is None or os.path.exists(model):  # a folder may be named so
-        return None
-    revision = f" --revision {shlex.quote(match[2])}" if match[2] else ""
-    return f"--model {shlex.quote(match[1])}{revision}"
-
-
 def _model(text: str) -> str:
     """A --model (--compare, inspect's PATH_OR_REPO_ID): given and printable. A folder whose
     name holds a newline or an escape sequence was planned, its name printed as given in the
     plan's header and inspect's card (the header split in two, the terminal recoloured); no
     repo id holds one."""
     model = _given(_MODEL_HINT)(text)
-    named = _hub_address(model)
-    if named:  # was refused as "not a Hugging Face repo id", which did not say which one
-        raise argparse.ArgumentTypeError(f"{shortened(model)!r} is a web address: give the "
-                                         f"repo id it names, {named}")
     if has_control(model):
         raise argparse.ArgumentTypeError(f"{model!r} holds a control character, which would be "
                                          f"printed as given: give {_MODEL_HINT} (rename such "

@@ -179,16 +179,18 @@ def _local_name(path: Path) -> tuple[str, str | None]:
 
 
 def _corrupt_weights(source: ModelSource) -> str | None:
-    """The launch note of a local checkpoint whose safetensors header is corrupt or truncated
-    (probes.hub's note says which file and how): vLLM's loader (safetensors safe_open) refuses
-    it, so no command is printed; the plan of its config stays, with the parameter check's
-    warning (report.param_check_warning). A dtype newer than Headroom's table is no fault."""
+    """The launch note of a local checkpoint whose safetensors headers were not read (probes.hub
+    names the file and why: a corrupt or truncated header, which safetensors' safe_open
+    refuses; a shard its index lists, missing): vLLM refuses it at load, so no command is
+    printed. The plan of its config stays, with the parameter check's warning
+    (report.param_check_warning). A dtype newer than Headroom's table is no fault."""
     unread = unread_headers(source) if source.origin == "file" else None
     if unread is None or UNKNOWN_DTYPE in unread:
         return None
-    return (f"No launch command: {unread.removeprefix(HEADERS_NOT_READ + ': ')}, and vLLM's "
-            "safetensors loader (safe_open) refuses such a file. Download the checkpoint "
-            "again, or plan its repo id (--model OWNER/NAME), for a command.")
+    why = unread.removeprefix(HEADERS_NOT_READ + ": ")
+    refused = "" if "vLLM" in why else ": vLLM refuses the checkpoint at load"
+    return (f"No launch command: {why}{refused}. Download it again, or plan its repo id "
+            "(--model OWNER/NAME), for a command.")
 
 
 def _nothing_at(path: Path) -> str:

@@ -326,17 +326,18 @@ def param_check_line(check: ParamCheck) -> str:
 
 def param_check_warning(spec: ModelSpec, source: ModelSource | None) -> str | None:
     """param_check_line where the checkpoint's stored count disagrees with the config's (more
-    than 1 %), or why its safetensors headers were not read (unread_headers: a corrupt file
-    vLLM refuses to load, a hub that did not answer in time): the warning `plan` (text and
-    --json `warnings`), the app's Plan page and its sweep give, as inspect and the Model page
-    say it; None where they agree or there is nothing to check against."""
+    than 1 %), or why its safetensors headers were not read (unread_headers: a corrupt file or
+    a missing shard, which vLLM refuses at load; a hub that did not answer in time): the
+    warning `plan` (text and --json `warnings`), the app's Plan page and its sweep give, as
+    inspect and the Model page say it; None where they agree or there is nothing to check
+    against."""
     check = param_check(spec, source)
     if check is not None and check.agrees is False:
         return param_check_line(check)
     unread = unread_headers(source)
     return None if unread is None else (
         f"Parameter check against the checkpoint: not done ({unread}); the plan rests on "
-        "config.json alone, and vLLM refuses to load a checkpoint whose header is corrupt")
+        "config.json alone")
 
 
 def with_param_check(result: Plan, spec: ModelSpec, source: ModelSource | None) -> Plan:

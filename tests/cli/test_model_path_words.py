@@ -1,13 +1,10 @@
 """--model values that name no model, each refused in words that say what they are (review
-h419 #13): a symbolic link loop or a link to nothing read "no such file or folder", and a
-model page's address pasted from a browser "is not a Hugging Face repo id", without the id.
+h419 #13): a symbolic link loop or a link to nothing read "no such file or folder".
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from tests.cli.conftest import run_main
 
@@ -38,20 +35,3 @@ def test_a_link_to_nothing_names_its_target(capsys, tmp_path: Path) -> None:
     assert _error(capsys, "plan", "--model", str(link), "--gpu", "h100-sxm") == (
         f"python -m planner plan: error: {link}: a symbolic link to {tmp_path / 'moved'}, "
         f"which does not exist {HINT}")
-
-
-@pytest.mark.parametrize(("address", "flags"), [
-    ("https://huggingface.co/Qwen/Qwen3-8B", "--model Qwen/Qwen3-8B"),
-    ("huggingface.co/Qwen/Qwen3-8B/tree/v1.0", "--model Qwen/Qwen3-8B --revision v1.0"),
-    ("https://hf.co/Qwen/Qwen3-8B/blob/main/config.json", "--model Qwen/Qwen3-8B --revision "
-     "main"),
-])
-def test_a_model_pages_address_offers_the_repo_id(capsys, address: str, flags: str) -> None:
-    assert _error(capsys, "plan", "--model", address, "--gpu", "h100-sxm") == (
-        f"python -m planner plan: error: argument --model: {address!r} is a web address: give "
-        f"the repo id it names, {flags}.\n")
-
-
-def test_a_datasets_address_is_no_model_page(capsys) -> None:
-    err = _error(capsys, "inspect", "https://huggingface.co/datasets/acme/rows")
-    assert "is not a Hugging Face repo id" in err and "web address" not in err, err
