@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -414,6 +415,27 @@ def _processes(handle: Any, notes: list[str]) -> list[GpuProcess]:
     return result
 
 
+_MEMORY_SPLIT = ("memory_used_bytes", "memory_free_bytes", "memory_reserved_bytes")
+"""The readings GpuInfo's memory checks (no field of their own) weigh against the total."""
+
+
+def _recorded(**fields: Any) -> GpuInfo:
+    """GpuInfo of what NVML answered; readings the snapshot model refuses (a field's own check,
+    or the memory split's, which names no field) are left out with a note, so a driver's quirk
+    costs those readings, not the audit."""
+    while True:  # each pass leaves out at least one reading: fields' checks, then the split
+        try:
+            return GpuInfo(**fields)
+        except ValidationError as exc:
+            dropped = {str(e["loc"][0]) for e in exc.errors() if e["loc"]} or _MEMORY_SPLIT
+            if all(fields.get(name) is None for name in dropped):
+                raise
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            fields |= dict.fromkeys(dropped)
+            fields["notes"] = [*fields["notes"], f"{', '.join(sorted(dropped))}: left out, "
+                               f"NVML's reading is refused ({message})"]
+
+
 def _gpu_info(index: int, handle: Any, driver: str | None, cuda: int | None) -> GpuInfo:
     """Every per-GPU field, each read on its own."""
     notes: list[str] = []
@@ -431,7 +453,7 @@ def _gpu_info(index: int, handle: Any, driver: str | None, cuda: int | None) -> 
     reasons = q("clock event reasons", "nvmlDeviceGetCurrentClocksEventReasons")
     persistence = q("persistence mode", "nvmlDeviceGetPersistenceMode")
     affinity_words = -(-(os.cpu_count() or 1) // 64)
-    return GpuInfo(
+    return _recorded(
         index=index,
         name=_text(q("name", "nvmlDeviceGetName")),
         uuid=_text(q("UUID", "nvmlDeviceGetUUID")),

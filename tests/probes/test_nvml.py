@@ -94,6 +94,30 @@ def test_old_drivers_without_v2_memory_fall_back_to_v1(monkeypatch: pytest.Monke
     assert gpu.usable_total_bytes == 16 * 2**30
 
 
+def test_readings_the_snapshot_refuses_are_left_out_not_fatal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a driver whose memory split does not add up (16 GiB total, 2 + 15 GiB used + free, no
+    # reserved: 1 GiB over) and whose max PCIe generation reads 0: the audit keeps the GPU and
+    # its other readings, those left out with the reason
+    class Quirky(FakeNvml):
+        def nvmlDeviceGetMemoryInfo(self, h: FakeGpu, version: int | None = None) -> object:
+            return type("M", (), {"total": 16 * 2**30, "used": 2 * 2**30,
+                                  "free": 15 * 2**30, "reserved": 0})()
+
+        def nvmlDeviceGetMaxPcieLinkGeneration(self, h: FakeGpu) -> int:
+            return 0
+
+    monkeypatch.setattr(nvml, "pynvml", Quirky([FakeGpu(bus_id="00000000:01:00.0")]))
+    gpu = nvml.probe_gpus().gpus[0]
+    assert gpu.name == "NVIDIA GeForce RTX 3090" and gpu.memory_total_bytes == 16 * 2**30
+    assert gpu.pcie_generation_max is None and gpu.pcie_width_max == 16
+    assert any(n.startswith("pcie_generation_max: left out") for n in gpu.notes)
+    # the second try meets the memory split, which names no field: used and free go
+    assert gpu.memory_used_bytes is None and gpu.memory_free_bytes is None
+    assert any("memory_free_bytes, memory_reserved_bytes, memory_used_bytes: left out" in n
+               for n in gpu.notes)
+
+
 def test_topology_matches_nvidia_smi(fake_3090: FakeNvml) -> None:
     topo = nvml.probe_gpus().topology
     assert matrix_text(topo) == EXPECTED_3090_MATRIX
