@@ -1300,7 +1300,6 @@ def test_a_batched_token_budget_too_big_for_the_gpu_gets_the_default_as_the_chan
     # nearest_fit was null
     argv = ("plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "8",
             "--vllm-version", "0.34.0")
-    assert 10**7 * 8 * 2048 * 2 > 80 * 2**30
     _, out, _ = run_main(capsys, *argv, "--max-num-batched-tokens", "10000000", "--json")
     data = json.loads(out)
     assert not data["fits"] and "No available memory for the cache blocks" in data["verdict"]

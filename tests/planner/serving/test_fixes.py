@@ -54,10 +54,10 @@ def test_a_batched_token_budget_that_leaves_no_kv_cache_gets_vllms_default_back(
     # Qwen3-8B on one H100 (79.19 GiB = 85,031,714,816 B) with --max-num-batched-tokens
     # 10,000,000: the profile's hidden states alone are 10^7 x 4,096 (hidden_size) x 2 B =
     # 81.92 GB, which with the 8.19 B parameters x 2 B = 16.4 GB of weights is over the GPU's
-    # whole memory, so no setting but the token budget leaves room for a KV cache; vLLM's
-    # default for this GPU is 8,192 tokens (EngineArgs.get_batch_defaults: >= 70 GiB, not an
-    # A100, under 160 GiB), at which the plan fits. Before, nearest_fit was None
-    assert 10**7 * 4096 * 2 + 16_000_000_000 > 79.19 * 2**30
+    # whole memory (10^7 x 4,096 x 2 + 16 x 10^9 > 79.19 x 2^30), so no setting but the token
+    # budget leaves room for a KV cache; vLLM's default for this GPU is 8,192 tokens
+    # (EngineArgs.get_batch_defaults: >= 70 GiB, not an A100, under 160 GiB), at which the
+    # plan fits. Before, nearest_fit was None
     result = plan(_request(max_num_batched_tokens=10**7))
     assert not result.fits
     assert result.nearest_fit == "--max-num-batched-tokens 8192 fits"
@@ -76,7 +76,6 @@ def test_sequences_and_tokens_both_above_the_defaults_come_back_together():
     # only, 8,192 < 262,144 sequences, vLLM refuses (max_num_batched_tokens must be >=
     # max_num_seqs); both defaults, 1,024 sequences and 8,192 tokens on an 80 GB H100
     # (EngineArgs.get_batch_defaults), fit. Before, nearest_fit was None
-    assert 262_144 * 151_936 * 4 > 79.19 * 2**30
     result = plan(_request(max_num_seqs=262_144, max_num_batched_tokens=262_144))
     assert not result.fits
     assert result.nearest_fit == "--max-num-seqs 1024 --max-num-batched-tokens 8192 fits"

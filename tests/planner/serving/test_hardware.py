@@ -299,7 +299,7 @@ def test_the_rtx_3080_12_gb_figures_from_their_sources() -> None:
     gpu = gpu_preset("RTX 3080 12GB")
     assert (gpu.key, gpu.name) == ("rtx-3080-12gb", "NVIDIA GeForce RTX 3080")
     assert gpu.memory_bandwidth_gbps == 384 / 8 * 19  # 912 GB/s: 19 Gbps per pin
-    assert 8960 / 128 == 70
+    # 70 SMs = 8,960 CUDA cores / 128 a GA102 SM
     assert gpu.bf16_dense_tflops == pytest.approx(70 * 1.71 * 512e-3, abs=0.01)  # 61.29
     assert gpu.int8_dense_tops == pytest.approx(70 * 1.71 * 2048e-3, abs=0.01)  # 245.15
     assert gpu.fp32_tflops == pytest.approx(8960 * 2 * 1.71e-3, abs=0.01)  # 30.64
@@ -354,9 +354,10 @@ def test_rtx_3090_ti_and_4070_super_figures_from_their_sources() -> None:
     assert ti.int8_dense_tops == pytest.approx(84 * 1.86 * 2048e-3, abs=0.01)
     assert ti.fp32_tflops == pytest.approx(10752 * 2 * 1.86e-3, abs=0.01)  # 40.0
     assert ti.nvlink_bandwidth_gbps is None and not ti.p2p_over_pcie
-    # 568 AI TOPS = 56 SMs x 4,096 x 2.475 GHz (2.48 would print 569); dense BF16 / 8
-    assert round(56 * 4096 * 2.475e-3) == 568 and round(56 * 4096 * 2.48e-3) == 569
+    # 568 AI TOPS = 56 SMs x 4,096 x 2.475 GHz (2.48 would print 569: 56 x 4,096 x 2.48e-3 =
+    # 568.9); dense BF16 / 8
     assert sup.boost_clock_mhz == 2475.0
+    assert round(56 * 4096 * sup.boost_clock_mhz * 1e-6) == 568
     assert (sup.bf16_dense_tflops, sup.fp8_dense_tflops, sup.int8_dense_tops) == (
         568 / 8, 568 / 4, 568 / 2)
     assert sup.fp32_tflops == pytest.approx(7168 * 2 * 2.475e-3, abs=0.01)  # 35.48
@@ -431,9 +432,10 @@ def test_rtx_5060_ti_figures_from_its_sources() -> None:
     assert gpu.boost_clock_mhz == 2572.0
     # NVIDIA's 759 AI TOPS = 36 SMs x 8,192 sparse FP4 FLOP per clock (the RTX 5090's 3,352 =
     # 170 x 8,192 x 2.407 GHz) x 2.572 GHz = 758.5; the compare page's rounded 2.57 GHz gives
-    # 757.9, not 759
-    assert pytest.approx(3352, abs=0.5) == 170 * 8192 * 2.407e-3
-    assert (round(36 * 8192 * 2.572e-3), round(36 * 8192 * 2.57e-3)) == (759, 758)
+    # 757.9, not 759 (36 x 8,192 x 2.57e-3 rounds to 758)
+    rtx5090 = gpu_preset("rtx-5090")
+    assert 170 * 8192 * rtx5090.boost_clock_mhz * 1e-6 == pytest.approx(3352, abs=0.5)
+    assert round(36 * 8192 * gpu.boost_clock_mhz * 1e-6) == 759
     assert gpu.pcie_generation == 5 and not gpu.p2p_over_pcie
     assert gpu.weight_format_support("nvfp4") == "native"
     with pytest.raises(UnknownGpuError, match="give its memory with --gpu-memory-gib"):
@@ -583,12 +585,13 @@ def test_rtx_5000_ada_figures_from_its_datasheet() -> None:
     assert (gpu.fp8_dense_tflops, gpu.int8_dense_tops, gpu.bf16_dense_tflops) == pytest.approx(
         (1044.4 / 2, 1044.4 / 2, 1044.4 / 4))
     # both datasheet rates fit 100 SMs at 2,550 MHz: FP32 x 256 per SM per clock, sparse FP8
-    # x 4 x 1,024 (the RTX 6000 Ada's dense BF16 364.2 = 142 x 1,024 x 2.505 GHz)
-    assert 12800 / 128 == 100 and ada6000.bf16_dense_tflops == pytest.approx(
-        142 * 1024 * 2.505e-3, abs=0.1)
+    # x 4 x 1,024 (the RTX 6000 Ada's dense BF16 364.2 = 142 x 1,024 x 2.505 GHz); 100 SMs =
+    # 12,800 CUDA cores / 128 an AD102 SM
+    assert ada6000.bf16_dense_tflops == pytest.approx(142 * 1024 * 2.505e-3, abs=0.1)
     assert round(100 * 256 * 2.55e-3, 1) == gpu.fp32_tflops == 65.3
-    assert round(100 * 1024 * 4 * 2.55e-3, 1) == 1044.5  # the datasheet truncates: 1044.4
     assert gpu.boost_clock_mhz == 2550.0
+    # the datasheet truncates: 1044.4
+    assert round(100 * 1024 * 4 * gpu.boost_clock_mhz * 1e-6, 1) == 1044.5
     assert _gib(gpu.memory_total_bytes) == (32760 - 512) / 1024  # 31.49, estimated
     assert gpu.fp8_dense_tflops and gpu.p2p_over_pcie and gpu.nvlink_bandwidth_gbps is None
 

@@ -411,7 +411,6 @@ def test_a_stage_short_of_blocks_says_so_and_what_vllm_prints() -> None:
     # 4,109,893,632 B = 3.83 GiB against the pool less 1,572,864 B
     missed = _gemma4_at(-350 * 2**20)
     pool, blocks = missed.kv_cache_bytes_per_gpu, missed.num_gpu_blocks
-    assert 2613 * 1_572_864 == 4_109_893_632
     assert missed.errors[0].startswith(
         "To serve at least one request with the model's max seq len (262144), PP stage 1 "
         "needs 2,613 KV blocks (the whole model's 6 groups, as every stage does, in pages of "

@@ -70,7 +70,6 @@ def test_the_formula_names_what_vllm_makes_or_frees_at_load() -> None:
     # gpt-oss-20b's rotary cache in float32 (gpt_oss.py get_rope(dtype=torch.float32)), and
     # Qwen2.5-7B as GPTQ int4 on an RTX 4090 on vLLM 0.33 without the zero points Marlin frees
     # (mixed_precision/marlin.py); Llama-3.1-70B in BF16 says none of them.
-    assert 61 * 512 * 128 // 8 * 256 * 2 == 255_852_544
     cases = (
         ("deepseek-ai/DeepSeek-V3.2", "h200", 8, {}, (
             "; attention holds the 0.24 GiB 16-bit copy of kv_b_proj vLLM makes at load "
@@ -100,8 +99,6 @@ def test_the_router_note_names_a_float32_router_only_over_the_checkpoints_own_bi
     # "gate"), so these are bytes vLLM makes at load and the note says so; as a GGUF
     # (llama.cpp stores ffn_gate_inp in F32: llama-quant.cpp) the checkpoint holds the same
     # float32 router already, and nothing is made at load: no note.
-    assert 62 * (3072 * 256 + 256) * 4 == 195_098_624
-    assert f"{195_098_624 / GIB:.2f}" == "0.18"
     note = "; router in float32, as vLLM builds it"
     formulas = {}
     for target in (None, "gguf-q4_k_m"):
