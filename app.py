@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.context import gpu_present
+from ui.settle import settle_state
 from ui.sidebar import render_sidebar
 from ui.state import init_state, pop_refusals, sync_query_params
 
@@ -31,4 +32,7 @@ sync_query_params()
 render_sidebar()
 for refusal in pop_refusals():
     st.warning(refusal, icon=":material/block:")
+if navigation.title in ("Plan", "Compare", "Recommend", "Report"):
+    # the pages that plan: each plans the same settled settings, and says what was replaced
+    settle_state()
 navigation.run()

@@ -1,13 +1,12 @@
 """Plan page: quantization, KV dtype, layout and vLLM knobs -> one plan() call -> figures."""
 
-from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
+from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.report import (
     all_replicas,
@@ -26,36 +25,27 @@ from planner.report import (
     warm_restart_text,
     with_param_check,
 )
-from planner.serving.all2all import all2all_refusal
-from planner.serving.auto_layout import layout_refusals, valid_layouts
+from planner.serving.auto_layout import layout_refusals
 from planner.serving.engine import (
-    EngineSettings,
     default_max_model_len,
     derived_max_model_len,
     served_kv_elem_bytes,
 )
 from planner.serving.hardware import ClusterSpec
-from planner.serving.layout import ParallelLayout, first_moe, layout_errors
-from planner.serving.moe_backend import moe_backend_refusal
+from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import (
     CONFIDENT_FIT,
     Plan,
     PlanRequest,
     kv_room_text,
-    mtp_refusal,
     plan,
     unmodelled_ranks,
 )
 from planner.serving.speed import SpeedEstimate, estimate_speed
-from planner.serving.startup.attention_backend import kv_format_errors, runnable_kv_cache_dtypes
-from planner.serving.startup.block_size import block_size_choices, block_size_refusal
 from planner.serving.sweep import (
     SweepResult,
-    accepts_what_if,
-    quant_candidates,
     sweep,
 )
-from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
 from planner.serving.vllm_versions import default_gpu_memory_utilization, vllm_rules
 from planner.text import (
     capitalized,
@@ -65,7 +55,6 @@ from planner.text import (
     per_replica,
     plural,
     rank_runs,
-    sentence,
 )
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
@@ -73,7 +62,6 @@ from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
 from ui.context import (
     CHECKPOINT_FIELD,
     USER_ERRORS,
-    WHAT_IF_OPTION,
     app_markdown,
     current_cluster,
     current_engine,
@@ -93,6 +81,14 @@ from ui.context import (
     show_error,
     show_the_way_out,
 )
+from ui.settle import (
+    backend_label,
+    block_label,
+    current_valid_layouts,
+    held_scheme,
+    quant_option,
+    settled_choices,
+)
 from ui.speed import (
     arrival_control,
     load_controls,
@@ -100,29 +96,16 @@ from ui.speed import (
     speed_details,
     speed_metrics,
 )
-from ui.state import CHECKPOINT_QUANT, LABELS, bind, field_label, keep, set_state, state
+from ui.state import CHECKPOINT_QUANT, LABELS, bind, keep, set_state, state
 from ui.tables import key_grid, terms_table
 
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
 _SWEEP_KEY = "plan.sweep_result"
 
 
-def _valid_layouts() -> tuple[ParallelLayout, ...]:
-    """Layouts vLLM accepts for this model, on this cluster, in the chosen weight format."""
-    # auto_layout's rule: EPLB's redundant experts count with the routed ones in the EP size's
-    return tuple(valid_layouts(current_spec(), current_cluster(), _held_scheme(),
-                               current_engine()))
-
-
-def _held_scheme() -> QuantScheme:
-    """The weight format vLLM will hold: the what-if choice or the checkpoint's own."""
-    quant = state().quant
-    return checkpoint_scheme(current_spec()) if quant == CHECKPOINT_QUANT else scheme(quant)
-
-
 def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
     """Why each TP size up to the GPU count is not offered, in vLLM's words."""
-    spec, cluster, held, version = (current_spec(), current_cluster(), _held_scheme(),
+    spec, cluster, held, version = (current_spec(), current_cluster(), held_scheme(),
                                     state().vllm_version)
     offered = {layout.tp for layout in valid}
     reasons = {tp: layout_errors(spec, cluster, ParallelLayout(tp=tp), held, version)
@@ -138,58 +121,14 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
                 for tp, errors in reasons.items()))
 
 
-def _in_words(value: object) -> str:
-    """A setting's value as the page shows it: a checkbox's on or off, else as written."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return str(value)
-
-
-def _quant_option(own: QuantScheme, key: str) -> str:
-    """A Quantization choice as the field lists it: the checkpoint's own format (`own`) or a
-    what-if."""
-    return (f"Checkpoint: {own.label}" if key == CHECKPOINT_QUANT
-            else WHAT_IF_OPTION.format(label=scheme(key).label))
-
-
-def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: bool = True,
-                shown=_in_words) -> None:
-    """When a linked value is not a valid choice here, say why and fall back to the nearest
-    valid one (numbers: the closest, larger on ties; else, or with nearest=False, the first),
-    the field named by its widget's label (ui.state.LABELS) and each value as `shown` writes
-    it: a select box's as its list does (its format_func), not the state's key."""
-    if value in options:
-        return
-    fallback = options[0]
-    if nearest and isinstance(value, int) and not isinstance(value, bool):
-        fallback = min(options, key=lambda option: (abs(option - value), -option))
-    name = field_label(field)
-    st.warning(md_escape(f"{name} = {shown(value)} is not possible here: {why} Showing "
-                         f"{name} = {shown(fallback)} instead."), icon=":material/swap_horiz:")
-    set_state(**{field: fallback})
-
-
 def _controls() -> None:
     """The widgets; only valid choices are offered, invalid ones are explained."""
     spec, cluster = current_spec(), current_cluster()
-    mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1,
-                                                   vllm_version=state().vllm_version))
-    # before any plan: a linked setting this model cannot take would refuse every layout
-    if mtp_refused:
-        _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
-                    " ".join(mtp_refused))
-    skip_mm_refused = _skip_mm_refusal(spec)
-    if skip_mm_refused:
-        _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False], skip_mm_refused)
-    eplb_refused = _eplb_refusal()
-    if eplb_refused:
-        _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
-    own = checkpoint_scheme(spec)
-    quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
-    if state().quant not in quants:  # named as the field lists it, quoted: it has a colon
-        _keep_valid("quant", state().quant, quants, _no_what_if_why(spec, cluster, own),
-                    shown=lambda key: f'"{_quant_option(own, key)}"')
-    valid = _redundant_experts_that_divide(spec, cluster, _valid_layouts())
+    # settled by app.py before this page ran (ui.settle): nothing is left to replace here
+    choices = settled_choices()
+    mtp_refused, skip_mm_refused, eplb_refused = (
+        choices.mtp_refused, choices.skip_mm_refused, choices.eplb_refused)
+    valid = choices.layouts
     if not valid:
         st.error(md_escape(f"No tensor/pipeline layout of {spec.name} runs on "
                            f"{counted(cluster.gpu_count, 'GPU')}."))
@@ -203,17 +142,6 @@ def _controls() -> None:
             st.session_state[f"plan.{field}"] = getattr(chosen, field)
     else:
         current = state()
-        why = " ".join(layout_errors(spec, cluster, ParallelLayout(tp=current.tp),
-                                      _held_scheme(), current.vllm_version)) or "see below."
-        _keep_valid("tp", current.tp, tps, why)
-        pps = sorted({layout.pp for layout in valid if layout.tp == current.tp})
-        _keep_valid("pp", current.pp or 1, pps,
-                    f"TP={current.tp} x PP must fit {counted(cluster.gpu_count, 'GPU')}.")
-        dps = sorted({layout.dp for layout in valid
-                      if (layout.tp, layout.pp) == (current.tp, current.pp or 1)})
-        _keep_valid("dp", current.dp or 1, dps,
-                    f"TP={current.tp} x PP={current.pp or 1} x DP must fill "
-                    f"{counted(cluster.gpu_count, 'GPU')}.")
         st.session_state.setdefault("plan.tp", current.tp)
         st.session_state.setdefault("plan.pp", current.pp or 1)
         st.session_state.setdefault("plan.dp", current.dp or 1)
@@ -222,29 +150,19 @@ def _controls() -> None:
     dps = sorted({layout.dp for layout in valid if (layout.tp, layout.pp) == (tp, pp)})
     eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp, layout.dp)
                   == (tp, pp, dp)})
-    _keep_valid("ep", layout_for(spec).ep, eps,
-                "expert parallelism needs routed experts (with --enable-eplb, + the "
-                "redundant ones) that divide TP x DP.")
+    own = checkpoint_scheme(spec)
 
     left, mid, right = st.columns([1.6, 1, 1.2])  # wider: format labels, the load and knobs
-    left.selectbox(LABELS["quant"], quants, format_func=partial(_quant_option, own),
+    left.selectbox(LABELS["quant"], choices.quants, format_func=partial(quant_option, own),
                    **bind("plan", "quant"))
-    cli = vllm_cli(state().vllm_version)
-    gpu = cluster.sizing_node.gpu
-    kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
-    _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,
-                " ".join(kv_format_errors(gpu, spec, state().kv_cache_dtype, cli))
-                or "this vLLM release has no such --kv-cache-dtype.",
-                shown=VLLM_KV_DTYPE.__getitem__)
+    kv_dtypes = choices.kv_dtypes
     left.selectbox(LABELS["kv_cache_dtype"], kv_dtypes, help="auto follows the model dtype; the "
                    "choices are the targeted vLLM release's --kv-cache-dtype values Headroom "
                    "sizes that it runs on this GPU (nvfp4 and the per-token-head formats "
                    "include their scales)", format_func=VLLM_KV_DTYPE.__getitem__,
                    **bind("plan", "kv_cache_dtype"))
-    block_sizes = _block_sizes(cli)
-    moe_backends = _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal)
-    all2all_backends = _backends(spec, cli, "all2all_backend", "--all2all-backend",
-                                 all2all_refusal)
+    block_sizes, moe_backends, all2all_backends = (
+        choices.block_sizes, choices.moe_backends, choices.all2all_backends)
     load_controls(left)
     mid.selectbox(LABELS["tp"], tps, key="plan.tp", on_change=_pin_layout,
                   args=("tp",))
@@ -299,44 +217,6 @@ def _controls() -> None:
     _explain_invalid_tp(valid)
 
 
-def _redundant_experts_that_divide(spec: ModelSpec, cluster: ClusterSpec,
-                                   valid: tuple[ParallelLayout, ...]
-                                   ) -> tuple[ParallelLayout, ...]:
-    """`valid`, or, where EPLB's redundant experts leave no layout with EP (the routed experts
-    with them divide no TP x DP > 1 here) while EP is ticked, the layouts at vLLM's default
-    count after saying so: EPLB runs with EP only, and the page opened on a layout without it
-    that plan() refused ("vLLM refuses --enable-eplb without --enable-expert-parallel") under
-    a greyed EP box."""
-    current, moe = state(), first_moe(spec)
-    redundant = current.num_redundant_experts
-    if (moe is None or not (current.enable_eplb and current.ep and redundant)
-            or any(layout.ep for layout in valid)
-            or not any(layout.tp * layout.dp > 1 for layout in valid)):
-        return valid
-    _keep_valid("num_redundant_experts", redundant, [None],
-                f"{moe.num_experts} routed + {redundant} redundant experts = "
-                f"{moe.num_experts + redundant} divide no expert-parallel size (TP x DP) on "
-                f"{counted(cluster.gpu_count, 'GPU')}, and EPLB runs with expert parallelism "
-                "only.", nearest=False, shown=lambda n: "vLLM's default" if n is None else str(n))
-    return _valid_layouts()
-
-
-def _no_what_if_why(spec: ModelSpec, cluster: ClusterSpec, own: QuantScheme) -> str:
-    """Why the state's weight format is not a Quantization choice, the reason that applies
-    (quant_candidates' rules): the checkpoint's own format, a quantized checkpoint (planned as
-    stored), else a format vLLM does not run on this GPU. One sentence said all of them."""
-    asked = scheme(state().quant)
-    if asked.key == own.key:
-        return (f"it is the checkpoint's own format, {own.label}, which the Quantization "
-                "choice Checkpoint plans.")
-    if not accepts_what_if(spec):
-        return (f"{spec.name} is a quantized checkpoint ({own.label}), planned as stored: "
-                "what-ifs are for 16-bit checkpoints.")
-    gpu = cluster.sizing_node.gpu
-    return (f"{asked.label} is not a format vLLM runs on the {gpu.name} (compute capability "
-            f"{gpu.compute_capability or 'unknown'}), the what-ifs offered here.")
-
-
 def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -> str:
     """Why the layout has no EP to choose, for the greyed box: a dense model, one GPU a
     replica, else vLLM's refusal of `with_ep` (routed experts, with EPLB's redundant ones, that
@@ -345,65 +225,9 @@ def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -
         return "no routed experts to spread over GPUs: a dense model"
     if with_ep.tp * with_ep.dp == 1:
         return "one GPU a replica (TP x DP = 1): no other GPU to spread the routed experts over"
-    return " ".join(layout_refusals(spec, cluster, with_ep, _held_scheme(),
+    return " ".join(layout_refusals(spec, cluster, with_ep, held_scheme(),
                                     current_engine())) or (
         "no layout vLLM takes with EP at this TP x PP x DP")
-
-
-def _skip_mm_refusal(spec: ModelSpec) -> str | None:
-    """Why --skip-mm-profiling is not offered: no vision tower, or the sidebar's release's
-    parser lacks the flag (before 0.10.1; the CLI's refusal, in its words); None: offered."""
-    if not spec.vision:
-        return f"{spec.name} has no vision tower to profile."
-    missing = unrecognized_flag("--skip-mm-profiling", vllm_cli(state().vllm_version))
-    return sentence(missing) if missing else None
-
-
-def _eplb_refusal() -> str | None:
-    """Why --enable-eplb is dropped: the sidebar's release's parser lacks the flag (0.9.1; the
-    CLI's refusal, in its words); None: offered to a MoE model, kept for a dense one."""
-    missing = unrecognized_flag("--enable-eplb", vllm_cli(state().vllm_version))
-    return sentence(missing) if missing else None
-
-
-def _block_sizes(cli: VllmCli) -> list[int | None]:
-    """The KV block sizes to offer under the sidebar's release, None (vLLM's choice) first:
-    block_size_choices, and a linked size the release takes (block_size_refusal, the CLI's
-    check); a linked size it refuses is dropped here, with its words, before any plan."""
-    sizes: list[int | None] = [None, *block_size_choices(cli)]
-    linked = state().block_size
-    refusal = block_size_refusal(linked, cli) if linked else None
-    if linked and not refusal and linked not in sizes:
-        sizes.append(linked)  # 0.18 on take any multiple of 16
-    _keep_valid("block_size", linked, sizes, sentence(refusal or ""), nearest=False,
-                shown=_block_label)
-    return sorted(sizes, key=lambda size: size or 0)
-
-
-def _block_label(size: int | None) -> str:
-    return "vLLM's choice" if size is None else f"{size} tokens"
-
-
-def _backends(spec: ModelSpec, cli: VllmCli, field: str, flag: str,
-              refusal: Callable[[str, VllmCli], str | None]) -> list[str | None]:
-    """The values of `flag` (--moe-backend: the fixture's MoEBackend choices, 0.17 on;
-    --all2all-backend: 0.11.1 on; none before) to offer a MoE model under the sidebar's
-    release, None (vLLM's choice) first, as the CLI's flag takes them. A kept or linked
-    `field` the release refuses is dropped here, in its parser's words (`refusal`:
-    moe_backend_refusal, all2all_refusal); a dense model offers none and leaves the choice
-    kept for the next MoE model (current_engine plans it for MoE models only)."""
-    if not spec.is_moe:
-        return [None]
-    backends: list[str | None] = [None, *cli.choices.get(flag, ())]
-    chosen = getattr(state(), field)
-    why = refusal(chosen, cli) if chosen else None
-    _keep_valid(field, chosen, backends, sentence(why or ""), nearest=False,
-                shown=_backend_label)
-    return backends
-
-
-def _backend_label(backend: str | None) -> str:
-    return "vLLM's choice" if backend is None else backend
 
 
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
@@ -423,8 +247,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
             or len(all2all_backends) > 1 and current.all2all_backend
             or eplb and current.enable_eplb)):
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
-        st.selectbox(LABELS["block_size"], block_sizes, format_func=_block_label,
-                     placeholder=_block_label(None),
+        st.selectbox(LABELS["block_size"], block_sizes, format_func=block_label,
+                     placeholder=block_label(None),
                      help="vLLM --block-size, tokens per KV cache block. vLLM's choice: 16 "
                      "(64 from vLLM 0.34, but 16 where ROCM_ATTN serves the model on an AMD "
                      "GPU), or the MLA backend's own size; the others are the sizes this vLLM "
@@ -433,8 +257,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                      "(Gemma-2/3) in 16-token blocks under vLLM 0.11.1-0.17",
                      **bind("plan", "block_size"))
         if len(moe_backends) > 1:
-            st.selectbox(LABELS["moe_backend"], moe_backends, format_func=_backend_label,
-                         placeholder=_backend_label(None),
+            st.selectbox(LABELS["moe_backend"], moe_backends, format_func=backend_label,
+                         placeholder=backend_label(None),
                          help="vLLM --moe-backend: the fused-MoE kernel for the routed experts; "
                          "vLLM's choice picks one for the GPU and weight format. The others "
                          "are this vLLM release's values. flashinfer_b12x (NVFP4 experts on "
@@ -443,7 +267,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                          "GPU or format is the plan's error", **bind("plan", "moe_backend"))
         if len(all2all_backends) > 1:
             st.selectbox(LABELS["all2all_backend"], all2all_backends,
-                         format_func=_backend_label, placeholder=_backend_label(None),
+                         format_func=backend_label, placeholder=backend_label(None),
                          help="vLLM --all2all-backend: how the MoE layers send tokens to the "
                          "experts on other GPUs and back; vLLM reads it only with DP > 1 and "
                          "Expert parallel. deepep_high_throughput and deepep_low_latency "
@@ -491,7 +315,7 @@ def _pin_layout(changed: str) -> None:
     When the other two no longer make a valid layout with the changed one, they move to the
     valid layout with that value using the most GPUs (keeping DP, then PP, where possible)."""
     wanted = {field: st.session_state[f"plan.{field}"] for field in ("tp", "pp", "dp")}
-    same = [lay for lay in _valid_layouts() if getattr(lay, changed) == wanted[changed]]
+    same = [lay for lay in current_valid_layouts() if getattr(lay, changed) == wanted[changed]]
     if same and not any((lay.tp, lay.pp, lay.dp) == tuple(wanted.values()) for lay in same):
         best = max(same, key=lambda lay: (lay.gpus, lay.dp == wanted["dp"],
                                           lay.pp == wanted["pp"], lay.tp == wanted["tp"]))

@@ -92,6 +92,11 @@ arrival_control(load_side, "report")
 objective_controls(rank_side, "report")
 try:
     request, load = current_request(), current_load()
+    if request.layout.gpus > request.cluster.gpu_count:  # as the CLI refuses it (exit 2): a
+        # report named "TP=8 + EP on 8x" GPUs of a 2-GPU cluster
+        raise ModelInputError(
+            f"the layout {request.layout.label()} needs {request.layout.gpus} GPUs, and the "
+            f"cluster has {request.cluster.gpu_count}; pick a layout on the Plan page")
     chosen = plan(request)
     inputs = report_inputs(
         request.model, model_source(state().model, state().revision), request.cluster, chosen,

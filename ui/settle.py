@@ -1,0 +1,261 @@
+"""The settings every page plans, settled before any page plans them: a linked or kept setting
+that cannot run here (a TP the cluster cannot hold, MTP on a model without it, a block size or
+MoE backend the sidebar's release refuses, a KV dtype the GPU cannot run, ...) is replaced by the
+nearest valid one, with a warning saying why. It ran on the Plan page only, so Report, Compare
+and Recommend planned what the Plan page replaces, and one link gave two reports depending on
+the page opened first (review h427 #2)."""
+
+from collections.abc import Callable
+from contextlib import suppress
+from typing import NamedTuple
+
+import streamlit as st
+
+from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
+from planner.model.spec import ModelSpec
+from planner.serving.all2all import all2all_refusal
+from planner.serving.auto_layout import valid_layouts
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import ClusterSpec
+from planner.serving.layout import ParallelLayout, first_moe, layout_errors
+from planner.serving.moe_backend import moe_backend_refusal
+from planner.serving.plan import mtp_refusal
+from planner.serving.startup.attention_backend import kv_format_errors, runnable_kv_cache_dtypes
+from planner.serving.startup.block_size import block_size_choices, block_size_refusal
+from planner.serving.sweep import accepts_what_if, quant_candidates
+from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
+from planner.text import counted, md_escape, sentence
+from planner.units import VLLM_KV_DTYPE
+from ui.context import (
+    USER_ERRORS,
+    WHAT_IF_OPTION,
+    current_cluster,
+    current_engine,
+    current_spec,
+    layout_for,
+)
+from ui.state import CHECKPOINT_QUANT, field_label, set_state, state
+
+
+class Choices(NamedTuple):
+    """What the Plan page offers once the state is settled."""
+
+    mtp_refused: tuple[str, ...]
+    skip_mm_refused: str | None
+    eplb_refused: str | None
+    quants: list[str]
+    layouts: tuple[ParallelLayout, ...]
+    kv_dtypes: list[str]
+    block_sizes: list[int | None]
+    moe_backends: list[str | None]
+    all2all_backends: list[str | None]
+
+
+def settle_state() -> None:
+    """Settle the state before a page plans it (app.py, for every page that plans); a model or
+    hardware that cannot be read is left to the page, which says why."""
+    with suppress(USER_ERRORS):
+        settled_choices()
+
+
+def settled_choices() -> Choices:
+    """Replace each setting that cannot run here, saying why (_keep_valid; a second call
+    finds nothing to replace), and return the choices the Plan page offers (raises the
+    owning module's errors)."""
+    spec, cluster = current_spec(), current_cluster()
+    mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1,
+                                                   vllm_version=state().vllm_version))
+    # before any plan: a linked setting this model cannot take would refuse every layout
+    if mtp_refused:
+        _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
+                    " ".join(mtp_refused))
+    skip_mm_refused = _skip_mm_refusal(spec)
+    if skip_mm_refused:
+        _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False], skip_mm_refused)
+    eplb_refused = _eplb_refusal()
+    if eplb_refused:
+        _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
+    own = checkpoint_scheme(spec)
+    quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
+    if state().quant not in quants:  # named as the field lists it, quoted: it has a colon
+        _keep_valid("quant", state().quant, quants, _no_what_if_why(spec, cluster, own),
+                    shown=lambda key: f'"{quant_option(own, key)}"')
+    valid = _redundant_experts_that_divide(spec, cluster, current_valid_layouts())
+    if valid:
+        _settle_layout(spec, cluster, valid)
+    cli = vllm_cli(state().vllm_version)
+    gpu = cluster.sizing_node.gpu
+    kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
+    _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,
+                " ".join(kv_format_errors(gpu, spec, state().kv_cache_dtype, cli))
+                or "this vLLM release has no such --kv-cache-dtype.",
+                shown=VLLM_KV_DTYPE.__getitem__)
+    return Choices(mtp_refused, skip_mm_refused, eplb_refused, quants, valid, kv_dtypes,
+                   _block_sizes(cli),
+                   _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
+                   _backends(spec, cli, "all2all_backend", "--all2all-backend",
+                             all2all_refusal))
+
+
+def _settle_layout(spec: ModelSpec, cluster: ClusterSpec,
+                   valid: tuple[ParallelLayout, ...]) -> None:
+    """A pinned TP, PP and DP the cluster cannot hold, each to the nearest valid one, then EP
+    where vLLM refuses it on the layout planned."""
+    current = state()
+    if current.tp is not None:
+        why = " ".join(layout_errors(spec, cluster, ParallelLayout(tp=current.tp),
+                                      held_scheme(), current.vllm_version)) or "see below."
+        _keep_valid("tp", current.tp, sorted({layout.tp for layout in valid}), why)
+        pps = sorted({layout.pp for layout in valid if layout.tp == current.tp})
+        _keep_valid("pp", current.pp or 1, pps,
+                    f"TP={current.tp} x PP must fit {counted(cluster.gpu_count, 'GPU')}.")
+        dps = sorted({layout.dp for layout in valid
+                      if (layout.tp, layout.pp) == (current.tp, current.pp or 1)})
+        _keep_valid("dp", current.dp or 1, dps,
+                    f"TP={current.tp} x PP={current.pp or 1} x DP must fill "
+                    f"{counted(cluster.gpu_count, 'GPU')}.")
+    chosen = layout_for(spec)
+    eps = sorted({layout.ep for layout in valid
+                  if (layout.tp, layout.pp, layout.dp) == (chosen.tp, chosen.pp, chosen.dp)})
+    if eps:
+        _keep_valid("ep", chosen.ep, eps,
+                    "expert parallelism needs routed experts (with --enable-eplb, + the "
+                    "redundant ones) that divide TP x DP.")
+
+
+def current_valid_layouts() -> tuple[ParallelLayout, ...]:
+    """Layouts vLLM accepts for this model, on this cluster, in the chosen weight format."""
+    # auto_layout's rule: EPLB's redundant experts count with the routed ones in the EP size's
+    return tuple(valid_layouts(current_spec(), current_cluster(), held_scheme(),
+                               current_engine()))
+
+
+def held_scheme() -> QuantScheme:
+    """The weight format vLLM will hold: the what-if choice or the checkpoint's own."""
+    quant = state().quant
+    return checkpoint_scheme(current_spec()) if quant == CHECKPOINT_QUANT else scheme(quant)
+
+
+def _in_words(value: object) -> str:
+    """A setting's value as the page shows it: a checkbox's on or off, else as written."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def quant_option(own: QuantScheme, key: str) -> str:
+    """A Quantization choice as the field lists it: the checkpoint's own format (`own`) or a
+    what-if."""
+    return (f"Checkpoint: {own.label}" if key == CHECKPOINT_QUANT
+            else WHAT_IF_OPTION.format(label=scheme(key).label))
+
+
+def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: bool = True,
+                shown=_in_words) -> None:
+    """When a linked value is not a valid choice here, say why and fall back to the nearest
+    valid one (numbers: the closest, larger on ties; else, or with nearest=False, the first),
+    the field named by its widget's label (ui.state.LABELS) and each value as `shown` writes
+    it: a select box's as its list does (its format_func), not the state's key."""
+    if value in options:
+        return
+    fallback = options[0]
+    if nearest and isinstance(value, int) and not isinstance(value, bool):
+        fallback = min(options, key=lambda option: (abs(option - value), -option))
+    name = field_label(field)
+    st.warning(md_escape(f"{name} = {shown(value)} is not possible here: {why} Showing "
+                         f"{name} = {shown(fallback)} instead."), icon=":material/swap_horiz:")
+    set_state(**{field: fallback})
+
+
+def _redundant_experts_that_divide(spec: ModelSpec, cluster: ClusterSpec,
+                                   valid: tuple[ParallelLayout, ...]
+                                   ) -> tuple[ParallelLayout, ...]:
+    """`valid`, or, where EPLB's redundant experts leave no layout with EP (the routed experts
+    with them divide no TP x DP > 1 here) while EP is ticked, the layouts at vLLM's default
+    count after saying so: EPLB runs with EP only, and the page opened on a layout without it
+    that plan() refused ("vLLM refuses --enable-eplb without --enable-expert-parallel") under
+    a greyed EP box."""
+    current, moe = state(), first_moe(spec)
+    redundant = current.num_redundant_experts
+    if (moe is None or not (current.enable_eplb and current.ep and redundant)
+            or any(layout.ep for layout in valid)
+            or not any(layout.tp * layout.dp > 1 for layout in valid)):
+        return valid
+    _keep_valid("num_redundant_experts", redundant, [None],
+                f"{moe.num_experts} routed + {redundant} redundant experts = "
+                f"{moe.num_experts + redundant} divide no expert-parallel size (TP x DP) on "
+                f"{counted(cluster.gpu_count, 'GPU')}, and EPLB runs with expert parallelism "
+                "only.", nearest=False, shown=lambda n: "vLLM's default" if n is None else str(n))
+    return current_valid_layouts()
+
+
+def _no_what_if_why(spec: ModelSpec, cluster: ClusterSpec, own: QuantScheme) -> str:
+    """Why the state's weight format is not a Quantization choice, the reason that applies
+    (quant_candidates' rules): the checkpoint's own format, a quantized checkpoint (planned as
+    stored), else a format vLLM does not run on this GPU. One sentence said all of them."""
+    asked = scheme(state().quant)
+    if asked.key == own.key:
+        return (f"it is the checkpoint's own format, {own.label}, which the Quantization "
+                "choice Checkpoint plans.")
+    if not accepts_what_if(spec):
+        return (f"{spec.name} is a quantized checkpoint ({own.label}), planned as stored: "
+                "what-ifs are for 16-bit checkpoints.")
+    gpu = cluster.sizing_node.gpu
+    return (f"{asked.label} is not a format vLLM runs on the {gpu.name} (compute capability "
+            f"{gpu.compute_capability or 'unknown'}), the what-ifs offered here.")
+
+
+def _skip_mm_refusal(spec: ModelSpec) -> str | None:
+    """Why --skip-mm-profiling is not offered: no vision tower, or the sidebar's release's
+    parser lacks the flag (before 0.10.1; the CLI's refusal, in its words); None: offered."""
+    if not spec.vision:
+        return f"{spec.name} has no vision tower to profile."
+    missing = unrecognized_flag("--skip-mm-profiling", vllm_cli(state().vllm_version))
+    return sentence(missing) if missing else None
+
+
+def _eplb_refusal() -> str | None:
+    """Why --enable-eplb is dropped: the sidebar's release's parser lacks the flag (0.9.1; the
+    CLI's refusal, in its words); None: offered to a MoE model, kept for a dense one."""
+    missing = unrecognized_flag("--enable-eplb", vllm_cli(state().vllm_version))
+    return sentence(missing) if missing else None
+
+
+def _block_sizes(cli: VllmCli) -> list[int | None]:
+    """The KV block sizes to offer under the sidebar's release, None (vLLM's choice) first:
+    block_size_choices, and a linked size the release takes (block_size_refusal, the CLI's
+    check); a linked size it refuses is dropped here, with its words, before any plan."""
+    sizes: list[int | None] = [None, *block_size_choices(cli)]
+    linked = state().block_size
+    refusal = block_size_refusal(linked, cli) if linked else None
+    if linked and not refusal and linked not in sizes:
+        sizes.append(linked)  # 0.18 on take any multiple of 16
+    _keep_valid("block_size", linked, sizes, sentence(refusal or ""), nearest=False,
+                shown=block_label)
+    return sorted(sizes, key=lambda size: size or 0)
+
+
+def block_label(size: int | None) -> str:
+    return "vLLM's choice" if size is None else f"{size} tokens"
+
+
+def _backends(spec: ModelSpec, cli: VllmCli, field: str, flag: str,
+              refusal: Callable[[str, VllmCli], str | None]) -> list[str | None]:
+    """The values of `flag` (--moe-backend: the fixture's MoEBackend choices, 0.17 on;
+    --all2all-backend: 0.11.1 on; none before) to offer a MoE model under the sidebar's
+    release, None (vLLM's choice) first, as the CLI's flag takes them. A kept or linked
+    `field` the release refuses is dropped here, in its parser's words (`refusal`:
+    moe_backend_refusal, all2all_refusal); a dense model offers none and leaves the choice
+    kept for the next MoE model (current_engine plans it for MoE models only)."""
+    if not spec.is_moe:
+        return [None]
+    backends: list[str | None] = [None, *cli.choices.get(flag, ())]
+    chosen = getattr(state(), field)
+    why = refusal(chosen, cli) if chosen else None
+    _keep_valid(field, chosen, backends, sentence(why or ""), nearest=False,
+                shown=backend_label)
+    return backends
+
+
+def backend_label(backend: str | None) -> str:
+    return "vLLM's choice" if backend is None else backend
