@@ -32,7 +32,8 @@ sync_query_params()
 render_sidebar()
 for refusal in pop_refusals():
     st.warning(refusal, icon=":material/block:")
-if navigation.title in ("Plan", "Compare", "Recommend", "Report"):
-    # the pages that plan: each plans the same settled settings, and says what was replaced
+if navigation.title in ("Compare", "Recommend", "Report"):
+    # the other pages that plan plan the same settled settings and say what was replaced;
+    # the Plan page settles them in its controls, which offer the choices it returns
     settle_state()
 navigation.run()

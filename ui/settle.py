@@ -52,16 +52,16 @@ class Choices(NamedTuple):
 
 
 def settle_state() -> None:
-    """Settle the state before a page plans it (app.py, for every page that plans); a model or
-    hardware that cannot be read is left to the page, which says why."""
+    """Settle the state before a page plans it (app.py: Compare, Recommend, Report; the Plan
+    page calls settled_choices); a model or hardware that cannot be read is left to the page,
+    which says why."""
     with suppress(USER_ERRORS):
         settled_choices()
 
 
 def settled_choices() -> Choices:
-    """Replace each setting that cannot run here, saying why (_keep_valid; a second call
-    finds nothing to replace), and return the choices the Plan page offers (raises the
-    owning module's errors)."""
+    """Replace each setting that cannot run here, saying why (_keep_valid), and return the
+    choices the Plan page offers (raises the owning module's errors)."""
     spec, cluster = current_spec(), current_cluster()
     mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1,
                                                    vllm_version=state().vllm_version))

@@ -124,7 +124,7 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
 def _controls() -> None:
     """The widgets; only valid choices are offered, invalid ones are explained."""
     spec, cluster = current_spec(), current_cluster()
-    # settled by app.py before this page ran (ui.settle): nothing is left to replace here
+    # the settings replaced where they cannot run, as every page that plans has them
     choices = settled_choices()
     mtp_refused, skip_mm_refused, eplb_refused = (
         choices.mtp_refused, choices.skip_mm_refused, choices.eplb_refused)
