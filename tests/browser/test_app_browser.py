@@ -222,8 +222,9 @@ def test_no_flag_of_the_launch_command_is_split(browser, server: str, width: int
 
 @pytest.mark.parametrize("width", [360, 1280])
 @pytest.mark.parametrize("query, words, flag", [
-    ("&len=262144", "Nearest change that fits", "--max-model-len 40960"),
-    # a warning (app_markdown): the seed without EP leaves the Marlin MoE kernel
+    # a warning (app_markdown): the seed without EP leaves the Marlin MoE kernel (the nearest
+    # change that fits names the Plan page's fields, not flags, since 1abc9b35:
+    # tests/app/test_field_labels.py)
     ("&ep=0", "Marlin MoE kernel", "--enable-expert-parallel"),
 ])
 def test_a_messages_flag_is_kept_whole(browser, server: str, width: int, query: str,
