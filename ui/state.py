@@ -47,6 +47,7 @@ from planner.serving.vllm_versions import (
     listed_stand_in,
     vllm_rules,
 )
+from planner.text import shortened
 from planner.units import VLLM_KV_DTYPE, KvCacheDtype
 from probes.hub import HubError, check_repo_id
 
@@ -252,11 +253,15 @@ class AppState(BaseModel):
             memory_total_of_gib(value)
         return value
 
-    @field_validator("network")
+    @field_validator("network", mode="before")
     @classmethod
-    def _network_form(cls, value: str) -> str:
+    def _network_form(cls, value: Any) -> Any:
         """Empty or parse_network's form, kept as typed (stripped); HardwareError's one line
-        (a ValueError) otherwise."""
+        (a ValueError) otherwise. Before the field's length: a description typed in ("8x400
+        InfiniBand NDR, rail-optimised fabric") was refused for its 43 characters, not its
+        form."""
+        if not isinstance(value, str):
+            return value
         if value.strip():
             parse_network(value)
         return value.strip()
@@ -350,10 +355,11 @@ class AppState(BaseModel):
         machine vLLM runs on, by a path starting with '/' or '.' (this server cannot look
         there), else a repo id the hub's rules take (probes.hub.check_repo_id, as the CLI's
         --target-checkpoint)."""
-        problem = checkpoint_name_problem(value) if value.strip() else None
+        value = value.strip()  # a paste's surrounding spaces, as the Model page's repo id field
+        problem = checkpoint_name_problem(value) if value else None
         if problem:
             raise ValueError(f"the checkpoint {problem}")
-        if value.strip() and not value.startswith(("/", ".")):
+        if value and not value.startswith(("/", ".")):
             try:
                 check_repo_id(value, local_paths="folder on the machine vLLM runs on "
                               "(starting with / or ./)")
@@ -377,9 +383,9 @@ class AppState(BaseModel):
         """The URL holds the compared models as one comma-separated string; the picker gives a
         list, where a blank entry (typed as a new option) is refused as the model field's is
         (_named_model)."""
-        if isinstance(value, list | tuple) and any(
-                isinstance(part, str) and not part.strip() for part in value):
-            raise ValueError(f"an entry is blank: {_BLANK_MODEL}")
+        blank = blank_entry(value) if isinstance(value, list | tuple) else None
+        if blank:
+            raise ValueError(blank)
         if isinstance(value, str):
             # a model named twice is compared once (it was a second, identical row)
             parts = tuple(dict.fromkeys(part.strip() for part in value.split(",")
@@ -391,6 +397,15 @@ class AppState(BaseModel):
                                  f"most {MAX_COMPARE}")
             return parts
         return value
+
+
+def blank_entry(models: list[Any] | tuple[Any, ...]) -> str | None:
+    """Why a picker's models cannot be planned where one typed in is blank, else None (the
+    Compare page's through _split_list; the Recommend page's, bound with keep, called it
+    "'' looks like a local path")."""
+    if any(isinstance(name, str) and not name.strip() for name in models):
+        return f"an entry is blank: {_BLANK_MODEL}"
+    return None
 
 
 LABELS: dict[str, str] = {
@@ -417,6 +432,8 @@ LABELS: dict[str, str] = {
     "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",
     "arrival": "Arrivals", "sweep_objective": "Rank by", "tpot_target_ms": "TPOT target (ms)",
     "compare": "Models", "compare_context": "max_model_len for every model",
+    # the Model page's hub form (a link's model and rev)
+    "model": "Model", "revision": "Revision",
 }
 """Each state field a widget sets -> the label it is shown under (its widget's label, or the
 head of it before what the widget adds in brackets: "max_model_len (empty: the model's)"):
@@ -467,6 +484,9 @@ def reason(exc: ValidationError) -> str:
         # the first error alone read "Input should be 'auto'"
         choices = [c for e in errors for c in re.findall(r"'[^']*'", e["ctx"]["expected"])]
         return f"the value must be {', '.join(choices[:-1])} or {choices[-1]}"
+    length = _length_refused(errors[0])
+    if length:
+        return length
     text = str(errors[0]["msg"]).removeprefix("Value error, ")
     if text.startswith(_PYDANTIC_SHOULD):
         # its bound bare ("less than or equal to 16777216"): separators, as the value refused
@@ -480,12 +500,37 @@ def reason(exc: ValidationError) -> str:
     return text.rstrip(".")
 
 
+def _length_refused(error: Any) -> str | None:
+    """A text or list too long or too short in words, naming the field by its label: pydantic
+    said "String should have at most 40 characters" and "at least 1 character" (a link's
+    empty gpu=)."""
+    kind = {"string_too_long": "characters", "string_too_short": "characters",
+            "too_long": "entries"}.get(error["type"])
+    if kind is None:
+        return None
+    label = field_label(str(error["loc"][0])) if error["loc"] else "The value"
+    if error["type"] == "string_too_short":
+        return f"{label} is blank"
+    return (f"{label} takes at most {error['ctx']['max_length']:,} {kind} "
+            f"({len(error['input']):,} given)")
+
+
+_SHOWN_CHARS = 60
+"""The most characters of a refused text a message echoes (planner.text.shortened)."""
+
+
 def _shown(value: Any) -> str:
     """A state value as a person reads it: 'empty' for None and '' (the text fields'
-    default: a refused checkpoint read "Kept ."), thousands separators."""
+    default: a refused checkpoint read "Kept ."), thousands separators (a whole float too:
+    "1000000000000.0" read as raw Python), a long text shortened."""
     if value is None or value == "":
         return "empty (the default)"
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        value = int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,}"  # every digit a fraction has (1,023.99999999999 is not 1,024)
+    # a long text shortened; a list of models (Compare) whole, each entry a model's name
+    return shortened(value, _SHOWN_CHARS) if isinstance(value, str) else str(value)
 
 
 def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]:
@@ -507,7 +552,8 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
             setattr(state, aliases[key], raw)
         except ValidationError as exc:
             why = reason(exc)
-            messages.append(f"Link parameter {key}={raw!r} ignored: {why}"
+            shown = shortened(raw, _SHOWN_CHARS)
+            messages.append(f"Link parameter {key}={shown!r} ignored: {why}"
                             + ("" if why.endswith("?") else "."))
             continue
     if state.tp is None:  # the Plan page pins tp, pp and dp together; pp or dp alone was
@@ -615,6 +661,19 @@ def _commit(key: str, field: str, then: Callable[[], None] | None = None,
         return
     if then is not None:
         then()
+
+
+def refused(**updates: Any) -> str | None:
+    """Why set_state would refuse `updates` (the field's label and reason), else None: tried
+    on a copy, so nothing is set where one field is refused."""
+    trial = state().model_copy()
+    for field, value in updates.items():
+        try:
+            setattr(trial, field, value)
+        except ValidationError as exc:
+            why = reason(exc)
+            return why if why.startswith(field_label(field)) else f"{field_label(field)}: {why}"
+    return None
 
 
 def set_state(**updates: Any) -> None:

@@ -256,8 +256,9 @@ def test_a_memory_the_hardware_model_refuses_is_refused_where_it_is_typed() -> N
     at.number_input(key="hw.gpu_memory_gib").set_value(1024.0).run()
     assert not at.exception
     shown = " ".join(w.value for w in at.main.warning)
-    # named by its field's label (was "gpu_memory_gib = 1024.0 refused")
-    assert ("Memory per GPU as CUDA reports it = 1024.0 refused: the value must be less than "
+    # named by its field's label (was "gpu_memory_gib = 1024.0 refused"), a whole number
+    # written as one (1024.0 was Python's float)
+    assert ("Memory per GPU as CUDA reports it = 1,024 refused: the value must be less than "
             "1,024") in shown
     assert "No usable hardware" not in texts(at) + " ".join(w.value for w in at.sidebar.warning)
     assert "gmem" not in at.query_params  # kept: the preset's 23.64 GiB

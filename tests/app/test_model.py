@@ -190,18 +190,24 @@ def revision(at):
     return next(field for field in at.text_input if field.label.startswith("Revision"))
 
 
+def fetched(hub_reply, repo_id: str, typed_revision: str):
+    """The Model page after "Fetch and use" of `repo_id` at `typed_revision`, which the hub
+    answers with Qwen3-8B's config."""
+    config = json.loads((ROOT / "planner" / "catalog_data" / "Qwen__Qwen3-8B.json")
+                        .read_text())["config"]
+    hub_reply(repo_id, config)
+    at = open_page("model")
+    at.text_input(key="model.repo").input(repo_id)
+    revision(at).input(typed_revision)
+    at.button(key="model.fetch").click()
+    return at.run()
+
+
 def test_a_fetched_revision_stays_in_its_field_beside_the_repo_id(hub_reply) -> None:
     # "Fetch and use" with a revision: the plans use v1, but the revision field was emptied
     # (set_state drops every widget whose key ends in ".revision"), so the form read the repo
     # id at its default branch, and a second click fetched that
-    config = json.loads((ROOT / "planner" / "catalog_data" / "Qwen__Qwen3-8B.json")
-                        .read_text())["config"]
-    hub_reply("acme/qwen", config)
-    at = open_page("model")
-    at.text_input(key="model.repo").input("acme/qwen")
-    revision(at).input("v1")
-    at.button(key="model.fetch").click()
-    at.run()
+    at = fetched(hub_reply, "acme/qwen", "v1")
     assert not at.exception and not at.error
     assert (at.query_params["model"], at.query_params["rev"]) == ("acme/qwen", "v1")
     assert at.text_input(key="model.repo").value == "acme/qwen"
@@ -209,3 +215,16 @@ def test_a_fetched_revision_stays_in_its_field_beside_the_repo_id(hub_reply) -> 
     at.button(key="model.fetch").click()
     at.run()
     assert at.query_params["rev"] == "v1"
+
+
+def test_a_revision_longer_than_the_state_takes_is_refused_not_a_traceback(hub_reply) -> None:
+    # the hub resolved a 101-character branch (a valid git ref), then set_state refused it
+    # outside the page's check: "1 validation error for AppState revision String should have
+    # at most 100 characters" in an exception box (the state's revision: max_length=100)
+    at = fetched(hub_reply, "org/m", "r" * 101)
+    assert not at.exception
+    assert [e.value for e in at.error if e.value.startswith("Could not use ")] == [
+        "Could not use org/m: Revision takes at most 100 characters (101 given). Every page "
+        "still plans Qwen/Qwen3-235B-A22B-GPTQ-Int4."]
+    assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+    assert "rev" not in at.query_params

@@ -189,3 +189,50 @@ def test_a_links_kv_dtype_in_vllms_spelling_is_taken_as_the_page_shows_it() -> N
     assert metric(at, "KV bytes/token per GPU") == "147,456 B"
     decoded, messages = decode({"kv": "float16"}, AppState())
     assert (decoded.kv_cache_dtype, messages) == ("fp16", [])
+
+
+def test_a_length_refusal_names_the_field_in_words_and_shortens_the_value() -> None:
+    # pydantic's "String should have at least 1 character" / "at most 100 characters", and the
+    # refused value echoed whole (a 101-character rev is shown as its first 57 and "...")
+    _, messages = decode({"gpu": "", "quant": "", "rev": "r" * 101}, AppState())
+    assert messages == [
+        "Link parameter gpu='' ignored: GPU model is blank.",
+        "Link parameter quant='' ignored: Quantization is blank.",
+        f"Link parameter rev='{'r' * 57}...' ignored: Revision takes at most 100 characters "
+        "(101 given)."]
+
+
+def test_a_network_typed_as_a_description_is_refused_for_its_form_not_its_length() -> None:
+    # 43 characters: it read "String should have at most 40 characters", not the form; a
+    # 500-character paste was echoed whole, twice
+    at = open_page("hardware", gpu="h100-sxm", nodes="2")
+    at.text_input(key="hw.network").set_value("8x400 InfiniBand NDR, rail-optimised fabric").run()
+    assert not at.exception
+    assert [w.value for w in at.main.warning if "refused" in w.value] == [
+        "Network between nodes = 8x400 InfiniBand NDR, rail-optimised fabric refused: network "
+        "'8x400 InfiniBand NDR, rail-optimised fabric' is not NICS x GBITS per node, e.g. 8x400 "
+        "or 2x100 (NICs x Gb/s each). Kept empty (the default)."]
+    at.text_input(key="hw.network").set_value("x" * 500).run()
+    assert [w.value for w in at.main.warning if "refused" in w.value] == [
+        f"Network between nodes = {'x' * 57}... refused: network '{'x' * 61}...' is not NICS x "
+        "GBITS per node, e.g. 8x400 or 2x100 (NICs x Gb/s each). Kept empty (the default)."]
+
+
+def test_a_refused_decimal_is_written_as_a_number_not_a_python_float() -> None:
+    # "Memory per GPU as CUDA reports it = 1000000000000.0 refused"
+    at = open_page("hardware", gpu="rtx-4090")
+    at.number_input(key="hw.gpu_memory_gib").set_value(1e12).run()
+    assert not at.exception
+    [refusal] = [w.value for w in at.main.warning if "refused" in w.value]
+    assert refusal.startswith("Memory per GPU as CUDA reports it = 1,000,000,000,000 refused: ")
+
+
+def test_a_checkpoint_pasted_with_spaces_is_taken_stripped_and_a_tab_is_named() -> None:
+    # " org/name " was refused as no repo id, "   " kept in the state and the link; a tab was
+    # described as "a newline splits the command"
+    for pasted, kept in ((" org/name ", "org/name"), ("   ", "")):
+        decoded, messages = decode({"ckpt": pasted}, AppState())
+        assert (decoded.target_checkpoint, messages) == (kept, [])
+    _, messages = decode({"ckpt": "a\tb"}, AppState())
+    assert messages == ["Link parameter ckpt='a\\tb' ignored: the checkpoint 'a\\tb' holds a "
+                        "control character (a tab), which breaks the command."]

@@ -10,7 +10,7 @@ from planner.model.params import ParamBreakdown, count_params
 from planner.model.quant import checkpoint_scheme
 from planner.report import ModelCard, context_note, model_card, param_check_line
 from planner.serving.weights import weights_bytes
-from planner.text import md_escape
+from planner.text import md_escape, sentence
 from ui import format as fmt
 from ui.context import (
     TOKEN_KEY,
@@ -21,7 +21,7 @@ from ui.context import (
     show_error,
 )
 from ui.io import server_token_allowed
-from ui.state import keep, set_state, state
+from ui.state import keep, refused, set_state, state
 from ui.tables import number_column
 
 _TOKEN_WIDGET = "model.token"
@@ -54,9 +54,15 @@ def _use(repo_id: str, revision: str = "") -> None:
         return
     try:
         model_source(repo_id, revision)
+        problem = None
     except USER_ERRORS as exc:
+        problem = error_text(exc)
+    # then the state's own limits: a 101-character revision the hub resolved was refused by
+    # set_state, uncaught (a pydantic traceback on the page)
+    problem = problem or refused(model=repo_id, revision=revision)
+    if problem:
         # which model the pages plan meanwhile: the card below is still the previous one's
-        st.session_state[_FETCH_ERROR_KEY] = (f"Could not use {repo_id}: {error_text(exc)} "
+        st.session_state[_FETCH_ERROR_KEY] = (f"Could not use {repo_id}: {sentence(problem)} "
                                               f"Every page still plans {state().model}.")
         return
     set_state(model=repo_id, revision=revision)

@@ -40,7 +40,7 @@ from ui.context import (
     show_error,
     trusts_remote_code,
 )
-from ui.state import keep, set_state, state
+from ui.state import blank_entry, keep, set_state, state
 from ui.tables import key_grid
 
 _RESULT_KEY = "recommend.result"
@@ -273,6 +273,10 @@ options = sorted({*(e.repo_id for e in catalog_entries()), state().model,
                   *st.session_state["recommend.models"]})
 models = st.multiselect("Models", options, max_selections=4, accept_new_options=True,
                         **models_kept)
+blank = blank_entry(models)
+if blank:  # as the Compare page's Models field says it
+    show_error("Cannot search", ValueError(f"Models: {blank}"))
+    st.stop()
 try:
     workload = _workload()
 except USER_ERRORS as exc:

@@ -10,6 +10,9 @@ from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memo
 from planner.text import has_control
 from planner.units import KvCacheDtype
 
+_CONTROL_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab"}
+"""The control characters a pasted name most often holds, by name (others by code point)."""
+
 
 def checkpoint_name_problem(name: str) -> str | None:
     """Why `name` cannot be the checkpoint a `vllm serve` command loads (None when it can):
@@ -20,8 +23,11 @@ def checkpoint_name_problem(name: str) -> str | None:
         return "is empty"
     if name.lstrip().startswith("-"):
         return f"{name!r} starts with '-', so vLLM would read it as an option, not a model"
-    if has_control(name):
-        return f"{name!r} holds a control character (a newline splits the command)"
+    control = next((c for c in name if has_control(c)), None)
+    if control is not None:  # named: a tab was called "a newline"
+        return (f"{name!r} holds a control character "
+                f"({_CONTROL_NAMES.get(control, f'U+{ord(control):04X}')}), which breaks the "
+                "command")
     return None
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from planner.serving.hardware.capability import GpuFormat, cc_at_least, sm_cycles
-from planner.text import plural
+from planner.text import plural, shortened
 from planner.units import TIB
 
 LinkKind = Literal["nvlink", "pcie", "pcie-no-p2p", "cross-socket"]
@@ -290,8 +290,8 @@ def parse_network(text: str) -> NetworkSpec:
     form otherwise (the CLI's --network and the Hardware page read it alike)."""
     match = _NETWORK.fullmatch(text.strip())
     if match is None:
-        raise HardwareError(f"network {text.strip()!r} is not {NETWORK_FORM} (NICs x Gb/s "
-                            "each)")
+        raise HardwareError(f"network {shortened(text.strip())!r} is not {NETWORK_FORM} "
+                            "(NICs x Gb/s each)")
     nics, gbits = int(match[1]), float(match[2])
     if not 1 <= nics <= 64:
         raise HardwareError(f"network {text.strip()!r}: NICs per node must be 1..64")
