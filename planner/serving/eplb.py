@@ -475,7 +475,7 @@ def profile_inputs(layer_experts: int, gated: bool, experts: int, version: Versi
     each constant beside its source ('<name>_source', which the term's note lists)."""
     return {
         "w13_receive_bytes_per_rank": _w13_bytes(layer_experts, gated),
-        "w13_share": "2/3" if gated else "1/2",
+        "w13_matrices": 2 if gated else 1, "expert_matrices": 3 if gated else 2,
         "load_window_steps": EPLB_WINDOW_SIZE, "load_window_steps_source": WINDOW_SOURCE,
         "load_window_experts": _window_columns(experts, version),
         "load_window_experts_source": "num_logical_experts + 1 (an invalid_idx + 1 column) from "

@@ -104,12 +104,12 @@ COUNTS = ("layers", "tp", "pp", "pp_stage", "tp_rank", "first_layer", "last_laye
           "fitted_sampler_coef", "fitted_forward_coef", "fitted_moe_routed_coef",
           "encoder_dummy_items", "encoder_patches", "encoder_video_frames",
           "encoder_padded_rows", "ep_size", "num_experts", "bitmask_words",
-          "grammar_bitmask_rows", "block_table_blocks", "w13_share", "physical_experts",
+          "grammar_bitmask_rows", "block_table_blocks", "w13_matrices", "expert_matrices",
+          "physical_experts",
           "logical_to_physical_slots", "load_experts", "window_steps", "window_experts")
 """Inputs that are counts or fractions (no unit); the kind-prefixed ones end with these."""
-TEXTS = ("weight_format", "link", "runner", "kv_format", "all2all_backend", "moe_backend",
-         "source")
-"""Inputs that are names (the kind-prefixed kv_format too) or a constant's source."""
+TEXTS = ("weight_format", "link", "runner", "kv_format", "all2all_backend", "moe_backend")
+"""Inputs that are names (the kind-prefixed kv_format too)."""
 
 
 def _has_unit(key: str) -> bool:
@@ -269,7 +269,8 @@ def test_eplb_state_and_profile_constants_are_inputs_with_sources() -> None:
     profile = terms["eplb_profile"]
     p = profile.inputs
     assert int(p["layer_experts_bytes"]) == layer
-    assert int(p["w13_receive_bytes_per_rank"]) == layer * 2 // 3 and p["w13_share"] == "2/3"
+    assert _int(p, "w13_matrices", "expert_matrices") == [2, 3]  # w1 + w3 of w1, w2, w3
+    assert int(p["w13_receive_bytes_per_rank"]) == layer * 2 // 3
     assert _int(p, "load_window_steps", "load_window_experts", "int32_bytes") == [1000, 129, 4]
     assert profile.value == layer + 8 * layer * 2 // 3 + 1000 * 48 * 129 * 4 + 8192 * 2048 * 2
     assert "load_window_experts: num_logical_experts + 1 (an invalid_idx + 1" in profile.note
