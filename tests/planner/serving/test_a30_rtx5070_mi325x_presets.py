@@ -112,15 +112,14 @@ def test_a30_links_as_the_other_bridged_data_centre_cards() -> None:
 
 def test_rtx_5070_figures_from_nvidias_table() -> None:
     gpu = gpu_preset("NVIDIA GeForce RTX 5070")
-    ai_tops, sms = 988.0, 6144 // 128  # NVIDIA's table: 6,144 CUDA cores, "988 AI TOPS"
-    assert sms == 48
+    ai_tops, sms = 988.0, 6144 // 128  # NVIDIA's table: 6,144 CUDA cores (48 SMs), "988 AI TOPS"
     # 988 is sparse FP4: dense FP4 / 2, FP8 / 8, BF16 (FP32 accumulate) / 16, INT8 / 4, the
     # ratios of the RTX 5090's 3,352 AI TOPS to its rtx-5090 preset
     assert (gpu.fp4_dense_tflops, gpu.fp8_dense_tflops, gpu.bf16_dense_tflops,
             gpu.int8_dense_tops) == (ai_tops / 2, ai_tops / 8, ai_tops / 16, ai_tops / 4)
     # the boost clock: NVIDIA's 2.51 GHz gives 987.0 AI TOPS at 8,192 sparse FP4 FLOP per SM per
-    # clock (the RTX 5090's 3,352 = 170 x 8,192 x 2.407 GHz); the listings' 2,512 MHz gives 988
-    assert round(sms * 8192 * 2.51e-3) == 987
+    # clock (the RTX 5090's 3,352 = 170 x 8,192 x 2.407 GHz: 48 x 8,192 x 2.51e-3 = 987.0);
+    # the listings' 2,512 MHz gives 988
     assert round(sms * 8192 * gpu.boost_clock_mhz * 1e-6) == ai_tops
     assert gpu.fp32_tflops == pytest.approx(6144 * 2 * gpu.boost_clock_mhz * 1e-6, abs=0.005)
     # 192 bits x 28 Gbps / 8; a device readout: "672.05 GB/s (theoretical peak)"
@@ -181,8 +180,7 @@ def test_qwen3_8b_in_bfloat16_fits_one_a30() -> None:
     # x 12,288 + 2 x 128 + 2 x 4,096) + 4,096 = 8,190,735,360 params, x 2 B, plus the rotary
     # cos/sin cache, 40,960 positions x 128 x 2 B
     per_layer = 2 * 4096**2 + 2 * 4096 * 1024 + 3 * 4096 * 12288 + 2 * 128 + 2 * 4096
-    params = 2 * 151936 * 4096 + 36 * per_layer + 4096
-    assert params == 8_190_735_360
+    params = 2 * 151936 * 4096 + 36 * per_layer + 4096  # 8,190,735,360
     assert result.weights_bytes_per_gpu == params * 2 + 40960 * 128 * 2 == 16_391_956_480
     # budget on vLLM 0.19 (utilization 0.9): ceil(24,060 MiB x 0.9) = 22,705,864,704 B
     budget = next(t for t in result.terms if t.key == "budget")

@@ -199,8 +199,12 @@ def test_the_reference_clock_is_the_clock_of_the_calibration_gpus_it_names() -> 
     # SMs x 128 x 2)); B300, the fourth calibration GPU, at 2,032 (AWS's P6-B300 guide)
     assert {k: GPU_PRESETS[k].boost_clock_mhz for k in CALIBRATION_GPUS} == {
         "h100-sxm": 1980.0, "h200": 1980.0, "b200": 1980.0, "b300": 2032.0}
-    assert REFERENCE_CLOCK_MHZ == 1980.0
-    assert REFERENCE_CLOCK_TEXT.startswith("the H100/H200/B200 boost clock")
+    # the GPUs the text names are those calibration GPUs whose clock REFERENCE_CLOCK_MHZ is
+    named = REFERENCE_CLOCK_TEXT.removeprefix("the ").split(" boost clock")[0].split("/")
+    assert named == ["H100", "H200", "B200"]
+    assert {k for k in CALIBRATION_GPUS
+            if GPU_PRESETS[k].boost_clock_mhz == REFERENCE_CLOCK_MHZ} == {
+        k for k in CALIBRATION_GPUS if GPU_PRESETS[k].name.split()[1] in named}
 
 
 def test_the_overheads_clock_scaling_on_an_amd_gpu_is_marked_unverified() -> None:
