@@ -5,8 +5,9 @@ Term whose formula is filled in with the real numbers.
 
 One concern per module; this package re-exports the names used outside it:
 - models: PlanRequest, Term (and TermInputs), RankMemory, PlanSummary, Plan;
-- shared: ENGINE (the engine whose rules plan() applies: every module that reads it imports
-  it), the per-spec cache (cached, spec_params, param_breakdown) and gib;
+- shared: ENGINE (the engine whose rules plan() applies: every module reads it as
+  shared.ENGINE, so swapping that one name swaps the engine), the per-spec cache (cached,
+  spec_params, param_breakdown) and gib;
 - facts: the NamedTuples both plan paths carry (Resolved, LayoutFacts, Refused, Setup,
   RequestLines);
 - cluster: a rank's stage, node and GPU, the last node a layout reaches, the nodes' compute

@@ -38,6 +38,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD, mxfp4_expert_padding
+from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
 from planner.serving.plan.facts import Resolved
 from planner.serving.plan.models import PlanRequest
@@ -50,7 +51,6 @@ from planner.serving.plan.refusals import (
     quant_refusals,
     refuse_unplannable,
 )
-from planner.serving.plan.shared import ENGINE
 from planner.serving.plan.verdict import unread_weights_part
 from planner.serving.plan.worker import placeholder_block
 from planner.serving.startup import quantization_errors
@@ -139,14 +139,14 @@ def resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     of the layout the settings follow."""
     batched = all2all_taken(s) and batched_dp_moe(
         s.all2all_backend, vllm_rules(s.vllm_version).version, layout.dp, layout.ep)
-    return _RESOLVED.get_all((spec, cluster, s), (ENGINE, batched), _derive_once, spec,
+    return _RESOLVED.get_all((spec, cluster, s), (shared.ENGINE, batched), _derive_once, spec,
                              cluster, s, batched)
 
 
 def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
                  batched: bool) -> Resolved:
     """_derive, cached by the value of the settings (see resolve)."""
-    return _DERIVED.get_all((spec, cluster), (s, ENGINE, batched), _derive, spec, cluster, s,
+    return _DERIVED.get_all((spec, cluster), (s, shared.ENGINE, batched), _derive, spec, cluster, s,
                             batched)
 
 
@@ -163,14 +163,14 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     GPU's (_derive_on_gpu, cached across clusters of it), then the cluster's own."""
     node = cluster.sizing_node
     ccs = CLUSTER_CAPABILITIES.get(cluster, (), capabilities, cluster)
-    on_gpu = _ON_GPU.get_all((spec, node.gpu), (s, ENGINE, batched, ccs), _derive_on_gpu,
+    on_gpu = _ON_GPU.get_all((spec, node.gpu), (s, shared.ENGINE, batched, ccs), _derive_on_gpu,
                              spec, node.gpu, ccs, s, batched)
     resolved = Resolved(
         **on_gpu,
         link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
         gpu_count=cluster.gpu_count,
         gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
-        budgets={n.gpu.memory_total_bytes: ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
+        budgets={n.gpu.memory_total_bytes: shared.ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
                  for n in cluster.nodes},
         busy=any(n.memory_used_bytes for n in cluster.nodes),
     )
@@ -278,7 +278,7 @@ def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, 
     the checkpoint as stored."""
     method = config_quant_method(spec)
     return launch(spec.name or "<model>", scheme, s,
-                  ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
+                  shared.ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
                   spec.unservable or untyped_config_note(spec, cli)
                   or unknown_type_note(spec, cli)
                   or (None if s.trust_remote_code else remote_code_note(spec, cli)),

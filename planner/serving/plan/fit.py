@@ -9,8 +9,9 @@ from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.spec import ModelSpec
 from planner.serving.engine import StageKv, blocks_per_request, request_bytes
 from planner.serving.layout import ParallelLayout
+from planner.serving.plan import shared
 from planner.serving.plan.facts import LayoutFacts, RequestLines, Resolved, Setup
-from planner.serving.plan.shared import ENGINE, cached
+from planner.serving.plan.shared import cached
 
 CEILING_SEARCH_TOKENS = 1 << 24
 """Upper end of the max_model_len search (16M tokens), like vLLM's estimate_max_model_len."""
@@ -219,7 +220,7 @@ def full_request(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
 def stage_layouts_key(layout: ParallelLayout, r: Resolved, kv_b: KvBytes) -> tuple:
     """What ENGINE.stage_layouts reads besides the model (_layout_facts' call), as a cache key
     part: figures of the stages alone are shared by every weight format's plans."""
-    return (ENGINE, layout.tp, layout.pp, r.block_size, kv_b, r.fa4_fp8_hd512, r.states,
+    return (shared.ENGINE, layout.tp, layout.pp, r.block_size, kv_b, r.fa4_fp8_hd512, r.states,
             r.kv_grouping[0], r.kv_grouping[2])
 
 

@@ -25,6 +25,7 @@ from planner.serving.layout import (
 )
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
+from planner.serving.plan import shared
 from planner.serving.plan.cluster import rank_position
 from planner.serving.plan.derive import resolve
 from planner.serving.plan.facts import LayoutFacts, Refused, Resolved, Setup
@@ -50,7 +51,7 @@ from planner.serving.plan.refusals import (
     page_size_errors,
     wna16_backend_errors,
 )
-from planner.serving.plan.shared import ENGINE, cached, spec_params
+from planner.serving.plan.shared import cached, spec_params
 from planner.serving.startup.model_config import qk_norm_gather_refusal
 from planner.serving.startup.w4afp8 import w4afp8_shape_refusal
 from planner.serving.startup.wna16_shapes import marlin_shape_findings
@@ -138,7 +139,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     # (shared by the KV dtypes' plans, as the terms are)
     holdings = _rank_holdings(spec, r, layout, eplb)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
-    stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
+    stages = shared.ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0], r.kv_grouping[2])
     flydsl = runs_flydsl(spec, r.scheme, s.moe_backend, vllm_rules(s.vllm_version).version,
                          r.compute_capability)  # no MoE WNA16 fallback to warn of (the note)

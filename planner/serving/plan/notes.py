@@ -15,9 +15,10 @@ from planner.serving.moe_backend import (
     runs_flydsl,
 )
 from planner.serving.mxfp4 import mxfp4_note
+from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_GPUS, last_node, nvlink_gpus
 from planner.serving.plan.facts import Resolved
-from planner.serving.plan.shared import ENGINE, gib
+from planner.serving.plan.shared import gib
 from planner.serving.startup.autoround import inc_notes, inc_quantization_notes
 from planner.serving.startup.fp4_weights import fp4_weight_notes, rocm_fp4_notes
 from planner.serving.startup.model_config import gemma_asserts_tie, olmo3_rope_note
@@ -94,7 +95,7 @@ def _unified_startup_room(total_bytes: int, s: EngineSettings) -> str:
     the "less than desired GPU memory utilization" error. It checks before anything reads
     kv_cache_memory_bytes, so a given KV pool does not skip it (init_device in the 0.10.2,
     0.11.0, 0.13.0, 0.20.0, 0.33.0 and 0.34.0 wheels)."""
-    budget = ENGINE.budget_bytes(total_bytes, s)
+    budget = shared.ENGINE.budget_bytes(total_bytes, s)
     return (f" vLLM starts only if it reads at least {s.gpu_memory_utilization:g} x "
             f"{gib(total_bytes)} = {gib(budget)} free, so the OS and other processes may hold "
             f"at most {gib(total_bytes - budget)} when it starts (lower "

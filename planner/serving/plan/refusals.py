@@ -32,6 +32,7 @@ from planner.serving.moe_backend import (
 )
 from planner.serving.mtp import mtp_refusal as draft_refusal
 from planner.serving.mxfp4 import MXFP4_FROM, mxfp4_ep_reason
+from planner.serving.plan import shared
 from planner.serving.plan.cluster import (
     CLUSTER_CAPABILITIES,
     capabilities,
@@ -40,7 +41,7 @@ from planner.serving.plan.cluster import (
 )
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.moe import draft_moe, redundant_experts
-from planner.serving.plan.shared import ENGINE, cached, gib
+from planner.serving.plan.shared import cached, gib
 from planner.serving.plan.verdict import Binding
 from planner.serving.plan.worker import overheads
 from planner.serving.startup import (
@@ -370,7 +371,7 @@ def busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
         node = cluster.nodes[node_index]
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        budget = ENGINE.budget_bytes(total, s)
+        budget = shared.ENGINE.budget_bytes(total, s)
         msg = (
             f"Free memory on device cuda:{gpu_index} ({gib(total - used)}/{gib(total)}) on "
             f"startup is less than desired GPU memory utilization "

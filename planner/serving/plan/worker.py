@@ -3,10 +3,11 @@
 from planner.memo import IdentityMemo
 from planner.serving.engine import EngineSettings, default_block_size, stage_widths
 from planner.serving.engines import Overheads, Worker
+from planner.serving.plan import shared
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import pool_blocks
 from planner.serving.plan.moe import all2all_buffer, eplb_profile, moe_workspace
-from planner.serving.plan.shared import ENGINE, cached
+from planner.serving.plan.shared import cached
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffer_sizes
 from planner.serving.runner_v2 import v2_warm_activation
 from planner.serving.vllm_versions import vllm_rules
@@ -51,7 +52,7 @@ def overheads(st: Setup, pp_stage: int) -> Overheads:
         workspace, eplb = moe_workspace(st, pp_stage)[0], eplb_profile(st, pp_stage)[0]
         warm = (v2_warm_peak(st, pp_stage) or (0,))[0]
         buffer = (all2all_buffer(st, pp_stage) or (0,))[0]
-        key = ("overheads", ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
+        key = ("overheads", shared.ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
                rng.start == 0, pp_stage == st.layout.pp - 1, workspace, eplb, warm, buffer,
                f.r.overhead_key)
         known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
@@ -64,7 +65,7 @@ def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, epl
     """Work out the overheads overheads caches, with the stage's parts its key holds (the
     MoE workspace, all-to-all buffer, EPLB profile rearrangement and V2 warm peak, in bytes)."""
     layout, r = st.layout, st.facts.r
-    return ENGINE.overheads(Worker(
+    return shared.ENGINE.overheads(Worker(
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,

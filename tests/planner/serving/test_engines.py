@@ -1,25 +1,18 @@
 """The engine seam: plan() applies one Engine's rules; vLLM's are VLLM."""
 
-import importlib
 import math
-import pkgutil
 
-from planner.serving import plan as plan_package
 from planner.serving.engine import EngineSettings
 from planner.serving.engines import VLLM, Overheads, VllmEngine
 from planner.serving.hardware import preset_cluster
-from planner.serving.plan import PlanRequest, plan
+from planner.serving.plan import PlanRequest, plan, shared
 from planner.units import GIB
 from tests.planner.serving.test_plan import LLAMA_8B
 
 
 def _select_engine(monkeypatch, engine) -> None:
-    """Make `engine` the one plan() applies: each plan module that reads ENGINE imports it
-    from planner.serving.plan.shared, so the name is swapped in every one of them."""
-    for info in pkgutil.iter_modules(plan_package.__path__):
-        module = importlib.import_module(f"planner.serving.plan.{info.name}")
-        if hasattr(module, "ENGINE"):
-            monkeypatch.setattr(module, "ENGINE", engine)
+    """Make `engine` the one plan() applies: every plan module reads it as shared.ENGINE."""
+    monkeypatch.setattr(shared, "ENGINE", engine)
 
 
 def test_vllm_budget_is_a_fraction_of_total_memory():
