@@ -3,7 +3,7 @@
 
 from typing import Literal
 
-from planner.serving.hardware.presets import GPU_PRESETS
+from planner.serving.hardware.presets import GPU_PRESETS, OLDER_DRIVER_DROP_BYTES
 from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
 from planner.units import GIB, MIB
 
@@ -66,6 +66,7 @@ def with_wsl2(gpu: GpuSpec) -> GpuSpec:
     gib = total / GIB
     return gpu.model_copy(update={
         "memory_total_bytes": total, "wsl2": True, "memory_label": f"{gib:.2f} GiB (WSL2)",
+        "memory_total_cuda_driver": "",
         "source": f"{gpu.source}; memory under WSL2: nvidia-smi's {gpu.nvidia_smi_total_mib:,} "
                   f"MiB = {gib:.2f} GiB"})
 
@@ -77,20 +78,39 @@ def with_memory_total(gpu: GpuSpec, memory_total_bytes: int,
     say where the total came from."""
     gib = memory_total_bytes / GIB
     return gpu.model_copy(update={
-        "memory_total_bytes": memory_total_bytes,
+        "memory_total_bytes": memory_total_bytes, "memory_total_cuda_driver": "",
         "memory_label": f"{gib:.2f} GiB ({how})",
         "source": f"{gpu.source}; memory as {how} ({gib:.2f} GiB)"})
 
 
-def memory_total_note(gpu: GpuSpec) -> str:
+def memory_total_note(gpu: GpuSpec, gpu_memory_utilization: float) -> str:
     """Where a preset model's total comes from when it is not the preset's, in bytes too (a
     measured total may round to the preset's GiB figure): "total 23.57 GiB (measured) =
-    25,308,430,336 B, where the rtx-3090 preset holds 25,308,094,792 B (23.57 GiB)"; empty
-    for a preset as it is and for a GPU of no preset."""
+    25,308,430,336 B, where the rtx-3090 preset holds 25,308,094,792 B (23.57 GiB)"; for a
+    preset as it is whose total an older driver read, how much high the budget may be
+    (old_driver_budget_note); else empty, and for a GPU of no preset."""
     preset = GPU_PRESETS.get(gpu.key)
-    if preset is None or preset.memory_total_bytes == gpu.memory_total_bytes:
+    if preset is None:
         return ""
+    if preset.memory_total_bytes == gpu.memory_total_bytes:
+        return old_driver_budget_note(gpu, gpu_memory_utilization)
     return (f"total {gpu.memory_label} = {gpu.memory_total_bytes:,} B, where the {gpu.key} "
             f"preset holds {preset.memory_total_bytes:,} B "
             f"({preset.memory_total_bytes / GIB:.2f} GiB)"
             + (f" (native Linux); {WSL2_REASON}" if gpu.wsl2 else ""))
+
+
+def old_driver_budget_note(gpu: GpuSpec, gpu_memory_utilization: float) -> str:
+    """For a preset total read on a CUDA driver older than 12.8 (memory_total_cuda_driver), how
+    much high the budget may be on a current driver: utilization x the most a newer driver was
+    measured to report less (presets.OLDER_DRIVER_DROP_BYTES: 157 MiB; at 0.9, 141 MiB); ''
+    for any other total."""
+    driver = gpu.memory_total_cuda_driver
+    if not driver:
+        return ""
+    drop_mib = OLDER_DRIVER_DROP_BYTES // MIB
+    return (f"the {gpu.key} preset's total was read on a CUDA {driver} driver; newer drivers "
+            f"report up to {drop_mib} MiB less (the preset's notes give the measured pairs), so "
+            f"this budget may be up to {gpu_memory_utilization:g} x {drop_mib} MiB = "
+            f"{gpu_memory_utilization * drop_mib:.0f} MiB high: give the total CUDA reports on "
+            "your host (--gpu-memory-gib; an audit measures it)")

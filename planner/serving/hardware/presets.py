@@ -25,13 +25,14 @@ def _gib(value_gib: float) -> int:
 # vLLM's logged total (shared/calibration); A10G 22587MB = OOM 22.06 GiB; T4 15102MB = OOM
 # 14.75 GiB; RTX 3090 24259MB and deviceQuery 24,238-24,268 MiB = 23.67-23.70 GiB, OOM 23.70.
 # What moves it is the driver, whichever API prints it: the RTX 3090's OOM messages read 23.70
-# GiB on older drivers and 23.57 on newer ones, an RTX 4090's total 23.52 GiB on one host and
-# 23.64 on others: up to ~130 MiB, so a row names the driver where its source does. A total
-# found for the card (either API) is taken over the estimate below; the newest driver's where
-# several were found. Sources (find_string ids, for maintainers): PyTorch Module.cpp 167594636,
-# CUDACachingAllocator.cpp 6306562085; H100 43466784132, 53763892014; T4 20312906761; RTX 3090
-# 31908259347 and the OOM issues GaoLii/DSP#10, xiaoxiangAQ/GAS-Net#7 ('23.70 GiB total
-# capacity' on 3090s).
+# GiB on older drivers and 23.57 on newer ones, an RTX 4090's total 23.52 GiB on a CUDA 13.0
+# driver and 23.64 on older ones: up to ~130 MiB, so a row names the driver where its source
+# does (the NOTE on older drivers' totals). A total found for the card (either API) is taken
+# over the estimate below; the newest driver's where several were found, but for the rtx-4090
+# row, which keeps its 23.64 GiB (a CUDA 12.4 driver's) with the older-driver note. Sources
+# (find_string ids, for maintainers): PyTorch Module.cpp 167594636, CUDACachingAllocator.cpp
+# 6306562085; H100 43466784132, 53763892014; T4 20312906761; RTX 3090 31908259347 and the OOM
+# issues GaoLii/DSP#10, xiaoxiangAQ/GAS-Net#7 ('23.70 GiB total capacity' on 3090s).
 # NOTE: driver reservation. Where no CUDA total was found in public logs, it is estimated
 # as the nvidia-smi "Total" minus 512 MiB. Measured pairs (nvidia-smi MiB -> CUDA GiB):
 # H100 81559 -> 79.19 (468 MiB kept), RTX 3090 24576 -> 23.57 (440), RTX 4090
@@ -50,6 +51,37 @@ _DRIVER_RESERVED_BYTES = 512 * MIB
 def estimated_total(nvidia_smi_total_mib: int) -> int:
     """CUDA total estimated from the nvidia-smi total (see the NOTE above)."""
     return nvidia_smi_total_mib * MIB - _DRIVER_RESERVED_BYTES
+
+
+# NOTE: older drivers' totals. One card's CUDA total falls with a newer driver. deviceQuery's
+# 'Total amount of global memory' (the device property the NOTE on CUDA totals takes) on the
+# same GeForce model under several drivers: RTX 3060 12 GB 12,045 MiB on CUDA 11.4, 12,042 on
+# 12.1, 12,044 on 12.2, 12,004 on 12.4, 11,901 on 13.0 (144 MiB under 11.4's); RTX 3070 7,974
+# on 11.6, 7,949 on 11.7, 7,817 and 7,851 on 12.8 (up to 157 under 11.6's); RTX 4090 24,210 on
+# 12.4, 24,081 on 13.0 (129 under). A datacenter card moves less: H100 80GB HBM3 81,090 on
+# 12.8, 81,079 on 13.0. So a row whose total was read on a driver older than CUDA 12.8 (the
+# older side of every GeForce pair: GpuSpec.memory_total_cuda_driver) says a current driver may
+# report up to 157 MiB less, the largest drop measured, and the plan's budget term carries it
+# (memory_total_note). The row's figure is not moved: no newer total of that card itself was
+# found, and the drop differs by card (98-157 MiB). Sources (find_string ids, for
+# maintainers): RTX 3060 30345972827, 12548300077, 26628083945, 33692912679, 54853641448;
+# RTX 3070 24853334455, 30606528265, 12020098570, 8257959654; RTX 4090 32561467115,
+# 38922833505; H100 49048227853, 24146908628.
+OLDER_DRIVER_DROP_BYTES = 157 * MIB
+"""The most a current driver was measured to report under an older one's total for the same
+GeForce model (RTX 3070: 7,974 MiB on CUDA 11.6, 7,817 on 12.8; the NOTE above)."""
+
+
+def old_driver_total_note(driver: str) -> str:
+    """What a row whose total was read on CUDA `driver` (older than 12.8) says of it (the NOTE
+    above)."""
+    return (f"CUDA total read on a CUDA {driver} driver: newer drivers report up to "
+            f"{OLDER_DRIVER_DROP_BYTES // MIB} MiB less (the same GeForce model on two drivers, "
+            "deviceQuery: RTX 3060 12 GB 12,045 MiB on CUDA 11.4, 11,901 on 13.0; RTX 3070 7,974 "
+            "on 11.6, 7,817 on 12.8; RTX 4090 24,210 on 12.4, 24,081 on 13.0; another card's own "
+            "total on a newer driver was not found), so on a current driver this total, and the "
+            "budget vLLM takes from it, may be that much high: give the total CUDA reports on "
+            "your host (--gpu-memory-gib; an audit measures it).")
 
 
 _ESTIMATED = None
@@ -175,14 +207,18 @@ def _nvidia(
     aliases: tuple[str, ...] = (),
     one_per_machine: str = "",
     nvidia_smi_mib: int | None = None,
+    total_driver: str = "",
     notes: str = "",
 ) -> GpuSpec:
     """Build one NVIDIA preset row; formats follow from the compute capability. A
     memory_total_bytes of _ESTIMATED: the CUDA total estimated from `nvidia_smi_mib` (the NOTE
-    on driver reservation)."""
+    on driver reservation). `total_driver`: the CUDA driver older than 12.8 the total was read
+    on, which the notes then name (old_driver_total_note)."""
     weights, kv = nvidia_formats(compute_capability)
     if memory_total_bytes is _ESTIMATED:
         memory_total_bytes = estimated_total(nvidia_smi_mib)
+    if total_driver:
+        notes = f"{notes} {old_driver_total_note(total_driver)}"
     bf16, fp8, fp4 = tflops
     return GpuSpec(
         key=key,
@@ -217,6 +253,7 @@ def _nvidia(
         aliases=aliases,
         one_per_machine=one_per_machine,
         nvidia_smi_total_mib=nvidia_smi_mib,
+        memory_total_cuda_driver=total_driver,
         source=source,
         notes=notes,
     )
@@ -279,14 +316,18 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-4090", "NVIDIA GeForce RTX 4090", "24 GB GDDR6X", _gib(23.64), 1008.0,
         (165.2, 330.3, None), "8.9", _PCIE4,
+        # NOTE: find_string id 32561467115: the deviceQuery cited below (search-index handles,
+        # for maintainers; users see titles and quotes)
         "NVIDIA Ada Lovelace GPU Architecture whitepaper v2.1 (2023), RTX 4090 column; "
-        "CUDA total 23.64 GiB from a PyTorch OOM message (3DTopia/Phidias-Diffusion#8)",
+        "CUDA total 23.64 GiB from a PyTorch OOM message (3DTopia/Phidias-Diffusion#8), as "
+        "deviceQuery prints it on an 'NVIDIA GeForce RTX 4090' under a CUDA 12.4 driver: 'Total "
+        "amount of global memory: 24210 MBytes (25386352640 bytes)' (23.64 GiB)",
         int8_tops=660.6, default_link="pcie-no-p2p", fp32_tflops=82.6, boost_clock_mhz=2520.0,
         measured_gemm=(
             165.26,
             f"{_TORCH_DB} the median of its six 24 GB RTX 4090 rows (162.39, 163.09, 164.81, "
             "165.71, 170.06, 173.31; the 48 GB rows, modified boards, left out)"),
-        nvidia_smi_mib=24564,
+        nvidia_smi_mib=24564, total_driver="12.4",
         notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. FP32 82.6 TFLOPS (same "
         "whitepaper, non-Tensor; 16,384 CUDA cores = 128 SMs x 128 x 2 x 2.52 GHz = 82.6) sets "
         f"the softmax exponential rate. {NO_P2P_NOTE} Read rate: no read-only figure found; a "
@@ -325,7 +366,7 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "tensor 390 (780) TFLOPS with sparsity; nvidia-smi total 16376 MiB on an 'NVIDIA GeForce "
         "RTX 4080' (a llama.cpp fit ladder's environment line)",
         int8_tops=390.0, default_link="pcie-no-p2p", fp32_tflops=48.7, boost_clock_mhz=2505.0,
-        nvidia_smi_mib=16376,
+        nvidia_smi_mib=16376, total_driver="12.4",
         notes=f"{_GEFORCE_NOTE} CUDA total assumed equal to the RTX 4080 SUPER's deviceQuery "
         "total, 16,852,844,544 B = 15.70 GiB (rtx-4080-super preset: the same AD103 with 16 GB "
         "GDDR6X on 256 bits, nvidia-smi 16376 MiB; the RTX 4070 Ti SUPER's, on the same, is 320 "
@@ -473,7 +514,7 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "nvidia-smi total 8192 MiB on 'NVIDIA GeForce RTX 3060 Ti' Linux hosts (drivers "
         "580.178.04 and 535.309.01)",
         int8_tops=129.6, default_link="pcie-no-p2p", fp32_tflops=16.2, boost_clock_mhz=1665.0,
-        nvidia_smi_mib=8192,
+        nvidia_smi_mib=8192, total_driver="12.2",
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 38 SMs x 1.665 GHz: 32.39 BF16, "
         "INT8 129.6 (unverified: NVIDIA's own RTX 3060 Ti tensor figure was not found). Boost "
         "1,665 MHz, NVIDIA's 1.67 GHz: the quotient 16.20 TFLOPS / (4,864 x 2) = 1.6653 GHz, so "
@@ -546,7 +587,7 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "bytes)'); nvidia-smi total 12288 MiB on an 'NVIDIA GeForce RTX 3080 Ti' (an AutoDL Linux "
         "host)",
         int8_tops=272.8, default_link="pcie-no-p2p", fp32_tflops=34.1, boost_clock_mhz=1665.0,
-        nvidia_smi_mib=12288,
+        nvidia_smi_mib=12288, total_driver="11.4",
         # NOTE: find_string id 47577401068: the source cited below (search-index handles, for
         # maintainers; users see titles and quotes)
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 80 SMs x 1.665 "
@@ -719,7 +760,7 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "memory: 16072 MBytes (16852844544 bytes)' (CUDA 12.4 driver); nvidia-smi total 16376 MiB "
         "on a Vast.ai Linux host, driver 580.105.08",
         int8_tops=418.0, default_link="pcie-no-p2p", fp32_tflops=52.22, boost_clock_mhz=2550.0,
-        nvidia_smi_mib=16376,
+        nvidia_smi_mib=16376, total_driver="12.4",
         notes=f"{_GEFORCE_NOTE} {_AD10X_TENSOR} 836 / 8 = 104.5 BF16, / 4 = "
         "209 FP8, / 2 = 418 INT8. FP32 52.22 TFLOPS = 80 SMs x 128 x 2 x 2.55 GHz (NVIDIA: "
         "52). 736 GB/s on 256 bits is 23 Gbps per pin, the same deviceQuery's 'Memory Clock "

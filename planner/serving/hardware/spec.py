@@ -120,6 +120,12 @@ class GpuSpec(BaseModel):
     """The total nvidia-smi prints for this card (MiB, 2**20 B), where the preset's source or
     notes cite one (the NOTE on driver reservation, presets.py, lists the measured pairs); None
     where no source gives it. Under Windows WSL2 CUDA reports this whole total (with_wsl2)."""
+    memory_total_cuda_driver: str = ""
+    """The CUDA driver version ('11.4', as deviceQuery prints 'CUDA Driver Version') that
+    memory_total_bytes was read on, where that driver is older than CUDA 12.8: newer drivers
+    report less (presets.old_driver_total_note, the NOTE on older drivers' totals); '' where
+    the total is a newer driver's, an estimate, from a source that names no driver, or not the
+    preset's (given, measured, WSL2)."""
     wsl2: bool = False
     """memory_total_bytes is the card's total under Windows WSL2 (nvidia-smi's whole total,
     with_wsl2), not the native-Linux one CUDA reports with the driver's reservation taken off."""

@@ -306,7 +306,8 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: _WarmRestart | N
               f"ceil({gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
               f"{gib(bind.budget_bytes)}", "; ".join(filter(None, (
                   "gpu_memory_utilization is a fraction of TOTAL memory",
-                  memory_total_note(st.cluster.nodes[bind.node].gpu)))),
+                  memory_total_note(st.cluster.nodes[bind.node].gpu,
+                                    s.gpu_memory_utilization)))),
               {"total_bytes": bind.total_bytes,
                "gpu_memory_utilization": s.gpu_memory_utilization}),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",

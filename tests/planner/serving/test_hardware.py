@@ -1044,9 +1044,11 @@ def test_a_measured_total_is_planned_with_the_presets_identity() -> None:
     assert gpu.memory_label == "23.99 GiB (measured)"
     assert gpu.source == preset.source + "; memory as measured (23.99 GiB)"
     # everything else is the preset's: vLLM's batch defaults read the name and size, the
-    # formats and kernels the compute capability, the link the preset's default
-    assert gpu.model_dump(exclude={"memory_total_bytes", "memory_label", "source"}) == \
-        preset.model_dump(exclude={"memory_total_bytes", "memory_label", "source"})
+    # formats and kernels the compute capability, the link the preset's default; the driver
+    # the preset's total was read on (CUDA 12.4) is not the measured total's
+    assert gpu.memory_total_cuda_driver == "" and preset.memory_total_cuda_driver == "12.4"
+    changed = {"memory_total_bytes", "memory_label", "source", "memory_total_cuda_driver"}
+    assert gpu.model_dump(exclude=changed) == preset.model_dump(exclude=changed)
 
 
 def test_the_presets_own_total_keeps_the_preset() -> None:
