@@ -26,7 +26,7 @@ from planner.report import (
     warm_restart_text,
 )
 from planner.serving.launch import spans_nodes
-from planner.serving.plan import Plan
+from planner.serving.plan import WARM_RESTART_LAUNCH_NOTE, Plan
 from planner.serving.prices import USER_PRICE_SOURCE
 from planner.serving.recommend import Recommendation, RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
@@ -152,6 +152,8 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         "",
         *plan.launch_lines,
         *([plan.launch_text] if plan.launch_text else []),
+        *([WARM_RESTART_LAUNCH_NOTE, *plan.warm_restart_launch_lines]
+          if plan.warm_restart_launch_lines else []),
     ]
     return "\n".join(lines) + "\n"
 

@@ -42,6 +42,7 @@ from planner.serving.engine import served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import (
     NO_FIT,
+    WARM_RESTART_LAUNCH_NOTE,
     Plan,
     kv_room_text,
     unmodelled_ranks,
@@ -742,36 +743,20 @@ def warm_restart_text(plan: Plan) -> str:
         return ""
     why = ("Model Runner V2 restarting with a warm torch.compile cache; this plan sizes the "
            "first, cold-compile start-up")
-    if _warm_restart_fits(plan):
+    if plan.v2_warm_restart_fits:
+        again = ("the \"Warm restart\" command below, run again"
+                 if plan.v2_warm_restart_commands else "the same vllm serve run again")
         why = ("Model Runner V2 restarting with a warm torch.compile cache: enough for the "
                "max_model_len request the first, cold-compile start-up is refused for; vLLM "
                "saves that cache in the refused start-up's profile run, before it sizes the KV "
-               "cache, so the same vllm serve run again with the cache kept (VLLM_CACHE_ROOT, "
-               "without VLLM_DISABLE_COMPILE_CACHE) starts with this pool; a changed "
-               "--max-model-len is another cache key and compiles cold again")
+               f"cache, so {again} with the cache kept (VLLM_CACHE_ROOT, without "
+               "VLLM_DISABLE_COMPILE_CACHE) starts with this pool; a changed --max-model-len is "
+               "another cache key and compiles cold again")
     if pool < 0:
         return f"none (the budget is short by {_gib(-pool)}; {why})"
     replica = per_replica(plan.layout.dp)
     return (f"{kv_pool_text(pool)} = {tokens:,} KV tokens{replica}, {concurrency:,.2f} requests"
             f"{replica} at {counted(plan.max_model_len, 'token')} ({why})")
-
-
-def _warm_restart_fits(plan: Plan) -> bool:
-    """Whether the start-up a plan refuses on memory alone passes on Model Runner V2's warm
-    restart: the warm pool's gain over the planned one covers the bytes the pool is short by
-    (memory_shortfall_bytes_per_gpu), on one PP stage, whose pool the binding rank's is.
-
-    NOTE: the refused start-up leaves the warm cache behind: vLLM 0.34.0 (and 0.27.1)
-    compilation/decorators.py compiles on the profile run's first forward and saves the AOT
-    artifact (save_aot_compiled_function, under VLLM_CACHE_ROOT/torch_compile_cache) right
-    after, and v1/engine/core.py _initialize_kv_caches profiles (determine_available_memory)
-    before get_kv_cache_configs raises "To serve at least one request ...". The cache key
-    (compilation/caching.py compute_env_and_config_hashes, VllmConfig.compile_factors) holds
-    ModelConfig.max_model_len (not in its ignored_factors, config/model.py) and not
-    CacheConfig.gpu_memory_utilization (ignored, config/cache.py)."""
-    short, warm = plan.memory_shortfall_bytes_per_gpu, plan.v2_warm_restart_available_kv_bytes
-    return (not plan.fits and bool(short) and warm is not None and plan.layout.pp == 1
-            and warm - plan.kv_cache_bytes_per_gpu >= short)
 
 
 def text_columns(rows: list[list[str]]) -> list[str]:
@@ -1477,11 +1462,16 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
 
 
 def _launch(plan: Plan) -> list[str]:
-    """The launch command, or the note saying why there is none (and what it loads)."""
+    """The launch command, or the note saying why there is none (and what it loads); where only
+    Model Runner V2's warm restart fits, the command to run twice, with what to do."""
     lines = ["## Launch", ""]
     if plan.vllm_command:
         lines += [*md_code_block("bash", plan.launch_lines), ""]
-    return lines + ([md_escape(plan.launch_text), ""] if plan.launch_text else [])
+    lines += [md_escape(plan.launch_text), ""] if plan.launch_text else []
+    if plan.warm_restart_launch_lines:
+        lines += [md_escape(WARM_RESTART_LAUNCH_NOTE), "",
+                  *md_code_block("bash", plan.warm_restart_launch_lines), ""]
+    return lines
 
 
 def render_markdown(inputs: ReportInputs) -> str:

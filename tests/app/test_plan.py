@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from planner.serving.plan import WARM_RESTART_LAUNCH_NOTE
 from planner.text import md_escape
 from tests.app.conftest import (
     ROOT,
@@ -706,6 +707,18 @@ def test_a_v2_plan_shows_the_warm_restart_pool_under_the_kv_figures() -> None:
                                         vllm="0.19.0", len="8192")):
         assert not page.exception
         assert not [c for c in page.caption if c.value.startswith("Warm restart")]
+
+
+def test_a_plan_refused_cold_that_fits_warm_shows_the_command_to_run_twice() -> None:
+    # Qwen3-8B on one RTX 4090 at vLLM 0.34.0, max_model_len 36,000: refused on its first,
+    # cold-compile start-up, held by the warm restart's pool (tests/cli/
+    # test_warm_restart_refused_cold.py works the bytes); the page gave no command to run
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-4090", gpn="1", vllm="0.34.0",
+                   len="36000")
+    assert not at.exception
+    assert [c for c in at.caption if c.value == md_escape(WARM_RESTART_LAUNCH_NOTE)]
+    commands = [c.value for c in at.code if "--max-model-len 36000" in c.value]
+    assert len(commands) == 1 and commands[0].startswith("vllm serve Qwen/Qwen3-8B")
 
 
 def _routed_experts_term(at) -> str:

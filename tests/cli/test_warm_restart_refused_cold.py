@@ -4,7 +4,9 @@ with a warm torch.compile cache; this plan sizes the first, cold-compile start-u
 "Does not fit" verdict, without saying what that means for the user. vLLM saves the compile
 cache in the refused start-up's profile run, before it sizes the KV cache (0.34.0
 compilation/decorators.py, v1/engine/core.py), so the same command run again starts warm;
---max-model-len is in the cache key. The line now says so.
+--max-model-len is in the cache key. The line now says so, and (review h433 #6) the plan
+prints that command, which it did not ("No launch command: the plan does not fit"), under
+"Warm restart", and --json says v2_warm_restart_fits with v2_warm_restart_commands.
 
 Qwen3-8B on one RTX 4090, vLLM 0.34.0 (64-token blocks, vLLM's null block held back), at
 --max-model-len 36,000: 36 layers x 8 KV heads x (128 + 128) x 2 B = 147,456 B a token, so
@@ -14,6 +16,8 @@ one request is cdiv(36,000, 64) = 563 blocks + the null block = 564 x 64 x 147,4
 
 import json
 
+import pytest
+
 from tests.cli.conftest import run_main
 
 ARGS = ("--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090", "--vllm-version", "0.34.0")
@@ -21,20 +25,31 @@ NEEDED_BYTES = 564 * 64 * 147_456
 WARM_FITS = ("(Model Runner V2 restarting with a warm torch.compile cache: enough for the "
              "max_model_len request the first, cold-compile start-up is refused for; vLLM saves "
              "that cache in the refused start-up's profile run, before it sizes the KV cache, "
-             "so the same vllm serve run again with the cache kept (VLLM_CACHE_ROOT, without "
-             "VLLM_DISABLE_COMPILE_CACHE) starts with this pool; a changed --max-model-len is "
-             "another cache key and compiles cold again)")
+             "so the \"Warm restart\" command below, run again with the cache kept "
+             "(VLLM_CACHE_ROOT, without VLLM_DISABLE_COMPILE_CACHE) starts with this pool; a "
+             "changed --max-model-len is another cache key and compiles cold again)")
+LAUNCH_NOTE = ("Warm restart (Model Runner V2): vLLM refuses the first, cold-compile start-up "
+               "of this command for memory, and that start-up saves the torch.compile cache; "
+               "run the same command again with the cache kept (VLLM_CACHE_ROOT, without "
+               "VLLM_DISABLE_COMPILE_CACHE) and it starts with the warm restart pool; a changed "
+               "--max-model-len is another cache key and compiles cold again:")
 COLD_ONLY = ("(Model Runner V2 restarting with a warm torch.compile cache; this plan sizes "
              "the first, cold-compile start-up)")
 
 
-def _warm_line(capsys, *args: str) -> tuple[dict, str]:
+def _plan(capsys, *args: str) -> tuple[dict, list[str]]:
+    """plan --json's data and plan's text lines."""
     code, out, err = run_main(capsys, "plan", *ARGS, *args, "--json")
     assert code == 0, err
     data = json.loads(out)
     code, out, err = run_main(capsys, "plan", *ARGS, *args)
     assert code == 0, err
-    return data, next(line for line in out.splitlines() if "warm restart" in line)
+    return data, out.splitlines()
+
+
+def _warm_line(capsys, *args: str) -> tuple[dict, str]:
+    data, lines = _plan(capsys, *args)
+    return data, next(line for line in lines if "warm restart" in line)
 
 
 def test_a_cold_refusal_the_warm_pool_covers_says_to_run_it_again(capsys) -> None:
@@ -60,3 +75,29 @@ def test_a_warm_pool_short_too_keeps_the_plain_words(capsys) -> None:
 def test_a_plan_that_fits_keeps_the_plain_words(capsys) -> None:
     data, line = _warm_line(capsys, "--max-model-len", "8192")
     assert data["fits"] and line.endswith(COLD_ONLY), line
+
+
+def test_the_warm_restart_command_is_printed_and_in_the_json(capsys) -> None:
+    data, lines = _plan(capsys, "--max-model-len", "36000")
+    # the cold plan fits at --max-model-len 34944 (its nearest fit): its command, at 36,000
+    fitting, _ = _plan(capsys, "--max-model-len", "34944")
+    assert fitting["fits"]
+    command = fitting["vllm_command"].replace("--max-model-len 34944", "--max-model-len 36000")
+    assert data["vllm_command"] is None and data["vllm_commands"] == []
+    assert data["v2_warm_restart_fits"] is True
+    assert data["v2_warm_restart_commands"] == [command]
+    # text: the launch note, then what to do and the command
+    at = lines.index(LAUNCH_NOTE)
+    assert lines[at - 1].startswith("No launch command: the plan does not fit")
+    assert lines[at + 1] == command
+    code, out, err = run_main(capsys, "report", *ARGS, "--max-model-len", "36000")
+    assert code == 0, err
+    assert f"{LAUNCH_NOTE}\n\n```bash\n{command}\n```" in out
+
+
+@pytest.mark.parametrize("args", [(), ("--max-model-len", "8192")])
+def test_no_warm_restart_command_where_the_warm_pool_is_short_or_the_plan_fits(
+        capsys, args) -> None:
+    data, lines = _plan(capsys, *args)
+    assert data["v2_warm_restart_fits"] is False and data["v2_warm_restart_commands"] == []
+    assert LAUNCH_NOTE not in lines

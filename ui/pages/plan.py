@@ -35,6 +35,7 @@ from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import (
     CONFIDENT_FIT,
+    WARM_RESTART_LAUNCH_NOTE,
     Plan,
     PlanRequest,
     kv_room_text,
@@ -513,6 +514,9 @@ def _results(request: PlanRequest, result: Plan) -> None:
             st.caption(app_markdown(result.launch_text))
         else:
             st.info(fit_advice_markdown(result.launch_text))
+    if result.warm_restart_launch_lines:  # refused cold, fits warm: the command to run twice
+        st.caption(md_escape(WARM_RESTART_LAUNCH_NOTE))
+        st.code(fmt.shell_block(result.warm_restart_launch_lines), language="bash")
     st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):

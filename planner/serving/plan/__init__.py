@@ -35,6 +35,7 @@ from planner.serving.plan.derive import mla_decodes_piecewise, served_scheme
 from planner.serving.plan.entry import held_request_blocks, plan, plan_summary, summary_figures
 from planner.serving.plan.fit import kv_room_text
 from planner.serving.plan.models import (
+    WARM_RESTART_LAUNCH_NOTE,
     FitChange,
     Plan,
     PlanRequest,
@@ -59,7 +60,7 @@ from planner.serving.plan.verdict import (
 __all__ = [
     # models
     "FitChange", "Plan", "PlanRequest", "PlanSummary", "RankMemory", "Term", "TermInputs",
-    "inputs_text",
+    "WARM_RESTART_LAUNCH_NOTE", "inputs_text",
     # shared
     "param_breakdown",
     # fit

@@ -15,7 +15,7 @@ from planner.serving.plan.layout_facts import setup
 from planner.serving.plan.models import Plan, PlanRequest, PlanSummary, RankMemory
 from planner.serving.plan.refusals import cached_layout_errors, kv_pool_oom_errors
 from planner.serving.plan.shared import cached, spec_params
-from planner.serving.plan.terms import plan_terms, warm_restart
+from planner.serving.plan.terms import WarmRestart, plan_terms, warm_restart
 from planner.serving.plan.verdict import Binding, Outcome, outcome
 from planner.serving.plan.worker import memory
 from planner.serving.vllm_cli import vllm_cli
@@ -61,6 +61,7 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
     binding = ranks[index]
     params = spec_params(spec)
     warm = warm_restart(st, binding)
+    warm_fits = _warm_restart_fits(fields, warm, layout.pp)
     terms = plan_terms(st, binding, out, warm)
     kv_b = f.kv_b
     if nearest and not fields["fits"]:
@@ -79,6 +80,8 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
         v2_warm_restart_available_kv_bytes=warm.kv_cache_bytes if warm else None,
         v2_warm_restart_kv_cache_tokens=warm.capacity[1] if warm and warm.capacity else None,
         v2_warm_restart_max_concurrency=warm.capacity[2] if warm and warm.capacity else None,
+        v2_warm_restart_fits=warm_fits,
+        v2_warm_restart_commands=_launch_fields(st, True)["vllm_commands"] if warm_fits else [],
         engine=s,
         vllm_release=vllm_rules(s.vllm_version).label,
         gpu_name=r.gpu_name,
@@ -160,6 +163,26 @@ def _conclude(
         "weight_format_label": r.scheme.label,
     }
     return index, out, fields
+
+
+def _warm_restart_fits(fields: dict[str, Any], warm: WarmRestart | None, pp: int) -> bool:
+    """Whether the start-up a plan (its `fields`: _conclude) refuses on memory alone passes on
+    Model Runner V2's warm restart (`warm`): the warm pool's gain over the planned one covers
+    the bytes the pool is short by (memory_shortfall_bytes_per_gpu), on one PP stage (`pp`),
+    whose pool the binding rank's is.
+
+    NOTE: the refused start-up leaves the warm cache behind: vLLM 0.34.0 (and 0.27.1)
+    compilation/decorators.py compiles on the profile run's first forward and saves the AOT
+    artifact (save_aot_compiled_function, under VLLM_CACHE_ROOT/torch_compile_cache) right
+    after, and v1/engine/core.py _initialize_kv_caches profiles (determine_available_memory)
+    before get_kv_cache_configs raises "To serve at least one request ...". The cache key
+    (compilation/caching.py compute_env_and_config_hashes, VllmConfig.compile_factors) holds
+    ModelConfig.max_model_len (not in its ignored_factors, config/model.py) and not
+    CacheConfig.gpu_memory_utilization (ignored, config/cache.py)."""
+    short = fields["memory_shortfall_bytes_per_gpu"]
+    return (not fields["fits"] and bool(short) and warm is not None and pp == 1
+            and warm.kv_cache_bytes is not None
+            and warm.kv_cache_bytes - fields["kv_cache_bytes_per_gpu"] >= short)
 
 
 def _launch_fields(st: Setup, fits: bool, every_node: bool = True) -> dict[str, Any]:

@@ -154,6 +154,23 @@ target_checkpoint) and, for a layout, ParallelLayout's tp, pp, dp, ep, each the 
 that name (--max-model-len, --tp, ...), with its new value."""
 
 
+def shell_lines(commands: list[str]) -> list[str]:
+    """Commands as a shell block shows them: each node's under a `# node R` comment when there
+    are several, else the one command ([] for none)."""
+    if len(commands) < 2:
+        return list(commands)
+    return [line for rank, command in enumerate(commands) for line in (f"# node {rank}", command)]
+
+
+WARM_RESTART_LAUNCH_NOTE = (
+    "Warm restart (Model Runner V2): vLLM refuses the first, cold-compile start-up of this "
+    "command for memory, and that start-up saves the torch.compile cache; run the same command "
+    "again with the cache kept (VLLM_CACHE_ROOT, without VLLM_DISABLE_COMPILE_CACHE) and it "
+    "starts with the warm restart pool; a changed --max-model-len is another cache key and "
+    "compiles cold again:")
+"""What the launch section says above Plan.warm_restart_launch_lines (the CLI, app, report)."""
+
+
 class Plan(PlanSummary):
     """The result: per-GPU memory, KV capacity, ceiling, verdict and the vllm serve command."""
 
@@ -188,8 +205,12 @@ class Plan(PlanSummary):
         when there are several (vllm_commands), else the one command; [] when there is none."""
         if len(self.vllm_commands) < 2:
             return [self.vllm_command] if self.vllm_command else []
-        return [line for rank, command in enumerate(self.vllm_commands)
-                for line in (f"# node {rank}", command)]
+        return shell_lines(self.vllm_commands)
+
+    @property
+    def warm_restart_launch_lines(self) -> list[str]:
+        """v2_warm_restart_commands as a shell block shows them (launch_lines)."""
+        return shell_lines(self.v2_warm_restart_commands)
 
     @property
     def launch_text(self) -> str:
@@ -241,3 +262,13 @@ class Plan(PlanSummary):
         default=None, description="the max_model_len requests (per replica) that warm-restart "
         "pool holds, counted as max_concurrency; None where "
         "v2_warm_restart_available_kv_bytes is")
+    v2_warm_restart_fits: bool = Field(
+        default=False, description="a plan vLLM refuses for memory alone on its first, "
+        "cold-compile start-up, whose warm-restart pool covers what the pool is short by "
+        "(memory_shortfall_bytes_per_gpu; one PP stage): the refused start-up saves the "
+        "torch.compile cache, so the same command run again with that cache kept starts "
+        "(v2_warm_restart_commands)")
+    v2_warm_restart_commands: list[str] = Field(
+        default_factory=list, description="where v2_warm_restart_fits: the `vllm serve` "
+        "commands to run twice, node 0's first, as vllm_commands would hold them had the cold "
+        "start-up fitted; empty otherwise, and where no command is made (launch_note)")

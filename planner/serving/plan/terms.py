@@ -233,7 +233,7 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
     )
 
 
-class _WarmRestart(NamedTuple):
+class WarmRestart(NamedTuple):
     """What Model Runner V2 sizes on the binding rank when it restarts with a warm
     torch.compile cache (planner.serving.runner_v2)."""
 
@@ -245,7 +245,7 @@ class _WarmRestart(NamedTuple):
     capacity: tuple[int, int, float] | None
 
 
-def warm_restart(st: Setup, bind: RankMemory) -> _WarmRestart | None:
+def warm_restart(st: Setup, bind: RankMemory) -> WarmRestart | None:
     """V2's warm restart on the binding rank (`bind`): the planned pool with the V1 runner's
     activation and graph terms swapped for V2's; None where v2_warm_peak is. The planned
     (cold) activation is never below V2's warm peak (_worker_overheads), so this pool is never
@@ -258,14 +258,14 @@ def warm_restart(st: Setup, bind: RankMemory) -> _WarmRestart | None:
     planned = bind.cuda_graph_bytes if r.subtract_graphs else 0
     graphs = planned if vllm_rules(s.vllm_version).v2_graph_estimate else 0
     if s.kv_cache_memory_bytes:
-        return _WarmRestart(warm, graphs, None, None)
+        return WarmRestart(warm, graphs, None, None)
     kv = bind.kv_cache_bytes + bind.activation_bytes - warm[0] + planned - graphs
     stage = f.stages[bind.pp_stage][1]
     blocks = pool_blocks(kv, stage)
-    return _WarmRestart(warm, graphs, kv, (blocks, *capacity(f, stage, blocks)))
+    return WarmRestart(warm, graphs, kv, (blocks, *capacity(f, stage, blocks)))
 
 
-def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: _WarmRestart | None
+def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | None
                ) -> list[Term]:
     """Every figure of the binding rank (`bind`) with its formula and real numbers; on Model
     Runner V2 the activation and graph terms say what V2 subtracts (planner.serving.runner_v2)
@@ -405,7 +405,7 @@ def _encoder_note(st: Setup) -> str:
 
 
 def _activation_formula(forward: int, act_formula: str, eplb: tuple[int, str, TermInputs],
-                        warm: _WarmRestart | None) -> str:
+                        warm: WarmRestart | None) -> str:
     """The activation term's formula: the forward's (`forward`, `act_formula`), taken as the
     max with EPLB's profile rearrangement (`eplb`) and V2's warm peak where they are larger."""
     if eplb[0]:
@@ -435,7 +435,7 @@ def _kv_formula(s: EngineSettings, r: Resolved, bind: RankMemory, buffers_text: 
     return kv_formula
 
 
-def _warm_kv_note(bind: RankMemory, warm: _WarmRestart | None, stage: StageKv | None,
+def _warm_kv_note(bind: RankMemory, warm: WarmRestart | None, stage: StageKv | None,
                   buffers_text: str, max_model_len: int) -> str:
     """The kv_cache term's note: the pool Model Runner V2 sizes on a warm restart (`warm`);
     "" where there is none."""
@@ -481,7 +481,7 @@ def _activation_term(st: Setup, bind: RankMemory, act_formula: str, notes: str,
 
 def _activation_inputs(st: Setup, bind: RankMemory, forward: int,
                        eplb: tuple[int, str, TermInputs],
-                       warm: _WarmRestart | None) -> TermInputs:
+                       warm: WarmRestart | None) -> TermInputs:
     """The activation term's inputs: the fit's (engine.activation_inputs), with the MoE
     workspace, EPLB's rearrangement and V2's warm peak where the formula takes them; the
     given figure where --activation-bytes gives it."""
@@ -541,7 +541,7 @@ def _parts_inputs(parts: Iterable[tuple[str, int]]) -> TermInputs:
 
 
 def _kv_inputs(s: EngineSettings, r: Resolved, bind: RankMemory,
-               warm: _WarmRestart | None) -> TermInputs:
+               warm: WarmRestart | None) -> TermInputs:
     """The kv_cache term's inputs: the budget and the terms it loses (the given pool under
     --kv-cache-memory-bytes), and what V2's warm restart subtracts instead where it sizes one."""
     if s.kv_cache_memory_bytes:
