@@ -3,7 +3,6 @@
 import streamlit as st
 
 from ui.context import gpu_present
-from ui.settle import settle_state
 from ui.sidebar import render_sidebar
 from ui.state import init_state, pop_refusals, sync_query_params
 
@@ -32,8 +31,4 @@ sync_query_params()
 render_sidebar()
 for refusal in pop_refusals():
     st.warning(refusal, icon=":material/block:")
-if navigation.title in ("Compare", "Recommend", "Report"):
-    # the other pages that plan plan the same settled settings and say what was replaced;
-    # the Plan page settles them in its controls, which offer the choices it returns
-    settle_state()
 navigation.run()

@@ -52,9 +52,9 @@ class Choices(NamedTuple):
 
 
 def settle_state() -> None:
-    """Settle the state before a page plans it (app.py: Compare, Recommend, Report; the Plan
-    page calls settled_choices); a model or hardware that cannot be read is left to the page,
-    which says why."""
+    """Settle the state before a page plans it (called first by the Compare, Recommend and
+    Report pages; the Plan page calls settled_choices); a model or hardware that cannot be
+    read is left to the page, which says why."""
     with suppress(USER_ERRORS):
         settled_choices()
 

@@ -34,11 +34,13 @@ from ui.context import (
     show_error,
     show_the_way_out,
 )
+from ui.settle import settle_state
 from ui.state import DEFAULT_COMPARE_CONTEXT, LABELS, MAX_COMPARE, bind, state
 from ui.tables import key_grid
 
 WARNED = " ⚠"  # after a model's fits cell where it has warnings (each listed under the grid)
 
+settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
 st.title("Compare")
 # untouched, the picker and the context start from the Plan page's model and max_model_len
 # (the picker's callback ran before this script: a change is already in the state)

@@ -40,6 +40,7 @@ from ui.context import (
     show_error,
     trusts_remote_code,
 )
+from ui.settle import settle_state
 from ui.state import blank_entry, keep, set_state, state
 from ui.tables import key_grid
 
@@ -235,6 +236,7 @@ def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str
     st.switch_page("ui/pages/plan.py")
 
 
+settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
 # the sidebar's release and the Plan page's utilization (unset: the release's default) and
 # arrivals (_workload); the Plan page's Trust remote code for the models that need it
 # (trusts_remote_code); the Hardware page's Windows (WSL2) box (recommend --wsl2) and network

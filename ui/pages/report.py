@@ -38,6 +38,7 @@ from ui.context import (
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
+from ui.settle import settle_state
 from ui.speed import arrival_control, load_controls, objective_controls
 from ui.state import keep, state
 
@@ -75,6 +76,7 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
     return tuple(rows)
 
 
+settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
 st.title("Report")
 left, mid, right = st.columns([2, 2, 1])
 # kept in the session across pages, as the Recommend page's inputs (ui.state.keep)
