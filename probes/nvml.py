@@ -102,6 +102,10 @@ class GpuProcess(BaseModel):
         return self.status in ("zombie", "gone")
 
 
+_LIVE = {"live": True}
+"""GpuInfo's validation context for a reading NVML gives now (_recorded), not a snapshot's."""
+
+
 class GpuInfo(BaseModel):
     """What NVML says about one GPU (`nvidia-smi -q -i <index>`); None = not readable.
 
@@ -200,23 +204,25 @@ class GpuInfo(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _memory_adds_up(self) -> GpuInfo:
+    def _memory_adds_up(self, info: ValidationInfo) -> GpuInfo:
         """Free and used memory as NVML splits the total: nvmlMemory_t (v1) "The total amount
         is equal to the sum of the amounts of free and used memory", used counting the
         reserved; nvmlMemory_v2_t gives reserved apart, counted in used (R525 API reference)
         or not (the recorded snapshots: total = reserved + used + free to the byte). So free +
         used lies within [total - reserved, total]. Free 0 with used 0 planned as a GPU
-        nothing holds, while vLLM's start-up check reads the free memory."""
+        nothing holds, while vLLM's start-up check reads the free memory. A snapshot read back
+        is called corrupt; a live reading (_recorded's _LIVE context) is NVML's own."""
         total, used, free = self.memory_total_bytes, self.memory_used_bytes, self.memory_free_bytes
         if total is None or used is None or free is None:
             return self
         reserved = self.memory_reserved_bytes or 0
         if not total - reserved <= used + free <= total:
             held = f"memory_total_bytes {total:,} less memory_reserved_bytes {reserved:,}"
+            corrupt = ("" if info.context == _LIVE else ": the snapshot is corrupt or edited "
+                       "(write it again with `python -m probes --json`)")
             raise ValueError(
                 f"memory_used_bytes {used:,} + memory_free_bytes {free:,} = {used + free:,} B, "
-                f"not between {held} and the total, as NVML splits a GPU's memory: the "
-                "snapshot is corrupt or edited (write it again with `python -m probes --json`)")
+                f"not between {held} and the total, as NVML splits a GPU's memory{corrupt}")
         return self
 
     @property
@@ -421,19 +427,20 @@ _MEMORY_SPLIT = ("memory_used_bytes", "memory_free_bytes", "memory_reserved_byte
 
 def _recorded(**fields: Any) -> GpuInfo:
     """GpuInfo of what NVML answered; readings the snapshot model refuses (a field's own check,
-    or the memory split's, which names no field) are left out with a note, so a driver's quirk
-    costs those readings, not the audit."""
+    or the memory split's, which names no field) are left out with a note each, so a driver's
+    quirk costs those readings, not the audit."""
     while True:  # each pass leaves out at least one reading: fields' checks, then the split
         try:
-            return GpuInfo(**fields)
+            return GpuInfo.model_validate(fields, context=_LIVE)
         except ValidationError as exc:
-            dropped = {str(e["loc"][0]) for e in exc.errors() if e["loc"]} or _MEMORY_SPLIT
-            if all(fields.get(name) is None for name in dropped):
-                raise
-            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            fields |= dict.fromkeys(dropped)
-            fields["notes"] = [*fields["notes"], f"{', '.join(sorted(dropped))}: left out, "
-                               f"NVML's reading is refused ({message})"]
+            for error in exc.errors():
+                dropped = (str(error["loc"][0]),) if error["loc"] else _MEMORY_SPLIT
+                if all(fields.get(name) is None for name in dropped):
+                    raise
+                fields |= dict.fromkeys(dropped)
+                message = error["msg"].removeprefix("Value error, ")
+                fields["notes"] = [*fields["notes"], f"{', '.join(sorted(dropped))}: left out, "
+                                   f"NVML's reading is refused ({message})"]
 
 
 def _gpu_info(index: int, handle: Any, driver: str | None, cuda: int | None) -> GpuInfo:

@@ -112,10 +112,35 @@ def test_readings_the_snapshot_refuses_are_left_out_not_fatal(
     assert gpu.name == "NVIDIA GeForce RTX 3090" and gpu.memory_total_bytes == 16 * 2**30
     assert gpu.pcie_generation_max is None and gpu.pcie_width_max == 16
     assert any(n.startswith("pcie_generation_max: left out") for n in gpu.notes)
-    # the second try meets the memory split, which names no field: used and free go
+    # the second try meets the memory split, which names no field: used and free go, in
+    # NVML's words, not a snapshot's ("corrupt or edited"): 2 GiB = 2,147,483,648 B, 15 GiB =
+    # 16,106,127,360 B, together 17 GiB = 18,253,611,008 B over the 16 GiB = 17,179,869,184 B
     assert gpu.memory_used_bytes is None and gpu.memory_free_bytes is None
-    assert any("memory_free_bytes, memory_reserved_bytes, memory_used_bytes: left out" in n
-               for n in gpu.notes)
+    assert ("memory_free_bytes, memory_reserved_bytes, memory_used_bytes: left out, NVML's "
+            "reading is refused (memory_used_bytes 2,147,483,648 + memory_free_bytes "
+            "16,106,127,360 = 18,253,611,008 B, not between memory_total_bytes 17,179,869,184 "
+            "less memory_reserved_bytes 0 and the total, as NVML splits a GPU's memory)"
+            in gpu.notes)
+
+
+def test_every_reading_refused_at_once_has_its_own_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    # capability (12, 10) reads "12.10", a minor of two digits, and max PCIe generation 0: both
+    # refused in one pass, each with its own reason (the second's went unsaid)
+    class Quirky(FakeNvml):
+        def nvmlDeviceGetCudaComputeCapability(self, h: FakeGpu) -> tuple[int, int]:
+            return (12, 10)
+
+        def nvmlDeviceGetMaxPcieLinkGeneration(self, h: FakeGpu) -> int:
+            return 0
+
+    monkeypatch.setattr(nvml, "pynvml", Quirky([FakeGpu(bus_id="00000000:01:00.0")]))
+    gpu = nvml.probe_gpus().gpus[0]
+    assert gpu.compute_capability is None and gpu.pcie_generation_max is None
+    left_out = [n for n in gpu.notes if ": left out, NVML's reading is refused (" in n]
+    assert len(left_out) == 2, left_out
+    assert left_out[0].startswith("compute_capability: left out") and "'12.10'" in left_out[0]
+    assert left_out[1].startswith("pcie_generation_max: left out")
+    assert "PCIe generation 0 is not one of 1..6" in left_out[1]
 
 
 def test_topology_matches_nvidia_smi(fake_3090: FakeNvml) -> None:
