@@ -295,6 +295,44 @@ _TU102_BRIDGE = "PCIe 3.0 x16; optional 2-way NVLink bridge (100 GB/s)"
 _PCIE4 = "PCIe 4.0 x16, no NVLink"
 _PCIE5 = "PCIe 5.0 x16, no NVLink"
 
+_MI300X = GpuSpec(
+    key="mi300x",
+    name="AMD Instinct MI300X",
+    vendor="amd",
+    memory_label="192 GB HBM3",
+    memory_total_bytes=_gib(191.98),
+    memory_bandwidth_gbps=5300.0,
+    bf16_dense_tflops=1307.4,
+    fp8_dense_tflops=2614.9,
+    fp4_dense_tflops=None,
+    fp32_tflops=163.4,
+    boost_clock_mhz=2100.0,
+    compute_capability="gfx942",
+    native_weight_formats=("fp32", "bf16", "fp16", "fp8", "int8"),
+    native_kv_dtypes=("bf16", "fp16", "fp8"),
+    interconnect="AMD Infinity Fabric, 7 links (896 GB/s)",
+    nvlink_bandwidth_gbps=None,
+    pcie_generation=5,
+    source="AMD Instinct MI300X Accelerator data sheet (2023); total 191.98 GiB from "
+    "PyTorch 'HIP out of memory' messages; host link PCIe 5.0 x16 from AMD's MLPerf "
+    "Inference v4.1 system description (8xMI300X_2xEPYC-9374F.json: 'AMD Instinct "
+    "MI300X-NPS1-SPX-192GB-750W', accelerator_host_interconnect 'PCIe Gen5 x16')",
+    notes="Spec row: the planner's engine rules are NVIDIA-first. FP8 is the FNUZ "
+    "variant (e4m3fnuz). Some ROCm versions report 191.69 GiB. Read rate: no saturating read "
+    "figure, so no measured read cap (measured_read_gbps): RRZE's gpu-stream read kernel "
+    "still rises at full occupancy on an MI300X (4,001 -> 4,199 GB/s, 0.79 of 5,300; "
+    "xxrjun/gpu-benches gpu-stream/mi300x.txt, a fork of te42kyfo/gpu-benches). FP32 163.4 "
+    "TFLOPS and clock 2,100 MHz: AMD's MI300X product page as a spec comparison transcribes "
+    "it ('Peak Single Precision Matrix (FP32) / FP32 163.4 / 163.4 TFLOPs', 'Peak Engine "
+    "Clock 2100 MHz', 304 compute units: 304 x 256 FP32 FLOP per clock x 2.1 GHz = 163.4); "
+    "an MI300X VF's own device properties ('AMD Instinct MI300X VF Benchmark Report': "
+    "clockRate 2100000 kHz, multiProcessorCount 304). float32 plans run at this rate (the "
+    "BF16 one stood in for it); gfx942 has no SM_UNITS entry, so no softmax exponential "
+    "term.",
+)
+"""AMD's CDNA3 row, the base of the mi325x row (same compute, other memory)."""
+
+
 PRESET_ROWS: tuple[GpuSpec, ...] = (
     # ---- consumer / workstation -------------------------------------------------------
     _nvidia(
@@ -2028,59 +2066,14 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "is still planned as the v100-32gb row (SXM2 figures, NVLink by default: pass --link "
         "pcie).",
     ),
-    GpuSpec(
-        key="mi300x",
-        name="AMD Instinct MI300X",
-        vendor="amd",
-        memory_label="192 GB HBM3",
-        memory_total_bytes=_gib(191.98),
-        memory_bandwidth_gbps=5300.0,
-        bf16_dense_tflops=1307.4,
-        fp8_dense_tflops=2614.9,
-        fp4_dense_tflops=None,
-        fp32_tflops=163.4,
-        boost_clock_mhz=2100.0,
-        compute_capability="gfx942",
-        native_weight_formats=("fp32", "bf16", "fp16", "fp8", "int8"),
-        native_kv_dtypes=("bf16", "fp16", "fp8"),
-        interconnect="AMD Infinity Fabric, 7 links (896 GB/s)",
-        nvlink_bandwidth_gbps=None,
-        pcie_generation=5,
-        source="AMD Instinct MI300X Accelerator data sheet (2023); total 191.98 GiB from "
-        "PyTorch 'HIP out of memory' messages; host link PCIe 5.0 x16 from AMD's MLPerf "
-        "Inference v4.1 system description (8xMI300X_2xEPYC-9374F.json: 'AMD Instinct "
-        "MI300X-NPS1-SPX-192GB-750W', accelerator_host_interconnect 'PCIe Gen5 x16')",
-        notes="Spec row: the planner's engine rules are NVIDIA-first. FP8 is the FNUZ "
-        "variant (e4m3fnuz). Some ROCm versions report 191.69 GiB. Read rate: no saturating read "
-        "figure, so no measured read cap (measured_read_gbps): RRZE's gpu-stream read kernel "
-        "still rises at full occupancy on an MI300X (4,001 -> 4,199 GB/s, 0.79 of 5,300; "
-        "xxrjun/gpu-benches gpu-stream/mi300x.txt, a fork of te42kyfo/gpu-benches). FP32 163.4 "
-        "TFLOPS and clock 2,100 MHz: AMD's MI300X product page as a spec comparison transcribes "
-        "it ('Peak Single Precision Matrix (FP32) / FP32 163.4 / 163.4 TFLOPs', 'Peak Engine "
-        "Clock 2100 MHz', 304 compute units: 304 x 256 FP32 FLOP per clock x 2.1 GHz = 163.4); "
-        "an MI300X VF's own device properties ('AMD Instinct MI300X VF Benchmark Report': "
-        "clockRate 2100000 kHz, multiProcessorCount 304). float32 plans run at this rate (the "
-        "BF16 one stood in for it); gfx942 has no SM_UNITS entry, so no softmax exponential "
-        "term.",
-    ),
-    GpuSpec(
+    _MI300X,
+    _MI300X.model_copy(update=dict(
         key="mi325x",
         name="AMD Instinct MI325X",
-        vendor="amd",
         memory_label="256 GB HBM3E",
         memory_total_bytes=_gib(255.98),
         memory_bandwidth_gbps=6000.0,
-        bf16_dense_tflops=1307.4,
-        fp8_dense_tflops=2614.9,
-        fp4_dense_tflops=None,
-        fp32_tflops=163.4,
-        boost_clock_mhz=2100.0,
-        compute_capability="gfx942",
-        native_weight_formats=("fp32", "bf16", "fp16", "fp8", "int8"),
-        native_kv_dtypes=("bf16", "fp16", "fp8"),
         interconnect="AMD Infinity Fabric, 7 links",
-        nvlink_bandwidth_gbps=None,
-        pcie_generation=5,
         # NOTE: find_string ids 58526046412, 1758535063: the rocminfo output and the clock table
         # cited below (search-index handles, for maintainers; users see titles and quotes)
         source="AMD's MI325X figures as awesomeagents.ai's 'AMD Instinct MI325X' page tabulates "
@@ -2105,7 +2098,7 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "per GPU, their bandwidth not read for this card (no figure planned: --link pcie by "
         "default, as the mi300x row). No measured read or GEMM rate: none found for this card; "
         "gfx942 has no SM_UNITS entry, so no softmax exponential term.",
-    ),
+    )),
 )
 
 GPU_PRESETS: dict[str, GpuSpec] = {gpu.key: gpu for gpu in PRESET_ROWS}
