@@ -65,9 +65,9 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
     terms = plan_terms(st, binding, out, warm)
     kv_b = f.kv_b
     if nearest and not fields["fits"]:
-        from planner.serving.fixes import (
-            nearest_fit,  # fixes plans candidates: import here
-        )
+        # imported here, not at the top: planner.serving.fixes imports this package to plan
+        # its candidates
+        from planner.serving.fixes import nearest_fit
 
         fix = nearest_fit(request, Plan.model_construct(**fields))
         if fix:
