@@ -1078,12 +1078,12 @@ def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
     (("report", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8", "--target-checkpoint",
       "me/ckpts/qwen3-fp8"), "--target-checkpoint 'me/ckpts/qwen3-fp8' is not a Hugging Face "
      "repo id"),
-    # blamed on the server before ("answered HTTP 404 ... it does not look like a Hugging Face
-    # hub"): the client's URL resolved "revision/.." to another route
     # refused without a word on the id it holds before
     (("inspect", "https://huggingface.co/Qwen/Qwen3-8B/tree/main"), "or a path to an existing "
      "config.json or model folder. That is a model page's address; its repo id is "
      "Qwen/Qwen3-8B."),
+    # blamed on the server before ("answered HTTP 404 ... it does not look like a Hugging Face
+    # hub"): the client's URL resolved "revision/.." to another route
     (("inspect", "Qwen/Qwen3-8B", "--revision", ".."), "The revision '..' cannot name a "
      "branch, tag or commit: git ref names cannot contain '..' (git check-ref-format). Give a "
      "branch, tag or sha."),
