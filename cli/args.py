@@ -97,17 +97,24 @@ class _Parser(OneLineParser):
     def leftover_advice(self, option: str, words: list[str],
                         namespace: argparse.Namespace) -> str:
         """As OneLineParser's, and where a GPU option's value is followed by a count no GPU's
-        name ends in (`--gpu h100-sxm 2`), the --gpus it was likely meant for, if not given."""
+        name ends in, the --gpus it was likely meant for, if not given: `--gpu h100-sxm 2`,
+        or with the name quoted where it has spaces (`--gpu RTX 3090 2`)."""
         advice = super().leftover_advice(option, words, namespace)
         gpus = self._option_string_actions.get("--gpus")
-        if advice or option not in _GPU_NAMED or len(words) != 2 or gpus is None \
+        if advice or option not in _GPU_NAMED or len(words) < 2 or gpus is None \
                 or getattr(namespace, gpus.dest, None) is not None:
             return advice
+        *name, count = words
         try:
-            gpus.type(words[1])  # type: ignore[misc]
+            gpus.type(count)  # type: ignore[misc]
         except (argparse.ArgumentTypeError, ValueError):
             return ""
-        return f" ({option} names the GPU, not how many: give --gpus {words[1]})"
+        if len(name) == 1:
+            return f" ({option} names the GPU, not how many: give --gpus {count})"
+        if not super().leftover_advice(option, name, namespace):  # no GPU's name
+            return ""
+        return (f" ({option} names the GPU, not how many: give {option} "
+                f"{shlex.quote(' '.join(name))} --gpus {count})")
 
     def parse_known_args(self, args: Sequence[str] | None = None,
                          namespace: argparse.Namespace | None = None

@@ -1115,6 +1115,10 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
     (("--gpu", "Tesla Z100"),
      "; to plan a GPU no preset has, give --gpu-memory-gib X (what CUDA reports) and "
      "--gpu-name 'Tesla Z100' instead of --gpu."),
+    # a spaced name and a count, both unquoted: --gpu took 'RTX' and the advice was none
+    (("--gpu", "RTX", "3090", "2"),
+     "unrecognized arguments: 3090 2 (--gpu names the GPU, not how many: give --gpu "
+     "'RTX 3090' --gpus 2)."),
 ])
 def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *args)
