@@ -137,7 +137,7 @@ def served_checkpoint(name: str | None) -> str | None:
         local = False
     if not local:
         try:
-            check_repo_id(name, local_paths="model folder")
+            check_repo_id(name, local_paths="model folder", revision_input=None)
         except HubError as err:
             raise CliError(f"--target-checkpoint {err.message}") from None
         return name

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import shlex
 import struct
 import threading
 import unicodedata
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from probes.endpoint import (  # before the client reads HF_ENDPOINT and its timeouts
     ENDPOINT_ENV,
@@ -244,23 +245,48 @@ def resolve_model(
 
 
 def invalid_repo_id_message(repo_id: str, *,
-                            local_paths: str | None = "config.json or model folder") -> str:
+                            local_paths: str | None = "config.json or model folder",
+                            revision_input: str | None = "--revision {}") -> str:
     """Why `repo_id` is refused. `local_paths` names the CLI's alternative (what a path
-    given instead must be); the app, which reads repo ids only, passes None."""
+    given instead must be); the app, which reads repo ids only, passes None. A model page's
+    address is answered with the repo id it holds, and the revision it shows (/tree/v2.0)
+    as `revision_input` takes it ("--revision {}", the app's field; None: where no revision
+    can be given, only named)."""
     rules = (f"{repo_id!r} is not a Hugging Face repo id: expected owner/name such as "
              "Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each)")
     page = _page_repo_id(repo_id)
     return (rules + (f", or a path to an existing {local_paths}." if local_paths else ".")
-            + (f" That is a model page's address; its repo id is {page}." if page else ""))
+            + (_page_hint(*page, revision_input) if page else ""))
 
 
-def _page_repo_id(text: str) -> str | None:
-    """The repo id in a model page's address pasted for one (https://huggingface.co/Qwen/
-    Qwen3-8B/tree/main: Qwen/Qwen3-8B), or None: an http(s) URL on huggingface.co, hf.co or
-    HF_ENDPOINT's host whose path starts with an owner/name the client's rules take (a
-    dataset's or a Space's page is none)."""
+def _page_hint(page_id: str, revision: str | None, revision_input: str | None) -> str:
+    """' That is a model page's address; its repo id is X[ and its revision R (--revision R)].'
+    (invalid_repo_id_message); a page's revision named unless it is the default branch."""
+    if revision in (None, "main"):
+        return f" That is a model page's address; its repo id is {page_id}."
+    given = f" ({revision_input.format(shlex.quote(revision))})" if revision_input else ""
+    return (f" That is a model page's address; its repo id is {page_id} and its revision "
+            f"{revision}{given}.")
+
+
+_REVISION_ROUTES = ("tree", "blob", "resolve")
+"""A model page's path after owner/name that a revision follows: /tree/<rev>, a file's
+/blob/<rev>/... and /resolve/<rev>/..."""
+
+
+def _page_repo_id(text: str) -> tuple[str, str | None] | None:
+    """(repo id, revision or None) in a model page's address pasted for one (https://
+    huggingface.co/Qwen/Qwen3-8B/tree/v2: Qwen/Qwen3-8B at v2), or None: an http(s) URL, or
+    one without its scheme (hf.co/Qwen/Qwen3-8B, as an address bar copies it), on
+    huggingface.co, hf.co or HF_ENDPOINT's host whose path starts with an owner/name the
+    client's rules take (a dataset's or a Space's page is none); the revision is the one its
+    /tree/, /blob/ or /resolve/ part names (a branch with '/' written %2F), where git could
+    name it (_ref_problem)."""
+    text = text.strip()
+    if "://" not in text:  # no host of a hub's is a path on this machine: it was tried first
+        text = f"https://{text}"
     try:
-        parts = urlsplit(text.strip())
+        parts = urlsplit(text)
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError:
         return None
@@ -274,11 +300,14 @@ def _page_repo_id(text: str) -> str | None:
         utils.validate_repo_id(candidate := "/".join(segments[:2]))
     except utils.HFValidationError:
         return None
-    return candidate
+    revision = (unquote(segments[3])
+                if len(segments) > 3 and segments[2] in _REVISION_ROUTES else None)
+    return candidate, (None if revision is None or _ref_problem(revision) else revision)
 
 
 def check_repo_id(repo_id: str, *,
-                  local_paths: str | None = "config.json or model folder") -> None:
+                  local_paths: str | None = "config.json or model folder",
+                  revision_input: str | None = "--revision {}") -> None:
     """HubError("invalid_repo_id", invalid_repo_id_message) when the client's own rules
     (huggingface_hub validate_repo_id: ASCII only, no '--', '..' or '.git' ending, 96
     characters) refuse `repo_id`: vLLM, which loads a name that is no local path from the
@@ -288,7 +317,7 @@ def check_repo_id(repo_id: str, *,
         utils.validate_repo_id(repo_id)
     except utils.HFValidationError:
         raise HubError("invalid_repo_id", invalid_repo_id_message(
-            repo_id, local_paths=local_paths)) from None
+            repo_id, local_paths=local_paths, revision_input=revision_input)) from None
 
 
 def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: float) -> ModelSource:

@@ -269,9 +269,10 @@ def model_source(model: str, revision: str = "") -> ModelSource:
                 if exc.kind != "invalid_repo_id":
                     raise
                 # the hub's message offers a local path, which this page refuses (above)
-                raise ModelInputError(invalid_repo_id_message(key[0], local_paths=None)
-                                      + " Plan a local config.json with the CLI (python -m "
-                                      "planner).") from None
+                # and names a page's revision without the CLI's --revision
+                words = invalid_repo_id_message(key[0], local_paths=None, revision_input=None)
+                raise ModelInputError(f"{words} Plan a local config.json with the CLI "
+                                      "(python -m planner).") from None
     return sources[key]
 
 

@@ -362,7 +362,7 @@ class AppState(BaseModel):
         if value and not value.startswith(("/", ".")):
             try:
                 check_repo_id(value, local_paths="folder on the machine vLLM runs on "
-                              "(starting with / or ./)")
+                              "(starting with / or ./)", revision_input=None)
             except HubError as err:
                 raise ValueError(f"the checkpoint {err.message.removesuffix('.')}") from None
         return value

@@ -521,6 +521,13 @@ def test_invalid_repo_id_is_refused_before_any_request(hub, tmp_path, repo):
     ("https://github.com/Qwen/Qwen3", None),  # not a hub
     ("https://huggingface.co/Qwen", None),  # an owner's page
     ("https://huggingface.co/Qwen/Qw\u00e9n", None),  # no repo id the client takes
+    # without the scheme, as an address bar copies it: no hint before
+    ("hf.co/Qwen/Qwen3-8B", "Qwen/Qwen3-8B"),
+    ("www.huggingface.co/Qwen/Qwen3-8B/tree/main", "Qwen/Qwen3-8B"),  # the default branch
+    ("huggingface.co/datasets/acme/data", None),
+    ("huggingface.co", None),
+    # a revision git cannot name ('..') is left unsaid, not offered to --revision
+    ("https://huggingface.co/Qwen/Qwen3-8B/tree/a..b", "Qwen/Qwen3-8B"),
 ])
 def test_a_model_pages_address_is_refused_with_the_repo_id_it_holds(text, hint):
     message = invalid_repo_id_message(text)
@@ -528,6 +535,33 @@ def test_a_model_pages_address_is_refused_with_the_repo_id_it_holds(text, hint):
     tail = f" That is a model page's address; its repo id is {hint}."
     assert message.endswith(tail if hint else "or a path to an existing config.json or model "
                             "folder.")
+
+
+@pytest.mark.parametrize(("text", "revision", "flag"), [
+    ("https://huggingface.co/Qwen/Qwen3-8B/tree/v2.0", "v2.0", "v2.0"),
+    ("hf.co/Qwen/Qwen3-8B/blob/dev/config.json", "dev", "dev"),  # a file's page
+    # the hub writes a branch's '/' as %2F in the address
+    ("https://huggingface.co/Qwen/Qwen3-8B/tree/refs%2Fpr%2F1", "refs/pr/1", "refs/pr/1"),
+    ("https://huggingface.co/Qwen/Qwen3-8B/resolve/it's/config.json", "it's",
+     "'it'\"'\"'s'"),  # quoted for the shell
+])
+def test_a_model_pages_revision_is_named_with_the_flag_that_takes_it(text, revision, flag):
+    head = " That is a model page's address; its repo id is Qwen/Qwen3-8B and its revision "
+    assert invalid_repo_id_message(text).endswith(f"{head}{revision} (--revision {flag}).")
+    # where no revision can be given (the app's field takes the id only; a target checkpoint)
+    assert invalid_repo_id_message(text, revision_input=None).endswith(f"{head}{revision}.")
+
+
+def test_a_model_page_on_the_hubs_own_host_is_answered_before_any_request(hub, tmp_path):
+    # HF_ENDPOINT's host, without the scheme, and a /tree/<rev> page: refused with the repo id
+    # and the revision it shows, the hub not asked
+    page = f"{hub.url.removeprefix('http://')}/nvidia/Llama-3.1-70B-Instruct-FP8/tree/dev"
+    out = run_client(hub.url, tmp_path, page)
+    assert out["kind"] == "invalid_repo_id"
+    assert out["message"].endswith(" That is a model page's address; its repo id is "
+                                   "nvidia/Llama-3.1-70B-Instruct-FP8 and its revision dev "
+                                   "(--revision dev).")
+    assert hub.requests == []
 
 
 @pytest.mark.parametrize(("endpoint", "words"), [
