@@ -51,7 +51,7 @@ from planner.model.checkpoint import (
     ModelSource,
     build_checkpoint_metadata,
 )
-from planner.text import counted
+from planner.text import counted, one_line, shortened
 from planner.units import GIB
 from probes.files import not_regular_file, read_bounded, read_json_document
 
@@ -750,6 +750,14 @@ def _mapped(
             f"The hub at {constants.ENDPOINT} returned something that is not JSON "
             f"({_what_came(exc)}) for {repo_id}: HF_ENDPOINT may not point at a Hugging Face "
             "hub, or a proxy or captive portal answered instead; check both.",
+        )
+    if isinstance(exc, ValueError):  # the client refusing what came (an X-Repo-Commit that
+        # is no commit: "Invalid pointer path ... `revision='../x'`"), a traceback before
+        return HubError(
+            "not_a_hub",
+            f"The server at {constants.ENDPOINT} answered {repo_id} with something the Hugging "
+            f"Face client refuses ({type(exc).__name__}: {shortened(one_line(exc), 100)}): "
+            "HF_ENDPOINT or a proxy in between is misconfigured; check both.",
         )
     # NOTE: 429 is the real hub's rate limit, so it is the hub's own answer (below)
     if isinstance(exc, errors.FileMetadataError) or (status is not None and status < 500

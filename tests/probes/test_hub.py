@@ -198,6 +198,7 @@ def _repos() -> dict[str, FakeRepo]:
             "model-00001-of-00001.safetensors": FakeFile(_framed(b"{}"))}),
         # answers the client itself cannot read (a traceback through the CLI and the app before)
         "acme/rate-limited": FakeRepo({"config.json": config}, behaviour="rate_limited"),
+        "acme/commit-escape": FakeRepo({"config.json": config}, sha="../../escape"),
         "acme/redirect-loop": FakeRepo({"config.json": config}, behaviour="redirect_loop"),
         "acme/bad-gzip": FakeRepo({"config.json": config}, behaviour="bad_gzip"),
         "acme/short-body": FakeRepo({"config.json": config}, behaviour="short_body"),
@@ -562,6 +563,22 @@ def test_a_model_page_on_the_hubs_own_host_is_answered_before_any_request(hub, t
                                    "nvidia/Llama-3.1-70B-Instruct-FP8 and its revision dev "
                                    "(--revision dev).")
     assert hub.requests == []
+
+
+def test_a_commit_the_client_refuses_is_one_line_not_its_traceback(hub, tmp_path):
+    # X-Repo-Commit '../../escape': huggingface_hub's cache refuses it as a folder outside its
+    # snapshots ("ValueError: Invalid pointer path: ..."), which ended the CLI in a traceback
+    out = run_client(hub.url, tmp_path, "acme/commit-escape")
+    assert out["kind"] == "not_a_hub"
+    message = out["message"]
+    assert "\n" not in message
+    assert message.startswith(f"The server at {hub.url} answered acme/commit-escape with "
+                              "something the Hugging Face client refuses (ValueError: Invalid "
+                              "pointer path: ")
+    # the client's words cut to 100 characters, then the stand-ins tried (none for this repo)
+    assert ("...): HF_ENDPOINT or a proxy in between is misconfigured; check both. "
+            in message), message
+    assert message.endswith(" nor in the bundled catalog.")
 
 
 @pytest.mark.parametrize(("endpoint", "words"), [
