@@ -45,7 +45,7 @@ from planner.serving.hardware import (  # noqa: E402
     with_link,
     with_memory_total,
 )
-from planner.serving.hardware.presets import estimated_total  # noqa: E402
+from planner.serving.hardware.presets import estimated_total_bytes  # noqa: E402
 from planner.serving.layout import ParallelLayout  # noqa: E402
 from planner.serving.plan import Plan, PlanRequest, plan  # noqa: E402
 from planner.serving.vllm_cli import vllm_cli  # noqa: E402
@@ -323,7 +323,7 @@ def _cluster(case: dict, gpu: str, gpus: int) -> ClusterSpec:
                 for n in cluster.nodes)})
         return with_link(cluster, case["link"]) if case.get("link") else cluster
     # the 96 GB card of the Qwen3-VL case: nvidia-smi total 97,887 MiB (its notes)
-    card = custom_gpu(estimated_total(97887), name="96 GB card (model not named)")
+    card = custom_gpu(estimated_total_bytes(97887), name="96 GB card (model not named)")
     return ClusterSpec(nodes=(NodeSpec(gpu=card, gpus_per_node=gpus, intra_node_link="pcie"),),
                        source="calibration case")
 

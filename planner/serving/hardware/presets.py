@@ -48,7 +48,7 @@ def _gib(value_gib: float) -> int:
 _DRIVER_RESERVED_BYTES = 512 * MIB
 
 
-def estimated_total(nvidia_smi_total_mib: int) -> int:
+def estimated_total_bytes(nvidia_smi_total_mib: int) -> int:
     """CUDA total estimated from the nvidia-smi total (see the NOTE above)."""
     return nvidia_smi_total_mib * MIB - _DRIVER_RESERVED_BYTES
 
@@ -86,7 +86,7 @@ def old_driver_total_note(driver: str) -> str:
 
 _ESTIMATED = None
 """A preset row's memory_total_bytes when only its nvidia-smi total is known: _nvidia estimates
-the CUDA total from it (estimated_total)."""
+the CUDA total from it (estimated_total_bytes)."""
 
 
 _AMPERE_NOTE = (
@@ -216,7 +216,7 @@ def _nvidia(
     on, which the notes then name (old_driver_total_note)."""
     weights, kv = nvidia_formats(compute_capability)
     if memory_total_bytes is _ESTIMATED:
-        memory_total_bytes = estimated_total(nvidia_smi_mib)
+        memory_total_bytes = estimated_total_bytes(nvidia_smi_mib)
     if total_driver:
         notes = f"{notes} {old_driver_total_note(total_driver)}"
     bf16, fp8, fp4 = tflops

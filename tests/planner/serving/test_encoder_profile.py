@@ -11,7 +11,7 @@ from planner.serving.hardware import (
     custom_gpu,
     preset_cluster,
 )
-from planner.serving.hardware.presets import estimated_total
+from planner.serving.hardware.presets import estimated_total_bytes
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, EncoderRules, vllm_rules
@@ -61,7 +61,7 @@ def test_qwen3_vl_96gb_pool_within_the_target():
     # (97,887 MiB), vLLM 0.20.2, utilization 0.7, 32,768 tokens, 4 sequences: "Available KV
     # cache memory: 33.59 GiB". The activation term becomes the ViT's 2.06 GiB (decoder
     # 0.72 GiB): the pool drops by 1.34 GiB to 34.10, within 5 % (35.45 before).
-    card = custom_gpu(estimated_total(97887), name="96 GB card")
+    card = custom_gpu(estimated_total_bytes(97887), name="96 GB card")
     cluster = ClusterSpec(nodes=(NodeSpec(gpu=card, gpus_per_node=1, intra_node_link="pcie"),),
                           source="test")
     engine = EngineSettings(vllm_version="0.20.2", quantization="fp8",

@@ -707,7 +707,7 @@ def test_rtx_4000_ada_figures_from_its_sources() -> None:
         resolve_gpu_key("NVIDIA RTX 4000 SFF Ada Generation")
 
 
-def test_estimated_total_follows_the_documented_rule() -> None:
+def test_estimated_total_bytes_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
     assert _gib(gpu.memory_total_bytes) == pytest.approx(93.084, abs=0.005)
