@@ -235,11 +235,11 @@ def _searched_preset(name: str, what: str = "") -> str:
     """The preset key recommend searches for a GPU name (--gpu, or a price's: `what` "a price
     for 'X': "); CliError for a name plan takes but recommend cannot: another memory size of
     a preset's model, a MIG slice, whose own advice names flags recommend does not take, a
-    GPU no preset has that NVIDIA's tables name (a Tesla P40)."""
+    GPU no preset has that NVIDIA's tables name (a Tesla P40) or a laptop GPU."""
     try:
         return gpu_preset(name).key
     except NoGpuPresetError as exc:
-        if exc.capability is None:  # a misspelling, or a card Headroom knows nothing of
+        if exc.unknown:  # a misspelling, or a card Headroom knows nothing of
             raise
         what_it_is = no_preset_text(exc)
     except (OtherMemorySizeError, MigInstanceError) as exc:

@@ -228,7 +228,7 @@ class AppState(BaseModel):
         try:
             return gpu_preset(value).key
         except NoGpuPresetError as exc:
-            if exc.capability is None:  # a misspelling: its "did you mean" (reason())
+            if exc.unknown:  # a misspelling: its "did you mean" (reason())
                 raise
             raise ValueError(f"{no_preset_text(exc)}; the pages plan GPU presets only: plan it "
                              "with the CLI (python -m planner plan --gpu-memory-gib X "

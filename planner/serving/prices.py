@@ -183,8 +183,8 @@ def user_price(gpu_key: str, usd_per_gpu_hour: float) -> GpuPrice:
     except UnknownGpuError as exc:
         # "unknown GPU preset 'rtx-9999'; ..." reads on after "a price for an"; the others
         # (ambiguous: "GPU 'A100' is ambiguous ..", another size, a GPU NVIDIA's tables name
-        # that no preset holds) after the name
-        unknown = isinstance(exc, NoGpuPresetError) and exc.capability is None
+        # that no preset holds, a laptop GPU) after the name
+        unknown = isinstance(exc, NoGpuPresetError) and exc.unknown
         raise PriceError(f"a price for an {exc}" if unknown else
                          f"a price for {gpu_key!r}: {exc}") from None
     if not (math.isfinite(usd_per_gpu_hour) and 0 <= usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR):

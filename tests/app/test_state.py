@@ -129,6 +129,16 @@ def test_a_gpu_nvidia_s_tables_name_is_explained_in_the_apps_terms() -> None:
         "'Tesla P40')."]
 
 
+def test_a_laptop_gpu_is_explained_in_the_apps_terms() -> None:
+    # it was "did you mean rtx-5070-ti, rtx-5070?": the desktop cards, another product
+    _, messages = decode({"gpu": "RTX 5070 Laptop GPU"}, AppState())
+    assert messages == [
+        "Link parameter gpu='RTX 5070 Laptop GPU' ignored: no GPU preset for 'RTX 5070 Laptop "
+        "GPU', a laptop GPU, which no preset models: the desktop card of its number is another "
+        "product, not planned for it; the pages plan GPU presets only: plan it with the CLI "
+        "(python -m planner plan --gpu-memory-gib X --gpu-name 'RTX 5070 Laptop GPU')."]
+
+
 def test_a_mig_instance_is_explained_in_the_apps_terms() -> None:
     # it was "did you mean h100-sxm?": the whole GPU, not the slice
     _, messages = decode({"gpu": "H100 MIG 3g.40gb"}, AppState())

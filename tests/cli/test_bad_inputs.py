@@ -990,6 +990,15 @@ RECOMMEND_PRESETS_ONLY = ("recommend searches the GPU presets, at their prices, 
     (("--gpu", MIG_1G), f"GPU '{MIG_1G}' is a MIG instance, slice 1g.10gb of NVIDIA H100 80GB "
      f"HBM3, which no preset models: a slice has a share of the GPU's memory, SMs and "
      f"bandwidth, and Headroom plans whole GPUs; {RECOMMEND_PRESETS_ONLY}'{MIG_1G}'."),
+    # a laptop GPU, as --gpu or a price: said to be one, with recommend's way out (the price
+    # read "a price for an no GPU preset ...", --gpu had no way out)
+    (("--gpu", "RTX 5070 Laptop GPU"), "no GPU preset for 'RTX 5070 Laptop GPU', a laptop "
+     "GPU, which no preset models: the desktop card of its number is another product, not "
+     f"planned for it; {RECOMMEND_PRESETS_ONLY}'RTX 5070 Laptop GPU'."),
+    (("--price", "RTX 5070 Laptop GPU=0.5"), "a price for 'RTX 5070 Laptop GPU': no GPU preset "
+     "for 'RTX 5070 Laptop GPU', a laptop GPU, which no preset models: the desktop card of its "
+     f"number is another product, not planned for it; {RECOMMEND_PRESETS_ONLY}'RTX 5070 "
+     "Laptop GPU'."),
 ])
 def test_recommend_s_gpu_names_say_what_recommend_takes(flags: tuple[str, ...],
                                                         words: str) -> None:
@@ -1115,6 +1124,12 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
     (("--gpu", "Tesla Z100"),
      "; to plan a GPU no preset has, give --gpu-memory-gib X (what CUDA reports) and "
      "--gpu-name 'Tesla Z100' instead of --gpu."),
+    # a laptop GPU was offered the desktop card ("did you mean rtx-5070-ti, rtx-5070?")
+    (("--gpu", "RTX 5070 Laptop GPU"),
+     "error: no GPU preset for 'RTX 5070 Laptop GPU', a laptop GPU, which no preset models: the "
+     "desktop card of its number is another product, not planned for it; to plan a GPU no "
+     "preset has, give --gpu-memory-gib X (what CUDA reports) and --gpu-name 'RTX 5070 Laptop "
+     "GPU' instead of --gpu."),
     # a spaced name and a count, both unquoted: --gpu took 'RTX' and the advice was none
     (("--gpu", "RTX", "3090", "2"),
      "unrecognized arguments: 3090 2 (--gpu names the GPU, not how many: give --gpu "

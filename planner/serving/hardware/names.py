@@ -14,7 +14,8 @@ class NoGpuPresetError(UnknownGpuError):
     of a preset's model: `name` is the name given, `near` the keys it nearly spells (a "did
     you mean"); the message lists the presets. A GPU NVIDIA's tables name (`capability`:
     capability_from_name's, a Tesla P40's 6.1) is said to be that GPU instead: its nearest
-    keys (l40, a40) are other GPUs. Callers that word it ("a price for an unknown GPU preset
+    keys (l40, a40) are other GPUs; a laptop GPU's (laptop_gpu) is said to be one, its near
+    keys being the desktop cards. Callers that word it ("a price for an unknown GPU preset
     ...", the CLI's "to plan a GPU no preset has") tell it by this type."""
 
     def __init__(self, name: str, near: list[str]) -> None:
@@ -24,9 +25,19 @@ class NoGpuPresetError(UnknownGpuError):
             super().__init__(f"no GPU preset for {name!r}, a compute capability "
                              f"{self.capability[0]} GPU ({self.capability[1]})")
             return
+        self.laptop = laptop_gpu(name)
+        if self.laptop:
+            super().__init__(f"no GPU preset for {name!r}, {self.laptop}")
+            return
         hint = f"did you mean {', '.join(near)}? " if near else ""
         super().__init__(f"unknown GPU preset {name!r}; {hint}known: "
                          f"{', '.join(sorted(GPU_PRESETS))}")
+
+    @property
+    def unknown(self) -> bool:
+        """Whether the message reads "unknown GPU preset ...", saying nothing of the GPU (not
+        a capability NVIDIA's tables give, nor a laptop GPU)."""
+        return self.capability is None and self.laptop is None
 
 
 class OtherMemorySizeError(UnknownGpuError):
@@ -123,9 +134,28 @@ def mig_parent(name: str) -> GpuSpec | None:
     return GPU_PRESETS[next(iter(alike.values()))] if len(alike) == 1 else None
 
 
+_LAPTOP_NAME = re.compile(r"\bLaptop\b", re.IGNORECASE)
+"""A laptop GPU's name, as NVML writes it: "NVIDIA GeForce RTX 5070 Laptop GPU"."""
+
+
+def laptop_gpu(name: str) -> str | None:
+    """What a laptop GPU's name designates ("RTX 5070 Laptop GPU" -> "a laptop GPU, ..."),
+    else None: no preset is one, and the desktop card of the same number is another product
+    (the rtx-5070 row's notes: "The RTX 5070 Laptop GPU is another product with its own NVML
+    name: not this preset"; the rtx-3070 and rtx-4070 rows' alike), so a laptop name is never
+    offered the desktop preset as a near miss."""
+    if not _LAPTOP_NAME.search(name):
+        return None
+    return ("a laptop GPU, which no preset models: the desktop card of its number is another "
+            "product, not planned for it")
+
+
 def near_gpu_keys(name: str) -> list[str]:
     """Up to three preset keys spelled close to `name` (a near miss: "RTX 309"), those whose
-    spelling holds it whole first, shortest first ("3060" -> rtx-3060 before b300)."""
+    spelling holds it whole first, shortest first ("3060" -> rtx-3060 before b300); none for
+    a laptop GPU's name (laptop_gpu), whose near spellings are the desktop cards."""
+    if laptop_gpu(name):
+        return []
     wanted = compact_name(name)
     holding = sorted((form for form in BY_SPELLING if wanted and wanted in form), key=len)
     close = difflib.get_close_matches(wanted, list(BY_SPELLING), n=6, cutoff=0.6)
@@ -134,10 +164,10 @@ def near_gpu_keys(name: str) -> list[str]:
 
 def near_gpu_hint(name: str) -> str:
     """' (did you mean rtx-3090, rtx-3090-ti, rtx-5090?)' after a name no preset has (the keys
-    near_gpu_keys finds); what a MIG instance's name is (mig_instance); "" where none is
-    near."""
-    if mig := mig_instance(name):
-        return f" ({mig})"
+    near_gpu_keys finds); what a MIG instance's or a laptop GPU's name is (mig_instance,
+    laptop_gpu); "" where none is near."""
+    if what := mig_instance(name) or laptop_gpu(name):
+        return f" ({what})"
     near = near_gpu_keys(name)
     return f" (did you mean {', '.join(near)}?)" if near else ""
 

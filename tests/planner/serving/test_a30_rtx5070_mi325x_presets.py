@@ -11,12 +11,14 @@ import pytest
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
+    NoGpuPresetError,
     OtherMemorySizeError,
     UnknownGpuError,
     gpu_preset,
     link_spec,
     match_gpu_name,
     mig_parent,
+    near_gpu_hint,
     other_presets_named,
     pcie_rate,
     preset_cluster,
@@ -49,6 +51,22 @@ def test_the_names_people_and_nvml_write_resolve(name: str, key: str) -> None:
 def test_other_cards_are_not_these_presets(name: str) -> None:
     with pytest.raises(UnknownGpuError):
         resolve_gpu_key(name)
+
+
+def test_a_laptop_gpu_is_said_to_be_one_never_offered_the_desktop_preset() -> None:
+    # "did you mean rtx-5070-ti, rtx-5070?" offered the desktop card, another product
+    laptop = "NVIDIA GeForce RTX 5070 Laptop GPU"
+    with pytest.raises(NoGpuPresetError) as refused:
+        resolve_gpu_key(laptop)
+    assert str(refused.value) == (f"no GPU preset for {laptop!r}, a laptop GPU, which no preset "
+                                  "models: the desktop card of its number is another product, "
+                                  "not planned for it")
+    assert near_gpu_hint(laptop) == (" (a laptop GPU, which no preset models: the desktop card "
+                                     "of its number is another product, not planned for it)")
+    # an audit's reading, even at the desktop card's very total: a GPU of its own, by its name
+    desktop = gpu_preset("rtx-5070")
+    audited = match_gpu_name(laptop, desktop.memory_total_bytes, "12.0")
+    assert audited.key == "custom" and audited.name == laptop
 
 
 def test_a_size_the_a30_is_not_sold_in_is_refused() -> None:

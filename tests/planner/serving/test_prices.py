@@ -57,6 +57,9 @@ def test_overrides_replace_defaults_and_keep_the_rest() -> None:
     # a GPU NVIDIA's tables name (NVIDIA's Legacy CUDA table: the P40 is 6.1) is said to be it
     ("Tesla P40", 1.0, "a price for 'Tesla P40': no GPU preset for 'Tesla P40', a compute "
      "capability 6.1 GPU"),
+    # a laptop GPU is said to be one ("a price for an no GPU preset ..." joined to "an")
+    ("RTX 4090 Laptop GPU", 1.0, "a price for 'RTX 4090 Laptop GPU': no GPU preset for 'RTX "
+     "4090 Laptop GPU', a laptop GPU, which no preset models"),
     ("rtx-3090", -0.1, "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
     ("rtx-3090", float("nan"), "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
     # 1e308 x 2 GPUs overflowed to an "inf" $/hour and a 300-character table cell
