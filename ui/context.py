@@ -51,6 +51,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import LARGER_LEN_STEP, FitChange, Plan, PlanRequest, plan
 from planner.serving.recommend import LONGER_LEN_REFUSED
 from planner.serving.speed import ServingLoad
+from planner.serving.startup.unknown_capability import GIVE_GPU_MODEL
 from planner.serving.sweep import WHAT_IF_KEYS, layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError, vllm_rules
@@ -74,6 +75,10 @@ _CLUSTERS_KEY = "preset_clusters"
 MEMORY_FIELD = LABELS["gpu_memory_gib"]
 """The Hardware page's field for a total CUDA reports: the fix where a preset has no nvidia-smi
 total under WSL2 (current_cluster, the Recommend page)."""
+NAME_THE_MODEL = (f"pick its model under 'GPU model' on the Hardware page, with its memory in "
+                  f"'{MEMORY_FIELD}'")
+"""How the app names a GPU's model (the CLI's --gpu-name): the sidebar's note on a GPU of
+unknown compute capability, and the plan's refusal there (app_words)."""
 
 USER_ERRORS = (ValueError, KeyError, HubError)
 """What bad input raises in the planner and probes (KeyError: planner.model.quant's unknown key)."""
@@ -475,8 +480,11 @@ def app_words(text: str) -> str:
     longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field,
     recommend's --context (recommend.LONGER_LEN_REFUSED) the Recommend page's field, the
     what-if format's --target-checkpoint (launch.CHECKPOINT_STEP) the Plan page's field,
-    and the nearest fit's --target-quant (fixes.format_step) the Plan page's Quantization."""
+    the nearest fit's --target-quant (fixes.format_step) the Plan page's Quantization, and
+    the --gpu-name that gives a GPU of unknown compute capability one
+    (unknown_capability.GIVE_GPU_MODEL) the Hardware page's GPU model (NAME_THE_MODEL)."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
+    text = text.replace(GIVE_GPU_MODEL, NAME_THE_MODEL)
     text = text.replace(CHECKPOINT_STEP, APP_CHECKPOINT_STEP)
     text = text.replace(LARGER_LEN_STEP, APP_LARGER_LEN_STEP)
     text = text.replace(LONGER_LEN_REFUSED, APP_LONGER_LEN_REFUSED)

@@ -20,7 +20,10 @@ from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import mtp_refusal
-from planner.serving.startup.attention_backend import kv_format_errors, runnable_kv_cache_dtypes
+from planner.serving.startup.attention_backend import (
+    runnable_kv_cache_dtypes,
+    unrunnable_kv_errors,
+)
 from planner.serving.startup.block_size import block_size_choices, block_size_refusal
 from planner.serving.sweep import accepts_what_if, quant_candidates
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
@@ -87,7 +90,7 @@ def settled_choices() -> Choices:
     gpu = cluster.sizing_node.gpu
     kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
     _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,
-                " ".join(kv_format_errors(gpu, spec, state().kv_cache_dtype, cli))
+                " ".join(unrunnable_kv_errors(gpu, spec, state().kv_cache_dtype, cli))
                 or "this vLLM release has no such --kv-cache-dtype.",
                 shown=VLLM_KV_DTYPE.__getitem__)
     return Choices(mtp_refused, skip_mm_refused, eplb_refused, quants, valid, kv_dtypes,

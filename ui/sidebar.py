@@ -12,7 +12,7 @@ from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases
 from planner.text import counted, md_escape
 from ui import format as fmt
 from ui.context import (
-    MEMORY_FIELD,
+    NAME_THE_MODEL,
     cluster_label,
     current_cluster,
     current_spec,
@@ -23,10 +23,6 @@ from ui.context import (
     or_error,
 )
 from ui.state import LABELS, bind, pop_messages, state
-
-NAME_THE_MODEL = (f"pick its model under 'GPU model' on the Hardware page, with its memory in "
-                  f"'{MEMORY_FIELD}'")
-"""How the app names a GPU's model (the CLI's --gpu-name)."""
 
 
 def render_sidebar() -> None:

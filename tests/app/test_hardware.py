@@ -533,23 +533,56 @@ def test_a_snapshot_gpu_of_unknown_capability_says_it_is_planned_without_bf16() 
             "per GPU as CUDA reports it' to plan it as a named GPU" in texts(at))
 
 
-def test_a_snapshot_gpu_of_unknown_capability_is_refused_an_nvfp4_kv_cache() -> None:
-    # the planner's refusal (plan.refusals.unknown_capability_refusals) on the Plan page: a T4
-    # (7.5) refuses nvfp4 KV on vLLM 0.34.0, so a GPU that may be one is not planned "Fits"
+def _mystery_plan(gib: float | None = None, **query: str):
+    """The Plan page on rtx3090x8.json's eight GPUs renamed to a GPU of no preset whose
+    compute capability the audit did not read (of `gib` GiB each where given)."""
     snap = json.loads((SNAPSHOTS / "rtx3090x8.json").read_bytes())
     for gpu in snap["gpus"]:
         gpu["name"], gpu["compute_capability"] = "Mystery Accelerator", None
-    at = open_page("hardware", hw="snapshots", kv="nvfp4")
+        if gib is not None:
+            gpu["memory_total_bytes"] = int(gib * 2**30)
+            gpu["memory_free_bytes"] = gpu["memory_total_bytes"] - gpu["memory_used_bytes"]
+    at = open_page("hardware", hw="snapshots", **query)
     at.get("file_uploader")[0].set_value(
         [("rig.json", json.dumps(snap).encode(), "application/json")]).run()
     at.switch_page("ui/pages/plan.py")
     at.run()
     assert not at.exception
+    return at
+
+
+def test_a_snapshot_gpu_of_unknown_capability_is_refused_an_nvfp4_kv_cache() -> None:
+    # the planner's refusal (plan.refusals.unknown_capability_refusals) on the Plan page: a T4
+    # (7.5) refuses nvfp4 KV on vLLM 0.34.0, so a GPU that may be one is not planned "Fits".
+    # The way to name its model is the app's field, not the CLI's --gpu-name (it said both)
+    at = _mystery_plan(kv="nvfp4")
     assert ("Does not fit: Mystery Accelerator: its compute capability is unknown, and vLLM "
             "0.34.0 refuses `--kv-cache-dtype nvfp4` on compute capability 7.5 (of 7.5 to "
-            "12.1, which its wheels run on); give a GPU model Headroom knows (the CLI's "
-            "`--gpu-name` with `--gpu-memory-gib`, e.g. 'RTX 4090'; the app's 'GPU model' on "
-            "the Hardware page) to plan it with its capability" in texts(at))
+            "12.1, which its wheels run on); pick its model under 'GPU model' on the Hardware "
+            "page, with its memory in 'Memory per GPU as CUDA reports it' to plan it with its "
+            "capability" in texts(at)), texts(at)
+    assert "--gpu-name" not in texts(at) and "--gpu-memory-gib" not in texts(at)
+
+
+def test_an_80_gib_gpu_of_unknown_capability_runs_an_fp8_kv_cache() -> None:
+    # 7.5 alone refuses fp8 KV on 0.34.0, and no 7.5 preset reaches 80 x 0.9 = 72 GiB (the
+    # Quadro RTX 8000: 47.46 GiB)
+    at = _mystery_plan(80, kv="fp8")
+    assert "compute capability is unknown, and" not in texts(at)
+    assert at.selectbox(key="plan.kv_cache_dtype").value == "fp8"
+    assert any(s.value.startswith("Fits:") for s in at.success), texts(at)
+
+
+def test_a_kv_dtype_no_capability_runs_is_not_offered_on_a_gpu_of_unknown_capability() -> None:
+    # phi-2's head 80 is not among FlashInfer's, the one nvfp4 backend: no capability runs
+    # an nvfp4 cache, so the list leaves it out and a link asking for it gets auto, saying why
+    at = _mystery_plan(80, model="microsoft/phi-2", kv="nvfp4")
+    options = at.selectbox(key="plan.kv_cache_dtype").options
+    assert "nvfp4" not in options and "fp8" in options
+    assert at.selectbox(key="plan.kv_cache_dtype").value == "auto"
+    assert ("is not possible here: Mystery Accelerator: its compute capability is unknown, and "
+            "vLLM 0.34.0 refuses --kv-cache-dtype nvfp4 on every compute capability it may "
+            "have" in " ".join(w.value for w in at.warning)), texts(at)
 
 
 def test_a_preset_gpu_carries_no_bf16_note() -> None:

@@ -102,9 +102,8 @@ def test_an_nvfp4_kv_cache_on_an_unnamed_gpu_is_refused_naming_gpu_name(capsys) 
                               "24", "--kv-cache-dtype", "nvfp4")
     assert ("Does not fit: Custom 24 GiB GPU: its compute capability is unknown, and vLLM "
             "0.34.0 refuses --kv-cache-dtype nvfp4 on compute capability 7.5 (of 7.5 to 12.1, "
-            "which its wheels run on); give a GPU model Headroom knows (the CLI's --gpu-name "
-            "with --gpu-memory-gib, e.g. 'RTX 4090'; the app's 'GPU model' on the Hardware "
-            "page) to plan it with its capability\n" in out), out
+            "which its wheels run on); give a GPU model Headroom knows (--gpu-name with "
+            "--gpu-memory-gib, e.g. 'RTX 4090') to plan it with its capability\n" in out), out
     assert "vllm serve" not in out
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib",
                               "24", "--gpu-name", "RTX 4090", "--kv-cache-dtype", "nvfp4")
@@ -113,15 +112,44 @@ def test_an_nvfp4_kv_cache_on_an_unnamed_gpu_is_refused_naming_gpu_name(capsys) 
 
 def test_a_moe_backend_on_an_unnamed_gpu_is_refused_naming_gpu_name(capsys) -> None:
     # vLLM 0.34.0's FlashInferExperts run on 9.0, 10.x and 12.x (flashinfer_cutlass_moe.py
-    # _supports_current_device); its wheels from 7.5: 7.5-8.9 refuse --moe-backend
-    # flashinfer_cutlass, and a GPU given by its memory may be one
+    # _supports_current_device); an 80 GiB GPU may be 8.0 (A100 80GB, 79.25 GiB CUDA total,
+    # over 80 x 0.9 = 72 GiB), which refuses --moe-backend flashinfer_cutlass; 7.5-8.9 have
+    # no preset of 72 GiB (the largest: RTX A6000, 47.54 GiB)
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B",
                               "--gpu-memory-gib", "80", "--moe-backend", "flashinfer_cutlass")
     assert ("Does not fit: Custom 80 GiB GPU: its compute capability is unknown, and vLLM "
-            "0.34.0 refuses --moe-backend flashinfer_cutlass on compute capability 7.5, 8.0, "
-            "8.6, 8.9 (of 7.5 to 12.1, which its wheels run on); give a GPU model Headroom "
+            "0.34.0 refuses --moe-backend flashinfer_cutlass on compute capability 8.0 (of "
+            "8.0, 9.0, 10.0, 10.3, 12.0, 12.1: those of Headroom's GPUs of 72.00 GiB or more "
+            "(its 80.00 GiB less 10 %) that its wheels run on); give a GPU model Headroom "
             "knows" in out), out
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B",
                               "--gpu-memory-gib", "80", "--gpu-name", "H100",
                               "--moe-backend", "flashinfer_cutlass")
     assert code == 0 and "\nFits: " in out and "--moe-backend flashinfer_cutlass" in out, out
+
+
+def test_an_fp8_kv_cache_on_an_unnamed_80_gib_gpu_fits(capsys) -> None:
+    # it read "Does not fit" as a T4 (7.5) refuses an fp8 KV cache on vLLM 0.34.0, yet no 7.5
+    # GPU has 80 GiB: the largest preset, the Quadro RTX 8000, 50,959,786,967 B = 47.46 GiB,
+    # is below 80 x 0.9 = 72 GiB; 8.0 and later run it
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib",
+                              "80", "--kv-cache-dtype", "fp8")
+    assert code == 0 and out.count("\nFits: ") == 1, out
+    assert "--kv-cache-dtype fp8" in out and "compute capability is unknown, and" not in out
+
+
+def test_a_kv_dtype_no_capability_runs_does_not_fit_on_an_unnamed_gpu(capsys) -> None:
+    # phi-2's head 80 (2560 / 32) is not among FlashInfer's 64 / 128 / 256 / 512, the one
+    # nvfp4 backend: every capability refuses it, and the plan read "Fits"
+    code, out, err = run_main(capsys, "plan", "--model", "microsoft/phi-2", "--gpu-memory-gib",
+                              "80", "--kv-cache-dtype", "nvfp4", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert not data["fits"] and data["vllm_command"] is None
+    assert data["errors"] == [
+        "Custom 80 GiB GPU: its compute capability is unknown, and vLLM 0.34.0 refuses "
+        "--kv-cache-dtype nvfp4 on every compute capability it may have (of 8.0, 9.0, 10.0, "
+        "10.3, 12.0, 12.1: those of Headroom's GPUs of 72.00 GiB or more (its 80.00 GiB less "
+        "10 %) that its wheels run on); on 12.1: No valid attention backend found for cuda "
+        "with kv_cache_dtype=nvfp4. Reasons: {FLASHINFER: [head_size not supported]} (compute "
+        "capability 12.1)."]

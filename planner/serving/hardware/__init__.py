@@ -15,7 +15,8 @@ One concept per module; this package re-exports their public names:
 - names: GPU names to presets (spellings, NVML and MIG names, near-miss hints, other memory
   sizes, CAPABILITY_WITHOUT_PRESET);
 - memory_total: a total other than the preset's (given in GiB, measured, under WSL2);
-- custom: a GPU no preset holds (custom_gpu) and the note on an unknown capability;
+- custom: a GPU no preset holds (custom_gpu), the note on an unknown capability and the
+  capabilities a GPU of that memory may have (capabilities_of_size);
 - nvml_match: an audited GPU (NVML name and total) matched to its preset.
 """
 
@@ -35,6 +36,8 @@ from planner.serving.hardware.cluster import (
     with_pcie_slot,
 )
 from planner.serving.hardware.custom import (
+    MEMORY_LABEL_MARGIN,
+    capabilities_of_size,
     custom_gpu,
     no_bf16_assumed_note,
     no_bf16_assumed_notes,
@@ -130,7 +133,8 @@ __all__ = [
     "WSL2_REASON", "NoWsl2TotalError", "memory_total_note", "memory_total_of_gib",
     "with_memory_total", "with_wsl2",
     # custom
-    "custom_gpu", "no_bf16_assumed_note", "no_bf16_assumed_notes", "with_capability",
+    "MEMORY_LABEL_MARGIN", "capabilities_of_size", "custom_gpu", "no_bf16_assumed_note",
+    "no_bf16_assumed_notes", "with_capability",
     # nvml_match
     "match_gpu_name", "memory_near", "unified_preset",
 ]

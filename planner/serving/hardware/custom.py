@@ -3,9 +3,13 @@ compute capability where known, and the note a plan carries where that is unknow
 
 from typing import Literal
 
-from planner.serving.hardware.capability import CONSERVATIVE_FORMATS, nvidia_formats
+from planner.serving.hardware.capability import (
+    CONSERVATIVE_FORMATS,
+    NVIDIA_CAPABILITIES,
+    nvidia_formats,
+)
 from planner.serving.hardware.cluster import ClusterSpec
-from planner.serving.hardware.presets import NO_P2P_GEFORCE, NO_P2P_NOTE
+from planner.serving.hardware.presets import NO_P2P_GEFORCE, NO_P2P_NOTE, PRESET_ROWS
 from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
 from planner.units import GIB
 
@@ -39,6 +43,34 @@ def with_capability(gpu: GpuSpec, compute_capability: str) -> GpuSpec:
     weights, kv = nvidia_formats(compute_capability)
     return gpu.model_copy(update={"compute_capability": compute_capability,
                                   "native_weight_formats": weights, "native_kv_dtypes": kv})
+
+
+MEMORY_LABEL_MARGIN = 0.10
+"""How far below a GPU's given memory a preset's CUDA total may be for the GPU to be of that
+preset's compute capability (capabilities_of_size). --gpu-memory-gib asks for what CUDA
+reports, yet a card's label is what a person knows: an "80 GB" A100 given as 80 GiB is over
+its 79.25 GiB CUDA total. Among the presets the label read as GiB is furthest over the total
+on the A2 and A16 ("16 GB", 14.50 GiB): 14.50 GiB is 9.4 % below 16 GiB (1 - 14.50 / 16), so
+10 % keeps every preset's label within reach of its own capability. A wider margin only adds
+capabilities, so the refusals it decides (plan.refusals) refuse more, never less."""
+
+_LARGEST_TOTAL_BYTES: dict[str, int] = {
+    cc: max((gpu.memory_total_bytes for gpu in PRESET_ROWS
+             if gpu.vendor == "nvidia" and gpu.compute_capability == cc), default=0)
+    for cc in NVIDIA_CAPABILITIES}
+"""The largest CUDA total of an NVIDIA preset of each compute capability Headroom knows (0:
+none has it)."""
+
+
+def capabilities_of_size(memory_total_bytes: int) -> tuple[str, ...]:
+    """The NVIDIA compute capabilities (NVIDIA_CAPABILITIES, oldest first) a GPU of unknown
+    capability with this CUDA total may have: those of a preset whose total is at least this
+    one less MEMORY_LABEL_MARGIN (80 GiB: 8.0, the A100 80GB's 79.25 GiB; not 7.5, whose
+    largest preset, the Quadro RTX 8000, has 47.46 GiB); every one where no preset is that
+    large (a GPU larger than any Headroom knows is not told apart by its memory)."""
+    floor = memory_total_bytes * (1 - MEMORY_LABEL_MARGIN)
+    return (tuple(cc for cc, largest in _LARGEST_TOTAL_BYTES.items() if largest >= floor)
+            or NVIDIA_CAPABILITIES)
 
 
 def custom_gpu(

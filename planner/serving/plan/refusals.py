@@ -12,13 +12,7 @@ from planner.serving.eplb import (
     model_refusal,
     settings_refusals,
 )
-from planner.serving.hardware import (
-    NVIDIA_CAPABILITIES,
-    ClusterSpec,
-    GpuSpec,
-    node_starts,
-    with_capability,
-)
+from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
@@ -86,6 +80,7 @@ from planner.serving.startup.quant_method import (
 )
 from planner.serving.startup.torchao_quark import own_loader_errors, own_loader_method
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
+from planner.serving.startup.unknown_capability import unknown_capability_refusal
 from planner.serving.startup.w4afp8 import w4afp8_errors
 from planner.serving.startup.wheel_arch import wheel_arch_errors
 from planner.serving.startup.wna16_kernels import (
@@ -183,10 +178,10 @@ def unknown_capability_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmR
                                 ) -> tuple[str, ...]:
     """On an NVIDIA GPU of unknown compute capability (custom_gpu given by its memory only),
     the refusal of the --kv-cache-dtype, then of the weight format, where vLLM refuses it on
-    some compute capability its wheels run on and not on others (_refused_on_some): the checks
-    that follow the capability (kv_format_errors; capability_errors and quant_refusals) pass a
-    GPU whose capability is unknown, so the plan would read "Fits" where vLLM may refuse it (a
-    T4 refuses an nvfp4 KV cache, an RTX 4090 runs it). The --moe-backend's: backend_refusals."""
+    a compute capability the GPU may have (_refused_on_some): the checks that follow the
+    capability (kv_format_errors; capability_errors and quant_refusals) pass a GPU whose
+    capability is unknown, so the plan would read "Fits" where vLLM may refuse it (a T4
+    refuses an nvfp4 KV cache, an RTX 4090 runs it). The --moe-backend's: backend_refusals."""
     ct_scheme, named = ct_linear_scheme(spec, scheme), _named_method(spec, scheme)
 
     def weight_errors(g: GpuSpec) -> set[str]:
@@ -201,25 +196,12 @@ def unknown_capability_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmR
 
 def _refused_on_some(gpu: GpuSpec, rules: VllmRules, what: str,
                      errors: Callable[[GpuSpec], set[str]]) -> tuple[str, ...]:
-    """Where `gpu` is NVIDIA of unknown compute capability: the refusal of `what` if `errors`
-    (a check that follows the capability) gives some capability vLLM's wheels run on
-    (NVIDIA_CAPABILITIES less wheel_arch_errors', each as with_capability makes it) an error
-    the unknown GPU does not meet, and not every one; a setting refused on every capability,
-    or on none, needs no capability named."""
-    if gpu.vendor != "nvidia" or gpu.compute_capability:
-        return ()
-    runs = [g for g in (with_capability(gpu, cc) for cc in NVIDIA_CAPABILITIES)
-            if not wheel_arch_errors(g, rules.version)]
-    known = errors(gpu)
-    refused = [g.compute_capability for g in runs if errors(g) - known]
-    if not refused or len(refused) == len(runs):
-        return ()
-    return (f"{gpu.name}: its compute capability is unknown, and vLLM {rules.label} refuses "
-            f"{what} on compute capability {', '.join(refused)} (of "
-            f"{runs[0].compute_capability} to {runs[-1].compute_capability}, which its "
-            "wheels run on); give a GPU model Headroom knows (the CLI's --gpu-name with "
-            "--gpu-memory-gib, e.g. 'RTX 4090'; the app's 'GPU model' on the Hardware "
-            "page) to plan it with its capability",)
+    """unknown_capability_refusal of `what` on `gpu`, as a plan lists refusals: the refusal
+    where `errors` (a check that follows the capability) gives some capability an NVIDIA GPU
+    of unknown capability may have (its memory's, its wheels') an error `gpu` does not meet,
+    naming them where others run it, saying so where none does; () on any other GPU."""
+    refusal = unknown_capability_refusal(gpu, rules.version, what, errors)
+    return (refusal,) if refusal else ()
 
 
 def _gpu_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
@@ -301,8 +283,8 @@ def backend_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: 
                      scheme: quant.QuantScheme, b12x: bool) -> tuple[str, ...]:
     """The refusals of --moe-backend that follow the GPU (b12x_refusals, the MoE oracle's:
     oracle_refusal), each worker's on its own GPU, then, on an NVIDIA GPU of unknown compute
-    capability, the value's where some capability its wheels run on refuses it
-    (_refused_on_some: flashinfer_trtllm runs on 10.x only, an unknown GPU passed)."""
+    capability, the value's where a capability it may have refuses it (_refused_on_some:
+    flashinfer_trtllm runs on 10.x only, an unknown GPU passed)."""
 
     def on(g: GpuSpec) -> tuple[str, ...]:
         return (tuple(b12x_refusals(rules.version, g.compute_capability, scheme.family,
@@ -339,7 +321,7 @@ def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Parallel
     """--moe-backend for int weight-only experts: moe_backend.oracle_refusal on this layout,
     whose experts Marlin MoE takes or sends to vLLM's fall-back (layout.moe_wna16_fallback),
     which decides whether the WNA16 MoE oracle reads the flag and what it accepts; on an NVIDIA
-    GPU of unknown compute capability, the value's where some capability refuses it
+    GPU of unknown compute capability, the value's where a capability it may have refuses it
     (_refused_on_some: flashinfer_trtllm's MxInt4 MoE runs on 10.x only)."""
     if not s.moe_backend or not spec.is_moe:
         return []
@@ -428,9 +410,9 @@ def node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayou
     0's (whose own are Resolved.refusals), those node 0 does not already give: a T4 or V100
     node 1 under an H100 node 0. A node whose capability is unknown (a snapshot GPU of no
     preset whose capability was not read) is refused a KV dtype, weight format or MoE backend
-    some capability refuses (unknown_capability_refusals, backend_refusals), as node 0 is;
-    not distinguished there: the weight format's minimum capability is checked by each node's
-    own config with --nnodes only (node_quant_errors), by node 0's on Ray.
+    a capability it may have refuses (unknown_capability_refusals, backend_refusals), as node
+    0 is; not distinguished there: the weight format's minimum capability is checked by each
+    node's own config with --nnodes only (node_quant_errors), by node 0's on Ray.
 
     NOTE: each worker picks its attention backend on its own GPU (Attention.__init__ ->
     get_attn_backend -> current_platform.get_attn_backend_cls, which reads the worker's device

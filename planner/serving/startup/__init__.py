@@ -18,7 +18,9 @@ messages in Plan.errors), so they agree on every refusal. This module holds the 
 - autoround: AutoRound checkpoints (vLLM's INCConfig);
 - fp4_weights, modelopt, torchao_quark, w4afp8, compressed_tensors_moe: those formats;
 - weight_load: no refusal: how vLLM lays weights out at load (WeightLoadRules);
-- device: the GPU's compute capability as vLLM compares it.
+- device: the GPU's compute capability as vLLM compares it;
+- unknown_capability: a setting some compute capability refuses, on a GPU whose capability
+  is unknown (each capability a GPU of its memory may have).
 
 Sources of this module, read in the 0.33.0 and 0.34.0 wheels:
 - vllm/config/scheduler.py SchedulerConfig.verify_max_model_len: batched tokens vs

@@ -15,6 +15,7 @@ from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, is_sparse_mla
 from planner.serving.hardware import GpuSpec
 from planner.serving.startup.device import capability
+from planner.serving.startup.unknown_capability import every_capability_refusal
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
 from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug, parse_version
 from planner.units import VLLM_KV_DTYPE
@@ -679,13 +680,27 @@ def _turboquant_errors(kv: str, spec: ModelSpec, mixers: list, attention: list[A
     return []
 
 
+def unrunnable_kv_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: VllmCli
+                         ) -> list[str]:
+    """Why vLLM cannot run this --kv-cache-dtype here for `spec`: kv_format_errors', or on an
+    NVIDIA GPU of unknown compute capability, which those pass, the refusal where every
+    capability it may have refuses it (every_capability_refusal: plan.refusals refuses it in
+    these words). One that some capability runs is not among them: naming the GPU's model
+    plans it."""
+    errors = kv_format_errors(gpu, spec, kv_cache_dtype, cli)
+    every = None if errors else every_capability_refusal(
+        gpu, parse_version(cli.vllm_version), f"--kv-cache-dtype {kv_cache_dtype}",
+        lambda g: set(kv_format_errors(g, spec, kv_cache_dtype, cli)))
+    return [every] if every else errors
+
+
 def runnable_kv_cache_dtypes(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> tuple[str, ...]:
-    """The KV dtypes of this release (vllm_cli.kv_cache_dtypes) vLLM can run here for `spec`:
-    what the app offers; the CLI refuses the others with kv_format_errors' words. Where none
-    runs (a sparse-MLA model on a GPU no sparse backend supports), all of them: each plan
-    then carries the refusal."""
+    """The KV dtypes of this release (vllm_cli.kv_cache_dtypes) vLLM can run here for `spec`
+    (no unrunnable_kv_errors): what the app offers; the CLI refuses the others in those words.
+    Where none runs (a sparse-MLA model on a GPU no sparse backend supports), all of them:
+    each plan then carries the refusal."""
     offered = kv_cache_dtypes(cli.vllm_version)
-    return tuple(kv for kv in offered if not kv_format_errors(gpu, spec, kv, cli)) or offered
+    return tuple(kv for kv in offered if not unrunnable_kv_errors(gpu, spec, kv, cli)) or offered
 
 
 FLASHINFER_BF16_KV_FROM: Version = (0, 15, 0)
