@@ -154,6 +154,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         *([plan.launch_text] if plan.launch_text else []),
         *([WARM_RESTART_LAUNCH_NOTE, *plan.warm_restart_launch_lines]
           if plan.warm_restart_launch_lines else []),
+        *([plan.v2_warm_restart_launch_note] if plan.v2_warm_restart_launch_note else []),
     ]
     return "\n".join(lines) + "\n"
 

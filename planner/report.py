@@ -1471,6 +1471,8 @@ def _launch(plan: Plan) -> list[str]:
     if plan.warm_restart_launch_lines:
         lines += [md_escape(WARM_RESTART_LAUNCH_NOTE), "",
                   *md_code_block("bash", plan.warm_restart_launch_lines), ""]
+    if plan.v2_warm_restart_launch_note:  # what to do with them (over nodes: HEAD_NODE_IP)
+        lines += [md_escape(plan.v2_warm_restart_launch_note), ""]
     return lines
 
 

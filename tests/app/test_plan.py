@@ -719,6 +719,27 @@ def test_a_plan_refused_cold_that_fits_warm_shows_the_command_to_run_twice() -> 
     assert [c for c in at.caption if c.value == md_escape(WARM_RESTART_LAUNCH_NOTE)]
     commands = [c.value for c in at.code if "--max-model-len 36000" in c.value]
     assert len(commands) == 1 and commands[0].startswith("vllm serve Qwen/Qwen3-8B")
+    # one node: nothing to add under the command (its launch note is empty)
+    assert not [c for c in at.caption if c.value.startswith("Over ")]
+
+
+def test_warm_restart_commands_over_two_nodes_say_to_set_head_node_ip() -> None:
+    # (review h436 #5) Llama-3.1-70B, TP=8 x DP=2 on 2 nodes of 8 H100s at utilization 0.33:
+    # refused cold, held warm (tests/cli/test_warm_restart_refused_cold.py); the two warm
+    # commands came without the note on HEAD_NODE_IP, so `--master-addr $HEAD_NODE_IP` pasted
+    # as shown lost its value
+    at = open_page(None, model="meta-llama/Llama-3.1-70B-Instruct", gpu="h100-sxm", gpn="8",
+                   nodes="2", tp="8", dp="2", gmu="0.33")
+    assert not at.exception
+    shown = [e for e in _in_order(at.main) if e.type in ("caption", "code")]
+    warm = next(i for i, e in enumerate(shown)
+                if e.type == "caption" and e.value == md_escape(WARM_RESTART_LAUNCH_NOTE))
+    assert shown[warm + 1].type == "code"
+    assert shown[warm + 1].value.endswith("--node-rank 1 \\\n  --headless")
+    # as the fitting plan's caption words it (app_markdown: flags as code)
+    assert shown[warm + 2].value == md_escape(
+        "Over 2 nodes: set HEAD_NODE_IP to node 0's address on every node and run node R's "
+        "command there (`--node-rank` R; node 0 serves the API, the others run `--headless`).")
 
 
 def _routed_experts_term(at) -> str:

@@ -101,3 +101,55 @@ def test_no_warm_restart_command_where_the_warm_pool_is_short_or_the_plan_fits(
     data, lines = _plan(capsys, *args)
     assert data["v2_warm_restart_fits"] is False and data["v2_warm_restart_commands"] == []
     assert LAUNCH_NOTE not in lines
+
+
+OVER_2_NODES = ("Over 2 nodes: set HEAD_NODE_IP to node 0's address on every node and run node "
+                "R's command there (--node-rank R; node 0 serves the API, the others run "
+                "--headless).")
+TWO_NODES = ("--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus", "16",
+             "--nodes", "2", "--dp", "2")
+
+
+def test_warm_restart_commands_over_two_nodes_say_to_set_head_node_ip(capsys) -> None:
+    """(review h436 #5) Llama-3.1-70B, TP=8 x DP=2 over 2 nodes of 8 H100s, refused cold at
+    --gpu-memory-utilization 0.33 and held warm: the two warm commands came without the "Over
+    2 nodes: set HEAD_NODE_IP ..." line the same commands carry at 0.34, where the plan fits,
+    so pasted as printed `--master-addr $HEAD_NODE_IP` lost its value (HEAD_NODE_IP unset) and
+    vLLM's parser stopped ("expected one argument"). Now the note follows them (text, --json
+    v2_warm_restart_launch_note, report), word for word the fitting plan's."""
+    code, out, err = run_main(capsys, "plan", *TWO_NODES, "--gpu-memory-utilization", "0.34",
+                              "--json")
+    assert code == 0, err
+    fitting = json.loads(out)
+    assert fitting["fits"] and fitting["launch_note"] == OVER_2_NODES
+    code, out, err = run_main(capsys, "plan", *TWO_NODES, "--gpu-memory-utilization", "0.33",
+                              "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert not data["fits"] and data["v2_warm_restart_fits"]
+    assert data["v2_warm_restart_commands"] == [
+        c.replace("--gpu-memory-utilization 0.34", "--gpu-memory-utilization 0.33")
+        for c in fitting["vllm_commands"]]
+    assert data["v2_warm_restart_launch_note"] == OVER_2_NODES
+    code, out, err = run_main(capsys, "plan", *TWO_NODES, "--gpu-memory-utilization", "0.33")
+    assert code == 0, err
+    lines = out.splitlines()
+    at = lines.index(LAUNCH_NOTE)
+    assert lines[at + 1] == "# node 0" and lines[at + 3] == "# node 1"
+    assert lines[at + 4].endswith("--node-rank 1 --headless")
+    assert lines[at + 5] == OVER_2_NODES
+    code, out, err = run_main(capsys, "report", *TWO_NODES, "--gpu-memory-utilization", "0.33",
+                              "--date", "2026-01-01")
+    assert code == 0, err
+    block = out.split(LAUNCH_NOTE)[1]
+    assert block.split("```\n\n")[1].startswith(OVER_2_NODES)
+
+
+def test_no_warm_restart_note_without_warm_restart_commands(capsys) -> None:
+    # the same plan held cold (0.34) or short warm too (0.30): no warm commands, no note
+    for utilization in ("0.34", "0.30"):
+        code, out, err = run_main(capsys, "plan", *TWO_NODES, "--gpu-memory-utilization",
+                                  utilization, "--json")
+        assert code == 0, err
+        data = json.loads(out)
+        assert data["v2_warm_restart_commands"] == [] and data["v2_warm_restart_launch_note"] == ""

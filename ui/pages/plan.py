@@ -517,6 +517,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     if result.warm_restart_launch_lines:  # refused cold, fits warm: the command to run twice
         st.caption(md_escape(WARM_RESTART_LAUNCH_NOTE))
         st.code(fmt.shell_block(result.warm_restart_launch_lines), language="bash")
+    if result.v2_warm_restart_launch_note:  # as the command's (over nodes: HEAD_NODE_IP)
+        st.caption(app_markdown(result.v2_warm_restart_launch_note))
     st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):

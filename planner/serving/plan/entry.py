@@ -81,7 +81,7 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
         v2_warm_restart_kv_cache_tokens=warm.capacity[1] if warm and warm.capacity else None,
         v2_warm_restart_max_concurrency=warm.capacity[2] if warm and warm.capacity else None,
         v2_warm_restart_fits=warm_fits,
-        v2_warm_restart_commands=_launch_fields(st, True)["vllm_commands"] if warm_fits else [],
+        **_warm_launch_fields(st, warm_fits),
         engine=s,
         vllm_release=vllm_rules(s.vllm_version).label,
         gpu_name=r.gpu_name,
@@ -183,6 +183,17 @@ def _warm_restart_fits(fields: dict[str, Any], warm: WarmRestart | None, pp: int
     return (not fields["fits"] and bool(short) and warm is not None and pp == 1
             and warm.kv_cache_bytes is not None
             and warm.kv_cache_bytes - fields["kv_cache_bytes_per_gpu"] >= short)
+
+
+def _warm_launch_fields(st: Setup, warm_fits: bool) -> dict[str, Any]:
+    """v2_warm_restart_commands and v2_warm_restart_launch_note: where the plan is refused cold
+    and fits on the warm restart (_warm_restart_fits), the commands and note a fitting plan
+    carries (_launch_fields), the note over several nodes saying to set HEAD_NODE_IP; none
+    otherwise, nor a note without commands (launch_note says why there are none)."""
+    launch = _launch_fields(st, True) if warm_fits else {"vllm_commands": []}
+    commands = launch["vllm_commands"]
+    return {"v2_warm_restart_commands": commands,
+            "v2_warm_restart_launch_note": launch["launch_note"] if commands else ""}
 
 
 def _launch_fields(st: Setup, fits: bool, every_node: bool = True) -> dict[str, Any]:

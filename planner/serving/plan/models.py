@@ -272,3 +272,8 @@ class Plan(PlanSummary):
         default_factory=list, description="where v2_warm_restart_fits: the `vllm serve` "
         "commands to run twice, node 0's first, as vllm_commands would hold them had the cold "
         "start-up fitted; empty otherwise, and where no command is made (launch_note)")
+    v2_warm_restart_launch_note: str = Field(
+        default="", description="what goes with v2_warm_restart_commands, as launch_note goes "
+        "with vllm_commands had the cold start-up fitted (what the command loads; over several "
+        "nodes, setting HEAD_NODE_IP and which node runs which command); '' where there are no "
+        "warm-restart commands")
