@@ -57,6 +57,7 @@ from planner.serving.hardware import (
     with_link,
     with_pcie_slot,
 )
+from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_refusal
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
@@ -155,6 +156,27 @@ def served_checkpoint(name: str | None) -> str | None:
         raise CliError(f"--target-checkpoint: {problem[0]}; give a folder it can load, or the "
                        "checkpoint's repo id")
     return str(folder)
+
+
+def _checkpoint_in_format(checkpoint: str | None, target: str | None) -> str | None:
+    """`checkpoint` (served_checkpoint's) given for the --target-quant `target`; CliError
+    where its own config, read without the network, holds another format (a catalog entry's,
+    or a local folder's config.json: the command would load weights the plan did not size,
+    launch.checkpoint_format_refusal). A hub repo outside the catalog is not fetched for it,
+    and a folder whose config Headroom cannot parse is not checked (the launch note says so)."""
+    if checkpoint is None or target is None:
+        return checkpoint
+    held = catalog_checkpoint_scheme(checkpoint)
+    if held is None and Path(checkpoint).is_absolute():  # a folder (served_checkpoint)
+        try:
+            held = checkpoint_scheme(load_model(checkpoint)[1]).key
+        except (ValueError, KeyError, HubError):
+            held = None
+    wanted = resolve_scheme(target)
+    if held is not None and held != wanted.key:
+        raise CliError("--target-checkpoint " + checkpoint_format_refusal(
+            checkpoint, scheme(held), wanted))
+    return checkpoint
 
 
 def _local_name(path: Path) -> tuple[str, str | None]:
@@ -557,7 +579,8 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,
         "target_quant": target and resolve_scheme(target).key,
-        "target_checkpoint": served_checkpoint(getattr(args, "target_checkpoint", None)),
+        "target_checkpoint": _checkpoint_in_format(
+            served_checkpoint(getattr(args, "target_checkpoint", None)), target),
         "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "max_model_len": _release_count(args.max_model_len, "--max-model-len", release),

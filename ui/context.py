@@ -43,6 +43,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import (
     CHECKPOINT_STEP,
+    MODEL_STEP,
     REMOTE_CODE_STEP,
     VERSION_STEP,
     remote_code_class,
@@ -454,6 +455,7 @@ CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"
 """The Plan page's field for a checkpoint holding the what-if format (the CLI's
 --target-checkpoint)."""
 APP_CHECKPOINT_STEP = f"in the Plan page's \"{LABELS['target_checkpoint']}\" field"
+APP_MODEL_STEP = "(pick it on the Model page)"
 
 WHAT_IF_OPTION = "What-if: {label}"
 """A what-if weight format as the Plan page's Quantization field lists it."""
@@ -480,12 +482,14 @@ def app_words(text: str) -> str:
     longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field,
     recommend's --context (recommend.LONGER_LEN_REFUSED) the Recommend page's field, the
     what-if format's --target-checkpoint (launch.CHECKPOINT_STEP) the Plan page's field,
-    the nearest fit's --target-quant (fixes.format_step) the Plan page's Quantization, and
-    the --gpu-name that gives a GPU of unknown compute capability one
-    (unknown_capability.GIVE_GPU_MODEL) the Hardware page's GPU model (NAME_THE_MODEL)."""
+    the checkpoint to plan itself (launch.MODEL_STEP) the Model page, the nearest fit's
+    --target-quant (fixes.format_step) the Plan page's Quantization, and the --gpu-name that
+    gives a GPU of unknown compute capability one (unknown_capability.GIVE_GPU_MODEL) the
+    Hardware page's GPU model (NAME_THE_MODEL)."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
     text = text.replace(GIVE_GPU_MODEL, NAME_THE_MODEL)
     text = text.replace(CHECKPOINT_STEP, APP_CHECKPOINT_STEP)
+    text = text.replace(MODEL_STEP, APP_MODEL_STEP)
     text = text.replace(LARGER_LEN_STEP, APP_LARGER_LEN_STEP)
     text = text.replace(LONGER_LEN_REFUSED, APP_LONGER_LEN_REFUSED)
     for cli_words, app in _APP_FORMAT_STEPS.items():

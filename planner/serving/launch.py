@@ -91,7 +91,7 @@ class Launch(NamedTuple):
 
 
 @cache
-def _checkpoint_scheme(repo_id: str) -> str | None:
+def catalog_checkpoint_scheme(repo_id: str) -> str | None:
     """The weight scheme key a catalog checkpoint holds (from its config), None if absent."""
     if catalog_entry(repo_id) is None:
         return None
@@ -106,11 +106,28 @@ def _refused_as_stored(repo_id: str, version: Version) -> list[str]:
     return act_order_errors(spec, quant.checkpoint_scheme(spec), version)
 
 
+MODEL_STEP = "(--model)"
+"""How a checkpoint format refusal asks to plan the checkpoint itself, in the CLI's words: the
+app names its Model page instead (ui.context.app_words)."""
+
+
+def checkpoint_format_refusal(checkpoint: str, held: quant.QuantScheme,
+                              target: quant.QuantScheme) -> str:
+    """Why a checkpoint given for the `target` what-if format (--target-checkpoint, the app's
+    checkpoint field) is no launch of the plan: it holds `held` (its own config says so: a
+    catalog entry's, or a local folder's config.json the CLI reads), so `vllm serve` would
+    load weights of another size than planned (Qwen/Qwen3-235B-A22B-FP8 given for w4a16:
+    27.66 GiB per GPU at TP=8, not 14.56)."""
+    return (f"{checkpoint} holds {held.key} weights ({held.label}), not the {target.key} "
+            f"planned: a command loading it would not run this plan; plan {checkpoint} itself "
+            f"{MODEL_STEP}, or give a {target.label} checkpoint {CHECKPOINT_STEP}.")
+
+
 def known_checkpoint(model: str, scheme_key: str, version: Version) -> str | None:
     """A known checkpoint of `model` in exactly the format `scheme_key` that vLLM `version`
     loads (_refused_as_stored), else None."""
     return next((repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
-                 if _checkpoint_scheme(repo) == scheme_key
+                 if catalog_checkpoint_scheme(repo) == scheme_key
                  and not _refused_as_stored(repo, version)), None)
 
 
@@ -140,9 +157,15 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
         version = vllm_rules(cli.vllm_version).version
         known = known_checkpoint(model, scheme.key, version)
         if s.target_checkpoint:
+            held = catalog_checkpoint_scheme(s.target_checkpoint)
+            if held is not None and held != scheme.key:
+                return Launch(None, f"No {scheme.label} command: " + checkpoint_format_refusal(
+                    s.target_checkpoint, quant.scheme(held), scheme))
             serve, note = f"vllm serve {shlex.quote(s.target_checkpoint)}", (
                 f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
-                f"{model} (its format is not checked).")
+                f"{model}" + (" (its config in Headroom's catalog holds that format)."
+                              if held else " (not in Headroom's catalog: its format is taken "
+                              "as given)."))
         elif known:
             flag, kv_note = _kv_as_planned(known, s, cli)
             serve, note = f"vllm serve {known}{flag}", (
@@ -179,7 +202,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             note = f"vLLM quantizes {model} to {scheme.label} while loading it."
         else:
             refused = next((repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
-                            if _checkpoint_scheme(repo) == scheme.key), None)
+                            if catalog_checkpoint_scheme(repo) == scheme.key), None)
             others = tuple(repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
                            if repo != refused)
             tools = "" if scheme.key in UNTOOLED_SCHEMES else \

@@ -608,6 +608,25 @@ def test_a_checkpoint_typed_for_a_runtime_what_if_is_the_one_served() -> None:
     assert metric(at, "Weights per GPU") == metric(runtime, "Weights per GPU") == "15.99 GiB"
 
 
+def test_a_checkpoint_typed_in_another_format_gets_no_command() -> None:
+    # (review h436 #4) Qwen3-32B in W4A16 on 2 L40S with Qwen/Qwen3-32B-FP8 typed in: that
+    # catalog checkpoint's config holds fp8-block128, so `vllm serve Qwen/Qwen3-32B-FP8` would
+    # load FP8 weights (about twice the W4A16 ones planned); the page printed it. Now no
+    # command, and the note says why in the page's words (its Model page, its field)
+    query = {"model": "Qwen/Qwen3-32B", "gpu": "l40s", "gpn": "2", "quant": "w4a16-gptq-g128"}
+    at = open_page(None, **query, ckpt="Qwen/Qwen3-32B-FP8")
+    assert not at.exception
+    assert launch_command(at) == ""
+    [note] = [i.value for i in at.info if "holds" in i.value]
+    assert note.startswith(
+        "No GPTQ int4, group 128 (W4A16) command: Qwen/Qwen3-32B-FP8 holds fp8-block128 weights "
+        "(FP8 E4M3, 128x128 block scales), not the w4a16-gptq-g128 planned: a command loading "
+        "it would not run this plan; plan Qwen/Qwen3-32B-FP8 itself (pick it on the Model "
+        "page), or give a GPTQ int4, group 128 (W4A16) checkpoint in the Plan page's "
+        "\"Checkpoint in this format\" field.")
+    assert "--model" not in note and "--target-checkpoint" not in note
+
+
 def test_the_tp_sizes_not_offered_are_named_as_runs() -> None:
     # Qwen3-8B (32 query heads, 8 KV heads) on 16 nodes x 8 H100s: TP must divide 32 and
     # divide or be divided by 8, so 1, 2, 4, 8, 16 and 32 are offered and the other 122 sizes

@@ -910,6 +910,44 @@ def test_launch_command_loads_what_was_planned(capsys) -> None:
         "vllm serve nvidia/Qwen3-235B-A22B-NVFP4 --tensor-parallel-size 8")
 
 
+def test_a_target_checkpoint_holding_another_format_is_refused(capsys, tmp_path: Path) -> None:
+    """(review h436 #4) --target-quant w4a16 --target-checkpoint Qwen/Qwen3-235B-A22B-FP8 on 8
+    RTX 3090s said "Fits" (W4A16: 14.56 GiB per GPU) and printed `vllm serve
+    Qwen/Qwen3-235B-A22B-FP8`, whose FP8 weights are 29,703,105,024 B = 27.66 GiB per GPU at
+    TP=8 + EP (worked by hand in tests/planner/serving/test_launch_target_checkpoint.py)
+    against a 21.68 GiB budget: vLLM stops at load. A checkpoint whose own config Headroom
+    reads (a catalog entry, a local folder's config.json) in another format exits 2 in one
+    line naming both formats; one in the format planned is loaded."""
+    base = ["plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "rtx-3090", "--gpus", "8",
+            "--tp", "8", "--ep", "--target-quant", "w4a16"]
+    code, out, err = run_main(capsys, *base, "--json")
+    assert code == 0 and json.loads(out)["weights_bytes_per_gpu"] < 21.68 * 2**30
+    folder = tmp_path / "qwen3-fp8"  # the FP8 checkpoint's config.json, with weights
+    folder.mkdir()
+    entry = next(e for e in catalog_entries() if e.repo_id == "Qwen/Qwen3-235B-A22B-FP8")
+    (folder / "config.json").write_text(json.dumps(entry.config))
+    (folder / "model.safetensors").write_bytes(NO_TENSORS)
+    for given in ("Qwen/Qwen3-235B-A22B-FP8", str(folder)):
+        code, out, err = run_main(capsys, *base, "--target-checkpoint", given)
+        assert code == 2 and out == ""
+        assert err == (
+            f"python -m planner plan: error: --target-checkpoint {given} holds fp8-block128 "
+            "weights (FP8 E4M3, 128x128 block scales), not the w4a16-gptq-g128 planned: a "
+            f"command loading it would not run this plan; plan {given} itself (--model), or give "
+            "a GPTQ int4, group 128 (W4A16) checkpoint (--target-checkpoint).\n")
+    # its own format planned: the folder is what the command loads
+    code, out, err = run_main(capsys, *base[:-1], "fp8-block128", "--target-checkpoint",
+                              str(folder), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["weights_bytes_per_gpu"] == 29_703_105_024 and not data["fits"]
+    code, out, err = run_main(capsys, *base, "--target-checkpoint",
+                              "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--json")
+    assert code == 0, err
+    assert json.loads(out)["vllm_command"].startswith(
+        "vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4 --tensor-parallel-size 8 ")
+
+
 def test_a_layout_over_two_nodes_prints_a_command_per_node(capsys) -> None:
     # 2 nodes x 8 H100, TP=8 x DP=2: 16 ranks, one replica a node. The plan text and the
     # report show each node's command under '# node R' (vLLM 0.12+ --nnodes, node 1
@@ -1469,7 +1507,11 @@ def test_a_local_target_checkpoint_is_a_folder_vllm_can_load(capsys, monkeypatch
     assert refused("ckpt") == (f"--target-checkpoint {ckpt} holds no config.json, so `vllm "
                                "serve` cannot load it; give the checkpoint's folder or its "
                                "repo id.")
-    (ckpt / "config.json").write_text(json.dumps(TINY_CONFIG))
+    # a checkpoint of the format planned (a 16-bit one is refused: review h436 #4, in
+    # test_a_target_checkpoint_holding_another_format_is_refused)
+    gptq = {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False,
+            "sym": True}
+    (ckpt / "config.json").write_text(json.dumps({**TINY_CONFIG, "quantization_config": gptq}))
     assert refused("ckpt") == (
         f"--target-checkpoint: {ckpt} holds no weights (*.safetensors, *.bin or *.pt), so "
         "`vllm serve` would stop with \"Cannot find any model weights\"; give a folder it can "
