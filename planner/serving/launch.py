@@ -131,6 +131,17 @@ def known_checkpoint(model: str, scheme_key: str, version: Version) -> str | Non
                  and not _refused_as_stored(repo, version)), None)
 
 
+def fp8_made_at_load(model: str, scheme: quant.QuantScheme, s: EngineSettings,
+                     method: str | None, version: Version) -> bool:
+    """Whether the command launch() writes has vLLM `version` make fp8 from `model`'s 16-bit
+    weights while loading them (`--quantization fp8` on a checkpoint with no quant_method:
+    `method` None): not where a checkpoint in the format is loaded instead (--target-checkpoint,
+    a known one)."""
+    return (scheme.runtime and scheme.vllm_quantization == "fp8" and method is None
+            and not (s.target_quant and (s.target_checkpoint
+                                         or known_checkpoint(model, scheme.key, version))))
+
+
 def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flags: str,
            cli: VllmCli, unservable: str | None = None, method: str | None = None,
            as_stored_errors: tuple[str, ...] = ()) -> Launch:

@@ -857,6 +857,26 @@ override, so --quantization fp8 on it is the mismatch ValueError. The 0.15.0 whe
 its --quantization choices (vllm_cli fixture) no longer list auto-round, as 0.15.1's do not."""
 
 
+FP8_AT_LOAD_ON_META_FROM: Version = (0, 16, 0)
+"""The first release that allocates no whole 16-bit model on the GPU while it makes fp8 at load
+(`--quantization fp8` on a 16-bit checkpoint; planner.serving.plan.load_peak.load_peak_errors).
+NOTE: in the 0.9.1, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.0 and 0.15.1 wheels
+model_executor/layers/quantization/fp8.py creates every Linear's weight (Fp8LinearMethod,
+0.15: Fp8OnlineLinearMethod) and every MoE layer's w13_weight and w2_weight (Fp8MoEMethod,
+0.13-0.15: Fp8OnlineMoEMethod) with `torch.empty(..., dtype=params_dtype)` where the checkpoint
+is not fp8-serialized, and model_loader/base_loader.py builds the model under `with
+target_device:` (the GPU): the whole 16-bit model is allocated before the first weight is
+read. 0.9.1-0.12.0 quantize after load_weights (process_weights_after_loading,
+ops.scaled_fp8_quant per layer); 0.13.0-0.15.1 quantize each layer once its last shard is
+loaded (patched_weight_loader), into the 16-bit model already allocated. The 0.16.0 wheel
+creates them with `device="meta"` and materializes each layer in patched_weight_loader
+(layer._load_device) just before its first shard; so do the 0.18.0, 0.20.0, 0.24.0, 0.28.0
+and 0.31.0 wheels (from 0.24.0 in quantization/online/fp8.py and online/moe_base.py) and
+0.34.0, whose weight_utils.get_quant_config turns `--quantization fp8` without a checkpoint
+quantization config into OnlineQuantizationConfig("fp8_per_tensor") ("--quantization fp8 is
+deprecated for online quantization")."""
+
+
 def deprecated_quantization(method: str | None, version: Version) -> bool:
     """Whether vLLM `version` loads a checkpoint of quant_method `method` only with
     --allow-deprecated-quantization (DEPRECATED_QUANTIZATION)."""

@@ -27,6 +27,7 @@ from planner.serving.eplb import moe_method_kind
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
 from planner.serving.launch import (
     Launch,
+    fp8_made_at_load,
     launch,
     library_backend_gap,
     remote_code_gap,
@@ -68,6 +69,7 @@ from planner.serving.vllm_versions import (
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
     FLASHINFER_GDN_CHECKPOINT_TOKENS,
+    FP8_AT_LOAD_ON_META_FROM,
     HYBRID_ALIGN_TO_BLOCK_FROM,
     MAMBA2_CHECKPOINT_BLOCK_FROM,
     MOONVIT_SPLIT_FROM,
@@ -254,6 +256,10 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         ep_refusal=ep_refusal(ccs, s, rules, scheme, b12x),
         tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
         launch=started,
+        whole_16bit=quant.scheme(quant.DTYPE_SCHEME[served])
+        if rules.version < FP8_AT_LOAD_ON_META_FROM and fp8_made_at_load(
+            spec.name or "<model>", scheme, s, config_quant_method(spec), rules.version)
+        else None,
     )
 
 

@@ -12,6 +12,7 @@ from planner.serving.plan.cluster import rank_position
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import held_blocks, stage_layouts_key
 from planner.serving.plan.layout_facts import setup
+from planner.serving.plan.load_peak import load_peak_errors
 from planner.serving.plan.models import Plan, PlanRequest, PlanSummary, RankMemory
 from planner.serving.plan.refusals import cached_layout_errors, kv_pool_oom_errors
 from planner.serving.plan.shared import cached, spec_params
@@ -57,10 +58,11 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
     candidates = [Binding(m.pp_stage, m.weights_bytes, m.total_bytes, m.budget_bytes,
                           m.activation_bytes, m.non_torch_bytes, m.cuda_graph_bytes,
                           m.kv_cache_bytes, m.num_blocks, m.runner_buffer_bytes) for m in ranks]
-    index, out, fields = _conclude(st, candidates, errors)
+    index, out, fields, loads = _conclude(st, candidates, errors)
     binding = ranks[index]
     params = spec_params(spec)
-    warm = warm_restart(st, binding)
+    # no warm restart where vLLM runs out of memory loading the model (load_peak_errors)
+    warm = warm_restart(st, binding) if loads else None
     warm_fits = _warm_restart_fits(fields, warm, layout.pp)
     terms = plan_terms(st, binding, out, warm)
     kv_b = f.kv_b
@@ -99,10 +101,11 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
 
 def _conclude(
     st: Setup, candidates: list[Binding], errors: list[str], every_node: bool = True
-) -> tuple[int, Outcome, dict[str, Any]]:
+) -> tuple[int, Outcome, dict[str, Any], bool]:
     """From the sized workers (in rank order): the binding one (fewest blocks, first on a tie),
-    the outcome, and every PlanSummary field, shared by plan() and plan_summary() (but
-    vllm_commands without `every_node`: _launch_fields)."""
+    the outcome, every PlanSummary field, shared by plan() and plan_summary() (but
+    vllm_commands without `every_node`: _launch_fields), and whether vLLM gets past loading the
+    model (load_peak_errors: none)."""
     f = st.facts
     r = f.r
     busy, empty, pages = f.checks
@@ -110,9 +113,12 @@ def _conclude(
     # stage's or page size's (more memory does not make such a plan fit)
     refused = bool(errors or r.refusals or busy or empty or pages)
     over, oom = kv_pool_oom_errors(st, candidates)
-    if r.refusals or busy or empty or oom or pages:  # (most plans have none: no merging)
+    # vLLM loads the model only past every start-up check (a refused plan never gets there)
+    peak_over, peak = (0, []) if refused else load_peak_errors(st, candidates)
+    over = max(over, peak_over)
+    if r.refusals or busy or empty or oom or peak or pages:  # (most plans have none)
         errors[:0] = [e for e in r.refusals if e not in errors]
-        for found in (busy, empty, oom, pages):
+        for found in (busy, empty, peak, oom, pages):
             errors += [e for e in found if e not in errors]
     # one pass (a plan has a few workers; a generator or key function per plan cost more):
     # the binding worker, the fewest blocks then the least KV (the first on a tie) of those
@@ -162,7 +168,7 @@ def _conclude(
         "weight_format": r.scheme.key,
         "weight_format_label": r.scheme.label,
     }
-    return index, out, fields
+    return index, out, fields, not peak
 
 
 def _warm_restart_fits(fields: dict[str, Any], warm: WarmRestart | None, pp: int) -> bool:

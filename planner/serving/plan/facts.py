@@ -104,6 +104,9 @@ class Resolved(NamedTuple):
     ep_refusal: str | None  # mxfp4.mxfp4_ep_reason: vLLM stops at start-up with EP > 1
     tp_refusal: str | None  # wna16_kernels.gptq_tp_refusal: ... and with TP > 1
     launch: Launch
+    # the 16-bit format vLLM loads the whole model in before it makes fp8 of it at load
+    # (vllm_versions.FP8_AT_LOAD_ON_META_FROM; load_peak.load_peak_errors), else None
+    whole_16bit: quant.QuantScheme | None
     gpu_count: int  # the cluster's (ClusterSpec.gpu_count), read by every plan
     gpu_totals: tuple[int, ...]  # the distinct GPU memory totals of its nodes
     budgets: dict[int, int]  # ENGINE.budget_bytes of each of those totals

@@ -123,21 +123,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                 version) if s.enable_eplb else None)
     if refusal:
         return Refused(r, refusal)
-    # the release EPLB's state is sized for, in the key: its tensors differ by release
-    eplb = version if s.enable_eplb and layout.ep and spec.is_moe else None
-    draft = draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
-    own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
-    own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
-    key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
-           r.states.draft_kv_layers, own_heads, own_embed,
-           r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
-           r.vision_first_stage_only,
-           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb,
-           draft is not None)
-    terms = cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
-                   eplb, draft)
+    terms = rank_terms(spec, s, r, layout)
     # (shared by the KV dtypes' plans, as the terms are)
-    holdings = _rank_holdings(spec, r, layout, eplb)
+    holdings = _rank_holdings(spec, r, layout, _eplb_release(spec, s, layout))
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = shared.ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0], r.kv_grouping[2])
@@ -168,6 +156,33 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                             cluster, layout, r, terms, holdings, stages,
                             all2all_taken(s) and runs_all2all(layout.dp, layout.ep,
                                                               spec.is_moe)), checks, {})
+
+
+def _eplb_release(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> Version | None:
+    """The release EPLB's state is sized for (its tensors differ by release), None where EPLB
+    does not run on this layout."""
+    return vllm_rules(s.vllm_version).version if s.enable_eplb and layout.ep and spec.is_moe \
+        else None
+
+
+def rank_terms(spec: ModelSpec, s: EngineSettings, r: Resolved,
+               layout: ParallelLayout) -> tuple[WeightTerms, ...]:
+    """The weights of each (stage, TP rank) position in r.scheme (_rank_terms), cached per
+    weight format and layout: the plan's, or the 16-bit model a release loads whole before
+    making fp8 of it (load_peak.load_peak_errors: r with that scheme)."""
+    redundant = redundant_experts(spec, s, layout)
+    eplb = _eplb_release(spec, s, layout)
+    draft = draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
+    own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
+    own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
+    key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
+           r.states.draft_kv_layers, own_heads, own_embed,
+           r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
+           r.vision_first_stage_only,
+           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb,
+           draft is not None)
+    return cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
+                  eplb, draft)
 
 
 def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads: bool,

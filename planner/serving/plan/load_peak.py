@@ -1,0 +1,49 @@
+"""The load-time peak of fp8 made at load on the releases that allocate the whole 16-bit model
+on the GPU before quantizing it (vllm_versions.FP8_AT_LOAD_ON_META_FROM): a plan whose peak is
+more than a GPU holds is refused."""
+
+from planner.serving.plan.facts import Setup
+from planner.serving.plan.layout_facts import rank_terms
+from planner.serving.plan.shared import gib
+from planner.serving.plan.verdict import Binding
+from planner.serving.vllm_versions import FP8_AT_LOAD_ON_META_FROM, version_label, vllm_rules
+from planner.serving.weights import rank_totals
+
+FP8_FILE = "model_executor/layers/quantization/fp8.py"
+
+
+def load_peak_errors(st: Setup, candidates: list[Binding]) -> tuple[int, list[str]]:
+    """vLLM's out-of-memory failure while loading a 16-bit checkpoint it makes fp8 of at load,
+    on a release that allocates every Linear and MoE weight in the model dtype first
+    (Resolved.whole_16bit): the worker whose 16-bit weights plus its non-torch memory exceed
+    its GPU's total by the most, and the bytes it is over by ((0, []) where every worker's
+    fit).
+
+    NOTE: the bound is the GPU's total, not the --gpu-memory-utilization budget:
+    Worker.init_device (v1/worker/gpu_worker.py, 0.11.0 wheel) checks only that the free memory
+    covers the budget and builds the NCCL communicators (the non-torch memory) before
+    load_model, which checks nothing; determine_available_memory then empties torch's cache
+    and resets its peak before profiling (so the load peak does not shrink the KV cache) and
+    counts the weights held after quantization, the plan's own. The 16-bit weights are a lower
+    bound of the peak: each layer's fp8 copy is made beside them."""
+    whole = st.facts.r.whole_16bit
+    if whole is None:
+        return 0, []
+    tp = st.layout.tp
+    sixteen = rank_totals(rank_terms(st.spec, st.s, st.facts.r._replace(scheme=whole), st.layout))
+    by_worker = {(index // tp, w): sixteen[index]
+                 for index, w in enumerate(rank_totals(st.facts.weight_terms))}
+    peaks = [(by_worker[c.pp_stage, c.weights] + c.non_torch - c.total, c) for c in candidates]
+    over, worst = max(peaks, key=lambda peak: peak[0])
+    if over <= 0:
+        return 0, []
+    weights = by_worker[worst.pp_stage, worst.weights]
+    release, label = vllm_rules(st.s.vllm_version).label, st.facts.r.scheme.label
+    fixed = version_label(FP8_AT_LOAD_ON_META_FROM)
+    return over, [
+        f"vLLM {release} allocates {st.spec.name or 'the model'}'s weights whole in "
+        f"{whole.label} before it makes {label} of them at load ({FP8_FILE} creates each Linear "
+        f"and MoE weight in the model dtype; per layer from vLLM {fixed}): {gib(weights)} per "
+        f"GPU + {gib(worst.non_torch)} non-torch exceed the GPU's {gib(worst.total)} by "
+        f"{gib(over)}, so it runs out of CUDA memory while loading the model; plan vLLM "
+        f"{fixed} or later, or load a checkpoint stored in {label} (--target-checkpoint)."]
