@@ -4,9 +4,12 @@ For each model, each priced GPU preset and each GPU count (powers of two up to o
 then whole nodes, up to `gpus_max`), the sweep (planner.serving.sweep) plans every weight
 format x layout using exactly that many GPUs x KV dtype at the workload's context, with its
 speed (planner.serving.speed) at the workload's concurrency, or, given a request rate, at
-the fewest requests in flight whose output tokens/s reach rate x output length. A row is kept
-when it fits with room for the concurrency (ceil(concurrency / DP) in each DP replica's KV pool:
-replicas.dp_requests), reaches the rate and meets the TTFT/TPOT targets.
+the fewest requests in flight whose output tokens/s reach rate x output length. Every row runs
+the concurrency at once: where vLLM's default max_num_seqs per replica is fewer than its share,
+ceil(concurrency / DP), the row is planned and launched at --max-num-seqs raised to that share
+(sweep.held_settings), since vLLM would queue the rest (the slot wait `plan` notes, outside
+its TTFT). A row is kept when it fits with room for the concurrency (the share in each DP
+replica's KV pool: replicas.dp_requests), reaches the rate and meets the TTFT/TPOT targets.
 Per (model, GPU) the best row at the fewest GPUs with a row the targeted vLLM can launch is
 listed, and a what-if row (no command for that vLLM) where one serves on fewer GPUs or no
 launchable row serves; launchable rows first, then cheapest $/hour, with $ per million
@@ -52,6 +55,7 @@ from planner.serving.replicas import (
     Family,
     dp_requests,
     families,
+    held_seqs,
     lowest_counts,
     relaxed_speed,
 )
@@ -473,12 +477,14 @@ def _planned(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
 
 
 def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
-             workload: Workload, cache: dict) -> tuple[float, float | None, bool]:
+             workload: Workload, held: int, cache: dict) -> tuple[float, float | None, bool]:
     """(the requests of max_model_len its KV cache holds, -inf where it does not fit, output
-    tokens/s at vLLM's max_num_seqs per replica or
-    None without a rate, KV-bound: its KV cache holds fewer requests than max_num_seqs) of
-    one replica, planned once for every count."""
-    key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member)
+    tokens/s at max_num_seqs per replica (vLLM's, raised to the replica's share of the
+    `held` requests its DP replicas run at once where fewer: held_seqs) or None without a
+    rate, KV-bound: its KV cache holds fewer requests than that max_num_seqs) of one
+    replica, planned once for every count (at the default flags: raised ones only add to the
+    memory, so its room bounds theirs)."""
+    key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member, held)
     if key not in cache:
         planned = _planned(spec, cluster, settings, member, cache)
         if planned is None:
@@ -489,9 +495,10 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
         if figures["fits"] and workload.output_tokens_per_s is not None:
             request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,
                                                   engine=settings)
-            load = workload.load.model_copy(update={
-                "concurrency": figures["max_num_seqs"] * member.dp})
-            speed = speed_figures(request, load, plan_result=PlanFigures.of(figures))
+            seqs = held_seqs(figures["max_num_seqs"], held, member.dp)
+            load = workload.load.model_copy(update={"concurrency": seqs * member.dp})
+            speed = speed_figures(request, load, plan_result=PlanFigures.of(figures)._replace(
+                max_num_seqs=seqs))
             top = 0.0 if speed is None else speed.output_tokens_per_s
             # The pool's blocks over one request's at the held length, below max_num_seqs.
             # Not speed.kv_bound (the speed model's cap): the two agree wherever both exist
@@ -501,30 +508,32 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
             # blocks // held)), so a pool short of one held request is not KV-bound there at
             # max_num_seqs 1.
             bound = (figures["num_gpu_blocks"] // held_request_blocks(request, load.held_tokens)
-                     < figures["max_num_seqs"])
+                     < seqs)
         cache[key] = (figures["max_concurrency"] if figures["fits"] else -math.inf, top, bound)
     return cache[key]
 
 
 def _pp_top(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
-            workload: Workload, cache: dict) -> float:
-    """Output tokens/s the PP > 1 replica `member` cannot reach at vLLM's max_num_seqs: PP x
-    those of its PP = 1 replica with unlimited KV room at ceil(max_num_seqs / PP) requests per
-    DP rank (a PP replica at r requests does the PP = 1 replica's per-step work at r / PP
-    requests plus the stages' hand-offs: planner.serving.replicas); inf where the PP = 1
-    replica gives no figure. One plan per family, then one estimate per PP."""
+            workload: Workload, held: int, cache: dict) -> float:
+    """Output tokens/s the PP > 1 replica `member` cannot reach at max_num_seqs (vLLM's,
+    raised to run `held` requests over its DP replicas: held_seqs): PP x those of its PP = 1
+    replica with unlimited KV room at ceil(max_num_seqs / PP) requests per DP rank (a PP
+    replica at r requests does the PP = 1 replica's per-step work at r / PP requests plus the
+    stages' hand-offs: planner.serving.replicas); inf where the PP = 1 replica gives no
+    figure. One plan per family, then one estimate per PP."""
     one = member.model_copy(update={"pp": 1})
     planned = _planned(spec, cluster, settings, one, cache)
     if planned is None or not planned[0]["fits"]:
         return math.inf
     figures, planned_on = planned
-    per_rank = -(-figures["max_num_seqs"] // member.pp)
+    per_rank = -(-held_seqs(figures["max_num_seqs"], held, member.dp)
+                 // member.pp)
     key = ("pp_top", settings.kv_cache_dtype, settings.quantization, settings.target_quant,
            one, per_rank)
     if key not in cache:
         # on the cluster the PP = 1 replica was planned on: its speed context is built once
         speed = relaxed_speed(spec, planned_on, one, settings, workload.load, figures,
-                              per_rank * one.dp)
+                              per_rank * one.dp, held)
         cache[key] = math.inf if speed is None else speed.output_tokens_per_s
     return member.pp * cache[key]
 
@@ -533,7 +542,8 @@ def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
                       layout: ParallelLayout, workload: Workload, cache: dict) -> bool:
     """Whether `layout` could serve: its replica fits with room for its share of the
     concurrency (dp_requests: ceil(concurrency / dp)) and, at a
-    rate, dp replicas at vLLM's max_num_seqs each (the most output tokens/s, the speed model's
+    rate, dp replicas at max_num_seqs each (vLLM's, raised to run the concurrency: held_seqs;
+    the most output tokens/s, the speed model's
     throughput growing with requests in flight) reach it. For a dense model a replica's plan
     and speed do not depend on DP (planner.serving.replicas); a MoE model's experts are
     spread over tp x dp, so its layout is planned whole. A PP > 1 replica is first bounded
@@ -545,18 +555,20 @@ def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
     needed = workload.output_tokens_per_s
     share = dp_requests(workload.concurrency, layout.dp)
     replicas = layout.dp // member.dp
+    held = share * member.dp  # the requests the member's DP replicas run at once
     if needed is not None and layout.pp > 1:
-        if _pp_top(spec, cluster, settings, member, workload, cache) * replicas * SLACK \
+        if _pp_top(spec, cluster, settings, member, workload, held, cache) * replicas * SLACK \
                 < needed:
             return False
         for pp in range(1, layout.pp):
             base = member.model_copy(update={"pp": pp})
-            room, top, kv_bound = _replica(spec, cluster, settings, base, workload, cache)
+            room, top, kv_bound = _replica(spec, cluster, settings, base, workload, held,
+                                           cache)
             if room >= share and not kv_bound:
                 if top * layout.gpus / base.gpus * SLACK < needed:
                     return False
                 break
-    room, top, _ = _replica(spec, cluster, settings, member, workload, cache)
+    room, top, _ = _replica(spec, cluster, settings, member, workload, held, cache)
     return room >= share and (top is None or top * replicas * (1 + 1e-9) >= needed)
 
 
@@ -586,7 +598,8 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
                 rows += sweep(spec, cluster, settings, quant_keys=(quant,), kv_dtypes=(kv,),
                               layouts=layouts, load=workload.load,
                               tpot_ms_target=workload.tpot_ms, ttft_ms_target=workload.ttft_ms,
-                              min_output_tokens_per_s=workload.output_tokens_per_s).rows
+                              min_output_tokens_per_s=workload.output_tokens_per_s,
+                              held_concurrency=workload.concurrency).rows
     return sorted(rows, key=rank_key)
 
 
@@ -776,8 +789,8 @@ def recommend(
                                       layouts=layouts, load=workload.load,
                                       tpot_ms_target=workload.tpot_ms,
                                       ttft_ms_target=workload.ttft_ms,
-                                      min_output_tokens_per_s=workload.output_tokens_per_s
-                                      ).rows)
+                                      min_output_tokens_per_s=workload.output_tokens_per_s,
+                                      held_concurrency=workload.concurrency).rows)
                 plans += len(rows)
                 where = f"{spec.name or spec.model_type} on {n}x {gpu_key}"
                 if picks.add(n, tally.serving(rows, where), workload):

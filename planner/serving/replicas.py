@@ -103,6 +103,13 @@ def dp_requests(concurrency: int, dp: int) -> int:
     return -(-concurrency // dp)
 
 
+def held_seqs(max_num_seqs: int, held: int, dp: int) -> int:
+    """max_num_seqs per replica of a row that runs `held` requests at once over `dp`
+    replicas: vLLM's default `max_num_seqs`, raised to a replica's share (dp_requests) where
+    it is fewer, as recommend plans such a row (sweep.held_settings)."""
+    return max(max_num_seqs, dp_requests(held, dp))
+
+
 def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
              kv_dtypes: tuple[str, ...], gpus_max: int, vllm_version: str) -> list[Family]:
     """Every family with a member vLLM `vllm_version` accepts on this GPU (TP, EP size and
@@ -151,19 +158,21 @@ def _wide(cluster: ClusterSpec, gpus: int) -> ClusterSpec:
 
 def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                   settings: EngineSettings, load: ServingLoad, figures: dict,
-                  concurrency: int | None) -> SpeedFigures | None:
+                  concurrency: int | None, held: int = 1) -> SpeedFigures | None:
     """The speed of `layout` (its plan's `figures`) with unlimited KV room at `concurrency`
-    requests in flight (None: vLLM's max_num_seqs per replica), its figures only (a bound keeps
-    no terms); None where the speed model gives none."""
+    requests in flight (None: max_num_seqs per replica, vLLM's raised to run `held` requests
+    at once: held_seqs), its figures only (a bound keeps no terms); None where the speed model
+    gives none."""
+    seqs = held_seqs(figures["max_num_seqs"], held, layout.dp)
     # the five figures an estimate reads of a plan (PlanFigures), not a PlanSummary of all
     # its fields: one was built per bound, the families' and each PP's (_pp_top)
     relaxed = PlanFigures(fits=True, max_model_len=figures["max_model_len"],
-                          max_num_seqs=figures["max_num_seqs"],
+                          max_num_seqs=seqs,
                           max_num_batched_tokens=figures["max_num_batched_tokens"],
                           num_gpu_blocks=_HUGE)
     request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=layout,
                                           engine=settings)
-    conc = figures["max_num_seqs"] * layout.dp if concurrency is None else concurrency
+    conc = seqs * layout.dp if concurrency is None else concurrency
     return speed_figures(request, load.model_copy(update={"concurrency": conc}),
                          plan_result=relaxed)
 
@@ -185,8 +194,8 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
     concurrency x one request's bytes, so at least (weights + concurrency x one request's
     bytes) GPUs' worth (the DP = 1 figure), and none can serve where a replica cannot hold
     even one request with one PP stage per layer. A rate
-    needs rate / (output tokens/s per GPU of the relaxed replica at vLLM's max_num_seqs)
-    GPUs.
+    needs rate / (output tokens/s per GPU of the relaxed replica at max_num_seqs: vLLM's,
+    raised to the replica's share of the concurrency where fewer, held_seqs) GPUs.
     """
     out = {}
     # one cluster object per size: the plan's and the speed model's caches are keyed by its
@@ -220,7 +229,8 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
                     (ttft_ms is not None and one.ttft_ms > ttft_ms * SLACK):
                 low = math.inf
         if output_tokens_per_s is not None and not math.isinf(low):
-            top = relaxed_speed(spec, wide, layout, settings, load, figures, None)
+            top = relaxed_speed(spec, wide, layout, settings, load, figures, None,
+                                concurrency)
             rate = 0.0 if top is None else top.output_tokens_per_s * SLACK / layout.gpus
             low = max(low, output_tokens_per_s / rate) if rate else math.inf
         out[fam] = Bound(low, figures["vllm_command"] is not None or not figures["fits"],

@@ -33,6 +33,7 @@ from planner.serving.layout import (
     spec_head_errors,
 )
 from planner.serving.plan import PlanRequest, redundant_experts, summary_figures, verdict_stalled
+from planner.serving.replicas import held_seqs
 from planner.serving.speed import (
     PlanFigures,
     ServingLoad,
@@ -418,6 +419,29 @@ def candidate_settings(engine: EngineSettings, key: str, kv_cache_dtype: str, ow
                                      **quant_settings(key, own)})
 
 
+def held_settings(settings: EngineSettings, figures: Mapping[str, Any], layout: ParallelLayout,
+                  held: int, made: dict) -> EngineSettings | None:
+    """`settings` raised to run `held` requests at once over `layout`'s DP replicas, where
+    the plan's `figures` (vLLM's default max_num_seqs) run fewer: --max-num-seqs set to a
+    replica's share, ceil(held / DP) (replicas.held_seqs), and --max-num-batched-tokens to it too
+    where the default is fewer (vLLM refuses fewer batched tokens than sequences:
+    startup.startup_errors); None where the default already runs them. vLLM runs at most
+    max_num_seqs requests per replica and queues the rest (the slot wait `plan` notes), so
+    recommend, whose concurrency every row must run, plans such a row at the raised flags.
+    One settings object per raise in `made` (the plan's caches are keyed by identity)."""
+    share = held_seqs(figures["max_num_seqs"], held, layout.dp)
+    if share == figures["max_num_seqs"]:
+        return None
+    tokens = max(figures["max_num_batched_tokens"], share)
+    key = (id(settings), share, tokens)
+    if key not in made:
+        made[key] = settings.model_copy(update={
+            "max_num_seqs": share,
+            **({"max_num_batched_tokens": tokens}
+               if tokens > figures["max_num_batched_tokens"] else {})})
+    return made[key]
+
+
 def sweep(
     model: ModelSpec,
     cluster: ClusterSpec,
@@ -431,6 +455,7 @@ def sweep(
     load: ServingLoad | None = None,
     min_output_tokens_per_s: float | None = None,
     ttft_ms_target: float | None = None,
+    held_concurrency: int | None = None,
 ) -> SweepResult:
     """Plan every combination and rank them by `objective` (see rank_key).
 
@@ -438,7 +463,9 @@ def sweep(
     so the caller passes its settings as they are; the other knobs apply to every row. With a
     `load`, every fitting row gets its speed (row_speed; the throughput objective needs one,
     `min_output_tokens_per_s` searches the concurrency that reaches a rate; the TPOT and
-    TTFT targets bound both searches).
+    TTFT targets bound both searches). `held_concurrency`: requests every row must run at
+    once (recommend's requirement), a row whose vLLM default max_num_seqs runs fewer planned
+    again at raised flags (held_settings).
     """
     if objective == "throughput" and load is None:
         load = ServingLoad()
@@ -455,6 +482,7 @@ def sweep(
     rows = []
     context_notes: dict[str, None] = {}  # speed.context_rule's lines, in order, once each
     refused: dict[str, EngineError] = {}  # a release's V0 fall-backs (planner.serving.v1_oracle)
+    made: dict = {}  # held_settings' raised settings, one object each
     for key in keys:
         # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
         runnable = [lay for lay in valid
@@ -465,22 +493,27 @@ def sweep(
             planned = []
             for layout in runnable:
                 try:
-                    planned.append((layout, summary_figures(model, cluster, layout, settings,
-                                                            validated=True, every_node=False)))
+                    figures = summary_figures(model, cluster, layout, settings, validated=True,
+                                              every_node=False)
+                    raised = held_concurrency and held_settings(settings, figures, layout,
+                                                                held_concurrency, made)
+                    planned.append((layout, raised or settings, summary_figures(
+                        model, cluster, layout, raised, validated=True, every_node=False)
+                        if raised else figures))
                 except EngineError as exc:  # not planned on this release: not a row
                     refused.setdefault(str(exc), exc)
                     if not isinstance(exc, LayoutRefused):
                         break  # the settings refused (plan.derive._derive): every layout is
             # the speeds after the format's plans, not between them: one code path at a time
             # stays in the CPU's caches (a speed sweep ~6 % faster, same rows in the same order)
-            for layout, figures in planned:
+            for layout, planned_settings, figures in planned:
                 speed = None
                 if load is not None and figures["fits"]:
                     context_notes[context_rule(load, figures["max_model_len"],
                                                settings.vllm_version).why] = None
                     # (validated: costs less than model_construct, 1.4 against 2.7 us)
                     request = PlanRequest(model=model, cluster=cluster, layout=layout,
-                                          engine=settings)
+                                          engine=planned_settings)
                     speed = row_speed(
                         request, figures, load, best=objective == "throughput",
                         tpot_ms_target=tpot_ms_target, ttft_ms_target=ttft_ms_target,
