@@ -391,6 +391,13 @@ def _counted_gpu(name: str) -> tuple[int, str] | None:
     return None
 
 
+def network_assumed_note(assumed: str) -> str:
+    """The stderr note of a network between nodes assumed (ClusterSpec.network_assumed), with
+    how to give it: plan, sweep and report name their cluster's, recommend its rows'."""
+    return (f"{assumed}; give it with --network NICSxGBITS (NICs per node x Gb/s each, e.g. "
+            "8x400 or 2x100)")
+
+
 def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
     """The cluster from --snapshot files, else from --gpu / --gpu-memory-gib x --gpus, with
     the --network given."""
@@ -423,8 +430,7 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
                 f"--network ({network.label}) does not apply: the GPUs are one node (give "
                 f"{several} to plan several nodes)"))
     if cluster.network_assumed is not None:
-        add_notes(args, f"{cluster.network_assumed}; give it with --network NICSxGBITS "
-                  "(NICs per node x Gb/s each, e.g. 8x400 or 2x100)")
+        add_notes(args, network_assumed_note(cluster.network_assumed))
     link = getattr(args, "link", None)
     if link is not None and all(node.gpus_per_node == 1 for node in cluster.nodes):
         add_notes(args, (

@@ -30,6 +30,7 @@ from cli.inputs import (
     load_model,
     load_prices,
     model_identity,
+    network_assumed_note,
     note_preset_choice,
     parallel_layout,
 )
@@ -305,6 +306,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         raise CliError(f"--wsl2: {exc.what}; recommend searches the GPU presets on their own "
                        "totals only: plan, sweep or report it with --gpu-memory-gib X (what "
                        f"CUDA reports) and --gpu-name {exc.key}") from None
+    add_notes(args, *map(network_assumed_note, result.network_assumed))
     if not args.json:
         return recommend_text(result)
     return json.dumps({**json.loads(result.model_dump_json()), "model_warnings": parser,

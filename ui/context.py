@@ -221,10 +221,19 @@ def network_note(cluster: ClusterSpec) -> str | None:
     change, the CLI's --network. None where the network is given, read, or not crossed."""
     if cluster.network_assumed is None:
         return None
-    how = ("plan the snapshots with the CLI's --network NICSxGBITS (the Hardware page's "
-           "network field applies to presets)" if state().hardware == "snapshots" else
-           "give it in the Hardware page's 'Network between nodes' (as the CLI's --network)")
-    return capitalized(f"{cluster.network_assumed}; {how}")
+    if state().hardware == "snapshots":
+        return assumed_network_note(cluster.network_assumed, "plan the snapshots with the CLI's "
+                                    "--network NICSxGBITS (the Hardware page's network field "
+                                    "applies to presets)")
+    return assumed_network_note(cluster.network_assumed)
+
+
+def assumed_network_note(assumed: str, how: str = "give it in the Hardware page's 'Network "
+                         "between nodes' (as the CLI's --network)") -> str:
+    """A network assumed (ClusterSpec.network_assumed) as a sentence with `how` to give it:
+    by default the Hardware page's field, which presets are planned over (the sidebar's
+    cluster, the Recommend page's rows over several nodes)."""
+    return capitalized(f"{assumed}; {how}")
 
 
 def gpu_totals_text(cluster: ClusterSpec) -> str:

@@ -233,6 +233,9 @@ class RecommendResult(BaseModel):
                                 "(planner.serving.replicas)")
     notes: tuple[str, ...] = ()
     """Models left out because no count up to gpus_max can serve them, and why."""
+    network_assumed: tuple[str, ...] = ()
+    """ClusterSpec.network_assumed of the rows listed over several nodes, once each (one per
+    GPU model): what their speed terms across nodes assume where no network was given."""
     fell_out: tuple[FellOut, ...] = ()
     """Why the plans made do not serve the workload (those that serve are not counted), in
     FellOutReason's order: what the CLI and the app say where no row is found."""
@@ -801,10 +804,12 @@ def recommend(
     if notes and len(notes) == len(models):
         raise RecommendError("; ".join(notes))
     found.sort(key=lambda r: (_rank(r), place[r.model_name, r.gpu_key]))
+    rows = tuple(found[:top])
+    assumed = (_cluster(r.gpu_key, r.gpus, network, wsl2).network_assumed for r in rows)
     return RecommendResult(
         workload=workload, gpu_counts=counts, gpu_keys=priced,
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=plans,
         wsl2=wsl2, no_wsl2_total_gpu_keys=no_total,
-        pruned=pruned, counts_skipped=skipped, notes=tuple(notes), rows=tuple(found[:top]),
-        fell_out=tally.fell_out(),
+        pruned=pruned, counts_skipped=skipped, notes=tuple(notes), rows=rows,
+        network_assumed=tuple(dict.fromkeys(filter(None, assumed))), fell_out=tally.fell_out(),
     )

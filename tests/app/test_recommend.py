@@ -225,6 +225,30 @@ def test_the_hardware_pages_network_plans_counts_above_one_node() -> None:
     assert _results(at)[0].iloc[0]["GPUs"] == "16x NVIDIA H100 80GB HBM3"
 
 
+def test_rows_over_nodes_on_an_assumed_network_say_so() -> None:
+    """The page planned rows over several nodes on the GPU's DGX network, assumed, without a
+    word where the Hardware page gave none (review-h436 #3): it says so as the sidebar does.
+    64 requests of 32,000 tokens of Qwen3-32B take two nodes of RTX 3090s (their fp8 KV alone
+    is 64 x 32,000 x 2 x 64 layers x 8 KV heads x 128 x 1 B = 250 GiB > 8 x 23.57 GiB)."""
+    for net in ("", "2x100"):
+        at = open_page("recommend", model="Qwen/Qwen3-32B", net=net)
+        at.number_input(key="recommend.context").set_value(32000).run()
+        at.number_input(key="recommend.concurrency").set_value(64).run()
+        at.multiselect(key="recommend.gpus").set_value(["rtx-3090"]).run()
+        at.selectbox(key="recommend.gpus_max").set_value(16).run()
+        assert _run(at)["GPUs"].iloc[0] == "16x NVIDIA GeForce RTX 3090"
+        assumed = [c.value for c in at.caption
+                   if c.value.startswith("The network between nodes was neither given")]
+        if net:  # given: planned over it, named by the page's own caption
+            assert not assumed
+            continue
+        [note] = assumed
+        assert "assume 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX " \
+               "3090" in note
+        assert note.endswith("; give it in the Hardware page's 'Network between nodes' (as the "
+                             "CLI's --network).")
+
+
 def test_gpus_without_a_price_say_where_to_enter_one() -> None:
     # the planner's message ended "give one with --price KEY=USD", a flag the page has not
     at = open_page("recommend")

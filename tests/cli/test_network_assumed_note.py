@@ -68,3 +68,33 @@ def test_snapshots_that_read_no_port_say_what_is_assumed(capsys, tmp_path: Path,
     first, second = _pair(tmp_path, [{"name": "eth0", "kind": "ethernet", "gbits": 100.0}])
     _, _, err = run_main(capsys, *PLAN, "--snapshot", first, "--snapshot", second)
     assert NOTE not in err, err
+
+
+RECOMMEND = ("recommend", "--model", "Qwen/Qwen3-32B", "--gpu", "rtx-3090", "--concurrency",
+             "64", "--context", "32k", "--top", "1")
+
+
+def test_recommend_rows_over_nodes_say_what_is_assumed(capsys) -> None:
+    """recommend plans its own clusters (whole 8-GPU nodes above 8 GPUs), so the note plan
+    and sweep give never ran: its rows over several nodes were planned on the assumed network
+    silently (review-h436 #3). 64 requests of 32,000 tokens of Qwen3-32B need more than one
+    node of RTX 3090s: their fp8 KV alone is 64 x 32,000 tokens x 2 x 64 layers x 8 KV heads
+    x 128 x 1 B = 250 GiB, more than 8 x 23.57 GiB."""
+    code, out, err = run_main(capsys, *RECOMMEND, "--gpus-max", "16")
+    assert code == 0, err
+    assert "16x rtx-3090" in out
+    said = NOTE.replace(" plan:", " recommend:")
+    assert err.startswith(said) and err.endswith(HOW) and err.count("\n") == 1, err
+    assert "assume 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX 3090" \
+        in err
+    code, out, err = run_main(capsys, *RECOMMEND, "--gpus-max", "16", "--json")
+    assert code == 0 and err.startswith(said), err
+    [assumed] = json.loads(out)["network_assumed"]
+    assert err == f"{said.split(': note: ')[0]}: note: {assumed}{HOW}"
+    # --network given: planned over it, nothing assumed
+    code, out, err = run_main(capsys, *RECOMMEND, "--gpus-max", "16", "--network", "2x100")
+    assert code == 0 and err == "", err
+    # one node: nothing crosses a network
+    code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
+                              "rtx-3090", "--json")
+    assert code == 0 and err == "" and json.loads(out)["network_assumed"] == [], err
