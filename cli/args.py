@@ -15,7 +15,7 @@ from datetime import date
 
 from cli.parser import BooleanOnce, OneLineParser
 from planner.model.quant import UnknownSchemeError, resolve_scheme
-from planner.serving.engine import checkpoint_name_problem
+from planner.serving.engine import checkpoint_name_problem, default_block_words
 from planner.serving.hardware import (
     HardwareError,
     NetworkSpec,
@@ -627,8 +627,9 @@ def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> 
     group.add_argument("--block-size",
                        type=_bounded_int(1, MAX_TOKENS, "--block-size"), metavar="N",
                        help="tokens per KV cache block, vLLM --block-size (default: vLLM's "
-                       "choice, 16 or the MLA backend's); 0.9.1-0.17 take 1, 8, 16, 32, 64, 128 "
-                       "(and 256 from 0.11.1), 0.18 on any number; Headroom plans multiples of 16")
+                       f"choice: {default_block_words()}, or the MLA backend's); 0.9.1-0.17 "
+                       "take 1, 8, 16, 32, 64, 128 (and 256 from 0.11.1), 0.18 on any number; "
+                       "Headroom plans multiples of 16")
 
 
 def add_wsl2(group: argparse._ArgumentGroup | argparse.ArgumentParser,

@@ -40,7 +40,8 @@ def test_refused_at_vllms_choice_then_fits_at_32() -> None:
     assert block_size(at).value is None
     # vLLM's choice as the default release (0.34.0) makes it: 64-token blocks
     # (config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE, 16 to 0.33.0)
-    assert "vLLM's choice: 16 (64 from vLLM 0.34" in block_size(at).proto.help
+    assert "vLLM's choice: 16 before 0.34.0, 64 from it but 16 where ROCM_ATTN serves the " \
+        "model on an AMD GPU, or the MLA backend's" in block_size(at).proto.help
     assert block_size(at).options == ["vLLM's choice", "32 tokens", "64 tokens", "128 tokens",
                                       "256 tokens"]
     assert not at.expander(key="plan.more_options").proto.expanded

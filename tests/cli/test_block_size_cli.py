@@ -67,6 +67,20 @@ def test_the_default_block_size_is_not_written(capsys) -> None:
     assert plan["block_size"] == 16 and "--block-size" not in plan["vllm_command"]
 
 
+@pytest.mark.parametrize("command", ["plan", "sweep", "report", "recommend"])
+def test_the_help_gives_the_default_block_size_of_each_release(capsys, command: str) -> None:
+    """The help said "default: vLLM's choice, 16 or the MLA backend's" where the default
+    release, 0.34.0, makes 64-token blocks (review-h436 #6; the plans above). It now words
+    the rule the plans follow: 16 in the 0.9.1-0.33.0 wheels, 64 in 0.34.0 (CacheConfig.
+    DEFAULT_BLOCK_SIZE), ROCM_ATTN's own 16 on AMD."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    words = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
+    assert ("--block-size N tokens per KV cache block, vLLM --block-size (default: vLLM's "
+            "choice: 16 before 0.34.0, 64 from it but 16 where ROCM_ATTN serves the model on "
+            "an AMD GPU, or the MLA backend's);") in words
+
+
 @pytest.mark.parametrize(("version", "size", "line"), [
     # the parser of 0.9.1-0.17.0 (config/cache.py BlockSize, the fixtures' choices)
     ("0.17.0", "48", "vLLM 0.17.0: argument --block-size: invalid choice: 48 (choose from 1, "

@@ -27,6 +27,7 @@ from planner.report import (
 )
 from planner.serving.auto_layout import layout_refusals
 from planner.serving.engine import (
+    default_block_words,
     default_max_model_len,
     derived_max_model_len,
     served_kv_elem_bytes,
@@ -250,10 +251,10 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
         st.selectbox(LABELS["block_size"], block_sizes, format_func=block_label,
                      placeholder=block_label(None),
-                     help="vLLM --block-size, tokens per KV cache block. vLLM's choice: 16 "
-                     "(64 from vLLM 0.34, but 16 where ROCM_ATTN serves the model on an AMD "
-                     "GPU), or the MLA backend's own size; the others are the sizes this vLLM "
-                     "release's --block-size takes that Headroom plans (multiples of 16). Some "
+                     help="vLLM --block-size, tokens per KV cache block. vLLM's choice: "
+                     f"{default_block_words()}, or the MLA backend's own size; the others are "
+                     "the sizes this vLLM release's --block-size takes that Headroom plans "
+                     "(multiples of 16). Some "
                      "start-ups need one: FlashInfer on Blackwell refuses head size 256 "
                      "(Gemma-2/3) in 16-token blocks under vLLM 0.11.1-0.17",
                      **bind("plan", "block_size"))

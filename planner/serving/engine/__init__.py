@@ -63,6 +63,7 @@ from planner.serving.engine.kv_layout import (
     StageKv,
     blocks_per_request,
     default_block_size,
+    default_block_words,
     request_bytes,
     stage_kv,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "cuda_graph_count",
     "default_batch_limits",
     "default_block_size",
+    "default_block_words",
     "default_max_model_len",
     "derived_max_model_len",
     "ds_mla_read",

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from planner.model.attention import DeepseekV4Kv, FullAttentionKv, KvLayer, RecurrentStateKv, cdiv
 from planner.model.attention.kvformat import KvBytes
-from planner.serving.vllm_versions import BLOCK_64_DEFAULT_FROM, Version
+from planner.serving.vllm_versions import BLOCK_64_DEFAULT_FROM, Version, version_label
 
 
 class StageKv(BaseModel):
@@ -169,6 +169,15 @@ def default_block_size(version: Version) -> int:
     """vLLM `version`'s CacheConfig.DEFAULT_BLOCK_SIZE: 16, 64 from 0.34
     (vllm_versions.BLOCK_64_DEFAULT_FROM)."""
     return BLOCK_64 if version >= BLOCK_64_DEFAULT_FROM else DEFAULT_BLOCK_SIZE
+
+
+def default_block_words() -> str:
+    """vLLM's block size without --block-size for a plain decoder, in words from the rule
+    itself (default_block_size; ROCM_ATTN's own 16: mla_block.rocm_attn_default), for the
+    CLI's and the app's help: "16 before 0.34.0, 64 from it but 16 where ROCM_ATTN serves
+    the model on an AMD GPU"."""
+    return (f"{DEFAULT_BLOCK_SIZE} before {version_label(BLOCK_64_DEFAULT_FROM)}, {BLOCK_64} "
+            f"from it but {DEFAULT_BLOCK_SIZE} where ROCM_ATTN serves the model on an AMD GPU")
 
 DSV4_BLOCK = 256
 """NOTE: DeepSeek-V4 without --block-size: vLLM takes the first attention backend's preferred
