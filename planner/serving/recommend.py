@@ -170,6 +170,10 @@ class Recommendation(BaseModel):
     vllm_command: str | None
     """None when there is no command (a what-if needing a converted checkpoint): launch_note."""
     launch_note: str = ""
+    raised_flags: dict[str, int] = Field(default_factory=dict)
+    """vLLM flags the row raises over their defaults to run the concurrency at once, as its
+    command sets them (SweepRow.raised_flags: {"max_num_seqs": 500}); empty where the
+    defaults run it."""
     verdict: str = ""
     """The plan's verdict (planner.serving.plan): it starts UNMODELLED_FIT where the figures
     leave a part out (an unknown architecture part, a vision encoder's start-up profile)."""
@@ -433,7 +437,8 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
         usd_per_million_output_tokens=per_million,
         **{key: getattr(row, key) for key in SPEED_COLUMNS},
         price_source=price.source, price_estimate=price.estimate,
-        vllm_command=row.vllm_command, launch_note=row.launch_note, verdict=row.verdict,
+        vllm_command=row.vllm_command, launch_note=row.launch_note,
+        raised_flags=row.raised_flags, verdict=row.verdict,
     )
 
 

@@ -205,6 +205,10 @@ class SweepRow(BaseModel):
     speed_concurrency: int | None = None
     """Requests in flight the speed figures are for: the load's (capped by the KV cache), or
     for the throughput objective the best concurrency within the TPOT target."""
+    raised_flags: dict[str, int] = Field(default_factory=dict)
+    """The EngineSettings fields raised over vLLM's defaults for the row to run a held
+    concurrency at once (held_settings: {"max_num_seqs": 500}, recommend's rows); empty
+    where the defaults run it, and in a sweep."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -303,10 +307,12 @@ def ranked(rows: Iterable[SweepRow], objective: Objective = "context",
 
 
 def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
-              speed: SpeedFigures | None = None) -> SweepRow:
+              speed: SpeedFigures | None = None, raised_flags: Mapping[str, int] | None = None
+              ) -> SweepRow:
     """The headline figures of one plan: summary_figures(...), or dict(p) of a Plan or
     PlanSummary (iterating a pydantic model gives its fields; the names are the same), with
-    the speed columns of `speed` where there is one. Built validated (model_validate of the
+    the speed columns of `speed` where there is one, and the flags held_settings raised.
+    Built validated (model_validate of the
     dict: fewer instructions than SweepRow(**dict), which packs the keywords again, per
     cc21724's callgrind pass); validation costs less than copying a blank row with an update
     or model_construct."""
@@ -330,6 +336,7 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
         "vllm_command": figures["vllm_command"],
         "launch_note": figures["launch_note"],
         **speed_columns(speed),
+        **({"raised_flags": raised_flags} if raised_flags else {}),
     })
 
 
@@ -428,7 +435,8 @@ def held_settings(settings: EngineSettings, figures: Mapping[str, Any], layout: 
     startup.startup_errors); None where the default already runs them. vLLM runs at most
     max_num_seqs requests per replica and queues the rest (the slot wait `plan` notes), so
     recommend, whose concurrency every row must run, plans such a row at the raised flags.
-    One settings object per raise in `made` (the plan's caches are keyed by identity)."""
+    One settings object per raise in `made` (the plan's caches are keyed by identity); the
+    fields it raised: raised_flags."""
     share = held_seqs(figures["max_num_seqs"], held, layout.dp)
     if share == figures["max_num_seqs"]:
         return None
@@ -440,6 +448,12 @@ def held_settings(settings: EngineSettings, figures: Mapping[str, Any], layout: 
             **({"max_num_batched_tokens": tokens}
                if tokens > figures["max_num_batched_tokens"] else {})})
     return made[key]
+
+
+def raised_flags(settings: EngineSettings, raised: EngineSettings) -> dict[str, int]:
+    """The batch flags `raised` (held_settings of `settings`) sets that `settings` does not."""
+    return {field: getattr(raised, field) for field in ("max_num_seqs", "max_num_batched_tokens")
+            if getattr(raised, field) != getattr(settings, field)}
 
 
 def sweep(
@@ -518,7 +532,8 @@ def sweep(
                         request, figures, load, best=objective == "throughput",
                         tpot_ms_target=tpot_ms_target, ttft_ms_target=ttft_ms_target,
                         min_output_tokens_per_s=min_output_tokens_per_s)
-                rows.append(sweep_row(figures, key, kv, speed))
+                rows.append(sweep_row(figures, key, kv, speed,
+                                      raised_flags(settings, planned_settings)))
     if refused and not rows:
         raise next(iter(refused.values()))
     return SweepResult(

@@ -395,6 +395,26 @@ def test_a_row_opens_on_the_plan_page() -> None:
     assert not at.exception and any(c.value.startswith("vllm serve") for c in at.code)
 
 
+def test_a_row_at_a_raised_max_num_seqs_opens_with_it() -> None:
+    """Qwen3-8B, 500 requests, TTFT <= 5,000 ms on RTX A6000s (review-h436 #1): the row's
+    command runs 500 at once, --max-num-seqs 500 (ceil(500 / DP 1) over the A6000's default
+    256), and the Plan page it opens on plans the same command, with the seqs in its link."""
+    at = open_page("recommend", model="Qwen/Qwen3-8B", seqs="64")  # the Plan page's own 64
+    at.number_input(key="recommend.concurrency").set_value(500).run()
+    at.number_input(key="recommend.ttft").set_value(5000.0).run()
+    at.multiselect(key="recommend.gpus").set_value(["rtx-a6000"]).run()
+    at.selectbox(key="recommend.gpus_max").set_value(2).run()
+    table = _run(at)
+    assert list(table["GPUs"]) == ["2x NVIDIA RTX A6000"]
+    assert list(table["at concurrency"]) == [500]
+    command = at.code[-1].value
+    assert command.endswith(" --max-num-seqs 500")
+    at.button(key="recommend.plan_row").click().run()
+    assert not at.exception and at.title[0].value == "Plan"
+    assert [c.value for c in at.code if c.value.startswith("vllm serve")] == [command]
+    assert at.query_params["seqs"] == "500"
+
+
 def test_the_searched_models_config_warnings_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     # the Plan page and the CLI's recommend show the parser's warnings; this page dropped them:
     # an FP8 checkpoint whose config.json lacks its quantization_config was searched as 16-bit

@@ -222,8 +222,9 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
 def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str]) -> None:
     """Make `row` the Plan page's plan and go there: the preset cluster it was planned on
     (GPUs per node and nodes as recommend's), the model as named here, the row's format,
-    layout and KV dtype (row_settings), the workload's context and lengths, and the
-    concurrency its speed is for."""
+    layout and KV dtype (row_settings), the batch flags its command sets over vLLM's
+    defaults (Recommendation.raised_flags; the others back to the defaults it was planned at),
+    the workload's context and lengths, and the concurrency its speed is for."""
     name = next(m for m in models if model_spec(m).name == row.model_name)
     per_node = row.gpus // row.nodes
     cluster = preset_cluster(row.gpu_key, per_node, row.nodes, network=current_network(),
@@ -234,6 +235,8 @@ def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str
               max_model_len=workload.max_model_len, input_len=workload.input_len,
               output_len=workload.output_len,
               concurrency=row.speed_concurrency or workload.concurrency,
+              max_num_seqs=row.raised_flags.get("max_num_seqs"),
+              max_num_batched_tokens=row.raised_flags.get("max_num_batched_tokens"),
               **row_settings(model_spec(name), cluster, row.quant_key, row.layout,
                              row.kv_cache_dtype))
     st.switch_page("ui/pages/plan.py")

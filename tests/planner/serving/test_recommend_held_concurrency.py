@@ -56,6 +56,7 @@ def test_500_requests_on_rtx_a6000s_run_500_at_once_with_plans_ttft() -> None:
     assert row.gpus == 2 and row.layout == ParallelLayout(tp=2)
     # one replica: ceil(500 / 1) = 500 > the A6000's default 256
     assert _max_num_seqs(row.vllm_command) == 500
+    assert row.raised_flags == {"max_num_seqs": 500}  # 2,048 batched tokens cover 500
     assert row.speed_concurrency == 500
     # the KV room at the raised flags still holds them: 2,048-token requests are 32 blocks of
     # 64 tokens (vLLM 0.34's block), so 500 need 16,000 blocks
