@@ -306,7 +306,8 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         raise CliError(f"--wsl2: {exc.what}; recommend searches the GPU presets on their own "
                        "totals only: plan, sweep or report it with --gpu-memory-gib X (what "
                        f"CUDA reports) and --gpu-name {exc.key}") from None
-    add_notes(args, *map(network_assumed_note, result.network_assumed))
+    if result.network_assumed is not None:
+        add_notes(args, network_assumed_note(result.network_assumed))
     if not args.json:
         return recommend_text(result)
     return json.dumps({**json.loads(result.model_dump_json()), "model_warnings": parser,

@@ -37,6 +37,7 @@ from planner.serving.hardware import (
     GpuSpec,
     NetworkSpec,
     NoWsl2TotalError,
+    network_assumed_text,
     preset_cluster,
     with_wsl2,
 )
@@ -237,9 +238,10 @@ class RecommendResult(BaseModel):
                                 "(planner.serving.replicas)")
     notes: tuple[str, ...] = ()
     """Models left out because no count up to gpus_max can serve them, and why."""
-    network_assumed: tuple[str, ...] = ()
-    """ClusterSpec.network_assumed of the rows listed over several nodes, once each (one per
-    GPU model): what their speed terms across nodes assume where no network was given."""
+    network_assumed: str | None = None
+    """What the speed terms across nodes of the rows listed over several nodes assume where
+    no network was given, in ClusterSpec.network_assumed's words (hardware.network_assumed_text,
+    each GPU model's rate once); None where no row spans nodes or a network was given."""
     fell_out: tuple[FellOut, ...] = ()
     """Why the plans made do not serve the workload (those that serve are not counted), in
     FellOutReason's order: what the CLI and the app say where no row is found."""
@@ -810,11 +812,12 @@ def recommend(
         raise RecommendError("; ".join(notes))
     found.sort(key=lambda r: (_rank(r), place[r.model_name, r.gpu_key]))
     rows = tuple(found[:top])
-    assumed = (_cluster(r.gpu_key, r.gpus, network, wsl2).network_assumed for r in rows)
+    spanning = [_gpu(r.gpu_key, wsl2) for r in rows if r.nodes > 1 and network is None]
     return RecommendResult(
         workload=workload, gpu_counts=counts, gpu_keys=priced,
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=plans,
         wsl2=wsl2, no_wsl2_total_gpu_keys=no_total,
         pruned=pruned, counts_skipped=skipped, notes=tuple(notes), rows=rows,
-        network_assumed=tuple(dict.fromkeys(filter(None, assumed))), fell_out=tally.fell_out(),
+        network_assumed=network_assumed_text(spanning) if spanning else None,
+        fell_out=tally.fell_out(),
     )

@@ -89,7 +89,7 @@ def test_recommend_rows_over_nodes_say_what_is_assumed(capsys) -> None:
         in err
     code, out, err = run_main(capsys, *RECOMMEND, "--gpus-max", "16", "--json")
     assert code == 0 and err.startswith(said), err
-    [assumed] = json.loads(out)["network_assumed"]
+    assumed = json.loads(out)["network_assumed"]
     assert err == f"{said.split(': note: ')[0]}: note: {assumed}{HOW}"
     # --network given: planned over it, nothing assumed
     code, out, err = run_main(capsys, *RECOMMEND, "--gpus-max", "16", "--network", "2x100")
@@ -97,4 +97,20 @@ def test_recommend_rows_over_nodes_say_what_is_assumed(capsys) -> None:
     # one node: nothing crosses a network
     code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
                               "rtx-3090", "--json")
-    assert code == 0 and err == "" and json.loads(out)["network_assumed"] == [], err
+    assert code == 0 and err == "" and json.loads(out)["network_assumed"] is None, err
+
+
+def test_recommend_rows_of_several_gpu_models_over_nodes_say_it_in_one_note(capsys) -> None:
+    """Rows over nodes of two GPU models (RTX 3090s and L4s, 24 GB each: Qwen3-32B's 250 GiB
+    of fp8 KV, as above, takes two nodes of either), one note naming each rate once, as plan
+    names the GPUs of nodes that mix them."""
+    code, out, err = run_main(capsys, *RECOMMEND[:3], "--gpu", "rtx-3090", "--gpu", "l4",
+                              *RECOMMEND[5:-2], "--top", "2", "--gpus-max", "16", "--json")
+    assert code == 0, err
+    assert [(r["gpu_key"], r["nodes"]) for r in json.loads(out)["rows"]] == [
+        ("rtx-3090", 2), ("l4", 2)]
+    [line] = err.splitlines()
+    assert line.startswith(NOTE.replace(" plan:", " recommend:")), err
+    assert ("assume 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX 3090, "
+            "one 400 Gb/s NIC per GPU assumed) and 400 Gb/s per GPU (unverified: no DGX "
+            "reference for NVIDIA L4, one 400 Gb/s NIC per GPU assumed)" + HOW) in line + "\n"

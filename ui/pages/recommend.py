@@ -186,8 +186,8 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
         more_note=f"ceiling (tokens): {note}" if (note := result.ceiling_note()) else "")
     for caveat in result.caveats():  # ranks: the table's rows from 1
         st.warning(md_escape(caveat))
-    for assumed in result.network_assumed:  # rows over several nodes, no network given
-        st.caption(md_escape(assumed_network_note(assumed)))
+    if result.network_assumed is not None:  # rows over several nodes, no network given
+        st.caption(md_escape(assumed_network_note(result.network_assumed)))
     st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
                "(a format with no checkpoint vLLM can load) follow: pick one to see why.")
     st.caption(f"{result.plans_made:,} plans over {result.searched()}; {result.pruned} GPU "

@@ -30,6 +30,7 @@ from planner.serving.hardware.capability import (
 from planner.serving.hardware.cluster import (
     ClusterSpec,
     gpus_label,
+    network_assumed_text,
     node_starts,
     preset_cluster,
     with_link,
@@ -121,7 +122,8 @@ __all__ = [
     "PCIE_X16_GBPS", "LinkSpec", "PcieRate", "default_network_gbits", "link_from_topology",
     "link_spec", "network_link", "no_nvlink", "pcie_rate", "pcie_slot_problem",
     # cluster
-    "ClusterSpec", "gpus_label", "node_starts", "preset_cluster", "with_link", "with_pcie_slot",
+    "ClusterSpec", "gpus_label", "network_assumed_text", "node_starts", "preset_cluster",
+    "with_link", "with_pcie_slot",
     # presets
     "GPU_PRESETS",
     # names

@@ -3,6 +3,7 @@ sits, the GPUs a layout names, the overrides of its link and PCIe slot, and a cl
 preset GPUs (preset_cluster)."""
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from itertools import accumulate
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +21,7 @@ from planner.serving.hardware.names import gpu_preset
 from planner.serving.hardware.spec import (
     MAX_GPUS_PER_NODE,
     MAX_MEMORY_TOTAL_BYTES,
+    GpuSpec,
     HardwareError,
     LinkKind,
     NetworkSpec,
@@ -67,12 +69,7 @@ class ClusterSpec(BaseModel):
         a network given or read."""
         if self.network is not None or len(self.nodes) == 1:
             return None
-        assumed = dict.fromkeys(  # one per GPU model: the nodes may mix them
-            f"{gbits:g} Gb/s per GPU ({source})"
-            for gbits, source in (default_network_gbits(node.gpu) for node in self.nodes))
-        return ("the network between nodes was neither given nor measured (no snapshot read a "
-                "port's line rate): the speed terms across nodes (all-reduce, pipeline hop, "
-                "all-to-all) assume " + " and ".join(assumed))
+        return network_assumed_text(node.gpu for node in self.nodes)
 
     def rank_node(self, rank: int) -> tuple[int, int]:
         """(node index, GPU index on that node) of global rank `rank` (0 <= rank < gpu_count):
@@ -120,6 +117,17 @@ class ClusterSpec(BaseModel):
         distinct = {(id(n.gpu), n.intra_node_link, n.pcie_slot): n for n in self.nodes}.values()
         return min((link_spec(n.gpu, n.intra_node_link, n.pcie_slot) for n in distinct),
                    key=lambda link: (link.bandwidth_gbps, -link.latency_us))
+
+
+def network_assumed_text(gpus: Iterable[GpuSpec]) -> str:
+    """That the network between nodes of these GPUs is assumed, and what: default_network_gbits
+    of each GPU model, once each (nodes, or recommend's rows, may mix them). The words of
+    ClusterSpec.network_assumed, and of recommend's rows over several nodes."""
+    assumed = dict.fromkeys(f"{gbits:g} Gb/s per GPU ({source})"
+                            for gbits, source in map(default_network_gbits, gpus))
+    return ("the network between nodes was neither given nor measured (no snapshot read a "
+            "port's line rate): the speed terms across nodes (all-reduce, pipeline hop, "
+            "all-to-all) assume " + " and ".join(assumed))
 
 
 _NODE_STARTS: IdentityMemo[tuple[int, ...] | None] = IdentityMemo(256)
