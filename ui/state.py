@@ -313,8 +313,18 @@ class AppState(BaseModel):
     def _vllm_kv_spelling(cls, value: Any) -> Any:
         """vLLM's --kv-cache-dtype spelling (bfloat16, float16), as the Plan page's field lists
         it and the CLI's --kv-cache-dtype takes it, is the planner's key (bf16, fp16): a link's
-        kv=bfloat16 was refused."""
-        return _KV_KEYS.get(value, value) if isinstance(value, str) else value
+        kv=bfloat16 was refused. Any other text is refused naming the field by its label and
+        the choices in the field's words (vLLM's spelling): pydantic's own message listed the
+        planner's keys ('bf16', 'fp16'), which the page shows nowhere."""
+        if not isinstance(value, str):
+            return value
+        key = _KV_KEYS.get(value, value)
+        if key not in VLLM_KV_DTYPE:
+            raise ValueError(f"{shortened(value, _SHOWN_CHARS)!r} is no "
+                             f"{LABELS['kv_cache_dtype']} choice; the choices are "
+                             f"{', '.join(VLLM_KV_DTYPE.values())} (the Plan page offers those "
+                             "the sidebar's vLLM release runs on the GPU)")
+        return key
 
     @field_validator("block_size")
     @classmethod
@@ -337,7 +347,7 @@ class AppState(BaseModel):
         -> 'marlin', normalize_moe_backend); empty: None. Whether the sidebar's release takes
         it is the Plan page's check (it follows the release), as for block_size."""
         word = normalize_moe_backend(value) if value is not None else ""
-        return _known_choice("--moe-backend", word, value) if word else None
+        return _known_choice("moe_backend", "--moe-backend", word, value) if word else None
 
     @field_validator("all2all_backend")
     @classmethod
@@ -345,7 +355,8 @@ class AppState(BaseModel):
         """A --all2all-backend value of some covered release, as its parser takes it; empty:
         None. Whether the sidebar's release takes it is the Plan page's check, as for
         moe_backend."""
-        return _known_choice("--all2all-backend", value, value) if value else None
+        return (_known_choice("all2all_backend", "--all2all-backend", value, value) if value
+                else None)
 
     @field_validator("target_checkpoint")
     @classmethod
@@ -601,13 +612,16 @@ def sync_query_params() -> None:
         st.query_params.from_dict(wanted)
 
 
-def _known_choice(flag: str, word: str, given: str) -> str:
+def _known_choice(field: str, flag: str, word: str, given: str) -> str:
     """`word` (`given` as the parser reads it) where some covered release's parser takes it
-    for `flag`; else a ValueError naming every value they take."""
+    for `flag`; else a ValueError naming the field by its label (LABELS, not the CLI's flag)
+    and every choice its select box can show (ui.settle.backend_label's words: "vLLM's
+    choice", then the values as the parser spells them)."""
     known = _flag_choices(flag)
     if word not in known:
-        raise ValueError(f"{given!r} is no vLLM {flag} value (the covered releases take "
-                         f"{', '.join(known)})")
+        raise ValueError(f"{shortened(given, _SHOWN_CHARS)!r} is no {LABELS[field]} choice; "
+                         f"the covered vLLM releases offer vLLM's choice, {', '.join(known)} "
+                         "(the Plan page lists the sidebar's release's)")
     return word
 
 

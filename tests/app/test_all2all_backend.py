@@ -104,5 +104,6 @@ def test_a_link_value_no_release_takes_is_refused() -> None:
     at = open_link("plan", **DP_EP, a2a="deepep")
     assert not at.exception
     [warning] = [w.value for w in at.sidebar.warning]
-    assert warning.startswith("Link parameter a2a='deepep' ignored: 'deepep' is no vLLM "
-                              "`--all2all-backend` value (the covered releases take naive, ")
+    assert warning.startswith("Link parameter a2a='deepep' ignored: 'deepep' is no "
+                              "All-to-all backend (DP + EP) choice; the covered vLLM releases "
+                              "offer vLLM's choice, naive, ")

@@ -92,8 +92,9 @@ def test_a_link_value_no_release_takes_is_refused() -> None:
     at = open_link("plan", **QWEN3_MOE, moe="Nonsense")
     assert not at.exception
     [warning] = [w.value for w in at.sidebar.warning]
-    assert warning.startswith("Link parameter moe='Nonsense' ignored: 'Nonsense' is no vLLM "
-                              "`--moe-backend` value (the covered releases take auto, triton, ")
+    assert warning.startswith("Link parameter moe='Nonsense' ignored: 'Nonsense' is no MoE "
+                              "backend choice; the covered vLLM releases offer vLLM's choice, "
+                              "auto, triton, ")
     # the parser's spelling: 'Marlin' is read as marlin
     at = open_link("plan", **QWEN3_MOE, moe="Marlin")
     assert not at.sidebar.warning and backend(at).value == "marlin"

@@ -201,6 +201,25 @@ def test_a_links_kv_dtype_in_vllms_spelling_is_taken_as_the_page_shows_it() -> N
     assert (decoded.kv_cache_dtype, messages) == ("fp16", [])
 
 
+def test_a_bad_links_kv_dtype_and_backends_are_refused_in_the_pages_words() -> None:
+    # the KV cache dtype message listed the planner's keys ('bf16', 'fp16', which the select
+    # box shows nowhere) and the MoE backend's named the CLI's --moe-backend: both now name
+    # the field by its label and list the choices as the select boxes show them
+    _, [kv] = decode({"kv": "bf15"}, AppState())
+    assert kv.startswith("Link parameter kv='bf15' ignored: 'bf15' is no KV cache dtype "
+                         "choice; the choices are auto, bfloat16, float16, float32, fp8, ")
+    assert "'bf16'" not in kv and " bf16," not in kv and "--kv-cache-dtype" not in kv
+    _, [moe] = decode({"moe": "Nonsense"}, AppState())
+    assert moe.startswith("Link parameter moe='Nonsense' ignored: 'Nonsense' is no MoE backend "
+                          "choice; the covered vLLM releases offer vLLM's choice, auto, ")
+    assert ", marlin," in moe and "--moe-backend" not in moe
+    _, [a2a] = decode({"a2a": "deepep"}, AppState())
+    assert a2a.startswith("Link parameter a2a='deepep' ignored: 'deepep' is no All-to-all "
+                          "backend (DP + EP) choice; the covered vLLM releases offer vLLM's "
+                          "choice, naive, ")
+    assert "--all2all-backend" not in a2a
+
+
 def test_a_length_refusal_names_the_field_in_words_and_shortens_the_value() -> None:
     # pydantic's "String should have at least 1 character" / "at most 100 characters", and the
     # refused value echoed whole (a 101-character rev is shown as its first 57 and "...")
