@@ -508,7 +508,7 @@ def app_words(text: str) -> str:
 
 _FIT_FLAGS = {f"--{field.replace('_', '-')}": LABELS[field] for field in (
     "max_model_len", "max_num_seqs", "max_num_batched_tokens", "kv_cache_dtype",
-    "gpu_memory_utilization")}
+    "gpu_memory_utilization", "block_size")}
 """The vLLM flags a nearest change that fits names (planner.serving.fixes._tries: each an
 EngineSettings field, hyphenated) -> the label of the Plan page field that sets it
 (ui.state.LABELS), the one its Apply button changes."""

@@ -21,6 +21,11 @@ TARGET_QUANT_FLAG = "--target-quant"
 field instead (ui.context.app_words)."""
 
 
+BLOCK_SIZE_STEP = "--block-size left to vLLM's choice"
+"""The change that drops a --block-size given (vLLM picks its own block: 16, 64 from 0.34,
+or the MLA backend's); the app names its KV block size field (ui.context._FIT_FLAGS)."""
+
+
 _Try = tuple[str, FitChange, ParallelLayout, bool]
 """A candidate change: its label, the EngineSettings fields it changes, the layout it plans,
 and whether a format change that holds a shorter context is offered with that
@@ -43,6 +48,10 @@ def _tries(request: PlanRequest, result: Plan) -> list[_Try]:
     """Candidate changes, in the order they are offered (smallest change first)."""
     s, layout = request.engine, request.layout
     tries: list[_Try] = []
+    if s.block_size is not None and result.max_context_tokens == 0:
+        # a --block-size whose one block the KV pool cannot hold (verdict.
+        # _block_larger_than_pool): vLLM's own block, not more memory or a smaller KV dtype
+        tries.append((BLOCK_SIZE_STEP, {"block_size": None}, layout, False))
     if result.max_num_batched_tokens < result.max_num_seqs:
         seqs = result.max_num_batched_tokens
         tries.append((f"--max-num-seqs {seqs}", {"max_num_seqs": seqs}, layout, False))

@@ -149,9 +149,9 @@ class PlanSummary(BaseModel):
 
 FitChange = dict[str, bool | int | float | str | None]
 """A change of a plan's settings (planner.serving.fixes): EngineSettings fields by name
-(max_num_seqs, max_model_len, kv_cache_dtype, gpu_memory_utilization, target_quant,
-target_checkpoint) and, for a layout, ParallelLayout's tp, pp, dp, ep, each the CLI flag of
-that name (--max-model-len, --tp, ...), with its new value."""
+(max_num_seqs, max_model_len, kv_cache_dtype, gpu_memory_utilization, block_size (None:
+vLLM's choice), target_quant, target_checkpoint) and, for a layout, ParallelLayout's tp, pp,
+dp, ep, each the CLI flag of that name (--max-model-len, --tp, ...), with its new value."""
 
 
 def shell_lines(commands: list[str]) -> list[str]:

@@ -18,6 +18,8 @@ from planner.serving.plan.fit import (
 )
 from planner.serving.plan.moe import all2all_buffer, eplb_unmodelled
 from planner.serving.plan.shared import gib
+from planner.serving.startup.block_size import block_sizes_taken
+from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     FULL_SEQUENCE_ADMISSION_FROM,
     KV_CHECK_IN_BLOCKS_FROM,
@@ -156,6 +158,24 @@ def _null_block(st: Setup, bind: Binding) -> int:
     return _null_blocks(st.s.vllm_version) * stage.bytes_per_block if stage else 0
 
 
+def _block_larger_than_pool(st: Setup, bind: Binding, held: int) -> str:
+    """Headroom's advice, after vLLM's words, where a --block-size given makes one block
+    larger than the binding worker's KV pool (less the null block vLLM holds back: held), so
+    the pool holds no block a request can use: vLLM's "Try increasing
+    `gpu_memory_utilization`" names more memory, where a smaller block is the change (the
+    sizes the release runs: block_sizes_taken). "" where no size is given or a block fits."""
+    stage = st.facts.stages[bind.pp_stage][1]
+    if st.s.block_size is None or stage is None or bind.kv <= 0 or bind.blocks > held:
+        return ""
+    null = f", and vLLM {st.s.vllm_version} keeps one as its null block" if held else ""
+    return (f" (Headroom: with --block-size {st.s.block_size} one KV block of "
+            f"{stage.block_tokens:,} tokens is {stage.bytes_per_block:,} B, and the pool of "
+            f"{bind.kv:,} B holds {counted(bind.blocks, 'block')}{null}: a smaller "
+            "--block-size is the change; vLLM "
+            f"{st.s.vllm_version} runs {block_sizes_taken(vllm_cli(st.s.vllm_version))}, and "
+            "without --block-size it picks its own.)")
+
+
 def _short_of_blocks(st: Setup, bind: Binding, miss: _RequestMiss, estimate: str, hint: str
                      ) -> str:
     """The refusal of a max_model_len request whose bytes fit every pool but whose blocks do
@@ -270,7 +290,7 @@ def outcome(
     elif bind.kv <= _null_block(st, bind):
         errors.append(
             "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
-            "when initializing the engine."
+            "when initializing the engine." + _block_larger_than_pool(st, bind, held)
         )
     elif not starts:
         # vLLM's own estimate: its start-up check's ceiling, the usable one from 0.29
@@ -283,12 +303,12 @@ def outcome(
                 if parse_version(s.vllm_version) >= KV_SHORTFALL_HINT_FROM else
                 "Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when "
                 "initializing the engine.")
-        errors.append(
+        errors.append((
             _short_of_blocks(st, bind, miss, estimate, hint) if miss and miss.on_blocks else
             f"To serve at least one request with the model's max seq len ({max_model_len}), "
             f"({gib(short.need)} KV cache is needed, which is larger than the available KV "
             f"cache memory ({gib(short.available)}).{estimate} {hint}"
-        )
+        ) + _block_larger_than_pool(st, bind, held))
         if not held and len(pools) == 1 and checked > ceiling > 0:  # (_null_blocks)
             errors[-1] += (f" (Headroom: at {checked} the longest request would never complete, "
                            f"as BlockPool keeps one block as its null block; {ceiling} is the "

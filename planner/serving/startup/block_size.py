@@ -51,3 +51,15 @@ def block_size_choices(cli: VllmCli) -> tuple[int, ...]:
     return tuple(sorted(size for size in map(int, sizes)
                         if (size != DEFAULT_BLOCK_SIZE or not listed)
                         and block_size_refusal(size, cli) is None))
+
+
+def block_sizes_taken(cli: VllmCli) -> str:
+    """The --block-size values vLLM `cli.vllm_version` runs that Headroom plans, in words: its
+    parser's choices that block_size_refusal passes ("16, 32, 64 or 128" for 0.9.1-0.11.0,
+    with 256 for 0.11.1-0.17.0), or "any multiple of 16" where its parser takes any int (0.18.0
+    on); for the advice on a block larger than the KV pool (planner.serving.plan.verdict)."""
+    listed = cli.choices.get("--block-size")
+    if not listed:
+        return "any multiple of 16"
+    sizes = sorted(int(size) for size in listed if block_size_refusal(int(size), cli) is None)
+    return f"{', '.join(map(str, sizes[:-1]))} or {sizes[-1]}"

@@ -114,3 +114,33 @@ def test_an_fp8_kv_cache_that_holds_the_whole_asked_context_is_offered():
     result = plan(_request(kv_cache_memory_bytes=4 * GIB))
     assert not result.fits and result.nearest_fit == "--max-model-len 29056 fits"
     assert result.longer_context_fit == "--kv-cache-dtype fp8 with --max-model-len 40960 fits"
+
+
+def test_a_block_larger_than_the_kv_pool_gets_a_smaller_block_not_more_memory():
+    # Qwen3-8B: 147,456 B a token (above). --block-size 16384: one block is 16,384 x 147,456
+    # = 2,415,919,104 B, more than a 2 GiB pool (2,147,483,648 B): no block, so vLLM 0.34.0
+    # says "No available memory for the cache blocks. Try increasing `gpu_memory_utilization`"
+    # (its words), where a smaller block is the change. Its own 64-token blocks hold 226 x 64
+    # = 14,464 tokens of that pool (above), more than --max-model-len 8192: that fits
+    assert 16_384 * 147_456 == 2_415_919_104 > 2 * GIB
+    result = plan(_request(kv_cache_memory_bytes=2 * GIB, block_size=16_384, max_model_len=8192))
+    assert not result.fits
+    assert result.errors[0] == (
+        "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
+        "when initializing the engine. (Headroom: with --block-size 16384 one KV block of "
+        "16,384 tokens is 2,415,919,104 B, and the pool of 2,147,483,648 B holds 0 blocks, and "
+        "vLLM 0.34.0 keeps one as its null block: a smaller --block-size is the change; vLLM "
+        "0.34.0 runs any multiple of 16, and without --block-size it picks its own.)")
+    assert result.nearest_fit == "--block-size left to vLLM's choice fits"
+    assert result.nearest_fit_change == {"block_size": None}
+    applied = plan(_request(kv_cache_memory_bytes=2 * GIB, max_model_len=8192))
+    assert applied.fits and applied.num_gpu_blocks == 227
+
+
+def test_a_block_the_pool_holds_gets_no_block_advice():
+    # 64-token blocks given (9,437,184 B each): the 2 GiB pool holds 227 of them, a request of
+    # the model's 40,960 tokens does not fit, and the change is the shorter context, as
+    # without --block-size; the verdict adds no block-size advice
+    result = plan(_request(kv_cache_memory_bytes=2 * GIB, block_size=64))
+    assert not result.fits and "Headroom: with --block-size" not in result.errors[0]
+    assert result.nearest_fit == "--max-model-len 14464 fits"

@@ -745,6 +745,20 @@ def test_no_available_memory_counts_the_null_block_from_029(version, pool, none,
     assert p.memory_shortfall_bytes_per_gpu == short
 
 
+def test_a_block_larger_than_the_pool_names_the_sizes_the_release_runs() -> None:
+    # the tiny Llama: 2,048 B a token; --block-size 256 under vLLM 0.17.0 (its parser's
+    # choices 1, 8, 16, 32, 64, 128, 256; Headroom plans the multiples of 16): one block is
+    # 256 x 2,048 = 524,288 B, a pool of 524,287 B holds none. Before 0.29 vLLM holds no null
+    # block back, so its check is the request's ("To serve at least one request ...")
+    assert 256 * TINY_KV_BYTES_PER_TOKEN == 524_288
+    p = _tiny(kv_cache_memory_bytes=524_287, vllm_version="0.17.0", block_size=256)
+    assert p.errors[0].startswith("To serve at least one request with the model's max seq len")
+    assert p.errors[0].endswith(
+        "(Headroom: with --block-size 256 one KV block of 256 tokens is 524,288 B, and the "
+        "pool of 524,287 B holds 0 blocks: a smaller --block-size is the change; vLLM 0.17.0 "
+        "runs 16, 32, 64, 128 or 256, and without --block-size it picks its own.)")
+
+
 def test_a_kv_pool_flag_over_the_gpu_is_short_by_what_it_is_over() -> None:
     # at utilization 1.0 the tiny model's own pool is what a 4 GiB GPU holds beside the
     # weights, activation peak, non-torch memory, CUDA graphs and runner buffers, every one of
