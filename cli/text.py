@@ -32,7 +32,7 @@ from planner.serving.recommend import Recommendation, RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
 from planner.text import counted, decimal, per_replica, per_second, plural, rank_runs, ranks_by
-from planner.units import GIB
+from planner.units import gib_text
 
 
 def auto_layout_note(rule: str) -> str:
@@ -44,10 +44,6 @@ def auto_layout_note(rule: str) -> str:
 NO_COMMAND = "No launch command: "
 """How a launch note without a command starts (planner.serving.launch); recommend's Launch list
 says "what-if, no command: " before the note, so the note's own opening is dropped there."""
-
-
-def _gib(n_bytes: float) -> str:
-    return f"{n_bytes / GIB:,.2f} GiB"
 
 
 def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> list[str]:
@@ -128,12 +124,12 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         f"  weight format       {plan.weight_format} ({plan.weight_format_label})",
         f"  parameters          {plan.params_total:,} total, {plan.params_active:,} active "
         "(embeddings included)",
-        f"  weights per GPU     {_gib(plan.weights_bytes_per_gpu)}",
-        f"  activation per GPU  {_gib(plan.activation_bytes_per_gpu)}",
-        f"  non-torch per GPU   {_gib(plan.non_torch_bytes_per_gpu)}",
-        *([f"  runner buffers      {_gib(plan.runner_buffer_bytes_per_gpu)}"]
+        f"  weights per GPU     {gib_text(plan.weights_bytes_per_gpu)}",
+        f"  activation per GPU  {gib_text(plan.activation_bytes_per_gpu)}",
+        f"  non-torch per GPU   {gib_text(plan.non_torch_bytes_per_gpu)}",
+        *([f"  runner buffers      {gib_text(plan.runner_buffer_bytes_per_gpu)}"]
           if plan.runner_buffer_bytes_per_gpu else []),
-        f"  CUDA graphs per GPU {_gib(plan.cuda_graph_bytes_per_gpu)}",
+        f"  CUDA graphs per GPU {gib_text(plan.cuda_graph_bytes_per_gpu)}",
         f"  KV cache per GPU    {kv_pool_text(plan.kv_cache_bytes_per_gpu)}",
         *([f"  warm restart        {warm}"] if (warm := warm_restart_text(plan)) else []),
         f"  KV bytes per token  {plan.kv_bytes_per_token:,} B "

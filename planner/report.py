@@ -66,7 +66,7 @@ from planner.text import (
     rank_runs,
     ranks_by,
 )
-from planner.units import GIB
+from planner.units import GIB, gib_text
 
 REPORT_SCHEMA = "headroom.report"
 REPORT_VERSION = 1
@@ -719,14 +719,11 @@ class ReportBundle(_Frozen):
     csv_text: str = Field(description="the sweep table (header only when there is no sweep)")
 
 
-def _gib(n_bytes: float) -> str:
-    return f"{n_bytes / GIB:,.2f} GiB"
-
-
 def kv_pool_text(n_bytes: int) -> str:
     """The KV pool per GPU, or "none" and the shortfall when the budget cannot hold the rest
     (a negative pool), as the Plan page's KV pool metric says it (plan's text, the report)."""
-    return _gib(n_bytes) if n_bytes >= 0 else f"none (the budget is short by {_gib(-n_bytes)})"
+    return (gib_text(n_bytes) if n_bytes >= 0
+            else f"none (the budget is short by {gib_text(-n_bytes)})")
 
 
 def warm_restart_text(plan: Plan) -> str:
@@ -753,7 +750,7 @@ def warm_restart_text(plan: Plan) -> str:
                "VLLM_DISABLE_COMPILE_CACHE) starts with this pool; a changed --max-model-len is "
                "another cache key and compiles cold again")
     if pool < 0:
-        return f"none (the budget is short by {_gib(-pool)}; {why})"
+        return f"none (the budget is short by {gib_text(-pool)}; {why})"
     replica = per_replica(plan.layout.dp)
     return (f"{kv_pool_text(pool)} = {tokens:,} KV tokens{replica}, {concurrency:,.2f} requests"
             f"{replica} at {counted(plan.max_model_len, 'token')} ({why})")
@@ -878,7 +875,7 @@ def _ceiling(plan: Plan) -> str:
     kv_room = plan.kv_limited_context_tokens
     if plan.kv_cache_bytes_per_gpu < 0:
         return (f"{plan.max_context_tokens:,} tokens (no KV cache: the budget is short by "
-                f"{_gib(-plan.kv_cache_bytes_per_gpu)})")
+                f"{gib_text(-plan.kv_cache_bytes_per_gpu)})")
     if kv_room > plan.max_context_tokens:
         text = (f"{plan.max_context_tokens:,} tokens (the model's max_model_len binds; the KV "
                 f"cache alone holds {kv_room_text(kv_room)} tokens for one request)")
@@ -934,8 +931,9 @@ def _audit_section(audit: AuditSummary) -> list[str]:
         lines += md_table(
             ["GPU", "Name", "Memory total", "Used", "PCIe link now (max)", "Power limit", "Temp",
              "ECC", "NVLinks"],
-            [[g.index, g.name, "—" if g.memory_total_bytes is None else _gib(g.memory_total_bytes),
-              "—" if g.memory_used_bytes is None else _gib(g.memory_used_bytes), g.pcie_link,
+            [[g.index, g.name,
+              "—" if g.memory_total_bytes is None else gib_text(g.memory_total_bytes),
+              "—" if g.memory_used_bytes is None else gib_text(g.memory_used_bytes), g.pcie_link,
               "—" if g.power_limit_watts is None else f"{g.power_limit_watts:.0f} W",
               "—" if g.temperature_c is None else f"{g.temperature_c} C", g.ecc,
               g.nvlinks_active] for g in audit.gpus],
@@ -968,9 +966,9 @@ def _cuda_totals(plan: Plan) -> str:
         if r.node not in nodes.setdefault(r.total_bytes, []):
             nodes[r.total_bytes].append(r.node)
     if len(nodes) < 2:
-        return f"{_gib(next(iter(nodes), 0))} per GPU as CUDA reports it"
+        return f"{gib_text(next(iter(nodes), 0))} per GPU as CUDA reports it"
     return "CUDA total per GPU " + ", ".join(
-        f"{_gib(total)} ({plural(len(at), 'node')} {rank_runs(at, '')})"
+        f"{gib_text(total)} ({plural(len(at), 'node')} {rank_runs(at, '')})"
         for total, at in nodes.items())
 
 
@@ -1008,10 +1006,10 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
          "Weights", "Activation", "Non-torch", *(["Runner buffers"] if buffers else []),
          "CUDA graphs", "KV cache", "Blocks"],
         [[r.rank, r.node, r.gpu_index, r.pp_stage, f"{r.layers[0]}-{r.layers[1] - 1}",
-          _gib(r.total_bytes), _gib(r.budget_bytes), _gib(r.used_by_others_bytes),
-          _gib(r.weights_bytes), _gib(r.activation_bytes), _gib(r.non_torch_bytes),
-          *([_gib(r.runner_buffer_bytes)] if buffers else []),
-          _gib(r.cuda_graph_bytes), kv_pool_text(r.kv_cache_bytes), f"{r.num_blocks:,}"]
+          gib_text(r.total_bytes), gib_text(r.budget_bytes), gib_text(r.used_by_others_bytes),
+          gib_text(r.weights_bytes), gib_text(r.activation_bytes), gib_text(r.non_torch_bytes),
+          *([gib_text(r.runner_buffer_bytes)] if buffers else []),
+          gib_text(r.cuda_graph_bytes), kv_pool_text(r.kv_cache_bytes), f"{r.num_blocks:,}"]
          for r in plan.per_gpu],
     ) + [""]
     elem = served_kv_elem_bytes(spec, plan.engine, inputs.gpu_bf16)
@@ -1153,7 +1151,7 @@ def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
     ceiling, concurrency of all DP replicas, what the sweep ranks by (sweep_concurrency) (the
     report's and the CLI's table)."""
     return [[str(i), r.quant_label, r.layout.label(), r.kv_cache_dtype, str(r.gpus_used),
-             fits_cell(r), _gib(r.weights_bytes_per_gpu),
+             fits_cell(r), gib_text(r.weights_bytes_per_gpu),
              kv_pool_text(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
              sweep_concurrency(r)] for i, r in enumerate(rows, 1)]
 
@@ -1402,7 +1400,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
              "Concurrency at max_model_len (all replicas)", "TTFT ms", "TPOT ms", "Output tok/s",
              "At concurrency"],
             [[c.model_name, c.layout, f"{params_count(c.params_total)} / "
-              f"{params_count(c.params_active)}", _gib(c.weights_bytes_per_gpu),
+              f"{params_count(c.params_active)}", gib_text(c.weights_bytes_per_gpu),
               f"{c.kv_bytes_per_token:,}", fits_cell(c),
               f"{c.max_context_tokens:,}", replicas_concurrency(
                   c.max_concurrency_all_replicas, c.max_concurrency, c.dp)
@@ -1440,7 +1438,7 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
                  if not inputs.accuracy
                  else "not measured" if figure is None or figure.mape_percent is None
                  else f"{figure.mape_percent:.1f} % MAPE over {figure.cases} start-ups")
-        rows.append([term.label if term else key, _gib(getattr(plan, field)),
+        rows.append([term.label if term else key, gib_text(getattr(plan, field)),
                      f"{term.formula} {term.note}".strip() if term else "—", error])
     lines = ["## Assumptions and limits", "",
              "Estimated terms (per GPU) and their measured error against real vLLM start-ups:",

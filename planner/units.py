@@ -50,3 +50,13 @@ def kv_dtype_bytes(kv_cache_dtype: str, torch_dtype: str) -> int:
         return TORCH_DTYPE_BYTES[torch_dtype]
     return KV_DTYPE_BYTES[kv_cache_dtype]
 
+
+def gib_text(n_bytes: float, digits: int = 2) -> str:
+    """`n_bytes` as GiB with `digits` decimals and thousands separators ('22.13 GiB'); a
+    non-zero figure under one unit of the last digit there (0.01 GiB at two: 10.24 MiB) in
+    MiB, else KiB, at the same digits, else whole bytes ('3.50 MiB', '1.95 KiB', '5 B'), so a
+    tiny figure never reads "0.00 GiB" (a term's 4 KiB once did); zero stays '0.00 GiB'."""
+    for unit, name in ((GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")):
+        if n_bytes == 0 or abs(n_bytes) * 10**digits >= unit:
+            return f"{n_bytes / unit:,.{digits}f} {name}"
+    return f"{n_bytes:,g} B"

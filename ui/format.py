@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from planner.text import counted, params_count
-from planner.units import GB, GIB, KIB, MIB
+from planner.units import GB, GIB, KIB, MIB, gib_text
 
 _OPTION = re.compile(r"-[-A-Za-z]")
 
@@ -20,10 +20,11 @@ def rounded(value: float | None, digits: int = 0) -> float | None:
 
 
 def gib(n_bytes: int | float | None, digits: int = 2) -> str:
-    """'22.13 GiB' (2**30 bytes); '—' for None."""
+    """'22.13 GiB' (2**30 bytes), a tiny figure in MiB, KiB or bytes rather than '0.00 GiB'
+    (planner.units.gib_text); '—' for None."""
     if n_bytes is None:
         return "—"
-    return f"{n_bytes / GIB:,.{digits}f} GiB"
+    return gib_text(n_bytes, digits)
 
 
 def gb(n_bytes: int | float | None, digits: int = 1) -> str:

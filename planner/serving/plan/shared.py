@@ -6,14 +6,14 @@ from planner.memo import IdentityMemo
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.spec import ModelSpec
 from planner.serving.engines import VLLM, Engine
-from planner.units import GIB
+from planner.units import gib_text
 
 ENGINE: Engine = VLLM
 """The engine whose memory rules plan() applies (planner.serving.engines: the seam)."""
 
 
-def gib(n_bytes: float) -> str:
-    return f"{n_bytes / GIB:.2f} GiB"
+gib = gib_text
+"""A byte figure in a plan's text: GiB, or a smaller unit where it would read 0.00 GiB."""
 
 
 _CACHE: IdentityMemo[Any] = IdentityMemo(16384)

@@ -56,7 +56,7 @@ from planner.serving.weights import (
     tower_bytes,
 )
 from planner.text import counted
-from planner.units import GIB, MIB
+from planner.units import GIB
 
 _MiB = 1 << 20
 
@@ -81,7 +81,7 @@ def _weights_formula(st: Setup, bind: RankMemory) -> str:
     where = (f"{f.r.scheme.label}; stage {bind.pp_stage}, TP rank {bind.tp_rank}, layers "
              f"{bind.layers[0]}-{bind.layers[1] - 1}")
     parts = f.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank]
-    shown = " + ".join(f"{name} {_gib_or_mib(getattr(parts, field))}"
+    shown = " + ".join(f"{name} {gib(getattr(parts, field))}"
                        for field, name in WEIGHT_PARTS.items() if getattr(parts, field))
     if f.r.scheme.key != "mxfp4" and f.r.expert_pad[1] > 1:
         where += _trtllm_pad_note(st.spec, f.r.expert_pad[1], layout.expert_tp)
@@ -100,7 +100,7 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
     notes = []
     kv_b, router_fp32 = made_at_load(spec, r.scheme, layers, tp, r.load.gate_fp32)
     if kv_b:
-        notes.append(f"attention holds the {_gib_or_mib(kv_b)} 16-bit copy of kv_b_proj "
+        notes.append(f"attention holds the {gib(kv_b)} 16-bit copy of kv_b_proj "
                      "vLLM makes at load (W_UK_T / W_UV)")
     if router_fp32:
         notes.append("router in float32, as vLLM builds it")
@@ -140,14 +140,9 @@ def _tower_tp_note(st: Setup, bind: RankMemory) -> str:
     if not (f.r.encoder_tp_data and held and whole > held):
         return ""
     return (f"vision tower split over TP {st.layout.tp} at vLLM's default --mm-encoder-tp-mode "
-            f"weights: {_gib_or_mib(held)} on this GPU, its patch embedding, positions, norms "
+            f"weights: {gib(held)} on this GPU, its patch embedding, positions, norms "
             f"and unsplit layers whole; --mm-encoder-tp-mode data would put all "
-            f"{_gib_or_mib(whole)} on each GPU ({_gib_or_mib(whole - held)} more)")
-
-
-def _gib_or_mib(n_bytes: int) -> str:
-    """GiB with two decimals, or MiB below 0.01 GiB (norms, routers), so no part reads 0.00."""
-    return gib(n_bytes) if n_bytes >= GIB // 100 else f"{n_bytes / MIB:.2f} MiB"
+            f"{gib(whole)} on each GPU ({gib(whole - held)} more)")
 
 
 def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:

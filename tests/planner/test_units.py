@@ -1,0 +1,44 @@
+"""planner.units.gib_text: a byte figure in GiB, or a smaller unit where GiB would read zero."""
+
+from planner.model.config.parser import parse_model_config
+from planner.report import kv_pool_text
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.plan import PlanRequest, plan
+from planner.units import gib_text
+from tests.cli.tiny_model import TINY_CONFIG
+from ui.format import gib
+
+
+def test_a_figure_at_least_0_01_gib_is_in_gib_with_separators() -> None:
+    assert gib_text(0) == "0.00 GiB"  # zero is zero
+    assert gib_text(22 * 2**30 + 2**29) == "22.50 GiB"
+    assert gib_text(1536 * 2**30) == "1,536.00 GiB"
+    # 11 MiB = 11,534,336 B = 0.0107 GiB: at least 0.01 GiB (10,737,418.24 B)
+    assert gib_text(11 * 2**20) == "0.01 GiB"
+
+
+def test_a_tiny_figure_never_reads_zero() -> None:
+    # 10 MiB = 10,485,760 B is under 0.01 GiB: in MiB; 4,096 B under 0.01 MiB (10,485.76 B):
+    # in KiB; 10 B under 0.01 KiB (10.24 B): in bytes; a negative figure alike
+    assert gib_text(10 * 2**20) == "10.00 MiB"
+    assert gib_text(4096) == "4.00 KiB"
+    assert gib_text(2000) == "1.95 KiB"  # 2,000 / 1,024 = 1.953
+    assert gib_text(10) == "10 B"
+    assert gib_text(-2048) == "-2.00 KiB"
+    # one decimal: 0.1 GiB = 107,374,182.4 B is the smallest GiB figure; 0.05 GiB = 51.2 MiB
+    assert gib_text(2**30 // 20, digits=1) == "51.2 MiB"
+
+
+def test_a_kv_pool_of_4_kib_reads_4_kib_not_zero() -> None:
+    # the tiny Llama's 64-token blocks are 4 layers x 32,768 B = 131,072 B; a 4,096 B pool
+    # (--kv-cache-memory-bytes 4096) holds none: its formula said "0.00 GiB // 131,072 B = 0"
+    result = plan(PlanRequest(
+        model=parse_model_config(TINY_CONFIG, name="tiny/llama"),
+        cluster=preset_cluster("rtx-3090", 1),
+        engine=EngineSettings(vllm_version="0.34.0", kv_cache_memory_bytes=4096)), nearest=False)
+    [blocks] = [t for t in result.terms if t.key == "num_blocks"]
+    assert blocks.formula == "4.00 KiB // 131,072 B = 0"
+    assert result.kv_cache_bytes_per_gpu == 4096  # the JSON number is the bytes, as before
+    assert kv_pool_text(4096) == "4.00 KiB"  # the CLI's "KV cache per GPU" and the report
+    assert (gib(4096), gib(None)) == ("4.00 KiB", "—")  # the app's
