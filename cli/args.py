@@ -16,6 +16,7 @@ from datetime import date
 from cli.parser import BooleanOnce, OneLineParser
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem, default_block_words
+from planner.serving.eplb import redundant_count_problem
 from planner.serving.hardware import (
     HardwareError,
     NetworkSpec,
@@ -146,13 +147,21 @@ class Count(int):
 def _bounded_int(low: int, high: int, flag: str | None = None):
     """argparse type: a count in [low, high], as vLLM reads `flag` (vllm_cli.read_count; None:
     one of Headroom's own counts, read like vLLM's human-readable ones: '32k', '32K')."""
+    return _checked_count(lambda value: None if low <= value <= high
+                          else f"{value:,} is outside {low:,}..{high:,}", flag)
+
+
+def _checked_count(problem: Callable[[int], str | None], flag: str | None = None):
+    """argparse type: a count read as _bounded_int reads it, refused with `problem`'s words
+    where it names one."""
     def parse(text: str) -> Count:
         try:
             value = read_count(text, flag)
         except CountError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value:,} is outside {low:,}..{high:,}")
+        why = problem(value)
+        if why:
+            raise argparse.ArgumentTypeError(why)
         return Count(value, text)
     return parse
 
@@ -591,11 +600,13 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "with --ep only; passed in the launch command; its state (expert maps, load "
                      "statistics, from 0.12 a transfer buffer) is in the weights, its "
                      "communication buffers not sized (the verdict says so)")
-    eng.add_argument("--num-redundant-experts", type=_bounded_int(0, 1 << 16), metavar="N",
+    eng.add_argument("--num-redundant-experts", type=_checked_count(redundant_count_problem),
+                     metavar="N",
                      help="EPLB's redundant experts per MoE layer (vLLM --eplb-config "
                      "num_redundant_experts; --num-redundant-experts before 0.10.2): each EP "
-                     "rank holds (routed + N) / EP size experts; needs --enable-eplb; default: "
-                     "not passed (0; from 0.34 the least making them divisible)")
+                     "rank holds (routed + N) / EP size experts; needs --enable-eplb; 0..1023 "
+                     "(vLLM's cap); default: not passed (0; from 0.34 the least making them "
+                     "divisible)")
     eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")

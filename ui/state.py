@@ -25,6 +25,7 @@ from pydantic import (
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
+from planner.serving.eplb import redundant_count_problem
 from planner.serving.hardware import (
     LinkKind,
     MigInstanceError,
@@ -169,9 +170,10 @@ class AppState(BaseModel):
     """vLLM --enable-eplb (0.9.2 on): offered on the Plan page for a MoE model where the
     sidebar's release has the flag; kept while other models are looked at, planned for MoE
     models only (ui.context.current_engine), as the CLI's --enable-eplb."""
-    num_redundant_experts: int | None = Field(None, alias="redundant", ge=0, le=1 << 16)
-    """EPLB's redundant experts per MoE layer (the CLI's --num-redundant-experts); None: not
-    passed (vLLM's default); planned only with enable_eplb."""
+    num_redundant_experts: int | None = Field(None, alias="redundant")
+    """EPLB's redundant experts per MoE layer (the CLI's --num-redundant-experts), 0..1023 as
+    vLLM takes them (_redundant_count); None: not passed (vLLM's default); planned only with
+    enable_eplb."""
     num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
     """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
@@ -338,6 +340,17 @@ class AppState(BaseModel):
         errors = block_size_errors(value)
         if errors:
             raise ValueError(errors[0])
+        return value
+
+    @field_validator("num_redundant_experts")
+    @classmethod
+    def _redundant_count(cls, value: int | None) -> int | None:
+        """A count vLLM takes, refused in its words as the CLI's --num-redundant-experts
+        refuses it (planner.serving.eplb.redundant_count_problem): 0..1023; pydantic's bound
+        (65,536) was none of vLLM's."""
+        problem = None if value is None else redundant_count_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("moe_backend")

@@ -198,6 +198,28 @@ def moe_method_kind(quant_method: str | None, runtime_quantization: str | None,
     return "fp8" if method == "fp8" and scheme_key in FP8_EXPERT_SCHEMES else "other"
 
 
+def redundant_count_problem(count: int) -> str | None:
+    """Why vLLM takes no `count` redundant experts per MoE layer, in one line (the CLI's
+    --num-redundant-experts and the app's Redundant experts refuse it as bad input); None
+    for 0..MAX_EXPERT_REDUNDANCY.
+
+    NOTE: with EPLB, ParallelConfig raises "num_redundant_experts must be non-negative, but
+    got N." (vllm/config.py ParallelConfig.__post_init__, then config/parallel.py reading
+    eplb_config.num_redundant_experts: the sources read through the search tool, their
+    releases not pinned), and without it any count but 0 ("should be used with EPLB",
+    redundant_refusal). EplbState asserts "num_redundant_experts N must be less than or equal
+    to 1023" at model load (MAX_EXPERT_REDUNDANCY, eplb_state.py of every wheel 0.10.0-0.34.0,
+    settings_refusals); 0.9.2 has no cap, but Headroom refuses the same counts there."""
+    if count < 0:
+        return (f"vLLM refuses a negative count (ParallelConfig: \"num_redundant_experts must "
+                f"be non-negative, but got {count}.\")")
+    if count > MAX_EXPERT_REDUNDANCY:
+        return (f"vLLM takes at most {MAX_EXPERT_REDUNDANCY:,} (EplbState stops the model load: "
+                f"\"num_redundant_experts {count} must be less than or equal to "
+                f"{MAX_EXPERT_REDUNDANCY}\")")
+    return None
+
+
 def redundant_refusal(redundant: int | None, version: Version) -> str | None:
     """vLLM's refusal of redundant experts without --enable-eplb (ParallelConfig, module
     docstring); None for none (0 or not given)."""

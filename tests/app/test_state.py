@@ -220,6 +220,22 @@ def test_a_bad_links_kv_dtype_and_backends_are_refused_in_the_pages_words() -> N
     assert "--all2all-backend" not in a2a
 
 
+def test_a_links_redundant_expert_count_is_refused_in_vllms_words() -> None:
+    # vLLM takes 0..1023 redundant experts (ParallelConfig refuses a negative count, EplbState
+    # more than MAX_EXPERT_REDUNDANCY = 1023); the field took 0..65,536
+    decoded, messages = decode({"redundant": "1023"}, AppState())
+    assert (decoded.num_redundant_experts, messages) == (1023, [])
+    _, [negative] = decode({"redundant": "-1"}, AppState())
+    assert negative == ("Link parameter redundant='-1' ignored: vLLM refuses a negative count "
+                        "(ParallelConfig: \"num_redundant_experts must be non-negative, but got "
+                        "-1.\").")
+    decoded, [over] = decode({"redundant": "5000"}, AppState())
+    assert decoded.num_redundant_experts is None
+    assert over == ("Link parameter redundant='5000' ignored: vLLM takes at most 1,023 "
+                    "(EplbState stops the model load: \"num_redundant_experts 5000 must be "
+                    "less than or equal to 1023\").")
+
+
 def test_a_length_refusal_names_the_field_in_words_and_shortens_the_value() -> None:
     # pydantic's "String should have at least 1 character" / "at most 100 characters", and the
     # refused value echoed whole (a 101-character rev is shown as its first 57 and "...")

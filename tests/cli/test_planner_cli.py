@@ -187,6 +187,27 @@ def test_a_negative_count_is_named_by_its_bounds(capsys, model_dir: Path) -> Non
     assert err.strip().endswith("argument --num-speculative-tokens: -1 is outside 0..64."), err
 
 
+@pytest.mark.parametrize(("count", "said"), [
+    # vLLM's ParallelConfig: "num_redundant_experts must be non-negative, but got -1."
+    ("-1", 'vLLM refuses a negative count (ParallelConfig: "num_redundant_experts must be '
+           'non-negative, but got -1.").'),
+    # EplbState's MAX_EXPERT_REDUNDANCY = 1023: 1,024 stops the model load; 99,999 was taken
+    # up to the flag's old bound, 65,536, and planned as "does not fit"
+    ("1024", 'vLLM takes at most 1,023 (EplbState stops the model load: "num_redundant_experts '
+             '1024 must be less than or equal to 1023").'),
+    ("99999", 'vLLM takes at most 1,023 (EplbState stops the model load: '
+              '"num_redundant_experts 99999 must be less than or equal to 1023").'),
+])
+def test_a_redundant_expert_count_vllm_refuses_is_bad_input(capsys, model_dir: Path, count: str,
+                                                            said: str) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["plan", "--model", str(model_dir), "--gpu", "rtx-3090", "--enable-eplb",
+              "--num-redundant-experts", count])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert err.strip().endswith(f"argument --num-redundant-experts: {said}"), err
+
+
 @pytest.mark.parametrize("text", ["1e12", "0x10", "32kk"])
 def test_a_count_not_written_as_one_says_what_is_read(capsys, model_dir: Path,
                                                       text: str) -> None:
