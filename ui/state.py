@@ -9,7 +9,7 @@ token) and uploaded files are never part of it.
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, Literal
 
@@ -210,7 +210,7 @@ class AppState(BaseModel):
         DEFAULT_COMPARE (the page opened on the default three whatever was planned)."""
         if self.compare is not None:
             return self.compare
-        return tuple(dict.fromkeys((self.model, *DEFAULT_COMPARE)))[:len(DEFAULT_COMPARE)]
+        return distinct_models((self.model, *DEFAULT_COMPARE))[:len(DEFAULT_COMPARE)]
 
     def compared_context(self) -> int:
         """The max_model_len the Compare page plans at: its field's, or, untouched, the Plan
@@ -406,14 +406,16 @@ class AppState(BaseModel):
     def _split_list(cls, value: Any) -> Any:
         """The URL holds the compared models as one comma-separated string; the picker gives a
         list, where a blank entry (typed as a new option) is refused as the model field's is
-        (_named_model)."""
+        (_named_model). Either way a model named twice, in any case, is compared once
+        (distinct_models)."""
         blank = blank_entry(value) if isinstance(value, list | tuple) else None
         if blank:
             raise ValueError(blank)
+        if isinstance(value, list | tuple) and all(isinstance(name, str) for name in value):
+            return distinct_models(value)
         if isinstance(value, str):
             # a model named twice is compared once (it was a second, identical row)
-            parts = tuple(dict.fromkeys(part.strip() for part in value.split(",")
-                                        if part.strip()))
+            parts = distinct_models(part for part in value.split(",") if part.strip())
             if value.strip() and not parts:  # ',,,': not the emptied picker ('')
                 raise ValueError("it names no model, only empty entries between commas")
             if len(parts) > MAX_COMPARE:  # pydantic said "Tuple should have at most 6 items"
@@ -421,6 +423,19 @@ class AppState(BaseModel):
                                  f"most {MAX_COMPARE}")
             return parts
         return value
+
+
+def distinct_models(names: Iterable[str]) -> tuple[str, ...]:
+    """`names` stripped, each model once, in the spelling first given: repo ids compared without
+    case, as the Hub resolves them (huggingface_hub issue #2090, its maintainer: "repo ids are
+    case insensitive across the Hub"; #1453: HfApi.dataset_info answers 'mbzuai/bactrian-x'
+    with MBZUAI/Bactrian-X), so Qwen/Qwen3-8B and qwen/qwen3-8b are one row; a local path
+    (starting with /, ~ or ., as ui.context._local_path reads it) as the file system spells
+    it."""
+    kept: dict[str, str] = {}
+    for name in (name.strip() for name in names):
+        kept.setdefault(name if name.startswith(("/", "~", ".")) else name.lower(), name)
+    return tuple(kept.values())
 
 
 def blank_entry(models: list[Any] | tuple[Any, ...]) -> str | None:
@@ -686,6 +701,11 @@ def _commit(key: str, field: str, then: Callable[[], None] | None = None,
             f"{field_label(field)} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
         st.session_state[key] = kept
         return
+    taken = getattr(state(), field)
+    if taken is not None and _widget_value(taken, seed) != value:
+        # the widget shows the value as the state took it: the Compare picker's model typed
+        # again in another case is one entry, as it is one row (distinct_models)
+        st.session_state[key] = _widget_value(taken, seed)
     if then is not None:
         then()
 

@@ -198,6 +198,20 @@ def test_a_model_named_twice_in_the_link_is_compared_once() -> None:
     assert at.query_params["cmp"] == "Qwen/Qwen3-8B,Qwen/Qwen3-32B"
 
 
+def test_a_model_named_twice_in_another_case_is_compared_once() -> None:
+    # the Hub resolves repo ids without case (huggingface_hub issue #2090): Qwen/Qwen3-8B and
+    # qwen/qwen3-8b are one model, and were two identical rows; the first spelling is kept
+    at = open_page("compare", cmp="Qwen/Qwen3-8B,qwen/qwen3-8b,Qwen/Qwen3-32B")
+    assert not at.exception
+    assert list(at.dataframe[0].value["model"]) == ["Qwen/Qwen3-8B", "Qwen/Qwen3-32B"]
+    assert at.query_params["cmp"] == "Qwen/Qwen3-8B,Qwen/Qwen3-32B"
+    # typed into the picker in another case: one entry, in the picker as in the table
+    at.multiselect[0].set_value(["Qwen/Qwen3-32B", "Qwen/Qwen3-8B", "QWEN/QWEN3-8B"]).run()
+    assert not at.exception and not at.warning
+    assert at.multiselect[0].value == ["Qwen/Qwen3-32B", "Qwen/Qwen3-8B"]
+    assert list(at.dataframe[0].value["model"]) == ["Qwen/Qwen3-32B", "Qwen/Qwen3-8B"]
+
+
 def _warned(at) -> dict[str, str]:
     """The warning block under the grid per model, by the model it names first."""
     return {w.value.split(": ", 1)[0]: w.value for w in at.warning}

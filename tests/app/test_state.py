@@ -1,7 +1,7 @@
 """The URL codec: a link reproduces the state; bad parameters are ignored, one by one."""
 
 from tests.app.conftest import launch_command, metric, open_link, open_page
-from ui.state import AppState, decode, encode
+from ui.state import AppState, decode, distinct_models, encode
 
 
 def test_round_trip_keeps_every_field() -> None:
@@ -234,6 +234,18 @@ def test_a_links_redundant_expert_count_is_refused_in_vllms_words() -> None:
     assert over == ("Link parameter redundant='5000' ignored: vLLM takes at most 1,023 "
                     "(EplbState stops the model load: \"num_redundant_experts 5000 must be "
                     "less than or equal to 1023\").")
+
+
+def test_compared_models_are_distinct_without_case_but_paths_keep_theirs() -> None:
+    # repo ids as the Hub reads them, without case; a local path as the file system does
+    assert distinct_models([" Qwen/Qwen3-8B", "qwen/qwen3-8b", "./Model", "./model"]) == (
+        "Qwen/Qwen3-8B", "./Model", "./model")
+    # the Plan page's model in another case than the default comparison's is one of its three
+    assert AppState(model="qwen/qwen3-30b-a3b").compared_models() == (
+        "qwen/qwen3-30b-a3b", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "meta-llama/Meta-Llama-3.1-70B")
+    picked = AppState()
+    picked.compare = ["Qwen/Qwen3-8B", "QWEN/QWEN3-8B"]  # as the picker gives a typed entry
+    assert picked.compare == ("Qwen/Qwen3-8B",)
 
 
 def test_a_length_refusal_names_the_field_in_words_and_shortens_the_value() -> None:
