@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from planner.serving.hardware import pcie_slot_problem
+from planner.serving.hardware import capability_problem, pcie_slot_problem
 from planner.text import shortened
 from probes.host import process_state
 
@@ -175,11 +175,16 @@ class GpuInfo(BaseModel):
     def _capability_as_nvml_gives_it(cls, value: str | None) -> str | None:
         """NVML's "major.minor" (nvmlDeviceGetCudaComputeCapability's two integers, written
         f"{major}.{minor}" by _gpu_info): a major from 1, a minor of one digit (CUDA names a
-        capability sm_XY, 12.1 = sm_121); None where NVML could not say. 'x' or '9.0.0' was
-        planned as "compute capability unknown" without a word."""
+        capability sm_XY, 12.1 = sm_121), one an NVIDIA GPU has
+        (planner.serving.hardware.capability_problem: 99.9 was planned as such a GPU); None
+        where NVML could not say. 'x' or '9.0.0' was planned as "compute capability unknown"
+        without a word."""
         if value is not None and not re.fullmatch(r"[1-9]\d*\.\d", value):
             raise ValueError(f"{shortened(value)!r} is not a compute capability NVML reports "
                              "(major.minor, e.g. '8.6'; null where it could not say)")
+        unreal = None if value is None else capability_problem(value)
+        if unreal:
+            raise ValueError(unreal)
         return value
 
     @field_validator("pcie_generation_max", "pcie_width_max")

@@ -1721,3 +1721,17 @@ def test_a_count_past_int_digit_limit_is_too_large_and_shown_short(capsys, model
     assert err.strip().endswith(f"argument {flag}: {echoed} is too large a count (5,000 "
                                 "digits, past the 4,300 Python's int() reads)."), err
     assert len(err) < 300, err
+
+
+def test_a_snapshot_capability_no_nvidia_gpu_has_is_bad_input(capsys, tmp_path: Path,
+                                                              model_dir: Path) -> None:
+    # GPU0 of the recorded 3090 rig read as compute capability 99.9: a corrupt snapshot, one
+    # line and exit 2 (was planned as a GPU of capability 99.9 where no preset named it)
+    raw = json.loads(SNAPSHOT.read_text())
+    raw["gpus"][0]["compute_capability"] = "99.9"
+    corrupt = tmp_path / "snapshot.json"
+    corrupt.write_text(json.dumps(raw))
+    code, _, err = run_main(capsys, "plan", "--model", str(model_dir), "--snapshot", str(corrupt))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{corrupt}: gpus.0.compute_capability: compute capability 99.9 is none an NVIDIA " \
+           "GPU has (NVIDIA's tables list 1.0, " in err, err

@@ -50,6 +50,32 @@ NVIDIA_CAPABILITIES: tuple[str, ...] = tuple(_NVIDIA_WEIGHT_FORMATS)
 unknown capability may have (custom.with_capability)."""
 
 
+NVIDIA_LISTED_CAPABILITIES: tuple[str, ...] = (
+    "1.0", "1.1", "1.2", "1.3", "2.0", "2.1", "3.0", "3.2", "3.5", "3.7", "5.0", "5.2", "5.3",
+    "6.0", "6.1", "6.2", "7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.1",
+    "10.3", "11.0", "12.0", "12.1")
+"""Every compute capability an NVIDIA GPU has, oldest first (capability_problem refuses any
+other). NVIDIA's tables, read through the search tool on 2026-12-05:
+developer.nvidia.com/cuda-gpus (12.1 GB10, 12.0 RTX 50 / RTX PRO Blackwell, 11.0 Jetson
+T5000, 10.3 B300, 10.0 B200, 9.0 H100, 8.9 L4 / RTX 40, 8.7 Jetson Orin, 8.6 A10 / RTX 30;
+8.0 and 7.5 are the A100's and T4's, NVIDIA_CAPABILITIES' presets) and
+developer.nvidia.com/cuda-legacy-gpus (7.2 Jetson AGX Xavier, 7.0 V100, 6.2 Jetson TX2, 6.1
+P40, 6.0 P100, 5.3 Jetson Nano, 5.2 M40, 5.0 GTX 750 Ti). Unverified against NVIDIA's own
+text, from third-party copies: 3.7 (K80), 3.5 (K40), 3.0 (K10) (cnblogs.com/nightnine/p/
+16591404), 3.2, 2.1, 2.0 and 1.0-1.3 (the CUDA SDK support list copied in blog.csdn.net/
+mujie2015/article/details/137119349), 10.1 (gpu-ark.ru's table: "NVIDIA B100 10.1")."""
+
+
+def capability_problem(compute_capability: str) -> str | None:
+    """Why a "major.minor" compute capability is none an NVIDIA GPU has, in one line (99.9 in
+    a snapshot was planned as a GPU of that capability); None for one NVIDIA lists
+    (NVIDIA_LISTED_CAPABILITIES)."""
+    if compute_capability in NVIDIA_LISTED_CAPABILITIES:
+        return None
+    return (f"compute capability {compute_capability} is none an NVIDIA GPU has (NVIDIA's "
+            f"tables list {', '.join(NVIDIA_LISTED_CAPABILITIES)})")
+
+
 def nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tuple[GpuFormat, ...]]:
     """(weight formats, KV dtypes) an NVIDIA capability computes natively.
 

@@ -6,6 +6,7 @@ from typing import Literal
 from planner.serving.hardware.capability import (
     CONSERVATIVE_FORMATS,
     NVIDIA_CAPABILITIES,
+    capability_problem,
     nvidia_formats,
 )
 from planner.serving.hardware.cluster import ClusterSpec
@@ -98,6 +99,10 @@ def custom_gpu(
         raise HardwareError("GPU name must not be empty")
     if memory_bandwidth_gbps < 0:
         raise HardwareError(f"memory bandwidth must be >= 0 GB/s, got {memory_bandwidth_gbps}")
+    unreal = (capability_problem(compute_capability)
+              if vendor == "nvidia" and compute_capability else None)
+    if unreal:
+        raise HardwareError(unreal)
     weights, kv = (
         nvidia_formats(compute_capability)
         if vendor == "nvidia"

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from planner.serving.hardware import (
     GPU_PRESETS,
+    NVIDIA_CAPABILITIES,
     ClusterSpec,
     HardwareError,
     MigInstanceError,
@@ -36,6 +37,7 @@ from planner.serving.hardware import (
     resolve_gpu_key,
     size_without_preset,
 )
+from planner.serving.hardware.capability import NVIDIA_LISTED_CAPABILITIES
 from planner.serving.speed.coefficients import (
     CALIBRATION_GEMM_RATIO,
     CALIBRATION_GPUS,
@@ -1392,3 +1394,17 @@ def test_the_max_q_rtx_pro_6000_is_its_own_preset_from_its_datasheet(name: str) 
     assert maxq.compute_capability == "12.0"
 
 
+
+
+def test_a_compute_capability_no_nvidia_gpu_has_is_refused() -> None:
+    # a custom GPU (an audited GPU no preset names) of capability 99.9 was planned as one; the
+    # capabilities of NVIDIA's tables are taken, 8.7 (Jetson Orin) among them, where Headroom
+    # knows no formats (CONSERVATIVE_FORMATS: fp32 and fp16 only)
+    with pytest.raises(HardwareError, match=r"^compute capability 99\.9 is none an NVIDIA GPU "
+                       r"has \(NVIDIA's tables list 1\.0, 1\.1, "):
+        custom_gpu(24 * GIB, "Some GPU", compute_capability="99.9")
+    assert custom_gpu(24 * GIB, "Orin", compute_capability="8.7").native_weight_formats == (
+        "fp32", "fp16")
+    # every preset's and every capability Headroom knows the formats of is one of the list
+    assert {g.compute_capability for g in GPU_PRESETS.values() if g.vendor == "nvidia"} | set(
+        NVIDIA_CAPABILITIES) <= set(NVIDIA_LISTED_CAPABILITIES)
