@@ -165,7 +165,8 @@ def test_report_gpu_table_shows_the_current_and_max_pcie_link(capsys) -> None:
     out = capsys.readouterr().out
     assert ("| GPU | Name | Memory total | Used | PCIe link now (max) | Power limit | Temp | ECC "
             "| NVLinks |\n") in out
-    assert "| 0 | NVIDIA GeForce RTX 3090 | 24.00 GiB | 0.00 GiB | Gen1 x16 (Gen4 x16) |" in out
+    # GPU0 uses 1,048,576 B: 1.00 MiB, which read "0.00 GiB" (planner.units.gib_text)
+    assert "| 0 | NVIDIA GeForce RTX 3090 | 24.00 GiB | 1.00 MiB | Gen1 x16 (Gen4 x16) |" in out
 
 
 def test_gpu_row_with_no_max_pcie_link_shows_the_current_one() -> None:
