@@ -107,6 +107,22 @@ def _host_held(snap: HardwareSnapshot, gpu: GpuSpec) -> tuple[list[int], str]:
     return [held] * len(snap.gpus), note
 
 
+def _capability_notes(snap: HardwareSnapshot, specs: list[GpuSpec]) -> list[str]:
+    """A note for the GPUs matched to a preset by name whose audited compute capability is not
+    the preset row's (an RTX 3090 read as 9.0): the preset's is planned (its native formats,
+    vLLM's refusals by capability), and the note says both, where it was silently dropped."""
+    differing: dict[tuple[str, str, str], list[int]] = {}
+    for gpu, spec in zip(snap.gpus, specs, strict=True):
+        read = gpu.compute_capability
+        if spec.source != "custom" and read is not None and read != spec.compute_capability:
+            differing.setdefault((spec.key, spec.compute_capability, read), []).append(gpu.index)
+    return [f"{snap.hostname}: GPU{compact_ranges(indices)} read compute capability {read} "
+            f"in the snapshot, where the {key} preset, matched by name, has {preset}: planned "
+            f"with the preset's {preset} (its native formats and vLLM's refusals); a GPU of "
+            f"{read} is another model than the preset's, or the snapshot was edited"
+            for (key, preset, read), indices in differing.items()]
+
+
 def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
     """One NodeSpec for a snapshot, plus notes on anything the planner simplifies.
 
@@ -144,6 +160,7 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
                      f"of unknown model at its audited total "
                      f"({smallest.memory_total_bytes / GIB:.2f} GiB) and {capability}; no "
                      "preset's memory bandwidth or TFLOP/s, so no speed figures")
+    notes += _capability_notes(snap, specs)
     if mig := [g for g in snap.gpus if g.mig_enabled]:
         instance = f"{mig[0].name or 'GPU'} MIG <profile>"  # as nvidia-smi -L names it
         notes.append(f"{snap.hostname}: MIG is enabled on GPU"

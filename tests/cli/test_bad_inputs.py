@@ -362,7 +362,8 @@ def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
     # planned as 8x the smallest, as before, but the plan said "8x NVIDIA GeForce RTX 3090" only
     mixed = json.loads(SNAPSHOT.read_text())
     a100 = mixed["gpus"][1]  # its free memory what the A100's total leaves, as NVML says it
-    a100.update(name="NVIDIA A100-SXM4-80GB", memory_total_bytes=80 * 2**30,
+    a100.update(name="NVIDIA A100-SXM4-80GB", compute_capability="8.0",
+                memory_total_bytes=80 * 2**30,
                 memory_free_bytes=80 * 2**30 - a100["memory_reserved_bytes"]
                 - a100["memory_used_bytes"])
     path = tmp_path / "mixed.json"

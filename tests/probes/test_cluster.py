@@ -119,7 +119,7 @@ def test_mixed_models_across_nodes_plan_engine_settings_on_node_0(rig: HardwareS
                                                                    ) -> None:
     # RTX 4090: nvidia-smi 24564 MiB, about 357 MiB reserved -> 24207 MiB = 23.64 GiB usable,
     # larger than the 3090's 23.57 GiB.
-    node2 = renamed(rig, "node2", name="NVIDIA GeForce RTX 4090",
+    node2 = renamed(rig, "node2", name="NVIDIA GeForce RTX 4090", compute_capability="8.9",
                     memory_total_bytes=24564 * MIB, memory_reserved_bytes=357 * MIB)
     cluster = snapshots_to_cluster([rig, node2])
     assert cluster.nodes[1].gpu.key == "rtx-4090"
@@ -143,6 +143,7 @@ def test_mixed_models_across_nodes_plan_engine_settings_on_node_0(rig: HardwareS
 def test_mixed_models_in_one_node(rig: HardwareSnapshot) -> None:
     gpus = list(rig.gpus)
     gpus[7] = gpus[7].model_copy(update={"name": "NVIDIA GeForce RTX 4090",
+                                         "compute_capability": "8.9",
                                          "memory_total_bytes": 24564 * MIB,
                                          "memory_reserved_bytes": 357 * MIB})
     cluster = snapshots_to_cluster([rig.model_copy(update={"gpus": gpus})])
@@ -402,3 +403,23 @@ def test_a_max_q_rtx_pro_6000_snapshot_is_planned_on_its_own_preset(
     assert (cluster.nodes[0].gpu.key, cluster.nodes[0].gpu.fp32_tflops) == (
         "rtx-pro-6000-maxq", 110.0)
     assert not [n for n in notes if "planned as the" in n], notes
+
+
+def test_a_preset_gpu_read_at_another_capability_is_named_and_planned_at_the_presets(
+        rig: HardwareSnapshot) -> None:
+    # the rig's eight NVIDIA GeForce RTX 3090s (the rtx-3090 preset: 8.6), GPUs 0-2 and 5
+    # read as 9.0: that reading was dropped without a word; the preset's 8.6 is planned, and
+    # a note says both
+    gpus = [g.model_copy(update={"compute_capability": "9.0"}) if g.index in (0, 1, 2, 5)
+            else g for g in rig.gpus]
+    cluster, notes = cluster_and_notes([rig.model_copy(update={"gpus": gpus})])
+    assert cluster.nodes[0].gpu.compute_capability == "8.6"
+    assert notes == [
+        "rig-3090x8: GPU0-2,5 read compute capability 9.0 in the snapshot, where the rtx-3090 "
+        "preset, matched by name, has 8.6: planned with the preset's 8.6 (its native formats "
+        "and vLLM's refusals); a GPU of 9.0 is another model than the preset's, or the "
+        "snapshot was edited"]
+    # read as the preset's (the recorded rig: 8.6) or not read: no note
+    assert cluster_and_notes([rig])[1] == []
+    unread = [g.model_copy(update={"compute_capability": None}) for g in rig.gpus]
+    assert cluster_and_notes([rig.model_copy(update={"gpus": unread})])[1] == []

@@ -37,7 +37,7 @@ LOAD = ServingLoad(input_len=2048, output_len=256, concurrency=1)
 
 def _rtx4090(rig: HardwareSnapshot) -> HardwareSnapshot:
     # as test_cluster's mixed fixture: nvidia-smi 24,564 MiB, about 357 MiB reserved
-    return renamed(rig, "node2", name="NVIDIA GeForce RTX 4090",
+    return renamed(rig, "node2", name="NVIDIA GeForce RTX 4090", compute_capability="8.9",
                    memory_total_bytes=24564 * MIB, memory_reserved_bytes=357 * MIB)
 
 
