@@ -110,3 +110,20 @@ def test_a_linked_16_is_planned_as_given_from_0_18() -> None:
     assert not at.exception and not at.sidebar.warning
     assert block_size(at).value == 16 and "16 tokens" in block_size(at).options
     assert "--block-size 16" in launch_command(at) and at.query_params["bs"] == "16"
+
+
+def test_a_block_larger_than_the_pool_is_put_back_to_vllms_choice_by_apply() -> None:
+    # Qwen3-8B (147,456 B a token) on one RTX 3090 under vLLM 0.34.0 at --block-size 65536:
+    # one block is 65,536 x 147,456 = 9,663,676,416 B (9.00 GiB), more than the KV pool of
+    # the 3090 beside 15.27 GiB of weights; vLLM says "Try increasing
+    # `gpu_memory_utilization`", where dropping the block size is the change
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="1", len="8000",
+                   bs="65536")
+    assert not at.exception and at.error
+    assert "one KV block of 65,536 tokens is 9,663,676,416 B" in at.error[0].value
+    assert at.info[0].value == ("Nearest change that fits: KV block size (tokens) left to "
+                                "vLLM's choice fits.")
+    at.button(key="plan.apply_nearest_fit").click().run()
+    assert not at.exception and not at.error
+    assert "bs" not in at.query_params and block_size(at).value is None
+    assert any(s.value.startswith("Fits:") for s in at.success)
