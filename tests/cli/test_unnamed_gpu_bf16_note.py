@@ -110,6 +110,16 @@ def test_an_nvfp4_kv_cache_on_an_unnamed_gpu_is_refused_naming_gpu_name(capsys) 
     assert code == 0 and out.count("\nFits: ") == 1 and "--kv-cache-dtype nvfp4" in out, out
 
 
+def test_a_bf16_kv_cache_on_an_unnamed_gpu_is_refused_in_vllms_spelling(capsys) -> None:
+    # vLLM's Triton attention refuses a bfloat16 KV cache below SM80 and its wheels run on 7.5:
+    # the refusal names the value vLLM and the CLI take (bfloat16), not Headroom's key (bf16)
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib",
+                              "24", "--kv-cache-dtype", "bfloat16")
+    assert ("vLLM 0.34.0 refuses --kv-cache-dtype bfloat16 on compute capability 7.5 (of 7.5 "
+            "to 12.1, which its wheels run on)" in out), out
+    assert "--kv-cache-dtype bf16" not in out, out
+
+
 def test_a_moe_backend_on_an_unnamed_gpu_is_refused_naming_gpu_name(capsys) -> None:
     # vLLM 0.34.0's FlashInferExperts run on 9.0, 10.x and 12.x (flashinfer_cutlass_moe.py
     # _supports_current_device); an 80 GiB GPU may be 8.0 (A100 80GB, 79.25 GiB CUDA total,

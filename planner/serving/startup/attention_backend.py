@@ -689,7 +689,7 @@ def unrunnable_kv_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli
     plans it."""
     errors = kv_format_errors(gpu, spec, kv_cache_dtype, cli)
     every = None if errors else every_capability_refusal(
-        gpu, parse_version(cli.vllm_version), f"--kv-cache-dtype {kv_cache_dtype}",
+        gpu, parse_version(cli.vllm_version), f"--kv-cache-dtype {VLLM_KV_DTYPE[kv_cache_dtype]}",
         lambda g: set(kv_format_errors(g, spec, kv_cache_dtype, cli)))
     return [every] if every else errors
 
