@@ -109,6 +109,20 @@ def plural(count: float | None, noun: str) -> str:
     return noun if count == 1 else f"{noun}s"
 
 
+def with_article(name: str) -> str:
+    """`name` after "a" or "an", as it is read aloud: an initialism (its first word in capitals
+    and digits) by its first letter's name ("an FP8 ...", "an INT8 ...", "an NVFP4 ...", "a
+    BF16 ...", "a GPTQ ..."), another word by its first letter ("a torchao ...", "an int4")."""
+    word = name.split(" ", 1)[0]
+    initialism = word.upper() == word and any(c.isalpha() for c in word)
+    vowel_sound = word[:1] in _VOWEL_NAMED_LETTERS if initialism else word[:1].lower() in "aeiou"
+    return f"{'an' if vowel_sound else 'a'} {name}"
+
+
+_VOWEL_NAMED_LETTERS = frozenset("AEFHILMNORSX")
+"""The capital letters whose English names begin with a vowel sound (eff, aitch, em, ...)."""
+
+
 def counted(count: int, noun: str) -> str:
     """`count` with `noun` in the number it needs ("1 request", "2 requests", "1,024 GPUs"):
     counts a user chose are printed back to them, often as 1."""

@@ -49,7 +49,14 @@ from planner.serving.launch import (
     remote_code_class,
 )
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import LARGER_LEN_STEP, FitChange, Plan, PlanRequest, plan
+from planner.serving.plan import (
+    LARGER_LEN_STEP,
+    MORE_GPUS_STEP,
+    FitChange,
+    Plan,
+    PlanRequest,
+    plan,
+)
 from planner.serving.recommend import LONGER_LEN_REFUSED
 from planner.serving.speed import ServingLoad
 from planner.serving.startup.unknown_capability import GIVE_GPU_MODEL
@@ -465,6 +472,8 @@ CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"
 --target-checkpoint)."""
 APP_CHECKPOINT_STEP = f"in the Plan page's \"{LABELS['target_checkpoint']}\" field"
 APP_MODEL_STEP = "(pick it on the Model page)"
+APP_MORE_GPUS_STEP = (f"more GPUs (the Hardware page's {LABELS['gpus_per_node']} or "
+                      f"{LABELS['nodes']}, with the Plan page's {LABELS['tp']})")
 
 WHAT_IF_OPTION = "What-if: {label}"
 """A what-if weight format as the Plan page's Quantization field lists it."""
@@ -494,8 +503,10 @@ def app_words(text: str) -> str:
     the checkpoint to plan itself (launch.MODEL_STEP) the Model page, the nearest fit's
     --target-quant (fixes.format_step) the Plan page's Quantization, and the --gpu-name that
     gives a GPU of unknown compute capability one (unknown_capability.GIVE_GPU_MODEL) the
-    Hardware page's GPU model (NAME_THE_MODEL)."""
+    Hardware page's GPU model (NAME_THE_MODEL), and the load peak's more GPUs (load_peak's
+    MORE_GPUS_STEP: --gpus with --tp) the Hardware page's and the Plan page's fields."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
+    text = text.replace(MORE_GPUS_STEP, APP_MORE_GPUS_STEP)
     text = text.replace(GIVE_GPU_MODEL, NAME_THE_MODEL)
     text = text.replace(CHECKPOINT_STEP, APP_CHECKPOINT_STEP)
     text = text.replace(MODEL_STEP, APP_MODEL_STEP)

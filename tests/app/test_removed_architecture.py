@@ -41,3 +41,17 @@ def test_the_compare_page_points_at_the_sidebar_too() -> None:
             "architecture.\" Pick 0.24.0 as the sidebar's vLLM release, the last release "
             "that served AquilaForCausalLM.") in block, block
     assert "--vllm-version" not in block
+
+
+def test_the_fp8_load_peak_refusal_names_the_apps_fields() -> None:
+    # vLLM 0.11.0 loads Qwen3-32B whole in BF16 (61.03 GiB) before making fp8 of it: the three
+    # ways out are the app's (its GPU count and TP fields, its Model page), not CLI flags
+    at = open_page(None, model="Qwen/Qwen3-32B", gpu="l40s", gpn="1", vllm="0.11.0",
+                   quant="fp8-tensor", len="8000")
+    assert not at.exception
+    [refusal] = [e.value for e in at.error if "allocates Qwen/Qwen3-32B's weights whole" in e.value]
+    assert refusal.endswith(
+        "more GPUs (the Hardware page's GPUs per node or Nodes, with the Plan page's Tensor "
+        "parallel (TP)), or an FP8 checkpoint itself (pick it on the Model page), which vLLM "
+        "loads as stored."), refusal
+    assert "--gpus" not in refusal and "--model" not in refusal

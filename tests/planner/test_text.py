@@ -19,6 +19,7 @@ from planner.text import (
     params_count,
     rank_runs,
     ranks_by,
+    with_article,
 )
 
 HOSTILE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
@@ -172,3 +173,15 @@ def test_params_count_in_words_switches_to_billions_at_one_billion() -> None:
     assert params_count(10**9) == "1.0 billion"
     assert params_count(999_900_000) == "999.9 million"
     assert params_count(600_000_000) == "600.0 million"
+
+
+def test_a_format_label_takes_the_article_its_first_letter_is_read_with() -> None:
+    # an initialism by its first letter's name (eff, i, en, em; bee, gee), a word by its letter
+    assert with_article("FP8 E4M3, per-tensor scale") == "an FP8 E4M3, per-tensor scale"
+    assert with_article("INT8 W8A8, per-channel scale") == "an INT8 W8A8, per-channel scale"
+    assert with_article("NVFP4 (FP4 E2M1)") == "an NVFP4 (FP4 E2M1)"
+    assert with_article("MXFP4 (experts only)") == "an MXFP4 (experts only)"
+    assert with_article("BF16") == "a BF16"
+    assert with_article("GPTQ int4, group 128 (W4A16)") == "a GPTQ int4, group 128 (W4A16)"
+    assert with_article("torchao int4 weight-only") == "a torchao int4 weight-only"
+    assert with_article("Quark MXFP4") == "a Quark MXFP4"

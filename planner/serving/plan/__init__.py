@@ -34,6 +34,7 @@ One concern per module; this package re-exports the names used outside it:
 from planner.serving.plan.derive import mla_decodes_piecewise, served_scheme
 from planner.serving.plan.entry import held_request_blocks, plan, plan_summary, summary_figures
 from planner.serving.plan.fit import kv_room_text
+from planner.serving.plan.load_peak import MORE_GPUS_STEP
 from planner.serving.plan.models import (
     WARM_RESTART_LAUNCH_NOTE,
     FitChange,
@@ -65,6 +66,8 @@ __all__ = [
     "param_breakdown",
     # fit
     "kv_room_text",
+    # load_peak
+    "MORE_GPUS_STEP",
     # moe
     "redundant_experts",
     # derive

@@ -2,14 +2,20 @@
 on the GPU before quantizing it (vllm_versions.FP8_AT_LOAD_ON_META_FROM): a plan whose peak is
 more than a GPU holds is refused."""
 
+from planner.serving.launch import CHECKPOINT_STEP, MODEL_STEP
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.layout_facts import rank_terms
 from planner.serving.plan.shared import gib
 from planner.serving.plan.verdict import Binding
 from planner.serving.vllm_versions import FP8_AT_LOAD_ON_META_FROM, version_label, vllm_rules
 from planner.serving.weights import rank_totals
+from planner.text import with_article
 
 FP8_FILE = "model_executor/layers/quantization/fp8.py"
+
+MORE_GPUS_STEP = "more GPUs (--gpus with --tp)"
+"""How the load-peak refusal asks to split the 16-bit weights over more GPUs, in the CLI's
+words: the app names its Hardware and Plan page fields instead (ui.context.app_words)."""
 
 
 def load_peak_errors(st: Setup, candidates: list[Binding]) -> tuple[int, list[str]]:
@@ -46,4 +52,13 @@ def load_peak_errors(st: Setup, candidates: list[Binding]) -> tuple[int, list[st
         f"and MoE weight in the model dtype; per layer from vLLM {fixed}): {gib(weights)} per "
         f"GPU + {gib(worst.non_torch)} non-torch exceed the GPU's {gib(worst.total)} by "
         f"{gib(over)}, so it runs out of CUDA memory while loading the model; plan vLLM "
-        f"{fixed} or later, or load a checkpoint stored in {label} (--target-checkpoint)."]
+        f"{fixed} or later, {MORE_GPUS_STEP}, or {_stored_checkpoint(st, label)}."]
+
+
+def _stored_checkpoint(st: Setup, label: str) -> str:
+    """The checkpoint already stored in the format that load_peak_errors' refusal offers, as the
+    plan's flags take it: the what-if's own (--target-checkpoint, which needs --target-quant);
+    for a runtime --quantization, a checkpoint planned itself in place of the 16-bit one."""
+    if st.s.target_quant:
+        return f"load {with_article(label)} checkpoint {CHECKPOINT_STEP}"
+    return f"an FP8 checkpoint itself {MODEL_STEP}, which vLLM loads as stored"

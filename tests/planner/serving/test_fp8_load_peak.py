@@ -52,6 +52,34 @@ def test_a_plan_that_fits_only_after_quantizing_is_refused_where_the_16_bit_mode
     assert "--quantization fp8" in p.vllm_command
 
 
+def _qwen3_32b_on_l40s(model: str = "Qwen/Qwen3-32B", gpus: int = 1,
+                      **engine: object) -> Plan:
+    return plan(PlanRequest(
+        model=catalog_spec(model), cluster=preset_cluster("l40s", gpus),
+        layout=ParallelLayout(tp=gpus), engine=EngineSettings(
+            max_model_len=8000, vllm_version="0.11.0", **engine)))
+
+
+def test_the_refusal_advises_only_steps_that_run_with_the_flags_given():
+    # --target-quant takes a --target-checkpoint; --quantization fp8 does not (the CLI exits 2
+    # on --target-checkpoint without --target-quant): it is told to plan an FP8 checkpoint
+    what_if = _qwen3_32b_on_l40s(target_quant="fp8-tensor").errors[0]
+    assert what_if.endswith("; plan vLLM 0.16.0 or later, more GPUs (--gpus with --tp), or load "
+                            "an FP8 E4M3, per-tensor scale checkpoint (--target-checkpoint)."), \
+        what_if
+    runtime = _qwen3_32b_on_l40s(quantization="fp8").errors[0]
+    assert runtime.startswith("vLLM 0.11.0 allocates Qwen/Qwen3-32B's weights whole in BF16")
+    assert runtime.endswith("; plan vLLM 0.16.0 or later, more GPUs (--gpus with --tp), or an "
+                            "FP8 checkpoint itself (--model), which vLLM loads as stored."), \
+        runtime
+    assert "--target-checkpoint" not in runtime
+    # each step loads: at TP=2 a GPU holds about half the 61.03 GiB of BF16 weights (30.5 GiB,
+    # under 44.42), and Qwen3-32B-FP8 is loaded as stored, never whole in BF16
+    assert _qwen3_32b_on_l40s(gpus=2, quantization="fp8").fits
+    fp8_checkpoint = _qwen3_32b_on_l40s("Qwen/Qwen3-32B-FP8")
+    assert fp8_checkpoint.fits and "--quantization" not in fp8_checkpoint.vllm_command
+
+
 def test_a_16_bit_model_that_fits_the_gpu_loads_and_is_quantized_as_before():
     # Qwen3-8B: 8.2e9 parameters x 2 B = 15.3 GiB whole, well under an L40S's 44.42 GiB
     p = plan(PlanRequest(
