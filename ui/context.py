@@ -70,7 +70,7 @@ from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
 from ui import format as fmt
 from ui.io import hub_source, live_snapshot, server_token_allowed
-from ui.state import CHECKPOINT_QUANT, LABELS, AppState, state
+from ui.state import CHECKPOINT_QUANT, LABELS, WHAT_IF_OPTION, AppState, state
 
 UPLOADS_KEY = "uploaded_snapshots"
 """session_state key of the uploaded snapshots: {file name: HardwareSnapshot}."""
@@ -474,9 +474,6 @@ APP_CHECKPOINT_STEP = f"in the Plan page's \"{LABELS['target_checkpoint']}\" fie
 APP_MODEL_STEP = "(pick it on the Model page)"
 APP_MORE_GPUS_STEP = (f"more GPUs (the Hardware page's {LABELS['gpus_per_node']} or "
                       f"{LABELS['nodes']}, with the Plan page's {LABELS['tp']})")
-
-WHAT_IF_OPTION = "What-if: {label}"
-"""A what-if weight format as the Plan page's Quantization field lists it."""
 
 
 def app_format_step(key: str) -> str:

@@ -31,13 +31,20 @@ from planner.text import counted, md_escape, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui.context import (
     USER_ERRORS,
-    WHAT_IF_OPTION,
     current_cluster,
     current_engine,
     current_spec,
     layout_for,
 )
-from ui.state import CHECKPOINT_QUANT, field_label, set_state, state
+from ui.state import (
+    CHECKPOINT_OPTION,
+    CHECKPOINT_QUANT,
+    WHAT_IF_OPTION,
+    block_label,
+    field_label,
+    set_state,
+    state,
+)
 
 
 class Choices(NamedTuple):
@@ -149,7 +156,7 @@ def _in_words(value: object) -> str:
 def quant_option(own: QuantScheme, key: str) -> str:
     """A Quantization choice as the field lists it: the checkpoint's own format (`own`) or a
     what-if."""
-    return (f"Checkpoint: {own.label}" if key == CHECKPOINT_QUANT
+    return (CHECKPOINT_OPTION.format(label=own.label) if key == CHECKPOINT_QUANT
             else WHAT_IF_OPTION.format(label=scheme(key).label))
 
 
@@ -236,10 +243,6 @@ def _block_sizes(cli: VllmCli) -> list[int | None]:
     _keep_valid("block_size", linked, sizes, sentence(refusal or ""), nearest=False,
                 shown=block_label)
     return sorted(sizes, key=lambda size: size or 0)
-
-
-def block_label(size: int | None) -> str:
-    return "vLLM's choice" if size is None else f"{size} tokens"
 
 
 def _backends(spec: ModelSpec, cli: VllmCli, field: str, flag: str,

@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
 )
 
-from planner.model.quant import UnknownSchemeError, resolve_scheme
+from planner.model.quant import UnknownSchemeError, resolve_scheme, scheme
 from planner.serving.engine import checkpoint_name_problem
 from planner.serving.eplb import redundant_count_problem
 from planner.serving.hardware import (
@@ -38,9 +38,13 @@ from planner.serving.hardware import (
 )
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
-from planner.serving.startup.block_size import block_size_errors
+from planner.serving.startup.block_size import (
+    MULTIPLE_OF_16,
+    block_size_choices,
+    block_size_errors,
+)
 from planner.serving.startup.wheel_arch import no_preset_text
-from planner.serving.sweep import Objective
+from planner.serving.sweep import WHAT_IF_KEYS, Objective
 from planner.serving.vllm_cli import supported_versions, vllm_cli
 from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
@@ -67,6 +71,10 @@ is empty (AppState.compared_context)."""
 MAX_COMPARE = 6
 CHECKPOINT_QUANT = "checkpoint"
 """`quant` value meaning: plan the checkpoint's own format (no what-if)."""
+CHECKPOINT_OPTION = "Checkpoint: {label}"
+"""The checkpoint's own weight format as the Plan page's Quantization field lists it."""
+WHAT_IF_OPTION = "What-if: {label}"
+"""A what-if weight format as the Plan page's Quantization field lists it."""
 
 _BLANK_MODEL = "a model is a Hugging Face repo id such as Qwen/Qwen3-8B, not blank"
 """Why a blank model (AppState.model, or one of AppState.compare) is refused."""
@@ -282,13 +290,21 @@ class AppState(BaseModel):
     @field_validator("quant")
     @classmethod
     def _known_quant(cls, value: str) -> str:
-        """'checkpoint' or a weight scheme; common names (w4a16, fp8) become the exact key."""
+        """'checkpoint' or a weight scheme; common names (w4a16, fp8) become the exact key.
+        Other text is refused naming the field by its label and its choices as its select box
+        lists them: the planner's message listed every scheme key and alias, most of which the
+        field never offers."""
         if value == CHECKPOINT_QUANT:
             return value
         try:
             return resolve_scheme(value).key
-        except UnknownSchemeError as exc:  # a KeyError: pydantic reports only ValueErrors
-            raise ValueError(str(exc)) from None
+        except UnknownSchemeError:  # a KeyError: pydantic reports only ValueErrors
+            what_ifs = ", ".join(f'"{WHAT_IF_OPTION.format(label=scheme(key).label)}"'
+                                 for key in WHAT_IF_KEYS)
+            raise ValueError(f"{shortened(value, _SHOWN_CHARS)!r} is no {LABELS['quant']} "
+                             f"choice; the choices are \"{CHECKPOINT_OPTION.format(label='')}\" "
+                             f"followed by the model's own format, then {what_ifs} (the Plan page "
+                             "offers the what-ifs the model and the GPU take)") from None
 
     @field_validator("vllm_version")
     @classmethod
@@ -331,16 +347,17 @@ class AppState(BaseModel):
     @field_validator("block_size")
     @classmethod
     def _plannable_block_size(cls, value: int | None) -> int | None:
-        """A multiple of 16 (planner.serving.startup.block_size.block_size_errors); 16 is planned as
-        given, as the CLI plans --block-size 16 (from vLLM 0.18 a given size is kept where
-        vLLM's choice may differ). Whether the release takes it is the Plan page's check (it
+        """A multiple of 16 (planner.serving.startup.block_size.block_size_errors), else refused
+        in the field's words (block_label, _block_size_offers); 16 is planned as given, as the
+        CLI plans --block-size 16 (from vLLM 0.18 a given size is kept where vLLM's choice may
+        differ). Whether the release takes it is the Plan page's check (it
         follows the sidebar's release)."""
-        if value is None:
-            return None
-        errors = block_size_errors(value)
-        if errors:
-            raise ValueError(errors[0])
-        return value
+        if value is None or not block_size_errors(value):
+            return value
+        # the CLI's message names --block-size: here the field by its label, with its choices
+        raise ValueError(f"{block_label(value)} is no {LABELS['block_size']} choice: "
+                         f"{MULTIPLE_OF_16}; the covered vLLM releases offer "
+                         f"{_block_size_offers()} (the Plan page lists the sidebar's release's)")
 
     @field_validator("num_redundant_experts")
     @classmethod
@@ -651,6 +668,24 @@ def _known_choice(field: str, flag: str, word: str, given: str) -> str:
                          f"the covered vLLM releases offer vLLM's choice, {', '.join(known)} "
                          "(the Plan page lists the sidebar's release's)")
     return word
+
+
+def block_label(size: int | None) -> str:
+    """A KV block size as the Plan page's field lists it."""
+    return "vLLM's choice" if size is None else f"{size} tokens"
+
+
+@cache
+def _block_size_offers() -> str:
+    """The KV block sizes the Plan page's field offers under some covered release, in its
+    words (block_label): vLLM's choice, each release's block_size_choices, and, from the first
+    release whose parser takes any int (no --block-size choices), any multiple of 16 a link
+    sets (ui.settle._block_sizes)."""
+    clis = [vllm_cli(version) for version in supported_versions()]
+    sizes = sorted({size for cli in clis for size in block_size_choices(cli)})
+    any_int = next(cli.vllm_version for cli in clis if "--block-size" not in cli.choices)
+    return (f"{', '.join(map(block_label, (None, *sizes)))}, and from {any_int} any multiple "
+            "of 16 tokens")
 
 
 @cache

@@ -75,10 +75,13 @@ def test_a_link_with_a_block_size_plans_it() -> None:
 def test_a_bad_block_size_in_a_link_is_named_and_the_default_planned() -> None:
     at = open_link("plan", **GEMMA2, bs="20")
     assert not at.exception
+    # the field by its label and its sizes as it lists them, not the CLI's --block-size
     assert [w.value for w in at.sidebar.warning] == [
-        "Link parameter bs='20' ignored: `--block-size 20`: vLLM's FLASH_ATTN and TRITON_ATTN "
-        "backends raise \"Block size must be a multiple of 16.\" (its MLA backends take "
-        "multiples of 16 only); Headroom plans multiples of 16 only."]
+        "Link parameter bs='20' ignored: 20 tokens is no KV block size (tokens) choice: vLLM's "
+        "FLASH_ATTN and TRITON_ATTN backends raise \"Block size must be a multiple of 16.\" "
+        "(its MLA backends take multiples of 16 only); the covered vLLM releases offer vLLM's "
+        "choice, 16 tokens, 32 tokens, 64 tokens, 128 tokens, 256 tokens, and from 0.18.0 any "
+        "multiple of 16 tokens (the Plan page lists the sidebar's release's)."]
     assert block_size(at).value is None and [e.value for e in at.error] == [
         f"Does not fit: {BUG}"]
     # a size the sidebar's release does not take: its parser's words, vLLM's choice planned

@@ -248,6 +248,35 @@ def test_compared_models_are_distinct_without_case_but_paths_keep_theirs() -> No
     assert picked.compare == ("Qwen/Qwen3-8B",)
 
 
+def test_a_bad_links_block_size_and_quantization_are_refused_in_the_pages_words() -> None:
+    # bs= named the CLI's --block-size: now the field's label and the sizes as it lists them,
+    # "N tokens" beside "vLLM's choice" (16-256: the multiples of 16 in 0.17.0's BlockSize
+    # 1, 8, 16, 32, 64, 128, 256; from 0.18.0 the parser takes any int)
+    _, [bs] = decode({"bs": "40"}, AppState())
+    assert bs.startswith("Link parameter bs='40' ignored: 40 tokens is no KV block size "
+                         "(tokens) choice: vLLM's FLASH_ATTN and TRITON_ATTN backends raise ")
+    assert bs.endswith("; the covered vLLM releases offer vLLM's choice, 16 tokens, 32 tokens, "
+                       "64 tokens, 128 tokens, 256 tokens, and from 0.18.0 any multiple of 16 "
+                       "tokens (the Plan page lists the sidebar's release's).")
+    assert "--block-size" not in bs
+    # quant= listed every scheme key and alias (gguf-q2_k, bnb-nf4, ...), most of which the
+    # Quantization field never offers: now its options as it lists them
+    _, [quant] = decode({"quant": "w5a16"}, AppState())
+    assert quant == (
+        "Link parameter quant='w5a16' ignored: 'w5a16' is no Quantization choice; the choices "
+        "are \"Checkpoint: \" followed by the model's own format, then \"What-if: FP8 E4M3, "
+        "per-tensor scale\", \"What-if: INT8 W8A8, per-channel scale\", \"What-if: GPTQ int4, "
+        "group 128 (W4A16)\", \"What-if: AWQ int4, group 128 (W4A16)\", \"What-if: MXFP4 "
+        "(experts only)\", \"What-if: NVFP4 (FP4 E2M1, 16-value FP8 scales)\" (the Plan page "
+        "offers the what-ifs the model and the GPU take).")
+    # as the Plan page's sidebar shows it, the default model planned in its own format
+    at = open_link("plan", quant="w5a16")
+    assert not at.exception and [w.value for w in at.sidebar.warning] == [quant]
+    assert at.selectbox(key="plan.quant").value == "checkpoint"
+    # the names a link takes are still taken: awq is AWQ int4, group 128
+    assert decode({"quant": "awq"}, AppState()) == (AppState(quant="w4a16-awq-g128"), [])
+
+
 def test_a_length_refusal_names_the_field_in_words_and_shortens_the_value() -> None:
     # pydantic's "String should have at least 1 character" / "at most 100 characters", and the
     # refused value echoed whole (a 101-character rev is shown as its first 57 and "...")

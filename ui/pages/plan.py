@@ -85,7 +85,6 @@ from ui.context import (
 )
 from ui.settle import (
     backend_label,
-    block_label,
     current_valid_layouts,
     held_scheme,
     quant_option,
@@ -98,7 +97,7 @@ from ui.speed import (
     speed_details,
     speed_metrics,
 )
-from ui.state import CHECKPOINT_QUANT, LABELS, bind, keep, set_state, state
+from ui.state import CHECKPOINT_QUANT, LABELS, bind, block_label, keep, set_state, state
 from ui.tables import key_grid, terms_table
 
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)

@@ -5,6 +5,10 @@ as the CLI refuses them and the app offers them."""
 from planner.serving.engine import DEFAULT_BLOCK_SIZE
 from planner.serving.vllm_cli import VllmCli, invalid_choice, supported_versions, vllm_cli
 
+MULTIPLE_OF_16 = ("vLLM's FLASH_ATTN and TRITON_ATTN backends raise \"Block size must be a "
+                  "multiple of 16.\" (its MLA backends take multiples of 16 only)")
+"""Why Headroom plans block sizes that are multiples of 16 only (block_size_errors' NOTE)."""
+
 
 def block_size_errors(block_size: int) -> list[str]:
     """A --block-size Headroom does not plan: one that is not a multiple of 16.
@@ -20,9 +24,7 @@ def block_size_errors(block_size: int) -> list[str]:
     """
     if block_size % 16 == 0:
         return []
-    return [f"--block-size {block_size}: vLLM's FLASH_ATTN and TRITON_ATTN backends raise "
-            "\"Block size must be a multiple of 16.\" (its MLA backends take multiples of 16 "
-            "only); Headroom plans multiples of 16 only."]
+    return [f"--block-size {block_size}: {MULTIPLE_OF_16}; Headroom plans multiples of 16 only."]
 
 
 def block_size_refusal(block_size: int, cli: VllmCli) -> str | None:
