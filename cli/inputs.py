@@ -158,7 +158,8 @@ def served_checkpoint(name: str | None) -> str | None:
     return str(folder)
 
 
-def _checkpoint_in_format(checkpoint: str | None, target: str | None) -> str | None:
+def _checkpoint_in_format(checkpoint: str | None, target: str | None, model: str | None
+                          ) -> str | None:
     """`checkpoint` (served_checkpoint's) given for the --target-quant `target`; CliError
     where its own config, read without the network, holds another format (a catalog entry's,
     or a local folder's config.json: the command would load weights the plan did not size,
@@ -175,8 +176,20 @@ def _checkpoint_in_format(checkpoint: str | None, target: str | None) -> str | N
     wanted = resolve_scheme(target)
     if held is not None and held != wanted.key:
         raise CliError("--target-checkpoint " + checkpoint_format_refusal(
-            checkpoint, scheme(held), wanted))
+            checkpoint, scheme(held), wanted, _served_model(model)))
     return checkpoint
+
+
+def _served_model(model: str | None) -> str | None:
+    """A plan's --model as served_checkpoint names a checkpoint: a folder by its absolute path,
+    a repo id as given (recommend's several --model: None)."""
+    if not isinstance(model, str):
+        return None
+    try:
+        folder = Path(model).is_dir()
+    except OSError:  # a name no file system holds: a repo id
+        folder = False
+    return str(Path(model).absolute()) if folder else model
 
 
 def _local_name(path: Path) -> tuple[str, str | None]:
@@ -586,7 +599,8 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "quantization": None if args.quantization == "auto" else args.quantization,
         "target_quant": target and resolve_scheme(target).key,
         "target_checkpoint": _checkpoint_in_format(
-            served_checkpoint(getattr(args, "target_checkpoint", None)), target),
+            served_checkpoint(getattr(args, "target_checkpoint", None)), target,
+            getattr(args, "model", None)),
         "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "max_model_len": _release_count(args.max_model_len, "--max-model-len", release),

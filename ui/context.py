@@ -43,6 +43,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import (
     CHECKPOINT_STEP,
+    DROP_CHECKPOINT_STEP,
     MODEL_STEP,
     REMOTE_CODE_STEP,
     VERSION_STEP,
@@ -472,6 +473,7 @@ CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"
 --target-checkpoint)."""
 APP_CHECKPOINT_STEP = f"in the Plan page's \"{LABELS['target_checkpoint']}\" field"
 APP_MODEL_STEP = "(pick it on the Model page)"
+APP_DROP_CHECKPOINT_STEP = f"empty the Plan page's \"{LABELS['target_checkpoint']}\" field"
 APP_MORE_GPUS_STEP = (f"more GPUs (the Hardware page's {LABELS['gpus_per_node']} or "
                       f"{LABELS['nodes']}, with the Plan page's {LABELS['tp']})")
 
@@ -497,7 +499,8 @@ def app_words(text: str) -> str:
     longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field,
     recommend's --context (recommend.LONGER_LEN_REFUSED) the Recommend page's field, the
     what-if format's --target-checkpoint (launch.CHECKPOINT_STEP) the Plan page's field,
-    the checkpoint to plan itself (launch.MODEL_STEP) the Model page, the nearest fit's
+    the checkpoint to plan itself (launch.MODEL_STEP) the Model page, leaving that checkpoint
+    out (launch.DROP_CHECKPOINT_STEP) emptying the field, the nearest fit's
     --target-quant (fixes.format_step) the Plan page's Quantization, and the --gpu-name that
     gives a GPU of unknown compute capability one (unknown_capability.GIVE_GPU_MODEL) the
     Hardware page's GPU model (NAME_THE_MODEL), and the load peak's more GPUs (load_peak's
@@ -506,6 +509,7 @@ def app_words(text: str) -> str:
     text = text.replace(MORE_GPUS_STEP, APP_MORE_GPUS_STEP)
     text = text.replace(GIVE_GPU_MODEL, NAME_THE_MODEL)
     text = text.replace(CHECKPOINT_STEP, APP_CHECKPOINT_STEP)
+    text = text.replace(DROP_CHECKPOINT_STEP, APP_DROP_CHECKPOINT_STEP)
     text = text.replace(MODEL_STEP, APP_MODEL_STEP)
     text = text.replace(LARGER_LEN_STEP, APP_LARGER_LEN_STEP)
     text = text.replace(LONGER_LEN_REFUSED, APP_LONGER_LEN_REFUSED)

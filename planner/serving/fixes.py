@@ -15,6 +15,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import FitChange, Plan, PlanRequest, summary_figures
 from planner.serving.sweep import accepts_what_if, layout_candidates, quant_candidates
 from planner.serving.vllm_versions import EngineError
+from planner.text import with_article
 
 TARGET_QUANT_FLAG = "--target-quant"
 """The CLI flag a weight-format change names (format_step); the app says its Quantization
@@ -193,7 +194,7 @@ def format_step(key: str) -> str:
     if s.runtime and s.vllm_quantization:
         return (f"{TARGET_QUANT_FLAG} {key} ({s.label}, which vLLM makes at load: "
                 f"--quantization {s.vllm_quantization})")
-    return f"{TARGET_QUANT_FLAG} {key} (a {s.label} checkpoint)"
+    return f"{TARGET_QUANT_FLAG} {key} ({with_article(s.label)} checkpoint)"
 
 
 def _kept_note(request: PlanRequest, layout: ParallelLayout) -> str:

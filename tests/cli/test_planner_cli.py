@@ -969,6 +969,35 @@ def test_a_target_checkpoint_holding_another_format_is_refused(capsys, tmp_path:
         "vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4 --tensor-parallel-size 8 ")
 
 
+def test_the_model_itself_given_as_target_checkpoint_is_told_to_leave_it_out(
+        capsys, tmp_path: Path, monkeypatch) -> None:
+    """(review h440 #8) --target-checkpoint naming the --model was told to "plan Qwen/Qwen3-32B
+    itself (--model)", which it already is: it is the model's own BF16 checkpoint, so the way
+    to fp8 is to leave the flag out (vLLM makes fp8 at load), or a checkpoint stored in it. A
+    local folder is the same folder however it is written (relative, absolute)."""
+    base = ["plan", "--gpu", "h100-sxm", "--target-quant", "fp8"]
+    code, out, err = run_main(capsys, *base, "--model", "Qwen/Qwen3-32B", "--target-checkpoint",
+                              "Qwen/Qwen3-32B")
+    assert code == 2 and out == ""
+    assert err == (
+        "python -m planner plan: error: --target-checkpoint Qwen/Qwen3-32B is the model planned "
+        "itself, whose checkpoint holds bf16 weights (BF16), not the fp8-tensor planned: leave "
+        "out --target-checkpoint to have vLLM make FP8 E4M3, per-tensor scale weights of it at "
+        "load where it can (the launch note then says how), or give an FP8 E4M3, per-tensor "
+        "scale checkpoint (--target-checkpoint).\n")
+    code, out, err = run_main(capsys, *base, "--model", "Qwen/Qwen3-32B")  # the advice runs
+    assert code == 0 and "--quantization fp8" in out, err
+    folder = tmp_path / "qwen3-32b"
+    folder.mkdir()
+    entry = next(e for e in catalog_entries() if e.repo_id == "Qwen/Qwen3-32B")
+    (folder / "config.json").write_text(json.dumps(entry.config))
+    (folder / "model.safetensors").write_bytes(NO_TENSORS)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(capsys, *base, "--model", "qwen3-32b", "--target-checkpoint",
+                              str(folder))
+    assert code == 2 and f"--target-checkpoint {folder} is the model planned itself" in err, err
+
+
 def test_a_layout_over_two_nodes_prints_a_command_per_node(capsys) -> None:
     # 2 nodes x 8 H100, TP=8 x DP=2: 16 ranks, one replica a node. The plan text and the
     # report show each node's command under '# node R' (vLLM 0.12+ --nnodes, node 1
