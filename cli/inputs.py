@@ -159,25 +159,29 @@ def served_checkpoint(name: str | None) -> str | None:
 
 
 def _checkpoint_in_format(checkpoint: str | None, target: str | None, model: str | None
-                          ) -> str | None:
-    """`checkpoint` (served_checkpoint's) given for the --target-quant `target`; CliError
-    where its own config, read without the network, holds another format (a catalog entry's,
-    or a local folder's config.json: the command would load weights the plan did not size,
-    launch.checkpoint_format_refusal). A hub repo outside the catalog is not fetched for it,
-    and a folder whose config Headroom cannot parse is not checked (the launch note says so)."""
+                          ) -> dict[str, object]:
+    """EngineSettings' target_checkpoint (served_checkpoint's `checkpoint`, given for the
+    --target-quant `target`), and target_checkpoint_config_read: whether a local folder's
+    config.json was read and holds `target`. CliError where its own config, read without the
+    network, holds another format (a catalog entry's, or a local folder's config.json: the
+    command would load weights the plan did not size, launch.checkpoint_format_refusal). A hub
+    repo outside the catalog is not fetched for it, and a folder whose config Headroom cannot
+    parse is not checked: the launch note says which (launch._checkpoint_checked)."""
     if checkpoint is None or target is None:
-        return checkpoint
+        return {"target_checkpoint": checkpoint}
     held = catalog_checkpoint_scheme(checkpoint)
+    read = False
     if held is None and Path(checkpoint).is_absolute():  # a folder (served_checkpoint)
         try:
             held = checkpoint_scheme(load_model(checkpoint)[1]).key
+            read = True
         except (ValueError, KeyError, HubError):
             held = None
     wanted = resolve_scheme(target)
     if held is not None and held != wanted.key:
         raise CliError("--target-checkpoint " + checkpoint_format_refusal(
             checkpoint, scheme(held), wanted, _served_model(model)))
-    return checkpoint
+    return {"target_checkpoint": checkpoint, "target_checkpoint_config_read": read}
 
 
 def _served_model(model: str | None) -> str | None:
@@ -598,9 +602,8 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,
         "target_quant": target and resolve_scheme(target).key,
-        "target_checkpoint": _checkpoint_in_format(
-            served_checkpoint(getattr(args, "target_checkpoint", None)), target,
-            getattr(args, "model", None)),
+        **_checkpoint_in_format(served_checkpoint(getattr(args, "target_checkpoint", None)),
+                                target, getattr(args, "model", None)),
         "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "max_model_len": _release_count(args.max_model_len, "--max-model-len", release),

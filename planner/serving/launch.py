@@ -144,6 +144,19 @@ def known_checkpoint(model: str, scheme_key: str, version: Version) -> str | Non
                  and not _refused_as_stored(repo, version)), None)
 
 
+def _checkpoint_checked(in_catalog: bool, s: EngineSettings) -> str:
+    """Whose config says a --target-checkpoint holds the format planned, for its launch note:
+    Headroom's catalog's, the folder's config.json the CLI read
+    (s.target_checkpoint_config_read), or none, where its format is taken as given (a hub
+    repo outside the catalog is not fetched for it, a config.json Headroom cannot parse)."""
+    if in_catalog:
+        return "its config in Headroom's catalog holds that format"
+    if s.target_checkpoint_config_read:
+        return "its config.json holds that format"
+    return ("its format is taken as given: Headroom's catalog does not hold it, and no "
+            "config.json of it was parsed")
+
+
 def fp8_made_at_load(model: str, scheme: quant.QuantScheme, s: EngineSettings,
                      method: str | None, version: Version) -> bool:
     """Whether the command launch() writes has vLLM `version` make fp8 from `model`'s 16-bit
@@ -187,9 +200,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                     s.target_checkpoint, quant.scheme(held), scheme, model))
             serve, note = f"vllm serve {shlex.quote(s.target_checkpoint)}", (
                 f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
-                f"{model}" + (" (its config in Headroom's catalog holds that format)."
-                              if held else " (not in Headroom's catalog: its format is taken "
-                              "as given)."))
+                f"{model} ({_checkpoint_checked(held is not None, s)}).")
         elif known:
             flag, kv_note = _kv_as_planned(known, s, cli)
             serve, note = f"vllm serve {known}{flag}", (

@@ -969,6 +969,31 @@ def test_a_target_checkpoint_holding_another_format_is_refused(capsys, tmp_path:
         "vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4 --tensor-parallel-size 8 ")
 
 
+def test_a_folder_checkpoint_is_said_checked_only_where_its_config_was_read(
+        capsys, tmp_path: Path) -> None:
+    """(review h440 #2) a folder holding Qwen3-32B-FP8's config.json (quant_method fp8, blocks
+    of 128 x 128) given for fp8-block128 was read and found in that format, then said "not in
+    Headroom's catalog: its format is taken as given"; a config Headroom cannot parse is the
+    one taken as given."""
+    entry = next(e for e in catalog_entries() if e.repo_id == "Qwen/Qwen3-32B-FP8")
+    notes = {}
+    for name, config in (("fp8", json.dumps(entry.config)), ("bad", '{"model_type": 5')):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "config.json").write_text(config)
+        (folder / "model.safetensors").write_bytes(NO_TENSORS)
+        code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-32B", "--gpu",
+                                  "h100-sxm", "--target-quant", "fp8-block128",
+                                  "--target-checkpoint", str(folder), "--json")
+        assert code == 0, err
+        notes[name] = json.loads(out)["launch_note"]
+    assert notes["fp8"] == (
+        f"Loads {tmp_path / 'fp8'}, given as the FP8 E4M3, 128x128 block scales checkpoint of "
+        "Qwen/Qwen3-32B (its config.json holds that format).")
+    assert notes["bad"].endswith("(its format is taken as given: Headroom's catalog does not "
+                                 "hold it, and no config.json of it was parsed).")
+
+
 def test_the_model_itself_given_as_target_checkpoint_is_told_to_leave_it_out(
         capsys, tmp_path: Path, monkeypatch) -> None:
     """(review h440 #8) --target-checkpoint naming the --model was told to "plan Qwen/Qwen3-32B

@@ -47,6 +47,9 @@ class EngineSettings(BaseModel):
     target_checkpoint: str | None = Field(
         default=None, description="a checkpoint holding target_quant, for the launch command"
     )
+    target_checkpoint_config_read: bool = Field(
+        default=False, description="the CLI read target_checkpoint's own config.json (a local "
+        "folder's) and found target_quant there: the launch note says it was checked")
     revision: str | None = Field(
         default=None, description="the hub commit the config was read at, pinned by the "
         "launch command (vLLM --revision) when the planned repo itself is served"

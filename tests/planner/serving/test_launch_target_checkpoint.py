@@ -59,4 +59,11 @@ def test_a_checkpoint_holding_the_format_planned_is_loaded_and_said_checked() ->
     # a name outside the catalog: its format is taken as given
     other = _plan(SEED, target_quant="w4a16-gptq-g128", target_checkpoint="me/qwen3-w4a16")
     assert other.vllm_command.startswith("vllm serve me/qwen3-w4a16 ")
-    assert other.launch_note.endswith("(not in Headroom's catalog: its format is taken as given).")
+    assert other.launch_note.endswith("(its format is taken as given: Headroom's catalog does "
+                                      "not hold it, and no config.json of it was parsed).")
+    # (review h440 #2) a folder whose config.json the CLI read and found in the format: checked
+    folder = _plan(SEED, target_quant="w4a16-gptq-g128", target_checkpoint="/ckpt/qwen3-w4a16",
+                   target_checkpoint_config_read=True)
+    assert folder.launch_note == (
+        f"Loads /ckpt/qwen3-w4a16, given as the GPTQ int4, group 128 (W4A16) checkpoint of {SEED} "
+        "(its config.json holds that format).")
