@@ -32,6 +32,7 @@ from planner.serving.auto_layout import (
 from planner.serving.engine import EngineSettings
 from planner.serving.fixes import format_step
 from planner.serving.hardware import (
+    MEASURED_TOTAL_STEP,
     ClusterSpec,
     HardwareError,
     LinkKind,
@@ -473,6 +474,8 @@ CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"
 --target-checkpoint)."""
 APP_CHECKPOINT_STEP = f"in the Plan page's \"{LABELS['target_checkpoint']}\" field"
 APP_MODEL_STEP = "(pick it on the Model page)"
+APP_MEASURED_TOTAL_STEP = (f"give the total CUDA reports on your host (the Hardware page's "
+                           f"'{MEMORY_FIELD}'; an audit measures it)")
 APP_DROP_CHECKPOINT_STEP = f"empty the Plan page's \"{LABELS['target_checkpoint']}\" field"
 APP_MORE_GPUS_STEP = (f"more GPUs (the Hardware page's {LABELS['gpus_per_node']} or "
                       f"{LABELS['nodes']}, with the Plan page's {LABELS['tp']})")
@@ -504,9 +507,11 @@ def app_words(text: str) -> str:
     --target-quant (fixes.format_step) the Plan page's Quantization, and the --gpu-name that
     gives a GPU of unknown compute capability one (unknown_capability.GIVE_GPU_MODEL) the
     Hardware page's GPU model (NAME_THE_MODEL), and the load peak's more GPUs (load_peak's
-    MORE_GPUS_STEP: --gpus with --tp) the Hardware page's and the Plan page's fields."""
+    MORE_GPUS_STEP: --gpus with --tp) the Hardware page's and the Plan page's fields, the
+    older-driver notes' --gpu-memory-gib (hardware.MEASURED_TOTAL_STEP) MEMORY_FIELD."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
     text = text.replace(MORE_GPUS_STEP, APP_MORE_GPUS_STEP)
+    text = text.replace(MEASURED_TOTAL_STEP, APP_MEASURED_TOTAL_STEP)
     text = text.replace(GIVE_GPU_MODEL, NAME_THE_MODEL)
     text = text.replace(CHECKPOINT_STEP, APP_CHECKPOINT_STEP)
     text = text.replace(DROP_CHECKPOINT_STEP, APP_DROP_CHECKPOINT_STEP)

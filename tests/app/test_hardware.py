@@ -663,3 +663,22 @@ def test_the_gpu_picker_lists_the_workstation_presets() -> None:
     # one A16 board: 4 GPUs, each nvidia-smi's 15356 MiB less 512 MiB = 14,844 MiB = 14.50 GiB
     assert "4x NVIDIA A16 (PCIe) — 4 GPUs, 14.50 GiB per GPU" in texts(at), texts(at)
     assert at.query_params["gpu"] == "a16"
+
+
+def test_the_older_driver_notes_name_the_memory_field_not_the_cli_flag() -> None:
+    # (review h440 #3) the rtx-3080-ti's total was read on CUDA 11.4: the Plan page's budget
+    # term and the Hardware page's preset note asked for "--gpu-memory-gib", a flag the app
+    # has not; its field is "Memory per GPU as CUDA reports it"
+    asked = ("give the total CUDA reports on your host (the Hardware page's 'Memory per GPU "
+             "as CUDA reports it'; an audit measures it)")
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3080-ti", gpn="1")
+    assert not at.exception
+    [budget] = [n for table in at.table for n in table.value["note"]
+                if "read on a CUDA 11.4 driver" in n]
+    # the default utilization 0.92 x 157 MiB = 144.4 MiB
+    assert budget.endswith("so this budget may be up to 0.92 x 157 MiB = 144 MiB high: "
+                           + asked), budget
+    at = open_page("hardware", gpu="rtx-3080-ti", gpn="1")
+    [preset] = [c.value for c in at.caption if "read on a CUDA 11.4 driver" in c.value]
+    assert preset.endswith(f"may be that much high: {asked}."), preset
+    assert "--gpu-memory-gib" not in budget + preset

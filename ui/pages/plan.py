@@ -65,6 +65,7 @@ from ui.context import (
     CHECKPOINT_FIELD,
     USER_ERRORS,
     app_markdown,
+    app_words,
     current_cluster,
     current_engine,
     current_load,
@@ -523,7 +524,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
         terms_table({"figure": t.label, "value": fmt.quantity(t.value, t.unit),
-                     "formula": t.formula, "inputs": t.inputs_text, "note": t.note}
+                     "formula": t.formula, "inputs": t.inputs_text, "note": app_words(t.note)}
                     for t in result.terms)
 
 

@@ -93,7 +93,7 @@ from planner.serving.hardware.names import (
     states_other_memory,
 )
 from planner.serving.hardware.nvml_match import match_gpu_name, memory_near, unified_preset
-from planner.serving.hardware.presets import GPU_PRESETS
+from planner.serving.hardware.presets import GPU_PRESETS, MEASURED_TOTAL_STEP
 from planner.serving.hardware.spec import (
     MAX_GPUS_PER_NODE,
     MAX_MEMORY_TOTAL_BYTES,
@@ -127,7 +127,7 @@ __all__ = [
     "ClusterSpec", "gpus_label", "network_assumed_text", "node_starts", "preset_cluster",
     "with_link", "with_pcie_slot",
     # presets
-    "GPU_PRESETS",
+    "GPU_PRESETS", "MEASURED_TOTAL_STEP",
     # names
     "CAPABILITY_WITHOUT_PRESET", "SIZES_WITHOUT_PRESET", "MigInstanceError", "NoGpuPresetError",
     "OtherMemorySizeError", "capability_from_name", "gpu_preset", "mig_instance", "mig_parent",

@@ -3,7 +3,11 @@
 
 from typing import Literal
 
-from planner.serving.hardware.presets import GPU_PRESETS, OLDER_DRIVER_DROP_BYTES
+from planner.serving.hardware.presets import (
+    GPU_PRESETS,
+    MEASURED_TOTAL_STEP,
+    OLDER_DRIVER_DROP_BYTES,
+)
 from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
 from planner.units import GIB, MIB
 
@@ -112,5 +116,4 @@ def old_driver_budget_note(gpu: GpuSpec, gpu_memory_utilization: float) -> str:
     return (f"the {gpu.key} preset's total was read on a CUDA {driver} driver; newer drivers "
             f"report up to {drop_mib} MiB less (the preset's notes give the measured pairs), so "
             f"this budget may be up to {gpu_memory_utilization:g} x {drop_mib} MiB = "
-            f"{gpu_memory_utilization * drop_mib:.0f} MiB high: give the total CUDA reports on "
-            "your host (--gpu-memory-gib; an audit measures it)")
+            f"{gpu_memory_utilization * drop_mib:.0f} MiB high: {MEASURED_TOTAL_STEP}")

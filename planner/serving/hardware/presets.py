@@ -72,6 +72,13 @@ OLDER_DRIVER_DROP_BYTES = 157 * MIB
 GeForce model (RTX 3070: 7,974 MiB on CUDA 11.6, 7,817 on 12.8; the NOTE above)."""
 
 
+MEASURED_TOTAL_STEP = "give the total CUDA reports on your host (--gpu-memory-gib; an audit " \
+    "measures it)"
+"""How the older-driver notes (old_driver_total_note, memory_total.old_driver_budget_note) ask
+for the host's own CUDA total, in the CLI's words: the app names its Hardware page's field
+instead (ui.context.app_words)."""
+
+
 def old_driver_total_note(driver: str) -> str:
     """What a row whose total was read on CUDA `driver` (older than 12.8) says of it (the NOTE
     above)."""
@@ -80,8 +87,7 @@ def old_driver_total_note(driver: str) -> str:
             "deviceQuery: RTX 3060 12 GB 12,045 MiB on CUDA 11.4, 11,901 on 13.0; RTX 3070 7,974 "
             "on 11.6, 7,817 on 12.8; RTX 4090 24,210 on 12.4, 24,081 on 13.0; another card's own "
             "total on a newer driver was not found), so on a current driver this total, and the "
-            "budget vLLM takes from it, may be that much high: give the total CUDA reports on "
-            "your host (--gpu-memory-gib; an audit measures it).")
+            f"budget vLLM takes from it, may be that much high: {MEASURED_TOTAL_STEP}.")
 
 
 _ESTIMATED = None
