@@ -58,6 +58,7 @@ from planner.text import (
     counted,
     decimal,
     first_sentence,
+    flags_as_code,
     md_code_block,
     md_escape,
     params_count,
@@ -1470,7 +1471,7 @@ def _launch(plan: Plan) -> list[str]:
         lines += [md_escape(WARM_RESTART_LAUNCH_NOTE), "",
                   *md_code_block("bash", plan.warm_restart_launch_lines), ""]
     if plan.v2_warm_restart_launch_note:  # what to do with them (over nodes: HEAD_NODE_IP)
-        lines += [md_escape(plan.v2_warm_restart_launch_note), ""]
+        lines += [md_escape(flags_as_code(plan.v2_warm_restart_launch_note)), ""]
     return lines
 
 

@@ -60,6 +60,23 @@ def md_code_block(language: str, lines: list[str]) -> list[str]:
     return [fence + language, *lines, fence]
 
 
+_FLAG = re.compile(r"(`[^`]*`)|(?<!')--[a-z0-9][a-z0-9-]*(?: (?=[\w.,-]*\d)[\w.](?:[\w.,-]*\w)?)?")
+"""A CLI flag and, where one follows, its value holding a digit ('--max-model-len 32768',
+'--kv-cache-dtype fp8', '--kv-cache-memory-bytes 8,589,934,592', '--gpu h100-pcie',
+'--target-quant w4a16-gptq-g128'; not the 'fits' after
+'--enable-expert-parallel', nor a sentence's closing '.' or ','); or, first, text already
+quoted as code, kept as it is. Not a value quoted as a person gave it ("the checkpoint
+'--trust-remote-code' starts with '-'"): that is no flag to pass."""
+
+
+def flags_as_code(text: str) -> str:
+    """`text` with each CLI flag and its value between backticks (text already between them
+    stays as it is): md_escape shows them as inline code, which the app's style keeps on one
+    line in a message box (plain text wraps a flag after a hyphen: '--enable-expert-parallel
+    -', then '-max-model-len'); the report's notes show them as its commands are shown."""
+    return _FLAG.sub(lambda m: m[1] or f"`{m[0]}`", text)
+
+
 def one_line(text: object) -> str:
     """`text` on one line: runs of white space made one space, and every other control
     character (an escape sequence's ESC, BEL) a space too, so a name a hub or a file gave

@@ -65,7 +65,7 @@ from planner.serving.startup.unknown_capability import GIVE_GPU_MODEL
 from planner.serving.sweep import WHAT_IF_KEYS, layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError, vllm_rules
-from planner.text import capitalized, counted, md_escape, plural, sentence
+from planner.text import capitalized, counted, flags_as_code, md_escape, plural, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
@@ -540,23 +540,6 @@ def fit_advice_markdown(text: str) -> str:
     named by the Plan page field's label ("max_model_len 40960", "KV cache dtype fp8", "Batched
     tokens 8192"), not the CLI's flag: the field is what the user changes, or Apply does."""
     return app_markdown(_FIT_FLAG.sub(lambda m: m[1] or _FIT_FLAGS[m[2]], text))
-
-
-_FLAG = re.compile(r"(`[^`]*`)|(?<!')--[a-z0-9][a-z0-9-]*(?: (?=[\w.,-]*\d)[\w.](?:[\w.,-]*\w)?)?")
-"""A CLI flag and, where one follows, its value holding a digit ('--max-model-len 32768',
-'--kv-cache-dtype fp8', '--kv-cache-memory-bytes 8,589,934,592', '--gpu h100-pcie',
-'--target-quant w4a16-gptq-g128'; not the 'fits' after
-'--enable-expert-parallel', nor a sentence's closing '.' or ','); or, first, text already
-quoted as code, kept as it is. Not a value quoted as a person gave it ("the checkpoint
-'--trust-remote-code' starts with '-'"): that is no flag to pass."""
-
-
-def flags_as_code(text: str) -> str:
-    """`text` with each CLI flag and its value between backticks (text already between them
-    stays as it is): md_escape shows them as inline code, which app.py's style keeps on one
-    line in a message box (plain text wraps a flag after a hyphen: '--enable-expert-parallel
-    -', then '-max-model-len')."""
-    return _FLAG.sub(lambda m: m[1] or f"`{m[0]}`", text)
 
 
 def app_markdown(text: str) -> str:

@@ -1,8 +1,9 @@
-"""ui.context.flags_as_code: a note's CLI flags, with their values, as inline code (kept on
+"""planner.text.flags_as_code: a note's CLI flags, with their values, as inline code (kept on
 one line by app.py's style), never the word after a flag that takes none."""
 
+from planner.text import flags_as_code
 from tests.app.conftest import open_page
-from ui.context import flags_as_code, link_message_markdown
+from ui.context import link_message_markdown
 
 
 def test_each_flag_and_its_value_is_code_and_the_prose_is_not() -> None:

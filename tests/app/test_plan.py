@@ -72,7 +72,7 @@ def test_seed_without_ep_warns_of_the_marlin_fallback_with_the_same_figures() ->
     assert not at.exception
     warning = next(w.value for w in at.warning if "Marlin MoE kernel" in w.value)
     assert "each expert is 192 wide per GPU at TP=8" in warning
-    # the flag as inline code (ui.context.flags_as_code), not split at a hyphen where it wraps
+    # the flag as inline code (planner.text.flags_as_code), not split at a hyphen where it wraps
     assert "`--enable-expert-parallel` keeps experts whole (1536 % 128 = 0)" in warning
     assert "--enable-expert-parallel" not in launch_command(at)
     for label in ("Weights per GPU", "KV bytes/token per GPU", "KV room", "Context ceiling"):

@@ -229,7 +229,7 @@ def test_no_flag_of_the_launch_command_is_split(browser, server: str, width: int
 ])
 def test_a_messages_flag_is_kept_whole(browser, server: str, width: int, query: str,
                                        words: str, flag: str) -> None:
-    """A message's flag is inline code kept on one line (ui.context.flags_as_code, app.py's
+    """A message's flag is inline code kept on one line (planner.text.flags_as_code, app.py's
     style): as text the browser split it after a hyphen where the message wrapped. At 360 px
     it wraps."""
     page = browser.new_page(viewport={"width": width, "height": 800})

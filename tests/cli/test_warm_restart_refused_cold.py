@@ -142,7 +142,10 @@ def test_warm_restart_commands_over_two_nodes_say_to_set_head_node_ip(capsys) ->
                               "--date", "2026-01-01")
     assert code == 0, err
     block = out.split(LAUNCH_NOTE)[1]
-    assert block.split("```\n\n")[1].startswith(OVER_2_NODES)
+    # (review h440 #9) its flags in code, as the report shows the commands they belong to
+    assert block.split("```\n\n")[1].startswith(
+        "Over 2 nodes: set HEAD_NODE_IP to node 0's address on every node and run node R's "
+        "command there (`--node-rank` R; node 0 serves the API, the others run `--headless`).")
 
 
 def test_no_warm_restart_note_without_warm_restart_commands(capsys) -> None:
