@@ -62,6 +62,34 @@ larger value is refused by its flag, not by the model's field name."""
 MAX_GPUS = 4096
 
 
+_COUNTED_GPU = (re.compile(r"\s*(?P<count>\d+)\s*(?:[x×*]\s*|\s)(?P<gpu>.+?)\s*", re.I),
+                re.compile(r"\s*(?P<gpu>.+?)(?:\s*[x×*]|\s)\s*(?P<count>\d+)\s*", re.I))
+"""A GPU name with a count before or after it: "8x H100", "2 x RTX 3090", "RTX 3090 x2", "2 RTX
+3090" (the words of `--gpu 2 RTX 3090`, unquoted)."""
+
+
+def counted_gpu(name: str, gpu_named: Callable[[str], bool] | None = None
+                ) -> tuple[int, str] | None:
+    """(count, GPU) where `name` is a GPU's name with a count of GPUs (_COUNTED_GPU, 1 to
+    MAX_GPUS), else None: "2 RTX 3090" -> (2, "RTX 3090"), never (3090, "2 RTX"). The GPU is
+    one `gpu_named` takes, by default a preset's name (what --gpu plans)."""
+    for pattern in _COUNTED_GPU:
+        match = pattern.fullmatch(name)
+        if match and 0 < int(match["count"]) <= MAX_GPUS \
+                and (gpu_named or _preset_named)(match["gpu"]):
+            return int(match["count"]), match["gpu"]
+    return None
+
+
+def _preset_named(name: str) -> bool:
+    """Whether `name` resolves to one preset (gpu_preset)."""
+    try:
+        gpu_preset(name)
+    except UnknownGpuError:
+        return False
+    return True
+
+
 SWEEP_TOP_DEFAULT = 20
 """Rows the readable sweep table shows unless --top or --all says otherwise."""
 
@@ -97,25 +125,31 @@ class _Parser(OneLineParser):
 
     def leftover_advice(self, option: str, words: list[str],
                         namespace: argparse.Namespace) -> str:
-        """As OneLineParser's, and where a GPU option's value is followed by a count no GPU's
-        name ends in, the --gpus it was likely meant for, if not given: `--gpu h100-sxm 2`,
-        or with the name quoted where it has spaces (`--gpu RTX 3090 2`)."""
-        advice = super().leftover_advice(option, words, namespace)
+        """As OneLineParser's, and where a GPU option's value and the words left over are a
+        GPU's name with a count (counted_gpu: `--gpu 2 RTX 3090`, `--gpu RTX 3090 x2`; a preset's
+        for --gpu, which plans presets only), or its value is followed by a count alone
+        (`--gpu-name 'Tesla P100' 2`), the --gpus the count was likely meant for, if not
+        given."""
         gpus = self._option_string_actions.get("--gpus")
-        if advice or option not in _GPU_NAMED or len(words) < 2 or gpus is None \
-                or getattr(namespace, gpus.dest, None) is not None:
+        if option not in _GPU_NAMED or gpus is None:
+            return super().leftover_advice(option, words, namespace)
+        given = getattr(namespace, gpus.dest, None) is not None
+        counted = counted_gpu(" ".join(words), None if option == "--gpu" else _gpu_name_known)
+        if counted and not given:
+            count, gpu = counted
+            named = "" if gpu == words[0] else f"{option} {shlex.quote(gpu)} "
+            return f" ({option} names the GPU, not how many: give {named}--gpus {count})"
+        if counted and counted[1] != words[0]:
+            return (f" ({option} names the GPU; --gpus says how many: give {option} "
+                    f"{shlex.quote(counted[1])})")
+        advice = super().leftover_advice(option, words, namespace)
+        if advice or counted or len(words) != 2 or given:
             return advice
-        *name, count = words
         try:
-            gpus.type(count)  # type: ignore[misc]
+            gpus.type(words[1])  # type: ignore[misc]
         except (argparse.ArgumentTypeError, ValueError):
             return ""
-        if len(name) == 1:
-            return f" ({option} names the GPU, not how many: give --gpus {count})"
-        if not super().leftover_advice(option, name, namespace):  # no GPU's name
-            return ""
-        return (f" ({option} names the GPU, not how many: give {option} "
-                f"{shlex.quote(' '.join(name))} --gpus {count})")
+        return f" ({option} names the GPU, not how many: give --gpus {words[1]})"
 
     def parse_known_args(self, args: Sequence[str] | None = None,
                          namespace: argparse.Namespace | None = None
@@ -265,12 +299,12 @@ _MODEL_HINT = "a repo id such as Qwen/Qwen3-8B, a config.json or a folder holdin
 def _names_a_gpu(name: str) -> bool:
     """Whether a --gpu or --gpu-name value, words left over joined to it, is worth quoting:
     a GPU's name ('RTX 4090', 'A100', 'Tesla P40'), or words that may be one, neither a
-    preset's key and more ('rtx-4090 x') nor ending in a bare number ('h100-sxm 2', a GPU and
-    a count: _Parser.leftover_advice)."""
+    preset's key and more ('rtx-4090 x') nor starting or ending in a bare number ('h100-sxm 2',
+    '2 RTX': a count and words, _Parser.leftover_advice)."""
     if _gpu_named(name) or capability_from_name(name) is not None:
         return True
     words = name.split()
-    return not words[-1].isdigit() and not _gpu_named(words[0])
+    return not words[-1].isdigit() and not words[0].isdigit() and not _gpu_named(words[0])
 
 
 def _gpu_named(name: str) -> bool:
@@ -283,6 +317,12 @@ def _gpu_named(name: str) -> bool:
     except UnknownGpuError:
         pass
     return True
+
+
+def _gpu_name_known(name: str) -> bool:
+    """Whether a --gpu-name is a GPU's name: a preset's, or one NVIDIA's tables give a compute
+    capability ('Tesla P100')."""
+    return _preset_named(name) or capability_from_name(name) is not None
 
 
 _GPU_NAMED = ("--gpu", "--gpu-name")

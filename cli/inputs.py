@@ -10,12 +10,11 @@ import argparse
 import errno
 import math
 import os
-import re
 import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from cli.args import Count
+from cli.args import Count, counted_gpu
 from planner.jsondoc import JsonDocumentError
 from planner.model.checkpoint import (
     HEADERS_NOT_READ,
@@ -39,7 +38,6 @@ from planner.serving.hardware import (
     NoGpuPresetError,
     NoWsl2TotalError,
     OnePerMachineError,
-    UnknownGpuError,
     capability_from_name,
     custom_gpu,
     gpu_preset,
@@ -390,24 +388,6 @@ def note_preset_choice(args: argparse.Namespace, names: list[str], flag: str = "
                 f"(what CUDA reports) and --gpu-name {sized}"))
 
 
-_COUNTED_GPU = (re.compile(r"\s*(?P<count>\d+)\s*[x×*]\s*(?P<gpu>.+?)\s*", re.I),
-                re.compile(r"\s*(?P<gpu>.+?)\s*[x×*]\s*(?P<count>\d+)\s*", re.I))
-"""A GPU name with a count before or after it: "8x H100", "2 x RTX 3090", "RTX 3090 x2"."""
-
-
-def _counted_gpu(name: str) -> tuple[int, str] | None:
-    """(count, GPU) where `name` is a preset's name with a count (_COUNTED_GPU), else None."""
-    for pattern in _COUNTED_GPU:
-        match = pattern.fullmatch(name)
-        if match and int(match["count"]) > 0:
-            try:
-                gpu_preset(match["gpu"])
-            except UnknownGpuError:
-                continue
-            return int(match["count"]), match["gpu"]
-    return None
-
-
 def network_assumed_note(assumed: str) -> str:
     """The stderr note of a network between nodes assumed (ClusterSpec.network_assumed), with
     how to give it: plan, sweep and report name their cluster's, recommend its rows'."""
@@ -424,7 +404,7 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
         raise CliError(f"{exc.what}: give --nodes {exc.gpus} (one per node)") from None
     except NoGpuPresetError as exc:  # the other UnknownGpuErrors (another size of a preset's
         # model, an ambiguous name) pass on as they are: they say what to do
-        counted = _counted_gpu(args.gpu)
+        counted = counted_gpu(args.gpu)
         if counted:  # "8x H100": a count people write with the GPU, which --gpus takes
             raise CliError(f"--gpu {args.gpu!r} holds a GPU count: give --gpu "
                            f"{shlex.quote(counted[1])} --gpus {counted[0]}") from None

@@ -1135,6 +1135,24 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
     (("--gpu", "RTX", "3090", "2"),
      "unrecognized arguments: 3090 2 (--gpu names the GPU, not how many: give --gpu "
      "'RTX 3090' --gpus 2)."),
+    # the count first: the last word was taken as the count ("give --gpu '2 RTX' --gpus 3090")
+    (("--gpu", "2", "RTX", "3090"),
+     "unrecognized arguments: RTX 3090 (--gpu names the GPU, not how many: give --gpu "
+     "'RTX 3090' --gpus 2)."),
+    (("--gpu", "2x", "RTX", "3090"),
+     "unrecognized arguments: RTX 3090 (--gpu names the GPU, not how many: give --gpu "
+     "'RTX 3090' --gpus 2)."),
+    # "quote one with spaces, --gpu 'RTX 3090 x2'", which was then refused as holding a count
+    (("--gpu", "RTX", "3090", "x2"),
+     "unrecognized arguments: 3090 x2 (--gpu names the GPU, not how many: give --gpu "
+     "'RTX 3090' --gpus 2)."),
+    # no preset is named '2 RTX' or 'Tesla P100' (what --gpu plans): no flags to give
+    (("--gpu", "2", "RTX"), "error: unrecognized arguments: RTX.\n"),
+    (("--gpu", "2", "Tesla", "P100"), "error: unrecognized arguments: Tesla P100.\n"),
+    # --gpu-name takes a GPU no preset has, a name NVIDIA's tables know
+    (("--gpu-memory-gib", "16", "--gpu-name", "Tesla", "P100", "2"),
+     "unrecognized arguments: P100 2 (--gpu-name names the GPU, not how many: give --gpu-name "
+     "'Tesla P100' --gpus 2)."),
 ])
 def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *args)

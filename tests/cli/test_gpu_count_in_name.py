@@ -1,6 +1,6 @@
-"""A GPU count written into --gpu ("8x H100", "2 x RTX 3090", "RTX 3090 x2"), as people write
-a rig, gets the flags that say it: it was "unknown GPU preset '8x H100'; did you mean
-h100-sxm, ..." followed by every preset key and advice to plan a GPU no preset has."""
+"""A GPU count written into --gpu ("8x H100", "2 x RTX 3090", "RTX 3090 x2", "2 RTX 3090"), as
+people write a rig, gets the flags that say it: it was "unknown GPU preset '8x H100'; did you
+mean h100-sxm, ..." followed by every preset key and advice to plan a GPU no preset has."""
 
 import pytest
 
@@ -12,6 +12,8 @@ from tests.cli.conftest import run_main
     ("2 x RTX 3090", "--gpu 'RTX 3090' --gpus 2"),
     ("RTX 3090 x2", "--gpu 'RTX 3090' --gpus 2"),
     ("4×L40S", "--gpu L40S --gpus 4"),
+    ("2 RTX 3090", "--gpu 'RTX 3090' --gpus 2"),
+    ("RTX 3090 2", "--gpu 'RTX 3090' --gpus 2"),
 ])
 def test_the_count_is_named(capsys, gpu: str, fix: str) -> None:
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", gpu)
@@ -25,6 +27,8 @@ def test_a_name_that_is_no_preset_with_a_count_stays_unknown(capsys) -> None:
 
 
 def test_the_fix_plans(capsys) -> None:
+    """The flags every count form above is told to give (and the unquoted words' advice,
+    tests/cli/test_bad_inputs.py) plan, in one step."""
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "RTX 3090",
                               "--gpus", "2", "--max-model-len", "8192")
     assert code == 0, err
