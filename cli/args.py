@@ -63,22 +63,9 @@ MAX_GPUS = 4096
 
 
 _COUNTED_GPU = (re.compile(r"\s*(?P<count>\d+)\s*(?:[x×*]\s*|\s)(?P<gpu>.+?)\s*", re.I),
-                re.compile(r"\s*(?P<gpu>.+?)(?:\s*[x×*]|\s)\s*(?P<count>\d+)\s*", re.I))
+                re.compile(r"\s*(?P<gpu>.+?)\s*[x×*]\s*(?P<count>\d+)\s*", re.I))
 """A GPU name with a count before or after it: "8x H100", "2 x RTX 3090", "RTX 3090 x2", "2 RTX
-3090" (the words of `--gpu 2 RTX 3090`, unquoted)."""
-
-
-def counted_gpu(name: str, gpu_named: Callable[[str], bool] | None = None
-                ) -> tuple[int, str] | None:
-    """(count, GPU) where `name` is a GPU's name with a count of GPUs (_COUNTED_GPU, 1 to
-    MAX_GPUS), else None: "2 RTX 3090" -> (2, "RTX 3090"), never (3090, "2 RTX"). The GPU is
-    one `gpu_named` takes, by default a preset's name (what --gpu plans)."""
-    for pattern in _COUNTED_GPU:
-        match = pattern.fullmatch(name)
-        if match and 0 < int(match["count"]) <= MAX_GPUS \
-                and (gpu_named or _preset_named)(match["gpu"]):
-            return int(match["count"]), match["gpu"]
-    return None
+3090"; a bare number after it is no count ("H100 80", "RTX 3090 24": a memory size)."""
 
 
 def _preset_named(name: str) -> bool:
@@ -88,6 +75,27 @@ def _preset_named(name: str) -> bool:
     except UnknownGpuError:
         return False
     return True
+
+
+def counted_gpu(name: str, gpu_named: Callable[[str], bool] = _preset_named
+                ) -> tuple[int, str] | None:
+    """(count, GPU) where `name` is a GPU's name with a count of GPUs (_COUNTED_GPU, 1 to
+    MAX_GPUS), else None: "2 RTX 3090" -> (2, "RTX 3090"), never (3090, "2 RTX"). The GPU is
+    one `gpu_named` takes, by default a preset's name (what --gpu plans)."""
+    for pattern in _COUNTED_GPU:
+        match = pattern.fullmatch(name)
+        if match and 0 < int(match["count"]) <= MAX_GPUS and gpu_named(match["gpu"]):
+            return int(match["count"]), match["gpu"]
+    return None
+
+
+def _count_after(words: list[str], gpu_named: Callable[[str], bool]) -> tuple[int, str] | None:
+    """(count, GPU) where the last of a GPU option's words left unquoted is a bare count after a
+    name `gpu_named` takes (`--gpu RTX 3090 2`), else None."""
+    *name, count = words
+    if name and count.isdigit() and 0 < int(count) <= MAX_GPUS and gpu_named(" ".join(name)):
+        return int(count), " ".join(name)
+    return None
 
 
 SWEEP_TOP_DEFAULT = 20
@@ -134,7 +142,8 @@ class _Parser(OneLineParser):
         if option not in _GPU_NAMED or gpus is None:
             return super().leftover_advice(option, words, namespace)
         given = getattr(namespace, gpus.dest, None) is not None
-        counted = counted_gpu(" ".join(words), None if option == "--gpu" else _gpu_name_known)
+        named = _preset_named if option == "--gpu" else _gpu_name_known
+        counted = counted_gpu(" ".join(words), named) or _count_after(words, named)
         if counted and not given:
             count, gpu = counted
             named = "" if gpu == words[0] else f"{option} {shlex.quote(gpu)} "

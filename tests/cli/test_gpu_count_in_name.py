@@ -13,7 +13,6 @@ from tests.cli.conftest import run_main
     ("RTX 3090 x2", "--gpu 'RTX 3090' --gpus 2"),
     ("4×L40S", "--gpu L40S --gpus 4"),
     ("2 RTX 3090", "--gpu 'RTX 3090' --gpus 2"),
-    ("RTX 3090 2", "--gpu 'RTX 3090' --gpus 2"),
 ])
 def test_the_count_is_named(capsys, gpu: str, fix: str) -> None:
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", gpu)
@@ -24,6 +23,14 @@ def test_the_count_is_named(capsys, gpu: str, fix: str) -> None:
 def test_a_name_that_is_no_preset_with_a_count_stays_unknown(capsys) -> None:
     code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "3x Tesla P100")
     assert code == 2 and "unknown GPU preset '3x Tesla P100'" in err, err
+
+
+@pytest.mark.parametrize("gpu", ["H100 80", "RTX 3090 24"])
+def test_a_bare_number_after_the_name_is_no_count(capsys, gpu: str) -> None:
+    # a memory size as people write it: "holds a GPU count: give --gpus 80" would misread it
+    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", gpu)
+    assert code == 2 and f"unknown GPU preset {gpu!r}; did you mean" in err, err
+    assert "holds a GPU count" not in err
 
 
 def test_the_fix_plans(capsys) -> None:
