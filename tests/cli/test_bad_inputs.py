@@ -1159,6 +1159,29 @@ def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> N
     assert_one_line_error(done, "python -m planner plan: error: ", words)
 
 
+@pytest.mark.parametrize("gpu", [
+    "RTX 2080 with Max-Q Design",  # NVML, Turing Max-Q: was "did you mean rtx-2080-ti?"
+    "RTX 5090 Mobile",  # pci.ids' (lspci's) form: "did you mean rtx-5090, ...?"
+    "RTX 2080 Max-Q",
+    "Quadro T2000 Mobile / Max-Q",
+])
+def test_a_laptop_gpu_in_other_words_gets_no_desktop_preset(gpu: str) -> None:
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu", gpu)
+    assert_one_line_error(done, "python -m planner plan: error: ", (
+        f"no GPU preset for {gpu!r}, a laptop GPU, which no preset models: the desktop card of "
+        "its number is another product, not planned for it; to plan a GPU no preset has"))
+    assert "did you mean" not in done.stderr
+
+
+def test_a_desktop_max_q_card_is_no_laptop_gpu() -> None:
+    # the RTX PRO 6000 Blackwell Max-Q Workstation Edition is a desktop card with a preset
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu",
+               "RTX PRO 6000 Blackwell Max-Q")
+    assert_one_line_error(done, "python -m planner plan: error: ", "unknown GPU preset 'RTX PRO "
+                          "6000 Blackwell Max-Q'; did you mean rtx-pro-6000-maxq, ")
+    assert "laptop" not in done.stderr
+
+
 def test_a_gpu_name_no_preset_has_is_noted() -> None:
     # "RTX 309" was planned silently as a GPU of no known model (no capability, formats,
     # batch defaults or speed), where --gpu "RTX 309" says "did you mean rtx-3090"

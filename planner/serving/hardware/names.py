@@ -134,17 +134,33 @@ def mig_parent(name: str) -> GpuSpec | None:
     return GPU_PRESETS[next(iter(alike.values()))] if len(alike) == 1 else None
 
 
-_LAPTOP_NAME = re.compile(r"\bLaptop\b", re.IGNORECASE)
-"""A laptop GPU's name, as NVML writes it: "NVIDIA GeForce RTX 5070 Laptop GPU"."""
+_LAPTOP_NAME = re.compile(r"\b(?:Laptop|Mobile)\b|\bMax-Q\b", re.IGNORECASE)
+"""A laptop GPU's name: NVML's "NVIDIA GeForce RTX 5070 Laptop GPU" and, for Pascal and
+Turing laptops, "GeForce RTX 2080 with Max-Q Design" (an nvidia-smi productName read with
+find_string, id 40525237; the driver's supported-GPU list, LibreELEC/LibreELEC.tv PR #4055:
+"GeForce GTX 1080 with Max-Q Design"); pci.ids', as lspci and inxi print it, "TU104M [GeForce
+RTX 2080 Mobile]", "[Quadro T2000 Mobile / Max-Q]" (hw-probe tables, find_string). "Max-P"
+names no GPU in any source found: not matched."""
+
+_DESKTOP_MAX_Q = re.compile(r"\bRTX PRO\b|\bWorkstation\b", re.IGNORECASE)
+"""A Max-Q card that is no laptop GPU: "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation
+Edition", a desktop card (the rtx-pro-6000-maxq preset)."""
+
+
+def _laptop_name(name: str) -> bool:
+    """Whether `name` is a laptop GPU's (_LAPTOP_NAME), a desktop Max-Q card's excepted."""
+    found = {word.lower() for word in _LAPTOP_NAME.findall(name)}
+    return bool(found - {"max-q"}) or (bool(found) and not _DESKTOP_MAX_Q.search(name))
 
 
 def laptop_gpu(name: str) -> str | None:
-    """What a laptop GPU's name designates ("RTX 5070 Laptop GPU" -> "a laptop GPU, ..."),
-    else None: no preset is one, and the desktop card of the same number is another product
+    """What a laptop GPU's name designates ("RTX 5070 Laptop GPU", "RTX 2080 with Max-Q
+    Design", "RTX 5090 Mobile" -> "a laptop GPU, ..."), else None: no preset is one, and the
+    desktop card of the same number is another product
     (the rtx-5070 row's notes: "The RTX 5070 Laptop GPU is another product with its own NVML
     name: not this preset"; the rtx-3070 and rtx-4070 rows' alike), so a laptop name is never
     offered the desktop preset as a near miss."""
-    if not _LAPTOP_NAME.search(name):
+    if not _laptop_name(name):
         return None
     return ("a laptop GPU, which no preset models: the desktop card of its number is another "
             "product, not planned for it")
