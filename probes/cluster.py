@@ -10,6 +10,7 @@ from planner.serving.hardware import (
     MAX_MEMORY_TOTAL_BYTES,
     PCIE_LANES,
     PCIE_X16_GBPS,
+    SNAPSHOTS_SOURCE,
     ClusterSpec,
     GpuSpec,
     HardwareError,
@@ -280,7 +281,7 @@ def cluster_and_notes(snapshots: list[HardwareSnapshot]) -> tuple[ClusterSpec, l
                      "blocks of all ranks, as vLLM does; batch defaults and kernels are "
                      f"planned for node 0's GPU, as vLLM reads them there: {nodes[0].gpu.name} "
                      f"({nodes[0].hostname})")
-    source = "snapshots: " + ", ".join(s.hostname for s in snapshots)
+    source = SNAPSHOTS_SOURCE + ", ".join(s.hostname for s in snapshots)
     return ClusterSpec(nodes=tuple(nodes), network=snapshots_network(snapshots),
                        source="; ".join([source, *notes])), notes
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.serving.hardware import gpu_preset, network_assumed_text
 from tests.cli.conftest import SNAPSHOT, rtx4090_rig, run_main
 
 PLAN = ("plan", "--model", "Qwen/Qwen3-0.6B")
@@ -55,12 +56,13 @@ def test_snapshots_that_read_no_port_say_what_is_assumed(capsys, tmp_path: Path,
     code, _, err = run_main(capsys, *PLAN, "--snapshot", first, "--snapshot", second)
     assert code == 0, err
     assumed = [line for line in err.splitlines(keepends=True) if line.startswith(NOTE)]
-    # both GPUs without a DGX reference: 400 Gb/s each, named once per GPU model
+    # both GPUs without a DGX reference: the one rate, 400 Gb/s, once, naming both models
     assert len(assumed) == 1 and assumed[0].endswith(HOW), err
-    assert ("assume 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX "
-            "3090, ") in assumed[0]
-    assert " and 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX " \
-           "4090, " in assumed[0]
+    assert assumed[0] == (
+        f"{NOTE} (no snapshot read a port's line rate): the speed terms across nodes "
+        "(all-reduce, pipeline hop, all-to-all) assume 400 Gb/s per GPU (unverified: no DGX "
+        "reference for NVIDIA GeForce RTX 3090 and NVIDIA GeForce RTX 4090, one 400 Gb/s NIC "
+        f"per GPU assumed){HOW}"), err
     # --network given beside them, or ports read: no such note
     _, _, err = run_main(capsys, *PLAN, "--snapshot", first, "--snapshot", second,
                          "--network", "2x100")
@@ -109,8 +111,23 @@ def test_recommend_rows_of_several_gpu_models_over_nodes_say_it_in_one_note(caps
     assert code == 0, err
     assert [(r["gpu_key"], r["nodes"]) for r in json.loads(out)["rows"]] == [
         ("rtx-3090", 2), ("l4", 2)]
-    [line] = err.splitlines()
-    assert line.startswith(NOTE.replace(" plan:", " recommend:")), err
-    assert ("assume 400 Gb/s per GPU (unverified: no DGX reference for NVIDIA GeForce RTX 3090, "
-            "one 400 Gb/s NIC per GPU assumed) and 400 Gb/s per GPU (unverified: no DGX "
-            "reference for NVIDIA L4, one 400 Gb/s NIC per GPU assumed)" + HOW) in line + "\n"
+    # one rate, 400 Gb/s, said once with both models (it was said once per model); recommend
+    # plans presets, so no word of a snapshot
+    assert err == (
+        f"{NOTE.replace(' plan:', ' recommend:')}: the speed terms across nodes (all-reduce, "
+        "pipeline hop, all-to-all) assume 400 Gb/s per GPU (unverified: no DGX reference for "
+        f"NVIDIA GeForce RTX 3090 and NVIDIA L4, one 400 Gb/s NIC per GPU assumed){HOW}"), err
+
+
+def test_each_rate_is_said_once_with_its_sources() -> None:
+    """GPU models at one rate share it, each DGX's source and one naming the GPUs without a
+    DGX reference; another rate follows (NETWORK_GBITS_PER_GPU: DGX H100 and H200 400 Gb/s
+    per GPU, DGX B300 800; NETWORK_DEFAULT_GBITS 400 for the RTX 3090 and the L4)."""
+    gpus = [gpu_preset(key) for key in ("rtx-3090", "h100-sxm", "b300", "l4", "h200",
+                                        "rtx-3090")]
+    assert network_assumed_text(gpus).endswith(
+        "assume 400 Gb/s per GPU (DGX H100: 8x ConnectX-7, 400 Gb/s each (NVIDIA DGX BasePOD "
+        "RA); DGX H200: 8x ConnectX-7, 400 Gb/s each (NVIDIA DGX BasePOD RA); unverified: no "
+        "DGX reference for NVIDIA GeForce RTX 3090 and NVIDIA L4, one 400 Gb/s NIC per GPU "
+        "assumed) and 800 Gb/s per GPU (DGX B300: 8x ConnectX-8, 800 Gb/s each (DGX B300 User "
+        "Guide; unverified))")

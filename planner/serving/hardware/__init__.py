@@ -29,6 +29,7 @@ from planner.serving.hardware.capability import (
     sm_cycles,
 )
 from planner.serving.hardware.cluster import (
+    SNAPSHOTS_SOURCE,
     ClusterSpec,
     gpus_label,
     network_assumed_text,
@@ -124,7 +125,8 @@ __all__ = [
     "PCIE_X16_GBPS", "LinkSpec", "PcieRate", "default_network_gbits", "link_from_topology",
     "link_spec", "network_link", "no_nvlink", "pcie_rate", "pcie_slot_problem",
     # cluster
-    "ClusterSpec", "gpus_label", "network_assumed_text", "node_starts", "preset_cluster",
+    "SNAPSHOTS_SOURCE", "ClusterSpec", "gpus_label", "network_assumed_text", "node_starts",
+    "preset_cluster",
     "with_link", "with_pcie_slot",
     # presets
     "GPU_PRESETS", "MEASURED_TOTAL_STEP",

@@ -10,9 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
 from planner.serving.hardware.links import (
+    NETWORK_DEFAULT_GBITS,
+    NETWORK_GBITS_PER_GPU,
     LinkSpec,
-    default_network_gbits,
     link_spec,
+    no_dgx_reference_text,
     no_nvlink,
     pcie_slot_problem,
 )
@@ -29,6 +31,9 @@ from planner.serving.hardware.spec import (
     OnePerMachineError,
     PcieSlot,
 )
+
+SNAPSHOTS_SOURCE = "snapshots: "
+"""How ClusterSpec.source starts for nodes read from audits' snapshots (probes.cluster)."""
 
 
 class ClusterSpec(BaseModel):
@@ -64,12 +69,13 @@ class ClusterSpec(BaseModel):
     @property
     def network_assumed(self) -> str | None:
         """On several nodes with no network given nor read by an audit (network None): that it
-        is assumed and what (default_network_gbits of each node's GPU), the one place the CLI's
+        is assumed and what (network_assumed_text of the nodes' GPUs), the one place the CLI's
         note and the app's read it from; None on one node (nothing crosses a network) or with
         a network given or read."""
         if self.network is not None or len(self.nodes) == 1:
             return None
-        return network_assumed_text(node.gpu for node in self.nodes)
+        return network_assumed_text((node.gpu for node in self.nodes),
+                                    snapshots=self.source.startswith(SNAPSHOTS_SOURCE))
 
     def rank_node(self, rank: int) -> tuple[int, int]:
         """(node index, GPU index on that node) of global rank `rank` (0 <= rank < gpu_count):
@@ -119,15 +125,25 @@ class ClusterSpec(BaseModel):
                    key=lambda link: (link.bandwidth_gbps, -link.latency_us))
 
 
-def network_assumed_text(gpus: Iterable[GpuSpec]) -> str:
-    """That the network between nodes of these GPUs is assumed, and what: default_network_gbits
-    of each GPU model, once each (nodes, or recommend's rows, may mix them). The words of
-    ClusterSpec.network_assumed, and of recommend's rows over several nodes."""
-    assumed = dict.fromkeys(f"{gbits:g} Gb/s per GPU ({source})"
-                            for gbits, source in map(default_network_gbits, gpus))
-    return ("the network between nodes was neither given nor measured (no snapshot read a "
-            "port's line rate): the speed terms across nodes (all-reduce, pipeline hop, "
-            "all-to-all) assume " + " and ".join(assumed))
+def network_assumed_text(gpus: Iterable[GpuSpec], *, snapshots: bool = False) -> str:
+    """That the network between nodes of these GPUs is assumed, and what: each rate once (as
+    default_network_gbits: a DGX's, NETWORK_GBITS_PER_GPU, else NETWORK_DEFAULT_GBITS), with
+    its sources, the GPU models without a DGX reference named in one (nodes, or recommend's
+    rows, may mix models); that no snapshot read a port's line rate where the nodes are
+    `snapshots`. The words of ClusterSpec.network_assumed, and of recommend's rows over
+    several nodes (presets: no snapshot)."""
+    models = {(gpu.key, gpu.name): gpu for gpu in gpus}.values()
+    sources = [NETWORK_GBITS_PER_GPU[gpu.key] for gpu in models
+               if gpu.key in NETWORK_GBITS_PER_GPU]
+    if unreferenced := [gpu.name for gpu in models if gpu.key not in NETWORK_GBITS_PER_GPU]:
+        sources.append((NETWORK_DEFAULT_GBITS, no_dgx_reference_text(unreferenced)))
+    by_rate: dict[float, list[str]] = {}
+    for gbits, source in sources:
+        by_rate.setdefault(gbits, []).append(source)
+    rates = [f"{gbits:g} Gb/s per GPU ({'; '.join(said)})" for gbits, said in by_rate.items()]
+    why = " (no snapshot read a port's line rate)" if snapshots else ""
+    return (f"the network between nodes was neither given nor measured{why}: the speed terms "
+            "across nodes (all-reduce, pipeline hop, all-to-all) assume " + " and ".join(rates))
 
 
 _NODE_STARTS: IdentityMemo[tuple[int, ...] | None] = IdentityMemo(256)

@@ -251,9 +251,16 @@ NCCL_NET_STARTUP_US = 6.6
 def default_network_gbits(gpu: GpuSpec) -> tuple[float, str]:
     """(Gb/s per GPU, source) between nodes of this GPU when no network is given nor read:
     its DGX NIC's rate (NETWORK_GBITS_PER_GPU), else NETWORK_DEFAULT_GBITS, unverified."""
-    return NETWORK_GBITS_PER_GPU.get(gpu.key, (
-        NETWORK_DEFAULT_GBITS, f"unverified: no DGX reference for {gpu.name}, one "
-        f"{NETWORK_DEFAULT_GBITS:g} Gb/s NIC per GPU assumed"))
+    return NETWORK_GBITS_PER_GPU.get(gpu.key, (NETWORK_DEFAULT_GBITS,
+                                               no_dgx_reference_text([gpu.name])))
+
+
+def no_dgx_reference_text(gpu_names: list[str]) -> str:
+    """The source of NETWORK_DEFAULT_GBITS for these GPU models, none of them a DGX's."""
+    names = (f"{', '.join(gpu_names[:-1])} and {gpu_names[-1]}" if len(gpu_names) > 1
+             else gpu_names[0])
+    return (f"unverified: no DGX reference for {names}, one {NETWORK_DEFAULT_GBITS:g} Gb/s NIC "
+            "per GPU assumed")
 
 
 def network_link(gpu: GpuSpec, network: NetworkSpec | None = None,
