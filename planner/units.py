@@ -40,6 +40,12 @@ VLLM_KV_DTYPE: dict[str, str] = {
     **{tq: tq for tq in ("turboquant_k8v4", "turboquant_4bit_nc", "turboquant_k3v4_nc",
                          "turboquant_3bit_nc")},
 }
+
+
+def kv_cache_dtype_flag(kv_cache_dtype: str) -> str:
+    """The --kv-cache-dtype flag with the value as vLLM spells it (VLLM_KV_DTYPE: bf16 ->
+    '--kv-cache-dtype bfloat16'), as the launch command passes it and refusals name it."""
+    return f"--kv-cache-dtype {VLLM_KV_DTYPE[kv_cache_dtype]}"
 """Headroom's KV dtype -> `vllm serve --kv-cache-dtype` spelling (vllm/config/cache.py
 CacheDType: bfloat16/float16, no float32 in 0.19-0.34)."""
 

@@ -36,7 +36,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.text import with_article
-from planner.units import VLLM_KV_DTYPE
+from planner.units import kv_cache_dtype_flag
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
     "Qwen/Qwen3-235B-A22B": (
@@ -630,7 +630,7 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     if s.quantization:
         parts.append(f"--quantization {s.quantization}")
     if s.kv_cache_dtype != "auto":
-        parts.append(f"--kv-cache-dtype {VLLM_KV_DTYPE[s.kv_cache_dtype]}")
+        parts.append(kv_cache_dtype_flag(s.kv_cache_dtype))
     parts.append(f"--max-model-len {max_model_len}")
     if s.kv_cache_memory_bytes:
         parts.append(f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes}")

@@ -108,7 +108,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.serving.weights import mtp_excluded
-from planner.units import VLLM_KV_DTYPE
+from planner.units import kv_cache_dtype_flag
 
 
 def refuse_unplannable(spec: ModelSpec, ccs: tuple[str, ...], s: EngineSettings,
@@ -190,8 +190,7 @@ def unknown_capability_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmR
                    + list(quant_refusals(spec, s, rules, cli, g, scheme, served, mixed,
                                          mismatch)))
 
-    kv_flag = f"--kv-cache-dtype {VLLM_KV_DTYPE[s.kv_cache_dtype]}"
-    return (_refused_on_some(gpu, rules, kv_flag,
+    return (_refused_on_some(gpu, rules, kv_cache_dtype_flag(s.kv_cache_dtype),
                              lambda g: set(kv_format_errors(g, spec, s.kv_cache_dtype, cli)))
             + _refused_on_some(gpu, rules, f"{scheme.key} weights", weight_errors))
 

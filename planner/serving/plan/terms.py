@@ -56,10 +56,7 @@ from planner.serving.weights import (
     tower_bytes,
 )
 from planner.text import counted
-from planner.units import GIB
-
-_MiB = 1 << 20
-
+from planner.units import GIB, MIB
 
 WEIGHT_PARTS = {
     "embeddings_bytes": "embeddings", "attention_bytes": "attention",
@@ -647,9 +644,9 @@ def _graphs_term(s: EngineSettings, r: Resolved, bind: RankMemory, first_capture
     first capture), or the given figure."""
     return _term(
         "cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
-        f"{GRAPH_BYTES_PER_GRAPH / _MiB:.1f} MiB x ({r.graphs[0]} piecewise + "
+        f"{GRAPH_BYTES_PER_GRAPH / MIB:.1f} MiB x ({r.graphs[0]} piecewise + "
         f"{r.graphs[1]} full graphs)"
-        + (f" + {first_capture / _MiB:.0f} MiB DeepSeek-V4 indexer dummy logits in the "
+        + (f" + {first_capture / MIB:.0f} MiB DeepSeek-V4 indexer dummy logits in the "
            "first piecewise warm-up" if first_capture else "")
         + f" = {gib(bind.cuda_graph_bytes)}"
         if s.cuda_graph_bytes is None and not s.enforce_eager

@@ -18,7 +18,7 @@ from planner.serving.startup.device import capability
 from planner.serving.startup.unknown_capability import every_capability_refusal
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
 from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug, parse_version
-from planner.units import VLLM_KV_DTYPE
+from planner.units import VLLM_KV_DTYPE, kv_cache_dtype_flag
 
 
 def _flashinfer_head_sizes(minor: int) -> set[int]:
@@ -689,7 +689,7 @@ def unrunnable_kv_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli
     plans it."""
     errors = kv_format_errors(gpu, spec, kv_cache_dtype, cli)
     every = None if errors else every_capability_refusal(
-        gpu, parse_version(cli.vllm_version), f"--kv-cache-dtype {VLLM_KV_DTYPE[kv_cache_dtype]}",
+        gpu, parse_version(cli.vllm_version), kv_cache_dtype_flag(kv_cache_dtype),
         lambda g: set(kv_format_errors(g, spec, kv_cache_dtype, cli)))
     return [every] if every else errors
 
