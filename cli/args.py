@@ -91,11 +91,22 @@ def counted_gpu(name: str, gpu_named: Callable[[str], bool] = _preset_named
 
 def _count_after(words: list[str], gpu_named: Callable[[str], bool]) -> tuple[int, str] | None:
     """(count, GPU) where the last of a GPU option's words left unquoted is a bare count after a
-    name `gpu_named` takes (`--gpu RTX 3090 2`), else None."""
+    name `gpu_named` takes (`--gpu RTX 3090 2`), else None; not where it is the card's memory
+    in GB (_memory_labelled: `--gpu A100 80`)."""
     *name, count = words
-    if name and count.isdigit() and 0 < int(count) <= MAX_GPUS and gpu_named(" ".join(name)):
+    if (name and count.isdigit() and 0 < int(count) <= MAX_GPUS and gpu_named(" ".join(name))
+            and _memory_labelled(words) is None):
         return int(count), " ".join(name)
     return None
+
+
+def _memory_labelled(words: list[str]) -> str | None:
+    """The GPU's name where a GPU option's words end in a bare number that is a preset's memory
+    in GB (`--gpu A100 80`, `--gpu RTX 3090 24`: presets 'A100 80GB', 'RTX 3090 24GB'), else
+    None: such a number is no count of GPUs. Presets only: NVIDIA's capability tables take a
+    name with any size ('Tesla P100 2GB')."""
+    named = f"{' '.join(words)}GB"
+    return named if len(words) > 1 and words[-1].isdigit() and _preset_named(named) else None
 
 
 SWEEP_TOP_DEFAULT = 20
@@ -143,6 +154,10 @@ class _Parser(OneLineParser):
             return super().leftover_advice(option, words, namespace)
         given = getattr(namespace, gpus.dest, None) is not None
         named = _preset_named if option == "--gpu" else _gpu_name_known
+        labelled = _memory_labelled(words)
+        if labelled:
+            return (f" ({option} takes one value; {words[-1]} reads as the card's memory, not "
+                    f"how many: give {option} {shlex.quote(labelled)})")
         counted = counted_gpu(" ".join(words), named) or _count_after(words, named)
         if counted and not given:
             count, gpu = counted

@@ -1146,6 +1146,17 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
     (("--gpu", "RTX", "3090", "x2"),
      "unrecognized arguments: 3090 x2 (--gpu names the GPU, not how many: give --gpu "
      "'RTX 3090' --gpus 2)."),
+    # a bare number after the name that is the card's memory in GB is no count ("give --gpus 80")
+    (("--gpu", "A100", "80"),
+     "unrecognized arguments: 80 (--gpu takes one value; 80 reads as the card's memory, not how "
+     "many: give --gpu 'A100 80GB')."),
+    (("--gpu", "RTX", "3090", "24", "--gpus", "8"),
+     "unrecognized arguments: 3090 24 (--gpu takes one value; 24 reads as the card's memory, not "
+     "how many: give --gpu 'RTX 3090 24GB')."),
+    # 8 is no RTX 3090's memory: a count
+    (("--gpu", "RTX", "3090", "8"),
+     "unrecognized arguments: 3090 8 (--gpu names the GPU, not how many: give --gpu "
+     "'RTX 3090' --gpus 8)."),
     # no preset is named '2 RTX' or 'Tesla P100' (what --gpu plans): no flags to give
     (("--gpu", "2", "RTX"), "error: unrecognized arguments: RTX.\n"),
     (("--gpu", "2", "Tesla", "P100"), "error: unrecognized arguments: Tesla P100.\n"),
