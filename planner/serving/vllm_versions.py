@@ -868,7 +868,9 @@ is not fp8-serialized, and model_loader/base_loader.py builds the model under `w
 target_device:` (the GPU): the whole 16-bit model is allocated before the first weight is
 read. 0.9.1-0.12.0 quantize after load_weights (process_weights_after_loading,
 ops.scaled_fp8_quant per layer); 0.13.0-0.15.1 quantize each layer once its last shard is
-loaded (patched_weight_loader), into the 16-bit model already allocated. The 0.16.0 wheel
+loaded (patched_weight_loader), beside the 16-bit model already allocated, whose weights the
+model's load_weights keeps referenced (params_dict) until it returns: the peak is more than the
+16-bit model, by fp8 copies not modelled (load_peak.load_peak_errors). The 0.16.0 wheel
 creates them with `device="meta"` and materializes each layer in patched_weight_loader
 (layer._load_device) just before its first shard; so do the 0.18.0, 0.20.0, 0.24.0, 0.28.0
 and 0.31.0 wheels (from 0.24.0 in quantization/online/fp8.py and online/moe_base.py) and
