@@ -879,6 +879,24 @@ quantization config into OnlineQuantizationConfig("fp8_per_tensor") ("--quantiza
 deprecated for online quantization")."""
 
 
+FP8_QUANTIZED_IN_LOAD_FROM: Version = (0, 13, 0)
+"""The first release that makes fp8 at load of each layer inside the model's load_weights, once
+the layer's last shard is copied (patched_weight_loader), while that call still holds every
+16-bit weight in its params_dict: the fp8 copies of the layers one call quantizes are held
+beside the whole 16-bit model (load_peak.load_peak_errors), up to FP8_AT_LOAD_ON_META_FROM.
+NOTE: read in the 0.13.0, 0.14.0 and 0.15.1 wheels (model_executor/layers/quantization/fp8.py,
+utils.py replace_parameter); 0.9.1-0.12.0 quantize after load_weights
+(FP8_AT_LOAD_ON_META_FROM's NOTE)."""
+
+FP8_COPIED_NUMEL_FROM: Version = (0, 14, 0)
+"""The first release whose patched_weight_loader counts the elements each load copies into the
+layer (CopyNumelCounter, aten.copy_) against the layer's own numel, so that every layer is
+quantized inside load_weights at any TP or EP. NOTE: the 0.14.0 and 0.15.1 wheels' fp8.py; the
+0.13.0 wheel adds loaded_weight.numel(), the whole checkpoint tensor, which equals what the
+layer holds only where no rank slices or splits the weights (TP 1, and for MoE no DP): elsewhere
+a layer may be quantized early, late or after load_weights, not worked out."""
+
+
 def deprecated_quantization(method: str | None, version: Version) -> bool:
     """Whether vLLM `version` loads a checkpoint of quant_method `method` only with
     --allow-deprecated-quantization (DEPRECATED_QUANTIZATION)."""

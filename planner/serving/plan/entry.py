@@ -114,7 +114,7 @@ def _conclude(
     refused = bool(errors or r.refusals or busy or empty or pages)
     over, oom = kv_pool_oom_errors(st, candidates)
     # vLLM loads the model only past every start-up check (a refused plan never gets there)
-    peak_over, peak = (0, []) if refused else load_peak_errors(st, candidates)
+    peak_over, peak, at_load = (0, [], []) if refused else load_peak_errors(st, candidates)
     over = max(over, peak_over)
     if r.refusals or busy or empty or oom or peak or pages:  # (most plans have none)
         errors[:0] = [e for e in r.refusals if e not in errors]
@@ -136,6 +136,7 @@ def _conclude(
         index = min(range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
     bind = candidates[index]
     out = outcome(st, bind, pools, overweight, errors)
+    out.warnings.extend(at_load)
     stage = f.stages[bind.pp_stage][1]
     fields = {
         "model_name": st.spec.name or st.spec.model_type,
