@@ -55,3 +55,14 @@ def test_the_fp8_load_peak_refusal_names_the_apps_fields() -> None:
         "parallel (TP)), or an FP8 checkpoint itself (pick it on the Model page), which vLLM "
         "loads as stored."), refusal
     assert "--gpus" not in refusal and "--model" not in refusal
+
+
+def test_the_fp8_load_warning_is_shown_in_the_apps_words() -> None:
+    # vLLM 0.14.0 holds every BF16 weight while it quantizes Qwen3-30B-A3B at load (vLLM PR
+    # #32773): the plan fits, with a warning whose way out names the app's fields
+    at = open_page(None, model="Qwen/Qwen3-30B-A3B", gpu="h100-sxm", gpn="1", vllm="0.14.0",
+                   quant="fp8-tensor", len="8000")
+    assert not at.exception
+    [warning] = [w.value for w in at.warning if "load_weights" in w.value]
+    assert "84.97 GiB exceed the GPU's 79.19 GiB by 5.78 GiB" in warning, warning
+    assert "the Hardware page's GPUs per node or Nodes" in warning and "--gpus" not in warning

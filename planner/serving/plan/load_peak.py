@@ -99,8 +99,9 @@ def load_peak_errors(st: Setup, candidates: list[Binding]
         st.facts.r.scheme.bits_per_weight)) for index, w in enumerate(rank_totals(
             st.facts.weight_terms))}
     over, worst = _worst(by_worker, candidates, with_copies=False)
-    weights, copies = by_worker[worst.pp_stage, worst.weights]
-    release, label = vllm_rules(st.s.vllm_version).label, st.facts.r.scheme.label
+    weights = by_worker[worst.pp_stage, worst.weights][0]
+    rules, label = vllm_rules(st.s.vllm_version), st.facts.r.scheme.label
+    release = rules.label
     fixed = version_label(FP8_AT_LOAD_ON_META_FROM)
     if over > 0:
         return over, [
@@ -110,7 +111,7 @@ def load_peak_errors(st: Setup, candidates: list[Binding]
             f"{gib(weights)} per GPU + {gib(worst.non_torch)} non-torch exceed the GPU's "
             f"{gib(worst.total)} by {gib(over)}, so it runs out of CUDA memory while loading "
             f"the model; {_ways_out(st, label)}"], []
-    version = vllm_rules(st.s.vllm_version).version
+    version = rules.version
     if version < FP8_QUANTIZED_IN_LOAD_FROM:
         return 0, [], []
     over, worst = _worst(by_worker, candidates, with_copies=True)
@@ -141,6 +142,7 @@ def load_peak_errors(st: Setup, candidates: list[Binding]
         f"{held}: where one call loads every layer, {figures}, and it will likely run out of "
         f"CUDA memory while loading the model ({why}); {_ways_out(st, label)}"]
 
+
 ONE_CALL_LOADERS = frozenset({"DeepseekForCausalLM", "DeepseekV2ForCausalLM",
                               "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM"})
 """The architectures whose model class loads the whole checkpoint in one load_weights call
@@ -169,7 +171,10 @@ def _fp8_copies(saved_bytes: int, model_bits: float, fp8_bits: float) -> int:
     """The bytes of the fp8 copies of the weights a worker quantizes, from the bytes the fp8
     format saves on them (16-bit weights less the plan's): each such weight is held at
     `model_bits` and copied at `fp8_bits`, saving model_bits - fp8_bits, so the copies are
-    saved_bytes x fp8_bits / (model_bits - fp8_bits) (the saving itself from BF16 to 8 bits)."""
+    saved_bytes x fp8_bits / (model_bits - fp8_bits) (the saving itself from BF16 to 8 bits).
+    Where the plan's format adds 16-bit weights of its own after loading (MLA's W_UK / W_UV
+    beside an fp8 kv_b_proj), the saving, and so the copies, are that much smaller: a lower
+    bound."""
     return round(saved_bytes * fp8_bits / (model_bits - fp8_bits))
 
 

@@ -110,17 +110,20 @@ def test_recommend_skips_the_rows_vllm_cannot_load():
     # 128256 x 8192 each), BF16, per GPU: at TP=2 (34,226,176,000 + 1,050,673,152 + 1,318,912
     # norms) x 2 B + the 131072 x 128 x 2 B rotary cache = 70,589,890,560 B = 65.74 GiB, more
     # than an RTX A6000's 47.54 GiB; at TP=4 35,313,041,408 B = 32.89 GiB, which loads
-    spec = catalog_spec("meta-llama/Llama-3.1-70B-Instruct")
-
     def rows(version: str) -> set[tuple[int, str]]:
-        result = recommend([spec], Workload(context_tokens=8000, concurrency=4), with_overrides(),
-                           gpus_max=4, gpu_keys=("rtx-a6000",), top=20,
-                           engine=EngineSettings(vllm_version=version))
-        return {(row.gpus, row.quant_key) for row in result.rows}
+        return _recommended("meta-llama/Llama-3.1-70B-Instruct", "rtx-a6000", 4, version)
 
     assert (2, "fp8-tensor") not in rows("0.11.0")
     assert (4, "fp8-tensor") in rows("0.11.0")
     assert (2, "fp8-tensor") in rows("0.16.0")  # the cheapest there: per layer from 0.16.0
+
+
+def _recommended(model: str, gpu: str, gpus_max: int, version: str) -> set[tuple[int, str]]:
+    """recommend's rows (GPUs, weight format) for `model` on up to `gpus_max` `gpu`s."""
+    result = recommend([catalog_spec(model)], Workload(context_tokens=8000, concurrency=4),
+                       with_overrides(), gpus_max=gpus_max, gpu_keys=(gpu,), top=20,
+                       engine=EngineSettings(vllm_version=version))
+    return {(row.gpus, row.quant_key) for row in result.rows}
 
 
 def test_bitsandbytes_made_at_load_is_planned_at_its_packed_weights():
@@ -278,17 +281,10 @@ def test_vllm_0_13_0_at_tp_2_is_warned_of_not_refused():
 
 
 def test_recommend_and_sweep_leave_out_what_one_load_weights_call_cannot_hold():
-    spec = catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
-
-    def rows(version: str) -> set[tuple[int, str]]:
-        result = recommend([spec], Workload(context_tokens=8000, concurrency=4), with_overrides(),
-                           gpus_max=1, gpu_keys=("a100-40gb",), top=20,
-                           engine=EngineSettings(vllm_version=version))
-        return {(row.gpus, row.quant_key) for row in result.rows}
-
-    assert (1, "fp8-tensor") not in rows("0.14.0")
-    assert (1, "fp8-tensor") in rows("0.16.0")
-    [row] = sweep(spec, preset_cluster("a100-40gb", 1),
+    model = "deepseek-ai/DeepSeek-V2-Lite-Chat"
+    assert (1, "fp8-tensor") not in _recommended(model, "a100-40gb", 1, "0.14.0")
+    assert (1, "fp8-tensor") in _recommended(model, "a100-40gb", 1, "0.16.0")
+    [row] = sweep(catalog_spec(model), preset_cluster("a100-40gb", 1),
                   EngineSettings(max_model_len=8000, vllm_version="0.14.0"),
                   quant_keys=["fp8-tensor"], kv_dtypes=["auto"]).rows
     assert not row.fits
