@@ -808,6 +808,48 @@ w4afp8" (UNKNOWN_QUANT_READ_FROM; quant_method.unknown_quant_errors). The other 
 half] (Fp8Config's, inherited), and CompressedTensorsW4A8Fp8MoEMethod's asserts
 (w4afp8.w4afp8_errors, w4afp8_shape_refusal)."""
 
+FP8_BLOCK_MERGED_LAST_FREE_FROM: Version = (0, 10, 0)
+FP8_BLOCK_MERGED_EXEMPT_FROM: Version = (0, 14, 0)
+"""NOTE: block-FP8 linears (Fp8Config weight_block_size [block_n, block_k]) are checked as
+Fp8LinearMethod.create_weights builds each one (quantization/fp8.py inline in the 0.9.1-0.10.2
+wheels, utils/fp8_utils.py validate_fp8_block_shape from 0.11.0; every wheel 0.9.1-0.34.0
+read): at TP > 1 a layer whose input TP splits (RowParallelLinear: input_size //
+input_size_per_partition == tp) raises "Weight input_size_per_partition = K is not divisible by
+weight quantization block_k = B." where K % block_k; a layer whose output TP splits, or one
+that merges several outputs (QKVParallelLinear, MergedColumnParallelLinear), raises "Weight
+output_partition_size = N is not divisible by weight quantization block_n = B." for each
+output shard N % block_n. From 0.10.0 (0.9.1 and 0.9.2 check every part) a merged layer TP
+does not split (TP=1, or MLA's replicated fused_qkv_a_proj, which deepseek_v2.py builds from
+0.10.0: q_a_proj and kv_a_proj_with_mqa before) checks all its parts but the last. From 0.14.0
+(0.13.0 has neither) ColumnParallelLinear._maybe_allow_fp8_block_shape_mismatch (layers/
+linear.py, called in ColumnParallelLinear.__init__ only) sets allow_fp8_block_shape_mismatch on
+a merged layer with any part not a multiple of block_n, and validate_fp8_block_shape skips
+such a layer: from then only RowParallelLinear and single-output ColumnParallelLinear layers
+are refused (0.14.0-0.34.0 read). E.g. Qwen3-32B-FP8 at TP=16: down_proj 25600 / 16 = 1600,
+1600 % 128 = 64 on every release; before 0.14.0 gate_up_proj's 1600 outputs first
+(fp8_block.fp8_block_refusal)."""
+
+FP8_MOE_BLOCK_REFINED_FROM: Version = (0, 29, 0)
+FP8_MOE_BLOCK_PADDED_FROM: Version = (0, 31, 0)
+"""NOTE: block-FP8 routed experts: Fp8MoEMethod.create_weights (quantization/fp8.py; from
+0.30.0 utils/fp8_utils.py validate_fp8_block_shape_moe) raises "The output_size of gate's and
+up's weight = W is not divisible by weight quantization block_n = B." where the expert width
+per rank W (FusedMoE intermediate_size_per_partition = intermediate_size // the MoE TP size:
+layout.ParallelLayout.expert_tp) is not a multiple of block_n, then "The input_size of down's
+weight = W is not divisible by weight quantization block_k = B." at TP > 1 (the attention TP)
+where W % block_k: every wheel 0.9.1-0.28.0 read. From 0.29.0 (0.28.0 has none of it)
+fused_moe/oracle/fp8.py refine_fp8_moe_block_shape refines the block scales to
+[g, g], g = gcd(block_n, block_k, W, the experts' hidden size), where g >= 32, and skips the
+check (Fp8MoEMethod.__init__ sets weight_scale_refine; the refined weight key is only taken by
+Triton kernels). From 0.31.0 (0.29.0, 0.30.0 have no pad) resolve_fp8_moe_weight_block_shape
+also pads the shard to whole blocks (pad_tp_shard_to_weight_blocks) where --moe-backend is
+not "auto" and the refined shape is not taken: block_n == block_k, MoE TP > 1, the whole
+intermediate and hidden sizes multiples of the block, no EP and no expert bias (else "Block-
+aligned FP8 TP sharding requires ..."); 0.31.0-0.34.0 read. With --enable-expert-parallel each
+expert is whole (W = intermediate_size). E.g. Qwen3-235B-A22B-FP8 (moe_intermediate_size
+1536, hidden 4096) at TP=8: 1536 / 8 = 192, 192 % 128 = 64: refused on 0.9.1-0.28.0; 0.29.0
+refines to gcd(128, 128, 192, 4096) = 64 (fp8_block.fp8_block_refusal)."""
+
 UNKNOWN_QUANT_ROCM_FROM: Version = (0, 20, 0)
 """NOTE: petit.py PetitNvFp4Config.override_quantization_method (0.10.2-0.19.1 wheels; the file
 is gone from 0.20.0) claims a checkpoint on ROCm whose quant_algo (under "quantization" where

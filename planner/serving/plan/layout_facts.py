@@ -52,6 +52,7 @@ from planner.serving.plan.refusals import (
     wna16_backend_errors,
 )
 from planner.serving.plan.shared import cached, spec_params
+from planner.serving.startup.fp8_block import fp8_block_refusal
 from planner.serving.startup.model_config import qk_norm_gather_refusal
 from planner.serving.startup.w4afp8 import w4afp8_shape_refusal
 from planner.serving.startup.wna16_shapes import marlin_shape_findings
@@ -118,6 +119,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
+        or fp8_block_refusal(spec, r.scheme, layout, version, s.moe_backend) \
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
                                 version) if s.enable_eplb else None)

@@ -72,8 +72,10 @@ AWQ_GEMM_KERNEL = "AWQ's own GEMM (AWQLinearMethod)"
 
 class NarrowLinear(NamedTuple):
     """A dense linear layer as one TP rank builds it: the planner's component, vLLM's name,
-    output_size_per_partition, input_size_per_partition, whether it is row-parallel and
-    whether TP splits its input (row-parallel at TP > 1)."""
+    output_size_per_partition, input_size_per_partition, whether it is row-parallel, whether
+    TP splits its input (row-parallel at TP > 1), its output shards per rank (one per merged
+    part: output_partition_sizes, whose sum is out_size) and whether TP splits its output
+    (column-parallel at TP > 1; a replicated layer's is whole)."""
 
     component: str
     name: str
@@ -81,6 +83,8 @@ class NarrowLinear(NamedTuple):
     in_size: int
     row: bool
     split_input: bool
+    parts: tuple[int, ...]
+    split_output: bool
 
 
 GDN_TYPES = ("qwen3_next", *GDN_SPLIT_BA_TYPES)  # GatedDeltaNet in vLLM's qwen3_next / qwen3_5
@@ -101,44 +105,48 @@ def dense_linears(spec: ModelSpec, tp: int, ba_whole: bool) -> list[NarrowLinear
     found: dict[NarrowLinear, None] = {}
     hidden = spec.hidden_size
 
-    def add(component: str, name: str, out_size: int, in_size: int, row: bool) -> None:
-        found[NarrowLinear(component, name, out_size, in_size, row, row and tp > 1)] = None
+    def add(component: str, name: str, parts: tuple[int, ...], in_size: int, row: bool,
+            replicated: bool = False) -> None:
+        found[NarrowLinear(component, name, sum(parts), in_size, row, row and tp > 1, parts,
+                           not row and not replicated and tp > 1)] = None
 
     for layer in spec.layers:
         mixer, mlp = layer.mixer, layer.mlp
         if isinstance(mixer, AttentionMixer):
             kv = mixer.num_kv_heads // tp if mixer.num_kv_heads >= tp else 1
             q = mixer.num_heads // tp * mixer.head_dim * (2 if mixer.output_gate else 1)
-            add("attention", "qkv_proj", q + kv * (mixer.head_dim + mixer.v_head_dim), hidden,
-                False)
-            add("attention", "o_proj", hidden, mixer.num_heads * mixer.v_head_dim // tp, True)
+            add("attention", "qkv_proj", (q, kv * mixer.head_dim, kv * mixer.v_head_dim),
+                hidden, False)
+            add("attention", "o_proj", (hidden,), mixer.num_heads * mixer.v_head_dim // tp,
+                True)
         elif isinstance(mixer, MlaMixer):
             heads = mixer.num_heads // tp
+            kv_a = mixer.kv_lora_rank + mixer.qk_rope_head_dim
             add("attention", "fused_qkv_a_proj" if mixer.q_lora_rank else "kv_a_proj_with_mqa",
-                (mixer.q_lora_rank or 0) + mixer.kv_lora_rank + mixer.qk_rope_head_dim, hidden,
-                False)  # replicated (disable_tp): the same width at every TP
+                (mixer.q_lora_rank, kv_a) if mixer.q_lora_rank else (kv_a,), hidden,
+                False, replicated=True)  # disable_tp: the same width at every TP
             add("attention", "q_b_proj" if mixer.q_lora_rank else "q_proj",
-                heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim),
+                (heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim),),
                 mixer.q_lora_rank or hidden, False)
-            add("attention", "kv_b_proj", heads * (mixer.qk_nope_head_dim + mixer.v_head_dim),
+            add("attention", "kv_b_proj", (heads * (mixer.qk_nope_head_dim + mixer.v_head_dim),),
                 mixer.kv_lora_rank, False)
-            add("attention", "o_proj", hidden, heads * mixer.v_head_dim, True)
+            add("attention", "o_proj", (hidden,), heads * mixer.v_head_dim, True)
         elif isinstance(mixer, LinearAttentionMixer) and spec.model_type in GDN_TYPES:
             keys = mixer.num_key_heads * mixer.key_head_dim
             values = mixer.num_value_heads * mixer.value_head_dim
-            add("attention", "in_proj_qkvz", (2 * keys + 2 * values) // tp, hidden, False)
-            add("attention", "in_proj_ba", 2 * mixer.num_value_heads // (1 if ba_whole else tp),
-                hidden, False)
-            add("attention", "out_proj", hidden, values // tp, True)
+            add("attention", "in_proj_qkvz", ((2 * keys + 2 * values) // tp,), hidden, False)
+            add("attention", "in_proj_ba", (2 * mixer.num_value_heads // (1 if ba_whole else tp),),
+                hidden, False, replicated=ba_whole)
+            add("attention", "out_proj", (hidden,), values // tp, True)
         if isinstance(mlp, DenseMlp):
             width = mlp.intermediate_size // tp
             add("dense_mlp", "gate_up_proj" if mlp.gated else "up_proj",
-                width * (2 if mlp.gated else 1), hidden, False)
-            add("dense_mlp", "down_proj", hidden, width, True)
+                (width, width) if mlp.gated else (width,), hidden, False)
+            add("dense_mlp", "down_proj", (hidden,), width, True)
         if isinstance(mlp, MoeMlp) and mlp.num_shared_experts:
             width = mlp.num_shared_experts * mlp.shared_intermediate_size // tp
-            add("shared_experts", "shared_expert.gate_up_proj", 2 * width, hidden, False)
-            add("shared_experts", "shared_expert.down_proj", hidden, width, True)
+            add("shared_experts", "shared_expert.gate_up_proj", (width, width), hidden, False)
+            add("shared_experts", "shared_expert.down_proj", (hidden,), width, True)
     return list(found)
 
 
