@@ -8,7 +8,9 @@ mean TTFT and TPOT.
 
 Rows kept: the model's config is in the bundled catalog; the layout fits one 8-GPU node
 (tp x attention DP <= 8); the planner accepts the layout and the weights fit (a row whose TP
-label cannot hold the model is an impossible label, dropped and counted); the measured TPOT
+label cannot hold the model is an impossible label, dropped and counted), and vLLM starts on
+it as labelled (a start-up it refuses there, e.g. block-FP8 experts no whole number of blocks
+wide per GPU, is dropped and counted: the label cannot be what ran); the measured TPOT
 is not below the physical floor (weights and KV read at 100 % of the datasheet bandwidth,
 the all-reduces with their start-up, no fitted overhead: such rows cannot be real decode
 steps). Duplicates (same configuration and
@@ -57,7 +59,7 @@ from planner.serving.plan import PlanRequest, plan  # noqa: E402
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed  # noqa: E402
 from planner.serving.speed.coefficients import FITTED, SpeedCoefficients  # noqa: E402
 from planner.serving.speed.facts import TOLERANCE_POINTS, public_fact_figures  # noqa: E402
-from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION  # noqa: E402
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, LayoutRefused  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "calibration" / "perf-silicon-aic.csv"
 SYSTEMS = {"h100_sxm": "h100-sxm", "h200_sxm": "h200", "b200_sxm": "b200", "b300_sxm": "b300",
@@ -205,8 +207,9 @@ def concurrency(row) -> int:
 
 
 def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
-    """(row, request, plan, load) per usable row; impossible layouts are dropped and counted."""
-    out, impossible = [], 0
+    """(row, request, plan, load) per usable row; impossible layouts, and start-ups vLLM
+    refuses on the layout as labelled (LayoutRefused), are dropped and counted."""
+    out, impossible, refused = [], 0, 0
     for _, row in data.iterrows():
         spec = _spec(row.model_path)
         layout = ParallelLayout(tp=int(row.tp_size), dp=int(row.attention_dp_size),
@@ -219,7 +222,11 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
         if layout_errors(spec, cluster, layout):
             impossible += 1
             continue
-        p = plan(request)
+        try:
+            p = plan(request)
+        except LayoutRefused:
+            refused += 1
+            continue
         if not p.fits:
             impossible += 1
             continue
@@ -227,6 +234,9 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
                            concurrency=concurrency(row))
         out.append((row, request, p, load))
     dropped["impossible layout or weights do not fit (bad TP label)"] = impossible
+    dropped["a start-up vLLM refuses on the layout as labelled (MiniMax-M2.5 FP8 at TP=8 "
+            "without EP on 0.18.0: experts 1536 / 8 = 192 wide, no whole 128-block; vLLM's "
+            "recipe: no TP8, use EP)"] = refused
     floor = predict(out, ROOFLINE, 0.0)
     fast = [i for i, (row, *_) in enumerate(out) if row.silicon_tpot_ms < floor[i, 1]]
     dropped["TPOT below the bandwidth floor (weights + KV read at 100 % of the datasheet "
