@@ -105,6 +105,23 @@ def test_a_smaller_layout_says_which_gpus_are_idle_and_can_go_back() -> None:
     assert any(i.value == "This layout uses 4 of 8 GPUs; idle: GPUs 4-7." for i in at.info)
 
 
+def test_no_way_back_is_offered_to_the_layout_already_shown() -> None:
+    # TP=2 on one RTX 4090 cannot run: the page shows TP=1, the one GPU's only layout, and
+    # offered "Use the hardware's layout (TP=1)", a button that changed nothing in sight
+    # (helper 446's review); a pinned layout that is the hardware's offers none either
+    at = open_page(None, gpu="rtx-4090", gpn="1", model="meta-llama/Llama-3.1-8B-Instruct",
+                   tp="2", pp="1", dp="1", len="8192")
+    assert [w.value for w in at.warning] == [
+        "Tensor parallel (TP) = 2 is not possible here: The layout TP=2 needs 2 GPUs "
+        "(tp x pp x dp) but the cluster has 1. Showing Tensor parallel (TP) = 1 instead."]
+    assert "--tensor-parallel-size" not in command(at)  # TP=1: vLLM's default, not passed
+    assert not any(b.key == "plan.auto_layout" for b in at.button)
+    at = open_page(None, tp="8", pp="1", dp="1")  # the seed's own layout, pinned by the link
+    assert not any(b.key == "plan.auto_layout" for b in at.button)
+    at = open_page(None, tp="4", pp="1", dp="1")  # another layout: the way back is offered
+    assert at.button(key="plan.auto_layout").label == "Use the hardware's layout (TP=8 + EP)"
+
+
 def test_picking_tp_pins_the_layout_and_keeps_every_gpu_busy() -> None:
     at = open_page(None, nodes="2")
     at.selectbox(key="plan.tp").set_value(4).run()

@@ -285,6 +285,29 @@ def test_speed_in_view_at_1366x768(browser, server: str) -> None:
         page.close()
 
 
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
+def test_speed_in_view_under_a_layout_notice(browser, server: str, width: int,
+                                             height: int) -> None:
+    """A link's TP=2 on one RTX 4090: the notice "Tensor parallel (TP) = 2 is not possible
+    here ... Showing Tensor parallel (TP) = 1 instead." (two lines) and under the fields a
+    "Use the hardware's layout (TP=1)" button, a way back to the layout shown, put TTFT and
+    TPOT's boxes at y = 785 at 1366x768 (helper 446's review). No button now: the verdict
+    (context and concurrency) and the speed figures are in view."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/?hw=preset&gpu=rtx-4090&gpn=1&nodes=1"
+              "&model=meta-llama/Llama-3.1-8B-Instruct&tp=2&pp=1&dp=1&len=8192")
+    page.get_by_text("Showing Tensor parallel (TP) = 1 instead.").first.wait_for()
+    page.get_by_text("Fits:").first.wait_for()
+    _settle(page, charts=1)
+    verdict = page.locator("[data-testid=stAlert]", has_text="Fits:").first.bounding_box()
+    assert verdict is not None and verdict["y"] + verdict["height"] <= height, verdict
+    for label in ("TTFT", "TPOT"):
+        box = page.locator("[data-testid=stMetric]", has_text=label).first.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height, (label, box)
+    page.close()
+
+
 def test_speed_in_view_for_a_what_if_format_at_1280x800(browser, server: str) -> None:
     """README's seed, Qwen3-235B-A22B in W4A16 on 8x RTX 3090: a what-if format added
     "Checkpoint in this format (optional)" under Quantization, a field taller than the other

@@ -326,13 +326,18 @@ def _pin_layout(changed: str) -> None:
 
 
 def _layout_note(auto: bool) -> None:
-    """Whether the layout is the hardware's default or pinned, with a way back."""
+    """Whether the layout is the hardware's default or pinned, with a way back where the
+    hardware's differs from the one shown: a pinned TP the cluster cannot hold, shown at the
+    hardware's own layout (TP=2 on one GPU, shown at TP=1), offered "Use the hardware's layout
+    (TP=1)", a button that changed nothing in sight, one row above TTFT and TPOT."""
+    spec = current_spec()
     if auto:
         st.caption(f"Layout chosen for this hardware: "
-                   f"{md_escape(hardware_layout_rule(current_spec()))}; pick TP, PP or DP to "
+                   f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
                    "change it.")
-    else:  # the button names the layout it goes back to: bare, it said nothing of it
-        other = hardware_layout(current_spec())
+        return
+    other = hardware_layout(spec)
+    if other != layout_for(spec):  # the button names the layout: bare, it said nothing of it
         st.button("Use the hardware's layout" + (f" ({other.label()})" if other else ""),
                   key="plan.auto_layout", on_click=set_state,
                   kwargs={"tp": None, "pp": None, "dp": None})
