@@ -69,13 +69,15 @@ from planner.text import capitalized, counted, flags_as_code, md_escape, plural,
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
-from probes.snapshot import HardwareSnapshot
+from probes.snapshot import HardwareSnapshot, SnapshotError
 from ui import format as fmt
 from ui.io import hub_source, live_snapshot, server_token_allowed
 from ui.state import CHECKPOINT_QUANT, LABELS, WHAT_IF_OPTION, AppState, state
 
 UPLOADS_KEY = "uploaded_snapshots"
 """session_state key of the uploaded snapshots: {file name: HardwareSnapshot}."""
+UPLOAD_ERRORS_KEY = "hw.upload_errors"
+"""session_state key of the uploads' refusals, one message a refused file (Hardware page)."""
 TOKEN_KEY = "hub_token"
 """session_state key of the Hugging Face token: this session only, never in URL or on disk."""
 _SOURCES_KEY = "model_sources"
@@ -162,6 +164,10 @@ def current_cluster() -> ClusterSpec:
     if current.hardware == "audit":
         return snapshots_to_cluster([live_snapshot()])
     if current.hardware == "snapshots":
+        refused = len(st.session_state.get(UPLOAD_ERRORS_KEY, []))
+        if refused and not uploaded_snapshots():  # it said "no snapshots given" under them
+            raise SnapshotError(f"no usable snapshot ({counted(refused, 'file')} refused on "
+                                "the Hardware page)")
         return snapshots_to_cluster(list(uploaded_snapshots().values()))
     # one object per session and inputs: the planner caches what it derives from a cluster
     # by its identity (layout_candidates: ~70,000 layouts checked at 64 nodes x 64 GPUs), so

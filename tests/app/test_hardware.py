@@ -131,6 +131,21 @@ def test_uploaded_snapshots_become_the_cluster() -> None:
     assert "snapshots: rig-3090x8" in texts(at)
 
 
+def test_only_refused_uploads_say_no_usable_snapshot_not_none_given() -> None:
+    # one broken file, listed with its refusal: the hardware used for planning and the
+    # sidebar said "no snapshots given" under it (helper 446's review)
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value([("bad.json", b"{not json", "application/json")]).run()
+    assert not at.exception
+    why = "no usable snapshot (1 file refused on the Hardware page)."
+    assert [e.value for e in at.main.error][1:] == [f"This hardware cannot be planned for: {why}"]
+    assert at.main.error[0].value.startswith("bad.json: snapshot is not valid JSON")
+    assert f"No usable hardware: {why}" in [e.value for e in at.sidebar.error]
+    assert "no snapshots given" not in texts(at)
+    at.switch_page("ui/pages/plan.py").run()  # the page that plans says it too
+    assert any(e.value.endswith(why) for e in at.main.error)
+
+
 def test_one_machine_uploaded_twice_is_refused_not_planned_as_two_nodes() -> None:
     import json
 

@@ -24,6 +24,7 @@ from ui import format as fmt
 from ui.context import (
     MEMORY_FIELD,
     PAGE_SLOT,
+    UPLOAD_ERRORS_KEY,
     UPLOADS_KEY,
     app_markdown,
     cluster_label,
@@ -42,7 +43,6 @@ _SOURCES = {
     "snapshots": "Uploaded probe snapshots",
 }
 _SEVERITY = {"critical": st.error, "warning": st.warning, "info": st.info}
-_UPLOAD_ERRORS_KEY = "hw.upload_errors"
 
 
 def _render_snapshot(snap: HardwareSnapshot) -> None:
@@ -105,7 +105,7 @@ def _load_uploads() -> None:
             name = f"{upload.name} ({copy})"
         loaded[name] = snap
     st.session_state[UPLOADS_KEY] = loaded
-    st.session_state[_UPLOAD_ERRORS_KEY] = errors
+    st.session_state[UPLOAD_ERRORS_KEY] = errors
 
 
 _ONE_PER_MACHINE_KEY = "hw._one_per_machine"
@@ -267,7 +267,7 @@ def _snapshots() -> None:
     )
     st.file_uploader("Probe snapshots (JSON)", type="json", accept_multiple_files=True,
                      key="hw.uploads", on_change=_load_uploads)
-    for message in st.session_state.get(_UPLOAD_ERRORS_KEY, []):
+    for message in st.session_state.get(UPLOAD_ERRORS_KEY, []):
         st.error(md_escape(message))
     for name, snap in uploaded_snapshots().items():
         with st.expander(md_escape(f"{name}: {snap.hostname}, {counted(len(snap.gpus), 'GPU')}"),
