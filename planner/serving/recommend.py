@@ -46,7 +46,6 @@ from planner.serving.plan import (
     NO_FIT,
     PlanRequest,
     held_request_blocks,
-    summary_figures,
     unmodelled_ranks,
 )
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
@@ -59,6 +58,7 @@ from planner.serving.replicas import (
     held_seqs,
     lowest_counts,
     relaxed_speed,
+    replica_plan,
 )
 from planner.serving.speed import (
     SPEED_COLUMNS,
@@ -475,14 +475,11 @@ def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
 def _planned(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
              cache: dict) -> tuple[dict, object] | None:
     """(summary_figures, the cluster they were planned on) of one replica, planned once for
-    every count; None where this vLLM runs the start-up on V0 (planner.serving.v1_oracle)."""
+    every count; None where this vLLM plans none with these settings (replicas.replica_plan)."""
     key = ("plan", settings.kv_cache_dtype, settings.quantization, settings.target_quant, member)
     if key not in cache:
-        try:
-            cache[key] = (summary_figures(spec, cluster, member, settings, validated=True),
-                          cluster)
-        except EngineError:
-            cache[key] = None
+        figures, _ = replica_plan(spec, cluster, member, settings)
+        cache[key] = None if figures is None else (figures, cluster)
     return cache[key]
 
 
@@ -748,10 +745,19 @@ def recommend(
                          f"{limit:,} ({LONGER_LEN_REFUSED})")
             continue
         lows: dict[str, dict[Family, Bound]] = {}
+        # why this vLLM plans none of a candidate (replicas.replica_plan), each once: the
+        # candidate drops out, and a model none of whose plans are made is noted with it
+        refused: dict[str, None] = {}
+        made_before = plans
         if counts[-1] > GPUS_PER_NODE:
             lows = {k: _search_counts(spec, k, workload, settings, gpus_max, network, wsl2)
                     for k in priced}
-            if all(low.gpus > gpus_max for per_gpu in lows.values() for low in per_gpu.values()):
+            refused.update(dict.fromkeys(b.refusal for per_gpu in lows.values()
+                                         for b in per_gpu.values() if b.refusal))
+            bounds_all = [low for per_gpu in lows.values() for low in per_gpu.values()]
+            # (every family refused: no plan is made below, and the refusal is the note)
+            if all(low.gpus > gpus_max for low in bounds_all) and not (
+                    refused and all(low.refusal for low in bounds_all)):
                 notes.append(_absurd(spec, workload, lows, gpus_max))
                 continue
         # cheapest bound first, so the cutoff rules out dear GPUs sooner (the order changes
@@ -795,12 +801,16 @@ def recommend(
                     layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
                     if not layouts:
                         continue
-                    rows = list(sweep(spec, cluster, settings, quant_keys=quants,
-                                      layouts=layouts, load=workload.load,
-                                      tpot_ms_target=workload.tpot_ms,
-                                      ttft_ms_target=workload.ttft_ms,
-                                      min_output_tokens_per_s=workload.output_tokens_per_s,
-                                      held_concurrency=workload.concurrency).rows)
+                    try:
+                        rows = list(sweep(spec, cluster, settings, quant_keys=quants,
+                                          layouts=layouts, load=workload.load,
+                                          tpot_ms_target=workload.tpot_ms,
+                                          ttft_ms_target=workload.ttft_ms,
+                                          min_output_tokens_per_s=workload.output_tokens_per_s,
+                                          held_concurrency=workload.concurrency).rows)
+                    except EngineError as exc:  # the sweep's: every candidate here refused
+                        refused.setdefault(str(exc))
+                        continue
                 plans += len(rows)
                 where = f"{spec.name or spec.model_type} on {n}x {gpu_key}"
                 if picks.add(n, tally.serving(rows, where), workload):
@@ -808,6 +818,8 @@ def recommend(
             place[spec.name or spec.model_type, gpu_key] = (index, priced.index(gpu_key))
             found += [_recommendation(spec, gpu_key, n, row, price, workload)
                       for n, row in picks.picked()]
+        if plans == made_before and refused:
+            notes.append(f"{spec.name or spec.model_type}: {next(iter(refused))}")
     if notes and len(notes) == len(models):
         raise RecommendError("; ".join(notes))
     found.sort(key=lambda r: (_rank(r), place[r.model_name, r.gpu_key]))

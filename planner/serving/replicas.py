@@ -23,7 +23,7 @@ rate x output length / (output tokens/s per GPU); a MoE model's family fixes DP.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from planner.model.quant import scheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
@@ -38,6 +38,7 @@ from planner.serving.speed import (
     speed_figures,
     tpot_meets,
 )
+from planner.serving.vllm_versions import EngineError
 
 SLACK = 1.05
 """Margin on every bound (throughput and memory x 1.05, targets / 1.05): the argument above
@@ -60,6 +61,9 @@ class Bound(NamedTuple):
     request_gpus: float = 0.0
     """Without EP, one replica's weights and one request's KV bytes of max_model_len, each
     over one GPU's budget x SLACK (0.0: no memory bound, with EP or at concurrency 1)."""
+    refusal: str = ""
+    """Why the targeted vLLM plans no member at all (replica_plan; gpus is then math.inf),
+    "" where it plans them."""
 
     def replica_gpus(self, requests: int) -> float:
         """Without EP, the fewest GPUs one replica needs to hold `requests` requests of
@@ -177,6 +181,18 @@ def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                          plan_result=relaxed)
 
 
+def replica_plan(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                 settings: EngineSettings) -> tuple[dict[str, Any] | None, str]:
+    """(summary_figures of a validated layout, ""), or (None, why) where the targeted vLLM
+    plans no layout with these settings (plan.refusals.refuse_unplannable's EngineError: a
+    start-up it runs on its V0 engine, an architecture it lacks, ...): a candidate the search
+    drops, as the sweep drops its rows, not an error of the whole search."""
+    try:
+        return summary_figures(spec, cluster, layout, settings, validated=True), ""
+    except EngineError as exc:
+        return None, str(exc)
+
+
 def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
                   settings_of, load: ServingLoad, *, output_tokens_per_s: float | None,
                   concurrency: int, memory_bytes: float, ttft_ms: float | None,
@@ -195,7 +211,8 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
     bytes) GPUs' worth (the DP = 1 figure), and none can serve where a replica cannot hold
     even one request with one PP stage per layer. A rate
     needs rate / (output tokens/s per GPU of the relaxed replica at max_num_seqs: vLLM's,
-    raised to the replica's share of the concurrency where fewer, held_seqs) GPUs.
+    raised to the replica's share of the concurrency where fewer, held_seqs) GPUs. A family
+    whose settings vLLM refuses (replica_plan) gets math.inf and the refusal.
     """
     out = {}
     # one cluster object per size: the plan's and the speed model's caches are keyed by its
@@ -207,7 +224,10 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
         if layout.gpus not in wides:
             wides[layout.gpus] = _wide(cluster, layout.gpus)
         wide = wides[layout.gpus]
-        figures = summary_figures(spec, wide, layout, settings, validated=True)
+        figures, refusal = replica_plan(spec, wide, layout, settings)
+        if figures is None:
+            out[fam] = Bound(math.inf, False, refusal=refusal)
+            continue
         low = float(layout.gpus)
         weights_gpus = request_gpus = 0.0
         if concurrency > 1 and not fam.ep and figures["max_concurrency"] > 0:
