@@ -45,9 +45,10 @@ def _no_backend(kv: str, why: str | dict[str, list[str]], cc: int) -> str:
 
 
 def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> str | None:
-    """No MLA attention backend of vLLM 0.`minor` (>= 0.15; sparse: >= 0.18) takes `kv` on
-    this GPU. A sparse-MLA model (an indexer) is refused by every dense backend ("sparse not
-    supported") and needs a sparse one (_SPARSE_MLA_BACKENDS) listing `kv`.
+    """No MLA attention backend of vLLM 0.`minor` (dense: from 0.11.1, MLA_KV_CHECKED_FROM;
+    sparse: from 0.12) takes `kv` on this GPU. A sparse-MLA model (an indexer) is refused by
+    every dense backend ("sparse not supported") and needs a sparse one (_SPARSE_MLA_BACKENDS)
+    listing `kv`.
 
     NOTE: supported_kv_cache_dtypes and supports_compute_capability of
     v1/attention/backends/mla/*.py, the same in the 0.15.0-0.34.0 wheels except where noted:
@@ -55,7 +56,16 @@ def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> st
     FLASHINFER_MLA and CUTLASS_MLA as FLASHMLA, major 10; TRITON_MLA auto/bfloat16 (fp8 and
     fp8_e4m3 from 0.18.0), any capability; float16 in every list from 0.18.0 (absent from the
     0.17.0 wheel's lists, present in 0.18.0's and 0.19.0's). No list has fp8_e5m2 or a packed
-    format (0.11-0.14 not read).
+    format. The 0.11.1, 0.11.2, 0.12.0, 0.13.0, 0.14.0 and 0.14.1 wheels list no bfloat16:
+    FLASH_ATTN_MLA and TRITON_MLA auto only, FLASHMLA, FLASHINFER_MLA and CUTLASS_MLA
+    auto/fp8/fp8_e4m3 (the same capabilities), and their platforms/cuda.py
+    get_attn_backend_cls validates every backend of _get_backend_priorities (MLA: CUTLASS_MLA,
+    FLASHINFER_MLA, FLASH_ATTN_MLA, FLASHMLA, TRITON_MLA on 10.x; FLASH_ATTN_MLA, FLASHMLA,
+    FLASHINFER_MLA, TRITON_MLA elsewhere; then FLASHMLA_SPARSE, which a dense model refuses)
+    through validate_configuration's supports_kv_cache_dtype, raising "No valid attention
+    backend found for cuda with ..." where none passes: an fp8 cache off 9.x and 10.x, a
+    bfloat16 one on every GPU (0.11.1-0.14.x, MLA_KV_CHECKED_FROM; _mla_kv_fix gives the way
+    out there).
     """
     backends = dense_mla_backends(minor, cc)
     if sparse:
@@ -69,10 +79,12 @@ def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> st
 
 
 def dense_mla_backends(minor: int, cc: int) -> dict[str, tuple[tuple[str, ...], bool]]:
-    """The dense-MLA backends of vLLM 0.`minor` (>= 0.15): {name: (the KV dtypes it lists,
-    vLLM's names; whether it supports compute capability `cc`, 90 for 9.0)}, as read in
-    _mla_backend_error's NOTE; planner.serving.mla_block picks among them for the block size."""
-    half = ("auto", "bfloat16") + (("float16",) if minor >= 18 else ())
+    """The dense-MLA backends of vLLM 0.`minor` (from 0.11.1: MLA_KV_CHECKED_FROM): {name:
+    (the KV dtypes it lists, vLLM's names; whether it supports compute capability `cc`, 90
+    for 9.0)}, as read in _mla_backend_error's NOTE; planner.serving.mla_block picks among
+    them for the block size."""
+    half = ("auto",) + (("bfloat16",) if minor >= 15 else ()) + (
+        ("float16",) if minor >= 18 else ())
     fp8 = ("fp8", "fp8_e4m3")
     return {
         "FLASH_ATTN_MLA": (half, cc // 10 == 9),
@@ -82,6 +94,14 @@ def dense_mla_backends(minor: int, cc: int) -> dict[str, tuple[tuple[str, ...], 
         "TRITON_MLA": (half + (fp8 if minor >= 18 else ()), True),
     }
 
+
+MLA_KV_CHECKED_FROM: Version = (0, 11, 1)
+"""The first release whose attention selector checks a dense-MLA backend's KV dtypes
+(_mla_backend_error); 0.10.2 and 0.11.0 take TRITON_MLA unchecked (_v1_triton_mla_refusal)."""
+
+TRITON_MLA_ON_V1_FROM: Version = (0, 10, 2)
+"""The first release whose V1 oracle keeps a non-auto KV cache of an MLA model on V1 off
+compute capability 10.0 and Hopper (_v1_triton_mla_refusal's NOTE)."""
 
 TRITON_MLA_GUARD_FROM = 26
 """The first vLLM 0.x minor whose TritonMLAImpl refuses a KV dtype the GPU cannot run
@@ -121,6 +141,53 @@ def _triton_mla_refusal(kv: str, minor: int, cc: int, device: str) -> str | None
                 f"(compute capability {cc // 10}.{cc % 10}); bfloat16 requires SM80+. Re-run with "
                 "--kv-cache-dtype float16.")
     return None
+
+
+def _v1_triton_mla_refusal(kv: str, version: Version, cc: int, device: str) -> str | None:
+    """TritonMLAImpl's refusal of a non-auto KV cache in vLLM 0.10.2 and 0.11.0, where it
+    serves a dense-MLA model: off 9.x and off 10.0 (Ampere, Ada, 10.3, 12.x).
+
+    NOTE: platforms/cuda.py get_attn_backend_cls of the 0.10.2 and 0.11.0 wheels, MLA with no
+    backend forced: CUTLASS_MLA on is_device_capability(100) (10.0 exactly) with its block of
+    128 (check_and_update_config forces it there), FLASHMLA where
+    attention/ops/flashmla.py is_flashmla_supported (device major 9, _flashmla_C built),
+    FLASH_ATTN_MLA where attention/utils/fa_utils.py flash_attn_supports_mla (FlashAttention 3,
+    major 9), else TRITON_MLA, whatever the KV dtype; v1/attention/backends/mla/triton_mla.py
+    TritonMLAImpl.__init__ raises NotImplementedError("TritonMLA V1 with FP8 KV cache not yet
+    supported") where is_quantized_kv_cache (attention/backends/abstract.py: kv_cache_dtype !=
+    "auto", bfloat16 too). The engine is V1 there: CudaPlatform.is_kv_cache_dtype_supported
+    (0.10.2; 0.11.0 has no V0) assumes FLASHMLA for MLA off 10.0 ("Only FlashMLA and
+    CUTLASS_MLA support fp8") and keeps any cache dtype. 0.9.1-0.10.1 send such a cache to V0
+    off 10.0 and Hopper (planner.serving.v1_oracle); from 0.11.1 the selector refuses it first
+    (MLA_KV_CHECKED_FROM, _mla_backend_error). Read, not run on a GPU.
+    """
+    if (not TRITON_MLA_ON_V1_FROM <= version < MLA_KV_CHECKED_FROM or kv == "auto"
+            or cc // 10 == 9 or cc == 100):
+        return None
+    release = ".".join(map(str, version[:3]))
+    return (f"vLLM {release} serves MLA attention on TRITON_MLA on {device} (compute capability "
+            f"{cc // 10}.{cc % 10}; FlashMLA needs 9.x, CUTLASS MLA 10.0), whose TritonMLAImpl "
+            "refuses every --kv-cache-dtype but auto: NotImplementedError(\"TritonMLA V1 with "
+            f"FP8 KV cache not yet supported\"). {_mla_kv_fix(kv, cc)}")
+
+
+def _mla_kv_fix(kv: str, cc: int) -> str:
+    """The ways out of a dense-MLA refusal of `kv` (vLLM's name) in 0.10.2-0.14.x
+    (_v1_triton_mla_refusal, _mla_backend_error): auto; fp8 on a 9.x GPU (FLASHMLA, every
+    release), on 10.x from 0.11.1 (the selector takes CUTLASS_MLA on any 10.x), on SM89 and
+    up from 0.18 (TRITON_MLA lists fp8 and Triton reads it: _triton_mla_refusal); bfloat16
+    from 0.15 (every dense backend lists it)."""
+    ways = ["--kv-cache-dtype auto"]
+    if kv in ("fp8", "fp8_e4m3"):
+        later = (".".join(map(str, MLA_KV_CHECKED_FROM)) if cc // 10 == 10
+                 else f"0.{TRITON_MLA_FP8_FROM}" if cc >= 89 else None)
+        ways += [f"vLLM {later} or later"] if later else []
+        ways.append("a GPU of compute capability 9.x (FLASHMLA)")
+    elif kv == "bfloat16":
+        ways.append("vLLM 0.15 or later")
+    if len(ways) == 1:
+        return f"Use {ways[0]}."
+    return f"Use {', '.join(ways[:-1])}{',' if len(ways) > 2 else ''} or {ways[-1]}."
 
 
 def _is_dense_mla(spec: ModelSpec) -> bool:
@@ -590,11 +657,19 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
         gemma4_forced_triton(spec, minor, cc))
     if fp8:
         return [fp8]
-    dense_mla = cc is not None and minor >= 15 and _is_dense_mla(spec)
+    version = (0, minor, patch)
+    dense_mla = cc is not None and version >= TRITON_MLA_ON_V1_FROM and _is_dense_mla(spec)
+    early = _v1_triton_mla_refusal(VLLM_KV_DTYPE[kv_cache_dtype], version, cc, gpu.name) \
+        if dense_mla else None
+    if early:
+        return [early]
+    dense_mla = dense_mla and version >= MLA_KV_CHECKED_FROM
     sparse_mla = (spec.compressed_attention is None and cc is not None and minor >= 12
                   and kv_cache_dtype not in KV_FORMATS and is_sparse_mla(spec))
     mla_error = _mla_backend_error(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc, sparse_mla) \
         if dense_mla or sparse_mla else None
+    if mla_error and dense_mla and minor < 15:
+        return [f"{mla_error} {_mla_kv_fix(VLLM_KV_DTYPE[kv_cache_dtype], cc)}"]
     if mla_error:
         return [mla_error]
     triton_mla = _triton_mla_refusal(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc, gpu.name) \

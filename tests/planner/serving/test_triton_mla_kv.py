@@ -10,6 +10,9 @@ from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.prices import with_overrides
+from planner.serving.recommend import Workload, recommend
+from planner.serving.sweep import sweep
 
 MODEL = "deepseek-ai/DeepSeek-V2-Lite-Chat"  # kv_lora_rank 512 + qk_rope_head_dim 64: MLA
 
@@ -75,3 +78,79 @@ def test_bf16_kv_below_sm80_is_refused_in_vllms_words_from_0_26() -> None:
     for version in ("0.26.0", "0.34.0"):
         assert _plan("t4", version, "bf16").errors[0] == words, version
     assert words not in _plan("t4", "0.25.0", "bf16").errors
+
+
+def test_non_auto_kv_on_triton_mla_is_refused_in_0_10_2_and_0_11_0() -> None:
+    # 0.10.2/0.11.0 platforms/cuda.py get_attn_backend_cls: FLASHMLA and FLASH_ATTN_MLA on
+    # major 9 only, CUTLASS_MLA on 10.0 exactly, else TRITON_MLA, whose TritonMLAImpl.__init__
+    # raises for any cache dtype but "auto" (is_quantized_kv_cache); the V1 oracle keeps it
+    words = ('whose TritonMLAImpl refuses every --kv-cache-dtype but auto: NotImplementedError('
+             '"TritonMLA V1 with FP8 KV cache not yet supported").')
+    for gpu, cap, name, fix in (
+            ("a100-80gb", "8.0", "NVIDIA A100-SXM4-80GB",
+             "Use --kv-cache-dtype auto or a GPU of compute capability 9.x (FLASHMLA)."),
+            ("l40s", "8.9", "NVIDIA L40S", "Use --kv-cache-dtype auto, vLLM 0.18 or later, or "
+             "a GPU of compute capability 9.x (FLASHMLA)."),
+            ("b300", "10.3", "NVIDIA B300 SXM6 AC", "Use --kv-cache-dtype auto, vLLM 0.11.1 or "
+             "later, or a GPU of compute capability 9.x (FLASHMLA).")):
+        for version in ("0.10.2", "0.11.0"):
+            result = _plan(gpu, version)
+            assert not result.fits and result.vllm_command is None
+            assert result.errors[0] == (
+                f"vLLM {version} serves MLA attention on TRITON_MLA on {name} (compute "
+                f"capability {cap}; FlashMLA needs 9.x, CUTLASS MLA 10.0), {words} {fix}"), \
+                (gpu, version, result.errors)
+    # a bfloat16 cache too (0.11.0 takes the flag; 0.10.2's CLI does not), listed from 0.15
+    assert _plan("a100-80gb", "0.11.0", "bf16").errors[0].endswith(
+        f"{words} Use --kv-cache-dtype auto or vLLM 0.15 or later.")
+    # FLASHMLA on 9.x and CUTLASS_MLA on 10.0 take fp8: one byte an element
+    for gpu in ("h100-sxm", "b200"):
+        for version in ("0.10.2", "0.11.0"):
+            result = _plan(gpu, version)
+            assert result.fits and result.kv_bytes_per_token == 27 * 576, (gpu, version)
+
+
+def test_the_selector_lists_fp8_only_on_9x_and_10x_in_0_11_1_to_0_14() -> None:
+    # 0.11.1-0.14.1 wheels: FLASH_ATTN_MLA and TRITON_MLA list "auto" alone, FLASHMLA (9, 10),
+    # FLASHINFER_MLA and CUTLASS_MLA (10) auto/fp8/fp8_e4m3; get_attn_backend_cls validates
+    reasons = ("Reasons: {FLASH_ATTN_MLA: [kv_cache_dtype not supported, compute capability "
+               "not supported], FLASHMLA: [compute capability not supported], FLASHINFER_MLA: "
+               "[compute capability not supported], CUTLASS_MLA: [compute capability not "
+               "supported], TRITON_MLA: [kv_cache_dtype not supported]}")
+    for version in ("0.11.1", "0.12.0", "0.13.0", "0.14.0", "0.14.1"):
+        assert _plan("a100-80gb", version).errors == [
+            f"No valid attention backend found for cuda with kv_cache_dtype=fp8. {reasons} "
+            "(compute capability 8.0). Use --kv-cache-dtype auto or a GPU of compute "
+            "capability 9.x (FLASHMLA)."], version
+        assert _plan("rtx-a6000", version).errors[0].endswith(
+            "(compute capability 8.6). Use --kv-cache-dtype auto or a GPU of compute "
+            "capability 9.x (FLASHMLA)."), version
+        assert _plan("l40s", version).errors[0].endswith(
+            "(compute capability 8.9). Use --kv-cache-dtype auto, vLLM 0.18 or later, or a GPU "
+            "of compute capability 9.x (FLASHMLA)."), version
+        for gpu in ("h100-sxm", "b200", "b300"):  # FLASHMLA; CUTLASS_MLA on any 10.x
+            assert _plan(gpu, version).fits, (gpu, version)
+        auto = _plan("a100-80gb", version, "auto")
+        assert auto.fits and auto.kv_bytes_per_token == 27 * 576 * 2
+    # no backend lists bfloat16 before 0.15 (every dense one from 0.15.0), on any GPU
+    assert _plan("h100-sxm", "0.14.1", "bf16").errors == [
+        "No valid attention backend found for cuda with kv_cache_dtype=bfloat16. Reasons: "
+        "{FLASH_ATTN_MLA: [kv_cache_dtype not supported], FLASHMLA: [kv_cache_dtype not "
+        "supported], FLASHINFER_MLA: [kv_cache_dtype not supported, compute capability not "
+        "supported], CUTLASS_MLA: [kv_cache_dtype not supported, compute capability not "
+        "supported], TRITON_MLA: [kv_cache_dtype not supported]} (compute capability 9.0). "
+        "Use --kv-cache-dtype auto or vLLM 0.15 or later."]
+    assert _plan("h100-sxm", "0.15.0", "bf16").fits
+
+
+def test_a_search_keeps_no_refused_fp8_row() -> None:
+    # the sweep ranks the refused fp8 rows after the fitting ones; recommend keeps auto rows
+    spec = catalog_spec(MODEL)
+    engine = EngineSettings(vllm_version="0.12.0", max_model_len=8192)
+    rows = sweep(spec, preset_cluster("a100-80gb", 1), engine).rows
+    assert {r.kv_cache_dtype for r in rows if r.fits} == {"auto"}
+    assert rows and all(not r.fits and r.vllm_command is None
+                        for r in rows if r.kv_cache_dtype == "fp8")
+    found = recommend([spec], Workload(context_tokens=8192), with_overrides(), engine=engine,
+                      gpu_keys=("a100-80gb", "l40s")).rows
+    assert found and {r.kv_cache_dtype for r in found} == {"auto"}
