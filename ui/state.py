@@ -301,7 +301,7 @@ class AppState(BaseModel):
         except UnknownSchemeError:  # a KeyError: pydantic reports only ValueErrors
             what_ifs = ", ".join(f'"{WHAT_IF_OPTION.format(label=scheme(key).label)}"'
                                  for key in WHAT_IF_KEYS)
-            raise ValueError(f"{shortened(value, _SHOWN_CHARS)!r} is no {LABELS['quant']} "
+            raise ValueError(f"{shortened(value, SHOWN_CHARS)!r} is no {LABELS['quant']} "
                              f"choice; the choices are \"{CHECKPOINT_OPTION.format(label='')}\" "
                              f"followed by the model's own format, then {what_ifs} (the Plan page "
                              "offers the what-ifs the model and the GPU take)") from None
@@ -338,7 +338,7 @@ class AppState(BaseModel):
             return value
         key = _KV_KEYS.get(value, value)
         if key not in VLLM_KV_DTYPE:
-            raise ValueError(f"{shortened(value, _SHOWN_CHARS)!r} is no "
+            raise ValueError(f"{shortened(value, SHOWN_CHARS)!r} is no "
                              f"{LABELS['kv_cache_dtype']} choice; the choices are "
                              f"{', '.join(VLLM_KV_DTYPE.values())} (the Plan page offers those "
                              "the sidebar's vLLM release runs on the GPU)")
@@ -571,7 +571,7 @@ def _length_refused(error: Any) -> str | None:
             f"({len(error['input']):,} given)")
 
 
-_SHOWN_CHARS = 60
+SHOWN_CHARS = 60
 """The most characters of a refused text a message echoes (planner.text.shortened)."""
 
 
@@ -586,7 +586,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:,}"  # every digit a fraction has (1,023.99999999999 is not 1,024)
     # a long text shortened; a list of models (Compare) whole, each entry a model's name
-    return shortened(value, _SHOWN_CHARS) if isinstance(value, str) else str(value)
+    return shortened(value, SHOWN_CHARS) if isinstance(value, str) else str(value)
 
 
 def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]:
@@ -608,7 +608,7 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
             setattr(state, aliases[key], raw)
         except ValidationError as exc:
             why = reason(exc)
-            shown = shortened(raw, _SHOWN_CHARS)
+            shown = shortened(raw, SHOWN_CHARS)
             messages.append(f"Link parameter {key}={shown!r} ignored: {why}"
                             + ("" if why.endswith("?") else "."))
             continue
@@ -664,7 +664,7 @@ def _known_choice(field: str, flag: str, word: str, given: str) -> str:
     choice", then the values as the parser spells them)."""
     known = _flag_choices(flag)
     if word not in known:
-        raise ValueError(f"{shortened(given, _SHOWN_CHARS)!r} is no {LABELS[field]} choice; "
+        raise ValueError(f"{shortened(given, SHOWN_CHARS)!r} is no {LABELS[field]} choice; "
                          f"the covered vLLM releases offer vLLM's choice, {', '.join(known)} "
                          "(the Plan page lists the sidebar's release's)")
     return word

@@ -76,6 +76,24 @@ def test_invalid_repo_id_is_an_inline_error_and_the_page_stays_usable() -> None:
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
 
 
+def test_a_long_refused_repo_id_is_shortened_and_its_error_goes_with_the_next_action() -> None:
+    # a 152-character id was echoed whole twice in its error (helper 446's review), which
+    # stayed after a search in the catalog tab
+    typed = "a/" + "b" * 150
+    at = open_page("model")
+    at.text_input(key="model.repo").input(typed)
+    at.button(key="model.fetch").click().run()
+    assert not at.exception
+    shown = "a/" + "b" * 55 + "..."  # its first 57 characters: 60 with the dots
+    assert [e.value for e in at.main.error] == [md_escape(
+        f"Could not use {shown}: '{shown}' is not a Hugging Face repo id: expected owner/name "
+        "such as Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each). "
+        "Plan a local config.json with the CLI (python -m planner). Every page still plans "
+        "Qwen/Qwen3-235B-A22B-GPTQ-Int4.")]
+    at.text_input(key="model.search").set_value("qwen3").run()
+    assert not at.main.error
+
+
 def test_a_model_pages_address_is_refused_with_the_repo_id_it_holds() -> None:
     # refused without a word on the id it holds before, as in the CLI
     at = open_page("model")

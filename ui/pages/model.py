@@ -10,7 +10,7 @@ from planner.model.params import ParamBreakdown, count_params
 from planner.model.quant import checkpoint_scheme
 from planner.report import ModelCard, context_note, model_card, param_check_line
 from planner.serving.weights import weights_bytes
-from planner.text import md_escape, sentence
+from planner.text import md_escape, sentence, shortened
 from ui import format as fmt
 from ui.context import (
     TOKEN_KEY,
@@ -21,7 +21,7 @@ from ui.context import (
     show_error,
 )
 from ui.io import server_token_allowed
-from ui.state import keep, refused, set_state, state
+from ui.state import SHOWN_CHARS, keep, refused, set_state, state
 from ui.tables import number_column
 
 _TOKEN_WIDGET = "model.token"
@@ -47,7 +47,6 @@ def _forget_token() -> None:
 def _use(repo_id: str, revision: str = "") -> None:
     """on_click: resolve a model (a verbatim catalog entry offline, else the hub) and make it
     the current one."""
-    st.session_state[_FETCH_ERROR_KEY] = None
     repo_id, revision = repo_id.strip(), revision.strip()
     if not repo_id:
         st.session_state[_FETCH_ERROR_KEY] = "Type a repo id, e.g. Qwen/Qwen3-8B."
@@ -61,9 +60,12 @@ def _use(repo_id: str, revision: str = "") -> None:
     # set_state, uncaught (a pydantic traceback on the page)
     problem = problem or refused(model=repo_id, revision=revision)
     if problem:
-        # which model the pages plan meanwhile: the card below is still the previous one's
-        st.session_state[_FETCH_ERROR_KEY] = (f"Could not use {repo_id}: {sentence(problem)} "
-                                              f"Every page still plans {state().model}.")
+        # which model the pages plan meanwhile: the card below is still the previous one's;
+        # the id shortened wherever it is echoed (a 152-character one was shown whole twice)
+        shown = shortened(repo_id, SHOWN_CHARS)
+        st.session_state[_FETCH_ERROR_KEY] = (
+            f"Could not use {shown}: {sentence(problem).replace(repo_id, shown)} "
+            f"Every page still plans {state().model}.")
         return
     set_state(model=repo_id, revision=revision)
     st.session_state[_SWITCHED_KEY] = repo_id
@@ -120,8 +122,9 @@ def _pickers() -> None:
         else:
             st.caption("This server does not lend its own Hugging Face login: private and "
                        "gated repos need your token.")
-    if st.session_state.get(_FETCH_ERROR_KEY):
-        st.error(md_escape(st.session_state[_FETCH_ERROR_KEY]))
+    fetch_error = st.session_state.pop(_FETCH_ERROR_KEY, None)
+    if fetch_error:  # once, as the success below: it stayed through the next search
+        st.error(md_escape(fetch_error))
     switched = st.session_state.pop(_SWITCHED_KEY, None)
     if switched:
         st.success(f"Now planning {md_escape(switched)}: the Plan, Compare and Report pages use "
