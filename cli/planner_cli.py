@@ -52,7 +52,12 @@ from planner.report import (
     param_check_warning,
     with_param_check,
 )
-from planner.serving.auto_layout import compared_engine, compared_layout, layout_rule
+from planner.serving.auto_layout import (
+    compared_engine,
+    compared_layout,
+    compared_max_model_len,
+    layout_rule,
+)
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -343,20 +348,23 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     """The chosen plan beside each --compare model on the same GPUs and settings, each with
     its speed at the load flags. Each other model is planned in its own checkpoint format (the
     --model's --target-quant, --target-checkpoint, --quantization and --revision are its
-    own) at the --max-model-len given, else at its own, as the app's Compare page does; on
-    the --model's layout where it runs there (planner.serving.auto_layout.compared_layout,
-    the app's rule too), with --enable-eplb where it has routed experts (compared_engine)."""
+    own) at the plan's max_model_len, capped at its own maximum where that is lower
+    (compared_max_model_len, the app's Report page's rule too); on the --model's layout where
+    it runs there (planner.serving.auto_layout.compared_layout, the app's rule too), with
+    --enable-eplb where it has routed experts (compared_engine)."""
     rows = [comparison_row(main, speed)]
     engine = main.engine.model_copy(update={
-        "max_model_len": args.max_model_len, "quantization": None, "target_quant": None,
-        "target_checkpoint": None, "revision": None})
+        "quantization": None, "target_quant": None, "target_checkpoint": None,
+        "revision": None})
     # at another --revision the --model may be compared with itself (cmd_report)
     seen = {} if args.revision else {model_identity(args.model, main_source):
                                      f"--model {args.model}"}
     for name in args.compare:
         source, spec = _model(args, name)
         _once(seen, f"--compare {name}", name, source)
-        own = compared_engine(spec, engine)  # no EPLB for a dense model, as the app's pages
+        own = compared_engine(spec, engine.model_copy(update={  # no EPLB for a dense model
+            "max_model_len": compared_max_model_len(spec, main.max_model_len,
+                                                    engine.vllm_version)}))
         layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec), own)
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=own)
         # its warnings as the app's Compare page lists them: the parameter check, then the
@@ -364,7 +372,7 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
         other = with_param_check(plan(request, nearest=False), spec, source)
         rows.append(comparison_row(other, estimate_speed(request, _load(args),
                                                          plan_result=other),
-                                   model_warnings(other, spec)))
+                                   model_warnings(other, spec), main.max_model_len))
     return tuple(rows)
 
 

@@ -475,6 +475,10 @@ class ComparisonRow(_Frozen):
     max_model_len: int
     verdict: str
     dp: int = Field(ge=1, description="the layout's data-parallel replicas")
+    max_model_len_capped: bool = Field(
+        default=False, description="a compared model planned at its own maximum "
+        "max_model_len (vLLM's derived one), below the report's plan's, which every other "
+        "row is at (planner.serving.auto_layout.compared_max_model_len)")
     ttft_ms: float | None = None
     """Speed at the report's load (planner.serving.speed); None: no speed (the model does
     not fit, or vLLM rejects one request of the load: speed.context_rule)."""
@@ -497,10 +501,13 @@ class ComparisonRow(_Frozen):
 
 
 def comparison_row(plan: Plan, speed: SpeedEstimate | None = None,
-                   warnings: Sequence[str] = ()) -> ComparisonRow:
+                   warnings: Sequence[str] = (), plan_len: int | None = None) -> ComparisonRow:
     """The headline figures of one plan, for the model comparison table, with its speed at
-    the report's load when given, and a compared model's warnings (model_warnings)."""
+    the report's load when given, and a compared model's warnings (model_warnings);
+    `plan_len`: the report's plan's max_model_len, which a compared model planned below is
+    capped under (compared_max_model_len)."""
     return ComparisonRow(
+        max_model_len_capped=plan_len is not None and plan.max_model_len < plan_len,
         warnings=tuple(warnings),
         **speed_columns(speed),
         model_name=plan.model_name,
@@ -1390,8 +1397,10 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
                                                      *_unlaunchable(shown))]
         lines += [""] if lines[-1] else []
     if inputs.comparison:
-        load = inputs.load
-        lines += ["Model comparison on the same hardware and settings; speed at "
+        load, plan_len = inputs.load, inputs.plan.max_model_len
+        lines += ["Model comparison on the same hardware and settings, every model at the "
+                  f"plan's max_model_len, {plan_len:,}, or at its own maximum where that is "
+                  "lower (its row says so); speed at "
                   f"{load.input_len:,} input / {load.output_len:,} output tokens, "
                   f"{counted(load.concurrency, 'request')} in flight{load.arriving}, capped by "
                   "each KV cache:", ""]
@@ -1405,7 +1414,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
               f"{c.kv_bytes_per_token:,}", fits_cell(c),
               f"{c.max_context_tokens:,}", replicas_concurrency(
                   c.max_concurrency_all_replicas, c.max_concurrency, c.dp)
-              + f" at {c.max_model_len:,}",
+              + f" at {c.max_model_len:,}" + (" (its maximum)" if c.max_model_len_capped
+                                               else ""),
               speed_cell(c.ttft_ms, 0), tpot_cell(c.tpot_ms, c.output_tokens_per_s),
               speed_cell(c.output_tokens_per_s, 0),
               speed_cell(c.speed_concurrency, 0)]

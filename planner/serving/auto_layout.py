@@ -24,12 +24,12 @@ from collections.abc import Iterator
 
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
-from planner.serving.engine import EngineSettings
+from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
-from planner.serving.vllm_versions import LayoutRefused
+from planner.serving.vllm_versions import LayoutRefused, vllm_rules
 from planner.text import first_sentence
 from planner.units import GIB
 
@@ -175,6 +175,16 @@ def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     if spec.is_moe or not (engine.enable_eplb or engine.num_redundant_experts):
         return engine
     return engine.model_copy(update={"enable_eplb": False, "num_redundant_experts": None})
+
+
+def compared_max_model_len(spec: ModelSpec, plan_len: int, vllm_version: str) -> int:
+    """The max_model_len a model compared beside a plan in a report is planned at (the app's
+    Report page and report --compare: "the same hardware and settings"): the plan's own,
+    `plan_len` (its --max-model-len, else its model's default), so every row's concurrency
+    counts requests of one length; capped at the model's own maximum where that is lower
+    (derived_max_model_len under `vllm_version`: vLLM refuses a longer one), which its row says
+    (ComparisonRow.max_model_len_capped). The Compare page plans at its own context field."""
+    return min(plan_len, derived_max_model_len(spec, vllm_rules(vllm_version).version))
 
 
 def compared_layout(spec: ModelSpec, cluster: ClusterSpec, preferred: ParallelLayout,

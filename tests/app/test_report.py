@@ -89,6 +89,39 @@ def test_report_with_comparison_and_audit() -> None:
     assert tokens == f"{table.loc['Qwen/Qwen3-8B', 'output tok/s']:,.0f}" and at_concurrency == "2"
 
 
+def test_the_compared_models_are_at_the_plans_max_model_len_as_in_the_cli(capsys) -> None:
+    # The seed with the Compare page's default models (h446): the table, titled "on the same
+    # hardware and settings", had the seed at 40,960 and the others at the Compare page's
+    # 32,768 ("2.94 at 32,768" for Meta-Llama-3.1-70B), while `report --compare` planned each
+    # at its own default (131,072: "no, 0.73"). Both now plan every model at the plan's
+    # 40,960 (Qwen3-235B's max_position_embeddings), the page saying that the Compare page's
+    # context differs. By hand (vLLM 0.34.0's 64-token blocks, 40,960 / 64 = 640 a request):
+    # - Qwen3-30B-A3B: 48 layers, 4 KV heads of 128, bf16: 2 x 48 x 4 x 128 x 2 = 98,304 B a
+    #   token; at TP=8 the 4 KV heads are replicated, one a GPU: 24,576 B a token per GPU
+    # - Meta-Llama-3.1-70B: 80 layers, 8 KV heads of 8,192 / 64 = 128, bf16: 327,680 B a
+    #   token, 40,960 per GPU at TP=8 (tests/cli/test_report_compare_max_model_len.py)
+    from tests.cli.test_report_compare_max_model_len import LLAMA, pool_blocks
+
+    qwen30 = "Qwen/Qwen3-30B-A3B"
+    at = open_page("report", **SEED_URL, ep="1")
+    at.date_input(key="report.date").set_value(DATE)
+    at.checkbox(key="report.compare").check().run()
+    assert not at.exception and not at.error
+    page = at.main.markdown[-1].value
+    assert page == cli_report("--ep", "--compare", qwen30, LLAMA).rstrip("\n")
+    assert ("The compared models are at this plan's max_model_len, 40,960 (or a model's own "
+            "maximum where that is lower), as `report --compare` plans them; the Compare page "
+            "plans them at its own context, 32,768" in [c.value for c in at.caption][0])
+    concurrency = {qwen30: pool_blocks(capsys, qwen30, 24_576, "--ep") / 640,
+                   LLAMA: pool_blocks(capsys, LLAMA, 40_960, "--max-model-len", "40960") / 640}
+    for model, kv_bytes in ((qwen30, "98,304"), (LLAMA, "327,680")):
+        cells = next(line for line in page.splitlines()
+                     if line.startswith(f"| {model} |")).split(" | ")
+        # KV B/token, Fits, (Ceiling), Concurrency at max_model_len
+        assert (cells[4], cells[5], cells[7]) == (
+            kv_bytes, "yes", f"{concurrency[model]:.2f} at 40,960")
+
+
 def test_report_of_a_hardware_that_cannot_be_planned_is_an_inline_error() -> None:
     at = open_page("report", hw="audit")  # this test machine has no GPU
     assert not at.exception

@@ -457,15 +457,23 @@ def test_comparison_rows_carry_speed_at_the_load() -> None:
 
 
 def test_comparison_says_the_context_each_concurrency_is_at() -> None:
-    # each model's concurrency is at its own max_model_len: 1.60 requests of 131,072 tokens
-    # and 4.48 of 40,960 are not comparable as bare numbers, so each cell names its length
+    # every compared model is at the plan's max_model_len (here 4,096), one planned lower at
+    # its own maximum (auto_layout.compared_max_model_len) says so in its cell, and the title
+    # names the length: 1.60 requests of 131,072 tokens and 4.48 of 40,960 are not comparable
     short = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
                              engine=EngineSettings(max_model_len=1024)))
-    report = build_report(inputs(comparison=(comparison_row(PLAN), comparison_row(short))))
+    same = comparison_row(PLAN, plan_len=4096)
+    report = build_report(inputs(comparison=(comparison_row(PLAN), same,
+                                             comparison_row(short, plan_len=4096))))
     table = next(t for t in tables(report.markdown) if t[0][0] == "Model")
     column = table[0].index("Concurrency at max_model_len (all replicas)")
     assert [row[column] for row in table[1:]] == [
-        f"{PLAN.max_concurrency:,.2f} at 4,096", f"{short.max_concurrency:,.2f} at 1,024"]
+        f"{PLAN.max_concurrency:,.2f} at 4,096", f"{PLAN.max_concurrency:,.2f} at 4,096",
+        f"{short.max_concurrency:,.2f} at 1,024 (its maximum)"]
+    assert "every model at the plan's max_model_len, 4,096, or at its own maximum" in (
+        report.markdown)
+    assert [r["max_model_len_capped"] for r in json.loads(report.json_text)["comparison"]] == [
+        False, False, True]
 
 
 def test_a_compared_model_under_dp_shows_all_replicas_beside_one() -> None:

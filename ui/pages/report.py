@@ -18,6 +18,7 @@ from planner.report import (
     model_warnings,
     with_param_check,
 )
+from planner.serving.auto_layout import compared_max_model_len
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
 from probes.audit_summary import audit_summary
@@ -54,8 +55,10 @@ def _audits() -> tuple[AuditSummary, ...]:
 
 def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
                 ) -> tuple[ComparisonRow, ...]:
-    """The chosen plan beside the Compare page's models, as the Compare page plans them,
-    each with its speed at the Plan page's load (as the Compare page shows it)."""
+    """The chosen plan beside the Compare page's models, as the Compare page plans them but
+    at the plan's max_model_len (capped at a model's own maximum: compared_max_model_len, as
+    report --compare), each with its speed at the Plan page's load (as the Compare page shows
+    it)."""
     others = [name for name in state().compared_models() if name != state().model]
     prefetch_sources(others)
     rows = [comparison_row(chosen, estimate_speed(request, load, plan_result=chosen))]
@@ -63,7 +66,9 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
     for name in others:
         try:
             spec = model_spec(name)
-            other = with_param_check(compare_plan(spec, request.cluster, engine), spec,
+            at_len = engine.model_copy(update={"max_model_len": compared_max_model_len(
+                spec, chosen.max_model_len, engine.vllm_version)})
+            other = with_param_check(compare_plan(spec, request.cluster, at_len), spec,
                                      model_source(name))
         except USER_ERRORS as exc:  # which model, and the way out: the report names no page
             raise ModelInputError(
@@ -72,7 +77,7 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
         rows.append(comparison_row(other, estimate_speed(
             PlanRequest(model=spec, cluster=request.cluster, layout=other.layout,
                         engine=other.engine), load, plan_result=other),
-            model_warnings(other, spec)))
+            model_warnings(other, spec), chosen.max_model_len))
     return tuple(rows)
 
 
@@ -121,6 +126,13 @@ cols[0].download_button("Download Markdown", markdown, f"{stem}.md", "text/markd
 cols[1].download_button("Download JSON", bundle.json_text, f"{stem}.json", "application/json")
 cols[2].download_button("Download sweep CSV", bundle.csv_text, f"{stem}.csv", "text/csv",
                         disabled=not with_sweep)
+if with_comparison and (context := state().compared_context()) != chosen.max_model_len:
+    # the table is report --compare's, at the plan's max_model_len: the Compare page's own
+    # context gave the same models other figures (3.51 at 32,768 there, 2.81 at 40,960 here)
+    st.caption(f"The compared models are at this plan's max_model_len, "
+               f"{chosen.max_model_len:,} (or a model's own maximum where that is lower), as "
+               "`report --compare` plans them; the Compare page plans them at its own "
+               f"context, {context:,}, so its fits and concurrency figures may differ.")
 # the report's wide tables (the memory plan's 14 columns, the alternatives' and compared
 # models') ran past the box and the page's right edge at 1280 px, their last columns out of
 # sight: each scrolls sideways inside the box instead, as GitHub shows a Markdown table
