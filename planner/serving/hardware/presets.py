@@ -1697,7 +1697,7 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
     _nvidia(
         "h100-pcie", "NVIDIA H100 PCIe", "80 GB HBM2e", _gib(79.19), 2000.0,
-        (756.0, 1513.0, None), "9.0", "PCIe 5.0 x16; optional NVLink bridge",
+        (756.5, 1513.0, None), "9.0", "PCIe 5.0 x16; optional NVLink bridge",
         # NOTE: find_string ids 18180642103, 54145480721, 59474166547: the sources cited below, in
         # order (search-index handles, for maintainers; users see titles and quotes)
         "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 PCIe column; CUDA total 79.19 GiB from "

@@ -755,6 +755,14 @@ def test_published_dense_figures() -> None:
     assert gpu_preset("rtx-3090").fp8_dense_tflops is None
 
 
+def test_h100_pcie_dense_rates_are_half_the_datasheet_sparse_ones() -> None:
+    # H100 datasheet, H100 PCIe column: BF16 Tensor Core 1,513 teraFLOPS*, FP8 3,026*, "*
+    # with sparsity"; dense is half: 1,513 / 2 = 756.5 (was 756.0), 3,026 / 2 = 1,513.
+    h100_pcie = gpu_preset("h100-pcie")
+    assert h100_pcie.bf16_dense_tflops == 756.5
+    assert h100_pcie.fp8_dense_tflops == 1513.0
+
+
 # Published read rates at or above 0.9 of the datasheet bandwidth (the speed model's fitted
 # weight efficiency), as the sources print them; hand ratios: A40 679 / 696 = 0.976, L40
 # 844 / 864 = 0.977, A100 40GB 1,490 / 1,555 = 0.958, H100 PCIe 1,942 / 2,000 = 0.971 (RRZE's
