@@ -1076,15 +1076,16 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
     _nvidia(
         "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "96 GB GDDR7 (ECC)",
-        _gib(94.97), 1792.0, (503.8, 1007.6, 2015.2), "12.0", _PCIE5,
+        _gib(94.97), 1792.0, (500.0, 1000.0, 2000.0), "12.0", _PCIE5,
         "NVIDIA RTX PRO 6000 Blackwell datasheet (2025), 4 PFLOPS FP4 sparse; CUDA total "
         "94.97 GiB with nvidia-smi 97887 MiB (antirez/ds4#431)",
-        int8_tops=1007.6, pcie_gen=5, fp32_tflops=125.0, boost_clock_mhz=2617.0,
+        int8_tops=1000.0, pcie_gen=5, fp32_tflops=125.0, boost_clock_mhz=2617.0,
         nvidia_smi_mib=97887,
         # NOTE: find_string ids 69598799291, 52072245151, 69868194304: the sources cited below, in
         # order (search-index handles, for maintainers; users see titles and quotes)
         notes="Dense TFLOP/s and INT8 TOPS derived from the sparse FP4 peak (/2 sparsity, x2 "
-        "per wider format); unverified. The Workstation Edition: NVIDIA's product page "
+        "per wider format): 4,000 / 2 = 2,000 FP4, 1,000 FP8 and INT8, 500 BF16; unverified. "
+        "The Workstation Edition: NVIDIA's product page "
         "(nvidia.com/en-us/products/workstations/professional-desktop-gpus/rtx-pro-6000, as a "
         "planning note quotes it: '1792 GB/sec', '4000' AI TOPS 'Theoretical FP4 TOPS using "
         "sparsity', 125 TFLOPS FP32, 600 W; a June 2026 datasheet revision is read as 126). The "

@@ -755,6 +755,17 @@ def test_published_dense_figures() -> None:
     assert gpu_preset("rtx-3090").fp8_dense_tflops is None
 
 
+def test_rtx_pro_6000_dense_rates_follow_its_4000_sparse_fp4_tops() -> None:
+    # NVIDIA's Workstation Edition page: "4000" AI TOPS, "Theoretical FP4 TOPS using
+    # sparsity"; dense FP4 4000 / 2 = 2000, each wider format half: FP8 and INT8 1000, BF16
+    # 500 (was 2015.2 / 1007.6 / 503.8, from no figure the source gives); the Server
+    # Edition's "4 PFLOPS" FP4 gives the same.
+    for key in ("rtx-pro-6000", "rtx-pro-6000-server"):
+        gpu = gpu_preset(key)
+        assert (gpu.fp4_dense_tflops, gpu.fp8_dense_tflops, gpu.int8_dense_tops,
+                gpu.bf16_dense_tflops) == (2000.0, 1000.0, 1000.0, 500.0), key
+
+
 def test_h100_pcie_dense_rates_are_half_the_datasheet_sparse_ones() -> None:
     # H100 datasheet, H100 PCIe column: BF16 Tensor Core 1,513 teraFLOPS*, FP8 3,026*, "*
     # with sparsity"; dense is half: 1,513 / 2 = 756.5 (was 756.0), 3,026 / 2 = 1,513.
