@@ -1988,12 +1988,19 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2); nvidia-smi total 189471 MiB "
         "on 'NVIDIA GB200' hosts ('4 x NVIDIA GB200, 189471 MiB each'; 'NVIDIA GB200, 189471 MiB "
         "(~185 GiB)'; 'NVIDIA GB200, 189471 MiB, 580.95.05')",
-        nvlink_gbps=1800.0, default_link="nvlink", int8_tops=5000.0, pcie_gen=6,
+        nvlink_gbps=1800.0, default_link="nvlink", int8_tops=5000.0, pcie_gen=5,
         nvidia_smi_mib=189471,
         unified_memory=True, fp32_tflops=80.0, boost_clock_mhz=2112.0,
         # NOTE: find_string ids 68727747023, 68338340969: the sources cited below, in order (search-
         # index handles, for maintainers; users see titles and quotes)
-        notes="PCIe generation 6 unverified (no source found): a GB200's GPUs reach the host over "
+        notes="PCIe generation 5, as the b200 row's (the same Blackwell GPU): PCIe 6.0 is new "
+        "in Blackwell Ultra, NVIDIA's Hot Chips 2025 comparison as reported ('(G)B300 vs. "
+        "(G)B200: Blackwell Ultra ... beherrscht PCIe 6.0', ComputerBase as inspohub.de copies "
+        "it; 'PCI Express 6.0 instead of PCI Express 5.0', sheroking.site's summary of NVIDIA's "
+        "'Inside NVIDIA Blackwell Ultra'; epium.com: 'support for PCIe Gen 6, while ... regular "
+        "server Blackwell use PCIe Gen 5'; the b300 row's 'Upgrade to PCIe Gen6'). A March 2024 "
+        "launch report (fudzilla.com) gave the B200 PCIe 6.0; no NVIDIA datasheet names the "
+        "generation, so 5 is a third-party reading. A GB200's GPUs reach the host over "
         "NVLink-C2C, not PCIe (Crusoe's MLPerf Inference v6.1 system description, "
         "GB200-NVL72_GB200-186GB_aarch64x16_Dynamo.json: accelerator_host_interconnect "
         f"'NVLink-C2C'). {_ESTIMATED_NOTE} 189471 - 512 = 188,959 MiB = 184.53 GiB (was 172.73, "

@@ -142,13 +142,22 @@ def test_pcie_6_runs_flits_not_128b_130b() -> None:
     assert pcie_rate(card, PcieSlot(generation=5)).gbps == 16 * 32 * 128 / 130 / 8
 
 
-@pytest.mark.parametrize("key", ["b300", "gb200"])
-def test_the_pcie_6_presets_run_at_the_flit_rate(key: str) -> None:
-    # B300 and GB200 are PCIe 6.0 cards (their presets' pcie_gen=6): over PCIe, not their
-    # default NVLink, they plan at 64 GT/s x 16 / 8 x 242/256 = 121.0 GB/s per direction, and
-    # host-staged at 121.0 x 6.34/31.5 = 24.35 GB/s (126.0 and 25.36 under 128b/130b)
-    gpu = gpu_preset(key)
+def test_the_pcie_6_preset_runs_at_the_flit_rate() -> None:
+    # B300 is a PCIe 6.0 card (its preset's pcie_gen=6): over PCIe, not its default NVLink,
+    # it plans at 64 GT/s x 16 / 8 x 242/256 = 121.0 GB/s per direction, and host-staged at
+    # 121.0 x 6.34/31.5 = 24.35 GB/s (126.0 and 25.36 under 128b/130b)
+    gpu = gpu_preset("b300")
     assert gpu.pcie_generation == 6 and gpu.default_intra_node_link == "nvlink"
     assert link_spec(gpu, "pcie").bandwidth_gbps == 121.0
     assert link_spec(gpu, "pcie-no-p2p").bandwidth_gbps == pytest.approx(121.0 * STAGED)
     assert round(link_spec(gpu, "pcie-no-p2p").bandwidth_gbps, 2) == 24.35
+
+
+@pytest.mark.parametrize("key", ["b200", "gb200"])
+def test_the_blackwell_presets_run_pcie_5(key: str) -> None:
+    # PCIe 6.0 is new in Blackwell Ultra (B300); B200 and GB200 (the same Blackwell GPU) are
+    # PCIe 5.0 (gb200 was 6): over PCIe they plan at 32 GT/s x 16 x 128/130 / 8 = 63.02 GB/s
+    # per direction
+    gpu = gpu_preset(key)
+    assert gpu.pcie_generation == 5
+    assert round(link_spec(gpu, "pcie").bandwidth_gbps, 2) == 63.02
