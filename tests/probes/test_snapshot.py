@@ -164,8 +164,8 @@ def test_load_refuses_readings_nvml_cannot_report(field: str, value: object, wor
     # (NVIDIA's tables: ... 8.7 Jetson Orin, 8.9 Ada ...); 99.9 was planned as such a GPU
     ("compute_capability", "99.9", "compute capability 99.9 is none an NVIDIA GPU has "
      "(NVIDIA's tables list 1.0, 1.1, 1.2, 1.3, 2.0, 2.1, 3.0, 3.2, 3.5, 3.7, 5.0, 5.2, 5.3, "
-     "6.0, 6.1, 6.2, 7.0, 7.2, 7.5, 8.0, 8.6, 8.7, 8.9, 9.0, 10.0, 10.1, 10.3, 11.0, 12.0, "
-     "12.1)"),
+     "6.0, 6.1, 6.2, 7.0, 7.2, 7.5, 8.0, 8.6, 8.7, 8.9, 9.0, 10.0, 10.1, 10.3, 10.7, 11.0, "
+     "12.0, 12.1)"),
     ("compute_capability", "8.8", "compute capability 8.8 is none an NVIDIA GPU has"),
     ("pcie_generation_max", 0, "PCIe generation 0 is not one of 1..6 (NVML's max link; null "
      "where it could not say)"),

@@ -53,7 +53,7 @@ unknown capability may have (custom.with_capability)."""
 NVIDIA_LISTED_CAPABILITIES: tuple[str, ...] = (
     "1.0", "1.1", "1.2", "1.3", "2.0", "2.1", "3.0", "3.2", "3.5", "3.7", "5.0", "5.2", "5.3",
     "6.0", "6.1", "6.2", "7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.1",
-    "10.3", "11.0", "12.0", "12.1")
+    "10.3", "10.7", "11.0", "12.0", "12.1")
 """Every compute capability an NVIDIA GPU has, oldest first (capability_problem refuses any
 other). NVIDIA's tables, read through the search tool on 2026-12-05:
 developer.nvidia.com/cuda-gpus (12.1 GB10, 12.0 RTX 50 / RTX PRO Blackwell, 11.0 Jetson
@@ -63,7 +63,14 @@ developer.nvidia.com/cuda-legacy-gpus (7.2 Jetson AGX Xavier, 7.0 V100, 6.2 Jets
 P40, 6.0 P100, 5.3 Jetson Nano, 5.2 M40, 5.0 GTX 750 Ti). Unverified against NVIDIA's own
 text, from third-party copies: 3.7 (K80), 3.5 (K40), 3.0 (K10) (cnblogs.com/nightnine/p/
 16591404), 3.2, 2.1, 2.0 and 1.0-1.3 (the CUDA SDK support list copied in blog.csdn.net/
-mujie2015/article/details/137119349), 10.1 (gpu-ark.ru's table: "NVIDIA B100 10.1")."""
+mujie2015/article/details/137119349). From CUDA's own release notes as read through the
+search tool, not from the tables: 10.1, Jetson Thor under CUDA 12.9 and older (NVIDIA's
+cuRANDDx release notes, docs.nvidia.com/cuda/curanddx/release_notes.html: "Thor SM renaming
+from sm_101 to sm_110 starting from CUDA 13.0 ... For CUDA 12.9 and older releases, Thor stays
+labeled as sm_101"; the B100 is 10.0, as the B200); 10.7, Rubin (CUDA 13.4, as PyTorch PR
+#190654 quotes its release notes: "adds support for the NVIDIA Rubin Architecture (compute
+capability 10.7)"; vLLM PR #49387 "Add sm_107 for Rubin", merged; cuDNN 9.26: "Support for
+Rubin-architecture GPUs (CUDA compute capability 10.7)")."""
 
 
 def capability_problem(compute_capability: str) -> str | None:

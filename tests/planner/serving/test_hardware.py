@@ -1427,3 +1427,16 @@ def test_a_compute_capability_no_nvidia_gpu_has_is_refused() -> None:
     # every preset's and every capability Headroom knows the formats of is one of the list
     assert {g.compute_capability for g in GPU_PRESETS.values() if g.vendor == "nvidia"} | set(
         NVIDIA_CAPABILITIES) <= set(NVIDIA_LISTED_CAPABILITIES)
+
+
+def test_a_rubin_gpu_of_capability_10_7_is_taken() -> None:
+    # CUDA 13.4 "adds support for the NVIDIA Rubin Architecture (compute capability 10.7)"
+    # (PyTorch PR #190654; vLLM PR #49387 "Add sm_107 for Rubin"): a Rubin custom GPU was
+    # refused as "none an NVIDIA GPU has". Headroom knows no formats of 10.7, so fp32 and
+    # fp16 only (CONSERVATIVE_FORMATS), as 8.7; 10.6 and 10.8 stay refused
+    assert custom_gpu(180 * GIB, "Rubin", compute_capability="10.7").native_weight_formats == (
+        "fp32", "fp16")
+    assert "10.7" in NVIDIA_LISTED_CAPABILITIES
+    for unlisted in ("10.6", "10.8"):
+        with pytest.raises(HardwareError, match=rf"^compute capability {unlisted} is none"):
+            custom_gpu(180 * GIB, "Rubin", compute_capability=unlisted)
