@@ -82,9 +82,13 @@ _DEFAULT_ROWS = (
     _row("a100-40gb", 1.99, _LAMBDA),
     _row("a10", 1.29, _LAMBDA),
     _row("gh200", 2.29, _LAMBDA),
-    # 0.00013 $/s x 3600 = 0.468 $/h; 0.00024 x 3600 = 0.864; 0.00037 x 3600 = 1.332
+    # 0.00013 $/s x 3600 = 0.468 $/h; 0.00024 x 3600 = 0.864; 0.00037 x 3600 = 1.332;
+    # 0.00011 x 3600 = 0.396
     _row("rtx-3090", 0.468, _SERVERLESS.format(tier="L4, A5000, 3090; 24 GB")),
     _row("l4", 0.468, _SERVERLESS.format(tier="L4, A5000, 3090; 24 GB")),
+    _row("rtx-a5000", 0.468, _SERVERLESS.format(tier="L4, A5000, 3090; 24 GB")),
+    _row("rtx-a4000", 0.396, _SERVERLESS.format(tier="A4000, A4500, RTX 4000; 16 GB")),
+    _row("rtx-a4500", 0.396, _SERVERLESS.format(tier="A4000, A4500, RTX 4000; 16 GB")),
     _row("rtx-a6000", 0.864, _SERVERLESS.format(tier="A6000, A40; 48 GB")),
     _row("a40", 0.864, _SERVERLESS.format(tier="A6000, A40; 48 GB")),
     _row("rtx-6000-ada", 1.332, _SERVERLESS.format(tier="L40, L40S, 6000 Ada; 48 GB")),
@@ -103,7 +107,6 @@ _DEFAULT_ROWS = (
     _row("rtx-4080", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-5070-ti", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-5080", None, "no on-demand list price recorded here: give a price"),
-    _row("rtx-a4000", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3060", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3080", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3080-ti", None, "no on-demand list price recorded here: give a price"),
@@ -128,8 +131,6 @@ _DEFAULT_ROWS = (
     _row("h800", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("a800", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("h20", None, "sold in China; no on-demand list price recorded here: give a price"),
-    _row("rtx-a5000", None, "no pod price recorded here (RunPod Serverless's 24 GB tier names "
-         "the A5000, but rtx-3090 and l4 stand for that tier): give a price"),
     _row("gb200", None, "sold as NVL72 racks, not rented per GPU-hour at a list price: give a "
          "price"),
     _row("dgx-spark-gb10", None, "a desktop machine, not rented by the hour: give a price"),
@@ -146,7 +147,6 @@ _DEFAULT_ROWS = (
     _row("quadro-rtx-6000", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-4070", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3070", None, "no on-demand list price recorded here: give a price"),
-    _row("rtx-a4500", None, "no on-demand list price recorded here: give a price"),
     _row("a2", None, "no on-demand list price recorded here: give a price"),
     _row("quadro-rtx-5000", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-4500-ada", None, "no on-demand list price recorded here: give a price"),

@@ -2,8 +2,10 @@
 
 Hand-worked (as in tests/cli/test_objective_recommend_cli.py): Qwen3-235B-A22B GPTQ int4 is
 ~114 GiB of weights, so it needs 8 RTX 3090s (8 x $0.468 = $3.744/h with the default table)
-or 2 A100/H100-class 80 GB cards; Qwen3-8B in int4 fits one 24 GB card, the cheapest of
-which in the default table are the RTX 3090 and L4 at $0.468/h.
+or 2 A100/H100-class 80 GB cards; Qwen3-8B in FP8 (~8 GB) fits one 16 GB card, the cheapest
+of which in the default table are the RTX A4000 and A4500 at $0.396/h (RunPod Serverless's 16
+GB tier, $0.00011/s x 3600), the A4500 first at that price (the faster, so fewer $ per M
+output tokens); the 24 GB RTX 3090, L4 and RTX A5000 cost $0.468/h.
 """
 
 import json
@@ -36,7 +38,7 @@ def test_cheapest_first_for_a_small_model() -> None:
     runnable = table["run"] == "serve"
     assert list(runnable) == sorted(runnable, reverse=True)
     assert list(table["$/hour"][runnable]) == sorted(table["$/hour"][runnable])
-    assert table["$/hour"].iloc[0] == 0.47  # one 24 GB card at $0.468/h, rounded
+    assert table["$/hour"].iloc[0] == 0.4  # one 16 GB card at $0.396/h, rounded
     assert table["GPUs"].iloc[0].startswith("1x ")
     # fp8 of the bf16 checkpoint (~8 GB) is made at load (--quantization fp8): a command
     assert "FP8" in table["weights"].iloc[0]
@@ -61,16 +63,16 @@ def test_a_what_if_row_is_labelled_and_says_why() -> None:
 def test_an_edited_price_changes_the_order() -> None:
     at = open_page("recommend", model="Qwen/Qwen3-8B")
     first = _run(at)["GPUs"].iloc[0]
-    assert "3090" in first or "L4" in first
-    # the price editor (the page's first table): make both $0.468 cards cost $50/h
+    assert first == "1x NVIDIA RTX A4500"
+    # the price editor (the page's first table): make both $0.396 cards cost $50/h
     gpus = list(at.dataframe[0].value["GPU"])
     at.session_state["recommend.prices"] = {
-        "edited_rows": {gpus.index(g): {"$/GPU-hour": 50.0} for g in ("rtx-3090", "l4")},
+        "edited_rows": {gpus.index(g): {"$/GPU-hour": 50.0} for g in ("rtx-a4000", "rtx-a4500")},
         "added_rows": [], "deleted_rows": []}
     at.run()
     second = _run(at)
-    assert "3090" not in second["GPUs"].iloc[0] and "L4" not in second["GPUs"].iloc[0]
-    assert second["$/hour"].iloc[0] > 0.47
+    assert "A4000" not in second["GPUs"].iloc[0] and "A4500" not in second["GPUs"].iloc[0]
+    assert second["$/hour"].iloc[0] == 0.47  # one 24 GB card at $0.468/h, rounded
 
 
 def test_a_request_rate_and_an_impossible_target() -> None:
@@ -261,9 +263,9 @@ def test_gpus_without_a_price_say_where_to_enter_one() -> None:
 
 
 def test_an_emptied_price_leaves_the_gpu_out() -> None:
-    # the price column's help: "empty: the GPU is left out". Emptying the two $0.468 cards'
-    # cells (RTX 3090, L4: the cheapest for Qwen3-8B) planned them at that default price still,
-    # first in the table; now neither is searched, and the page names them as unpriced
+    # the price column's help: "empty: the GPU is left out". Emptying two $0.468 cards'
+    # cells (RTX 3090, L4: 24 GB cards that serve Qwen3-8B) planned them at that default price
+    # still; now neither is searched, and the page names them as unpriced
     at = open_page("recommend", model="Qwen/Qwen3-8B")
     gpus = list(at.dataframe[0].value["GPU"])
     at.session_state["recommend.prices"] = {
@@ -335,14 +337,14 @@ def test_the_rows_grid_names_each_gpu_by_its_preset() -> None:
     # the grid's GPU cell held the full name and cut it at its edge at 1280 px: "1x NVIDIA
     # GeForce RTX 309" (the 3090 or the 3090 Ti?), "1x NVIDIA RTX 6000 Ada Ge"; and two
     # presets share one name (rtx-3080 and rtx-3080-12gb: "NVIDIA GeForce RTX 3080"). It
-    # names the preset, as the CLI's recommend table does ("1x rtx-3090" first for this
-    # model: one 24 GB card at $0.468/h, module docstring), the full name beside it under
+    # names the preset, as the CLI's recommend table does ("1x rtx-a4500" first for this
+    # model: one 16 GB card at $0.396/h, module docstring), the full name beside it under
     # More columns
     from planner.serving.hardware import GPU_PRESETS
 
     at = open_page("recommend", model="Qwen/Qwen3-8B")
     table = _run(at)
-    assert table["preset"].iloc[0] == "1x rtx-3090"
+    assert table["preset"].iloc[0] == "1x rtx-a4500"
     for preset, full in zip(table["preset"], table["GPUs"], strict=True):
         count, key = preset.split("x ", 1)
         assert full == f"{count}x {GPU_PRESETS[key].name}"
@@ -453,7 +455,7 @@ def test_the_money_columns_read_in_dollars_and_cents() -> None:
     for name, label in (("$/hour", "$/h"), ("$ per M output tokens", "$/M tok")):
         assert config[name]["label"] == label
         assert config[name]["type_config"] == {"type": "number", "format": "dollar"}
-    assert grid.value["$/hour"].iloc[0] == 0.47  # the data stays a number, to sort
+    assert grid.value["$/hour"].iloc[0] == 0.4  # the data stays a number, to sort
     # the other numbers keep their thousands separators
     assert config["TTFT (ms)"]["type_config"] == {"type": "number", "format": "localized"}
 

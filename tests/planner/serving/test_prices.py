@@ -26,6 +26,20 @@ def test_serverless_rates_are_per_second_times_3600() -> None:
     assert math.isclose(DEFAULT_PRICES["rtx-a6000"].usd_per_gpu_hour, 0.00024 * 3600)
 
 
+def test_the_rtx_a_cards_cost_their_serverless_tier() -> None:
+    # docs.runpod.io/serverless/pricing, active worker: "A4000, A4500, RTX 4000 | 16 GB |
+    # $0.00016 | $0.00011" -> 0.00011 x 3600 = $0.396/h; "L4, A5000, 3090 | 24 GB | $0.00019
+    # | $0.00013" -> $0.468/h, as the rtx-3090 and l4 rows (they were unpriced though the
+    # table's rule, pods else Lambda else this rate, reaches them)
+    for key, usd, tier in (("rtx-a4000", 0.396, "A4000, A4500, RTX 4000; 16 GB"),
+                           ("rtx-a4500", 0.396, "A4000, A4500, RTX 4000; 16 GB"),
+                           ("rtx-a5000", 0.468, "L4, A5000, 3090; 24 GB")):
+        row = DEFAULT_PRICES[key]
+        assert (row.usd_per_gpu_hour, row.estimate) == (usd, False), key
+        assert "docs.runpod.io/serverless/pricing, read 2026-11-30" in row.source, key
+        assert f"({tier})" in row.source, key
+
+
 def test_rtx_5090_and_pro_6000_cost_runpods_secure_rate_not_an_estimate() -> None:
     # RunPod's catalog on 2026-09-05 (a planning note): RTX 5090 $0.99, RTX PRO 6000 Blackwell
     # Server Edition $2.09 on Secure Cloud, with H100 SXM $3.49 and NVL $3.19 as the RunPod rows
