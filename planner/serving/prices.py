@@ -137,6 +137,7 @@ _DEFAULT_ROWS = (
     _row("v100-32gb", None, "no current on-demand list price found: give a price"),
     _row("v100-16gb", None, "no current on-demand list price found: give a price"),
     _row("v100-pcie-16gb", None, "no current on-demand list price found: give a price"),
+    _row("v100-pcie-32gb", None, "no current on-demand list price found: give a price"),
     _row("t4", None, "no on-demand list price recorded here (the transcription the RunPod and "
          "Lambda rows come from lists no T4; Colab's and Kaggle's free T4s have no hourly "
          "price): give a price"),

@@ -72,7 +72,7 @@ def test_a_pascal_card_is_refused_as_vllm_s_wheels_hold_no_code_for_it(capsys) -
 
 
 def test_an_nvml_name_of_another_size_of_a_preset_keeps_the_preset_s_capability(capsys) -> None:
-    # 'Tesla V100-PCIE-32GB' at 15.77 GiB is the 32 GB V100 preset's model at another memory:
+    # 'Tesla V100-PCIE-32GB' at 15.77 GiB is the 32 GB V100 PCIe preset's model at another memory:
     # capability 7.0 from the preset, not from this table; gemma-3-4b-it is served in float32
     # there (below 8.0)
     code, out, err = run_main(capsys, "plan", "--model", "google/gemma-3-4b-it",
@@ -80,7 +80,7 @@ def test_an_nvml_name_of_another_size_of_a_preset_keeps_the_preset_s_capability(
                               "--json")
     assert code == 0, err
     assert json.loads(out)["weight_format"] == "fp32"
-    assert "which the v100-32gb preset (Tesla V100-SXM2-32GB, 32 GB HBM2) is not" in err, err
+    assert "which the v100-pcie-32gb preset (Tesla V100-PCIE-32GB, 32 GB HBM2) is not" in err, err
     assert "from its name" not in err
 
 

@@ -472,8 +472,8 @@ def test_a_gpu_name_without_its_size_says_which_size_was_planned(capsys) -> None
         code, _, err = run_main(capsys, *argv, "--gpu", gpu)  # the size is stated: nothing to say
         assert code == 0 and err == "", gpu
     code, _, err = run_main(capsys, *argv, "--gpu", "v100")
-    assert code == 2 and "GPU 'v100' is ambiguous: did you mean v100-16gb, v100-32gb or " \
-        "v100-pcie-16gb?" in err
+    assert code == 2 and "GPU 'v100' is ambiguous: did you mean v100-16gb, v100-32gb, " \
+        "v100-pcie-16gb or v100-pcie-32gb?" in err
     # (rtx-4060-ti-16gb has no list price: --price gives one)
     code, _, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--gpu",
                             "RTX 4060 Ti", "--price", "rtx-4060-ti-16gb=1.0", "--context", "4k")

@@ -338,6 +338,55 @@ _MI300X = GpuSpec(
 )
 """AMD's CDNA3 row, the base of the mi325x row (same compute, other memory)."""
 
+_V100_PCIE_16GB = _nvidia(
+    "v100-pcie-16gb", "Tesla V100-PCIE-16GB", "16 GB HBM2", 16160 * MIB, 900.0,
+    (None, None, None), "7.0", "PCIe 3.0 x16, no NVLink",
+    # NOTE: find_string ids 4763179891, 47257916895, 17131672623, 48318694783: the nvidia-smi
+    # tables cited below (search-index handles, for maintainers; users see titles and quotes)
+    "NVIDIA's Tesla V100 PCIe figures as io-tech.fi reports them: 80 SMs, about 1,370 MHz, "
+    "'112 TFLOPS' tensor, 14 TFLOPS FP32, 28 TFLOPS FP16, 16 GB HBM2 on 4,096 bits, 900 GB/s, "
+    "250 W; PCIe 3.0 x16, boost 1,380 MHz (sysrqmts.com's Tesla V100 PCIe 16 GB column); "
+    "nvidia-smi 16160 MiB on 'Tesla V100-PCIE...' hosts on older drivers, 16384 MiB on "
+    "'Tesla V100-PCIE-16GB' hosts on newer ones",
+    fp16_tflops=112.0, pcie_gen=3, nvidia_smi_mib=16384, fp32_tflops=14.0,
+    boost_clock_mhz=1380.0,
+    notes=f"{_VOLTA_NOTE} FP32 14 TFLOPS and the 1,380 MHz boost clock from the source's "
+    "figures (80 SMs x 64 FP32 lanes x 2 x 1.38 GHz = 14.13, SM_UNITS 7.0). CUDA total "
+    "16160 MiB (15.78 GiB) from the older drivers' nvidia-smi "
+    "total, which prints CUDA's (as the 2080 Ti's 11019 MiB = its logged 10.76 GiB): no CUDA "
+    "log naming this card was found, so unverified; PyTorch prints 'GPU 0; 15.78 GiB total "
+    "capacity' on a '16G V100' of unnamed form (kchengiva/Shift-GCN#34). Default link pcie "
+    "with P2P: a Tesla card's driver allows PCIe peer-to-peer (NVIDIA/nccl#175: 'GPU-P2P "
+    "could be enabled for the Tesla serial GPU'). The V100 PCIe 32GB is v100-pcie-32gb.",
+)
+"""The V100 PCIe 16GB row, the base of the v100-pcie-32gb row (the same board with twice the
+HBM2)."""
+_V100_PCIE_32GB = _V100_PCIE_16GB.model_copy(update=dict(
+    key="v100-pcie-32gb",
+    name="Tesla V100-PCIE-32GB",
+    memory_label="32 GB HBM2",
+    memory_total_bytes=round(32510.5 * MIB),
+    nvidia_smi_total_mib=32768,
+    # NOTE: find_string ids 34091627320, 47295128722, 71395714733, 68912269761, 40722835223,
+    # 52485379050, 61178370208, 34071573884: the sources cited below, in order (search-index
+    # handles, for maintainers; users see titles and quotes)
+    source="The v100-pcie-16gb row's figures, the same GV100 PCIe board with 32 GB of HBM2: "
+    "a TechPowerUp-derived table lists the 'Tesla V100 PCIe 32GB' as the 16GB card (~28.26 "
+    "FP16 and ~14.13 FP32 TFLOPS, 897.0 GB/s), another '3x Tesla V100 PCIE 32GB' host '900 "
+    "GB/s (HBM2)', no NVLink ('PCIe only'); CUDA total 32,510.5 MiB from PyTorch on the "
+    "card ('YOLOv5 2022-3-15 torch 1.11.0+cu102 CUDA:0 (Tesla V100-PCIE-32GB, 32510.5MB)': "
+    "total_memory / 1024**2, unrounded); nvidia-smi 32768 MiB on 'Tesla V100-PCIE-32GB' hosts "
+    "(CUDA 12.1, 12.2, 12.4 and 12.9 drivers; 575.57.08)",
+    notes=f"{_VOLTA_NOTE} Rates, clock and links the v100-pcie-16gb row's (112 FP16 tensor and "
+    "14 FP32 TFLOPS, 1,380 MHz, PCIe 3.0 x16, no NVLink: the 32 GB card's own datasheet "
+    "column was not found in the search index, so unverified for it). CUDA total 32,510.5 "
+    "MiB = 31.75 GiB on a CUDA 10.2 PyTorch wheel, the driver unnamed; hashcat on a CUDA "
+    "12.0 host prints '32190/32500 MB' for it (which API it reads was not checked). Default "
+    "link pcie with P2P, as the 16 GB card. It was planned as the v100-32gb row (SXM2 "
+    "figures, NVLink by default) before 2026-12-05.",
+))
+"""The V100 PCIe 32GB: the 16 GB PCIe card's figures with its own memory."""
+
 
 PRESET_ROWS: tuple[GpuSpec, ...] = (
     # ---- consumer / workstation -------------------------------------------------------
@@ -2023,15 +2072,15 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "commonly printed in PyTorch OOM messages on V100 32GB",
         fp16_tflops=125.0, nvlink_gbps=300.0, default_link="nvlink",
         fp32_tflops=15.7, boost_clock_mhz=1530.0,
-        aliases=("Tesla V100-PCIE-32GB",),
         pcie_gen=3,
-        notes="No BF16: FP16 tensor cores only (125 TFLOP/s on SXM2; the PCIe card's datasheet "
-        "figure is lower, so a PCIe V100's speed is optimistic); a bfloat16 checkpoint is served "
-        "as float16, Gemma-2/3 and GLM-4 as float32 (engine.served_dtype). vLLM 0.9.1-0.10.1 "
-        "start compute capability < 8.0 on their V0 engine, which Headroom does not plan "
+        notes="No BF16: FP16 tensor cores only (125 TFLOP/s on SXM2); a bfloat16 checkpoint is "
+        "served as float16, Gemma-2/3 and GLM-4 as float32 (engine.served_dtype). vLLM "
+        "0.9.1-0.10.1 start compute capability < 8.0 on their V0 engine, which Headroom does not "
+        "plan "
         "(v1_oracle.OLD_GPU_FALLBACK_UNTIL); from 0.10.2 it is planned (0.10.2 and 0.11.0 serve "
-        "attention here on FlexAttention: attention_backend.flex_attention_errors). PCIe "
-        "variants lack NVLink. PCIe generation 3 unverified (no source found). "
+        "attention here on FlexAttention: attention_backend.flex_attention_errors). The PCIe "
+        "card, without NVLink, is v100-pcie-32gb ('Tesla V100-PCIE-32GB' was an alias of this "
+        "row until 2026-12-05). PCIe generation 3 unverified (no source found). "
         f"{_V100_SXM2_FP32}",
     ),
     _nvidia(
@@ -2057,29 +2106,8 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "'Tesla V100-SXM2' hosts and 16160 on others: where CUDA reports 30 MiB more than this "
         "row, an audit plans the total it measures.",
     ),
-    _nvidia(
-        "v100-pcie-16gb", "Tesla V100-PCIE-16GB", "16 GB HBM2", 16160 * MIB, 900.0,
-        (None, None, None), "7.0", "PCIe 3.0 x16, no NVLink",
-        # NOTE: find_string ids 4763179891, 47257916895, 17131672623, 48318694783: the nvidia-smi
-        # tables cited below (search-index handles, for maintainers; users see titles and quotes)
-        "NVIDIA's Tesla V100 PCIe figures as io-tech.fi reports them: 80 SMs, about 1,370 MHz, "
-        "'112 TFLOPS' tensor, 14 TFLOPS FP32, 28 TFLOPS FP16, 16 GB HBM2 on 4,096 bits, 900 GB/s, "
-        "250 W; PCIe 3.0 x16, boost 1,380 MHz (sysrqmts.com's Tesla V100 PCIe 16 GB column); "
-        "nvidia-smi 16160 MiB on 'Tesla V100-PCIE...' hosts on older drivers, 16384 MiB on "
-        "'Tesla V100-PCIE-16GB' hosts on newer ones",
-        fp16_tflops=112.0, pcie_gen=3, nvidia_smi_mib=16384, fp32_tflops=14.0,
-        boost_clock_mhz=1380.0,
-        notes=f"{_VOLTA_NOTE} FP32 14 TFLOPS and the 1,380 MHz boost clock from the source's "
-        "figures (80 SMs x 64 FP32 lanes x 2 x 1.38 GHz = 14.13, SM_UNITS 7.0). CUDA total "
-        "16160 MiB (15.78 GiB) from the older drivers' nvidia-smi "
-        "total, which prints CUDA's (as the 2080 Ti's 11019 MiB = its logged 10.76 GiB): no CUDA "
-        "log naming this card was found, so unverified; PyTorch prints 'GPU 0; 15.78 GiB total "
-        "capacity' on a '16G V100' of unnamed form (kchengiva/Shift-GCN#34). Default link pcie "
-        "with P2P: a Tesla card's driver allows PCIe peer-to-peer (NVIDIA/nccl#175: 'GPU-P2P "
-        "could be enabled for the Tesla serial GPU'). The V100 PCIe 32GB ('Tesla V100-PCIE-32GB') "
-        "is still planned as the v100-32gb row (SXM2 figures, NVLink by default: pass --link "
-        "pcie).",
-    ),
+    _V100_PCIE_16GB,
+    _V100_PCIE_32GB,
     _MI300X,
     _MI300X.model_copy(update=dict(
         key="mi325x",

@@ -92,6 +92,7 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
 SMS_AND_LANES = {
     "t4": (40, 64),
     "v100-32gb": (80, 64), "v100-16gb": (80, 64), "v100-pcie-16gb": (80, 64),
+    "v100-pcie-32gb": (80, 64),
     # Turing: 4,352 / 64 = 68 SMs (RTX 2080 Ti), 4,608 / 64 = 72 (TITAN RTX, Quadro RTX 8000/6000)
     "rtx-2080-ti": (68, 64), "titan-rtx": (72, 64), "quadro-rtx-8000": (72, 64),
     "quadro-rtx-6000": (72, 64),
@@ -887,7 +888,7 @@ def test_ambiguous_gpu_name_lists_the_presets_it_could_be() -> None:
             "ambiguous: did you mean a100-40gb, a100-40gb-pcie, a100-80gb or a100-80gb-pcie?")):
         resolve_gpu_key("A100")
     with pytest.raises(UnknownGpuError, match=re.escape(
-            "ambiguous: did you mean v100-16gb, v100-32gb or v100-pcie-16gb?")):
+            "ambiguous: did you mean v100-16gb, v100-32gb, v100-pcie-16gb or v100-pcie-32gb?")):
         resolve_gpu_key("Tesla V100")
     # the PCIe card comes in 40 and 80 GB, each a preset
     with pytest.raises(UnknownGpuError,
@@ -989,7 +990,8 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", 94.97, "rtx-pro-6000"),
         ("NVIDIA RTX PRO 6000 Blackwell Server Edition", 94.97, "rtx-pro-6000-server"),
         ("NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition", 94.97, "rtx-pro-6000-maxq"),
-        ("Tesla V100-PCIE-32GB", 31.74, "v100-32gb"),
+        # its own preset since 2026-12-05 (was the SXM2 v100-32gb, NVLink and all)
+        ("Tesla V100-PCIE-32GB", 31.74, "v100-pcie-32gb"),
         ("NVIDIA A10G", 22.06, "a10g"),  # not the A10 (same memory, another tensor rate)
         ("NVIDIA A10", 22.06, "a10"),
         ("NVIDIA GeForce RTX 4080", 15.99, "rtx-4080"),  # WSL2's total, within 10 %
@@ -1339,11 +1341,13 @@ def test_other_presets_a_short_name_may_mean() -> None:
     ("A100 40GB", "a100-40gb", ("a100-40gb-pcie",)),
     ("NVIDIA A100 80GB", "a100-80gb", ("a100-80gb-pcie",)),
     ("V100 16GB", "v100-16gb", ("v100-pcie-16gb",)),
+    ("V100 32GB", "v100-32gb", ("v100-pcie-32gb",)),
     ("H100 80GB", "h100-sxm", ("h100-pcie",)),  # the 94 GB NVL states another size
     # NVML's names and a stated form factor are exact: no other
     ("NVIDIA A100-SXM4-80GB", "a100-80gb", ()), ("NVIDIA A100 80GB PCIe", "a100-80gb-pcie", ()),
     ("NVIDIA A100-PCIE-40GB", "a100-40gb-pcie", ()), ("NVIDIA H100 80GB HBM3", "h100-sxm", ()),
     ("Tesla V100-SXM2-16GB", "v100-16gb", ()), ("Tesla V100-PCIE-16GB", "v100-pcie-16gb", ()),
+    ("Tesla V100-PCIE-32GB", "v100-pcie-32gb", ()),
     ("A100 80GB PCIe", "a100-80gb-pcie", ()), ("H100 SXM", "h100-sxm", ()),
     ("a100-80gb", "a100-80gb", ()),
 ])
@@ -1357,16 +1361,16 @@ def test_a_name_without_its_form_factor_names_the_other_form_factor(
 def test_a_name_without_a_size_says_the_size_no_preset_holds() -> None:
     """The RTX 3060 / 4060 Ti / 5060 Ti names planned their larger card without a word, though
     8 GB cards are sold (NVIDIA's compare page: 12 / 8 and 16 / 8 GB). A name stating its size,
-    or a GPU sold in one size, has no other; "V100" names two presets (16 and 32 GB) and is
-    ambiguous, as "A100" is."""
+    or a GPU sold in one size, has no other; "V100" names four presets (16 and 32 GB, SXM2 and
+    PCIe) and is ambiguous, as "A100" is."""
     for name, gb in (("rtx-3060", 8), ("NVIDIA GeForce RTX 4060 Ti", 8), ("RTX 5060 Ti", 8)):
         assert size_without_preset(name) == gb, name
     for name in ("v100-32gb", "Tesla V100-SXM2-32GB", "Tesla V100-SXM2-16GB",
                  "Tesla V100-PCIE-16GB", "NVIDIA A100 80GB PCIe", "rtx-4060-ti-16gb",
                  "RTX 3060 12GB", "RTX 3090", "H100"):
         assert size_without_preset(name) is None, name
-    with pytest.raises(UnknownGpuError, match="ambiguous: did you mean v100-16gb, v100-32gb "
-                                              "or v100-pcie-16gb"):
+    with pytest.raises(UnknownGpuError, match="ambiguous: did you mean v100-16gb, v100-32gb, "
+                                              "v100-pcie-16gb or v100-pcie-32gb"):
         resolve_gpu_key("V100")
 
 

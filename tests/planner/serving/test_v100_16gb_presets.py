@@ -29,7 +29,7 @@ SXM2, PCIE = gpu_preset("v100-16gb"), gpu_preset("v100-pcie-16gb")
 @pytest.mark.parametrize(("name", "key"), [
     ("Tesla V100-SXM2-16GB", "v100-16gb"), ("V100 16GB", "v100-16gb"), ("v100-16gb", "v100-16gb"),
     ("Tesla V100-PCIE-16GB", "v100-pcie-16gb"), ("V100 PCIe 16GB", "v100-pcie-16gb"),
-    ("Tesla V100-SXM2-32GB", "v100-32gb"), ("Tesla V100-PCIE-32GB", "v100-32gb"),
+    ("Tesla V100-SXM2-32GB", "v100-32gb"), ("Tesla V100-PCIE-32GB", "v100-pcie-32gb"),
 ])
 def test_the_names_people_and_nvml_write_resolve(name: str, key: str) -> None:
     assert resolve_gpu_key(name) == key
