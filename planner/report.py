@@ -67,7 +67,7 @@ from planner.text import (
     rank_runs,
     ranks_by,
 )
-from planner.units import GIB, gib_text
+from planner.units import gib_text
 
 REPORT_SCHEMA = "headroom.report"
 REPORT_VERSION = 1
@@ -218,7 +218,7 @@ def card_facts(card: ModelCard) -> list[tuple[str, str]]:
                 and card.extended_context_tokens != card.derived_max_model_len else "")
     note = context_note(card.vllm_version, card.max_context_tokens, card.derived_why)
     note = f" ({note})" if note else ""
-    size = "unknown" if card.checkpoint_bytes is None else f"{card.checkpoint_bytes / GIB:,.2f} GiB"
+    size = "unknown" if card.checkpoint_bytes is None else gib_text(card.checkpoint_bytes)
     rows = [
         ("Source", card.source),
         ("Architecture", f"{card.model_type} ({', '.join(card.architectures) or '—'})"),

@@ -17,7 +17,7 @@ from cli.output import emit
 from cli.parser import OneLineParser
 from planner.report import text_columns
 from planner.text import plural, sentence
-from planner.units import GIB
+from planner.units import gib_text
 from probes.audit_summary import cuda_version_text
 from probes.findings import Finding, audit
 from probes.host import UNLIMITED, HostInfo
@@ -31,11 +31,11 @@ def _fmt(value: Any, suffix: str = "") -> str:
 
 
 def _gib(n_bytes: int | None) -> str:
-    return "-" if n_bytes is None else f"{n_bytes / GIB:.2f}"
+    return "-" if n_bytes is None else gib_text(n_bytes)
 
 
 def _gpu_rows(gpus: list[GpuInfo]) -> list[str]:
-    rows = [["#", "Name", "Used / total GiB", "Temp", "Power W", "PCIe now (max)", "Util",
+    rows = [["#", "Name", "Used / total", "Temp", "Power W", "PCIe now (max)", "Util",
              "Procs"]]
     for g in gpus:
         pcie = (f"Gen{_fmt(g.pcie_generation_current)} x{_fmt(g.pcie_width_current)} "
@@ -67,7 +67,7 @@ def _host_rows(host: HostInfo) -> list[str]:
     installed = [f"{k} {v}" for k, v in host.packages.items() if v]
     missing = [k for k, v in host.packages.items() if not v]
     disks = [f"    {d.role:<9} {d.path}{'' if d.exists else ' (not created yet)'}: "
-             f"{_gib(d.free_bytes)} GiB free of {_gib(d.total_bytes)} GiB"
+             f"{_gib(d.free_bytes)} free of {_gib(d.total_bytes)}"
              f" (on {_fmt(d.mount_point)})" for d in host.disks]
     memlock = host.ulimit_memlock_soft_bytes
     return [
@@ -77,8 +77,8 @@ def _host_rows(host: HostInfo) -> list[str]:
         f"{_fmt(host.cpu_cores)} {plural(host.cpu_cores, 'core')} / "
         f"{_fmt(host.cpu_threads)} {plural(host.cpu_threads, 'thread')}, "
         f"{_fmt(host.numa_nodes)} NUMA {plural(host.numa_nodes, 'node')}",
-        f"  RAM: {_gib(host.ram_total_bytes)} GiB ({_gib(host.ram_available_bytes)} available),"
-        f" swap {_gib(host.swap_total_bytes)} GiB ({_gib(host.swap_used_bytes)} used)",
+        f"  RAM: {_gib(host.ram_total_bytes)} ({_gib(host.ram_available_bytes)} available),"
+        f" swap {_gib(host.swap_total_bytes)} ({_gib(host.swap_used_bytes)} used)",
         "  Disks:",
         *disks,
         f"  ulimits: nofile {_limit(host.ulimit_nofile_soft)}, memlock "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from planner.report import AuditSummary, Fact, FindingRow, GpuRow
 from planner.text import plural
-from planner.units import GIB
+from planner.units import gib_text
 from probes.findings import Finding, audit
 from probes.host import UNLIMITED, HostInfo
 from probes.nvml import TOPOLOGY_LEGEND, GpuInfo, TopologyMatrix
@@ -23,7 +23,7 @@ def _or_missing(value: object, suffix: str = "") -> str:
 
 
 def _gib_text(n_bytes: int | None) -> str:
-    return MISSING if n_bytes is None else f"{n_bytes / GIB:.2f} GiB"
+    return MISSING if n_bytes is None else gib_text(n_bytes)
 
 
 def cuda_version_text(cuda_driver_version: int | None) -> str | None:

@@ -23,7 +23,7 @@ from planner.serving.hardware import (
     pcie_rate,
     unified_preset,
 )
-from planner.units import GIB
+from planner.units import GIB, gib_text
 from probes.nvml import MIG_NOTE, GpuInfo, compact_ranges
 from probes.snapshot import HardwareSnapshot, SnapshotError, first_error, shown_uuid
 
@@ -102,8 +102,8 @@ def _host_held(snap: HardwareSnapshot, gpu: GpuSpec) -> tuple[list[int], str]:
     below requested_memory free, so the plan's start-up check needs what the host holds."""
     held = max(0, gpu.memory_total_bytes - snap.host.ram_available_bytes)
     note = (f"{snap.hostname}: {gpu.name} shares the host's RAM; "
-            f"{snap.host.ram_available_bytes / GIB:.2f} GiB was available at the audit, so "
-            f"{held / GIB:.2f} GiB of its {gpu.memory_total_bytes / GIB:.2f} GiB is taken "
+            f"{gib_text(snap.host.ram_available_bytes)} was available at the audit, so "
+            f"{gib_text(held)} of its {gib_text(gpu.memory_total_bytes)} is taken "
             "as held by other processes")
     return [held] * len(snap.gpus), note
 
@@ -159,24 +159,25 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
                       f"(native formats: {', '.join(smallest.native_weight_formats)})")
         notes.append(f"{snap.hostname}: no preset for {smallest.name!r}{hint}: planned as a GPU "
                      f"of unknown model at its audited total "
-                     f"({smallest.memory_total_bytes / GIB:.2f} GiB) and {capability}; no "
+                     f"({gib_text(smallest.memory_total_bytes)}) and {capability}; no "
                      "preset's memory bandwidth or TFLOP/s, so no speed figures")
     notes += _capability_notes(snap, specs)
     if mig := [g for g in snap.gpus if g.mig_enabled]:
         instance = f"{mig[0].name or 'GPU'} MIG <profile>"  # as nvidia-smi -L names it
         notes.append(f"{snap.hostname}: MIG is enabled on GPU"
                      f"{compact_ranges([g.index for g in mig])}, planned as whole GPUs of "
-                     f"{smallest.memory_total_bytes / GIB:.2f} GiB, though {MIG_NOTE}: disable "
+                     f"{gib_text(smallest.memory_total_bytes)}, though {MIG_NOTE}: disable "
                      f"MIG, or plan one instance with --gpu-memory-gib X --gpu-name "
                      f"'{instance}' (its parent's compute capability and formats)")
     used = [_planned_used(g.memory_used_bytes or 0, s, smallest)
             for g, s in zip(snap.gpus, specs, strict=True)]
-    shares = [f"GPU{g.index} {was} of {s.memory_total_bytes / GIB:.2f} GiB -> {now} GiB"
-              for g, s, u in zip(snap.gpus, specs, used, strict=True)
-              if (was := f"{(g.memory_used_bytes or 0) / GIB:.2f}") != (now := f"{u / GIB:.2f}")]
+    # a GPU whose share moves its figure at two-decimal GiB (a desktop's 1 MiB is no news)
+    shares = [f"GPU{g.index} {gib_text(was)} of {gib_text(s.memory_total_bytes)} -> "
+              f"{gib_text(now)}" for g, s, now in zip(snap.gpus, specs, used, strict=True)
+              if round((was := g.memory_used_bytes or 0) / GIB, 2) != round(now / GIB, 2)]
     if shares:
         notes.append(f"{snap.hostname}: memory in use on its larger GPUs is planned as the same "
-                     f"share of the {smallest.memory_total_bytes / GIB:.2f} GiB planned, as "
+                     f"share of the {gib_text(smallest.memory_total_bytes)} planned, as "
                      "vLLM checks each GPU's free memory against its own total x "
                      f"gpu_memory_utilization: {'; '.join(shares)}")
     if smallest.unified_memory and all(g.memory_used_bytes is None for g in snap.gpus):

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
-from planner.units import GIB, MIB
+from planner.units import GIB, MIB, gib_text
 from probes.host import UNLIMITED
 from probes.nvml import MIG_NOTE, GpuInfo, compact_ranges
 from probes.snapshot import HardwareSnapshot
@@ -46,10 +46,6 @@ class Finding(BaseModel):
 def gpu_names(indices: list[int]) -> str:
     """'GPU2-4' for [2, 3, 4]; 'GPU0-1,5' for [0, 1, 5]."""
     return "GPU" + compact_ranges(indices)
-
-
-def _gib(n_bytes: int) -> str:
-    return f"{n_bytes / GIB:.2f} GiB"
 
 
 def max_startable_utilization(gpu: GpuInfo) -> float | None:
@@ -138,7 +134,7 @@ def _memory_in_use(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
     blocked = any(u is not None and u < VLLM_DEFAULT_GPU_MEMORY_UTILIZATION
                   for u in limits.values())
     evidence = "; ".join(
-        f"GPU{g.index}: {_gib(g.memory_used_bytes)} used, largest gpu_memory_utilization "
+        f"GPU{g.index}: {gib_text(g.memory_used_bytes)} used, largest gpu_memory_utilization "
         f"that starts: {limits[g.index] if limits[g.index] is not None else 'unknown'}"
         for g in busy)
     known = [u for u in limits.values() if u is not None]
@@ -159,7 +155,7 @@ def _defunct_processes(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
         return []
     evidence = "; ".join(
         f"GPU{idx}: pid {p.pid} ({p.name or 'unknown'}) {p.status}"
-        + (f", {_gib(p.used_memory_bytes)}" if p.used_memory_bytes is not None else "")
+        + (f", {gib_text(p.used_memory_bytes)}" if p.used_memory_bytes is not None else "")
         for idx, p in held)
     return [Finding(
         code="defunct-gpu-processes",
@@ -180,13 +176,13 @@ def _low_disk(snap: HardwareSnapshot, checkpoint_bytes: int | None) -> list[Find
         need = checkpoint_bytes if checkpoint_bytes is not None else LOW_DISK_FREE_BYTES
         if disk.free_bytes >= need:
             continue
-        what = (f"the checkpoint needs {_gib(checkpoint_bytes)}" if checkpoint_bytes
-                is not None else f"less than {_gib(LOW_DISK_FREE_BYTES)} free")
+        what = (f"the checkpoint needs {gib_text(checkpoint_bytes)}" if checkpoint_bytes
+                is not None else f"less than {gib_text(LOW_DISK_FREE_BYTES)} free")
         findings.append(Finding(
             code="low-disk",
             severity="critical" if checkpoint_bytes is not None else "warning",
             title=f"Low disk space for {'the HF cache' if disk.role == 'hf_cache' else disk.path}",
-            evidence=f"{disk.path} (on {disk.mount_point}): {_gib(disk.free_bytes)} free; "
+            evidence=f"{disk.path} (on {disk.mount_point}): {gib_text(disk.free_bytes)} free; "
                      f"{what}.",
             advice="Free space, or point HF_HUB_CACHE / the model directory at a larger disk "
                    "before downloading.",

@@ -52,7 +52,7 @@ from planner.model.checkpoint import (
     build_checkpoint_metadata,
 )
 from planner.text import counted, one_line, shortened
-from planner.units import GIB
+from planner.units import gib_text
 from probes.files import not_regular_file, read_bounded, read_json_document
 
 DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
@@ -811,7 +811,7 @@ def _no_config_message(repo_id: str, files: tuple[CheckpointFile, ...]) -> str:
     held = []
     if safetensors:
         sizes = [f.size_bytes for f in safetensors]
-        size = "" if None in sizes else f", {sum(sizes) / GIB:.2f} GiB"
+        size = "" if None in sizes else f", {gib_text(sum(sizes))}"
         held.append(f"safetensors weights ({counted(len(safetensors), 'file')}{size}) without "
                     "the transformers config that describes them")
     if gguf:
@@ -823,7 +823,7 @@ def _no_config_message(repo_id: str, files: tuple[CheckpointFile, ...]) -> str:
     message = f"{head}: it holds {' and '.join(held)}. {advice}"
     if gguf:
         listed = ", ".join(
-            f.path if f.size_bytes is None else f"{f.path} ({f.size_bytes / GIB:.2f} GiB)"
+            f.path if f.size_bytes is None else f"{f.path} ({gib_text(f.size_bytes)})"
             for f in gguf
         )
         message += f" Its GGUF files: {listed}."

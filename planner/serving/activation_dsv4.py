@@ -38,7 +38,7 @@ from typing import NamedTuple
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import parse_capability
 from planner.serving.layout import first_moe
-from planner.units import GIB, MIB
+from planner.units import MIB, gib_text
 
 INDEXER_MAX_LOGITS_BYTES = 512 * MIB
 """NOTE: vLLM envs.py VLLM_SPARSE_INDEXER_MAX_LOGITS_MB default 512 (0.22.0 wheel)."""
@@ -162,7 +162,7 @@ def dsv4_activation(s: Dsv4Shape, tp: int, tokens: int, max_model_len: int, act_
         moe_ws = marlin_moe_workspace_bytes(s, moe_tp, t, act_b)
         n, k = _marlin_widths(s, moe_tp)
         moe_formula = (f"Marlin MoE {t:,} x {s.top_k} x (max({n}, {k}) + max(2 x {n}, {k})) x "
-                       f"{act_b} B = {moe_ws / GIB:.2f} GiB")
+                       f"{act_b} B = {gib_text(moe_ws)}")
     else:
         moe_ws, moe_formula = 0, "MoE on 10.x (FlashInfer / DeepGEMM) not modelled"
     workspace = max(attention_ws, moe_ws)
@@ -170,13 +170,13 @@ def dsv4_activation(s: Dsv4Shape, tp: int, tokens: int, max_model_len: int, act_
     sampler = sampler_bytes + workspace
     peak = max(forward, sampler)
     formula = (
-        f"max(forward {forward / GIB:.2f} GiB, sampler {sampler_bytes / GIB:.2f} GiB + workspace"
+        f"max(forward {gib_text(forward)}, sampler {gib_text(sampler_bytes)} + workspace"
         f"); forward at the indexer of a ratio-4 layer, {t:,} tokens: streams {t:,} x "
         f"({s.hc_mult} + 1) x {s.hidden} x {act_b} B + o_padded and padded q 2 x {t:,} x "
-        f"{padded} heads x {s.head_dim} x {act_b} B + input GEMMs {gemm / GIB:.2f} GiB + indexer"
-        f" queries and logits {indexer / GIB:.2f} GiB + workspace {workspace / GIB:.2f} GiB (the"
-        f" shared buffer at its largest request: attention gathers {attention_ws / GIB:.2f} GiB,"
-        f" {moe_formula}) = {peak / GIB:.2f} GiB (vLLM 0.22 models/deepseek_v4, "
+        f"{padded} heads x {s.head_dim} x {act_b} B + input GEMMs {gib_text(gemm)} + indexer"
+        f" queries and logits {gib_text(indexer)} + workspace {gib_text(workspace)} (the"
+        f" shared buffer at its largest request: attention gathers {gib_text(attention_ws)},"
+        f" {moe_formula}) = {gib_text(peak)} (vLLM 0.22 models/deepseek_v4, "
         "planner.serving.activation_dsv4)"
     )
     return peak, formula

@@ -31,7 +31,7 @@ from planner.serving.plan import redundant_experts, summary_figures, verdict_sta
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused, vllm_rules
 from planner.text import first_sentence
-from planner.units import GIB
+from planner.units import gib_text
 
 AUTO_LAYOUT_RULE = ("TP = GPUs per node, the nodes as the fewest pipeline stages that fit with "
                     "DP replicas over the rest (else the launchable fitting layout on most "
@@ -106,7 +106,7 @@ def _first_choice_miss(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
         return ""
     short = figures["memory_shortfall_bytes_per_gpu"]
     if short:
-        return f"it is {short / GIB:,.2f} GiB per GPU short of memory"
+        return f"it is {gib_text(short)} per GPU short of memory"
     return f"it does not fit ({first_sentence(figures['errors'][0]).rstrip('.')})"
 
 

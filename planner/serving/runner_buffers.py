@@ -49,7 +49,7 @@ from math import gcd
 from typing import NamedTuple
 
 from planner.model.attention import cdiv
-from planner.units import GIB
+from planner.units import gib_text
 
 INT32_BYTES = 4
 
@@ -162,4 +162,4 @@ def runner_buffers_formula(parts: tuple[tuple[str, int], ...], runner: str, labe
     name = "Model Runner V2" if runner == "v2" else "Model Runner V1"
     sum_text = " + ".join(f"{text} = {n:,} B" for text, n in parts) if len(parts) > 1 \
         else parts[0][0]
-    return f"{name} (vLLM {label}): {sum_text} = {total:,} B ({total / GIB:.3f} GiB)"
+    return f"{name} (vLLM {label}): {sum_text} = {total:,} B ({gib_text(total, 3)})"

@@ -50,7 +50,7 @@ from planner.memo import IdentityMemo
 from planner.model.attention import RecurrentStateKv, cdiv
 from planner.model.spec import DenseMlp, ModelSpec
 from planner.serving.engine import ModelFacts
-from planner.units import GIB
+from planner.units import gib_text
 
 FP32_BYTES = 4
 
@@ -72,7 +72,7 @@ def v2_forward_bytes(spec: ModelSpec, layers: range, mbt: int, tp: int, act_byte
     total = mbt * (spec.hidden_size + per_rank) * act_bytes
     tp_text = f" / TP {tp}" if tp > 1 else ""
     return total, (f"forward {mbt:,} tokens x ({spec.hidden_size:,} residual + ({name}){tp_text})"
-                   f" x {act_bytes} B = {total / GIB:.3f} GiB")
+                   f" x {act_bytes} B = {gib_text(total, 3)}")
 
 
 def v2_sampler_bytes(facts: ModelFacts, mbt: int, seqs: int, tp: int, act_bytes: int,
@@ -92,7 +92,7 @@ def v2_sampler_bytes(facts: ModelFacts, mbt: int, seqs: int, tp: int, act_bytes:
            else f"{rows} x {vocab:,} x {act_bytes} B")
     total = held + logits
     return total, (f"sampler ({mbt:,} + {rows}) rows x {hidden:,} x {act_bytes} B held + "
-                   f"logits {how} = {total / GIB:.3f} GiB")
+                   f"logits {how} = {gib_text(total, 3)}")
 
 
 _MODELLED: IdentityMemo[bool] = IdentityMemo(256)
@@ -124,7 +124,7 @@ def v2_warm_activation(spec: ModelSpec, facts: ModelFacts, layers: range, last_s
         return forward, forward_text
     sampler, sampler_text = v2_sampler_bytes(facts, mbt, seqs, tp, act_bytes, fp32_copy)
     total = max(forward, sampler)
-    return total, f"max({forward_text}, {sampler_text}) = {total / GIB:.3f} GiB"
+    return total, f"max({forward_text}, {sampler_text}) = {gib_text(total, 3)}"
 
 
 COLD_START = ("a first (cold-compile) start-up peaks higher by an amount vLLM's source does "

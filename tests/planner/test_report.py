@@ -852,3 +852,13 @@ def test_a_stalled_row_whose_figures_leave_parts_out_is_named_once_under_stalls(
     assert comparison_caveats(compared) == [
         "yes* (a/x): fits on figures that leave out a; the KV room may be less than planned"
         + warning, f"stalls (b/y): {meaning}{also}"]
+
+
+def test_a_tiny_checkpoints_size_reads_mib_not_zero() -> None:
+    # 3 MiB = 3,145,728 B is under 0.01 GiB (10,737,418.24 B): "3.00 MiB", where the card
+    # printed "0.00 GiB"
+    from planner.report import card_facts
+
+    card = model_card(parse_model_config(TINY_CONFIG, name="tiny/llama"), None)
+    tiny = card.model_copy(update={"checkpoint_bytes": 3 * 2**20})
+    assert dict(card_facts(tiny))["Checkpoint size"] == "3.00 MiB"

@@ -42,3 +42,19 @@ def test_a_kv_pool_of_4_kib_reads_4_kib_not_zero() -> None:
     assert result.kv_cache_bytes_per_gpu == 4096  # the JSON number is the bytes, as before
     assert kv_pool_text(4096) == "4.00 KiB"  # the CLI's "KV cache per GPU" and the report
     assert (gib(4096), gib(None)) == ("4.00 KiB", "—")  # the app's
+
+
+def test_the_tiny_llamas_formula_parts_read_mib_not_zero() -> None:
+    # 16 tokens, 1 sequence: the activation is 3.637 x 1 x 32,000 x 4 B (465,536 B) +
+    # 0.308 x 16 x (512 + 2,048) x 2 B (25,231 B) = 490,767 B = 0.468 MiB; it read "0.00 GiB".
+    # The runner buffers, 128,000 + 4,000 + 4,000 + 17,924 = 153,924 B, at three decimals:
+    # 153,924 / 2**20 = 0.1468 MiB; it read "0.000 GiB"
+    result = plan(PlanRequest(
+        model=parse_model_config(TINY_CONFIG, name="tiny/llama"),
+        cluster=preset_cluster("rtx-3090", 1),
+        engine=EngineSettings(vllm_version="0.34.0", max_model_len=2048,
+                              max_num_batched_tokens=16, max_num_seqs=1)), nearest=False)
+    formulas = {t.key: t.formula for t in result.terms}
+    assert formulas["activation"].endswith(" = 0.47 MiB")
+    assert formulas["runner_buffers"].endswith(" = 153,924 B (0.147 MiB)")
+    assert " - 0.47 MiB activation - " in formulas["kv_cache"]

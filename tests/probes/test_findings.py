@@ -85,6 +85,13 @@ def test_defunct_process_is_critical(rig: HardwareSnapshot) -> None:
     assert "GPU1: pid 4242 (python3) zombie, 18.00 GiB" in f.evidence
 
 
+def test_a_defunct_process_holding_3_mib_reads_mib_not_zero(rig: HardwareSnapshot) -> None:
+    # 3 MiB = 3,145,728 B is under 0.01 GiB (10,737,418.24 B): it read "0.00 GiB"
+    proc = GpuProcess(pid=4242, used_memory_bytes=3 * MIB, name="python3", status="zombie")
+    f = only(with_gpu(rig, 1, processes=[proc]), "defunct-gpu-processes")
+    assert "GPU1: pid 4242 (python3) zombie, 3.00 MiB." in f.evidence
+
+
 def test_running_process_is_not_defunct(rig: HardwareSnapshot) -> None:
     proc = GpuProcess(pid=1, used_memory_bytes=MIB, name="vllm", status="sleeping")
     assert "defunct-gpu-processes" not in codes(with_gpu(rig, 1, processes=[proc]))

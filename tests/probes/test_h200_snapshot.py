@@ -53,7 +53,7 @@ def test_the_h200_audit_finds_nothing_wrong(capsys) -> None:
     assert probes_main(["--load", str(H200X1)]) == 0
     out = capsys.readouterr().out
     assert "GPUs: 1, driver 580.159.04, CUDA (driver) 13.0" in out  # nvidia-smi's header
-    assert "NVIDIA H200  0.00 / 140.40" in out  # 143,771 MiB = 140.40 GiB
+    assert "NVIDIA H200  0.00 GiB / 140.40 GiB" in out  # 143,771 MiB = 140.40 GiB; none used
     assert "Gen5 x16 (Gen5 x16)" in out and "No red flags." in out
 
 

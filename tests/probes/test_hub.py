@@ -143,6 +143,9 @@ def _repos() -> dict[str, FakeRepo]:
                 "foo.Q8_0.gguf": FakeFile(b"GGUF", size_bytes=7_695_857_952),
             }
         ),
+        "someone/Tiny-GGUF": FakeRepo(
+            {"tiny.Q4_0.gguf": FakeFile(b"GGUF", size_bytes=3_145_728)}
+        ),
         "acme/weights-no-config": FakeRepo(
             {
                 "README.md": FakeFile(b"# weights"),
@@ -484,6 +487,13 @@ def test_gguf_only_repo_offers_its_gguf_files(hub, tmp_path):
     # 4,368,439,584 / 2**30 = 4.068 GiB; 7,695,857,952 / 2**30 = 7.167 GiB.
     assert "foo.Q4_K_M.gguf (4.07 GiB)" in out["message"]
     assert "foo.Q8_0.gguf (7.17 GiB)" in out["message"]
+
+
+def test_a_tiny_gguf_files_size_reads_mib_not_zero(hub, tmp_path):
+    # 3,145,728 B = 3 MiB, under 0.01 GiB (10,737,418.24 B): it read "(0.00 GiB)"
+    out = run_client(hub.url, tmp_path, "someone/Tiny-GGUF")
+    assert out["kind"] == "no_config"
+    assert "Its GGUF files: tiny.Q4_0.gguf (3.00 MiB)." in out["message"]
 
 
 @pytest.mark.parametrize(("repo", "holds"), [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from probes import nvml
-from probes.__main__ import main
+from probes.__main__ import main, render_summary
 from probes.audit_summary import audit_summary
 from probes.snapshot import load_snapshot
 from tests.probes.conftest import NO_GPU_VM, RTX3090X8
@@ -110,7 +110,8 @@ def test_summary_of_the_3090_rig(capsys: pytest.CaptureFixture) -> None:
     assert main(["--load", str(RTX3090X8)]) == 0
     out = capsys.readouterr().out
     assert "GPUs: 8, driver 570.172.08, CUDA (driver) 12.8" in out
-    assert "0.00 / 24.00" in out  # 1 MiB used of 24576 MiB
+    # 1 MiB used of 24576 MiB: under 0.01 GiB (10.24 MiB), so in MiB, not "0.00 GiB"
+    assert "1.00 MiB / 24.00 GiB" in out
     rows = {line.split()[0]: line.split()[1:9] for line in out.splitlines()
             if line.startswith("GPU") and "NODE" in line}
     assert rows["GPU2"] == ["NODE", "NODE", "X", "PIX", "PXB", "NODE", "NODE", "NODE"]
@@ -167,6 +168,17 @@ def test_report_gpu_table_shows_the_current_and_max_pcie_link(capsys) -> None:
             "| NVLinks |\n") in out
     # GPU0 uses 1,048,576 B: 1.00 MiB, which read "0.00 GiB" (planner.units.gib_text)
     assert "| 0 | NVIDIA GeForce RTX 3090 | 24.00 GiB | 1.00 MiB | Gen1 x16 (Gen4 x16) |" in out
+
+
+def test_a_little_swap_in_use_reads_mib_in_both_audit_tables() -> None:
+    # the rig's 8,589,930,496 B of swap (8 GiB + 4 KiB: 8.00 GiB) with 3 MiB = 3,145,728 B
+    # used, under 0.01 GiB (10,737,418.24 B): "3.00 MiB used", where both read "0.00 GiB"
+    snap = load_snapshot(RTX3090X8)
+    snap = snap.model_copy(update={"host": snap.host.model_copy(
+        update={"swap_used_bytes": 3 * 2**20})})
+    swap = next(f.value for f in audit_summary(snap).host if f.label == "Swap")
+    assert swap == "8.00 GiB (3.00 MiB used)"
+    assert ", swap 8.00 GiB (3.00 MiB used)\n" in render_summary(snap, [])
 
 
 def test_gpu_row_with_no_max_pcie_link_shows_the_current_one() -> None:

@@ -52,11 +52,22 @@ def test_a_larger_gpus_memory_in_use_is_planned_as_its_share() -> None:
     assert notes[-1] == (
         "rig-3090x8: memory in use on its larger GPUs is planned as the same share of the "
         "23.57 GiB planned, as vLLM checks each GPU's free memory against its own total x "
-        "gpu_memory_utilization: GPU3 2.00 of 79.50 GiB -> 0.59 GiB")
+        "gpu_memory_utilization: GPU3 2.00 GiB of 79.50 GiB -> 0.59 GiB")
     result = plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-8B"), cluster=cluster,
                               layout=ParallelLayout(tp=8),
                               engine=EngineSettings(gpu_memory_utilization=0.92)))
     assert not [e for e in result.errors if e.startswith("Free memory on device")]
+
+
+def test_a_little_memory_in_use_on_a_larger_gpu_is_noted_in_mib() -> None:
+    # 8 MiB = 8,388,608 B in use on the A100: 8,388,608 x 24,136 / 81,408 = 2,487,070.59,
+    # rounded up 2,487,071 B = 2.372 MiB on the 3090; 0.0078 GiB and 0.0023 GiB move at two
+    # decimals (0.01 -> 0.00), so the GPU is listed, and both are under 0.01 GiB
+    # (10,737,418.24 B): in MiB, where the note read "GPU3 0.01 of 79.50 GiB -> 0.00 GiB"
+    snap = HardwareSnapshot.model_validate(_raw_with_busy_a100(8 * MIB))
+    cluster, notes = cluster_and_notes([snap])
+    assert cluster.nodes[0].memory_used_bytes[3] == 2_487_071
+    assert notes[-1].endswith("gpu_memory_utilization: GPU3 8.00 MiB of 79.50 GiB -> 2.37 MiB")
 
 
 def test_the_cli_plans_every_gpu_and_loads_a_share_over_the_smallest_total(

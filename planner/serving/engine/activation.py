@@ -7,7 +7,7 @@ from planner.serving.engine.encoder import VIDEO_TOKEN_SCALE, profiled_encoder
 from planner.serving.engine.facts import ModelFacts
 from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, EncoderRules
 from planner.text import counted
-from planner.units import GIB
+from planner.units import gib_text
 
 SAMPLER_COEF = 3.637
 FORWARD_COEF = 0.308
@@ -143,7 +143,7 @@ def sort_sampler_peak_bytes(facts: ModelFacts, seqs: int, mbt: int, act_bytes: i
              + rows * facts.hidden_size * act_bytes)
     return total, (f"sort sampler {seqs} x {vocab:,} x ({act_bytes} + {SORT_ROW_BYTES}) B"
                    f" + {per} B x {count:,} ({kind} scratch) + {rows} rows x "
-                   f"{facts.hidden_size} x {act_bytes} B held = {total / GIB:.2f} GiB")
+                   f"{facts.hidden_size} x {act_bytes} B held = {gib_text(total)}")
 
 
 def activation_bytes(
@@ -184,8 +184,8 @@ def activation_bytes(
         max_model_len, expert_tp, compute_capability, sort_sampler, holds_forward)
     if moe_workspace:
         decoder += moe_workspace
-        formula += (f"; + {moe_workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term) "
-                    f"= {decoder / GIB:.2f} GiB")
+        formula += (f"; + {gib_text(moe_workspace)} MoE workspace (the moe_workspace term) "
+                    f"= {gib_text(decoder)}")
     enc = profiled_encoder(facts, layers, tp, max_num_batched_tokens, max_num_seqs,
                            max_model_len, act_bytes, mm_profiling, encoder_every_stage,
                            encoder_rules)
@@ -202,9 +202,9 @@ def activation_bytes(
     padded = (f", each output padded to {enc.rows:,} rows (vLLM 0.11-0.12 profile_run)"
               if enc.rows else "")
     return total, (
-        f"max(vision encoder profile {enc.vit_peak / GIB:.2f} GiB ({item}{padded}), "
-        f"{enc.held / GIB:.2f} GiB encoder input + outputs held + "
-        f"decoder {decoder / GIB:.2f} GiB) = {total / GIB:.2f} GiB; decoder: " + formula)
+        f"max(vision encoder profile {gib_text(enc.vit_peak)} ({item}{padded}), "
+        f"{gib_text(enc.held)} encoder input + outputs held + "
+        f"decoder {gib_text(decoder)}) = {gib_text(total)}; decoder: " + formula)
 
 
 def _decoder_activation_bytes(
@@ -237,11 +237,11 @@ def _decoder_activation_bytes(
         peak, sampler_formula = sort_sampler_peak_bytes(facts, seqs, mbt, act_bytes,
                                                         holds_forward)
         total = max(fwd, peak)
-        return total, (f"max(forward {forward_formula} = {fwd / GIB:.2f} GiB, "
-                       f"{sampler_formula}) = {total / GIB:.2f} GiB")
+        return total, (f"max(forward {forward_formula} = {gib_text(fwd)}, "
+                       f"{sampler_formula}) = {gib_text(total)}")
     formula = (
         f"{SAMPLER_COEF} x {seqs} seqs{'' if last_stage else ' (no sampler: not the last stage)'}"
         f" x {facts.vocab_size:,} vocab x 4 B + "
-        + forward_formula + f" = {total / GIB:.2f} GiB"
+        + forward_formula + f" = {gib_text(total)}"
     )
     return total, formula

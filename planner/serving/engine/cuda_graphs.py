@@ -9,7 +9,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine.sparse_mla import is_dense_mla
 from planner.serving.hardware import parse_capability
 from planner.serving.vllm_versions import TRITON_MLA_FULL_GRAPHS_FROM, VllmRules, sm100_family
-from planner.units import GIB, MIB
+from planner.units import GIB, MIB, gib_text
 
 GRAPH_BYTES_PER_GRAPH = int(8.4 * MIB)
 """FITTED: vLLM's estimate is first-capture + per-graph x (graphs - 1) per mode
@@ -53,7 +53,7 @@ def dsv4_graphs_note() -> str:
             f"it; only its indexer's dummy logits in the first capture are read from vLLM's "
             f"source, activation_dsv4.dsv4_first_capture_bytes); vLLM issue #50576's "
             f"DeepSeek-V4-Flash start-up (an SM8x build of about 0.27) "
-            f"estimates {DSV4_LOGGED_GRAPH_BYTES / GIB:.2f} GiB for "
+            f"estimates {gib_text(DSV4_LOGGED_GRAPH_BYTES)} for "
             f"{DSV4_LOGGED_GRAPHS} piecewise graphs, {per_graph:.0f} MiB a graph")
 
 

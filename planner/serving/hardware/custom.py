@@ -12,7 +12,7 @@ from planner.serving.hardware.capability import (
 from planner.serving.hardware.cluster import ClusterSpec
 from planner.serving.hardware.presets import NO_P2P_GEFORCE, NO_P2P_NOTE, PRESET_ROWS
 from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
-from planner.units import GIB
+from planner.units import gib_text
 
 
 def no_bf16_assumed_note(gpu: GpuSpec, how: str) -> str | None:
@@ -113,7 +113,7 @@ def custom_gpu(
         key=key,
         name=name,
         vendor=vendor,
-        memory_label=f"{memory_total_bytes / GIB:.2f} GiB (measured)",
+        memory_label=f"{gib_text(memory_total_bytes)} (measured)",
         memory_total_bytes=memory_total_bytes,
         memory_bandwidth_gbps=memory_bandwidth_gbps,
         compute_capability=compute_capability,

@@ -9,7 +9,7 @@ from planner.serving.hardware.presets import (
     OLDER_DRIVER_DROP_BYTES,
 )
 from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
-from planner.units import GIB, MIB
+from planner.units import GIB, MIB, gib_text
 
 
 def memory_total_of_gib(gib: float) -> int:
@@ -67,12 +67,11 @@ def with_wsl2(gpu: GpuSpec) -> GpuSpec:
     if gpu.nvidia_smi_total_mib is None:
         raise NoWsl2TotalError(gpu)
     total = gpu.nvidia_smi_total_mib * MIB
-    gib = total / GIB
     return gpu.model_copy(update={
-        "memory_total_bytes": total, "wsl2": True, "memory_label": f"{gib:.2f} GiB (WSL2)",
+        "memory_total_bytes": total, "wsl2": True, "memory_label": f"{gib_text(total)} (WSL2)",
         "memory_total_cuda_driver": "",
         "source": f"{gpu.source}; memory under WSL2: nvidia-smi's {gpu.nvidia_smi_total_mib:,} "
-                  f"MiB = {gib:.2f} GiB"})
+                  f"MiB = {gib_text(total)}"})
 
 
 def with_memory_total(gpu: GpuSpec, memory_total_bytes: int,
@@ -80,11 +79,10 @@ def with_memory_total(gpu: GpuSpec, memory_total_bytes: int,
     """A preset's model with another CUDA total (bytes), given by the user or measured by an
     audit: the preset's identity kept, the budget from this total; the label and source
     say where the total came from."""
-    gib = memory_total_bytes / GIB
+    shown = gib_text(memory_total_bytes)
     return gpu.model_copy(update={
         "memory_total_bytes": memory_total_bytes, "memory_total_cuda_driver": "",
-        "memory_label": f"{gib:.2f} GiB ({how})",
-        "source": f"{gpu.source}; memory as {how} ({gib:.2f} GiB)"})
+        "memory_label": f"{shown} ({how})", "source": f"{gpu.source}; memory as {how} ({shown})"})
 
 
 def memory_total_note(gpu: GpuSpec, gpu_memory_utilization: float) -> str:
@@ -100,7 +98,7 @@ def memory_total_note(gpu: GpuSpec, gpu_memory_utilization: float) -> str:
         return old_driver_budget_note(gpu, gpu_memory_utilization)
     return (f"total {gpu.memory_label} = {gpu.memory_total_bytes:,} B, where the {gpu.key} "
             f"preset holds {preset.memory_total_bytes:,} B "
-            f"({preset.memory_total_bytes / GIB:.2f} GiB)"
+            f"({gib_text(preset.memory_total_bytes)})"
             + (f" (native Linux); {WSL2_REASON}" if gpu.wsl2 else ""))
 
 

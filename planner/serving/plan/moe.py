@@ -34,11 +34,10 @@ from planner.serving.moe_backend import (
 )
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.models import TermInputs
-from planner.serving.plan.shared import spec_params
+from planner.serving.plan.shared import gib, spec_params
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import Version, vllm_rules
 from planner.serving.weights import moe_layer_experts_bytes
-from planner.units import GIB
 
 
 def eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redundant: int,
@@ -202,7 +201,7 @@ def moe_workspace(st: Setup, pp_stage: int) -> tuple[int, str]:
         parts.append(f"{layers} MoE layers x (static {static:,} + dynamic {dynamic:,} + output "
                      f"{output:,} B) [E={experts}, top-k {top_k}, K={hidden}, N={width}, "
                      f"T={mbt:,}]")
-    return total, " + ".join(parts) + f" = {total / GIB:.2f} GiB"
+    return total, " + ".join(parts) + f" = {gib(total)}"
 
 
 def all2all_taken(s: EngineSettings) -> bool:

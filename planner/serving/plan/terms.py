@@ -56,7 +56,7 @@ from planner.serving.weights import (
     tower_bytes,
 )
 from planner.text import counted
-from planner.units import GIB, MIB
+from planner.units import MIB
 
 WEIGHT_PARTS = {
     "embeddings_bytes": "embeddings", "attention_bytes": "attention",
@@ -630,8 +630,8 @@ def _non_torch_term(st: Setup, bind: RankMemory,
               **({"all2all_buffer_bytes": buffer[0]} if buffer and buffer[0] else {})}
     return _term(
         "non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
-        " + ".join(f"{p.bytes / GIB:.2f} GiB {p.label}" for p in parts)
-        + (f" + {buffer[0] / GIB:.2f} GiB --all2all-backend buffer (all2all_buffers)"
+        " + ".join(f"{gib(p.bytes)} {p.label}" for p in parts)
+        + (f" + {gib(buffer[0])} --all2all-backend buffer (all2all_buffers)"
            if buffer and buffer[0] else "")
         + f" = {gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
         if s.non_torch_bytes is None else f"{gib(bind.non_torch_bytes)} (given)",

@@ -7,11 +7,10 @@ from planner.serving.plan import shared
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import pool_blocks
 from planner.serving.plan.moe import all2all_buffer, eplb_profile, moe_workspace
-from planner.serving.plan.shared import cached
+from planner.serving.plan.shared import cached, gib
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffer_sizes
 from planner.serving.runner_v2 import v2_warm_activation
 from planner.serving.vllm_versions import vllm_rules
-from planner.units import GIB
 
 _OVERHEADS: IdentityMemo[Overheads] = IdentityMemo(16384)
 """Per-spec worker overheads (overheads), apart from _CACHE: one entry per layout, PP stage
@@ -115,4 +114,4 @@ def v2_warm_peak(st: Setup, pp_stage: int) -> tuple[int, str] | None:
     if warm is None or not workspace:
         return warm
     return (warm[0] + workspace,
-            f"{warm[1]} + {workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term)")
+            f"{warm[1]} + {gib(workspace)} MoE workspace (the moe_workspace term)")

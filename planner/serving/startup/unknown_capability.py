@@ -15,7 +15,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.startup.wheel_arch import wheel_arch_errors
 from planner.serving.vllm_versions import Version, version_label
-from planner.units import GIB
+from planner.units import gib_text
 
 GIVE_GPU_MODEL = ("give a GPU model Headroom knows (--gpu-name with --gpu-memory-gib, e.g. "
                   "'RTX 4090')")
@@ -59,9 +59,9 @@ def _among(gpu: GpuSpec, version: Version, gpus: tuple[GpuSpec, ...]) -> str:
     ccs = [g.compute_capability for g in gpus]
     if len(gpus) == len(_run(gpu, version, NVIDIA_CAPABILITIES)):
         return f"{ccs[0]} to {ccs[-1]}, which its wheels run on"
-    floor = gpu.memory_total_bytes * (1 - MEMORY_LABEL_MARGIN) / GIB
-    return (f"{', '.join(ccs)}: those of Headroom's GPUs of {floor:.2f} GiB or more (its "
-            f"{gpu.memory_total_bytes / GIB:.2f} GiB less {MEMORY_LABEL_MARGIN * 100:.0f} %) "
+    floor_bytes = gpu.memory_total_bytes * (1 - MEMORY_LABEL_MARGIN)
+    return (f"{', '.join(ccs)}: those of Headroom's GPUs of {gib_text(floor_bytes)} or more (its "
+            f"{gib_text(gpu.memory_total_bytes)} less {MEMORY_LABEL_MARGIN * 100:.0f} %) "
             "that its wheels run on")
 
 

@@ -1113,6 +1113,10 @@ def test_a_preset_with_a_given_memory_says_so_in_its_source() -> None:
     cluster = preset_cluster("rtx-3090", 2, memory_total_bytes=20 * 2**30)
     assert cluster.nodes[0].gpu.memory_total_bytes == 21_474_836_480
     assert cluster.source == "preset: 2x NVIDIA GeForce RTX 3090 at 20.00 GiB (given)"
+    # a tiny given memory (3 MiB = 3,145,728 B, under 0.01 GiB) reads in MiB, not "0.00 GiB"
+    tiny = preset_cluster("rtx-3090", 1, memory_total_bytes=3 * MIB)
+    assert tiny.nodes[0].gpu.memory_label == "3.00 MiB (given)"
+    assert tiny.source == "preset: 1x NVIDIA GeForce RTX 3090 at 3.00 MiB (given)"
 
 
 def test_preset_cluster_of_two_h100_nodes() -> None:
