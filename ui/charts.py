@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from planner.serving.plan import Plan, RankMemory
 from planner.text import counted, rank_runs
 from planner.units import GIB
+from ui.format import short_model_names
 
 _SEGMENTS = (
     ("weights_bytes", "weights", "#4c78a8"),
@@ -166,7 +167,7 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str) -> go.Figu
     names of six models at 1280 px, the last one ran past the chart's edge
     ("Qwen3-Coder-480B-A35B-Instru") and the narrower plot wrapped the legend onto the title."""
     fit_colors = [FIT_COLORS[fits.split()[0]] for fits in table["fits"]]
-    names = [str(model).rsplit("/", 1)[-1] for model in table["model"]]
+    names = short_model_names(table["model"])
     fig = go.Figure()
     for column in columns:
         fig.add_bar(y=names, x=table[column], name=column, orientation="h",

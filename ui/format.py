@@ -5,6 +5,7 @@ The unit is always printed, so a GiB figure is never mistaken for a GB one.
 """
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from planner.text import counted, params_count
@@ -17,6 +18,17 @@ def rounded(value: float | None, digits: int = 0) -> float | None:
     """A speed figure for a table cell, `digits` after the point (0: a whole number); None
     stays empty."""
     return None if value is None else round(value, digits or None)
+
+
+def short_model_names(repo_ids: Iterable[str]) -> list[str]:
+    """Each repo id without its owner ('Llama-4-Maverick-17B-128E-Instruct'), as the Compare
+    page's charts and grid and the Recommend page's grid name models, where the whole id was
+    cut at a grid cell's edge; whole where two share that name (Qwen/Qwen3-8B beside
+    acme/Qwen3-8B), which alone would read as one model."""
+    ids = [str(repo_id) for repo_id in repo_ids]
+    short = {repo_id: repo_id.rsplit("/", 1)[-1] for repo_id in ids}
+    holders = Counter(short.values())  # how many different ids each name stands for
+    return [short[repo_id] if holders[short[repo_id]] == 1 else repo_id for repo_id in ids]
 
 
 def gib(n_bytes: int | float | None, digits: int = 2) -> str:

@@ -22,6 +22,8 @@ COLUMN_HELP = {
     "run": "serve: the targeted vLLM starts this row (pick it under Start one for its "
     "`vllm serve` command); what-if: a format with no checkpoint vLLM can load, so no command "
     "(picked, it says why)",
+    "name": "the model's repo id without its owner, as the charts name it (whole where two "
+    "models share that name); the whole repo id is under More columns",
     "preset": "GPU count x GPU preset (the Hardware page's presets; the GPU's full name is "
     "under More columns)",
 }

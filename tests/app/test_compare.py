@@ -15,6 +15,7 @@ import pytest
 from planner.text import md_escape
 from tests.app.conftest import ROOT, hub_answers, metric, open_link, open_page
 from ui.charts import grouped_bars
+from ui.format import short_model_names
 
 
 def test_default_comparison_table_and_charts() -> None:
@@ -90,12 +91,13 @@ def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> Non
     # others in an expander; every column of the table is shown in one of the two grids
     at = open_page("compare", tp="8")
     grid, more = at.dataframe[0], at.dataframe[1]
+    # the models by name without the owner (the charts'), the whole repo ids under More
     assert list(grid.proto.column_order) == [
-        "model", "layout", "fits", "weights per GPU (GiB)", "KV B/token per GPU",
-        "ceiling (tokens)", "concurrency at 32,768", "TPOT (ms)", "output tok/s"]
+        "name", "layout", "fits", "weights per GPU (GiB)", "ceiling (tokens)",
+        "concurrency at 32,768", "TPOT (ms)", "output tok/s"]
     assert list(more.proto.column_order) == [
-        "model", "params", "active (embeddings included)", "KV B/token (model)", "TTFT (ms)",
-        "tok/s per request", "warnings"]
+        "model", "params", "active (embeddings included)", "KV B/token per GPU",
+        "KV B/token (model)", "TTFT (ms)", "tok/s per request", "warnings"]
     shown = {*grid.proto.column_order, *more.proto.column_order}
     assert shown == set(grid.value.columns)  # the verdicts are in the table below
     config = json.loads(grid.proto.columns)
@@ -104,6 +106,33 @@ def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> Non
         # two decimals on every row (ui.tables._fixed_decimals: concurrency as 2.81, 12.50)
         "type_config": {"type": "number", "format": "localized", "step": 0.01}}
     assert at.expander[0].label.startswith("More columns")
+
+
+def test_the_grid_names_each_model_as_the_charts_do_the_whole_id_under_more_columns() -> None:
+    # six models on 8 H100: "meta-llama/Llama-4-Maverick-17B-128E-Instruct" (45 characters)
+    # and "nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8" (44) were cut at the 230 px model
+    # column at 1280 and 1366 px (helper 446's review); each goes by its name without the
+    # owner, as the charts' bars do, in a 300 px column (tests/browser: whole, no sideways
+    # scroll), the whole id under More columns and in the verdict table
+    models = ["deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-Next-80B-A3B-Instruct",
+              "meta-llama/Llama-4-Maverick-17B-128E-Instruct", "openai/gpt-oss-120b",
+              "nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8", "moonshotai/Kimi-K2-Instruct"]
+    at = open_page("compare", gpu="h100-sxm", model=models[0], cmp=",".join(models))
+    assert not at.exception
+    grid, more = at.dataframe[0], at.dataframe[1]
+    assert list(grid.value["name"]) == [
+        "DeepSeek-V3", "Qwen3-Next-80B-A3B-Instruct", "Llama-4-Maverick-17B-128E-Instruct",
+        "gpt-oss-120b", "NVIDIA-Nemotron-3-Super-120B-A12B-FP8", "Kimi-K2-Instruct"]
+    assert list(more.value["model"]) == models and "model" in more.proto.column_order
+    config = json.loads(grid.proto.columns)["name"]
+    assert config["label"] == "model" and config["width"] == 300
+    assert "whole repo id is under More columns" in config["help"]
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["y"]
+    assert bars == list(grid.value["name"])  # the charts' names
+    assert list(at.table[0].value.index) == models  # the verdicts, by whole id
+    # two repos of one name go by their whole ids, which alone tell them apart
+    assert short_model_names(["Qwen/Qwen3-8B", "acme/Qwen3-8B", "Qwen/Qwen3-32B"]) == [
+        "Qwen/Qwen3-8B", "acme/Qwen3-8B", "Qwen3-32B"]
 
 
 def test_one_request_in_flight_reads_in_the_singular() -> None:
@@ -168,22 +197,25 @@ def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
     # each cell rounded to 2 decimals: 29.09 beside 14.55 (Qwen3-8B)
     assert all(abs(b - 2 * p) < 0.02 for b, p in zip(both, per, strict=True))
     grid, more = at.dataframe[0], at.dataframe[1]
-    # the layout label is longer and there is a column more: the per-GPU KV bytes move under
-    # "More columns" so the grid still does not scroll sideways at 1280 px (tests/browser)
+    # the layout label is longer: one replica's concurrency is under "More columns" (as the
+    # Plan page's sweep has it), so the grid holds the models' names whole and still does
+    # not scroll sideways at 1280 px (tests/browser)
     assert list(grid.proto.column_order) == [
-        "model", "layout", "fits", "weights per GPU (GiB)", "ceiling (tokens)",
-        "concurrency at 32,768, all replicas", "concurrency at 32,768, per replica",
-        "TPOT (ms)", "output tok/s"]
+        "name", "layout", "fits", "weights per GPU (GiB)", "ceiling (tokens)",
+        "concurrency at 32,768, all replicas", "TPOT (ms)", "output tok/s"]
     assert list(more.proto.column_order) == [
-        "model", "params", "active (embeddings included)", "KV B/token per GPU",
-        "KV B/token (model)", "TTFT (ms)", "tok/s per request", "warnings"]
+        "model", "params", "active (embeddings included)", "concurrency at 32,768, per replica",
+        "KV B/token per GPU", "KV B/token (model)", "TTFT (ms)", "tok/s per request",
+        "warnings"]
     assert {*grid.proto.column_order, *more.proto.column_order} == set(grid.value.columns)
     config = json.loads(grid.proto.columns)
     assert config["concurrency at 32,768, all replicas"] == {
         "label": "all replicas", "help": "concurrency at 32,768, all replicas",
         "type_config": {"type": "number", "format": "localized", "step": 0.01}}
-    assert config["concurrency at 32,768, per replica"]["label"] == "per replica"
-    assert at.expander[0].label.startswith("More columns: parameters, KV bytes per token per GPU")
+    assert json.loads(more.proto.columns)["concurrency at 32,768, per replica"]["label"] == \
+        "concurrency at 32,768, per replica"
+    assert at.expander[0].label.startswith(
+        "More columns: the whole repo id, parameters, one replica's concurrency, KV bytes")
     assert any('"all replicas" is the concurrency at 32,768 tokens' in c.value
                for c in at.caption)
     # no DP (the test above): the grid keeps its one concurrency column, and no caption

@@ -410,6 +410,33 @@ def test_six_compared_models_charts_are_whole_at_1280x800(browser, server: str) 
     page.close()
 
 
+@pytest.mark.parametrize("width, dp", [(1280, ""), (1366, ""), (1280, "&nodes=2&tp=8&dp=2")])
+def test_compared_models_names_are_whole_in_the_grid(browser, server: str, width: int,
+                                                     dp: str) -> None:
+    """Six models on 8 H100: the grid's 230 px model column cut "meta-llama/Llama-4-Maverick-
+    17B-128E" and "nvidia/NVIDIA-Nemotron-3-Super-120B-" at 1280 and 1366 px (helper 446's
+    review). By name without the owner, as the charts name them, in 300 px: the longest,
+    "NVIDIA-Nemotron-3-Super-120B-A12B-FP8", drawn in the grid's font with its cell's 8 px
+    padding each side, fits, and nothing scrolls sideways (under DP too)."""
+    models = ("deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-Next-80B-A3B-Instruct",
+              "meta-llama/Llama-4-Maverick-17B-128E-Instruct", "openai/gpt-oss-120b",
+              "nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8", "moonshotai/Kimi-K2-Instruct")
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/compare?hw=preset&gpu=h100-sxm&gpn=8&model={models[0]}{dp}"
+              f"&cmp={','.join(models)}")
+    page.get_by_text("Context ceiling (tokens, one request)").first.wait_for()
+    _settle(page, charts=4)
+    _grid_fits(page)
+    canvas = page.locator("[data-testid=stDataFrame]:visible canvas").first
+    drawn = canvas.evaluate("""(e, text) => {
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = getComputedStyle(e).fontSize + ' ' + getComputedStyle(e).fontFamily;
+        return ctx.measureText(text).width }""", "NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
+    assert 200 < drawn <= 300 - 2 * 8, drawn
+    page.close()
+
+
 def test_report_tables_stay_inside_the_page_at_1280x800(browser, server: str) -> None:
     """The report's memory plan (14 columns: rank, node, GPU, PP stage, layers, total, budget,
     used by others, weights, activation, non-torch, CUDA graphs, KV cache, blocks) ran ~180 px

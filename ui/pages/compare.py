@@ -113,7 +113,7 @@ replica = f"{context}, per replica"
 table = pd.DataFrame([{
     # yes* where it fits on figures that leave parts out, as `report --compare` marks it,
     # and WARNED where the model has warnings (listed under the grid)
-    "model": row.model_name, "layout": row.layout,
+    "model": row.model_name, "name": name, "layout": row.layout,
     "fits": fits_cell(row) + (WARNED if warnings else ""), "warnings": len(warnings),
     "params": fmt.params(row.params_total),
     "active (embeddings included)": fmt.params(row.params_active),
@@ -127,28 +127,32 @@ table = pd.DataFrame([{
     "output tok/s": fmt.rounded(row.output_tokens_per_s),
     "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
     "verdict": app_markdown(row.verdict),  # st.table renders its cells as Markdown
-} for row, result, warnings in compared])
+} for (row, result, warnings), name in zip(
+    compared, fmt.short_model_names(row.model_name for row, _, _ in compared), strict=True)])
 if replicated:
     st.caption("Under data parallelism each replica holds its own KV pool: \"all replicas\" "
                f"is the concurrency at {engine.max_model_len:,} tokens of a model's replicas "
-               "together (DP x \"per replica\").")
+               "together (DP x \"per replica\", under More columns).")
 # at 1280 px the grid holds the key columns under short labels (the full name is the
 # tooltip); the others are one click away: nothing scrolls sideways and nothing is dropped.
-# A repo id longer than the model column (~31 characters) is cut at its edge;
-# the verdict table below and the picker above show it whole. Under DP the layout label is
-# longer and there is a column more: the per-GPU KV bytes move under "More columns".
-kv_per_gpu = {"KV B/token per GPU": "KV B/tok/GPU"}
+# Models go by the name the charts give them, without the owner, in a column as wide as the
+# others leave: whole repo ids were cut at 230 px ("meta-llama/Llama-4-Maverick-17B-128E",
+# "nvidia/NVIDIA-Nemotron-3-Super-120B-"); the whole id is under More columns, in the verdict
+# table below and the picker above. The per-GPU KV bytes and, under DP (a longer layout
+# label), one replica's concurrency are under "More columns" (both in a chart below, as the
+# Plan page's sweep keeps one replica's), which leaves the name 300 px, ~43 characters (the
+# catalog's longest, 42).
 key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table below
-    "model": "model", "layout": "layout", "fits": "fits", "weights per GPU (GiB)": "GiB/GPU",
-    **({} if replicated else kv_per_gpu), "ceiling (tokens)": "ceiling",
-    **({concurrency: "all replicas", replica: "per replica"} if replicated else
-       {concurrency: f"conc. @ {engine.max_model_len:,}"}),
+    "name": "model", "layout": "layout", "fits": "fits", "weights per GPU (GiB)": "GiB/GPU",
+    "ceiling (tokens)": "ceiling",
+    concurrency: "all replicas" if replicated else f"conc. @ {engine.max_model_len:,}",
     "TPOT (ms)": "TPOT ms", "output tok/s": "tok/s",
-}, ["model", "params", "active (embeddings included)", *(kv_per_gpu if replicated else ()),
-    "KV B/token (model)", "TTFT (ms)", "tok/s per request", "warnings"],
-    "More columns: parameters, " + ("KV bytes per token per GPU, " if replicated else "")
-    + "the whole model's KV bytes per token, TTFT, output tok/s per request, warnings",
-    widths={"model": 230}, placeholder="—")
+}, ["model", "params", "active (embeddings included)", *([replica] if replicated else []),
+    "KV B/token per GPU", "KV B/token (model)", "TTFT (ms)", "tok/s per request", "warnings"],
+    "More columns: the whole repo id, parameters, "
+    + ("one replica's concurrency, " if replicated else "") + "KV bytes per token (per GPU "
+    "and the whole model's), TTFT, output tok/s per request, warnings",
+    widths={"name": 300}, placeholder="—")
 # a fit on figures that leave parts out is no confident fit (the Plan page's verdict is a
 # warning there) and each model's warnings are the Plan page's: one block per model under
 # the grid, as `report --compare` names its yes* rows under its table (in the app's words:

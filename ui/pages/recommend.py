@@ -153,7 +153,7 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
                    "allow more GPUs or add prices. " + md_escape(result.why_none()))
         return
     table = pd.DataFrame([{
-        "model": r.model_name, "name": r.model_name.rsplit("/", 1)[-1],
+        "model": r.model_name, "name": name,
         "preset": f"{r.gpus}x {r.gpu_key}",
         "GPUs": f"{r.gpus}x {r.gpu_name}", "format": r.quant_key, "weights": r.quant_label,
         "layout": r.layout.label(), "KV dtype": r.kv_cache_dtype,
@@ -165,7 +165,8 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
         "output tok/s": None if r.output_tokens_per_s is None else round(r.output_tokens_per_s),
         "at concurrency": r.speed_concurrency, "ceiling (tokens)": r.max_context_tokens,
         "run": "serve" if r.launchable else "what-if",
-    } for r in result.rows])
+    } for r, name in zip(result.rows, fmt.short_model_names(r.model_name for r in result.rows),
+                         strict=True)])
     # at 1280 px the grid holds the figures a choice is made on under short labels (the full
     # name is the tooltip; $ per million output tokens, TTFT, TPOT and tok/s were out of sight
     # to the right); the model (when one is searched), whether the price is an estimate, the
