@@ -18,6 +18,7 @@ from planner.report import (
     sweep_caveats,
     sweep_cells,
     sweep_concurrency,
+    sweep_notes,
     sweep_speed_cells,
     sweep_speed_note,
     text_columns,
@@ -176,7 +177,7 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
         cells.append([str(rank), "checkpoint" if row.quant_key == own_key else "what-if",
                       *line[1:]])
         if speed:
-            cells[-1] += sweep_speed_cells(row)
+            cells[-1] += sweep_speed_cells(row, result.load.concurrency if result.load else None)
     total = len(result.rows)
     count = f"top {min(top, total)} of {total}" if top and top < total else f"all {total}"
     # the product counts every format on every valid layout; rows not planned for a format
@@ -204,7 +205,8 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
          for rank, row in shown if row and row.vllm_command is not None]
         + [(at[0], f"{rank_runs(at)}  {note}")
            for note, at in launch_note_ranks((rank, row) for rank, row in shown if row).items()])]
-    caveats = sweep_caveats((rank, row) for rank, row in shown if row)
+    ranked = [(rank, row) for rank, row in shown if row]
+    caveats = [*sweep_caveats(ranked), *sweep_notes(result, ranked)]
     if result.rows and not any(row.fits for row in result.rows):
         # the rows' launch notes say "see the verdict", which the table does not show: a
         # refusal of every row (an MTP draft the model lacks) left only "no" to go on

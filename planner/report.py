@@ -49,7 +49,7 @@ from planner.serving.plan import (
     verdict_stalled,
     verdict_unmodelled,
 )
-from planner.serving.recommend import Recommendation
+from planner.serving.recommend import Recommendation, ceiling_note
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.tie import served_spec
@@ -1317,13 +1317,47 @@ def tpot_text(tpot_ms: float | None) -> str:
     return TPOT_NA if tpot_ms is None else f"{tpot_ms:,.1f} ms"
 
 
-def sweep_speed_cells(row: SweepRow) -> list[str]:
+def sweep_speed_cells(row: SweepRow, asked: int | None = None) -> list[str]:
     """A sweep row's speed cells: TTFT ms, TPOT ms, output tokens/s (all requests) and the
     concurrency they are for ('—' where the row has no speed: it does not fit, or vLLM rejects
-    one request of the load: SweepResult.context_notes)."""
+    one request of the load: SweepResult.context_notes), with the load's `asked` concurrency
+    and a client's wait for a slot where the row runs fewer (capped_cell)."""
     return [speed_cell(row.ttft_ms, 0), tpot_cell(row.tpot_ms, row.output_tokens_per_s),
-            speed_cell(row.output_tokens_per_s, 0),
-            speed_cell(row.speed_concurrency, 0)]
+            speed_cell(row.output_tokens_per_s, 0), capped_cell(row, asked)]
+
+
+def capped_cell(row: SweepRow, asked: int | None) -> str:
+    """The requests in flight a sweep row's speed is for: "32 of 64, +86.2 s wait" where it
+    runs fewer than the load's `asked` (kv_bound: the KV cache or max_num_seqs caps it) and
+    the others wait kv_wait_ms on average for a slot, which its TTFT leaves out (capped_line
+    says so under the table); the figure alone otherwise."""
+    if not row.kv_bound or asked is None or row.kv_wait_ms is None:
+        return speed_cell(row.speed_concurrency, 0)
+    return f"{row.speed_concurrency:,} of {asked:,}, +{row.kv_wait_ms / 1e3:,.1f} s wait"
+
+
+def sweep_notes(result: SweepResult, ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
+    """The lines under a sweep table (the CLI's, the report's, the app's caption) about its
+    speed and ceiling columns: the rows capped below the load's concurrency (capped_line) and
+    what a ceiling past the command's --max-model-len means (recommend's ceiling_note)."""
+    ranked = list(ranked)
+    capped = capped_line(ranked, result.load.concurrency) if result.load else []
+    ceiling = ceiling_note((row.max_context_tokens, row.max_model_len) for _, row in ranked)
+    return [*capped, *([f"ceiling: {ceiling}"] if ceiling else [])]
+
+
+def capped_line(ranked: Iterable[tuple[int, SweepRow]], asked: int) -> list[str]:
+    """The line under a sweep table naming its rows that run fewer than the load's `asked`
+    requests at once (capped_cell) and how to read their speed: output tokens/s at the
+    requests served, TTFT without the wait for a slot, ranked on those figures; [] where
+    none is."""
+    ranks = [rank for rank, row in ranked if row.kv_bound]
+    if not ranks:
+        return []
+    return [f"capped ({rank_runs(ranks)}): vLLM runs fewer than the {asked:,} requests at "
+            "once (the KV cache or max_num_seqs caps it); the others queue for a slot: TTFT "
+            "leaves out a client's mean wait for one (plan's kv_wait, kv_wait_ms) and out tok/s "
+            f"is at the requests served; no objective ranks these rows as serving all {asked:,}"]
 
 
 def tpot_target_missed(result: SweepResult) -> str:
@@ -1373,6 +1407,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
     if inputs.sweep is not None:
         result = inputs.sweep
         shown = result.rows[: inputs.sweep_top]
+        asked = result.load.concurrency if result.load else None
         order = RANKING[result.objective]
         if result.objective == "throughput":
             target = result.tpot_ms_target
@@ -1391,9 +1426,10 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
             ["#", "Weights", "Layout", "KV dtype", "GPUs", "Fits", "Weights/GPU", "KV pool/GPU",
              "Ceiling (tokens)", "Concurrency (all replicas)", "TTFT ms", "TPOT ms", "Output tok/s",
              "At concurrency"],
-            [cells + sweep_speed_cells(row) for cells, row in zip(sweep_cells(shown), shown,
-                                                                  strict=True)],
+            [cells + sweep_speed_cells(row, asked) for cells, row in zip(
+                sweep_cells(shown), shown, strict=True)],
         ) + [""] + [f"- {md_escape(c)}" for c in (*sweep_caveats(enumerate(shown, 1)),
+                                                     *sweep_notes(result, enumerate(shown, 1)),
                                                      *_unlaunchable(shown))]
         lines += [""] if lines[-1] else []
     if inputs.comparison:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
@@ -214,6 +214,21 @@ class FellOut(BaseModel):
     closest and its figure; memory, room: empty."""
 
 
+def ceiling_note(rows: Iterable[tuple[int, int | None]]) -> str:
+    """What a table's ceiling column means where a row's ceiling passes the --max-model-len
+    its command sets ("" where none does): the longest request each row's KV cache holds,
+    which that --max-model-len does not start (Qwen3-32B at 2,048 tokens: a ceiling of 40,960
+    beside --max-model-len 2048). `rows`: each row's (ceiling, max_model_len); the length is
+    named where the rows passing it share one. recommend's and sweep's tables (CLI and app)
+    give it under the table."""
+    lengths = {length for ceiling, length in rows if length and ceiling > length}
+    if not lengths:
+        return ""
+    named = f"the {lengths.pop():,}" if len(lengths) == 1 else "the one"
+    return (f"the longest single request a row's KV cache holds, at a larger "
+            f"--max-model-len than {named} its command sets (the model's limit at most).")
+
+
 class RecommendResult(BaseModel):
     """The configurations found, launchable first, then cheapest, and what the search
     covered."""
@@ -278,15 +293,9 @@ class RecommendResult(BaseModel):
 
     def ceiling_note(self) -> str:
         """What the ceiling column means where a row's passes the workload's context ("" where
-        none does): the longest request each row's KV cache holds, which its command's
-        --max-model-len (the context) does not start (Qwen3-32B at 2,048 tokens: a ceiling of
-        40,960 beside --max-model-len 2048). The CLI and the app give it under their table."""
+        none does): ceiling_note at the workload's max_model_len."""
         length = self.workload.max_model_len
-        if all(r.max_context_tokens <= length for r in self.rows):
-            return ""
-        return (f"the longest single request a row's KV cache holds, at a larger "
-                f"--max-model-len than the {length:,} its command sets (the model's limit at "
-                "most).")
+        return ceiling_note((r.max_context_tokens, length) for r in self.rows)
 
     def caveats(self) -> list[str]:
         """One line per model and set of parts whose rows fit on figures that leave those

@@ -205,6 +205,16 @@ class SweepRow(BaseModel):
     speed_concurrency: int | None = None
     """Requests in flight the speed figures are for: the load's (capped by the KV cache), or
     for the throughput objective the best concurrency within the TPOT target."""
+    kv_bound: bool | None = None
+    """Whether the KV cache (or max_num_seqs) holds fewer requests than the load sends
+    (plan's speed kv_bound: speed_concurrency is then the cap, not the load's concurrency);
+    None: no speed. Its out tok/s is at speed_concurrency and its TTFT leaves out kv_wait_ms."""
+    kv_wait_ms: float | None = None
+    """A client's mean wait for a KV slot before its TTFT starts, plan's kv_wait (0 where the
+    KV cache holds every request; speed._kv_wait_s); None: no speed."""
+    max_model_len: int | None = None
+    """The --max-model-len the row's command sets (the plan's max_model_len): its ceiling
+    (max_context_tokens) can pass it (ceiling_note)."""
     raised_flags: dict[str, int] = Field(default_factory=dict)
     """The EngineSettings fields raised over vLLM's defaults for the row to run a held
     concurrency at once (held_settings: {"max_num_seqs": 500}, recommend's rows); empty
@@ -335,7 +345,9 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
         "verdict": figures["verdict"],
         "vllm_command": figures["vllm_command"],
         "launch_note": figures["launch_note"],
+        "max_model_len": figures["max_model_len"],
         **speed_columns(speed),
+        **({"kv_bound": speed.kv_bound, "kv_wait_ms": speed.kv_wait_ms} if speed else {}),
         **({"raised_flags": raised_flags} if raised_flags else {}),
     })
 
@@ -350,6 +362,10 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
     - `best`: the most requests in flight, up to the KV-limited maximum (vLLM's max_num_seqs
       capped by the KV cache), whose TPOT and TTFT meet the targets: the most output tokens/s
       within them (no target: the maximum).
+    A search's top is the most requests the KV cache holds where it holds fewer than
+    max_num_seqs (kv_limited_concurrency, estimated again there): the concurrency is the
+    search's choice, so no client of it waits for a KV slot (kv_bound false, kv_wait 0; the
+    same throughput and latency as at max_num_seqs, whose excess clients only wait).
     Throughput, TPOT and TTFT all grow with concurrency, so each search is a bisection (about
     log2(max_num_seqs) estimates), and a row that misses a target with one request in
     flight is given up at once (returned as it is, so it ranks after the rows that meet it).
@@ -376,15 +392,22 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
             return e is not None and e.output_tokens_per_s >= min_output_tokens_per_s
         if enough(one):
             return one
-        top = at(figures["max_num_seqs"] * request.layout.dp)
+        top = _search_top(at, figures["max_num_seqs"] * request.layout.dp)
         if top is None or not enough(top):
             return top
         return _bisect(at, top, enough, smallest=True, low=one)
-    top = at(figures["max_num_seqs"] * request.layout.dp)
+    top = _search_top(at, figures["max_num_seqs"] * request.layout.dp)
     # (None only where one request has none too: speed does not depend on the concurrency)
     if top is None or meets(top):
         return top
     return _bisect(at, top, meets, smallest=False, low=one)
+
+
+def _search_top(at, most: int) -> SpeedFigures | None:
+    """The estimate `at` `most` requests in flight, or at the most the KV cache holds where
+    that is fewer (row_speed's search top: no client waits for a slot)."""
+    top = at(most)
+    return at(top.kv_limited_concurrency) if top is not None and top.kv_bound else top
 
 
 def _bisect(at, top: SpeedFigures, ok, *, smallest: bool, low: SpeedFigures
@@ -557,7 +580,7 @@ CSV_COLUMNS = (
     "kv_cache_tokens", "max_context_tokens", "max_concurrency", "vllm_command",
     "ttft_ms", "tpot_ms", "output_tokens_per_s", "speed_concurrency", "launch_note",
     "output_tokens_per_s_per_request", "prefill_tokens_per_s", "dp",
-    "max_concurrency_all_replicas",
+    "max_concurrency_all_replicas", "kv_bound", "kv_wait_ms", "max_model_len",
 )
 """Columns are only ever added at the end (scripts read them by position too)."""
 
@@ -577,7 +600,9 @@ def sweep_csv(rows: Iterable[SweepRow]) -> str:
          "" if r.speed_concurrency is None else r.speed_concurrency, r.launch_note,
          *("" if v is None else round(v, 4) for v in (r.output_tokens_per_s_per_request,
                                                      r.prefill_tokens_per_s)),
-         r.layout.dp, round(r.max_concurrency_all_replicas, 4)]
+         r.layout.dp, round(r.max_concurrency_all_replicas, 4),
+         "" if r.kv_bound is None else r.kv_bound,
+         "" if r.kv_wait_ms is None else round(r.kv_wait_ms, 4), r.max_model_len or ""]
         for i, r in enumerate(rows, 1)
     )
     return out.getvalue()

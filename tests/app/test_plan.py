@@ -922,3 +922,32 @@ def test_the_sweep_names_its_rows_whose_longest_request_never_completes() -> Non
         "(counted from the top), fits column ticked: vLLM (before 0.29) starts it, but a "
         "request that grows to max_model_len never completes: the KV blocks less the null "
         "block vLLM takes are too few (the Plan above gives the warning for its own settings).")
+
+
+def test_a_sweep_row_capped_by_the_kv_cache_shows_the_wait_for_a_slot() -> None:
+    # Qwen3-235B-A22B-GPTQ-Int4 on 8 RTX 3090s at 8,192 tokens, 64 requests in flight: TP=1 x
+    # PP=7 with 16-bit KV holds 49,856 tokens = 3,116 blocks of 16, and a request of 1,024 in
+    # + 512 out on average 96 blocks, so 32 run at once (tests/cli/test_sweep_kv_wait.py); the
+    # other 32 clients wait (64 / 32 - 1) x (TTFT + 1,024 x TPOT) for a slot, plan's kv_wait
+    at = open_page(None, gpu="rtx-3090", gpn="8", len="8192", conc="64", obj="fewest-gpus")
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    grid = at.dataframe[-2]
+    assert "slot wait (s)" in list(grid.proto.column_order)
+    table = grid.value
+    row = table[(table["layout"] == "TP=1 x PP=7") & (table["KV dtype"] == "auto")].iloc[0]
+    assert row["at concurrency"] == 32
+    assert row["slot wait (s)"] == pytest.approx(
+        (64 / 32 - 1) * (row["TTFT (ms)"] + 1024 * row["TPOT (ms)"]) / 1e3, abs=0.1)
+    assert table[table["at concurrency"] == 64]["slot wait (s)"].isna().all()
+    caption = next(c.value for c in at.caption if "Speed columns" in c.value)
+    assert "Capped (#" in caption and "no objective ranks these rows as serving all 64" in caption
+    assert caption.endswith(" Ceiling: the longest single request a row's KV cache holds, at a "
+                            "larger --max-model-len than the 8,192 its command sets (the "
+                            "model's limit at most).")
+
+
+def test_a_sweep_without_a_capped_row_has_no_wait_column() -> None:
+    at = open_page()  # one request in flight: every row holds it
+    at.button(key="plan.run_sweep").click().run()
+    assert "slot wait (s)" not in at.dataframe[-2].value.columns

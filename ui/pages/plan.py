@@ -21,6 +21,7 @@ from planner.report import (
     param_check_warning,
     stalled_meaning,
     stalled_ranks,
+    sweep_notes,
     tpot_target_missed,
     warm_restart_text,
     with_param_check,
@@ -578,6 +579,9 @@ def _sweep_section(request: PlanRequest) -> None:
     checkpoint = param_check_warning(request.model, current_source())
     if checkpoint:  # every row is planned on the config's count, as the plan above
         st.warning(md_escape(checkpoint))
+    # a row the KV cache caps below the load's concurrency: its clients' wait for a slot
+    # beside its speed, only where one is (the column would be empty otherwise)
+    capped = any(row.kv_bound for row in result.rows)
     table = pd.DataFrame([{
         "quantization": row.quant_label, "layout": row.layout.label(), "KV dtype":
         row.kv_cache_dtype, "fits": row.fits, "ceiling (tokens)": row.max_context_tokens,
@@ -585,6 +589,8 @@ def _sweep_section(request: PlanRequest) -> None:
         "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
         "output tok/s": fmt.rounded(row.output_tokens_per_s),
         "TTFT (ms)": fmt.rounded(row.ttft_ms), "at concurrency": row.speed_concurrency,
+        **({"slot wait (s)": fmt.rounded(row.kv_wait_ms / 1e3, 1) if row.kv_bound else None}
+           if capped else {}),
         "per replica": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
             row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
     } for row in result.rows])
@@ -601,7 +607,9 @@ def _sweep_section(request: PlanRequest) -> None:
                              if objective == "throughput" else
                              f"{counted(load.concurrency, 'request')} in flight{load.arriving} "
                              "(capped by the KV cache).")
-               + "".join(f" {md_escape(capitalized(note))}" for note in result.context_notes))
+               + "".join(f" {md_escape(capitalized(note))}" for note in result.context_notes)
+               + "".join(f" {md_escape(capitalized(note))}"
+                         for note in sweep_notes(result, enumerate(result.rows, 1))))
     # at 1280 px the grid holds the ranked figures and the speed under short labels (the full
     # name is the tooltip); per replica and the memory columns are one click away: nothing
     # scrolls sideways and nothing is dropped. A scheme label longer than its column is cut at
@@ -610,6 +618,7 @@ def _sweep_section(request: PlanRequest) -> None:
         "quantization": "quantization", "layout": "layout", "KV dtype": "KV", "fits": "fits",
         "ceiling (tokens)": "ceiling", "concurrency": "conc.", "TPOT (ms)": "TPOT ms",
         "output tok/s": "tok/s", "TTFT (ms)": "TTFT ms", "at concurrency": "at conc.",
+        **({"slot wait (s)": "wait s"} if capped else {}),
     }, ["quantization", "layout", "KV dtype", *(["per replica"] if replicated else []),
         "weights/GPU", "KV B/token/GPU"],
         "More columns: " + ("concurrency per replica, " if replicated else "")
