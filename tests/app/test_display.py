@@ -330,4 +330,6 @@ def test_a_grids_figures_each_show_the_same_decimals() -> None:
     columns = json.loads(open_page("compare").dataframe[0].proto.columns)
     steps = {name: c.get("type_config", {}).get("step") for name, c in columns.items()}
     assert steps["TPOT (ms)"] == 0.1 and steps["weights per GPU (GiB)"] == 0.01
-    assert steps["ceiling (tokens)"] is None and steps["KV B/token per GPU"] is None
+    assert steps["ceiling (tokens)"] is None  # whole numbers, as the per-GPU KV bytes:
+    more = json.loads(open_page("compare").dataframe[1].proto.columns)  # under More columns
+    assert more["KV B/token per GPU"]["type_config"] == {"type": "number", "format": "localized"}
