@@ -325,8 +325,11 @@ def _gpu(gpu_key: str, wsl2: bool) -> GpuSpec:
 
 def _per_node(gpu_key: str, gpus: int) -> int:
     """GPUs per node of `gpus` presets: all of them up to 8, else 8; one for a GPU a machine
-    holds one of (GpuSpec.one_per_machine: each DGX Spark is a node)."""
-    return 1 if GPU_PRESETS[gpu_key].one_per_machine else min(gpus, GPUS_PER_NODE)
+    holds one of (GpuSpec.one_per_machine: each DGX Spark is a node) or whose priced product
+    does (GpuSpec.rented_one_per_machine: each Lambda 1x GH200 instance is a node)."""
+    gpu = GPU_PRESETS[gpu_key]
+    one = gpu.one_per_machine or gpu.rented_one_per_machine
+    return 1 if one else min(gpus, GPUS_PER_NODE)
 
 
 def _cluster(gpu_key: str, gpus: int, network: NetworkSpec | None = None, wsl2: bool = False):

@@ -212,6 +212,7 @@ def _nvidia(
     measured_bf16_moe: tuple[float, str] | None = None,
     aliases: tuple[str, ...] = (),
     one_per_machine: str = "",
+    rented_one_per_machine: str = "",
     nvidia_smi_mib: int | None = None,
     total_driver: str = "",
     notes: str = "",
@@ -258,6 +259,7 @@ def _nvidia(
         pcie_lanes=pcie_lanes,
         aliases=aliases,
         one_per_machine=one_per_machine,
+        rented_one_per_machine=rented_one_per_machine,
         nvidia_smi_total_mib=nvidia_smi_mib,
         memory_total_cuda_driver=total_driver,
         source=source,
@@ -1961,9 +1963,22 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
             f"{_MAMF} 'NVIDIA GH200 SXM | 828.6 | 989 | 83.8% | 1024x15360x4096 | 2.6.0+cu126 | "
             "900W 141GiB HBM3e version' (the HBM3e part; this preset is the 96 GB HBM3 one, the "
             "same GH100 die and 989 TFLOPS datasheet)"),
-        nvidia_smi_mib=97871,
+        nvidia_smi_mib=97871, rented_one_per_machine="Lambda 1x GH200 instance",
         notes="PCIe generation 5 unverified (no source found; the Hopper GPU reaches the Grace "
         "CPU over NVLink-C2C). "
+        "Machines: the priced product (Lambda on-demand) is an instance of one GH200 (Lambda's "
+        "docs, 'Serving Llama 3.1 8B using vLLM on an NVIDIA GH200 instance', "
+        "https://docs.lambda.ai: instance type '1x GH200 (96 GB)'), so recommend plans N of "
+        "them as N nodes over the network, as DGX Sparks. Machines with several exist: GH200 "
+        "NVL2 joins two superchips by NVLink in one node (https://developer.nvidia.com/blog/"
+        "simplify-system-memory-management-with-the-latest-nvidia-gh200-nvl2-enterprise-ra), "
+        "CSCS Alps's HPE Cray nodes hold four (https://docs.cscs.ch/alps/hardware, which does "
+        "not say how they are linked), DGX GH200 joins up to 256 by an NVLink Switch System "
+        "(https://www.nvidia.com/de-de/technologies/hopper-architecture/). Their GPU-to-GPU "
+        "rate was not found: plan/sweep --gpu gh200 --gpus N (one node) charge the default "
+        "link, PCIe 5.0 x16 (unverified, a low bound); `--link nvlink` charges the 900 GB/s "
+        "below, the C2C figure, as much NVLink as a Hopper GPU has in all (the h100-sxm row), a "
+        "high bound; `--nodes N` plans N 1x instances. "
         "CUDA total estimated (95.08 GiB) from nvidia-smi's 97,871 MiB on an 'NVIDIA "
         "GH200 480GB' (grace-gpu-containers README, sweetapi.com/biondizzle, 2026-04) minus "
         "the usual 512 MiB; it was 94.50 GiB from an OOM report on an unnamed ~96 GB card. "

@@ -147,6 +147,12 @@ class GpuSpec(BaseModel):
     one_per_machine: str = ""
     """The machine that holds exactly one of this GPU ("DGX Spark": one GB10 superchip), so
     several are several nodes; "" where a machine takes several."""
+    rented_one_per_machine: str = ""
+    """The product the default price is for (planner.serving.prices) where it holds one of
+    this GPU though machines holding several exist ("Lambda's 1x GH200 instance"; GH200 NVL2
+    and 4-way nodes hold two or four): recommend plans N of them as N nodes of one, as it does
+    one_per_machine; plan and sweep take several per node, over the link the preset assumes
+    (planner.serving.plan.notes.assumed_link_warnings says which); "" elsewhere."""
     source: str = Field(min_length=1)
     notes: str = ""
 

@@ -38,6 +38,7 @@ from planner.serving.plan.moe import (
     redundant_experts,
 )
 from planner.serving.plan.notes import (
+    assumed_link_warnings,
     bridge_warnings,
     cross_node_tp_warnings,
     ray_order_warnings,
@@ -137,6 +138,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                                     cluster.vendor, r.compute_capability)),
                 *marlin_warnings,
                 *r.gpu_notes, *bridge_warnings(cluster, layout.tp),
+                *assumed_link_warnings(cluster, layout),
                 *cross_node_tp_warnings(layout, r),
                 *ray_order_warnings(cluster, layout, s, r),
                 *(width[1:] if width else ()),

@@ -228,6 +228,25 @@ def ray_order_warnings(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSe
             "them in order with --nnodes)"]
 
 
+def assumed_link_warnings(cluster: ClusterSpec, layout: ParallelLayout) -> list[str]:
+    """Several GPUs of a preset rented one a machine (GpuSpec.rented_one_per_machine: GH200)
+    in one node, with a replica that talks within it (TP or PP > 1): the link between them is
+    the preset's assumption, not a sourced one; say which and how to plan the others."""
+    if layout.tp * layout.pp == 1:
+        return []
+    out: list[str] = []
+    for node in dict.fromkeys(n for n in cluster.nodes if n.gpus_per_node > 1
+                              and n.gpu.rented_one_per_machine):
+        gpu = node.gpu
+        n = node.gpus_per_node
+        out.append(f"{n} {gpu.name}s in one node: the {node.intra_node_link} link between "
+                   "them is assumed, unverified (no source found gives their GPU-to-GPU rate; "
+                   "the preset's notes name the systems that hold several); --link picks "
+                   f"another, and the priced {gpu.rented_one_per_machine} holds one: --gpus "
+                   f"{n} --nodes {n} plans {n} of those, one per node over the network.")
+    return out
+
+
 def bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:
     """NVLink asked for over more GPUs than one bridge joins (bridged PCIe cards): the
     all-reduce between bridged groups crosses PCIe, which the nvlink link does not model."""

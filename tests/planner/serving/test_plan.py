@@ -129,6 +129,26 @@ def test_nvlink_over_more_gpus_than_a_bridge_joins_is_named():
     assert not any("bridge" in w for w in warnings("h100-sxm", ParallelLayout(tp=8)))
 
 
+def test_several_gh200s_in_one_node_name_the_assumed_link():
+    # GH200 is priced as Lambda's 1x instance; NVL2 (two, NVLink) and 4-way nodes exist but
+    # no source gives their GPU-to-GPU rate: two in one node at TP=2 were planned over PCIe
+    # 5.0 x16 without a word of it
+    def warnings(per_node: int, nodes: int, layout: ParallelLayout, gpu: str = "gh200"):
+        return [w for w in plan(PlanRequest(model=LLAMA_8B,
+                                            cluster=preset_cluster(gpu, per_node, nodes),
+                                            layout=layout, engine=V019)).warnings
+                if "in one node" in w]
+    assert warnings(2, 1, ParallelLayout(tp=2)) == [
+        "2 NVIDIA GH200 480GBs in one node: the pcie link between them is assumed, unverified "
+        "(no source found gives their GPU-to-GPU rate; the preset's notes name the systems "
+        "that hold several); --link picks another, and the priced Lambda 1x GH200 instance "
+        "holds one: --gpus 2 --nodes 2 plans 2 of those, one per node over the network."]
+    assert len(warnings(4, 1, ParallelLayout(tp=2, pp=2))) == 1
+    assert warnings(2, 1, ParallelLayout(dp=2)) == []  # the replicas do not talk
+    assert warnings(1, 2, ParallelLayout(tp=2)) == []  # two instances: the network's
+    assert warnings(2, 1, ParallelLayout(tp=2), gpu="h100-sxm") == []
+
+
 def test_the_verdict_caps_one_request_at_max_model_len():
     # vLLM refuses a request longer than max_model_len (8,192 here) whatever the KV cache
     # holds: the verdict said "one request can reach 131,072 tokens" (the model's limit,

@@ -266,6 +266,23 @@ def test_dgx_sparks_are_recommended_as_one_node_each() -> None:
         assert row.vllm_command is None or f"--nnodes {row.gpus}" in row.vllm_command
 
 
+def test_gh200s_are_recommended_as_lambda_instances_of_one() -> None:
+    """GH200's price is Lambda's 1x instance (one GH200 each): Llama-3.1-70B (70.6e9 params;
+    BF16 131.4 GiB, FP8 65.7 GiB of weights, against one GH200's 0.92 x 95.08 = 87.5 GiB)
+    at 16 requests of 32,000 tokens needs 2 or more, and each is its own node: nodes = GPUs,
+    --nnodes in the command, $4.58 an hour for 2 (2 x 2.29), the network assumed. It was one
+    node of 2 over PCIe 5.0 x16 (and 16 were 2 nodes of 8), a box no one rents."""
+    result = recommend([catalog_spec("meta-llama/Llama-3.1-70B-Instruct")],
+                       Workload(concurrency=16, context_tokens=32_000), with_overrides(),
+                       gpu_keys=("gh200",))
+    assert result.rows and all(r.gpus > 1 for r in result.rows)
+    for row in result.rows:
+        assert row.nodes == row.gpus
+        assert row.usd_per_hour == pytest.approx(row.gpus * 2.29)
+        assert row.vllm_command is None or f"--nnodes {row.gpus}" in row.vllm_command
+    assert "NVIDIA GH200 480GB" in result.network_assumed
+
+
 def test_an_absurd_rate_is_refused_with_the_bound() -> None:
     """1,000,000 requests/s x 256 output tokens = 256,000,000 output tokens/s of Qwen3-8B:
     beyond 4,096 GPUs of any preset (the best, B300 in NVFP4, gives tens of thousands of
