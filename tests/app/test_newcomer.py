@@ -16,7 +16,7 @@ nodes are two replicas.
 """
 
 from tests.app.conftest import launch_command, open_page
-from tests.app.test_plan import metric
+from tests.app.test_plan import _in_order, metric
 
 
 def command(at) -> str:
@@ -120,6 +120,34 @@ def test_no_way_back_is_offered_to_the_layout_already_shown() -> None:
     assert not any(b.key == "plan.auto_layout" for b in at.button)
     at = open_page(None, tp="4", pp="1", dp="1")  # another layout: the way back is offered
     assert at.button(key="plan.auto_layout").label == "Use the hardware's layout (TP=8 + EP)"
+
+
+def test_the_way_back_and_why_not_tp_are_under_the_speed_figures() -> None:
+    # TP=3 on 8 RTX 3090s for Qwen3-30B-A3B: 32 query heads and 4 KV heads take TP = 1, 2, 4
+    # or 8, so the link's 3 is shown at the nearest, 4 (larger on a tie with 2). Its notice
+    # stays above the fields; "Use the hardware's layout (TP=8 + EP)" and "Why not TP = 3,
+    # 5-7?" were two rows above the verdict and put TTFT below the fold at 1366x768: they are
+    # one row under TTFT and TPOT now, and the button still goes back to the hardware's layout
+    at = open_page(None, gpu="rtx-3090", gpn="8", model="Qwen/Qwen3-30B-A3B", tp="3", pp="1",
+                   dp="1")
+    assert not at.exception
+    [notice] = [w.value for w in at.warning if "not possible here" in w.value]
+    assert notice.startswith("Tensor parallel (TP) = 3 is not possible here: ")
+    assert notice.endswith(" Showing Tensor parallel (TP) = 4 instead.")
+    shown = list(_in_order(at.main))
+    where = {"verdict": next(i for i, e in enumerate(shown) if e.type == "success"),
+             "TPOT": next(i for i, e in enumerate(shown) if e.type == "metric"
+                          and e.label == "TPOT"),
+             "button": next(i for i, e in enumerate(shown) if getattr(e, "key", None)
+                            == "plan.auto_layout"),
+             "why": next(i for i, e in enumerate(shown) if e.type == "expander"
+                         and e.label == "Why not TP = 3, 5-7?")}
+    assert where["verdict"] < where["TPOT"] < where["button"] < where["why"], where
+    assert at.button(key="plan.auto_layout").label == "Use the hardware's layout (TP=8 + EP)"
+    at.button(key="plan.auto_layout").click().run()
+    assert not at.exception and "tp" not in at.query_params
+    assert at.selectbox(key="plan.tp").value == 8 and not any(
+        b.key == "plan.auto_layout" for b in at.button)
 
 
 def test_picking_tp_pins_the_layout_and_keeps_every_gpu_busy() -> None:

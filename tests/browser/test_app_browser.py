@@ -286,25 +286,40 @@ def test_speed_in_view_at_1366x768(browser, server: str) -> None:
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
-def test_speed_in_view_under_a_layout_notice(browser, server: str, width: int,
-                                             height: int) -> None:
-    """A link's TP=2 on one RTX 4090: the notice "Tensor parallel (TP) = 2 is not possible
-    here ... Showing Tensor parallel (TP) = 1 instead." (two lines) and under the fields a
-    "Use the hardware's layout (TP=1)" button, a way back to the layout shown, put TTFT and
-    TPOT's boxes at y = 785 at 1366x768 (helper 446's review). No button now: the verdict
-    (context and concurrency) and the speed figures are in view."""
+@pytest.mark.parametrize("link, shown", [
+    ("gpu=rtx-4090&gpn=1&nodes=1&model=meta-llama/Llama-3.1-8B-Instruct&tp=2&pp=1&dp=1"
+     "&len=8192", "Showing Tensor parallel (TP) = 1 instead."),
+    ("gpu=rtx-3090&gpn=8&nodes=1&model=Qwen/Qwen3-30B-A3B&tp=3&pp=1&dp=1",
+     "Showing Tensor parallel (TP) = 4 instead."),
+])
+def test_speed_in_view_under_a_layout_notice(browser, server: str, width: int, height: int,
+                                             link: str, shown: str) -> None:
+    """A link's TP the hardware cannot run, under its notice "Tensor parallel (TP) = ... is not
+    possible here ... Showing Tensor parallel (TP) = ... instead." (three lines). TP=2 on one
+    RTX 4090 offered a "Use the hardware's layout (TP=1)" button, a way back to the layout
+    shown, that put TTFT and TPOT's boxes at y = 785 at 1366x768 (helper 446's review); TP=3
+    on 8 RTX 3090s (Qwen3-30B-A3B) had "Use the hardware's layout (TP=8 + EP)" and "Why not
+    TP = 3, 5-7?" in two rows above them, TTFT at y = 841. No button for the first now, and
+    the second's row is under the speed figures: the verdict (context and concurrency) and
+    TTFT and TPOT are in view, the button and the expander right under them."""
     page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(60_000)
-    page.goto(f"{server}/?hw=preset&gpu=rtx-4090&gpn=1&nodes=1"
-              "&model=meta-llama/Llama-3.1-8B-Instruct&tp=2&pp=1&dp=1&len=8192")
-    page.get_by_text("Showing Tensor parallel (TP) = 1 instead.").first.wait_for()
+    page.goto(f"{server}/?hw=preset&{link}")
+    page.get_by_text(shown).first.wait_for()
     page.get_by_text("Fits:").first.wait_for()
     _settle(page, charts=1)
     verdict = page.locator("[data-testid=stAlert]", has_text="Fits:").first.bounding_box()
     assert verdict is not None and verdict["y"] + verdict["height"] <= height, verdict
-    for label in ("TTFT", "TPOT"):
-        box = page.locator("[data-testid=stMetric]", has_text=label).first.bounding_box()
+    speed = [page.locator("[data-testid=stMetric]", has_text=label).first.bounding_box()
+             for label in ("TTFT", "TPOT")]
+    for label, box in zip(("TTFT", "TPOT"), speed, strict=True):
         assert box is not None and box["y"] + box["height"] <= height, (label, box)
+    button = page.get_by_role("button", name="Use the hardware's layout")
+    if "tp=3" in link:  # under the figures, not above them
+        box = button.bounding_box()
+        assert box is not None and box["y"] >= max(b["y"] + b["height"] for b in speed), box
+    else:
+        assert button.count() == 0
     page.close()
 
 

@@ -124,8 +124,9 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
                 for tp, errors in reasons.items()))
 
 
-def _controls() -> None:
-    """The widgets; only valid choices are offered, invalid ones are explained."""
+def _controls() -> tuple[ParallelLayout, ...]:
+    """The widgets; only valid choices are offered (returned: the valid layouts, whose
+    invalid TP sizes _layout_row explains under the speed figures)."""
     spec, cluster = current_spec(), current_cluster()
     # the settings replaced where they cannot run, as every page that plans has them
     choices = settled_choices()
@@ -215,9 +216,11 @@ def _controls() -> None:
     arrival_control(arrivals, compact=True)
     _more_options(more, spec, mtp_refused, block_sizes, moe_backends, all2all_backends,
                   not skip_mm_refused, spec.is_moe and not eplb_refused)
-    if not auto or cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
-        _layout_note(auto)
-    _explain_invalid_tp(valid)
+    if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
+        st.caption(f"Layout chosen for this hardware: "
+                   f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
+                   "change it.")
+    return valid
 
 
 def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -> str:
@@ -326,22 +329,24 @@ def _pin_layout(changed: str) -> None:
     set_state(**wanted)
 
 
-def _layout_note(auto: bool) -> None:
-    """Whether the layout is the hardware's default or pinned, with a way back where the
-    hardware's differs from the one shown: a pinned TP the cluster cannot hold, shown at the
-    hardware's own layout (TP=2 on one GPU, shown at TP=1), offered "Use the hardware's layout
-    (TP=1)", a button that changed nothing in sight, one row above TTFT and TPOT."""
+def _layout_row(valid: tuple[ParallelLayout, ...]) -> None:
+    """Under TTFT and TPOT, one row: a way back where the layout is pinned and the hardware's
+    differs from the one shown, beside why each TP size is not offered. Above the figures,
+    under a pinned TP's "not possible here" notice, the two rows put TTFT and TPOT at
+    y = 841 at 1366x768 (TP=3 on 8 RTX 3090s, Qwen3-30B-A3B); a TP=2 on one GPU, shown at
+    TP=1, offered "Use the hardware's layout (TP=1)", a button that changed nothing in sight."""
     spec = current_spec()
-    if auto:
-        st.caption(f"Layout chosen for this hardware: "
-                   f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
-                   "change it.")
+    other = None if state().tp is None else hardware_layout(spec)
+    if state().tp is None or other == layout_for(spec):
+        _explain_invalid_tp(valid)
         return
-    other = hardware_layout(spec)
-    if other != layout_for(spec):  # the button names the layout: bare, it said nothing of it
-        st.button("Use the hardware's layout" + (f" ({other.label()})" if other else ""),
-                  key="plan.auto_layout", on_click=set_state,
-                  kwargs={"tp": None, "pp": None, "dp": None})
+    back, why = st.columns([1, 2.2], vertical_alignment="center")
+    # the button names the layout: bare, it said nothing of it
+    back.button("Use the hardware's layout" + (f" ({other.label()})" if other else ""),
+                key="plan.auto_layout", on_click=set_state,
+                kwargs={"tp": None, "pp": None, "dp": None})
+    with why:
+        _explain_invalid_tp(valid)
 
 
 def _kv_formula(request: PlanRequest, result: Plan) -> None:
@@ -450,8 +455,9 @@ def _what_if_checkpoint() -> None:
                     "loads it", **bind("plan", "target_checkpoint"))
 
 
-def _results(request: PlanRequest, result: Plan) -> None:
-    """Verdict, headline figures, memory bar, curve, command and every formula."""
+def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ...]) -> None:
+    """Verdict, headline figures, memory bar, curve, command and every formula (`valid`: the
+    layouts offered, for _layout_row)."""
     # a fit on figures that leave parts out, or one whose longest request never completes
     # (STALLED_FIT), is shown as a warning, not a green "Fits"
     confident = result.verdict.startswith(CONFIDENT_FIT)
@@ -470,6 +476,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     # above them (a mixed cluster's or idle GPUs' line, a warning) pushed TTFT and TPOT out
     # of view
     speed = _speed(request, result)
+    _layout_row(valid)
     for message in result.warnings:
         st.warning(app_markdown(message))
     idle = idle_gpus(request.cluster, result)
@@ -650,7 +657,7 @@ def _sweep_section(request: PlanRequest) -> None:
 
 st.title("Plan")
 try:
-    _controls()
+    valid = _controls()
     request = current_request()
     # the checkpoint's parameter check where it disagrees, among the warnings, as `plan`'s
     result = with_param_check(plan(request), request.model, current_source())
@@ -658,5 +665,5 @@ except USER_ERRORS as exc:
     show_error("Cannot plan this", exc)
     show_the_way_out()
     st.stop()
-_results(request, result)
+_results(request, result, valid)
 _sweep_section(request)
