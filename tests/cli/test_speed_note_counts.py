@@ -24,11 +24,14 @@ def test_the_max_num_seqs_cap(capsys) -> None:
 
 
 def test_the_ranks_in_other_nodes(capsys) -> None:
-    # DeepSeek-V3 on 128 nodes of 8 H100s at TP=8 x DP=128: its MoE layers gather over all
-    # 8 x 128 = 1,024 ranks, 1,024 - 8 = 1,016 of them in other nodes than a rank's own
+    # DeepSeek-V3 on 128 nodes of 8 H100s at TP=8 x DP=128 with EP: its MoE all-to-all runs
+    # over all 8 x 128 = 1,024 ranks, 1,024 - 8 = 1,016 of them in other nodes than a rank's
+    # own (without EP vLLM splits each expert over TP x DP, 2048 / 1,024 = 2 wide, and refuses
+    # the 128 x 128 FP8 blocks: FusedMoEParallelConfig.make, validate_fp8_block_shape_moe)
     code, out, err = run_main(capsys, "plan", "--model", "deepseek-ai/DeepSeek-V3", "--gpu",
                               "h100-sxm", "--gpus", "1024", "--nodes", "128", "--tp", "8",
-                              "--dp", "128", "--max-model-len", "8192")
+                              "--dp", "128", "--enable-expert-parallel", "--max-model-len",
+                              "8192")
     assert code == 0, err
-    note = _note(out, "the DP MoE")
+    note = _note(out, "the EP all-to-all")
     assert "traffic to the 1,016 of 1,024 ranks in other nodes runs between nodes" in note, note

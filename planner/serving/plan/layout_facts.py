@@ -58,6 +58,7 @@ from planner.serving.startup.model_config import qk_norm_gather_refusal
 from planner.serving.startup.w4afp8 import w4afp8_shape_refusal
 from planner.serving.startup.wna16_shapes import marlin_shape_findings
 from planner.serving.tie import served_spec
+from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     LayoutRefused,
     Version,
@@ -120,7 +121,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
-        or fp8_block_refusal(spec, r.scheme, layout, version, s.moe_backend) \
+        or (fp8_block_refusal(spec, r.scheme, layout, version, s.moe_backend)
+            if vllm_cli(s.vllm_version).serves(spec.architectures) else None) \
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
                                 version) if s.enable_eplb else None)

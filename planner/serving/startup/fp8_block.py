@@ -144,8 +144,11 @@ def fp8_block_refusal(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayo
     """vLLM's refusal, in one line, of block-FP8 weights whose shard on `layout` is not a
     whole number of blocks (None where they load), with what runs it: --enable-expert-parallel
     (routed experts whole), the largest smaller TP dividing this one, or the first release
-    that adapts (ADAPTING_RELEASES). E.g. Qwen3-32B-FP8 at TP=16: down_proj takes
-    25600 / 16 = 1600 inputs per GPU, 1600 % 128 = 64; TP=8 (3200 = 25 x 128) runs it."""
+    that adapts (ADAPTING_RELEASES). Asked only where the release has its own class for the
+    model (layout_facts), whose layers these are: MiMo-V2-Flash's qkv_proj (QKVParallelLinear
+    with v_head_size, mimo_v2_flash.py, from 0.14.0; the 0.11.0-0.13.0 wheels have neither and
+    run it on the Transformers backend, not modelled). E.g. Qwen3-32B-FP8 at TP=16: down_proj
+    takes 25600 / 16 = 1600 inputs per GPU, 1600 % 128 = 64; TP=8 (3200 = 25 x 128) runs it."""
     block = _block(spec, scheme)
     if block is None:
         return None

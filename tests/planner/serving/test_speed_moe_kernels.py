@@ -40,10 +40,17 @@ from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-FP8")
 QWEN_FP8 = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_id)
 PADDING_FLOP = 2 * 9_437_184 * 94 * 128 * 127  # 28,841,242,263,552
+DEEPSEEK_V3 = _spec("deepseek-ai/DeepSeek-V3")
+"""At MoE TP=8 without EP Qwen3-235B-A22B-FP8's experts are 1,536 / 8 = 192 wide, not whole
+128 x 128 FP8 blocks: vLLM refuses them before 0.29.0 (Fp8MoEMethod.create_weights).
+DeepSeek-V3's (config.json: 61 layers, the first 3 dense: 58 MoE, 256 experts, hidden 7168,
+expert width 2048) are 2,048 / 8 = 256 = 2 x 128: one expert = 3 x 7168 x 2048 = 44,040,192
+parameters, 5,505,024 per GPU at TP=8. Its padding per step there: 2 x 5,505,024 x 58 x 256
+x 127 = 20,761,603,473,408 FLOP / (1,979 TFLOP/s x 0.6449, gemm_rates.H100_EFF) = 16.268 ms."""
 
 
-def _est(version: str, tp: int = 2, ep: bool = False, gpu: str = "h200"):
-    request = PlanRequest(model=QWEN_FP8, cluster=preset_cluster(gpu, 8),
+def _est(version: str, tp: int = 2, ep: bool = False, gpu: str = "h200", model=QWEN_FP8):
+    request = PlanRequest(model=model, cluster=preset_cluster(gpu, 8),
                           layout=ParallelLayout(tp=tp, ep=ep),
                           engine=EngineSettings(max_model_len=4096, vllm_version=version))
     return estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
@@ -69,11 +76,12 @@ def test_vllm_0_12_pads_every_expert_to_128_rows() -> None:
 
 
 def test_deepgemm_moe_is_off_at_moe_tp_8_and_before_0_12_on_hopper() -> None:
-    # get_fp8_moe_backend: DeepGEMM MoE off by default when the MoE's TP size is >= 8;
+    # get_fp8_moe_backend: DeepGEMM MoE off by default when the MoE's TP size is >= 8
+    # (DeepSeek-V3: Qwen's 192-wide shards are refused there, DEEPSEEK_V3);
     # with expert parallelism the MoE's TP size is 1 and each GPU pads its 16 experts:
     # 2 x 18,874,368 x 94 x 16 x 127 = 7.2103e12 FLOP, a quarter of TP=2's:
     # / (1,979 TFLOP/s x 0.6449, gemm_rates.H100_EFF) = 5.650 ms
-    assert _padding_ms(_est("0.12.0", tp=8)) is None
+    assert _padding_ms(_est("0.12.0", tp=8, model=DEEPSEEK_V3)) is None
     ep = _padding_ms(_est("0.12.0", tp=8, ep=True))
     assert ep == pytest.approx(5.650, rel=1e-3)
     # 0.11.0 on Hopper needs VLLM_USE_DEEP_GEMM_E8M0_HOPPER for DeepGEMM below 128 tokens
@@ -83,11 +91,14 @@ def test_deepgemm_moe_is_off_at_moe_tp_8_and_before_0_12_on_hopper() -> None:
 def test_vllm_0_11_1_pads_at_every_moe_tp_size() -> None:
     # the 0.11.1 wheel: E8M0 DeepGEMM on Hopper by default and get_fp8_moe_backend picks
     # DeepGEMM for block-FP8 weights with no MoE-TP >= 8 cut-off (0.12.0 adds it). TP=2 pads
-    # as 0.12 does (22.599 ms above); TP=8 pads each GPU's 128 experts of 1,536 / 8 columns:
-    # a quarter of TP=2's FLOP, 5.650 ms
+    # as 0.12 does (22.599 ms above); TP=8 pads each GPU's 256 experts of DeepSeek-V3's
+    # 2,048 / 8 columns: 16.268 ms (DEEPSEEK_V3), where 0.12.0 does not
+    assert pytest.approx(16.268, rel=1e-4) == 2 * 5_505_024 * 58 * 256 * 127 / (
+        1979e12 * H100_EFF) * 1e3
     assert _padding_ms(_est("0.11.1")) == pytest.approx(22.599, rel=1e-3)
-    assert _padding_ms(_est("0.11.2", tp=8)) == pytest.approx(22.599 / 4, rel=1e-3)
-    assert _padding_ms(_est("0.12.0", tp=8)) is None
+    assert _padding_ms(_est("0.11.2", tp=8, model=DEEPSEEK_V3)) == pytest.approx(16.268,
+                                                                                 rel=1e-3)
+    assert _padding_ms(_est("0.12.0", tp=8, model=DEEPSEEK_V3)) is None
 
 
 def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
@@ -101,14 +112,15 @@ def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
 
 def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
     # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 80 x 56.3 us = 4,504.0 us;
-    # Qwen3-235B-A22B-FP8 at TP=8 (no DeepGEMM padding there): 94 MoE layers,
+    # Qwen3-235B-A22B-FP8 at TP=8 + EP (whole experts: DEEPSEEK_V3; no DeepGEMM padding on
+    # 0.15.0): 94 MoE layers,
     # 94 x (56.3 + 23.5) = 7,501.2 us at the coefficients refitted on 2026-12-04
     # (the split by model identity)
     llama = _spec("meta-llama/Meta-Llama-3.1-70B")
     request = PlanRequest(model=llama, cluster=preset_cluster("h200", 8),
                           layout=ParallelLayout(tp=8), engine=EngineSettings(max_model_len=4096))
     dense = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
-    moe = _est("0.15.0", tp=8)
+    moe = _est("0.15.0", tp=8, ep=True)
     c = FITTED
     dense_us, moe_us = (next(t.value for t in e.terms if t.key == "step_overhead") * 1e3
                         for e in (dense, moe))

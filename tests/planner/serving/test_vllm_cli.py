@@ -444,11 +444,13 @@ def test_the_transformers_extractor_reads_both_spellings_of_config_mapping_names
 def test_a_model_run_on_its_own_code_is_no_confident_fit(trust: bool) -> None:
     # vLLM 0.11.0 has no MiniMaxM2ForCausalLM (its registry.py): it would run the repository's
     # modeling_minimax_m2 through its Transformers backend, whose memory Headroom does not
-    # model; the figures are vLLM 0.12.0's native class's, so 0.11.0's fit is not confident
+    # model; the figures are vLLM 0.12.0's native class's, so 0.11.0's fit is not confident.
+    # With EP: without it each expert is 1,536 / 8 = 192 wide, not whole 128 x 128 FP8 blocks,
+    # which vLLM refuses before 0.29.0 (Fp8MoEMethod.create_weights)
     minimax = _spec("MiniMaxAI/MiniMax-M2.5")
 
     def figures(version: str) -> dict:
-        return summary_figures(minimax, preset_cluster("h200", 8), ParallelLayout(tp=8),
+        return summary_figures(minimax, preset_cluster("h200", 8), ParallelLayout(tp=8, ep=True),
                                EngineSettings(vllm_version=version, trust_remote_code=trust),
                                validated=True)
 
