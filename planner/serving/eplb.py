@@ -262,8 +262,7 @@ def model_refusal(architectures: tuple[str, ...], multimodal: bool, cli: VllmCli
     0.20.0; 0.33.0 asserts the model too); 0.34.0's runner skips the step, and the MoE
     router's _validate_eplb_state raises "EPLB requires expert_load_view != None" at the
     first forward (fused_moe/router/base_router.py). Either way the start-up stops."""
-    served = cli.architectures | cli.transformers_architectures
-    arch = next((a for a in architectures if a in served), None)
+    arch = cli.built(architectures, transformers=True)
     if arch is None or arch in cli.eplb_architectures or (
             multimodal and version >= LANGUAGE_MODEL_EPLB_FROM):
         return None

@@ -89,7 +89,15 @@ class VllmCli(BaseModel):
     def serves(self, architectures: tuple[str, ...]) -> bool:
         """False when none of `architectures` has a model class of the release's own (True
         when none is given)."""
-        return not architectures or any(a in self.architectures for a in architectures)
+        return not architectures or self.built(architectures) is not None
+
+    def built(self, architectures: tuple[str, ...], transformers: bool = False) -> str | None:
+        """The first of `architectures` (config.json's order) with a model class of the
+        release's own, the one vLLM builds; `transformers`: or one its Transformers backend
+        lists. None where there is none."""
+        served = self.architectures | self.transformers_architectures if transformers \
+            else self.architectures
+        return next((a for a in architectures if a in served), None)
 
     def native(self, architectures: tuple[str, ...]) -> bool:
         """Whether the release loads one of `architectures` with no code from the repository:

@@ -155,8 +155,7 @@ DeepseekV2ForCausalLM and inherit its load_weights."""
 def _one_call_loader(st: Setup) -> str | None:
     """The ONE_CALL_LOADERS architecture vLLM builds for the plan's model (the first of
     config.json's architectures the release serves), None for any other."""
-    served = vllm_cli(st.s.vllm_version).architectures
-    arch = next((a for a in st.spec.architectures if a in served), None)
+    arch = vllm_cli(st.s.vllm_version).built(st.spec.architectures)
     return arch if arch in ONE_CALL_LOADERS else None
 
 
