@@ -12,7 +12,7 @@ pangu_ultra_moe and step3p5) whose hf_config_override names the type; all are st
 """
 
 from planner.model.spec import ModelSpec
-from planner.serving.vllm_versions import Version, parse_version
+from planner.serving.vllm_versions import Version, parse_version, version_label
 
 MTP_DRAFTS: dict[str, tuple[str, Version]] = {
     "deepseek_v3": ("deepseek_mtp", (0, 7, 3)),
@@ -51,7 +51,7 @@ def mtp_refusal(spec: ModelSpec, num_speculative_tokens: int, vllm_version: str
     if draft is None or (spec.model_type == "nemotron_h" and not spec.mtp_layers):
         return (f"vLLM refuses --speculative-config method mtp for {name}: \"{_UNSUPPORTED}\" "
                 f"(it has no multi-token-prediction draft for model_type {spec.model_type})",)
-    first = ".".join(map(str, draft[1]))
+    first = version_label(draft[1])
     if parse_version(vllm_version) < draft[1]:
         return (f"vLLM {vllm_version} refuses --speculative-config method mtp for {name}: "
                 f"\"{_UNSUPPORTED}\" (its multi-token-prediction draft {draft[0]} arrives in "

@@ -17,7 +17,13 @@ from planner.serving.hardware import GpuSpec
 from planner.serving.startup.device import capability
 from planner.serving.startup.unknown_capability import every_capability_refusal
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
-from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug, parse_version
+from planner.serving.vllm_versions import (
+    Version,
+    VllmRules,
+    flashinfer_hd256_bug,
+    parse_version,
+    version_label,
+)
 from planner.units import VLLM_KV_DTYPE, kv_cache_dtype_flag
 
 
@@ -164,7 +170,7 @@ def _v1_triton_mla_refusal(kv: str, version: Version, cc: int, device: str) -> s
     if (not TRITON_MLA_ON_V1_FROM <= version < MLA_KV_CHECKED_FROM or kv == "auto"
             or cc // 10 == 9 or cc == 100):
         return None
-    release = ".".join(map(str, version[:3]))
+    release = version_label(version)
     return (f"vLLM {release} serves MLA attention on TRITON_MLA on {device} (compute capability "
             f"{cc // 10}.{cc % 10}; FlashMLA needs 9.x, CUTLASS MLA 10.0), whose TritonMLAImpl "
             "refuses every --kv-cache-dtype but auto: NotImplementedError(\"TritonMLA V1 with "
@@ -179,7 +185,7 @@ def _mla_kv_fix(kv: str, cc: int) -> str:
     from 0.15 (every dense backend lists it)."""
     ways = ["--kv-cache-dtype auto"]
     if kv in ("fp8", "fp8_e4m3"):
-        later = (".".join(map(str, MLA_KV_CHECKED_FROM)) if cc // 10 == 10
+        later = (version_label(MLA_KV_CHECKED_FROM) if cc // 10 == 10
                  else f"0.{TRITON_MLA_FP8_FROM}" if cc >= 89 else None)
         ways += [f"vLLM {later} or later"] if later else []
         ways.append("a GPU of compute capability 9.x (FLASHMLA)")
