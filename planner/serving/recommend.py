@@ -199,7 +199,8 @@ FellOutReason = Literal["refused", "memory", "room", "tpot", "ttft", "rate"]
 the context; its memory does not hold the context; its KV cache holds fewer requests than its
 share of the concurrency; it misses the TPOT target, the TTFT target (at the requests in
 flight its speed is for: at a rate the fewest reaching it, or one where even one misses), the
-request rate."""
+request rate (before the targets where no concurrency reaches it: the sweep's search for it
+ended at its top, above one request in flight)."""
 
 
 class FellOut(BaseModel):
@@ -350,9 +351,11 @@ def _smallest_weights(spec: ModelSpec, keys: Sequence[str], memo: dict) -> int:
 def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
     """The first check the row fails (FellOutReason's order: a row that misses a target at
     one request in flight keeps that request's figures, so its output tokens/s say nothing of
-    the rate), None where it serves: fits at the workload's context with room for its
-    concurrency, ceil(concurrency / DP) in each DP replica (dp_requests: vLLM's load balancer
-    spreads them), and meets its targets. A row that does not fit
+    the rate; but at a rate, a row whose figures are for more requests and fall short of it
+    misses the rate, as no concurrency reaches it), None where it serves: fits at the
+    workload's context with room for its concurrency, ceil(concurrency / DP) in each DP
+    replica (dp_requests: vLLM's load balancer spreads them), and meets its targets. A row
+    that does not fit
     is short of memory where its ceiling is below the workload's context (the plan's memory
     checks: weights over the budget, no KV blocks, or a KV cache short of one request of
     max_model_len, all leave the ceiling below it; recommend never plans a context above the
@@ -364,6 +367,13 @@ def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
     if row.max_concurrency < dp_requests(workload.concurrency, row.layout.dp):
         return "room"
     needed = workload.output_tokens_per_s
+    if needed is not None and (row.speed_concurrency or 1) > 1 \
+            and (row.output_tokens_per_s or 0.0) < needed:
+        # searched past one request in flight and still short: its figures are at the top of
+        # the search (sweep.row_speed), so no concurrency reaches the rate, whatever its
+        # latency there (2x RTX 4090 at 272 of 2,560 output tokens/s is not "a TPOT of 50.1
+        # ms" from serving 5 requests/s)
+        return "rate"
     if workload.tpot_ms is not None and (row.output_tokens_per_s is None
                                          or not tpot_meets(row.tpot_ms, workload.tpot_ms)):
         return "tpot"

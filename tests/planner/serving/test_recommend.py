@@ -49,12 +49,13 @@ def test_the_search_is_named_in_one_phrase_however_many_counts() -> None:
 
 
 def _row(conc: float, tps: float | None = None, tpot: float | None = None,
-         fits: bool = True, dp: int = 1, ceiling: int = 0, verdict: str = "") -> SweepRow:
+         fits: bool = True, dp: int = 1, ceiling: int = 0, verdict: str = "",
+         at: int = 4) -> SweepRow:
     return SweepRow.model_construct(fits=fits, max_concurrency=conc, output_tokens_per_s=tps,
                                     tpot_ms=tpot, layout=ParallelLayout(dp=dp),
                                     max_context_tokens=ceiling, verdict=verdict,
                                     quant_label="BF16", kv_cache_dtype="auto",
-                                    speed_concurrency=None if tps is None else 4)
+                                    speed_concurrency=None if tps is None else at)
 
 
 def test_the_plans_that_do_not_serve_are_tallied_by_their_first_miss() -> None:
@@ -90,6 +91,31 @@ def test_the_plans_that_do_not_serve_are_tallied_by_their_first_miss() -> None:
     assert rate.fell_out() == (FellOut(reason="rate", plans=1, detail=(
         "most 1,000 output tokens/s of 1,024 needed at 4 requests in flight: m on 1x l4, BF16, "
         "TP=1, KV auto")),)
+
+
+def test_a_row_that_cannot_reach_the_rate_misses_the_rate_not_its_latency() -> None:
+    """5 requests/s x 512 output tokens = 2,560 output tokens/s within 50 ms TPOT. The sweep
+    gives a row at a rate its figures at the fewest requests in flight reaching it; at one
+    request where even one misses a target; else at the top of its search (max_num_seqs or
+    the KV cache's most) where none reaches it. A row at 14 requests giving 272 tokens/s, 50.1
+    ms TPOT, is the last: no concurrency gives 2,560, so it misses the rate, and it is not the
+    TPOT miss "closest to serving" (2x RTX 4090, INT8 W8A8, PP=2, auto KV, before: "best TPOT
+    50.1 ms at 14 requests in flight")."""
+    work = Workload(requests_per_s=5, input_len=2048, output_len=512, tpot_ms=50)
+    short = _row(13.35, tps=272.0, tpot=50.1, at=14)
+    assert _miss(short, work) == "rate"
+    assert _miss(_row(13.35, tps=20.0, tpot=60.0, at=1), work) == "tpot"  # even one misses
+    # 2,600 >= 2,560 at the fewest requests reaching it, but at 55 ms: a TPOT miss
+    assert _miss(_row(300.0, tps=2600.0, tpot=55.0, at=100), work) == "tpot"
+    assert _miss(_row(300.0, tps=2600.0, tpot=50.0, at=100), work) is None
+    tally = _Tally(work)
+    assert tally.serving([short, _row(300.0, tps=2600.0, tpot=66.0, at=182)], "m on 8x l4") == []
+    assert tally.fell_out() == (
+        FellOut(reason="tpot", plans=1, detail="best TPOT 66.0 ms at 182 requests in flight: "
+                                               "m on 8x l4, BF16, TP=1, KV auto"),
+        FellOut(reason="rate", plans=1, detail="most 272 output tokens/s of 2,560 needed at "
+                                               "14 requests in flight: m on 8x l4, BF16, TP=1, "
+                                               "KV auto"))
 
 
 def test_every_plan_refused_by_flashinfer_says_so() -> None:
