@@ -829,6 +829,34 @@ are refused (0.14.0-0.34.0 read). E.g. Qwen3-32B-FP8 at TP=16: down_proj 25600 /
 1600 % 128 = 64 on every release; before 0.14.0 gate_up_proj's 1600 outputs first
 (fp8_block.fp8_block_refusal)."""
 
+GDN_BA_PAIR_FROM: Version = (0, 17, 0)
+GDN_BA_ONE_SHARD_FROM: Version = (0, 18, 0)
+"""NOTE: Gated DeltaNet's linears as vLLM builds them with a block-FP8 quant_config, checked as
+FP8_BLOCK_MERGED_EXEMPT_FROM's NOTE says. conv1d is a ColumnParallelLinear built without the
+quant_config in every wheel 0.10.2-0.34.0 (16-bit); out_proj a RowParallelLinear(value_dim,
+hidden) with it in every wheel. In the 0.10.2 wheel qwen3_next.py Qwen3NextGatedDeltaNet builds
+one MergedColumnParallelLinear in_proj ([qkvz, 2 x num_v_heads], packed_modules_mapping "in_proj":
+["in_proj_qkvz", "in_proj_ba"]): where the checkpoint's ignored list names one of the two,
+Fp8Config.get_quant_method's quant_utils.is_layer_skipped raises "Detected some but not all
+shards of model.layers.0.linear_attn.in_proj are quantized. All shards of fused layers to have
+the same precision." at every TP (vLLM issue #25378, Qwen3-Next-80B-A3B-Instruct-FP8: its
+traceback's qwen3_next.py line 256 and linear.py lines 588 / 427 are the 0.10.2 wheel's in_proj
+and LinearBase.__init__); Headroom plans no Gated DeltaNet model on 0.10.2 (v1_oracle: its state
+layout is not read; 0.11 or later advised), so it is not checked here. From 0.11.0 to 0.16.0
+(0.11.0, 0.11.1, 0.12.0-0.16.0 wheels) in_proj_qkvz (2 x key_dim + 2 x value_dim) and in_proj_ba
+(2 x num_v_heads) are one-output ColumnParallelLinear layers, in_proj_ba under the comment "ba_proj
+doesn't support blockwise fp8 quantization." From 0.17.0 both are MergedColumnParallelLinear
+(create_qkvz_proj / create_ba_proj): Qwen3.5 (qwen3_5.py Qwen3_5GatedDeltaNet in 0.17.0 and
+0.18.0, gqa_interleaved_layout False from 0.19.0) [key_dim, key_dim, value_dim, value_dim] and
+[num_v_heads] * 2 (exempt while num_v_heads / TP is no multiple of 128: Qwen3.5-27B's 48,
+Qwen3.5-35B-A3B's 32); Qwen3-Next
+[2 x key_dim + 2 x value_dim] and, in the 0.17.0 wheel, in_proj_ba [num_v_heads] * 2 (two
+shards: exempt from the check); from 0.18.0 [num_v_heads * 2], one shard (qwen3_next.py 0.18.0,
+mamba/gdn_linear_attn.py 0.19.0-0.21.0, mamba/gdn/qwen_gdn_linear_attn.py 0.22.0-0.34.0, the
+same output_sizes in each). create_ba_proj's disable_tp is for AWQ / GPTQ / INC only
+(GDN_BA_WHOLE_FROM). E.g. a Qwen3-Next checkpoint with in_proj_ba in FP8 blocks at TP=2: 64 / 2
+= 32 outputs, 32 % 128 = 32: refused from 0.11.0 except on 0.17.0 (fp8_block._gdn_linears)."""
+
 FP8_MOE_BLOCK_REFINED_FROM: Version = (0, 29, 0)
 FP8_MOE_BLOCK_PADDED_FROM: Version = (0, 31, 0)
 """NOTE: block-FP8 routed experts: Fp8MoEMethod.create_weights (quantization/fp8.py; from

@@ -1,21 +1,25 @@
 """vLLM's refusal of block-FP8 weights (Fp8Config weight_block_size, e.g. 128 x 128) whose
 tensor-parallel shard is not a whole number of blocks: Fp8LinearMethod.create_weights and
 Fp8MoEMethod.create_weights raise ValueError while the model is built
-(vllm_versions.FP8_BLOCK_MERGED_EXEMPT_FROM, FP8_MOE_BLOCK_REFINED_FROM)."""
+(vllm_versions.FP8_BLOCK_MERGED_EXEMPT_FROM, FP8_MOE_BLOCK_REFINED_FROM), Gated DeltaNet's
+linears as each release builds them (GDN_BA_PAIR_FROM)."""
 
 from math import gcd
 from typing import NamedTuple
 
 from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.quant import QuantScheme, stored_format
-from planner.model.spec import ModelSpec, MoeMlp
+from planner.model.spec import LinearAttentionMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, quantized_component
+from planner.serving.startup.weight_load import GDN_SPLIT_BA_TYPES
 from planner.serving.startup.wna16_shapes import GDN_TYPES, NarrowLinear, dense_linears
 from planner.serving.vllm_versions import (
     FP8_BLOCK_MERGED_EXEMPT_FROM,
     FP8_BLOCK_MERGED_LAST_FREE_FROM,
     FP8_MOE_BLOCK_PADDED_FROM,
     FP8_MOE_BLOCK_REFINED_FROM,
+    GDN_BA_ONE_SHARD_FROM,
+    GDN_BA_PAIR_FROM,
     Version,
     version_label,
 )
@@ -29,8 +33,16 @@ REFINED_BLOCK_MIN = 32
 """refine_fp8_moe_block_shape's smallest refined block (`if refine < 32: return None`)."""
 
 GDN_LINEARS = ("in_proj_qkvz", "in_proj_ba", "out_proj")
-"""Gated DeltaNet's linears (qwen3_next.py / qwen3_5.py), not checked: vLLM builds them as
-different classes by release (one ColumnParallelLinear, merged ones), not read here."""
+"""Gated DeltaNet's quantized linears (conv1d is built without the quant_config), which
+dense_linears lists as 0.21.0 builds them for a Marlin check; here as each release builds them
+(_gdn_linears)."""
+
+GDN_MODULE_WORDS = {"in_proj_qkvz": ("in_proj_qkv", "in_proj_z"),
+                    "in_proj_ba": ("in_proj_b", "in_proj_a"),
+                    "out_proj": ("linear_attn.out_proj",)}
+"""What a checkpoint's exclusion list names each Gated DeltaNet linear by: itself or, for
+Qwen3.5, the shards vLLM merges into it (qwen3_5.py packed_modules_mapping: in_proj_qkvz <-
+in_proj_qkv / in_proj_z, in_proj_ba <- in_proj_b / in_proj_a)."""
 
 ADAPTING_RELEASES = (FP8_BLOCK_MERGED_EXEMPT_FROM, FP8_MOE_BLOCK_REFINED_FROM,
                      FP8_MOE_BLOCK_PADDED_FROM)
@@ -78,6 +90,60 @@ def _linear_miss(layer: NarrowLinear, block: tuple[int, int], version: Version) 
                                      f"by weight quantization block_n = {block_n}.")
 
 
+def _gdn_kept(spec: ModelSpec, scheme: QuantScheme) -> frozenset[str]:
+    """The Gated DeltaNet linears (GDN_LINEARS) the checkpoint keeps 16-bit: those its exclusion
+    list names in any layer (GDN_MODULE_WORDS), as stored. A what-if target keeps in_proj_ba,
+    as vLLM's comment on it says of the block-FP8 checkpoints it loads ("ba_proj doesn't support
+    blockwise fp8 quantization.", GDN_BA_PAIR_FROM's NOTE): Qwen3-Next-80B-A3B-Instruct-FP8's
+    list names one of in_proj_qkvz / in_proj_ba and not the other (vLLM issue #25378's 0.10.2
+    refusal). One kept in some layers only is taken as kept: never a refusal vLLM may not
+    raise."""
+    if not stored_format(spec, scheme):
+        return frozenset({"in_proj_ba"})
+    return frozenset(linear for linear, words in GDN_MODULE_WORDS.items()
+                     if any(word in name for name in spec.quant.excluded_modules
+                            for word in words))
+
+
+def _gdn_linears(spec: ModelSpec, tp: int, version: Version) -> list[NarrowLinear]:
+    """Gated DeltaNet's in_proj_qkvz, in_proj_ba and out_proj as vLLM `version` (0.11.0 or
+    later) builds them on one TP rank (GDN_BA_PAIR_FROM's NOTE): one output shard each up to
+    0.16.0; from 0.17.0 Qwen3.5's in_proj_qkvz in four (q, k, v, z) and in_proj_ba in two (b, a),
+    as Qwen3-Next's in_proj_ba in 0.17.0 only. E.g. Qwen3-Next (16 key heads, 32 value heads, all
+    128 wide) at TP=2: in_proj_qkvz (2 x 2048 + 2 x 4096) / 2 = 6144, in_proj_ba 64 / 2 = 32."""
+    mixer = next(layer.mixer for layer in spec.layers
+                 if isinstance(layer.mixer, LinearAttentionMixer))
+    keys = mixer.num_key_heads * mixer.key_head_dim
+    values = mixer.num_value_heads * mixer.value_head_dim
+    heads = mixer.num_value_heads
+    flat = spec.model_type in GDN_SPLIT_BA_TYPES  # Qwen3.5, served from 0.17.0
+    pair = flat or GDN_BA_PAIR_FROM <= version < GDN_BA_ONE_SHARD_FROM
+
+    def column(name: str, outputs: tuple[int, ...]) -> NarrowLinear:
+        parts = tuple(size // tp for size in outputs)
+        return NarrowLinear("attention", name, sum(parts), spec.hidden_size, False, False,
+                            parts, tp > 1)
+
+    return [column("in_proj_qkvz", (keys, keys, values, values) if flat
+                   else (2 * keys + 2 * values,)),
+            column("in_proj_ba", (heads, heads) if pair else (2 * heads,)),
+            NarrowLinear("attention", "out_proj", spec.hidden_size, values // tp, True, tp > 1,
+                         (spec.hidden_size,), False)]
+
+
+def _built_linears(spec: ModelSpec, tp: int, version: Version) -> list[NarrowLinear]:
+    """dense_linears' layers in their order, Gated DeltaNet's as `version` builds them
+    (_gdn_linears) in place of the ones dense_linears lists."""
+    gdn = spec.model_type in GDN_TYPES
+    built: list[NarrowLinear] = []
+    for layer in dense_linears(spec, tp, False):
+        if not gdn or layer.name not in GDN_LINEARS:
+            built.append(layer)
+        elif layer.name == GDN_LINEARS[0]:
+            built.extend(_gdn_linears(spec, tp, version))
+    return built
+
+
 def _experts_adapted(mlp: MoeMlp, hidden: int, width: int, block: tuple[int, int],
                      layout: ParallelLayout, version: Version, moe_backend: str | None) -> bool:
     """Whether the release refines the block scales to the shard (from
@@ -118,15 +184,14 @@ def _experts_miss(spec: ModelSpec, block: tuple[int, int], layout: ParallelLayou
 
 
 def _first_miss(spec: ModelSpec, block: tuple[int, int], quantized: frozenset[str],
-                layout: ParallelLayout, version: Version, moe_backend: str | None
-                ) -> _Miss | None:
+                kept: frozenset[str], layout: ParallelLayout, version: Version,
+                moe_backend: str | None) -> _Miss | None:
     """The first block-FP8 layer vLLM `version` refuses on `layout` (None where all load):
     the dense linears of the `quantized` components in the order dense_linears lists them
-    (Gated DeltaNet's are not checked: GDN_LINEARS), then the routed experts where
-    "experts" is among them."""
-    for layer in dense_linears(spec, layout.tp, False):
-        if layer.component not in quantized \
-                or (spec.model_type in GDN_TYPES and layer.name in GDN_LINEARS):
+    (Gated DeltaNet's as the release builds them, but those `kept` 16-bit: _built_linears),
+    then the routed experts where "experts" is among them."""
+    for layer in _built_linears(spec, layout.tp, version):
+        if layer.component not in quantized or layer.name in kept:
             continue
         words = _linear_miss(layer, block, version)
         if words:
@@ -156,12 +221,13 @@ def fp8_block_refusal(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayo
         part for part in ("attention", "dense_mlp", "shared_experts", "experts")
         if quantized_component(spec, scheme, part)
         and (part != "experts" or scheme.key == "fp8-block128"))
-    miss = _first_miss(spec, block, quantized, layout, version, moe_backend)
+    kept = _gdn_kept(spec, scheme) if spec.model_type in GDN_TYPES else frozenset()
+    miss = _first_miss(spec, block, quantized, kept, layout, version, moe_backend)
     if miss is None:
         return None
 
     def runs(lay: ParallelLayout, release: Version = version) -> bool:
-        return _first_miss(spec, block, quantized, lay, release, moe_backend) is None
+        return _first_miss(spec, block, quantized, kept, lay, release, moe_backend) is None
 
     fixes = []
     if miss.layer.startswith("the routed experts") and not layout.ep \

@@ -11,18 +11,31 @@ Read in the wheels 0.9.1-0.34.0:
   % block_k at TP > 1 ("down's"); 0.29.0 refines the block scales to gcd(128, 128, width,
   hidden) where that is 32 or more.
 
+- Gated DeltaNet (vllm_versions.GDN_BA_PAIR_FROM): in_proj_qkvz / in_proj_ba one-output
+  ColumnParallelLinear layers 0.11.0-0.16.0; MergedColumnParallelLinear from 0.17.0, Qwen3-Next's
+  in_proj_ba two shards [32, 32] in 0.17.0 only, one [64] from 0.18.0; conv1d never quantized.
+
 Configs: /work/shared/model-configs Qwen3-235B-A22B-FP8 (moe_intermediate_size 1536, hidden
 4096), Qwen3-32B-FP8 (intermediate_size 25600, hidden 5120), Qwen3-30B-A3B-FP8 (768, 2048).
+No Qwen3-Next or Qwen3.5 FP8 config is in ../shared: the BF16 configs (Qwen3-Next-80B-A3B:
+hidden 2048, 16 key heads and 32 value heads of 128; Qwen3.5-27B: hidden 5120, 16 key heads
+and 48 value heads of 128) as a what-if target, or with a block-FP8 quantization_config written
+here (_stored_fp8; its module list is this test's, not a real checkpoint's).
 """
+
+import copy
 
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
+from planner.model.config.parser import parse_model_config
+from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.vllm_versions import LayoutRefused
+from planner.serving.startup.fp8_block import fp8_block_refusal
+from planner.serving.vllm_versions import EngineError, LayoutRefused, parse_version
 from tests.cli.conftest import run_main
 
 QWEN3_235B = "Qwen/Qwen3-235B-A22B-FP8"
@@ -30,12 +43,34 @@ QWEN3_32B = "Qwen/Qwen3-32B-FP8"
 QWEN3_30B = "Qwen/Qwen3-30B-A3B-FP8"
 
 
-def _plan(repo: str, layout: ParallelLayout, version: str, gpus: int = 8, nodes: int = 1):
-    """The plan on `gpus` H100s over `nodes` nodes."""
-    return plan(PlanRequest(model=catalog_spec(repo),
+QWEN3_NEXT = "Qwen/Qwen3-Next-80B-A3B-Instruct"
+QWEN35_27B = "Qwen/Qwen3.5-27B"
+
+
+def _plan(repo: str, layout: ParallelLayout, version: str, gpus: int = 8, nodes: int = 1,
+          target_quant: str | None = None, model=None):
+    """The plan on `gpus` H100s over `nodes` nodes (`model`: a spec in place of `repo`'s)."""
+    return plan(PlanRequest(model=model or catalog_spec(repo),
                             cluster=preset_cluster("h100-sxm", gpus // nodes, nodes=nodes),
                             layout=layout,
-                            engine=EngineSettings(vllm_version=version, max_model_len=32000)))
+                            engine=EngineSettings(vllm_version=version, max_model_len=32000,
+                                                  target_quant=target_quant)))
+
+
+def _stored_fp8(repo: str, kept: list[str]):
+    """`repo`'s BF16 config as a 128 x 128 block-FP8 checkpoint keeping `kept` 16-bit."""
+    config = copy.deepcopy(catalog_entry(repo).config)
+    config["quantization_config"] = {"quant_method": "fp8", "activation_scheme": "dynamic",
+                                     "weight_block_size": [128, 128],
+                                     "modules_to_not_convert": kept}
+    return parse_model_config(config, name=f"{repo}-FP8")
+
+
+def _qwen3_next_ba_kept():
+    """Qwen3-Next as block FP8 with in_proj_ba kept 16-bit in each Gated DeltaNet layer (every
+    layer but each 4th: full_attention_interval 4)."""
+    return _stored_fp8(QWEN3_NEXT, [f"model.layers.{i}.linear_attn.in_proj_ba"
+                                    for i in range(48) if i % 4 != 3])
 
 
 def test_moe_experts_at_tp8_are_refused_up_to_0_28(capsys) -> None:
@@ -110,3 +145,51 @@ def test_a_model_without_vllm_s_own_class_is_not_refused_by_its_layers() -> None
     result = _plan("XiaomiMiMo/MiMo-V2-Flash", ParallelLayout(tp=8, ep=True), "0.13.0")
     assert result.verdict.startswith("Fits (unmodelled: MiMoV2FlashForCausalLM on vLLM "
                                      "0.13.0's Transformers backend): "), result.verdict
+
+
+def test_gdn_in_proj_ba_in_fp8_blocks_is_refused_at_tp2_but_on_0_17() -> None:
+    # in_proj_ba: 2 x 32 value heads = 64 outputs, 64 / 2 = 32 per GPU, 32 % 128 = 32: one
+    # output shard (ColumnParallelLinear 0.11-0.16, MergedColumnParallelLinear [64] from 0.18)
+    spec = _stored_fp8(QWEN3_NEXT, [])
+    for version in ("0.11.0", "0.16.0", "0.18.0", "0.34.0"):
+        with pytest.raises(LayoutRefused, match=(
+                r"stops building in_proj_ba \(Fp8LinearMethod.create_weights\) at TP=2: Weight "
+                r"output_partition_size = 32 is not divisible by weight quantization block_n = "
+                r"128 \(in_proj_ba takes output shards 32 per GPU; .*; use TP=1\.$")):
+            _plan(QWEN3_NEXT, ParallelLayout(tp=2), version, gpus=2, model=spec)
+    # 0.17.0 builds it as [32, 32] -> 16 + 16 per GPU: a merged layer with a shard off the
+    # block, exempt from 0.14.0 (allow_fp8_block_shape_mismatch)
+    assert _plan(QWEN3_NEXT, ParallelLayout(tp=2), "0.17.0", gpus=2, model=spec).fits
+    # TP=1: the 64 outputs are whole (no TP split, one shard): no check on any release
+    for version in ("0.11.0", "0.34.0"):
+        assert fp8_block_refusal(spec, scheme("fp8-block128"), ParallelLayout(tp=1),
+                                 parse_version(version), None) is None
+
+
+def test_gdn_with_in_proj_ba_kept_loads_at_tp4() -> None:
+    # in_proj_ba kept 16-bit (as a what-if is taken): in_proj_qkvz (2 x 2048 + 2 x 4096) / 4 =
+    # 3072 = 24 x 128 outputs, out_proj 4096 / 4 = 1024 = 8 x 128 inputs per GPU
+    kept = _qwen3_next_ba_kept()
+    for version in ("0.11.0", "0.18.0", "0.34.0"):
+        assert _plan(QWEN3_NEXT, ParallelLayout(tp=4), version, gpus=4, model=kept).fits
+        assert _plan(QWEN3_NEXT, ParallelLayout(tp=4), version, gpus=4,
+                     target_quant="fp8-block128").fits
+
+
+def test_qwen3_5_in_proj_ba_is_two_shards_exempt_from_the_check() -> None:
+    # Qwen3.5-27B: in_proj_ba [48, 48] -> 24 + 24 per GPU at TP=2, merged (b, a): exempt;
+    # in_proj_qkvz [2048, 2048, 6144, 6144] / 2 = 1024, 1024, 3072, 3072 (8, 8, 24, 24 x 128)
+    spec = _stored_fp8(QWEN35_27B, [])
+    for version in ("0.17.0", "0.34.0"):
+        assert fp8_block_refusal(spec, scheme("fp8-block128"), ParallelLayout(tp=2),
+                                 parse_version(version), None) is None
+
+
+def test_qwen3_next_fp8_is_not_planned_on_0_10_2() -> None:
+    # 0.10.2 fuses in_proj_qkvz and in_proj_ba into one in_proj; a list keeping in_proj_ba
+    # only raises "Detected some but not all shards ... are quantized" at every TP (vLLM issue
+    # #25378); no Gated DeltaNet model is planned on 0.10.2, so none is called "Fits" there
+    kept = _qwen3_next_ba_kept()
+    with pytest.raises(EngineError, match=r"^vLLM 0\.10\.2's V1 layout of Mamba / linear-"
+                                          r"attention state is not read; plan it with vLLM 0\.11"):
+        _plan(QWEN3_NEXT, ParallelLayout(tp=4), "0.10.2", gpus=4, model=kept)
