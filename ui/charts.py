@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from planner.serving.plan import Plan, RankMemory
 from planner.text import counted, rank_runs
-from planner.units import GIB
+from planner.units import GIB, gib_text
 from ui.format import short_model_names
 
 _SEGMENTS = (
@@ -51,26 +51,32 @@ def memory_bar(result: Plan) -> go.Figure:
     non-torch, runner buffers (vLLM 0.27 on), graphs, KV pool, others, free.
 
     Free is what the budget (`gpu_memory_utilization` x total) leaves of the GPU's total.
+    Each segment's hover is its size as gib_text writes it: "%{y:.2f} GiB" read "0.00 GiB"
+    for a runner's 4 MiB buffers.
     """
     bars = _memory_bars(result)
     gpus = [label for label, _ in bars]
     fig = go.Figure()
     for field, label, color in _SEGMENTS:
-        values = [max(0, getattr(r, field)) / GIB for _, r in bars]
-        if any(values) or field not in ("used_by_others_bytes", "runner_buffer_bytes"):
-            fig.add_bar(x=gpus, y=values, name=label, marker_color=color,
-                        hovertemplate="%{y:.2f} GiB")
-    free = [
-        max(0, r.total_bytes - sum(max(0, getattr(r, f)) for f, _, _ in _SEGMENTS)) / GIB
-        for _, r in bars
-    ]
-    fig.add_bar(x=gpus, y=free, name="free", marker_color="#d3d3d3",
-                hovertemplate="%{y:.2f} GiB")
+        sizes = [max(0, getattr(r, field)) for _, r in bars]
+        if any(sizes) or field not in ("used_by_others_bytes", "runner_buffer_bytes"):
+            _add_segment(fig, gpus, sizes, label, color)
+    free = [max(0, r.total_bytes - sum(max(0, getattr(r, f)) for f, _, _ in _SEGMENTS))
+            for _, r in bars]
+    _add_segment(fig, gpus, free, "free", "#d3d3d3")
     _budget_line(fig, [r.budget_bytes / GIB for _, r in bars])
     fig.update_layout(barmode="stack", yaxis_title="GiB", height=360,
                       legend={"orientation": "h", "y": -0.15, "font": {"size": 12}},
                       margin={"t": 30, "b": 10})
     return fig
+
+
+def _add_segment(fig: go.Figure, gpus: list[str], sizes_bytes: list[int], label: str,
+                 color: str) -> None:
+    """One stacked segment of the memory bars: heights in GiB, hovers as gib_text."""
+    fig.add_bar(x=gpus, y=[size / GIB for size in sizes_bytes], name=label, marker_color=color,
+                customdata=[gib_text(size) for size in sizes_bytes],
+                hovertemplate="%{customdata}")
 
 
 def line_mark(axis: str, at: float, dash: str, color: str = "#222222") -> dict:

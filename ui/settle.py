@@ -46,6 +46,24 @@ from ui.state import (
     state,
 )
 
+_REPLACED_KEY = "settle.replaced"
+"""session_state: the settings replaced in this run (_keep_valid), for show_replaced."""
+_REPLACED_ICON = ":material/swap_horiz:"
+
+
+class Replaced(NamedTuple):
+    """A setting that cannot run here and the value shown instead, as the page writes them."""
+
+    name: str
+    was: str
+    now: str
+    why: str
+
+    @property
+    def text(self) -> str:
+        return (f"{self.name} = {self.was} is not possible here: {self.why} Showing "
+                f"{self.name} = {self.now} instead.")
+
 
 class Choices(NamedTuple):
     """What the Plan page offers once the state is settled."""
@@ -64,14 +82,33 @@ class Choices(NamedTuple):
 def settle_state() -> None:
     """Settle the state before a page plans it (called first by the Compare, Recommend and
     Report pages; the Plan page calls settled_choices); a model or hardware that cannot be
-    read is left to the page, which says why."""
+    read is left to the page, which says why. The settings replaced are shown here, at the
+    top (show_replaced)."""
     with suppress(USER_ERRORS):
         settled_choices()
+    show_replaced()
+
+
+def show_replaced() -> None:
+    """The settings replaced in this run (_keep_valid), each in full: one as a warning, several
+    folded under one line that names each change. Three at once (MTP, TP and DP from a link:
+    nine lines at 1366x768) pushed the Plan page's verdict, TTFT and TPOT below the fold."""
+    replaced: list[Replaced] = st.session_state.pop(_REPLACED_KEY, [])
+    if len(replaced) == 1:
+        st.warning(md_escape(replaced[0].text), icon=_REPLACED_ICON)
+    elif replaced:
+        changes = "; ".join(f"{r.name} {r.was} → {r.now}" for r in replaced)
+        with st.expander(f":orange[**{len(replaced)} settings are not possible here**, "
+                         f"replaced:] {md_escape(changes)}", icon=_REPLACED_ICON):
+            for notice in replaced:
+                st.warning(md_escape(notice.text))
 
 
 def settled_choices() -> Choices:
     """Replace each setting that cannot run here, saying why (_keep_valid), and return the
-    choices the Plan page offers (raises the owning module's errors)."""
+    choices the Plan page offers (raises the owning module's errors); show_replaced shows
+    what was replaced."""
+    st.session_state[_REPLACED_KEY] = []
     spec, cluster = current_spec(), current_cluster()
     mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1,
                                                    vllm_version=state().vllm_version))
@@ -162,18 +199,18 @@ def quant_option(own: QuantScheme, key: str) -> str:
 
 def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: bool = True,
                 shown=_in_words) -> None:
-    """When a linked value is not a valid choice here, say why and fall back to the nearest
-    valid one (numbers: the closest, larger on ties; else, or with nearest=False, the first),
-    the field named by its widget's label (ui.state.LABELS) and each value as `shown` writes
-    it: a select box's as its list does (its format_func), not the state's key."""
+    """When a linked value is not a valid choice here, fall back to the nearest valid one
+    (numbers: the closest, larger on ties; else, or with nearest=False, the first) and keep why
+    for show_replaced, the field named by its widget's label (ui.state.LABELS) and each value
+    as `shown` writes it: a select box's as its list does (its format_func), not the state's
+    key."""
     if value in options:
         return
     fallback = options[0]
     if nearest and isinstance(value, int) and not isinstance(value, bool):
         fallback = min(options, key=lambda option: (abs(option - value), -option))
-    name = field_label(field)
-    st.warning(md_escape(f"{name} = {shown(value)} is not possible here: {why} Showing "
-                         f"{name} = {shown(fallback)} instead."), icon=":material/swap_horiz:")
+    st.session_state.setdefault(_REPLACED_KEY, []).append(
+        Replaced(field_label(field), shown(value), shown(fallback), why))
     set_state(**{field: fallback})
 
 

@@ -84,6 +84,20 @@ def test_the_memory_bar_groups_equal_gpus_above_16() -> None:
     assert list(weights["x"]) == [f"GPU{g}<br>node {n}" for n in (0, 1) for g in range(8)]
 
 
+def test_the_memory_bars_hover_a_small_segment_in_mib() -> None:
+    # gpu_memory_utilization 0.9999 on the seed's RTX 3090s, whose CUDA total is 24,576 - 440
+    # = 24,136 MiB = 25,308,233,728 B: the budget is ceil(0.9999 x 25,308,233,728 B) =
+    # ceil(25,305,702,904.63) = 25,305,702,905 B, and the pool fills it, so free is
+    # 25,308,233,728 - 25,305,702,905 = 2,530,823 B = 2.41 MiB; "%{y:.2f} GiB" read "0.00 GiB"
+    # (gib_text's rule: under 0.01 GiB in MiB)
+    bar = figure(open_page(None, gmu="0.9999"), "memory")
+    free = next(t for t in bar["data"] if t["name"] == "free")
+    assert free["hovertemplate"] == "%{customdata}"
+    assert set(free["customdata"]) == {"2.41 MiB"}
+    weights = next(t for t in bar["data"] if t["name"] == "weights")
+    assert set(weights["customdata"]) == {"14.56 GiB"}  # README's seed: 14.56 GiB per GPU
+
+
 def _luminance(hex_color: str) -> float:
     """WCAG 2 relative luminance of '#rrggbb'."""
     channels = [int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)]

@@ -84,6 +84,26 @@ def test_dgx_sparks_are_one_per_node() -> None:
     assert "2 nodes x 1x NVIDIA GB10 — 2 GPUs" in texts(at)
 
 
+def test_a_gh200_picked_is_one_per_node_as_it_is_rented() -> None:
+    # the GH200's price is Lambda's 1x GH200 instance, which the Recommend page plans as nodes
+    # of one; picking it from 8 per node (the default) left 8 in one node over an assumed
+    # link (helper 466's QA). Set to 1 and said, as for the DGX Spark; 4 per node (a 4-way
+    # node) is still the user's to set, with the assumed link's warning on the Plan page
+    at = open_page("hardware")
+    at.selectbox(key="hw.gpu").set_value("gh200").run()
+    assert not at.exception and not at.error
+    assert [i.value for i in at.info] == [
+        "The priced Lambda 1x GH200 instance holds one NVIDIA GH200 480GB: GPUs per node set "
+        "to 1 (it was 8); plan more Lambda 1x GH200 instances as more Nodes. Machines that "
+        "hold several exist (the preset's notes below): set GPUs per node for those, over a "
+        "link no source gives."]
+    assert at.query_params["gpn"] == "1"
+    at.number_input(key="hw.nodes").set_value(2).run()
+    at.number_input(key="hw.gpus_per_node").set_value(4).run()
+    assert not at.exception and not at.error and not at.info
+    assert at.query_params["gpn"] == "4" and at.query_params["nodes"] == "2"
+
+
 def test_a_link_with_several_dgx_sparks_per_node_is_refused_in_the_pages_words() -> None:
     # given in the link, not defaulted: refused inline, the fix in the page's words (GPUs per
     # node, Nodes), not the CLI's --nodes

@@ -327,17 +327,22 @@ def test_the_sweep_grid_shows_the_ranked_and_speed_columns_the_rest_under_more()
     at.button[0].click().run()  # "Run the sweep"
     grid, more = at.dataframe[-2], at.dataframe[-1]
     assert list(grid.proto.column_order) == [
-        "quantization", "layout", "KV dtype", "fits", "ceiling (tokens)", "concurrency",
+        "format", "layout", "KV dtype", "fits", "ceiling (tokens)", "concurrency",
         "TPOT (ms)", "output tok/s", "TTFT (ms)", "at concurrency"]
     assert list(more.proto.column_order) == [
-        "quantization", "layout", "KV dtype", "per replica", "weights/GPU", "KV B/token/GPU"]
+        "format", "layout", "KV dtype", "quantization", "per replica", "weights/GPU",
+        "KV B/token/GPU"]
     assert {*grid.proto.column_order, *more.proto.column_order} == set(grid.value.columns)
     config = json.loads(grid.proto.columns)
     assert config["at concurrency"] == {"label": "at conc.", "help": "at concurrency",
                                         "type_config": {"type": "number", "format": "localized"}}
-    assert config["quantization"] == {"label": "quantization", "width": 190}  # no tooltip
-    assert at.expander[-1].label == ("More columns: concurrency per replica, weights per GPU, "
-                                     "KV bytes per token per GPU")
+    # the format by its --target-quant name (the seed's GPTQ checkpoint: w4a16-gptq-g128), its
+    # label under More columns: in 190 px it put a capped row's slot wait out of sight
+    assert set(grid.value["format"]) >= {"w4a16-gptq-g128"}
+    assert set(grid.value["quantization"]) >= {"GPTQ int4, group 128 (W4A16)"}
+    assert config["format"]["label"] == "format" and "width" not in config["format"]
+    assert at.expander[-1].label == ("More columns: the weight format's full name, concurrency "
+                                     "per replica, weights per GPU, KV bytes per token per GPU")
 
 
 def test_a_sweep_without_replicas_has_no_per_replica_column() -> None:
@@ -349,8 +354,9 @@ def test_a_sweep_without_replicas_has_no_per_replica_column() -> None:
     grid, more = at.dataframe[-2], at.dataframe[-1]
     assert set(grid.value["layout"]) == {"TP=1"}
     assert list(more.proto.column_order) == [
-        "quantization", "layout", "KV dtype", "weights/GPU", "KV B/token/GPU"]
-    assert at.expander[-1].label == "More columns: weights per GPU, KV bytes per token per GPU"
+        "format", "layout", "KV dtype", "quantization", "weights/GPU", "KV B/token/GPU"]
+    assert at.expander[-1].label == ("More columns: the weight format's full name, weights per "
+                                     "GPU, KV bytes per token per GPU")
     assert not any("per replica" in c.value for c in at.caption)
 
 

@@ -291,6 +291,11 @@ def test_speed_in_view_at_1366x768(browser, server: str) -> None:
      "&len=8192", "Showing Tensor parallel (TP) = 1 instead."),
     ("gpu=rtx-3090&gpn=8&nodes=1&model=Qwen/Qwen3-30B-A3B&tp=3&pp=1&dp=1",
      "Showing Tensor parallel (TP) = 4 instead."),
+    # three notices (MTP on a model without a draft, TP=3, then DP=3 at TP=4 x PP=2): nine
+    # lines above the controls put the verdict at y = 823 at 1366x768 (helper 466's QA); one
+    # line under the speed figures names the three, their reasons folded under it
+    ("gpu=rtx-3090&gpn=8&nodes=1&model=Qwen/Qwen3-30B-A3B&tp=3&pp=2&dp=3&spec=2",
+     "3 settings are not possible here"),
 ])
 def test_speed_in_view_under_a_layout_notice(browser, server: str, width: int, height: int,
                                              link: str, shown: str) -> None:
@@ -301,7 +306,8 @@ def test_speed_in_view_under_a_layout_notice(browser, server: str, width: int, h
     on 8 RTX 3090s (Qwen3-30B-A3B) had "Use the hardware's layout (TP=8 + EP)" and "Why not
     TP = 3, 5-7?" in two rows above them, TTFT at y = 841. No button for the first now, and
     the second's row is under the speed figures: the verdict (context and concurrency) and
-    TTFT and TPOT are in view, the button and the expander right under them."""
+    TTFT and TPOT are in view, the button and the expander right under them, and the notice
+    under them too (it was above the controls)."""
     page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(60_000)
     page.goto(f"{server}/?hw=preset&{link}")
@@ -314,12 +320,39 @@ def test_speed_in_view_under_a_layout_notice(browser, server: str, width: int, h
              for label in ("TTFT", "TPOT")]
     for label, box in zip(("TTFT", "TPOT"), speed, strict=True):
         assert box is not None and box["y"] + box["height"] <= height, (label, box)
+    notice = page.get_by_text(shown).first.bounding_box()
+    assert notice is not None and notice["y"] >= max(b["y"] + b["height"] for b in speed)
     button = page.get_by_role("button", name="Use the hardware's layout")
     if "tp=3" in link:  # under the figures, not above them
         box = button.bounding_box()
         assert box is not None and box["y"] >= max(b["y"] + b["height"] for b in speed), box
     else:
         assert button.count() == 0
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
+def test_a_capped_sweep_rows_slot_wait_is_in_the_grid(browser, server: str, shots, width: int,
+                                                     height: int) -> None:
+    """The seed at 8,192 tokens with 64 requests in flight, ranked by fewest GPUs: the second
+    row, TP=1 x PP=7 with 16-bit KV, runs 32 at once (tests/app/test_plan.py works it out),
+    so the grid gains "wait s" (slot wait). Beside the 190 px format labels it was out of
+    sight at 1280 px (helper 466's QA); by --target-quant name every column is in view."""
+    page = _shown(browser, server, f"?{SEED}&len=8192&conc=64&obj=fewest-gpus", "Fits:",
+                  charts=1)
+    page.get_by_role("button", name="Run the sweep").click()
+    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
+    _settle(page)
+    _grid_fits(page)
+    grid = page.locator("[data-testid=stDataFrame]:visible").first
+    headers = grid.locator("[role=columnheader]").all_inner_texts()
+    assert headers[0] == "format" and headers[-2:] == ["at conc.", "wait s"], headers
+    capped = grid.locator("[role=row]", has_text="TP=1 x PP=7").filter(has_text="auto").first
+    cells = capped.locator("[role=gridcell]").all_inner_texts()
+    assert cells[-2] == "32" and float(cells[-1]) > 0, cells
+    grid.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    _shot(page, shots, f"plan-sweep-capped-{width}x{height}", for_docs=False)
     page.close()
 
 

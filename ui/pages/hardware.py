@@ -114,14 +114,21 @@ _ONE_PER_MACHINE_KEY = "hw._one_per_machine"
 def _one_per_machine() -> None:
     """After a GPU model is picked: one sold a machine each (GpuSpec.one_per_machine: a DGX
     Spark holds one GB10) takes 1 GPU per node, so the pick does not land on the planner's
-    refusal of several per node (OnePerMachineError); more of them are more nodes. A link
-    that asks for several per node still gets the refusal: it was given, not defaulted."""
+    refusal of several per node (OnePerMachineError); more of them are more nodes. One rented
+    a machine each (GpuSpec.rented_one_per_machine: Lambda's 1x GH200 instance, the priced
+    product, which the Recommend page plans as nodes of one) takes 1 too: several per node
+    planned over a link no source gives. A link that asks for several per node keeps them
+    (the refusal, or the assumed link's warning): it was given, not defaulted."""
     gpu, per_node = GPU_PRESETS[state().gpu], state().gpus_per_node
-    if gpu.one_per_machine and per_node > 1:
-        set_state(gpus_per_node=1)
-        st.session_state[_ONE_PER_MACHINE_KEY] = (
-            f"A {gpu.one_per_machine} holds one {gpu.name}: GPUs per node set to 1 (it was "
-            f"{per_node}); plan more {gpu.one_per_machine}s as more Nodes.")
+    machine = gpu.one_per_machine or gpu.rented_one_per_machine
+    if not machine or per_node == 1:
+        return
+    set_state(gpus_per_node=1)
+    st.session_state[_ONE_PER_MACHINE_KEY] = (
+        f"{'A' if gpu.one_per_machine else 'The priced'} {machine} holds one {gpu.name}: GPUs "
+        f"per node set to 1 (it was {per_node}); plan more {machine}s as more Nodes."
+        + ("" if gpu.one_per_machine else " Machines that hold several exist (the preset's "
+           "notes below): set GPUs per node for those, over a link no source gives."))
 
 
 def _gpu_label(key: str) -> str:

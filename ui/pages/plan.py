@@ -91,6 +91,7 @@ from ui.settle import (
     held_scheme,
     quant_option,
     settled_choices,
+    show_replaced,
 )
 from ui.speed import (
     arrival_control,
@@ -137,6 +138,7 @@ def _controls() -> tuple[ParallelLayout, ...]:
         st.error(md_escape(f"No tensor/pipeline layout of {spec.name} runs on "
                            f"{counted(cluster.gpu_count, 'GPU')}."))
         _explain_invalid_tp(valid)
+        show_replaced()
         st.stop()
     tps = sorted({layout.tp for layout in valid})
     auto = state().tp is None
@@ -473,10 +475,11 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
                   "change and plans again", on_click=set_state, kwargs=fit_settings(
                       request.model, request.cluster, result.nearest_fit_change))
     # the speed figures first under the verdict, the notes after them: at 1280x800 a note
-    # above them (a mixed cluster's or idle GPUs' line, a warning) pushed TTFT and TPOT out
-    # of view
+    # above them (a mixed cluster's or idle GPUs' line, a warning, a setting replaced) pushed
+    # TTFT and TPOT out of view
     speed = _speed(request, result)
     _layout_row(valid)
+    show_replaced()  # what settled_choices replaced (ui/settle.py), each named
     for message in result.warnings:
         st.warning(app_markdown(message))
     idle = idle_gpus(request.cluster, result)
@@ -590,8 +593,9 @@ def _sweep_section(request: PlanRequest) -> None:
     # beside its speed, only where one is (the column would be empty otherwise)
     capped = any(row.kv_bound for row in result.rows)
     table = pd.DataFrame([{
-        "quantization": row.quant_label, "layout": row.layout.label(), "KV dtype":
-        row.kv_cache_dtype, "fits": row.fits, "ceiling (tokens)": row.max_context_tokens,
+        "format": row.quant_key, "quantization": row.quant_label,
+        "layout": row.layout.label(), "KV dtype": row.kv_cache_dtype, "fits": row.fits,
+        "ceiling (tokens)": row.max_context_tokens,
         "concurrency": round(row.max_concurrency_all_replicas, 2),
         "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
         "output tok/s": fmt.rounded(row.output_tokens_per_s),
@@ -619,18 +623,19 @@ def _sweep_section(request: PlanRequest) -> None:
                          for note in sweep_notes(result, enumerate(result.rows, 1))))
     # at 1280 px the grid holds the ranked figures and the speed under short labels (the full
     # name is the tooltip); per replica and the memory columns are one click away: nothing
-    # scrolls sideways and nothing is dropped. A scheme label longer than its column is cut at
-    # the edge; "Use a row" below shows it whole.
+    # scrolls sideways and nothing is dropped. The weight format by its --target-quant name,
+    # as the Recommend page's grid: its label in 190 px put a capped row's "slot wait (s)"
+    # out of sight at 1280 px (the label is under More columns, the heatmap and "Use a row").
     key_grid(table, {
-        "quantization": "quantization", "layout": "layout", "KV dtype": "KV", "fits": "fits",
+        "format": "format", "layout": "layout", "KV dtype": "KV", "fits": "fits",
         "ceiling (tokens)": "ceiling", "concurrency": "conc.", "TPOT (ms)": "TPOT ms",
         "output tok/s": "tok/s", "TTFT (ms)": "TTFT ms", "at concurrency": "at conc.",
         **({"slot wait (s)": "wait s"} if capped else {}),
-    }, ["quantization", "layout", "KV dtype", *(["per replica"] if replicated else []),
-        "weights/GPU", "KV B/token/GPU"],
-        "More columns: " + ("concurrency per replica, " if replicated else "")
-        + "weights per GPU, KV bytes per token per GPU",
-        widths={"quantization": 190}, height=280, placeholder="—")
+    }, ["format", "layout", "KV dtype", "quantization",
+        *(["per replica"] if replicated else []), "weights/GPU", "KV B/token/GPU"],
+        "More columns: the weight format's full name, "
+        + ("concurrency per replica, " if replicated else "")
+        + "weights per GPU, KV bytes per token per GPU", height=280, placeholder="—")
     for parts, ranks in unmodelled_ranks(enumerate(result.rows, 1)).items():
         st.warning(md_escape(  # fits on figures that leave parts out: no confident fit
             f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
@@ -663,6 +668,7 @@ try:
     result = with_param_check(plan(request), request.model, current_source())
 except USER_ERRORS as exc:
     show_error("Cannot plan this", exc)
+    show_replaced()
     show_the_way_out()
     st.stop()
 _results(request, result, valid)
