@@ -417,11 +417,16 @@ class _Tally:
             return
         key = -value if why == "rate" else value
         if why not in self.closest or key < self.closest[why][0]:
-            unit = "output tokens/s" if why == "rate" else "ms"
+            # rounded away from the target, so a miss never reads as a hit: 2,559.6 output
+            # tokens/s of 2,560 is "most 2,559 of 2,560", a TPOT of 50.04 ms over 50 "50.1"
+            if why == "rate":
+                needed = math.ceil(self.workload.output_tokens_per_s or 0.0)
+                figure, unit, of = f"{math.floor(value):,}", "output tokens/s", \
+                    f" of {needed:,} needed"
+            else:
+                figure, unit, of = f"{math.ceil(round(value * 10, 6)) / 10:,.1f}", "ms", ""
             best = "most" if why == "rate" else f"best {why.upper()}"
-            needed = self.workload.output_tokens_per_s or 0.0
-            of = f" of {needed:,.0f} needed" if why == "rate" else ""
-            self.closest[why] = (key, f"{best} {value:,.{0 if why == 'rate' else 1}f} {unit}"
+            self.closest[why] = (key, f"{best} {figure} {unit}"
                                       f"{of} at {counted(row.speed_concurrency or 1, 'request')} "
                                       f"in flight: {where}, {row.quant_label}, "
                                       f"{row.layout.label()}, KV {row.kv_cache_dtype}")

@@ -118,6 +118,30 @@ def test_a_row_that_cannot_reach_the_rate_misses_the_rate_not_its_latency() -> N
                                                "KV auto"))
 
 
+def test_the_closest_miss_is_rounded_away_from_the_target() -> None:
+    """The closest plan's figure never reads as meeting the target: 5 requests/s x 512 output
+    tokens = 2,560 tokens/s needed, 2,559.6 given is "most 2,559" (it read "most 2,560 output
+    tokens/s of 2,560 needed"); a TPOT of 50.04 ms over a 50 ms target is "50.1" (not
+    "50.0"); 2.5 requests/s x 1,023 tokens = 2,557.5 needed is "2,558"."""
+    work = Workload(requests_per_s=5, output_len=512, tpot_ms=50)
+    tally = _Tally(work)
+    assert tally.serving([_row(9.0, tps=2559.6, tpot=20.0, at=256),
+                          _row(9.0, tps=10.0, tpot=50.04, at=1)], "m on 8x l4") == []
+    assert tally.fell_out() == (
+        FellOut(reason="tpot", plans=1, detail="best TPOT 50.1 ms at 1 request in flight: "
+                                               "m on 8x l4, BF16, TP=1, KV auto"),
+        FellOut(reason="rate", plans=1, detail="most 2,559 output tokens/s of 2,560 needed at "
+                                               "256 requests in flight: m on 8x l4, BF16, "
+                                               "TP=1, KV auto"))
+    half = _Tally(Workload(requests_per_s=2.5, output_len=1023))
+    half.serving([_row(9.0, tps=2000.0, at=64)], "m on 1x l4")
+    assert half.fell_out()[0].detail.startswith("most 2,000 output tokens/s of 2,558 needed")
+    # a figure already at one decimal stays: 50.1 ms is 50.1, not 50.2 (501.00000000000006)
+    tpot = _Tally(work)
+    tpot.serving([_row(9.0, tps=10.0, tpot=50.1, at=1)], "m on 1x l4")
+    assert tpot.fell_out()[0].detail.startswith("best TPOT 50.1 ms")
+
+
 def test_every_plan_refused_by_flashinfer_says_so() -> None:
     """Gemma-3 4B (head size 256 in every attention layer, catalog config) on a B200 (compute
     capability 10.0) under vLLM 0.15.1, where FlashInfer is first on 10.x and asserts on head
