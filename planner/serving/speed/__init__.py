@@ -63,6 +63,7 @@ from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, 
 from planner.serving.speed.collectives import (
     collectives_label,
     dispatch_label,
+    moe_group_node_ranks,
     nnodes_ar_world_sizes,
     node_span,
 )
@@ -431,13 +432,14 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
         notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "
                      f"{WNA16_FALLBACK_SLOWDOWN} (estimate)")
     if ctx.net is not None:
-        ep_ranks = ctx.tp * ctx.dp
         over = ([f"the TP all-reduce (NCCL ring over {ctx.cross.nodes} nodes)"] if ctx.cross
                 else [])
         over += [f"{ctx.net_hops} of {counted(ctx.pp - 1, 'PP hop')}"] if ctx.net_hops else []
-        over += [f"the {dispatch_label(ctx)}'s traffic to the "
-                 f"{ep_ranks - ctx.ep_node_ranks:,} of {ep_ranks:,} ranks in other nodes"
-                 ] if ctx.ep_node_ranks else []
+        # EP's all-to-all reaches the group's ranks, the DP gather (no EP) its DP ranks
+        group, here, whose = ((ctx.tp * ctx.dp, ctx.ep_node_ranks, "") if ctx.ep
+                              else (ctx.dp, ctx.dp_node_ranks, "DP "))
+        over += [f"the {dispatch_label(ctx)}'s traffic to the {group - here:,} of {group:,} "
+                 f"{whose}ranks in other nodes"] if ctx.ep_node_ranks else []
         # one all-reduce, one traffic, "1 of 3 PP hops" run*s*; two of them, "2 of 3 hops" run
         verb = "run" if len(over) > 1 or ctx.net_hops > 1 and not ctx.cross \
             and not ctx.ep_node_ranks else "runs"
@@ -504,8 +506,9 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)
                       if device.net is not None and layout.gpus > gpn else (None, 0))
-    ep_ranks = layout.tp * layout.dp if moe is not None and layout.dp > 1 else 0
-    ep_node_ranks = gpn if ep_ranks > gpn and device.net is not None else 0
+    ep_node_ranks, dp_node_ranks = (
+        moe_group_node_ranks(layout.tp, layout.pp, layout.dp, gpn)
+        if moe is not None and layout.dp > 1 and device.net is not None else (0, 0))
     net = device.net if span or net_hops or ep_node_ranks else None
     # --nnodes turns vLLM's custom all-reduce off for every TP group (NNODES_CUSTOM_AR_OFF)
     custom_ar_off = device.rules.nnodes_custom_ar_off and layout.gpus > gpn and span is None
@@ -516,6 +519,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
                    hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                    mbt=mbt, padded_moe=runs_padded_moe(device, layout), stages=stages, net=net,
                    span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
+                   dp_node_ranks=dp_node_ranks,
                    custom_ar_off=custom_ar_off, stage_devices=stage_devices,
                    ar_world_sizes=nnodes_ar_world_sizes(device.link, layout.tp,
                                                         device.gpu.compute_capability, device.rules)

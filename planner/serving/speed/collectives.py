@@ -187,6 +187,24 @@ def node_span(tp: int, pp: int, gpus_per_node: int) -> tuple[tuple[int, int] | N
     return ((span, fewest) if span > 1 else None), hops
 
 
+def moe_group_node_ranks(tp: int, pp: int, dp: int, gpus_per_node: int) -> tuple[int, int]:
+    """(ranks of one PP stage's TP x DP group, its DP ranks) in the first node, or (0, 0)
+    where the whole group sits in one node. The MoE layers gather over that group at DP > 1
+    (all_to_all_s: the EP group, or without EP the DP group within it). vLLM numbers the ranks
+    replica by replica, rank = d x tp x pp + stage x tp + t (the ranks plan/moe.py places
+    DeepEP's buffer on), so under PP a node holds fewer of the group than its GPUs: TP=4 x
+    PP=2 x DP=2 on two nodes of 8 puts one replica in each node and 4 of the group's 8 ranks
+    (1 of its 2 DP ranks) in each."""
+    ranks = dp_ranks = 0
+    for d in range(dp):
+        first = d * tp * pp
+        if first >= gpus_per_node:
+            break
+        ranks += min(tp, gpus_per_node - first)
+        dp_ranks += 1
+    return (0, 0) if ranks == tp * dp else (ranks, dp_ranks)
+
+
 def nnodes_ar_world_sizes(link: LinkSpec, n: int, compute_capability: str,
                           rules: VllmRules) -> tuple[int, ...]:
     """The TP sizes the custom kernel's cost applies to when --nnodes turns vLLM's custom

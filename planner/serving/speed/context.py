@@ -287,7 +287,11 @@ class Context:
     # (collectives.node_span), else None: with `net`, the CrossNode `cross`
     span: InitVar[tuple[int, int] | None] = None
     net_hops: int = 0  # PP hops between nodes (collectives.node_span)
-    ep_node_ranks: int = 0  # ranks of an EP group over several nodes in one node; 0: in one
+    # ranks of the MoE layers' TP x DP group (EP's, or the DP group's within it) in one node
+    # where it spans several, and its DP ranks there (collectives.moe_group_node_ranks);
+    # 0: in one node
+    ep_node_ranks: int = 0
+    dp_node_ranks: int = 0
     # each stage's device where the stages run on GPUs of more than one model (stage_gpus);
     # empty: every stage on `device`
     stage_devices: tuple[Device, ...] = ()

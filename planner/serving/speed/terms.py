@@ -547,12 +547,16 @@ def _collective_sources(ctx: Context, sizes) -> str:
                       f"{dev.rules.label} (config/parallel.py, 0.12-0.26): "
                       + ("torch symmetric memory takes its messages, charged alike" if sizes
                          else "NCCL's ring runs them"))
-    if ctx.ep_node_ranks:
+    if ctx.ep_node_ranks and ctx.ep:
         ep, m = ctx.tp * ctx.dp, ctx.ep_node_ranks
         ar_source += (f"; {dispatch_label(ctx)} over {ep} ranks, {m} per node: "
                       f"{ep - m}/{ep} of each rank's expert copies cross the network, "
                       f"{m - 1}/{ep} stay in its node (uniform routing), each direction the "
                       "slower of the two + the network's NCCL start-up")
+    elif ctx.ep_node_ranks:  # the gather over the DP group (collectives.all_to_all_s)
+        ar_source += (f"; {dispatch_label(ctx)} over the {ctx.dp} DP ranks, "
+                      f"{ctx.dp_node_ranks} per node: each direction at the slower of the "
+                      "node's link and the network per GPU + the network's NCCL start-up")
     return ar_source
 
 

@@ -22,6 +22,7 @@ from planner.serving.speed.collectives import (
     allreduce_algorithm,
     allreduce_rates,
     ar_capability,
+    moe_group_node_ranks,
     node_span,
 )
 
@@ -176,6 +177,45 @@ def test_tp16_over_a_100_gbit_network_is_bound_by_its_nics() -> None:
 
 
 QWEN3_30B = "Qwen/Qwen3-30B-A3B"
+
+
+def test_moe_group_node_ranks_count_pipeline_stages() -> None:
+    # vLLM numbers ranks replica by replica (rank = d x tp x pp + stage x tp + t): one PP
+    # stage's TP x DP group has tp ranks in each replica, tp x pp GPUs apart
+    assert moe_group_node_ranks(8, 1, 2, 8) == (8, 1)  # a replica per node: 8 of 16
+    assert moe_group_node_ranks(1, 1, 16, 8) == (8, 8)
+    # TP=4 x PP=2 x DP=2: each replica fills a node, so 4 of the stage's 8 ranks (1 of 2
+    # DP ranks) per node; counted as tp x dp = 8 <= 8 GPUs it was taken to sit in one node
+    assert moe_group_node_ranks(4, 2, 2, 8) == (4, 1)
+    assert moe_group_node_ranks(1, 2, 8, 8) == (4, 4)  # ranks 0, 2, 4, 6 in node 0
+    assert moe_group_node_ranks(1, 4, 128, 8) == (2, 2)
+    assert moe_group_node_ranks(4, 4, 2, 8) == (4, 1)  # a replica over two nodes
+    assert moe_group_node_ranks(2, 2, 2, 8) == (0, 0)  # 8 GPUs in one node
+
+
+def test_pp_replicas_over_two_nodes_gather_over_the_network() -> None:
+    # Qwen3-30B-A3B TP=1 x PP=2 x DP=8 on two nodes of 8: replica d holds ranks 2d, 2d + 1,
+    # so stage 0's group is ranks 0, 2, ..., 14: 4 in each node. Each stage has 24 of the 48
+    # MoE layers. With EP one token's 8 x 2,048 x 2 = 32,768 B of copies: 4/8 leave the node
+    # (16,384 B / 40 GB/s = 0.4096 us), 3/8 stay (12,288 B / 360 GB/s = 0.0341 us): 6.6 + 2.7
+    # + 0.4096 = 9.7096 us per direction, x 2 x 24 = 0.4660608 ms a stage step (the term),
+    # 0.9321216 ms over both stages (the estimate's figure). It was costed over NVLink alone,
+    # 2 x (2 + 28,672 / 360e3) us x 24 = 0.0998 ms a stage step, with no network note.
+    ep = _estimate(1, 2, 8, 2, model=QWEN3_30B, dp=8, ep=True)
+    assert next(t for t in ep.terms if t.key == "allreduce").value == pytest.approx(
+        0.4660608, rel=1e-6)
+    assert ep.allreduce_ms_per_step == pytest.approx(2 * 0.4660608, rel=1e-6)
+    assert any("EP all-to-all's traffic to the 4 of 8 ranks in other nodes" in note
+               for note in ep.notes)
+    # without EP the DP group gathers the other 7 ranks' token, 7 x 2,048 x 2 = 28,672 B, at
+    # min(360, 40) GB/s = 0.7168 us: 2 x (9.3 + 0.7168) us x 24 = 0.4808064 ms a stage step
+    gather = _estimate(1, 2, 8, 2, model=QWEN3_30B, dp=8)
+    assert gather.allreduce_ms_per_step == pytest.approx(2 * 0.4808064, rel=1e-6)
+    assert any("all-gather/reduce-scatter's traffic to the 4 of 8 DP ranks in other nodes"
+               in note for note in gather.notes)
+    # its explanation names the DP gather, not EP's expert copies
+    note = next(t for t in gather.terms if t.key == "allreduce").note
+    assert "over the 8 DP ranks, 4 per node" in note and "expert copies" not in note
 
 
 def test_ep_all_to_all_over_two_nodes_crosses_the_network() -> None:
