@@ -146,7 +146,7 @@ def v2_term_notes(warm: tuple[int, str] | None, graph_estimate: bool, label: str
                      "its peak is read for dense decoders only): this is the V1 runner's "
                      "figure, unverified for V2"))
     graphs = ("; Model Runner V2 estimates it by capturing (cudagraph_utils.py "
-              "profile_cudagraph_memory, 0.29.0-0.33.0 wheels): this per-graph figure is the "
+              "profile_cudagraph_memory, 0.29.0-0.34.0 wheels): this per-graph figure is the "
               "V1 runner's, unverified for V2" if graph_estimate else
               f"; Model Runner V2 subtracts none in vLLM {label} (model_runner.py "
               "profile_cudagraph_memory returns 0 in the 0.20.0-0.28.0 wheels; it captures "

@@ -59,7 +59,7 @@ def test_decode_compute_of_one_token_a_step(capsys) -> None:
     code, out, err = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
                               "--concurrency", "1")
     assert code == 0, err
-    assert " G params x 1 token (+ attention at " in out, out
+    assert " G params x 1 token / (" in out, out
     assert not re.search(r"(?<![\d,.])1 tokens", out), out
 
 

@@ -446,7 +446,8 @@ def test_a_t4_plan_runs_at_the_fp16_datasheet_rate_and_keeps_the_json_kernel_key
     assert "fp16 efficiency" in terms["decode_weights"]
     assert "bf16" not in terms["decode_weights"]
     # T4 datasheet: "Mixed-Precision (FP16/FP32) 65 TFLOPS", for the GEMMs and the attention
-    assert "(+ attention at 65 TFLOP/s) / (65 TFLOP/s datasheet x " in terms["decode_compute"]
+    assert "token / (65 TFLOP/s datasheet x " in terms["decode_compute"]
+    assert "G attention FLOPs / (65 TFLOP/s x " in terms["decode_compute"]
 
 
 @pytest.mark.parametrize(("gpu", "summary"), [
@@ -490,7 +491,8 @@ def test_a_v100_plan_runs_at_its_fp16_tensor_rate(capsys) -> None:
                           "--max-model-len", "8192", "--vllm-version", "0.19.0")
     assert label == "fp16"
     compute = terms["decode_compute"]["formula"]
-    assert "(+ attention at 125 TFLOP/s) / (125 TFLOP/s datasheet x " in compute
+    assert "token / (125 TFLOP/s datasheet x " in compute
+    assert "G attention FLOPs / (125 TFLOP/s x " in compute
     # 900 GB/s HBM2 (datasheet) sets the weight read
     assert "/ (900 GB/s datasheet x 0.900 fp16 efficiency) = " in terms["decode_weights"]["formula"]
 
@@ -504,7 +506,8 @@ def test_a_float32_plan_computes_at_the_fp32_rate(capsys) -> None:
                           "--max-model-len", "4096", "--dtype", "float32")
     assert label == "fp32"
     compute = terms["decode_compute"]["formula"]
-    assert "(+ attention at 8 TFLOP/s) / (8 TFLOP/s datasheet x " in compute
+    assert "token / (8 TFLOP/s datasheet x " in compute
+    assert "G attention FLOPs / (8 TFLOP/s x " in compute
     assert "the CUDA cores' FP32 8.1 TFLOP/s" in terms["decode_compute"]["note"]
     assert "at 8 TFLOP/s" in terms["prefill"]["formula"]  # the prefill's GEMMs and attention
 

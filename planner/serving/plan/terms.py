@@ -153,15 +153,25 @@ def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:
             f"({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B")
 
 
+def _per_token_part(kv: KvLayer, layers: int, kv_b: KvBytes, tp: int) -> str:
+    """One group of layers in the KV-bytes-per-token sum: "12 layers x [...= 1,024 B]"; a
+    fixed-state group (Gated DeltaNet, Mamba) adds 0 B a token, its state per sequence beside
+    it, as the report's KV lines say (report.kv_formula_lines)."""
+    if kv.bytes_per_token(kv_b, tp) == 0:
+        return (f"{layers} {kv.kind} layers x 0 B (a fixed state per sequence: "
+                f"{kv.formula(kv_b, tp)})")
+    return f"{layers} layers x [{kv.formula(kv_b, tp)}]"
+
+
 RUNNER_BUFFERS_NOTE = (
     "from vLLM 0.27.0 memory_profiling (utils/mem_utils.py) measures what the start-up "
     "consumed from free memory (total_consumed) where it added the weights' load to torch's "
     "peak and the non-torch growth before, so the tensors the model runner makes after the "
     "init snapshot outside the weights' load (its __init__ and, on Model Runner V2, the "
     "sampler load_model builds) come off the KV cache too: read from v1/worker/"
-    "gpu_model_runner.py (V1) and v1/worker/gpu/ (V2), 0.27.0-0.34.0 "
-    "(planner.serving.runner_buffers); the small index buffers, about 1 MiB at most, are "
-    "left out")
+    "gpu_model_runner.py (V1, 0.27.0-0.33.x; gone from 0.34.0) and v1/worker/gpu/ (V2, "
+    "0.27.0-0.34.0; planner.serving.runner_buffers); the small index buffers, about 1 MiB "
+    "at most, are left out")
 """The runner_buffers term's note (vllm_versions.RUNNER_BUFFERS_COUNTED_FROM)."""
 
 
@@ -270,7 +280,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     ceiling, model_limit, sampler = out.ceiling, out.model_limit, r.sampler
     tokens_formula = _tokens_formula(r, stage, num_blocks, per_request, tokens)
     kinds = stage.kinds if stage else ()
-    per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
+    per_token = " + ".join(_per_token_part(kv, n, kv_b, layout.tp) for kv, n in kinds)
     rules = vllm_rules(s.vllm_version)
     v2_note, v2_graphs = (v2_term_notes(warm.activation if warm else None,
                                         rules.v2_graph_estimate, rules.label)
@@ -651,15 +661,22 @@ def _graphs_term(s: EngineSettings, r: Resolved, bind: RankMemory, first_capture
         + f" = {gib(bind.cuda_graph_bytes)}"
         if s.cuda_graph_bytes is None and not s.enforce_eager
         else f"{gib(bind.cuda_graph_bytes)}",
-        graphs_note + (GRAPH_SOURCE if s.cuda_graph_bytes is None and not s.enforce_eager
-                       else ""), _graphs_inputs(s, r, first_capture))
+        graphs_note + (_graph_source(r.runner[0])
+                       if s.cuda_graph_bytes is None and not s.enforce_eager else ""),
+        _graphs_inputs(s, r, first_capture))
 
 
-GRAPH_SOURCE = ("; 8.4 MiB per graph: fitted (the median of the v0.19 H100 logs' CUDA graph "
-                "estimate / their 102 graphs: engine.GRAPH_BYTES_PER_GRAPH); the graphs: one "
-                "piecewise per capture size and, from 0.11, one full per size <= max_num_seqs "
-                "(vLLM v1/cudagraph_dispatcher.py: engine.cuda_graph_count)")
-"""The cuda_graphs term's note on its per-graph figure and its count."""
+def _graph_source(runner: str) -> str:
+    """The cuda_graphs term's note on its per-graph figure and its count, citing the file of
+    the plan's model runner that picks the capture sizes: V1's v1/cudagraph_dispatcher.py, or
+    Model Runner V2's v1/worker/gpu/cudagraph_utils.py (the only runner, and file, from 0.34.0:
+    vllm_versions.V1_RUNNER_REMOVED_FROM)."""
+    dispatch = ("Model Runner V2's v1/worker/gpu/cudagraph_utils.py CudaGraphManager."
+                "_init_candidates" if runner == "v2" else "v1/cudagraph_dispatcher.py")
+    return ("; 8.4 MiB per graph: fitted (the median of the v0.19 H100 logs' CUDA graph "
+            "estimate / their 102 graphs: engine.GRAPH_BYTES_PER_GRAPH); the graphs: one "
+            "piecewise per capture size and, from 0.11, one full per size <= max_num_seqs "
+            f"(vLLM {dispatch}: engine.cuda_graph_count)")
 
 
 def _graphs_inputs(s: EngineSettings, r: Resolved, first_capture: int) -> TermInputs:

@@ -138,7 +138,8 @@ def _tokens(ctx: Context, tokens: float) -> _Tokens:
 
 def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context: float,
                 prefill: bool) -> dict[str, float]:
-    """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead.
+    """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead (and the
+    compute's parts: the GEMMs, attention with the indexer, softmax, and their FLOPs).
 
     `step`: the new tokens on this DP rank (_tokens; decode: one per sequence), `seqs`
     sequences each with `context` tokens of KV (for prefill, context is the mean causal
@@ -171,20 +172,25 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     # logits_indices): a prefill chunk runs the lm_head for one token
     logit_rows = seqs if prefill else tokens
     dev = ctx.device
-    compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.dense_flops
-                 + 2 * stage.lm_head_params * logit_rows / dev.lm_head_flops
-                 + 2 * stage.expert_params_per_token * routed_tokens
-                 / (dev.peak_flops * ctx.expert_compute)
-                 + attn_flops / dev.attn_flops + wide_flops / dev.wide_attn_flops
-                 + 2 * tokens * context * stage.indexer_width / dev.index_flops
-                 ) / ctx.compute_eff + exps / dev.exp_rate
+    index_flops = 2 * tokens * context * stage.indexer_width
+    gemm_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.dense_flops
+              + 2 * stage.lm_head_params * logit_rows / dev.lm_head_flops
+              + 2 * stage.expert_params_per_token * routed_tokens
+              / (dev.peak_flops * ctx.expert_compute)) / ctx.compute_eff
+    attention_s = (attn_flops / dev.attn_flops + wide_flops / dev.wide_attn_flops
+                   + index_flops / dev.index_flops) / ctx.compute_eff
+    softmax_s = exps / dev.exp_rate
+    compute_s = gemm_s + attention_s + softmax_s
     comm_s = 2 * stage.layers * step.allreduce_s
     fixed = ctx.stage_fixed.get(id(stage))
     if fixed is None:
         fixed = ctx.stage_fixed[id(stage)] = (_moe_padding_s(ctx, stage), _overhead_s(ctx, stage))
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * step.all_to_all_s,
-            "moe_padding": fixed[0], "overhead": fixed[1], "softmax": exps / dev.exp_rate}
+            "moe_padding": fixed[0], "overhead": fixed[1], "softmax": softmax_s,
+            # the compute's parts, for its term's formula
+            "gemm": gemm_s, "attention": attention_s, "attention_flops": attn_flops + wide_flops,
+            "index_flops": index_flops}
 
 
 def _step_s(parts: dict[str, float]) -> float:

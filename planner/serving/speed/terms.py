@@ -87,6 +87,12 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:.3f} ms"
 
 
+def _part_ms(seconds: float) -> str:
+    """A part of a figure as _ms, or in us where _ms would round a non-zero part to "0.000 ms"
+    (a short request's attention and softmax: "0.384 us")."""
+    return f"{seconds * 1e6:.3f} us" if 0 < seconds < 0.5e-6 else _ms(seconds)
+
+
 def _avg(count: float) -> str:
     """A mean count as the value uses it, to 2 decimals without trailing zeros: a stage step's
     micro-batch, 21 sequences / PP 5 = "4.2" (not "4"), 8 = "8"."""
@@ -491,23 +497,33 @@ def _window_inputs(s) -> Inputs:
 
 
 def _decode_compute_term(ctx: Context, s, parts, micro: float) -> Term:
-    """The decode step's compute on stage `s`: 2 FLOPs a parameter a token (the routed experts'
-    share / the expert compute factor where the model has them) plus attention, at the GPU's
-    rate x the compute efficiency."""
+    """The decode step's compute on stage `s`, its parts in their own numbers: the GEMMs at 2
+    FLOPs a parameter a token (the routed experts' share, seen by the tokens of every DP rank,
+    / the expert compute factor where the model has them), attention (and a sparse indexer)
+    at its rate, both x the compute efficiency, and the softmax exponentials on the SFUs."""
     dev = ctx.device
     # the routed experts' share, named only where the model has them
-    params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert / "
-              f"{ctx.expert_compute:.3f} fitted)" if dev.moe is not None
+    dp = f" x DP {ctx.dp}" if ctx.dp > 1 else ""
+    params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert{dp} "
+              f"/ {ctx.expert_compute:.3f} fitted)" if dev.moe is not None
               else f"{s.dense_params / 1e9:.3f}")
     experts = {"expert_params_per_token": s.expert_params_per_token,
                "expert_compute_factor": ctx.expert_compute} if dev.moe is not None else {}
+    eff = f"{ctx.compute_eff:.3f}"
+    indexer = (f" + {parts['index_flops'] / 1e9:,.3f} G indexer FLOPs / "
+               f"({dev.index_flops / 1e12:,.0f} TFLOP/s x {eff})" if parts["index_flops"] else "")
     return _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
-                 f"2 x {params} G params x {_avg_of(micro, 'token')} "
-                 f"(+ attention at {_attn_rate(ctx)} TFLOP/s) / ({dev.peak_flops / 1e12:,.0f}"
-                 f" TFLOP/s datasheet x {_compute_eff(ctx)}){_part_rates(dev)} = "
-                 f"{_ms(parts['compute'])}", _gemm_note(ctx),
+                 f"[2 x {params} G params x {_avg_of(micro, 'token')} / "
+                 f"({dev.peak_flops / 1e12:,.0f} TFLOP/s datasheet x {_compute_eff(ctx)})"
+                 f"{_part_rates(dev)} = {_part_ms(parts['gemm'])}] + "
+                 f"[{parts['attention_flops'] / 1e9:,.3f} G attention FLOPs / "
+                 f"({_attn_rate(ctx)} TFLOP/s x {eff}){indexer} = {_part_ms(parts['attention'])}]"
+                 f" + softmax {_part_ms(parts['softmax'])} = {_ms(parts['compute'])}",
+                 _gemm_note(ctx),
                  {"dense_params": s.dense_params, **experts, "tokens": micro,
-                  **_compute_inputs(ctx)})
+                  "attention_flops": parts["attention_flops"],
+                  **({"indexer_flops": parts["index_flops"]} if parts["index_flops"] else {}),
+                  "softmax_ms": parts["softmax"] * 1e3, **_compute_inputs(ctx)})
 
 
 def _padding_terms(ctx: Context, s, parts) -> list[Term]:

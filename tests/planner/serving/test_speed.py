@@ -439,7 +439,7 @@ def test_deepseek_v3_tp8_reads_and_multiplies_its_replicated_tensors_whole() -> 
                       + (37_748_736 + 16_777_216 + 117_440_512) // 8)
     dense = attention + 148_635_648 + 319_291_392 + 58 * (7168 * 256 + 256) + 115_834_880
     assert dense == 2_925_044_224
-    assert terms["decode_compute"].formula.startswith("2 x (2.925 + 2.554 expert")
+    assert terms["decode_compute"].formula.startswith("[2 x (2.925 + 2.554 expert")
     read = (61 * (36_634_624 + 2048) + 148_635_648 + 319_291_392) * (1 + 1 / 4096) \
         + 58 * 7168 * 256 * 2 + 123 * 7168 * 2 + 16_160 * 7168 * 2
     assert pytest.approx(3.150e9, rel=1e-3) == read
@@ -464,7 +464,7 @@ def test_gqa_kv_heads_count_whole_once_tp_passes_them() -> None:
     for request, dense in ((llama, "8.688 G"), (_seed(ParallelLayout(tp=8, ep=True)),
                                                 "(1.014 + ")):
         compute = next(t for t in estimate_speed(request).terms if t.key == "decode_compute")
-        assert compute.formula.startswith(f"2 x {dense}")
+        assert compute.formula.startswith(f"[2 x {dense}")
 
 
 def test_ttft_queues_behind_a_share_of_the_others_whole_prefills() -> None:

@@ -232,7 +232,7 @@ def test_no_fitted_coefficient_is_too_small_to_show() -> None:
     assert min(numbers(dumped)) > 0.01
 
 
-UNITS = ("_us", "_ms", "_gbps", "_bytes", "_tflops", "_mhz", "_per_s", "_per_token",
+UNITS = ("_us", "_ms", "_gbps", "_bytes", "_tflops", "_flops", "_mhz", "_per_s", "_per_token",
          "_per_layer", "_per_peer", "_per_hop", "_per_sm", "_per_clock", "_per_fp32_flop",
          "_per_moe_layer", "_per_gpu", "_per_node_hop", "_per_network_hop")
 """Key endings that name a unit (a sliding-window group's key ends with its window, _w128)."""
