@@ -14,9 +14,16 @@ init_state("audit" if gpu_present() else "preset")
 # a message box's, a table's, a paragraph's or a caption's inline code (a flag: ui.context.
 # flags_as_code, as app_markdown shows it; the report's `python -m probes --json > node.json`)
 # on one line: wrapped, the browser split '--max-model-len' (and '--json') after a hyphen
+# a number field narrower than 160 px (the Plan page's load fields and, from about 1300 px,
+# max_num_seqs and Batched tokens, in a third of the row) without its - and + buttons: Streamlit
+# draws them from some width on, and they left 40 px for the number ("16384" read "163" at
+# 1366 px; the input tokens' "131072" "13107" at 1440); the arrow keys still step
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "[data-testid=stAlert] code, [data-testid=stTable] code, "
-        "[data-testid=stMarkdown] :is(p, li) > code {white-space: nowrap}</style>")
+        "[data-testid=stMarkdown] :is(p, li) > code {white-space: nowrap} "
+        "[data-testid=stNumberInputContainer] {container-type: inline-size} "
+        "@container (max-width: 160px) {:is([data-testid=stNumberInputStepDown], "
+        "[data-testid=stNumberInputStepUp]) {display: none}}</style>")
 navigation = st.navigation(
     [
         st.Page("ui/pages/hardware.py", title="Hardware", icon=":material/developer_board:"),

@@ -414,6 +414,23 @@ def test_no_label_is_cut_mid_word(browser, server: str, width: int, height: int)
     page.close()
 
 
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768), (1440, 900)])
+def test_no_number_field_cuts_its_figure(browser, server: str, width: int, height: int) -> None:
+    """The Plan page's number fields show their whole figure: from about 1300 px Streamlit
+    drew - and + in max_num_seqs and Batched tokens, a third of the row between them, and
+    16,384 batched tokens read "163" at 1366 px; at 1440 the load fields drew them too and
+    131,072 input tokens read "13107" (helper 466's QA). A field under 160 px has none."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/?{SEED}&in=131072&out=16384&conc=1024&seqs=65536&mbt=1048576")
+    page.get_by_text("Weights per GPU").first.wait_for()
+    _settle(page, charts=1)
+    cut = page.eval_on_selector_all("[data-testid=stNumberInput] input", """els => els
+        .filter(e => e.scrollWidth > e.clientWidth).map(e => e.getAttribute('aria-label'))""")
+    assert cut == []
+    page.close()
+
+
 def test_no_metric_label_is_cut_at_1280x800(browser, server: str) -> None:
     """DeepSeek-V3 on 2 nodes x 8 H100 (TP=8 x DP=2): the concurrency metric's label,
     "Concurrency at 163,840 tokens per replica", ran 3 px past its third of the row and read
