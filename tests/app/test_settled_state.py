@@ -51,3 +51,26 @@ def test_a_block_size_the_release_refuses_is_replaced_on_the_compare_page() -> N
     assert verdicts and not any("invalid choice" in v for v in verdicts)
     assert not any("invalid choice" in e.value for e in at.error)
     assert "bs" not in at.query_params
+
+
+def test_several_settings_replaced_are_one_line_under_the_speed_figures() -> None:
+    # Qwen3-30B-A3B on the seed's 8 RTX 3090s from a link with MTP (no draft for qwen3_moe),
+    # TP=3 (32 heads: TP takes 1, 2, 4, 8; 2 and 4 as near, the larger kept), PP=2 and DP=3
+    # (TP=4 x PP=2 fills the 8 GPUs: DP 1): three warnings of three lines above the controls
+    # put the verdict below the fold at 1366x768 (helper 466's QA). One folded line names the
+    # three changes, each reason in full inside it, under TTFT and TPOT
+    at = open_page(None, model="Qwen/Qwen3-30B-A3B", tp="3", pp="2", dp="3", spec="2")
+    assert not at.exception
+    [folded] = [e for e in at.expander if "not possible here" in e.label]
+    assert folded.label == (":orange[**3 settings are not possible here**, replaced:] MTP "
+                            "draft tokens 2 → 0; Tensor parallel (TP) 3 → 4; Data parallel (DP, "
+                            "replicas) 3 → 1")
+    inside = [w.value for w in folded.warning]
+    assert [w.split(" is not possible here")[0] for w in inside] == [
+        "MTP draft tokens = 2", "Tensor parallel (TP) = 3", "Data parallel (DP, replicas) = 3"]
+    assert inside[2] == ("Data parallel (DP, replicas) = 3 is not possible here: TP=4 x PP=2 x "
+                         "DP must fill 8 GPUs. Showing Data parallel (DP, replicas) = 1 instead.")
+    assert (at.query_params["tp"], at.query_params["pp"], at.query_params["dp"]) == ("4", "2", "1")
+    # one setting replaced stays a warning of its own (tests/app/test_newcomer.py)
+    single = open_page(None, model="Qwen/Qwen3-30B-A3B", tp="3")
+    assert not [e for e in single.expander if "not possible here" in e.label]
