@@ -8,8 +8,11 @@ the fewest requests in flight whose output tokens/s reach rate x output length. 
 the concurrency at once: where vLLM's default max_num_seqs per replica is fewer than its share,
 ceil(concurrency / DP), the row is planned and launched at --max-num-seqs raised to that share
 (sweep.held_settings), since vLLM would queue the rest (the slot wait `plan` notes, outside
-its TTFT). A row is kept when it fits with room for the concurrency (the share in each DP
-replica's KV pool: replicas.dp_requests), reaches the rate and meets the TTFT/TPOT targets.
+its TTFT); at a rate, a row that stops short of it at that max_num_seqs while its KV cache
+holds more requests is planned again at --max-num-seqs raised to the fewest that reach it
+(sweep.rate_raised). A row is kept when it fits with room for the concurrency (the share in
+each DP replica's KV pool: replicas.dp_requests), reaches the rate and meets the TTFT/TPOT
+targets.
 Per (model, GPU) the best row at the fewest GPUs with a row the targeted vLLM can launch is
 listed, and a what-if row (no command for that vLLM) where one serves on fewer GPUs or no
 launchable row serves; launchable rows first, then cheapest $/hour, with $ per million
@@ -584,7 +587,10 @@ def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
     by its PP = 1 replica at 1/PP of the requests (_pp_top), and once a smaller PP of the
     same family is not KV-bound, its output tokens/s per GPU bound every larger PP (the PP
     argument of planner.serving.replicas at its real KV room), so those are not planned at
-    counts these bounds rule out."""
+    counts these bounds rule out. These take max_num_seqs as vLLM's (or held), not raised to
+    reach the rate (sweep.rate_raised): a layout above one node that reaches it only at a
+    raised --max-num-seqs is not planned (a known limit: raised, the PP bounds are loose and
+    every member is planned, doubling a MoE search over 1,024 GPUs)."""
     member = layout if layout.ep or spec.is_moe else layout.model_copy(update={"dp": 1})
     needed = workload.output_tokens_per_s
     share = dp_requests(workload.concurrency, layout.dp)

@@ -30,7 +30,7 @@ from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
-from planner.serving.plan import PlanRequest, summary_figures
+from planner.serving.plan import PlanRequest, held_request_blocks, summary_figures
 from planner.serving.speed import (
     PlanFigures,
     ServingLoad,
@@ -160,6 +160,22 @@ def _wide(cluster: ClusterSpec, gpus: int) -> ClusterSpec:
     return cluster.model_copy(update={"nodes": tuple(node for _ in range(need))})
 
 
+def rate_room(request: PlanRequest, figures: dict, load: ServingLoad) -> int:
+    """The most requests of `load`'s held length one replica of `request`'s family could run
+    per PP stage at a rate: recommend raises --max-num-seqs up to the KV cache's room
+    (sweep.rate_raised), and each of a PP replica's p stages keeps about 1/p of the weights
+    and of each request's KV, so with its PP = 1 replica's plan (`figures`) leaving KV +
+    weights bytes per GPU after activations, it holds at most p x (KV + weights) / one held
+    request's bytes, that many per stage (the PP argument above). One held request's bytes:
+    the KV cache's over the requests its blocks hold (where the replica holds none, the KV
+    bytes per token x the held tokens); never fewer than vLLM's max_num_seqs."""
+    kv = figures["kv_cache_bytes_per_gpu"]
+    pool = figures["num_gpu_blocks"] // held_request_blocks(request, load.held_tokens)
+    one = kv / pool if pool else figures["kv_bytes_per_token_per_gpu"] * load.held_tokens
+    free = kv + figures["weights_bytes_per_gpu"]
+    return max(figures["max_num_seqs"], math.ceil(free / one) if one > 0 else 0)
+
+
 def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                   settings: EngineSettings, load: ServingLoad, figures: dict,
                   concurrency: int | None, held: int = 1) -> SpeedFigures | None:
@@ -210,8 +226,9 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
     concurrency x one request's bytes, so at least (weights + concurrency x one request's
     bytes) GPUs' worth (the DP = 1 figure), and none can serve where a replica cannot hold
     even one request with one PP stage per layer. A rate
-    needs rate / (output tokens/s per GPU of the relaxed replica at max_num_seqs: vLLM's,
-    raised to the replica's share of the concurrency where fewer, held_seqs) GPUs. A family
+    needs rate / (output tokens/s per GPU of the relaxed replica at max_num_seqs: vLLM's
+    raised to the most requests a replica of the family could hold (rate_room), and to the
+    replica's share of the concurrency where fewer, held_seqs) GPUs. A family
     whose settings vLLM refuses (replica_plan) gets math.inf and the refusal.
     """
     out = {}
@@ -249,8 +266,10 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
                     (ttft_ms is not None and one.ttft_ms > ttft_ms * SLACK):
                 low = math.inf
         if output_tokens_per_s is not None and not math.isinf(low):
-            top = relaxed_speed(spec, wide, layout, settings, load, figures, None,
-                                concurrency)
+            request = PlanRequest.model_construct(model=spec, cluster=wide, layout=layout,
+                                                  engine=settings)
+            roomy = {**figures, "max_num_seqs": rate_room(request, figures, load)}
+            top = relaxed_speed(spec, wide, layout, settings, load, roomy, None, concurrency)
             rate = 0.0 if top is None else top.output_tokens_per_s * SLACK / layout.gpus
             low = max(low, output_tokens_per_s / rate) if rate else math.inf
         out[fam] = Bound(low, figures["vllm_command"] is not None or not figures["fits"],

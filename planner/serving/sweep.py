@@ -473,6 +473,49 @@ def held_settings(settings: EngineSettings, figures: Mapping[str, Any], layout: 
     return made[key]
 
 
+def seqs_short(speed: SpeedFigures | None, figures: Mapping[str, Any], layout: ParallelLayout,
+               rate: float) -> bool:
+    """Whether a row's rate search (`speed`, row_speed) stopped short of `rate` output tokens/s
+    at max_num_seqs requests per replica: the cap its plan runs, where the KV cache may hold
+    more (rate_raised then looks)."""
+    return speed is not None and speed.output_tokens_per_s < rate \
+        and speed.concurrency == figures["max_num_seqs"] * layout.dp
+
+
+def rate_raised(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoad,
+                rate: float, made: dict, *, tpot_ms_target: float | None = None,
+                ttft_ms_target: float | None = None
+                ) -> tuple[EngineSettings, dict[str, Any], SpeedFigures] | None:
+    """(settings, plan figures, speed) of `request`'s row at --max-num-seqs raised to reach
+    `rate` output tokens/s where its plan's max_num_seqs stops short (seqs_short) and its KV
+    cache holds more requests; None where it holds too few, the targets fail at one request,
+    or the raised plan (re-made: vLLM's CUDA-graph capture sizes and sampler profile grow with
+    max_num_seqs, so its KV cache is smaller) no longer reaches the rate. The fewest requests
+    in flight reaching the rate are searched with max_num_seqs lifted to the pool's blocks (a
+    request holds at least one: the KV cache alone caps), then the row is planned again at a
+    replica's share of them (held_settings) and searched again on that plan."""
+    roomy = {**figures, "max_num_seqs": figures["num_gpu_blocks"]}
+    targets = {"tpot_ms_target": tpot_ms_target, "ttft_ms_target": ttft_ms_target}
+    need = row_speed(request, roomy, load, min_output_tokens_per_s=rate, **targets)
+    if need is None or need.output_tokens_per_s < rate:
+        return None
+    settings = held_settings(request.engine, figures, request.layout, need.concurrency, made)
+    if settings is None:
+        return None
+    try:
+        raised = summary_figures(request.model, request.cluster, request.layout, settings,
+                                 validated=True, every_node=False)
+    except EngineError:  # vLLM refuses the raised flags here: the row keeps its own
+        return None
+    if not raised["fits"]:
+        return None
+    speed = row_speed(request.model_copy(update={"engine": settings}), raised, load,
+                      min_output_tokens_per_s=rate, **targets)
+    if speed is None or speed.output_tokens_per_s < rate:
+        return None
+    return settings, raised, speed
+
+
 def raised_flags(settings: EngineSettings, raised: EngineSettings) -> dict[str, int]:
     """The batch flags `raised` (held_settings of `settings`) sets that `settings` does not."""
     return {field: getattr(raised, field) for field in ("max_num_seqs", "max_num_batched_tokens")
@@ -502,7 +545,9 @@ def sweep(
     `min_output_tokens_per_s` searches the concurrency that reaches a rate; the TPOT and
     TTFT targets bound both searches). `held_concurrency`: requests every row must run at
     once (recommend's requirement), a row whose vLLM default max_num_seqs runs fewer planned
-    again at raised flags (held_settings).
+    again at raised flags (held_settings). A row whose rate search stops short of
+    `min_output_tokens_per_s` at max_num_seqs (seqs_short) is planned again at --max-num-seqs
+    raised to reach it where its KV cache holds the requests (rate_raised).
     """
     if objective == "throughput" and load is None:
         load = ServingLoad()
@@ -555,6 +600,13 @@ def sweep(
                         request, figures, load, best=objective == "throughput",
                         tpot_ms_target=tpot_ms_target, ttft_ms_target=ttft_ms_target,
                         min_output_tokens_per_s=min_output_tokens_per_s)
+                    if min_output_tokens_per_s is not None and seqs_short(
+                            speed, figures, layout, min_output_tokens_per_s):
+                        raised = rate_raised(request, figures, load, min_output_tokens_per_s,
+                                             made, tpot_ms_target=tpot_ms_target,
+                                             ttft_ms_target=ttft_ms_target)
+                        if raised is not None:
+                            planned_settings, figures, speed = raised
                 rows.append(sweep_row(figures, key, kv, speed,
                                       raised_flags(settings, planned_settings)))
     if refused and not rows:
