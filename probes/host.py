@@ -122,8 +122,10 @@ class HostInfo(BaseModel):
     """Facts about the machine around the GPUs.
 
     A loaded snapshot holds only what the host can report: byte counts are JSON integers of 0
-    or more, limits 0 or more or UNLIMITED; a negative available RAM printed "-0.00 GiB
-    available" and planned a GB10 as holding more than its total."""
+    or more, limits 0 or more or UNLIMITED, CPU sockets, cores, threads and NUMA nodes 1 or
+    more (each probe reads none as None); a negative available RAM printed "-0.00 GiB
+    available" and planned a GB10 as holding more than its total, -1 sockets printed "-1
+    sockets" in the audit."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -138,10 +140,12 @@ class HostInfo(BaseModel):
                               "snapshots, no /proc)")
     architecture: str = Field(description="uname -m, e.g. 'x86_64'")
     cpu_model: str | None
-    cpu_sockets: int | None = Field(description="distinct 'physical id' in /proc/cpuinfo")
-    cpu_cores: int | None = Field(description="physical cores")
-    cpu_threads: int | None = Field(description="logical CPUs")
-    numa_nodes: int | None = Field(description="NUMA nodes under /sys/devices/system/node")
+    cpu_sockets: int | None = Field(ge=1, strict=True,
+                                    description="distinct 'physical id' in /proc/cpuinfo")
+    cpu_cores: int | None = Field(ge=1, strict=True, description="physical cores")
+    cpu_threads: int | None = Field(ge=1, strict=True, description="logical CPUs")
+    numa_nodes: int | None = Field(ge=1, strict=True,
+                                   description="NUMA nodes under /sys/devices/system/node")
     ram_total_bytes: int = Field(ge=0, strict=True)
     ram_available_bytes: int = Field(ge=0, strict=True, description="read as a unified-memory "
                                      "GPU's free memory (probes.cluster._host_held)")

@@ -1,4 +1,5 @@
-"""A snapshot's host and GPU-process counts are what the host can report: 0 or more.
+"""A snapshot's host and GPU-process counts are what the host can report: 0 or more (CPU
+counts 1 or more).
 
 A hand-edited -1 B of available RAM loaded, printed "-0.00 GiB available" and planned a GB10
 (whose free memory vLLM reads from the host's available RAM) as holding 1 B more than its
@@ -40,6 +41,11 @@ def _set(path: tuple, value: object) -> Callable[[dict], None]:
      "host.disks.0.free_bytes: Input should be greater than or equal to 0"),
     (("host", "ulimit_memlock_soft_bytes"), -2,
      "host.ulimit_memlock_soft_bytes: Input should be greater than or equal to -1"),
+    # a CPU count is 1 or more (the probes read none as None): -1 printed "-1 sockets"
+    (("host", "cpu_sockets"), -1, "host.cpu_sockets: Input should be greater than or equal to 1"),
+    (("host", "cpu_cores"), 0, "host.cpu_cores: Input should be greater than or equal to 1"),
+    (("host", "cpu_threads"), True, "host.cpu_threads: Input should be a valid integer"),
+    (("host", "numa_nodes"), "2", "host.numa_nodes: Input should be a valid integer"),
     (("gpus", 0, "processes"), [{"pid": -1, "used_memory_bytes": 1, "name": None,
                                  "status": "gone"}],
      "gpus.0.processes.0.pid: Input should be greater than or equal to 0"),
@@ -60,6 +66,7 @@ def test_unlimited_limits_and_empty_counts_still_load() -> None:
     raw = raw_3090()
     raw["host"]["ulimit_memlock_soft_bytes"] = -1  # UNLIMITED, as RLIM_INFINITY is stored
     raw["host"]["disks"][0]["free_bytes"] = None
+    raw["host"]["cpu_sockets"] = None  # no 'physical id' in /proc/cpuinfo (parse_cpuinfo)
     raw["gpus"][0]["processes"] = [{"pid": 0, "used_memory_bytes": None, "name": None,
                                     "status": "gone"}]
     snap = load_snapshot(json.dumps(raw).encode())
