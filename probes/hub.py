@@ -91,6 +91,10 @@ MAX_HEADER_BYTES = 100_000_000
 headers over 100 MB (N_MAX in safetensors/src/tensor.rs), so a bigger length means a corrupt
 file or not a safetensors file at all."""
 
+LOCAL_PATH_WAY_OUT = ", or pass a path to a config.json"
+"""The unreachable hub's message's last way out, the CLI's (a local config.json): the app,
+which reads no local paths, leaves it out (ui.context.model_source)."""
+
 _COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 _TRUE = {"1", "ON", "YES", "TRUE"}
@@ -741,7 +745,7 @@ def _mapped(
         return HubError(
             "network",
             f"Cannot reach the hub at {constants.ENDPOINT} ({type(exc).__name__}): check your "
-            "connection, proxy and HF_ENDPOINT, or pass a path to a config.json.",
+            f"connection, proxy and HF_ENDPOINT{LOCAL_PATH_WAY_OUT}.",
         )
     # r.json() on a web page, an image...; a ValueError from a setting is refused up front
     if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError | RecursionError):

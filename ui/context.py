@@ -68,7 +68,7 @@ from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.text import capitalized, counted, flags_as_code, md_escape, plural, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
-from probes.hub import HubError, invalid_repo_id_message
+from probes.hub import LOCAL_PATH_WAY_OUT, HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot, SnapshotError
 from ui import format as fmt
 from ui.io import hub_source, live_snapshot, server_token_allowed
@@ -296,6 +296,9 @@ def model_source(model: str, revision: str = "") -> ModelSource:
                     raise ModelInputError(
                         f"HF_HUB_OFFLINE is set, so the hub was not asked: {key[0]} is not "
                         f"in this server's local cache{where}.") from None
+                if exc.kind == "network":  # its way out is the CLI's too (above)
+                    raise HubError(exc.kind, exc.message.replace(LOCAL_PATH_WAY_OUT, "", 1)
+                                   ) from None
                 if exc.kind != "invalid_repo_id":
                     raise
                 # the hub's message offers a local path, which this page refuses (above)

@@ -163,3 +163,21 @@ def test_a_chosen_revision_is_pinned_in_the_launch_command(tmp_path: Path) -> No
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen["main"].startswith(f"vllm serve acme/pinned --revision {'b' * 40} ")
     assert "--revision" not in seen[""] and seen[""].startswith("vllm serve acme/pinned ")
+
+
+def test_an_unreachable_hub_offers_no_local_path_in_the_app(tmp_path: Path) -> None:
+    # nothing listens on port 1: the CLI's message ends "check your connection, proxy and
+    # HF_ENDPOINT, or pass a path to a config.json", a way out the app refuses ("looks like a
+    # local path; the app takes Hugging Face repo ids")
+    env = client_env("http://127.0.0.1:1", tmp_path)
+    proc = subprocess.run([sys.executable, "-c", VISITS, json.dumps(["acme/anything"])],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])["acme/anything"]
+    assert not seen["exception"]
+    errors = [e for e in seen["errors"] if "Cannot reach the hub" in e]
+    assert len(errors) == 2  # the plan's box and the model's ("No usable model: ...")
+    for error in errors:
+        assert "(ConnectError): check your connection, proxy and HF_ENDPOINT. acme/anything " \
+            "is not in the local cache" in error
+        assert "config.json" not in error
