@@ -7,9 +7,7 @@ problem raises an exception with a one-line message; planner_cli maps them to ex
 from __future__ import annotations
 
 import argparse
-import errno
 import math
-import os
 import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -83,7 +81,7 @@ from planner.serving.vllm_versions import (
 from planner.text import shortened
 from planner.units import GIB
 from probes.cluster import cluster_and_notes, repeated_machine
-from probes.files import not_regular_file, read_json_document
+from probes.files import broken_link, not_regular_file, read_json_document
 from probes.hub import HubError, check_repo_id, resolve_model
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 
@@ -231,19 +229,10 @@ def _corrupt_weights(source: ModelSource) -> str | None:
 
 
 def _nothing_at(path: Path) -> str:
-    """Why no file or folder is at `path`: a symbolic link loop, a link whose target is gone,
-    else nothing there (a loop read "no such file or folder", which sent one looking for a
-    typo)."""
-    try:
-        path.stat()
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return "a symbolic link loop, whose links never reach a file"
-    try:
-        return (f"a symbolic link to {os.readlink(path)}, which does not exist"
-                if path.is_symlink() else "no such file or folder")
-    except OSError:  # a name no file system holds (over NAME_MAX / PATH_MAX)
-        return "no such file or folder"
+    """Why no file or folder is at `path`: a symbolic link loop, a link whose target is gone
+    (probes.files.broken_link), else nothing there (a loop read "no such file or folder",
+    which sent one looking for a typo)."""
+    return broken_link(path) or "no such file or folder"
 
 
 def _missing_path(model: str) -> bool:

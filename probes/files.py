@@ -6,6 +6,7 @@ device, a FIFO, a socket) is refused before it is read, and a FIFO is opened non
 it can never hang the caller.
 """
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -22,6 +23,22 @@ def _not_regular(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def broken_link(path: str | Path) -> str | None:
+    """What `path` is where it is a symbolic link that leads to no file: a loop, or a link
+    whose target is gone (a model folder's config.json whose blob was deleted read "has no
+    config.json", a loop "no such file or folder"); None otherwise."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop, whose links never reach a file"
+    try:
+        return (f"a symbolic link to {os.readlink(path)}, which does not exist"
+                if os.path.islink(path) and not os.path.exists(path) else None)
+    except OSError:  # a name no file system holds (over NAME_MAX / PATH_MAX)
+        return None
 
 
 def not_regular_file(path: str | Path) -> str | None:
@@ -47,7 +64,9 @@ def read_bounded(path: str | Path, max_bytes: int, label: str | None = None) -> 
                 kind = _not_regular(os.fstat(file.fileno()).st_mode)
                 data = b"" if kind else file.read(max_bytes + 1)
     except OSError as exc:
-        raise JsonDocumentError(f"{label}: cannot read ({exc.strerror or exc})") from None
+        link = broken_link(path)
+        raise JsonDocumentError(f"{label} is {link}" if link else
+                                f"{label}: cannot read ({exc.strerror or exc})") from None
     if kind:
         raise JsonDocumentError(f"{label} is {kind}, not a regular file")
     if len(data) > max_bytes:

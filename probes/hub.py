@@ -912,7 +912,8 @@ def _from_path(path: Path) -> ModelSource:
     if path.is_dir():
         config_path = path / CONFIG_FILE
         quant_path = path / QUANT_CONFIG_FILE
-        if not config_path.exists():  # a FIFO or device there is refused by the read
+        # a FIFO, a device or a broken link there is refused by the read, naming it
+        if not os.path.lexists(config_path):
             if path.suffix == ".json":  # a config's name: "x/config.json has no config.json"
                 raise HubError("no_config", f"{path} is a directory, not a config file: pass "
                                f"the model's folder or its {CONFIG_FILE}.")

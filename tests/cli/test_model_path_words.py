@@ -1,5 +1,6 @@
 """--model values that name no model, each refused in words that say what they are (review
-h419 #13): a symbolic link loop or a link to nothing read "no such file or folder".
+h419 #13): a symbolic link loop or a link to nothing read "no such file or folder"; a
+folder whose config.json is such a link was said to have no config.json.
 """
 
 from __future__ import annotations
@@ -35,3 +36,20 @@ def test_a_link_to_nothing_names_its_target(capsys, tmp_path: Path) -> None:
     assert _error(capsys, "plan", "--model", str(link), "--gpu", "h100-sxm") == (
         f"python -m planner plan: error: {link}: a symbolic link to {tmp_path / 'moved'}, "
         f"which does not exist {HINT}")
+
+
+def test_a_folder_whose_config_is_a_link_to_nothing_names_the_link(capsys, tmp_path: Path
+                                                                  ) -> None:
+    # a hub cache snapshot folder whose blob was deleted: the folder was said to have no
+    # config.json ("pass the model's folder"), the very folder given
+    (tmp_path / "config.json").symlink_to(tmp_path / "blobs" / "gone")
+    assert _error(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm") == (
+        f"python -m planner plan: error: {tmp_path / 'config.json'} is a symbolic link to "
+        f"{tmp_path / 'blobs' / 'gone'}, which does not exist.\n")
+
+
+def test_a_folder_whose_config_is_a_link_loop_names_the_loop(capsys, tmp_path: Path) -> None:
+    (tmp_path / "config.json").symlink_to(tmp_path / "config.json")
+    assert _error(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm") == (
+        f"python -m planner plan: error: {tmp_path / 'config.json'} is a symbolic link loop, "
+        "whose links never reach a file.\n")

@@ -35,6 +35,17 @@ def test_non_regular_files_are_refused(path: str, kind: str) -> None:
         read_bounded(path, 10)
 
 
+def test_a_link_to_nothing_is_named_not_cannot_read(tmp_path: Path) -> None:
+    # a snapshot or config named through a link whose target moved read "cannot read (No
+    # such file or directory)", though ls shows the file
+    link = tmp_path / "node.json"
+    link.symlink_to(tmp_path / "moved.json")
+    with pytest.raises(JsonDocumentError) as info:
+        read_bounded(link, 10)
+    assert str(info.value) == f"{link} is a symbolic link to {tmp_path / 'moved.json'}, which " \
+        "does not exist"
+
+
 def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "node.json"
     os.mkfifo(fifo)
