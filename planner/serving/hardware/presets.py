@@ -2041,7 +2041,8 @@ PRESET_ROWS: tuple[GpuSpec, ...] = (
         "characterisation, B300_TRUE_REFERENCE.md, 2026-04-18: boost 2,032 MHz, 1,920 MHz "
         "sustained). 148 x 128 x 2 x 2.032 GHz = 77.0 TFLOPS against the 75 assumed above (kept: "
         "an estimate). Its calibration rows' overheads scale by 1980/2032 "
-        "(speed.coefficients.REFERENCE_CLOCK_MHZ; FITTED was fitted with them at 1).",
+        "(speed.coefficients.REFERENCE_CLOCK_MHZ; FITTED, refit 2026-12-05, was fitted with "
+        "them so).",
     ),
     _nvidia(
         "gb200", "NVIDIA GB200", "186 GB HBM3e", _ESTIMATED,

@@ -85,16 +85,23 @@ FITTED = SpeedCoefficients(
     marlin_moe_bytes_per_fp32_flop=0.0403,
     kv_bandwidth_efficiency=0.707,
     compute_efficiency=0.636,
-    expert_compute_factor=0.233,
+    expert_compute_factor=0.238,
     link_efficiency=0.8,
     layer_overhead_us=56.3,
     moe_layer_overhead_us=23.5,
     indexer_layer_overhead_us=81.3,
-    request_overhead_ms=19.5,
+    request_overhead_ms=19.9,
     prompt_token_overhead_us=4.89,
     queue_share=0.0784,
     prefill_interference=1.0,
-    source="2026-12-05: the per-step overhead (step_overhead_us, 0.0002 us after fitting to "
+    source="refit 2026-12-05 by `python bench/speed_accuracy.py --fit` (12.5 min at load 3-11) "
+    "on the 712 fit rows left once the bench dropped the MiniMax-M2.5 FP8 series vLLM 0.18.0 "
+    "refuses at TP=8 without EP (12 of the 724 it was fitted on before; de973bc6), with B300's "
+    "rows at its 2,032 MHz clock (scaled by 1980/2032 since 2026-12-05, fitted at 1 before): "
+    "expert compute factor 0.233 -> 0.23766, request 19.5 -> 19.89 ms, rounded to 3 digits "
+    "(0.238, 19.9); no other coefficient moved, SGLang's neither (fit loss 0.2021 -> 0.2021 in "
+    "the fit's own 4 digits; 0.20207 -> 0.20205 at the rounded figures). Before it, "
+    "2026-12-05: the per-step overhead (step_overhead_us, 0.0002 us after fitting to "
     "~0 three refits in a row) dropped from the model, and `python bench/speed_accuracy.py "
     "--fit` rerun without it: no coefficient moved (fit loss 0.2012 -> 0.2012; held-out "
     "figures unchanged). Before it: refit 2026-12-04 by `python bench/speed_accuracy.py "
@@ -177,9 +184,10 @@ H100 SXM 1,980 MHz (NVIDIA's H100 specifications); H200 1,980 MHz (the same GH10
 67 FP32 TFLOPS); B200 1,980 MHz (148 SMs x 128 x 2 x 1.98 GHz = NVIDIA's 75 FP32 TFLOPS;
 hmc-tech.com's specifications). B300 boosts at 2,032 MHz (AWS's EC2 guide, 'P6-B300 instances:
 sudo nvidia-smi -ac 3996,2032'; a B300 SXM6 AC's nvidia-smi -q; NVIDIA publishes none), found
-after FITTED was fitted with its rows at this clock (factor 1): they now scale by 1980/2032 =
-0.974, not refitted (held-out B300 TPOT median 11.5 -> 10.7 %; fit rows 7.4 -> 7.5 %; see
-hardware/presets.py, each preset's notes)."""
+after FITTED was fitted with its rows at this clock (factor 1): they scale by 1980/2032 =
+0.974 (held-out B300 TPOT median 11.5 -> 10.7 %; fit rows 7.4 -> 7.5 %), and the refit of
+2026-12-05 (FITTED.source) was fitted with them so (see hardware/presets.py, each preset's
+notes)."""
 
 REFERENCE_CLOCK_TEXT = "the H100/H200/B200 boost clock the overheads were fitted at"
 """What REFERENCE_CLOCK_MHZ is, as the step_overhead term names it (not every calibration

@@ -81,8 +81,8 @@ def _overhead_s(ctx: Context, stage: Stage) -> float:
     runs (norms, RoPE, quantisation, router top-k, sort, combine), each bound by its launch and
     a roughly fixed number of cycles, not by bandwidth or FLOPs: their time goes as 1 / the SM
     clock. The H100/H200/B200 calibration rows run at REFERENCE_CLOCK_MHZ, so the fit cannot see
-    this (B300's rows, at 2,032 MHz, are scaled since 2026-12-05 without a refit: a refit moves
-    only the request overhead, docs/benchmarks-history.md); the
+    this (B300's rows, at 2,032 MHz, are scaled since 2026-12-05, and FITTED was refit so the
+    same day: coefficients.FITTED.source); the
     scaling is taken from the residuals of the public runs (bench/public_speed.py: A100 at
     1,410 MHz predicted too fast, RTX 5090 at 2,407 MHz too slow), which therefore no longer
     test it independently. The per-request term (in TTFT) is host (CPU) time: unscaled."""

@@ -663,7 +663,7 @@ def _overhead_term(ctx: Context, s, parts, graphs_caveat: str) -> Term:
     b300 = GPU_PRESETS["b300"].boost_clock_mhz
     clocks = (f"{REFERENCE_CLOCK_MHZ:g} MHz: {REFERENCE_CLOCK_TEXT} (coefficients."
               f"REFERENCE_CLOCK_MHZ; B300's rows, at {b300:g} MHz, scale by "
-              f"{REFERENCE_CLOCK_MHZ:g}/{b300:g} without a refit)"
+              f"{REFERENCE_CLOCK_MHZ:g}/{b300:g}, fitted so)"
               + (f"; {clock:g} MHz: the {gpu.name}'s boost clock (its GPU preset's; "
                  "sources in its notes)" if clock else "")
               + "; the scaling by the clock was chosen on the public runs' residuals "

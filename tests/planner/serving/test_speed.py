@@ -1079,7 +1079,8 @@ def test_bf16_experts_on_an_a100_compute_at_the_measured_fused_moe_rate_by_hand(
     default 2,048 batched tokens). Its routed experts hold 48 x 8 x 3 x 2,048 x 768 =
     1.812 G parameters a token: 2 x 1.812e9 x 2,048 = 7.42 TFLOP. At the measured BF16
     fused-MoE rate (vLLM PR #40542: 425.2 GFLOP in 2.919 ms = 145.7 TFLOP/s) that is 50.9 ms;
-    at the factor fitted on quantized experts, 312 x 0.698 x 0.233 = 50.7 TFLOP/s, 146.3 ms.
+    at the factor fitted on quantized experts, 312 x 0.698 x 0.238 = 51.8 TFLOP/s, 143.2 ms
+    (0.233 before the 2026-12-05 refit: 50.7 TFLOP/s, 146.3 ms).
     Both chunks are compute-bound (the weight read is about 60 GB at 2,039 GB/s x 0.9), so the
     prefill differs by exactly that."""
     fast, slow = _a100_moe_prefill(measured=True), _a100_moe_prefill(measured=False)

@@ -185,10 +185,11 @@ def test_the_fixed_overhead_shows_the_fitted_per_layer_figure_and_the_clocks() -
                                "gpu_clock_mhz": "1695"}
     assert "perf-silicon-aic.csv" in overhead.note  # where it was fitted
     # B300, a calibration GPU, boosts at 2,032 MHz: the note does not call 1,980 every
-    # calibration GPU's clock, and says B300's rows are scaled without a refit
+    # calibration GPU's clock, and says B300's rows are scaled, and were so in the 2026-12-05
+    # refit
     assert ("1980 MHz: the H100/H200/B200 boost clock the overheads were fitted at "
-            "(coefficients.REFERENCE_CLOCK_MHZ; B300's rows, at 2032 MHz, scale by 1980/2032 "
-            "without a refit); 1695 MHz: the NVIDIA GeForce RTX 3090's boost clock") \
+            "(coefficients.REFERENCE_CLOCK_MHZ; B300's rows, at 2032 MHz, scale by 1980/2032, "
+            "fitted so); 1695 MHz: the NVIDIA GeForce RTX 3090's boost clock") \
         in overhead.note
     assert "AMD" not in overhead.note
 

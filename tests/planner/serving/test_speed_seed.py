@@ -62,8 +62,8 @@ from planner.serving.speed.coefficients import FITTED
 from tests.planner.serving.gemm_rates import R_CAL
 
 COEF = {
-    "wo": 0.9, "expert": 0.901, "kv": 0.707, "compute": 0.636, "expert_compute": 0.233,
-    "layer_us": 56.3, "moe_layer_us": 23.5, "request_ms": 19.5,
+    "wo": 0.9, "expert": 0.901, "kv": 0.707, "compute": 0.636, "expert_compute": 0.238,
+    "layer_us": 56.3, "moe_layer_us": 23.5, "request_ms": 19.9,
     "queue": 0.0784, "prompt_token_us": 4.89, "interference": 1.0,
 }
 """FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
@@ -160,7 +160,7 @@ def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
 
 
 PREFILL_1K, MARGINAL_1K = _prefill_chunk(1024, 512)
-HOST_1K = COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 1024 * 1e-6  # 24.17 ms
+HOST_1K = COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 1024 * 1e-6  # 24.91 ms
 TTFT_1K = HOST_1K + PREFILL_1K
 # 32K: 16 chunks of 2,048 (max_num_batched_tokens), chunk i sees 2,048 i + 1,024 context
 TTFT_32K = (COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 32768 * 1e-6
@@ -184,19 +184,22 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
-    # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.233 expert +
-    # 0.202e12 attention FLOP) / (71 x 0.8662 = 61.50e12) = 288.04 ms + 0.18 ms softmax >
-    # the 20.3 ms weight read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B /
-    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 8.762 ms -> prefill 850.00 ms; +
-    # 19.5 ms request overhead + 4.89 us x 1,024 prompt tokens = 5.01 ms -> 0.8745 s
-    assert pytest.approx(0.8745, rel=1e-3) == TTFT_1K
+    # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.238 =
+    # 15.267e12 expert + 0.202e12 attention FLOP = 17.387e12) / (71 x 0.8662 = 61.50e12) =
+    # 282.71 ms + 0.18 ms softmax > the 20.3 ms weight read; all-reduce 188 x (6 + 14 x 3 us
+    # + 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x 2.9416 ms = 553.03 ms; overhead
+    # 8.762 ms -> prefill 282.71 + 0.18 + 553.03 + 8.76 = 844.68 ms; + 19.9 ms request
+    # overhead + 4.89 us x 1,024 prompt tokens = 5.01 ms -> 0.8696 s (0.233 and 19.5 ms before
+    # the 2026-12-05 refit: 288.04 ms of compute, 0.8745 s)
+    assert pytest.approx(0.8696, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=1e-4)
     # 32K: 16 chunks; the link, not the GPUs, sets the pace: 16 x 188 all-reduces of 2,048 x
     # 8,192 B = 16.8 MB through host memory, each 48 us + 7/8 x 2 x 16,777,216 B / 5.0732
-    # GB/s = 5.835 ms: 17.55 s of the 30.53 s TTFT (16 x 8.762 ms of it overhead; the host
-    # terms 19.5 ms + 4.89 us x 32,768 = 179.7 ms)
-    assert pytest.approx(30.53, rel=1e-3) == TTFT_32K
+    # GB/s = 5.835 ms: 17.55 s of the 30.36 s TTFT (16 x 8.762 ms of it overhead; the host
+    # terms 19.9 ms + 4.89 us x 32,768 = 180.1 ms; the chunks' compute 1/0.238 of the expert
+    # FLOPs: 30.53 s at 0.233 and 19.5 ms)
+    assert pytest.approx(30.36, rel=1e-3) == TTFT_32K
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
     assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=1e-4)
 
@@ -228,14 +231,17 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 104,512 KV tokens // (1,024 + 512) = 68 requests in flight
     # by hand: 0.9375^68 = e^(68 x -0.064539) = 0.0124, so 98.8 % of the experts are read:
     # 14,564.4 MB / 759.00 GB/s = 19.19 ms + dense 0.85 + KV 68 x 1,536 x 48,128 B / 661.75
-    # GB/s = 7.60 -> 27.64 ms (compute 19.74 ms is below); all-reduce 188 x (48 us + 7/8 x 2
+    # GB/s = 7.60 -> 27.64 ms (compute 19.38 ms is below); all-reduce 188 x (48 us + 7/8 x 2
     # x 68 x 8,192 B / 5.0732 GB/s) = 45.15 ms; overhead 8.76 ms: step 81.55 ms. TPOT adds
-    # 67 others' prefill work 67 x 841.24 ms / 1,024 = 55.04 ms -> 136.59 ms; TTFT = 19.5 +
-    # 5.01 + 850.00 + 2 x 81.55 (the running step and, vLLM 0.33's async scheduling at one
-    # stage, the one queued behind it) + 0.0784 x 67 x 850.00 = 5,502.5 ms; 68 / (0.13659 +
-    # 5.5025 / 1,024) = 479.0 output tokens/s. 1,000 clients share the 68 slots (closed
-    # loop, Little's law): each waits (1,000 / 68 - 1) x (5.5025 + 1,024 x 0.13659 = 145.37
-    # s) = 13.7059 x 145.37 = 1,992.4 s for one, shown apart from the served request's TTFT
+    # 67 others' prefill work, each prompt's compute and all-reduce 282.89 + 553.03 = 835.92
+    # ms: 67 x 835.92 ms / 1,024 = 54.69 ms -> 136.24 ms; TTFT = 19.9 + 5.01 + 844.68 + 2 x
+    # 81.55 (the running step and, vLLM 0.33's async scheduling at one stage, the one queued
+    # behind it) + 0.0784 x 67 x 844.68 (4,436.9) = 5,469.6 ms; 68 / (0.13624 + 5.4696 /
+    # 1,024) = 68 / 0.141581 = 480.3 output tokens/s. 1,000 clients share the 68 slots
+    # (closed loop, Little's law): each waits (1,000 / 68 - 1) x (5.4696 + 1,024 x 0.13624 =
+    # 144.98 s) = 13.7059 x 144.98 = 1,987.1 s for one, shown apart from the served
+    # request's TTFT (at 0.233 and 19.5 ms, before the 2026-12-05 refit: 136.59 ms, 5,502.5
+    # ms, 479.0 tokens/s, 1,992.4 s)
     k = 104512 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -249,9 +255,9 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # prefills
     ttft = HOST_1K + PREFILL_1K + 2 * step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.13659, 5.5025, 479.0), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.13624, 5.4696, 480.3), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(1992.4, rel=2e-3) == wait
+    assert pytest.approx(1987.1, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 68 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
@@ -263,19 +269,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 136 clients on the 68 slots: each request waits (136 / 68 - 1) = 1 x a served request's
-    # whole time, 5.5025 s TTFT + 1,024 x 0.13659 s = 145.37 s, before its prefill; the served
-    # 68 run as at 68 clients (TTFT 5.5025 s, TPOT 136.59 ms, 479.0 tokens/s in all, so
-    # 479.0 / 136 = 3.52 tokens/s per client)
+    # whole time, 5.4696 s TTFT + 1,024 x 0.13624 s = 144.98 s, before its prefill; the served
+    # 68 run as at 68 clients (TTFT 5.4696 s, TPOT 136.24 ms, 480.3 tokens/s in all, so
+    # 480.3 / 136 = 3.53 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=136)
     assert est.concurrency == 68 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(145.37e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5502.5, 136.59), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(479.0, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(144.98e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5469.6, 136.24), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(480.3, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(136 clients / 68 slots - 1)" in wait.formula and "3.52" in wait.note
+    assert "(136 clients / 68 slots - 1)" in wait.formula and "3.53" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=68)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(5502.5, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(5469.6, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
