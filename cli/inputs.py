@@ -30,6 +30,7 @@ from planner.serving.eplb import flag_refusal, redundant_refusal
 from planner.serving.hardware import (
     MAX_GPUS_PER_NODE,
     ClusterSpec,
+    GpuSpec,
     HardwareError,
     LinkKind,
     NodeSpec,
@@ -427,7 +428,8 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
 
 def _with_slot(args: argparse.Namespace, cluster: ClusterSpec) -> ClusterSpec:
     """The cluster with the --pcie-gen / --pcie-lanes given (in place of a snapshot's); a note
-    where every node's GPUs talk over NVLink, which they do not touch."""
+    where every node's GPUs talk over NVLink, which they do not touch, or where a flag is above
+    every card's own PCIe (the card caps the link: --pcie-gen 5 on an RTX 3090 runs 4.0)."""
     given = {flag: value for flag, value in (("--pcie-gen", getattr(args, "pcie_gen", None)),
                                              ("--pcie-lanes", getattr(args, "pcie_lanes", None)))
              if value is not None}
@@ -438,8 +440,23 @@ def _with_slot(args: argparse.Namespace, cluster: ClusterSpec) -> ClusterSpec:
         add_notes(args, (
             f"{words} does not apply: the GPUs of a node talk over NVLink (give --link pcie "
             "or pcie-no-p2p to plan PCIe)"))
+    elif above := [f"{flag} {value}" for flag, value in given.items()
+                   if all(value > _card_pcie(node.gpu, flag) for node in cluster.nodes)]:
+        # the link runs at the lower of card and slot: the card's (hardware.pcie_rate)
+        cards = ", ".join(dict.fromkeys(
+            f"{node.gpu.name} is PCIe {node.gpu.pcie_generation}.0 x{node.gpu.pcie_lanes}"
+            for node in cluster.nodes))
+        add_notes(args, (
+            f"{' and '.join(above)} changes nothing: {cards}, and a link runs at the lower "
+            "generation and the fewer lanes of card and slot (the flags are for a slot older "
+            "or narrower than the card)"))
     return with_pcie_slot(cluster, getattr(args, "pcie_gen", None),
                           getattr(args, "pcie_lanes", None), words)
+
+
+def _card_pcie(gpu: GpuSpec, flag: str) -> int:
+    """The card's own PCIe generation (--pcie-gen) or lanes (--pcie-lanes)."""
+    return gpu.pcie_generation if flag == "--pcie-gen" else gpu.pcie_lanes
 
 
 def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:

@@ -336,6 +336,19 @@ def test_pcie_flags_on_nvlink_say_they_do_not_apply(capsys) -> None:
             in capsys.readouterr().err)
 
 
+def test_pcie_flags_above_the_card_say_they_change_nothing(capsys) -> None:
+    # an RTX 3090 is a PCIe 4.0 x16 card: in a Gen5 slot its link runs 4.0, 31.51 GB/s
+    # (16 x 16 GT/s x 128/130 / 8), as without the flag, which was dropped without a word
+    data = _json(capsys, *QWEN8B_TP2, "--link", "pcie", "--pcie-gen", "5", "--pcie-lanes", "16")
+    assert (data["speed"]["link_pcie_generation"], data["speed"]["link_pcie_lanes"]) == (4, 16)
+    assert data["speed"]["link_bandwidth_gbps"] == pytest.approx(16 * 16 * 128 / 130 / 8)
+    assert main([*QWEN8B_TP2, "--pcie-gen", "5", "--pcie-lanes", "16"]) == 0
+    # x16 is the card's own width: only the generation is above it
+    assert ("note: --pcie-gen 5 changes nothing: NVIDIA GeForce RTX 3090 is PCIe 4.0 x16, and "
+            "a link runs at the lower generation and the fewer lanes of card and slot (the "
+            "flags are for a slot older or narrower than the card)\n") in capsys.readouterr().err
+
+
 QWEN8B = ["--model", "Qwen/Qwen3-8B", "--max-model-len", "8192"]
 RTX3090 = ["--gpu", "rtx-3090"]
 

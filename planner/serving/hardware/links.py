@@ -153,14 +153,17 @@ def pcie_rate(gpu: GpuSpec, slot: PcieSlot | None = None) -> PcieRate:
     the x16 rate (PCIE_X16_GBPS) of min(card, slot) generation, at min(card, slot) lanes.
 
     E.g. an RTX 3090 (PCIe 4.0 x16) in a slot wired x8: 31.5 x 8 / 16 = 15.75 GB/s; an RTX 4060
-    Ti (PCIe 4.0, x8 electrically) in a PCIe 3.0 x16 slot: 15.75 x 8 / 16 = 7.88 GB/s.
+    Ti (PCIe 4.0, x8 electrically) in a PCIe 3.0 x16 slot: 15.75 x 8 / 16 = 7.88 GB/s. A slot
+    that differs from the card is named in the formula, one above it too (an RTX 3090 in a
+    PCIe 5.0 slot, --pcie-gen 5, runs 4.0: the flag was dropped without a word).
     """
     card = f"PCIe {gpu.pcie_generation}.0 x{gpu.pcie_lanes}"
     gen = min(gpu.pcie_generation, slot.generation or 6) if slot else gpu.pcie_generation
     lanes = min(gpu.pcie_lanes, slot.lanes or 16) if slot else gpu.pcie_lanes
     gbps = PCIE_X16_GBPS[gen] * lanes / 16  # lanes / 16 is a power of two: exact at x16
-    if (gen, lanes) != (gpu.pcie_generation, gpu.pcie_lanes):
-        shown = f"PCIe {slot.generation or gpu.pcie_generation}.0 x{slot.lanes or gpu.pcie_lanes}"
+    shown = slot and (f"PCIe {slot.generation or gpu.pcie_generation}.0 "
+                      f"x{slot.lanes or gpu.pcie_lanes}")
+    if slot and shown != card:  # a slot above the card too: the card caps it, said so
         return PcieRate(gen, lanes, gbps, f" (the card's {card} in a slot of {shown}, "
                         f"{slot.source}: the lower generation and the fewer lanes of the two)",
                         slot.source)

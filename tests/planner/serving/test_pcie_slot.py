@@ -55,6 +55,19 @@ def test_a_narrower_slot_is_named_in_the_formula_and_the_source() -> None:
         "PCIe 4.0 x16 = 31.51 GB/s per direction")
 
 
+def test_a_slot_above_the_card_is_named_as_capped_by_it() -> None:
+    # --pcie-gen 5 on an RTX 3090 (PCIe 4.0 x16) runs 4.0 x16, 31.51 GB/s: the formula was the
+    # card's alone, as if the flag had not been given
+    link = link_spec(gpu_preset("rtx-3090"), "pcie", PcieSlot(generation=5, source="--pcie-gen 5"))
+    assert link.bandwidth_gbps == pytest.approx(GEN4_X16, rel=1e-12)
+    assert link.formula == (
+        "PCIe 4.0 x16 = 31.51 GB/s per direction (the card's PCIe 4.0 x16 in a slot of PCIe "
+        "5.0 x16, --pcie-gen 5: the lower generation and the fewer lanes of the two)")
+    # a slot that is the card's own changes nothing and says nothing
+    assert link_spec(gpu_preset("rtx-3090"), "pcie", PcieSlot(generation=4, lanes=16)
+                     ).formula == "PCIe 4.0 x16 = 31.51 GB/s per direction"
+
+
 def test_x8_cards_are_planned_at_x8() -> None:
     # RTX 4060 Ti: PCIe 4.0 x8; RTX 5060 Ti: PCIe 5.0 x8 (TechPowerUp, their preset rows)
     ti4060, ti5060 = gpu_preset("rtx-4060-ti-16gb"), gpu_preset("rtx-5060-ti-16gb")
