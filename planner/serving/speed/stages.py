@@ -57,6 +57,7 @@ class Stage:
     indexer_width: int  # sum over sparse layers of indexer heads x dim (replicated on TP)
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
     window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
+    state_bytes: int  # fixed recurrent state (GDN / Mamba conv + SSM) per sequence on this rank
     moe_layers: int  # layers with routed experts (a DP dispatch/combine happens in each)
     # the dataclass hash of the fields above, worked out once: every plan's estimate hashes
     # its stages by value (_build_stages, Context.__post_init__)
@@ -188,8 +189,9 @@ def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: K
     """Per decoder layer at TP `tp`, what _kind_stage sums over a stage's layers: (its
     attention group (the span it reads, wider than FA3's head dim), decode and prefill widths
     per rank, heads per rank, its sparse Indexer's width (0 for none), the bytes per token
-    per rank of the full-attention KV it reads (0 for none), and of a sliding window's KV
-    (its window, those bytes; None for none)),
+    per rank of the full-attention KV it reads (0 for none), of a sliding window's KV
+    (its window, those bytes; None for none), and its fixed recurrent state's bytes per
+    sequence per rank (Gated DeltaNet / Mamba; 0 for none: RecurrentStateKv.state_bytes)),
     worked out once per model, TP and KV bytes rather than per kind of stage."""
     reads = []
     for i, layer in enumerate(spec.layers):
@@ -213,8 +215,9 @@ def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: K
         else:
             heads = dec = pre = 0
         per_token = 0 if kv is None else kv.bytes_per_token(kv_b, tp)
+        state = 0 if kv is None or source is not None else kv.state_bytes(tp, kv_b)
         reads.append(((span, wide), dec, pre, heads, index_width, 0 if sliding else per_token,
-                      (kv.sliding_window, per_token) if sliding else None))
+                      (kv.sliding_window, per_token) if sliding else None, state))
     return tuple(reads)
 
 
@@ -257,9 +260,10 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
     expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / moe_ranks
     groups: dict[tuple[int | None, bool], list[int]] = {}
     indexer = n_sparse = 0
-    kv_full, windows = 0, []
+    kv_full, windows, state_bytes = 0, [], 0
     reads = _PARTS.get(spec, ("layer reads", tp, kv_b), _layer_reads, spec, kv_layers, kv_b, tp)
-    for group, dec, pre, heads, index_width, full_kv, window_kv in map(reads.__getitem__, layers):
+    for group, dec, pre, heads, index_width, full_kv, window_kv, state in map(reads.__getitem__,
+                                                                              layers):
         if heads:
             g = groups.setdefault(group, [0, 0, 0])
             g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
@@ -269,6 +273,7 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
         kv_full += full_kv
         if window_kv is not None:
             windows.append(window_kv)
+        state_bytes += state
     return Stage(
         layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
         dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
@@ -277,5 +282,6 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
         indexer_width=indexer,
         kv_bytes_per_token=kv_full,
         window_kv=tuple(windows),
+        state_bytes=state_bytes,
         moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
     )

@@ -6,8 +6,10 @@ experts a step's tokens touch.
   + TP all-reduce + fixed overhead (its per-layer part x the calibration clock / the GPU's
   SM clock: _overhead_s), where memory time = (dense weights + routed experts x
   the expected fraction a step touches, 1 - (1 - k/E)^B) / (bandwidth x efficiency of the
-  kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = (2 x dense
-  parameters per rank x B + 2 x routed-expert parameters x B / the MoE compute factor) /
+  kernel family) + (KV bytes read + 2 x the recurrent state of a hybrid's Gated DeltaNet /
+  Mamba layers, read and written back per sequence: _state_bytes) / (bandwidth x KV
+  efficiency), compute time = (2 x dense parameters per rank x B + 2 x routed-expert
+  parameters x B / the MoE compute factor) /
   dense TFLOP/s of the compute format (a ModelOpt MIXED_PRECISION checkpoint's dense part and
   lm_head at their own formats': context._part_tflops) + attention FLOPs / 16-bit TFLOP/s
   (+ a sparse-attention indexer's at FP8), all / the compute efficiency, + softmax
@@ -100,6 +102,23 @@ def _kv_read_bytes(stage: Stage, contexts: float, tokens_ctx: float) -> float:
     return contexts * (stage.kv_bytes_per_token * tokens_ctx + window)
 
 
+def _state_bytes(stage: Stage, seqs: float) -> float:
+    """Recurrent-state bytes one step moves for `seqs` sequences: each sequence's fixed state
+    on this rank's Gated DeltaNet / Mamba layers (Stage.state_bytes: conv + SSM state) read
+    once and written back once, 2 x state bytes, whatever the context.
+
+    NOTE: vLLM's GDN decode, fused_recurrent_gated_delta_rule_packed_decode_kernel /
+    fused_recurrent_gated_delta_rule_fwd_kernel (model_executor/layers/fla/ops/
+    fused_recurrent.py, 0.19.0), loads each head's V x K state `b_h = tl.load(p_h0)` and,
+    inplace_final_state=True (mamba/gdn/qwen_gdn_linear_attn.py, 0.34.0), stores it back
+    `tl.store(p_ht, b_h)` into the same cache slot; _causal_conv1d_update_kernel
+    (mamba/ops/causal_conv1d.py, 0.34.0) loads the conv state and stores the shifted one
+    (`tl.store(conv_state_ptrs_target, new_conv_state)`); Mamba2's selective_state_update
+    (mamba/ops/mamba_ssm.py, 0.34.0) loads `state` and stores it to dst_state_ptrs. A
+    prefill chunk's kernels read the initial state and write the final one likewise."""
+    return 2 * seqs * stage.state_bytes
+
+
 def _moe_padding_s(ctx: Context, stage: Stage) -> float:
     """DEEPGEMM_PADDED_MOE's padding rows, E x (128 - 1) per MoE layer, each multiplied by one
     expert's parameters on this rank (expert parameters per token / k, summed over the
@@ -150,7 +169,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     if ctx.moe_kernel == "moe-wna16":
         expert_s *= WNA16_FALLBACK_SLOWDOWN
     weights_s = stage.dense_bytes / ctx.weights_bw + expert_s
-    kv_s = _kv_read_bytes(stage, seqs, context) / ctx.kv_bw
+    kv_s = (_kv_read_bytes(stage, seqs, context) + _state_bytes(stage, seqs)) / ctx.kv_bw
     # causal attention: each new token's query meets `context` keys (at most the group's
     # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
     # per head per key, on the SFUs, and P.V waits for it (NVIDIA, "Making Softmax More

@@ -106,14 +106,17 @@ def _avg_of(count: float, noun: str) -> str:
 
 def _kv_token_bytes(s, context: float) -> str:
     """One sequence's KV read in stage `s`'s numbers (step._kv_read_bytes): its full-attention
-    bytes a token x the context, + each sliding-window group's bytes x min(context, window)."""
+    bytes a token x the context, + each sliding-window group's bytes x min(context, window),
+    + 2 x its recurrent state on a hybrid's Gated DeltaNet / Mamba layers (step._state_bytes)."""
     full = f"{context:,.0f} tokens x {s.kv_bytes_per_token:,} B"
-    if not s.window_kv:
+    # a hybrid's fixed recurrent state, read and written back each step (step._state_bytes)
+    state = f" + 2 x {s.state_bytes:,} B recurrent state (read + write)" if s.state_bytes else ""
+    if not s.window_kv and not state:
         return full
-    windows = " + ".join(
-        f"{n} sliding layer{'s' if n > 1 else ''} x min({context:,.0f}, {w:,}) tokens x {per:,} B"
-        for (w, per), n in Counter(s.window_kv).items())
-    return f"({full} + {windows})"
+    windows = "".join(
+        f" + {n} sliding layer{'s' if n > 1 else ''} x min({context:,.0f}, {w:,}) tokens x "
+        f"{per:,} B" for (w, per), n in Counter(s.window_kv).items())
+    return f"({full}{windows}{state})"
 
 
 def _capped(ctx: Context, rate: str, efficiency: float) -> str:
@@ -475,6 +478,7 @@ def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float) -> 
               _notes(_cap_note(ctx, kv_eff), sources, _fitted("the KV efficiency")),
               {"sequences": micro, "context_tokens": context,
                "kv_bytes_per_token": s.kv_bytes_per_token, **_window_inputs(s),
+               **({"recurrent_state_bytes": s.state_bytes} if s.state_bytes else {}),
                "bandwidth_gbps": dev.gpu.memory_bandwidth_gbps,
                "kv_bandwidth_efficiency": kv_eff, **_cap_inputs(ctx, kv_eff)}),
     ]

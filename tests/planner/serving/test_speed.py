@@ -219,7 +219,10 @@ def test_the_speed_model_reads_the_checkpoints_fp8_kv_cache() -> None:
     (vllm_versions.CHECKPOINT_KV_DTYPE_FROM) and the memory plan sizes. Its config.json: 40
     layers, full attention every 4th (10 layers), 2 KV heads of 256: 10 x 2 (K, V) x 2 x 256 x
     1 B = 10,240 B a token in FP8 (20,480 in BF16). One request of 1,024 + 1,024 tokens reads
-    its KV at 1,536 tokens on average."""
+    its KV at 1,536 tokens on average. Its 30 Gated DeltaNet layers' state is read and written
+    back each step: conv (128 x 16 x 2 + 128 x 32) x 3 = 24,576 x 2 B (bfloat16) = 49,152 B +
+    delta-rule 32 x 128 x 128 = 524,288 x 4 B (mamba_ssm_dtype float32) = 2,097,152 B =
+    2,146,304 B a layer, x 30 = 64,389,120 B, x 2 = 128,778,240 B."""
     from planner.catalog import catalog_entry
     from planner.model.config.parser import parse_model_config
 
@@ -231,8 +234,29 @@ def test_the_speed_model_reads_the_checkpoints_fp8_kv_cache() -> None:
     request = PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
                           layout=ParallelLayout(tp=1), engine=EngineSettings(max_model_len=16384))
     kv = next(t for t in estimate_speed(request).terms if t.key == "decode_kv")
-    assert "1,536 tokens x 10,240 B" in kv.formula
-    assert kv.value == pytest.approx(1_536 * 10_240 / (1_792e9 * FITTED.kv_bandwidth_efficiency)
+    assert "1,536 tokens x 10,240 B + 2 x 64,389,120 B recurrent state" in kv.formula
+    assert kv.value == pytest.approx((1_536 * 10_240 + 128_778_240)
+                                     / (1_792e9 * FITTED.kv_bandwidth_efficiency) * 1e3)
+
+
+def test_a_hybrids_decode_reads_and_writes_back_each_sequences_recurrent_state() -> None:
+    """Qwen3-Next-80B-A3B at TP=4 on 4 x H100, 8 requests of 1,024 + 1,024 tokens arriving
+    together: each decode step reads and writes back every sequence's Gated DeltaNet state
+    (vLLM's fused_recurrent_gated_delta_rule kernel loads the state and stores it in place; the
+    conv update likewise). Its config.json: 48 layers, full attention every 4th (12), 36 GDN
+    layers of 16 key / 32 value heads of 128, conv kernel 4, bfloat16 (no mamba_ssm_dtype).
+    Per GDN layer on one rank: conv (128 x 16 x 2 + 128 x 32) / 4 x 3 = 6,144 + state 32 / 4 x
+    128 x 128 = 131,072 -> 137,216 x 2 B = 274,432 B; x 36 = 9,879,552 B a sequence. KV: 12 x
+    2 (K, V) x 1 head (2 KV heads replicated over 4 ranks) x 256 x 2 B = 12,288 B a token.
+    8 x (1,536 x 12,288 + 2 x 9,879,552) = 8 x (18,874,368 + 19,759,104) = 309,067,776 B at
+    3,350 GB/s x the KV efficiency."""
+    request = PlanRequest(model=_spec("Qwen/Qwen3-Next-80B-A3B-Instruct"),
+                          cluster=preset_cluster("h100-sxm", 4), layout=ParallelLayout(tp=4),
+                          engine=EngineSettings(max_model_len=16384))
+    load = ServingLoad(input_len=1024, output_len=1024, concurrency=8, arrival="steady")
+    kv = next(t for t in estimate_speed(request, load).terms if t.key == "decode_kv")
+    assert "8 seqs x (1,536 tokens x 12,288 B + 2 x 9,879,552 B recurrent state" in kv.formula
+    assert kv.value == pytest.approx(309_067_776 / (3_350e9 * FITTED.kv_bandwidth_efficiency)
                                      * 1e3)
 
 
