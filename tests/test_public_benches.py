@@ -512,7 +512,7 @@ def test_tp_over_pcie_paragraph_quotes_the_runs_as_planned() -> None:
     short = sorted(rows[f"{p}-dec"]["model_ttft_ms"] for p in (p2p, off, int4))
     assert f"25-token TTFTs are under ({short[0]:.0f}-{short[-1]:.0f} ms against 42-57)" in text
     decode = ", ".join(f"{rows[f'{p}-dec']['model_tpot_ms']:.2f}" for p in (off, p2p))
-    assert f"the plan is 10-19 % over: {decode} and {rows[int4 + '-dec']['model_tpot_ms']:.2f} ms" \
+    assert f"the plan is 11-21 % over: {decode} and {rows[int4 + '-dec']['model_tpot_ms']:.2f} ms" \
         in text
     rig = rows["4x-rtx3090-gemma4-31b-awq-tp4-pcie"]
     assert (f"is {rig['tpot_err_pct']:.1f} % under ({rig['model_tpot_ms']:.2f} ms against "
