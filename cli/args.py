@@ -312,6 +312,10 @@ def _gpu_name(text: str) -> str:
     if has_control(name):
         raise argparse.ArgumentTypeError(f"{name!r} holds a control character: give the GPU's "
                                          "model, e.g. 'RTX 3090'")
+    counted = counted_gpu(name)  # '8x H100' was planned as a GPU of unknown model, fp16 only
+    if counted:
+        raise argparse.ArgumentTypeError(f"{name!r} holds a GPU count: give --gpu-name "
+                                         f"{shlex.quote(counted[1])} --gpus {counted[0]}")
     return name
 
 

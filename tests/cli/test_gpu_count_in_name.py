@@ -20,6 +20,17 @@ def test_the_count_is_named(capsys, gpu: str, fix: str) -> None:
     assert err.rstrip().endswith(f"--gpu {gpu!r} holds a GPU count: give {fix}."), err
 
 
+def test_a_count_in_gpu_name_is_named(capsys) -> None:
+    # with --gpu-memory-gib, '8x H100' was planned as one GPU of unknown model, so fp16 only
+    with pytest.raises(SystemExit) as refused:  # argparse's refusal of the value
+        run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib", "40",
+                 "--gpu-name", "8x H100")
+    out, err = capsys.readouterr()
+    assert refused.value.code == 2 and out == "", err
+    assert err == ("python -m planner plan: error: argument --gpu-name: '8x H100' holds a GPU "
+                   "count: give --gpu-name H100 --gpus 8.\n")
+
+
 def test_a_name_that_is_no_preset_with_a_count_stays_unknown(capsys) -> None:
     code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "3x Tesla P100")
     assert code == 2 and "unknown GPU preset '3x Tesla P100'" in err, err
