@@ -68,6 +68,7 @@ MODELS = {
     "MiniMaxAI/MiniMax-M2.5": "MiniMaxAI/MiniMax-M2.5",
     "Qwen/Qwen3-235B-A22B-FP8": "Qwen/Qwen3-235B-A22B-FP8",
     "Qwen/Qwen3-32B": "Qwen/Qwen3-32B",
+    "Qwen/Qwen3.5-397B-A17B": "Qwen/Qwen3.5-397B-A17B",
     "meta-llama/Llama-3.1-70B": "meta-llama/Meta-Llama-3.1-70B",
     "meta-llama/Llama-3.1-8B-Instruct": "meta-llama/Llama-3.1-8B-Instruct",
     "nvidia/Llama-3.1-8B-Instruct-FP8": "meta-llama/Llama-3.1-8B-Instruct",
@@ -77,8 +78,9 @@ MODELS = {
     "openai/gpt-oss-120b": "openai/gpt-oss-120b",
     "zhipuai/GLM-5": "zai-org/GLM-5",
 }
-"""CSV model -> catalog config (same architecture; Qwen3.5-397B-A17B has none: dropped)."""
+"""CSV model -> catalog config (same architecture); a CSV model missing here is dropped."""
 FAMILIES = {"MiniMaxAI": "minimax", "Qwen/Qwen3-235B": "qwen3-moe", "Qwen/Qwen3-32B": "qwen3",
+            "Qwen/Qwen3.5": "qwen3.5-moe",
             "meta-llama": "llama-3.1", "nvidia/Llama": "llama-3.1", "deepseek": "deepseek-v3",
             "moonshotai": "kimi-k2", "openai": "gpt-oss", "zhipuai": "glm-5"}
 SERIES = ["model_path", "system", "backend", "backend_version", "gemm_quant_mode",
@@ -166,7 +168,7 @@ def load_rows(path: Path = DATA) -> tuple[pd.DataFrame, dict[str, int]]:
     data = raw.groupby(key, as_index=False)[figures].mean()
     dropped["duplicates merged"] = len(raw) - len(data)
     no_config = ~data.model_path.isin(list(MODELS))
-    dropped["no config (Qwen3.5-397B-A17B)"] = int(no_config.sum())
+    dropped["no config in the catalog"] = int(no_config.sum())
     data = data[~no_config]
     multi = data.tp_size * data.attention_dp_size > 8
     dropped["more than one 8-GPU node"] = int(multi.sum())

@@ -16,11 +16,13 @@ from planner.model.spec import ModelSpec
 
 Provenance = Literal["verbatim", "subset", "reconstructed"]
 """How a config.json was obtained: copied verbatim from a public copy of the Hub file (see
-../shared/model-configs/SOURCES.md), a verbatim but partial copy, or written from memory."""
+../shared/model-configs/SOURCES.md), a verbatim but partial copy (Llama-4-Maverick: text only;
+Qwen3.5-397B-A17B: no rope fields or mamba_ssm_dtype; `notes` names what is absent), or written
+from memory."""
 
 PROVENANCE_LABELS: dict[str, str] = {
     "reconstructed": "reconstructed, unverified",
-    "subset": "text-only subset of the Hub config",
+    "subset": "subset of the Hub config, some fields absent",
 }
 """What is shown beside every figure of a config that is not a verbatim copy."""
 

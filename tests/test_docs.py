@@ -317,8 +317,8 @@ def test_catalog_counts_quoted_are_the_catalog_s() -> None:
     flat = " ".join(README.split())
     assert f"The bundled catalog ({sum(kinds.values())} models)" in flat
     assert f"| verbatim ({kinds['verbatim']}: a copy of the hub's file) |" in flat
-    assert f"| reconstructed ({kinds['reconstructed']}) or text-only subset" in flat
-    assert kinds["subset"] == 1
+    assert f"| reconstructed ({kinds['reconstructed']}) or subset" in flat
+    assert kinds["subset"] == 2
     assert f"- {kinds['reconstructed']} catalog configs are still reconstructed" in flat
 
 
@@ -927,7 +927,8 @@ def test_accuracy_figures_quoted_are_the_stored_bench_results() -> None:
              "MiniMax-M2.5": held["family"]["minimax"], "gpt-oss-120b": held["family"]["gpt-oss"],
              "DeepSeek-V3/R1": held["family"]["deepseek-v3"],
              "Kimi-K2.5": held["family"]["kimi-k2"],
-             "Qwen3-235B-A22B": held["family"]["qwen3-moe"], "GLM-5": held["family"]["glm-5"]}
+             "Qwen3-235B-A22B": held["family"]["qwen3-moe"], "GLM-5": held["family"]["glm-5"],
+             "Qwen3.5-397B-A17B": held["family"]["qwen3.5-moe"]}
     table = re.findall(r"\| ([^|]+?) \| (\d+) \| ([\d.]+) % \| ([\d.]+) % \| ([\d.]+) % \| "
                        r"([\d.]+) % \|", accuracy.split("### Speed", 1)[1])
     assert [row[0] for row in table] == list(names)

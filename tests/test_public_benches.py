@@ -371,7 +371,7 @@ def test_readme_held_out_table_rows_are_the_stored_speed_accuracy_groups() -> No
               "Llama-3.1 (dense)": ("family", "llama-3.1"), "MiniMax-M2.5": ("family", "minimax"),
               "gpt-oss-120b": ("family", "gpt-oss"), "DeepSeek-V3/R1": ("family", "deepseek-v3"),
               "Kimi-K2.5": ("family", "kimi-k2"), "Qwen3-235B-A22B": ("family", "qwen3-moe"),
-              "GLM-5": ("family", "glm-5")}
+              "GLM-5": ("family", "glm-5"), "Qwen3.5-397B-A17B": ("family", "qwen3.5-moe")}
     section = (ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1]
     table = section.split("| group | rows | TPOT median |", 1)[1].split("\n\n", 1)[0]
     rows = {cells[0]: cells[1:] for line in table.splitlines()[2:]

@@ -211,7 +211,7 @@ def test_every_figure_of_a_reconstructed_config_says_so() -> None:
     assert "unverified" not in card.source
     assert all("unverified" not in f.source for f in card.fields)
     _, card = _card("meta-llama/Llama-4-Maverick-17B-128E-Instruct")
-    assert "text-only subset of the Hub config" in card.source
+    assert "subset of the Hub config, some fields absent" in card.source
 
 
 def test_gemma3_ceiling_is_the_class_default_131072() -> None:
@@ -235,3 +235,34 @@ def test_catalog_spec_names_the_entry_as_spelled_and_refuses_an_unknown_id() -> 
     assert (spec.name, spec.num_layers) == ("Qwen/Qwen3-8B", 36)
     with pytest.raises(KeyError):
         catalog_spec("nobody/no-such-model")
+
+
+def test_qwen35_397b_is_the_aiconfigurator_subset_at_397b_total_17b_active() -> None:
+    """Qwen3.5-397B-A17B as ai-dynamo/aiconfigurator stores it (commit 87fe4b0c): hidden 4096,
+    60 layers (every 4th full attention: 15 full, 45 Gated DeltaNet), vocab 248320 untied,
+    512 experts of 1024 (top 10) + a shared expert of 1024 with its 4096 gate; router 512 x 4096.
+      full attention: q (gated) 4096 x 32 x 256 x 2 = 67,108,864 + k, v 4096 x 2 x 256 each
+        = 4,194,304 + o 8192 x 4096 = 33,554,432 + q/k norms 512 -> 104,858,112.
+      DeltaNet (16 key heads, 64 value heads, both 128 wide): in_proj_qkvz 4096 x (2 x 2048 +
+        2 x 8192) = 83,886,080 + in_proj_ba 4096 x 128 = 524,288 + conv (2 x 2048 + 8192) x 4
+        = 49,152 + dt_bias, A_log 64 each + gated norm 128 + out 8192 x 4096 = 33,554,432
+        -> 118,014,208.
+      MoE + norms: experts 512 x 3 x 4096 x 1024 = 6,442,450,944 + shared 12,582,912 + 4,096
+        + router 2,097,152 + 2 norms 8,192 = 6,457,143,296.
+      layers 45 x 6,575,157,504 + 15 x 6,562,001,408 = 394,312,108,800; embed and lm_head
+        248320 x 4096 = 1,017,118,720 each; final norm 4,096 -> text 396,346,350,336.
+      vision: the 35B-A3B's 446,571,248 (transformers' meta count, param_counts.json) with the
+        merger's last linear 4608 -> 4096 in place of 4608 -> 2048: + 4608 x 2048 + 2048
+        = 456,010,480 -> total 396,802,360,816 (the model card: 397B).
+      active: 10 of 512 experts = 125,829,120 per layer; 45 x 258,535,680 + 15 x 245,379,584
+        = 15,314,799,360 + 2,034,241,536 (embed, lm_head, final norm) = 17,349,040,896 (card: 17B).
+    The MTP layer is apart (vLLM does not load it by default)."""
+    entry = catalog_entry("Qwen/Qwen3.5-397B-A17B")
+    assert entry.provenance == "subset"
+    assert "87fe4b0c7ef0004cbd45263de0be8aa89be5ebad" in entry.source
+    assert "rope_parameters" in entry.notes and "mamba_ssm_dtype" in entry.notes
+    params = count_params(parse_model_config(entry.config, name=entry.repo_id))
+    assert params.text_total == 396_346_350_336
+    assert params.vision == 456_010_480
+    assert params.total == 396_802_360_816
+    assert params.active == 17_349_040_896

@@ -876,7 +876,7 @@ def test_offline_the_catalog_entry_answers_without_a_request(catalog_hub, tmp_pa
     src = run_client(catalog_hub.url, tmp_path, MAVERICK, resolve=True, offline=True)["source"]
     assert src["origin"] == "catalog" and src["config_provenance"] == "subset"
     assert src["notes"][0] == ("offline (HF_HUB_OFFLINE is set): using the bundled catalog "
-                               "config (text-only subset of the Hub config)")
+                               "config (subset of the Hub config, some fields absent)")
     assert catalog_hub.requests == []
 
 
