@@ -64,6 +64,7 @@ from planner.serving.startup.dtype import (
     int8_float32_errors,
 )
 from planner.serving.startup.fp4_weights import rocm_fp4_moe_errors
+from planner.serving.startup.fused_shards import fused_shard_errors
 from planner.serving.startup.model_config import (
     gemma_tie_errors,
     nemotron_h_moe_errors,
@@ -141,9 +142,10 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
                     max_model_len: int, mbt: int, seqs: int, mixed: bool,
                     mismatch: tuple[str, ...], fp16: bool, served: str) -> tuple[str, ...]:
     """The start-up refusals of the engine arguments and the model's config (lengths, batch,
-    block size, MTP, KV format, dtypes, config fields), in the order vLLM meets them, with the
-    attention kernels' first-prefill failures; the first of the three parts of
-    Resolved.refusals. `served`: the dtype vLLM computes in."""
+    block size, MTP, KV format, dtypes, config fields, the exclusion list against the layers
+    vLLM merges), in the order vLLM meets them, with the attention kernels' first-prefill
+    failures; the first of the three parts of Resolved.refusals. `served`: the dtype vLLM
+    computes in."""
     return (tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
             window=window, mbt=mbt, seqs=seqs,
@@ -164,7 +166,8 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
-            + tuple(silu_only_errors(spec, cli)))
+            + tuple(silu_only_errors(spec, cli))
+            + tuple(fused_shard_errors(spec, scheme, rules.version)))
 
 
 def _named_method(spec: ModelSpec, scheme: quant.QuantScheme) -> str | None:

@@ -17,6 +17,7 @@ messages in Plan.errors), so they agree on every refusal. This module holds the 
   WNA16) checkpoints: their configs' checks, the linear kernels, the layers' per-rank shapes;
 - autoround: AutoRound checkpoints (vLLM's INCConfig);
 - fp4_weights, modelopt, torchao_quark, w4afp8, compressed_tensors_moe: those formats;
+- fused_shards: an exclusion list keeping some, not all, shards of a layer vLLM merges;
 - weight_load: no refusal: how vLLM lays weights out at load (WeightLoadRules);
 - device: the GPU's compute capability as vLLM compares it;
 - unknown_capability: a setting some compute capability refuses, on a GPU whose capability

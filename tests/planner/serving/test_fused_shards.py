@@ -1,0 +1,169 @@
+"""A checkpoint whose exclusion list keeps some, not all, shards of a layer vLLM merges is
+refused as vLLM refuses it while building the model, not called "Fits"
+(planner.serving.startup.fused_shards).
+
+Read in the wheels 0.9.1-0.34.0: quant_utils.is_layer_skipped (Fp8Config, FBGEMMFp8Config,
+ModelOpt from 0.10.2, AWQ from 0.11.1 by substring) and compressed-tensors'
+should_ignore_layer look each shard of a packed_modules_mapping entry up in the list and raise
+where they disagree; qwen3_next.py merges in_proj_qkvz and in_proj_ba into one in_proj in the
+0.10.2 wheel only, qwen3_5.py merges in_proj_qkv / in_proj_z and in_proj_b / in_proj_a from
+0.17.0; Fp8Config reads modules_to_not_convert from 0.10.1 (ignored_layers only before).
+
+Configs: the catalog's BF16 Qwen3-Next-80B-A3B-Instruct and Qwen3.5-27B with a block-FP8
+quantization_config written here (their module lists are this test's, not a real
+checkpoint's); Qwen3-32B-FP8 and RedHatAI Meta-Llama-3.1-8B-Instruct-quantized.w8a8 (ignore:
+["lm_head"]) with their lists changed here.
+"""
+
+import copy
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.quant import checkpoint_scheme, what_if_scheme
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.startup.fused_shards import fused_shard_errors
+from planner.serving.vllm_versions import parse_version
+
+SAME_PRECISION = "All shards of fused layers to have the same precision"
+
+
+def _quantized(repo: str, quantization_config: dict, **lists: list[str]):
+    """`repo`'s config with `quantization_config` and the exclusion lists `lists`."""
+    config = copy.deepcopy(catalog_entry(repo).config)
+    config["quantization_config"] = {**quantization_config, **lists}
+    return parse_model_config(config, name=f"{repo}-test")
+
+
+def _fp8(repo: str, kept: list[str]):
+    return _quantized(repo, {"quant_method": "fp8", "activation_scheme": "dynamic",
+                             "weight_block_size": [128, 128]}, modules_to_not_convert=kept)
+
+
+def _errors(spec, release: str) -> list[str]:
+    return fused_shard_errors(spec, checkpoint_scheme(spec), parse_version(release))
+
+
+def _plan_errors(spec, release: str, tp: int = 4) -> list[str]:
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", tp),
+                            layout=ParallelLayout(tp=tp),
+                            engine=EngineSettings(vllm_version=release,
+                                                  max_model_len=32000))).errors
+
+
+QWEN3_NEXT_BA_KEPT = _fp8("Qwen/Qwen3-Next-80B-A3B-Instruct",
+                          [f"model.layers.{i}.linear_attn.in_proj_ba"
+                           for i in range(48) if i % 4 != 3])
+"""in_proj_ba kept 16-bit in each Gated DeltaNet layer (every layer but each 4th), in_proj_qkvz
+in FP8: vLLM issue #25378's Qwen3-Next-80B-A3B-Instruct-FP8."""
+
+
+def test_qwen3_next_in_proj_ba_alone_is_refused_on_0_10_2_only() -> None:
+    # 0.10.2 builds in_proj = [in_proj_qkvz, in_proj_ba]: layer 0's in_proj_ba listed, its
+    # in_proj_qkvz not -> is_layer_skipped raises for model.layers.0.linear_attn.in_proj
+    assert _errors(QWEN3_NEXT_BA_KEPT, "0.10.2") == [
+        "vLLM 0.10.2 stops building the model: Detected some but not all shards of "
+        "model.layers.0.linear_attn.in_proj are quantized. All shards of fused layers to have "
+        "the same precision (the checkpoint's modules_to_not_convert keeps in_proj_ba 16-bit "
+        "and not in_proj_qkvz, which vLLM merges into in_proj; on every layout); vLLM 0.11.0 "
+        "and later do not check them."]
+    # 0.11.0-0.16.0: two layers; from 0.17.0 "in_proj_ba": ["in_proj_ba"], one shard
+    for release in ("0.11.0", "0.16.0", "0.17.0", "0.18.0", "0.19.0", "0.34.0"):
+        assert _errors(QWEN3_NEXT_BA_KEPT, release) == [], release
+    assert not any(SAME_PRECISION in e for e in _plan_errors(QWEN3_NEXT_BA_KEPT, "0.19.0"))
+
+
+def test_qwen3_next_shared_expert_half_listed_is_refused_from_0_11_0() -> None:
+    # the shared expert's gate_up_proj has no name in 0.10.2 (Qwen2MoeMLP without prefix),
+    # f"{prefix}.gate_up_proj" from 0.11.0: its gate_proj listed alone is refused there on
+    spec = _fp8("Qwen/Qwen3-Next-80B-A3B-Instruct", ["model.layers.5.mlp.shared_expert.gate_proj"])
+    assert _errors(spec, "0.10.2") == []
+    for release in ("0.11.0", "0.19.0", "0.34.0"):
+        (error,) = _errors(spec, release)
+        assert "shards of model.layers.5.mlp.shared_expert.gate_up_proj are quantized" in error
+        assert "keeps gate_proj 16-bit and not up_proj" in error
+
+
+def test_dense_q_proj_alone_is_refused_once_fp8_reads_modules_to_not_convert() -> None:
+    spec = _fp8("Qwen/Qwen3-32B-FP8", ["model.layers.3.self_attn.q_proj"])
+    # Fp8Config reads ignored_layers only up to 0.10.0: the list is not read, nothing checked
+    for release in ("0.9.1", "0.9.2", "0.10.0"):
+        assert _errors(spec, release) == [], release
+    for release in ("0.10.1", "0.17.0", "0.19.0", "0.34.0"):
+        assert _errors(spec, release) == [
+            f"vLLM {release} stops building the model: Detected some but not all shards of "
+            "model.layers.3.self_attn.qkv_proj are quantized. All shards of fused layers to "
+            "have the same precision (the checkpoint's modules_to_not_convert keeps q_proj "
+            "16-bit and not k_proj / v_proj, which vLLM merges into qkv_proj; on every "
+            "layout)."], release
+    assert any(SAME_PRECISION in e for e in _plan_errors(spec, "0.19.0"))
+    assert _plan_errors(spec, "0.10.0") == []
+
+
+def test_all_shards_listed_load() -> None:
+    spec = _fp8("Qwen/Qwen3-32B-FP8", [f"model.layers.3.self_attn.{p}_proj" for p in "qkv"]
+                + ["model.layers.3.mlp.gate_proj", "model.layers.3.mlp.up_proj"])
+    for release in ("0.10.1", "0.19.0", "0.34.0"):
+        assert _errors(spec, release) == [], release
+
+
+def test_the_merged_name_listed_skips_the_check_from_0_24_0() -> None:
+    # qkv_proj itself and q_proj listed: 0.9.1-0.23.0 check the shards only (q listed, k not);
+    # from 0.24.0 is_layer_skipped takes a listed merged name as skipped first
+    spec = _fp8("Qwen/Qwen3-32B-FP8", ["model.layers.3.self_attn.qkv_proj",
+                                      "model.layers.3.self_attn.q_proj"])
+    assert len(_errors(spec, "0.23.0")) == 1
+    assert _errors(spec, "0.24.0") == []
+
+
+def test_qwen3_5_in_proj_b_alone_is_refused_from_0_17_0() -> None:
+    # Qwen3_5ForConditionalGeneration: the checkpoint's model.language_model. is vLLM's
+    # language_model.model. (hf_to_vllm_mapper); in_proj_ba = [in_proj_b, in_proj_a]
+    spec = _fp8("Qwen/Qwen3.5-27B", ["model.language_model.layers.0.linear_attn.in_proj_b"])
+    for release in ("0.17.0", "0.19.0", "0.34.0"):
+        (error,) = _errors(spec, release)
+        assert error.startswith(
+            f"vLLM {release} stops building the model: Detected some but not all shards of "
+            "language_model.model.layers.0.linear_attn.in_proj_ba are quantized."), release
+        assert "keeps in_proj_b 16-bit and not in_proj_a" in error
+    both = _fp8("Qwen/Qwen3.5-27B", [f"model.language_model.layers.0.linear_attn.in_proj_{s}"
+                                     for s in ("b", "a", "qkv", "z")])
+    assert _errors(both, "0.19.0") == []
+    # in_proj_qkvz = [in_proj_qkv, in_proj_z]
+    z_only = _fp8("Qwen/Qwen3.5-27B", ["model.language_model.layers.2.linear_attn.in_proj_z"])
+    assert "keeps in_proj_z 16-bit and not in_proj_qkv" in _errors(z_only, "0.19.0")[0]
+
+
+def test_compressed_tensors_regex_half_match_words_change_at_0_30_0() -> None:
+    repo = "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8"
+    config = catalog_entry(repo).config["quantization_config"]
+    spec = _quantized(repo, config, ignore=["lm_head", r"re:.*layers\.1\.mlp\.gate_proj$"])
+    assert _errors(spec, "0.29.0") == [
+        "vLLM 0.29.0 stops building the model: Found a different quantization schemes for "
+        "['gate_proj', 'up_proj'] in model.layers.1.mlp.gate_up_proj. vLLM requires all to "
+        "use the same scheme (the checkpoint's ignore keeps gate_proj 16-bit and not up_proj, "
+        "which vLLM merges into gate_up_proj; on every layout)."]
+    assert _errors(spec, "0.30.0")[0].startswith(
+        "vLLM 0.30.0 stops building the model: Found different quantization schemes for the "
+        "shards of model.layers.1.mlp.gate_up_proj. vLLM requires all to use the same scheme "
+        "(")
+    both = _quantized(repo, config, ignore=["lm_head", r"re:.*mlp\.(gate|up)_proj$"])
+    assert _errors(both, "0.30.0") == []
+
+
+def test_awq_matches_by_substring_from_0_11_1() -> None:
+    # "q_proj" is in every layer's q_proj name and in none of k_proj / v_proj: layer 0 first
+    spec = _quantized("Qwen/Qwen3-32B", {"quant_method": "awq", "bits": 4, "group_size": 128,
+                                         "zero_point": True, "version": "gemm"},
+                      modules_to_not_convert=["q_proj"])
+    assert _errors(spec, "0.11.0") == []
+    assert "shards of model.layers.0.self_attn.qkv_proj are quantized" \
+        in _errors(spec, "0.11.1")[0]
+
+
+def test_a_what_if_target_has_no_list() -> None:
+    spec = _fp8("Qwen/Qwen3-32B-FP8", ["model.layers.3.self_attn.q_proj"])
+    assert fused_shard_errors(spec, what_if_scheme("fp8-block128"), parse_version("0.19.0")) \
+        == []
