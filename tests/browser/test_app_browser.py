@@ -527,6 +527,42 @@ def test_report_tables_stay_inside_the_page_at_1280x800(browser, server: str) ->
     page.close()
 
 
+_WRAPPED_FIGURES = r"""() => [...document.querySelectorAll('.st-key-report-body td')]
+  .filter(td => /^[\d.,]+ (GiB|MiB|KiB|B|%)$/.test(td.textContent.trim()))
+  .filter(td => { const range = document.createRange(); range.selectNodeContents(td);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1; })
+  .map(td => td.textContent)"""
+"""The report's table cells holding a figure with its unit ('23.57 GiB', '0.12 %') that wrap
+onto a second line."""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
+def test_report_figures_stay_whole(browser, server: str, width: int, height: int) -> None:
+    """The memory plan's "23.57 GiB" wrapped in every cell at 1280 px (16 px text squeezed
+    into 14 columns; each row two lines) and the Assumptions' "0.86 GiB" and "0.12 %" beside
+    their formulas; the formulas' blocks ran past the box, each result out of sight (helper
+    478's QA). No figure wraps, no formula block scrolls, and at 1366 px Llama 3.1 70B's
+    memory plan on 2 nodes x 8 H100 shows its last column, Blocks, without scrolling."""
+    for query in (SEED, "hw=preset&gpu=h100-sxm&gpn=8&nodes=2"
+                  "&model=meta-llama/Llama-3.1-70B-Instruct"):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(60_000)
+        page.goto(f"{server}/report?{query}")
+        page.get_by_text("Memory plan").first.wait_for()
+        _settle(page)
+        assert page.evaluate(_WRAPPED_FIGURES) == [], query
+        blocks = page.locator(".st-key-report-body code.language-text")
+        assert blocks.count() >= 3
+        for i in range(blocks.count()):
+            scroll, client = blocks.nth(i).evaluate(
+                "e => [e.parentElement.scrollWidth, e.parentElement.clientWidth]")
+            assert scroll <= client, (query, i, scroll, client)
+        memory = page.locator(".st-key-report-body table", has_text="Used by others").first
+        scroll, client = memory.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert width == 1280 or scroll <= client, (query, scroll, client)
+        page.close()
+
+
 def test_typed_engine_values_in_a_real_browser(browser, server: str) -> None:
     """Issue 13 item 12, as only a browser shows it: a number outside a widget's bounds was
     refused by the page itself (red border, Enter did nothing), and an emptied field became 1."""

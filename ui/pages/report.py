@@ -135,8 +135,20 @@ if with_comparison and (context := state().compared_context()) != chosen.max_mod
                f"context, {context:,}, so its fits and concurrency figures may differ.")
 # the report's wide tables (the memory plan's 14 columns, the alternatives' and compared
 # models') ran past the box and the page's right edge at 1280 px, their last columns out of
-# sight: each scrolls sideways inside the box instead, as GitHub shows a Markdown table
+# sight: each scrolls sideways inside the box instead, as GitHub shows a Markdown table.
+# Its cells in st.table's 14 px with its 4 x 6 px padding (16 px and 6 x 12 px squeezed the
+# memory plan's columns until "23.57 GiB" wrapped in every cell at 1280 px, each row two
+# lines); a table of ten or more columns is one of figures (memory plan, alternatives,
+# compared models): its cells on one line, the memory plan whole at 1366 px; in the others
+# a cell is at least 10 characters wide, so a figure beside prose stays whole ("0.86 GiB"
+# and "0.12 %" wrapped beside the Assumptions' formulas). The formulas' blocks wrap (each
+# line ran past the box, its result out of sight); the launch command's does not, where a
+# flag would split after a hyphen
 st.html("<style>.st-key-report-body table {display: block; width: max-content; "
-        "max-width: 100%; overflow-x: auto}</style>")
+        "max-width: 100%; overflow-x: auto; font-size: 0.875rem} "
+        ".st-key-report-body :is(td, th) {padding: 0.25rem 0.375rem} "
+        ".st-key-report-body table:has(th:nth-child(10)) td {white-space: nowrap} "
+        ".st-key-report-body table:not(:has(th:nth-child(10))) td {min-width: 10ch} "
+        ".st-key-report-body code.language-text {white-space: pre-wrap !important}</style>")
 with st.container(border=True, key="report-body"):
     st.markdown(markdown)
