@@ -276,6 +276,9 @@ class TopologyMatrix(BaseModel):
                                  f"gpu_indices), got {shape}")
         if any(count < 0 for row in self.nvlink for count in row):
             raise ValueError("nvlink counts must be 0 or more")
+        if any(self.nvlink[i][i] for i in range(n)):
+            raise ValueError("nvlink's diagonal (a GPU's links to itself) must be 0, as the "
+                             "probe writes it")
         for i, row in enumerate(self.pcie):
             for j, level in enumerate(row):
                 allowed = ("X",) if i == j else PCIE_LEVELS
@@ -284,7 +287,22 @@ class TopologyMatrix(BaseModel):
                         f"pcie[{i}][{j}] is {level!r}, not one of {', '.join(allowed)} or null: "
                         "the PCIe matrix holds the PCIe level between two GPUs (NVLinks are "
                         "counted in the nvlink matrix)")
+        self._symmetric()
         return self
+
+    def _symmetric(self) -> None:
+        """Both matrices read the same from either GPU of a pair, as the probe writes them (a
+        link and a PCIe path join two GPUs): an edited GPU0->GPU1 NV4 with GPU1->GPU0 PHB was
+        planned as whichever cell a reader looked at."""
+        for i, j in self.pairs():
+            for name, matrix in (("pcie", self.pcie), ("nvlink", self.nvlink)):
+                if matrix[i][j] != matrix[j][i]:
+                    a, b = self.gpu_indices[i], self.gpu_indices[j]
+                    raise ValueError(
+                        f"GPU{a}->GPU{b} is {self.cell(i, j)} but GPU{b}->GPU{a} is "
+                        f"{self.cell(j, i)} ({name}[{i}][{j}] {matrix[i][j]!r}, {name}[{j}][{i}] "
+                        f"{matrix[j][i]!r}): a link joins both GPUs, so the matrix reads the same "
+                        "both ways; write the snapshot again with `python -m probes --json`")
 
     def cell(self, row: int, col: int) -> str:
         """The nvidia-smi cell: X, NV# when NVLinked, else the PCIe level ('?' if unknown)."""
@@ -540,6 +558,22 @@ def _nvlink_counts(gpus: list[GpuInfo]) -> list[list[int]]:
     return counts
 
 
+def _paired_nvlink_counts(gpus: list[GpuInfo], notes: list[str]) -> list[list[int]]:
+    """The NVLink counts with each pair's two ends agreeing: where one GPU reports more
+    active links to the other than it reports back (a link's state or far end not read on
+    one side), the pair gets the fewer, with a note."""
+    counts = _nvlink_counts(gpus)
+    for i in range(len(gpus)):
+        for j in range(i + 1, len(gpus)):
+            if counts[i][j] != counts[j][i]:
+                notes.append(f"NVLink GPU{gpus[i].index}-GPU{gpus[j].index}: GPU"
+                             f"{gpus[i].index} reports {counts[i][j]} active links, GPU"
+                             f"{gpus[j].index} {counts[j][i]}; planned with "
+                             f"{min(counts[i][j], counts[j][i])}")
+                counts[i][j] = counts[j][i] = min(counts[i][j], counts[j][i])
+    return counts
+
+
 def _topology(handles: list[Any], gpus: list[GpuInfo], notes: list[str]) -> TopologyMatrix:
     """The `nvidia-smi topo -m` matrix from NVML's common-ancestor query and NVLink ends."""
     n = len(handles)
@@ -550,7 +584,7 @@ def _topology(handles: list[Any], gpus: list[GpuInfo], notes: list[str]) -> Topo
                            "nvmlDeviceGetTopologyCommonAncestor", handles[i], handles[j])
             pcie[i][j] = pcie[j][i] = _NVML_LEVEL_TO_SMI.get(level)
     return TopologyMatrix(gpu_indices=[g.index for g in gpus], pcie=pcie,
-                          nvlink=_nvlink_counts(gpus))
+                          nvlink=_paired_nvlink_counts(gpus, notes))
 
 
 def _init_failure(exc: Exception) -> str:

@@ -62,6 +62,19 @@ class HardwareSnapshot(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _taken_at_a_time(self) -> HardwareSnapshot:
+        """An ISO 8601 date or time (what the probe writes): the plan and report say when the
+        node was audited by it, and 'yesterday' or '' was shown as that without a word."""
+        try:
+            datetime.fromisoformat(self.taken_at)
+        except ValueError:
+            raise ValueError(f"taken_at is {shortened(self.taken_at)!r}, not an ISO 8601 time "
+                             "such as '2025-06-01T12:00:00+00:00' (when the probe ran); write "
+                             "one, or take the snapshot again with `python -m probes --json`"
+                             ) from None
+        return self
+
+    @model_validator(mode="after")
     def _topology_matches_gpus(self) -> HardwareSnapshot:
         """One topology row per GPU, in the GPUs' order (readers pair them by position)."""
         indices = [g.index for g in self.gpus]

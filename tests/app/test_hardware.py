@@ -730,3 +730,22 @@ def test_the_older_driver_notes_name_the_memory_field_not_the_cli_flag() -> None
     [preset] = [c.value for c in at.caption if "read on a CUDA 11.4 driver" in c.value]
     assert preset.endswith(f"may be that much high: {asked}."), preset
     assert "--gpu-memory-gib" not in budget + preset
+
+
+def test_a_snapshot_upload_with_an_asymmetric_topology_or_no_time_is_refused() -> None:
+    # the CLI's words (tests/probes/test_snapshot_time_and_pairs.py); both were planned
+    raw = json.loads((SNAPSHOTS / "rtx3090x8.json").read_text())
+    raw["topology"]["nvlink"][0][1] = 4
+    when = json.loads((SNAPSHOTS / "rtx3090x8.json").read_text())
+    when["taken_at"] = "yesterday"
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("pair.json", json.dumps(raw).encode(), "application/json"),
+         ("when.json", json.dumps(when).encode(), "application/json")]).run()
+    assert not at.exception
+    errors = [e.value for e in at.main.error]  # Markdown: '>' and '[' shown as typed
+    assert errors[0].startswith(r"pair.json: snapshot: topology: GPU0-\>GPU1 is NV4 but "
+                                r"GPU1-\>GPU0 is NODE (nvlink\[0\]\[1\] 4, nvlink\[1\]\[0\] 0)")
+    assert errors[1].startswith("when.json: snapshot: taken_at is 'yesterday', not an ISO "
+                                "8601 time")
+    assert "snapshots:" not in texts(at)

@@ -45,7 +45,9 @@ def test_a_pcie_cell_no_nvml_level_gives_is_refused(value: str, row: int, col: i
 
 @pytest.mark.parametrize("value", ["PIX", "PXB", "PHB", "NODE", "SYS", None])
 def test_every_level_nvml_gives_and_null_still_load(value: str | None) -> None:
-    assert load_snapshot(_with_cell(value)).topology.pcie[0][1] == value
+    raw = raw_3090()
+    raw["topology"]["pcie"][0][1] = raw["topology"]["pcie"][1][0] = value  # both ways, as NVML
+    assert load_snapshot(json.dumps(raw).encode()).topology.pcie[0][1] == value
 
 
 def test_the_cli_refuses_nvlink_written_in_the_pcie_matrix(tmp_path: Path) -> None:
