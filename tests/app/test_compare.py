@@ -498,3 +498,21 @@ def test_a_model_whose_longest_request_never_completes_gets_an_amber_bar() -> No
                           {"model": "d/no", "fits": "no", "w": 4.0}])
     colors = grouped_bars(table, ["w"], "w").data[0].marker.color
     assert list(colors) == ["#54a24b", "#f2a93b", "#f2a93b", "#e45756"]
+
+
+def test_each_bar_carries_its_figure() -> None:
+    # the charts' axes have two or three ticks: a 40,960 ceiling beside 96,128 read only as
+    # "under 50k" (helper 478's QA); each bar is labelled, a column's labels with the same
+    # decimals, none for a model without the figure
+    table = pd.DataFrame([{"model": "a/x", "fits": "yes", "ceiling": 40_960, "w": 14.56,
+                           "c": 3.5},
+                          {"model": "b/y", "fits": "yes", "ceiling": 96_128, "w": 7.0,
+                           "c": None},
+                          {"model": "c/z", "fits": "no", "ceiling": 1_338_624, "w": 81.2,
+                           "c": 1234.0}])
+    assert list(grouped_bars(table, ["ceiling"], "t").data[0].text) == [
+        "40,960", "96,128", "1,338,624"]
+    weights, concurrency = grouped_bars(table, ["w", "c"], "t").data
+    assert list(weights.text) == ["14.56", "7.00", "81.20"]
+    assert list(concurrency.text) == ["3.50", "", "1,234.00"]
+    assert weights.textposition == "outside" and weights.cliponaxis is False

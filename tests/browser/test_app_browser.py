@@ -472,6 +472,12 @@ def test_six_compared_models_charts_are_whole_at_1280x800(browser, server: str) 
     assert page.locator(".js-plotly-plot .ytick text", has_text="Qwen3-Coder-480B-A35B-Instruct"
                         ).count() == 4
     assert page.evaluate(_TILTED_OR_COVERED) == []
+    # each bar's figure, the longest ones' whole inside the chart ('16.46' read '16' at the
+    # right edge; helper 478's QA): six models x (1 + 2 + 1 + 2 bars) under DP
+    ends = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(
+        plot => [...plot.querySelectorAll('.bartext')].map(t => [t.textContent,
+        plot.getBoundingClientRect().right - t.getBoundingClientRect().right]))""")
+    assert len(ends) == 36 and all(room >= 0 for _, room in ends), ends
     page.close()
 
 
