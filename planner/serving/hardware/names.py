@@ -332,6 +332,9 @@ _CUDA_GPUS_COPY = ("NVIDIA's earlier cuda-gpus table as copied in blog.csdn.net/
                    "not found: unverified against NVIDIA's own text")
 _THIRD_PARTY_TABLE = ("gist.github.com/zachnicoll/f404a070611ccffda607bc65e4636d8f (a third "
                       "party's table, read 2026-12-05): unverified against NVIDIA's own text")
+_KEPLER_K80 = ("opencv/opencv PR #7217, \"GPU arch between Nvidia K40 (3.5) and K80 (3.7)\", "
+               "and NVlabs/instant-ngp PR #50, \"Add support for sm_37 architecture\" for K80 "
+               "GPUs (read 2026-12-05): unverified against NVIDIA's own text")
 
 CAPABILITY_WITHOUT_PRESET: dict[str, tuple[str, str]] = {
     # Turing
@@ -354,6 +357,9 @@ CAPABILITY_WITHOUT_PRESET: dict[str, tuple[str, str]] = {
     "GeForce GTX 1070 Ti": ("6.1", _CUDA_LEGACY_GPUS),
     "GeForce GTX 1070": ("6.1", _CUDA_LEGACY_GPUS),
     "GeForce GTX 1060": ("6.1", _CUDA_LEGACY_GPUS),
+    # Maxwell and Kepler
+    "Tesla M40": ("5.2", _CUDA_LEGACY_GPUS),
+    "Tesla K80": ("3.7", _KEPLER_K80),
     # Ampere and Ada
     "NVIDIA RTX 4000 SFF Ada": ("8.9", _CUDA_GPUS),
     "GeForce RTX 4060": ("8.9", _CUDA_GPUS),

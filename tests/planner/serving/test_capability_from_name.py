@@ -56,7 +56,7 @@ def test_no_entry_is_a_preset_and_each_cites_a_source() -> None:
     # a preset's name is resolved first (preset_named); an entry it shadowed would be dead
     for card, (capability, source) in CAPABILITY_WITHOUT_PRESET.items():
         assert preset_named(card, 1) is None, card
-        assert capability in {"6.0", "6.1", "7.0", "7.5", "8.6", "8.9"}
+        assert capability in {"3.7", "5.2", "6.0", "6.1", "7.0", "7.5", "8.6", "8.9"}
         assert "read 2026-12-05" in source
     assert not {capability_from_name(g.name) for g in GPU_PRESETS.values()} - {None}
 
