@@ -80,7 +80,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.text import shortened
-from planner.units import GIB
+from planner.units import GIB, number_as_given
 from probes.cluster import cluster_and_notes, repeated_machine
 from probes.files import broken_link, not_regular_file, read_json_document
 from probes.hub import HubError, check_repo_id, resolve_model
@@ -299,7 +299,7 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
         # Ti" at 7.6 GiB, the 16 GB preset's nearest): called as typed, not by the preset's name
         typed = name.strip()
         stated = (f"states {' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}"
-                  if other_size else f"with {memory_gib:g} GiB is a memory size")
+                  if other_size else f"with {number_as_given(memory_gib)} GiB is a memory size")
         return cluster.model_copy(update={
             "nodes": tuple(node.model_copy(update={"gpu": node.gpu.model_copy(
                 update={"name": typed})}) for node in cluster.nodes),
@@ -312,7 +312,7 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
                               else f", and called {typed!r}, not {named.name!r}"))
     parent = mig_parent(name) if name is not None else None
     from_name = capability_from_name(name) if name is not None and parent is None else None
-    typed = (name or "").strip() or f"Custom {memory_gib:g} GiB GPU"
+    typed = (name or "").strip() or f"Custom {number_as_given(memory_gib)} GiB GPU"
     note = None
     if from_name:  # a card NVIDIA's tables give a capability: its formats, no speed figures
         gpu = custom_gpu(total, name=typed, compute_capability=from_name[0],
@@ -340,7 +340,8 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
         for i in range(nodes)
     )
     where = f" x {nodes} nodes" if nodes > 1 else ""
-    memory = f" at {memory_gib:g} GiB" if name is not None else ""  # unnamed: in the name
+    # an unnamed GPU has its memory in its name
+    memory = f" at {number_as_given(memory_gib)} GiB" if name is not None else ""
     return ClusterSpec(nodes=node_specs,
                        source=f"custom: {gpus_per_node}x {gpu.name}{memory}{where}"), note
 
@@ -494,7 +495,7 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     if args.gpu is not None and args.gpu_memory_gib is not None:
         # a preset's model with a memory of its own: that is --gpu-name's job, which reads the
         # name as _custom_cluster does (preset_named); a name no preset has keeps no model's
-        memory, given = f"{args.gpu_memory_gib:g}", args.gpu.strip()
+        memory, given = number_as_given(args.gpu_memory_gib), args.gpu.strip()
         step = f"give --gpu-memory-gib {memory} --gpu-name {shlex.quote(given)}"
         if preset_named(given, round(args.gpu_memory_gib * GIB)) is None:
             known = capability_from_name(given)

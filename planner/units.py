@@ -66,3 +66,24 @@ def gib_text(n_bytes: float, digits: int = 2) -> str:
         if n_bytes == 0 or abs(n_bytes) * 10**digits >= unit:
             return f"{n_bytes / unit:,.{digits}f} {name}"
     return f"{n_bytes:,g} B"
+
+
+def number_as_given(value: float) -> str:
+    """A number a user typed, shown as the figure planned: the shortest text that reads back as
+    the same float (repr), less a trailing '.0' ('23.57', '24', '1023.999'); ':g' kept six
+    digits, so --gpu-memory-gib 1023.999 read "Custom 1024 GiB GPU", a size refused as 1 TiB."""
+    return repr(float(value)).removesuffix(".0")
+
+
+def gib_text_as_given(n_bytes: int) -> str:
+    """gib_text with as many decimals past two as the figure needs to read back as `n_bytes`,
+    to the byte: a total typed in GiB shows what was typed ('1,023.999 GiB', not '1,024.00
+    GiB', a size refused as 1 TiB; '0.001 GiB', not '1.02 MiB'), a round one two decimals
+    ('20.00 GiB')."""
+    scale = {"GiB": GIB, "MiB": MIB, "KiB": KIB, "B": 1}
+    for digits in range(2, 13):
+        text = gib_text(n_bytes, digits)
+        number, unit = text.rsplit(" ", 1)
+        if round(float(number.replace(",", "")) * scale[unit]) == n_bytes:
+            return text
+    return text

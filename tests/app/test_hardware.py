@@ -285,14 +285,17 @@ def test_a_custom_card_of_a_named_model() -> None:
 def test_a_given_memory_is_labelled_as_every_gib_figure() -> None:
     # the label beside the preset formatted GiB itself: gmem=0.001 read "at 0.00 GiB (given)"
     # and gmem=1000 "1000.00 GiB" beside "1,000.00 GiB per GPU" (helper 446's review).
-    # 0.001 GiB = 1,073,741.824 B, a byte: 1,073,742 B / 1,048,576 = 1.024 MiB
-    for gmem, shown in (("0.001", "1.02 MiB"), ("1000", "1,000.00 GiB")):
+    # 0.001 GiB = 1,073,741.824 B, planned as 1,073,742 B, which 0.001 GiB reads back as (1.02
+    # MiB is 1,069,548 B); 1023.999 read "1,024.00 GiB (given)", a size refused as 1 TiB
+    for gmem, shown in (("0.001", "0.001 GiB"), ("1000", "1,000.00 GiB"),
+                        ("1023.999", "1,023.999 GiB")):
         at = open_page("hardware", gpu="rtx-3090", gpn="8", model="Qwen/Qwen3-8B", gmem=gmem)
         assert not at.exception
         source = f"preset: 8x NVIDIA GeForce RTX 3090 at {shown} (given)"
         assert any(source in s.value for s in at.main.success), gmem
         assert any(source in c.value for c in at.sidebar.caption), gmem
         assert " 0.00 GiB" not in texts(at) and "1000.00 GiB" not in texts(at)
+        assert f"{gmem} GiB (given; the preset's is 23.57 GiB)" in texts(at)  # as typed
 
 
 def test_a_memory_the_hardware_model_refuses_is_refused_where_it_is_typed() -> None:

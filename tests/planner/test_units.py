@@ -1,11 +1,14 @@
-"""planner.units.gib_text: a byte figure in GiB, or a smaller unit where GiB would read zero."""
+"""planner.units.gib_text: a byte figure in GiB, or a smaller unit where GiB would read zero;
+gib_text_as_given and number_as_given: a figure typed in shown as planned."""
+
+import pytest
 
 from planner.model.config.parser import parse_model_config
 from planner.report import kv_pool_text
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
-from planner.units import gib_text
+from planner.units import gib_text, gib_text_as_given, number_as_given
 from tests.cli.tiny_model import TINY_CONFIG
 from ui.format import gib
 
@@ -58,3 +61,21 @@ def test_the_tiny_llamas_formula_parts_read_mib_not_zero() -> None:
     assert formulas["activation"].endswith(" = 0.47 MiB")
     assert formulas["runner_buffers"].endswith(" = 153,924 B (0.147 MiB)")
     assert " - 0.47 MiB activation - " in formulas["kv_cache"]
+
+
+@pytest.mark.parametrize(("n_bytes", "shown"), [
+    # 1023.999 GiB: 2**40 - 1,073,741.824 = 1,099,510,554,034.176 B, planned as ...034 B; at two
+    # decimals it read 1,024.00 GiB = 2**40 B, the size refused as 1 TiB
+    (1_099_510_554_034, "1,023.999 GiB"),
+    (20 * 2**30, "20.00 GiB"),  # a round total keeps two decimals
+    (1_073_742, "0.001 GiB"),  # 0.001 GiB: 1,073,741.824 B; 1.02 MiB is 1,069,548 B
+    (1_048_576, "1.00 MiB"),
+])
+def test_a_total_given_in_gib_reads_back_to_the_byte(n_bytes: int, shown: str) -> None:
+    assert gib_text_as_given(n_bytes) == shown
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1023.999, "1023.999"), (24.0, "24"),
+                                              (23.57123, "23.57123"), (1e-05, "1e-05")])
+def test_a_number_as_given_is_the_float_planned(value: float, shown: str) -> None:
+    assert number_as_given(value) == shown

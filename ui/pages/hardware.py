@@ -16,7 +16,7 @@ from planner.serving.hardware import (
     pcie_rate,
 )
 from planner.text import counted, md_escape, sentence
-from planner.units import MIB
+from planner.units import MIB, number_as_given
 from probes.audit_summary import audit_summary
 from probes.cluster import repeated_machine
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
@@ -188,7 +188,7 @@ def _preset_builder() -> None:
     given = state().gpu_memory_gib
     half = "bf16" if gpu.computes_bf16 else "fp16"  # no bfloat16 below 8.0: FP16's figure
     facts = {
-        "CUDA total per GPU": f"{given:g} GiB (given; the preset's is "
+        "CUDA total per GPU": f"{number_as_given(given)} GiB (given; the preset's is "
                               f"{fmt.gib(gpu.memory_total_bytes)})" if given else
                               _wsl2_total(gpu) if state().wsl2 else
                               f"{fmt.gib(gpu.memory_total_bytes)} (label {gpu.memory_label})",

@@ -9,7 +9,7 @@ from planner.serving.hardware.presets import (
     OLDER_DRIVER_DROP_BYTES,
 )
 from planner.serving.hardware.spec import MAX_MEMORY_TOTAL_BYTES, GpuSpec, HardwareError
-from planner.units import GIB, MIB, gib_text
+from planner.units import GIB, MIB, gib_text, gib_text_as_given
 
 
 def memory_total_of_gib(gib: float) -> int:
@@ -79,7 +79,8 @@ def with_memory_total(gpu: GpuSpec, memory_total_bytes: int,
     """A preset's model with another CUDA total (bytes), given by the user or measured by an
     audit: the preset's identity kept, the budget from this total; the label and source
     say where the total came from."""
-    shown = gib_text(memory_total_bytes)
+    shown = gib_text_as_given(memory_total_bytes) if how == "given" else gib_text(
+        memory_total_bytes)
     return gpu.model_copy(update={
         "memory_total_bytes": memory_total_bytes, "memory_total_cuda_driver": "",
         "memory_label": f"{shown} ({how})", "source": f"{gpu.source}; memory as {how} ({shown})"})
