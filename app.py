@@ -18,7 +18,14 @@ init_state("audit" if gpu_present() else "preset")
 # max_num_seqs and Batched tokens, in a third of the row) without its - and + buttons: Streamlit
 # draws them from some width on, and they left 40 px for the number ("16384" read "163" at
 # 1366 px; the input tokens' "131072" "13107" at 1440); the arrow keys still step
+# a static table's (st.table's) cells as wide as the page lets them, where Streamlit caps
+# each at 400 px: the Compare page's verdicts ran four lines in half the table's width, the
+# Hardware page's sources three; a two-column table's row names (a fact, a compared model's
+# repo id) on one line, where "Qwen/Qwen3-235B-A22B-GPTQ-Int4" split after a hyphen
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
+        "[data-testid=stTable] td [data-testid=stMarkdownContainer] {max-width: none} "
+        "[data-testid=stTable] tr:not(:has(> :nth-child(3))) > th[scope=row] "
+        "[data-testid=stMarkdownContainer] p {white-space: nowrap} "
         "[data-testid=stAlert] code, [data-testid=stTable] code, "
         "[data-testid=stMarkdown] :is(p, li) > code {white-space: nowrap} "
         "[data-testid=stNumberInputContainer] {container-type: inline-size} "

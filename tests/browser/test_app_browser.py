@@ -533,6 +533,35 @@ def test_report_tables_stay_inside_the_page_at_1280x800(browser, server: str) ->
     page.close()
 
 
+_STATIC_TABLE_ROWS = r"""() => {
+  const lines = e => { const range = document.createRange();
+    range.selectNodeContents(e.querySelector('p'));
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; };
+  return [...document.querySelectorAll('[data-testid=stTable] tbody tr')].map(tr => {
+    const room = [...tr.querySelectorAll('td')].filter(td => lines(td) > 1).map(td => {
+      const style = getComputedStyle(td);
+      return Math.round(td.clientWidth - parseFloat(style.paddingLeft)
+        - parseFloat(style.paddingRight) - td.querySelector('div').offsetWidth); });
+    return [tr.querySelector('th').textContent, lines(tr.querySelector('th')),
+            Math.max(0, ...room)]; }); }"""
+"""Each st.table row: its name, the lines the name takes, and the most px a wrapped cell's
+text leaves unused in its cell."""
+
+
+@pytest.mark.parametrize("path, text", [("compare", "Context ceiling (tokens, one request)"),
+                                        ("hardware", "Memory bandwidth")])
+def test_static_tables_use_their_width(browser, server: str, path: str, text: str) -> None:
+    """st.table caps each cell's text at 400 px: at 1280 px the Compare page's verdicts ran
+    four lines in half their cells, the Hardware page's sources three (helper 478's QA); and
+    a row's name, a compared model's repo id, split after a hyphen once the verdict had the
+    room ("Qwen/Qwen3-235B-" / "A22B-GPTQ-Int4"). Each cell's text fills its cell, each
+    name on one line."""
+    page = _shown(browser, server, f"{path}?{SEED}", text)
+    rows = page.evaluate(_STATIC_TABLE_ROWS)
+    assert len(rows) >= 3 and all(lines == 1 and room <= 1 for _, lines, room in rows), rows
+    page.close()
+
+
 _WRAPPED_FIGURES = r"""() => [...document.querySelectorAll('.st-key-report-body td')]
   .filter(td => /^[\d.,]+ (GiB|MiB|KiB|B|%)$/.test(td.textContent.trim()))
   .filter(td => { const range = document.createRange(); range.selectNodeContents(td);
