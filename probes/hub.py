@@ -91,6 +91,13 @@ MAX_HEADER_BYTES = 100_000_000
 headers over 100 MB (N_MAX in safetensors/src/tensor.rs), so a bigger length means a corrupt
 file or not a safetensors file at all."""
 
+TIMEOUT_WAY_OUT = "check your connection or proxy"
+"""A hub that timed out: what the user of this machine can check (the app, whose visitor
+cannot, says what it can do instead: ui.context.model_source)."""
+DEADLINE_WAY_OUT = f"{TIMEOUT_WAY_OUT}, or raise the deadline ({DEADLINE_ENV})"
+"""A hub that did not answer within the deadline: TIMEOUT_WAY_OUT, or this process's
+deadline, an environment variable of the machine that runs it."""
+
 LOCAL_PATH_WAY_OUT = ", or pass a path to a config.json"
 """The unreachable hub's message's last way out, the CLI's (a local config.json): the app,
 which reads no local paths, leaves it out (ui.context.model_source)."""
@@ -656,7 +663,7 @@ def _run_with_deadline(
     raise HubError(
         "timeout",
         f"The hub at {constants.ENDPOINT} did not answer within {limit_s:g} s for {repo_id}: "
-        f"check your connection or proxy, or raise the deadline ({DEADLINE_ENV}).",
+        f"{DEADLINE_WAY_OUT}.",
     )
 
 
@@ -723,7 +730,7 @@ def _mapped(
         return HubError(
             "timeout",
             f"The hub at {constants.ENDPOINT} timed out for {repo_id} (each request may take "
-            f"up to {min(REQUEST_TIMEOUT_S, limit_s):g} s): check your connection or proxy.",
+            f"up to {min(REQUEST_TIMEOUT_S, limit_s):g} s): {TIMEOUT_WAY_OUT}.",
         )
     if isinstance(exc, httpx2.TooManyRedirects | httpx2.DecodingError):
         what = ("redirects that never end" if isinstance(exc, httpx2.TooManyRedirects)

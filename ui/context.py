@@ -68,10 +68,16 @@ from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.text import capitalized, counted, flags_as_code, md_escape, plural, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
-from probes.hub import LOCAL_PATH_WAY_OUT, HubError, invalid_repo_id_message
+from probes.hub import (
+    DEADLINE_WAY_OUT,
+    LOCAL_PATH_WAY_OUT,
+    TIMEOUT_WAY_OUT,
+    HubError,
+    invalid_repo_id_message,
+)
 from probes.snapshot import HardwareSnapshot, SnapshotError
 from ui import format as fmt
-from ui.io import hub_source, live_snapshot, server_token_allowed
+from ui.io import HUB_FAILURE_TTL_S, hub_source, live_snapshot, server_token_allowed
 from ui.state import CHECKPOINT_QUANT, LABELS, WHAT_IF_OPTION, AppState, state
 
 UPLOADS_KEY = "uploaded_snapshots"
@@ -91,6 +97,16 @@ NAME_THE_MODEL = (f"pick its model under 'GPU model' on the Hardware page, with 
                   f"'{MEMORY_FIELD}'")
 """How the app names a GPU's model (the CLI's --gpu-name): the sidebar's note on a GPU of
 unknown compute capability, and the plan's refusal there (app_words)."""
+
+APP_TIMEOUT_WAY_OUT = (
+    "try again in a minute (a failed look-up is answered from memory for "
+    f"{HUB_FAILURE_TTL_S:.0f} s), pick a model of the bundled catalog "
+    "(answered without the hub), or plan the model's config.json with the CLI (python -m "
+    "planner plan --model path/to/config.json)")
+"""What a visitor can do where the hub timed out: the CLI's ways out (the connection, the
+proxy, HEADROOM_HUB_DEADLINE_S: probes.hub.DEADLINE_WAY_OUT) are the server's, which the
+visitor cannot change. (huggingface_hub's HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT
+would not help either: probes.hub passes its own timeout to every call.)"""
 
 USER_ERRORS = (ValueError, KeyError, HubError)
 """What bad input raises in the planner and probes (KeyError: planner.model.quant's unknown key)."""
@@ -296,6 +312,10 @@ def model_source(model: str, revision: str = "") -> ModelSource:
                     raise ModelInputError(
                         f"HF_HUB_OFFLINE is set, so the hub was not asked: {key[0]} is not "
                         f"in this server's local cache{where}.") from None
+                if exc.kind == "timeout":  # its ways out are the server's
+                    raise HubError(exc.kind, exc.message.replace(
+                        DEADLINE_WAY_OUT, APP_TIMEOUT_WAY_OUT, 1).replace(
+                        TIMEOUT_WAY_OUT, APP_TIMEOUT_WAY_OUT, 1)) from None
                 if exc.kind == "network":  # its way out is the CLI's too (above)
                     raise HubError(exc.kind, exc.message.replace(LOCAL_PATH_WAY_OUT, "", 1)
                                    ) from None

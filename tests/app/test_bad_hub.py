@@ -181,3 +181,29 @@ def test_an_unreachable_hub_offers_no_local_path_in_the_app(tmp_path: Path) -> N
         assert "(ConnectError): check your connection, proxy and HF_ENDPOINT. acme/anything " \
             "is not in the local cache" in error
         assert "config.json" not in error
+
+
+def test_a_hub_that_times_out_says_what_the_visitor_can_do(tmp_path: Path) -> None:
+    # the CLI's ways out, "check your connection or proxy, or raise the deadline
+    # (HEADROOM_HUB_DEADLINE_S)", are the server's: a visitor can change neither
+    config = (ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json").read_bytes()
+    hub = FakeHub({"acme/hang": FakeRepo({"config.json": FakeFile(config)}, behaviour="hang")})
+    try:
+        env = client_env(hub.url, tmp_path, HEADROOM_HUB_DEADLINE_S="2")
+        # The bound only stops a hung run from hanging the suite; it is not a timing.
+        proc = subprocess.run([sys.executable, "-c", VISITS, json.dumps(["acme/hang"])],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        hub.stop()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])["acme/hang"]
+    assert not seen["exception"]
+    errors = [e for e in seen["errors"] if "did not answer within 2 s for acme/hang" in e]
+    assert len(errors) == 2, seen["errors"]  # the plan's box and the model's
+    for error in errors:
+        assert ("did not answer within 2 s for acme/hang: try again in a minute (a failed "
+                "look-up is answered from memory for 60 s), pick a model of the bundled "
+                "catalog (answered without the hub), or plan the model's config.json with the "
+                "CLI (python -m planner plan --model path/to/config.json).") in error, error
+        assert "HEADROOM\\_HUB\\_DEADLINE\\_S" not in error and "HEADROOM_HUB" not in error
+        assert "check your connection" not in error
