@@ -256,6 +256,16 @@ class ModuleFormat(_Frozen):
     weight_only: bool = Field(default=False, description="16-bit activations (W4A16_NVFP4)")
 
 
+class ReleaseExclusions(_Frozen):
+    """The exclusion list the vLLM releases before `until` read, where it is not the newest
+    release's (QuantSpec.older_exclusions): `key`'s list as stored, () where the config gives
+    none under it."""
+
+    until: tuple[int, int, int] = Field(description="the first release that reads another")
+    key: str = Field(description="the quantization_config key these releases read")
+    modules: tuple[str, ...] = ()
+
+
 class QuantSpec(_Frozen):
     """How the checkpoint's weights are stored, from quantization_config / hf_quant_config.json.
 
@@ -272,7 +282,15 @@ class QuantSpec(_Frozen):
         default=None, description="a Quark checkpoint's input_tensors qscheme (None: 16-bit "
         "inputs), which vLLM's FP8 MoE method pairs with the weights' and older releases read "
         "per format (torchao_quark.own_loader_errors)")
-    excluded_modules: tuple[str, ...] = Field(default=(), description="kept in 16-bit")
+    excluded_modules: tuple[str, ...] = Field(default=(), description="kept in 16-bit, as "
+                                              "the newest vLLM release read reads the list")
+    excluded_key: str | None = Field(
+        default=None, description="the quantization_config key excluded_modules is read from "
+        "('ignored_layers', 'modules_to_not_convert', 'ignore', ...; config.quant."
+        "EXCLUSION_KEYS); None where the config gives none the method's loader reads")
+    older_exclusions: tuple[ReleaseExclusions, ...] = Field(
+        default=(), description="the lists older releases read instead, oldest first (FP8's "
+        "ignored_layers alone before 0.10.1, ModelOpt's config.json keys): release_exclusions")
     kv_cache_dtype: Literal["fp8"] | None = Field(default=None, description="checkpoint KV")
     act_order: bool = Field(
         default=False, description="GPTQ desc_act (group_size not -1) or compressed-tensors "
@@ -291,8 +309,9 @@ class QuantSpec(_Frozen):
         default=(), description="AutoRound extra_config entries vLLM's INC loader builds in "
         "another int format than `scheme` (their own bits / group_size; a listed lm_head, "
         "quantized), or the modules a GPTQ `dynamic` rule gives their own bits / group_size "
-        "(config.quant.gptq_dynamic): each listed module in its own, every other one in "
-        "`scheme` (planner.model.quant.checkpoint_module_bits)")
+        "(config.quant.gptq_dynamic), or an exclusion list's lone projections at 16 bits "
+        "(scheme 'bf16': config.quant._kept_alone): each listed module in its own, every "
+        "other one in `scheme` (planner.model.quant.checkpoint_module_bits)")
     inc_entries: tuple[IncEntry, ...] = Field(
         default=(), description="AutoRound extra_config entries of linear layers (lm_head "
         "included) in other bits, group_size or sym than the checkpoint's; not 16-bit, regex "
@@ -351,6 +370,18 @@ class QuantSpec(_Frozen):
         "every release reads as None, not as a missing key: no Marlin type map lists it "
         "(config.quant._inc_sym)")
     summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")
+
+    def release_exclusions(self, version: tuple[int, int, int]) -> tuple[str | None,
+                                                                         tuple[str, ...]]:
+        """(key, modules): the exclusion list vLLM `version` reads from this checkpoint:
+        older_exclusions' where that release reads another key, else the newest release's,
+        excluded_modules and the lone projections module_schemes keeps 16-bit (scheme "bf16":
+        config.quant._kept_alone)."""
+        older = next((o for o in self.older_exclusions if version < o.until), None)
+        if older is None:
+            return self.excluded_key, self.excluded_modules + tuple(
+                f.module for f in self.module_schemes if f.scheme == "bf16")
+        return older.key, older.modules
 
 
 class VisionEncoder(_Frozen):

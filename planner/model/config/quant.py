@@ -21,6 +21,7 @@ from planner.model.spec import (
     ModuleFormat,
     MoeMlp,
     QuantSpec,
+    ReleaseExclusions,
 )
 
 # ModelOpt quant_algo -> scheme key (hf_quant_config.json "quantization.quant_algo").
@@ -86,32 +87,100 @@ def _quant_spec(
         warnings.append(f"{where}.quant_method {method!r} not understood: planned as 16-bit "
                         "weights")
         return None
-    if method == "w4afp8":
-        return _w4afp8(qc, where, warnings)
-    excluded = _names(qc.get("modules_to_not_convert") or qc.get("ignore") or [], where)
-    if method == "fp8":
-        return _fp8(qc, where, excluded, warnings)
-    if method in ("gptq", "awq", "gptq_marlin", "awq_marlin"):
-        return _gptq_awq(qc, where, method, excluded)
-    if method == "compressed-tensors":
-        return _compressed(qc, where, excluded, warnings)
     if method in INC_METHODS or method in INC_UNKNOWN_NAMES:
         return _inc(qc, where, method, warnings, gate_up_fused_last)
-    if method == "mxfp4":
-        return QuantSpec(method="mxfp4", scheme="mxfp4", weight_bits=4, group_size=32,
-                         excluded_modules=excluded,
-                         summary="MXFP4 (e2m1, one e8m0 scale per 32) MoE experts")  # fmt: skip
-    if method == "bitsandbytes":
-        return _bnb(qc, excluded)
     if method == "modelopt":
         return _modelopt(qc, f"config.json: {where}", warnings)
+    spec = _method_spec(qc, where, method, warnings)
+    if spec is None:
+        return None
+    key, listed = _exclusions(qc, method, where, warnings)
+    whole, alone = _kept_alone(listed)
+    older = (ReleaseExclusions(until=FP8_MODULES_TO_NOT_CONVERT_FROM, key="ignored_layers"),) \
+        if method == "fp8" and key == "modules_to_not_convert" else ()
+    return spec.model_copy(update={"excluded_key": key, "older_exclusions": older,
+                                   "excluded_modules": whole + spec.excluded_modules,
+                                   "module_schemes": spec.module_schemes + alone})
+
+
+def _method_spec(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | None:
+    """The QuantSpec of a method quant_spec reads an EXCLUSION_KEYS list for, before its list
+    (torchao's FP8 already keeps the routed experts 16-bit)."""
+    if method == "w4afp8":
+        return _w4afp8(qc, where, warnings)
+    if method == "fp8":
+        return _fp8(qc, where, warnings)
+    if method in ("gptq", "awq", "gptq_marlin", "awq_marlin"):
+        return _gptq_awq(qc, where, method)
+    if method == "compressed-tensors":
+        return _compressed(qc, where, warnings)
+    if method == "mxfp4":
+        return QuantSpec(method="mxfp4", scheme="mxfp4", weight_bits=4, group_size=32,
+                         summary="MXFP4 (e2m1, one e8m0 scale per 32) MoE experts")  # fmt: skip
+    if method == "bitsandbytes":
+        return _bnb(qc)
     if method == "torchao":
         return _torchao(qc, where, warnings)
     if method == "quark":
         return _quark(qc, where, warnings)
     # fbgemm_fp8, the last of READ_METHODS
     return QuantSpec(method=method, scheme="fp8-channel", weight_bits=8,
-                     excluded_modules=excluded, summary="FP8 per-channel (fbgemm)")  # fmt: skip
+                     summary="FP8 per-channel (fbgemm)")  # fmt: skip
+
+
+EXCLUSION_KEYS: dict[str, tuple[str, ...]] = {
+    "fp8": ("ignored_layers", "modules_to_not_convert"),
+    "w4afp8": ("ignored_layers", "modules_to_not_convert"),
+    "fbgemm_fp8": ("modules_to_not_convert",),
+    "awq": ("modules_to_not_convert",),
+    "awq_marlin": ("modules_to_not_convert",),
+    "gptq": (),
+    "gptq_marlin": (),
+    "compressed-tensors": ("ignore",),
+    "mxfp4": (),
+    "bitsandbytes": ("llm_int8_skip_modules",),
+    "torchao": ("modules_to_not_convert",),
+    "quark": ("exclude",),
+}
+"""The quantization_config keys the newest vLLM release read takes a method's exclusion list
+(the modules it keeps 16-bit) from, the first that is not empty; () none. ModelOpt's are
+_modelopt's, AutoRound's (extra_config) _inc's.
+
+NOTE: the from_config of each method's config class in the wheels 0.9.1, 0.9.2, 0.10.0-0.10.2,
+0.11.0-0.34.0 (quantization/*.py): Fp8Config get_from_keys_or(["ignored_layers"]), from 0.10.1
+`if not ignored_layers:` get_from_keys_or(["modules_to_not_convert"]) (0.9.1-0.10.0: ignored_layers
+only, FP8_MODULES_TO_NOT_CONVERT_FROM), never "ignore"; W4AFP8Config (0.34.0) the same;
+FBGEMMFp8Config get_from_keys(["modules_to_not_convert"]) in every wheel; AWQConfig /
+AWQMarlinConfig (0.9.1-0.23.0) and AutoAWQConfig (0.24.0-0.34.0)
+get_from_keys_or(["modules_to_not_convert"]); GPTQConfig / GPTQMarlinConfig / AutoGPTQConfig read
+no list (bits, group_size, desc_act, sym, lm_head, dynamic: gptq_dynamic's "-:" rules keep modules
+16-bit); CompressedTensorsConfig config.get("ignore", []) in every wheel; Mxfp4Config.from_config
+is `return cls()` in every wheel that has it (0.10.1-0.34.0): no list, every linear layer
+unquantized and every routed expert MXFP4 whatever the config names; BitsAndBytesConfig
+get_safe_value(["llm_int8_skip_modules"]) (0.9.1-0.27.0; the 0.28.0 wheel drops the method);
+TorchAOConfig config.get("modules_to_not_convert") (0.9.2-0.34.0); QuarkConfig
+quant_config.get("exclude") (0.9.1-0.34.0)."""
+FP8_MODULES_TO_NOT_CONVERT_FROM = (0, 10, 1)
+"""The first release whose Fp8Config reads modules_to_not_convert (EXCLUSION_KEYS' NOTE)."""
+_LIST_KEYS = ("ignored_layers", "modules_to_not_convert", "ignore")
+"""The exclusion-list keys quantizers write that some method's loader does not read: said
+where a config gives one its loader ignores (_exclusions)."""
+
+
+def _exclusions(qc: dict, method: str, where: str, warnings: list[str]
+                ) -> tuple[str | None, tuple[str, ...]]:
+    """(key, modules) of the exclusion list `method`'s loader reads (EXCLUSION_KEYS), with a
+    warning for each _LIST_KEYS list it does not read (MXFP4's aside: it keeps every linear
+    16-bit whatever its list)."""
+    keys = EXCLUSION_KEYS[method]
+    key = next((k for k in keys if qc.get(k)), None)
+    unread = [k for k in _LIST_KEYS if k not in keys and qc.get(k)]
+    if method != "mxfp4":
+        reads = " else ".join(keys) if keys else "no exclusion list"
+        warnings.extend(f"{where}.{k}: vLLM's {method} loader does not read it (it reads "
+                        f"{reads}): the modules it names are planned in the checkpoint's format, "
+                        "as vLLM builds them" for k in unread)
+    return key, _names(qc[key], where) if key else ()
 
 
 def unread_method(qc: object, hf_quant: dict | None, quant: QuantSpec | None = None
@@ -168,7 +237,7 @@ FP8_ACTIVATION_SCHEMES = ("static", "dynamic")
 0.10.2, 0.11.0, 0.15.0, 0.19.0, 0.24.0, 0.29.0, 0.33.0 and 0.34.0 wheels)."""
 
 
-def _fp8(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:
+def _fp8(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
     block = qc.get("weight_block_size")
     if block is not None:
         _checked_block(block, where, warnings)
@@ -176,9 +245,9 @@ def _fp8(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -
     if block is None:
         summary = "FP8 e4m3, per-tensor scales"
         return QuantSpec(method="fp8", scheme="fp8-tensor", weight_bits=8,
-                         excluded_modules=excluded, summary=summary)  # fmt: skip
+                         summary=summary)  # fmt: skip
     return QuantSpec(method="fp8", scheme="fp8-block128", weight_bits=8,
-                     block_size=(block[0], block[1]), excluded_modules=excluded,
+                     block_size=(block[0], block[1]),
                      summary=f"FP8 e4m3, {block[0]}x{block[1]} block scales")  # fmt: skip
 
 
@@ -233,7 +302,6 @@ def _w4afp8(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
     gives each RoutedExperts layer it does not skip CompressedTensorsW4A8Fp8MoEMethod (4-bit
     symmetric int weights, group_size as read, which its __init__ asserts is 128:
     w4afp8.w4afp8_errors) and every other layer Fp8Config's method."""
-    excluded = _names(qc.get("ignored_layers") or qc.get("modules_to_not_convert") or [], where)
     group = _int_field(qc, "group_size", f"config.json: {where}", W4AFP8_GROUP)
     block = qc.get("weight_block_size", [128, 128])
     if isinstance(block, list) and len(block) != 2:
@@ -248,7 +316,7 @@ def _w4afp8(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
     shown = "per-tensor scales" if block is None else f"{block[0]}x{block[1]} block scales"
     return QuantSpec(method="w4afp8", scheme=W4AFP8_SCHEME, weight_bits=4,
                      group_size=group, block_size=None if block is None else tuple(block),
-                     excluded_modules=excluded, symmetric=True,
+                     symmetric=True,
                      summary=f"W4AFP8: routed experts int4, group {group}, FP8 activations; "
                              f"FP8 e4m3 linears, {shown}")  # fmt: skip
 
@@ -351,7 +419,7 @@ def _gptq_bits_refusal(qc: dict, bits: int, at: str, named: str) -> str:
             f"bits.\"; auto_gptq.py AutoGPTQConfig, 0.22.0 on: {auto})")
 
 
-def _gptq_awq(qc: dict, where: str, named: str, excluded: tuple[str, ...]) -> QuantSpec:
+def _gptq_awq(qc: dict, where: str, named: str) -> QuantSpec:
     method = named.removesuffix("_marlin")
     awq = method == "awq"
     bits_key = _config_key(qc, method, "bits", where)
@@ -385,8 +453,8 @@ def _gptq_awq(qc: dict, where: str, named: str, excluded: tuple[str, ...]) -> Qu
     # (wna16_loaders.marlin_keys_miss)
     held = (not zero_point if isinstance(zero_point, bool) else None) if awq else qc.get("sym")
     return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
-                     group_size=None if group == -1 else group, excluded_modules=excluded,
-                     act_order=act_order, act_order_rule=rule, summary=summary,
+                     group_size=None if group == -1 else group, act_order=act_order,
+                     act_order_rule=rule, summary=summary,
                      symmetric=held if isinstance(held, bool) else None,
                      sym_null=not awq and "sym" in qc and qc["sym"] is None,
                      desc_act_null=not awq and qc["desc_act"] is None,
@@ -592,7 +660,7 @@ def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
         "summary": quant.summary + kept_note + own_note})
 
 
-def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:
+def _compressed(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
     groups = qc.get("config_groups")
     if not isinstance(groups, dict) or not groups:
         raise ConfigError(f"config.json: {where}.config_groups is missing or empty")
@@ -638,7 +706,7 @@ def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[
     # compressed_tensors_moe.py is_actorder: group strategy, actorder group or dynamic
     act_order = strategy == "group" and w.get("actorder") in ("group", "dynamic")
     return QuantSpec(method="compressed-tensors", scheme=scheme, weight_bits=bits,
-                     group_size=size, excluded_modules=excluded, kv_cache_dtype=kv_fp8,
+                     group_size=size, kv_cache_dtype=kv_fp8,
                      act_order=act_order, weight_only=a16, summary=summary)  # fmt: skip
 
 
@@ -1232,7 +1300,6 @@ def _torchao(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
                           "load (\"Input dictionary missing required '_type' or '_data' fields\")")
     kind, data = config["_type"], config["_data"]
     data = data if isinstance(data, dict) else {}
-    excluded = _names(qc.get("modules_to_not_convert") or [], where)
     warnings.append(TORCHAO_INSTALL)
     if kind == "Int4WeightOnlyConfig":
         group = _int_field(data, "group_size", f"{at}.quant_type.default._data", 128)
@@ -1243,7 +1310,7 @@ def _torchao(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
                                 "version 2 only (assert config.version == 2): planned as "
                                 "version 2's bytes")
             return QuantSpec(method="torchao", scheme=f"torchao-int4-g{group}", weight_bits=4,
-                             group_size=group, excluded_modules=excluded,
+                             group_size=group,
                              summary=f"torchao int4 weight-only, group {group} (16-bit scale "
                                      "and zero point per group); routed experts 16-bit")
     elif kind == TORCHAO_FP8:
@@ -1251,7 +1318,7 @@ def _torchao(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
         if scheme is not None:
             shown = "per-row" if scheme == "fp8-channel" else "per-tensor"
             return QuantSpec(method="torchao", scheme=scheme, weight_bits=8,
-                             excluded_modules=(*excluded, _TORCHAO_EXPERTS),
+                             excluded_modules=(_TORCHAO_EXPERTS,),
                              summary=f"torchao FP8 e4m3 weights ({shown} fp32 scales) and "
                                      "dynamic FP8 activations; routed experts 16-bit")
     warnings.append(f"{where}.quant_type {kind!r} not understood ({_torchao_shown(kind, data)}"
@@ -1352,7 +1419,6 @@ def _quark(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
     return QuantSpec(method="quark", scheme=scheme, weight_bits=_QUARK_BITS.get(scheme, 8),
                      block_size=(128, 128) if scheme == "fp8-block128" else None,
                      input_qscheme=act if isinstance(act, str) else None,
-                     excluded_modules=_names(qc.get("exclude") or [], where),
                      summary=f"Quark {summary}")
 
 
@@ -1441,13 +1507,13 @@ def _quark_kv(kv_group: list, layers: dict, at: str, warnings: list[str]) -> Non
                     "(vLLM reads a KV dtype for auto from ModelOpt configs only)")
 
 
-def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:
+def _bnb(qc: dict) -> QuantSpec:
     if qc.get("load_in_8bit"):
         return QuantSpec(method="bitsandbytes", scheme="bnb-int8", weight_bits=8,
-                         excluded_modules=excluded, summary="bitsandbytes LLM.int8()")  # fmt: skip
+                         summary="bitsandbytes LLM.int8()")  # fmt: skip
     kind = qc.get("bnb_4bit_quant_type", "nf4")
     return QuantSpec(method="bitsandbytes", scheme="bnb-nf4", weight_bits=4, group_size=64,
-                     excluded_modules=excluded, summary=f"bitsandbytes 4-bit {kind}")  # fmt: skip
+                     summary=f"bitsandbytes 4-bit {kind}")  # fmt: skip
 
 
 def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
@@ -1486,10 +1552,11 @@ def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
     if group is None and MODELOPT_ALGOS[algo] == "nvfp4":
         group = 16  # ModelOptNvFp4Config._from_config's default (0.34.0), as config.json omits it
     kv_dtype = _modelopt_kv(cfg, block)
-    excluded = (block.get("exclude_modules") if block is not cfg
-                else cfg.get("ignore", cfg.get("exclude_modules"))) or []
+    key = "exclude_modules" if block is not cfg or "ignore" not in cfg else "ignore"
+    excluded = block.get(key) or []
     if not isinstance(excluded, list):
         raise ConfigError(f"{where}: exclude_modules must be a list")
+    kept = tuple(str(m) for m in excluded)
     kv = ", FP8 KV cache" if kv_dtype == "fp8" else ""
     counts = ", ".join(f"{a} x{n}" for a, n in sorted(algos.items()))
     return QuantSpec(
@@ -1497,7 +1564,9 @@ def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
         scheme=MODELOPT_ALGOS[algo],
         weight_bits=4 if "4" in algo else 8,
         group_size=group if isinstance(group, int) and not isinstance(group, bool) else None,
-        excluded_modules=tuple(str(m) for m in excluded),
+        excluded_modules=kept,
+        excluded_key=key if kept else None,
+        older_exclusions=() if block is not cfg else _modelopt_older(cfg, kept),
         kv_cache_dtype=kv_dtype,
         modelopt_legacy_algo=legacy_algo if isinstance(legacy_algo, str) else None,
         weight_only=algo == "W4A16_NVFP4",
@@ -1505,6 +1574,27 @@ def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
         summary=(f"ModelOpt MIXED_PRECISION ({counts}; other modules 16-bit){kv}" if formats
                  else f"ModelOpt {algo}{kv}"),
     )
+
+
+MODELOPT_KEYS_BEFORE = (((0, 11, 1), "exclude_modules"), ((0, 33, 0), "ignore"))
+"""The one key older releases read a config.json ModelOpt quantization_config's exclusion list
+from (no "quantization" block), each up to the release before its version.
+
+NOTE: modelopt.py from_config, the layout without a "quantization" block: the 0.10.0-0.11.0
+wheels config.get("exclude_modules"), 0.11.1-0.32.0 config.get("ignore", []) ("ignore" is the
+key in config.json), 0.33.0-0.34.0 config.get("ignore", config.get("exclude_modules", []))
+("ModelOpt checkpoints use either key across export versions"; _modelopt's). The 0.9.1 and
+0.9.2 wheels read the "quantization" block only (get_from_keys). The block's exclude_modules:
+the same key in every wheel."""
+
+
+def _modelopt_older(cfg: dict, kept: tuple[str, ...]) -> tuple[ReleaseExclusions, ...]:
+    """The lists the releases before 0.33 read from a config.json ModelOpt config
+    (MODELOPT_KEYS_BEFORE); none where each is the newest's."""
+    older = tuple(ReleaseExclusions(until=until, key=key, modules=tuple(
+        str(m) for m in cfg[key]) if isinstance(cfg.get(key), list) else ())
+        for until, key in MODELOPT_KEYS_BEFORE)
+    return () if all(o.modules == kept for o in older) else older
 
 
 def _modelopt_kv(cfg: dict, block: dict) -> Literal["fp8"] | None:

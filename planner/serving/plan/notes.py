@@ -20,6 +20,7 @@ from planner.serving.plan.cluster import CLUSTER_GPUS, last_node, nvlink_gpus
 from planner.serving.plan.facts import Resolved
 from planner.serving.plan.shared import gib
 from planner.serving.startup.autoround import inc_notes, inc_quantization_notes
+from planner.serving.startup.exclusion_lists import exclusion_list_note
 from planner.serving.startup.fp4_weights import fp4_weight_notes, rocm_fp4_notes
 from planner.serving.startup.model_config import gemma_asserts_tie, olmo3_rope_note
 from planner.serving.tie import transformers_tie_note
@@ -56,11 +57,13 @@ def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli
 def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
                   gpu: GpuSpec, scheme: quant.QuantScheme, remote_gap: tuple, b12x: bool,
                   eplb_kind: str) -> tuple[str, ...]:
-    """The model notes that follow the format and flags (INC, the remote-code gap's rest, a
-    filled generation config, the MoE backend's, EPLB's), after model_notes' own."""
+    """The model notes that follow the format and flags (INC, the remote-code gap's rest, the
+    exclusion list this release reads, a filled generation config, the MoE backend's, EPLB's),
+    after model_notes' own."""
     return (tuple(inc_notes(spec, scheme, rules.version, gpu))
             + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
-                filter(None, [filled_generator_note(spec, cli),
+                filter(None, [exclusion_list_note(spec, scheme, rules.version),
+                              filled_generator_note(spec, cli),
                               b12x_note(rules.version) if b12x else None,
                               _flydsl_note(scheme) if runs_flydsl(
                                   spec, scheme, s.moe_backend, rules.version,

@@ -40,27 +40,26 @@ class _Method(NamedTuple):
     name or substring; compressed-tensors' exact name or "re:" regex, re.match), from `first`
     (the release whose get_quant_method first passes the model's packed_modules_mapping)."""
 
-    key: str
     match: Match
     first: Version
 
 
 FUSED_SHARD_METHODS = {
-    "fp8": _Method("modules_to_not_convert", "exact", (0, 10, 1)),
-    "fbgemm_fp8": _Method("modules_to_not_convert", "exact", (0, 9, 1)),
-    "modelopt": _Method("exclude_modules", "exact", (0, 10, 2)),
-    "awq": _Method("modules_to_not_convert", "substring", (0, 11, 1)),
-    "awq_marlin": _Method("modules_to_not_convert", "substring", (0, 11, 1)),
-    "compressed-tensors": _Method("ignore", "regex", (0, 9, 1)),
+    "fp8": _Method("exact", (0, 9, 1)),
+    "fbgemm_fp8": _Method("exact", (0, 9, 1)),
+    "modelopt": _Method("exact", (0, 10, 2)),
+    "awq": _Method("substring", (0, 11, 1)),
+    "awq_marlin": _Method("substring", (0, 11, 1)),
+    "compressed-tensors": _Method("regex", (0, 9, 1)),
 }
-"""The methods Headroom reads an exclusion list for (QuantSpec.excluded_modules) whose
-get_quant_method checks a merged layer's shards alike.
+"""The methods Headroom reads an exclusion list for whose get_quant_method checks a merged
+layer's shards alike. The list is the one each release reads (QuantSpec.release_exclusions:
+the key per method and release is config.quant.EXCLUSION_KEYS' and MODELOPT_KEYS_BEFORE's).
 
-NOTE: Fp8Config.from_config reads ignored_layers, from the 0.10.1 wheel else
-modules_to_not_convert (the 0.9.1-0.10.0 wheels: ignored_layers only), and calls
-is_layer_skipped(prefix, ignored_layers, packed_modules_mapping) for every LinearBase in every
-wheel (exact names: `match_mode` "exact" in 0.34.0). FBGEMMFp8Config: modules_to_not_convert,
-the same call, every wheel. ModelOpt (ModelOptFp8Config, ModelOptNvFp4Config; from 0.17.0
+NOTE: Fp8Config calls is_layer_skipped(prefix, ignored_layers, packed_modules_mapping) for
+every LinearBase in every wheel (exact names: `match_mode` "exact" in 0.34.0), with the list it
+reads (ignored_layers; from 0.10.1 else modules_to_not_convert). FBGEMMFp8Config: the same
+call, every wheel. ModelOpt (ModelOptFp8Config, ModelOptNvFp4Config; from 0.17.0
 ModelOptQuantConfigBase.is_layer_excluded, which ModelOptMixedPrecisionConfig shares): the same
 exact call with packed_modules_mapping from the 0.10.2 wheel, ahead of its substring and
 fnmatch matching (0.9.1-0.10.1 pass no mapping). AWQConfig and AWQMarlinConfig (AutoAWQConfig
@@ -195,14 +194,18 @@ def fused_shard_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
     not all shards of a merged layer (FUSED_SHARD_METHODS, MERGED_LAYERS), at its first such
     layer ([] where none, for a what-if, or a model or method not read). E.g. a Qwen3-Next
     FP8 checkpoint keeping model.layers.0.linear_attn.in_proj_ba and not in_proj_qkvz: vLLM
-    0.10.2 builds the two as one in_proj and raises; 0.11.0 builds two layers and loads it."""
+    0.10.2 builds the two as one in_proj and raises; 0.11.0 builds two layers and loads it. An
+    FP8 list under "ignore" is read by no release: nothing to check."""
     quant = spec.quant
     method = FUSED_SHARD_METHODS.get(quant.method) if quant is not None else None
     merged_layers = MERGED_LAYERS.get(spec.model_type, ())
     if method is None or not merged_layers or version < method.first \
-            or not quant.excluded_modules or not stored_format(spec, scheme):
+            or not stored_format(spec, scheme):
         return []
-    root, entries = "model.", quant.excluded_modules
+    key, entries = quant.release_exclusions(version)
+    if not entries:
+        return []
+    root = "model."
     if spec.model_type.startswith("qwen3_5") \
             and any(arch.endswith("ForConditionalGeneration") for arch in spec.architectures):
         named, root = WRAPPED_ROOT
@@ -226,7 +229,7 @@ def fused_shard_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
                 if merged.until else ""
             words = _words(prefix, merged, quant.method, version).rstrip(".")
             return [f"vLLM {version_label(version)} stops building the model: {words} (the "
-                    f"checkpoint's {method.key} keeps {' / '.join(kept)} 16-bit and not "
+                    f"checkpoint's {key} keeps {' / '.join(kept)} 16-bit and not "
                     f"{' / '.join(left)}, which vLLM merges into {merged.fused}; on every "
                     f"layout){later}."]
     return []
