@@ -75,6 +75,20 @@ class HardwareSnapshot(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _gpus_as_nvml_listed(self) -> HardwareSnapshot:
+        """GPUs only where NVML ran and gave no reason there are none, as the probe writes it:
+        an edited nvml_available false (or a gpu_unavailable_reason) beside 8 GPUs was
+        planned on those GPUs while the audit said NVML could not run."""
+        if self.gpus and (not self.nvml_available or self.gpu_unavailable_reason is not None):
+            why = ("nvml_available is false" if not self.nvml_available else
+                   f"gpu_unavailable_reason is {shortened(self.gpu_unavailable_reason)!r}")
+            raise ValueError(f"{why}, yet {len(self.gpus)} GPUs are listed: the probe lists GPUs "
+                             "only where NVML ran (nvml_available true, gpu_unavailable_reason "
+                             "null), so this snapshot is corrupt or edited (write it again "
+                             "with `python -m probes --json`)")
+        return self
+
+    @model_validator(mode="after")
     def _topology_matches_gpus(self) -> HardwareSnapshot:
         """One topology row per GPU, in the GPUs' order (readers pair them by position)."""
         indices = [g.index for g in self.gpus]

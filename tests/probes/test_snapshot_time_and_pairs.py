@@ -1,8 +1,10 @@
-"""A snapshot's taken_at is a time and its topology reads the same from both GPUs of a pair.
+"""A snapshot's taken_at is a time, its topology reads the same from both GPUs of a pair, and
+its GPUs are listed only where NVML ran.
 
-Both were accepted from an edited file: taken_at 'yesterday' was shown as when the node was
-audited, and GPU0->GPU1 NV4 with GPU1->GPU0 at the PCIe level planned whichever cell a reader
-looked at. The probe writes neither, and pairs a one-sided NVLink count down to the fewer.
+All were accepted from an edited file: taken_at 'yesterday' was shown as when the node was
+audited, GPU0->GPU1 NV4 with GPU1->GPU0 at the PCIe level planned whichever cell a reader
+looked at, and 8 GPUs beside nvml_available false were planned. The probe writes none of
+them, and pairs a one-sided NVLink count down to the fewer.
 """
 
 from __future__ import annotations
@@ -93,3 +95,19 @@ def test_the_probe_pairs_a_one_sided_nvlink_count_down_with_a_note(
     assert probe.topology.nvlink == [[0, 2], [2, 0]]
     assert ("NVLink GPU0-GPU1: GPU0 reports 4 active links, GPU1 2; planned with 2"
             in probe.notes)
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    ({"nvml_available": False}, "nvml_available is false"),
+    ({"gpu_unavailable_reason": "NVML could not start"},
+     "gpu_unavailable_reason is 'NVML could not start'"),
+])
+def test_gpus_beside_an_nvml_that_did_not_run_are_refused(change: dict, why: str) -> None:
+    raw = raw_3090()  # NVML ran and listed 8 RTX 3090s: they were planned, the audit said no NVML
+    raw.update(change)
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(info.value) == (
+        f"snapshot: {why}, yet 8 GPUs are listed: the probe lists GPUs only where NVML ran "
+        "(nvml_available true, gpu_unavailable_reason null), so this snapshot is corrupt or "
+        "edited (write it again with `python -m probes --json`)")
