@@ -14,16 +14,17 @@ def number(text: str) -> float:
 def test_seed_shows_speed_beside_memory() -> None:
     # the seed (TP=8 + EP on 8 RTX 3090, 1,024 in / 1,024 out, one request), worked by hand in
     # tests/planner/serving/test_speed_seed.py (its formulas at the coefficients refit on
-    # 2026-12-05 without the refused calibration series): TPOT 20.494 ms, TTFT 0.8696 s of
-    # which the prefill is 844.68 ms; so 1,000 / 20.494 = 48.8 tokens/s per request, 1,024 /
-    # 0.84468 s = 1,212 prefill tokens/s, and 1 / (20.494 ms + 869.6 ms / 1,024 tokens =
-    # 21.343 ms) = 46.9 tokens/s in all (its time to first token counts against the one
-    # request; 875 ms, 1,205 and 46.8 before that refit)
+    # 2026-12-05 without the refused calibration series, each MoE layer waiting for the busiest
+    # EP rank): TPOT 22.328 ms, TTFT 0.8800 s of which the prefill is 855.05 ms; so 1,000 /
+    # 22.328 = 44.8 tokens/s per request, 1,024 / 0.85505 s = 1,198 prefill tokens/s, and 1 /
+    # (22.328 ms + 879.96 ms / 1,024 tokens = 23.187 ms) = 43.1 tokens/s in all (its time to
+    # first token counts against the one request; 870 ms, 20.5 ms, 48.8, 46.9 and 1,212 with
+    # the mean rank's share of the experts)
     at = open_page()
     assert not at.exception
     assert [metric(at, label) for label in ("TTFT", "TPOT", "Tokens/s per request",
                                             "Output tokens/s at 1", "Prefill tokens/s")] == [
-        "870 ms", "20.5 ms", "48.8", "46.9", "1,212"]
+        "880 ms", "22.3 ms", "44.8", "43.1", "1,198"]
     # the first screen builds the memory bar only; each curve when its tab is opened
     assert len(at.get("plotly_chart")) == 1
     show_chart(at, "Throughput and latency")

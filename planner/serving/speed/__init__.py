@@ -41,7 +41,8 @@ The rest, one concept per module:
 - context: the device's facts and a layout's context with its read and compute rates;
 - stages: what each pipeline stage's busiest GPU reads and multiplies;
 - collectives: all-reduce (algorithm, hops, rates, measured NVLink rates), all-to-all, p2p;
-- step: the per-step time model, decode and prefill, expected_experts_touched;
+- routing: the experts a step's tokens touch, and with EP the busiest rank's share;
+- step: the per-step time model, decode and prefill;
 - terms: each figure's formula;
 - facts: the model's figures for published facts on hardware the calibration data lacks.
 """

@@ -16,7 +16,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
-from planner.serving.speed.step import expected_experts_touched
+from planner.serving.speed.routing import expected_experts_touched
 
 TOLERANCE_POINTS = 5.0
 """A published fact is met when the model's figure lies within the published range widened by

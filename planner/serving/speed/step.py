@@ -1,15 +1,16 @@
 """The per-step time model: one decode or prefill step of one pipeline stage (weights, KV,
-compute, collectives, overheads), the pipeline around it, a request's chunked prefill, and the
-experts a step's tokens touch.
+compute, collectives, overheads), the pipeline around it and a request's chunked prefill.
 
 - decode step of one pipeline stage at B tokens = max(memory time, compute time)
   + TP all-reduce + fixed overhead (its per-layer part x the calibration clock / the GPU's
   SM clock: _overhead_s), where memory time = (dense weights + routed experts x
-  the expected fraction a step touches, 1 - (1 - k/E)^B) / (bandwidth x efficiency of the
-  kernel family) + (KV bytes read + 2 x the recurrent state of a hybrid's Gated DeltaNet /
+  the expected fraction a step touches, 1 - (1 - k/E)^B; with EP the busiest rank's expected
+  share of the experts it holds, routing.busiest_rank_touched) / (bandwidth x efficiency of
+  the kernel family) + (KV bytes read + 2 x the recurrent state of a hybrid's Gated DeltaNet /
   Mamba layers, read and written back per sequence: _state_bytes) / (bandwidth x KV
   efficiency), compute time = (2 x dense parameters per rank x B + 2 x routed-expert
-  parameters x B / the MoE compute factor) /
+  parameters x B (with EP x the busiest rank's (token, expert) pairs / the mean rank's,
+  routing.busiest_rank_pairs) / the MoE compute factor) /
   dense TFLOP/s of the compute format (a ModelOpt MIXED_PRECISION checkpoint's dense part and
   lm_head at their own formats': context._part_tflops) + attention FLOPs / 16-bit TFLOP/s
   (+ a sparse-attention indexer's at FP8), all / the compute efficiency, + softmax
@@ -39,14 +40,13 @@ from planner.serving.speed.coefficients import (
 from planner.serving.speed.collectives import all_to_all_s, allreduce_s, pipeline_hops_s
 from planner.serving.speed.context import Context
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
+from planner.serving.speed.routing import (
+    busiest_rank_pairs,
+    busiest_rank_touched,
+    expected_experts_touched,
+)
 from planner.serving.speed.stages import Stage
 from planner.serving.vllm_versions import ASYNC_SCHEDULING_FROM
-
-
-def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float:
-    """Expected number of distinct experts a step's `tokens` route to (uniform routing):
-    E x (1 - (1 - k/E)^tokens). gpt-oss-120b (E=128, k=4) at 64 tokens: 111.2."""
-    return num_experts * (1 - (1 - top_k / num_experts) ** tokens)
 
 
 def moe_kernels_launched(ctx: Context) -> bool:
@@ -136,7 +136,10 @@ class _Tokens(NamedTuple):
 
     count: float
     routed: float  # tokens the routed experts see: x DP (gathered over the DP ranks)
-    touched: float  # the fraction of the experts they route to (1 for a dense model)
+    # the fraction of its experts the busiest rank reads (1 for a dense model): the mean
+    # rank's without EP, routing.busiest_rank_touched's with EP
+    touched: float
+    busiest: float  # the busiest EP rank's (token, expert) pairs / the mean rank's (1 w/o EP)
     allreduce_s: float  # one TP all-reduce of their hidden states
     all_to_all_s: float  # one MoE layer's DP dispatch + combine (collectives.all_to_all_s)
 
@@ -145,14 +148,31 @@ def _tokens(ctx: Context, tokens: float) -> _Tokens:
     """The per-step figures _step_parts reads for `tokens`, worked out once per step rather
     than once per stage."""
     routed_tokens = tokens * ctx.dp
-    frac = 1.0
     dev = ctx.device
-    moe = dev.moe
-    if moe is not None:
-        frac = expected_experts_touched(moe.num_experts, moe.experts_per_token,
-                                        math.ceil(routed_tokens)) / moe.num_experts
-    return _Tokens(tokens, routed_tokens, frac,
+    touched, busiest = expert_shares(ctx, math.ceil(routed_tokens))
+    return _Tokens(tokens, routed_tokens, touched, busiest,
                    allreduce_s(ctx, tokens * ctx.hidden * dev.act_b), all_to_all_s(ctx, tokens))
+
+
+def ep_ranks(ctx: Context) -> int:
+    """Ranks the routed experts are spread over whole: TP x DP with EP, else 1."""
+    return ctx.tp * ctx.dp if ctx.ep else 1
+
+
+def expert_shares(ctx: Context, routed: int) -> tuple[float, float]:
+    """(the fraction of the experts it holds the busiest rank reads, its (token, expert)
+    pairs / the mean rank's) at `routed` tokens a step: (1, 1) for a dense model; without EP
+    every rank's, the expected touched fraction 1 - (1 - k/E)^routed, and 1; with EP
+    (routing) the busiest rank's expected touched experts / the ceil(E / ranks) it holds
+    (Stage.expert_bytes is that rank's), and its expected pairs / routed x k / ranks."""
+    moe = ctx.device.moe
+    if moe is None:
+        return 1.0, 1.0
+    e, k, ranks = moe.num_experts, moe.experts_per_token, ep_ranks(ctx)
+    if ranks == 1:
+        return expected_experts_touched(e, k, routed) / e, 1.0
+    return (busiest_rank_touched(e, k, routed, ranks) / -(-e // ranks),
+            busiest_rank_pairs(e, k, routed, ranks) / (routed * k / ranks))
 
 
 def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context: float,
@@ -194,7 +214,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     index_flops = 2 * tokens * context * stage.indexer_width
     gemm_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.dense_flops
               + 2 * stage.lm_head_params * logit_rows / dev.lm_head_flops
-              + 2 * stage.expert_params_per_token * routed_tokens
+              + 2 * stage.expert_params_per_token * routed_tokens * step.busiest
               / (dev.peak_flops * ctx.expert_compute)) / ctx.compute_eff
     attention_s = (attn_flops / dev.attn_flops + wide_flops / dev.wide_attn_flops
                    + index_flops / dev.index_flops) / ctx.compute_eff

@@ -48,10 +48,12 @@ from planner.serving.speed.kernels import (
     WIDE_HEAD_FA4_SM90_SHARE,
     kernel_label,
 )
+from planner.serving.speed.routing import busiest_rank_touched, expected_experts_touched
 from planner.serving.speed.step import (
     BurstStep,
     clock_factor,
-    expected_experts_touched,
+    ep_ranks,
+    expert_shares,
     moe_kernels_launched,
     moe_layer_us,
     steps_ahead,
@@ -411,8 +413,9 @@ def _kv_limit_term(ctx: Context, load, conc, kv_limit, blocks, seqs_bound) -> Te
 def _moe_read_text(ctx: Context, s, micro: float) -> tuple[str, str, Inputs]:
     """(the experts' read, their read rate, their inputs) in the weight-read formula's words,
     where the model has routed experts: the experts a stage step's tokens touch
-    (step.expected_experts_touched) and the expert rate's fitted factor, capped by Marlin
-    MoE's SM-bound rate where it has one; ("", "", {}) for a dense model."""
+    (routing.expected_experts_touched; with EP the busiest rank's: _busiest_read_text) and
+    the expert rate's fitted factor, capped by Marlin MoE's SM-bound rate where it has one;
+    ("", "", {}) for a dense model."""
     dev = ctx.device
     c = ctx.c
     touched = moe_eff = ""
@@ -441,7 +444,25 @@ def _moe_read_text(ctx: Context, s, micro: float) -> tuple[str, str, Inputs]:
         moe_eff += f", MoE kernel {ctx.moe_kernel}"
         touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
                    f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
+        if ep_ranks(ctx) > 1:
+            touched, busiest_inputs = _busiest_read_text(s, e, k, routed, ep_ranks(ctx))
+            touched += slow
+            inputs |= busiest_inputs
     return touched, moe_eff, inputs
+
+
+def _busiest_read_text(s, e: int, k: int, routed: int, ranks: int) -> tuple[str, Inputs]:
+    """The experts' read with EP, in the weight-read formula's words, and its inputs: the
+    experts the busiest rank touches of the ceil(E / ranks) it holds (routing)."""
+    held = -(-e // ranks)
+    busiest = busiest_rank_touched(e, k, routed, ranks)
+    p = expected_experts_touched(e, k, routed) / e
+    return (f" + {s.expert_bytes / 1e9:.3f} GB experts x {busiest:.2f} / {held} held: the "
+            f"busiest of {ranks} EP ranks' expected touched experts, E[max] = sum over m of "
+            f"1 - F(m)^{ranks}, F Binomial({held}, 1 - (1 - {k}/{e})^{routed} = {p:.3f}) "
+            f"(the mean rank's {held * p:.2f})",
+            {"ep_size": ranks, "busiest_rank_experts": held,
+             "busiest_rank_experts_touched": busiest})
 
 
 def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float) -> list[Term]:
@@ -508,11 +529,17 @@ def _decode_compute_term(ctx: Context, s, parts, micro: float) -> Term:
     dev = ctx.device
     # the routed experts' share, named only where the model has them
     dp = f" x DP {ctx.dp}" if ctx.dp > 1 else ""
-    params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert{dp} "
-              f"/ {ctx.expert_compute:.3f} fitted)" if dev.moe is not None
+    busiest = expert_shares(ctx, math.ceil(micro * ctx.dp))[1]
+    ep = (f" x {busiest:.3f} (the busiest EP rank's expected (token, expert) pairs / the "
+          f"mean's, routing.busiest_rank_pairs)" if dev.moe is not None and ep_ranks(ctx) > 1
+          else "")
+    params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert{dp}"
+              f"{ep} / {ctx.expert_compute:.3f} fitted)" if dev.moe is not None
               else f"{s.dense_params / 1e9:.3f}")
     experts = {"expert_params_per_token": s.expert_params_per_token,
                "expert_compute_factor": ctx.expert_compute} if dev.moe is not None else {}
+    if ep:
+        experts["busiest_rank_pairs_ratio"] = busiest
     eff = f"{ctx.compute_eff:.3f}"
     indexer = (f" + {parts['index_flops'] / 1e9:,.3f} G indexer FLOPs / "
                f"({dev.index_flops / 1e12:,.0f} TFLOP/s x {eff})" if parts["index_flops"] else "")
@@ -703,6 +730,14 @@ def _prefill_terms(ctx: Context, load, prefill_s: float, marginal_s: float, chun
     dev = ctx.device
     experts = f"experts x {ctx.expert_compute:.3f} fitted; " if dev.moe is not None else ""
     expert_inputs = {"expert_compute_factor": ctx.expert_compute} if dev.moe is not None else {}
+    if dev.moe is not None and ep_ranks(ctx) > 1:
+        first = min(ctx.mbt, load.input_len) * ctx.dp
+        busiest = expert_shares(ctx, first)[1]
+        experts = (f"experts x {ctx.expert_compute:.3f} fitted x the busiest of {ep_ranks(ctx)} "
+                   f"EP ranks' expected (token, expert) pairs / the mean's, E[max] of "
+                   f"Binomial(tokens x {dev.moe.experts_per_token}, 1/{ep_ranks(ctx)}): "
+                   f"{busiest:.3f} at {first:,} tokens; ")
+        expert_inputs["busiest_rank_pairs_ratio"] = busiest
     exp_inputs = _exp_inputs(ctx) if math.isfinite(dev.exp_rate) else {}
     return [
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",

@@ -29,7 +29,7 @@ from planner.serving.speed.facts import (
     spark_speed,
 )
 from planner.serving.speed.kernels import kernel_family
-from planner.serving.speed.step import expected_experts_touched
+from planner.serving.speed.routing import expected_experts_touched
 from planner.serving.weights import WeightLoadRules, tied_head_bytes
 from tests.planner.serving.gemm_rates import (
     B200_EFF,

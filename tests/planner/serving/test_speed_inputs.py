@@ -246,12 +246,13 @@ COUNTS = {"tp", "dp", "layers", "tokens", "hops", "peers", "chunks", "steps", "r
           "allreduces_per_layer", "decode_steps_ahead", "ranks_per_node", "node_hops",
           "network_hops", "dense_params", "expert_params", "expert_params_per_token",
           "padding_rows", "sliding_layers", "sliding_window_tokens", "ep_size",
-          "ep_ranks_per_node", "fa3_max_head_dim"}
+          "ep_ranks_per_node", "fa3_max_head_dim", "busiest_rank_experts",
+          "busiest_rank_experts_touched"}
 RATIOS = {"bandwidth_efficiency", "kv_bandwidth_efficiency", "compute_efficiency",
           "fitted_compute_efficiency", "link_efficiency", "expert_bandwidth_factor",
           "expert_compute_factor", "clock_factor", "calibration_gemm_ratio", "queue_share",
           "prefill_interference", "busy_share", "wna16_slowdown", "eager_factor",
-          "bytes_per_activation", "wide_head_attention_share"}
+          "bytes_per_activation", "wide_head_attention_share", "busiest_rank_pairs_ratio"}
 
 
 @pytest.mark.parametrize(("repo_id", "gpu", "gpus", "layout", "load", "engine"), [

@@ -30,7 +30,15 @@ Per GPU at TP=8 with EP (16 whole experts per GPU):
   routers    94 x 4096 x 128 x 2 B = 98.57 MB;  norms 94 x 2 x 4096 x 2 B + 8,192 = 1.55 MB
   lm_head    151,936 / 8 x 4096 x 2 B = 155.58 MB   -> dense bytes read per step 716.57 MB
   experts    16 x 94 x 3 x 4096 x 1536 = 28,386,459,648 x 0.51953125 B = 14,747.57 MB
-  one token touches 8 of 128 experts: 14,747.57 MB x 8/128 = 921.72 MB
+  one token touches 8 of 128 experts: 14,747.57 MB x 8/128 = 921.72 MB on the mean GPU; each
+  MoE layer waits for the GPU touching the most of its 16 (whole experts: EP), each touched
+  with p = 1 - (1 - 8/128)^tokens. P(busiest <= m) = F(m)^8, F Binomial(16, p)'s CDF; at one
+  token (p = 1/16) F(0..6) = 0.35607, 0.73588, 0.92579, 0.98487, 0.99767, 0.99972, 0.99997,
+  so E[busiest] = sum over m of 1 - F(m)^8 = 0.99974 + 0.91403 + 0.46038 + 0.11482 + 0.01849
+  + 0.00224 + 0.00022 + ... = 2.510 experts: 14,747.57 MB x 2.510/16 = 2,313.29 MB read.
+  Its compute likewise: a step's tokens x 8 (token, expert) pairs, each on a GPU with
+  p = 16/128, the busiest GPU's E[max] of 8 Binomial(tokens x 8, 1/8): 2.438 at one token
+  (against 1 on the mean GPU), 1,066.79 at 1,024 tokens (1.04178 x the mean 1,024).
   KV per token per GPU: 2 x 94 x 1 x 128 x 2 B = 48,128 B
 All-reduce (twice per layer, 188 per step) of one token's hidden state, 8,192 B:
   6 us + 14 steps x 3 us + 7/8 x 2 x 8,192 B / 5.0732 GB/s = 48 + 2.826 = 50.83 us
@@ -100,6 +108,19 @@ def _mem_s(dense_mb: float, experts_mb: float, kv_bytes: float) -> float:
             + kv_bytes / (BW * COEF["kv"]))
 
 
+def _busiest(n: int, a: int, b: int, ranks: int) -> float:
+    """E[max] of `ranks` independent Binomial(n, a / (a + b)) counts: sum over m < n of
+    1 - F(m)^ranks, F from the pmf's exact integer numerators C(n, j) a^j b^(n - j) over
+    (a + b)^n (each from the last: x (n - j) a / ((j + 1) b))."""
+    whole = (a + b) ** n
+    term, below, total = b ** n, 0, 0.0
+    for j in range(n):
+        below += term
+        total += 1 - (below / whole) ** ranks
+        term = term * (n - j) * a // ((j + 1) * b)
+    return total
+
+
 def _overhead_s(layers: int) -> float:
     """Every Qwen3-235B layer is MoE (config.json: decoder_sparse_step 1, no mlp_only_layers),
     so each pays the per-layer and the per-MoE-layer overhead, both x CLOCK."""
@@ -125,13 +146,16 @@ def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
 DENSE_TP8 = 716.57  # MB, see the docstring
 EXPERTS_TP8 = 14747.57
 ALLREDUCE_1 = 188 * (NCCL + 14 * STEP + 7 / 8 * 2 * 8192 / LINK)  # 9.56 ms
+# the busiest GPU's touched experts at one token (p = 1/16, see the docstring)
+BUSIEST_1 = _busiest(16, 1, 15, 8)  # 2.510 of its 16
 # TPOT alone: 1,536 tokens of KV on average (1,024 prompt + half of 1,024 out)
-TPOT_EP = (_mem_s(DENSE_TP8, EXPERTS_TP8 * 8 / 128, 1536 * 48128) + ALLREDUCE_1
+TPOT_EP = (_mem_s(DENSE_TP8, EXPERTS_TP8 * BUSIEST_1 / 16, 1536 * 48128) + ALLREDUCE_1
            + _overhead_s(94))
 # prefill of 1,024 tokens in one chunk: every expert is touched (1 - (15/16)^1024 = 1);
 # compute 2 x 1,024 x 936.40 M dense parameters per GPU at 71 TFLOP/s, the 77.79 M lm_head
 # slice on the chunk's last token only (vLLM computes logits at logits_indices), 2 x 1,024 x
-# 1,774.19 M expert parameters at 71 x the expert compute factor (fused-MoE GEMMs), the causal
+# 1,774.19 M expert parameters (the mean GPU's; x the busiest GPU's (token, expert) pairs /
+# the mean's, _pairs) at 71 x the expert compute factor (fused-MoE GEMMs), the causal
 # attention 2 x 1,024 x 512 x 94 x 8 heads x 256 = 0.2023e12 FLOP at the 16-bit rate (71
 # TFLOP/s on a 3090: the GPTQ GEMMs run 16-bit too), all at the compute efficiency; plus the
 # softmax: one exponential per query head per key seen, 1,024 x 512 x 8 heads x 94 layers =
@@ -148,10 +172,16 @@ EXPERT_PARAMS = 8 * 3 * 4096 * 1536 * 94 / 8  # 1,774.19 M per token per GPU
 WIDTH = 94 * 8 * 256  # attention: heads per GPU x (q.k + v dims), all layers
 
 
+def _pairs(tokens: int) -> float:
+    """The busiest GPU's (token, expert) pairs / the mean GPU's: E[max] of 8 Binomial(tokens
+    x 8, 1/8) / tokens (8 pairs a token over 8 GPUs)."""
+    return _busiest(tokens * 8, 1, 7, 8) / tokens
+
+
 def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
     """(step seconds, marginal seconds) of one prefill chunk at TP=8 + EP."""
     compute = ((2 * tokens * (DENSE_PARAMS - LM_HEAD) + 2 * LM_HEAD
-                + 2 * tokens * EXPERT_PARAMS / COEF["expert_compute"]
+                + 2 * tokens * EXPERT_PARAMS * _pairs(tokens) / COEF["expert_compute"]
                 + 2 * tokens * context * WIDTH) / (PEAK * EFF)
                + tokens * context * 8 * 94 / EXP_RATE)
     memory = _mem_s(DENSE_TP8, EXPERTS_TP8, context * 48128)
@@ -168,14 +198,19 @@ TTFT_32K = (COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 32768 * 1e-6
 
 
 def test_tp8_ep_tpot_and_allreduce() -> None:
-    # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
-    # x 0.901) = 1.214 ms; KV 1,536 x 48,128 B / (936 x 0.707) = 0.112 ms; all-reduce
-    # 9.555 ms; overhead (56.3 + 23.5 MoE) us x 94 x 1,980/1,695 MHz =
-    # 7,501.2 x 1.16814 = 8.762 ms -> 20.494 ms per token (48.8 tok/s). The experts run
+    # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts on the busiest GPU
+    # 2,313.29 MB / (936 x 0.9 x 0.901) = 3.048 ms (the mean GPU's 921.72 MB: 1.214 ms); KV
+    # 1,536 x 48,128 B / (936 x 0.707) = 0.112 ms; all-reduce 9.555 ms; overhead (56.3 + 23.5
+    # MoE) us x 94 x 1,980/1,695 MHz = 7,501.2 x 1.16814 = 8.762 ms -> 22.328 ms per token
+    # (44.8 tok/s; 20.494 with the mean GPU's read). Its compute, 2 x (1,014.19 M + 1,774.19
+    # M x 2.438 busiest pairs / 0.238) x 1 token / 61.50 TFLOP/s = 0.624 ms, stays below the
+    # read. The experts run
     # vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate, 0.0403 B/FLOP
     # (marlin_moe_bytes_per_fp32_flop) x the 3090's 35.6 FP32 TFLOP/s = 1,435 GB/s, lies
     # above the 936 GB/s, so they stay bandwidth-bound here
-    assert pytest.approx(20.494e-3, rel=1e-3) == TPOT_EP
+    assert pytest.approx(2.510, abs=1e-3) == BUSIEST_1
+    assert pytest.approx(2.438, abs=1e-3) == _pairs(1)
+    assert pytest.approx(22.328e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-4)
     assert pytest.approx(9.555e-3, rel=1e-3) == ALLREDUCE_1
@@ -185,21 +220,26 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.238 =
-    # 15.267e12 expert + 0.202e12 attention FLOP = 17.387e12) / (71 x 0.8662 = 61.50e12) =
-    # 282.71 ms + 0.18 ms softmax > the 20.3 ms weight read; all-reduce 188 x (6 + 14 x 3 us
-    # + 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x 2.9416 ms = 553.03 ms; overhead
-    # 8.762 ms -> prefill 282.71 + 0.18 + 553.03 + 8.76 = 844.68 ms; + 19.9 ms request
-    # overhead + 4.89 us x 1,024 prompt tokens = 5.01 ms -> 0.8696 s (0.233 and 19.5 ms before
-    # the 2026-12-05 refit: 288.04 ms of compute, 0.8745 s)
-    assert pytest.approx(0.8696, rel=1e-3) == TTFT_1K
+    # 15.267e12 expert x 1.04178 on the busiest GPU = 15.905e12 + 0.202e12 attention FLOP =
+    # 18.025e12) / (71 x 0.8662 = 61.50e12) = 293.08 ms + 0.18 ms softmax > the 20.3 ms
+    # weight read (every expert touched: 1 - (15/16)^1,024 = 1); all-reduce 188 x (6 + 14 x 3
+    # us + 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x 2.9416 ms = 553.03 ms; overhead
+    # 8.762 ms -> prefill 293.08 + 0.18 + 553.03 + 8.76 = 855.05 ms; + 19.9 ms request
+    # overhead + 4.89 us x 1,024 prompt tokens = 5.01 ms -> 0.8800 s (0.8696 s with the mean
+    # GPU's compute, 282.71 ms; 0.233 and 19.5 ms before the 2026-12-05 refit: 0.8745 s)
+    assert pytest.approx(1.04178, rel=1e-5) == _pairs(1024)
+    assert pytest.approx(0.8800, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=1e-4)
     # 32K: 16 chunks; the link, not the GPUs, sets the pace: 16 x 188 all-reduces of 2,048 x
     # 8,192 B = 16.8 MB through host memory, each 48 us + 7/8 x 2 x 16,777,216 B / 5.0732
     # GB/s = 5.835 ms: 17.55 s of the 30.36 s TTFT (16 x 8.762 ms of it overhead; the host
     # terms 19.9 ms + 4.89 us x 32,768 = 180.1 ms; the chunks' compute 1/0.238 of the expert
-    # FLOPs: 30.53 s at 0.233 and 19.5 ms)
-    assert pytest.approx(30.36, rel=1e-3) == TTFT_32K
+    # FLOPs x 1.02951 on the busiest GPU (E[max] of 8 Binomial(16,384, 1/8) / 2,048): 2 x
+    # 2,048 x 1,774.19 M / 0.238 = 30.534e12 x 0.02951 = 0.901e12 FLOP / 61.50e12 = 14.65 ms
+    # a chunk over the mean GPU's, 16 x 14.65 = 0.234 s: 30.59 s, 30.36 with the mean's)
+    assert pytest.approx(1.02951, rel=1e-5) == _pairs(2048)
+    assert pytest.approx(30.59, rel=1e-3) == TTFT_32K
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
     assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=1e-4)
 
@@ -212,12 +252,20 @@ def test_the_formulas_count_in_english() -> None:
     # test_seed_scenario.py) // (1,024 + 512); 1,024 prompt tokens fit one 2,048-token chunk
     terms = {t.key: t.formula for t in _speed(ParallelLayout(tp=8, ep=True)).terms}
     assert terms["decode_step"].startswith("max(sum over 1 stage, min(sequences, PP)")
-    # 20.495 ms: TPOT_EP's 20.4944 with the MB figures unrounded (20.4945)
-    assert terms["decode_step"].endswith("+ overhead] + 0 stage hops = 20.495 ms")
+    # 22.328 ms: TPOT_EP's 22.3279 with the MB figures unrounded (22.3280)
+    assert terms["decode_step"].endswith("+ overhead] + 0 stage hops = 22.328 ms")
     assert terms["prefill"].startswith("1 chunk of <= 2,048 tokens of 1,024, each")
     assert "+ all-reduce through 1 stage = " in terms["prefill"]
     assert terms["kv_wait"] == "1 client <= 68 KV slots: none waits = 0 ms"
-    assert terms["output_tokens_per_s"].startswith("1 request / (20.495 ms + ")
+    assert terms["output_tokens_per_s"].startswith("1 request / (22.328 ms + ")
+    # the busiest GPU's expert read, its formula and inputs
+    assert "14.748 GB experts x 2.51 / 16 held: the busiest of 8 EP ranks' expected " \
+        "touched experts, E[max] = sum over m of 1 - F(m)^8, F Binomial(16, 1 - (1 - " \
+        "8/128)^1 = 0.062) (the mean rank's 1.00)" in terms["decode_weights"]
+    # and its compute's: 2.438 pairs at one token, 1.04178 x the mean's at 1,024 (_pairs)
+    assert "1.774 expert x 2.438 (the busiest EP rank's expected (token, expert) pairs" \
+        in terms["decode_compute"]
+    assert "E[max] of Binomial(tokens x 8, 1/8): 1.042 at 1,024 tokens" in terms["prefill"]
     # two stages, one hop between them; 4 requests, so 3 others; the hop carries a
     # micro-batch of 4 / 2 = 2 tokens: 6 us NCCL start-up + 3 us step + 2 x 4,096 x 2 B /
     # 5.0732 GB/s (3.2295 us) = 12.23 us
@@ -229,23 +277,28 @@ def test_the_formulas_count_in_english() -> None:
 
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 104,512 KV tokens // (1,024 + 512) = 68 requests in flight
-    # by hand: 0.9375^68 = e^(68 x -0.064539) = 0.0124, so 98.8 % of the experts are read:
-    # 14,564.4 MB / 759.00 GB/s = 19.19 ms + dense 0.85 + KV 68 x 1,536 x 48,128 B / 661.75
-    # GB/s = 7.60 -> 27.64 ms (compute 19.38 ms is below); all-reduce 188 x (48 us + 7/8 x 2
-    # x 68 x 8,192 B / 5.0732 GB/s) = 45.15 ms; overhead 8.76 ms: step 81.55 ms. TPOT adds
-    # 67 others' prefill work, each prompt's compute and all-reduce 282.89 + 553.03 = 835.92
-    # ms: 67 x 835.92 ms / 1,024 = 54.69 ms -> 136.24 ms; TTFT = 19.9 + 5.01 + 844.68 + 2 x
-    # 81.55 (the running step and, vLLM 0.33's async scheduling at one stage, the one queued
-    # behind it) + 0.0784 x 67 x 844.68 (4,436.9) = 5,469.6 ms; 68 / (0.13624 + 5.4696 /
-    # 1,024) = 68 / 0.141581 = 480.3 output tokens/s. 1,000 clients share the 68 slots
-    # (closed loop, Little's law): each waits (1,000 / 68 - 1) x (5.4696 + 1,024 x 0.13624 =
-    # 144.98 s) = 13.7059 x 144.98 = 1,987.1 s for one, shown apart from the served
-    # request's TTFT (at 0.233 and 19.5 ms, before the 2026-12-05 refit: 136.59 ms, 5,502.5
-    # ms, 479.0 tokens/s, 1,992.4 s)
+    # by hand: 0.9375^68 = e^(68 x -0.064539) = 0.0124, so each expert is touched with p =
+    # 0.98765 and the busiest GPU touches 16 less F(15)^8 + the smaller F(14)^8 ... of its
+    # 16, F(15) = 1 - p^16 = 1 - e^(16 x -0.012427) = 1 - 0.8197 = 0.1803, 0.1803^8 =
+    # 1.1e-6: it reads all 14,747.57 MB / 759.00 GB/s = 19.43
+    # ms + dense 0.85 + KV 68 x 1,536 x 48,128 B / 661.75 GB/s = 7.60 -> 27.88 ms (compute
+    # 2 x 68 x (1,014.19 M + 1,774.19 M x 1.16390 busiest pairs / 0.238) + 40.2 G attention
+    # FLOP = 1.358e12 / 61.50e12 = 22.08 ms is below); all-reduce 188 x (48 us + 7/8 x 2 x
+    # 68 x 8,192 B / 5.0732 GB/s) = 45.15 ms; overhead 8.76 ms: step 81.79 ms. TPOT adds 67
+    # others' prefill work, each prompt's compute and all-reduce 293.26 + 553.03 = 846.29
+    # ms: 67 x 846.29 ms / 1,024 = 55.37 ms -> 137.16 ms; TTFT = 19.9 + 5.01 + 855.05 + 2 x
+    # 81.79 (the running step and, vLLM 0.33's async scheduling at one stage, the one queued
+    # behind it) + 0.0784 x 67 x 855.05 (4,491.4) = 5,534.9 ms; 68 / (0.13716 + 5.5349 /
+    # 1,024) = 68 / 0.142566 = 477.0 output tokens/s. 1,000 clients share the 68 slots
+    # (closed loop, Little's law): each waits (1,000 / 68 - 1) x (5.5349 + 1,024 x 0.13716 =
+    # 145.99 s) = 13.7059 x 145.99 = 2,000.9 s for one, shown apart from the served
+    # request's TTFT (with the mean GPU's read and compute: 136.24 ms, 5,469.6 ms, 480.3
+    # tokens/s, 1,987.1 s)
     k = 104512 // 1536
-    touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
+    # the busiest GPU touches 16 - 1.2e-6 of its 16: p = 1 - (15/16)^68 = 0.98765
+    touched = _busiest(16, 16 ** k - 15 ** k, 15 ** k, 8) / 16
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
-    step_compute = (2 * k * (DENSE_PARAMS + EXPERT_PARAMS / COEF["expert_compute"])
+    step_compute = (2 * k * (DENSE_PARAMS + EXPERT_PARAMS * _pairs(k) / COEF["expert_compute"])
                     + 2 * k * 1536 * WIDTH) / (PEAK * EFF)
     step = (max(step_memory, step_compute)
             + 188 * (NCCL + 14 * STEP + 7 / 8 * 2 * k * 8192 / LINK)
@@ -255,9 +308,10 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # prefills
     ttft = HOST_1K + PREFILL_1K + 2 * step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.13624, 5.4696, 480.3), rel=2e-3)
+    assert pytest.approx(1.16390, rel=1e-5) == _pairs(k)
+    assert (tpot, ttft, throughput) == pytest.approx((0.13716, 5.5349, 477.0), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(1987.1, rel=2e-3) == wait
+    assert pytest.approx(2000.9, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 68 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
@@ -269,28 +323,34 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 136 clients on the 68 slots: each request waits (136 / 68 - 1) = 1 x a served request's
-    # whole time, 5.4696 s TTFT + 1,024 x 0.13624 s = 144.98 s, before its prefill; the served
-    # 68 run as at 68 clients (TTFT 5.4696 s, TPOT 136.24 ms, 480.3 tokens/s in all, so
-    # 480.3 / 136 = 3.53 tokens/s per client)
+    # whole time, 5.5349 s TTFT + 1,024 x 0.13716 s = 145.99 s, before its prefill; the served
+    # 68 run as at 68 clients (TTFT 5.5349 s, TPOT 137.16 ms, 477.0 tokens/s in all, so
+    # 477.0 / 136 = 3.51 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=136)
     assert est.concurrency == 68 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(144.98e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5469.6, 136.24), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(480.3, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(145.99e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5534.9, 137.16), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(477.0, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(136 clients / 68 slots - 1)" in wait.formula and "3.53" in wait.note
+    assert "(136 clients / 68 slots - 1)" in wait.formula and "3.51" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=68)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(5469.6, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(5534.9, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
 
 
 def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
-    expert_read = EXPERTS_TP8 * 8 / 128 * MB / (BW * COEF["wo"] * COEF["expert"])
+    # every GPU reads its 1/8 slice of the 8 touched experts (921.72 MB, 1.214 ms at the
+    # expert rate), x 1.5: 1.821 ms, in place of the EP's busiest GPU's 3.048 ms -> 21.10 ms
+    rate = BW * COEF["wo"] * COEF["expert"]
+    mean_read, busiest_read = (EXPERTS_TP8 * share * MB / rate
+                               for share in (8 / 128, BUSIEST_1 / 16))
+    tpot = TPOT_EP - busiest_read + 1.5 * mean_read
+    assert pytest.approx(21.10e-3, rel=1e-3) == tpot
     est = _speed(ParallelLayout(tp=8))
-    assert est.tpot_ms == pytest.approx((TPOT_EP + 0.5 * expert_read) * 1e3, rel=1e-4)
+    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
 
 
 def test_tp4_pp2_tpot() -> None:
@@ -331,12 +391,14 @@ def test_the_layouts_compared() -> None:
     """What the sweep could not tell before: on host-staged PCIe, TP=8's 188 all-reduces of 14
     ring steps each (9.56 ms a token) make it slower per token than TP=4 x PP=2 (94 of 6
     steps a stage, 2.48 ms), yet faster than PP=8, which walks eight stages at one GPU's
-    bandwidth (24.73 ms) and prefills at one GPU's compute; at the KV-limited concurrency
+    bandwidth (24.73 ms) and prefills at one GPU's compute; with EP one token's layers wait
+    for the GPU touching 2.51 of its experts (22.33 ms), slower than TP=8 without EP even on
+    the WNA16 fallback's 1.5x of the mean GPU's one (21.10 ms); at the KV-limited concurrency
     TP=4 x PP=2 and PP=8 (more KV room: 128 and 92 requests against 68) serve more
     tokens/s than TP=8."""
     ep, tp8 = _speed(ParallelLayout(tp=8, ep=True)), _speed(ParallelLayout(tp=8))
     tp4pp2, pp8 = _speed(ParallelLayout(tp=4, pp=2)), _speed(ParallelLayout(tp=1, pp=8))
-    assert tp4pp2.tpot_ms < ep.tpot_ms < tp8.tpot_ms < pp8.tpot_ms  # TP=8: WNA16 fallback
+    assert tp4pp2.tpot_ms < tp8.tpot_ms < ep.tpot_ms < pp8.tpot_ms  # TP=8: WNA16 fallback
     assert ep.ttft_ms < tp4pp2.ttft_ms < pp8.ttft_ms
     busy = {name: _speed(layout, concurrency=1000) for name, layout in (
         ("ep", ParallelLayout(tp=8, ep=True)), ("tp4pp2", ParallelLayout(tp=4, pp=2)),
