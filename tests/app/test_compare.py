@@ -58,7 +58,7 @@ def test_a_request_past_the_context_is_clamped_and_said() -> None:
     assert at.dataframe[0].value["TPOT (ms)"].notna().all()
     caption = " ".join(c.value for c in at.caption)
     # a sentence of its own after the caption's first one
-    assert ("vLLM rejects a request that long. Output clamped to 476 tokens: max_model_len "
+    assert ("(a max_model_len over its own). Output clamped to 476 tokens: max_model_len "
             "1,500 - input 1,024; vLLM 0.34.0" in caption)
 
 
@@ -329,6 +329,28 @@ def test_the_compare_page_and_report_compare_plan_each_model_on_the_same_layout(
              for line in at.main.markdown[-1].value.splitlines()
              if line.startswith(tuple(f"| {m} |" for m in models))}
     assert [cells[m] for m in models] == expected
+
+
+def test_no_concurrency_where_vllm_refuses_the_context() -> None:
+    # at 131,072 tokens on 8x RTX 3090, Qwen3-30B-A3B (max_position_embeddings 40,960) is
+    # refused by vLLM before any memory is counted (max_model_len over the derived one): its
+    # "4.24 concurrent requests" at 131,072 were no figure vLLM ever serves (helper 478's QA),
+    # so the cell and the bar are empty. Llama 3.1 70B misses on memory: vLLM's own sentence
+    # gives 5.00 GiB of KV needed for one request and 3.67 GiB there, 3.67 / 5.00 = 0.73 of
+    # one request, which stays: how far it is from serving one
+    at = open_page("compare", tp="8", ctx="131072")
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("model")
+    conc = table["concurrency at 131,072"]
+    assert conc.isna().tolist() == [True, True, False]  # the two Qwen3 (max 40,960), Llama
+    llama = "meta-llama/Meta-Llama-3.1-70B"
+    verdict = at.table[0].value.loc[llama, "verdict"]
+    assert "(5.00 GiB KV cache is needed" in verdict and "memory (3.67 GiB)" in verdict
+    assert abs(conc[llama] - 3.67 / 5.00) < 0.01
+    chart = json.loads(at.get("plotly_chart")[3].proto.spec)["data"][0]
+    assert chart["text"] == ["", "", "0.73"]
+    assert "the concurrency too where vLLM refuses the model for another reason than memory" \
+        in " ".join(c.value for c in at.caption)
 
 
 def test_a_model_no_layout_runs_is_a_row_that_says_why_on_both_surfaces(

@@ -12,7 +12,7 @@ from planner.report import (
     unmodelled_fit,
     with_param_check,
 )
-from planner.serving.plan import PlanRequest, verdict_unmodelled
+from planner.serving.plan import Plan, PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
 from planner.text import capitalized, counted, md_escape
 from planner.units import GIB
@@ -39,6 +39,17 @@ from ui.state import DEFAULT_COMPARE_CONTEXT, LABELS, MAX_COMPARE, bind, state
 from ui.tables import key_grid
 
 WARNED = " ⚠"  # after a model's fits cell where it has warnings (each listed under the grid)
+
+
+def _served(figure: float, result: Plan) -> float | None:
+    """A plan's concurrency at max_model_len, None where vLLM refuses the plan for another
+    reason than memory (planner: memory_shortfall_bytes_per_gpu None; a max_model_len over
+    the model's own, a layout): Qwen3-30B-A3B at 131,072 read "4.24" concurrent requests
+    there, which vLLM never starts (helper 478's QA). A miss on memory keeps its figure,
+    how far from one request it is."""
+    return round(figure, 2) if result.fits or result.memory_shortfall_bytes_per_gpu is not None \
+        else None
+
 
 settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
 st.title("Compare")
@@ -81,7 +92,8 @@ load = current_load()
 st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "
            f"output tokens, {counted(load.concurrency, 'request')} in flight{load.arriving}, "
            "capped by each KV cache; empty where the model does not fit or vLLM rejects a "
-           "request that long."
+           "request that long, and the concurrency too where vLLM refuses the model for "
+           "another reason than memory (a max_model_len over its own)."
            + (f" {md_escape(capitalized(why))}" if (why := context_rule(
                load, engine.max_model_len, engine.vllm_version).why) else ""))
 context = f"concurrency at {engine.max_model_len:,}"
@@ -121,8 +133,8 @@ table = pd.DataFrame([{
     "KV B/token per GPU": result.kv_bytes_per_token_per_gpu,
     "KV B/token (model)": row.kv_bytes_per_token,
     "ceiling (tokens)": row.max_context_tokens,
-    concurrency: round(row.max_concurrency_all_replicas, 2),
-    **({replica: round(row.max_concurrency, 2)} if replicated else {}),
+    concurrency: _served(row.max_concurrency_all_replicas, result),
+    **({replica: _served(row.max_concurrency, result)} if replicated else {}),
     "TTFT (ms)": fmt.rounded(row.ttft_ms), "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
     "output tok/s": fmt.rounded(row.output_tokens_per_s),
     "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
