@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from planner.serving.hardware import parse_capability
+from planner.serving.startup.wheel_arch import WHEEL_MIN_CAPABILITY, wheel_floor
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
 from planner.units import GIB, MIB, gib_text
 from probes.host import UNLIMITED
@@ -277,6 +279,33 @@ def _mig(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
     )]
 
 
+def _no_vllm_wheel(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
+    """GPUs whose compute capability vLLM's prebuilt wheels hold no code for (wheel_floor):
+    critical where no release's do (a Tesla K80's 3.7, a P40's 6.1), a warning where only the
+    older releases' do (a V100's 7.0)."""
+    by_capability: dict[str, list[int]] = {}
+    for g in snap.gpus:
+        if g.compute_capability and wheel_floor(g.compute_capability):
+            by_capability.setdefault(g.compute_capability, []).append(g.index)
+    findings = []
+    for capability, indices in by_capability.items():
+        major, minor = parse_capability(capability) or (0, 0)
+        none = major * 10 + minor < WHEEL_MIN_CAPABILITY
+        findings.append(Finding(
+            code="no-vllm-wheel" if none else "no-recent-vllm-wheel",
+            severity="critical" if none else "warning",
+            title=(f"vLLM does not run on compute capability {capability}" if none else
+                   f"Recent vLLM releases do not run on compute capability {capability}"),
+            evidence=f"{gpu_names(indices)}: {wheel_floor(capability)}.",
+            advice=("Serve on GPUs of compute capability 7.5 or newer; a vLLM (and PyTorch) "
+                    "built from source for this GPU is not something Headroom plans." if none
+                    else "Pin an older vLLM (pip install 'vllm<0.20') and plan with "
+                    "--vllm-version 0.19.0, or serve on GPUs of compute capability 7.5 or "
+                    "newer."),
+        ))
+    return findings
+
+
 def _deprecated_pynvml(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
     version = snap.host.packages.get("pynvml")
     if version is None:
@@ -294,7 +323,7 @@ def _deprecated_pynvml(snap: HardwareSnapshot, _: int | None) -> list[Finding]:
 Rule = Callable[[HardwareSnapshot, int | None], list[Finding]]
 RULES: tuple[Rule, ...] = (
     _no_gpu, _no_nvlink, _split_sockets, _memory_in_use, _defunct_processes, _low_disk,
-    _memlock, _thermal, _ecc, _mixed_models, _mig, _deprecated_pynvml,
+    _memlock, _thermal, _ecc, _mixed_models, _mig, _no_vllm_wheel, _deprecated_pynvml,
 )
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 

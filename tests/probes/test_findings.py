@@ -160,3 +160,24 @@ def test_no_gpu_machine(no_gpu: HardwareSnapshot) -> None:
 def test_gpu_names() -> None:
     assert gpu_names([2, 3, 4]) == "GPU2-4"
     assert gpu_names([0, 1, 5]) == "GPU0-1,5"
+
+
+def test_a_gpu_no_vllm_wheel_runs_is_critical(rig: HardwareSnapshot) -> None:
+    # a Tesla K80 (3.7): no wheel holds code below 7.0 (planner.serving.startup.wheel_arch),
+    # so `python -m probes` on a K80 host said nothing of vLLM not running there
+    snap = rig
+    for index in range(8):
+        snap = with_gpu(snap, index, name="Tesla K80", compute_capability="3.7")
+    f = only(snap, "no-vllm-wheel")
+    assert f.severity == "critical" and audit(snap)[0].code == "no-vllm-wheel"
+    assert f.title == "vLLM does not run on compute capability 3.7"
+    assert f.evidence == ("GPU0-7: vLLM's prebuilt wheels hold no CUDA code for compute "
+                          "capability 3.7 on any release (7.0 and newer to 0.19, 7.5 and newer "
+                          "from 0.20.0), so a pip-installed vLLM cannot run it.")
+
+
+def test_a_volta_gpu_is_warned_that_recent_releases_do_not_run_it(rig: HardwareSnapshot) -> None:
+    f = only(with_gpu(rig, 5, compute_capability="7.0"), "no-recent-vllm-wheel")
+    assert f.severity == "warning" and f.evidence.startswith("GPU5: ")
+    assert "from 0.20.0 (7.5 and newer)" in f.evidence
+    assert "no-vllm-wheel" not in codes(rig)  # the rig's 8.6 runs on every release
