@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from planner.serving.plan import Plan
 from planner.text import counted, params_count
 from planner.units import GB, GIB, KIB, MIB, gib_text
 
@@ -29,6 +30,15 @@ def short_model_names(repo_ids: Iterable[str]) -> list[str]:
     short = {repo_id: repo_id.rsplit("/", 1)[-1] for repo_id in ids}
     holders = Counter(short.values())  # how many different ids each name stands for
     return [short[repo_id] if holders[short[repo_id]] == 1 else repo_id for repo_id in ids]
+
+
+def concurrency_shown(result: Plan) -> bool:
+    """Whether a plan's concurrency at max_model_len is a figure to show: where it fits, or
+    misses on memory (how far it is from one request); not where vLLM refuses it for another
+    reason (planner: memory_shortfall_bytes_per_gpu None; a max_model_len over the model's
+    own, a layout), which serves no request at all: Qwen3-30B-A3B at 131,072 tokens read
+    "4.24" concurrent requests on the Plan and Compare pages (helper 478's QA)."""
+    return result.fits or result.memory_shortfall_bytes_per_gpu is not None
 
 
 def gib(n_bytes: int | float | None, digits: int = 2) -> str:

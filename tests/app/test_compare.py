@@ -353,6 +353,20 @@ def test_no_concurrency_where_vllm_refuses_the_context() -> None:
         in " ".join(c.value for c in at.caption)
 
 
+def test_no_concurrency_on_the_plan_page_where_vllm_refuses_the_context() -> None:
+    # the same rule on the Plan page's metric: Qwen3-30B-A3B at 131,072 read "4.24"; at its
+    # own 40,960 it fits and shows its figure; Llama 3.1 70B at 131,072 misses on memory and
+    # keeps 3.67 / 5.00 = 0.73 (vLLM's sentence, as above)
+    link = {"hw": "preset", "gpu": "rtx-3090", "gpn": "8", "nodes": "1", "tp": "8"}
+    at = open_page(None, **link, model="Qwen/Qwen3-30B-A3B", len="131072")
+    assert not at.exception
+    assert metric(at, "Concurrency at 131,072") == "none"
+    fits = open_page(None, **link, model="Qwen/Qwen3-30B-A3B", len="40960")
+    assert float(metric(fits, "Concurrency at 40,960")) > 1
+    llama = open_page(None, **link, model="meta-llama/Meta-Llama-3.1-70B", len="131072")
+    assert metric(llama, "Concurrency at 131,072") == "0.73"
+
+
 def test_a_model_no_layout_runs_is_a_row_that_says_why_on_both_surfaces(
         monkeypatch, capsys, tmp_path) -> None:
     # A GPTQ checkpoint (groups of 128) whose MLP is 1,000 wide: down_proj takes 1,000 inputs

@@ -42,13 +42,9 @@ WARNED = " ⚠"  # after a model's fits cell where it has warnings (each listed 
 
 
 def _served(figure: float, result: Plan) -> float | None:
-    """A plan's concurrency at max_model_len, None where vLLM refuses the plan for another
-    reason than memory (planner: memory_shortfall_bytes_per_gpu None; a max_model_len over
-    the model's own, a layout): Qwen3-30B-A3B at 131,072 read "4.24" concurrent requests
-    there, which vLLM never starts (helper 478's QA). A miss on memory keeps its figure,
-    how far from one request it is."""
-    return round(figure, 2) if result.fits or result.memory_shortfall_bytes_per_gpu is not None \
-        else None
+    """A plan's concurrency at max_model_len, rounded; None where fmt.concurrency_shown says
+    it is no figure (vLLM refuses the plan for another reason than memory)."""
+    return round(figure, 2) if fmt.concurrency_shown(result) else None
 
 
 settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
