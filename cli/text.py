@@ -26,7 +26,7 @@ from planner.report import (
     tpot_text,
     warm_restart_text,
 )
-from planner.serving.launch import spans_nodes
+from planner.serving.launch import other_nodes_note, spans_nodes
 from planner.serving.plan import WARM_RESTART_LAUNCH_NOTE, Plan
 from planner.serving.prices import USER_PRICE_SOURCE
 from planner.serving.recommend import Recommendation, RecommendResult
@@ -229,9 +229,7 @@ def _launch(command: str | None, note: str) -> str:
         return note
     if not spans_nodes(command):
         return command
-    others = (" Node R's command is this one with --node-rank R --headless."
-              if command.endswith(" --node-rank 0") else "")
-    return f"{command}\n    {note}{others}"
+    return f"{command}\n    {note}{other_nodes_note(command)}"
 
 
 def _given_prices(result: RecommendResult) -> str:

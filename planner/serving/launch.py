@@ -688,11 +688,35 @@ RAY_PORT = 6379
 """Ray's default GCS port, as vLLM's examples/online_serving/multi-node-serving.sh uses it."""
 
 
+NETWORK_INTERFACES = (
+    "Where a node has more than one network interface, set VLLM_HOST_IP to the node's own "
+    "address and NCCL_SOCKET_IFNAME and GLOO_SOCKET_IFNAME to the interface that reaches the "
+    "other nodes")
+"""What a layout over several nodes may need beside its commands. vLLM's get_ip() returns
+VLLM_HOST_IP, else the address of the interface routed towards 8.8.8.8 (utils/network_utils.py
+in 0.19.0, utils/__init__.py in 0.10.2), which the --nnodes leader's message queue (v1/executor/
+multiproc_executor.py, 0.19.0) and the Ray executor's driver and workers announce ("Ray does not
+allocate any GPUs on the driver node" when no worker announces the driver's, executor/
+ray_distributed_executor.py, 0.10.2); NCCL picks its socket interface unless
+NCCL_SOCKET_IFNAME names one, and PyTorch's gloo groups, which vLLM opens beside every NCCL one
+(distributed/parallel_state.py, backend="gloo"), unless GLOO_SOCKET_IFNAME does (PyTorch's
+torch.distributed environment variables)."""
+
+
 def spans_nodes(command: str) -> bool:
     """Whether `command` is node 0's of a layout over several nodes (over_nodes' flags): its
     launch note says what the other nodes run."""
     return (f" --master-addr {HEAD_NODE}" in command
             or " --distributed-executor-backend ray" in command)
+
+
+def other_nodes_note(command: str) -> str:
+    """What a row that shows node 0's command alone (sweep, recommend: over_nodes without
+    `every_node`) adds to its launch note so that the other nodes' commands can be written:
+    with --nnodes, node R's is node 0's with --node-rank R and --headless ('' otherwise: on
+    Ray only node 0 runs a command)."""
+    return (" Node R's command is this one with --node-rank R --headless."
+            if spans_nodes(command) and command.endswith(" --node-rank 0") else "")
 
 
 def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int, cli: VllmCli, *,
@@ -746,7 +770,7 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int, cli: VllmCl
         return commands, (
             f"Over {nodes} nodes: set HEAD_NODE_IP to node 0's address on every node and run "
             f"node R's command there (--node-rank R; node 0 serves the API, the others run "
-            "--headless).")
+            f"--headless). {NETWORK_INTERFACES}, in the shell that runs the node's command.")
     ray = " --distributed-executor-backend ray"
     if dp > 1:
         replicas_per_node = gpus_per_node // (gpus // dp)
@@ -760,4 +784,8 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int, cli: VllmCl
     return (command + ray,), (
         f"Over {nodes} nodes on Ray (vLLM {cli.vllm_version} has no --nnodes): run "
         f"`ray start --head --port {RAY_PORT}` on node 0 and `ray start --address "
-        f"{HEAD_NODE}:{RAY_PORT}` on each other node, then this command on node 0.")
+        f"{HEAD_NODE}:{RAY_PORT}` on each other node, then this command on node 0. "
+        f"{NETWORK_INTERFACES}, in the shell that runs `ray start` there (and on node 0 in "
+        f"this command's too): the GPU workers are Ray's processes, to which vLLM "
+        f"{cli.vllm_version} passes only its own variables (vllm/envs.py, no NCCL_ or GLOO_ "
+        "one), never VLLM_HOST_IP.")

@@ -255,6 +255,24 @@ def test_rows_over_nodes_on_an_assumed_network_say_so() -> None:
                              "CLI's --network).")
 
 
+def test_a_row_over_nodes_says_what_the_other_nodes_run() -> None:
+    """The page showed node 0's command of a row over two nodes (the 16 RTX 3090s above) and
+    the note "run node R's command there" without node R's command, which the CLI's Launch
+    line gives ("Node R's command is this one with --node-rank R --headless"): the caption now
+    says it, and how to pick each node's network interface."""
+    at = open_page("recommend", model="Qwen/Qwen3-32B", net="2x100")
+    at.number_input(key="recommend.context").set_value(32000).run()
+    at.number_input(key="recommend.concurrency").set_value(64).run()
+    at.multiselect(key="recommend.gpus").set_value(["rtx-3090"]).run()
+    at.selectbox(key="recommend.gpus_max").set_value(16).run()
+    assert _run(at)["GPUs"].iloc[0] == "16x NVIDIA GeForce RTX 3090"
+    [command] = [c.value for c in at.code if "vllm serve" in c.value]
+    assert command.endswith("--node-rank 0")
+    [note] = [c.value for c in at.caption if c.value.startswith("Over 2 nodes:")]
+    assert "Node R's command is this one with `--node-rank` R `--headless`." in note
+    assert "NCCL_SOCKET_IFNAME" in note
+
+
 def test_gpus_without_a_price_say_where_to_enter_one() -> None:
     # the planner's message ended "give one with --price KEY=USD", a flag the page has not
     at = open_page("recommend")

@@ -105,7 +105,10 @@ def test_no_warm_restart_command_where_the_warm_pool_is_short_or_the_plan_fits(
 
 OVER_2_NODES = ("Over 2 nodes: set HEAD_NODE_IP to node 0's address on every node and run node "
                 "R's command there (--node-rank R; node 0 serves the API, the others run "
-                "--headless).")
+                "--headless). Where a node has more than one network interface, set "
+                "VLLM_HOST_IP to the node's own address and NCCL_SOCKET_IFNAME and "
+                "GLOO_SOCKET_IFNAME to the interface that reaches the other nodes, in the shell "
+                "that runs the node's command.")
 TWO_NODES = ("--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus", "16",
              "--nodes", "2", "--dp", "2")
 
@@ -145,7 +148,8 @@ def test_warm_restart_commands_over_two_nodes_say_to_set_head_node_ip(capsys) ->
     # (review h440 #9) its flags in code, as the report shows the commands they belong to
     assert block.split("```\n\n")[1].startswith(
         "Over 2 nodes: set HEAD_NODE_IP to node 0's address on every node and run node R's "
-        "command there (`--node-rank` R; node 0 serves the API, the others run `--headless`).")
+        "command there (`--node-rank` R; node 0 serves the API, the others run `--headless`). "
+        "Where a node has more than one network interface, set VLLM_HOST_IP")
 
 
 def test_no_warm_restart_note_without_warm_restart_commands(capsys) -> None:

@@ -11,6 +11,7 @@ import streamlit as st
 from planner.catalog import catalog_entries
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError, preset_cluster
+from planner.serving.launch import other_nodes_note
 from planner.serving.prices import (
     DEFAULT_PRICES,
     MAX_USD_PER_GPU_HOUR,
@@ -210,8 +211,10 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
     if chosen.vllm_command:
         st.code(fmt.shell_block([chosen.vllm_command]), language="bash")
     if chosen.launch_note:
+        # node 0's command alone over several nodes: what the others run, as the CLI's row says
         prefix = "" if chosen.launchable else "What-if, no command: "
-        st.caption(app_markdown(prefix + chosen.launch_note))
+        others = other_nodes_note(chosen.vllm_command) if chosen.vllm_command else ""
+        st.caption(app_markdown(prefix + chosen.launch_note + others))
     if st.button("Open it on the Plan page", key="recommend.plan_row", help="plans this row "
                  "there: its model, GPU preset and count, weight format, layout and KV dtype, "
                  "with this page's context and load (the Hardware page switches to the "

@@ -12,7 +12,7 @@ from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
-from planner.serving.launch import over_nodes
+from planner.serving.launch import other_nodes_note, over_nodes
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan, summary_figures
 from planner.serving.speed import ServingLoad, estimate_speed
@@ -203,3 +203,56 @@ def test_a_sweep_row_makes_node_0s_command_alone() -> None:
     assert row["launch_note"] == whole.launch_note and "vllm_commands" not in row
     commands, _ = over_nodes("vllm serve m", 32, 8, 4, vllm_cli("0.33.0"), every_node=False)
     assert commands == ("vllm serve m --nnodes 4 --master-addr $HEAD_NODE_IP --node-rank 0",)
+
+
+@pytest.mark.parametrize(("version", "memory"), [
+    ("0.19.0", "--gpu-memory-utilization 0.9"),
+    ("0.34.0", "--gpu-memory-utilization 0.92 --no-enable-extensible-kv-cache")])
+def test_two_h100_nodes_commands_word_for_word(version: str, memory: str) -> None:
+    # DeepSeek-V3 at TP=8 x PP=2 on 2 x 8 H100: written by hand from the 0.19.0 and 0.34.0
+    # wheels. engine/arg_utils.py add_cli_args: --nnodes (-n), --node-rank (-r), --master-addr;
+    # entrypoints/openai/cli_args.py: --headless. create_engine_config: world 16 / 2 nodes = 8
+    # ranks a node, node R's ranks 8R on; serve.py run_headless: node 1 (node_rank_within_dp 1)
+    # runs its 8 workers for node 0's engine. Batch defaults for a >= 70 GiB GPU that is no
+    # A100 (arg_utils.py get_batch_defaults: 8192 tokens, 1024 sequences for the API server)
+    engine = (f"--max-model-len 8192 {memory} --max-num-batched-tokens 8192 "
+              "--max-num-seqs 1024")
+    common = (f"vllm serve {DSV3} --tensor-parallel-size 8 --pipeline-parallel-size 2 {engine} "
+              "--nnodes 2 --master-addr $HEAD_NODE_IP")
+    result = _plan(DSV3, tp=8, pp=2, vllm_version=version)
+    assert result.vllm_commands == [f"{common} --node-rank 0",
+                                    f"{common} --node-rank 1 --headless"]
+    cli = vllm_cli(version)
+    for command in result.vllm_commands:
+        assert command_problems(command, cli) == []
+    # each node's network interface, set where its own command runs
+    assert result.launch_note.endswith(
+        "Where a node has more than one network interface, set VLLM_HOST_IP to the node's own "
+        "address and NCCL_SOCKET_IFNAME and GLOO_SOCKET_IFNAME to the interface that reaches "
+        "the other nodes, in the shell that runs the node's command.")
+
+
+def test_ray_note_sets_the_interfaces_where_ray_starts() -> None:
+    # vLLM 0.10.2 (no --nnodes) on Ray: the GPU workers are Ray actors, and the executor copies
+    # them only the variables vllm/envs.py names (ray/ray_env.py get_env_vars_to_copy, no
+    # NCCL_ or GLOO_ one; VLLM_HOST_IP is in WORKER_SPECIFIC_ENV_VARS, never copied), so they
+    # must be in the environment of `ray start`
+    result = _plan(DSV3, tp=8, pp=2, vllm_version="0.10.2")
+    assert result.vllm_commands == [
+        f"vllm serve {DSV3} --tensor-parallel-size 8 --pipeline-parallel-size 2 "
+        "--max-model-len 8192 --gpu-memory-utilization 0.9 --max-num-batched-tokens 8192 "
+        "--max-num-seqs 1024 --distributed-executor-backend ray"]
+    assert command_problems(result.vllm_command, vllm_cli("0.10.2")) == []
+    assert "in the shell that runs `ray start` there (and on node 0 in this command's too)" \
+        in result.launch_note
+    assert "vLLM 0.10.2 passes only its own variables" in result.launch_note
+
+
+def test_a_row_of_node_0_says_what_the_other_nodes_run() -> None:
+    # a sweep or recommend row shows node 0's command alone: with --nnodes the others' is it
+    # at their --node-rank with --headless; on Ray only node 0 runs a command; one node, none
+    nnodes = "vllm serve m --nnodes 2 --master-addr $HEAD_NODE_IP --node-rank 0"
+    assert other_nodes_note(nnodes) == \
+        " Node R's command is this one with --node-rank R --headless."
+    assert other_nodes_note("vllm serve m --distributed-executor-backend ray") == ""
+    assert other_nodes_note("vllm serve m --tensor-parallel-size 8") == ""
