@@ -235,6 +235,26 @@ def test_static_per_tensor_fp8_still_plans(capsys, tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["weight_format"] == "fp8-tensor", err
 
 
+FBGEMM = {"quant_method": "fbgemm_fp8", "modules_to_not_convert": ["lm_head"],
+          "activation_scale_ub": 1200.0}
+
+
+@pytest.mark.parametrize("key", ["modules_to_not_convert", "activation_scale_ub"])
+def test_fbgemm_fp8_without_a_key_vllm_needs_exit_2(capsys, tmp_path: Path, key: str) -> None:
+    """vLLM's FBGEMMFp8Config.from_config (quantization/fbgemm_fp8.py, 0.9.1 to 0.34.0) reads
+    both with get_from_keys, no default; it was planned as a fitting FP8 checkpoint."""
+    qc = {k: v for k, v in FBGEMM.items() if k != key}
+    err = refused(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc})
+    assert (f"{QC}.{key} is missing, which vLLM's FBGEMMFp8Config needs (\"Cannot find any of "
+            f"['{key}'] in the model's quantization config.\")") in err
+
+
+def test_fbgemm_fp8_with_both_keys_plans(capsys, tmp_path: Path) -> None:
+    code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"quantization_config": FBGEMM},
+                          "--json")
+    assert code == 0 and json.loads(out)["weight_format"] == "fp8-channel", err
+
+
 @pytest.mark.parametrize(("layer_types", "words"), [
     # each was "config.json is malformed: TypeError: unhashable type: 'list'" (or 'dict'):
     # the Granite check tested `name in` a dict before the shared one saw it was no string

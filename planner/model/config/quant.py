@@ -124,8 +124,29 @@ def _method_spec(qc: dict, where: str, method: str, warnings: list[str]) -> Quan
     if method == "quark":
         return _quark(qc, where, warnings)
     # fbgemm_fp8, the last of READ_METHODS
+    _fbgemm_keys(qc, where)
     return QuantSpec(method=method, scheme="fp8-channel", weight_bits=8,
                      summary="FP8 per-channel (fbgemm)")  # fmt: skip
+
+
+FBGEMM_KEYS = {"modules_to_not_convert": "give [] where no module stays 16-bit",
+               "activation_scale_ub": "give the checkpoint's activation scale upper bound"}
+"""The keys vLLM's FBGEMMFp8Config needs, with what _fbgemm_keys says to give for each.
+
+NOTE: FBGEMMFp8Config.from_config reads them with get_from_keys, no default, in this order
+(quantization/fbgemm_fp8.py, every wheel 0.9.1-0.34.0 read); a missing one raises base_config.py's
+ValueError "Cannot find any of [key] in the model's quantization config.". __init__ takes a
+falsy modules_to_not_convert as []."""
+
+
+def _fbgemm_keys(qc: dict, where: str) -> None:
+    """Refuse, in vLLM's words, an fbgemm_fp8 config without a key FBGEMM_KEYS names (the first
+    missing, as vLLM reads them). These were planned as a fitting FP8 checkpoint."""
+    key = next((k for k in FBGEMM_KEYS if k not in qc), None)
+    if key is not None:
+        raise ConfigError(f"config.json: {where}.{key} is missing, which vLLM's FBGEMMFp8Config "
+                          f"needs (\"Cannot find any of ['{key}'] in the model's quantization "
+                          f"config.\"): {FBGEMM_KEYS[key]}.")
 
 
 EXCLUSION_KEYS: dict[str, tuple[str, ...]] = {

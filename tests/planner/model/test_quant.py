@@ -207,6 +207,29 @@ def test_checkpoint_scheme_from_dtype_and_quant():
     assert checkpoint_scheme(make_spec(quant=quant)).bits_per_weight == 4.3125
 
 
+FBGEMM_LLAMA = {"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+                "hidden_size": 1024, "intermediate_size": 2816, "num_hidden_layers": 2,
+                "num_attention_heads": 8, "num_key_value_heads": 8, "vocab_size": 32000,
+                "torch_dtype": "bfloat16"}
+
+
+def test_fbgemm_fp8_needs_both_keys_vllm_reads_first_missing_named() -> None:
+    # FBGEMMFp8Config.from_config reads modules_to_not_convert, then activation_scale_ub, each
+    # with get_from_keys (no default): with neither, vLLM names modules_to_not_convert
+    qc = {"quant_method": "fbgemm_fp8"}
+    with pytest.raises(ConfigError, match=r"quantization_config\.modules_to_not_convert is "
+                       r"missing, .*\"Cannot find any of \['modules_to_not_convert'\] in the "
+                       r"model's quantization config\.\"\): give \[\] where no module"):
+        parse_model_config(FBGEMM_LLAMA | {"quantization_config": qc})
+    with pytest.raises(ConfigError, match=r"\['activation_scale_ub'\]"):
+        parse_model_config(FBGEMM_LLAMA | {"quantization_config": qc
+                                           | {"modules_to_not_convert": []}})
+    spec = parse_model_config(FBGEMM_LLAMA | {"quantization_config": qc | {
+        "modules_to_not_convert": [], "activation_scale_ub": 1200.0}})
+    assert spec.quant is not None and spec.quant.scheme == "fp8-channel"
+    assert spec.quant.excluded_modules == ()
+
+
 def test_exclusions_gpt_oss():
     # openai/gpt-oss-20b quantization_config.modules_to_not_convert, verbatim
     ex = parse_exclusions(
