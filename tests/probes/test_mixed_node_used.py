@@ -17,9 +17,6 @@ asks ceil(25,308,430,336 x 0.92) = 23,283,755,910 B free of the 3090: 25,308,430
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from planner.catalog import catalog_spec
@@ -28,10 +25,9 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from probes.cluster import cluster_and_notes
 from probes.snapshot import HardwareSnapshot
-from tests.probes.conftest import raw_3090
+from tests.probes.conftest import plan_snapshot, raw_3090
 
 MIB = 1 << 20
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _raw_with_busy_a100(used_bytes: int) -> dict:
@@ -72,11 +68,7 @@ def test_a_little_memory_in_use_on_a_larger_gpu_is_noted_in_mib() -> None:
 
 def test_the_cli_plans_every_gpu_and_loads_a_share_over_the_smallest_total(
         tmp_path: Path) -> None:
-    path = tmp_path / "node.json"
-    path.write_text(json.dumps(_raw_with_busy_a100(2 * 2**30)))
-    done = subprocess.run([sys.executable, "-m", "planner", "plan", "--model", "Qwen/Qwen3-8B",
-                           "--snapshot", str(path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
+    _, done = plan_snapshot(_raw_with_busy_a100(2 * 2**30), tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Qwen/Qwen3-8B on 8x NVIDIA GeForce RTX 3090, TP=8\n")
     # 30 GiB in use, more than the 3090's whole 23.57 GiB: the node was refused ("memory_used_

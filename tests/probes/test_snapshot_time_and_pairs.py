@@ -10,18 +10,14 @@ them, and pairs a one-sided NVLink count down to the fewer.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from probes import nvml
 from probes.snapshot import SnapshotError, load_snapshot
-from tests.probes.conftest import raw_3090
+from tests.probes.conftest import plan_snapshot, raw_3090
 from tests.probes.fake_nvml import SYSTEM, FakeGpu, FakeNvml
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("when", ["yesterday", "", "2025-13-01T00:00:00+00:00", "12:00"])
@@ -72,11 +68,7 @@ def test_nvlinks_from_a_gpu_to_itself_are_refused() -> None:
 def test_the_cli_refuses_an_asymmetric_topology_in_one_line(tmp_path: Path) -> None:
     raw = raw_3090()
     raw["topology"]["nvlink"][1][0] = 4
-    path = tmp_path / "node.json"
-    path.write_text(json.dumps(raw))
-    done = subprocess.run([sys.executable, "-m", "planner", "plan", "--model", "Qwen/Qwen3-8B",
-                           "--snapshot", str(path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
+    path, done = plan_snapshot(raw, tmp_path)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == (
         f"python -m planner plan: error: {path}: topology: GPU0->GPU1 is NODE but GPU1->GPU0 "

@@ -8,16 +8,12 @@ NVLink on GPUs whose nvlink matrix holds no link, and a lower-case or unknown le
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from probes.snapshot import SnapshotError, load_snapshot
-from tests.probes.conftest import raw_3090
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.probes.conftest import plan_snapshot, raw_3090
 
 
 def _with_cell(value: str, row: int = 0, col: int = 1) -> bytes:
@@ -53,11 +49,7 @@ def test_every_level_nvml_gives_and_null_still_load(value: str | None) -> None:
 def test_the_cli_refuses_nvlink_written_in_the_pcie_matrix(tmp_path: Path) -> None:
     raw = raw_3090()
     raw["topology"]["pcie"] = [["X" if i == j else "NV4" for j in range(8)] for i in range(8)]
-    path = tmp_path / "node.json"
-    path.write_text(json.dumps(raw))
-    done = subprocess.run([sys.executable, "-m", "planner", "plan", "--model", "Qwen/Qwen3-8B",
-                           "--snapshot", str(path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
+    path, done = plan_snapshot(raw, tmp_path)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == (
         f"python -m planner plan: error: {path}: topology: pcie[0][1] is 'NV4', not one of PIX, "
