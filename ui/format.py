@@ -41,6 +41,14 @@ def concurrency_shown(result: Plan) -> bool:
     return result.fits or result.memory_shortfall_bytes_per_gpu is not None
 
 
+def three_figures(value: float) -> str:
+    """A figure to three significant figures, without an exponent: '0.112', '74', '20.5',
+    and a whole number from 1,000 with thousands separators, '1,198' (the speed terms
+    table's '{:,.3g}' read '1.2e+03 tok/s' for the Prefill tokens/s metric's 1,198, and a
+    27 s TTFT '2.71e+04 ms')."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def gib(n_bytes: int | float | None, digits: int = 2) -> str:
     """'22.13 GiB' (2**30 bytes), a tiny figure in MiB, KiB or bytes rather than '0.00 GiB'
     (planner.units.gib_text); '—' for None."""

@@ -9,6 +9,7 @@ from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ARRIVALS, ServingLoad, SpeedEstimate, estimate_speed
 from planner.serving.sweep import OBJECTIVES
 from planner.text import counted, md_escape
+from ui import format as fmt
 from ui.charts import speed_vs_concurrency
 from ui.state import LABELS, bind, state
 from ui.tables import terms_table
@@ -135,7 +136,7 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
         st.caption(f"Kernel path: {est.kernel_label}; {md_escape(link_phrase(est, result))}. "
                    "Coefficients: "
                    "planner.serving.speed.coefficients.FITTED (see docs/accuracy-speed.md).")
-        terms_table({"figure": t.label, "value": f"{t.value:,.3g} {t.unit}",
+        terms_table({"figure": t.label, "value": f"{fmt.three_figures(t.value)} {t.unit}",
                      "formula": t.formula, "inputs": t.inputs_text, "note": t.note}
                     for t in est.terms)
         for note in est.notes:
