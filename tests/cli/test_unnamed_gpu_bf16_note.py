@@ -4,8 +4,10 @@ serves a card below compute capability 8.0 (platforms/cuda.py supported_dtypes;
 engine.served_dtype): gemma-2-9b-it, whose config says float32 and which vLLM will not run
 in float16, is planned in FP32, 9,241,705,984 x 4 B = 34.4 GiB of weights, where any recent
 GPU loads bfloat16 (17.2 GiB). It did so silently; the plan now says it on stderr, naming
---gpu-name. With --gpu-name of a preset the note is not printed. So does a --gpu-name no
-preset has, and a --snapshot GPU of no preset whose capability the audit did not read."""
+--gpu-name, and that the GPU is taken to be one vLLM's wheels run on (a K80 named by
+--gpu-name is refused: tests/cli/test_kepler_maxwell_by_name.py). With --gpu-name of a
+preset the note is not printed. So does a --gpu-name no preset has, and a --snapshot GPU of
+no preset whose capability the audit did not read."""
 
 import json
 from pathlib import Path
@@ -15,8 +17,8 @@ from tests.cli.conftest import SNAPSHOT, run_main
 NOTE = ("note: Custom 80 GiB GPU: its compute capability is unknown, so it is planned as a "
         "GPU without bfloat16 (fp32 and fp16 only, as vLLM serves a card below compute "
         "capability 8.0: a bfloat16 model in float16, Gemma 2 in float32), where a recent GPU "
-        "would load bfloat16; give --gpu-name MODEL (e.g. 'RTX 4090') to plan it as a named "
-        "GPU")
+        "would load bfloat16, and as one vLLM's prebuilt wheels run on (none runs a Tesla K80 "
+        "or P40); give --gpu-name MODEL (e.g. 'RTX 4090') to plan it as a named GPU")
 
 
 def test_an_unnamed_custom_gpu_says_it_is_planned_without_bf16(capsys) -> None:
@@ -40,7 +42,8 @@ def test_a_named_custom_gpu_prints_no_such_note(capsys) -> None:
 BF16_NOTE = ("its compute capability is unknown, so it is planned as a GPU without bfloat16 "
              "(fp32 and fp16 only, as vLLM serves a card below compute capability 8.0: a "
              "bfloat16 model in float16, Gemma 2 in float32), where a recent GPU would load "
-             "bfloat16; ")
+             "bfloat16, and as one vLLM's prebuilt wheels run on (none runs a Tesla K80 or "
+             "P40); ")
 
 
 def test_a_gpu_name_no_preset_has_says_it_is_planned_without_bf16(capsys) -> None:

@@ -21,13 +21,16 @@ def no_bf16_assumed_note(gpu: GpuSpec, how: str) -> str | None:
     of no preset whose capability was not read), None on any other: its native formats are
     then fp32 and fp16 only, so the plan serves a bfloat16 checkpoint as vLLM does on a card
     below capability 8.0 (engine.served_dtype), which a recent GPU would not. `how`: how to
-    name its model where it is asked (the CLI's --gpu-name, the app's GPU model picker)."""
+    name its model where it is asked (the CLI's --gpu-name, the app's GPU model picker). It
+    says too that such a GPU is taken to be one vLLM's wheels run on (the start-up checks try
+    only those capabilities: startup.unknown_capability.possible_gpus), which a K80 is not."""
     if gpu.compute_capability or gpu.computes_bf16:
         return None
     return (f"{gpu.name}: its compute capability is unknown, so it is planned as a GPU without "
             "bfloat16 (fp32 and fp16 only, as vLLM serves a card below compute capability "
             "8.0: a bfloat16 model in float16, Gemma 2 in float32), where a recent GPU would "
-            f"load bfloat16; {how} to plan it as a named GPU")
+            "load bfloat16, and as one vLLM's prebuilt wheels run on (none runs a Tesla K80 or "
+            f"P40); {how} to plan it as a named GPU")
 
 
 def no_bf16_assumed_notes(cluster: ClusterSpec, how: str) -> list[str]:
