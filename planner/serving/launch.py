@@ -685,7 +685,28 @@ HEAD_NODE = "$HEAD_NODE_IP"
 """Node 0's address in a command over several nodes: a shell variable each node sets."""
 
 RAY_PORT = 6379
-"""Ray's default GCS port, as vLLM's examples/online_serving/multi-node-serving.sh uses it."""
+"""Ray's default GCS port, as vLLM's examples/online_serving/multi-node-serving.sh uses it
+(Ray's CLI reference, docs.ray.io/en/latest/cluster/cli.html, `ray start --port`: "If not
+provided, defaults to 6379"; worker ports are random unless --min-worker-port is set). The
+Ray executor's torch.distributed group meets at the driver's address on a port get_open_port
+picks at start (executor/ray_distributed_executor.py, 0.10.2 wheel)."""
+
+MASTER_PORT = 29501
+"""NOTE: vLLM's --master-port default (ParallelConfig.master_port, config/parallel.py, every wheel
+0.11.1-0.34.0 read), which Headroom's --nnodes commands leave as it is: with nnodes > 1 every
+rank's torch.distributed group meets at --master-addr:--master-port (distributed/
+parallel_state.py init_distributed_environment; serve.py run_headless: "with head node address
+... for torch.distributed process group"; 0.19.0, 0.34.0). Other ports are picked at start,
+such as the leader's message queue's for remote readers (distributed/device_communicators/
+shm_broadcast.py: get_open_port in 0.19.0, a bind to port 0 in 0.34.0)."""
+
+DP_RPC_PORT = 29550
+"""NOTE: vLLM's --data-parallel-rpc-port default (ParallelConfig.data_parallel_rpc_port, every
+wheel 0.11.1-0.34.0; EngineArgs takes it where the flag is not given, arg_utils.py 0.19.0 and
+0.34.0, with the DP address --master-addr on the mp backend): a headless node that starts DP
+engines (node_rank_within_dp 0) handshakes with node 0's front end at that address and port
+(serve.py run_headless; v1/engine/utils.py launch_core_engines), which only data parallelism
+over nodes has."""
 
 
 NETWORK_INTERFACES = (
@@ -701,6 +722,17 @@ ray_distributed_executor.py, 0.10.2); NCCL picks its socket interface unless
 NCCL_SOCKET_IFNAME names one, and PyTorch's gloo groups, which vLLM opens beside every NCCL one
 (distributed/parallel_state.py, backend="gloo"), unless GLOO_SOCKET_IFNAME does (PyTorch's
 torch.distributed environment variables)."""
+
+
+def _reach_node_0(dp: int) -> str:
+    """The ports of node 0 the other nodes of a --nnodes layout connect to (MASTER_PORT, with
+    data parallelism DP_RPC_PORT too), beside those vLLM picks at start."""
+    if dp > 1:
+        ports = (f"ports {MASTER_PORT} and {DP_RPC_PORT} (--master-port and "
+                 "--data-parallel-rpc-port)")
+    else:
+        ports = f"port {MASTER_PORT} (--master-port)"
+    return f"The other nodes must reach node 0 on TCP {ports} and on ports vLLM picks at start."
 
 
 def spans_nodes(command: str) -> bool:
@@ -770,7 +802,8 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int, cli: VllmCl
         return commands, (
             f"Over {nodes} nodes: set HEAD_NODE_IP to node 0's address on every node and run "
             f"node R's command there (--node-rank R; node 0 serves the API, the others run "
-            f"--headless). {NETWORK_INTERFACES}, in the shell that runs the node's command.")
+            f"--headless). {_reach_node_0(dp)} {NETWORK_INTERFACES}, in the shell that runs the "
+            "node's command.")
     ray = " --distributed-executor-backend ray"
     if dp > 1:
         replicas_per_node = gpus_per_node // (gpus // dp)
@@ -784,8 +817,9 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int, cli: VllmCl
     return (command + ray,), (
         f"Over {nodes} nodes on Ray (vLLM {cli.vllm_version} has no --nnodes): run "
         f"`ray start --head --port {RAY_PORT}` on node 0 and `ray start --address "
-        f"{HEAD_NODE}:{RAY_PORT}` on each other node, then this command on node 0. "
-        f"{NETWORK_INTERFACES}, in the shell that runs `ray start` there (and on node 0 in "
+        f"{HEAD_NODE}:{RAY_PORT}` on each other node, then this command on node 0. The other "
+        f"nodes must reach node 0 on TCP port {RAY_PORT} and on ports Ray and vLLM pick at "
+        f"start. {NETWORK_INTERFACES}, in the shell that runs `ray start` there (and on node 0 in "
         f"this command's too): the GPU workers are Ray's processes, to which vLLM "
         f"{cli.vllm_version} passes only its own variables (vllm/envs.py, no NCCL_ or GLOO_ "
         "one), never VLLM_HOST_IP.")

@@ -225,6 +225,12 @@ def test_two_h100_nodes_commands_word_for_word(version: str, memory: str) -> Non
     cli = vllm_cli(version)
     for command in result.vllm_commands:
         assert command_problems(command, cli) == []
+    # node 0's ports: --master-port's default, 29501 (ParallelConfig.master_port, read in the
+    # 0.19.0 and 0.34.0 wheels), where every node's torch.distributed group meets; no DP, no
+    # --data-parallel-rpc-port
+    assert ("The other nodes must reach node 0 on TCP port 29501 (--master-port) and on ports "
+            "vLLM picks at start.") in result.launch_note
+    assert "29550" not in result.launch_note
     # each node's network interface, set where its own command runs
     assert result.launch_note.endswith(
         "Where a node has more than one network interface, set VLLM_HOST_IP to the node's own "
@@ -246,6 +252,20 @@ def test_ray_note_sets_the_interfaces_where_ray_starts() -> None:
     assert "in the shell that runs `ray start` there (and on node 0 in this command's too)" \
         in result.launch_note
     assert "vLLM 0.10.2 passes only its own variables" in result.launch_note
+    # Ray's GCS port (`ray start --port`, 6379 by Ray's CLI reference), the port the others'
+    # `ray start --address` names
+    assert ("The other nodes must reach node 0 on TCP port 6379 and on ports Ray and vLLM pick "
+            "at start.") in result.launch_note
+
+
+@pytest.mark.parametrize("version", ["0.19.0", "0.34.0"])
+def test_replicas_over_nodes_name_the_data_parallel_rpc_port(version: str) -> None:
+    # TP=8 x DP=4 on 4 nodes of 8: nodes 1-3 each start a replica's engine, which handshakes with
+    # node 0's front end at --data-parallel-rpc-port, 29550 by default (ParallelConfig
+    # .data_parallel_rpc_port; serve.py run_headless), beside --master-port's 29501
+    _, note = over_nodes("vllm serve m", 32, 8, 4, vllm_cli(version))
+    assert ("The other nodes must reach node 0 on TCP ports 29501 and 29550 (--master-port and "
+            "--data-parallel-rpc-port) and on ports vLLM picks at start.") in note
 
 
 def test_a_row_of_node_0_says_what_the_other_nodes_run() -> None:
