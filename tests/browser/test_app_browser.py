@@ -592,6 +592,13 @@ def test_report_figures_stay_whole(browser, server: str, width: int, height: int
             scroll, client = blocks.nth(i).evaluate(
                 "e => [e.parentElement.scrollWidth, e.parentElement.clientWidth]")
             assert scroll <= client, (query, i, scroll, client)
+        # the title on one line at 1280 px (the seed's), above smaller section headings
+        title = page.locator(".st-key-report-body h1").first
+        sizes = [page.locator(f".st-key-report-body {h}").first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)") for h in ("h1", "h2")]
+        line_px = title.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+        assert query != SEED or title.bounding_box()["height"] < 1.5 * line_px + 24, query
+        assert sizes[0] > sizes[1], sizes
         memory = page.locator(".st-key-report-body table", has_text="Used by others").first
         scroll, client = memory.evaluate("e => [e.scrollWidth, e.clientWidth]")
         assert width == 1280 or scroll <= client, (query, scroll, client)

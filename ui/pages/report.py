@@ -143,8 +143,13 @@ if with_comparison and (context := state().compared_context()) != chosen.max_mod
 # a cell is at least 10 characters wide, so a figure beside prose stays whole ("0.86 GiB"
 # and "0.12 %" wrapped beside the Assumptions' formulas). The formulas' blocks wrap (each
 # line ran past the box, its result out of sight); the launch command's does not, where a
-# flag would split after a hyphen
-st.html("<style>.st-key-report-body table {display: block; width: max-content; "
+# flag would split after a hyphen. Its headings a document's, under the page's own: at the
+# page's 2.75 rem the title, "Headroom report: Qwen/Qwen3-235B-A22B-GPTQ-Int4", took two
+# lines at 1280 px, the repo id split after a hyphen, and each section's heading 2.25 rem
+st.html("<style>.st-key-report-body h1 {font-size: 1.75rem} "
+        ".st-key-report-body h2 {font-size: 1.375rem} "
+        ".st-key-report-body h3 {font-size: 1.125rem} "
+        ".st-key-report-body table {display: block; width: max-content; "
         "max-width: 100%; overflow-x: auto; font-size: 0.875rem} "
         ".st-key-report-body :is(td, th) {padding: 0.25rem 0.375rem} "
         ".st-key-report-body table:has(th:nth-child(10)) td {white-space: nowrap} "
