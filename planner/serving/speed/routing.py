@@ -13,7 +13,8 @@ of each rank's count, each rank's count binomial:
 and E[max] = sum over m >= 0 of 1 - prod over ranks of F(m), F each rank's binomial CDF
 (expected_max). Treating a rank's experts (and a token's k picks) as independent is the
 binomial approximation: 8 of 128 experts over 8 ranks at one token put 2.51 on the busiest
-rank against 20,000 draws of 8 distinct experts' 2.54 (docs/known-limits.md).
+rank against 2.53 for 8 distinct experts (every way to spread them over the ranks summed;
+docs/known-limits.md).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ from planner.serving.speed.routing import (
 def test_one_token_over_8_ranks_of_16_experts() -> None:
     # Qwen3-235B-A22B (8 of 128) over 8 ranks: p = 1/16, F(0..6) = 0.35607, 0.73588, 0.92579,
     # 0.98487, 0.99767, 0.99972, 0.99997; sum of 1 - F(m)^8 = 0.99974 + 0.91403 + 0.46038 +
-    # 0.11482 + 0.01849 + 0.00224 + 0.00022 + ... = 2.510 (docs/known-limits.md: 2.54 in
-    # 20,000 draws of 8 distinct experts, which the independent binomials approximate)
+    # 0.11482 + 0.01849 + 0.00224 + 0.00022 + ... = 2.510 (docs/known-limits.md: 2.53 for
+    # 8 distinct experts, every way to spread them over the ranks summed, which the independent
+    # binomials approximate)
     assert busiest_rank_touched(128, 8, 1, 8) == pytest.approx(2.510, abs=1e-3)
 
 
