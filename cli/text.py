@@ -5,6 +5,7 @@ from __future__ import annotations
 from planner.report import (
     ModelCard,
     all_replicas,
+    best_own_format,
     card_facts,
     collectives_text,
     errors_beside_verdict,
@@ -14,6 +15,7 @@ from planner.report import (
     link_phrase,
     max_model_len_stop,
     no_speed_reason,
+    own_format_line,
     speed_cell,
     sweep_caveats,
     sweep_cells,
@@ -161,7 +163,7 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     the checkpoint's own format or a what-if; the best own-format row is always shown (after
     a '...' line, with its real rank, when it ranks below `top`)."""
     shown = list(enumerate(result.rows[:top] if top else result.rows, 1))
-    own = next(((i, r) for i, r in enumerate(result.rows, 1) if r.quant_key == own_key), None)
+    own = best_own_format(result.rows, own_key)
     cells = [["#", "format", "weights", "layout", "kv", "gpus", "fits", "weights/gpu",
               "kv/gpu", "ceiling", "concurrency"]]
     speed = result.load is not None
@@ -190,10 +192,8 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
             f"{counted(result.layouts_tried, 'layout')} x "
             f"{counted(len(result.kv_dtypes), 'KV dtype')}"
             + (f", less {left_out:,} not planned" if left_out else "") + "), best first")
-    lines = [head, *(f"not planned: {why}" for why in result.refused)]
-    if own is not None:
-        lines.append(f"best in the checkpoint's own format ({own[1].quant_label}): #{own[0]}; "
-                     "what-if rows need a converted checkpoint")
+    lines = [head, *(f"not planned: {why}" for why in result.refused),
+             *own_format_line(result.rows, own_key)]
     if top and top < total:
         lines.append("--top K or --all shows more rows")
     if speed:

@@ -1336,6 +1336,26 @@ def capped_cell(row: SweepRow, asked: int | None) -> str:
     return f"{row.speed_concurrency:,} of {asked:,}, +{row.kv_wait_ms / 1e3:,.1f} s wait"
 
 
+def best_own_format(rows: Iterable[SweepRow], own_key: str) -> tuple[int, SweepRow] | None:
+    """The best-ranked sweep row in the checkpoint's own format (`own_key`) with its rank (1:
+    the first of `rows`), or None where no row is in it."""
+    return next(((rank, row) for rank, row in enumerate(rows, 1) if row.quant_key == own_key),
+                None)
+
+
+def own_format_line(rows: Sequence[SweepRow], own_key: str) -> list[str]:
+    """The line over a sweep table naming the rank of its best row in the checkpoint's own
+    format (`own_key`, best_own_format), so the what-ifs ranked above it are not read as
+    servable as stored (the CLI's, the app's caption); [] where no row is in that format, or
+    every row is (a quantized checkpoint has no what-ifs)."""
+    own = best_own_format(rows, own_key)
+    if own is None or all(row.quant_key == own_key for row in rows):
+        return []
+    rank, row = own
+    return [f"best in the checkpoint's own format ({row.quant_label}): #{rank}; what-if rows "
+            "need a converted checkpoint"]
+
+
 def sweep_notes(result: SweepResult, ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
     """The lines under a sweep table (the CLI's, the report's, the app's caption) about its
     speed and ceiling columns: the rows capped below the load's concurrency (capped_line) and

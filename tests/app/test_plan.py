@@ -360,6 +360,39 @@ def test_a_sweep_without_replicas_has_no_per_replica_column() -> None:
     assert not any("per replica" in c.value for c in at.caption)
 
 
+def test_the_sweep_marks_its_what_ifs_and_names_the_checkpoints_best_row() -> None:
+    """Llama-3.1-70B-Instruct (BF16) on 2 nodes x 8 H100: GPTQ int4 TP=1 x PP=16 ranked first
+    with nothing saying it needs a converted checkpoint; the CLI marks it a what-if and names
+    the best BF16 row. Every fitting row's ceiling is the model's 131,072 tokens, so rows rank
+    by concurrency, that is by the KV pool the weights leave: above BF16's best (TP=1 x PP=16,
+    the most GPUs its weights are spread over) rank W4A16 (GPTQ and AWQ) on 8 layouts and FP8
+    and INT8 W8A8 on the 4 layouts without DP, 2 x 8 + 2 x 4 = 24 rows: it is #25 (`python -m
+    planner sweep --model meta-llama/Llama-3.1-70B-Instruct --gpu h100-sxm --gpus 16`)."""
+    at = open_page("plan", model="meta-llama/Llama-3.1-70B-Instruct", gpu="h100-sxm", gpn="8",
+                   nodes="2")
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    grid = at.dataframe[-2]
+    assert list(grid.proto.column_order)[:3] == ["format", "checkpoint or what-if", "layout"]
+    config = json.loads(grid.proto.columns)["checkpoint or what-if"]
+    assert config["label"] == "kind" and config["help"].startswith(
+        "own: the checkpoint's own format, planned as stored; what-if: another weight format")
+    rows = grid.value
+    assert list(rows.iloc[0][["format", "checkpoint or what-if", "layout"]]) == [
+        "w4a16-gptq-g128", "what-if", "TP=1 x PP=16"]
+    assert set(rows["checkpoint or what-if"][:24]) == {"what-if"}
+    assert list(rows.iloc[24][["format", "checkpoint or what-if", "layout"]]) == [
+        "bf16", "own", "TP=1 x PP=16"]
+    assert set(rows[rows["format"] == "bf16"]["checkpoint or what-if"]) == {"own"}
+    assert any(c.value.startswith("Best in the checkpoint's own format (BF16): #25; what-if "
+                                  "rows need a converted checkpoint. ") for c in at.caption)
+    # the seed's GPTQ checkpoint is swept in its own format alone: neither column nor line
+    at = open_page("plan")
+    at.button(key="plan.run_sweep").click().run()
+    assert "checkpoint or what-if" not in at.dataframe[-2].value.columns
+    assert not any("own format" in c.value for c in at.caption)
+
+
 def test_what_if_fp8_of_a_bf16_checkpoint_passes_quantization_to_vllm() -> None:
     # Qwen3-32B bf16: 64 layers; fp8 weights take about half of bf16's ~61 GiB over TP=4.
     at = open_page(None, model="Qwen/Qwen3-32B", tp="4")

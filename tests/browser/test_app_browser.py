@@ -356,6 +356,30 @@ def test_a_capped_sweep_rows_slot_wait_is_in_the_grid(browser, server: str, shot
     page.close()
 
 
+def test_a_bf16_sweeps_what_if_mark_and_slot_wait_both_in_view_at_1280x800(
+        browser, server: str, shots) -> None:
+    """Qwen3-30B-A3B (BF16) on 8 RTX 3090s at 256 requests, ranked by concurrency: the grid
+    gains "kind" (own / what-if: the 4-bit formats rank first) and "wait s" (the rows the KV
+    cache caps), beside layouts as wide as "TP=4 x PP=2 + EP"; every column stays in view."""
+    page = _shown(browser, server, "?hw=preset&gpu=rtx-3090&gpn=8&nodes=1"
+                  "&model=Qwen/Qwen3-30B-A3B&len=8192&conc=256&obj=concurrency", "Fits:",
+                  charts=1)
+    page.get_by_role("button", name="Run the sweep").click()
+    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
+    _settle(page)
+    _grid_fits(page)
+    grid = page.locator("[data-testid=stDataFrame]:visible").first
+    headers = grid.locator("[role=columnheader]").all_inner_texts()
+    assert headers[:2] == ["format", "kind"] and headers[-1] == "wait s", headers
+    first = grid.locator("[role=row]").nth(1).locator("[role=gridcell]").all_inner_texts()
+    assert first[:2] == ["w4a16-gptq-g128", "what-if"], first
+    page.get_by_text("Best in the checkpoint's own format (BF16): #").first.wait_for()
+    grid.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    _shot(page, shots, "plan-sweep-what-if-1280x800", for_docs=False)
+    page.close()
+
+
 def test_speed_in_view_for_a_what_if_format_at_1280x800(browser, server: str) -> None:
     """README's seed, Qwen3-235B-A22B in W4A16 on 8x RTX 3090: a what-if format added
     "Checkpoint in this format (optional)" under Quantization, a field taller than the other

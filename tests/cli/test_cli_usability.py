@@ -207,6 +207,18 @@ def test_checkpoint_pointer_names_the_nearest_miss_when_nothing_in_it_fits() -> 
     assert f"best in the checkpoint's own format (BF16): #{rank};" in planner(*args).stdout
 
 
+def test_a_quantized_checkpoints_sweep_has_no_checkpoint_pointer() -> None:
+    # a quantized checkpoint is swept in its own format alone (what-ifs are for 16-bit
+    # checkpoints): "best in the checkpoint's own format: #1; what-if rows need a converted
+    # checkpoint" was said of a table with no what-if row
+    run = planner("sweep", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090",
+                  "--gpus", "8")
+    assert run.returncode == 0, run.stderr
+    assert "(1 weight format x " in run.stdout.splitlines()[0]
+    assert {r[1] for r in table_rows(run.stdout)} == {"checkpoint"}
+    assert "own format" not in run.stdout
+
+
 def test_sweep_marks_rows_that_fit_on_unmodelled_figures() -> None:
     # gemma-3-4b-it: the measured start-ups hold its SigLIP encoder profile on one pipeline
     # stage (planner/serving/encoder_cover.py), so its PP=2 rows, and only those, are "yes*",

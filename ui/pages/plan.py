@@ -18,6 +18,7 @@ from planner.report import (
     max_model_len_stop,
     model_runner_line,
     no_speed_reason,
+    own_format_line,
     param_check_warning,
     stalled_meaning,
     stalled_ranks,
@@ -596,9 +597,16 @@ def _sweep_section(request: PlanRequest) -> None:
     # a row the KV cache caps below the load's concurrency: its clients' wait for a slot
     # beside its speed, only where one is (the column would be empty otherwise)
     capped = any(row.kv_bound for row in result.rows)
+    # rows in another format than the checkpoint's are what-ifs, a column saying which only
+    # where one is (a quantized checkpoint is swept in its own format alone)
+    own_key = checkpoint_scheme(request.model).key
+    what_ifs = any(row.quant_key != own_key for row in result.rows)
     table = pd.DataFrame([{
-        "format": row.quant_key, "quantization": row.quant_label,
-        "layout": row.layout.label(), "KV dtype": row.kv_cache_dtype, "fits": row.fits,
+        "format": row.quant_key,
+        **({"checkpoint or what-if": "own" if row.quant_key == own_key else "what-if"}
+           if what_ifs else {}),
+        "quantization": row.quant_label, "layout": row.layout.label(),
+        "KV dtype": row.kv_cache_dtype, "fits": row.fits,
         "ceiling (tokens)": row.max_context_tokens,
         "concurrency": round(row.max_concurrency_all_replicas, 2),
         "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
@@ -612,7 +620,11 @@ def _sweep_section(request: PlanRequest) -> None:
     # one replica's concurrency beside all replicas' only where a row has replicas (DP > 1):
     # without, the two columns are the same figure
     replicated = any(row.layout.dp > 1 for row in result.rows)
-    st.caption(("Concurrency: all data-parallel replicas together, as ranked (each replica "
+    # the what-ifs ranked above the checkpoint's own format are not servable as stored
+    own = "".join(f"{md_escape(capitalized(line))} "
+                  for line in own_format_line(result.rows, own_key))
+    st.caption(own
+               + ("Concurrency: all data-parallel replicas together, as ranked (each replica "
                 "holds its own KV pool: per replica is one's). " if replicated else "")
                + f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
                "tokens, " + ((f"each row at its best concurrency within the TPOT target of "
@@ -631,7 +643,8 @@ def _sweep_section(request: PlanRequest) -> None:
     # as the Recommend page's grid: its label in 190 px put a capped row's "slot wait (s)"
     # out of sight at 1280 px (the label is under More columns, the heatmap and "Use a row").
     key_grid(table, {
-        "format": "format", "layout": "layout", "KV dtype": "KV", "fits": "fits",
+        "format": "format", **({"checkpoint or what-if": "kind"} if what_ifs else {}),
+        "layout": "layout", "KV dtype": "KV", "fits": "fits",
         "ceiling (tokens)": "ceiling", "concurrency": "conc.", "TPOT (ms)": "TPOT ms",
         "output tok/s": "tok/s", "TTFT (ms)": "TTFT ms", "at concurrency": "at conc.",
         **({"slot wait (s)": "wait s"} if capped else {}),
