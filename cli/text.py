@@ -9,6 +9,7 @@ from planner.report import (
     card_facts,
     collectives_text,
     errors_beside_verdict,
+    format_kind,
     kv_limited_requests,
     kv_pool_text,
     launch_note_ranks,
@@ -160,8 +161,9 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
 
 def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     """The ranked sweep as an aligned table: the `top` best rows (None: all), each marked as
-    the checkpoint's own format or a what-if; the best own-format row is always shown (after
-    a '...' line, with its real rank, when it ranks below `top`)."""
+    the checkpoint's own format, one vLLM makes at load or a what-if (format_kind); the best
+    own-format row is always shown (after a '...' line, with its real rank, when it ranks
+    below `top`)."""
     shown = list(enumerate(result.rows[:top] if top else result.rows, 1))
     own = best_own_format(result.rows, own_key)
     cells = [["#", "format", "weights", "layout", "kv", "gpus", "fits", "weights/gpu",
@@ -176,8 +178,8 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
             cells.append(["..."] + [""] * (len(cells[0]) - 1))
             continue
         line = sweep_cells([row])[0]
-        cells.append([str(rank), "checkpoint" if row.quant_key == own_key else "what-if",
-                      *line[1:]])
+        kind = format_kind(row.quant_key, own_key)
+        cells.append([str(rank), "checkpoint" if kind == "own" else kind, *line[1:]])
         if speed:
             cells[-1] += sweep_speed_cells(row, result.load.concurrency if result.load else None)
     total = len(result.rows)

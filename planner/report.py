@@ -51,7 +51,7 @@ from planner.serving.plan import (
 )
 from planner.serving.recommend import Recommendation, ceiling_note
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
-from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
+from planner.serving.sweep import Objective, SweepResult, SweepRow, quant_settings, sweep_csv
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
 from planner.text import (
@@ -1343,17 +1343,35 @@ def best_own_format(rows: Iterable[SweepRow], own_key: str) -> tuple[int, SweepR
                 None)
 
 
+FormatKind = Literal["own", "at load", "what-if"]
+
+
+def format_kind(quant_key: str, own_key: str) -> FormatKind:
+    """How a sweep row's weight format comes from the checkpoint stored as `own_key`: "own",
+    as stored; "at load", made by vLLM as it loads the checkpoint (sweep.quant_settings: the
+    format's --quantization, fp8 from a 16-bit checkpoint); "what-if", planned as if the
+    checkpoint were converted to it (it needs a checkpoint in that format)."""
+    if quant_key == own_key:
+        return "own"
+    return "at load" if quant_settings(quant_key, own_key)["quantization"] else "what-if"
+
+
 def own_format_line(rows: Sequence[SweepRow], own_key: str) -> list[str]:
     """The line over a sweep table naming the rank of its best row in the checkpoint's own
-    format (`own_key`, best_own_format), so the what-ifs ranked above it are not read as
-    servable as stored (the CLI's, the app's caption); [] where no row is in that format, or
-    every row is (a quantized checkpoint has no what-ifs)."""
+    format (`own_key`, best_own_format), and what the other kinds of row need (format_kind),
+    so the what-ifs ranked above it are not read as servable as stored (the CLI's, the app's
+    caption); [] where no row is in that format, or every row is (a quantized checkpoint has
+    no what-ifs)."""
     own = best_own_format(rows, own_key)
     if own is None or all(row.quant_key == own_key for row in rows):
         return []
     rank, row = own
-    return [f"best in the checkpoint's own format ({row.quant_label}): #{rank}; what-if rows "
-            "need a converted checkpoint"]
+    kinds = {format_kind(r.quant_key, own_key) for r in rows}
+    needs = [*(["what-if rows need a converted checkpoint"] if "what-if" in kinds else []),
+             *(["vLLM quantizes at-load rows as it loads the checkpoint"]
+               if "at load" in kinds else [])]
+    return [f"best in the checkpoint's own format ({row.quant_label}): #{rank}; "
+            + "; ".join(needs)]
 
 
 def sweep_notes(result: SweepResult, ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:

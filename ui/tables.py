@@ -19,9 +19,10 @@ COLUMN_HELP = {
     "tokens, as vLLM's benchmark leaves such requests out of its TPOT",
     "format": "the weight format, by the name the CLI's --target-quant takes (its full name "
     "is under More columns)",
-    "checkpoint or what-if": "own: the checkpoint's own format, planned as stored; "
-    "what-if: another weight format, planned as if the checkpoint were converted to it (the "
-    "caption names the best row in the checkpoint's own format)",
+    "own, at load or what-if": "own: the checkpoint's own format, planned as stored; at load: "
+    "a format vLLM makes from the checkpoint as it loads it (its command passes "
+    "--quantization); what-if: another weight format, planned as if the checkpoint were "
+    "converted to it (the caption names the best row in the checkpoint's own format)",
     "run": "serve: the targeted vLLM starts this row (pick it under Start one for its "
     "`vllm serve` command); what-if: a format with no checkpoint vLLM can load, so no command "
     "(picked, it says why)",

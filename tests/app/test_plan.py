@@ -362,34 +362,42 @@ def test_a_sweep_without_replicas_has_no_per_replica_column() -> None:
 
 def test_the_sweep_marks_its_what_ifs_and_names_the_checkpoints_best_row() -> None:
     """Llama-3.1-70B-Instruct (BF16) on 2 nodes x 8 H100: GPTQ int4 TP=1 x PP=16 ranked first
-    with nothing saying it needs a converted checkpoint; the CLI marks it a what-if and names
-    the best BF16 row. Every fitting row's ceiling is the model's 131,072 tokens, so rows rank
-    by concurrency, that is by the KV pool the weights leave: above BF16's best (TP=1 x PP=16,
-    the most GPUs its weights are spread over) rank W4A16 (GPTQ and AWQ) on 8 layouts and FP8
-    and INT8 W8A8 on the 4 layouts without DP, 2 x 8 + 2 x 4 = 24 rows: it is #25 (`python -m
-    planner sweep --model meta-llama/Llama-3.1-70B-Instruct --gpu h100-sxm --gpus 16`)."""
+    with nothing saying it needs a converted checkpoint; the CLI marks it a what-if (FP8 rows
+    "at load": vLLM makes FP8 as it loads the BF16 weights) and names the best BF16 row.
+    Every fitting row's ceiling is the model's 131,072 tokens, so rows rank by concurrency,
+    that is by the KV pool the weights leave: above BF16's best (TP=1 x PP=16, the most GPUs
+    its weights are spread over) rank W4A16 (GPTQ and AWQ) on 8 layouts and FP8 and INT8 W8A8
+    on the 4 layouts without DP, 2 x 8 + 2 x 4 = 24 rows: it is #25 (`python -m planner sweep
+    --model meta-llama/Llama-3.1-70B-Instruct --gpu h100-sxm --gpus 16`)."""
     at = open_page("plan", model="meta-llama/Llama-3.1-70B-Instruct", gpu="h100-sxm", gpn="8",
                    nodes="2")
     at.button(key="plan.run_sweep").click().run()
     assert not at.exception
-    grid = at.dataframe[-2]
-    assert list(grid.proto.column_order)[:3] == ["format", "checkpoint or what-if", "layout"]
-    config = json.loads(grid.proto.columns)["checkpoint or what-if"]
+    grid, kind = at.dataframe[-2], "own, at load or what-if"
+    assert list(grid.proto.column_order)[:3] == ["format", kind, "layout"]
+    config = json.loads(grid.proto.columns)[kind]
     assert config["label"] == "kind" and config["help"].startswith(
-        "own: the checkpoint's own format, planned as stored; what-if: another weight format")
+        "own: the checkpoint's own format, planned as stored; at load: a format vLLM makes "
+        "from the checkpoint as it loads it")
     rows = grid.value
-    assert list(rows.iloc[0][["format", "checkpoint or what-if", "layout"]]) == [
+    assert list(rows.iloc[0][["format", kind, "layout"]]) == [
         "w4a16-gptq-g128", "what-if", "TP=1 x PP=16"]
-    assert set(rows["checkpoint or what-if"][:24]) == {"what-if"}
-    assert list(rows.iloc[24][["format", "checkpoint or what-if", "layout"]]) == [
-        "bf16", "own", "TP=1 x PP=16"]
-    assert set(rows[rows["format"] == "bf16"]["checkpoint or what-if"]) == {"own"}
-    assert any(c.value.startswith("Best in the checkpoint's own format (BF16): #25; what-if "
-                                  "rows need a converted checkpoint. ") for c in at.caption)
+    # vLLM makes FP8 from the BF16 weights as it loads them (`--quantization fp8`); GPTQ, AWQ
+    # and INT8 W8A8 need a checkpoint in that format
+    assert set(rows[kind][:24]) == {"what-if", "at load"}
+    assert set(rows[rows["format"] == "fp8-tensor"][kind]) == {"at load"}
+    assert set(rows[rows["format"].isin(["w4a16-gptq-g128", "w4a16-awq-g128", "w8a8-int8"])][
+        kind]) == {"what-if"}
+    assert list(rows.iloc[24][["format", kind, "layout"]]) == ["bf16", "own", "TP=1 x PP=16"]
+    assert set(rows[rows["format"] == "bf16"][kind]) == {"own"}
+    assert any(c.value.startswith(
+        "Best in the checkpoint's own format (BF16): #25; what-if rows need a converted "
+        "checkpoint; vLLM quantizes at-load rows as it loads the checkpoint. ")
+        for c in at.caption)
     # the seed's GPTQ checkpoint is swept in its own format alone: neither column nor line
     at = open_page("plan")
     at.button(key="plan.run_sweep").click().run()
-    assert "checkpoint or what-if" not in at.dataframe[-2].value.columns
+    assert kind not in at.dataframe[-2].value.columns
     assert not any("own format" in c.value for c in at.caption)
 
 

@@ -180,6 +180,31 @@ def test_checkpoint_format_is_marked_and_never_buried() -> None:
     assert f"best in the checkpoint's own format (BF16): #{own_rank}" in run.stdout
 
 
+def test_a_bf16_sweeps_fp8_rows_are_made_at_load_and_its_int4_rows_are_what_ifs() -> None:
+    # vLLM makes FP8 from a 16-bit checkpoint as it loads it (`--quantization fp8`), so
+    # Llama-3.1-70B-Instruct's (BF16) FP8 rows run from it: they were "what-if" under "what-if
+    # rows need a converted checkpoint" beside a command that loads none. GPTQ and AWQ int4
+    # need a checkpoint in that format (vLLM's gptq and awq methods load packed weights).
+    run = planner("sweep", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm",
+                  "--gpus", "16", "--all")
+    assert run.returncode == 0, run.stderr
+    rows = table_rows(run.stdout)
+    kinds = {label: {r[1] for r in rows if r[2] == label} for label in {r[2] for r in rows}}
+    assert kinds["FP8 E4M3, per-tensor scale"] == {"at load"}
+    assert kinds["GPTQ int4, group 128 (W4A16)"] == {"what-if"}
+    assert kinds["AWQ int4, group 128 (W4A16)"] == {"what-if"}
+    assert kinds["BF16"] == {"checkpoint"}
+    # the first at-load row (#9: TP=1 x PP=16, below GPTQ and AWQ int4 on the 4 layouts
+    # without DP, whose 4-bit weights leave more KV room) loads the BF16 repo, made FP8
+    assert rows[8][:4] == ["9", "at load", "FP8 E4M3, per-tensor scale", "TP=1 x PP=16"]
+    assert any(line.startswith("#9  vllm serve meta-llama/Llama-3.1-70B-Instruct "
+                               "--pipeline-parallel-size 16 --quantization fp8 ")
+               for line in run.stdout.splitlines())
+    assert ("best in the checkpoint's own format (BF16): #25; what-if rows need a converted "
+            "checkpoint; vLLM quantizes at-load rows as it loads the checkpoint"
+            ) in run.stdout.splitlines()
+
+
 def test_checkpoint_pointer_names_the_nearest_miss_when_nothing_in_it_fits() -> None:
     # Qwen3-235B-A22B in BF16 (438 GiB of weights) fits no layout of 8 RTX 3090s (192 GiB in
     # all); "best in the checkpoint's own format" must name the BF16 row more memory must

@@ -12,6 +12,7 @@ from planner.report import (
     all_replicas,
     binding_stage_layers,
     errors_beside_verdict,
+    format_kind,
     idle_gpus,
     kv_formula_lines,
     kv_formula_note,
@@ -597,13 +598,13 @@ def _sweep_section(request: PlanRequest) -> None:
     # a row the KV cache caps below the load's concurrency: its clients' wait for a slot
     # beside its speed, only where one is (the column would be empty otherwise)
     capped = any(row.kv_bound for row in result.rows)
-    # rows in another format than the checkpoint's are what-ifs, a column saying which only
-    # where one is (a quantized checkpoint is swept in its own format alone)
+    # rows in another format than the checkpoint's are made at load or what-ifs, a column
+    # saying which only where one is (a quantized checkpoint is swept in its own format alone)
     own_key = checkpoint_scheme(request.model).key
     what_ifs = any(row.quant_key != own_key for row in result.rows)
     table = pd.DataFrame([{
         "format": row.quant_key,
-        **({"checkpoint or what-if": "own" if row.quant_key == own_key else "what-if"}
+        **({"own, at load or what-if": format_kind(row.quant_key, own_key)}
            if what_ifs else {}),
         "quantization": row.quant_label, "layout": row.layout.label(),
         "KV dtype": row.kv_cache_dtype, "fits": row.fits,
@@ -643,7 +644,7 @@ def _sweep_section(request: PlanRequest) -> None:
     # as the Recommend page's grid: its label in 190 px put a capped row's "slot wait (s)"
     # out of sight at 1280 px (the label is under More columns, the heatmap and "Use a row").
     key_grid(table, {
-        "format": "format", **({"checkpoint or what-if": "kind"} if what_ifs else {}),
+        "format": "format", **({"own, at load or what-if": "kind"} if what_ifs else {}),
         "layout": "layout", "KV dtype": "KV", "fits": "fits",
         "ceiling (tokens)": "ceiling", "concurrency": "conc.", "TPOT (ms)": "TPOT ms",
         "output tok/s": "tok/s", "TTFT (ms)": "TTFT ms", "at concurrency": "at conc.",
