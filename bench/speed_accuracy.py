@@ -246,15 +246,16 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
     return [r for i, r in enumerate(out) if i not in set(fast)]
 
 
-SGLANG_REQUEST_OVERHEAD_MS = 184.0
+SGLANG_REQUEST_OVERHEAD_MS = 212.0
 """SGLang's request overhead (its tokenizer, scheduler and detokenizer processes talk over
 ZMQ; TTFT at low concurrency is 2-4x the prefill arithmetic): the serving stack's own fixed
 cost, fitted on the fit split's SGLang rows like FITTED.request_overhead_ms on vLLM's. The
 planner plans vLLM only; this serves to read the SGLang rows without biasing vLLM's. Refit
 2026-12-02 (171 -> 160 ms) when the rows, planned at the default release, began to wait 2
 decode steps under its async scheduling (step.steps_ahead); unchanged by the first 2026-12-04
-refit; 160 -> 184 ms by the second, on the fit rows of the split by model identity."""
-SGLANG_QUEUE_SHARE = 0.102
+refit; 160 -> 184 ms by the second, on the fit rows of the split by model identity; 184 ->
+212 ms (211.6) by the 2026-12-05 refit on the 846 fit rows, Qwen3.5-397B-A17B's among them."""
+SGLANG_QUEUE_SHARE = 0.097
 """SGLang's share of the other requests' prefills a new request waits behind, fitted on the
 fit split's SGLang rows like FITTED.queue_share on vLLM's: SGLang schedules differently (a
 prefill runs as its own batch ahead of the running decodes, and a request is admitted only
@@ -262,7 +263,7 @@ when the KV cache can also hold a reserved share of every running request's rema
 output: scheduler.py get_new_batch_prefill, schedule_policy.py PrefillAdder), and its TTFT
 grows faster with concurrency than vLLM's; one shared share let those rows set vLLM's.
 Refit 2026-12-04 with FITTED (0.099 -> 0.097), and again on the split by model identity
-(0.097 -> 0.102)."""
+(0.097 -> 0.102), and on the 846 fit rows of 2026-12-05 (0.102 -> 0.097)."""
 SGLANG = {"request_overhead_ms": SGLANG_REQUEST_OVERHEAD_MS, "queue_share": SGLANG_QUEUE_SHARE}
 """The coefficients that differ when reading SGLang rows."""
 

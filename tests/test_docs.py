@@ -560,8 +560,9 @@ def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) 
     README's list was shortened) quotes recommend's pick for Qwen3-30B-A3B at 1,000
     requests/s on H100 (up to 1,024 GPUs); it said 1,024,023 output tokens/s, 34,033 requests
     in flight, TTFT 2,234 ms and TPOT 31.1 ms after the speed model moved them (1,024,022,
-    33,521, 2,118 ms, 30.7 ms), and 1,024,013, 40,303, 2,540 ms and 36.9 ms before the
-    experts' share under EP became the busiest rank's. About 2 s."""
+    33,521, 2,118 ms, 30.7 ms), 1,024,013, 40,303, 2,540 ms and 36.9 ms before the
+    experts' share under EP became the busiest rank's, and 1,024,019, 40,697, 2,572 ms and
+    37.2 ms before the refit on the 846 fit rows. About 2 s."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -14,17 +14,19 @@ def number(text: str) -> float:
 def test_seed_shows_speed_beside_memory() -> None:
     # the seed (TP=8 + EP on 8 RTX 3090, 1,024 in / 1,024 out, one request), worked by hand in
     # tests/planner/serving/test_speed_seed.py (its formulas at the coefficients refit on
-    # 2026-12-05 without the refused calibration series, each MoE layer waiting for the busiest
-    # EP rank): TPOT 22.328 ms, TTFT 0.8800 s of which the prefill is 855.05 ms; so 1,000 /
-    # 22.328 = 44.8 tokens/s per request, 1,024 / 0.85505 s = 1,198 prefill tokens/s, and 1 /
-    # (22.328 ms + 879.96 ms / 1,024 tokens = 23.187 ms) = 43.1 tokens/s in all (its time to
-    # first token counts against the one request; 870 ms, 20.5 ms, 48.8, 46.9 and 1,212 with
-    # the mean rank's share of the experts)
+    # 2026-12-05 on the 846 fit rows, each MoE layer waiting for the busiest EP rank): TPOT
+    # 22.152 ms, TTFT 0.8846 s of which the prefill is 860.42 ms (884.63 less the host's 19.1
+    # ms + 4.99 us x 1,024 = 24.21 ms); so 1,000 / 22.152 = 45.1 tokens/s per request, 1,024 /
+    # 0.86042 s = 1,190 prefill tokens/s, and 1 / (22.152 ms + 884.63 ms / 1,024 tokens =
+    # 23.016 ms) = 43.4 tokens/s in all (its time to first token counts against the one
+    # request; 880 ms, 22.3 ms, 44.8, 43.1 and 1,198 before that refit, at 56.3 + 23.5 us
+    # per-layer overheads, 0.238, 19.9 ms and 4.89 us; 870 ms, 20.5 ms, 48.8, 46.9 and 1,212
+    # with the mean rank's share of the experts)
     at = open_page()
     assert not at.exception
     assert [metric(at, label) for label in ("TTFT", "TPOT", "Tokens/s per request",
                                             "Output tokens/s at 1", "Prefill tokens/s")] == [
-        "880 ms", "22.3 ms", "44.8", "43.1", "1,198"]
+        "885 ms", "22.2 ms", "45.1", "43.4", "1,190"]
     # the first screen builds the memory bar only; each curve when its tab is opened
     assert len(at.get("plotly_chart")) == 1
     show_chart(at, "Throughput and latency")
@@ -166,24 +168,25 @@ def test_a_cap_of_one_request_reads_in_the_singular() -> None:
 
 def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
     # Qwen3-8B on 2 RTX 3090s: the sweep over their own PCIe link without P2P gives the TP=2
-    # fp8 row (its first: GPTQ int4) TPOT 6.3 ms, TTFT 266 ms; the CLI's `sweep --link nvlink`
-    # gives it 5.8 ms and 159 ms (TP's all-reduce over NVLink). The sweep was kept by the
+    # fp8 row (its first: GPTQ int4) TPOT 6.3 ms, TTFT 265 ms; the CLI's `sweep --link nvlink`
+    # gives it 5.7 ms and 159 ms (TP's all-reduce over NVLink). The sweep was kept by the
     # cluster's source line, "preset: 2x NVIDIA GeForce RTX 3090", which names no link, so the
     # PCIe table stayed on the page after the Hardware page's link became NVLink.
     # By hand (config.json: 36 layers, hidden 4,096, 32 heads, 8 KV heads x 128, MLP 12,288,
     # vocab 151,936; per GPU 96,468,992 weights a layer x 36 at 0.51953125 B + the 16-bit
     # lm_head half, 622.33 MB, + norms = 2.427 GB; test_speed_seed.py's 3090 figures and
-    # the coefficients refit on 2026-12-05): decode = 2.427 GB / (936 GB/s x 0.9) 2.881 ms + KV
-    # 1,536 x 36,864 B / (936 x 0.707) 0.086 ms + 56.3 us x 36 x 1,980/1,695 = 2.368 ms
-    # overhead + 72 all-reduces of 8,192 B: PCIe through host 72 x (6 + 2 x 3 us + 8,192 B /
-    # 5.0732 GB/s) = 0.980 ms -> 6.315 ms; NVLink 3 (112.5 / 2 x 0.8 = 45 GB/s, vLLM's custom
-    # all-reduce) 72 x (4.5 + 1.3 us + 8,192 B / 45 GB/s) = 0.431 ms -> 5.77 ms. TTFT = 19.9 ms
-    # + 4.89 us x 1,024 (24.907 ms) + 2.368 ms + compute (2 x 1,024 x 3,473 M + the lm_head on
-    # one token + causal attention) 7.2677e12 FLOP / (71 x 0.86620 TFLOP/s) = 118.174 ms (+
-    # softmax 0.136 ms) + 72 all-reduces of 8 MiB: PCIe 72 x 1.6655 ms = 119.916 ms -> 265.501
-    # ms, shown 266 (0.001 ms above the rounding's half: 265 at the 19.5 ms request overhead
-    # before the 2026-12-05 refit, 265.10 ms); NVLink (NCCL's ring from 8 MiB, 2 hops x 2 us)
-    # 72 x 0.1904 ms = 13.71 ms -> 159.3 ms. (6.5, 260 and 5.9, 154 before the 2026-12-04
+    # the coefficients refit on 2026-12-05 on the 846 fit rows): decode = 2.427 GB / (936 GB/s
+    # x 0.9, weight-only) 2.881 ms + KV 1,536 x 36,864 B / (936 x 0.707) 0.086 ms + 55.2 us x
+    # 36 x 1,980/1,695 = 2.321 ms overhead + 72 all-reduces of 8,192 B: PCIe through host 72
+    # x (6 + 2 x 3 us + 8,192 B / 5.0732 GB/s) = 0.980 ms -> 6.268 ms; NVLink 3 (112.5 / 2 x
+    # 0.8 = 45 GB/s, vLLM's custom all-reduce) 72 x (4.5 + 1.3 us + 8,192 B / 45 GB/s) = 0.431
+    # ms -> 5.72 ms. TTFT = 19.1 ms + 4.99 us x 1,024 (24.210 ms) + 2.321 ms + compute (2 x
+    # 1,024 x 3,473 M + the lm_head on one token + causal attention) 7.2677e12 FLOP / (71 x
+    # 0.86620 TFLOP/s) = 118.174 ms (+ softmax 0.136 ms) + 72 all-reduces of 8 MiB: PCIe 72 x
+    # 1.6655 ms = 119.916 ms -> 264.757 ms, shown 265 (265.501, shown 266, at 56.3 us, 19.9
+    # ms and 4.89 us before the refit on the 846 fit rows; 265.10 at the 19.5 ms request
+    # overhead before that); NVLink (NCCL's ring from 8 MiB, 2 hops x 2 us) 72 x 0.1904 ms =
+    # 13.71 ms -> 158.55 ms. (6.5, 260 and 5.9, 154 before the 2026-12-04
     # refit: the same sums at the 2026-12-01 coefficients.) Qwen3-8B is dense: the expert
     # compute factor does not enter.
     def tp2_fp8(at) -> tuple[float, float]:
@@ -193,7 +196,7 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
 
     at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="2")
     at.button(key="plan.run_sweep").click().run()
-    assert tp2_fp8(at) == (6.3, 266)
+    assert tp2_fp8(at) == (6.3, 265)
     at.switch_page("ui/pages/hardware.py")
     at.run()
     at.radio(key="hw.intra_node_link").set_value("nvlink").run()
@@ -204,7 +207,7 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
     assert any(c.value.startswith("Plans every quantization x layout x KV dtype")
                for c in at.caption)
     at.button(key="plan.run_sweep").click().run()
-    assert tp2_fp8(at) == (5.8, 159)
+    assert tp2_fp8(at) == (5.7, 159)  # 5.72 ms, 158.55 ms by hand above
 
 
 def test_the_kernel_path_names_fp16_on_a_gpu_without_bfloat16() -> None:

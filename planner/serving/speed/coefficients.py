@@ -77,24 +77,36 @@ class SpeedCoefficients(BaseModel):
 
 
 FITTED = SpeedCoefficients(
-    bandwidth_efficiency={"bf16": 0.9, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
+    bandwidth_efficiency={"bf16": 0.9, "fp8": 0.865, "fp4": 0.9, "weight-only": 0.9},
     expert_bandwidth_factor=0.901,
     moe_kernel_bandwidth_factor={"flashinfer-trtllm-mxfp4": 1.0},
     moe_kernel_compute_factor={"flashinfer-trtllm-mxfp4": 1.2, "triton-mxfp4": 0.374},
-    moe_kernel_layer_overhead_us={"deepgemm-moe": 50.8},
-    marlin_moe_bytes_per_fp32_flop=0.0403,
+    moe_kernel_layer_overhead_us={"deepgemm-moe": 49.8},
+    marlin_moe_bytes_per_fp32_flop=0.0395,
     kv_bandwidth_efficiency=0.707,
     compute_efficiency=0.636,
-    expert_compute_factor=0.238,
+    expert_compute_factor=0.233,
     link_efficiency=0.8,
-    layer_overhead_us=56.3,
-    moe_layer_overhead_us=23.5,
-    indexer_layer_overhead_us=81.3,
-    request_overhead_ms=19.9,
-    prompt_token_overhead_us=4.89,
+    layer_overhead_us=55.2,
+    moe_layer_overhead_us=23.0,
+    indexer_layer_overhead_us=79.7,
+    request_overhead_ms=19.1,
+    prompt_token_overhead_us=4.99,
     queue_share=0.0784,
     prefill_interference=1.0,
-    source="refit 2026-12-05 by `python bench/speed_accuracy.py --fit` (12.5 min at load 3-11) "
+    source="refit 2026-12-05 by `python bench/speed_accuracy.py --fit` (6.5 min at load 3.5) on "
+    "the 846 fit rows of the split, Qwen3.5-397B-A17B's 134 among them (planned since its "
+    "config joined the catalog, d5e6037f; the fit before had 712), each MoE layer waiting for "
+    "the busiest EP rank's share of the routed experts (40936746): fp8 bandwidth 0.9 -> 0.865, "
+    "Marlin MoE 0.0403 -> 0.0395 B per FP32 FLOP, expert compute factor 0.238 -> 0.2333, "
+    "per-layer overhead 56.3 -> 55.20 us, MoE layer 23.5 -> 23.04 us, DeepGEMM MoE layer 50.8 "
+    "-> 49.80 us, indexer 81.3 -> 79.71 us, request 19.9 -> 19.13 ms, prompt token 4.89 -> "
+    "4.988 us, SGLang's request overhead 184 -> 211.6 ms and queue share 0.102 -> 0.097; the "
+    "rest did not move; rounded to 3 digits (0.865, 0.0395, 0.233, 55.2, 23.0, 49.8, 79.7, "
+    "19.1, 4.99; SGLang 212, 0.097). Fit loss 0.2148 -> 0.2144 (0.21481 -> 0.21441 at the "
+    "rounded figures); held-out (359 rows) TPOT median 9.66 -> 9.80 %, TTFT 16.71 -> 15.04 %. "
+    "bf16 stays at 0.9 (not fitted: no 16-bit row; FITTED's docstring). Before it, "
+    "refit 2026-12-05 by `python bench/speed_accuracy.py --fit` (12.5 min at load 3-11) "
     "on the 712 fit rows left once the bench dropped the MiniMax-M2.5 FP8 series vLLM 0.18.0 "
     "refuses at TP=8 without EP (12 of the 724 it was fitted on before; de973bc6), with B300's "
     "rows at its 2,032 MHz clock (scaled by 1980/2032 since 2026-12-05, fitted at 1 before): "
@@ -130,7 +142,8 @@ FITTED = SpeedCoefficients(
     "vLLM replicates on every TP rank counted whole in the compute terms "
     "(weights.rank_dense_params). bf16 not fitted: no row carries 16-bit weights (every one is "
     "FP8, NVFP4, MXFP4 or int4), set 2026-12-01 to the 0.9 the dense FP8 rows fit (it was a "
-    "0.75 start value the fit could not move; see FITTED's docstring); fp8 at the 0.9 bound; "
+    "0.75 start value the fit could not move; see FITTED's docstring); fp8 at the 0.9 bound "
+    "until the refit on the 846 fit rows; "
     "weight-only not fitted (its only rows, Kimi-K2.5 int4 MoE, would set every consumer "
     "GPTQ/AWQ figure) and held at the 0.9 bound like fp4; FlashInfer's TRT-LLM MXFP4 MoE at its "
     "physical bounds (experts read at 0.9 of the bandwidth, multiplied at 0.636 x 1.2 = 0.76 of "
@@ -139,7 +152,8 @@ FITTED = SpeedCoefficients(
     "0.0002)",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
-bf16: 16-bit weights are read at the fp8 rows' fitted 0.9: a decode GEMM
+bf16: 16-bit weights are read at 0.9, the fp8 rows' fitted figure from 2026-12-01 until the
+refit of 2026-12-05 on the 846 fit rows (0.865 since; bf16 not refitted with it): a decode GEMM
 streams its weights at the memory's rate whatever their width, and no calibration row carries
 16-bit weights to say otherwise (the bench prints the same figures at 0.75 and 0.9). The 0.75
 start it replaced over-estimated TPOT by 13-29 % on every dense BF16 run at TP=1 that
@@ -166,7 +180,8 @@ FITTED_ON = ("fitted by bench/speed_accuracy.py --fit on the fit rows of "
 """Where FITTED's coefficients come from, as the speed terms' notes name it."""
 
 EFFICIENCY_BASIS: dict[KernelFamily, str] = {
-    "bf16": "not fitted (no 16-bit calibration row): the fp8 rows' fitted figure",
+    "bf16": "not fitted (no 16-bit calibration row): the fp8 rows' fitted figure until "
+            "2026-12-05 (0.865 since)",
     "fp8": "fitted",
     "fp4": "fitted",
     "weight-only": "not fitted: Marlin's own kernel timings (IST-DASLab/marlin_artifact "

@@ -409,7 +409,7 @@ def measured_moe_rate(ctx: Context) -> float | None:
     """FLOP/s of 16-bit routed experts on vLLM's fused-MoE path where the GPU has a measured
     rate for it (GpuSpec.measured_bf16_moe_tflops), else None. Only there: the fitted factor
     comes from FP8/NVFP4/MXFP4 expert rows (no calibration row has 16-bit experts), and the
-    A100's measured BF16 rate is 2.8x what it gives (145.7 against 312 x 0.698 x 0.238 = 51.8
+    A100's measured BF16 rate is 2.9x what it gives (145.7 against 312 x 0.698 x 0.233 = 50.7
     TFLOP/s). Unquantized experts run Triton's fused_moe there: vLLM's
     select_unquantized_moe_backend (fused_moe/oracle/unquantized.py, 0.19.0) picks a FlashInfer
     backend on CUDA only with VLLM_USE_FLASHINFER_MOE_FP16 (default off; its CUTLASS one also

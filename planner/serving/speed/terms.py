@@ -213,7 +213,7 @@ def _no_exp_rate(ctx: Context) -> str:
 
 def _per_layer(ctx: Context, s) -> tuple[str, Inputs]:
     """The per-layer overheads of stage `s` x the clock factor (step.clock_factor), in its
-    numbers, "56.3 us x 94 layers x 1980/1410 MHz (...)", and its inputs."""
+    numbers, "55.2 us x 94 layers x 1980/1410 MHz (...)", and its inputs."""
     c = ctx.c
     terms = [f"{c.layer_overhead_us:g} us x {s.layers} layers"]
     inputs: Inputs = {"layer_overhead_us": c.layer_overhead_us, "layers": s.layers}

@@ -273,12 +273,14 @@ def _glm5(load: ServingLoad, spec=GLM5):
 def test_sparse_attention_layers_pay_the_indexer_overhead() -> None:
     # GLM-5 config.json: 78 layers, every one MLA with a DSA indexer (index_n_heads 32,
     # index_head_dim 128, index_topk 2048), the first 3 dense (first_k_dense_replace), 75 MoE:
-    # overhead per decode step = 78 x (56.3 + 81.3) us + 75 x 23.5 us = 12,495.3 us
+    # overhead per decode step = 78 x (55.2 + 79.7) us + 75 x 23.0 us = 10,522.2 + 1,725.0
+    # = 12,247.2 us (12,495.3 at 56.3, 81.3 and 23.5 us before the refit of 2026-12-05 on the
+    # 846 fit rows)
     est = _glm5(ServingLoad(input_len=1024, output_len=1024))
     overhead = next(t for t in est.terms if t.key == "step_overhead")
     expected_us = (78 * (FITTED.layer_overhead_us + FITTED.indexer_layer_overhead_us)
                    + 75 * FITTED.moe_layer_overhead_us)
-    assert pytest.approx(12495.3, abs=0.02) == expected_us
+    assert pytest.approx(12247.2, abs=0.02) == expected_us
     assert overhead.value == pytest.approx(expected_us / 1000)
     assert "78 indexer layers" in overhead.formula
 
@@ -290,11 +292,12 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
     #            x 0.6228, the B200's compute efficiency: gemm_rates.B200_EFF) = 61.20 ms
     # DSA:       the same over the top 2,048 tokens = 15.30 ms, + the indexer on every token
     #            (32 heads x 128, replicated on every rank) 2 x 16,384 x 8,192 x 4,096 x 78
-    #            = 8.576e13 FLOP at FP8 (4,500 x 0.6228) = 30.60 ms, + 78 x 81.3 us = 6.34 ms
+    #            = 8.576e13 FLOP at FP8 (4,500 x 0.6228) = 30.60 ms, + 78 x 79.7 us = 6.22 ms
     # softmax:   one exponential per head per key seen: 16,384 x (8,192 - 2,048) x 8 heads x 78
     #            = 6.281e10 fewer, at the B200's 75 TFLOP/s FP32 / 16 = 4.6875e12 per s
     #            (16 SFU exponentials per SM per clock against 128 FP32 lanes) = 13.40 ms
-    # -> DSA saves 61.20 - 15.30 - 30.60 - 6.34 + 13.40 = 22.36 ms of this prefill
+    # -> DSA saves 61.20 - 15.30 - 30.60 - 6.22 + 13.40 = 22.48 ms of this prefill (22.36 at
+    # the 81.3 us indexer overhead before the 2026-12-05 refit on the 846 fit rows)
     layers = [layer.model_copy(update={"mixer": layer.mixer.model_copy(
         update={"index_topk": None})}) for layer in GLM5.layers]
     dense = GLM5.model_copy(update={"layers": layers})
@@ -305,12 +308,12 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
     softmax_ms = 16384 * (8192 - 2048) * 8 * 78 / (75e12 / 16) * 1e3  # 13.40
     saved_ms = attention_ms * (1 - 2048 / 8192) - indexer_ms \
         - 78 * FITTED.indexer_layer_overhead_us / 1e3 + softmax_ms
-    assert pytest.approx(22.36, abs=0.01) == saved_ms  # the coefficients worked above
+    assert pytest.approx(22.48, abs=0.01) == saved_ms  # the coefficients worked above
     full, sparse = _glm5(load, dense), _glm5(load)
     full_softmax, sparse_softmax = (next(t.value for t in e.terms if t.key == "prefill_softmax")
                                     for e in (full, sparse))
     assert full_softmax - sparse_softmax == pytest.approx(13.40, abs=0.01)
-    assert full.prefill_ms - sparse.prefill_ms == pytest.approx(22.36, abs=0.01)
+    assert full.prefill_ms - sparse.prefill_ms == pytest.approx(22.48, abs=0.01)
 
 
 @pytest.mark.parametrize(("gpu", "softmax_ms"), [
@@ -355,8 +358,9 @@ def test_v100_speed_terms_use_its_fp32_rate_and_clock() -> None:
     # float16), one 1,024-token prompt (mean causal
     # context 512): 1,024 x 512 x 32 query heads x 32 layers = 536,870,912 exponentials at
     # SMs x clock x 16 SFU lanes = 15.7 TFLOP/s / (2 x 64 FP32 lanes) x 16 = 1.9625e12 per s
-    # (80 SMs x 1.53 GHz x 16 = 1.958e12) -> 0.27357 ms. Per-layer overheads: 32 x 56.3 us x
-    # 1,980 / 1,530 = 1,801.6 x 1.294118 = 2,331.482 us.
+    # (80 SMs x 1.53 GHz x 16 = 1.958e12) -> 0.27357 ms. Per-layer overheads: 32 x 55.2 us x
+    # 1,980 / 1,530 = 1,766.4 x 1.294118 = 2,285.929 us (2,331.482 at 56.3 us before the
+    # 2026-12-05 refit on the 846 fit rows).
     request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
                           cluster=preset_cluster("v100-32gb", 1), layout=ParallelLayout(tp=1),
                           engine=EngineSettings(max_model_len=4096, vllm_version="0.19.0"))
@@ -365,26 +369,27 @@ def test_v100_speed_terms_use_its_fp32_rate_and_clock() -> None:
     assert softmax.value == pytest.approx(0.27357, rel=1e-4)
     assert "1.962e12 exp/s (SMs x clock = 15.7 FP32 TFLOP/s / (2 x 64" in softmax.formula
     overhead = next(t for t in est.terms if t.key == "step_overhead")
-    assert overhead.value * 1e3 == pytest.approx(2331.482, abs=0.001)
-    assert "56.3 us x 32 layers x 1980/1530 MHz" in overhead.formula
+    assert overhead.value * 1e3 == pytest.approx(2285.929, abs=0.001)
+    assert "55.2 us x 32 layers x 1980/1530 MHz" in overhead.formula
 
 
 @pytest.mark.parametrize(("gpu", "clock_mhz", "overhead_us"), [
-    ("h100-nvl", 1785, 1998.414), ("dgx-spark-gb10", 2418, 1475.256)])
+    ("h100-nvl", 1785, 1959.368), ("dgx-spark-gb10", 2418, 1446.432)])
 def test_h100_nvl_and_gb10_overheads_scale_by_their_own_clocks(gpu: str, clock_mhz: int,
                                                                overhead_us: float) -> None:
     # Neither preset had a boost clock, so the per-layer overheads assumed the calibration
     # GPUs' 1,980 MHz (factor 1). H100 NVL: 1,785 MHz, its CUDA device properties' clockRate;
     # GB10: 2,418 MHz, its deviceQuery's GPU Max Clock rate. Llama-3.1-8B, 32 layers: 32 x
-    # 56.3 us = 1,801.6 us x 1,980 / 1,785 = 1,998.414 us (H100 NVL, x 1.10924), x 1,980 /
-    # 2,418 = 1,475.256 us (GB10, x 0.81886)
+    # 55.2 us = 1,766.4 us x 1,980 / 1,785 = 1,959.368 us (H100 NVL, x 1.109244), x 1,980 /
+    # 2,418 = 1,446.432 us (GB10, x 0.818859); at 56.3 us, before the 2026-12-05 refit on the
+    # 846 fit rows, 1,998.414 and 1,475.256 us
     request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
                           cluster=preset_cluster(gpu, 1), layout=ParallelLayout(tp=1),
                           engine=EngineSettings(max_model_len=4096))
     est = estimate_speed(request, ServingLoad(input_len=128, output_len=16))
     overhead = next(t for t in est.terms if t.key == "step_overhead")
     assert overhead.value * 1e3 == pytest.approx(overhead_us, abs=0.001)
-    assert f"56.3 us x 32 layers x 1980/{clock_mhz} MHz" in overhead.formula
+    assert f"55.2 us x 32 layers x 1980/{clock_mhz} MHz" in overhead.formula
 
 
 def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
@@ -417,17 +422,18 @@ def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
     #   (below 273 x 0.9 = 245.7) = 13.320 ms
     #   experts 36 x 128 x (3 x 2,880 x 2,880 x 17/32 B MXFP4 + 8,640 bf16 biases x 2 B)
     #   = 60,993,699,840 B, 4 of 128 touched: 1,906,053,120 B at 273 x 0.9 x 0.901 = 221.38
-    #   GB/s (below Marlin MoE's 0.0403 x 31 TFLOP/s = 1,249 GB/s) = 8.610 ms
+    #   GB/s (below Marlin MoE's 0.0395 x 31 TFLOP/s = 1,224.5 GB/s) = 8.610 ms
     #   KV 192 tokens x 18 full layers + 128 (the window) x 18 sliding layers, x 8 x 64 x 2 x
     #   2 B = 11,796,480 B / (273 x 0.707 GB/s) = 0.061 ms
-    #   overhead 36 x (56.3 + 23.5 MoE) us x 1,980 / 2,418 MHz = 2,872.8 x 0.818859
-    #   = 2.352 ms; compute 0.43 ms is below
-    #   -> 13.320 + 8.610 + 0.061 + 2.352 = 24.343 ms
+    #   overhead 36 x (55.2 + 23.0 MoE) us x 1,980 / 2,418 MHz = 2,815.2 x 0.818859
+    #   = 2.305 ms; compute 0.43 ms is below
+    #   -> 13.320 + 8.610 + 0.061 + 2.305 = 24.296 ms (24.343 at 56.3 + 23.5 us before the
+    #   2026-12-05 refit on the 846 fit rows)
     oss = PlanRequest(model=_spec("openai/gpt-oss-120b"),
                       cluster=preset_cluster("dgx-spark-gb10", 1), layout=ParallelLayout(tp=1),
                       engine=EngineSettings(max_model_len=4096))
     assert estimate_speed(oss, ServingLoad(input_len=128, output_len=128)).tpot_ms == \
-        pytest.approx(24.343, abs=0.001)
+        pytest.approx(24.296, abs=0.001)
 
 
 def test_deepseek_v3_tp8_reads_and_multiplies_its_replicated_tensors_whole() -> None:
@@ -1103,8 +1109,8 @@ def test_bf16_experts_on_an_a100_compute_at_the_measured_fused_moe_rate_by_hand(
     default 2,048 batched tokens). Its routed experts hold 48 x 8 x 3 x 2,048 x 768 =
     1.812 G parameters a token: 2 x 1.812e9 x 2,048 = 7.42 TFLOP. At the measured BF16
     fused-MoE rate (vLLM PR #40542: 425.2 GFLOP in 2.919 ms = 145.7 TFLOP/s) that is 50.9 ms;
-    at the factor fitted on quantized experts, 312 x 0.698 x 0.238 = 51.8 TFLOP/s, 143.2 ms
-    (0.233 before the 2026-12-05 refit: 50.7 TFLOP/s, 146.3 ms).
+    at the factor fitted on quantized experts, 312 x 0.698 x 0.233 = 50.7 TFLOP/s, 146.3 ms
+    (0.238 between the two 2026-12-05 refits: 51.8 TFLOP/s, 143.2 ms).
     Both chunks are compute-bound (the weight read is about 60 GB at 2,039 GB/s x 0.9), so the
     prefill differs by exactly that."""
     fast, slow = _a100_moe_prefill(measured=True), _a100_moe_prefill(measured=False)
@@ -1147,7 +1153,7 @@ def test_the_decode_formulas_are_the_slowest_stages() -> None:
     """Qwen3-4B over 5 RTX 3090s at PP=5: stages of 7, 7, 7, 8 and 7 layers, the last holding
     the lm_head too (151,936 x 2,560 x 2 B = 0.778 GB). With 28,000-token prompts the KV
     reads rule: the 8-layer stage is the slowest, and the decode terms are its figures. Its
-    fixed overhead: 56.3 us x 8 layers x 1,980 / 1,695 MHz = 0.5261 ms; its
+    fixed overhead: 55.2 us x 8 layers x 1,980 / 1,695 MHz = 0.5159 ms; its
     KV: 8 layers x 8 KV heads x 2 (K, V) x 128 x 2 B = 32,768 B a token. The formulas named
     the heaviest stage by bytes (7 layers, 28,672 B), whose figures the values are not."""
     request = PlanRequest(model=_spec("Qwen/Qwen3-4B"), cluster=preset_cluster("rtx-3090", 5),
@@ -1156,8 +1162,8 @@ def test_the_decode_formulas_are_the_slowest_stages() -> None:
     est = estimate_speed(request, ServingLoad(input_len=28000, output_len=2000, concurrency=64))
     terms = {t.key: t for t in est.terms}
     overhead = terms["step_overhead"]
-    assert overhead.value == pytest.approx(56.3 * 8 * 1980 / 1695 / 1e3)
-    assert "56.3 us x 8 layers x 1980/1695 MHz" in overhead.formula
+    assert overhead.value == pytest.approx(55.2 * 8 * 1980 / 1695 / 1e3)
+    assert "55.2 us x 8 layers x 1980/1695 MHz" in overhead.formula
     assert " x 32,768 B / " in terms["decode_kv"].formula
     # and they say which stage, numbered from 0 as the memory plan's PP stages (its fourth)
     assert terms["decode_step"].note.startswith(

@@ -171,16 +171,17 @@ def test_an_nvlink_ring_marks_its_hop_latency_as_an_estimate() -> None:
 
 
 def test_the_fixed_overhead_shows_the_fitted_per_layer_figure_and_the_clocks() -> None:
-    # Qwen3-8B (36 layers) at PP=2: stages of 18. 56.3 us (fitted) x 18 x 1,980 MHz (the
-    # H100/H200/B200 boost clock) / 1,695 MHz (the RTX 3090's) = 1,183.79 us; no per-step
+    # Qwen3-8B (36 layers) at PP=2: stages of 18. 55.2 us (fitted) x 18 = 993.6 us x 1,980 MHz
+    # (the H100/H200/B200 boost clock) / 1,695 MHz (the RTX 3090's) = 1,160.665 us (1,183.79
+    # at 56.3 us before the 2026-12-05 refit on the 846 fit rows); no per-step
     # term (it fitted to 0 and was dropped), so no "/ PP 2"
     terms = _terms("Qwen/Qwen3-8B", "rtx-3090", 4, ParallelLayout(tp=2, pp=2), ServingLoad())
     overhead = terms["step_overhead"]
-    assert overhead.value == pytest.approx(1.18379, abs=1e-5)
+    assert overhead.value == pytest.approx(1.16067, abs=1e-5)
     assert overhead.formula == (
-        "fitted 56.3 us x 18 layers x 1980/1695 MHz (the H100/H200/B200 boost clock the "
-        "overheads were fitted at / the NVIDIA GeForce RTX 3090's) = 1.184 ms")
-    assert overhead.inputs == {"layer_overhead_us": "56.3", "layers": "18",
+        "fitted 55.2 us x 18 layers x 1980/1695 MHz (the H100/H200/B200 boost clock the "
+        "overheads were fitted at / the NVIDIA GeForce RTX 3090's) = 1.161 ms")
+    assert overhead.inputs == {"layer_overhead_us": "55.2", "layers": "18",
                                "calibration_clock_mhz": "1980", "clock_factor": "1.16814",
                                "gpu_clock_mhz": "1695"}
     assert "perf-silicon-aic.csv" in overhead.note  # where it was fitted
@@ -209,11 +210,12 @@ def test_the_reference_clock_is_the_clock_of_the_calibration_gpus_it_names() -> 
 
 
 def test_the_overheads_clock_scaling_on_an_amd_gpu_is_marked_unverified() -> None:
-    # MI300X: 2,100 MHz (AMD's page); Qwen3-8B's 36 layers x 56.3 us x 1,980 / 2,100 =
-    # 1,911.0 us, scaled from NVIDIA-fitted overheads, which no AMD run has checked
+    # MI300X: 2,100 MHz (AMD's page); Qwen3-8B's 36 layers x 55.2 us x 1,980 / 2,100 =
+    # 1,987.2 x 0.942857 = 1,873.6 us (1,911.0 at 56.3 us before the 2026-12-05 refit),
+    # scaled from NVIDIA-fitted overheads, which no AMD run has checked
     overhead = _terms("Qwen/Qwen3-8B", "mi300x", 1, ParallelLayout(), ServingLoad())[
         "step_overhead"]
-    assert overhead.value == pytest.approx(36 * 56.3 * 1980 / 2100 / 1e3)
+    assert overhead.value == pytest.approx(36 * 55.2 * 1980 / 2100 / 1e3)
     assert "x 1980/2100 MHz" in overhead.formula
     assert overhead.note.endswith("the overheads were fitted on NVIDIA GPUs: their scaling by "
                                   "the clock is unverified on AMD GPUs")

@@ -111,11 +111,11 @@ def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
 
 
 def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
-    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 80 x 56.3 us = 4,504.0 us;
+    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 80 x 55.2 us = 4,416.0 us;
     # Qwen3-235B-A22B-FP8 at TP=8 + EP (whole experts: DEEPSEEK_V3; no DeepGEMM padding on
     # 0.15.0): 94 MoE layers,
-    # 94 x (56.3 + 23.5) = 7,501.2 us at the coefficients refitted on 2026-12-04
-    # (the split by model identity)
+    # 94 x (55.2 + 23.0) = 7,350.8 us at the coefficients refitted on 2026-12-05 on the 846
+    # fit rows (4,504.0 and 94 x (56.3 + 23.5) = 7,501.2 us before)
     llama = _spec("meta-llama/Meta-Llama-3.1-70B")
     request = PlanRequest(model=llama, cluster=preset_cluster("h200", 8),
                           layout=ParallelLayout(tp=8), engine=EngineSettings(max_model_len=4096))
@@ -126,16 +126,17 @@ def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
                         for e in (dense, moe))
     assert dense_us == pytest.approx(80 * c.layer_overhead_us)
     assert moe_us == pytest.approx(94 * (c.layer_overhead_us + c.moe_layer_overhead_us))
-    assert (dense_us, moe_us) == pytest.approx((4504.0, 7501.2), abs=0.02)
+    assert (dense_us, moe_us) == pytest.approx((4416.0, 7350.8), abs=0.02)
 
 
 def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
     # A100 80GB SXM boosts at 1,410 MHz (A100 deviceQuery: "GPU Max Clock rate: 1410 MHz"), the
     # calibration GPUs at 1,980 MHz: each small kernel's cycles take 1,980 / 1,410 = 1.40426 x
-    # as long. Llama-3.1-70B (80 dense layers) at TP=8: 80 x 56.3 us x 1.40426 = 4,504 x
-    # 1,980 / 1,410 = 6,324.766 us. B300 boosts at 2,032 MHz (AWS: 'P6-B300 instances: sudo
-    # nvidia-smi -ac 3996,2032'): 4,504 x 1,980 / 2,032 = 4,388.740 us. H20's preset has no
-    # clock: the calibration clock is assumed, 4,504 us.
+    # as long. Llama-3.1-70B (80 dense layers) at TP=8: 80 x 55.2 us x 1.40426 = 4,416 x
+    # 1,980 / 1,410 = 6,201.191 us. B300 boosts at 2,032 MHz (AWS: 'P6-B300 instances: sudo
+    # nvidia-smi -ac 3996,2032'): 4,416 x 1,980 / 2,032 = 4,302.992 us. H20's preset has no
+    # clock: the calibration clock is assumed, 4,416 us. (At 56.3 us, before the 2026-12-05
+    # refit on the 846 fit rows: 6,324.766, 4,388.740 and 4,504 us.)
     llama = _spec("meta-llama/Meta-Llama-3.1-70B")
 
     def overhead(gpu: str):
@@ -145,11 +146,11 @@ def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
         return next(t for t in estimate_speed(request).terms if t.key == "step_overhead")
 
     a100, b300, h20 = overhead("a100-80gb"), overhead("b300"), overhead("h20")
-    assert a100.value * 1e3 == pytest.approx(6324.766, abs=0.001)
-    assert "56.3 us x 80 layers x 1980/1410 MHz" in a100.formula
-    assert b300.value * 1e3 == pytest.approx(4388.740, abs=0.001)
-    assert "56.3 us x 80 layers x 1980/2032 MHz" in b300.formula
-    assert h20.value * 1e3 == pytest.approx(4504.0, abs=0.001)
+    assert a100.value * 1e3 == pytest.approx(6201.191, abs=0.001)
+    assert "55.2 us x 80 layers x 1980/1410 MHz" in a100.formula
+    assert b300.value * 1e3 == pytest.approx(4302.992, abs=0.001)
+    assert "55.2 us x 80 layers x 1980/2032 MHz" in b300.formula
+    assert h20.value * 1e3 == pytest.approx(4416.0, abs=0.001)
     assert ("clock unknown: 1980 MHz assumed, the H100/H200/B200 boost clock the overheads were "
             "fitted at") in h20.formula
 
@@ -203,21 +204,23 @@ def test_flashinfer_mxfp4_moe_launches_none_of_vllms_fused_moe_kernels() -> None
     # gpt-oss-120b config.json: 36 layers, every one MoE. On B200 vLLM hands the router logits
     # to FlashInfer's trtllm_fp4_block_scale_moe, which routes and finalizes itself: no
     # per-MoE-layer overhead; on H200 (triton_kernels) every MoE layer pays it:
-    # 36 x 56.3 = 2,026.8 us against 36 x (56.3 + 23.5) = 2,872.8 us
+    # 36 x 55.2 = 1,987.2 us against 36 x (55.2 + 23.0) = 2,815.2 us (2,026.8 and 2,872.8 at
+    # 56.3 and 23.5 us before the 2026-12-05 refit on the 846 fit rows)
     b200, h200 = _gpt_oss_overhead("b200"), _gpt_oss_overhead("h200")
-    assert b200.value == pytest.approx(2.0268)
-    assert h200.value == pytest.approx(2.8728)
+    assert b200.value == pytest.approx(1.9872)
+    assert h200.value == pytest.approx(2.8152)
     # the formula names the MoE-layer term only where it is charged
     assert "MoE layers" not in b200.formula
-    assert "23.5 us x 36 MoE layers" in h200.formula
+    assert "23 us x 36 MoE layers" in h200.formula  # 23.0, as the formula writes it
 
 
 def test_eager_overhead_names_its_factor() -> None:
     # --enforce-eager: the per-layer overhead x EAGER_LAYER_OVERHEAD_FACTOR 3:
-    # 36 x 56.3 x 3 = 6,080.4 us on B200 (1,980 MHz, factor 1)
+    # 36 x 55.2 x 3 = 5,961.6 us on B200 (1,980 MHz, factor 1; 6,080.4 at 56.3 us before the
+    # 2026-12-05 refit on the 846 fit rows)
     eager = _gpt_oss_overhead("b200", enforce_eager=True)
-    assert eager.value == pytest.approx(6.0804)
-    assert ("x 3 (--enforce-eager: no CUDA graphs; estimated, unverified) = 6.080 ms"
+    assert eager.value == pytest.approx(5.9616)
+    assert ("x 3 (--enforce-eager: no CUDA graphs; estimated, unverified) = 5.962 ms"
             in eager.formula)
 
 
@@ -247,7 +250,7 @@ def test_marlin_moe_rate_follows_sms_x_clock_not_fp32_lanes() -> None:
     # The coefficient was fitted on 128-lane SMs (H200, B200), where it multiplies the
     # datasheet FP32 figure; A100's SMs have 64 FP32 lanes (CUDA C++ Programming Guide,
     # "Compute Capability 8.x"), so at its 108 SMs x 1.41 GHz it counts 19.5 x 128 / 64 = 39
-    # TFLOP/s (108 x 1.41 GHz x 256 = 38.98), not 19.5: 0.0403 x 39 = 1,572 GB/s
+    # TFLOP/s (108 x 1.41 GHz x 256 = 38.98), not 19.5: 0.0395 x 39 = 1,540.5 GB/s
     assert marlin_fp32_tflops(gpu_preset("h200")) == 67.0
     assert marlin_fp32_tflops(gpu_preset("a100-80gb")) == 39.0
     # A10G: 128-lane SMs, 80 x 1.71 GHz x 256 = 35.02 as its FP32 figure
@@ -441,8 +444,9 @@ def test_deepgemm_moe_needs_the_minimax_router_and_block_fp8() -> None:
 def test_deepgemm_moe_layers_pay_their_own_overhead() -> None:
     # MiniMax-M2.5 config.json: 62 layers, all MoE (no first_k_dense_replace). B200 runs at the
     # calibration clock (1,980 MHz), so no clock factor. On 0.17.0 (DeepGEMM's MoE):
-    # 62 x (56.3 + 50.8) = 6,640.2 us; on 0.19.0 (TRT-LLM's modular experts, vLLM's own
-    # routing kernels, the default 23.5 us): 62 x (56.3 + 23.5) = 4,947.6 us
+    # 62 x (55.2 + 49.8) = 6,510.0 us; on 0.19.0 (TRT-LLM's modular experts, vLLM's own
+    # routing kernels, the default 23.0 us): 62 x (55.2 + 23.0) = 4,848.4 us (6,640.2 and
+    # 4,947.6 at 56.3, 50.8 and 23.5 us before the 2026-12-05 refit on the 846 fit rows)
     minimax = _spec("MiniMaxAI/MiniMax-M2.5")
 
     def overhead_us(version: str) -> float:
@@ -452,9 +456,9 @@ def test_deepgemm_moe_layers_pay_their_own_overhead() -> None:
         est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
         return next(t.value for t in est.terms if t.key == "step_overhead") * 1e3
 
-    assert FITTED.moe_kernel_layer_overhead_us == {"deepgemm-moe": 50.8}
-    assert overhead_us("0.17.0") == pytest.approx(6640.2, abs=0.01)
-    assert overhead_us("0.19.0") == pytest.approx(4947.6, abs=0.01)
+    assert FITTED.moe_kernel_layer_overhead_us == {"deepgemm-moe": 49.8}
+    assert overhead_us("0.17.0") == pytest.approx(6510.0, abs=0.01)
+    assert overhead_us("0.19.0") == pytest.approx(4848.4, abs=0.01)
 
 
 def test_the_speed_model_reads_bf16_experts_as_trtllm_pads_them() -> None:
