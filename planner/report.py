@@ -920,8 +920,10 @@ def _summary(inputs: ReportInputs) -> list[str]:
         speed = "" if best.output_tokens_per_s is None else (
             f"; TPOT {tpot_text(best.tpot_ms)}, {best.output_tokens_per_s:,.0f} output tokens/s "
             f"at {counted(best.speed_concurrency, 'request')}")
+        kind = format_kind(best.quant_key, checkpoint_scheme(inputs.model).key)
         lines.append(f"- Best in the sweep (by {inputs.sweep.objective}): " + md_escape(
-            f"{best.quant_label}, {best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
+            f"{best.quant_label}{'' if kind == 'own' else f' ({kind})'}, "
+            f"{best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
             f"{best.max_context_tokens:,} tokens, concurrency {sweep_concurrency(best)}"
             + speed))
     return lines
@@ -1460,13 +1462,19 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
                 order += ", then the rows vLLM refuses for another reason"
         lines += [f"Top {len(shown)} of {len(result.rows)} valid configurations ({order}); "
                   f"{md_escape(sweep_speed_note(result))}:", ""]
+        # a row in another format than the checkpoint's is made at load or a what-if: a column
+        # saying which only where the table holds one (as the app's grid and the CLI's format)
+        own_key = checkpoint_scheme(inputs.model).key
+        kinds = [format_kind(row.quant_key, own_key) for row in shown]
+        kind = [] if all(k == "own" for k in kinds) else ["Kind"]
         lines += md_table(
-            ["#", "Weights", "Layout", "KV dtype", "GPUs", "Fits", "Weights/GPU", "KV pool/GPU",
-             "Ceiling (tokens)", "Concurrency (all replicas)", "TTFT ms", "TPOT ms", "Output tok/s",
-             "At concurrency"],
-            [cells + sweep_speed_cells(row, asked) for cells, row in zip(
-                sweep_cells(shown), shown, strict=True)],
-        ) + [""] + [f"- {md_escape(c)}" for c in (*sweep_caveats(enumerate(shown, 1)),
+            ["#", "Weights", *kind, "Layout", "KV dtype", "GPUs", "Fits", "Weights/GPU",
+             "KV pool/GPU", "Ceiling (tokens)", "Concurrency (all replicas)", "TTFT ms",
+             "TPOT ms", "Output tok/s", "At concurrency"],
+            [cells[:2] + ([k] if kind else []) + cells[2:] + sweep_speed_cells(row, asked)
+             for cells, row, k in zip(sweep_cells(shown), shown, kinds, strict=True)],
+        ) + [""] + [f"- {md_escape(c)}" for c in (*own_format_line(result.rows, own_key),
+                                                     *sweep_caveats(enumerate(shown, 1)),
                                                      *sweep_notes(result, enumerate(shown, 1)),
                                                      *_unlaunchable(shown))]
         lines += [""] if lines[-1] else []

@@ -34,6 +34,14 @@ def test_committed_example_is_current(seed_report: str) -> None:
     assert EXAMPLE.read_text() == seed_report
 
 
+def test_a_checkpoint_swept_in_its_own_format_alone_has_no_kind_column(seed_report: str) -> None:
+    # the seed's checkpoint is GPTQ int4: every row is in its own format, so neither a
+    # "Kind" column nor the line naming the best own-format row (a BF16 checkpoint's sweep
+    # has both: tests/planner/test_report.py)
+    assert "| Weights | Layout |" in seed_report and "| Kind |" not in seed_report
+    assert "own format" not in seed_report and "what-if" not in seed_report
+
+
 def test_seed_scenario_figures(seed_report: str) -> None:
     # README seed scenario, by hand: 2 x 94 layers x 4 KV heads x 128 x 2 B = 192,512 B;
     # at TP=8 each GPU keeps max(1, 4 // 8) = 1 KV head: 2 x 94 x 1 x 128 x 2 B = 48,128 B.

@@ -402,9 +402,14 @@ def test_alternatives_show_each_rows_speed_ranked_by_the_sweeps_objective() -> N
     table = next(t for t in tables(md) if t[0][1] == "Weights")
     assert table[0][-4:] == ["TTFT ms", "TPOT ms", "Output tok/s", "At concurrency"]
     own = checkpoint_scheme(SPEC).key
+    # tiny/llama is a BF16 checkpoint: vLLM makes FP8 from it at load (--quantization fp8);
+    # GPTQ, AWQ and INT8 W8A8 need a converted checkpoint
+    kind = {"bf16": "own", "fp8-tensor": "at load", "w4a16-gptq-g128": "what-if",
+            "w4a16-awq-g128": "what-if", "w8a8-int8": "what-if"}
     throughput = []
     for cells, row in zip(table[1:], ranked.rows, strict=True):
-        assert cells[1:4] == [row.quant_label, row.layout.label(), row.kv_cache_dtype]
+        assert cells[1:5] == [row.quant_label, kind[row.quant_key], row.layout.label(),
+                              row.kv_cache_dtype]
         if not row.fits:
             assert cells[-4:] == ["—"] * 4
             continue
@@ -735,7 +740,8 @@ def test_a_sweep_where_nothing_fits_says_its_misses_rank_by_shortfall(capsys) ->
     table = out.split("valid configurations", 1)[1].split("\n\n", 2)[1].splitlines()[2:]
     rows = sweep(catalog_spec("Qwen/Qwen3-235B-A22B"), preset_cluster("rtx-3090", 2),
                  EngineSettings()).rows[:10]
-    assert [(line.split(" | ")[2], line.split(" | ")[3]) for line in table] == [
+    # "| #", Weights, Kind (a BF16 checkpoint's int4 rows are what-ifs), Layout, KV dtype
+    assert [(line.split(" | ")[3], line.split(" | ")[4]) for line in table] == [
         (row.layout.label(), row.kv_cache_dtype) for row in rows]
     shortfalls = [row.memory_shortfall_bytes_per_gpu for row in rows]
     assert len(shortfalls) == 10 and shortfalls == sorted(shortfalls)
@@ -752,6 +758,34 @@ def test_a_sweep_where_nothing_fits_says_its_misses_rank_by_shortfall(capsys) ->
         assert row.memory_shortfall_bytes_per_gpu == request - row.kv_cache_bytes_per_gpu
     order = [(row.layout.label(), row.kv_cache_dtype) for row in rows]
     assert order.index(("TP=1 x PP=2", "fp8")) < order.index(("TP=2", "auto"))
+
+
+def test_a_bf16_sweeps_table_marks_fp8_rows_at_load_and_int4_rows_what_ifs(capsys) -> None:
+    # Llama-3.1-70B-Instruct is stored in BF16: vLLM makes FP8 from it as it loads it
+    # (`--quantization fp8`), GPTQ and AWQ int4 need a checkpoint in that format. The report's
+    # table ranked GPTQ int4 first on 16 H100s with nothing saying it is hypothetical, where
+    # the CLI's sweep and the app's grid said so
+    from tests.cli.conftest import run_main
+
+    code, out, err = run_main(capsys, "report", "--model", "meta-llama/Llama-3.1-70B-Instruct",
+                              "--gpu", "h100-sxm", "--gpus", "16", "--sweep")
+    assert code == 0, err
+    table = next(t for t in tables(out) if t[0][1] == "Weights")
+    assert table[0][1:4] == ["Weights", "Kind", "Layout"]
+    kinds: dict[str, set[str]] = {}
+    for cells in table[1:]:
+        kinds.setdefault(cells[1], set()).add(cells[2])
+    assert kinds["GPTQ int4, group 128 (W4A16)"] == {"what-if"}
+    assert kinds["AWQ int4, group 128 (W4A16)"] == {"what-if"}
+    # the first FP8 row is #9 (TP=1 x PP=16, below GPTQ and AWQ int4 on the 4 layouts without
+    # DP, whose 4-bit weights leave more KV room: tests/cli's sweep test)
+    assert table[9][:4] == ["9", "FP8 E4M3, per-tensor scale", "at load", "TP=1 x PP=16"]
+    # BF16, its own format, ranks 25th: below the table of 10, the line under it names it
+    assert ("- best in the checkpoint's own format (BF16): #25; what-if rows need a converted "
+            "checkpoint; vLLM quantizes at-load rows as it loads the checkpoint"
+            ) in out.splitlines()
+    assert ("- Best in the sweep (by context): GPTQ int4, group 128 (W4A16) (what-if), "
+            "TP=1 x PP=16, KV fp8") in out
 
 
 def test_a_sweep_with_a_refused_row_says_it_ranks_after_the_memory_misses(capsys) -> None:
