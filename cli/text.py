@@ -5,7 +5,6 @@ from __future__ import annotations
 from planner.report import (
     ModelCard,
     all_replicas,
-    best_own_format,
     card_facts,
     collectives_text,
     errors_beside_verdict,
@@ -17,6 +16,7 @@ from planner.report import (
     max_model_len_stop,
     no_speed_reason,
     own_format_line,
+    shown_sweep_rows,
     speed_cell,
     sweep_caveats,
     sweep_cells,
@@ -163,16 +163,13 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     """The ranked sweep as an aligned table: the `top` best rows (None: all), each marked as
     the checkpoint's own format, one vLLM makes at load or a what-if (format_kind); the best
     own-format row is always shown (after a '...' line, with its real rank, when it ranks
-    below `top`)."""
-    shown = list(enumerate(result.rows[:top] if top else result.rows, 1))
-    own = best_own_format(result.rows, own_key)
+    below `top`: shown_sweep_rows)."""
+    shown = shown_sweep_rows(result.rows, own_key, top)
     cells = [["#", "format", "weights", "layout", "kv", "gpus", "fits", "weights/gpu",
               "kv/gpu", "ceiling", "concurrency"]]
     speed = result.load is not None
     if speed:
         cells[0] += ["ttft ms", "tpot ms", "out tok/s", "at C"]
-    if own is not None and own[0] > len(shown):
-        shown += [(0, None), own]
     for rank, row in shown:
         if row is None:
             cells.append(["..."] + [""] * (len(cells[0]) - 1))

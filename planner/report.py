@@ -1248,11 +1248,11 @@ def launch_note_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[
     return ranks_by(ranked, lambda row: row.launch_note if row.vllm_command is None else None)
 
 
-def _unlaunchable(rows: list[SweepRow]) -> list[str]:
-    """One line per reason the fitting rows among `rows` (ranked from 1) have no launch
-    command (a what-if format no known checkpoint holds, ...), naming them, as `sweep` lists
-    them (cli.text.sweep_text)."""
-    ranks = launch_note_ranks((rank, row) for rank, row in enumerate(rows, 1) if row.fits)
+def _unlaunchable(ranked: list[tuple[int, SweepRow]]) -> list[str]:
+    """One line per reason the fitting rows among the (rank, row) pairs `ranked` have no
+    launch command (a what-if format no known checkpoint holds, ...), naming them, as `sweep`
+    lists them (cli.text.sweep_text)."""
+    ranks = launch_note_ranks((rank, row) for rank, row in ranked if row.fits)
     return [f"no launch command for {rank_runs(at)}: {note}" for note, at in ranks.items()]
 
 
@@ -1343,6 +1343,19 @@ def best_own_format(rows: Iterable[SweepRow], own_key: str) -> tuple[int, SweepR
     the first of `rows`), or None where no row is in it."""
     return next(((rank, row) for rank, row in enumerate(rows, 1) if row.quant_key == own_key),
                 None)
+
+
+def shown_sweep_rows(rows: Sequence[SweepRow], own_key: str,
+                     top: int | None) -> list[tuple[int, SweepRow | None]]:
+    """The (rank, row) pairs a sweep table shows (the CLI's, the report's): the `top` best of
+    `rows` (None: all), ranked from 1, then, where the best row in the checkpoint's own format
+    (`own_key`, best_own_format) ranks below them, (0, None) for a '...' line and that row at
+    its real rank, so the line naming it (own_format_line) names a row the table shows."""
+    shown: list[tuple[int, SweepRow | None]] = list(enumerate(rows[:top] if top else rows, 1))
+    own = best_own_format(rows, own_key)
+    if own is not None and own[0] > len(shown):
+        shown += [(0, None), own]
+    return shown
 
 
 FormatKind = Literal["own", "at load", "what-if"]
@@ -1440,13 +1453,28 @@ RANKING: dict[Objective, str] = {
 """How each sweep objective orders the rows, in words (planner.serving.sweep.rank_key)."""
 
 
+def _sweep_md_row(rank: int, row: SweepRow, own_key: str | None, asked: int | None
+                  ) -> list[str]:
+    """A sweep row's cells in the report's table: its `rank`, its format, how that comes from
+    the checkpoint stored as `own_key` (format_kind; None: no Kind column), its layout and
+    figures (sweep_cells) and its speed at the load's `asked` concurrency."""
+    cells = sweep_cells([row])[0]
+    kind = [] if own_key is None else [format_kind(row.quant_key, own_key)]
+    return [str(rank), cells[1], *kind, *cells[2:], *sweep_speed_cells(row, asked)]
+
+
 def _alternatives(inputs: ReportInputs) -> list[str]:
     if inputs.sweep is None and not inputs.comparison:
         return []
     lines = ["## Alternatives", ""]
     if inputs.sweep is not None:
         result = inputs.sweep
-        shown = result.rows[: inputs.sweep_top]
+        own_key = checkpoint_scheme(inputs.model).key
+        # the top rows, then the best in the checkpoint's own format below a '...' row where
+        # it ranks below them (shown_sweep_rows: as the CLI's table)
+        table_rows = shown_sweep_rows(result.rows, own_key, inputs.sweep_top)
+        ranked = [(rank, row) for rank, row in table_rows if row]
+        shown = [row for _, row in ranked]
         asked = result.load.concurrency if result.load else None
         order = RANKING[result.objective]
         if result.objective == "throughput":
@@ -1460,23 +1488,23 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
             order += "; rows that do not fit: the smallest shortfall per GPU first"
             if any(not row.fits and row.memory_shortfall_bytes_per_gpu is None for row in shown):
                 order += ", then the rows vLLM refuses for another reason"
-        lines += [f"Top {len(shown)} of {len(result.rows)} valid configurations ({order}); "
+        top = len(result.rows[: inputs.sweep_top])
+        lines += [f"Top {top} of {len(result.rows)} valid configurations ({order}); "
                   f"{md_escape(sweep_speed_note(result))}:", ""]
         # a row in another format than the checkpoint's is made at load or a what-if: a column
         # saying which only where the table holds one (as the app's grid and the CLI's format)
-        own_key = checkpoint_scheme(inputs.model).key
-        kinds = [format_kind(row.quant_key, own_key) for row in shown]
-        kind = [] if all(k == "own" for k in kinds) else ["Kind"]
-        lines += md_table(
-            ["#", "Weights", *kind, "Layout", "KV dtype", "GPUs", "Fits", "Weights/GPU",
-             "KV pool/GPU", "Ceiling (tokens)", "Concurrency (all replicas)", "TTFT ms",
-             "TPOT ms", "Output tok/s", "At concurrency"],
-            [cells[:2] + ([k] if kind else []) + cells[2:] + sweep_speed_cells(row, asked)
-             for cells, row, k in zip(sweep_cells(shown), shown, kinds, strict=True)],
-        ) + [""] + [f"- {md_escape(c)}" for c in (*own_format_line(result.rows, own_key),
-                                                     *sweep_caveats(enumerate(shown, 1)),
-                                                     *sweep_notes(result, enumerate(shown, 1)),
-                                                     *_unlaunchable(shown))]
+        kind = any(format_kind(row.quant_key, own_key) != "own" for row in shown)
+        header = ["#", "Weights", *(["Kind"] if kind else []), "Layout", "KV dtype", "GPUs",
+                  "Fits", "Weights/GPU", "KV pool/GPU", "Ceiling (tokens)",
+                  "Concurrency (all replicas)", "TTFT ms", "TPOT ms", "Output tok/s",
+                  "At concurrency"]
+        lines += md_table(header, [
+            _sweep_md_row(rank, row, own_key if kind else None, asked) if row
+            else ["..."] + [""] * (len(header) - 1) for rank, row in table_rows
+        ]) + [""] + [f"- {md_escape(c)}" for c in (*own_format_line(result.rows, own_key),
+                                                  *sweep_caveats(ranked),
+                                                  *sweep_notes(result, ranked),
+                                                  *_unlaunchable(ranked))]
         lines += [""] if lines[-1] else []
     if inputs.comparison:
         load, plan_len = inputs.load, inputs.plan.max_model_len

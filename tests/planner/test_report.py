@@ -740,9 +740,12 @@ def test_a_sweep_where_nothing_fits_says_its_misses_rank_by_shortfall(capsys) ->
     table = out.split("valid configurations", 1)[1].split("\n\n", 2)[1].splitlines()[2:]
     rows = sweep(catalog_spec("Qwen/Qwen3-235B-A22B"), preset_cluster("rtx-3090", 2),
                  EngineSettings()).rows[:10]
-    # "| #", Weights, Kind (a BF16 checkpoint's int4 rows are what-ifs), Layout, KV dtype
-    assert [(line.split(" | ")[3], line.split(" | ")[4]) for line in table] == [
+    # "| #", Weights, Kind (a BF16 checkpoint's int4 rows are what-ifs), Layout, KV dtype;
+    # BF16, its own format, short by the most, ranks below the 10: a '...' row, then its best
+    *top, gap, own = table
+    assert [(line.split(" | ")[3], line.split(" | ")[4]) for line in top] == [
         (row.layout.label(), row.kv_cache_dtype) for row in rows]
+    assert gap.startswith("| ... |") and own.split(" | ")[1:3] == ["BF16", "own"]
     shortfalls = [row.memory_shortfall_bytes_per_gpu for row in rows]
     assert len(shortfalls) == 10 and shortfalls == sorted(shortfalls)
     # the shortfall is what the pool is under 0 plus one 40,960-token request and a block:
@@ -780,7 +783,14 @@ def test_a_bf16_sweeps_table_marks_fp8_rows_at_load_and_int4_rows_what_ifs(capsy
     # the first FP8 row is #9 (TP=1 x PP=16, below GPTQ and AWQ int4 on the 4 layouts without
     # DP, whose 4-bit weights leave more KV room: tests/cli's sweep test)
     assert table[9][:4] == ["9", "FP8 E4M3, per-tensor scale", "at load", "TP=1 x PP=16"]
-    # BF16, its own format, ranks 25th: below the table of 10, the line under it names it
+    # BF16, its own format, ranks 25th: every fitting row's ceiling is the model's 131,072
+    # tokens, so rows rank by the KV pool the weights leave; above BF16's best (TP=1 x PP=16)
+    # rank GPTQ and AWQ int4 on 8 layouts and FP8 and INT8 W8A8 on the 4 without DP, 2 x 8 +
+    # 2 x 4 = 24 rows (tests/app's sweep test). Below the table of 10, as in the CLI's, a
+    # '...' row, then #25, the row the line under the table names
+    assert len(table) == 1 + 10 + 2
+    assert table[11] == ["..."] + [""] * (len(table[0]) - 1)
+    assert table[12][:5] == ["25", "BF16", "own", "TP=1 x PP=16", "fp8"]
     assert ("- best in the checkpoint's own format (BF16): #25; what-if rows need a converted "
             "checkpoint; vLLM quantizes at-load rows as it loads the checkpoint"
             ) in out.splitlines()
