@@ -118,6 +118,17 @@ def _grid_fits(page) -> None:
     assert scroll <= client, (scroll, client)
 
 
+def _swept(page):
+    """Run the Plan page's sweep and wait for its heatmap; the grid (every column in view,
+    _grid_fits) and its column headers."""
+    page.get_by_role("button", name="Run the sweep").click()
+    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
+    _settle(page)
+    _grid_fits(page)
+    grid = page.locator("[data-testid=stDataFrame]:visible").first
+    return grid, grid.locator("[role=columnheader]").all_inner_texts()
+
+
 def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     page = _open(browser, server, f"?{SEED}")
     page.get_by_text("48,128 B").first.wait_for()  # KV per token per GPU at TP=8
@@ -134,10 +145,7 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     _settle(page)
     _scroll_to(page, "Memory per GPU")
     _shot(page, shots, "plan-curve", for_docs=True)
-    page.get_by_role("button", name="Run the sweep").click()
-    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
-    _settle(page)
-    _grid_fits(page)
+    _swept(page)
     page.locator(".js-plotly-plot", has=page.locator(".heatmaplayer")).first.evaluate(
         "e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)
@@ -340,12 +348,7 @@ def test_a_capped_sweep_rows_slot_wait_is_in_the_grid(browser, server: str, shot
     sight at 1280 px (helper 466's QA); by --target-quant name every column is in view."""
     page = _shown(browser, server, f"?{SEED}&len=8192&conc=64&obj=fewest-gpus", "Fits:",
                   charts=1)
-    page.get_by_role("button", name="Run the sweep").click()
-    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
-    _settle(page)
-    _grid_fits(page)
-    grid = page.locator("[data-testid=stDataFrame]:visible").first
-    headers = grid.locator("[role=columnheader]").all_inner_texts()
+    grid, headers = _swept(page)
     assert headers[0] == "format" and headers[-2:] == ["at conc.", "wait s"], headers
     capped = grid.locator("[role=row]", has_text="TP=1 x PP=7").filter(has_text="auto").first
     cells = capped.locator("[role=gridcell]").all_inner_texts()
@@ -364,12 +367,7 @@ def test_a_bf16_sweeps_what_if_mark_and_slot_wait_both_in_view_at_1280x800(
     page = _shown(browser, server, "?hw=preset&gpu=rtx-3090&gpn=8&nodes=1"
                   "&model=Qwen/Qwen3-30B-A3B&len=8192&conc=256&obj=concurrency", "Fits:",
                   charts=1)
-    page.get_by_role("button", name="Run the sweep").click()
-    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
-    _settle(page)
-    _grid_fits(page)
-    grid = page.locator("[data-testid=stDataFrame]:visible").first
-    headers = grid.locator("[role=columnheader]").all_inner_texts()
+    grid, headers = _swept(page)
     assert headers[:2] == ["format", "kind"] and headers[-1] == "wait s", headers
     first = grid.locator("[role=row]").nth(1).locator("[role=gridcell]").all_inner_texts()
     assert first[:2] == ["w4a16-gptq-g128", "what-if"], first
