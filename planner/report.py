@@ -66,6 +66,7 @@ from planner.text import (
     plural,
     rank_runs,
     ranks_by,
+    shell_continued,
 )
 from planner.units import gib_text
 
@@ -1582,14 +1583,15 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
 
 def _launch(plan: Plan) -> list[str]:
     """The launch command, or the note saying why there is none (and what it loads); where only
-    Model Runner V2's warm restart fits, the command to run twice, with what to do."""
+    Model Runner V2's warm restart fits, the command to run twice, with what to do. Each
+    command one option a line (shell_continued), so the block does not scroll sideways."""
     lines = ["## Launch", ""]
     if plan.vllm_command:
-        lines += [*md_code_block("bash", plan.launch_lines), ""]
+        lines += [*md_code_block("bash", shell_continued(plan.launch_lines)), ""]
     lines += [md_escape(plan.launch_text), ""] if plan.launch_text else []
     if plan.warm_restart_launch_lines:
         lines += [md_escape(WARM_RESTART_LAUNCH_NOTE), "",
-                  *md_code_block("bash", plan.warm_restart_launch_lines), ""]
+                  *md_code_block("bash", shell_continued(plan.warm_restart_launch_lines)), ""]
     if plan.v2_warm_restart_launch_note:  # what to do with them (over nodes: HEAD_NODE_IP)
         lines += [md_escape(flags_as_code(plan.v2_warm_restart_launch_note)), ""]
     return lines

@@ -60,6 +60,33 @@ def md_code_block(language: str, lines: list[str]) -> list[str]:
     return [fence + language, *lines, fence]
 
 
+_SHELL_WORD = re.compile(r"""(?:'[^']*'|"(?:\\.|[^"\\])*"|\\.|[^\s'"\\])+""")
+"""One word of a shell command as written, its quotes kept: '...' and "..." spans, backslash
+escapes and plain characters up to unquoted whitespace (POSIX 2.3, as shlex.split reads it)."""
+
+
+def shell_continued(lines: list[str]) -> list[str]:
+    """Shell lines with each command broken before every `--` option, an option and its values
+    on one indented line after a ` \\` continuation, as vLLM's docs write `vllm serve`: what
+    comes before the first option (variable assignments, `vllm serve MODEL`) stays on the first
+    line; comment lines stay as they are. The words keep their quoting, so the shell reads the
+    same command."""
+    out: list[str] = []
+    for line in lines:
+        if line.startswith("#"):
+            out.append(line)
+            continue
+        parts: list[list[str]] = [[]]
+        for word in _SHELL_WORD.findall(line):
+            if word.startswith("--") and parts[-1]:
+                parts.append([])
+            parts[-1].append(word)
+        last = len(parts) - 1
+        out += [("  " if i else "") + " ".join(part) + (" \\" if i < last else "")
+                for i, part in enumerate(parts)]
+    return out
+
+
 _FLAG = re.compile(r"(`[^`]*`)|(?<!')--[a-z0-9][a-z0-9-]*(?: (?=[\w.,-]*\d)[\w.](?:[\w.,-]*\w)?)?")
 """A CLI flag and, where one follows, its value holding a digit ('--max-model-len 32768',
 '--kv-cache-dtype fp8', '--kv-cache-memory-bytes 8,589,934,592', '--gpu h100-pcie',

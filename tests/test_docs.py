@@ -34,7 +34,7 @@ def test_readme_example_and_app_agree_on_expert_parallelism() -> None:
             "--gpus 8 --tp 8 --ep ") in flat
     assert "TP=8 with expert parallelism" in flat
     launch = EXAMPLE.split("## Launch", 1)[1]
-    assert "--tensor-parallel-size 8 --enable-expert-parallel" in launch
+    assert "--tensor-parallel-size 8 \\\n  --enable-expert-parallel \\\n" in launch
     assert "Configuration: TP=8 + EP on 8x NVIDIA GeForce RTX 3090" in EXAMPLE
     from ui.state import AppState  # the app's default: EP on
 

@@ -63,8 +63,9 @@ def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool, load: bool,
     assert page == cli.rstrip("\n")  # st.markdown drops the file's final newline, nothing else
     assert f"--gpu-memory-utilization {'0.9' if utilization else '0.92'} " in page
     assert "## Alternatives" in page if with_sweep else "## Alternatives" not in page
-    command = next(line for line in page.splitlines() if line.startswith("vllm serve"))
-    assert ("--enable-expert-parallel" in command) == ep
+    command = page.split("## Launch\n\n```bash\n", 1)[1].split("\n```", 1)[0]
+    assert command.startswith("vllm serve ")
+    assert ("\n  --enable-expert-parallel \\\n" in command) == ep
     # TP=8 without EP: the Marlin MoE fallback and the advice to enable EP are in the report
     assert ("fall back from the Marlin MoE kernel" in page) == (not ep)
     assert "KV cache alone holds" in page  # the KV-limited context beside the capped ceiling

@@ -71,7 +71,8 @@ def test_the_choice_survives_a_page_switch_and_reaches_the_report() -> None:
     at.switch_page("ui/pages/model.py").run()
     at.switch_page("ui/pages/report.py").run()
     assert not at.exception
-    assert "vllm serve acme/Acme-1B --trust-remote-code " in texts(at)
+    # the report: one option a line
+    assert "vllm serve acme/Acme-1B \\\n  --trust-remote-code \\\n" in texts(at)
     at.switch_page("ui/pages/plan.py").run()
     assert not at.exception and trust_boxes(at)[0].value
     assert "--trust-remote-code" in commands(at)[0]

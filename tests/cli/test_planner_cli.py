@@ -1038,7 +1038,9 @@ def test_a_layout_over_two_nodes_prints_a_command_per_node(capsys) -> None:
     assert lines[at + 4].startswith("Over 2 nodes: set HEAD_NODE_IP")
     _, out, _ = run_main(capsys, "report", *hardware, "--tp", "8", "--dp", "2",
                          "--date", "2026-01-01")
-    assert "```bash\n# node 0\nvllm serve Qwen/Qwen3-8B --tensor-parallel-size 8" in out
+    # the report: each node's command one option a line (vLLM's docs' form)
+    assert "```bash\n# node 0\nvllm serve Qwen/Qwen3-8B \\\n  --tensor-parallel-size 8 \\\n" in out
+    assert "  --node-rank 0\n# node 1\n" in out and "  --node-rank 1 \\\n  --headless\n```" in out
     _, out, _ = run_main(capsys, "sweep", *hardware, "--all")
     launches = out.split("\nLaunch:\n")[1].splitlines()
     over = [i for i, line in enumerate(launches) if "--node-rank 0" in line]

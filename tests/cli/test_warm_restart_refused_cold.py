@@ -15,6 +15,7 @@ one request is cdiv(36,000, 64) = 563 blocks + the null block = 564 x 64 x 147,4
 """
 
 import json
+import shlex
 
 import pytest
 
@@ -92,7 +93,10 @@ def test_the_warm_restart_command_is_printed_and_in_the_json(capsys) -> None:
     assert lines[at + 1] == command
     code, out, err = run_main(capsys, "report", *ARGS, "--max-model-len", "36000")
     assert code == 0, err
-    assert f"{LAUNCH_NOTE}\n\n```bash\n{command}\n```" in out
+    # the report: the same command, one option a line with " \\" continuations
+    block = out.split(f"{LAUNCH_NOTE}\n\n```bash\n", 1)[1].split("\n```", 1)[0]
+    assert block.splitlines()[1].startswith("  --")
+    assert shlex.split(block.replace(" \\\n", " ")) == shlex.split(command)
 
 
 @pytest.mark.parametrize("args", [(), ("--max-model-len", "8192")])

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import shlex
 import tomllib
 from pathlib import Path
 
@@ -121,6 +122,11 @@ def test_tables_parse_and_are_rectangular() -> None:
     assert findings[1][2] == "2 GPUs, PCIe | only"  # the pipe stayed inside its cell
 
 
+def _launch_block(markdown: str) -> str:
+    """The text of the Launch section's first shell block."""
+    return markdown.split("## Launch\n\n```bash\n", 1)[1].split("\n```", 1)[0]
+
+
 def test_numbers_are_the_plans() -> None:
     md = build_report(inputs()).markdown
     ranks = next(t for t in tables(md) if t[0][0] == "Rank")
@@ -128,7 +134,7 @@ def test_numbers_are_the_plans() -> None:
     assert f"total = {TINY_KV_BYTES_PER_TOKEN:,} B per token" in md
     assert f"per GPU = {TINY_KV_BYTES_PER_TOKEN_TP2:,} B per token" in md
     assert f"KV cache tokens: {PLAN.kv_cache_tokens:,}" in md
-    assert PLAN.vllm_command in md
+    assert shlex.split(_launch_block(md).replace(" \\\n", " ")) == shlex.split(PLAN.vllm_command)
     assert "4x full" in md  # attention pattern of the 4 layers
 
 
@@ -906,3 +912,28 @@ def test_a_tiny_checkpoints_size_reads_mib_not_zero() -> None:
     card = model_card(parse_model_config(TINY_CONFIG, name="tiny/llama"), None)
     tiny = card.model_copy(update={"checkpoint_bytes": 3 * 2**20})
     assert dict(card_facts(tiny))["Checkpoint size"] == "3.00 MiB"
+
+
+SEED_FLAGS = ("--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090", "--gpus", "8",
+              "--tp", "8", "--ep", "--gpu-memory-utilization", "0.9")
+
+
+def test_the_launch_block_shows_one_option_a_line_and_the_shell_reads_the_plans_command(
+        capsys) -> None:
+    # a ~250-character command scrolls sideways in the app and on GitHub: the report writes it
+    # as vLLM's docs do, `vllm serve MODEL`, then each option and its value on an indented line
+    # after a " \" continuation; the CLI's plan text and its JSON keep the one line
+    from tests.cli.conftest import run_main
+
+    code, out, err = run_main(capsys, "plan", *SEED_FLAGS, "--json")
+    assert code == 0, err
+    command = json.loads(out)["vllm_command"]
+    code, out, err = run_main(capsys, "report", *SEED_FLAGS, "--date", "2026-01-01")
+    assert code == 0, err
+    block = _launch_block(out)
+    assert block.splitlines()[:4] == ["vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4 \\",
+                                      "  --tensor-parallel-size 8 \\",
+                                      "  --enable-expert-parallel \\",
+                                      "  --max-model-len 40960 \\"]
+    assert block.splitlines()[-1] == "  --max-num-seqs 256"  # the last: no continuation
+    assert shlex.split(block.replace(" \\\n", " ")) == shlex.split(command)

@@ -19,6 +19,7 @@ from planner.text import (
     params_count,
     rank_runs,
     ranks_by,
+    shell_continued,
     with_article,
 )
 
@@ -92,6 +93,22 @@ def test_a_code_block_cannot_be_closed_by_its_text() -> None:
     assert lines[0] == "`````bash" and lines[-1] == "`````"
     kinds = [t.type for t in _tokens("\n".join(lines))]
     assert kinds == ["fence"]
+
+
+def test_a_command_is_continued_before_each_option_its_quoting_kept() -> None:
+    # an option and its values on one line; a quoted value holding " --" and a shell variable
+    # stay one word each as written; a comment line and a command without options stay whole
+    command = ("vllm serve '/m/my model' --hf-overrides '{\"a\": \"x --y\"}' "
+               "--enable-expert-parallel --master-addr $HEAD_NODE_IP --node-rank 0")
+    assert shell_continued(["# node 0", command, "vllm serve x"]) == [
+        "# node 0",
+        "vllm serve '/m/my model' \\",
+        "  --hf-overrides '{\"a\": \"x --y\"}' \\",
+        "  --enable-expert-parallel \\",
+        "  --master-addr $HEAD_NODE_IP \\",
+        "  --node-rank 0",
+        "vllm serve x",
+    ]
 
 
 def test_the_report_shows_hostile_snapshots_and_configs_as_text(capsys, tmp_path) -> None:
