@@ -57,12 +57,16 @@ def kv_dtype_bytes(kv_cache_dtype: str, torch_dtype: str) -> int:
     return KV_DTYPE_BYTES[kv_cache_dtype]
 
 
+_BINARY_UNITS = ((GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB"))
+"""The units gib_text writes a figure in, largest first, each with its name (then whole B)."""
+
+
 def gib_text(n_bytes: float, digits: int = 2) -> str:
     """`n_bytes` as GiB with `digits` decimals and thousands separators ('22.13 GiB'); a
     non-zero figure under one unit of the last digit there (0.01 GiB at two: 10.24 MiB) in
     MiB, else KiB, at the same digits, else whole bytes ('3.50 MiB', '1.95 KiB', '5 B'), so a
     tiny figure never reads "0.00 GiB" (a term's 4 KiB once did); zero stays '0.00 GiB'."""
-    for unit, name in ((GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")):
+    for unit, name in _BINARY_UNITS:
         if n_bytes == 0 or abs(n_bytes) * 10**digits >= unit:
             return f"{n_bytes / unit:,.{digits}f} {name}"
     return f"{n_bytes:,g} B"
@@ -80,7 +84,7 @@ def gib_text_as_given(n_bytes: int) -> str:
     to the byte: a total typed in GiB shows what was typed ('1,023.999 GiB', not '1,024.00
     GiB', a size refused as 1 TiB; '0.001 GiB', not '1.02 MiB'), a round one two decimals
     ('20.00 GiB')."""
-    scale = {"GiB": GIB, "MiB": MIB, "KiB": KIB, "B": 1}
+    scale = {name: unit for unit, name in _BINARY_UNITS} | {"B": 1}
     for digits in range(2, 13):
         text = gib_text(n_bytes, digits)
         number, unit = text.rsplit(" ", 1)

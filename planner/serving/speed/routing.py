@@ -73,6 +73,12 @@ def _rank_experts(num_experts: int, ranks: int) -> tuple[tuple[int, int], ...]:
     return tuple((r, n) for r, n in ((extra, each + 1), (ranks - extra, each)) if r)
 
 
+def experts_held(num_experts: int, ranks: int) -> int:
+    """The most experts one EP rank holds, ceil(E / ranks) (_rank_experts): the busiest
+    rank's, whose bytes Stage.expert_bytes are."""
+    return max(n for _, n in _rank_experts(num_experts, ranks))
+
+
 @lru_cache(maxsize=4096)
 def busiest_rank_touched(num_experts: int, top_k: int, tokens: int, ranks: int) -> float:
     """Expected experts the EP rank touching the most touches in one MoE layer: each of its

@@ -44,6 +44,7 @@ from planner.serving.speed.routing import (
     busiest_rank_pairs,
     busiest_rank_touched,
     expected_experts_touched,
+    experts_held,
 )
 from planner.serving.speed.stages import Stage
 from planner.serving.vllm_versions import ASYNC_SCHEDULING_FROM
@@ -171,7 +172,7 @@ def expert_shares(ctx: Context, routed: int) -> tuple[float, float]:
     e, k, ranks = moe.num_experts, moe.experts_per_token, ep_ranks(ctx)
     if ranks == 1:
         return expected_experts_touched(e, k, routed) / e, 1.0
-    return (busiest_rank_touched(e, k, routed, ranks) / -(-e // ranks),
+    return (busiest_rank_touched(e, k, routed, ranks) / experts_held(e, ranks),
             busiest_rank_pairs(e, k, routed, ranks) / (routed * k / ranks))
 
 

@@ -48,7 +48,11 @@ from planner.serving.speed.kernels import (
     WIDE_HEAD_FA4_SM90_SHARE,
     kernel_label,
 )
-from planner.serving.speed.routing import busiest_rank_touched, expected_experts_touched
+from planner.serving.speed.routing import (
+    busiest_rank_touched,
+    expected_experts_touched,
+    experts_held,
+)
 from planner.serving.speed.step import (
     BurstStep,
     clock_factor,
@@ -442,19 +446,20 @@ def _moe_read_text(ctx: Context, s, micro: float) -> tuple[str, str, Inputs]:
             slow += " (estimated, unverified)"
             inputs["wna16_slowdown"] = WNA16_FALLBACK_SLOWDOWN
         moe_eff += f", MoE kernel {ctx.moe_kernel}"
-        touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
-                   f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
         if ep_ranks(ctx) > 1:
             touched, busiest_inputs = _busiest_read_text(s, e, k, routed, ep_ranks(ctx))
-            touched += slow
             inputs |= busiest_inputs
+        else:
+            touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^"
+                       f"{routed}) = {expected_experts_touched(e, k, routed):.1f} of {e} touched")
+        touched += slow
     return touched, moe_eff, inputs
 
 
 def _busiest_read_text(s, e: int, k: int, routed: int, ranks: int) -> tuple[str, Inputs]:
     """The experts' read with EP, in the weight-read formula's words, and its inputs: the
     experts the busiest rank touches of the ceil(E / ranks) it holds (routing)."""
-    held = -(-e // ranks)
+    held = experts_held(e, ranks)
     busiest = busiest_rank_touched(e, k, routed, ranks)
     p = expected_experts_touched(e, k, routed) / e
     return (f" + {s.expert_bytes / 1e9:.3f} GB experts x {busiest:.2f} / {held} held: the "

@@ -20,11 +20,9 @@ def exclusion_list_note(spec: ModelSpec, scheme: QuantScheme, version: Version) 
     another key's: QuantSpec.release_exclusions), what each reads; None where they agree or
     the checkpoint is not planned as stored (a what-if has no list)."""
     quant = spec.quant
-    if quant is None or not stored_format(spec, scheme):
+    if quant is None or not quant.older_exclusions or not stored_format(spec, scheme):
         return None
     key, modules = quant.release_exclusions(version)
-    if not quant.older_exclusions:
-        return None
     until = quant.older_exclusions[-1].until
     newest_key, newest = quant.release_exclusions(until)
     if set(modules) == set(newest):
