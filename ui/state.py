@@ -149,7 +149,7 @@ class AppState(BaseModel):
     (ui.context.layout_for). On by default: at the seed's TP=8 it keeps Qwen3-235B's GPTQ
     experts whole, so vLLM keeps the Marlin MoE kernel (planner.serving.layout.layout_warnings);
     the speed model puts it behind TP=8 without EP at one request (every MoE layer waits for the
-    busiest GPU's experts) and ahead from 8 requests at once (README, the seed scenario)."""
+    busiest GPU's experts) and ahead from 7 requests at once (README, the seed scenario)."""
     gpu_memory_utilization: float | None = Field(None, alias="gmu", ge=0.05, le=1,
                                                  allow_inf_nan=False)
     """None (no `gmu` in the link): vLLM's default for the sidebar's release, as the CLI's

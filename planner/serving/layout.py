@@ -639,7 +639,10 @@ def _marlin_moe_warning(
               or spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE else
               " --enable-expert-parallel keeps experts whole "
               f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel"
-              f"{' off Hopper' if humming else ''}.")
+              f"{' off Hopper' if humming else ''}, but each MoE layer then waits for the GPU "
+              "whose experts are busiest, and how much slower the fallback runs is not "
+              "measured (the speed model estimates it): which is faster depends on the load "
+              "(the speed notes compare the two).")
     return f"{fallback}{'; '.join(misfits)}.{advice}"
 
 

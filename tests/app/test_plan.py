@@ -44,7 +44,7 @@ def test_seed_scenario_is_the_first_screen() -> None:
     assert any(s.value.startswith("Fits:") for s in at.success)
     command = launch_command(at)
     assert command.startswith("vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4")
-    # the seed follows the Marlin advice: EP keeps each expert whole (1536 % 128 = 0)
+    # the seed runs EP, which keeps each expert whole (1536 % 128 = 0) on Marlin MoE
     assert "--tensor-parallel-size 8 --enable-expert-parallel" in command
     assert not at.warning  # so no kernel-fallback warning
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -74,6 +74,11 @@ def test_seed_without_ep_warns_of_the_marlin_fallback_with_the_same_figures() ->
     assert "each expert is 192 wide per GPU at TP=8" in warning
     # the flag as inline code (planner.text.flags_as_code), not split at a hyphen where it wraps
     assert "`--enable-expert-parallel` keeps experts whole (1536 % 128 = 0)" in warning
+    # under it, the speed model's comparison at the page's load (one request: EP behind,
+    # speed.EpMarlin; test_speed_seed works both TPOTs)
+    (compared,) = (i.value for i in at.info if "stay whole on Marlin MoE" in i.value)
+    assert "at 1 request at once against this plan's" in compared
+    assert "EP ahead from 7 requests at once" in compared and "is an estimate" in compared
     assert "--enable-expert-parallel" not in launch_command(at)
     for label in ("Weights per GPU", "KV bytes/token per GPU", "KV room", "Context ceiling"):
         assert metric(at, label) == metric(with_ep, label), label

@@ -484,6 +484,8 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
     show_replaced()  # what settled_choices replaced (ui/settle.py), each named
     for message in result.warnings:
         st.warning(app_markdown(message))
+    if speed is not None and speed.ep_marlin_note:  # the speed model on a warning's EP fact
+        st.info(app_markdown(speed.ep_marlin_note), icon=":material/speed:")
     idle = idle_gpus(request.cluster, result)
     if idle:
         st.info(md_escape(idle), icon=":material/info:")

@@ -148,6 +148,37 @@ class ServingLoad(BaseModel):
                 "steady": ", arriving desynchronized (steady)"}.get(self.arrival, "")
 
 
+class EpMarlin(BaseModel):
+    """The speed model on the layout warning's fact for a plan whose routed experts fall back
+    from Marlin MoE to MoE WNA16 where --enable-expert-parallel keeps them whole on Marlin MoE
+    (layout._marlin_moe_warning): the same plan with EP, at the same load and concurrencies.
+    EP drops the fallback's x WNA16_FALLBACK_SLOWDOWN (an estimate) but makes each MoE layer
+    wait for the GPU whose experts are busiest (routing), so which is faster depends on the
+    load."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tpot_ms: float = Field(description="the plan with EP: its TPOT at this load")
+    ahead_from: int | None = Field(description="the fewest requests at once from which EP's "
+                                   "TPOT is lower at every concurrency up to checked_to; None "
+                                   "where it is not lower at checked_to")
+    checked_to: int = Field(description="the larger of the two plans' KV-limited "
+                            "concurrencies: above it neither TPOT changes")
+
+
+def ep_marlin_text(ep: EpMarlin, tpot_ms: float, concurrency: int) -> str:
+    """EpMarlin in words, for a plan of `tpot_ms` at `concurrency` requests asked at once."""
+    ahead = ("EP ahead at every concurrency" if ep.ahead_from == 1 else
+             f"EP ahead from {counted(ep.ahead_from, 'request')} at once" if ep.ahead_from else
+             f"EP not ahead at {counted(ep.checked_to, 'request')} at once")
+    return (f"with --enable-expert-parallel the experts stay whole on Marlin MoE, but each MoE "
+            f"layer waits for the GPU whose experts are busiest: TPOT {ep.tpot_ms:.2f} ms at "
+            f"{counted(concurrency, 'request')} at once against this plan's {tpot_ms:.2f} ms; "
+            f"{ahead} (checked up to {ep.checked_to:,}, the larger KV-limited concurrency); "
+            f"the x {WNA16_FALLBACK_SLOWDOWN} fallback read is an estimate, and so is this "
+            "comparison")
+
+
 class SpeedEstimate(BaseModel):
     """Speed of one plan at one load: latency per request, throughput, and the terms."""
 
@@ -194,6 +225,16 @@ class SpeedEstimate(BaseModel):
                                         "its slot's where fewer; None on NVLink")
     terms: list[Term]
     notes: list[str]
+    ep_marlin: EpMarlin | None = Field(None, description="where the MoE experts fall back to "
+                                       "MoE WNA16 and --enable-expert-parallel keeps them on "
+                                       "Marlin MoE: the plan with EP, compared (a note says it)")
+
+    @property
+    def ep_marlin_note(self) -> str | None:
+        """The note that says ep_marlin (ep_marlin_text), None without one."""
+        if self.ep_marlin is None:
+            return None
+        return ep_marlin_text(self.ep_marlin, self.tpot_ms, self.load.concurrency)
 
     @property
     def cap_phrase(self) -> str:
@@ -275,6 +316,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     """estimate_speed (explain: with its terms and notes) or speed_figures."""
     if not p.fits:
         return None
+    asked = request  # before served_spec: the EP comparison plans it again (_ep_marlin)
     spec = served_spec(request.model, request.engine.vllm_version)  # as plan() sizes it
     if spec is not request.model:
         request = request.model_copy(update={"model": spec})
@@ -352,6 +394,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                         seqs_bound, stage_gpus_note(ctx, stage_s, slow),
                         hops_s)
     link = ctx.device.link
+    ep = _ep_marlin(asked, load, p, ctx, figures)
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          kernel_label=kernel_label(ctx.device.family, ctx.device.dense_fmt,
                                                    ctx.device.scheme.family),
@@ -361,7 +404,48 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          link_pcie_lanes=link.pcie_lanes, terms=terms,
                          notes=[clamp] * bool(clamp) + _notes(
                              ctx, request.engine, load, p, conc, held, held_blocks, kv_wait,
-                             seqs_bound) + _mixed_group_notes(request))
+                             seqs_bound) + _mixed_group_notes(request)
+                         + ([ep_marlin_text(ep, figures.tpot_ms, load.concurrency)] if ep
+                            else []),
+                         ep_marlin=ep)
+
+
+def _ep_marlin(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigures,
+               ctx: Context, figures: SpeedFigures) -> EpMarlin | None:
+    """The plan with --enable-expert-parallel at the same load (EpMarlin), where this one's
+    experts run MoE WNA16 and EP's would run Marlin MoE; None elsewhere, with no TPOT (one
+    output token) or where the EP plan has no estimate (it does not fit)."""
+    layout, s = request.layout, request.engine
+    if layout.ep or ctx.moe_kernel != "moe-wna16" or figures.tpot_ms is None:
+        return None
+    ep = request.model_copy(update={"layout": layout.model_copy(update={"ep": True})})
+    if moe_wna16_fallback(ep.model, ep.layout, ctx.device.scheme, s.vllm_version,
+                          ep.cluster.vendor):
+        return None  # EP's experts fall back too (on AMD GPUs every layout's do)
+    ep_plan = plan(ep, nearest=False)
+
+    def ep_figures(concurrency: int) -> SpeedFigures | None:
+        return speed_figures(ep, load.model_copy(update={"concurrency": concurrency}),
+                             plan_result=ep_plan, coefficients=ctx.c)
+
+    def own_tpot_ms(concurrency: int) -> float:
+        return speed_figures(request, load.model_copy(update={"concurrency": concurrency}),
+                             plan_result=p, coefficients=ctx.c).tpot_ms
+
+    here = ep_figures(load.concurrency)
+    if here is None:
+        return None
+    key = (load.input_len, load.output_len, load.arrival)
+    if key not in ctx.ep_ahead:  # (an estimate at one load has one at every concurrency)
+        top = max(figures.kv_limited_concurrency, here.kv_limited_concurrency)
+        ahead = None  # down from the top while EP stays ahead
+        for concurrency in range(top, 0, -1):
+            if ep_figures(concurrency).tpot_ms >= own_tpot_ms(concurrency):
+                break
+            ahead = concurrency
+        ctx.ep_ahead[key] = (ahead, top)
+    ahead_from, checked_to = ctx.ep_ahead[key]
+    return EpMarlin(tpot_ms=here.tpot_ms, ahead_from=ahead_from, checked_to=checked_to)
 
 
 def tpot_meets(tpot_ms: float | None, target_ms: float | None) -> bool:

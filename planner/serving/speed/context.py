@@ -263,7 +263,7 @@ class CrossNode(NamedTuple):
 class Context:
     """Everything the estimates of one layout need: its device's facts (Device, held, not
     copied) and the layout's, resolved once and shared by them (never changed after
-    __post_init__ but for stage_fixed, held_blocks and prefills, caches)."""
+    __post_init__ but for stage_fixed, held_blocks, prefills and ep_ahead, caches)."""
 
     device: Device  # the GPU, link, weight format, kernels, dtypes and rates (device_for)
     tp: int
@@ -322,6 +322,9 @@ class Context:
     # step.prefill_estimate by input length: it reads nothing else, and recommend's PP bound
     # (_pp_top) estimates one layout at many concurrencies
     prefills: dict[int, tuple[float, float, int, float]] = field(init=False)
+    # speed._ep_marlin's (ahead_from, checked_to) by (input, output, arrival): the same at
+    # every concurrency, which the app's concurrency curve asks level by level
+    ep_ahead: dict[tuple[int, int, str], tuple[int | None, int]] = field(init=False)
 
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)
@@ -344,6 +347,7 @@ class Context:
         self.stage_fixed = {}
         self.held_blocks = {}
         self.prefills = {}
+        self.ep_ahead = {}
         self.moe_kernel = layout_moe_kernel(self.device.moe_kernel, self.wna16)
         eff = self.c.bandwidth_efficiency[self.device.family]
         self.weights_bw = _stream_bw(self, eff)

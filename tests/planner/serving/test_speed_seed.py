@@ -360,6 +360,35 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
 
 
+def test_tp8_without_ep_compares_itself_with_ep() -> None:
+    # its warning's fact, that EP keeps Marlin MoE, by the speed model at the plan's load: at
+    # one request EP's busiest GPU (22.153 ms, worked above) is behind the fallback's x 1.5
+    # slice (20.926 ms); both plans hold 104,512 // 1,536 = 68 requests, where the check ends
+    alone = {c: (_speed(ParallelLayout(tp=8), concurrency=c),
+                 _speed(ParallelLayout(tp=8, ep=True), concurrency=c)) for c in range(1, 69)}
+    one, one_ep = alone[1]
+    assert one.ep_marlin.tpot_ms == one_ep.tpot_ms == pytest.approx(TPOT_EP * 1e3, rel=1e-4)
+    assert one.tpot_ms < one.ep_marlin.tpot_ms
+    assert one.ep_marlin.checked_to == 104512 // 1536 == 68
+    # ahead_from: the plans run alone put EP behind one request below it and ahead from it
+    # to 68
+    n = one.ep_marlin.ahead_from
+    assert n is not None and alone[n - 1][1].tpot_ms >= alone[n - 1][0].tpot_ms
+    assert all(with_ep.tpot_ms < without.tpot_ms for c, (without, with_ep) in alone.items()
+               if c >= n)
+    busy, busy_ep = alone[16]  # past it the comparison turns: EP ahead
+    assert busy.ep_marlin.tpot_ms == busy_ep.tpot_ms < busy.tpot_ms
+    assert busy.ep_marlin.ahead_from == n
+    assert (f"TPOT 22.15 ms at 1 request at once against this plan's 20.93 ms; EP ahead from {n} "
+            "requests at once (checked up to 68, the larger KV-limited concurrency); the x 1.5 "
+            "fallback read is an estimate") in one.ep_marlin_note
+    assert one.ep_marlin_note in one.notes
+    # none where EP is on, where the experts run Marlin MoE already (TP=4: 1536 / 4 = 384 =
+    # 3 x 128), nor without a TPOT (one output token)
+    assert one_ep.ep_marlin is None and _speed(ParallelLayout(tp=4, pp=2)).ep_marlin is None
+    assert _speed(ParallelLayout(tp=8), output_len=1).ep_marlin is None
+
+
 def test_tp4_pp2_tpot() -> None:
     # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.214 + KV 1,536 x
     # 24,064 B / 661.75 GB/s 0.056 + all-reduce 2.484 + overhead (55.2 + 23.0
