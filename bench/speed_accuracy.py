@@ -4,7 +4,9 @@ Each row of ../shared/calibration/perf-silicon-aic.csv (NVIDIA AIConfigurator's 
 samples: vLLM and SGLang, aggregated serving, H100/H200/B200/B300/GB200) is planned from the
 model's config.json and the row's layout, weight format and load alone (the client's
 concurrency: batch_size x attention_dp_size, `concurrency`), then compared with the measured
-mean TTFT and TPOT.
+mean TTFT and TPOT. A row whose EP size is below TP (SGLang's --ep-size at --tp-size: moe_tp x
+moe_ep, which vLLM's layouts cannot state) is planned with it (`moe_ep_size`); their count is
+printed and stored.
 
 Rows kept: the model's config is in the bundled catalog; the layout fits one 8-GPU node
 (tp x attention DP <= 8); the planner accepts the layout and the weights fit (a row whose TP
@@ -208,6 +210,15 @@ def concurrency(row) -> int:
     return int(row.batch_size * row.attention_dp_size)
 
 
+def moe_ep_size(row) -> int | None:
+    """The row's EP size where it is below TP x attention DP (SGLang's --ep-size with
+    --tp-size: moe_tp_size x moe_ep_size = tp_size, e.g. Qwen3.5-397B-A17B NVFP4 on B300 at
+    TP=4 as 2 x 2), passed to estimate_speed: each rank holds E / moe_ep experts, each sliced
+    over tp / moe_ep ranks; None where EP spans every rank or there is none."""
+    ep = int(row.moe_ep_size)
+    return ep if 1 < ep < row.tp_size * row.attention_dp_size else None
+
+
 def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
     """(row, request, plan, load) per usable row; impossible layouts, and start-ups vLLM
     refuses on the layout as labelled (LayoutRefused), are dropped and counted."""
@@ -270,11 +281,13 @@ SGLANG = {"request_overhead_ms": SGLANG_REQUEST_OVERHEAD_MS, "queue_share": SGLA
 
 def estimates(rows: list[tuple], coefficients: SpeedCoefficients,
               sglang: dict[str, float] = SGLANG) -> Iterator[SpeedEstimate | None]:
-    """Each row's speed estimate (SGLang rows with the `sglang` coefficients)."""
+    """Each row's speed estimate (SGLang rows with the `sglang` coefficients; the experts of
+    a row whose EP size is below TP over its EP size: moe_ep_size)."""
     sglang = coefficients.model_copy(update=sglang)
     for row, request, p, load in rows:
         c = sglang if row.backend == "sglang" else coefficients
-        yield estimate_speed(request, load, plan_result=p, coefficients=c)
+        yield estimate_speed(request, load, plan_result=p, coefficients=c,
+                             moe_ep_size=moe_ep_size(row))
 
 
 def predict(rows: list[tuple], coefficients: SpeedCoefficients,
@@ -490,6 +503,9 @@ def _print(result: dict) -> None:
     print(f"Split: {result['split']}")
     print("Dropped: " + "; ".join(f"{k}: {v}" for k, v in result["dropped"].items()))
     print(f"Held-out rows: {result['held_out']['all']['rows']} (fit rows: {result['fit_rows']})")
+    sliced = result["ep_below_tp_rows"]
+    print(f"Rows with an EP size below TP (SGLang moe_tp x moe_ep, planned so: moe_ep_size): "
+          f"{sliced['rows']} ({sliced['held_out']} held out)")
     print(f"{'group':<22}{'rows':>6}{'TPOT med':>10}{'TPOT p90':>10}{'TTFT med':>10}"
           f"{'TTFT p90':>10}")
     def line(name, s):
@@ -547,6 +563,8 @@ def main() -> int:
         "command": "python bench/speed_accuracy.py" + (" --fit" if args.fit else "")
                    + (f" --only {args.only}" if args.fit and args.only else ""),
         "dropped": dropped, "fit_rows": len(fit_rows),
+        "ep_below_tp_rows": {"rows": sum(moe_ep_size(r) is not None for r, *_ in rows),
+                             "held_out": sum(moe_ep_size(r) is not None for r, *_ in held)},
         "coefficients": coefficients.model_dump(),
         "sglang_request_overhead_ms": sglang["request_overhead_ms"],
         "sglang_queue_share": sglang["queue_share"],

@@ -59,7 +59,14 @@ from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
 from planner.serving.engine import EngineSettings, sparse_mla_kv
 from planner.serving.layout import moe_wna16_fallback
-from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
+from planner.serving.plan import (
+    PlanRequest,
+    PlanSummary,
+    Term,
+    held_request_blocks,
+    plan,
+    redundant_experts,
+)
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import (
     collectives_label,
@@ -286,6 +293,7 @@ def estimate_speed(
     *,
     plan_result: PlanSummary | PlanFigures | None = None,
     coefficients: SpeedCoefficients = FITTED,
+    moe_ep_size: int | None = None,
 ) -> SpeedEstimate | None:
     """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
     plan does not fit or one request of input + output tokens exceeds its max_model_len on a
@@ -296,9 +304,24 @@ def estimate_speed(
 
     `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
     the plan, only fits, max_model_len, max_num_seqs, max_num_batched_tokens and
-    num_gpu_blocks are read, and every PlanSummary has them."""
+    num_gpu_blocks are read, and every PlanSummary has them.
+
+    `moe_ep_size`: with EP (layout.ep) at DP = 1, an EP size below TP that divides it, as
+    SGLang's --ep-size sets (FusedMoE: num_experts // moe_ep_size experts a rank, each sliced
+    over moe_tp_size = tp_size // ep_size ranks; distributed/parallel_state.py); vLLM has none
+    (its EP size is TP x DP), so only bench/speed_accuracy.py's SGLang rows pass it. A rank
+    then holds E / moe_ep_size experts 1 / (TP / moe_ep_size) wide, the same bytes as vLLM's
+    E / TP whole ones (layout_errors asks the EP size, TP here, to divide E), and the routed
+    experts' read and compute wait for the busiest of moe_ep_size groups (step.ep_ranks).
+    Taken at DP = 1 only (with DP > 1 the dispatch and combine are costed over every rank:
+    collectives.explained_all_to_all): ValueError otherwise, or where it does not divide TP."""
+    if moe_ep_size is not None:
+        layout = request.layout
+        if not layout.ep or layout.dp > 1 or moe_ep_size < 1 or layout.tp % moe_ep_size:
+            raise ValueError(f"moe_ep_size {moe_ep_size} needs EP at DP = 1 and must divide "
+                             f"tp = {layout.tp}")
     return _estimate(request, load or ServingLoad(), plan_result or plan(request),
-                     coefficients, explain=True)
+                     coefficients, explain=True, moe_ep=moe_ep_size or 0)
 
 
 def speed_figures(request: PlanRequest, load: ServingLoad, *,
@@ -311,9 +334,10 @@ def speed_figures(request: PlanRequest, load: ServingLoad, *,
 
 
 def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigures,
-              coefficients: SpeedCoefficients, *, explain: bool
+              coefficients: SpeedCoefficients, *, explain: bool, moe_ep: int = 0
               ) -> SpeedEstimate | SpeedFigures | None:
-    """estimate_speed (explain: with its terms and notes) or speed_figures."""
+    """estimate_speed (explain: with its terms and notes) or speed_figures; `moe_ep`:
+    estimate_speed's moe_ep_size (0: TP x DP)."""
     if not p.fits:
         return None
     asked = request  # before served_spec: the EP comparison plans it again (_ep_marlin)
@@ -326,7 +350,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         if served is None:
             return None
         load = load.model_copy(update={"output_len": served})
-    ctx = _context(request, coefficients, p.max_num_batched_tokens)
+    ctx = _context(request, coefficients, p.max_num_batched_tokens, moe_ep)
     if ctx is None:
         return None  # a custom GPU without a bandwidth or compute figure: no speed
     dp = ctx.dp
@@ -564,18 +588,20 @@ one, and a rerun's sweep (new settings objects, equal values) builds none. 4,096
 stages (speed.stages._STAGES), which each entry holds."""
 
 
-def _context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int) -> Context | None:
-    """The context of this layout's estimates at max_num_batched_tokens `mbt`; None without
-    a bandwidth or compute figure (a custom GPU). Cached (_CONTEXTS)."""
+def _context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int, moe_ep: int = 0
+             ) -> Context | None:
+    """The context of this layout's estimates at max_num_batched_tokens `mbt` and EP size
+    `moe_ep` (0: TP x DP); None without a bandwidth or compute figure (a custom GPU). Cached
+    (_CONTEXTS)."""
     layout = request.layout
     return _CONTEXTS.get_all(
         (request.model, request.cluster, coefficients),
-        (request.engine, layout.tp, layout.pp, layout.dp, layout.ep, mbt),
-        _build_context, request, coefficients, mbt)
+        (request.engine, layout.tp, layout.pp, layout.dp, layout.ep, mbt, moe_ep),
+        _build_context, request, coefficients, mbt, moe_ep)
 
 
-def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int
-                   ) -> Context | None:
+def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int,
+                   moe_ep: int = 0) -> Context | None:
     """Work out what _context caches."""
     device = device_for(request, cluster_slowest_gpu(request.cluster))
     on = stage_gpus(request.cluster, request.layout)
@@ -597,10 +623,15 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     net = device.net if span or net_hops or ep_node_ranks else None
     # --nnodes turns vLLM's custom all-reduce off for every TP group (NNODES_CUSTOM_AR_OFF)
     custom_ar_off = device.rules.nnodes_custom_ar_off and layout.gpus > gpn and span is None
+    # EPLB's redundant experts are held on the EP ranks like the routed ones (the weights
+    # term's _physical_experts), so each rank's expert bytes count them
+    redundant = redundant_experts(spec, s, layout)
     stages = pipeline_stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
-        weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu))
+        weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu)
+        ._replace(redundant_experts=redundant))
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
+                   moe_ep=moe_ep, redundant_experts=redundant,
                    hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                    mbt=mbt, padded_moe=runs_padded_moe(device, layout), stages=stages, net=net,
                    span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,

@@ -282,6 +282,10 @@ class Context:
     custom_ar_off: bool
     ar_world_sizes: tuple[int, ...]
     padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
+    # with EP, the EP groups where an engine sets them below TP x DP (SGLang --ep-size: each
+    # expert sliced over the TP x DP / moe_ep ranks of its group); 0: TP x DP (vLLM)
+    moe_ep: int = 0
+    redundant_experts: int = 0  # EPLB's redundant experts per MoE layer (plan.redundant_experts)
     net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
     # (most nodes one TP group spans, fewest of its ranks in one node) where it spans several
     # (collectives.node_span), else None: with `net`, the CrossNode `cross`

@@ -156,20 +156,34 @@ def _tokens(ctx: Context, tokens: float) -> _Tokens:
 
 
 def ep_ranks(ctx: Context) -> int:
-    """Ranks the routed experts are spread over whole: TP x DP with EP, else 1."""
-    return ctx.tp * ctx.dp if ctx.ep else 1
+    """The EP groups the routed experts are spread over: with EP, TP x DP (vLLM: each rank
+    holds whole experts) or the engine's smaller EP size (Context.moe_ep: SGLang's --ep-size,
+    each group's ranks holding slices of the same experts); 1 without EP."""
+    return (ctx.moe_ep or ctx.tp * ctx.dp) if ctx.ep else 1
+
+
+def physical_experts(ctx: Context) -> int:
+    """The experts of a MoE layer placed over the EP groups: the routed ones + EPLB's
+    redundant copies (Context.redundant_experts; vLLM FusedMoE global_num_experts)."""
+    return ctx.device.moe.num_experts + ctx.redundant_experts
 
 
 def expert_shares(ctx: Context, routed: int) -> tuple[float, float]:
     """(the fraction of the experts it holds the busiest rank reads, its (token, expert)
     pairs / the mean rank's) at `routed` tokens a step: (1, 1) for a dense model; without EP
     every rank's, the expected touched fraction 1 - (1 - k/E)^routed, and 1; with EP
-    (routing) the busiest rank's expected touched experts / the ceil(E / ranks) it holds
-    (Stage.expert_bytes is that rank's), and its expected pairs / routed x k / ranks."""
+    (routing) the busiest EP group's expected touched experts / the ceil(P / groups) each of
+    its ranks holds (Stage.expert_bytes is that rank's), and its expected pairs / routed x k /
+    groups. P = E + R: EPLB's R redundant copies share their expert's pairs (vLLM picks the
+    replica by the token's index: 0.12.0 fused_moe.py, its position modulo the replicas;
+    0.20.0 fused_moe/router/base_router.py, a hash of it), counted as P physical experts of
+    equal share 1/P (under uniform routing the balancer has no hot expert to favour; the
+    replicas' halves make the touched count a little lower than P equal experts':
+    docs/known-limits.md)."""
     moe = ctx.device.moe
     if moe is None:
         return 1.0, 1.0
-    e, k, ranks = moe.num_experts, moe.experts_per_token, ep_ranks(ctx)
+    e, k, ranks = physical_experts(ctx), moe.experts_per_token, ep_ranks(ctx)
     if ranks == 1:
         return expected_experts_touched(e, k, routed) / e, 1.0
     return (busiest_rank_touched(e, k, routed, ranks) / experts_held(e, ranks),

@@ -60,6 +60,7 @@ from planner.serving.speed.step import (
     expert_shares,
     moe_kernels_launched,
     moe_layer_us,
+    physical_experts,
     steps_ahead,
 )
 from planner.text import counted, plural
@@ -447,7 +448,7 @@ def _moe_read_text(ctx: Context, s, micro: float) -> tuple[str, str, Inputs]:
             inputs["wna16_slowdown"] = WNA16_FALLBACK_SLOWDOWN
         moe_eff += f", MoE kernel {ctx.moe_kernel}"
         if ep_ranks(ctx) > 1:
-            touched, busiest_inputs = _busiest_read_text(s, e, k, routed, ep_ranks(ctx))
+            touched, busiest_inputs = _busiest_read_text(ctx, s, routed)
             inputs |= busiest_inputs
         else:
             touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^"
@@ -456,18 +457,29 @@ def _moe_read_text(ctx: Context, s, micro: float) -> tuple[str, str, Inputs]:
     return touched, moe_eff, inputs
 
 
-def _busiest_read_text(s, e: int, k: int, routed: int, ranks: int) -> tuple[str, Inputs]:
+def _busiest_read_text(ctx: Context, s, routed: int) -> tuple[str, Inputs]:
     """The experts' read with EP, in the weight-read formula's words, and its inputs: the
-    experts the busiest rank touches of the ceil(E / ranks) it holds (routing)."""
+    experts the busiest EP group touches of the ceil(P / groups) each of its ranks holds
+    (routing; P: the routed experts + EPLB's redundant ones, step.physical_experts; the
+    groups: step.ep_ranks, each expert sliced over its group's ranks where they are fewer
+    than TP x DP)."""
+    e, k, ranks = physical_experts(ctx), ctx.device.moe.experts_per_token, ep_ranks(ctx)
     held = experts_held(e, ranks)
     busiest = busiest_rank_touched(e, k, routed, ranks)
     p = expected_experts_touched(e, k, routed) / e
+    sliced = ctx.tp * ctx.dp // ranks
+    groups = (f"{ranks} EP groups (each expert sliced over its {sliced} ranks)" if sliced > 1
+              else f"{ranks} EP ranks")
+    experts = (f"({ctx.device.moe.num_experts} + {ctx.redundant_experts} EPLB redundant)"
+               if ctx.redundant_experts else f"{e}")
     return (f" + {s.expert_bytes / 1e9:.3f} GB experts x {busiest:.2f} / {held} held: the "
-            f"busiest of {ranks} EP ranks' expected touched experts, E[max] = sum over m of "
-            f"1 - F(m)^{ranks}, F Binomial({held}, 1 - (1 - {k}/{e})^{routed} = {p:.3f}) "
-            f"(the mean rank's {held * p:.2f})",
+            f"busiest of {groups}' expected touched experts, E[max] = sum over m of "
+            f"1 - F(m)^{ranks}, F Binomial({held}, 1 - (1 - {k}/{experts})^{routed} = "
+            f"{p:.3f}) (the mean rank's {held * p:.2f})",
             {"ep_size": ranks, "busiest_rank_experts": held,
-             "busiest_rank_experts_touched": busiest})
+             "busiest_rank_experts_touched": busiest,
+             **({"moe_tp_size": sliced} if sliced > 1 else {}),
+             **({"redundant_experts": ctx.redundant_experts} if ctx.redundant_experts else {})})
 
 
 def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float) -> list[Term]:

@@ -249,7 +249,7 @@ COUNTS = {"tp", "dp", "layers", "tokens", "hops", "peers", "chunks", "steps", "r
           "network_hops", "dense_params", "expert_params", "expert_params_per_token",
           "padding_rows", "sliding_layers", "sliding_window_tokens", "ep_size",
           "ep_ranks_per_node", "fa3_max_head_dim", "busiest_rank_experts",
-          "busiest_rank_experts_touched"}
+          "busiest_rank_experts_touched", "moe_tp_size", "redundant_experts"}
 RATIOS = {"bandwidth_efficiency", "kv_bandwidth_efficiency", "compute_efficiency",
           "fitted_compute_efficiency", "link_efficiency", "expert_bandwidth_factor",
           "expert_compute_factor", "clock_factor", "calibration_gemm_ratio", "queue_share",
@@ -271,6 +271,8 @@ RATIOS = {"bandwidth_efficiency", "kv_bandwidth_efficiency", "compute_efficiency
     ("Qwen/Qwen3-30B-A3B", "h100-sxm", 8, ParallelLayout(dp=16, ep=True),
      ServingLoad(concurrency=64), {"nodes": 2}),
     ("Qwen/Qwen3-30B-A3B", "h100-sxm", 2, ParallelLayout(dp=2), ServingLoad(concurrency=4), {}),
+    ("Qwen/Qwen3-30B-A3B", "h100-sxm", 8, ParallelLayout(tp=8, ep=True),
+     ServingLoad(concurrency=8), {"enable_eplb": True, "num_redundant_experts": 8}),
     ("google/gemma-4-26B-A4B", "h100-sxm", 1, ParallelLayout(), ServingLoad(concurrency=4),
      {}),
     ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "a100-80gb", 4, ParallelLayout(tp=4), ServingLoad(),
