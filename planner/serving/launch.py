@@ -709,6 +709,22 @@ engines (node_rank_within_dp 0) handshakes with node 0's front end at that addre
 over nodes has."""
 
 
+NCCL_PORTS = (
+    "NCCL also connects the GPU processes of every node to one another over TCP, on ports each "
+    "node takes from its ephemeral range (net.ipv4.ip_local_port_range): allow TCP between the "
+    "nodes, or narrow that range on each and open it between them.")
+"""What NCCL needs open between the nodes of a layout over several nodes, beside the ports the
+notes name for torch.distributed, vLLM's data-parallel handshake and Ray. NCCL's Networking
+Troubleshooting guide (docs.nvidia.com/deeplearning/nccl/user-guide/docs/troubleshooting/
+networking_troubleshooting.html, "IP ports"): "NCCL opens TCP ports to connect processes together
+and exchange connection information", a range restricted only through the kernel's
+net.ipv4.ip_local_port_range, to open a matching range in a firewall; NCCL's maintainer
+(NVIDIA/nccl issue 388): every rank connects to the process that called ncclGetUniqueId, "then
+they also connect directly to each other", and the client ports cannot be chosen. So no port
+number of NCCL's is named, and the nodes must reach one another, not only node 0: a group over
+several nodes has its first rank, which calls ncclGetUniqueId, on whichever node holds it."""
+
+
 NETWORK_INTERFACES = (
     "Where a node has more than one network interface, set VLLM_HOST_IP to the node's own "
     "address and NCCL_SOCKET_IFNAME and GLOO_SOCKET_IFNAME to the interface that reaches the "
@@ -732,7 +748,8 @@ def _reach_node_0(dp: int) -> str:
                  "--data-parallel-rpc-port)")
     else:
         ports = f"port {MASTER_PORT} (--master-port)"
-    return f"The other nodes must reach node 0 on TCP {ports} and on ports vLLM picks at start."
+    return (f"The other nodes must reach node 0 on TCP {ports} and on ports vLLM picks at start. "
+            f"{NCCL_PORTS}")
 
 
 def spans_nodes(command: str) -> bool:
@@ -819,7 +836,7 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int, cli: VllmCl
         f"`ray start --head --port {RAY_PORT}` on node 0 and `ray start --address "
         f"{HEAD_NODE}:{RAY_PORT}` on each other node, then this command on node 0. The other "
         f"nodes must reach node 0 on TCP port {RAY_PORT} and on ports Ray and vLLM pick at "
-        f"start. {NETWORK_INTERFACES}, in the shell that runs `ray start` there (and on node 0 in "
-        f"this command's too): the GPU workers are Ray's processes, to which vLLM "
-        f"{cli.vllm_version} passes only its own variables (vllm/envs.py, no NCCL_ or GLOO_ "
+        f"start. {NCCL_PORTS} {NETWORK_INTERFACES}, in the shell that runs `ray start` there "
+        f"(and on node 0 in this command's too): the GPU workers are Ray's processes, to which "
+        f"vLLM {cli.vllm_version} passes only its own variables (vllm/envs.py, no NCCL_ or GLOO_ "
         "one), never VLLM_HOST_IP.")

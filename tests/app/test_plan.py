@@ -826,6 +826,9 @@ def test_warm_restart_commands_over_two_nodes_say_to_set_head_node_ip() -> None:
         "command there (`--node-rank` R; node 0 serves the API, the others run `--headless`). "
         "The other nodes must reach node 0 on TCP ports 29501 and 29550 (`--master-port` and "
         "`--data-parallel-rpc-port`) and on ports vLLM picks at start. "
+        "NCCL also connects the GPU processes of every node to one another over TCP, on ports "
+        "each node takes from its ephemeral range (net.ipv4.ip_local_port_range): allow TCP "
+        "between the nodes, or narrow that range on each and open it between them. "
         "Where a node has more than one network interface, set VLLM_HOST_IP to the node's own "
         "address and NCCL_SOCKET_IFNAME and GLOO_SOCKET_IFNAME to the interface that reaches "
         "the other nodes, in the shell that runs the node's command.")

@@ -276,3 +276,17 @@ def test_a_row_of_node_0_says_what_the_other_nodes_run() -> None:
         " Node R's command is this one with --node-rank R --headless."
     assert other_nodes_note("vllm serve m --distributed-executor-backend ray") == ""
     assert other_nodes_note("vllm serve m --tensor-parallel-size 8") == ""
+
+
+@pytest.mark.parametrize("version", ["0.10.2", "0.19.0"])
+def test_the_note_says_nccl_connects_every_node_on_ephemeral_ports(version: str) -> None:
+    # NCCL's Networking Troubleshooting guide, "IP ports": NCCL opens TCP ports to connect
+    # processes, restricted only by the kernel's net.ipv4.ip_local_port_range; NVIDIA/nccl issue
+    # 388: the ranks connect directly to each other, on ports that cannot be chosen. So the note
+    # names no NCCL port, and asks for TCP between all the nodes (on Ray and with --nnodes)
+    nccl = ("NCCL also connects the GPU processes of every node to one another over TCP, on "
+            "ports each node takes from its ephemeral range (net.ipv4.ip_local_port_range): "
+            "allow TCP between the nodes, or narrow that range on each and open it between "
+            "them. Where a node has more than one network interface")
+    assert nccl in _plan(DSV3, tp=8, pp=2, vllm_version=version).launch_note
+    assert "NCCL also" not in _plan(QWEN_8B, tp=8, vllm_version=version).launch_note
