@@ -262,6 +262,79 @@ def _routing(r: Reader, i: int, expert_keys: tuple[str, ...], experts: int | Non
     return experts
 
 
+GROUPED_TOPK_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa",
+                      "glm4_moe", "mimo_v2_flash")
+"""NOTE: (text) model_types whose vLLM MoE routes with grouped top-k (FusedMoE
+use_grouped_topk=True, num_expert_group=n_group, topk_group=topk_group): deepseek_v2.py
+DeepseekV2MoE (0.9.1, 0.11.0, 0.19.0, 0.24.0, 0.34.0 wheels; kimi_k2 and glm_moe_dsa build
+DeepseekV3ForCausalLM / GlmMoeDsaForCausalLM there, 0.34.0's vllm/models/deepseek_v32 the same
+DeepseekV2MoE), glm4_moe.py Glm4MoE (0.11.0, 0.24.0, 0.34.0), mimo_v2_flash.py (0.19.0) /
+mimo_v2.py (0.24.0, 0.34.0) MiMoV2MoE. What vLLM does with each value (grouped_check)."""
+
+GROUPED_FALLBACK_FROM = "0.13"
+"""NOTE: the release from which an expert count not a multiple of n_group (or not above it)
+routes with plain top-k over all experts (FusedMoE.select_experts' valid_grouping, layer.py
+0.13.0-0.14.0; GroupedTopKRouter._compute_routing, router/grouped_topk_router.py
+0.15.0-0.34.0); the 0.9.1-0.12.0 wheels' grouped_topk (fused_moe.py) view the scores as
+[tokens, n_group, -1] (RuntimeError) and the CUDA kernel checks "num_experts should be
+divisible by n_group" (csrc/moe/grouped_topk_kernels.cu)."""
+
+
+def grouped_check(r: Reader, model_type: str, experts: int, top_k: int) -> None:
+    """Refuses the n_group / topk_group a grouped top-k model (GROUPED_TOPK_TYPES) stops on in
+    every release; warns where only some releases stop, or where routing is other than the
+    config says.
+
+    NOTE: null (or left out where the class default is None: transformers 5.25.0
+    DeepseekV2Config `n_group: int | None = None`, `topk_group` alike; DeepseekV3Config 8 / 4):
+    FusedMoE asserts `num_expert_group is not None and topk_group is not None` (fused_moe/
+    layer.py, 0.9.1-0.23.0 wheels), router_factory.py raises ValueError "num_expert_group and
+    topk_group must be provided when use_grouped_topk is True" (0.15.0-0.34.0). topk_group
+    above n_group where the experts split into n_group groups: grouped_topk asks
+    torch.topk(group_scores, k=topk_group) of a [tokens, n_group] tensor (fused_moe.py
+    0.9.1-0.14.0, router/grouped_topk_router.py 0.15.0-0.34.0), which raises RuntimeError
+    "selected index k out of range" in the start-up profile run; the CUDA kernel vLLM takes for
+    a routing bias has no check (csrc/moe/grouped_topk_kernels.cu group_idx_and_topk_idx_kernel
+    loops until 32 - n_group + topk_group lanes are done, more than a warp has: read at one
+    main commit, not per release). transformers (5.25.0 configuration_deepseek_v3.py,
+    configuration_deepseek_v2.py) checks neither. num_experts_per_tok above the experts of
+    topk_group groups does not stop vLLM: grouped_topk takes the rest from the masked (-inf)
+    experts."""
+    groups = r.int_("n_group", hi=MAX_EXPERTS)
+    picked = r.int_("topk_group", hi=MAX_EXPERTS)
+    if groups is None or picked is None:
+        key = "n_group" if groups is None else "topk_group"
+        if not r.null(key) and model_type != "deepseek_v2":
+            return  # left out, the class default not known here
+        how = "null" if r.null(key) else "missing (DeepseekV2Config's default is None)"
+        raise ConfigError(
+            f"{r.where(key)} {how}: vLLM's grouped top-k routing needs n_group and topk_group "
+            "(FusedMoE asserts both are not None; router_factory.py: ValueError \"num_expert_group "
+            "and topk_group must be provided when use_grouped_topk is True\"); give integers")
+    splits = experts % groups == 0 and experts > groups
+    if picked > groups and splits:
+        raise ConfigError(
+            f"{r.where('topk_group')} = {picked} is more than n_group = {groups}: vLLM's "
+            f"grouped top-k picks topk_group of the n_group expert groups (torch.topk raises "
+            "\"selected index k out of range\" at start-up); give topk_group <= n_group")
+    if not splits:
+        stop = (f" (0.9-0.12 stop at start-up: grouped top-k views the scores as [tokens, "
+                f"{groups}, -1])" if experts % groups else "")
+        note = (f"{r.prefix}n_routed_experts = {experts} does not split into n_group = {groups}"
+                f" groups of more than one expert: vLLM {GROUPED_FALLBACK_FROM} on route with "
+                f"plain top-k over all experts (valid_grouping){stop}; the weights are as "
+                "planned")
+    elif top_k > picked * (experts // groups):
+        note = (f"{r.prefix}num_experts_per_tok = {top_k} is more than the {picked} x "
+                f"{experts // groups} experts of topk_group groups: vLLM's grouped top-k takes "
+                "the rest from experts outside them (masked -inf scores); the weights are as "
+                "planned, the routing is not what the config means")
+    else:
+        return
+    if note not in r.notes.warnings:
+        r.notes.warnings.append(note)
+
+
 def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
     if model_type in HUNYUAN_TYPES:
         return _hunyuan_moe(r, model_type, i)
@@ -271,6 +344,8 @@ def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
     experts = r.int_(*expert_keys, hi=MAX_EXPERTS)
     top_k = r.int_(*top_k_keys, hi=MAX_EXPERTS)
     experts = _routing(r, i, expert_keys, experts, top_k_keys, top_k)
+    if model_type in GROUPED_TOPK_TYPES:
+        grouped_check(r, model_type, experts, top_k)
     size_keys = ("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
     size = r.int_(*size_keys, hi=MAX_WIDTH)
     if size is None:
