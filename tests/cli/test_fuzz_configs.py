@@ -249,6 +249,21 @@ def test_fbgemm_fp8_without_a_key_vllm_needs_exit_2(capsys, tmp_path: Path, key:
             f"['{key}'] in the model's quantization config.\")") in err
 
 
+@pytest.mark.parametrize(("bound", "kind"), [(None, "null"), ("1200", "a string"),
+                                           ({"ub": 1200}, "an object")])
+def test_fbgemm_fp8_activation_scale_ub_torch_cannot_take_exit_2(capsys, tmp_path: Path,
+                                                                 bound: object, kind: str) -> None:
+    """vLLM's FBGEMMFp8Config.from_config passes activation_scale_ub as read, and
+    FBGEMMFp8LinearMethod.create_weights makes torch.tensor(it, dtype=torch.float32) for every
+    FP8 layer (quantization/fbgemm_fp8.py, 0.9.1, 0.19.0 and 0.34.0 wheels): torch.tensor(None)
+    raises TypeError "must be real number, not NoneType". Null was planned as fitting."""
+    qc = FBGEMM | {"activation_scale_ub": bound}
+    err = refused(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc})
+    assert (f"{QC}.activation_scale_ub is {kind}: vLLM's FBGEMMFp8 layers make a float32 tensor "
+            "of it (torch.tensor raises TypeError) and stop; give the checkpoint's activation "
+            "scale upper bound.") in err
+
+
 def test_fbgemm_fp8_with_both_keys_plans(capsys, tmp_path: Path) -> None:
     code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"quantization_config": FBGEMM},
                           "--json")

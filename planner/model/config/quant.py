@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from typing import Literal
 
+from planner.jsondoc import json_kind
 from planner.model.quant import TORCHAO_INT4_GROUPS, component_formats
 from planner.model.spec import (
     AttentionMixer,
@@ -147,6 +148,15 @@ def _fbgemm_keys(qc: dict, where: str) -> None:
         raise ConfigError(f"config.json: {where}.{key} is missing, which vLLM's FBGEMMFp8Config "
                           f"needs (\"Cannot find any of ['{key}'] in the model's quantization "
                           f"config.\"): {FBGEMM_KEYS[key]}.")
+    bound = qc["activation_scale_ub"]
+    if bound is None or isinstance(bound, (str, dict)):
+        # NOTE: FBGEMMFp8LinearMethod.create_weights builds every FP8 linear layer's
+        # torch.tensor(quant_config.input_scale_ub, dtype=torch.float32) (fbgemm_fp8.py, 0.9.1,
+        # 0.19.0, 0.34.0 wheels; from_config passes the value as read): torch raises TypeError
+        # for None ("must be real number, not NoneType"), a string or an object.
+        raise ConfigError(f"config.json: {where}.activation_scale_ub is {json_kind(bound)}: vLLM's "
+                          "FBGEMMFp8 layers make a float32 tensor of it (torch.tensor raises "
+                          f"TypeError) and stop; {FBGEMM_KEYS['activation_scale_ub']}.")
 
 
 EXCLUSION_KEYS: dict[str, tuple[str, ...]] = {
