@@ -9,9 +9,10 @@ token) and uploaded files are never part of it.
 
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import streamlit as st
 from pydantic import (
@@ -95,6 +96,15 @@ SESSION_ONLY = frozenset({"trust_remote_code"})
 """State fields a link neither carries nor sets: --trust-remote-code lets vLLM run a
 repository's Python code, so only a tick in this session puts it in a command, never a link
 someone else sent."""
+
+
+_NUMERIC = {int, float}
+
+
+def _annotation_types(model: type[BaseModel], name: str | None) -> set[Any]:
+    """The types a field's annotation names (int | None: {int, NoneType})."""
+    annotation = model.model_fields[name].annotation if name else None
+    return set(get_args(annotation)) | {annotation}
 
 
 class AppState(BaseModel):
@@ -229,6 +239,20 @@ class AppState(BaseModel):
         if self.compare_context is not None:
             return self.compare_context
         return self.max_model_len or DEFAULT_COMPARE_CONTEXT
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _python_digits(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number typed with other Unicode decimal digits (full-width "１０２４") read as
+        Python's int() and float() read it, as the CLI's flags do (argparse's type= is int or
+        float): pydantic parses ASCII digits only, so a link's len=１０２４ was refused ("unable
+        to parse string as an integer") where --max-model-len １０２４ plans 1,024. Only the
+        digits change: a full-width point ("０．９") stays refused, as float() refuses it."""
+        if not isinstance(value, str) or value.isascii() \
+                or not _NUMERIC.intersection(_annotation_types(cls, info.field_name)):
+            return value
+        return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c
+                       for c in value.strip())
 
     @field_validator("gpu")
     @classmethod
