@@ -51,6 +51,7 @@ FUSED_SHARD_METHODS = {
     "awq": _Method("substring", (0, 11, 1)),
     "awq_marlin": _Method("substring", (0, 11, 1)),
     "compressed-tensors": _Method("regex", (0, 9, 1)),
+    "quark": _Method("regex", (0, 9, 1)),
 }
 """The methods Headroom reads an exclusion list for whose get_quant_method checks a merged
 layer's shards alike. The list is the one each release reads (QuantSpec.release_exclusions:
@@ -66,10 +67,23 @@ fnmatch matching (0.9.1-0.10.1 pass no mapping). AWQConfig and AWQMarlinConfig (
 from 0.24.0): is_layer_skipped with the mapping and substring matching (skip_with_substr=True;
 match_mode "substring" in 0.34.0) from the 0.11.1 wheel, is_layer_skipped_awq (no shard check)
 before. CompressedTensorsConfig.get_quant_method: should_ignore_layer(prefix, ignore,
-packed_modules_mapping) in every wheel, its names exact or "re:" regexes (re.match). Each
-method maps its list with the model's hf_to_vllm_mapper (apply_vllm_mapper) in the wheels
-that check a merged layer's shards. Not read: GPTQ (its `dynamic` rules), bitsandbytes,
-MXFP4, TorchAO, Quark, INC and W4AFP8's own lists."""
+packed_modules_mapping) in every wheel, its names exact or "re:" regexes (re.match).
+QuarkConfig (quark.py, 0.9.1, 0.19.0 and 0.34.0 wheels) asks quark/utils.py
+should_ignore_layer(prefix, exclude, packed_modules_mapping) of each layer, whose text (read in
+every wheel) is compressed-tensors' rule and words but for its merged name (CT_PATTERN_FROM).
+Each method maps its list with the model's hf_to_vllm_mapper (apply_vllm_mapper) in the
+wheels that check a merged layer's shards (Quark's from 0.14.0, before any merged layer of
+WRAPPED_ROOT's). The others, read in the same wheels, check no shards:
+- GPTQ `dynamic`: gptq_utils.get_dynamic_override is asked for the merged prefix only
+  (config.quant.gptq_dynamic plans that: a rule naming q_proj alone matches no layer);
+- INC / AutoRound extra_config: INCConfig raises "Fused module ... requires consistent quant
+  config" itself (refused by config.quant._inc_overrides and startup.autoround);
+- MXFP4: Mxfp4Config reads no list;
+- bitsandbytes llm_int8_skip_modules (is_layer_skipped_bnb: an entry equal to one of the
+  prefix's dot-separated parts, or to a leading run of them) and TorchAO modules_to_not_convert
+  (torchao.py should_skip: the prefix itself, or ".entry." inside ".prefix."): a shard's name
+  never matches the merged layer's, so vLLM quantizes the merged layer whole where the list
+  names its shards (docs/known-limits.md: Headroom keeps the component 16-bit)."""
 
 FUSED_NAME_FIRST_FROM: Version = (0, 24, 0)
 """NOTE: from the 0.24.0 wheel is_layer_skipped takes a merged layer whose own name the list
@@ -81,7 +95,9 @@ CT_PATTERN_FROM: Version = (0, 30, 0)
 """NOTE: compressed-tensors' should_ignore_layer skips the shard check where the list holds
 the merged layer's own name (`layer_name not in ignore`, exact) in the 0.9.1-0.29.0 wheels;
 from 0.30.0 (find_matching_patterns) where any entry matches it, a regex included, and its
-ValueError has other words (module NOTE)."""
+ValueError has other words (module NOTE). Quark's (quark/utils.py) has no such guard in the
+0.9.1-0.29.0 wheels, so it looks at the shards whatever the list says; from 0.30.0 it calls
+find_matching_patterns too, with the same words."""
 
 
 class _Merged(NamedTuple):
@@ -169,7 +185,7 @@ def _listed(name: str, entries: tuple[str, ...], match: Match) -> bool:
 
 def _words(prefix: str, merged: _Merged, method: str, version: Version) -> str:
     """vLLM's ValueError for the merged layer `prefix` (module NOTE)."""
-    if method != "compressed-tensors":
+    if method not in ("compressed-tensors", "quark"):
         return (f"Detected some but not all shards of {prefix} are quantized. All shards of "
                 "fused layers to have the same precision.")
     if version >= CT_PATTERN_FROM:
@@ -183,7 +199,9 @@ def _checked(prefix: str, entries: tuple[str, ...], method: str, match: Match,
              version: Version) -> bool:
     """Whether vLLM looks at the shards of the merged layer `prefix` (the list does not name
     the layer itself: FUSED_NAME_FIRST_FROM, CT_PATTERN_FROM)."""
-    if method == "compressed-tensors":
+    if method == "quark" and version < CT_PATTERN_FROM:
+        return True
+    if method in ("compressed-tensors", "quark"):
         return not (_listed(prefix, entries, match) if version >= CT_PATTERN_FROM
                     else prefix in entries)
     return version < FUSED_NAME_FIRST_FROM or not _listed(prefix, entries, match)

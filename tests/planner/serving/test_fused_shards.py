@@ -4,10 +4,11 @@ refused as vLLM refuses it while building the model, not called "Fits"
 
 Read in the wheels 0.9.1-0.34.0: quant_utils.is_layer_skipped (Fp8Config, FBGEMMFp8Config,
 ModelOpt from 0.10.2, AWQ from 0.11.1 by substring) and compressed-tensors'
-should_ignore_layer look each shard of a packed_modules_mapping entry up in the list and raise
-where they disagree; qwen3_next.py merges in_proj_qkvz and in_proj_ba into one in_proj in the
-0.10.2 wheel only, qwen3_5.py merges in_proj_qkv / in_proj_z and in_proj_b / in_proj_a from
-0.17.0; Fp8Config reads modules_to_not_convert from 0.10.1 (ignored_layers only before).
+should_ignore_layer (Quark's quark/utils.py one too) look each shard of a
+packed_modules_mapping entry up in the list and raise where they disagree; qwen3_next.py
+merges in_proj_qkvz and in_proj_ba into one in_proj in the 0.10.2 wheel only, qwen3_5.py
+merges in_proj_qkv / in_proj_z and in_proj_b / in_proj_a from 0.17.0; Fp8Config reads
+modules_to_not_convert from 0.10.1 (ignored_layers only before).
 
 Configs: the catalog's BF16 Qwen3-Next-80B-A3B-Instruct and Qwen3.5-27B with a block-FP8
 quantization_config written here (their module lists are this test's, not a real
@@ -26,6 +27,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.startup.fused_shards import fused_shard_errors
 from planner.serving.vllm_versions import parse_version
+from tests.planner.model.test_torchao_quark import QUARK_FP8_KV
 
 SAME_PRECISION = "All shards of fused layers to have the same precision"
 
@@ -151,6 +153,37 @@ def test_compressed_tensors_regex_half_match_words_change_at_0_30_0() -> None:
         "(")
     both = _quantized(repo, config, ignore=["lm_head", r"re:.*mlp\.(gate|up)_proj$"])
     assert _errors(both, "0.30.0") == []
+
+
+def test_quark_checks_the_shards_even_where_the_merged_name_is_listed_until_0_30_0() -> None:
+    # quark/utils.py should_ignore_layer (read in every wheel 0.9.1-0.34.0), asked by
+    # QuarkConfig for each layer with packed_modules_mapping (quark.py, 0.9.1, 0.19.0, 0.34.0):
+    # compressed-tensors' words, but up to 0.29.0 no `layer_name not in ignore` guard, so the
+    # merged name listed beside q_proj alone is still refused there; from 0.30.0
+    # find_matching_patterns takes the listed merged name first, as compressed-tensors does
+    config = copy.deepcopy(QUARK_FP8_KV)
+    kept = ["lm_head", "model.layers.3.self_attn.q_proj"]
+    spec = _quantized("Qwen/Qwen3-8B", config, exclude=kept)
+    for release in ("0.9.1", "0.19.0", "0.29.0"):
+        assert _errors(spec, release) == [
+            f"vLLM {release} stops building the model: Found a different quantization schemes "
+            "for ['q_proj', 'k_proj', 'v_proj'] in model.layers.3.self_attn.qkv_proj. vLLM "
+            "requires all to use the same scheme (the checkpoint's exclude keeps q_proj 16-bit "
+            "and not k_proj / v_proj, which vLLM merges into qkv_proj; on every layout)."], release
+    assert _errors(spec, "0.34.0") == [
+        "vLLM 0.34.0 stops building the model: Found different quantization schemes for the "
+        "shards of model.layers.3.self_attn.qkv_proj. vLLM requires all to use the same scheme "
+        "(the checkpoint's exclude keeps q_proj 16-bit and not k_proj / v_proj, which vLLM "
+        "merges into qkv_proj; on every layout)."]
+    merged = _quantized("Qwen/Qwen3-8B", config,
+                        exclude=[*kept, "model.layers.3.self_attn.qkv_proj"])
+    assert len(_errors(merged, "0.29.0")) == 1  # compressed-tensors would skip the check here
+    assert _errors(merged, "0.30.0") == []
+    # "re:" entries by re.match: gate_proj alone refused, the whole MLP not
+    gate = _quantized("Qwen/Qwen3-8B", config, exclude=["lm_head", r"re:.*\.3\.mlp\.gate"])
+    assert "keeps gate_proj 16-bit and not up_proj" in _errors(gate, "0.19.0")[0]
+    whole = _quantized("Qwen/Qwen3-8B", config, exclude=["lm_head", r"re:.*\.3\.mlp\."])
+    assert _errors(whole, "0.19.0") == []
 
 
 def test_awq_matches_by_substring_from_0_11_1() -> None:
