@@ -6,10 +6,13 @@ FusedMoE; fused_moe.py grouped_topk 0.9.1-0.14.0, router/grouped_topk_router.py 
 take torch.topk(group_scores, k=topk_group) of [tokens, n_group]; router_factory.py 0.15.0-0.34.0
 raises on a None n_group / topk_group, layer.py 0.9.1-0.23.0 asserts)."""
 
+import json
+
 import pytest
 
 from planner.model.config.parser import parse_model_config
 from planner.model.spec import ConfigError
+from tests.cli.conftest import run_main
 from tests.conftest import load_ref_config
 
 
@@ -81,3 +84,12 @@ def test_more_experts_per_token_than_the_picked_groups_hold_plan_with_a_warning(
     # 2 groups of 4 = 8: enough, no warning
     spec = parse_model_config(_v3(n_group=64, topk_group=2))
     assert not [w for w in spec.warnings if "topk_group" in w]
+
+
+def test_the_cli_refuses_it_in_one_line(capsys, tmp_path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(_v3(topk_group=9)))
+    code, out, err = run_main(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm",
+                              "--gpus", "8")
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "topk_group = 9 is more than n_group = 8" in err
