@@ -315,8 +315,9 @@ def grouped_check(r: Reader, model_type: str, experts: int, top_k: int) -> None:
     if picked > groups and splits:
         raise ConfigError(
             f"{r.where('topk_group')} = {picked} is more than n_group = {groups}: vLLM's "
-            f"grouped top-k picks topk_group of the n_group expert groups (torch.topk raises "
-            "\"selected index k out of range\" at start-up); give topk_group <= n_group")
+            "grouped top-k picks topk_group of the n_group expert groups and cannot start "
+            "(torch.topk raises \"selected index k out of range\"; the CUDA kernel it takes "
+            "with a routing bias does not check it); give topk_group <= n_group")
     if not splits:
         stop = (f" (0.9-0.12 stop at start-up: grouped top-k views the scores as [tokens, "
                 f"{groups}, -1])" if experts % groups else "")
