@@ -239,7 +239,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             refused = next((repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
                             if catalog_checkpoint_scheme(repo) == scheme.key), None)
             others = tuple(repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
-                           if repo != refused)
+                           if repo != refused and not _refused_as_stored(repo, version))
             tools = "" if scheme.key in UNTOOLED_SCHEMES else \
                 f" (e.g. with {FAMILY_TOOLS.get(scheme.family, 'llm-compressor or GPTQModel')})"
             at_load = "cannot make one at load" if scheme.family != "torchao" \

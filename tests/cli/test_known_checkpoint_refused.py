@@ -60,3 +60,19 @@ def test_recommend_lists_no_row_running_it_on_0_34(capsys) -> None:
     assert code == 0, err
     commands = [row.get("vllm_command") or "" for row in json.loads(out)["rows"]]
     assert commands and not any(CHECKPOINT in c for c in commands), commands
+
+
+def test_another_formats_what_if_does_not_offer_it_on_0_34(capsys) -> None:
+    # no AWQ checkpoint is known: the note offers the known ones of other formats, which on
+    # 0.34.0 is the w8a8 alone (the w4a16 one is refused there, as above), on 0.29 both
+    code, out, err = run_main(capsys, "plan", "--model", MODEL, "--target-quant", "awq",
+                              "--vllm-version", "0.34.0", *BASE)
+    assert code == 0, err
+    note = json.loads(out)["launch_note"]
+    assert note.endswith("another format: RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8."), \
+        note
+    code, out, err = run_main(capsys, "plan", "--model", MODEL, "--target-quant", "awq",
+                              "--vllm-version", "0.29.0", *BASE)
+    assert code == 0, err
+    assert json.loads(out)["launch_note"].endswith(
+        f"another format: {CHECKPOINT}, RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8.")
