@@ -9,6 +9,7 @@ from planner.report import (
     collectives_text,
     errors_beside_verdict,
     format_kind,
+    kv_limit_cap,
     kv_limited_requests,
     kv_pool_text,
     launch_note_ranks,
@@ -71,7 +72,7 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
         f"  KV-limited          {kv_limited_requests(speed, plan.layout.dp)} "
         f"{plural(speed.kv_limited_concurrency, 'request')} "
         f"{load.held_label}"
-        + (f": {speed.cap_phrase}" if speed.kv_bound else ""),
+        + (f": {cap}" if (cap := kv_limit_cap(speed, plan)) else ""),
         *(f"  note: {n}" for n in speed.notes),
     ]
 

@@ -50,7 +50,13 @@ from planner.serving.plan import (
     verdict_unmodelled,
 )
 from planner.serving.recommend import Recommendation, ceiling_note
-from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
+from planner.serving.speed import (
+    ServingLoad,
+    SpeedEstimate,
+    cap_phrase,
+    context_rule,
+    speed_columns,
+)
 from planner.serving.sweep import Objective, SweepResult, SweepRow, quant_settings, sweep_csv
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
@@ -1125,7 +1131,8 @@ def _performance(inputs: ReportInputs) -> list[str]:
         ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
         [f"{speed.allreduce_label} per decode step",
          collectives_text(speed, inputs.plan.layout.tp)],
-        ["KV-limited concurrency", kv_limited_requests(speed, inputs.plan.layout.dp)],
+        ["KV-limited concurrency", kv_limited_requests(speed, inputs.plan.layout.dp)
+         + (f" ({cap})" if (cap := kv_limit_cap(speed, inputs.plan)) else "")],
     ]) + ["", "How each figure is made, with this model's numbers:", ""]
     lines += [*md_code_block("text", [f"{t.label}: {t.formula}" for t in speed.terms]), ""]
     lines += ["Each figure's inputs and where its constants come from (fitted, measured, "
@@ -1188,6 +1195,19 @@ def kv_limited_requests(speed: SpeedEstimate, dp: int) -> str:
     67)" (each replica's pool holds its own share); the figure alone for one replica."""
     n = speed.kv_limited_concurrency
     return replicas_concurrency(n, n // dp, dp, ",")
+
+
+def kv_limit_cap(speed: SpeedEstimate, plan: Plan) -> str:
+    """Which limit the KV-limited concurrency is, where the figure alone misleads: the cap on
+    the load (speed.cap_phrase) where it cut it; else "max_num_seqs binds" where the figure is
+    max_num_seqs x DP, the smaller of the two (one A100 80GB holds 300 requests of Llama-3.1-8B
+    at 1,024 + 512 tokens, and the line read "KV-limited 256": vLLM's default max_num_seqs);
+    "" where it is the KV cache's count under the load."""
+    if speed.kv_bound:
+        return speed.cap_phrase
+    if speed.kv_limited_concurrency == plan.max_num_seqs * plan.layout.dp:
+        return cap_phrase(True)
+    return ""
 
 
 def replicas_concurrency(total: float, one: float, dp: int, spec: str = ",.2f") -> str:

@@ -284,6 +284,28 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     assert "  KV-limited          1 request holding 1,536" in capsys.readouterr().out
 
 
+def test_a_kv_limited_figure_max_num_seqs_sets_says_so_under_the_load(capsys) -> None:
+    """One A100 80GB holds about 300 requests of Llama-3.1-8B at 1,024 + 512 tokens: a pool of
+    about 56 GiB (72.9 GiB budget less 14.96 GiB of weights, 8.03 G params x 2 B, and about
+    1.6 GiB more) over 24 blocks of 64 tokens x 131,072 B (32 layers x 8 KV heads x 128 x 2 x
+    2 B) = 0.1875 GiB each; anything from 48 GiB holds 256. So the "KV-limited" figure, 256,
+    is vLLM's default max_num_seqs, not the KV cache's count, though 8 requests asked cap
+    nothing: the line said "KV-limited 256 requests" without which limit it was."""
+    args = ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "a100-80gb",
+            "--max-model-len", "128K", "--concurrency", "8"]
+    assert main(["plan", *args]) == 0
+    assert ("  KV-limited          256 requests holding 1,536 tokens each on average (1,024 in + "
+            "half of 1,024 out): max_num_seqs binds\n") in capsys.readouterr().out
+    assert main(["report", *args, "--date", "2026-01-01"]) == 0
+    assert "| KV-limited concurrency | 256 (max_num_seqs binds) |" in capsys.readouterr().out
+    # raised past the pool, the figure is the KV cache's (about 300) and names no cap
+    assert main(["plan", *args, "--max-num-seqs", "512"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "KV-limited" in x)
+    assert 280 <= int(line.split()[1]) <= 310 and line.endswith("out)"), line
+    assert main(["report", *SEED[1:], "--date", "2026-01-01"]) == 0  # 74: the KV cache's
+    assert "| KV-limited concurrency | 74 |" in capsys.readouterr().out
+
+
 QWEN8B_TP2 = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus", "2", "--tp", "2",
               "--json"]
 
