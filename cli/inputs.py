@@ -58,6 +58,7 @@ from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
+from planner.serving.recommend import GPUS_PER_NODE
 from planner.serving.startup.block_size import block_size_refusal
 from planner.serving.startup.wheel_arch import no_preset_text, wheel_floor
 from planner.serving.sweep import (
@@ -379,6 +380,17 @@ def note_preset_choice(args: argparse.Namespace, names: list[str], flag: str = "
                 f"(what CUDA reports) and --gpu-name {sized}"))
 
 
+def one_node_note(gpus: int) -> str:
+    """The stderr note of --gpus above GPUS_PER_NODE without --nodes: one node of them all,
+    every pair on the node's link (NVLink on an SXM preset), where two 8-GPU servers are more
+    often meant; what --nodes makes of them instead."""
+    servers = (f"{gpus // GPUS_PER_NODE} such servers, give --nodes {gpus // GPUS_PER_NODE}"
+               if gpus % GPUS_PER_NODE == 0 else "M servers, give --nodes M")
+    return (f"--gpus {gpus} without --nodes is one node of {gpus} GPUs, every one on the node's "
+            f"own link (--link), none over a network; a server commonly holds {GPUS_PER_NODE} "
+            f"(HGX, DGX; the node recommend plans): for {servers}")
+
+
 def network_assumed_note(assumed: str) -> str:
     """The stderr note of a network between nodes assumed (ClusterSpec.network_assumed), with
     how to give it: plan, sweep and report name their cluster's, recommend its rows'."""
@@ -522,6 +534,8 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         example = f" (e.g. --nodes {gpus // 8} for 8 per node)" if gpus % 8 == 0 else ""
         raise CliError(f"--gpus {gpus} over --nodes {nodes} is {gpus // nodes:,} GPUs per node; "
                        f"a node holds at most {MAX_GPUS_PER_NODE}: give --nodes{example}")
+    if args.nodes is None and gpus > GPUS_PER_NODE:
+        add_notes(args, one_node_note(gpus))
     link = getattr(args, "link", None)
     if args.gpu is not None:
         cluster = preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link,

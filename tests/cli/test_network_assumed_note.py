@@ -131,3 +131,19 @@ def test_each_rate_is_said_once_with_its_sources() -> None:
         "DGX reference for NVIDIA GeForce RTX 3090 and NVIDIA L4, one 400 Gb/s NIC per GPU "
         "assumed) and 800 Gb/s per GPU (DGX B300: 8x ConnectX-8, 800 Gb/s each (DGX B300 User "
         "Guide; unverified))")
+
+
+def test_more_than_eight_gpus_without_nodes_say_they_are_one_node(capsys) -> None:
+    """Two 8x H100 servers given as --gpus 16 alone were planned as one node of 16 on NVLink
+    (TP=16 with no network term, a command without --nnodes) and nothing said so; --nodes 2
+    plans the two servers. Up to 8, or with --nodes, nothing is said."""
+    note = ("note: --gpus 16 without --nodes is one node of 16 GPUs, every one on the node's own "
+            "link (--link), none over a network; a server commonly holds 8 (HGX, DGX; the node "
+            "recommend plans): for 2 such servers, give --nodes 2\n")
+    for command in ("plan", "sweep", "report"):
+        code, _, err = run_main(capsys, command, *PLAN[1:], "--gpu", "h100-sxm", "--gpus", "16")
+        assert code == 0 and err == f"python -m planner {command}: {note}", err
+    code, _, err = run_main(capsys, *PLAN, "--gpu", "h100-sxm", "--gpus", "12")
+    assert code == 0 and err.endswith("for M servers, give --nodes M\n"), err
+    code, _, err = run_main(capsys, *PLAN, "--gpu", "h100-sxm", "--gpus", "16", "--nodes", "1")
+    assert code == 0 and err == "", err
