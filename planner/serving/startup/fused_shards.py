@@ -27,6 +27,7 @@ from planner.model.spec import (
     DenseMlp,
     LayerSpec,
     LinearAttentionMixer,
+    MlaMixer,
     ModelSpec,
     MoeMlp,
 )
@@ -71,9 +72,9 @@ packed_modules_mapping) in every wheel, its names exact or "re:" regexes (re.mat
 QuarkConfig (quark.py, 0.9.1, 0.19.0 and 0.34.0 wheels) asks quark/utils.py
 should_ignore_layer(prefix, exclude, packed_modules_mapping) of each layer, whose text (read in
 every wheel) is compressed-tensors' rule and words but for its merged name (CT_PATTERN_FROM).
-Each method maps its list with the model's hf_to_vllm_mapper (apply_vllm_mapper) in the
-wheels that check a merged layer's shards (Quark's from 0.14.0, before any merged layer of
-WRAPPED_ROOT's). The others, read in the same wheels, check no shards:
+Each method but FBGEMM's maps its list with the model's hf_to_vllm_mapper (apply_vllm_mapper)
+in the wheels that check a merged layer the mapper renames (MAPPER_FIRST). The others, read
+in the same wheels, check no shards:
 - GPTQ `dynamic`: gptq_utils.get_dynamic_override is asked for the merged prefix only
   (config.quant.gptq_dynamic plans that: a rule naming q_proj alone matches no layer);
 - INC / AutoRound extra_config: INCConfig raises "Fused module ... requires consistent quant
@@ -100,54 +101,117 @@ ValueError has other words (module NOTE). Quark's (quark/utils.py) has no such g
 find_matching_patterns too, with the same words."""
 
 
-class _Merged(NamedTuple):
-    """One merged layer of a decoder layer: its module path in the layer (`block`), its name
-    (the packed_modules_mapping key), its shards, the releases whose model class maps it
-    [first, until)."""
+Part = Literal["attention", "mla", "linear", "mlp", "shared"]
+"""The part of a decoder layer a merged layer belongs to: "attention" (AttentionMixer), "mla"
+(an MlaMixer with q_lora_rank), "linear" (Gated DeltaNet), "mlp" (a gated DenseMlp), "shared"
+(a MoeMlp's shared experts)."""
 
+
+class _Merged(NamedTuple):
+    """One merged layer of a decoder layer: the `part` it belongs to, its module path in the
+    layer (`block`), its name (the packed_modules_mapping key), its shards, the releases whose
+    model class maps it and names it (prefix=f"{prefix}.qkv_proj") [first, until)."""
+
+    part: Part
     block: str
     fused: str
     shards: tuple[str, ...]
     first: Version = (0, 9, 1)
     until: Version | None = None
+    unmapped_after: bool = True
 
 
-_QKV = _Merged("self_attn", "qkv_proj", ("q_proj", "k_proj", "v_proj"))
-_GATE_UP = _Merged("mlp", "gate_up_proj", ("gate_proj", "up_proj"))
-_SHARED_GATE_UP = _Merged("mlp.shared_expert", "gate_up_proj", ("gate_proj", "up_proj"),
-                          first=(0, 11, 0))
-_QWEN3_5 = (_QKV._replace(first=(0, 17, 0)), _GATE_UP._replace(first=(0, 17, 0)),
-            _SHARED_GATE_UP._replace(first=(0, 17, 0)),
-            _Merged("linear_attn", "in_proj_qkvz", ("in_proj_qkv", "in_proj_z"), (0, 17, 0)),
-            _Merged("linear_attn", "in_proj_ba", ("in_proj_b", "in_proj_a"), (0, 17, 0)))
+def _since(first: Version, *merged: _Merged) -> tuple[_Merged, ...]:
+    return tuple(m._replace(first=first) for m in merged)
+
+
+_QKV = _Merged("attention", "self_attn", "qkv_proj", ("q_proj", "k_proj", "v_proj"))
+_GATE_UP = _Merged("mlp", "mlp", "gate_up_proj", ("gate_proj", "up_proj"))
+_SHARED_GATE_UP = _GATE_UP._replace(part="shared", block="mlp.shared_expert", first=(0, 11, 0))
+_LLAMA = (_QKV, _GATE_UP)
+_QWEN3_5 = (*_since((0, 17, 0), _QKV, _GATE_UP, _SHARED_GATE_UP),
+            _Merged("linear", "linear_attn", "in_proj_qkvz", ("in_proj_qkv", "in_proj_z"),
+                    (0, 17, 0)),
+            _Merged("linear", "linear_attn", "in_proj_ba", ("in_proj_b", "in_proj_a"), (0, 17, 0)))
+_DEEPSEEK = _since((0, 10, 1),
+                   _Merged("mla", "self_attn", "fused_qkv_a_proj",
+                           ("q_a_proj", "kv_a_proj_with_mqa")),
+                   _GATE_UP, _SHARED_GATE_UP._replace(block="mlp.shared_experts"))
 
 MERGED_LAYERS: dict[str, tuple[_Merged, ...]] = {
-    "llama": (_QKV, _GATE_UP),
-    "qwen2": (_QKV, _GATE_UP),
-    "qwen3": (_QKV, _GATE_UP),
+    **dict.fromkeys(("llama", "mistral", "granite", "nemotron-nas", "qwen2", "qwen3", "mimo"),
+                    _LLAMA),
+    "gemma": tuple(m._replace(until=(0, 34, 0), unmapped_after=False) for m in _LLAMA),
+    "gemma2": _since((0, 11, 1), *_LLAMA),
+    "phi": (_QKV._replace(first=(0, 11, 1), until=(0, 32, 0), unmapped_after=False),),
+    "mixtral": (_QKV,),
+    "minimax_m2": _since((0, 15, 0), _QKV),
+    "gpt_oss": (_QKV._replace(block="attn", first=(0, 11, 1)),),
+    "mimo_v2_flash": _since((0, 21, 0), *_LLAMA),
+    "qwen2_moe": (*_since((0, 11, 0), _QKV, _SHARED_GATE_UP),
+                  _GATE_UP._replace(first=(0, 11, 0), until=(0, 11, 1), unmapped_after=False)),
     "qwen3_moe": (_QKV, _GATE_UP._replace(until=(0, 11, 1))),
     "qwen3_next": (_QKV._replace(first=(0, 10, 2)), _GATE_UP._replace(first=(0, 11, 0)),
                    _SHARED_GATE_UP,
-                   _Merged("linear_attn", "in_proj", ("in_proj_qkvz", "in_proj_ba"),
+                   _Merged("linear", "linear_attn", "in_proj", ("in_proj_qkvz", "in_proj_ba"),
                            (0, 10, 2), (0, 11, 0))),
     "qwen3_5": _QWEN3_5,
     "qwen3_5_moe": _QWEN3_5,
+    **dict.fromkeys(("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa"),
+                    _DEEPSEEK),
 }
 """The merged layers whose shards vLLM checks, by model_type, as each release's model class
-maps them (packed_modules_mapping) and names them (prefix=f"{prefix}.qkv_proj", ...).
+maps them (packed_modules_mapping) and names them (prefix=f"{prefix}.qkv_proj", ...). Where
+the mapping is written into the class's dict in __init__ (DeepSeek's fused_qkv_a_proj,
+Qwen2-MoE's gate_up_proj), the quantization config sees it: vLLM passes the class's dict by
+reference before the model is built (model_loader/utils.py configure_quant_config).
 
-NOTE: llama.py, qwen2.py (Qwen3's MLP is Qwen2MLP), qwen3.py: qkv_proj and gate_up_proj in
-every wheel 0.9.1-0.34.0. qwen3_moe.py: gate_up_proj (Qwen3MoeMLP, dense layers) mapped in the
-0.9.1-0.11.0 wheels only. qwen3_next.py: "in_proj": ["in_proj_qkvz", "in_proj_ba"] in the
-0.10.2 wheel (one MergedColumnParallelLinear in_proj), none in 0.11.0-0.16.0 (two layers),
-identity entries from 0.17.0 ("in_proj_qkvz": ["in_proj_qkvz"], "in_proj_ba": ["in_proj_ba"]:
-one shard each, nothing to disagree); its MLPs (dense and shared expert) are qwen2_moe.py's
-Qwen2MoeMLP, whose gate_up_proj has no prefix in the 0.10.2 wheel (its name "": no shard
-check) and f"{prefix}.gate_up_proj" from 0.11.0 (0.11.0, 0.11.1 and 0.34.0 wheels); Qwen3.5's
-too. qwen3_5.py (0.17.0-0.34.0): Qwen3_5ForCausalLMBase's and
-Qwen3_5ForConditionalGeneration's mapping adds "in_proj_qkvz": ["in_proj_qkv", "in_proj_z"]
-and "in_proj_ba": ["in_proj_b", "in_proj_a"] to qkv_proj and gate_up_proj (with LoRA on,
-in_proj_qkv and in_proj_z are layers of their own: not modelled)."""
+NOTE (llama.py and the others read in every wheel 0.9.1-0.34.0 but where said; a family
+missing here is not checked, docs/known-limits.md says which):
+- llama.py, qwen2.py (Qwen3's MLP is Qwen2MLP), qwen3.py, granite.py, nemotron_nas.py
+  (DeciLMForCausalLM; its attention and MLP are LlamaAttention's and LlamaMLP's): qkv_proj and
+  gate_up_proj in every wheel. mistral: LlamaForCausalLM to 0.14.x, from 0.15.0 mistral.py
+  MistralForCausalLM(LlamaForCausalLM), the mapping inherited; mimo.py MiMoForCausalLM
+  (Qwen2ForCausalLM) inherits Qwen2's.
+- gemma.py: qkv_proj and gate_up_proj to 0.33.x; 0.34.0's registry builds GemmaForCausalLM
+  with the Transformers backend, phi.py's PhiForCausalLM from 0.32.0 (its fusers, which merge
+  layers as they see fit, not read: not checked there). gemma2.py: the same mapping in every
+  wheel, but its qkv_proj and gate_up_proj have no prefix before 0.11.1 (their name "": no
+  shard check). phi.py: "qkv_proj": [q_proj, k_proj, v_proj], the layer named from 0.11.1;
+  its MLP is fc1 / fc2.
+- mixtral.py: qkv_proj only (the experts are one FusedMoE). minimax_m2.py (from 0.11.1):
+  qkv_proj mapped from 0.15.0. mimo_v2.py (MiMoV2FlashForCausalLM from 0.21.0; the 0.14.0-0.20.0
+  mimo_v2_flash.py maps none): qkv_proj and gate_up_proj.
+- gpt_oss.py: "qkv": [q_proj, k_proj, v_proj] in the 0.10.2 and 0.11.0 wheels (a key no layer
+  is named by: the layer is "qkv_proj"), "qkv_proj" from 0.11.1; the layer is
+  model.layers.N.attn.qkv_proj, and its hf_to_vllm_mapper's orig_to_new_substr ".self_attn." ->
+  ".attn." (every wheel 0.10.2-0.34.0) renames the list's entries (RENAMED).
+- qwen2_moe.py: qkv_proj and gate_up_proj mapped from 0.10.0, the layers named from 0.11.0;
+  from 0.11.1 gate_up_proj is mapped in __init__ only where config.mlp_only_layers or
+  shared_expert_intermediate_size (which the spec does not say apart): the dense MLP's is
+  checked on 0.11.0 only, the shared expert's from 0.11.0.
+- qwen3_moe.py: gate_up_proj (Qwen3MoeMLP, dense layers) mapped in the 0.9.1-0.11.0 wheels only.
+- qwen3_next.py: "in_proj": ["in_proj_qkvz", "in_proj_ba"] in the 0.10.2 wheel (one
+  MergedColumnParallelLinear in_proj), none in 0.11.0-0.16.0 (two layers), identity entries
+  from 0.17.0 ("in_proj_qkvz": ["in_proj_qkvz"], "in_proj_ba": ["in_proj_ba"]: one shard each,
+  nothing to disagree); its MLPs (dense and shared expert) are qwen2_moe.py's Qwen2MoeMLP,
+  whose gate_up_proj has no prefix in the 0.10.2 wheel and f"{prefix}.gate_up_proj" from
+  0.11.0; Qwen3.5's too. qwen3_5.py (0.17.0-0.34.0): Qwen3_5ForCausalLMBase's and
+  Qwen3_5ForConditionalGeneration's mapping adds "in_proj_qkvz": ["in_proj_qkv", "in_proj_z"]
+  and "in_proj_ba": ["in_proj_b", "in_proj_a"] to qkv_proj and gate_up_proj (with LoRA on,
+  in_proj_qkv and in_proj_z are layers of their own: not modelled).
+- deepseek_v2.py DeepseekV2ForCausalLM (DeepseekV3ForCausalLM, Kimi-K2's, and to 0.28.x
+  DeepSeek-V3.2's and GlmMoeDsaForCausalLM subclass it): no mapping in the 0.9.1-0.10.0 wheels;
+  from 0.10.1 "gate_up_proj" (the dense MLP and mlp.shared_experts, DeepseekV2MLP) and, where
+  q_lora_rank is set, "fused_qkv_a_proj": ["q_a_proj", "kv_a_proj_with_mqa"] (the MLA layer's
+  self_attn.fused_qkv_a_proj); its "qkv_proj" (from 0.11.1) is DeepSeek-V1's plain attention,
+  which Headroom does not plan. vllm/models/deepseek_v32 (DeepSeek-V3.2 and GlmMoeDsa from
+  0.29.0; 0.29.0, 0.30.0, 0.32.0-0.34.0 wheels): DeepseekV32ForCausalLM(DeepseekV2ForCausalLM)
+  calls its __init__, the same names (self_attn.fused_qkv_a_proj, DeepseekV2MLP / MoE)."""
+
+RENAMED = {"gpt_oss": (".self_attn.", ".attn.")}
+"""A model class whose hf_to_vllm_mapper renames part of a layer's name (orig_to_new_substr),
+which each method applies to its list (_maps_names): the checkpoint's text, vLLM's."""
 
 WRAPPED_ROOT = ("model.language_model.", "language_model.model.")
 """Where a Qwen3.5 ...ForConditionalGeneration checkpoint names its decoder layers, and the
@@ -155,19 +219,35 @@ name vLLM builds them under: Qwen3VLForConditionalGeneration.hf_to_vllm_mapper's
 orig_to_new_prefix (qwen3_vl.py, 0.17.0, 0.19.0 and 0.34.0 wheels), which each method applies
 to its list (apply_vllm_mapper). A ...ForCausalLM class builds "model.layers.N"."""
 
+MAPPER_FIRST = {"fbgemm_fp8": None, "awq": (0, 11, 1), "awq_marlin": (0, 11, 1),
+                "quark": (0, 11, 1)}
+"""NOTE: the releases whose method renames its list with the model's hf_to_vllm_mapper
+(apply_vllm_mapper; model_loader/utils.py configure_quant_config calls it): Fp8Config,
+ModelOpt and CompressedTensorsConfig in the 0.10.2 wheel and on (before any RENAMED or
+WRAPPED_ROOT layer is checked), AWQ / AWQ-Marlin and Quark (quark.py maps each list of its
+config) from 0.11.1 (absent in the 0.11.0 wheel); FBGEMMFp8Config never (the base class's
+no-op, 0.11.1 and 0.34.0 wheels): its list keeps the checkpoint's names."""
 
-def _blocks(layer: LayerSpec) -> set[str]:
-    """The module paths of `layer` that MERGED_LAYERS' entries name."""
-    blocks = set()
+
+def _maps_names(method: str, version: Version) -> bool:
+    first = MAPPER_FIRST.get(method, (0, 9, 1))
+    return first is not None and version >= first
+
+
+def _parts(layer: LayerSpec) -> set[Part]:
+    """The parts of `layer` that MERGED_LAYERS' entries name."""
+    parts: set[Part] = set()
     if isinstance(layer.mixer, AttentionMixer):
-        blocks.add("self_attn")
+        parts.add("attention")
+    if isinstance(layer.mixer, MlaMixer) and layer.mixer.q_lora_rank is not None:
+        parts.add("mla")
     if isinstance(layer.mixer, LinearAttentionMixer):
-        blocks.add("linear_attn")
+        parts.add("linear")
     if isinstance(layer.mlp, DenseMlp) and layer.mlp.gated:
-        blocks.add("mlp")
+        parts.add("mlp")
     if isinstance(layer.mlp, MoeMlp) and layer.mlp.num_shared_experts:
-        blocks.add("mlp.shared_expert")
-    return blocks
+        parts.add("shared")
+    return parts
 
 
 def _matches(name: str, entry: str, match: Match) -> bool:
@@ -227,13 +307,17 @@ def fused_shard_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
     if spec.model_type.startswith("qwen3_5") \
             and any(arch.endswith("ForConditionalGeneration") for arch in spec.architectures):
         named, root = WRAPPED_ROOT
-        entries = tuple(root + entry.removeprefix(named) if entry.startswith(named) else entry
-                        for entry in entries)
+        if _maps_names(quant.method, version):
+            entries = tuple(root + entry.removeprefix(named) if entry.startswith(named)
+                            else entry for entry in entries)
+    if spec.model_type in RENAMED and _maps_names(quant.method, version):
+        named, vllm_name = RENAMED[spec.model_type]
+        entries = tuple(entry.replace(named, vllm_name, 1) for entry in entries)
     live = [m for m in merged_layers
             if m.first <= version and (m.until is None or version < m.until)]
     for layer in spec.layers:
-        blocks = _blocks(layer)
-        for merged in (m for m in live if m.block in blocks):
+        parts = _parts(layer)
+        for merged in (m for m in live if m.part in parts):
             prefix = f"{root}layers.{layer.index}.{merged.block}.{merged.fused}"
             if not _checked(prefix, entries, quant.method, method.match, version):
                 continue
@@ -244,7 +328,7 @@ def fused_shard_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
             kept = [shard for shard, keep in listed.items() if keep]
             left = [shard for shard, keep in listed.items() if not keep]
             later = f"; vLLM {version_label(merged.until)} and later do not check them" \
-                if merged.until else ""
+                if merged.until and merged.unmapped_after else ""
             words = _words(prefix, merged, quant.method, version).rstrip(".")
             return [f"vLLM {version_label(version)} stops building the model: {words} (the "
                     f"checkpoint's {key} keeps {' / '.join(kept)} 16-bit and not "

@@ -18,7 +18,9 @@ checkpoint's); Qwen3-32B-FP8 and RedHatAI Meta-Llama-3.1-8B-Instruct-quantized.w
 
 import copy
 
-from planner.catalog import catalog_entry
+import pytest
+
+from planner.catalog import catalog_entries, catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme, what_if_scheme
 from planner.serving.engine import EngineSettings
@@ -26,7 +28,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.startup.fused_shards import fused_shard_errors
-from planner.serving.vllm_versions import parse_version
+from planner.serving.vllm_versions import parse_version, supported_versions
 from tests.planner.model.test_torchao_quark import QUARK_FP8_KV
 
 SAME_PRECISION = "All shards of fused layers to have the same precision"
@@ -200,3 +202,103 @@ def test_a_what_if_target_has_no_list() -> None:
     spec = _fp8("Qwen/Qwen3-32B-FP8", ["model.layers.3.self_attn.q_proj"])
     assert fused_shard_errors(spec, what_if_scheme("fp8-block128"), parse_version("0.19.0")) \
         == []
+
+
+FAMILIES = [
+    # (repo, the layer's module path, its merged name, the shard kept, the shards left,
+    #  a release that refuses it, the newest earlier release that does not, or None)
+    ("mistralai/Mistral-7B-Instruct-v0.3", "model.layers.1.self_attn", "qkv_proj", "k_proj",
+     ("q_proj", "v_proj"), "0.15.0", None),
+    ("ibm-granite/granite-3.3-8b-instruct", "model.layers.2.mlp", "gate_up_proj", "up_proj",
+     ("gate_proj",), "0.19.0", None),
+    ("nvidia/Llama-3_3-Nemotron-Super-49B-v1", "model.layers.0.mlp", "gate_up_proj",
+     "gate_proj", ("up_proj",), "0.34.0", None),
+    ("XiaomiMiMo/MiMo-7B-Base", "model.layers.4.self_attn", "qkv_proj", "v_proj",
+     ("q_proj", "k_proj"), "0.10.1", None),
+    ("google/gemma-7b", "model.layers.0.self_attn", "qkv_proj", "q_proj", ("k_proj", "v_proj"),
+     "0.33.0", None),
+    ("google/gemma-2-9b-it", "model.layers.3.mlp", "gate_up_proj", "gate_proj", ("up_proj",),
+     "0.11.1", "0.11.0"),
+    ("microsoft/phi-2", "model.layers.0.self_attn", "qkv_proj", "k_proj", ("q_proj", "v_proj"),
+     "0.31.0", "0.11.0"),
+    ("mistralai/Mixtral-8x7B-v0.1", "model.layers.7.self_attn", "qkv_proj", "q_proj",
+     ("k_proj", "v_proj"), "0.10.1", None),
+    ("MiniMaxAI/MiniMax-M2.5", "model.layers.0.self_attn", "qkv_proj", "q_proj",
+     ("k_proj", "v_proj"), "0.15.0", "0.14.0"),
+    ("XiaomiMiMo/MiMo-V2-Flash", "model.layers.0.mlp", "gate_up_proj", "up_proj",
+     ("gate_proj",), "0.21.0", "0.20.0"),
+    ("Qwen/Qwen1.5-MoE-A2.7B", "model.layers.2.mlp.shared_expert", "gate_up_proj",
+     "gate_proj", ("up_proj",), "0.11.0", "0.10.2"),
+    ("deepseek-ai/DeepSeek-V3", "model.layers.0.self_attn", "fused_qkv_a_proj", "q_a_proj",
+     ("kv_a_proj_with_mqa",), "0.10.1", "0.10.0"),
+    ("deepseek-ai/DeepSeek-V3", "model.layers.5.mlp.shared_experts", "gate_up_proj",
+     "up_proj", ("gate_proj",), "0.19.0", "0.10.0"),
+    ("deepseek-ai/DeepSeek-V3.2", "model.layers.1.mlp", "gate_up_proj", "gate_proj",
+     ("up_proj",), "0.30.0", "0.10.0"),
+    ("moonshotai/Kimi-K2-Instruct", "model.layers.9.self_attn", "fused_qkv_a_proj",
+     "kv_a_proj_with_mqa", ("q_a_proj",), "0.34.0", "0.10.0"),
+    ("zai-org/GLM-5", "model.layers.3.self_attn", "fused_qkv_a_proj", "q_a_proj",
+     ("kv_a_proj_with_mqa",), "0.29.0", "0.10.0"),
+]
+
+
+@pytest.mark.parametrize(("repo", "block", "fused", "kept", "left", "refused", "before"),
+                         FAMILIES, ids=[f"{row[0]}:{row[2]}" for row in FAMILIES])
+def test_each_family_refuses_half_a_merged_layer_and_loads_it_whole(
+        repo: str, block: str, fused: str, kept: str, left: tuple[str, ...], refused: str,
+        before: str | None) -> None:
+    # FP8 modules_to_not_convert (read from 0.10.1): is_layer_skipped looks up each shard of
+    # the model class's packed_modules_mapping entry; one listed, the others not -> ValueError
+    spec = _fp8(repo, [f"{block}.{kept}"])
+    assert _errors(spec, refused) == [
+        f"vLLM {refused} stops building the model: Detected some but not all shards of "
+        f"{block}.{fused} are quantized. All shards of fused layers to have the same precision "
+        f"(the checkpoint's modules_to_not_convert keeps {kept} 16-bit and not "
+        f"{' / '.join(left)}, which vLLM merges into {fused}; on every layout)."]
+    if before is not None:
+        assert _errors(spec, before) == []
+    whole = _fp8(repo, [f"{block}.{shard}" for shard in (kept, *left)])
+    assert _errors(whole, refused) == []
+
+
+def test_families_handed_to_the_transformers_backend_are_not_checked() -> None:
+    # 0.34.0 builds GemmaForCausalLM, 0.32.0 PhiForCausalLM with the Transformers backend
+    # (its fusers not read): no refusal there, and none said of later releases
+    gemma = _fp8("google/gemma-7b", ["model.layers.0.self_attn.q_proj"])
+    assert _errors(gemma, "0.34.0") == []
+    assert "later" not in _errors(gemma, "0.33.0")[0]
+    assert _errors(_fp8("microsoft/phi-2", ["model.layers.0.self_attn.k_proj"]), "0.32.0") == []
+
+
+def test_deepseek_v2_lite_has_no_q_lora_and_no_fused_qkv_a_proj() -> None:
+    # q_lora_rank null: DeepseekV2ForCausalLM maps no fused_qkv_a_proj; kv_a_proj_with_mqa and
+    # q_proj are layers of their own
+    spec = _fp8("deepseek-ai/DeepSeek-V2-Lite-Chat",
+                ["model.layers.0.self_attn.kv_a_proj_with_mqa"])
+    assert _errors(spec, "0.19.0") == []
+
+
+def test_gpt_oss_names_attention_attn_and_maps_the_list_but_for_fbgemm() -> None:
+    # GptOssForCausalLM: model.layers.N.attn.qkv_proj, mapped as "qkv_proj" from 0.11.1
+    # ("qkv" before: no layer's name); hf_to_vllm_mapper turns .self_attn. into .attn.
+    spec = _fp8("openai/gpt-oss-20b", ["model.layers.0.self_attn.q_proj"])
+    assert _errors(spec, "0.11.0") == []
+    assert _errors(spec, "0.11.1") == [
+        "vLLM 0.11.1 stops building the model: Detected some but not all shards of "
+        "model.layers.0.attn.qkv_proj are quantized. All shards of fused layers to have the "
+        "same precision (the checkpoint's modules_to_not_convert keeps q_proj 16-bit and not "
+        "k_proj / v_proj, which vLLM merges into qkv_proj; on every layout)."]
+    # FBGEMMFp8Config has no apply_vllm_mapper: the list keeps .self_attn., matching no layer
+    fbgemm = _quantized("openai/gpt-oss-20b", {"quant_method": "fbgemm_fp8",
+                                              "activation_scale_ub": 1200.0},
+                        modules_to_not_convert=["model.layers.0.self_attn.q_proj"])
+    assert _errors(fbgemm, "0.19.0") == []
+
+
+def test_no_catalog_checkpoint_is_refused_on_any_release() -> None:
+    # every catalog entry (../shared/model-configs' files among them) as stored, on each
+    # release Headroom plans: their lists name whole merged layers, or none
+    for entry in catalog_entries():
+        spec = catalog_spec(entry.repo_id)
+        for release in supported_versions():
+            assert _errors(spec, release) == [], (entry.repo_id, release)
