@@ -596,8 +596,10 @@ def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) 
 def test_known_limits_quotes_the_cheapest_preset_recommend_picks(capsys, monkeypatch) -> None:
     """The same item's pick over every priced preset: it said 512 RTX 5090s at $506.88 an hour
     (512 x RunPod's $0.99), while recommend picked 512 RTX 4090s, 512 x $0.74 = $378.88, the
-    5090s second; since the EP group's ranks in a node count PP the 5090s are first again and
-    the 4090s serve no such row. The search over every preset takes about 25 s, so this plans
+    5090s second; since the EP group's ranks in a node count PP the 5090s were first again,
+    and since the check above one node counts a raised --max-num-seqs the 4090s are (at 282
+    sequences a replica, above vLLM's 256). The search over every preset takes about 40 s, so
+    this plans
     the two RTX cards the text names (about 4 s): the cheaper of them is the one quoted, at the
     count, layout and hourly price quoted, and the rate quoted is that price over the count."""
     from cli.planner_cli import main

@@ -60,6 +60,7 @@ from planner.serving.replicas import (
     families,
     held_seqs,
     lowest_counts,
+    rate_room,
     relaxed_speed,
     replica_plan,
 )
@@ -514,57 +515,56 @@ def _planned(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
 
 
 def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
-             workload: Workload, held: int, cache: dict) -> tuple[float, float | None, bool]:
-    """(the requests of max_model_len its KV cache holds, -inf where it does not fit, output
-    tokens/s at max_num_seqs per replica (vLLM's, raised to the replica's share of the
-    `held` requests its DP replicas run at once where fewer: held_seqs) or None without a
-    rate, KV-bound: its KV cache holds fewer requests than that max_num_seqs) of one
-    replica, planned once for every count (at the default flags: raised ones only add to the
-    memory, so its room bounds theirs)."""
+             workload: Workload, held: int, cache: dict) -> tuple[float, float | None]:
+    """(the requests of max_model_len its KV cache holds, -inf where it does not fit; at a
+    rate, the most output tokens/s it could reach, else None) of one replica, planned once for
+    every count at the default flags. The most: at max_num_seqs per replica (vLLM's, raised to
+    the replica's share of the `held` requests its DP replicas run at once where fewer:
+    held_seqs) or, where more, at the requests of the workload's held length its KV pool holds:
+    the raise sweep.rate_raised makes to reach a rate, as within one node (the raised plan's
+    pool is smaller, so this bounds it; the speed model's throughput grows with the requests
+    in flight)."""
     key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member, held)
     if key not in cache:
         planned = _planned(spec, cluster, settings, member, cache)
         if planned is None:
-            cache[key] = (-math.inf, None, True)
+            cache[key] = (-math.inf, None)
             return cache[key]
         figures = planned[0]
-        top, bound = None, True
+        top = None
         if figures["fits"] and workload.output_tokens_per_s is not None:
             request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,
                                                   engine=settings)
-            seqs = held_seqs(figures["max_num_seqs"], held, member.dp)
+            pool = figures["num_gpu_blocks"] // held_request_blocks(
+                request, workload.load.held_tokens)
+            seqs = max(held_seqs(figures["max_num_seqs"], held, member.dp), pool)
             load = workload.load.model_copy(update={"concurrency": seqs * member.dp})
             speed = speed_figures(request, load, plan_result=PlanFigures.of(figures)._replace(
                 max_num_seqs=seqs))
             top = 0.0 if speed is None else speed.output_tokens_per_s
-            # The pool's blocks over one request's at the held length, below max_num_seqs.
-            # Not speed.kv_bound (the speed model's cap): the two agree wherever both exist
-            # (3,299 replicas of seven recommend searches), but the speed model gives no
-            # figure for a GPU without a bandwidth or compute figure (top is then 0.0 and this
-            # test still decides the PP bound), and its cap floors at one request (max(1,
-            # blocks // held)), so a pool short of one held request is not KV-bound there at
-            # max_num_seqs 1.
-            bound = (figures["num_gpu_blocks"] // held_request_blocks(request, load.held_tokens)
-                     < seqs)
-        cache[key] = (figures["max_concurrency"] if figures["fits"] else -math.inf, top, bound)
+        cache[key] = (figures["max_concurrency"] if figures["fits"] else -math.inf, top)
     return cache[key]
 
 
 def _pp_top(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
             workload: Workload, held: int, cache: dict) -> float:
-    """Output tokens/s the PP > 1 replica `member` cannot reach at max_num_seqs (vLLM's,
-    raised to run `held` requests over its DP replicas: held_seqs): PP x those of its PP = 1
-    replica with unlimited KV room at ceil(max_num_seqs / PP) requests per DP rank (a PP
-    replica at r requests does the PP = 1 replica's per-step work at r / PP requests plus the
-    stages' hand-offs: planner.serving.replicas); inf where the PP = 1 replica gives no
-    figure. One plan per family, then one estimate per PP."""
+    """Output tokens/s the PP > 1 replica `member` cannot reach: PP x those of its PP = 1
+    replica with unlimited KV room at a PP-th of the most requests the PP replica could run
+    per DP rank (a PP replica at r requests does the PP = 1 replica's per-step work at r / PP
+    requests plus the stages' hand-offs: planner.serving.replicas). The most: max_num_seqs
+    (vLLM's, raised to run `held` requests over its DP replicas: held_seqs), or, where more,
+    PP x the requests its PP = 1 replica's KV and weight bytes could hold (replicas.rate_room),
+    up to which sweep.rate_raised raises --max-num-seqs to reach a rate. inf where the PP = 1
+    replica gives no figure. One plan per family, then one estimate per PP."""
     one = member.model_copy(update={"pp": 1})
     planned = _planned(spec, cluster, settings, one, cache)
     if planned is None or not planned[0]["fits"]:
         return math.inf
     figures, planned_on = planned
-    per_rank = -(-held_seqs(figures["max_num_seqs"], held, member.dp)
-                 // member.pp)
+    request = PlanRequest.model_construct(model=spec, cluster=planned_on, layout=one,
+                                          engine=settings)
+    per_rank = max(-(-held_seqs(figures["max_num_seqs"], held, member.dp) // member.pp),
+                   rate_room(request, figures, workload.load))
     key = ("pp_top", settings.kv_cache_dtype, settings.quantization, settings.target_quant,
            one, per_rank)
     if key not in cache:
@@ -578,37 +578,23 @@ def _pp_top(spec: ModelSpec, cluster, settings: EngineSettings, member: Parallel
 def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
                       layout: ParallelLayout, workload: Workload, cache: dict) -> bool:
     """Whether `layout` could serve: its replica fits with room for its share of the
-    concurrency (dp_requests: ceil(concurrency / dp)) and, at a
-    rate, dp replicas at max_num_seqs each (vLLM's, raised to run the concurrency: held_seqs;
-    the most output tokens/s, the speed model's
-    throughput growing with requests in flight) reach it. For a dense model a replica's plan
-    and speed do not depend on DP (planner.serving.replicas); a MoE model's experts are
-    spread over tp x dp, so its layout is planned whole. A PP > 1 replica is first bounded
-    by its PP = 1 replica at 1/PP of the requests (_pp_top), and once a smaller PP of the
-    same family is not KV-bound, its output tokens/s per GPU bound every larger PP (the PP
-    argument of planner.serving.replicas at its real KV room), so those are not planned at
-    counts these bounds rule out. These take max_num_seqs as vLLM's (or held), not raised to
-    reach the rate (sweep.rate_raised): a layout above one node that reaches it only at a
-    raised --max-num-seqs is not planned (a known limit: raised, the PP bounds are loose and
-    every member is planned, doubling a MoE search over 1,024 GPUs)."""
+    concurrency (dp_requests: ceil(concurrency / dp)) and, at a rate, dp replicas at the most
+    output tokens/s each could reach (_replica: at max_num_seqs, or at the raise to the
+    requests its KV cache holds that sweep.rate_raised makes, as within one node) reach it.
+    For a dense model a replica's plan and speed do not depend on DP
+    (planner.serving.replicas); a MoE model's experts are spread over tp x dp, so its layout
+    is planned whole. A PP > 1 replica is first bounded by its PP = 1 replica at 1/PP of the
+    requests (_pp_top), so it is not planned at counts that bound rules out."""
     member = layout if layout.ep or spec.is_moe else layout.model_copy(update={"dp": 1})
     needed = workload.output_tokens_per_s
     share = dp_requests(workload.concurrency, layout.dp)
     replicas = layout.dp // member.dp
     held = share * member.dp  # the requests the member's DP replicas run at once
-    if needed is not None and layout.pp > 1:
-        if _pp_top(spec, cluster, settings, member, workload, held, cache) * replicas * SLACK \
-                < needed:
-            return False
-        for pp in range(1, layout.pp):
-            base = member.model_copy(update={"pp": pp})
-            room, top, kv_bound = _replica(spec, cluster, settings, base, workload, held,
-                                           cache)
-            if room >= share and not kv_bound:
-                if top * layout.gpus / base.gpus * SLACK < needed:
-                    return False
-                break
-    room, top, _ = _replica(spec, cluster, settings, member, workload, held, cache)
+    if needed is not None and layout.pp > 1 and \
+            _pp_top(spec, cluster, settings, member, workload, held, cache) * replicas * SLACK \
+            < needed:
+        return False
+    room, top = _replica(spec, cluster, settings, member, workload, held, cache)
     return room >= share and (top is None or top * replicas * (1 + 1e-9) >= needed)
 
 

@@ -95,3 +95,25 @@ def test_above_one_node_the_bounds_count_the_raise() -> None:
                        Workload(input_len=256, output_len=128, requests_per_s=55),
                        with_overrides(), gpu_keys=("l40s",), gpus_max=16)
     assert [(r.gpus, r.raised_flags) for r in result.rows] == [(1, {"max_num_seqs": 418})]
+
+
+def test_above_one_node_a_layout_reached_only_at_a_raised_max_num_seqs_is_offered() -> None:
+    """880 requests/s = 16 x 55: sixteen L40Ss, each replica (DP = 16, TP = 1) running what
+    the one-GPU row above runs, serve at 16 x $1.09 = $17.44 an hour, but only above vLLM's
+    default 256 sequences a replica (16 x 6,189 = 99,024 output tokens/s there, short of the
+    16 x 7,040 = 112,640 needed). Before, above one node a member was tested at the default
+    alone, so the search went on to 24 GPUs at $26.16, which reach it at 256 a replica, where
+    one node's rows raise --max-num-seqs (sweep.rate_raised)."""
+    result = recommend([catalog_spec("Qwen/Qwen3-8B")],
+                       Workload(input_len=256, output_len=128, requests_per_s=880),
+                       with_overrides(), gpu_keys=("l40s",), gpus_max=32)
+    [row] = result.rows
+    assert (row.gpus, row.layout, row.quant_key, row.kv_cache_dtype) == \
+        (16, ParallelLayout(dp=16), "fp8-tensor", "fp8")
+    assert row.usd_per_hour == pytest.approx(16 * 1.09, abs=0.05)
+    assert 16 * _by_hand(_l40s(None), 256) < 16 * NEEDED <= row.output_tokens_per_s
+    # the command raises it: 417 a replica fall short (the one-GPU test), so 418 or more
+    seqs = int(re.search(r"--max-num-seqs (\d+)", row.vllm_command)[1])
+    assert row.raised_flags == {"max_num_seqs": seqs} and seqs >= 418
+    assert 16 * _by_hand(_l40s(seqs), seqs) >= 16 * NEEDED
+    assert "--nnodes 2 --master-addr $HEAD_NODE_IP --node-rank 0" in row.vllm_command
