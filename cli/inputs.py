@@ -534,14 +534,18 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         example = f" (e.g. --nodes {gpus // 8} for 8 per node)" if gpus % 8 == 0 else ""
         raise CliError(f"--gpus {gpus} over --nodes {nodes} is {gpus // nodes:,} GPUs per node; "
                        f"a node holds at most {MAX_GPUS_PER_NODE}: give --nodes{example}")
-    if args.nodes is None and gpus > GPUS_PER_NODE:
-        add_notes(args, one_node_note(gpus))
     link = getattr(args, "link", None)
+    one_node = args.nodes is None and gpus > GPUS_PER_NODE
     if args.gpu is not None:
         cluster = preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link,
                                  wsl2=getattr(args, "wsl2", False))
         note_preset_choice(args, [args.gpu])
+        # a GH200's own warning gives its --nodes: the priced instance holds one (plan.notes)
+        if one_node and not cluster.nodes[0].gpu.rented_one_per_machine:
+            add_notes(args, one_node_note(gpus))
         return cluster, []
+    if one_node:
+        add_notes(args, one_node_note(gpus))
     _note_wsl2_unused(args, "--gpu-memory-gib is the total CUDA reports")
     name = getattr(args, "gpu_name", None)
     cluster, note = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link, name)

@@ -147,3 +147,9 @@ def test_more_than_eight_gpus_without_nodes_say_they_are_one_node(capsys) -> Non
     assert code == 0 and err.endswith("for M servers, give --nodes M\n"), err
     code, _, err = run_main(capsys, *PLAN, "--gpu", "h100-sxm", "--gpus", "16", "--nodes", "1")
     assert code == 0 and err == "", err
+    # a custom GPU too; a GH200's own warning names --nodes 16 (one a rented machine): no note
+    code, _, err = run_main(capsys, *PLAN, "--gpu-memory-gib", "79", "--gpu-name", "H100",
+                            "--gpus", "16")
+    assert code == 0 and "note: --gpus 16 without --nodes" in err, err
+    code, out, err = run_main(capsys, *PLAN, "--gpu", "gh200", "--gpus", "16")
+    assert code == 0 and "without --nodes" not in err and "--gpus 16 --nodes 16" in out, err
