@@ -129,6 +129,8 @@ _QKV = _Merged("attention", "self_attn", "qkv_proj", ("q_proj", "k_proj", "v_pro
 _GATE_UP = _Merged("mlp", "mlp", "gate_up_proj", ("gate_proj", "up_proj"))
 _SHARED_GATE_UP = _GATE_UP._replace(part="shared", block="mlp.shared_expert", first=(0, 11, 0))
 _LLAMA = (_QKV, _GATE_UP)
+_LLAMA4_FEED_FORWARD = (_GATE_UP._replace(block="feed_forward"),
+                        _GATE_UP._replace(part="shared", block="feed_forward.shared_expert"))
 _QWEN3_5 = (*_since((0, 17, 0), _QKV, _GATE_UP, _SHARED_GATE_UP),
             _Merged("linear", "linear_attn", "in_proj_qkvz", ("in_proj_qkv", "in_proj_z"),
                     (0, 17, 0)),
@@ -139,8 +141,12 @@ _DEEPSEEK = _since((0, 10, 1),
                    _GATE_UP, _SHARED_GATE_UP._replace(block="mlp.shared_experts"))
 
 MERGED_LAYERS: dict[str, tuple[_Merged, ...]] = {
-    **dict.fromkeys(("llama", "mistral", "granite", "nemotron-nas", "qwen2", "qwen3", "mimo"),
-                    _LLAMA),
+    **dict.fromkeys(("llama", "mistral", "granite", "nemotron-nas", "qwen2", "qwen3", "mimo",
+                     "gemma3", "gemma3_text"), _LLAMA),
+    "llama4": (_QKV, *_since((0, 10, 0), *_LLAMA4_FEED_FORWARD)),
+    "llama4_text": (_QKV, *_LLAMA4_FEED_FORWARD),
+    "qwen3_vl": _since((0, 11, 0), *_LLAMA),
+    "qwen3_vl_moe": _since((0, 11, 0), _QKV),
     "gemma": tuple(m._replace(until=(0, 34, 0), unmapped_after=False) for m in _LLAMA),
     "gemma2": _since((0, 11, 1), *_LLAMA),
     "phi": (_QKV._replace(first=(0, 11, 1), until=(0, 32, 0), unmapped_after=False),),
@@ -173,6 +179,13 @@ missing here is not checked, docs/known-limits.md says which):
   gate_up_proj in every wheel. mistral: LlamaForCausalLM to 0.14.x, from 0.15.0 mistral.py
   MistralForCausalLM(LlamaForCausalLM), the mapping inherited; mimo.py MiMoForCausalLM
   (Qwen2ForCausalLM) inherits Qwen2's.
+- gemma3.py (Gemma3ForCausalLM) and gemma3_mm.py (Gemma3ForConditionalGeneration): qkv_proj
+  and gate_up_proj in every wheel (WRAPPED). mllama4.py Llama4ForConditionalGeneration:
+  qkv_proj in every wheel, gate_up_proj from 0.10.0; llama4.py Llama4ForCausalLM both in every
+  wheel; the layer's MLP is feed_forward (LlamaMLP), an MoE layer's shared expert
+  feed_forward.shared_expert (LlamaMLP). qwen3_vl.py Qwen3VLForConditionalGeneration (from
+  0.11.0): qkv_proj and gate_up_proj; Qwen3VLMoeForConditionalGeneration inherits them in the
+  0.11.0 wheel and maps qkv_proj alone from 0.11.1 (its MoE layers have no dense MLP).
 - gemma.py: qkv_proj and gate_up_proj to 0.33.x; 0.34.0's registry builds GemmaForCausalLM
   with the Transformers backend, phi.py's PhiForCausalLM from 0.32.0 (its fusers, which merge
   layers as they see fit, not read: not checked there). gemma2.py: the same mapping in every
@@ -214,24 +227,57 @@ RENAMED = {"gpt_oss": (".self_attn.", ".attn.")}
 which each method applies to its list (_maps_names): the checkpoint's text, vLLM's."""
 
 WRAPPED_ROOT = ("model.language_model.", "language_model.model.")
-"""Where a Qwen3.5 ...ForConditionalGeneration checkpoint names its decoder layers, and the
-name vLLM builds them under: Qwen3VLForConditionalGeneration.hf_to_vllm_mapper's
-orig_to_new_prefix (qwen3_vl.py, 0.17.0, 0.19.0 and 0.34.0 wheels), which each method applies
-to its list (apply_vllm_mapper). A ...ForCausalLM class builds "model.layers.N"."""
+"""Where a ...ForConditionalGeneration checkpoint saved by transformers 4.52 or later names its
+decoder layers, and the name vLLM builds them under (the class's language_model, whose model
+holds the layers). A ...ForCausalLM class builds "model.layers.N"."""
 
-MAPPER_FIRST = {"fbgemm_fp8": None, "awq": (0, 11, 1), "awq_marlin": (0, 11, 1),
-                "quark": (0, 11, 1)}
+WRAPPED: dict[str, Version | None] = {
+    "gemma3": (0, 9, 2), "llama4": None, "qwen3_vl": (0, 11, 0), "qwen3_vl_moe": (0, 11, 0),
+    "qwen3_5": (0, 17, 0), "qwen3_5_moe": (0, 17, 0)}
+"""The model_types whose ...ForConditionalGeneration class builds its decoder layers as
+language_model.model.layers.N, with the release from which its hf_to_vllm_mapper renames a
+listed model.language_model. name to that (orig_to_new_prefix), which each method applies to
+its list (_maps_names); None: no mapper (a list names the layers as vLLM does or matches none).
+
+NOTE: gemma3_mm.py Gemma3ForConditionalGeneration: language_model = Gemma3ForCausalLM (its
+model at "model"), the mapper from the 0.9.2 wheel (none in 0.9.1). mllama4.py
+Llama4ForConditionalGeneration: language_model = Llama4ForCausalLM, no hf_to_vllm_mapper in
+any wheel (Llama 4's checkpoints name language_model.model.layers.N themselves). qwen3_vl.py
+Qwen3VLForConditionalGeneration (Qwen3VLMoe... subclasses it) and its mapper from 0.11.0;
+qwen3_5.py's classes use Qwen3VL's mapper (0.17.0, 0.19.0 and 0.34.0 wheels)."""
+
+MAPPER_FIRST = {"fbgemm_fp8": None, "modelopt": (0, 10, 2), "awq": (0, 11, 1),
+                "awq_marlin": (0, 11, 1), "quark": (0, 11, 1)}
 """NOTE: the releases whose method renames its list with the model's hf_to_vllm_mapper
-(apply_vllm_mapper; model_loader/utils.py configure_quant_config calls it): Fp8Config,
-ModelOpt and CompressedTensorsConfig in the 0.10.2 wheel and on (before any RENAMED or
-WRAPPED_ROOT layer is checked), AWQ / AWQ-Marlin and Quark (quark.py maps each list of its
-config) from 0.11.1 (absent in the 0.11.0 wheel); FBGEMMFp8Config never (the base class's
-no-op, 0.11.1 and 0.34.0 wheels): its list keeps the checkpoint's names."""
+(apply_vllm_mapper; model_loader/utils.py configure_quant_config calls it): Fp8Config and
+CompressedTensorsConfig from the 0.9.2 wheel (none in 0.9.1), ModelOpt from 0.10.2, AWQ /
+AWQ-Marlin and Quark (quark.py maps each list of its config) from 0.11.1 (absent in the 0.11.0
+wheel); FBGEMMFp8Config never (the base class's no-op, 0.11.1 and 0.34.0 wheels): its list
+keeps the checkpoint's names."""
 
 
 def _maps_names(method: str, version: Version) -> bool:
-    first = MAPPER_FIRST.get(method, (0, 9, 1))
+    first = MAPPER_FIRST.get(method, (0, 9, 2))
     return first is not None and version >= first
+
+
+def _vllm_names(spec: ModelSpec, entries: tuple[str, ...], method: str, version: Version
+                ) -> tuple[str, tuple[str, ...]]:
+    """Where vLLM `version` builds `spec`'s decoder layers, and the list as `method` reads it
+    there (WRAPPED, RENAMED)."""
+    root = "model."
+    maps = _maps_names(method, version)
+    if spec.model_type in WRAPPED \
+            and any(arch.endswith("ForConditionalGeneration") for arch in spec.architectures):
+        named, root = WRAPPED_ROOT
+        first = WRAPPED[spec.model_type]
+        if maps and first is not None and version >= first:
+            entries = tuple(root + entry.removeprefix(named) if entry.startswith(named)
+                            else entry for entry in entries)
+    if spec.model_type in RENAMED and maps:
+        named, vllm_name = RENAMED[spec.model_type]
+        entries = tuple(entry.replace(named, vllm_name, 1) for entry in entries)
+    return root, entries
 
 
 def _parts(layer: LayerSpec) -> set[Part]:
@@ -303,16 +349,7 @@ def fused_shard_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
     key, entries = quant.release_exclusions(version)
     if not entries:
         return []
-    root = "model."
-    if spec.model_type.startswith("qwen3_5") \
-            and any(arch.endswith("ForConditionalGeneration") for arch in spec.architectures):
-        named, root = WRAPPED_ROOT
-        if _maps_names(quant.method, version):
-            entries = tuple(root + entry.removeprefix(named) if entry.startswith(named)
-                            else entry for entry in entries)
-    if spec.model_type in RENAMED and _maps_names(quant.method, version):
-        named, vllm_name = RENAMED[spec.model_type]
-        entries = tuple(entry.replace(named, vllm_name, 1) for entry in entries)
+    root, entries = _vllm_names(spec, entries, quant.method, version)
     live = [m for m in merged_layers
             if m.first <= version and (m.until is None or version < m.until)]
     for layer in spec.layers:

@@ -302,3 +302,61 @@ def test_no_catalog_checkpoint_is_refused_on_any_release() -> None:
         spec = catalog_spec(entry.repo_id)
         for release in supported_versions():
             assert _errors(spec, release) == [], (entry.repo_id, release)
+
+
+W8A8 = catalog_entry("RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8").config[
+    "quantization_config"]
+"""A compressed-tensors config (its `ignore` read by every release 0.9.1-0.34.0)."""
+
+
+def _ct_words(release: str, shards: list[str], prefix: str) -> str:
+    return (f"vLLM {release} stops building the model: Found a different quantization schemes "
+            f"for {shards} in {prefix}. vLLM requires all to use the same scheme")
+
+
+def test_gemma3_wrapped_layers_and_the_mapper_from_0_9_2() -> None:
+    # Gemma3ForConditionalGeneration builds language_model.model.layers.N; its
+    # hf_to_vllm_mapper (from 0.9.2) renames a listed model.language_model. to that
+    new = _quantized("google/gemma-3-4b-it", W8A8,
+                     ignore=["lm_head", "model.language_model.layers.0.self_attn.q_proj"])
+    assert _errors(new, "0.9.1") == []  # no mapper: the name matches no layer
+    assert _errors(new, "0.9.2")[0].startswith(_ct_words(
+        "0.9.2", ["q_proj", "k_proj", "v_proj"],
+        "language_model.model.layers.0.self_attn.qkv_proj"))
+    old = _quantized("google/gemma-3-4b-it", W8A8,
+                     ignore=["lm_head", "language_model.model.layers.0.mlp.up_proj"])
+    assert _errors(old, "0.9.1")[0].startswith(_ct_words(
+        "0.9.1", ["gate_proj", "up_proj"], "language_model.model.layers.0.mlp.gate_up_proj"))
+    whole = _quantized("google/gemma-3-4b-it", W8A8,
+                       ignore=["lm_head", r"re:.*layers\.0\.mlp\.(gate|up)_proj$"])
+    assert _errors(whole, "0.19.0") == []
+
+
+def test_llama4_feed_forward_from_0_10_0_and_no_mapper() -> None:
+    # mllama4.py maps gate_up_proj from 0.10.0; the shared expert is feed_forward.shared_expert
+    shared = "language_model.model.layers.1.feed_forward.shared_expert"
+    spec = _quantized("meta-llama/Llama-4-Scout-17B-16E-Instruct", W8A8,
+                      ignore=["lm_head", f"{shared}.gate_proj"])
+    assert _errors(spec, "0.9.2") == []
+    assert _errors(spec, "0.10.0")[0].startswith(_ct_words(
+        "0.10.0", ["gate_proj", "up_proj"], f"{shared}.gate_up_proj"))
+    both = _quantized("meta-llama/Llama-4-Scout-17B-16E-Instruct", W8A8,
+                      ignore=["lm_head", f"{shared}.gate_proj", f"{shared}.up_proj"])
+    assert _errors(both, "0.19.0") == []
+    # no hf_to_vllm_mapper: a model.language_model. name is matched as written (no layer)
+    renamed = _quantized("meta-llama/Llama-4-Scout-17B-16E-Instruct", W8A8,
+                         ignore=["lm_head", "model.language_model.layers.0.self_attn.q_proj"])
+    assert _errors(renamed, "0.34.0") == []
+
+
+def test_qwen3_vl_from_0_11_0() -> None:
+    spec = _fp8("Qwen/Qwen3-VL-32B-Instruct", ["model.language_model.layers.2.mlp.up_proj"])
+    assert _errors(spec, "0.10.2") == []
+    assert "shards of language_model.model.layers.2.mlp.gate_up_proj are quantized" \
+        in _errors(spec, "0.11.0")[0]
+    moe = _fp8("Qwen/Qwen3-VL-30B-A3B-Instruct",
+               ["model.language_model.layers.0.self_attn.k_proj"])
+    assert "keeps k_proj 16-bit and not q_proj / v_proj" in _errors(moe, "0.11.1")[0]
+    whole = _fp8("Qwen/Qwen3-VL-30B-A3B-Instruct",
+                 [f"model.language_model.layers.0.self_attn.{p}_proj" for p in "qkv"])
+    assert _errors(whole, "0.11.1") == []
