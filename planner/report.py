@@ -1017,15 +1017,20 @@ def _model_facts(inputs: ReportInputs) -> list[str]:
 def _memory_plan(inputs: ReportInputs) -> list[str]:
     plan, spec = inputs.plan, inputs.model
     buffers = any(r.runner_buffer_bytes for r in plan.per_gpu)  # vLLM 0.27 on
-    lines = ["## Memory plan", ""]
+    # two tables of 8 columns or fewer, where and what: one of 15 scrolled sideways at 1280 px
+    # in the app (and on GitHub), its last columns out of sight
+    lines = ["## Memory plan", "", "Where each rank runs, and its budget:", ""]
     lines += md_table(
-        ["Rank", "Node", "GPU", "PP stage", "Layers", "Total", "Budget", "Used by others",
-         "Weights", "Activation", "Non-torch", *(["Runner buffers"] if buffers else []),
-         "CUDA graphs", "KV cache", "Blocks"],
+        ["Rank", "Node", "GPU", "PP stage", "Layers", "Total", "Budget", "Used by others"],
         [[r.rank, r.node, r.gpu_index, r.pp_stage, f"{r.layers[0]}-{r.layers[1] - 1}",
-          gib_text(r.total_bytes), gib_text(r.budget_bytes), gib_text(r.used_by_others_bytes),
-          gib_text(r.weights_bytes), gib_text(r.activation_bytes), gib_text(r.non_torch_bytes),
-          *([gib_text(r.runner_buffer_bytes)] if buffers else []),
+          gib_text(r.total_bytes), gib_text(r.budget_bytes), gib_text(r.used_by_others_bytes)]
+         for r in plan.per_gpu],
+    ) + ["", "What each rank's budget holds:", ""]
+    lines += md_table(
+        ["Rank", "Weights", "Activation", "Non-torch", *(["Runner buffers"] if buffers else []),
+         "CUDA graphs", "KV cache", "Blocks"],
+        [[r.rank, gib_text(r.weights_bytes), gib_text(r.activation_bytes),
+          gib_text(r.non_torch_bytes), *([gib_text(r.runner_buffer_bytes)] if buffers else []),
           gib_text(r.cuda_graph_bytes), kv_pool_text(r.kv_cache_bytes), f"{r.num_blocks:,}"]
          for r in plan.per_gpu],
     ) + [""]

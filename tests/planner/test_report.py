@@ -113,9 +113,9 @@ def test_every_section_in_order_with_the_injected_date() -> None:
 
 def test_tables_parse_and_are_rectangular() -> None:
     parsed = tables(build_report(inputs()).markdown)
-    # platform: GPUs, topology, host, stack, findings; model: facts, fields; plan: ranks;
-    # alternatives: sweep, comparison; assumptions: estimated terms
-    assert len(parsed) == 11
+    # platform: GPUs, topology, host, stack, findings; model: facts, fields; plan: ranks'
+    # places, their memory; alternatives: sweep, comparison; assumptions: estimated terms
+    assert len(parsed) == 12
     for table in parsed:
         assert len({len(row) for row in table}) == 1, table[0]
     findings = next(t for t in parsed if t[0][0] == "Severity")
@@ -125,6 +125,20 @@ def test_tables_parse_and_are_rectangular() -> None:
 def _launch_block(markdown: str) -> str:
     """The text of the Launch section's first shell block."""
     return markdown.split("## Launch\n\n```bash\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_memory_plan_is_two_tables_where_and_what() -> None:
+    # one table of 15 columns scrolled sideways at 1280 px in the app: where each rank runs
+    # with its budget, then what the budget holds (vLLM 0.34.0: Model Runner V2's buffers),
+    # each rank a row in both; 8 columns at most each
+    ranks = [t for t in tables(build_report(inputs()).markdown) if t[0][0] == "Rank"]
+    assert [t[0] for t in ranks] == [
+        ["Rank", "Node", "GPU", "PP stage", "Layers", "Total", "Budget", "Used by others"],
+        ["Rank", "Weights", "Activation", "Non-torch", "Runner buffers", "CUDA graphs",
+         "KV cache", "Blocks"]]
+    assert [[row[0] for row in t[1:]] for t in ranks] == [["0", "1"], ["0", "1"]]  # TP=2
+    # the RTX 3090's 23.57 GiB and its budget x 0.92, 21.68 GiB, beside each rank's place
+    assert ranks[0][1][4:7] == ["0-3", "23.57 GiB", "21.68 GiB"]
 
 
 def test_numbers_are_the_plans() -> None:
@@ -405,7 +419,7 @@ def test_alternatives_show_each_rows_speed_ranked_by_the_sweeps_objective() -> N
     engine = EngineSettings(max_model_len=4096)
     ranked = sweep(SPEC, CLUSTER, engine, objective="throughput", load=load)
     md = render_markdown(inputs(sweep=ranked, load=load, sweep_top=100))
-    table = next(t for t in tables(md) if t[0][1] == "Weights")
+    table = next(t for t in tables(md) if t[0][1] == "Weights" and t[0][0] != "Rank")
     assert table[0][-4:] == ["TTFT ms", "TPOT ms", "Output tok/s", "At concurrency"]
     own = checkpoint_scheme(SPEC).key
     # tiny/llama is a BF16 checkpoint: vLLM makes FP8 from it at load (--quantization fp8);
@@ -779,7 +793,7 @@ def test_a_bf16_sweeps_table_marks_fp8_rows_at_load_and_int4_rows_what_ifs(capsy
     code, out, err = run_main(capsys, "report", "--model", "meta-llama/Llama-3.1-70B-Instruct",
                               "--gpu", "h100-sxm", "--gpus", "16", "--sweep")
     assert code == 0, err
-    table = next(t for t in tables(out) if t[0][1] == "Weights")
+    table = next(t for t in tables(out) if t[0][1] == "Weights" and t[0][0] != "Rank")
     assert table[0][1:4] == ["Weights", "Kind", "Layout"]
     kinds: dict[str, set[str]] = {}
     for cells in table[1:]:

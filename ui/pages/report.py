@@ -133,13 +133,14 @@ if with_comparison and (context := state().compared_context()) != chosen.max_mod
                f"{chosen.max_model_len:,} (or a model's own maximum where that is lower), as "
                "`report --compare` plans them; the Compare page plans them at its own "
                f"context, {context:,}, so its fits and concurrency figures may differ.")
-# the report's wide tables (the memory plan's 14 columns, the alternatives' and compared
-# models') ran past the box and the page's right edge at 1280 px, their last columns out of
-# sight: each scrolls sideways inside the box instead, as GitHub shows a Markdown table.
+# the report's wide tables (the alternatives' and compared models'; the memory plan's 15
+# columns are two tables of 8 since, whole at 1280 px) ran past the box and the page's right
+# edge at 1280 px, their last columns out of sight: each scrolls sideways inside the box
+# instead, as GitHub shows a Markdown table.
 # Its cells in st.table's 14 px with its 4 x 6 px padding (16 px and 6 x 12 px squeezed the
 # memory plan's columns until "23.57 GiB" wrapped in every cell at 1280 px, each row two
-# lines); a table of ten or more columns is one of figures (memory plan, alternatives,
-# compared models): its cells on one line, the memory plan whole at 1366 px; in the others
+# lines); a table of ten or more columns is one of figures (alternatives, compared models):
+# its cells on one line; in the others (the memory plan's two among them)
 # a cell is at least 10 characters wide, so a figure beside prose stays whole ("0.86 GiB"
 # and "0.12 %" wrapped beside the Assumptions' formulas). The formulas' blocks wrap (each
 # line ran past the box, its result out of sight); the launch command's does not, where a
