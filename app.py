@@ -22,10 +22,20 @@ init_state("audit" if gpu_present() else "preset")
 # each at 400 px: the Compare page's verdicts ran four lines in half the table's width, the
 # Hardware page's sources three; a two-column table's row names (a fact, a compared model's
 # repo id) on one line, where "Qwen/Qwen3-235B-A22B-GPTQ-Int4" split after a hyphen
+# a terms table's row (ui.tables.terms_table: figure, value, formula, inputs, note) as a grid:
+# the figure and value in fixed columns, the formula and its inputs half the rest each, the
+# note under them across both (its header hidden); five table columns in 784 px at 1280 px
+# squeezed each formula into 130 px, the notes' prose taking the room
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "[data-testid=stTable] td [data-testid=stMarkdownContainer] {max-width: none} "
         "[data-testid=stTable] tr:not(:has(> :nth-child(3))) > th[scope=row] "
         "[data-testid=stMarkdownContainer] p {white-space: nowrap} "
+        "[class*=st-key-terms-] :is(table, thead, tbody) {display: block} "
+        "[class*=st-key-terms-] tr {display: grid; "
+        "grid-template-columns: 8rem 9rem minmax(0, 1fr) minmax(0, 1fr)} "
+        "[class*=st-key-terms-] tbody :is(th, td:nth-child(2)) {grid-row: span 2} "
+        "[class*=st-key-terms-] :is(td, th):last-child {grid-column: 3 / -1} "
+        "[class*=st-key-terms-] thead th:last-child {display: none} "
         "[data-testid=stAlert] code, [data-testid=stTable] code, "
         "[data-testid=stMarkdown] :is(p, li) > code {white-space: nowrap} "
         "[data-testid=stNumberInputContainer] {container-type: inline-size} "

@@ -136,8 +136,8 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
         st.caption(f"Kernel path: {est.kernel_label}; {md_escape(link_phrase(est, result))}. "
                    "Coefficients: "
                    "planner.serving.speed.coefficients.FITTED (see docs/accuracy-speed.md).")
-        terms_table({"figure": t.label, "value": f"{fmt.three_figures(t.value)} {t.unit}",
-                     "formula": t.formula, "inputs": t.inputs_text, "note": t.note}
-                    for t in est.terms)
+        terms_table(({"figure": t.label, "value": f"{fmt.three_figures(t.value)} {t.unit}",
+                      "formula": t.formula, "inputs": t.inputs_text, "note": t.note}
+                     for t in est.terms), "speed")
         for note in est.notes:
             st.caption(md_escape(note))

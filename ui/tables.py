@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.text import md_escape
+from ui.format import figures_whole
 
 COLUMN_HELP = {
     "TPOT (ms)": "TPOT (ms), time per output token. — where the row has no speed figures (it "
@@ -92,13 +93,16 @@ def number_column(label: str | None = None, number_format: str = "localized", **
     return st.column_config.NumberColumn(label, format=number_format, **options)
 
 
-def terms_table(rows: Iterable[Mapping[str, object]]) -> None:
-    """Figures with their formulas and notes (dicts keyed figure, value, formula, note, and
-    optionally inputs) as a
-    static table whose cells wrap, the figure naming each row: a grid (st.dataframe) cut each
-    formula at its column's edge at 1280 px ("21.68 GiB - 14.56 GiB weights - 0.86 GiB
-    activation - 0.25 GiB", the KV pool's), so a figure's explanation read only in part.
+def terms_table(rows: Iterable[Mapping[str, object]], name: str) -> None:
+    """Figures with their formulas, inputs and notes (dicts keyed figure, value, formula,
+    inputs, note) as a static table whose cells wrap, the figure naming each row: a grid
+    (st.dataframe) cut each formula at its column's edge at 1280 px ("21.68 GiB - 14.56 GiB
+    weights - 0.86 GiB activation - 0.25 GiB", the KV pool's), so a figure's explanation read
+    only in part.
     st.table renders its cells as Markdown: each is inert text (md_escape), an empty note
-    empty."""
+    empty. Shown with each figure whole (figures_whole: '23,283,447,209 B)' broke before its
+    'B)' at 1280 px), in a container keyed terms-`name` (app.py lays each row out: the note
+    under the formula and inputs); the table's data (AppTest's value) is the text as read."""
     table = pd.DataFrame(rows).map(lambda v: "" if v is None else md_escape(v))
-    st.table(table.set_index("figure"))
+    with st.container(key=f"terms-{name}"):
+        st.table(table.set_index("figure").style.format(figures_whole))

@@ -630,6 +630,42 @@ def test_report_figures_stay_whole(browser, server: str, width: int, height: int
         page.close()
 
 
+_TERMS = r"""() => [...document.querySelectorAll('[class*=st-key-terms-] tbody tr')].map(tr => {
+  const lines = e => { const range = document.createRange(); range.selectNodeContents(e);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; };
+  const cells = [...tr.querySelectorAll('td')];
+  return [tr.querySelector('th').textContent, lines(cells[0].querySelector('p')),
+          cells.filter(td => td.scrollWidth > td.clientWidth).length,
+          Math.round(cells[1].getBoundingClientRect().width)]; })"""
+"""Each row of the Plan page's terms table: its figure, the lines its value takes, how many of
+its cells overflow, and its formula's width (px)."""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
+def test_every_figures_formula_reads_whole(browser, server: str, width: int,
+                                           height: int) -> None:
+    """"How every figure is computed" at 1280 px: five columns of 784 px squeezed each formula
+    into 130 px, and its value broke inside a figure ("(23,283,447,209" / "B)"), a formula's
+    "14.56" / "GiB" and "layers 0-" / "93". Each value is its two figures on two lines at
+    most, each whole; the note runs under the formula and its inputs, which share the rest
+    of the row (a fifth of the page or more: 130 px before); no cell overflows, no row scrolls."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/?{SEED}")
+    page.get_by_text("Fits:").first.wait_for()
+    _settle(page)
+    page.get_by_text("How every figure is computed").first.click()
+    table = page.locator(".st-key-terms-memory table").first
+    table.wait_for()
+    rows = page.evaluate(_TERMS)
+    assert len(rows) >= 10, rows
+    assert all(lines <= 2 and overflowing == 0 and formula >= width / 5
+               for _, lines, overflowing, formula in rows), rows
+    scroll, client = table.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert scroll <= client, (scroll, client)
+    page.close()
+
+
 def test_typed_engine_values_in_a_real_browser(browser, server: str) -> None:
     """Issue 13 item 12, as only a browser shows it: a number outside a widget's bounds was
     refused by the page itself (red border, Enter did nothing), and an emptied field became 1."""

@@ -547,9 +547,9 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
     st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
-        terms_table({"figure": t.label, "value": fmt.quantity(t.value, t.unit),
-                     "formula": t.formula, "inputs": t.inputs_text, "note": app_words(t.note)}
-                    for t in result.terms)
+        terms_table(({"figure": t.label, "value": fmt.quantity(t.value, t.unit),
+                      "formula": t.formula, "inputs": t.inputs_text, "note": app_words(t.note)}
+                     for t in result.terms), "memory")
 
 
 def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
