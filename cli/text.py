@@ -17,6 +17,7 @@ from planner.report import (
     max_model_len_stop,
     no_speed_reason,
     own_format_line,
+    refused_concurrency,
     shown_sweep_rows,
     speed_cell,
     sweep_caveats,
@@ -143,7 +144,8 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         f"  context ceiling     {plan.max_context_tokens:,} tokens{_ceiling_past_tokens(plan)}"
         f"{max_model_len_stop(plan)}",
         f"  concurrency         {plan.max_concurrency:,.2f}{per_replica(plan.layout.dp)} at "
-        f"{counted(plan.max_model_len, 'token')}{replicas}",
+        f"{counted(plan.max_model_len, 'token')}{replicas}"
+        + (f" ({refused})" if (refused := refused_concurrency(plan)) else ""),
         "",
         plan.verdict,
         *(f"warning: {w}" for w in plan.warnings),

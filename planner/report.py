@@ -846,6 +846,17 @@ def all_replicas(plan: Plan) -> str:
     return f"{dp * plan.max_concurrency:,.2f} over {dp} replicas" if dp > 1 else ""
 
 
+def refused_concurrency(plan: Plan) -> str:
+    """Where vLLM refuses `plan` for another reason than memory (a max_model_len over the
+    model's own, a GPU it has no kernels for, a layout: memory_shortfall_bytes_per_gpu None),
+    the words its concurrency figure carries, in the CLI's line and the Plan page's caption
+    alike: the figure is what the KV cache would hold, and vLLM serves none of it (the Plan
+    page's metric read "none" where the CLI and its JSON gave 2.18: Qwen3-8B on a V100); ""
+    where the plan fits or misses on memory."""
+    refused = not plan.fits and plan.memory_shortfall_bytes_per_gpu is None
+    return "vLLM refuses this plan: see the verdict" if refused else ""
+
+
 def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
     """The cluster's GPUs the plan's layout leaves idle: "This layout uses 8 of 16 GPUs; idle:
     node 1 GPUs 0-7." ('' when every GPU works and they are of one model). The plan's

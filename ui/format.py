@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from planner.report import refused_concurrency
 from planner.serving.plan import Plan
 from planner.text import counted, params_count
 from planner.units import GB, GIB, KIB, MIB, gib_text
@@ -40,12 +41,13 @@ def short_model_names(repo_ids: Iterable[str]) -> list[str]:
 
 
 def concurrency_shown(result: Plan) -> bool:
-    """Whether a plan's concurrency at max_model_len is a figure to show: where it fits, or
-    misses on memory (how far it is from one request); not where vLLM refuses it for another
-    reason (planner: memory_shortfall_bytes_per_gpu None; a max_model_len over the model's
-    own, a layout), which serves no request at all: Qwen3-30B-A3B at 131,072 tokens read
-    "4.24" concurrent requests on the Plan and Compare pages (helper 478's QA)."""
-    return result.fits or result.memory_shortfall_bytes_per_gpu is not None
+    """Whether the Compare page's grid and chart show a plan's concurrency at max_model_len:
+    where it fits, or misses on memory (how far it is from one request); not where vLLM
+    refuses it for another reason (planner.report.refused_concurrency; a max_model_len over
+    the model's own, a layout), which serves no request at all: Qwen3-30B-A3B at 131,072
+    tokens read "4.24" concurrent requests (helper 478's QA). The Plan page shows the figure
+    with those words, as the CLI's plan does."""
+    return not refused_concurrency(result)
 
 
 def three_figures(value: float) -> str:
