@@ -101,6 +101,12 @@ ValueError has other words (module NOTE). Quark's (quark/utils.py) has no such g
 find_matching_patterns too, with the same words."""
 
 
+SHOULD_IGNORE_METHODS = ("compressed-tensors", "quark")
+"""The methods whose should_ignore_layer (compressed-tensors', Quark's quark/utils.py: module
+NOTE) checks the shards, with its own words and its guard for a listed merged name
+(CT_PATTERN_FROM); the others' is_layer_skipped has FUSED_NAME_FIRST_FROM's."""
+
+
 Part = Literal["attention", "mla", "linear", "mlp", "shared"]
 """The part of a decoder layer a merged layer belongs to: "attention" (AttentionMixer), "mla"
 (an MlaMixer with q_lora_rank), "linear" (Gated DeltaNet), "mlp" (a gated DenseMlp), "shared"
@@ -110,7 +116,11 @@ Part = Literal["attention", "mla", "linear", "mlp", "shared"]
 class _Merged(NamedTuple):
     """One merged layer of a decoder layer: the `part` it belongs to, its module path in the
     layer (`block`), its name (the packed_modules_mapping key), its shards, the releases whose
-    model class maps it and names it (prefix=f"{prefix}.qkv_proj") [first, until)."""
+    model class maps it and names it (prefix=f"{prefix}.qkv_proj") [first, until), and
+    `unmapped_after`: whether the releases from `until` on are known to check it no more (the
+    mapping is gone: the refusal says so), not where Headroom only stops reading it (gemma and
+    phi, built with the Transformers backend; Qwen2-MoE's dense gate_up_proj, mapped in
+    __init__ on a condition the spec does not tell)."""
 
     part: Part
     block: str
@@ -122,6 +132,7 @@ class _Merged(NamedTuple):
 
 
 def _since(first: Version, *merged: _Merged) -> tuple[_Merged, ...]:
+    """`merged`, each mapped from release `first`."""
     return tuple(m._replace(first=first) for m in merged)
 
 
@@ -224,7 +235,10 @@ missing here is not checked, docs/known-limits.md says which):
 
 RENAMED = {"gpt_oss": (".self_attn.", ".attn.")}
 """A model class whose hf_to_vllm_mapper renames part of a layer's name (orig_to_new_substr),
-which each method applies to its list (_maps_names): the checkpoint's text, vLLM's."""
+which each method applies to its list (_maps_names): the checkpoint's text, vLLM's.
+
+NOTE: gpt_oss.py GptOssForCausalLM.hf_to_vllm_mapper, orig_to_new_substr ".self_attn." ->
+".attn." in every wheel 0.10.2-0.34.0 (MERGED_LAYERS' NOTE)."""
 
 WRAPPED_ROOT = ("model.language_model.", "language_model.model.")
 """Where a ...ForConditionalGeneration checkpoint saved by transformers 4.52 or later names its
@@ -257,6 +271,9 @@ keeps the checkpoint's names."""
 
 
 def _maps_names(method: str, version: Version) -> bool:
+    """Whether `method` renames its list with the model's hf_to_vllm_mapper in `version`
+    (MAPPER_FIRST; a method it does not name, Fp8Config's and CompressedTensorsConfig's, from
+    0.9.2)."""
     first = MAPPER_FIRST.get(method, (0, 9, 2))
     return first is not None and version >= first
 
@@ -311,7 +328,7 @@ def _listed(name: str, entries: tuple[str, ...], match: Match) -> bool:
 
 def _words(prefix: str, merged: _Merged, method: str, version: Version) -> str:
     """vLLM's ValueError for the merged layer `prefix` (module NOTE)."""
-    if method not in ("compressed-tensors", "quark"):
+    if method not in SHOULD_IGNORE_METHODS:
         return (f"Detected some but not all shards of {prefix} are quantized. All shards of "
                 "fused layers to have the same precision.")
     if version >= CT_PATTERN_FROM:
@@ -327,7 +344,7 @@ def _checked(prefix: str, entries: tuple[str, ...], method: str, match: Match,
     the layer itself: FUSED_NAME_FIRST_FROM, CT_PATTERN_FROM)."""
     if method == "quark" and version < CT_PATTERN_FROM:
         return True
-    if method in ("compressed-tensors", "quark"):
+    if method in SHOULD_IGNORE_METHODS:
         return not (_listed(prefix, entries, match) if version >= CT_PATTERN_FROM
                     else prefix in entries)
     return version < FUSED_NAME_FIRST_FROM or not _listed(prefix, entries, match)
