@@ -48,7 +48,6 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import (
     NO_FIT,
     PlanRequest,
-    held_request_blocks,
     unmodelled_ranks,
 )
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
@@ -60,6 +59,7 @@ from planner.serving.replicas import (
     families,
     held_seqs,
     lowest_counts,
+    pool_requests,
     rate_room,
     relaxed_speed,
     replica_plan,
@@ -535,9 +535,8 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
         if figures["fits"] and workload.output_tokens_per_s is not None:
             request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,
                                                   engine=settings)
-            pool = figures["num_gpu_blocks"] // held_request_blocks(
-                request, workload.load.held_tokens)
-            seqs = max(held_seqs(figures["max_num_seqs"], held, member.dp), pool)
+            seqs = max(held_seqs(figures["max_num_seqs"], held, member.dp),
+                       pool_requests(request, figures, workload.load))
             load = workload.load.model_copy(update={"concurrency": seqs * member.dp})
             speed = speed_figures(request, load, plan_result=PlanFigures.of(figures)._replace(
                 max_num_seqs=seqs))

@@ -160,6 +160,12 @@ def _wide(cluster: ClusterSpec, gpus: int) -> ClusterSpec:
     return cluster.model_copy(update={"nodes": tuple(node for _ in range(need))})
 
 
+def pool_requests(request: PlanRequest, figures: dict, load: ServingLoad) -> int:
+    """The requests of `load`'s held length the KV pool of `request`'s plan (`figures`) holds
+    per replica: its blocks over one held request's."""
+    return figures["num_gpu_blocks"] // held_request_blocks(request, load.held_tokens)
+
+
 def rate_room(request: PlanRequest, figures: dict, load: ServingLoad) -> int:
     """The most requests of `load`'s held length one replica of `request`'s family could run
     per PP stage at a rate: recommend raises --max-num-seqs up to the KV cache's room
@@ -170,7 +176,7 @@ def rate_room(request: PlanRequest, figures: dict, load: ServingLoad) -> int:
     the KV cache's over the requests its blocks hold (where the replica holds none, the KV
     bytes per token x the held tokens); never fewer than vLLM's max_num_seqs."""
     kv = figures["kv_cache_bytes_per_gpu"]
-    pool = figures["num_gpu_blocks"] // held_request_blocks(request, load.held_tokens)
+    pool = pool_requests(request, figures, load)
     one = kv / pool if pool else figures["kv_bytes_per_token_per_gpu"] * load.held_tokens
     free = kv + figures["weights_bytes_per_gpu"]
     return max(figures["max_num_seqs"], math.ceil(free / one) if one > 0 else 0)
