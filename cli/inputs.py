@@ -472,35 +472,40 @@ def _card_pcie(gpu: GpuSpec, flag: str) -> int:
     return gpu.pcie_generation if flag == "--pcie-gen" else gpu.pcie_lanes
 
 
+def _snapshot_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
+    """build_cluster's nodes from --snapshot files (no other GPU flag beside them)."""
+    # --gpu-name too: it names a --gpu-memory-gib GPU's model, and was dropped silently
+    clashing = [flag for flag, value in (("--gpu", args.gpu), ("--gpus", args.gpus),
+                ("--gpu-memory-gib", args.gpu_memory_gib),
+                ("--gpu-name", getattr(args, "gpu_name", None)), ("--nodes", args.nodes))
+                if value is not None]
+    if clashing:
+        raise CliError(f"{', '.join(clashing)} cannot be combined with --snapshot "
+                       "(the snapshots say which GPUs there are)")
+    loaded: list[tuple[str, HardwareSnapshot]] = []
+    for path in args.snapshot:
+        snap = load_snapshot(path)
+        repeat = repeated_machine(loaded, path, snap)
+        if repeat:
+            raise SnapshotError(repeat)
+        loaded.append((path, snap))
+    snapshots = [snap for _, snap in loaded]
+    cluster, notes = cluster_and_notes(snapshots)
+    # "rig mixes A, B; planned as 8x B": the plan's header names B only
+    add_notes(args, *notes, *no_bf16_assumed_notes(cluster, (
+        "give its memory to --gpu-memory-gib and its model to --gpu-name (e.g. 'RTX 4090') "
+        "in place of --snapshot")))
+    if getattr(args, "link", None):
+        _note_link_overrides(args, cluster, snapshots)
+        cluster = with_link(cluster, args.link)
+    _note_wsl2_unused(args, "the snapshots' totals are measured")
+    return cluster, snapshots
+
+
 def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
     """build_cluster's nodes."""
     if args.snapshot:
-        # --gpu-name too: it names a --gpu-memory-gib GPU's model, and was dropped silently
-        clashing = [flag for flag, value in (("--gpu", args.gpu), ("--gpus", args.gpus),
-                    ("--gpu-memory-gib", args.gpu_memory_gib),
-                    ("--gpu-name", getattr(args, "gpu_name", None)), ("--nodes", args.nodes))
-                    if value is not None]
-        if clashing:
-            raise CliError(f"{', '.join(clashing)} cannot be combined with --snapshot "
-                           "(the snapshots say which GPUs there are)")
-        loaded: list[tuple[str, HardwareSnapshot]] = []
-        for path in args.snapshot:
-            snap = load_snapshot(path)
-            repeat = repeated_machine(loaded, path, snap)
-            if repeat:
-                raise SnapshotError(repeat)
-            loaded.append((path, snap))
-        snapshots = [snap for _, snap in loaded]
-        cluster, notes = cluster_and_notes(snapshots)
-        # "rig mixes A, B; planned as 8x B": the plan's header names B only
-        add_notes(args, *notes, *no_bf16_assumed_notes(cluster, (
-            "give its memory to --gpu-memory-gib and its model to --gpu-name (e.g. 'RTX 4090') "
-            "in place of --snapshot")))
-        if getattr(args, "link", None):
-            _note_link_overrides(args, cluster, snapshots)
-            cluster = with_link(cluster, args.link)
-        _note_wsl2_unused(args, "the snapshots' totals are measured")
-        return cluster, snapshots
+        return _snapshot_cluster(args)
     if getattr(args, "gpu_name", None) is not None and args.gpu_memory_gib is None:
         raise CliError("--gpu-name names the model of a --gpu-memory-gib GPU; use --gpu NAME "
                        "for a preset")
