@@ -1222,7 +1222,7 @@ def kv_limit_cap(speed: SpeedEstimate, plan: Plan) -> str:
     if speed.kv_bound:
         return speed.cap_phrase
     if speed.kv_limited_concurrency == plan.max_num_seqs * plan.layout.dp:
-        return cap_phrase(True)
+        return cap_phrase(seqs_bound=True)
     return ""
 
 
