@@ -448,15 +448,13 @@ def _ep_marlin(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFig
         return None  # EP's experts fall back too (on AMD GPUs every layout's do)
     ep_plan = plan(ep, nearest=False)
 
-    def ep_figures(concurrency: int) -> SpeedFigures | None:
-        return speed_figures(ep, load.model_copy(update={"concurrency": concurrency}),
-                             plan_result=ep_plan, coefficients=ctx.c)
+    def at(asked: PlanRequest, result: PlanSummary | PlanFigures, concurrency: int
+           ) -> SpeedFigures | None:
+        """`asked`'s speed figures (its plan `result`) at `concurrency` requests."""
+        return speed_figures(asked, load.model_copy(update={"concurrency": concurrency}),
+                             plan_result=result, coefficients=ctx.c)
 
-    def own_tpot_ms(concurrency: int) -> float:
-        return speed_figures(request, load.model_copy(update={"concurrency": concurrency}),
-                             plan_result=p, coefficients=ctx.c).tpot_ms
-
-    here = ep_figures(load.concurrency)
+    here = at(ep, ep_plan, load.concurrency)
     if here is None:
         return None
     key = (load.input_len, load.output_len, load.arrival)
@@ -464,7 +462,7 @@ def _ep_marlin(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFig
         top = max(figures.kv_limited_concurrency, here.kv_limited_concurrency)
         ahead = None  # down from the top while EP stays ahead
         for concurrency in range(top, 0, -1):
-            if ep_figures(concurrency).tpot_ms >= own_tpot_ms(concurrency):
+            if at(ep, ep_plan, concurrency).tpot_ms >= at(request, p, concurrency).tpot_ms:
                 break
             ahead = concurrency
         ctx.ep_ahead[key] = (ahead, top)
