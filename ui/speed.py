@@ -139,5 +139,6 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
         terms_table(({"figure": t.label, "value": f"{fmt.three_figures(t.value)} {t.unit}",
                       "formula": t.formula, "inputs": t.inputs_text, "note": t.note}
                      for t in est.terms), "speed")
-        for note in est.notes:
-            st.caption(md_escape(note))
+        for note in est.notes:  # the EP comparison already stands under the warnings
+            if note != est.ep_marlin_note:
+                st.caption(md_escape(note))

@@ -79,6 +79,10 @@ def test_seed_without_ep_warns_of_the_marlin_fallback_with_the_same_figures() ->
     (compared,) = (i.value for i in at.info if "stay whole on Marlin MoE" in i.value)
     assert "at 1 request at once against this plan's" in compared
     assert "EP ahead from 7 requests at once" in compared and "is an estimate" in compared
+    # once: not again among the speed details' captions
+    show_chart(at, "Throughput and latency")
+    assert [i.value for i in at.info if "stay whole on Marlin MoE" in i.value] == [compared]
+    assert not [c.value for c in at.caption if "stay whole on Marlin MoE" in c.value]
     assert "--enable-expert-parallel" not in launch_command(at)
     for label in ("Weights per GPU", "KV bytes/token per GPU", "KV room", "Context ceiling"):
         assert metric(at, label) == metric(with_ep, label), label
