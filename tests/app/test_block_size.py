@@ -124,7 +124,7 @@ def test_a_block_larger_than_the_pool_is_put_back_to_vllms_choice_by_apply() -> 
                    bs="65536")
     assert not at.exception and at.error
     assert "one KV block of 65,536 tokens is 9,663,676,416 B" in at.error[0].value
-    assert at.info[0].value == ("Nearest change that fits: KV block size (tokens) left to "
+    assert at.info[0].value == ("Nearest change: KV block size (tokens) left to "
                                 "vLLM's choice fits.")
     at.button(key="plan.apply_nearest_fit").click().run()
     assert not at.exception and not at.error

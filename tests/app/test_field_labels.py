@@ -51,7 +51,7 @@ def test_the_nearest_fit_of_a_too_long_context_names_the_field_not_the_flag() ->
     # max_model_len field sets (it read "`--max-model-len 40960`", a flag the app has no box for)
     at = open_link("plan", model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="8", len="1000000")
     assert not at.exception
-    advice = "Nearest change that fits: max_model_len 40960 fits."
+    advice = "Nearest change: max_model_len 40960 fits."
     assert [i.value for i in at.info if "Nearest change" in i.value] == [
         advice, f"No launch command: the plan does not fit (see the verdict). {advice}"]
     assert at.number_input(key="plan.max_model_len").label.startswith("max_model_len ")

@@ -7,8 +7,8 @@ from ui.context import link_message_markdown
 
 
 def test_each_flag_and_its_value_is_code_and_the_prose_is_not() -> None:
-    assert flags_as_code("Nearest change that fits: --max-num-seqs 256 --max-num-batched-tokens "
-                         "8192 fits.") == ("Nearest change that fits: `--max-num-seqs 256` "
+    assert flags_as_code("Nearest change: --max-num-seqs 256 --max-num-batched-tokens "
+                         "8192 fits.") == ("Nearest change: `--max-num-seqs 256` "
                                            "`--max-num-batched-tokens 8192` fits.")
     assert flags_as_code("--kv-cache-dtype fp8 fits") == "`--kv-cache-dtype fp8` fits"
     assert flags_as_code("TP=8 with --enable-expert-parallel fits") == \

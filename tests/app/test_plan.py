@@ -147,7 +147,7 @@ def test_a_plan_that_does_not_fit_names_the_nearest_fit_under_the_verdict() -> N
     # one holds on the same 1,406.6 MiB: blocks of 16 x 65,536 B = 1 MiB, 1,406 of them, one
     # held back: 1,405 x 16 = 22,480 tokens
     # in the Plan page's fields (their labels), not the CLI's flags
-    assert notes[0] == ("Nearest change that fits: max_model_len 11232 fits. For a longer "
+    assert notes[0] == ("Nearest change: max_model_len 11232 fits. For a longer "
                         "context: KV cache dtype fp8 with max_model_len 22480 fits.")
     assert notes[1] == "No speed figures: the plan does not fit."
 
@@ -159,7 +159,7 @@ def test_the_nearest_weight_format_is_named_as_the_quantization_field_says_it() 
     # option, not the CLI's --target-quant, under the verdict and in the launch note
     at = open_page(None, gpu="rtx-3090", gpn="8", model="Qwen/Qwen3-235B-A22B")
     assert not at.exception
-    step = ('Nearest change that fits: Quantization "What-if: GPTQ int4, group 128 (W4A16)" '
+    step = ('Nearest change: Quantization "What-if: GPTQ int4, group 128 (W4A16)" '
             "(a checkpoint in that format) fits.")
     notes = [i.value for i in at.info]
     assert notes[0] == step and notes[2].endswith(step)
@@ -207,7 +207,7 @@ def test_apply_puts_back_vllms_batched_token_default() -> None:
     # of 8,192 tokens on an 80 GB H100 fits: Apply puts 8192 in the field and the plan fits
     at = open_page(None, gpu="h100-sxm", gpn="8", model="Qwen/Qwen3-30B-A3B", mbt="10000000")
     assert not at.exception and at.error
-    assert at.info[0].value == "Nearest change that fits: Batched tokens 8192 fits."
+    assert at.info[0].value == "Nearest change: Batched tokens 8192 fits."
     at.button(key="plan.apply_nearest_fit").click().run()
     assert not at.exception
     assert at.number_input(key="plan.max_num_batched_tokens").value == 8192

@@ -1237,7 +1237,7 @@ def test_a_plan_that_does_not_fit_names_the_nearest_change_that_fits(capsys) -> 
     # all the 40,960 asked
     assert 2 * data["kv_cache_tokens"] > 40_960
     assert data["longer_context_fit"] == "--kv-cache-dtype fp8 with --max-model-len 40960 fits"
-    assert text.endswith(f"Nearest change that fits: {data['nearest_fit']}. For a longer "
+    assert text.endswith(f"Nearest change: {data['nearest_fit']}. For a longer "
                          f"context: {data['longer_context_fit']}.\n")
     _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4",
                          "--max-model-len", str(data["max_context_tokens"]), "--json")
@@ -1256,7 +1256,7 @@ def test_the_nearest_layout_keeps_the_asked_data_parallel_replicas(capsys) -> No
     data = json.loads(out)
     assert not data["fits"] and data["nearest_fit"] == "TP=8 x DP=2 fits"
     _, text, _ = run_main(capsys, *argv)
-    assert text.endswith("Nearest change that fits: TP=8 x DP=2 fits.\n")
+    assert text.endswith("Nearest change: TP=8 x DP=2 fits.\n")
     _, out, _ = run_main(capsys, *argv[:-4], "--tp", "8", "--dp", "2", "--json")
     assert json.loads(out)["fits"]  # the change named does fit
     # Llama-3.1-70B: 70.6 B params x 2 B = 141 GB, more than the 4 x 24 GB L4s a DP=2
@@ -1316,7 +1316,7 @@ def test_a_model_no_layout_holds_gets_the_nearest_weight_format_that_fits(capsys
     step = "--target-quant w4a16-gptq-g128 (a GPTQ int4, group 128 (W4A16) checkpoint) fits"
     assert data["nearest_fit"] == step  # was None
     _, text, _ = run_main(capsys, *argv)
-    assert text.endswith(f"Nearest change that fits: {step}.\n")
+    assert text.endswith(f"Nearest change: {step}.\n")
     _, out, _ = run_main(capsys, *argv, "--target-quant", "fp8", "--json")
     data = json.loads(out)
     assert not data["fits"] and data["weights_bytes_per_gpu"] >= 29_548_546_944

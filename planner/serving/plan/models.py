@@ -197,7 +197,7 @@ class Plan(PlanSummary):
             return ""
         longer = (f" For a longer context: {self.longer_context_fit}."
                   if self.longer_context_fit else "")
-        return f"Nearest change that fits: {self.nearest_fit}.{longer}"
+        return f"Nearest change: {self.nearest_fit}.{longer}"
 
     @property
     def launch_lines(self) -> list[str]:

@@ -31,7 +31,7 @@ def test_a_context_too_long_for_the_kv_pool_gets_the_shorter_max_model_len_as_a_
     assert 2 * GIB // (64 * 73_728) == 455
     assert result.nearest_fit == "--max-model-len 14464 fits"
     assert result.longer_context_fit == "--kv-cache-dtype fp8 with --max-model-len 29056 fits"
-    assert result.fit_advice == ("Nearest change that fits: --max-model-len 14464 fits. For a "
+    assert result.fit_advice == ("Nearest change: --max-model-len 14464 fits. For a "
                                  "longer context: --kv-cache-dtype fp8 with --max-model-len "
                                  "29056 fits.")
     assert result.nearest_fit_change == {"max_model_len": 226 * 64}  # the first choice only
