@@ -36,6 +36,8 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "[class*=st-key-terms-] tbody :is(th, td:nth-child(2)) {grid-row: span 2} "
         "[class*=st-key-terms-] :is(td, th):last-child {grid-column: 3 / -1} "
         "[class*=st-key-terms-] thead th:last-child {display: none} "
+        # a figure kept whole (ui.format.figures_whole): the bare span of a `:color[...]`
+        "[class*=st-key-terms-] td span:not([class], [style]) {white-space: nowrap} "
         "[data-testid=stAlert] code, [data-testid=stTable] code, "
         "[data-testid=stMarkdown] :is(p, li) > code {white-space: nowrap} "
         "[data-testid=stNumberInputContainer] {container-type: inline-size} "

@@ -14,13 +14,12 @@ from planner.text import counted, params_count
 from planner.units import GB, GIB, KIB, MIB, gib_text
 
 _OPTION = re.compile(r"-[-A-Za-z]")
-_BREAKS_IN_FIGURES = re.compile(
-    r"(`[^`]*`)"  # a code span: left as written (a table shows it on one line)
-    r"|(?<=\d) (?=(?!x )[A-Za-z%])"  # a number and its unit or noun: '14.56 GiB', '94 layers'
-    r"|(?<=\d)-(?=\d)"  # a range: 'layers 0-93', '0.24-0.27 GiB'
-    r"|(?<= =) (?=\S)"  # an input's value after its name: 'tp = 8'
-    r"|(?<== )[^\s,]*-[^\s,]*")  # a hyphenated value: 'weight_format = w4a16-gptq-g128'
-NBSP, NB_HYPHEN = "\u00a0", "\u2011"
+_WORD = r"(?:\\.|[^ `\\])+"  # a word of md_escape's text: no space, no code span, escapes whole
+_FIGURE = re.compile(
+    r"(`[^`]*`|\\.)"  # a code span (shown on one line) or an escape pair: left as written
+    rf"|{_WORD}(?:(?:(?<=\d) (?!x )(?=[A-Za-z%])"  # a number and its unit or noun: '14.56 GiB'
+    rf"|(?<= =) ){_WORD})+"  # an input's name's '=' and its value: 'tp = 8', '= w4a16-gptq-g128'
+    rf"|(?=(?:\\.|[^ `\\])*?\d-\d){_WORD}")  # a range: 'layers 0-93', '0.24-0.27'
 
 
 def rounded(value: float | None, digits: int = 0) -> float | None:
@@ -112,13 +111,13 @@ def figures_whole(text: str) -> str:
     """`text` (Markdown, md_escape's) with no line break inside a figure where a narrow table
     cell wraps it: a number keeps its unit or noun ('23,283,447,209 B)' broke before 'B)' in
     "How every figure is computed" at 1280 px, '14.56' / 'GiB'), a range its ends ('layers 0-'
-    / '93') and an input its value ('= 4588544'; 'w4a16-gptq-' / 'g128'): no-break spaces and
-    non-breaking hyphens, shown as spaces and hyphens. Code spans are left as written."""
-    def whole(match: re.Match[str]) -> str:
-        if match[1]:
-            return match[1]
-        return NBSP if match[0] == " " else match[0].replace("-", NB_HYPHEN)
-    return _BREAKS_IN_FIGURES.sub(whole, text)
+    / '93') and an input its value ('= 4588544'; 'w4a16-gptq-' / 'g128'). Each such run of
+    words goes in Streamlit's `:color[...]` directive with no colour named, which renders a
+    bare <span> (app.py: `white-space: nowrap` on it in a terms table): the characters stay
+    the text's own, so a copied 'w4a16-gptq-g128' pastes as typed (no-break spaces and
+    U+2011 hyphens did not). md_escape leaves no '[', ']' or ':' unescaped to close or open a
+    directive; code spans and escape pairs are never cut."""
+    return _FIGURE.sub(lambda m: m[1] or f":color[{m[0]}]", text)
 
 
 def shell_block(lines: Iterable[str]) -> str:

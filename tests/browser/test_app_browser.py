@@ -634,21 +634,27 @@ _TERMS = r"""() => [...document.querySelectorAll('[class*=st-key-terms-] tbody t
   const lines = e => { const range = document.createRange(); range.selectNodeContents(e);
     return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; };
   const cells = [...tr.querySelectorAll('td')];
+  const spans = [...tr.querySelectorAll('td span:not([class], [style])')];
   return [tr.querySelector('th').textContent, lines(cells[0].querySelector('p')),
           cells.filter(td => td.scrollWidth > td.clientWidth).length,
-          Math.round(cells[1].getBoundingClientRect().width)]; })"""
+          Math.round(cells[1].getBoundingClientRect().width),
+          spans.filter(s => getComputedStyle(s).whiteSpace !== 'nowrap').length,
+          spans.length]; })"""
 """Each row of the Plan page's terms table: its figure, the lines its value takes, how many of
-its cells overflow, and its formula's width (px)."""
+its cells overflow, its formula's width (px), how many of its figures kept whole
+(ui.format.figures_whole's spans) may wrap, and how many there are."""
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
-def test_every_figures_formula_reads_whole(browser, server: str, width: int,
+def test_every_figures_formula_reads_whole(browser, server: str, shots, width: int,
                                            height: int) -> None:
     """"How every figure is computed" at 1280 px: five columns of 784 px squeezed each formula
     into 130 px, and its value broke inside a figure ("(23,283,447,209" / "B)"), a formula's
     "14.56" / "GiB" and "layers 0-" / "93". Each value is its two figures on two lines at
     most, each whole; the note runs under the formula and its inputs, which share the rest
-    of the row (a fifth of the page or more: 130 px before); no cell overflows, no row scrolls."""
+    of the row (a fifth of the page or more: 130 px before); no cell overflows, no row scrolls.
+    Copied, the table is the text as typed: no-break spaces and U+2011 hyphens kept the
+    figures whole before, and a copied "w4a16-gptq-g128" was no --target-quant."""
     page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(60_000)
     page.goto(f"{server}/?{SEED}")
@@ -659,10 +665,22 @@ def test_every_figures_formula_reads_whole(browser, server: str, width: int,
     table.wait_for()
     rows = page.evaluate(_TERMS)
     assert len(rows) >= 10, rows
-    assert all(lines <= 2 and overflowing == 0 and formula >= width / 5
-               for _, lines, overflowing, formula in rows), rows
+    assert all(lines <= 2 and overflowing == 0 and formula >= width / 5 and wrapping == 0
+               for _, lines, overflowing, formula, wrapping, _ in rows), rows
+    assert sum(spans for *_, spans in rows) >= len(rows), rows  # figures are kept whole
     scroll, client = table.evaluate("e => [e.scrollWidth, e.clientWidth]")
     assert scroll <= client, (scroll, client)
+    table.scroll_into_view_if_needed()
+    _shot(page, shots, f"plan_terms_{width}", for_docs=False)
+    # copied, the table reads as typed: no no-break space or U+2011 hyphen in a figure (they
+    # kept it whole before, and a copied "w4a16-gptq-g128" did not paste into --target-quant);
+    # Streamlit draws an empty cell as one no-break space
+    copied = table.evaluate("e => { const range = document.createRange(); "
+                            "range.selectNodeContents(e); const s = getSelection(); "
+                            "s.removeAllRanges(); s.addRange(range); return s.toString(); }")
+    assert "= w4a16-gptq-g128" in copied and "21.68 GiB (23,283,447,209 B)" in copied, copied
+    cells = table.evaluate("e => [...e.querySelectorAll('td')].map(td => td.textContent)")
+    assert not [c for c in cells if c != "\u00a0" and {"\u00a0", "\u2011"} & set(c)], cells
     page.close()
 
 
