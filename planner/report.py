@@ -852,7 +852,8 @@ def refused_concurrency(plan: Plan) -> str:
     the words its concurrency figure carries, in the CLI's line and the Plan page's caption
     alike: the figure is what the KV cache would hold, and vLLM serves none of it (the Plan
     page's metric read "none" where the CLI and its JSON gave 2.18: Qwen3-8B on a V100); ""
-    where the plan fits or misses on memory."""
+    where the plan fits or misses on memory. The Compare page marks such a figure
+    "(refused)" (ui.format.concurrency_text)."""
     refused = not plan.fits and plan.memory_shortfall_bytes_per_gpu is None
     return "vLLM refuses this plan: see the verdict" if refused else ""
 

@@ -39,14 +39,17 @@ def short_model_names(repo_ids: Iterable[str]) -> list[str]:
     return [short[repo_id] if holders[short[repo_id]] == 1 else repo_id for repo_id in ids]
 
 
-def concurrency_shown(result: Plan) -> bool:
-    """Whether the Compare page's grid and chart show a plan's concurrency at max_model_len:
-    where it fits, or misses on memory (how far it is from one request); not where vLLM
-    refuses it for another reason (planner.report.refused_concurrency; a max_model_len over
-    the model's own, a layout), which serves no request at all: Qwen3-30B-A3B at 131,072
-    tokens read "4.24" concurrent requests (helper 478's QA). The Plan page shows the figure
-    with those words, as the CLI's plan does."""
-    return not refused_concurrency(result)
+REFUSED_MARK = " (refused)"
+"""After a compared model's concurrency where vLLM refuses its plan for another reason than
+memory (planner.report.refused_concurrency): the figure the KV cache would hold, as `report
+--compare` and the Plan page give it, which vLLM serves none of (the Compare page's cell and
+bar were empty where the CLI printed 2.18: Qwen3-8B on a V100)."""
+
+
+def concurrency_text(figure: float, result: Plan) -> str:
+    """A compared plan's concurrency at max_model_len as the Compare page's grid shows it, two
+    decimals, marked where vLLM refuses the plan: '2.18 (refused)'."""
+    return f"{figure:,.2f}" + (REFUSED_MARK if refused_concurrency(result) else "")
 
 
 def three_figures(value: float) -> str:

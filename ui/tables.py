@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from planner.text import md_escape
 from ui.format import figures_whole
@@ -43,31 +44,49 @@ format drops trailing zeros)."""
 
 def key_grid(table: pd.DataFrame, key: Mapping[str, str], more: Sequence[str], more_title: str,
              *, widths: Mapping[str, int] | None = None, more_note: str = "",
-             **options) -> None:
+             shown: Mapping[str, Sequence[str]] | None = None, **options) -> None:
     """`table`'s `key` columns (column name -> its short label; a label equal to the name
     has no tooltip) in one grid, then an expander titled `more_title` holding a grid of the
     `more` columns (each grid's first key columns name the rows: pass them in `more` too).
     `widths`: pixels for the columns whose content would otherwise widen them (a long repo
     id or scheme label is cut at the edge). `more_note`: a caption under the second grid,
-    what one of its columns means (inert text). `options`: st.dataframe's (height,
-    placeholder)."""
-    config = {name: _column(table, name, label, (widths or {}).get(name))
+    what one of its columns means (inert text). `shown`: a number column's cells as text, one
+    per row ('2.18 (refused)'), the grid still sorting by its figures. `options`:
+    st.dataframe's (height, placeholder)."""
+    shown = shown or {}
+    data = _shown_as(table, shown) if shown else table
+    config = {name: _column(table, name, label, (widths or {}).get(name), name in shown)
               for name, label in key.items()}
-    st.dataframe(table, hide_index=True, column_order=list(key), column_config=config,
+    st.dataframe(data, hide_index=True, column_order=list(key), column_config=config,
                  **options)
     with st.expander(more_title):
-        st.dataframe(table, hide_index=True, column_order=list(more),
-                     column_config={name: _column(table, name, name) for name in more},
+        st.dataframe(data, hide_index=True, column_order=list(more),
+                     column_config={name: _column(table, name, name, text=name in shown)
+                                    for name in more},
                      **options)
         if more_note:
             st.caption(md_escape(more_note))
 
 
-def _column(table: pd.DataFrame, name: str, label: str, width: int | None = None):
+def _shown_as(table: pd.DataFrame, shown: Mapping[str, Sequence[str]]) -> Styler:
+    """`table` with each `shown` column's cells displayed as its texts (a Styler's display
+    values: the grid keeps the figures to sort by)."""
+    styled = table.style
+    for name, texts in shown.items():
+        for row, text in zip(table.index, texts, strict=True):
+            styled = styled.format(lambda _, text=text: text, subset=([row], [name]))
+    return styled
+
+
+def _column(table: pd.DataFrame, name: str, label: str, width: int | None = None,
+            text: bool = False):
     """A grid column under `label` (the full name its tooltip where they differ); numbers with
     thousands separators, as the rest of the app prints them ("8,702,176": the grid's default
-    printed "8702176")."""
+    printed "8702176"), or as the `text` a Styler gives them (key_grid's `shown`: a number
+    format would replace it)."""
     tip = COLUMN_HELP.get(name, None if label == name else name)
+    if text:
+        return number_column(label, None, help=tip, width=width)
     if pd.api.types.is_numeric_dtype(table[name]) and not pd.api.types.is_bool_dtype(table[name]):
         fixed = {} if name in COLUMN_FORMAT else _fixed_decimals(table[name])
         return number_column(label, help=tip, width=width,
@@ -87,9 +106,11 @@ def _fixed_decimals(values: pd.Series) -> dict[str, float]:
     return {"step": 10.0 ** -digits} if digits else {}
 
 
-def number_column(label: str | None = None, number_format: str = "localized", **options):
+def number_column(label: str | None = None, number_format: str | None = "localized",
+                  **options):
     """A grid column of numbers with thousands separators (the browser's locale format:
-    "8,702,176" in English), or in `number_format` (COLUMN_FORMAT), for any st.dataframe."""
+    "8,702,176" in English), or in `number_format` (COLUMN_FORMAT; None: as a Styler shows
+    them), for any st.dataframe."""
     return st.column_config.NumberColumn(label, format=number_format, **options)
 
 

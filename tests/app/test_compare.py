@@ -58,7 +58,7 @@ def test_a_request_past_the_context_is_clamped_and_said() -> None:
     assert at.dataframe[0].value["TPOT (ms)"].notna().all()
     caption = " ".join(c.value for c in at.caption)
     # a sentence of its own after the caption's first one
-    assert ("(a max_model_len over its own). Output clamped to 476 tokens: max_model_len "
+    assert ("not requests vLLM serves. Output clamped to 476 tokens: max_model_len "
             "1,500 - input 1,024; vLLM 0.34.0" in caption)
 
 
@@ -101,10 +101,13 @@ def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> Non
     shown = {*grid.proto.column_order, *more.proto.column_order}
     assert shown == set(grid.value.columns)  # the verdicts are in the table below
     config = json.loads(grid.proto.columns)
+    # a number column (sorted by its figures) shown as text: two decimals on every row
+    # (concurrency as 2.81, 12.50), marked where vLLM refuses the model (none here)
     assert config["concurrency at 32,768"] == {
         "label": "conc. @ 32,768", "help": "concurrency at 32,768",
-        # two decimals on every row (ui.tables._fixed_decimals: concurrency as 2.81, 12.50)
-        "type_config": {"type": "number", "format": "localized", "step": 0.01}}
+        "type_config": {"type": "number"}}
+    figures = grid.value["concurrency at 32,768"]
+    assert list(_shown(grid)["concurrency at 32,768"]) == [f"{v:,.2f}" for v in figures]
     assert at.expander[0].label.startswith("More columns")
 
 
@@ -211,7 +214,10 @@ def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
     config = json.loads(grid.proto.columns)
     assert config["concurrency at 32,768, all replicas"] == {
         "label": "all replicas", "help": "concurrency at 32,768, all replicas",
-        "type_config": {"type": "number", "format": "localized", "step": 0.01}}
+        "type_config": {"type": "number"}}  # its cells the text below
+    for shown_grid, column, figures in ((grid, "all replicas", both), (more, "per replica", per)):
+        assert list(_shown(shown_grid)[f"concurrency at 32,768, {column}"]) == [
+            f"{v:,.2f}" for v in figures]
     assert json.loads(more.proto.columns)["concurrency at 32,768, per replica"]["label"] == \
         "concurrency at 32,768, per replica"
     assert at.expander[0].label.startswith(
@@ -331,26 +337,65 @@ def test_the_compare_page_and_report_compare_plan_each_model_on_the_same_layout(
     assert [cells[m] for m in models] == expected
 
 
-def test_no_concurrency_where_vllm_refuses_the_context() -> None:
-    # at 131,072 tokens on 8x RTX 3090, Qwen3-30B-A3B (max_position_embeddings 40,960) is
-    # refused by vLLM before any memory is counted (max_model_len over the derived one): its
-    # "4.24 concurrent requests" at 131,072 were no figure vLLM ever serves (helper 478's QA),
-    # so the cell and the bar are empty. Llama 3.1 70B misses on memory: vLLM's own sentence
-    # gives 5.00 GiB of KV needed for one request and 3.67 GiB there, 3.67 / 5.00 = 0.73 of
-    # one request, which stays: how far it is from serving one
+def _shown(grid) -> pd.DataFrame:
+    """A grid's cells as the page shows them (its Styler's display values, where key_grid's
+    `shown` gives a column text)."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(grid.proto.arrow_data.styler
+                                                           .display_values)
+
+
+def test_the_concurrency_vllm_refuses_is_marked_refused() -> None:
+    # at 131,072 tokens on 8x RTX 3090, the two Qwen3 (max_position_embeddings 40,960) are
+    # refused by vLLM before any memory is counted (max_model_len over the derived one): their
+    # cells and bars were empty (helper 478's QA: "4.24 concurrent requests" is no figure vLLM
+    # serves) where report --compare prints the figure; each is shown now, marked refused.
+    # Llama 3.1 70B misses on memory: vLLM's own sentence gives 5.00 GiB of KV needed for one
+    # request and 3.67 GiB there, 3.67 / 5.00 = 0.73 of one request, unmarked: how far it is
+    # from serving one
     at = open_page("compare", tp="8", ctx="131072")
     assert not at.exception
-    table = at.dataframe[0].value.set_index("model")
-    conc = table["concurrency at 131,072"]
-    assert conc.isna().tolist() == [True, True, False]  # the two Qwen3 (max 40,960), Llama
+    column = "concurrency at 131,072"
+    table = at.dataframe[0].value.set_index("model")[column]
+    shown = _shown(at.dataframe[0]).set_index("model")[column]
     llama = "meta-llama/Meta-Llama-3.1-70B"
     verdict = at.table[0].value.loc[llama, "verdict"]
     assert "(5.00 GiB KV cache is needed" in verdict and "memory (3.67 GiB)" in verdict
-    assert abs(conc[llama] - 3.67 / 5.00) < 0.01
-    chart = json.loads(at.get("plotly_chart")[3].proto.spec)["data"][0]
-    assert chart["text"] == ["", "", "0.73"]
-    assert "the concurrency too where vLLM refuses the model for another reason than memory" \
-        in " ".join(c.value for c in at.caption)
+    assert abs(table[llama] - 3.67 / 5.00) < 0.01 and shown[llama] == "0.73"
+    qwen = ["Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B"]
+    assert [shown[m] for m in qwen] == [f"{table[m]:.2f} (refused)" for m in qwen]
+    assert all(table[m] > 0 for m in qwen)  # a number column still: the grid sorts by it
+    bars = json.loads(at.get("plotly_chart")[3].proto.spec)["data"][0]
+    assert bars["text"] == list(shown)  # the grid's words at the bars' ends
+    assert bars["marker"]["pattern"]["shape"] == ["/", "/", ""]  # the refused ones hatched
+    captions = " ".join(c.value for c in at.caption)
+    assert "A concurrency marked (refused): vLLM refuses the model for another reason than " \
+        "memory" in captions and "hatched where the grid marks it (refused)" in captions
+
+
+def test_the_compare_page_gives_report_compares_concurrency_where_vllm_refuses(
+        capsys) -> None:
+    # Qwen3-8B on a V100 at 40,960 tokens (the wheels of vLLM 0.34 hold no kernels for compute
+    # capability 7.0, the Plan page's 2.18): report --compare printed the figure where the
+    # Compare page left the cell and the bar empty. Both models are refused there, and the
+    # page shows report --compare's figures, marked
+    from tests.cli.conftest import run_main
+
+    models = ["Qwen/Qwen3-8B", "Qwen/Qwen3-30B-A3B"]
+    at = open_page("compare", cmp=",".join(models), hw="preset", gpu="v100-32gb", gpn="1",
+                   nodes="1", ctx="40960")
+    assert not at.exception
+    code, out, _ = run_main(capsys, "report", "--model", models[0], "--gpu", "v100-32gb",
+                            "--max-model-len", "40960", "--compare", models[1], "--format",
+                            "json")
+    cli = {r["model_name"]: r["max_concurrency"] for r in json.loads(out)["comparison"]}
+    assert code == 0 and list(cli) == models
+    shown = _shown(at.dataframe[0]).set_index("model")["concurrency at 40,960"]
+    assert [shown[m] for m in models] == [f"{cli[m]:.2f} (refused)" for m in models]
+    assert shown[models[0]] == "2.18 (refused)"  # the Plan page's figure for this plan
+    bars = json.loads(at.get("plotly_chart")[3].proto.spec)["data"][0]
+    assert bars["text"] == list(shown) and bars["marker"]["pattern"]["shape"] == ["/", "/"]
 
 
 def test_the_plan_page_says_the_clis_concurrency_where_vllm_refuses_the_plan(capsys) -> None:
@@ -571,3 +616,17 @@ def test_each_bar_carries_its_figure() -> None:
     assert list(weights.text) == ["14.56", "7.00", "81.20"]
     assert list(concurrency.text) == ["3.50", "", "1,234.00"]
     assert weights.textposition == "outside" and weights.cliponaxis is False
+
+
+def test_a_refused_models_bars_are_hatched_and_marked_in_every_column() -> None:
+    # under DP the concurrency chart has two bars per model (all replicas, per replica): a
+    # refused model's both are hatched and marked, the others neither; the right margin holds
+    # the longer figure (72 px held '1,338,624' alone)
+    table = pd.DataFrame([{"model": "a/x", "fits": "no", "all": 4.36, "one": 2.18},
+                          {"model": "b/y", "fits": "yes", "all": 9.0, "one": 4.5}])
+    every, one = grouped_bars(table, ["all", "one"], "t", [True, False]).data
+    assert list(every.text) == ["4.36 (refused)", "9.00"] and list(one.text) == [
+        "2.18 (refused)", "4.50"]
+    assert list(every.marker.pattern.shape) == list(one.marker.pattern.shape) == ["/", ""]
+    assert grouped_bars(table, ["all"], "t", [True, False]).layout.margin.r > grouped_bars(
+        table, ["all"], "t").layout.margin.r

@@ -186,6 +186,14 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
                   "Context ceiling (tokens, one request)", charts=4)
     verdict = page.locator("[data-testid=stTable] td", has_text="initializing the engine.")
     assert verdict.count() >= 1 and verdict.first.is_visible()  # whole, not cut by a grid cell
+    # the two Qwen3 are refused there (a max_model_len over their 40,960): their concurrency
+    # bars end in the figure and "(refused)", whole inside the chart
+    ends = page.locator(".js-plotly-plot").last.evaluate("""plot => [...plot.querySelectorAll(
+        '.bartext')].map(t => [t.textContent, plot.getBoundingClientRect().right
+        - t.getBoundingClientRect().right])""")
+    assert [text.endswith(" (refused)") for text, _ in ends] == [True, True, False], ends
+    assert all(room >= 0 for _, room in ends), ends
+    _shot(page, shots, "compare-refused", for_docs=False)
     page.close()
 
     page = _shown(browser, server, f"report?{SEED}",

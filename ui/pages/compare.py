@@ -8,11 +8,12 @@ from planner.report import (
     comparison_row,
     fits_cell,
     model_warnings,
+    refused_concurrency,
     stalled_meaning,
     unmodelled_fit,
     with_param_check,
 )
-from planner.serving.plan import Plan, PlanRequest, verdict_unmodelled
+from planner.serving.plan import PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
 from planner.text import capitalized, counted, md_escape
 from planner.units import GIB
@@ -39,12 +40,6 @@ from ui.state import DEFAULT_COMPARE_CONTEXT, LABELS, MAX_COMPARE, bind, state
 from ui.tables import key_grid
 
 WARNED = " ⚠"  # after a model's fits cell where it has warnings (each listed under the grid)
-
-
-def _served(figure: float, result: Plan) -> float | None:
-    """A plan's concurrency at max_model_len, rounded; None where fmt.concurrency_shown says
-    it is no figure (vLLM refuses the plan for another reason than memory)."""
-    return round(figure, 2) if fmt.concurrency_shown(result) else None
 
 
 settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
@@ -88,8 +83,10 @@ load = current_load()
 st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "
            f"output tokens, {counted(load.concurrency, 'request')} in flight{load.arriving}, "
            "capped by each KV cache; empty where the model does not fit or vLLM rejects a "
-           "request that long, and the concurrency too where vLLM refuses the model for "
-           "another reason than memory (a max_model_len over its own)."
+           "request that long. A concurrency marked (refused): vLLM refuses the model for "
+           "another reason than memory (a max_model_len over its own, a GPU its wheels have "
+           "no kernels for; the verdict says which), and the figure, report --compare's, is "
+           "what the KV cache would hold, not requests vLLM serves."
            + (f" {md_escape(capitalized(why))}" if (why := context_rule(
                load, engine.max_model_len, engine.vllm_version).why) else ""))
 context = f"concurrency at {engine.max_model_len:,}"
@@ -129,15 +126,22 @@ table = pd.DataFrame([{
     "KV B/token per GPU": result.kv_bytes_per_token_per_gpu,
     "KV B/token (model)": row.kv_bytes_per_token,
     "ceiling (tokens)": row.max_context_tokens,
-    concurrency: _served(row.max_concurrency_all_replicas, result),
-    **({replica: _served(row.max_concurrency, result)} if replicated else {}),
+    concurrency: round(row.max_concurrency_all_replicas, 2),
+    **({replica: round(row.max_concurrency, 2)} if replicated else {}),
     "TTFT (ms)": fmt.rounded(row.ttft_ms), "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
     "output tok/s": fmt.rounded(row.output_tokens_per_s),
     "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
     "verdict": app_markdown(row.verdict),  # st.table renders its cells as Markdown
 } for (row, result, warnings), name in zip(
     compared, fmt.short_model_names(row.model_name for row, _, _ in compared), strict=True)])
+# a refused model's concurrency as report --compare prints it, marked in the grid and chart
+# (they were empty where the CLI gave 2.18: Qwen3-8B on a V100)
+refused = [bool(refused_concurrency(result)) for _, result, _ in compared]
+shown = {concurrency: [fmt.concurrency_text(row.max_concurrency_all_replicas, result)
+                       for row, result, _ in compared]}
 if replicated:
+    shown[replica] = [fmt.concurrency_text(row.max_concurrency, result)
+                      for row, result, _ in compared]
     st.caption("Under data parallelism each replica holds its own KV pool: \"all replicas\" "
                f"is the concurrency at {engine.max_model_len:,} tokens of a model's replicas "
                "together (DP x \"per replica\", under More columns).")
@@ -160,7 +164,7 @@ key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table belo
     "More columns: the whole repo id, parameters, "
     + ("one replica's concurrency, " if replicated else "") + "KV bytes per token (per GPU "
     "and the whole model's), TTFT, output tok/s per request, warnings",
-    widths={"name": 300}, placeholder="—")
+    widths={"name": 300}, shown=shown, placeholder="—")
 # a fit on figures that leave parts out is no confident fit (the Plan page's verdict is a
 # warning there) and each model's warnings are the Plan page's: one block per model under
 # the grid, as `report --compare` names its yes* rows under its table (in the app's words:
@@ -177,8 +181,8 @@ for row, _, warnings in compared:
 st.table(table[["model", "verdict"]].set_index("model"))
 st.caption("Bars are green where the model fits, amber where it fits on figures that leave "
            "parts out (yes*) or its longest request never completes (stalls), red where it "
-           "does not. ⚠ after a fit: the model has "
-           "warnings, listed under the grid.")
+           "does not; a concurrency bar is hatched where the grid marks it (refused). ⚠ "
+           "after a fit: the model has warnings, listed under the grid.")
 left, right = st.columns(2)
 left.plotly_chart(grouped_bars(table, ["weights per GPU (GiB)"], "Weights per GPU (GiB)"),
                   width="stretch")
@@ -191,5 +195,5 @@ left.plotly_chart(grouped_bars(table, ["ceiling (tokens)"],
 bars = ({concurrency: "all replicas", replica: "per replica"} if replicated  # legend names
         else {concurrency: concurrency})
 right.plotly_chart(grouped_bars(table.rename(columns=bars), list(bars.values()),
-                                f"Concurrent requests at {engine.max_model_len:,} tokens"),
-                   width="stretch")
+                                f"Concurrent requests at {engine.max_model_len:,} tokens",
+                                refused), width="stretch")
