@@ -610,7 +610,7 @@ def sweep(
                 rows.append(sweep_row(figures, key, kv, speed,
                                       raised_flags(settings, planned_settings)))
     if refused and not rows:
-        raise next(iter(refused.values()))
+        raise _eplb_without_ep_rows(model, cluster, engine, valid) or next(iter(refused.values()))
     return SweepResult(
         model_name=model.name or model.model_type,
         cluster_source=cluster.source,
@@ -624,6 +624,26 @@ def sweep(
         refused=tuple(refused),
         context_notes=tuple(note for note in context_notes if note),
     )
+
+
+def _eplb_without_ep_rows(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings,
+                          valid: tuple[ParallelLayout, ...]) -> SweepError | None:
+    """Why a sweep under --enable-eplb planned nothing where EPLB's redundant experts divide
+    over no expert-parallel size the GPUs offer (128 routed + 1 on 8 GPUs: 129 over 2, 4 or
+    8 ranks): every row left is one without EP, which vLLM refuses EPLB on, and that refusal
+    alone ("without --enable-expert-parallel", when the sweep tries EP itself) hid the count
+    that ruled the EP rows out. None where an EP layout was valid or none exists anyway."""
+    if not _eplb_rule(spec, engine) or any(lay.ep for lay in valid):
+        return None
+    for lay in layout_candidates(spec, cluster):
+        errors = lay.ep and layout_errors(spec, cluster, lay, vllm_version=engine.vllm_version,
+                                          redundant_experts=redundant_experts(spec, engine, lay))
+        if errors:
+            return SweepError(
+                "--enable-eplb needs --enable-expert-parallel, and vLLM refuses every "
+                f"expert-parallel layout on {cluster.source} with EPLB's redundant experts: "
+                f"{lay.label()}: {' '.join(errors)}")
+    return None
 
 
 CSV_COLUMNS = (

@@ -524,3 +524,22 @@ def test_the_cli_refuses_redundant_experts_without_eplb_as_bad_input(capsys) -> 
                    "EPLB or unset num_redundant_experts.\n")
     code, _, err = run_main(capsys, "plan", *model, "--num-redundant-experts", "0")
     assert code == 0, err  # no redundant expert: nothing for vLLM to refuse
+
+
+def test_a_sweep_whose_redundant_experts_leave_no_ep_layout_says_so(capsys) -> None:
+    # Qwen3-30B-A3B's 128 routed + 1 redundant = 129 experts, odd, divide over none of the EP
+    # sizes 8 GPUs offer (2, 4, 8): no EP row, and vLLM refuses EPLB on every row without EP.
+    # The sweep stopped on "vLLM refuses --enable-eplb without --enable-expert-parallel" though
+    # the sweep tries EP itself (8 redundant, 136 = 17 x 8, plans); an EP layout's
+    # refusal says what rules the EP rows out
+    model = ["--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "8",
+             "--enable-eplb"]
+    code, out, err = run_main(capsys, "sweep", *model, "--num-redundant-experts", "1")
+    assert code == 2 and out == "", out
+    assert err == ("python -m planner sweep: error: --enable-eplb needs --enable-expert-parallel, "
+                   "and vLLM refuses every expert-parallel layout on preset: 8x NVIDIA H100 80GB "
+                   "HBM3 with EPLB's redundant experts: TP=1 x DP=8 + EP: 128 routed + 1 "
+                   "redundant experts (EPLB) = 129 are not divisible by the expert-parallel size "
+                   "8 (tp x dp).\n")
+    code, out, err = run_main(capsys, "sweep", *model, "--num-redundant-experts", "8")
+    assert code == 0 and "+ EP" in out, err
