@@ -293,3 +293,22 @@ def test_a_list_layer_types_entry_is_named_for_every_model(capsys, tmp_path: Pat
     """The same one line where layer_types is read for any model (here a Llama's)."""
     err = refused(capsys, tmp_path, TINY_CONFIG | {"layer_types": [["full_attention"]] * 4})
     assert "config.json: layer_types[0] is an array, not a string" in err
+
+
+QWEN3_MOE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "configs"
+                        / "Qwen__Qwen3-30B-A3B.json").read_text())
+
+
+@pytest.mark.parametrize("model_type", ["qwen3_moe", "qwen2_moe"])
+def test_a_null_expert_count_vllm_compares_with_0_exits_2(capsys, tmp_path: Path,
+                                                          model_type: str) -> None:
+    """qwen2_moe.py and qwen3_moe.py make a layer sparse where `config.num_experts > 0`, which
+    a null count (kept by transformers 4's config class) stops with a TypeError; it was planned
+    as a dense model of 48 intermediate_size MLPs, silently."""
+    config = QWEN3_MOE | {"model_type": model_type, "num_experts": None}
+    assert (f"config.json: num_experts is null: vLLM stops with a TypeError comparing it with 0 "
+            f"({model_type}.py: a sparse block only where num_experts > 0); give an integer (0 "
+            "for no routed experts).") in refused(capsys, tmp_path, config)
+    # 0 is vLLM's own way to a dense model (the same check, false), planned as before
+    code, _, err = plan(capsys, tmp_path, QWEN3_MOE | {"num_experts": 0}, "--json")
+    assert code == 0, err

@@ -43,6 +43,13 @@ qwen2_moe.py and qwen3_moe.py (0.33.0 and 0.34.0 wheels) make a layer sparse onl
 `config.num_experts > 0`; ernie45_moe.py Ernie4_5_MoeDecoderLayer only where `use_moe =
 getattr(config, "use_moe", moe_num_experts > 0)` (0.9.2, 0.19.0, 0.34.0 wheels)."""
 
+NULL_COUNT_COMPARED = ("qwen2_moe", "qwen3_moe")
+"""NOTE: model_types whose vLLM decoder layer compares num_experts with 0 as the config holds it
+(`config.num_experts > 0`, qwen2_moe.py and qwen3_moe.py: NO_EXPERTS_DENSE_TYPES), so a null
+count stops vLLM with a TypeError (transformers 4 keeps the None: Qwen2MoeConfig and
+Qwen3MoeConfig assign num_experts as given; transformers 5 refuses the null itself). It was
+planned as a dense model, silently."""
+
 NO_EXPERTS_MOE_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2")
 """NOTE: (text) model_types whose MoE layers are built whatever the routed-expert count, so
 n_routed_experts = 0 is refused. vLLM deepseek_v2.py (0.11.0, 0.33.0, 0.34.0 wheels; kimi_k2 reads
@@ -72,6 +79,10 @@ def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
         # even where config.json gives use_moe (it is getattr's argument): 0.19.0 wheel
         _refuse_ernie_null(r, ("moe_num_experts",), "vLLM compares it with 0 (use_moe = "
                            "getattr(config, 'use_moe', moe_num_experts > 0))")
+    if text_type in NULL_COUNT_COMPARED and r.null("num_experts"):
+        raise ConfigError(f"{r.where('num_experts')} is null: vLLM stops with a TypeError "
+                          f"comparing it with 0 ({NO_EXPERTS_DENSE_TYPES[text_type]}); give an "
+                          "integer (0 for no routed experts)")
     keys = _moe_keys(text_type)[0]
     experts = r.int_(*keys, lo=0, hi=MAX_EXPERTS)
     if experts == 0 and text_type in NO_EXPERTS_MOE_TYPES:
