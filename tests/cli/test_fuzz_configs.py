@@ -312,3 +312,20 @@ def test_a_null_expert_count_vllm_compares_with_0_exits_2(capsys, tmp_path: Path
     # 0 is vLLM's own way to a dense model (the same check, false), planned as before
     code, _, err = plan(capsys, tmp_path, QWEN3_MOE | {"num_experts": 0}, "--json")
     assert code == 0, err
+
+
+GPT_OSS = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "configs"
+                      / "openai__gpt-oss-20b.json").read_text())
+
+
+@pytest.mark.parametrize(("count", "words"), [(0, "= 0"), (None, "is null")])
+def test_gpt_oss_without_experts_exits_2(capsys, tmp_path: Path, count: object,
+                                         words: str) -> None:
+    """vLLM's gpt_oss.py builds every layer's MLP as a router and FusedMoE of
+    num_local_experts experts (MLPBlock, 0.10.1 and 0.34.0): 0 routes to none, null is a
+    TypeError. Both were planned as a dense model of 24 intermediate_size MLPs."""
+    err = refused(capsys, tmp_path, GPT_OSS | {"num_local_experts": count})
+    assert (f"config.json: num_local_experts {words}: vLLM builds every gpt_oss layer's MLP as "
+            "a router and FusedMoE of that many experts (gpt_oss.py MLPBlock; a null count is a "
+            "TypeError), so there is no model to plan; give the checkpoint's expert "
+            "count.") in err

@@ -62,6 +62,14 @@ DeepseekV3MoE / DeepseekV2Moe for every layer from first_k_dense_replace on what
 DeepseekV2DecoderLayer). A null n_routed_experts gives no MoE layer in vLLM: planned dense."""
 
 
+EVERY_LAYER_MOE_TYPES = {"gpt_oss": "gpt_oss.py MLPBlock; a null count is a TypeError"}
+"""NOTE: model_types whose vLLM code builds every layer's MLP as MoE from the expert count as
+given, whatever it is: gpt_oss.py MLPBlock makes a router Linear / GateLinear of
+config.num_local_experts outputs and a FusedMoE of that many experts, top_k
+num_experts_per_tok, on each layer (0.10.1 and 0.34.0 sources read). An expert count of 0 or
+null (nn.Linear(hidden_size, None) raises TypeError) was planned as a dense model under an
+UNVERIFIED note."""
+
 def _no_experts_note(what: str, model_type: str) -> str:
     """The assumption a MoE config with an expert count of 0 (`what`) is planned under."""
     if model_type in NO_EXPERTS_DENSE_TYPES:
@@ -90,6 +98,13 @@ def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
             f"{r.where(str(r.key(*keys)))} = 0: vLLM builds {text_type} MoE layers whatever "
             "the count (deepseek_v2.py: MoE where n_routed_experts is not None), each routing "
             "num_experts_per_tok of no experts, so there is no model to plan")
+    null = experts is None and r.null(*keys)
+    if text_type in EVERY_LAYER_MOE_TYPES and (experts == 0 or null):
+        raise ConfigError(
+            f"{r.where(null or str(r.key(*keys)))} {'is null' if null else '= 0'}: vLLM builds "
+            f"every {text_type} layer's MLP as a router and FusedMoE of that many experts "
+            f"({EVERY_LAYER_MOE_TYPES[text_type]}), so there is no model to plan; give the "
+            "checkpoint's expert count")
     if experts == 0:
         r.notes.assumptions.append(_no_experts_note(f"{r.prefix}{r.key(*keys)} = 0",
                                                     model_type))
