@@ -65,8 +65,10 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bool]:
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-def _open(browser, server: str, path: str, height: int = VIEWPORT["height"]):
-    page = browser.new_page(viewport={**VIEWPORT, "height": height})
+def _open(browser, server: str, path: str, width: int = VIEWPORT["width"],
+          height: int = VIEWPORT["height"]):
+    """The app's page at `path` in a new `width` x `height` tab, once Streamlit's view is up."""
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(60_000)
     page.goto(f"{server}/{path}")
     page.wait_for_selector("[data-testid=stAppViewContainer]")
@@ -81,15 +83,17 @@ def _settle(page, charts: int = 0) -> None:
     page.wait_for_timeout(1500)  # canvas tables (st.dataframe) draw after the script ends
 
 
-
-def _shown(browser, server: str, path: str, *texts: str, charts: int = 0):
-    """The page at `path` once each of `texts` shows and the script settled with `charts`
-    plotly figures drawn (_open, wait for each text, _settle: the steps of every visit)."""
-    page = _open(browser, server, path)
+def _shown(browser, server: str, path: str, *texts: str, charts: int = 0,
+           width: int = VIEWPORT["width"], height: int = VIEWPORT["height"]):
+    """The page at `path`, `width` x `height`, once each of `texts` shows and the script
+    settled with `charts` plotly figures drawn (_open, wait for each text, _settle: the steps
+    of every visit)."""
+    page = _open(browser, server, path, width, height)
     for text in texts:
         page.get_by_text(text).first.wait_for()
     _settle(page, charts=charts)
     return page
+
 
 def _shot(page, shots: tuple[Path, bool], name: str, for_docs: bool) -> None:
     folder, docs = shots
@@ -220,9 +224,7 @@ def test_no_flag_of_the_launch_command_is_split(browser, server: str, width: int
     """Wrapped, the command split a flag after a hyphen ('--enable-expert-parallel -', then
     '-max-model-len'; helper 369's QA): a line per option with its value (ui.format.
     shell_block), each on one line of the block."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.set_default_timeout(60_000)
-    page.goto(f"{server}/?{SEED}")
+    page = _open(browser, server, f"?{SEED}", width, height)
     block = page.locator("[data-testid=stCode]", has_text="--enable-expert-parallel").first
     block.wait_for()
     _settle(page, charts=1)
@@ -248,9 +250,7 @@ def test_a_messages_flag_is_kept_whole(browser, server: str, width: int, query: 
     """A message's flag is inline code kept on one line (planner.text.flags_as_code, app.py's
     style): as text the browser split it after a hyphen where the message wrapped. At 360 px
     it wraps."""
-    page = browser.new_page(viewport={"width": width, "height": 800})
-    page.set_default_timeout(60_000)
-    page.goto(f"{server}/?{SEED}{query}")
+    page = _open(browser, server, f"?{SEED}{query}", width)
     note = page.locator("[data-testid=stAlert]", has_text=words).first
     note.wait_for()
     _settle(page)
@@ -291,11 +291,7 @@ def test_speed_in_view_at_1366x768(browser, server: str) -> None:
     for query in ("hw=preset&gpu=h200&gpn=8&nodes=1&model=openai/gpt-oss-120b",
                   "hw=preset&gpu=h100-sxm&gpn=8&nodes=2"
                   "&model=meta-llama/Llama-3.1-70B-Instruct&tp=8&pp=1&dp=2"):
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.set_default_timeout(60_000)
-        page.goto(f"{server}/?{query}")
-        page.get_by_text("Fits:").first.wait_for()
-        _settle(page, charts=1)
+        page = _shown(browser, server, f"?{query}", "Fits:", charts=1, width=1366, height=768)
         tpot = page.locator("[data-testid=stMetric]", has_text="TPOT").first.bounding_box()
         assert tpot is not None and tpot["y"] + tpot["height"] <= 768, (query, tpot)
         page.close()
@@ -324,12 +320,8 @@ def test_speed_in_view_under_a_layout_notice(browser, server: str, width: int, h
     the second's row is under the speed figures: the verdict (context and concurrency) and
     TTFT and TPOT are in view, the button and the expander right under them, and the notice
     under them too (it was above the controls)."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.set_default_timeout(60_000)
-    page.goto(f"{server}/?hw=preset&{link}")
-    page.get_by_text(shown).first.wait_for()
-    page.get_by_text("Fits:").first.wait_for()
-    _settle(page, charts=1)
+    page = _shown(browser, server, f"?hw=preset&{link}", shown, "Fits:", charts=1,
+                  width=width, height=height)
     verdict = page.locator("[data-testid=stAlert]", has_text="Fits:").first.bounding_box()
     assert verdict is not None and verdict["y"] + verdict["height"] <= height, verdict
     speed = [page.locator("[data-testid=stMetric]", has_text=label).first.bounding_box()
@@ -435,11 +427,7 @@ def test_no_label_is_cut_mid_word(browser, server: str, width: int, height: int)
     "max_num_batched_tokens" read "max_num_batched_tok" / "ens" in its half column (helper
     279's QA), and at 1280 "max_num_batched" / "_tokens" at the zero-width space it then
     allowed."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.set_default_timeout(60_000)
-    page.goto(f"{server}/?{SEED}")
-    page.get_by_text("Fits:").first.wait_for()
-    _settle(page, charts=1)
+    page = _shown(browser, server, f"?{SEED}", "Fits:", charts=1, width=width, height=height)
     assert page.evaluate(_MID_WORD_BREAKS) == []
     page.close()
 
@@ -450,11 +438,8 @@ def test_no_number_field_cuts_its_figure(browser, server: str, width: int, heigh
     drew - and + in max_num_seqs and Batched tokens, a third of the row between them, and
     16,384 batched tokens read "163" at 1366 px; at 1440 the load fields drew them too and
     131,072 input tokens read "13107" (helper 466's QA). A field under 160 px has none."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.set_default_timeout(60_000)
-    page.goto(f"{server}/?{SEED}&in=131072&out=16384&conc=1024&seqs=65536&mbt=1048576")
-    page.get_by_text("Weights per GPU").first.wait_for()
-    _settle(page, charts=1)
+    page = _shown(browser, server, f"?{SEED}&in=131072&out=16384&conc=1024&seqs=65536"
+                  "&mbt=1048576", "Weights per GPU", charts=1, width=width, height=height)
     cut = page.eval_on_selector_all("[data-testid=stNumberInput] input", """els => els
         .filter(e => e.scrollWidth > e.clientWidth).map(e => e.getAttribute('aria-label'))""")
     assert cut == []
@@ -522,12 +507,9 @@ def test_compared_models_names_are_whole_in_the_grid(browser, server: str, width
     models = ("deepseek-ai/DeepSeek-V3", "Qwen/Qwen3-Next-80B-A3B-Instruct",
               "meta-llama/Llama-4-Maverick-17B-128E-Instruct", "openai/gpt-oss-120b",
               "nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8", "moonshotai/Kimi-K2-Instruct")
-    page = browser.new_page(viewport={"width": width, "height": 800})
-    page.set_default_timeout(60_000)
-    page.goto(f"{server}/compare?hw=preset&gpu=h100-sxm&gpn=8&model={models[0]}{dp}"
-              f"&cmp={','.join(models)}")
-    page.get_by_text("Context ceiling (tokens, one request)").first.wait_for()
-    _settle(page, charts=4)
+    page = _shown(browser, server, f"compare?hw=preset&gpu=h100-sxm&gpn=8&model={models[0]}"
+                  f"{dp}&cmp={','.join(models)}", "Context ceiling (tokens, one request)",
+                  charts=4, width=width)
     _grid_fits(page)
     canvas = page.locator("[data-testid=stDataFrame]:visible canvas").first
     drawn = canvas.evaluate("""(e, text) => {
@@ -611,11 +593,8 @@ def test_report_figures_stay_whole(browser, server: str, width: int, height: int
     Llama 3.1 70B's on 2 nodes x 8 H100 too."""
     for query in (SEED, "hw=preset&gpu=h100-sxm&gpn=8&nodes=2"
                   "&model=meta-llama/Llama-3.1-70B-Instruct"):
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.set_default_timeout(60_000)
-        page.goto(f"{server}/report?{query}")
-        page.get_by_text("Memory plan").first.wait_for()
-        _settle(page)
+        page = _shown(browser, server, f"report?{query}", "Memory plan", width=width,
+                      height=height)
         assert page.evaluate(_WRAPPED_FIGURES) == [], query
         blocks = page.locator(".st-key-report-body code.language-text")
         assert blocks.count() >= 3
@@ -663,11 +642,7 @@ def test_every_figures_formula_reads_whole(browser, server: str, shots, width: i
     of the row (a fifth of the page or more: 130 px before); no cell overflows, no row scrolls.
     Copied, the table is the text as typed: no-break spaces and U+2011 hyphens kept the
     figures whole before, and a copied "w4a16-gptq-g128" was no --target-quant."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.set_default_timeout(60_000)
-    page.goto(f"{server}/?{SEED}")
-    page.get_by_text("Fits:").first.wait_for()
-    _settle(page)
+    page = _shown(browser, server, f"?{SEED}", "Fits:", width=width, height=height)
     page.get_by_text("How every figure is computed").first.click()
     table = page.locator(".st-key-terms-memory table").first
     table.wait_for()
@@ -730,10 +705,7 @@ def test_enter_in_the_repo_id_field_fetches(browser, server: str) -> None:
 def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, shots) -> None:
     """At 1280x800 the verdict and the speed figures show without scrolling; the speed chart,
     the terms and the Recommend page work in a real browser."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.set_default_timeout(30_000)
-    page.goto(f"{server}/?{SEED}&conc=4")
-    page.wait_for_selector("[data-testid=stAppViewContainer]")
+    page = _open(browser, server, f"?{SEED}&conc=4")
     tpot = page.locator("[data-testid=stMetric]", has_text="TPOT").first
     tpot.wait_for(timeout=90_000)
     page.get_by_text("Output tokens/s at 4").first.wait_for()
@@ -793,9 +765,7 @@ def test_fields_of_a_row_line_up(browser, server: str, width: int, height: int) 
     "TPOT target (ms, throughput ranking)" at 1280 (helper 290's QA)."""
     for path, first, other in (("recommend", "Input tokens", "Context (max_model_len)"),
                                ("report", "Input tokens", "TPOT target (ms)")):
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.set_default_timeout(60_000)
-        page.goto(f"{server}/{path}?{SEED}")
+        page = _open(browser, server, f"{path}?{SEED}", width, height)
         page.get_by_label(other, exact=True).wait_for()  # not "Help for ..." (its tooltip)
         _settle(page)
         tops = [page.get_by_label(label, exact=True).first.bounding_box()["y"]
