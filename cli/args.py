@@ -264,7 +264,7 @@ def _kv_dtype(text: str) -> str:
             unmodelled_kv_cache_dtypes(DEFAULT_VLLM_VERSION) else ""
         names = sorted(set(KV_CACHE_DTYPE_ALIASES) - {"bf16", "fp16", "fp32", "float32"})
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a KV cache dtype Headroom sizes{vllms}; use one of "
+            f"{shortened(text)!r} is not a KV cache dtype Headroom sizes{vllms}; use one of "
             f"{', '.join(names)}") from None
 
 

@@ -258,7 +258,8 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
                        "config.json, a folder holding one, or a repo id such as Qwen/Qwen3-8B).")
     source = resolve_model(model, revision)
     if revision is not None and not source.repo_id:  # a file is read as it is on disk
-        raise CliError(f"--revision {revision} picks a commit, branch or tag of a hub repo; "
+        raise CliError(f"--revision {shortened(revision)} picks a commit, branch or tag of a "
+                       "hub repo; "
                        f"{model} is a local file or folder, read as it is on disk: drop "
                        "--revision, or give the repo id")
     name, unservable = (source.repo_id, None) if source.repo_id else \
@@ -414,7 +415,8 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
         # a GPU no preset has (a Tesla P100) is still planned, from its memory: say how
         how = "to plan it" if exc.capability else "to plan a GPU no preset has"
         raise CliError(f"{no_preset_text(exc)}; {how}, give --gpu-memory-gib X (what CUDA "
-                       f"reports) and --gpu-name {shlex.quote(args.gpu)} instead of --gpu"
+                       f"reports) and --gpu-name {shlex.quote(shortened(args.gpu))} instead of "
+                       "--gpu"
                        ) from None
     except NoWsl2TotalError as exc:
         raise CliError(f"--wsl2: {exc.what}; give --gpu-memory-gib X, the total CUDA reports "

@@ -263,8 +263,9 @@ def invalid_repo_id_message(repo_id: str, *,
     address is answered with the repo id it holds, and the revision it shows (/tree/v2.0)
     as `revision_input` takes it ("--revision {}", the app's field; None: where no revision
     can be given, only named)."""
-    rules = (f"{repo_id!r} is not a Hugging Face repo id: expected owner/name such as "
-             "Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each)")
+    # shown whole up to two 96-character names (the rule it breaks may be their length)
+    rules = (f"{shortened(repo_id, 200)!r} is not a Hugging Face repo id: expected owner/name "
+             "such as Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each)")
     page = _page_repo_id(repo_id)
     return (rules + (f", or a path to an existing {local_paths}." if local_paths else ".")
             + (_page_hint(*page, revision_input) if page else ""))

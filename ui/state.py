@@ -627,8 +627,9 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
         if key not in aliases:
             continue
         if aliases[key] in SESSION_ONLY:
-            messages.append(f"Link parameter {key}={raw!r} ignored: a link cannot turn on "
-                            "Trust remote code; tick it on the Plan page yourself.")
+            messages.append(f"Link parameter {key}={shortened(raw, SHOWN_CHARS)!r} ignored: a "
+                            "link cannot turn on Trust remote code; tick it on the Plan page "
+                            "yourself.")
             continue
         try:
             setattr(state, aliases[key], raw)
@@ -643,7 +644,8 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
         for field in ("pp", "dp"):
             if getattr(state, field) is not None:
                 alias = AppState.model_fields[field].alias
-                messages.append(f"Link parameter {alias}={params[alias]!r} ignored: a link "
+                shown = shortened(params[alias], SHOWN_CHARS)
+                messages.append(f"Link parameter {alias}={shown!r} ignored: a link "
                                 "pins the layout with tp (and pp, dp beside it); without tp "
                                 "the Plan page opens on the hardware's layout.")
                 setattr(state, field, None)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
 from planner.model.spec import AttentionMixer, ModelSpec, ModuleFormat
+from planner.text import shortened
 
 Component = Literal[
     "embeddings",
@@ -493,7 +494,7 @@ def scheme(key: str) -> QuantScheme:
     if torchao and int(torchao.group(1)) in TORCHAO_INT4_GROUPS:
         return _torchao_int4(int(torchao.group(1)))
     raise UnknownSchemeError(
-        f"Unknown quantization scheme {key!r}. Known: {', '.join(SCHEMES)}; or "
+        f"Unknown quantization scheme {shortened(key)!r}. Known: {', '.join(SCHEMES)}; or "
         f"{', '.join(SCHEME_ALIASES)}; or "
         "w4a16-gptq-g<N>, w4a16-awq-g<N>, w4a16-ct-g<N>, w8a16-gptq-g<N>, w8a16-ct-g<N> "
         "(N > 0 or 'channel'); torchao-int4-g<N> (N 32, 64, 128 or 256); quark-mxfp4, "

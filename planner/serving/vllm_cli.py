@@ -382,7 +382,8 @@ def invalid_choice(cli: VllmCli, flag: str, value: str) -> str:
     # argparse prints repr(): quoted strings, bare ints (--block-size, type=int)
     word = "{}" if all(c.isdigit() for c in cli.choices[flag]) else "'{}'"
     allowed = ", ".join(word.format(c) for c in cli.choices[flag])
-    return (f"vLLM {cli.vllm_version}: argument {flag}: invalid choice: {word.format(value)} "
+    return (f"vLLM {cli.vllm_version}: argument {flag}: invalid choice: "
+            f"{word.format(shortened(value))} "
             f"(choose from {allowed})")
 
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from planner.serving.hardware import parse_capability
 from planner.serving.vllm_cli import release_numbers, supported_versions, vllm_cli
+from planner.text import shortened
 from planner.units import VLLM_KV_DTYPE
 
 Version = tuple[int, int, int]
@@ -1576,9 +1577,9 @@ def parse_version(text: str) -> Version:
     every plan's release rules ask it (a sweep, thousands of times)."""
     numbers = release_numbers(text)
     if numbers is None:
-        raise EngineError(f"vLLM version {text!r} is not like '{DEFAULT_VLLM_VERSION}', '0.19', "
-                          "'v0.21.0', '0.10.1.1', '0.6.1.post1' or '0.11.0+cu128' (rc and dev "
-                          "builds are not covered)")
+        raise EngineError(f"vLLM version {shortened(text)!r} is not like "
+                          f"'{DEFAULT_VLLM_VERSION}', '0.19', 'v0.21.0', '0.10.1.1', "
+                          "'0.6.1.post1' or '0.11.0+cu128' (rc and dev builds are not covered)")
     return numbers
 
 

@@ -322,3 +322,14 @@ def test_a_checkpoint_pasted_with_spaces_is_taken_stripped_and_a_tab_is_named() 
     _, messages = decode({"ckpt": "a\tb"}, AppState())
     assert messages == ["Link parameter ckpt='a\\tb' ignored: the checkpoint 'a\\tb' holds a "
                         "control character (a tab), which breaks the command."]
+
+
+def test_a_5000_character_link_value_is_echoed_shortened() -> None:
+    # each message echoed all 5,000 characters (found by fuzzing the link parameters): the
+    # parameter as every other refusal shows it (57 and "..."), the reason's value too (61)
+    long = "x" * 5000
+    for params in ({"gpu": long}, {"vllm": long}, {"trust": long},
+                   {"pp": "0" * 4999 + "2"}):  # a valid pp beside no tp
+        _, [message] = decode(params, AppState())
+        assert len(message) < 400 and "x" * 62 not in message and "0" * 58 not in message
+        assert f"{next(iter(params))}='{next(iter(params.values()))[:57]}...' ignored" in message

@@ -607,6 +607,23 @@ def test_planner_refuses_an_unknown_vllm_version() -> None:
                           "vLLM version 'abc' is not like")
 
 
+LONG = "x" * 5000
+
+
+@pytest.mark.parametrize("flags", [
+    ("--gpu", LONG), ("--model", LONG), ("--revision", LONG), ("--vllm-version", LONG),
+    ("--target-quant", LONG), ("--kv-cache-dtype", LONG), ("--quantization", LONG),
+    ("--moe-backend", LONG), ("--all2all-backend", LONG)])
+def test_a_5000_character_value_is_echoed_shortened(flags: tuple[str, ...]) -> None:
+    # each one-line error echoed all 5,000 characters (the --gpu one twice: 11,010 in all) where
+    # --network and the counts echo 61 and "..." (planner.text.shortened; a repo id 197, two
+    # 96-character names whole); found by fuzzing
+    args = {"--model": str(QWEN3_8B), "--gpu": "h100-sxm", **dict([flags])}
+    done = run("planner", "plan", *(a for kv in args.items() for a in kv))
+    assert_one_line_error(done, "python -m planner plan: error: ", "x...")
+    assert "x" * 198 not in done.stderr and len(done.stderr) < 1500
+
+
 @pytest.fixture(scope="module")
 def odd_hub():
     config = FakeFile(QWEN3_8B.read_bytes())

@@ -7,6 +7,7 @@ import re
 
 from planner.serving.hardware.presets import GPU_PRESETS, PRESET_ROWS
 from planner.serving.hardware.spec import GpuSpec, UnknownGpuError
+from planner.text import shortened
 
 
 class NoGpuPresetError(UnknownGpuError):
@@ -22,15 +23,15 @@ class NoGpuPresetError(UnknownGpuError):
         self.name, self.near = name, near
         self.capability = capability_from_name(name)
         if self.capability:
-            super().__init__(f"no GPU preset for {name!r}, a compute capability "
+            super().__init__(f"no GPU preset for {shortened(name)!r}, a compute capability "
                              f"{self.capability[0]} GPU ({self.capability[1]})")
             return
         self.laptop = laptop_gpu(name)
         if self.laptop:
-            super().__init__(f"no GPU preset for {name!r}, {self.laptop}")
+            super().__init__(f"no GPU preset for {shortened(name)!r}, {self.laptop}")
             return
         hint = f"did you mean {', '.join(near)}? " if near else ""
-        super().__init__(f"unknown GPU preset {name!r}; {hint}known: "
+        super().__init__(f"unknown GPU preset {shortened(name)!r}; {hint}known: "
                          f"{', '.join(sorted(GPU_PRESETS))}")
 
     @property
