@@ -77,6 +77,7 @@ from planner.serving.startup.wheel_arch import no_preset_text
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
 from planner.serving.vllm_versions import EngineError, UncoveredRelease
+from planner.serving.way_out import way_out
 from planner.text import one_line, sentence
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
@@ -297,14 +298,14 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         if key in gpu_keys[:i]:
             raise CliError(f"--gpu {args.gpu[gpu_keys.index(key)]!r} and --gpu {args.gpu[i]!r} "
                            f"are the same preset ({key}): give each once")
+    search = {"gpu_keys": gpu_keys, "network": args.network, "wsl2": args.wsl2,
+              "engine": EngineSettings(gpu_memory_utilization=args.gpu_memory_utilization,
+                                       vllm_version=args.vllm_version,
+                                       trust_remote_code=args.trust_remote_code,
+                                       **block_size_setting(args))}
     try:
-        result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
-                           top=args.top, network=args.network, wsl2=args.wsl2,
-                           engine=EngineSettings(
-                               gpu_memory_utilization=args.gpu_memory_utilization,
-                               vllm_version=args.vllm_version,
-                               trust_remote_code=args.trust_remote_code,
-                               **block_size_setting(args)))
+        result = recommend(specs, workload, prices, gpus_max=args.gpus_max, top=args.top,
+                           **search)
     except NoPriceError as exc:
         raise CliError(f"{exc}: give one with --price {exc.keys[0]}=USD (per GPU-hour)") from None
     except NoWsl2TotalError as exc:  # its advice names flags recommend does not take
@@ -313,10 +314,14 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                        f"CUDA reports) and --gpu-name {exc.key}") from None
     if result.network_assumed is not None:
         add_notes(args, network_assumed_note(result.network_assumed))
+    # where nothing serves: the same search on past --gpus-max (planner.serving.way_out)
+    out = way_out(result, specs, prices, gpus_max=args.gpus_max,
+                  step=lambda n: f"rerun with --gpus-max {n}", **search)
     if not args.json:
-        return recommend_text(result)
-    return json.dumps({**json.loads(result.model_dump_json()), "model_warnings": parser,
-                       "warnings": checkpoint}, indent=2, ensure_ascii=False) + "\n"
+        return recommend_text(result, out)
+    return json.dumps({**json.loads(result.model_dump_json()), "way_out": out,
+                       "model_warnings": parser, "warnings": checkpoint},
+                      indent=2, ensure_ascii=False) + "\n"
 
 
 def cmd_inspect(args: argparse.Namespace) -> str:

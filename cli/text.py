@@ -242,9 +242,10 @@ def _given_prices(result: RecommendResult) -> str:
     return f", except those given (--price, --prices): {', '.join(given)}" if given else ""
 
 
-def recommend_text(result: RecommendResult) -> str:
+def recommend_text(result: RecommendResult, way_out: str = "") -> str:
     """The configurations as an aligned table (launchable first, then cheapest), each row's
-    command or why it has none, then what the search covered."""
+    command or why it has none, then what the search covered; where none serves, why and
+    `way_out` (planner.serving.way_out)."""
     w = result.workload
     room = f" with KV room for {counted(w.concurrency, 'request')}" if w.concurrency > 1 else ""
     goal = (f"{per_second(w.requests_per_s, 'request')}{room}" if w.requests_per_s is not None
@@ -267,7 +268,7 @@ def recommend_text(result: RecommendResult) -> str:
     lines = [head, ""]
     lines += text_columns(rows) if result.rows else [
         "No configuration serves this workload within the search.",
-        *filter(None, [result.why_none()])]
+        *filter(None, [result.why_none(), way_out])]
     if result.rows:
         lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
                   "what-if rows (no command for it: each says why under Launch) follow.",

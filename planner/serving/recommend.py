@@ -217,6 +217,9 @@ class FellOut(BaseModel):
     detail: str = ""
     """refused: the most common refusal, in vLLM's words; rate, tpot, ttft: the plan that came
     closest and its figure; memory, room: empty."""
+    closest: float | None = None
+    """rate, tpot, ttft: the closest plan's figure unrounded (output tokens/s, TPOT or TTFT
+    ms); None for the others."""
 
 
 def ceiling_note(rows: Iterable[tuple[int, int | None]]) -> str:
@@ -396,7 +399,7 @@ class _Tally:
         self.workload = workload
         self.plans: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()
-        self.closest: dict[str, tuple[float, str]] = {}
+        self.closest: dict[str, tuple[float, float, str]] = {}
 
     def serving(self, rows: Sequence[SweepRow], where: str) -> list[SweepRow]:
         """The rows that serve; the others counted. `where`: the model and GPUs, in words."""
@@ -430,7 +433,7 @@ class _Tally:
             else:
                 figure, unit, of = f"{math.ceil(round(value * 10, 6)) / 10:,.1f}", "ms", ""
             best = "most" if why == "rate" else f"best {why.upper()}"
-            self.closest[why] = (key, f"{best} {figure} {unit}"
+            self.closest[why] = (key, value, f"{best} {figure} {unit}"
                                       f"{of} at {counted(row.speed_concurrency or 1, 'request')} "
                                       f"in flight: {where}, {row.quant_label}, "
                                       f"{row.layout.label()}, KV {row.kv_cache_dtype}")
@@ -440,8 +443,9 @@ class _Tally:
         top = self.refusals.most_common(1)
         details = {"refused": ("" if len(self.refusals) == 1 else "most common: ") + top[0][0]
                    if top else "",
-                   **{why: near[1] for why, near in self.closest.items()}}
-        return tuple(FellOut(reason=why, plans=self.plans[why], detail=details.get(why, ""))
+                   **{why: near[2] for why, near in self.closest.items()}}
+        return tuple(FellOut(reason=why, plans=self.plans[why], detail=details.get(why, ""),
+                             closest=self.closest[why][1] if why in self.closest else None)
                      for why in FellOutReason.__args__ if self.plans[why])
 
 

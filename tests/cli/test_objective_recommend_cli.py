@@ -229,6 +229,23 @@ def test_targets_and_a_request_rate_hold_in_every_row(capsys) -> None:
             row["usd_per_hour"] / (256 * 3600) * 1e6)
 
 
+def test_nothing_within_gpus_max_names_the_fewest_that_serve(capsys) -> None:
+    # Llama 3.1 405B, 64 x 32,000 tokens: more than 8 H100s hold, 16 serve (worked out in
+    # tests/planner/serving/test_way_out.py)
+    flags = ("recommend", "--model", "meta-llama/Meta-Llama-3.1-405B", "--gpu", "h100-sxm",
+             "--context", "32k", "--concurrency", "64")
+    code, out, _ = _run(capsys, *flags)
+    assert code == 0 and "No configuration serves this workload within the search." in out
+    line = out.split("within the search.\n")[1].splitlines()[1]
+    assert line.startswith("Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, ")
+    assert line.endswith("): rerun with --gpus-max 16.")
+    code, out, _ = _run(capsys, *flags, "--json")
+    assert code == 0 and json.loads(out)["way_out"] == line
+    code, out, _ = _run(capsys, *flags, "--gpus-max", "16", "--json")
+    data = json.loads(out)
+    assert [r["gpus"] for r in data["rows"]] == [16] and data["way_out"] == ""
+
+
 def test_an_impossible_target_lists_nothing_and_says_so(capsys) -> None:
     code, out, _ = _run(capsys, "recommend", "--model", SEED, "--gpu", "rtx-3090",
                         "--context", "4096", "--tpot-ms", "0.001")

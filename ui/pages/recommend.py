@@ -27,6 +27,7 @@ from planner.serving.recommend import (
     Workload,
     recommend,
 )
+from planner.serving.way_out import way_out
 from planner.text import md_escape
 from ui import format as fmt
 from ui.context import (
@@ -139,11 +140,17 @@ def _workload() -> Workload:
                     ttft_ms=ttft, tpot_ms=tpot)
 
 
-def _show(result: RecommendResult, workload: Workload, models: list[str]) -> None:
+def _more_gpus_step(gpus: int) -> str:
+    """How to search up to `gpus` GPUs here (way_out's step): the smallest 'At most (GPUs)'
+    choice that holds them."""
+    return f"set 'At most (GPUs)' to {min(c for c in _GPU_COUNTS if c >= gpus)}"
+
+
+def _show(result: RecommendResult, workload: Workload, models: list[str], way: str) -> None:
     """The configurations found (launchable first, then cheapest) and the command of a chosen
-    one, or why it has none. Each searched model's config warnings come first, as the Plan
-    page and the CLI's recommend give them (an FP8 config without its quantization_config is
-    searched as 16-bit weights)."""
+    one, or why it has none and the nearest way out (`way`: planner.serving.way_out). Each
+    searched model's config warnings come first, as the Plan page and the CLI's recommend give
+    them (an FP8 config without its quantization_config is searched as 16-bit weights)."""
     for name in models:
         for warning in model_spec(name).warnings:
             st.warning(app_markdown(f"{name}: {warning}"))
@@ -151,7 +158,8 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
         st.warning(md_escape(app_words(note)))
     if not result.rows:
         st.warning("No configuration serves this workload within the search: relax a target, "
-                   "allow more GPUs or add prices. " + md_escape(result.why_none()))
+                   "allow more GPUs or add prices. " + md_escape(" ".join(filter(
+                       None, [result.why_none(), way]))))
         return
     table = pd.DataFrame([{
         "model": r.model_name, "name": name,
@@ -308,11 +316,14 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
     try:
         with st.spinner("Planning every GPU x count x format x layout…"):
             specs = [model_spec(name) for name in models]
-            result = recommend(specs, workload, _prices(overrides, emptied), engine=engine,
-                               gpus_max=st.session_state["recommend.gpus_max"],
-                               gpu_keys=gpu_keys, trust_remote_code=trusts_remote_code,
-                               wsl2=state().wsl2, network=network)
-        st.session_state[_RESULT_KEY] = (key, result)
+            prices = _prices(overrides, emptied)
+            gpus_max = st.session_state["recommend.gpus_max"]
+            search = {"engine": engine, "gpu_keys": gpu_keys, "network": network,
+                      "trust_remote_code": trusts_remote_code, "wsl2": state().wsl2}
+            result = recommend(specs, workload, prices, gpus_max=gpus_max, **search)
+            way = way_out(result, specs, prices, gpus_max=gpus_max, step=_more_gpus_step,
+                          **search)
+        st.session_state[_RESULT_KEY] = (key, result, way)
     except NoPriceError as exc:  # the planner leaves where a price goes to its callers
         st.error(f"Cannot search: {md_escape(str(exc))}: enter a $ per GPU-hour for "
                  f"{md_escape(exc.keys[0])} in the 'Prices' table.")
@@ -323,6 +334,6 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
         show_error("Cannot search", exc)
 stored = st.session_state.get(_RESULT_KEY)
 if stored is not None and stored[0] == key:
-    _show(stored[1], workload, models)
+    _show(stored[1], workload, models, stored[2])
 else:
     st.caption("Set the workload and press the button (a search takes a second or two).")

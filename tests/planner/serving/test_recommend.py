@@ -77,7 +77,7 @@ def test_the_plans_that_do_not_serve_are_tallied_by_their_first_miss() -> None:
         FellOut(reason="memory", plans=1),
         FellOut(reason="room", plans=1),
         FellOut(reason="tpot", plans=2, detail="best TPOT 55.0 ms at 4 requests in flight: "
-                                               "m on 2x l4, BF16, TP=1, KV auto"))
+                                               "m on 2x l4, BF16, TP=1, KV auto", closest=55.0))
     result = RecommendResult.model_construct(workload=work, plans_made=8,
                                              fell_out=tally.fell_out())
     assert result.why_none() == (
@@ -90,7 +90,7 @@ def test_the_plans_that_do_not_serve_are_tallied_by_their_first_miss() -> None:
     assert rate.serving([_row(1.0, tps=1000.0, tpot=5.0)], "m on 1x l4") == []
     assert rate.fell_out() == (FellOut(reason="rate", plans=1, detail=(
         "most 1,000 output tokens/s of 1,024 needed at 4 requests in flight: m on 1x l4, BF16, "
-        "TP=1, KV auto")),)
+        "TP=1, KV auto"), closest=1000.0),)
 
 
 def test_a_row_that_cannot_reach_the_rate_misses_the_rate_not_its_latency() -> None:
@@ -112,10 +112,10 @@ def test_a_row_that_cannot_reach_the_rate_misses_the_rate_not_its_latency() -> N
     assert tally.serving([short, _row(300.0, tps=2600.0, tpot=66.0, at=182)], "m on 8x l4") == []
     assert tally.fell_out() == (
         FellOut(reason="tpot", plans=1, detail="best TPOT 66.0 ms at 182 requests in flight: "
-                                               "m on 8x l4, BF16, TP=1, KV auto"),
+                                               "m on 8x l4, BF16, TP=1, KV auto", closest=66.0),
         FellOut(reason="rate", plans=1, detail="most 272 output tokens/s of 2,560 needed at "
                                                "14 requests in flight: m on 8x l4, BF16, TP=1, "
-                                               "KV auto"))
+                                               "KV auto", closest=272.0))
 
 
 def test_the_closest_miss_is_rounded_away_from_the_target() -> None:
@@ -129,10 +129,10 @@ def test_the_closest_miss_is_rounded_away_from_the_target() -> None:
                           _row(9.0, tps=10.0, tpot=50.04, at=1)], "m on 8x l4") == []
     assert tally.fell_out() == (
         FellOut(reason="tpot", plans=1, detail="best TPOT 50.1 ms at 1 request in flight: "
-                                               "m on 8x l4, BF16, TP=1, KV auto"),
+                                               "m on 8x l4, BF16, TP=1, KV auto", closest=50.04),
         FellOut(reason="rate", plans=1, detail="most 2,559 output tokens/s of 2,560 needed at "
                                                "256 requests in flight: m on 8x l4, BF16, "
-                                               "TP=1, KV auto"))
+                                               "TP=1, KV auto", closest=2559.6))
     half = _Tally(Workload(requests_per_s=2.5, output_len=1023))
     half.serving([_row(9.0, tps=2000.0, at=64)], "m on 1x l4")
     assert half.fell_out()[0].detail.startswith("most 2,000 output tokens/s of 2,558 needed")

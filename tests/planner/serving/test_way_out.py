@@ -1,0 +1,69 @@
+"""planner.serving.way_out: what would serve a workload recommend found nothing for.
+
+Hand-worked: Llama 3.1 405B (126 layers, 8 KV heads of 128) holds 126 x 8 x 128 x 2 (K, V)
+x 1 byte = 258,048 bytes of fp8 KV per token, so 64 requests of 32,000 tokens need 64 x
+32,000 x 258,048 = 528.5 GB of KV cache. With its smallest weights (4-bit: ~405.8e9 / 2 =
+~202.9 GB) that is ~731 GB, more than 8 H100s hold at all (8 x 79.19 GiB = 680.2 GB), and DP
+only adds copies of the weights: nothing serves on 8. The next count searched is 16 (whole
+nodes above 8), where FP8 weights (~406 GB) and the KV cache (~934 GB together) leave ~290
+GB of 16 x 79.19 GiB x 0.9 = 1,224 GB for the rest.
+"""
+
+from planner.catalog import catalog_spec
+from planner.serving.prices import with_overrides
+from planner.serving.recommend import FellOut, RecommendResult, Workload, recommend
+from planner.serving.way_out import WAY_OUT_GPUS_MAX, way_out
+
+LLAMA_405B = "meta-llama/Meta-Llama-3.1-405B"
+WORKLOAD = Workload(context_tokens=32_000, concurrency=64)
+
+
+def _step(gpus: int) -> str:
+    return f"rerun with --gpus-max {gpus}"
+
+
+def test_the_fewest_gpus_that_serve_are_named_and_serve_when_searched() -> None:
+    spec, prices = catalog_spec(LLAMA_405B), with_overrides()
+    none = recommend([spec], WORKLOAD, prices, gpu_keys=("h100-sxm",))  # --gpus-max 8
+    assert not none.rows
+    line = way_out(none, [spec], prices, gpus_max=8, step=_step, gpu_keys=("h100-sxm",))
+    assert line.startswith("Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, ")
+    # 16 x $3.99 (the default table's H100 SXM) a launchable row: no what-if words
+    assert line.endswith(", $63.84/hour): rerun with --gpus-max 16.")
+    # and it does: the search up to 16 lists it, on no fewer
+    found = recommend([spec], WORKLOAD, prices, gpus_max=16, gpu_keys=("h100-sxm",))
+    assert found.rows and min(r.gpus for r in found.rows) == 16 and found.rows[0].launchable
+    # a search with rows needs no way out
+    assert way_out(found, [spec], prices, gpus_max=16, step=_step, gpu_keys=("h100-sxm",)) == ""
+
+
+def test_a_target_no_count_meets_is_named_with_its_miss() -> None:
+    # a TPOT of 0.001 ms: no GPU count meets it (the bound rules out every family up to 64)
+    spec, prices = catalog_spec("Qwen/Qwen3-8B"), with_overrides()
+    workload = Workload(context_tokens=4096, tpot_ms=0.001)
+    none = recommend([spec], workload, prices, gpu_keys=("rtx-3090",))
+    line = way_out(none, [spec], prices, gpus_max=8, step=_step, gpu_keys=("rtx-3090",))
+    assert line.startswith("Searching on up to 64 GPUs: none serves it either (Qwen/Qwen3-8B: ")
+    missed = line.split("; the TPOT target (0.001 ms) is missed by ")[1]
+    by, best = float(missed.split(" ms")[0]), float(missed.split("(best TPOT ")[1].split()[0])
+    # both rounded up to 0.1 ms from the same TPOT, 0.001 ms apart
+    assert best - 0.1 <= by <= best and by > 0
+
+
+def test_at_the_bound_only_the_targets_missed_are_said() -> None:
+    # no search past the bound; each miss rounded away from its target, so 0.01 ms over
+    # reads as missed by 0.1, never 0.0
+    def result(*fell_out: FellOut) -> RecommendResult:
+        return RecommendResult.model_construct(
+            rows=(), workload=Workload(tpot_ms=20, ttft_ms=500), fell_out=fell_out)
+
+    missed = result(FellOut(reason="memory", plans=4),
+                    FellOut(reason="tpot", plans=3, detail="best TPOT 27.1 ms at X",
+                            closest=27.04),
+                    FellOut(reason="ttft", plans=1, detail="best TTFT 500.1 ms at Y",
+                            closest=500.01))
+    line = way_out(missed, [], {}, gpus_max=WAY_OUT_GPUS_MAX, step=_step)
+    assert line == ("The TPOT target (20 ms) is missed by 7.1 ms (best TPOT 27.1 ms at X); "
+                    "the TTFT target (500 ms) is missed by 0.1 ms (best TTFT 500.1 ms at Y).")
+    assert way_out(result(FellOut(reason="memory", plans=4)), [], {},
+                   gpus_max=WAY_OUT_GPUS_MAX, step=_step) == ""
