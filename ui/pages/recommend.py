@@ -27,7 +27,7 @@ from planner.serving.recommend import (
     Workload,
     recommend,
 )
-from planner.serving.way_out import way_out
+from planner.serving.way_out import WAY_OUT_GPUS_MAX, way_out
 from planner.text import md_escape
 from ui import format as fmt
 from ui.context import (
@@ -54,7 +54,7 @@ _PRICES_KEY = "recommend.prices"
 # (a comment: Streamlit's "magic" prints a bare string in a page script on the page)
 _PRICE_TABLE_KEY = "recommend.price_table"
 _EDITED_PRICES_KEY = "recommend.edited_prices"
-_GPU_COUNTS = [1, 2, 4, 8, 16, 32, 64]
+_GPU_COUNTS = [1, 2, 4, 8, 16, 32, WAY_OUT_GPUS_MAX]  # the way out is always a choice here
 
 
 def _price_table() -> tuple[dict[str, float], tuple[str, ...]]:
