@@ -36,18 +36,25 @@ def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float
 
 def _cdfs(n: int, p: float, lo: int, hi: int) -> list[float]:
     """Binomial(n, p)'s CDF at lo .. hi - 1, its mass below lo taken as 0 (expected_max's
-    window): the pmf at lo from lgamma, then pmf(m + 1) = pmf(m) x (n - m)/(m + 1) x p/(1 - p)."""
+    window), capped at 1: the pmf at lo from lgamma, then pmf(m + 1) = pmf(m) x (n - m)/(m + 1)
+    x p/(1 - p). The hot loop of a MoE search above one node (a window of up to thousands of
+    m per rank group): once the sum reaches 1 every later term is 1 (the pmf is never
+    negative), so the rest is filled in; q = 1 - p is taken once and the cap is a test, not
+    min(), which keep each figure's arithmetic, and so every float, as it was."""
     if p >= 1:
         return [float(m >= n) for m in range(lo, hi)]
     if p <= 0:
         return [1.0] * (hi - lo)
     pmf = math.exp(math.lgamma(n + 1) - math.lgamma(lo + 1) - math.lgamma(n - lo + 1)
                    + lo * math.log(p) + (n - lo) * math.log1p(-p))
+    q = 1 - p
     cdf, out = 0.0, []
     for m in range(lo, hi):
-        cdf = min(1.0, cdf + pmf)
+        cdf += pmf
+        if cdf >= 1.0:
+            return out + [1.0] * (hi - m)
         out.append(cdf)
-        pmf *= (n - m) / (m + 1) * p / (1 - p)
+        pmf *= (n - m) / (m + 1) * p / q
     return out
 
 

@@ -11,6 +11,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.routing import (
+    _cdfs,
     busiest_rank_pairs,
     busiest_rank_touched,
     expected_max,
@@ -39,6 +40,17 @@ def test_two_ranks_of_one_expert() -> None:
     # where the token's one expert is on exactly one rank; the approximation's floor)
     assert busiest_rank_touched(2, 1, 1, 2) == pytest.approx(0.75)
     assert expected_max(((2, 1, 0.5),)) == pytest.approx(0.75)
+
+
+def test_binomial_cdf_window_ends_at_one() -> None:
+    # Binomial(2, 1/2): pmf 1/4, 1/2, 1/4, so F(0..3) = 1/4, 3/4, 1, 1 (m = 3 is past n, where
+    # another rank group's window can reach), never above 1. A window starting at m = 1 counts
+    # no mass below it: 1/2, 3/4; one stopping short of the top stays below 1.
+    whole = _cdfs(2, 0.5, 0, 4)
+    assert whole == pytest.approx([0.25, 0.75, 1.0, 1.0])
+    assert max(whole) <= 1.0
+    assert _cdfs(2, 0.5, 1, 3) == pytest.approx([0.5, 0.75])
+    assert _cdfs(2, 0.5, 0, 2) == pytest.approx([0.25, 0.75])
 
 
 def test_the_busiest_ranks_pairs_at_large_batch() -> None:
