@@ -61,7 +61,8 @@ def way_out(result: RecommendResult, models: Sequence[ModelSpec],
     (model, GPU) searched to its first serving count (a `top` no $/hour cutoff reaches), e.g.
     "Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, ..., $63.84/hour, a
     what-if: ...): rerun with --gpus-max 16.", or where none does, the targets missed
-    (targets_missed). `step(n)`: how to search up to n GPUs, in the caller's words;
+    (targets_missed); where no row up to it has a command, the first row's launch note says
+    why. `step(n)`: how to search up to n GPUs, in the caller's words;
     `search`: recommend's other keyword arguments, as the first search was given them."""
     if result.rows:
         return ""
@@ -86,7 +87,8 @@ def way_out(result: RecommendResult, models: Sequence[ModelSpec],
     line += ", a what-if: no command for the targeted vLLM)"
     runnable = [r for r in wider.rows if r.launchable]
     if not runnable:
-        return f"{line}: {step(fewest)}; none up to {WAY_OUT_GPUS_MAX} has a command."
+        return (f"{line}: {step(fewest)}; none up to {WAY_OUT_GPUS_MAX} has a command. "
+                f"{first.launch_note}")  # why: the row's own note (a lone config file, ...)
     least = min(runnable, key=lambda r: r.gpus)
     return (f"{line}: {step(fewest)}; with a command, {least.gpus} ({_row(least, named)}): "
             f"{step(least.gpus)}.")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tests.cli.conftest import run_main
 
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "configs"
+
 
 def test_the_note_is_not_said_twice(capsys, model_dir: Path) -> None:
     # model_dir holds config.json and no weights, so no row of it has a command
@@ -43,3 +45,19 @@ def test_rows_on_one_command_share_its_line(capsys) -> None:
             first, _, last = run.partition("-")
             named += range(int(first[1:]), int((last or first)[1:]) + 1)
         assert named == [i for i, c in enumerate(commands, 1) if c == command]
+
+
+def test_the_way_out_says_why_no_count_has_a_command(capsys) -> None:
+    # Llama-3.1-405B for 64 requests of 32,000 tokens on H100s: 8 of them hold too little (64 x
+    # 32,000 x 126 layers x 8 KV heads x 128 dims x 2 x 1 B of fp8 KV = 528.5 GB beside over
+    # 203 GB of int4 weights, above 8 x 79.19 GiB), so the way out searches on; a lone config
+    # file has no command at any count, and the line says why in the row's own note, not only
+    # that none has one
+    config = FIXTURES / "meta-llama__Meta-Llama-3.1-405B.json"
+    code, out, err = run_main(capsys, "recommend", "--model", str(config), "--context", "32k",
+                              "--concurrency", "64", "--gpu", "h100-sxm")
+    assert code == 0, err
+    (line,) = [x for x in out.splitlines() if x.startswith("Searching on up to 64 GPUs: ")]
+    assert "16 would serve it" in line and "rerun with --gpus-max 16" in line
+    assert ("none up to 64 has a command. No launch command: " in line
+            and "is a lone config file" in line), line
