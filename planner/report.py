@@ -1087,8 +1087,8 @@ def link_phrase(speed: SpeedEstimate, plan: Plan) -> str:
     the speed terms' "TP=1: no all-reduce"), so no GPU waits on another; a replica spread over
     nodes adds "the network between nodes" (its stage hops or TP groups cross it), and so do
     DP replicas on several nodes whose MoE layers gather one another's tokens (the EP
-    all-to-all or the DP MoE all-gather/reduce-scatter: DeepSeek-V3 at TP=8 x DP=2 on 2 nodes
-    of 8 said "nvlink link" while its note put that traffic on the network)."""
+    all-to-all or the DP MoE gather: DeepSeek-V3 at TP=8 x DP=2 on 2 nodes of 8 said "nvlink
+    link" while its note put that traffic on the network)."""
     if plan.layout.pp == 1 and speed.allreduce_ms_per_step == 0:
         return "no link (no TP/PP/EP traffic)"
     slot = ("" if speed.link_pcie_generation is None

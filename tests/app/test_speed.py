@@ -337,7 +337,7 @@ def test_the_collectives_term_is_named_by_what_it_holds() -> None:
     assert label == "EP all-to-all per stage step"
     assert formula.startswith("TP=1: no all-reduce + 58 MoE layers x ")
     label, formula = _collectives_row(open_page("plan", **dsv3, tp="8", dp="2", ep="0"))
-    assert label == "TP all-reduce + DP MoE all-gather/reduce-scatter per stage step"
+    assert label == "TP all-reduce + DP MoE gather per stage step"
     assert formula.startswith("2 x 61 layers x ") and " + 58 MoE layers x " in formula
     label, formula = _collectives_row(open_page())
     assert label == "TP all-reduce per stage step" and "MoE layers" not in formula

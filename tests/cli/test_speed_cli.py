@@ -584,7 +584,12 @@ def test_the_collectives_line_names_what_its_figure_holds(capsys) -> None:
     assert main([*dsv3, "--tp", "8", "--dp", "2"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "per decode step" in x)
     assert line.startswith("  TP all-reduce ") and line.endswith(
-        "ms per decode step (with the DP MoE all-gather/reduce-scatter)")
+        "ms per decode step (with the DP MoE gather)")
+    # at TP=1 the DP MoE gather alone names the line, within the 19-character label column
+    # ("DP MoE all-gather/reduce-scatter 0.20 ms" pushed its figure 13 characters right)
+    assert main([*dsv3, "--tp", "1", "--dp", "16"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "per decode step" in x)
+    assert line.startswith("  DP MoE gather       ") and line[22].isdigit()
     assert main([*SEED]) == 0  # one node, DP = 1: the TP all-reduce alone
     line = next(x for x in capsys.readouterr().out.splitlines() if "per decode step" in x)
     assert line.startswith("  TP all-reduce ") and line.endswith("ms per decode step")

@@ -441,8 +441,10 @@ def allreduce_s(ctx: Context, nbytes: float) -> float:
 
 def dispatch_label(ctx: Context) -> str:
     """How a plan's terms name all_to_all_s: EP's all-to-all, or without EP the DP
-    all-gather / reduce-scatter of the experts sliced over tp x dp."""
-    return "EP all-to-all" if ctx.ep else "DP MoE all-gather/reduce-scatter"
+    all-gather / reduce-scatter of the experts sliced over tp x dp, short enough for the CLI's
+    19-character label column ("DP MoE all-gather/reduce-scatter" ran past it at TP=1 x DP=8);
+    the term's formula names both halves."""
+    return "EP all-to-all" if ctx.ep else "DP MoE gather"
 
 
 def collectives_label(ctx: Context) -> str:

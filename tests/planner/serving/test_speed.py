@@ -1012,7 +1012,7 @@ def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None
     layout = ParallelLayout(tp=1, dp=2)
     term = _allreduce_term(layout)
     assert term.value == pytest.approx(2 * (2e-6 + 4096 / 360e9) * 48 * 1e3, rel=1e-6)
-    assert (" us DP MoE all-gather/reduce-scatter (all-gather + reduce-scatter over the 2 DP "
+    assert (" us DP MoE gather (all-gather + reduce-scatter over the 2 DP "
             "ranks: 2 x [2 us step (estimated, unverified) + the other rank's 1 token x 2,048 x "
             "2 B / (450.0 GB/s x 0.80 estimated link efficiency)])") in term.formula
     # it grows with DP: at DP=8 each rank gathers the other 7 ranks' tokens

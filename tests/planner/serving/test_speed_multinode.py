@@ -211,7 +211,7 @@ def test_pp_replicas_over_two_nodes_gather_over_the_network() -> None:
     # min(360, 40) GB/s = 0.7168 us: 2 x (9.3 + 0.7168) us x 24 = 0.4808064 ms a stage step
     gather = _estimate(1, 2, 8, 2, model=QWEN3_30B, dp=8)
     assert gather.allreduce_ms_per_step == pytest.approx(2 * 0.4808064, rel=1e-6)
-    assert any("all-gather/reduce-scatter's traffic to the 4 of 8 DP ranks in other nodes"
+    assert any("the DP MoE gather's traffic to the 4 of 8 DP ranks in other nodes"
                in note for note in gather.notes)
     # its explanation names the DP gather, not EP's expert copies
     note = next(t for t in gather.terms if t.key == "allreduce").note
