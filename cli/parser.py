@@ -188,7 +188,8 @@ class OneLineParser(argparse.ArgumentParser):
         """' (--tp is an option of plan and report)' for each option left over that other
         subcommands take (`sweep --tp 2`: sweep ranks every layout), with the one `command`
         takes in its place where it names one (its `instead`: recommend's --context for
-        --max-model-len); "" for options no command takes."""
+        --max-model-len), and the subcommand an option is named after (`plan --sweep`: the
+        sweep command, not only report's --sweep); "" for options no command takes."""
         commands = next((action.choices for action in self._actions
                          if isinstance(action, argparse._SubParsersAction)), {})
         said = []
@@ -202,6 +203,8 @@ class OneLineParser(argparse.ArgumentParser):
                 instead = getattr(command, "instead", {}).get(option)
                 said.append(f"{option} is an option of {names}" + (
                     f"; {command.prog.split()[-1]} takes {instead} instead" if instead else ""))
+            if commands.get(named := option[2:]) not in (None, command):
+                said.append(f"{named} is a command: {self.prog} {named}")
         return f" ({'; '.join(said)})" if said else ""
 
     def _command_parser(self, namespace: argparse.Namespace) -> argparse.ArgumentParser:

@@ -40,6 +40,16 @@ def test_sweep_given_a_layout_flag_says_which_commands_take_it(capsys) -> None:
                    "an option of plan and report).\n")
 
 
+def test_an_option_named_after_a_command_names_the_command_too(capsys) -> None:
+    # plan --sweep: report takes --sweep, and `sweep` is a command of its own (the one that
+    # ranks the alternatives); sweep --sweep is pointed to report alone
+    err = refusal(capsys, "plan", *MODEL, "--gpu", "rtx-4090", "--sweep")
+    assert err == ("python -m planner plan: error: unrecognized arguments: --sweep (--sweep is "
+                   "an option of report; sweep is a command: python -m planner sweep).\n")
+    err = refusal(capsys, "sweep", *MODEL, "--gpu", "rtx-4090", "--sweep")
+    assert err.endswith("--sweep (--sweep is an option of report).\n")
+
+
 def test_inspect_given_hardware_says_which_commands_take_it(capsys) -> None:
     err = refusal(capsys, "inspect", "Qwen/Qwen3-8B", "--gpu", "rtx-4090")
     assert "unrecognized arguments: --gpu rtx-4090 (--gpu is an option of plan, sweep, " \
