@@ -21,14 +21,67 @@ TOP_K_KEYS = ("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_
 SHARED_KEYS = ("n_shared_experts", "num_shared_experts")
 
 
+VLLM_EXPERT_KEY = {
+    **dict.fromkeys(("mixtral", "gpt_oss", "minimax_m2", "llama4", "llama4_text", "granitemoe",
+                     "granitemoeshared", "granitemoehybrid", "arctic"), "num_local_experts"),
+    **dict.fromkeys(("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa",
+                     "glm4_moe", "mimo_v2_flash", "nemotron_h"), "n_routed_experts"),
+    **dict.fromkeys(("qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_vl_moe", "qwen3_vl_moe_text",
+                     "qwen3_5_moe", "qwen3_5_moe_text", "olmoe", "gemma4", "gemma4_text",
+                     *HUNYUAN_TYPES), "num_experts"),
+    "ernie4_5_moe": "moe_num_experts",
+}
+"""NOTE: the key each (text) model_type's vLLM MoE block reads its routed-expert count from,
+read first where a config gives several (0.34.0 wheel: mixtral.py:247, gpt_oss.py:391,
+minimax_m2.py:97, llama4.py:134, granitemoe.py:266, granitemoeshared.py:103,
+granitemoehybrid.py:93 `num_experts=config.num_local_experts`, 0.28.0 arctic.py's ArcticMoE;
+deepseek_v2.py:377 (DeepSeek V3/V3.2, Kimi K2 and GLM-MoE-DSA build its DeepseekV2MoE),
+glm4_moe.py:185, nemotron_h.py:231 `config.n_routed_experts`, mimo_v2.py:874;
+qwen2_moe.py:173, qwen3_moe.py, qwen3_next.py:156 (qwen3_vl_moe.py and qwen3_5.py build those
+blocks), gemma4.py:669, 0.33.0 olmoe.py:232, 0.28.0 hunyuan_v1.py:376 `config.num_experts`;
+ernie45_moe.py:186 `config.moe_num_experts`)."""
+
+VLLM_TOP_K_KEY = {"ernie4_5_moe": "moe_k", "gemma4": "top_k_experts",
+                  "gemma4_text": "top_k_experts"}
+"""NOTE: model_types whose vLLM MoE block takes top_k from another key than
+num_experts_per_tok (0.34.0 wheel: ernie45_moe.py:187 `top_k=config.moe_k`, gemma4.py:670
+`top_k=config.top_k_experts`; the other VLLM_EXPERT_KEY files `config.num_experts_per_tok`)."""
+
+
+def _vllm_first(key: str | None, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """`keys` with `key` (the one vLLM reads) moved to the front; as they are for None."""
+    return keys if key is None else (key, *(k for k in keys if k != key))
+
+
 def _moe_keys(model_type: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The names of (the routed-expert count, experts per token, shared experts) for
-    `model_type`: ERNIE 4.5 MoE's own (moe_num_experts, moe_k, moe_num_shared_experts) added for
-    "ernie4_5_moe" only, so no other type's config (known or not) is read by them."""
+    `model_type`, the one its vLLM model reads first (VLLM_EXPERT_KEY, VLLM_TOP_K_KEY): ERNIE
+    4.5 MoE's own (moe_num_experts, moe_k, moe_num_shared_experts) added for "ernie4_5_moe"
+    only, so no other type's config (known or not) is read by them."""
+    experts, top_k, shared = EXPERT_KEYS, TOP_K_KEYS, SHARED_KEYS
     if model_type == "ernie4_5_moe":
-        return ((*EXPERT_KEYS, "moe_num_experts"), (*TOP_K_KEYS, "moe_k"),
-                (*SHARED_KEYS, "moe_num_shared_experts"))
-    return EXPERT_KEYS, TOP_K_KEYS, SHARED_KEYS
+        experts, top_k, shared = ((*EXPERT_KEYS, "moe_num_experts"), (*TOP_K_KEYS, "moe_k"),
+                                  (*SHARED_KEYS, "moe_num_shared_experts"))
+    return (_vllm_first(VLLM_EXPERT_KEY.get(model_type), experts),
+            _vllm_first(VLLM_TOP_K_KEY.get(model_type), top_k), shared)
+
+
+def _disagreement_warning(r: Reader, keys: tuple[str, ...], what: str,
+                          model_type: str) -> None:
+    """Warns where config.json gives two or more of `keys` (names of one figure, `what`) with
+    different values, naming each and the one planned: the first (_moe_keys)."""
+    given = {k: r.cfg[k] for k in keys if r.cfg.get(k) is not None}
+    if len({repr(v) for v in given.values()}) < 2:
+        return
+    planned = r.key(*keys)
+    values = " and ".join(f"{r.prefix}{k} = {v!r}" for k, v in given.items())
+    why = (f"the key vLLM's {model_type} model reads" if model_type in VLLM_EXPERT_KEY
+           else f"UNVERIFIED which vLLM's {model_type} model reads")
+    r.notes.warnings.append(
+        f"config.json gives the {what} twice, {values}: planned with "
+        f"{planned or 'its transformers class default'} ({why}); where transformers' config "
+        "class maps one name onto the other (attribute_map), the value vLLM gets can be the "
+        "other one (transformers 5.25.0 keeps the one given later in config.json)")
 
 
 NO_EXPERTS_DENSE_TYPES = {
@@ -91,7 +144,10 @@ def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
         raise ConfigError(f"{r.where('num_experts')} is null: vLLM stops with a TypeError "
                           f"comparing it with 0 ({NO_EXPERTS_DENSE_TYPES[text_type]}); give an "
                           "integer (0 for no routed experts)")
-    keys = _moe_keys(text_type)[0]
+    keys, top_k_keys, _ = _moe_keys(text_type)
+    _disagreement_warning(r, keys, "routed-expert count", text_type)
+    if text_type not in HUNYUAN_TYPES:  # _hunyuan_moe reads its own (moe_topk, per layer)
+        _disagreement_warning(r, top_k_keys, "experts per token", text_type)
     experts = r.int_(*keys, lo=0, hi=MAX_EXPERTS)
     if experts == 0 and text_type in NO_EXPERTS_MOE_TYPES:
         raise ConfigError(
@@ -367,7 +423,8 @@ def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
         return _hunyuan_moe(r, model_type, i)
     if model_type == "arctic":
         return _arctic_moe(r, i)
-    expert_keys, top_k_keys, shared_keys = _moe_keys(model_type)
+    # the text model's names: Kimi K2.5 (kimi_k25) reads its text_config as kimi_k2
+    expert_keys, top_k_keys, shared_keys = _moe_keys(text_model_type(r, model_type))
     experts = r.int_(*expert_keys, hi=MAX_EXPERTS)
     top_k = r.int_(*top_k_keys, hi=MAX_EXPERTS)
     experts = _routing(r, i, expert_keys, experts, top_k_keys, top_k)
