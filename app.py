@@ -36,8 +36,12 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "[class*=st-key-terms-] tbody :is(th, td:nth-child(2)) {grid-row: span 2} "
         "[class*=st-key-terms-] :is(td, th):last-child {grid-column: 3 / -1} "
         "[class*=st-key-terms-] thead th:last-child {display: none} "
-        # a figure kept whole (ui.format.figures_whole): the bare span of a `:color[...]`
-        "[class*=st-key-terms-] td span:not([class], [style]) {white-space: nowrap} "
+        # a figure kept whole (ui.format.figures_whole): the bare span of a `:color[...]`, an
+        # inline block as wide as its text up to its cell's width; a word or a figure wider than
+        # its cell broken where it must (at 1024 px "gpu_memory_utilization" ran out of its cell)
+        "[class*=st-key-terms-] td [data-testid=stMarkdownContainer] p {overflow-wrap: anywhere} "
+        "[class*=st-key-terms-] td span:not([class], [style]) {display: inline-block; "
+        "max-width: 100%} "
         "[data-testid=stAlert] code, [data-testid=stTable] code, "
         "[data-testid=stMarkdown] :is(p, li) > code {white-space: nowrap} "
         "[data-testid=stNumberInputContainer] {container-type: inline-size} "

@@ -116,10 +116,10 @@ def figures_whole(text: str) -> str:
     "How every figure is computed" at 1280 px, '14.56' / 'GiB'), a range its ends ('layers 0-'
     / '93') and an input its value ('= 4588544'; 'w4a16-gptq-' / 'g128'). Each such run of
     words goes in Streamlit's `:color[...]` directive with no colour named, which renders a
-    bare <span> (app.py: `white-space: nowrap` on it in a terms table): the characters stay
-    the text's own, so a copied 'w4a16-gptq-g128' pastes as typed (no-break spaces and
-    U+2011 hyphens did not). md_escape leaves no '[', ']' or ':' unescaped to close or open a
-    directive; code spans and escape pairs are never cut."""
+    bare <span> (app.py: in a terms table an inline block, whole up to its cell's width): the
+    characters stay the text's own, so a copied 'w4a16-gptq-g128' pastes as typed (no-break
+    spaces and U+2011 hyphens did not). md_escape leaves no '[', ']' or ':' unescaped to close
+    or open a directive; code spans and escape pairs are never cut."""
     return _FIGURE.sub(lambda m: m[1] or f":color[{m[0]}]", text)
 
 

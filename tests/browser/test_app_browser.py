@@ -618,18 +618,22 @@ def test_report_figures_stay_whole(browser, server: str, width: int, height: int
 
 
 _TERMS = r"""() => [...document.querySelectorAll('[class*=st-key-terms-] tbody tr')].map(tr => {
-  const lines = e => { const range = document.createRange(); range.selectNodeContents(e);
-    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; };
+  const lines = e => { const tops = [], walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    while (walk.nextNode()) { const range = document.createRange();
+      range.selectNodeContents(walk.currentNode);
+      tops.push(...[...range.getClientRects()].map(r => Math.round(r.top))); }
+    return new Set(tops).size; };  // its text's lines (a figure's inline block has a box too)
   const cells = [...tr.querySelectorAll('td')];
   const spans = [...tr.querySelectorAll('td span:not([class], [style])')];
   return [tr.querySelector('th').textContent, lines(cells[0].querySelector('p')),
           cells.filter(td => td.scrollWidth > td.clientWidth).length,
           Math.round(cells[1].getBoundingClientRect().width),
-          spans.filter(s => getComputedStyle(s).whiteSpace !== 'nowrap').length,
+          spans.filter(s => s.getBoundingClientRect().height
+                        > 2 * parseFloat(getComputedStyle(s).fontSize)).length,
           spans.length]; })"""
 """Each row of the Plan page's terms table: its figure, the lines its value takes, how many of
 its cells overflow, its formula's width (px), how many of its figures kept whole
-(ui.format.figures_whole's spans) may wrap, and how many there are."""
+(ui.format.figures_whole's spans) take more than one line, and how many there are."""
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
@@ -664,6 +668,22 @@ def test_every_figures_formula_reads_whole(browser, server: str, shots, width: i
     assert "= w4a16-gptq-g128" in copied and "21.68 GiB (23,283,447,209 B)" in copied, copied
     cells = table.evaluate("e => [...e.querySelectorAll('td')].map(td => td.textContent)")
     assert not [c for c in cells if c != "\u00a0" and {"\u00a0", "\u2011"} & set(c)], cells
+    page.close()
+
+
+def test_no_figures_cell_overflows_at_1024x768(browser, server: str) -> None:
+    """"How every figure is computed" in a 1024 px window: the formula and inputs columns are
+    128 px, and "gpu_memory_utilization = 0.92" (a word and a figure kept whole, white-space:
+    nowrap) ran 23 px out of its cell, under the next one. A word wider than its cell breaks
+    where it must (app.py); every figure narrower than its cell still reads whole."""
+    page = _shown(browser, server, f"?{SEED}", "Fits:", width=1024, height=768)
+    page.get_by_text("How every figure is computed").first.click()
+    page.locator(".st-key-terms-memory table").first.wait_for()
+    rows = page.evaluate(_TERMS)
+    assert len(rows) >= 10, rows
+    assert all(overflowing == 0 and wrapping == 0
+               for _, _, overflowing, _, wrapping, _ in rows), rows
+    assert sum(spans for *_, spans in rows) >= len(rows), rows
     page.close()
 
 
