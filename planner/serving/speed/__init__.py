@@ -166,18 +166,35 @@ class EpMarlin(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     tpot_ms: float = Field(description="the plan with EP: its TPOT at this load")
-    ahead_from: int | None = Field(description="the fewest requests at once from which EP's "
-                                   "TPOT is lower at every concurrency up to checked_to; None "
-                                   "where it is not lower at checked_to")
+    ahead_from: int | None = Field(description="the fewest requests at once at which EP's "
+                                   "TPOT is lower (1 to checked_to); None where it is lower at "
+                                   "none")
+    ahead_to: int | None = Field(description="the most requests at once at which EP's TPOT is "
+                                 "lower (checked_to where it stays lower to the end); None "
+                                 "where it is lower at none")
+    ahead_count: int = Field(description="at how many of the concurrencies 1 to checked_to "
+                             "EP's TPOT is lower (ahead_to - ahead_from + 1 where they are "
+                             "one run)")
     checked_to: int = Field(description="the larger of the two plans' KV-limited "
                             "concurrencies: above it neither TPOT changes")
 
 
+def _ahead_text(ep: EpMarlin) -> str:
+    """Where EP's TPOT is lower, in words: one run of concurrencies, or its ends and count."""
+    if ep.ahead_from is None or ep.ahead_to is None:
+        return f"EP not ahead at any of 1 to {ep.checked_to:,} requests at once"
+    if ep.ahead_to - ep.ahead_from + 1 != ep.ahead_count:
+        return (f"EP ahead at {ep.ahead_count:,} of 1 to {ep.checked_to:,} requests at once, "
+                f"from {ep.ahead_from:,} to {ep.ahead_to:,}")
+    if ep.ahead_to == ep.checked_to:
+        return ("EP ahead at every concurrency" if ep.ahead_from == 1 else
+                f"EP ahead from {counted(ep.ahead_from, 'request')} at once")
+    return f"EP ahead from {ep.ahead_from:,} to {counted(ep.ahead_to, 'request')} at once"
+
+
 def ep_marlin_text(ep: EpMarlin, tpot_ms: float, concurrency: int) -> str:
     """EpMarlin in words, for a plan of `tpot_ms` at `concurrency` requests asked at once."""
-    ahead = ("EP ahead at every concurrency" if ep.ahead_from == 1 else
-             f"EP ahead from {counted(ep.ahead_from, 'request')} at once" if ep.ahead_from else
-             f"EP not ahead at {counted(ep.checked_to, 'request')} at once")
+    ahead = _ahead_text(ep)
     return (f"with --enable-expert-parallel the experts stay whole on Marlin MoE, but each MoE "
             f"layer waits for the GPU whose experts are busiest: TPOT {ep.tpot_ms:.2f} ms at "
             f"{counted(concurrency, 'request')} at once against this plan's {tpot_ms:.2f} ms; "
@@ -460,14 +477,13 @@ def _ep_marlin(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFig
     key = (load.input_len, load.output_len, load.arrival)
     if key not in ctx.ep_ahead:  # (an estimate at one load has one at every concurrency)
         top = max(figures.kv_limited_concurrency, here.kv_limited_concurrency)
-        ahead = None  # down from the top while EP stays ahead
-        for concurrency in range(top, 0, -1):
-            if at(ep, ep_plan, concurrency).tpot_ms >= at(request, p, concurrency).tpot_ms:
-                break
-            ahead = concurrency
-        ctx.ep_ahead[key] = (ahead, top)
-    ahead_from, checked_to = ctx.ep_ahead[key]
-    return EpMarlin(tpot_ms=here.tpot_ms, ahead_from=ahead_from, checked_to=checked_to)
+        ahead = [c for c in range(1, top + 1)
+                 if at(ep, ep_plan, c).tpot_ms < at(request, p, c).tpot_ms]
+        ctx.ep_ahead[key] = (ahead[0] if ahead else None, ahead[-1] if ahead else None,
+                             len(ahead), top)
+    ahead_from, ahead_to, count, checked_to = ctx.ep_ahead[key]
+    return EpMarlin(tpot_ms=here.tpot_ms, ahead_from=ahead_from, ahead_to=ahead_to,
+                    ahead_count=count, checked_to=checked_to)
 
 
 def tpot_meets(tpot_ms: float | None, target_ms: float | None) -> bool:

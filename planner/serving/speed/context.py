@@ -326,9 +326,11 @@ class Context:
     # step.prefill_estimate by input length: it reads nothing else, and recommend's PP bound
     # (_pp_top) estimates one layout at many concurrencies
     prefills: dict[int, tuple[float, float, int, float]] = field(init=False)
-    # speed._ep_marlin's (ahead_from, checked_to) by (input, output, arrival): the same at
-    # every concurrency, which the app's concurrency curve asks level by level
-    ep_ahead: dict[tuple[int, int, str], tuple[int | None, int]] = field(init=False)
+    # speed._ep_marlin's (ahead_from, ahead_to, ahead_count, checked_to) by (input, output,
+    # arrival): the same at every concurrency, which the app's concurrency curve asks level by
+    # level
+    ep_ahead: dict[tuple[int, int, str], tuple[int | None, int | None, int, int]] = field(
+        init=False)
 
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)

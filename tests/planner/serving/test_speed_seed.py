@@ -65,7 +65,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed import ServingLoad, ep_marlin_text, estimate_speed
 from planner.serving.speed.coefficients import FITTED
 from tests.planner.serving.gemm_rates import R_CAL
 
@@ -371,11 +371,12 @@ def test_tp8_without_ep_compares_itself_with_ep() -> None:
     assert one.tpot_ms < one.ep_marlin.tpot_ms
     assert one.ep_marlin.checked_to == 104512 // 1536 == 68
     # ahead_from: the plans run alone put EP behind one request below it and ahead from it
-    # to 68
+    # to 68 (ahead_to, all 62 of them)
     n = one.ep_marlin.ahead_from
     assert n is not None and alone[n - 1][1].tpot_ms >= alone[n - 1][0].tpot_ms
     assert all(with_ep.tpot_ms < without.tpot_ms for c, (without, with_ep) in alone.items()
                if c >= n)
+    assert one.ep_marlin.ahead_to == 68 and one.ep_marlin.ahead_count == 68 - n + 1
     busy, busy_ep = alone[16]  # past it the comparison turns: EP ahead
     assert busy.ep_marlin.tpot_ms == busy_ep.tpot_ms < busy.tpot_ms
     assert busy.ep_marlin.ahead_from == n
@@ -387,6 +388,33 @@ def test_tp8_without_ep_compares_itself_with_ep() -> None:
     # 3 x 128), nor without a TPOT (one output token)
     assert one_ep.ep_marlin is None and _speed(ParallelLayout(tp=4, pp=2)).ep_marlin is None
     assert _speed(ParallelLayout(tp=8), output_len=1).ep_marlin is None
+
+
+def test_ep_ahead_in_a_middle_run_of_concurrencies_says_both_ends() -> None:
+    # 128 in / 128 out at max_model_len 2,048 and max_num_seqs 1,024: both plans hold a few
+    # hundred requests, and at the top every expert is touched on every GPU either way, so EP's
+    # busiest-rank wait no longer buys anything while the fallback's x 1.5 still costs: EP is
+    # ahead only in a middle run. The note read "EP not ahead at 345 requests" (the check ran
+    # down from the top and stopped at the first concurrency EP lost), hiding that run.
+    def request(ep: bool) -> PlanRequest:
+        return PlanRequest(model=SPEC, cluster=preset_cluster("rtx-3090", 8),
+                           layout=ParallelLayout(tp=8, ep=ep),
+                           engine=EngineSettings(max_model_len=2048, max_num_seqs=1024,
+                                                 gpu_memory_utilization=0.9))
+
+    def tpot(ep: bool, c: int) -> float:
+        return estimate_speed(request(ep), ServingLoad(input_len=128, output_len=128,
+                                                       concurrency=c)).tpot_ms
+
+    ep = estimate_speed(request(False), ServingLoad(input_len=128, output_len=128)).ep_marlin
+    assert 1 < ep.ahead_from < ep.ahead_to < ep.checked_to
+    assert ep.ahead_count == ep.ahead_to - ep.ahead_from + 1  # one run
+    # the plans run alone: behind just outside the run, ahead at its ends
+    for c, ahead in ((ep.ahead_from - 1, False), (ep.ahead_from, True), (ep.ahead_to, True),
+                     (ep.ahead_to + 1, False), (ep.checked_to, False)):
+        assert (tpot(True, c) < tpot(False, c)) == ahead, c
+    assert (f"EP ahead from {ep.ahead_from:,} to {ep.ahead_to:,} requests at once (checked up "
+            f"to {ep.checked_to:,}") in ep_marlin_text(ep, 20.0, 1)
 
 
 def test_tp4_pp2_tpot() -> None:
