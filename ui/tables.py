@@ -121,9 +121,11 @@ def terms_table(rows: Iterable[Mapping[str, object]], name: str) -> None:
     weights - 0.86 GiB activation - 0.25 GiB", the KV pool's), so a figure's explanation read
     only in part.
     st.table renders its cells as Markdown: each is inert text (md_escape), an empty note
-    empty. Shown with each figure whole (figures_whole: '23,283,447,209 B)' broke before its
-    'B)' at 1280 px), in a container keyed terms-`name` (app.py lays each row out: the note
-    under the formula and inputs); the table's data (AppTest's value) is the text as read."""
+    empty and not drawn (a blank line 30 px tall under its figure's formula). Shown with each
+    figure whole (figures_whole: '23,283,447,209 B)' broke before its 'B)' at 1280 px), in a
+    container keyed terms-`name` (app.py lays each row out: the note under the formula and
+    inputs); the table's data (AppTest's value) is the text as read."""
     table = pd.DataFrame(rows).map(lambda v: "" if v is None else md_escape(v))
     with st.container(key=f"terms-{name}"):
-        st.table(table.set_index("figure").style.format(figures_whole))
+        st.table(table.set_index("figure").style.format(figures_whole).map(
+            lambda note: "" if note else "display: none", subset=["note"]))

@@ -156,6 +156,10 @@ def test_the_curve_marks_the_kv_limited_concurrency() -> None:
     curve = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert any(a["text"] == "KV limit: 74" for a in curve["layout"]["annotations"])
     assert [s["x0"] for s in curve["layout"]["shapes"]] == [74, 1]  # the limit, the chosen 1
+    # the chosen 1 named in the legend, not labelled over the curves' markers at 1
+    assert curve["layout"]["shapes"][1]["name"] == "chosen: 1"
+    assert curve["layout"]["shapes"][1]["showlegend"] is True
+    assert [a["text"] for a in curve["layout"]["annotations"]] == ["KV limit: 74"]
 
 
 def test_a_cap_of_one_request_reads_in_the_singular() -> None:

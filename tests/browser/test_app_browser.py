@@ -687,6 +687,47 @@ def test_no_figures_cell_overflows_at_1024x768(browser, server: str) -> None:
     page.close()
 
 
+_SPEED_CHART = r"""() => {
+  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
+    e => e.textContent.includes('KV limit:')), box = e => e.getBoundingClientRect();
+  const meets = (a, b) => a.left < b.right && b.left < a.right
+    && a.top < b.bottom && b.top < a.bottom;
+  const ticks = [...plot.querySelectorAll('.xtick text')].map(box);
+  const points = [...plot.querySelectorAll('.scatterlayer .point')].map(box);
+  return {ticks: ticks.length, points: points.length,
+    ticks_meeting: ticks.filter((a, i) => ticks.some((b, j) => i < j && meets(a, b))).length,
+    notes_on_points: [...plot.querySelectorAll('.annotation')].filter(
+      n => points.some(p => meets(box(n), p))).map(n => n.textContent),
+    legend: [...plot.querySelectorAll('.legendtext')].map(e => e.textContent)};
+}"""
+_EMPTY_NOTES = r"""() => [...document.querySelectorAll(
+  '[class*=st-key-terms-] tbody td:last-child')]
+  .filter(td => !td.textContent.trim()).map(td => td.getBoundingClientRect().height)"""
+
+
+def test_speed_chart_labels_clear_at_1024x768(browser, server: str) -> None:
+    """The speed chart in a 1024 px window (TP=2 x DP=4 of Qwen3-30B-A3B: KV limit 660, 1
+    chosen): "chosen: 1" at the foot of its line covered the curves' markers at 1, and the
+    ticks "512" and "660" printed over each other, tilted. The chosen concurrency is named in
+    the legend, no label covers a marker, no two tick labels meet. A figure without a note
+    (the speed terms' KV-limited concurrency) drew a blank line 30 px tall under it: none."""
+    page = _shown(browser, server, "?hw=preset&gpu=rtx-3090&gpn=8&nodes=1"
+                  "&model=Qwen/Qwen3-30B-A3B&tp=2&pp=1&dp=4", "Fits:", width=1024, height=768)
+    page.get_by_role("tab", name="Throughput and latency").click()
+    page.locator(".js-plotly-plot .annotation", has_text="KV limit: 660").first.wait_for()
+    page.wait_for_timeout(500)
+    chart = page.evaluate(_SPEED_CHART)
+    assert chart["ticks"] >= 5 and chart["points"] >= 10, chart
+    assert chart["ticks_meeting"] == 0 and chart["notes_on_points"] == [], chart
+    assert "chosen: 1" in chart["legend"], chart
+    page.get_by_text("How the speed figures are computed").first.click()
+    page.get_by_text("Kernel path:").first.wait_for()
+    page.wait_for_timeout(500)
+    heights = page.evaluate(_EMPTY_NOTES)
+    assert heights and all(height == 0 for height in heights), heights
+    page.close()
+
+
 def test_typed_engine_values_in_a_real_browser(browser, server: str) -> None:
     """Issue 13 item 12, as only a browser shows it: a number outside a widget's bounds was
     refused by the page itself (red border, Enter did nothing), and an emptied field became 1."""
