@@ -10,6 +10,7 @@ has_control and controls_as_spaces do the same for a terminal (the CLI's and the
 output): no newline or escape sequence from such a name.
 """
 
+import math
 import re
 from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
@@ -194,6 +195,13 @@ def decimal(value: float) -> str:
     "0.001")."""
     text = format(Decimal(repr(float(value))), ",f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def tenths_up(value: float) -> str:
+    """`value` (a time in ms over its target) rounded up to a tenth, one decimal: a miss never
+    reads as a hit (50.04 ms over 50 is "50.1"); rounded at 6 places first, so a float just
+    above a tenth (50.1000000001) stays "50.1"."""
+    return f"{math.ceil(round(value * 10, 6)) / 10:,.1f}"
 
 
 def per_second(value: float, noun: str) -> str:

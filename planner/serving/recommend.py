@@ -84,7 +84,7 @@ from planner.serving.sweep import (
 )
 from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.serving.weights import weights_bytes
-from planner.text import counted, decimal, per_second
+from planner.text import counted, decimal, per_second, tenths_up
 
 GPUS_PER_NODE = 8
 """Counts above this are whole 8-GPU nodes (the usual HGX / rented-node size)."""
@@ -431,7 +431,7 @@ class _Tally:
                 figure, unit, of = f"{math.floor(value):,}", "output tokens/s", \
                     f" of {needed:,} needed"
             else:
-                figure, unit, of = f"{math.ceil(round(value * 10, 6)) / 10:,.1f}", "ms", ""
+                figure, unit, of = tenths_up(value), "ms", ""
             best = "most" if why == "rate" else f"best {why.upper()}"
             self.closest[why] = (key, value, f"{best} {figure} {unit}"
                                       f"{of} at {counted(row.speed_concurrency or 1, 'request')} "

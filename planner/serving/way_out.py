@@ -9,7 +9,6 @@ misses, by how much.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from planner.serving.recommend import (
     RecommendResult,
     recommend,
 )
-from planner.text import decimal
+from planner.text import decimal, tenths_up
 
 WAY_OUT_GPUS_MAX = 64
 """How far the search goes on past --gpus-max for a way out: eight 8-GPU nodes (the app's
@@ -47,9 +46,8 @@ def targets_missed(result: RecommendResult) -> str:
         target = {"tpot": w.tpot_ms, "ttft": w.ttft_ms}.get(f.reason)
         if target is None or f.closest is None:
             continue
-        by = math.ceil(round((f.closest - target) * 10, 6)) / 10
         parts.append(f"the {f.reason.upper()} target ({decimal(target)} ms) is missed by "
-                     f"{by:,.1f} ms ({f.detail})")
+                     f"{tenths_up(f.closest - target)} ms ({f.detail})")
     return "; ".join(parts)
 
 

@@ -20,6 +20,7 @@ from planner.text import (
     rank_runs,
     ranks_by,
     shell_continued,
+    tenths_up,
     with_article,
 )
 
@@ -202,3 +203,12 @@ def test_a_format_label_takes_the_article_its_first_letter_is_read_with() -> Non
     assert with_article("GPTQ int4, group 128 (W4A16)") == "a GPTQ int4, group 128 (W4A16)"
     assert with_article("torchao int4 weight-only") == "a torchao int4 weight-only"
     assert with_article("Quark MXFP4") == "a Quark MXFP4"
+
+
+def test_tenths_up_never_reads_a_miss_as_a_hit() -> None:
+    # 50.04 ms over a 50 ms target shows "50.1", not "50.0"; a float a hair above a tenth
+    # (0.1 + 0.2 = 0.30000000000000004) stays "0.3", not "0.4"; thousands separated
+    assert tenths_up(50.04) == "50.1"
+    assert tenths_up(0.1 + 0.2) == "0.3"
+    assert tenths_up(0.001) == "0.1"
+    assert tenths_up(1234.5) == "1,234.5"
