@@ -107,10 +107,11 @@ NOTE) checks the shards, with its own words and its guard for a listed merged na
 (CT_PATTERN_FROM); the others' is_layer_skipped has FUSED_NAME_FIRST_FROM's."""
 
 
-Part = Literal["attention", "mla", "linear", "mlp", "shared"]
-"""The part of a decoder layer a merged layer belongs to: "attention" (AttentionMixer), "mla"
-(an MlaMixer with q_lora_rank), "linear" (Gated DeltaNet), "mlp" (a gated DenseMlp), "shared"
-(a MoeMlp's shared experts)."""
+Part = Literal["attention", "own_kv", "mla", "linear", "mlp", "shared"]
+"""The part of a decoder layer a merged layer belongs to: "attention" (AttentionMixer), "own_kv"
+(an AttentionMixer computing its own K and V: no kv_source), "mla" (an MlaMixer with
+q_lora_rank), "linear" (Gated DeltaNet), "mlp" (a gated DenseMlp), "shared" (a MoeMlp's shared
+experts; Gemma 4's dense MLP beside its experts)."""
 
 
 class _Merged(NamedTuple):
@@ -146,6 +147,9 @@ _QWEN3_5 = (*_since((0, 17, 0), _QKV, _GATE_UP, _SHARED_GATE_UP),
             _Merged("linear", "linear_attn", "in_proj_qkvz", ("in_proj_qkv", "in_proj_z"),
                     (0, 17, 0)),
             _Merged("linear", "linear_attn", "in_proj_ba", ("in_proj_b", "in_proj_a"), (0, 17, 0)))
+_GEMMA4 = (_QKV._replace(first=(0, 19, 0), until=(0, 30, 0), unmapped_after=False),
+           _QKV._replace(part="own_kv", first=(0, 30, 0)),
+           *_since((0, 19, 0), _GATE_UP, _GATE_UP._replace(part="shared")))
 _DEEPSEEK = _since((0, 10, 1),
                    _Merged("mla", "self_attn", "fused_qkv_a_proj",
                            ("q_a_proj", "kv_a_proj_with_mqa")),
@@ -176,6 +180,13 @@ MERGED_LAYERS: dict[str, tuple[_Merged, ...]] = {
     "qwen3_5_moe": _QWEN3_5,
     **dict.fromkeys(("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa"),
                     _DEEPSEEK),
+    "gemma4": _GEMMA4,
+    "gemma4_text": _GEMMA4,
+    "nemotron_h": (_QKV._replace(block="mixer"),),
+    "llava": _LLAMA,
+    "llava_next": _since((0, 29, 0), *_LLAMA),
+    "kimi_k25": (),
+    "kimi_vl": (),
 }
 """The merged layers whose shards vLLM checks, by model_type, as each release's model class
 maps them (packed_modules_mapping) and names them (prefix=f"{prefix}.qkv_proj", ...). Where
@@ -231,14 +242,59 @@ missing here is not checked, docs/known-limits.md says which):
   self_attn.fused_qkv_a_proj); its "qkv_proj" (from 0.11.1) is DeepSeek-V1's plain attention,
   which Headroom does not plan. vllm/models/deepseek_v32 (DeepSeek-V3.2 and GlmMoeDsa from
   0.29.0; 0.29.0, 0.30.0, 0.32.0-0.34.0 wheels): DeepseekV32ForCausalLM(DeepseekV2ForCausalLM)
-  calls its __init__, the same names (self_attn.fused_qkv_a_proj, DeepseekV2MLP / MoE)."""
+  calls its __init__, the same names (self_attn.fused_qkv_a_proj, DeepseekV2MLP / MoE).
+- gemma4.py Gemma4ForCausalLM and gemma4_mm.py Gemma4ForConditionalGeneration (0.19.0-0.34.0,
+  every wheel): qkv_proj and gate_up_proj. Each decoder layer's mlp (Gemma4MLP,
+  f"{prefix}.mlp.gate_up_proj") is built beside the experts of an MoE layer too (the spec's
+  shared expert). Up to 0.29.x every layer builds qkv_proj; from 0.30.0 a KV-shared layer
+  (num_kv_shared_layers: the spec's kv_source) builds q_proj alone, no merged layer. An
+  attention_k_eq_v full-attention layer keeps qkv_proj = [q_proj, k_proj, v_proj] though its
+  checkpoint ships no v_proj (its K loaded into both slots): a list keeping its q_proj and
+  k_proj leaves v_proj unlisted, and is_layer_skipped / should_ignore_layer raise.
+- nemotron_h.py NemotronHForCausalLM: qkv_proj in every wheel 0.9.1-0.34.0, the attention
+  block's model.layers.N.mixer.qkv_proj (the checkpoint's backbone.layers.N: RENAMED); its
+  MLPs and shared experts are up_proj / down_proj, none merged.
+- llava.py LlavaForConditionalGeneration: qkv_proj and gate_up_proj in every wheel;
+  llava_next.py LlavaNextForConditionalGeneration from 0.29.0 (none in 0.9.1-0.28.0). Their
+  text model (language_model, built from text_config) names its layers
+  language_model.model.layers.N.self_attn.qkv_proj / mlp.gate_up_proj (WRAPPED). NOT modelled:
+  from 0.25.0 LlamaForCausalLM (MistralForCausalLM with it), GraniteForCausalLM and
+  Qwen2ForCausalLM are SupportsQuant, whose __new__ adds their mapping to the quantization
+  config's (interfaces.py _maybe_apply_model_mapping): a LLaVA-NeXT around one of them
+  (Granite Vision) is checked on 0.25.0-0.28.x too, not here.
+- kimi_k25.py KimiK25ForConditionalGeneration (0.15.0-0.34.0) and kimi_vl.py
+  KimiVLForConditionalGeneration (0.9.1-0.34.0): no packed_modules_mapping of their own. Their
+  language model is a DeepseekV2Model (Kimi-VL to 0.14.x, Kimi-K2.5 in 0.15.x), then a
+  DeepseekV2ForCausalLM (not SupportsQuant in any wheel), which writes fused_qkv_a_proj into
+  its class's dict, one no quantization config holds: KimiK25 is SupportsQuant from 0.16.0
+  with no mapping to add, and neither class is passed by configure_quant_config with one. The
+  config's mapping stays empty (base_config.py): no shard is checked, on any release."""
 
-RENAMED = {"gpt_oss": (".self_attn.", ".attn.")}
-"""A model class whose hf_to_vllm_mapper renames part of a layer's name (orig_to_new_substr),
-which each method applies to its list (_maps_names): the checkpoint's text, vLLM's.
+class _Rename(NamedTuple):
+    """One rename of a model class's hf_to_vllm_mapper: the checkpoint's text, vLLM's, the
+    release from which the class has it, and whether it renames a leading `checkpoint` only
+    (orig_to_new_prefix) or its first occurrence anywhere (orig_to_new_substr)."""
+
+    checkpoint: str
+    vllm: str
+    first: Version
+    prefix: bool
+
+
+RENAMED = {"gpt_oss": _Rename(".self_attn.", ".attn.", (0, 10, 2), prefix=False),
+           "nemotron_h": _Rename("backbone", "model", (0, 10, 2), prefix=True),
+           "gemma4_text": _Rename("model.language_model.", "model.", (0, 20, 0), prefix=True)}
+"""A ...ForCausalLM class whose hf_to_vllm_mapper renames part of a layer's name, which each
+method applies to its list (_maps_names).
 
 NOTE: gpt_oss.py GptOssForCausalLM.hf_to_vllm_mapper, orig_to_new_substr ".self_attn." ->
-".attn." in every wheel 0.10.2-0.34.0 (MERGED_LAYERS' NOTE)."""
+".attn." in every wheel 0.10.2-0.34.0 (MERGED_LAYERS' NOTE). nemotron_h.py
+NemotronHForCausalLM: orig_to_new_prefix "backbone" -> "model" from the 0.10.2 wheel (its
+load_weights replaces the name itself in 0.9.1-0.10.1: a list's backbone. names match no
+layer there); its orig_to_new_stacked (q_proj -> qkv_proj, from 0.26.0) is left out of what a
+method applies (interfaces.py SupportsQuant: get_unstacked_mapper in 0.26.0-0.28.0,
+get_rename_mapper from 0.29.0). gemma4.py Gemma4ForCausalLM: orig_to_new_prefix
+"model.language_model." -> "model." from the 0.20.0 wheel (none in 0.19.0)."""
 
 WRAPPED_ROOT = ("model.language_model.", "language_model.model.")
 """Where a ...ForConditionalGeneration checkpoint saved by transformers 4.52 or later names its
@@ -247,7 +303,8 @@ holds the layers). A ...ForCausalLM class builds "model.layers.N"."""
 
 WRAPPED: dict[str, Version | None] = {
     "gemma3": (0, 9, 2), "llama4": None, "qwen3_vl": (0, 11, 0), "qwen3_vl_moe": (0, 11, 0),
-    "qwen3_5": (0, 17, 0), "qwen3_5_moe": (0, 17, 0)}
+    "qwen3_5": (0, 17, 0), "qwen3_5_moe": (0, 17, 0), "gemma4": (0, 19, 0),
+    "llava": (0, 9, 2), "llava_next": (0, 9, 2)}
 """The model_types whose ...ForConditionalGeneration class builds its decoder layers as
 language_model.model.layers.N, with the release from which its hf_to_vllm_mapper renames a
 listed model.language_model. name to that (orig_to_new_prefix), which each method applies to
@@ -258,7 +315,11 @@ model at "model"), the mapper from the 0.9.2 wheel (none in 0.9.1). mllama4.py
 Llama4ForConditionalGeneration: language_model = Llama4ForCausalLM, no hf_to_vllm_mapper in
 any wheel (Llama 4's checkpoints name language_model.model.layers.N themselves). qwen3_vl.py
 Qwen3VLForConditionalGeneration (Qwen3VLMoe... subclasses it) and its mapper from 0.11.0;
-qwen3_5.py's classes use Qwen3VL's mapper (0.17.0, 0.19.0 and 0.34.0 wheels)."""
+qwen3_5.py's classes use Qwen3VL's mapper (0.17.0, 0.19.0 and 0.34.0 wheels).
+gemma4_mm.py Gemma4ForConditionalGeneration: language_model = Gemma4ForCausalLM, its mapper
+"model.language_model." -> "language_model.model." in every wheel 0.19.0-0.34.0. llava.py and
+llava_next.py: language_model built from text_config, the mapper from the 0.9.2 wheel (none in
+0.9.1)."""
 
 MAPPER_FIRST = {"fbgemm_fp8": None, "modelopt": (0, 10, 2), "awq": (0, 11, 1),
                 "awq_marlin": (0, 11, 1), "quark": (0, 11, 1)}
@@ -291,9 +352,11 @@ def _vllm_names(spec: ModelSpec, entries: tuple[str, ...], method: str, version:
         if maps and first is not None and version >= first:
             entries = tuple(root + entry.removeprefix(named) if entry.startswith(named)
                             else entry for entry in entries)
-    if spec.model_type in RENAMED and maps:
-        named, vllm_name = RENAMED[spec.model_type]
-        entries = tuple(entry.replace(named, vllm_name, 1) for entry in entries)
+    rename = RENAMED.get(spec.model_type)
+    if rename is not None and maps and version >= rename.first:
+        entries = tuple(entry.replace(rename.checkpoint, rename.vllm, 1)
+                        if not rename.prefix or entry.startswith(rename.checkpoint) else entry
+                        for entry in entries)
     return root, entries
 
 
@@ -302,6 +365,8 @@ def _parts(layer: LayerSpec) -> set[Part]:
     parts: set[Part] = set()
     if isinstance(layer.mixer, AttentionMixer):
         parts.add("attention")
+        if layer.mixer.kv_source is None:
+            parts.add("own_kv")
     if isinstance(layer.mixer, MlaMixer) and layer.mixer.q_lora_rank is not None:
         parts.add("mla")
     if isinstance(layer.mixer, LinearAttentionMixer):

@@ -13,7 +13,10 @@ modules_to_not_convert from 0.10.1 (ignored_layers only before).
 Configs: the catalog's BF16 Qwen3-Next-80B-A3B-Instruct and Qwen3.5-27B with a block-FP8
 quantization_config written here (their module lists are this test's, not a real
 checkpoint's); Qwen3-32B-FP8 and RedHatAI Meta-Llama-3.1-8B-Instruct-quantized.w8a8 (ignore:
-["lm_head"]) with their lists changed here.
+["lm_head"]) with their lists changed here; the catalog's Gemma-4-26B-A4B, Gemma-4-31B-IT-NVFP4
+(attention_k_eq_v), Nemotron-H-56B-Base-8K, granite-vision-3.3-2b, Kimi-K2.5 and
+Kimi-VL-A3B-Instruct (../shared/model-configs) with an FP8 or compressed-tensors list written
+here.
 """
 
 import copy
@@ -360,3 +363,94 @@ def test_qwen3_vl_from_0_11_0() -> None:
     whole = _fp8("Qwen/Qwen3-VL-30B-A3B-Instruct",
                  [f"model.language_model.layers.0.self_attn.{p}_proj" for p in "qkv"])
     assert _errors(whole, "0.11.1") == []
+
+
+def _fp8_words(release: str, prefix: str, kept: str, left: str) -> str:
+    return (f"vLLM {release} stops building the model: Detected some but not all shards of "
+            f"{prefix} are quantized. All shards of fused layers to have the same precision (the "
+            f"checkpoint's modules_to_not_convert keeps {kept} 16-bit and not {left}, which vLLM "
+            f"merges into {prefix.rpartition('.')[2]}; on every layout).")
+
+
+def test_gemma4_mlp_beside_the_experts_from_0_19_0() -> None:
+    # gemma4_mm.py Gemma4ForConditionalGeneration (0.19.0 on): each layer's mlp.gate_up_proj,
+    # an MoE layer's too (beside its experts); the mapper renames model.language_model.
+    layer = "model.language_model.layers.3.mlp"
+    spec = _fp8("google/gemma-4-26B-A4B", [f"{layer}.up_proj"])
+    assert _errors(spec, "0.18.0") == []  # no Gemma 4 class before 0.19.0
+    for release in ("0.19.0", "0.34.0"):
+        assert _errors(spec, release) == [_fp8_words(
+            release, "language_model.model.layers.3.mlp.gate_up_proj", "up_proj", "gate_proj")]
+    whole = _fp8("google/gemma-4-26B-A4B", [f"{layer}.gate_proj", f"{layer}.up_proj"])
+    assert _errors(whole, "0.34.0") == []
+
+
+def test_gemma4_k_eq_v_layer_listed_as_shipped_is_refused() -> None:
+    # Gemma-4-31B: attention_k_eq_v, layer 5 full attention ships q_proj and k_proj only, but
+    # vLLM maps qkv_proj = [q_proj, k_proj, v_proj] there too: v_proj unlisted -> ValueError
+    attn = "model.language_model.layers.5.self_attn"
+    spec = _fp8("nvidia/Gemma-4-31B-IT-NVFP4", [f"{attn}.q_proj", f"{attn}.k_proj"])
+    assert _errors(spec, "0.19.0") == [_fp8_words(
+        "0.19.0", "language_model.model.layers.5.self_attn.qkv_proj", "q_proj / k_proj",
+        "v_proj")]
+    sliding = "model.language_model.layers.0.self_attn"
+    whole = _fp8("nvidia/Gemma-4-31B-IT-NVFP4", [f"{sliding}.{p}_proj" for p in "qkv"])
+    assert _errors(whole, "0.34.0") == []
+
+
+def test_gemma4_kv_shared_layer_has_q_proj_alone_from_0_30_0() -> None:
+    # num_kv_shared_layers 10 (this test's): layers 20-29 read another layer's K/V; up to
+    # 0.29.x they still build qkv_proj, from 0.30.0 q_proj alone (nothing merged)
+    config = copy.deepcopy(catalog_entry("google/gemma-4-26B-A4B").config)
+    config["text_config"]["num_kv_shared_layers"] = 10
+    config["quantization_config"] = {
+        "quant_method": "fp8", "activation_scheme": "dynamic", "weight_block_size": [128, 128],
+        "modules_to_not_convert": ["model.language_model.layers.25.self_attn.q_proj"]}
+    spec = parse_model_config(config, name="gemma-4-kv-shared-test")
+    assert _errors(spec, "0.29.0") == [_fp8_words(
+        "0.29.0", "language_model.model.layers.25.self_attn.qkv_proj", "q_proj",
+        "k_proj / v_proj")]
+    assert _errors(spec, "0.30.0") == []
+
+
+def test_nemotron_h_mixer_qkv_proj_and_the_backbone_rename_from_0_10_2() -> None:
+    # Nemotron-H-56B: layer 7 is an attention block, vLLM's model.layers.7.mixer.qkv_proj; the
+    # checkpoint's backbone.layers.7 is renamed by hf_to_vllm_mapper from 0.10.2
+    spec = _fp8("nvidia/Nemotron-H-56B-Base-8K", ["backbone.layers.7.mixer.k_proj"])
+    assert _errors(spec, "0.10.1") == []  # no mapper: backbone. names no layer
+    for release in ("0.10.2", "0.34.0"):
+        assert _errors(spec, release) == [_fp8_words(
+            release, "model.layers.7.mixer.qkv_proj", "k_proj", "q_proj / v_proj")]
+    named = _fp8("nvidia/Nemotron-H-56B-Base-8K", ["model.layers.7.mixer.k_proj"])
+    assert len(_errors(named, "0.10.1")) == 1
+    whole = _fp8("nvidia/Nemotron-H-56B-Base-8K",
+                 [f"backbone.layers.7.mixer.{p}_proj" for p in "qkv"])
+    assert _errors(whole, "0.34.0") == []
+    # FBGEMMFp8Config applies no mapper: the list keeps backbone., matching no layer
+    fbgemm = _quantized("nvidia/Nemotron-H-56B-Base-8K",
+                        {"quant_method": "fbgemm_fp8", "activation_scale_ub": 1200.0},
+                        modules_to_not_convert=["backbone.layers.7.mixer.k_proj"])
+    assert _errors(fbgemm, "0.34.0") == []
+
+
+def test_llava_next_from_0_29_0() -> None:
+    # Granite Vision: llava_next.py maps qkv_proj / gate_up_proj from 0.29.0; the text model's
+    # layers are language_model.model.layers.N (mapper from 0.9.2)
+    repo = "ibm-granite/granite-vision-3.3-2b"
+    spec = _quantized(repo, W8A8, ignore=["lm_head", "model.language_model.layers.0.mlp.gate_proj"])
+    assert _errors(spec, "0.28.0") == []
+    assert _errors(spec, "0.29.0")[0].startswith(_ct_words(
+        "0.29.0", ["gate_proj", "up_proj"], "language_model.model.layers.0.mlp.gate_up_proj"))
+    whole = _quantized(repo, W8A8, ignore=["lm_head", r"re:.*layers\.0\.mlp\.(gate|up)_proj$"])
+    assert _errors(whole, "0.34.0") == []
+
+
+@pytest.mark.parametrize("repo", ["moonshotai/Kimi-K2.5", "moonshotai/Kimi-VL-A3B-Instruct"])
+def test_kimi_wrappers_pass_no_mapping_to_the_quantization_config(repo: str) -> None:
+    # KimiK25 / KimiVL ...ForConditionalGeneration have no packed_modules_mapping, and their
+    # DeepseekV2ForCausalLM is not SupportsQuant: half of layer 0's dense gate_up_proj listed
+    # (named as vLLM builds it), no check
+    spec = _fp8(repo, ["language_model.model.layers.0.mlp.gate_proj",
+                       "model.layers.0.mlp.gate_proj"])
+    for release in ("0.16.0", "0.34.0"):
+        assert _errors(spec, release) == [], release
