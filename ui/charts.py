@@ -2,7 +2,7 @@
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from planner.serving.plan import Plan, RankMemory
 from planner.text import counted, rank_runs
 from planner.units import GIB, gib_text
-from ui.format import REFUSED_MARK, short_model_names
+from ui.format import short_model_names
 
 _SEGMENTS = (
     ("weights_bytes", "weights", "#4c78a8"),
@@ -166,12 +166,14 @@ starts it but its longest request never completes, is no confident fit, as yes*)
 
 
 def grouped_bars(table: pd.DataFrame, columns: list[str], title: str,
-                 refused: Sequence[bool] = ()) -> go.Figure:
+                 refused: Sequence[bool] = (),
+                 shown: Mapping[str, Sequence[str]] | None = None) -> go.Figure:
     """One group per model, one bar per column (Compare page); a lone column is coloured by
     the `fits` column (planner.report.fits_cell, a marker after a space allowed): green yes,
     amber yes* (fits on figures that leave parts out) and stalls, red no. `refused`, one per
-    model: where true, its bars are hatched and their figures marked (REFUSED_MARK, '2.18
-    (refused)'): a concurrency vLLM serves none of, as the grid marks it.
+    model: where true, its bars are hatched (a concurrency vLLM serves none of). `shown`: a
+    column's texts at its bars' ends, one per model, in place of its figures: the grid's
+    ('2.18 (refused)', 'none (no KV cache)': ui.format.concurrency_text).
 
     The bars lie along the models' names, the first model on top: standing bars tilted the
     names of six models at 1280 px, the last one ran past the chart's edge
@@ -179,6 +181,8 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str,
     fit_colors = [FIT_COLORS[fits.split()[0]] for fits in table["fits"]]
     names = short_model_names(table["model"])
     marked = list(refused) or [False] * len(table)
+    shown = shown or {}
+    worded = any(re.search("[a-z]", text) for texts in shown.values() for text in texts)
     fig = go.Figure()
     for column in columns:
         # each bar's figure at its end (cliponaxis: the longest one's in the right margin):
@@ -186,8 +190,7 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str,
         fig.add_bar(y=names, x=table[column], name=column, orientation="h",
                     marker_color=fit_colors if len(columns) == 1 else None,
                     marker_pattern_shape=["/" if m else "" for m in marked],
-                    text=[text + REFUSED_MARK if m and text else text
-                          for text, m in zip(_bar_texts(table[column]), marked, strict=True)],
+                    text=list(shown.get(column) or _bar_texts(table[column])),
                     textposition="outside", cliponaxis=False, textfont={"size": 12})
     # the legend above the plot, under the title, with room for two rows; every chart of the
     # page one height, so the two columns' charts stay side by side
@@ -196,7 +199,7 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str,
                       title={"text": title, "yref": "container", "y": 1, "yanchor": "top",
                              "pad": {"t": 12}},
                       margin={"t": 110 if legend else 60, "b": 10,
-                              "r": BAR_TEXT_MARGIN_PX + (REFUSED_MARK_PX if any(marked) else 0)},
+                              "r": BAR_TEXT_MARGIN_PX + (BAR_WORDS_PX if worded else 0)},
                       showlegend=legend,
                       yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
@@ -207,8 +210,9 @@ BAR_TEXT_MARGIN_PX = 72
 """The Compare charts' right margin, where the longest bar's figure is drawn: at plotly's
 default in Streamlit's theme '16.46' read '16' and '327,680' '32' at 1280 px; 72 px holds
 '1,338,624' in 12 px text."""
-REFUSED_MARK_PX = 56
-"""The margin's more room where a bar's figure is marked refused: ' (refused)' in 12 px text."""
+BAR_WORDS_PX = 56
+"""The margin's more room where a bar's text has words (`shown`): ' (refused)' after a figure,
+'none (no KV cache)', in 12 px text."""
 
 
 def _bar_texts(values: pd.Series) -> list[str]:

@@ -46,9 +46,19 @@ memory (planner.report.refused_concurrency): the figure the KV cache would hold,
 bar were empty where the CLI printed 2.18: Qwen3-8B on a V100)."""
 
 
+NO_KV_CACHE = "none (no KV cache)"
+"""A compared model's concurrency where the budget leaves it no KV cache (the CLI's KV pool
+line: "none (the budget is short by 103.85 GiB)"): it holds no request, refused or not (the
+Compare page read "0.00 (refused)" for Llama 3.1 70B on a V100, as if only the refusal
+stood between it and serving)."""
+
+
 def concurrency_text(figure: float, result: Plan) -> str:
     """A compared plan's concurrency at max_model_len as the Compare page's grid shows it, two
-    decimals, marked where vLLM refuses the plan: '2.18 (refused)'."""
+    decimals, marked where vLLM refuses the plan: '2.18 (refused)'; NO_KV_CACHE where the
+    budget leaves no KV pool (planner.report.kv_pool_text's "none")."""
+    if result.kv_cache_bytes_per_gpu < 0:
+        return NO_KV_CACHE
     return f"{figure:,.2f}" + (REFUSED_MARK if refused_concurrency(result) else "")
 
 

@@ -58,7 +58,7 @@ def test_a_request_past_the_context_is_clamped_and_said() -> None:
     assert at.dataframe[0].value["TPOT (ms)"].notna().all()
     caption = " ".join(c.value for c in at.caption)
     # a sentence of its own after the caption's first one
-    assert ("not requests vLLM serves. Output clamped to 476 tokens: max_model_len "
+    assert ("holds no request, refused or not. Output clamped to 476 tokens: max_model_len "
             "1,500 - input 1,024; vLLM 0.34.0" in caption)
 
 
@@ -379,7 +379,10 @@ def test_the_compare_page_gives_report_compares_concurrency_where_vllm_refuses(
     # Qwen3-8B on a V100 at 40,960 tokens (the wheels of vLLM 0.34 hold no kernels for compute
     # capability 7.0, the Plan page's 2.18): report --compare printed the figure where the
     # Compare page left the cell and the bar empty. Both models are refused there, and the
-    # page shows report --compare's figures, marked
+    # page shows report --compare's figure, marked. Qwen3-30B-A3B's weights, 30.5 billion x
+    # 2 B = 57 GiB, are also past the 32 GiB GPU: no KV cache, report --compare's 0.00, which
+    # the page read "0.00 (refused)" as if only the refusal stood between it and serving;
+    # it says none (no KV cache), as the CLI's plan says its KV pool is none, unhatched
     from tests.cli.conftest import run_main
 
     models = ["Qwen/Qwen3-8B", "Qwen/Qwen3-30B-A3B"]
@@ -392,10 +395,17 @@ def test_the_compare_page_gives_report_compares_concurrency_where_vllm_refuses(
     cli = {r["model_name"]: r["max_concurrency"] for r in json.loads(out)["comparison"]}
     assert code == 0 and list(cli) == models
     shown = _shown(at.dataframe[0]).set_index("model")["concurrency at 40,960"]
-    assert [shown[m] for m in models] == [f"{cli[m]:.2f} (refused)" for m in models]
-    assert shown[models[0]] == "2.18 (refused)"  # the Plan page's figure for this plan
+    assert shown[models[0]] == f"{cli[models[0]]:.2f} (refused)" == "2.18 (refused)"  # the
+    # Plan page's figure for this plan
+    code, out, _ = run_main(capsys, "plan", "--model", models[1], "--gpu", "v100-32gb",
+                            "--max-model-len", "40960")
+    pool = next(line for line in out.splitlines() if line.startswith("  KV cache per GPU"))
+    assert code == 0 and pool.split()[4] == "none" and cli[models[1]] == 0
+    assert shown[models[1]] == "none (no KV cache)"
     bars = json.loads(at.get("plotly_chart")[3].proto.spec)["data"][0]
-    assert bars["text"] == list(shown) and bars["marker"]["pattern"]["shape"] == ["/", "/"]
+    assert bars["text"] == list(shown) and bars["marker"]["pattern"]["shape"] == ["/", ""]
+    assert "A concurrency of none (no KV cache): the budget leaves the model no KV cache" in \
+        " ".join(c.value for c in at.caption)
 
 
 def test_the_plan_page_says_the_clis_concurrency_where_vllm_refuses_the_plan(capsys) -> None:
@@ -624,9 +634,9 @@ def test_a_refused_models_bars_are_hatched_and_marked_in_every_column() -> None:
     # the longer figure (72 px held '1,338,624' alone)
     table = pd.DataFrame([{"model": "a/x", "fits": "no", "all": 4.36, "one": 2.18},
                           {"model": "b/y", "fits": "yes", "all": 9.0, "one": 4.5}])
-    every, one = grouped_bars(table, ["all", "one"], "t", [True, False]).data
-    assert list(every.text) == ["4.36 (refused)", "9.00"] and list(one.text) == [
-        "2.18 (refused)", "4.50"]
+    shown = {"all": ["4.36 (refused)", "9.00"], "one": ["2.18 (refused)", "4.50"]}
+    every, one = grouped_bars(table, ["all", "one"], "t", [True, False], shown).data
+    assert list(every.text) == shown["all"] and list(one.text) == shown["one"]
     assert list(every.marker.pattern.shape) == list(one.marker.pattern.shape) == ["/", ""]
-    assert grouped_bars(table, ["all"], "t", [True, False]).layout.margin.r > grouped_bars(
-        table, ["all"], "t").layout.margin.r
+    assert grouped_bars(table, ["all"], "t", [True, False], shown).layout.margin.r > \
+        grouped_bars(table, ["all"], "t").layout.margin.r

@@ -8,7 +8,6 @@ from planner.report import (
     comparison_row,
     fits_cell,
     model_warnings,
-    refused_concurrency,
     stalled_meaning,
     unmodelled_fit,
     with_param_check,
@@ -86,7 +85,9 @@ st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.o
            "request that long. A concurrency marked (refused): vLLM refuses the model for "
            "another reason than memory (a max_model_len over its own, a GPU its wheels have "
            "no kernels for; the verdict says which), and the figure, report --compare's, is "
-           "what the KV cache would hold, not requests vLLM serves."
+           "what the KV cache would hold, not requests vLLM serves. A concurrency of none (no KV "
+           "cache): the budget leaves the model no KV cache (the verdict says what fills it), "
+           "so it holds no request, refused or not."
            + (f" {md_escape(capitalized(why))}" if (why := context_rule(
                load, engine.max_model_len, engine.vllm_version).why) else ""))
 context = f"concurrency at {engine.max_model_len:,}"
@@ -135,10 +136,11 @@ table = pd.DataFrame([{
 } for (row, result, warnings), name in zip(
     compared, fmt.short_model_names(row.model_name for row, _, _ in compared), strict=True)])
 # a refused model's concurrency as report --compare prints it, marked in the grid and chart
-# (they were empty where the CLI gave 2.18: Qwen3-8B on a V100)
-refused = [bool(refused_concurrency(result)) for _, result, _ in compared]
+# (they were empty where the CLI gave 2.18: Qwen3-8B on a V100); "none (no KV cache)" where
+# the budget leaves none, refused or not (it read "0.00 (refused)": Llama 3.1 70B on a V100)
 shown = {concurrency: [fmt.concurrency_text(row.max_concurrency_all_replicas, result)
                        for row, result, _ in compared]}
+refused = [text.endswith(fmt.REFUSED_MARK) for text in shown[concurrency]]
 if replicated:
     shown[replica] = [fmt.concurrency_text(row.max_concurrency, result)
                       for row, result, _ in compared]
@@ -196,4 +198,5 @@ bars = ({concurrency: "all replicas", replica: "per replica"} if replicated  # l
         else {concurrency: concurrency})
 right.plotly_chart(grouped_bars(table.rename(columns=bars), list(bars.values()),
                                 f"Concurrent requests at {engine.max_model_len:,} tokens",
-                                refused), width="stretch")
+                                refused, {bars[name]: texts for name, texts in shown.items()}),
+                   width="stretch")
