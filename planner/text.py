@@ -32,17 +32,29 @@ _ESCAPED_CODE = re.compile(r"\\`((?:[^\\]|\\[^`])*?)\\`")
 (`gpu_memory_utilization`, `assert group_size >= 32`), and md_escape shows it as code."""
 _ESCAPED = re.compile(r"\\(.)")
 _NOT_CODE = re.compile(r"\||://|www\.|@", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+"""A zero-width character that no line breaks at (Unicode's WORD JOINER, default-ignorable:
+drawn as nothing). md_escape puts one inside each GFM autolink literal's start."""
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\\\.)|(?<=\\@)", re.IGNORECASE)
+"""Where a GFM autolink literal starts, in md_escape's escaped text: between a scheme's ':' and
+'//', 'www' and its '.', and after an e-mail's '@'. Escaping them is not enough in the app:
+Streamlit's remark-gfm links the URLs and e-mail addresses it finds in a text node after the
+escapes are read (mdast-util-gfm-autolink-literal's transform; a config's model_type
+"http\\://evil.example" showed as a link in chromium), so a WORD_JOINER there leaves nothing
+to find, and the text reads as typed."""
 
 
 def md_escape(text: object) -> str:
     """`text` as inline Markdown that shows exactly these characters, a pair of backticks as
     the inline code it quotes (_code_span); line breaks become spaces (a newline could start a
-    heading, a list or a table row)."""
+    heading, a list or a table row); a WORD_JOINER, drawn as nothing, inside each URL's or
+    e-mail address's start (_AUTOLINK: Streamlit links them, escaped or not)."""
     flat = " ".join(str(text).split())
     escaped = _WWW.sub(r"\1\\.", _SPECIAL.sub(lambda m: "\\" + m[0], flat))
     escaped = _BLOCK_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1],
                                escaped)
-    return _ESCAPED_CODE.sub(_code_span, escaped)
+    # a code span never holds an autolink's start (_NOT_CODE): the joiners go outside code
+    return _AUTOLINK.sub(WORD_JOINER, _ESCAPED_CODE.sub(_code_span, escaped))
 
 
 def _code_span(match: re.Match[str]) -> str:

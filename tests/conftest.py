@@ -13,6 +13,7 @@ client_env), which drops both.
 import atexit
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -66,3 +67,12 @@ def past_v100_wheels(errors, node: str = "") -> list[str]:
     rules vLLM's Python would meet next."""
     assert errors[0].startswith(node + V100_WHEELS), errors[0]
     return list(errors[1:])
+
+
+STREAMLIT_AUTOLINKS = (re.compile(r"(https?://|www(?=\.))([-.\w]+)", re.IGNORECASE | re.ASCII),
+                       re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)", re.ASCII))
+r"""What Streamlit 1.67.0 links in a text node after its escapes are read (its bundle
+static/js/StreamlitMarkdown.*.js, mdast-util-gfm-autolink-literal's transform: URLs
+/(https?:\/\/|www(?=\.))([-.\w]+)([^ \t\r\n]*)/gi and e-mail addresses
+/(?<=^|\s|\p{P}|\p{S})([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)/gu; here without the look-behind, so
+stricter): a backslash before ':', '.' or '@' does not stop it."""

@@ -2,7 +2,8 @@
 
 Every element whose body Streamlit renders as Markdown (markdown, captions, titles, messages,
 expander labels, st.table cells) is parsed with markdown-it-py: no link, image or HTML may
-appear, and no bare autolink ('://', 'www.'), while the hostile text itself is still shown.
+appear, no bare autolink ('://', 'www.'), and no URL or e-mail address in the text that
+Streamlit would link (STREAMLIT_AUTOLINKS), while the hostile text itself is still shown.
 """
 
 import json
@@ -11,7 +12,9 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
+from planner.text import WORD_JOINER
 from tests.app.conftest import ROOT, open_page
+from tests.conftest import STREAMLIT_AUTOLINKS
 
 HOSTILE_DIR = ROOT / "tests" / "fixtures" / "hostile"
 PAGES = ("hardware", "model", "plan", "compare", "recommend", "report")
@@ -44,7 +47,10 @@ def _assert_inert(at) -> str:
         tokens = [t for block in parser.parse(body) for t in (block, *(block.children or []))]
         assert not {t.type for t in tokens} & FORBIDDEN, body
         assert not re.search(r"(?<!\\)(://|www\.)", body), body
-        shown += [t.content for t in tokens if t.type == "text"]
+        text = [t.content for t in tokens if t.type == "text"]
+        # nor a URL or e-mail address that Streamlit finds in the text, escaped or not
+        assert not any(link.search(t) for link in STREAMLIT_AUTOLINKS for t in text), body
+        shown += [t.replace(WORD_JOINER, "") for t in text]  # drawn as nothing
     return "\n".join(shown)
 
 
@@ -98,6 +104,22 @@ def test_a_hostile_config_compared_is_shown_as_text() -> None:
     at = open_page("compare", cmp="acme/hostile,Qwen/Qwen3-8B")
     seen = _assert_inert(at)
     assert "model_type '<img src=x onerror=alert(1)>'" in seen
+
+
+@pytest.mark.parametrize("page", ["model", "plan", "compare", "report"])
+def test_a_url_and_markdown_in_a_config_render_literally(hub_reply, page) -> None:
+    # config-derived text (model_type, architectures) is quoted in the Model page's table, the
+    # Plan page's verdict and warnings, the Compare page's verdicts and the report: a URL in it
+    # showed as a link in chromium though escaped (Streamlit links what it finds in the text
+    # once escapes are read), and '*' or '_' must not turn into emphasis
+    config = json.loads((HOSTILE_DIR / "html_model_type.config.json").read_text())
+    model_type, arch = "x_*em*_http://evil.example/a_b_ **b** __u__", "A_*1*_ a@evil.example"
+    hub_reply("acme/md", config | {"model_type": model_type, "architectures": [arch]})
+    at = open_page(page, model="acme/md", cmp="acme/md,Qwen/Qwen3-8B")
+    if page == "report":
+        at.checkbox(key="report.compare").check().run()
+    seen = _assert_inert(at)
+    assert f"model_type '{model_type}'" in seen and arch in seen
 
 
 def _code_spans(at) -> list[str]:

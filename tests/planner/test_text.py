@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 
 from cli.planner_cli import main
 from planner.text import (
+    WORD_JOINER,
     controls_as_spaces,
     counted,
     has_control,
@@ -23,6 +24,7 @@ from planner.text import (
     tenths_up,
     with_article,
 )
+from tests.conftest import STREAMLIT_AUTOLINKS
 
 HOSTILE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 HOSTILE = [
@@ -53,6 +55,12 @@ def _tokens(markdown: str) -> list:
 
 
 def _text(markdown: str) -> str:
+    """The text a reader sees: the text tokens, without md_escape's WORD_JOINERs (drawn as
+    nothing)."""
+    return _text_nodes(markdown).replace(WORD_JOINER, "")
+
+
+def _text_nodes(markdown: str) -> str:
     return "".join(t.content for t in _tokens(markdown) if t.type == "text")
 
 
@@ -64,6 +72,20 @@ def test_each_hostile_string_renders_as_its_own_text_and_nothing_else() -> None:
         assert _text(escaped) == " ".join(raw.split())
         # GFM autolink literals (GitHub, Streamlit) need a bare '://', 'www.' or 'x@y'
         assert not re.search(r"(?<!\\)(://|www\.|@)", escaped), escaped
+
+
+def test_no_url_or_email_address_is_left_for_streamlit_to_link() -> None:
+    # Streamlit links URLs and e-mail addresses in the text it has read, escapes resolved: a
+    # config's model_type "x_*em*_http://evil.example/a_b_" showed as a link in chromium,
+    # escaped. md_escape puts a WORD_JOINER inside each start, so none is found, and the text
+    # reads as typed
+    for raw in ("x_*em*_http://evil.example/a_b_ **strong** __u__", "see HTTPS://a.example/p",
+                "www.evil.example and WWW.b.example", "a@b.example, mailto:m@x.example",
+                "Arch_*1*_ http://a.example", "[x](http://l.example)"):
+        escaped = md_escape(raw)
+        nodes = _text_nodes(escaped)
+        assert not any(link.search(nodes) for link in STREAMLIT_AUTOLINKS), (raw, nodes)
+        assert _text(escaped) == raw
 
 
 def test_a_pair_of_backticks_shows_as_code_and_what_it_quotes_stays_inert() -> None:
