@@ -249,8 +249,13 @@ def test_fbgemm_fp8_without_a_key_vllm_needs_exit_2(capsys, tmp_path: Path, key:
             f"['{key}'] in the model's quantization config.\")") in err
 
 
-@pytest.mark.parametrize(("bound", "kind"), [(None, "null"), ("1200", "a string"),
-                                           ({"ub": 1200}, "an object")])
+@pytest.mark.parametrize(("bound", "kind"), [
+    (None, "null"), ("1200", "a string"), ({"ub": 1200}, "an object"),
+    # torch.tensor(["x"]) raises ValueError, [None] TypeError, 10**400 OverflowError; each
+    # planned as fitting
+    (["x"], "an array holding other values than numbers"),
+    ([1200.0, None], "an array holding other values than numbers"),
+    (10**400, "an integer too large for a float")])
 def test_fbgemm_fp8_activation_scale_ub_torch_cannot_take_exit_2(capsys, tmp_path: Path,
                                                                  bound: object, kind: str) -> None:
     """vLLM's FBGEMMFp8Config.from_config passes activation_scale_ub as read, and
@@ -260,7 +265,7 @@ def test_fbgemm_fp8_activation_scale_ub_torch_cannot_take_exit_2(capsys, tmp_pat
     qc = FBGEMM | {"activation_scale_ub": bound}
     err = refused(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc})
     assert (f"{QC}.activation_scale_ub is {kind}: vLLM's FBGEMMFp8 layers make a float32 tensor "
-            "of it (torch.tensor raises TypeError) and stop; give the checkpoint's activation "
+            "of it (torch.tensor raises) and stop; give the checkpoint's activation "
             "scale upper bound.") in err
 
 
@@ -268,6 +273,61 @@ def test_fbgemm_fp8_with_both_keys_plans(capsys, tmp_path: Path) -> None:
     code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"quantization_config": FBGEMM},
                           "--json")
     assert code == 0 and json.loads(out)["weight_format"] == "fp8-channel", err
+
+
+UB_WARNING = "is not one positive number: vLLM 0.9.1-0.14.0 cap each token's FP8 activation scale"
+
+
+@pytest.mark.parametrize(("bound", "written"), [
+    ([], "[]"), ([1.0, 2.0], "[1.0, 2.0]"), (0, "0"), (-1.5, "-1.5"), (False, "false"),
+    (float("nan"), "NaN")])
+def test_fbgemm_fp8_activation_scale_ub_not_one_positive_number_warns(
+        capsys, tmp_path: Path, bound: object, written: str) -> None:
+    """torch.tensor takes these, so vLLM starts; 0.9.1-0.14.0 clamp each token's activation
+    maximum at the tensor (QuantFP8 asserts numel() == 1 from 0.11.0), 0.15.0 on never read it:
+    planned, with a warning that was not there."""
+    qc = FBGEMM | {"activation_scale_ub": bound}
+    code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc}, "--json")
+    assert code == 0, err
+    assert any(w.startswith(f"quantization_config.activation_scale_ub = {written} {UB_WARNING}")
+               for w in json.loads(out)["model_warnings"]), out
+
+
+@pytest.mark.parametrize("bound", [1200.0, [1200.0], [[1200]], True, float("inf")])
+def test_fbgemm_fp8_activation_scale_ub_of_one_positive_number_plans_quietly(
+        capsys, tmp_path: Path, bound: object) -> None:
+    """One number, as a scalar or a one-entry array (numel 1), true as 1.0, and JSON 1e400
+    (Python's json reads it as inf: no cap): no warning."""
+    qc = FBGEMM | {"activation_scale_ub": bound}
+    code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc}, "--json")
+    assert code == 0, err
+    assert not any("activation_scale_ub" in w for w in json.loads(out)["model_warnings"])
+
+
+@pytest.mark.parametrize("key", ["num_hidden_layers", "hidden_size", "num_key_value_heads",
+                                 "intermediate_size"])
+def test_a_whole_float_for_an_integer_field_exits_2(capsys, tmp_path: Path, key: str) -> None:
+    """transformers 5.25.0 refuses LlamaConfig(num_hidden_layers=4.0) (StrictDataclassField
+    ValidationError), and vLLM's make_layers would run range(0, 4.0); every one was planned
+    as if an integer."""
+    value = float(TINY_CONFIG[key])
+    err = refused(capsys, tmp_path, TINY_CONFIG | {key: value})
+    assert (f"config.json: {key} must be an integer, got {value!r}: transformers 5 refuses a "
+            f"float for an integer field, and vLLM sizes layers and tensors by it (write "
+            f"{int(value)})") in err
+
+
+@pytest.mark.parametrize("block", [{"type": "linear"}, {"rope_type": "yarn", "factor": None,
+                                                          "original_max_position_embeddings": 4096},
+                                   {"rope_type": "llama3", "low_freq_factor": 1.0}])
+def test_a_rope_scaling_without_the_factor_vllm_reads_exits_2(capsys, tmp_path: Path,
+                                                              block: dict) -> None:
+    """get_rope reads rope_parameters["factor"] for linear, yarn and llama3 (KeyError), and
+    transformers' validation lists it as required; each was planned as unscaled."""
+    rope_type = block.get("rope_type", block.get("type"))
+    err = refused(capsys, tmp_path, TINY_CONFIG | {"rope_scaling": block})
+    assert (f"config.json: rope_scaling has rope_type '{rope_type}' but no factor: vLLM's "
+            "get_rope reads rope_parameters[\"factor\"] for it (KeyError)") in err
 
 
 @pytest.mark.parametrize(("layer_types", "words"), [

@@ -7,6 +7,16 @@ from planner.model.config.reader import MAX_CONTEXT, Reader, as_int
 from planner.model.config.wrapper import text_model_type
 from planner.model.spec import ConfigError, RopeBlock, WindowInputs
 
+FACTOR_ROPE_TYPES = frozenset(("linear", "ntk", "yarn", "llama3", "deepseek_yarn"))
+"""The rope types whose scaling factor vLLM's get_rope reads with rope_parameters["factor"]
+(a missing one is a KeyError).
+
+NOTE: model_executor/layers/rotary_embedding/__init__.py of the 0.34.0 wheel (rotary_embedding.py
+get_rope in 0.9.1: the same for these five); transformers 5.25.0 modeling_rope_utils
+_validate_{linear,yarn,llama3}_rope_parameters list "factor" in required_keys and raise
+KeyError "Missing required keys in `rope_parameters` for 'rope_type'='linear': {'factor'}".
+"dynamic" is left out: vLLM takes an "alpha" there instead."""
+
 
 def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
     """rope_scaling / rope_parameters: type, factor, and the context a YaRN factor gives.
@@ -26,6 +36,11 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
             raise ConfigError(f"{reader.where(k)} must be an object")
         rtype = block.get("rope_type", block.get("type"))
         factor = block.get("factor")
+        if factor is None and rtype in FACTOR_ROPE_TYPES:
+            raise ConfigError(f"{reader.where(k)} has rope_type {rtype!r} but no factor: vLLM's "
+                              f"get_rope reads rope_parameters[\"factor\"] for it (KeyError), "
+                              "as transformers' rope validation does (\"Missing required keys in "
+                              "`rope_parameters`\"); give the scaling factor")
         if rtype is None or rtype == "default" or factor is None:
             return {}
         if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor > 0:

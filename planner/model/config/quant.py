@@ -125,7 +125,7 @@ def _method_spec(qc: dict, where: str, method: str, warnings: list[str]) -> Quan
     if method == "quark":
         return _quark(qc, where, warnings)
     # fbgemm_fp8, the last of READ_METHODS
-    _fbgemm_keys(qc, where)
+    _fbgemm_keys(qc, where, warnings)
     return QuantSpec(method=method, scheme="fp8-channel", weight_bits=8,
                      summary="FP8 per-channel (fbgemm)")  # fmt: skip
 
@@ -140,23 +140,55 @@ ValueError "Cannot find any of [key] in the model's quantization config.". __ini
 falsy modules_to_not_convert as []."""
 
 
-def _fbgemm_keys(qc: dict, where: str) -> None:
+def _fbgemm_keys(qc: dict, where: str, warnings: list[str]) -> None:
     """Refuse, in vLLM's words, an fbgemm_fp8 config without a key FBGEMM_KEYS names (the first
-    missing, as vLLM reads them). These were planned as a fitting FP8 checkpoint."""
+    missing, as vLLM reads them), or with an activation_scale_ub torch cannot make a tensor of;
+    warn of one that is not one positive number. These were planned as a fitting FP8 checkpoint."""
     key = next((k for k in FBGEMM_KEYS if k not in qc), None)
     if key is not None:
         raise ConfigError(f"config.json: {where}.{key} is missing, which vLLM's FBGEMMFp8Config "
                           f"needs (\"Cannot find any of ['{key}'] in the model's quantization "
                           f"config.\"): {FBGEMM_KEYS[key]}.")
     bound = qc["activation_scale_ub"]
-    if bound is None or isinstance(bound, (str, dict)):
+    numbers = _tensor_numbers(bound)
+    if numbers is None:
         # NOTE: FBGEMMFp8LinearMethod.create_weights builds every FP8 linear layer's
         # torch.tensor(quant_config.input_scale_ub, dtype=torch.float32) (fbgemm_fp8.py, 0.9.1,
         # 0.19.0, 0.34.0 wheels; from_config passes the value as read): torch raises TypeError
-        # for None ("must be real number, not NoneType"), a string or an object.
-        raise ConfigError(f"config.json: {where}.activation_scale_ub is {json_kind(bound)}: vLLM's "
-                          "FBGEMMFp8 layers make a float32 tensor of it (torch.tensor raises "
-                          f"TypeError) and stop; {FBGEMM_KEYS['activation_scale_ub']}.")
+        # for None ("must be real number, not NoneType"), a string or an object, the same (or
+        # ValueError) for an array holding one, and OverflowError for an integer past float's.
+        kind = ("an array holding other values than numbers" if isinstance(bound, list)
+                else "an integer too large for a float" if isinstance(bound, int)
+                else json_kind(bound))
+        raise ConfigError(f"config.json: {where}.activation_scale_ub is {kind}: vLLM's "
+                          "FBGEMMFp8 layers make a float32 tensor of it (torch.tensor raises) "
+                          f"and stop; {FBGEMM_KEYS['activation_scale_ub']}.")
+    if len(numbers) != 1 or not numbers[0] > 0:
+        # NOTE: the 0.9.1 and 0.11.0-0.14.0 wheels' FBGEMMFp8LinearMethod.apply pass the tensor
+        # as input_scale_ub to the per-token FP8 quantization, which caps each token's
+        # activation maximum at it (input_quant_fp8.py from 0.11.0: x_max.clamp(max=scale_ub)
+        # after `assert scale_ub.numel() == 1`); 0.15.0-0.34.0 build it and never read it.
+        warnings.append(f"{where}.activation_scale_ub = {json.dumps(bound)} is not one positive "
+                        "number: vLLM 0.9.1-0.14.0 cap each token's FP8 activation scale at it "
+                        "(a bound of 0 or less, or NaN, corrupts every activation; from 0.11.0 "
+                        "an array of other than one number fails an assertion at the first "
+                        "forward pass), 0.15.0 on never read it")
+
+
+def _tensor_numbers(value: object) -> list[float] | None:
+    """The numbers torch.tensor(value, dtype=torch.float32) holds (a JSON number, true/false
+    as 1/0, or an array of them, nested or not), flattened; None where an entry is no number
+    (null, a string, an object) or an integer too large for a float, which torch raises for.
+    Arrays of uneven lengths are not told apart (torch refuses most)."""
+    if isinstance(value, list):
+        entries = [_tensor_numbers(v) for v in value]
+        return None if None in entries else [n for e in entries for n in e]
+    if not isinstance(value, int | float):
+        return None
+    try:
+        return [float(value)]
+    except OverflowError:
+        return None
 
 
 EXCLUSION_KEYS: dict[str, tuple[str, ...]] = {

@@ -103,7 +103,18 @@ class Reader:
         config and the model_type's transformers class has a default for it, that default
         (what transformers, and so vLLM, reads), noted as an assumption; None when absent."""
         k, value = self._typed(keys, int)
-        return value if k is None else as_int(value, self.where(k), lo, hi)
+        if k is None:
+            return value
+        number = as_int(value, self.where(k), lo, hi)
+        if isinstance(value, float):
+            # NOTE: transformers 5.25.0's LlamaConfig(num_hidden_layers=32.0) raises
+            # StrictDataclassFieldValidationError ("expected int, got float"); with transformers
+            # 4 the float reaches vLLM, whose make_layers runs range(start, 32.0) and whose
+            # layers take their widths as torch shapes: TypeError either way.
+            raise ConfigError(f"{self.where(k)} must be an integer, got {value!r}: transformers "
+                              "5 refuses a float for an integer field, and vLLM sizes layers "
+                              f"and tensors by it (write {number})")
+        return number
 
     def _typed(self, keys: tuple[str, ...], kind: type) -> tuple[str | None, Any]:
         """(the key read, its raw value); (None, the class default of `kind`) where one stands
