@@ -404,7 +404,7 @@ def silu_only_errors(spec: ModelSpec, cli: VllmCli) -> list[str]:
     arch = _served(spec.architectures, cli)
     whose, prefix = f"{arch}'s", ""
     if arch in TEXT_NAMED and arch in cli.architectures:
-        names, how = _text_classes(spec, arch, version)
+        names, how = text_classes(spec, arch, version)
         text = _served(names, cli)
         whose = f"{arch}'s text model as {text} ({TEXT_NAMED[arch]}: {how}), and {text}'s"
         arch, prefix = text, "text_config."
@@ -437,7 +437,7 @@ def _served(architectures: tuple[str, ...], cli: VllmCli) -> str | None:
                  if a in cli.architectures or a in cli.transformers_architectures), None)
 
 
-def _text_classes(spec: ModelSpec, wrapper: str, version: Version) -> tuple[tuple[str, ...], str]:
+def text_classes(spec: ModelSpec, wrapper: str, version: Version) -> tuple[tuple[str, ...], str]:
     """The architectures vLLM `version` resolves a TEXT_NAMED `wrapper`'s text model from, and
     where they come from in words: text_config's, else the class filled in for its model_type
     (MISTRAL_FILLED, and from TEXT_CLASS_BY_TYPE_FROM CAUSAL_LM_CLASSES); () where none."""

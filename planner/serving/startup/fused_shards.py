@@ -31,6 +31,7 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
+from planner.serving.mlp_activation import TEXT_NAMED, text_classes
 from planner.serving.vllm_versions import Version, version_label
 
 Match = Literal["exact", "substring", "regex"]
@@ -137,6 +138,12 @@ def _since(first: Version, *merged: _Merged) -> tuple[_Merged, ...]:
     return tuple(m._replace(first=first) for m in merged)
 
 
+def _native(until: Version, *merged: _Merged) -> tuple[_Merged, ...]:
+    """`merged`, built by the model's own class up to release `until`, from which vLLM builds
+    the model with the Transformers backend (its fusers not read: not checked there)."""
+    return tuple(m._replace(until=until, unmapped_after=False) for m in merged)
+
+
 _QKV = _Merged("attention", "self_attn", "qkv_proj", ("q_proj", "k_proj", "v_proj"))
 _GATE_UP = _Merged("mlp", "mlp", "gate_up_proj", ("gate_proj", "up_proj"))
 _SHARED_GATE_UP = _GATE_UP._replace(part="shared", block="mlp.shared_expert", first=(0, 11, 0))
@@ -150,6 +157,11 @@ _QWEN3_5 = (*_since((0, 17, 0), _QKV, _GATE_UP, _SHARED_GATE_UP),
 _GEMMA4 = (_QKV._replace(first=(0, 19, 0), until=(0, 30, 0), unmapped_after=False),
            _QKV._replace(part="own_kv", first=(0, 30, 0)),
            *_since((0, 19, 0), _GATE_UP, _GATE_UP._replace(part="shared")))
+_DEEPSEEK_V4 = _since((0, 29, 0),
+                      _Merged("attention", "attn", "fused_wqa_wkv", ("wq_a", "wkv")),
+                      _Merged("shared", "ffn.shared_experts", "gate_up_proj", ("w1", "w3")))
+_HUNYUAN = _native((0, 29, 0), *_since((0, 10, 0), *_LLAMA),
+                   _GATE_UP._replace(part="shared", block="mlp.shared_mlp", first=(0, 14, 0)))
 _DEEPSEEK = _since((0, 10, 1),
                    _Merged("mla", "self_attn", "fused_qkv_a_proj",
                            ("q_a_proj", "kv_a_proj_with_mqa")),
@@ -162,9 +174,9 @@ MERGED_LAYERS: dict[str, tuple[_Merged, ...]] = {
     "llama4_text": (_QKV, *_LLAMA4_FEED_FORWARD),
     "qwen3_vl": _since((0, 11, 0), *_LLAMA),
     "qwen3_vl_moe": _since((0, 11, 0), _QKV),
-    "gemma": tuple(m._replace(until=(0, 34, 0), unmapped_after=False) for m in _LLAMA),
+    "gemma": _native((0, 34, 0), *_LLAMA),
     "gemma2": _since((0, 11, 1), *_LLAMA),
-    "phi": (_QKV._replace(first=(0, 11, 1), until=(0, 32, 0), unmapped_after=False),),
+    "phi": _native((0, 32, 0), _QKV._replace(first=(0, 11, 1))),
     "mixtral": (_QKV,),
     "minimax_m2": _since((0, 15, 0), _QKV),
     "gpt_oss": (_QKV._replace(block="attn", first=(0, 11, 1)),),
@@ -184,9 +196,19 @@ MERGED_LAYERS: dict[str, tuple[_Merged, ...]] = {
     "gemma4_text": _GEMMA4,
     "nemotron_h": (_QKV._replace(block="mixer"),),
     "llava": _LLAMA,
-    "llava_next": _since((0, 29, 0), *_LLAMA),
-    "kimi_k25": (),
-    "kimi_vl": (),
+    "llava_next": _since((0, 25, 0), *_LLAMA),
+    "mistral3": _LLAMA,
+    "olmo2": _native((0, 26, 0), *_since((0, 10, 2), *_LLAMA)),
+    "olmo3": _native((0, 29, 0), *_since((0, 11, 0), *_LLAMA)),
+    "olmoe": _native((0, 34, 0), _QKV._replace(first=(0, 11, 1))),
+    "granitemoe": (_QKV,),
+    "granitemoeshared": (_QKV,),
+    "granitemoehybrid": (_QKV._replace(first=(0, 9, 2)),),
+    "ernie4_5_moe": _since((0, 9, 2), *_LLAMA,
+                           _GATE_UP._replace(part="shared", block="mlp.shared_experts")),
+    **dict.fromkeys(("hunyuan_v1_moe", "hunyuan_v1_dense", "hunyuan"), _HUNYUAN),
+    "deepseek_v4": _DEEPSEEK_V4,
+    **dict.fromkeys(("kimi_k25", "kimi_vl", "arctic", "starcoder2", "phi3"), ()),
 }
 """The merged layers whose shards vLLM checks, by model_type, as each release's model class
 maps them (packed_modules_mapping) and names them (prefix=f"{prefix}.qkv_proj", ...). Where
@@ -254,14 +276,43 @@ missing here is not checked, docs/known-limits.md says which):
 - nemotron_h.py NemotronHForCausalLM: qkv_proj in every wheel 0.9.1-0.34.0, the attention
   block's model.layers.N.mixer.qkv_proj (the checkpoint's backbone.layers.N: RENAMED); its
   MLPs and shared experts are up_proj / down_proj, none merged.
-- llava.py LlavaForConditionalGeneration: qkv_proj and gate_up_proj in every wheel;
-  llava_next.py LlavaNextForConditionalGeneration from 0.29.0 (none in 0.9.1-0.28.0). Their
-  text model (language_model, built from text_config) names its layers
-  language_model.model.layers.N.self_attn.qkv_proj / mlp.gate_up_proj (WRAPPED). NOT modelled:
-  from 0.25.0 LlamaForCausalLM (MistralForCausalLM with it), GraniteForCausalLM and
-  Qwen2ForCausalLM are SupportsQuant, whose __new__ adds their mapping to the quantization
-  config's (interfaces.py _maybe_apply_model_mapping): a LLaVA-NeXT around one of them
-  (Granite Vision) is checked on 0.25.0-0.28.x too, not here.
+- llava.py LlavaForConditionalGeneration and mistral3.py Mistral3ForConditionalGeneration:
+  qkv_proj and gate_up_proj in every wheel; llava_next.py LlavaNextForConditionalGeneration
+  from 0.29.0 (none in 0.9.1-0.28.0). Their text model (language_model, built from
+  text_config) names its layers language_model.model.layers.N.self_attn.qkv_proj /
+  mlp.gate_up_proj (WRAPPED) where it is a TEXT_BUILT class. From 0.25.0 those classes
+  (LlamaForCausalLM, MistralForCausalLM with it, GraniteForCausalLM, Qwen2ForCausalLM) are
+  SupportsQuant, whose __new__ adds their own mapping to the quantization config's
+  (interfaces.py _maybe_apply_model_mapping): LLaVA-NeXT's are checked from 0.25.0.
+- olmo2.py Olmo2ForCausalLM: qkv_proj and gate_up_proj from 0.10.2 (none before), built by the
+  Transformers backend from 0.26.0; Olmo3ForCausalLM is olmo2.py's class 0.11.0-0.25.x,
+  olmo3.py's (the same mapping) 0.26.0-0.28.x, the Transformers backend's from 0.29.0.
+  olmoe.py: qkv_proj mapped from 0.10.0, the layer named from 0.11.1 (no prefix before), the
+  Transformers backend from 0.34.0; its gate_up_proj (0.10.0-0.11.0) names no layer.
+- granitemoe.py GraniteMoeForCausalLM and granitemoeshared.py (GraniteMoeAttention): qkv_proj
+  in every wheel (the shared MLP's input_linear is one layer); granitemoehybrid.py: qkv_proj
+  of its attention layers (self_attn) from 0.9.2 (an empty mapping in 0.9.1); the identity
+  entries it adds from 0.11.1 (conv1d, in_proj, input_linear) are one shard each.
+- ernie45_moe.py (0.9.2-0.34.0): qkv_proj, gate_up_proj of the dense layers and of an MoE
+  layer's mlp.shared_experts.
+- hunyuan_v1.py (HunYuanDenseV1ForCausalLM and HunYuanMoEV1ForCausalLM, 0.10.0-0.28.x; the
+  Transformers backend from 0.29.0; 0.9.2's hunyuan_v1_moe.py not read): qkv_proj and a dense
+  layer's gate_up_proj; an MoE layer's shared_mlp is named mlp.shared_mlp from 0.14.0 (no
+  prefix before). Cross-layer attention (use_cla: q_proj alone in its HunYuanCrossAttention
+  layers) is not modelled (the parser flags it).
+- DeepSeek-V4 (DeepseekV4ForCausalLM: deepseek_v4.py in the 0.20.0 and 0.21.0 wheels, from
+  0.22.0 vllm/models/deepseek_v4, whose nvidia/model.py class the CUDA platform builds; read
+  0.20.0, 0.21.0, 0.24.0, 0.25.0, 0.28.0-0.34.0, not 0.22.x, 0.23.0, 0.26.0, 0.27.0): no
+  mapping up to 0.28.0 (amd/model.py's, ROCm only, from 0.28.0), from 0.29.0 "gate_up_proj":
+  ["w1", "w3"] (ffn.shared_experts), "fused_wqa_wkv": ["wq_a", "wkv"] (every layer's
+  attn.fused_wqa_wkv) and "fused_wkv_wgate": ["wkv", "wgate"] (attn.compressor and
+  attn.indexer.compressor, built with quant_config=None: never asked). Its quantization config
+  is DeepseekV4FP8Config (Fp8Config's list and is_layer_skipped; a Quark checkpoint's exclude
+  is read as that list too, not by Quark's rule as here); its hf_to_vllm_mapper names the
+  checkpoint's layers.N as model.layers.N (RENAMED).
+- arctic.py (0.9.1-0.28.x) and starcoder2.py (0.9.1-0.24.x; the Transformers backend from
+  0.25.0) map nothing; phi3.py maps "qkv_proj": ["qkv_proj"] and "gate_up_proj":
+  ["gate_up_proj"] (its checkpoints store them merged): one shard each.
 - kimi_k25.py KimiK25ForConditionalGeneration (0.15.0-0.34.0) and kimi_vl.py
   KimiVLForConditionalGeneration (0.9.1-0.34.0): no packed_modules_mapping of their own. Their
   language model is a DeepseekV2Model (Kimi-VL to 0.14.x, Kimi-K2.5 in 0.15.x), then a
@@ -281,9 +332,21 @@ class _Rename(NamedTuple):
     prefix: bool
 
 
+TEXT_TABLE = ("paligemma",)
+"""Wrappers whose merged layers are their text model's, as MERGED_LAYERS has them for
+text_config.model_type.
+
+NOTE: paligemma.py PaliGemmaForConditionalGeneration maps qkv_proj and gate_up_proj in every
+wheel 0.9.1-0.34.0 and builds its text model as GemmaForCausalLM where text_config.model_type
+is "gemma", else Gemma2ForCausalLM (it sets text_config.architectures so), whose layers are
+named as MERGED_LAYERS' "gemma" and "gemma2" say (Gemma 2's from 0.11.1; Gemma's built by the
+Transformers backend from 0.34.0); its mapper renames model.language_model. from 0.9.2."""
+
+
 RENAMED = {"gpt_oss": _Rename(".self_attn.", ".attn.", (0, 10, 2), prefix=False),
            "nemotron_h": _Rename("backbone", "model", (0, 10, 2), prefix=True),
-           "gemma4_text": _Rename("model.language_model.", "model.", (0, 20, 0), prefix=True)}
+           "gemma4_text": _Rename("model.language_model.", "model.", (0, 20, 0), prefix=True),
+           "deepseek_v4": _Rename("layers.", "model.layers.", (0, 29, 0), prefix=True)}
 """A ...ForCausalLM class whose hf_to_vllm_mapper renames part of a layer's name, which each
 method applies to its list (_maps_names).
 
@@ -294,7 +357,15 @@ load_weights replaces the name itself in 0.9.1-0.10.1: a list's backbone. names 
 layer there); its orig_to_new_stacked (q_proj -> qkv_proj, from 0.26.0) is left out of what a
 method applies (interfaces.py SupportsQuant: get_unstacked_mapper in 0.26.0-0.28.0,
 get_rename_mapper from 0.29.0). gemma4.py Gemma4ForCausalLM: orig_to_new_prefix
-"model.language_model." -> "model." from the 0.20.0 wheel (none in 0.19.0)."""
+"model.language_model." -> "model." from the 0.20.0 wheel (none in 0.19.0). DeepSeek-V4's
+_make_deepseek_v4_weights_mapper: orig_to_new_prefix "layers." -> "model.layers." (0.24.0,
+0.25.0, 0.28.0-0.34.0 wheels; from 0.29.0 here, where its layers are first checked)."""
+
+TEXT_BUILT = ("LlamaForCausalLM", "MistralForCausalLM", "GraniteForCausalLM", "Qwen2ForCausalLM")
+"""The text classes of a TEXT_NAMED wrapper (LLaVA, LLaVA-NeXT, Mistral 3: the class its
+text_config resolves to, mlp_activation.text_classes) whose merged layers are read here:
+self_attn.qkv_proj and mlp.gate_up_proj in every wheel (MERGED_LAYERS' NOTE), and each
+SupportsQuant from 0.25.0. A wrapper around another class, or none, is not checked."""
 
 WRAPPED_ROOT = ("model.language_model.", "language_model.model.")
 """Where a ...ForConditionalGeneration checkpoint saved by transformers 4.52 or later names its
@@ -304,7 +375,7 @@ holds the layers). A ...ForCausalLM class builds "model.layers.N"."""
 WRAPPED: dict[str, Version | None] = {
     "gemma3": (0, 9, 2), "llama4": None, "qwen3_vl": (0, 11, 0), "qwen3_vl_moe": (0, 11, 0),
     "qwen3_5": (0, 17, 0), "qwen3_5_moe": (0, 17, 0), "gemma4": (0, 19, 0),
-    "llava": (0, 9, 2), "llava_next": (0, 9, 2)}
+    "llava": (0, 9, 2), "llava_next": (0, 9, 2), "mistral3": (0, 9, 2), "paligemma": (0, 9, 2)}
 """The model_types whose ...ForConditionalGeneration class builds its decoder layers as
 language_model.model.layers.N, with the release from which its hf_to_vllm_mapper renames a
 listed model.language_model. name to that (orig_to_new_prefix), which each method applies to
@@ -317,9 +388,9 @@ any wheel (Llama 4's checkpoints name language_model.model.layers.N themselves).
 Qwen3VLForConditionalGeneration (Qwen3VLMoe... subclasses it) and its mapper from 0.11.0;
 qwen3_5.py's classes use Qwen3VL's mapper (0.17.0, 0.19.0 and 0.34.0 wheels).
 gemma4_mm.py Gemma4ForConditionalGeneration: language_model = Gemma4ForCausalLM, its mapper
-"model.language_model." -> "language_model.model." in every wheel 0.19.0-0.34.0. llava.py and
-llava_next.py: language_model built from text_config, the mapper from the 0.9.2 wheel (none in
-0.9.1)."""
+"model.language_model." -> "language_model.model." in every wheel 0.19.0-0.34.0. llava.py,
+llava_next.py and mistral3.py: language_model built from text_config (TEXT_BUILT), the mapper
+from the 0.9.2 wheel (none in 0.9.1)."""
 
 MAPPER_FIRST = {"fbgemm_fp8": None, "modelopt": (0, 10, 2), "awq": (0, 11, 1),
                 "awq_marlin": (0, 11, 1), "quark": (0, 11, 1)}
@@ -358,6 +429,16 @@ def _vllm_names(spec: ModelSpec, entries: tuple[str, ...], method: str, version:
                         if not rename.prefix or entry.startswith(rename.checkpoint) else entry
                         for entry in entries)
     return root, entries
+
+
+def _text_read(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version` builds a TEXT_NAMED wrapper's text model as a TEXT_BUILT class
+    (True for a model that is no such wrapper)."""
+    wrapper = next((arch for arch in spec.architectures if arch in TEXT_NAMED), None)
+    if wrapper is None:
+        return True
+    names, _ = text_classes(spec, wrapper, version)
+    return bool(names) and names[0] in TEXT_BUILT
 
 
 def _parts(layer: LayerSpec) -> set[Part]:
@@ -424,9 +505,12 @@ def fused_shard_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
     FP8 list under "ignore" is read by no release: nothing to check."""
     quant = spec.quant
     method = FUSED_SHARD_METHODS.get(quant.method) if quant is not None else None
-    merged_layers = MERGED_LAYERS.get(spec.model_type, ())
+    table = spec.model_type
+    if table in TEXT_TABLE:
+        table = spec.window.text_model_type if spec.window is not None else ""
+    merged_layers = MERGED_LAYERS.get(table, ())
     if method is None or not merged_layers or version < method.first \
-            or not stored_format(spec, scheme):
+            or not stored_format(spec, scheme) or not _text_read(spec, version):
         return []
     key, entries = quant.release_exclusions(version)
     if not entries:

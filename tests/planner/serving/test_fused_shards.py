@@ -32,7 +32,14 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.startup.fused_shards import fused_shard_errors
 from planner.serving.vllm_versions import parse_version, supported_versions
+from tests.planner.model.test_config_vision import CLASS_DEFAULTS
+from tests.planner.model.test_ernie45_moe import A21B
+from tests.planner.model.test_granitemoehybrid import GRANITE_SHARED
+from tests.planner.model.test_granitemoehybrid import SMALL as GRANITE_HYBRID
+from tests.planner.model.test_hunyuan_arctic import A13B
+from tests.planner.model.test_olmo3 import OLMO3
 from tests.planner.model.test_torchao_quark import QUARK_FP8_KV
+from tests.planner.serving.test_startup import _olmo
 
 SAME_PRECISION = "All shards of fused layers to have the same precision"
 
@@ -433,14 +440,22 @@ def test_nemotron_h_mixer_qkv_proj_and_the_backbone_rename_from_0_10_2() -> None
     assert _errors(fbgemm, "0.34.0") == []
 
 
-def test_llava_next_from_0_29_0() -> None:
-    # Granite Vision: llava_next.py maps qkv_proj / gate_up_proj from 0.29.0; the text model's
-    # layers are language_model.model.layers.N (mapper from 0.9.2)
+def test_llava_next_granite_text_model_from_0_25_0() -> None:
+    # Granite Vision (text_config.architectures ["GraniteForCausalLM"]): llava_next.py maps
+    # qkv_proj / gate_up_proj from 0.29.0, GraniteForCausalLM (SupportsQuant from 0.25.0) adds
+    # its own from 0.25.0; the text layers are language_model.model.layers.N (mapper, 0.9.2)
     repo = "ibm-granite/granite-vision-3.3-2b"
     spec = _quantized(repo, W8A8, ignore=["lm_head", "model.language_model.layers.0.mlp.gate_proj"])
-    assert _errors(spec, "0.28.0") == []
-    assert _errors(spec, "0.29.0")[0].startswith(_ct_words(
-        "0.29.0", ["gate_proj", "up_proj"], "language_model.model.layers.0.mlp.gate_up_proj"))
+    assert _errors(spec, "0.24.0") == []
+    for release in ("0.25.0", "0.29.0"):
+        assert _errors(spec, release)[0].startswith(_ct_words(
+            release, ["gate_proj", "up_proj"], "language_model.model.layers.0.mlp.gate_up_proj"))
+    # a text model of a class not read here (text_config.architectures) is not checked
+    other = copy.deepcopy(catalog_entry(repo).config)
+    other["text_config"]["architectures"] = ["Exaone4ForCausalLM"]
+    other["quantization_config"] = {**W8A8, "ignore": [
+        "lm_head", "model.language_model.layers.0.mlp.gate_proj"]}
+    assert _errors(parse_model_config(other, name="llava-next-exaone-test"), "0.34.0") == []
     whole = _quantized(repo, W8A8, ignore=["lm_head", r"re:.*layers\.0\.mlp\.(gate|up)_proj$"])
     assert _errors(whole, "0.34.0") == []
 
@@ -454,3 +469,103 @@ def test_kimi_wrappers_pass_no_mapping_to_the_quantization_config(repo: str) -> 
                        "model.layers.0.mlp.gate_proj"])
     for release in ("0.16.0", "0.34.0"):
         assert _errors(spec, release) == [], release
+
+
+GRANITE_MOE = {**{k: v for k, v in GRANITE_SHARED.items() if k != "shared_intermediate_size"},
+               "architectures": ["GraniteMoeForCausalLM"], "model_type": "granitemoe"}
+MISTRAL3 = {**CLASS_DEFAULTS["mistral3"]["config"],
+            "architectures": ["Mistral3ForConditionalGeneration"]}
+PALIGEMMA = {**CLASS_DEFAULTS["paligemma"]["config"],
+             "architectures": ["PaliGemmaForConditionalGeneration"]}
+PALIGEMMA_2 = {**PALIGEMMA,
+               "text_config": {**PALIGEMMA["text_config"], "model_type": "gemma2"}}
+
+CONFIG_FAMILIES = [
+    # (id, config.json, the layer's module path in the checkpoint, vLLM's, its merged name,
+    #  the shard kept, the shards left, releases that refuse it, releases that do not)
+    ("olmo2", _olmo("olmo2", 2), "model.layers.1.mlp", "model.layers.1.mlp", "gate_up_proj",
+     "up_proj", ("gate_proj",), ("0.10.2", "0.25.0"), ("0.10.1", "0.26.0")),
+    ("olmo3", OLMO3, "model.layers.3.self_attn", "model.layers.3.self_attn", "qkv_proj",
+     "q_proj", ("k_proj", "v_proj"), ("0.11.0", "0.26.0", "0.28.0"), ("0.10.2", "0.29.0")),
+    ("olmoe", _olmo("olmoe", 2), "model.layers.0.self_attn", "model.layers.0.self_attn",
+     "qkv_proj", "v_proj", ("q_proj", "k_proj"), ("0.11.1", "0.33.0"), ("0.11.0", "0.34.0")),
+    ("granitemoe", GRANITE_MOE, "model.layers.1.self_attn", "model.layers.1.self_attn",
+     "qkv_proj", "k_proj", ("q_proj", "v_proj"), ("0.10.1", "0.34.0"), ()),
+    ("granitemoeshared", GRANITE_SHARED, "model.layers.0.self_attn", "model.layers.0.self_attn",
+     "qkv_proj", "q_proj", ("k_proj", "v_proj"), ("0.10.1", "0.34.0"), ()),
+    ("granitemoehybrid", GRANITE_HYBRID, "model.layers.1.self_attn", "model.layers.1.self_attn",
+     "qkv_proj", "q_proj", ("k_proj", "v_proj"), ("0.10.1", "0.34.0"), ()),
+    ("ernie-dense", A21B, "model.layers.0.mlp", "model.layers.0.mlp", "gate_up_proj",
+     "gate_proj", ("up_proj",), ("0.10.1", "0.34.0"), ()),
+    ("ernie-shared", A21B, "model.layers.1.mlp.shared_experts",
+     "model.layers.1.mlp.shared_experts", "gate_up_proj", "up_proj", ("gate_proj",),
+     ("0.10.1", "0.34.0"), ()),
+    ("hunyuan-attention", A13B, "model.layers.0.self_attn", "model.layers.0.self_attn",
+     "qkv_proj", "q_proj", ("k_proj", "v_proj"), ("0.10.1", "0.28.0"), ("0.29.0",)),
+    ("hunyuan-shared", A13B, "model.layers.2.mlp.shared_mlp", "model.layers.2.mlp.shared_mlp",
+     "gate_up_proj", "gate_proj", ("up_proj",), ("0.14.0", "0.28.0"), ("0.13.0", "0.29.0")),
+    ("mistral3", MISTRAL3, "model.language_model.layers.0.mlp",
+     "language_model.model.layers.0.mlp", "gate_up_proj", "gate_proj", ("up_proj",),
+     ("0.10.1", "0.20.0", "0.34.0"), ()),
+    # paligemma.py builds a "gemma" text model as GemmaForCausalLM (the Transformers backend
+    # from 0.34.0), else as Gemma2ForCausalLM (its layers named from 0.11.1)
+    ("paligemma", PALIGEMMA, "model.language_model.layers.0.self_attn",
+     "language_model.model.layers.0.self_attn", "qkv_proj", "k_proj", ("q_proj", "v_proj"),
+     ("0.10.1", "0.33.0"), ("0.34.0",)),
+    ("paligemma2", PALIGEMMA_2, "model.language_model.layers.0.mlp",
+     "language_model.model.layers.0.mlp", "gate_up_proj", "up_proj", ("gate_proj",),
+     ("0.11.1", "0.34.0"), ("0.11.0",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "block", "vllm_block", "fused", "kept", "left", "refused", "passed"),
+    [row[1:] for row in CONFIG_FAMILIES], ids=[row[0] for row in CONFIG_FAMILIES])
+def test_each_config_family_refuses_half_a_merged_layer_and_loads_it_whole(
+        config: dict, block: str, vllm_block: str, fused: str, kept: str,
+        left: tuple[str, ...], refused: tuple[str, ...], passed: tuple[str, ...]) -> None:
+    # FP8 modules_to_not_convert (read from 0.10.1; hf_to_vllm_mapper from 0.9.2): the
+    # release's model class maps the merged layer (MERGED_LAYERS' NOTE), or builds the model
+    # with the Transformers backend, or has no class for it yet (`passed`)
+    def fp8(kept_names: list[str]):
+        return parse_model_config({**config, "quantization_config": {
+            "quant_method": "fp8", "activation_scheme": "dynamic",
+            "weight_block_size": [128, 128], "modules_to_not_convert": kept_names}},
+            name="family-test")
+
+    spec = fp8([f"{block}.{kept}"])
+    for release in refused:
+        assert _errors(spec, release) == [_fp8_words(
+            release, f"{vllm_block}.{fused}", kept, " / ".join(left))], release
+    for release in passed:
+        assert _errors(spec, release) == [], release
+    whole = fp8([f"{block}.{shard}" for shard in (kept, *left)])
+    assert _errors(whole, refused[-1]) == []
+
+
+@pytest.mark.parametrize("model_type", ["arctic", "starcoder2", "phi3"])
+def test_families_mapping_no_shards_are_not_refused(model_type: str) -> None:
+    # arctic.py and starcoder2.py map nothing, phi3.py maps each merged layer to itself
+    config = {**_olmo("olmo2", 2), "model_type": model_type, "architectures": [
+        {"arctic": "ArcticForCausalLM", "starcoder2": "Starcoder2ForCausalLM",
+         "phi3": "Phi3ForCausalLM"}[model_type]],
+        "quantization_config": {"quant_method": "fp8", "activation_scheme": "dynamic",
+                                "modules_to_not_convert": ["model.layers.0.self_attn.q_proj"]}}
+    assert _errors(parse_model_config(config, name="x"), "0.19.0") == []
+
+
+def test_deepseek_v4_fused_wqa_wkv_and_shared_experts_from_0_29_0() -> None:
+    # DeepseekV4ForCausalLM (vllm/models/deepseek_v4/nvidia/model.py) maps them from 0.29.0;
+    # its mapper reads the checkpoint's layers.N as model.layers.N
+    spec = _fp8("deepseek-ai/DeepSeek-V4-Flash", ["layers.3.attn.wq_a"])
+    assert _errors(spec, "0.28.0") == []
+    for release in ("0.29.0", "0.34.0"):
+        assert _errors(spec, release) == [_fp8_words(
+            release, "model.layers.3.attn.fused_wqa_wkv", "wq_a", "wkv")]
+    shared = _fp8("deepseek-ai/DeepSeek-V4-Flash", ["layers.5.ffn.shared_experts.w3"])
+    assert _errors(shared, "0.29.0") == [_fp8_words(
+        "0.29.0", "model.layers.5.ffn.shared_experts.gate_up_proj", "w3", "w1")]
+    whole = _fp8("deepseek-ai/DeepSeek-V4-Flash",
+                 ["layers.3.attn.wq_a", "layers.3.attn.wkv",
+                  "layers.5.ffn.shared_experts.w1", "layers.5.ffn.shared_experts.w3"])
+    assert _errors(whole, "0.34.0") == []
