@@ -33,7 +33,7 @@ def imported_roots(path: Path) -> set[str]:
 
 
 def project_files() -> list[Path]:
-    skip = {"tests", ".venv", "bench"}
+    skip = {"tests", ".venv", "bench", "build"}  # build/: `pip install .`'s copy of the sources
     return [p for p in ROOT.rglob("*.py") if not skip & set(p.relative_to(ROOT).parts)]
 
 
