@@ -204,7 +204,10 @@ def params_count(n_params: int) -> str:
 def decimal(value: float) -> str:
     """A number a user gave (a rate, a time target) as they would write it: thousands
     separators and no exponent, where f"{value:g}" printed "1e+06" ("1,000,000", "2.5",
-    "0.001")."""
+    "0.001"). One under a millionth keeps its exponent ("1e-300"), where it printed a line of
+    300 zeros."""
+    if 0 < abs(value) < 1e-6:
+        return f"{value:g}"
     text = format(Decimal(repr(float(value))), ",f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 

@@ -90,6 +90,15 @@ class QuantScheme(BaseModel):
             return KEPT_BITS
         return self.bits_per_weight
 
+    def leaves_unquantized(self, component: Component) -> bool:
+        """Whether this format leaves `component` in 16 (or 32) bits (before checkpoint
+        exclusions): a float format, a component it keeps, or one a mix stores at 16 bits or
+        more. Not bits_for alone: GPTQ int4 in groups of 1 carries 4 + (16 + 4) / 1 = 24 bits
+        per weight and is still int4, which vLLM's Marlin refuses."""
+        if component in self.component_bits:
+            return self.component_bits[component] >= KEPT_BITS
+        return self.family == "float" or component in self.keeps_16bit
+
 
 def model_keeps_16bit(spec: ModelSpec, component: Component) -> bool:
     """Whether vLLM's model class holds `component` in the model dtype whatever the format:

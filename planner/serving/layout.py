@@ -305,7 +305,7 @@ def _key_group(key: str) -> int | None:
 def quantized_component(spec: ModelSpec, scheme: QuantScheme, component: str) -> bool:
     """Whether this component is stored in the scheme (not left in 16-bit by it or by the
     checkpoint's exclusion list, when the checkpoint is planned as stored)."""
-    if scheme.bits_for(component) >= 16 or model_keeps_16bit(spec, component):
+    if scheme.leaves_unquantized(component) or model_keeps_16bit(spec, component):
         return False
     return not checkpoint_exclusions(spec, scheme).excluded(None, component)
 

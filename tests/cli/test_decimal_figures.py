@@ -10,6 +10,17 @@ from tests.cli.conftest import run_main
 def test_decimal() -> None:
     assert [decimal(v) for v in (1e6, 1234567.0, 2.5, 0.001, 100.0, 1234.5)] == [
         "1,000,000", "1,234,567", "2.5", "0.001", "100", "1,234.5"]
+    # under a millionth the exponent stays: --ttft-ms 1e-300 printed "0." and 299 more digits
+    assert [decimal(v) for v in (1e-6, 9.5e-7, 1e-300)] == ["0.000001", "9.5e-07", "1e-300"]
+
+
+def test_recommend_tiny_targets_read_as_written(capsys, model_dir) -> None:
+    code, out, err = run_main(capsys, "recommend", "--model", str(model_dir), "--gpu",
+                              "h100-sxm", "--gpus-max", "1", "--requests-per-s", "1e-300",
+                              "--ttft-ms", "1e-300")
+    assert code == 0, err
+    assert out.startswith("Cheapest configurations for 1e-300 requests/s at "), out
+    assert "TTFT <= 1e-300 ms" in out and "0.00000" not in out, out
 
 
 def test_recommend_rate(capsys) -> None:

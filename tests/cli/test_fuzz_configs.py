@@ -389,3 +389,23 @@ def test_gpt_oss_without_experts_exits_2(capsys, tmp_path: Path, count: object,
             "a router and FusedMoE of that many experts (gpt_oss.py MLPBlock; a null count is a "
             "TypeError), so there is no model to plan; give the checkpoint's expert "
             "count.") in err
+
+
+@pytest.mark.parametrize(("bits", "group"), [(4, 1), (8, 2)])
+def test_a_gptq_group_too_small_for_marlin_is_refused_though_over_16_bits(
+        capsys, tmp_path: Path, bits: int, group: int) -> None:
+    """int4 in groups of 1 stores 4 + (16 + 4) / 1 = 24 bits per weight, int8 in groups of 2
+    8 + (16 + 8) / 2 = 20: the layer checks read 16 bits or more as a layer left 16-bit and
+    planned it "Fits"; vLLM 0.34.0's AutoGPTQLinearMethod refuses the group (Marlin takes -1,
+    32, 64, 128) as it does group 7."""
+    qc = GPTQ | {"bits": bits, "group_size": group}
+    code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc})
+    assert code == 0, err
+    assert (f"Does not fit: Marlin does not support group_size = {group}. Only group_sizes = "
+            "[-1, 32, 64, 128] are supported. (vLLM 0.34.0 AutoGPTQLinearMethod") in out, out
+
+
+def test_a_null_gptq_bits_is_named_as_json_writes_it(capsys, tmp_path: Path) -> None:
+    # it read "bits = None is not 4 or 8", Python's word for JSON's null
+    err = refused(capsys, tmp_path, TINY_CONFIG | {"quantization_config": GPTQ | {"bits": None}})
+    assert f"{QC}.bits = null is not 4 or 8" in err, err

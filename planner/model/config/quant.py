@@ -499,7 +499,7 @@ def _gptq_awq(qc: dict, where: str, named: str) -> QuantSpec:
         raise ConfigError(_gptq_bits_refusal(qc, bits, f"config.json: {where}.{bits_key}",
                                                  named))
     if bits not in (4, 8):
-        raise ConfigError(f"config.json: {where}.{bits_key} = {bits} is not 4 or 8")
+        raise ConfigError(f"config.json: {where}.{bits_key} = {json.dumps(bits)} is not 4 or 8")
     if group is None or not (group == -1 or group > 0):
         raise ConfigError(f"config.json: {where}.{group_key} = {json.dumps(group)} is not a "
                           "group size (a positive number of input weights, or -1 for one "
