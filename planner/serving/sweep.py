@@ -94,7 +94,7 @@ def quantizes_weights(spec: ModelSpec, key: str) -> bool:
     only RoutedExperts its MoE method, quantization/mxfp4.py in the 0.34.0 wheel), whose
     what-if on a dense model would plan the 16-bit checkpoint again under another name."""
     s = scheme(key)
-    return spec.is_moe or any(s.bits_for(c) < 16 for c in COMPONENTS if c != "experts")
+    return spec.is_moe or any(not s.leaves_unquantized(c) for c in COMPONENTS if c != "experts")
 
 
 def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:

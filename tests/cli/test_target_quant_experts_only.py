@@ -28,3 +28,13 @@ def test_mxfp4_of_a_moe_model_quantizes_its_experts(capsys) -> None:
     assert code == 0, err
     saved = json.loads(out)["weights_bytes_total"] - mxfp4["weights_bytes_total"]
     assert saved == 42_580_574_208, saved
+
+
+def test_a_group_of_1_what_if_is_planned_and_refused_as_vllm_refuses_it(capsys,
+                                                                        model_dir) -> None:
+    # int4 in groups of 1 carries 4 + (16 + 4) / 1 = 24 bits per weight: read as 16-bit
+    # layers, it was refused as "quantizes routed experts only" on a dense model
+    code, out, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "h100-sxm",
+                              "--target-quant", "w4a16-gptq-g1")
+    assert code == 0, err
+    assert "Does not fit: Marlin does not support group_size = 1. " in out, out
