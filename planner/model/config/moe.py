@@ -344,14 +344,20 @@ def _routing(r: Reader, i: int, expert_keys: tuple[str, ...], experts: int | Non
     return experts
 
 
-GROUPED_TOPK_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa",
-                      "glm4_moe", "mimo_v2_flash")
-"""NOTE: (text) model_types whose vLLM MoE routes with grouped top-k (FusedMoE
-use_grouped_topk=True, num_expert_group=n_group, topk_group=topk_group): deepseek_v2.py
-DeepseekV2MoE (0.9.1, 0.11.0, 0.19.0, 0.24.0, 0.34.0 wheels; kimi_k2 and glm_moe_dsa build
-DeepseekV3ForCausalLM / GlmMoeDsaForCausalLM there, 0.34.0's vllm/models/deepseek_v32 the same
-DeepseekV2MoE), glm4_moe.py Glm4MoE (0.11.0, 0.24.0, 0.34.0), mimo_v2_flash.py (0.19.0) /
-mimo_v2.py (0.24.0, 0.34.0) MiMoV2MoE. What vLLM does with each value (grouped_check)."""
+GROUPED_TOPK_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25",
+                      "glm_moe_dsa", "glm4_moe", "mimo_v2_flash")
+"""NOTE: model_types whose vLLM MoE routes with grouped top-k (FusedMoE use_grouped_topk=True,
+num_expert_group=n_group, topk_group=topk_group): deepseek_v2.py DeepseekV2MoE (0.9.1, 0.11.0,
+0.19.0, 0.24.0, 0.34.0 wheels; kimi_k2 and glm_moe_dsa build DeepseekV3ForCausalLM /
+GlmMoeDsaForCausalLM there, 0.34.0's vllm/models/deepseek_v32 the same DeepseekV2MoE),
+glm4_moe.py Glm4MoE (0.11.0, 0.24.0, 0.34.0), mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.24.0,
+0.34.0) MiMoV2MoE. Kimi K2.5 (kimi_k25) too: its language model is that DeepseekV2MoE model
+(fused_shards.MERGED_LAYERS' NOTE), built from its text_config as vLLM's KimiK25Config reads
+it, a DeepseekV3Config (transformers_utils/configs/kimi_k25.py, read at vLLM main), whose class
+defaults the parser takes for a kimi_k2 text_config (defaults.READ_AS). Not Kimi-VL: vLLM's
+KimiVLConfig reads its text_config as a DeepseekV2Config (configs/kimi_vl.py), whose n_group
+default the parser does not take for its deepseek_v3 text_config. What vLLM does with each
+value (grouped_check)."""
 
 GROUPED_FALLBACK_FROM = "0.13"
 """NOTE: the release from which an expert count not a multiple of n_group (or not above it)

@@ -93,3 +93,15 @@ def test_the_cli_refuses_it_in_one_line(capsys, tmp_path) -> None:
     assert (code, out) == (2, "")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "topk_group = 9 is more than n_group = 8" in err
+
+
+def test_kimi_k25_text_model_is_checked_as_kimi_k2() -> None:
+    # Kimi K2.5 (kimi_k25) wraps a kimi_k2 text_config, a DeepSeek-V3 MoE routing with
+    # grouped top-k: its text_config's topk_group above n_group stops vLLM as V3's does
+    # (it was planned without a word); as published (n_group 1, topk_group 1) it plans
+    config, _ = load_ref_config("moonshotai__Kimi-K2.5")
+    assert not [w for w in parse_model_config(config).warnings if "topk_group" in w]
+    config["text_config"] = {**config["text_config"], "topk_group": 2}
+    with pytest.raises(ConfigError, match=r"^config.json: text_config.topk_group = 2 is more "
+                                          r"than n_group = 1"):
+        parse_model_config(config)
