@@ -409,3 +409,17 @@ def test_a_null_gptq_bits_is_named_as_json_writes_it(capsys, tmp_path: Path) -> 
     # it read "bits = None is not 4 or 8", Python's word for JSON's null
     err = refused(capsys, tmp_path, TINY_CONFIG | {"quantization_config": GPTQ | {"bits": None}})
     assert f"{QC}.bits = null is not 4 or 8" in err, err
+
+
+@pytest.mark.parametrize(("extra", "where", "kind"), [
+    ({"rope_theta": "1e6"}, "rope_theta", "a string"),
+    ({"rope_theta": [10000]}, "rope_theta", "an array"),
+    ({"rope_parameters": {"rope_type": "default", "rope_theta": {"base": 10000}}},
+     "rope_parameters.rope_theta", "an object")])
+def test_a_rope_base_that_is_no_number_exits_2(capsys, tmp_path: Path, extra: dict, where: str,
+                                               kind: str) -> None:
+    """get_rope passes rope_theta as the base RotaryEmbedding raises to a power (TypeError);
+    Headroom reads no figure from it and planned each as fitting."""
+    err = refused(capsys, tmp_path, TINY_CONFIG | extra)
+    assert (f"config.json: {where} is {kind}: vLLM's rotary embedding raises it to a power as "
+            "it builds the model (base ** ..., a TypeError)") in err, err

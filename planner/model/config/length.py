@@ -3,6 +3,7 @@ reads (config.json's and tokenizer_config.json's)."""
 
 import math
 
+from planner.jsondoc import json_kind
 from planner.model.config.reader import MAX_CONTEXT, Reader, as_int
 from planner.model.config.wrapper import text_model_type
 from planner.model.spec import ConfigError, RopeBlock, WindowInputs
@@ -18,6 +19,20 @@ KeyError "Missing required keys in `rope_parameters` for 'rope_type'='linear': {
 "dynamic" is left out: vLLM takes an "alpha" there instead."""
 
 
+def _check_theta(theta: object, where: str) -> None:
+    """Refuse a RoPE base that is a string, an array or an object (null and numbers pass).
+
+    NOTE: vLLM's get_rope takes `base = rope_parameters.get("rope_theta", 10000)` (0.34.0 wheel,
+    rotary_embedding/__init__.py; transformers 5.25.0's LlamaConfig(rope_theta="x") keeps the
+    string in rope_parameters) and RotaryEmbedding._compute_inv_freq computes `base **
+    (torch.arange(...) / rotary_dim)` (rotary_embedding/base.py): a TypeError as the model is
+    built. Headroom reads no figure from it, so it planned such a config as fitting."""
+    if isinstance(theta, str | list | dict):
+        raise ConfigError(f"{where} is {json_kind(theta)}: vLLM's rotary embedding raises it "
+                          "to a power as it builds the model (base ** ..., a TypeError); give "
+                          "the RoPE base, a number such as 10000")
+
+
 def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
     """rope_scaling / rope_parameters: type, factor, and the context a YaRN factor gives.
 
@@ -28,12 +43,14 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
     rotary_dim 128); real factors are 4-64 (Qwen3 4 x 32,768, DeepSeek-V3 40 x 4,096).
     Neither vLLM nor transformers caps the factor (transformers only warns below 1)."""
     for reader in (r, top):
+        _check_theta(reader.cfg.get("rope_theta"), reader.where("rope_theta"))
         k = reader.key("rope_scaling", "rope_parameters")
         if k is None:
             continue
         block = reader.cfg[k]
         if not isinstance(block, dict):
             raise ConfigError(f"{reader.where(k)} must be an object")
+        _check_theta(block.get("rope_theta"), f"{reader.where(k)}.rope_theta")
         rtype = block.get("rope_type", block.get("type"))
         factor = block.get("factor")
         if factor is None and rtype in FACTOR_ROPE_TYPES:
