@@ -136,6 +136,46 @@ def _no_experts_note(what: str, model_type: str) -> str:
 def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
     """True for each layer whose MLP is a mixture of experts."""
     text_type = text_model_type(r, model_type)
+    experts = _expert_count(r, model_type, text_type)
+    if not experts or r.flag("enable_moe_block") is False:
+        return [False] * n
+    if text_type == "ernie4_5_moe":
+        return _ernie_moe_flags(r, n)
+    if text_type in HUNYUAN_TYPES:  # _is_moe: one expert is a dense HunYuanMLP
+        return [experts > 1] * n
+    if text_type == "arctic":
+        return _arctic_moe_flags(r, n)
+    first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
+    if isinstance(r.get("moe_layer_freq"), list):  # MiMo-V2: one 0/1 flag per layer
+        freq_list = r.int_list("moe_layer_freq", hi=1) or []
+        check_len(r, "moe_layer_freq", freq_list, n)
+        return [bool(v) for v in freq_list]
+    freq = r.int_("moe_layer_freq", hi=MAX_LAYERS) or 1
+    sparse_step = r.int_("decoder_sparse_step", hi=MAX_LAYERS) or 1
+    interleave = r.int_("interleave_moe_layer_step", hi=MAX_LAYERS) or 1
+    dense_list = set(r.int_list("mlp_only_layers", hi=MAX_LAYERS) or [])
+    moe_list = r.int_list("moe_layers", hi=MAX_LAYERS)
+    flags = []
+    for i in range(n):
+        # NOTE: DeepSeek-V3: first_k_dense_replace 3 -> layers 0-2 dense, 3-60 MoE
+        # (i % moe_layer_freq == 0); Qwen MoE: (i + 1) % decoder_sparse_step == 0 unless in
+        # mlp_only_layers; Llama 4 Maverick: interleave_moe_layer_step 2 -> odd layers MoE.
+        is_moe = (
+            i >= first_dense
+            and i % freq == 0
+            and (i + 1) % sparse_step == 0
+            and (i + 1) % interleave == 0
+            and i not in dense_list
+        )
+        flags.append(is_moe if moe_list is None else i in moe_list)
+    return flags
+
+
+def _expert_count(r: Reader, model_type: str, text_type: str) -> int | None:
+    """The config's routed-expert count as the text model's vLLM class reads it (None where
+    absent or null), refused where vLLM stops on it (a null it compares with 0, a 0 or null it
+    builds MoE layers of anyway), noted where it is planned dense, and warned where two of its
+    names (or two of experts per token's) disagree."""
     if text_type == "ernie4_5_moe":  # use_moe's default, `moe_num_experts > 0`, is evaluated
         # even where config.json gives use_moe (it is getattr's argument): 0.19.0 wheel
         _refuse_ernie_null(r, ("moe_num_experts",), "vLLM compares it with 0 (use_moe = "
@@ -169,38 +209,7 @@ def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
             f"{r.prefix}n_routed_experts null: every MLP planned dense (intermediate_size), as "
             "vLLM builds it with transformers 4 (deepseek_v2.py: MoE only where "
             "n_routed_experts is not None)")
-    if not experts or r.flag("enable_moe_block") is False:
-        return [False] * n
-    if text_type == "ernie4_5_moe":
-        return _ernie_moe_flags(r, n)
-    if text_type in HUNYUAN_TYPES:  # _is_moe: one expert is a dense HunYuanMLP
-        return [experts > 1] * n
-    if text_type == "arctic":
-        return _arctic_moe_flags(r, n)
-    first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
-    if isinstance(r.get("moe_layer_freq"), list):  # MiMo-V2: one 0/1 flag per layer
-        freq_list = r.int_list("moe_layer_freq", hi=1) or []
-        check_len(r, "moe_layer_freq", freq_list, n)
-        return [bool(v) for v in freq_list]
-    freq = r.int_("moe_layer_freq", hi=MAX_LAYERS) or 1
-    sparse_step = r.int_("decoder_sparse_step", hi=MAX_LAYERS) or 1
-    interleave = r.int_("interleave_moe_layer_step", hi=MAX_LAYERS) or 1
-    dense_list = set(r.int_list("mlp_only_layers", hi=MAX_LAYERS) or [])
-    moe_list = r.int_list("moe_layers", hi=MAX_LAYERS)
-    flags = []
-    for i in range(n):
-        # NOTE: DeepSeek-V3: first_k_dense_replace 3 -> layers 0-2 dense, 3-60 MoE
-        # (i % moe_layer_freq == 0); Qwen MoE: (i + 1) % decoder_sparse_step == 0 unless in
-        # mlp_only_layers; Llama 4 Maverick: interleave_moe_layer_step 2 -> odd layers MoE.
-        is_moe = (
-            i >= first_dense
-            and i % freq == 0
-            and (i + 1) % sparse_step == 0
-            and (i + 1) % interleave == 0
-            and i not in dense_list
-        )
-        flags.append(is_moe if moe_list is None else i in moe_list)
-    return flags
+    return experts
 
 
 def _refuse_ernie_null(r: Reader, keys: tuple[str, ...], use: str) -> None:
