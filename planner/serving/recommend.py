@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -391,6 +391,14 @@ def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
     return None
 
 
+class _Near(NamedTuple):
+    """The plan closest to serving for one speed reason (_Tally._near)."""
+
+    key: float  # the figure, negated for a rate: lower is closer
+    value: float  # the figure unrounded (FellOut.closest)
+    detail: str  # the figure rounded away from the target, and where (FellOut.detail)
+
+
 class _Tally:
     """The plans that do not serve, by _miss's reason, as the search checks them: the
     refusals' counts by message, and per speed reason the plan closest to serving."""
@@ -399,7 +407,7 @@ class _Tally:
         self.workload = workload
         self.plans: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()
-        self.closest: dict[str, tuple[float, float, str]] = {}
+        self.closest: dict[str, _Near] = {}
 
     def serving(self, rows: Sequence[SweepRow], where: str) -> list[SweepRow]:
         """The rows that serve; the others counted. `where`: the model and GPUs, in words."""
@@ -423,7 +431,7 @@ class _Tally:
         if value is None:
             return
         key = -value if why == "rate" else value
-        if why not in self.closest or key < self.closest[why][0]:
+        if why not in self.closest or key < self.closest[why].key:
             # rounded away from the target, so a miss never reads as a hit: 2,559.6 output
             # tokens/s of 2,560 is "most 2,559 of 2,560", a TPOT of 50.04 ms over 50 "50.1"
             if why == "rate":
@@ -433,7 +441,7 @@ class _Tally:
             else:
                 figure, unit, of = tenths_up(value), "ms", ""
             best = "most" if why == "rate" else f"best {why.upper()}"
-            self.closest[why] = (key, value, f"{best} {figure} {unit}"
+            self.closest[why] = _Near(key, value, f"{best} {figure} {unit}"
                                       f"{of} at {counted(row.speed_concurrency or 1, 'request')} "
                                       f"in flight: {where}, {row.quant_label}, "
                                       f"{row.layout.label()}, KV {row.kv_cache_dtype}")
@@ -443,9 +451,9 @@ class _Tally:
         top = self.refusals.most_common(1)
         details = {"refused": ("" if len(self.refusals) == 1 else "most common: ") + top[0][0]
                    if top else "",
-                   **{why: near[2] for why, near in self.closest.items()}}
+                   **{why: near.detail for why, near in self.closest.items()}}
         return tuple(FellOut(reason=why, plans=self.plans[why], detail=details.get(why, ""),
-                             closest=self.closest[why][1] if why in self.closest else None)
+                             closest=self.closest[why].value if why in self.closest else None)
                      for why in FellOutReason.__args__ if self.plans[why])
 
 
@@ -528,7 +536,8 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
     the raise sweep.rate_raised makes to reach a rate, as within one node (the raised plan's
     pool is smaller, so this bounds it; the speed model's throughput grows with the requests
     in flight)."""
-    key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member, held)
+    key = ("replica", settings.kv_cache_dtype, settings.quantization, settings.target_quant,
+           member, held)
     if key not in cache:
         planned = _planned(spec, cluster, settings, member, cache)
         if planned is None:
