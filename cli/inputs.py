@@ -259,9 +259,8 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
     source = resolve_model(model, revision)
     if revision is not None and not source.repo_id:  # a file is read as it is on disk
         raise CliError(f"--revision {shortened(revision)} picks a commit, branch or tag of a "
-                       "hub repo; "
-                       f"{model} is a local file or folder, read as it is on disk: drop "
-                       "--revision, or give the repo id")
+                       f"hub repo; {model} is a local file or folder, read as it is on disk: "
+                       "drop --revision, or give the repo id")
     name, unservable = (source.repo_id, None) if source.repo_id else \
         _local_name(Path(model).expanduser())
     unservable = unservable or _corrupt_weights(source)

@@ -469,6 +469,7 @@ def _matches(name: str, entry: str, match: Match) -> bool:
 
 
 def _listed(name: str, entries: tuple[str, ...], match: Match) -> bool:
+    """Whether any of the list's `entries` names the layer `name` (_matches)."""
     return any(_matches(name, entry, match) for entry in entries)
 
 
