@@ -529,13 +529,13 @@ def _planned(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
 def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
              workload: Workload, held: int, cache: dict) -> tuple[float, float | None]:
     """(the requests of max_model_len its KV cache holds, -inf where it does not fit; at a
-    rate, the most output tokens/s it could reach, else None) of one replica, planned once for
-    every count at the default flags. The most: at max_num_seqs per replica (vLLM's, raised to
-    the replica's share of the `held` requests its DP replicas run at once where fewer:
-    held_seqs) or, where more, at the requests of the workload's held length its KV pool holds:
-    the raise sweep.rate_raised makes to reach a rate, as within one node (the raised plan's
-    pool is smaller, so this bounds it; the speed model's throughput grows with the requests
-    in flight)."""
+    rate, the most output tokens/s it could reach, 0.0 where the speed model gives none, else
+    None) of one replica, planned once for every count at the default flags. The most: at
+    max_num_seqs per replica (vLLM's, raised to the replica's share of the `held` requests its
+    DP replicas run at once where fewer: held_seqs) or, where more, at the requests of the
+    workload's held length its KV pool holds: the raise sweep.rate_raised makes to reach a
+    rate, as within one node (the raised plan's pool is smaller, so this bounds it; the speed
+    model's throughput grows with the requests in flight)."""
     key = ("replica", settings.kv_cache_dtype, settings.quantization, settings.target_quant,
            member, held)
     if key not in cache:
