@@ -17,8 +17,8 @@ from planner.model.spec import ModelSpec
 Provenance = Literal["verbatim", "subset", "reconstructed"]
 """How a config.json was obtained: copied verbatim from a public copy of the Hub file (see
 ../shared/model-configs/SOURCES.md), a verbatim but partial copy (Llama-4-Maverick: text only;
-Qwen3.5-397B-A17B: no rope fields or mamba_ssm_dtype; `notes` names what is absent), or written
-from memory."""
+Llama-4-Scout: no token ids or no_rope_layers; Qwen3.5-397B-A17B: no rope fields or
+mamba_ssm_dtype; `notes` names what is absent), or written from memory."""
 
 PROVENANCE_LABELS: dict[str, str] = {
     "reconstructed": "reconstructed, unverified",

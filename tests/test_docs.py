@@ -329,7 +329,7 @@ def test_catalog_counts_quoted_are_the_catalog_s() -> None:
     assert f"The bundled catalog ({sum(kinds.values())} models)" in flat
     assert f"| verbatim ({kinds['verbatim']}: a copy of the hub's file) |" in flat
     assert f"| reconstructed ({kinds['reconstructed']}) or subset" in flat
-    assert kinds["subset"] == 2
+    assert kinds["subset"] == 3
     assert f"- {kinds['reconstructed']} catalog configs are still reconstructed" in flat
 
 

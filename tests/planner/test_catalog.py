@@ -121,8 +121,9 @@ Mixtral-8x7B-Instruct-v0.1, CodeLlama-7b-hf, granite-3.1-2b/8b-instruct)."""
 @pytest.mark.parametrize("folder", [CONFIG_DIR, SHARED_CONFIGS], ids=["fixtures", "shared"])
 def test_every_verbatim_file_is_in_the_catalog_as_it_is_there(folder: Path) -> None:
     """Each verbatim config file equals its catalog entry's config (and ModelOpt quant
-    config), with provenance "subset" only for the text-only Maverick copy (SOURCES.md,
-    'Caution about source A') and "verbatim" for every other."""
+    config), with provenance "subset" only for aiconfigurator's curated Llama 4 copies (SOURCES.md,
+    'Caution about source A'; Maverick text-only, Scout without its token ids and no_rope_layers)
+    and "verbatim" for every other."""
     if not folder.is_dir():
         pytest.skip(f"{folder} is not here (it sits beside the repository checkout)")
     files = [p for p in folder.glob("*.json") if not p.name.endswith(".hf_quant_config.json")]
@@ -134,7 +135,8 @@ def test_every_verbatim_file_is_in_the_catalog_as_it_is_there(folder: Path) -> N
         quant = path.with_name(f"{path.stem}.hf_quant_config.json")
         assert entry.hf_quant_config == (json.loads(quant.read_text()) if quant.exists()
                                          else None), path.name
-        subset = entry.repo_id == "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
+        subset = entry.repo_id in ("meta-llama/Llama-4-Maverick-17B-128E-Instruct",
+                                   "meta-llama/Llama-4-Scout-17B-16E-Instruct")
         assert entry.provenance == ("subset" if subset else "verbatim"), path.name
 
 

@@ -807,7 +807,7 @@ def test_a_directory_named_like_a_config_is_named_as_one(tmp_path):
 
 # issue 12, item 4: a catalog entry that is not a verbatim copy asks the hub first.
 GEMMA3 = "google/gemma-3-27b-it"  # reconstructed
-SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"  # reconstructed, gated on the hub
+SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"  # a subset, gated on the hub
 MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"  # a text-only subset
 
 
@@ -819,7 +819,7 @@ def _served(repo_id: str) -> dict:
 
 @pytest.fixture
 def catalog_hub():
-    """The catalog's gemma-3-27b-it (reconstructed), Maverick (subset) and Scout (gated)
+    """The catalog's gemma-3-27b-it (reconstructed), Maverick (subset) and Scout (subset, gated)
     and a verbatim entry, Qwen3-8B, each with a config that differs from the bundled one."""
     repos = {repo: FakeRepo({"config.json": FakeFile(json.dumps(_served(repo)).encode())},
                             gated=repo == SCOUT, tokens=frozenset({TOKEN}))
@@ -896,7 +896,7 @@ def test_a_gated_repo_without_a_token_falls_back_to_the_catalog_with_a_note(cata
     assert src["origin"] == "catalog" and src["config"] == catalog_entry(SCOUT).config
     assert src["fallback_reason"].startswith(f"{SCOUT} is gated: accept its licence at ")
     assert src["notes"][0].endswith("for that account: using the bundled catalog config "
-                                    "(reconstructed, unverified)")
+                                    "(subset of the Hub config, some fields absent)")
     # with a token that has accepted the licence, the hub's config
     ok = run_client(catalog_hub.url, tmp_path, SCOUT, resolve=True, token=TOKEN)["source"]
     assert ok["origin"] == "hub" and ok["config"] == _served(SCOUT)

@@ -127,7 +127,7 @@ def test_mistral3_without_the_top_level_flag_is_tied_from_0_24():
 
 def test_llama_4_and_qwen3_vl_wrappers_read_their_false_default_from_0_24():
     # mllama4.py / qwen3_vl.py build the text model through with_hf_config(config.text_config).
-    # The bundled configs agree on every release: Scout text_config false and none at the top
+    # The bundled configs agree on every release: Scout none in text_config nor at the top
     # (Llama4Config's False, 5.24.0), Qwen3-VL-32B false at the top and none in text_config
     # (Qwen3VLTextConfig's False, 4.57.1).
     scout = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct").config
