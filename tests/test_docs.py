@@ -14,6 +14,18 @@ README = (ROOT / "README.md").read_text()
 EXAMPLE = (ROOT / "docs" / "examples" / "seed-8x3090-qwen3-235b-w4a16.md").read_text()
 
 
+def _doc(name: str) -> str:
+    """docs/NAME less its title line: a README section moved there whole (the README split of
+    2026-12-06), read as the README's section was."""
+    return (ROOT / "docs" / name).read_text().split("\n", 1)[1]
+
+
+CLI, APP, HUB, HARDWARE, PRICES, REPORTS = (_doc(name) for name in (
+    "cli.md", "app.md", "hub.md", "hardware-audit.md", "prices.md", "reports.md"))
+"""The full Command line, Using the app, Models from the Hugging Face Hub, Hardware audit,
+Prices and Reports sections; the README keeps a short Command line and Using the app."""
+
+
 def _quick_start_commands() -> list[str]:
     section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.S)
@@ -33,6 +45,8 @@ def test_readme_example_and_app_agree_on_expert_parallelism() -> None:
     assert ("python -m planner report --model Qwen/Qwen3-235B-A22B-GPTQ-Int4 --gpu rtx-3090 "
             "--gpus 8 --tp 8 --ep ") in flat
     assert "TP=8 with expert parallelism" in flat
+    assert ("python -m planner report --model Qwen/Qwen3-235B-A22B-GPTQ-Int4 --gpu rtx-3090 "
+            "--gpus 8 --tp 8 --ep ") in " ".join(REPORTS.replace("\\\n", " ").split())
     launch = EXAMPLE.split("## Launch", 1)[1]
     assert "--tensor-parallel-size 8 \\\n  --enable-expert-parallel \\\n" in launch
     assert "Configuration: TP=8 + EP on 8x NVIDIA GeForce RTX 3090" in EXAMPLE
@@ -48,8 +62,9 @@ METAVARS = {"K": "5", "X": "2000", "Y": "50", "R": "main", "M2": "Qwen/Qwen3-8B"
 
 
 def _command_line_synopses() -> list[str]:
-    """Each `python -m planner` command of the Command line section, continuations joined."""
-    section = README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    """Each `python -m planner` command of the Command line section (docs/cli.md),
+    continuations joined."""
+    section = CLI
     block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
     return [" ".join(line.split()) for line in block.replace("\\\n", " ").splitlines()
             if line.startswith("python -m planner ")]
@@ -91,7 +106,7 @@ def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeyp
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "prices.json").write_text('{"rtx-3090": 0.22}')
-    assert "a failure falls back to the cache only" in " ".join(README.split())
+    assert "a failure falls back to the cache only" in " ".join(HUB.split())
     synopses = _command_line_synopses()
     assert {s.split()[3] for s in synopses} == {"plan", "sweep", "recommend", "inspect"}
     for synopsis in synopses:
@@ -111,13 +126,38 @@ def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeyp
                 assert len(next(csv.reader(io.StringIO(out)))) > 10
 
 
+def test_readme_command_line_gives_each_command_an_example_that_runs(capsys, monkeypatch,
+                                                                    tmp_path) -> None:
+    """The README's short Command line (the full section is docs/cli.md since the README
+    split) gives one example a command: every command the parser has, each example run as
+    written offline on the bundled catalog (report's `> report.md` left to the shell) exits 0.
+    About 3 s."""
+    import argparse
+
+    from cli.args import build_parser
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)
+    section = README.split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S)[1]
+    examples = [line.split(" > ", 1)[0].split()[3:]
+                for line in block.replace("\\\n", " ").splitlines()
+                if line.startswith("python -m planner ")]
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(argv[0] for argv in examples) == sorted(sub.choices)
+    for argv in examples:
+        assert main(argv) == 0, (argv, capsys.readouterr().err)
+        assert capsys.readouterr().out, argv
+
+
 def test_command_line_quotes_the_recommend_bound_it_prints(capsys, monkeypatch) -> None:
     """The Command line section quotes the bound of 1,000,000 requests/s x 256 output tokens
     of Qwen3-8B ("needs at least N GPUs"); it said 6,384 when recommend printed 6,330."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    section = README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    section = CLI
     quoted = re.search(r'256 output tokens of Qwen3-8B "needs at least ([\d,]+) GPUs"',
                        section.replace("\n# ", " "))[1]
     assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--requests-per-s", "1000000",
@@ -135,8 +175,7 @@ def test_command_line_quotes_the_dp_kv_limited_concurrency_it_prints(capsys, mon
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    section = " ".join(README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
-                       .replace("\n# ", " ").split())
+    section = " ".join(CLI.replace("\n# ", " ").split())
     quoted = re.search(r'"KV-limited ([\d,]+) \(2 x (\d+)\) requests" \(JSON '
                        r'speed\.kv_limited_concurrency: ([\d,]+)\)', section)
     assert quoted.groups() == ("116", "58", "116")
@@ -231,7 +270,7 @@ def test_seed_memory_figures_quote_the_plan() -> None:
             f"tokens ({p92.max_concurrency:.2f} requests)") in seed
     assert (f"at 0.95 it is {p95.kv_cache_bytes_per_gpu / gib:.2f} GiB = "
             f"{p95.kv_cache_tokens:,} tokens ({p95.max_concurrency:.2f} requests)") in seed
-    app = flat.split("## Using the app", 1)[1].split(" ## ", 1)[0]
+    app = " ".join(APP.split())
     assert f"room for {p92.kv_cache_tokens:,} tokens of KV cache" in app
     assert f"({p90.kv_cache_tokens:,} at the example report's 0.90" in app
 
@@ -243,7 +282,7 @@ def test_prices_table_names_every_preset_once_at_its_price() -> None:
     from planner.serving.hardware import GPU_PRESETS
     from planner.serving.prices import DEFAULT_PRICES
 
-    section = README.split("\n## Prices", 1)[1].split("\n## ", 1)[0]
+    section = PRICES
     rows = [line.split(" | ") for line in section.splitlines()
             if line.startswith("| ") and not line.startswith(("| GPU preset", "|---"))]
     listed: dict[str, float | None] = {}
@@ -283,7 +322,7 @@ def test_quick_start_plan_prints_the_lines_the_readme_quotes(capsys, monkeypatch
 def _json_keys_documented() -> dict[str, set[str]]:
     """Command Line's "JSON keys" list: each command's top-level keys (backticked outside
     parentheses, which describe a key's contents)."""
-    text = README.split("**JSON keys.**", 1)[1].split("\n\n", 1)[0]
+    text = CLI.split("**JSON keys.**", 1)[1].split("\n\n", 1)[0]
     documented = {}
     for item in text.split("\n- ")[1:]:
         command = re.match(r"`(\w+)", item)[1]
@@ -325,12 +364,13 @@ def test_catalog_counts_quoted_are_the_catalog_s() -> None:
     from planner.catalog import catalog_entries
 
     kinds = Counter(entry.provenance for entry in catalog_entries())
-    flat = " ".join(README.split())
+    flat = " ".join(HUB.split())
     assert f"The bundled catalog ({sum(kinds.values())} models)" in flat
     assert f"| verbatim ({kinds['verbatim']}: a copy of the hub's file) |" in flat
     assert f"| reconstructed ({kinds['reconstructed']}) or subset" in flat
     assert kinds["subset"] == 3
-    assert f"- {kinds['reconstructed']} catalog configs are still reconstructed" in flat
+    assert (f"- {kinds['reconstructed']} catalog configs are still reconstructed"
+            in " ".join(README.split()))
 
 
 def test_project_layout_names_every_module() -> None:
@@ -351,9 +391,8 @@ def test_project_layout_names_every_module() -> None:
 
 
 def _command_line_comments() -> str:
-    """The Command line block's comment lines, joined into one line of words."""
-    section = README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
-    return " ".join(" ".join(line.lstrip("# ") for line in section.splitlines()
+    """The Command line block's comment lines (docs/cli.md), joined into one line of words."""
+    return " ".join(" ".join(line.lstrip("# ") for line in CLI.splitlines()
                              if line.startswith("#")).split())
 
 
@@ -405,7 +444,7 @@ def test_command_line_defaults_are_the_parsers() -> None:
     shown = re.search(r"the table shows the best (\d+) rows", text)[1]
     assert f"default: {shown} in the table" in sub.choices["sweep"]._option_string_actions[
         "--top"].help
-    reports = " ".join(README.split("\n## Reports\n", 1)[1].split("\n## ", 1)[0].split())
+    reports = " ".join(REPORTS.split())
     assert default("report", "format") == re.search(r"`--format` defaults to (\w+)", reports)[1]
     assert ReportInputs.model_fields["sweep_top"].default == int(
         re.search(r"alternatives: the top (\d+) of the sweep", reports)[1])
@@ -460,7 +499,7 @@ def test_worked_examples_quoted_in_command_line_and_prices_are_plan_s(capsys, mo
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     gib = 2**30
     text = _command_line_comments()
-    flat = " ".join(README.split())
+    flat = " ".join(PRICES.split())
 
     def planned(*argv: str) -> dict:
         assert main(["plan", *argv, "--json"]) == 0, argv
@@ -627,7 +666,7 @@ def test_command_line_names_the_releases_that_take_nnodes() -> None:
     from planner.serving.vllm_cli import vllm_cli
     from planner.serving.vllm_versions import NNODES_CUSTOM_AR_OFF, covered_releases
 
-    flat = " ".join(README.split("## Command line\n", 1)[1].split("\n## ", 1)[0].split())
+    flat = " ".join(CLI.split())
     first = re.search(r"from vLLM ([\d.]+) every node runs the same command with `--nnodes",
                       flat)[1]
     ray_last = re.search(r"On 0\.9\.1-([\d.]+) \(no `--nnodes`\) it runs on Ray", flat)[1]
@@ -739,7 +778,7 @@ def test_using_the_app_names_the_releases_covered_and_the_default() -> None:
     from planner.serving.vllm_versions import covered_releases
     from ui.state import AppState
 
-    section = " ".join(README.split("\n## Using the app\n", 1)[1].split("\n## ", 1)[0].split())
+    section = " ".join(APP.split())
     first, last, lo, hi, extra, default = re.search(
         r"the releases Headroom covers \(([\d.]+)-([\d.]+), every minor ([\d.]+)-([\d.]+), and "
         r"([\d., ]+); default ([\d.]+)\)", section).groups()
@@ -759,7 +798,7 @@ def test_using_the_app_names_only_link_parameters_the_app_reads() -> None:
     field alias of ui.state.AppState, the keys the app reads from and writes to the URL."""
     from ui.state import AppState
 
-    section = " ".join(README.split("\n## Using the app\n", 1)[1].split("\n## ", 1)[0].split())
+    section = " ".join(APP.split())
     names = r"((?:`\w+`(?:, | and )?)+)"
     groups = (re.findall(names + r" in the link", section)
               + re.findall(r"in the link as " + names, section)
@@ -873,12 +912,14 @@ def test_every_flag_command_line_and_using_the_app_name_exists() -> None:
         probes_main(["--help"])
     known |= set(re.findall(r"--[a-z][a-z0-9-]+", shown.getvalue()))
     others = {"--head", "--address", "--max-concurrency", "--version", "--output"}
-    assert "python -m probes --load" in " ".join(README.split())
-    for heading in ("## Command line\n", "## Using the app\n"):
-        section = README.split(heading, 1)[1].split("\n## ", 1)[0]
+    assert "python -m probes --load" in " ".join(HARDWARE.split())
+    sections = {"docs/cli.md": CLI, "docs/app.md": APP,
+                **{f"README {heading}": README.split(heading, 1)[1].split("\n## ", 1)[0]
+                   for heading in ("## Command line\n", "## Using the app\n")}}
+    for name, section in sections.items():
         flags = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]+", section))
         unknown = {f for f in flags - known - others if f.replace("--no-", "--", 1) not in known}
-        assert unknown == set(), heading
+        assert unknown == set(), name
 
 
 def test_using_the_app_names_where_flashinfer_refuses_gemma_at_16_token_blocks(
@@ -890,7 +931,7 @@ def test_using_the_app_names_where_flashinfer_refuses_gemma_at_16_token_blocks(
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    section = " ".join(README.split("\n## Using the app\n", 1)[1].split("\n## ", 1)[0].split())
+    section = " ".join(APP.split())
     first, last, b300_first, b300_last = re.search(
         r"B200 and GB200 under vLLM ([\d.]+)-([\d.]+), B300 under ([\d.]+)-([\d.]+); not the RTX "
         r"50 series, RTX PRO 6000 or GB10\) is refused", section).groups()

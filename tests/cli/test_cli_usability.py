@@ -131,8 +131,8 @@ def test_sweep_defaults_to_the_top_20_and_says_how_many_there_are() -> None:
     run = planner(*SWEEP)
     assert run.returncode == 0
     assert f": top 20 of {total} combinations" in run.stdout.splitlines()[0]
-    # README's Command line section quotes this very sweep's header
-    assert f'("top 20 of {total}")' in (ROOT / "README.md").read_text()
+    # the Command line section (docs/cli.md since the README split) quotes this very sweep's header
+    assert f'("top 20 of {total}")' in (ROOT / "docs" / "cli.md").read_text()
     ranks = [row[0] for row in table_rows(run.stdout)]
     assert ranks[:20] == [str(i) for i in range(1, 21)]
     assert len(planner(*SWEEP, "--all").stdout.splitlines()) > total

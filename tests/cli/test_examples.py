@@ -54,13 +54,13 @@ def test_seed_scenario_figures(seed_report: str) -> None:
 
 
 def test_the_reports_warm_restart_line_is_described_as_it_appears(seed_report: str) -> None:
-    # README, Reports, said every report on Model Runner V2 has a "Warm restart" line; the
-    # seed example runs V2 (vLLM 0.34.0, its header says so) with none: V2's warm profile peak
-    # is modelled for dense text decoders only (runner_v2.v2_modelled), and Qwen3-235B-A22B
-    # is an MoE. The section now names where the line appears and where it does not.
+    # README, Reports (docs/reports.md since the README split), said every report on Model
+    # Runner V2 has a "Warm restart" line; the seed example runs V2 (vLLM 0.34.0, its header
+    # says so) with none: V2's warm profile peak is modelled for dense text decoders only
+    # (runner_v2.v2_modelled), and Qwen3-235B-A22B is an MoE. The section now names where the
+    # line appears and where it does not.
     assert "- vLLM model runner: V2 " in seed_report
     assert "Warm restart" not in seed_report
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    reports = " ".join(readme.split("\n## Reports\n", 1)[1].split("\n## ", 1)[0].split())
+    reports = " ".join((ROOT / "docs" / "reports.md").read_text(encoding="utf-8").split())
     assert "on Model Runner V2, for a text-only decoder with dense MLPs" in reports
     assert "none for an MoE, such as the seed example" in reports

@@ -128,7 +128,7 @@ def test_sweep_covers_every_combination_ranked() -> None:
     result = sweep(SPEC, CLUSTER, EngineSettings(max_model_len=4096))
     # 5 weight formats x 2 KV dtypes x 10 layouts (7 without DP + 3 DP splits)
     assert len(result.rows) == 5 * 2 * 10
-    # README "Command line": fitting rows first, then the longest ceiling, then the most
+    # Command line (docs/cli.md): fitting rows first, then the longest ceiling, then the most
     # concurrency of all DP replicas (DP x one replica's), then fewer GPUs (written out here,
     # not sweep.rank_key)
     order = [(not r.fits, -r.max_context_tokens, -r.layout.dp * r.max_concurrency, r.gpus_used)
