@@ -534,7 +534,7 @@ def test_an_out_of_range_number_is_refused_aloud_and_the_kept_value_stays() -> N
 def test_the_prices_caption_names_every_kind_of_source_the_table_has() -> None:
     # it said "(RunPod, else Lambda), else an estimate", where the RTX 3090, L4, RTX A6000,
     # A40, RTX 6000 Ada and L40 rows are RunPod Serverless's always-on worker rate, dearer than
-    # a pod (README Prices; planner.serving.prices), and no row is an estimate
+    # a pod (docs/prices.md; planner.serving.prices), and no row is an estimate
     at = open_page("recommend")
     assert not at.exception
     caption = next(c.value for c in at.caption if c.value.startswith("On-demand rates"))

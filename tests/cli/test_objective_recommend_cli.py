@@ -198,7 +198,7 @@ def test_a_concurrency_in_the_thousands_reads_with_a_separator(capsys, monkeypat
      "256,000,000 output tokens/s needs at least"),
     # nothing meets a 1 us TPOT even alone, on any count up to 16
     (["--tpot-ms", "0.001", "--gpus-max", "16"], "meets the TTFT/TPOT targets even with one"),
-    # presets without a default price (README Prices: "none"): said "--price KEY=USD" only
+    # presets without a default price (docs/prices.md: "none"): said "--price KEY=USD" only
     (["--gpu", "mi300x", "--gpu", "gb200"], "recommend: error: no GPU in the search has a price "
      "(mi300x, gb200: none on record): give one with --price mi300x=USD (per GPU-hour).\n"),
 ])

@@ -586,7 +586,7 @@ def test_a_custom_gpus_source_names_its_memory_once(capsys, model_dir: Path, ext
 def test_plan_and_report_name_the_gpus_a_smaller_layout_leaves_idle(capsys) -> None:
     """The app said which GPUs a layout on fewer GPUs leaves idle; plan and report said only
     "on 6x ..." beside "preset: 16x" (report) or nothing (plan). Worked by hand: TP=2 x DP=3
-    is 6 GPUs, the replicas on node 0 (GPUs 0-5, README Command line), so node 0's GPUs 6-7
+    is 6 GPUs, the replicas on node 0 (GPUs 0-5, docs/cli.md), so node 0's GPUs 6-7
     and all 8 of node 1 are idle; --tp 2 on 3 GPUs leaves GPU 2."""
     seed = ["--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090"]
     code, out, _ = run_main(capsys, "plan", *seed, "--gpus", "16", "--nodes", "2", "--dp", "3")

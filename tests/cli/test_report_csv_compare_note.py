@@ -1,4 +1,4 @@
-"""report --compare under --format csv: the CSV is the sweep's rows only (README, Reports), so
+"""report --compare under --format csv: the CSV is the sweep's rows only (docs/reports.md), so
 the comparison was planned and silently left out; a note now says so, as the CLI notes the
 other flags it ignores (--tpot-ms outside --objective throughput, ...)."""
 
