@@ -8,7 +8,8 @@ the same path as bench/accuracy.py's other-GPU set (its `request`, `compare`, `s
 `splits`, `kv_target` and Markdown pieces), and compared with what vLLM printed. Errors per
 run, per logged figure, split by GPU class (NVLink datacenter / PCIe) and by vLLM release, and
 the share of runs whose available KV is within 5 % or 0.5 GiB (issue 11's rule), over every
-run and over those on GPUs other than the H100. Runs with ids `unresolved-*` were found in a
+run and over those on GPUs other than the H100, whose available-KV MAPE is printed again alone
+and by GPU class (the README's headline row quotes it). Runs with ids `unresolved-*` were found in a
 code-search index that names no repository: their `source` gives the heading or title to find
 them by (and the index's file id), not a URL. A run whose checkpoint is quantized offline in a
 format no shared config holds (AutoRound int4) names it in `target_quant` and is planned from
@@ -50,6 +51,8 @@ from planner.serving.vllm_versions import vllm_rules  # noqa: E402
 from planner.units import GIB  # noqa: E402
 
 RUNS = Path(__file__).resolve().with_name("public_memory_runs.json")
+OTHER_THAN = "h100-sxm"
+"""Issue 11's population is the runs on GPUs other than this one (kv_target's default)."""
 PUBLIC_FIGURES = {key: FIGURES[key] for key in
                   ("weights", "activation", "non_torch", "available_kv", "kv_tokens",
                    "max_concurrency")}
@@ -120,14 +123,17 @@ def run_all() -> dict:
     runs whose planned available KV is within 5 % or 0.5 GiB of the logged one: over every run,
     and over the runs on GPUs other than the H100 (issue 11's population), then there again
     with V2's warm-restart pool as the planned figure where a plan has one (`v2_warm_ids`: the
-    runs counted that take it)."""
+    runs counted that take it); the figures over those runs alone, and by GPU class."""
     planned = [plan_run(r) for r in json.loads(RUNS.read_text())["runs"]]
     rows = [row for row, _ in planned]
     warm = kv_target([with_v2_warm(row, gib) for row, gib in planned])
     warm_ids = {row["id"] for row, gib in planned if gib is not None}
     warm["v2_warm_ids"] = [case["id"] for case in warm["detail"] if case["id"] in warm_ids]
+    others = [row for row in rows if row["gpu"] != OTHER_THAN]
     return {"figures": summarise(rows),
             "splits": splits(rows, {"gpu_class": "gpu_class", "vllm_release": "version"}),
+            "figures_other_gpus": summarise(others),
+            "splits_other_gpus": splits(others, {"gpu_class": "gpu_class"}),
             "kv_within": kv_target(rows, skip_gpu=None),
             "kv_within_other_gpus": kv_target(rows),
             "kv_within_other_gpus_v2_warm_restart": warm, "v2_pools": v2_pools(planned),
@@ -159,6 +165,18 @@ def v2_pool_lines(result: dict) -> list[str]:
               for r in result["v2_pools"])]
 
 
+def other_gpus_line(result: dict) -> str:
+    """The available-KV MAPE over the runs on GPUs other than the H100, and by GPU class (the
+    README's headline and Benchmarks rows and docs/accuracy-memory.md quote it)."""
+    kv = result["figures_other_gpus"]["available_kv"]
+    classes = "; ".join(f"{name} {group['available_kv']['mape_pct']:.2f} %, "
+                        f"{group['available_kv']['cases']} runs"
+                        for name, group in result["splits_other_gpus"]["gpu_class"].items()
+                        if "available_kv" in group)
+    return (f"Available KV MAPE on GPUs other than the H100: {kv['mape_pct']:.2f} % over "
+            f"{kv['cases']} runs ({classes})")
+
+
 def v2_warm_line(result: dict) -> str:
     """The available-KV share on GPUs other than the H100 with V2's warm-restart pool as the
     plan on the V2 start-ups that have one (docs/known-limits.md quotes it)."""
@@ -180,7 +198,7 @@ def markdown(result: dict) -> str:
         "", *mape_table(result["figures"]), "", *split_lines(result["splits"]),
         f"Available KV {share['rule']}: {share['within']} of {share['cases']} runs; "
         f"on GPUs other than the H100: {other['within']} of {other['cases']}",
-        v2_warm_line(result), "", *v2_pool_lines(result), "",
+        other_gpus_line(result), v2_warm_line(result), "", *v2_pool_lines(result), "",
         "## Run by run (logged / planned; - = not printed by the log)", "",
         *case_lines(result["runs"], planned)])
 

@@ -16,6 +16,12 @@ quantization_config, for the base model of an NVFP4 checkpoint; where the run se
 format its plan_flags name it, --target-quant awq or w4a16) is planned from that config
 written to a temporary folder.
 
+Two checks on parts of the runs file are printed after the summary (and in --json): the runs
+held back from the choice of the per-layer overheads' clock scaling (HELD_BACK, by position
+in the file: the first 30 chose it, each later collection was appended in order), and the
+fourth collection, planned `--arrival steady`, planned again staggered and burst
+(STEADY_CHECK, arrival_check).
+
     python bench/public_speed.py           # per run, then median / p90 absolute % error
     python bench/public_speed.py --json    # the same as JSON
     python bench/public_speed.py --write planner/accuracy_data/public_speed_results.json
@@ -44,6 +50,19 @@ from planner.serving.hardware import GPU_PRESETS  # noqa: E402
 
 RUNS = Path(__file__).with_name("public_speed_runs.json")
 LABEL = "public runs, checking only, never fitted"
+STEADY_CHECK = (53, None)
+"""The fourth collection (runs 54-60, start and stop as a slice): the first blind check of
+--arrival steady, each run's mode chosen from its source (arrival_note) before any was
+planned, all 7 steady (arrival_check)."""
+HELD_BACK = (("added after the clock scaling was chosen", 30, 35),
+             ("collected blind on 2026-12-01", 35, 45),
+             ("collected blind on 2026-12-02", 45, 53),
+             ("fourth collection, 2026-12-02", *STEADY_CHECK),
+             ("held back before the fourth", 30, 53),
+             ("the clock scaling was not chosen on", 30, None))
+"""Groups of runs by position in the runs file (start, stop as a slice): the per-layer
+overheads' clock scaling was chosen on the first 30 runs, so only the later ones test it; the
+collections after it were appended in order (docs/accuracy-speed.md quotes each group)."""
 
 
 def measured(run: dict) -> tuple[float | None, float | None]:
@@ -128,6 +147,36 @@ def stats(rows: list[dict]) -> dict:
     return out
 
 
+def held_back(rows: list[dict]) -> list[dict]:
+    """stats of each HELD_BACK group, named with its runs' positions (1-based)."""
+    out = []
+    for name, start, stop in HELD_BACK:
+        group = rows[start:stop]
+        out.append({"group": name, "first": start + 1, "last": start + len(group),
+                    **stats(group)})
+    return out
+
+
+def with_arrival(run: dict, mode: str) -> dict:
+    """The run planned with --arrival `mode` in place of its own (a copy)."""
+    flags = run["plan_flags"]
+    if "--arrival" in flags:
+        at = flags.index("--arrival")
+        flags = flags[:at] + flags[at + 2:]
+    return {**run, "plan_flags": [*flags, "--arrival", mode]}
+
+
+def arrival_check(runs: list[dict]) -> dict:
+    """The STEADY_CHECK runs (of the whole runs file) planned in each --arrival mode: stats
+    per mode and `ttft_under`, how many TTFTs are planned below the published one."""
+    out = {}
+    for mode in ("steady", "staggered", "burst"):
+        planned = evaluate([with_arrival(run, mode) for run in runs[slice(*STEADY_CHECK)]])
+        out[mode] = {**stats(planned), "ttft_under": sum(
+            r["model_ttft_ms"] < r["ttft_ms"] for r in planned if r["ttft_err_pct"] is not None)}
+    return out
+
+
 def summary(rows: list[dict]) -> dict:
     """All runs, then per GPU and per interconnect."""
     return {"all": stats(rows),
@@ -150,19 +199,44 @@ def _print(rows: list[dict], result: dict) -> None:
         print(f"{r['id']:<38}{_fmt(r['tpot_ms'], 9, 2)}{_fmt(r['model_tpot_ms'], 8, 2)}"
               f"{_fmt(r['tpot_err_pct'], 7)}{_fmt(r['ttft_ms'], 10)}{_fmt(r['model_ttft_ms'], 9)}"
               f"{_fmt(r['ttft_err_pct'], 7)}" + (f"  {r['error']}" if r["error"] else ""))
-    print(f"\n{'group':<26}{'runs':>5}{'TPOT n':>7}{'med':>7}{'p90':>7}{'TTFT n':>8}{'med':>7}"
-          f"{'p90':>7}")
-
-    def line(name: str, s: dict) -> None:
-        print(f"{name:<26}{s['runs']:>5}{s['tpot_n']:>7}{_fmt(s['tpot_median'], 6)}%"
-              f"{_fmt(s['tpot_p90'], 6)}%{s['ttft_n']:>8}{_fmt(s['ttft_median'], 6)}%"
-              f"{_fmt(s['ttft_p90'], 6)}%")
-    line("all public runs", result["all"])
+    print("\n" + _stats_header("group", 26))
+    print(_stats_line("all public runs", result["all"], 26))
     for key in ("gpu", "interconnect"):
         for k, s in result[key].items():
-            line(f"{key} {k}", s)
+            print(_stats_line(f"{key} {k}", s, 26))
     print(f"Absolute % error, median and p90 ({LABEL}; targets for held-out rows: TPOT <= 10 %, "
           "TTFT <= 20 %)")
+
+
+def _stats_header(first: str, width: int) -> str:
+    return (f"{first:<{width}}{'runs':>5}{'TPOT n':>7}{'med':>7}{'p90':>7}{'TTFT n':>8}"
+            f"{'med':>7}{'p90':>7}")
+
+
+def _stats_line(name: str, s: dict, width: int) -> str:
+    """One stats() result as a table line: runs, then TPOT and TTFT n / median / p90."""
+    return (f"{name:<{width}}{s['runs']:>5}{s['tpot_n']:>7}{_fmt(s['tpot_median'], 6)}%"
+            f"{_fmt(s['tpot_p90'], 6)}%{s['ttft_n']:>8}{_fmt(s['ttft_median'], 6)}%"
+            f"{_fmt(s['ttft_p90'], 6)}%")
+
+
+def held_back_lines(groups: list[dict]) -> list[str]:
+    """held_back as a table, each group named with its runs' positions in the runs file."""
+    return ["Runs held back from the clock scaling's choice (by position in "
+            f"{RUNS.name}: the first 30 chose it)", _stats_header("group", 52),
+            *(_stats_line(f"runs {g['first']}-{g['last']}, {g['group']}", g, 52)
+              for g in groups)]
+
+
+def arrival_lines(check: dict) -> list[str]:
+    """arrival_check as a table: each mode's figures and its TTFTs planned under."""
+    first = STEADY_CHECK[0] + 1
+    return [f"--arrival steady check: runs {first}-{first + check['steady']['runs'] - 1} (the "
+            "fourth collection, planned steady) in each mode (under: TTFT planned below the "
+            "published)",
+            _stats_header("mode", 12) + f"{'under':>11}",
+            *(_stats_line(mode, s, 12) + f"{s['ttft_under']:>5} of {s['ttft_n']}"
+              for mode, s in check.items())]
 
 
 def main() -> int:
@@ -174,6 +248,7 @@ def main() -> int:
     runs = json.loads(RUNS.read_text(encoding="utf-8"))["runs"]
     rows = evaluate(runs)
     result = summary(rows)
+    groups, check = held_back(rows), arrival_check(runs)
     if args.write:
         stored = {"label": LABEL, "date": datetime.now(UTC).date().isoformat(),
                   "command": "python bench/public_speed.py", "runs_file": RUNS.name,
@@ -181,9 +256,11 @@ def main() -> int:
                   "summary": result}
         args.write.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
     if args.json:
-        print(json.dumps({"label": LABEL, "runs": rows, "summary": result}, indent=2))
+        print(json.dumps({"label": LABEL, "runs": rows, "summary": result,
+                          "held_back": groups, "arrival_check": check}, indent=2))
     else:
         _print(rows, result)
+        print("", *held_back_lines(groups), "", *arrival_lines(check), sep="\n")
     return 0
 
 

@@ -46,6 +46,13 @@ def _doc(name: str) -> str:
     return " ".join((ROOT / "docs" / name).read_text().split())
 
 
+def _all_docs() -> str:
+    """README.md and every docs/*.md, each line's leading '#'s (a heading, a comment in a
+    usage block) dropped, whitespace collapsed: for a figure quoted wherever it now lives."""
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return " ".join(re.sub(r"(?m)^#+", "", "\n".join(path.read_text() for path in files)).split())
+
+
 def _history_section(name: str) -> str:
     """docs/benchmarks-history.md's section "## name" (the README Benchmarks row's older runs
     and explanations), whitespace collapsed."""
@@ -107,7 +114,7 @@ def test_every_speed_run_quotes_a_measured_figure_and_names_its_source() -> None
 
 @needs_shared
 def test_public_memory_runs_plan_and_readme_quotes_the_count() -> None:
-    from bench.public_memory import markdown, run_all, v2_warm_line
+    from bench.public_memory import markdown, other_gpus_line, run_all, v2_warm_line
 
     result = run_all()
     assert all(row["status"] in ("ok", "startup_error") for row in result["runs"])
@@ -136,32 +143,49 @@ def test_public_memory_runs_plan_and_readme_quotes_the_count() -> None:
     kept = [case for case in warm["detail"] if case["id"] not in warm["v2_warm_ids"]]
     assert kept == [case for case in other["detail"] if case["id"] not in warm["v2_warm_ids"]]
     assert warm["cases"] == other["cases"] and warm["v2_warm_ids"]
-    # the MAPE figures the headline row and the Benchmarks row quote
+    # the MAPE figures the headline row, the Benchmarks row and docs/accuracy-memory.md quote:
+    # over every run, and over the runs on GPUs other than the H100 (issue 11's population,
+    # the runs kv_within_other_gpus counts), alone and by GPU class, a line the bench prints
     from bench.accuracy import splits, summarise
-
-    def mape(rows: list[dict], term: str) -> str:
-        figure = summarise(rows)[term]
-        return f"{figure['mape_pct']:.2f} %"
 
     runs = result["runs"]
     others = [r for r in runs if r["gpu"] != "h100-sxm"]
+    assert {r["id"] for r in others} >= {case["id"] for case in other["detail"]}
+    assert result["figures_other_gpus"] == summarise(others)
+    assert result["splits_other_gpus"] == splits(others, {"gpu_class": "gpu_class"})
+    printed = other_gpus_line(result)
+    assert f"\n{printed}\n" in text
+    kv = result["figures_other_gpus"]["available_kv"]
+    by_class = {key: group["available_kv"]
+                for key, group in result["splits_other_gpus"]["gpu_class"].items()}
+    assert set(by_class) == {"PCIe", "NVLink datacenter", "unified memory"}
+    assert printed == (f"Available KV MAPE on GPUs other than the H100: {kv['mape_pct']:.2f} % "
+                       f"over {kv['cases']} runs (" + "; ".join(
+                           f"{key} {by_class[key]['mape_pct']:.2f} %, {by_class[key]['cases']} "
+                           "runs" for key in sorted(by_class)) + ")")
+    assert kv["cases"] == other["cases"]
+
+    def mape(figures: dict, term: str) -> str:
+        return f"{figures[term]['mape_pct']:.2f} %"
+
     kv_n = result["figures"]["available_kv"]["cases"]
-    assert (f"available-KV mean error {mape(runs, 'available_kv')} over the {kv_n} that log it "
-            f"({mape(others, 'available_kv')} over the {other['cases']})") in row
+    assert (f"available-KV mean error {mape(result['figures'], 'available_kv')} over the {kv_n} "
+            f"that log it ({kv['mape_pct']:.2f} % over the {kv['cases']})") in row
     bench = _readme_row("`python bench/public_memory.py`")
-    by_class = splits(others, {"gpu_class": "gpu_class"})["gpu_class"]
-    kv = {key: by_class[key]["available_kv"] for key in ("PCIe", "NVLink datacenter",
-                                                          "unified memory")}
-    classes = (f"PCIe {kv['PCIe']['mape_pct']:.2f} %, {kv['PCIe']['cases']} runs; NVLink "
-               f"{kv['NVLink datacenter']['mape_pct']:.2f} %, {kv['NVLink datacenter']['cases']};"
-               f" unified memory {kv['unified memory']['mape_pct']:.2f} %, "
-               f"{kv['unified memory']['cases']}")
-    assert (f"available KV MAPE {mape(runs, 'available_kv')} ({kv_n} runs); on GPUs other than "
-            f"the H100 {mape(others, 'available_kv')}, {other['within']} of {other['cases']} "
-            f"within 5 % or 0.5 GiB ({classes}); KV tokens {mape(runs, 'kv_tokens')} "
-            f"({result['figures']['kv_tokens']['cases']} runs), concurrency "
-            f"{mape(runs, 'max_concurrency')} ({result['figures']['max_concurrency']['cases']})"
-            ) in bench
+    pcie, nvlink, unified = (by_class[key] for key in ("PCIe", "NVLink datacenter",
+                                                       "unified memory"))
+    classes = (f"PCIe {pcie['mape_pct']:.2f} %, {pcie['cases']} runs; NVLink "
+               f"{nvlink['mape_pct']:.2f} %, {nvlink['cases']}; unified memory "
+               f"{unified['mape_pct']:.2f} %, {unified['cases']}")
+    assert (f"available KV MAPE {mape(result['figures'], 'available_kv')} ({kv_n} runs); on GPUs "
+            f"other than the H100 {kv['mape_pct']:.2f} %, {other['within']} of {other['cases']} "
+            f"within 5 % or 0.5 GiB ({classes}); KV tokens {mape(result['figures'], 'kv_tokens')}"
+            f" ({result['figures']['kv_tokens']['cases']} runs), concurrency "
+            f"{mape(result['figures'], 'max_concurrency')} "
+            f"({result['figures']['max_concurrency']['cases']})") in bench
+    assert (f"MAPE {kv['mape_pct']:.2f} %: PCIe {pcie['mape_pct']:.2f} % ({pcie['cases']}), NVLink "
+            f"{nvlink['mape_pct']:.2f} % ({nvlink['cases']}), unified memory "
+            f"{unified['mape_pct']:.2f} % ({unified['cases']})") in _doc("accuracy-memory.md")
 
 
 def test_a_run_is_planned_with_the_patch_release_its_log_prints() -> None:
@@ -239,7 +263,7 @@ def test_the_stored_public_speed_result_is_what_the_bench_finds() -> None:
 
 @needs_shared
 def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
-    from bench.public_speed import evaluate, stats
+    from bench.public_speed import evaluate, held_back, held_back_lines, stats
 
     rows = evaluate(SPEED_RUNS["runs"])
     assert [r["id"] for r in rows if r["error"]] == []
@@ -261,25 +285,34 @@ def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
             f" %, {one['tpot_n']} runs;") in history
     assert (f"TTFT median {f['ttft_median']} %, p90 {f['ttft_p90']} % ({f['ttft_n']} runs; one "
             f"GPU {one['ttft_median']} %, {one['ttft_n']} runs;") in history
-    # the held-back runs: the 5 added after the clock scaling was chosen on the first 30, the
-    # 10 collected blind on 2026-12-01, the 8 on 2026-12-02, the 7 of the fourth collection
-    # (2026-12-02, the first blind check of --arrival steady), all 30 together: the headline
-    # row quotes the 30's median, Accuracy > Speed each group's
-    after, blind, third, fourth = rows[30:35], rows[35:45], rows[45:53], rows[53:]
-    both = rows[30:]
-    assert (f"TPOT median {stats(both)['tpot_median']} % over the {len(both)} runs the clock "
+    # the held-back runs (the bench's HELD_BACK, by position): the 5 added after the clock
+    # scaling was chosen on the first 30, the 10 collected blind on 2026-12-01, the 8 on
+    # 2026-12-02, the 7 of the fourth collection (2026-12-02, the first blind check of
+    # --arrival steady), the 23 before it and all 30 together: the headline row quotes the
+    # 30's median, Accuracy > Speed each group's, as the bench prints them
+    groups = held_back(rows)
+    assert [(g["first"], g["last"]) for g in groups] == [
+        (31, 35), (36, 45), (46, 53), (54, 60), (31, 53), (31, 60)]
+    assert [g["runs"] for g in groups] == [5, 10, 8, 7, 23, 30]
+    printed = held_back_lines(groups)
+    for g in groups:
+        assert any(line.startswith(f"runs {g['first']}-{g['last']}, {g['group']} ")
+                   and f" {g['tpot_median']:.1f}% " in line for line in printed), g
+    after, blind, third, fourth, before, both = groups
+    assert stats(rows[30:]) == {k: both[k] for k in stats(rows[30:])}
+    assert (f"TPOT median {both['tpot_median']} % over the {both['runs']} runs the clock "
             f"scaling was not chosen on") in row
-    errors = " / ".join(f"{r['tpot_err_pct']:.1f}" for r in after)
+    errors = " / ".join(f"{r['tpot_err_pct']:.1f}" for r in rows[30:35])
     assert (f"the 5 runs added after the scaling was chosen: {errors} %, median "
-            f"{stats(after)['tpot_median']} %; the 10 collected blind on 2026-12-01: median "
-            f"{stats(blind)['tpot_median']} % (TTFT {stats(blind)['ttft_median']} % over "
-            f"{stats(blind)['ttft_n']}); the {len(third)} collected blind on 2026-12-02: median "
-            f"{stats(third)['tpot_median']} % (TTFT {stats(third)['ttft_median']} % over "
-            f"{stats(third)['ttft_n']}); the {len(fourth)} of the fourth collection: median "
-            f"{stats(fourth)['tpot_median']} % (TTFT {stats(fourth)['ttft_median']} % over "
-            f"{stats(fourth)['ttft_n']}); the {len(both)} together: median "
-            f"{stats(both)['tpot_median']} % (the {len(rows[30:53])} before the fourth: "
-            f"{stats(rows[30:53])['tpot_median']} %;") in _doc("accuracy-speed.md")
+            f"{after['tpot_median']} %; the 10 collected blind on 2026-12-01: median "
+            f"{blind['tpot_median']} % (TTFT {blind['ttft_median']} % over "
+            f"{blind['ttft_n']}); the {third['runs']} collected blind on 2026-12-02: median "
+            f"{third['tpot_median']} % (TTFT {third['ttft_median']} % over "
+            f"{third['ttft_n']}); the {fourth['runs']} of the fourth collection: median "
+            f"{fourth['tpot_median']} % (TTFT {fourth['ttft_median']} % over "
+            f"{fourth['ttft_n']}); the {both['runs']} together: median "
+            f"{both['tpot_median']} % (the {before['runs']} before the fourth: "
+            f"{before['tpot_median']} %;") in _doc("accuracy-speed.md")
     table = (ROOT / "docs" / "accuracy-speed.md").read_text().splitlines()
     for label, figures in (("all", f), ("one GPU (TP=1)", one)):
         line = next(line for line in table if line.startswith(f"| {label} | "))
@@ -293,22 +326,39 @@ def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
 def test_fourth_collection_quotes_steady_against_staggered() -> None:
     """The fourth blind collection (runs 54-60) is the first blind check of --arrival steady:
     every run is planned steady, as its arrival_note chose from the source before planning, and
-    docs/accuracy-speed.md quotes its TTFT median planned so and as it would be planned
-    staggered (the default, the flag removed); the comparison is data, the runs keep their
-    mode."""
-    from bench.public_speed import evaluate, stats
+    the bench plans it again staggered (the default: the same as the flag removed) and burst
+    (arrival_check). docs/accuracy-speed.md quotes its TTFT median in each mode, the
+    --arrival help (README or docs/cli.md) steady's median, how many TTFTs it plans under the
+    published ones and staggered's median, as the bench prints them; the comparison is data,
+    the runs keep their mode."""
+    from bench.public_speed import arrival_check, arrival_lines, evaluate, stats
 
     fourth = SPEED_RUNS["runs"][53:]
     assert len(fourth) == 7
     assert all(r["plan_flags"][-2:] == ["--arrival", "steady"]
                and r["arrival_note"].startswith("steady:") for r in fourth)
-    steady = stats(evaluate(fourth))
-    staggered = stats(evaluate([{**r, "plan_flags": r["plan_flags"][:-2]} for r in fourth]))
+    check = arrival_check(SPEED_RUNS["runs"])
+    steady, staggered, burst = check["steady"], check["staggered"], check["burst"]
+    as_planned = evaluate(fourth)
+    assert steady == stats(as_planned) | {"ttft_under": sum(
+        r["model_ttft_ms"] < r["ttft_ms"] for r in as_planned)}
+    assert {k: staggered[k] for k in stats([])} == stats(
+        evaluate([{**r, "plan_flags": r["plan_flags"][:-2]} for r in fourth]))
+    printed = arrival_lines(check)
+    assert printed[0].startswith("--arrival steady check: runs 54-60 ")
+    for mode, s in check.items():
+        assert any(line.startswith(f"{mode} ") and f" {s['ttft_median']:.1f}% " in line
+                   and line.endswith(f" {s['ttft_under']} of {s['ttft_n']}")
+                   for line in printed), mode
     text = _doc("accuracy-speed.md")
     assert (f"The 7: TPOT median {steady['tpot_median']} % (p90 {steady['tpot_p90']} %); TTFT "
             f"median {steady['ttft_median']} % (p90 {steady['ttft_p90']} %) steady, "
             f"{staggered['ttft_median']} % (p90 {staggered['ttft_p90']} %) had they been "
             f"planned staggered") in text
+    assert f"), {burst['ttft_median']} % burst (since the 2026-12-05 refit" in text
+    assert (f"{steady['ttft_median']} %, {steady['ttft_under']} of {steady['ttft_n']} under, "
+            f"against {staggered['ttft_median']} % now") in _all_docs()
+
 
 def _accuracy_table_row(label: str) -> list[str]:
     """The Accuracy section's H100 table row whose first cell is `label`: its cells."""
