@@ -57,8 +57,10 @@ def test_a_request_past_the_context_is_clamped_and_said() -> None:
     assert not at.exception
     assert at.dataframe[0].value["TPOT (ms)"].notna().all()
     caption = " ".join(c.value for c in at.caption)
-    # a sentence of its own after the caption's first one
-    assert ("holds no request, refused or not. Output clamped to 476 tokens: max_model_len "
+    # a sentence of its own after the caption's first one (no concurrency marked: no words
+    # on marks)
+    assert "A concurrency marked (refused)" not in caption and "(no KV cache)" not in caption
+    assert ("rejects a request that long. Output clamped to 476 tokens: max_model_len "
             "1,500 - input 1,024; vLLM 0.34.0" in caption)
 
 

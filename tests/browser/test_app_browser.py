@@ -687,6 +687,31 @@ def test_no_figures_cell_overflows_at_1024x768(browser, server: str) -> None:
     page.close()
 
 
+def test_key_figures_in_sight_at_1024x768(browser, server: str, shots) -> None:
+    """At 1024 px, beside the 300 px sidebar, the page's 5rem sides left it 564 px: on the
+    seed at TP=8 the Plan page's TTFT read "885 …" and TPOT "22.2…", and the Compare grid's
+    concurrency column was out of sight to the right. Below 1100 px the sides are 1.5rem and a
+    metric's figure in a narrow column is smaller (app.py): every figure whole, the
+    Compare grid's rows above the fold."""
+    page = _shown(browser, server, f"?{SEED}&tp=8", "Fits:", "TPOT", charts=1, width=1024,
+                  height=768)
+    cut = page.eval_on_selector_all(
+        "[data-testid=stMetricValue], [data-testid=stMetricValue] *",
+        "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)")
+    shown = page.locator("[data-testid=stMetricValue]").all_inner_texts()
+    assert len(shown) >= 11 and not cut, (shown, cut)  # 5 speed figures, 6 memory ones
+    _shot(page, shots, "plan-1024x768", for_docs=False)
+    page.close()
+    page = _shown(browser, server, f"compare?{SEED}&tp=8",
+                  "Context ceiling (tokens, one request)", charts=4, width=1024, height=768)
+    # the grid draws its cells on a canvas: its width tells, 564 px before (the concurrency
+    # column ended past it), 676 now, which holds the key columns up to the concurrency's
+    grid = page.locator("[data-testid=stDataFrame]:visible").first.bounding_box()
+    assert grid and grid["width"] >= 670 and grid["y"] + grid["height"] <= 768, grid
+    _shot(page, shots, "compare-1024x768", for_docs=False)
+    page.close()
+
+
 _SPEED_CHART = r"""() => {
   const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
     e => e.textContent.includes('KV limit:')), box = e => e.getBoundingClientRect();

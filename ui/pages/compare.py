@@ -79,17 +79,7 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
               + " on the models with routed experts" if engine.enable_eplb else "") + ".")
 
 load = current_load()
-st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "
-           f"output tokens, {counted(load.concurrency, 'request')} in flight{load.arriving}, "
-           "capped by each KV cache; empty where the model does not fit or vLLM rejects a "
-           "request that long. A concurrency marked (refused): vLLM refuses the model for "
-           "another reason than memory (a max_model_len over its own, a GPU its wheels have "
-           "no kernels for; the verdict says which), and the figure, report --compare's, is "
-           "what the KV cache would hold, not requests vLLM serves. A concurrency of none (no KV "
-           "cache): the budget leaves the model no KV cache (the verdict says what fills it), "
-           "so it holds no request, refused or not."
-           + (f" {md_escape(capitalized(why))}" if (why := context_rule(
-               load, engine.max_model_len, engine.vllm_version).why) else ""))
+speed_note = st.empty()  # its caption once the grid's concurrencies are known (_speed_note)
 context = f"concurrency at {engine.max_model_len:,}"
 compared = []  # (comparison row, plan, its warnings) per model that plans
 prefetch_sources(name for name in models if not compared_revision(name))
@@ -141,6 +131,21 @@ table = pd.DataFrame([{
 shown = {concurrency: [fmt.concurrency_text(row.max_concurrency_all_replicas, result)
                        for row, result, _ in compared]}
 refused = [text.endswith(fmt.REFUSED_MARK) for text in shown[concurrency]]
+# what a marked concurrency means, only where the grid shows one: at 1024 px both sentences
+# pushed the grid's rows below the fold on the seed, which has neither
+speed_note.caption(
+    f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} output "
+    f"tokens, {counted(load.concurrency, 'request')} in flight{load.arriving}, capped by each "
+    "KV cache; empty where the model does not fit or vLLM rejects a request that long."
+    + (" A concurrency marked (refused): vLLM refuses the model for another reason than "
+       "memory (a max_model_len over its own, a GPU its wheels have no kernels for; the "
+       "verdict says which), and the figure, report --compare's, is what the KV cache would "
+       "hold, not requests vLLM serves." if any(refused) else "")
+    + (" A concurrency of none (no KV cache): the budget leaves the model no KV cache (the "
+       "verdict says what fills it), so it holds no request, refused or not."
+       if fmt.NO_KV_CACHE in shown[concurrency] else "")
+    + (f" {md_escape(capitalized(why))}" if (why := context_rule(
+        load, engine.max_model_len, engine.vllm_version).why) else ""))
 if replicated:
     shown[replica] = [fmt.concurrency_text(row.max_concurrency, result)
                       for row, result, _ in compared]
