@@ -173,7 +173,7 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str,
     amber yes* (fits on figures that leave parts out) and stalls, red no. `refused`, one per
     model: where true, its bars are hatched (a concurrency vLLM serves none of). `shown`: a
     column's texts at its bars' ends, one per model, in place of its figures: the grid's
-    ('2.18 (refused)', 'none (no KV cache)': ui.format.concurrency_text).
+    ('2.18 (refused)', 'no KV cache': ui.format.concurrency_text).
 
     The bars lie along the models' names, the first model on top: standing bars tilted the
     names of six models at 1280 px, the last one ran past the chart's edge
@@ -212,7 +212,7 @@ default in Streamlit's theme '16.46' read '16' and '327,680' '32' at 1280 px; 72
 '1,338,624' in 12 px text."""
 BAR_WORDS_PX = 56
 """The margin's more room where a bar's text has words (`shown`): ' (refused)' after a figure,
-'none (no KV cache)', in 12 px text."""
+'no KV cache', in 12 px text."""
 
 
 def _bar_texts(values: pd.Series) -> list[str]:

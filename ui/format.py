@@ -46,7 +46,7 @@ memory (planner.report.refused_concurrency): the figure the KV cache would hold,
 bar were empty where the CLI printed 2.18: Qwen3-8B on a V100)."""
 
 
-NO_KV_CACHE = "none (no KV cache)"
+NO_KV_CACHE = "no KV cache"
 """A compared model's concurrency where the budget leaves it no KV cache (the CLI's KV pool
 line: "none (the budget is short by 103.85 GiB)"): it holds no request, refused or not (the
 Compare page read "0.00 (refused)" for Llama 3.1 70B on a V100, as if only the refusal

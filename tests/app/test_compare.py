@@ -59,7 +59,7 @@ def test_a_request_past_the_context_is_clamped_and_said() -> None:
     caption = " ".join(c.value for c in at.caption)
     # a sentence of its own after the caption's first one (no concurrency marked: no words
     # on marks)
-    assert "A concurrency marked (refused)" not in caption and "(no KV cache)" not in caption
+    assert "A concurrency marked (refused)" not in caption and "reading no KV cache" not in caption
     assert ("rejects a request that long. Output clamped to 476 tokens: max_model_len "
             "1,500 - input 1,024; vLLM 0.34.0" in caption)
 
@@ -384,7 +384,7 @@ def test_the_compare_page_gives_report_compares_concurrency_where_vllm_refuses(
     # page shows report --compare's figure, marked. Qwen3-30B-A3B's weights, 30.5 billion x
     # 2 B = 57 GiB, are also past the 32 GiB GPU: no KV cache, report --compare's 0.00, which
     # the page read "0.00 (refused)" as if only the refusal stood between it and serving;
-    # it says none (no KV cache), as the CLI's plan says its KV pool is none, unhatched
+    # it says no KV cache, as the CLI's plan says its KV pool is none, unhatched
     from tests.cli.conftest import run_main
 
     models = ["Qwen/Qwen3-8B", "Qwen/Qwen3-30B-A3B"]
@@ -403,10 +403,10 @@ def test_the_compare_page_gives_report_compares_concurrency_where_vllm_refuses(
                             "--max-model-len", "40960")
     pool = next(line for line in out.splitlines() if line.startswith("  KV cache per GPU"))
     assert code == 0 and pool.split()[4] == "none" and cli[models[1]] == 0
-    assert shown[models[1]] == "none (no KV cache)"
+    assert shown[models[1]] == "no KV cache"
     bars = json.loads(at.get("plotly_chart")[3].proto.spec)["data"][0]
     assert bars["text"] == list(shown) and bars["marker"]["pattern"]["shape"] == ["/", ""]
-    assert "A concurrency of none (no KV cache): the budget leaves the model no KV cache" in \
+    assert "A concurrency reading no KV cache: the budget leaves the model none" in \
         " ".join(c.value for c in at.caption)
 
 

@@ -126,7 +126,7 @@ table = pd.DataFrame([{
 } for (row, result, warnings), name in zip(
     compared, fmt.short_model_names(row.model_name for row, _, _ in compared), strict=True)])
 # a refused model's concurrency as report --compare prints it, marked in the grid and chart
-# (they were empty where the CLI gave 2.18: Qwen3-8B on a V100); "none (no KV cache)" where
+# (they were empty where the CLI gave 2.18: Qwen3-8B on a V100); "no KV cache" where
 # the budget leaves none, refused or not (it read "0.00 (refused)": Llama 3.1 70B on a V100)
 shown = {concurrency: [fmt.concurrency_text(row.max_concurrency_all_replicas, result)
                        for row, result, _ in compared]}
@@ -141,8 +141,8 @@ speed_note.caption(
        "memory (a max_model_len over its own, a GPU its wheels have no kernels for; the "
        "verdict says which), and the figure, report --compare's, is what the KV cache would "
        "hold, not requests vLLM serves." if any(refused) else "")
-    + (" A concurrency of none (no KV cache): the budget leaves the model no KV cache (the "
-       "verdict says what fills it), so it holds no request, refused or not."
+    + (" A concurrency reading no KV cache: the budget leaves the model none (the verdict "
+       "says what fills it), so it holds no request, refused or not."
        if fmt.NO_KV_CACHE in shown[concurrency] else "")
     + (f" {md_escape(capitalized(why))}" if (why := context_rule(
         load, engine.max_model_len, engine.vllm_version).why) else ""))
