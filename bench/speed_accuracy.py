@@ -30,7 +30,9 @@ layout) goes wholly to the fit or the held-out set by the md5 of its key (held o
 hash mod 3 is 0): no held-out row has a sibling in the fit at another concurrency, and no
 measurement is both fitted and held out under two names.
 
-    python bench/speed_accuracy.py            # the held-out error table (FITTED coefficients)
+    python bench/speed_accuracy.py            # the held-out error table (FITTED coefficients),
+                                              # the rows within each target and the median
+                                              # signed errors by group
     python bench/speed_accuracy.py --fit      # refit the coefficients on the fit rows, print
                                               # them and the held-out error with them
     python bench/speed_accuracy.py --json     # the same as JSON
@@ -451,12 +453,15 @@ def public_checks() -> list[dict]:
 
 def errors(rows: list[tuple], coefficients: SpeedCoefficients,
            sglang: dict[str, float] = SGLANG) -> pd.DataFrame:
-    """Absolute % error of TTFT and TPOT per row, with the grouping columns."""
+    """Absolute % error of TTFT and TPOT per row (`ttft`, `tpot`) and the signed one
+    (predicted / measured - 1: `ttft_signed`, `tpot_signed`), with the grouping columns and
+    whether the row's EP size is below TP (moe_ep_size)."""
     pred, truth = predict(rows, coefficients, sglang), measured(rows)
-    pct = np.abs(pred / truth - 1) * 100
-    frame = pd.DataFrame([{"gpu": r.system, "backend": r.backend, "family": r.family}
-                          for r, *_ in rows])
-    frame["ttft"], frame["tpot"] = pct[:, 0], pct[:, 1]
+    signed = (pred / truth - 1) * 100
+    frame = pd.DataFrame([{"gpu": r.system, "backend": r.backend, "family": r.family,
+                           "ep_below_tp": moe_ep_size(r) is not None} for r, *_ in rows])
+    frame["ttft"], frame["tpot"] = np.abs(signed[:, 0]), np.abs(signed[:, 1])
+    frame["ttft_signed"], frame["tpot_signed"] = signed[:, 0], signed[:, 1]
     return frame
 
 
@@ -499,6 +504,47 @@ def summary(frame: pd.DataFrame) -> dict:
     return out
 
 
+def within_targets(frame: pd.DataFrame) -> dict:
+    """How many rows' absolute error is at most the target's: TPOT within 10 %
+    (`tpot_within_10_pct`), TTFT within 20 % (`ttft_within_20_pct`)."""
+    return {"rows": len(frame), **{f"{m}_within_{TARGETS[m]:g}_pct": int((frame[m] <= TARGETS[m])
+                                                                         .sum())
+                                   for m in ("tpot", "ttft")}}
+
+
+def signed_medians(frame: pd.DataFrame) -> dict:
+    """Median signed % error (predicted / measured - 1: below 0, planned faster than
+    measured) of TPOT and TTFT, to two decimals: overall, per group as summary's, and over the
+    rows whose EP size is below TP (`ep_below_tp`)."""
+    def medians(part: pd.DataFrame) -> dict:
+        return {"rows": len(part),
+                **{f"{m}_median": round(float(np.nanmedian(part[f"{m}_signed"])), 2)
+                   for m in ("tpot", "ttft")}}
+    out = {"all": medians(frame)}
+    for col in ("gpu", "backend", "family"):
+        out[col] = {k: medians(g) for k, g in frame.groupby(col)}
+    out["ep_below_tp"] = medians(frame[frame.ep_below_tp])
+    return out
+
+
+def target_lines(result: dict) -> list[str]:
+    """The held-out rows within each target and the median signed errors by group (the
+    README's Accuracy > Speed and docs/accuracy-speed.md quote them)."""
+    count, signed = result["held_out_within_targets"], result["held_out_signed"]
+    groups = [("all held-out", signed["all"]),
+              *((f"{col} {k}", s) for col in ("gpu", "backend", "family")
+                for k, s in signed[col].items()),
+              ("EP size below TP", signed["ep_below_tp"])]
+    return [f"Held-out rows within the targets: TPOT {count['tpot_within_10_pct']} of "
+            f"{count['rows']} within {TARGETS['tpot']:g} %, TTFT {count['ttft_within_20_pct']}"
+            f" of {count['rows']} within {TARGETS['ttft']:g} %",
+            "Held-out median signed error (predicted / measured - 1; below 0: planned faster "
+            "than measured):",
+            f"{'group':<22}{'rows':>6}{'TPOT':>10}{'TTFT':>10}",
+            *(f"{name:<22}{s['rows']:>6}{s['tpot_median']:>+9.2f}%{s['ttft_median']:>+9.2f}%"
+              for name, s in groups)]
+
+
 def _print(result: dict) -> None:
     print(f"Split: {result['split']}")
     print("Dropped: " + "; ".join(f"{k}: {v}" for k, v in result["dropped"].items()))
@@ -516,6 +562,7 @@ def _print(result: dict) -> None:
         for k, s in result["held_out"][col].items():
             line(f"{col} {k}", s)
     print(f"Targets: median TPOT <= {TARGETS['tpot']:g} %, TTFT <= {TARGETS['ttft']:g} %")
+    print("\n".join(target_lines(result)))
     print(f"\nPublic facts on hardware without rows (checks, not fitted; met = within the "
           f"published range +- {TOLERANCE_POINTS:g} points):")
     print(f"{'check':<58}{'published':>11}{'model':>9}  met")
@@ -568,7 +615,9 @@ def main() -> int:
         "coefficients": coefficients.model_dump(),
         "sglang_request_overhead_ms": sglang["request_overhead_ms"],
         "sglang_queue_share": sglang["queue_share"],
-        "held_out": summary(errors(held, coefficients, sglang)),
+        "held_out": summary(held_errors := errors(held, coefficients, sglang)),
+        "held_out_within_targets": within_targets(held_errors),
+        "held_out_signed": signed_medians(held_errors),
         "fit": summary(errors(fit_rows, coefficients, sglang))["all"],
         "public_checks": public_checks(),
     }

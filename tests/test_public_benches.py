@@ -410,6 +410,60 @@ def test_readme_quotes_the_stored_speed_accuracy_result() -> None:
         f"{len(stored['public_checks'])} published consumer")
 
 
+def test_speed_bench_counts_rows_within_target_and_signed_medians() -> None:
+    """within_targets counts the rows whose absolute error is at most the target (10.0 % TPOT
+    counts, 10.5 does not; a row planned nan counts for neither); signed_medians takes each
+    group's median of predicted / measured - 1, nan left out: TPOT -10 / +10.5 / -3 -> -3,
+    TTFT +20 / -25 -> -2.5; the two rows at an EP size below TP +10.5 / -3 -> +3.75 (TTFT
+    -25 alone), the two H100 rows -10 / +10.5 -> +0.25 (TTFT +20 alone)."""
+    import pandas as pd
+
+    from bench.speed_accuracy import signed_medians, within_targets
+
+    nan = float("nan")
+    frame = pd.DataFrame({"gpu": ["h100", "h100", "b200"], "backend": ["vllm"] * 3,
+                          "family": ["x"] * 3, "ep_below_tp": [False, True, True],
+                          "tpot_signed": [-10.0, 10.5, -3.0], "ttft_signed": [20.0, nan, -25.0]})
+    frame["tpot"], frame["ttft"] = frame.tpot_signed.abs(), frame.ttft_signed.abs()
+    assert within_targets(frame) == {"rows": 3, "tpot_within_10_pct": 2,
+                                     "ttft_within_20_pct": 1}
+    signed = signed_medians(frame)
+    assert signed["all"] == {"rows": 3, "tpot_median": -3.0, "ttft_median": -2.5}
+    assert signed["ep_below_tp"] == {"rows": 2, "tpot_median": 3.75, "ttft_median": -25.0}
+    assert signed["gpu"]["h100"] == {"rows": 2, "tpot_median": 0.25, "ttft_median": 20.0}
+
+
+def test_speed_docs_quote_the_stored_rows_within_target_and_ep_signed_error() -> None:
+    """bench/speed_accuracy.py prints (target_lines; stored by --write) the held-out rows
+    within each target and the median signed errors by group. The README's Accuracy > Speed
+    quotes the current counts in its newest paragraph, the first after the held-out table
+    (older paragraphs keep the counts of their day: 183 -> 182 was the 2026-12-05 refit's,
+    before the EP-size-2 rows moved one more out), and the six held-out rows at an EP size
+    below TP's signed TPOT median; docs/accuracy-speed.md the same unrounded and the counts
+    in "Where it falls short"."""
+    from bench.speed_accuracy import target_lines
+
+    stored = json.loads((ROOT / SPEED_RESULTS).read_text())
+    printed = target_lines(stored)
+    within = re.fullmatch(r"Held-out rows within the targets: TPOT (\d+) of (\d+) within 10 %, "
+                          r"TTFT (\d+) of \2 within 20 %", printed[0])
+    assert within, printed[0]
+    tpot, rows, ttft = within.groups()
+    assert int(rows) == stored["held_out"]["all"]["rows"]
+    ep_rows, ep_tpot, _ = next(line for line in printed
+                               if line.startswith("EP size below TP ")).split()[-3:]
+    assert ep_rows == "6"
+    section = " ".join((ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1].split())
+    assert re.search(r"\d+ -> (\d+) rows within 10 %", section).group(1) == tpot
+    assert re.search(r"(\d+) rows within 20 %", section).group(1) == ttft
+    assert (f"(the six held out: median signed error -25.8 -> {float(ep_tpot[:-1]):.1f} %)"
+            in section)
+    doc = _doc("accuracy-speed.md")
+    assert f"/ -25.80 -> {ep_tpot[:-1]} %; the six fitted" in doc
+    assert f"{tpot} of {rows} held-out rows within 10 %" in doc
+    assert f"{ttft} of {rows} held-out rows within 20 %" in doc
+
+
 def test_readme_held_out_table_rows_are_the_stored_speed_accuracy_groups() -> None:
     """Every row of Accuracy > Speed's held-out table is the stored bench result's group
     (bench/speed_accuracy.py --write): the Kimi-K2.5 row said TPOT p90 14.9 % after 68f636a's
