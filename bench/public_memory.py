@@ -19,7 +19,8 @@ Model Runner V2 start-up's available KV from the pool V2's own rules size on a r
 warm torch.compile cache (Plan.v2_warm_restart_available_kv_bytes, planner.serving.runner_v2)
 where the plan has one, and the planned figure (the V1 runner's terms) elsewhere; a table lists
 each V2 start-up that logs its pool with both and what the log holds beyond V2's rules
-(v2_pools).
+(v2_pools). The misses on GPUs other than the H100 are counted by first cause (MISS_CAUSES:
+kv_misses, misses_line).
 
     python bench/public_memory.py [--json]
 """
@@ -130,14 +131,55 @@ def run_all() -> dict:
     warm_ids = {row["id"] for row, gib in planned if gib is not None}
     warm["v2_warm_ids"] = [case["id"] for case in warm["detail"] if case["id"] in warm_ids]
     others = [row for row in rows if row["gpu"] != OTHER_THAN]
+    share = kv_target(rows)
     return {"figures": summarise(rows),
             "splits": splits(rows, {"gpu_class": "gpu_class", "vllm_release": "version"}),
             "figures_other_gpus": summarise(others),
             "splits_other_gpus": splits(others, {"gpu_class": "gpu_class"}),
             "kv_within": kv_target(rows, skip_gpu=None),
-            "kv_within_other_gpus": kv_target(rows),
+            "kv_within_other_gpus": share,
             "kv_within_other_gpus_v2_warm_restart": warm, "v2_pools": v2_pools(planned),
+            "kv_misses_other_gpus": kv_misses(planned, share),
             "runs": rows}
+
+
+MISS_CAUSES = ("Model Runner V2", "DGX Spark", "stand-in config or format", "other")
+"""A miss's cause, the first that applies: a Model Runner V2 start-up (the plan has V2's
+warm-restart pool; Headroom's figure is V1's terms), a run on DGX Spark (unified memory), a
+run planned from a stand-in config or format (`stand_in`), else other."""
+
+
+def kv_misses(planned: list[tuple[dict, float | None]], share: dict) -> list[dict]:
+    """The runs on GPUs other than the H100 whose available KV is not within issue 11's rule
+    (`share`: kv_target's), each with its cause (MISS_CAUSES) and, on a V2 start-up, the
+    logged pool less V2's own rules' (GiB, as v2_pools)."""
+    runs = {run["id"]: run for run in json.loads(RUNS.read_text())["runs"]}
+    gib = {row["id"]: warm for row, warm in planned}
+    out = []
+    for case in share["detail"]:
+        if case["within"]:
+            continue
+        run, warm = runs[case["id"]], gib[case["id"]]
+        cause = ("Model Runner V2" if warm is not None else
+                 "DGX Spark" if run["gpu"].startswith("dgx-spark") else
+                 "stand-in config or format" if run["stand_in"] else "other")
+        out.append({"id": case["id"], "cause": cause, "logged_minus_v2_warm":
+                    None if warm is None else round(case["logged"] - warm, 2)})
+    return out
+
+
+def misses_line(result: dict) -> str:
+    """The misses on GPUs other than the H100 by cause, each V2 start-up's logged pool less
+    V2's rules (the README's headline row quotes it)."""
+    misses = result["kv_misses_other_gpus"]
+    v2 = sorted((m["logged_minus_v2_warm"] for m in misses if m["cause"] == MISS_CAUSES[0]),
+                reverse=True)
+    counts = {cause: sum(m["cause"] == cause for m in misses) for cause in MISS_CAUSES}
+    return (f"The {len(misses)} available-KV misses on GPUs other than the H100, by first "
+            f"cause: {counts[MISS_CAUSES[0]]} Model Runner V2 (logged - V2's rules: "
+            + ", ".join(f"{d:+.2f}" for d in v2) + f" GiB), {counts['DGX Spark']} DGX Spark, "
+            f"{counts['stand-in config or format']} stand-in configs or formats, "
+            f"{counts['other']} other")
 
 
 def v2_pools(planned: list[tuple[dict, float | None]]) -> list[dict]:
@@ -198,7 +240,8 @@ def markdown(result: dict) -> str:
         "", *mape_table(result["figures"]), "", *split_lines(result["splits"]),
         f"Available KV {share['rule']}: {share['within']} of {share['cases']} runs; "
         f"on GPUs other than the H100: {other['within']} of {other['cases']}",
-        other_gpus_line(result), v2_warm_line(result), "", *v2_pool_lines(result), "",
+        other_gpus_line(result), misses_line(result), v2_warm_line(result), "",
+        *v2_pool_lines(result), "",
         "## Run by run (logged / planned; - = not printed by the log)", "",
         *case_lines(result["runs"], planned)])
 

@@ -188,6 +188,42 @@ def test_public_memory_runs_plan_and_readme_quotes_the_count() -> None:
             f"{unified['mape_pct']:.2f} % ({unified['cases']})") in _doc("accuracy-memory.md")
 
 
+@needs_shared
+def test_readme_quotes_the_public_memory_misses_by_cause() -> None:
+    """bench/public_memory.py prints the misses on GPUs other than the H100 by first cause
+    (MISS_CAUSES: a Model Runner V2 start-up, then DGX Spark, then a stand-in config or
+    format), each V2 start-up's logged pool less V2's rules; the headline row quotes the
+    counts and how many V2 ones lie within 0.11 GiB of V2's rules. It said 5 V2 and 5
+    stand-in: the RTX 5090's Qwen3-14B-AWQ and Qwen3-32B-AWQ on 0.28.0 start on V2 and are
+    planned from the base configs as AWQ, V2 first; gpt-oss-20b abliterated on DGX Spark is
+    a stand-in config too, DGX Spark first."""
+    from bench.public_memory import markdown, misses_line, run_all
+
+    result = run_all()
+    causes = {m["id"]: m["cause"] for m in result["kv_misses_other_gpus"]}
+    assert {causes[run_id] for run_id in ("unresolved-rtx5090-qwen3-14b-awq-u070-32k",
+                                          "unresolved-rtx5090-qwen3-32b-awq-u070-8k")} == {
+        "Model Runner V2"}
+    assert causes["tw10519-gb10-gpt-oss-20b-abliterated-u025-8k-0.13.0-ngc"] == "DGX Spark"
+    assert causes["club3090-i642-3090x2-qwen36-27b-autoround-tp2"] == "stand-in config or format"
+    printed = misses_line(result)
+    assert f"\n{printed}\n" in markdown(result)
+    line = re.fullmatch(r"The (\d+) available-KV misses on GPUs other than the H100, by first "
+                        r"cause: (\d+) Model Runner V2 \(logged - V2's rules: ([^)]*) GiB\), "
+                        r"(\d+) DGX Spark, (\d+) stand-in configs or formats, 0 other", printed)
+    assert line, printed
+    misses, v2, excess, spark, stand_in = line.groups()
+    other = result["kv_within_other_gpus"]
+    assert int(misses) == other["cases"] - other["within"] == len(causes)
+    row = _readme_row(f"{other['cases']} public start-ups on GPUs other than the H100")
+    quote = re.search(r"the (\d+) misses: (\d+) Model Runner V2 \((\d+) of them within "
+                      r"([\d.]+) GiB of V2's own rules", row)
+    assert quote.groups()[:2] == (misses, v2)
+    near = [abs(float(d)) <= float(quote.group(4)) for d in excess.split(", ")]
+    assert len(near) == int(v2) and sum(near) == int(quote.group(3))
+    assert f"), {spark} DGX Spark, {stand_in} stand-in configs or formats |" in row
+
+
 def test_a_run_is_planned_with_the_patch_release_its_log_prints() -> None:
     """vLLM prints "GPU KV cache size" as int(max concurrency x max_model_len) from the 0.20.1
     wheel on (_report_kv_cache_config): the 0.20.2 Gemma-4 start-up logs 984,297 tokens
