@@ -29,12 +29,17 @@ init_state("audit" if gpu_present() else "preset")
 # below 1100 px the page's sides padded 1.5rem, not 5rem: at 1024 px, beside the 300 px
 # sidebar, 5rem left 564 px for the page (the Compare grid's concurrency, the Recommend and
 # sweep grids' speed columns out of sight to the right; TTFT "885 …" and TPOT "22.2…" cut)
-# a metric's figure in a column under 140 px at 1.75rem, not 2.25rem, whole
+# a metric's figure in a column under 140 px at 1.75rem, not 2.25rem, whole, and its label
+# on two lines, not cut ("Output tokens…", "Tokens/s per r…" at 1024 px), each such label two
+# lines tall so the figures of a row stay level
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "@media (max-width: 1100px) {[data-testid=stMainBlockContainer] "
         "{padding-left: 1.5rem; padding-right: 1.5rem}} "
         "[data-testid=stMetric] {container-type: inline-size} "
-        "@container (max-width: 140px) {[data-testid=stMetricValue] {font-size: 1.75rem}} "
+        "@container (max-width: 140px) {[data-testid=stMetricValue] {font-size: 1.75rem} "
+        "[data-testid=stMetricLabel] {min-height: 2.8rem; align-items: start} "
+        "[data-testid=stMetricLabel] [data-testid=stMarkdownContainer].stMarkdownEllipsis "
+        "p {white-space: normal}} "
         "[data-testid=stTable] td [data-testid=stMarkdownContainer] {max-width: none} "
         "[data-testid=stTable] tr:not(:has(> :nth-child(3))) > th[scope=row] "
         "[data-testid=stMarkdownContainer] p {white-space: nowrap} "

@@ -691,15 +691,22 @@ def test_key_figures_in_sight_at_1024x768(browser, server: str, shots) -> None:
     """At 1024 px, beside the 300 px sidebar, the page's 5rem sides left it 564 px: on the
     seed at TP=8 the Plan page's TTFT read "885 …" and TPOT "22.2…", and the Compare grid's
     concurrency column was out of sight to the right. Below 1100 px the sides are 1.5rem and a
-    metric's figure in a narrow column is smaller (app.py): every figure whole, the
-    Compare grid's rows above the fold."""
+    metric's figure in a narrow column is smaller, its label on two lines (app.py): every
+    figure and label whole, the Compare grid's rows above the fold."""
     page = _shown(browser, server, f"?{SEED}&tp=8", "Fits:", "TPOT", charts=1, width=1024,
                   height=768)
     cut = page.eval_on_selector_all(
-        "[data-testid=stMetricValue], [data-testid=stMetricValue] *",
+        "[data-testid=stMetricValue], [data-testid=stMetricValue] *, "
+        "[data-testid=stMetricLabel] .stMarkdownEllipsis",
         "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)")
     shown = page.locator("[data-testid=stMetricValue]").all_inner_texts()
     assert len(shown) >= 11 and not cut, (shown, cut)  # 5 speed figures, 6 memory ones
+    # the speed row's labels on two lines where they must ("Output tokens/s at 1" read
+    # "Output tokens…"), its figures level
+    tops = page.eval_on_selector_all(
+        "[data-testid=stMetricValue]", "els => els.slice(0, 5).map(e => "
+        "Math.round(e.getBoundingClientRect().top))")
+    assert len(set(tops)) == 1, tops
     _shot(page, shots, "plan-1024x768", for_docs=False)
     page.close()
     page = _shown(browser, server, f"compare?{SEED}&tp=8",
