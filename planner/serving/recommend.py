@@ -331,6 +331,16 @@ def _gpu(gpu_key: str, wsl2: bool) -> GpuSpec:
     return with_wsl2(GPU_PRESETS[gpu_key]) if wsl2 else GPU_PRESETS[gpu_key]
 
 
+def rows_network_assumed(rows: Iterable[Recommendation], *, network: NetworkSpec | None,
+                         wsl2: bool = False) -> str | None:
+    """What the speed terms across nodes of those `rows` over several nodes assume where no
+    `network` was given (hardware.network_assumed_text of their GPUs): RecommendResult's
+    network_assumed, and the way out's row's (planner.serving.way_out); None where no row
+    spans nodes or a network was given."""
+    spanning = [_gpu(r.gpu_key, wsl2) for r in rows if r.nodes > 1 and network is None]
+    return network_assumed_text(spanning) if spanning else None
+
+
 def _per_node(gpu_key: str, gpus: int) -> int:
     """GPUs per node of `gpus` presets: all of them up to 8, else 8; one for a GPU a machine
     holds one of (GpuSpec.one_per_machine: each DGX Spark is a node) or whose priced product
@@ -855,12 +865,11 @@ def recommend(
         raise RecommendError("; ".join(notes))
     found.sort(key=lambda r: (_rank(r), place[r.model_name, r.gpu_key]))
     rows = tuple(found[:top])
-    spanning = [_gpu(r.gpu_key, wsl2) for r in rows if r.nodes > 1 and network is None]
     return RecommendResult(
         workload=workload, gpu_counts=counts, gpu_keys=priced,
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=plans,
         wsl2=wsl2, no_wsl2_total_gpu_keys=no_total,
         pruned=pruned, counts_skipped=skipped, notes=tuple(notes), rows=rows,
-        network_assumed=network_assumed_text(spanning) if spanning else None,
+        network_assumed=rows_network_assumed(rows, network=network, wsl2=wsl2),
         fell_out=tally.fell_out(),
     )

@@ -20,8 +20,9 @@ from planner.serving.recommend import (
     RecommendError,
     RecommendResult,
     recommend,
+    rows_network_assumed,
 )
-from planner.text import decimal, tenths_up
+from planner.text import capitalized, decimal, tenths_up
 
 WAY_OUT_GPUS_MAX = 64
 """How far the search goes on past --gpus-max for a way out: eight 8-GPU nodes (the app's
@@ -58,9 +59,10 @@ def way_out(result: RecommendResult, models: Sequence[ModelSpec],
     where nothing is left to say): the search rerun at WAY_OUT_GPUS_MAX GPUs with every
     (model, GPU) searched to its first serving count (a `top` no $/hour cutoff reaches), e.g.
     "Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, ..., $63.84/hour, a
-    what-if: ...): rerun with --gpus-max 16.", or where none does, the targets missed
-    (targets_missed); where no row up to it has a command, the first row's launch note says
-    why. `step(n)`: how to search up to n GPUs, in the caller's words;
+    what-if: ...): rerun with --gpus-max 16." (then, where a row named spans nodes and no
+    network was given, what its figures assume: _network_said), or where none does, the
+    targets missed (targets_missed); where no row up to it has a command, the first row's
+    launch note says why. `step(n)`: how to search up to n GPUs, in the caller's words;
     `search`: recommend's other keyword arguments, as the first search was given them."""
     if result.rows:
         return ""
@@ -81,12 +83,22 @@ def way_out(result: RecommendResult, models: Sequence[ModelSpec],
     first = next(r for r in wider.rows if r.gpus == fewest)  # launchable first, then cheapest
     line = f"{head}: {fewest} would serve it ({_row(first, named)}"
     if first.launchable:
-        return f"{line}): {step(fewest)}."
+        return _network_said(f"{line}): {step(fewest)}.", [first], search)
     line += ", a what-if: no command for the targeted vLLM)"
     runnable = [r for r in wider.rows if r.launchable]
     if not runnable:
-        return (f"{line}: {step(fewest)}; none up to {WAY_OUT_GPUS_MAX} has a command. "
-                f"{first.launch_note}")  # why: the row's own note (a lone config file, ...)
+        return _network_said(
+            f"{line}: {step(fewest)}; none up to {WAY_OUT_GPUS_MAX} has a command. "
+            f"{first.launch_note}", [first], search)  # why: the row's own note (a lone config..)
     least = min(runnable, key=lambda r: r.gpus)
-    return (f"{line}: {step(fewest)}; with a command, {least.gpus} ({_row(least, named)}): "
-            f"{step(least.gpus)}.")
+    return _network_said(f"{line}: {step(fewest)}; with a command, {least.gpus} "
+                         f"({_row(least, named)}): {step(least.gpus)}.", [first, least], search)
+
+
+def _network_said(line: str, rows: Sequence[Recommendation], search: Mapping[str, Any]) -> str:
+    """`line` and, where a row it names spans nodes and no network was given, what their
+    figures assume (recommend's rows_network_assumed, the words the rows a search lists are
+    noted with), as a sentence after it."""
+    assumed = rows_network_assumed(rows, network=search.get("network"),
+                                   wsl2=search.get("wsl2", False))
+    return f"{line} {capitalized(assumed)}" if assumed else line

@@ -94,16 +94,26 @@ def test_a_request_rate_and_an_impossible_target() -> None:
 
 def test_no_configuration_names_the_fewest_gpus_that_would_serve() -> None:
     # Llama 3.1 405B, 64 x 32,000 tokens on H100s: more than 8 hold, 16 serve
-    # (tests/planner/serving/test_way_out.py works it out); the page names its own control
-    at = open_page("recommend", model="meta-llama/Meta-Llama-3.1-405B")
-    at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
-    at.number_input(key="recommend.context").set_value(32000).run()
-    at.number_input(key="recommend.concurrency").set_value(64).run()
-    at.button(key="recommend.run").click().run()
-    assert not at.exception
-    said = [w.value for w in at.warning if w.value.startswith("No configuration serves")]
-    assert len(said) == 1 and "Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, " \
-        in said[0] and said[0].endswith(": set 'At most (GPUs)' to 16.")
+    # (tests/planner/serving/test_way_out.py works it out); the page names its own control,
+    # and, with no network from the Hardware page, the DGX H100's network its two nodes are
+    # assumed to be on (one 400 Gb/s ConnectX-7 per GPU), as the page's rows over nodes say
+    step = ": set 'At most (GPUs)' to 16."
+    for net in ("", "8x400"):
+        at = open_page("recommend", model="meta-llama/Meta-Llama-3.1-405B", net=net)
+        at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
+        at.number_input(key="recommend.context").set_value(32000).run()
+        at.number_input(key="recommend.concurrency").set_value(64).run()
+        at.button(key="recommend.run").click().run()
+        assert not at.exception
+        said = [w.value for w in at.warning if w.value.startswith("No configuration serves")]
+        assert len(said) == 1 and "Searching on up to 64 GPUs: 16 would serve it (16x " \
+            "h100-sxm, " in said[0]
+        if net:  # given: nothing assumed, the line ends at its step
+            assert said[0].endswith(step)
+            continue
+        assert f"{step} The network between nodes was neither given nor measured: " in said[0]
+        assert said[0].endswith(" assume 400 Gb/s per GPU (DGX H100: 8x ConnectX-7, 400 Gb/s "
+                                "each (NVIDIA DGX BasePOD RA)).")
 
 
 def test_every_plan_refused_at_start_up_is_said_with_vllm_s_reason() -> None:

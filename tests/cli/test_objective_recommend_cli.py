@@ -238,9 +238,18 @@ def test_nothing_within_gpus_max_names_the_fewest_that_serve(capsys) -> None:
     assert code == 0 and "No configuration serves this workload within the search." in out
     line = out.split("within the search.\n")[1].splitlines()[1]
     assert line.startswith("Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, ")
-    assert line.endswith("): rerun with --gpus-max 16.")
+    # its 16 GPUs are two nodes over the DGX H100's network, assumed: said as recommend's
+    # note on rows over nodes says it (one 400 Gb/s ConnectX-7 per GPU)
+    step = "): rerun with --gpus-max 16."
+    assert f"{step} The network between nodes was neither given nor measured: " in line
+    assert line.endswith(" assume 400 Gb/s per GPU (DGX H100: 8x ConnectX-7, 400 Gb/s each "
+                         "(NVIDIA DGX BasePOD RA)).")
     code, out, _ = _run(capsys, *flags, "--json")
     assert code == 0 and json.loads(out)["way_out"] == line
+    # a network given (8 NICs x 400 Gb/s per node): nothing assumed, nothing said
+    code, out, _ = _run(capsys, *flags, "--network", "8x400", "--json")
+    given = json.loads(out)["way_out"]
+    assert code == 0 and given.endswith(step) and given == line.split(step)[0] + step
     code, out, _ = _run(capsys, *flags, "--gpus-max", "16", "--json")
     data = json.loads(out)
     assert [r["gpus"] for r in data["rows"]] == [16] and data["way_out"] == ""

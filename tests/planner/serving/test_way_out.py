@@ -10,9 +10,11 @@ GB of 16 x 79.19 GiB x 0.9 = 1,224 GB for the rest.
 """
 
 from planner.catalog import catalog_spec
+from planner.serving.hardware import NetworkSpec
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import FellOut, RecommendResult, Workload, recommend
 from planner.serving.way_out import WAY_OUT_GPUS_MAX, way_out
+from planner.text import capitalized
 
 LLAMA_405B = "meta-llama/Meta-Llama-3.1-405B"
 WORKLOAD = Workload(context_tokens=32_000, concurrency=64)
@@ -28,13 +30,30 @@ def test_the_fewest_gpus_that_serve_are_named_and_serve_when_searched() -> None:
     assert not none.rows
     line = way_out(none, [spec], prices, gpus_max=8, step=_step, gpu_keys=("h100-sxm",))
     assert line.startswith("Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, ")
-    # 16 x $3.99 (the default table's H100 SXM) a launchable row: no what-if words
-    assert line.endswith(", $63.84/hour): rerun with --gpus-max 16.")
-    # and it does: the search up to 16 lists it, on no fewer
+    # 16 x $3.99 (the default table's H100 SXM) a launchable row: no what-if words; its 16
+    # GPUs are two 8-GPU nodes, over a network none gave: the DGX H100's (one 400 Gb/s
+    # ConnectX-7 per GPU) is assumed, and said as the search's own rows say it
+    assert ", $63.84/hour): rerun with --gpus-max 16. The network between nodes was neither " \
+        "given nor measured: " in line
+    assert line.endswith(" assume 400 Gb/s per GPU (DGX H100: 8x ConnectX-7, 400 Gb/s each "
+                         "(NVIDIA DGX BasePOD RA)).")
+    # and it does: the search up to 16 lists it, on no fewer, with the same words
     found = recommend([spec], WORKLOAD, prices, gpus_max=16, gpu_keys=("h100-sxm",))
     assert found.rows and min(r.gpus for r in found.rows) == 16 and found.rows[0].launchable
+    assert found.rows[0].nodes == 2 and line.endswith(f" {capitalized(found.network_assumed)}")
     # a search with rows needs no way out
     assert way_out(found, [spec], prices, gpus_max=16, step=_step, gpu_keys=("h100-sxm",)) == ""
+
+
+def test_a_network_given_is_not_said_to_be_assumed() -> None:
+    # the same 16 H100s over 8 NICs x 400 Gb/s per node given (--network 8x400): nothing
+    # assumed, so the line ends at its step
+    spec, prices = catalog_spec(LLAMA_405B), with_overrides()
+    search = {"gpu_keys": ("h100-sxm",), "network": NetworkSpec(nics_per_node=8, nic_gbits=400)}
+    none = recommend([spec], WORKLOAD, prices, **search)
+    line = way_out(none, [spec], prices, gpus_max=8, step=_step, **search)
+    assert line.startswith("Searching on up to 64 GPUs: 16 would serve it (16x h100-sxm, ")
+    assert line.endswith(", $63.84/hour): rerun with --gpus-max 16.")
 
 
 def test_a_target_no_count_meets_is_named_with_its_miss() -> None:
