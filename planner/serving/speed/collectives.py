@@ -299,14 +299,6 @@ def _size(nbytes: int) -> str:
     return f"{nbytes >> 20} MiB" if nbytes >= 1 << 20 else f"{nbytes >> 10} KiB"
 
 
-def allreduce_hops(link: LinkSpec, n: int, nbytes: float, *,
-                   world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
-                   cross: CrossNode | None = None) -> int:
-    """Latency hops of one all-reduce over `n` GPUs (_hops); allreduce_algorithm says which
-    all-reduce runs."""
-    return _hops(n, _custom_ar(link, n, nbytes, world_sizes, cross))
-
-
 def _hops(n: int, custom_ar: bool) -> int:
     """2 for vLLM's own kernel (a barrier before and after the peers' reads), else NCCL's
     ring, 2 (n - 1) steps (reduce-scatter, then all-gather)."""

@@ -8,6 +8,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     PCIE_NCCL_STARTUP_US,
     PCIE_NCCL_STEP_US,
+    LinkSpec,
     gpu_preset,
     link_spec,
     preset_cluster,
@@ -19,8 +20,8 @@ from planner.serving.speed.coefficients import FITTED
 from planner.serving.speed.collectives import (
     NVLINK_ALLREDUCE,
     allreduce_algorithm,
-    allreduce_hops,
     allreduce_rates,
+    explained_rates,
 )
 from planner.serving.speed.facts import (
     SPARK_ROOFLINE_MS,
@@ -635,6 +636,16 @@ def fig() -> dict[str, float]:
     return public_fact_figures()
 
 
+def _charged_hops(link: LinkSpec, n: int, nbytes: float) -> int | None:
+    """The latency hops one all-reduce's start-up is charged (explained_rates' inputs, as its
+    text writes them); None where it is charged none (vLLM's custom kernel over NVLink: its
+    measured start-up line)."""
+    rates = explained_rates(link, n, nbytes, FITTED.link_efficiency)
+    hops = rates.inputs.get("hops")
+    assert (hops is not None) == (f"{hops} hops x {link.latency_us:g} us" in rates.startup_text)
+    return None if hops is None else int(hops)
+
+
 def test_allreduce_algorithm_follows_vllm_custom_allreduce_rules() -> None:
     # vLLM custom_all_reduce.py: its kernel needs P2P on every rank, two GPUs or full NVLink,
     # and a message under max_size = 8192 x 1024 B; otherwise NCCL's ring (2 (N - 1) steps).
@@ -652,10 +663,12 @@ def test_allreduce_algorithm_follows_vllm_custom_allreduce_rules() -> None:
     assert allreduce_algorithm(nvlink, 8, decode).startswith("vLLM custom")
     # on NVLink too a message of 8 MiB or more is past vLLM's custom kernel
     assert allreduce_algorithm(nvlink, 8, chunk).startswith("torch symmetric memory or NCCL")
-    # hops: 2 for vLLM's kernel (a barrier before and after), 2 (N - 1) ring steps for NCCL
-    assert [allreduce_hops(p2p, 2, decode), allreduce_hops(p2p, 2, chunk),
-            allreduce_hops(host, 4, decode), allreduce_hops(p2p, 8, decode),
-            allreduce_hops(nvlink, 8, decode)] == [2, 2, 6, 14, 2]
+    # hops: 2 for vLLM's kernel (a barrier before and after), 2 (N - 1) ring steps for NCCL;
+    # over NVLink vLLM's kernel is charged its measured start-up line instead (7 peers at 8)
+    assert [_charged_hops(p2p, 2, decode), _charged_hops(p2p, 2, chunk),
+            _charged_hops(host, 4, decode), _charged_hops(p2p, 8, decode),
+            _charged_hops(nvlink, 8, decode)] == [2, 2, 6, 14, None]
+    assert explained_rates(nvlink, 8, decode, FITTED.link_efficiency).inputs["peers"] == 7
 
 
 def test_nvlink_allreduce_rates_are_the_published_benchmark_lines() -> None:
@@ -907,10 +920,13 @@ def test_custom_allreduce_runs_only_on_its_world_sizes() -> None:
     decode = 8192 * 2  # one token of Llama-3.1-70B's hidden size in bf16
     for n, hops in ((3, 4), (5, 8), (7, 12), (16, 30)):
         assert allreduce_algorithm(nvlink, n, decode).startswith("NCCL ring")
-        assert allreduce_hops(nvlink, n, decode) == hops
+        assert _charged_hops(nvlink, n, decode) == hops
         start, _, _, _ = allreduce_rates(nvlink, n, decode, FITTED.link_efficiency)
         assert start == pytest.approx(hops * nvlink.latency_us * 1e-6)
-    assert [allreduce_hops(nvlink, n, decode) for n in (2, 4, 6, 8)] == [2] * 4
+    # 2/4/6/8 run vLLM's kernel: its measured start-up over n - 1 peers, no hops
+    for n in (2, 4, 6, 8):
+        assert _charged_hops(nvlink, n, decode) is None
+        assert explained_rates(nvlink, n, decode, FITTED.link_efficiency).inputs["peers"] == n - 1
 
 
 def test_a_tp16_plan_on_0_27_and_later_runs_its_allreduces_on_nccl() -> None:
@@ -950,9 +966,9 @@ def test_symmetric_memory_lowers_the_custom_allreduce_cap_from_0_11() -> None:
         "vLLM custom all-reduce (NVLink)"  # before 0.11 no symmetric memory
     b200_2 = allreduce_algorithm(nvlink, 2, 4 * mib, compute_capability="10.0")
     assert b200_2.startswith("torch symmetric memory two-shot") and "2 MiB" in b200_2
-    assert allreduce_hops(nvlink, 8, mib) == 2
-    assert allreduce_rates(nvlink, 8, mib, FITTED.link_efficiency)[0] * 1e6 == \
-        pytest.approx(13.6)
+    rates = explained_rates(nvlink, 8, mib, FITTED.link_efficiency)
+    assert _charged_hops(nvlink, 8, mib) is None and rates.inputs["peers"] == 7
+    assert rates.startup_s * 1e6 == pytest.approx(13.6)
 
 
 @pytest.mark.parametrize(("version", "flashinfer"), [("0.28.0", False), ("0.29.0", True),
