@@ -266,6 +266,22 @@ class ReleaseExclusions(_Frozen):
     modules: tuple[str, ...] = ()
 
 
+class ModelOptFaults(_Frozen):
+    """What a ModelOpt config holds where vLLM's config reader asks for another type: the
+    exclusion list not a list, or holding a non-string, and kv_cache_quant_algo not a string
+    (modelopt.modelopt_type_errors judges them per release)."""
+
+    key: str = Field(description="the exclusion list's key (exclude_modules / ignore)")
+    flat: bool = Field(description="a config.json quantization_config (no 'quantization' "
+                       "block), whose releases before 0.33 read another exclusion key")
+    list_type: str | None = Field(default=None, description="Python type of an exclusion "
+                                  "value that is not a list but empty or null ('dict', "
+                                  "'NoneType'); a non-empty one is a ConfigError")
+    entry: str | None = Field(default=None, description="repr of the list's first non-string")
+    kv_type: str | None = Field(default=None, description="Python type of a kv_cache_quant_algo "
+                                "that is neither a string nor null")
+
+
 class QuantSpec(_Frozen):
     """How the checkpoint's weights are stored, from quantization_config / hf_quant_config.json.
 
@@ -369,6 +385,9 @@ class QuantSpec(_Frozen):
         default=False, description="AutoRound, GPTQ: sym written as null (`symmetric` None), which "
         "every release reads as None, not as a missing key: no Marlin type map lists it "
         "(config.quant._inc_sym)")
+    modelopt_faults: ModelOptFaults | None = Field(
+        default=None, description="ModelOpt: values of another type than vLLM's config reader "
+        "asks for, refused from a release on (modelopt.modelopt_type_errors)")
     summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")
 
     def release_exclusions(self, version: tuple[int, int, int]) -> tuple[str | None,

@@ -19,6 +19,7 @@ from planner.model.spec import (
     IncEntry,
     IncFormat,
     LayerSpec,
+    ModelOptFaults,
     ModuleFormat,
     MoeMlp,
     QuantSpec,
@@ -1616,10 +1617,11 @@ def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
         group = 16  # ModelOptNvFp4Config._from_config's default (0.34.0), as config.json omits it
     kv_dtype = _modelopt_kv(cfg, block)
     key = "exclude_modules" if block is not cfg or "ignore" not in cfg else "ignore"
-    excluded = block.get(key) or []
-    if not isinstance(excluded, list):
+    excluded = block.get(key, [])
+    if excluded and not isinstance(excluded, list):
         raise ConfigError(f"{where}: exclude_modules must be a list")
-    kept = tuple(str(m) for m in excluded)
+    excluded = excluded if isinstance(excluded, list) else []
+    kept = tuple(m for m in excluded if isinstance(m, str))
     kv = ", FP8 KV cache" if kv_dtype == "fp8" else ""
     counts = ", ".join(f"{a} x{n}" for a, n in sorted(algos.items()))
     return QuantSpec(
@@ -1634,9 +1636,26 @@ def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
         modelopt_legacy_algo=legacy_algo if isinstance(legacy_algo, str) else None,
         weight_only=algo == "W4A16_NVFP4",
         module_formats=formats,
+        modelopt_faults=_modelopt_faults(block, key, block is cfg),
         summary=(f"ModelOpt MIXED_PRECISION ({counts}; other modules 16-bit){kv}" if formats
                  else f"ModelOpt {algo}{kv}"),
     )
+
+
+def _modelopt_faults(block: dict, key: str, flat: bool) -> ModelOptFaults | None:
+    """The values of this ModelOpt config (`block`: its "quantization" block, else the whole)
+    of another type than vLLM's reader asks for (modelopt.modelopt_type_errors); None where
+    there are none. An exclusion list present but empty or null ({}, null) is read as none here
+    and kept as its type; a non-empty non-list is a ConfigError (_modelopt)."""
+    listed = block.get(key, [])
+    kv = block.get("kv_cache_quant_algo")
+    faults = ModelOptFaults(
+        key=key, flat=flat,
+        list_type=None if isinstance(listed, list) else type(listed).__name__,
+        entry=next((repr(m) for m in listed if not isinstance(m, str)), None)
+        if isinstance(listed, list) else None,
+        kv_type=None if kv is None or isinstance(kv, str) else type(kv).__name__)
+    return faults if faults.list_type or faults.entry or faults.kv_type else None
 
 
 MODELOPT_KEYS_BEFORE = (((0, 11, 1), "exclude_modules"), ((0, 33, 0), "ignore"))

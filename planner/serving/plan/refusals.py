@@ -74,6 +74,7 @@ from planner.serving.startup.model_config import (
 from planner.serving.startup.modelopt import (
     modelopt_legacy_errors,
     modelopt_mixed_errors,
+    modelopt_type_errors,
 )
 from planner.serving.startup.quant_method import (
     rocm_quantization_errors,
@@ -255,7 +256,8 @@ def quant_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vl
             + tuple(w4afp8_errors(spec, scheme, rules.version))
             + tuple(own_loader_errors(spec, scheme, rules.version, gpu))
             + tuple(marlin_named_errors(spec, scheme, rules.version, gpu))
-            + tuple(modelopt_legacy_errors(spec, scheme, rules.version)))
+            + tuple(modelopt_legacy_errors(spec, scheme, rules.version))
+            + tuple(modelopt_type_errors(spec, scheme, rules.version)))
 
 
 def moe_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,

@@ -3,8 +3,9 @@ formats a release does not build (ModelOptMixedPrecisionConfig, quantization/mod
 legacy hf_quant_config.json quant_algo it does not know (config/model.py
 _parse_quant_hf_config, model_arch_config_convertor.py)."""
 
+from planner.model.config.quant import MODELOPT_KEYS_BEFORE
 from planner.model.quant import QuantScheme, checkpoint_formats, stored_format
-from planner.model.spec import ModelSpec
+from planner.model.spec import ModelOptFaults, ModelSpec
 from planner.serving.vllm_versions import Version, version_label
 
 MODELOPT_MIXED_FROM: Version = (0, 17, 0)
@@ -91,3 +92,68 @@ def modelopt_legacy_errors(spec: ModelSpec, scheme: QuantScheme, version: Versio
             + (" or modelopt_mixed" if "MIXED_PRECISION" in taken else "")
             + f" only for quant_algo {', '.join(taken)}"
             + ("" if upper else " (exactly so written)") + ")"]
+
+
+MODELOPT_TYPES_CHECKED_FROM: Version = (0, 12, 0)
+"""NOTE: from the 0.12.0 wheel every ModelOpt algorithm's config is read by
+ModelOptQuantConfigBase.from_config (0.12.0-0.34.0 wheels read: 0.12.0-0.16.0, 0.18.0-0.20.0,
+0.24.0, 0.25.0, 0.28.0-0.31.0, 0.34.0), which raises ValueError(f"kv_cache_quant_algo must be
+a string, got {type(...)}") for a kv_cache_quant_algo neither None nor a string and
+ValueError(f"exclude_modules must be a list, got {type(...)}") for an exclusion list that is
+not a list: the block's .get("exclude_modules", []) (flat: "ignore", 0.33 on "ignore" else
+exclude_modules), so an explicit null is refused too. Before 0.12 (0.10.0-0.11.1 wheels) only
+ModelOptNvFp4Config.from_config checks both (NVFP4_TYPES_CHECKED_FROM); ModelOptFp8Config
+takes either as it is, and its is_layer_excluded returns False for exclude_modules None and
+iterates a {} as empty. The 0.9.1 / 0.9.2 ModelOptFp8Config reads quant_algo only;
+ModelOptNvFp4Config stores exclude_modules and kv_cache_quant_algo unchecked, and
+get_quant_method's is_layer_skipped (`prefix in exclude_modules`) raises TypeError for None
+(a {} holds nothing)."""
+
+NVFP4_TYPES_CHECKED_FROM: Version = (0, 10, 0)
+"""NOTE: ModelOptNvFp4Config.from_config in the 0.10.0-0.11.1 wheels: the two ValueErrors of
+MODELOPT_TYPES_CHECKED_FROM, for the "quantization" block and the flat config alike."""
+
+FLAT_KV_ALGO_LAST: Version = (0, 17, 0)
+"""NOTE: the flat (config.json quantization_config) branch of
+ModelOptQuantConfigBase.from_config reads kv_cache_quant_algo in the 0.12.0-0.16.0 wheels and
+kv_cache_scheme instead (a dict; kv_cache_quant_algo unread) from the 0.18.0 wheel; 0.17.0 is
+not read and taken as 0.16.0 (unverified)."""
+
+
+def _reads_key(faults: ModelOptFaults, version: Version) -> bool:
+    """Whether vLLM `version` reads the exclusion list under faults.key (a flat config's key
+    before 0.33: config.quant.MODELOPT_KEYS_BEFORE)."""
+    older = next((key for until, key in MODELOPT_KEYS_BEFORE if version < until), None)
+    return not faults.flat or older in (None, faults.key)
+
+
+def modelopt_type_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """vLLM `version`'s refusal of a ModelOpt config's values of another type
+    (QuantSpec.modelopt_faults) in its words, [] where it takes them or a what-if plans another
+    checkpoint: an exclusion list {} or null (MODELOPT_TYPES_CHECKED_FROM), one holding a
+    non-string (every release that reads the list: is_layer_excluded's `exclude_module in
+    prefix` TypeError; the NVFP4 config's `pattern.replace` / `"*" in pattern` before 0.12), a
+    kv_cache_quant_algo 5."""
+    faults = spec.quant.modelopt_faults if stored_format(spec, scheme) else None
+    if faults is None:
+        return []
+    v = version_label(version)
+    nvfp4 = spec.quant.scheme == "nvfp4"
+    checked = version >= MODELOPT_TYPES_CHECKED_FROM or (
+        nvfp4 and version >= NVFP4_TYPES_CHECKED_FROM)
+    reads_list = _reads_key(faults, version) and (nvfp4 or version >= NVFP4_TYPES_CHECKED_FROM)
+    errors = []
+    if faults.kv_type and checked and (not faults.flat or version <= FLAT_KV_ALGO_LAST):
+        errors.append(f"kv_cache_quant_algo must be a string, got <class '{faults.kv_type}'> "
+                      f"(vLLM {v}'s ModelOpt config reader)")
+    if faults.list_type and reads_list and checked:
+        errors.append(f"exclude_modules must be a list, got <class '{faults.list_type}'> "
+                      f"(vLLM {v}'s ModelOpt config reader, the config's {faults.key})")
+    elif faults.list_type == "NoneType" and reads_list and nvfp4:
+        errors.append(f"TypeError: argument of type 'NoneType' is not iterable (vLLM {v}'s "
+                      f"ModelOpt NVFP4 config matches each layer against {faults.key} null)")
+    if faults.entry and reads_list:
+        errors.append(f"{faults.key} holds {faults.entry}, not a module name: vLLM {v} matches "
+                      "each layer's name against every entry as a string (is_layer_excluded) "
+                      "and raises on it.")
+    return errors

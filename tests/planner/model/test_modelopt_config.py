@@ -147,3 +147,73 @@ def test_legacy_mixed_precision_is_refused_up_to_0_32(version) -> None:
         f"Unknown ModelOpt quant algo: W4A16_AWQ (vLLM {version} reads a ModelOpt config whose "
         "producer is modelopt as quant_method modelopt, modelopt_fp4 only for quant_algo FP8, "
         "FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO, NVFP4)"]
+
+
+def _typed(algo: str, **fields) -> dict:
+    block = {"quant_algo": algo, "group_size": 16, "exclude_modules": ["lm_head"]} | fields
+    return {"producer": {"name": "modelopt", "version": "0.29.0"}, "quantization": block}
+
+
+@pytest.mark.parametrize(("algo", "fields", "version", "refusal"), [
+    # ModelOptQuantConfigBase.from_config, every algorithm from 0.12.0: .get(...) then
+    # isinstance checks ("must be a list" / "must be a string"); an explicit null is no list
+    ("FP8", {"exclude_modules": {}}, "0.34.0", "exclude_modules must be a list, got <class "
+     "'dict'> (vLLM 0.34.0's ModelOpt config reader, the config's exclude_modules)"),
+    ("FP8", {"exclude_modules": None}, "0.12.0", "exclude_modules must be a list, got <class "
+     "'NoneType'> (vLLM 0.12.0's ModelOpt config reader, the config's exclude_modules)"),
+    ("FP8", {"kv_cache_quant_algo": 5}, "0.12.0", "kv_cache_quant_algo must be a string, got "
+     "<class 'int'> (vLLM 0.12.0's ModelOpt config reader)"),
+    # 0.10.0-0.11.1: ModelOptFp8Config takes them (is_layer_excluded: None -> False, {} empty)
+    ("FP8", {"exclude_modules": {}}, "0.11.1", None),
+    ("FP8", {"exclude_modules": None}, "0.10.0", None),
+    ("FP8", {"kv_cache_quant_algo": 5}, "0.11.1", None),
+    # ... but matches `module in prefix` against a non-string entry: TypeError
+    ("FP8", {"exclude_modules": [5]}, "0.10.0", "exclude_modules holds 5, not a module name: "
+     "vLLM 0.10.0 matches each layer's name against every entry as a string "
+     "(is_layer_excluded) and raises on it."),
+    # 0.9.1's ModelOptFp8Config reads quant_algo only
+    ("FP8", {"exclude_modules": [5]}, "0.9.1", None),
+    ("FP8", {"exclude_modules": None}, "0.9.1", None),
+    # ModelOptNvFp4Config checks both types from 0.10.0
+    ("NVFP4", {"exclude_modules": {}}, "0.10.0", "exclude_modules must be a list, got <class "
+     "'dict'> (vLLM 0.10.0's ModelOpt config reader, the config's exclude_modules)"),
+    ("NVFP4", {"kv_cache_quant_algo": ["FP8"]}, "0.11.1", "kv_cache_quant_algo must be a "
+     "string, got <class 'list'> (vLLM 0.11.1's ModelOpt config reader)"),
+    # 0.9.1 NVFP4: stored unchecked; `prefix in None` raises, `prefix in {}` does not
+    ("NVFP4", {"exclude_modules": None}, "0.9.1", "TypeError: argument of type 'NoneType' is "
+     "not iterable (vLLM 0.9.1's ModelOpt NVFP4 config matches each layer against "
+     "exclude_modules null)"),
+    ("NVFP4", {"exclude_modules": {}}, "0.9.1", None),
+    ("NVFP4", {"kv_cache_quant_algo": 5}, "0.9.1", None),
+    ("NVFP4", {"exclude_modules": ["lm_head", 5]}, "0.9.1", "exclude_modules holds 5, not a "
+     "module name: vLLM 0.9.1 matches each layer's name against every entry as a string "
+     "(is_layer_excluded) and raises on it."),
+])
+def test_modelopt_values_of_another_type_are_refused_where_vllm_refuses_them(
+        algo, fields, version, refusal) -> None:
+    # was: {} / null read as no list and Fits everywhere; [5] kept as "5"; a kv_cache_quant_algo
+    # 5 read as no FP8 KV cache
+    assert _errors(_typed(algo, **fields), version) == ([refusal] if refusal else [])
+
+
+def test_flat_modelopt_faults_are_judged_where_the_release_reads_the_key() -> None:
+    # config.json quantization_config: 0.11.1-0.32.0 read "ignore" only, so an exclude_modules
+    # {} there is not read; 0.33 on read "ignore" else exclude_modules (MODELOPT_KEYS_BEFORE).
+    # kv_cache_quant_algo is read up to 0.16.0; 0.18.0 on read kv_cache_scheme instead
+    qc = {"quant_method": "modelopt", "quant_algo": "FP8", "exclude_modules": {},
+          "kv_cache_quant_algo": 5}
+    spec = _llama(quantization_config=qc)
+    faults = spec.quant.modelopt_faults
+    assert (faults.key, faults.flat, faults.list_type, faults.kv_type) == (
+        "exclude_modules", True, "dict", "int")
+    assert spec.quant.excluded_modules == ()
+
+    def errors(version):
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=version))
+                    ).errors
+    assert errors("0.14.0") == ["kv_cache_quant_algo must be a string, got <class 'int'> "
+                                "(vLLM 0.14.0's ModelOpt config reader)"]
+    assert errors("0.20.0") == []
+    assert errors("0.34.0") == ["exclude_modules must be a list, got <class 'dict'> (vLLM "
+                                "0.34.0's ModelOpt config reader, the config's exclude_modules)"]
