@@ -277,13 +277,13 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
                 return (f"NCCL (NVLink; vLLM's custom all-reduce and torch symmetric memory "
                         f"take messages below {_size(cap)} and {_size(symm_cap)} on compute "
                         f"capability {compute_capability} x {n} GPUs: all_reduce_utils.py; "
-                        "charged as the custom kernel's 2 hops)")
+                        "charged as the custom kernel, at its measured start-up)")
             kind = "multimem" if n in SYMM_MEM_MULTIMEM[compute_capability] else "two-shot"
             return (f"torch symmetric memory {kind} (NVLink; vLLM's custom all-reduce takes "
                     f"messages below {_size(cap)} on compute capability "
                     f"{compute_capability} x {n} GPUs once symmetric memory is on: "
                     "all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES; charged as the custom "
-                    "kernel's 2 hops)")
+                    "kernel, at its measured start-up)")
         return "vLLM custom all-reduce (NVLink)"
     if _custom_ar(link, n, nbytes, world_sizes):
         return "vLLM one-shot custom all-reduce (P2P, 2 GPUs, < 8 MiB)"
