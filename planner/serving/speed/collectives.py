@@ -54,7 +54,7 @@ CustomAllreduce's max_size is min(this, 8 MiB), so on 8x H100 it takes messages 
 only. Between that and 8 MiB cuda_communicator.py CudaCommunicator.all_reduce goes on to
 SymmMemCommunicator (below all_reduce_utils.py SYMM_MEM_ALL_REDUCE_MAX_SIZES), which runs
 torch's multimem_all_reduce_ on SYMM_MEM_MULTIMEM's TP sizes and two_shot_all_reduce_ on the
-others, then to pynccl. The figures keep the custom kernel's 2 hops for them: the measured
+others, then to pynccl. The figures keep the custom kernel's start-up for them: the measured
 NVLink 4 line (NVLINK_ALLREDUCE) is that multimem kernel's at 16 MiB. 10.3 (B300) joins the
 tables in the 0.19.0 wheel (AR_TABLES_10_3_FROM; absent from 0.18.0's; the same in 0.27.0,
 0.33.0 and 0.34.0)."""

@@ -958,7 +958,7 @@ def test_symmetric_memory_lowers_the_custom_allreduce_cap_from_0_11() -> None:
     mib = 1 << 20
     h100_8 = allreduce_algorithm(nvlink, 8, mib, compute_capability="9.0")
     assert h100_8.startswith("torch symmetric memory multimem") and "256 KiB" in h100_8
-    # the label says how it is charged (it said "the custom kernel's 2 hops", which no figure
+    # the label says how it is charged (it said the custom kernel's two hops, which no figure
     # charges on NVLink)
     assert h100_8.endswith("charged as the custom kernel, at its measured start-up)")
     assert allreduce_algorithm(nvlink, 8, 256 * 1024 - 16, compute_capability="9.0") == \
