@@ -10,7 +10,11 @@ planner.model.config.families.KNOWN_TYPES that transformers has a config class f
 (`sub_configs_defaults` / `sub_configs`). A config.json that leaves such a field out is read
 by transformers (and so vLLM) with that default; the parser plans with it and says so. It also
 lists the fields annotated without None (`head_dim: int`, not `int | None`): transformers 5's
-strict dataclass validation refuses a config.json that writes one as null.
+strict dataclass validation refuses a config.json that writes one as null. And it records
+each field's declared type where a JSON value can be checked against it (`types`:
+`eos_token_id: int | list[int] | None` -> ["int", {"list": ["int"]}, "null"]), for the classes
+transformers validates (decorated `@strict`, their fields and their bases'); a field whose
+annotation names anything else (Literal, a TypedDict, a class, tuple, Any) is left out.
 
 Read with `ast` from transformers/models/*/configuration_*.py of the given folder (the
 installed package's site-packages, or an unzipped wheel), nothing imported. Defaults that
@@ -50,6 +54,46 @@ def _nullable(annotation: ast.expr) -> bool:
                for node in ast.walk(annotation))
 
 
+_JSON_NAMES = {"int": "int", "float": "float", "bool": "bool", "str": "str", "list": "list",
+               "dict": "dict"}
+"""Annotation names a config.json value is checked against, as huggingface_hub's strict
+validator does (_validate_simple_type `isinstance`, int refusing a bool; _validate_list /
+_validate_dict)."""
+
+
+def _json_type(annotation: ast.expr) -> list | None:
+    """A field annotation as the alternatives a JSON value may match ("int", "float", "bool",
+    "str", "null", "list", "dict", {"list": item alternatives}); None where any alternative is
+    something else, which the table then leaves unchecked. `dict[K, V]` is recorded as "dict"
+    (its keys and values unchecked)."""
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return ["null"]
+    if isinstance(annotation, ast.Name):
+        return [_JSON_NAMES[annotation.id]] if annotation.id in _JSON_NAMES else None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        left, right = _json_type(annotation.left), _json_type(annotation.right)
+        return None if left is None or right is None else left + right
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name):
+        outer, inner = annotation.value.id, annotation.slice
+        if outer == "dict":
+            return ["dict"]
+        if outer == "Optional":
+            alternatives = _json_type(inner)
+            return None if alternatives is None else alternatives + ["null"]
+        if outer == "list":
+            items = _json_type(inner)
+            return None if items is None else [{"list": items}]
+    return None
+
+
+def _strict(node: ast.ClassDef) -> bool:
+    """Whether the class is decorated `@strict` (huggingface_hub), whose fields transformers
+    5 validates as it sets them; a class without it checks its strict bases' fields only."""
+    return any(isinstance(d, ast.Name) and d.id == "strict"
+               or isinstance(d, ast.Call) and isinstance(d.func, ast.Name)
+               and d.func.id == "strict" for d in node.decorator_list)
+
+
 def _classes(text: str) -> dict[str, dict]:
     """Every class of a module: bases, model_type, the int and bool class defaults and the
     string ones of annotated fields, text_config class."""
@@ -59,7 +103,7 @@ def _classes(text: str) -> dict[str, dict]:
             continue
         info = {"bases": [b.id for b in node.bases if isinstance(b, ast.Name)],
                 "model_type": None, "defaults": {}, "text_class": None, "annotated": set(),
-                "not_null": set()}
+                "not_null": set(), "types": {}}
         for stmt in node.body:
             target = value = None
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
@@ -67,6 +111,9 @@ def _classes(text: str) -> dict[str, dict]:
                 info["annotated"].add(target)
                 if not target.startswith("_") and not _nullable(stmt.annotation):
                     info["not_null"].add(target)
+                if (not target.startswith("_") and _strict(node)
+                        and (json_type := _json_type(stmt.annotation)) is not None):
+                    info["types"][target] = json_type
             elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
                     stmt.targets[0], ast.Name):
                 target, value = stmt.targets[0].id, stmt.value
@@ -88,15 +135,17 @@ def _classes(text: str) -> dict[str, dict]:
     return found
 
 
-def _resolved(name: str, classes: dict[str, dict]) -> dict[str, int]:
-    """The class's defaults over its bases' (a base's default holds unless redefined)."""
+def _resolved(name: str, classes: dict[str, dict], part: str = "defaults") -> dict:
+    """The class's `part` ("defaults", or "types": the declared types transformers checks)
+    over its bases' (a base's holds unless redefined; a strict class validates every field by
+    its latest annotation, and a class that is not strict records no types of its own)."""
     info = classes.get(name)
     if info is None:
         return {}
-    merged: dict[str, int] = {}
+    merged: dict = {}
     for base in info["bases"]:
-        merged.update(_resolved(base, classes))
-    merged.update(info["defaults"])
+        merged.update(_resolved(base, classes, part))
+    merged.update(info[part])
     return merged
 
 
@@ -126,7 +175,8 @@ def extract(site: Path, version: str, known: tuple[str, ...]) -> dict:
         if name is None or model_type in types:
             continue
         entry = {"class": name, "file": files[name], "defaults": _resolved(name, classes),
-                 "not_null": sorted(_not_null(name, classes))}
+                 "not_null": sorted(_not_null(name, classes)),
+                 "types": dict(sorted(_resolved(name, classes, "types").items()))}
         text_class = classes[name]["text_class"]
         if text_class and classes.get(text_class, {}).get("model_type"):
             entry["text_config"] = classes[text_class]["model_type"]
@@ -134,7 +184,9 @@ def extract(site: Path, version: str, known: tuple[str, ...]) -> dict:
         types[model_type] = entry
     return {"transformers_version": version,
             "how": "tools/extract_transformers_defaults.py: integer, boolean and string class "
-                   "defaults of each config class, read with ast from the transformers source",
+                   "defaults of each config class, its fields annotated without None and the "
+                   "declared types of its validated fields, read with ast from the transformers "
+                   "source",
             "types": dict(sorted(types.items()))}
 
 

@@ -636,6 +636,12 @@ class ModelSpec(_Frozen):
         "class annotates without None ('text_config.head_dim (Qwen3Config)'): transformers 5 "
         "refuses the config.json (ClassDefaults.not_null)"
     )
+    mistyped_fields: tuple[str, ...] = Field(
+        default=(), description="fields, read or not, whose config.json value is not of the "
+        "type the transformers config class declares ('use_cache = \"x\" (LlamaConfig "
+        "declares bool)'; nulls of fields read are refused_nulls): transformers 5 refuses the "
+        "config.json (ClassDefaults.types)"
+    )
     mlp_keys: tuple[tuple[str, int | bool | None], ...] = Field(
         default=(), description="config.json's (text_config's for a wrapper) keys of "
         "config.mlp.MLP_KEYS as written, where given as an integer, a bool or null: the keys that "

@@ -3,8 +3,10 @@ field out means when transformers (and so vLLM) loads it.
 
 class_defaults: every integer, boolean and string default of the config class of a model_type,
 from transformers-defaults.json, which tools/extract_transformers_defaults.py reads from the
-transformers 5.24.0 source (transformers/models/<type>/configuration_<type>.py, the class's
-annotated defaults, e.g. Qwen3Config `head_dim: int = 128`). A config without
+transformers 5.22.2 source, the newest vLLM 0.34.0's `transformers<5.23.0,>=5.16.1` allows
+(transformers/models/<type>/configuration_<type>.py, the class's annotated defaults, e.g.
+Qwen3Config `head_dim: int = 128`; 5.24.0 gives the same defaults and nulls refused), and the
+type each field is declared with (`rms_norm_eps: float`). A config without
 max_position_embeddings whose model_type has no class default falls back to the
 PretrainedConfig/LlamaConfig 2048, stated as such.
 """
@@ -35,6 +37,12 @@ class ClassDefaults:
     strict dataclass validation refuses a config.json that writes one as null (5.24.0 raises
     StrictDataclassFieldValidationError)."""
 
+    types: dict[str, list]
+    """The JSON value types each field's annotation admits where the table records it (LlamaConfig
+    `eos_token_id: int | list[int] | None` -> ["int", {"list": ["int"]}, "null"]): transformers
+    5 checks each field of a `@strict` class against its annotation as it sets it
+    (json_type_matches)."""
+
     def why(self, key: str) -> str:
         """'4096 (transformers Qwen3Config class default for model_type 'qwen3')'."""
         return (f"{self.values[key]} (transformers {self.class_name} class default for "
@@ -60,4 +68,35 @@ def class_defaults(model_type: str | None, text_config: bool = False) -> ClassDe
     if entry is None:
         return None
     return ClassDefaults(model_type, entry["class"], entry["defaults"],
-                         frozenset(entry["not_null"]))
+                         frozenset(entry["not_null"]), entry["types"])
+
+
+def json_type_matches(value: object, alternatives: list) -> bool:
+    """Whether a config.json value passes transformers 5's check of a field declared with
+    `alternatives` (ClassDefaults.types).
+
+    NOTE: huggingface_hub 2.4.0 dataclasses.py (what transformers 5.22.2's
+    `huggingface-hub<3.0,>=1.31.0` resolves to; transformers 5.5.3's LlamaConfig is `@strict`
+    with the same annotations) type_validator: a union passes where any member does;
+    _validate_simple_type is `isinstance(value, expected_type)` with a bool refused for int,
+    so an int is refused for a float field (`rms_norm_eps: 1`), a float for an int field
+    (`pretraining_tp: 1.0`) and a bool for both (isinstance(True, float) is False);
+    _validate_list checks each item. transformers 5.22.2 LlamaConfig.from_dict refuses each of
+    those (StrictDataclassFieldValidationError) and takes eos_token_id 2 or [1, 2]."""
+    return any(_matches(value, alternative) for alternative in alternatives)
+
+
+def _matches(value: object, alternative: str | dict) -> bool:
+    if isinstance(alternative, dict):
+        return isinstance(value, list) and all(json_type_matches(item, alternative["list"])
+                                               for item in value)
+    return {"null": value is None, "int": type(value) is int,
+            "float": isinstance(value, float), "bool": isinstance(value, bool),
+            "str": isinstance(value, str), "list": isinstance(value, list),
+            "dict": isinstance(value, dict)}[alternative]
+
+
+def type_name(alternatives: list) -> str:
+    """'int | list[int] | None', as the class declares it."""
+    return " | ".join(f"list[{type_name(a['list'])}]" if isinstance(a, dict)
+                      else "None" if a == "null" else a for a in alternatives)

@@ -1,8 +1,10 @@
 """What the parse did not read: keys that look architectural which nothing read, and nulls
-transformers 5 refuses."""
+and mistyped values transformers 5 refuses."""
 
+import json
 import re
 
+from planner.model.config.defaults import json_type_matches, type_name
 from planner.model.config.reader import Notes, Reader
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
@@ -53,6 +55,38 @@ def refused_null_fields(r: Reader, notes: Notes) -> list[str]:
             "(0.20-0.23 also take transformers 5.5.1 on, which refuses it: pin "
             "transformers<5 there)")
     return [f"{r.prefix}{k} ({r.defaults.class_name})" for k in nulls]
+
+
+def mistyped_fields(r: Reader, notes: Notes) -> list[str]:
+    """Warn where config.json gives a field a value of a type its transformers class does not
+    declare (ClassDefaults.types: `use_cache: "x"`, `rms_norm_eps: 1` for a float, null where
+    None is not admitted), read or not: transformers 5 refuses such a config.json, so vLLM
+    0.24.0 on refuse it (ModelSpec.mistyped_fields, model_config.field_type_errors). Nulls of
+    fields read are refused_null_fields'. Returns 'use_cache = "x" (LlamaConfig declares
+    bool)' for each."""
+    if r.defaults is None:
+        return []
+    declared = r.defaults.types
+    read_nulls = r.used & r.defaults.not_null
+    found = [f"{r.prefix}{k} = {_shown(value)} ({r.defaults.class_name} declares "
+             f"{type_name(declared[k])})" for k, value in r.cfg.items()
+             if k in declared and not json_type_matches(value, declared[k])
+             and not (value is None and k in read_nulls)]
+    if found:
+        notes.warnings.append(
+            f"{'; '.join(found)}: transformers 5 refuses the config.json "
+            "(StrictDataclassFieldValidationError), so vLLM 0.24.0 on, which require "
+            "transformers 5.5.3 or later, cannot load it (their plans are refused); earlier "
+            "releases are planned as transformers 4 reads it, the value as written, unchecked "
+            "(0.19.1-0.23.x also take transformers 5.5.1 on, which refuses it: pin "
+            "transformers<5 there)")
+    return found
+
+
+def _shown(value: object) -> str:
+    """The value as config.json writes it, cut at 40 characters."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def leftover_keys(r: Reader, model_type: str, notes: Notes) -> None:

@@ -25,7 +25,7 @@ from planner.model.config.identity import (
     text_architectures,
 )
 from planner.model.config.layers import layer_specs
-from planner.model.config.leftovers import leftover_keys, refused_null_fields
+from planner.model.config.leftovers import leftover_keys, mistyped_fields, refused_null_fields
 from planner.model.config.length import rope_scaling, tokenizer_length, window_inputs
 from planner.model.config.mlp import MLP_KEYS, activation
 from planner.model.config.moe import hunyuan_notes
@@ -251,6 +251,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         leftover_keys(top, model_type, notes)
     refused_nulls = tuple(field for reader in dict.fromkeys((r, top))
                           for field in refused_null_fields(reader, notes))
+    mistyped = tuple(field for reader in dict.fromkeys((r, top))
+                     for field in mistyped_fields(reader, notes))
 
     return ModelSpec(
         name=name,
@@ -291,6 +293,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         warnings=tuple(notes.warnings),
         unmodelled=tuple(notes.unmodelled),
         refused_nulls=refused_nulls,
+        mistyped_fields=mistyped,
         hidden_act=activation(r, "hidden_act"),
         activation_function=activation(r, "activation_function"),
         mlp_keys=tuple((key, r.cfg[key]) for key in MLP_KEYS

@@ -66,6 +66,7 @@ from planner.serving.startup.dtype import (
 from planner.serving.startup.fp4_weights import rocm_fp4_moe_errors
 from planner.serving.startup.fused_shards import fused_shard_errors
 from planner.serving.startup.model_config import (
+    field_type_errors,
     gemma_tie_errors,
     nemotron_h_moe_errors,
     null_field_errors,
@@ -164,6 +165,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + _gpu_refusals(spec, s, rules, cli, gpu, served)
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(null_field_errors(spec, rules.version))
+            + tuple(field_type_errors(spec, rules.version))
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))

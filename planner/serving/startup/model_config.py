@@ -35,6 +35,25 @@ def null_field_errors(spec: ModelSpec, version: Version) -> list[str]:
             "default applies) or give the value."]
 
 
+def field_type_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """transformers' refusal of a config.json field whose value is not of the type its config
+    class declares (ModelSpec.mistyped_fields), where vLLM `version` requires transformers 5
+    (TRANSFORMERS_5_ONLY_FROM: 0.24.0 on).
+
+    NOTE: transformers 5.22.2 LlamaConfig.from_dict({"use_cache": "x"}) raises
+    StrictDataclassFieldValidationError ("Validation error for field 'use_cache'"), as for
+    `rms_norm_eps: 1`, `pretraining_tp: 1.0`, `attention_bias: 1` (planner.model.config.defaults
+    .json_type_matches); transformers 4.57.6's PretrainedConfig (configuration_utils.py) checks
+    no types, so releases before 0.24.0 under transformers 4 load the value as written."""
+    if version < TRANSFORMERS_5_ONLY_FROM or not spec.mistyped_fields:
+        return []
+    return [f"transformers 5 refuses config.json (StrictDataclassFieldValidationError): "
+            f"{'; '.join(spec.mistyped_fields)}; vLLM {version_label(TRANSFORMERS_5_ONLY_FROM)} "
+            "on run transformers 5.5.3 or later (earlier releases under transformers 4 take "
+            "the value as written). Give a value of the declared type, or remove the field "
+            "(the class default applies)."]
+
+
 GEMMA_TIE_ASSERTED_LAST: dict[str, Version] = {
     "gemma": (0, 28, 0), "gemma2": (0, 28, 0), "gemma3_text": (0, 13, 0)}
 """NOTE: the last release whose vLLM model for a text model_type asserts
