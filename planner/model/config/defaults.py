@@ -42,6 +42,9 @@ class ClassDefaults:
     `eos_token_id: int | list[int] | None` -> ["int", {"list": ["int"]}, "null"]): transformers
     5 checks each field of a `@strict` class against its annotation as it sets it
     (json_type_matches)."""
+    checked_by: str
+    """The class whose not_null and types these are: the one vLLM loads the config with
+    (VALIDATED_AS), else class_name."""
 
     def why(self, key: str) -> str:
         """'4096 (transformers Qwen3Config class default for model_type 'qwen3')'."""
@@ -57,6 +60,14 @@ vLLM 0.33.0 and 0.34.0 transformers_utils/config.py _CONFIG_REGISTRY `kimi_k2="D
 rewrites a text_config model_type "kimi_k2" to "deepseek_v3" (configuration_kimi_k25.py)."""
 
 
+VALIDATED_AS: dict[str, str] = {"deepseek_v32": "deepseek_v3"}
+"""model_types vLLM loads with another type's transformers class, whose annotations then decide
+what transformers 5 refuses: deepseek_v32 as DeepseekV3Config (_CONFIG_REGISTRY
+`deepseek_v32="DeepseekV3Config"`, configs/__init__.py `"DeepseekV3Config": "transformers"`,
+transformers_utils/config.py of the 0.20.0, 0.28.0, 0.31.0 and 0.34.0 wheels), which admits
+None where DeepseekV32Config does not (q_lora_rank, n_group, topk_group: `int | None`)."""
+
+
 def class_defaults(model_type: str | None, text_config: bool = False) -> ClassDefaults | None:
     """The defaults transformers fills in for a config of `model_type` (with `text_config`:
     for the text_config of a composite model_type whose text_config names none), or None
@@ -67,8 +78,9 @@ def class_defaults(model_type: str | None, text_config: bool = False) -> ClassDe
         model_type, entry = entry["text_config"], _TABLE["types"][entry["text_config"]]
     if entry is None:
         return None
+    checked = _TABLE["types"].get(VALIDATED_AS.get(model_type), entry)
     return ClassDefaults(model_type, entry["class"], entry["defaults"],
-                         frozenset(entry["not_null"]), entry["types"])
+                         frozenset(checked["not_null"]), checked["types"], checked["class"])
 
 
 def json_type_matches(value: object, alternatives: list) -> bool:

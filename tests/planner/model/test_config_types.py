@@ -118,3 +118,15 @@ def test_no_catalog_or_fixture_config_is_refused_on_any_release() -> None:
         spec = parse_model_config(config)
         assert all(field_type_errors(spec, parse_version(v)) == []
                for v in supported_versions()), name
+
+
+def test_deepseek_v32_is_checked_as_vllm_loads_it_with_deepseek_v3_config() -> None:
+    # vLLM's _CONFIG_REGISTRY loads model_type deepseek_v32 with transformers' DeepseekV3Config
+    # (`q_lora_rank: int | None`), not DeepseekV32Config (`q_lora_rank: int`): transformers
+    # 5.22.2 DeepseekV3Config.from_dict takes the V3.2 config with q_lora_rank null, and
+    # refuses use_cache "x"
+    entry = next(e for e in catalog_entries() if e.repo_id == "deepseek-ai/DeepSeek-V3.2")
+    null = parse_model_config({**entry.config, "q_lora_rank": None})
+    assert (null.refused_nulls, null.mistyped_fields) == ((), ())
+    mistyped = parse_model_config({**entry.config, "use_cache": "x"})
+    assert mistyped.mistyped_fields == ('use_cache = "x" (DeepseekV3Config declares bool)',)
