@@ -7,6 +7,7 @@ from planner.report import (
     all_replicas,
     card_facts,
     collectives_text,
+    concurrency_note,
     errors_beside_verdict,
     format_kind,
     kv_limit_cap,
@@ -17,7 +18,6 @@ from planner.report import (
     max_model_len_stop,
     no_speed_reason,
     own_format_line,
-    refused_concurrency,
     shown_sweep_rows,
     speed_cell,
     sweep_caveats,
@@ -145,7 +145,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         f"{max_model_len_stop(plan)}",
         f"  concurrency         {plan.max_concurrency:,.2f}{per_replica(plan.layout.dp)} at "
         f"{counted(plan.max_model_len, 'token')}{replicas}"
-        + (f" ({refused})" if (refused := refused_concurrency(plan)) else ""),
+        + (f" ({note})" if (note := concurrency_note(plan)) else ""),
         "",
         plan.verdict,
         *(f"warning: {w}" for w in plan.warnings),

@@ -846,16 +846,31 @@ def all_replicas(plan: Plan) -> str:
     return f"{dp * plan.max_concurrency:,.2f} over {dp} replicas" if dp > 1 else ""
 
 
+NO_KV_CACHE = "no KV cache"
+"""The words a plan's concurrency carries where the budget leaves it no KV cache (kv_pool_text's
+"none (the budget is short by ...)"): it holds no request, refused or not (the CLI read "0.00
+... (vLLM refuses this plan: see the verdict)" and the Compare page "0.00 (refused)" for
+Qwen3-30B-A3B on a V100, as if only the refusal stood between it and serving)."""
+
+
 def refused_concurrency(plan: Plan) -> str:
     """Where vLLM refuses `plan` for another reason than memory (a max_model_len over the
     model's own, a GPU it has no kernels for, a layout: memory_shortfall_bytes_per_gpu None),
     the words its concurrency figure carries, in the CLI's line and the Plan page's caption
     alike: the figure is what the KV cache would hold, and vLLM serves none of it (the Plan
     page's metric read "none" where the CLI and its JSON gave 2.18: Qwen3-8B on a V100); ""
-    where the plan fits or misses on memory. The Compare page marks such a figure
-    "(refused)" (ui.format.concurrency_text)."""
+    where the plan fits or misses on memory, and where the budget leaves no KV cache
+    (concurrency_note: NO_KV_CACHE). The Compare page marks such a figure "(refused)"
+    (ui.format.concurrency_text)."""
     refused = not plan.fits and plan.memory_shortfall_bytes_per_gpu is None
-    return "vLLM refuses this plan: see the verdict" if refused else ""
+    return "vLLM refuses this plan: see the verdict" \
+        if refused and plan.kv_cache_bytes_per_gpu >= 0 else ""
+
+
+def concurrency_note(plan: Plan) -> str:
+    """The words after the CLI's concurrency figure: NO_KV_CACHE where the budget leaves no KV
+    cache, else refused_concurrency's ("" where none)."""
+    return NO_KV_CACHE if plan.kv_cache_bytes_per_gpu < 0 else refused_concurrency(plan)
 
 
 def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from planner.report import refused_concurrency
+from planner.report import NO_KV_CACHE, refused_concurrency
 from planner.serving.plan import Plan
 from planner.text import counted, params_count
 from planner.units import GB, GIB, KIB, MIB, gib_text
@@ -44,13 +44,6 @@ REFUSED_MARK = " (refused)"
 memory (planner.report.refused_concurrency): the figure the KV cache would hold, as `report
 --compare` and the Plan page give it, which vLLM serves none of (the Compare page's cell and
 bar were empty where the CLI printed 2.18: Qwen3-8B on a V100)."""
-
-
-NO_KV_CACHE = "no KV cache"
-"""A compared model's concurrency where the budget leaves it no KV cache (the CLI's KV pool
-line: "none (the budget is short by 103.85 GiB)"): it holds no request, refused or not (the
-Compare page read "0.00 (refused)" for Llama 3.1 70B on a V100, as if only the refusal
-stood between it and serving)."""
 
 
 def concurrency_text(figure: float, result: Plan) -> str:

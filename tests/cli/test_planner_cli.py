@@ -743,6 +743,17 @@ def test_a_kv_pool_the_budget_cannot_hold_reads_none_with_the_shortfall(capsys) 
     assert line == f"  KV cache per GPU    none (the budget is short by {-pool / 2**30:,.2f} GiB)"
 
 
+def test_no_kv_cache_concurrency_is_not_read_as_only_refused(capsys) -> None:
+    # Qwen3-30B-A3B on one V100 32GB: vLLM 0.34 has no kernels for the GPU (the verdict), and
+    # its 56.88 GiB of weights exceed the 0.92 x 31.75 = 29.21 GiB budget as well: the
+    # concurrency line read "0.00 ... (vLLM refuses this plan: see the verdict)", as if the
+    # refusal alone stood between it and serving; it has no KV cache, as the Compare page says
+    _, text, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "v100-32gb")
+    line = next(x for x in text.splitlines() if x.startswith("  concurrency"))
+    assert line == "  concurrency         0.00 at 40,960 tokens (no KV cache)"
+    assert "no kernel image is available" in text  # the refusal is still the verdict's
+
+
 def test_bfloat16_on_a_v100_does_not_fit_in_vllms_words(capsys) -> None:
     # vLLM refuses --dtype bfloat16 below compute capability 8.0 at start-up
     # (tests/planner/serving/test_startup.py); auto serves the bf16 checkpoint in float16. vLLM
