@@ -37,7 +37,8 @@ def _unique_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 
 def size_text(max_bytes: int) -> str:
-    """'4 MB' for 4,000,000: the limit as people read it (decimal MB, as the README states)."""
+    """'4 MB' for 4,000,000: the limit as people read it (decimal MB, as docs/cli.md's Input
+    limits states)."""
     return f"{max_bytes / 10**6:g} MB"
 
 

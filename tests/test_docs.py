@@ -322,7 +322,7 @@ def test_quick_start_plan_prints_the_lines_the_readme_quotes(capsys, monkeypatch
 def _json_keys_documented() -> dict[str, set[str]]:
     """Command Line's "JSON keys" list: each command's top-level keys (backticked outside
     parentheses, which describe a key's contents)."""
-    text = CLI.split("**JSON keys.**", 1)[1].split("\n\n", 1)[0]
+    text = CLI.split("\n## JSON keys\n\n", 1)[1].split("\n\n", 1)[0]
     documented = {}
     for item in text.split("\n- ")[1:]:
         command = re.match(r"`(\w+)", item)[1]
