@@ -88,6 +88,20 @@ def _variants(synopsis: str) -> list[list[str]]:
                         for choice in match[2].split("|"))]
 
 
+def test_readme_command_line_names_the_flags_a_first_plan_needs() -> None:
+    """The README's short Command line (since the split every flag's text is docs/cli.md's)
+    gives the flags of a first plan a line each: model, hardware, layout, context, load,
+    link and JSON, linking the full text."""
+    section = README.split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
+    prose = re.sub(r"```.*?```", "", section, flags=re.S)
+    items = " ".join(re.findall(r"^- (.*?)(?=^- |^$)", prose, flags=re.S | re.M))
+    for flag in ("--model", "--gpu", "--gpus", "--nodes", "--tp", "--pp", "--dp", "--ep",
+                 "--max-model-len", "--context", "--concurrency", "--input-len", "--output-len",
+                 "--link", "--json"):
+        assert re.search(rf"`{flag}[ `]", items), flag
+    assert "(docs/cli.md#commands-and-flags)" in prose
+
+
 def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeypatch,
                                                                  tmp_path) -> None:
     """README's plan line offered [--dp 2] beside --tp 8: TP=8 x DP=2 on 8 GPUs exits 2.
@@ -719,7 +733,7 @@ def test_every_relative_link_in_readme_and_docs_resolves() -> None:
     """The README split (74218d9) and the Known limits move link README and docs/ to each
     other's headings: each relative link names a file that exists and, with '#', a heading
     of it (GitHub's anchor), so a heading renamed or text moved leaves no dead link."""
-    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]  # docs/examples too
     dead = []
     for path in files:
         text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
