@@ -423,3 +423,35 @@ def test_a_rope_base_that_is_no_number_exits_2(capsys, tmp_path: Path, extra: di
     err = refused(capsys, tmp_path, TINY_CONFIG | extra)
     assert (f"config.json: {where} is {kind}: vLLM's rotary embedding raises it to a power as "
             "it builds the model (base ** ..., a TypeError)") in err, err
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"rope_theta": 0}, "rope_theta 0"),
+    ({"rope_theta": -10000.0}, "rope_theta -10000.0"),
+    ({"rope_theta": float("nan")}, "rope_theta nan"),
+    ({"rope_parameters": {"rope_type": "default", "rope_theta": 0}},
+     "rope_parameters.rope_theta 0")])
+def test_a_rope_base_at_or_below_zero_or_nan_is_a_warning(capsys, tmp_path: Path, extra: dict,
+                                                           field: str) -> None:
+    """1 / base ** (i / rotary_dim) is inf at base 0 and NaN below it or at NaN: vLLM builds
+    the model and serves garbage. Planned without a word before."""
+    code, out, err = plan(capsys, tmp_path, TINY_CONFIG | extra, "--json")
+    assert code == 0, err
+    assert [w for w in json.loads(out)["model_warnings"] if "rope_theta" in w] == [
+        f"{field}: vLLM's rotary embedding takes 1 / rope_theta ** (i / rotary_dim), inf or NaN "
+        "at this base; vLLM loads the model and serves garbage, with no error (the plan is "
+        "sized as given: check the config)"]
+
+
+@pytest.mark.parametrize(("eps", "warned"), [
+    (float("nan"), True), (-1e-5, True), (0, False), (1e-6, False)])
+def test_an_rms_norm_eps_below_zero_or_nan_is_a_warning(capsys, tmp_path: Path, eps: float,
+                                                        warned: bool) -> None:
+    # RMSNorm adds eps to the mean square under rsqrt: NaN, or inf / NaN where it is smaller
+    # than -eps; 0 only for an all-zero row, not warned
+    code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"rms_norm_eps": eps}, "--json")
+    assert code == 0, err
+    assert [w for w in json.loads(out)["model_warnings"] if "rms_norm_eps" in w] == ([
+        f"rms_norm_eps {eps}: vLLM's RMSNorm adds it to the mean square under rsqrt, NaN or inf; "
+        "vLLM loads the model and serves garbage, with no error (the plan is sized as given: "
+        "check the config)"] if warned else [])

@@ -2,6 +2,7 @@
 and mistyped values transformers 5 refuses."""
 
 import json
+import math
 import re
 
 from planner.model.config.defaults import json_type_matches, type_name
@@ -87,6 +88,38 @@ def _shown(value: object) -> str:
     """The value as config.json writes it, cut at 40 characters."""
     text = json.dumps(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _garbage(value: object, low_ok: bool) -> bool:
+    """Whether a number is NaN or infinite, or negative (zero too unless `low_ok`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False  # null, absent, or a type refused elsewhere (length._check_theta)
+    return not math.isfinite(value) or value < 0 or (value == 0 and not low_ok)
+
+
+def garbage_number_warnings(r: Reader, notes: Notes) -> None:
+    """Warn where rope_theta (top level or in rope_scaling / rope_parameters) is 0, negative,
+    NaN or infinite, or rms_norm_eps negative, NaN or infinite: vLLM loads the model and
+    serves garbage. Nothing here reads either figure.
+
+    NOTE: vLLM's RotaryEmbedding._compute_inv_freq (0.34.0 wheel, rotary_embedding/base.py)
+    computes `1.0 / (base ** (torch.arange(0, rotary_dim, 2) / rotary_dim))`: base 0 gives
+    1 / 0 = inf for every pair but the first, a negative base NaN (a negative number to a
+    fractional power), NaN NaN; RMSNorm (layers/layernorm.py) passes `eps` to the kernel as
+    variance_epsilon, added to the mean square under rsqrt: NaN gives NaN, a negative one NaN
+    or inf where the mean square is smaller. Neither is checked where the model is built."""
+    theta_blocks = [(r.cfg, "")] + [(r.cfg[k], f"{k}.") for k in ("rope_scaling",
+                                    "rope_parameters") if isinstance(r.cfg.get(k), dict)]
+    theta_why = ("vLLM's rotary embedding takes 1 / rope_theta ** (i / rotary_dim), inf or "
+                 "NaN at this base")
+    bad = [(f"{r.prefix}{at}rope_theta {cfg['rope_theta']}", theta_why)
+           for cfg, at in theta_blocks if _garbage(cfg.get("rope_theta"), low_ok=False)]
+    if _garbage(r.cfg.get("rms_norm_eps"), low_ok=True):
+        bad.append((f"{r.prefix}rms_norm_eps {r.cfg['rms_norm_eps']}", "vLLM's RMSNorm adds it "
+                    "to the mean square under rsqrt, NaN or inf"))
+    notes.warnings.extend(f"{field}: {why}; vLLM loads the model and serves garbage, with no "
+                          "error (the plan is sized as given: check the config)"
+                          for field, why in bad)
 
 
 def leftover_keys(r: Reader, model_type: str, notes: Notes) -> None:

@@ -25,7 +25,12 @@ from planner.model.config.identity import (
     text_architectures,
 )
 from planner.model.config.layers import layer_specs
-from planner.model.config.leftovers import leftover_keys, mistyped_fields, refused_null_fields
+from planner.model.config.leftovers import (
+    garbage_number_warnings,
+    leftover_keys,
+    mistyped_fields,
+    refused_null_fields,
+)
 from planner.model.config.length import rope_scaling, tokenizer_length, window_inputs
 from planner.model.config.mlp import MLP_KEYS, activation
 from planner.model.config.moe import hunyuan_notes
@@ -253,6 +258,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
                           for field in refused_null_fields(reader, notes))
     mistyped = tuple(field for reader in dict.fromkeys((r, top))
                      for field in mistyped_fields(reader, notes))
+    for reader in dict.fromkeys((r, top)):
+        garbage_number_warnings(reader, notes)
 
     return ModelSpec(
         name=name,
