@@ -145,6 +145,30 @@ def first_error(exc: ValidationError) -> str:
     return f"{where}: {message}{more}" if where else f"{message}{more}"
 
 
+NAME_CHARS = 96
+"""The longest hostname or GPU string (name, uuid, PCI bus id, driver version) a loaded
+snapshot shows whole: plans, reports and messages print them, and a 10,000-character GPU name
+was printed whole. NOTE: NVML's longest such buffer is 96 bytes (nvidia-ml-py 13.615.71
+pynvml.py NVML_DEVICE_NAME_V2_BUFFER_SIZE, NVML_DEVICE_UUID_V2_BUFFER_SIZE; the driver
+version's 80, the PCI bus id's 32), NVML_DEVICE_HOSTNAME_BUFFER_SIZE 64; a hostname from
+socket.gethostname() is Linux's nodename (64 characters at most: unverified here)."""
+
+
+def _cut_long_names(raw: dict) -> list[str]:
+    """Shorten (planner.text.shortened) in place the hostname and the GPUs' strings longer
+    than NAME_CHARS; where ("hostname", "gpus.0.name")."""
+    gpus = raw.get("gpus") if isinstance(raw.get("gpus"), list) else []
+    blocks = [("", raw, ("hostname",))] + [(f"gpus.{i}.", gpu, tuple(gpu))
+                                           for i, gpu in enumerate(gpus) if isinstance(gpu, dict)]
+    cut = []
+    for prefix, block, keys in blocks:
+        for key in keys:
+            if isinstance(block.get(key), str) and len(block[key]) > NAME_CHARS:
+                block[key] = shortened(block[key], NAME_CHARS)
+                cut.append(prefix + key)
+    return cut
+
+
 def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     """Read a snapshot from a path or raw bytes; SnapshotError says exactly what is wrong."""
     name = "snapshot" if isinstance(source, bytes) else str(source)
@@ -181,6 +205,11 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     if spaced and isinstance(raw.get("notes"), list):
         raw["notes"] = [*raw["notes"], f"control characters in {', '.join(spaced)} are shown as "
                         "spaces (a hostname, NVML and /proc hold none)"]
+    cut = _cut_long_names(raw)
+    if cut and isinstance(raw.get("notes"), list):
+        raw["notes"] = [*raw["notes"], f"{', '.join(cut)} longer than {NAME_CHARS} characters "
+                        f"are shown as their first {NAME_CHARS - 3} and '...' (NVML's strings "
+                        "and a hostname are shorter)"]
     try:
         return HardwareSnapshot.model_validate(raw)
     except ValidationError as exc:

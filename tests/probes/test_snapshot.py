@@ -15,6 +15,7 @@ from probes.snapshot import (
     load_snapshot,
     take_snapshot,
 )
+from tests.cli.conftest import run_main
 from tests.probes.conftest import RTX3090X8, raw_3090
 from tests.probes.fake_nvml import FakeGpu, FakeNvml
 
@@ -235,6 +236,24 @@ def test_control_characters_in_a_snapshots_text_are_shown_as_spaces() -> None:
     assert snap.notes[-1] == ("control characters in hostname, host.os_name, gpus.0.name are "
                               "shown as spaces (a hostname, NVML and /proc hold none)")
     assert load_snapshot(RTX3090X8).notes == raw_3090()["notes"]  # a clean one: no note
+
+
+def test_a_10000_character_gpu_name_is_shown_cut_to_96(capsys, tmp_path: Path) -> None:
+    # a GPU name of 10,000 characters was printed whole in the plan, its notes and the report;
+    # NVML's name buffer is 96 bytes, so 93 characters and "..." and a note saying so
+    raw = raw_3090()
+    raw["gpus"][0]["name"] = "NVIDIA GeForce RTX 3090" + "x" * 9_977
+    raw["hostname"] = "h" * 96  # at the limit: whole
+    snap = load_snapshot(json.dumps(raw).encode())
+    assert snap.gpus[0].name == "NVIDIA GeForce RTX 3090" + "x" * 70 + "..."
+    assert len(snap.gpus[0].name) == 96 and snap.hostname == "h" * 96
+    assert snap.notes[-1] == ("gpus.0.name longer than 96 characters are shown as their first "
+                              "93 and '...' (NVML's strings and a hostname are shorter)")
+    path = write(tmp_path, json.dumps(raw).encode())
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--snapshot",
+                              str(path))
+    assert code == 0, err
+    assert "x" * 71 not in out + err and "x" * 70 + "..." in out + err
 
 
 def test_control_characters_in_a_snapshots_keys_are_shown_as_spaces_too() -> None:
