@@ -444,11 +444,11 @@ def test_a_rope_base_at_or_below_zero_or_nan_is_a_warning(capsys, tmp_path: Path
 
 
 @pytest.mark.parametrize(("eps", "warned"), [
-    (float("nan"), True), (-1e-5, True), (0, False), (1e-6, False)])
+    (float("nan"), True), (-1e-5, True), (0.0, False), (1e-6, False)])
 def test_an_rms_norm_eps_below_zero_or_nan_is_a_warning(capsys, tmp_path: Path, eps: float,
                                                         warned: bool) -> None:
     # RMSNorm adds eps to the mean square under rsqrt: NaN, or inf / NaN where it is smaller
-    # than -eps; 0 only for an all-zero row, not warned
+    # than -eps; 0.0 only for an all-zero row, not warned
     code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"rms_norm_eps": eps}, "--json")
     assert code == 0, err
     assert [w for w in json.loads(out)["model_warnings"] if "rms_norm_eps" in w] == ([
