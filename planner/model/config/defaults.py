@@ -42,9 +42,6 @@ class ClassDefaults:
     `eos_token_id: int | list[int] | None` -> ["int", {"list": ["int"]}, "null"]): transformers
     5 checks each field of a `@strict` class against its annotation as it sets it
     (json_type_matches)."""
-    checked_by: str
-    """The class whose not_null and types these are: the one vLLM loads the config with
-    (VALIDATED_AS), else class_name."""
 
     def why(self, key: str) -> str:
         """'4096 (transformers Qwen3Config class default for model_type 'qwen3')'."""
@@ -52,20 +49,23 @@ class ClassDefaults:
                 f"model_type {self.model_type!r})")
 
 
-READ_AS: dict[str, str] = {"kimi_k2": "deepseek_v3"}
-"""model_types transformers has no config class of its own for but vLLM and transformers read
-with another type's: kimi_k2 (Kimi-K2's config.json, Kimi-K2.5's text_config) as DeepseekV3Config.
-vLLM 0.33.0 and 0.34.0 transformers_utils/config.py _CONFIG_REGISTRY `kimi_k2="DeepseekV3Config"`
-("Kimi K2 uses same architecture as DeepSeek V3"); transformers 5.24.0 Kimi_K25Config.__post_init__
-rewrites a text_config model_type "kimi_k2" to "deepseek_v3" (configuration_kimi_k25.py)."""
-
-
-VALIDATED_AS: dict[str, str] = {"deepseek_v32": "deepseek_v3"}
-"""model_types vLLM loads with another type's transformers class, whose annotations then decide
-what transformers 5 refuses: deepseek_v32 as DeepseekV3Config (_CONFIG_REGISTRY
-`deepseek_v32="DeepseekV3Config"`, configs/__init__.py `"DeepseekV3Config": "transformers"`,
-transformers_utils/config.py of the 0.20.0, 0.28.0, 0.31.0 and 0.34.0 wheels), which admits
-None where DeepseekV32Config does not (q_lora_rank, n_group, topk_group: `int | None`)."""
+READ_AS: dict[str, str] = {"kimi_k2": "deepseek_v3", "deepseek_v32": "deepseek_v3"}
+"""model_types vLLM reads with another type's transformers class, whose defaults then fill the
+fields config.json leaves out and whose annotations decide what transformers 5 refuses.
+kimi_k2 (Kimi-K2's config.json, Kimi-K2.5's text_config), which transformers has no class of
+its own for, as DeepseekV3Config: vLLM 0.33.0 and 0.34.0 transformers_utils/config.py
+_CONFIG_REGISTRY `kimi_k2="DeepseekV3Config"` ("Kimi K2 uses same architecture as DeepSeek V3");
+transformers 5.24.0 Kimi_K25Config.__post_init__ rewrites a text_config model_type "kimi_k2" to
+"deepseek_v3" (configuration_kimi_k25.py). deepseek_v32 as DeepseekV3Config too, not
+transformers' DeepseekV32Config: _CONFIG_REGISTRY `deepseek_v32="DeepseekV3Config"`, read
+before AutoConfig, in every release that serves DeepseekV32ForCausalLM (transformers_utils/
+config.py:70 of the 0.11.0 wheel, its own configs/deepseek_v3.py class with the same
+`max_position_embeddings=4096` default and no index_* fields; transformers' class from 0.11.1,
+config.py:83 `from transformers import DeepseekV3Config`, configs/__init__.py
+`"DeepseekV3Config": "transformers"` from 0.13.0, config.py:134 of the 0.34.0 wheel). So a
+V3.2 config without max_position_embeddings is 4096 tokens long there (DeepseekV32Config says
+163840), takes no index_* default, and its q_lora_rank / n_group / topk_group may be null
+(`int | None`)."""
 
 
 def class_defaults(model_type: str | None, text_config: bool = False) -> ClassDefaults | None:
@@ -78,9 +78,8 @@ def class_defaults(model_type: str | None, text_config: bool = False) -> ClassDe
         model_type, entry = entry["text_config"], _TABLE["types"][entry["text_config"]]
     if entry is None:
         return None
-    checked = _TABLE["types"].get(VALIDATED_AS.get(model_type), entry)
     return ClassDefaults(model_type, entry["class"], entry["defaults"],
-                         frozenset(checked["not_null"]), checked["types"], checked["class"])
+                         frozenset(entry["not_null"]), entry["types"])
 
 
 def json_type_matches(value: object, alternatives: list) -> bool:

@@ -49,13 +49,13 @@ def refused_null_fields(r: Reader, notes: Notes) -> list[str]:
     if nulls:
         notes.warnings.append(
             f"{', '.join(r.prefix + k for k in nulls)} null: transformers 5 refuses it "
-            f"({r.defaults.checked_by} annotates {'it' if len(nulls) == 1 else 'them'} without "
+            f"({r.defaults.class_name} annotates {'it' if len(nulls) == 1 else 'them'} without "
             "None; 5.24.0 raises StrictDataclassFieldValidationError), so vLLM 0.24.0 on, "
             "which require transformers 5.5.3 or later, cannot load this config (their plans "
             "are refused); earlier releases are planned as vLLM reads it with transformers 4 "
             "(0.20-0.23 also take transformers 5.5.1 on, which refuses it: pin "
             "transformers<5 there)")
-    return [f"{r.prefix}{k} ({r.defaults.checked_by})" for k in nulls]
+    return [f"{r.prefix}{k} ({r.defaults.class_name})" for k in nulls]
 
 
 def mistyped_fields(r: Reader, notes: Notes) -> list[str]:
@@ -69,7 +69,7 @@ def mistyped_fields(r: Reader, notes: Notes) -> list[str]:
         return []
     declared = r.defaults.types
     read_nulls = r.used & r.defaults.not_null
-    found = [f"{r.prefix}{k} = {_shown(value)} ({r.defaults.checked_by} declares "
+    found = [f"{r.prefix}{k} = {_shown(value)} ({r.defaults.class_name} declares "
              f"{type_name(declared[k])})" for k, value in r.cfg.items()
              if k in declared and not json_type_matches(value, declared[k])
              and not (value is None and k in read_nulls)]

@@ -183,6 +183,29 @@ def _refuse_llm_config(config: dict) -> None:
         "then left out).")
 
 
+_DSA_INDEXER_KEYS = ("index_topk", "index_n_heads", "index_head_dim")
+
+
+def _refuse_indexless_deepseek_v32(r: Reader, archs: tuple[str, ...]) -> None:
+    """Refuse a DeepSeek-V3.2 config that leaves an indexer field out where vLLM builds the
+    indexer: it loads model_type deepseek_v32 with DeepseekV3Config (defaults.READ_AS), which
+    has none of the three, so nothing stands in for one left out. DeepseekV32ForCausalLM's
+    verify_and_update_config asserts `hasattr(hf_config, "index_topk")` (model_executor/
+    models/config.py:413-414 of the 0.11.0 wheel, :87-88 of 0.34.0), and the indexer, built
+    wherever index_topk is there, reads `config.index_n_heads` and `config.index_head_dim`
+    (deepseek_v2.py:740-742, 0.11.0; models/deepseek_v32/attention.py:69-71, 0.34.0): an
+    AssertionError or AttributeError at start-up. Without DeepseekV32ForCausalLM and
+    index_topk, deepseek_v2.py's `is_v32 = hasattr(config, "index_topk")` builds dense MLA,
+    which is planned."""
+    missing = [k for k in _DSA_INDEXER_KEYS if k not in r.cfg]
+    if missing and ("DeepseekV32ForCausalLM" in archs or "index_topk" in r.cfg):
+        raise ConfigError(
+            f"config.json: {r.prefix}{', '.join(missing)} missing: vLLM loads model_type "
+            "deepseek_v32 with DeepseekV3Config, which has no default for "
+            f"{'it' if len(missing) == 1 else 'them'}, and its DeepSeek-V3.2 sparse attention "
+            "reads index_topk, index_n_heads and index_head_dim, so it cannot start this model")
+
+
 def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     notes = Notes()
     top = Reader(config, "", notes)
@@ -193,6 +216,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         _refuse_llm_config(config)
     r = Reader(text_cfg, "text_config.", notes) if text_cfg else top
     model_type = read_model_type(top, r, notes)
+    if model_type == "deepseek_v32":
+        _refuse_indexless_deepseek_v32(r, architectures(config))
     top.defaults = class_defaults(top.get("model_type"))
     if r is not top:
         text_type = r.get("model_type") or WRAPPER_TEXT_TYPES.get(top.get("model_type"))

@@ -18,7 +18,8 @@ import pytest
 
 from planner.catalog import catalog_entries
 from planner.model.config.parser import parse_model_config
-from planner.serving.engine import EngineSettings
+from planner.model.spec import ConfigError
+from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.startup.model_config import field_type_errors
@@ -120,13 +121,57 @@ def test_no_catalog_or_fixture_config_is_refused_on_any_release() -> None:
                for v in supported_versions()), name
 
 
+def _deepseek_v32_config() -> dict:
+    return next(e for e in catalog_entries() if e.repo_id == "deepseek-ai/DeepSeek-V3.2").config
+
+
 def test_deepseek_v32_is_checked_as_vllm_loads_it_with_deepseek_v3_config() -> None:
     # vLLM's _CONFIG_REGISTRY loads model_type deepseek_v32 with transformers' DeepseekV3Config
     # (`q_lora_rank: int | None`), not DeepseekV32Config (`q_lora_rank: int`): transformers
     # 5.22.2 DeepseekV3Config.from_dict takes the V3.2 config with q_lora_rank null, and
     # refuses use_cache "x"
-    entry = next(e for e in catalog_entries() if e.repo_id == "deepseek-ai/DeepSeek-V3.2")
-    null = parse_model_config({**entry.config, "q_lora_rank": None})
+    config = _deepseek_v32_config()
+    null = parse_model_config({**config, "q_lora_rank": None})
     assert (null.refused_nulls, null.mistyped_fields) == ((), ())
-    mistyped = parse_model_config({**entry.config, "use_cache": "x"})
+    mistyped = parse_model_config({**config, "use_cache": "x"})
     assert mistyped.mistyped_fields == ('use_cache = "x" (DeepseekV3Config declares bool)',)
+
+
+def test_deepseek_v32_left_out_max_position_embeddings_is_deepseek_v3_configs_4096() -> None:
+    # vLLM fills it from DeepseekV3Config (`max_position_embeddings=4096`: 0.11.0 wheel's own
+    # transformers_utils/configs/deepseek_v3.py:42; transformers 5.22.2 and 5.25.0), not
+    # DeepseekV32Config's 163,840 (_CONFIG_REGISTRY deepseek_v32="DeepseekV3Config", 0.11.0
+    # transformers_utils/config.py:70 to 0.34.0 :134). Derived max_model_len by hand, V3.2's
+    # rope_scaling yarn factor 40, original_max_position_embeddings 4,096: to 0.29.0 the yarn
+    # block sets 4,096 x 40 = 163,840 whatever max_position_embeddings is; from 0.30.0 yarn's
+    # factor is not applied, so the limit is max_position_embeddings: 4,096 (was 163,840)
+    config = {k: v for k, v in _deepseek_v32_config().items() if k != "max_position_embeddings"}
+    spec = parse_model_config(config)
+    assert spec.max_position_embeddings == 4096
+    assert ("max_position_embeddings missing: assumed 4096 (transformers DeepseekV3Config class "
+            "default for model_type 'deepseek_v3')") in spec.assumptions
+    assert derived_max_model_len(spec, (0, 29, 0)) == 163840
+    assert derived_max_model_len(spec, (0, 30, 0)) == 4096
+    # the catalog config leaves out no field DeepseekV3Config has a default for (read against
+    # DeepseekV32Config, its head_dim 64 was noted: a figure MLA does not use)
+    assert not [a for a in parse_model_config(_deepseek_v32_config()).assumptions
+                if "missing: assumed" in a]
+
+
+@pytest.mark.parametrize("left_out", [("index_topk",), ("index_n_heads", "index_head_dim")])
+def test_deepseek_v32_without_an_indexer_field_is_refused(left_out) -> None:
+    # DeepseekV3Config has no index_* default; DeepseekV32ForCausalLM asserts index_topk
+    # (model_executor/models/config.py:413-414, 0.11.0 wheel) and the indexer reads
+    # index_n_heads / index_head_dim (deepseek_v2.py:740-742, 0.11.0): vLLM cannot start it
+    config = {k: v for k, v in _deepseek_v32_config().items() if k not in left_out}
+    with pytest.raises(ConfigError, match=f"config.json: {', '.join(left_out)} missing: vLLM "
+                       "loads model_type deepseek_v32 with DeepseekV3Config"):
+        parse_model_config(config)
+
+
+def test_deepseek_v32_config_of_a_v3_class_without_indexer_is_dense_mla() -> None:
+    # deepseek_v2.py `is_v32 = hasattr(config, "index_topk")` (0.11.0-0.34.0): without it and
+    # without DeepseekV32ForCausalLM's assert, DeepseekV3ForCausalLM builds dense MLA
+    config = {k: v for k, v in _deepseek_v32_config().items() if not k.startswith("index_")}
+    spec = parse_model_config({**config, "architectures": ["DeepseekV3ForCausalLM"]})
+    assert {layer.mixer.index_topk for layer in spec.layers} == {None}
