@@ -105,7 +105,11 @@ class Attention:
         if self.chunked:
             self.window = r.int_("attention_chunk_size", hi=MAX_CONTEXT)
         self.qkv_bias, self.o_bias = _attention_biases(r, model_type)
-        self.qk_norm = model_type in QK_NORM_TYPES or bool(r.flag("use_qk_norm"))
+        # Llama 4's use_qk_norm is an L2 norm without weights (vLLM llama4.py Llama4Attention:
+        # RMSNorm(head_dim, has_weight=False), 0.9.1 and 0.34.0 wheels; transformers'
+        # Llama4TextL2Norm): no q/k norm parameters
+        self.qk_norm = model_type in QK_NORM_TYPES or (
+            bool(r.flag("use_qk_norm")) and not self.chunked)
         self.qk_norm_whole = model_type in WHOLE_QK_NORM_TYPES
         self.qk_norm_per_layer = self.qk_norm_whole or r.str_("qk_norm_type") == "per_layer"
         self.output_gate = bool(r.flag("attn_output_gate")) or model_type == "qwen3_next"
