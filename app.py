@@ -29,12 +29,28 @@ init_state("audit" if gpu_present() else "preset")
 # below 1100 px the page's sides padded 1.5rem, not 5rem: at 1024 px, beside the 300 px
 # sidebar, 5rem left 564 px for the page (the Compare grid's concurrency, the Recommend and
 # sweep grids' speed columns out of sight to the right; TTFT "885 …" and TPOT "22.2…" cut)
+# and the Plan page's first row's columns 1.85 : 0.75 : 1.2, not 1.6 : 1 : 1.2 (TP, PP and DP
+# are short figures), the arrivals half 1.1 of 2.1, not 1: at 1024 px the quantization read
+# "Checkpoint: GPTQ int4, group 128 (W4/", the arrivals "staggered arr" and the load row's
+# label "Concurren" / "cy"; a checkbox's label on two lines, not cut ("Expert parallel …")
 # a metric's figure in a column under 140 px at 1.75rem, not 2.25rem, whole, and its label
 # on two lines, not cut ("Output tokens…", "Tokens/s per r…" at 1024 px), each such label two
 # lines tall so the figures of a row stay level
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "@media (max-width: 1100px) {[data-testid=stMainBlockContainer] "
-        "{padding-left: 1.5rem; padding-right: 1.5rem}} "
+        "{padding-left: 1.5rem; padding-right: 1.5rem} "
+        "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-quant) > "
+        "[data-testid=stColumn] {flex: 1.2 1 0; min-width: 0} "
+        "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-quant) > "
+        "[data-testid=stColumn]:first-child {flex: 1.85 1 0} "
+        "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-quant) > "
+        "[data-testid=stColumn]:nth-child(2) {flex: 0.75 1 0} "
+        "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-arrival) > "
+        "[data-testid=stColumn] {flex: 1 1 0} "
+        "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-arrival) > "
+        "[data-testid=stColumn]:last-child {flex: 1.1 1 0}} "
+        "[data-testid=stCheckbox] :is(.stMarkdownEllipsis, .stMarkdownEllipsis p) "
+        "{white-space: normal} "
         "[data-testid=stMetric] {container-type: inline-size} "
         "@container (max-width: 140px) {[data-testid=stMetricValue] {font-size: 1.75rem} "
         "[data-testid=stMetricLabel] {min-height: 2.8rem; align-items: start} "

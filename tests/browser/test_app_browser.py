@@ -707,6 +707,18 @@ def test_key_figures_in_sight_at_1024x768(browser, server: str, shots) -> None:
         "[data-testid=stMetricValue]", "els => els.slice(0, 5).map(e => "
         "Math.round(e.getBoundingClientRect().top))")
     assert len(set(tops)) == 1, tops
+    # the first row's columns 1.6 : 1 : 1.2 cut the quantization ("Checkpoint: GPTQ int4,
+    # group 128 (W4/") and the arrivals ("staggered arr") and broke "Concurren" / "cy"; at
+    # 1.85 : 0.75 : 1.2 each is whole, "Expert parallel (EP)" on two lines (not "Expert
+    # paralle…"), the load row's fields level under labels of one and two lines
+    cut = page.eval_on_selector_all(
+        "[data-testid=stSelectbox] input, [data-testid=stCheckbox] .stMarkdownEllipsis",
+        "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.value || "
+        "e.textContent)")
+    assert cut == [] and page.evaluate(_MID_WORD_BREAKS) == [], cut
+    load = [page.get_by_label(label, exact=True).bounding_box()["y"]
+            for label in ("Input tokens", "Output tokens", "Concurrency")]
+    assert max(load) - min(load) <= 1, load
     _shot(page, shots, "plan-1024x768", for_docs=False)
     page.close()
     page = _shown(browser, server, f"compare?{SEED}&tp=8",
@@ -715,6 +727,9 @@ def test_key_figures_in_sight_at_1024x768(browser, server: str, shots) -> None:
     # column ended past it), 676 now, which holds the key columns up to the concurrency's
     grid = page.locator("[data-testid=stDataFrame]:visible").first.bounding_box()
     assert grid and grid["width"] >= 670 and grid["y"] + grid["height"] <= 768, grid
+    # the model column as wide as its names, not a fixed 300 px: TPOT and tok/s were past the
+    # grid's right edge (768 px of columns in 674)
+    _grid_fits(page)
     _shot(page, shots, "compare-1024x768", for_docs=False)
     page.close()
 

@@ -154,13 +154,14 @@ if replicated:
                "together (DP x \"per replica\", under More columns).")
 # at 1280 px the grid holds the key columns under short labels (the full name is the
 # tooltip); the others are one click away: nothing scrolls sideways and nothing is dropped.
-# Models go by the name the charts give them, without the owner, in a column as wide as the
-# others leave: whole repo ids were cut at 230 px ("meta-llama/Llama-4-Maverick-17B-128E",
-# "nvidia/NVIDIA-Nemotron-3-Super-120B-"); the whole id is under More columns, in the verdict
-# table below and the picker above. The per-GPU KV bytes and, under DP (a longer layout
+# Models go by the name the charts give them, without the owner, in a column the grid sizes
+# to the longest (a fixed 300 px put TPOT and tok/s past the right edge at 1024 px for the
+# seed's shorter names): whole repo ids were cut at 230 px ("meta-llama/Llama-4-Maverick-
+# 17B-128E", "nvidia/NVIDIA-Nemotron-3-Super-120B-"); the whole id is under More columns, in
+# the verdict table below and the picker above. The per-GPU KV bytes and, under DP (a longer layout
 # label), one replica's concurrency are under "More columns" (both in a chart below, as the
-# Plan page's sweep keeps one replica's), which leaves the name 300 px, ~43 characters (the
-# catalog's longest, 42).
+# Plan page's sweep keeps one replica's), which leaves the name 300 px at 1280 px, ~43
+# characters (the catalog's longest, 42).
 key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table below
     "name": "model", "layout": "layout", "fits": "fits", "weights per GPU (GiB)": "GiB/GPU",
     "ceiling (tokens)": "ceiling",
@@ -171,7 +172,7 @@ key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table belo
     "More columns: the whole repo id, parameters, "
     + ("one replica's concurrency, " if replicated else "") + "KV bytes per token (per GPU "
     "and the whole model's), TTFT, output tok/s per request, warnings",
-    widths={"name": 300}, shown=shown, placeholder="—")
+    shown=shown, placeholder="—")
 # a fit on figures that leave parts out is no confident fit (the Plan page's verdict is a
 # warning there) and each model's warnings are the Plan page's: one block per model under
 # the grid, as `report --compare` names its yes* rows under its table (in the app's words:
