@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from planner.report import NO_KV_CACHE, refused_concurrency
+from planner.report import NO_KV_CACHE, concurrency_note
 from planner.serving.plan import Plan
 from planner.text import counted, params_count
 from planner.units import GB, GIB, KIB, MIB, gib_text
@@ -50,9 +50,10 @@ def concurrency_text(figure: float, result: Plan) -> str:
     """A compared plan's concurrency at max_model_len as the Compare page's grid shows it, two
     decimals, marked where vLLM refuses the plan: '2.18 (refused)'; NO_KV_CACHE where the
     budget leaves no KV pool (planner.report.kv_pool_text's "none")."""
-    if result.kv_cache_bytes_per_gpu < 0:
+    note = concurrency_note(result)
+    if note == NO_KV_CACHE:
         return NO_KV_CACHE
-    return f"{figure:,.2f}" + (REFUSED_MARK if refused_concurrency(result) else "")
+    return f"{figure:,.2f}" + (REFUSED_MARK if note else "")
 
 
 def three_figures(value: float) -> str:

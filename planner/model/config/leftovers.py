@@ -7,6 +7,7 @@ import re
 
 from planner.model.config.defaults import json_type_matches, type_name
 from planner.model.config.reader import Notes, Reader
+from planner.text import shortened
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
 _BENIGN_KEYS = frozenset(
@@ -85,9 +86,8 @@ def mistyped_fields(r: Reader, notes: Notes) -> list[str]:
 
 
 def _shown(value: object) -> str:
-    """The value as config.json writes it, cut at 40 characters."""
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """The value as config.json writes it, cut at 40 characters (planner.text.shortened)."""
+    return shortened(json.dumps(value), 40)
 
 
 def _garbage(value: object, low_ok: bool) -> bool:
