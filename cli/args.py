@@ -30,6 +30,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.speed import ARRIVALS, ServingLoad
+from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import (
     CountError,
@@ -37,7 +38,11 @@ from planner.serving.vllm_cli import (
     unmodelled_kv_cache_dtypes,
     whole_number,
 )
-from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
+from planner.serving.vllm_versions import (
+    DEFAULT_VLLM_VERSION,
+    GRAPHS_SUBTRACTED_FROM,
+    version_label,
+)
 from planner.text import has_control, shortened
 
 KV_CACHE_DTYPE_ALIASES = {
@@ -464,6 +469,7 @@ def _add_recommend(sub, prog: str) -> None:
                         help="default: vLLM's for --vllm-version (0.92 from 0.20, 0.9 before)")
     add_vllm_version(search)
     add_block_size(search)
+    add_enforce_eager(search)
     add_trust_remote_code(search)
     add_wsl2(search)
     add_network(search)
@@ -647,6 +653,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      help="like vLLM's flag: no multimodal encoder profile run (by default a "
                      "Qwen3-VL-family or Llama 4 model profiles its vision encoder on its largest "
                      "images; on other vision towers it drops the unmodelled-encoder warning)")
+    add_enforce_eager(eng)
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
@@ -698,6 +705,18 @@ def add_trust_remote_code(parser) -> None:
                         "native class for the config's architecture and auto_map names one); "
                         "review that code first. Headroom never runs it: only the command "
                         "changes")
+
+
+def add_enforce_eager(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--enforce-eager, the same for plan, sweep, report and recommend: vLLM's flag (every
+    covered release's parser has it), EngineSettings.enforce_eager."""
+    group.add_argument("--enforce-eager", action="store_true",
+                       help="like vLLM's flag, passed in the launch command: no CUDA graphs, "
+                       "so their memory is 0 (from vLLM "
+                       f"{version_label(GRAPHS_SUBTRACTED_FROM)} the KV cache gains what they "
+                       "took) and decode launches each layer's kernels from Python: the "
+                       f"per-layer step overhead x {EAGER_LAYER_OVERHEAD_FACTOR:g} (estimated, "
+                       "unverified)")
 
 
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

@@ -626,6 +626,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "enable_chunked_prefill": args.enable_chunked_prefill,
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
         "skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
+        "enforce_eager": args.enforce_eager,
         "trust_remote_code": args.trust_remote_code,
     }
     if args.vllm_version:

@@ -302,6 +302,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
               "engine": EngineSettings(gpu_memory_utilization=args.gpu_memory_utilization,
                                        vllm_version=args.vllm_version,
                                        trust_remote_code=args.trust_remote_code,
+                                       enforce_eager=args.enforce_eager,
                                        **block_size_setting(args))}
     try:
         result = recommend(specs, workload, prices, gpus_max=args.gpus_max, top=args.top,
