@@ -407,6 +407,7 @@ def _engine_knobs() -> dict[str, object]:
         "max_num_batched_tokens": current.max_num_batched_tokens,
         # unset (None): EngineSettings' default, which the planner takes as vLLM's choice
         **({"block_size": current.block_size} if current.block_size else {}),
+        "enforce_eager": current.enforce_eager,
     }
 
 

@@ -199,6 +199,10 @@ class AppState(BaseModel):
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
     skip_mm_profiling: bool = Field(False, alias="skipmm")
     """vLLM --skip-mm-profiling: no profile run of the vision encoder (vision models only)."""
+    enforce_eager: bool = Field(False, alias="eager")
+    """vLLM --enforce-eager (the CLI's --enforce-eager, every covered release's flag): no CUDA
+    graphs, so none subtracted, and decode's per-layer overhead x the eager factor; for every
+    model, on the Plan, Compare, Report and Recommend pages alike."""
     trust_remote_code: bool = Field(False, alias="trust")
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
     model that needs it (ui.context.remote_code_runs): kept while other models are looked
@@ -510,6 +514,7 @@ LABELS: dict[str, str] = {
     "enable_eplb": "Expert-parallel load balancer (EPLB)",
     "num_redundant_experts": "Redundant experts", "num_speculative_tokens": "MTP draft tokens",
     "skip_mm_profiling": "Skip multimodal profiling", "trust_remote_code": "Trust remote code",
+    "enforce_eager": "Enforce eager (no CUDA graphs)",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page
     "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",
     "arrival": "Arrivals", "sweep_objective": "Rank by", "tpot_target_ms": "TPOT target (ms)",

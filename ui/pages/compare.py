@@ -73,6 +73,7 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
            f"gpu_memory_utilization {engine.gpu_memory_utilization:g}{release_default_note()}, "
            f"max_model_len {engine.max_model_len:,}"
            + (f", --block-size {engine.block_size}" if state().block_size else "")
+           + (", --enforce-eager" if engine.enforce_eager else "")
            # the Plan page's EPLB, as report --compare carries it (not for a dense model)
            + (", --enable-eplb" + (f" with {engine.num_redundant_experts} redundant experts"
                                    if engine.num_redundant_experts is not None else "")

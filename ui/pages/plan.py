@@ -48,11 +48,17 @@ from planner.serving.plan import (
     unmodelled_ranks,
 )
 from planner.serving.speed import SpeedEstimate, estimate_speed
+from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import (
     SweepResult,
     sweep,
 )
-from planner.serving.vllm_versions import default_gpu_memory_utilization, vllm_rules
+from planner.serving.vllm_versions import (
+    GRAPHS_SUBTRACTED_FROM,
+    default_gpu_memory_utilization,
+    version_label,
+    vllm_rules,
+)
 from planner.text import (
     capitalized,
     counted,
@@ -247,14 +253,16 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
-    (models with MTP layers) and --skip-mm-profiling (`skip_mm`: models with a vision tower,
-    vLLM 0.10.1 on), folded away (open when a link sets one) so the figures stay in view."""
+    (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
+    vLLM 0.10.1 on) and --enforce-eager (every model and release), folded away (open when a
+    link sets one) so the figures stay in view."""
     current = state()
     # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
     # as the user leaves it (without a key, a new `expanded` would make it a new element)
     with container.expander("More vLLM options", key="plan.more_options", expanded=bool(
             current.num_speculative_tokens or current.skip_mm_profiling
-            or current.block_size or len(moe_backends) > 1 and current.moe_backend
+            or current.enforce_eager or current.block_size
+            or len(moe_backends) > 1 and current.moe_backend
             or len(all2all_backends) > 1 and current.all2all_backend
             or eplb and current.enable_eplb)):
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
@@ -319,6 +327,13 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         "figures where Headroom models the encoder (the Qwen3-VL family, "
                         "Llama 4) and drops the warning where it does not",
                         **bind("plan", "skip_mm_profiling"))
+        st.checkbox(LABELS["enforce_eager"], help="vLLM --enforce-eager: no CUDA graphs are "
+                    "captured, so their memory (the CUDA graphs figure) is 0 and, from vLLM "
+                    f"{version_label(GRAPHS_SUBTRACTED_FROM)}, goes to the KV cache instead; "
+                    "decode launches each layer's kernels from Python, so the step's per-layer "
+                    f"overhead is x {EAGER_LAYER_OVERHEAD_FACTOR:g} (estimated, unverified) and "
+                    "TPOT rises. Often used to save memory on consumer GPUs",
+                    **bind("plan", "enforce_eager"))
 
 
 def _pin_layout(changed: str) -> None:

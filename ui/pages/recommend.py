@@ -260,9 +260,11 @@ settle_state()  # the settings the Plan page settles, with its warnings (ui/sett
 # (trusts_remote_code); the Hardware page's Windows (WSL2) box (recommend --wsl2) and network
 # between nodes (recommend --network), whatever its hardware source: this page searches presets;
 # the Plan page's KV block size (recommend --block-size): Gemma-3 4B on a B200 under vLLM 0.15
-# starts only at 32 or 64 (FlashInfer), so without it the search found no configuration
+# starts only at 32 or 64 (FlashInfer), so without it the search found no configuration;
+# its Enforce eager box (recommend --enforce-eager)
 engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization,
+                        enforce_eager=state().enforce_eager,
                         **({"block_size": state().block_size} if state().block_size else {}))
 st.title("Recommend")
 # the CLI's flags as inline code (app_markdown), kept whole: as text, "CLI: --arrival" broke
@@ -274,8 +276,10 @@ st.caption(app_markdown(
     "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
     f"{engine.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
     f"{state().arrival} (TTFT and its target; CLI: --arrival)"
-    + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)."
-       if state().block_size else ".")))
+    + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)"
+       if state().block_size else "")
+    + (", with Enforce eager ticked: no CUDA graphs (CLI: --enforce-eager)."
+       if state().enforce_eager else ".")))
 if state().wsl2:
     st.caption(app_markdown(
         "Windows (WSL2), ticked on the Hardware page: each preset is planned on its whole "
