@@ -58,6 +58,7 @@ from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
+from planner.serving.prices import MAX_USD_PER_GPU_HOUR
 from planner.serving.recommend import GPUS_PER_NODE
 from planner.serving.startup.block_size import block_size_refusal
 from planner.serving.startup.wheel_arch import no_preset_text, wheel_floor
@@ -832,9 +833,16 @@ def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, f
                            "GPU-hour")
         for key, usd in data.items():
             if isinstance(usd, bool) or not isinstance(usd, (int, float)) \
-                    or not math.isfinite(usd):
+                    or isinstance(usd, float) and not math.isfinite(usd):
                 raise CliError(f"--prices {path}: the price of {key!r} is not a number")
-            prices[str(key)] = float(usd)
+            try:
+                prices[str(key)] = float(usd)
+            except OverflowError:
+                # an integer past a float's range (400 digits) was a traceback; smaller ones
+                # reach planner.serving.prices.user_price, which names the bound
+                raise CliError(f"--prices {path}: the price of {key!r} is an integer of "
+                               f"{len(str(abs(usd))):,} digits, not a number of $ per GPU-hour "
+                               f">= 0 and <= {MAX_USD_PER_GPU_HOUR:,.0f}") from None
         _one_price_per_preset(prices.items(), f"--prices {path}: ",
                               lambda name, usd: f"{name!r}: {usd:g}")
     # the same spelling twice is refused by the parser

@@ -22,6 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 UNLIMITED = -1
 """Stored for a ulimit of `unlimited` (what `ulimit -l` prints, `docker --ulimit memlock=-1`)."""
 
+MAX_HOST_BYTES = 2**64 - 1
+"""The most bytes a loaded snapshot's host may state for RAM, swap, a disk or a locked-memory
+limit: a 64-bit counter's largest value, 16 EiB (the kernel's rlim_t; no RAM, swap or
+filesystem comes near it). A 400-digit count was a traceback as the report divided it into
+GiB (OverflowError: integer division result too large for a float)."""
+
 SERVING_PACKAGES = (
     "torch",
     "vllm",
@@ -56,9 +62,9 @@ class DiskInfo(BaseModel):
     path: str = Field(description="the mount point or the directory asked about")
     exists: bool = Field(strict=True, description="False when the directory is not created yet")
     mount_point: str | None = Field(description="mount point of the filesystem holding path")
-    total_bytes: int | None = Field(None, ge=0, strict=True)
-    used_bytes: int | None = Field(None, ge=0, strict=True)
-    free_bytes: int | None = Field(None, ge=0, strict=True,
+    total_bytes: int | None = Field(None, ge=0, le=MAX_HOST_BYTES, strict=True)
+    used_bytes: int | None = Field(None, ge=0, le=MAX_HOST_BYTES, strict=True)
+    free_bytes: int | None = Field(None, ge=0, le=MAX_HOST_BYTES, strict=True,
                                    description="free to non-root users (f_bavail)")
 
 
@@ -122,9 +128,9 @@ class HostInfo(BaseModel):
     """Facts about the machine around the GPUs.
 
     A loaded snapshot holds only what the host can report: byte counts are JSON integers of 0
-    or more, limits 0 or more or UNLIMITED, CPU sockets, cores, threads and NUMA nodes 1 or
-    more (each probe reads none as None); a negative available RAM printed "-0.00 GiB
-    available" and planned a GB10 as holding more than its total, -1 sockets printed "-1
+    to MAX_HOST_BYTES, limits 0 or more or UNLIMITED, CPU sockets, cores, threads and NUMA
+    nodes 1 or more (each probe reads none as None); a negative available RAM printed "-0.00
+    GiB available" and planned a GB10 as holding more than its total, -1 sockets printed "-1
     sockets" in the audit."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -146,18 +152,19 @@ class HostInfo(BaseModel):
     cpu_threads: int | None = Field(ge=1, strict=True, description="logical CPUs")
     numa_nodes: int | None = Field(ge=1, strict=True,
                                    description="NUMA nodes under /sys/devices/system/node")
-    ram_total_bytes: int = Field(ge=0, strict=True)
-    ram_available_bytes: int = Field(ge=0, strict=True, description="read as a unified-memory "
-                                     "GPU's free memory (probes.cluster._host_held)")
-    swap_total_bytes: int = Field(ge=0, strict=True)
-    swap_used_bytes: int = Field(ge=0, strict=True)
+    ram_total_bytes: int = Field(ge=0, le=MAX_HOST_BYTES, strict=True)
+    ram_available_bytes: int = Field(ge=0, le=MAX_HOST_BYTES, strict=True,
+                                     description="read as a unified-memory GPU's free memory "
+                                     "(probes.cluster._host_held)")
+    swap_total_bytes: int = Field(ge=0, le=MAX_HOST_BYTES, strict=True)
+    swap_used_bytes: int = Field(ge=0, le=MAX_HOST_BYTES, strict=True)
     disks: list[DiskInfo]
     ulimit_nofile_soft: int | None = Field(ge=UNLIMITED, strict=True,
                                            description=f"open files; {UNLIMITED} = unlimited")
     ulimit_nofile_hard: int | None = Field(ge=UNLIMITED, strict=True)
-    ulimit_memlock_soft_bytes: int | None = Field(ge=UNLIMITED, strict=True,
+    ulimit_memlock_soft_bytes: int | None = Field(ge=UNLIMITED, le=MAX_HOST_BYTES, strict=True,
                                                   description=f"{UNLIMITED} = unlimited")
-    ulimit_memlock_hard_bytes: int | None = Field(ge=UNLIMITED, strict=True)
+    ulimit_memlock_hard_bytes: int | None = Field(ge=UNLIMITED, le=MAX_HOST_BYTES, strict=True)
     python_version: str
     packages: dict[str, str | None] = Field(
         description="distribution name -> installed version, None when not installed"

@@ -1285,6 +1285,22 @@ def test_recommend_reads_a_prices_file_through_the_bounded_reader(prices: str,
     assert_one_line_error(done, "python -m planner recommend: error: ", words)
 
 
+def test_a_prices_file_integer_past_a_float_is_one_line(tmp_path: Path) -> None:
+    # a 400-digit price was an OverflowError traceback (float() of the integer); a 20-digit
+    # one still reaches the planner's range check, a float past 1,000 too
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"rtx-3090": -' + "9" * 400 + "}")
+    args = ("recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--context", "4096",
+            "--prices", str(prices))
+    assert_one_line_error(run("planner", *args), "python -m planner recommend: error: ",
+                          f"--prices {prices}: the price of 'rtx-3090' is an integer of 400 "
+                          "digits, not a number of $ per GPU-hour >= 0 and <= 1,000.")
+    prices.write_text('{"rtx-3090": ' + "1" + "0" * 19 + "}")
+    assert_one_line_error(run("planner", *args), "python -m planner recommend: error: ",
+                          "price for rtx-3090 must be a number of $ per GPU-hour >= 0 and <= "
+                          "1,000, got 1e+19.")
+
+
 def test_a_model_folder_with_non_regular_configs_is_refused(tmp_path: Path) -> None:
     (tmp_path / "config.json").symlink_to("/dev/zero")
     assert_one_line_error(run("planner", "inspect", str(tmp_path)),

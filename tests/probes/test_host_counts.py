@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
+from probes.audit_summary import audit_summary
 from probes.snapshot import SnapshotError, load_snapshot
 from tests.probes.conftest import raw_3090
 
@@ -41,6 +42,17 @@ def _set(path: tuple, value: object) -> Callable[[dict], None]:
      "host.disks.0.free_bytes: Input should be greater than or equal to 0"),
     (("host", "ulimit_memlock_soft_bytes"), -2,
      "host.ulimit_memlock_soft_bytes: Input should be greater than or equal to -1"),
+    # past a 64-bit counter: a 400-digit RAM, swap, disk or memlock limit was an OverflowError
+    # traceback in `report`, which divides each into GiB
+    (("host", "ram_total_bytes"), 10**400,
+     "host.ram_total_bytes: Input should be less than or equal to 18446744073709551615"),
+    (("host", "swap_total_bytes"), 2**64,
+     "host.swap_total_bytes: Input should be less than or equal to 18446744073709551615"),
+    (("host", "disks", 0, "total_bytes"), 10**400,
+     "host.disks.0.total_bytes: Input should be less than or equal to 18446744073709551615"),
+    (("host", "ulimit_memlock_soft_bytes"), 10**400,
+     "host.ulimit_memlock_soft_bytes: Input should be less than or equal to "
+     "18446744073709551615"),
     # a CPU count is 1 or more (the probes read none as None): -1 printed "-1 sockets"
     (("host", "cpu_sockets"), -1, "host.cpu_sockets: Input should be greater than or equal to 1"),
     (("host", "cpu_cores"), 0, "host.cpu_cores: Input should be greater than or equal to 1"),
@@ -88,3 +100,15 @@ def test_available_ram_above_the_total_is_refused() -> None:
         load_snapshot(json.dumps(raw).encode())
     assert str(info.value) == ("snapshot: host: swap_used_bytes 1 is more than swap_total_bytes "
                                "0: the snapshot is corrupt or edited")
+
+
+def test_the_largest_64_bit_counts_load_and_report() -> None:
+    # 2**64 - 1 B (16 EiB), the most a 64-bit counter states, loads, and the audit summary
+    # divides it into GiB: 2**64 / 2**30 = 2**34 = 17,179,869,184 GiB less one byte
+    raw = raw_3090()
+    most = 2**64 - 1
+    raw["host"].update(ram_total_bytes=most, ram_available_bytes=most,
+                       ulimit_memlock_soft_bytes=most)
+    facts = {f.label: f.value for f in audit_summary(load_snapshot(json.dumps(raw).encode())).host}
+    assert facts["RAM"] == "17,179,869,184.00 GiB (17,179,869,184.00 GiB available)"
+    assert facts["ulimit memlock"] == "17,179,869,184.00 GiB"
