@@ -1101,3 +1101,100 @@ def test_accuracy_split_table_is_the_stored_splits() -> None:
             mape, cases = re.fullmatch(r"([\d.]+) %(?: \((\d+)\))?", cell.strip()).groups()
             assert _quotes(mape, stored["mape_pct"]), (name, key)
             assert cases is None or int(cases) == stored["cases"], (name, key)
+
+
+def test_quick_start_test_command_is_the_one_ci_runs() -> None:
+    """"Run the full test suite (exactly what CI runs, through `.ci/run`)": the Quick start's
+    pytest line is .ci/run's last command, word for word; the README said `pip install -r
+    requirements-dev.txt && python -m pytest` where .ci/run runs `python -m pip install -q
+    ...`."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    last = [line for line in ci.splitlines() if line.strip() and not line.startswith("#")][-1]
+    assert [c for c in _quick_start_commands() if "pytest" in c] == [last]
+    development = _section("Development")
+    assert f"- Tests: `{last}` (the Quick start command;" in " ".join(development.split())
+
+
+
+def test_reports_doc_quotes_the_comparison_cells_report_prints(capsys, monkeypatch) -> None:
+    """docs/reports.md quotes two `report --compare` concurrency cells: phi-2 beside the seed
+    (utilization 0.9, as the example report) capped at its own 2,048 tokens, and Qwen3-8B at
+    TP=4 x DP=2 on 8 RTX 3090s, all replicas' with one replica's beside it. The DP cell still
+    read "23.27 (2 x 11.64)" after vLLM 0.27's Model Runner V2 buffers came off the pool, where
+    report prints 23.05 (2 x 11.53)."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    flat = " ".join(REPORTS.split())
+    phi2 = re.search(r'microsoft/phi-2 beside the seed reads "([\d.]+ at 2,048 \(its '
+                     r'maximum\))"', flat)[1]
+    dp = re.search(r'"([\d.]+ \(2 x [\d.]+\) at 40,960)" under DP \(Qwen3-8B at TP=4 x DP=2 '
+                   r'on 8 RTX 3090s\)', flat)[1]
+
+    def row(model: str, *argv: str) -> list[str]:
+        assert main(["report", *argv, "--gpu", "rtx-3090", "--gpus", "8", "--compare",
+                     "microsoft/phi-2"]) == 0
+        line = next(line for line in capsys.readouterr().out.splitlines()
+                    if line.startswith(f"| {model} | "))
+        return line.strip("|").split(" | ")
+
+    assert phi2 in row("microsoft/phi-2", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--tp",
+                       "8", "--ep", "--gpu-memory-utilization", "0.9")
+    assert dp in row("Qwen/Qwen3-8B", "--model", "Qwen/Qwen3-8B", "--tp", "4", "--dp", "2")
+
+
+def test_command_line_quotes_the_nearest_fit_of_a_16_bit_model_too_large(capsys,
+                                                                        monkeypatch) -> None:
+    """docs/cli.md: Qwen3-235B-A22B (BF16) on 8x RTX 3090 fits no layout; the nearest change is
+    the GPTQ int4 what-if, and the doc gives both weights per GPU. It said 54.74 GiB, the
+    checkpoint's 470,187,269,120 B / 8, where the plan prints the heaviest GPU's 54.92 (its
+    replicated norms and router included); asked at --tp 4, the change names TP=8."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    flat = " ".join(CLI.split())
+    change, bf16, int4 = re.search(
+        r'Qwen3-235B-A22B on 8x RTX 3090 says "(--target-quant w4a16-gptq-g128 \(.*?\) fits)" '
+        r'\(its BF16 weights are ([\d.]+) GiB a GPU, as GPTQ int4 ([\d.]+)\)', flat).groups()
+    settings = json.loads(re.search(r"`(\{\"target_quant\".*?\})` there asked at `--tp 4`",
+                                    flat)[1])
+
+    def planned(*argv: str) -> dict:
+        assert main(["plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "rtx-3090", "--gpus",
+                     "8", *argv, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    gib = 2**30
+    default = planned()
+    assert default["nearest_fit"] == change
+    assert f"{default['weights_bytes_per_gpu'] / gib:.2f}" == bf16
+    assert f"{planned('--target-quant', 'w4a16-gptq-g128')['weights_bytes_per_gpu'] / gib:.2f}" \
+        == int4
+    assert planned("--tp", "4")["nearest_fit_change"] == settings
+
+
+def test_command_line_quotes_the_recommend_row_raised_to_reach_the_rate(capsys,
+                                                                       monkeypatch) -> None:
+    """docs/cli.md's --requests-per-s example: 55 requests/s x 128 output tokens = 7,040
+    output tokens/s needed; 1x l40s reaches them at C 418 with --max-num-seqs 418, and its
+    command's flags at vLLM's default 256 sequences give fewer. It said 7,041 where recommend
+    prints 7,040.6."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    served, needed, at, seqs, default = re.search(
+        r"l40s` lists 1x l40s, fp8, ([\d,.]+) of the ([\d,]+) output tokens/s needed at C (\d+) "
+        r"with --max-num-seqs (\d+), where vLLM's 256 gives ([\d,]+)",
+        _command_line_comments()).groups()
+    assert needed == f"{55 * 128:,}"
+    workload = ["--model", "Qwen/Qwen3-8B", "--input-len", "256", "--output-len", "128"]
+    assert main(["recommend", *workload, "--requests-per-s", "55", "--gpu", "l40s",
+                 "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert (row["gpus"], row["quant_key"], row["kv_cache_dtype"]) == (1, "fp8-tensor", "fp8")
+    assert f"{row['output_tokens_per_s']:,.1f}" == served
+    assert row["speed_concurrency"] == int(at)
+    assert row["raised_flags"] == {"max_num_seqs": int(seqs)}
+    assert main(["plan", *workload, "--gpu", "l40s", "--max-model-len", "384", "--quantization",
+                 "fp8", "--kv-cache-dtype", "fp8", "--concurrency", at, "--json"]) == 0
+    assert f"{round(json.loads(capsys.readouterr().out)['output_tokens_per_s']):,}" == default

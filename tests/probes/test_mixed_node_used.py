@@ -17,6 +17,7 @@ asks ceil(25,308,430,336 x 0.92) = 23,283,755,910 B free of the 3090: 25,308,430
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from planner.catalog import catalog_spec
@@ -77,3 +78,12 @@ def test_the_cli_plans_every_gpu_and_loads_a_share_over_the_smallest_total(
     # 9,550,351,071 B = 8.89 GiB
     snap = HardwareSnapshot.model_validate(_raw_with_busy_a100(30 * 2**30))
     assert cluster_and_notes([snap])[0].nodes[0].memory_used_bytes[3] == 9_550_351_071
+
+
+def test_the_hardware_audit_doc_quotes_that_note() -> None:
+    # docs/hardware-audit.md quoted it as "GPU3 2.00 of 79.50 GiB -> 0.59 GiB", a unit short
+    doc = " ".join((Path(__file__).resolve().parents[2] / "docs" / "hardware-audit.md")
+                   .read_text().split())
+    quoted = re.search(r'with a note \("(GPU3 [^"]*)"\)', doc)[1]
+    _, notes = cluster_and_notes([HardwareSnapshot.model_validate(_raw_with_busy_a100(2 * 2**30))])
+    assert notes[-1].endswith(f": {quoted}")
