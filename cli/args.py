@@ -44,6 +44,7 @@ from planner.serving.vllm_versions import (
     version_label,
 )
 from planner.text import has_control, shortened
+from probes.snapshot import NAME_CHARS
 
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
@@ -317,6 +318,12 @@ def _gpu_name(text: str) -> str:
     if has_control(name):
         raise argparse.ArgumentTypeError(f"{name!r} holds a control character: give the GPU's "
                                          "model, e.g. 'RTX 3090'")
+    if len(name) > NAME_CHARS:
+        # a 5,000-character name was planned and printed whole in the header and twice in
+        # the notes, where a snapshot's GPU name is cut at NVML's longest
+        raise argparse.ArgumentTypeError(
+            f"{shortened(name)!r} is {len(name):,} characters: a GPU's name is at most "
+            f"{NAME_CHARS} (NVML's longest); give the GPU's model, e.g. 'RTX 3090'")
     counted = counted_gpu(name)  # '8x H100' was planned as a GPU of unknown model, fp16 only
     if counted:
         raise argparse.ArgumentTypeError(f"{name!r} holds a GPU count: give --gpu-name "

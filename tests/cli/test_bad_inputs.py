@@ -302,6 +302,21 @@ def test_a_gpu_name_with_a_control_character_is_refused(name: str) -> None:
                           "GPU's model, e.g. 'RTX 3090'.")
 
 
+def test_a_gpu_name_longer_than_nvmls_is_refused_and_96_characters_plan() -> None:
+    # a 5,000-character --gpu-name planned (exit 0), printed whole in the header and twice in
+    # the notes: 10,596 characters on stderr
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    args = ("plan", "--model", str(QWEN3_8B), "--gpu-memory-gib", "24", "--gpu-name")
+    done = run("planner", *args, "y" * 97, env=env)
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          f"argument --gpu-name: '{'y' * 61}...' is 97 characters: a GPU's name "
+                          "is at most 96 (NVML's longest); give the GPU's model, e.g. 'RTX "
+                          "3090'.")
+    done = run("planner", *args, "y" * 96, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Qwen__Qwen3-8B on 1x {'y' * 96}, TP=1\n")
+
+
 @pytest.mark.parametrize("name", ["we\nird", "\x1b[31mred"])
 def test_a_model_folder_named_with_a_control_character_is_refused(tmp_path: Path,
                                                                   name: str) -> None:
