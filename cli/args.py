@@ -29,6 +29,7 @@ from planner.serving.hardware import (
     pcie_slot_problem,
 )
 from planner.serving.kv_unsized import unsized_reason
+from planner.serving.lora import MAX_LORA_RANKS
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import OBJECTIVES
@@ -689,6 +690,23 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "rank holds (routed + N) / EP size experts; needs --enable-eplb; 0..1023 "
                      "(vLLM's cap); default: not passed (0; from 0.34 the least making them "
                      "divisible)")
+    eng.add_argument("--enable-lora", action="store_true",
+                     help="vLLM --enable-lora (multi-LoRA serving): the LoRA slots vLLM "
+                     "allocates in every wrapped layer before the KV cache is sized are in the "
+                     "weights (the plan's lora term) and the CUDA graphs are captured twice; "
+                     "sized for LlamaForCausalLM under vLLM 0.31.0-0.34.0, refused elsewhere "
+                     "(exit 2); passed in the launch command")
+    eng.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"), metavar="N",
+                     help="vLLM --max-loras: LoRA adapters served in one batch, a slot each "
+                     "(>= 1; default 1); needs --enable-lora")
+    eng.add_argument("--max-lora-rank", type=int, choices=MAX_LORA_RANKS, metavar="R",
+                     help="vLLM --max-lora-rank: the slots' rank, one of "
+                     f"{', '.join(map(str, MAX_LORA_RANKS))} (vLLM 0.31-0.34 config/lora.py; "
+                     "default 16); needs --enable-lora")
+    eng.add_argument("--fully-sharded-loras", action="store_true",
+                     help="vLLM --fully-sharded-loras: the column layers' LoRA A and the row "
+                     "layers' LoRA B split over TP too (the rank and hidden size must divide by "
+                     "TP); needs --enable-lora")
     eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")

@@ -56,6 +56,8 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_refusal
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.lora import model_refusal as lora_model_refusal
+from planner.serving.lora import release_refusal as lora_release_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.prices import MAX_USD_PER_GPU_HOUR
@@ -633,7 +635,8 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version
     settings = EngineSettings(**values, **block_size_setting(args), **moe_backend_setting(args),
-                              **all2all_backend_setting(args), **eplb_setting(args, release))
+                              **all2all_backend_setting(args), **eplb_setting(args, release),
+                              **lora_setting(args))
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
@@ -694,6 +697,39 @@ def eplb_setting(args: argparse.Namespace, release: str) -> dict[str, object]:
         raise CliError(f"--num-redundant-experts {redundant} needs --enable-eplb: {unpaired}")
     return {**({"enable_eplb": True} if enable else {}),
             **({"num_redundant_experts": redundant} if redundant is not None else {})}
+
+
+def lora_setting(args: argparse.Namespace) -> dict[str, object]:
+    """The LoRA settings as given ({} without --enable-lora); CliError for --max-loras,
+    --max-lora-rank or --fully-sharded-loras without it (vLLM reads them only with it), and for
+    --enable-lora under a release whose LoRA source is not read (lora.release_refusal)."""
+    enable = getattr(args, "enable_lora", False)
+    given = {"--max-loras": getattr(args, "max_loras", None),
+             "--max-lora-rank": getattr(args, "max_lora_rank", None),
+             "--fully-sharded-loras": getattr(args, "fully_sharded_loras", False) or None}
+    if not enable:
+        alone = [flag for flag, value in given.items() if value is not None]
+        if alone:
+            raise CliError(f"{alone[0]} needs --enable-lora (vLLM sizes no LoRA slots without "
+                           "it)")
+        return {}
+    rules = vllm_rules(args.vllm_version)
+    refusal = lora_release_refusal(rules.version, rules.label)
+    if refusal:
+        raise CliError(refusal)
+    return {"enable_lora": True,
+            **({"max_loras": int(given["--max-loras"])} if given["--max-loras"] else {}),
+            **({"max_lora_rank": given["--max-lora-rank"]} if given["--max-lora-rank"] else {}),
+            "fully_sharded_loras": bool(given["--fully-sharded-loras"])}
+
+
+def check_lora(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
+    """`engine`, or CliError where --enable-lora is asked of a model whose LoRA slots Headroom
+    does not size (lora.model_refusal)."""
+    refusal = lora_model_refusal(spec) if engine.enable_lora else None
+    if refusal:
+        raise CliError(refusal)
+    return engine
 
 
 def all2all_backend_setting(args: argparse.Namespace) -> dict[str, str]:

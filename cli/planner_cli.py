@@ -25,6 +25,7 @@ from cli.inputs import (
     add_notes,
     block_size_setting,
     build_cluster,
+    check_lora,
     check_target_quant,
     engine_settings,
     load_model,
@@ -125,7 +126,7 @@ def _plan(args: argparse.Namespace) -> tuple[
     (none of --tp/--pp/--dp given: cli.inputs.parallel_layout)."""
     source, spec = _model(args, args.model, args.revision)
     cluster, snapshots = build_cluster(args)
-    engine = check_target_quant(spec, _engine(args, source))
+    engine = check_target_quant(spec, check_lora(spec, _engine(args, source)))
     layout, auto = parallel_layout(args, spec, cluster, engine)
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     result = plan(request)
@@ -221,7 +222,7 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     checkpoint = [w for w in [param_check_warning(spec, source)] if w]  # plan's warning
     args.model_warnings = (*spec.warnings, *checkpoint)  # on stderr, except with --json
     cluster, _ = build_cluster(args)
-    result = sweep(spec, cluster, _engine(args, source), objective=args.objective,
+    result = sweep(spec, cluster, check_lora(spec, _engine(args, source)), objective=args.objective,
                    tpot_ms_target=args.tpot_ms, load=_load(args))
     own_key = checkpoint_scheme(spec).key
     if not (args.json or args.csv):

@@ -130,7 +130,9 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         f"  weight format       {plan.weight_format} ({plan.weight_format_label})",
         f"  parameters          {plan.params_total:,} total, {plan.params_active:,} active "
         "(embeddings included)",
-        f"  weights per GPU     {gib_text(plan.weights_bytes_per_gpu)}",
+        f"  weights per GPU     {gib_text(plan.weights_bytes_per_gpu)}"
+        + (f" ({gib_text(plan.lora_bytes_per_gpu)} of them LoRA slots)"
+           if plan.lora_bytes_per_gpu else ""),
         f"  activation per GPU  {gib_text(plan.activation_bytes_per_gpu)}",
         f"  non-torch per GPU   {gib_text(plan.non_torch_bytes_per_gpu)}",
         *([f"  runner buffers      {gib_text(plan.runner_buffer_bytes_per_gpu)}"]

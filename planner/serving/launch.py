@@ -659,6 +659,11 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     if s.enable_eplb or s.num_redundant_experts is not None:
         parts += eplb_launch_flags(s.enable_eplb, s.num_redundant_experts,
                                    vllm_cli(s.vllm_version))
+    if s.enable_lora:  # the slots sized as planned (planner.serving.lora)
+        parts += ["--enable-lora", f"--max-loras {s.max_loras}",
+                  f"--max-lora-rank {s.max_lora_rank}"]
+        if s.fully_sharded_loras:
+            parts.append("--fully-sharded-loras")
     if s.num_speculative_tokens:
         parts.append("--speculative-config '{\"method\": \"mtp\", \"num_speculative_tokens\": "
                      f"{s.num_speculative_tokens}}}'")

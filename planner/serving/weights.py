@@ -79,6 +79,9 @@ class WeightTerms(BaseModel):
     buffers_bytes: int = Field(default=0, ge=0, description="buffers the model allocates at "
                                "init, sized by max_num_batched_tokens (DeepSeek-V3.2 / V4, "
                                "GLM-5)")
+    lora_bytes: int = Field(default=0, ge=0, description="vLLM's LoRA slots, the lm_head LoRA's "
+                            "vocabulary mapping and Punica's index buffers (--enable-lora: "
+                            "planner.serving.lora)")
 
     @property
     def total_bytes(self) -> int:
@@ -97,6 +100,7 @@ class WeightTerms(BaseModel):
             + self.mtp_bytes
             + self.hyper_connections_bytes
             + self.buffers_bytes
+            + self.lora_bytes
         )
 
 

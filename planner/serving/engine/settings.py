@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from planner.serving.lora import DEFAULT_MAX_LORA_RANK, rank_refusal
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
 from planner.text import has_control
@@ -108,6 +109,16 @@ class EngineSettings(BaseModel):
         "--num-redundant-experts to 0.11.1, --eplb-config num_redundant_experts from 0.10.2); "
         "each EP rank holds (routed + redundant) / EP size experts. None: not passed, vLLM's "
         "default (0; from 0.34.0 the least making the experts divisible by the EP size)")
+    enable_lora: bool = Field(
+        default=False, description="--enable-lora: vLLM allocates max_loras LoRA slots of "
+        "max_lora_rank in every wrapped layer before the KV cache is sized (planner.serving.lora:"
+        " sized for the releases and architectures whose source is read, refused elsewhere)")
+    max_loras: int = Field(default=1, ge=1, description="--max-loras (vLLM's default 1)")
+    max_lora_rank: int = Field(default=DEFAULT_MAX_LORA_RANK, description="--max-lora-rank, one "
+                               "of vLLM's MaxLoRARanks (default 16)")
+    fully_sharded_loras: bool = Field(
+        default=False, description="--fully-sharded-loras: the LoRA A of column layers and B of "
+        "row layers split over TP too")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
@@ -121,6 +132,15 @@ class EngineSettings(BaseModel):
             data = {**data, "gpu_memory_utilization": default_gpu_memory_utilization(
                 version if isinstance(version, str) else DEFAULT_VLLM_VERSION)}
         return data
+
+    @field_validator("max_lora_rank")
+    @classmethod
+    def _lora_rank_choice(cls, value: int) -> int:
+        """One of the ranks vLLM's parser offers (lora.MAX_LORA_RANKS)."""
+        refusal = rank_refusal(value)
+        if refusal:
+            raise ValueError(refusal)
+        return value
 
     @field_validator("moe_backend")
     @classmethod

@@ -36,6 +36,7 @@ from planner.serving.launch import (
     untyped_config_note,
 )
 from planner.serving.layout import ParallelLayout
+from planner.serving.lora import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD, mxfp4_expert_padding
@@ -221,8 +222,9 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         scheme=scheme, mixed=mixed, facts=model_facts(spec),
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
-        graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
-                                rules, not mla_piecewise),
+        graphs=lora_graph_count(cuda_graph_count(
+            seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
+            not mla_piecewise), s.enable_lora),
         mla_piecewise=mla_piecewise,
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         comm_counted=rules.version < COMM_BEFORE_SNAPSHOT_FROM,

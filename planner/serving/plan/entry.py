@@ -148,6 +148,7 @@ def _conclude(
         "non_torch_bytes_per_gpu": bind.non_torch,
         "cuda_graph_bytes_per_gpu": bind.graphs,
         "runner_buffer_bytes_per_gpu": bind.runner_buffers,
+        "lora_bytes_per_gpu": max(w.lora_bytes for w in f.weight_terms),
         "kv_cache_bytes_per_gpu": bind.kv,
         "num_gpu_blocks": bind.blocks,
         "block_size": stage.block_tokens if stage else r.block_size,

@@ -23,6 +23,13 @@ from planner.serving.layout import (
     layout_warnings,
     pp_layer_split,
 )
+from planner.serving.lora import (
+    LoraSettings,
+    fully_sharded_refusal,
+    model_refusal,
+    release_refusal,
+    stage_lora_bytes,
+)
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.plan import shared
@@ -125,12 +132,15 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
             if vllm_cli(s.vllm_version).serves(spec.architectures) else None) \
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
-                                version) if s.enable_eplb else None)
+                                version) if s.enable_eplb else None) \
+        or (fully_sharded_refusal(lora, spec, layout.tp) if (lora := sized_lora(spec, s))
+            else None)
     if refusal:
         return Refused(r, refusal)
     terms = rank_terms(spec, s, r, layout)
     # (shared by the KV dtypes' plans, as the terms are)
-    holdings = _rank_holdings(spec, r, layout, _eplb_release(spec, s, layout))
+    holdings = _rank_holdings(spec, r, layout, _eplb_release(spec, s, layout),
+                              sized_lora(spec, s) is not None)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = shared.ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0], r.kv_grouping[2])
@@ -181,14 +191,40 @@ def rank_terms(spec: ModelSpec, s: EngineSettings, r: Resolved,
     draft = draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
+    lora = sized_lora(spec, s)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
            r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb,
            draft is not None)
-    return cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
-                  eplb, draft)
+    terms = cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
+                   eplb, draft)
+    if lora is None:
+        return terms
+    return cached(spec, ("lora", *key, lora, r.mbt, r.seqs), _with_lora, spec, r, layout, terms,
+                  lora)
+
+
+def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
+    """The LoRA flags whose slots the weights hold: None without --enable-lora, or where the
+    release or the model is refused (lora.release_refusal, lora.model_refusal: the plan says
+    so, plan.refusals.lora_refusals)."""
+    rules = vllm_rules(s.vllm_version)
+    if not s.enable_lora or release_refusal(rules.version, rules.label) or model_refusal(spec):
+        return None
+    return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras)
+
+
+def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
+               terms: tuple[WeightTerms, ...], lora: LoraSettings) -> tuple[WeightTerms, ...]:
+    """`terms` with each (stage, TP rank) position's LoRA bytes (lora.stage_lora_bytes: the
+    slots in the served dtype, lora_dtype auto, its stage's embedding and lm_head included)."""
+    stages = pp_layer_split(spec.num_layers, layout.pp)
+    return tuple(w.model_copy(update={"lora_bytes": stage_lora_bytes(
+        spec, stages[index // layout.tp], index // layout.tp == 0,
+        index // layout.tp == layout.pp - 1, layout.tp, lora, r.act_b, r.mbt, r.seqs)})
+        for index, w in enumerate(terms))
 
 
 def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads: bool,
@@ -227,12 +263,13 @@ def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads:
 
 
 def _rank_holdings(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
-                   eplb: Version | None) -> tuple[int, ...]:
+                   eplb: Version | None, lora: bool) -> tuple[int, ...]:
     """Per PP stage, the index of the kind of the weight objects its TP ranks hold in
     _rank_terms(..., eplb=`eplb`) (_distinct_workers' `holdings`): rank_weights' stage kinds
     (weights.stage_kinds: one kind's ranks hold the same objects), or each stage its own
-    where _rank_terms copies every rank's terms to add EPLB's state."""
-    if eplb is not None and first_moe(spec) is not None:
+    where _rank_terms copies every rank's terms to add EPLB's state, or rank_terms to add the
+    LoRA slots (`lora`: _with_lora)."""
+    if lora or (eplb is not None and first_moe(spec) is not None):
         return tuple(range(layout.pp))
     return stage_kinds(spec, r.scheme, spec_params(spec), layout.pp)[0]
 

@@ -14,6 +14,8 @@ from planner.serving.eplb import (
 )
 from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
+from planner.serving.lora import model_refusal as lora_model_refusal
+from planner.serving.lora import release_refusal as lora_release_refusal
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (
@@ -160,6 +162,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
                                           mismatch)
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
+            + lora_refusals(spec, s, rules)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
             + mismatch
             + _gpu_refusals(spec, s, rules, cli, gpu, served)
@@ -322,6 +325,16 @@ def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     (planner.serving.mtp; the plan's error; the app offers the setting only where it is
     empty)."""
     return draft_refusal(spec, s.num_speculative_tokens, s.vllm_version)
+
+
+def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> tuple[str, ...]:
+    """--enable-lora where Headroom does not size vLLM's LoRA slots: a release whose LoRA source
+    is not read or a model whose wrapped modules are not (lora.release_refusal, model_refusal);
+    the plan's error, never a guess (the CLI exits 2 on them first: cli.inputs.check_lora)."""
+    if not s.enable_lora:
+        return ()
+    refusal = lora_release_refusal(rules.version, rules.label) or lora_model_refusal(spec)
+    return (refusal,) if refusal else ()
 
 
 def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,

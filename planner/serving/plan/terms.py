@@ -28,9 +28,18 @@ from planner.serving.engine import (
 )
 from planner.serving.eplb import profile_note
 from planner.serving.hardware import memory_total_note
+from planner.serving.lora import (
+    LORA_CAPTURE_CASES,
+    LoraSettings,
+    lm_head_mapping_bytes,
+    punica_buffer_bytes,
+    stage_lora_bytes,
+    stage_parts,
+)
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
+from planner.serving.plan.layout_facts import sized_lora
 from planner.serving.plan.models import RankMemory, Term, TermInputs, inputs_text
 from planner.serving.plan.moe import (
     all2all_buffer,
@@ -65,6 +74,7 @@ WEIGHT_PARTS = {
     "lm_head_bytes": "lm_head", "vision_bytes": "vision tower",
     "rope_cache_bytes": "rotary cos/sin cache", "mtp_bytes": "MTP draft",
     "hyper_connections_bytes": "hyper-connections", "buffers_bytes": "buffers",
+    "lora_bytes": "LoRA slots",
 }
 """WeightTerms' parts, as the weights term's formula names them."""
 
@@ -356,9 +366,48 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
         _context_term(bind, ceiling, model_limit),
     ]
     _insert_inside_terms(terms, s, rules, buffer, eplb, workspace, r.mbt)
+    lora = sized_lora(st.spec, s)
+    if lora is not None:  # after the weights, which hold it
+        terms.insert(2, _lora_term(st, bind, lora))
     if s.kv_cache_memory_bytes:  # memory: none of these is subtracted
         terms = _pool_given_terms(terms, s.kv_cache_memory_bytes)
     return terms
+
+
+def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
+    """The LoRA slots on the binding rank (planner.serving.lora), counted in its weights as vLLM
+    counts them in the model's load memory: each wrapped module's (A + B) x max_loras elements
+    in lora_dtype (auto: the served dtype), the lm_head mapping and the Punica buffers."""
+    spec, layout, r = st.spec, st.layout, st.facts.r
+    first, last = bind.pp_stage == 0, bind.pp_stage == layout.pp - 1
+    parts = stage_parts(spec, range(*bind.layers), first, last, layout.tp, lora)
+    mapping = lm_head_mapping_bytes(spec, layout.tp) if last else 0
+    punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras)
+    value = stage_lora_bytes(spec, range(*bind.layers), first, last, layout.tp, lora, r.act_b,
+                             r.mbt, r.seqs)
+    slots = " + ".join(f"{p.name} {p.count} x {p.elements:,}" if p.count > 1
+                       else f"{p.name} {p.elements:,}" for p in parts)
+    formula = (f"({slots}) elements x {r.act_b} B"
+               + (f" + lm_head vocabulary mapping {mapping:,} B" if mapping else "")
+               + f" + Punica buffers {punica:,} B = {gib(value)}")
+    note = ("vLLM 0.31.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
+            "A = rank x input (row layers: input / TP), B = output per TP rank x rank (row "
+            "layers: the whole output), the embedding and lm_head unsharded"
+            + (", column A and row B over TP too (--fully-sharded-loras)"
+               if lora.fully_sharded and layout.tp > 1 else "")
+            + f"; counted in the weights, as vLLM counts them in the model's load memory; CUDA "
+            f"graphs captured x {LORA_CAPTURE_CASES} (0 and max_loras + 1 active LoRAs: "
+            "cudagraph_specialize_lora); not sized: the LoRA kernels' transient float32 "
+            "buffers in the profile run"
+            + (" and the lm_head LoRA's copy of the gathered logits at TP > 1"
+               if layout.tp > 1 and last else "")
+            + " (planner.serving.lora)")
+    return _term("lora", "LoRA slots (inside the weights)", value, "B", formula, note, {
+        "max_loras": lora.max_loras, "max_lora_rank": lora.rank,
+        "fully_sharded_loras": str(lora.fully_sharded), "lora_dtype_bytes": r.act_b,
+        "tp": layout.tp, "layers": bind.layers[1] - bind.layers[0],
+        "hidden_size": spec.hidden_size, "vocab_size": spec.vocab_size,
+        "max_num_batched_tokens": r.mbt, "max_num_seqs": r.seqs})
 
 
 def _tokens_formula(r: Resolved, stage: StageKv | None, num_blocks: int, per_request: int,

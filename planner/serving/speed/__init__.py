@@ -578,6 +578,10 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
         notes.append(f"speculative decoding ({drafts}) is not modelled: these figures decode "
                      "one token per step without the draft layer (with accepted drafts TPOT is "
                      "lower)")
+    if s.enable_lora:
+        notes.append("--enable-lora: the LoRA kernels (Punica's shrink and expand on every "
+                     "wrapped layer, planner.serving.lora) are not timed: these figures are the "
+                     "base model's, without the adapters' extra reads and GEMMs")
     return notes
 
 

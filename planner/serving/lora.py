@@ -1,0 +1,226 @@
+"""Multi-LoRA serving (`vllm serve --enable-lora --max-loras N --max-lora-rank R
+[--fully-sharded-loras]`): the GPU memory vLLM's LoRA slots take on each GPU before the KV
+cache is sized, and the releases and models it is sized for.
+
+Read from the `.py` files of the vLLM 0.31.0 (sha256 39132b43...), 0.32.0 (5e2ecdc5...),
+0.33.0 (4b6bdec4...) and 0.34.0 (79ca4b3c...) wheels (LORA_READ: lora/, config/lora.py,
+models/llama.py, the model runners' LoRA parts; each part cited below reads the same in the
+four, and lora/layers/row_parallel_linear.py, logits_processor.py and the Punica files are
+byte-identical):
+- config/lora.py LoRAConfig: max_lora_rank is a Literal MaxLoRARanks (MAX_LORA_RANKS, default
+  16), max_loras `Field(default=1, ge=1)`, fully_sharded_loras False, lora_dtype "auto" (the
+  model's dtype: verify_with_model_config). lora_extra_vocab_size is gone from LoRAConfig from
+  the 0.12.0 wheel (the 0.11.0 wheel still has it): no extra-vocabulary rows in any release read.
+- lora/model_manager.py _create_lora_modules wraps every module whose name ends in one of
+  lora/utils.py get_supported_lora_modules (every LinearBase / MoERunner suffix and the model's
+  embedding_modules), each by the first class of utils._all_lora_classes whose
+  can_replace_layer takes it (from_layer), which allocates max_loras slots at once
+  (create_lora_weights) before the profile run: they are counted in the model's load memory.
+- models/llama.py LlamaForCausalLM (the only architecture sized: LORA_ARCHITECTURES): per
+  decoder layer qkv_proj (QKVParallelLinear, packed q/k/v -> MergedQKVParallelLinearWithLoRA, 3
+  slices), o_proj (RowParallelLinear), gate_up_proj (MergedColumnParallelLinear, packed gate/up
+  -> MergedColumnParallelLinearWithLoRA, 2 slices), down_proj (RowParallelLinear);
+  embedding_modules embed_tokens (VocabParallelEmbeddingWithLoRA; built on the first PP rank,
+  and on the last where the embeddings are tied) and lm_head (its LogitsProcessor wrapped by
+  LogitsProcessorWithLoRA, last PP rank). A tied lm_head is still its own ParallelLMHead
+  (tie_weights shares the weight only), so it gets its slots too.
+- the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
+  a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
+  (max_loras, 1, R, input_size) and B (max_loras, 1, slice per TP rank, R); a row layer
+  (row_parallel_linear.py) A (max_loras, 1, R, input_size / TP) and B (max_loras, 1,
+  output_size, R). --fully-sharded-loras (the *ShardedLoRA classes, same create_lora_weights)
+  gives column layers A of R / TP rows and row layers B of output_size / TP
+  (distributed/utils.py divide asserts each is whole: fully_sharded_refusal). QKV's k/v slice
+  per rank is max(1, kv heads / TP) heads (QKVParallelLinear replicates them past TP = kv
+  heads). The embedding (layers/vocab_parallel_embedding.py): A (max_loras, vocab, R) and B
+  (max_loras, 1, hidden, R), unsharded; lm_head (layers/logits_processor.py): A (max_loras, 1,
+  R, hidden) and B (max_loras, 1, vocab, R), unsharded, with at TP > 1 the int64
+  sharded_to_full_mapping_gpu over the padded vocabulary (ParallelLMHead pads it to 64:
+  VOCAB_PAD). create_lora_weights raises for a vocabulary over LORA_VOCAB_LIMIT.
+- punica_wrapper/punica_base.py and punica_gpu.py (ops/triton_ops/lora_kernel_metadata.py):
+  the index buffers, 4 int64 of max_num_batched_tokens and 3 of max_num_seqs, and two
+  LoRAKernelMeta of 2 int32 of max_num_batched_tokens, 2 of max_loras + 1 and 1 of
+  max_loras + 2 (punica_buffer_bytes).
+- the profile run (v1/worker/lora_model_runner_mixin.py maybe_setup_dummy_loras): the dummy
+  LoRAs are made on the CPU (model_manager.create_dummy_lora, device "cpu") and copied into the
+  slots: no GPU memory beyond them. CUDA graphs: with cudagraph_specialize_lora (config/
+  compilation.py, default True) every capture size is captured for 0 and for max_loras + 1
+  active LoRAs (v1/cudagraph_dispatcher.py _get_lora_cases; Model Runner V2's
+  v1/worker/gpu/lora_utils.py get_lora_capture_cases), and the graph estimate
+  (profile_cudagraph_memory) counts them all: LORA_CAPTURE_CASES graphs per size.
+
+Not sized (each said in the lora term's note): the LoRA kernels' transient buffers in the
+profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
+gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_mapping_gpu]).
+Other architectures (MoE slots per expert: layers/fused_moe.py) are refused, never guessed.
+"""
+
+from typing import NamedTuple
+
+from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec
+
+Version = tuple[int, int, int]
+
+LORA_READ: tuple[Version, ...] = ((0, 31, 0), (0, 32, 0), (0, 33, 0), (0, 34, 0))
+"""The releases whose LoRA source is read (the module docstring); --enable-lora is refused under
+any other."""
+
+MAX_LORA_RANKS: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256, 320, 512)
+"""config/lora.py MaxLoRARanks of the 0.31.0-0.34.0 wheels: the --max-lora-rank choices."""
+
+DEFAULT_MAX_LORA_RANK = 16
+"""LoRAConfig.max_lora_rank's default (0.31.0-0.34.0)."""
+
+LORA_ARCHITECTURES = frozenset({"LlamaForCausalLM"})
+"""The architectures whose vLLM module list is read (models/llama.py): the others are refused."""
+
+LORA_VOCAB_LIMIT = 258048
+"""layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
+258048"."""
+
+LORA_CAPTURE_CASES = 2
+"""CUDA graphs captured per capture size with LoRA on: 0 and max_loras + 1 active LoRAs
+(cudagraph_specialize_lora, default True)."""
+
+VOCAB_PAD = 64
+"""layers/vocab_parallel_embedding.py DEFAULT_VOCAB_PADDING_SIZE, ParallelLMHead's padding."""
+
+
+def lora_graph_count(graphs: tuple[int, int], enable_lora: bool) -> tuple[int, int]:
+    """The (piecewise, full) CUDA graphs vLLM captures with --enable-lora: every capture size
+    once per LORA_CAPTURE_CASES."""
+    factor = LORA_CAPTURE_CASES if enable_lora else 1
+    return graphs[0] * factor, graphs[1] * factor
+
+
+class LoraSettings(NamedTuple):
+    """The LoRA flags a plan sizes (EngineSettings' enable_lora, max_loras, max_lora_rank,
+    fully_sharded_loras)."""
+
+    max_loras: int
+    rank: int
+    fully_sharded: bool
+
+
+def release_refusal(version: Version, label: str) -> str | None:
+    """--enable-lora under a release whose LoRA source is not read (LORA_READ)."""
+    if version in LORA_READ:
+        return None
+    read = ", ".join(".".join(map(str, v)) for v in LORA_READ)
+    return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for the releases whose source it "
+            f"read ({read}); vLLM {label} is not read, so it is not planned")
+
+
+def rank_refusal(rank: int) -> str | None:
+    """vLLM's parser refusing a --max-lora-rank outside MaxLoRARanks, in its words' gist."""
+    if rank in MAX_LORA_RANKS:
+        return None
+    return (f"argument --max-lora-rank: invalid choice: {rank} (choose from "
+            f"{', '.join(map(str, MAX_LORA_RANKS))}; vLLM config/lora.py MaxLoRARanks)")
+
+
+def model_refusal(spec: ModelSpec) -> str | None:
+    """Why the LoRA slots of `spec` are not sized: an architecture whose vLLM modules are not
+    read, a layer other than full/sliding attention with a gated dense MLP, or a vocabulary
+    vLLM's LoRA lm_head refuses; None where they are."""
+    name = " / ".join(spec.architectures) or spec.model_type
+    if set(spec.architectures) - LORA_ARCHITECTURES or not spec.architectures:
+        return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
+                f"{', '.join(sorted(LORA_ARCHITECTURES))} only (the modules vLLM wraps read "
+                f"in models/llama.py); {name} is not read, so it is not planned")
+    if spec.vision is not None or not all(
+            isinstance(layer.mixer, AttentionMixer) and isinstance(layer.mlp, DenseMlp)
+            and layer.mlp.gated for layer in spec.layers):
+        return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
+                "MLP, whose LoRA modules are not read, so it is not planned")
+    if spec.vocab_size > LORA_VOCAB_LIMIT:
+        return (f"--enable-lora: vLLM refuses a vocabulary of {spec.vocab_size:,} "
+                f"(\"When using LoRA, vocab size must be <= {LORA_VOCAB_LIMIT}\", "
+                "lora/layers/logits_processor.py)")
+    return None
+
+
+def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int) -> str | None:
+    """vLLM's start-up failure where --fully-sharded-loras splits the rank or the hidden size
+    over TP unevenly (distributed/utils.py divide asserts the division is whole)."""
+    if not lora.fully_sharded or tp == 1:
+        return None
+    for what, size in (("--max-lora-rank", lora.rank), ("hidden_size", spec.hidden_size)):
+        if size % tp:
+            return (f"--fully-sharded-loras: vLLM splits {what} {size} over TP {tp}, which "
+                    "does not divide it (distributed/utils.py divide asserts), so it fails "
+                    "at start-up")
+    return None
+
+
+class LoraPart(NamedTuple):
+    """One module kind's slots on a GPU: its name, elements per layer, layers."""
+
+    name: str
+    elements: int
+    count: int
+
+
+def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, lora: LoraSettings
+                 ) -> tuple[LoraPart, ...]:
+    """The slots of one Llama decoder layer's four wrapped modules on one TP rank, in
+    elements: (A + B) x max_loras, per the module docstring."""
+    layer = spec.layers[layer_index]
+    attn, mlp = layer.mixer, layer.mlp
+    assert isinstance(attn, AttentionMixer) and isinstance(mlp, DenseMlp)
+    n, r, h = lora.max_loras, lora.rank, spec.hidden_size
+    rank_a = r // tp if lora.fully_sharded else r  # column layers' A rows
+    row_out = h // tp if lora.fully_sharded else h  # row layers' B rows
+    q = attn.num_heads // tp * attn.head_dim
+    kv = max(1, attn.num_kv_heads // tp) * attn.head_dim
+    q_in = attn.num_heads * attn.head_dim // tp
+    inter = mlp.intermediate_size // tp
+    return (
+        LoraPart("qkv_proj", n * (3 * rank_a * h + (q + 2 * kv) * r), 1),
+        LoraPart("o_proj", n * (r * q_in + row_out * r), 1),
+        LoraPart("gate_up_proj", n * (2 * rank_a * h + 2 * inter * r), 1),
+        LoraPart("down_proj", n * (r * inter + row_out * r), 1),
+    )
+
+
+def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
+                lora: LoraSettings) -> tuple[LoraPart, ...]:
+    """The LoRA slots of one TP rank of a PP stage holding `layers` (the first / last stage's
+    embedding and lm_head where vLLM builds them), in elements, each module kind once with the
+    count of layers; elements x lora_dtype bytes are the bytes."""
+    counts: dict[tuple[str, int], int] = {}  # (module, elements per layer): layers
+    for index in layers:
+        for name, elements, _ in _layer_parts(spec, index, tp, lora):
+            counts[name, elements] = counts.get((name, elements), 0) + 1
+    parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
+    n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
+    if first or (last and spec.tie_word_embeddings):
+        parts.append(LoraPart("embed_tokens", n * (vocab * r + h * r), 1))
+    if last:
+        parts.append(LoraPart("lm_head", n * (r * h + vocab * r), 1))
+    return tuple(parts)
+
+
+def lm_head_mapping_bytes(spec: ModelSpec, tp: int) -> int:
+    """The lm_head LoRA's int64 sharded_to_full_mapping_gpu on the last stage at TP > 1: the
+    vocabulary padded to VOCAB_PAD x 8 B (logits_processor.py create_lora_weights)."""
+    if tp == 1:
+        return 0
+    return -(-spec.vocab_size // VOCAB_PAD) * VOCAB_PAD * 8
+
+
+def punica_buffer_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_loras: int) -> int:
+    """The Punica wrapper's index buffers on every GPU (module docstring): 4 x tokens x 8 B +
+    3 x seqs x 8 B + 2 x (2 x tokens + 2 x (max_loras + 1) + (max_loras + 2)) x 4 B."""
+    return (4 * max_num_batched_tokens * 8 + 3 * max_num_seqs * 8
+            + 2 * (2 * max_num_batched_tokens + 2 * (max_loras + 1) + max_loras + 2) * 4)
+
+
+def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
+                     lora: LoraSettings, dtype_bytes: int, max_num_batched_tokens: int,
+                     max_num_seqs: int) -> int:
+    """All the LoRA bytes on one TP rank of a stage: its slots in lora_dtype, the lm_head
+    mapping (last stage) and the Punica buffers."""
+    slots = sum(p.elements * p.count for p in stage_parts(spec, layers, first, last, tp, lora))
+    return (slots * dtype_bytes + (lm_head_mapping_bytes(spec, tp) if last else 0)
+            + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras))

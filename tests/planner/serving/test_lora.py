@@ -1,0 +1,159 @@
+"""--enable-lora: vLLM's LoRA slots on each GPU (planner.serving.lora), worked by hand from the
+vLLM 0.31.0-0.34.0 wheels' source for Llama-3.1-8B (/work/shared/model-configs: hidden 4,096,
+32 query / 8 KV heads of 128, intermediate 14,336, vocabulary 128,256, 32 layers, untied).
+
+Shapes, R = max_lora_rank = 16, N = max_loras = 4, bfloat16 (lora_dtype auto: 2 B):
+- qkv_proj, MergedQKVParallelLinearWithLoRA (lora/layers/column_parallel_linear.py, 3 slices
+  through MergedColumnParallelLinearWithLoRA.create_lora_weights): A 3 x (N, 1, R, 4,096), B
+  (N, 1, q per rank, R) + 2 x (N, 1, kv per rank, R);
+- o_proj / down_proj, RowParallelLinearWithLoRA (row_parallel_linear.py: input_size =
+  input_size_per_partition; base_linear.py create_lora_weights): A (N, 1, R, input / TP), B
+  (N, 1, 4,096, R); --fully-sharded-loras: B (N, 1, 4,096 / TP, R);
+- gate_up_proj, MergedColumnParallelLinearWithLoRA: A 2 x (N, 1, R, 4,096), B 2 x (N, 1,
+  14,336 / TP, R); --fully-sharded-loras: A of R / TP rows;
+- embed_tokens (vocab_parallel_embedding.py): A (N, 128,256, R), B (N, 1, 4,096, R);
+- lm_head (logits_processor.py): A (N, 1, R, 4,096), B (N, 1, 128,256, R), and at TP > 1 the
+  int64 sharded_to_full_mapping_gpu over 128,256 (already a multiple of 64) entries;
+- Punica (punica_base.py, punica_gpu.py, lora_kernel_metadata.py) at 8,192 batched tokens and
+  1,024 sequences: 4 x 8,192 x 8 + 3 x 1,024 x 8 + 2 x (2 x 8,192 + 2 x 5 + 6) x 4 = 417,920 B.
+"""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.launch import engine_flags
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.serving.vllm_versions import LayoutRefused
+from tests.cli.conftest import run_main
+
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+PUNICA = 4 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 417,920 B
+# the embedding's and lm_head's slots, each N x (128,256 x 16 + 4,096 x 16) = 8,470,528
+VOCAB_ENDS = 2 * 4 * (128256 * 16 + 4096 * 16)  # 16,941,056 elements
+# one layer at TP=1, elements: qkv 4 x (3 x 16 x 4,096 + (4,096 + 1,024 + 1,024) x 16)
+# = 1,179,648; o 4 x (16 x 4,096 + 4,096 x 16) = 524,288; gate_up 4 x (2 x 16 x 4,096 +
+# 2 x 14,336 x 16) = 2,359,296; down 4 x (16 x 14,336 + 4,096 x 16) = 1,179,648
+LAYER_TP1 = 1_179_648 + 524_288 + 2_359_296 + 1_179_648  # 5,242,880
+TP1_BYTES = (32 * LAYER_TP1 + VOCAB_ENDS) * 2 + PUNICA  # 369,844,352 B
+# TP=2: q 2,048 and kv 512 per rank, intermediate 7,168, o_proj input 2,048:
+# qkv 4 x (3 x 16 x 4,096 + (2,048 + 512 + 512) x 16) = 983,040; o 4 x (16 x 2,048 + 4,096 x
+# 16) = 393,216; gate_up 4 x (2 x 16 x 4,096 + 2 x 7,168 x 16) = 1,441,792; down 4 x (16 x
+# 7,168 + 4,096 x 16) = 720,896
+LAYER_TP2 = 983_040 + 393_216 + 1_441_792 + 720_896  # 3,538,944
+MAPPING = 128256 * 8  # 1,026,048 B, the lm_head's int64 vocabulary mapping at TP > 1
+TP2_BYTES = (32 * LAYER_TP2 + VOCAB_ENDS) * 2 + MAPPING + PUNICA  # 261,818,496 B
+# --fully-sharded-loras at TP=2: column A of 8 rows, row B of 2,048 rows:
+# qkv 4 x (3 x 8 x 4,096 + 3,072 x 16) = 589,824; o 4 x (16 x 2,048 + 2,048 x 16) = 262,144;
+# gate_up 4 x (2 x 8 x 4,096 + 2 x 7,168 x 16) = 1,179,648; down 4 x (16 x 7,168 + 2,048 x
+# 16) = 589,824
+LAYER_FS2 = 589_824 + 262_144 + 1_179_648 + 589_824  # 2,621,440
+FS2_BYTES = (32 * LAYER_FS2 + VOCAB_ENDS) * 2 + MAPPING + PUNICA  # 203,098,240 B
+
+
+def _plan(tp: int = 1, pp: int = 1, version: str = "0.34.0", **engine):
+    return plan(PlanRequest(
+        model=catalog_spec(LLAMA), cluster=preset_cluster("h100", 2), layout=ParallelLayout(
+            tp=tp, pp=pp), engine=EngineSettings(vllm_version=version, **engine)))
+
+
+def _term(p, key: str):
+    return next(t for t in p.terms if t.key == key)
+
+
+@pytest.mark.parametrize(("tp", "fully_sharded", "expected"), [
+    (1, False, TP1_BYTES), (2, False, TP2_BYTES), (2, True, FS2_BYTES)])
+def test_the_slots_are_in_the_weights_as_worked_by_hand(tp, fully_sharded, expected) -> None:
+    base = _plan(tp)
+    lora = _plan(tp, enable_lora=True, max_loras=4, max_lora_rank=16,
+                 fully_sharded_loras=fully_sharded)
+    assert lora.lora_bytes_per_gpu == expected
+    assert _term(lora, "lora").value == expected
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
+    assert base.lora_bytes_per_gpu == 0 and not any(t.key == "lora" for t in base.terms)
+
+
+def test_the_cuda_graphs_are_captured_for_no_lora_and_for_max_loras_plus_one() -> None:
+    # 0.34.0 v1/worker/gpu/lora_utils.py get_lora_capture_cases: [0, max_loras + 1]
+    base, lora = _plan(), _plan(enable_lora=True, max_loras=4)
+    assert lora.cuda_graph_bytes_per_gpu == 2 * base.cuda_graph_bytes_per_gpu
+    assert "(102 piecewise + 102 full graphs)" in _term(lora, "cuda_graphs").formula
+
+
+def test_pipeline_stages_hold_their_own_layers_embedding_and_lm_head() -> None:
+    # PP=2: 16 layers a stage; embed_tokens on the first (untied), lm_head and its (TP=1: no)
+    # mapping on the last
+    p = _plan(pp=2, enable_lora=True, max_loras=4)
+    # each stage: 16 layers + one of embed_tokens / lm_head (8,470,528 elements each)
+    assert p.lora_bytes_per_gpu == (16 * LAYER_TP1 + VOCAB_ENDS // 2) * 2 + PUNICA
+    formula = _term(p, "lora").formula
+    assert "qkv_proj 16 x 1,179,648" in formula
+    assert ("embed_tokens" in formula) != ("lm_head" in formula)
+
+
+def test_the_launch_command_carries_the_flags_the_release_parses() -> None:
+    s = EngineSettings(enable_lora=True, max_loras=4, max_lora_rank=64, fully_sharded_loras=True)
+    flags = engine_flags(s, 8192, 8192, 256)
+    assert "--enable-lora --max-loras 4 --max-lora-rank 64 --fully-sharded-loras" in flags
+    for version in ("0.31.0", "0.32.0", "0.33.0", "0.34.0"):
+        command = _plan(2, version=version, enable_lora=True, max_loras=4,
+                        fully_sharded_loras=True).vllm_command
+        assert "--enable-lora --max-loras 4 --max-lora-rank 16 --fully-sharded-loras" in command
+        assert command_problems(command, vllm_cli(version)) == []
+
+
+def test_a_rank_vllm_has_no_choice_for_is_refused() -> None:
+    with pytest.raises(ValueError, match="invalid choice: 24"):
+        EngineSettings(enable_lora=True, max_lora_rank=24)
+    with pytest.raises(ValueError):
+        EngineSettings(enable_lora=True, max_loras=0)
+
+
+def test_an_unread_release_or_model_is_refused_in_the_plan() -> None:
+    assert any("vLLM 0.30.0 is not read" in e
+               for e in _plan(version="0.30.0", enable_lora=True).errors)
+    qwen = plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100", 1),
+                            engine=EngineSettings(enable_lora=True)))
+    assert any("Qwen3ForCausalLM is not read" in e for e in qwen.errors)
+
+
+def test_a_rank_tp_does_not_divide_fails_fully_sharded() -> None:
+    with pytest.raises(LayoutRefused, match="--max-lora-rank 1 over TP 2, which does not"):
+        _plan(2, enable_lora=True, max_lora_rank=1, fully_sharded_loras=True)
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (("--enable-lora", "--vllm-version", "0.30.0"), "vLLM 0.30.0 is not read"),
+    (("--max-loras", "4"), "--max-loras needs --enable-lora"),
+])
+def test_the_cli_refuses_in_one_line(capsys, argv, words) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", LLAMA, "--gpu", "h100", *argv)
+    assert code == 2 and words in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (("--max-lora-rank", "24"), "invalid choice: 24"),
+    (("--max-loras", "0"), "0 is outside 1..65,536"),
+])
+def test_the_parser_refuses_values_vllm_refuses(capsys, argv, words) -> None:
+    with pytest.raises(SystemExit) as refused:
+        run_main(capsys, "plan", "--model", LLAMA, "--gpu", "h100", "--enable-lora", *argv)
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and words in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_cli_refuses_a_model_whose_modules_are_not_read(capsys) -> None:
+    code, _, err = run_main(capsys, "sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "h100",
+                            "--enable-lora")
+    assert code == 2 and "Qwen3ForCausalLM is not read" in err
+
+
+def test_the_plan_text_says_how_much_of_the_weights_are_lora_slots(capsys) -> None:
+    # 369,844,352 B = 0.34 GiB (TP1_BYTES)
+    code, out, _ = run_main(capsys, "plan", "--model", LLAMA, "--gpu", "h100", "--enable-lora",
+                            "--max-loras", "4")
+    assert code == 0 and "(0.34 GiB of them LoRA slots)" in out
+    assert "LoRA kernels (Punica's shrink and expand" in out
