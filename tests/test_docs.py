@@ -1198,3 +1198,22 @@ def test_command_line_quotes_the_recommend_row_raised_to_reach_the_rate(capsys,
     assert main(["plan", *workload, "--gpu", "l40s", "--max-model-len", "384", "--quantization",
                  "fp8", "--kv-cache-dtype", "fp8", "--concurrency", at, "--json"]) == 0
     assert f"{round(json.loads(capsys.readouterr().out)['output_tokens_per_s']):,}" == default
+
+
+def test_command_line_quotes_the_kv_room_cell_recommend_prints(capsys, monkeypatch) -> None:
+    """The recommend paragraph's "kv room (req)" example under DP: Qwen3-8B, 150 requests of
+    16,000 tokens on up to 16 RTX 3090s, 16 replicas each holding ceil(150 / 16) = 10 or more.
+    It read "161.70 (16 x 10.11)", a figure from before vLLM 0.27's Model Runner V2 buffers
+    and 0.34's 64-token blocks, which no run printed any more."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cell, context, concurrency, gpus = re.search(
+        r'the "kv room \(req\)" column reads "([\d.]+ \(16 x [\d.]+\))", all replicas\' and '
+        r"one's, for Qwen3-8B at --context (\w+) --concurrency (\d+) on up to (\d+) RTX 3090s",
+        _command_line_comments()).groups()
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--context", context, "--concurrency",
+                 concurrency, "--gpu", "rtx-3090", "--gpus-max", gpus]) == 0
+    first = capsys.readouterr().out.splitlines()[3]
+    assert first.split()[:4] == ["1", "Qwen/Qwen3-8B", f"{gpus}x", "rtx-3090"]
+    assert f"  {cell}  " in first
