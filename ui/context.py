@@ -427,8 +427,9 @@ def release_default_note() -> str:
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
     --skip-mm-profiling, --moe-backend, --all2all-backend and --enable-eplb (a MoE model's
-    only) and --trust-remote-code included; the Compare page plans each model without them
-    but --enable-eplb, as report --compare carries it: it shows no launch command).
+    only), the LoRA flags and --trust-remote-code included; the Compare page plans each model
+    without them but --enable-eplb, as report --compare carries it: it shows no launch
+    command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it, unless a checkpoint in that format is
@@ -454,7 +455,7 @@ def current_engine() -> EngineSettings:
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
                           all2all_backend=(current.all2all_backend if current_spec().is_moe
                                            else None),
-                          **_eplb_knobs(),
+                          **_eplb_knobs(), **_lora_knobs(),
                           trust_remote_code=trusts_remote_code(current_spec()))
 
 
@@ -465,6 +466,17 @@ def _eplb_knobs() -> dict[str, object]:
     if not (current.enable_eplb and current_spec().is_moe):
         return {}
     return {"enable_eplb": True, "num_redundant_experts": current.num_redundant_experts}
+
+
+def _lora_knobs() -> dict[str, object]:
+    """The EngineSettings fields of the Plan page's LoRA choices, with --enable-lora only (the
+    page offers the others then; the settled state drops it where it is refused)."""
+    current = state()
+    if not current.enable_lora:
+        return {}
+    return {"enable_lora": True, "max_loras": current.max_loras,
+            "max_lora_rank": current.max_lora_rank,
+            "fully_sharded_loras": current.fully_sharded_loras}
 
 
 def _what_if_settings() -> dict[str, str | None]:

@@ -18,6 +18,7 @@ from planner.serving.auto_layout import valid_layouts
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
+from planner.serving.lora import lora_refusal
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import mtp_refusal
 from planner.serving.startup.attention_backend import (
@@ -27,6 +28,7 @@ from planner.serving.startup.attention_backend import (
 from planner.serving.startup.block_size import block_size_choices, block_size_refusal
 from planner.serving.sweep import accepts_what_if, quant_candidates
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
+from planner.serving.vllm_versions import vllm_rules
 from planner.text import counted, md_escape, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui.context import (
@@ -77,6 +79,7 @@ class Choices(NamedTuple):
     block_sizes: list[int | None]
     moe_backends: list[str | None]
     all2all_backends: list[str | None]
+    lora_refused: str | None
 
 
 def settle_state() -> None:
@@ -122,6 +125,9 @@ def settled_choices() -> Choices:
     eplb_refused = _eplb_refusal()
     if eplb_refused:
         _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
+    lora_refused = _lora_refusal(spec)
+    if lora_refused:
+        _keep_valid("enable_lora", state().enable_lora, [False], lora_refused)
     own = checkpoint_scheme(spec)
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
     if state().quant not in quants:  # named as the field lists it, quoted: it has a colon
@@ -141,7 +147,7 @@ def settled_choices() -> Choices:
                    _block_sizes(cli),
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
-                             all2all_refusal))
+                             all2all_refusal), lora_refused)
 
 
 def _settle_layout(spec: ModelSpec, cluster: ClusterSpec,
@@ -266,6 +272,15 @@ def _eplb_refusal() -> str | None:
     CLI's refusal, in its words); None: offered to a MoE model, kept for a dense one."""
     missing = unrecognized_flag("--enable-eplb", vllm_cli(state().vllm_version))
     return sentence(missing) if missing else None
+
+
+def _lora_refusal(spec: ModelSpec) -> str | None:
+    """Why --enable-lora is not offered: the sidebar's release or the model is one whose LoRA
+    slots Headroom does not size (planner.serving.lora.lora_refusal, the CLI's refusal, in its
+    words); None: offered."""
+    rules = vllm_rules(state().vllm_version)
+    refusal = lora_refusal(spec, rules.version, rules.label)
+    return sentence(refusal) if refusal else None
 
 
 def _block_sizes(cli: VllmCli) -> list[int | None]:

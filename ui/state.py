@@ -37,6 +37,7 @@ from planner.serving.hardware import (
     parse_network,
     pcie_slot_problem,
 )
+from planner.serving.lora import DEFAULT_MAX_LORA_RANK, rank_refusal
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup.block_size import (
@@ -194,6 +195,18 @@ class AppState(BaseModel):
     """EPLB's redundant experts per MoE layer (the CLI's --num-redundant-experts), 0..1023 as
     vLLM takes them (_redundant_count); None: not passed (vLLM's default); planned only with
     enable_eplb."""
+    enable_lora: bool = Field(False, alias="lora")
+    """vLLM --enable-lora: offered on the Plan page where Headroom sizes the LoRA slots
+    (planner.serving.lora.lora_refusal: LlamaForCausalLM under vLLM 0.31.0-0.34.0), dropped in
+    its words elsewhere; planned on the Plan and Report pages (ui.context.current_engine), as
+    the CLI's --enable-lora."""
+    max_loras: int = Field(1, alias="loras", ge=1, le=1 << 16)
+    """vLLM --max-loras (the CLI's bound); planned only with enable_lora."""
+    max_lora_rank: int = Field(DEFAULT_MAX_LORA_RANK, alias="lorarank")
+    """vLLM --max-lora-rank, one of MAX_LORA_RANKS (_lora_rank); planned only with
+    enable_lora."""
+    fully_sharded_loras: bool = Field(False, alias="fslora")
+    """vLLM --fully-sharded-loras; planned only with enable_lora."""
     num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
     """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
@@ -389,6 +402,16 @@ class AppState(BaseModel):
                          f"{MULTIPLE_OF_16}; the covered vLLM releases offer "
                          f"{_block_size_offers()} (the Plan page lists the sidebar's release's)")
 
+    @field_validator("max_lora_rank")
+    @classmethod
+    def _lora_rank(cls, value: int) -> int:
+        """A rank vLLM's parser takes, refused in its words as the CLI refuses it
+        (planner.serving.lora.rank_refusal)."""
+        problem = rank_refusal(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("num_redundant_experts")
     @classmethod
     def _redundant_count(cls, value: int | None) -> int | None:
@@ -512,7 +535,9 @@ LABELS: dict[str, str] = {
     "max_num_batched_tokens": "Batched tokens", "block_size": "KV block size (tokens)",
     "moe_backend": "MoE backend", "all2all_backend": "All-to-all backend (DP + EP)",
     "enable_eplb": "Expert-parallel load balancer (EPLB)",
-    "num_redundant_experts": "Redundant experts", "num_speculative_tokens": "MTP draft tokens",
+    "num_redundant_experts": "Redundant experts", "enable_lora": "Multi-LoRA serving",
+    "max_loras": "LoRAs per batch", "max_lora_rank": "LoRA rank",
+    "fully_sharded_loras": "Fully sharded LoRAs", "num_speculative_tokens": "MTP draft tokens",
     "skip_mm_profiling": "Skip multimodal profiling", "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page

@@ -140,6 +140,12 @@ def model_refusal(spec: ModelSpec) -> str | None:
     return None
 
 
+def lora_refusal(spec: ModelSpec, version: Version, label: str) -> str | None:
+    """Why --enable-lora is not planned for `spec` under vLLM `label` (`version`): the release
+    (release_refusal), then the model (model_refusal); None where the slots are sized."""
+    return release_refusal(version, label) or model_refusal(spec)
+
+
 def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int) -> str | None:
     """vLLM's start-up failure where --fully-sharded-loras splits the rank or the hidden size
     over TP unevenly (distributed/utils.py divide asserts the division is whole)."""

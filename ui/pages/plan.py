@@ -38,6 +38,7 @@ from planner.serving.engine import (
 )
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.lora import MAX_LORA_RANKS
 from planner.serving.plan import (
     CONFIDENT_FIT,
     WARM_RESTART_LAUNCH_NOTE,
@@ -226,7 +227,8 @@ def _controls() -> tuple[ParallelLayout, ...]:
     more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
     arrival_control(arrivals, compact=True)
     _more_options(more, spec, mtp_refused, block_sizes, moe_backends, all2all_backends,
-                  not skip_mm_refused, spec.is_moe and not eplb_refused)
+                  not skip_mm_refused, spec.is_moe and not eplb_refused,
+                  not choices.lora_refused)
     if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
         st.caption(f"Layout chosen for this hardware: "
                    f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
@@ -249,13 +251,15 @@ def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -
 
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   block_sizes: list[int | None], moe_backends: list[str | None],
-                  all2all_backends: list[str | None], skip_mm: bool, eplb: bool) -> None:
+                  all2all_backends: list[str | None], skip_mm: bool, eplb: bool,
+                  lora: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
     (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
-    vLLM 0.10.1 on) and --enforce-eager (every model and release), folded away (open when a
-    link sets one) so the figures stay in view."""
+    vLLM 0.10.1 on), --enforce-eager (every model and release) and multi-LoRA serving
+    (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora), folded away (open when
+    a link sets one) so the figures stay in view."""
     current = state()
     # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
     # as the user leaves it (without a key, a new `expanded` would make it a new element)
@@ -264,7 +268,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
             or current.enforce_eager or current.block_size
             or len(moe_backends) > 1 and current.moe_backend
             or len(all2all_backends) > 1 and current.all2all_backend
-            or eplb and current.enable_eplb)):
+            or eplb and current.enable_eplb or lora and current.enable_lora)):
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
         st.selectbox(LABELS["block_size"], block_sizes, format_func=block_label,
                      placeholder=block_label(None),
@@ -334,6 +338,29 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                     f"overhead is x {EAGER_LAYER_OVERHEAD_FACTOR:g} (estimated, unverified) and "
                     "TPOT rises. Often used to save memory on consumer GPUs",
                     **bind("plan", "enforce_eager"))
+        if lora:
+            _lora_options(current.enable_lora)
+
+
+def _lora_options(enabled: bool) -> None:
+    """Multi-LoRA serving (vLLM --enable-lora) and, once on, its slots, rank and sharding."""
+    st.checkbox(LABELS["enable_lora"], help="vLLM --enable-lora: vLLM allocates a slot per "
+                "LoRA adapter served in one batch in every layer it wraps (attention and MLP "
+                "projections, the embedding, lm_head) before sizing the KV cache, so the "
+                "weights grow (the LoRA slots figure) and the KV cache shrinks; CUDA graphs are "
+                "captured for no LoRA and for LoRAs, twice the graphs. The speed figures do not "
+                "time the LoRA kernels", **bind("plan", "enable_lora"))
+    if not enabled:
+        return
+    st.number_input(LABELS["max_loras"], min_value=1, step=1,
+                    help="vLLM --max-loras: adapters served in one batch, a slot each",
+                    **bind("plan", "max_loras"))
+    st.selectbox(LABELS["max_lora_rank"], MAX_LORA_RANKS,
+                 help="vLLM --max-lora-rank: the slots' rank (the largest adapter rank served)",
+                 **bind("plan", "max_lora_rank"))
+    st.checkbox(LABELS["fully_sharded_loras"], help="vLLM --fully-sharded-loras: the LoRA A of "
+                "column layers and B of row layers split over tensor parallel too (the rank "
+                "must divide by TP)", **bind("plan", "fully_sharded_loras"))
 
 
 def _pin_layout(changed: str) -> None:

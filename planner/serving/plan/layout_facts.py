@@ -26,8 +26,7 @@ from planner.serving.layout import (
 from planner.serving.lora import (
     LoraSettings,
     fully_sharded_refusal,
-    model_refusal,
-    release_refusal,
+    lora_refusal,
     stage_lora_bytes,
 )
 from planner.serving.moe_backend import runs_flydsl
@@ -208,10 +207,10 @@ def rank_terms(spec: ModelSpec, s: EngineSettings, r: Resolved,
 
 def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
     """The LoRA flags whose slots the weights hold: None without --enable-lora, or where the
-    release or the model is refused (lora.release_refusal, lora.model_refusal: the plan says
-    so, plan.refusals.lora_refusals)."""
+    release or the model is refused (lora.lora_refusal: the plan says so,
+    plan.refusals.lora_refusals)."""
     rules = vllm_rules(s.vllm_version)
-    if not s.enable_lora or release_refusal(rules.version, rules.label) or model_refusal(spec):
+    if not s.enable_lora or lora_refusal(spec, rules.version, rules.label):
         return None
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras)
 

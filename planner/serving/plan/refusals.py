@@ -14,8 +14,7 @@ from planner.serving.eplb import (
 )
 from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
-from planner.serving.lora import model_refusal as lora_model_refusal
-from planner.serving.lora import release_refusal as lora_release_refusal
+from planner.serving.lora import lora_refusal
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (
@@ -329,11 +328,11 @@ def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
 
 def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> tuple[str, ...]:
     """--enable-lora where Headroom does not size vLLM's LoRA slots: a release whose LoRA source
-    is not read or a model whose wrapped modules are not (lora.release_refusal, model_refusal);
+    is not read or a model whose wrapped modules are not (lora.lora_refusal);
     the plan's error, never a guess (the CLI exits 2 on them first: cli.inputs.check_lora)."""
     if not s.enable_lora:
         return ()
-    refusal = lora_release_refusal(rules.version, rules.label) or lora_model_refusal(spec)
+    refusal = lora_refusal(spec, rules.version, rules.label)
     return (refusal,) if refusal else ()
 
 

@@ -1,0 +1,79 @@
+"""Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
+--max-lora-rank, --fully-sharded-loras), as the CLI's flags: offered where Headroom sizes the
+LoRA slots (LlamaForCausalLM under vLLM 0.31.0-0.34.0), in the link as `lora`, `loras`,
+`lorarank` and `fslora`, planned as the CLI plans them.
+
+Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
+1,024 sequences), 4 slots of rank 16 at TP=1, by hand as in tests/planner/serving/test_lora.py:
+(32 layers x 5,242,880 + 2 x 8,470,528) elements x 2 B + 417,920 B of Punica buffers =
+369,844,352 B more weights per GPU.
+"""
+
+import re
+
+import pytest
+
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from tests.app.conftest import launch_command, open_link, open_page, texts
+
+LLAMA_H100 = {"model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "gpn": "1"}
+LORA_BYTES = (32 * 5_242_880 + 2 * 8_470_528) * 2 + 417_920  # 369,844,352 B
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # catalog models only: no network
+
+
+def _weights_bytes(at) -> int:
+    """The binding GPU's weights as the page writes them ("15.33 GiB (N B)")."""
+    found = re.search(r"Weights on the binding GPU\s+[\d.]+ GiB \(([\d,]+) B\)", texts(at))
+    assert found, "no weights row"
+    return int(found.group(1).replace(",", ""))
+
+
+def test_ticking_it_puts_the_slots_in_the_weights_and_the_command() -> None:
+    at = open_page(None, **LLAMA_H100)
+    assert not at.exception and not at.error
+    assert "plan.max_loras" not in {box.key for box in at.number_input}
+    before = _weights_bytes(at)
+    at.checkbox(key="plan.enable_lora").check().run()
+    assert not at.exception and not at.error
+    at.number_input(key="plan.max_loras").set_value(4).run()
+    assert not at.exception and not at.error
+    assert _weights_bytes(at) - before == LORA_BYTES
+    assert "LoRA slots (inside the weights)" in texts(at)
+    command = launch_command(at)
+    assert command.endswith(" --enable-lora --max-loras 4 --max-lora-rank 16")
+    assert command_problems(command, vllm_cli("0.34.0")) == []
+    assert at.query_params["lora"] == "1" and at.query_params["loras"] == "4"
+    at.checkbox(key="plan.enable_lora").uncheck().run()
+    assert "--enable-lora" not in launch_command(at) and _weights_bytes(at) == before
+
+
+def test_a_link_plans_its_rank_and_sharding_with_the_options_open() -> None:
+    at = open_link("plan", **{**LLAMA_H100, "gpn": "2"}, tp="2", lora="1", loras="2",
+                   lorarank="64", fslora="1")
+    assert not at.exception and not at.error
+    assert at.expander(key="plan.more_options").proto.expanded
+    assert at.selectbox(key="plan.max_lora_rank").value == 64
+    assert " --enable-lora --max-loras 2 --max-lora-rank 64 --fully-sharded-loras" in (
+        launch_command(at))
+
+
+def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:
+    at = open_link("plan", model="Qwen/Qwen3-8B", gpu="h100-sxm", gpn="1", lora="1")
+    assert not at.exception
+    [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
+    assert warning.startswith("Multi-LoRA serving = on is not possible here: --enable-lora: "
+                              "Headroom sizes vLLM's LoRA slots for LlamaForCausalLM only")
+    assert "plan.enable_lora" not in {box.key for box in at.checkbox}
+    assert "--enable-lora" not in launch_command(at) and at.query_params["lora"] == "0"
+
+
+def test_a_rank_tp_does_not_divide_is_a_plan_vllm_cannot_start() -> None:
+    at = open_link("plan", **{**LLAMA_H100, "gpn": "2"}, tp="2", lora="1", lorarank="1",
+                   fslora="1")
+    assert not at.exception
+    assert any("--max-lora-rank 1 over TP 2, which does not divide it" in e.value
+               for e in at.error)
