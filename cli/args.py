@@ -694,7 +694,8 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      help="vLLM --enable-lora (multi-LoRA serving): the LoRA slots vLLM "
                      "allocates in every wrapped layer before the KV cache is sized are in the "
                      "weights (the plan's lora term) and the CUDA graphs are captured twice; "
-                     "sized for LlamaForCausalLM under vLLM 0.31.0-0.34.0, refused elsewhere "
+                     "sized for LlamaForCausalLM, Qwen2ForCausalLM and Qwen3ForCausalLM under vLLM "
+                     "0.31.0-0.34.0, refused elsewhere "
                      "(exit 2); passed in the launch command")
     eng.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"), metavar="N",
                      help="vLLM --max-loras: LoRA adapters served in one batch, a slot each "

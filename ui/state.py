@@ -197,7 +197,8 @@ class AppState(BaseModel):
     enable_eplb."""
     enable_lora: bool = Field(False, alias="lora")
     """vLLM --enable-lora: offered on the Plan page where Headroom sizes the LoRA slots
-    (planner.serving.lora.lora_refusal: LlamaForCausalLM under vLLM 0.31.0-0.34.0), dropped in
+    (planner.serving.lora.lora_refusal: Llama, Qwen2 and Qwen3 dense models under vLLM
+    0.31.0-0.34.0), dropped in
     its words elsewhere; planned on the Plan and Report pages (ui.context.current_engine), as
     the CLI's --enable-lora."""
     max_loras: int = Field(1, alias="loras", ge=1, le=1 << 16)

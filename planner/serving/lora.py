@@ -16,14 +16,16 @@ byte-identical):
   embedding_modules), each by the first class of utils._all_lora_classes whose
   can_replace_layer takes it (from_layer), which allocates max_loras slots at once
   (create_lora_weights) before the profile run: they are counted in the model's load memory.
-- models/llama.py LlamaForCausalLM (the only architecture sized: LORA_ARCHITECTURES): per
+- models/llama.py LlamaForCausalLM, models/qwen2.py Qwen2ForCausalLM and models/qwen3.py
+  Qwen3ForCausalLM (Qwen2MLP, Qwen2Model), the architectures sized (LORA_ARCHITECTURES): per
   decoder layer qkv_proj (QKVParallelLinear, packed q/k/v -> MergedQKVParallelLinearWithLoRA, 3
   slices), o_proj (RowParallelLinear), gate_up_proj (MergedColumnParallelLinear, packed gate/up
-  -> MergedColumnParallelLinearWithLoRA, 2 slices), down_proj (RowParallelLinear);
-  embedding_modules embed_tokens (VocabParallelEmbeddingWithLoRA; built on the first PP rank,
-  and on the last where the embeddings are tied) and lm_head (its LogitsProcessor wrapped by
-  LogitsProcessorWithLoRA, last PP rank). A tied lm_head is still its own ParallelLMHead
-  (tie_weights shares the weight only), so it gets its slots too.
+  -> MergedColumnParallelLinearWithLoRA, 2 slices), down_proj (RowParallelLinear); Llama's and
+  Qwen3's embedding_modules embed_tokens (VocabParallelEmbeddingWithLoRA; built on the first PP
+  rank, and on the last where the embeddings are tied) and lm_head (its LogitsProcessor wrapped
+  by LogitsProcessorWithLoRA, last PP rank); Qwen2ForCausalLM declares no embedding_modules
+  (SupportsLoRA's default {}, models/interfaces.py), so neither is wrapped there. A tied lm_head
+  is still its own ParallelLMHead (tie_weights shares the weight only), so it gets its slots.
 - the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
   a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
   (max_loras, 1, R, input_size) and B (max_loras, 1, slice per TP rank, R); a row layer
@@ -53,6 +55,9 @@ Not sized (each said in the lora term's note): the LoRA kernels' transient buffe
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
 gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_mapping_gpu]).
 Other architectures (MoE slots per expert: layers/fused_moe.py) are refused, never guessed.
+Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
+v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
+LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
 """
 
 from typing import NamedTuple
@@ -71,8 +76,10 @@ MAX_LORA_RANKS: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 DEFAULT_MAX_LORA_RANK = 16
 """LoRAConfig.max_lora_rank's default (0.31.0-0.34.0)."""
 
-LORA_ARCHITECTURES = frozenset({"LlamaForCausalLM"})
-"""The architectures whose vLLM module list is read (models/llama.py): the others are refused."""
+LORA_ARCHITECTURES: dict[str, bool] = {
+    "LlamaForCausalLM": True, "Qwen2ForCausalLM": False, "Qwen3ForCausalLM": True}
+"""The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py), each
+with whether its embedding_modules wrap embed_tokens and lm_head: the others are refused."""
 
 LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
@@ -124,16 +131,17 @@ def model_refusal(spec: ModelSpec) -> str | None:
     read, a layer other than full/sliding attention with a gated dense MLP, or a vocabulary
     vLLM's LoRA lm_head refuses; None where they are."""
     name = " / ".join(spec.architectures) or spec.model_type
-    if set(spec.architectures) - LORA_ARCHITECTURES or not spec.architectures:
+    if len(spec.architectures) != 1 or spec.architectures[0] not in LORA_ARCHITECTURES:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
-                f"{', '.join(sorted(LORA_ARCHITECTURES))} only (the modules vLLM wraps read "
-                f"in models/llama.py); {name} is not read, so it is not planned")
+                f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
+                f"models/llama.py, qwen2.py and qwen3.py); {name} is not read, so it is not "
+                "planned")
     if spec.vision is not None or not all(
             isinstance(layer.mixer, AttentionMixer) and isinstance(layer.mlp, DenseMlp)
             and layer.mlp.gated for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
                 "MLP, whose LoRA modules are not read, so it is not planned")
-    if spec.vocab_size > LORA_VOCAB_LIMIT:
+    if LORA_ARCHITECTURES[spec.architectures[0]] and spec.vocab_size > LORA_VOCAB_LIMIT:
         return (f"--enable-lora: vLLM refuses a vocabulary of {spec.vocab_size:,} "
                 f"(\"When using LoRA, vocab size must be <= {LORA_VOCAB_LIMIT}\", "
                 "lora/layers/logits_processor.py)")
@@ -192,13 +200,16 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, lora: LoraSettings
 def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                 lora: LoraSettings) -> tuple[LoraPart, ...]:
     """The LoRA slots of one TP rank of a PP stage holding `layers` (the first / last stage's
-    embedding and lm_head where vLLM builds them), in elements, each module kind once with the
-    count of layers; elements x lora_dtype bytes are the bytes."""
+    embedding and lm_head where vLLM builds and wraps them: LORA_ARCHITECTURES), in elements,
+    each module kind once with the count of layers; elements x lora_dtype bytes are the
+    bytes."""
     counts: dict[tuple[str, int], int] = {}  # (module, elements per layer): layers
     for index in layers:
         for name, elements, _ in _layer_parts(spec, index, tp, lora):
             counts[name, elements] = counts.get((name, elements), 0) + 1
     parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
+    if not LORA_ARCHITECTURES[spec.architectures[0]]:
+        return tuple(parts)
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
     if first or (last and spec.tie_word_embeddings):
         parts.append(LoraPart("embed_tokens", n * (vocab * r + h * r), 1))
@@ -209,8 +220,9 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
 
 def lm_head_mapping_bytes(spec: ModelSpec, tp: int) -> int:
     """The lm_head LoRA's int64 sharded_to_full_mapping_gpu on the last stage at TP > 1: the
-    vocabulary padded to VOCAB_PAD x 8 B (logits_processor.py create_lora_weights)."""
-    if tp == 1:
+    vocabulary padded to VOCAB_PAD x 8 B (logits_processor.py create_lora_weights); 0 where
+    lm_head is not wrapped."""
+    if tp == 1 or not LORA_ARCHITECTURES[spec.architectures[0]]:
         return 0
     return -(-spec.vocab_size // VOCAB_PAD) * VOCAB_PAD * 8
 

@@ -1,7 +1,7 @@
 """Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
 --max-lora-rank, --fully-sharded-loras), as the CLI's flags: offered where Headroom sizes the
-LoRA slots (LlamaForCausalLM under vLLM 0.31.0-0.34.0), in the link as `lora`, `loras`,
-`lorarank` and `fslora`, planned as the CLI plans them.
+LoRA slots (Llama, Qwen2 and Qwen3 dense models under vLLM 0.31.0-0.34.0), in the link as
+`lora`, `loras`, `lorarank` and `fslora`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
 1,024 sequences), 4 slots of rank 16 at TP=1, by hand as in tests/planner/serving/test_lora.py:
@@ -62,11 +62,11 @@ def test_a_link_plans_its_rank_and_sharding_with_the_options_open() -> None:
 
 
 def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:
-    at = open_link("plan", model="Qwen/Qwen3-8B", gpu="h100-sxm", gpn="1", lora="1")
+    at = open_link("plan", model="Qwen/Qwen3-30B-A3B", gpu="h100-sxm", gpn="1", lora="1")
     assert not at.exception
     [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
     assert warning.startswith("Multi-LoRA serving = on is not possible here: --enable-lora: "
-                              "Headroom sizes vLLM's LoRA slots for LlamaForCausalLM only")
+                              "Headroom sizes vLLM's LoRA slots for LlamaForCausalLM, ")
     assert "plan.enable_lora" not in {box.key for box in at.checkbox}
     assert "--enable-lora" not in launch_command(at) and at.query_params["lora"] == "0"
 

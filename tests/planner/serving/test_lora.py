@@ -31,6 +31,7 @@ from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+QWEN3_MOE = "Qwen/Qwen3-30B-A3B"  # Qwen3MoeForCausalLM: per-expert slots, not sized
 PUNICA = 4 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 417,920 B
 # the embedding's and lm_head's slots, each N x (128,256 x 16 + 4,096 x 16) = 8,470,528
 VOCAB_ENDS = 2 * 4 * (128256 * 16 + 4096 * 16)  # 16,941,056 elements
@@ -54,9 +55,23 @@ LAYER_FS2 = 589_824 + 262_144 + 1_179_648 + 589_824  # 2,621,440
 FS2_BYTES = (32 * LAYER_FS2 + VOCAB_ENDS) * 2 + MAPPING + PUNICA  # 203,098,240 B
 
 
-def _plan(tp: int = 1, pp: int = 1, version: str = "0.34.0", **engine):
+# Qwen3-8B (models/qwen3.py: Qwen2MLP, embedding_modules embed_tokens and lm_head): hidden
+# 4,096, 32 / 8 heads of 128, intermediate 12,288, vocabulary 151,936, 36 layers, at TP=1:
+# qkv 1,179,648 (as Llama's); o 524,288; gate_up 4 x (2 x 16 x 4,096 + 2 x 12,288 x 16) =
+# 2,097,152; down 4 x (16 x 12,288 + 4,096 x 16) = 1,048,576; embed_tokens and lm_head each
+# 4 x (151,936 x 16 + 4,096 x 16) = 9,986,048
+QWEN3_BYTES = (36 * (1_179_648 + 524_288 + 2_097_152 + 1_048_576) + 2 * 9_986_048) * 2 + PUNICA
+# Qwen2.5-7B (models/qwen2.py: Qwen2ForCausalLM declares no embedding_modules, so no embedding
+# or lm_head slots): hidden 3,584, 28 / 4 heads of 128, intermediate 18,944, 28 layers, TP=1:
+# qkv 4 x (3 x 16 x 3,584 + (3,584 + 512 + 512) x 16) = 983,040; o 4 x (16 x 3,584 + 3,584 x
+# 16) = 458,752; gate_up 4 x (2 x 16 x 3,584 + 2 x 18,944 x 16) = 2,883,584; down 4 x (16 x
+# 18,944 + 3,584 x 16) = 1,441,792
+QWEN2_BYTES = 28 * (983_040 + 458_752 + 2_883_584 + 1_441_792) * 2 + PUNICA  # 323,379,328 B
+
+
+def _plan(tp: int = 1, pp: int = 1, version: str = "0.34.0", model: str = LLAMA, **engine):
     return plan(PlanRequest(
-        model=catalog_spec(LLAMA), cluster=preset_cluster("h100", 2), layout=ParallelLayout(
+        model=catalog_spec(model), cluster=preset_cluster("h100", 2), layout=ParallelLayout(
             tp=tp, pp=pp), engine=EngineSettings(vllm_version=version, **engine)))
 
 
@@ -74,6 +89,18 @@ def test_the_slots_are_in_the_weights_as_worked_by_hand(tp, fully_sharded, expec
     assert _term(lora, "lora").value == expected
     assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
     assert base.lora_bytes_per_gpu == 0 and not any(t.key == "lora" for t in base.terms)
+
+
+@pytest.mark.parametrize(("model", "expected", "wrapped"), [
+    ("Qwen/Qwen3-8B", QWEN3_BYTES, True), ("Qwen/Qwen2.5-7B-Instruct", QWEN2_BYTES, False)])
+def test_qwen3_wraps_its_embedding_and_lm_head_and_qwen2_does_not(model, expected,
+                                                                  wrapped) -> None:
+    base = _plan(model=model)
+    lora = _plan(model=model, enable_lora=True, max_loras=4)
+    assert lora.lora_bytes_per_gpu == expected
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
+    assert ("lm_head" in _term(lora, "lora").formula) is wrapped
+    assert QWEN3_BYTES == 389_537_920 and QWEN2_BYTES == 323_379_328
 
 
 def test_the_cuda_graphs_are_captured_for_no_lora_and_for_max_loras_plus_one() -> None:
@@ -115,9 +142,9 @@ def test_a_rank_vllm_has_no_choice_for_is_refused() -> None:
 def test_an_unread_release_or_model_is_refused_in_the_plan() -> None:
     assert any("vLLM 0.30.0 is not read" in e
                for e in _plan(version="0.30.0", enable_lora=True).errors)
-    qwen = plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100", 1),
-                            engine=EngineSettings(enable_lora=True)))
-    assert any("Qwen3ForCausalLM is not read" in e for e in qwen.errors)
+    moe = plan(PlanRequest(model=catalog_spec(QWEN3_MOE), cluster=preset_cluster("h100", 1),
+                           engine=EngineSettings(enable_lora=True)))
+    assert any("Qwen3MoeForCausalLM is not read" in e for e in moe.errors)
 
 
 def test_a_rank_tp_does_not_divide_fails_fully_sharded() -> None:
@@ -146,9 +173,9 @@ def test_the_parser_refuses_values_vllm_refuses(capsys, argv, words) -> None:
 
 
 def test_the_cli_refuses_a_model_whose_modules_are_not_read(capsys) -> None:
-    code, _, err = run_main(capsys, "sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "h100",
+    code, _, err = run_main(capsys, "sweep", "--model", QWEN3_MOE, "--gpu", "h100",
                             "--enable-lora")
-    assert code == 2 and "Qwen3ForCausalLM is not read" in err
+    assert code == 2 and "Qwen3MoeForCausalLM is not read" in err
 
 
 def test_the_plan_text_says_how_much_of_the_weights_are_lora_slots(capsys) -> None:
