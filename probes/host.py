@@ -22,11 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 UNLIMITED = -1
 """Stored for a ulimit of `unlimited` (what `ulimit -l` prints, `docker --ulimit memlock=-1`)."""
 
-MAX_HOST_BYTES = 2**64 - 1
-"""The most bytes a loaded snapshot's host may state for RAM, swap, a disk or a locked-memory
-limit: a 64-bit counter's largest value, 16 EiB (the kernel's rlim_t; no RAM, swap or
-filesystem comes near it). A 400-digit count was a traceback as the report divided it into
-GiB (OverflowError: integer division result too large for a float)."""
+MAX_HOST_COUNT = 2**64 - 1
+"""The most a loaded snapshot's host may state for RAM, swap, a disk, an open-files or
+locked-memory limit: a 64-bit counter's largest value, 16 EiB in bytes (the kernel's rlim_t;
+no RAM, swap or filesystem comes near it). A 400-digit count was a traceback as the report
+divided it into GiB (OverflowError: integer division result too large for a float), or was
+printed as read."""
 
 SERVING_PACKAGES = (
     "torch",
@@ -62,9 +63,9 @@ class DiskInfo(BaseModel):
     path: str = Field(description="the mount point or the directory asked about")
     exists: bool = Field(strict=True, description="False when the directory is not created yet")
     mount_point: str | None = Field(description="mount point of the filesystem holding path")
-    total_bytes: int | None = Field(None, ge=0, le=MAX_HOST_BYTES, strict=True)
-    used_bytes: int | None = Field(None, ge=0, le=MAX_HOST_BYTES, strict=True)
-    free_bytes: int | None = Field(None, ge=0, le=MAX_HOST_BYTES, strict=True,
+    total_bytes: int | None = Field(None, ge=0, le=MAX_HOST_COUNT, strict=True)
+    used_bytes: int | None = Field(None, ge=0, le=MAX_HOST_COUNT, strict=True)
+    free_bytes: int | None = Field(None, ge=0, le=MAX_HOST_COUNT, strict=True,
                                    description="free to non-root users (f_bavail)")
 
 
@@ -128,7 +129,7 @@ class HostInfo(BaseModel):
     """Facts about the machine around the GPUs.
 
     A loaded snapshot holds only what the host can report: byte counts are JSON integers of 0
-    to MAX_HOST_BYTES, limits 0 or more or UNLIMITED, CPU sockets, cores, threads and NUMA
+    to MAX_HOST_COUNT, limits 0 to it or UNLIMITED, CPU sockets, cores, threads and NUMA
     nodes 1 or more (each probe reads none as None); a negative available RAM printed "-0.00
     GiB available" and planned a GB10 as holding more than its total, -1 sockets printed "-1
     sockets" in the audit."""
@@ -152,19 +153,19 @@ class HostInfo(BaseModel):
     cpu_threads: int | None = Field(ge=1, strict=True, description="logical CPUs")
     numa_nodes: int | None = Field(ge=1, strict=True,
                                    description="NUMA nodes under /sys/devices/system/node")
-    ram_total_bytes: int = Field(ge=0, le=MAX_HOST_BYTES, strict=True)
-    ram_available_bytes: int = Field(ge=0, le=MAX_HOST_BYTES, strict=True,
+    ram_total_bytes: int = Field(ge=0, le=MAX_HOST_COUNT, strict=True)
+    ram_available_bytes: int = Field(ge=0, le=MAX_HOST_COUNT, strict=True,
                                      description="read as a unified-memory GPU's free memory "
                                      "(probes.cluster._host_held)")
-    swap_total_bytes: int = Field(ge=0, le=MAX_HOST_BYTES, strict=True)
-    swap_used_bytes: int = Field(ge=0, le=MAX_HOST_BYTES, strict=True)
+    swap_total_bytes: int = Field(ge=0, le=MAX_HOST_COUNT, strict=True)
+    swap_used_bytes: int = Field(ge=0, le=MAX_HOST_COUNT, strict=True)
     disks: list[DiskInfo]
-    ulimit_nofile_soft: int | None = Field(ge=UNLIMITED, strict=True,
+    ulimit_nofile_soft: int | None = Field(ge=UNLIMITED, le=MAX_HOST_COUNT, strict=True,
                                            description=f"open files; {UNLIMITED} = unlimited")
-    ulimit_nofile_hard: int | None = Field(ge=UNLIMITED, strict=True)
-    ulimit_memlock_soft_bytes: int | None = Field(ge=UNLIMITED, le=MAX_HOST_BYTES, strict=True,
+    ulimit_nofile_hard: int | None = Field(ge=UNLIMITED, le=MAX_HOST_COUNT, strict=True)
+    ulimit_memlock_soft_bytes: int | None = Field(ge=UNLIMITED, le=MAX_HOST_COUNT, strict=True,
                                                   description=f"{UNLIMITED} = unlimited")
-    ulimit_memlock_hard_bytes: int | None = Field(ge=UNLIMITED, le=MAX_HOST_BYTES, strict=True)
+    ulimit_memlock_hard_bytes: int | None = Field(ge=UNLIMITED, le=MAX_HOST_COUNT, strict=True)
     python_version: str
     packages: dict[str, str | None] = Field(
         description="distribution name -> installed version, None when not installed"

@@ -75,12 +75,28 @@ CLOCK_EVENT_REASONS = {
 }
 
 
+C_UINT_MAX = 2**32 - 1
+"""The most an NVML reading of C type `unsigned int` holds (nvidia-ml-py 13.615.71, pynvml.py:
+c_uint for nvmlDeviceGetIndex, the PCIe link, clock and temperature readings, power in
+milliwatts, a process's pid): a loaded snapshot's larger value was printed as read (a
+400-digit temperature in the report's audit table and its finding)."""
+
+C_ULONGLONG_MAX = 2**64 - 1
+"""The most an NVML reading of C type `unsigned long long` holds (pynvml.py as above: the
+memory figures of c_nvmlMemory_t and c_nvmlMemory_v2_t, nvmlDeviceGetTotalEccErrors, a
+process's usedGpuMemory)."""
+
+C_INT_RANGE = {"ge": -(2**31), "le": 2**31 - 1}
+"""The range of an NVML reading of C type `int` (pynvml.py as above: c_int for
+nvmlSystemGetCudaDriverVersion and nvmlDeviceGetNumaNodeId)."""
+
+
 class NvLinkInfo(BaseModel):
     """One NVLink of a GPU (`nvidia-smi nvlink --status`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    link: int = Field(ge=0)
+    link: int = Field(ge=0, le=C_UINT_MAX)
     active: bool = Field(strict=True, description="a JSON boolean: 'on' planned NVLink")
     remote_pci_bus_id: str | None = Field(description="the GPU or NVSwitch at the far end")
 
@@ -90,8 +106,8 @@ class GpuProcess(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    pid: int = Field(ge=0, strict=True)
-    used_memory_bytes: int | None = Field(ge=0, strict=True,
+    pid: int = Field(ge=0, le=C_UINT_MAX, strict=True)
+    used_memory_bytes: int | None = Field(ge=0, le=C_ULONGLONG_MAX, strict=True,
                                           description="None where NVML cannot say (WDDM)")
     name: str | None = None
     status: str = Field(description="psutil status, 'gone' when the PID no longer exists here")
@@ -112,59 +128,63 @@ class GpuInfo(BaseModel):
     A loaded snapshot holds only what NVML can report: its counts are JSON integers (`true` is
     not 1, which planned a PCIe x1 link), its modes JSON booleans ("on" is not true), its
     readings are NVML's unsigned values (no negative watts, degrees, MHz, lanes or error
-    counts), finite watts and percents of 0-100, a "major.minor" compute capability, a max
-    PCIe link a PCIe link has, free and used memory that add up to the total; others were
-    printed in the report's audit table as read ("nan W", "-1 C", "Gen-1 x-1") or planned
+    counts) within the C type NVML reads each in (C_UINT_MAX, C_ULONGLONG_MAX), finite watts
+    and percents of 0-100, a "major.minor" compute capability, a max PCIe link a PCIe link
+    has, free and used memory that add up to the total; others were printed in the report's
+    audit table as read ("nan W", "-1 C", "Gen-1 x-1", a 400-digit temperature) or planned
     without a word."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    index: int = Field(ge=0, strict=True)
+    index: int = Field(ge=0, le=C_UINT_MAX, strict=True)
     name: str | None
     uuid: str | None
     pci_bus_id: str | None = Field(description="e.g. '00000000:01:00.0'")
     driver_version: str | None = Field(description="e.g. '570.172.08'")
-    cuda_driver_version: int | None = Field(strict=True, description="CUDA version the driver "
-                                            "supports, 1000*major + 10*minor: 12080 = 12.8")
+    cuda_driver_version: int | None = Field(strict=True, **C_INT_RANGE,
+                                            description="CUDA version the driver supports, "
+                                            "1000*major + 10*minor: 12080 = 12.8")
     memory_total_bytes: int | None = Field(
-        ge=1, strict=True, description="NVML total (24576 MiB on an RTX 3090)"
+        ge=1, le=C_ULONGLONG_MAX, strict=True, description="NVML total (24576 MiB on an RTX 3090)"
     )
-    memory_reserved_bytes: int | None = Field(ge=0, strict=True,
+    memory_reserved_bytes: int | None = Field(ge=0, le=C_ULONGLONG_MAX, strict=True,
                                               description="held by the driver, not usable")
-    memory_used_bytes: int | None = Field(ge=0, strict=True)
-    memory_free_bytes: int | None = Field(ge=0, strict=True)
+    memory_used_bytes: int | None = Field(ge=0, le=C_ULONGLONG_MAX, strict=True)
+    memory_free_bytes: int | None = Field(ge=0, le=C_ULONGLONG_MAX, strict=True)
     compute_capability: str | None = Field(description="e.g. '8.6'")
-    pcie_generation_current: int | None = Field(ge=0, strict=True,
+    pcie_generation_current: int | None = Field(ge=0, le=C_UINT_MAX, strict=True,
                                                 description="the link now; drops at idle")
     pcie_generation_max: int | None = Field(
         ge=0, strict=True,
         description="the most the device and the system allow (a Gen4 card in a Gen3 slot: 3); "
                     "the planner's PCIe rate (probes.cluster)")
-    pcie_width_current: int | None = Field(ge=0, strict=True)
+    pcie_width_current: int | None = Field(ge=0, le=C_UINT_MAX, strict=True)
     pcie_width_max: int | None = Field(
         ge=0, strict=True,
         description="lanes the device and the system allow (a x16 card in a slot wired x8: 8)")
-    power_draw_watts: float | None = Field(ge=0, allow_inf_nan=False, strict=True)
-    power_limit_watts: float | None = Field(ge=0, allow_inf_nan=False, strict=True,
+    power_draw_watts: float | None = Field(ge=0, le=C_UINT_MAX / 1000, allow_inf_nan=False,
+                                           strict=True)
+    power_limit_watts: float | None = Field(ge=0, le=C_UINT_MAX / 1000, allow_inf_nan=False,
+                                            strict=True,
                                             description="enforced power limit")
-    temperature_c: int | None = Field(ge=0, strict=True)
+    temperature_c: int | None = Field(ge=0, le=C_UINT_MAX, strict=True)
     utilization_gpu_percent: int | None = Field(ge=0, le=100, strict=True)
     utilization_memory_percent: int | None = Field(ge=0, le=100, strict=True)
     ecc_enabled: bool | None = Field(strict=True,
                                      description="current ECC mode; None where unsupported")
-    ecc_errors_corrected: int | None = Field(ge=0, strict=True,
+    ecc_errors_corrected: int | None = Field(ge=0, le=C_ULONGLONG_MAX, strict=True,
                                              description="volatile (since boot) count")
-    ecc_errors_uncorrected: int | None = Field(ge=0, strict=True,
+    ecc_errors_uncorrected: int | None = Field(ge=0, le=C_ULONGLONG_MAX, strict=True,
                                                description="volatile (since boot) count")
     mig_enabled: bool | None = Field(strict=True)
-    clock_graphics_mhz: int | None = Field(ge=0, strict=True)
-    clock_sm_mhz: int | None = Field(ge=0, strict=True)
-    clock_memory_mhz: int | None = Field(ge=0, strict=True)
-    clock_graphics_max_mhz: int | None = Field(ge=0, strict=True)
-    clock_memory_max_mhz: int | None = Field(ge=0, strict=True)
+    clock_graphics_mhz: int | None = Field(ge=0, le=C_UINT_MAX, strict=True)
+    clock_sm_mhz: int | None = Field(ge=0, le=C_UINT_MAX, strict=True)
+    clock_memory_mhz: int | None = Field(ge=0, le=C_UINT_MAX, strict=True)
+    clock_graphics_max_mhz: int | None = Field(ge=0, le=C_UINT_MAX, strict=True)
+    clock_memory_max_mhz: int | None = Field(ge=0, le=C_UINT_MAX, strict=True)
     clock_event_reasons: list[str] | None = Field(description="why clocks are held down now")
     persistence_mode: bool | None = Field(strict=True)
-    numa_node: int | None = Field(description="'GPU NUMA ID' in nvidia-smi topo -m")
+    numa_node: int | None = Field(**C_INT_RANGE, description="'GPU NUMA ID' in nvidia-smi topo -m")
     cpu_affinity: str | None = Field(description="CPU list, e.g. '0-31,64-95'")
     nvlinks: list[NvLinkInfo]
     processes: list[GpuProcess]

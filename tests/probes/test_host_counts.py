@@ -50,6 +50,8 @@ def _set(path: tuple, value: object) -> Callable[[dict], None]:
      "host.swap_total_bytes: Input should be less than or equal to 18446744073709551615"),
     (("host", "disks", 0, "total_bytes"), 10**400,
      "host.disks.0.total_bytes: Input should be less than or equal to 18446744073709551615"),
+    (("host", "ulimit_nofile_hard"), 2**64,
+     "host.ulimit_nofile_hard: Input should be less than or equal to 18446744073709551615"),
     (("host", "ulimit_memlock_soft_bytes"), 10**400,
      "host.ulimit_memlock_soft_bytes: Input should be less than or equal to "
      "18446744073709551615"),

@@ -145,12 +145,35 @@ def test_load_refuses_memory_no_gpu_can_have(field: str, value: object, words: s
     ("utilization_gpu_percent", 101, "Input should be less than or equal to 100"),
     # JSON true was read as 1: a node planned at PCIe x1
     ("pcie_width_max", True, "Input should be a valid integer"),
+    # past the C type NVML reads each in (unsigned int: 2**32 - 1; unsigned long long:
+    # 2**64 - 1; int: 2**31 - 1): 400 digits were printed as read in the audit table
+    ("temperature_c", 10**400, "Input should be less than or equal to 4294967295"),
+    ("clock_graphics_max_mhz", 2**32, "Input should be less than or equal to 4294967295"),
+    ("index", 2**32, "Input should be less than or equal to 4294967295"),
+    ("power_limit_watts", 1e308, "Input should be less than or equal to 4294967.295"),
+    ("ecc_errors_uncorrected", 2**64,
+     "Input should be less than or equal to 18446744073709551615"),
+    ("cuda_driver_version", 2**31, "Input should be less than or equal to 2147483647"),
+    ("numa_node", 10**400, "Input should be less than or equal to 2147483647"),
 ])
 def test_load_refuses_readings_nvml_cannot_report(field: str, value: object, words: str) -> None:
     raw = raw_3090()
     raw["gpus"][0][field] = value
     with pytest.raises(SnapshotError, match=rf"gpus\.0\.{field}: {words}"):
         load_snapshot(json.dumps(raw).encode())
+
+
+def test_the_largest_readings_nvml_can_report_load() -> None:
+    # each C type's largest value is a reading NVML can give: it loads as read
+    raw = raw_3090()
+    raw["gpus"][0].update(temperature_c=2**32 - 1, ecc_errors_corrected=2**64 - 1,
+                          power_draw_watts=(2**32 - 1) / 1000, cuda_driver_version=2**31 - 1,
+                          processes=[{"pid": 2**32 - 1, "used_memory_bytes": 2**30,
+                                      "name": None, "status": "gone"}])
+    gpu = load_snapshot(json.dumps(raw).encode()).gpus[0]
+    assert (gpu.temperature_c, gpu.ecc_errors_corrected, gpu.power_draw_watts,
+            gpu.cuda_driver_version, gpu.processes[0].pid) == (
+        4_294_967_295, 18_446_744_073_709_551_615, 4_294_967.295, 2_147_483_647, 4_294_967_295)
 
 
 @pytest.mark.parametrize(("field", "value", "words"), [
