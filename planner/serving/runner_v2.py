@@ -44,7 +44,25 @@ persisted cache) runs Inductor's compilation inside the measured profile window 
 higher. Observed, not fitted: vLLM 0.27.1 on an RTX 4090, Qwen3-8B, one worker, three
 start-ups (bench/public_memory_runs.json, the v2 cold/warm pair): peak activation 1.18 GiB
 compiling cold, 0.19 GiB on both cache hits, every other term the same. This module's forward
-moment for it is 0.156 GiB (the 0.03 GiB left is not read: cuBLAS workspaces and the like)."""
+moment for it is 0.156 GiB (the 0.03 GiB left is not read: cuBLAS workspaces and the like).
+
+Under --enforce-eager nothing compiles, cold or warm: VllmConfig.__post_init__ (config/vllm.py,
+the 0.22.0, 0.24.0, 0.28.0, 0.31.0 and 0.34.0 wheels) sets compilation_config.mode to NONE, so
+the model's support_torch_compile wrapper (compilation/decorators.py: __init__ sets
+do_not_compile, __call__ returns self.forward) runs the plain forward in the profile window,
+with every custom op on (custom_ops "all" where the mode is NONE: SiluAndMul.forward_cuda, and
+on CUDA the vllm_c RMSNorm kernels, platforms/cuda.py get_default_ir_op_priority;
+fused_add_rms_norm in place). There is no compile cache, so no warm restart to size. This
+module's moments are not that peak either, only a floor of it: the sampler's moment is the same,
+and at the forward's MLP the residual, gate_up's and the activation's outputs are live in the
+eager forward too, beside two more hidden-wide tensors (llama.py / qwen2.py / qwen3.py: the
+model's layer loop still holds the layer's input while `layer(...)` runs, the decoder layer its
+post-attention-normed input while `self.mlp(...)` runs), and at TP > 1 the down_proj's
+all-reduce returns another hidden-wide tensor on its pynccl and torch.distributed paths (0.34.0
+device_communicators/cuda_communicator.py all_reduce), a moment wider than the MLP's where
+hidden > intermediate / TP; vLLM's source sizes those per architecture, read here for none (nor
+the attention's moment, nor cuBLAS's workspace), so an eager V2 plan keeps the V1 runner's
+activation fit (unverified for V2), no lower than these moments."""
 
 from planner.memo import IdentityMemo
 from planner.model.attention import RecurrentStateKv, cdiv
@@ -135,13 +153,26 @@ COLD_START = ("a first (cold-compile) start-up peaks higher by an amount vLLM's 
 """Why a V2 plan keeps the V1 runner's activation and graph terms (module docstring)."""
 
 
-def v2_term_notes(warm: tuple[int, str] | None, graph_estimate: bool, label: str
-                  ) -> tuple[str, str]:
+EAGER = ("--enforce-eager compiles nothing (config/vllm.py VllmConfig.__post_init__ sets "
+         "compilation mode NONE; compilation/decorators.py __call__ runs the plain forward), "
+         "so every start-up runs this same eager profile and there is no warm restart; the "
+         "eager forward holds more than these moments (the layer's input and the MLP's normed "
+         "input beside them, at TP > 1 the down_proj all-reduce's output), which vLLM's source "
+         "sizes per architecture and Headroom does not read, so the plan keeps the V1 runner's "
+         "figure (unverified for V2), no lower than these moments")
+"""Why an eager V2 plan keeps the V1 runner's activation (module docstring)."""
+
+
+def v2_term_notes(warm: tuple[int, str] | None, graph_estimate: bool, label: str,
+                  eager: bool) -> tuple[str, str]:
     """The activation and CUDA graph terms' notes on a V2 start-up of vLLM `label`: what V2
     subtracts with a warm compile cache (`warm`: v2_warm_activation) and why the plan keeps
-    the V1 runner's figures."""
+    the V1 runner's figures; under --enforce-eager (`eager`) no compile runs and `warm`'s
+    moments are a floor of the eager peak."""
     activation = ("; Model Runner V2 (v1/worker/gpu/model_runner.py profile_run; "
-                  + (f"planner.serving.runner_v2): with a warm torch.compile cache it peaks at "
+                  + (f"planner.serving.runner_v2): its sized moments are {warm[1]}; {EAGER}"
+                     if warm and eager else
+                     f"planner.serving.runner_v2): with a warm torch.compile cache it peaks at "
                      f"{warm[1]}; {COLD_START}" if warm else
                      "its peak is read for dense decoders only): this is the V1 runner's "
                      "figure, unverified for V2"))

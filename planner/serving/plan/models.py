@@ -255,8 +255,8 @@ class Plan(PlanSummary):
         "the KV pool per GPU (binding rank) V2's own rules size (planner.serving.runner_v2: "
         "its profile peak and, from vLLM 0.29.0, graph estimate), beside kv_cache_bytes_per_gpu, "
         "which sizes a first, cold-compile start-up with the V1 runner's terms; None off V2, "
-        "where V2's peak is not read (dense decoders only), or where the activation peak or "
-        "the KV pool is given")
+        "where V2's peak is not read (dense decoders only), where the activation peak or "
+        "the KV pool is given, or under --enforce-eager (nothing compiles)")
     v2_warm_restart_kv_cache_tokens: int | None = Field(
         default=None, description="the KV tokens (per replica) of that warm-restart pool, "
         "counted as kv_cache_tokens counts the plan's pool (the binding rank's block bytes and "

@@ -261,7 +261,8 @@ def warm_restart(st: Setup, bind: RankMemory) -> WarmRestart | None:
     """V2's warm restart on the binding rank (`bind`): the planned pool with the V1 runner's
     activation and graph terms swapped for V2's; None where v2_warm_peak is. The planned
     (cold) activation is never below V2's warm peak (_worker_overheads), so this pool is never
-    the smaller."""
+    the smaller. No pool under --enforce-eager: nothing compiles, so there is no warm cache
+    to restart with (planner.serving.runner_v2); the peak stays, the activation's floor."""
     s, f = st.s, st.facts
     r = f.r
     warm = v2_warm_peak(st, bind.pp_stage)
@@ -269,7 +270,7 @@ def warm_restart(st: Setup, bind: RankMemory) -> WarmRestart | None:
         return None
     planned = bind.cuda_graph_bytes if r.subtract_graphs else 0
     graphs = planned if vllm_rules(s.vllm_version).v2_graph_estimate else 0
-    if s.kv_cache_memory_bytes:
+    if s.kv_cache_memory_bytes or s.enforce_eager:
         return WarmRestart(warm, graphs, None, None)
     kv = bind.kv_cache_bytes + bind.activation_bytes - warm[0] + planned - graphs
     stage = f.stages[bind.pp_stage][1]
@@ -293,7 +294,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     per_token = " + ".join(_per_token_part(kv, n, kv_b, layout.tp) for kv, n in kinds)
     rules = vllm_rules(s.vllm_version)
     v2_note, v2_graphs = (v2_term_notes(warm.activation if warm else None,
-                                        rules.v2_graph_estimate, rules.label)
+                                        rules.v2_graph_estimate, rules.label, s.enforce_eager)
                           if r.runner[0] == "v2" else ("", ""))
     graphs_note = _graphs_note(s, r, rules, v2_graphs)
     first_capture = dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0])
@@ -307,7 +308,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
         r.encoder_rules, workspace[0] if s.activation_bytes is None else 0,
     )
     eplb = eplb_profile(st, bind.pp_stage)
-    act_formula = _activation_formula(forward, act_formula, eplb, warm)
+    act_formula = _activation_formula(forward, act_formula, eplb, warm, s.enforce_eager)
     buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
                else runner_buffers(st, bind.pp_stage))
     buffers_text = f" - {gib(bind.runner_buffer_bytes)} runner buffers" if buffers.parts else ""
@@ -456,18 +457,22 @@ def _encoder_note(st: Setup) -> str:
 
 
 def _activation_formula(forward: int, act_formula: str, eplb: tuple[int, str, TermInputs],
-                        warm: WarmRestart | None) -> str:
+                        warm: WarmRestart | None, eager: bool) -> str:
     """The activation term's formula: the forward's (`forward`, `act_formula`), taken as the
-    max with EPLB's profile rearrangement (`eplb`) and V2's warm peak where they are larger."""
+    max with EPLB's profile rearrangement (`eplb`) and V2's warm peak where they are larger
+    (under --enforce-eager, `eager`, V2's sized moments: the eager forward holds them too)."""
     if eplb[0]:
         act_formula = (f"max(forward {gib(forward)}, EPLB profile rearrangement "
                        f"{gib(eplb[0])}: the eplb_profile term) = "
                        f"{gib(max(forward, eplb[0]))}; forward: {act_formula}")
     if warm and warm.activation[0] > max(forward, eplb[0]):  # _worker_overheads' floor
-        act_formula = (f"max(V1 runner {gib(max(forward, eplb[0]))}, Model Runner V2's warm "
-                       f"peak {gib(warm.activation[0])}) = {gib(warm.activation[0])}: a "
-                       "first start-up runs the same dummy forward in the same measured window "
-                       f"and compiles there too; V1 runner: {act_formula}")
+        why = ("the eager forward holds them and more (planner.serving.runner_v2)" if eager
+               else "a first start-up runs the same dummy forward in the same measured window "
+                    "and compiles there too")
+        act_formula = (f"max(V1 runner {gib(max(forward, eplb[0]))}, Model Runner V2's "
+                       f"{'sized moments' if eager else 'warm peak'} "
+                       f"{gib(warm.activation[0])}) = {gib(warm.activation[0])}: {why}; "
+                       f"V1 runner: {act_formula}")
     return act_formula
 
 
