@@ -77,3 +77,18 @@ def test_v2s_moments_still_floor_an_eager_activation(capsys) -> None:
         "eager forward holds them and more (planner.serving.runner_v2); V1 runner: ")
     assert term["inputs"]["decoder_peak_bytes"] == "46506442"
     assert data["v2_warm_restart_available_kv_bytes"] is None
+
+
+def test_the_fit_under_eager_says_nothing_compiled(capsys) -> None:
+    """The activation fit's source names a cold torch.compile cache; under --enforce-eager (V1
+    on 0.19.0 here, V2 on 0.34.0 above) nothing compiles, so it says that instead."""
+    for version in ("0.19.0", "0.34.0"):
+        eager = _plan(capsys, "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090",
+                      "--vllm-version", version, "--enforce-eager")
+        note = {t["key"]: t["note"] for t in eager["terms"]}["activation"]
+        assert "under --enforce-eager nothing compiles" in note, note
+        assert "cold torch.compile cache" not in note, note
+    compiled = _plan(capsys, "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090",
+                     "--vllm-version", "0.19.0")
+    note = {t["key"]: t["note"] for t in compiled["terms"]}["activation"]
+    assert "with a cold torch.compile cache" in note, note

@@ -191,6 +191,17 @@ ACTIVATION_FIT_SOURCE = ("least-squares fit on vLLM v0.19 H100 start-ups with a 
 """Where the activation fit comes from, in the plan's activation term (engine.SAMPLER_COEF's
 note: every calibration log read compiles cold)."""
 
+EAGER_FIT_SOURCE = ("least-squares fit on vLLM v0.19 H100 start-ups, all compiled; under "
+                    "--enforce-eager nothing compiles (config/vllm.py VllmConfig.__post_init__: "
+                    "compilation mode NONE) and the eager forward's peak is not sized: "
+                    "unverified")
+"""The fit's source under --enforce-eager, where no compile cache exists to be cold or warm."""
+
+
+def _fit_source(eager: bool) -> str:
+    """ACTIVATION_FIT_SOURCE, or EAGER_FIT_SOURCE under --enforce-eager."""
+    return EAGER_FIT_SOURCE if eager else ACTIVATION_FIT_SOURCE
+
 
 def _binding_note(st: Setup, bind: RankMemory) -> str:
     """On a cluster of several GPU totals, which rank (and GPU) the blocks are: each vLLM
@@ -524,11 +535,11 @@ def _activation_term(st: Setup, bind: RankMemory, act_formula: str, notes: str,
         _term("activation", "Profile-run activation peak", bind.activation_bytes, "B", act_formula,
               ("DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against "
                "a printed peak" if r.facts.dsv4 else
-               f"forward: {ACTIVATION_FIT_SOURCE}; sampler: the logits "
+               f"forward: {_fit_source(s.enforce_eager)}; sampler: the logits "
                "and sort buffers vLLM < 0.17 holds, from its and PyTorch's source (see "
                "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
                    bind.pp_stage == layout.pp - 1) else
-               f"{ACTIVATION_FIT_SOURCE} (see planner.serving.engine)")
+               f"{_fit_source(s.enforce_eager)} (see planner.serving.engine)")
               + notes, inputs)
         if s.activation_bytes is None else
         _term("activation", "Profile-run activation peak", bind.activation_bytes, "B",
