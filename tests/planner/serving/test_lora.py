@@ -25,6 +25,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.launch import engine_flags
 from planner.serving.layout import ParallelLayout
+from planner.serving.lora import LoraSettings, stage_parts
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import LayoutRefused
@@ -184,3 +185,14 @@ def test_the_plan_text_says_how_much_of_the_weights_are_lora_slots(capsys) -> No
                             "--max-loras", "4")
     assert code == 0 and "(0.34 GiB of them LoRA slots)" in out
     assert "LoRA kernels (Punica's shrink and expand" in out
+
+
+def test_kv_heads_are_replicated_past_tp_equal_to_kv_heads() -> None:
+    # Llama-3.1-8B at TP=16 (one layer): q 32 / 16 = 2 heads of 128 = 256 per rank, kv 8 / 16
+    # rounds to max(1, 0) = 1 head = 128 (QKVParallelLinear replicates the KV heads):
+    # qkv 4 x (3 x 16 x 4,096 + (256 + 128 + 128) x 16) = 819,200; o_proj input 4,096 / 16 =
+    # 256: 4 x (16 x 256 + 4,096 x 16) = 278,528
+    parts = stage_parts(catalog_spec(LLAMA), range(1), False, False, 16,
+                        LoraSettings(4, 16, False))
+    by_name = {p.name: p.elements for p in parts}
+    assert by_name["qkv_proj"] == 819_200 and by_name["o_proj"] == 278_528
