@@ -17,7 +17,9 @@ init_state("audit" if gpu_present() else "preset")
 # a number field narrower than 160 px (the Plan page's load fields and, from about 1300 px,
 # max_num_seqs and Batched tokens, in a third of the row) without its - and + buttons: Streamlit
 # draws them from some width on, and they left 40 px for the number ("16384" read "163" at
-# 1366 px; the input tokens' "131072" "13107" at 1440); the arrow keys still step
+# 1366 px; the input tokens' "131072" "13107" at 1440); the arrow keys still step; the
+# max_model_len field's under 240 px, where they cut its placeholder (DeepSeek-V3's "the
+# model's: 163,84" at 1024 px)
 # a static table's (st.table's) cells as wide as the page lets them, where Streamlit caps
 # each at 400 px: the Compare page's verdicts ran four lines in half the table's width, the
 # Hardware page's sources three; a two-column table's row names (a fact, a compared model's
@@ -32,7 +34,8 @@ init_state("audit" if gpu_present() else "preset")
 # and the Plan page's first row's columns 1.85 : 0.75 : 1.2, not 1.6 : 1 : 1.2 (TP, PP and DP
 # are short figures), the arrivals half 1.1 of 2.1, not 1: at 1024 px the quantization read
 # "Checkpoint: GPTQ int4, group 128 (W4/", the arrivals "staggered arr" and the load row's
-# label "Concurren" / "cy"; a checkbox's label on two lines, not cut ("Expert parallel …")
+# label "Concurren" / "cy"; a checkbox's label on two lines, not cut ("Expert parallel …");
+# the Compare page's charts one a row, not two (six long names cut at each one's left edge)
 # a metric's figure in a column under 140 px at 1.75rem, not 2.25rem, whole, and its label
 # on two lines, not cut ("Output tokens…", "Tokens/s per r…" at 1024 px), each such label two
 # lines tall so the figures of a row stay level
@@ -48,7 +51,9 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-arrival) > "
         "[data-testid=stColumn] {flex: 1 1 0} "
         "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-arrival) > "
-        "[data-testid=stColumn]:last-child {flex: 1.1 1 0}} "
+        "[data-testid=stColumn]:last-child {flex: 1.1 1 0} "
+        ".st-key-compare-charts [data-testid=stHorizontalBlock] {flex-wrap: wrap} "
+        ".st-key-compare-charts [data-testid=stColumn] {flex: 1 1 100%; min-width: 100%}} "
         "[data-testid=stCheckbox] :is(.stMarkdownEllipsis, .stMarkdownEllipsis p) "
         "{white-space: normal} "
         "[data-testid=stMetric] {container-type: inline-size} "
@@ -75,7 +80,10 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "[data-testid=stMarkdown] :is(p, li) > code {white-space: nowrap} "
         "[data-testid=stNumberInputContainer] {container-type: inline-size} "
         "@container (max-width: 160px) {:is([data-testid=stNumberInputStepDown], "
-        "[data-testid=stNumberInputStepUp]) {display: none}}</style>")
+        "[data-testid=stNumberInputStepUp]) {display: none}} "
+        "@container (max-width: 240px) {.st-key-plan-max_model_len "
+        ":is([data-testid=stNumberInputStepDown], [data-testid=stNumberInputStepUp]) "
+        "{display: none}}</style>")
 navigation = st.navigation(
     [
         st.Page("ui/pages/hardware.py", title="Hardware", icon=":material/developer_board:"),

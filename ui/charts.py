@@ -29,22 +29,28 @@ breakdown, labelled with its GPUs (64 nodes x 64 GPUs drew 4,096 bars whose labe
 into each other, and 64 H100s 64 slivers)."""
 
 
-def _memory_bars(result: Plan) -> list[tuple[str, RankMemory]]:
-    """(label, GPU) per bar: each GPU ('GPU3'; on several nodes its index in its node over
-    the node, 'GPU0<br>node 1', where 'GPU4' read as a fifth GPU of one node), or above
-    MEMORY_BARS_PER_GPU GPUs one bar per set of GPUs whose figures are all equal ('GPU0-7,
-    16-23 (16 GPUs)', ranks), in rank order of their first GPU. Display only: the bar shows
-    the figures the planner gave them."""
+TWO_LEVEL_MARGIN_PX = 60
+"""The memory chart's bottom margin under a two-level axis, the GPUs' labels and their nodes'
+under them (12 px text each): plotly widens the margin for the first level only (to 34 px),
+and 'node 0' was cut in half."""
+
+
+def _memory_bars(result: Plan) -> list[tuple[str, str | None, RankMemory]]:
+    """(label, node, GPU) per bar: each GPU ('GPU3'; on several nodes its index in its node,
+    'GPU0', and its node, 'node 1', where 'GPU4' read as a fifth GPU of one node; else node
+    None), or above MEMORY_BARS_PER_GPU GPUs one bar per set of GPUs whose figures are all
+    equal ('GPU0-7, 16-23 (16 GPUs)', ranks), in rank order of their first GPU. Display only:
+    the bar shows the figures the planner gave them."""
     if len(result.per_gpu) <= MEMORY_BARS_PER_GPU:
         if len({r.node for r in result.per_gpu}) > 1:
-            return [(f"GPU{r.gpu_index}<br>node {r.node}", r) for r in result.per_gpu]
-        return [(f"GPU{r.rank}", r) for r in result.per_gpu]
+            return [(f"GPU{r.gpu_index}", f"node {r.node}", r) for r in result.per_gpu]
+        return [(f"GPU{r.rank}", None, r) for r in result.per_gpu]
     same: dict[tuple[int, ...], list[RankMemory]] = {}
     for r in result.per_gpu:
         figures = (r.total_bytes, r.budget_bytes, *(getattr(r, f) for f, _, _ in _SEGMENTS))
         same.setdefault(figures, []).append(r)
     return [(f"GPU{rank_runs([r.rank for r in ranks], '')} ({counted(len(ranks), 'GPU')})",
-             ranks[0]) for ranks in same.values()]
+             None, ranks[0]) for ranks in same.values()]
 
 
 def memory_bar(result: Plan) -> go.Figure:
@@ -53,29 +59,35 @@ def memory_bar(result: Plan) -> go.Figure:
 
     Free is what the budget (`gpu_memory_utilization` x total) leaves of the GPU's total.
     Each segment's hover is its size as gib_text writes it: "%{y:.2f} GiB" read "0.00 GiB"
-    for a runner's 4 MiB buffers.
+    for a runner's 4 MiB buffers. On several nodes the axis has two levels, each GPU over its
+    node's name, once under the node's bars: 'GPU0<br>node 0' under each of 16 bars ran into
+    its neighbours at 1024 px ("node 0node 0"). The legend is above the plot: below it, at a
+    fixed fraction of the plot's height, its three rows at 1024 px covered those labels.
     """
     bars = _memory_bars(result)
-    gpus = [label for label, _ in bars]
+    gpus = [label for label, _, _ in bars]
+    x = [[node for _, node, _ in bars], gpus] if bars[0][1] is not None else gpus
     fig = go.Figure()
     for field, label, color in _SEGMENTS:
-        sizes = [max(0, getattr(r, field)) for _, r in bars]
+        sizes = [max(0, getattr(r, field)) for _, _, r in bars]
         if any(sizes) or field not in ("used_by_others_bytes", "runner_buffer_bytes"):
-            _add_segment(fig, gpus, sizes, label, color)
+            _add_segment(fig, x, sizes, label, color)
     free = [max(0, r.total_bytes - sum(max(0, getattr(r, f)) for f, _, _ in _SEGMENTS))
-            for _, r in bars]
-    _add_segment(fig, gpus, free, "free", "#d3d3d3")
-    _budget_line(fig, [r.budget_bytes / GIB for _, r in bars])
+            for _, _, r in bars]
+    _add_segment(fig, x, free, "free", "#d3d3d3")
+    _budget_line(fig, [r.budget_bytes / GIB for _, _, r in bars])
     fig.update_layout(barmode="stack", yaxis_title="GiB", height=360,
-                      legend={"orientation": "h", "y": -0.15, "font": {"size": 12}},
-                      margin={"t": 30, "b": 10})
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
+                              "font": {"size": 12}},
+                      margin={"t": 30, "b": TWO_LEVEL_MARGIN_PX if x is not gpus else 10})
     return fig
 
 
-def _add_segment(fig: go.Figure, gpus: list[str], sizes_bytes: list[int], label: str,
+def _add_segment(fig: go.Figure, x: list, sizes_bytes: list[int], label: str,
                  color: str) -> None:
-    """One stacked segment of the memory bars: heights in GiB, hovers as gib_text."""
-    fig.add_bar(x=gpus, y=[size / GIB for size in sizes_bytes], name=label, marker_color=color,
+    """One stacked segment of the memory bars at `x` (the bars' labels, or their nodes' and
+    theirs: a two-level axis): heights in GiB, hovers as gib_text."""
+    fig.add_bar(x=x, y=[size / GIB for size in sizes_bytes], name=label, marker_color=color,
                 customdata=[gib_text(size) for size in sizes_bytes],
                 hovertemplate="%{customdata}")
 

@@ -44,8 +44,9 @@ def test_context_changes_the_concurrency_column() -> None:
     # the charts' titles name their units (their axes do not)
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"]
               for c in at.get("plotly_chart")]
-    assert titles == ["Weights per GPU (GiB)", "Context ceiling (tokens, one request)",
-                      "KV bytes per token", "Concurrent requests at 8,192 tokens"]  # by column
+    assert titles == ["Weights per GPU (GiB)", "KV bytes per token",
+                      "Context ceiling (tokens, one request)",
+                      "Concurrent requests at 8,192 tokens"]  # by row
 
 
 def test_a_request_past_the_context_is_clamped_and_said() -> None:

@@ -81,7 +81,9 @@ def test_the_memory_bar_groups_equal_gpus_above_16() -> None:
     assert list(weights["x"]) == ["GPU0-7, 16-23 (16 GPUs)", "GPU8-15, 24-31 (16 GPUs)"]
     bar = figure(open_page("plan", nodes="2", tp="8", pp="2"), "memory")
     weights = next(t for t in bar["data"] if t["name"] == "weights")
-    assert list(weights["x"]) == [f"GPU{g}<br>node {n}" for n in (0, 1) for g in range(8)]
+    nodes, gpus = weights["x"]  # a two-level axis: each GPU in its node
+    assert list(zip(nodes, gpus, strict=True)) == [(f"node {n}", f"GPU{g}") for n in (0, 1)
+                                                   for g in range(8)]
 
 
 def test_the_memory_bars_hover_a_small_segment_in_mib() -> None:
@@ -103,6 +105,15 @@ def _luminance(hex_color: str) -> float:
     channels = [int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
     r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_memory_bars_legend_is_above_the_plot() -> None:
+    # below it, at y = -0.15 of the plot's height, its three rows at 1024 px covered the
+    # GPUs' labels of 2 nodes x 8 H100 (each GPU over its node); above, nothing is under it
+    bar = figure(open_page(None, gpu="h100-sxm", nodes="2", model="deepseek-ai/DeepSeek-V3"),
+                 "memory")
+    legend = bar["layout"]["legend"]
+    assert legend["y"] >= 1 and legend["yanchor"] == "bottom"
 
 
 def test_the_budget_label_reads_over_the_free_segment() -> None:
@@ -145,7 +156,9 @@ def test_memory_bars_of_several_nodes_name_each_gpu_in_its_node() -> None:
     at = open_page(None, gpu="rtx-4000-ada", gpn="4", nodes="2", model="Qwen/Qwen3-32B",
                    tp="4", pp="2", dp="1")
     weights = next(t for t in figure(at, "memory")["data"] if t["name"] == "weights")
-    assert list(weights["x"]) == [f"GPU{g}<br>node {n}" for n in (0, 1) for g in range(4)]
+    nodes, gpus = weights["x"]  # a two-level axis: GPU0-3 over node 0, GPU0-3 over node 1
+    assert list(zip(nodes, gpus, strict=True)) == [(f"node {n}", f"GPU{g}") for n in (0, 1)
+                                                   for g in range(4)]
     one_node = next(t for t in figure(open_page(), "memory")["data"] if t["name"] == "weights")
     assert list(one_node["x"]) == [f"GPU{g}" for g in range(8)]  # the seed: one node
 

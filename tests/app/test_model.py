@@ -16,10 +16,10 @@ def test_default_model_card_and_breakdown() -> None:
     # Qwen3-235B-A22B model card: "235B in total and 22B activated".
     # tests/fixtures/param_counts.json (transformers on the meta device): 235,093,634,560,
     # in words: "235B" beside the page's byte figures read as bytes
-    assert metrics["Parameters"] == "235.1 billion"
+    assert metrics["Parameters (billions)"] == "235.1"
     # active: less the 120 unrouted of 128 experts in each of 94 layers, 3 x 4,096 x 1,536
     # each (config.json): 235,093,634,560 - 94 x 120 x 18,874,368 = 22,190,763,520
-    assert metrics["Active per token"] == "22.2 billion"
+    assert metrics["Active (billions)"] == "22.2"
     # the sidebar's model caption, beside its hardware one in GiB
     assert any(c.value.startswith("235.1 billion parameters (22.2 billion active, embeddings "
                                   "included), ") for c in at.sidebar.caption)
@@ -246,3 +246,11 @@ def test_a_revision_longer_than_the_state_takes_is_refused_not_a_traceback(hub_r
         "still plans Qwen/Qwen3-235B-A22B-GPTQ-Int4."]
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
     assert "rev" not in at.query_params
+
+
+def test_a_parameter_count_metric_names_its_unit_in_its_label() -> None:
+    """The figure alone, its unit in the label: "235.1 billion" read "235.1 bi…" at 1024 px.
+    Qwen3-0.6B (tied embeddings): 596,049,920 parameters (tests/fixtures/param_counts.json,
+    transformers on the meta device), under a billion: in millions, 596.0."""
+    metrics = {m.label: m.value for m in open_page("model", model="Qwen/Qwen3-0.6B").metric}
+    assert metrics["Parameters (millions)"] == "596.0"

@@ -192,18 +192,24 @@ st.caption("Bars are green where the model fits, amber where it fits on figures 
            "parts out (yes*) or its longest request never completes (stalls), red where it "
            "does not; a concurrency bar is hatched where the grid marks it (refused). ⚠ "
            "after a fit: the model has warnings, listed under the grid.")
-left, right = st.columns(2)
-left.plotly_chart(grouped_bars(table, ["weights per GPU (GiB)"], "Weights per GPU (GiB)"),
-                  width="stretch")
-right.plotly_chart(grouped_bars(table, ["KV B/token per GPU", "KV B/token (model)"],
-                                "KV bytes per token"), width="stretch")
-# each title names its unit: the bars' axes carry none ("Context ceiling (one request)" read
-# as no unit, "Concurrent requests (concurrency at 32,768)" said concurrency twice)
-left.plotly_chart(grouped_bars(table, ["ceiling (tokens)"],
-                               "Context ceiling (tokens, one request)"), width="stretch")
 bars = ({concurrency: "all replicas", replica: "per replica"} if replicated  # legend names
         else {concurrency: concurrency})
-right.plotly_chart(grouped_bars(table.rename(columns=bars), list(bars.values()),
-                                f"Concurrent requests at {engine.max_model_len:,} tokens",
-                                refused, {bars[name]: texts for name, texts in shown.items()}),
-                   width="stretch")
+# two charts a row, one below 1100 px (app.py's rule on this container): beside each other
+# at 1024 px each was 330 px wide, and six long names were cut at its left edge
+# ("DIA-Nemotron-3-Super-120B-A12B-FP8")
+with st.container(key="compare-charts"):
+    left, right = st.columns(2)
+    left.plotly_chart(grouped_bars(table, ["weights per GPU (GiB)"], "Weights per GPU (GiB)"),
+                      width="stretch")
+    right.plotly_chart(grouped_bars(table, ["KV B/token per GPU", "KV B/token (model)"],
+                                    "KV bytes per token"), width="stretch")
+    # each title names its unit: the bars' axes carry none ("Context ceiling (one request)"
+    # read as no unit, "Concurrent requests (concurrency at 32,768)" said concurrency twice)
+    left, right = st.columns(2)
+    left.plotly_chart(grouped_bars(table, ["ceiling (tokens)"],
+                                   "Context ceiling (tokens, one request)"), width="stretch")
+    right.plotly_chart(grouped_bars(table.rename(columns=bars), list(bars.values()),
+                                    f"Concurrent requests at {engine.max_model_len:,} tokens",
+                                    refused,
+                                    {bars[name]: texts for name, texts in shown.items()}),
+                       width="stretch")

@@ -131,12 +131,21 @@ def _pickers() -> None:
                    "it.", icon=":material/check_circle:")
 
 
+def _params_metric(label: str, n_params: int) -> tuple[str, str]:
+    """A parameter count as a metric: its unit in the label, the figure alone ("Parameters
+    (billions)", "235.1"). In words in the figure, "235.1 billion" read "235.1 bi…" at 1024 px
+    in its quarter of the row, and Kimi-K2's "1,026.4 billion" "1,026.4 bill…" at 1280."""
+    figure, unit = fmt.params(n_params).split()
+    return f"{label} ({unit}s)", figure
+
+
 def _card(card: ModelCard) -> None:
     """Headline facts, then every field with where it came from."""
     cols = st.columns(4)
-    cols[0].metric("Parameters", fmt.params(card.params_total))
-    cols[1].metric("Active per token", fmt.params(card.params_active),
-                   help="embeddings and lm_head included; "
+    cols[0].metric(*_params_metric("Parameters", card.params_total))
+    # "Active per token (billions)" read "Active per token (bill…" at 1024 px
+    cols[1].metric(*_params_metric("Active", card.params_active),
+                   help="the parameters each token uses; embeddings and lm_head included; "
                    f"{fmt.params(card.params_active - card.params_embeddings)} without the "
                    "input embedding table, as publishers often count (OpenAI's gpt-oss)")
     cols[2].metric("Layers", card.num_layers)

@@ -93,10 +93,12 @@ with_comparison = mid.checkbox("Include the Compare page's models",
                                **keep("report.compare", False))
 day = right.date_input("Date in the header", help="fix it to reproduce a report (CLI: --date)",
                        **keep("report.date", today()))
-load_side, rank_side = st.columns([3, 2])
-load_controls(load_side, "report")  # the Plan page's load: one state, the same figures
-arrival_control(load_side, "report")
-objective_controls(rank_side, "report")
+load_controls(st, "report")  # the Plan page's load: one state, the same figures
+# the ranking beside the arrivals, under the load: beside the load, in a fifth of the row,
+# "Rank by" read "longest conte" at 1024 px
+arrivals, ranking = st.columns([1, 3])
+arrival_control(arrivals, "report")
+objective_controls(ranking, "report")
 try:
     request, load = current_request(), current_load()
     if request.layout.gpus > request.cluster.gpu_count:  # as the CLI refuses it (exit 2): a
