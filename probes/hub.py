@@ -1020,10 +1020,39 @@ def _index_problem(folder: Path, names: set[str]) -> str | None:
             f"{folder} (an incomplete download?): vLLM cannot load the checkpoint")
 
 
+MAX_TENSOR_ELEMENTS = 2**64 - 1
+"""The most elements a safetensors tensor may have. NOTE (huggingface/safetensors
+safetensors/src/tensor.rs at 000a16f4): TensorInfo.shape is a Vec<usize>, and
+Metadata::validate counts its elements with `try_fold(1usize, usize::checked_mul)`, failing
+with ValidationOverflow ("overflow computing buffer size from shape and/or element type")
+past a 64-bit usize: safe_open, and so vLLM, refuses such a file."""
+
+OVERFLOWING_SHAPE = (f"declares more than {MAX_TENSOR_ELEMENTS:,} elements, which the "
+                     "safetensors library refuses (\"overflow computing buffer size from shape "
+                     "and/or element type\")")
+"""Why a tensor past MAX_TENSOR_ELEMENTS is refused, after "tensor 'w' "."""
+
+
+def _element_count(shape: list[int]) -> int:
+    """The elements of a tensor of `shape`, multiplied in order as safetensors does; once a
+    dimension or the product passes MAX_TENSOR_ELEMENTS, MAX_TENSOR_ELEMENTS + 1, stopping
+    there: a header of 400-digit dimensions was an OverflowError traceback as the count was
+    formatted, and thousands of them a product of millions of digits."""
+    count = 1
+    for dim in shape:
+        count *= dim
+        if dim > MAX_TENSOR_ELEMENTS or count > MAX_TENSOR_ELEMENTS:
+            return MAX_TENSOR_ELEMENTS + 1
+    return count
+
+
 def _oversized(elements: int, offsets: object) -> str | None:
     """Why a tensor's shape cannot be the bytes its data_offsets span (None when it can, or
     when the offsets are not two integers): no safetensors dtype packs more than 8 elements
-    in a byte, so a corrupt shape (1e60 elements in 2 bytes) is caught before it is counted."""
+    in a byte, so a corrupt shape (1e19 elements in 2 bytes) is caught before it is counted;
+    past MAX_TENSOR_ELEMENTS, whatever the offsets, OVERFLOWING_SHAPE."""
+    if elements > MAX_TENSOR_ELEMENTS:
+        return OVERFLOWING_SHAPE
     if not (isinstance(offsets, (list, tuple)) and len(offsets) == 2
             and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
         return None
@@ -1074,10 +1103,11 @@ def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
             isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
         ):
             raise HubError("malformed", f"{path.name}: tensor {name!r} has no valid dtype/shape")
-        problem = _oversized(math.prod(shape), info.get("data_offsets"))
+        elements = _element_count(shape)
+        problem = _oversized(elements, info.get("data_offsets"))
         if problem:
             raise HubError("malformed", f"{path.name}: tensor {name!r} {problem}")
-        tensors.append((name, dtype, math.prod(shape)))
+        tensors.append((name, dtype, elements))
     return tensors
 
 

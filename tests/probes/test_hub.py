@@ -195,6 +195,9 @@ def _repos() -> dict[str, FakeRepo]:
         "acme/header-huge": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
             _framed(b'{"w": {"dtype": "BF16", "shape": [1000000000000000000000000000000, '
                     b'1000000000000000000000000000000], "data_offsets": [0, 4]}}'))}),
+        "acme/header-big": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
+            _framed(b'{"w": {"dtype": "BF16", "shape": [4294967296, 4294967295], '
+                    b'"data_offsets": [0, 4]}}'))}),
         "acme/index-map": FakeRepo({
             "config.json": config,
             "model.safetensors.index.json": FakeFile(b'{"weight_map": 5}'),
@@ -712,7 +715,12 @@ def test_a_hub_that_never_answers_hits_the_deadline(hub, tmp_path):
     # exit 2 "total_params: Input should be greater than or equal to 0." before
     ("acme/header-negative", "tensor 'w' has no valid shape"),
     ("acme/header-float", "tensor 'w' has no valid shape"),  # counted 15 parameters before
-    ("acme/header-huge", "tensor 'w' declares 1e+60 elements in 4 bytes"),
+    # 2**32 x (2**32 - 1) elements: within safetensors' 64-bit count, not within 4 bytes
+    ("acme/header-big", "tensor 'w' declares 1.84e+19 elements in 4 bytes"),
+    # 1e60 elements: past the 64-bit count safetensors refuses, whatever the bytes
+    ("acme/header-huge", "tensor 'w' declares more than 18,446,744,073,709,551,615 elements, "
+     "which the safetensors library refuses (\"overflow computing buffer size from shape "
+     "and/or element type\")"),
 ])
 def test_malformed_hub_safetensors_metadata_keeps_the_config_and_says_why(hub, tmp_path, repo,
                                                                          words):
@@ -1083,10 +1091,23 @@ def _raw_shard(folder: Path, data: bytes) -> None:
         (_framed(BOM + b"{}"), "its header starts with a UTF-8 byte-order mark"),
         (_framed(b'{"w": {"dtype": "BF16"}}'), "tensor 'w' has no valid"),
         (_framed(b'{"w": {"dtype": "BF16", "shape": [2, -1]}}'), "tensor 'w' has no valid"),
-        # 1e60 elements in 2 bytes: counted as 1e60 parameters before
+        # 2**32 x (2**32 - 1) elements in 2 bytes: counted as parameters before
+        (_framed(b'{"w": {"dtype": "BF16", "shape": [4294967296, 4294967295], '
+                 b'"data_offsets": [0, 2]}}'),
+         "tensor 'w' declares 1.84e+19 elements in 2 bytes"),
+        # 1e60 elements: past safetensors' 64-bit count (ValidationOverflow), whatever the
+        # bytes; a 400-digit dimension was an OverflowError traceback as it was formatted
         (_framed(b'{"w": {"dtype": "BF16", "shape": [1000000000000000000000000000000, '
                  b'1000000000000000000000000000000], "data_offsets": [0, 2]}}'),
-         "tensor 'w' declares 1e+60 elements in 2 bytes"),
+         "tensor 'w' declares more than 18,446,744,073,709,551,615 elements, which the "
+         "safetensors library refuses"),
+        (_framed(b'{"w": {"dtype": "BF16", "shape": [1' + b"0" * 400 + b'], '
+                 b'"data_offsets": [0, 2]}}'),
+         "tensor 'w' declares more than 18,446,744,073,709,551,615 elements"),
+        # 2**64 in 64 steps of 2, the last of a 10,000-dimension shape never multiplied
+        (_framed(b'{"w": {"dtype": "BF16", "shape": [' + b", ".join([b"2"] * 10_000) + b'], '
+                 b'"data_offsets": [0, 2]}}'),
+         "tensor 'w' declares more than 18,446,744,073,709,551,615 elements"),
     ],
 )
 def test_unreadable_local_headers_keep_the_config_and_say_why(tmp_path, data, words):
