@@ -86,7 +86,7 @@ from planner.serving.vllm_versions import (
 from planner.text import shortened
 from planner.units import GIB, number_as_given
 from probes.cluster import cluster_and_notes, repeated_machine
-from probes.files import broken_link, not_regular_file, read_json_document
+from probes.files import broken_link, home_expanded, not_regular_file, read_json_document
 from probes.hub import HubError, check_repo_id, resolve_model
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 
@@ -247,7 +247,7 @@ def _missing_path(model: str) -> bool:
     if not (model.startswith(("/", "./", "../", "~")) or model.endswith(".json")):
         return False
     try:
-        return not Path(model).expanduser().exists()
+        return not home_expanded(model).exists()
     except OSError:  # a name no file system holds (over NAME_MAX / PATH_MAX)
         return True
 
@@ -257,7 +257,7 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
     local cache and the catalog) and parse its config; a local file or folder that `vllm
     serve` cannot load is marked (ModelSpec.unservable), so no plan prints a command for it."""
     if _missing_path(model):
-        raise CliError(f"{model}: {_nothing_at(Path(model).expanduser())} (a model is a "
+        raise CliError(f"{model}: {_nothing_at(home_expanded(model))} (a model is a "
                        "config.json, a folder holding one, or a repo id such as Qwen/Qwen3-8B).")
     source = resolve_model(model, revision)
     if revision is not None and not source.repo_id:  # a file is read as it is on disk
@@ -265,7 +265,7 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
                        f"hub repo; {model} is a local file or folder, read as it is on disk: "
                        "drop --revision, or give the repo id")
     name, unservable = (source.repo_id, None) if source.repo_id else \
-        _local_name(Path(model).expanduser())
+        _local_name(home_expanded(model))
     unservable = unservable or _corrupt_weights(source)
     spec = parse_model_config(source.config, source.hf_quant_config, name=name,
                               tokenizer_config=source.tokenizer_config)
@@ -278,7 +278,7 @@ def model_identity(model: str, source: ModelSource) -> str:
     its config.json). Two --model or --compare values of one identity plan one model twice."""
     if source.repo_id:
         return source.repo_id.casefold()
-    path = Path(model).expanduser().resolve()
+    path = home_expanded(model).resolve()
     return str(path / "config.json" if path.is_dir() else path)
 
 

@@ -19,6 +19,7 @@ from planner.report import text_columns
 from planner.text import plural, sentence
 from planner.units import gib_text
 from probes.audit_summary import cuda_version_text
+from probes.files import home_expanded
 from probes.findings import Finding, audit
 from probes.host import UNLIMITED, HostInfo
 from probes.nvml import TOPOLOGY_LEGEND, GpuInfo, TopologyMatrix
@@ -125,7 +126,7 @@ def _model_dir(text: str) -> Path:
     """An argparse type: a directory, or a path not created yet (measured at its parent)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty: give a directory")
-    path = Path(text).expanduser()
+    path = home_expanded(text)
     try:
         if path.exists() and not path.is_dir():
             raise argparse.ArgumentTypeError(f"{text} is not a directory")

@@ -25,6 +25,14 @@ def _not_regular(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def home_expanded(path: str | Path) -> Path:
+    """`path` with a leading ~ or ~user expanded as a shell does, and left as written where
+    no such user's home is known (os.path.expanduser; bash prints `~nouser/x` so), which the
+    caller then finds no file at: pathlib's expanduser raises RuntimeError there ("Could not
+    determine home directory"), which was a traceback for `--model ~nouser/x`."""
+    return Path(os.path.expanduser(path))
+
+
 def broken_link(path: str | Path) -> str | None:
     """What `path` is where it is a symbolic link that leads to no file: a loop, or a link
     whose target is gone (a model folder's config.json whose blob was deleted read "has no

@@ -19,6 +19,8 @@ from typing import Literal
 import psutil
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from probes.files import home_expanded
+
 UNLIMITED = -1
 """Stored for a ulimit of `unlimited` (what `ulimit -l` prints, `docker --ulimit memlock=-1`)."""
 
@@ -220,10 +222,10 @@ def hf_cache_dir(environ: dict[str, str] | None = None) -> Path:
     ~/.cache/huggingface/hub (XDG_CACHE_HOME is honoured as huggingface_hub does)."""
     env = os.environ if environ is None else environ
     if env.get("HF_HUB_CACHE"):
-        return Path(env["HF_HUB_CACHE"]).expanduser()
+        return home_expanded(env["HF_HUB_CACHE"])
     if env.get("HF_HOME"):
-        return Path(env["HF_HOME"]).expanduser() / "hub"
-    cache_home = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser()
+        return home_expanded(env["HF_HOME"]) / "hub"
+    cache_home = home_expanded(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache_home / "huggingface" / "hub"
 
 
@@ -238,7 +240,7 @@ def _mount_point(path: Path) -> Path:
 def disk_for(path: Path, role: DiskRole) -> DiskInfo:
     """Size, use and free space of the filesystem that holds `path`. A path not created yet
     is measured at its nearest existing parent, where it would be created."""
-    path = path.expanduser()
+    path = home_expanded(path)
     existing = path
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent

@@ -53,7 +53,7 @@ from planner.model.checkpoint import (
 )
 from planner.text import counted, one_line, shortened
 from planner.units import gib_text
-from probes.files import not_regular_file, read_bounded, read_json_document
+from probes.files import home_expanded, not_regular_file, read_bounded, read_json_document
 
 DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
 DEFAULT_DEADLINE_S = 20.0
@@ -238,7 +238,7 @@ def resolve_model(
     serve that entry, labelled, when the hub cannot answer (within STAND_IN_DEADLINE_S unless
     a deadline is given).
     """
-    path = Path(model).expanduser()
+    path = home_expanded(model)
     try:
         is_path = path.exists()
     except OSError:  # a name no file system holds (over NAME_MAX / PATH_MAX): not a path

@@ -1085,6 +1085,12 @@ def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
     (("report", "--model", "Qwen/Qwen3-8B", *HW, "--compare", "/no/such/model"),
      "/no/such/model: no such file or folder"),
     (("inspect", "~/no-such-config.json"), "~/no-such-config.json: no such file or folder"),
+    # a home no user has: "RuntimeError: Could not determine home directory" (pathlib's
+    # expanduser) before; left as written, as bash leaves `~nouser`
+    (("inspect", "~no-such-user-h526/config.json"),
+     "~no-such-user-h526/config.json: no such file or folder"),
+    (("report", "--model", "Qwen/Qwen3-8B", *HW, "--compare", "~no-such-user-h526"),
+     "~no-such-user-h526: no such file or folder"),
     # before: silently the default release, no what-if, no checkpoint
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", ""),
      "argument --vllm-version: is empty"),

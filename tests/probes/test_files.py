@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from planner.jsondoc import JsonDocumentError
-from probes.files import read_bounded, read_json_document
+from probes.files import home_expanded, read_bounded, read_json_document
 
 
 def test_a_regular_file_within_the_cap_is_read(tmp_path: Path) -> None:
@@ -66,3 +66,11 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(JsonDocumentError, match="cannot read .No such file or directory"):
         read_bounded(tmp_path / "absent.json", 10)
+
+
+def test_home_expanded_leaves_a_home_no_user_has_as_written() -> None:
+    # pathlib's expanduser raised RuntimeError ("Could not determine home directory") for
+    # ~nouser: `--model ~nouser/x` and `python -m probes --model-dir ~nouser` were tracebacks
+    assert home_expanded("~/models/x") == Path.home() / "models" / "x"
+    assert home_expanded("~no-such-user-h526/x") == Path("~no-such-user-h526/x")
+    assert home_expanded("/abs/x") == Path("/abs/x")

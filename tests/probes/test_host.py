@@ -69,6 +69,11 @@ def test_hf_cache_dir_follows_huggingface_hub_precedence() -> None:
     assert host.hf_cache_dir({"HF_HOME": "/y"}) == Path("/y/hub")
     assert host.hf_cache_dir({"XDG_CACHE_HOME": "/c"}) == Path("/c/huggingface/hub")
     assert host.hf_cache_dir({}) == home / ".cache" / "huggingface" / "hub"
+    # ~ expands as huggingface_hub expands it (os.path.expanduser); a user with no home is
+    # left as written, where pathlib raised RuntimeError and the audit was a traceback
+    assert host.hf_cache_dir({"HF_HOME": "~/hf"}) == home / "hf" / "hub"
+    assert host.hf_cache_dir({"HF_HOME": "~no-such-user-h526/hf"}) == Path(
+        "~no-such-user-h526/hf/hub")
 
 
 def test_disk_for_a_directory_not_created_yet(tmp_path: Path) -> None:
