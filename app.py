@@ -36,6 +36,8 @@ init_state("audit" if gpu_present() else "preset")
 # "Checkpoint: GPTQ int4, group 128 (W4/", the arrivals "staggered arr" and the load row's
 # label "Concurren" / "cy"; a checkbox's label on two lines, not cut ("Expert parallel …");
 # the Compare page's charts one a row, not two (six long names cut at each one's left edge)
+# a button's label on two lines where its column is narrow, not cut: the Plan page's "Use the
+# hardware's layout (TP=8 + EP)" read "Use the hardware's layout (…" at 1024 px
 # a metric's figure in a column under 140 px at 1.75rem, not 2.25rem, whole, and its label
 # on two lines, not cut ("Output tokens…", "Tokens/s per r…" at 1024 px), each such label two
 # lines tall so the figures of a row stay level
@@ -54,7 +56,8 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "[data-testid=stColumn]:last-child {flex: 1.1 1 0} "
         ".st-key-compare-charts [data-testid=stHorizontalBlock] {flex-wrap: wrap} "
         ".st-key-compare-charts [data-testid=stColumn] {flex: 1 1 100%; min-width: 100%}} "
-        "[data-testid=stCheckbox] :is(.stMarkdownEllipsis, .stMarkdownEllipsis p) "
+        ":is([data-testid=stCheckbox], [data-testid=stButton], [data-testid=stDownloadButton]) "
+        ":is(.stMarkdownEllipsis, .stMarkdownEllipsis p) "
         "{white-space: normal} "
         "[data-testid=stMetric] {container-type: inline-size} "
         "@container (max-width: 140px) {[data-testid=stMetricValue] {font-size: 1.75rem} "

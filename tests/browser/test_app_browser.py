@@ -778,6 +778,18 @@ def test_several_nodes_plan_reads_whole_at_1024x768(browser, server: str, shots)
     page.close()
 
 
+def test_a_buttons_label_is_whole_at_1024x768(browser, server: str) -> None:
+    """The seed pinned at TP=4 (does not fit) offers the hardware's layout under the speed
+    figures, in a third of the row: "Use the hardware's layout (TP=8 + EP)" read "Use the
+    hardware's layout (…" at 1024 px (helper 527's review). A button's label wraps."""
+    page = _shown(browser, server, f"?{SEED}&tp=4&pp=1&dp=1", "Does not fit",
+                  "Use the hardware's layout (TP=8 + EP)", charts=1, width=1024, height=768)
+    labels = "[data-testid=stButton] .stMarkdownEllipsis"
+    assert "Use the hardware's layout (TP=8 + EP)" in page.locator(labels).all_inner_texts()
+    assert page.eval_on_selector_all(f"{labels}, {labels} p", _CUT) == []
+    page.close()
+
+
 def test_model_report_and_compare_read_whole_at_1024x768(browser, server: str) -> None:
     """At 1024 px (helper 527's review): the Model page's figures "235.1 bi…" (Kimi-K2's
     "1,026.4 billion" also at 1280); the Report page's Rank by, in a fifth of the load's row,
