@@ -6,25 +6,40 @@ Read from the `.py` files of the vLLM 0.31.0 (sha256 39132b43...), 0.32.0 (5e2ec
 0.33.0 (4b6bdec4...) and 0.34.0 (79ca4b3c...) wheels (LORA_READ: lora/, config/lora.py,
 models/llama.py, the model runners' LoRA parts; each part cited below reads the same in the
 four, and lora/layers/row_parallel_linear.py, logits_processor.py and the Punica files are
-byte-identical):
+byte-identical), then compared, part by part, with the 0.20.0, 0.21.0, 0.22.0, 0.22.1, 0.23.0,
+0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0 and 0.30.0 wheels: the create_lora_weights,
+__init__ and can_replace_layer of every lora/layers class read the same but for docstrings and
+the OOT-class lookup, and so do config/lora.py's fields, _all_lora_classes (to 0.32.0; 0.33.0
+and 0.34.0 add classes after the ones used here), the Punica GPU wrapper and kernel metadata,
+the vocabulary limit and each model's packed_modules_mapping and embedding_modules, except
+two rules pinned to the release that changed them (EMBEDDING_INDICES_ONE_ROW_FROM,
+V2_LORA_GRAPH_CASES_FROM):
 - config/lora.py LoRAConfig: max_lora_rank is a Literal MaxLoRARanks (MAX_LORA_RANKS, default
   16), max_loras `Field(default=1, ge=1)`, fully_sharded_loras False, lora_dtype "auto" (the
   model's dtype: verify_with_model_config). lora_extra_vocab_size is gone from LoRAConfig from
-  the 0.12.0 wheel (the 0.11.0 wheel still has it): no extra-vocabulary rows in any release read.
+  the 0.12.0 wheel (the 0.11.0 wheel still has it): no extra-vocabulary rows in any release read
+  (0.20.0-0.28.0's VocabParallelEmbeddingWithLoRA, lora/layers/vocal_parallel_embedding.py,
+  only views the base weight's added rows, of which there are none).
 - lora/model_manager.py _create_lora_modules wraps every module whose name ends in one of
   lora/utils.py get_supported_lora_modules (every LinearBase / MoERunner suffix and the model's
   embedding_modules), each by the first class of utils._all_lora_classes whose
   can_replace_layer takes it (from_layer), which allocates max_loras slots at once
   (create_lora_weights) before the profile run: they are counted in the model's load memory.
-- models/llama.py LlamaForCausalLM, models/qwen2.py Qwen2ForCausalLM and models/qwen3.py
-  Qwen3ForCausalLM (Qwen2MLP, Qwen2Model), the architectures sized (LORA_ARCHITECTURES): per
+- models/llama.py LlamaForCausalLM, models/qwen2.py Qwen2ForCausalLM, models/qwen3.py
+  Qwen3ForCausalLM (Qwen2MLP, Qwen2Model), models/mistral.py MistralForCausalLM (registry.py
+  maps it there in every release read; a LlamaForCausalLM with MistralAttention, a
+  LlamaAttention, and MistralMLP's same gate_up/down) and models/gemma2.py Gemma2ForCausalLM
+  (Gemma2Attention, Gemma2MLP), the architectures sized (LORA_ARCHITECTURES): per
   decoder layer qkv_proj (QKVParallelLinear, packed q/k/v -> MergedQKVParallelLinearWithLoRA, 3
   slices), o_proj (RowParallelLinear), gate_up_proj (MergedColumnParallelLinear, packed gate/up
   -> MergedColumnParallelLinearWithLoRA, 2 slices), down_proj (RowParallelLinear); Llama's and
   Qwen3's embedding_modules embed_tokens (VocabParallelEmbeddingWithLoRA; built on the first PP
   rank, and on the last where the embeddings are tied) and lm_head (its LogitsProcessor wrapped
-  by LogitsProcessorWithLoRA, last PP rank); Qwen2ForCausalLM declares no embedding_modules
-  (SupportsLoRA's default {}, models/interfaces.py), so neither is wrapped there. A tied lm_head
+  by LogitsProcessorWithLoRA, last PP rank); Qwen2ForCausalLM and Gemma2ForCausalLM declare no
+  embedding_modules (SupportsLoRA's default {}, models/interfaces.py) and MistralForCausalLM
+  sets it to {} ("We don't support LoRA on the embedding layers"), so neither is wrapped there
+  (MistralDecoderLayer's ada_rms_norm_t_cond linears, built only where the config sets
+  ada_rms_norm_t_cond, are not in Headroom's model and not sized). A tied lm_head
   is still its own ParallelLMHead (tie_weights shares the weight only), so it gets its slots.
 - the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
   a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
@@ -40,16 +55,19 @@ byte-identical):
   sharded_to_full_mapping_gpu over the padded vocabulary (ParallelLMHead pads it to 64:
   VOCAB_PAD). create_lora_weights raises for a vocabulary over LORA_VOCAB_LIMIT.
 - punica_wrapper/punica_base.py and punica_gpu.py (ops/triton_ops/lora_kernel_metadata.py):
-  the index buffers, 4 int64 of max_num_batched_tokens and 3 of max_num_seqs, and two
-  LoRAKernelMeta of 2 int32 of max_num_batched_tokens, 2 of max_loras + 1 and 1 of
+  the index buffers, 4 int64 of max_num_batched_tokens (to 0.28.0 5: _embeddings_indices is
+  (2, max_num_batched_tokens) there, EMBEDDING_INDICES_ONE_ROW_FROM) and 3 of max_num_seqs, and
+  two LoRAKernelMeta of 2 int32 of max_num_batched_tokens, 2 of max_loras + 1 and 1 of
   max_loras + 2 (punica_buffer_bytes).
 - the profile run (v1/worker/lora_model_runner_mixin.py maybe_setup_dummy_loras): the dummy
   LoRAs are made on the CPU (model_manager.create_dummy_lora, device "cpu") and copied into the
   slots: no GPU memory beyond them. CUDA graphs: with cudagraph_specialize_lora (config/
   compilation.py, default True) every capture size is captured for 0 and for max_loras + 1
   active LoRAs (v1/cudagraph_dispatcher.py _get_lora_cases; Model Runner V2's
-  v1/worker/gpu/lora_utils.py get_lora_capture_cases), and the graph estimate
-  (profile_cudagraph_memory) counts them all: LORA_CAPTURE_CASES graphs per size.
+  v1/worker/gpu/lora_utils.py get_lora_capture_cases, from 0.24.0), and the graph estimate
+  (profile_cudagraph_memory) counts them all: LORA_CAPTURE_CASES graphs per size. Model Runner
+  V2 before 0.24.0 (v1/worker/gpu/cudagraph_utils.py capture(has_lora=...), 0.22.0-0.23.0
+  where it is a default) captures each size once, with LoRA: lora_capture_cases.
 
 Not sized (each said in the lora term's note): the LoRA kernels' transient buffers in the
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
@@ -66,20 +84,38 @@ from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec
 
 Version = tuple[int, int, int]
 
-LORA_READ: tuple[Version, ...] = ((0, 31, 0), (0, 32, 0), (0, 33, 0), (0, 34, 0))
+LORA_READ: tuple[Version, ...] = (
+    (0, 20, 0), (0, 21, 0), (0, 22, 0), (0, 22, 1), (0, 23, 0), (0, 24, 0), (0, 25, 0),
+    (0, 26, 0), (0, 27, 0), (0, 28, 0), (0, 29, 0), (0, 30, 0), (0, 31, 0), (0, 32, 0),
+    (0, 33, 0), (0, 34, 0))
 """The releases whose LoRA source is read (the module docstring); --enable-lora is refused under
-any other."""
+any other (0.12.0-0.19.x differ: Qwen3ForCausalLM has no embedding_modules in 0.12.0, whose
+registry maps MistralForCausalLM to models/llama.py, and the LoRA vocabulary limit is 257,024 in
+0.12.0-0.16.0; 0.11.x still has lora_extra_vocab_size; none of them is sized here)."""
+
+EMBEDDING_INDICES_ONE_ROW_FROM: Version = (0, 29, 0)
+"""lora/punica_wrapper/punica_base.py PunicaWrapperBase._embeddings_indices: torch.empty(2,
+max_num_batched_tokens) int64 in the 0.20.0-0.28.0 wheels, torch.empty(max_num_batched_tokens)
+from the 0.29.0 wheel."""
+
+V2_LORA_GRAPH_CASES_FROM: Version = (0, 24, 0)
+"""The first wheel whose Model Runner V2 captures the LoRA graph cases (v1/worker/gpu/
+lora_utils.py get_lora_capture_cases, model_runner.py lora_capture_cases); the 0.22.0-0.23.0
+V2 captures each size once (cudagraph_utils.py capture(has_lora=...)), 0.20.0-0.21.0 run V1
+unless VLLM_USE_V2_MODEL_RUNNER is set (vllm_versions.V2_RUNNER_DEFAULTS)."""
 
 MAX_LORA_RANKS: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256, 320, 512)
-"""config/lora.py MaxLoRARanks of the 0.31.0-0.34.0 wheels: the --max-lora-rank choices."""
+"""config/lora.py MaxLoRARanks of the 0.20.0-0.34.0 wheels: the --max-lora-rank choices."""
 
 DEFAULT_MAX_LORA_RANK = 16
-"""LoRAConfig.max_lora_rank's default (0.31.0-0.34.0)."""
+"""LoRAConfig.max_lora_rank's default (0.20.0-0.34.0)."""
 
 LORA_ARCHITECTURES: dict[str, bool] = {
-    "LlamaForCausalLM": True, "Qwen2ForCausalLM": False, "Qwen3ForCausalLM": True}
-"""The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py), each
-with whether its embedding_modules wrap embed_tokens and lm_head: the others are refused."""
+    "LlamaForCausalLM": True, "Qwen2ForCausalLM": False, "Qwen3ForCausalLM": True,
+    "MistralForCausalLM": False, "Gemma2ForCausalLM": False}
+"""The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
+mistral.py, gemma2.py; the same in every release of LORA_READ), each with whether its
+embedding_modules wrap embed_tokens and lm_head: the others are refused."""
 
 LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
@@ -87,26 +123,35 @@ LORA_VOCAB_LIMIT = 258048
 
 LORA_CAPTURE_CASES = 2
 """CUDA graphs captured per capture size with LoRA on: 0 and max_loras + 1 active LoRAs
-(cudagraph_specialize_lora, default True)."""
+(cudagraph_specialize_lora, default True), but on Model Runner V2 before
+V2_LORA_GRAPH_CASES_FROM (lora_capture_cases)."""
 
 VOCAB_PAD = 64
 """layers/vocab_parallel_embedding.py DEFAULT_VOCAB_PADDING_SIZE, ParallelLMHead's padding."""
 
 
-def lora_graph_count(graphs: tuple[int, int], enable_lora: bool) -> tuple[int, int]:
+def lora_capture_cases(version: Version, runner: str) -> int:
+    """The graphs vLLM `version` captures per capture size with --enable-lora on `runner`
+    ("v1" or "v2"): LORA_CAPTURE_CASES, or 1 on V2 before V2_LORA_GRAPH_CASES_FROM."""
+    return 1 if runner == "v2" and version < V2_LORA_GRAPH_CASES_FROM else LORA_CAPTURE_CASES
+
+
+def lora_graph_count(graphs: tuple[int, int], enable_lora: bool, version: Version,
+                     runner: str) -> tuple[int, int]:
     """The (piecewise, full) CUDA graphs vLLM captures with --enable-lora: every capture size
-    once per LORA_CAPTURE_CASES."""
-    factor = LORA_CAPTURE_CASES if enable_lora else 1
+    once per lora_capture_cases."""
+    factor = lora_capture_cases(version, runner) if enable_lora else 1
     return graphs[0] * factor, graphs[1] * factor
 
 
 class LoraSettings(NamedTuple):
     """The LoRA flags a plan sizes (EngineSettings' enable_lora, max_loras, max_lora_rank,
-    fully_sharded_loras)."""
+    fully_sharded_loras) and the release (of LORA_READ) that serves them."""
 
     max_loras: int
     rank: int
     fully_sharded: bool
+    version: Version
 
 
 def release_refusal(version: Version, label: str) -> str | None:
@@ -134,8 +179,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
     if len(spec.architectures) != 1 or spec.architectures[0] not in LORA_ARCHITECTURES:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
-                f"models/llama.py, qwen2.py and qwen3.py); {name} is not read, so it is not "
-                "planned")
+                f"models/llama.py, qwen2.py, qwen3.py, mistral.py and gemma2.py); {name} is not "
+                "read, so it is not planned")
     if spec.vision is not None or not all(
             isinstance(layer.mixer, AttentionMixer) and isinstance(layer.mlp, DenseMlp)
             and layer.mlp.gated for layer in spec.layers):
@@ -227,10 +272,19 @@ def lm_head_mapping_bytes(spec: ModelSpec, tp: int) -> int:
     return -(-spec.vocab_size // VOCAB_PAD) * VOCAB_PAD * 8
 
 
-def punica_buffer_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_loras: int) -> int:
-    """The Punica wrapper's index buffers on every GPU (module docstring): 4 x tokens x 8 B +
-    3 x seqs x 8 B + 2 x (2 x tokens + 2 x (max_loras + 1) + (max_loras + 2)) x 4 B."""
-    return (4 * max_num_batched_tokens * 8 + 3 * max_num_seqs * 8
+def token_index_rows(version: Version) -> int:
+    """The Punica wrapper's int64 rows of max_num_batched_tokens: _token_lora_indices,
+    _sampler_indices, _sampler_indices_padded and _embeddings_indices' one row, two before
+    EMBEDDING_INDICES_ONE_ROW_FROM."""
+    return 4 if version >= EMBEDDING_INDICES_ONE_ROW_FROM else 5
+
+
+def punica_buffer_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_loras: int,
+                        version: Version) -> int:
+    """The Punica wrapper's index buffers on every GPU (module docstring): token_index_rows x
+    tokens x 8 B + 3 x seqs x 8 B + 2 x (2 x tokens + 2 x (max_loras + 1) + (max_loras + 2))
+    x 4 B."""
+    return (token_index_rows(version) * max_num_batched_tokens * 8 + 3 * max_num_seqs * 8
             + 2 * (2 * max_num_batched_tokens + 2 * (max_loras + 1) + max_loras + 2) * 4)
 
 
@@ -241,4 +295,5 @@ def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp
     mapping (last stage) and the Punica buffers."""
     slots = sum(p.elements * p.count for p in stage_parts(spec, layers, first, last, tp, lora))
     return (slots * dtype_bytes + (lm_head_mapping_bytes(spec, tp) if last else 0)
-            + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras))
+            + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras,
+                                  lora.version))

@@ -212,7 +212,7 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
     rules = vllm_rules(s.vllm_version)
     if not s.enable_lora or lora_refusal(spec, rules.version, rules.label):
         return None
-    return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras)
+    return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version)
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,

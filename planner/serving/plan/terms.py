@@ -29,9 +29,9 @@ from planner.serving.engine import (
 from planner.serving.eplb import profile_note
 from planner.serving.hardware import memory_total_note
 from planner.serving.lora import (
-    LORA_CAPTURE_CASES,
     LoraSettings,
     lm_head_mapping_bytes,
+    lora_capture_cases,
     punica_buffer_bytes,
     stage_lora_bytes,
     stage_parts,
@@ -394,7 +394,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     first, last = bind.pp_stage == 0, bind.pp_stage == layout.pp - 1
     parts = stage_parts(spec, range(*bind.layers), first, last, layout.tp, lora)
     mapping = lm_head_mapping_bytes(spec, layout.tp) if last else 0
-    punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras)
+    punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
     value = stage_lora_bytes(spec, range(*bind.layers), first, last, layout.tp, lora, r.act_b,
                              r.mbt, r.seqs)
     slots = " + ".join(f"{p.name} {p.count} x {p.elements:,}" if p.count > 1
@@ -402,14 +402,17 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     formula = (f"({slots}) elements x {r.act_b} B"
                + (f" + lm_head vocabulary mapping {mapping:,} B" if mapping else "")
                + f" + Punica buffers {punica:,} B = {gib(value)}")
-    note = ("vLLM 0.31.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
+    cases = lora_capture_cases(lora.version, r.runner[0])
+    note = ("vLLM 0.20.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
             "A = rank x input (row layers: input / TP), B = output per TP rank x rank (row "
             "layers: the whole output), the embedding and lm_head unsharded"
             + (", column A and row B over TP too (--fully-sharded-loras)"
                if lora.fully_sharded and layout.tp > 1 else "")
-            + f"; counted in the weights, as vLLM counts them in the model's load memory; CUDA "
-            f"graphs captured x {LORA_CAPTURE_CASES} (0 and max_loras + 1 active LoRAs: "
-            "cudagraph_specialize_lora); not sized: the LoRA kernels' transient float32 "
+            + "; counted in the weights, as vLLM counts them in the model's load memory; CUDA "
+            + (f"graphs captured x {cases} (0 and max_loras + 1 active LoRAs: "
+               "cudagraph_specialize_lora)" if cases > 1 else "graphs captured once, with LoRA "
+               "(Model Runner V2 before 0.24.0)")
+            + "; not sized: the LoRA kernels' transient float32 "
             "buffers in the profile run"
             + (" and the lm_head LoRA's copy of the gathered logits at TP > 1"
                if layout.tp > 1 and last else "")

@@ -1,6 +1,7 @@
 """--enable-lora: vLLM's LoRA slots on each GPU (planner.serving.lora), worked by hand from the
-vLLM 0.31.0-0.34.0 wheels' source for Llama-3.1-8B (/work/shared/model-configs: hidden 4,096,
-32 query / 8 KV heads of 128, intermediate 14,336, vocabulary 128,256, 32 layers, untied).
+vLLM 0.31.0-0.34.0 wheels' source (0.20.0-0.30.0 compared with them) for Llama-3.1-8B
+(/work/shared/model-configs: hidden 4,096, 32 query / 8 KV heads of 128, intermediate 14,336,
+vocabulary 128,256, 32 layers, untied).
 
 Shapes, R = max_lora_rank = 16, N = max_loras = 4, bfloat16 (lora_dtype auto: 2 B):
 - qkv_proj, MergedQKVParallelLinearWithLoRA (lora/layers/column_parallel_linear.py, 3 slices
@@ -69,6 +70,18 @@ QWEN3_BYTES = (36 * (1_179_648 + 524_288 + 2_097_152 + 1_048_576) + 2 * 9_986_04
 # 18,944 + 3,584 x 16) = 1,441,792
 QWEN2_BYTES = 28 * (983_040 + 458_752 + 2_883_584 + 1_441_792) * 2 + PUNICA  # 323,379,328 B
 
+# Mistral-7B-Instruct-v0.3 (models/mistral.py: a LlamaForCausalLM with embedding_modules {}):
+# Llama-3.1-8B's layer shapes (hidden 4,096, 32 / 8 heads of 128, intermediate 14,336, 32
+# layers), no embedding or lm_head slots
+MISTRAL_BYTES = 32 * LAYER_TP1 * 2 + PUNICA  # 335,962,240 B
+# gemma-2-9b-it (models/gemma2.py: no embedding_modules): hidden 3,584, 16 / 8 heads of 256,
+# intermediate 14,336, 42 layers, TP=1: qkv 4 x (3 x 16 x 3,584 + (4,096 + 2,048 + 2,048) x 16)
+# = 1,212,416; o 4 x (16 x 4,096 + 3,584 x 16) = 491,520; gate_up 4 x (2 x 16 x 3,584 + 2 x
+# 14,336 x 16) = 2,293,760; down 4 x (16 x 14,336 + 3,584 x 16) = 1,146,880
+GEMMA2_BYTES = 42 * (1_212_416 + 491_520 + 2_293_760 + 1_146_880) * 2 + PUNICA  # 432,562,304 B
+# vLLM 0.20.0-0.28.0 punica_base.py: _embeddings_indices is (2, tokens) int64, one row more
+PUNICA_TO_028 = 5 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 483,456 B
+
 
 def _plan(tp: int = 1, pp: int = 1, version: str = "0.34.0", model: str = LLAMA, **engine):
     return plan(PlanRequest(
@@ -126,7 +139,9 @@ def test_the_launch_command_carries_the_flags_the_release_parses() -> None:
     s = EngineSettings(enable_lora=True, max_loras=4, max_lora_rank=64, fully_sharded_loras=True)
     flags = engine_flags(s, 8192, 8192, 256)
     assert "--enable-lora --max-loras 4 --max-lora-rank 64 --fully-sharded-loras" in flags
-    for version in ("0.31.0", "0.32.0", "0.33.0", "0.34.0"):
+    for version in ("0.20.0", "0.21.0", "0.22.0", "0.22.1", "0.23.0", "0.24.0", "0.25.0",
+                    "0.26.0", "0.27.0", "0.28.0", "0.29.0", "0.30.0", "0.31.0", "0.32.0",
+                    "0.33.0", "0.34.0"):
         command = _plan(2, version=version, enable_lora=True, max_loras=4,
                         fully_sharded_loras=True).vllm_command
         assert "--enable-lora --max-loras 4 --max-lora-rank 16 --fully-sharded-loras" in command
@@ -141,8 +156,9 @@ def test_a_rank_vllm_has_no_choice_for_is_refused() -> None:
 
 
 def test_an_unread_release_or_model_is_refused_in_the_plan() -> None:
-    assert any("vLLM 0.30.0 is not read" in e
-               for e in _plan(version="0.30.0", enable_lora=True).errors)
+    refusal = next(e for e in _plan(version="0.19.0", enable_lora=True).errors
+                   if "vLLM 0.19.0 is not read" in e)
+    assert "(0.20.0, 0.21.0, 0.22.0, 0.22.1, 0.23.0, " in refusal and "0.34.0)" in refusal
     moe = plan(PlanRequest(model=catalog_spec(QWEN3_MOE), cluster=preset_cluster("h100", 1),
                            engine=EngineSettings(enable_lora=True)))
     assert any("Qwen3MoeForCausalLM is not read" in e for e in moe.errors)
@@ -154,7 +170,8 @@ def test_a_rank_tp_does_not_divide_fails_fully_sharded() -> None:
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (("--enable-lora", "--vllm-version", "0.30.0"), "vLLM 0.30.0 is not read"),
+    (("--enable-lora", "--vllm-version", "0.19.0"), "vLLM 0.19.0 is not read"),
+    (("--enable-lora", "--vllm-version", "0.27.1"), "vLLM 0.27.1 is not read"),
     (("--max-loras", "4"), "--max-loras needs --enable-lora"),
 ])
 def test_the_cli_refuses_in_one_line(capsys, argv, words) -> None:
@@ -193,6 +210,34 @@ def test_kv_heads_are_replicated_past_tp_equal_to_kv_heads() -> None:
     # qkv 4 x (3 x 16 x 4,096 + (256 + 128 + 128) x 16) = 819,200; o_proj input 4,096 / 16 =
     # 256: 4 x (16 x 256 + 4,096 x 16) = 278,528
     parts = stage_parts(catalog_spec(LLAMA), range(1), False, False, 16,
-                        LoraSettings(4, 16, False))
+                        LoraSettings(4, 16, False, (0, 34, 0)))
     by_name = {p.name: p.elements for p in parts}
     assert by_name["qkv_proj"] == 819_200 and by_name["o_proj"] == 278_528
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("mistralai/Mistral-7B-Instruct-v0.3", MISTRAL_BYTES), ("google/gemma-2-9b-it", GEMMA2_BYTES)])
+def test_mistral_and_gemma2_get_layer_slots_only(model, expected) -> None:
+    base, lora = _plan(model=model), _plan(model=model, enable_lora=True, max_loras=4)
+    assert lora.lora_bytes_per_gpu == expected
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
+    assert "lm_head" not in _term(lora, "lora").formula
+    assert MISTRAL_BYTES == 335_962_240 and GEMMA2_BYTES == 432_562_304
+
+
+@pytest.mark.parametrize(("version", "punica"), [
+    ("0.20.0", PUNICA_TO_028), ("0.28.0", PUNICA_TO_028), ("0.29.0", PUNICA)])
+def test_older_releases_size_the_same_slots_and_their_own_punica_rows(version, punica) -> None:
+    lora = _plan(version=version, enable_lora=True, max_loras=4, max_num_seqs=1024,
+                 max_num_batched_tokens=8192)
+    assert lora.lora_bytes_per_gpu == (32 * LAYER_TP1 + VOCAB_ENDS) * 2 + punica
+    assert PUNICA_TO_028 == 483_456
+
+
+@pytest.mark.parametrize(("version", "factor"), [("0.21.0", 2), ("0.23.0", 1), ("0.24.0", 2)])
+def test_model_runner_v2_before_0_24_captures_each_size_once(version, factor) -> None:
+    # Llama-3.1-8B, dense and unquantized: V1 in 0.21.0, V2 from 0.23.0
+    # (vllm_versions.V2_RUNNER_DEFAULTS); V2 captures the LoRA cases from 0.24.0 only
+    base, lora = _plan(version=version), _plan(version=version, enable_lora=True)
+    assert lora.cuda_graph_bytes_per_gpu == factor * base.cuda_graph_bytes_per_gpu > 0
+    assert ("captured once, with LoRA" in _term(lora, "lora").note) is (factor == 1)
