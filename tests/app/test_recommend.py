@@ -207,7 +207,8 @@ def test_the_hardware_pages_wsl2_box_plans_the_whole_nvidia_smi_totals() -> None
     at.selectbox(key="recommend.gpus_max").set_value(1).run()
     _run(at)
     listed = next(c.value for c in at.caption if c.value.startswith("Left out under Windows"))
-    assert set(listed.rsplit(": ", 1)[1].rstrip(".").split(", ")) == NO_NVIDIA_SMI_TOTAL
+    assert set(listed.rsplit(": ", 1)[1].rstrip(".").split(", ")) == {
+        f"`{key}`" for key in NO_NVIDIA_SMI_TOTAL}  # as code, each kept on one line
 
 
 def _results(at) -> list:
@@ -328,7 +329,7 @@ def test_an_emptied_price_leaves_the_gpu_out() -> None:
     assert not table["GPUs"].str.contains("RTX 3090|L4$").any()
     left_out = next(c.value for c in at.caption if c.value.startswith("Left out for want of "
                                                                       "a price: "))
-    assert {"rtx-3090", "l4"} <= set(left_out.removesuffix(".").split(": ")[1].split(", "))
+    assert {"`rtx-3090`", "`l4`"} <= set(left_out.removesuffix(".").split(": ")[1].split(", "))
 
 
 def test_the_inputs_and_prices_stay_after_a_visit_to_another_page() -> None:

@@ -790,6 +790,23 @@ def test_a_buttons_label_is_whole_at_1024x768(browser, server: str) -> None:
     page.close()
 
 
+def test_recommends_left_out_presets_each_on_one_line(browser, server: str) -> None:
+    """The Recommend page's "Left out for want of a price" list broke names at a hyphen
+    ("rtx-4060-ti-" / "16gb", "quadro-rtx-" / "8000") at 1366 px (helper 527's review): each
+    is code, kept on one line."""
+    page = _shown(browser, server, f"recommend?{SEED}", "Prices ($ per GPU-hour", width=1366,
+                  height=768)
+    page.get_by_role("button", name="Find the cheapest").click()
+    page.locator("[data-testid=stCode]", has_text="vllm serve").first.wait_for(timeout=120_000)
+    _settle(page)
+    names = page.locator("[data-testid=stCaptionContainer]",
+                         has_text="Left out for want of a price").first.locator("code")
+    lines = names.evaluate_all("els => els.map(e => [e.textContent, e.getClientRects().length])")
+    assert len(lines) >= 40 and "rtx-4060-ti-16gb" in dict(lines), lines
+    assert all(count == 1 for _, count in lines), lines
+    page.close()
+
+
 def test_model_report_and_compare_read_whole_at_1024x768(browser, server: str) -> None:
     """At 1024 px (helper 527's review): the Model page's figures "235.1 bi…" (Kimi-K2's
     "1,026.4 billion" also at 1280); the Report page's Rank by, in a fifth of the load's row,

@@ -146,6 +146,12 @@ def _more_gpus_step(gpus: int) -> str:
     return f"set 'At most (GPUs)' to {min(c for c in _GPU_COUNTS if c >= gpus)}"
 
 
+def _names(keys: tuple[str, ...]) -> str:
+    """GPU presets' names, each as inline code ('`rtx-4080`, `a10g`'), which the page keeps on
+    one line."""
+    return ", ".join(f"`{key}`" for key in keys)
+
+
 def _show(result: RecommendResult, workload: Workload, models: list[str], way: str) -> None:
     """The configurations found (launchable first, then cheapest) and the command of a chosen
     one, or why it has none and the nearest way out (`way`: planner.serving.way_out). Each
@@ -206,12 +212,14 @@ def _show(result: RecommendResult, workload: Workload, models: list[str], way: s
                "could serve on. $ per million output tokens = $/hour / output tokens per "
                "hour, at the request rate when one is given, else at the concurrency's "
                "throughput.")
+    # the presets' names as code, each on one line (app.py): as words, the browser broke them
+    # at a hyphen ("rtx-4060-ti-" / "16gb", "quadro-rtx-" / "8000" at 1366 px)
     if result.unpriced_gpu_keys:
-        st.caption(f"Left out for want of a price: {', '.join(result.unpriced_gpu_keys)}.")
+        st.caption(f"Left out for want of a price: {_names(result.unpriced_gpu_keys)}.")
     if result.no_wsl2_total_gpu_keys:
         st.caption("Left out under Windows (WSL2), no nvidia-smi total on record (plan one "
                    f"with the Hardware page's '{MEMORY_FIELD}'): "
-                   f"{', '.join(result.no_wsl2_total_gpu_keys)}.")
+                   f"{_names(result.no_wsl2_total_gpu_keys)}.")
     index = st.selectbox("Start one", range(len(result.rows)), key="recommend.row",
                          format_func=lambda i: f"#{i + 1}: {table.iloc[i]['GPUs']}, "
                          f"{table.iloc[i]['weights']}, {table.iloc[i]['layout']}")
