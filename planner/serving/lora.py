@@ -28,13 +28,18 @@ V2_LORA_GRAPH_CASES_FROM):
 - models/llama.py LlamaForCausalLM, models/qwen2.py Qwen2ForCausalLM, models/qwen3.py
   Qwen3ForCausalLM (Qwen2MLP, Qwen2Model), models/mistral.py MistralForCausalLM (registry.py
   maps it there in every release read; a LlamaForCausalLM with MistralAttention, a
-  LlamaAttention, and MistralMLP's same gate_up/down) and models/gemma2.py Gemma2ForCausalLM
-  (Gemma2Attention, Gemma2MLP), the architectures sized (LORA_ARCHITECTURES): per
+  LlamaAttention, and MistralMLP's same gate_up/down), models/gemma2.py Gemma2ForCausalLM
+  (Gemma2Attention, Gemma2MLP) and models/phi3.py Phi3ForCausalLM (a LlamaForCausalLM whose
+  packed_modules_mapping maps qkv_proj to ["qkv_proj"] and gate_up_proj to ["gate_up_proj"]:
+  one slice each, so QKVParallelLinearWithLoRA and ColumnParallelLinearWithLoRA, whose
+  can_replace_layer takes a packed list of one, with one A over the whole output and B of
+  output_size_per_partition), the architectures sized (LORA_ARCHITECTURES): per
   decoder layer qkv_proj (QKVParallelLinear, packed q/k/v -> MergedQKVParallelLinearWithLoRA, 3
   slices), o_proj (RowParallelLinear), gate_up_proj (MergedColumnParallelLinear, packed gate/up
-  -> MergedColumnParallelLinearWithLoRA, 2 slices), down_proj (RowParallelLinear); Llama's and
-  Qwen3's embedding_modules embed_tokens (VocabParallelEmbeddingWithLoRA; built on the first PP
-  rank, and on the last where the embeddings are tied) and lm_head (its LogitsProcessor wrapped
+  -> MergedColumnParallelLinearWithLoRA, 2 slices), down_proj (RowParallelLinear); Llama's
+  (Phi3's too, inherited) and Qwen3's embedding_modules embed_tokens
+  (VocabParallelEmbeddingWithLoRA; built on the first PP rank, and on the last where the
+  embeddings are tied) and lm_head (its LogitsProcessor wrapped
   by LogitsProcessorWithLoRA, last PP rank); Qwen2ForCausalLM and Gemma2ForCausalLM declare no
   embedding_modules (SupportsLoRA's default {}, models/interfaces.py) and MistralForCausalLM
   sets it to {} ("We don't support LoRA on the embedding layers"), so neither is wrapped there
@@ -110,12 +115,24 @@ MAX_LORA_RANKS: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 DEFAULT_MAX_LORA_RANK = 16
 """LoRAConfig.max_lora_rank's default (0.20.0-0.34.0)."""
 
-LORA_ARCHITECTURES: dict[str, bool] = {
-    "LlamaForCausalLM": True, "Qwen2ForCausalLM": False, "Qwen3ForCausalLM": True,
-    "MistralForCausalLM": False, "Gemma2ForCausalLM": False}
+class LoraModules(NamedTuple):
+    """What an architecture's class declares to vLLM's LoRA manager: whether its
+    embedding_modules wrap embed_tokens and lm_head, and the slices of qkv_proj and gate_up_proj
+    (its packed_modules_mapping: q/k/v and gate/up packed, 3 and 2; Phi3's one checkpoint
+    module each, 1 and 1)."""
+
+    embeddings: bool
+    qkv_slices: int = 3
+    gate_up_slices: int = 2
+
+
+LORA_ARCHITECTURES: dict[str, LoraModules] = {
+    "LlamaForCausalLM": LoraModules(True), "Qwen2ForCausalLM": LoraModules(False),
+    "Qwen3ForCausalLM": LoraModules(True), "MistralForCausalLM": LoraModules(False),
+    "Gemma2ForCausalLM": LoraModules(False), "Phi3ForCausalLM": LoraModules(True, 1, 1)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
-mistral.py, gemma2.py; the same in every release of LORA_READ), each with whether its
-embedding_modules wrap embed_tokens and lm_head: the others are refused."""
+mistral.py, gemma2.py, phi3.py; the same in every release of LORA_READ): the others are
+refused."""
 
 LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
@@ -179,14 +196,14 @@ def model_refusal(spec: ModelSpec) -> str | None:
     if len(spec.architectures) != 1 or spec.architectures[0] not in LORA_ARCHITECTURES:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
-                f"models/llama.py, qwen2.py, qwen3.py, mistral.py and gemma2.py); {name} is not "
-                "read, so it is not planned")
+                f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py and phi3.py); {name} "
+                "is not read, so it is not planned")
     if spec.vision is not None or not all(
             isinstance(layer.mixer, AttentionMixer) and isinstance(layer.mlp, DenseMlp)
             and layer.mlp.gated for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
                 "MLP, whose LoRA modules are not read, so it is not planned")
-    if LORA_ARCHITECTURES[spec.architectures[0]] and spec.vocab_size > LORA_VOCAB_LIMIT:
+    if LORA_ARCHITECTURES[spec.architectures[0]].embeddings and spec.vocab_size > LORA_VOCAB_LIMIT:
         return (f"--enable-lora: vLLM refuses a vocabulary of {spec.vocab_size:,} "
                 f"(\"When using LoRA, vocab size must be <= {LORA_VOCAB_LIMIT}\", "
                 "lora/layers/logits_processor.py)")
@@ -222,8 +239,9 @@ class LoraPart(NamedTuple):
 
 def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, lora: LoraSettings
                  ) -> tuple[LoraPart, ...]:
-    """The slots of one Llama decoder layer's four wrapped modules on one TP rank, in
-    elements: (A + B) x max_loras, per the module docstring."""
+    """The slots of one Llama-shaped decoder layer's four wrapped modules on one TP rank, in
+    elements: (A + B) x max_loras, per the module docstring, one A per slice
+    (LORA_ARCHITECTURES)."""
     layer = spec.layers[layer_index]
     attn, mlp = layer.mixer, layer.mlp
     assert isinstance(attn, AttentionMixer) and isinstance(mlp, DenseMlp)
@@ -234,10 +252,11 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, lora: LoraSettings
     kv = max(1, attn.num_kv_heads // tp) * attn.head_dim
     q_in = attn.num_heads * attn.head_dim // tp
     inter = mlp.intermediate_size // tp
+    modules = LORA_ARCHITECTURES[spec.architectures[0]]
     return (
-        LoraPart("qkv_proj", n * (3 * rank_a * h + (q + 2 * kv) * r), 1),
+        LoraPart("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r), 1),
         LoraPart("o_proj", n * (r * q_in + row_out * r), 1),
-        LoraPart("gate_up_proj", n * (2 * rank_a * h + 2 * inter * r), 1),
+        LoraPart("gate_up_proj", n * (modules.gate_up_slices * rank_a * h + 2 * inter * r), 1),
         LoraPart("down_proj", n * (r * inter + row_out * r), 1),
     )
 
@@ -253,7 +272,7 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
         for name, elements, _ in _layer_parts(spec, index, tp, lora):
             counts[name, elements] = counts.get((name, elements), 0) + 1
     parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
-    if not LORA_ARCHITECTURES[spec.architectures[0]]:
+    if not LORA_ARCHITECTURES[spec.architectures[0]].embeddings:
         return tuple(parts)
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
     if first or (last and spec.tie_word_embeddings):
@@ -267,7 +286,7 @@ def lm_head_mapping_bytes(spec: ModelSpec, tp: int) -> int:
     """The lm_head LoRA's int64 sharded_to_full_mapping_gpu on the last stage at TP > 1: the
     vocabulary padded to VOCAB_PAD x 8 B (logits_processor.py create_lora_weights); 0 where
     lm_head is not wrapped."""
-    if tp == 1 or not LORA_ARCHITECTURES[spec.architectures[0]]:
+    if tp == 1 or not LORA_ARCHITECTURES[spec.architectures[0]].embeddings:
         return 0
     return -(-spec.vocab_size // VOCAB_PAD) * VOCAB_PAD * 8
 

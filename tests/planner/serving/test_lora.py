@@ -79,6 +79,14 @@ MISTRAL_BYTES = 32 * LAYER_TP1 * 2 + PUNICA  # 335,962,240 B
 # = 1,212,416; o 4 x (16 x 4,096 + 3,584 x 16) = 491,520; gate_up 4 x (2 x 16 x 3,584 + 2 x
 # 14,336 x 16) = 2,293,760; down 4 x (16 x 14,336 + 3,584 x 16) = 1,146,880
 GEMMA2_BYTES = 42 * (1_212_416 + 491_520 + 2_293_760 + 1_146_880) * 2 + PUNICA  # 432,562,304 B
+# phi-4 (models/phi3.py Phi3ForCausalLM: a LlamaForCausalLM whose packed_modules_mapping gives
+# qkv_proj and gate_up_proj one slice each, so one A each; Llama's embedding_modules): hidden
+# 5,120, 40 / 10 heads of 128, intermediate 17,920, vocabulary 100,352, 40 layers, TP=1:
+# qkv 4 x (16 x 5,120 + (5,120 + 1,280 + 1,280) x 16) = 819,200; o 4 x (16 x 5,120 + 5,120 x
+# 16) = 655,360; gate_up 4 x (16 x 5,120 + 2 x 17,920 x 16) = 2,621,440; down 4 x (16 x 17,920
+# + 5,120 x 16) = 1,474,560; embed_tokens and lm_head each 4 x (100,352 x 16 + 5,120 x 16) =
+# 6,750,208
+PHI4_BYTES = (40 * (819_200 + 655_360 + 2_621_440 + 1_474_560) + 2 * 6_750_208) * 2 + PUNICA
 # vLLM 0.20.0-0.28.0 punica_base.py: _embeddings_indices is (2, tokens) int64, one row more
 PUNICA_TO_028 = 5 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 483,456 B
 
@@ -241,3 +249,12 @@ def test_model_runner_v2_before_0_24_captures_each_size_once(version, factor) ->
     base, lora = _plan(version=version), _plan(version=version, enable_lora=True)
     assert lora.cuda_graph_bytes_per_gpu == factor * base.cuda_graph_bytes_per_gpu > 0
     assert ("captured once, with LoRA" in _term(lora, "lora").note) is (factor == 1)
+
+
+def test_phi3_wraps_one_slice_per_packed_module() -> None:
+    base = _plan(model="microsoft/phi-4")
+    lora = _plan(model="microsoft/phi-4", enable_lora=True, max_loras=4)
+    assert lora.lora_bytes_per_gpu == PHI4_BYTES == 473_063_552
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == PHI4_BYTES
+    assert "qkv_proj 40 x 819,200" in _term(lora, "lora").formula
+
