@@ -696,7 +696,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "weights (the plan's lora term) and the CUDA graphs are captured twice "
                      "(once on Model Runner V2 before 0.24); sized for LlamaForCausalLM, "
                      "Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, "
-                     "Gemma2ForCausalLM and Phi3ForCausalLM under vLLM 0.20.0-0.34.0, refused "
+                     "Gemma2ForCausalLM and Phi3ForCausalLM under vLLM 0.17.0-0.34.0, refused "
                      "elsewhere "
                      "(exit 2); passed in the launch command")
     eng.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"), metavar="N",
@@ -704,7 +704,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "(>= 1; default 1); needs --enable-lora")
     eng.add_argument("--max-lora-rank", type=int, choices=MAX_LORA_RANKS, metavar="R",
                      help="vLLM --max-lora-rank: the slots' rank, one of "
-                     f"{', '.join(map(str, MAX_LORA_RANKS))} (vLLM 0.20-0.34 config/lora.py; "
+                     f"{', '.join(map(str, MAX_LORA_RANKS))} (vLLM 0.17-0.34 config/lora.py; "
                      "default 16); needs --enable-lora")
     eng.add_argument("--fully-sharded-loras", action="store_true",
                      help="vLLM --fully-sharded-loras: the column layers' LoRA A and the row "

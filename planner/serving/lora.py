@@ -6,19 +6,22 @@ Read from the `.py` files of the vLLM 0.31.0 (sha256 39132b43...), 0.32.0 (5e2ec
 0.33.0 (4b6bdec4...) and 0.34.0 (79ca4b3c...) wheels (LORA_READ: lora/, config/lora.py,
 models/llama.py, the model runners' LoRA parts; each part cited below reads the same in the
 four, and lora/layers/row_parallel_linear.py, logits_processor.py and the Punica files are
-byte-identical), then compared, part by part, with the 0.20.0, 0.21.0, 0.22.0, 0.22.1, 0.23.0,
-0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0 and 0.30.0 wheels: the create_lora_weights,
-__init__ and can_replace_layer of every lora/layers class read the same but for docstrings and
-the OOT-class lookup, and so do config/lora.py's fields, _all_lora_classes (to 0.32.0; 0.33.0
-and 0.34.0 add classes after the ones used here), the Punica GPU wrapper and kernel metadata,
-the vocabulary limit and each model's packed_modules_mapping and embedding_modules, except
+byte-identical), then compared, part by part, with the 0.17.0, 0.18.0, 0.19.0, 0.20.0,
+0.21.0, 0.22.0, 0.22.1, 0.23.0, 0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0 and 0.30.0
+wheels: the create_lora_weights, __init__ and can_replace_layer of every lora/layers class read
+the same but for docstrings and the OOT-class lookup (0.17.0-0.19.0:
+MergedColumnParallelLinearWithLoRA leaves --fully-sharded-loras at TP=1 to the sharded class,
+of the same shapes there; 0.19.0 adds GateLinearWithLoRA, for MoE gates), and so do
+config/lora.py's fields, _all_lora_classes (to 0.32.0; 0.33.0 and 0.34.0 add classes after the
+ones used here), the Punica GPU wrapper and kernel metadata, the vocabulary limit and each
+model's packed_modules_mapping and embedding_modules, except
 two rules pinned to the release that changed them (EMBEDDING_INDICES_ONE_ROW_FROM,
 V2_LORA_GRAPH_CASES_FROM):
 - config/lora.py LoRAConfig: max_lora_rank is a Literal MaxLoRARanks (MAX_LORA_RANKS, default
   16), max_loras `Field(default=1, ge=1)`, fully_sharded_loras False, lora_dtype "auto" (the
   model's dtype: verify_with_model_config). lora_extra_vocab_size is gone from LoRAConfig from
   the 0.12.0 wheel (the 0.11.0 wheel still has it): no extra-vocabulary rows in any release read
-  (0.20.0-0.28.0's VocabParallelEmbeddingWithLoRA, lora/layers/vocal_parallel_embedding.py,
+  (0.17.0-0.28.0's VocabParallelEmbeddingWithLoRA, lora/layers/vocal_parallel_embedding.py,
   only views the base weight's added rows, of which there are none).
 - lora/model_manager.py _create_lora_modules wraps every module whose name ends in one of
   lora/utils.py get_supported_lora_modules (every LinearBase / MoERunner suffix and the model's
@@ -90,30 +93,31 @@ from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec
 Version = tuple[int, int, int]
 
 LORA_READ: tuple[Version, ...] = (
-    (0, 20, 0), (0, 21, 0), (0, 22, 0), (0, 22, 1), (0, 23, 0), (0, 24, 0), (0, 25, 0),
-    (0, 26, 0), (0, 27, 0), (0, 28, 0), (0, 29, 0), (0, 30, 0), (0, 31, 0), (0, 32, 0),
-    (0, 33, 0), (0, 34, 0))
+    (0, 17, 0), (0, 18, 0), (0, 19, 0), (0, 20, 0), (0, 21, 0), (0, 22, 0), (0, 22, 1),
+    (0, 23, 0), (0, 24, 0), (0, 25, 0), (0, 26, 0), (0, 27, 0), (0, 28, 0), (0, 29, 0),
+    (0, 30, 0), (0, 31, 0), (0, 32, 0), (0, 33, 0), (0, 34, 0))
 """The releases whose LoRA source is read (the module docstring); --enable-lora is refused under
-any other (0.12.0-0.19.x differ: Qwen3ForCausalLM has no embedding_modules in 0.12.0, whose
-registry maps MistralForCausalLM to models/llama.py, and the LoRA vocabulary limit is 257,024 in
-0.12.0-0.16.0; 0.11.x still has lora_extra_vocab_size; none of them is sized here)."""
+any other (0.12.0-0.16.0 differ: the LoRA vocabulary limit is 257,024, the Punica kernel
+metadata (lora_kernel_metadata.py) reads otherwise, Qwen3ForCausalLM has no embedding_modules
+to 0.15.1 and 0.12.0-0.14.0's registry maps MistralForCausalLM to models/llama.py; 0.11.x
+still has lora_extra_vocab_size; none of them is sized here)."""
 
 EMBEDDING_INDICES_ONE_ROW_FROM: Version = (0, 29, 0)
 """lora/punica_wrapper/punica_base.py PunicaWrapperBase._embeddings_indices: torch.empty(2,
-max_num_batched_tokens) int64 in the 0.20.0-0.28.0 wheels, torch.empty(max_num_batched_tokens)
+max_num_batched_tokens) int64 in the 0.17.0-0.28.0 wheels, torch.empty(max_num_batched_tokens)
 from the 0.29.0 wheel."""
 
 V2_LORA_GRAPH_CASES_FROM: Version = (0, 24, 0)
 """The first wheel whose Model Runner V2 captures the LoRA graph cases (v1/worker/gpu/
 lora_utils.py get_lora_capture_cases, model_runner.py lora_capture_cases); the 0.22.0-0.23.0
-V2 captures each size once (cudagraph_utils.py capture(has_lora=...)), 0.20.0-0.21.0 run V1
-unless VLLM_USE_V2_MODEL_RUNNER is set (vllm_versions.V2_RUNNER_DEFAULTS)."""
+V2 captures each size once (cudagraph_utils.py capture(has_lora=...)); before 0.22.0 V2 is
+nobody's default (vllm_versions.V2_RUNNER_DEFAULTS)."""
 
 MAX_LORA_RANKS: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256, 320, 512)
-"""config/lora.py MaxLoRARanks of the 0.20.0-0.34.0 wheels: the --max-lora-rank choices."""
+"""config/lora.py MaxLoRARanks of the 0.17.0-0.34.0 wheels: the --max-lora-rank choices."""
 
 DEFAULT_MAX_LORA_RANK = 16
-"""LoRAConfig.max_lora_rank's default (0.20.0-0.34.0)."""
+"""LoRAConfig.max_lora_rank's default (0.17.0-0.34.0)."""
 
 class LoraModules(NamedTuple):
     """What an architecture's class declares to vLLM's LoRA manager: whether its

@@ -403,7 +403,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                + (f" + lm_head vocabulary mapping {mapping:,} B" if mapping else "")
                + f" + Punica buffers {punica:,} B = {gib(value)}")
     cases = lora_capture_cases(lora.version, r.runner[0])
-    note = ("vLLM 0.20.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
+    note = ("vLLM 0.17.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
             "A = rank x input (row layers: input / TP), B = output per TP rank x rank (row "
             "layers: the whole output), the embedding and lm_head unsharded"
             + (", column A and row B over TP too (--fully-sharded-loras)"

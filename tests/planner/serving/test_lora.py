@@ -1,5 +1,5 @@
 """--enable-lora: vLLM's LoRA slots on each GPU (planner.serving.lora), worked by hand from the
-vLLM 0.31.0-0.34.0 wheels' source (0.20.0-0.30.0 compared with them) for Llama-3.1-8B
+vLLM 0.31.0-0.34.0 wheels' source (0.17.0-0.30.0 compared with them) for Llama-3.1-8B
 (/work/shared/model-configs: hidden 4,096, 32 query / 8 KV heads of 128, intermediate 14,336,
 vocabulary 128,256, 32 layers, untied).
 
@@ -87,7 +87,7 @@ GEMMA2_BYTES = 42 * (1_212_416 + 491_520 + 2_293_760 + 1_146_880) * 2 + PUNICA  
 # + 5,120 x 16) = 1,474,560; embed_tokens and lm_head each 4 x (100,352 x 16 + 5,120 x 16) =
 # 6,750,208
 PHI4_BYTES = (40 * (819_200 + 655_360 + 2_621_440 + 1_474_560) + 2 * 6_750_208) * 2 + PUNICA
-# vLLM 0.20.0-0.28.0 punica_base.py: _embeddings_indices is (2, tokens) int64, one row more
+# vLLM 0.17.0-0.28.0 punica_base.py: _embeddings_indices is (2, tokens) int64, one row more
 PUNICA_TO_028 = 5 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 483,456 B
 
 
@@ -147,9 +147,9 @@ def test_the_launch_command_carries_the_flags_the_release_parses() -> None:
     s = EngineSettings(enable_lora=True, max_loras=4, max_lora_rank=64, fully_sharded_loras=True)
     flags = engine_flags(s, 8192, 8192, 256)
     assert "--enable-lora --max-loras 4 --max-lora-rank 64 --fully-sharded-loras" in flags
-    for version in ("0.20.0", "0.21.0", "0.22.0", "0.22.1", "0.23.0", "0.24.0", "0.25.0",
-                    "0.26.0", "0.27.0", "0.28.0", "0.29.0", "0.30.0", "0.31.0", "0.32.0",
-                    "0.33.0", "0.34.0"):
+    for version in ("0.17.0", "0.18.0", "0.19.0", "0.20.0", "0.21.0", "0.22.0", "0.22.1",
+                    "0.23.0", "0.24.0", "0.25.0", "0.26.0", "0.27.0", "0.28.0", "0.29.0",
+                    "0.30.0", "0.31.0", "0.32.0", "0.33.0", "0.34.0"):
         command = _plan(2, version=version, enable_lora=True, max_loras=4,
                         fully_sharded_loras=True).vllm_command
         assert "--enable-lora --max-loras 4 --max-lora-rank 16 --fully-sharded-loras" in command
@@ -164,9 +164,10 @@ def test_a_rank_vllm_has_no_choice_for_is_refused() -> None:
 
 
 def test_an_unread_release_or_model_is_refused_in_the_plan() -> None:
-    refusal = next(e for e in _plan(version="0.19.0", enable_lora=True).errors
-                   if "vLLM 0.19.0 is not read" in e)
-    assert "(0.20.0, 0.21.0, 0.22.0, 0.22.1, 0.23.0, " in refusal and "0.34.0)" in refusal
+    refusal = next(e for e in _plan(version="0.16.0", enable_lora=True).errors
+                   if "vLLM 0.16.0 is not read" in e)
+    assert "(0.17.0, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.22.0, 0.22.1, " in refusal
+    assert "0.34.0)" in refusal
     moe = plan(PlanRequest(model=catalog_spec(QWEN3_MOE), cluster=preset_cluster("h100", 1),
                            engine=EngineSettings(enable_lora=True)))
     assert any("Qwen3MoeForCausalLM is not read" in e for e in moe.errors)
@@ -178,7 +179,7 @@ def test_a_rank_tp_does_not_divide_fails_fully_sharded() -> None:
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (("--enable-lora", "--vllm-version", "0.19.0"), "vLLM 0.19.0 is not read"),
+    (("--enable-lora", "--vllm-version", "0.16.0"), "vLLM 0.16.0 is not read"),
     (("--enable-lora", "--vllm-version", "0.27.1"), "vLLM 0.27.1 is not read"),
     (("--max-loras", "4"), "--max-loras needs --enable-lora"),
 ])
@@ -234,7 +235,8 @@ def test_mistral_and_gemma2_get_layer_slots_only(model, expected) -> None:
 
 
 @pytest.mark.parametrize(("version", "punica"), [
-    ("0.20.0", PUNICA_TO_028), ("0.28.0", PUNICA_TO_028), ("0.29.0", PUNICA)])
+    ("0.17.0", PUNICA_TO_028), ("0.20.0", PUNICA_TO_028), ("0.28.0", PUNICA_TO_028),
+    ("0.29.0", PUNICA)])
 def test_older_releases_size_the_same_slots_and_their_own_punica_rows(version, punica) -> None:
     lora = _plan(version=version, enable_lora=True, max_loras=4, max_num_seqs=1024,
                  max_num_batched_tokens=8192)
@@ -242,9 +244,10 @@ def test_older_releases_size_the_same_slots_and_their_own_punica_rows(version, p
     assert PUNICA_TO_028 == 483_456
 
 
-@pytest.mark.parametrize(("version", "factor"), [("0.21.0", 2), ("0.23.0", 1), ("0.24.0", 2)])
+@pytest.mark.parametrize(("version", "factor"), [
+    ("0.17.0", 2), ("0.21.0", 2), ("0.23.0", 1), ("0.24.0", 2)])
 def test_model_runner_v2_before_0_24_captures_each_size_once(version, factor) -> None:
-    # Llama-3.1-8B, dense and unquantized: V1 in 0.21.0, V2 from 0.23.0
+    # Llama-3.1-8B, dense and unquantized: V1 in 0.17.0 and 0.21.0, V2 from 0.23.0
     # (vllm_versions.V2_RUNNER_DEFAULTS); V2 captures the LoRA cases from 0.24.0 only
     base, lora = _plan(version=version), _plan(version=version, enable_lora=True)
     assert lora.cuda_graph_bytes_per_gpu == factor * base.cuda_graph_bytes_per_gpu > 0
