@@ -83,7 +83,7 @@ from planner.serving.vllm_versions import (
     require_kv_cache_dtype,
     vllm_rules,
 )
-from planner.text import shortened
+from planner.text import has_control, shortened
 from planner.units import GIB, number_as_given
 from probes.cluster import cluster_and_notes, repeated_machine
 from probes.files import broken_link, home_expanded, not_regular_file, read_json_document
@@ -868,6 +868,12 @@ def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, f
             raise CliError(f"--prices {path}: expected a JSON object of GPU preset -> $ per "
                            "GPU-hour")
         for key, usd in data.items():
+            if has_control(key) or key != key.strip():
+                # "rtx-4090\n" was read as rtx-4090 without a word (resolve_gpu_key strips
+                # and compacts a name): a stray character in a file's key is a mistake to show
+                raise CliError(f"--prices {path}: the key {shortened(key)!r} holds a control "
+                               "character or white space around it: write the GPU preset's "
+                               "name alone (e.g. 'rtx-3090')")
             if isinstance(usd, bool) or not isinstance(usd, (int, float)) \
                     or isinstance(usd, float) and not math.isfinite(usd):
                 raise CliError(f"--prices {path}: the price of {key!r} is not a number")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.inputs import load_prices
 from planner.model.config.parser import parse_model_config
 from tests.hubserver import FakeFile, FakeHub, FakeRepo
 
@@ -1320,6 +1321,27 @@ def test_a_prices_file_integer_past_a_float_is_one_line(tmp_path: Path) -> None:
     assert_one_line_error(run("planner", *args), "python -m planner recommend: error: ",
                           "price for rtx-3090 must be a number of $ per GPU-hour >= 0 and <= "
                           "1,000, got 1e+19.")
+
+
+@pytest.mark.parametrize("key", ["rtx-4090\n", " rtx-4090", "rtx-4090\t", "rtx\x1b[2J-4090"])
+def test_a_prices_file_key_with_a_control_character_or_outer_space_is_refused(
+        tmp_path: Path, key: str) -> None:
+    # "rtx-4090\n" was quietly read as the rtx-4090 preset; the key is named as repr
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({key: 0.5}))
+    done = run("planner", "recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+               "--context", "4096", "--prices", str(prices))
+    assert_one_line_error(done, "python -m planner recommend: error: ",
+                          f"--prices {prices}: the key {key!r} holds a control character or "
+                          "white space around it: write the GPU preset's name alone (e.g. "
+                          "'rtx-3090').")
+
+
+def test_a_prices_file_key_spelled_with_inner_spaces_is_read(tmp_path: Path) -> None:
+    # only a stray character is refused: "RTX 4090" is a spelling of the preset, as --gpu's
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"RTX 4090": 0.5}')
+    assert load_prices(str(prices), []) == {"RTX 4090": 0.5}
 
 
 def test_a_model_folder_with_non_regular_configs_is_refused(tmp_path: Path) -> None:
