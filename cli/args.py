@@ -696,7 +696,8 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "weights (the plan's lora term) and the CUDA graphs are captured twice "
                      "(once on Model Runner V2 before 0.24); sized for LlamaForCausalLM, "
                      "Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, "
-                     "Gemma2ForCausalLM and Phi3ForCausalLM under vLLM 0.17.0-0.34.0, refused "
+                     "Gemma2ForCausalLM, Gemma3ForCausalLM and Phi3ForCausalLM under vLLM "
+                     "0.17.0-0.34.0, refused "
                      "elsewhere "
                      "(exit 2); passed in the launch command")
     eng.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"), metavar="N",

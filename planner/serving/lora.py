@@ -29,26 +29,26 @@ V2_LORA_GRAPH_CASES_FROM):
   can_replace_layer takes it (from_layer), which allocates max_loras slots at once
   (create_lora_weights) before the profile run: they are counted in the model's load memory.
 - models/llama.py LlamaForCausalLM, models/qwen2.py Qwen2ForCausalLM, models/qwen3.py
-  Qwen3ForCausalLM (Qwen2MLP, Qwen2Model), models/mistral.py MistralForCausalLM (registry.py
-  maps it there in every release read; a LlamaForCausalLM with MistralAttention, a
-  LlamaAttention, and MistralMLP's same gate_up/down), models/gemma2.py Gemma2ForCausalLM
-  (Gemma2Attention, Gemma2MLP) and models/phi3.py Phi3ForCausalLM (a LlamaForCausalLM whose
-  packed_modules_mapping maps qkv_proj to ["qkv_proj"] and gate_up_proj to ["gate_up_proj"]:
-  one slice each, so QKVParallelLinearWithLoRA and ColumnParallelLinearWithLoRA, whose
-  can_replace_layer takes a packed list of one, with one A over the whole output and B of
-  output_size_per_partition), the architectures sized (LORA_ARCHITECTURES): per
-  decoder layer qkv_proj (QKVParallelLinear, packed q/k/v -> MergedQKVParallelLinearWithLoRA, 3
-  slices), o_proj (RowParallelLinear), gate_up_proj (MergedColumnParallelLinear, packed gate/up
-  -> MergedColumnParallelLinearWithLoRA, 2 slices), down_proj (RowParallelLinear); Llama's
-  (Phi3's too, inherited) and Qwen3's embedding_modules embed_tokens
-  (VocabParallelEmbeddingWithLoRA; built on the first PP rank, and on the last where the
-  embeddings are tied) and lm_head (its LogitsProcessor wrapped
-  by LogitsProcessorWithLoRA, last PP rank); Qwen2ForCausalLM and Gemma2ForCausalLM declare no
-  embedding_modules (SupportsLoRA's default {}, models/interfaces.py) and MistralForCausalLM
-  sets it to {} ("We don't support LoRA on the embedding layers"), so neither is wrapped there
-  (MistralDecoderLayer's ada_rms_norm_t_cond linears, built only where the config sets
-  ada_rms_norm_t_cond, are not in Headroom's model and not sized). A tied lm_head
-  is still its own ParallelLMHead (tie_weights shares the weight only), so it gets its slots.
+  Qwen3ForCausalLM (Qwen2MLP, Qwen2Model), models/mistral.py MistralForCausalLM (registry.py maps it
+  there in every release read; a LlamaForCausalLM with MistralAttention, a LlamaAttention, and
+  MistralMLP's same gate_up/down), models/gemma2.py Gemma2ForCausalLM (Gemma2Attention, Gemma2MLP),
+  models/gemma3.py Gemma3ForCausalLM (the text-only Gemma 3: Gemma3Attention, Gemma3MLP, the same
+  four linears) and models/phi3.py Phi3ForCausalLM (a LlamaForCausalLM whose packed_modules_mapping
+  maps qkv_proj to ["qkv_proj"] and gate_up_proj to ["gate_up_proj"]: one slice each, so
+  QKVParallelLinearWithLoRA and ColumnParallelLinearWithLoRA, whose can_replace_layer takes a packed
+  list of one, with one A over the whole output and B of output_size_per_partition), the
+  architectures sized (LORA_ARCHITECTURES): per decoder layer qkv_proj (QKVParallelLinear, packed
+  q/k/v -> MergedQKVParallelLinearWithLoRA, 3 slices), o_proj (RowParallelLinear), gate_up_proj
+  (MergedColumnParallelLinear, packed gate/up -> MergedColumnParallelLinearWithLoRA, 2 slices),
+  down_proj (RowParallelLinear); Llama's (Phi3's too, inherited) and Qwen3's embedding_modules
+  embed_tokens (VocabParallelEmbeddingWithLoRA; built on the first PP rank, and on the last where
+  the embeddings are tied) and lm_head (its LogitsProcessor wrapped by LogitsProcessorWithLoRA, last
+  PP rank); Qwen2ForCausalLM, Gemma2ForCausalLM and Gemma3ForCausalLM declare no embedding_modules
+  (SupportsLoRA's default {}, models/interfaces.py) and MistralForCausalLM sets it to {} ("We don't
+  support LoRA on the embedding layers"), so neither is wrapped there (MistralDecoderLayer's
+  ada_rms_norm_t_cond linears, built only where the config sets ada_rms_norm_t_cond, are not in
+  Headroom's model and not sized). A tied lm_head is still its own ParallelLMHead (tie_weights
+  shares the weight only), so it gets its slots.
 - the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
   a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
   (max_loras, 1, R, input_size) and B (max_loras, 1, slice per TP rank, R); a row layer
@@ -133,9 +133,10 @@ class LoraModules(NamedTuple):
 LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "LlamaForCausalLM": LoraModules(True), "Qwen2ForCausalLM": LoraModules(False),
     "Qwen3ForCausalLM": LoraModules(True), "MistralForCausalLM": LoraModules(False),
-    "Gemma2ForCausalLM": LoraModules(False), "Phi3ForCausalLM": LoraModules(True, 1, 1)}
+    "Gemma2ForCausalLM": LoraModules(False), "Gemma3ForCausalLM": LoraModules(False),
+    "Phi3ForCausalLM": LoraModules(True, 1, 1)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
-mistral.py, gemma2.py, phi3.py; the same in every release of LORA_READ): the others are
+mistral.py, gemma2.py, gemma3.py, phi3.py; the same in every release of LORA_READ): the others are
 refused."""
 
 LORA_VOCAB_LIMIT = 258048
@@ -200,8 +201,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
     if len(spec.architectures) != 1 or spec.architectures[0] not in LORA_ARCHITECTURES:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
-                f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py and phi3.py); {name} "
-                "is not read, so it is not planned")
+                f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py and "
+                f"phi3.py); {name} is not read, so it is not planned")
     if spec.vision is not None or not all(
             isinstance(layer.mixer, AttentionMixer) and isinstance(layer.mlp, DenseMlp)
             and layer.mlp.gated for layer in spec.layers):

@@ -21,7 +21,8 @@ Shapes, R = max_lora_rank = 16, N = max_loras = 4, bfloat16 (lora_dtype auto: 2 
 
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.launch import engine_flags
@@ -87,6 +88,13 @@ GEMMA2_BYTES = 42 * (1_212_416 + 491_520 + 2_293_760 + 1_146_880) * 2 + PUNICA  
 # + 5,120 x 16) = 1,474,560; embed_tokens and lm_head each 4 x (100,352 x 16 + 5,120 x 16) =
 # 6,750,208
 PHI4_BYTES = (40 * (819_200 + 655_360 + 2_621_440 + 1_474_560) + 2 * 6_750_208) * 2 + PUNICA
+# A text-only Gemma3ForCausalLM (models/gemma3.py: no embedding_modules, so its lm_head and
+# its 262,208-entry vocabulary, past vLLM's LoRA limit, are not wrapped) with gemma-3-12b-it's
+# text_config: hidden 3,840, 16 / 8 heads of 256, intermediate 15,360, 48 layers, TP=1:
+# qkv 4 x (3 x 16 x 3,840 + (4,096 + 2,048 + 2,048) x 16) = 1,261,568; o 4 x (16 x 4,096 +
+# 3,840 x 16) = 507,904; gate_up 4 x (2 x 16 x 3,840 + 2 x 15,360 x 16) = 2,457,600; down 4 x
+# (16 x 15,360 + 3,840 x 16) = 1,228,800
+GEMMA3_BYTES = 48 * (1_261_568 + 507_904 + 2_457_600 + 1_228_800) * 2 + PUNICA  # 524,181,632 B
 # vLLM 0.17.0-0.28.0 punica_base.py: _embeddings_indices is (2, tokens) int64, one row more
 PUNICA_TO_028 = 5 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 483,456 B
 
@@ -260,4 +268,13 @@ def test_phi3_wraps_one_slice_per_packed_module() -> None:
     assert lora.lora_bytes_per_gpu == PHI4_BYTES == 473_063_552
     assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == PHI4_BYTES
     assert "qkv_proj 40 x 819,200" in _term(lora, "lora").formula
+
+
+def test_text_only_gemma3_gets_layer_slots_and_no_vocab_limit() -> None:
+    text = catalog_entry("google/gemma-3-12b-it").config["text_config"]
+    spec = parse_model_config({**text, "architectures": ["Gemma3ForCausalLM"],
+                               "torch_dtype": "bfloat16"})
+    lora = plan(PlanRequest(model=spec, cluster=preset_cluster("h100", 1), engine=EngineSettings(
+        vllm_version="0.34.0", enable_lora=True, max_loras=4)))
+    assert not lora.errors and lora.lora_bytes_per_gpu == GEMMA3_BYTES == 524_181_632
 
