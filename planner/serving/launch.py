@@ -191,85 +191,138 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     if s.revision:  # the commit planned, not whatever main is when the server starts
         serve += f" --revision {shlex.quote(s.revision)}"
     if s.target_quant:
-        version = vllm_rules(cli.vllm_version).version
-        known = known_checkpoint(model, scheme.key, version)
-        if s.target_checkpoint:
-            held = catalog_checkpoint_scheme(s.target_checkpoint)
-            if held is not None and held != scheme.key:
-                return Launch(None, f"No {scheme.label} command: " + checkpoint_format_refusal(
-                    s.target_checkpoint, quant.scheme(held), scheme, model))
-            serve, note = f"vllm serve {shlex.quote(s.target_checkpoint)}", (
-                f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
-                f"{model} ({_checkpoint_checked(held is not None, s)}).")
-        elif known:
-            flag, kv_note = _kv_as_planned(known, s, cli)
-            serve, note = f"vllm serve {known}{flag}", (
-                f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.{kv_note}")
-        elif scheme.runtime and scheme.vllm_quantization and method == "auto-round" \
-                and version >= INC_OVERRIDE_FROM:
-            q, label = scheme.vllm_quantization, scheme.label
-            fails = (f", which vLLM {cli.vllm_version} refuses ({as_stored_errors[0]})"
-                     if as_stored_errors else "")
-            return Launch(None, (
-                f"No {label} command: vLLM {cli.vllm_version} turns {model}'s quant_method "
-                "'auto-round' into 'inc' whatever --quantization says "
-                f"(INCConfig.override_quantization_method), so --quantization {q} loads its "
-                f"AutoRound checkpoint as stored{fails}, not {label} weights: give "
-                f"{with_article(label)} checkpoint of it {CHECKPOINT_STEP}."))
-        elif scheme.runtime and scheme.vllm_quantization and method not in (
-                None, scheme.vllm_quantization):
-            # config/model.py _verify_quantization compares the config's quant_method with
-            # --quantization (startup.quantization_errors); no override claims an unread one
-            q = scheme.vllm_quantization
-            return Launch(None, (
-                f"No {scheme.label} command: {model}'s config names quant_method {method!r}, "
-                f"and vLLM {cli.vllm_version} stops at --quantization {q} on it "
-                f"(\"{quantization_mismatch(method, q)}\"): give "
-                f"{with_article(scheme.label)} checkpoint of it {CHECKPOINT_STEP}."))
-        elif bnb_what_if_dropped(scheme, cli):
-            # neither made at load nor loaded: no "quantize it first" advice
-            return Launch(None, (
-                f"No {scheme.label} command: vLLM {cli.vllm_version} has no bitsandbytes "
-                "quantization method (see the verdict)."))
-        elif scheme.runtime and scheme.vllm_quantization and cli.accepts(
-                "--quantization", scheme.vllm_quantization):
-            serve += f" --quantization {scheme.vllm_quantization}"
-            note = f"vLLM quantizes {model} to {scheme.label} while loading it."
-        else:
-            refused = next((repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
-                            if catalog_checkpoint_scheme(repo) == scheme.key), None)
-            others = tuple(repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
-                           if repo != refused and not _refused_as_stored(repo, version))
-            tools = "" if scheme.key in UNTOOLED_SCHEMES else \
-                f" (e.g. with {FAMILY_TOOLS.get(scheme.family, 'llm-compressor or GPTQModel')})"
-            at_load = "cannot make one at load" if scheme.family != "torchao" \
-                or version < TORCHAO_AT_LOAD_FROM else (
-                "makes one at load only from a torchao config in --hf-overrides "
-                "(quantization_config_dict_json, with --quantization torchao), a command "
-                "Headroom does not write")
-            loads = f" that vLLM {cli.vllm_version} loads" if refused else ""
-            why = (f" The catalog's checkpoint in that format, {refused}, is refused there: "
-                   f"{_refused_as_stored(refused, version)[0]}." if refused else "")
-            return Launch(None, (
-                f"No {scheme.label} checkpoint of {model}{loads} is known and vLLM "
-                f"{cli.vllm_version} {at_load}: quantize it first{tools} and give "
-                f"its name {CHECKPOINT_STEP}"
-                + (f", or plan a known checkpoint of it in another format: {', '.join(others)}."
-                   if others else ".") + why))
+        what_if, note = _what_if_serve(serve, model, scheme, s, cli, method, as_stored_errors)
+        if what_if is None:
+            return Launch(None, note)
+        serve = what_if
     if s.trust_remote_code:
         serve += " --trust-remote-code"
-    rules = vllm_rules(s.vllm_version)
-    if not s.target_quant and deprecated_quantization(method, rules.version):
+    deprecated = _deprecated_note(method, s.vllm_version)
+    if deprecated and not s.target_quant:
         serve += " --allow-deprecated-quantization"
-        note = (f"vLLM {rules.label} deprecates the checkpoint's {method} quantization and "
-                "loads it only with --allow-deprecated-quantization (without it: \"The "
-                "quantization method is deprecated and will be removed in future versions of "
-                "vLLM\").")
+        note = deprecated
     head = f"{serve} {engine_flags}"
     problems = command_problems(head, cli)
     if problems:
         return Launch(None, "No launch command: " + "; ".join(problems), tuple(problems))
     return Launch(head, note)
+
+
+def _what_if_serve(serve: str, model: str, scheme: quant.QuantScheme, s: EngineSettings,
+                   cli: VllmCli, method: str | None,
+                   as_stored_errors: tuple[str, ...]) -> tuple[str | None, str]:
+    """(the `vllm serve` part, its note) of the what-if format `scheme`, in launch's order:
+    the --target-checkpoint given, a known checkpoint, else `serve` (`model`'s) with vLLM's
+    --quantization where it makes the format at load; (None, why) where there is no
+    command."""
+    version = vllm_rules(cli.vllm_version).version
+    if s.target_checkpoint:
+        return _given_checkpoint(model, scheme, s)
+    known = known_checkpoint(model, scheme.key, version)
+    if known:
+        flag, kv_note = _kv_as_planned(known, s, cli)
+        return f"vllm serve {known}{flag}", (
+            f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.{kv_note}")
+    refusal = _runtime_refusal(model, scheme, cli, method, as_stored_errors, version)
+    if refusal:
+        return None, refusal
+    if scheme.runtime and scheme.vllm_quantization and cli.accepts(
+            "--quantization", scheme.vllm_quantization):
+        return (f"{serve} --quantization {scheme.vllm_quantization}",
+                f"vLLM quantizes {model} to {scheme.label} while loading it.")
+    return None, _no_checkpoint_note(model, scheme, cli, version)
+
+
+def _given_checkpoint(model: str, scheme: quant.QuantScheme,
+                      s: EngineSettings) -> tuple[str | None, str]:
+    """(`vllm serve` of the --target-checkpoint, its note), or (None, why) where its config
+    in the catalog holds another format than `scheme` (checkpoint_format_refusal)."""
+    checkpoint = s.target_checkpoint or ""
+    held = catalog_checkpoint_scheme(checkpoint)
+    if held is not None and held != scheme.key:
+        return None, f"No {scheme.label} command: " + checkpoint_format_refusal(
+            checkpoint, quant.scheme(held), scheme, model)
+    return f"vllm serve {shlex.quote(checkpoint)}", (
+        f"Loads {checkpoint}, given as the {scheme.label} checkpoint of "
+        f"{model} ({_checkpoint_checked(held is not None, s)}).")
+
+
+def _runtime_refusal(model: str, scheme: quant.QuantScheme, cli: VllmCli, method: str | None,
+                     as_stored_errors: tuple[str, ...], version: Version) -> str | None:
+    """Why vLLM `cli` cannot make the what-if `scheme` from `model`'s checkpoint at load
+    (None where nothing stops it): an AutoRound checkpoint it loads as stored
+    (_auto_round_note), a quant_method other than the --quantization planned, or no
+    bitsandbytes method in the release."""
+    runtime = scheme.runtime and scheme.vllm_quantization
+    if runtime and method == "auto-round" and version >= INC_OVERRIDE_FROM:
+        return _auto_round_note(model, scheme, cli, as_stored_errors)
+    if runtime and method not in (None, scheme.vllm_quantization):
+        # config/model.py _verify_quantization compares the config's quant_method with
+        # --quantization (startup.quantization_errors); no override claims an unread one
+        q = scheme.vllm_quantization
+        return (f"No {scheme.label} command: {model}'s config names quant_method {method!r}, "
+                f"and vLLM {cli.vllm_version} stops at --quantization {q} on it "
+                f"(\"{quantization_mismatch(method, q)}\"): give "
+                f"{with_article(scheme.label)} checkpoint of it {CHECKPOINT_STEP}.")
+    if bnb_what_if_dropped(scheme, cli):
+        # neither made at load nor loaded: no "quantize it first" advice
+        return (f"No {scheme.label} command: vLLM {cli.vllm_version} has no bitsandbytes "
+                "quantization method (see the verdict).")
+    return None
+
+
+def _auto_round_note(model: str, scheme: quant.QuantScheme, cli: VllmCli,
+                     as_stored_errors: tuple[str, ...]) -> str:
+    """Why an AutoRound checkpoint gives no runtime what-if from INC_OVERRIDE_FROM on: vLLM
+    loads it as stored whatever --quantization says (`as_stored_errors`: its refusals of it
+    so)."""
+    q, label = scheme.vllm_quantization, scheme.label
+    fails = (f", which vLLM {cli.vllm_version} refuses ({as_stored_errors[0]})"
+             if as_stored_errors else "")
+    return (f"No {label} command: vLLM {cli.vllm_version} turns {model}'s quant_method "
+            "'auto-round' into 'inc' whatever --quantization says "
+            f"(INCConfig.override_quantization_method), so --quantization {q} loads its "
+            f"AutoRound checkpoint as stored{fails}, not {label} weights: give "
+            f"{with_article(label)} checkpoint of it {CHECKPOINT_STEP}.")
+
+
+def _no_checkpoint_note(model: str, scheme: quant.QuantScheme, cli: VllmCli,
+                        version: Version) -> str:
+    """Why there is no command for the what-if `scheme` of `model`: no known checkpoint in
+    it that vLLM `version` loads, and vLLM cannot make it at load; what to do instead
+    (quantize it, with which tool, or plan another known checkpoint of it)."""
+    checkpoints = QUANTIZED_CHECKPOINTS.get(model, ())
+    refused = next((repo for repo in checkpoints
+                    if catalog_checkpoint_scheme(repo) == scheme.key), None)
+    others = tuple(repo for repo in checkpoints
+                   if repo != refused and not _refused_as_stored(repo, version))
+    tools = "" if scheme.key in UNTOOLED_SCHEMES else \
+        f" (e.g. with {FAMILY_TOOLS.get(scheme.family, 'llm-compressor or GPTQModel')})"
+    at_load = "cannot make one at load" if scheme.family != "torchao" \
+        or version < TORCHAO_AT_LOAD_FROM else (
+        "makes one at load only from a torchao config in --hf-overrides "
+        "(quantization_config_dict_json, with --quantization torchao), a command "
+        "Headroom does not write")
+    loads = f" that vLLM {cli.vllm_version} loads" if refused else ""
+    why = (f" The catalog's checkpoint in that format, {refused}, is refused there: "
+           f"{_refused_as_stored(refused, version)[0]}." if refused else "")
+    return (f"No {scheme.label} checkpoint of {model}{loads} is known and vLLM "
+            f"{cli.vllm_version} {at_load}: quantize it first{tools} and give "
+            f"its name {CHECKPOINT_STEP}"
+            + (f", or plan a known checkpoint of it in another format: {', '.join(others)}."
+               if others else ".") + why)
+
+
+def _deprecated_note(method: str | None, vllm_version: str) -> str | None:
+    """Why the command passes --allow-deprecated-quantization: vLLM `vllm_version`
+    deprecates the checkpoint's quant_method `method`; None where it does not."""
+    rules = vllm_rules(vllm_version)
+    if not deprecated_quantization(method, rules.version):
+        return None
+    return (f"vLLM {rules.label} deprecates the checkpoint's {method} quantization and "
+            "loads it only with --allow-deprecated-quantization (without it: \"The "
+            "quantization method is deprecated and will be removed in future versions of "
+            "vLLM\").")
 
 
 def _kv_as_planned(checkpoint: str, s: EngineSettings, cli: VllmCli) -> tuple[str, str]:
@@ -470,12 +523,11 @@ def remote_code_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
     if not _runs_remote_code(spec, cli):
         return None
     arch, v = " / ".join(spec.architectures), cli.vllm_version
-    return (f"{arch} on vLLM {v}'s Transformers backend",
-            f"vLLM {v} has no native {arch}: it runs the repository's own code "
-            f"({spec.remote_model_class}) through its Transformers backend "
-            "(ModelRegistry._try_resolve_transformers), which Headroom does not model. The "
-            "figures are those of a native implementation, so the verdict is not a confident "
-            "fit: check against a real start-up." + _dropped_note(spec, cli, remote=True))
+    return _backend_gap(spec, cli, (
+        f"vLLM {v} has no native {arch}: it runs the repository's own code "
+        f"({spec.remote_model_class}) through its Transformers backend "
+        "(ModelRegistry._try_resolve_transformers), which Headroom does not model."),
+        remote=True)
 
 
 def library_backend_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
@@ -496,14 +548,23 @@ def library_backend_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None
             or cli.native(spec.architectures)):
         return None
     arch, v = " / ".join(spec.architectures), cli.vllm_version
-    return (f"{arch} on vLLM {v}'s Transformers backend",
-            f"vLLM {v} has no model class of its own for {arch} (model_executor/models/"
-            "registry.py): it tries transformers' own class through its Transformers backend "
-            "(ModelRegistry._try_resolve_transformers), which loads only where the installed "
-            "transformers has that class and marks it compatible, and which Headroom does not "
-            "model. The figures are those of a native implementation, so the verdict is not a "
-            "confident fit: check against a real start-up."
-            + _dropped_note(spec, cli, remote=False))
+    return _backend_gap(spec, cli, (
+        f"vLLM {v} has no model class of its own for {arch} (model_executor/models/"
+        "registry.py): it tries transformers' own class through its Transformers backend "
+        "(ModelRegistry._try_resolve_transformers), which loads only where the installed "
+        "transformers has that class and marks it compatible, and which Headroom does not "
+        "model."), remote=False)
+
+
+def _backend_gap(spec: ModelSpec, cli: VllmCli, how: str, *, remote: bool) -> tuple[str, str]:
+    """remote_code_gap's and library_backend_gap's pair: (the verdict's unmodelled part, the
+    warning: `how` vLLM `cli` runs `spec` through its Transformers backend, why the figures
+    are no confident fit, and _dropped_note's tail)."""
+    return (f"{' / '.join(spec.architectures)} on vLLM {cli.vllm_version}'s Transformers "
+            "backend",
+            f"{how} The figures are those of a native implementation, so the verdict is not a "
+            "confident fit: check against a real start-up." + _dropped_note(spec, cli,
+                                                                           remote=remote))
 
 
 def _dropped_note(spec: ModelSpec, cli: VllmCli, *, remote: bool) -> str:
@@ -533,33 +594,39 @@ def _dropped_note(spec: ModelSpec, cli: VllmCli, *, remote: bool) -> str:
     if found is None:
         return ""
     error, last = found
-    v, mt = cli.vllm_version, _config_model_type(spec, cli)
-    later = "unless the installed transformers is a later one that has"
-    if remote:
-        said = (f" Where the repository's class does not load through that backend, vLLM {v} "
-                f"stops with \"{error}\"")
-    elif mt is None and untyped_config_note(spec, cli) is not None:
-        said = (f" Its registry refuses the architecture with \"{error}\", and before that, "
-                "config.json has no model_type and no auto_map AutoConfig, so reading the "
-                "config stops it first.")
-    elif mt is None or mt in transformers_model_types(cli.transformers_min):
-        said = (f" Where transformers has no such class, or it does not load through that "
-                f"backend, vLLM {v} stops with \"{error}\"")
-    elif not _unknown_model_type(spec, cli) or spec.remote_config_class is not None:
-        said = (f" Transformers {cli.transformers_min} (the oldest vLLM {v} allows) has no "
-                f"model type '{mt}', hence no class to fall back on: {later} it, vLLM {v} "
-                f"stops with \"{error}\"")
-    else:
-        said = (f" Its registry refuses the architecture with \"{error}\", and before that, "
-                f"config.json's model_type '{mt}' is none that transformers "
-                f"{cli.transformers_min} (the oldest vLLM {v} allows) or vLLM reads, and no "
-                f"auto_map AutoConfig brings one, so reading the config stops it first, {later} "
-                "that model type.")
+    said = _dropped_refusal(spec, cli, error, remote=remote)
     if (last is not None and last in covered_releases()
             and vllm_cli(last).serves(spec.architectures)):
         said += (f" {VERSION_STEP.format(version=last)}, the last release that served "
                  f"{' / '.join(spec.architectures)}.")
     return said
+
+
+def _dropped_refusal(spec: ModelSpec, cli: VllmCli, error: str, *, remote: bool) -> str:
+    """_dropped_note's first sentence: where vLLM `cli`'s refusal of the dropped architecture
+    (`error`) stops the start, if the Transformers backend finds no class, or what stops it
+    first (a config it cannot read)."""
+    v, mt = cli.vllm_version, _config_model_type(spec, cli)
+    later = "unless the installed transformers is a later one that has"
+    if remote:
+        return (f" Where the repository's class does not load through that backend, vLLM {v} "
+                f"stops with \"{error}\"")
+    if mt is None and untyped_config_note(spec, cli) is not None:
+        return (f" Its registry refuses the architecture with \"{error}\", and before that, "
+                "config.json has no model_type and no auto_map AutoConfig, so reading the "
+                "config stops it first.")
+    if mt is None or mt in transformers_model_types(cli.transformers_min):
+        return (f" Where transformers has no such class, or it does not load through that "
+                f"backend, vLLM {v} stops with \"{error}\"")
+    if not _unknown_model_type(spec, cli) or spec.remote_config_class is not None:
+        return (f" Transformers {cli.transformers_min} (the oldest vLLM {v} allows) has no "
+                f"model type '{mt}', hence no class to fall back on: {later} it, vLLM {v} "
+                f"stops with \"{error}\"")
+    return (f" Its registry refuses the architecture with \"{error}\", and before that, "
+            f"config.json's model_type '{mt}' is none that transformers "
+            f"{cli.transformers_min} (the oldest vLLM {v} allows) or vLLM reads, and no "
+            f"auto_map AutoConfig brings one, so reading the config stops it first, {later} "
+            "that model type.")
 
 
 def _runs_remote_code(spec: ModelSpec, cli: VllmCli) -> bool:
@@ -806,26 +873,43 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int, cli: VllmCl
     if nodes == 1:
         return (command,), ""
     if cli.accepts("--nnodes"):
-        if gpus % gpus_per_node:
-            return (), (f"No launch command: vLLM's --nnodes puts the same number of GPUs on "
-                        f"every node, and this layout's {gpus} GPUs do not fill {nodes} nodes "
-                        f"of {gpus_per_node}: pick a layout on {nodes * gpus_per_node} or "
-                        f"{(nodes - 1) * gpus_per_node} GPUs.")
-        replica = gpus // dp
-        if dp > 1 and replica % gpus_per_node and gpus_per_node % replica:
-            return (), (f"No launch command: vLLM's --nnodes places data-parallel replicas a "
-                        f"whole number to a node or a whole number of nodes wide, and this "
-                        f"layout's {dp} replicas of {replica} GPUs straddle nodes of "
-                        f"{gpus_per_node}: pick a layout whose replica size divides, or is a "
-                        f"multiple of, {gpus_per_node}.")
-        common = f"{command} --nnodes {nodes} --master-addr {HEAD_NODE}"
-        commands = tuple(f"{common} --node-rank {rank}" + (" --headless" if rank else "")
-                         for rank in range(nodes if every_node else 1))
-        return commands, (
-            f"Over {nodes} nodes: set HEAD_NODE_IP to node 0's address on every node and run "
-            f"node R's command there (--node-rank R; node 0 serves the API, the others run "
-            f"--headless). {_reach_node_0(dp)} {NETWORK_INTERFACES}, in the shell that runs the "
-            "node's command.")
+        return _nnodes_commands(command, gpus, gpus_per_node, dp, nodes, every_node)
+    return _ray_command(command, gpus, gpus_per_node, dp, nodes, cli)
+
+
+def _nnodes_commands(command: str, gpus: int, gpus_per_node: int, dp: int, nodes: int,
+                     every_node: bool) -> tuple[tuple[str, ...], str]:
+    """over_nodes from the release whose CLI has --nnodes: node R's command with --node-rank
+    R (--headless but node 0's; node 0's alone without `every_node`) and what to do with
+    them, or no command where the layout does not fill whole nodes or its replicas straddle
+    them."""
+    if gpus % gpus_per_node:
+        return (), (f"No launch command: vLLM's --nnodes puts the same number of GPUs on "
+                    f"every node, and this layout's {gpus} GPUs do not fill {nodes} nodes "
+                    f"of {gpus_per_node}: pick a layout on {nodes * gpus_per_node} or "
+                    f"{(nodes - 1) * gpus_per_node} GPUs.")
+    replica = gpus // dp
+    if dp > 1 and replica % gpus_per_node and gpus_per_node % replica:
+        return (), (f"No launch command: vLLM's --nnodes places data-parallel replicas a "
+                    f"whole number to a node or a whole number of nodes wide, and this "
+                    f"layout's {dp} replicas of {replica} GPUs straddle nodes of "
+                    f"{gpus_per_node}: pick a layout whose replica size divides, or is a "
+                    f"multiple of, {gpus_per_node}.")
+    common = f"{command} --nnodes {nodes} --master-addr {HEAD_NODE}"
+    commands = tuple(f"{common} --node-rank {rank}" + (" --headless" if rank else "")
+                     for rank in range(nodes if every_node else 1))
+    return commands, (
+        f"Over {nodes} nodes: set HEAD_NODE_IP to node 0's address on every node and run "
+        f"node R's command there (--node-rank R; node 0 serves the API, the others run "
+        f"--headless). {_reach_node_0(dp)} {NETWORK_INTERFACES}, in the shell that runs the "
+        "node's command.")
+
+
+def _ray_command(command: str, gpus: int, gpus_per_node: int, dp: int, nodes: int,
+                 cli: VllmCli) -> tuple[tuple[str, ...], str]:
+    """over_nodes before the release whose CLI has --nnodes: node 0's command on the Ray
+    executor, with node 0's share of the data-parallel replicas, and how to start the Ray
+    cluster under it; no command where the replicas do not fit one to a node that way."""
     ray = " --distributed-executor-backend ray"
     if dp > 1:
         replicas_per_node = gpus_per_node // (gpus // dp)

@@ -82,7 +82,7 @@ from planner.serving.sweep import (
     rank_key,
     sweep,
 )
-from planner.serving.vllm_versions import EngineError, vllm_rules
+from planner.serving.vllm_versions import EngineError, Version, vllm_rules
 from planner.serving.weights import weights_bytes
 from planner.text import counted, decimal, per_second, tenths_up
 
@@ -643,11 +643,8 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
                                                     cache)),
                              key=lambda lay: (lay.tp, lay.pp, lay.dp, lay.ep))
             if layouts:
-                rows += sweep(spec, cluster, settings, quant_keys=(quant,), kv_dtypes=(kv,),
-                              layouts=layouts, load=workload.load,
-                              tpot_ms_target=workload.tpot_ms, ttft_ms_target=workload.ttft_ms,
-                              min_output_tokens_per_s=workload.output_tokens_per_s,
-                              held_concurrency=workload.concurrency).rows
+                rows += _workload_sweep(spec, cluster, settings, workload, quant_keys=(quant,),
+                                        kv_dtypes=(kv,), layouts=layouts)
     return sorted(rows, key=rank_key)
 
 
@@ -757,6 +754,36 @@ def recommend(
     """
     if not models:
         raise RecommendError("give at least one model")
+    keys, no_total, priced = _presets(prices, gpu_keys, wsl2)
+    counts = gpu_counts(gpus_max)
+    shared = (engine or EngineSettings()).model_copy(
+        update={"max_model_len": workload.max_model_len})
+    release = vllm_rules(shared.vllm_version)  # EngineError (one line): not covered
+    _check_context(workload, release.label)
+    search = _Search(workload, prices, priced, counts, gpus_max=gpus_max, top=top,
+                     network=network, wsl2=wsl2)
+    for index, spec in enumerate(models):
+        settings = shared if trust_remote_code is None else shared.model_copy(
+            update={"trust_remote_code": trust_remote_code(spec)})
+        search.model(index, spec, settings, release.version)
+    if search.notes and len(search.notes) == len(models):
+        raise RecommendError("; ".join(search.notes))
+    rows = search.ranked()
+    return RecommendResult(
+        workload=workload, gpu_counts=counts, gpu_keys=priced,
+        unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=search.plans,
+        wsl2=wsl2, no_wsl2_total_gpu_keys=no_total,
+        pruned=search.pruned, counts_skipped=search.skipped, notes=tuple(search.notes),
+        rows=rows, network_assumed=rows_network_assumed(rows, network=network, wsl2=wsl2),
+        fell_out=search.tally.fell_out(),
+    )
+
+
+def _presets(prices: Mapping[str, GpuPrice], gpu_keys: Sequence[str] | None,
+             wsl2: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(the presets searched, those left out under `wsl2` for want of an nvidia-smi total,
+    the searched ones priced): `gpu_keys`, or every preset. NoWsl2TotalError where
+    `gpu_keys` names one without a WSL2 total, NoPriceError where none is priced."""
     keys = tuple(gpu_keys) if gpu_keys is not None else tuple(GPU_PRESETS)
     no_total = tuple(k for k in keys if wsl2 and GPU_PRESETS[k].nvidia_smi_total_mib is None)
     if no_total and gpu_keys is not None:
@@ -765,111 +792,166 @@ def recommend(
     priced = tuple(k for k in keys if prices.get(k) and prices[k].usd_per_gpu_hour is not None)
     if not priced:
         raise NoPriceError(keys)
-    counts = gpu_counts(gpus_max)
-    shared = (engine or EngineSettings()).model_copy(
-        update={"max_model_len": workload.max_model_len})
-    release = vllm_rules(shared.vllm_version).label  # EngineError (one line): not covered
-    _check_context(workload, release)
-    found: list[Recommendation] = []
-    tally = _Tally(workload)
-    notes: list[str] = []
-    place: dict[tuple[str, str], tuple[int, int]] = {}  # (model, GPU): its place in the search
-    plans = pruned = skipped = 0
-    for index, spec in enumerate(models):
-        settings = shared if trust_remote_code is None else shared.model_copy(
-            update={"trust_remote_code": trust_remote_code(spec)})
-        memo: dict[str, int] = {}
-        limit = derived_max_model_len(spec, vllm_rules(shared.vllm_version).version)
-        if workload.max_model_len > limit:  # vLLM refuses it on any GPUs (planner.serving.startup)
-            notes.append(f"{spec.name or spec.model_type}: a context of "
-                         f"{workload.max_model_len:,} tokens is longer than the model's "
-                         f"{limit:,} ({LONGER_LEN_REFUSED})")
-            continue
-        lows: dict[str, dict[Family, Bound]] = {}
+    return keys, no_total, priced
+
+
+def _out_of_reach(lows: Mapping[str, Mapping[Family, Bound]], gpus_max: int) -> bool:
+    """Whether every family's bound is above `gpus_max` (_absurd says why), unless every
+    family was refused: no plan is made then, and the refusal is the note."""
+    bounds = [low for per_gpu in lows.values() for low in per_gpu.values()]
+    refused = any(low.refusal for low in bounds) and all(low.refusal for low in bounds)
+    return all(low.gpus > gpus_max for low in bounds) and not refused
+
+
+def _cheapest_bound_first(priced: Sequence[str], lows: Mapping[str, Mapping[Family, Bound]],
+                          prices: Mapping[str, GpuPrice]) -> Sequence[str]:
+    """The GPUs in the order they are searched: by the $/hour of their fewest GPUs any family
+    could serve on, so the cutoff rules out dear GPUs sooner (the order changes what is
+    planned, not the rows: ties are put back in the presets' order by _Search.ranked); the
+    presets' order where there are no bounds (counts within one node)."""
+    if not lows:
+        return priced
+    return sorted(priced, key=lambda k: min((b.gpus for b in lows[k].values()),
+                                            default=math.inf)
+                  * (prices[k].usd_per_gpu_hour or 0.0))
+
+
+class _LiveBounds:
+    """One GPU's family bounds as its count loop sees them: every family until a what-if row
+    serves, then only the launchable ones (only they can add a row), each view with its
+    fewest GPUs (0 where counts stay within one node: no bounds), worked out once."""
+
+    def __init__(self, lows: Mapping[Family, Bound], bounded: bool) -> None:
+        self.lows = lows
+        self.bounded = bounded
+        self.views: dict[bool, tuple[dict[Family, Bound], float]] = {}
+
+    def view(self, after_what_if: bool) -> tuple[dict[Family, Bound], float]:
+        """(the bounds that can still add a row, their fewest GPUs)."""
+        if after_what_if not in self.views:
+            kept = {fam: b for fam, b in self.lows.items() if b.launchable or not after_what_if}
+            self.views[after_what_if] = (kept, min((b.gpus for b in kept.values()),
+                                                   default=math.inf) if self.bounded else 0.0)
+        return self.views[after_what_if]
+
+
+def _workload_sweep(spec: ModelSpec, cluster, settings: EngineSettings, workload: Workload,
+                    **choices) -> list[SweepRow]:
+    """The sweep's rows of the candidates `choices` names (quant_keys, kv_dtypes, layouts) at
+    the workload's load and targets, all its requests held at once."""
+    return list(sweep(spec, cluster, settings, load=workload.load,
+                      tpot_ms_target=workload.tpot_ms, ttft_ms_target=workload.ttft_ms,
+                      min_output_tokens_per_s=workload.output_tokens_per_s,
+                      held_concurrency=workload.concurrency, **choices).rows)
+
+
+class _Search:
+    """recommend's search over models x priced GPUs x counts, and what it found so far: the
+    rows, the plans made, pruned and skipped, the notes on models left out, and each
+    (model, GPU)'s place in the search (the order ties are listed in)."""
+
+    def __init__(self, workload: Workload, prices: Mapping[str, GpuPrice],
+                 priced: tuple[str, ...], counts: tuple[int, ...], *, gpus_max: int,
+                 top: int, network: NetworkSpec | None, wsl2: bool) -> None:
+        self.workload, self.prices, self.priced = workload, prices, priced
+        self.counts, self.gpus_max = counts, gpus_max
+        self.top, self.network, self.wsl2 = top, network, wsl2
+        self.found: list[Recommendation] = []
+        self.tally = _Tally(workload)
+        self.notes: list[str] = []
+        self.place: dict[tuple[str, str], tuple[int, int]] = {}
+        self.plans = self.pruned = self.skipped = 0
+
+    def model(self, index: int, spec: ModelSpec, settings: EngineSettings,
+              version: Version) -> None:
+        """Search model number `index` on every priced GPU, or note why it is left out: a
+        context longer than vLLM `version` allows it, no searched count any family could
+        serve on, or every plan refused."""
+        name = spec.name or spec.model_type
+        limit = derived_max_model_len(spec, version)
+        if self.workload.max_model_len > limit:  # refused on any GPUs (planner.serving.startup)
+            self.notes.append(f"{name}: a context of {self.workload.max_model_len:,} tokens is "
+                              f"longer than the model's {limit:,} ({LONGER_LEN_REFUSED})")
+            return
         # why this vLLM plans none of a candidate (replicas.replica_plan), each once: the
         # candidate drops out, and a model none of whose plans are made is noted with it
         refused: dict[str, None] = {}
-        made_before = plans
-        if counts[-1] > GPUS_PER_NODE:
-            lows = {k: _search_counts(spec, k, workload, settings, gpus_max, network, wsl2)
-                    for k in priced}
+        lows: dict[str, dict[Family, Bound]] = {}
+        if self.counts[-1] > GPUS_PER_NODE:
+            lows = {k: _search_counts(spec, k, self.workload, settings, self.gpus_max,
+                                      self.network, self.wsl2) for k in self.priced}
             refused.update(dict.fromkeys(b.refusal for per_gpu in lows.values()
                                          for b in per_gpu.values() if b.refusal))
-            bounds_all = [low for per_gpu in lows.values() for low in per_gpu.values()]
-            # (every family refused: no plan is made below, and the refusal is the note)
-            if all(low.gpus > gpus_max for low in bounds_all) and not (
-                    refused and all(low.refusal for low in bounds_all)):
-                notes.append(_absurd(spec, workload, lows, gpus_max))
+            if _out_of_reach(lows, self.gpus_max):
+                self.notes.append(_absurd(spec, self.workload, lows, self.gpus_max))
+                return
+        made_before = self.plans
+        memo: dict[str, int] = {}
+        for gpu_key in _cheapest_bound_first(self.priced, lows, self.prices):
+            live = _LiveBounds(lows.get(gpu_key, {}), bool(lows))
+            picks = self._counts(spec, settings, gpu_key, live, memo, refused)
+            self.place[name, gpu_key] = (index, self.priced.index(gpu_key))
+            self.found += [_recommendation(spec, gpu_key, n, row, self.prices[gpu_key],
+                                           self.workload) for n, row in picks.picked()]
+        if self.plans == made_before and refused:
+            self.notes.append(f"{name}: {next(iter(refused))}")
+
+    def _counts(self, spec: ModelSpec, settings: EngineSettings, gpu_key: str,
+                live: _LiveBounds, memo: dict[str, int], refused: dict[str, None]) -> _Picks:
+        """Plan `gpu_key` at each count, fewest first, up to the first with a launchable row
+        serving the workload (more of the same GPU only costs more per hour); stop at a
+        count no family could serve on or whose $/hour cannot enter the `top`. A count whose
+        memory is below the smallest weights is pruned, one below the fewest GPUs any family
+        could serve on skipped."""
+        gpu, usd_per_gpu_hour = _gpu(gpu_key, self.wsl2), self.prices[gpu_key].usd_per_gpu_hour
+        picks = _Picks()
+        members: dict = {}
+        quants = quant_candidates(spec, _cluster(gpu_key, 1, wsl2=self.wsl2))  # one GPU kind
+        for n in self.counts:
+            bounds, fewest = live.view(picks.what_if is not None)
+            if fewest > self.gpus_max:
+                break
+            if n > GPUS_PER_NODE and n * (usd_per_gpu_hour or 0.0) > _cutoff(self.found,
+                                                                              self.top):
+                break
+            budget = n * gpu.memory_total_bytes * settings.gpu_memory_utilization
+            if _smallest_weights(spec, quants, memo) > budget:
+                self.pruned += 1
                 continue
-        # cheapest bound first, so the cutoff rules out dear GPUs sooner (the order changes
-        # what is planned, not the rows: ties are put back in the presets' order below)
-        order = sorted(priced, key=lambda k: min((b.gpus for b in lows[k].values()),
-                                                 default=math.inf)
-                       * (prices[k].usd_per_gpu_hour or 0.0)) if lows else priced
-        for gpu_key in order:
-            gpu, price = _gpu(gpu_key, wsl2), prices[gpu_key]
-            picks = _Picks()
-            members: dict = {}
-            quants = quant_candidates(spec, _cluster(gpu_key, 1, wsl2=wsl2))  # one GPU kind
-            views: dict[bool, tuple[dict[Family, Bound], float]] = {}
-            for n in counts:
-                # after a what-if serves, only launchable families can add a row (the bounds
-                # and their fewest, worked out once before a what-if and once after)
-                after = picks.what_if is not None
-                if after not in views:
-                    kept = {fam: b for fam, b in lows.get(gpu_key, {}).items()
-                            if b.launchable or not after}
-                    views[after] = (kept, min((b.gpus for b in kept.values()),
-                                              default=math.inf) if lows else 0.0)
-                bounds, fewest = views[after]
-                if fewest > gpus_max:
-                    break
-                if n > GPUS_PER_NODE and n * (price.usd_per_gpu_hour or 0.0) > _cutoff(found,
-                                                                                      top):
-                    break
-                budget = n * gpu.memory_total_bytes * settings.gpu_memory_utilization
-                if _smallest_weights(spec, quants, memo) > budget:
-                    pruned += 1
-                    continue
-                if n < fewest:
-                    skipped += 1
-                    continue
-                cluster = _cluster(gpu_key, n, network, wsl2)
-                if n > GPUS_PER_NODE:
-                    alive = {fam: b for fam, b in bounds.items() if b.gpus <= n}
-                    rows = _node_rows(spec, cluster, settings, alive, n, workload, members)
-                else:
-                    layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
-                    if not layouts:
-                        continue
-                    try:
-                        rows = list(sweep(spec, cluster, settings, quant_keys=quants,
-                                          layouts=layouts, load=workload.load,
-                                          tpot_ms_target=workload.tpot_ms,
-                                          ttft_ms_target=workload.ttft_ms,
-                                          min_output_tokens_per_s=workload.output_tokens_per_s,
-                                          held_concurrency=workload.concurrency).rows)
-                    except EngineError as exc:  # the sweep's: every candidate here refused
-                        refused.setdefault(str(exc))
-                        continue
-                plans += len(rows)
-                where = f"{spec.name or spec.model_type} on {n}x {gpu_key}"
-                if picks.add(n, tally.serving(rows, where), workload):
-                    break  # more of the same GPU only costs more per hour
-            place[spec.name or spec.model_type, gpu_key] = (index, priced.index(gpu_key))
-            found += [_recommendation(spec, gpu_key, n, row, price, workload)
-                      for n, row in picks.picked()]
-        if plans == made_before and refused:
-            notes.append(f"{spec.name or spec.model_type}: {next(iter(refused))}")
-    if notes and len(notes) == len(models):
-        raise RecommendError("; ".join(notes))
-    found.sort(key=lambda r: (_rank(r), place[r.model_name, r.gpu_key]))
-    rows = tuple(found[:top])
-    return RecommendResult(
-        workload=workload, gpu_counts=counts, gpu_keys=priced,
-        unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=plans,
-        wsl2=wsl2, no_wsl2_total_gpu_keys=no_total,
-        pruned=pruned, counts_skipped=skipped, notes=tuple(notes), rows=rows,
-        network_assumed=rows_network_assumed(rows, network=network, wsl2=wsl2),
-        fell_out=tally.fell_out(),
-    )
+            if n < fewest:
+                self.skipped += 1
+                continue
+            rows = self._rows(spec, settings, gpu_key, n, bounds, quants, members, refused)
+            if rows is None:
+                continue
+            self.plans += len(rows)
+            where = f"{spec.name or spec.model_type} on {n}x {gpu_key}"
+            if picks.add(n, self.tally.serving(rows, where), self.workload):
+                break
+        return picks
+
+    def _rows(self, spec: ModelSpec, settings: EngineSettings, gpu_key: str, n: int,
+              bounds: Mapping[Family, Bound], quants: Sequence[str], members: dict,
+              refused: dict[str, None]) -> list[SweepRow] | None:
+        """The sweep's rows on `n` GPUs: over nodes, the layouts of the families whose bound
+        is at most `n` (_node_rows); within one node, every layout on exactly `n` GPUs. None
+        where none is planned: no layout on `n` GPUs, or this vLLM refuses every candidate
+        (its reason kept in `refused`)."""
+        cluster = _cluster(gpu_key, n, self.network, self.wsl2)
+        if n > GPUS_PER_NODE:
+            alive = {fam: b for fam, b in bounds.items() if b.gpus <= n}
+            return _node_rows(spec, cluster, settings, alive, n, self.workload, members)
+        layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
+        if not layouts:
+            return None
+        try:
+            return _workload_sweep(spec, cluster, settings, self.workload, quant_keys=quants,
+                                   layouts=layouts)
+        except EngineError as exc:  # the sweep's: every candidate here refused
+            refused.setdefault(str(exc))
+            return None
+
+    def ranked(self) -> tuple[Recommendation, ...]:
+        """The `top` rows found, by _rank, ties in the order their (model, GPU) was listed."""
+        self.found.sort(key=lambda r: (_rank(r), self.place[r.model_name, r.gpu_key]))
+        return tuple(self.found[:self.top])
