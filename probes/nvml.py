@@ -75,6 +75,13 @@ CLOCK_EVENT_REASONS = {
 }
 
 
+def echoed(value: object) -> str:
+    """A value read from a snapshot as its one-line load error quotes it: its repr, cut at 64
+    characters by planner.text.shortened (a string inside its quotes), so a 400-digit number or
+    an edited file's long list or key is not printed whole."""
+    return repr(shortened(value)) if isinstance(value, str) else shortened(repr(value))
+
+
 C_UINT_MAX = 2**32 - 1
 """The most an NVML reading of C type `unsigned int` holds (nvidia-ml-py 13.615.71, pynvml.py:
 c_uint for nvmlDeviceGetIndex, the PCIe link, clock and temperature readings, power in
@@ -288,7 +295,7 @@ class TopologyMatrix(BaseModel):
         not be: every reader indexes them by position), links are counted from 0."""
         n = len(self.gpu_indices)
         if len(set(self.gpu_indices)) != n:
-            raise ValueError(f"gpu_indices {self.gpu_indices} repeat a GPU")
+            raise ValueError(f"gpu_indices {echoed(self.gpu_indices)} repeat a GPU")
         for name, matrix in (("pcie", self.pcie), ("nvlink", self.nvlink)):
             if len(matrix) != n or any(len(row) != n for row in matrix):
                 shape = f"{len(matrix)} rows of {sorted({len(r) for r in matrix})} cells"
@@ -304,9 +311,9 @@ class TopologyMatrix(BaseModel):
                 allowed = ("X",) if i == j else PCIE_LEVELS
                 if level is not None and level not in allowed:
                     raise ValueError(
-                        f"pcie[{i}][{j}] is {level!r}, not one of {', '.join(allowed)} or null: "
-                        "the PCIe matrix holds the PCIe level between two GPUs (NVLinks are "
-                        "counted in the nvlink matrix)")
+                        f"pcie[{i}][{j}] is {echoed(level)}, not one of {', '.join(allowed)} "
+                        "or null: the PCIe matrix holds the PCIe level between two GPUs "
+                        "(NVLinks are counted in the nvlink matrix)")
         self._symmetric()
         return self
 

@@ -17,7 +17,7 @@ from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document
 from planner.text import shortened, spaced_controls
 from probes.files import read_json_document
 from probes.host import HostInfo, probe_host
-from probes.nvml import GpuInfo, TopologyMatrix, probe_gpus
+from probes.nvml import GpuInfo, TopologyMatrix, echoed, probe_gpus
 
 SNAPSHOT_KIND = "headroom.hardware-snapshot"
 SCHEMA_VERSION = 1
@@ -93,10 +93,10 @@ class HardwareSnapshot(BaseModel):
         """One topology row per GPU, in the GPUs' order (readers pair them by position)."""
         indices = [g.index for g in self.gpus]
         if len(set(indices)) != len(indices):
-            raise ValueError(f"GPU indices {indices} repeat a GPU")
+            raise ValueError(f"GPU indices {echoed(indices)} repeat a GPU")
         if self.topology is not None and self.topology.gpu_indices != indices:
-            raise ValueError(f"topology.gpu_indices {self.topology.gpu_indices} must list the "
-                             f"snapshot's GPUs in order: {indices}")
+            raise ValueError(f"topology.gpu_indices {echoed(self.topology.gpu_indices)} must "
+                             f"list the snapshot's GPUs in order: {echoed(indices)}")
         return self
 
     @model_validator(mode="after")
@@ -139,7 +139,7 @@ def first_error(exc: ValidationError) -> str:
     """'gpus.0.memory_total_bytes: Input should be a valid integer' (+ how many more)."""
     errors = exc.errors()
     first = errors[0]
-    where = ".".join(str(part) for part in first["loc"])
+    where = ".".join(shortened(str(part)) for part in first["loc"])  # a 400-digit key
     message = first["msg"].removeprefix("Value error, ")  # our validators' own sentences
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     return f"{where}: {message}{more}" if where else f"{message}{more}"
@@ -187,7 +187,7 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
                             f"snapshot's kind is {SNAPSHOT_KIND!r}; write one with `python -m "
                             "probes --json`)")
     if raw["kind"] != SNAPSHOT_KIND:
-        raise SnapshotError(f"{name}: kind is {raw['kind']!r}, expected {SNAPSHOT_KIND!r} "
+        raise SnapshotError(f"{name}: kind is {echoed(raw['kind'])}, expected {SNAPSHOT_KIND!r} "
                             "(write one with `python -m probes --json`)")
     if "schema_version" not in raw:  # it said "schema_version None is not supported"
         raise SnapshotError(f"{name} has no schema_version (this Headroom reads version "
@@ -195,11 +195,12 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     version = raw["schema_version"]
     if isinstance(version, bool) or not isinstance(version, int | float):
         # '1' read "schema_version '1' is not supported (this Headroom reads version 1)"
-        raise SnapshotError(f"{name}: schema_version is {json_kind(version)} ({version!r}), not "
-                            f"a number: this Headroom reads version {SCHEMA_VERSION}, the number "
-                            "(write one with `python -m probes --json`)")
+        raise SnapshotError(f"{name}: schema_version is {json_kind(version)} "
+                            f"({echoed(version)}), not a number: this Headroom reads version "
+                            f"{SCHEMA_VERSION}, the number (write one with `python -m probes "
+                            "--json`)")
     if version != SCHEMA_VERSION:
-        raise SnapshotError(f"{name}: schema_version {version!r} is not supported "
+        raise SnapshotError(f"{name}: schema_version {echoed(version)} is not supported "
                             f"(this Headroom reads version {SCHEMA_VERSION})")
     raw, spaced = spaced_controls(raw)
     if spaced and isinstance(raw.get("notes"), list):

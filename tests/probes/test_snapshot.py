@@ -347,3 +347,38 @@ def test_load_refuses_a_topology_that_does_not_match_the_gpus(change, words: str
         load_snapshot(json.dumps(raw).encode())
     assert words in str(info.value)
     assert "Value error" not in str(info.value)
+
+
+def _set_gpu_index(raw: dict, value: int) -> None:
+    raw["topology"]["gpu_indices"][0] = value
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda raw: raw.update(kind=10**400), "kind is "),
+    (lambda raw: raw.update(schema_version=10**400), "schema_version "),
+    (lambda raw: raw.update(schema_version="9" * 400), "schema_version is a string "),
+    (lambda raw: raw["topology"]["pcie"][0].__setitem__(1, "9" * 400), "pcie[0][1] is "),
+    (lambda raw: _set_gpu_index(raw, 10**400), "topology.gpu_indices "),
+    (lambda raw: raw["gpus"][0].update({"9" * 400: 1}), "gpus.0.999"),
+])
+def test_a_400_digit_value_is_cut_in_the_load_error(change, field: str) -> None:
+    # each was printed whole: a 470-560 character line; the value is cut at 64 characters
+    # (planner.text.shortened; 66 with a string's quotes), the field still named: the longest
+    # message's own words (pcie's) are 177 characters
+    raw = raw_3090()
+    change(raw)
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(json.dumps(raw).encode())
+    message = str(info.value)
+    assert field in message and "..." in message
+    assert len(message) <= 177 + 66, message
+
+
+def test_a_400_digit_kind_is_shown_as_its_first_61_characters() -> None:
+    raw = raw_3090()
+    raw["kind"] = 10**400
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(json.dumps(raw).encode())
+    assert str(info.value) == ("snapshot: kind is 1" + "0" * 60 + "..., expected "
+                               "'headroom.hardware-snapshot' (write one with `python -m probes "
+                               "--json`)")
