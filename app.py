@@ -28,9 +28,11 @@ init_state("audit" if gpu_present() else "preset")
 # the figure and value in fixed columns, the formula and its inputs half the rest each, the
 # note under them across both (its header hidden); five table columns in 784 px at 1280 px
 # squeezed each formula into 130 px, the notes' prose taking the room
-# below 1100 px the page's sides padded 1.5rem, not 5rem: at 1024 px, beside the 300 px
-# sidebar, 5rem left 564 px for the page (the Compare grid's concurrency, the Recommend and
-# sweep grids' speed columns out of sight to the right; TTFT "885 …" and TPOT "22.2…" cut)
+# below 1100 px the page's sides padded 1rem, not 5rem, and the sidebar 230 px, not 300: at
+# 1024 px 5rem left 564 px for the page (the Compare grid's concurrency, the Recommend and
+# sweep grids' speed columns out of sight to the right; TTFT "885 …" and TPOT "22.2…" cut),
+# 1.5rem 676 px (the sweep's 728 px of columns, the Recommend page's 740, six long names'
+# 755 on the Compare page), now 762
 # and the Plan page's first row's columns 1.85 : 0.75 : 1.2, not 1.6 : 1 : 1.2 (TP, PP and DP
 # are short figures), the arrivals half 1.1 of 2.1, not 1: at 1024 px the quantization read
 # "Checkpoint: GPTQ int4, group 128 (W4/", the arrivals "staggered arr" and the load row's
@@ -43,7 +45,8 @@ init_state("audit" if gpu_present() else "preset")
 # lines tall so the figures of a row stay level
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "@media (max-width: 1100px) {[data-testid=stMainBlockContainer] "
-        "{padding-left: 1.5rem; padding-right: 1.5rem} "
+        "{padding-left: 1rem; padding-right: 1rem} "
+        "[data-testid=stSidebar] {width: 230px !important; min-width: 230px !important} "
         "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-quant) > "
         "[data-testid=stColumn] {flex: 1.2 1 0; min-width: 0} "
         "[data-testid=stHorizontalBlock]:has(> * > * > .st-key-plan-quant) > "

@@ -267,13 +267,18 @@ def test_a_messages_flag_is_kept_whole(browser, server: str, width: int, query: 
 @pytest.mark.parametrize("path, words, code", [
     ("report", "No hardware audit was attached", "python -m probes --json > node.json"),
     ("recommend", "The cheapest GPU presets", "--arrival"),
+    ("compare", "A concurrency marked (refused)", "report --compare"),
 ])
 def test_a_paragraphs_code_is_kept_whole(browser, server: str, path: str, words: str,
                                          code: str) -> None:
     """Inline code in a paragraph or a caption stays on one line at 1280 px (app.py's style):
     the Report's "python -m probes -" / "-json > node.json" broke after a hyphen, and the
-    Recommend caption's "CLI: --" / "arrival)" was text (helper 383's QA)."""
-    page = _shown(browser, server, f"{path}?{SEED}", words)
+    Recommend caption's "CLI: --" / "arrival)" was text (helper 383's QA), as was the Compare
+    caption's, "report --" / "compare's" at 1024 px (helper 527's review; a model vLLM
+    refuses, the desc_act GPTQ checkpoint, brings that sentence)."""
+    refused = "&cmp=Qwen/Qwen3-235B-A22B-GPTQ-Int4,RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized" \
+        ".w4a16" if path == "compare" else ""
+    page = _shown(browser, server, f"{path}?{SEED}{refused}", words)
     span = page.locator("[data-testid=stMarkdown]", has_text=words).first.locator(
         "code", has_text=code).first
     assert span.inner_text() == code
@@ -837,6 +842,23 @@ def test_model_report_and_compare_read_whole_at_1024x768(browser, server: str) -
         .map(t => t.textContent))""")
     names = page.locator(".js-plotly-plot .ytick text").all_inner_texts()
     assert len(names) == 24 and cut == [], cut  # six names in each of four charts
+    _grid_fits(page)  # 755 px of columns in 674 beside the 300 px sidebar
+    page.close()
+
+
+def test_grids_in_sight_at_1024x768(browser, server: str) -> None:
+    """At 1024 px the sweep's grid (728 px of columns in 674) and the Recommend page's (740)
+    scrolled sideways, TTFT and tok/s out of sight (helper 527's review): below 1100 px the
+    sidebar is 230 px, not 300, and the page's sides 1rem, and every column is in view."""
+    page = _shown(browser, server, f"?{SEED}", "Fits:", charts=1, width=1024, height=768)
+    _swept(page)  # _grid_fits
+    page.close()
+    page = _shown(browser, server, f"recommend?{SEED}", "Prices ($ per GPU-hour", width=1024,
+                  height=768)
+    page.get_by_role("button", name="Find the cheapest").click()
+    page.locator("[data-testid=stCode]", has_text="vllm serve").first.wait_for(timeout=120_000)
+    _settle(page)
+    _grid_fits(page)
     page.close()
 
 

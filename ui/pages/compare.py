@@ -140,7 +140,7 @@ speed_note.caption(
     "KV cache; empty where the model does not fit or vLLM rejects a request that long."
     + (" A concurrency marked (refused): vLLM refuses the model for another reason than "
        "memory (a max_model_len over its own, a GPU its wheels have no kernels for; the "
-       "verdict says which), and the figure, report --compare's, is what the KV cache would "
+       "verdict says which), and the figure, `report --compare`'s, is what the KV cache would "
        "hold, not requests vLLM serves." if any(refused) else "")
     + (" A concurrency reading no KV cache: the budget leaves the model none (the verdict "
        "says what fills it), so it holds no request, refused or not."
