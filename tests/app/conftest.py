@@ -90,6 +90,13 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label))
 
 
+def weights_bytes(at: AppTest) -> int:
+    """The binding GPU's weights as the Plan page writes them ("7.58 GiB (8,144,056,320 B)")."""
+    found = re.search(r"Weights on the binding GPU\s+[\d.]+ GiB \(([\d,]+) B\)", texts(at))
+    assert found, "no weights row"
+    return int(found.group(1).replace(",", ""))
+
+
 def texts(at: AppTest) -> str:
     """Every markdown, caption, metric, message and table cell on the page, as one string."""
     parts = [str(e.value) for e in (*at.markdown, *at.caption, *at.title, *at.subheader)]

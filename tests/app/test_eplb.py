@@ -8,27 +8,12 @@ each GPU (128 + 8) / 8 = 17 experts a layer, one more than 16: 48 x 3 x 2,048 x 
 452,984,832 B more weights per GPU, beside EPLB's copy of one layer's 17 local experts
 (vLLM 0.12.0 on)."""
 
-import re
 import shlex
 
-import pytest
-
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import launch_command, open_link, open_page, texts
+from tests.app.conftest import launch_command, open_link, open_page, texts, weights_bytes
 
 QWEN3_MOE = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "8", "vllm": "0.33.0"}
-
-
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # catalog models only: no network
-
-
-def _weights_bytes(at) -> int:
-    """The binding GPU's weights as the page writes them ("7.58 GiB (8,144,056,320 B)")."""
-    found = re.search(r"Weights on the binding GPU\s+[\d.]+ GiB \(([\d,]+) B\)", texts(at))
-    assert found, "no weights row"
-    return int(found.group(1).replace(",", ""))
 
 
 def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None:
@@ -36,7 +21,7 @@ def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None
     assert not at.exception and not at.error
     assert "--enable-eplb" not in launch_command(at)
     assert "plan.num_redundant_experts" not in {box.key for box in at.number_input}
-    before = _weights_bytes(at)
+    before = weights_bytes(at)
     at.checkbox(key="plan.enable_eplb").check().run()
     assert not at.exception and not at.error
     assert " --enable-eplb" in launch_command(at) and at.query_params["eplb"] == "1"
@@ -53,7 +38,7 @@ def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None
     # + 48 x 128 x 1,024 x 8 + 48 x 128 x 8 + 48 x 136 x 4 + 1,000 x 48 x 136 x 4 + 4
     # + 48 x 128 x 8 = 52,224 + 50,331,648 + 49,152 + 26,112 + 26,112,000 + 4 + 49,152
     # = 76,620,292 B
-    assert _weights_bytes(at) - before == 452_984_832 + 160_432_128 + 76_620_292
+    assert weights_bytes(at) - before == 452_984_832 + 160_432_128 + 76_620_292
     at.checkbox(key="plan.enable_eplb").uncheck().run()
     assert "--enable-eplb" not in launch_command(at) and "--eplb-config" not in launch_command(at)
 

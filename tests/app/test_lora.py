@@ -9,46 +9,30 @@ Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched
 369,844,352 B more weights per GPU.
 """
 
-import re
-
-import pytest
-
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import launch_command, open_link, open_page, texts
+from tests.app.conftest import launch_command, open_link, open_page, texts, weights_bytes
 
 LLAMA_H100 = {"model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "gpn": "1"}
 LORA_BYTES = (32 * 5_242_880 + 2 * 8_470_528) * 2 + 417_920  # 369,844,352 B
-
-
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # catalog models only: no network
-
-
-def _weights_bytes(at) -> int:
-    """The binding GPU's weights as the page writes them ("15.33 GiB (N B)")."""
-    found = re.search(r"Weights on the binding GPU\s+[\d.]+ GiB \(([\d,]+) B\)", texts(at))
-    assert found, "no weights row"
-    return int(found.group(1).replace(",", ""))
 
 
 def test_ticking_it_puts_the_slots_in_the_weights_and_the_command() -> None:
     at = open_page(None, **LLAMA_H100)
     assert not at.exception and not at.error
     assert "plan.max_loras" not in {box.key for box in at.number_input}
-    before = _weights_bytes(at)
+    before = weights_bytes(at)
     at.checkbox(key="plan.enable_lora").check().run()
     assert not at.exception and not at.error
     at.number_input(key="plan.max_loras").set_value(4).run()
     assert not at.exception and not at.error
-    assert _weights_bytes(at) - before == LORA_BYTES
+    assert weights_bytes(at) - before == LORA_BYTES
     assert "LoRA slots (inside the weights)" in texts(at)
     command = launch_command(at)
     assert command.endswith(" --enable-lora --max-loras 4 --max-lora-rank 16")
     assert command_problems(command, vllm_cli("0.34.0")) == []
     assert at.query_params["lora"] == "1" and at.query_params["loras"] == "4"
     at.checkbox(key="plan.enable_lora").uncheck().run()
-    assert "--enable-lora" not in launch_command(at) and _weights_bytes(at) == before
+    assert "--enable-lora" not in launch_command(at) and weights_bytes(at) == before
 
 
 def test_a_link_plans_its_rank_and_sharding_with_the_options_open() -> None:
