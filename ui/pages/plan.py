@@ -345,11 +345,12 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
 def _lora_options(enabled: bool) -> None:
     """Multi-LoRA serving (vLLM --enable-lora) and, once on, its slots, rank and sharding."""
     st.checkbox(LABELS["enable_lora"], help="vLLM --enable-lora: vLLM allocates a slot per "
-                "LoRA adapter served in one batch in every layer it wraps (attention and MLP "
-                "projections, the embedding, lm_head) before sizing the KV cache, so the "
-                "weights grow (the LoRA slots figure) and the KV cache shrinks; CUDA graphs are "
-                "captured for no LoRA and for LoRAs, twice the graphs. The speed figures do not "
-                "time the LoRA kernels", **bind("plan", "enable_lora"))
+                "LoRA adapter served in one batch in every layer it wraps (the attention and "
+                "MLP projections; for Llama, Qwen3 and Phi-3 the embedding and lm_head too) "
+                "before sizing the KV cache, so the weights grow (the LoRA slots figure) and "
+                "the KV cache shrinks; CUDA graphs are captured for no LoRA and for LoRAs, "
+                "twice the graphs (once on Model Runner V2 before vLLM 0.24). The speed "
+                "figures do not time the LoRA kernels", **bind("plan", "enable_lora"))
     if not enabled:
         return
     st.number_input(LABELS["max_loras"], min_value=1, step=1,
@@ -359,8 +360,8 @@ def _lora_options(enabled: bool) -> None:
                  help="vLLM --max-lora-rank: the slots' rank (the largest adapter rank served)",
                  **bind("plan", "max_lora_rank"))
     st.checkbox(LABELS["fully_sharded_loras"], help="vLLM --fully-sharded-loras: the LoRA A of "
-                "column layers and B of row layers split over tensor parallel too (the rank "
-                "must divide by TP)", **bind("plan", "fully_sharded_loras"))
+                "column layers and B of row layers split over tensor parallel too (the rank and "
+                "the hidden size must divide by TP)", **bind("plan", "fully_sharded_loras"))
 
 
 def _pin_layout(changed: str) -> None:
