@@ -29,6 +29,7 @@ from planner.serving.engine import (
 from planner.serving.eplb import profile_note
 from planner.serving.hardware import memory_total_note
 from planner.serving.lora import (
+    LORA_ARCHITECTURES,
     LoraSettings,
     lm_head_mapping_bytes,
     lora_capture_cases,
@@ -405,17 +406,21 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     cases = lora_capture_cases(lora.version, r.runner[0])
     note = ("vLLM 0.17.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
             "A = rank x input (row layers: input / TP), B = output per TP rank x rank (row "
-            "layers: the whole output), the embedding and lm_head unsharded"
+            "layers: the whole output)"
             + (", column A and row B over TP too (--fully-sharded-loras)"
                if lora.fully_sharded and layout.tp > 1 else "")
-            + "; counted in the weights, as vLLM counts them in the model's load memory; CUDA "
-            + (f"graphs captured x {cases} (0 and max_loras + 1 active LoRAs: "
-               "cudagraph_specialize_lora)" if cases > 1 else "graphs captured once, with LoRA "
-               "(Model Runner V2 before 0.24.0)")
+            + (", the embedding and lm_head unsharded"
+               if LORA_ARCHITECTURES[spec.architectures[0]].embeddings else
+               "; no embedding or lm_head slots (the class declares no embedding_modules)")
+            + "; counted in the weights, as vLLM counts them in the model's load memory; "
+            + ("no CUDA graphs to capture with LoRA (--enforce-eager)" if st.s.enforce_eager
+               else f"CUDA graphs captured x {cases} (0 and max_loras + 1 active LoRAs: "
+               "cudagraph_specialize_lora)" if cases > 1 else "CUDA graphs captured once, with "
+               "LoRA (Model Runner V2 before 0.24.0)")
             + "; not sized: the LoRA kernels' transient float32 "
             "buffers in the profile run"
             + (" and the lm_head LoRA's copy of the gathered logits at TP > 1"
-               if layout.tp > 1 and last else "")
+               if mapping else "")
             + " (planner.serving.lora)")
     return _term("lora", "LoRA slots (inside the weights)", value, "B", formula, note, {
         "max_loras": lora.max_loras, "max_lora_rank": lora.rank,

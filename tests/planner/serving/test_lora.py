@@ -278,3 +278,22 @@ def test_text_only_gemma3_gets_layer_slots_and_no_vocab_limit() -> None:
         vllm_version="0.34.0", enable_lora=True, max_loras=4)))
     assert not lora.errors and lora.lora_bytes_per_gpu == GEMMA3_BYTES == 524_181_632
 
+
+
+def test_the_note_says_no_graphs_under_enforce_eager() -> None:
+    # --enforce-eager captures no CUDA graph, with LoRA or without: nothing to double
+    lora = _plan(enable_lora=True, enforce_eager=True)
+    assert lora.cuda_graph_bytes_per_gpu == 0
+    note = _term(lora, "lora").note
+    assert "no CUDA graphs to capture with LoRA (--enforce-eager)" in note
+    assert "captured x" not in note and "captured once" not in note
+
+
+@pytest.mark.parametrize(("model", "wrapped"), [
+    (LLAMA, True), ("Qwen/Qwen2.5-7B-Instruct", False)])
+def test_the_note_names_embedding_and_lm_head_slots_only_where_wrapped(model, wrapped) -> None:
+    # at TP=2 Llama's lm_head LoRA gathers the logits; Qwen2's lm_head is not wrapped
+    note = _term(_plan(2, model=model, enable_lora=True), "lora").note
+    assert ("the embedding and lm_head unsharded" in note) is wrapped
+    assert ("no embedding or lm_head slots" in note) is not wrapped
+    assert ("copy of the gathered logits" in note) is wrapped
