@@ -153,14 +153,16 @@ COLD_START = ("a first (cold-compile) start-up peaks higher by an amount vLLM's 
 """Why a V2 plan keeps the V1 runner's activation and graph terms (module docstring)."""
 
 
-EAGER = ("--enforce-eager compiles nothing (config/vllm.py VllmConfig.__post_init__ sets "
-         "compilation mode NONE; compilation/decorators.py __call__ runs the plain forward), "
-         "so every start-up runs this same eager profile and there is no warm restart; the "
+EAGER = ("under --enforce-eager every start-up runs this same eager profile "
+         "(compilation/decorators.py __call__ runs the plain forward), so there is no warm "
+         "restart; the "
          "eager forward holds more than these moments (the layer's input and the MLP's normed "
          "input beside them, at TP > 1 the down_proj all-reduce's output), which vLLM's source "
          "sizes per architecture and Headroom does not read, so the plan keeps the V1 runner's "
          "figure (unverified for V2), no lower than these moments")
-"""Why an eager V2 plan keeps the V1 runner's activation (module docstring)."""
+"""Why an eager V2 plan keeps the V1 runner's activation (module docstring); the activation
+term's source before it (planner.serving.plan.terms EAGER_FIT_SOURCE) says why nothing
+compiles (VllmConfig.__post_init__), so this does not say it again."""
 
 
 def v2_term_notes(warm: tuple[int, str] | None, graph_estimate: bool, label: str,

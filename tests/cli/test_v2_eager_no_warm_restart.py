@@ -29,8 +29,9 @@ QWEN3 = ("--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090", "--vllm-version", "0.3
 MOMENTS = ("its sized moments are max(forward 2,048 tokens x (4,096 residual + (24,576 gate_up "
            "+ 12,288 act)) x 2 B = 0.156 GiB, sampler (2,048 + 256) rows x 4,096 x 2 B held + "
            "logits 256 x 151,936 x (2 + 4 fp32 copy) B = 0.235 GiB) = 0.235 GiB; "
-           "--enforce-eager compiles nothing (config/vllm.py VllmConfig.__post_init__ sets "
-           "compilation mode NONE")
+           "under --enforce-eager every start-up runs this same eager profile "
+           "(compilation/decorators.py __call__ runs the plain forward), so there is no warm "
+           "restart")
 
 
 def _plan(capsys, *args: str) -> dict:
@@ -50,6 +51,8 @@ def test_a_refused_eager_start_up_offers_no_warm_restart(capsys) -> None:
             data["v2_warm_restart_launch_note"]) == (False, [], "")
     notes = {t["key"]: t["note"] for t in data["terms"]}
     assert MOMENTS in notes["activation"]
+    # why nothing compiles is said once, by the fit's source (terms.EAGER_FIT_SOURCE)
+    assert notes["activation"].count("VllmConfig.__post_init__") == 1
     assert "warm torch.compile cache it peaks" not in notes["activation"]
     assert notes["kv_cache"] == ""
     code, out, err = run_main(capsys, "plan", *QWEN3)
