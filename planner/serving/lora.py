@@ -243,9 +243,9 @@ class LoraPart(NamedTuple):
 
 
 def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, lora: LoraSettings
-                 ) -> tuple[LoraPart, ...]:
-    """The slots of one Llama-shaped decoder layer's four wrapped modules on one TP rank, in
-    elements: (A + B) x max_loras, per the module docstring, one A per slice
+                 ) -> tuple[tuple[str, int], ...]:
+    """The slots of one Llama-shaped decoder layer's four wrapped modules on one TP rank, as
+    (module, elements): (A + B) x max_loras, per the module docstring, one A per slice
     (LORA_ARCHITECTURES)."""
     layer = spec.layers[layer_index]
     attn, mlp = layer.mixer, layer.mlp
@@ -259,10 +259,10 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, lora: LoraSettings
     inter = mlp.intermediate_size // tp
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
     return (
-        LoraPart("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r), 1),
-        LoraPart("o_proj", n * (r * q_in + row_out * r), 1),
-        LoraPart("gate_up_proj", n * (modules.gate_up_slices * rank_a * h + 2 * inter * r), 1),
-        LoraPart("down_proj", n * (r * inter + row_out * r), 1),
+        ("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
+        ("o_proj", n * (r * q_in + row_out * r)),
+        ("gate_up_proj", n * (modules.gate_up_slices * rank_a * h + 2 * inter * r)),
+        ("down_proj", n * (r * inter + row_out * r)),
     )
 
 
@@ -274,7 +274,7 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     bytes."""
     counts: dict[tuple[str, int], int] = {}  # (module, elements per layer): layers
     for index in layers:
-        for name, elements, _ in _layer_parts(spec, index, tp, lora):
+        for name, elements in _layer_parts(spec, index, tp, lora):
             counts[name, elements] = counts.get((name, elements), 0) + 1
     parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
     if not LORA_ARCHITECTURES[spec.architectures[0]].embeddings:
