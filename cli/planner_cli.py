@@ -56,6 +56,7 @@ from planner.report import (
 from planner.serving.auto_layout import (
     compared_engine,
     compared_layout,
+    compared_lora_note,
     compared_max_model_len,
     layout_rule,
 )
@@ -358,7 +359,8 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     own) at the plan's max_model_len, capped at its own maximum where that is lower
     (compared_max_model_len, the app's Report page's rule too); on the --model's layout where
     it runs there (planner.serving.auto_layout.compared_layout, the app's rule too), with
-    --enable-eplb where it has routed experts (compared_engine)."""
+    --enable-eplb where it has routed experts and --enable-lora where Headroom sizes its LoRA
+    slots, else without LoRA and a note says so (compared_engine, compared_lora_note)."""
     rows = [comparison_row(main, speed)]
     engine = main.engine.model_copy(update={
         "quantization": None, "target_quant": None, "target_checkpoint": None,
@@ -375,11 +377,13 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
         layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec), own)
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=own)
         # its warnings as the app's Compare page lists them: the parameter check, then the
-        # config's own
+        # config's own; then why it is planned without the plan's LoRA, where it is
         other = with_param_check(plan(request, nearest=False), spec, source)
+        lora_note = compared_lora_note(spec, engine)
         rows.append(comparison_row(other, estimate_speed(request, _load(args),
                                                          plan_result=other),
-                                   model_warnings(other, spec), main.max_model_len))
+                                   (*model_warnings(other, spec), *filter(None, [lora_note])),
+                                   main.max_model_len))
     return tuple(rows)
 
 

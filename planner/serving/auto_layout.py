@@ -27,6 +27,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.lora import model_refusal as lora_model_refusal
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused, vllm_rules
@@ -166,15 +167,36 @@ def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     return next(iter(_by_width(spec, cluster, held, engine)), None)
 
 
+# the EngineSettings fields --enable-lora and its flags set (compared_engine drops them)
+_LORA_SETTINGS = ("enable_lora", "max_loras", "max_lora_rank", "fully_sharded_loras")
+
+
 def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     """The settings a model compared beside a plan is planned with (the app's Compare and
     Report pages, report --compare): the plan's shared ones, --enable-eplb and its redundant
     experts included, but not for a model without routed experts: vLLM refuses EP for it, so
     compared_layout drops EP, and EPLB without EP would refuse the model. A MoE model whose
-    EPLB vLLM refuses (its class, its MoE method) keeps them: its plan says why."""
-    if spec.is_moe or not (engine.enable_eplb or engine.num_redundant_experts):
-        return engine
-    return engine.model_copy(update={"enable_eplb": False, "num_redundant_experts": None})
+    EPLB vLLM refuses (its class, its MoE method) keeps them: its plan says why. --enable-lora
+    and its settings too, but not for a model whose LoRA slots Headroom does not size
+    (lora.model_refusal): it is planned without LoRA, which compared_lora_note says."""
+    update: dict[str, object] = {}
+    if not spec.is_moe and (engine.enable_eplb or engine.num_redundant_experts):
+        update |= {"enable_eplb": False, "num_redundant_experts": None}
+    if compared_lora_note(spec, engine):
+        update |= {name: EngineSettings.model_fields[name].default for name in _LORA_SETTINGS}
+    return engine.model_copy(update=update) if update else engine
+
+
+def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
+    """The note on a compared model planned without the plan's --enable-lora (compared_engine),
+    None where it keeps it: its figures leave out what LoRA adds, and why, in the words
+    `plan --enable-lora` refuses it with (lora.model_refusal)."""
+    refusal = lora_model_refusal(spec) if engine.enable_lora else None
+    if refusal is None:
+        return None
+    return ("planned without LoRA: its figures leave out what --enable-lora adds (the LoRA "
+            "slots in its weights, the CUDA graphs captured twice), as `plan --enable-lora` "
+            f"would refuse it: {refusal.removeprefix('--enable-lora: ')}")
 
 
 def compared_max_model_len(spec: ModelSpec, plan_len: int, vllm_version: str) -> int:

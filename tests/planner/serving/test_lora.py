@@ -19,6 +19,8 @@ Shapes, R = max_lora_rank = 16, N = max_loras = 4, bfloat16 (lora_dtype auto: 2 
   1,024 sequences: 4 x 8,192 x 8 + 3 x 1,024 x 8 + 2 x (2 x 8,192 + 2 x 5 + 6) x 4 = 417,920 B.
 """
 
+import json
+
 import pytest
 
 from planner.catalog import catalog_entry, catalog_spec
@@ -297,3 +299,30 @@ def test_the_note_names_embedding_and_lm_head_slots_only_where_wrapped(model, wr
     assert ("the embedding and lm_head unsharded" in note) is wrapped
     assert ("no embedding or lm_head slots" in note) is not wrapped
     assert ("copy of the gathered logits" in note) is wrapped
+
+
+
+def _json(capsys, *argv: str) -> dict:
+    """`python -m planner ARGV` on one H100, its JSON output (exit 0 asserted)."""
+    code, out, err = run_main(capsys, *argv, "--gpu", "h100")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_report_compare_plans_a_model_whose_slots_are_not_sized_without_lora(capsys) -> None:
+    # report --compare QWEN3_MOE --enable-lora read "Does not fit" in its row, with no speed:
+    # the LoRA refusal. It is planned as `plan` plans it without LoRA (the same weights) and
+    # its row's note says so; Qwen2.5-7B, whose slots are sized, keeps them: QWEN2_BYTES
+    # (N = 4, R = 16) more than without LoRA
+    lora = ("--enable-lora", "--max-loras", "4")
+    _, moe, qwen2 = _json(capsys, "report", "--model", "Qwen/Qwen3-8B", *lora, "--format",
+                          "json", "--compare", QWEN3_MOE, "Qwen/Qwen2.5-7B-Instruct",
+                          )["comparison"]
+    assert moe["fits"] and moe["tpot_ms"] is not None
+    assert moe["weights_bytes_per_gpu"] == _json(
+        capsys, "plan", "--model", QWEN3_MOE, "--json")["weights_bytes_per_gpu"]
+    note = [w for w in moe["warnings"] if w.startswith("planned without LoRA")]
+    assert len(note) == 1 and "Qwen3MoeForCausalLM is not read" in note[0]
+    plain = _json(capsys, "plan", "--model", "Qwen/Qwen2.5-7B-Instruct", "--json")
+    assert qwen2["weights_bytes_per_gpu"] - plain["weights_bytes_per_gpu"] == QWEN2_BYTES
+    assert not any("LoRA" in w for w in qwen2["warnings"])
