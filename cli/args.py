@@ -743,9 +743,9 @@ def add_enforce_eager(group: argparse._ArgumentGroup | argparse.ArgumentParser) 
                        help="like vLLM's flag, passed in the launch command: no CUDA graphs, "
                        "so their memory is 0 (from vLLM "
                        f"{version_label(GRAPHS_SUBTRACTED_FROM)} the KV cache gains what they "
-                       "took) and decode launches each layer's kernels from Python: the "
+                       "took) and every step launches each layer's kernels from Python: the "
                        f"per-layer step overhead x {EAGER_LAYER_OVERHEAD_FACTOR:g} (estimated, "
-                       "unverified)")
+                       "unverified), so TPOT rises and TTFT a little")
 
 
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

@@ -214,7 +214,7 @@ class AppState(BaseModel):
     """vLLM --skip-mm-profiling: no profile run of the vision encoder (vision models only)."""
     enforce_eager: bool = Field(False, alias="eager")
     """vLLM --enforce-eager (the CLI's --enforce-eager, every covered release's flag): no CUDA
-    graphs, so none subtracted, and decode's per-layer overhead x the eager factor; for every
+    graphs, so none subtracted, and every step's per-layer overhead x the eager factor; for every
     model, on the Plan, Compare, Report and Recommend pages alike."""
     trust_remote_code: bool = Field(False, alias="trust")
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a

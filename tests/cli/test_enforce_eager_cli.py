@@ -51,6 +51,9 @@ def test_no_graphs_leave_their_memory_to_the_kv_cache_and_triple_the_layer_overh
     assert eager["num_gpu_blocks"] == eager["kv_cache_bytes_per_gpu"] // BLOCK_BYTES == 458
     # one request: TPOT is the decode step, whose overhead x 3 adds 2 x the per-layer overhead
     assert eager["tpot_ms"] - graphs["tpot_ms"] == pytest.approx(2 * LAYER_OVERHEAD_MS)
+    # and TTFT, whose 1,024 input tokens are one prefill step (under 2,048 batched tokens), by
+    # as much: a step's overhead, not decode's alone (the flag's help says so)
+    assert eager["ttft_ms"] - graphs["ttft_ms"] == pytest.approx(2 * LAYER_OVERHEAD_MS)
     overhead = next(t for t in eager["speed_terms"] if t["key"] == "step_overhead")
     assert overhead["value"] == pytest.approx(3 * LAYER_OVERHEAD_MS)
     assert "--enforce-eager" not in shlex.split(graphs["vllm_command"])

@@ -334,9 +334,10 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         st.checkbox(LABELS["enforce_eager"], help="vLLM --enforce-eager: no CUDA graphs are "
                     "captured, so their memory (the CUDA graphs figure) is 0 and, from vLLM "
                     f"{version_label(GRAPHS_SUBTRACTED_FROM)}, goes to the KV cache instead; "
-                    "decode launches each layer's kernels from Python, so the step's per-layer "
-                    f"overhead is x {EAGER_LAYER_OVERHEAD_FACTOR:g} (estimated, unverified) and "
-                    "TPOT rises. Often used to save memory on consumer GPUs",
+                    "every step launches each layer's kernels from Python, so the step's "
+                    f"per-layer overhead is x {EAGER_LAYER_OVERHEAD_FACTOR:g} (estimated, "
+                    "unverified): TPOT rises, TTFT a little. Often used to save memory on "
+                    "consumer GPUs",
                     **bind("plan", "enforce_eager"))
         if lora:
             _lora_options(current.enable_lora)
