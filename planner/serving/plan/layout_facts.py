@@ -124,6 +124,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     width = b12x_width(spec, layout, s)
     version = vllm_rules(s.vllm_version).version
     redundant = redundant_experts(spec, s, layout)
+    lora = sized_lora(spec, s)
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
@@ -132,14 +133,13 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
                                 version) if s.enable_eplb else None) \
-        or (fully_sharded_refusal(lora, spec, layout.tp) if (lora := sized_lora(spec, s))
-            else None)
+        or (fully_sharded_refusal(lora, spec, layout.tp) if lora else None)
     if refusal:
         return Refused(r, refusal)
     terms = rank_terms(spec, s, r, layout)
     # (shared by the KV dtypes' plans, as the terms are)
     holdings = _rank_holdings(spec, r, layout, _eplb_release(spec, s, layout),
-                              sized_lora(spec, s) is not None)
+                              lora is not None)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = shared.ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0], r.kv_grouping[2])
@@ -209,8 +209,10 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
     """The LoRA flags whose slots the weights hold: None without --enable-lora, or where the
     release or the model is refused (lora.lora_refusal: the plan says so,
     plan.refusals.lora_refusals)."""
+    if not s.enable_lora:  # (every plan asks: no release lookup without the flag)
+        return None
     rules = vllm_rules(s.vllm_version)
-    if not s.enable_lora or lora_refusal(spec, rules.version, rules.label):
+    if lora_refusal(spec, rules.version, rules.label):
         return None
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version)
 
@@ -220,10 +222,12 @@ def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
     """`terms` with each (stage, TP rank) position's LoRA bytes (lora.stage_lora_bytes: the
     slots in the served dtype, lora_dtype auto, its stage's embedding and lm_head included)."""
     stages = pp_layer_split(spec.num_layers, layout.pp)
-    return tuple(w.model_copy(update={"lora_bytes": stage_lora_bytes(
-        spec, stages[index // layout.tp], index // layout.tp == 0,
-        index // layout.tp == layout.pp - 1, layout.tp, lora, r.act_b, r.mbt, r.seqs)})
-        for index, w in enumerate(terms))
+    # a stage's TP ranks hold the same slots: sized once per stage
+    per_stage = [stage_lora_bytes(spec, layers, stage == 0, stage == layout.pp - 1, layout.tp,
+                                  lora, r.act_b, r.mbt, r.seqs)
+                 for stage, layers in enumerate(stages)]
+    return tuple(w.model_copy(update={"lora_bytes": per_stage[index // layout.tp]})
+                 for index, w in enumerate(terms))
 
 
 def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads: bool,

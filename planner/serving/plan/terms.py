@@ -34,7 +34,6 @@ from planner.serving.lora import (
     lm_head_mapping_bytes,
     lora_capture_cases,
     punica_buffer_bytes,
-    stage_lora_bytes,
     stage_parts,
 )
 from planner.serving.moe_backend import B12X
@@ -396,8 +395,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     parts = stage_parts(spec, range(*bind.layers), first, last, layout.tp, lora)
     mapping = lm_head_mapping_bytes(spec, layout.tp) if last else 0
     punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
-    value = stage_lora_bytes(spec, range(*bind.layers), first, last, layout.tp, lora, r.act_b,
-                             r.mbt, r.seqs)
+    # the binding position's figure in the weights, sized there (layout_facts._with_lora)
+    value = st.facts.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank].lora_bytes
     slots = " + ".join(f"{p.name} {p.count} x {p.elements:,}" if p.count > 1
                        else f"{p.name} {p.elements:,}" for p in parts)
     formula = (f"({slots}) elements x {r.act_b} B"
