@@ -478,6 +478,8 @@ def _add_recommend(sub, prog: str) -> None:
     add_vllm_version(search)
     add_block_size(search)
     add_enforce_eager(search)
+    add_lora(search, "another release refused (exit 2), another model searched without "
+             "LoRA (a warning names it)")
     add_trust_remote_code(search)
     add_wsl2(search)
     add_network(search)
@@ -690,31 +692,37 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "rank holds (routed + N) / EP size experts; needs --enable-eplb; 0..1023 "
                      "(vLLM's cap); default: not passed (0; from 0.34 the least making them "
                      "divisible)")
-    eng.add_argument("--enable-lora", action="store_true",
-                     help="vLLM --enable-lora (multi-LoRA serving): the LoRA slots vLLM "
-                     "allocates in every wrapped layer before the KV cache is sized are in the "
-                     "weights (the plan's lora term) and the CUDA graphs are captured twice "
-                     "(once on Model Runner V2 before 0.24); sized for LlamaForCausalLM, "
-                     "Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM, "
-                     "Gemma2ForCausalLM, Gemma3ForCausalLM and Phi3ForCausalLM under vLLM "
-                     "0.17.0-0.34.0, refused "
-                     "elsewhere "
-                     "(exit 2); passed in the launch command")
-    eng.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"), metavar="N",
-                     help="vLLM --max-loras: LoRA adapters served in one batch, a slot each "
-                     "(>= 1; default 1); needs --enable-lora")
-    eng.add_argument("--max-lora-rank", type=int, choices=MAX_LORA_RANKS, metavar="R",
-                     help="vLLM --max-lora-rank: the slots' rank, one of "
-                     f"{', '.join(map(str, MAX_LORA_RANKS))} (vLLM 0.17-0.34 config/lora.py; "
-                     "default 16); needs --enable-lora")
-    eng.add_argument("--fully-sharded-loras", action="store_true",
-                     help="vLLM --fully-sharded-loras: the column layers' LoRA A and the row "
-                     "layers' LoRA B split over TP too (the rank and hidden size must divide by "
-                     "TP); needs --enable-lora")
+    add_lora(eng, "refused elsewhere (exit 2)")
     eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")
     add_vllm_version(eng)
+
+
+def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
+    """--enable-lora, --max-loras, --max-lora-rank and --fully-sharded-loras, the same for
+    plan, sweep, report and recommend (cli.inputs.lora_setting reads them); `elsewhere`: what
+    the command does with a model whose LoRA slots are not sized."""
+    group.add_argument("--enable-lora", action="store_true",
+                       help="vLLM --enable-lora (multi-LoRA serving): the LoRA slots vLLM "
+                       "allocates in every wrapped layer before the KV cache is sized are in "
+                       "the weights (the plan's lora term) and the CUDA graphs are captured "
+                       "twice (once on Model Runner V2 before 0.24); sized for "
+                       "LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
+                       "MistralForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM and "
+                       f"Phi3ForCausalLM under vLLM 0.17.0-0.34.0, {elsewhere}; passed in the "
+                       "launch command")
+    group.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"),
+                       metavar="N", help="vLLM --max-loras: LoRA adapters served in one batch, "
+                       "a slot each (>= 1; default 1); needs --enable-lora")
+    group.add_argument("--max-lora-rank", type=int, choices=MAX_LORA_RANKS, metavar="R",
+                       help="vLLM --max-lora-rank: the slots' rank, one of "
+                       f"{', '.join(map(str, MAX_LORA_RANKS))} (vLLM 0.17-0.34 config/lora.py; "
+                       "default 16); needs --enable-lora")
+    group.add_argument("--fully-sharded-loras", action="store_true",
+                       help="vLLM --fully-sharded-loras: the column layers' LoRA A and the row "
+                       "layers' LoRA B split over TP too (the rank and hidden size must divide "
+                       "by TP); needs --enable-lora")
 
 
 def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

@@ -30,6 +30,7 @@ from cli.inputs import (
     engine_settings,
     load_model,
     load_prices,
+    lora_setting,
     model_identity,
     network_assumed_note,
     note_preset_choice,
@@ -56,7 +57,6 @@ from planner.report import (
 from planner.serving.auto_layout import (
     compared_engine,
     compared_layout,
-    compared_lora_note,
     compared_max_model_len,
     layout_rule,
 )
@@ -305,7 +305,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                                        vllm_version=args.vllm_version,
                                        trust_remote_code=args.trust_remote_code,
                                        enforce_eager=args.enforce_eager,
-                                       **block_size_setting(args))}
+                                       **block_size_setting(args), **lora_setting(args))}
     try:
         result = recommend(specs, workload, prices, gpus_max=args.gpus_max, top=args.top,
                            **search)
@@ -317,6 +317,9 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                        f"CUDA reports) and --gpu-name {exc.key}") from None
     if result.network_assumed is not None:
         add_notes(args, network_assumed_note(result.network_assumed))
+    # a model searched without the --enable-lora asked (its slots not sized): on stderr, and
+    # in --json's lora_notes
+    args.model_warnings = (*args.model_warnings, *result.lora_notes)
     # where nothing serves: the same search on past --gpus-max (planner.serving.way_out)
     out = way_out(result, specs, prices, gpus_max=args.gpus_max,
                   step=lambda n: f"rerun with --gpus-max {n}", **search)
@@ -360,7 +363,7 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     (compared_max_model_len, the app's Report page's rule too); on the --model's layout where
     it runs there (planner.serving.auto_layout.compared_layout, the app's rule too), with
     --enable-eplb where it has routed experts and --enable-lora where Headroom sizes its LoRA
-    slots, else without LoRA and a note says so (compared_engine, compared_lora_note)."""
+    slots, else without LoRA and a note says so (compared_engine, model_warnings)."""
     rows = [comparison_row(main, speed)]
     engine = main.engine.model_copy(update={
         "quantization": None, "target_quant": None, "target_checkpoint": None,
@@ -379,11 +382,9 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
         # its warnings as the app's Compare page lists them: the parameter check, then the
         # config's own; then why it is planned without the plan's LoRA, where it is
         other = with_param_check(plan(request, nearest=False), spec, source)
-        lora_note = compared_lora_note(spec, engine)
         rows.append(comparison_row(other, estimate_speed(request, _load(args),
                                                          plan_result=other),
-                                   (*model_warnings(other, spec), *filter(None, [lora_note])),
-                                   main.max_model_len))
+                                   model_warnings(other, spec, engine), main.max_model_len))
     return tuple(rows)
 
 

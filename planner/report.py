@@ -38,7 +38,8 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
-from planner.serving.engine import served_kv_elem_bytes, vllm_window
+from planner.serving.auto_layout import compared_lora_note
+from planner.serving.engine import EngineSettings, served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import (
     NO_FIT,
@@ -356,12 +357,15 @@ def with_param_check(result: Plan, spec: ModelSpec, source: ModelSource | None) 
         update={"warnings": [*result.warnings, warning]})
 
 
-def model_warnings(result: Plan, spec: ModelSpec) -> tuple[str, ...]:
+def model_warnings(result: Plan, spec: ModelSpec,
+                   asked: EngineSettings | None = None) -> tuple[str, ...]:
     """A compared model's warnings, each once: the plan's (with with_param_check's where the
     caller adds it, as the Plan page does), then the config's own (the Model page's, which no
-    plan repeats). The Compare page lists them under its grid, `report --compare` under its
-    table."""
-    return tuple(dict.fromkeys((*result.warnings, *spec.warnings)))
+    plan repeats), then, where `asked` (the settings the comparison asked for) has an
+    --enable-lora `spec` is planned without, why (compared_lora_note). The Compare page lists
+    them under its grid, `report --compare` under its table."""
+    lora = compared_lora_note(spec, asked) if asked else None
+    return tuple(dict.fromkeys((*result.warnings, *spec.warnings, *filter(None, [lora]))))
 
 
 def model_card(spec: ModelSpec, source: ModelSource | None,

@@ -167,7 +167,7 @@ def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     return next(iter(_by_width(spec, cluster, held, engine)), None)
 
 
-# the EngineSettings fields --enable-lora and its flags set (compared_engine drops them)
+# the EngineSettings fields --enable-lora and its flags set (lora_where_sized drops them)
 _LORA_SETTINGS = ("enable_lora", "max_loras", "max_lora_rank", "fully_sharded_loras")
 
 
@@ -179,18 +179,27 @@ def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     EPLB vLLM refuses (its class, its MoE method) keeps them: its plan says why. --enable-lora
     and its settings too, but not for a model whose LoRA slots Headroom does not size
     (lora.model_refusal): it is planned without LoRA, which compared_lora_note says."""
-    update: dict[str, object] = {}
+    engine = lora_where_sized(spec, engine)
     if not spec.is_moe and (engine.enable_eplb or engine.num_redundant_experts):
-        update |= {"enable_eplb": False, "num_redundant_experts": None}
-    if compared_lora_note(spec, engine):
-        update |= {name: EngineSettings.model_fields[name].default for name in _LORA_SETTINGS}
-    return engine.model_copy(update=update) if update else engine
+        return engine.model_copy(update={"enable_eplb": False, "num_redundant_experts": None})
+    return engine
+
+
+def lora_where_sized(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
+    """`engine`, less --enable-lora and its settings where Headroom does not size `spec`'s
+    LoRA slots (compared_lora_note says why): a model compared beside a plan (compared_engine)
+    or searched by recommend beside others is planned without LoRA, never refused for it."""
+    if not compared_lora_note(spec, engine):
+        return engine
+    return engine.model_copy(update={name: EngineSettings.model_fields[name].default
+                                     for name in _LORA_SETTINGS})
 
 
 def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
-    """The note on a compared model planned without the plan's --enable-lora (compared_engine),
-    None where it keeps it: its figures leave out what LoRA adds, and why, in the words
-    `plan --enable-lora` refuses it with (lora.model_refusal)."""
+    """The note on a model planned without the --enable-lora asked of it (lora_where_sized: a
+    compared model, one recommend searches), None where it keeps it: its figures leave out
+    what LoRA adds, and why, in the words `plan --enable-lora` refuses it with
+    (lora.model_refusal)."""
     refusal = lora_model_refusal(spec) if engine.enable_lora else None
     if refusal is None:
         return None

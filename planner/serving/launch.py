@@ -726,15 +726,20 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     if s.enable_eplb or s.num_redundant_experts is not None:
         parts += eplb_launch_flags(s.enable_eplb, s.num_redundant_experts,
                                    vllm_cli(s.vllm_version))
-    if s.enable_lora:  # the slots sized as planned (planner.serving.lora)
-        parts += ["--enable-lora", f"--max-loras {s.max_loras}",
-                  f"--max-lora-rank {s.max_lora_rank}"]
-        if s.fully_sharded_loras:
-            parts.append("--fully-sharded-loras")
+    parts += lora_launch_flags(s)
     if s.num_speculative_tokens:
         parts.append("--speculative-config '{\"method\": \"mtp\", \"num_speculative_tokens\": "
                      f"{s.num_speculative_tokens}}}'")
     return " ".join(parts)
+
+
+def lora_launch_flags(s: EngineSettings) -> list[str]:
+    """--enable-lora and its settings as the command passes them, the slots sized as planned
+    (planner.serving.lora); [] without it."""
+    if not s.enable_lora:
+        return []
+    return ["--enable-lora", f"--max-loras {s.max_loras}", f"--max-lora-rank {s.max_lora_rank}",
+            *(["--fully-sharded-loras"] if s.fully_sharded_loras else [])]
 
 
 def with_layout(head: str, tp: int, pp: int, dp: int, ep: bool) -> str:

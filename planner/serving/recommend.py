@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
+from planner.serving.auto_layout import compared_lora_note, lora_where_sized
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import (
     GPU_PRESETS,
@@ -261,6 +262,9 @@ class RecommendResult(BaseModel):
                                 "(planner.serving.replicas)")
     notes: tuple[str, ...] = ()
     """Models left out because no count up to gpus_max can serve them, and why."""
+    lora_notes: tuple[str, ...] = ()
+    """Models searched without the engine's --enable-lora, each named, and why: Headroom does
+    not size their LoRA slots (auto_layout.lora_where_sized, compared_lora_note's words)."""
     network_assumed: str | None = None
     """What the speed terms across nodes of the rows listed over several nodes assume where
     no network was given, in ClusterSpec.network_assumed's words (hardware.network_assumed_text,
@@ -742,7 +746,9 @@ def recommend(
     per (model, GPU, count).
 
     `engine` holds the vLLM knobs every candidate shares (gpu_memory_utilization, ...);
-    max_model_len comes from the workload, weight format and KV dtype from the search.
+    max_model_len comes from the workload, weight format and KV dtype from the search. Its
+    --enable-lora is planned for the models whose LoRA slots Headroom sizes; the others are
+    searched without it, each named in lora_notes (auto_layout.lora_where_sized).
     Counts above one node are searched through replica families (planner.serving.replicas):
     only counts and layouts a family's bound allows are planned, and none whose $/hour
     cannot enter the `top`. `network`: between the nodes of those counts (None: the GPU's
@@ -762,10 +768,14 @@ def recommend(
     _check_context(workload, release.label)
     search = _Search(workload, prices, priced, counts, gpus_max=gpus_max, top=top,
                      network=network, wsl2=wsl2)
+    lora_notes = []
     for index, spec in enumerate(models):
         settings = shared if trust_remote_code is None else shared.model_copy(
             update={"trust_remote_code": trust_remote_code(spec)})
-        search.model(index, spec, settings, release.version)
+        lora_note = compared_lora_note(spec, settings)  # searched without LoRA, and why
+        if lora_note:
+            lora_notes.append(f"{spec.name or spec.model_type}: {lora_note}")
+        search.model(index, spec, lora_where_sized(spec, settings), release.version)
     if search.notes and len(search.notes) == len(models):
         raise RecommendError("; ".join(search.notes))
     rows = search.ranked()
@@ -774,6 +784,7 @@ def recommend(
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=search.plans,
         wsl2=wsl2, no_wsl2_total_gpu_keys=no_total,
         pruned=search.pruned, counts_skipped=search.skipped, notes=tuple(search.notes),
+        lora_notes=tuple(lora_notes),
         rows=rows, network_assumed=rows_network_assumed(rows, network=network, wsl2=wsl2),
         fell_out=search.tally.fell_out(),
     )
