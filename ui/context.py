@@ -48,6 +48,7 @@ from planner.serving.launch import (
     MODEL_STEP,
     REMOTE_CODE_STEP,
     VERSION_STEP,
+    lora_launch_flags,
     remote_code_class,
 )
 from planner.serving.layout import ParallelLayout
@@ -411,6 +412,15 @@ def _engine_knobs() -> dict[str, object]:
     }
 
 
+def lora_caption(engine: EngineSettings) -> str:
+    """The Plan page's multi-LoRA serving as the Compare and Recommend pages' captions name it
+    ("" without it): its flags, on the models whose LoRA slots Headroom sizes, the others
+    planned without them (lora_where_sized), each named in a warning."""
+    flags = lora_launch_flags(engine)
+    return (f", {' '.join(flags)} on the models whose LoRA slots Headroom sizes (each other "
+            "model planned without LoRA, a warning names it)" if flags else "")
+
+
 def release_default_note() -> str:
     """" (vLLM 0.19.0's default)" while gpu_memory_utilization is unset, so what the pages
     plan with is the sidebar's release's default (EngineSettings fills it), else "". From 0.34
@@ -428,8 +438,8 @@ def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
     --skip-mm-profiling, --moe-backend, --all2all-backend and --enable-eplb (a MoE model's
     only), the LoRA flags and --trust-remote-code included; the Compare page plans each model
-    without them but --enable-eplb, as report --compare carries it: it shows no launch
-    command).
+    without them but --enable-eplb and the LoRA flags, as report --compare carries them: it
+    shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it, unless a checkpoint in that format is
@@ -455,7 +465,7 @@ def current_engine() -> EngineSettings:
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
                           all2all_backend=(current.all2all_backend if current_spec().is_moe
                                            else None),
-                          **_eplb_knobs(), **_lora_knobs(),
+                          **_eplb_knobs(), **lora_knobs(),
                           trust_remote_code=trusts_remote_code(current_spec()))
 
 
@@ -468,9 +478,11 @@ def _eplb_knobs() -> dict[str, object]:
     return {"enable_eplb": True, "num_redundant_experts": current.num_redundant_experts}
 
 
-def _lora_knobs() -> dict[str, object]:
+def lora_knobs() -> dict[str, object]:
     """The EngineSettings fields of the Plan page's LoRA choices, with --enable-lora only (the
-    page offers the others then; the settled state drops it where it is refused)."""
+    page offers the others then; the settled state drops it where it is refused): every page
+    plans them (current_engine, compare_engine, the Recommend page), each model whose LoRA
+    slots are not sized without them and a warning (auto_layout.lora_where_sized)."""
     current = state()
     if not current.enable_lora:
         return {}
@@ -754,12 +766,13 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     max_model_len = the chosen context (AppState.compared_context); each model as stored,
     the Plan page's model in the Plan page's weight format (a what-if: Qwen3-235B-A22B
     planned in W4A16 read "Does not fit" in BF16 there), as the report's comparison plans
-    its first row; the Plan page's --enable-eplb and redundant experts, as report --compare
-    (compare_plan drops them for a dense model: auto_layout.compared_engine)."""
+    its first row; the Plan page's --enable-eplb and redundant experts and its LoRA
+    (lora_knobs), as report --compare (compare_plan drops EPLB for a dense model and LoRA for
+    one whose slots are not sized: auto_layout.compared_engine)."""
     quant = _what_if_settings() if model == state().model else {}
-    # the Plan page's EPLB, as report --compare carries --enable-eplb (compared_engine drops
-    # it for a dense model)
-    return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(),
+    # the Plan page's EPLB and LoRA, as report --compare carries --enable-eplb and
+    # --enable-lora (compared_engine drops them where the model cannot take them)
+    return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(), **lora_knobs(),
                           max_model_len=state().compared_context())
 
 

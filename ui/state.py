@@ -198,8 +198,9 @@ class AppState(BaseModel):
     enable_lora: bool = Field(False, alias="lora")
     """vLLM --enable-lora: offered on the Plan page where Headroom sizes the LoRA slots
     (planner.serving.lora.lora_refusal: the dense architectures of lora.LORA_ARCHITECTURES
-    under the releases of lora.LORA_READ), dropped in its words elsewhere; planned on the Plan
-    and Report pages (ui.context.current_engine), as the CLI's --enable-lora."""
+    under the releases of lora.LORA_READ), dropped in its words elsewhere; planned on every page
+    (ui.context.lora_knobs), as the CLI's --enable-lora: a compared or searched model whose
+    slots are not sized without it, warned (auto_layout.lora_where_sized)."""
     max_loras: int = Field(1, alias="loras", ge=1, le=1 << 16)
     """vLLM --max-loras (the CLI's bound); planned only with enable_lora."""
     max_lora_rank: int = Field(DEFAULT_MAX_LORA_RANK, alias="lorarank")

@@ -27,6 +27,7 @@ from ui.context import (
     compared_revision,
     current_cluster,
     current_load,
+    lora_caption,
     model_source,
     model_spec,
     prefetch_sources,
@@ -77,7 +78,9 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
            # the Plan page's EPLB, as report --compare carries it (not for a dense model)
            + (", --enable-eplb" + (f" with {engine.num_redundant_experts} redundant experts"
                                    if engine.num_redundant_experts is not None else "")
-              + " on the models with routed experts" if engine.enable_eplb else "") + ".")
+              + " on the models with routed experts" if engine.enable_eplb else "")
+           # the Plan page's LoRA, as report --compare carries it (not where it is not sized)
+           + md_escape(lora_caption(engine)) + ".")
 
 load = current_load()
 speed_note = st.empty()  # its caption once the grid's concurrencies are known (_speed_note)
@@ -98,7 +101,7 @@ for name in models:
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=result.engine), load, plan_result=result)
-    warnings = model_warnings(result, spec)
+    warnings = model_warnings(result, spec, own)  # a LoRA not sized for it among them
     compared.append((comparison_row(result, speed, warnings), result, warnings))
 if not compared:
     st.stop()

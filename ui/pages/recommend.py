@@ -37,6 +37,8 @@ from ui.context import (
     app_words,
     assumed_network_note,
     current_network,
+    lora_caption,
+    lora_knobs,
     model_spec,
     release_default_note,
     row_settings,
@@ -160,7 +162,9 @@ def _show(result: RecommendResult, workload: Workload, models: list[str], way: s
     for name in models:
         for warning in model_spec(name).warnings:
             st.warning(app_markdown(f"{name}: {warning}"))
-    for note in result.notes:  # a model ruled out, in the app's words
+    # a model searched without the Plan page's LoRA (its slots not sized), a model ruled out,
+    # in the app's words
+    for note in (*result.lora_notes, *result.notes):
         st.warning(md_escape(app_words(note)))
     if not result.rows:
         st.warning("No configuration serves this workload within the search: relax a target, "
@@ -269,11 +273,13 @@ settle_state()  # the settings the Plan page settles, with its warnings (ui/sett
 # between nodes (recommend --network), whatever its hardware source: this page searches presets;
 # the Plan page's KV block size (recommend --block-size): Gemma-3 4B on a B200 under vLLM 0.15
 # starts only at 32 or 64 (FlashInfer), so without it the search found no configuration;
-# its Enforce eager box (recommend --enforce-eager)
+# its Enforce eager box (recommend --enforce-eager); its multi-LoRA serving (recommend
+# --enable-lora: a model whose slots are not sized is searched without it, warned)
 engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization,
                         enforce_eager=state().enforce_eager,
-                        **({"block_size": state().block_size} if state().block_size else {}))
+                        **({"block_size": state().block_size} if state().block_size else {}),
+                        **lora_knobs())
 st.title("Recommend")
 # the CLI's flags as inline code (app_markdown), kept whole: as text, "CLI: --arrival" broke
 # after its first hyphen at 1280 px
@@ -286,8 +292,10 @@ st.caption(app_markdown(
     f"{state().arrival} (TTFT and its target; CLI: --arrival)"
     + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)"
        if state().block_size else "")
-    + (", with Enforce eager ticked: no CUDA graphs (CLI: --enforce-eager)."
-       if state().enforce_eager else ".")))
+    + (", with Enforce eager ticked: no CUDA graphs (CLI: --enforce-eager)"
+       if state().enforce_eager else "")
+    + (f"; the Plan page's Multi-LoRA serving{lora_caption(engine)}" if engine.enable_lora
+       else "") + "."))
 if state().wsl2:
     st.caption(app_markdown(
         "Windows (WSL2), ticked on the Hardware page: each preset is planned on its whole "

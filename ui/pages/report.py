@@ -55,10 +55,11 @@ def _audits() -> tuple[AuditSummary, ...]:
 
 def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
                 ) -> tuple[ComparisonRow, ...]:
-    """The chosen plan beside the Compare page's models, as the Compare page plans them but
-    at the plan's max_model_len (capped at a model's own maximum: compared_max_model_len, as
-    report --compare), each with its speed at the Plan page's load (as the Compare page shows
-    it)."""
+    """The chosen plan beside the Compare page's models, as the Compare page plans them (the
+    Plan page's LoRA where it is sized, else without it and a warning, as report --compare)
+    but at the plan's max_model_len (capped at a model's own maximum: compared_max_model_len,
+    as report --compare), each with its speed at the Plan page's load (as the Compare page
+    shows it)."""
     others = [name for name in state().compared_models() if name != state().model]
     prefetch_sources(others)
     rows = [comparison_row(chosen, estimate_speed(request, load, plan_result=chosen))]
@@ -77,7 +78,7 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
         rows.append(comparison_row(other, estimate_speed(
             PlanRequest(model=spec, cluster=request.cluster, layout=other.layout,
                         engine=other.engine), load, plan_result=other),
-            model_warnings(other, spec), chosen.max_model_len))
+            model_warnings(other, spec, at_len), chosen.max_model_len))
     return tuple(rows)
 
 
