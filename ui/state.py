@@ -197,7 +197,7 @@ class AppState(BaseModel):
     enable_eplb."""
     enable_lora: bool = Field(False, alias="lora")
     """vLLM --enable-lora: offered on the Plan page where Headroom sizes the LoRA slots
-    (planner.serving.lora.lora_refusal: the dense architectures of lora.LORA_ARCHITECTURES
+    (planner.serving.lora.lora_refusal: the architectures of lora.LORA_ARCHITECTURES
     under the releases of lora.LORA_READ), dropped in its words elsewhere; planned on every page
     (ui.context.lora_knobs), as the CLI's --enable-lora: a compared or searched model whose
     slots are not sized without it, warned (auto_layout.lora_where_sized)."""

@@ -80,7 +80,8 @@ V2_LORA_GRAPH_CASES_FROM):
 Not sized (each said in the lora term's note): the LoRA kernels' transient buffers in the
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
 gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_mapping_gpu]).
-Other architectures (MoE slots per expert: layers/fused_moe.py) are refused, never guessed.
+MoE architectures: the attention and vocabulary rules above and the per-expert slots of
+planner.serving.lora_moe (Qwen3MoeForCausalLM); other architectures are refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
@@ -88,7 +89,14 @@ LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has 
 
 from typing import NamedTuple
 
-from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec
+from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec, MoeMlp
+from planner.serving.lora_moe import (
+    MOE_LORA_ARCHITECTURES,
+    moe_engine_refusal,
+    moe_flag_bytes,
+    moe_layer_parts,
+    moe_layers_refusal,
+)
 
 Version = tuple[int, int, int]
 
@@ -134,10 +142,10 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "LlamaForCausalLM": LoraModules(True), "Qwen2ForCausalLM": LoraModules(False),
     "Qwen3ForCausalLM": LoraModules(True), "MistralForCausalLM": LoraModules(False),
     "Gemma2ForCausalLM": LoraModules(False), "Gemma3ForCausalLM": LoraModules(False),
-    "Phi3ForCausalLM": LoraModules(True, 1, 1)}
+    "Phi3ForCausalLM": LoraModules(True, 1, 1), "Qwen3MoeForCausalLM": LoraModules(True)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
-mistral.py, gemma2.py, gemma3.py, phi3.py; the same in every release of LORA_READ): the others are
-refused."""
+mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py: its attention and embedding_modules,
+the experts in lora_moe; the same in every release of LORA_READ): the others are refused."""
 
 LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
@@ -195,15 +203,20 @@ def rank_refusal(rank: int) -> str | None:
 
 def model_refusal(spec: ModelSpec) -> str | None:
     """Why the LoRA slots of `spec` are not sized: an architecture whose vLLM modules are not
-    read, a layer other than full/sliding attention with a gated dense MLP, or a vocabulary
-    vLLM's LoRA lm_head refuses; None where they are."""
+    read, a layer other than full/sliding attention with a gated dense MLP (the MoE
+    architectures: lora_moe.moe_layers_refusal), or a vocabulary vLLM's LoRA lm_head refuses;
+    None where they are."""
     name = " / ".join(spec.architectures) or spec.model_type
     if len(spec.architectures) != 1 or spec.architectures[0] not in LORA_ARCHITECTURES:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
-                f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py and "
-                f"phi3.py); {name} is not read, so it is not planned")
-    if spec.vision is not None or not all(
+                f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
+                f"phi3.py and qwen3_moe.py); {name} is not read, so it is not planned")
+    if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
+        refusal = moe_layers_refusal(spec, name)
+        if refusal:
+            return refusal
+    elif spec.vision is not None or not all(
             isinstance(layer.mixer, AttentionMixer) and isinstance(layer.mlp, DenseMlp)
             and layer.mlp.gated for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
@@ -215,22 +228,28 @@ def model_refusal(spec: ModelSpec) -> str | None:
     return None
 
 
-def lora_refusal(spec: ModelSpec, version: Version, label: str) -> str | None:
+def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: str | None = None,
+                 moe_backend: str | None = None) -> str | None:
     """Why --enable-lora is not planned for `spec` under vLLM `label` (`version`): the release
-    (release_refusal), then the model (model_refusal); None where the slots are sized."""
-    return release_refusal(version, label) or model_refusal(spec)
+    (release_refusal), the model (model_refusal), then an MoE model's run-time `quantization`
+    or `moe_backend` (lora_moe.moe_engine_refusal); None where the slots are sized."""
+    return (release_refusal(version, label) or model_refusal(spec)
+            or moe_engine_refusal(spec, quantization, moe_backend))
 
 
-def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int) -> str | None:
+def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int,
+                          expert_tp: int | None = None) -> str | None:
     """vLLM's start-up failure where --fully-sharded-loras splits the rank or the hidden size
-    over TP unevenly (distributed/utils.py divide asserts the division is whole)."""
-    if not lora.fully_sharded or tp == 1:
+    over TP unevenly (distributed/utils.py divide asserts the division is whole), the MoE
+    experts' slots over their TP size `expert_tp` too (tp x dp: lora_moe)."""
+    if not lora.fully_sharded:
         return None
-    for what, size in (("--max-lora-rank", lora.rank), ("hidden_size", spec.hidden_size)):
-        if size % tp:
-            return (f"--fully-sharded-loras: vLLM splits {what} {size} over TP {tp}, which "
-                    "does not divide it (distributed/utils.py divide asserts), so it fails "
-                    "at start-up")
+    for over in dict.fromkeys((tp, expert_tp or tp)):
+        for what, size in (("--max-lora-rank", lora.rank), ("hidden_size", spec.hidden_size)):
+            if size % over:
+                return (f"--fully-sharded-loras: vLLM splits {what} {size} over TP {over}, "
+                        "which does not divide it (distributed/utils.py divide asserts), so it "
+                        "fails at start-up")
     return None
 
 
@@ -242,39 +261,43 @@ class LoraPart(NamedTuple):
     count: int
 
 
-def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, lora: LoraSettings
-                 ) -> tuple[tuple[str, int], ...]:
-    """The slots of one Llama-shaped decoder layer's four wrapped modules on one TP rank, as
-    (module, elements): (A + B) x max_loras, per the module docstring, one A per slice
-    (LORA_ARCHITECTURES)."""
+def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, expert_tp: int,
+                 lora: LoraSettings) -> tuple[tuple[str, int], ...]:
+    """The slots of one decoder layer's wrapped modules on one TP rank, as (module, elements):
+    (A + B) x max_loras, per the module docstring, one A per slice (LORA_ARCHITECTURES): the
+    attention's qkv_proj and o_proj, then a dense MLP's gate_up_proj and down_proj or an MoE
+    layer's router gate and experts (lora_moe.moe_layer_parts, over `expert_tp`)."""
     layer = spec.layers[layer_index]
     attn, mlp = layer.mixer, layer.mlp
-    assert isinstance(attn, AttentionMixer) and isinstance(mlp, DenseMlp)
+    assert isinstance(attn, AttentionMixer) and isinstance(mlp, DenseMlp | MoeMlp)
     n, r, h = lora.max_loras, lora.rank, spec.hidden_size
     rank_a = r // tp if lora.fully_sharded else r  # column layers' A rows
     row_out = h // tp if lora.fully_sharded else h  # row layers' B rows
     q = attn.num_heads // tp * attn.head_dim
     kv = max(1, attn.num_kv_heads // tp) * attn.head_dim
     q_in = attn.num_heads * attn.head_dim // tp
-    inter = mlp.intermediate_size // tp
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
-    return (
-        ("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
-        ("o_proj", n * (r * q_in + row_out * r)),
+    attention = (("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
+                 ("o_proj", n * (r * q_in + row_out * r)))
+    if isinstance(mlp, MoeMlp):
+        return attention + moe_layer_parts(mlp, h, expert_tp, n, r, lora.fully_sharded,
+                                           lora.version)
+    inter = mlp.intermediate_size // tp
+    return attention + (
         ("gate_up_proj", n * (modules.gate_up_slices * rank_a * h + 2 * inter * r)),
         ("down_proj", n * (r * inter + row_out * r)),
     )
 
 
 def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
-                lora: LoraSettings) -> tuple[LoraPart, ...]:
+                lora: LoraSettings, expert_tp: int | None = None) -> tuple[LoraPart, ...]:
     """The LoRA slots of one TP rank of a PP stage holding `layers` (the first / last stage's
     embedding and lm_head where vLLM builds and wraps them: LORA_ARCHITECTURES), in elements,
     each module kind once with the count of layers; elements x lora_dtype bytes are the
-    bytes."""
+    bytes. `expert_tp`: the routed experts' TP size (layout.expert_tp; None: `tp`)."""
     counts: dict[tuple[str, int], int] = {}  # (module, elements per layer): layers
     for index in layers:
-        for name, elements in _layer_parts(spec, index, tp, lora):
+        for name, elements in _layer_parts(spec, index, tp, expert_tp or tp, lora):
             counts[name, elements] = counts.get((name, elements), 0) + 1
     parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
     if not LORA_ARCHITECTURES[spec.architectures[0]].embeddings:
@@ -314,10 +337,13 @@ def punica_buffer_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_lora
 
 def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                      lora: LoraSettings, dtype_bytes: int, max_num_batched_tokens: int,
-                     max_num_seqs: int) -> int:
-    """All the LoRA bytes on one TP rank of a stage: its slots in lora_dtype, the lm_head
-    mapping (last stage) and the Punica buffers."""
-    slots = sum(p.elements * p.count for p in stage_parts(spec, layers, first, last, tp, lora))
-    return (slots * dtype_bytes + (lm_head_mapping_bytes(spec, tp) if last else 0)
+                     max_num_seqs: int, expert_tp: int | None = None) -> int:
+    """All the LoRA bytes on one TP rank of a stage: its slots in lora_dtype, the MoE layers'
+    adapter flags (lora_moe.moe_flag_bytes), the lm_head mapping (last stage) and the Punica
+    buffers."""
+    slots = sum(p.elements * p.count
+                for p in stage_parts(spec, layers, first, last, tp, lora, expert_tp))
+    return (slots * dtype_bytes + moe_flag_bytes(spec, layers, lora.max_loras)
+            + (lm_head_mapping_bytes(spec, tp) if last else 0)
             + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras,
                                   lora.version))

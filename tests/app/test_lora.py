@@ -1,6 +1,7 @@
 """Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
 --max-lora-rank, --fully-sharded-loras), as the CLI's flags: offered where Headroom sizes the
-LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 / 3 and Phi3 dense models, vLLM 0.17-0.34),
+LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 / 3 and Phi3 dense models and Qwen3-MoE,
+vLLM 0.17-0.34),
 in the link as `lora`, `loras`, `lorarank` and `fslora`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
@@ -46,7 +47,7 @@ def test_a_link_plans_its_rank_and_sharding_with_the_options_open() -> None:
 
 
 def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:
-    at = open_link("plan", model="Qwen/Qwen3-30B-A3B", gpu="h100-sxm", gpn="1", lora="1")
+    at = open_link("plan", model="Qwen/Qwen1.5-MoE-A2.7B", gpu="h100-sxm", gpn="1", lora="1")
     assert not at.exception
     [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
     assert warning.startswith("Multi-LoRA serving = on is not possible here: --enable-lora: "

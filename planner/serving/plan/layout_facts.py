@@ -29,6 +29,7 @@ from planner.serving.lora import (
     lora_refusal,
     stage_lora_bytes,
 )
+from planner.serving.lora_moe import moe_layout_refusal
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.plan import shared
@@ -133,7 +134,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
                                 version) if s.enable_eplb else None) \
-        or (fully_sharded_refusal(lora, spec, layout.tp) if lora else None)
+        or (fully_sharded_refusal(lora, spec, layout.tp, layout.expert_tp if first_moe(spec)
+                                  else None) or moe_layout_refusal(spec, layout.ep, version)
+            if lora else None)
     if refusal:
         return Refused(r, refusal)
     terms = rank_terms(spec, s, r, layout)
@@ -212,7 +215,8 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
     if not s.enable_lora:  # (every plan asks: no release lookup without the flag)
         return None
     rules = vllm_rules(s.vllm_version)
-    if lora_refusal(spec, rules.version, rules.label):
+    if lora_refusal(spec, rules.version, rules.label, s.quantization or s.target_quant,
+                    s.moe_backend):
         return None
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version)
 
@@ -224,7 +228,7 @@ def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
     stages = pp_layer_split(spec.num_layers, layout.pp)
     # a stage's TP ranks hold the same slots: sized once per stage
     per_stage = [stage_lora_bytes(spec, layers, stage == 0, stage == layout.pp - 1, layout.tp,
-                                  lora, r.act_b, r.mbt, r.seqs)
+                                  lora, r.act_b, r.mbt, r.seqs, layout.expert_tp)
                  for stage, layers in enumerate(stages)]
     return tuple(w.model_copy(update={"lora_bytes": per_stage[index // layout.tp]})
                  for index, w in enumerate(terms))

@@ -332,7 +332,8 @@ def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> tuple
     the plan's error, never a guess (the CLI exits 2 on them first: cli.inputs.check_lora)."""
     if not s.enable_lora:
         return ()
-    refusal = lora_refusal(spec, rules.version, rules.label)
+    refusal = lora_refusal(spec, rules.version, rules.label, s.quantization or s.target_quant,
+                           s.moe_backend)
     return (refusal,) if refusal else ()
 
 

@@ -36,6 +36,7 @@ from planner.serving.lora import (
     punica_buffer_bytes,
     stage_parts,
 )
+from planner.serving.lora_moe import moe_flag_bytes
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
@@ -392,7 +393,9 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     in lora_dtype (auto: the served dtype), the lm_head mapping and the Punica buffers."""
     spec, layout, r = st.spec, st.layout, st.facts.r
     first, last = bind.pp_stage == 0, bind.pp_stage == layout.pp - 1
-    parts = stage_parts(spec, range(*bind.layers), first, last, layout.tp, lora)
+    parts = stage_parts(spec, range(*bind.layers), first, last, layout.tp, lora,
+                        layout.expert_tp)
+    flags = moe_flag_bytes(spec, range(*bind.layers), lora.max_loras)
     mapping = lm_head_mapping_bytes(spec, layout.tp) if last else 0
     punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
     # the binding position's figure in the weights, sized there (layout_facts._with_lora)
@@ -400,6 +403,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     slots = " + ".join(f"{p.name} {p.count} x {p.elements:,}" if p.count > 1
                        else f"{p.name} {p.elements:,}" for p in parts)
     formula = (f"({slots}) elements x {r.act_b} B"
+               + (f" + experts' adapter flags {flags:,} B" if flags else "")
                + (f" + lm_head vocabulary mapping {mapping:,} B" if mapping else "")
                + f" + Punica buffers {punica:,} B = {gib(value)}")
     cases = lora_capture_cases(lora.version, r.runner[0])
@@ -408,6 +412,10 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             "layers: the whole output)"
             + (", column A and row B over TP too (--fully-sharded-loras)"
                if lora.fully_sharded and layout.tp > 1 else "")
+            + ("; MoE (lora/layers/fused_moe.py FusedMoEWithLoRA): per expert w13 A (2 x rank x "
+               "hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x intermediate "
+               "per TP rank) and B (hidden x rank), the router gate replicated"
+               if flags else "")
             + (", the embedding and lm_head unsharded"
                if LORA_ARCHITECTURES[spec.architectures[0]].embeddings else
                "; no embedding or lm_head slots (the class declares no embedding_modules)")
@@ -418,6 +426,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                "LoRA (Model Runner V2 before 0.24.0)")
             + "; not sized: the LoRA kernels' transient float32 "
             "buffers in the profile run"
+            + (", the MoE LoRA kernels' per-call token and expert index buffers"
+               if flags else "")
             + (" and the lm_head LoRA's copy of the gathered logits at TP > 1"
                if mapping else "")
             + " (planner.serving.lora)")
