@@ -62,3 +62,15 @@ def test_a_rank_tp_does_not_divide_is_a_plan_vllm_cannot_start() -> None:
     assert not at.exception
     assert any("--max-lora-rank 1 over TP 2, which does not divide it" in e.value
                for e in at.error)
+
+
+def test_qwen3_moe_gets_its_per_expert_slots() -> None:
+    # Qwen3-30B-A3B on one H100, 4 slots of rank 16 at TP=1: worked by hand in
+    # tests/planner/serving/test_lora_moe.py (TP1_BYTES: 48 layers x 70,459,392 + 2 x 9,854,976
+    # elements x 2 B + 960 B of adapter flags + 417,920 B of Punica buffers)
+    moe = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "1"}
+    before = weights_bytes(open_link("plan", **moe))
+    at = open_link("plan", **moe, lora="1", loras="4")
+    assert not at.exception and not at.error
+    assert weights_bytes(at) - before == 6_803_940_416
+    assert launch_command(at).endswith(" --enable-lora --max-loras 4 --max-lora-rank 16")
