@@ -56,9 +56,8 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_refusal
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora import model_refusal as lora_model_refusal
 from planner.serving.lora import release_refusal as lora_release_refusal
-from planner.serving.lora_moe import moe_engine_refusal
+from planner.serving.lora import settings_refusal as lora_settings_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.prices import MAX_USD_PER_GPU_HOUR
@@ -726,11 +725,10 @@ def lora_setting(args: argparse.Namespace) -> dict[str, object]:
 
 def check_lora(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     """`engine`, or CliError where --enable-lora is asked of a model whose LoRA slots Headroom
-    does not size (lora.model_refusal), or of an MoE model with a run-time quantization or
-    --moe-backend whose LoRA path is not read (lora_moe.moe_engine_refusal)."""
-    refusal = (lora_model_refusal(spec) or moe_engine_refusal(
-        spec, engine.quantization or engine.target_quant, engine.moe_backend)
-               if engine.enable_lora else None)
+    does not size, or of an MoE model with a run-time quantization or --moe-backend whose LoRA
+    path is not read (lora.settings_refusal)."""
+    refusal = (lora_settings_refusal(spec, engine.quantization or engine.target_quant,
+                                     engine.moe_backend) if engine.enable_lora else None)
     if refusal:
         raise CliError(refusal)
     return engine

@@ -27,7 +27,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora import model_refusal as lora_model_refusal
+from planner.serving.lora import settings_refusal as lora_settings_refusal
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused, vllm_rules
@@ -178,7 +178,7 @@ def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     compared_layout drops EP, and EPLB without EP would refuse the model. A MoE model whose
     EPLB vLLM refuses (its class, its MoE method) keeps them: its plan says why. --enable-lora
     and its settings too, but not for a model whose LoRA slots Headroom does not size
-    (lora.model_refusal): it is planned without LoRA, which compared_lora_note says."""
+    (lora.settings_refusal): it is planned without LoRA, which compared_lora_note says."""
     engine = lora_where_sized(spec, engine)
     if not spec.is_moe and (engine.enable_eplb or engine.num_redundant_experts):
         return engine.model_copy(update={"enable_eplb": False, "num_redundant_experts": None})
@@ -199,8 +199,9 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
     """The note on a model planned without the --enable-lora asked of it (lora_where_sized: a
     compared model, one recommend searches), None where it keeps it: its figures leave out
     what LoRA adds, and why, in the words `plan --enable-lora` refuses it with
-    (lora.model_refusal)."""
-    refusal = lora_model_refusal(spec) if engine.enable_lora else None
+    (lora.settings_refusal)."""
+    refusal = (lora_settings_refusal(spec, engine.quantization or engine.target_quant,
+                                     engine.moe_backend) if engine.enable_lora else None)
     if refusal is None:
         return None
     return ("planned without LoRA: its figures leave out what --enable-lora adds (the LoRA "

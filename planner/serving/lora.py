@@ -231,10 +231,17 @@ def model_refusal(spec: ModelSpec) -> str | None:
 def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: str | None = None,
                  moe_backend: str | None = None) -> str | None:
     """Why --enable-lora is not planned for `spec` under vLLM `label` (`version`): the release
-    (release_refusal), the model (model_refusal), then an MoE model's run-time `quantization`
-    or `moe_backend` (lora_moe.moe_engine_refusal); None where the slots are sized."""
-    return (release_refusal(version, label) or model_refusal(spec)
-            or moe_engine_refusal(spec, quantization, moe_backend))
+    (release_refusal), then the model and its settings (settings_refusal); None where the slots
+    are sized."""
+    return release_refusal(version, label) or settings_refusal(spec, quantization, moe_backend)
+
+
+def settings_refusal(spec: ModelSpec, quantization: str | None, moe_backend: str | None
+                     ) -> str | None:
+    """Why the LoRA slots of `spec` are not sized under any release: the model (model_refusal),
+    then an MoE model's run-time `quantization` or `moe_backend` (lora_moe.moe_engine_refusal);
+    None where they are."""
+    return model_refusal(spec) or moe_engine_refusal(spec, quantization, moe_backend)
 
 
 def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int,
