@@ -69,13 +69,22 @@ V2_LORA_GRAPH_CASES_FROM):
   max_loras + 2 (punica_buffer_bytes).
 - the profile run (v1/worker/lora_model_runner_mixin.py maybe_setup_dummy_loras): the dummy
   LoRAs are made on the CPU (model_manager.create_dummy_lora, device "cpu") and copied into the
-  slots: no GPU memory beyond them. CUDA graphs: with cudagraph_specialize_lora (config/
-  compilation.py, default True) every capture size is captured for 0 and for max_loras + 1
-  active LoRAs (v1/cudagraph_dispatcher.py _get_lora_cases; Model Runner V2's
-  v1/worker/gpu/lora_utils.py get_lora_capture_cases, from 0.24.0), and the graph estimate
-  (profile_cudagraph_memory) counts them all: LORA_CAPTURE_CASES graphs per size. Model Runner
-  V2 before 0.24.0 (v1/worker/gpu/cudagraph_utils.py capture(has_lora=...), 0.22.0-0.23.0
-  where it is a default) captures each size once, with LoRA: lora_capture_cases.
+  slots: no GPU memory beyond them. CUDA graphs: every capture size is captured once per
+  active-LoRA case, [0] + lora/utils.py get_captured_lora_counts(max_loras,
+  specialize_active_lora) with cudagraph_specialize_lora (config/compilation.py, default True
+  in every release read): V1's v1/cudagraph_dispatcher.py CudagraphDispatcher._get_lora_cases
+  (0.17.0-0.33.0; get_capture_descs is the product of the sizes and the cases) and Model Runner
+  V2's v1/worker/gpu/lora_utils.py get_lora_capture_cases (0.24.0-0.34.0; cudagraph_utils.py
+  CudaGraphManager loops over product(sizes, lora_capture_cases)), and the graph estimate
+  (gpu_model_runner.py profile_cudagraph_memory) counts every descriptor.
+  get_captured_lora_counts (the same in 0.17.0-0.34.0) gives the powers of two up to
+  max_loras and max_loras + 1 only where LoRAConfig.specialize_active_lora is set
+  (--specialize-active-lora: default False in config/lora.py of every release read, set by
+  nothing else, and never in Headroom's launch command); else [max_loras + 1]. So 2 cases per
+  size, LORA_CAPTURE_CASES (max_loras 4: 0 and 5 active LoRAs; with the flag it would be 0, 1,
+  2, 4 and 5). Model Runner V2 before 0.24.0 (v1/worker/gpu/cudagraph_utils.py
+  capture(has_lora=...), 0.22.0-0.23.0 where it is a default) captures each size once, with
+  LoRA: lora_capture_cases.
 
 Not sized (each said in the lora term's note): the LoRA kernels' transient buffers in the
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
@@ -153,8 +162,9 @@ LORA_VOCAB_LIMIT = 258048
 
 LORA_CAPTURE_CASES = 2
 """CUDA graphs captured per capture size with LoRA on: 0 and max_loras + 1 active LoRAs
-(cudagraph_specialize_lora, default True), but on Model Runner V2 before
-V2_LORA_GRAPH_CASES_FROM (lora_capture_cases)."""
+([0] + get_captured_lora_counts(max_loras, specialize_active_lora=False), whatever max_loras:
+module docstring), but on Model Runner V2 before V2_LORA_GRAPH_CASES_FROM
+(lora_capture_cases)."""
 
 VOCAB_PAD = 64
 """layers/vocab_parallel_embedding.py DEFAULT_VOCAB_PADDING_SIZE, ParallelLMHead's padding."""

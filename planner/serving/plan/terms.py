@@ -422,7 +422,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             + "; counted in the weights, as vLLM counts them in the model's load memory; "
             + ("no CUDA graphs to capture with LoRA (--enforce-eager)" if st.s.enforce_eager
                else f"CUDA graphs captured x {cases} (0 and max_loras + 1 active LoRAs: "
-               "cudagraph_specialize_lora)" if cases > 1 else "CUDA graphs captured once, with "
+               "cudagraph_specialize_lora, without --specialize-active-lora's powers of two)"
+               if cases > 1 else "CUDA graphs captured once, with "
                "LoRA (Model Runner V2 before 0.24.0)")
             + "; not sized: the LoRA kernels' transient float32 "
             "buffers in the profile run"

@@ -135,11 +135,31 @@ def test_qwen3_wraps_its_embedding_and_lm_head_and_qwen2_does_not(model, expecte
     assert QWEN3_BYTES == 389_537_920 and QWEN2_BYTES == 323_379_328
 
 
-def test_the_cuda_graphs_are_captured_for_no_lora_and_for_max_loras_plus_one() -> None:
-    # 0.34.0 v1/worker/gpu/lora_utils.py get_lora_capture_cases: [0, max_loras + 1]
-    base, lora = _plan(), _plan(enable_lora=True, max_loras=4)
-    assert lora.cuda_graph_bytes_per_gpu == 2 * base.cuda_graph_bytes_per_gpu
+# One H100, max_num_seqs 1,024 and max_num_batched_tokens 8,192: the capture sizes are 1, 2, 4,
+# 8-248 by 8 (31) and 256-512 by 16 (17), 51, each <= 1,024 so each a full graph too: 51 + 51
+# graphs at int(8.4 MiB) = 8,808,038 B each
+GRAPH = 8_808_038
+BASE_GRAPH_BYTES = (51 + 51) * GRAPH  # 898,419,876 B
+# With LoRA each size is captured for [0] + lora/utils.py get_captured_lora_counts(max_loras,
+# specialize_active_lora=False) = [0, max_loras + 1] (max_loras 4: 0 and 5; the powers of two
+# 1, 2, 4 join only with --specialize-active-lora, which would make 5 cases, 255 + 255 graphs)
+LORA_GRAPH_BYTES = 2 * (51 + 51) * GRAPH  # 1,796,839,752 B
+
+
+@pytest.mark.parametrize(("version", "max_loras"), [
+    ("0.21.0", 4), ("0.24.0", 4), ("0.31.0", 1), ("0.31.0", 4), ("0.31.0", 8), ("0.34.0", 4)])
+def test_the_cuda_graphs_are_captured_for_no_lora_and_for_max_loras_plus_one(
+        version, max_loras) -> None:
+    # V1's v1/cudagraph_dispatcher.py _get_lora_cases (0.21.0) and Model Runner V2's
+    # v1/worker/gpu/lora_utils.py get_lora_capture_cases (0.24.0-0.34.0): two cases per size
+    # whatever max_loras, since the launch command leaves specialize_active_lora off
+    base, lora = _plan(version=version), _plan(version=version, enable_lora=True,
+                                               max_loras=max_loras)
+    assert base.cuda_graph_bytes_per_gpu == BASE_GRAPH_BYTES == 898_419_876
+    assert lora.cuda_graph_bytes_per_gpu == LORA_GRAPH_BYTES == 1_796_839_752
     assert "(102 piecewise + 102 full graphs)" in _term(lora, "cuda_graphs").formula
+    assert "--specialize-active-lora" not in lora.vllm_command
+    assert "without --specialize-active-lora's powers of two" in _term(lora, "lora").note
 
 
 def test_pipeline_stages_hold_their_own_layers_embedding_and_lm_head() -> None:
