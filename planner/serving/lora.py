@@ -8,8 +8,9 @@ models/llama.py, the model runners' LoRA parts; each part cited below reads the 
 four, and lora/layers/row_parallel_linear.py, logits_processor.py and the Punica files are
 byte-identical), then compared, part by part, with the 0.17.0, 0.18.0, 0.19.0, 0.20.0,
 0.21.0, 0.22.0, 0.22.1, 0.23.0, 0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0 and 0.30.0
-wheels: the create_lora_weights, __init__ and can_replace_layer of every lora/layers class read
-the same but for docstrings and the OOT-class lookup (0.17.0-0.19.0:
+wheels (the other patch releases diffed with their x.y.0: LORA_READ): the
+create_lora_weights, __init__ and can_replace_layer of every lora/layers class read the same
+but for docstrings and the OOT-class lookup (0.17.0-0.19.0:
 MergedColumnParallelLinearWithLoRA leaves --fully-sharded-loras at TP=1 to the sharded class,
 of the same shapes there; 0.19.0 adds GateLinearWithLoRA, for MoE gates), and so do
 config/lora.py's fields, _all_lora_classes (to 0.32.0; 0.33.0 and 0.34.0 add classes after the
@@ -110,14 +111,37 @@ from planner.serving.lora_moe import (
 Version = tuple[int, int, int]
 
 LORA_READ: tuple[Version, ...] = (
-    (0, 17, 0), (0, 18, 0), (0, 19, 0), (0, 20, 0), (0, 21, 0), (0, 22, 0), (0, 22, 1),
-    (0, 23, 0), (0, 24, 0), (0, 25, 0), (0, 26, 0), (0, 27, 0), (0, 28, 0), (0, 29, 0),
+    (0, 17, 0), (0, 17, 1), (0, 18, 0), (0, 18, 1), (0, 19, 0), (0, 19, 1), (0, 20, 0),
+    (0, 20, 1), (0, 20, 2), (0, 21, 0), (0, 22, 0), (0, 22, 1), (0, 23, 0), (0, 24, 0),
+    (0, 25, 0), (0, 25, 1), (0, 26, 0), (0, 27, 0), (0, 27, 1), (0, 28, 0), (0, 29, 0),
     (0, 30, 0), (0, 31, 0), (0, 32, 0), (0, 33, 0), (0, 34, 0))
-"""The releases whose LoRA source is read (the module docstring); --enable-lora is refused under
-any other (0.12.0-0.16.0 differ: the LoRA vocabulary limit is 257,024, the Punica kernel
-metadata (lora_kernel_metadata.py) reads otherwise, Qwen3ForCausalLM has no embedding_modules
-to 0.15.1 and 0.12.0-0.14.0's registry maps MistralForCausalLM to models/llama.py; 0.11.x
-still has lora_extra_vocab_size; none of them is sized here)."""
+"""The releases whose LoRA source is read (the module docstring): every release on PyPI from
+0.17.0 to 0.34.0. --enable-lora is refused under any other (0.12.0-0.16.0 differ: the LoRA
+vocabulary limit is 257,024, the Punica kernel metadata (lora_kernel_metadata.py) reads
+otherwise, Qwen3ForCausalLM has no embedding_modules to 0.15.1 and 0.12.0-0.14.0's registry
+maps MistralForCausalLM to models/llama.py; 0.11.x still has lora_extra_vocab_size; none of
+them is sized here).
+
+The patch releases 0.17.1, 0.18.1, 0.19.1, 0.20.1, 0.20.2, 0.25.1 and 0.27.1: every `.py` file
+of each wheel diffed with its x.y.0's (0.20.2 with 0.20.0), and none that is read here differs:
+lora/ (layers, Punica wrapper and kernel metadata, model_manager.py, utils.py
+get_captured_lora_counts), config/lora.py, v1/cudagraph_dispatcher.py, v1/worker/gpu/
+(lora_utils.py, cudagraph_utils.py, model_runner.py), v1/worker/lora_model_runner_mixin.py,
+models/ llama, qwen2, qwen3, mistral, gemma2, gemma3, phi3, qwen3_moe, interfaces and
+registry.py, layers/linear.py, vocab_parallel_embedding.py, logits_processor.py,
+fused_moe/oracle/unquantized.py, distributed/utils.py and engine/arg_utils.py read byte for
+byte the same. What differs touches none of the rules: 0.17.1 gpu_model_runner.py (zeroing
+new KV blocks) and fused_moe.py (TritonExperts takes the no-mul activations; Qwen3-MoE's
+SiLU-and-mul unchanged); 0.18.1 config/vllm.py (DeepGEMM off on Blackwell for some models) and
+config/attention.py (the TRT-LLM ragged DeepSeek prefill default); 0.19.1
+config/compilation.py (a fuse_minimax_qk_norm pass field) and config/vllm.py (its compile
+range); 0.20.1 gpu_model_runner.py (a log argument), fused_moe/config.py
+(FusedMoEQuantConfig's MXFP4 mx_alignment; FusedMoEConfig the same) and config/vllm.py
+(max_num_batched_tokens joins the capture sizes: which sizes, not the LoRA cases per size),
+0.20.2 moe_runner.py too (the TRT-LLM MXFP4 output width); 0.25.1 fused_moe/layer.py (a
+docstring); 0.27.1 models/qwen3_dspark.py. Their `vllm serve` parsers (tools/
+extract_vllm_cli.py fixture() on each wheel) equal their x.y.0 fixtures in every key but the
+version and wheel, so vllm_cli's x.y.0 fixture checks their commands."""
 
 EMBEDDING_INDICES_ONE_ROW_FROM: Version = (0, 29, 0)
 """lora/punica_wrapper/punica_base.py PunicaWrapperBase._embeddings_indices: torch.empty(2,

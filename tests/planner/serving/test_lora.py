@@ -177,8 +177,9 @@ def test_the_launch_command_carries_the_flags_the_release_parses() -> None:
     s = EngineSettings(enable_lora=True, max_loras=4, max_lora_rank=64, fully_sharded_loras=True)
     flags = engine_flags(s, 8192, 8192, 256)
     assert "--enable-lora --max-loras 4 --max-lora-rank 64 --fully-sharded-loras" in flags
-    for version in ("0.17.0", "0.18.0", "0.19.0", "0.20.0", "0.21.0", "0.22.0", "0.22.1",
-                    "0.23.0", "0.24.0", "0.25.0", "0.26.0", "0.27.0", "0.28.0", "0.29.0",
+    for version in ("0.17.0", "0.17.1", "0.18.0", "0.18.1", "0.19.0", "0.19.1", "0.20.0",
+                    "0.20.1", "0.20.2", "0.21.0", "0.22.0", "0.22.1", "0.23.0", "0.24.0",
+                    "0.25.0", "0.25.1", "0.26.0", "0.27.0", "0.27.1", "0.28.0", "0.29.0",
                     "0.30.0", "0.31.0", "0.32.0", "0.33.0", "0.34.0"):
         command = _plan(2, version=version, enable_lora=True, max_loras=4,
                         fully_sharded_loras=True).vllm_command
@@ -196,7 +197,7 @@ def test_a_rank_vllm_has_no_choice_for_is_refused() -> None:
 def test_an_unread_release_or_model_is_refused_in_the_plan() -> None:
     refusal = next(e for e in _plan(version="0.16.0", enable_lora=True).errors
                    if "vLLM 0.16.0 is not read" in e)
-    assert "(0.17.0, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.22.0, 0.22.1, " in refusal
+    assert "(0.17.0, 0.17.1, 0.18.0, 0.18.1, 0.19.0, 0.19.1, 0.20.0, 0.20.1, 0.20.2, " in refusal
     assert "0.34.0)" in refusal
     moe = plan(PlanRequest(model=catalog_spec(QWEN2_MOE), cluster=preset_cluster("h100", 2),
                            engine=EngineSettings(enable_lora=True)))
@@ -210,7 +211,7 @@ def test_a_rank_tp_does_not_divide_fails_fully_sharded() -> None:
 
 @pytest.mark.parametrize(("argv", "words"), [
     (("--enable-lora", "--vllm-version", "0.16.0"), "vLLM 0.16.0 is not read"),
-    (("--enable-lora", "--vllm-version", "0.27.1"), "vLLM 0.27.1 is not read"),
+    (("--enable-lora", "--vllm-version", "0.15.1"), "vLLM 0.15.1 is not read"),
     (("--max-loras", "4"), "--max-loras needs --enable-lora"),
 ])
 def test_the_cli_refuses_in_one_line(capsys, argv, words) -> None:
@@ -272,6 +273,20 @@ def test_older_releases_size_the_same_slots_and_their_own_punica_rows(version, p
                  max_num_batched_tokens=8192)
     assert lora.lora_bytes_per_gpu == (32 * LAYER_TP1 + VOCAB_ENDS) * 2 + punica
     assert PUNICA_TO_028 == 483_456
+
+
+@pytest.mark.parametrize("version", [
+    "0.17.1", "0.18.1", "0.19.1", "0.20.1", "0.20.2", "0.25.1", "0.27.1"])
+def test_patch_releases_size_what_their_x_y_0_sizes(version) -> None:
+    # every file the LoRA rules read is the same in the patch's wheel as in its x.y.0's
+    # (lora.LORA_READ): the 0.17.0-0.28.0 slots and Punica rows, and two graph cases per size
+    # (V1 to 0.20.x, Model Runner V2 from 0.24.0); was refused ("is not read")
+    lora = _plan(version=version, enable_lora=True, max_loras=4, max_num_seqs=1024,
+                 max_num_batched_tokens=8192)
+    assert not lora.errors
+    assert lora.lora_bytes_per_gpu == (32 * LAYER_TP1 + VOCAB_ENDS) * 2 + PUNICA_TO_028
+    assert lora.lora_bytes_per_gpu == 369_909_888
+    assert lora.cuda_graph_bytes_per_gpu == LORA_GRAPH_BYTES
 
 
 @pytest.mark.parametrize(("version", "factor"), [

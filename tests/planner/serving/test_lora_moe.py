@@ -101,7 +101,8 @@ def test_vllm_0_21_wraps_the_router_gate_twice() -> None:
     assert {p.name: p.elements for p in parts}["gate"] == 2 * GATE == 278_528
 
 
-@pytest.mark.parametrize("version", ["0.17.0", "0.21.0", "0.24.0", "0.31.0", "0.34.0"])
+@pytest.mark.parametrize("version", [
+    "0.17.0", "0.20.2", "0.21.0", "0.24.0", "0.27.1", "0.31.0", "0.34.0"])
 def test_the_moe_lora_command_passes_the_release_parser(version) -> None:
     command = _plan(2, version=version, **_lora(fully_sharded_loras=True)).vllm_command
     assert "--enable-lora --max-loras 4 --max-lora-rank 16 --fully-sharded-loras" in command
