@@ -137,11 +137,11 @@ config/attention.py (the TRT-LLM ragged DeepSeek prefill default); 0.19.1
 config/compilation.py (a fuse_minimax_qk_norm pass field) and config/vllm.py (its compile
 range); 0.20.1 gpu_model_runner.py (a log argument), fused_moe/config.py
 (FusedMoEQuantConfig's MXFP4 mx_alignment; FusedMoEConfig the same) and config/vllm.py
-(max_num_batched_tokens joins the capture sizes: which sizes, not the LoRA cases per size),
-0.20.2 moe_runner.py too (the TRT-LLM MXFP4 output width); 0.25.1 fused_moe/layer.py (a
-docstring); 0.27.1 models/qwen3_dspark.py. Their `vllm serve` parsers (tools/
-extract_vllm_cli.py fixture() on each wheel) equal their x.y.0 fixtures in every key but the
-version and wheel, so vllm_cli's x.y.0 fixture checks their commands."""
+(max_num_batched_tokens joins the capture sizes, vllm_versions.GRAPH_ADDS_BATCHED_TOKENS_FROM:
+which sizes, not the LoRA cases per size), 0.20.2 moe_runner.py too (the TRT-LLM MXFP4 output
+width); 0.25.1 fused_moe/layer.py (a docstring); 0.27.1 models/qwen3_dspark.py. Their `vllm
+serve` parsers (tools/extract_vllm_cli.py fixture() on each wheel) equal their x.y.0 fixtures in
+every key but the version and wheel, so vllm_cli's x.y.0 fixture checks their commands."""
 
 EMBEDDING_INDICES_ONE_ROW_FROM: Version = (0, 29, 0)
 """lora/punica_wrapper/punica_base.py PunicaWrapperBase._embeddings_indices: torch.empty(2,

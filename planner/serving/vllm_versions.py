@@ -1105,12 +1105,13 @@ GRAPH_STEP16_FROM: Version = (0, 11, 1)
 0.9.1-0.11.0 wheels; every 16 above 256 from the 0.11.1 wheel (config/vllm.py; 0.11.2 and
 0.12.0 the same; the faradawn/bench3 H200 log of 0.11.2 lists 51 sizes up to 512)."""
 
-GRAPH_ADDS_BATCHED_TOKENS_FROM: Version = (0, 21, 0)
+GRAPH_ADDS_BATCHED_TOKENS_FROM: Version = (0, 20, 1)
 """NOTE: _set_cudagraph_sizes (config/vllm.py) appends max_num_batched_tokens to the capture
 sizes where it is within the largest ("ensure max_num_tokens is captured if within max capture
-size") from the 0.21.0 wheel (0.21.0-0.24.0, 0.29.0-0.34.0 read); absent from the 0.19.0 and
-0.20.0 wheels. It is within only when the batched tokens are the largest size, min(2 x
-max_num_seqs, 512 or 1024, batched tokens) (engine.cuda_graphs.capture_sizes)."""
+size") from the 0.20.1 wheel, a patch release's change (every wheel 0.20.1-0.34.0 read, 0.20.2,
+0.25.1 and 0.27.1 included); absent from the 0.17.0-0.20.0 wheels and 0.17.1, 0.18.1, 0.19.1.
+It is within only when the batched tokens are the largest size, min(2 x max_num_seqs, 512 or
+1024, batched tokens) (engine.cuda_graphs.capture_sizes)."""
 
 GRAPH_ADDS_MAX_SEQS_FROM: Version = (0, 31, 0)
 """NOTE: _set_cudagraph_sizes appends the uniform decode sizes, [max_num_seqs] without
@@ -1649,8 +1650,9 @@ def covered_releases() -> tuple[str, ...]:
     release before 0.11, one per minor release from it, and 0.11.1 (whose parser is not
     0.11.0's), 0.15.1 and 0.22.1 (a model class more). A later patch release of one of them
     (--vllm-version 0.19.1) plans with its flags and rules: every rule above changes at one
-    of these releases but one, the KV tokens vLLM reports, from 0.20.1
-    (TOKENS_FROM_CONCURRENCY_FROM: the version given decides it)."""
+    of these releases but two from 0.20.1, the KV tokens vLLM reports
+    (TOKENS_FROM_CONCURRENCY_FROM) and the batched tokens joining the CUDA graph sizes
+    (GRAPH_ADDS_BATCHED_TOKENS_FROM): the version given decides them."""
     return tuple(v for v in supported_versions()
                  if OLDEST_COVERED <= parse_version(v) <= NEWEST_COVERED)
 

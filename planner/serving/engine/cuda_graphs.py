@@ -68,7 +68,7 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
     every 16 up to the largest. max_num_seqs 256 -> 512 -> 3 + 31 + 17 = 51 sizes. Before
     0.12 every 8 up to the largest, and 0.9.x's largest is 512 whatever max_num_seqs
     (vllm_versions.GRAPH_STEP16_FROM, GRAPH_SIZES_BY_SEQS_FROM). Off that stride, the batched
-    tokens join where they are the largest (from 0.21, GRAPH_ADDS_BATCHED_TOKENS_FROM) and
+    tokens join where they are the largest (from 0.20.1, GRAPH_ADDS_BATCHED_TOKENS_FROM) and
     max_num_seqs where it is at most 512 (1024) and the batched tokens (from 0.31,
     GRAPH_ADDS_MAX_SEQS_FROM).
     """

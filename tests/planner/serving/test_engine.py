@@ -329,18 +329,21 @@ def test_cuda_graph_count_follows_capture_sizes():
 
 
 def test_capture_sizes_take_the_batch_limits_off_the_stride():
-    """_set_cudagraph_sizes appends max_num_batched_tokens where it is the largest size (0.21.0
-    on) and max_num_seqs where it is <= 512 and <= the batched tokens (0.31.0 on: "Uniform
-    decode sizes are appended ...")."""
+    """_set_cudagraph_sizes appends max_num_batched_tokens where it is the largest size (0.20.1
+    on: the 0.20.1 and 0.20.2 wheels' config/vllm.py have the lines 0.20.0's lacks) and
+    max_num_seqs where it is <= 512 and <= the batched tokens (0.31.0 on: "Uniform decode sizes
+    are appended ...")."""
     # 100 seqs, 8,192 tokens: largest min(200, 512, 8192) = 200: 1, 2, 4, 8..200 by 8 = 3 + 25
     # = 28; FULL for sizes <= 100: 3 + 12 (8..96) = 15. 0.31.0 adds 100: 29 and 16
     assert cuda_graph_count(100, 8192, False, vllm_rules("0.30.0")) == (28, 15)
     assert cuda_graph_count(100, 8192, False, vllm_rules("0.31.0")) == (29, 16)
     assert cuda_graph_count(100, 8192, False, vllm_rules("0.34.0")) == (29, 16)
-    # 256 seqs, 300 tokens: largest 300: 3 + 31 (8..248) + 3 (256, 272, 288) = 37; 0.21.0 adds
+    # 256 seqs, 300 tokens: largest 300: 3 + 31 (8..248) + 3 (256, 272, 288) = 37; 0.20.1 adds
     # 300 (38); FULL <= 256: 3 + 31 + 1 = 35 either way
+    assert cuda_graph_count(256, 300, False, vllm_rules("0.19.1")) == (37, 35)
     assert cuda_graph_count(256, 300, False, vllm_rules("0.20.0")) == (37, 35)
-    assert cuda_graph_count(256, 300, False, vllm_rules("0.21.0")) == (38, 35)
+    for version in ("0.20.1", "0.20.2", "0.21.0"):
+        assert cuda_graph_count(256, 300, False, vllm_rules(version)) == (38, 35), version
 
 
 def test_vllm_0_34_captures_its_sm100_grids():
