@@ -1217,3 +1217,39 @@ def test_command_line_quotes_the_kv_room_cell_recommend_prints(capsys, monkeypat
     first = capsys.readouterr().out.splitlines()[3]
     assert first.split()[:4] == ["1", "Qwen/Qwen3-8B", f"{gpus}x", "rtx-3090"]
     assert f"  {cell}  " in first
+
+
+def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> None:
+    """docs/cli.md's --enable-lora paragraph quotes each sized architecture's LoRA slots at
+    N = 4, R = 16 on H100s, where Punica's buffers follow vLLM's 8,192 batched tokens (on an
+    RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
+    why the paragraph names the GPU): each figure is `plan --json`'s lora_bytes_per_gpu."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    text = _command_line_comments()
+    llama = re.search(r"On H100s \(vLLM's 8,192 batched tokens, which Punica's buffers follow\), "
+                      r"Llama-3.1-8B at N = 4, R = 16: ([\d,]+) B \([\d.]+ GiB\) at TP=1, "
+                      r"([\d,]+) B at TP=2, ([\d,]+) B at TP=2 fully sharded; Qwen3-8B ([\d,]+) "
+                      r"B and Qwen2.5-7B ([\d,]+) B at TP=1; Mistral-7B-Instruct-v0.3 ([\d,]+) "
+                      r"B, gemma-2-9b-it ([\d,]+) B and phi-4 ([\d,]+) B; under 0.17.0-0.28.0 "
+                      r"Llama-3.1-8B's ([\d,]+) B more", text).groups()
+    moe = re.search(r"Qwen3-30B-A3B at N = 4, R = 16: ([\d,]+) B at TP=1, ([\d,]+) B at TP=2",
+                    text).groups()
+
+    def lora_bytes(model: str, *argv: str) -> str:
+        assert main(["plan", "--model", model, "--gpu", "h100-sxm", "--enable-lora",
+                     "--max-loras", "4", "--max-lora-rank", "16", *argv, "--json"]) == 0
+        return f"{json.loads(capsys.readouterr().out)['lora_bytes_per_gpu']:,}"
+
+    tp2 = ("--gpus", "2", "--tp", "2")
+    planned = (lora_bytes("meta-llama/Llama-3.1-8B-Instruct"),
+               lora_bytes("meta-llama/Llama-3.1-8B-Instruct", *tp2),
+               lora_bytes("meta-llama/Llama-3.1-8B-Instruct", *tp2, "--fully-sharded-loras"),
+               lora_bytes("Qwen/Qwen3-8B"), lora_bytes("Qwen/Qwen2.5-7B-Instruct"),
+               lora_bytes("mistralai/Mistral-7B-Instruct-v0.3"),
+               lora_bytes("google/gemma-2-9b-it"), lora_bytes("microsoft/phi-4"))
+    older = int(lora_bytes("meta-llama/Llama-3.1-8B-Instruct", "--vllm-version", "0.28.0")
+                .replace(",", "")) - int(planned[0].replace(",", ""))
+    assert (*planned, f"{older:,}") == llama
+    assert (lora_bytes("Qwen/Qwen3-30B-A3B"), lora_bytes("Qwen/Qwen3-30B-A3B", *tp2)) == moe
