@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from planner.text import sentence
+from planner.text import sentence, shortened
 
 _NEGATIVE_VALUE = re.compile(r"^-\.?\d|^-(inf|infinity|nan)$", re.IGNORECASE)
 """A value, not an option: a '-' then a digit (no option here starts so), or -inf / -nan.
@@ -25,6 +25,11 @@ argparse's own matcher (^-\\d+$ or ^-\\d*\\.\\d+$) leaves out -1e18, -1_000, -32
 -nan, and the values of other options that start so (`--network -1x400`, `--date
 -2026-01-01`), and took them for an option: `--gpus -1e18` said "expected one argument"
 instead of what is wrong with the value."""
+
+_LONG_NUMBER = re.compile(r"[-+]?\d[\d,_]{64,}")
+"""A number of more than 64 characters: argparse and the options' types echo a refused value
+as given (`--tp` or `--max-lora-rank` of 4,000 digits made a line of 4,000-5,400
+characters), so error() cuts it as planner.text.shortened cuts every echoed value."""
 
 _GIVEN = "_options_given"
 """Namespace attribute holding the dests set so far in this parse (removed before returning)."""
@@ -163,7 +168,7 @@ class OneLineParser(argparse.ArgumentParser):
             run = _leftover_run(command, words, extras)
             advice = (command.leftover_advice(*run, namespace)
                       if run and isinstance(command, OneLineParser) else "")
-            command.error(f"unrecognized arguments: {' '.join(extras)}"
+            command.error(f"unrecognized arguments: {' '.join(map(shortened, extras))}"
                           f"{self._taken_by(command, extras)}{advice}")
         return namespace
 
@@ -215,4 +220,5 @@ class OneLineParser(argparse.ArgumentParser):
         return self
 
     def error(self, message: str) -> NoReturn:
+        message = _LONG_NUMBER.sub(lambda number: shortened(number[0]), message)
         self.exit(2, f"{self.prog}: error: {sentence(message)}\n")

@@ -37,7 +37,7 @@ from planner.serving.hardware import (
     parse_network,
     pcie_slot_problem,
 )
-from planner.serving.lora import DEFAULT_MAX_LORA_RANK, rank_refusal
+from planner.serving.lora import DEFAULT_MAX_LORA_RANK, MAX_LORA_RANKS, rank_refusal
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup.block_size import (
@@ -406,11 +406,14 @@ class AppState(BaseModel):
     @field_validator("max_lora_rank")
     @classmethod
     def _lora_rank(cls, value: int) -> int:
-        """A rank vLLM's parser takes, refused in its words as the CLI refuses it
-        (planner.serving.lora.rank_refusal)."""
-        problem = rank_refusal(value)
-        if problem:
-            raise ValueError(problem)
+        """A rank vLLM's parser takes (planner.serving.lora.rank_refusal), refused as the other
+        choice fields are, by its label with the choices: the CLI's words name an argument
+        --max-lora-rank that no one typed here."""
+        if rank_refusal(value):
+            raise ValueError(f"{shortened(str(value), SHOWN_CHARS)} is no "
+                             f"{LABELS['max_lora_rank']} choice; the choices are "
+                             f"{', '.join(map(str, MAX_LORA_RANKS))} (vLLM config/lora.py "
+                             "MaxLoRARanks)")
         return value
 
     @field_validator("num_redundant_experts")

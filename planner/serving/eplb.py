@@ -52,6 +52,7 @@ import json
 
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag
 from planner.serving.vllm_versions import Version, version_label
+from planner.text import shortened
 
 EPLB_EP_CHECKED_FROM: Version = (0, 10, 0)
 """ParallelConfig refuses EPLB without EP or at TP x DP = 1 (0.9.2's config.py does not)."""
@@ -212,11 +213,11 @@ def redundant_count_problem(count: int) -> str | None:
     settings_refusals); 0.9.2 has no cap, but Headroom refuses the same counts there."""
     if count < 0:
         return (f"vLLM refuses a negative count (ParallelConfig: \"num_redundant_experts must "
-                f"be non-negative, but got {count}.\")")
+                f"be non-negative, but got {shortened(str(count))}.\")")
     if count > MAX_EXPERT_REDUNDANCY:
         return (f"vLLM takes at most {MAX_EXPERT_REDUNDANCY:,} (EplbState stops the model load: "
-                f"\"num_redundant_experts {count} must be less than or equal to "
-                f"{MAX_EXPERT_REDUNDANCY}\")")
+                f"\"num_redundant_experts {shortened(str(count))} must be less than or equal "
+                f"to {MAX_EXPERT_REDUNDANCY}\")")
     return None
 
 

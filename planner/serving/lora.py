@@ -107,6 +107,7 @@ from planner.serving.lora_moe import (
     moe_layer_parts,
     moe_layers_refusal,
 )
+from planner.text import shortened
 
 Version = tuple[int, int, int]
 
@@ -231,7 +232,7 @@ def rank_refusal(rank: int) -> str | None:
     """vLLM's parser refusing a --max-lora-rank outside MaxLoRARanks, in its words' gist."""
     if rank in MAX_LORA_RANKS:
         return None
-    return (f"argument --max-lora-rank: invalid choice: {rank} (choose from "
+    return (f"argument --max-lora-rank: invalid choice: {shortened(str(rank))} (choose from "
             f"{', '.join(map(str, MAX_LORA_RANKS))}; vLLM config/lora.py MaxLoRARanks)")
 
 

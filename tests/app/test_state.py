@@ -333,3 +333,19 @@ def test_a_5000_character_link_value_is_echoed_shortened() -> None:
         _, [message] = decode(params, AppState())
         assert len(message) < 400 and "x" * 62 not in message and "0" * 58 not in message
         assert f"{next(iter(params))}='{next(iter(params.values()))[:57]}...' ignored" in message
+
+
+def test_a_links_lora_rank_is_refused_by_its_label_and_a_long_one_shortened() -> None:
+    # the message was the CLI's "argument --max-lora-rank: invalid choice: 7 (choose from
+    # ...)", a flag no one typed in the app, and echoed a 4,000-digit rank whole (4,209
+    # characters; found by fuzzing the link keys): now the field's label with its choices, as
+    # the other choice fields say it, the rank cut as every echoed value is (57 and "...")
+    _, [rank] = decode({"lorarank": "7"}, AppState())
+    assert rank == ("Link parameter lorarank='7' ignored: 7 is no LoRA rank choice; the choices "
+                    "are 1, 8, 16, 32, 64, 128, 256, 320, 512 (vLLM config/lora.py "
+                    "MaxLoRARanks).")
+    for key in ("lorarank", "redundant"):
+        decoded, [message] = decode({key: "9" * 4000}, AppState())
+        assert len(message) < 300 and "9" * 62 not in message, message
+    assert decoded.num_redundant_experts is None
+    assert decode({"lorarank": "512"}, AppState()) == (AppState(lorarank=512), [])

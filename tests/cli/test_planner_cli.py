@@ -1790,6 +1790,29 @@ def test_a_count_past_int_digit_limit_is_too_large_and_shown_short(capsys, model
     assert len(err) < 300, err
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    # every count flag said "{value:,} is outside LOW..HIGH" with all 5,333 characters of a
+    # 4,000-digit value (within the 4,300 digits int() reads; found by fuzzing the flags)
+    (("--tp", "9" * 4000), "argument --tp/--tensor-parallel-size/-tp: 9,999,999,"),
+    (("--enable-lora", "--max-loras", "9" * 4000), "argument --max-loras: 9,999,999,"),
+    # argparse's own "invalid choice: N (choose from ...)", and vLLM's words for EPLB's cap
+    (("--enable-lora", "--max-lora-rank", "9" * 4000), "argument --max-lora-rank: invalid "
+                                                        "choice: 99999999"),
+    (("--num-redundant-experts", "9" * 4000), "argument --num-redundant-experts: vLLM takes "
+                                              "at most 1,023"),
+    # an argument no option takes, echoed by "unrecognized arguments"
+    (("x" * 4000,), "unrecognized arguments: xxxxxxxx"),
+])
+def test_a_4000_digit_count_is_shown_short(capsys, model_dir: Path, args: tuple[str, ...],
+                                           words: str) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["plan", "--model", str(model_dir), "--gpu", "h100-sxm", *args])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and err.count("\n") == 1, err
+    assert words in err and "..." in err, err
+    assert len(err) < 300, err  # was 4,100-5,450 characters
+
+
 def test_a_snapshot_capability_no_nvidia_gpu_has_is_bad_input(capsys, tmp_path: Path,
                                                               model_dir: Path) -> None:
     # GPU0 of the recorded 3090 rig read as compute capability 99.9: a corrupt snapshot, one
