@@ -1253,3 +1253,55 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                 .replace(",", "")) - int(planned[0].replace(",", ""))
     assert (*planned, f"{older:,}") == llama
     assert (lora_bytes("Qwen/Qwen3-30B-A3B"), lora_bytes("Qwen/Qwen3-30B-A3B", *tp2)) == moe
+
+
+def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:
+    """docs/cli.md's prose examples that no test ran: Kimi-K2 on 2 nodes of 8 H100s passes
+    TP=8 x PP=2 over for memory; Qwen3-8B on an RTX 4090 at --max-model-len 36000 is refused
+    cold but its warm restart holds the request; recommend's 2x rtx-a6000 row for 500 requests
+    raises --max-num-seqs to 500, and `plan` with its command's flags gives its TTFT, and at
+    vLLM's 256 a client's wait for a slot."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    text = _command_line_comments()
+
+    def planned(*argv: str) -> dict:
+        assert main(["plan", "--model", *argv, "--json"]) == 0, argv
+        return json.loads(capsys.readouterr().out)
+
+    passed_over = re.search(r'Kimi-K2 on 2 nodes x 8 H100, TP=4 x PP=4: "(TP=8 x PP=2 was passed '
+                            r'over: it is [\d.]+ GiB per GPU short of memory)"', text)[1]
+    kimi = planned("moonshotai/Kimi-K2-Instruct", "--gpu", "h100-sxm", "--gpus", "16", "--nodes",
+                   "2")
+    assert (kimi["layout"]["tp"], kimi["layout"]["pp"]) == (4, 4)
+    assert passed_over in kimi["layout_note"]
+
+    pool, tokens, requests = re.search(r'--max-model-len 36000: "Does not fit", warm restart '
+                                       r"([\d.]+) GiB = ([\d,]+) KV tokens, ([\d.]+) requests",
+                                       text).groups()
+    warm = planned("Qwen/Qwen3-8B", "--gpu", "rtx-4090", "--max-model-len", "36000")
+    assert not warm["fits"] and warm["v2_warm_restart_fits"]
+    assert (f"{warm['v2_warm_restart_available_kv_bytes'] / 2**30:.2f}",
+            f"{warm['v2_warm_restart_kv_cache_tokens']:,}",
+            f"{warm['v2_warm_restart_max_concurrency']:.2f}") == (pool, tokens, requests)
+
+    row_ttft, plan_ttft, wait = re.search(
+        r"lists 2x rtx-a6000 TP=2, fp8, TTFT ([\d,]+) ms at C 500, its command with "
+        r"--max-num-seqs 500; `plan` with that command's flags and --concurrency 500 gives TTFT "
+        r"([\d,]+) ms, and without --max-num-seqs, at vLLM's 256, notes \"(a client waits [\d.]+ "
+        r"s for a slot on average \(kv_wait, not in TTFT\))\"", text).groups()
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--concurrency", "500", "--ttft-ms",
+                 "5000", "--gpu", "rtx-a6000", "--gpus-max", "2", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert (row["gpus"], row["raised_flags"]) == (2, {"max_num_seqs": 500})
+    assert f"{round(row['ttft_ms']):,}" == row_ttft
+    flags = [flag for flag in row["vllm_command"].split()[3:]
+             if flag != "--no-enable-extensible-kv-cache"]  # plan's default on 0.34, no flag
+    at_500 = planned("Qwen/Qwen3-8B", "--gpu", "rtx-a6000", "--gpus", "2", "--concurrency",
+                     "500", *flags)
+    assert f"{round(at_500['ttft_ms']):,}" == plan_ttft
+    seqs = flags.index("--max-num-seqs")
+    at_256 = planned("Qwen/Qwen3-8B", "--gpu", "rtx-a6000", "--gpus", "2", "--concurrency",
+                     "500", *flags[:seqs], *flags[seqs + 2:])
+    assert any(wait in note for note in at_256["speed"]["notes"])
