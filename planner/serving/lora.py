@@ -91,7 +91,8 @@ Not sized (each said in the lora term's note): the LoRA kernels' transient buffe
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
 gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_mapping_gpu]).
 MoE architectures: the attention and vocabulary rules above and the per-expert slots of
-planner.serving.lora_moe (Qwen3MoeForCausalLM); other architectures are refused, never guessed.
+planner.serving.lora_moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shared expert and
+shared_expert_gate; over EP from vLLM 0.21.0); other architectures are refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
@@ -102,6 +103,7 @@ from typing import NamedTuple
 from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec, MoeMlp
 from planner.serving.lora_moe import (
     MOE_LORA_ARCHITECTURES,
+    ExpertSlots,
     moe_engine_refusal,
     moe_flag_bytes,
     moe_layer_parts,
@@ -176,10 +178,12 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "LlamaForCausalLM": LoraModules(True), "Qwen2ForCausalLM": LoraModules(False),
     "Qwen3ForCausalLM": LoraModules(True), "MistralForCausalLM": LoraModules(False),
     "Gemma2ForCausalLM": LoraModules(False), "Gemma3ForCausalLM": LoraModules(False),
-    "Phi3ForCausalLM": LoraModules(True, 1, 1), "Qwen3MoeForCausalLM": LoraModules(True)}
+    "Phi3ForCausalLM": LoraModules(True, 1, 1), "Qwen3MoeForCausalLM": LoraModules(True),
+    "Qwen2MoeForCausalLM": LoraModules(False)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
-mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py: its attention and embedding_modules,
-the experts in lora_moe; the same in every release of LORA_READ): the others are refused."""
+mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py: their attention and
+embedding_modules, the experts in lora_moe; the same in every release of LORA_READ): the others
+are refused."""
 
 LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
@@ -246,7 +250,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
-                f"phi3.py and qwen3_moe.py); {name} is not read, so it is not planned")
+                f"phi3.py, qwen3_moe.py and qwen2_moe.py); {name} is not read, so it is not "
+                "planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name)
         if refusal:
@@ -303,12 +308,13 @@ class LoraPart(NamedTuple):
     count: int
 
 
-def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, expert_tp: int,
+def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlots,
                  lora: LoraSettings) -> tuple[tuple[str, int], ...]:
     """The slots of one decoder layer's wrapped modules on one TP rank, as (module, elements):
     (A + B) x max_loras, per the module docstring, one A per slice (LORA_ARCHITECTURES): the
-    attention's qkv_proj and o_proj, then a dense MLP's gate_up_proj and down_proj or an MoE
-    layer's router gate and experts (lora_moe.moe_layer_parts, over `expert_tp`)."""
+    attention's qkv_proj and o_proj, then a dense MLP's gate_up_proj and down_proj, or an MoE
+    layer's router gate, gates and experts (lora_moe.moe_layer_parts, the rank's `experts`)
+    and its shared expert's gate_up_proj and down_proj (Qwen2-MoE: the dense rules)."""
     layer = spec.layers[layer_index]
     attn, mlp = layer.mixer, layer.mlp
     assert isinstance(attn, AttentionMixer) and isinstance(mlp, DenseMlp | MoeMlp)
@@ -319,27 +325,31 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, expert_tp: int,
     kv = max(1, attn.num_kv_heads // tp) * attn.head_dim
     q_in = attn.num_heads * attn.head_dim // tp
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
-    attention = (("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
-                 ("o_proj", n * (r * q_in + row_out * r)))
+    parts = (("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
+             ("o_proj", n * (r * q_in + row_out * r)))
     if isinstance(mlp, MoeMlp):
-        return attention + moe_layer_parts(mlp, h, expert_tp, n, r, lora.fully_sharded,
-                                           lora.version)
-    inter = mlp.intermediate_size // tp
-    return attention + (
-        ("gate_up_proj", n * (modules.gate_up_slices * rank_a * h + 2 * inter * r)),
-        ("down_proj", n * (r * inter + row_out * r)),
+        parts += moe_layer_parts(spec, mlp, experts, n, r, lora.fully_sharded, lora.version)
+        if not mlp.num_shared_experts:
+            return parts
+    dense, prefix = ((mlp.shared_intermediate_size, "shared_expert.") if isinstance(mlp, MoeMlp)
+                     else (mlp.intermediate_size, ""))
+    inter = dense // tp
+    return parts + (
+        (f"{prefix}gate_up_proj", n * (modules.gate_up_slices * rank_a * h + 2 * inter * r)),
+        (f"{prefix}down_proj", n * (r * inter + row_out * r)),
     )
 
 
 def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
-                lora: LoraSettings, expert_tp: int | None = None) -> tuple[LoraPart, ...]:
+                lora: LoraSettings, experts: ExpertSlots | None = None) -> tuple[LoraPart, ...]:
     """The LoRA slots of one TP rank of a PP stage holding `layers` (the first / last stage's
     embedding and lm_head where vLLM builds and wraps them: LORA_ARCHITECTURES), in elements,
     each module kind once with the count of layers; elements x lora_dtype bytes are the
-    bytes. `expert_tp`: the routed experts' TP size (layout.expert_tp; None: `tp`)."""
+    bytes. `experts`: the rank's routed experts (lora_moe.ExpertSlots; None: sliced over
+    `tp`, no EP)."""
     counts: dict[tuple[str, int], int] = {}  # (module, elements per layer): layers
     for index in layers:
-        for name, elements in _layer_parts(spec, index, tp, expert_tp or tp, lora):
+        for name, elements in _layer_parts(spec, index, tp, experts or ExpertSlots(tp), lora):
             counts[name, elements] = counts.get((name, elements), 0) + 1
     parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
     if not LORA_ARCHITECTURES[spec.architectures[0]].embeddings:
@@ -379,12 +389,12 @@ def punica_buffer_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_lora
 
 def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                      lora: LoraSettings, dtype_bytes: int, max_num_batched_tokens: int,
-                     max_num_seqs: int, expert_tp: int | None = None) -> int:
+                     max_num_seqs: int, experts: ExpertSlots | None = None) -> int:
     """All the LoRA bytes on one TP rank of a stage: its slots in lora_dtype, the MoE layers'
     adapter flags (lora_moe.moe_flag_bytes), the lm_head mapping (last stage) and the Punica
     buffers."""
     slots = sum(p.elements * p.count
-                for p in stage_parts(spec, layers, first, last, tp, lora, expert_tp))
+                for p in stage_parts(spec, layers, first, last, tp, lora, experts))
     return (slots * dtype_bytes + moe_flag_bytes(spec, layers, lora.max_loras)
             + (lm_head_mapping_bytes(spec, tp) if last else 0)
             + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras,

@@ -32,11 +32,45 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   packed_modules_mapping qkv_proj (q/k/v) and, only with mlp_only_layers, gate_up_proj;
   embedding_modules embed_tokens and lm_head; decoder layers Qwen3MoeAttention (qkv_proj,
   o_proj: the dense rules of planner.serving.lora) and Qwen3MoeSparseMoeBlock (gate, experts),
-  with a shared expert only where shared_expert_intermediate_size is set.
+  with a shared expert only where shared_expert_intermediate_size is set (not read: refused).
+- models/qwen2_moe.py Qwen2MoeForCausalLM (SupportsLoRA in every release read; no
+  embedding_modules, so SupportsLoRA's {} and no embed_tokens / lm_head slots):
+  packed_modules_mapping qkv_proj and, where shared_expert_intermediate_size > 0 or
+  mlp_only_layers, gate_up_proj (gate/up); Qwen2MoeSparseMoeBlock builds, in this order, gate
+  (ReplicatedLinear(hidden, num_experts) to 0.30.0, GateLinear from 0.31.0), shared_expert_gate
+  (ReplicatedLinear(hidden, 1), whether or not a shared expert is built), shared_expert (a
+  Qwen2MoeMLP: gate_up_proj MergedColumnParallelLinear(hidden, [shared_expert_intermediate_size]
+  x 2) and down_proj RowParallelLinear, on the attention's TP group: no disable_tp or
+  is_sequence_parallel passed) and experts (SharedFusedMoE 0.17.0-0.19.0, FusedMoE
+  0.20.0-0.26.0, FusedMoEFactory 0.27.0-0.34.0, each given shared_experts and never the gate).
+  So per MoE layer: the router gate once in every release (the runner holds no gate: no
+  GATE_WRAPPED_TWICE), the shared expert's gate_up_proj (MergedColumnParallelLinearWithLoRA, 2
+  slices) and down_proj (RowParallelLinearWithLoRA) by the dense rules at the attention's TP,
+  shared_expert_gate (ReplicatedLinearWithLoRA: A (N, 1, R, hidden), B (N, 1, 1, R),
+  unsharded) and the experts (FusedMoEWithLoRA, as above). The aliases add nothing: the MoE
+  layer's own reference to the shared expert (SharedFusedMoE._shared_experts, the runner's
+  SharedExperts._layer) is the same Qwen2MoeMLP, visited after mlp.shared_expert (registered
+  first; 0.34.0 sorts runner paths last), whose linears are by then the wrappers (no
+  can_replace_layer takes a wrapper) or, 0.22.0 on, in wrapped_by_id; and
+  Qwen2MoeMLP.expert_gate, the same module as shared_expert_gate, has the suffix
+  `expert_gate`, which get_supported_lora_modules (named_modules() without duplicates: the
+  module is first seen as shared_expert_gate) never lists. qwen2_moe.py, lora/layers/
+  fused_moe.py, model_manager.py and config/parallel.py of every patch release read equal its
+  x.y.0's byte for byte.
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
-  is not implemented yet"); from 0.21.0 it serves EP with all2all_backend
-  allgather_reducescatter only (_ep_check) and not with --fully-sharded-loras (_verify_ep_fs),
-  and 0.34.0 adds a linear expert placement: not sized here (moe_layout_refusal).
+  is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
+  --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
+  ._ep_check asserts all2all_backend == "allgather_reducescatter" (config/parallel.py
+  ParallelConfig.all2all_backend's default in every release 0.21.0-0.34.0; removed pplx / naive
+  fall back to it in __post_init__), create_lora_weights' _verify_ep_fs refuses
+  --fully-sharded-loras ("Fused MoE LoRA does not support enable_expert_parallel=True together
+  with fully_sharded_loras=True"), and 0.34.0's _ep_check also asks expert_placement_strategy
+  "linear" (its default; Headroom passes no such flag) and no sequence-parallel MoE (not
+  planned). The slots then have E = local_num_experts (moe_config.num_local_experts /
+  base_layer.local_num_experts: num_experts // ep_size, one more on the first num_experts %
+  ep_size ranks, weights._experts_per_rank) and I = the whole moe_intermediate_size; the
+  router gate stays (N, 1, R, hidden) + (N, 1, num_experts, R). EPLB's redundant experts under
+  LoRA are not read (refused).
 - the unquantized MoE picks the Triton experts with LoRA (fused_moe/oracle/unquantized.py;
   0.17.0: Triton on CUDA by default, FusedMoEWithLoRA asserts TritonExperts); quantized
   experts' LoRA kernels are not read (moe_engine_refusal).
@@ -46,35 +80,77 @@ moe_lora_align_block_size's sorted token ids, expert ids and padded counts; fuse
 intermediate caches), allocated per call, in the profile run's activations.
 """
 
-from planner.model.spec import AttentionMixer, ModelSpec, MoeMlp
+from typing import TYPE_CHECKING, NamedTuple
 
-MOE_LORA_ARCHITECTURES = ("Qwen3MoeForCausalLM",)
-"""The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py); their attention
-and vocabulary rules are lora.LORA_ARCHITECTURES'."""
+from planner.model.spec import AttentionMixer, ModelSpec, MoeMlp
+from planner.serving.all2all import effective_backend
+
+if TYPE_CHECKING:  # only the type of `layout`
+    from planner.serving.layout import ParallelLayout
+
+MOE_LORA_ARCHITECTURES: dict[str, bool] = {
+    "Qwen3MoeForCausalLM": False, "Qwen2MoeForCausalLM": True}
+"""The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py),
+each with whether its MoE block builds a shared_expert_gate and takes a shared expert
+(Qwen2MoeSparseMoeBlock); their attention and vocabulary rules are lora.LORA_ARCHITECTURES'."""
 
 GATE_WRAPPED_TWICE: tuple[int, int, int] = (0, 21, 0)
-"""The release whose _create_lora_modules wraps the router gate twice (mlp.gate and the MoE
-runner's mlp.experts.runner.gate: the module docstring); once in the others."""
+"""The release whose _create_lora_modules wraps Qwen3-MoE's router gate twice (mlp.gate and the
+MoE runner's mlp.experts.runner.gate: the module docstring); once in the others, and in every
+release for Qwen2-MoE, whose MoE layer is not given the gate."""
+
+EP_LORA_FROM: tuple[int, int, int] = (0, 21, 0)
+"""The first release whose FusedMoEWithLoRA serves --enable-expert-parallel (module
+docstring)."""
+
+EP_LORA_ALL2ALL = "allgather_reducescatter"
+"""The only all2all backend FusedMoEWithLoRA._ep_check takes under EP (0.21.0-0.34.0), vLLM's
+default: Headroom's command names it (ep_lora_flags)."""
 
 LORA_MOE_BACKENDS = (None, "auto", "triton")
 """--moe-backend values under which the unquantized experts take vLLM's Triton LoRA path (None:
 not passed)."""
 
 
+class ExpertSlots(NamedTuple):
+    """Which routed experts' slots one rank holds: the experts' TP size (layout.expert_tp) and,
+    with EP, the EP group's size and this rank's place in it (layout.ep_size; 1 and 0 without
+    EP)."""
+
+    tp: int
+    ep_size: int = 1
+    ep_rank: int = 0
+
+    def local(self, num_experts: int) -> int:
+        """The experts on this rank: num_experts // ep_size, one more on the first
+        num_experts % ep_size ranks (vLLM's linear placement: weights._experts_per_rank)."""
+        return num_experts // self.ep_size + (self.ep_rank < num_experts % self.ep_size)
+
+
+def rank_experts(layout: "ParallelLayout", tp_rank: int) -> ExpertSlots:
+    """The ExpertSlots of TP rank `tp_rank` of DP rank 0 (EP rank `tp_rank` with EP: the
+    weights' convention, weights.rank_weights, whose first ranks hold the most experts)."""
+    return ExpertSlots(layout.expert_tp, layout.ep_size, tp_rank if layout.ep else 0)
+
+
 def moe_layers_refusal(spec: ModelSpec, name: str) -> str | None:
     """Why the LoRA slots of MoE `spec` are not sized: a checkpoint quantization, or a layer
-    other than full attention with a gated routed-expert MLP and no shared expert (the
-    modules read); None where they are."""
+    other than full attention with a gated routed-expert MLP (with at most one gated shared
+    expert where MOE_LORA_ARCHITECTURES takes one: the modules read); None where they are."""
     if spec.quant is not None:
         return (f"--enable-lora: {name} here has quantized experts ({spec.quant.method}), whose "
                 "LoRA MoE kernels are not read, so it is not planned")
+    shared = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
     if spec.vision is not None or not all(
             isinstance(layer.mixer, AttentionMixer) and layer.mixer.kind == "full"
             and isinstance(layer.mlp, MoeMlp) and layer.mlp.gated and not layer.mlp.bias
-            and not layer.mlp.num_shared_experts for layer in spec.layers):
+            and (layer.mlp.num_shared_experts == 0 or shared and (
+                layer.mlp.num_shared_experts, layer.mlp.shared_expert_gate) == (1, True))
+            for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than full attention with routed "
-                "gated experts (dense MLP layers, shared experts), whose LoRA modules are not "
-                "read, so it is not planned")
+                "gated experts (dense MLP layers"
+                + ("" if shared else ", shared experts")
+                + "), whose LoRA modules are not read, so it is not planned")
     return None
 
 
@@ -94,35 +170,89 @@ def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: s
     return None
 
 
-def moe_layout_refusal(spec: ModelSpec, ep: bool, version: tuple[int, int, int]
+def moe_layout_refusal(spec: ModelSpec, ep_size: int, version: tuple[int, int, int],
+                       all2all_backend: str | None, fully_sharded: bool, eplb: bool
                        ) -> str | None:
-    """--enable-lora on an MoE model with --enable-expert-parallel: vLLM 0.17.0-0.20.0 refuse it
-    (FusedMoEWithLoRA asserts); later releases serve it under conditions whose slots are not
-    sized here (the module docstring); None for dense models or without EP."""
-    if not ep or not any(isinstance(layer.mlp, MoeMlp) for layer in spec.layers):
+    """--enable-lora on an MoE model over EP (`ep_size` > 1: --enable-expert-parallel with tp x
+    dp > 1), as vLLM refuses it (module docstring): before EP_LORA_FROM, with an all2all backend
+    other than EP_LORA_ALL2ALL or with --fully-sharded-loras; and EPLB's redundant experts,
+    not read. None for dense models or without EP."""
+    if ep_size == 1 or not any(isinstance(layer.mlp, MoeMlp) for layer in spec.layers):
         return None
-    if version < (0, 21, 0):
+    if version < EP_LORA_FROM:
         return ("--enable-lora with --enable-expert-parallel: vLLM fails at start-up (\"EP "
                 "support for Fused MoE LoRA is not implemented yet\", lora/layers/fused_moe.py)")
-    return ("--enable-lora with --enable-expert-parallel: vLLM serves MoE LoRA over EP only with "
-            "the allgather_reducescatter all2all backend, whose per-rank expert slots Headroom "
-            "does not size, so it is not planned (plan it without EP)")
+    backend = effective_backend(all2all_backend, version) if all2all_backend else EP_LORA_ALL2ALL
+    if backend != EP_LORA_ALL2ALL:
+        return ("--enable-lora with --enable-expert-parallel: vLLM fails at start-up (\"Fused "
+                f"MoE LoRA with EP currently only supports all2all_backend='{EP_LORA_ALL2ALL}', "
+                f"got '{backend}'\", lora/layers/fused_moe.py); leave --all2all-backend unset")
+    if fully_sharded:
+        return ("--enable-lora with --enable-expert-parallel: vLLM fails at start-up (\"Fused "
+                "MoE LoRA does not support enable_expert_parallel=True together with "
+                "fully_sharded_loras=True\", lora/layers/fused_moe.py); drop "
+                "--fully-sharded-loras or EP")
+    if eplb:
+        return ("--enable-lora with --enable-eplb: the redundant experts' LoRA slots under EPLB "
+                "are not read, so it is not planned (plan it without EPLB)")
+    return None
 
 
-def moe_layer_parts(moe: MoeMlp, hidden_size: int, expert_tp: int, max_loras: int, rank: int,
-                    fully_sharded: bool, version: tuple[int, int, int]
+def ep_lora_flags(spec: ModelSpec, enable_lora: bool, ep_size: int,
+                  all2all_backend: str | None) -> str:
+    """The flag Headroom's command adds for LoRA on an MoE model over EP: --all2all-backend
+    EP_LORA_ALL2ALL, vLLM's default but the only backend FusedMoEWithLoRA takes there, where
+    --all2all-backend is not given ("" otherwise; moe_layout_refusal refuses the others)."""
+    if not enable_lora or ep_size == 1 or all2all_backend or not spec.is_moe:
+        return ""
+    return f" --all2all-backend {EP_LORA_ALL2ALL}"
+
+
+SHARED_EXPERT_FS_MAIN_STREAM_FROM: tuple[int, int, int] = (0, 33, 0)
+"""The first release whose runner/shared_experts.py SharedExperts keeps the shared experts off
+the side CUDA stream under --fully-sharded-loras (_lora_fully_sharded in
+_disable_shared_experts_overlap: "Two collectives in flight on the same communicator from
+different streams become independent branches under CUDA graph capture ... which deadlocks
+NCCL", vLLM issue 60845); 0.17.0-0.32.0 have the side stream (0.17.0 runner/
+default_moe_runner.py, 0.20.0-0.32.0 runner/shared_experts.py) and no such check."""
+
+
+def shared_expert_stream_warnings(spec: ModelSpec, fully_sharded: bool, tp: int,
+                                  version: tuple[int, int, int], enforce_eager: bool
+                                  ) -> tuple[str, ...]:
+    """The warning of a shared expert's fully-sharded LoRA at TP > 1 with CUDA graphs under a
+    release before SHARED_EXPERT_FS_MAIN_STREAM_FROM (its docstring); () otherwise."""
+    if not fully_sharded or tp == 1 or enforce_eager \
+            or version >= SHARED_EXPERT_FS_MAIN_STREAM_FROM or not any(
+                isinstance(layer.mlp, MoeMlp) and layer.mlp.num_shared_experts
+                for layer in spec.layers):
+        return ()
+    return ("--fully-sharded-loras with a shared expert at TP > 1: this vLLM may run the shared "
+            "expert, whose LoRA layers then all-gather over TP, on a side CUDA stream beside "
+            "the routed experts' LoRA collectives, which can deadlock NCCL under CUDA graphs; "
+            "vLLM 0.33.0 keeps them on one stream (fused_moe/runner/shared_experts.py, vLLM "
+            "issue 60845): serve 0.33.0 or later, or drop --fully-sharded-loras",)
+
+
+def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_loras: int,
+                    rank: int, fully_sharded: bool, version: tuple[int, int, int]
                     ) -> tuple[tuple[str, int], ...]:
-    """One MoE layer's slots on one rank past its attention, as (module, elements): the router
-    gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE) and the experts' w13 A and B (two
-    slices), w2 A and B x max_loras x experts, the experts' TP size `expert_tp` (module
+    """One MoE layer's slots on one rank past its attention and shared expert (whose
+    gate_up_proj and down_proj take the dense rules: lora._layer_parts), as (module,
+    elements): the router gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE, Qwen3-MoE),
+    Qwen2-MoE's shared_expert_gate, and the experts' w13 A and B (two slices), w2 A and B x
+    max_loras x the rank's experts (`experts`: their TP size and EP place; module
     docstring)."""
-    n, r, h, e = max_loras, rank, hidden_size, moe.num_experts
-    inter = moe.expert_intermediate_size // expert_tp
-    rank_a = r // expert_tp if fully_sharded else r  # w13 A rows
-    w2_out = h // expert_tp if fully_sharded else h  # w2 B rows
-    wraps = 2 if version == GATE_WRAPPED_TWICE else 1
+    n, r, h, e = max_loras, rank, spec.hidden_size, moe.num_experts
+    inter = moe.expert_intermediate_size // experts.tp
+    rank_a = r // experts.tp if fully_sharded else r  # w13 A rows
+    w2_out = h // experts.tp if fully_sharded else h  # w2 B rows
+    qwen2 = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
+    wraps = 2 if version == GATE_WRAPPED_TWICE and not qwen2 else 1
     return (("gate", wraps * n * (r * h + e * r)),
-            ("experts", n * e * (2 * rank_a * h + 2 * inter * r + r * inter + w2_out * r)))
+            *((("shared_expert_gate", n * (r * h + 1 * r)),) if qwen2 else ()),
+            ("experts", n * experts.local(e) * (
+                2 * rank_a * h + 2 * inter * r + r * inter + w2_out * r)))
 
 
 def moe_flag_bytes(spec: ModelSpec, layers: range, max_loras: int) -> int:

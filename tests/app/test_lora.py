@@ -47,7 +47,8 @@ def test_a_link_plans_its_rank_and_sharding_with_the_options_open() -> None:
 
 
 def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:
-    at = open_link("plan", model="Qwen/Qwen1.5-MoE-A2.7B", gpu="h100-sxm", gpn="1", lora="1")
+    at = open_link("plan", model="deepseek-ai/DeepSeek-V2-Lite-Chat", gpu="h100-sxm", gpn="1",
+                   lora="1")
     assert not at.exception
     [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
     assert warning.startswith("Multi-LoRA serving = on is not possible here: --enable-lora: "

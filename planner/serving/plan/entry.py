@@ -8,6 +8,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, gpus_label
 from planner.serving.launch import over_nodes, with_layout
 from planner.serving.layout import ParallelLayout
+from planner.serving.lora_moe import ep_lora_flags
 from planner.serving.plan.cluster import rank_position
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import held_blocks, stage_layouts_key
@@ -219,6 +220,8 @@ def _launch_fields(st: Setup, fits: bool, every_node: bool = True) -> dict[str, 
         return {"vllm_command": None, "vllm_commands": [],
                 "launch_note": "No launch command: the plan does not fit (see the verdict)."}
     layout = st.layout
+    # LoRA on MoE over EP: the one all2all backend vLLM's MoE LoRA takes, named
+    head += ep_lora_flags(st.spec, st.s.enable_lora, layout.ep_size, st.s.all2all_backend)
     commands, nodes_note = over_nodes(
         with_layout(head, layout.tp, layout.pp, layout.dp, layout.ep),
         layout.tp * layout.pp * layout.dp, st.facts.r.gpus_per_node, layout.dp,

@@ -29,7 +29,11 @@ from planner.serving.lora import (
     lora_refusal,
     stage_lora_bytes,
 )
-from planner.serving.lora_moe import moe_layout_refusal
+from planner.serving.lora_moe import (
+    moe_layout_refusal,
+    rank_experts,
+    shared_expert_stream_warnings,
+)
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.plan import shared
@@ -134,8 +138,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
                                 version) if s.enable_eplb else None) \
-        or (fully_sharded_refusal(lora, spec, layout.tp, layout.expert_tp if first_moe(spec)
-                                  else None) or moe_layout_refusal(spec, layout.ep, version)
+        or (moe_layout_refusal(spec, layout.ep_size, version, s.all2all_backend,
+                               lora.fully_sharded, s.enable_eplb)
+            or fully_sharded_refusal(lora, spec, layout.tp, layout.expert_tp if first_moe(spec)
+                                     else None)
             if lora else None)
     if refusal:
         return Refused(r, refusal)
@@ -159,7 +165,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *(all2all_notes(s.all2all_backend, version, layout.dp, layout.ep, spec.is_moe,
                                 s.max_num_batched_tokens is not None)
                   if all2all_taken(s) else ()),
-                *eplb_notes(spec, layout, s, redundant, version))
+                *eplb_notes(spec, layout, s, redundant, version),
+                *(shared_expert_stream_warnings(spec, lora.fully_sharded, layout.tp, version,
+                                                s.enforce_eager) if lora else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(busy_errors(cluster, layout, s, r)
                     + node_quant_errors(spec, cluster, layout, s, r)
@@ -226,12 +234,14 @@ def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
     """`terms` with each (stage, TP rank) position's LoRA bytes (lora.stage_lora_bytes: the
     slots in the served dtype, lora_dtype auto, its stage's embedding and lm_head included)."""
     stages = pp_layer_split(spec.num_layers, layout.pp)
-    # a stage's TP ranks hold the same slots: sized once per stage
-    per_stage = [stage_lora_bytes(spec, layers, stage == 0, stage == layout.pp - 1, layout.tp,
-                                  lora, r.act_b, r.mbt, r.seqs, layout.expert_tp)
-                 for stage, layers in enumerate(stages)]
-    return tuple(w.model_copy(update={"lora_bytes": per_stage[index // layout.tp]})
-                 for index, w in enumerate(terms))
+    # a stage's TP ranks hold the same slots but for their experts under EP (rank_experts)
+    sized = {(stage, experts): stage_lora_bytes(
+        spec, layers, stage == 0, stage == layout.pp - 1, layout.tp, lora, r.act_b, r.mbt,
+        r.seqs, experts) for stage, layers in enumerate(stages)
+        for experts in {rank_experts(layout, rank) for rank in range(layout.tp)}}
+    return tuple(w.model_copy(update={"lora_bytes": sized[
+        index // layout.tp, rank_experts(layout, index % layout.tp)]})
+        for index, w in enumerate(terms))
 
 
 def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads: bool,

@@ -36,7 +36,7 @@ from planner.serving.lora import (
     punica_buffer_bytes,
     stage_parts,
 )
-from planner.serving.lora_moe import moe_flag_bytes
+from planner.serving.lora_moe import moe_flag_bytes, rank_experts
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
@@ -394,7 +394,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     spec, layout, r = st.spec, st.layout, st.facts.r
     first, last = bind.pp_stage == 0, bind.pp_stage == layout.pp - 1
     parts = stage_parts(spec, range(*bind.layers), first, last, layout.tp, lora,
-                        layout.expert_tp)
+                        rank_experts(layout, bind.tp_rank))
     flags = moe_flag_bytes(spec, range(*bind.layers), lora.max_loras)
     mapping = lm_head_mapping_bytes(spec, layout.tp) if last else 0
     punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
@@ -412,9 +412,10 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             "layers: the whole output)"
             + (", column A and row B over TP too (--fully-sharded-loras)"
                if lora.fully_sharded and layout.tp > 1 else "")
-            + ("; MoE (lora/layers/fused_moe.py FusedMoEWithLoRA): per expert w13 A (2 x rank x "
-               "hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x intermediate "
-               "per TP rank) and B (hidden x rank), the router gate replicated"
+            + ("; MoE (lora/layers/fused_moe.py FusedMoEWithLoRA): per expert on the rank w13 A "
+               "(2 x rank x hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x "
+               "intermediate per TP rank) and B (hidden x rank), the router gate replicated"
+               + (", with EP the rank's own experts, whole" if layout.ep_size > 1 else "")
                if flags else "")
             + (", the embedding and lm_head unsharded"
                if LORA_ARCHITECTURES[spec.architectures[0]].embeddings else

@@ -19,6 +19,23 @@ N = max_loras = 4, R = max_lora_rank = 16, 2 B per element (lora_dtype auto):
   2,048 x 16) = 9,854,976 elements; at TP > 1 the lm_head's int64 mapping over 151,936
   entries (a multiple of 64) = 1,215,488 B;
 - Punica at 8,192 batched tokens and 1,024 sequences (0.34.0): 417,920 B (test_lora.PUNICA).
+
+Qwen1.5-MoE-A2.7B (Qwen2MoeForCausalLM; the catalog's config: hidden 2,048, 16 query / 16 KV
+heads of 128, 60 experts of moe_intermediate_size 1,408, one shared expert of
+shared_expert_intermediate_size 5,632, 24 MoE layers, untied, bfloat16), from models/
+qwen2_moe.py of the 0.17.0, 0.24.0, 0.31.0 and 0.34.0 wheels (Qwen2MoeSparseMoeBlock, the same
+modules in every release 0.17.0-0.34.0), N = 4, R = 16:
+- no embed_tokens / lm_head slots (Qwen2MoeForCausalLM declares no embedding_modules:
+  models/interfaces.py SupportsLoRA's {}), so no lm_head mapping at TP > 1 either;
+- gate (ReplicatedLinear / GateLinear(2,048, 60)): 4 x (16 x 2,048 + 60 x 16) = 134,912, once
+  in every release (FusedMoE / the runner is given shared_experts but not the gate);
+- shared_expert_gate (ReplicatedLinear(2,048, 1), ReplicatedLinearWithLoRA, unsharded): 4 x
+  (16 x 2,048 + 1 x 16) = 131,136;
+- shared_expert.gate_up_proj (MergedColumnParallelLinear(2,048, [5,632] x 2), packed gate/up as
+  shared_expert_intermediate_size > 0: MergedColumnParallelLinearWithLoRA) and down_proj
+  (RowParallelLinear(5,632, 2,048)) at the attention's TP, the dense rules;
+- experts (FusedMoEWithLoRA): 60 per rank without EP, 1,408 / the MoE's TP; with EP the rank's
+  local_num_experts of the whole 1,408.
 """
 
 import pytest
@@ -61,10 +78,38 @@ FS2_BYTES = (48 * LAYER_FS2 + VOCAB_ENDS) * 2 + FLAGS + MAPPING + PUNICA  # 3,42
 DP2_BYTES = (48 * 61_022_208 + VOCAB_ENDS) * 2 + FLAGS + PUNICA  # 5,897,970,752 B
 
 
+QWEN2_MOE = "Qwen/Qwen1.5-MoE-A2.7B"
+Q2_GATES = 134_912 + 131_136  # gate + shared_expert_gate, any TP
+Q2_FLAGS = 24 * 5 * 4  # adapter_enabled, 480 B
+# TP=1: qkv 4 x (3 x 16 x 2,048 + (2,048 + 2,048 + 2,048) x 16) = 786,432; o 4 x (16 x 2,048 +
+# 2,048 x 16) = 262,144; shared gate_up 4 x (2 x 16 x 2,048 + 2 x 5,632 x 16) = 983,040; shared
+# down 4 x (16 x 5,632 + 2,048 x 16) = 491,520; experts 4 x 60 x (2 x 16 x 2,048 + 2 x 1,408 x
+# 16 + 16 x 1,408 + 2,048 x 16) = 240 x 165,888 = 39,813,120
+Q2_LAYER_TP1 = 786_432 + 262_144 + Q2_GATES + 983_040 + 491_520 + 39_813_120  # 42,602,304
+Q2_TP1_BYTES = 24 * Q2_LAYER_TP1 * 2 + Q2_FLAGS + PUNICA  # 2,045,328,992 B
+# TP=2: 8 query and 8 KV heads per rank (1,024 each), o_proj input 1,024, shared expert 2,816,
+# experts 704 per rank: qkv 4 x (3 x 16 x 2,048 + 3,072 x 16) = 589,824; o 4 x (16 x 1,024 +
+# 2,048 x 16) = 196,608; shared gate_up 4 x (2 x 16 x 2,048 + 2 x 2,816 x 16) = 622,592; shared
+# down 4 x (16 x 2,816 + 2,048 x 16) = 311,296; experts 240 x (2 x 16 x 2,048 + 2 x 704 x 16 +
+# 16 x 704 + 2,048 x 16) = 240 x 132,096 = 31,703,040
+Q2_ATTN_SHARED_TP2 = 589_824 + 196_608 + Q2_GATES + 622_592 + 311_296  # 1,986,368
+Q2_TP2_BYTES = 24 * (Q2_ATTN_SHARED_TP2 + 31_703_040) * 2 + Q2_FLAGS + PUNICA  # 1,617,509,984 B
+# --fully-sharded-loras at TP=2: column A (qkv, shared gate_up, w13) of 8 rows, row B (o, shared
+# down, w2) of 1,024 rows, the gates unsharded: qkv 4 x (3 x 8 x 2,048 + 3,072 x 16) = 393,216;
+# o 4 x (16 x 1,024 + 1,024 x 16) = 131,072; shared gate_up 4 x (2 x 8 x 2,048 + 2 x 2,816 x
+# 16) = 491,520; shared down 4 x (16 x 2,816 + 1,024 x 16) = 245,760; experts 240 x (2 x 8 x
+# 2,048 + 2 x 704 x 16 + 16 x 704 + 1,024 x 16) = 240 x 82,944 = 19,906,560
+Q2_LAYER_FS2 = 393_216 + 131_072 + Q2_GATES + 491_520 + 245_760 + 19_906_560  # 21,434,176
+Q2_FS2_BYTES = 24 * Q2_LAYER_FS2 * 2 + Q2_FLAGS + PUNICA  # 1,029,258,848 B
+# TP=2 + EP (EP 2: 30 experts a rank, the whole 1,408): attention and shared expert as at TP=2,
+# experts 4 x 30 x 165,888 = 19,906,560
+Q2_EP2_BYTES = 24 * (Q2_ATTN_SHARED_TP2 + 19_906_560) * 2 + Q2_FLAGS + PUNICA  # 1,051,278,944 B
+
+
 def _plan(tp: int = 1, dp: int = 1, ep: bool = False, version: str = "0.34.0",
-          model: str = QWEN3_MOE, **engine):
+          model: str = QWEN3_MOE, gpus: int = 2, **engine):
     return plan(PlanRequest(
-        model=catalog_spec(model), cluster=preset_cluster("h100", 2), layout=ParallelLayout(
+        model=catalog_spec(model), cluster=preset_cluster("h100", gpus), layout=ParallelLayout(
             tp=tp, dp=dp, ep=ep), engine=EngineSettings(vllm_version=version, **engine)))
 
 
@@ -109,19 +154,94 @@ def test_the_moe_lora_command_passes_the_release_parser(version) -> None:
     assert command_problems(command, vllm_cli(version)) == []
 
 
-@pytest.mark.parametrize(("version", "words"), [
-    ("0.20.0", "EP support for Fused MoE LoRA is not implemented yet"),
-    ("0.34.0", "allgather_reducescatter all2all backend, whose per-rank expert slots")])
-def test_expert_parallel_is_refused(version, words) -> None:
+@pytest.mark.parametrize(("tp", "fully_sharded", "expected"), [
+    (1, False, Q2_TP1_BYTES), (2, False, Q2_TP2_BYTES), (2, True, Q2_FS2_BYTES)])
+def test_qwen2_moe_shared_expert_slots_as_worked_by_hand(tp, fully_sharded, expected) -> None:
+    for version in ("0.17.0", "0.21.0", "0.24.0", "0.31.0", "0.34.0"):
+        # before 0.29.0 Punica's index buffers have a fifth token row (test_lora.PUNICA_TO_028);
+        # 0.21.0 wraps Qwen2-MoE's gate once (GATE_WRAPPED_TWICE is Qwen3-MoE's)
+        punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
+        lora = _plan(tp, version=version, model=QWEN2_MOE, **_lora(
+            fully_sharded_loras=fully_sharded))
+        assert not lora.errors and lora.lora_bytes_per_gpu == expected - PUNICA + punica
+    assert (Q2_TP1_BYTES, Q2_TP2_BYTES, Q2_FS2_BYTES) == (
+        2_045_328_992, 1_617_509_984, 1_029_258_848)
+    base = _plan(tp, model=QWEN2_MOE)
+    lora = _plan(tp, model=QWEN2_MOE, **_lora(fully_sharded_loras=fully_sharded))
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
+    formula = next(t for t in lora.terms if t.key == "lora").formula
+    assert "gate 24 x 134,912 + shared_expert_gate 24 x 131,136" in formula
+    assert "embed_tokens" not in formula and "lm_head" not in formula
+
+
+def test_expert_parallel_slots_hold_the_ranks_own_experts() -> None:
+    # 0.21.0 on, EP with vLLM's default all2all backend (allgather_reducescatter): TP=2 + EP
+    # holds 30 of Qwen1.5-MoE's 60 experts a rank, whole (Q2_EP2_BYTES); Qwen3-30B-A3B 64 of
+    # 128: its TP=2 attention (qkv 557,056, o 262,144, gate 139,264) and 4 x 64 x (2 x 16 x
+    # 2,048 + 2 x 768 x 16 + 16 x 768 + 2,048 x 16) = 256 x 135,168 = 34,603,008 a layer, the
+    # vocabulary ends and the lm_head mapping at TP 2
+    qwen3 = (48 * (557_056 + 262_144 + GATE + 34_603_008) + VOCAB_ENDS) * 2 + FLAGS + MAPPING
+    for model, expected in ((QWEN2_MOE, Q2_EP2_BYTES), (QWEN3_MOE, qwen3 + PUNICA)):
+        base, lora = _plan(2, ep=True, model=model), _plan(2, ep=True, model=model, **_lora())
+        assert not lora.errors and lora.lora_bytes_per_gpu == expected
+        assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
+    assert (Q2_EP2_BYTES, qwen3 + PUNICA) == (1_051_278_944, 3_454_955_584)
+
+
+def test_uneven_expert_parallel_gives_the_first_ranks_one_expert_more() -> None:
+    # TP=8 + EP: 60 experts over 8 ranks, 8 on ranks 0-3 and 7 on ranks 4-7 (vLLM's linear
+    # placement). TP=8: 2 query / 2 KV heads of 128 a rank, o_proj input 256, shared expert 704:
+    # qkv 4 x (3 x 16 x 2,048 + 768 x 16) = 442,368; o 4 x (16 x 256 + 2,048 x 16) = 147,456;
+    # shared gate_up 4 x (2 x 16 x 2,048 + 2 x 704 x 16) = 352,256; shared down 4 x (16 x 704 +
+    # 2,048 x 16) = 176,128; experts 4 x 8 x 165,888 = 5,308,416 (rank 0) or 4 x 7 x 165,888 =
+    # 4,644,864 (rank 7)
+    rest = 442_368 + 147_456 + Q2_GATES + 352_256 + 176_128  # 1,384,256
+    rank0 = 24 * (rest + 5_308_416) * 2 + Q2_FLAGS + PUNICA  # 321,666,656 B
+    rank7 = 24 * (rest + 4_644_864) * 2 + Q2_FLAGS + PUNICA  # 289,816,160 B
+    base = _plan(8, ep=True, model=QWEN2_MOE, gpus=8)
+    lora = _plan(8, ep=True, model=QWEN2_MOE, gpus=8, **_lora())
+    added = [b.weights_bytes - a.weights_bytes for a, b in zip(base.per_gpu, lora.per_gpu,
+                                                                strict=True)]
+    assert added == [rank0] * 4 + [rank7] * 4 and lora.lora_bytes_per_gpu == rank0
+    assert (rank0, rank7) == (321_666_656, 289_816_160)
+
+
+@pytest.mark.parametrize("version", ["0.21.0", "0.27.1", "0.34.0"])
+def test_the_ep_lora_command_names_the_all2all_backend_and_passes_the_parser(version) -> None:
+    command = _plan(1, 2, ep=True, version=version, model=QWEN2_MOE, **_lora()).vllm_command
+    assert "--enable-lora --max-loras 4 --max-lora-rank 16 --all2all-backend " \
+        "allgather_reducescatter" in command and "--enable-expert-parallel" in command
+    assert command_problems(command, vllm_cli(version)) == []
+    given = _plan(2, ep=True, version=version, **_lora(all2all_backend="allgather_reducescatter"))
+    assert given.vllm_command.count("--all2all-backend") == 1
+    assert "--all2all-backend" not in _plan(2, version=version, **_lora()).vllm_command
+
+
+@pytest.mark.parametrize(("version", "engine", "words"), [
+    ("0.20.0", {}, "EP support for Fused MoE LoRA is not implemented yet"),
+    ("0.34.0", {"fully_sharded_loras": True}, "together with fully_sharded_loras=True"),
+    ("0.24.0", {"all2all_backend": "deepep_low_latency"},
+     "only supports all2all_backend='allgather_reducescatter', got 'deepep_low_latency'"),
+    ("0.34.0", {"enable_eplb": True}, "--enable-eplb: the redundant experts' LoRA slots")])
+def test_expert_parallel_is_refused(version, engine, words) -> None:
     with pytest.raises(LayoutRefused, match=words):
-        _plan(2, ep=True, version=version, **_lora())
+        _plan(2, ep=True, version=version, **_lora(**engine))
+
+
+def test_a_removed_all2all_backend_runs_allgather_reducescatter_under_ep_lora() -> None:
+    # 0.21.0: --all2all-backend naive is removed (ParallelConfig.__post_init__ falls back to
+    # allgather_reducescatter), so FusedMoEWithLoRA._ep_check passes; the command keeps the
+    # user's flag as given
+    lora = _plan(2, ep=True, version="0.21.0", **_lora(all2all_backend="naive"))
+    assert not lora.errors and lora.lora_bytes_per_gpu > 0
 
 
 @pytest.mark.parametrize(("model", "engine", "words"), [
     ("Qwen/Qwen3-30B-A3B-FP8", {}, "has quantized experts (fp8)"),
     (QWEN3_MOE, {"quantization": "fp8"}, "quantized at run time (fp8)"),
     (QWEN3_MOE, {"moe_backend": "flashinfer_cutlass"}, "--moe-backend flashinfer_cutlass"),
-    ("Qwen/Qwen1.5-MoE-A2.7B", {}, "Qwen2MoeForCausalLM is not read")])
+    ("deepseek-ai/DeepSeek-V2-Lite-Chat", {}, "DeepseekV2ForCausalLM is not read"),
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", {}, "Qwen3NextForCausalLM is not read")])
 def test_what_is_not_read_stays_refused(model, engine, words) -> None:
     lora = _plan(model=model, **_lora(**engine))
     assert any(words in e for e in lora.errors) and lora.lora_bytes_per_gpu == 0
@@ -129,8 +249,25 @@ def test_what_is_not_read_stays_refused(model, engine, words) -> None:
 
 @pytest.mark.parametrize(("argv", "words"), [
     (("--model", "Qwen/Qwen3-30B-A3B-FP8"), "has quantized experts (fp8)"),
-    (("--model", QWEN3_MOE, "--gpus", "2", "--tp", "2", "--ep"), "--enable-expert-parallel"),
+    (("--model", QWEN3_MOE, "--gpus", "2", "--tp", "2", "--ep", "--fully-sharded-loras"),
+     "fully_sharded_loras=True"),
+    (("--model", QWEN3_MOE, "--gpus", "2", "--tp", "2", "--ep", "--vllm-version", "0.20.0"),
+     "EP support for Fused MoE LoRA is not implemented yet"),
 ])
 def test_the_cli_refuses_in_one_line(capsys, argv, words) -> None:
     code, _, err = run_main(capsys, "plan", *argv, "--gpu", "h100", "--enable-lora")
     assert code == 2 and words in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("version", "tp", "engine", "warned"), [
+    ("0.32.0", 2, {}, True), ("0.33.0", 2, {}, False), ("0.32.0", 1, {}, False),
+    ("0.32.0", 2, {"enforce_eager": True}, False)])
+def test_a_shared_experts_fully_sharded_lora_before_0_33_warns_of_the_stream(
+        version, tp, engine, warned) -> None:
+    # runner/shared_experts.py: 0.33.0 disables the shared experts' side stream under
+    # --fully-sharded-loras (NCCL deadlock under CUDA graphs, vLLM issue 60845); 0.32.0 does not
+    lora = _plan(tp, version=version, model=QWEN2_MOE, **_lora(fully_sharded_loras=True,
+                                                               **engine))
+    assert any("vLLM issue 60845" in w for w in lora.warnings) == warned
+    assert not any("60845" in w for w in _plan(2, version="0.32.0", **_lora(
+        fully_sharded_loras=True)).warnings)  # Qwen3-30B-A3B: no shared expert
