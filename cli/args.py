@@ -710,8 +710,9 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "twice (once on Model Runner V2 before 0.24); sized for "
                        "LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
                        "MistralForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, "
-                       "Phi3ForCausalLM and the unquantized Qwen3MoeForCausalLM and "
-                       "Qwen2MoeForCausalLM (every expert's slots, the shared expert's; "
+                       "Phi3ForCausalLM and the unquantized Qwen3MoeForCausalLM, "
+                       "Qwen2MoeForCausalLM and MixtralForCausalLM (every expert's slots, the "
+                       "shared expert's; "
                        "with EP from 0.21.0, not fully sharded) under vLLM 0.17.0-0.34.0, "
                        f"{elsewhere}; passed in the launch command")
     group.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"),

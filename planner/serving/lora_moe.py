@@ -57,6 +57,15 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   module is first seen as shared_expert_gate) never lists. qwen2_moe.py, lora/layers/
   fused_moe.py, model_manager.py and config/parallel.py of every patch release read equal its
   x.y.0's byte for byte.
+- models/mixtral.py MixtralForCausalLM (SupportsLoRA in every release read; mixtral.py of
+  0.17.0-0.19.0, 0.20.0-0.22.1, 0.23.0-0.24.0, 0.25.0-0.26.0, 0.27.0, 0.28.0, 0.29.0-0.30.0 and
+  0.31.0-0.34.0 read, and of each patch release equal to its x.y.0's): packed_modules_mapping
+  qkv_proj only; embedding_modules embed_tokens and lm_head; is_3d_moe_weight left False, so
+  FusedMoEWithLoRA; MixtralDecoderLayer's self_attn (MixtralAttention: qkv_proj, o_proj, the
+  dense rules) and block_sparse_moe (MixtralMoE: gate, ReplicatedLinear(hidden, num_experts) to
+  0.30.0 and GateLinear from 0.31.0, and experts, FusedMoE to 0.26.0 and FusedMoEFactory from
+  0.27.0, given neither the gate nor tp_size / dp_size: the experts' TP is tp x dp). So the
+  gate once in every release.
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
@@ -88,16 +97,38 @@ from planner.serving.all2all import effective_backend
 if TYPE_CHECKING:  # only the type of `layout`
     from planner.serving.layout import ParallelLayout
 
-MOE_LORA_ARCHITECTURES: dict[str, bool] = {
-    "Qwen3MoeForCausalLM": False, "Qwen2MoeForCausalLM": True}
-"""The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py),
-each with whether its MoE block builds a shared_expert_gate and takes a shared expert
-(Qwen2MoeSparseMoeBlock); their attention and vocabulary rules are lora.LORA_ARCHITECTURES'."""
+class MoeLoraModules(NamedTuple):
+    """What an MoE architecture's block gives vLLM's LoRA manager beyond its router gate and
+    experts: whether the MoE layer is handed the gate too (wrapped again in
+    GATE_WRAPPED_TWICE), and whether the block builds a shared_expert_gate and takes a shared
+    expert (Qwen2MoeSparseMoeBlock)."""
+
+    runner_gate: bool
+    shared_expert: bool
+
+
+MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
+    "Qwen3MoeForCausalLM": MoeLoraModules(runner_gate=True, shared_expert=False),
+    "Qwen2MoeForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=True),
+    "MixtralForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=False)}
+"""The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
+mixtral.py: the module docstring); their attention and vocabulary rules are
+lora.LORA_ARCHITECTURES'."""
+
+UNREAD_MOE_NOTES: dict[str, str] = {
+    "GptOssForCausalLM": (
+        " (vLLM has a LoRA path for its MXFP4 experts, models/gpt_oss.py is_3d_moe_weight: "
+        "FusedMoE3DWithLoRA on a LoRA-capable MXFP4 backend, quantization/mxfp4.py "
+        "get_mxfp4_backend_with_lora in 0.17.0, fused_moe/oracle/mxfp4.py in 0.20.0 and "
+        "0.33.0-0.34.0; Headroom has not read its slot shapes on MXFP4's padded experts)")}
+"""Why an MoE architecture that vLLM serves with LoRA stays refused here, said after "is not
+read" (lora.model_refusal)."""
 
 GATE_WRAPPED_TWICE: tuple[int, int, int] = (0, 21, 0)
-"""The release whose _create_lora_modules wraps Qwen3-MoE's router gate twice (mlp.gate and the
-MoE runner's mlp.experts.runner.gate: the module docstring); once in the others, and in every
-release for Qwen2-MoE, whose MoE layer is not given the gate."""
+"""The release whose _create_lora_modules wraps the router gate twice where the MoE layer holds
+it too (Qwen3-MoE: mlp.gate and the MoE runner's mlp.experts.runner.gate, the module docstring;
+MoeLoraModules.runner_gate); once in the others, and in every release for the architectures
+whose MoE layer is not given the gate."""
 
 EP_LORA_FROM: tuple[int, int, int] = (0, 21, 0)
 """The first release whose FusedMoEWithLoRA serves --enable-expert-parallel (module
@@ -140,7 +171,7 @@ def moe_layers_refusal(spec: ModelSpec, name: str) -> str | None:
     if spec.quant is not None:
         return (f"--enable-lora: {name} here has quantized experts ({spec.quant.method}), whose "
                 "LoRA MoE kernels are not read, so it is not planned")
-    shared = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
+    shared = MOE_LORA_ARCHITECTURES[spec.architectures[0]].shared_expert
     if spec.vision is not None or not all(
             isinstance(layer.mixer, AttentionMixer) and layer.mixer.kind == "full"
             and isinstance(layer.mlp, MoeMlp) and layer.mlp.gated and not layer.mlp.bias
@@ -239,7 +270,8 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
                     ) -> tuple[tuple[str, int], ...]:
     """One MoE layer's slots on one rank past its attention and shared expert (whose
     gate_up_proj and down_proj take the dense rules: lora._layer_parts), as (module,
-    elements): the router gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE, Qwen3-MoE),
+    elements): the router gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE where
+    MoeLoraModules.runner_gate),
     Qwen2-MoE's shared_expert_gate, and the experts' w13 A and B (two slices), w2 A and B x
     max_loras x the rank's experts (`experts`: their TP size and EP place; module
     docstring)."""
@@ -247,10 +279,10 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
     inter = moe.expert_intermediate_size // experts.tp
     rank_a = r // experts.tp if fully_sharded else r  # w13 A rows
     w2_out = h // experts.tp if fully_sharded else h  # w2 B rows
-    qwen2 = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
-    wraps = 2 if version == GATE_WRAPPED_TWICE and not qwen2 else 1
+    modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
+    wraps = 2 if version == GATE_WRAPPED_TWICE and modules.runner_gate else 1
     return (("gate", wraps * n * (r * h + e * r)),
-            *((("shared_expert_gate", n * (r * h + 1 * r)),) if qwen2 else ()),
+            *((("shared_expert_gate", n * (r * h + 1 * r)),) if modules.shared_expert else ()),
             ("experts", n * experts.local(e) * (
                 2 * rank_a * h + 2 * inter * r + r * inter + w2_out * r)))
 
