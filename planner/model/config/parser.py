@@ -60,6 +60,7 @@ from planner.model.spec import (
     ModelSpec,
     QuantSpec,
     VisionSpec,
+    WindowInputs,
 )
 from planner.text import spaced_controls
 
@@ -207,94 +208,35 @@ def _refuse_indexless_deepseek_v32(r: Reader, archs: tuple[str, ...]) -> None:
 
 
 def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
+    """The ModelSpec of a checked config.json, in reading order: readers, sizes, layers,
+    context, quantization, MTP, towers, then the keys left over (each step's notes kept)."""
     notes = Notes()
-    top = Reader(config, "", notes)
-    text_cfg = config.get("text_config")
-    if text_cfg is not None and not isinstance(text_cfg, dict):
-        raise ConfigError("config.json: text_config must be an object")
-    if text_cfg is None and isinstance(config.get("llm_config"), dict):
-        _refuse_llm_config(config)
-    r = Reader(text_cfg, "text_config.", notes) if text_cfg else top
-    model_type = read_model_type(top, r, notes)
-    if model_type == "deepseek_v32":
-        _refuse_indexless_deepseek_v32(r, architectures(config))
-    top.defaults = class_defaults(top.get("model_type"))
-    if r is not top:
-        text_type = r.get("model_type") or WRAPPER_TEXT_TYPES.get(top.get("model_type"))
-        r.defaults = class_defaults(text_type) if text_type else class_defaults(
-            top.get("model_type"), text_config=True)
-
+    top, r, text_cfg, model_type = _readers(config, notes)
     hidden = r.required_int("hidden size", "hidden_size", "d_model", "n_embd", hi=MAX_WIDTH)
     num_layers = r.required_int(
         "layers", "num_hidden_layers", "n_layer", "num_layers", hi=MAX_LAYERS
     )
     vocab = r.required_int("vocab size", "vocab_size", hi=MAX_VOCAB)
-
-    text_layers = layer_type(model_type, text_model_type(r, model_type))
+    text_type = text_model_type(r, model_type)
+    text_layers = layer_type(model_type, text_type)
     layers = layer_specs(r, text_layers, hidden, num_layers)
     if text_layers in HUNYUAN_TYPES:
         hunyuan_notes(r, layers, notes)
     tie, text_tie = tie_embeddings(top, r, model_type)
-    max_pos = r.defaulted_int(
-        "max context",
-        ("max_position_embeddings", "n_positions", "max_sequence_length"),
-        *NO_CLASS_MAX_POSITION,
-    )
-    rope = rope_scaling(r, top, max_pos)
-    window = window_inputs(r, top, max_pos, model_type)
-    if rope.get("extended"):
-        r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
+    max_pos, rope, window = _context_length(r, top, model_type)
     quant, unplanned, unread = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"),
                                       layers, text_layers)
     if quant is None:
         _warn_quantized_name(name, notes)
-    mtp_layers = mtp_layer_count(r)
-    if model_type == "qwen3_next" and r.key("num_nextn_predict_layers") is None:
-        mtp_layers = 1
-        notes.assumptions.append(
-            "Qwen3-Next: one multi-token-prediction layer (mtp.* tensors ship in the "
-            "checkpoint; config.json does not list it)"
-        )
-    mtp_layer = None
-    if model_type == "mimo_v2_flash":
-        mtp_layers, mtp_layer = 1, mimo_v2_mtp_layer(r, layers)
-        notes.assumptions.append(
-            "MiMo-V2-Flash: one multi-token-prediction layer, as vLLM builds it (config.json "
-            "does not list the checkpoint's mtp layers; vLLM loads only the first)"
-        )
-    if model_type == "nemotron_h" and mtp_layers:
-        mtp_layer = nemotron_h_mtp_layer(r, layers)
+    mtp_layers, mtp_layer = _mtp(r, model_type, layers, notes)
     layers, ple_width, ple_rows = per_layer_inputs_and_kv_sharing(r, model_type, layers, notes)
-    unsized = r is not top and unsized_wrapper(model_type, text_model_type(r, model_type))
-    vision = (unsized_towers(top, model_type, text_model_type(r, model_type), notes,
-                             (tie, text_tie)) if unsized
-              else _vision(top, model_type, hidden, notes))
-    if not unsized and isinstance(top.get("audio_config"), dict):
-        # NOTE: vLLM gemma4_mm.py Gemma4ForConditionalGeneration (0.33.0, 0.34.0) builds audio_tower
-        # whenever config.audio_config is set (Gemma-4 E2B/E4B): its weights are not sized.
-        notes.warnings.append("audio_config: the audio tower's parameters and weights are not "
-                              "counted (vLLM loads it): weights too low")
-        notes.unmodelled.append("audio tower (audio_config)")
+    unsized = r is not top and unsized_wrapper(model_type, text_type)
+    vision = _towers(top, model_type, text_type, hidden, notes, unsized, (tie, text_tie))
     compressed = compressed_attention(r, model_type, num_layers, notes)
-    leftover_keys(r, model_type, notes)
-    if r is not top and not unsized:  # an unsized wrapper's own keys are its towers'
-        leftover_keys(top, model_type, notes)
-    refused_nulls = tuple(field for reader in dict.fromkeys((r, top))
-                          for field in refused_null_fields(reader, notes))
-    mistyped = tuple(field for reader in dict.fromkeys((r, top))
-                     for field in mistyped_fields(reader, notes))
-    for reader in dict.fromkeys((r, top)):
-        garbage_number_warnings(reader, notes)
-
+    refused_nulls, mistyped = _leftovers(top, r, model_type, unsized, notes)
+    # (keyword order is evaluation order: dtype's warnings land before notes are read)
     return ModelSpec(
-        name=name,
-        model_type=model_type,
-        config_model_type=top.get("model_type"),
-        architectures=architectures(config),
-        architectures_missing=not config.get("architectures"),
-        text_architectures=text_architectures(text_cfg),
-        remote_model_class=remote_model_class(config),
-        remote_config_class=remote_config_class(config),
+        **_identity_fields(config, text_cfg, top, name, model_type),
         hidden_size=hidden,
         vocab_size=vocab,
         per_layer_input_size=ple_width,
@@ -316,21 +258,142 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         compressed_attention=compressed,
         mtp_layers=mtp_layers,
         mtp_layer=mtp_layer,
-        experts_unquantized=text_layers == "arctic",
-        mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
-        norm_bias=text_layers in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
-        lm_head_bias=text_layers == "phi",
+        **_family_flags(model_type, text_layers),
         fields=notes.fields.sources(layers),
         assumptions=tuple(notes.assumptions),
         warnings=tuple(notes.warnings),
         unmodelled=tuple(notes.unmodelled),
         refused_nulls=refused_nulls,
         mistyped_fields=mistyped,
-        hidden_act=activation(r, "hidden_act"),
-        activation_function=activation(r, "activation_function"),
-        mlp_keys=tuple((key, r.cfg[key]) for key in MLP_KEYS
-                       if key in r.cfg and isinstance(r.cfg[key], (int, bool, type(None)))),
+        **_mlp_fields(r),
     )
+
+
+def _readers(config: dict, notes: Notes) -> tuple[Reader, Reader, dict | None, str]:
+    """(top-level reader, text model's reader, text_config, model_type): the text reader is
+    text_config's where there is one, else the top's; each with its transformers class's
+    defaults. Refuses an llm_config wrapper and an indexless DeepSeek-V3.2 first."""
+    top = Reader(config, "", notes)
+    text_cfg = config.get("text_config")
+    if text_cfg is not None and not isinstance(text_cfg, dict):
+        raise ConfigError("config.json: text_config must be an object")
+    if text_cfg is None and isinstance(config.get("llm_config"), dict):
+        _refuse_llm_config(config)
+    r = Reader(text_cfg, "text_config.", notes) if text_cfg else top
+    model_type = read_model_type(top, r, notes)
+    if model_type == "deepseek_v32":
+        _refuse_indexless_deepseek_v32(r, architectures(config))
+    top.defaults = class_defaults(top.get("model_type"))
+    if r is not top:
+        text_type = r.get("model_type") or WRAPPER_TEXT_TYPES.get(top.get("model_type"))
+        r.defaults = class_defaults(text_type) if text_type else class_defaults(
+            top.get("model_type"), text_config=True)
+    return top, r, text_cfg, model_type
+
+
+def _context_length(r: Reader, top: Reader, model_type: str
+                    ) -> tuple[int, dict, WindowInputs]:
+    """(max_position_embeddings, rope scaling, window inputs), the extended context recorded
+    as a field where rope scaling gives one."""
+    max_pos = r.defaulted_int(
+        "max context",
+        ("max_position_embeddings", "n_positions", "max_sequence_length"),
+        *NO_CLASS_MAX_POSITION,
+    )
+    rope = rope_scaling(r, top, max_pos)
+    window = window_inputs(r, top, max_pos, model_type)
+    if rope.get("extended"):
+        r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
+    return max_pos, rope, window
+
+
+def _mtp(r: Reader, model_type: str, layers: list[LayerSpec], notes: Notes
+         ) -> tuple[int, LayerSpec | None]:
+    """(multi-token-prediction layers, the MTP layer's own spec where it differs): the
+    config's count, or the one vLLM builds where config.json does not list it."""
+    mtp_layers = mtp_layer_count(r)
+    if model_type == "qwen3_next" and r.key("num_nextn_predict_layers") is None:
+        mtp_layers = 1
+        notes.assumptions.append(
+            "Qwen3-Next: one multi-token-prediction layer (mtp.* tensors ship in the "
+            "checkpoint; config.json does not list it)"
+        )
+    mtp_layer = None
+    if model_type == "mimo_v2_flash":
+        mtp_layers, mtp_layer = 1, mimo_v2_mtp_layer(r, layers)
+        notes.assumptions.append(
+            "MiMo-V2-Flash: one multi-token-prediction layer, as vLLM builds it (config.json "
+            "does not list the checkpoint's mtp layers; vLLM loads only the first)"
+        )
+    if model_type == "nemotron_h" and mtp_layers:
+        mtp_layer = nemotron_h_mtp_layer(r, layers)
+    return mtp_layers, mtp_layer
+
+
+def _towers(top: Reader, model_type: str, text_type: str, hidden: int, notes: Notes,
+            unsized: bool, ties: tuple[bool, bool | None]) -> VisionSpec | None:
+    """The vision tower's estimate (an unsized wrapper's towers only noted), and a warning
+    for an audio tower, which is not sized."""
+    vision = (unsized_towers(top, model_type, text_type, notes, ties) if unsized
+              else _vision(top, model_type, hidden, notes))
+    if not unsized and isinstance(top.get("audio_config"), dict):
+        # NOTE: vLLM gemma4_mm.py Gemma4ForConditionalGeneration (0.33.0, 0.34.0) builds audio_tower
+        # whenever config.audio_config is set (Gemma-4 E2B/E4B): its weights are not sized.
+        notes.warnings.append("audio_config: the audio tower's parameters and weights are not "
+                              "counted (vLLM loads it): weights too low")
+        notes.unmodelled.append("audio tower (audio_config)")
+    return vision
+
+
+def _leftovers(top: Reader, r: Reader, model_type: str, unsized: bool, notes: Notes
+               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(refused null fields, mistyped fields) of both readers, after noting the keys no step
+    read and the numbers that look like garbage."""
+    leftover_keys(r, model_type, notes)
+    if r is not top and not unsized:  # an unsized wrapper's own keys are its towers'
+        leftover_keys(top, model_type, notes)
+    readers = tuple(dict.fromkeys((r, top)))
+    refused_nulls = tuple(field for reader in readers
+                          for field in refused_null_fields(reader, notes))
+    mistyped = tuple(field for reader in readers for field in mistyped_fields(reader, notes))
+    for reader in readers:
+        garbage_number_warnings(reader, notes)
+    return refused_nulls, mistyped
+
+
+def _identity_fields(config: dict, text_cfg: dict | None, top: Reader, name: str | None,
+                     model_type: str) -> dict:
+    """ModelSpec's naming fields: the name, types, architectures and remote-code classes."""
+    return {
+        "name": name,
+        "model_type": model_type,
+        "config_model_type": top.get("model_type"),
+        "architectures": architectures(config),
+        "architectures_missing": not config.get("architectures"),
+        "text_architectures": text_architectures(text_cfg),
+        "remote_model_class": remote_model_class(config),
+        "remote_config_class": remote_config_class(config),
+    }
+
+
+def _family_flags(model_type: str, text_layers: str) -> dict:
+    """ModelSpec's per-family facts that config.json does not state (vLLM's model code does)."""
+    return {
+        "experts_unquantized": text_layers == "arctic",
+        "mtp_own_embeddings": model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
+        "norm_bias": text_layers in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
+        "lm_head_bias": text_layers == "phi",
+    }
+
+
+def _mlp_fields(r: Reader) -> dict:
+    """ModelSpec's MLP activation keys and the MLP flags config.json sets (MLP_KEYS)."""
+    return {
+        "hidden_act": activation(r, "hidden_act"),
+        "activation_function": activation(r, "activation_function"),
+        "mlp_keys": tuple((key, r.cfg[key]) for key in MLP_KEYS
+                          if key in r.cfg and isinstance(r.cfg[key], (int, bool, type(None)))),
+    }
 
 
 def _tokenizer_classes(tokenizer_config: dict) -> tuple[str | None, str | None]:
