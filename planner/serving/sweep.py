@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -553,13 +553,12 @@ def sweep(
         load = ServingLoad()
     keys = tuple(quant_keys) if quant_keys is not None else quant_candidates(model, cluster)
     kvs = tuple(kv_dtypes) if kv_dtypes is not None else KV_DTYPES
-    valid = (layout_candidates(model, cluster, engine) if layouts is None else
-             tuple(lay for lay in layouts if not layout_errors(
-                 model, cluster, lay, vllm_version=engine.vllm_version,
-                 redundant_experts=redundant_experts(model, engine, lay))))
+    valid = _swept_layouts(model, cluster, engine, layouts)
     if not keys or not kvs or not valid:
         raise SweepError(f"nothing to sweep for {model.name or model.model_type} on "
                          f"{cluster.source}: no valid layout or quantization candidate")
+    ask = None if load is None else _SpeedAsk(load, objective == "throughput", tpot_ms_target,
+                                              ttft_ms_target, min_output_tokens_per_s)
     own = checkpoint_scheme(model).key
     rows = []
     context_notes: dict[str, None] = {}  # speed.context_rule's lines, in order, once each
@@ -572,41 +571,19 @@ def sweep(
                                                   cluster.vendor)]
         for kv in kvs:
             settings = candidate_settings(engine, key, kv, own)
-            planned = []
-            for layout in runnable:
-                try:
-                    figures = summary_figures(model, cluster, layout, settings, validated=True,
-                                              every_node=False)
-                    raised = held_concurrency and held_settings(settings, figures, layout,
-                                                                held_concurrency, made)
-                    planned.append((layout, raised or settings, summary_figures(
-                        model, cluster, layout, raised, validated=True, every_node=False)
-                        if raised else figures))
-                except EngineError as exc:  # not planned on this release: not a row
-                    refused.setdefault(str(exc), exc)
-                    if not isinstance(exc, LayoutRefused):
-                        break  # the settings refused (plan.derive._derive): every layout is
+            planned = _planned_layouts(model, cluster, runnable, settings, held_concurrency,
+                                       made, refused)
             # the speeds after the format's plans, not between them: one code path at a time
             # stays in the CPU's caches (a speed sweep ~6 % faster, same rows in the same order)
             for layout, planned_settings, figures in planned:
                 speed = None
-                if load is not None and figures["fits"]:
-                    context_notes[context_rule(load, figures["max_model_len"],
+                if ask is not None and figures["fits"]:
+                    context_notes[context_rule(ask.load, figures["max_model_len"],
                                                settings.vllm_version).why] = None
                     # (validated: costs less than model_construct, 1.4 against 2.7 us)
                     request = PlanRequest(model=model, cluster=cluster, layout=layout,
                                           engine=planned_settings)
-                    speed = row_speed(
-                        request, figures, load, best=objective == "throughput",
-                        tpot_ms_target=tpot_ms_target, ttft_ms_target=ttft_ms_target,
-                        min_output_tokens_per_s=min_output_tokens_per_s)
-                    if min_output_tokens_per_s is not None and seqs_short(
-                            speed, figures, layout, min_output_tokens_per_s):
-                        raised = rate_raised(request, figures, load, min_output_tokens_per_s,
-                                             made, tpot_ms_target=tpot_ms_target,
-                                             ttft_ms_target=ttft_ms_target)
-                        if raised is not None:
-                            planned_settings, figures, speed = raised
+                    planned_settings, figures, speed = _timed(request, figures, ask, made)
                 rows.append(sweep_row(figures, key, kv, speed,
                                       raised_flags(settings, planned_settings)))
     if refused and not rows:
@@ -624,6 +601,71 @@ def sweep(
         refused=tuple(refused),
         context_notes=tuple(note for note in context_notes if note),
     )
+
+
+def _swept_layouts(model: ModelSpec, cluster: ClusterSpec, engine: EngineSettings,
+                   layouts: Iterable[ParallelLayout] | None) -> tuple[ParallelLayout, ...]:
+    """The layouts a sweep tries: every candidate on the cluster, or those of `layouts` that
+    vLLM accepts (layout_errors, with the engine's redundant experts)."""
+    if layouts is None:
+        return layout_candidates(model, cluster, engine)
+    return tuple(lay for lay in layouts if not layout_errors(
+        model, cluster, lay, vllm_version=engine.vllm_version,
+        redundant_experts=redundant_experts(model, engine, lay)))
+
+
+def _planned_layouts(model: ModelSpec, cluster: ClusterSpec, layouts: list[ParallelLayout],
+                     settings: EngineSettings, held_concurrency: int | None, made: dict,
+                     refused: dict[str, EngineError]
+                     ) -> list[tuple[ParallelLayout, EngineSettings, dict[str, Any]]]:
+    """(layout, settings, figures) of each layout planned at `settings`, or at the flags
+    raised to run `held_concurrency` requests (held_settings). A release's refusal is kept in
+    `refused` and is no row; a refusal of the settings themselves (plan.derive._derive)
+    holds for every layout, so none after it is tried."""
+    planned = []
+    for layout in layouts:
+        try:
+            figures = summary_figures(model, cluster, layout, settings, validated=True,
+                                      every_node=False)
+            raised = held_concurrency and held_settings(settings, figures, layout,
+                                                        held_concurrency, made)
+            planned.append((layout, raised or settings, summary_figures(
+                model, cluster, layout, raised, validated=True, every_node=False)
+                if raised else figures))
+        except EngineError as exc:  # not planned on this release: not a row
+            refused.setdefault(str(exc), exc)
+            if not isinstance(exc, LayoutRefused):
+                break
+    return planned
+
+
+class _SpeedAsk(NamedTuple):
+    """What a sweep times its fitting rows at (row_speed's arguments): the load, whether to
+    search the best concurrency (the throughput objective), the targets and the rate."""
+
+    load: ServingLoad
+    best: bool
+    tpot_ms_target: float | None
+    ttft_ms_target: float | None
+    min_output_tokens_per_s: float | None
+
+
+def _timed(request: PlanRequest, figures: Mapping[str, Any], ask: _SpeedAsk, made: dict
+           ) -> tuple[EngineSettings, Mapping[str, Any], SpeedFigures | None]:
+    """(settings, figures, speed) of a fitting row: its speed at `ask` (row_speed), or, where
+    the rate search stops short at max_num_seqs (seqs_short), the row planned again at the
+    raised --max-num-seqs that reaches it (rate_raised) where its KV cache holds that."""
+    speed = row_speed(request, figures, ask.load, best=ask.best,
+                      tpot_ms_target=ask.tpot_ms_target, ttft_ms_target=ask.ttft_ms_target,
+                      min_output_tokens_per_s=ask.min_output_tokens_per_s)
+    rate = ask.min_output_tokens_per_s
+    if rate is not None and seqs_short(speed, figures, request.layout, rate):
+        raised = rate_raised(request, figures, ask.load, rate, made,
+                             tpot_ms_target=ask.tpot_ms_target,
+                             ttft_ms_target=ask.ttft_ms_target)
+        if raised is not None:
+            return raised
+    return request.engine, figures, speed
 
 
 def _eplb_without_ep_rows(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings,
