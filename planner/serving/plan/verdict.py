@@ -258,12 +258,11 @@ def outcome(
     st: Setup, bind: Binding, pools: dict[int, int], overweight: bool, errors: list[str]
 ) -> Outcome:
     """Concurrency, tokens, ceiling and the verdict in vLLM's words, from the binding worker."""
-    s, layout, f = st.s, st.layout, st.facts
+    layout, f = st.layout, st.facts
     max_model_len = f.r.max_model_len
     num_blocks = bind.blocks
-    per_request = f.request
     tokens, concurrency = capacity(f, f.stages[bind.pp_stage][1], num_blocks)
-    held = _null_blocks(s.vllm_version)
+    held = _null_blocks(st.s.vllm_version)
     # what one request can use: every release's BlockPool takes the null block
     # (_unusable_last_block); the start-up check holds it back only from 0.29 (_null_blocks),
     # so before it a max_model_len request the usable blocks miss may still start
@@ -281,81 +280,130 @@ def outcome(
     # start-up check (_longest_request_miss)
     longest = _longest_request_miss(st, pools, num_blocks) \
         if pools and ceiling + 1 < max_model_len and not held else None
+    error = _start_error(st, bind, pools, overweight, starts, miss, ceiling, held)
+    if error:
+        errors.append(error)
+    stalls = not errors and longest is not None  # (its last token's KV is never written)
+    parts, gap = _unmodelled(st, bind)
+    warnings = _warnings(st, bind, longest if stalls else None, ceiling, gap)
+    verdict = (_fit_verdict(st, bind, stalls, parts, ceiling, tokens, concurrency)
+               if not errors else NO_FIT + errors[0])  # the first check vLLM fails, in its order
+    return Outcome(f.request, concurrency, tokens, ceiling, f.r.model_limit, errors, warnings,
+                   verdict, shortfall,
+                   max(shortfall, longest.shortfall) if longest else shortfall)
+
+
+def _start_error(st: Setup, bind: Binding, pools: dict[int, int], overweight: bool,
+                 starts: bool, miss: _RequestMiss | None, ceiling: int, held: int
+                 ) -> str | None:
+    """The first of vLLM's start-up checks the binding worker fails, in vLLM's words: the
+    weights over the budget, no memory for a cache block, or a KV cache short of one
+    max_model_len request (_kv_short_error); None where it starts."""
+    s = st.s
     if overweight:
-        errors.append(
+        return (
             f"The weights alone ({gib(bind.weights)} per GPU) do not fit the budget "
             f"({gib(bind.budget)} = {s.gpu_memory_utilization:g} x "
             f"{gib(bind.total)}); vLLM runs out of memory while loading the model."
         )
-    elif bind.kv <= _null_block(st, bind):
-        errors.append(
+    if bind.kv <= _null_block(st, bind):
+        return (
             "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
             "when initializing the engine." + _block_larger_than_pool(st, bind, held)
         )
-    elif not starts:
-        # vLLM's own estimate: its start-up check's ceiling, the usable one from 0.29
-        short = _first_short_stage(st, bind, pools, held)
-        checked = _short_stage_estimate(st, pools, short, ceiling, num_blocks, held)
-        estimate = f" Based on the available memory, the estimated maximum model length is " \
-            f"{checked}." if checked else ""
-        hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "
-                "Decreasing `max_model_len` also reduces what is needed."
-                if parse_version(s.vllm_version) >= KV_SHORTFALL_HINT_FROM else
-                "Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when "
-                "initializing the engine.")
-        errors.append((
-            _short_of_blocks(st, bind, miss, estimate, hint) if miss and miss.on_blocks else
-            f"To serve at least one request with the model's max seq len ({max_model_len}), "
-            f"({gib(short.need)} KV cache is needed, which is larger than the available KV "
-            f"cache memory ({gib(short.available)}).{estimate} {hint}"
-        ) + _block_larger_than_pool(st, bind, held))
-        if not held and len(pools) == 1 and checked > ceiling > 0:  # (_null_blocks)
-            errors[-1] += (f" (Headroom: at {checked} the longest request would never complete, "
-                           f"as BlockPool keeps one block as its null block; {ceiling} is the "
-                           "longest that does.)")
-    warnings = list(f.warnings)
-    stalls = not errors and longest is not None  # (its last token's KV is never written)
-    if stalls:
-        warnings.append(_unusable_last_block(st, bind, longest, ceiling))
-    if f.r.old_graphs:
+    if not starts:
+        return _kv_short_error(st, bind, pools, miss, ceiling, held)
+    return None
+
+
+def _kv_short_error(st: Setup, bind: Binding, pools: dict[int, int],
+                    miss: _RequestMiss | None, ceiling: int, held: int) -> str:
+    """vLLM's error where the KV cache is short of one max_model_len request, with vLLM's own
+    estimate of the longest that fits (its start-up check's ceiling, the usable one from
+    0.29) and, before 0.29, where that estimate's longest request never completes, the one
+    that does."""
+    s, max_model_len = st.s, st.facts.r.max_model_len
+    short = _first_short_stage(st, bind, pools, held)
+    checked = _short_stage_estimate(st, pools, short, ceiling, bind.blocks, held)
+    estimate = f" Based on the available memory, the estimated maximum model length is " \
+        f"{checked}." if checked else ""
+    hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "
+            "Decreasing `max_model_len` also reduces what is needed."
+            if parse_version(s.vllm_version) >= KV_SHORTFALL_HINT_FROM else
+            "Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when "
+            "initializing the engine.")
+    error = (
+        _short_of_blocks(st, bind, miss, estimate, hint) if miss and miss.on_blocks else
+        f"To serve at least one request with the model's max seq len ({max_model_len}), "
+        f"({gib(short.need)} KV cache is needed, which is larger than the available KV "
+        f"cache memory ({gib(short.available)}).{estimate} {hint}"
+    ) + _block_larger_than_pool(st, bind, held)
+    if not held and len(pools) == 1 and checked > ceiling > 0:  # (_null_blocks)
+        error += (f" (Headroom: at {checked} the longest request would never complete, "
+                  f"as BlockPool keeps one block as its null block; {ceiling} is the "
+                  "longest that does.)")
+    return error
+
+
+def _unmodelled(st: Setup, bind: Binding) -> tuple[tuple[str, ...], str | None]:
+    """What the plan's figures leave out, as the verdict names them (unmodelled_parts, the
+    facts' gaps, an unsized all-to-all buffer, EPLB's parts), and the encoder gap's warning."""
+    s, layout, r = st.s, st.layout, st.facts.r
+    parts, gap = unmodelled_parts(st.spec, s, r.mbt, r.seqs, layout.pp)
+    buffer = all2all_buffer(st, bind.pp_stage)
+    version = vllm_rules(s.vllm_version).version
+    return (*parts, *r.gap_parts,
+            *([unsized_part(effective_backend(s.all2all_backend, version))]
+              if buffer and not buffer[2] else []),
+            *(eplb_unmodelled(st.spec, s, version)
+              if s.enable_eplb and layout.ep and st.spec.is_moe else ())), gap
+
+
+def _warnings(st: Setup, bind: Binding, stalled: _RequestMiss | None, ceiling: int,
+              gap: str | None) -> list[str]:
+    """The plan's warnings, in order: the facts', a fitting plan's longest request that never
+    completes (`stalled`), CUDA graphs taken outside the KV budget (old releases), the
+    model's notes, and the encoder gap."""
+    s, r = st.s, st.facts.r
+    warnings = list(st.facts.warnings)
+    if stalled is not None:
+        warnings.append(_unusable_last_block(st, bind, stalled, ceiling))
+    if r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
             f"(~{gib(bind.graphs)} per GPU) from the KV budget; it is taken "
             "after the KV cache is allocated, from the memory left outside the utilization."
         )
-    warnings += f.r.model_notes
-    parts, gap = unmodelled_parts(st.spec, s, f.r.mbt, f.r.seqs, layout.pp)
+    warnings += r.model_notes
     if gap:
         warnings.append(gap)
-    buffer = all2all_buffer(st, bind.pp_stage)
-    parts = (*parts, *f.r.gap_parts,
-             *([unsized_part(effective_backend(s.all2all_backend, vllm_rules(
-                 s.vllm_version).version))] if buffer and not buffer[2] else []),
-             *(eplb_unmodelled(st.spec, s, vllm_rules(s.vllm_version).version)
-               if s.enable_eplb and layout.ep and st.spec.is_moe else ()))
-    limit = f.r.model_limit
-    if not errors:
-        head = STALLED_FIT if stalls else "Fits"
-        fits = head if not parts else f"{head} (unmodelled: {', '.join(parts)})"
-        reach = min(ceiling, limit)
-        # vLLM refuses a request over max_model_len, whatever the pool could hold
-        reach_text = counted(reach, "token") if reach <= max_model_len else (
-            f"{counted(max_model_len, 'token')} (max_model_len; the KV cache holds one of "
-            f"{reach:,} {LARGER_LEN_STEP})")
-        replica = per_replica(layout.dp)
-        verdict = (
-            f"{fits}: {counted(num_blocks, 'block')} = {tokens:,} KV tokens{replica}, "
-            f"{concurrency:,.2f} concurrent requests{replica} at "
-            f"{counted(max_model_len, 'token')}; "
-            f"one request can reach {reach_text}"
-            + (f", the {counted(num_blocks, 'block')} less the null block vLLM "
-               f"{s.vllm_version} takes."
-               if stalls else ".")
-        )
-    else:
-        verdict = NO_FIT + errors[0]  # the first check vLLM fails, in its order
-    return Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict,
-                   shortfall, max(shortfall, longest.shortfall) if longest else shortfall)
+    return warnings
+
+
+def _fit_verdict(st: Setup, bind: Binding, stalls: bool, parts: tuple[str, ...], ceiling: int,
+                 tokens: int, concurrency: float) -> str:
+    """The verdict of a plan that starts: its blocks, KV tokens and concurrency at
+    max_model_len, and the longest request one can reach (the null block's, where the
+    longest never completes: `stalls`)."""
+    s, r = st.s, st.facts.r
+    max_model_len, num_blocks = r.max_model_len, bind.blocks
+    head = STALLED_FIT if stalls else "Fits"
+    fits = head if not parts else f"{head} (unmodelled: {', '.join(parts)})"
+    reach = min(ceiling, r.model_limit)
+    # vLLM refuses a request over max_model_len, whatever the pool could hold
+    reach_text = counted(reach, "token") if reach <= max_model_len else (
+        f"{counted(max_model_len, 'token')} (max_model_len; the KV cache holds one of "
+        f"{reach:,} {LARGER_LEN_STEP})")
+    replica = per_replica(st.layout.dp)
+    return (
+        f"{fits}: {counted(num_blocks, 'block')} = {tokens:,} KV tokens{replica}, "
+        f"{concurrency:,.2f} concurrent requests{replica} at "
+        f"{counted(max_model_len, 'token')}; "
+        f"one request can reach {reach_text}"
+        + (f", the {counted(num_blocks, 'block')} less the null block vLLM "
+           f"{s.vllm_version} takes."
+           if stalls else ".")
+    )
 
 
 LARGER_LEN_STEP = "at a larger --max-model-len"
