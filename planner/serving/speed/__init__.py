@@ -49,7 +49,7 @@ The rest, one concept per module:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from operator import attrgetter
 from typing import Any, Literal, NamedTuple, get_args
 
@@ -358,62 +358,32 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     if not p.fits:
         return None
     asked = request  # before served_spec: the EP comparison plans it again (_ep_marlin)
-    spec = served_spec(request.model, request.engine.vllm_version)  # as plan() sizes it
-    if spec is not request.model:
-        request = request.model_copy(update={"model": spec})
-    clamp = ""
-    if load.input_len + load.output_len > p.max_model_len:
-        served, clamp = context_rule(load, p.max_model_len, request.engine.vllm_version)
-        if served is None:
-            return None
-        load = load.model_copy(update={"output_len": served})
+    served = _served(request, load, p)
+    if served is None:
+        return None
+    request, load, clamp = served
     ctx = _context(request, coefficients, p.max_num_batched_tokens, moe_ep)
     if ctx is None:
         return None  # a custom GPU without a bandwidth or compute figure: no speed
-    dp = ctx.dp
-    held = load.held_tokens
     # the pool's blocks over one request's at the held length (not kv_cache_tokens // held:
     # vLLM's token figure prices sliding groups at max_model_len's window rule)
-    # (cached in the context, keyed by what it reads: a row's concurrency search and a
-    # rerun's sweep ask it again at the same held length)
-    held_blocks = ctx.held_blocks.get(held)
-    if held_blocks is None:
-        held_blocks = ctx.held_blocks[held] = held_request_blocks(request, held)
+    held_blocks = _cached(ctx.held_blocks, load.held_tokens, held_request_blocks, request,
+                          load.held_tokens)
     pool_requests = p.num_gpu_blocks // held_blocks  # requests one replica's blocks hold
-    kv_limit = max(1, min(p.max_num_seqs, pool_requests)) * dp
+    kv_limit = max(1, min(p.max_num_seqs, pool_requests)) * ctx.dp
     conc = min(load.concurrency, kv_limit)
     seqs_bound = conc < load.concurrency and p.max_num_seqs < pool_requests
-    replica_conc = cdiv(conc, dp)
+    replica_conc = cdiv(conc, ctx.dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts, slow, stage_s, hops_s = decode_estimate(ctx, replica_conc, context)
-    prefill = ctx.prefills.get(load.input_len)
-    if prefill is None:
-        prefill = ctx.prefills[load.input_len] = prefill_estimate(ctx, load.input_len)
-    prefill_s, marginal_s, chunks, softmax_s = prefill
+    prefill_s, marginal_s, chunks, softmax_s = _cached(ctx.prefills, load.input_len,
+                                                       prefill_estimate, ctx, load.input_len)
     others = replica_conc - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference
     burst = burst_estimate(ctx, replica_conc, load.input_len) if load.arrival == "burst" else None
-    host_s = coefficients.request_overhead_ms / 1e3 \
-        + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
-    steady = None
-    if burst is not None:  # all arrive together: the packed steps until each prompt ends
-        prompt_s, queue = burst[0], 0.0
-    else:
-        # the prefill rides in a step with the running decode batch after the steps ahead of
-        # it (the current one; with async scheduling also the one queued behind it:
-        # steps_ahead), plus the prefill work queued ahead: a fitted share of the others'
-        # whole prefills, or (steady) the M/D/1 wait for the prefill work arriving over one
-        # request's cycle
-        prompt_s = prefill_s
-        queue = tpot_base * steps_ahead(ctx) * (others > 0)
-        if load.arrival != "steady":
-            queue += coefficients.queue_share * others * prefill_s
-        elif others:
-            cycle_s = host_s + prompt_s + queue + (load.output_len - 1) * tpot
-            steady = (steady_wait_s(others, marginal_s, cycle_s), cycle_s)
-            queue += steady[0]
-    ttft = host_s + prompt_s + queue
+    ttft, steady = _ttft_s(ctx, coefficients, load, others, (prefill_s, marginal_s),
+                           (tpot_base, tpot), burst)
     kv_wait = _kv_wait_s(load, kv_limit, ttft, tpot)
     aggregate = conc / (tpot + ttft / load.output_len)
     figures = SpeedFigures(
@@ -434,6 +404,71 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                         steady, (p.num_gpu_blocks, held_blocks, p.max_num_seqs),
                         seqs_bound, stage_gpus_note(ctx, stage_s, slow),
                         hops_s)
+    return _explained(asked, request, load, p, ctx, figures, terms, clamp, held_blocks,
+                      kv_wait)
+
+
+def _served(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigures
+            ) -> tuple[PlanRequest, ServingLoad, str] | None:
+    """(request, load, clamp note) as served: the model as plan() sizes it (served_spec), and
+    a request longer than max_model_len clamped by the release's rule (context_rule's note);
+    None where the release serves none of it."""
+    spec = served_spec(request.model, request.engine.vllm_version)
+    if spec is not request.model:
+        request = request.model_copy(update={"model": spec})
+    clamp = ""
+    if load.input_len + load.output_len > p.max_model_len:
+        served, clamp = context_rule(load, p.max_model_len, request.engine.vllm_version)
+        if served is None:
+            return None
+        load = load.model_copy(update={"output_len": served})
+    return request, load, clamp
+
+
+def _cached(cache: dict, key: object, make: Callable[..., Any], *args: object) -> Any:
+    """cache[key], made by make(*args) on the first ask: a Context keeps what a row's
+    concurrency search and a rerun's sweep ask again (held blocks, prefill by input length)."""
+    value = cache.get(key)
+    if value is None:
+        value = cache[key] = make(*args)
+    return value
+
+
+def _ttft_s(ctx: Context, coefficients: SpeedCoefficients, load: ServingLoad, others: int,
+            prefill: tuple[float, float], step: tuple[float, float],
+            burst: tuple | None) -> tuple[float, tuple[float, float] | None]:
+    """(time to first token in s, the steady arrival's (M/D/1 wait, cycle) or None): host
+    overhead, the prompt's prefill and the wait ahead of it. `prefill`: (prefill_s,
+    marginal_s); `step`: (decode step alone, TPOT with the others' prefills)."""
+    (prefill_s, marginal_s), (tpot_base, tpot) = prefill, step
+    host_s = coefficients.request_overhead_ms / 1e3 \
+        + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
+    steady = None
+    if burst is not None:  # all arrive together: the packed steps until each prompt ends
+        prompt_s, queue = burst[0], 0.0
+    else:
+        # the prefill rides in a step with the running decode batch after the steps ahead of
+        # it (the current one; with async scheduling also the one queued behind it:
+        # steps_ahead), plus the prefill work queued ahead: a fitted share of the others'
+        # whole prefills, or (steady) the M/D/1 wait for the prefill work arriving over one
+        # request's cycle
+        prompt_s = prefill_s
+        queue = tpot_base * steps_ahead(ctx) * (others > 0)
+        if load.arrival != "steady":
+            queue += coefficients.queue_share * others * prefill_s
+        elif others:
+            cycle_s = host_s + prompt_s + queue + (load.output_len - 1) * tpot
+            steady = (steady_wait_s(others, marginal_s, cycle_s), cycle_s)
+            queue += steady[0]
+    return host_s + prompt_s + queue, steady
+
+
+def _explained(asked: PlanRequest, request: PlanRequest, load: ServingLoad,
+               p: PlanSummary | PlanFigures, ctx: Context, figures: SpeedFigures,
+               terms: list[Term], clamp: str, held_blocks: int, kv_wait: float) -> SpeedEstimate:
+    """estimate_speed's answer: `figures` with the kernel, collective and link they assume,
+    their `terms`, the notes (the clamp first) and the EP comparison (_ep_marlin of the
+    `asked` request, before served_spec)."""
     link = ctx.device.link
     ep = _ep_marlin(asked, load, p, ctx, figures)
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
@@ -444,8 +479,9 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          link_pcie_generation=link.pcie_generation,
                          link_pcie_lanes=link.pcie_lanes, terms=terms,
                          notes=[clamp] * bool(clamp) + _notes(
-                             ctx, request.engine, load, p, conc, held, held_blocks, kv_wait,
-                             seqs_bound) + _mixed_group_notes(request)
+                             ctx, request.engine, load, p, figures.concurrency,
+                             load.held_tokens, held_blocks, kv_wait, figures.seqs_bound)
+                         + _mixed_group_notes(request)
                          + ([ep_marlin_text(ep, figures.tpot_ms, load.concurrency)] if ep
                             else []),
                          ep_marlin=ep)
