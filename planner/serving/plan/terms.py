@@ -295,88 +295,32 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     """Every figure of the binding rank (`bind`) with its formula and real numbers; on Model
     Runner V2 the activation and graph terms say what V2 subtracts (planner.serving.runner_v2)
     and the KV term what a warm restart sizes (`warm`: warm_restart)."""
-    s, layout, f = st.s, st.layout, st.facts
-    r = f.r
-    kv_b, stage = f.kv_b, f.stages[bind.pp_stage][1]
-    num_blocks, max_model_len = bind.num_blocks, r.max_model_len
-    per_request, concurrency, tokens = out.per_request, out.concurrency, out.tokens
-    ceiling, model_limit, sampler = out.ceiling, out.model_limit, r.sampler
-    tokens_formula = _tokens_formula(r, stage, num_blocks, per_request, tokens)
-    kinds = stage.kinds if stage else ()
-    per_token = " + ".join(_per_token_part(kv, n, kv_b, layout.tp) for kv, n in kinds)
+    s, r = st.s, st.facts.r
+    stage = st.facts.stages[bind.pp_stage][1]
     rules = vllm_rules(s.vllm_version)
     v2_note, v2_graphs = (v2_term_notes(warm.activation if warm else None,
                                         rules.v2_graph_estimate, rules.label, s.enforce_eager)
                           if r.runner[0] == "v2" else ("", ""))
-    graphs_note = _graphs_note(s, r, rules, v2_graphs)
-    first_capture = dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0])
-    encoder_note = _encoder_note(st)
     workspace = moe_workspace(st, bind.pp_stage)
     buffer = all2all_buffer(st, bind.pp_stage)
-    forward, act_formula = activation_bytes(
-        r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
-        layout.tp, r.act_b, max_model_len, layout.expert_tp, r.compute_capability, *sampler,
-        not s.skip_mm_profiling and s.activation_bytes is None, r.encoder_every_stage,
-        r.encoder_rules, workspace[0] if s.activation_bytes is None else 0,
-    )
     eplb = eplb_profile(st, bind.pp_stage)
-    act_formula = _activation_formula(forward, act_formula, eplb, warm, s.enforce_eager)
     buffers = (RunnerBuffers((), {}) if s.kv_cache_memory_bytes
                else runner_buffers(st, bind.pp_stage))
-    buffers_text = f" - {gib(bind.runner_buffer_bytes)} runner buffers" if buffers.parts else ""
-    kv_formula = _kv_formula(s, r, bind, buffers_text)
-    kv_note = _warm_kv_note(bind, warm, stage, buffers_text, max_model_len)
     terms = [
-        _term("budget", "Budget (total x utilization)", bind.budget_bytes, "B",
-              f"ceil({gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
-              f"{gib(bind.budget_bytes)}", "; ".join(filter(None, (
-                  "gpu_memory_utilization is a fraction of TOTAL memory",
-                  memory_total_note(st.cluster.nodes[bind.node].gpu,
-                                    s.gpu_memory_utilization)))),
-              {"total_bytes": bind.total_bytes,
-               "gpu_memory_utilization": s.gpu_memory_utilization}),
+        _budget_term(st, bind),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
               _weights_formula(st, bind), _tower_tp_note(st, bind), _weights_inputs(st, bind)),
-        _activation_term(st, bind, act_formula, v2_note + encoder_note,
-                         _activation_inputs(st, bind, forward, eplb, warm)),
+        _profile_activation_term(st, bind, warm, eplb, workspace, v2_note),
         _non_torch_term(st, bind, buffer),
-        *([_term("runner_buffers", "Model runner buffers", bind.runner_buffer_bytes, "B",
-                 runner_buffers_formula(buffers.parts, r.runner[0], rules.label),
-                 RUNNER_BUFFERS_NOTE,
-                 {"runner": r.runner[0], "max_num_seqs": r.seqs, "vocab_size": r.facts.vocab_size,
-                  "max_num_batched_tokens": r.mbt, "hidden_size": r.facts.hidden_size,
-                  **_parts_inputs(buffers.parts), **buffers.inputs})]
-          if buffers.parts else []),
-        _graphs_term(s, r, bind, first_capture, graphs_note),
-        _term("kv_cache", "KV cache pool per GPU", bind.kv_cache_bytes, "B", kv_formula,
-              kv_note, _kv_inputs(s, r, bind, warm)),
-        _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", bind.kv_bytes_per_token,
-              "B", f"{per_token} = {bind.kv_bytes_per_token:,} B",
-              "; ".join(filter(None, (checkpoint_kv_note(st.spec, s, rules),
-                                      _kv_heads_note(kinds, layout.tp)))),
-              _per_token_inputs(kinds, kv_b, layout.tp)),
-        _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",
-              _block_formula(stage, kv_b, layout.tp) if stage else "-",
-              _block_source(s, r, stage, rules), _block_inputs(stage, kv_b, layout.tp)),
-        _term("num_blocks", "KV blocks (smallest rank)", num_blocks, "blocks",
-              (f"{gib(bind.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
-               if bind.kv_cache_bytes >= 0 else f"max(0, {gib(bind.kv_cache_bytes)} // "
-               f"{stage.bytes_per_block:,} B) = 0: nothing is left for the KV cache")
-              if stage else "-", _binding_note(st, bind),
-              {"kv_cache_bytes": bind.kv_cache_bytes,
-               "bytes_per_block": stage.bytes_per_block if stage else 0}),
-        _term("kv_cache_tokens", "KV cache tokens", tokens, "tokens", tokens_formula,
-              inputs={"kv_blocks": num_blocks, **(
-                  {"blocks_per_request": per_request, "max_model_len_tokens": max_model_len}
-                  if r.tokens_from_concurrency else
-                  {"kv_groups": stage.num_groups if stage else 0,
-                   "block_size_tokens": stage.block_tokens if stage else 0})}),
-        _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",
-              f"{num_blocks:,} blocks / {counted(per_request, 'block')} per "
-              f"{max_model_len:,}-token request = {concurrency:,.2f}",
-              inputs={"kv_blocks": num_blocks, "blocks_per_request": per_request,
-                      "max_model_len_tokens": max_model_len}),
-        _context_term(bind, ceiling, model_limit),
+        *_runner_buffers_terms(st, bind, buffers, rules),
+        _graphs_term(s, r, bind, dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0]),
+                     _graphs_note(s, r, rules, v2_graphs)),
+        _kv_cache_term(st, bind, warm, stage, buffers),
+        _per_token_term(st, bind, stage, rules),
+        _block_term(st, stage, rules),
+        _num_blocks_term(st, bind, stage),
+        *_capacity_terms(r, stage, bind, out),
+        _context_term(bind, out.ceiling, out.model_limit),
     ]
     _insert_inside_terms(terms, s, rules, buffer, eplb, workspace, r.mbt)
     lora = sized_lora(st.spec, s)
@@ -385,6 +329,120 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     if s.kv_cache_memory_bytes:  # memory: none of these is subtracted
         terms = _pool_given_terms(terms, s.kv_cache_memory_bytes)
     return terms
+
+
+def _budget_term(st: Setup, bind: RankMemory) -> Term:
+    """The budget term: the GPU's total times gpu_memory_utilization, a fraction of TOTAL
+    memory (the GPU's note on what that total is)."""
+    s = st.s
+    return _term("budget", "Budget (total x utilization)", bind.budget_bytes, "B",
+                 f"ceil({gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
+                 f"{gib(bind.budget_bytes)}", "; ".join(filter(None, (
+                     "gpu_memory_utilization is a fraction of TOTAL memory",
+                     memory_total_note(st.cluster.nodes[bind.node].gpu,
+                                       s.gpu_memory_utilization)))),
+                 {"total_bytes": bind.total_bytes,
+                  "gpu_memory_utilization": s.gpu_memory_utilization})
+
+
+def _profile_activation_term(st: Setup, bind: RankMemory, warm: WarmRestart | None,
+                             eplb: tuple[int, str, TermInputs], workspace: tuple[int, str],
+                             v2_note: str) -> Term:
+    """The activation term from the profile run's forward (engine.activation_bytes, with the
+    MoE `workspace` unless the activation is given), taken as the max with EPLB's and V2's
+    peaks (_activation_formula); V2's and the vision encoder's notes after its source."""
+    s, layout, r = st.s, st.layout, st.facts.r
+    forward, act_formula = activation_bytes(
+        r.facts, st.facts.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt,
+        r.seqs, layout.tp, r.act_b, r.max_model_len, layout.expert_tp, r.compute_capability,
+        *r.sampler, not s.skip_mm_profiling and s.activation_bytes is None,
+        r.encoder_every_stage, r.encoder_rules,
+        workspace[0] if s.activation_bytes is None else 0,
+    )
+    return _activation_term(
+        st, bind, _activation_formula(forward, act_formula, eplb, warm, s.enforce_eager),
+        v2_note + _encoder_note(st), _activation_inputs(st, bind, forward, eplb, warm))
+
+
+def _runner_buffers_terms(st: Setup, bind: RankMemory, buffers: RunnerBuffers,
+                          rules: VllmRules) -> list[Term]:
+    """The runner_buffers term, where the model runner holds buffers outside the profile
+    (none where --kv-cache-memory-bytes gives the pool)."""
+    if not buffers.parts:
+        return []
+    r = st.facts.r
+    return [_term("runner_buffers", "Model runner buffers", bind.runner_buffer_bytes, "B",
+                  runner_buffers_formula(buffers.parts, r.runner[0], rules.label),
+                  RUNNER_BUFFERS_NOTE,
+                  {"runner": r.runner[0], "max_num_seqs": r.seqs,
+                   "vocab_size": r.facts.vocab_size, "max_num_batched_tokens": r.mbt,
+                   "hidden_size": r.facts.hidden_size, **_parts_inputs(buffers.parts),
+                   **buffers.inputs})]
+
+
+def _kv_cache_term(st: Setup, bind: RankMemory, warm: WarmRestart | None,
+                   stage: StageKv | None, buffers: RunnerBuffers) -> Term:
+    """The kv_cache term: the budget less every other term (or the given pool), with what a
+    warm V2 restart sizes."""
+    s, r = st.s, st.facts.r
+    buffers_text = f" - {gib(bind.runner_buffer_bytes)} runner buffers" if buffers.parts else ""
+    return _term("kv_cache", "KV cache pool per GPU", bind.kv_cache_bytes, "B",
+                 _kv_formula(s, r, bind, buffers_text),
+                 _warm_kv_note(bind, warm, stage, buffers_text, r.max_model_len),
+                 _kv_inputs(s, r, bind, warm))
+
+
+def _per_token_term(st: Setup, bind: RankMemory, stage: StageKv | None,
+                    rules: VllmRules) -> Term:
+    """The KV bytes one token takes on the binding GPU, summed over its stage's layer kinds."""
+    kinds = stage.kinds if stage else ()
+    kv_b, tp = st.facts.kv_b, st.layout.tp
+    per_token = " + ".join(_per_token_part(kv, n, kv_b, tp) for kv, n in kinds)
+    return _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU",
+                 bind.kv_bytes_per_token, "B", f"{per_token} = {bind.kv_bytes_per_token:,} B",
+                 "; ".join(filter(None, (checkpoint_kv_note(st.spec, st.s, rules),
+                                         _kv_heads_note(kinds, tp)))),
+                 _per_token_inputs(kinds, kv_b, tp))
+
+
+def _block_term(st: Setup, stage: StageKv | None, rules: VllmRules) -> Term:
+    """The bytes of one KV block on the binding stage ("-" without KV layers)."""
+    kv_b, tp = st.facts.kv_b, st.layout.tp
+    return _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0,
+                 "B", _block_formula(stage, kv_b, tp) if stage else "-",
+                 _block_source(st.s, st.facts.r, stage, rules), _block_inputs(stage, kv_b, tp))
+
+
+def _num_blocks_term(st: Setup, bind: RankMemory, stage: StageKv | None) -> Term:
+    """The KV blocks of the binding rank: its pool over the bytes per block (none where the
+    pool is below zero)."""
+    num_blocks = bind.num_blocks
+    return _term("num_blocks", "KV blocks (smallest rank)", num_blocks, "blocks",
+                 (f"{gib(bind.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
+                  if bind.kv_cache_bytes >= 0 else f"max(0, {gib(bind.kv_cache_bytes)} // "
+                  f"{stage.bytes_per_block:,} B) = 0: nothing is left for the KV cache")
+                 if stage else "-", _binding_note(st, bind),
+                 {"kv_cache_bytes": bind.kv_cache_bytes,
+                  "bytes_per_block": stage.bytes_per_block if stage else 0})
+
+
+def _capacity_terms(r: Resolved, stage: StageKv | None, bind: RankMemory, out: Outcome
+                    ) -> list[Term]:
+    """The kv_cache_tokens and max_concurrency terms: what the binding rank's blocks hold."""
+    num_blocks, per_request, max_model_len = bind.num_blocks, out.per_request, r.max_model_len
+    per_request_inputs = {"kv_blocks": num_blocks, "blocks_per_request": per_request,
+                          "max_model_len_tokens": max_model_len}
+    return [
+        _term("kv_cache_tokens", "KV cache tokens", out.tokens, "tokens",
+              _tokens_formula(r, stage, num_blocks, per_request, out.tokens),
+              inputs=dict(per_request_inputs) if r.tokens_from_concurrency else
+              {"kv_blocks": num_blocks, "kv_groups": stage.num_groups if stage else 0,
+               "block_size_tokens": stage.block_tokens if stage else 0}),
+        _term("max_concurrency", "Max concurrency at max_model_len", out.concurrency,
+              "requests", f"{num_blocks:,} blocks / {counted(per_request, 'block')} per "
+              f"{max_model_len:,}-token request = {out.concurrency:,.2f}",
+              inputs=per_request_inputs),
+    ]
 
 
 def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
