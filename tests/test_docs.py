@@ -1223,7 +1223,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     """docs/cli.md's --enable-lora paragraph quotes each sized architecture's LoRA slots at
     N = 4, R = 16 on H100s, where Punica's buffers follow vLLM's 8,192 batched tokens (on an
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
-    why the paragraph names the GPU): each figure is `plan --json`'s lora_bytes_per_gpu."""
+    why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
+    over EP) too: each figure is `plan --json`'s lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -1234,8 +1235,10 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                       r"B and Qwen2.5-7B ([\d,]+) B at TP=1; Mistral-7B-Instruct-v0.3 ([\d,]+) "
                       r"B, gemma-2-9b-it ([\d,]+) B and phi-4 ([\d,]+) B; under 0.17.0-0.28.0 "
                       r"Llama-3.1-8B's ([\d,]+) B more", text).groups()
-    moe = re.search(r"Qwen3-30B-A3B at N = 4, R = 16: ([\d,]+) B at TP=1, ([\d,]+) B at TP=2",
-                    text).groups()
+    moe = re.search(r"Qwen3-30B-A3B at N = 4, R = 16: ([\d,]+) B at TP=1, ([\d,]+) B at TP=2; "
+                    r"Qwen1.5-MoE-A2.7B ([\d,]+) B at TP=1; Mixtral-8x7B-v0.1 ([\d,]+) B at TP=2\. "
+                    r"With --enable-expert-parallel \(0.21.0 on\) each rank's own experts, whole "
+                    r"\(Qwen1.5-MoE at TP=2 \+ EP: ([\d,]+) B\)", text).groups()
 
     def lora_bytes(model: str, *argv: str) -> str:
         assert main(["plan", "--model", model, "--gpu", "h100-sxm", "--enable-lora",
@@ -1252,7 +1255,9 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     older = int(lora_bytes("meta-llama/Llama-3.1-8B-Instruct", "--vllm-version", "0.28.0")
                 .replace(",", "")) - int(planned[0].replace(",", ""))
     assert (*planned, f"{older:,}") == llama
-    assert (lora_bytes("Qwen/Qwen3-30B-A3B"), lora_bytes("Qwen/Qwen3-30B-A3B", *tp2)) == moe
+    assert (lora_bytes("Qwen/Qwen3-30B-A3B"), lora_bytes("Qwen/Qwen3-30B-A3B", *tp2),
+            lora_bytes("Qwen/Qwen1.5-MoE-A2.7B"), lora_bytes("mistralai/Mixtral-8x7B-v0.1", *tp2),
+            lora_bytes("Qwen/Qwen1.5-MoE-A2.7B", *tp2, "--ep")) == moe
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:
