@@ -43,6 +43,9 @@ init_state("audit" if gpu_present() else "preset")
 # a metric's figure in a column under 140 px at 1.75rem, not 2.25rem, whole, and its label
 # on two lines, not cut ("Output tokens…", "Tokens/s per r…" at 1024 px), each such label two
 # lines tall so the figures of a row stay level
+# a field's help icon ("?") 0.25rem clear of its label, which wraps before it: a label that
+# filled its column ran into it ("Batched tokens?" and "...extensible KV?" at 1024 px, "Output
+# tokens?" at 1280; a row's fields stay level at the bottom where a label wraps)
 st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         "@media (max-width: 1100px) {[data-testid=stMainBlockContainer] "
         "{padding-left: 1rem; padding-right: 1rem} "
@@ -62,6 +65,8 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         ":is([data-testid=stCheckbox], [data-testid=stButton], [data-testid=stDownloadButton]) "
         ":is(.stMarkdownEllipsis, .stMarkdownEllipsis p) "
         "{white-space: normal} "
+        "[data-testid=stWidgetLabel] > div:has(> [data-testid=stTooltipIcon]) "
+        "{padding-left: 0.25rem} "
         "[data-testid=stMetric] {container-type: inline-size} "
         "@container (max-width: 140px) {[data-testid=stMetricValue] {font-size: 1.75rem} "
         "[data-testid=stMetricLabel] {min-height: 2.8rem; align-items: start} "

@@ -20,8 +20,9 @@ _MAX_CURVE_POINTS = 12
 def load_controls(container, page: str = "plan") -> None:
     """Input tokens, output tokens and concurrency, side by side in `container` (the Plan and
     Report pages: one state, so both show the same load; arrivals: arrival_control)."""
-    # fields level at the bottom: at 1024 px "Output tokens" takes two lines beside its help
-    a, b, c = container.columns(3, vertical_alignment="bottom")
+    # fields level at the bottom where a label takes two lines beside its help; 0.5rem apart,
+    # not 1rem: with its help 0.25rem clear (app.py), "Output tokens" took two at 1280 px
+    a, b, c = container.columns(3, vertical_alignment="bottom", gap="xsmall")
     # no widget bounds (a browser refuses an out-of-range value silently): the state refuses
     # it aloud (ui.state.AppState's limits)
     a.number_input(LABELS["input_len"], step=256,

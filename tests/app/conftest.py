@@ -68,6 +68,15 @@ def show_chart(at: AppTest, tab: str) -> AppTest:
     return at
 
 
+def more_options(at: AppTest) -> str:
+    """The Plan page's "More vLLM options" label, asserted folded: a setting in it, from a link
+    too, is counted in the label ("More vLLM options (1 set)"), not shown open (it pushed the
+    verdict, TTFT and TPOT below the fold at 1366x768)."""
+    options = at.expander(key="plan.more_options")
+    assert not options.proto.expanded
+    return options.label.replace("\u00a0", " ")
+
+
 def unmodelled_verdict(at: AppTest) -> str:
     """The Plan page's verdict where the plan fits on figures that leave parts out: one
     warning, never a green success."""

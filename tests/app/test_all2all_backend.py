@@ -14,7 +14,7 @@ import shlex
 import pytest
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import launch_command, open_link, open_page, texts
+from tests.app.conftest import launch_command, more_options, open_link, open_page, texts
 
 DP_EP = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "8", "vllm": "0.33.0",
          "tp": "2", "pp": "1", "dp": "4", "ep": "1"}
@@ -50,7 +50,7 @@ def test_deepep_high_throughput_takes_its_buffer_off_the_kv_pool() -> None:
     assert backend(at).value is None and "--all2all-backend" not in launch_command(at)
     assert backend(at).options == ["vLLM's choice",
                                    *vllm_cli("0.33.0").choices["--all2all-backend"]]
-    assert not at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options"
     non_torch = _term_bytes(at, NON_TORCH)
     kv_pool = _term_bytes(at, KV_POOL)
     assert "All-to-all buffer" not in texts(at)
@@ -73,11 +73,11 @@ def test_deepep_high_throughput_takes_its_buffer_off_the_kv_pool() -> None:
     assert "--all2all-backend deepep_high_throughput" in report.main.markdown[-1].value
 
 
-def test_a_linked_backend_opens_the_options() -> None:
+def test_a_linked_backend_is_counted_on_the_folded_options() -> None:
     at = open_link("plan", **DP_EP, a2a="deepep_high_throughput")
     assert not at.exception and not at.sidebar.warning and not at.error
     assert backend(at).value == "deepep_high_throughput"
-    assert at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options (1 set)"
 
 
 def test_a_dense_model_offers_none_and_keeps_the_choice_for_the_next_moe_model() -> None:

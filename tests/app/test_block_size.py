@@ -16,7 +16,7 @@ the fixture); Headroom plans multiples of 16, and 16 is vLLM's choice.
 import shlex
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import launch_command, open_link, open_page, texts
+from tests.app.conftest import launch_command, more_options, open_link, open_page, texts
 
 GEMMA2 = {"model": "google/gemma-2-9b-it", "gpu": "b200", "gpn": "1", "vllm": "0.17.0"}
 # vLLM's words as the Plan page shows them: each flag and its value as inline code
@@ -44,7 +44,7 @@ def test_refused_at_vllms_choice_then_fits_at_32() -> None:
         "model on an AMD GPU, or the MLA backend's" in block_size(at).proto.help
     assert block_size(at).options == ["vLLM's choice", "32 tokens", "64 tokens", "128 tokens",
                                       "256 tokens"]
-    assert not at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options"
     block_size(at).set_value(32).run()
     assert not at.exception and not at.error
     assert BLOCK_BYTES == 5_505_024 and BLOCKS // 2 * 32 == 434_880
@@ -63,7 +63,7 @@ def test_refused_at_vllms_choice_then_fits_at_32() -> None:
 def test_a_link_with_a_block_size_plans_it() -> None:
     at = open_link("plan", **GEMMA2, bs="64")
     assert not at.exception and not at.sidebar.warning and not at.error
-    assert block_size(at).value == 64 and at.expander(key="plan.more_options").proto.expanded
+    assert block_size(at).value == 64 and more_options(at) == "More vLLM options (1 set)"
     assert "--block-size 64" in launch_command(at) and at.query_params["bs"] == "64"
     # 0.18 on, the parser takes any int: a linked multiple of 16 is offered and planned
     at = open_link("plan", **{**GEMMA2, "vllm": "0.19.0"}, bs="48")

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.app.conftest import launch_command, metric, open_link, open_page, texts
+from tests.app.conftest import launch_command, metric, more_options, open_link, open_page, texts
 
 QWEN3_L4 = {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "len": "16000"}
 GRAPH_BYTES = 86 * 8_808_038
@@ -34,7 +34,7 @@ def test_ticking_it_gives_the_graphs_bytes_to_the_kv_pool_and_slows_decode() -> 
     assert not at.exception
     box = at.checkbox(key="plan.enforce_eager")
     assert not box.value and "--enforce-eager" in box.proto.help
-    assert not at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options"
     pool, tpot = _pool_bytes(at), _tpot_ms(at)
     assert "--enforce-eager" not in launch_command(at)
     box.check().run()
@@ -47,11 +47,11 @@ def test_ticking_it_gives_the_graphs_bytes_to_the_kv_pool_and_slows_decode() -> 
     assert at.query_params["eager"] == "1"
 
 
-def test_a_link_with_eager_plans_it_with_the_options_open() -> None:
+def test_a_link_with_eager_plans_it_counted_on_the_folded_options() -> None:
     at = open_link("plan", **QWEN3_L4, eager="1")
     assert not at.exception and not at.sidebar.warning
     assert at.checkbox(key="plan.enforce_eager").value
-    assert at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options (1 set)"
     assert launch_command(at).endswith(" --enforce-eager")
 
 

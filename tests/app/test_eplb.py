@@ -11,7 +11,14 @@ each GPU (128 + 8) / 8 = 17 experts a layer, one more than 16: 48 x 3 x 2,048 x 
 import shlex
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import launch_command, open_link, open_page, texts, weights_bytes
+from tests.app.conftest import (
+    launch_command,
+    more_options,
+    open_link,
+    open_page,
+    texts,
+    weights_bytes,
+)
 
 QWEN3_MOE = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "8", "vllm": "0.33.0"}
 
@@ -46,7 +53,7 @@ def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None
 def test_a_linked_count_is_planned_in_the_releases_spelling() -> None:
     at = open_link("plan", **{**QWEN3_MOE, "vllm": "0.10.1"}, eplb="1", redundant="8")
     assert not at.exception and not at.error
-    assert at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options (1 set)"
     assert " --enable-eplb --num-redundant-experts 8" in launch_command(at)
     assert command_problems(launch_command(at), vllm_cli("0.10.1")) == []
 

@@ -11,7 +11,14 @@ Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched
 """
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import launch_command, open_link, open_page, texts, weights_bytes
+from tests.app.conftest import (
+    launch_command,
+    more_options,
+    open_link,
+    open_page,
+    texts,
+    weights_bytes,
+)
 
 LLAMA_H100 = {"model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "gpn": "1"}
 LORA_BYTES = (32 * 5_242_880 + 2 * 8_470_528) * 2 + 417_920  # 369,844,352 B
@@ -36,11 +43,11 @@ def test_ticking_it_puts_the_slots_in_the_weights_and_the_command() -> None:
     assert "--enable-lora" not in launch_command(at) and weights_bytes(at) == before
 
 
-def test_a_link_plans_its_rank_and_sharding_with_the_options_open() -> None:
+def test_a_link_plans_its_rank_and_sharding_counted_on_the_folded_options() -> None:
     at = open_link("plan", **{**LLAMA_H100, "gpn": "2"}, tp="2", lora="1", loras="2",
                    lorarank="64", fslora="1")
     assert not at.exception and not at.error
-    assert at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options (1 set)"
     assert at.selectbox(key="plan.max_lora_rank").value == 64
     assert " --enable-lora --max-loras 2 --max-lora-rank 64 --fully-sharded-loras" in (
         launch_command(at))

@@ -11,7 +11,7 @@ import shlex
 import pytest
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from tests.app.conftest import launch_command, open_link, open_page, texts
+from tests.app.conftest import launch_command, more_options, open_link, open_page, texts
 from tests.cli.test_moe_backend_cli import WORKSPACE
 
 QWEN3_MOE = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "1", "vllm": "0.33.0"}
@@ -39,7 +39,7 @@ def test_a_moe_model_is_offered_its_releases_backends_and_the_command_carries_on
     assert backend(at).value is None and "--moe-backend" not in launch_command(at)
     assert backend(at).options == ["vLLM's choice",
                                    *vllm_cli("0.33.0").choices["--moe-backend"]]
-    assert not at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options"
     backend(at).set_value("marlin").run()
     assert not at.exception and not at.error
     words = shlex.split(launch_command(at))
@@ -57,7 +57,7 @@ def test_a_linked_b12x_backend_adds_its_workspace_to_the_activation_peak() -> No
     at = open_link("plan", **QWEN36, moe="flashinfer_b12x")
     assert not at.exception and not at.sidebar.warning
     assert backend(at).value == "flashinfer_b12x"
-    assert at.expander(key="plan.more_options").proto.expanded
+    assert more_options(at) == "More vLLM options (2 set)"  # the backend and skipmm=1
     assert f"{WORKSPACE / 2**30:.2f}" == "12.58"
     assert "+ 12.58 GiB MoE workspace (the moe_workspace term)" in texts(at)
     assert "--moe-backend flashinfer_b12x" in launch_command(at)

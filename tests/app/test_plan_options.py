@@ -15,7 +15,7 @@ import json
 import pytest
 
 from cli.planner_cli import main
-from tests.app.conftest import launch_command, metric, open_page, texts
+from tests.app.conftest import launch_command, metric, more_options, open_page, texts
 from ui import format as fmt
 
 QWEN35 = {"model": "Qwen/Qwen3.5-27B", "gpu": "h100-sxm", "gpn": "1", "len": "131072"}
@@ -55,10 +55,10 @@ def test_mtp_draft_tokens_give_the_clis_plan(capsys) -> None:
     assert ('--speculative-config \'{"method": "mtp", "num_speculative_tokens": 2}\''
             in launch_command(at))
     assert at.query_params["spec"] == "2"
-    # the link reproduces it, with the options open
+    # the link reproduces it, counted on the folded options
     linked = open_page(None, **QWEN35, spec="2")
     assert_same_plan(linked, cli)
-    assert next(e for e in linked.expander if e.label == "More vLLM options").proto.expanded
+    assert more_options(linked) == "More vLLM options (1 set)"
 
 
 @pytest.mark.parametrize("link, flags, utilization", [
@@ -95,8 +95,7 @@ def test_a_model_without_mtp_layers_or_vision_tower_offers_neither() -> None:
     assert not [w for w in at.number_input if w.key == "plan.num_speculative_tokens"]
     assert not [w for w in at.checkbox if w.key == "plan.skip_mm_profiling"]
     # the expander stays, folded, for the KV block size (tests/app/test_block_size.py)
-    options = next(e for e in at.expander if e.label == "More vLLM options")
-    assert not options.proto.expanded and at.selectbox(key="plan.block_size")
+    assert more_options(at) == "More vLLM options" and at.selectbox(key="plan.block_size")
     # a vision model without MTP layers (Qwen3-VL-32B: no mtp_num_hidden_layers) offers only
     # the profiling switch
     vl = open_page(None, model="Qwen/Qwen3-VL-32B-Instruct")

@@ -303,6 +303,57 @@ def test_speed_in_view_at_1366x768(browser, server: str) -> None:
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
+@pytest.mark.parametrize("link, count", [
+    (f"{SEED}&eager=1", 1),
+    ("hw=preset&gpu=h100-sxm&gpn=1&nodes=1&model=meta-llama/Llama-3.1-8B-Instruct&lora=1"
+     "&loras=4&lorarank=16&eager=1", 2),
+])
+def test_speed_in_view_under_linked_vllm_options(browser, server: str, width: int,
+                                                  height: int, link: str, count: int) -> None:
+    """A link that sets one of "More vLLM options" (eager=1, lora=1) opened them: the open
+    options put the seed's TTFT and TPOT at y = 1,096 at 1366x768 with eager=1, and Llama
+    3.1 8B's verdict too with LoRA (helper 540's review). Folded, the label counts them."""
+    page = _shown(browser, server, f"?{link}", "Fits:", charts=1, width=width, height=height)
+    verdict = page.locator("[data-testid=stAlert]", has_text="Fits:").first.bounding_box()
+    assert verdict is not None and verdict["y"] + verdict["height"] <= height, verdict
+    for label in ("TTFT", "TPOT"):
+        box = page.locator("[data-testid=stMetric]", has_text=label).first.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height, (label, box)
+    options = page.locator(".st-key-plan-more_options details").first
+    assert options.locator("summary").inner_text().endswith(f" ({count}\u00a0set)")
+    assert options.get_attribute("open") is None
+    page.close()
+
+
+_HELP_GAPS = r"""() => [...document.querySelectorAll(
+  '[data-testid=stWidgetLabel]:has([data-testid=stTooltipIcon])')].map(label => {
+  const range = document.createRange(), icon = label.querySelector('svg');
+  range.selectNodeContents(label.querySelector('p'));
+  const at = icon.getBoundingClientRect(), beside = [...range.getClientRects()].filter(
+    r => r.top < at.bottom && at.top < r.bottom);
+  return [label.textContent, beside.length
+    ? Math.round(at.left - Math.max(...beside.map(r => r.right))) : null]; })"""
+"""Each widget label with a help icon: its text and the px between the icon and the end of the
+text's line beside it (None where no line is beside it)."""
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1280, 800)])
+def test_help_icons_clear_of_their_labels(browser, server: str, width: int,
+                                          height: int) -> None:
+    """The Plan page's help icons ("?") ran into a label that filled its column: "Batched
+    tokens?" and "...extensible KV?" 0.8 px apart at 1024 px, "Output tokens?" 1 px at 1280
+    (helper 540's review). Each is 4 px clear, a wrapped label's field level with its row's."""
+    page = _shown(browser, server, f"?{SEED}", "Fits:", charts=1, width=width, height=height)
+    gaps = page.evaluate(_HELP_GAPS)
+    assert len(gaps) >= 6 and all(gap is None or gap >= 4 for _, gap in gaps), gaps
+    for row in (("Input tokens", "Output tokens", "Concurrency"),
+                ("max_num_seqs", "Batched tokens")):
+        tops = [page.get_by_label(label, exact=True).bounding_box()["y"] for label in row]
+        assert max(tops) - min(tops) <= 1, (row, tops)
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
 @pytest.mark.parametrize("link, shown", [
     ("gpu=rtx-4090&gpn=1&nodes=1&model=meta-llama/Llama-3.1-8B-Instruct&tp=2&pp=1&dp=1"
      "&len=8192", "Showing Tensor parallel (TP) = 1 instead."),

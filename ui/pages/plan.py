@@ -213,7 +213,7 @@ def _controls() -> tuple[ParallelLayout, ...]:
     right.number_input(f"{LABELS['max_model_len']} (empty: the model's)", value=None, step=1024,
                        placeholder=f"the model's: {window:,}",
                        **bind("plan", "max_model_len"))
-    a, b = right.columns(2)
+    a, b = right.columns(2, vertical_alignment="bottom")  # level where a label wraps
     a.number_input(LABELS["max_num_seqs"], value=None, step=1, placeholder="default",
                    **bind("plan", "max_num_seqs"))
     # in words, the name in its help: "max_num_batched_tokens" does not fit its half column
@@ -258,17 +258,20 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
     (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
     vLLM 0.10.1 on), --enforce-eager (every model and release) and multi-LoRA serving
-    (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora), folded away (open when
-    a link sets one) so the figures stay in view."""
+    (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora), folded away so the
+    figures stay in view, its label counting those set ("More vLLM options (2 set)"). A link
+    that set one opened it: at 1366x768 eager=1 put TTFT and TPOT below the fold, lora=1 the
+    verdict too (Llama 3.1 8B, 4 LoRAs of rank 16)."""
     current = state()
-    # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
-    # as the user leaves it (without a key, a new `expanded` would make it a new element)
-    with container.expander("More vLLM options", key="plan.more_options", expanded=bool(
-            current.num_speculative_tokens or current.skip_mm_profiling
-            or current.enforce_eager or current.block_size
-            or len(moe_backends) > 1 and current.moe_backend
-            or len(all2all_backends) > 1 and current.all2all_backend
-            or eplb and current.enable_eplb or lora and current.enable_lora)):
+    set_here = sum(map(bool, (
+        current.num_speculative_tokens, current.skip_mm_profiling, current.enforce_eager,
+        current.block_size, len(moe_backends) > 1 and current.moe_backend,
+        len(all2all_backends) > 1 and current.all2all_backend, eplb and current.enable_eplb,
+        lora and current.enable_lora)))
+    # a fixed key: the user's open or folded stays as the label's count changes (without a
+    # key, a new label would make it a new element, folded again)
+    with container.expander("More vLLM options" + (f" ({set_here}\u00a0set)" if set_here else ""),
+                            key="plan.more_options"):
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
         st.selectbox(LABELS["block_size"], block_sizes, format_func=block_label,
                      placeholder=block_label(None),
