@@ -106,18 +106,22 @@ def line_mark(axis: str, at: float, dash: str, color: str = "#222222") -> dict:
 
 def _budget_line(fig: go.Figure, budgets_gib: list[float]) -> None:
     """A dashed line at each GPU's budget (gpu_memory_utilization x total): what the stacked
-    terms must stay under, so a 'Does not fit' bar shows by how much it overflows."""
+    terms must stay under, so a 'Does not fit' bar shows by how much it overflows. Mixed GPUs
+    have a segment per bar, "budget" over the first bar of each budget: unnamed, the segments
+    of 8 RTX 3090s and an H200 said nothing of what they mark (helper 540's review)."""
+    # the line's dark grey: the theme's grey text was faint over the grey "free"
+    label = {"yref": "y", "text": "budget", "showarrow": False, "xanchor": "left",
+             "yanchor": "bottom", "font": {"size": 12, "color": "#222222"}}
     if len(set(budgets_gib)) == 1:
-        fig.update_layout(shapes=[line_mark("y", budgets_gib[0], "dash")], annotations=[{
-            "xref": "paper", "x": 0, "yref": "y", "y": budgets_gib[0], "text": "budget",
-            "showarrow": False, "xanchor": "left", "yanchor": "bottom",
-            # the line's dark grey: the theme's grey text was faint over the grey "free"
-            "font": {"size": 12, "color": "#222222"}}])
+        fig.update_layout(shapes=[line_mark("y", budgets_gib[0], "dash")], annotations=[
+            {**label, "xref": "paper", "x": 0, "y": budgets_gib[0]}])
         return
     style = {"color": "#222222", "width": 2, "dash": "dash"}
     fig.update_layout(shapes=[  # mixed GPUs: one segment per bar
         {"type": "line", "xref": "x", "x0": i - 0.4, "x1": i + 0.4, "yref": "y", "y0": budget,
-         "y1": budget, "line": style} for i, budget in enumerate(budgets_gib)])
+         "y1": budget, "line": style} for i, budget in enumerate(budgets_gib)],
+        annotations=[{**label, "xref": "x", "x": budgets_gib.index(budget) - 0.4, "y": budget}
+                     for budget in dict.fromkeys(budgets_gib)])
 
 
 HEATMAP_MAX_LAYOUTS = 16

@@ -21,8 +21,14 @@ import math
 import re
 
 from planner.catalog import catalog_entries
+from probes.snapshot import load_snapshot
 from tests.app.conftest import open_page, show_chart, texts
 from tests.app.test_plan import metric
+from tests.probes.conftest import RTX3090X8
+from tests.probes.test_mixed_node_memory import BUDGET_3090, BUDGET_4090
+from tests.probes.test_mixed_node_memory import _plan as _mixed_plan
+from tests.probes.test_mixed_node_speed import _rtx4090
+from ui.charts import memory_bar
 
 
 def figure(at, kind: str) -> dict:
@@ -124,6 +130,20 @@ def test_the_budget_label_reads_over_the_free_segment() -> None:
     free = next(t for t in bar["data"] if t["name"] == "free")["marker"]["color"]
     light, dark = sorted((_luminance(free), _luminance(label["font"]["color"])), reverse=True)
     assert (light + 0.05) / (dark + 0.05) >= 4.5
+
+
+def test_mixed_gpus_budget_segments_are_each_named() -> None:
+    """Mixed GPUs draw a budget segment per bar, at each GPU's own budget: unnamed, the dashed
+    segments of 8 RTX 3090s and an H200 said nothing of what they mark (helper 540's review).
+    Llama 3.1 70B at TP=8 x PP=2 on a 3090 node and a 4090 node
+    (tests/probes/test_mixed_node_memory.py works out both budgets at 0.9): "budget" over the
+    first bar of each, GPU0 of node 0 and GPU0 of node 1 (bar 8)."""
+    bar = memory_bar(_mixed_plan([load_snapshot(RTX3090X8), _rtx4090(load_snapshot(RTX3090X8))]))
+    segments = [(s["x0"], s["y0"]) for s in bar["layout"]["shapes"]]
+    assert segments == [(i - 0.4, (BUDGET_3090 if i < 8 else BUDGET_4090) / 2**30)
+                        for i in range(16)]
+    labels = [(a["x"], a["y"]) for a in bar["layout"]["annotations"] if a["text"] == "budget"]
+    assert labels == [(-0.4, BUDGET_3090 / 2**30), (7.6, BUDGET_4090 / 2**30)]
 
 
 def test_the_parameter_chart_labels_a_component_too_small_to_draw() -> None:
