@@ -286,15 +286,24 @@ class Attention:
         r = self.r
         key, derived = self.sources["attention heads"]
         r.record_layer("attention heads", self.heads, key, i, "mixer", derived)
-        for label, key in (("KV LoRA rank", "kv_lora_rank"), ("Q LoRA rank", "q_lora_rank"),
-                           ("rotary dim", "qk_rope_head_dim")):  # fmt: skip
-            r.record_layer(label, r.get(key), r.key(key), i, "mixer")
+        q_lora_rank = r.int_("q_lora_rank", hi=MAX_WIDTH)
+        kv_lora_rank = r.int_("kv_lora_rank", hi=MAX_WIDTH)
+        rope_dim = r.int_("qk_rope_head_dim", hi=MAX_WIDTH) or 64
+        # the values planned, a class default's included (the card said "None" where
+        # DeepseekV2Config's q_lora_rank 1536 was planned); a null q_lora_rank is vLLM's q_proj
+        # straight from the hidden size (deepseek_v2.py: `if self.q_lora_rank is not None`)
+        for label, key, value in (
+                ("KV LoRA rank", "kv_lora_rank", kv_lora_rank),
+                ("Q LoRA rank", "q_lora_rank",
+                 "none: q_proj from the hidden size" if q_lora_rank is None else q_lora_rank),
+                ("rotary dim", "qk_rope_head_dim", rope_dim)):
+            r.record_layer(label, value, r.key(key) or r.null(key), i, "mixer")
         return MlaMixer(
             num_heads=self.heads,
-            q_lora_rank=r.int_("q_lora_rank", hi=MAX_WIDTH),
-            kv_lora_rank=r.int_("kv_lora_rank", hi=MAX_WIDTH),
+            q_lora_rank=q_lora_rank,
+            kv_lora_rank=kv_lora_rank,
             qk_nope_head_dim=r.int_("qk_nope_head_dim", hi=MAX_WIDTH) or 128,
-            qk_rope_head_dim=r.int_("qk_rope_head_dim", hi=MAX_WIDTH) or 64,
+            qk_rope_head_dim=rope_dim,
             v_head_dim=r.int_("v_head_dim", hi=MAX_WIDTH) or 128,
             index_n_heads=r.int_("index_n_heads", hi=MAX_HEADS),
             index_head_dim=r.int_("index_head_dim", hi=MAX_WIDTH),

@@ -8,8 +8,10 @@ from collections import Counter
 
 import pytest
 
+from planner.catalog import catalog_entry
 from planner.model.config.fields import FieldLog
 from planner.model.config.parser import parse_model_config
+from planner.model.params import count_params
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, MoeMlp
 from tests.conftest import CONFIG_DIR, load_ref_config
 
@@ -43,6 +45,25 @@ def test_deepseek_v3_moe_figures_name_their_layers():
     assert fields["expert width"][0] == "2048 (layers 3-60); dense in layers 0-2"
     assert fields["MLP width"][0] == "18432 (layers 0-2); MoE in layers 3-60"
     assert fields["rotary dim"] == ("64", "config.json: qk_rope_head_dim")
+
+
+def test_mla_figures_are_the_values_planned_a_class_default_and_a_null_included():
+    # DeepSeek-V2-Lite-Chat (the catalog's config): q_lora_rank null, so vLLM's q_proj takes the
+    # hidden size (deepseek_v2.py `if self.q_lora_rank is not None`); the card read "None" with
+    # source "default". Left out, DeepseekV2Config's default 1536 is planned (q_a_proj 2,048 x
+    # 1,536 + its norm 1,536 + q_b_proj 1,536 x 16 x 192 = 7,865,856 a layer against q_proj's
+    # 2,048 x 16 x 192 = 6,291,456: 27 x 1,574,400 = 42,508,800 parameters more) and the card
+    # read "None" too; so did a left-out qk_rope_head_dim, planned at the class's 64
+    config = catalog_entry("deepseek-ai/DeepSeek-V2-Lite-Chat").config
+    spec = parse_model_config(config)
+    fields = {f.field: (f.value, f.source) for f in spec.fields}
+    assert fields["Q LoRA rank"] == ("none: q_proj from the hidden size",
+                                     "config.json: q_lora_rank")
+    rest = {k: v for k, v in config.items() if k not in ("q_lora_rank", "qk_rope_head_dim")}
+    left_out = parse_model_config(rest)
+    fields = {f.field: (f.value, f.source) for f in left_out.fields}
+    assert (fields["Q LoRA rank"], fields["rotary dim"]) == (("1536", "default"), ("64", "default"))
+    assert count_params(left_out).total - count_params(spec).total == 42_508_800
 
 
 def test_uniform_figures_keep_a_plain_value():
