@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from planner.memo import distinct_objects
 from planner.model.attention import kv_bytes_per_token
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
@@ -22,7 +23,7 @@ from planner.serving.plan.verdict import Binding, Outcome, outcome
 from planner.serving.plan.worker import memory
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import vllm_rules, window_batched_tokens
-from planner.serving.weights import rank_totals
+from planner.serving.weights import WeightTerms, rank_totals
 
 
 def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
@@ -151,7 +152,7 @@ def _conclude(
         "runner_buffer_bytes_per_gpu": bind.runner_buffers,
         # a sweep plan has up to hundreds of (stage, TP rank) positions: read them only with
         # LoRA on (a 4,096-GPU sweep spent a quarter of its time here)
-        "lora_bytes_per_gpu": (max(w.lora_bytes for w in f.weight_terms)
+        "lora_bytes_per_gpu": (_heaviest_lora_bytes(f.weight_terms, heaviest)
                                if st.s.enable_lora else 0),
         "kv_cache_bytes_per_gpu": bind.kv,
         "num_gpu_blocks": bind.blocks,
@@ -195,6 +196,15 @@ def _warm_restart_fits(fields: dict[str, Any], warm: WarmRestart | None, pp: int
     return (not fields["fits"] and bool(short) and warm is not None and pp == 1
             and warm.kv_cache_bytes is not None
             and warm.kv_cache_bytes - fields["kv_cache_bytes_per_gpu"] >= short)
+
+
+def _heaviest_lora_bytes(terms: tuple[WeightTerms, ...], heaviest_bytes: int) -> int:
+    """The LoRA bytes inside the heaviest GPU's weights (`heaviest_bytes`,
+    weights_bytes_per_gpu), the most where several positions weigh that: not the most on any
+    GPU, which a stage of more layers and no embedding holds under PP (Qwen2.5-7B at PP=3:
+    9 / 10 / 9 layers, the 10-layer stage lighter but with more LoRA slots)."""
+    return max((w.lora_bytes for w in distinct_objects(terms) if w.total_bytes == heaviest_bytes),
+               default=0)
 
 
 def _warm_launch_fields(st: Setup, warm_fits: bool) -> dict[str, Any]:

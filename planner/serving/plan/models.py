@@ -104,8 +104,8 @@ class PlanSummary(BaseModel):
     runner_buffer_bytes_per_gpu: int = Field(default=0, description="the binding GPU's model "
                                              "runner buffers (vLLM 0.27.0 on; 0 before: "
                                              "planner.serving.runner_buffers)")
-    lora_bytes_per_gpu: int = Field(default=0, description="the most bytes vLLM's LoRA slots "
-                                    "take on one GPU (--enable-lora; inside "
+    lora_bytes_per_gpu: int = Field(default=0, description="the bytes vLLM's LoRA slots take "
+                                    "on the heaviest GPU (--enable-lora; inside "
                                     "weights_bytes_per_gpu: planner.serving.lora)")
     kv_cache_bytes_per_gpu: int
     num_gpu_blocks: int

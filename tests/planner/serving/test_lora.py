@@ -174,6 +174,26 @@ def test_pipeline_stages_hold_their_own_layers_embedding_and_lm_head() -> None:
     assert ("embed_tokens" in formula) != ("lm_head" in formula)
 
 
+def test_the_reported_lora_bytes_are_the_heaviest_gpus(capsys) -> None:
+    # Qwen2.5-7B at PP=3 (vLLM get_pp_indices: 28 // 3 = 9 a stage, the one left over on the
+    # stage before the last: 9 / 10 / 9 layers); no embedding or lm_head slots (QWEN2_BYTES):
+    # the last stage (9 layers, lm_head 152,064 x 3,584 and the final norm) is the heaviest,
+    # the middle one (10 layers, nothing else) the lightest but with the most slots. Inside the
+    # heaviest GPU's weights: 9 x 5,767,168 elements x 2 B + PUNICA = 104,226,944 B (0.10
+    # GiB), not the middle stage's 10 x 5,767,168 x 2 + PUNICA = 115,761,280 B (0.11 GiB)
+    qwen2_layer = 983_040 + 458_752 + 2_883_584 + 1_441_792  # 5,767,168 elements
+    p = plan(PlanRequest(
+        model=catalog_spec("Qwen/Qwen2.5-7B-Instruct"), cluster=preset_cluster("h100", 3),
+        layout=ParallelLayout(pp=3), engine=EngineSettings(enable_lora=True, max_loras=4)))
+    assert [g.layers for g in p.per_gpu] == [(0, 9), (9, 19), (19, 28)]
+    assert p.weights_bytes_per_gpu == p.per_gpu[2].weights_bytes > p.per_gpu[1].weights_bytes
+    assert p.lora_bytes_per_gpu == 9 * qwen2_layer * 2 + PUNICA == 104_226_944
+    code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen2.5-7B-Instruct", "--gpu",
+                            "h100", "--gpus", "3", "--pp", "3", "--enable-lora", "--max-loras",
+                            "4")
+    assert code == 0 and "(0.10 GiB of them LoRA slots)" in out
+
+
 def test_a_stages_ranks_and_stages_alike_hold_one_copy_of_the_weights_with_slots() -> None:
     # TP=2 x PP=4: 8 layers a stage; the middle two stages hold no embedding or lm_head, so
     # the same slots: 8 x LAYER_TP2 x 2 B + PUNICA = 57,041,024 B on each of their ranks. Each
