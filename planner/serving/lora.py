@@ -290,7 +290,7 @@ def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int,
                           expert_tp: int | None = None) -> str | None:
     """vLLM's start-up failure where --fully-sharded-loras splits the rank or the hidden size
     over TP unevenly (distributed/utils.py divide asserts the division is whole), the MoE
-    experts' slots over their TP size `expert_tp` too (tp x dp: lora_moe)."""
+    experts' slots over `expert_tp` too (lora_moe.fully_sharded_tp: tp x dp from 0.21.0)."""
     if not lora.fully_sharded:
         return None
     for over in dict.fromkeys((tp, expert_tp or tp)):
@@ -330,7 +330,8 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     parts = (("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
              ("o_proj", n * (r * q_in + row_out * r)))
     if isinstance(mlp, MoeMlp):
-        parts += moe_layer_parts(spec, mlp, experts, n, r, lora.fully_sharded, lora.version)
+        parts += moe_layer_parts(spec, mlp, experts, n, r, lora.fully_sharded, lora.version,
+                                 tp)
         if not mlp.num_shared_experts:
             return parts
     dense, prefix = ((mlp.shared_intermediate_size, "shared_expert.") if isinstance(mlp, MoeMlp)

@@ -8,7 +8,9 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   intermediate_size_per_partition = moe_intermediate_size / the MoE's TP size, R =
   max_lora_rank, N = max_loras): w13 A, one per slice (2: gate and up, is_act_and_mul), (N,
   E, R, hidden); w13 B per slice (N, E, I, R); w2 A (N, E, R, I); w2 B (N, E, hidden, R).
-  --fully-sharded-loras: w13 A of R / TP rows, w2 B of hidden / TP rows (divide). Plus
+  --fully-sharded-loras: w13 A of R / TP rows, w2 B of hidden / TP rows (divide), TP being
+  FusedMoEWithLoRA.tp_size: get_tensor_model_parallel_world_size(), the attention's TP, in
+  0.17.0-0.20.x, the MoE's (base_layer.tp_size) from 0.21.0 (FULLY_SHARDED_MOE_TP_FROM). Plus
   create_lora_weights' adapter_enabled, int32 of max_loras + 1. These lines read the same in
   every release read, but for 0.26.0's enable_moe_shared_loras (LoRAConfig, default False:
   the per-expert shapes above; Headroom passes no such flag). The MoE's TP size is
@@ -143,6 +145,20 @@ LORA_MOE_BACKENDS = (None, "auto", "triton")
 not passed)."""
 
 
+FULLY_SHARDED_MOE_TP_FROM: tuple[int, int, int] = (0, 21, 0)
+"""The first release whose FusedMoEWithLoRA.__init__ sets tp_size from base_layer.tp_size (the
+MoE's TP, tp x dp without EP: "Use the MoE-aware TP rank/size"), which --fully-sharded-loras
+divides the rank and the hidden size by; 0.17.0, 0.19.0 and 0.20.0 read
+get_tensor_model_parallel_world_size(), the attention's TP (lora/layers/fused_moe.py)."""
+
+
+def fully_sharded_tp(tp: int, expert_tp: int, version: tuple[int, int, int]) -> int:
+    """The TP size --fully-sharded-loras splits the experts' w13 A rank and w2 B hidden rows over
+    under vLLM `version`: the MoE's (`expert_tp`) from FULLY_SHARDED_MOE_TP_FROM, the
+    attention's (`tp`) before (they differ under DP without EP)."""
+    return expert_tp if version >= FULLY_SHARDED_MOE_TP_FROM else tp
+
+
 class ExpertSlots(NamedTuple):
     """Which routed experts' slots one rank holds: the experts' TP size (layout.expert_tp) and,
     with EP, the EP group's size and this rank's place in it (layout.ep_size; 1 and 0 without
@@ -266,7 +282,7 @@ def shared_expert_stream_warnings(spec: ModelSpec, fully_sharded: bool, tp: int,
 
 
 def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_loras: int,
-                    rank: int, fully_sharded: bool, version: tuple[int, int, int]
+                    rank: int, fully_sharded: bool, version: tuple[int, int, int], tp: int
                     ) -> tuple[tuple[str, int], ...]:
     """One MoE layer's slots on one rank past its attention and shared expert (whose
     gate_up_proj and down_proj take the dense rules: lora._layer_parts), as (module,
@@ -274,11 +290,12 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
     MoeLoraModules.runner_gate),
     Qwen2-MoE's shared_expert_gate, and the experts' w13 A and B (two slices), w2 A and B x
     max_loras x the rank's experts (`experts`: their TP size and EP place; module
-    docstring)."""
+    docstring); `tp`: the attention's TP (fully_sharded_tp)."""
     n, r, h, e = max_loras, rank, spec.hidden_size, moe.num_experts
     inter = moe.expert_intermediate_size // experts.tp
-    rank_a = r // experts.tp if fully_sharded else r  # w13 A rows
-    w2_out = h // experts.tp if fully_sharded else h  # w2 B rows
+    shards = fully_sharded_tp(tp, experts.tp, version) if fully_sharded else 1
+    rank_a = r // shards  # w13 A rows
+    w2_out = h // shards  # w2 B rows
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
     wraps = 2 if version == GATE_WRAPPED_TWICE and modules.runner_gate else 1
     return (("gate", wraps * n * (r * h + e * r)),

@@ -30,6 +30,7 @@ from planner.serving.lora import (
     stage_lora_bytes,
 )
 from planner.serving.lora_moe import (
+    fully_sharded_tp,
     moe_layout_refusal,
     rank_experts,
     shared_expert_stream_warnings,
@@ -140,8 +141,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                 version) if s.enable_eplb else None) \
         or (moe_layout_refusal(spec, layout.ep_size, version, s.all2all_backend,
                                lora.fully_sharded, s.enable_eplb)
-            or fully_sharded_refusal(lora, spec, layout.tp, layout.expert_tp if first_moe(spec)
-                                     else None)
+            or fully_sharded_refusal(lora, spec, layout.tp, fully_sharded_tp(
+                layout.tp, layout.expert_tp, version) if first_moe(spec) else None)
             if lora else None)
     if refusal:
         return Refused(r, refusal)

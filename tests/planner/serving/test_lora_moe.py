@@ -132,6 +132,30 @@ def test_qwen3_moe_slots_per_expert_as_worked_by_hand(tp, dp, fully_sharded, exp
     assert "gate 48 x 139,264" in formula and "experts' adapter flags 960 B" in formula
 
 
+# --fully-sharded-loras at TP=1 x DP=2 without EP: FusedMoEWithLoRA.tp_size, which divides the
+# w13 A rank and the w2 B hidden rows, is get_tensor_model_parallel_world_size() = 1 in
+# 0.17.0-0.20.x (nothing split: DP2_BYTES, with their 5 Punica token rows) and the MoE's
+# base_layer.tp_size = tp x dp = 2 from 0.21.0 (lora/layers/fused_moe.py __init__): at 0.34.0
+# experts 512 x (2 x 8 x 2,048 + 2 x 384 x 16 + 16 x 384 + 1,024 x 16) = 34,603,008, the
+# attention at TP 1 unsplit: 720,896 + 393,216 + 139,264 + 34,603,008 = 35,856,384 a layer
+DP2_FS_BYTES = (48 * 35_856_384 + VOCAB_ENDS) * 2 + FLAGS + PUNICA  # 3,482,051,648 B
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("0.17.0", DP2_BYTES - PUNICA + PUNICA_TO_028), ("0.20.0", DP2_BYTES - PUNICA + PUNICA_TO_028),
+    ("0.34.0", DP2_FS_BYTES)])
+def test_fully_sharded_experts_split_over_the_attention_tp_before_0_21(version,
+                                                                        expected) -> None:
+    lora = _plan(1, 2, version=version, **_lora(fully_sharded_loras=True))
+    assert not lora.errors and lora.lora_bytes_per_gpu == expected
+    assert (DP2_BYTES - PUNICA + PUNICA_TO_028, DP2_FS_BYTES) == (5_898_036_288, 3_482_051_648)
+    # rank 1 over DP=2: vLLM 0.20.0 divides it by 1 and starts; 0.21.0 on by 2, and fails
+    rank1 = {"enable_lora": True, "max_loras": 4, "max_lora_rank": 1, "fully_sharded_loras": True}
+    assert not _plan(1, 2, version="0.20.0", **rank1).errors
+    with pytest.raises(LayoutRefused, match="splits --max-lora-rank 1 over TP 2"):
+        _plan(1, 2, version="0.21.0", **rank1)
+
+
 def test_vllm_0_21_wraps_the_router_gate_twice() -> None:
     # 0.21.0: MoERunner is an nn.Module holding the gate, and _create_lora_modules has no
     # wrapped_by_id yet: mlp.gate and mlp.experts.runner.gate each get slots; 0.17.0 (FusedMoE's
