@@ -1,7 +1,7 @@
 """Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
 --max-lora-rank, --fully-sharded-loras), as the CLI's flags: offered where Headroom sizes the
-LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 / 3 and Phi3 dense models and Qwen3-MoE,
-vLLM 0.17-0.34),
+LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 / 3 and Phi3 dense models, Qwen3-MoE,
+Qwen2-MoE and Mixtral, vLLM 0.17-0.34),
 in the link as `lora`, `loras`, `lorarank` and `fslora`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
