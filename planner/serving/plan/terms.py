@@ -36,7 +36,7 @@ from planner.serving.lora import (
     punica_buffer_bytes,
     stage_parts,
 )
-from planner.serving.lora_moe import moe_flag_bytes, rank_experts
+from planner.serving.lora_moe import fully_sharded_tp, moe_flag_bytes, rank_experts
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
@@ -456,6 +456,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     flags = moe_flag_bytes(spec, range(*bind.layers), lora.max_loras)
     mapping = lm_head_mapping_bytes(spec, layout.tp) if last else 0
     punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
+    shards = fully_sharded_tp(layout.tp, layout.expert_tp, lora.version)  # the experts' split
     # the binding position's figure in the weights, sized there (layout_facts._with_lora)
     value = st.facts.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank].lora_bytes
     slots = " + ".join(f"{p.name} {p.count} x {p.elements:,}" if p.count > 1
@@ -474,6 +475,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                "(2 x rank x hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x "
                "intermediate per TP rank) and B (hidden x rank), the router gate replicated"
                + (", with EP the rank's own experts, whole" if layout.ep_size > 1 else "")
+               + (f", w13 A's rank and w2 B's hidden over TP {shards} (--fully-sharded-loras)"
+                  if lora.fully_sharded and shards > 1 else "")
                if flags else "")
             + (", the embedding and lm_head unsharded"
                if LORA_ARCHITECTURES[spec.architectures[0]].embeddings else

@@ -148,6 +148,9 @@ def test_fully_sharded_experts_split_over_the_attention_tp_before_0_21(version,
                                                                         expected) -> None:
     lora = _plan(1, 2, version=version, **_lora(fully_sharded_loras=True))
     assert not lora.errors and lora.lora_bytes_per_gpu == expected
+    # the lora term's note names the split where there is one (0.21.0 on, over tp x dp = 2)
+    note = next(t for t in lora.terms if t.key == "lora").note
+    assert ("w2 B's hidden over TP 2 (--fully-sharded-loras)" in note) is (version == "0.34.0")
     assert (DP2_BYTES - PUNICA + PUNICA_TO_028, DP2_FS_BYTES) == (5_898_036_288, 3_482_051_648)
     # rank 1 over DP=2: vLLM 0.20.0 divides it by 1 and starts; 0.21.0 on by 2, and fails
     rank1 = {"enable_lora": True, "max_loras": 4, "max_lora_rank": 1, "fully_sharded_loras": True}
