@@ -712,7 +712,8 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "MistralForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, "
                        "Phi3ForCausalLM and the unquantized Qwen3MoeForCausalLM, "
                        "Qwen2MoeForCausalLM and MixtralForCausalLM (every expert's slots, the "
-                       "shared expert's; "
+                       "shared expert's) and GptOssForCausalLM (MXFP4 experts on Marlin, "
+                       "padded; NVIDIA only; "
                        "with EP from 0.21.0, not fully sharded) under vLLM 0.17.0-0.34.0, "
                        f"{elsewhere}; passed in the launch command")
     group.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"),

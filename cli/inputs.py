@@ -58,6 +58,7 @@ from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora import release_refusal as lora_release_refusal
 from planner.serving.lora import settings_refusal as lora_settings_refusal
+from planner.serving.lora_moe import mxfp4_lora_vendor_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.prices import MAX_USD_PER_GPU_HOUR
@@ -723,12 +724,16 @@ def lora_setting(args: argparse.Namespace) -> dict[str, object]:
             "fully_sharded_loras": bool(given["--fully-sharded-loras"])}
 
 
-def check_lora(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
+def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) -> EngineSettings:
     """`engine`, or CliError where --enable-lora is asked of a model whose LoRA slots Headroom
     does not size, or of an MoE model with a run-time quantization or --moe-backend whose LoRA
-    path is not read (lora.settings_refusal)."""
+    path is not read (lora.settings_refusal), or of gpt-oss on a GPU off NVIDIA
+    (lora_moe.mxfp4_lora_vendor_refusal)."""
     refusal = (lora_settings_refusal(spec, engine.quantization or engine.target_quant,
-                                     engine.moe_backend) if engine.enable_lora else None)
+                                     engine.moe_backend)
+               or next(filter(None, (mxfp4_lora_vendor_refusal(spec, node.gpu.vendor)
+                                     for node in cluster.nodes)), None)
+               if engine.enable_lora else None)
     if refusal:
         raise CliError(refusal)
     return engine

@@ -127,7 +127,7 @@ def _plan(args: argparse.Namespace) -> tuple[
     (none of --tp/--pp/--dp given: cli.inputs.parallel_layout)."""
     source, spec = _model(args, args.model, args.revision)
     cluster, snapshots = build_cluster(args)
-    engine = check_target_quant(spec, check_lora(spec, _engine(args, source)))
+    engine = check_target_quant(spec, check_lora(spec, _engine(args, source), cluster))
     layout, auto = parallel_layout(args, spec, cluster, engine)
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     result = plan(request)
@@ -223,8 +223,8 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     checkpoint = [w for w in [param_check_warning(spec, source)] if w]  # plan's warning
     args.model_warnings = (*spec.warnings, *checkpoint)  # on stderr, except with --json
     cluster, _ = build_cluster(args)
-    result = sweep(spec, cluster, check_lora(spec, _engine(args, source)), objective=args.objective,
-                   tpot_ms_target=args.tpot_ms, load=_load(args))
+    result = sweep(spec, cluster, check_lora(spec, _engine(args, source), cluster),
+                   objective=args.objective, tpot_ms_target=args.tpot_ms, load=_load(args))
     own_key = checkpoint_scheme(spec).key
     if not (args.json or args.csv):
         return sweep_text(result, own_key,

@@ -1224,7 +1224,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     N = 4, R = 16 on H100s, where Punica's buffers follow vLLM's 8,192 batched tokens (on an
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
-    over EP) too: each figure is `plan --json`'s lora_bytes_per_gpu."""
+    over EP, gpt-oss) too: each figure is `plan --json`'s lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -1239,6 +1239,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                     r"Qwen1.5-MoE-A2.7B ([\d,]+) B at TP=1; Mixtral-8x7B-v0.1 ([\d,]+) B at TP=2\. "
                     r"With --enable-expert-parallel \(0.21.0 on\) each rank's own experts, whole "
                     r"\(Qwen1.5-MoE at TP=2 \+ EP: ([\d,]+) B\)", text).groups()
+    gpt_oss = re.search(r"gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
 
     def lora_bytes(model: str, *argv: str) -> str:
         assert main(["plan", "--model", model, "--gpu", "h100-sxm", "--enable-lora",
@@ -1258,6 +1259,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes("Qwen/Qwen3-30B-A3B"), lora_bytes("Qwen/Qwen3-30B-A3B", *tp2),
             lora_bytes("Qwen/Qwen1.5-MoE-A2.7B"), lora_bytes("mistralai/Mixtral-8x7B-v0.1", *tp2),
             lora_bytes("Qwen/Qwen1.5-MoE-A2.7B", *tp2, "--ep")) == moe
+    assert (lora_bytes("openai/gpt-oss-20b"), lora_bytes("openai/gpt-oss-20b", *tp2)) == gpt_oss
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:

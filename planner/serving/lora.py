@@ -92,8 +92,8 @@ profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the cop
 gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_mapping_gpu]).
 MoE architectures: the attention and vocabulary rules above and the per-expert slots of
 planner.serving.lora_moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shared expert and
-shared_expert_gate; MixtralForCausalLM; over EP from vLLM 0.21.0); other architectures are
-refused, never guessed.
+shared_expert_gate; MixtralForCausalLM; GptOssForCausalLM's MXFP4 experts on Marlin, NVIDIA
+only; over EP from vLLM 0.21.0); other architectures are refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
@@ -104,7 +104,6 @@ from typing import NamedTuple
 from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec, MoeMlp
 from planner.serving.lora_moe import (
     MOE_LORA_ARCHITECTURES,
-    UNREAD_MOE_NOTES,
     ExpertSlots,
     moe_engine_refusal,
     moe_flag_bytes,
@@ -181,10 +180,11 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "Qwen3ForCausalLM": LoraModules(True), "MistralForCausalLM": LoraModules(False),
     "Gemma2ForCausalLM": LoraModules(False), "Gemma3ForCausalLM": LoraModules(False),
     "Phi3ForCausalLM": LoraModules(True, 1, 1), "Qwen3MoeForCausalLM": LoraModules(True),
-    "Qwen2MoeForCausalLM": LoraModules(False), "MixtralForCausalLM": LoraModules(True)}
+    "Qwen2MoeForCausalLM": LoraModules(False), "MixtralForCausalLM": LoraModules(True),
+    "GptOssForCausalLM": LoraModules(False)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
-mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py: their
-attention and embedding_modules, the experts in lora_moe; the same in every release of
+mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py:
+their attention and embedding_modules, the experts in lora_moe; the same in every release of
 LORA_READ): the others are refused."""
 
 LORA_VOCAB_LIMIT = 258048
@@ -252,8 +252,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
-                f"phi3.py, qwen3_moe.py, qwen2_moe.py and mixtral.py); {name} is not read"
-                f"{UNREAD_MOE_NOTES.get(name, '')}, so it is not planned")
+                f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py and gpt_oss.py); {name} is "
+                "not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name)
         if refusal:

@@ -1,6 +1,6 @@
 """Multi-LoRA slots of MoE models (the MoE part of planner.serving.lora): the per-expert
-slots vLLM's FusedMoEWithLoRA allocates and the router gate's, for the MoE architectures read,
-and the MoE settings refused.
+slots vLLM's FusedMoEWithLoRA (FusedMoE3DWithLoRA for gpt-oss) allocates and the router
+gate's, for the MoE architectures read, and the MoE settings refused.
 
 Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
 - lora/layers/fused_moe.py FusedMoEWithLoRA._create_lora_a_weights / _create_lora_b_weights
@@ -68,6 +68,38 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   0.30.0 and GateLinear from 0.31.0, and experts, FusedMoE to 0.26.0 and FusedMoEFactory from
   0.27.0, given neither the gate nor tp_size / dp_size: the experts' TP is tp x dp). So the
   gate once in every release.
+- models/gpt_oss.py GptOssForCausalLM (SupportsLoRA in every release read; gpt_oss.py of
+  0.17.0, 0.18.0, 0.19.0, 0.20.0-0.22.1, 0.23.0, 0.24.0, 0.25.0-0.26.0, 0.27.0-0.28.0,
+  0.29.0-0.30.0, 0.31.0-0.32.0 and 0.33.0-0.34.0 read): is_3d_moe_weight True, so
+  _create_lora_modules gives the MoE layer the packed list ["w13"] (unless
+  enable_mixed_moe_lora_format, default False, from 0.24.0) and FusedMoE3DWithLoRA wraps it
+  (can_replace_layer: one packed module): one w13 A (N, E, R, hidden) (R / TP rows with
+  --fully-sharded-loras), w13 B (N, E, 2 x I, R), w2 A and B as above, the same
+  adapter_enabled; packed_modules_mapping qkv_proj only and no embedding_modules (no
+  embedding / lm_head slots); OAIAttention's biased qkv_proj / o_proj take the dense rules (the
+  LoRA linears allocate no bias slots) and its sinks are a Parameter, not wrapped;
+  MLPBlock.router (ReplicatedLinear(hidden, num_experts, bias=True); GateLinear in 0.19.0 and
+  from 0.31.0) is never handed to the experts: wrapped once, A (N, 1, R, hidden) and B (N, 1,
+  num_experts, R), the unpadded hidden. The MXFP4 experts with LoRA run on Marlin on NVIDIA in
+  every release read: 0.17.0-0.18.x quantization/mxfp4.py get_mxfp4_backend_with_lora and
+  0.19.0-0.20.x fused_moe/oracle/mxfp4.py select_(gpt_oss_)mxfp4_moe_backend's LoRA branch
+  take TRITON_UNFUSED only where VLLM_MXFP4_USE_MARLIN is set to 0 (`is False`; unset is
+  None), else MARLIN (off CUDA: no backend in 0.17-0.18, "Mxfp4 LoRA is currently only
+  supported on CUDA." in 0.19-0.20); 0.21.0-0.34.0 walk _get_priority_backends_for_gpt_oss and
+  modular_kernel.py FusedMoEExperts.is_supported_config (from 0.20.0) drops every class
+  without LoRAExpertsMixin (the OAI Triton, FlashInfer, CUTLASS, Humming and AITER ones), so
+  MarlinExperts (CUDA, capability >= 7.5) is the first taken; 0.33.0's TrtLlmMxfp4LoRAExperts
+  only for an explicit TRT-LLM --moe-backend, and --moe-backend triton names classes without
+  LoRA (MXFP4_LORA_BACKENDS). Marlin pads hidden to 256 and the per-rank width to 128
+  (mxfp4.MXFP4_MARLIN_PAD; 0.17.0-0.18.x Mxfp4MoEMethod.create_weights' MARLIN branch sets
+  layer.hidden_size and intermediate_size_per_partition, 0.19.0-0.34.0
+  mxfp4_round_up_hidden_size_and_intermediate_size's result is written to moe_config.hidden_dim
+  and intermediate_size_per_partition), and the LoRA layer reads those padded sizes (base_layer
+  / moe_config), so the expert slots are padded too: gpt-oss's hidden 2,880 -> 3,072, width
+  2,880 -> 2,944 at TP=1, 1,440 -> 1,536 at TP=2. The weights take Marlin's padding too
+  (plan/derive.py _expert_pad, mxfp4.mxfp4_on_marlin). Not read: an unquantized (BF16)
+  gpt-oss checkpoint's experts, and the ROCm fall-back of 0.21.0 on (refused:
+  mxfp4_lora_vendor_refusal).
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
@@ -84,7 +116,8 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   LoRA are not read (refused).
 - the unquantized MoE picks the Triton experts with LoRA (fused_moe/oracle/unquantized.py;
   0.17.0: Triton on CUDA by default, FusedMoEWithLoRA asserts TritonExperts); quantized
-  experts' LoRA kernels are not read (moe_engine_refusal).
+  experts' LoRA kernels but gpt-oss's MXFP4 ones (above) are not read (moe_engine_refusal,
+  moe_layers_refusal).
 
 Not sized: the MoE LoRA kernels' transient buffers in the forward (punica_gpu.py
 moe_lora_align_block_size's sorted token ids, expert ids and padded counts; fused_moe_lora's
@@ -95,6 +128,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from planner.model.spec import AttentionMixer, ModelSpec, MoeMlp
 from planner.serving.all2all import effective_backend
+from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
 
 if TYPE_CHECKING:  # only the type of `layout`
     from planner.serving.layout import ParallelLayout
@@ -102,29 +136,26 @@ if TYPE_CHECKING:  # only the type of `layout`
 class MoeLoraModules(NamedTuple):
     """What an MoE architecture's block gives vLLM's LoRA manager beyond its router gate and
     experts: whether the MoE layer is handed the gate too (wrapped again in
-    GATE_WRAPPED_TWICE), and whether the block builds a shared_expert_gate and takes a shared
-    expert (Qwen2MoeSparseMoeBlock)."""
+    GATE_WRAPPED_TWICE), whether the block builds a shared_expert_gate and takes a shared
+    expert (Qwen2MoeSparseMoeBlock), the gate's module name, and whether the model's
+    is_3d_moe_weight makes the experts FusedMoE3DWithLoRA (gpt-oss: one w13 A, a w13 B of
+    twice the width, on its MXFP4 experts padded for Marlin: MXFP4_LORA_BACKENDS)."""
 
     runner_gate: bool
     shared_expert: bool
+    gate_name: str = "gate"
+    fused_w13: bool = False
 
 
 MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
     "Qwen3MoeForCausalLM": MoeLoraModules(runner_gate=True, shared_expert=False),
     "Qwen2MoeForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=True),
-    "MixtralForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=False)}
+    "MixtralForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=False),
+    "GptOssForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=False,
+                                        gate_name="router", fused_w13=True)}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
-mixtral.py: the module docstring); their attention and vocabulary rules are
+mixtral.py, gpt_oss.py: the module docstring); their attention and vocabulary rules are
 lora.LORA_ARCHITECTURES'."""
-
-UNREAD_MOE_NOTES: dict[str, str] = {
-    "GptOssForCausalLM": (
-        " (vLLM has a LoRA path for its MXFP4 experts, models/gpt_oss.py is_3d_moe_weight: "
-        "FusedMoE3DWithLoRA on a LoRA-capable MXFP4 backend, quantization/mxfp4.py "
-        "get_mxfp4_backend_with_lora in 0.17.0, fused_moe/oracle/mxfp4.py in 0.20.0 and "
-        "0.33.0-0.34.0; Headroom has not read its slot shapes on MXFP4's padded experts)")}
-"""Why an MoE architecture that vLLM serves with LoRA stays refused here, said after "is not
-read" (lora.model_refusal)."""
 
 GATE_WRAPPED_TWICE: tuple[int, int, int] = (0, 21, 0)
 """The release whose _create_lora_modules wraps the router gate twice where the MoE layer holds
@@ -143,6 +174,11 @@ default: Headroom's command names it (ep_lora_flags)."""
 LORA_MOE_BACKENDS = (None, "auto", "triton")
 """--moe-backend values under which the unquantized experts take vLLM's Triton LoRA path (None:
 not passed)."""
+
+MXFP4_LORA_BACKENDS = (None, "auto", "marlin")
+"""--moe-backend values under which gpt-oss's MXFP4 experts take vLLM's Marlin LoRA path
+(module docstring); "triton" names the OAI Triton experts, which take no LoRA (0.21.0 on:
+select_mxfp4_moe_backend raises at start-up)."""
 
 
 FULLY_SHARDED_MOE_TP_FROM: tuple[int, int, int] = (0, 21, 0)
@@ -181,22 +217,26 @@ def rank_experts(layout: "ParallelLayout", tp_rank: int) -> ExpertSlots:
 
 
 def moe_layers_refusal(spec: ModelSpec, name: str) -> str | None:
-    """Why the LoRA slots of MoE `spec` are not sized: a checkpoint quantization, or a layer
-    other than full attention with a gated routed-expert MLP (with at most one gated shared
-    expert where MOE_LORA_ARCHITECTURES takes one: the modules read); None where they are."""
-    if spec.quant is not None:
-        return (f"--enable-lora: {name} here has quantized experts ({spec.quant.method}), whose "
-                "LoRA MoE kernels are not read, so it is not planned")
-    shared = MOE_LORA_ARCHITECTURES[spec.architectures[0]].shared_expert
+    """Why the LoRA slots of MoE `spec` are not sized: a checkpoint quantization (but gpt-oss's
+    MXFP4), or a layer other than full attention with a gated routed-expert MLP (with at most
+    one gated shared expert where MOE_LORA_ARCHITECTURES takes one; gpt-oss's sliding layers
+    and biased experts: the modules read); None where they are."""
+    modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
+    if (spec.quant.method if spec.quant else None) != ("mxfp4" if modules.fused_w13 else None):
+        held = f"quantized experts ({spec.quant.method})" if spec.quant else "unquantized experts"
+        return (f"--enable-lora: {name} here has {held}, whose LoRA MoE kernels are not read, "
+                "so it is not planned")
+    kinds = ("full", "sliding") if modules.fused_w13 else ("full",)
     if spec.vision is not None or not all(
-            isinstance(layer.mixer, AttentionMixer) and layer.mixer.kind == "full"
-            and isinstance(layer.mlp, MoeMlp) and layer.mlp.gated and not layer.mlp.bias
-            and (layer.mlp.num_shared_experts == 0 or shared and (
+            isinstance(layer.mixer, AttentionMixer) and layer.mixer.kind in kinds
+            and isinstance(layer.mlp, MoeMlp) and layer.mlp.gated
+            and layer.mlp.bias == modules.fused_w13
+            and (layer.mlp.num_shared_experts == 0 or modules.shared_expert and (
                 layer.mlp.num_shared_experts, layer.mlp.shared_expert_gate) == (1, True))
             for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than full attention with routed "
                 "gated experts (dense MLP layers"
-                + ("" if shared else ", shared experts")
+                + ("" if modules.shared_expert else ", shared experts")
                 + "), whose LoRA modules are not read, so it is not planned")
     return None
 
@@ -204,17 +244,33 @@ def moe_layers_refusal(spec: ModelSpec, name: str) -> str | None:
 def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: str | None
                        ) -> str | None:
     """--enable-lora on an MoE model with runtime quantization (--quantization or a target
-    scheme) or a --moe-backend other than LORA_MOE_BACKENDS: vLLM's LoRA path for those experts
-    is not read (None for dense models)."""
+    scheme) or a --moe-backend other than LORA_MOE_BACKENDS (gpt-oss's MXFP4 experts:
+    MXFP4_LORA_BACKENDS): vLLM's LoRA path for those experts is not read (None for dense
+    models)."""
     if not any(isinstance(layer.mlp, MoeMlp) for layer in spec.layers):
         return None
     if quantization:
         return (f"--enable-lora: the MoE experts quantized at run time ({quantization}) take "
                 "LoRA MoE kernels Headroom has not read, so it is not planned")
-    if moe_backend not in LORA_MOE_BACKENDS:
+    mxfp4 = MOE_LORA_ARCHITECTURES[spec.architectures[0]].fused_w13  # (model_refusal first)
+    if moe_backend not in (MXFP4_LORA_BACKENDS if mxfp4 else LORA_MOE_BACKENDS):
         return (f"--enable-lora with --moe-backend {moe_backend}: Headroom sizes MoE LoRA on "
-                "vLLM's Triton experts (auto or triton) only, so it is not planned")
+                + ("vLLM's Marlin MXFP4 experts (auto or marlin)" if mxfp4
+                   else "vLLM's Triton experts (auto or triton)") + " only, so it is not planned")
     return None
+
+
+def mxfp4_lora_vendor_refusal(spec: ModelSpec, vendor: str) -> str | None:
+    """--enable-lora on gpt-oss's MXFP4 experts off NVIDIA: vLLM's LoRA path runs them on
+    Marlin, CUDA-only (module docstring); 0.19.0-0.20.x raise "Mxfp4 LoRA is currently only
+    supported on CUDA.", 0.17.0-0.18.x find no backend, and the ROCm fall-back of 0.21.0 on
+    (TRITON_UNFUSED) is not read. None on NVIDIA or for other models."""
+    if vendor == "nvidia" or spec.architectures != ("GptOssForCausalLM",):
+        return None
+    return ("--enable-lora: vLLM serves gpt-oss's MXFP4 experts with LoRA on Marlin, on NVIDIA "
+            "GPUs only (fused_moe/oracle/mxfp4.py: \"Mxfp4 LoRA is currently only supported on "
+            "CUDA.\" in 0.19-0.20; the ROCm fall-back of later releases is not read), so it is "
+            "not planned")
 
 
 def moe_layout_refusal(spec: ModelSpec, ep_size: int, version: tuple[int, int, int],
@@ -287,21 +343,25 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
     """One MoE layer's slots on one rank past its attention and shared expert (whose
     gate_up_proj and down_proj take the dense rules: lora._layer_parts), as (module,
     elements): the router gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE where
-    MoeLoraModules.runner_gate),
-    Qwen2-MoE's shared_expert_gate, and the experts' w13 A and B (two slices), w2 A and B x
-    max_loras x the rank's experts (`experts`: their TP size and EP place; module
-    docstring); `tp`: the attention's TP (fully_sharded_tp)."""
+    MoeLoraModules.runner_gate), Qwen2-MoE's shared_expert_gate, and the experts' w13 A (one
+    slice with fused_w13, else two) and B (two slices, or one of twice the width), w2 A and B
+    x max_loras x the rank's experts (`experts`: their TP size and EP place; module
+    docstring), gpt-oss's hidden size and per-rank width padded to MXFP4_MARLIN_PAD; `tp`: the
+    attention's TP (fully_sharded_tp)."""
+    modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
+    pad_h, pad_i = MXFP4_MARLIN_PAD if modules.fused_w13 else (1, 1)
     n, r, h, e = max_loras, rank, spec.hidden_size, moe.num_experts
-    inter = moe.expert_intermediate_size // experts.tp
+    h_experts = -(-h // pad_h) * pad_h
+    inter = -(-(moe.expert_intermediate_size // experts.tp) // pad_i) * pad_i
     shards = fully_sharded_tp(tp, experts.tp, version) if fully_sharded else 1
     rank_a = r // shards  # w13 A rows
-    w2_out = h // shards  # w2 B rows
-    modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
+    w2_out = h_experts // shards  # w2 B rows
+    w13_a_slices = 1 if modules.fused_w13 else 2
     wraps = 2 if version == GATE_WRAPPED_TWICE and modules.runner_gate else 1
-    return (("gate", wraps * n * (r * h + e * r)),
+    return ((modules.gate_name, wraps * n * (r * h + e * r)),
             *((("shared_expert_gate", n * (r * h + 1 * r)),) if modules.shared_expert else ()),
             ("experts", n * experts.local(e) * (
-                2 * rank_a * h + 2 * inter * r + r * inter + w2_out * r)))
+                w13_a_slices * rank_a * h_experts + 2 * inter * r + r * inter + w2_out * r)))
 
 
 def moe_flag_bytes(spec: ModelSpec, layers: range, max_loras: int) -> int:

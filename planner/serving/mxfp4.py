@@ -163,6 +163,14 @@ per-rank width % 128 (quantization/mxfp4.py create_weights, 0.10.1-0.18.0 wheels
 oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.34.0)."""
 
 
+def mxfp4_on_marlin(mxfp4_marlin: bool, enable_lora: bool, vendor: str) -> bool:
+    """Whether vLLM runs MXFP4 experts on Marlin whatever mxfp4_kernel picks: on an NVIDIA GPU
+    (Marlin's MoE is CUDA-only) with VLLM_MXFP4_USE_MARLIN=1 (EngineSettings.mxfp4_marlin) or
+    with --enable-lora, whose MXFP4 path takes Marlin in every release LoRA is planned for
+    (0.17.0-0.34.0: lora_moe's module docstring)."""
+    return (mxfp4_marlin or enable_lora) and vendor == "nvidia"
+
+
 def mxfp4_expert_padding(version: Version, compute_capability: str,
                          vendor: str = "nvidia") -> tuple[int, int]:
     """(hidden, per-rank width) multiples vLLM `version` pads MXFP4 experts to on this GPU, for

@@ -39,7 +39,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.lora import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
-from planner.serving.mxfp4 import MXFP4_MARLIN_PAD, mxfp4_expert_padding
+from planner.serving.mxfp4 import MXFP4_MARLIN_PAD, mxfp4_expert_padding, mxfp4_on_marlin
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
 from planner.serving.plan.facts import Resolved
@@ -297,10 +297,9 @@ def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, 
 def _expert_pad(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, scheme: quant.QuantScheme,
                 load: WeightLoadRules) -> tuple[int, int]:
     """The experts' padding (Resolved.expert_pad): MXFP4's, Marlin's where
-    VLLM_MXFP4_USE_MARLIN takes, else the weight load rules' width pad."""
-    # VLLM_MXFP4_USE_MARLIN: Marlin MoE is CUDA-only (fp4_weights.MXFP4_MARLIN_ENV on ROCm)
-    mxfp4_marlin = s.mxfp4_marlin and gpu.vendor == "nvidia"
-    return ((MXFP4_MARLIN_PAD if mxfp4_marlin else
+    VLLM_MXFP4_USE_MARLIN or --enable-lora takes it (mxfp4_on_marlin), else the weight load
+    rules' width pad."""
+    return ((MXFP4_MARLIN_PAD if mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor) else
              mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor))
             if scheme.key == "mxfp4" else (1, load.width_pad))
 

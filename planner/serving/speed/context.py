@@ -28,6 +28,7 @@ from planner.serving.engine import served_dtype, served_kv_elem_bytes
 from planner.serving.hardware import ClusterSpec, GpuFormat, GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.moe_backend import runs_flydsl
+from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import (
     PlanRequest,
     mla_decodes_piecewise,
@@ -178,8 +179,9 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
     dense_fmt: GpuFormat = DTYPE_SCHEME[dtype]  # the format 16/32-bit GEMMs run in
     family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
                                 weight_only=stored_format(spec, scheme) and spec.quant.weight_only)
-    if s.mxfp4_marlin and scheme.family == "mxfp4" and gpu.vendor == "nvidia":
-        family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
+    if scheme.family == "mxfp4" and mxfp4_on_marlin(
+            s.mxfp4_marlin, s.enable_lora and scheme.key == "mxfp4", gpu.vendor):
+        family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 (EngineSettings, gpt-oss LoRA)
     peak = _tflops(gpu, fmt, dense_fmt)
     if peak is None:
         return None

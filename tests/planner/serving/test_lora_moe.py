@@ -36,6 +36,33 @@ modules in every release 0.17.0-0.34.0), N = 4, R = 16:
   (RowParallelLinear(5,632, 2,048)) at the attention's TP, the dense rules;
 - experts (FusedMoEWithLoRA): 60 per rank without EP, 1,408 / the MoE's TP; with EP the rank's
   local_num_experts of the whole 1,408.
+
+gpt-oss-20b (GptOssForCausalLM; /work/shared/model-configs/openai__gpt-oss-20b.json: hidden
+2,880, 64 query / 8 KV heads of 64, 32 experts of intermediate_size 2,880, 24 layers alternating
+sliding and full attention, MXFP4 experts, bfloat16), from the 0.17.0, 0.24.0, 0.31.0 and 0.34.0
+wheels (the 0.18.0-0.33.0 ones bisected where the files differ), N = 4, R = 16:
+- models/gpt_oss.py GptOssForCausalLM: SupportsLoRA, is_3d_moe_weight True,
+  packed_modules_mapping qkv_proj only, no embedding_modules (no embedding / lm_head slots, no
+  lm_head mapping); OAIAttention's qkv_proj and o_proj have biases (no LoRA slots: the LoRA
+  linears allocate A and B only) and sinks (a Parameter, not wrapped); MLPBlock.router
+  (ReplicatedLinear(2,880, 32, bias=True), GateLinear in 0.19.0 and from 0.31.0) is not handed
+  to the experts: wrapped once, A (N, 1, R, 2,880) and B (N, 1, 32, R);
+- the experts: FusedMoE3DWithLoRA (lora/model_manager.py: packed ["w13"] where
+  is_3d_moe_weight and enable_mixed_moe_lora_format is off, its default): w13 A ONE slice (N,
+  E, R, H), w13 B (N, E, 2 x I, R), w2 A (N, E, R, I), w2 B (N, E, H, R), with H and I the
+  MoE layer's hidden size and per-rank width AFTER MXFP4's padding (0.17.0-0.18.x: Mxfp4MoEMethod
+  .create_weights' Marlin branch sets layer.hidden_size / intermediate_size_per_partition;
+  0.19.0 on: maybe_roundup_sizes writes moe_config.hidden_dim / intermediate_size_per_partition,
+  which the LoRA layer reads);
+- the MXFP4 backend with LoRA is Marlin on NVIDIA in every release: quantization/mxfp4.py
+  get_mxfp4_backend_with_lora (0.17.0-0.18.x) and oracle/mxfp4.py select_*mxfp4_moe_backend's
+  LoRA branch (0.19.0-0.20.x) take Triton only where VLLM_MXFP4_USE_MARLIN is set to 0 ("is
+  False": unset reads None), Marlin otherwise; 0.21.0-0.34.0 walk the gpt-oss priority list
+  and modular_kernel.py is_supported_config drops every class without LoRAExpertsMixin, so
+  MarlinExperts is the first taken (the OAI Triton and FlashInfer classes have none; 0.33.0's
+  TrtLlmMxfp4LoRAExperts only for an explicit --moe-backend). Marlin pads hidden to 256 and the
+  width to 128 (MXFP4_MARLIN_PAD): H = 3,072; I = 2,944 at TP=1 (2,880), 1,536 at TP=2 (1,440).
+  The weights take the same padding (the plan with VLLM_MXFP4_USE_MARLIN=1's).
 """
 
 import pytest
@@ -104,6 +131,25 @@ Q2_FS2_BYTES = 24 * Q2_LAYER_FS2 * 2 + Q2_FLAGS + PUNICA  # 1,029,258,848 B
 # TP=2 + EP (EP 2: 30 experts a rank, the whole 1,408): attention and shared expert as at TP=2,
 # experts 4 x 30 x 165,888 = 19,906,560
 Q2_EP2_BYTES = 24 * (Q2_ATTN_SHARED_TP2 + 19_906_560) * 2 + Q2_FLAGS + PUNICA  # 1,051,278,944 B
+
+
+GPT_OSS = "openai/gpt-oss-20b"
+GO_ROUTER = 4 * (16 * 2880 + 32 * 16)  # 186,368 elements a layer, unpadded, any TP
+GO_FLAGS = 24 * 5 * 4  # adapter_enabled, 480 B
+# TP=1: qkv 4 x (3 x 16 x 2,880 + (4,096 + 512 + 512) x 16) = 880,640; o 4 x (16 x 4,096 +
+# 2,880 x 16) = 446,464; experts 4 x 32 x (16 x 3,072 + 2 x 2,944 x 16 + 16 x 2,944 + 3,072 x
+# 16) = 128 x 239,616 = 30,670,848
+GO_LAYER_TP1 = 880_640 + 446_464 + GO_ROUTER + 30_670_848  # 32,184,320
+GO_TP1_BYTES = 24 * GO_LAYER_TP1 * 2 + GO_FLAGS + PUNICA  # 1,545,265,760 B
+# TP=2: 32 query heads (2,048) and 4 KV heads (256) a rank, o_proj input 2,048, width 1,440 ->
+# 1,536: qkv 4 x (3 x 16 x 2,880 + 2,560 x 16) = 716,800; o 4 x (16 x 2,048 + 2,880 x 16) =
+# 315,392; experts 128 x (16 x 3,072 + 2 x 1,536 x 16 + 16 x 1,536 + 3,072 x 16) = 128 x
+# 172,032 = 22,020,096
+GO_ATTN_TP2 = 716_800 + 315_392 + GO_ROUTER  # 1,218,560
+GO_TP2_BYTES = 24 * (GO_ATTN_TP2 + 22_020_096) * 2 + GO_FLAGS + PUNICA  # 1,115,873,888 B
+# TP=2 + EP (0.21.0 on): 16 experts a rank, the whole width 2,880 -> 2,944: experts 4 x 16 x
+# 239,616 = 15,335,424
+GO_EP2_BYTES = 24 * (GO_ATTN_TP2 + 15_335_424) * 2 + GO_FLAGS + PUNICA  # 795,009,632 B
 
 
 def _plan(tp: int = 1, dp: int = 1, ep: bool = False, version: str = "0.34.0",
@@ -283,14 +329,54 @@ def test_mixtral_slots_as_worked_by_hand() -> None:
     assert slots + PUNICA == 1_222_101_760
 
 
+@pytest.mark.parametrize(("tp", "expected"), [(1, GO_TP1_BYTES), (2, GO_TP2_BYTES)])
+def test_gpt_oss_slots_on_marlin_padded_experts_as_worked_by_hand(tp, expected) -> None:
+    for version in ("0.17.0", "0.19.0", "0.21.0", "0.24.0", "0.31.0", "0.34.0"):
+        punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
+        lora = _plan(tp, version=version, model=GPT_OSS, **_lora())
+        assert not lora.errors and lora.lora_bytes_per_gpu == expected - PUNICA + punica
+    assert (GO_TP1_BYTES, GO_TP2_BYTES) == (1_545_265_760, 1_115_873_888)
+    # vLLM runs the MXFP4 experts on Marlin with LoRA: the weights are the
+    # VLLM_MXFP4_USE_MARLIN=1 plan's (256 x 128 padding), plus the slots
+    lora = _plan(tp, model=GPT_OSS, **_lora())
+    marlin = _plan(tp, model=GPT_OSS, mxfp4_marlin=True)
+    assert lora.weights_bytes_per_gpu - marlin.weights_bytes_per_gpu == expected
+    assert _plan(tp, model=GPT_OSS).weights_bytes_per_gpu < marlin.weights_bytes_per_gpu
+    formula = next(t for t in lora.terms if t.key == "lora").formula
+    assert "router 24 x 186,368" in formula and "embed_tokens" not in formula
+
+
+def test_gpt_oss_over_expert_parallelism_holds_the_ranks_experts() -> None:
+    lora = _plan(2, ep=True, model=GPT_OSS, **_lora())
+    assert not lora.errors and lora.lora_bytes_per_gpu == GO_EP2_BYTES == 795_009_632
+    assert "--all2all-backend allgather_reducescatter" in lora.vllm_command
+
+
+@pytest.mark.parametrize("version", ["0.17.0", "0.20.2", "0.24.0", "0.31.0", "0.34.0"])
+def test_the_gpt_oss_lora_command_passes_the_release_parser(version) -> None:
+    command = _plan(2, version=version, model=GPT_OSS, **_lora()).vllm_command
+    assert "--enable-lora --max-loras 4 --max-lora-rank 16" in command
+    assert command_problems(command, vllm_cli(version)) == []
+
+
+def test_gpt_oss_lora_off_nvidia_is_refused(capsys) -> None:
+    # Marlin's MoE is CUDA-only: vLLM 0.19-0.20 raise "Mxfp4 LoRA is currently only supported
+    # on CUDA.", 0.17-0.18 find no backend; 0.21 on's ROCm fall-back is not read
+    amd = plan(PlanRequest(model=catalog_spec(GPT_OSS), cluster=preset_cluster("mi300x", 1),
+                           engine=EngineSettings(vllm_version="0.34.0", **_lora())))
+    assert any("on NVIDIA GPUs only" in e for e in amd.errors)
+    code, _, err = run_main(capsys, "plan", "--model", GPT_OSS, "--gpu", "mi300x",
+                            "--enable-lora")
+    assert code == 2 and "on NVIDIA GPUs only" in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(("model", "engine", "words"), [
     ("Qwen/Qwen3-30B-A3B-FP8", {}, "has quantized experts (fp8)"),
     (QWEN3_MOE, {"quantization": "fp8"}, "quantized at run time (fp8)"),
     (QWEN3_MOE, {"moe_backend": "flashinfer_cutlass"}, "--moe-backend flashinfer_cutlass"),
     ("deepseek-ai/DeepSeek-V2-Lite-Chat", {}, "DeepseekV2ForCausalLM is not read"),
     ("Qwen/Qwen3-Next-80B-A3B-Instruct", {}, "Qwen3NextForCausalLM is not read"),
-    ("openai/gpt-oss-20b", {}, "GptOssForCausalLM is not read (vLLM has a LoRA path for its "
-     "MXFP4 experts")])
+    (GPT_OSS, {"moe_backend": "triton"}, "on vLLM's Marlin MXFP4 experts (auto or marlin)")])
 def test_what_is_not_read_stays_refused(model, engine, words) -> None:
     lora = _plan(model=model, **_lora(**engine))
     assert any(words in e for e in lora.errors) and lora.lora_bytes_per_gpu == 0
