@@ -364,6 +364,18 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
                 w13_a_slices * rank_a * h_experts + 2 * inter * r + r * inter + w2_out * r)))
 
 
+def expert_slot_shapes(spec: ModelSpec) -> str:
+    """The experts' LoRA class and slots per expert, in words (the lora term's note)."""
+    if MOE_LORA_ARCHITECTURES[spec.architectures[0]].fused_w13:
+        return ("(lora/layers/fused_moe.py FusedMoE3DWithLoRA): per expert on the rank w13 A "
+                "(rank x hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x "
+                "intermediate per TP rank) and B (hidden x rank), hidden and intermediate padded "
+                "as Marlin pads the MXFP4 experts, to 256 and 128")
+    return ("(lora/layers/fused_moe.py FusedMoEWithLoRA): per expert on the rank w13 A (2 x "
+            "rank x hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x "
+            "intermediate per TP rank) and B (hidden x rank)")
+
+
 def moe_flag_bytes(spec: ModelSpec, layers: range, max_loras: int) -> int:
     """The MoE layers' adapter_enabled flags among `layers`: int32 of max_loras + 1 each
     (FusedMoEWithLoRA.create_lora_weights)."""

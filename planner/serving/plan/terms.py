@@ -36,7 +36,12 @@ from planner.serving.lora import (
     punica_buffer_bytes,
     stage_parts,
 )
-from planner.serving.lora_moe import fully_sharded_tp, moe_flag_bytes, rank_experts
+from planner.serving.lora_moe import (
+    expert_slot_shapes,
+    fully_sharded_tp,
+    moe_flag_bytes,
+    rank_experts,
+)
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
@@ -471,9 +476,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             "layers: the whole output)"
             + (", column A and row B over TP too (--fully-sharded-loras)"
                if lora.fully_sharded and layout.tp > 1 else "")
-            + ("; MoE (lora/layers/fused_moe.py FusedMoEWithLoRA): per expert on the rank w13 A "
-               "(2 x rank x hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x "
-               "intermediate per TP rank) and B (hidden x rank), the router gate replicated"
+            + (f"; MoE {expert_slot_shapes(spec)}, the router gate replicated"
                + (", with EP the rank's own experts, whole" if layout.ep_size > 1 else "")
                + (f", w13 A's rank and w2 B's hidden over TP {shards} (--fully-sharded-loras)"
                   if lora.fully_sharded and shards > 1 else "")

@@ -150,6 +150,11 @@ GO_TP2_BYTES = 24 * (GO_ATTN_TP2 + 22_020_096) * 2 + GO_FLAGS + PUNICA  # 1,115,
 # TP=2 + EP (0.21.0 on): 16 experts a rank, the whole width 2,880 -> 2,944: experts 4 x 16 x
 # 239,616 = 15,335,424
 GO_EP2_BYTES = 24 * (GO_ATTN_TP2 + 15_335_424) * 2 + GO_FLAGS + PUNICA  # 795,009,632 B
+# --fully-sharded-loras at TP=2: column A and w13 A of 8 rows, row B of 1,440 rows, w2 B of
+# 3,072 / 2 = 1,536 (the padded hidden, divided): qkv 4 x (3 x 8 x 2,880 + 2,560 x 16) =
+# 440,320; o 4 x (16 x 2,048 + 1,440 x 16) = 223,232; router unsharded; experts 128 x (8 x
+# 3,072 + 2 x 1,536 x 16 + 16 x 1,536 + 1,536 x 16) = 128 x 122,880 = 15,728,640
+GO_FS2_BYTES = 24 * (440_320 + 223_232 + GO_ROUTER + 15_728_640) * 2 + GO_FLAGS + PUNICA
 
 
 def _plan(tp: int = 1, dp: int = 1, ep: bool = False, version: str = "0.34.0",
@@ -329,21 +334,27 @@ def test_mixtral_slots_as_worked_by_hand() -> None:
     assert slots + PUNICA == 1_222_101_760
 
 
-@pytest.mark.parametrize(("tp", "expected"), [(1, GO_TP1_BYTES), (2, GO_TP2_BYTES)])
-def test_gpt_oss_slots_on_marlin_padded_experts_as_worked_by_hand(tp, expected) -> None:
+@pytest.mark.parametrize(("tp", "fully_sharded", "expected"), [
+    (1, False, GO_TP1_BYTES), (2, False, GO_TP2_BYTES), (2, True, GO_FS2_BYTES)])
+def test_gpt_oss_slots_on_marlin_padded_experts_as_worked_by_hand(tp, fully_sharded,
+                                                                   expected) -> None:
     for version in ("0.17.0", "0.19.0", "0.21.0", "0.24.0", "0.31.0", "0.34.0"):
         punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
-        lora = _plan(tp, version=version, model=GPT_OSS, **_lora())
+        lora = _plan(tp, version=version, model=GPT_OSS, **_lora(
+            fully_sharded_loras=fully_sharded))
         assert not lora.errors and lora.lora_bytes_per_gpu == expected - PUNICA + punica
-    assert (GO_TP1_BYTES, GO_TP2_BYTES) == (1_545_265_760, 1_115_873_888)
+    assert (GO_TP1_BYTES, GO_TP2_BYTES, GO_FS2_BYTES) == (
+        1_545_265_760, 1_115_873_888, 796_189_280)
     # vLLM runs the MXFP4 experts on Marlin with LoRA: the weights are the
     # VLLM_MXFP4_USE_MARLIN=1 plan's (256 x 128 padding), plus the slots
-    lora = _plan(tp, model=GPT_OSS, **_lora())
+    lora = _plan(tp, model=GPT_OSS, **_lora(fully_sharded_loras=fully_sharded))
     marlin = _plan(tp, model=GPT_OSS, mxfp4_marlin=True)
     assert lora.weights_bytes_per_gpu - marlin.weights_bytes_per_gpu == expected
     assert _plan(tp, model=GPT_OSS).weights_bytes_per_gpu < marlin.weights_bytes_per_gpu
     formula = next(t for t in lora.terms if t.key == "lora").formula
     assert "router 24 x 186,368" in formula and "embed_tokens" not in formula
+    note = next(t for t in lora.terms if t.key == "lora").note
+    assert "FusedMoE3DWithLoRA): per expert on the rank w13 A (rank x hidden)" in note
 
 
 def test_gpt_oss_over_expert_parallelism_holds_the_ranks_experts() -> None:
