@@ -168,6 +168,16 @@ def _lora(**engine) -> dict:
     return {"enable_lora": True, "max_loras": 4, "max_lora_rank": 16, **engine}
 
 
+def _assert_across_releases(model: str, tp: int, fully_sharded: bool, expected: int,
+                            more: tuple[str, ...] = ()) -> None:
+    """`model`'s slots are `expected` (worked at 0.34.0) under 0.17.0, 0.21.0, 0.24.0, 0.31.0,
+    0.34.0 and `more`, less Punica's fifth token row before 0.29.0 (test_lora.PUNICA_TO_028)."""
+    for version in ("0.17.0", *more, "0.21.0", "0.24.0", "0.31.0", "0.34.0"):
+        punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
+        lora = _plan(tp, version=version, model=model, **_lora(fully_sharded_loras=fully_sharded))
+        assert not lora.errors and lora.lora_bytes_per_gpu == expected - PUNICA + punica
+
+
 @pytest.mark.parametrize(("tp", "dp", "fully_sharded", "expected"), [
     (1, 1, False, TP1_BYTES), (2, 1, False, TP2_BYTES), (2, 1, True, FS2_BYTES),
     (1, 2, False, DP2_BYTES)])
@@ -235,13 +245,8 @@ def test_the_moe_lora_command_passes_the_release_parser(version) -> None:
 @pytest.mark.parametrize(("tp", "fully_sharded", "expected"), [
     (1, False, Q2_TP1_BYTES), (2, False, Q2_TP2_BYTES), (2, True, Q2_FS2_BYTES)])
 def test_qwen2_moe_shared_expert_slots_as_worked_by_hand(tp, fully_sharded, expected) -> None:
-    for version in ("0.17.0", "0.21.0", "0.24.0", "0.31.0", "0.34.0"):
-        # before 0.29.0 Punica's index buffers have a fifth token row (test_lora.PUNICA_TO_028);
-        # 0.21.0 wraps Qwen2-MoE's gate once (GATE_WRAPPED_TWICE is Qwen3-MoE's)
-        punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
-        lora = _plan(tp, version=version, model=QWEN2_MOE, **_lora(
-            fully_sharded_loras=fully_sharded))
-        assert not lora.errors and lora.lora_bytes_per_gpu == expected - PUNICA + punica
+    # 0.21.0 wraps Qwen2-MoE's gate once (GATE_WRAPPED_TWICE is Qwen3-MoE's)
+    _assert_across_releases(QWEN2_MOE, tp, fully_sharded, expected)
     assert (Q2_TP1_BYTES, Q2_TP2_BYTES, Q2_FS2_BYTES) == (
         2_045_328_992, 1_617_509_984, 1_029_258_848)
     base = _plan(tp, model=QWEN2_MOE)
@@ -338,11 +343,7 @@ def test_mixtral_slots_as_worked_by_hand() -> None:
     (1, False, GO_TP1_BYTES), (2, False, GO_TP2_BYTES), (2, True, GO_FS2_BYTES)])
 def test_gpt_oss_slots_on_marlin_padded_experts_as_worked_by_hand(tp, fully_sharded,
                                                                    expected) -> None:
-    for version in ("0.17.0", "0.19.0", "0.21.0", "0.24.0", "0.31.0", "0.34.0"):
-        punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
-        lora = _plan(tp, version=version, model=GPT_OSS, **_lora(
-            fully_sharded_loras=fully_sharded))
-        assert not lora.errors and lora.lora_bytes_per_gpu == expected - PUNICA + punica
+    _assert_across_releases(GPT_OSS, tp, fully_sharded, expected, ("0.19.0",))
     assert (GO_TP1_BYTES, GO_TP2_BYTES, GO_FS2_BYTES) == (
         1_545_265_760, 1_115_873_888, 796_189_280)
     # vLLM runs the MXFP4 experts on Marlin with LoRA: the weights are the
