@@ -130,11 +130,23 @@ def shortened(text: str, limit: int = 64) -> str:
     return text if len(text) <= limit else f"{text[:limit - 3]}..."
 
 
+def _unheld_path_cut(word: str) -> str:
+    """`word` with the path in it (less quotes and closing punctuation) cut as shortened cuts
+    where no file system holds that path: a name of over 255 characters (NAME_MAX), or 4,096
+    characters in all (PATH_MAX). Messages echo a path as given (--snapshot, --prices, --model,
+    --compare, probes' --model-dir): one of 5,000 characters made a line of 5,000 ('File name
+    too long'). A path a file system holds stays whole."""
+    path = word.lstrip("'\"(").rstrip("'\"),.:;")
+    if len(path) < 4096 and all(len(name) <= 255 for name in path.split("/")):
+        return word
+    return word.replace(path, shortened(path), 1)
+
+
 def sentence(text: object) -> str:
     """`text` on one line (one_line), ending with a full stop unless it already ends a sentence
     ('.', '?', '!'): every one-line error the CLI and the app show ends the same way, whichever
-    module worded it."""
-    flat = one_line(text)
+    module worded it, and cuts a path no file system holds (_unheld_path_cut)."""
+    flat = " ".join(map(_unheld_path_cut, one_line(text).split(" ")))
     return flat if not flat or flat.endswith((".", "?", "!")) else flat + "."
 
 

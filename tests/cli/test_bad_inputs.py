@@ -640,6 +640,24 @@ def test_a_5000_character_value_is_echoed_shortened(flags: tuple[str, ...]) -> N
     assert "x" * 198 not in done.stderr and len(done.stderr) < 1500
 
 
+UNHELD = "/tmp/" + LONG  # a 5,000-character name: no file system holds it (NAME_MAX 255)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("plan", "--model", "Qwen/Qwen3-8B", "--snapshot", UNHELD), ": cannot read"),
+    (("recommend", "--model", "Qwen/Qwen3-8B", "--prices", UNHELD), ": cannot read"),
+    (("plan", "--model", UNHELD + "/config.json", *HW), ": no such file or folder"),
+    (("report", "--model", "Qwen/Qwen3-8B", *HW, "--compare", UNHELD), ": no such file or folder")])
+def test_a_path_no_file_system_holds_is_echoed_shortened(args: tuple[str, ...],
+                                                         words: str) -> None:
+    # each one-line error echoed the whole path: a line of 5,000-odd characters; cut as
+    # planner.text.shortened cuts: its first 61 characters, then "..."; found by fuzzing
+    done = run("planner", *args)
+    assert_one_line_error(done, f"python -m planner {args[0]}: error: ",
+                          f"/tmp/{'x' * 56}...{words}")
+    assert len(done.stderr) < 300
+
+
 @pytest.fixture(scope="module")
 def odd_hub():
     config = FakeFile(QWEN3_8B.read_bytes())

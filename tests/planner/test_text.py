@@ -20,6 +20,7 @@ from planner.text import (
     params_count,
     rank_runs,
     ranks_by,
+    sentence,
     shell_continued,
     tenths_up,
     with_article,
@@ -234,3 +235,12 @@ def test_tenths_up_never_reads_a_miss_as_a_hit() -> None:
     assert tenths_up(0.1 + 0.2) == "0.3"
     assert tenths_up(0.001) == "0.1"
     assert tenths_up(1234.5) == "1,234.5"
+
+
+def test_a_message_cuts_only_a_path_no_file_system_holds() -> None:
+    held = "/models/" + "/".join(["m" * 255] * 15)  # 3,848 characters: names of NAME_MAX 255
+    assert sentence(f"{held}: no such file or folder") == f"{held}: no such file or folder."
+    assert sentence(f"'/tmp/{'n' * 256}': cannot read") == f"'/tmp/{'n' * 56}...': cannot read."
+    deep = "a/" * 2048  # 4,096 characters: over PATH_MAX, though each name is one letter
+    assert sentence(f"argument --model-dir: {deep} cannot be") == (
+        f"argument --model-dir: {'a/' * 30}a... cannot be.")

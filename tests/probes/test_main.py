@@ -54,9 +54,10 @@ def test_bad_input_exits_2_with_one_line(args: tuple[str, ...]) -> None:
     # before: a live audit of this machine (--load '' read as not given), exit 0
     (("--load", ""), "argument --load: is empty: give a snapshot file"),
     (("--model-dir", ""), "argument --model-dir: is empty: give a directory"),
-    # a traceback before (OSError: File name too long)
-    (("--model-dir", "x" * 5000), f"argument --model-dir: {'x' * 5000} cannot be a directory "
-     "(File name too long)"),
+    # a traceback before (OSError: File name too long); then the 5,000 characters echoed whole,
+    # now cut as planner.text.shortened cuts (61 characters, then "...")
+    (("--model-dir", "x" * 5000), f"argument --model-dir: {'x' * 61}... cannot be a directory "
+     "(File name too long)."),
     # before: --model-dir silently unused (a recorded snapshot's disks cannot be measured)
     (("--load", str(RTX3090X8), "--model-dir", "/tmp"),
      "--model-dir measures this machine's disks: it does not apply to --load"),
