@@ -25,7 +25,7 @@ import shlex
 import struct
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -613,22 +613,21 @@ def _read_tensors(
         return [], str(exc).splitlines()[0]  # ValueError: an answer that is not JSON
     except httpx2.HTTPError as exc:
         return [], f"network error ({type(exc).__name__})"
-    except (TypeError, AttributeError, KeyError, IndexError) as exc:
+    except (TypeError, AttributeError, KeyError, IndexError):
         # huggingface_hub parses a header or index of the wrong shape without checking it
-        return [], f"the hub's safetensors metadata is malformed ({type(exc).__name__}: {exc})"
+        return [], ("the hub's safetensors metadata is malformed (a header or index the "
+                    f"Hugging Face client cannot parse: {HEADER_FORM}, an index's weight_map "
+                    "an object of tensor names to files)")
     tensors = [
         (name, tensor.dtype, tensor.parameter_count)
         for file_meta in meta.files_metadata.values()
         for name, tensor in file_meta.tensors.items()
     ]
-    bad = next((name for name, _, count in tensors
-                if isinstance(count, bool) or not isinstance(count, int) or count < 0), None)
-    if bad is not None:  # huggingface_hub multiplies whatever the shape holds
-        return [], (f"the hub's safetensors metadata is malformed (tensor {bad!r} has no "
-                    "valid shape)")
     for file_meta in meta.files_metadata.values():
         for name, tensor in file_meta.tensors.items():
-            problem = _oversized(tensor.parameter_count, tensor.data_offsets)
+            # huggingface_hub keeps whatever the fields hold (a null shape counted 1 element)
+            problem = (_tensor_problem(vars(tensor))
+                       or _oversized(tensor.parameter_count, tensor.data_offsets))
             if problem:
                 return [], (f"the hub's safetensors metadata is malformed (tensor {name!r} "
                             f"{problem})")
@@ -1046,16 +1045,49 @@ def _element_count(shape: list[int]) -> int:
     return count
 
 
-def _oversized(elements: int, offsets: object) -> str | None:
-    """Why a tensor's shape cannot be the bytes its data_offsets span (None when it can, or
-    when the offsets are not two integers): no safetensors dtype packs more than 8 elements
+HEADER_FORM = ('a header maps each tensor name to {"dtype": a name such as "BF16", "shape": a '
+               'list of non-negative integers, "data_offsets": two non-negative integers}')
+"""The safetensors header's types. NOTE (huggingface/safetensors safetensors/src/tensor.rs at
+000a16f4): TensorInfo { dtype: Dtype, shape: Vec<usize>, data_offsets: (usize, usize) }, each
+required, so safe_open, and so vLLM, refuses a file whose fields are of other types."""
+
+
+def _tensor_problem(info: object) -> str | None:
+    """Why a header's entry for one tensor is not of HEADER_FORM's types, after "tensor 'w' "
+    (None when it is): a null shape, a number for a dtype, named with the value given."""
+    if not isinstance(info, dict):
+        return f"is {_excerpt(info)}, not an object (expected: {HEADER_FORM})"
+    dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+    if not isinstance(dtype, str):
+        return _field_problem(info, "dtype", 'a dtype name such as "BF16"')
+    if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
+        return _field_problem(info, "shape", "a list of non-negative integers")
+    if not (isinstance(offsets, (list, tuple)) and len(offsets) == 2
+            and all(_is_count(o) for o in offsets)):
+        return _field_problem(info, "data_offsets", "two non-negative integers")
+    return None
+
+
+def _field_problem(info: dict, field: str, expected: str) -> str:
+    """'has shape null, not a list of non-negative integers', or 'has no shape (a list of
+    non-negative integers expected)' where the field is left out."""
+    if field in info:
+        return f"has {field} {_excerpt(info[field])}, not {expected}"
+    return f"has no {field} ({expected} expected)"
+
+
+def _is_count(value: object) -> bool:
+    """Whether `value` is a non-negative JSON integer (not true or false)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _oversized(elements: int, offsets: Sequence[int]) -> str | None:
+    """Why a tensor's shape cannot be the bytes its data_offsets span (None when it can; the
+    offsets are two integers, _tensor_problem): no safetensors dtype packs more than 8 elements
     in a byte, so a corrupt shape (1e19 elements in 2 bytes) is caught before it is counted;
     past MAX_TENSOR_ELEMENTS, whatever the offsets, OVERFLOWING_SHAPE."""
     if elements > MAX_TENSOR_ELEMENTS:
         return OVERFLOWING_SHAPE
-    if not (isinstance(offsets, (list, tuple)) and len(offsets) == 2
-            and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
-        return None
     size = offsets[1] - offsets[0]
     if elements > 8 * max(size, 0):
         return f"declares {elements:.3g} elements in {size:,} bytes"
@@ -1097,17 +1129,12 @@ def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        dtype = info.get("dtype") if isinstance(info, dict) else None
-        shape = info.get("shape") if isinstance(info, dict) else None
-        if not isinstance(dtype, str) or not isinstance(shape, list) or not all(
-            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
-        ):
-            raise HubError("malformed", f"{path.name}: tensor {name!r} has no valid dtype/shape")
-        elements = _element_count(shape)
-        problem = _oversized(elements, info.get("data_offsets"))
+        problem = _tensor_problem(info)
+        elements = 0 if problem else _element_count(info["shape"])
+        problem = problem or _oversized(elements, info["data_offsets"])
         if problem:
             raise HubError("malformed", f"{path.name}: tensor {name!r} {problem}")
-        tensors.append((name, dtype, elements))
+        tensors.append((name, info["dtype"], elements))
     return tensors
 
 
