@@ -508,6 +508,11 @@ class WindowInputs(_Frozen):
     tokenizer_model_max_length: int | None = Field(
         default=None, gt=0, description="tokenizer_config.json's model_max_length (None: not "
         "read, or not a usable length)")
+    tokenizer_model_max_length_unusable: str | None = Field(
+        default=None, max_length=64, description="tokenizer_config.json's model_max_length as "
+        "written (JSON, cut at 64 characters) where it is given but is no length: '\"abc\"', "
+        "'-5', 'Infinity' (None: a usable length, none given, or a whole number past any real "
+        "model's context, transformers' 'no limit')")
 
 
 class ModelSpec(_Frozen):

@@ -1,12 +1,14 @@
 """The context: rope scaling, and the lengths and rope blocks vLLM's derived max_model_len
 reads (config.json's and tokenizer_config.json's)."""
 
+import json
 import math
 
 from planner.jsondoc import json_kind
 from planner.model.config.reader import MAX_CONTEXT, Reader, as_int
 from planner.model.config.wrapper import text_model_type
 from planner.model.spec import ConfigError, RopeBlock, WindowInputs
+from planner.text import shortened
 
 FACTOR_ROPE_TYPES = frozenset(("linear", "ntk", "yarn", "llama3", "deepseek_yarn"))
 """The rope types whose scaling factor vLLM's get_rope reads with rope_parameters["factor"]
@@ -216,3 +218,16 @@ def tokenizer_length(tokenizer_config: dict) -> int | None:
     NOTE: transformers writes int(1e30) (VERY_LARGE_INTEGER) for a tokenizer without a limit;
     a value past MAX_CONTEXT is no limit to any real model, so it is left out (_length)."""
     return _length(tokenizer_config.get("model_max_length"))
+
+
+def tokenizer_length_unusable(tokenizer_config: dict) -> str | None:
+    """tokenizer_config.json's model_max_length as written (JSON, planner.text.shortened) where
+    it is given but is no length: a string, a negative, a fraction, Infinity (1e400). None where
+    tokenizer_length reads it, where it is null or left out, and for a whole number past
+    MAX_CONTEXT (transformers' int(1e30), 'no limit'), which caps nothing."""
+    value = tokenizer_config.get("model_max_length")
+    no_limit = (isinstance(value, int | float) and not isinstance(value, bool)
+                and math.isfinite(value) and value == int(value) and value > MAX_CONTEXT)
+    if value is None or no_limit or _length(value) is not None:
+        return None
+    return shortened(json.dumps(value))

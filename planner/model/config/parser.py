@@ -31,7 +31,12 @@ from planner.model.config.leftovers import (
     mistyped_fields,
     refused_null_fields,
 )
-from planner.model.config.length import rope_scaling, tokenizer_length, window_inputs
+from planner.model.config.length import (
+    rope_scaling,
+    tokenizer_length,
+    tokenizer_length_unusable,
+    window_inputs,
+)
 from planner.model.config.mlp import MLP_KEYS, activation
 from planner.model.config.moe import hunyuan_notes
 from planner.model.config.mtp import mimo_v2_mtp_layer, mtp_layer_count, nemotron_h_mtp_layer
@@ -105,7 +110,9 @@ def parse_model_config(
         return spec
     remote, named = _tokenizer_classes(tokenizer_config)
     window = spec.window and spec.window.model_copy(
-        update={"tokenizer_model_max_length": tokenizer_length(tokenizer_config)})
+        update={"tokenizer_model_max_length": tokenizer_length(tokenizer_config),
+                "tokenizer_model_max_length_unusable": tokenizer_length_unusable(
+                    tokenizer_config)})
     return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named,
                                    "window": window})
 

@@ -1,6 +1,7 @@
 """The warnings that refuse nothing: the format's, the settings', the model's, the layout's."""
 
 from planner.model import quant
+from planner.model.config.reader import MAX_CONTEXT
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, ds_mla_read, is_sparse_mla
 from planner.serving.eplb import method_note
@@ -119,13 +120,16 @@ def model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRul
                      "has no effect there, and the plan keeps the default batch.")
     if rules.version < TOKENIZER_WINDOW_POOLING_ONLY_FROM:
         cap = spec.window and spec.window.tokenizer_model_max_length
+        unusable = spec.window and spec.window.tokenizer_model_max_length_unusable
+        unread = (f"{unusable} here, not a usable length (a whole number of tokens from 1 to "
+                  f"{MAX_CONTEXT:,})" if unusable else "Headroom did not read one for this model")
         notes.append(
             f"vLLM {s.vllm_version} caps max_model_len, given or not, at tokenizer_config.json's "
             "model_max_length (config.py get_and_verify_max_len; 0.9.2 on read it for pooling "
             "models only): " + (f"{cap:,} here, which the default window applies (a longer "
                                 "--max-model-len is planned as given)" if cap else
-                                "Headroom did not read one for this model, so the window here "
-                                "is config.json's alone and vLLM's may be shorter") + ".")
+                                f"{unread}, so the window here is config.json's alone and "
+                                "vLLM's may be shorter") + ".")
     if rules.version < ROPE_PARAMETERS_WINDOW_FROM and spec.window and (
             spec.window.ropes_parameters_only):
         factor = any(block.factor for block in spec.window.ropes)

@@ -191,6 +191,26 @@ def test_vllm_0_9_1_caps_at_the_tokenizer_length():
         40_960, 40_960)
 
 
+@pytest.mark.parametrize(("given", "shown"), [
+    ('"abc"', '"abc"'), ("-5", "-5"), ("1.5", "1.5"), ("1e400", "Infinity"),
+    (f'"{"x" * 100}"', f'"{"x" * 60}...')])
+def test_vllm_0_9_1_names_a_tokenizer_length_it_cannot_use(given: str, shown: str):
+    # read as "Headroom did not read one for this model" before, where one was given but was
+    # no length; the value as tokenizer_config.json writes it, cut at 64 characters (1e400 is
+    # JSON's infinity). transformers' no-limit int(1e30) and a left-out one are read as none
+    def cap_note(tokenizer_config: dict) -> str:
+        spec = parse_model_config(QWEN3_8B, tokenizer_config=tokenizer_config)
+        warnings = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                                    engine=EngineSettings(vllm_version="0.9.1"))).warnings
+        return next(n for n in warnings if "tokenizer_config.json's model_max_length" in n)
+
+    assert cap_note(json.loads(f'{{"model_max_length": {given}}}')).endswith(
+        f"models only): {shown} here, not a usable length (a whole number of tokens from 1 to "
+        "1,073,741,824), so the window here is config.json's alone and vLLM's may be shorter.")
+    for none in ({}, {"model_max_length": None}, {"model_max_length": int(1e30)}):
+        assert "Headroom did not read one for this model" in cap_note(none)
+
+
 def test_plan_starts_at_the_release_window():
     # plan() without max_model_len uses the release's default: the Phi-3 longrope config
     # above starts at 4,096 on 0.19 (not max_position_embeddings 131,072); the 0.9.1 plan
