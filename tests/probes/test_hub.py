@@ -113,6 +113,15 @@ def _repos() -> dict[str, FakeRepo]:
         WIDTHS,
     )
     config = _fixture("openai__gpt-oss-20b.json")
+
+    def headed(header: bytes) -> FakeRepo:
+        """The config and a model.safetensors of `header` (hub safetensors metadata)."""
+        return FakeRepo({"config.json": config, "model.safetensors": FakeFile(_framed(header))})
+
+    def tensor_w(fields: bytes) -> FakeRepo:
+        """headed: one tensor 'w' of `fields`, from its dtype on."""
+        return headed(b'{"w": {"dtype": ' + fields + b"}}")
+
     return {
         "nvidia/Llama-3.1-70B-Instruct-FP8": FakeRepo(
             {
@@ -185,30 +194,19 @@ def _repos() -> dict[str, FakeRepo]:
                                         FakeFile(BOM + json.dumps(KIMI_LIKE_TOKENIZER).encode())}),
         "acme/slow": FakeRepo({"config.json": config}, behaviour="hang"),
         # safetensors metadata huggingface_hub's parser raised TypeError / AttributeError on
-        "acme/header-list": FakeRepo({"config.json": config,
-                                      "model.safetensors": FakeFile(_framed(b"[1, 2]"))}),
-        "acme/header-shape": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": "BF16", "shape": [2, "x"], "data_offsets": [0, 4]}}'))}),
-        "acme/header-negative": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": "BF16", "shape": [-5, 10], "data_offsets": [0, 4]}}'))}),
-        "acme/header-float": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": "BF16", "shape": [1.5, 10], "data_offsets": [0, 4]}}'))}),
-        "acme/header-huge": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": "BF16", "shape": [1000000000000000000000000000000, '
-                    b'1000000000000000000000000000000], "data_offsets": [0, 4]}}'))}),
-        "acme/header-big": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": "BF16", "shape": [4294967296, 4294967295], '
-                    b'"data_offsets": [0, 4]}}'))}),
-        "acme/header-null-shape": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": "BF16", "shape": null, "data_offsets": [0, 4]}}'))}),
-        "acme/header-int-dtype": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": 5, "shape": [2], "data_offsets": [0, 4]}}'))}),
-        "acme/header-null-offsets": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": "BF16", "shape": [2], "data_offsets": null}}'))}),
-        "acme/header-list-dtype": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": {"dtype": ["BF16"], "shape": [2], "data_offsets": [0, 4]}}'))}),
-        "acme/header-int-entry": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
-            _framed(b'{"w": 5}'))}),
+        "acme/header-list": headed(b"[1, 2]"),
+        "acme/header-shape": tensor_w(b'"BF16", "shape": [2, "x"], "data_offsets": [0, 4]'),
+        "acme/header-negative": tensor_w(b'"BF16", "shape": [-5, 10], "data_offsets": [0, 4]'),
+        "acme/header-float": tensor_w(b'"BF16", "shape": [1.5, 10], "data_offsets": [0, 4]'),
+        "acme/header-huge": tensor_w(b'"BF16", "shape": [1000000000000000000000000000000, '
+                                     b'1000000000000000000000000000000], "data_offsets": [0, 4]'),
+        "acme/header-big": tensor_w(b'"BF16", "shape": [4294967296, 4294967295], '
+                                    b'"data_offsets": [0, 4]'),
+        "acme/header-null-shape": tensor_w(b'"BF16", "shape": null, "data_offsets": [0, 4]'),
+        "acme/header-int-dtype": tensor_w(b'5, "shape": [2], "data_offsets": [0, 4]'),
+        "acme/header-null-offsets": tensor_w(b'"BF16", "shape": [2], "data_offsets": null'),
+        "acme/header-list-dtype": tensor_w(b'["BF16"], "shape": [2], "data_offsets": [0, 4]'),
+        "acme/header-int-entry": headed(b'{"w": 5}'),
         "acme/index-map": FakeRepo({
             "config.json": config,
             "model.safetensors.index.json": FakeFile(b'{"weight_map": 5}'),
