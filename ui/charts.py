@@ -14,6 +14,7 @@ from ui.format import short_model_names
 
 _SEGMENTS = (
     ("weights_bytes", "weights", "#4c78a8"),
+    ("lora_bytes", "LoRA slots", "#9ecae9"),
     ("activation_bytes", "activation peak", "#f58518"),
     ("non_torch_bytes", "non-torch (CUDA ctx, NCCL)", "#e45756"),
     ("runner_buffer_bytes", "model runner buffers", "#72b7b2"),
@@ -21,6 +22,10 @@ _SEGMENTS = (
     ("kv_cache_bytes", "KV cache pool", "#54a24b"),
     ("used_by_others_bytes", "other processes", "#9d755d"),
 )
+
+_SHOWN_WHERE_ANY = ("lora_bytes", "used_by_others_bytes", "runner_buffer_bytes")
+"""Segments the memory bar has only where some GPU has such bytes: a plan without LoRA, other
+processes or runner buffers (vLLM before 0.27) draws no empty entry for them."""
 
 
 MEMORY_BARS_PER_GPU = 16
@@ -47,15 +52,30 @@ def _memory_bars(result: Plan) -> list[tuple[str, str | None, RankMemory]]:
         return [(f"GPU{r.rank}", None, r) for r in result.per_gpu]
     same: dict[tuple[int, ...], list[RankMemory]] = {}
     for r in result.per_gpu:
-        figures = (r.total_bytes, r.budget_bytes, *(getattr(r, f) for f, _, _ in _SEGMENTS))
+        figures = (r.total_bytes, r.budget_bytes, *(_segment_bytes(r, f) for f, _, _ in _SEGMENTS))
         same.setdefault(figures, []).append(r)
     return [(f"GPU{rank_runs([r.rank for r in ranks], '')} ({counted(len(ranks), 'GPU')})",
              None, ranks[0]) for ranks in same.values()]
 
 
+def _segment_bytes(r: RankMemory, field: str) -> int:
+    """A GPU's bytes in one segment of its bar: its weights less its LoRA slots, which have
+    their own segment above them (vLLM allocates them with the weights, which count them:
+    RankMemory.lora_bytes), so the bar's total is the GPU's either way."""
+    return r.weights_bytes - r.lora_bytes if field == "weights_bytes" else getattr(r, field)
+
+
+def _lora_label(sizes_bytes: list[int]) -> str:
+    """The LoRA slots' legend entry with their size ('LoRA slots (0.34 GiB)', 'up to' the most
+    where GPUs differ): a few hundred MiB on an 80 GiB bar is a pixel's sliver at 1280 px."""
+    most = gib_text(max(sizes_bytes))
+    return f"LoRA slots ({most})" if len(set(sizes_bytes)) == 1 else f"LoRA slots (up to {most})"
+
+
 def memory_bar(result: Plan) -> go.Figure:
-    """One stacked bar per GPU (or per set of equal GPUs: _memory_bars): weights, activation,
-    non-torch, runner buffers (vLLM 0.27 on), graphs, KV pool, others, free.
+    """One stacked bar per GPU (or per set of equal GPUs: _memory_bars): weights, LoRA slots
+    (--enable-lora), activation, non-torch, runner buffers (vLLM 0.27 on), graphs, KV pool,
+    others, free.
 
     Free is what the budget (`gpu_memory_utilization` x total) leaves of the GPU's total.
     Each segment's hover is its size as gib_text writes it: "%{y:.2f} GiB" read "0.00 GiB"
@@ -69,10 +89,11 @@ def memory_bar(result: Plan) -> go.Figure:
     x = [[node for _, node, _ in bars], gpus] if bars[0][1] is not None else gpus
     fig = go.Figure()
     for field, label, color in _SEGMENTS:
-        sizes = [max(0, getattr(r, field)) for _, _, r in bars]
-        if any(sizes) or field not in ("used_by_others_bytes", "runner_buffer_bytes"):
-            _add_segment(fig, x, sizes, label, color)
-    free = [max(0, r.total_bytes - sum(max(0, getattr(r, f)) for f, _, _ in _SEGMENTS))
+        sizes = [max(0, _segment_bytes(r, field)) for _, _, r in bars]
+        if any(sizes) or field not in _SHOWN_WHERE_ANY:
+            _add_segment(fig, x, sizes, _lora_label(sizes) if field == "lora_bytes" else label,
+                         color)
+    free = [max(0, r.total_bytes - sum(max(0, _segment_bytes(r, f)) for f, _, _ in _SEGMENTS))
             for _, _, r in bars]
     _add_segment(fig, x, free, "free", "#d3d3d3")
     _budget_line(fig, [r.budget_bytes / GIB for _, _, r in bars])

@@ -11,6 +11,7 @@ Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched
 """
 
 from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.units import GIB
 from tests.app.conftest import (
     launch_command,
     more_options,
@@ -19,6 +20,7 @@ from tests.app.conftest import (
     texts,
     weights_bytes,
 )
+from tests.app.test_display import figure
 
 LLAMA_H100 = {"model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "gpn": "1"}
 LORA_BYTES = (32 * 5_242_880 + 2 * 8_470_528) * 2 + 417_920  # 369,844,352 B
@@ -41,6 +43,54 @@ def test_ticking_it_puts_the_slots_in_the_weights_and_the_command() -> None:
     assert at.query_params["lora"] == "1" and at.query_params["loras"] == "4"
     at.checkbox(key="plan.enable_lora").uncheck().run()
     assert "--enable-lora" not in launch_command(at) and weights_bytes(at) == before
+
+
+def _segment_bytes(bar: dict, name: str) -> list[int]:
+    """A memory bar segment's bytes per bar (heights in GiB: a byte count over 2**30 is exact
+    in a float)."""
+    return [round(gib * GIB) for gib in _trace(bar, name)["y"]]
+
+
+def _trace(bar: dict, name: str) -> dict:
+    """The memory bar's segment whose legend entry starts with `name`."""
+    return next(t for t in bar["data"] if t["name"].startswith(name))
+
+
+def test_the_memory_bar_shows_the_slots_as_their_own_segment_and_the_metric_names_them() -> None:
+    at = open_link("plan", **LLAMA_H100, lora="1", loras="4")
+    assert not at.exception and not at.error
+    bar = figure(at, "memory")
+    slots = _trace(bar, "LoRA slots")
+    assert _segment_bytes(bar, "LoRA slots") == [LORA_BYTES]
+    assert list(slots["customdata"]) == ["0.34 GiB"]  # 369,844,352 / 2**30 = 0.344
+    assert slots["name"] == "LoRA slots (0.34 GiB)"  # a sliver of the 80 GiB bar: named
+    # the weights segment less the slots: the two together are the plan's weights
+    assert [sum(s) for s in zip(_segment_bytes(bar, "weights"), [LORA_BYTES], strict=True)] == [
+        weights_bytes(at)]
+    assert [t["name"] for t in bar["data"]][:2] == ["weights", slots["name"]]
+    [weights] = [m for m in at.metric if m.label == "Weights per GPU"]
+    assert weights.delta == "0.34 GiB of them LoRA slots"  # the CLI's words
+    off = open_link("plan", **LLAMA_H100)
+    assert not any(t["name"].startswith("LoRA") for t in figure(off, "memory")["data"])
+    assert not [m for m in off.metric if m.label == "Weights per GPU"][0].delta
+
+
+def test_each_gpu_of_several_nodes_shows_its_own_stages_slots() -> None:
+    # Qwen2.5-7B at PP=3, a GPU on each of 3 nodes (9 / 10 / 9 layers; no embedding or lm_head
+    # slots), 4 slots of rank 16, worked in tests/planner/serving/test_lora.py
+    # (test_the_reported_lora_bytes_are_the_heaviest_gpus): 5,767,168 elements a layer x 2 B,
+    # plus 417,920 B of Punica buffers on each GPU
+    at = open_link("plan", model="Qwen/Qwen2.5-7B-Instruct", gpu="h100-sxm", gpn="1",
+                   nodes="3", tp="1", pp="3", lora="1", loras="4")
+    assert not at.exception and not at.error
+    bar = figure(at, "memory")
+    layer = 5_767_168 * 2
+    assert _segment_bytes(bar, "LoRA slots") == [9 * layer + 417_920, 10 * layer + 417_920,
+                                                 9 * layer + 417_920]
+    slots = _trace(bar, "LoRA slots")
+    assert slots["name"] == "LoRA slots (up to 0.11 GiB)"  # 115,761,280 B = 0.108 GiB
+    nodes, _ = slots["x"]
+    assert list(nodes) == ["node 0", "node 1", "node 2"]  # the two-level, several-node axis
 
 
 def test_a_link_plans_its_rank_and_sharding_counted_on_the_folded_options() -> None:

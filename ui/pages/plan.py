@@ -546,7 +546,12 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
     # was cut at 1280 px ("... per repl…"); both rows alike, so the figures stay aligned
     widths = [1, 0.9, 1.2]
     cols = [*st.columns(widths), *st.columns(widths)]
-    cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
+    # the LoRA slots inside the weights in the CLI's words ("of them LoRA slots"), as the
+    # memory bar's own segment shows them
+    lora = result.lora_bytes_per_gpu
+    cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu),
+                   delta=f"{fmt.gib(lora)} of them LoRA slots" if lora else None,
+                   delta_color="off", delta_arrow="off")
     cols[1].metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
                    help=f"whole model: {result.kv_bytes_per_token:,} B per token")
     cols[2].metric("KV pool per GPU", fmt.gib(pool) if pool >= 0 else "none",

@@ -43,7 +43,8 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
         node = st.cluster.nodes[node_index]
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        w = weight_totals[pp_stage * layout.tp + tp_rank]
+        position = pp_stage * layout.tp + tp_rank
+        w = weight_totals[position]
         key = (pp_stage, w, total)
         if key not in memo:
             memo[key] = memory(st, pp_stage, w, total)
@@ -55,7 +56,7 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
             budget_bytes=budget, weights_bytes=w, activation_bytes=act, non_torch_bytes=nt,
             cuda_graph_bytes=graphs, kv_cache_bytes=kv, free_bytes=max(0, total - budget - used),
             num_blocks=blocks, kv_bytes_per_token=stage.kv_bytes_per_token if stage else 0,
-            runner_buffer_bytes=buffers,
+            runner_buffer_bytes=buffers, lora_bytes=f.weight_terms[position].lora_bytes,
         ))
     candidates = [Binding(m.pp_stage, m.weights_bytes, m.total_bytes, m.budget_bytes,
                           m.activation_bytes, m.non_torch_bytes, m.cuda_graph_bytes,

@@ -80,6 +80,8 @@ class RankMemory(BaseModel):
     runner_buffer_bytes: int = Field(default=0, description="the model runner's persistent "
                                      "buffers vLLM takes off the KV cache from 0.27.0 "
                                      "(planner.serving.runner_buffers)")
+    lora_bytes: int = Field(default=0, description="vLLM's LoRA slots on this GPU (--enable-lora;"
+                            " inside weights_bytes: planner.serving.lora)")
     num_blocks: int
     kv_bytes_per_token: int
 

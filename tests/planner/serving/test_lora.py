@@ -188,6 +188,8 @@ def test_the_reported_lora_bytes_are_the_heaviest_gpus(capsys) -> None:
     assert [g.layers for g in p.per_gpu] == [(0, 9), (9, 19), (19, 28)]
     assert p.weights_bytes_per_gpu == p.per_gpu[2].weights_bytes > p.per_gpu[1].weights_bytes
     assert p.lora_bytes_per_gpu == 9 * qwen2_layer * 2 + PUNICA == 104_226_944
+    # each GPU's own (the app's memory bar draws them): the middle stage's 10 layers
+    assert [g.lora_bytes for g in p.per_gpu] == [104_226_944, 115_761_280, 104_226_944]
     code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen2.5-7B-Instruct", "--gpu",
                             "h100", "--gpus", "3", "--pp", "3", "--enable-lora", "--max-loras",
                             "4")
