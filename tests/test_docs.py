@@ -1239,6 +1239,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                     r"Qwen1.5-MoE-A2.7B ([\d,]+) B at TP=1; Mixtral-8x7B-v0.1 ([\d,]+) B at TP=2\. "
                     r"With --enable-expert-parallel \(0.21.0 on\) each rank's own experts, whole "
                     r"\(Qwen1.5-MoE at TP=2 \+ EP: ([\d,]+) B\)", text).groups()
+    gpt_oss = re.search(r"embedding or lm_head ones\): gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B "
+                        r"at TP=2", text).groups()
     gpt_oss = re.search(r"gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
 
     def lora_bytes(model: str, *argv: str) -> str:
@@ -1259,6 +1261,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes("Qwen/Qwen3-30B-A3B"), lora_bytes("Qwen/Qwen3-30B-A3B", *tp2),
             lora_bytes("Qwen/Qwen1.5-MoE-A2.7B"), lora_bytes("mistralai/Mixtral-8x7B-v0.1", *tp2),
             lora_bytes("Qwen/Qwen1.5-MoE-A2.7B", *tp2, "--ep")) == moe
+    assert (lora_bytes("openai/gpt-oss-20b"), lora_bytes("openai/gpt-oss-20b", *tp2)) == gpt_oss
     assert (lora_bytes("openai/gpt-oss-20b"), lora_bytes("openai/gpt-oss-20b", *tp2)) == gpt_oss
 
 
