@@ -146,10 +146,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
             if lora else None)
     if refusal:
         return Refused(r, refusal)
-    terms = rank_terms(spec, s, r, layout)
+    terms, lora_kinds = _terms_and_lora_kinds(spec, s, r, layout)
     # (shared by the KV dtypes' plans, as the terms are)
-    holdings = _rank_holdings(spec, r, layout, _eplb_release(spec, s, layout),
-                              terms if lora else None)
+    holdings = _rank_holdings(spec, r, layout, _eplb_release(spec, s, layout), lora_kinds)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = shared.ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0], r.kv_grouping[2])
@@ -197,6 +196,13 @@ def rank_terms(spec: ModelSpec, s: EngineSettings, r: Resolved,
     """The weights of each (stage, TP rank) position in r.scheme (_rank_terms), cached per
     weight format and layout: the plan's, or the 16-bit model a release loads whole before
     making fp8 of it (load_peak.load_peak_errors: r with that scheme)."""
+    return _terms_and_lora_kinds(spec, s, r, layout)[0]
+
+
+def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
+                          layout: ParallelLayout
+                          ) -> tuple[tuple[WeightTerms, ...], tuple[int, ...] | None]:
+    """rank_terms, with the LoRA copies' stage kinds (_with_lora; None without LoRA)."""
     redundant = redundant_experts(spec, s, layout)
     eplb = _eplb_release(spec, s, layout)
     draft = draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
@@ -212,7 +218,7 @@ def rank_terms(spec: ModelSpec, s: EngineSettings, r: Resolved,
     terms = cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
                    eplb, draft)
     if lora is None:
-        return terms
+        return terms, None
     return cached(spec, ("lora", *key, lora, r.mbt, r.seqs), _with_lora, spec, r, layout, terms,
                   lora)
 
@@ -234,9 +240,12 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
-               terms: tuple[WeightTerms, ...], lora: LoraSettings) -> tuple[WeightTerms, ...]:
+               terms: tuple[WeightTerms, ...], lora: LoraSettings
+               ) -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
     """`terms` with each (stage, TP rank) position's LoRA bytes (lora.stage_lora_bytes: the
-    slots in the served dtype, lora_dtype auto, its stage's embedding and lm_head included)."""
+    slots in the served dtype, lora_dtype auto, its stage's embedding and lm_head included),
+    and per PP stage the index of its kind: the stages whose ranks hold the same copies are
+    one kind (_rank_holdings; worked out here once, not once per KV dtype's plan)."""
     # a stage's TP ranks hold the same slots but for their experts under EP (rank_experts):
     # sized once per layout, for every weight format (they read the served dtype, not it)
     sized = cached(spec, ("lora-bytes", *layout_key(layout), lora, r.act_b, r.mbt, r.seqs),
@@ -246,7 +255,10 @@ def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
     positions = tuple(zip(map(id, terms), sized, strict=True))
     held = dict(zip(reversed(positions), reversed(terms), strict=True))
     copies = {key: w.model_copy(update={"lora_bytes": key[1]}) for key, w in held.items()}
-    return tuple(map(copies.__getitem__, positions))
+    out = tuple(map(copies.__getitem__, positions))
+    ids = tuple(map(id, out))  # (sliced: no Python-level step per rank)
+    return out, alike_kinds(ids[start:start + layout.tp]
+                            for start in range(0, len(ids), layout.tp))[0]
 
 
 def _positions_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings,
@@ -309,18 +321,15 @@ def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads:
 
 
 def _rank_holdings(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
-                   eplb: Version | None, lora_terms: tuple[WeightTerms, ...] | None
+                   eplb: Version | None, lora_kinds: tuple[int, ...] | None
                    ) -> tuple[int, ...]:
     """Per PP stage, the index of the kind of the weight objects its TP ranks hold in
     _rank_terms(..., eplb=`eplb`) (_distinct_workers' `holdings`): rank_weights' stage kinds
     (weights.stage_kinds: one kind's ranks hold the same objects), or each stage its own
     where _rank_terms copies every rank's terms to add EPLB's state; with the LoRA slots
-    (`lora_terms`: rank_terms' copies, _with_lora) the stages whose ranks hold the same
-    copies are one kind."""
-    if lora_terms is not None:
-        tp = layout.tp
-        return alike_kinds(tuple(map(id, lora_terms[stage * tp:(stage + 1) * tp]))
-                           for stage in range(layout.pp))[0]
+    `lora_kinds` (_with_lora: the stages whose ranks hold the same copies are one kind)."""
+    if lora_kinds is not None:
+        return lora_kinds
     if eplb is not None and first_moe(spec) is not None:
         return tuple(range(layout.pp))
     return stage_kinds(spec, r.scheme, spec_params(spec), layout.pp)[0]
