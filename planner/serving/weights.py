@@ -930,13 +930,13 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
         dense_kept and dense_bits < bits.kept_bits) else 0.0
     expert_params = _experts_per_rank(lp, shard)
     expert_biases = 0.0
-    if lp.expert_bias:
+    if lp.expert_bias and isinstance(layer.mlp, MoeMlp):
         # NOTE: no scheme quantizes biases: gpt-oss stores its expert biases in bf16 beside
         # the MXFP4 blocks, and vLLM's Mxfp4MoEMethod creates w13_bias/w2_bias in bf16.
         # gpt-oss-20b: 24 layers x 32 experts x (2 x 2880 + 2880) = 6,635,520 bias params.
-        bias_params = expert_params * lp.expert_bias / lp.expert_size
-        expert_biases = bias_params * max(experts_bits, KEPT_BITS)
-        expert_params -= bias_params
+        expert_params -= expert_params * lp.expert_bias / lp.expert_size
+        expert_biases = (_expert_biases_per_rank(layer.mlp, lp, shard)
+                         * max(experts_bits, KEPT_BITS))
     if shard.expert_pad != (1, 1) and isinstance(layer.mlp, MoeMlp):
         expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
     gate = _shared_expert_gate(layer.mlp, spec.hidden_size)
@@ -1462,6 +1462,25 @@ def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:
     pad_h, pad_i = shard.expert_pad
     padded = (-(-hidden // pad_h) * pad_h) * (-(-inter // pad_i) * pad_i)
     return padded / (hidden * inter)
+
+
+def _expert_biases_per_rank(mlp: MoeMlp, lp: LayerParams, shard: _Shard) -> float:
+    """Routed-expert bias parameters on one rank, as vLLM allocates them: per local expert
+    the w13 bias of (gate +) up rows of the padded intermediate slice, and the w2 bias whole
+    (the padded hidden size: a row-parallel output bias is not sliced over TP).
+
+    NOTE: vLLM 0.34.0 mxfp4.py GptOssMxfp4MoEMethod.create_weights and
+    unquantized_fused_moe_method.py create_weights: w13_bias (num_experts,
+    w13_num_shards x intermediate_size_per_partition), w2_bias (num_experts, hidden_size),
+    both at the sizes maybe_roundup_sizes padded (routed_experts.py); Marlin keeps them so
+    (marlin_utils_fp4.py prepare_moe_mxfp4_layer_for_marlin: permute_bias). gpt-oss-20b on
+    Marlin at TP 2: 32 x (2 x 1536 + 3072) = 196,608 params a layer, not 32 x 4,320."""
+    up_rows = 2 if mlp.gated else 1
+    width = lp.expert_bias - up_rows * mlp.expert_intermediate_size
+    pad_h, pad_i = shard.expert_pad
+    inter = mlp.expert_intermediate_size // shard.expert_tp
+    per_expert = up_rows * -(-inter // pad_i) * pad_i + -(-width // pad_h) * pad_h
+    return _experts_per_rank(lp, shard) * shard.expert_tp / lp.expert_size * per_expert
 
 
 def _experts_per_rank(lp: LayerParams, shard: _Shard) -> float:

@@ -851,14 +851,15 @@ def test_an_unticked_ep_box_is_planned_without_ep_where_no_layout_fits() -> None
     # split closest to fitting, TP=2 + EP, under an unticked EP box (the CLI's plan without
     # --ep plans TP=2). Marlin pads MXFP4 experts to hidden % 256 and width % 128:
     #   TP=2: 128 experts sliced, 3 x 3072 x 1536 (1440 -> 1536) x 36 x 128 x 4.25 / 8 B
-    #         = 34,653,339,648 B + 36 x 128 x 8,640 / 2 x 2 B = 39,813,120 B -> 32.31 GiB
+    #         = 34,653,339,648 B + biases at the padded sizes, w2's whole on each rank,
+    #         36 x 128 x (2 x 1536 + 3072) x 2 B = 56,623,104 B -> 32.33 GiB
     #   EP:   64 whole experts, 3 x 3072 x 2944 (2880 -> 2944) x 36 x 64 x 4.25 / 8 B
-    #         = 33,209,294,848 B + 36 x 64 x 8,640 x 2 B = 39,813,120 B -> 30.97 GiB
+    #         = 33,209,294,848 B + 36 x 64 x (2 x 2944 + 3072) x 2 B = 41,287,680 B -> 30.97 GiB
     at = open_page(None, model="openai/gpt-oss-120b", gpu="rtx-4090", gpn="2", ep="0")
     assert not at.exception
     assert not at.checkbox(key="plan.ep").value
     assert any(e.value.startswith("Does not fit") for e in at.error)
-    assert _routed_experts_term(at) == "32.31"
+    assert _routed_experts_term(at) == "32.33"
     at.checkbox(key="plan.ep").check().run()
     assert _routed_experts_term(at) == "30.97"
 

@@ -358,6 +358,27 @@ def test_gpt_oss_slots_on_marlin_padded_experts_as_worked_by_hand(tp, fully_shar
     assert "FusedMoE3DWithLoRA): per expert on the rank w13 A (rank x hidden)" in note
 
 
+@pytest.mark.parametrize(("tp", "ep", "experts_bytes"), [
+    (1, False, 11_083_579_392), (2, False, 5_784_993_792), (2, True, 5_541_789_696)])
+def test_gpt_oss_marlin_expert_biases_padded_and_w2_whole_as_worked_by_hand(tp, ep,
+                                                                             experts_bytes):
+    # With LoRA the experts run on Marlin (H 3,072; I 2,944 at TP=1 and EP, 1,536 at TP=2) and
+    # vLLM allocates the biases at the padded sizes, bf16, w2_bias (E, H) whole on every rank
+    # (0.34.0 mxfp4.py GptOssMxfp4MoEMethod.create_weights; marlin_utils_fp4.py
+    # prepare_moe_mxfp4_layer_for_marlin keeps the shapes). Per layer, E experts on the rank:
+    # E x I x H x 51 / 32 B (w13 2 x I x H / 2 + scales / 32, w2 H x I / 2 + scales / 32)
+    # + E x (2 x I + H) x 2 B of biases:
+    # TP=1: 32 x 2,944 x 3,072 x 51 / 32 + 32 x 8,960 x 2 = 461,242,368 + 573,440
+    # TP=2: 32 x 1,536 x 3,072 x 51 / 32 + 32 x 6,144 x 2 = 240,648,192 + 393,216
+    # EP=2: 16 x 2,944 x 3,072 x 51 / 32 + 16 x 8,960 x 2 = 230,621,184 + 286,720
+    assert experts_bytes == 24 * {(1, False): 461_242_368 + 573_440,
+                                  (2, False): 240_648_192 + 393_216,
+                                  (2, True): 230_621_184 + 286_720}[(tp, ep)]
+    lora = _plan(tp, ep=ep, model=GPT_OSS, **_lora())
+    weights = next(t for t in lora.terms if t.key == "weights")
+    assert weights.inputs["experts_bytes"] == str(experts_bytes)
+
+
 def test_gpt_oss_over_expert_parallelism_holds_the_ranks_experts() -> None:
     lora = _plan(2, ep=True, model=GPT_OSS, **_lora())
     assert not lora.errors and lora.lora_bytes_per_gpu == GO_EP2_BYTES == 795_009_632

@@ -976,8 +976,10 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
     # vLLM pads MXFP4 experts for Marlin to hidden % 256 and intermediate % 128
     # (quantization/mxfp4.py, 0.11.0; fused_moe/oracle/mxfp4.py, 0.33.0): 3,072 x 2,944.
     # Extra per GPU: 36 x 128 x 3 x (3,072 x 2,944 - 2,880 x 2,880) params x 4.25 / 8 B
-    # = 10,362,028,032 x 0.53125 = 5,504,827,392 B. Hopper's Triton kernel rounds only the
-    # width up to 64, which 2,880 is at TP=1.
+    # = 10,362,028,032 x 0.53125 = 5,504,827,392 B, and the bf16 biases, allocated at the
+    # padded sizes (create_weights: w13_bias 2 x 2,944, w2_bias 3,072): 36 x 128 x (8,960 -
+    # 8,640) x 2 B = 2,949,120 B. Hopper's Triton kernel rounds only the width up to 64,
+    # which 2,880 is at TP=1.
     from planner.serving.hardware import preset_cluster
     from planner.serving.plan import PlanRequest, plan
 
@@ -985,7 +987,7 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
     h100 = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1)))
     a100 = plan(PlanRequest(model=spec, cluster=preset_cluster("a100-80gb", 1)))
     assert a100.weights_bytes_per_gpu - h100.weights_bytes_per_gpu == pytest.approx(
-        5_504_827_392, abs=64)
+        5_504_827_392 + 2_949_120, abs=64)
     # vLLM issue #23278 (H100 on the Marlin fallback) logged 65.9651 GiB: within 0.1 %
     assert a100.weights_bytes_per_gpu / GIB == pytest.approx(65.9651, rel=0.001)
 
@@ -996,27 +998,33 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
 # vLLM pads per MoE kernel: triton_kernels rounds the width up to 64 (quantization/mxfp4.py
 # create_weights `else` branch, 0.10.2-0.18.0 wheels; fused_moe/oracle/mxfp4.py
 # mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0); FlashInfer's TRT-LLM MoE
-# to 256 x 256 (0.10.1-0.26.0), 256 x 128 from 0.27.0; Marlin 256 x 128.
+# to 256 x 256 (0.10.1-0.26.0), 256 x 128 from 0.27.0; Marlin 256 x 128. The bf16 expert
+# biases take the padding too (create_weights, 0.11.0 and 0.34.0 wheels: w13_bias 2 x padded
+# width, w2_bias the padded hidden, whole on every rank): + 4,608 x (2 x width pad + hidden
+# pad) x 2 B.
 @pytest.mark.parametrize(("gpu", "version", "tp", "extra_bytes"), [
     # H100 (9.0) on triton_kernels: TP=2 1,440 -> 1,472: 13,824 x 2,880 x 32 x 17/32
-    ("h100-sxm", "0.33.0", 2, 676_823_040),
-    # TP=4 720 -> 768: 13,824 x 2,880 x 48 x 17/32
-    ("h100-sxm", "0.11.0", 4, 1_015_234_560),
-    # TP=8 360 -> 384: 13,824 x 2,880 x 24 x 17/32
-    ("h100-sxm", "0.19.0", 8, 507_617_280),
+    # + biases 4,608 x 64 x 2
+    ("h100-sxm", "0.33.0", 2, 676_823_040 + 589_824),
+    # TP=4 720 -> 768: 13,824 x 2,880 x 48 x 17/32 + 4,608 x 96 x 2
+    ("h100-sxm", "0.11.0", 4, 1_015_234_560 + 884_736),
+    # TP=8 360 -> 384: 13,824 x 2,880 x 24 x 17/32 + 4,608 x 48 x 2
+    ("h100-sxm", "0.19.0", 8, 507_617_280 + 442_368),
     ("h100-sxm", "0.19.0", 1, 0),  # 2,880 = 45 x 64
     # B300 (10.3): triton_kernels on 0.11-0.12 (FlashInfer on exactly 10.0 there)
-    ("b300", "0.11.0", 2, 676_823_040),
-    ("b300", "0.12.0", 2, 676_823_040),
+    ("b300", "0.11.0", 2, 676_823_040 + 589_824),
+    ("b300", "0.12.0", 2, 676_823_040 + 589_824),
     # FlashInfer on every 10.x from 0.13: 3,072 x 1,536: 13,824 x 571,392 x 17/32
-    ("b300", "0.13.0", 2, 4_196_302_848),
+    # + 4,608 x (2 x 96 + 192) x 2
+    ("b300", "0.13.0", 2, 4_196_302_848 + 3_538_944),
     # B200 (10.0) FlashInfer 256 x 256 until 0.26: 3,072 x 3,072: 13,824 x 1,142,784 x 17/32
-    ("b200", "0.19.0", 1, 8_392_605_696),
-    # 256 x 128 from 0.27: 3,072 x 2,944: 13,824 x 749,568 x 17/32
-    ("b200", "0.33.0", 1, 5_504_827_392),
+    # + 4,608 x (2 x 192 + 192) x 2
+    ("b200", "0.19.0", 1, 8_392_605_696 + 5_308_416),
+    # 256 x 128 from 0.27: 3,072 x 2,944: 13,824 x 749,568 x 17/32 + 4,608 x (2 x 64 + 192) x 2
+    ("b200", "0.33.0", 1, 5_504_827_392 + 2_949_120),
     # RTX 5090 (12.0): triton_kernels on 0.11.x, Marlin from 0.12 (3,072 x 1,536)
-    ("rtx-5090", "0.11.2", 2, 676_823_040),
-    ("rtx-5090", "0.12.0", 2, 4_196_302_848),
+    ("rtx-5090", "0.11.2", 2, 676_823_040 + 589_824),
+    ("rtx-5090", "0.12.0", 2, 4_196_302_848 + 3_538_944),
 ])
 def test_mxfp4_experts_padded_for_the_kernel_vllm_picks(gpu: str, version: str, tp: int,
                                                          extra_bytes: int) -> None:
@@ -1034,10 +1042,10 @@ def test_mxfp4_experts_padded_for_the_kernel_vllm_picks(gpu: str, version: str, 
 
 
 @pytest.mark.parametrize(("version", "extra_bytes"), [
-    ("0.31.0", 5_504_827_392),  # OAI Triton MoE takes capability < 11.0 only: Marlin
+    ("0.31.0", 5_504_827_392 + 2_949_120),  # OAI Triton MoE takes capability < 11.0: Marlin
     ("0.32.0", 0),  # Triton (< 13.0) ahead of Marlin on 11.x; 2,880 = 45 x 64: no padding
     ("0.33.0", 0),
-    ("0.34.0", 5_504_827_392),  # Marlin ahead of Triton on family 110 too: 3,072 x 2,944
+    ("0.34.0", 5_504_827_392 + 2_949_120),  # Marlin ahead of Triton on 110 too: 3,072 x 2,944
 ])
 def test_mxfp4_experts_on_sm110_triton_in_0_32_and_0_33_only(version: str,
                                                              extra_bytes: int) -> None:
@@ -1047,8 +1055,8 @@ def test_mxfp4_experts_on_sm110_triton_in_0_32_and_0_33_only(version: str,
     # _triton_kernel_moe_supports_current_device: (9, 0) <= cap < (11, 0) in 0.31.0, < (13, 0)
     # from 0.32.0. gpt-oss-120b at TP=1 on an 11.0 GPU (custom: no preset is 11.x): Marlin pads
     # to 256 x 128, 4,608 experts x 3 x (3,072 x 2,944 - 2,880 x 2,880) x 17/32 B =
-    # 13,824 x 749,568 x 17/32 = 5,504,827,392 B (as on the A100 above); Triton pads the width
-    # to 64, which 2,880 is.
+    # 13,824 x 749,568 x 17/32 = 5,504,827,392 B, and 2,949,120 B of padded biases (as on the
+    # A100 above); Triton pads the width to 64, which 2,880 is.
     from planner.serving.engine import EngineSettings
     from planner.serving.hardware import ClusterSpec, NodeSpec, custom_gpu
     from planner.serving.plan import PlanRequest, plan
