@@ -710,6 +710,8 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "twice (once on Model Runner V2 before 0.24); sized for "
                        "LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
                        "MistralForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, "
+                       "Gemma3ForConditionalGeneration (its language model; no vision "
+                       "tower LoRA), "
                        "Phi3ForCausalLM and the unquantized Qwen3MoeForCausalLM, "
                        "Qwen2MoeForCausalLM and MixtralForCausalLM (every expert's slots, the "
                        "shared expert's) and GptOssForCausalLM (MXFP4 experts on Marlin, "

@@ -1242,6 +1242,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     gpt_oss = re.search(r"embedding or lm_head ones\): gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B "
                         r"at TP=2", text).groups()
     gpt_oss = re.search(r"gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
+    gemma3 = re.search(r"never passed\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
 
     def lora_bytes(model: str, *argv: str) -> str:
         assert main(["plan", "--model", model, "--gpu", "h100-sxm", "--enable-lora",
@@ -1263,6 +1264,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
             lora_bytes("Qwen/Qwen1.5-MoE-A2.7B", *tp2, "--ep")) == moe
     assert (lora_bytes("openai/gpt-oss-20b"), lora_bytes("openai/gpt-oss-20b", *tp2)) == gpt_oss
     assert (lora_bytes("openai/gpt-oss-20b"), lora_bytes("openai/gpt-oss-20b", *tp2)) == gpt_oss
+    assert (lora_bytes("google/gemma-3-27b-it"), lora_bytes("google/gemma-3-27b-it", *tp2)
+            ) == gemma3
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:

@@ -50,6 +50,9 @@ V2_LORA_GRAPH_CASES_FROM):
   ada_rms_norm_t_cond linears, built only where the config sets ada_rms_norm_t_cond, are not in
   Headroom's model and not sized). A tied lm_head is still its own ParallelLMHead (tie_weights
   shares the weight only), so it gets its slots.
+- models/gemma3_mm.py Gemma3ForConditionalGeneration: its language model, wrapped as the
+  text-only Gemma3ForCausalLM's; its vision tower and connector get no LoRA without
+  --enable-tower-connector-lora (LORA_TOWER_CONNECTOR).
 - the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
   a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
   (max_loras, 1, R, input_size) and B (max_loras, 1, slice per TP rank, R); a row layer
@@ -181,11 +184,30 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "Gemma2ForCausalLM": LoraModules(False), "Gemma3ForCausalLM": LoraModules(False),
     "Phi3ForCausalLM": LoraModules(True, 1, 1), "Qwen3MoeForCausalLM": LoraModules(True),
     "Qwen2MoeForCausalLM": LoraModules(False), "MixtralForCausalLM": LoraModules(True),
-    "GptOssForCausalLM": LoraModules(False)}
+    "GptOssForCausalLM": LoraModules(False), "Gemma3ForConditionalGeneration": LoraModules(False)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
-mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py:
-their attention and embedding_modules, the experts in lora_moe; the same in every release of
-LORA_READ): the others are refused."""
+mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
+gemma3_mm.py: their attention and embedding_modules, the experts in lora_moe; the same in every
+release of LORA_READ): the others are refused."""
+
+LORA_TOWER_CONNECTOR: dict[str, str] = {
+    "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector"}
+"""The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
+language model's (get_mm_mapping's language_model) only, as the text-only class's.
+
+models/gemma3_mm.py Gemma3ForConditionalGeneration (read in every wheel of LORA_READ): SupportsLoRA,
+Gemma3ForCausalLM's packed_modules_mapping, no embedding_modules, its language_model built by
+init_vllm_registered_model(architectures=["Gemma3ForCausalLM"]) from text_config (so its
+layers are wrapped as the text-only Gemma3ForCausalLM's), get_mm_mapping language_model
+"language_model", connector "multi_modal_projector" (a bare nn.Parameter matmul: no linear),
+tower_model "vision_tower". lora/model_manager.py _maybe_init_mm gives a Punica wrapper to the
+language_model prefix only (the same get_punica_wrapper(max_num_batched_tokens, max_num_seqs)
+as a text model's) unless LoRAConfig.enable_tower_connector_lora (--enable-tower-connector-lora,
+default False in config/lora.py of every release read; also needs the model's support:
+hasattr get_num_mm_encoder_tokens to 0.28.0, supports_tower_connector_lora from 0.29.0, which
+gemma3_mm.py sets True from 0.29.0); _create_lora_modules skips a module whose
+_get_punica_wrapper is None ("will be ignored"), so the vision tower's linears get no slots.
+Headroom does not model the flag and its launch command never passes it."""
 
 LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
@@ -252,13 +274,14 @@ def model_refusal(spec: ModelSpec) -> str | None:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
-                f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py and gpt_oss.py); {name} is "
-                "not read, so it is not planned")
+                f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py and "
+                f"gemma3_mm.py); {name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name)
         if refusal:
             return refusal
-    elif spec.vision is not None or not all(
+    elif (spec.vision is not None and spec.architectures[0] not in LORA_TOWER_CONNECTOR
+          ) or not all(
             isinstance(layer.mixer, AttentionMixer) and isinstance(layer.mlp, DenseMlp)
             and layer.mlp.gated for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than attention with a gated dense "

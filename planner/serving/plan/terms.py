@@ -30,6 +30,7 @@ from planner.serving.eplb import profile_note
 from planner.serving.hardware import memory_total_note
 from planner.serving.lora import (
     LORA_ARCHITECTURES,
+    LORA_TOWER_CONNECTOR,
     LoraSettings,
     lm_head_mapping_bytes,
     lora_capture_cases,
@@ -471,6 +472,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                + (f" + lm_head vocabulary mapping {mapping:,} B" if mapping else "")
                + f" + Punica buffers {punica:,} B = {gib(value)}")
     cases = lora_capture_cases(lora.version, r.runner[0])
+    tower = LORA_TOWER_CONNECTOR.get(spec.architectures[0])  # multimodal: left without LoRA
     note = ("vLLM 0.17.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
             "A = rank x input (row layers: input / TP), B = output per TP rank x rank (row "
             "layers: the whole output)"
@@ -484,6 +486,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             + (", the embedding and lm_head unsharded"
                if LORA_ARCHITECTURES[spec.architectures[0]].embeddings else
                "; no embedding or lm_head slots (the class declares no embedding_modules)")
+            + (f"; the language model's modules only: {tower} get no LoRA (vLLM's "
+               "--enable-tower-connector-lora, default off, is not passed)" if tower else "")
             + "; counted in the weights, as vLLM counts them in the model's load memory; "
             + ("no CUDA graphs to capture with LoRA (--enforce-eager)" if st.s.enforce_eager
                else f"CUDA graphs captured x {cases} (0 and max_loras + 1 active LoRAs: "

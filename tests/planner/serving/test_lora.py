@@ -354,6 +354,45 @@ def test_text_only_gemma3_gets_layer_slots_and_no_vocab_limit() -> None:
     assert not lora.errors and lora.lora_bytes_per_gpu == GEMMA3_BYTES == 524_181_632
 
 
+# google/gemma-3-27b-it, Gemma3ForConditionalGeneration (Headroom's catalog config, marked
+# reconstructed: /work/shared has no verbatim copy, the repo being gated; its text_config:
+# hidden 5,376, 32 / 16 heads of 128, intermediate 21,504, 62 layers). vLLM 0.17.0-0.34.0
+# models/gemma3_mm.py __init__ builds language_model with init_vllm_registered_model(
+# architectures=["Gemma3ForCausalLM"]) (so its layers are wrapped as the text-only class's, no
+# embedding_modules: no embedding or lm_head slots, no vocabulary limit) and get_mm_mapping names
+# vision_tower and multi_modal_projector, which lora/model_manager.py _maybe_init_mm gives no
+# Punica wrapper without --enable-tower-connector-lora (default False, config/lora.py), so
+# _create_lora_modules ignores them. N = 4, R = 16, bfloat16, TP=1:
+# qkv 4 x (3 x 16 x 5,376 + (4,096 + 2,048 + 2,048) x 16) = 4 x 389,120 = 1,556,480;
+# o 4 x (16 x 4,096 + 5,376 x 16) = 606,208; gate_up 4 x (2 x 16 x 5,376 + 2 x 21,504 x 16)
+# = 3,440,640; down 4 x (16 x 21,504 + 5,376 x 16) = 1,720,320
+GEMMA3_MM_TP1 = 62 * (1_556_480 + 606_208 + 3_440_640 + 1_720_320) * 2 + PUNICA
+# TP=2: q 2,048 and kv 1,024 per rank, o_proj input 2,048, intermediate 10,752:
+# qkv 4 x (3 x 16 x 5,376 + (2,048 + 1,024 + 1,024) x 16) = 1,294,336; o 4 x (16 x 2,048 +
+# 5,376 x 16) = 475,136; gate_up 4 x (2 x 16 x 5,376 + 2 x 10,752 x 16) = 2,064,384; down 4 x
+# (16 x 10,752 + 5,376 x 16) = 1,032,192; no lm_head, so no vocabulary mapping
+GEMMA3_MM_TP2 = 62 * (1_294_336 + 475_136 + 2_064_384 + 1_032_192) * 2 + PUNICA
+
+
+@pytest.mark.parametrize(("tp", "expected"), [(1, GEMMA3_MM_TP1), (2, GEMMA3_MM_TP2)])
+@pytest.mark.parametrize(("version", "punica"), [
+    ("0.17.0", PUNICA_TO_028), ("0.24.0", PUNICA_TO_028), ("0.34.0", PUNICA)])
+def test_multimodal_gemma3_sizes_its_language_model_only(tp, expected, version, punica) -> None:
+    engine = {"max_num_seqs": 1024, "max_num_batched_tokens": 8192, "max_model_len": 32768}
+    base = _plan(tp, version=version, model="google/gemma-3-27b-it", **engine)
+    lora = _plan(tp, version=version, model="google/gemma-3-27b-it", enable_lora=True,
+                 max_loras=4, **engine)
+    assert not lora.errors
+    assert lora.lora_bytes_per_gpu == expected - PUNICA + punica
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == lora.lora_bytes_per_gpu
+    assert "--enable-lora --max-loras 4 --max-lora-rank 16" in lora.vllm_command
+    assert "tower-connector" not in lora.vllm_command
+    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
+    note = _term(lora, "lora").note
+    assert "vision_tower (SigLIP) and multi_modal_projector get no LoRA" in note
+    assert GEMMA3_MM_TP1 == 908_550_272 and GEMMA3_MM_TP2 == 603_807_872
+
+
 
 def test_the_note_says_no_graphs_under_enforce_eager() -> None:
     # --enforce-eager captures no CUDA graph, with LoRA or without: nothing to double
