@@ -90,6 +90,31 @@ V2_LORA_GRAPH_CASES_FROM):
   capture(has_lora=...), 0.22.0-0.23.0 where it is a default) captures each size once, with
   LoRA: lora_capture_cases.
 
+- Qwen3.5 (models/qwen3_5.py Qwen3_5ForConditionalGeneration, SupportsLoRA in every release
+  read; HYBRID_GDN_LORA): its language_model is a Qwen3_5ForCausalLM, the vision tower
+  ("visual.") and connector ("visual.merger", "visual.deepstack_merger_list": qwen3_vl.py
+  get_mm_mapping) get no Punica wrapper unless enable_tower_connector_lora (config/lora.py,
+  default False; model_manager.py _get_punica_wrapper), so they are not wrapped. Its full
+  attention is qwen3_next.py Qwen3NextAttention: qkv_proj a QKVParallelLinear of
+  total_num_heads x (1 + attn_output_gate) q heads (MergedQKVParallelLinearWithLoRA's q slice
+  is base_layer.num_heads x head_size: the gate doubles it), o_proj of heads x head_dim; the
+  MLP Qwen3NextMLP's gate_up_proj/down_proj. Its Gated-DeltaNet layers (0.17.0-0.18.0
+  qwen3_next.py/qwen3_5.py Qwen3_5GatedDeltaNet, 0.19.0-0.21.0 layers/mamba/gdn_linear_attn.py,
+  from 0.22.0 layers/mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention, flat layout)
+  build in_proj_qkvz, a MergedColumnParallelLinear of output_sizes [key, key, value, value]
+  (key = linear_num_key_heads x linear_key_head_dim, value the same of value heads), packed
+  ["in_proj_qkv", "in_proj_z"], so MergedColumnParallelLinearWithLoRA (two packed names) with
+  one A per output size, 4, and B of each size / TP (from 0.21.0 set_lora splits a qkv
+  adapter over the first three); 0.19.0-0.20.0 build it under LoRA as in_proj_qkv
+  ([key, key, value]) and in_proj_z (ColumnParallelLinear of value), the same 4 A and B
+  rows; in_proj_ba, [value heads] x 2 (2 A); conv1d, a ColumnParallelLinear of input
+  linear_conv_kernel_dim and output 2 x key + value, a LinearBase, so wrapped
+  (ColumnParallelLinearWithLoRA: A rank x kernel, B output / TP x rank); out_proj a
+  RowParallelLinear of value -> hidden. Its embedding_modules (embed_tokens, lm_head) are
+  declared from 0.29.0 only (QWEN3_5_EMBEDDINGS_FROM). The MTP layers are not built without
+  speculative decoding. Qwen3.5-MoE and Qwen3-Next (Qwen3NextForCausalLM, interleaved
+  in_proj_qkvz of one output size) are not sized.
+
 Not sized (each said in the lora term's note): the LoRA kernels' transient buffers in the
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
 gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_mapping_gpu]).
@@ -104,7 +129,7 @@ LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has 
 
 from typing import NamedTuple
 
-from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec, MoeMlp
+from planner.model.spec import AttentionMixer, DenseMlp, LinearAttentionMixer, ModelSpec, MoeMlp
 from planner.serving.lora_moe import (
     MOE_LORA_ARCHITECTURES,
     ExpertSlots,
@@ -167,15 +192,23 @@ MAX_LORA_RANKS: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 DEFAULT_MAX_LORA_RANK = 16
 """LoRAConfig.max_lora_rank's default (0.17.0-0.34.0)."""
 
+QWEN3_5_EMBEDDINGS_FROM: Version = (0, 29, 0)
+"""models/qwen3_5.py Qwen3_5ForCausalLMBase declares embedding_modules (embed_tokens, lm_head)
+from the 0.29.0 wheel; to 0.28.0 neither it nor Qwen3VLForConditionalGeneration declares any,
+so the language model's embedding and lm_head are not wrapped there."""
+
+
 class LoraModules(NamedTuple):
     """What an architecture's class declares to vLLM's LoRA manager: whether its
     embedding_modules wrap embed_tokens and lm_head, and the slices of qkv_proj and gate_up_proj
     (its packed_modules_mapping: q/k/v and gate/up packed, 3 and 2; Phi3's one checkpoint
-    module each, 1 and 1)."""
+    module each, 1 and 1); embeddings_from: the first release whose class declares the
+    embedding_modules (Qwen3.5: QWEN3_5_EMBEDDINGS_FROM)."""
 
     embeddings: bool
     qkv_slices: int = 3
     gate_up_slices: int = 2
+    embeddings_from: Version = (0, 0, 0)
 
 
 LORA_ARCHITECTURES: dict[str, LoraModules] = {
@@ -184,14 +217,18 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "Gemma2ForCausalLM": LoraModules(False), "Gemma3ForCausalLM": LoraModules(False),
     "Phi3ForCausalLM": LoraModules(True, 1, 1), "Qwen3MoeForCausalLM": LoraModules(True),
     "Qwen2MoeForCausalLM": LoraModules(False), "MixtralForCausalLM": LoraModules(True),
-    "GptOssForCausalLM": LoraModules(False), "Gemma3ForConditionalGeneration": LoraModules(False)}
+    "GptOssForCausalLM": LoraModules(False), "Gemma3ForConditionalGeneration": LoraModules(False),
+    "Qwen3_5ForConditionalGeneration": LoraModules(
+        True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
-gemma3_mm.py: their attention and embedding_modules, the experts in lora_moe; the same in every
-release of LORA_READ): the others are refused."""
+gemma3_mm.py, qwen3_5.py: their attention and embedding_modules, the experts in lora_moe; the
+same in every release of LORA_READ but Qwen3.5's embedding_modules; qwen3_5.py:
+HYBRID_GDN_LORA): the others are refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
-    "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector"}
+    "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
+    "Qwen3_5ForConditionalGeneration": "visual (the vision tower) and its mergers"}
 """The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
 language model's (get_mm_mapping's language_model) only, as the text-only class's.
 
@@ -208,6 +245,18 @@ hasattr get_num_mm_encoder_tokens to 0.28.0, supports_tower_connector_lora from 
 gemma3_mm.py sets True from 0.29.0); _create_lora_modules skips a module whose
 _get_punica_wrapper is None ("will be ignored"), so the vision tower's linears get no slots.
 Headroom does not model the flag and its launch command never passes it."""
+
+HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration"})
+"""The Gated-DeltaNet hybrids sized (the dense Qwen3.5, models/qwen3_5.py; module docstring):
+their linear-attention layers' slots are gdn_parts; their vision tower ("visual.") and
+connector ("visual.merger", "visual.deepstack_merger_list": qwen3_vl.py get_mm_mapping) get
+no Punica wrapper, as Gemma 3's (LORA_TOWER_CONNECTOR)."""
+
+
+def wraps_embeddings(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version` wraps the embedding and lm_head of `spec` (LORA_ARCHITECTURES)."""
+    modules = LORA_ARCHITECTURES[spec.architectures[0]]
+    return modules.embeddings and version >= modules.embeddings_from
 
 LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
@@ -264,6 +313,12 @@ def rank_refusal(rank: int) -> str | None:
             f"{', '.join(map(str, MAX_LORA_RANKS))}; vLLM config/lora.py MaxLoRARanks)")
 
 
+def _mixers(spec: ModelSpec) -> tuple[type, ...]:
+    """The token mixers whose LoRA modules are read for `spec`'s architecture."""
+    return ((AttentionMixer, LinearAttentionMixer) if spec.architectures[0] in HYBRID_GDN_LORA
+            else (AttentionMixer,))
+
+
 def model_refusal(spec: ModelSpec) -> str | None:
     """Why the LoRA slots of `spec` are not sized: an architecture whose vLLM modules are not
     read, a layer other than full/sliding attention with a gated dense MLP (the MoE
@@ -274,15 +329,15 @@ def model_refusal(spec: ModelSpec) -> str | None:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
-                f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py and "
-                f"gemma3_mm.py); {name} is not read, so it is not planned")
+                f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py "
+                f"and qwen3_5.py); {name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name)
         if refusal:
             return refusal
     elif (spec.vision is not None and spec.architectures[0] not in LORA_TOWER_CONNECTOR
           ) or not all(
-            isinstance(layer.mixer, AttentionMixer) and isinstance(layer.mlp, DenseMlp)
+            isinstance(layer.mixer, _mixers(spec)) and isinstance(layer.mlp, DenseMlp)
             and layer.mlp.gated for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
                 "MLP, whose LoRA modules are not read, so it is not planned")
@@ -342,16 +397,22 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     and its shared expert's gate_up_proj and down_proj (Qwen2-MoE: the dense rules)."""
     layer = spec.layers[layer_index]
     attn, mlp = layer.mixer, layer.mlp
-    assert isinstance(attn, AttentionMixer) and isinstance(mlp, DenseMlp | MoeMlp)
+    assert isinstance(attn, AttentionMixer | LinearAttentionMixer)
+    assert isinstance(mlp, DenseMlp | MoeMlp)
     n, r, h = lora.max_loras, lora.rank, spec.hidden_size
     rank_a = r // tp if lora.fully_sharded else r  # column layers' A rows
     row_out = h // tp if lora.fully_sharded else h  # row layers' B rows
-    q = attn.num_heads // tp * attn.head_dim
-    kv = max(1, attn.num_kv_heads // tp) * attn.head_dim
-    q_in = attn.num_heads * attn.head_dim // tp
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
-    parts = (("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
-             ("o_proj", n * (r * q_in + row_out * r)))
+    if isinstance(attn, LinearAttentionMixer):
+        parts = gdn_parts(attn, h, tp, n, r, rank_a, row_out)
+    else:
+        # the output gate doubles the q heads (qwen3_next.py Qwen3NextAttention: QKVParallelLinear
+        # of total_num_heads x (1 + attn_output_gate)); o_proj's input stays heads x head_dim
+        q = attn.num_heads * (1 + attn.output_gate) // tp * attn.head_dim
+        kv = max(1, attn.num_kv_heads // tp) * attn.head_dim
+        q_in = attn.num_heads * attn.head_dim // tp
+        parts = (("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
+                 ("o_proj", n * (r * q_in + row_out * r)))
     if isinstance(mlp, MoeMlp):
         parts += moe_layer_parts(spec, mlp, experts, n, r, lora.fully_sharded, lora.version,
                                  tp)
@@ -366,6 +427,21 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     )
 
 
+def gdn_parts(gdn: LinearAttentionMixer, h: int, tp: int, n: int, r: int, rank_a: int,
+              row_out: int) -> tuple[tuple[str, int], ...]:
+    """A Gated-DeltaNet layer's slots on one TP rank (layers/mamba/gdn QwenGatedDeltaNetAttention,
+    Qwen3.5's flat layout; module docstring): in_proj_qkvz 4 slices (q, k of key heads x key
+    dim, v, z of value heads x value dim), in_proj_ba 2 of value heads, conv1d (a
+    ColumnParallelLinear of input conv kernel, output 2 x key + value dims) and out_proj (row,
+    value dims -> hidden)."""
+    key = gdn.num_key_heads * gdn.key_head_dim
+    value = gdn.num_value_heads * gdn.value_head_dim
+    return (("in_proj_qkvz", n * (4 * rank_a * h + (2 * key + 2 * value) // tp * r)),
+            ("in_proj_ba", n * (2 * rank_a * h + 2 * gdn.num_value_heads // tp * r)),
+            ("conv1d", n * (rank_a * gdn.conv_kernel_dim + (2 * key + value) // tp * r)),
+            ("out_proj", n * (r * value // tp + row_out * r)))
+
+
 def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                 lora: LoraSettings, experts: ExpertSlots | None = None) -> tuple[LoraPart, ...]:
     """The LoRA slots of one TP rank of a PP stage holding `layers` (the first / last stage's
@@ -378,7 +454,7 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
         for name, elements in _layer_parts(spec, index, tp, experts or ExpertSlots(tp), lora):
             counts[name, elements] = counts.get((name, elements), 0) + 1
     parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
-    if not LORA_ARCHITECTURES[spec.architectures[0]].embeddings:
+    if not wraps_embeddings(spec, lora.version):
         return tuple(parts)
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
     if first or (last and spec.tie_word_embeddings):
@@ -388,11 +464,11 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     return tuple(parts)
 
 
-def lm_head_mapping_bytes(spec: ModelSpec, tp: int) -> int:
+def lm_head_mapping_bytes(spec: ModelSpec, tp: int, version: Version) -> int:
     """The lm_head LoRA's int64 sharded_to_full_mapping_gpu on the last stage at TP > 1: the
     vocabulary padded to VOCAB_PAD x 8 B (logits_processor.py create_lora_weights); 0 where
     lm_head is not wrapped."""
-    if tp == 1 or not LORA_ARCHITECTURES[spec.architectures[0]].embeddings:
+    if tp == 1 or not wraps_embeddings(spec, version):
         return 0
     return -(-spec.vocab_size // VOCAB_PAD) * VOCAB_PAD * 8
 
@@ -422,6 +498,6 @@ def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp
     slots = sum(p.elements * p.count
                 for p in stage_parts(spec, layers, first, last, tp, lora, experts))
     return (slots * dtype_bytes + moe_flag_bytes(spec, layers, lora.max_loras)
-            + (lm_head_mapping_bytes(spec, tp) if last else 0)
+            + (lm_head_mapping_bytes(spec, tp, lora.version) if last else 0)
             + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras,
                                   lora.version))

@@ -29,13 +29,13 @@ from planner.serving.engine import (
 from planner.serving.eplb import profile_note
 from planner.serving.hardware import memory_total_note
 from planner.serving.lora import (
-    LORA_ARCHITECTURES,
     LORA_TOWER_CONNECTOR,
     LoraSettings,
     lm_head_mapping_bytes,
     lora_capture_cases,
     punica_buffer_bytes,
     stage_parts,
+    wraps_embeddings,
 )
 from planner.serving.lora_moe import (
     expert_slot_shapes,
@@ -460,7 +460,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     parts = stage_parts(spec, range(*bind.layers), first, last, layout.tp, lora,
                         rank_experts(layout, bind.tp_rank))
     flags = moe_flag_bytes(spec, range(*bind.layers), lora.max_loras)
-    mapping = lm_head_mapping_bytes(spec, layout.tp) if last else 0
+    mapping = lm_head_mapping_bytes(spec, layout.tp, lora.version) if last else 0
     punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
     shards = fully_sharded_tp(layout.tp, layout.expert_tp, lora.version)  # the experts' split
     # the binding position's figure in the weights, sized there (layout_facts._with_lora)
@@ -484,7 +484,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                   if lora.fully_sharded and shards > 1 else "")
                if flags else "")
             + (", the embedding and lm_head unsharded"
-               if LORA_ARCHITECTURES[spec.architectures[0]].embeddings else
+               if wraps_embeddings(spec, lora.version) else
                "; no embedding or lm_head slots (the class declares no embedding_modules)")
             + (f"; the language model's modules only: {tower} get no LoRA (vLLM's "
                "--enable-tower-connector-lora, default off, is not passed)" if tower else "")
