@@ -1243,6 +1243,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                         r"at TP=2", text).groups()
     gpt_oss = re.search(r"gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
     gemma3 = re.search(r"never passed\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
+    qwen3_vl = re.search(r"without that flag\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
+                         text).groups()
 
     def lora_bytes(model: str, *argv: str) -> str:
         assert main(["plan", "--model", model, "--gpu", "h100-sxm", "--enable-lora",
@@ -1266,6 +1268,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes("openai/gpt-oss-20b"), lora_bytes("openai/gpt-oss-20b", *tp2)) == gpt_oss
     assert (lora_bytes("google/gemma-3-27b-it"), lora_bytes("google/gemma-3-27b-it", *tp2)
             ) == gemma3
+    assert (lora_bytes("Qwen/Qwen3-VL-32B-Instruct"),
+            lora_bytes("Qwen/Qwen3-VL-32B-Instruct", *tp2)) == qwen3_vl
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:

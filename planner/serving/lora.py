@@ -50,9 +50,10 @@ V2_LORA_GRAPH_CASES_FROM):
   ada_rms_norm_t_cond linears, built only where the config sets ada_rms_norm_t_cond, are not in
   Headroom's model and not sized). A tied lm_head is still its own ParallelLMHead (tie_weights
   shares the weight only), so it gets its slots.
-- models/gemma3_mm.py Gemma3ForConditionalGeneration: its language model, wrapped as the
-  text-only Gemma3ForCausalLM's; its vision tower and connector get no LoRA without
-  --enable-tower-connector-lora (LORA_TOWER_CONNECTOR).
+- models/gemma3_mm.py Gemma3ForConditionalGeneration and qwen3_vl.py
+  Qwen3VLForConditionalGeneration: their language model, wrapped as the text-only
+  Gemma3ForCausalLM's and Qwen3ForCausalLM's; their vision tower and connector get no LoRA
+  without --enable-tower-connector-lora (LORA_TOWER_CONNECTOR).
 - the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
   a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
   (max_loras, 1, R, input_size) and B (max_loras, 1, slice per TP rank, R); a row layer
@@ -219,16 +220,19 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "Qwen2MoeForCausalLM": LoraModules(False), "MixtralForCausalLM": LoraModules(True),
     "GptOssForCausalLM": LoraModules(False), "Gemma3ForConditionalGeneration": LoraModules(False),
     "Qwen3_5ForConditionalGeneration": LoraModules(
-        True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM)}
+        True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
+    "Qwen3VLForConditionalGeneration": LoraModules(True)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
-gemma3_mm.py, qwen3_5.py: their attention and embedding_modules, the experts in lora_moe; the
-same in every release of LORA_READ but Qwen3.5's embedding_modules; qwen3_5.py:
+gemma3_mm.py, qwen3_5.py, qwen3_vl.py: their attention and embedding_modules, the experts in
+lora_moe; the same in every release of LORA_READ but Qwen3.5's embedding_modules; qwen3_5.py:
 HYBRID_GDN_LORA): the others are refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
-    "Qwen3_5ForConditionalGeneration": "visual (the vision tower) and its mergers"}
+    "Qwen3_5ForConditionalGeneration": "visual (the vision tower) and its mergers",
+    "Qwen3VLForConditionalGeneration": "visual (the ViT), visual.merger and "
+                                       "visual.deepstack_merger_list"}
 """The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
 language model's (get_mm_mapping's language_model) only, as the text-only class's.
 
@@ -244,7 +248,18 @@ default False in config/lora.py of every release read; also needs the model's su
 hasattr get_num_mm_encoder_tokens to 0.28.0, supports_tower_connector_lora from 0.29.0, which
 gemma3_mm.py sets True from 0.29.0); _create_lora_modules skips a module whose
 _get_punica_wrapper is None ("will be ignored"), so the vision tower's linears get no slots.
-Headroom does not model the flag and its launch command never passes it."""
+Headroom does not model the flag and its launch command never passes it.
+
+models/qwen3_vl.py Qwen3VLForConditionalGeneration (every wheel of LORA_READ): SupportsLoRA, no
+embedding_modules of its own, get_mm_mapping language_model "language_model", connector
+["visual.merger", "visual.deepstack_merger_list"], tower_model "visual." (supports tower LoRA in
+every release, off by default as above); its language_model is a Qwen3LLMForCausalLM, a
+Qwen3ForCausalLM subclass (so its embedding_modules embed_tokens and lm_head: lora/utils.py
+get_supported_lora_modules reads every module's), built from text_config, whose Qwen3LLMModel
+layers are Qwen3DecoderLayer's (Qwen3VLDecoderLayer from 0.32.0 only passes the mrope factor):
+sized as Qwen3ForCausalLM. A tied lm_head is the embedding module itself to 0.27.1
+(`self.lm_head = self.model.embed_tokens`; tie_weights from 0.28.0), not read: refused
+(model_refusal)."""
 
 HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration"})
 """The Gated-DeltaNet hybrids sized (the dense Qwen3.5, models/qwen3_5.py; module docstring):
@@ -329,8 +344,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
-                f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py "
-                f"and qwen3_5.py); {name} is not read, so it is not planned")
+                f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
+                f"qwen3_5.py and qwen3_vl.py); {name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name)
         if refusal:
@@ -341,6 +356,10 @@ def model_refusal(spec: ModelSpec) -> str | None:
             and layer.mlp.gated for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
                 "MLP, whose LoRA modules are not read, so it is not planned")
+    if spec.architectures[0] == "Qwen3VLForConditionalGeneration" and spec.tie_word_embeddings:
+        return (f"--enable-lora: {name} with tied embeddings is not planned (vLLM 0.17-0.27's "
+                "Qwen3LLMForCausalLM makes its lm_head the embedding module itself, whose LoRA "
+                "wrapping is not read)")
     if LORA_ARCHITECTURES[spec.architectures[0]].embeddings and spec.vocab_size > LORA_VOCAB_LIMIT:
         return (f"--enable-lora: vLLM refuses a vocabulary of {spec.vocab_size:,} "
                 f"(\"When using LoRA, vocab size must be <= {LORA_VOCAB_LIMIT}\", "

@@ -393,6 +393,56 @@ def test_multimodal_gemma3_sizes_its_language_model_only(tp, expected, version, 
     assert GEMMA3_MM_TP1 == 908_550_272 and GEMMA3_MM_TP2 == 603_807_872
 
 
+# Qwen/Qwen3-VL-32B-Instruct, Qwen3VLForConditionalGeneration (/work/shared/model-configs, verbatim:
+# text_config hidden 5,120, 64 / 8 heads of 128, intermediate 25,600, vocabulary 151,936, 64
+# layers, untied). vLLM 0.17.0-0.34.0 models/qwen3_vl.py: language_model is a
+# Qwen3LLMForCausalLM, a Qwen3ForCausalLM (embedding_modules embed_tokens and lm_head, which
+# lora/utils.py get_supported_lora_modules reads off every module); visual, visual.merger and
+# visual.deepstack_merger_list get no Punica wrapper without --enable-tower-connector-lora
+# (lora/model_manager.py _maybe_init_mm). N = 4, R = 16, bfloat16, TP=1:
+# qkv 4 x (3 x 16 x 5,120 + (8,192 + 1,024 + 1,024) x 16) = 1,638,400; o 4 x (16 x 8,192 +
+# 5,120 x 16) = 851,968; gate_up 4 x (2 x 16 x 5,120 + 2 x 25,600 x 16) = 3,932,160; down 4 x
+# (16 x 25,600 + 5,120 x 16) = 1,966,080; embed_tokens and lm_head each 4 x (151,936 x 16 +
+# 5,120 x 16) = 10,051,584
+QWEN3_VL_TP1 = (64 * (1_638_400 + 851_968 + 3_932_160 + 1_966_080) + 2 * 10_051_584) * 2 + PUNICA
+# TP=2: q 4,096 and kv 512 per rank, o_proj input 4,096, intermediate 12,800: qkv 4 x (3 x 16 x
+# 5,120 + (4,096 + 512 + 512) x 16) = 1,310,720; o 4 x (16 x 4,096 + 5,120 x 16) = 589,824;
+# gate_up 4 x (2 x 16 x 5,120 + 2 x 12,800 x 16) = 2,293,760; down 4 x (16 x 12,800 + 5,120 x
+# 16) = 1,146,880; the embedding and lm_head unsharded; the lm_head's int64 mapping over
+# 151,936 (a multiple of 64) entries
+QWEN3_VL_TP2 = ((64 * (1_310_720 + 589_824 + 2_293_760 + 1_146_880) + 2 * 10_051_584) * 2
+                + 151_936 * 8 + PUNICA)
+
+
+@pytest.mark.parametrize(("tp", "expected"), [(1, QWEN3_VL_TP1), (2, QWEN3_VL_TP2)])
+@pytest.mark.parametrize(("version", "punica"), [
+    ("0.17.0", PUNICA_TO_028), ("0.24.0", PUNICA_TO_028), ("0.34.0", PUNICA)])
+def test_qwen3_vl_sizes_its_language_model_as_qwen3(tp, expected, version, punica) -> None:
+    model = "Qwen/Qwen3-VL-32B-Instruct"
+    engine = {"max_num_seqs": 1024, "max_num_batched_tokens": 8192, "max_model_len": 8192}
+    base = _plan(tp, version=version, model=model, **engine)
+    lora = _plan(tp, version=version, model=model, enable_lora=True, max_loras=4, **engine)
+    assert lora.lora_bytes_per_gpu == expected - PUNICA + punica
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == lora.lora_bytes_per_gpu
+    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
+    assert "tower-connector" not in lora.vllm_command
+    assert "visual.merger and visual.deepstack_merger_list get no LoRA" in _term(lora, "lora").note
+    assert QWEN3_VL_TP1 == 1_114_366_080 and QWEN3_VL_TP2 == 725_511_296
+
+
+def test_tied_qwen3_vl_and_the_qwen3_vl_moe_are_refused() -> None:
+    config = catalog_entry("Qwen/Qwen3-VL-32B-Instruct").config
+    tied = parse_model_config({**config, "tie_word_embeddings": True,
+                               "text_config": {**config["text_config"],
+                                               "tie_word_embeddings": True}})
+    assert tied.tie_word_embeddings
+    refused = plan(PlanRequest(model=tied, cluster=preset_cluster("h100", 1), engine=(
+        EngineSettings(vllm_version="0.34.0", enable_lora=True))))
+    assert any("with tied embeddings is not planned" in e for e in refused.errors)
+    moe = _plan(model="Qwen/Qwen3-VL-30B-A3B-Instruct", enable_lora=True)
+    assert any("Qwen3VLMoeForConditionalGeneration is not read" in e for e in moe.errors)
+
+
 
 def test_the_note_says_no_graphs_under_enforce_eager() -> None:
     # --enforce-eager captures no CUDA graph, with LoRA or without: nothing to double
