@@ -121,6 +121,7 @@ class WeightLoadRules(NamedTuple):
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer, spread over EP ranks
     eplb_expert_buffer: bool = False  # eplb_buffer_bytes: EPLB's one-layer transfer buffer
     eplb_draft_buffer: bool = False  # and the MTP draft's own (eplb.draft_state_sized)
+    expert_bias_fp32: bool = False  # mxfp4.mxfp4_bias_fp32: routed-expert biases in float32
 
 
 _NO_LOAD_RULES = WeightLoadRules()
@@ -932,11 +933,13 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
     expert_biases = 0.0
     if lp.expert_bias and isinstance(layer.mlp, MoeMlp):
         # NOTE: no scheme quantizes biases: gpt-oss stores its expert biases in bf16 beside
-        # the MXFP4 blocks, and vLLM's Mxfp4MoEMethod creates w13_bias/w2_bias in bf16.
+        # the MXFP4 blocks, and vLLM's Mxfp4MoEMethod creates w13_bias/w2_bias in bf16, then
+        # holds them in float32 on the Triton and TRT-LLM kernels (rules.expert_bias_fp32).
         # gpt-oss-20b: 24 layers x 32 experts x (2 x 2880 + 2880) = 6,635,520 bias params.
         expert_params -= expert_params * lp.expert_bias / lp.expert_size
-        expert_biases = (_expert_biases_per_rank(layer.mlp, lp, shard)
-                         * max(experts_bits, KEPT_BITS))
+        bias_bits = 32.0 if shard.rules.expert_bias_fp32 and not shard.stored else max(
+            experts_bits, KEPT_BITS)
+        expert_biases = _expert_biases_per_rank(layer.mlp, lp, shard) * bias_bits
     if shard.expert_pad != (1, 1) and isinstance(layer.mlp, MoeMlp):
         expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
     gate = _shared_expert_gate(layer.mlp, spec.hidden_size)

@@ -206,7 +206,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                                                   gpu.compute_capability, selector_kv))
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
-    load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu)
+    load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
+                             mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor))
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
                                 bool(s.target_quant), scheme.key)
     return dict(

@@ -59,6 +59,7 @@ from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
 from planner.serving.engine import EngineSettings, sparse_mla_kv
 from planner.serving.layout import moe_wna16_fallback
+from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import (
     PlanRequest,
     PlanSummary,
@@ -682,7 +683,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     redundant = redundant_experts(spec, s, layout)
     stages = pipeline_stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
-        weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu)
+        weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
+                          mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, device.gpu.vendor))
         ._replace(redundant_experts=redundant))
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                    moe_ep=moe_ep, redundant_experts=redundant,

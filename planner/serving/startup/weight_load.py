@@ -1,14 +1,16 @@
 """How vLLM lays a checkpoint's weights out at load, per release and GPU (WeightLoadRules for
 weights.rank_weights): Gated DeltaNet's in_proj_ba whole on every rank, a latent MoE's split
-fc1_latent_proj, a float32 MoE gate, the TRT-LLM bf16 MoE width padding, the indexer's wk, and
-the GPTQ zero points Marlin frees. Not refusals, but read from the same loaders (model files,
-quantization configs, choose_mp_linear_kernel), so kept beside them."""
+fc1_latent_proj, a float32 MoE gate, float32 MXFP4 expert biases, the TRT-LLM bf16 MoE width
+padding, the indexer's wk, and the GPTQ zero points Marlin frees. Not refusals, but read from
+the same loaders (model files, quantization configs, choose_mp_linear_kernel, process_weights_
+after_loading), so kept beside them."""
 
 from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import group_size, int_bits, marlin_takes_group
-from planner.serving.moe_backend import trtllm_bf16_width_pad
+from planner.serving.moe_backend import ORACLE_FROM, trtllm_bf16_width_pad
+from planner.serving.mxfp4 import mxfp4_bias_fp32
 from planner.serving.startup.device import capability
 from planner.serving.startup.quant_method import loading_method
 from planner.serving.startup.wna16_loaders import (
@@ -52,9 +54,14 @@ def latent_fc1_split(version: Version) -> bool:
 
 
 def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
-                      version: Version, gpu: GpuSpec) -> WeightLoadRules:
-    """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`."""
+                      version: Version, gpu: GpuSpec, mxfp4_marlin: bool = False
+                      ) -> WeightLoadRules:
+    """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`; `mxfp4_marlin`: MXFP4
+    experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin)."""
     return WeightLoadRules(
+        expert_bias_fp32=scheme.key == "mxfp4" and mxfp4_bias_fp32(
+            version, gpu.compute_capability, gpu.vendor, mxfp4_marlin,
+            moe_backend if version >= ORACLE_FROM["mxfp4"] else None),
         gdn_ba_whole=gdn_ba_whole(spec, scheme, version, gpu),
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
         width_pad=trtllm_bf16_width_pad(spec, scheme, moe_backend, version,

@@ -221,14 +221,15 @@ def test_mxfp4_marlin_fallback_on_hopper():
     # vLLM issue #23278 (vllm-other-gpus.json vllm-i23278): gpt-oss-120b on one H100 on the
     # Marlin fallback (get_mxfp4_backend, 0.11.0 wheel: Marlin when triton_kernels is missing)
     # logged 65.9651 GiB of weights. Marlin pads experts to 3,072 x 2,944 (see
-    # test_weights.py): 5,504,827,392 B more than Hopper's Triton kernel, + 2,949,120 B of
-    # bf16 expert biases at the padded sizes (36 x 128 x (8,960 - 8,640) x 2 B).
+    # test_weights.py): 5,504,827,392 B more than Hopper's Triton kernel; its expert biases
+    # are bf16 at the padded sizes, the Triton kernel's float32 (mxfp4.MXFP4_FP32_BIAS_FROM):
+    # 36 x 128 x (8,960 x 2 - 8,640 x 4) = -76,677,120 B.
     spec = _spec("openai/gpt-oss-120b")
     triton = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1)))
     marlin = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
                               engine=EngineSettings(mxfp4_marlin=True)))
     assert marlin.weights_bytes_per_gpu - triton.weights_bytes_per_gpu == pytest.approx(
-        5_504_827_392 + 2_949_120, abs=64)
+        5_504_827_392 - 76_677_120, abs=64)
     assert marlin.weights_bytes_per_gpu / GIB == pytest.approx(65.9651, rel=0.001)
 
 

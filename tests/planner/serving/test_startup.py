@@ -878,8 +878,9 @@ def test_mxfp4_experts_on_amd_gpus_are_padded_as_rocm_pads_them() -> None:
       parameters more per expert, x 768 experts x 4.25 / 8 = 456,228,864 B;
     - 256: 2,880 -> 3,072 (12 x 256): 3 x (3,072^2 - 2,880^2) = 3 x 1,142,784 = 3,428,352
       per expert, x 768 x 4.25 / 8 = 1,398,767,616 B;
-    and the bf16 expert biases, created at the padded sizes (w13 2 x width, w2 hidden):
-    768 x (2 x 64 + 64) x 2 = 294,912 B at 128, 768 x (2 x 192 + 192) x 2 = 884,736 B at 256.
+    and the expert biases, created at the padded sizes (w13 2 x width, w2 hidden) and held in
+    float32 by the Triton MoE (mxfp4.MXFP4_FP32_BIAS_FROM; the unpadded GPU's too): 768 x (2 x
+    64 + 64) x 4 = 589,824 B at 128, 768 x (2 x 192 + 192) x 4 = 1,769,472 B at 256.
     An MI300X whose gfx target is not known (a custom AMD GPU) is not padded on 0.18.0."""
     from planner.serving.engine import EngineSettings
     from planner.serving.hardware import ClusterSpec, NodeSpec
@@ -897,11 +898,11 @@ def test_mxfp4_experts_on_amd_gpus_are_padded_as_rocm_pads_them() -> None:
         return result.weights_bytes_per_gpu
 
     bare = weights("0.18.0", "")
-    assert weights("0.18.0", "gfx942") - bare == 456_228_864 + 294_912
-    assert weights("0.18.0", "gfx950") - bare == 1_398_767_616 + 884_736
+    assert weights("0.18.0", "gfx942") - bare == 456_228_864 + 589_824
+    assert weights("0.18.0", "gfx950") - bare == 1_398_767_616 + 1_769_472
     # 0.19.0, the first release of the oracle's 256 x 256, pads by 256 on any gfx target:
-    # gfx942 moves from 128 on 0.18.0 to 256 (1,399,652,352 - 456,523,776 B more)
-    assert weights("0.19.0", "gfx942") - bare == 1_398_767_616 + 884_736
+    # gfx942 moves from 128 on 0.18.0 to 256 (1,400,537,088 - 456,818,688 B more)
+    assert weights("0.19.0", "gfx942") - bare == 1_398_767_616 + 1_769_472
     assert weights("0.19.0", "gfx942") == weights("0.19.0", "")
     assert weights("0.33.0", "gfx942") == weights("0.33.0", "")  # 256 whatever the target
     note = next(w for w in _plan_one(oss, "0.33.0").warnings if w.startswith("MXFP4 experts"))

@@ -976,10 +976,10 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
     # vLLM pads MXFP4 experts for Marlin to hidden % 256 and intermediate % 128
     # (quantization/mxfp4.py, 0.11.0; fused_moe/oracle/mxfp4.py, 0.33.0): 3,072 x 2,944.
     # Extra per GPU: 36 x 128 x 3 x (3,072 x 2,944 - 2,880 x 2,880) params x 4.25 / 8 B
-    # = 10,362,028,032 x 0.53125 = 5,504,827,392 B, and the bf16 biases, allocated at the
-    # padded sizes (create_weights: w13_bias 2 x 2,944, w2_bias 3,072): 36 x 128 x (8,960 -
-    # 8,640) x 2 B = 2,949,120 B. Hopper's Triton kernel rounds only the width up to 64,
-    # which 2,880 is at TP=1.
+    # = 10,362,028,032 x 0.53125 = 5,504,827,392 B. Biases: Marlin keeps them bf16 at the
+    # padded sizes (create_weights: w13_bias 2 x 2,944, w2_bias 3,072), 36 x 128 x 8,960 x 2 B;
+    # Hopper's Triton kernel (which rounds only the width up to 64, which 2,880 is at TP=1)
+    # holds them in float32, 36 x 128 x 8,640 x 4 B: 4,608 x (17,920 - 34,560) = -76,677,120 B.
     from planner.serving.hardware import preset_cluster
     from planner.serving.plan import PlanRequest, plan
 
@@ -987,9 +987,61 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
     h100 = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1)))
     a100 = plan(PlanRequest(model=spec, cluster=preset_cluster("a100-80gb", 1)))
     assert a100.weights_bytes_per_gpu - h100.weights_bytes_per_gpu == pytest.approx(
-        5_504_827_392 + 2_949_120, abs=64)
+        5_504_827_392 - 76_677_120, abs=64)
     # vLLM issue #23278 (H100 on the Marlin fallback) logged 65.9651 GiB: within 0.1 %
     assert a100.weights_bytes_per_gpu / GIB == pytest.approx(65.9651, rel=0.001)
+
+
+@pytest.mark.parametrize(("model", "gpu", "version", "per_layer"), [
+    # E x I x H x 51 / 32 B of MXFP4 experts + E x (2 x I + H) x 4 B of float32 biases, at the
+    # sizes the kernel pads to. H100 (9.0): OAI Triton MoE, width % 64: 2,880 x 2,880 stays.
+    ("openai/gpt-oss-20b", "h100-sxm", "0.17.0", 32 * 13_219_200 + 32 * 8_640 * 4),
+    ("openai/gpt-oss-20b", "h100-sxm", "0.34.0", 32 * 13_219_200 + 32 * 8_640 * 4),
+    ("openai/gpt-oss-120b", "h100-sxm", "0.21.0", 128 * 13_219_200 + 128 * 8_640 * 4),
+    ("openai/gpt-oss-120b", "h100-sxm", "0.28.0", 128 * 13_219_200 + 128 * 8_640 * 4),
+    # B200 (10.0): FlashInfer's TRT-LLM MXFP4 x BF16 MoE, hidden % 256 (3,072), width % 256
+    # (3,072) before 0.27, % 128 (2,944) from it: 3,072 x 3,072 x 51 / 32 = 15,040,512 B and
+    # biases 2 x 3,072 + 3,072 = 9,216; 2,944 x 3,072 x 51 / 32 = 14,413,824 B and 8,960.
+    ("openai/gpt-oss-20b", "b200", "0.21.0", 32 * 15_040_512 + 32 * 9_216 * 4),
+    ("openai/gpt-oss-20b", "b200", "0.34.0", 32 * 14_413_824 + 32 * 8_960 * 4),
+    ("openai/gpt-oss-120b", "b200", "0.17.0", 128 * 15_040_512 + 128 * 9_216 * 4),
+    ("openai/gpt-oss-120b", "b200", "0.34.0", 128 * 14_413_824 + 128 * 8_960 * 4),
+])
+def test_mxfp4_expert_biases_float32_on_triton_and_trtllm(model, gpu, version, per_layer):
+    # gpt-oss-20b: 24 layers x 32 experts, gpt-oss-120b: 36 x 128; hidden and expert width
+    # 2,880 (config.json). vLLM creates w13_bias / w2_bias in bf16 and, for the Triton and
+    # TRT-LLM kernels, re-registers them as float32 in process_weights_after_loading (the bf16
+    # ones freed before the weights are measured): mxfp4.MXFP4_FP32_BIAS_FROM. 2,880 x 2,880 x
+    # 51 / 32 = 13,219,200 B an expert. gpt-oss-20b on H100: 24 x (423,014,400 + 1,105,920)
+    # = 10,178,887,680 B, of which 26,542,080 B of biases (13,271,040 B in bf16).
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    layers = 24 if model.endswith("-20b") else 36
+    result = plan(PlanRequest(model=_catalog_spec(model), cluster=preset_cluster(gpu, 1),
+                              engine=EngineSettings(vllm_version=version)))
+    weights = next(t for t in result.terms if t.key == "weights")
+    assert weights.inputs["experts_bytes"] == str(layers * per_layer)
+
+
+@pytest.mark.parametrize(("version", "moe_backend", "bias_bytes"), [
+    ("0.34.0", None, 4), ("0.34.0", "triton", 4), ("0.34.0", "marlin", 2),
+    ("0.34.0", "flashinfer_cutlass", 2), ("0.17.0", "marlin", 4)])
+def test_mxfp4_expert_bias_dtype_follows_the_moe_backend(version, moe_backend, bias_bytes):
+    # --moe-backend marlin keeps the biases bf16 (marlin_utils_fp4.py `.to(param_dtype)`), as
+    # FlashInfer's CUTLASS MoE does (`.to(torch.bfloat16)`); the 0.17.0 quantization/mxfp4.py
+    # does not read --moe-backend (Triton, float32). Padding aside (2,880 stays on H100's
+    # Triton): gpt-oss-20b 24 x 32 x 423,014,400 / 32 B of experts + 24 x 32 x 8,640 x bytes.
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    result = plan(PlanRequest(model=_catalog_spec("openai/gpt-oss-20b"),
+                              cluster=preset_cluster("h100-sxm", 1),
+                              engine=EngineSettings(vllm_version=version,
+                                                    moe_backend=moe_backend)))
+    weights = next(t for t in result.terms if t.key == "weights")
+    assert weights.inputs["experts_bytes"] == str(24 * 423_014_400 + 24 * 32 * 8_640
+                                                  * bias_bytes)
 
 
 # gpt-oss-120b (config.json): 36 layers x 128 experts = 4,608 experts per GPU at any TP, each
@@ -998,32 +1050,35 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
 # vLLM pads per MoE kernel: triton_kernels rounds the width up to 64 (quantization/mxfp4.py
 # create_weights `else` branch, 0.10.2-0.18.0 wheels; fused_moe/oracle/mxfp4.py
 # mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0); FlashInfer's TRT-LLM MoE
-# to 256 x 256 (0.10.1-0.26.0), 256 x 128 from 0.27.0; Marlin 256 x 128. The bf16 expert
-# biases take the padding too (create_weights, 0.11.0 and 0.34.0 wheels: w13_bias 2 x padded
-# width, w2_bias the padded hidden, whole on every rank): + 4,608 x (2 x width pad + hidden
-# pad) x 2 B.
+# to 256 x 256 (0.10.1-0.26.0), 256 x 128 from 0.27.0; Marlin 256 x 128. The expert biases
+# take the padding too (create_weights, 0.11.0 and 0.34.0 wheels: w13_bias 2 x padded width,
+# w2_bias the padded hidden, whole on every rank), bf16 on Marlin: + 4,608 x (2 x width pad +
+# hidden pad) x 2 B; float32 on triton_kernels and FlashInfer's TRT-LLM MoE
+# (mxfp4.MXFP4_FP32_BIAS_FROM): + 4,608 x (padded x 4 - unpadded x 2) B, unpadded 2 x 2,880 /
+# TP + 2,880.
 @pytest.mark.parametrize(("gpu", "version", "tp", "extra_bytes"), [
     # H100 (9.0) on triton_kernels: TP=2 1,440 -> 1,472: 13,824 x 2,880 x 32 x 17/32
-    # + biases 4,608 x 64 x 2
-    ("h100-sxm", "0.33.0", 2, 676_823_040 + 589_824),
-    # TP=4 720 -> 768: 13,824 x 2,880 x 48 x 17/32 + 4,608 x 96 x 2
-    ("h100-sxm", "0.11.0", 4, 1_015_234_560 + 884_736),
-    # TP=8 360 -> 384: 13,824 x 2,880 x 24 x 17/32 + 4,608 x 48 x 2
-    ("h100-sxm", "0.19.0", 8, 507_617_280 + 442_368),
-    ("h100-sxm", "0.19.0", 1, 0),  # 2,880 = 45 x 64
+    # + biases 4,608 x ((2 x 1,472 + 2,880) x 4 - (2 x 1,440 + 2,880) x 2) = 4,608 x 11,776
+    ("h100-sxm", "0.33.0", 2, 676_823_040 + 54_263_808),
+    # TP=4 720 -> 768: 13,824 x 2,880 x 48 x 17/32 + 4,608 x (4,416 x 4 - 4,320 x 2)
+    ("h100-sxm", "0.11.0", 4, 1_015_234_560 + 41_582_592),
+    # TP=8 360 -> 384: 13,824 x 2,880 x 24 x 17/32 + 4,608 x (3,648 x 4 - 3,600 x 2)
+    ("h100-sxm", "0.19.0", 8, 507_617_280 + 34_062_336),
+    ("h100-sxm", "0.19.0", 1, 79_626_240),  # 2,880 = 45 x 64; biases 4,608 x 8,640 x 2
     # B300 (10.3): triton_kernels on 0.11-0.12 (FlashInfer on exactly 10.0 there)
-    ("b300", "0.11.0", 2, 676_823_040 + 589_824),
-    ("b300", "0.12.0", 2, 676_823_040 + 589_824),
+    ("b300", "0.11.0", 2, 676_823_040 + 54_263_808),
+    ("b300", "0.12.0", 2, 676_823_040 + 54_263_808),
     # FlashInfer on every 10.x from 0.13: 3,072 x 1,536: 13,824 x 571,392 x 17/32
-    # + 4,608 x (2 x 96 + 192) x 2
-    ("b300", "0.13.0", 2, 4_196_302_848 + 3_538_944),
+    # + 4,608 x ((2 x 1,536 + 3,072) x 4 - 5,760 x 2)
+    ("b300", "0.13.0", 2, 4_196_302_848 + 60_162_048),
     # B200 (10.0) FlashInfer 256 x 256 until 0.26: 3,072 x 3,072: 13,824 x 1,142,784 x 17/32
-    # + 4,608 x (2 x 192 + 192) x 2
-    ("b200", "0.19.0", 1, 8_392_605_696 + 5_308_416),
-    # 256 x 128 from 0.27: 3,072 x 2,944: 13,824 x 749,568 x 17/32 + 4,608 x (2 x 64 + 192) x 2
-    ("b200", "0.33.0", 1, 5_504_827_392 + 2_949_120),
+    # + 4,608 x (9,216 x 4 - 8,640 x 2)
+    ("b200", "0.19.0", 1, 8_392_605_696 + 90_243_072),
+    # 256 x 128 from 0.27: 3,072 x 2,944: 13,824 x 749,568 x 17/32 + 4,608 x (8,960 x 4
+    # - 8,640 x 2)
+    ("b200", "0.33.0", 1, 5_504_827_392 + 85_524_480),
     # RTX 5090 (12.0): triton_kernels on 0.11.x, Marlin from 0.12 (3,072 x 1,536)
-    ("rtx-5090", "0.11.2", 2, 676_823_040 + 589_824),
+    ("rtx-5090", "0.11.2", 2, 676_823_040 + 54_263_808),
     ("rtx-5090", "0.12.0", 2, 4_196_302_848 + 3_538_944),
 ])
 def test_mxfp4_experts_padded_for_the_kernel_vllm_picks(gpu: str, version: str, tp: int,
@@ -1043,8 +1098,10 @@ def test_mxfp4_experts_padded_for_the_kernel_vllm_picks(gpu: str, version: str, 
 
 @pytest.mark.parametrize(("version", "extra_bytes"), [
     ("0.31.0", 5_504_827_392 + 2_949_120),  # OAI Triton MoE takes capability < 11.0: Marlin
-    ("0.32.0", 0),  # Triton (< 13.0) ahead of Marlin on 11.x; 2,880 = 45 x 64: no padding
-    ("0.33.0", 0),
+    # Triton (< 13.0) ahead of Marlin on 11.x; 2,880 = 45 x 64: no padding, but the biases
+    # in float32: 4,608 x 8,640 x 2 B more
+    ("0.32.0", 79_626_240),
+    ("0.33.0", 79_626_240),
     ("0.34.0", 5_504_827_392 + 2_949_120),  # Marlin ahead of Triton on 110 too: 3,072 x 2,944
 ])
 def test_mxfp4_experts_on_sm110_triton_in_0_32_and_0_33_only(version: str,
