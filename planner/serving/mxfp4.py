@@ -135,8 +135,11 @@ def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     return "triton"
 
 
-MXFP4_FP32_BIAS_FROM: Version = (0, 10, 2)
-"""NOTE: vLLM creates gpt-oss's routed-expert biases (w13_bias, w2_bias) in bf16 and converts them
+MXFP4_FP32_BIAS_KERNELS: frozenset[Mxfp4Kernel] = frozenset({"flashinfer", "triton"})
+"""The kernels (mxfp4_kernel) on which vLLM holds MXFP4 experts' biases in float32, in every
+release with MXFP4 (MXFP4_FROM).
+
+NOTE: vLLM creates gpt-oss's routed-expert biases (w13_bias, w2_bias) in bf16 and converts them
 to float32 in process_weights_after_loading for OpenAI's Triton MoE and FlashInfer's TRT-LLM MoE
 (`.to(torch.float32)`; TRT-LLM then shuffles and reshapes them to (num_experts, -1), the same
 element count), and re-registers them (`layer.w13_bias = Parameter(...)` to 0.18.x,
@@ -146,36 +149,37 @@ the weights (torch.cuda.max_memory_allocated after reset_peak_memory_stats: what
 steady state holds float32, twice the bytes. Marlin keeps them in the model dtype
 (marlin_utils_fp4.py: `bias.to(param_dtype)`), as FlashInfer's CUTLASS MoE does (swapped back
 `.to(torch.bfloat16)`). Read: quantization/mxfp4.py Mxfp4MoEMethod.process_weights_after_loading in
-the 0.10.2, 0.11.0, 0.14.0, 0.17.0, 0.17.1, 0.18.0, 0.18.1 wheels (TRITON, SM100_FI_MXFP4_BF16 /
-_MXFP8_TRTLLM and ROCm's CK branches); fused_moe/oracle/mxfp4.py
-convert_gpt_oss_weight_to_mxfp4_moe_kernel_format in every 0.19.0-0.34.0 wheel (TRITON_BACKENDS,
-TRTLLM_BACKENDS and every AITER branch). The 0.10.1 wheel is not read: planned bf16 as created.
-The TRITON branch is the one ROCm's Triton MoE (MXFP4_ROCM_KERNEL) takes too."""
+the 0.10.1 (the FlashInfer branch and the Triton `else`), 0.10.2, 0.11.0, 0.14.0, 0.17.0, 0.17.1,
+0.18.0, 0.18.1 wheels (TRITON, SM100_FI_MXFP4_BF16 / _MXFP8_TRTLLM and ROCm's CK branches);
+fused_moe/oracle/mxfp4.py convert_gpt_oss_weight_to_mxfp4_moe_kernel_format in every
+0.19.0-0.34.0 wheel (TRITON_BACKENDS, TRTLLM_BACKENDS and every AITER branch). The Triton
+branch is the one ROCm's Triton MoE (MXFP4_ROCM_KERNEL) takes too."""
 
 MXFP4_FP32_BIAS_BACKENDS = frozenset({
     "triton", "triton_unfused", "flashinfer_trtllm", "flashinfer_trtllm_afp8", "aiter",
     "aiter_triton_mxfp4_bf16", "aiter_mxfp4_fp8", "aiter_triton_mxfp4_mxfp4",
     "aiter_mxfp4_mxfp4"})
 """--moe-backend values (read by the MXFP4 oracle from moe_backend.ORACLE_FROM["mxfp4"]) whose
-kernels hold the expert biases in float32 (MXFP4_FP32_BIAS_FROM's NOTE; 0.34.0 map_mxfp4_backend:
-triton -> TRITON, flashinfer_trtllm -> the TRTLLM_BACKENDS, aiter* -> the AITER backends). marlin,
-flashinfer_cutlass and deep_gemm (returned as loaded) keep bf16; humming, b12x, xpu, cpu and
-emulation are not read for this and are planned bf16 as created."""
+kernels hold the expert biases in float32 (MXFP4_FP32_BIAS_KERNELS' NOTE; 0.34.0
+map_mxfp4_backend: triton -> TRITON, flashinfer_trtllm -> the TRTLLM_BACKENDS, aiter* -> the
+AITER backends). marlin, flashinfer_cutlass and deep_gemm (returned as loaded) keep bf16; cpu
+converts too but runs on no GPU; humming, b12x, xpu and emulation are not read for this and are
+planned bf16 as created."""
 
 
 def mxfp4_bias_fp32(version: Version, compute_capability: str, vendor: str, marlin: bool,
                     moe_backend: str | None) -> bool:
     """Whether vLLM `version` holds MXFP4 (gpt-oss) routed-expert biases in float32 on this GPU
-    (MXFP4_FP32_BIAS_FROM): where the kernel is the OAI Triton MoE (ROCm's too) or FlashInfer's
-    TRT-LLM MoE (mxfp4_kernel), or `moe_backend` (--moe-backend where the release's oracle reads
-    it, else None) names one (MXFP4_FP32_BIAS_BACKENDS); never on Marlin (`marlin`:
-    mxfp4_on_marlin)."""
-    if marlin or version < MXFP4_FP32_BIAS_FROM:
+    (MXFP4_FP32_BIAS_KERNELS): where the kernel is the OAI Triton MoE (ROCm's too) or
+    FlashInfer's TRT-LLM MoE (mxfp4_kernel), or `moe_backend` (--moe-backend where the
+    release's oracle reads it, else None) names one (MXFP4_FP32_BIAS_BACKENDS); never on Marlin
+    (`marlin`: mxfp4_on_marlin)."""
+    if marlin:
         return False
     if moe_backend not in (None, "auto"):
         return moe_backend in MXFP4_FP32_BIAS_BACKENDS
     kernel = MXFP4_ROCM_KERNEL if vendor != "nvidia" else mxfp4_kernel(version, compute_capability)
-    return kernel in ("flashinfer", "triton")
+    return kernel in MXFP4_FP32_BIAS_KERNELS
 
 
 MXFP4_FLASHINFER_EP_FROM: Version = (0, 10, 2)

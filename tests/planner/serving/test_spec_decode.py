@@ -222,8 +222,8 @@ def test_mxfp4_marlin_fallback_on_hopper():
     # Marlin fallback (get_mxfp4_backend, 0.11.0 wheel: Marlin when triton_kernels is missing)
     # logged 65.9651 GiB of weights. Marlin pads experts to 3,072 x 2,944 (see
     # test_weights.py): 5,504,827,392 B more than Hopper's Triton kernel; its expert biases
-    # are bf16 at the padded sizes, the Triton kernel's float32 (mxfp4.MXFP4_FP32_BIAS_FROM):
-    # 36 x 128 x (8,960 x 2 - 8,640 x 4) = -76,677,120 B.
+    # are bf16 at the padded sizes, the Triton kernel's float32
+    # (mxfp4.MXFP4_FP32_BIAS_KERNELS): 36 x 128 x (8,960 x 2 - 8,640 x 4) = -76,677,120 B.
     spec = _spec("openai/gpt-oss-120b")
     triton = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1)))
     marlin = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),

@@ -879,8 +879,8 @@ def test_mxfp4_experts_on_amd_gpus_are_padded_as_rocm_pads_them() -> None:
     - 256: 2,880 -> 3,072 (12 x 256): 3 x (3,072^2 - 2,880^2) = 3 x 1,142,784 = 3,428,352
       per expert, x 768 x 4.25 / 8 = 1,398,767,616 B;
     and the expert biases, created at the padded sizes (w13 2 x width, w2 hidden) and held in
-    float32 by the Triton MoE (mxfp4.MXFP4_FP32_BIAS_FROM; the unpadded GPU's too): 768 x (2 x
-    64 + 64) x 4 = 589,824 B at 128, 768 x (2 x 192 + 192) x 4 = 1,769,472 B at 256.
+    float32 by the Triton MoE (mxfp4.MXFP4_FP32_BIAS_KERNELS; the unpadded GPU's too):
+    768 x (2 x 64 + 64) x 4 = 589,824 B at 128, 768 x (2 x 192 + 192) x 4 = 1,769,472 B at 256.
     An MI300X whose gfx target is not known (a custom AMD GPU) is not padded on 0.18.0."""
     from planner.serving.engine import EngineSettings
     from planner.serving.hardware import ClusterSpec, NodeSpec

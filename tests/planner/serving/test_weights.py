@@ -1011,8 +1011,8 @@ def test_mxfp4_expert_biases_float32_on_triton_and_trtllm(model, gpu, version, p
     # gpt-oss-20b: 24 layers x 32 experts, gpt-oss-120b: 36 x 128; hidden and expert width
     # 2,880 (config.json). vLLM creates w13_bias / w2_bias in bf16 and, for the Triton and
     # TRT-LLM kernels, re-registers them as float32 in process_weights_after_loading (the bf16
-    # ones freed before the weights are measured): mxfp4.MXFP4_FP32_BIAS_FROM. 2,880 x 2,880 x
-    # 51 / 32 = 13,219,200 B an expert. gpt-oss-20b on H100: 24 x (423,014,400 + 1,105,920)
+    # ones freed before the weights are measured): mxfp4.MXFP4_FP32_BIAS_KERNELS. 2,880 x
+    # 2,880 x 51 / 32 = 13,219,200 B an expert. gpt-oss-20b on H100: 24 x (423,014,400 + 1,105,920)
     # = 10,178,887,680 B, of which 26,542,080 B of biases (13,271,040 B in bf16).
     from planner.serving.hardware import preset_cluster
     from planner.serving.plan import PlanRequest, plan
@@ -1054,8 +1054,8 @@ def test_mxfp4_expert_bias_dtype_follows_the_moe_backend(version, moe_backend, b
 # take the padding too (create_weights, 0.11.0 and 0.34.0 wheels: w13_bias 2 x padded width,
 # w2_bias the padded hidden, whole on every rank), bf16 on Marlin: + 4,608 x (2 x width pad +
 # hidden pad) x 2 B; float32 on triton_kernels and FlashInfer's TRT-LLM MoE
-# (mxfp4.MXFP4_FP32_BIAS_FROM): + 4,608 x (padded x 4 - unpadded x 2) B, unpadded 2 x 2,880 /
-# TP + 2,880.
+# (mxfp4.MXFP4_FP32_BIAS_KERNELS): + 4,608 x (padded x 4 - unpadded x 2) B, unpadded
+# 2 x 2,880 / TP + 2,880.
 @pytest.mark.parametrize(("gpu", "version", "tp", "extra_bytes"), [
     # H100 (9.0) on triton_kernels: TP=2 1,440 -> 1,472: 13,824 x 2,880 x 32 x 17/32
     # + biases 4,608 x ((2 x 1,472 + 2,880) x 4 - (2 x 1,440 + 2,880) x 2) = 4,608 x 11,776
