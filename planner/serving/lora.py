@@ -113,8 +113,11 @@ V2_LORA_GRAPH_CASES_FROM):
   (ColumnParallelLinearWithLoRA: A rank x kernel, B output / TP x rank); out_proj a
   RowParallelLinear of value -> hidden. Its embedding_modules (embed_tokens, lm_head) are
   declared from 0.29.0 only (QWEN3_5_EMBEDDINGS_FROM). The MTP layers are not built without
-  speculative decoding. Qwen3.5-MoE and Qwen3-Next (Qwen3NextForCausalLM, interleaved
-  in_proj_qkvz of one output size) are not sized.
+  speculative decoding. Qwen3.5-MoE (Qwen3_5MoeForConditionalGeneration, a
+  Qwen3_5ForConditionalGeneration whose language_model is a Qwen3_5MoeForCausalLM of the same
+  Qwen3_5ForCausalLMBase: the same vision-tower, GDN, attention and embedding rules) has
+  qwen3_next.py Qwen3NextSparseMoeBlock MLPs, sized by planner.serving.lora_moe. Qwen3-Next
+  (Qwen3NextForCausalLM, interleaved in_proj_qkvz of one output size) is not sized.
 
 Not sized (each said in the lora term's note): the LoRA kernels' transient buffers in the
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
@@ -122,7 +125,8 @@ gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_m
 MoE architectures: the attention and vocabulary rules above and the per-expert slots of
 planner.serving.lora_moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shared expert and
 shared_expert_gate; MixtralForCausalLM; GptOssForCausalLM's MXFP4 experts on Marlin, NVIDIA
-only; over EP from vLLM 0.21.0); other architectures are refused, never guessed.
+only; Qwen3_5MoeForConditionalGeneration's experts, shared expert and gate beside its GDN
+layers; over EP from vLLM 0.21.0); other architectures are refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
@@ -221,7 +225,9 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "GptOssForCausalLM": LoraModules(False), "Gemma3ForConditionalGeneration": LoraModules(False),
     "Qwen3_5ForConditionalGeneration": LoraModules(
         True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
-    "Qwen3VLForConditionalGeneration": LoraModules(True)}
+    "Qwen3VLForConditionalGeneration": LoraModules(True),
+    "Qwen3_5MoeForConditionalGeneration": LoraModules(
+        True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
 gemma3_mm.py, qwen3_5.py, qwen3_vl.py: their attention and embedding_modules, the experts in
@@ -231,6 +237,7 @@ HYBRID_GDN_LORA): the others are refused."""
 LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
     "Qwen3_5ForConditionalGeneration": "visual (the vision tower) and its mergers",
+    "Qwen3_5MoeForConditionalGeneration": "visual (the vision tower) and its mergers",
     "Qwen3VLForConditionalGeneration": "visual (the ViT), visual.merger and "
                                        "visual.deepstack_merger_list"}
 """The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
@@ -261,8 +268,10 @@ sized as Qwen3ForCausalLM. A tied lm_head is the embedding module itself to 0.27
 (`self.lm_head = self.model.embed_tokens`; tie_weights from 0.28.0), not read: refused
 (model_refusal)."""
 
-HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration"})
-"""The Gated-DeltaNet hybrids sized (the dense Qwen3.5, models/qwen3_5.py; module docstring):
+HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration",
+                             "Qwen3_5MoeForConditionalGeneration"})
+"""The Gated-DeltaNet hybrids sized (the dense Qwen3.5 and Qwen3.5-MoE, models/qwen3_5.py;
+module docstring; the MoE's experts, router gate and shared expert: lora_moe):
 their linear-attention layers' slots are gdn_parts; their vision tower ("visual.") and
 connector ("visual.merger", "visual.deepstack_merger_list": qwen3_vl.py get_mm_mapping) get
 no Punica wrapper, as Gemma 3's (LORA_TOWER_CONNECTOR)."""
@@ -347,7 +356,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
                 f"qwen3_5.py and qwen3_vl.py); {name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
-        refusal = moe_layers_refusal(spec, name)
+        refusal = moe_layers_refusal(spec, name, _mixers(spec),
+                                     spec.architectures[0] in LORA_TOWER_CONNECTOR)
         if refusal:
             return refusal
     elif (spec.vision is not None and spec.architectures[0] not in LORA_TOWER_CONNECTOR

@@ -100,6 +100,24 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   (plan/derive.py _expert_pad, mxfp4.mxfp4_on_marlin). Not read: an unquantized (BF16)
   gpt-oss checkpoint's experts, and the ROCm fall-back of 0.21.0 on (refused:
   mxfp4_lora_vendor_refusal).
+- models/qwen3_5.py Qwen3_5MoeForConditionalGeneration (read in the 0.17.0, 0.18.0, 0.19.0,
+  0.20.0, 0.21.0, 0.22.0, 0.28.0, 0.29.0, 0.31.0 and 0.34.0 wheels; its GDN layers, attention,
+  vision tower and embedding_modules are planner.serving.lora's Qwen3.5 rules): a
+  Qwen3_5ForConditionalGeneration (so its packed_modules_mapping, no gate_up_proj in the MoE
+  layers) and a MixtureOfExperts (lora/model_manager.py is_moe_model), whose
+  Qwen3_5DecoderLayer builds, where model_type is "qwen3_5_moe_text", qwen3_next.py
+  Qwen3NextSparseMoeBlock: gate (ReplicatedLinear(hidden, num_experts) to 0.30.0, GateLinear
+  from 0.31.0), shared_expert_gate (ReplicatedLinear(hidden, 1)), shared_expert (Qwen3NextMLP,
+  qwen2_moe.py's Qwen2MoeMLP, on the attention's TP: disable_tp only for a Quark OCP MX shared
+  expert TP splits unevenly, from 0.29.0, and no shared expert where ROCm AITER's fused shared
+  experts are on, VLLM_ROCM_USE_AITER_FUSION_SHARED_EXPERTS, default off) and experts
+  (SharedFusedMoE 0.17.0-0.19.0, FusedMoE 0.20.0-0.26.0, FusedMoEFactory 0.27.0-0.34.0,
+  given shared_experts and, unlike Qwen2-MoE's, gate=self.gate: the runner holds the gate,
+  GATE_WRAPPED_TWICE). So per MoE layer Qwen2-MoE's shared expert, shared_expert_gate and
+  router gate, and the experts: FusedMoEWithLoRA to 0.18.x, FusedMoE3DWithLoRA (is_3d_moe_weight
+  True, QWEN3_5_MOE_3D_FROM; unquantized, so no Marlin padding) from 0.19.0. Not modelled:
+  ROCm AITER's fused shared expert (the variable set); a Quark checkpoint is refused as
+  quantized.
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
@@ -133,18 +151,26 @@ from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
 if TYPE_CHECKING:  # only the type of `layout`
     from planner.serving.layout import ParallelLayout
 
+QWEN3_5_MOE_3D_FROM: tuple[int, int, int] = (0, 19, 0)
+"""models/qwen3_5.py Qwen3_5MoeForConditionalGeneration sets is_3d_moe_weight = True ("For MoE
+LoRA weights loading") from the 0.19.0 wheel; 0.17.0-0.18.x leave interfaces.py's False, so
+FusedMoEWithLoRA (two w13 A) wraps its experts there."""
+
+
 class MoeLoraModules(NamedTuple):
     """What an MoE architecture's block gives vLLM's LoRA manager beyond its router gate and
     experts: whether the MoE layer is handed the gate too (wrapped again in
     GATE_WRAPPED_TWICE), whether the block builds a shared_expert_gate and takes a shared
-    expert (Qwen2MoeSparseMoeBlock), the gate's module name, and whether the model's
-    is_3d_moe_weight makes the experts FusedMoE3DWithLoRA (gpt-oss: one w13 A, a w13 B of
-    twice the width, on its MXFP4 experts padded for Marlin: MXFP4_LORA_BACKENDS)."""
+    expert (Qwen2MoeSparseMoeBlock, Qwen3NextSparseMoeBlock), the gate's module name, whether
+    its experts are gpt-oss's MXFP4 ones padded for Marlin (MXFP4_LORA_BACKENDS), and the first
+    release whose class sets is_3d_moe_weight, which makes the experts FusedMoE3DWithLoRA (one
+    w13 A, a w13 B of twice the width: fused_w13; None: never)."""
 
     runner_gate: bool
     shared_expert: bool
     gate_name: str = "gate"
-    fused_w13: bool = False
+    mxfp4: bool = False
+    fused_w13_from: tuple[int, int, int] | None = None
 
 
 MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
@@ -152,10 +178,21 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
     "Qwen2MoeForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=True),
     "MixtralForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=False),
     "GptOssForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=False,
-                                        gate_name="router", fused_w13=True)}
+                                        gate_name="router", mxfp4=True,
+                                        fused_w13_from=(0, 0, 0)),
+    "Qwen3_5MoeForConditionalGeneration": MoeLoraModules(
+        runner_gate=True, shared_expert=True, fused_w13_from=QWEN3_5_MOE_3D_FROM)}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
-mixtral.py, gpt_oss.py: the module docstring); their attention and vocabulary rules are
-lora.LORA_ARCHITECTURES'."""
+mixtral.py, gpt_oss.py, qwen3_5.py with qwen3_next.py's MoE block: the module docstring); their
+attention and vocabulary rules are lora.LORA_ARCHITECTURES'."""
+
+
+def fused_w13(spec: ModelSpec, version: tuple[int, int, int]) -> bool:
+    """Whether vLLM `version` wraps the experts of MoE `spec` as FusedMoE3DWithLoRA (its class
+    sets is_3d_moe_weight there: MoeLoraModules.fused_w13_from), not FusedMoEWithLoRA."""
+    since = MOE_LORA_ARCHITECTURES[spec.architectures[0]].fused_w13_from
+    return since is not None and version >= since
+
 
 GATE_WRAPPED_TWICE: tuple[int, int, int] = (0, 21, 0)
 """The release whose _create_lora_modules wraps the router gate twice where the MoE layer holds
@@ -216,21 +253,24 @@ def rank_experts(layout: "ParallelLayout", tp_rank: int) -> ExpertSlots:
     return ExpertSlots(layout.expert_tp, layout.ep_size, tp_rank if layout.ep else 0)
 
 
-def moe_layers_refusal(spec: ModelSpec, name: str) -> str | None:
+def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tower: bool
+                       ) -> str | None:
     """Why the LoRA slots of MoE `spec` are not sized: a checkpoint quantization (but gpt-oss's
-    MXFP4), or a layer other than full attention with a gated routed-expert MLP (with at most
-    one gated shared expert where MOE_LORA_ARCHITECTURES takes one; gpt-oss's sliding layers
-    and biased experts: the modules read); None where they are."""
+    MXFP4), a vision tower where `tower` is False, or a layer other than full attention (or
+    another of `mixers`: Qwen3.5-MoE's Gated DeltaNet) with a gated routed-expert MLP (with at
+    most one gated shared expert where MOE_LORA_ARCHITECTURES takes one; gpt-oss's sliding
+    layers and biased experts: the modules read); None where they are."""
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
-    if (spec.quant.method if spec.quant else None) != ("mxfp4" if modules.fused_w13 else None):
+    if (spec.quant.method if spec.quant else None) != ("mxfp4" if modules.mxfp4 else None):
         held = f"quantized experts ({spec.quant.method})" if spec.quant else "unquantized experts"
         return (f"--enable-lora: {name} here has {held}, whose LoRA MoE kernels are not read, "
                 "so it is not planned")
-    kinds = ("full", "sliding") if modules.fused_w13 else ("full",)
-    if spec.vision is not None or not all(
-            isinstance(layer.mixer, AttentionMixer) and layer.mixer.kind in kinds
+    kinds = ("full", "sliding") if modules.mxfp4 else ("full",)
+    if (spec.vision is not None and not tower) or not all(
+            isinstance(layer.mixer, mixers)
+            and (not isinstance(layer.mixer, AttentionMixer) or layer.mixer.kind in kinds)
             and isinstance(layer.mlp, MoeMlp) and layer.mlp.gated
-            and layer.mlp.bias == modules.fused_w13
+            and layer.mlp.bias == modules.mxfp4
             and (layer.mlp.num_shared_experts == 0 or modules.shared_expert and (
                 layer.mlp.num_shared_experts, layer.mlp.shared_expert_gate) == (1, True))
             for layer in spec.layers):
@@ -252,7 +292,7 @@ def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: s
     if quantization:
         return (f"--enable-lora: the MoE experts quantized at run time ({quantization}) take "
                 "LoRA MoE kernels Headroom has not read, so it is not planned")
-    mxfp4 = MOE_LORA_ARCHITECTURES[spec.architectures[0]].fused_w13  # (model_refusal first)
+    mxfp4 = MOE_LORA_ARCHITECTURES[spec.architectures[0]].mxfp4  # (model_refusal first)
     if moe_backend not in (MXFP4_LORA_BACKENDS if mxfp4 else LORA_MOE_BACKENDS):
         return (f"--enable-lora with --moe-backend {moe_backend}: Headroom sizes MoE LoRA on "
                 + ("vLLM's Marlin MXFP4 experts (auto or marlin)" if mxfp4
@@ -343,20 +383,20 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
     """One MoE layer's slots on one rank past its attention and shared expert (whose
     gate_up_proj and down_proj take the dense rules: lora._layer_parts), as (module,
     elements): the router gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE where
-    MoeLoraModules.runner_gate), Qwen2-MoE's shared_expert_gate, and the experts' w13 A (one
-    slice with fused_w13, else two) and B (two slices, or one of twice the width), w2 A and B
-    x max_loras x the rank's experts (`experts`: their TP size and EP place; module
-    docstring), gpt-oss's hidden size and per-rank width padded to MXFP4_MARLIN_PAD; `tp`: the
-    attention's TP (fully_sharded_tp)."""
+    MoeLoraModules.runner_gate), Qwen2-MoE's and Qwen3.5-MoE's shared_expert_gate, and the
+    experts' w13 A (one slice where fused_w13, else two) and B (two slices, or one of twice
+    the width), w2 A and B x max_loras x the rank's experts (`experts`: their TP size and EP
+    place; module docstring), gpt-oss's hidden size and per-rank width padded to
+    MXFP4_MARLIN_PAD; `tp`: the attention's TP (fully_sharded_tp)."""
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
-    pad_h, pad_i = MXFP4_MARLIN_PAD if modules.fused_w13 else (1, 1)
+    pad_h, pad_i = MXFP4_MARLIN_PAD if modules.mxfp4 else (1, 1)
     n, r, h, e = max_loras, rank, spec.hidden_size, moe.num_experts
     h_experts = -(-h // pad_h) * pad_h
     inter = -(-(moe.expert_intermediate_size // experts.tp) // pad_i) * pad_i
     shards = fully_sharded_tp(tp, experts.tp, version) if fully_sharded else 1
     rank_a = r // shards  # w13 A rows
     w2_out = h_experts // shards  # w2 B rows
-    w13_a_slices = 1 if modules.fused_w13 else 2
+    w13_a_slices = 1 if fused_w13(spec, version) else 2
     wraps = 2 if version == GATE_WRAPPED_TWICE and modules.runner_gate else 1
     return ((modules.gate_name, wraps * n * (r * h + e * r)),
             *((("shared_expert_gate", n * (r * h + 1 * r)),) if modules.shared_expert else ()),
@@ -364,13 +404,15 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
                 w13_a_slices * rank_a * h_experts + 2 * inter * r + r * inter + w2_out * r)))
 
 
-def expert_slot_shapes(spec: ModelSpec) -> str:
-    """The experts' LoRA class and slots per expert, in words (the lora term's note)."""
-    if MOE_LORA_ARCHITECTURES[spec.architectures[0]].fused_w13:
+def expert_slot_shapes(spec: ModelSpec, version: tuple[int, int, int]) -> str:
+    """The experts' LoRA class under vLLM `version` and slots per expert, in words (the lora
+    term's note)."""
+    if fused_w13(spec, version):
         return ("(lora/layers/fused_moe.py FusedMoE3DWithLoRA): per expert on the rank w13 A "
                 "(rank x hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x "
-                "intermediate per TP rank) and B (hidden x rank), hidden and intermediate padded "
-                "as Marlin pads the MXFP4 experts, to 256 and 128")
+                "intermediate per TP rank) and B (hidden x rank)"
+                + (", hidden and intermediate padded as Marlin pads the MXFP4 experts, to 256 "
+                   "and 128" if MOE_LORA_ARCHITECTURES[spec.architectures[0]].mxfp4 else ""))
     return ("(lora/layers/fused_moe.py FusedMoEWithLoRA): per expert on the rank w13 A (2 x "
             "rank x hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x "
             "intermediate per TP rank) and B (hidden x rank)")

@@ -478,7 +478,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             "layers: the whole output)"
             + (", column A and row B over TP too (--fully-sharded-loras)"
                if lora.fully_sharded and layout.tp > 1 else "")
-            + (f"; MoE {expert_slot_shapes(spec)}, the router gate replicated"
+            + (f"; MoE {expert_slot_shapes(spec, lora.version)}, the router gate replicated"
                + (", with EP the rank's own experts, whole" if layout.ep_size > 1 else "")
                + (f", w13 A's rank and w2 B's hidden over TP {shards} (--fully-sharded-loras)"
                   if lora.fully_sharded and shards > 1 else "")

@@ -78,11 +78,85 @@ def test_qwen3_5_launch_command_passes_the_release_parser(version) -> None:
     assert command_problems(command, vllm_cli(version)) == []
 
 
-@pytest.mark.parametrize(("model", "words"), [
-    ("Qwen/Qwen3.5-35B-A3B", "Qwen3_5MoeForConditionalGeneration is not read"),
-    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "Qwen3NextForCausalLM is not read")])
-def test_the_moe_hybrids_stay_refused_in_one_line(capsys, model, words) -> None:
-    code, _, err = run_main(capsys, "plan", "--model", model, "--gpu", "h100", "--gpus", "2",
-                            "--tp", "2", "--enable-lora")
-    assert code == 2 and words in err and "qwen3_5.py" in err
+def test_qwen3_next_stays_refused_in_one_line(capsys) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-Next-80B-A3B-Instruct",
+                            "--gpu", "h100", "--gpus", "2", "--tp", "2", "--enable-lora")
+    assert code == 2 and "Qwen3NextForCausalLM is not read" in err and "qwen3_5.py" in err
     assert len(err.strip().splitlines()) == 1
+
+
+# Qwen/Qwen3.5-35B-A3B (Qwen3_5MoeForConditionalGeneration; ../shared/model-configs,
+# text_config): hidden 2,048, 40 layers of which 10 full attention (every 4th) and 30 Gated
+# DeltaNet, full attention 16 q heads (x 2 with the output gate) and 2 KV heads of 256, GDN 16
+# key heads and 32 value heads of 128 (key 2,048, value 4,096), conv kernel 4, every layer an
+# MoE of 256 experts of moe_intermediate_size 512 with a shared expert of 512 and its gate,
+# vocabulary 248,320 (untied), bf16. Read in vLLM 0.17.0, 0.18.0, 0.19.0, 0.21.0 and 0.34.0:
+# models/qwen3_5.py Qwen3_5MoeForConditionalGeneration (is_3d_moe_weight True from 0.19.0, so
+# lora/model_manager.py _create_lora_modules gives the experts ["w13"] and FusedMoE3DWithLoRA;
+# 0.17.0-0.18.0 ["w1", "w3"], FusedMoEWithLoRA), qwen3_5.py Qwen3_5DecoderLayer (the dense
+# Qwen3.5's GDN and attention, qwen3_next.py Qwen3NextSparseMoeBlock where model_type is
+# qwen3_5_moe_text), qwen3_next.py Qwen3NextSparseMoeBlock.__init__ (gate (hidden, 256),
+# shared_expert_gate (hidden, 1), shared_expert Qwen2MoeMLP, experts given gate=self.gate),
+# lora/layers/fused_moe.py FusedMoEWithLoRA._create_lora_a_weights and FusedMoE3DWithLoRA
+# ._create_lora_b_weights. 4 LoRAs of rank 16, 2 B each. TP=1:
+# - GDN in_proj_qkvz 4 x (4 x 16 x 2,048 + (2,048 + 2,048 + 4,096 + 4,096) x 16) = 1,310,720;
+#   in_proj_ba 4 x (2 x 16 x 2,048 + 64 x 16) = 266,240; conv1d 4 x (16 x 4 + 8,192 x 16) =
+#   524,544; out_proj 4 x (16 x 4,096 + 2,048 x 16) = 393,216: 2,494,720 per GDN layer
+# - attention qkv_proj 4 x (3 x 16 x 2,048 + (8,192 + 512 + 512) x 16) = 983,040; o_proj
+#   4 x (16 x 4,096 + 2,048 x 16) = 393,216: 1,376,256
+# - MoE: gate 4 x (16 x 2,048 + 256 x 16) = 147,456; shared_expert_gate 4 x (16 x 2,048 + 16) =
+#   131,136; shared gate_up_proj 4 x (2 x 16 x 2,048 + 2 x 512 x 16) = 327,680; shared
+#   down_proj 4 x (16 x 512 + 2,048 x 16) = 163,840; experts, 3D (0.19.0 on): 4 x 256 x (one
+#   w13 A 16 x 2,048 + w13 B 1,024 x 16 + w2 A 16 x 512 + w2 B 2,048 x 16) = 1,024 x 90,112 =
+#   92,274,688; per expert (0.17-0.18): 1,024 x (2 x 32,768 + 16,384 + 8,192 + 32,768) =
+#   125,829,120
+# - embed_tokens and lm_head each 4 x (248,320 x 16 + 2,048 x 16) = 16,023,552 (0.29.0 on)
+# - adapter flags 40 x 5 x 4 B = 800 B
+# TP=2: in_proj_qkvz 4 x (131,072 + 6,144 x 16) = 917,504; in_proj_ba 4 x (65,536 + 32 x 16) =
+# 264,192; conv1d 4 x (64 + 4,096 x 16) = 262,400; out_proj 4 x (16 x 2,048 + 32,768) = 262,144
+# (1,706,240); qkv_proj 4 x (98,304 + (4,096 + 256 + 256) x 16) = 688,128; o_proj 262,144
+# (950,272); gate 147,456 and shared_expert_gate 131,136 unsharded; shared gate_up 4 x (65,536 +
+# 2 x 256 x 16) = 294,912; shared down 4 x (16 x 256 + 32,768) = 147,456; experts 1,024 x
+# (32,768 + 512 x 16 + 16 x 256 + 32,768) = 79,691,776; the lm_head mapping 248,320 x 8 B.
+MOE = "Qwen/Qwen3.5-35B-A3B"
+MOE_GDN = 30 * 2_494_720 + 10 * 1_376_256  # 88,604,160 elements
+MOE_SIDE = 147_456 + 131_136 + 327_680 + 163_840  # gate, shared expert and its gate: 770,112
+MOE_ENDS = 2 * 16_023_552
+MOE_TP1_BYTES = (MOE_GDN + 40 * (MOE_SIDE + 92_274_688) + MOE_ENDS) * 2 + 800 + PUNICA
+MOE_TP2_BYTES = ((30 * 1_706_240 + 10 * 950_272 + 40 * (147_456 + 131_136 + 294_912 + 147_456
+                                                        + 79_691_776) + MOE_ENDS) * 2
+                 + 800 + 248320 * 8 + PUNICA)
+MOE_TP1_018_BYTES = (MOE_GDN + 40 * (MOE_SIDE + 125_829_120)) * 2 + 800 + PUNICA_TO_028
+
+
+def _moe_plan(tp: int, version: str, **engine):
+    return plan(PlanRequest(
+        model=catalog_spec(MOE), cluster=preset_cluster("h100", 2),
+        layout=ParallelLayout(tp=tp), engine=EngineSettings(vllm_version=version, **engine)))
+
+
+@pytest.mark.parametrize(("tp", "version", "expected"), [
+    (1, "0.34.0", MOE_TP1_BYTES), (2, "0.34.0", MOE_TP2_BYTES),
+    (1, "0.18.0", MOE_TP1_018_BYTES)])
+def test_qwen3_5_moe_slots_as_worked_by_hand(tp, version, expected) -> None:
+    assert (MOE_TP1_BYTES, MOE_TP2_BYTES, MOE_TP1_018_BYTES) == (
+        7_685_305_248, 6_620_898_208, 10_305_631_136)
+    lora = _moe_plan(tp, version, enable_lora=True, max_loras=4, max_lora_rank=16)
+    assert lora.lora_bytes_per_gpu == expected
+    term = next(t for t in lora.terms if t.key == "lora")
+    assert "conv1d 30 x" in term.formula and "shared_expert_gate 40 x" in term.formula
+    assert ("FusedMoE3DWithLoRA" in term.note) is (version == "0.34.0")
+
+
+def test_qwen3_5_moe_gate_is_wrapped_twice_in_0_21() -> None:
+    # 0.21.0: the runner's gate (given gate=self.gate) wrapped again; no embeddings before 0.29
+    once = (MOE_GDN + 40 * (MOE_SIDE + 92_274_688)) * 2 + 800 + PUNICA_TO_028
+    twice = _moe_plan(1, "0.21.0", enable_lora=True, max_loras=4).lora_bytes_per_gpu
+    assert twice == once + 40 * 147_456 * 2
+
+
+@pytest.mark.parametrize("version", ["0.17.0", "0.19.0", "0.34.0"])
+def test_qwen3_5_moe_launch_command_passes_the_release_parser(version) -> None:
+    command = _moe_plan(2, version, enable_lora=True, max_loras=4).vllm_command
+    assert "--enable-lora --max-loras 4 --max-lora-rank 16" in command
+    assert command_problems(command, vllm_cli(version)) == []
