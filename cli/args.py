@@ -718,8 +718,8 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "padded; NVIDIA only; with EP from 0.21.0, not fully sharded), the "
                        "hybrid Qwen3_5ForConditionalGeneration (its Gated-DeltaNet "
                        "projections and conv1d, no vision tower) and "
-                       "Qwen3_5MoeForConditionalGeneration (those, its shared expert and every "
-                       "expert's slots) under vLLM 0.17.0-0.34.0, "
+                       "Qwen3_5MoeForConditionalGeneration and Qwen3NextForCausalLM (those, "
+                       "the shared expert and every expert's slots) under vLLM 0.17.0-0.34.0, "
                        f"{elsewhere}; passed in the launch command")
     group.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"),
                        metavar="N", help="vLLM --max-loras: LoRA adapters served in one batch, "

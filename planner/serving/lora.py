@@ -116,8 +116,18 @@ V2_LORA_GRAPH_CASES_FROM):
   speculative decoding. Qwen3.5-MoE (Qwen3_5MoeForConditionalGeneration, a
   Qwen3_5ForConditionalGeneration whose language_model is a Qwen3_5MoeForCausalLM of the same
   Qwen3_5ForCausalLMBase: the same vision-tower, GDN, attention and embedding rules) has
-  qwen3_next.py Qwen3NextSparseMoeBlock MLPs, sized by planner.serving.lora_moe. Qwen3-Next
-  (Qwen3NextForCausalLM, interleaved in_proj_qkvz of one output size) is not sized.
+  qwen3_next.py Qwen3NextSparseMoeBlock MLPs, sized by planner.serving.lora_moe.
+- Qwen3-Next (models/qwen3_next.py Qwen3NextForCausalLM, SupportsLoRA in every release read,
+  no embedding_modules: no embedding or lm_head slots): the same Qwen3NextAttention and
+  Qwen3NextSparseMoeBlock (lora_moe), its GDN layers built with gqa_interleaved_layout=True
+  (0.17.0-0.18.x qwen3_next.py Qwen3NextGatedDeltaNet; 0.19.0-0.20.x keep in_proj_qkvz under
+  LoRA, create_in_proj_qkvz being Qwen3.5's only): in_proj_qkvz a MergedColumnParallelLinear of
+  one output size, 2 x key + 2 x value, and in_proj_ba of one, 2 x value heads (0.17.0:
+  [value heads] x 2), each packed as a list of one (["in_proj_qkvz"], ["in_proj_ba"]), so
+  lora/layers/column_parallel_linear.py ColumnParallelLinearWithLoRA (can_replace_layer: a
+  MergedColumnParallelLinear of a packed list of one and under 3 output sizes): one A (R x
+  hidden) and B of the whole width / TP each (LoraModules.gdn_slices); conv1d and out_proj as
+  Qwen3.5's.
 
 Not sized (each said in the lora term's note): the LoRA kernels' transient buffers in the
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
@@ -125,8 +135,9 @@ gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_m
 MoE architectures: the attention and vocabulary rules above and the per-expert slots of
 planner.serving.lora_moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shared expert and
 shared_expert_gate; MixtralForCausalLM; GptOssForCausalLM's MXFP4 experts on Marlin, NVIDIA
-only; Qwen3_5MoeForConditionalGeneration's experts, shared expert and gate beside its GDN
-layers; over EP from vLLM 0.21.0); other architectures are refused, never guessed.
+only; Qwen3_5MoeForConditionalGeneration's and Qwen3NextForCausalLM's experts, shared expert
+and gate beside their GDN layers; over EP from vLLM 0.21.0); other architectures are refused,
+never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
@@ -208,12 +219,15 @@ class LoraModules(NamedTuple):
     embedding_modules wrap embed_tokens and lm_head, and the slices of qkv_proj and gate_up_proj
     (its packed_modules_mapping: q/k/v and gate/up packed, 3 and 2; Phi3's one checkpoint
     module each, 1 and 1); embeddings_from: the first release whose class declares the
-    embedding_modules (Qwen3.5: QWEN3_5_EMBEDDINGS_FROM)."""
+    embedding_modules (Qwen3.5: QWEN3_5_EMBEDDINGS_FROM); gdn_slices: the LoRA A slices of a
+    Gated-DeltaNet layer's in_proj_qkvz and in_proj_ba (HYBRID_GDN_LORA: Qwen3.5's four and two
+    output sizes; Qwen3-Next's interleaved projections one each)."""
 
     embeddings: bool
     qkv_slices: int = 3
     gate_up_slices: int = 2
     embeddings_from: Version = (0, 0, 0)
+    gdn_slices: tuple[int, int] = (4, 2)
 
 
 LORA_ARCHITECTURES: dict[str, LoraModules] = {
@@ -227,7 +241,8 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
         True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
     "Qwen3VLForConditionalGeneration": LoraModules(True),
     "Qwen3_5MoeForConditionalGeneration": LoraModules(
-        True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM)}
+        True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
+    "Qwen3NextForCausalLM": LoraModules(False, gdn_slices=(1, 1))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
 gemma3_mm.py, qwen3_5.py, qwen3_vl.py: their attention and embedding_modules, the experts in
@@ -269,9 +284,10 @@ sized as Qwen3ForCausalLM. A tied lm_head is the embedding module itself to 0.27
 (model_refusal)."""
 
 HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration",
-                             "Qwen3_5MoeForConditionalGeneration"})
-"""The Gated-DeltaNet hybrids sized (the dense Qwen3.5 and Qwen3.5-MoE, models/qwen3_5.py;
-module docstring; the MoE's experts, router gate and shared expert: lora_moe):
+                             "Qwen3_5MoeForConditionalGeneration", "Qwen3NextForCausalLM"})
+"""The Gated-DeltaNet hybrids sized (the dense Qwen3.5 and Qwen3.5-MoE, models/qwen3_5.py, and
+Qwen3-Next, models/qwen3_next.py; module docstring; the MoEs' experts, router gate and shared
+expert: lora_moe):
 their linear-attention layers' slots are gdn_parts; their vision tower ("visual.") and
 connector ("visual.merger", "visual.deepstack_merger_list": qwen3_vl.py get_mm_mapping) get
 no Punica wrapper, as Gemma 3's (LORA_TOWER_CONNECTOR)."""
@@ -354,7 +370,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
-                f"qwen3_5.py and qwen3_vl.py); {name} is not read, so it is not planned")
+                f"qwen3_5.py, qwen3_next.py and qwen3_vl.py); {name} is not read, so it is not "
+                "planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
                                      spec.architectures[0] in LORA_TOWER_CONNECTOR)
@@ -433,7 +450,7 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     row_out = h // tp if lora.fully_sharded else h  # row layers' B rows
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
     if isinstance(attn, LinearAttentionMixer):
-        parts = gdn_parts(attn, h, tp, n, r, rank_a, row_out)
+        parts = gdn_parts(attn, modules.gdn_slices, h, tp, n, r, rank_a, row_out)
     else:
         # the output gate doubles the q heads (qwen3_next.py Qwen3NextAttention: QKVParallelLinear
         # of total_num_heads x (1 + attn_output_gate)); o_proj's input stays heads x head_dim
@@ -456,17 +473,19 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     )
 
 
-def gdn_parts(gdn: LinearAttentionMixer, h: int, tp: int, n: int, r: int, rank_a: int,
-              row_out: int) -> tuple[tuple[str, int], ...]:
-    """A Gated-DeltaNet layer's slots on one TP rank (layers/mamba/gdn QwenGatedDeltaNetAttention,
-    Qwen3.5's flat layout; module docstring): in_proj_qkvz 4 slices (q, k of key heads x key
-    dim, v, z of value heads x value dim), in_proj_ba 2 of value heads, conv1d (a
+def gdn_parts(gdn: LinearAttentionMixer, slices: tuple[int, int], h: int, tp: int, n: int,
+              r: int, rank_a: int, row_out: int) -> tuple[tuple[str, int], ...]:
+    """A Gated-DeltaNet layer's slots on one TP rank (layers/mamba/gdn QwenGatedDeltaNetAttention;
+    module docstring): in_proj_qkvz (q, k of key heads x key dim, v, z of value heads x value
+    dim) and in_proj_ba (2 x value heads), of `slices` LoRA A each (Qwen3.5's flat layout 4 and
+    2, Qwen3-Next's interleaved one 1 and 1: LoraModules.gdn_slices), conv1d (a
     ColumnParallelLinear of input conv kernel, output 2 x key + value dims) and out_proj (row,
     value dims -> hidden)."""
     key = gdn.num_key_heads * gdn.key_head_dim
     value = gdn.num_value_heads * gdn.value_head_dim
-    return (("in_proj_qkvz", n * (4 * rank_a * h + (2 * key + 2 * value) // tp * r)),
-            ("in_proj_ba", n * (2 * rank_a * h + 2 * gdn.num_value_heads // tp * r)),
+    qkvz, ba = slices
+    return (("in_proj_qkvz", n * (qkvz * rank_a * h + (2 * key + 2 * value) // tp * r)),
+            ("in_proj_ba", n * (ba * rank_a * h + 2 * gdn.num_value_heads // tp * r)),
             ("conv1d", n * (rank_a * gdn.conv_kernel_dim + (2 * key + value) // tp * r)),
             ("out_proj", n * (r * value // tp + row_out * r)))
 

@@ -117,7 +117,9 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   router gate, and the experts: FusedMoEWithLoRA to 0.18.x, FusedMoE3DWithLoRA (is_3d_moe_weight
   True, QWEN3_5_MOE_3D_FROM; unquantized, so no Marlin padding) from 0.19.0. Not modelled:
   ROCm AITER's fused shared expert (the variable set); a Quark checkpoint is refused as
-  quantized.
+  quantized. models/qwen3_next.py Qwen3NextForCausalLM (read in the same wheels) builds the same
+  Qwen3NextSparseMoeBlock in every layer not in mlp_only_layers (Qwen3-Next-80B-A3B: all) and
+  never sets is_3d_moe_weight: FusedMoEWithLoRA in every release.
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
@@ -181,9 +183,10 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
                                         gate_name="router", mxfp4=True,
                                         fused_w13_from=(0, 0, 0)),
     "Qwen3_5MoeForConditionalGeneration": MoeLoraModules(
-        runner_gate=True, shared_expert=True, fused_w13_from=QWEN3_5_MOE_3D_FROM)}
+        runner_gate=True, shared_expert=True, fused_w13_from=QWEN3_5_MOE_3D_FROM),
+    "Qwen3NextForCausalLM": MoeLoraModules(runner_gate=True, shared_expert=True)}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
-mixtral.py, gpt_oss.py, qwen3_5.py with qwen3_next.py's MoE block: the module docstring); their
+mixtral.py, gpt_oss.py, qwen3_5.py and qwen3_next.py: the module docstring); their
 attention and vocabulary rules are lora.LORA_ARCHITECTURES'."""
 
 

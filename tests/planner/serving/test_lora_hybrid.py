@@ -78,13 +78,6 @@ def test_qwen3_5_launch_command_passes_the_release_parser(version) -> None:
     assert command_problems(command, vllm_cli(version)) == []
 
 
-def test_qwen3_next_stays_refused_in_one_line(capsys) -> None:
-    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-Next-80B-A3B-Instruct",
-                            "--gpu", "h100", "--gpus", "2", "--tp", "2", "--enable-lora")
-    assert code == 2 and "Qwen3NextForCausalLM is not read" in err and "qwen3_5.py" in err
-    assert len(err.strip().splitlines()) == 1
-
-
 # Qwen/Qwen3.5-35B-A3B (Qwen3_5MoeForConditionalGeneration; ../shared/model-configs,
 # text_config): hidden 2,048, 40 layers of which 10 full attention (every 4th) and 30 Gated
 # DeltaNet, full attention 16 q heads (x 2 with the output gate) and 2 KV heads of 256, GDN 16
@@ -160,3 +153,65 @@ def test_qwen3_5_moe_launch_command_passes_the_release_parser(version) -> None:
     command = _moe_plan(2, version, enable_lora=True, max_loras=4).vllm_command
     assert "--enable-lora --max-loras 4 --max-lora-rank 16" in command
     assert command_problems(command, vllm_cli(version)) == []
+
+
+# Qwen/Qwen3-Next-80B-A3B-Instruct (Qwen3NextForCausalLM; ../shared/model-configs): hidden
+# 2,048, 48 layers, 12 full attention (every 4th: 16 q heads, x 2 with the output gate, which
+# Qwen3NextAttention takes as getattr(config, "attn_output_gate", True); 2 KV heads of 256) and
+# 36 Gated DeltaNet (16 key heads and 32 value heads of 128, conv kernel 4), every layer an MoE
+# of 512 experts of 512 with a shared expert of 512 and its gate; no embedding_modules (no
+# embedding or lm_head slots). Read in vLLM 0.17.0, 0.18.0, 0.19.0, 0.21.0 and 0.34.0:
+# models/qwen3_next.py Qwen3NextForCausalLM packed_modules_mapping in_proj_qkvz
+# ["in_proj_qkvz"] and in_proj_ba ["in_proj_ba"], QwenGatedDeltaNetAttention create_qkvz_proj /
+# create_ba_proj with gqa_interleaved_layout=True (one output size each; 0.17.0
+# Qwen3NextGatedDeltaNet's in_proj_ba [32] x 2), lora/layers/column_parallel_linear.py
+# ColumnParallelLinearWithLoRA.can_replace_layer (a MergedColumnParallelLinear packed as one:
+# one A), no is_3d_moe_weight (FusedMoEWithLoRA, two w13 A). 4 LoRAs of rank 16, 2 B each.
+# TP=1: in_proj_qkvz 4 x (16 x 2,048 + 12,288 x 16) = 917,504; in_proj_ba 4 x (16 x 2,048 +
+# 64 x 16) = 135,168; conv1d 524,544 and out_proj 393,216 as Qwen3.5-35B-A3B's: 1,970,432 per
+# GDN layer; attention 1,376,256 as above; MoE gate 4 x (16 x 2,048 + 512 x 16) = 163,840,
+# shared_expert_gate 131,136, shared gate_up 327,680 and down 163,840 as above, experts 4 x
+# 512 x (2 x 16 x 2,048 + 1,024 x 16 + 16 x 512 + 2,048 x 16) = 2,048 x 122,880 =
+# 251,658,240; flags 48 x 5 x 4 B = 960 B.
+# TP=2: in_proj_qkvz 4 x (32,768 + 6,144 x 16) = 524,288; in_proj_ba 4 x (32,768 + 32 x 16) =
+# 133,120; conv1d 262,400; out_proj 262,144 (1,181,952); attention 950,272 as above; gate
+# 163,840; shared_expert_gate 131,136; shared gate_up 294,912 and down 147,456 as above;
+# experts 2,048 x (65,536 + 512 x 16 + 16 x 256 + 32,768) = 226,492,416; no lm_head mapping.
+NEXT = "Qwen/Qwen3-Next-80B-A3B-Instruct"
+NEXT_TP1_BYTES = (36 * 1_970_432 + 12 * 1_376_256 + 48 * (
+    163_840 + 131_136 + 327_680 + 163_840 + 251_658_240)) * 2 + 960 + PUNICA
+NEXT_TP2_BYTES = (36 * 1_181_952 + 12 * 950_272 + 48 * (
+    163_840 + 131_136 + 294_912 + 147_456 + 226_492_416)) * 2 + 960 + PUNICA
+
+
+@pytest.mark.parametrize(("tp", "version", "expected"), [
+    (1, "0.34.0", NEXT_TP1_BYTES), (2, "0.34.0", NEXT_TP2_BYTES),
+    (2, "0.17.0", NEXT_TP2_BYTES - PUNICA + PUNICA_TO_028),
+    (2, "0.21.0", NEXT_TP2_BYTES - PUNICA + PUNICA_TO_028 + 48 * 163_840 * 2)])
+def test_qwen3_next_slots_as_worked_by_hand(tp, version, expected) -> None:
+    assert (NEXT_TP1_BYTES, NEXT_TP2_BYTES) == (24_410_014_784, 21_922_382_912)
+    lora = plan(PlanRequest(
+        model=catalog_spec(NEXT), cluster=preset_cluster("h100", 2), layout=ParallelLayout(tp=tp),
+        engine=EngineSettings(vllm_version=version, enable_lora=True, max_loras=4,
+                              max_lora_rank=16)))
+    assert lora.lora_bytes_per_gpu == expected
+    term = next(t for t in lora.terms if t.key == "lora")
+    assert "in_proj_ba 36 x" in term.formula and "lm_head" not in term.formula
+    assert "FusedMoEWithLoRA" in term.note
+
+
+@pytest.mark.parametrize("version", ["0.17.0", "0.19.0", "0.34.0"])
+def test_qwen3_next_launch_command_passes_the_release_parser(version) -> None:
+    # TP=4 on 4 H100s: at TP=2 the 80B weights and 20.4 GiB of slots leave no KV cache
+    command = plan(PlanRequest(
+        model=catalog_spec(NEXT), cluster=preset_cluster("h100", 4), layout=ParallelLayout(tp=4),
+        engine=EngineSettings(vllm_version=version, enable_lora=True, max_loras=4))).vllm_command
+    assert "--enable-lora --max-loras 4 --max-lora-rank 16" in command
+    assert command_problems(command, vllm_cli(version)) == []
+
+
+def test_a_quantized_qwen3_5_moe_stays_refused_in_one_line(capsys) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4", "--gpu",
+                            "h100", "--gpus", "2", "--tp", "2", "--enable-lora")
+    assert code == 2 and "quantized experts" in err and "not planned" in err
+    assert len(err.strip().splitlines()) == 1

@@ -408,7 +408,7 @@ def test_gpt_oss_lora_off_nvidia_is_refused(capsys) -> None:
     (QWEN3_MOE, {"quantization": "fp8"}, "quantized at run time (fp8)"),
     (QWEN3_MOE, {"moe_backend": "flashinfer_cutlass"}, "--moe-backend flashinfer_cutlass"),
     ("deepseek-ai/DeepSeek-V2-Lite-Chat", {}, "DeepseekV2ForCausalLM is not read"),
-    ("Qwen/Qwen3-Next-80B-A3B-Instruct", {}, "Qwen3NextForCausalLM is not read"),
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", {"quantization": "fp8"}, "quantized at run time (fp8)"),
     (GPT_OSS, {"moe_backend": "triton"}, "on vLLM's Marlin MXFP4 experts (auto or marlin)")])
 def test_what_is_not_read_stays_refused(model, engine, words) -> None:
     lora = _plan(model=model, **_lora(**engine))
