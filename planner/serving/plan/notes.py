@@ -15,7 +15,7 @@ from planner.serving.moe_backend import (
     oracle_skip_note,
     runs_flydsl,
 )
-from planner.serving.mxfp4 import mxfp4_note
+from planner.serving.mxfp4 import mxfp4_note, mxfp4_on_marlin
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_GPUS, last_node, nvlink_gpus
 from planner.serving.plan.facts import Resolved
@@ -46,12 +46,14 @@ def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli
               gpu: GpuSpec, scheme: quant.QuantScheme) -> tuple[str, ...]:
     """The notes of the weight format on the sizing GPU (Resolved.gpu_notes): MXFP4's kernel
     and padding on vLLM < 0.11 (mxfp4_note) unless Marlin is asked for, else the FP4
-    formats' notes on CUDA and ROCm."""
+    formats' notes on CUDA (naming the setting that puts MXFP4 on Marlin) and ROCm."""
     old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
                  and gpu.vendor == "nvidia" else None)
+    marlin_by = (None if not mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor)
+                 else "--enable-lora" if s.enable_lora else "mxfp4_marlin")
     return ((old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
-            else tuple(fp4_weight_notes(gpu, scheme, cli)
+            else tuple(fp4_weight_notes(gpu, scheme, cli, marlin_by)
                        + rocm_fp4_notes(spec, scheme, rules.version, gpu)))
 
 

@@ -14,12 +14,27 @@ from planner.serving.startup.quant_method import QUANT_METHOD
 from planner.serving.vllm_cli import VllmCli
 from planner.serving.vllm_versions import NVFP4_ROCM_EMULATION_FROM, Version, version_label
 
+MARLIN_BY: dict[str, tuple[str, str]] = {
+    "--enable-lora": ("with --enable-lora", "vLLM keeps only the MXFP4 experts classes that take "
+                      "LoRA, Marlin first among them. Source: vLLM quantization/mxfp4.py "
+                      "get_mxfp4_backend_with_lora (0.17-0.18), fused_moe/oracle/mxfp4.py "
+                      "(0.19-0.20), modular_kernel.py is_supported_config (0.21 on)."),
+    "mxfp4_marlin": ("as asked", "VLLM_MXFP4_USE_MARLIN=1, or vLLM's fallback where "
+                     "triton_kernels is missing. Source: vLLM quantization/mxfp4.py "
+                     "get_mxfp4_backend (0.11-0.18), fused_moe/oracle/mxfp4.py (0.19 on).")}
+"""(how fp4_weight_notes names it, why with the source) where MXFP4 experts run on Marlin
+whatever mxfp4_kernel picks (mxfp4.mxfp4_on_marlin), by the setting: EngineSettings.enable_lora,
+.mxfp4_marlin."""
 
-def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = None
-                     ) -> list[str]:
+
+def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = None,
+                     marlin_by: str | None = None) -> list[str]:
     """What vLLM runs FP4 weights with on a GPU without FP4 tensor cores (it loads them): none
     where `cli`'s release refuses the method on this GPU (its get_min_capability(), as
     startup_errors says; MXFP4's is 80 in every covered release, so a T4 gets no note).
+    `marlin_by`: the setting that puts MXFP4 experts on Marlin whatever the GPU
+    (mxfp4.mxfp4_on_marlin; a MARLIN_BY key), named in the note, which FP4 tensor cores then get
+    too.
 
     NOTE: NVFP4: ModelOpt's get_min_capability() is 80 (0.11.0-0.13.0 wheels), then 75, so no
     covered release refuses an 8.x or 9.x GPU (vllm_cli fixtures). The W4A4 kernels need FP4
@@ -39,14 +54,21 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = No
     if fmt not in ("nvfp4", "mxfp4") or gpu.vendor != "nvidia" or capability(gpu) is None:
         return []
     minimum = cli.quantization_min_capability.get(QUANT_METHOD[fmt], 0) if cli else 0
-    if gpu.weight_format_support(fmt) == "native" or capability(gpu) < max(75, minimum):
+    if capability(gpu) < max(75, minimum):
         return []  # the quantization method's minimum capability refuses it (below 7.5 always)
+    forced = marlin_by if fmt == "mxfp4" else None
+    if gpu.weight_format_support(fmt) == "native" and not forced:
+        return []
     cc = gpu.compute_capability
     if fmt == "nvfp4":
         return [f"NVFP4 on {gpu.name} (compute capability {cc}) runs through vLLM's Marlin FP4 "
                 "fallback: weights stay 4-bit, compute is 16-bit (MarlinNvFp4LinearKernel, "
                 "W4A16; FP4 tensor cores need Blackwell). Source: vLLM "
                 "model_executor/kernels/linear/nvfp4/marlin.py."]
+    if forced:
+        how, why = MARLIN_BY[forced]
+        return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on the Marlin MXFP4 kernel "
+                f"{how}: weights stay 4-bit, compute is 16-bit. {why}"]
     kernel = ("the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)"
               if capability(gpu) >= 90 else "the Marlin MXFP4 kernel")
     return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on {kernel}: weights stay "

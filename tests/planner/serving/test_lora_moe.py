@@ -352,6 +352,9 @@ def test_gpt_oss_slots_on_marlin_padded_experts_as_worked_by_hand(tp, fully_shar
     marlin = _plan(tp, model=GPT_OSS, mxfp4_marlin=True)
     assert lora.weights_bytes_per_gpu - marlin.weights_bytes_per_gpu == expected
     assert _plan(tp, model=GPT_OSS).weights_bytes_per_gpu < marlin.weights_bytes_per_gpu
+    # ... and the plan's kernel note says so (it read "the OAI Triton MoE kernels" on the H100)
+    assert any("runs on the Marlin MXFP4 kernel with --enable-lora" in w for w in lora.warnings)
+    assert not any("OAI Triton" in w for w in lora.warnings)
     formula = next(t for t in lora.terms if t.key == "lora").formula
     assert "router 24 x 186,368" in formula and "embed_tokens" not in formula
     note = next(t for t in lora.terms if t.key == "lora").note

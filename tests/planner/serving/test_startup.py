@@ -175,6 +175,15 @@ def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() 
     # vLLM's default MXFP4 MoE backends take 16-bit activations on Blackwell too (mxfp4.py
     # get_mxfp4_backend: SM100_FI_MXFP4_BF16, mxfp4_w4a16_moe_quant_config): no "need Blackwell"
     assert "Blackwell" not in hopper
+    # --enable-lora (and VLLM_MXFP4_USE_MARLIN=1, mxfp4_marlin) put MXFP4 experts on Marlin on
+    # every NVIDIA GPU, FP4 tensor cores too (modular_kernel.py is_supported_config keeps only
+    # the experts classes that take LoRA, MarlinExperts first; 0.21-0.34 wheels): the note says
+    # Marlin, never the OAI Triton kernels the GPU runs without it
+    for gpu in ("h100-sxm", "b200"):
+        for by, how in (("--enable-lora", "with --enable-lora"), ("mxfp4_marlin", "as asked")):
+            (note,) = fp4_weight_notes(gpu_preset(gpu), scheme("mxfp4"), None, by)
+            assert f"runs on the Marlin MXFP4 kernel {how}:" in note and "Triton" not in note
+    assert fp4_weight_notes(rtx3090, scheme("nvfp4"), None, "--enable-lora")[0].startswith(marlin)
     # the plan carries it where users read warnings (CLI "warning:", app, JSON "warnings")
     result = plan(PlanRequest(model=_spec("nvidia/Qwen3-235B-A22B-NVFP4"),
                               cluster=preset_cluster("rtx-3090", 8), layout=ParallelLayout(tp=8),
