@@ -136,8 +136,9 @@ MoE architectures: the attention and vocabulary rules above and the per-expert s
 planner.serving.lora_moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shared expert and
 shared_expert_gate; MixtralForCausalLM; GptOssForCausalLM's MXFP4 experts on Marlin, NVIDIA
 only; Qwen3_5MoeForConditionalGeneration's and Qwen3NextForCausalLM's experts, shared expert
-and gate beside their GDN layers; over EP from vLLM 0.21.0); other architectures are refused,
-never guessed.
+and gate beside their GDN layers; Qwen3VLMoeForConditionalGeneration's language model, a
+Qwen3-MoE with FusedMoE3DWithLoRA experts; over EP from vLLM 0.21.0); other architectures are
+refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
@@ -242,19 +243,22 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "Qwen3VLForConditionalGeneration": LoraModules(True),
     "Qwen3_5MoeForConditionalGeneration": LoraModules(
         True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
-    "Qwen3NextForCausalLM": LoraModules(False, gdn_slices=(1, 1))}
+    "Qwen3NextForCausalLM": LoraModules(False, gdn_slices=(1, 1)),
+    "Qwen3VLMoeForConditionalGeneration": LoraModules(True)}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
-gemma3_mm.py, qwen3_5.py, qwen3_vl.py: their attention and embedding_modules, the experts in
-lora_moe; the same in every release of LORA_READ but Qwen3.5's embedding_modules; qwen3_5.py:
-HYBRID_GDN_LORA): the others are refused."""
+gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py: their attention and embedding_modules,
+the experts in lora_moe; the same in every release of LORA_READ but Qwen3.5's
+embedding_modules; qwen3_5.py: HYBRID_GDN_LORA): the others are refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
     "Qwen3_5ForConditionalGeneration": "visual (the vision tower) and its mergers",
     "Qwen3_5MoeForConditionalGeneration": "visual (the vision tower) and its mergers",
     "Qwen3VLForConditionalGeneration": "visual (the ViT), visual.merger and "
-                                       "visual.deepstack_merger_list"}
+                                       "visual.deepstack_merger_list",
+    "Qwen3VLMoeForConditionalGeneration": "visual (the ViT), visual.merger and "
+                                          "visual.deepstack_merger_list"}
 """The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
 language model's (get_mm_mapping's language_model) only, as the text-only class's.
 
@@ -281,7 +285,13 @@ get_supported_lora_modules reads every module's), built from text_config, whose 
 layers are Qwen3DecoderLayer's (Qwen3VLDecoderLayer from 0.32.0 only passes the mrope factor):
 sized as Qwen3ForCausalLM. A tied lm_head is the embedding module itself to 0.27.1
 (`self.lm_head = self.model.embed_tokens`; tie_weights from 0.28.0), not read: refused
-(model_refusal)."""
+(model_refusal).
+
+models/qwen3_vl_moe.py Qwen3VLMoeForConditionalGeneration (every wheel of LORA_READ): a
+Qwen3VLForConditionalGeneration (the same get_mm_mapping and tower rule) whose language_model is
+a Qwen3MoeLLMForCausalLM, a Qwen3MoeForCausalLM subclass (embed_tokens and lm_head; its lm_head
+stays a ParallelLMHead where tied, so tied embeddings are sized as Qwen3-MoE's): sized as
+Qwen3MoeForCausalLM but for its FusedMoE3DWithLoRA experts (lora_moe)."""
 
 HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration",
                              "Qwen3_5MoeForConditionalGeneration", "Qwen3NextForCausalLM"})
@@ -370,8 +380,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
-                f"qwen3_5.py, qwen3_next.py and qwen3_vl.py); {name} is not read, so it is not "
-                "planned")
+                f"qwen3_5.py, qwen3_next.py, qwen3_vl.py and qwen3_vl_moe.py); {name} is not "
+                "read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
                                      spec.architectures[0] in LORA_TOWER_CONNECTOR)

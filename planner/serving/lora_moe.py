@@ -120,6 +120,20 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   quantized. models/qwen3_next.py Qwen3NextForCausalLM (read in the same wheels) builds the same
   Qwen3NextSparseMoeBlock in every layer not in mlp_only_layers (Qwen3-Next-80B-A3B: all) and
   never sets is_3d_moe_weight: FusedMoEWithLoRA in every release.
+- models/qwen3_vl_moe.py Qwen3VLMoeForConditionalGeneration (read in every wheel of
+  lora.LORA_READ; the file differs between 0.17.0, 0.18.0, 0.20.0, 0.22.0, 0.24.0, 0.25.0,
+  0.26.0, 0.27.0, 0.28.0, 0.30.0, 0.31.0 and 0.32.0, none of it in what is read here): a
+  Qwen3VLForConditionalGeneration (SupportsLoRA, get_mm_mapping: its vision tower and mergers
+  unwrapped, lora.LORA_TOWER_CONNECTOR) and a MixtureOfExperts (model_manager.py is_moe_model)
+  with is_3d_moe_weight True in every release, so FusedMoE3DWithLoRA (packed ["w13"]);
+  packed_modules_mapping qkv_proj, joined with its language model's (gate_up_proj only with
+  mlp_only_layers); its language_model is a Qwen3MoeLLMForCausalLM, a Qwen3MoeForCausalLM
+  subclass (its embedding_modules embed_tokens and lm_head; the lm_head its own ParallelLMHead
+  in every release, tied by sharing the weight to 0.27.x and tie_weights from 0.28.0), built
+  from text_config, whose Qwen3MoeLLMModel (a Qwen3MoeModel) layers are Qwen3MoeDecoderLayer's
+  (Qwen3VLMoeDecoderLayer from 0.28.0 only passes the fused-checkpoint layout and the mrope
+  factor): Qwen3MoeSparseMoeBlock, its gate handed to the MoE layer as Qwen3-MoE's
+  (GATE_WRAPPED_TWICE on 0.21.0).
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
@@ -184,10 +198,12 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
                                         fused_w13_from=(0, 0, 0)),
     "Qwen3_5MoeForConditionalGeneration": MoeLoraModules(
         runner_gate=True, shared_expert=True, fused_w13_from=QWEN3_5_MOE_3D_FROM),
-    "Qwen3NextForCausalLM": MoeLoraModules(runner_gate=True, shared_expert=True)}
+    "Qwen3NextForCausalLM": MoeLoraModules(runner_gate=True, shared_expert=True),
+    "Qwen3VLMoeForConditionalGeneration": MoeLoraModules(
+        runner_gate=True, shared_expert=False, fused_w13_from=(0, 0, 0))}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
-mixtral.py, gpt_oss.py, qwen3_5.py and qwen3_next.py: the module docstring); their
-attention and vocabulary rules are lora.LORA_ARCHITECTURES'."""
+mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py and qwen3_vl_moe.py: the module docstring);
+their attention and vocabulary rules are lora.LORA_ARCHITECTURES'."""
 
 
 def fused_w13(spec: ModelSpec, version: tuple[int, int, int]) -> bool:

@@ -442,3 +442,56 @@ def test_a_shared_experts_fully_sharded_lora_before_0_33_warns_of_the_stream(
     assert any("vLLM issue 60845" in w for w in lora.warnings) == warned
     assert not any("60845" in w for w in _plan(2, version="0.32.0", **_lora(
         fully_sharded_loras=True)).warnings)  # Qwen3-30B-A3B: no shared expert
+
+
+# Qwen/Qwen3-VL-30B-A3B-Instruct (Qwen3VLMoeForConditionalGeneration;
+# /work/shared/model-configs/Qwen__Qwen3-VL-30B-A3B-Instruct.json, text_config: Qwen3-30B-A3B's
+# shapes above, hidden 2,048, 32 query / 4 KV heads of 128, 128 experts of 768, 48 MoE layers,
+# no mlp_only_layers, vocabulary 151,936, untied), read in models/qwen3_vl_moe.py of the 0.17.0,
+# 0.24.0 and 0.34.0 wheels (and every file version between, bisected): SupportsLoRA (a
+# Qwen3VLForConditionalGeneration), is_3d_moe_weight True in every release, so
+# lora/model_manager.py _create_lora_modules gives the experts ["w13"] and FusedMoE3DWithLoRA
+# wraps them; packed_modules_mapping qkv_proj; language_model a Qwen3MoeLLMForCausalLM
+# (Qwen3MoeForCausalLM subclass: embedding_modules embed_tokens and lm_head) whose layers are
+# Qwen3MoeDecoderLayer's with Qwen3MoeSparseMoeBlock (its gate handed to the MoE layer: twice on
+# 0.21.0); visual, visual.merger and visual.deepstack_merger_list unwrapped (qwen3_vl.py
+# get_mm_mapping; --enable-tower-connector-lora default off). So Qwen3-30B-A3B's attention, gate,
+# vocabulary, flags, mapping and Punica, and lora/layers/fused_moe.py FusedMoE3DWithLoRA
+# (_w13_slices 1; _create_lora_b_weights: w13 B (N, E, 2 x I, R)) experts: ONE w13 A.
+# TP=1: 4 x 128 x (16 x 2,048 + 2 x 768 x 16 + 16 x 768 + 2,048 x 16) = 512 x 102,400 =
+# 52,428,800 a layer; 720,896 + 393,216 + 139,264 + 52,428,800 = 53,682,176
+VL_MOE = "Qwen/Qwen3-VL-30B-A3B-Instruct"
+VL_TP1_BYTES = (48 * 53_682_176 + VOCAB_ENDS) * 2 + FLAGS + PUNICA  # 5,193,327,680 B
+# TP=2: experts 512 x (16 x 2,048 + 2 x 384 x 16 + 16 x 384 + 2,048 x 16) = 512 x 83,968 =
+# 42,991,616; 557,056 + 262,144 + 139,264 + 42,991,616 = 43,950,080 a layer
+VL_TP2_BYTES = (48 * 43_950_080 + VOCAB_ENDS) * 2 + FLAGS + MAPPING + PUNICA  # 4,260,261,952 B
+VL_ENGINE = {"max_model_len": 8192, "max_num_batched_tokens": 8192, "max_num_seqs": 1024}
+
+
+@pytest.mark.parametrize(("tp", "expected"), [(1, VL_TP1_BYTES), (2, VL_TP2_BYTES)])
+@pytest.mark.parametrize("version", ["0.17.0", "0.24.0", "0.34.0"])
+def test_qwen3_vl_moe_slots_as_worked_by_hand(tp, expected, version) -> None:
+    assert (VL_TP1_BYTES, VL_TP2_BYTES) == (5_193_327_680, 4_260_261_952)
+    punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
+    base = _plan(tp, version=version, model=VL_MOE, **VL_ENGINE)
+    lora = _plan(tp, version=version, model=VL_MOE, **VL_ENGINE, **_lora())
+    assert not lora.errors and lora.lora_bytes_per_gpu == expected - PUNICA + punica
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == lora.lora_bytes_per_gpu
+    note = next(t for t in lora.terms if t.key == "lora").note
+    assert "FusedMoE3DWithLoRA" in note and "visual.deepstack_merger_list get no LoRA" in note
+    assert "tower-connector" not in lora.vllm_command
+
+
+def test_qwen3_vl_moe_gate_is_wrapped_twice_in_0_21() -> None:
+    once = VL_TP1_BYTES - PUNICA + PUNICA_TO_028
+    assert _plan(version="0.21.0", model=VL_MOE, **_lora()).lora_bytes_per_gpu == (
+        once + 48 * GATE * 2)
+    assert _plan(version="0.22.0", model=VL_MOE, **_lora()).lora_bytes_per_gpu == once
+
+
+@pytest.mark.parametrize("version", ["0.17.0", "0.21.0", "0.24.0", "0.34.0"])
+def test_the_qwen3_vl_moe_lora_command_passes_the_release_parser(version) -> None:
+    command = _plan(2, version=version, model=VL_MOE, **_lora(fully_sharded_loras=True)
+                    ).vllm_command
+    assert "--enable-lora --max-loras 4 --max-lora-rank 16 --fully-sharded-loras" in command
+    assert command_problems(command, vllm_cli(version)) == []
