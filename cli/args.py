@@ -713,6 +713,7 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "Gemma3ForConditionalGeneration and Qwen3VLForConditionalGeneration "
                        "(their language model; no vision tower LoRA), "
                        "Phi3ForCausalLM and the unquantized Qwen3MoeForCausalLM, "
+                       "Qwen3VLMoeForConditionalGeneration (its language model), "
                        "Qwen2MoeForCausalLM and MixtralForCausalLM (every expert's slots, the "
                        "shared expert's) and GptOssForCausalLM (MXFP4 experts on Marlin, "
                        "padded; NVIDIA only; with EP from 0.21.0, not fully sharded), the "
