@@ -700,14 +700,16 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
 
 
 def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
-    """--enable-lora, --max-loras, --max-lora-rank and --fully-sharded-loras, the same for
+    """--enable-lora, --max-loras, --max-lora-rank, --fully-sharded-loras and
+    --specialize-active-lora, the same for
     plan, sweep, report and recommend (cli.inputs.lora_setting reads them); `elsewhere`: what
     the command does with a model whose LoRA slots are not sized."""
     group.add_argument("--enable-lora", action="store_true",
                        help="vLLM --enable-lora (multi-LoRA serving): the LoRA slots vLLM "
                        "allocates in every wrapped layer before the KV cache is sized are in "
                        "the weights (the plan's lora term) and the CUDA graphs are captured "
-                       "twice (once on Model Runner V2 before 0.24); sized for "
+                       "twice (more with --specialize-active-lora; once on Model Runner V2 "
+                       "before 0.24); sized for "
                        "LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
                        "MistralForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, "
                        "Gemma3ForConditionalGeneration and Qwen3VLForConditionalGeneration "
@@ -733,6 +735,11 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        help="vLLM --fully-sharded-loras: the column layers' LoRA A and the row "
                        "layers' LoRA B split over TP too (the rank and hidden size must divide "
                        "by TP); needs --enable-lora")
+    group.add_argument("--specialize-active-lora", action="store_true",
+                       help="vLLM --specialize-active-lora: every CUDA graph capture size "
+                       "captured for 0, each power of two up to N and N + 1 active LoRAs (N = "
+                       "--max-loras; 5 cases at N = 4), not only 0 and N + 1 (vLLM 0.17-0.34 "
+                       "lora/utils.py get_captured_lora_counts); needs --enable-lora")
 
 
 def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

@@ -208,6 +208,9 @@ class AppState(BaseModel):
     enable_lora."""
     fully_sharded_loras: bool = Field(False, alias="fslora")
     """vLLM --fully-sharded-loras; planned only with enable_lora."""
+    specialize_active_lora: bool = Field(False, alias="lorasp")
+    """vLLM --specialize-active-lora (more CUDA graphs: lora.lora_capture_counts); planned only
+    with enable_lora."""
     num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
     """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
@@ -541,7 +544,9 @@ LABELS: dict[str, str] = {
     "enable_eplb": "Expert-parallel load balancer (EPLB)",
     "num_redundant_experts": "Redundant experts", "enable_lora": "Multi-LoRA serving",
     "max_loras": "LoRAs per batch", "max_lora_rank": "LoRA rank",
-    "fully_sharded_loras": "Fully sharded LoRAs", "num_speculative_tokens": "MTP draft tokens",
+    "fully_sharded_loras": "Fully sharded LoRAs",
+    "specialize_active_lora": "Graphs per active-LoRA count",
+    "num_speculative_tokens": "MTP draft tokens",
     "skip_mm_profiling": "Skip multimodal profiling", "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page

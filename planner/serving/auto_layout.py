@@ -168,7 +168,8 @@ def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
 
 
 # the EngineSettings fields --enable-lora and its flags set (lora_where_sized drops them)
-_LORA_SETTINGS = ("enable_lora", "max_loras", "max_lora_rank", "fully_sharded_loras")
+_LORA_SETTINGS = ("enable_lora", "max_loras", "max_lora_rank", "fully_sharded_loras",
+                  "specialize_active_lora")
 
 
 def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
@@ -205,7 +206,8 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
     if refusal is None:
         return None
     return ("planned without LoRA: its figures leave out what --enable-lora adds (the LoRA "
-            "slots in its weights, the CUDA graphs captured twice), as `plan --enable-lora` "
+            "slots in its weights, the CUDA graphs captured per LoRA case), as "
+            "`plan --enable-lora` "
             f"would refuse it: {refusal.removeprefix('--enable-lora: ')}")
 
 

@@ -83,13 +83,15 @@ V2_LORA_GRAPH_CASES_FROM):
   CudaGraphManager loops over product(sizes, lora_capture_cases)), and the graph estimate
   (gpu_model_runner.py profile_cudagraph_memory) counts every descriptor.
   get_captured_lora_counts (the same in 0.17.0-0.34.0) gives the powers of two up to
-  max_loras and max_loras + 1 only where LoRAConfig.specialize_active_lora is set
+  max_loras + 1 and max_loras + 1 where LoRAConfig.specialize_active_lora is set
   (--specialize-active-lora: default False in config/lora.py of every release read, set by
-  nothing else, and never in Headroom's launch command); else [max_loras + 1]. So 2 cases per
-  size, LORA_CAPTURE_CASES (max_loras 4: 0 and 5 active LoRAs; with the flag it would be 0, 1,
-  2, 4 and 5). Model Runner V2 before 0.24.0 (v1/worker/gpu/cudagraph_utils.py
+  nothing else; in every covered release's parser from 0.16.0, so in every release of
+  LORA_READ); else [max_loras + 1]. So 2 cases per size by default (max_loras 4: 0
+  and 5 active LoRAs), and with the flag 1 + the distinct values of the powers
+  of two up to max_loras and max_loras + 1 (max_loras 4: 0, 1, 2, 4 and 5):
+  lora_capture_counts. Model Runner V2 before 0.24.0 (v1/worker/gpu/cudagraph_utils.py
   capture(has_lora=...), 0.22.0-0.23.0 where it is a default) captures each size once, with
-  LoRA: lora_capture_cases.
+  LoRA, the flag or not: lora_capture_cases.
 
 - Qwen3.5 (models/qwen3_5.py Qwen3_5ForConditionalGeneration, SupportsLoRA in every release
   read; HYBRID_GDN_LORA): its language_model is a Qwen3_5ForCausalLM, the vision tower
@@ -312,38 +314,52 @@ LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
 258048"."""
 
-LORA_CAPTURE_CASES = 2
-"""CUDA graphs captured per capture size with LoRA on: 0 and max_loras + 1 active LoRAs
-([0] + get_captured_lora_counts(max_loras, specialize_active_lora=False), whatever max_loras:
-module docstring), but on Model Runner V2 before V2_LORA_GRAPH_CASES_FROM
-(lora_capture_cases)."""
-
 VOCAB_PAD = 64
 """layers/vocab_parallel_embedding.py DEFAULT_VOCAB_PADDING_SIZE, ParallelLMHead's padding."""
 
 
-def lora_capture_cases(version: Version, runner: str) -> int:
+def lora_capture_counts(max_loras: int, specialize: bool) -> tuple[int, ...]:
+    """The active-LoRA counts each capture size is captured for: [0] + lora/utils.py
+    get_captured_lora_counts(max_loras, specialize) (0.17.0-0.34.0): 0 and max_loras + 1
+    (two cases, whatever max_loras); with --specialize-active-lora (`specialize`) the powers of two
+    up to max_loras + 1 and max_loras + 1 too (its `n & (n - 1) == 0 or n == max_loras + 1`
+    over 1..max_loras + 1)."""
+    top = max_loras + 1
+    if not specialize:
+        return 0, top
+    powers = tuple(1 << i for i in range(top.bit_length()))  # 1, 2, 4, ... <= top
+    return 0, *powers, *(() if top in powers else (top,))
+
+
+def lora_capture_cases(version: Version, runner: str, max_loras: int = 1,
+                       specialize: bool = False) -> int:
     """The graphs vLLM `version` captures per capture size with --enable-lora on `runner`
-    ("v1" or "v2"): LORA_CAPTURE_CASES, or 1 on V2 before V2_LORA_GRAPH_CASES_FROM."""
-    return 1 if runner == "v2" and version < V2_LORA_GRAPH_CASES_FROM else LORA_CAPTURE_CASES
+    ("v1" or "v2"): one per lora_capture_counts (`specialize`: --specialize-active-lora), or 1
+    on V2 before V2_LORA_GRAPH_CASES_FROM."""
+    if runner == "v2" and version < V2_LORA_GRAPH_CASES_FROM:
+        return 1
+    return len(lora_capture_counts(max_loras, specialize))
 
 
 def lora_graph_count(graphs: tuple[int, int], enable_lora: bool, version: Version,
-                     runner: str) -> tuple[int, int]:
+                     runner: str, max_loras: int = 1, specialize: bool = False
+                     ) -> tuple[int, int]:
     """The (piecewise, full) CUDA graphs vLLM captures with --enable-lora: every capture size
     once per lora_capture_cases."""
-    factor = lora_capture_cases(version, runner) if enable_lora else 1
+    factor = lora_capture_cases(version, runner, max_loras, specialize) if enable_lora else 1
     return graphs[0] * factor, graphs[1] * factor
 
 
 class LoraSettings(NamedTuple):
     """The LoRA flags a plan sizes (EngineSettings' enable_lora, max_loras, max_lora_rank,
-    fully_sharded_loras) and the release (of LORA_READ) that serves them."""
+    fully_sharded_loras, specialize_active_lora) and the release (of LORA_READ) that serves
+    them."""
 
     max_loras: int
     rank: int
     fully_sharded: bool
     version: Version
+    specialize: bool = False
 
 
 def release_refusal(version: Version, label: str) -> str | None:

@@ -1,8 +1,8 @@
 """Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
---max-lora-rank, --fully-sharded-loras), as the CLI's flags: offered where Headroom sizes the
-LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 / 3 and Phi3 dense models, Qwen3-MoE,
-Qwen2-MoE and Mixtral, vLLM 0.17-0.34),
-in the link as `lora`, `loras`, `lorarank` and `fslora`, planned as the CLI plans them.
+--max-lora-rank, --fully-sharded-loras, --specialize-active-lora), as the CLI's flags: offered
+where Headroom sizes the LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 / 3 and Phi3 dense
+models, Qwen3-MoE, Qwen2-MoE and Mixtral, vLLM 0.17-0.34), in the link as `lora`, `loras`,
+`lorarank`, `fslora` and `lorasp`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
 1,024 sequences), 4 slots of rank 16 at TP=1, by hand as in tests/planner/serving/test_lora.py:
@@ -101,6 +101,18 @@ def test_a_link_plans_its_rank_and_sharding_counted_on_the_folded_options() -> N
     assert at.selectbox(key="plan.max_lora_rank").value == 64
     assert " --enable-lora --max-loras 2 --max-lora-rank 64 --fully-sharded-loras" in (
         launch_command(at))
+
+
+def test_a_link_specializes_the_graphs_per_active_lora_count() -> None:
+    # 4 slots: graphs for 0, 1, 2, 4 and 5 active LoRAs, 5 x (51 + 51) x 8,808,038 B =
+    # 4,492,099,380 B (tests/planner/serving/test_lora.py), where 2 x 102 x 8,808,038 B without
+    at = open_link("plan", **LLAMA_H100, lora="1", loras="4", lorasp="1")
+    assert not at.exception and not at.error
+    assert at.checkbox(key="plan.specialize_active_lora").value is True
+    assert " --enable-lora --max-loras 4 --max-lora-rank 16 --specialize-active-lora" in (
+        launch_command(at))
+    assert "CUDA graphs captured x 5 (0, 1, 2, 4 and 5 active LoRAs" in texts(at)
+    assert "4,492,099,380" in texts(at)
 
 
 def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:

@@ -363,7 +363,8 @@ def _lora_options(enabled: bool) -> None:
                 "the vision tower) "
                 "before sizing the KV cache, so the weights grow (the LoRA slots figure) and "
                 "the KV cache shrinks; CUDA graphs are captured for no LoRA and for LoRAs, "
-                "twice the graphs (once on Model Runner V2 before vLLM 0.24). The speed "
+                "twice the graphs (more with the active-LoRA counts; once on Model Runner V2 "
+                "before vLLM 0.24). The speed "
                 "figures do not time the LoRA kernels", **bind("plan", "enable_lora"))
     if not enabled:
         return
@@ -376,6 +377,11 @@ def _lora_options(enabled: bool) -> None:
     st.checkbox(LABELS["fully_sharded_loras"], help="vLLM --fully-sharded-loras: the LoRA A of "
                 "column layers and B of row layers split over tensor parallel too (the rank and "
                 "the hidden size must divide by TP)", **bind("plan", "fully_sharded_loras"))
+    st.checkbox(LABELS["specialize_active_lora"], help="vLLM --specialize-active-lora: CUDA "
+                "graphs captured for 0, each power of two up to the LoRAs per batch and one "
+                "more active LoRAs, not only 0 and one more (5 graphs per size at 4 LoRAs, not "
+                "2: more graph memory, less KV cache)",
+                **bind("plan", "specialize_active_lora"))
 
 
 def _pin_layout(changed: str) -> None:

@@ -119,6 +119,10 @@ class EngineSettings(BaseModel):
     fully_sharded_loras: bool = Field(
         default=False, description="--fully-sharded-loras: the LoRA A of column layers and B of "
         "row layers split over TP too")
+    specialize_active_lora: bool = Field(
+        default=False, description="--specialize-active-lora: every CUDA graph capture size "
+        "captured for 0, each power of two up to max_loras and max_loras + 1 active LoRAs, not "
+        "only 0 and max_loras + 1 (planner.serving.lora.lora_capture_counts)")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")

@@ -225,7 +225,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         compute_capability=gpu.compute_capability,
         graphs=lora_graph_count(cuda_graph_count(
             seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
-            not mla_piecewise), s.enable_lora, rules.version, runner[0]),
+            not mla_piecewise), s.enable_lora, rules.version, runner[0], s.max_loras,
+            s.specialize_active_lora),
         mla_piecewise=mla_piecewise,
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         comm_counted=rules.version < COMM_BEFORE_SNAPSHOT_FROM,

@@ -236,7 +236,8 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
     if cached(spec, ("lora-refusal", rules.version, rules.label, quantization, s.moe_backend),
               lora_refusal, spec, rules.version, rules.label, quantization, s.moe_backend):
         return None
-    return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version)
+    return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
+                        s.specialize_active_lora)
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,

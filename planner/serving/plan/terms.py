@@ -33,6 +33,7 @@ from planner.serving.lora import (
     LoraSettings,
     lm_head_mapping_bytes,
     lora_capture_cases,
+    lora_capture_counts,
     punica_buffer_bytes,
     stage_parts,
     wraps_embeddings,
@@ -471,7 +472,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                + (f" + experts' adapter flags {flags:,} B" if flags else "")
                + (f" + lm_head vocabulary mapping {mapping:,} B" if mapping else "")
                + f" + Punica buffers {punica:,} B = {gib(value)}")
-    cases = lora_capture_cases(lora.version, r.runner[0])
+    cases = lora_capture_cases(lora.version, r.runner[0], lora.max_loras, lora.specialize)
+    counts = lora_capture_counts(lora.max_loras, lora.specialize)
     tower = LORA_TOWER_CONNECTOR.get(spec.architectures[0])  # multimodal: left without LoRA
     note = ("vLLM 0.17.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
             "A = rank x input (row layers: input / TP), B = output per TP rank x rank (row "
@@ -490,10 +492,13 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                "--enable-tower-connector-lora, default off, is not passed)" if tower else "")
             + "; counted in the weights, as vLLM counts them in the model's load memory; "
             + ("no CUDA graphs to capture with LoRA (--enforce-eager)" if st.s.enforce_eager
-               else f"CUDA graphs captured x {cases} (0 and max_loras + 1 active LoRAs: "
-               "cudagraph_specialize_lora, without --specialize-active-lora's powers of two)"
+               else f"CUDA graphs captured x {cases} ({', '.join(map(str, counts[:-1]))} and "
+               f"{counts[-1]} active LoRAs: cudagraph_specialize_lora, "
+               + ("with --specialize-active-lora's powers of two)" if lora.specialize else
+                  "without --specialize-active-lora's powers of two)")
                if cases > 1 else "CUDA graphs captured once, with "
-               "LoRA (Model Runner V2 before 0.24.0)")
+               "LoRA (Model Runner V2 before 0.24.0"
+               + (", --specialize-active-lora or not)" if lora.specialize else ")"))
             + "; not sized: the LoRA kernels' transient float32 "
             "buffers in the profile run"
             + (", the MoE LoRA kernels' per-call token and expert index buffers"
@@ -503,7 +508,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             + " (planner.serving.lora)")
     return _term("lora", "LoRA slots (inside the weights)", value, "B", formula, note, {
         "max_loras": lora.max_loras, "max_lora_rank": lora.rank,
-        "fully_sharded_loras": str(lora.fully_sharded), "lora_dtype_bytes": r.act_b,
+        "fully_sharded_loras": str(lora.fully_sharded),
+        "specialize_active_lora": str(lora.specialize), "lora_dtype_bytes": r.act_b,
         "tp": layout.tp, "layers": bind.layers[1] - bind.layers[0],
         "hidden_size": spec.hidden_size, "vocab_size": spec.vocab_size,
         "max_num_batched_tokens": r.mbt, "max_num_seqs": r.seqs})

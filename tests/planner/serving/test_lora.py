@@ -163,6 +163,37 @@ def test_the_cuda_graphs_are_captured_for_no_lora_and_for_max_loras_plus_one(
     assert "without --specialize-active-lora's powers of two" in _term(lora, "lora").note
 
 
+# --specialize-active-lora: [0] + get_captured_lora_counts(max_loras, True), whose `n & (n - 1)
+# == 0 or n == max_loras + 1` over 1..max_loras + 1 (lora/utils.py, 0.17.0 and 0.34.0 alike)
+# keeps the powers of two and max_loras + 1: max_loras 1 -> 0, 1, 2 (2 is both); 3 -> 0, 1, 2,
+# 4; 4 -> 0, 1, 2, 4, 5; 8 -> 0, 1, 2, 4, 8, 9
+@pytest.mark.parametrize(("version", "max_loras", "counts"), [
+    ("0.17.0", 4, "0, 1, 2, 4 and 5"), ("0.31.0", 1, "0, 1 and 2"), ("0.31.0", 3, "0, 1, 2 and 4"),
+    ("0.31.0", 4, "0, 1, 2, 4 and 5"), ("0.31.0", 8, "0, 1, 2, 4, 8 and 9"),
+    ("0.34.0", 4, "0, 1, 2, 4 and 5")])
+def test_specialize_active_lora_captures_each_size_per_power_of_two(version, max_loras,
+                                                                   counts) -> None:
+    lora = _plan(version=version, enable_lora=True, max_loras=max_loras,
+                 specialize_active_lora=True)
+    cases = counts.count(",") + 2
+    assert lora.cuda_graph_bytes_per_gpu == cases * BASE_GRAPH_BYTES
+    assert f"CUDA graphs captured x {cases} ({counts} active LoRAs" in _term(lora, "lora").note
+    assert "--specialize-active-lora" in lora.vllm_command
+    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
+
+
+def test_specialize_active_lora_on_four_slots_as_worked_by_hand() -> None:
+    # Llama-3.1-8B on one H100, 4 slots, vLLM 0.31.0: 5 cases (0, 1, 2, 4, 5) x (51 piecewise +
+    # 51 full) x 8,808,038 B = 4,492,099,380 B, against 2 x 102 x 8,808,038 = 1,796,839,752 B
+    default = _plan(version="0.31.0", enable_lora=True, max_loras=4)
+    lora = _plan(version="0.31.0", enable_lora=True, max_loras=4, specialize_active_lora=True)
+    assert default.cuda_graph_bytes_per_gpu == 1_796_839_752
+    assert lora.cuda_graph_bytes_per_gpu == 5 * (51 + 51) * GRAPH == 4_492_099_380
+    assert "(255 piecewise + 255 full graphs)" in _term(lora, "cuda_graphs").formula
+    assert lora.lora_bytes_per_gpu == default.lora_bytes_per_gpu  # the slots are the same
+    assert _term(lora, "lora").inputs["specialize_active_lora"] == "True"
+
+
 def test_pipeline_stages_hold_their_own_layers_embedding_and_lm_head() -> None:
     # PP=2: 16 layers a stage; embed_tokens on the first (untied), lm_head and its (TP=1: no)
     # mapping on the last
@@ -251,6 +282,7 @@ def test_a_rank_tp_does_not_divide_fails_fully_sharded() -> None:
     (("--enable-lora", "--vllm-version", "0.16.0"), "vLLM 0.16.0 is not read"),
     (("--enable-lora", "--vllm-version", "0.15.1"), "vLLM 0.15.1 is not read"),
     (("--max-loras", "4"), "--max-loras needs --enable-lora"),
+    (("--specialize-active-lora",), "--specialize-active-lora needs --enable-lora"),
 ])
 def test_the_cli_refuses_in_one_line(capsys, argv, words) -> None:
     code, _, err = run_main(capsys, "plan", "--model", LLAMA, "--gpu", "h100", *argv)
@@ -335,6 +367,14 @@ def test_model_runner_v2_before_0_24_captures_each_size_once(version, factor) ->
     base, lora = _plan(version=version), _plan(version=version, enable_lora=True)
     assert lora.cuda_graph_bytes_per_gpu == factor * base.cuda_graph_bytes_per_gpu > 0
     assert ("captured once, with LoRA" in _term(lora, "lora").note) is (factor == 1)
+
+
+def test_model_runner_v2_before_0_24_ignores_specialize_active_lora() -> None:
+    # 0.23.0's V2 cudagraph_utils.py capture(has_lora=...) reads no get_captured_lora_counts
+    base = _plan(version="0.23.0")
+    lora = _plan(version="0.23.0", enable_lora=True, max_loras=4, specialize_active_lora=True)
+    assert lora.cuda_graph_bytes_per_gpu == base.cuda_graph_bytes_per_gpu > 0
+    assert "--specialize-active-lora or not" in _term(lora, "lora").note
 
 
 def test_phi3_wraps_one_slice_per_packed_module() -> None:
