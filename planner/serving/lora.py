@@ -157,6 +157,11 @@ from planner.serving.lora_moe import (
     moe_layer_parts,
     moe_layers_refusal,
 )
+from planner.serving.weights import (
+    EMBEDDINGS_ON_EVERY_STAGE,
+    LM_HEAD_ON_EVERY_STAGE,
+    text_model_in,
+)
 from planner.text import shortened
 
 Version = tuple[int, int, int]
@@ -518,10 +523,10 @@ def gdn_parts(gdn: LinearAttentionMixer, slices: tuple[int, int], h: int, tp: in
 
 def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                 lora: LoraSettings, experts: ExpertSlots | None = None) -> tuple[LoraPart, ...]:
-    """The LoRA slots of one TP rank of a PP stage holding `layers` (the first / last stage's
-    embedding and lm_head where vLLM builds and wraps them: LORA_ARCHITECTURES), in elements,
-    each module kind once with the count of layers; elements x lora_dtype bytes are the
-    bytes. `experts`: the rank's routed experts (lora_moe.ExpertSlots; None: sliced over
+    """The LoRA slots of one TP rank of a PP stage holding `layers` (the embedding and lm_head
+    on the stages vLLM builds them on, stage_heads, where it wraps them: LORA_ARCHITECTURES),
+    in elements, each module kind once with the count of layers; elements x lora_dtype bytes
+    are the bytes. `experts`: the rank's routed experts (lora_moe.ExpertSlots; None: sliced over
     `tp`, no EP)."""
     counts: dict[tuple[str, int], int] = {}  # (module, elements per layer): layers
     for index in layers:
@@ -531,18 +536,35 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     if not wraps_embeddings(spec, lora.version):
         return tuple(parts)
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
-    if first or (last and spec.tie_word_embeddings):
+    embed, head = stage_heads(spec, first, last)
+    if embed:
         parts.append(LoraPart("embed_tokens", n * (vocab * r + h * r), 1))
-    if last:
+    if head:
         parts.append(LoraPart("lm_head", n * (r * h + vocab * r), 1))
     return tuple(parts)
 
 
-def lm_head_mapping_bytes(spec: ModelSpec, tp: int, version: Version) -> int:
-    """The lm_head LoRA's int64 sharded_to_full_mapping_gpu on the last stage at TP > 1: the
-    vocabulary padded to VOCAB_PAD x 8 B (logits_processor.py create_lora_weights); 0 where
-    lm_head is not wrapped."""
-    if tp == 1 or not wraps_embeddings(spec, version):
+def stage_heads(spec: ModelSpec, first: bool, last: bool) -> tuple[bool, bool]:
+    """Whether a PP stage builds the embed_tokens and the lm_head modules vLLM's LoRA manager
+    wraps: the first stage's embedding (a tied last stage's too), the last stage's lm_head, and
+    every stage's for the types that build them unguarded (weights.EMBEDDINGS_ON_EVERY_STAGE,
+    LM_HEAD_ON_EVERY_STAGE: qwen3_moe.py Qwen3MoeForCausalLM builds its ParallelLMHead, tied or
+    not, and Qwen3MoeModel its embed_tokens on every rank, 0.17.0, 0.24.0 and 0.34.0 wheels;
+    qwen3_5.py Qwen3_5Model its embed_tokens, its lm_head on the last rank only, 0.29.0 and
+    0.34.0 wheels).
+    lora/model_manager.py _create_lora_modules (the same wheels) skips a PPMissingLayer only,
+    so it wraps each one built, and with an lm_head its LogitsProcessor."""
+    embed = (first or (last and spec.tie_word_embeddings)
+             or text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE))
+    return embed, last or text_model_in(spec, LM_HEAD_ON_EVERY_STAGE)
+
+
+def lm_head_mapping_bytes(spec: ModelSpec, first: bool, last: bool, tp: int,
+                          version: Version) -> int:
+    """The lm_head LoRA's int64 sharded_to_full_mapping_gpu at TP > 1 on a stage with the
+    lm_head (stage_heads): the vocabulary padded to VOCAB_PAD x 8 B (logits_processor.py
+    create_lora_weights); 0 where lm_head is not wrapped."""
+    if tp == 1 or not wraps_embeddings(spec, version) or not stage_heads(spec, first, last)[1]:
         return 0
     return -(-spec.vocab_size // VOCAB_PAD) * VOCAB_PAD * 8
 
@@ -567,11 +589,11 @@ def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp
                      lora: LoraSettings, dtype_bytes: int, max_num_batched_tokens: int,
                      max_num_seqs: int, experts: ExpertSlots | None = None) -> int:
     """All the LoRA bytes on one TP rank of a stage: its slots in lora_dtype, the MoE layers'
-    adapter flags (lora_moe.moe_flag_bytes), the lm_head mapping (last stage) and the Punica
+    adapter flags (lora_moe.moe_flag_bytes), the lm_head mapping (stage_heads) and the Punica
     buffers."""
     slots = sum(p.elements * p.count
                 for p in stage_parts(spec, layers, first, last, tp, lora, experts))
     return (slots * dtype_bytes + moe_flag_bytes(spec, layers, lora.max_loras)
-            + (lm_head_mapping_bytes(spec, tp, lora.version) if last else 0)
+            + lm_head_mapping_bytes(spec, first, last, tp, lora.version)
             + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras,
                                   lora.version))

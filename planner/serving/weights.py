@@ -844,7 +844,7 @@ def _stage_tensor_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdow
     total: dict[str, float] = {}
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
     unguarded = not (shard.layers_only or shard.transformers_backend)
-    every_stage = unguarded and _text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE)
+    every_stage = unguarded and text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE)
     if shard.first_stage or every_stage:
         # a later stage's tied embed_tokens is its lm_head, counted as such below
         if shard.first_stage or params.lm_head or not shard.last_stage:
@@ -856,7 +856,7 @@ def _stage_tensor_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdow
         built = params.vision - shard.vision_unbuilt
         whole = min(built, shard.vision_whole)
         _add(total, "vision", (built - whole) / shard.tp + whole, dtype_bits)
-    if shard.last_stage or (unguarded and _text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
+    if shard.last_stage or (unguarded and text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
         _add(total, "norms", params.final_norm, bits.final_norm)
     # NOTE: Phi's lm_head bias (params.lm_head_bias) is split over the vocabulary like the
     # head (ParallelLMHead `torch.empty(self.num_embeddings_per_partition, dtype=params_dtype)`,
@@ -869,7 +869,7 @@ def _stage_tensor_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdow
         head_bits = bits.lm_head if params.lm_head else bits.embeddings
         _add(total, "lm_head", head * vocab_share - head_bias, head_bits)
         _add(total, "lm_head", head_bias, max(head_bits, bits.kept_bits))
-    elif params.lm_head and unguarded and _text_model_in(spec, LM_HEAD_ON_EVERY_STAGE):
+    elif params.lm_head and unguarded and text_model_in(spec, LM_HEAD_ON_EVERY_STAGE):
         _add(total, "lm_head", params.lm_head * vocab_share - head_bias, bits.lm_head)
         _add(total, "lm_head", head_bias, max(bits.lm_head, bits.kept_bits))
     return total
@@ -964,7 +964,7 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
             lp.per_layer_input)
 
 
-def _text_model_in(spec: ModelSpec, model_types: frozenset[str]) -> bool:
+def text_model_in(spec: ModelSpec, model_types: frozenset[str]) -> bool:
     """Whether the text model's vLLM class is one of `model_types`: the config's model_type,
     or text_config's for a wrapper that is no known architecture itself, which builds that
     type's vLLM model as it is (paligemma.py: Gemma2ForCausalLM from a gemma2 text_config;
@@ -1066,8 +1066,8 @@ norm or lm_head; the first no final norm or lm_head."""
 def transformers_backend(spec: ModelSpec, transformers_architectures: frozenset[str]) -> bool:
     """Whether a release whose registry serves `transformers_architectures` through its
     Transformers backend (vllm_cli.VllmCli) builds this text model there
-    (TRANSFORMERS_BACKEND_ARCHITECTURES; a wrapper by its text model, as _text_model_in)."""
-    return _text_model_in(spec, frozenset(
+    (TRANSFORMERS_BACKEND_ARCHITECTURES; a wrapper by its text model, as text_model_in)."""
+    return text_model_in(spec, frozenset(
         model_type for model_type, architecture in TRANSFORMERS_BACKEND_ARCHITECTURES.items()
         if architecture in transformers_architectures))
 

@@ -461,7 +461,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     parts = stage_parts(spec, range(*bind.layers), first, last, layout.tp, lora,
                         rank_experts(layout, bind.tp_rank))
     flags = moe_flag_bytes(spec, range(*bind.layers), lora.max_loras)
-    mapping = lm_head_mapping_bytes(spec, layout.tp, lora.version) if last else 0
+    mapping = lm_head_mapping_bytes(spec, first, last, layout.tp, lora.version)
     punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
     shards = fully_sharded_tp(layout.tp, layout.expert_tp, lora.version)  # the experts' split
     # the binding position's figure in the weights, sized there (layout_facts._with_lora)

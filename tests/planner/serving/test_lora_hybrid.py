@@ -38,6 +38,7 @@ from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
+from planner.serving.lora import LoraSettings, stage_parts
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from tests.cli.conftest import run_main
@@ -215,3 +216,16 @@ def test_a_quantized_qwen3_5_moe_stays_refused_in_one_line(capsys) -> None:
                             "h100", "--gpus", "2", "--tp", "2", "--enable-lora")
     assert code == 2 and "quantized experts" in err and "not planned" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_qwen3_5_wraps_the_embed_tokens_every_pp_stage_builds_from_0_29() -> None:
+    # vLLM qwen3_5.py Qwen3_5Model (0.29.0 and 0.34.0 wheels) builds embed_tokens unguarded
+    # but the lm_head on the last rank only (PPMissingLayer elsewhere), and
+    # _create_lora_modules skips a PPMissingLayer only: a middle stage of Qwen3.5-27B holds
+    # embed_tokens slots, 4 x (248,320 x 16 + 5,120 x 16) = 16,220,160 elements, no lm_head's;
+    # to 0.28.0 the class declares no embedding_modules, so none
+    spec = catalog_spec(QWEN3_5)
+    parts = stage_parts(spec, range(0), False, False, 1, LoraSettings(4, 16, False, (0, 29, 0)))
+    assert [(p.name, p.elements) for p in parts] == [("embed_tokens", 16_220_160)]
+    old = LoraSettings(4, 16, False, (0, 28, 0))
+    assert stage_parts(spec, range(0), False, False, 1, old) == ()

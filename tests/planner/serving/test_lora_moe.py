@@ -495,3 +495,34 @@ def test_the_qwen3_vl_moe_lora_command_passes_the_release_parser(version) -> Non
                     ).vllm_command
     assert "--enable-lora --max-loras 4 --max-lora-rank 16 --fully-sharded-loras" in command
     assert command_problems(command, vllm_cli(version)) == []
+
+
+def test_qwen3_moe_wraps_the_embedding_and_lm_head_every_pp_stage_builds() -> None:
+    # vLLM qwen3_moe.py (0.17.0, 0.24.0, 0.34.0 wheels): Qwen3MoeModel builds embed_tokens and
+    # Qwen3MoeForCausalLM its ParallelLMHead with no is_first_rank / is_last_rank guard, and
+    # lora/model_manager.py _create_lora_modules skips a PPMissingLayer only: both stages of
+    # PP=2 hold 24 layers, embed_tokens and lm_head (151,936 x 2,048: 4 x (151,936 x 16 +
+    # 2,048 x 16) = 9,854,976 elements each, VOCAB_ENDS together) and 24 x 5 x 4 = 480 B of
+    # flags: (24 x 70,459,392 + 19,709,952) x 2 B + 480 + PUNICA, where the first stage had
+    # no lm_head slots and the last no embed_tokens (9,854,976 x 2 B = 19,709,952 B less):
+    # 1,710,735,360 x 2 = 3,421,470,720 + 480 + 417,920 = 3,421,889,120 B
+    stage = (24 * LAYER_TP1 + VOCAB_ENDS) * 2 + 24 * 5 * 4 + PUNICA
+    p = plan(PlanRequest(
+        model=catalog_spec(QWEN3_MOE), cluster=preset_cluster("h100", 2),
+        layout=ParallelLayout(pp=2), engine=EngineSettings(**_lora())))
+    assert [g.lora_bytes for g in p.per_gpu] == [stage, stage] == [3_421_889_120] * 2
+    # the base weights alike too: both stages hold 24 layers, embed_tokens, the final norm and
+    # lm_head (151,936 x 2,048 x 2 B = 622,329,856 B each: test_weights)
+    assert [g.weights_bytes - g.lora_bytes for g in p.per_gpu] == [
+        p.per_gpu[0].weights_bytes - stage] * 2
+    # TP=2 x PP=2: each stage's lm_head also has its vocabulary mapping, 151,936 x 8 B
+    p4 = plan(PlanRequest(
+        model=catalog_spec(QWEN3_MOE), cluster=preset_cluster("h100", 4),
+        layout=ParallelLayout(tp=2, pp=2), engine=EngineSettings(**_lora())))
+    assert {g.lora_bytes for g in p4.per_gpu} == {
+        (24 * LAYER_TP2 + VOCAB_ENDS) * 2 + 24 * 5 * 4 + MAPPING + PUNICA}
+    # Qwen3-VL-MoE's Qwen3MoeLLMForCausalLM subclasses Qwen3MoeForCausalLM: a middle stage too
+    lora = LoraSettings(4, 16, False, (0, 34, 0))
+    parts = stage_parts(catalog_spec(VL_MOE), range(0), False, False, 1, lora)
+    assert [(p.name, p.elements) for p in parts] == [("embed_tokens", 9_854_976),
+                                                    ("lm_head", 9_854_976)]
