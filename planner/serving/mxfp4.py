@@ -9,6 +9,7 @@ speed model runs it (speed.kernels.mxfp4_moe_kernel). Read from the 0.10.1-0.34.
 from typing import Literal
 
 from planner.serving.hardware import parse_capability
+from planner.serving.moe_backend import ORACLE_FROM
 from planner.serving.vllm_versions import Version, sm100_family, version_label
 
 MXFP4_FROM: Version = (0, 10, 1)
@@ -55,8 +56,10 @@ and 0.26.0 wheels' fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_inte
 (`elif backend in TRTLLM_BACKENDS`); to a multiple of 128 (hidden still 256) from the 0.27.0
 wheel (0.28.0, 0.30.0, 0.32.0, 0.33.0, 0.34.0 the same)."""
 
-Mxfp4Kernel = Literal["flashinfer", "marlin", "triton"]
-"""The kernels vLLM runs MXFP4 experts on by default (mxfp4_kernel)."""
+Mxfp4Kernel = Literal["flashinfer", "marlin", "triton", "flashinfer_cutlass", "deep_gemm",
+                      "humming", "aiter", "unpadded", "emulation", "other"]
+"""The kernels vLLM runs MXFP4 experts on: by default flashinfer (TRT-LLM), marlin or triton
+(mxfp4_kernel); the rest only by --moe-backend (MXFP4_BACKEND_KERNELS)."""
 
 MXFP4_ROCM_KERNEL: Mxfp4Kernel = "triton"
 """The kernel vLLM runs MXFP4 experts on on AMD GPUs (ROCm) with no environment variable set:
@@ -155,31 +158,64 @@ fused_moe/oracle/mxfp4.py convert_gpt_oss_weight_to_mxfp4_moe_kernel_format in e
 0.19.0-0.34.0 wheel (TRITON_BACKENDS, TRTLLM_BACKENDS and every AITER branch). The Triton
 branch is the one ROCm's Triton MoE (MXFP4_ROCM_KERNEL) takes too."""
 
-MXFP4_FP32_BIAS_BACKENDS = frozenset({
-    "triton", "triton_unfused", "flashinfer_trtllm", "flashinfer_trtllm_afp8", "aiter",
-    "aiter_triton_mxfp4_bf16", "aiter_mxfp4_fp8", "aiter_triton_mxfp4_mxfp4",
-    "aiter_mxfp4_mxfp4"})
-"""--moe-backend values (read by the MXFP4 oracle from moe_backend.ORACLE_FROM["mxfp4"]) whose
-kernels hold the expert biases in float32 (MXFP4_FP32_BIAS_KERNELS' NOTE; 0.34.0
-map_mxfp4_backend: triton -> TRITON, flashinfer_trtllm -> the TRTLLM_BACKENDS, aiter* -> the
-AITER backends). marlin, flashinfer_cutlass and deep_gemm (returned as loaded) keep bf16; cpu
-converts too but runs on no GPU; humming, b12x, xpu and emulation are not read for this and are
-planned bf16 as created."""
+MXFP4_BACKEND_KERNELS: dict[str, Mxfp4Kernel] = {
+    "marlin": "marlin", "triton": "triton", "triton_unfused": "triton",
+    "flashinfer_trtllm": "flashinfer", "flashinfer_trtllm_afp8": "flashinfer",
+    "flashinfer_cutlass": "flashinfer_cutlass", "flashinfer_cutlass_afp8": "flashinfer_cutlass",
+    "deep_gemm": "deep_gemm", "humming": "humming", "b12x": "unpadded",
+    "flashinfer_moe_ep_cutedsl": "unpadded", "flashinfer_moe_ep_mega_deep_gemm": "unpadded",
+    "emulation": "emulation", **{name: "aiter" for name in (
+        "aiter", "aiter_triton_mxfp4_bf16", "aiter_mxfp4_fp8", "aiter_triton_mxfp4_mxfp4",
+        "aiter_mxfp4_mxfp4")}}
+"""The kernel each --moe-backend value runs MXFP4 experts on, where the release's oracle reads
+it (moe_backend.ORACLE_FROM["mxfp4"], 0.19.0; vLLM refuses the value on a GPU it does not
+run on: moe_backend.oracle_refusal). ck, xpu and cpu: "other".
+
+NOTE: fused_moe/oracle/mxfp4.py map_mxfp4_backend (0.34.0 wheel): triton -> TRITON,
+triton_unfused -> TRITON_UNFUSED, flashinfer_trtllm -> FLASHINFER_TRTLLM_MXFP4_BF16 /
+_MXFP8 (TRTLLM_BACKENDS), flashinfer_cutlass -> FLASHINFER_CUTLASS_MXFP4_BF16 / _MXFP8,
+deep_gemm -> DEEPGEMM_MXFP4, marlin -> MARLIN (BATCHED_MARLIN under batched all2all), b12x ->
+B12X_BACKENDS, flashinfer_moe_ep_* -> FLASHINFER_MOE_EP_MXFP4_BACKENDS, aiter* -> the AITER
+backends; select_mxfp4_moe_backend returns the mapped backend where it supports the layer, else
+raises, never falling back to auto."""
+
+MXFP4_FP32_BIAS_KERNELS_ALL: frozenset[Mxfp4Kernel] = MXFP4_FP32_BIAS_KERNELS | {"aiter"}
+"""MXFP4_FP32_BIAS_KERNELS and the AITER kernels (--moe-backend aiter*, ROCm only), which
+convert the biases to float32 too (MXFP4_FP32_BIAS_KERNELS' NOTE). marlin, flashinfer_cutlass and
+deep_gemm keep bf16; cpu converts too but runs on no GPU; humming, b12x, xpu and emulation are
+not read for this and are planned bf16 as created."""
+
+
+def mxfp4_backend_read(version: Version, moe_backend: str | None) -> str | None:
+    """--moe-backend where vLLM `version`'s MXFP4 oracle reads it (moe_backend.ORACLE_FROM
+    ["mxfp4"], 0.19.0; 0.17-0.18 quantization/mxfp4.py does not); None where it is auto or not
+    read."""
+    read = moe_backend not in (None, "auto") and version >= ORACLE_FROM["mxfp4"]
+    return moe_backend if read else None
+
+
+def mxfp4_moe_kernel_of(version: Version, compute_capability: str, vendor: str, marlin: bool,
+                        moe_backend: str | None) -> Mxfp4Kernel:
+    """The one rule for the kernel vLLM `version` runs MXFP4 (gpt-oss) experts on: Marlin where
+    `marlin` (mxfp4_on_marlin); else the --moe-backend value's (MXFP4_BACKEND_KERNELS) where the
+    release's oracle reads it (from moe_backend.ORACLE_FROM["mxfp4"], 0.19.0; earlier releases
+    ignore it); else the default: MXFP4_ROCM_KERNEL on AMD GPUs, mxfp4_kernel on NVIDIA. The
+    padding (mxfp4_expert_padding), the bias dtype (mxfp4_bias_fp32) and the speed model
+    (speed.kernels.mxfp4_moe_kernel) all read it."""
+    if marlin:
+        return "marlin"
+    if named := mxfp4_backend_read(version, moe_backend):
+        return MXFP4_BACKEND_KERNELS.get(named, "other")
+    return MXFP4_ROCM_KERNEL if vendor != "nvidia" else mxfp4_kernel(version, compute_capability)
 
 
 def mxfp4_bias_fp32(version: Version, compute_capability: str, vendor: str, marlin: bool,
                     moe_backend: str | None) -> bool:
     """Whether vLLM `version` holds MXFP4 (gpt-oss) routed-expert biases in float32 on this GPU
-    (MXFP4_FP32_BIAS_KERNELS): where the kernel is the OAI Triton MoE (ROCm's too) or
-    FlashInfer's TRT-LLM MoE (mxfp4_kernel), or `moe_backend` (--moe-backend where the
-    release's oracle reads it, else None) names one (MXFP4_FP32_BIAS_BACKENDS); never on Marlin
-    (`marlin`: mxfp4_on_marlin)."""
-    if marlin:
-        return False
-    if moe_backend not in (None, "auto"):
-        return moe_backend in MXFP4_FP32_BIAS_BACKENDS
-    kernel = MXFP4_ROCM_KERNEL if vendor != "nvidia" else mxfp4_kernel(version, compute_capability)
-    return kernel in MXFP4_FP32_BIAS_KERNELS
+    (MXFP4_FP32_BIAS_KERNELS_ALL): where the kernel (mxfp4_moe_kernel_of) is the OAI Triton MoE
+    (ROCm's too), FlashInfer's TRT-LLM MoE or AITER's; never on Marlin."""
+    return mxfp4_moe_kernel_of(version, compute_capability, vendor, marlin,
+                               moe_backend) in MXFP4_FP32_BIAS_KERNELS_ALL
 
 
 MXFP4_FLASHINFER_EP_FROM: Version = (0, 10, 2)
@@ -218,24 +254,47 @@ def mxfp4_on_marlin(mxfp4_marlin: bool, enable_lora: bool, vendor: str) -> bool:
     return (mxfp4_marlin or enable_lora) and vendor == "nvidia"
 
 
-def mxfp4_expert_padding(version: Version, compute_capability: str,
-                         vendor: str = "nvidia") -> tuple[int, int]:
+MXFP4_UNPADDED_FROM: Version = (0, 29, 0)
+"""NOTE: fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size returns the
+model's sizes unpadded for B12X_BACKENDS from the 0.29.0 wheel and for
+FLASHINFER_MOE_EP_MXFP4_BACKENDS from 0.32.0 (the releases that map those values:
+moe_backend.ORACLE_VALUES)."""
+
+MXFP4_EMULATION_PAD_FROM: Version = (0, 26, 0)
+"""NOTE: the same function rounds both sizes up to OCP_MX_BLOCK_SIZE (32,
+quantization/utils/ocp_mx_utils.py) for EMULATION from the 0.26.0 wheel; 0.20.0-0.25.0 send it
+to the last branch (ROCm's, else the width to 64)."""
+
+
+def mxfp4_expert_padding(version: Version, compute_capability: str, vendor: str = "nvidia",
+                         marlin: bool = False, moe_backend: str | None = None
+                         ) -> tuple[int, int]:
     """(hidden, per-rank width) multiples vLLM `version` pads MXFP4 experts to on this GPU, for
-    the kernel mxfp4_kernel picks: Marlin MXFP4_MARLIN_PAD; FlashInfer's TRT-LLM 256 x 256,
-    256 x 128 from MXFP4_TRTLLM_WIDTH_128_FROM; triton_kernels only the width, to 64 (the
-    `else` branch of the same functions). gpt-oss (2,880 wide) on Hopper: TP=1 stays 2,880,
-    TP=2 1,440 -> 1,472, TP=4 720 -> 768, TP=8 360 -> 384. On AMD GPUs mxfp4_rocm_padding
-    (nothing where it does not know the target); an NVIDIA GPU of unknown capability
-    nothing."""
-    if vendor != "nvidia":
-        return mxfp4_rocm_padding(version, compute_capability) or (1, 1)
-    if parse_capability(compute_capability) is None:
+    the kernel mxfp4_moe_kernel_of picks, in the order of the 0.19.0-0.34.0 wheels'
+    mxfp4_round_up_hidden_size_and_intermediate_size (each read; quantization/mxfp4.py
+    create_weights before): B12X and FlashInfer's MoE-EP kernels none (MXFP4_UNPADDED_FROM);
+    emulation 32 x 32 (MXFP4_EMULATION_PAD_FROM); DeepGEMM 128 x 128; Marlin MXFP4_MARLIN_PAD;
+    FlashInfer's TRT-LLM 256 x 256, 256 x 128 from MXFP4_TRTLLM_WIDTH_128_FROM; FlashInfer's
+    CUTLASS 128 x 128; then on AMD GPUs mxfp4_rocm_padding (nothing where it does not know
+    the target); else (triton_kernels, Humming) only the width, to 64. gpt-oss (2,880 wide) on
+    Hopper's triton_kernels: TP=1 stays 2,880, TP=2 1,440 -> 1,472, TP=4 720 -> 768, TP=8 360
+    -> 384. An NVIDIA GPU of unknown capability nothing, unless --moe-backend names a kernel."""
+    kernel = mxfp4_moe_kernel_of(version, compute_capability, vendor, marlin, moe_backend)
+    if vendor == "nvidia" and parse_capability(compute_capability) is None and not marlin \
+            and not mxfp4_backend_read(version, moe_backend):
         return (1, 1)
-    kernel = mxfp4_kernel(version, compute_capability)
+    if kernel == "unpadded" and version >= MXFP4_UNPADDED_FROM:
+        return (1, 1)
+    if kernel == "emulation" and version >= MXFP4_EMULATION_PAD_FROM:
+        return (32, 32)
+    if kernel in ("deep_gemm", "flashinfer_cutlass"):
+        return (128, 128)
     if kernel == "marlin":
         return MXFP4_MARLIN_PAD
     if kernel == "flashinfer":
         return (256, 128 if version >= MXFP4_TRTLLM_WIDTH_128_FROM else 256)
+    if vendor != "nvidia":
+        return mxfp4_rocm_padding(version, compute_capability) or (1, 1)
     return (1, 64)
 
 

@@ -39,7 +39,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.lora import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
-from planner.serving.mxfp4 import MXFP4_MARLIN_PAD, mxfp4_expert_padding, mxfp4_on_marlin
+from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_on_marlin
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
 from planner.serving.plan.facts import Resolved
@@ -298,11 +298,13 @@ def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, 
 
 def _expert_pad(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, scheme: quant.QuantScheme,
                 load: WeightLoadRules) -> tuple[int, int]:
-    """The experts' padding (Resolved.expert_pad): MXFP4's, Marlin's where
-    VLLM_MXFP4_USE_MARLIN or --enable-lora takes it (mxfp4_on_marlin), else the weight load
+    """The experts' padding (Resolved.expert_pad): MXFP4's for the kernel vLLM runs them on
+    (Marlin's where VLLM_MXFP4_USE_MARLIN or --enable-lora takes it: mxfp4_on_marlin; else the
+    --moe-backend value's, else the default: mxfp4.mxfp4_moe_kernel_of), else the weight load
     rules' width pad."""
-    return ((MXFP4_MARLIN_PAD if mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor) else
-             mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor))
+    return (mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor,
+                                 mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor),
+                                 s.moe_backend)
             if scheme.key == "mxfp4" else (1, load.width_pad))
 
 

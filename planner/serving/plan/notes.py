@@ -15,7 +15,7 @@ from planner.serving.moe_backend import (
     oracle_skip_note,
     runs_flydsl,
 )
-from planner.serving.mxfp4 import mxfp4_note, mxfp4_on_marlin
+from planner.serving.mxfp4 import mxfp4_backend_read, mxfp4_note, mxfp4_on_marlin
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_GPUS, last_node, nvlink_gpus
 from planner.serving.plan.facts import Resolved
@@ -50,10 +50,14 @@ def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli
     old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
                  and gpu.vendor == "nvidia" else None)
-    marlin_by = (None if not mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor)
-                 else "--enable-lora" if s.enable_lora else "mxfp4_marlin")
+    on_marlin = mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor)
+    named = None if on_marlin else mxfp4_backend_read(rules.version, s.moe_backend)
+    marlin_by = (("--enable-lora" if s.enable_lora else "mxfp4_marlin") if on_marlin
+                 else "--moe-backend marlin" if named == "marlin" else None)
+    # another kernel named: the FP4 note names the default's (Triton or Marlin), so none
+    other = scheme.key == "mxfp4" and named not in (None, "marlin", "triton")
     return ((old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
-            else tuple(fp4_weight_notes(gpu, scheme, cli, marlin_by)
+            else tuple(([] if other else fp4_weight_notes(gpu, scheme, cli, marlin_by))
                        + rocm_fp4_notes(spec, scheme, rules.version, gpu)))
 
 

@@ -178,7 +178,8 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
                          not float16_refused(spec.model_type, rules.version))
     dense_fmt: GpuFormat = DTYPE_SCHEME[dtype]  # the format 16/32-bit GEMMs run in
     family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
-                                weight_only=stored_format(spec, scheme) and spec.quant.weight_only)
+                                weight_only=stored_format(spec, scheme) and spec.quant.weight_only,
+                                moe_backend=s.moe_backend)
     if scheme.family == "mxfp4" and mxfp4_on_marlin(
             s.mxfp4_marlin, s.enable_lora and scheme.key == "mxfp4", gpu.vendor):
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 (EngineSettings, gpt-oss LoRA)
@@ -202,7 +203,8 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
         moe=first_moe(spec),
         moe_kernel=("flydsl-moe" if runs_flydsl(spec, scheme, s.moe_backend, rules.version,
                                                 gpu.compute_capability)
-                    else moe_kernel(scheme, gpu, family, s.vllm_version, spec.architectures)),
+                    else moe_kernel(scheme, gpu, family, s.vllm_version, spec.architectures,
+                                    s.moe_backend)),
         deepgemm_moe=runs_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=rules,
         mla_piecewise=mla_decodes_piecewise(request),

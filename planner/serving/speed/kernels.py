@@ -19,7 +19,7 @@ from typing import Literal
 
 from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
-from planner.serving.mxfp4 import MXFP4_ROCM_KERNEL, mxfp4_kernel
+from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_moe_kernel_of
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
@@ -72,23 +72,28 @@ TRT-LLM FP8 MoE refuses a model's router on Blackwell (DEEPGEMM_FLOAT32_ROUTER_M
 own per-layer overhead (SpeedCoefficients.moe_kernel_layer_overhead_us)."""
 
 
-_MXFP4_KERNELS: dict[str, MoeKernel] = {"flashinfer": "flashinfer-trtllm-mxfp4",
-                                         "triton": "triton-mxfp4", "marlin": "marlin-moe"}
+_MXFP4_KERNELS: dict[Mxfp4Kernel, MoeKernel] = {
+    "flashinfer": "flashinfer-trtllm-mxfp4", "triton": "triton-mxfp4", "marlin": "marlin-moe",
+    "deep_gemm": "deepgemm-moe", "humming": "humming-moe", "flashinfer_cutlass": "fused-moe",
+    "aiter": "fused-moe", "unpadded": "fused-moe", "emulation": "fused-moe", "other": "fused-moe"}
+"""The speed model's kernel per MXFP4 kernel (mxfp4.mxfp4_moe_kernel_of); those only
+--moe-backend reaches and no calibration row measures take the default figures (fused-moe)."""
 
 
-def mxfp4_moe_kernel(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION) -> MoeKernel:
+def mxfp4_moe_kernel(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION,
+                     moe_backend: str | None = None) -> MoeKernel:
     """The kernel vLLM `vllm_version` runs MXFP4 (gpt-oss) experts on on this GPU, with no
-    environment variable set: mxfp4.mxfp4_kernel's, the one the memory side pads the
+    environment variable set: mxfp4.mxfp4_moe_kernel_of's (the --moe-backend value's where the
+    release reads it, else mxfp4.mxfp4_kernel's), the one the memory side pads the
     experts for (mxfp4.mxfp4_expert_padding; the sources per release are there):
     FlashInfer's TRT-LLM MXFP4 x BF16 MoE on datacenter Blackwell (SM100_FI_MXFP4_BF16 /
     FLASHINFER_TRTLLM_MXFP4_BF16, first when FlashInfer is installed, as in vLLM's images),
     OpenAI's triton_kernels (matmul_ogs) on Hopper (the SM90 FlashInfer path needs
     VLLM_USE_FLASHINFER_MOE_MXFP4_BF16) and on AMD GPUs (mxfp4.MXFP4_ROCM_KERNEL), Marlin
     elsewhere."""
-    if gpu.vendor != "nvidia":
-        return _MXFP4_KERNELS[MXFP4_ROCM_KERNEL]
     version = vllm_rules(vllm_version).version
-    return _MXFP4_KERNELS[mxfp4_kernel(version, gpu.compute_capability)]
+    return _MXFP4_KERNELS[mxfp4_moe_kernel_of(version, gpu.compute_capability, gpu.vendor, False,
+                                              moe_backend)]
 
 
 W4A16_NVFP4_MARLIN_FROM = (0, 22)
@@ -119,9 +124,11 @@ activation_key None (fp4_weights.CT_NVFP4A16_MOE_FROM); earlier releases keep NV
 
 
 def kernel_family(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION,
-                  weight_only: bool = False) -> tuple[KernelFamily, GpuFormat]:
+                  weight_only: bool = False, moe_backend: str | None = None
+                  ) -> tuple[KernelFamily, GpuFormat]:
     """(kernel family, compute format) of a weight format on a GPU under vLLM `vllm_version`;
-    `weight_only`: the checkpoint keeps 16-bit activations (QuantSpec.weight_only).
+    `weight_only`: the checkpoint keeps 16-bit activations (QuantSpec.weight_only);
+    `moe_backend`: --moe-backend, which picks MXFP4's kernel (mxfp4_moe_kernel).
 
     FP8 runs on FP8 tensor cores from Ada/Hopper on, else as Marlin W8A16; NVFP4 on FP4
     tensor cores on Blackwell only, else weight-only, and weight-only everywhere for a
@@ -141,7 +148,7 @@ def kernel_family(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str = DEFAULT
         return "bf16", "bf16"
     if fam == "fp8" and gpu.weight_format_support("fp8") == "native":
         return "fp8", "fp8"
-    if fam == "mxfp4" and mxfp4_moe_kernel(gpu, vllm_version) != "marlin-moe":
+    if fam == "mxfp4" and mxfp4_moe_kernel(gpu, vllm_version, moe_backend) != "marlin-moe":
         return "fp4", "bf16"  # FlashInfer or triton_kernels MXFP4 x BF16: 16-bit compute
     if fam == "nvfp4" and gpu.weight_format_support(fam) == "native":
         return "fp4", fam
@@ -152,14 +159,14 @@ def kernel_family(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str = DEFAULT
 
 def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
                vllm_version: str = DEFAULT_VLLM_VERSION,
-               architectures: tuple[str, ...] = ()) -> MoeKernel:
+               architectures: tuple[str, ...] = (), moe_backend: str | None = None) -> MoeKernel:
     """The kernel family vLLM (`vllm_version`, default the planner's) serves routed experts of
     this weight format with on this GPU, with no environment variable set; `architectures`:
-    the model's (ModelSpec.architectures).
+    the model's (ModelSpec.architectures); `moe_backend`: --moe-backend (MXFP4 only here).
 
     Block-FP8 experts of a model in DEEPGEMM_FLOAT32_ROUTER_ARCHS on compute capability 10.x
     under a release in DEEPGEMM_FLOAT32_ROUTER_MOE: DeepGEMM's MoE.
-    MXFP4 (gpt-oss): mxfp4_moe_kernel, by release.
+    MXFP4 (gpt-oss): mxfp4_moe_kernel, by release and --moe-backend.
     Weight-only MoE (int4 GPTQ/AWQ/compressed-tensors WNA16) up to 0.31: Marlin MoE
     (compressed_tensors_moe.py CompressedTensorsWNA16MarlinMoEMethod whenever
     check_moe_marlin_supports_layer holds; FlashInfer's MxInt4 MoE only behind
@@ -174,7 +181,7 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
     vLLM's emulation (vllm_versions.NVFP4_ROCM_EMULATION_FROM). The rest: vLLM's fused-MoE paths.
     """
     if scheme.family == "mxfp4" and family == "fp4":
-        return mxfp4_moe_kernel(gpu, vllm_version)
+        return mxfp4_moe_kernel(gpu, vllm_version, moe_backend)
     if scheme.family == "nvfp4" and gpu.vendor != "nvidia":
         return "nvfp4-emulation"
     if family == "fp8" and _deepgemm_float32_router(scheme, gpu, vllm_version, architectures):

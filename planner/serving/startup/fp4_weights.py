@@ -19,12 +19,15 @@ MARLIN_BY: dict[str, tuple[str, str]] = {
                       "LoRA, Marlin first among them. Source: vLLM quantization/mxfp4.py "
                       "get_mxfp4_backend_with_lora (0.17-0.18), fused_moe/oracle/mxfp4.py "
                       "(0.19-0.20), modular_kernel.py is_supported_config (0.21 on)."),
+    "--moe-backend marlin": ("with --moe-backend marlin", "vLLM's MXFP4 oracle maps it to MARLIN "
+                             "and takes it or refuses. Source: vLLM fused_moe/oracle/mxfp4.py "
+                             "map_mxfp4_backend (0.19 on)."),
     "mxfp4_marlin": ("as asked", "VLLM_MXFP4_USE_MARLIN=1, or vLLM's fallback where "
                      "triton_kernels is missing. Source: vLLM quantization/mxfp4.py "
                      "get_mxfp4_backend (0.11-0.18), fused_moe/oracle/mxfp4.py (0.19 on).")}
 """(how fp4_weight_notes names it, why with the source) where MXFP4 experts run on Marlin
-whatever mxfp4_kernel picks (mxfp4.mxfp4_on_marlin), by the setting: EngineSettings.enable_lora,
-.mxfp4_marlin."""
+whatever mxfp4_kernel picks (mxfp4.mxfp4_on_marlin, mxfp4.mxfp4_moe_kernel_of), by the setting:
+EngineSettings.enable_lora, .moe_backend (from 0.19), .mxfp4_marlin."""
 
 
 def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = None,

@@ -9,7 +9,7 @@ from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import group_size, int_bits, marlin_takes_group
-from planner.serving.moe_backend import ORACLE_FROM, trtllm_bf16_width_pad
+from planner.serving.moe_backend import trtllm_bf16_width_pad
 from planner.serving.mxfp4 import mxfp4_bias_fp32
 from planner.serving.startup.device import capability
 from planner.serving.startup.quant_method import loading_method
@@ -60,8 +60,7 @@ def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | N
     experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin)."""
     return WeightLoadRules(
         expert_bias_fp32=scheme.key == "mxfp4" and mxfp4_bias_fp32(
-            version, gpu.compute_capability, gpu.vendor, mxfp4_marlin,
-            moe_backend if version >= ORACLE_FROM["mxfp4"] else None),
+            version, gpu.compute_capability, gpu.vendor, mxfp4_marlin, moe_backend),
         gdn_ba_whole=gdn_ba_whole(spec, scheme, version, gpu),
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
         width_pad=trtllm_bf16_width_pad(spec, scheme, moe_backend, version,

@@ -1024,14 +1024,22 @@ def test_mxfp4_expert_biases_float32_on_triton_and_trtllm(model, gpu, version, p
     assert weights.inputs["experts_bytes"] == str(layers * per_layer)
 
 
-@pytest.mark.parametrize(("version", "moe_backend", "bias_bytes"), [
-    ("0.34.0", None, 4), ("0.34.0", "triton", 4), ("0.34.0", "marlin", 2),
-    ("0.34.0", "flashinfer_cutlass", 2), ("0.17.0", "marlin", 4)])
-def test_mxfp4_expert_bias_dtype_follows_the_moe_backend(version, moe_backend, bias_bytes):
+@pytest.mark.parametrize(("version", "moe_backend", "expert_bytes", "bias_elems", "bias_bytes"), [
+    ("0.34.0", None, 13_219_200, 8_640, 4), ("0.34.0", "triton", 13_219_200, 8_640, 4),
+    ("0.34.0", "marlin", 14_413_824, 8_960, 2),
+    ("0.34.0", "flashinfer_cutlass", 13_813_248, 8_832, 2),
+    ("0.17.0", "marlin", 13_219_200, 8_640, 4)])
+def test_mxfp4_expert_bias_dtype_follows_the_moe_backend(version, moe_backend, expert_bytes,
+                                                          bias_elems, bias_bytes):
     # --moe-backend marlin keeps the biases bf16 (marlin_utils_fp4.py `.to(param_dtype)`), as
     # FlashInfer's CUTLASS MoE does (`.to(torch.bfloat16)`); the 0.17.0 quantization/mxfp4.py
-    # does not read --moe-backend (Triton, float32). Padding aside (2,880 stays on H100's
-    # Triton): gpt-oss-20b 24 x 32 x 423,014,400 / 32 B of experts + 24 x 32 x 8,640 x bytes.
+    # does not read --moe-backend (Triton, float32). Each pads for its kernel (0.34.0
+    # mxfp4_round_up_hidden_size_and_intermediate_size): Triton the width to 64 (2,880 stays):
+    # 3 x 2,880 x 2,880 x 17/32 = 13,219,200 B an expert, biases 2 x 2,880 + 2,880 = 8,640;
+    # Marlin hidden to 256 (3,072), width to 128 (2,944): 3 x 3,072 x 2,944 x 17/32 =
+    # 14,413,824 B, biases 2 x 2,944 + 3,072 = 8,960; FlashInfer CUTLASS both to 128 (2,944):
+    # 3 x 2,944 x 2,944 x 17/32 = 13,813,248 B, biases 3 x 2,944 = 8,832. gpt-oss-20b: 24 x 32
+    # experts.
     from planner.serving.hardware import preset_cluster
     from planner.serving.plan import PlanRequest, plan
 
@@ -1040,8 +1048,8 @@ def test_mxfp4_expert_bias_dtype_follows_the_moe_backend(version, moe_backend, b
                               engine=EngineSettings(vllm_version=version,
                                                     moe_backend=moe_backend)))
     weights = next(t for t in result.terms if t.key == "weights")
-    assert weights.inputs["experts_bytes"] == str(24 * 423_014_400 + 24 * 32 * 8_640
-                                                  * bias_bytes)
+    assert weights.inputs["experts_bytes"] == str(24 * 32 * (expert_bytes
+                                                             + bias_elems * bias_bytes))
 
 
 # gpt-oss-120b (config.json): 36 layers x 128 experts = 4,608 experts per GPU at any TP, each

@@ -1,0 +1,75 @@
+"""gpt-oss's MXFP4 experts padded for the kernel an explicit --moe-backend runs them on
+(mxfp4.mxfp4_moe_kernel_of), where vLLM's MXFP4 oracle reads it (0.19.0 on)."""
+
+from functools import cache
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import gpu_preset, preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed.kernels import mxfp4_moe_kernel
+
+_spec = cache(catalog_spec)
+
+
+def _weights_bytes(version: str, **engine) -> int:
+    return _plan(version, **engine).per_gpu[0].weights_bytes
+
+
+def _plan(version: str, **engine):
+    return plan(PlanRequest(model=_spec("openai/gpt-oss-20b"),
+                            cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(tp=1),
+                            engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                                  **engine)))
+
+
+def test_moe_backend_marlin_pads_gpt_oss_20b_experts_for_marlin_on_one_h100():
+    # openai__gpt-oss-20b.json: hidden_size 2,880, intermediate_size 2,880, 32 local experts,
+    # 24 layers. Per expert, MXFP4 (4 bits, one uint8 scale per 32) with biases:
+    #   w13 [2I, H/2] + scales [2I, H/32] + bias [2I]; w2 [H, I/2] + scales [H, I/32] + bias [H]
+    # Default on H100 (0.34.0 select_mxfp4_moe_backend: TRITON), round_up(I, 64) = 2,880,
+    # H unpadded, biases float32 (4 B):
+    #   w13 2*2,880*1,440 = 8,294,400 + 2*2,880*90 = 518,400 + 2*2,880*4 = 23,040
+    #   w2  2,880*1,440 = 4,147,200 + 2,880*90 = 259,200 + 2,880*4 = 11,520
+    #   = 13,253,760 B per expert
+    # --moe-backend marlin (map_mxfp4_backend -> MARLIN; mxfp4_round_up_hidden_size_and_
+    # intermediate_size: I round_up 128 -> 2,944, H round_up 256 -> 3,072), biases bf16 (2 B):
+    #   w13 2*2,944*1,536 = 9,043,968 + 2*2,944*96 = 565,248 + 2*2,944*2 = 11,776
+    #   w2  3,072*1,472 = 4,521,984 + 3,072*92 = 282,624 + 3,072*2 = 6,144
+    #   = 14,431,744 B per expert
+    # difference (14,431,744 - 13,253,760) * 32 * 24 = 1,177,984 * 768 = 904,691,712 B
+    triton = _weights_bytes("0.34.0")
+    assert _weights_bytes("0.34.0", moe_backend="triton") == triton
+    assert _weights_bytes("0.34.0", moe_backend="marlin") - triton == 904_691_712
+    # the same kernel VLLM_MXFP4_USE_MARLIN forces, the same bytes
+    assert _weights_bytes("0.34.0", moe_backend="marlin") == _weights_bytes("0.34.0",
+                                                                             mxfp4_marlin=True)
+
+
+def test_moe_backend_flashinfer_cutlass_pads_128_by_128_on_one_h100():
+    # FLASHINFER_CUTLASS_MXFP4_BF16 (is_device_capability(90)): H and I round_up 128: 2,944
+    # each; biases bf16. w13 2*2,944*1,472 = 8,667,136 + 2*2,944*92 = 541,696 + 11,776;
+    # w2 2,944*1,472 = 4,333,568 + 2,944*92 = 270,848 + 5,888: 13,830,912 B per expert,
+    # (13,830,912 - 13,253,760) * 768 = 443,252,736 B over the default
+    assert (_weights_bytes("0.34.0", moe_backend="flashinfer_cutlass")
+            - _weights_bytes("0.34.0")) == 443_252_736
+
+
+def test_moe_backend_ignored_before_the_mxfp4_oracle_reads_it():
+    # 0.17.0-0.18.x quantization/mxfp4.py get_mxfp4_backend does not read moe_backend: the
+    # default kernel's padding and biases
+    assert _weights_bytes("0.18.0", moe_backend="marlin") == _weights_bytes("0.18.0")
+
+
+def test_speed_model_runs_the_kernel_moe_backend_names():
+    h100 = gpu_preset("h100-sxm")
+    assert mxfp4_moe_kernel(h100, "0.34.0") == "triton-mxfp4"
+    assert mxfp4_moe_kernel(h100, "0.34.0", "marlin") == "marlin-moe"
+    assert mxfp4_moe_kernel(h100, "0.18.0", "marlin") == "triton-mxfp4"
+
+
+def test_the_plan_names_marlin_where_moe_backend_marlin_puts_the_experts_there():
+    warnings = " ".join(_plan("0.34.0", moe_backend="marlin").warnings)
+    assert "runs on the Marlin MXFP4 kernel with --moe-backend marlin" in warnings
+    assert "OAI Triton MoE" not in warnings
