@@ -587,8 +587,11 @@ def test_a_cap_set_by_max_num_seqs_is_said_so_not_blamed_on_the_kv_cache() -> No
 
 
 def test_sliding_window_kv_limit_counts_the_blocks_a_held_request_holds() -> None:
-    # gpt-oss-20b on one H100 at vLLM 0.33.0: 149,433 blocks of 393,216 B (12 layers x
-    # 2,048 B per token x 16 tokens; 151,706 before Model Runner V2's buffers came off the pool,
+    # gpt-oss-20b on one H100 at vLLM 0.33.0: 149,400 blocks of 393,216 B (12 layers x
+    # 2,048 B per token x 16 tokens; 149,433 before its routed-expert biases were float32, as the
+    # Triton MoE holds them: 24 x 32 x (2 x 2,880 + 2,880) x 2 B = 13,271,040 B more weights,
+    # 33.75 blocks, weights.py / mxfp4.MXFP4_FP32_BIAS_KERNELS;
+    # 151,706 before Model Runner V2's buffers came off the pool,
     # 1,024 x 201,088 x 4 + 2 x 1,024 x 6,284 x 4 + 1,024 x 17,924 = 893,489,152 B, 2,272.3
     # blocks: planner.serving.runner_buffers; 151,748 before its float32 rotary cache, 16 MiB
     # more weights: weights.FP32_ROPE_CACHE); a full and a sliding group (12 layers each,
@@ -596,20 +599,20 @@ def test_sliding_window_kv_limit_counts_the_blocks_a_held_request_holds() -> Non
     # A decoding request holding 1,024 + 512 = 1,536 tokens: cdiv(1,536, 16) = 96 full blocks
     # + cdiv(min(128 - 1 + 2 in flight (async scheduling: 2 batches x 1 token), 1,536), 16)
     # + 1 = 10 sliding blocks = 106. Holding 2,048 + 1,024 = 3,072: 192 + 10 = 202 blocks,
-    # 149,433 // 202 = 739 requests (under max_num_seqs 1,024). vLLM's reported figure prices
+    # 149,400 // 202 = 739 requests (under max_num_seqs 1,024). vLLM's reported figure prices
     # the sliding group at max_model_len 131,072 with 2 x 8,192 batched tokens: 8,192 +
-    # cdiv(127 + 16,384, 16) + 1 = 9,225 blocks, 149,433 / 9,225 x 131,072 = 2,123,195
-    # tokens, // 3,072 = 691 requests.
+    # cdiv(127 + 16,384, 16) + 1 = 9,225 blocks, 149,400 / 9,225 x 131,072 = 2,122,727
+    # tokens, // 3,072 = 690 requests.
     request = PlanRequest(model=_spec("openai/gpt-oss-20b"), cluster=preset_cluster("h100-sxm", 1),
                           layout=ParallelLayout(), engine=EngineSettings(vllm_version="0.33.0"))
     p = plan(request)
-    assert (p.num_gpu_blocks, p.kv_cache_tokens) == (149_433, 2_123_195)
+    assert (p.num_gpu_blocks, p.kv_cache_tokens) == (149_400, 2_122_727)
     assert held_request_blocks(request, 1536) == 106
     load = ServingLoad(input_len=2048, output_len=2048, concurrency=5000)
     est = estimate_speed(request, load, plan_result=p)
     assert est is not None and est.kv_limited_concurrency == est.concurrency == 739
     formula = next(t.formula for t in est.terms if t.key == "kv_limited_concurrency")
-    assert "149,433 KV blocks // 202 blocks per request" in formula
+    assert "149,400 KV blocks // 202 blocks per request" in formula
 
 
 def test_pipeline_raises_throughput_not_single_request_speed() -> None:
