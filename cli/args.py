@@ -29,7 +29,7 @@ from planner.serving.hardware import (
     pcie_slot_problem,
 )
 from planner.serving.kv_unsized import unsized_reason
-from planner.serving.lora import MAX_LORA_RANKS
+from planner.serving.lora import LORA_DTYPES, MAX_LORA_RANKS
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import OBJECTIVES
@@ -700,8 +700,8 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
 
 
 def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
-    """--enable-lora, --max-loras, --max-lora-rank, --fully-sharded-loras and
-    --specialize-active-lora, the same for
+    """--enable-lora, --max-loras, --max-lora-rank, --fully-sharded-loras,
+    --specialize-active-lora and --lora-dtype, the same for
     plan, sweep, report and recommend (cli.inputs.lora_setting reads them); `elsewhere`: what
     the command does with a model whose LoRA slots are not sized."""
     group.add_argument("--enable-lora", action="store_true",
@@ -740,6 +740,11 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "captured for 0, each power of two up to N and N + 1 active LoRAs (N = "
                        "--max-loras; 5 cases at N = 4), not only 0 and N + 1 (vLLM 0.17-0.34 "
                        "lora/utils.py get_captured_lora_counts); needs --enable-lora")
+    group.add_argument("--lora-dtype", choices=LORA_DTYPES,
+                       help="vLLM --lora-dtype: the slots' element, one of "
+                       f"{', '.join(LORA_DTYPES)} (vLLM 0.17-0.34 config/lora.py LoRADType; "
+                       "default auto, the model's dtype); passed when not auto; needs "
+                       "--enable-lora")
 
 
 def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

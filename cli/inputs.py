@@ -702,15 +702,16 @@ def eplb_setting(args: argparse.Namespace, release: str) -> dict[str, object]:
 
 def lora_setting(args: argparse.Namespace) -> dict[str, object]:
     """The LoRA settings as given ({} without --enable-lora); CliError for --max-loras,
-    --max-lora-rank, --fully-sharded-loras or --specialize-active-lora without it (vLLM reads
-    them only with it), and for --enable-lora under a release whose LoRA source is not read
-    (lora.release_refusal)."""
+    --max-lora-rank, --fully-sharded-loras, --specialize-active-lora or --lora-dtype without it
+    (vLLM reads them only with it), and for --enable-lora under a release whose LoRA source
+    is not read (lora.release_refusal)."""
     enable = getattr(args, "enable_lora", False)
     given = {"--max-loras": getattr(args, "max_loras", None),
              "--max-lora-rank": getattr(args, "max_lora_rank", None),
              "--fully-sharded-loras": getattr(args, "fully_sharded_loras", False) or None,
              "--specialize-active-lora":
-             getattr(args, "specialize_active_lora", False) or None}
+             getattr(args, "specialize_active_lora", False) or None,
+             "--lora-dtype": getattr(args, "lora_dtype", None)}
     if not enable:
         alone = [flag for flag, value in given.items() if value is not None]
         if alone:
@@ -725,7 +726,8 @@ def lora_setting(args: argparse.Namespace) -> dict[str, object]:
             **({"max_loras": int(given["--max-loras"])} if given["--max-loras"] else {}),
             **({"max_lora_rank": given["--max-lora-rank"]} if given["--max-lora-rank"] else {}),
             "fully_sharded_loras": bool(given["--fully-sharded-loras"]),
-            "specialize_active_lora": bool(given["--specialize-active-lora"])}
+            "specialize_active_lora": bool(given["--specialize-active-lora"]),
+            **({"lora_dtype": given["--lora-dtype"]} if given["--lora-dtype"] else {})}
 
 
 def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) -> EngineSettings:

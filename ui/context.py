@@ -489,7 +489,8 @@ def lora_knobs() -> dict[str, object]:
     return {"enable_lora": True, "max_loras": current.max_loras,
             "max_lora_rank": current.max_lora_rank,
             "fully_sharded_loras": current.fully_sharded_loras,
-            "specialize_active_lora": current.specialize_active_lora}
+            "specialize_active_lora": current.specialize_active_lora,
+            "lora_dtype": current.lora_dtype}
 
 
 def _what_if_settings() -> dict[str, str | None]:

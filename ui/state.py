@@ -37,7 +37,13 @@ from planner.serving.hardware import (
     parse_network,
     pcie_slot_problem,
 )
-from planner.serving.lora import DEFAULT_MAX_LORA_RANK, MAX_LORA_RANKS, rank_refusal
+from planner.serving.lora import (
+    DEFAULT_MAX_LORA_RANK,
+    LORA_DTYPES,
+    MAX_LORA_RANKS,
+    lora_dtype_refusal,
+    rank_refusal,
+)
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup.block_size import (
@@ -211,6 +217,9 @@ class AppState(BaseModel):
     specialize_active_lora: bool = Field(False, alias="lorasp")
     """vLLM --specialize-active-lora (more CUDA graphs: lora.lora_capture_counts); planned only
     with enable_lora."""
+    lora_dtype: str = Field("auto", alias="loradtype")
+    """vLLM --lora-dtype, one of LORA_DTYPES (_lora_dtype; auto: the model's dtype); planned
+    only with enable_lora."""
     num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
     """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
@@ -419,6 +428,17 @@ class AppState(BaseModel):
                              "MaxLoRARanks)")
         return value
 
+    @field_validator("lora_dtype")
+    @classmethod
+    def _lora_dtype(cls, value: str) -> str:
+        """A dtype vLLM's LoRAConfig takes (planner.serving.lora.lora_dtype_refusal), refused
+        by its label with the choices, as _lora_rank."""
+        if lora_dtype_refusal(value):
+            raise ValueError(f"{shortened(value, SHOWN_CHARS)} is no {LABELS['lora_dtype']} "
+                             f"choice; the choices are {', '.join(LORA_DTYPES)} (vLLM "
+                             "config/lora.py LoRADType)")
+        return value
+
     @field_validator("num_redundant_experts")
     @classmethod
     def _redundant_count(cls, value: int | None) -> int | None:
@@ -546,6 +566,7 @@ LABELS: dict[str, str] = {
     "max_loras": "LoRAs per batch", "max_lora_rank": "LoRA rank",
     "fully_sharded_loras": "Fully sharded LoRAs",
     "specialize_active_lora": "Graphs per active-LoRA count",
+    "lora_dtype": "LoRA dtype",
     "num_speculative_tokens": "MTP draft tokens",
     "skip_mm_profiling": "Skip multimodal profiling", "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",

@@ -169,7 +169,7 @@ def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
 
 # the EngineSettings fields --enable-lora and its flags set (lora_where_sized drops them)
 _LORA_SETTINGS = ("enable_lora", "max_loras", "max_lora_rank", "fully_sharded_loras",
-                  "specialize_active_lora")
+                  "specialize_active_lora", "lora_dtype")
 
 
 def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:

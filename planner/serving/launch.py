@@ -740,7 +740,8 @@ def lora_launch_flags(s: EngineSettings) -> list[str]:
         return []
     return ["--enable-lora", f"--max-loras {s.max_loras}", f"--max-lora-rank {s.max_lora_rank}",
             *(["--fully-sharded-loras"] if s.fully_sharded_loras else []),
-            *(["--specialize-active-lora"] if s.specialize_active_lora else [])]
+            *(["--specialize-active-lora"] if s.specialize_active_lora else []),
+            *([f"--lora-dtype {s.lora_dtype}"] if s.lora_dtype != "auto" else [])]
 
 
 def with_layout(head: str, tp: int, pp: int, dp: int, ep: bool) -> str:

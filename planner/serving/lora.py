@@ -163,6 +163,7 @@ from planner.serving.weights import (
     text_model_in,
 )
 from planner.text import shortened
+from planner.units import TORCH_DTYPE_BYTES
 
 Version = tuple[int, int, int]
 
@@ -214,6 +215,16 @@ MAX_LORA_RANKS: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 """config/lora.py MaxLoRARanks of the 0.17.0-0.34.0 wheels: the --max-lora-rank choices."""
 
 DEFAULT_MAX_LORA_RANK = 16
+
+LORA_DTYPES: tuple[str, ...] = ("auto", "float16", "bfloat16")
+"""config/lora.py LoRADType of the 0.17.0-0.34.0 wheels (every one reads the same): the
+--lora-dtype values LoRAConfig takes (the parser takes any string, engine/arg_utils.py
+`lora_dtype: str | torch.dtype | None`; LoRAConfig's Literal refuses the rest, float32
+included). verify_with_model_config: "auto" (or None) -> the model's dtype, a name ->
+getattr(torch, name). Every slot tensor (lora_a_stacked / lora_b_stacked of the linear,
+embedding, logits-processor and fused-MoE layers) is `torch.zeros(..., dtype=lora_dtype)`;
+the Punica index buffers (torch.long), the experts' adapter flags (torch.int) and the lm_head
+mapping (torch.long) keep theirs."""
 """LoRAConfig.max_lora_rank's default (0.17.0-0.34.0)."""
 
 QWEN3_5_EMBEDDINGS_FROM: Version = (0, 29, 0)
@@ -357,14 +368,15 @@ def lora_graph_count(graphs: tuple[int, int], enable_lora: bool, version: Versio
 
 class LoraSettings(NamedTuple):
     """The LoRA flags a plan sizes (EngineSettings' enable_lora, max_loras, max_lora_rank,
-    fully_sharded_loras, specialize_active_lora) and the release (of LORA_READ) that serves
-    them."""
+    fully_sharded_loras, specialize_active_lora, lora_dtype) and the release (of LORA_READ)
+    that serves them."""
 
     max_loras: int
     rank: int
     fully_sharded: bool
     version: Version
     specialize: bool = False
+    dtype: str = "auto"
 
 
 def release_refusal(version: Version, label: str) -> str | None:
@@ -374,6 +386,19 @@ def release_refusal(version: Version, label: str) -> str | None:
     read = ", ".join(".".join(map(str, v)) for v in LORA_READ)
     return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for the releases whose source it "
             f"read ({read}); vLLM {label} is not read, so it is not planned")
+
+
+def lora_dtype_refusal(lora_dtype: str) -> str | None:
+    """vLLM's LoRAConfig refusing a --lora-dtype outside LoRADType, in its words' gist."""
+    if lora_dtype in LORA_DTYPES:
+        return None
+    return (f"--lora-dtype: {shortened(lora_dtype)} is not one of {', '.join(LORA_DTYPES)} "
+            "(vLLM 0.17.0-0.34.0 config/lora.py LoRADType)")
+
+
+def slot_dtype_bytes(lora: LoraSettings, served_dtype_bytes: int) -> int:
+    """The bytes of a slot element: lora_dtype's, auto being the served dtype's."""
+    return served_dtype_bytes if lora.dtype == "auto" else TORCH_DTYPE_BYTES[lora.dtype]
 
 
 def rank_refusal(rank: int) -> str | None:

@@ -1,8 +1,8 @@
 """Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
---max-lora-rank, --fully-sharded-loras, --specialize-active-lora), as the CLI's flags: offered
-where Headroom sizes the LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 / 3 and Phi3 dense
-models, Qwen3-MoE, Qwen2-MoE and Mixtral, vLLM 0.17-0.34), in the link as `lora`, `loras`,
-`lorarank`, `fslora` and `lorasp`, planned as the CLI plans them.
+--max-lora-rank, --fully-sharded-loras, --specialize-active-lora, --lora-dtype), as the CLI's
+flags: offered where Headroom sizes the LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 /
+3 and Phi3 dense models, Qwen3-MoE, Qwen2-MoE and Mixtral, vLLM 0.17-0.34), in the link as `lora`, `loras`,
+`lorarank`, `fslora`, `lorasp` and `loradtype`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
 1,024 sequences), 4 slots of rank 16 at TP=1, by hand as in tests/planner/serving/test_lora.py:
@@ -113,6 +113,21 @@ def test_a_link_specializes_the_graphs_per_active_lora_count() -> None:
         launch_command(at))
     assert "CUDA graphs captured x 5 (0, 1, 2, 4 and 5 active LoRAs" in texts(at)
     assert "4,492,099,380" in texts(at)
+
+
+def test_a_link_sets_the_lora_dtype_passed_when_not_auto() -> None:
+    # vLLM's LoRADType offers auto, float16 and bfloat16 only: float16 slots are 2 B, as the
+    # bfloat16 (auto) ones of Llama-3.1-8B, so the weights grow by the same 369,844,352 B
+    base = weights_bytes(open_link("plan", **LLAMA_H100))
+    at = open_link("plan", **LLAMA_H100, lora="1", loras="4", loradtype="float16")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="plan.lora_dtype").value == "float16"
+    assert weights_bytes(at) - base == LORA_BYTES
+    command = launch_command(at)
+    assert " --max-lora-rank 16 --lora-dtype float16" in command
+    assert command_problems(command, vllm_cli("0.34.0")) == []
+    at.selectbox(key="plan.lora_dtype").set_value("auto").run()
+    assert "--lora-dtype" not in launch_command(at)
 
 
 def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:

@@ -349,3 +349,12 @@ def test_a_links_lora_rank_is_refused_by_its_label_and_a_long_one_shortened() ->
         assert len(message) < 300 and "9" * 62 not in message, message
     assert decoded.num_redundant_experts is None
     assert decode({"lorarank": "512"}, AppState()) == (AppState(lorarank=512), [])
+
+
+def test_a_links_lora_dtype_is_refused_by_its_label() -> None:
+    # vLLM's LoRADType takes auto, float16 and bfloat16 (no float32)
+    _, [dtype] = decode({"loradtype": "float32"}, AppState())
+    assert dtype == ("Link parameter loradtype='float32' ignored: float32 is no LoRA dtype "
+                     "choice; the choices are auto, float16, bfloat16 (vLLM config/lora.py "
+                     "LoRADType).")
+    assert decode({"loradtype": "bfloat16"}, AppState()) == (AppState(loradtype="bfloat16"), [])

@@ -38,7 +38,7 @@ from planner.serving.engine import (
 )
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora import MAX_LORA_RANKS
+from planner.serving.lora import LORA_DTYPES, MAX_LORA_RANKS
 from planner.serving.plan import (
     CONFIDENT_FIT,
     WARM_RESTART_LAUNCH_NOTE,
@@ -382,6 +382,10 @@ def _lora_options(enabled: bool) -> None:
                 "more active LoRAs, not only 0 and one more (5 graphs per size at 4 LoRAs, not "
                 "2: more graph memory, less KV cache)",
                 **bind("plan", "specialize_active_lora"))
+    st.selectbox(LABELS["lora_dtype"], LORA_DTYPES,
+                 help="vLLM --lora-dtype: the slots' element (auto: the model's dtype; "
+                 "float16 or bfloat16: 2 bytes), passed when not auto",
+                 **bind("plan", "lora_dtype"))
 
 
 def _pin_layout(changed: str) -> None:

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from planner.serving.lora import DEFAULT_MAX_LORA_RANK, rank_refusal
+from planner.serving.lora import DEFAULT_MAX_LORA_RANK, lora_dtype_refusal, rank_refusal
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
 from planner.text import has_control
@@ -123,6 +123,9 @@ class EngineSettings(BaseModel):
         default=False, description="--specialize-active-lora: every CUDA graph capture size "
         "captured for 0, each power of two up to max_loras and max_loras + 1 active LoRAs, not "
         "only 0 and max_loras + 1 (planner.serving.lora.lora_capture_counts)")
+    lora_dtype: str = Field(
+        default="auto", description="--lora-dtype, one of vLLM's LoRADType (auto: the model's "
+        "dtype; float16, bfloat16): the LoRA slots' element (planner.serving.lora.LORA_DTYPES)")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
@@ -142,6 +145,15 @@ class EngineSettings(BaseModel):
     def _lora_rank_choice(cls, value: int) -> int:
         """One of the ranks vLLM's parser offers (lora.MAX_LORA_RANKS)."""
         refusal = rank_refusal(value)
+        if refusal:
+            raise ValueError(refusal)
+        return value
+
+    @field_validator("lora_dtype")
+    @classmethod
+    def _lora_dtype_choice(cls, value: str) -> str:
+        """One of the dtypes vLLM's LoRAConfig takes (lora.LORA_DTYPES)."""
+        refusal = lora_dtype_refusal(value)
         if refusal:
             raise ValueError(refusal)
         return value

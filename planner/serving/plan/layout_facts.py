@@ -27,6 +27,7 @@ from planner.serving.lora import (
     LoraSettings,
     fully_sharded_refusal,
     lora_refusal,
+    slot_dtype_bytes,
     stage_lora_bytes,
 )
 from planner.serving.lora_moe import (
@@ -237,20 +238,21 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
               lora_refusal, spec, rules.version, rules.label, quantization, s.moe_backend):
         return None
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
-                        s.specialize_active_lora)
+                        s.specialize_active_lora, s.lora_dtype)
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
                terms: tuple[WeightTerms, ...], lora: LoraSettings
                ) -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
     """`terms` with each (stage, TP rank) position's LoRA bytes (lora.stage_lora_bytes: the
-    slots in the served dtype, lora_dtype auto, its stage's embedding and lm_head included),
+    slots in lora_dtype (auto: the served dtype), its stage's embedding and lm_head included),
     and per PP stage the index of its kind: the stages whose ranks hold the same copies are
     one kind (_rank_holdings; worked out here once, not once per KV dtype's plan)."""
     # a stage's TP ranks hold the same slots but for their experts under EP (rank_experts):
     # sized once per layout, for every weight format (they read the served dtype, not it)
-    sized = cached(spec, ("lora-bytes", *layout_key(layout), lora, r.act_b, r.mbt, r.seqs),
-                   _positions_lora_bytes, spec, layout, lora, r.act_b, r.mbt, r.seqs)
+    elem = slot_dtype_bytes(lora, r.act_b)
+    sized = cached(spec, ("lora-bytes", *layout_key(layout), lora, elem, r.mbt, r.seqs),
+                   _positions_lora_bytes, spec, layout, lora, elem, r.mbt, r.seqs)
     # one copy per terms object and LoRA bytes: positions that held one object hold one copy
     # (a copy per position was 3.4 million copies in a 4,096-GPU sweep of Llama 3.1 405B)
     positions = tuple(zip(map(id, terms), sized, strict=True))

@@ -35,6 +35,7 @@ from planner.serving.lora import (
     lora_capture_cases,
     lora_capture_counts,
     punica_buffer_bytes,
+    slot_dtype_bytes,
     stage_parts,
     wraps_embeddings,
 )
@@ -468,7 +469,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     value = st.facts.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank].lora_bytes
     slots = " + ".join(f"{p.name} {p.count} x {p.elements:,}" if p.count > 1
                        else f"{p.name} {p.elements:,}" for p in parts)
-    formula = (f"({slots}) elements x {r.act_b} B"
+    elem = slot_dtype_bytes(lora, r.act_b)
+    formula = (f"({slots}) elements x {elem} B"
                + (f" + experts' adapter flags {flags:,} B" if flags else "")
                + (f" + lm_head vocabulary mapping {mapping:,} B" if mapping else "")
                + f" + Punica buffers {punica:,} B = {gib(value)}")
@@ -509,7 +511,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     return _term("lora", "LoRA slots (inside the weights)", value, "B", formula, note, {
         "max_loras": lora.max_loras, "max_lora_rank": lora.rank,
         "fully_sharded_loras": str(lora.fully_sharded),
-        "specialize_active_lora": str(lora.specialize), "lora_dtype_bytes": r.act_b,
+        "specialize_active_lora": str(lora.specialize),
+        "lora_dtype": lora.dtype, "lora_dtype_bytes": elem,
         "tp": layout.tp, "layers": bind.layers[1] - bind.layers[0],
         "hidden_size": spec.hidden_size, "vocab_size": spec.vocab_size,
         "max_num_batched_tokens": r.mbt, "max_num_seqs": r.seqs})

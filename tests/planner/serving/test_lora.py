@@ -526,3 +526,45 @@ def test_report_compare_plans_a_model_whose_slots_are_not_sized_without_lora(cap
     plain = _json(capsys, "plan", "--model", "Qwen/Qwen2.5-7B-Instruct", "--json")
     assert qwen2["weights_bytes_per_gpu"] - plain["weights_bytes_per_gpu"] == QWEN2_BYTES
     assert not any("LoRA" in w for w in qwen2["warnings"])
+
+
+# --lora-dtype: vLLM 0.17.0-0.34.0 config/lora.py LoRADType is Literal["auto", "float16",
+# "bfloat16"] (no float32); verify_with_model_config turns "auto" into the model's dtype and a
+# name into getattr(torch, name); every lora_a_stacked / lora_b_stacked is torch.zeros(...,
+# dtype=lora_config.lora_dtype) while the Punica index buffers stay torch.long. Llama-3.1-8B
+# on one H100, 4 slots of rank 16, 0.31.0: TP1_BYTES = 184,713,216 slot elements x 2 B +
+# 417,920 B of Punica buffers = 369,844,352 B, in float16 as in its bfloat16 (auto) alike.
+# Served in float32 (--dtype float32), auto makes the slots 4 B: 184,713,216 x 4 + 417,920 =
+# 739,270,784 B; --lora-dtype bfloat16 brings them back to 2 B, 369,844,352 B.
+@pytest.mark.parametrize(("dtype", "lora_dtype", "expected"), [
+    ("auto", "float16", 369_844_352), ("auto", "bfloat16", 369_844_352),
+    ("float32", "auto", 739_270_784), ("float32", "bfloat16", 369_844_352)])
+def test_lora_dtype_sizes_the_slots_elements(dtype, lora_dtype, expected) -> None:
+    assert (32 * LAYER_TP1 + VOCAB_ENDS) == 184_713_216 and TP1_BYTES == 369_844_352
+    lora = _plan(version="0.31.0", dtype=dtype, enable_lora=True, max_loras=4,
+                 lora_dtype=lora_dtype)
+    assert lora.lora_bytes_per_gpu == _term(lora, "lora").value == expected
+    assert ("--lora-dtype" in lora.vllm_command) is (lora_dtype != "auto")
+    assert command_problems(lora.vllm_command, vllm_cli("0.31.0")) == []
+
+
+def test_lora_dtype_is_passed_when_not_auto_and_every_release_parses_it() -> None:
+    for version in ("0.17.0", "0.22.1", "0.28.0", "0.31.0", "0.34.0"):
+        command = _plan(version=version, enable_lora=True, lora_dtype="float16").vllm_command
+        assert "--enable-lora --max-loras 1 --max-lora-rank 16 --lora-dtype float16" in command
+        assert command_problems(command, vllm_cli(version)) == []
+
+
+def test_a_lora_dtype_vllm_does_not_take_is_refused(capsys) -> None:
+    with pytest.raises(ValueError, match="--lora-dtype: float32 is not one of auto, float16, "
+                       "bfloat16"):
+        EngineSettings(enable_lora=True, lora_dtype="float32")
+    with pytest.raises(SystemExit) as refused:
+        run_main(capsys, "plan", "--model", LLAMA, "--gpu", "h100", "--enable-lora",
+                 "--lora-dtype", "float32")
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and "invalid choice: 'float32'" in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = run_main(capsys, "plan", "--model", LLAMA, "--gpu", "h100", "--lora-dtype",
+                            "float16")
+    assert code == 2 and "--lora-dtype needs --enable-lora" in err
