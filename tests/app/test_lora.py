@@ -1,8 +1,8 @@
 """Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
 --max-lora-rank, --fully-sharded-loras, --specialize-active-lora, --lora-dtype), as the CLI's
 flags: offered where Headroom sizes the LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 /
-3 and Phi3 dense models, Qwen3-MoE, Qwen2-MoE and Mixtral, vLLM 0.17-0.34), in the link as `lora`, `loras`,
-`lorarank`, `fslora`, `lorasp` and `loradtype`, planned as the CLI plans them.
+3 and Phi3 dense models, Qwen3-MoE, Qwen2-MoE and Mixtral, vLLM 0.17-0.34), in the link as
+`lora`, `loras`, `lorarank`, `fslora`, `lorasp` and `loradtype`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
 1,024 sequences), 4 slots of rank 16 at TP=1, by hand as in tests/planner/serving/test_lora.py:
