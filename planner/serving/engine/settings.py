@@ -3,7 +3,14 @@ the checkpoint names a launch command can load."""
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from planner.serving.lora import DEFAULT_MAX_LORA_RANK, lora_dtype_refusal, rank_refusal
 from planner.serving.moe_backend import normalize_moe_backend
@@ -140,20 +147,13 @@ class EngineSettings(BaseModel):
                 version if isinstance(version, str) else DEFAULT_VLLM_VERSION)}
         return data
 
-    @field_validator("max_lora_rank")
+    @field_validator("max_lora_rank", "lora_dtype")
     @classmethod
-    def _lora_rank_choice(cls, value: int) -> int:
-        """One of the ranks vLLM's parser offers (lora.MAX_LORA_RANKS)."""
-        refusal = rank_refusal(value)
-        if refusal:
-            raise ValueError(refusal)
-        return value
-
-    @field_validator("lora_dtype")
-    @classmethod
-    def _lora_dtype_choice(cls, value: str) -> str:
-        """One of the dtypes vLLM's LoRAConfig takes (lora.LORA_DTYPES)."""
-        refusal = lora_dtype_refusal(value)
+    def _lora_choice(cls, value: int | str, info: ValidationInfo) -> int | str:
+        """One of the ranks vLLM's parser offers (lora.MAX_LORA_RANKS), one of the dtypes its
+        LoRAConfig takes (lora.LORA_DTYPES)."""
+        refusal = (rank_refusal(int(value)) if info.field_name == "max_lora_rank"
+                   else lora_dtype_refusal(str(value)))
         if refusal:
             raise ValueError(refusal)
         return value
