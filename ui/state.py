@@ -422,10 +422,8 @@ class AppState(BaseModel):
         choice fields are, by its label with the choices: the CLI's words name an argument
         --max-lora-rank that no one typed here."""
         if rank_refusal(value):
-            raise ValueError(f"{shortened(str(value), SHOWN_CHARS)} is no "
-                             f"{LABELS['max_lora_rank']} choice; the choices are "
-                             f"{', '.join(map(str, MAX_LORA_RANKS))} (vLLM config/lora.py "
-                             "MaxLoRARanks)")
+            raise _no_lora_choice("max_lora_rank", str(value), map(str, MAX_LORA_RANKS),
+                                  "MaxLoRARanks")
         return value
 
     @field_validator("lora_dtype")
@@ -434,9 +432,7 @@ class AppState(BaseModel):
         """A dtype vLLM's LoRAConfig takes (planner.serving.lora.lora_dtype_refusal), refused
         by its label with the choices, as _lora_rank."""
         if lora_dtype_refusal(value):
-            raise ValueError(f"{shortened(value, SHOWN_CHARS)} is no {LABELS['lora_dtype']} "
-                             f"choice; the choices are {', '.join(LORA_DTYPES)} (vLLM "
-                             "config/lora.py LoRADType)")
+            raise _no_lora_choice("lora_dtype", value, LORA_DTYPES, "LoRADType")
         return value
 
     @field_validator("num_redundant_experts")
@@ -743,6 +739,14 @@ def sync_query_params() -> None:
     wanted = encode(state())
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+
+
+def _no_lora_choice(field: str, given: str, choices: Iterable[str], vllm_type: str
+                    ) -> ValueError:
+    """A LoRA field's value vLLM's config/lora.py `vllm_type` does not take, refused naming the
+    field by its label (LABELS) with the choices (State._lora_rank, _lora_dtype)."""
+    return ValueError(f"{shortened(given, SHOWN_CHARS)} is no {LABELS[field]} choice; the "
+                      f"choices are {', '.join(choices)} (vLLM config/lora.py {vllm_type})")
 
 
 def _known_choice(field: str, flag: str, word: str, given: str) -> str:
