@@ -233,6 +233,13 @@ from the 0.29.0 wheel; to 0.28.0 neither it nor Qwen3VLForConditionalGeneration 
 so the language model's embedding and lm_head are not wrapped there."""
 
 
+QWEN3_VL_TIED_HEAD_OWN_FROM: Version = (0, 28, 0)
+"""models/qwen3_vl.py Qwen3LLMForCausalLM builds a tied lm_head as its own ParallelLMHead
+(`ParallelLMHead(...).tie_weights(self.model.embed_tokens)`, sharing the weight only) from the
+0.28.0 wheel; the 0.17.0-0.27.1 wheels set `self.lm_head = self.model.embed_tokens`
+(tied_head_alias)."""
+
+
 class LoraModules(NamedTuple):
     """What an architecture's class declares to vLLM's LoRA manager: whether its
     embedding_modules wrap embed_tokens and lm_head, and the slices of qkv_proj and gate_up_proj
@@ -240,13 +247,16 @@ class LoraModules(NamedTuple):
     module each, 1 and 1); embeddings_from: the first release whose class declares the
     embedding_modules (Qwen3.5: QWEN3_5_EMBEDDINGS_FROM); gdn_slices: the LoRA A slices of a
     Gated-DeltaNet layer's in_proj_qkvz and in_proj_ba (HYBRID_GDN_LORA: Qwen3.5's four and two
-    output sizes; Qwen3-Next's interleaved projections one each)."""
+    output sizes; Qwen3-Next's interleaved projections one each); tied_head_own_from: the
+    first release whose class builds a tied lm_head as its own ParallelLMHead (before it the
+    lm_head is embed_tokens itself, wrapped twice: tied_head_alias)."""
 
     embeddings: bool
     qkv_slices: int = 3
     gate_up_slices: int = 2
     embeddings_from: Version = (0, 0, 0)
     gdn_slices: tuple[int, int] = (4, 2)
+    tied_head_own_from: Version = (0, 0, 0)
 
 
 LORA_ARCHITECTURES: dict[str, LoraModules] = {
@@ -258,7 +268,8 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "GptOssForCausalLM": LoraModules(False), "Gemma3ForConditionalGeneration": LoraModules(False),
     "Qwen3_5ForConditionalGeneration": LoraModules(
         True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
-    "Qwen3VLForConditionalGeneration": LoraModules(True),
+    "Qwen3VLForConditionalGeneration": LoraModules(
+        True, tied_head_own_from=QWEN3_VL_TIED_HEAD_OWN_FROM),
     "Qwen3_5MoeForConditionalGeneration": LoraModules(
         True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
     "Qwen3NextForCausalLM": LoraModules(False, gdn_slices=(1, 1)),
@@ -302,8 +313,8 @@ Qwen3ForCausalLM subclass (so its embedding_modules embed_tokens and lm_head: lo
 get_supported_lora_modules reads every module's), built from text_config, whose Qwen3LLMModel
 layers are Qwen3DecoderLayer's (Qwen3VLDecoderLayer from 0.32.0 only passes the mrope factor):
 sized as Qwen3ForCausalLM. A tied lm_head is the embedding module itself to 0.27.1
-(`self.lm_head = self.model.embed_tokens`; tie_weights from 0.28.0), not read: refused
-(model_refusal).
+(`self.lm_head = self.model.embed_tokens`; tie_weights from 0.28.0), so there it gets embedding
+slots of its own besides the logits processor's (tied_head_alias).
 
 models/qwen3_vl_moe.py Qwen3VLMoeForConditionalGeneration (every wheel of LORA_READ): a
 Qwen3VLForConditionalGeneration (the same get_mm_mapping and tower rule) whose language_model is
@@ -325,6 +336,19 @@ def wraps_embeddings(spec: ModelSpec, version: Version) -> bool:
     """Whether vLLM `version` wraps the embedding and lm_head of `spec` (LORA_ARCHITECTURES)."""
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
     return modules.embeddings and version >= modules.embeddings_from
+
+def tied_head_alias(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version` wraps the tied lm_head of `spec` a second time as an embedding:
+    where the class makes the lm_head embed_tokens itself (before
+    LoraModules.tied_head_own_from), lora/model_manager.py _create_lora_modules meets the one
+    VocabParallelEmbedding under both names (named_modules(remove_duplicate=False), 0.17.0-0.34.0)
+    and wraps each, the alias rule of 0.22.0 on (wrapped_by_id) skipping a name with "lm_head"
+    in it: lm_head becomes a second VocabParallelEmbeddingWithLoRA (VocabParallelEmbedding is
+    its can_replace_layer's exact type), with embed_tokens' slots, A (max_loras, vocab, R) and B
+    (max_loras, 1, hidden, R), and its LogitsProcessor a LogitsProcessorWithLoRA, as untied."""
+    modules = LORA_ARCHITECTURES[spec.architectures[0]]
+    return spec.tie_word_embeddings and version < modules.tied_head_own_from
+
 
 LORA_VOCAB_LIMIT = 258048
 """layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
@@ -439,10 +463,6 @@ def model_refusal(spec: ModelSpec) -> str | None:
             and layer.mlp.gated for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
                 "MLP, whose LoRA modules are not read, so it is not planned")
-    if spec.architectures[0] == "Qwen3VLForConditionalGeneration" and spec.tie_word_embeddings:
-        return (f"--enable-lora: {name} with tied embeddings is not planned (vLLM 0.17-0.27's "
-                "Qwen3LLMForCausalLM makes its lm_head the embedding module itself, whose LoRA "
-                "wrapping is not read)")
     if LORA_ARCHITECTURES[spec.architectures[0]].embeddings and spec.vocab_size > LORA_VOCAB_LIMIT:
         return (f"--enable-lora: vLLM refuses a vocabulary of {spec.vocab_size:,} "
                 f"(\"When using LoRA, vocab size must be <= {LORA_VOCAB_LIMIT}\", "
@@ -564,6 +584,8 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     embed, head = stage_heads(spec, first, last)
     if embed:
         parts.append(LoraPart("embed_tokens", n * (vocab * r + h * r), 1))
+    if head and tied_head_alias(spec, lora.version):
+        parts.append(LoraPart("lm_head as embedding", n * (vocab * r + h * r), 1))
     if head:
         parts.append(LoraPart("lm_head", n * (r * h + vocab * r), 1))
     return tuple(parts)

@@ -470,16 +470,32 @@ def test_qwen3_vl_sizes_its_language_model_as_qwen3(tp, expected, version, punic
     assert QWEN3_VL_TP1 == 1_114_366_080 and QWEN3_VL_TP2 == 725_511_296
 
 
-def test_tied_qwen3_vl_is_refused() -> None:
+# Tied Qwen3-VL (tie_word_embeddings true; Qwen3-VL-32B's verbatim config with the flag set, the
+# tied sizes having no config in /work/shared): vLLM 0.17.0-0.27.1 models/qwen3_vl.py
+# Qwen3LLMForCausalLM sets `self.lm_head = self.model.embed_tokens`, so lora/model_manager.py
+# _create_lora_modules (named_modules(remove_duplicate=False); from 0.22.0 its wrapped_by_id alias
+# rule skips names with "lm_head") wraps that VocabParallelEmbedding twice: lm_head gets a second
+# VocabParallelEmbeddingWithLoRA, A (4, 151,936, 16) + B (4, 1, 5,120, 16) = 10,051,584 elements,
+# besides the LogitsProcessorWithLoRA (untied's lm_head slots). From 0.28.0 the lm_head is its own
+# ParallelLMHead (tie_weights): the untied slots. TP=1, N = 4, R = 16, bfloat16:
+# 0.17.0-0.28.0 Punica 483,456 B; 0.17.0 / 0.27.1: 1,114,366,080 - 417,920 + 483,456 + 2 x
+# 10,051,584 = 1,134,534,784 B; 0.28.0: 1,114,431,616 B; 0.34.0: 1,114,366,080 B (untied's).
+@pytest.mark.parametrize(("version", "expected"), [
+    ("0.17.0", 1_134_534_784), ("0.27.1", 1_134_534_784), ("0.28.0", 1_114_431_616),
+    ("0.34.0", QWEN3_VL_TP1)])
+def test_tied_qwen3_vl_wraps_its_lm_head_as_an_embedding_to_0_27(version, expected) -> None:
     config = catalog_entry("Qwen/Qwen3-VL-32B-Instruct").config
     tied = parse_model_config({**config, "tie_word_embeddings": True,
                                "text_config": {**config["text_config"],
                                                "tie_word_embeddings": True}})
     assert tied.tie_word_embeddings
-    refused = plan(PlanRequest(model=tied, cluster=preset_cluster("h100", 1), engine=(
-        EngineSettings(vllm_version="0.34.0", enable_lora=True))))
-    assert any("with tied embeddings is not planned" in e for e in refused.errors)
-
+    lora = plan(PlanRequest(model=tied, cluster=preset_cluster("h100", 1), engine=(
+        EngineSettings(vllm_version=version, enable_lora=True, max_loras=4, max_num_seqs=1024,
+                       max_num_batched_tokens=8192, max_model_len=8192))))
+    assert not lora.errors
+    assert lora.lora_bytes_per_gpu == expected
+    assert ("lm_head as embedding 10,051,584" in _term(lora, "lora").formula) == (
+        version < "0.28.0")
 
 
 def test_the_note_says_no_graphs_under_enforce_eager() -> None:
