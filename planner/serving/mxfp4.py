@@ -6,11 +6,14 @@ speed model runs it (speed.kernels.mxfp4_moe_kernel). Read from the 0.10.1-0.34.
 0.9.1-0.10.0 wheels have no MXFP4 at all (MXFP4_FROM).
 """
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from planner.serving.hardware import parse_capability
 from planner.serving.moe_backend import ORACLE_FROM
 from planner.serving.vllm_versions import Version, sm100_family, version_label
+
+if TYPE_CHECKING:  # only the type of `s`: engine.settings imports this module through lora
+    from planner.serving.engine.settings import EngineSettings
 
 MXFP4_FROM: Version = (0, 10, 1)
 """NOTE: the 0.9.1-0.10.0 wheels have no model_executor/layers/quantization/mxfp4.py ("mxfp4" is
@@ -246,12 +249,12 @@ per-rank width % 128 (quantization/mxfp4.py create_weights, 0.10.1-0.18.0 wheels
 oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.34.0)."""
 
 
-def mxfp4_on_marlin(mxfp4_marlin: bool, enable_lora: bool, vendor: str) -> bool:
-    """Whether vLLM runs MXFP4 experts on Marlin whatever mxfp4_kernel picks: on an NVIDIA GPU
-    (Marlin's MoE is CUDA-only) with VLLM_MXFP4_USE_MARLIN=1 (EngineSettings.mxfp4_marlin) or
-    with --enable-lora, whose MXFP4 path takes Marlin in every release LoRA is planned for
-    (0.17.0-0.34.0: lora_moe's module docstring)."""
-    return (mxfp4_marlin or enable_lora) and vendor == "nvidia"
+def mxfp4_on_marlin(s: "EngineSettings", vendor: str) -> bool:
+    """Whether vLLM runs MXFP4 experts on Marlin whatever mxfp4_kernel picks, under the engine
+    settings `s`: on an NVIDIA GPU (Marlin's MoE is CUDA-only) with VLLM_MXFP4_USE_MARLIN=1
+    (EngineSettings.mxfp4_marlin) or with --enable-lora, whose MXFP4 path takes Marlin in every
+    release LoRA is planned for (0.17.0-0.34.0: lora_moe's module docstring)."""
+    return (s.mxfp4_marlin or s.enable_lora) and vendor == "nvidia"
 
 
 MXFP4_UNPADDED_FROM: Version = (0, 29, 0)

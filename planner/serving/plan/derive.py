@@ -206,8 +206,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                                                   gpu.compute_capability, selector_kv))
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
-    load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
-                             mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor))
+    marlin = mxfp4_on_marlin(s, gpu.vendor)
+    load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu, marlin)
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
                                 bool(s.target_quant), scheme.key)
     return dict(
@@ -245,7 +245,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
-        expert_pad=_expert_pad(s, rules, gpu, scheme, load),
+        expert_pad=_expert_pad(s, rules, gpu, scheme, load, marlin),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme),
         model_notes=model_notes(spec, gpu, s, rules)
@@ -297,13 +297,12 @@ def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, 
 
 
 def _expert_pad(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, scheme: quant.QuantScheme,
-                load: WeightLoadRules) -> tuple[int, int]:
+                load: WeightLoadRules, marlin: bool) -> tuple[int, int]:
     """The experts' padding (Resolved.expert_pad): MXFP4's for the kernel vLLM runs them on
-    (Marlin's where VLLM_MXFP4_USE_MARLIN or --enable-lora takes it: mxfp4_on_marlin; else the
-    --moe-backend value's, else the default: mxfp4.mxfp4_moe_kernel_of), else the weight load
-    rules' width pad."""
-    return (mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor,
-                                 mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor),
+    (Marlin's where `marlin`, VLLM_MXFP4_USE_MARLIN or --enable-lora taking it: mxfp4_on_marlin;
+    else the --moe-backend value's, else the default: mxfp4.mxfp4_moe_kernel_of), else the
+    weight load rules' width pad."""
+    return (mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor, marlin,
                                  s.moe_backend)
             if scheme.key == "mxfp4" else (1, load.width_pad))
 

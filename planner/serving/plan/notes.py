@@ -50,7 +50,7 @@ def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli
     old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
                  and gpu.vendor == "nvidia" else None)
-    on_marlin = mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, gpu.vendor)
+    on_marlin = mxfp4_on_marlin(s, gpu.vendor)
     named = None if on_marlin else mxfp4_backend_read(rules.version, s.moe_backend)
     marlin_by = (("--enable-lora" if s.enable_lora else "mxfp4_marlin") if on_marlin
                  else "--moe-backend marlin" if named == "marlin" else None)

@@ -684,7 +684,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     stages = pipeline_stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
         weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
-                          mxfp4_on_marlin(s.mxfp4_marlin, s.enable_lora, device.gpu.vendor))
+                          mxfp4_on_marlin(s, device.gpu.vendor))
         ._replace(redundant_experts=redundant))
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                    moe_ep=moe_ep, redundant_experts=redundant,

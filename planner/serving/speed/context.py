@@ -180,8 +180,7 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
     family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
                                 weight_only=stored_format(spec, scheme) and spec.quant.weight_only,
                                 moe_backend=s.moe_backend)
-    if scheme.family == "mxfp4" and mxfp4_on_marlin(
-            s.mxfp4_marlin, s.enable_lora and scheme.key == "mxfp4", gpu.vendor):
+    if scheme.family == "mxfp4" and mxfp4_on_marlin(s, gpu.vendor):
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 (EngineSettings, gpt-oss LoRA)
     peak = _tflops(gpu, fmt, dense_fmt)
     if peak is None:
