@@ -56,8 +56,8 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_refusal
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.lora import lora_refusal
 from planner.serving.lora import release_refusal as lora_release_refusal
-from planner.serving.lora import settings_refusal as lora_settings_refusal
 from planner.serving.lora_moe import mxfp4_lora_vendor_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
@@ -732,11 +732,13 @@ def lora_setting(args: argparse.Namespace) -> dict[str, object]:
 
 def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) -> EngineSettings:
     """`engine`, or CliError where --enable-lora is asked of a model whose LoRA slots Headroom
-    does not size, or of an MoE model with a run-time quantization or --moe-backend whose LoRA
-    path is not read (lora.settings_refusal), or of gpt-oss on a GPU off NVIDIA
+    does not size under its release (a multimodal class vLLM serves no LoRA on there), or of an
+    MoE model with a run-time quantization or --moe-backend whose LoRA path is not read
+    (lora.lora_refusal), or of gpt-oss on a GPU off NVIDIA
     (lora_moe.mxfp4_lora_vendor_refusal)."""
-    refusal = (lora_settings_refusal(spec, engine.quantization or engine.target_quant,
-                                     engine.moe_backend)
+    rules = vllm_rules(engine.vllm_version)
+    refusal = (lora_refusal(spec, rules.version, rules.label,
+                            engine.quantization or engine.target_quant, engine.moe_backend)
                or next(filter(None, (mxfp4_lora_vendor_refusal(spec, node.gpu.vendor)
                                      for node in cluster.nodes)), None)
                if engine.enable_lora else None)

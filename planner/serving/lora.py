@@ -470,12 +470,52 @@ def model_refusal(spec: ModelSpec) -> str | None:
     return None
 
 
+MULTIMODAL_LORA_FROM: dict[str, tuple[str, Version | None]] = {
+    "Gemma3nForConditionalGeneration": ("gemma3n_mm.py", None),
+    "KimiVLForConditionalGeneration": ("kimi_vl.py", None),
+    "KimiK25ForConditionalGeneration": ("kimi_k25.py", None),
+    "Gemma4ForConditionalGeneration": ("gemma4_mm.py", (0, 20, 0)),
+    "LlavaNextForConditionalGeneration": ("llava_next.py", (0, 29, 0)),
+    "Llama4ForConditionalGeneration": ("mllama4.py", (0, 0, 0)),
+    "Mistral3ForConditionalGeneration": ("mistral3.py", (0, 0, 0)),
+    "PixtralForConditionalGeneration": ("pixtral.py", (0, 0, 0)),
+    "Qwen2VLForConditionalGeneration": ("qwen2_vl.py", (0, 0, 0)),
+    "Qwen2_5_VLForConditionalGeneration": ("qwen2_5_vl.py", (0, 0, 0)),
+    "LlavaForConditionalGeneration": ("llava.py", (0, 0, 0)),
+    "InternVLChatModel": ("internvl.py", (0, 0, 0))}
+"""Multimodal architectures whose LoRA modules Headroom has not read, with their vLLM model file
+and the first release of LORA_READ whose class there is SupportsLoRA (None: none; the class
+lines of every 0.17.0-0.34.0 wheel read): gemma3n_mm.py, kimi_vl.py and kimi_k25.py never,
+gemma4_mm.py from 0.20.0 (0.19.x's class is not; 0.17-0.18 have no Gemma 4), llava_next.py
+(granite-vision) from 0.29.0, the others in every release. Without it
+v1/worker/lora_model_runner_mixin.py load_lora_model raises "<class> does not support LoRA yet."
+at start-up (0.17.0-0.34.0): multimodal_lora_refusal says which."""
+
+
+def multimodal_lora_refusal(spec: ModelSpec, version: Version, label: str) -> str | None:
+    """--enable-lora on a multimodal architecture of MULTIMODAL_LORA_FROM: vLLM `label`'s
+    start-up failure where its class is not SupportsLoRA, else the modules not read."""
+    arch = spec.architectures[0] if len(spec.architectures) == 1 else ""
+    if arch not in MULTIMODAL_LORA_FROM:
+        return None
+    file, since = MULTIMODAL_LORA_FROM[arch]
+    if since is None or version < since:
+        return (f"--enable-lora: vLLM {label} fails at start-up (\"{arch} does not support LoRA "
+                f"yet.\", v1/worker/lora_model_runner_mixin.py): models/{file}'s class is not "
+                "SupportsLoRA there" + (f" (it is from vLLM {'.'.join(map(str, since))})"
+                                        if since else ""))
+    return (f"--enable-lora: vLLM {label}'s models/{file} {arch} takes LoRA (SupportsLoRA), but "
+            "Headroom has not read the modules it wraps (its language model's; the tower's "
+            "with --enable-tower-connector-lora), so it is not planned")
+
+
 def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: str | None = None,
                  moe_backend: str | None = None) -> str | None:
     """Why --enable-lora is not planned for `spec` under vLLM `label` (`version`): the release
-    (release_refusal), then the model and its settings (settings_refusal); None where the slots
-    are sized."""
-    return release_refusal(version, label) or settings_refusal(spec, quantization, moe_backend)
+    (release_refusal), a multimodal class not read (multimodal_lora_refusal), then the model and
+    its settings (settings_refusal); None where the slots are sized."""
+    return (release_refusal(version, label) or multimodal_lora_refusal(spec, version, label)
+            or settings_refusal(spec, quantization, moe_backend))
 
 
 def settings_refusal(spec: ModelSpec, quantization: str | None, moe_backend: str | None
