@@ -58,7 +58,7 @@ from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora import lora_refusal
 from planner.serving.lora import release_refusal as lora_release_refusal
-from planner.serving.lora_moe import mxfp4_lora_vendor_refusal
+from planner.serving.lora_moe import fp8_lora_gpu_refusal, mxfp4_lora_vendor_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.prices import MAX_USD_PER_GPU_HOUR
@@ -735,11 +735,14 @@ def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) ->
     does not size under its release (a multimodal class vLLM serves no LoRA on there), or of an
     MoE model with a run-time quantization or --moe-backend whose LoRA path is not read
     (lora.lora_refusal), or of gpt-oss on a GPU off NVIDIA
-    (lora_moe.mxfp4_lora_vendor_refusal)."""
+    (lora_moe.mxfp4_lora_vendor_refusal), or of FP8 experts on a GPU without FP8 before vLLM
+    0.20 (lora_moe.fp8_lora_gpu_refusal)."""
     rules = vllm_rules(engine.vllm_version)
     refusal = (lora_refusal(spec, rules.version, rules.label,
                             engine.quantization or engine.target_quant, engine.moe_backend)
                or next(filter(None, (mxfp4_lora_vendor_refusal(spec, node.gpu.vendor)
+                                     or fp8_lora_gpu_refusal(spec, engine.quantization,
+                                                             rules.version, rules.label, node.gpu)
                                      for node in cluster.nodes)), None)
                if engine.enable_lora else None)
     if refusal:

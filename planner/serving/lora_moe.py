@@ -149,9 +149,35 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   router gate stays (N, 1, R, hidden) + (N, 1, num_experts, R). EPLB's redundant experts under
   LoRA are not read (refused).
 - the unquantized MoE picks the Triton experts with LoRA (fused_moe/oracle/unquantized.py;
-  0.17.0: Triton on CUDA by default, FusedMoEWithLoRA asserts TritonExperts); quantized
-  experts' LoRA kernels but gpt-oss's MXFP4 ones (above) are not read (moe_engine_refusal,
-  moe_layers_refusal).
+  0.17.0: Triton on CUDA by default, FusedMoEWithLoRA asserts TritonExperts).
+- FP8 experts (Fp8Config's Fp8MoEMethod: an FP8 checkpoint of per-tensor or block scales,
+  LORA_FP8_SCHEMES, or --quantization fp8, whose online MoE methods call the same
+  select_fp8_moe_backend in every release read): 0.17.0-0.19.x fused_moe/oracle/fp8.py
+  select_fp8_moe_backend returns TRITON (TritonExperts) first thing where
+  config.is_lora_enabled, on any GPU, and FusedMoEWithLoRA._inject_lora_into_fused_moe asserts
+  TritonExperts; TritonExperts._supports_quant_scheme lists the FP8 schemes only where the
+  device supports FP8 (CUDA capability >= 8.9 or ROCm gfx9 in 0.17.0), a check that branch
+  skips: not planned on GPUs without FP8 (fp8_lora_gpu_refusal). From FP8_LORA_MARLIN_FROM the
+  branch is gone: the oracle walks its priority list (AITER, FlashInfer TRT-LLM and CUTLASS,
+  DeepGEMM, vLLM CUTLASS, TRITON, MARLIN, ...) and modular_kernel.py
+  FusedMoEExperts.is_supported_config drops every class without LoRAExpertsMixin (only
+  TritonExperts and its subclasses, MarlinExperts, the OAI unfused Triton experts and, from
+  0.26.0, the TRT-LLM BF16 / MXFP4 LoRA experts have it), so TritonExperts where
+  current_platform.supports_fp8() and MarlinExperts (CUDA capability >= 7.5, FP8 block /
+  channel / tensor weights in SUPPORTED_W) below: 0.20.0, 0.21.0, 0.24.0, 0.25.0, 0.28.0,
+  0.31.0, 0.33.0 and 0.34.0 read. Either keeps the FP8 weights as stored (Triton reads them
+  as loaded; Marlin W8A16 is how Headroom already plans FP8 on GPUs without FP8,
+  hardware.spec weight_format_support), so the weights figure is unchanged; the slots are
+  the ones above, in lora_dtype (LoRAConfig: auto is model_config.dtype, the checkpoint's
+  16-bit torch_dtype) whatever the experts' quantization. From 0.31.0 an explicit
+  --moe-backend whose block-FP8 shard cannot be refined pads it to whole blocks only without
+  LoRA (fused_moe/oracle/fp8.py pad_tp_shard_to_weight_blocks: "Block-aligned FP8 TP sharding
+  requires 128-aligned global expert dimensions, pure TP, and no LoRA or expert bias.").
+- other quantized experts (GPTQ / AWQ / compressed-tensors int4, NVFP4, run-time schemes but
+  fp8) and gpt-oss's MXFP4 ones off Marlin are not read (moe_engine_refusal,
+  moe_layers_refusal). In 0.17.0-0.19.x the assert above takes TritonExperts alone but for
+  MXFP4, so the GPTQ / AWQ Marlin MoE methods' select_gemm_impl (MarlinExperts under LoRA)
+  fail it; from 0.20.0 MarlinExperts lists NVFP4 and int4 weights too.
 
 Not sized: the MoE LoRA kernels' transient buffers in the forward (punica_gpu.py
 moe_lora_align_block_size's sorted token ids, expert ids and padded counts; fused_moe_lora's
@@ -163,14 +189,26 @@ from typing import TYPE_CHECKING, NamedTuple
 from planner.model.spec import AttentionMixer, ModelSpec, MoeMlp
 from planner.serving.all2all import effective_backend
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
+from planner.serving.vllm_versions import version_label
 
-if TYPE_CHECKING:  # only the type of `layout`
+if TYPE_CHECKING:  # only the types of `layout` and `gpu`
+    from planner.serving.hardware import GpuSpec
     from planner.serving.layout import ParallelLayout
 
 QWEN3_5_MOE_3D_FROM: tuple[int, int, int] = (0, 19, 0)
 """models/qwen3_5.py Qwen3_5MoeForConditionalGeneration sets is_3d_moe_weight = True ("For MoE
 LoRA weights loading") from the 0.19.0 wheel; 0.17.0-0.18.x leave interfaces.py's False, so
 FusedMoEWithLoRA (two w13 A) wraps its experts there."""
+
+
+LORA_FP8_SCHEMES = ("fp8-tensor", "fp8-block128")
+"""The FP8 checkpoint schemes (quant method fp8: Fp8Config, per-tensor or block scales) whose
+routed experts Fp8MoEMethod serves under LoRA (the module docstring)."""
+
+FP8_LORA_MARLIN_FROM: tuple[int, int, int] = (0, 20, 0)
+"""The first release whose FP8 MoE oracle picks the experts by LoRAExpertsMixin (MarlinExperts
+on GPUs without FP8); 0.17.0-0.19.x force TritonExperts under LoRA on any GPU (module
+docstring)."""
 
 
 class MoeLoraModules(NamedTuple):
@@ -274,15 +312,19 @@ def rank_experts(layout: "ParallelLayout", tp_rank: int) -> ExpertSlots:
 
 def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tower: bool
                        ) -> str | None:
-    """Why the LoRA slots of MoE `spec` are not sized: a checkpoint quantization (but gpt-oss's
-    MXFP4), a vision tower where `tower` is False, or a layer other than full attention (or
-    another of `mixers`: Qwen3.5-MoE's Gated DeltaNet) with a gated routed-expert MLP (with at
-    most one gated shared expert where MOE_LORA_ARCHITECTURES takes one; gpt-oss's sliding
-    layers and biased experts: the modules read); None where they are."""
+    """Why the LoRA slots of MoE `spec` are not sized: a checkpoint quantization (but FP8,
+    fp8_experts, and gpt-oss's MXFP4), a vision tower where `tower` is False, or a layer other
+    than full attention (or another of `mixers`: Qwen3.5-MoE's Gated DeltaNet) with a gated
+    routed-expert MLP (with at most one gated shared expert where MOE_LORA_ARCHITECTURES takes
+    one; gpt-oss's sliding layers and biased experts: the modules read); None where they
+    are."""
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
-    if (spec.quant.method if spec.quant else None) != ("mxfp4" if modules.mxfp4 else None):
+    read = (spec.quant is not None and spec.quant.method == "mxfp4" if modules.mxfp4
+            else spec.quant is None or fp8_experts(spec, None))
+    if not read:
         held = f"quantized experts ({spec.quant.method})" if spec.quant else "unquantized experts"
-        return (f"--enable-lora: {name} here has {held}, whose LoRA MoE kernels are not read, "
+        return (f"--enable-lora: {name} here has {held}, whose LoRA MoE kernels are not read "
+                "(Headroom sizes MoE LoRA on unquantized and FP8 experts, and gpt-oss's MXFP4), "
                 "so it is not planned")
     kinds = ("full", "sliding") if modules.mxfp4 else ("full",)
     if (spec.vision is not None and not tower) or not all(
@@ -302,21 +344,46 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
 
 def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: str | None
                        ) -> str | None:
-    """--enable-lora on an MoE model with runtime quantization (--quantization or a target
-    scheme) or a --moe-backend other than LORA_MOE_BACKENDS (gpt-oss's MXFP4 experts:
-    MXFP4_LORA_BACKENDS): vLLM's LoRA path for those experts is not read (None for dense
-    models)."""
+    """--enable-lora on an MoE model with runtime quantization (--quantization but fp8, or a
+    target scheme: fp8_experts) or a --moe-backend other than LORA_MOE_BACKENDS (gpt-oss's
+    MXFP4 experts: MXFP4_LORA_BACKENDS): vLLM's LoRA path for those experts is not read (None
+    for dense models)."""
     if not any(isinstance(layer.mlp, MoeMlp) for layer in spec.layers):
         return None
-    if quantization:
-        return (f"--enable-lora: the MoE experts quantized at run time ({quantization}) take "
-                "LoRA MoE kernels Headroom has not read, so it is not planned")
     mxfp4 = MOE_LORA_ARCHITECTURES[spec.architectures[0]].mxfp4  # (model_refusal first)
+    if quantization and (mxfp4 or not fp8_experts(spec, quantization)):
+        return (f"--enable-lora: the MoE experts quantized at run time ({quantization}) take "
+                "LoRA MoE kernels Headroom has not read (it reads --quantization fp8's), so it "
+                "is not planned")
     if moe_backend not in (MXFP4_LORA_BACKENDS if mxfp4 else LORA_MOE_BACKENDS):
         return (f"--enable-lora with --moe-backend {moe_backend}: Headroom sizes MoE LoRA on "
                 + ("vLLM's Marlin MXFP4 experts (auto or marlin)" if mxfp4
                    else "vLLM's Triton experts (auto or triton)") + " only, so it is not planned")
     return None
+
+
+def fp8_experts(spec: ModelSpec, quantization: str | None) -> bool:
+    """Whether the routed experts of `spec` run as vLLM's Fp8MoEMethod: an FP8 checkpoint of
+    LORA_FP8_SCHEMES, or `quantization` (--quantization; a what-if target scheme is not) fp8 on
+    an unquantized one."""
+    if spec.quant is None:
+        return quantization == "fp8"
+    return spec.quant.method == "fp8" and spec.quant.scheme in LORA_FP8_SCHEMES
+
+
+def fp8_lora_gpu_refusal(spec: ModelSpec, quantization: str | None, version: tuple[int, int, int],
+                         label: str, gpu: "GpuSpec") -> str | None:
+    """--enable-lora on FP8 experts (fp8_experts) on a GPU without FP8 tensor cores under a
+    release before FP8_LORA_MARLIN_FROM, whose LoRA branch forces TritonExperts' FP8 kernels
+    there (module docstring); None otherwise."""
+    if version >= FP8_LORA_MARLIN_FROM or not spec.is_moe \
+            or not fp8_experts(spec, quantization) or gpu.weight_format_support("fp8") == "native":
+        return None
+    return (f"--enable-lora with FP8 experts on the {gpu.name} (no FP8 tensor cores): vLLM "
+            f"{label} forces the Triton FP8 experts under LoRA (fused_moe/oracle/fp8.py "
+            "select_fp8_moe_backend: `if config.is_lora_enabled: return Fp8MoeBackend.TRITON`), "
+            "which its TritonExperts lists for FP8 only on GPUs with FP8, so it is not planned; "
+            f"vLLM {version_label(FP8_LORA_MARLIN_FROM)} or later serves them on Marlin")
 
 
 def mxfp4_lora_vendor_refusal(spec: ModelSpec, vendor: str) -> str | None:

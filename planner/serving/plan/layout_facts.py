@@ -135,7 +135,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
-        or (fp8_block_refusal(spec, r.scheme, layout, version, s.moe_backend)
+        or (fp8_block_refusal(spec, r.scheme, layout, version,  # LoRA: no padded FP8 shard
+                              None if s.enable_lora else s.moe_backend)
             if vllm_cli(s.vllm_version).serves(spec.architectures) else None) \
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,

@@ -15,7 +15,7 @@ from planner.serving.eplb import (
 from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
 from planner.serving.lora import lora_refusal
-from planner.serving.lora_moe import mxfp4_lora_vendor_refusal
+from planner.serving.lora_moe import fp8_lora_gpu_refusal, mxfp4_lora_vendor_refusal
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (
@@ -162,7 +162,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
                                           mismatch)
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
-            + lora_refusals(spec, s, rules, gpu.vendor)
+            + lora_refusals(spec, s, rules, gpu)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
             + mismatch
             + _gpu_refusals(spec, s, rules, cli, gpu, served)
@@ -327,16 +327,18 @@ def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     return draft_refusal(spec, s.num_speculative_tokens, s.vllm_version)
 
 
-def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, vendor: str
+def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: GpuSpec
                   ) -> tuple[str, ...]:
     """--enable-lora where Headroom does not size vLLM's LoRA slots: a release whose LoRA source
-    is not read or a model whose wrapped modules are not (lora.lora_refusal), or gpt-oss's
-    MXFP4 LoRA off NVIDIA (lora_moe.mxfp4_lora_vendor_refusal); the plan's error, never a guess
-    (the CLI exits 2 on the first ones first: cli.inputs.check_lora)."""
+    is not read or a model whose wrapped modules are not (lora.lora_refusal), gpt-oss's
+    MXFP4 LoRA off NVIDIA (lora_moe.mxfp4_lora_vendor_refusal) or FP8 experts' LoRA on a GPU
+    without FP8 before vLLM 0.20 (lora_moe.fp8_lora_gpu_refusal); the plan's error, never a
+    guess (the CLI exits 2 on the first ones first: cli.inputs.check_lora)."""
     if not s.enable_lora:
         return ()
     refusal = lora_refusal(spec, rules.version, rules.label, s.quantization or s.target_quant,
-                           s.moe_backend) or mxfp4_lora_vendor_refusal(spec, vendor)
+                           s.moe_backend) or mxfp4_lora_vendor_refusal(spec, gpu.vendor) \
+        or fp8_lora_gpu_refusal(spec, s.quantization, rules.version, rules.label, gpu)
     return (refusal,) if refusal else ()
 
 

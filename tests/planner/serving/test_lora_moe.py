@@ -407,11 +407,13 @@ def test_gpt_oss_lora_off_nvidia_is_refused(capsys) -> None:
 
 
 @pytest.mark.parametrize(("model", "engine", "words"), [
-    ("Qwen/Qwen3-30B-A3B-FP8", {}, "has quantized experts (fp8)"),
-    (QWEN3_MOE, {"quantization": "fp8"}, "quantized at run time (fp8)"),
+    ("nvidia/Qwen3-235B-A22B-NVFP4", {}, "has quantized experts (modelopt)"),
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", {}, "has quantized experts (gptq)"),
+    (QWEN3_MOE, {"target_quant": "w4a16-awq-g128"}, "quantized at run time (w4a16-awq-g128)"),
     (QWEN3_MOE, {"moe_backend": "flashinfer_cutlass"}, "--moe-backend flashinfer_cutlass"),
     ("deepseek-ai/DeepSeek-V2-Lite-Chat", {}, "DeepseekV2ForCausalLM is not read"),
-    ("Qwen/Qwen3-Next-80B-A3B-Instruct", {"quantization": "fp8"}, "quantized at run time (fp8)"),
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", {"target_quant": "nvfp4"},
+     "quantized at run time (nvfp4)"),
     (GPT_OSS, {"moe_backend": "triton"}, "on vLLM's Marlin MXFP4 experts (auto or marlin)")])
 def test_what_is_not_read_stays_refused(model, engine, words) -> None:
     lora = _plan(model=model, **_lora(**engine))
@@ -419,7 +421,7 @@ def test_what_is_not_read_stays_refused(model, engine, words) -> None:
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (("--model", "Qwen/Qwen3-30B-A3B-FP8"), "has quantized experts (fp8)"),
+    (("--model", "nvidia/Qwen3-235B-A22B-NVFP4"), "has quantized experts (modelopt)"),
     (("--model", QWEN3_MOE, "--gpus", "2", "--tp", "2", "--ep", "--fully-sharded-loras"),
      "fully_sharded_loras=True"),
     (("--model", QWEN3_MOE, "--gpus", "2", "--tp", "2", "--ep", "--vllm-version", "0.20.0"),
@@ -526,3 +528,80 @@ def test_qwen3_moe_wraps_the_embedding_and_lm_head_every_pp_stage_builds() -> No
     parts = stage_parts(catalog_spec(VL_MOE), range(0), False, False, 1, lora)
     assert [(p.name, p.elements) for p in parts] == [("embed_tokens", 9_854_976),
                                                     ("lm_head", 9_854_976)]
+
+
+# FP8 experts (Fp8MoEMethod: an FP8 checkpoint or --quantization fp8, both through
+# fused_moe/oracle/fp8.py select_fp8_moe_backend): the slots are the 16-bit ones whatever the
+# experts' format (FusedMoEWithLoRA allocates in LoRAConfig.lora_dtype, auto =
+# model_config.dtype, the checkpoint's torch_dtype bfloat16), and the FP8 weights keep their
+# bytes (TritonExperts on FP8 GPUs, MarlinExperts W8A16 below: Headroom's plan without LoRA).
+# Qwen3-30B-A3B-FP8 (/work/shared/model-configs/Qwen__Qwen3-30B-A3B-FP8.json) has
+# Qwen3-30B-A3B's shapes (hidden 2,048, 32 / 4 heads of 128, 128 experts of 768, 48 layers,
+# vocabulary 151,936, untied, bfloat16), so its slots are TP1_BYTES by the same hand figure.
+QWEN3_MOE_FP8 = "Qwen/Qwen3-30B-A3B-FP8"
+# Qwen3-235B-A22B-FP8 (Qwen__Qwen3-235B-A22B-FP8.json: hidden 4,096, 64 query / 4 KV heads of
+# 128, 128 experts of moe_intermediate_size 1,536, 94 layers, vocabulary 151,936, untied,
+# bfloat16, 128 x 128 blocks) at TP=8, N = 4, R = 16: q 8 heads = 1,024, kv max(1, 4 / 8) = 1
+# head = 128 per rank, experts 1,536 / 8 = 192 wide (refined block scales from 0.29.0):
+# qkv 4 x (3 x 16 x 4,096 + (1,024 + 128 + 128) x 16) = 868,352; o 4 x (16 x 1,024 + 4,096 x
+# 16) = 327,680; gate 4 x (16 x 4,096 + 128 x 16) = 270,336; experts 4 x 128 x (2 x 16 x 4,096
+# + 2 x 192 x 16 + 16 x 192 + 4,096 x 16) = 512 x 205,824 = 105,381,888; a layer 106,848,256;
+# embed_tokens and lm_head 2 x 4 x (151,936 x 16 + 4,096 x 16) = 19,972,096
+Q235_FP8_TP8 = ((94 * 106_848_256 + 19_972_096) * 2 + 94 * 5 * 4 + MAPPING
+                + PUNICA)  # 20,129,051,608 B
+
+
+def test_fp8_experts_take_the_16_bit_slots_as_worked_by_hand() -> None:
+    base = _plan()
+    base_fp8 = _plan(model=QWEN3_MOE_FP8)
+    lora = _plan(model=QWEN3_MOE_FP8, **_lora())
+    assert not lora.errors and lora.lora_bytes_per_gpu == TP1_BYTES == 6_803_940_416
+    # the FP8 weights are unchanged: the plan grows by the slots alone, and stays under the
+    # BF16 checkpoint's weights
+    assert lora.weights_bytes_per_gpu - base_fp8.weights_bytes_per_gpu == TP1_BYTES
+    assert base_fp8.weights_bytes_per_gpu < base.weights_bytes_per_gpu
+    # every release (0.21.0's second gate wrap aside: test_vllm_0_21_wraps_the_router_gate_twice)
+    for version in ("0.17.0", "0.19.0", "0.20.0", "0.24.0", "0.31.0"):
+        punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
+        for tp, fully_sharded, expected in ((1, False, TP1_BYTES), (2, True, FS2_BYTES)):
+            fp8 = _plan(tp, version=version, model=QWEN3_MOE_FP8,
+                        **_lora(fully_sharded_loras=fully_sharded))
+            assert not fp8.errors and fp8.lora_bytes_per_gpu == expected - PUNICA + punica
+    # --quantization fp8 on the BF16 checkpoint: the same slots
+    runtime = _plan(quantization="fp8", **_lora())
+    assert not runtime.errors and runtime.lora_bytes_per_gpu == TP1_BYTES
+
+
+def test_qwen3_235b_fp8_slots_at_tp8_as_worked_by_hand() -> None:
+    base = _plan(8, model="Qwen/Qwen3-235B-A22B-FP8", gpus=8)
+    lora = _plan(8, model="Qwen/Qwen3-235B-A22B-FP8", gpus=8, **_lora())
+    assert not lora.errors and lora.lora_bytes_per_gpu == Q235_FP8_TP8 == 20_129_051_608
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == Q235_FP8_TP8
+
+
+def _a100(version: str, model: str = QWEN3_MOE_FP8, **engine):
+    return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster("a100-80gb", 1),
+                            engine=EngineSettings(vllm_version=version, **_lora(**engine))))
+
+
+@pytest.mark.parametrize("version", ["0.17.0", "0.19.1"])
+def test_fp8_experts_lora_without_fp8_tensor_cores_before_0_20_is_refused(version, capsys
+                                                                         ) -> None:
+    # 0.17.0-0.19.x: select_fp8_moe_backend returns TRITON under LoRA on any GPU, and
+    # TritonExperts lists FP8 only from capability 8.9: the A100 (8.0) is refused, the H100 not
+    for refused in (_a100(version), _a100(version, QWEN3_MOE, quantization="fp8")):
+        assert any("forces the Triton FP8 experts under LoRA" in e
+                   and "vLLM 0.20.0 or later serves them on Marlin" in e for e in refused.errors)
+    assert not _plan(version=version, model=QWEN3_MOE_FP8, **_lora()).errors
+    code, _, err = run_main(capsys, "plan", "--model", QWEN3_MOE_FP8, "--gpu", "a100-80gb",
+                            "--enable-lora", "--vllm-version", version)
+    assert code == 2 and "(no FP8 tensor cores)" in err and len(err.strip().splitlines()) == 1
+
+
+def test_fp8_experts_lora_on_marlin_from_0_20_keeps_the_slots() -> None:
+    # 0.20.0 on: the oracle skips TritonExperts (no FP8 on 8.0) for MarlinExperts, which has
+    # LoRAExpertsMixin; the slots are the BF16 checkpoint's on the same GPU and release
+    for version in ("0.20.0", "0.34.0"):
+        fp8 = _a100(version)
+        assert not fp8.errors
+        assert fp8.lora_bytes_per_gpu == _a100(version, QWEN3_MOE).lora_bytes_per_gpu > 0
