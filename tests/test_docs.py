@@ -1224,7 +1224,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     N = 4, R = 16 on H100s, where Punica's buffers follow vLLM's 8,192 batched tokens (on an
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
-    over EP, gpt-oss, Qwen3-VL-MoE) too: each figure is `plan --json`'s lora_bytes_per_gpu."""
+    over EP, gpt-oss, Qwen3-VL-MoE, FP8 Qwen3-235B-A22B) too: each figure is `plan --json`'s
+    lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -1247,6 +1248,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                          text).groups()
     vl_moe = re.search(r"Qwen3-VL-30B-A3B-Instruct ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
                        text).groups()
+    fp8 = re.search(r"Qwen3-235B-A22B-FP8 ([\d,]+) B at TP=8\.", text).group(1)
 
     def lora_bytes(model: str, *argv: str) -> str:
         assert main(["plan", "--model", model, "--gpu", "h100-sxm", "--enable-lora",
@@ -1274,6 +1276,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
             lora_bytes("Qwen/Qwen3-VL-32B-Instruct", *tp2)) == qwen3_vl
     assert (lora_bytes("Qwen/Qwen3-VL-30B-A3B-Instruct"),
             lora_bytes("Qwen/Qwen3-VL-30B-A3B-Instruct", *tp2)) == vl_moe
+    assert lora_bytes("Qwen/Qwen3-235B-A22B-FP8", "--gpus", "8", "--tp", "8") == fp8
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:
