@@ -157,11 +157,7 @@ from planner.serving.lora_moe import (
     moe_layer_parts,
     moe_layers_refusal,
 )
-from planner.serving.weights import (
-    EMBEDDINGS_ON_EVERY_STAGE,
-    LM_HEAD_ON_EVERY_STAGE,
-    text_model_in,
-)
+from planner.serving.weights import stage_heads
 from planner.text import shortened
 from planner.units import TORCH_DTYPE_BYTES
 
@@ -609,7 +605,10 @@ def gdn_parts(gdn: LinearAttentionMixer, slices: tuple[int, int], h: int, tp: in
 def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                 lora: LoraSettings, experts: ExpertSlots | None = None) -> tuple[LoraPart, ...]:
     """The LoRA slots of one TP rank of a PP stage holding `layers` (the embedding and lm_head
-    on the stages vLLM builds them on, stage_heads, where it wraps them: LORA_ARCHITECTURES),
+    on the stages vLLM builds them on, weights.stage_heads, where it wraps them:
+    LORA_ARCHITECTURES; lora/model_manager.py _create_lora_modules, 0.17.0, 0.24.0 and 0.34.0
+    wheels, skips a PPMissingLayer only, so it wraps each one built, and with an lm_head its
+    LogitsProcessor),
     in elements, each module kind once with the count of layers; elements x lora_dtype bytes
     are the bytes. `experts`: the rank's routed experts (lora_moe.ExpertSlots; None: sliced over
     `tp`, no EP)."""
@@ -629,21 +628,6 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     if head:
         parts.append(LoraPart("lm_head", n * (r * h + vocab * r), 1))
     return tuple(parts)
-
-
-def stage_heads(spec: ModelSpec, first: bool, last: bool) -> tuple[bool, bool]:
-    """Whether a PP stage builds the embed_tokens and the lm_head modules vLLM's LoRA manager
-    wraps: the first stage's embedding (a tied last stage's too), the last stage's lm_head, and
-    every stage's for the types that build them unguarded (weights.EMBEDDINGS_ON_EVERY_STAGE,
-    LM_HEAD_ON_EVERY_STAGE: qwen3_moe.py Qwen3MoeForCausalLM builds its ParallelLMHead, tied or
-    not, and Qwen3MoeModel its embed_tokens on every rank, 0.17.0, 0.24.0 and 0.34.0 wheels;
-    qwen3_5.py Qwen3_5Model its embed_tokens, its lm_head on the last rank only, 0.29.0 and
-    0.34.0 wheels).
-    lora/model_manager.py _create_lora_modules (the same wheels) skips a PPMissingLayer only,
-    so it wraps each one built, and with an lm_head its LogitsProcessor."""
-    embed = (first or (last and spec.tie_word_embeddings)
-             or text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE))
-    return embed, last or text_model_in(spec, LM_HEAD_ON_EVERY_STAGE)
 
 
 def lm_head_mapping_bytes(spec: ModelSpec, first: bool, last: bool, tp: int,

@@ -844,10 +844,12 @@ def _stage_tensor_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdow
     total: dict[str, float] = {}
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
     unguarded = not (shard.layers_only or shard.transformers_backend)
-    every_stage = unguarded and text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE)
-    if shard.first_stage or every_stage:
-        # a later stage's tied embed_tokens is its lm_head, counted as such below
-        if shard.first_stage or params.lm_head or not shard.last_stage:
+    first, last, tied = shard.first_stage, shard.last_stage, not params.lm_head
+    # the stages that build the embedding as such (tied=False): a later last stage's tied
+    # embed_tokens is its lm_head, counted as such below
+    embed, head = stage_heads(spec, first, last, tied=False, unguarded=unguarded)
+    if embed:
+        if first or not (last and tied):
             _add(total, "embeddings", params.embeddings * vocab_share, bits.embeddings)
         if spec.per_layer_input_size:
             _add(total, "embeddings", _per_layer_embeddings_per_rank(spec, shard), bits.embeddings)
@@ -862,16 +864,13 @@ def _stage_tensor_bits(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdow
     # head (ParallelLMHead `torch.empty(self.num_embeddings_per_partition, dtype=params_dtype)`,
     # layers/vocab_parallel_embedding.py, 0.9.1-0.34.0 wheels): the model dtype in any format.
     head_bias = params.lm_head_bias * vocab_share
-    if shard.last_stage:
+    if head and (last or not tied):  # an earlier stage's tied lm_head is its embed_tokens
         # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
         # embedding matrix as lm_head (vLLM ParallelLMHead is only tied on a shared stage).
-        head = params.lm_head or (0 if shard.first_stage else params.embeddings)
-        head_bits = bits.lm_head if params.lm_head else bits.embeddings
-        _add(total, "lm_head", head * vocab_share - head_bias, head_bits)
+        elements = params.lm_head or (0 if first else params.embeddings)
+        head_bits = bits.embeddings if tied else bits.lm_head
+        _add(total, "lm_head", elements * vocab_share - head_bias, head_bits)
         _add(total, "lm_head", head_bias, max(head_bits, bits.kept_bits))
-    elif params.lm_head and unguarded and text_model_in(spec, LM_HEAD_ON_EVERY_STAGE):
-        _add(total, "lm_head", params.lm_head * vocab_share - head_bias, bits.lm_head)
-        _add(total, "lm_head", head_bias, max(bits.lm_head, bits.kept_bits))
     return total
 
 
@@ -1037,6 +1036,23 @@ wheels); granitemoeshared.py GraniteMoeSharedForCausalLM (0.9.1, 0.19.0, 0.27.1,
 3 on olmo2.py before); on the Transformers backend the last stage only
 (TRANSFORMERS_BACKEND_ARCHITECTURES). qwen3_5.py guards it (0.19.0, 0.33.0, 0.34.0); Gemma's
 lm_head is tied (gemma.py, gemma3.py) or absent (gemma2.py: logits from embed_tokens)."""
+
+
+def stage_heads(spec: ModelSpec, first: bool, last: bool, tied: bool | None = None,
+                unguarded: bool = True) -> tuple[bool, bool]:
+    """Whether a PP stage builds the embed_tokens and the lm_head modules: the first stage's
+    embedding (a tied last stage's too, its lm_head), the last stage's lm_head, and every
+    stage's for the types that build them unguarded (EMBEDDINGS_ON_EVERY_STAGE,
+    LM_HEAD_ON_EVERY_STAGE) unless `unguarded` is false (the Transformers backend, a lone
+    layer). `tied`: the lm_head is the embedding (None: the config's tie_word_embeddings).
+    The one rule for the weights (_stage_tensor_bits) and the LoRA slots (lora.stage_parts).
+    NOTE: qwen3_moe.py Qwen3MoeForCausalLM builds its ParallelLMHead, tied or not, and
+    Qwen3MoeModel its embed_tokens on every rank (0.17.0, 0.24.0 and 0.34.0 wheels); qwen3_5.py
+    Qwen3_5Model its embed_tokens, its lm_head on the last rank only (0.29.0 and 0.34.0)."""
+    tied = spec.tie_word_embeddings if tied is None else tied
+    embed = first or (last and tied) or (
+        unguarded and text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE))
+    return embed, last or (unguarded and text_model_in(spec, LM_HEAD_ON_EVERY_STAGE))
 
 
 TRANSFORMERS_BACKEND_ARCHITECTURES = {
