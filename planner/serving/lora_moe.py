@@ -176,8 +176,14 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
 - other quantized experts (GPTQ / AWQ / compressed-tensors int4, NVFP4, run-time schemes but
   fp8) and gpt-oss's MXFP4 ones off Marlin are not read (moe_engine_refusal,
   moe_layers_refusal). In 0.17.0-0.19.x the assert above takes TritonExperts alone but for
-  MXFP4, so the GPTQ / AWQ Marlin MoE methods' select_gemm_impl (MarlinExperts under LoRA)
-  fail it; from 0.20.0 MarlinExperts lists NVFP4 and int4 weights too.
+  MXFP4, so the GPTQ / AWQ Marlin MoE methods' select_gemm_impl (MarlinExperts under LoRA;
+  GPTQ 8-bit raises "GPTQ-Marlin kernel does not support 8-bit weights."), compressed-tensors
+  WNA16MarlinMoEMethod's (MarlinExperts; its non-Marlin WNA16 method gives TritonWNA16Experts,
+  a TritonExperts) and ModelOpt NVFP4's (its oracle reads no LoRA there: FlashInfer, CUTLASS
+  or Marlin experts) fail it: MARLIN_LORA_WORDS. From 0.20.0 the int4 (int_wna16.py) and NVFP4
+  oracles walk their lists through is_supported_config too, and MarlinExperts, listing NVFP4
+  and int4 weights, takes them (Marlin pads some shapes: marlin_utils_fp4.py
+  marlin_padded_nk), a layout not read.
 
 Not sized: the MoE LoRA kernels' transient buffers in the forward (punica_gpu.py
 moe_lora_align_block_size's sorted token ids, expert ids and padded counts; fused_moe_lora's
@@ -325,7 +331,7 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
         held = f"quantized experts ({spec.quant.method})" if spec.quant else "unquantized experts"
         return (f"--enable-lora: {name} here has {held}, whose LoRA MoE kernels are not read "
                 "(Headroom sizes MoE LoRA on unquantized and FP8 experts, and gpt-oss's MXFP4), "
-                "so it is not planned")
+                "so it is not planned" + (MARLIN_LORA_WORDS if marlin_lora_experts(spec) else ""))
     kinds = ("full", "sliding") if modules.mxfp4 else ("full",)
     if (spec.vision is not None and not tower) or not all(
             isinstance(layer.mixer, mixers)
@@ -360,6 +366,23 @@ def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: s
                 + ("vLLM's Marlin MXFP4 experts (auto or marlin)" if mxfp4
                    else "vLLM's Triton experts (auto or triton)") + " only, so it is not planned")
     return None
+
+
+MARLIN_LORA_WORDS = (
+    "; vLLM 0.17-0.19 stop at start-up on them (lora/layers/fused_moe.py: `assert "
+    "isinstance(m_fused_moe_fn.impl.fused_experts, TritonExperts)`, which their Marlin or "
+    "FlashInfer experts are not), 0.20 on take them on MarlinExperts, whose LoRA weight layout "
+    "is not read")
+"""What vLLM does with LoRA on GPTQ / AWQ int4 and NVFP4 experts (marlin_lora_experts; module
+docstring)."""
+
+
+def marlin_lora_experts(spec: ModelSpec) -> bool:
+    """Whether `spec`'s experts are GPTQ / AWQ int4 or ModelOpt NVFP4, whose MoE methods give
+    FusedMoEWithLoRA Marlin (GPTQ / AWQ select_gemm_impl under LoRA) or the NVFP4 oracle's
+    experts: no TritonExperts, so 0.17.0-0.19.x fail its assert (MARLIN_LORA_WORDS)."""
+    return spec.quant is not None and (spec.quant.method in ("gptq", "awq") or (
+        spec.quant.method, spec.quant.scheme) == ("modelopt", "nvfp4"))
 
 
 def fp8_experts(spec: ModelSpec, quantization: str | None) -> bool:

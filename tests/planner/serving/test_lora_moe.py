@@ -605,3 +605,16 @@ def test_fp8_experts_lora_on_marlin_from_0_20_keeps_the_slots() -> None:
         fp8 = _a100(version)
         assert not fp8.errors
         assert fp8.lora_bytes_per_gpu == _a100(version, QWEN3_MOE).lora_bytes_per_gpu > 0
+
+
+@pytest.mark.parametrize("model", ["nvidia/Qwen3-235B-A22B-NVFP4",
+                                   "Qwen/Qwen3-235B-A22B-GPTQ-Int4"])
+def test_int4_and_nvfp4_experts_are_refused_with_what_vllm_does(model) -> None:
+    # 0.17.0-0.19.x: FusedMoEWithLoRA asserts TritonExperts, and the GPTQ Marlin MoE method's
+    # select_gemm_impl gives MarlinExperts under LoRA, ModelOpt NVFP4's oracle (no LoRA branch
+    # there) FlashInfer / CUTLASS / Marlin experts; 0.20.0 on MarlinExperts has LoRAExpertsMixin
+    lora = _plan(model=model, gpus=8, tp=8, **_lora())
+    refusal = next(e for e in lora.errors if e.startswith("--enable-lora"))
+    assert "vLLM 0.17-0.19 stop at start-up on them" in refusal
+    assert "assert isinstance(m_fused_moe_fn.impl.fused_experts, TritonExperts)" in refusal
+    assert "0.20 on take them on MarlinExperts" in refusal and lora.lora_bytes_per_gpu == 0
