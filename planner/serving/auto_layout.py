@@ -201,7 +201,8 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
     compared model, one recommend searches), None where it keeps it: its figures leave out
     what LoRA adds, and why, in the words `plan --enable-lora` refuses it with
     (lora.settings_refusal)."""
-    refusal = (lora_settings_refusal(spec, engine.quantization or engine.target_quant,
+    refusal = (lora_settings_refusal(spec, vllm_rules(engine.vllm_version).version,
+                                     engine.quantization or engine.target_quant,
                                      engine.moe_backend) if engine.enable_lora else None)
     if refusal is None:
         return None

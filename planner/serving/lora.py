@@ -148,7 +148,16 @@ LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has 
 
 from typing import NamedTuple
 
-from planner.model.spec import AttentionMixer, DenseMlp, LinearAttentionMixer, ModelSpec, MoeMlp
+from planner.model.spec import (
+    AttentionMixer,
+    DenseMlp,
+    LinearAttentionMixer,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+)
+from planner.serving.lora_deepseek import DEEPSEEK_LORA, mla_parts, mla_refusal
+from planner.serving.lora_deepseek import release_refusal as deepseek_release_refusal
 from planner.serving.lora_moe import (
     MOE_LORA_ARCHITECTURES,
     ExpertSlots,
@@ -269,12 +278,14 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "Qwen3_5MoeForConditionalGeneration": LoraModules(
         True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
     "Qwen3NextForCausalLM": LoraModules(False, gdn_slices=(1, 1)),
-    "Qwen3VLMoeForConditionalGeneration": LoraModules(True)}
+    "Qwen3VLMoeForConditionalGeneration": LoraModules(True),
+    **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
-gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py: their attention and embedding_modules,
-the experts in lora_moe; the same in every release of LORA_READ but Qwen3.5's
-embedding_modules; qwen3_5.py: HYBRID_GDN_LORA): the others are refused."""
+gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py: their attention and
+embedding_modules, the experts in lora_moe; the same in every release of LORA_READ but Qwen3.5's
+embedding_modules; qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention and the
+releases that refuse it or wrap it more than once: lora_deepseek): the others are refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
@@ -431,6 +442,8 @@ def rank_refusal(rank: int) -> str | None:
 
 def _mixers(spec: ModelSpec) -> tuple[type, ...]:
     """The token mixers whose LoRA modules are read for `spec`'s architecture."""
+    if spec.architectures[0] in DEEPSEEK_LORA:
+        return (MlaMixer,)
     return ((AttentionMixer, LinearAttentionMixer) if spec.architectures[0] in HYBRID_GDN_LORA
             else (AttentionMixer,))
 
@@ -446,11 +459,12 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
-                f"qwen3_5.py, qwen3_next.py, qwen3_vl.py and qwen3_vl_moe.py); {name} is not "
-                "read, so it is not planned")
+                f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py and deepseek_v2.py); "
+                f"{name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
-                                     spec.architectures[0] in LORA_TOWER_CONNECTOR)
+                                     spec.architectures[0] in LORA_TOWER_CONNECTOR
+                                     ) or mla_refusal(spec, name)
         if refusal:
             return refusal
     elif (spec.vision is not None and spec.architectures[0] not in LORA_TOWER_CONNECTOR
@@ -511,15 +525,17 @@ def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: st
     (release_refusal), a multimodal class not read (multimodal_lora_refusal), then the model and
     its settings (settings_refusal); None where the slots are sized."""
     return (release_refusal(version, label) or multimodal_lora_refusal(spec, version, label)
-            or settings_refusal(spec, quantization, moe_backend))
+            or settings_refusal(spec, version, quantization, moe_backend))
 
 
-def settings_refusal(spec: ModelSpec, quantization: str | None, moe_backend: str | None
-                     ) -> str | None:
-    """Why the LoRA slots of `spec` are not sized under any release: the model (model_refusal),
-    then an MoE model's run-time `quantization` or `moe_backend` (lora_moe.moe_engine_refusal);
-    None where they are."""
-    return model_refusal(spec) or moe_engine_refusal(spec, quantization, moe_backend)
+def settings_refusal(spec: ModelSpec, version: Version, quantization: str | None,
+                     moe_backend: str | None) -> str | None:
+    """Why the LoRA slots of `spec` are not sized under a read release `version`: the model
+    (model_refusal), then an MoE model's run-time `quantization` or `moe_backend`
+    (lora_moe.moe_engine_refusal), then a release that fails to start it
+    (lora_deepseek.release_refusal); None where they are."""
+    return (model_refusal(spec) or moe_engine_refusal(spec, quantization, moe_backend)
+            or deepseek_release_refusal(spec, version))
 
 
 def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int,
@@ -550,12 +566,13 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
                  lora: LoraSettings) -> tuple[tuple[str, int], ...]:
     """The slots of one decoder layer's wrapped modules on one TP rank, as (module, elements):
     (A + B) x max_loras, per the module docstring, one A per slice (LORA_ARCHITECTURES): the
-    attention's qkv_proj and o_proj, then a dense MLP's gate_up_proj and down_proj, or an MoE
-    layer's router gate, gates and experts (lora_moe.moe_layer_parts, the rank's `experts`)
-    and its shared expert's gate_up_proj and down_proj (Qwen2-MoE: the dense rules)."""
+    attention's qkv_proj and o_proj (MLA's projections: lora_deepseek.mla_parts), then a dense
+    MLP's gate_up_proj and down_proj, or an MoE layer's router gate, gates and experts
+    (lora_moe.moe_layer_parts, the rank's `experts`) and its shared expert's gate_up_proj and
+    down_proj (Qwen2-MoE, DeepSeek: the dense rules)."""
     layer = spec.layers[layer_index]
     attn, mlp = layer.mixer, layer.mlp
-    assert isinstance(attn, AttentionMixer | LinearAttentionMixer)
+    assert isinstance(attn, AttentionMixer | LinearAttentionMixer | MlaMixer)
     assert isinstance(mlp, DenseMlp | MoeMlp)
     n, r, h = lora.max_loras, lora.rank, spec.hidden_size
     rank_a = r // tp if lora.fully_sharded else r  # column layers' A rows
@@ -563,6 +580,8 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
     if isinstance(attn, LinearAttentionMixer):
         parts = gdn_parts(attn, modules.gdn_slices, h, tp, n, r, rank_a, row_out)
+    elif isinstance(attn, MlaMixer):
+        parts = mla_parts(attn, lora.version, h, tp, n, r, rank_a, row_out)
     else:
         # the output gate doubles the q heads (qwen3_next.py Qwen3NextAttention: QKVParallelLinear
         # of total_num_heads x (1 + attn_output_gate)); o_proj's input stays heads x head_dim
@@ -576,8 +595,9 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
                                  tp)
         if not mlp.num_shared_experts:
             return parts
-    dense, prefix = ((mlp.shared_intermediate_size, "shared_expert.") if isinstance(mlp, MoeMlp)
-                     else (mlp.intermediate_size, ""))
+    dense, prefix = ((mlp.shared_intermediate_size,
+                      f"{MOE_LORA_ARCHITECTURES[spec.architectures[0]].shared_name}.")
+                     if isinstance(mlp, MoeMlp) else (mlp.intermediate_size, ""))
     inter = dense // tp
     return parts + (
         (f"{prefix}gate_up_proj", n * (modules.gate_up_slices * rank_a * h + 2 * inter * r)),

@@ -192,8 +192,9 @@ intermediate caches), allocated per call, in the profile run's activations.
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from planner.model.spec import AttentionMixer, ModelSpec, MoeMlp
+from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec, MoeMlp
 from planner.serving.all2all import effective_backend
+from planner.serving.lora_deepseek import DEEPSEEK_LORA
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
 from planner.serving.vllm_versions import version_label
 
@@ -224,13 +225,19 @@ class MoeLoraModules(NamedTuple):
     expert (Qwen2MoeSparseMoeBlock, Qwen3NextSparseMoeBlock), the gate's module name, whether
     its experts are gpt-oss's MXFP4 ones padded for Marlin (MXFP4_LORA_BACKENDS), and the first
     release whose class sets is_3d_moe_weight, which makes the experts FusedMoE3DWithLoRA (one
-    w13 A, a w13 B of twice the width: fused_w13; None: never)."""
+    w13 A, a w13 B of twice the width: fused_w13; None: never); a shared expert's
+    shared_expert_gate (DeepSeek's has none) and module name (DeepSeek's "shared_experts"), and
+    whether dense gated MLP layers sit beside the MoE ones (DeepSeek's first_k_dense_replace:
+    the dense rules of planner.serving.lora)."""
 
     runner_gate: bool
     shared_expert: bool
     gate_name: str = "gate"
     mxfp4: bool = False
     fused_w13_from: tuple[int, int, int] | None = None
+    shared_expert_gate: bool = True
+    shared_name: str = "shared_expert"
+    dense_layers: bool = False
 
 
 MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
@@ -244,10 +251,14 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
         runner_gate=True, shared_expert=True, fused_w13_from=QWEN3_5_MOE_3D_FROM),
     "Qwen3NextForCausalLM": MoeLoraModules(runner_gate=True, shared_expert=True),
     "Qwen3VLMoeForConditionalGeneration": MoeLoraModules(
-        runner_gate=True, shared_expert=False, fused_w13_from=(0, 0, 0))}
+        runner_gate=True, shared_expert=False, fused_w13_from=(0, 0, 0)),
+    **dict.fromkeys(DEEPSEEK_LORA, MoeLoraModules(
+        runner_gate=True, shared_expert=True, shared_expert_gate=False,
+        shared_name="shared_experts", dense_layers=True))}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
-mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py and qwen3_vl_moe.py: the module docstring);
-their attention and vocabulary rules are lora.LORA_ARCHITECTURES'."""
+mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py, qwen3_vl_moe.py and deepseek_v2.py: the
+module docstring and lora_deepseek's); their attention and vocabulary rules are
+lora.LORA_ARCHITECTURES'."""
 
 
 def fused_w13(spec: ModelSpec, version: tuple[int, int, int]) -> bool:
@@ -322,8 +333,8 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
     fp8_experts, and gpt-oss's MXFP4), a vision tower where `tower` is False, or a layer other
     than full attention (or another of `mixers`: Qwen3.5-MoE's Gated DeltaNet) with a gated
     routed-expert MLP (with at most one gated shared expert where MOE_LORA_ARCHITECTURES takes
-    one; gpt-oss's sliding layers and biased experts: the modules read); None where they
-    are."""
+    one, and gated dense MLP layers where it takes them; gpt-oss's sliding layers and biased
+    experts: the modules read); None where they are."""
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
     read = (spec.quant is not None and spec.quant.method == "mxfp4" if modules.mxfp4
             else spec.quant is None or fp8_experts(spec, None))
@@ -336,15 +347,19 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
     if (spec.vision is not None and not tower) or not all(
             isinstance(layer.mixer, mixers)
             and (not isinstance(layer.mixer, AttentionMixer) or layer.mixer.kind in kinds)
-            and isinstance(layer.mlp, MoeMlp) and layer.mlp.gated
-            and layer.mlp.bias == modules.mxfp4
-            and (layer.mlp.num_shared_experts == 0 or modules.shared_expert and (
-                layer.mlp.num_shared_experts, layer.mlp.shared_expert_gate) == (1, True))
+            and (isinstance(layer.mlp, MoeMlp) and layer.mlp.gated
+                 and layer.mlp.bias == modules.mxfp4
+                 and (layer.mlp.num_shared_experts == 0 or modules.shared_expert and (
+                     layer.mlp.num_shared_experts, layer.mlp.shared_expert_gate) == (
+                         1, modules.shared_expert_gate))
+                 or modules.dense_layers and isinstance(layer.mlp, DenseMlp)
+                 and layer.mlp.gated and not layer.mlp.bias)
             for layer in spec.layers):
+        unread = [what for what, read in (("dense MLP layers", modules.dense_layers),
+                                          ("shared experts", modules.shared_expert)) if not read]
         return (f"--enable-lora: {name} here has layers other than full attention with routed "
-                "gated experts (dense MLP layers"
-                + ("" if modules.shared_expert else ", shared experts")
-                + "), whose LoRA modules are not read, so it is not planned")
+                "gated experts" + (f" ({', '.join(unread)})" if unread else "")
+                + ", whose LoRA modules are not read, so it is not planned")
     return None
 
 
@@ -508,7 +523,8 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
     w13_a_slices = 1 if fused_w13(spec, version) else 2
     wraps = 2 if version == GATE_WRAPPED_TWICE and modules.runner_gate else 1
     return ((modules.gate_name, wraps * n * (r * h + e * r)),
-            *((("shared_expert_gate", n * (r * h + 1 * r)),) if modules.shared_expert else ()),
+            *((("shared_expert_gate", n * (r * h + 1 * r)),)
+              if modules.shared_expert and modules.shared_expert_gate else ()),
             ("experts", n * experts.local(e) * (
                 w13_a_slices * rank_a * h_experts + 2 * inter * r + r * inter + w2_out * r)))
 

@@ -6,8 +6,8 @@ Report page's own plan alone had it).
 
 By hand (tests/planner/serving/test_lora.py, from the vLLM 0.31.0-0.34.0 source), 4 slots of
 rank 16 at TP=1: Llama-3.1-8B 369,844,352 B, Qwen2.5-7B 323,379,328 B (no embedding or lm_head
-slots). DeepSeek-V2-Lite (DeepseekV2ForCausalLM: MLA attention, routed experts) has no slots
-Headroom sizes.
+slots). Gemma 4 26B-A4B (Gemma4ForConditionalGeneration, routed experts) has no slots Headroom
+sizes.
 """
 
 import json
@@ -16,10 +16,9 @@ from planner.units import GIB
 from tests.app.conftest import launch_command, open_link
 from tests.app.test_report import DATE, cli_report
 from tests.cli.conftest import run_main
-from tests.planner.serving.test_lora import LLAMA, QWEN2_BYTES, TP1_BYTES
+from tests.planner.serving.test_lora import LLAMA, QWEN2_BYTES, TP1_BYTES, UNREAD_MOE
 
 QWEN2 = "Qwen/Qwen2.5-7B-Instruct"
-DSV2 = "deepseek-ai/DeepSeek-V2-Lite-Chat"
 ON_H100 = {"model": LLAMA, "gpu": "h100-sxm", "gpn": "1", "lora": "1", "loras": "4"}
 WITHOUT = "planned without LoRA: its figures leave out what --enable-lora adds"
 
@@ -32,12 +31,12 @@ def _plain_weights(capsys, model: str) -> int:
 
 
 def test_the_compare_page_plans_the_lora_where_it_is_sized_and_warns_where_not(capsys) -> None:
-    at = open_link("compare", **ON_H100, cmp=f"{LLAMA},{QWEN2},{DSV2}")
+    at = open_link("compare", **ON_H100, cmp=f"{LLAMA},{QWEN2},{UNREAD_MOE}")
     assert not at.exception and not at.error
     grid = at.dataframe[0].value.set_index("model")["weights per GPU (GiB)"]
-    for model, lora in ((LLAMA, TP1_BYTES), (QWEN2, QWEN2_BYTES), (DSV2, 0)):
+    for model, lora in ((LLAMA, TP1_BYTES), (QWEN2, QWEN2_BYTES), (UNREAD_MOE, 0)):
         assert grid[model] == round((_plain_weights(capsys, model) + lora) / GIB, 2), model
-    [warned] = [w.value for w in at.warning if w.value.startswith("deepseek-ai/DeepSeek-V2")]
+    [warned] = [w.value for w in at.warning if w.value.startswith(UNREAD_MOE)]
     assert WITHOUT.replace("--enable-lora", "`--enable-lora`") in warned
     assert not any("LoRA" in w.value for w in at.warning if w.value != warned)
     assert ("--enable-lora --max-loras 4 --max-lora-rank 16 on the models whose LoRA slots "
@@ -45,33 +44,33 @@ def test_the_compare_page_plans_the_lora_where_it_is_sized_and_warns_where_not(c
 
 
 def test_the_report_page_plans_the_compared_models_as_report_compare(capsys) -> None:
-    at = open_link("report", **ON_H100, cmp=f"{LLAMA},{QWEN2},{DSV2}")
+    at = open_link("report", **ON_H100, cmp=f"{LLAMA},{QWEN2},{UNREAD_MOE}")
     at.date_input(key="report.date").set_value(DATE)
     at.checkbox(key="report.compare").check().run()
     assert not at.exception and not at.error
     page = at.main.markdown[-1].value
     assert page == cli_report("--enable-lora", "--max-loras", "4", "--compare", QWEN2,
-                              "--compare", DSV2,
+                              "--compare", UNREAD_MOE,
                               seed=["--model", LLAMA, "--gpu", "h100-sxm", "--gpus", "1"]
                               ).rstrip("\n")
     [qwen2] = [line for line in page.splitlines() if line.startswith(f"| {QWEN2} |")]
     assert f"| {(_plain_weights(capsys, QWEN2) + QWEN2_BYTES) / GIB:.2f} GiB |" in qwen2
-    deepseek = page[page.index(f"- {DSV2}: "):]
-    assert deepseek.splitlines()[1].startswith(f"  - {WITHOUT}")
+    unread = page[page.index(f"- {UNREAD_MOE}: "):]
+    assert unread.splitlines()[1].startswith(f"  - {WITHOUT}")
 
 
 def test_the_recommend_page_searches_with_the_lora_and_names_a_model_without() -> None:
     at = open_link("recommend", **ON_H100, eager="1")
-    at.multiselect(key="recommend.models").set_value([LLAMA, DSV2]).run()
+    at.multiselect(key="recommend.models").set_value([LLAMA, UNREAD_MOE]).run()
     at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
     at.number_input(key="recommend.context").set_value(8192).run()
     at.button(key="recommend.run").click().run()
     assert not at.exception and not at.error
-    assert [w.value for w in at.warning if WITHOUT in w.value][0].startswith(f"{DSV2}: ")
+    assert [w.value for w in at.warning if WITHOUT in w.value][0].startswith(f"{UNREAD_MOE}: ")
     assert "Multi-LoRA serving, `--enable-lora` `--max-loras 4`" in at.caption[0].value
     table = at.dataframe[-1].value
     for index, model in enumerate(table["model"]):
         at.selectbox(key="recommend.row").set_value(index).run()
         assert launch_command(at).endswith(" --enable-lora --max-loras 4 --max-lora-rank 16") \
             is (model == LLAMA), model
-    assert set(table["model"]) == {LLAMA, DSV2}
+    assert set(table["model"]) == {LLAMA, UNREAD_MOE}

@@ -39,6 +39,7 @@ from planner.serving.lora import (
     stage_parts,
     wraps_embeddings,
 )
+from planner.serving.lora_deepseek import mla_note
 from planner.serving.lora_moe import (
     expert_slot_shapes,
     fully_sharded_tp,
@@ -487,6 +488,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                + (f", w13 A's rank and w2 B's hidden over TP {shards} (--fully-sharded-loras)"
                   if lora.fully_sharded and shards > 1 else "")
                if flags else "")
+            + mla_note(spec, lora.version)
             + (", the embedding and lm_head unsharded"
                if wraps_embeddings(spec, lora.version) else
                "; no embedding or lm_head slots (the class declares no embedding_modules)")

@@ -1,0 +1,148 @@
+"""Multi-LoRA slots of the DeepSeek-V2/V3 family (DeepseekV2ForCausalLM, DeepseekV3ForCausalLM):
+the MLA attention's wrapped projections, the releases that wrap them more than once and the
+releases and checkpoints refused. Their MoE layers (router gate, shared experts, routed
+experts) are planner.serving.lora_moe's, their dense layers planner.serving.lora's.
+
+Read from models/deepseek_v2.py of the vLLM 0.17.0, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.23.0,
+0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0 and 0.34.0 wheels (the
+file of each other release of lora.LORA_READ equals one of them byte for byte: 0.17.1, 0.18.1,
+0.19.1, 0.20.1-0.20.2, 0.22.0-0.22.1 with 0.21.0, 0.25.1, 0.27.1, 0.33.0 with 0.32.0), with
+layers/mla.py, layers/attention/mla_attention.py and lora/model_manager.py of the same wheels:
+- DeepseekV2ForCausalLM (DeepseekV3ForCausalLM is its subclass, `pass`): SupportsLoRA,
+  packed_modules_mapping gate_up_proj (gate_proj, up_proj) and, where q_lora_rank is set,
+  fused_qkv_a_proj (q_a_proj, kv_a_proj_with_mqa); no embedding_modules (SupportsLoRA's {},
+  models/interfaces.py), so no embed_tokens / lm_head slots; never sets is_3d_moe_weight
+  (FusedMoEWithLoRA experts).
+- DeepseekV2DecoderLayer: a layer is MoE where n_routed_experts is set, layer_idx >=
+  first_k_dense_replace and layer_idx % moe_layer_freq == 0, else DeepseekV2MLP(hidden,
+  intermediate_size): gate_up_proj (MergedColumnParallelLinear, 2 slices) and down_proj
+  (RowParallelLinear), the dense rules.
+- DeepseekV2MoE builds, in this order, gate (GateLinear(hidden, n_routed_experts), a
+  ReplicatedLinear, in every release read), shared_experts (DeepseekV2MLP(hidden,
+  moe_intermediate_size x n_shared_experts) on the attention's TP; disable_tp only under
+  sequence-parallel MoE, not planned) and experts (SharedFusedMoE 0.17.0-0.19.0, FusedMoE
+  0.20.0-0.26.0, FusedMoEFactory 0.27.0-0.34.0, each given gate=self.gate and the shared
+  experts): lora_moe's router gate (GATE_WRAPPED_TWICE on 0.21.0), shared expert (no
+  shared_expert_gate) and experts.
+- the MLA attention (DeepseekV2MLAAttention; model_config.use_mla, on unless VLLM_MLA_DISABLE):
+  with q_lora_rank None (DeepSeek-V2-Lite), kv_a_proj_with_mqa (ReplicatedLinear(hidden,
+  kv_lora_rank + qk_rope_head_dim): lora/layers/replicated_linear.py ReplicatedLinearWithLoRA,
+  A (N, 1, R, hidden), B (N, 1, kv_lora_rank + rope, R), unsharded, --fully-sharded-loras or
+  not: base_linear.py create_lora_weights' ReplicatedLinear branch), q_proj (ColumnParallelLinear
+  (hidden, heads x (qk_nope + qk_rope)): ColumnParallelLinearWithLoRA, A (N, 1, R, hidden), B
+  (N, 1, heads x 192 / TP, R)), kv_b_proj (ColumnParallelLinear(kv_lora_rank, heads x (qk_nope
+  + v_head_dim)): A (N, 1, R, kv_lora_rank), B (N, 1, heads x 256 / TP, R)) and o_proj
+  (RowParallelLinear(heads x v_head_dim, hidden): A (N, 1, R, heads x v / TP), B (N, 1, hidden,
+  R)); --fully-sharded-loras splits the column A rows and row B rows over TP as for every
+  column and row layer. vLLM refuses LoRA with MLA nowhere (no lora check in layers/mla.py,
+  mla_attention.py, the MLA backends or the attention selector), and MLA absorbing kv_b_proj's
+  weight into W_UK / W_UV (process_weights_after_loading, before the LoRA manager is built)
+  does not stop its wrapping: the slots are allocated as for any ColumnParallelLinear.
+  With q_lora_rank set (DeepSeek-V3, Kimi-K2) the attention builds fused_qkv_a_proj, a
+  DeepSeekV2FusedQkvAProj (0.17.0) / DeepSeekV2FusedQkvAProjLinear (0.18.0 on, a
+  MergedColumnParallelLinear subclass with disable_tp=True), which MergedColumnParallelLinear
+  WithLoRA takes by exact type to 0.19.x and by isinstance from 0.20.0: not read, refused
+  (mla_refusal); so is the V3.2 indexer (index_topk set).
+- MultiHeadLatentAttentionWrapper (layers/mla.py, self_attn.mla_attn, built after the
+  projections) keeps its own references to kv_a_proj_with_mqa, q_proj, kv_b_proj and o_proj
+  (MLAModules), and its MLAAttention (mla_attention.py, self_attn.mla_attn.mla_attn) one more
+  to kv_b_proj, each a registered submodule: lora/model_manager.py _create_lora_modules walks
+  named_modules(remove_duplicate=False) in every release read and, before wrapped_by_id
+  (MLA_ALIASES_WRAPPED_UNTIL), wraps each path it meets: replace_submodule sets the wrapper on
+  self_attn only, so the alias paths still hold the base layer and get wrappers of their own,
+  with their own slots (from_layer -> create_lora_weights): kv_a_proj_with_mqa, q_proj and
+  o_proj twice, kv_b_proj three times (mla_alias_wraps). From 0.22.0 wrapped_by_id hands the
+  aliases the first wrapper: once each.
+- the router gate under 0.17.0-0.18.x (GATE_LORA_FROM): ReplicatedLinearWithLoRA.can_replace_layer
+  takes `type(source_layer) is ReplicatedLinear` only, and no other class takes a GateLinear, so
+  from_layer returns it unwrapped and register_module asserts (release_refusal); 0.19.0 adds
+  lora/layers/gate_linear.py GateLinearWithLoRA (a ReplicatedLinearWithLoRA: the same shapes),
+  and from 0.20.0 ReplicatedLinearWithLoRA takes it (isinstance).
+Not read: DeepseekForCausalLM (DeepSeek-V1's MHA DeepseekAttention), the DCP q replication's
+DCPGroupColumnParallelLinear q_proj (0.27.0 on, with decode context parallelism), ROCm AITER's
+fused shared experts.
+"""
+
+from planner.model.spec import MlaMixer, ModelSpec, MoeMlp
+
+Version = tuple[int, int, int]
+
+DEEPSEEK_LORA = ("DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM")
+"""The DeepSeek-V2/V3 architectures whose LoRA modules are read (module docstring)."""
+
+GATE_LORA_FROM: Version = (0, 19, 0)
+"""The first release with a LoRA class for DeepSeek's GateLinear router gate
+(lora/layers/gate_linear.py GateLinearWithLoRA); 0.17.0-0.18.x fail at start-up
+(release_refusal)."""
+
+MLA_ALIASES_WRAPPED_UNTIL: Version = (0, 22, 0)
+"""The first release whose _create_lora_modules (lora/model_manager.py wrapped_by_id) gives the
+MLA wrapper's aliases of the attention's projections the first wrapper; before it each alias
+is wrapped again, with its own slots (module docstring)."""
+
+
+def mla_refusal(spec: ModelSpec, name: str) -> str | None:
+    """Why the MLA attention's LoRA slots of `spec` are not sized: a q_lora_rank (the
+    fused_qkv_a_proj's wrapping is not read) or the V3.2 indexer; None where they are."""
+    mixers = [layer.mixer for layer in spec.layers if isinstance(layer.mixer, MlaMixer)]
+    if any(m.q_lora_rank is not None for m in mixers):
+        return (f"--enable-lora: {name} here has a q_lora_rank, so vLLM builds its "
+                "fused_qkv_a_proj (models/deepseek_v2.py DeepSeekV2FusedQkvAProjLinear), whose "
+                "LoRA wrapping is not read, so it is not planned")
+    if any(m.index_topk is not None for m in mixers):
+        return (f"--enable-lora: {name} here has the sparse-attention indexer (index_topk), "
+                "whose LoRA modules are not read, so it is not planned")
+    return None
+
+
+def release_refusal(spec: ModelSpec, version: Version) -> str | None:
+    """vLLM `version` failing at start-up with --enable-lora on a DeepSeek MoE model: before
+    GATE_LORA_FROM no LoRA class takes its GateLinear router gate and register_module asserts
+    on the first MoE layer's (lora/model_manager.py); None otherwise."""
+    if spec.architectures[0] not in DEEPSEEK_LORA or version >= GATE_LORA_FROM:
+        return None
+    first = next((layer.index for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
+    if first is None:
+        return None
+    label = ".".join(map(str, version))
+    return (f"--enable-lora: vLLM {label} fails at start-up (\"Module model.layers.{first}.mlp."
+            "gate must be a BaseLayerWithLoRA instance, got <class 'vllm.model_executor.layers."
+            "fused_moe.router.gate_linear.GateLinear'>\", lora/model_manager.py: no LoRA class "
+            "takes the GateLinear router gate before vLLM 0.19.0's GateLinearWithLoRA)")
+
+
+def mla_alias_wraps(version: Version) -> tuple[int, int]:
+    """The wrappers, each with its slots, of kv_a_proj_with_mqa, q_proj and o_proj, and of
+    kv_b_proj, under vLLM `version` (MLA_ALIASES_WRAPPED_UNTIL)."""
+    return (1, 1) if version >= MLA_ALIASES_WRAPPED_UNTIL else (2, 3)
+
+
+def mla_parts(mla: MlaMixer, version: Version, h: int, tp: int, n: int, r: int, rank_a: int,
+              row_out: int) -> tuple[tuple[str, int], ...]:
+    """An MLA layer's slots on one TP rank, as (module, elements), q_lora_rank None (module
+    docstring): kv_a_proj_with_mqa (replicated: A rank x hidden, B (kv_lora_rank + rope) x
+    rank), q_proj and kv_b_proj (column: A `rank_a` x input, B output / TP x rank) and o_proj
+    (row: A rank x heads x v / TP, B `row_out` x rank), x max_loras (`n`) x mla_alias_wraps."""
+    wraps, kv_b_wraps = mla_alias_wraps(version)
+    heads = mla.num_heads // tp
+    q_width = heads * (mla.qk_nope_head_dim + mla.qk_rope_head_dim)
+    kv_b_width = heads * (mla.qk_nope_head_dim + mla.v_head_dim)
+    return (("kv_a_proj_with_mqa",
+             wraps * n * (r * h + (mla.kv_lora_rank + mla.qk_rope_head_dim) * r)),
+            ("q_proj", wraps * n * (rank_a * h + q_width * r)),
+            ("kv_b_proj", kv_b_wraps * n * (rank_a * mla.kv_lora_rank + kv_b_width * r)),
+            ("o_proj", wraps * n * (r * heads * mla.v_head_dim + row_out * r)))
+
+
+def mla_note(spec: ModelSpec, version: Version) -> str:
+    """The lora term's words on the MLA projections of a DeepSeek model under vLLM `version`
+    ("" for other architectures)."""
+    if spec.architectures[0] not in DEEPSEEK_LORA:
+        return ""
+    wraps, kv_b_wraps = mla_alias_wraps(version)
+    return ("; MLA (models/deepseek_v2.py, planner.serving.lora_deepseek): kv_a_proj_with_mqa "
+            "replicated (A rank x hidden, B (kv_lora_rank + qk_rope_head_dim) x rank), q_proj "
+            "and kv_b_proj column, o_proj row layers"
+            + (f", each wrapped {wraps} times and kv_b_proj {kv_b_wraps} (the MLA wrapper's "
+               "references, wrapped again before vLLM 0.22.0's wrapped_by_id)"
+               if kv_b_wraps > 1 else ""))

@@ -1,0 +1,148 @@
+"""--enable-lora on DeepSeek-V2-Lite-Chat (DeepseekV2ForCausalLM; planner.serving.lora_deepseek,
+lora_moe and lora), worked by hand from models/deepseek_v2.py, layers/mla.py and lora/ of the
+vLLM 0.34.0 wheel (and 0.21.0 for the releases that wrap the MLA projections again), with
+/work/shared/model-configs/deepseek-ai__DeepSeek-V2-Lite-Chat.json: hidden 2,048, 16 heads,
+q_lora_rank null, kv_lora_rank 512, qk_nope_head_dim 128, qk_rope_head_dim 64, v_head_dim 128,
+intermediate_size 10,944, first_k_dense_replace 1 (layer 0 dense, layers 1-26 MoE), 64 routed
+experts of moe_intermediate_size 1,408, n_shared_experts 2 (one DeepseekV2MLP of 2 x 1,408 =
+2,816), vocabulary 102,400, bfloat16.
+
+N = max_loras = 4, R = max_lora_rank = 16, 2 B per element:
+- MLA, every layer: kv_a_proj_with_mqa (ReplicatedLinear(2,048, 512 + 64),
+  ReplicatedLinearWithLoRA): 4 x (16 x 2,048 + 576 x 16) = 167,936 at any TP; q_proj
+  (ColumnParallelLinear(2,048, 16 x (128 + 64) = 3,072)): 4 x (16 x 2,048 + 3,072 / TP x 16);
+  kv_b_proj (ColumnParallelLinear(512, 16 x (128 + 128) = 4,096)): 4 x (16 x 512 + 4,096 / TP
+  x 16); o_proj (RowParallelLinear(16 x 128 = 2,048, 2,048)): 4 x (16 x 2,048 / TP + 2,048 x 16);
+- layer 0's DeepseekV2MLP: gate_up_proj 4 x (2 x 16 x 2,048 + 2 x 10,944 / TP x 16), down_proj
+  4 x (16 x 10,944 / TP + 2,048 x 16);
+- each MoE layer: gate (GateLinear(2,048, 64), GateLinearWithLoRA / ReplicatedLinearWithLoRA)
+  4 x (16 x 2,048 + 64 x 16) = 135,168 at any TP; shared_experts gate_up_proj 4 x (2 x 16 x
+  2,048 + 2 x 2,816 / TP x 16), down_proj 4 x (16 x 2,816 / TP + 2,048 x 16); experts
+  (FusedMoEWithLoRA) 4 x 64 x (2 x 16 x 2,048 + 2 x 1,408 / TP x 16 + 16 x 1,408 / TP + 2,048 x
+  16); adapter_enabled int32 26 x 5 x 4 = 520 B;
+- no embed_tokens / lm_head slots (no embedding_modules), so no lm_head mapping at TP > 1;
+- Punica at 8,192 batched tokens and 1,024 sequences: test_lora.PUNICA (0.29.0 on),
+  PUNICA_TO_028 before.
+"""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from tests.cli.conftest import run_main
+from tests.planner.serving.test_lora import PUNICA, PUNICA_TO_028
+
+DSV2 = "deepseek-ai/DeepSeek-V2-Lite-Chat"
+FLAGS = 26 * 5 * 4  # 520 B
+GATE = 4 * (16 * 2048 + 64 * 16)  # 135,168
+KV_A = 4 * (16 * 2048 + (512 + 64) * 16)  # 167,936
+# TP=1: q 4 x (16 x 2,048 + 3,072 x 16) = 327,680; kv_b 4 x (16 x 512 + 4,096 x 16) = 294,912;
+# o 4 x (16 x 2,048 + 2,048 x 16) = 262,144
+MLA_TP1 = (KV_A, 327_680, 294_912, 262_144)  # kv_a_proj_with_mqa, q_proj, kv_b_proj, o_proj
+# layer 0: gate_up 4 x (2 x 16 x 2,048 + 2 x 10,944 x 16) = 1,662,976; down 4 x (16 x 10,944 +
+# 2,048 x 16) = 831,488
+DENSE_TP1 = 1_662_976 + 831_488
+# shared gate_up 4 x (2 x 16 x 2,048 + 2 x 2,816 x 16) = 622,592; shared down 4 x (16 x 2,816
+# + 2,048 x 16) = 311,296; experts 4 x 64 x (2 x 16 x 2,048 + 2 x 1,408 x 16 + 16 x 1,408 +
+# 2,048 x 16) = 256 x 165,888 = 42,467,328
+MOE_TP1 = GATE + 622_592 + 311_296 + 42_467_328  # 43,536,384
+SLOTS_TP1 = 27 * sum(MLA_TP1) + DENSE_TP1 + 26 * MOE_TP1  # 1,162,862,592 elements
+TP1_BYTES = SLOTS_TP1 * 2 + FLAGS + PUNICA  # 2,326,143,624 B
+# TP=2 (8 heads a rank): q 4 x (16 x 2,048 + 1,536 x 16) = 229,376; kv_b 4 x (16 x 512 + 2,048
+# x 16) = 163,840; o 4 x (16 x 1,024 + 2,048 x 16) = 196,608
+MLA_TP2 = (KV_A, 229_376, 163_840, 196_608)
+# gate_up 4 x (2 x 16 x 2,048 + 2 x 5,472 x 16) = 962,560; down 4 x (16 x 5,472 + 2,048 x 16)
+# = 481,280
+DENSE_TP2 = 962_560 + 481_280
+# shared gate_up 4 x (2 x 16 x 2,048 + 2 x 1,408 x 16) = 442,368; shared down 4 x (16 x 1,408 +
+# 2,048 x 16) = 221,184; experts 256 x (2 x 16 x 2,048 + 2 x 704 x 16 + 16 x 704 + 2,048 x 16)
+# = 256 x 132,096 = 33,816,576
+MOE_TP2 = GATE + 442_368 + 221_184 + 33_816_576  # 34,615,296
+SLOTS_TP2 = 27 * sum(MLA_TP2) + DENSE_TP2 + 26 * MOE_TP2  # 921,901,056 elements
+TP2_BYTES = SLOTS_TP2 * 2 + FLAGS + PUNICA  # 1,844,220,552 B
+
+
+def _aliased(mla: tuple[int, int, int, int]) -> int:
+    """One MLA layer's slots before vLLM 0.22.0: kv_a_proj_with_mqa, q_proj and o_proj wrapped
+    twice (self_attn's and the MLA wrapper's paths), kv_b_proj three times (its MLAAttention's
+    too)."""
+    kv_a, q, kv_b, o = mla
+    return 2 * kv_a + 2 * q + 3 * kv_b + 2 * o
+
+
+# 0.21.0 at TP=1: the MLA aliases (2 x 167,936 + 2 x 327,680 + 3 x 294,912 + 2 x 262,144 =
+# 2,400,256 a layer) and the router gate twice (GATE_WRAPPED_TWICE: mlp.gate and
+# mlp.experts.runner.gate), Punica's five token rows
+TP1_0210 = (27 * _aliased(MLA_TP1) + DENSE_TP1 + 26 * (MOE_TP1 + GATE)) * 2 + FLAGS \
+    + PUNICA_TO_028  # 2,406,007,432 B
+# 0.19.0 / 0.20.0 at TP=2: the aliases, the gate once
+TP2_0190 = (27 * _aliased(MLA_TP2) + DENSE_TP2 + 26 * MOE_TP2) * 2 + FLAGS + PUNICA_TO_028
+
+
+def _plan(tp: int = 1, version: str = "0.34.0", model: str = DSV2, **engine):
+    return plan(PlanRequest(
+        model=catalog_spec(model), cluster=preset_cluster("h100", 2),
+        layout=ParallelLayout(tp=tp),
+        engine=EngineSettings(vllm_version=version, **engine)))
+
+
+def _lora(**engine) -> dict:
+    return {"enable_lora": True, "max_loras": 4, "max_lora_rank": 16, **engine}
+
+
+@pytest.mark.parametrize(("tp", "version", "expected"), [
+    (1, "0.34.0", TP1_BYTES), (2, "0.34.0", TP2_BYTES), (1, "0.29.0", TP1_BYTES),
+    (1, "0.22.0", TP1_BYTES - PUNICA + PUNICA_TO_028), (1, "0.21.0", TP1_0210),
+    (2, "0.19.0", TP2_0190), (2, "0.20.2", TP2_0190)])
+def test_deepseek_v2_lite_slots_as_worked_by_hand(tp, version, expected) -> None:
+    base = _plan(tp, version)
+    lora = _plan(tp, version, **_lora())
+    assert not lora.errors, lora.errors
+    assert lora.lora_bytes_per_gpu == expected
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
+    assert (TP1_BYTES, TP2_BYTES, TP1_0210) == (2_326_143_624, 1_844_220_552, 2_406_007_432)
+
+
+def test_the_lora_term_names_the_mla_projections_and_their_aliases() -> None:
+    term = next(t for t in _plan(**_lora()).terms if t.key == "lora")
+    assert ("kv_a_proj_with_mqa 27 x 167,936 + q_proj 27 x 327,680 + kv_b_proj 27 x 294,912 + "
+            "o_proj 27 x 262,144 + gate_up_proj 1,662,976 + down_proj 831,488 + gate 26 x "
+            "135,168 + experts 26 x 42,467,328 + shared_experts.gate_up_proj 26 x 622,592 + "
+            "shared_experts.down_proj 26 x 311,296") in term.formula
+    assert "no embedding or lm_head slots" in term.note and "wrapped_by_id" not in term.note
+    old = next(t for t in _plan(version="0.21.0", **_lora()).terms if t.key == "lora")
+    assert "kv_b_proj 27 x 884,736" in old.formula  # 3 x 294,912
+    assert "each wrapped 2 times and kv_b_proj 3" in old.note
+
+
+def test_vllm_0_17_and_0_18_fail_at_start_up_on_the_gatelinear_gate(capsys) -> None:
+    # lora/layers/replicated_linear.py (0.17.0, 0.18.0): `type(source_layer) is
+    # ReplicatedLinear`, so from_layer leaves the GateLinear gate and register_module asserts
+    for version in ("0.17.0", "0.17.1", "0.18.0", "0.18.1"):
+        assert any('"Module model.layers.1.mlp.gate must be a BaseLayerWithLoRA instance' in e
+                   for e in _plan(version=version, **_lora()).errors), version
+    code, _, err = run_main(capsys, "plan", "--model", DSV2, "--gpu", "h100", "--enable-lora",
+                            "--vllm-version", "0.18.1")
+    assert code == 2 and "vLLM 0.18.1 fails at start-up" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("model", "words"), [
+    ("deepseek-ai/DeepSeek-V3", "has quantized experts (fp8)"),
+    ("moonshotai/Kimi-K2-Instruct", "has quantized experts (fp8)")])
+def test_the_fp8_deepseek_v3_family_stays_refused(model, words) -> None:
+    lora = plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster("h100", 8),
+                            engine=EngineSettings(**_lora())))
+    assert any(words in e for e in lora.errors) and lora.lora_bytes_per_gpu == 0
+
+
+def test_a_q_lora_rank_is_refused_as_its_fused_qkv_a_proj_is_not_read() -> None:
+    # DeepSeek-V3's attention with q_lora_rank 1,536 builds fused_qkv_a_proj
+    # (DeepSeekV2FusedQkvAProjLinear), not read: refused even with unquantized experts
+    spec = catalog_spec("deepseek-ai/DeepSeek-V3").model_copy(update={"quant": None})
+    lora = plan(PlanRequest(model=spec, cluster=preset_cluster("h100", 8),
+                            engine=EngineSettings(**_lora())))
+    assert any("has a q_lora_rank" in e and "fused_qkv_a_proj" in e for e in lora.errors)
