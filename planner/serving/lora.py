@@ -139,7 +139,9 @@ planner.serving.lora_moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shar
 shared_expert_gate; MixtralForCausalLM; GptOssForCausalLM's MXFP4 experts on Marlin, NVIDIA
 only; Qwen3_5MoeForConditionalGeneration's and Qwen3NextForCausalLM's experts, shared expert
 and gate beside their GDN layers; Qwen3VLMoeForConditionalGeneration's language model, a
-Qwen3-MoE with FusedMoE3DWithLoRA experts; over EP from vLLM 0.21.0); other architectures are
+Qwen3-MoE with FusedMoE3DWithLoRA experts; DeepseekV2ForCausalLM's and DeepseekV3ForCausalLM's
+experts, shared experts and router gate beside their MLA attention and first dense layers,
+planner.serving.lora_deepseek; over EP from vLLM 0.21.0); other architectures are
 refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the

@@ -134,6 +134,12 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   (Qwen3VLMoeDecoderLayer from 0.28.0 only passes the fused-checkpoint layout and the mrope
   factor): Qwen3MoeSparseMoeBlock, its gate handed to the MoE layer as Qwen3-MoE's
   (GATE_WRAPPED_TWICE on 0.21.0).
+- models/deepseek_v2.py DeepseekV2ForCausalLM and DeepseekV3ForCausalLM (read in every wheel of
+  lora.LORA_READ: planner.serving.lora_deepseek): DeepseekV2MoE's gate (GateLinear, handed to
+  the MoE layer: GATE_WRAPPED_TWICE on 0.21.0), shared_experts (a DeepseekV2MLP of
+  moe_intermediate_size x n_shared_experts, the dense rules, no shared_expert_gate) and experts
+  (FusedMoEWithLoRA: is_3d_moe_weight never set), beside first_k_dense_replace dense layers
+  (MoeLoraModules.dense_layers).
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
