@@ -131,8 +131,8 @@ def test_a_link_sets_the_lora_dtype_passed_when_not_auto() -> None:
 
 
 def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:
-    at = open_link("plan", model="google/gemma-4-26B-A4B", gpu="h100-sxm", gpn="1",
-                   lora="1")
+    at = open_link("plan", model="nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", gpu="h100-sxm",
+                   gpn="1", lora="1")
     assert not at.exception
     [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
     assert warning.startswith("Multi-LoRA serving = on is not possible here: --enable-lora: "

@@ -56,7 +56,7 @@ def test_a_model_whose_slots_are_not_sized_is_searched_without_them_and_named(ca
     [note] = found["lora_notes"]
     assert note.startswith(f"{UNREAD_MOE}: planned without LoRA: its figures leave out what "
                            "--enable-lora adds")
-    assert "Gemma4ForConditionalGeneration is not read" in note and plain["lora_notes"] == []
+    assert "NemotronHForCausalLM is not read" in note and plain["lora_notes"] == []
     moe = [r for r in found["rows"] if r["model_name"] == UNREAD_MOE]
     assert moe == [r for r in plain["rows"] if r["model_name"] == UNREAD_MOE] and moe
     code, _, err = run_main(capsys, *SEARCH[:-1], *both, *LORA)  # as text: on stderr

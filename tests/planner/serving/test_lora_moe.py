@@ -411,7 +411,7 @@ def test_gpt_oss_lora_off_nvidia_is_refused(capsys) -> None:
     ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", {}, "has quantized experts (gptq)"),
     (QWEN3_MOE, {"target_quant": "w4a16-awq-g128"}, "quantized at run time (w4a16-awq-g128)"),
     (QWEN3_MOE, {"moe_backend": "flashinfer_cutlass"}, "--moe-backend flashinfer_cutlass"),
-    ("google/gemma-4-26B-A4B", {}, "Gemma4ForConditionalGeneration is not read"),
+    ("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", {}, "NemotronHForCausalLM is not read"),
     ("Qwen/Qwen3-Next-80B-A3B-Instruct", {"target_quant": "nvfp4"},
      "quantized at run time (nvfp4)"),
     (GPT_OSS, {"moe_backend": "triton"}, "on vLLM's Marlin MXFP4 experts (auto or marlin)")])
