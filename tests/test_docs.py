@@ -1224,8 +1224,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     N = 4, R = 16 on H100s, where Punica's buffers follow vLLM's 8,192 batched tokens (on an
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
-    over EP, gpt-oss, Qwen3-VL-MoE, FP8 Qwen3-235B-A22B) too: each figure is `plan --json`'s
-    lora_bytes_per_gpu."""
+    over EP, gpt-oss, Qwen3-VL-MoE, FP8 Qwen3-235B-A22B, DeepSeek-V2-Lite) too: each figure is
+    `plan --json`'s lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -1249,6 +1249,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     vl_moe = re.search(r"Qwen3-VL-30B-A3B-Instruct ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
                        text).groups()
     fp8 = re.search(r"Qwen3-235B-A22B-FP8 ([\d,]+) B at TP=8\.", text).group(1)
+    deepseek = re.search(r"DeepSeek-V2-Lite-Chat ([\d,]+) B at TP=1, ([\d,]+) B at TP=2; .*?, "
+                         r"([\d,]+) B at TP=1 on 0\.21\.0\.", text).groups()
 
     def lora_bytes(model: str, *argv: str) -> str:
         assert main(["plan", "--model", model, "--gpu", "h100-sxm", "--enable-lora",
@@ -1277,6 +1279,9 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes("Qwen/Qwen3-VL-30B-A3B-Instruct"),
             lora_bytes("Qwen/Qwen3-VL-30B-A3B-Instruct", *tp2)) == vl_moe
     assert lora_bytes("Qwen/Qwen3-235B-A22B-FP8", "--gpus", "8", "--tp", "8") == fp8
+    dsv2 = "deepseek-ai/DeepSeek-V2-Lite-Chat"
+    assert (lora_bytes(dsv2), lora_bytes(dsv2, *tp2),
+            lora_bytes(dsv2, "--vllm-version", "0.21.0")) == deepseek
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:
