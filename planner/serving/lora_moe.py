@@ -156,29 +156,29 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   LoRA are not read (refused).
 - the unquantized MoE picks the Triton experts with LoRA (fused_moe/oracle/unquantized.py;
   0.17.0: Triton on CUDA by default, FusedMoEWithLoRA asserts TritonExperts).
-- FP8 experts (Fp8Config's Fp8MoEMethod: an FP8 checkpoint of per-tensor or block scales,
-  LORA_FP8_SCHEMES, or --quantization fp8, whose online MoE methods call the same
-  select_fp8_moe_backend in every release read): 0.17.0-0.19.x fused_moe/oracle/fp8.py
-  select_fp8_moe_backend returns TRITON (TritonExperts) first thing where
-  config.is_lora_enabled, on any GPU, and FusedMoEWithLoRA._inject_lora_into_fused_moe asserts
-  TritonExperts; TritonExperts._supports_quant_scheme lists the FP8 schemes only where the
-  device supports FP8 (CUDA capability >= 8.9 or ROCm gfx9 in 0.17.0), a check that branch
-  skips: not planned on GPUs without FP8 (fp8_lora_gpu_refusal). From FP8_LORA_MARLIN_FROM the
-  branch is gone: the oracle walks its priority list (AITER, FlashInfer TRT-LLM and CUTLASS,
-  DeepGEMM, vLLM CUTLASS, TRITON, MARLIN, ...) and modular_kernel.py
+- FP8 experts (Fp8Config's Fp8MoEMethod: an FP8 checkpoint of per-tensor or block scales, or
+  --quantization fp8, whose online MoE methods call the same select_fp8_moe_backend in every
+  release read; ModelOpt's and compressed-tensors' FP8 MoE methods too: LORA_FP8_METHODS):
+  0.17.0-0.19.x fused_moe/oracle/fp8.py select_fp8_moe_backend returns TRITON (TritonExperts)
+  first thing where config.is_lora_enabled, on any GPU, and FusedMoEWithLoRA.
+  _inject_lora_into_fused_moe asserts TritonExperts; TritonExperts._supports_quant_scheme lists
+  the FP8 schemes only where the device supports FP8 (CUDA capability >= 8.9 or ROCm gfx9 in
+  0.17.0), a check that branch skips: not planned on GPUs without FP8 (fp8_lora_gpu_refusal). From
+  FP8_LORA_MARLIN_FROM the branch is gone: the oracle walks its priority list (AITER, FlashInfer
+  TRT-LLM and CUTLASS, DeepGEMM, vLLM CUTLASS, TRITON, MARLIN, ...) and modular_kernel.py
   FusedMoEExperts.is_supported_config drops every class without LoRAExpertsMixin (only
   TritonExperts and its subclasses, MarlinExperts, the OAI unfused Triton experts and, from
   0.26.0, the TRT-LLM BF16 / MXFP4 LoRA experts have it), so TritonExperts where
-  current_platform.supports_fp8() and MarlinExperts (CUDA capability >= 7.5, FP8 block /
-  channel / tensor weights in SUPPORTED_W) below: 0.20.0, 0.21.0, 0.24.0, 0.25.0, 0.28.0,
-  0.31.0, 0.33.0 and 0.34.0 read. Either keeps the FP8 weights as stored (Triton reads them
-  as loaded; Marlin W8A16 is how Headroom already plans FP8 on GPUs without FP8,
-  hardware.spec weight_format_support), so the weights figure is unchanged; the slots are
-  the ones above, in lora_dtype (LoRAConfig: auto is model_config.dtype, the checkpoint's
-  16-bit torch_dtype) whatever the experts' quantization. From 0.31.0 an explicit
-  --moe-backend whose block-FP8 shard cannot be refined pads it to whole blocks only without
-  LoRA (fused_moe/oracle/fp8.py pad_tp_shard_to_weight_blocks: "Block-aligned FP8 TP sharding
-  requires 128-aligned global expert dimensions, pure TP, and no LoRA or expert bias.").
+  current_platform.supports_fp8() and MarlinExperts (CUDA capability >= 7.5, FP8 block / channel /
+  tensor weights in SUPPORTED_W) below: 0.20.0, 0.21.0, 0.24.0, 0.25.0, 0.28.0, 0.31.0, 0.33.0 and
+  0.34.0 read. Either keeps the FP8 weights as stored (Triton reads them as loaded; Marlin W8A16
+  is how Headroom already plans FP8 on GPUs without FP8, hardware.spec weight_format_support), so
+  the weights figure is unchanged; the slots are the ones above, in lora_dtype (LoRAConfig: auto
+  is model_config.dtype, the checkpoint's 16-bit torch_dtype) whatever the experts' quantization.
+  From 0.31.0 an explicit --moe-backend whose block-FP8 shard cannot be refined pads it to whole
+  blocks only without LoRA (fused_moe/oracle/fp8.py pad_tp_shard_to_weight_blocks: "Block-aligned
+  FP8 TP sharding requires 128-aligned global expert dimensions, pure TP, and no LoRA or expert
+  bias.").
 - other quantized experts (GPTQ / AWQ / compressed-tensors int4, NVFP4, run-time schemes but
   fp8) and gpt-oss's MXFP4 ones off Marlin are not read (moe_engine_refusal,
   moe_layers_refusal). In 0.17.0-0.19.x the assert above takes TritonExperts alone but for
@@ -214,9 +214,15 @@ LoRA weights loading") from the 0.19.0 wheel; 0.17.0-0.18.x leave interfaces.py'
 FusedMoEWithLoRA (two w13 A) wraps its experts there."""
 
 
-LORA_FP8_SCHEMES = ("fp8-tensor", "fp8-block128")
-"""The FP8 checkpoint schemes (quant method fp8: Fp8Config, per-tensor or block scales) whose
-routed experts Fp8MoEMethod serves under LoRA (the module docstring)."""
+LORA_FP8_METHODS = ("fp8", "modelopt", "compressed-tensors")
+"""The checkpoint quant methods whose FP8 experts' MoE method (Fp8MoEMethod,
+ModelOptFp8MoEMethod, CompressedTensorsW8A8Fp8MoEMethod) calls fused_moe/oracle/fp8.py
+select_fp8_moe_backend in every release read (quantization/fp8.py, modelopt.py and
+compressed_tensors/compressed_tensors_moe*.py of the 0.17.0, 0.19.0, 0.20.0, 0.24.0, 0.28.0,
+0.31.0 and 0.34.0 wheels), so they take LoRA as the module docstring's FP8 experts do."""
+
+LORA_FP8_SCHEMES = ("fp8-tensor", "fp8-channel", "fp8-block128")
+"""The FP8 expert schemes (per-tensor, per-channel or block scales) of LORA_FP8_METHODS."""
 
 FP8_LORA_MARLIN_FROM: tuple[int, int, int] = (0, 20, 0)
 """The first release whose FP8 MoE oracle picks the experts by LoRAExpertsMixin (MarlinExperts
@@ -407,12 +413,12 @@ def marlin_lora_experts(spec: ModelSpec) -> bool:
 
 
 def fp8_experts(spec: ModelSpec, quantization: str | None) -> bool:
-    """Whether the routed experts of `spec` run as vLLM's Fp8MoEMethod: an FP8 checkpoint of
-    LORA_FP8_SCHEMES, or `quantization` (--quantization; a what-if target scheme is not) fp8 on
-    an unquantized one."""
+    """Whether the routed experts of `spec` are FP8 through select_fp8_moe_backend: an FP8
+    checkpoint of LORA_FP8_METHODS and LORA_FP8_SCHEMES, or `quantization` (--quantization; a
+    what-if target scheme is not) fp8 on an unquantized one."""
     if spec.quant is None:
         return quantization == "fp8"
-    return spec.quant.method == "fp8" and spec.quant.scheme in LORA_FP8_SCHEMES
+    return spec.quant.method in LORA_FP8_METHODS and spec.quant.scheme in LORA_FP8_SCHEMES
 
 
 def fp8_lora_gpu_refusal(spec: ModelSpec, quantization: str | None, version: tuple[int, int, int],

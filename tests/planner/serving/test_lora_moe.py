@@ -68,6 +68,7 @@ wheels (the 0.18.0-0.33.0 ones bisected where the files differ), N = 4, R = 16:
 import pytest
 
 from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -76,6 +77,7 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
+from tests.conftest import load_ref_config
 from tests.planner.serving.test_lora import PUNICA, PUNICA_TO_028
 
 QWEN3_MOE = "Qwen/Qwen3-30B-A3B"
@@ -618,3 +620,17 @@ def test_int4_and_nvfp4_experts_are_refused_with_what_vllm_does(model) -> None:
     assert "vLLM 0.17-0.19 stop at start-up on them" in refusal
     assert "assert isinstance(m_fused_moe_fn.impl.fused_experts, TritonExperts)" in refusal
     assert "0.20 on take them on MarlinExperts" in refusal and lora.lora_bytes_per_gpu == 0
+
+
+def test_modelopt_fp8_experts_take_the_same_slots() -> None:
+    # ModelOptFp8MoEMethod calls select_fp8_moe_backend as Fp8MoEMethod does (modelopt.py,
+    # 0.17.0-0.34.0): Qwen3-30B-A3B's config (tests/fixtures/configs) with a ModelOpt FP8
+    # hf_quant_config (quant_algo FP8, nvidia__Llama-3.1-70B-Instruct-FP8's) holds
+    # Qwen3-30B-A3B's slots
+    spec = parse_model_config(load_ref_config("Qwen__Qwen3-30B-A3B")[0],
+                              load_ref_config("nvidia__Llama-3.1-70B-Instruct-FP8")[1],
+                              name="Qwen3-30B-A3B as ModelOpt FP8")
+    assert (spec.quant.method, spec.quant.scheme) == ("modelopt", "fp8-tensor")
+    lora = plan(PlanRequest(model=spec, cluster=preset_cluster("h100", 1),
+                            engine=EngineSettings(vllm_version="0.34.0", **_lora())))
+    assert not lora.errors and lora.lora_bytes_per_gpu == TP1_BYTES
