@@ -180,20 +180,23 @@ def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     EPLB vLLM refuses (its class, its MoE method) keeps them: its plan says why. --enable-lora
     and its settings too, but not for a model whose LoRA slots Headroom does not size
     (lora.settings_refusal): it is planned without LoRA, which compared_lora_note says."""
-    engine = lora_where_sized(spec, engine)
+    engine = lora_where_sized(spec, engine)[0]
     if not spec.is_moe and (engine.enable_eplb or engine.num_redundant_experts):
         return engine.model_copy(update={"enable_eplb": False, "num_redundant_experts": None})
     return engine
 
 
-def lora_where_sized(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
-    """`engine`, less --enable-lora and its settings where Headroom does not size `spec`'s
-    LoRA slots (compared_lora_note says why): a model compared beside a plan (compared_engine)
-    or searched by recommend beside others is planned without LoRA, never refused for it."""
-    if not compared_lora_note(spec, engine):
-        return engine
+def lora_where_sized(spec: ModelSpec, engine: EngineSettings
+                     ) -> tuple[EngineSettings, str | None]:
+    """(`engine`, None), or where Headroom does not size `spec`'s LoRA slots `engine` less
+    --enable-lora and its settings, with compared_lora_note's note on why: a model compared
+    beside a plan (compared_engine) or searched by recommend beside others is planned without
+    LoRA, never refused for it."""
+    note = compared_lora_note(spec, engine)
+    if not note:
+        return engine, None
     return engine.model_copy(update={name: EngineSettings.model_fields[name].default
-                                     for name in _LORA_SETTINGS})
+                                     for name in _LORA_SETTINGS}), note
 
 
 def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
-from planner.serving.auto_layout import compared_lora_note, lora_where_sized
+from planner.serving.auto_layout import lora_where_sized
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import (
     GPU_PRESETS,
@@ -772,10 +772,10 @@ def recommend(
     for index, spec in enumerate(models):
         settings = shared if trust_remote_code is None else shared.model_copy(
             update={"trust_remote_code": trust_remote_code(spec)})
-        lora_note = compared_lora_note(spec, settings)  # searched without LoRA, and why
+        settings, lora_note = lora_where_sized(spec, settings)  # without LoRA, and why
         if lora_note:
             lora_notes.append(f"{spec.name or spec.model_type}: {lora_note}")
-        search.model(index, spec, lora_where_sized(spec, settings), release.version)
+        search.model(index, spec, settings, release.version)
     if search.notes and len(search.notes) == len(models):
         raise RecommendError("; ".join(search.notes))
     rows = search.ranked()
