@@ -634,3 +634,19 @@ def test_modelopt_fp8_experts_take_the_same_slots() -> None:
     lora = plan(PlanRequest(model=spec, cluster=preset_cluster("h100", 1),
                             engine=EngineSettings(vllm_version="0.34.0", **_lora())))
     assert not lora.errors and lora.lora_bytes_per_gpu == TP1_BYTES
+
+
+def test_lora_pads_no_block_fp8_shard_under_an_explicit_moe_backend() -> None:
+    # Qwen3-30B-A3B-FP8 at TP=16: 768 / 16 = 48 per rank, gcd(128, 128, 48, 2,048) = 16 < 32,
+    # so no refined block scales; with --moe-backend triton 0.31.0 on pad the shard to whole
+    # 128 blocks (fused_moe/oracle/fp8.py pad_tp_shard_to_weight_blocks), but not under LoRA:
+    # "Block-aligned FP8 TP sharding requires 128-aligned global expert dimensions, pure TP,
+    # and no LoRA or expert bias."
+    def at_tp16(**engine):
+        return plan(PlanRequest(
+            model=catalog_spec(QWEN3_MOE_FP8), cluster=preset_cluster("h100", 16),
+            layout=ParallelLayout(tp=16),
+            engine=EngineSettings(vllm_version="0.34.0", moe_backend="triton", **engine)))
+    assert not at_tp16().errors
+    with pytest.raises(LayoutRefused, match="768 / 16 = 48 wide per GPU"):
+        at_tp16(**_lora())
