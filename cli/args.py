@@ -701,7 +701,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
 
 def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
     """--enable-lora, --max-loras, --max-lora-rank, --fully-sharded-loras,
-    --specialize-active-lora and --lora-dtype, the same for
+    --specialize-active-lora, --enable-tower-connector-lora and --lora-dtype, the same for
     plan, sweep, report and recommend (cli.inputs.lora_setting reads them); `elsewhere`: what
     the command does with a model whose LoRA slots are not sized."""
     group.add_argument("--enable-lora", action="store_true",
@@ -713,7 +713,8 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, "
                        "MistralForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, "
                        "Gemma3ForConditionalGeneration and Qwen3VLForConditionalGeneration "
-                       "(their language model; no vision tower LoRA), "
+                       "(their language model; Qwen3-VL's tower too with "
+                       "--enable-tower-connector-lora), "
                        "Phi3ForCausalLM and the unquantized Qwen3MoeForCausalLM, "
                        "Qwen3VLMoeForConditionalGeneration (its language model), "
                        "Qwen2MoeForCausalLM and MixtralForCausalLM (every expert's slots, the "
@@ -740,6 +741,12 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "captured for 0, each power of two up to N and N + 1 active LoRAs (N = "
                        "--max-loras; 5 cases at N = 4), not only 0 and N + 1 (vLLM 0.17-0.34 "
                        "lora/utils.py get_captured_lora_counts); needs --enable-lora")
+    group.add_argument("--enable-tower-connector-lora", action="store_true",
+                       help="vLLM --enable-tower-connector-lora: the vision tower's and "
+                       "connector's linears get LoRA slots too, with two Punica buffers of "
+                       "their own (sized for the Qwen3-VL tower: Qwen3VL, Qwen3VLMoe, Qwen3_5 "
+                       "and Qwen3_5Moe ForConditionalGeneration, PP = 1; vLLM 0.17-0.34 "
+                       "lora/model_manager.py _maybe_init_mm); needs --enable-lora")
     group.add_argument("--lora-dtype", choices=LORA_DTYPES,
                        help="vLLM --lora-dtype: the slots' element, one of "
                        f"{', '.join(LORA_DTYPES)} (vLLM 0.17-0.34 config/lora.py LoRADType; "

@@ -59,6 +59,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora import lora_refusal
 from planner.serving.lora import release_refusal as lora_release_refusal
 from planner.serving.lora_moe import fp8_lora_gpu_refusal, mxfp4_lora_vendor_refusal
+from planner.serving.lora_tower import tower_model_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.prices import MAX_USD_PER_GPU_HOUR
@@ -702,7 +703,8 @@ def eplb_setting(args: argparse.Namespace, release: str) -> dict[str, object]:
 
 def lora_setting(args: argparse.Namespace) -> dict[str, object]:
     """The LoRA settings as given ({} without --enable-lora); CliError for --max-loras,
-    --max-lora-rank, --fully-sharded-loras, --specialize-active-lora or --lora-dtype without it
+    --max-lora-rank, --fully-sharded-loras, --specialize-active-lora,
+    --enable-tower-connector-lora or --lora-dtype without it
     (vLLM reads them only with it), and for --enable-lora under a release whose LoRA source
     is not read (lora.release_refusal)."""
     enable = getattr(args, "enable_lora", False)
@@ -711,6 +713,8 @@ def lora_setting(args: argparse.Namespace) -> dict[str, object]:
              "--fully-sharded-loras": getattr(args, "fully_sharded_loras", False) or None,
              "--specialize-active-lora":
              getattr(args, "specialize_active_lora", False) or None,
+             "--enable-tower-connector-lora":
+             getattr(args, "enable_tower_connector_lora", False) or None,
              "--lora-dtype": getattr(args, "lora_dtype", None)}
     if not enable:
         alone = [flag for flag, value in given.items() if value is not None]
@@ -727,6 +731,7 @@ def lora_setting(args: argparse.Namespace) -> dict[str, object]:
             **({"max_lora_rank": given["--max-lora-rank"]} if given["--max-lora-rank"] else {}),
             "fully_sharded_loras": bool(given["--fully-sharded-loras"]),
             "specialize_active_lora": bool(given["--specialize-active-lora"]),
+            "enable_tower_connector_lora": bool(given["--enable-tower-connector-lora"]),
             **({"lora_dtype": given["--lora-dtype"]} if given["--lora-dtype"] else {})}
 
 
@@ -734,12 +739,14 @@ def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) ->
     """`engine`, or CliError where --enable-lora is asked of a model whose LoRA slots Headroom
     does not size under its release (a multimodal class vLLM serves no LoRA on there), or of an
     MoE model with a run-time quantization or --moe-backend whose LoRA path is not read
-    (lora.lora_refusal), or of gpt-oss on a GPU off NVIDIA
+    (lora.lora_refusal), or --enable-tower-connector-lora of a tower not sized
+    (lora_tower.tower_model_refusal), or of gpt-oss on a GPU off NVIDIA
     (lora_moe.mxfp4_lora_vendor_refusal), or of FP8 experts on a GPU without FP8 before vLLM
     0.20 (lora_moe.fp8_lora_gpu_refusal)."""
     rules = vllm_rules(engine.vllm_version)
     refusal = (lora_refusal(spec, rules.version, rules.label,
                             engine.quantization or engine.target_quant, engine.moe_backend)
+               or tower_model_refusal(spec, engine.enable_tower_connector_lora)
                or next(filter(None, (mxfp4_lora_vendor_refusal(spec, node.gpu.vendor)
                                      or fp8_lora_gpu_refusal(spec, engine.quantization,
                                                              rules.version, rules.label, node.gpu)

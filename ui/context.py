@@ -490,6 +490,7 @@ def lora_knobs() -> dict[str, object]:
             "max_lora_rank": current.max_lora_rank,
             "fully_sharded_loras": current.fully_sharded_loras,
             "specialize_active_lora": current.specialize_active_lora,
+            "enable_tower_connector_lora": current.enable_tower_connector_lora,
             "lora_dtype": current.lora_dtype}
 
 

@@ -19,6 +19,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.lora import lora_refusal
+from planner.serving.lora_tower import tower_model_refusal
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import mtp_refusal
 from planner.serving.startup.attention_backend import (
@@ -128,6 +129,10 @@ def settled_choices() -> Choices:
     lora_refused = _lora_refusal(spec)
     if lora_refused:
         _keep_valid("enable_lora", state().enable_lora, [False], lora_refused)
+    tower_refused = tower_model_refusal(spec, True)
+    if tower_refused:
+        _keep_valid("enable_tower_connector_lora", state().enable_tower_connector_lora,
+                    [False], sentence(tower_refused))
     own = checkpoint_scheme(spec)
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
     if state().quant not in quants:  # named as the field lists it, quoted: it has a colon

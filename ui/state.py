@@ -217,6 +217,9 @@ class AppState(BaseModel):
     specialize_active_lora: bool = Field(False, alias="lorasp")
     """vLLM --specialize-active-lora (more CUDA graphs: lora.lora_capture_counts); planned only
     with enable_lora."""
+    enable_tower_connector_lora: bool = Field(False, alias="loratower")
+    """vLLM --enable-tower-connector-lora (the vision tower's and connector's slots:
+    planner.serving.lora_tower); planned only with enable_lora."""
     lora_dtype: str = Field("auto", alias="loradtype")
     """vLLM --lora-dtype, one of LORA_DTYPES (_lora_dtype; auto: the model's dtype); planned
     only with enable_lora."""
@@ -563,6 +566,7 @@ LABELS: dict[str, str] = {
     "fully_sharded_loras": "Fully sharded LoRAs",
     "specialize_active_lora": "Graphs per active-LoRA count",
     "lora_dtype": "LoRA dtype",
+    "enable_tower_connector_lora": "LoRA on the vision tower",
     "num_speculative_tokens": "MTP draft tokens",
     "skip_mm_profiling": "Skip multimodal profiling", "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",

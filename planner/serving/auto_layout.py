@@ -28,6 +28,7 @@ from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora import settings_refusal as lora_settings_refusal
+from planner.serving.lora_tower import tower_model_refusal
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused, vllm_rules
@@ -169,7 +170,7 @@ def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
 
 # the EngineSettings fields --enable-lora and its flags set (lora_where_sized drops them)
 _LORA_SETTINGS = ("enable_lora", "max_loras", "max_lora_rank", "fully_sharded_loras",
-                  "specialize_active_lora", "lora_dtype")
+                  "specialize_active_lora", "lora_dtype", "enable_tower_connector_lora")
 
 
 def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
@@ -191,7 +192,11 @@ def lora_where_sized(spec: ModelSpec, engine: EngineSettings
     """(`engine`, None), or where Headroom does not size `spec`'s LoRA slots `engine` less
     --enable-lora and its settings, with compared_lora_note's note on why: a model compared
     beside a plan (compared_engine) or searched by recommend beside others is planned without
-    LoRA, never refused for it."""
+    LoRA, never refused for it; a model without a vision tower keeps LoRA without
+    --enable-tower-connector-lora, which vLLM reads only for a multimodal model
+    (lora/model_manager.py: _maybe_init_mm where supports_mm, 0.17.0-0.34.0)."""
+    if engine.enable_tower_connector_lora and spec.vision is None:
+        engine = engine.model_copy(update={"enable_tower_connector_lora": False})
     note = compared_lora_note(spec, engine)
     if not note:
         return engine, None
@@ -206,7 +211,10 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
     (lora.settings_refusal)."""
     refusal = (lora_settings_refusal(spec, vllm_rules(engine.vllm_version).version,
                                      engine.quantization or engine.target_quant,
-                                     engine.moe_backend) if engine.enable_lora else None)
+                                     engine.moe_backend)
+               or tower_model_refusal(spec, engine.enable_tower_connector_lora
+                                      and spec.vision is not None)  # (lora_where_sized)
+               if engine.enable_lora else None)
     if refusal is None:
         return None
     return ("planned without LoRA: its figures leave out what --enable-lora adds (the LoRA "

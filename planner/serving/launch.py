@@ -741,6 +741,7 @@ def lora_launch_flags(s: EngineSettings) -> list[str]:
     return ["--enable-lora", f"--max-loras {s.max_loras}", f"--max-lora-rank {s.max_lora_rank}",
             *(["--fully-sharded-loras"] if s.fully_sharded_loras else []),
             *(["--specialize-active-lora"] if s.specialize_active_lora else []),
+            *(["--enable-tower-connector-lora"] if s.enable_tower_connector_lora else []),
             *([f"--lora-dtype {s.lora_dtype}"] if s.lora_dtype != "auto" else [])]
 
 

@@ -168,6 +168,7 @@ from planner.serving.lora_moe import (
     moe_layer_parts,
     moe_layers_refusal,
 )
+from planner.serving.lora_tower import tower_parts, tower_punica_shapes
 from planner.serving.weights import stage_heads
 from planner.text import shortened
 from planner.units import TORCH_DTYPE_BYTES
@@ -310,9 +311,11 @@ language_model prefix only (the same get_punica_wrapper(max_num_batched_tokens, 
 as a text model's) unless LoRAConfig.enable_tower_connector_lora (--enable-tower-connector-lora,
 default False in config/lora.py of every release read; also needs the model's support:
 hasattr get_num_mm_encoder_tokens to 0.28.0, supports_tower_connector_lora from 0.29.0, which
-gemma3_mm.py sets True from 0.29.0); _create_lora_modules skips a module whose
-_get_punica_wrapper is None ("will be ignored"), so the vision tower's linears get no slots.
-Headroom does not model the flag and its launch command never passes it.
+gemma3_mm.py sets True from 0.29.0, and gemma3_mm.py has get_num_mm_encoder_tokens in every
+release read, so with the flag its SigLIP tower is wrapped in every one); _create_lora_modules
+skips a module whose _get_punica_wrapper is None ("will be ignored"), so without the flag the
+vision tower's linears get no slots. With it: planner.serving.lora_tower (the Qwen3-VL tower
+sized, Gemma 3's SigLIP refused).
 
 models/qwen3_vl.py Qwen3VLForConditionalGeneration (every wheel of LORA_READ): SupportsLoRA, no
 embedding_modules of its own, get_mm_mapping language_model "language_model", connector
@@ -401,8 +404,8 @@ def lora_graph_count(graphs: tuple[int, int], enable_lora: bool, version: Versio
 
 class LoraSettings(NamedTuple):
     """The LoRA flags a plan sizes (EngineSettings' enable_lora, max_loras, max_lora_rank,
-    fully_sharded_loras, specialize_active_lora, lora_dtype) and the release (of LORA_READ)
-    that serves them."""
+    fully_sharded_loras, specialize_active_lora, lora_dtype, enable_tower_connector_lora) and
+    the release (of LORA_READ) that serves them."""
 
     max_loras: int
     rank: int
@@ -410,6 +413,7 @@ class LoraSettings(NamedTuple):
     version: Version
     specialize: bool = False
     dtype: str = "auto"
+    tower: bool = False
 
 
 def release_refusal(version: Version, label: str) -> str | None:
@@ -639,6 +643,9 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
         for name, elements in _layer_parts(spec, index, tp, experts or ExpertSlots(tp), lora):
             counts[name, elements] = counts.get((name, elements), 0) + 1
     parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
+    if lora.tower and first:  # (lora_tower.tower_refusal: PP = 1 only)
+        parts += [LoraPart(*part) for part in tower_parts(spec, tp, lora.max_loras, lora.rank,
+                                                          lora.fully_sharded)]
     if not wraps_embeddings(spec, lora.version):
         return tuple(parts)
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
@@ -678,15 +685,34 @@ def punica_buffer_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_lora
             + 2 * (2 * max_num_batched_tokens + 2 * (max_loras + 1) + max_loras + 2) * 4)
 
 
+def tower_punica_bytes(spec: ModelSpec, lora: LoraSettings, first: bool,
+                       max_num_batched_tokens: int, max_num_seqs: int, max_model_len: int
+                       ) -> int:
+    """The tower's and connector's Punica wrappers (punica_buffer_bytes of
+    lora_tower.tower_punica_shapes) on the first stage with --enable-tower-connector-lora; 0
+    otherwise."""
+    if not (lora.tower and first):
+        return 0
+    assert spec.vision is not None and spec.vision.encoder is not None  # (tower_refusal)
+    tower, connector, batches = tower_punica_shapes(spec.vision.encoder, max_num_batched_tokens,
+                                                    max_num_seqs, max_model_len)
+    return sum(punica_buffer_bytes(tokens, batches, lora.max_loras, lora.version)
+               for tokens in (tower, connector))
+
+
 def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                      lora: LoraSettings, dtype_bytes: int, max_num_batched_tokens: int,
-                     max_num_seqs: int, experts: ExpertSlots | None = None) -> int:
+                     max_num_seqs: int, experts: ExpertSlots | None = None,
+                     max_model_len: int = 0) -> int:
     """All the LoRA bytes on one TP rank of a stage: its slots in lora_dtype, the MoE layers'
     adapter flags (lora_moe.moe_flag_bytes), the lm_head mapping (stage_heads) and the Punica
-    buffers."""
+    buffers (the tower's and connector's too: tower_punica_bytes, which reads
+    `max_model_len`)."""
     slots = sum(p.elements * p.count
                 for p in stage_parts(spec, layers, first, last, tp, lora, experts))
     return (slots * dtype_bytes + moe_flag_bytes(spec, layers, lora.max_loras)
             + lm_head_mapping_bytes(spec, first, last, tp, lora.version)
             + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras,
-                                  lora.version))
+                                  lora.version)
+            + tower_punica_bytes(spec, lora, first, max_num_batched_tokens, max_num_seqs,
+                                 max_model_len))

@@ -90,6 +90,10 @@ the whole Kimi-VL tower. From the 0.14.0 wheel (read in 0.14.0, 0.16.0, 0.19.0, 
 ColumnParallelLinear, split over TP (weights.rank_weights `tower_whole`;
 VisionSpec.replicated_params)."""
 
+MM_LIMIT_PER_PROMPT = 999
+"""NOTE: vLLM config/multimodal.py get_limit_per_prompt: a modality without
+--limit-mm-per-prompt allows 999 items per prompt."""
+
 ENCODER_TP_DATA_FROM: Version = (0, 11, 0)
 ENCODER_TP_DATA_TYPES = frozenset({
     "kimi_k25", "kimi_vl", "llama4", "qwen2_5_vl", "qwen2_vl", "qwen3_5", "qwen3_5_moe",

@@ -159,3 +159,28 @@ def test_qwen3_moe_gets_its_per_expert_slots() -> None:
     assert not at.exception and not at.error
     assert weights_bytes(at) - before == 6_803_940_416
     assert launch_command(at).endswith(" --enable-lora --max-loras 4 --max-lora-rank 16")
+
+
+def test_a_link_puts_lora_on_the_vision_tower() -> None:
+    # Qwen3-VL-32B on one H100, 4 slots, 8,192 tokens of context, vLLM's 8,192 batched tokens
+    # and 1,024 sequences: the tower's and mergers' slots 71,299,072 B and their two Punica
+    # wrappers 3,981,568 B (tests/planner/serving/test_lora_tower.py)
+    vl = {"model": "Qwen/Qwen3-VL-32B-Instruct", "gpu": "h100-sxm", "gpn": "1", "len": "8192",
+          "lora": "1", "loras": "4"}
+    base = weights_bytes(open_link("plan", **vl))
+    at = open_link("plan", **vl, loratower="1")
+    assert not at.exception and not at.error
+    assert at.checkbox(key="plan.enable_tower_connector_lora").value is True
+    assert weights_bytes(at) - base == 71_299_072 + 3_981_568
+    command = launch_command(at)
+    assert " --max-lora-rank 16 --enable-tower-connector-lora" in command
+    assert command_problems(command, vllm_cli("0.34.0")) == []
+
+
+def test_a_text_model_drops_the_tower_flag_saying_why() -> None:
+    at = open_link("plan", **LLAMA_H100, lora="1", loratower="1")
+    assert not at.exception
+    assert any("LoRA on the vision tower = on is not possible here" in w.value
+               and "has no vision tower" in w.value for w in at.main.warning)
+    assert "--enable-tower-connector-lora" not in launch_command(at)
+    assert "--enable-lora" in launch_command(at)

@@ -7,11 +7,7 @@ from typing import NamedTuple
 
 from planner.model.spec import VisionEncoder
 from planner.serving.engine.facts import ModelFacts
-from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, EncoderRules
-
-MM_LIMIT_PER_PROMPT = 999
-"""NOTE: vLLM config/multimodal.py get_limit_per_prompt: a modality without
---limit-mm-per-prompt allows 999 items per prompt."""
+from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, MM_LIMIT_PER_PROMPT, EncoderRules
 
 
 class EncoderProfile(NamedTuple):

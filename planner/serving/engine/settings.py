@@ -130,6 +130,10 @@ class EngineSettings(BaseModel):
         default=False, description="--specialize-active-lora: every CUDA graph capture size "
         "captured for 0, each power of two up to max_loras and max_loras + 1 active LoRAs, not "
         "only 0 and max_loras + 1 (planner.serving.lora.lora_capture_counts)")
+    enable_tower_connector_lora: bool = Field(
+        default=False, description="--enable-tower-connector-lora: the vision tower's and "
+        "connector's linears get LoRA slots too, with their own Punica buffers "
+        "(planner.serving.lora_tower: the Qwen3-VL tower only)")
     lora_dtype: str = Field(
         default="auto", description="--lora-dtype, one of vLLM's LoRADType (auto: the model's "
         "dtype; float16, bfloat16): the LoRA slots' element (planner.serving.lora.LORA_DTYPES)")

@@ -36,6 +36,7 @@ from planner.serving.lora_moe import (
     rank_experts,
     shared_expert_stream_warnings,
 )
+from planner.serving.lora_tower import tower_refusal
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.plan import shared
@@ -145,6 +146,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                lora.fully_sharded, s.enable_eplb)
             or fully_sharded_refusal(lora, spec, layout.tp, fully_sharded_tp(
                 layout.tp, layout.expert_tp, version) if first_moe(spec) else None)
+            or tower_refusal(spec, lora.tower, layout.pp, layout.tp, lora.fully_sharded)
             if lora else None)
     if refusal:
         return Refused(r, refusal)
@@ -239,7 +241,7 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
               lora_refusal, spec, rules.version, rules.label, quantization, s.moe_backend):
         return None
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
-                        s.specialize_active_lora, s.lora_dtype)
+                        s.specialize_active_lora, s.lora_dtype, s.enable_tower_connector_lora)
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
@@ -252,8 +254,10 @@ def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
     # a stage's TP ranks hold the same slots but for their experts under EP (rank_experts):
     # sized once per layout, for every weight format (they read the served dtype, not it)
     elem = slot_dtype_bytes(lora, r.act_b)
-    sized = cached(spec, ("lora-bytes", *layout_key(layout), lora, elem, r.mbt, r.seqs),
-                   _positions_lora_bytes, spec, layout, lora, elem, r.mbt, r.seqs)
+    tower_len = r.max_model_len if lora.tower else 0  # (the tower's Punica buffers read it)
+    sized = cached(spec, ("lora-bytes", *layout_key(layout), lora, elem, r.mbt, r.seqs,
+                          tower_len),
+                   _positions_lora_bytes, spec, layout, lora, elem, r.mbt, r.seqs, tower_len)
     # one copy per terms object and LoRA bytes: positions that held one object hold one copy
     # (a copy per position was 3.4 million copies in a 4,096-GPU sweep of Llama 3.1 405B)
     positions = tuple(zip(map(id, terms), sized, strict=True))
@@ -266,8 +270,8 @@ def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
 
 
 def _positions_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings,
-                          dtype_bytes: int, max_num_batched_tokens: int, max_num_seqs: int
-                          ) -> tuple[int, ...]:
+                          dtype_bytes: int, max_num_batched_tokens: int, max_num_seqs: int,
+                          max_model_len: int) -> tuple[int, ...]:
     """Each (stage, TP rank) position's LoRA bytes (lora.stage_lora_bytes), in rank order,
     each stage's sized once per kind of expert slots its ranks hold.
 
@@ -276,7 +280,8 @@ def _positions_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSet
     slots share layer ranges: a 4,096-GPU sweep sizes 51,470 stages of 5,481 kinds for Llama
     3.1 405B, 451,629 of 66,099 for Qwen3-235B-A22B (its EP ranks hold their own experts)."""
     known: dict[tuple, int] = cached(
-        spec, ("lora-stages", lora, dtype_bytes, max_num_batched_tokens, max_num_seqs), dict)
+        spec, ("lora-stages", lora, dtype_bytes, max_num_batched_tokens, max_num_seqs,
+               max_model_len), dict)
     experts = [rank_experts(layout, rank) for rank in range(layout.tp)]
     sized = {}
     for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
@@ -284,7 +289,8 @@ def _positions_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSet
             key = (layers, stage == 0, stage == layout.pp - 1, layout.tp, slots)
             if key not in known:
                 known[key] = stage_lora_bytes(spec, layers, *key[1:4], lora, dtype_bytes,
-                                              max_num_batched_tokens, max_num_seqs, slots)
+                                              max_num_batched_tokens, max_num_seqs, slots,
+                                              max_model_len)
             sized[stage, slots] = known[key]
     return tuple(sized[stage, slots] for stage in range(layout.pp) for slots in experts)
 

@@ -37,6 +37,7 @@ from planner.serving.lora import (
     punica_buffer_bytes,
     slot_dtype_bytes,
     stage_parts,
+    tower_punica_bytes,
     wraps_embeddings,
 )
 from planner.serving.lora_deepseek import mla_note
@@ -46,6 +47,7 @@ from planner.serving.lora_moe import (
     moe_flag_bytes,
     rank_experts,
 )
+from planner.serving.lora_tower import tower_note
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
@@ -465,6 +467,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     flags = moe_flag_bytes(spec, range(*bind.layers), lora.max_loras)
     mapping = lm_head_mapping_bytes(spec, first, last, layout.tp, lora.version)
     punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
+    tower_punica = tower_punica_bytes(spec, lora, first, r.mbt, r.seqs, r.max_model_len)
     shards = fully_sharded_tp(layout.tp, layout.expert_tp, lora.version)  # the experts' split
     # the binding position's figure in the weights, sized there (layout_facts._with_lora)
     value = st.facts.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank].lora_bytes
@@ -474,7 +477,9 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     formula = (f"({slots}) elements x {elem} B"
                + (f" + experts' adapter flags {flags:,} B" if flags else "")
                + (f" + lm_head vocabulary mapping {mapping:,} B" if mapping else "")
-               + f" + Punica buffers {punica:,} B = {gib(value)}")
+               + f" + Punica buffers {punica:,} B"
+               + (f" + tower and connector Punica buffers {tower_punica:,} B"
+                  if tower_punica else "") + f" = {gib(value)}")
     cases = lora_capture_cases(lora.version, r.runner[0], lora.max_loras, lora.specialize)
     counts = lora_capture_counts(lora.max_loras, lora.specialize)
     tower = LORA_TOWER_CONNECTOR.get(spec.architectures[0])  # multimodal: left without LoRA
@@ -492,7 +497,8 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             + (", the embedding and lm_head unsharded"
                if wraps_embeddings(spec, lora.version) else
                "; no embedding or lm_head slots (the class declares no embedding_modules)")
-            + (f"; the language model's modules only: {tower} get no LoRA (vLLM's "
+            + (f"; {tower_note(spec, r.mbt, r.seqs, r.max_model_len)}" if lora.tower else
+               f"; the language model's modules only: {tower} get no LoRA (vLLM's "
                "--enable-tower-connector-lora, default off, is not passed)" if tower else "")
             + "; counted in the weights, as vLLM counts them in the model's load memory; "
             + ("no CUDA graphs to capture with LoRA (--enforce-eager)" if st.s.enforce_eager
@@ -514,6 +520,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
         "max_loras": lora.max_loras, "max_lora_rank": lora.rank,
         "fully_sharded_loras": str(lora.fully_sharded),
         "specialize_active_lora": str(lora.specialize),
+        "enable_tower_connector_lora": str(lora.tower),
         "lora_dtype": lora.dtype, "lora_dtype_bytes": elem,
         "tp": layout.tp, "layers": bind.layers[1] - bind.layers[0],
         "hidden_size": spec.hidden_size, "vocab_size": spec.vocab_size,

@@ -1,0 +1,130 @@
+"""--enable-tower-connector-lora (planner.serving.lora_tower), worked by hand from the vLLM
+0.17.0-0.34.0 wheels' lora/model_manager.py (_maybe_init_mm, _create_lora_modules),
+models/qwen3_vl.py (Qwen3_VisionTransformer, get_num_mm_encoder_tokens / connector tokens,
+packed_modules_mapping "qkv": ["qkv"]), qwen2_5_vl.py Qwen2_5_VisionAttention, qwen3_vl_moe.py
+(its packed_modules_mapping without "qkv") and multimodal/encoder_budget.py (the budget and
+items per prompt).
+
+Qwen/Qwen3-VL-32B-Instruct's vision_config (/work/shared/model-configs, verbatim): depth 27,
+hidden 1,152, intermediate 4,304, patch 16, spatial_merge_size 2, temporal_patch_size 2,
+out_hidden_size 5,120, deepstack_visual_indexes [8, 16, 24] (3 deepstack mergers, so 4
+mergers); N = 4 LoRAs, R = 16, bfloat16, TP=1 (elements per block or merger):
+- attn.qkv (QKVParallelLinearWithLoRA, one A): 4 x (16 x 1,152 + 3 x 1,152 x 16) = 294,912
+- attn.proj (row): 4 x (16 x 1,152 + 1,152 x 16) = 147,456
+- mlp.linear_fc1 (column): 4 x (16 x 1,152 + 4,304 x 16) = 349,184; linear_fc2 (row): 349,184
+- merger linear_fc1 (column, 1,152 x 4 = 4,608 wide): 4 x (16 x 4,608 + 4,608 x 16) = 589,824
+- merger linear_fc2 (row, -> 5,120): 4 x (16 x 4,608 + 5,120 x 16) = 622,592
+tower 27 x 1,140,736 + 4 x 1,212,416 = 35,649,536 elements = 71,299,072 B.
+Punica (punica_buffer_bytes, vLLM 0.29.0 on: 4 int64 rows of tokens), max_num_batched_tokens
+8,192, max_num_seqs 1,024, max_model_len 8,192: image 16,384 tokens per item, video 12,288
+(the processor sizes Headroom assumes, unverified), budget max(8,192, 16,384) = 16,384; tower
+16,384 x 4 = 65,536 tokens, connector 16,384; items per prompt max(1, 8,192 // 16,384 = 0,
+8,192 // 12,288 = 0) = 1, so 1,024 batches:
+tower 4 x 65,536 x 8 + 3 x 1,024 x 8 + 2 x (2 x 65,536 + 2 x 5 + 6) x 4 = 3,170,432 B;
+connector 4 x 16,384 x 8 + 24,576 + 2 x (2 x 16,384 + 16) x 4 = 811,136 B; 3,981,568 B.
+"""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.auto_layout import compared_engine, compared_lora_note
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.serving.vllm_versions import LayoutRefused
+from tests.cli.conftest import run_main
+
+VL = "Qwen/Qwen3-VL-32B-Instruct"
+VL_MOE = "Qwen/Qwen3-VL-30B-A3B-Instruct"
+ENGINE = {"max_model_len": 8192, "max_num_batched_tokens": 8192, "max_num_seqs": 1024,
+          "enable_lora": True, "max_loras": 4}
+TOWER_TP1 = (27 * (294_912 + 147_456 + 349_184 + 349_184) + 4 * (589_824 + 622_592)) * 2
+TOWER_PUNICA = 3_170_432 + 811_136  # 3,981,568 B
+# vLLM 0.17.0-0.28.0: _embeddings_indices two rows, 5 int64 rows of tokens:
+# tower 5 x 65,536 x 8 + 24,576 + 1,048,704 = 3,694,720; connector 5 x 16,384 x 8 + 24,576 +
+# 262,272 = 942,208
+TOWER_PUNICA_TO_028 = 3_694_720 + 942_208
+# TP=2: qkv 4 x (16 x 1,152 + 1,728 x 16) = 184,320; proj 4 x (16 x 576 + 1,152 x 16) =
+# 110,592; fc1 4 x (16 x 1,152 + 2,152 x 16) = 211,456; fc2 4 x (16 x 2,152 + 1,152 x 16) =
+# 211,456; merger fc1 4 x (16 x 4,608 + 2,304 x 16) = 442,368; fc2 4 x (16 x 2,304 + 5,120 x
+# 16) = 475,136
+TOWER_TP2 = (27 * (184_320 + 110_592 + 211_456 + 211_456) + 4 * (442_368 + 475_136)) * 2
+# Qwen3-VL-30B-A3B (the same tower, out_hidden_size 2,048), TP=1: no attn.qkv (the class's
+# packed_modules_mapping has no "qkv"); merger fc2 4 x (16 x 4,608 + 2,048 x 16) = 425,984
+TOWER_MOE_TP1 = (27 * (147_456 + 349_184 + 349_184) + 4 * (589_824 + 425_984)) * 2
+
+
+def _plan(model: str = VL, tp: int = 1, pp: int = 1, version: str = "0.34.0", **engine):
+    return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster("h100", 2),
+                            layout=ParallelLayout(tp=tp, pp=pp),
+                            engine=EngineSettings(vllm_version=version, **engine)))
+
+
+@pytest.mark.parametrize(("model", "tp", "version", "tower", "punica"), [
+    (VL, 1, "0.34.0", TOWER_TP1, TOWER_PUNICA), (VL, 2, "0.34.0", TOWER_TP2, TOWER_PUNICA),
+    (VL, 1, "0.17.0", TOWER_TP1, TOWER_PUNICA_TO_028),
+    (VL, 1, "0.28.0", TOWER_TP1, TOWER_PUNICA_TO_028),
+    (VL_MOE, 1, "0.34.0", TOWER_MOE_TP1, TOWER_PUNICA)])
+def test_tower_and_connector_slots_as_worked_by_hand(model, tp, version, tower, punica) -> None:
+    assert (TOWER_TP1, TOWER_TP2, TOWER_MOE_TP1) == (71_299_072, 46_102_528, 53_800_960)
+    base = _plan(model, tp, version=version, **ENGINE)
+    lora = _plan(model, tp, version=version, enable_tower_connector_lora=True, **ENGINE)
+    assert not lora.errors
+    assert lora.lora_bytes_per_gpu - base.lora_bytes_per_gpu == tower + punica
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == tower + punica
+    assert "--enable-tower-connector-lora" in lora.vllm_command
+    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
+    term = next(t for t in lora.terms if t.key == "lora")
+    assert f"tower and connector Punica buffers {punica:,} B" in term.formula
+    assert ("visual attn.qkv 27 x" in term.formula) == (model == VL)
+
+
+def test_qwen3_vl_32b_totals() -> None:
+    # Qwen3-VL-32B's language-model slots (test_lora.py QWEN3_VL_TP1: 1,114,366,080 B) plus
+    # the tower's: 1,114,366,080 + 71,299,072 + 3,981,568 = 1,189,646,720 B
+    assert _plan(enable_tower_connector_lora=True, **ENGINE).lora_bytes_per_gpu == 1_189_646_720
+
+
+def test_items_per_prompt_grow_the_punica_batches() -> None:
+    # max_model_len 262,144: items per prompt max(262,144 // 16,384 = 16, 262,144 // 12,288 =
+    # 21) = 21, so 21,504 batches: 20,480 more than at 8,192, x 3 int64 x 2 wrappers =
+    # 983,040 B more
+    short = _plan(enable_tower_connector_lora=True, **ENGINE)
+    long = _plan(enable_tower_connector_lora=True, **{**ENGINE, "max_model_len": 262144})
+    assert long.lora_bytes_per_gpu - short.lora_bytes_per_gpu == 20_480 * 3 * 8 * 2 == 983_040
+
+
+def test_pipeline_parallel_is_refused() -> None:
+    with pytest.raises(LayoutRefused, match="--enable-tower-connector-lora with PP > 1"):
+        _plan(pp=2, enable_tower_connector_lora=True, **ENGINE)
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("Qwen/Qwen3-8B", "Qwen3ForCausalLM has no vision tower"),
+    ("google/gemma-3-27b-it", "Gemma3ForConditionalGeneration's tower is not read")])
+def test_the_cli_refuses_towers_not_sized(model, expected, capsys) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", model, "--gpu", "h100", "--enable-lora",
+                            "--enable-tower-connector-lora")
+    assert code == 2 and expected in err
+
+
+def test_the_flag_needs_enable_lora(capsys) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", VL, "--gpu", "h100",
+                            "--enable-tower-connector-lora")
+    assert code == 2 and "--enable-tower-connector-lora needs --enable-lora" in err
+
+
+def test_a_compared_text_model_keeps_lora_without_the_tower_flag() -> None:
+    # vLLM reads the flag only for a multimodal model (lora/model_manager.py _maybe_init_mm
+    # where supports_mm): Qwen3-8B keeps its LoRA slots; Gemma 3's tower is not read, so it is
+    # planned without LoRA, its note saying why
+    asked = EngineSettings(**ENGINE, enable_tower_connector_lora=True)
+    text = compared_engine(catalog_spec("Qwen/Qwen3-8B"), asked)
+    assert text.enable_lora and not text.enable_tower_connector_lora
+    assert compared_lora_note(catalog_spec("Qwen/Qwen3-8B"), asked) is None
+    gemma = catalog_spec("google/gemma-3-27b-it")
+    assert not compared_engine(gemma, asked).enable_lora
+    assert "Gemma3ForConditionalGeneration's tower is not read" in compared_lora_note(gemma,
+                                                                                       asked)
