@@ -449,12 +449,30 @@ def mxfp4_lora_vendor_refusal(spec: ModelSpec, vendor: str) -> str | None:
             "not planned")
 
 
-def moe_layout_refusal(spec: ModelSpec, ep_size: int, version: tuple[int, int, int],
+SEQUENCE_PARALLEL_MOE_UNTIL: dict[str, tuple[int, int, int] | None] = {
+    "Qwen3MoeForCausalLM": None, "Qwen3VLMoeForConditionalGeneration": None,
+    "Qwen3NextForCausalLM": None, "Qwen3_5MoeForConditionalGeneration": None,
+    "GptOssForCausalLM": (0, 25, 0), **dict.fromkeys(DEEPSEEK_LORA)}
+"""The MoE architectures whose block passes is_sequence_parallel=parallel_config
+.use_sequence_parallel_moe to its experts (models/qwen3_moe.py Qwen3MoeSparseMoeBlock, also
+Qwen3-VL-MoE's; qwen3_next.py Qwen3NextSparseMoeBlock, also Qwen3.5-MoE's; gpt_oss.py MLPBlock;
+deepseek_v2.py DeepseekV2MoE; read in the 0.21.0-0.34.0 wheels), with the first release where it
+no longer does under LoRA (gpt_oss.py adds `and vllm_config.lora_config is None` in the 0.25.0
+wheel; None: every release). config/parallel.py use_sequence_parallel_moe is true under
+--enable-expert-parallel with TP > 1 and DP > 1 and the all2all backend
+allgather_reducescatter (the only one EP LoRA takes), so the experts' sp_size is TP and
+lora/layers/fused_moe.py FusedMoEWithLoRA.__init__'s _ep_check asserts `not
+moe_config.moe_parallel_config.is_sequence_parallel` (0.21.0-0.34.0): a start-up failure.
+Qwen2-MoE's and Mixtral's blocks pass nothing (not sequence-parallel)."""
+
+
+def moe_layout_refusal(spec: ModelSpec, tp: int, ep_size: int, version: tuple[int, int, int],
                        all2all_backend: str | None, fully_sharded: bool, eplb: bool
                        ) -> str | None:
     """--enable-lora on an MoE model over EP (`ep_size` > 1: --enable-expert-parallel with tp x
     dp > 1), as vLLM refuses it (module docstring): before EP_LORA_FROM, with an all2all backend
-    other than EP_LORA_ALL2ALL or with --fully-sharded-loras; and EPLB's redundant experts,
+    other than EP_LORA_ALL2ALL, with its experts sequence-parallel (TP `tp` > 1 and DP > 1:
+    SEQUENCE_PARALLEL_MOE_UNTIL) or with --fully-sharded-loras; and EPLB's redundant experts,
     not read. None for dense models or without EP."""
     if ep_size == 1 or not any(isinstance(layer.mlp, MoeMlp) for layer in spec.layers):
         return None
@@ -466,6 +484,13 @@ def moe_layout_refusal(spec: ModelSpec, ep_size: int, version: tuple[int, int, i
         return ("--enable-lora with --enable-expert-parallel: vLLM fails at start-up (\"Fused "
                 f"MoE LoRA with EP currently only supports all2all_backend='{EP_LORA_ALL2ALL}', "
                 f"got '{backend}'\", lora/layers/fused_moe.py); leave --all2all-backend unset")
+    until = SEQUENCE_PARALLEL_MOE_UNTIL.get(spec.architectures[0], (0, 0, 0))  # absent: never
+    if ep_size > tp > 1 and (until is None or version < until):
+        return ("--enable-lora with --enable-expert-parallel at TP > 1 and DP > 1: vLLM fails at "
+                "start-up (its MoE runs sequence-parallel there, config/parallel.py "
+                "use_sequence_parallel_moe, and lora/layers/fused_moe.py _ep_check asserts "
+                "`not moe_config.moe_parallel_config.is_sequence_parallel`); use TP=1 or DP=1 "
+                "with EP")
     if fully_sharded:
         return ("--enable-lora with --enable-expert-parallel: vLLM fails at start-up (\"Fused "
                 "MoE LoRA does not support enable_expert_parallel=True together with "

@@ -142,7 +142,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
         or (eplb_layout_refusal(True, layout.ep, layout.tp, layout.dp,
                                 moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
                                 version) if s.enable_eplb else None) \
-        or (moe_layout_refusal(spec, layout.ep_size, version, s.all2all_backend,
+        or (moe_layout_refusal(spec, layout.tp, layout.ep_size, version, s.all2all_backend,
                                lora.fully_sharded, s.enable_eplb)
             or fully_sharded_refusal(lora, spec, layout.tp, fully_sharded_tp(
                 layout.tp, layout.expert_tp, version) if first_moe(spec) else None)

@@ -32,6 +32,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
 from tests.planner.serving.test_lora import PUNICA, PUNICA_TO_028
 
@@ -138,3 +139,12 @@ def test_a_q_lora_rank_is_refused_as_its_fused_qkv_a_proj_is_not_read(model) -> 
                             engine=EngineSettings(**_lora())))
     assert any("has a q_lora_rank" in e and "fused_qkv_a_proj" in e for e in lora.errors)
     assert lora.lora_bytes_per_gpu == 0
+
+
+def test_ep_at_tp_and_dp_over_one_is_refused_as_vllm_asserts() -> None:
+    # deepseek_v2.py DeepseekV2MoE passes is_sequence_parallel = use_sequence_parallel_moe (EP,
+    # TP > 1, DP > 1) to its experts, which FusedMoEWithLoRA._ep_check asserts against
+    layout = ParallelLayout(tp=2, dp=2, ep=True)
+    with pytest.raises(LayoutRefused, match="at TP > 1 and DP > 1: vLLM fails at start-up"):
+        plan(PlanRequest(model=catalog_spec(DSV2), cluster=preset_cluster("h100", 4),
+                         layout=layout, engine=EngineSettings(**_lora())))

@@ -313,6 +313,24 @@ def test_expert_parallel_is_refused(version, engine, words) -> None:
         _plan(2, ep=True, version=version, **_lora(**engine))
 
 
+# EP at TP=2 x DP=2: config/parallel.py use_sequence_parallel_moe (EP, TP > 1, DP > 1,
+# allgather_reducescatter) reaches the experts of the blocks that pass is_sequence_parallel
+# (qwen3_moe.py, gpt_oss.py to 0.24.0: 0.25.0 adds `and vllm_config.lora_config is None`), and
+# lora/layers/fused_moe.py _ep_check asserts it is not; qwen2_moe.py passes nothing
+@pytest.mark.parametrize(("model", "version", "refused"), [
+    (QWEN3_MOE, "0.21.0", True), (QWEN3_MOE, "0.34.0", True), (GPT_OSS, "0.24.0", True),
+    (GPT_OSS, "0.25.0", False), (QWEN2_MOE, "0.34.0", False)])
+def test_ep_at_tp_and_dp_over_one_runs_sequence_parallel_experts_lora_refuses(
+        model, version, refused) -> None:
+    words = "at TP > 1 and DP > 1: vLLM fails at start-up"
+    try:
+        lora = _plan(2, 2, ep=True, version=version, model=model, gpus=4, **_lora())
+    except LayoutRefused as refusal:
+        assert refused and words in str(refusal)
+    else:
+        assert not refused and not lora.errors and lora.lora_bytes_per_gpu > 0
+
+
 def test_a_removed_all2all_backend_runs_allgather_reducescatter_under_ep_lora() -> None:
     # 0.21.0: --all2all-backend naive is removed (ParallelConfig.__post_init__ falls back to
     # allgather_reducescatter), so FusedMoEWithLoRA._ep_check passes; the command keeps the
