@@ -65,6 +65,19 @@ MOE_TP2 = GATE + 442_368 + 221_184 + 33_816_576  # 34,615,296
 SLOTS_TP2 = 27 * sum(MLA_TP2) + DENSE_TP2 + 26 * MOE_TP2  # 921,901,056 elements
 TP2_BYTES = SLOTS_TP2 * 2 + FLAGS + PUNICA  # 1,844,220,552 B
 
+# --fully-sharded-loras at TP=2 (column A of 8 rows, row B of 1,024; kv_a_proj_with_mqa and the
+# gate unsharded): q 4 x (8 x 2,048 + 1,536 x 16) = 163,840; kv_b 4 x (8 x 512 + 2,048 x 16) =
+# 147,456; o 4 x (16 x 1,024 + 1,024 x 16) = 131,072; gate_up 4 x (2 x 8 x 2,048 + 2 x 5,472 x
+# 16) = 831,488; down 4 x (16 x 5,472 + 1,024 x 16) = 415,744; shared gate_up 4 x (2 x 8 x 2,048
+# + 2 x 1,408 x 16) = 311,296; shared down 4 x (16 x 1,408 + 1,024 x 16) = 155,648; experts 256
+# x (2 x 8 x 2,048 + 2 x 704 x 16 + 16 x 704 + 1,024 x 16) = 256 x 82,944 = 21,233,664
+FS2_BYTES = (27 * (KV_A + 163_840 + 147_456 + 131_072) + 831_488 + 415_744
+             + 26 * (GATE + 311_296 + 155_648 + 21_233_664)) * 2 + FLAGS + PUNICA  # 1,171,329,672
+# TP=1 x DP=2 + EP: the attention, dense layer and shared experts at TP 1, 32 experts a rank of
+# the whole 1,408: 4 x 32 x 165,888 = 21,233,664
+EP2_BYTES = (27 * sum(MLA_TP1) + DENSE_TP1 + 26 * (GATE + 622_592 + 311_296 + 21_233_664)) * 2 \
+    + FLAGS + PUNICA  # 1,221,993,096 B
+
 
 def _aliased(mla: tuple[int, int, int, int]) -> int:
     """One MLA layer's slots before vLLM 0.22.0: kv_a_proj_with_mqa, q_proj and o_proj wrapped
@@ -105,6 +118,16 @@ def test_deepseek_v2_lite_slots_as_worked_by_hand(tp, version, expected) -> None
     assert lora.lora_bytes_per_gpu == expected
     assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
     assert (TP1_BYTES, TP2_BYTES, TP1_0210) == (2_326_143_624, 1_844_220_552, 2_406_007_432)
+
+
+def test_fully_sharded_and_expert_parallel_as_worked_by_hand() -> None:
+    fs2 = _plan(2, **_lora(fully_sharded_loras=True))
+    assert not fs2.errors and fs2.lora_bytes_per_gpu == FS2_BYTES
+    ep2 = plan(PlanRequest(model=catalog_spec(DSV2), cluster=preset_cluster("h100", 2),
+                           layout=ParallelLayout(tp=1, dp=2, ep=True),
+                           engine=EngineSettings(**_lora())))
+    assert not ep2.errors and ep2.lora_bytes_per_gpu == EP2_BYTES
+    assert (FS2_BYTES, EP2_BYTES) == (1_171_329_672, 1_221_993_096)
 
 
 def test_the_lora_term_names_the_mla_projections_and_their_aliases() -> None:
