@@ -4,6 +4,7 @@ more than a GPU holds is refused, or warned of where the peak depends on the che
 tensor order."""
 
 from planner.memo import distinct_objects
+from planner.model.quant import QuantScheme
 from planner.serving.launch import CHECKPOINT_STEP, MODEL_STEP
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.layout_facts import rank_terms
@@ -91,33 +92,54 @@ def load_peak_errors(st: Setup, candidates: list[Binding]
     whole = st.facts.r.whole_16bit
     if whole is None:
         return 0, [], []
-    tp = st.layout.tp
-    sixteen = _main_model(rank_terms(st.spec, st.s, st.facts.r._replace(scheme=whole), st.layout))
-    planned = _main_model(st.facts.weight_terms)
-    by_worker = {(index // tp, w): (sixteen[index], _fp8_copies(
-        sixteen[index] - planned[index], whole.bits_per_weight,
-        st.facts.r.scheme.bits_per_weight)) for index, w in enumerate(rank_totals(
-            st.facts.weight_terms))}
+    by_worker = _by_worker(st, whole)
     over, worst = _worst(by_worker, candidates, with_copies=False)
-    weights = by_worker[worst.pp_stage, worst.weights][0]
-    rules, label = vllm_rules(st.s.vllm_version), st.facts.r.scheme.label
-    release = rules.label
-    fixed = version_label(FP8_AT_LOAD_ON_META_FROM)
     if over > 0:
-        return over, [
-            f"vLLM {release} allocates {st.spec.name or 'the model'}'s weights whole in "
-            f"{whole.label} before it makes {label} of them at load ({FP8_FILE} creates each "
-            f"Linear and MoE weight in the model dtype; per layer from vLLM {fixed}): "
-            f"{gib(weights)} per GPU + {gib(worst.non_torch)} non-torch exceed the GPU's "
-            f"{gib(worst.total)} by {gib(over)}, so it runs out of CUDA memory while loading "
-            f"the model; {_ways_out(st, label)}"], []
-    version = rules.version
-    if version < FP8_QUANTIZED_IN_LOAD_FROM:
+        weights = by_worker[worst.pp_stage, worst.weights][0]
+        return over, [_whole_refusal(st, whole, weights, worst, over)], []
+    if vllm_rules(st.s.vllm_version).version < FP8_QUANTIZED_IN_LOAD_FROM:
         return 0, [], []
     over, worst = _worst(by_worker, candidates, with_copies=True)
     if over <= 0:
         return 0, [], []
-    weights, copies = by_worker[worst.pp_stage, worst.weights]
+    return _copies_errors(st, whole, by_worker[worst.pp_stage, worst.weights], worst, over)
+
+
+def _by_worker(st: Setup, whole: QuantScheme) -> dict[tuple[int, int], tuple[int, int]]:
+    """Each worker's (16-bit weights, fp8 copies of them) by (PP stage, planned weight bytes),
+    the main model's only (_main_model)."""
+    sixteen = _main_model(rank_terms(st.spec, st.s, st.facts.r._replace(scheme=whole), st.layout))
+    planned = _main_model(st.facts.weight_terms)
+    return {(index // st.layout.tp, w): (sixteen[index], _fp8_copies(
+        sixteen[index] - planned[index], whole.bits_per_weight,
+        st.facts.r.scheme.bits_per_weight)) for index, w in enumerate(rank_totals(
+            st.facts.weight_terms))}
+
+
+def _whole_refusal(st: Setup, whole: QuantScheme, weights: int, worst: Binding,
+                   over: int) -> str:
+    """load_peak_errors' refusal where the worst worker's 16-bit `weights` alone (and its
+    non-torch memory) exceed its GPU's total by `over` bytes."""
+    label = st.facts.r.scheme.label
+    return (f"vLLM {vllm_rules(st.s.vllm_version).label} allocates "
+            f"{st.spec.name or 'the model'}'s weights whole in "
+            f"{whole.label} before it makes {label} of them at load ({FP8_FILE} creates each "
+            f"Linear and MoE weight in the model dtype; per layer from vLLM "
+            f"{version_label(FP8_AT_LOAD_ON_META_FROM)}): "
+            f"{gib(weights)} per GPU + {gib(worst.non_torch)} non-torch exceed the GPU's "
+            f"{gib(worst.total)} by {gib(over)}, so it runs out of CUDA memory while loading "
+            f"the model; {_ways_out(st, label)}")
+
+
+def _copies_errors(st: Setup, whole: QuantScheme, held_bytes: tuple[int, int], worst: Binding,
+                   over: int) -> tuple[int, list[str], list[str]]:
+    """load_peak_errors' answer from FP8_QUANTIZED_IN_LOAD_FROM where the worst worker's 16-bit
+    weights plus their fp8 copies (`held_bytes`) exceed its GPU's total by `over` bytes: a
+    refusal where one load_weights call holds them all (ONE_CALL_LOADERS, whole tensors
+    counted right), else a warning."""
+    rules, label = vllm_rules(st.s.vllm_version), st.facts.r.scheme.label
+    release = rules.label
+    weights, copies = held_bytes
     figures = (f"{gib(weights)} of {whole.label} weights per GPU + {gib(copies)} of their fp8 "
                f"copies + {gib(worst.non_torch)} non-torch = {gib(worst.total + over)} exceed "
                f"the GPU's {gib(worst.total)} by {gib(over)}")
@@ -125,8 +147,8 @@ def load_peak_errors(st: Setup, candidates: list[Binding]
             f"which holds every {whole.label} weight until it returns ({FP8_FILE} "
             "patched_weight_loader)")
     loader = _one_call_loader(st)
-    sliced = version < FP8_COPIED_NUMEL_FROM and not (
-        tp == 1 and (st.layout.dp == 1 or not st.spec.is_moe))
+    sliced = rules.version < FP8_COPIED_NUMEL_FROM and not (
+        st.layout.tp == 1 and (st.layout.dp == 1 or not st.spec.is_moe))
     if loader and not sliced:
         return over, [
             f"{held}, and {loader}.load_weights takes the whole checkpoint in one call: "
