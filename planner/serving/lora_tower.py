@@ -12,7 +12,7 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   the tower prefix ("visual.") of get_punica_wrapper(tower tokens, max_batches = max_num_seqs x
   limit_per_prompt) and one for the connector ("visual.merger", "visual.deepstack_merger_list")
   of the connector tokens, the same max_batches. qwen3_vl.py get_num_mm_encoder_tokens(budget)
-  = budget x spatial_merge_size^2 and get_num_mm_connector_tokens(that) = budget (0.31.0 on:
+  = budget x spatial_merge_size^2 and get_num_mm_connector_tokens(that) = budget (0.30.0 on:
   get_mm_lora_token_counts, the same two). The budget (multimodal/encoder_budget.py
   MultiModalBudget.get_encoder_budget, v1/core/encoder_cache_manager.py
   compute_mm_encoder_budget, config/scheduler.py) is max(max_num_batched_tokens, the most
