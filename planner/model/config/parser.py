@@ -50,7 +50,7 @@ from planner.model.config.quant import (
 )
 from planner.model.config.reader import MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, Notes, Reader
 from planner.model.config.tie import tie_embeddings
-from planner.model.config.vision import vision_estimate
+from planner.model.config.vision import deepstack_default, vision_class_defaults, vision_estimate
 from planner.model.config.wrapper import (
     WRAPPER_TEXT_TYPES,
     layer_type,
@@ -486,9 +486,13 @@ def _vision(top: Reader, model_type: str, text_hidden: int, notes: Notes) -> Vis
         return None
     if not isinstance(vc, dict):
         raise ConfigError("config.json: vision_config must be an object")
+    vc, deepstack_note = deepstack_default(vc, model_type)
+    reader = Reader(vc, "vision_config.", notes)
+    reader.defaults = vision_class_defaults(model_type)
     try:
-        vision = vision_estimate(Reader(vc, "vision_config.", notes), top, text_hidden,
-                                 model_type)  # fmt: skip
+        vision = vision_estimate(reader, top, text_hidden, model_type)
+        if deepstack_note:
+            notes.assumptions.append(deepstack_note)
     except LookupError:
         notes.warnings.append("vision_config without depth/hidden_size/intermediate_size: "
                               "vision tower not counted, and vLLM's start-up profile of its "

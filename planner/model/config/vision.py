@@ -8,6 +8,7 @@ model (tests/fixtures/param_counts.json) rather than a generic ViT guess.
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
+from planner.model.config.defaults import ClassDefaults
 from planner.model.spec import VisionEncoder, VisionSpec
 from planner.text import counted
 
@@ -427,6 +428,43 @@ longest_edge 32 x 32 x 768 = 786,432, shortest_edge 128 x 32 x 32 = 131,072
 (engine.qwen3_vl_dummy_video); at 0.11-0.12 with max_model_len >= 16,200 tokens either value
 gives the same 24,576-frame dummy (engine.encoder.VIDEO_FRAMES_CAP), which the sipeed log
 confirms."""
+
+QWEN3_VISION_CLASSES = {"qwen3_vl": "Qwen3VLVisionConfig", "qwen3_vl_moe": "Qwen3VLMoeVisionConfig",
+                        "qwen3_5": "Qwen3_5VisionConfig", "qwen3_5_moe": "Qwen3_5MoeVisionConfig"}
+QWEN3_VISION_DEFAULTS: dict[str, int | bool | str] = {
+    "patch_size": 16, "temporal_patch_size": 2, "spatial_merge_size": 2, "out_hidden_size": 3584,
+    "in_channels": 3, "num_position_embeddings": 2304}
+"""transformers' vision_config class of each Qwen3-VL / Qwen3.5 model_type
+(QWEN3_VISION_CLASSES; configuration_qwen3_vl.py, _vl_moe, _5, _5_moe of transformers 5.25.0:
+the four classes' annotated defaults are these) for the sizes the tower's parameters, encoder
+profile and LoRA slots read: what a vision_config without the key means, noted as an
+assumption where taken (vision_class_defaults). Its depth, hidden_size and intermediate_size
+are not defaulted: a vision_config without them is not counted (parser._vision warns)."""
+
+QWEN3_VL_DEEPSTACK_DEFAULT = [8, 16, 24]
+"""Qwen3VLVisionConfig's and Qwen3VLMoeVisionConfig's deepstack_visual_indexes default (three
+deepstack mergers); the Qwen3.5 classes declare none (no deepstack merger)."""
+
+
+def vision_class_defaults(top_type: str) -> ClassDefaults | None:
+    """The transformers vision_config class defaults a Qwen3-VL / Qwen3.5 vision_config takes
+    for a key left out (QWEN3_VISION_DEFAULTS); None for other towers."""
+    if top_type not in QWEN3_VISION_CLASSES:
+        return None
+    return ClassDefaults(f"{top_type}_vision", QWEN3_VISION_CLASSES[top_type],
+                         QWEN3_VISION_DEFAULTS, frozenset(), {})
+
+
+def deepstack_default(vc: dict, top_type: str) -> tuple[dict, str | None]:
+    """`vc` with Qwen3-VL's deepstack_visual_indexes default where it is left out, and the
+    assumption to note (QWEN3_VL_DEEPSTACK_DEFAULT); `vc` and None otherwise."""
+    if not top_type.startswith("qwen3_vl") or "deepstack_visual_indexes" in vc:
+        return vc, None
+    return ({**vc, "deepstack_visual_indexes": QWEN3_VL_DEEPSTACK_DEFAULT},
+            f"vision_config.deepstack_visual_indexes missing: assumed "
+            f"{QWEN3_VL_DEEPSTACK_DEFAULT} (transformers {QWEN3_VISION_CLASSES[top_type]} class "
+            f"default for model_type '{top_type}_vision')")
+
 
 QWEN3_VL_TYPES = ("qwen3_vl", "qwen3_5")
 """Top-level model types whose tower is the 16-pixel-patch Qwen3-VL ViT that vLLM profiles

@@ -26,7 +26,8 @@ connector 4 x 16,384 x 8 + 24,576 + 2 x (2 x 16,384 + 16) x 4 = 811,136 B; 3,981
 
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.auto_layout import compared_engine, compared_lora_note
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -128,3 +129,27 @@ def test_a_compared_text_model_keeps_lora_without_the_tower_flag() -> None:
     assert not compared_engine(gemma, asked).enable_lora
     assert "Gemma3ForConditionalGeneration's tower is not read" in compared_lora_note(gemma,
                                                                                        asked)
+
+
+def test_a_vision_config_without_sizes_takes_the_transformers_defaults_and_says_so() -> None:
+    # Qwen3-VL-32B's vision_config without out_hidden_size and temporal_patch_size: transformers
+    # 5.25.0 Qwen3VLVisionConfig's 3,584 and 2 stand in (what vLLM builds from such a config);
+    # each merger's linear_fc2 is then 4 x (16 x 4,608 + 3,584 x 16) = 524,288 elements, 98,304
+    # fewer than at 5,120: 4 mergers x 98,304 x 2 B = 786,432 B fewer; the video's tokens per
+    # item (temporal 2) and so the Punica buffers unchanged
+    config = catalog_entry(VL).config
+    vision = {k: v for k, v in config["vision_config"].items()
+              if k not in ("out_hidden_size", "temporal_patch_size")}
+    spec = parse_model_config({**config, "vision_config": vision})
+    assert any("vision_config.out_hidden_size missing: assumed 3584 (transformers "
+               "Qwen3VLVisionConfig" in a for a in spec.assumptions)
+    assert any("vision_config.temporal_patch_size missing: assumed 2" in a
+               for a in spec.assumptions)
+
+    def lora_bytes(tower: bool) -> int:
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("h100", 1),
+                                engine=EngineSettings(vllm_version="0.34.0", **ENGINE,
+                                                      enable_tower_connector_lora=tower))
+                    ).lora_bytes_per_gpu
+
+    assert lora_bytes(True) - lora_bytes(False) == TOWER_TP1 - 786_432 + TOWER_PUNICA
