@@ -582,52 +582,82 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
+    """The vLLM settings group, in --help's order (`layout`: with _add_layout's flags)."""
     eng = parser.add_argument_group(
         "vLLM settings (the flags of `vllm serve`)",
         "--max-model-len, --max-num-batched-tokens and --kv-cache-memory-bytes take vLLM's "
         "suffixes: 32k = 32,000, 32K = 32,768 (k, m, g: x 1000; K, M, G: x 1024); the other "
         "counts are whole numbers.")
     if layout:
-        eng.add_argument("--tp", "--tensor-parallel-size", "-tp", dest="tp",
-                         type=_bounded_int(1, MAX_GPUS, "--tensor-parallel-size"), metavar="T",
-                         help="tensor parallel size (vLLM's spelling too): each layer split "
-                         "over T GPUs (default: with none of --tp/--pp/--dp, "
-                         "the hardware's layout, as the app opens on: TP = GPUs per node, the "
-                         "nodes as the fewest pipeline stages that fit x data-parallel "
-                         "replicas, else the fitting layout using the most GPUs; with --pp or "
-                         "--dp, the GPUs / (P x D), at most GPUs per node, where the replicas "
-                         "then fill whole nodes; else GPUs per node / D, or the GPUs / (P x D) "
-                         "when fewer)")
-        eng.add_argument("--pp", "--pipeline-parallel-size", "-pp", dest="pp",
-                         type=_bounded_int(1, MAX_GPUS, "--pipeline-parallel-size"), metavar="P",
-                         help="pipeline parallel size (vLLM's spelling too): the layers "
-                         "in P stages, one after another (default: the hardware's layout's; "
-                         "1 with --tp or --dp, else nodes)")
-        eng.add_argument("--dp", "--data-parallel-size", "-dp", dest="dp",
-                         type=_bounded_int(1, MAX_GPUS, "--data-parallel-size"), metavar="D",
-                         help="data parallel size (vLLM's spelling too; default: the "
-                         "hardware's layout's; 1 with --tp or --pp): D "
-                         "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
-        eng.add_argument("--ep", "--enable-expert-parallel", "-ep", dest="ep", action="store_true",
-                         help="expert parallelism (vLLM's spelling too): a MoE model's routed "
-                         "experts whole, spread over the TP x DP ranks, instead of each expert "
-                         "sliced over them (with TP x DP = 1 vLLM runs no expert parallelism)")
-        eng.add_argument("--target-quant", metavar="FORMAT",
-                         type=_target_quant,
-                         help="what-if quantization of a 16-bit checkpoint: a scheme key "
-                         "(w4a16-gptq-g128) or a common name (w4a16, int4, gptq, awq, fp8, "
-                         "nvfp4, mxfp4, int8, w8a8); the exact scheme is echoed")
-        eng.add_argument("--target-checkpoint", metavar="REPO_OR_PATH",
-                         type=_checkpoint,
-                         help="a checkpoint that holds the --target-quant format: the launch "
-                         "command loads it")
-        eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
-                         help="auto | bfloat16 | float16 | fp8 | fp8_e4m3 | fp8_e5m2 | nvfp4 "
-                         "| nvfp4_4over6 | int8_per_token_head | fp8_per_token_head | "
-                         "int4_per_token_head | turboquant_k8v4 | turboquant_4bit_nc | "
-                         "turboquant_k3v4_nc | turboquant_3bit_nc | nvfp4_ds_mla, as far as "
-                         "--vllm-version and the GPU have them (bf16/fp16 accepted; default "
-                         "auto)")
+        _add_layout(eng)
+    _add_format_and_limits(eng, layout=layout)
+    add_trust_remote_code(eng)
+    eng.add_argument("--skip-mm-profiling", action="store_true",
+                     help="like vLLM's flag: no multimodal encoder profile run (by default a "
+                     "Qwen3-VL-family or Llama 4 model profiles its vision encoder on its largest "
+                     "images; on other vision towers it drops the unmodelled-encoder warning)")
+    add_enforce_eager(eng)
+    eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
+                     metavar="N", help="MTP speculative decoding with the model's own MTP "
+                     "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
+                     "default 0: off)")
+    add_block_size(eng)
+    _add_moe(eng)
+    add_lora(eng, "refused elsewhere (exit 2)")
+    eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
+                     default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
+                     "requires max_num_batched_tokens >= max_model_len")
+    add_vllm_version(eng)
+
+
+def _add_layout(eng: argparse._ArgumentGroup) -> None:
+    """The flags plan and report take and the sweep tries itself: the layout (--tp, --pp, --dp,
+    --ep), the what-if format (--target-quant, --target-checkpoint) and --kv-cache-dtype."""
+    eng.add_argument("--tp", "--tensor-parallel-size", "-tp", dest="tp",
+                     type=_bounded_int(1, MAX_GPUS, "--tensor-parallel-size"), metavar="T",
+                     help="tensor parallel size (vLLM's spelling too): each layer split "
+                     "over T GPUs (default: with none of --tp/--pp/--dp, "
+                     "the hardware's layout, as the app opens on: TP = GPUs per node, the "
+                     "nodes as the fewest pipeline stages that fit x data-parallel "
+                     "replicas, else the fitting layout using the most GPUs; with --pp or "
+                     "--dp, the GPUs / (P x D), at most GPUs per node, where the replicas "
+                     "then fill whole nodes; else GPUs per node / D, or the GPUs / (P x D) "
+                     "when fewer)")
+    eng.add_argument("--pp", "--pipeline-parallel-size", "-pp", dest="pp",
+                     type=_bounded_int(1, MAX_GPUS, "--pipeline-parallel-size"), metavar="P",
+                     help="pipeline parallel size (vLLM's spelling too): the layers "
+                     "in P stages, one after another (default: the hardware's layout's; "
+                     "1 with --tp or --dp, else nodes)")
+    eng.add_argument("--dp", "--data-parallel-size", "-dp", dest="dp",
+                     type=_bounded_int(1, MAX_GPUS, "--data-parallel-size"), metavar="D",
+                     help="data parallel size (vLLM's spelling too; default: the "
+                     "hardware's layout's; 1 with --tp or --pp): D "
+                     "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
+    eng.add_argument("--ep", "--enable-expert-parallel", "-ep", dest="ep", action="store_true",
+                     help="expert parallelism (vLLM's spelling too): a MoE model's routed "
+                     "experts whole, spread over the TP x DP ranks, instead of each expert "
+                     "sliced over them (with TP x DP = 1 vLLM runs no expert parallelism)")
+    eng.add_argument("--target-quant", metavar="FORMAT",
+                     type=_target_quant,
+                     help="what-if quantization of a 16-bit checkpoint: a scheme key "
+                     "(w4a16-gptq-g128) or a common name (w4a16, int4, gptq, awq, fp8, "
+                     "nvfp4, mxfp4, int8, w8a8); the exact scheme is echoed")
+    eng.add_argument("--target-checkpoint", metavar="REPO_OR_PATH",
+                     type=_checkpoint,
+                     help="a checkpoint that holds the --target-quant format: the launch "
+                     "command loads it")
+    eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
+                     help="auto | bfloat16 | float16 | fp8 | fp8_e4m3 | fp8_e5m2 | nvfp4 "
+                     "| nvfp4_4over6 | int8_per_token_head | fp8_per_token_head | "
+                     "int4_per_token_head | turboquant_k8v4 | turboquant_4bit_nc | "
+                     "turboquant_k3v4_nc | turboquant_3bit_nc | nvfp4_ds_mla, as far as "
+                     "--vllm-version and the GPU have them (bf16/fp16 accepted; default "
+                     "auto)")
+
+
+def _add_format_and_limits(eng: argparse._ArgumentGroup, *, layout: bool) -> None:
+    """The weights' dtype and --quantization, then the memory and length limits: the budget,
+    --max-model-len, --max-num-seqs, --max-num-batched-tokens, --kv-cache-memory-bytes."""
     eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],
                      default="auto", help="weights' dtype for a 16-bit checkpoint")
     eng.add_argument("--quantization", type=_quantization, default="auto",
@@ -658,17 +688,11 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      help="KV pool per GPU in bytes (8G = 8 GiB), like vLLM's flag: skips "
                      "the profiling terms (default: not passed, the pool is what the budget "
                      "leaves)")
-    add_trust_remote_code(eng)
-    eng.add_argument("--skip-mm-profiling", action="store_true",
-                     help="like vLLM's flag: no multimodal encoder profile run (by default a "
-                     "Qwen3-VL-family or Llama 4 model profiles its vision encoder on its largest "
-                     "images; on other vision towers it drops the unmodelled-encoder warning)")
-    add_enforce_eager(eng)
-    eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
-                     metavar="N", help="MTP speculative decoding with the model's own MTP "
-                     "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
-                     "default 0: off)")
-    add_block_size(eng)
+
+
+def _add_moe(eng: argparse._ArgumentGroup) -> None:
+    """The MoE flags passed to vLLM: --moe-backend, --all2all-backend, --enable-eplb and
+    --num-redundant-experts."""
     eng.add_argument("--moe-backend", type=_given("a backend such as marlin"), metavar="NAME",
                      help="vLLM --moe-backend (0.17 on; the values --vllm-version's parser "
                      "takes): passed in the launch command; flashinfer_b12x (0.22 on) also "
@@ -692,11 +716,6 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "rank holds (routed + N) / EP size experts; needs --enable-eplb; 0..1023 "
                      "(vLLM's cap); default: not passed (0; from 0.34 the least making them "
                      "divisible)")
-    add_lora(eng, "refused elsewhere (exit 2)")
-    eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
-                     default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
-                     "requires max_num_batched_tokens >= max_model_len")
-    add_vllm_version(eng)
 
 
 def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
