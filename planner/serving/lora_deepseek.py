@@ -38,11 +38,26 @@ layers/mla.py, layers/attention/mla_attention.py and lora/model_manager.py of th
   mla_attention.py, the MLA backends or the attention selector), and MLA absorbing kv_b_proj's
   weight into W_UK / W_UV (process_weights_after_loading, before the LoRA manager is built)
   does not stop its wrapping: the slots are allocated as for any ColumnParallelLinear.
-  With q_lora_rank set (DeepSeek-V3, Kimi-K2) the attention builds fused_qkv_a_proj, a
-  DeepSeekV2FusedQkvAProj (0.17.0) / DeepSeekV2FusedQkvAProjLinear (0.18.0 on, a
-  MergedColumnParallelLinear subclass with disable_tp=True), which MergedColumnParallelLinear
-  WithLoRA takes by exact type to 0.19.x and by isinstance from 0.20.0: not read, refused
-  (mla_refusal); so is the V3.2 indexer (index_topk set).
+  With q_lora_rank set (DeepSeek-V3, DeepSeek-R1, Kimi-K2) the attention builds instead of
+  kv_a_proj_with_mqa and q_proj fused_qkv_a_proj, a DeepSeekV2FusedQkvAProj (0.17.x) /
+  DeepSeekV2FusedQkvAProjLinear (0.18.0 on): MergedColumnParallelLinear(hidden, [q_lora_rank,
+  kv_lora_rank + qk_rope_head_dim], disable_tp=True), so its tp_size is 1 at any TP (layers/
+  linear.py), and q_b_proj (ColumnParallelLinear(q_lora_rank, heads x (qk_nope + qk_rope)),
+  after q_a_layernorm, an RMSNorm no LoRA class takes). packed_modules_mapping gains
+  fused_qkv_a_proj: [q_a_proj, kv_a_proj_with_mqa] in every release read, so the module manager
+  hands from_layer a 2-name list. lora/layers/column_parallel_linear.py:
+  MergedColumnParallelLinearWithLoRA.can_replace_layer takes `type(source_layer) is
+  MergedColumnParallelLinear` only in 0.17.0-0.19.x, and no other class takes the subclass
+  (ColumnParallelLinearWithLoRA wants the exact type and a 1-name list, the variable-slice class
+  the exact type, ReplicatedLinearWithLoRA a ReplicatedLinear), so from_layer returns it
+  unwrapped and register_module asserts on model.layers.0.self_attn.fused_qkv_a_proj, before any
+  router gate (release_refusal). From FUSED_QKV_A_LORA_FROM (0.20.0) it takes an isinstance
+  subclass whose tp_size is 1 (`return tp_size == 1`, with --fully-sharded-loras or not; the
+  sharded twin gives the same shapes, as its A rows are max_lora_rank / the layer's tp_size 1):
+  output_slices (q_lora_rank, kv_lora_rank + rope) / 1 (base_linear.py takes tp_size from the
+  base layer), 2 A (N, 1, R, hidden) and B (N, 1, q_lora_rank, R) and (N, 1, kv_lora_rank +
+  rope, R), whole on every rank. q_b_proj is ColumnParallelLinearWithLoRA: A (N, 1, R,
+  q_lora_rank), B (N, 1, heads x 192 / TP, R), --fully-sharded-loras splitting A's rows.
 - MultiHeadLatentAttentionWrapper (layers/mla.py, self_attn.mla_attn, built after the
   projections) keeps its own references to kv_a_proj_with_mqa, q_proj, kv_b_proj and o_proj
   (MLAModules), and its MLAAttention (mla_attention.py, self_attn.mla_attn.mla_attn) one more
@@ -51,7 +66,9 @@ layers/mla.py, layers/attention/mla_attention.py and lora/model_manager.py of th
   (MLA_ALIASES_WRAPPED_UNTIL), wraps each path it meets: replace_submodule sets the wrapper on
   self_attn only, so the alias paths still hold the base layer and get wrappers of their own,
   with their own slots (from_layer -> create_lora_weights): kv_a_proj_with_mqa, q_proj and
-  o_proj twice, kv_b_proj three times (mla_alias_wraps). From 0.22.0 wrapped_by_id hands the
+  o_proj twice, kv_b_proj three times (mla_alias_wraps); fused_qkv_a_proj and q_b_proj, also
+  MLAModules held by the wrapper under their own names (so packed_modules_mapping still finds
+  fused_qkv_a_proj's list), twice in 0.20.0-0.21.0, as o_proj. From 0.22.0 wrapped_by_id hands the
   aliases the first wrapper: once each.
 - the router gate under 0.17.0-0.18.x (GATE_LORA_FROM): ReplicatedLinearWithLoRA.can_replace_layer
   takes `type(source_layer) is ReplicatedLinear` only, and no other class takes a GateLinear, so
@@ -75,6 +92,15 @@ GATE_LORA_FROM: Version = (0, 19, 0)
 (lora/layers/gate_linear.py GateLinearWithLoRA); 0.17.0-0.18.x fail at start-up
 (release_refusal)."""
 
+FUSED_QKV_A_LORA_FROM: Version = (0, 20, 0)
+"""The first release whose MergedColumnParallelLinearWithLoRA takes the fused_qkv_a_proj of a
+q_lora_rank model (a MergedColumnParallelLinear subclass); 0.17.0-0.19.x fail at start-up
+(release_refusal)."""
+
+FUSED_QKV_A_CLASS_RENAMED: Version = (0, 18, 0)
+"""The first release whose fused_qkv_a_proj class is DeepSeekV2FusedQkvAProjLinear (0.17.x:
+DeepSeekV2FusedQkvAProj)."""
+
 MLA_ALIASES_WRAPPED_UNTIL: Version = (0, 22, 0)
 """The first release whose _create_lora_modules (lora/model_manager.py wrapped_by_id) gives the
 MLA wrapper's aliases of the attention's projections the first wrapper; before it each alias
@@ -82,29 +108,37 @@ is wrapped again, with its own slots (module docstring)."""
 
 
 def mla_refusal(spec: ModelSpec, name: str) -> str | None:
-    """Why the MLA attention's LoRA slots of `spec` are not sized: a q_lora_rank (the
-    fused_qkv_a_proj's wrapping is not read) or the V3.2 indexer; None where they are."""
-    mixers = [layer.mixer for layer in spec.layers if isinstance(layer.mixer, MlaMixer)]
-    if any(m.q_lora_rank is not None for m in mixers):
-        return (f"--enable-lora: {name} here has a q_lora_rank, so vLLM builds its "
-                "fused_qkv_a_proj (models/deepseek_v2.py DeepSeekV2FusedQkvAProjLinear), whose "
-                "LoRA wrapping is not read, so it is not planned")
-    if any(m.index_topk is not None for m in mixers):
+    """Why the MLA attention's LoRA slots of `spec` are not sized: the V3.2 indexer; None where
+    they are."""
+    if any(isinstance(layer.mixer, MlaMixer) and layer.mixer.index_topk is not None
+           for layer in spec.layers):
         return (f"--enable-lora: {name} here has the sparse-attention indexer (index_topk), "
                 "whose LoRA modules are not read, so it is not planned")
     return None
 
 
 def release_refusal(spec: ModelSpec, version: Version) -> str | None:
-    """vLLM `version` failing at start-up with --enable-lora on a DeepSeek MoE model: before
-    GATE_LORA_FROM no LoRA class takes its GateLinear router gate and register_module asserts
-    on the first MoE layer's (lora/model_manager.py); None otherwise."""
-    if spec.architectures[0] not in DEEPSEEK_LORA or version >= GATE_LORA_FROM:
-        return None
-    first = next((layer.index for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
-    if first is None:
+    """vLLM `version` failing at start-up with --enable-lora on a DeepSeek model: before
+    FUSED_QKV_A_LORA_FROM no LoRA class takes a q_lora_rank model's fused_qkv_a_proj, before
+    GATE_LORA_FROM none its GateLinear router gate, and register_module asserts on the first
+    one it meets (layer 0's attention comes before any MoE layer's gate; lora/model_manager.py);
+    None otherwise."""
+    if spec.architectures[0] not in DEEPSEEK_LORA:
         return None
     label = ".".join(map(str, version))
+    fused = next((layer.index for layer in spec.layers if isinstance(layer.mixer, MlaMixer)
+                  and layer.mixer.q_lora_rank is not None), None)
+    if fused is not None and version < FUSED_QKV_A_LORA_FROM:
+        cls = ("DeepSeekV2FusedQkvAProjLinear" if version >= FUSED_QKV_A_CLASS_RENAMED
+               else "DeepSeekV2FusedQkvAProj")
+        return (f"--enable-lora: vLLM {label} fails at start-up (\"Module model.layers.{fused}."
+                "self_attn.fused_qkv_a_proj must be a BaseLayerWithLoRA instance, got <class "
+                f"'vllm.model_executor.models.deepseek_v2.{cls}'>\", lora/model_manager.py: "
+                "MergedColumnParallelLinearWithLoRA takes the q_lora_rank's fused_qkv_a_proj, a "
+                "MergedColumnParallelLinear subclass, from vLLM 0.20.0)")
+    first = next((layer.index for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
+    if first is None or version >= GATE_LORA_FROM:
+        return None
     return (f"--enable-lora: vLLM {label} fails at start-up (\"Module model.layers.{first}.mlp."
             "gate must be a BaseLayerWithLoRA instance, got <class 'vllm.model_executor.layers."
             "fused_moe.router.gate_linear.GateLinear'>\", lora/model_manager.py: no LoRA class "
@@ -119,19 +153,24 @@ def mla_alias_wraps(version: Version) -> tuple[int, int]:
 
 def mla_parts(mla: MlaMixer, version: Version, h: int, tp: int, n: int, r: int, rank_a: int,
               row_out: int) -> tuple[tuple[str, int], ...]:
-    """An MLA layer's slots on one TP rank, as (module, elements), q_lora_rank None (module
-    docstring): kv_a_proj_with_mqa (replicated: A rank x hidden, B (kv_lora_rank + rope) x
-    rank), q_proj and kv_b_proj (column: A `rank_a` x input, B output / TP x rank) and o_proj
-    (row: A rank x heads x v / TP, B `row_out` x rank), x max_loras (`n`) x mla_alias_wraps."""
+    """An MLA layer's slots on one TP rank, as (module, elements) (module docstring): without a
+    q_lora_rank kv_a_proj_with_mqa (replicated: A rank x hidden, B (kv_lora_rank + rope) x rank)
+    and q_proj (column: A `rank_a` x hidden, B output / TP x rank), with one fused_qkv_a_proj
+    (tp_size 1: 2 A rank x hidden, B (q_lora_rank + kv_lora_rank + rope) x rank) and q_b_proj
+    (column, from q_lora_rank); kv_b_proj (column) and o_proj (row: A rank x heads x v / TP, B
+    `row_out` x rank); x max_loras (`n`) x mla_alias_wraps."""
     wraps, kv_b_wraps = mla_alias_wraps(version)
     heads = mla.num_heads // tp
     q_width = heads * (mla.qk_nope_head_dim + mla.qk_rope_head_dim)
     kv_b_width = heads * (mla.qk_nope_head_dim + mla.v_head_dim)
-    return (("kv_a_proj_with_mqa",
-             wraps * n * (r * h + (mla.kv_lora_rank + mla.qk_rope_head_dim) * r)),
-            ("q_proj", wraps * n * (rank_a * h + q_width * r)),
-            ("kv_b_proj", kv_b_wraps * n * (rank_a * mla.kv_lora_rank + kv_b_width * r)),
-            ("o_proj", wraps * n * (r * heads * mla.v_head_dim + row_out * r)))
+    kv_a = mla.kv_lora_rank + mla.qk_rope_head_dim
+    q_parts = ((("fused_qkv_a_proj", 2 * r * h + (mla.q_lora_rank + kv_a) * r),
+                ("q_b_proj", rank_a * mla.q_lora_rank + q_width * r))
+               if mla.q_lora_rank is not None else
+               (("kv_a_proj_with_mqa", r * h + kv_a * r), ("q_proj", rank_a * h + q_width * r)))
+    return tuple((module, wraps * n * elements) for module, elements in q_parts) + (
+        ("kv_b_proj", kv_b_wraps * n * (rank_a * mla.kv_lora_rank + kv_b_width * r)),
+        ("o_proj", wraps * n * (r * heads * mla.v_head_dim + row_out * r)))
 
 
 def mla_note(spec: ModelSpec, version: Version) -> str:
@@ -140,9 +179,15 @@ def mla_note(spec: ModelSpec, version: Version) -> str:
     if spec.architectures[0] not in DEEPSEEK_LORA:
         return ""
     wraps, kv_b_wraps = mla_alias_wraps(version)
-    return ("; MLA (models/deepseek_v2.py, planner.serving.lora_deepseek): kv_a_proj_with_mqa "
-            "replicated (A rank x hidden, B (kv_lora_rank + qk_rope_head_dim) x rank), q_proj "
-            "and kv_b_proj column, o_proj row layers"
+    fused = any(isinstance(layer.mixer, MlaMixer) and layer.mixer.q_lora_rank is not None
+                for layer in spec.layers)
+    return ("; MLA (models/deepseek_v2.py, planner.serving.lora_deepseek): "
+            + ("fused_qkv_a_proj (q_a_proj + kv_a_proj_with_mqa) unsharded, 2 slices (A 2 x rank "
+               "x hidden, B (q_lora_rank + kv_lora_rank + qk_rope_head_dim) x rank), q_b_proj"
+               if fused else
+               "kv_a_proj_with_mqa replicated (A rank x hidden, B (kv_lora_rank + "
+               "qk_rope_head_dim) x rank), q_proj")
+            + " and kv_b_proj column, o_proj row layers"
             + (f", each wrapped {wraps} times and kv_b_proj {kv_b_wraps} (the MLA wrapper's "
                "references, wrapped again before vLLM 0.22.0's wrapped_by_id)"
                if kv_b_wraps > 1 else ""))

@@ -1,5 +1,6 @@
 """--enable-lora on DeepSeek-V2-Lite-Chat (DeepseekV2ForCausalLM; planner.serving.lora_deepseek,
-lora_moe and lora), worked by hand from models/deepseek_v2.py, layers/mla.py and lora/ of the
+lora_moe and lora) and, further down, DeepSeek-V3 / R1 and Kimi-K2 (a q_lora_rank's
+fused_qkv_a_proj and q_b_proj), worked by hand from models/deepseek_v2.py, layers/mla.py and lora/ of the
 vLLM 0.34.0 wheel (and 0.21.0 for the releases that wrap the MLA projections again), with
 /work/shared/model-configs/deepseek-ai__DeepSeek-V2-Lite-Chat.json: hidden 2,048, 16 heads,
 q_lora_rank null, kv_lora_rank 512, qk_nope_head_dim 128, qk_rope_head_dim 64, v_head_dim 128,
@@ -32,6 +33,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
 from tests.planner.serving.test_lora import PUNICA, PUNICA_TO_028
@@ -154,14 +156,117 @@ def test_vllm_0_17_and_0_18_fail_at_start_up_on_the_gatelinear_gate(capsys) -> N
     assert len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("model", ["deepseek-ai/DeepSeek-V3", "moonshotai/Kimi-K2-Instruct"])
-def test_a_q_lora_rank_is_refused_as_its_fused_qkv_a_proj_is_not_read(model) -> None:
-    # q_lora_rank 1,536: the attention builds fused_qkv_a_proj (DeepSeekV2FusedQkvAProjLinear),
-    # whose LoRA wrapping is not read; their FP8 experts alone would be sized (lora_moe)
-    lora = plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster("h100", 8),
-                            engine=EngineSettings(**_lora())))
-    assert any("has a q_lora_rank" in e and "fused_qkv_a_proj" in e for e in lora.errors)
-    assert lora.lora_bytes_per_gpu == 0
+V3 = "deepseek-ai/DeepSeek-V3"
+# DeepSeek-V3 / DeepSeek-R1 (/work/shared/model-configs/deepseek-ai__DeepSeek-V3.json and
+# __DeepSeek-R1.json, the same numbers): hidden 7,168, 128 heads, q_lora_rank 1,536, kv_lora_rank
+# 512, qk_nope 128, qk_rope 64, v 128, intermediate_size 18,432, first_k_dense_replace 3 (layers
+# 0-2 dense, 3-60 MoE), 256 routed experts of moe_intermediate_size 2,048, 1 shared expert,
+# FP8 block-128 weights (the experts: lora_moe's FP8 rule), bfloat16 slots. 8x H200, TP=8 (16
+# heads a rank), N = 4, R = 16:
+# - fused_qkv_a_proj (MergedColumnParallelLinear(7,168, [1,536, 512 + 64]), disable_tp: whole on
+#   every rank): 4 x (2 x 16 x 7,168 + (1,536 + 576) x 16) = 4 x (229,376 + 33,792) = 1,052,672
+# - q_b_proj (ColumnParallelLinear(1,536, 128 x 192)): 4 x (16 x 1,536 + 16 x 192 x 16) =
+#   4 x (24,576 + 49,152) = 294,912
+# - kv_b_proj: 4 x (16 x 512 + 16 x 256 x 16) = 4 x (8,192 + 65,536) = 294,912
+# - o_proj: 4 x (16 x 16 x 128 + 7,168 x 16) = 4 x (32,768 + 114,688) = 589,824
+V3_MLA = (1_052_672, 294_912, 294_912, 589_824)  # fused_qkv_a_proj, q_b_proj, kv_b_proj, o_proj
+# dense (18,432 / 8 = 2,304): gate_up 4 x (2 x 16 x 7,168 + 2 x 2,304 x 16) = 4 x (229,376 +
+# 73,728) = 1,212,416; down 4 x (16 x 2,304 + 7,168 x 16) = 4 x (36,864 + 114,688) = 606,208
+V3_DENSE = 1_212_416 + 606_208
+# MoE: gate 4 x (16 x 7,168 + 256 x 16) = 475,136; experts (2,048 / 8 = 256 a rank) 4 x 256 x
+# (2 x 16 x 7,168 + 2 x 256 x 16 + 16 x 256 + 7,168 x 16) = 1,024 x 356,352 = 364,904,448;
+# shared gate_up 4 x (229,376 + 2 x 256 x 16) = 950,272; shared down 4 x (16 x 256 + 114,688) =
+# 475,136
+V3_GATE = 475_136
+V3_MOE = V3_GATE + 364_904_448 + 950_272 + 475_136  # 366,804,992
+V3_FLAGS = 58 * 5 * 4  # 1,160 B
+# 61 x 2,232,320 + 3 x 1,818,624 + 58 x 366,804,992 = 21,416,316,928 elements
+V3_BYTES = (61 * sum(V3_MLA) + 3 * V3_DENSE + 58 * V3_MOE) * 2 + V3_FLAGS + PUNICA  # 42,833,052,936
+# 0.20.x: fused_qkv_a_proj, q_b_proj and o_proj twice, kv_b_proj three times (the MLA wrapper's
+# references): 2 x 1,052,672 + 2 x 294,912 + 3 x 294,912 + 2 x 589,824 = 4,759,552 a layer
+V3_BYTES_020 = (61 * _aliased(V3_MLA) + 3 * V3_DENSE + 58 * V3_MOE) * 2 + V3_FLAGS \
+    + PUNICA_TO_028  # 43,141,440,776 B
+# 0.21.0: the router gate twice too (GATE_WRAPPED_TWICE): + 58 x 475,136 x 2 B
+V3_BYTES_021 = V3_BYTES_020 + 58 * V3_GATE * 2  # 43,196,556,552 B
+# --fully-sharded-loras at TP=8 (0.34.0): fused_qkv_a_proj unchanged (its tp_size is 1: A of 16
+# rows); column A of 2 rows, row B of 896: q_b 4 x (2 x 1,536 + 3,072 x 16) = 208,896; kv_b 4 x
+# (2 x 512 + 4,096 x 16) = 266,240; o 4 x (32,768 + 896 x 16) = 188,416; gate_up 4 x (2 x 2 x
+# 7,168 + 73,728) = 409,600; down 4 x (36,864 + 896 x 16) = 204,800; shared gate_up 4 x (28,672
+# + 8,192) = 147,456; shared down 4 x (4,096 + 14,336) = 73,728; experts 1,024 x (2 x 2 x 7,168
+# + 2 x 256 x 16 + 16 x 256 + 896 x 16) = 1,024 x 55,296 = 56,623,104
+V3_FS8_BYTES = (61 * (1_052_672 + 208_896 + 266_240 + 188_416) + 3 * (409_600 + 204_800)
+                + 58 * (V3_GATE + 56_623_104 + 147_456 + 73_728)) * 2 + V3_FLAGS + PUNICA
+# Kimi-K2-Instruct (moonshotai__Kimi-K2-Instruct.json): 64 heads (8 a rank at TP=8), 384 experts,
+# first_k_dense_replace 1 (layer 0 dense, 60 MoE), else DeepSeek-V3's numbers. q_b 4 x (24,576 +
+# 8 x 192 x 16) = 196,608; kv_b 4 x (8,192 + 8 x 256 x 16) = 163,840; o 4 x (16 x 8 x 128 +
+# 114,688) = 524,288; gate 4 x (114,688 + 384 x 16) = 483,328; experts 4 x 384 x 356,352 =
+# 547,356,672
+KIMI_MOE = 483_328 + 547_356_672 + 950_272 + 475_136  # 549,265,408
+KIMI_BYTES = (61 * (1_052_672 + 196_608 + 163_840 + 524_288) + V3_DENSE + 60 * KIMI_MOE) * 2 \
+    + 60 * 5 * 4 + PUNICA  # 66,152,269,104 B
+
+
+def _v3(version: str = "0.34.0", model: str = V3, gpu: str = "h200", **engine):
+    return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster(gpu, 8),
+                            layout=ParallelLayout(tp=8),
+                            engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                                  **engine)))
+
+
+@pytest.mark.parametrize(("model", "version", "expected"), [
+    (V3, "0.34.0", V3_BYTES), ("deepseek-ai/DeepSeek-R1", "0.34.0", V3_BYTES),
+    (V3, "0.22.0", V3_BYTES - PUNICA + PUNICA_TO_028), (V3, "0.21.0", V3_BYTES_021),
+    (V3, "0.20.2", V3_BYTES_020), (V3, "0.20.0", V3_BYTES_020)])
+def test_deepseek_v3_slots_on_8_h200_as_worked_by_hand(model, version, expected) -> None:
+    base = _v3(version, model)
+    lora = _v3(version, model, **_lora())
+    assert not lora.errors and lora.fits, lora.errors
+    assert lora.lora_bytes_per_gpu == expected
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
+    assert "--enable-lora --max-loras 4 --max-lora-rank 16" in lora.vllm_command
+    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
+    assert (V3_BYTES, V3_BYTES_020, V3_BYTES_021) == (42_833_052_936, 43_141_440_776,
+                                                      43_196_556_552)
+
+
+def test_deepseek_v3_fully_sharded_and_kimi_k2_as_worked_by_hand() -> None:
+    fs8 = _v3(**_lora(fully_sharded_loras=True))
+    assert not fs8.errors and fs8.lora_bytes_per_gpu == V3_FS8_BYTES == 6_862_537_992
+    # Kimi-K2 at TP=8 does not fit 8x H100 (its weights alone); its slots are sized all the same
+    kimi = _v3(model="moonshotai/Kimi-K2-Instruct", gpu="h100", **_lora())
+    assert kimi.lora_bytes_per_gpu == KIMI_BYTES == 66_152_269_104
+
+
+def test_the_lora_term_names_the_fused_qkv_a_proj() -> None:
+    term = next(t for t in _v3(**_lora()).terms if t.key == "lora")
+    assert ("fused_qkv_a_proj 61 x 1,052,672 + q_b_proj 61 x 294,912 + kv_b_proj 61 x 294,912 + "
+            "o_proj 61 x 589,824 + gate_up_proj 3 x 1,212,416") in term.formula
+    assert "fused_qkv_a_proj (q_a_proj + kv_a_proj_with_mqa) unsharded, 2 slices" in term.note
+    assert "kv_a_proj_with_mqa 61" not in term.formula
+
+
+@pytest.mark.parametrize(("version", "cls"), [
+    ("0.17.0", "DeepSeekV2FusedQkvAProj"), ("0.18.1", "DeepSeekV2FusedQkvAProjLinear"),
+    ("0.19.0", "DeepSeekV2FusedQkvAProjLinear"), ("0.19.1", "DeepSeekV2FusedQkvAProjLinear")])
+def test_before_0_20_a_q_lora_rank_fails_at_start_up_on_fused_qkv_a_proj(version, cls) -> None:
+    # lora/layers/column_parallel_linear.py (0.17.0-0.19.1): MergedColumnParallelLinearWithLoRA
+    # takes `type(source_layer) is MergedColumnParallelLinear` only; layer 0's attention is met
+    # before layer 3's GateLinear gate
+    lora = _v3(version, **_lora())
+    assert lora.errors == [
+        f"--enable-lora: vLLM {version} fails at start-up (\"Module model.layers.0.self_attn."
+        "fused_qkv_a_proj must be a BaseLayerWithLoRA instance, got <class 'vllm.model_executor."
+        f"models.deepseek_v2.{cls}'>\", lora/model_manager.py: MergedColumnParallelLinearWithLoRA "
+        "takes the q_lora_rank's fused_qkv_a_proj, a MergedColumnParallelLinear subclass, from "
+        "vLLM 0.20.0)"]
+
+
+def test_a_q_lora_rank_refused_by_the_cli_in_one_line(capsys) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", "deepseek-ai/DeepSeek-R1", "--gpu", "h200",
+                            "--gpus", "8", "--tp", "8", "--enable-lora", "--vllm-version",
+                            "0.19.1")
+    assert code == 2 and "vLLM 0.19.1 fails at start-up" in err and "fused_qkv_a_proj" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_ep_at_tp_and_dp_over_one_is_refused_as_vllm_asserts() -> None:
