@@ -1224,7 +1224,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     N = 4, R = 16 on H100s, where Punica's buffers follow vLLM's 8,192 batched tokens (on an
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
-    over EP, gpt-oss, Qwen3-VL-MoE, FP8 Qwen3-235B-A22B, DeepSeek-V2-Lite) too: each figure is
+    over EP, gpt-oss, Qwen3-VL-MoE, FP8 Qwen3-235B-A22B, DeepSeek-V2-Lite, DeepSeek-V3 on 8
+    H200s) too: each figure is
     `plan --json`'s lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
@@ -1251,9 +1252,11 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     fp8 = re.search(r"Qwen3-235B-A22B-FP8 ([\d,]+) B at TP=8\.", text).group(1)
     deepseek = re.search(r"DeepSeek-V2-Lite-Chat ([\d,]+) B at TP=1, ([\d,]+) B at TP=2; .*?, "
                          r"([\d,]+) B at TP=1 on 0\.21\.0\.", text).groups()
+    v3 = re.search(r"DeepSeek-V3 ([\d,]+) B at TP=8 on 8 H200s, ([\d,]+) B on 0\.20\.0 ",
+                   text).groups()
 
-    def lora_bytes(model: str, *argv: str) -> str:
-        assert main(["plan", "--model", model, "--gpu", "h100-sxm", "--enable-lora",
+    def lora_bytes(model: str, *argv: str, gpu: str = "h100-sxm") -> str:
+        assert main(["plan", "--model", model, "--gpu", gpu, "--enable-lora",
                      "--max-loras", "4", "--max-lora-rank", "16", *argv, "--json"]) == 0
         return f"{json.loads(capsys.readouterr().out)['lora_bytes_per_gpu']:,}"
 
@@ -1282,6 +1285,10 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     dsv2 = "deepseek-ai/DeepSeek-V2-Lite-Chat"
     assert (lora_bytes(dsv2), lora_bytes(dsv2, *tp2),
             lora_bytes(dsv2, "--vllm-version", "0.21.0")) == deepseek
+    tp8 = ("--gpus", "8", "--tp", "8")
+    assert (lora_bytes("deepseek-ai/DeepSeek-V3", *tp8, gpu="h200"),
+            lora_bytes("deepseek-ai/DeepSeek-V3", *tp8, "--vllm-version", "0.20.0", gpu="h200")
+            ) == v3
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:

@@ -1,12 +1,12 @@
 """--enable-lora on DeepSeek-V2-Lite-Chat (DeepseekV2ForCausalLM; planner.serving.lora_deepseek,
-lora_moe and lora) and, further down, DeepSeek-V3 / R1 and Kimi-K2 (a q_lora_rank's
-fused_qkv_a_proj and q_b_proj), worked by hand from models/deepseek_v2.py, layers/mla.py and lora/ of the
-vLLM 0.34.0 wheel (and 0.21.0 for the releases that wrap the MLA projections again), with
+lora_moe and lora) and, further down, DeepSeek-V3 / R1 and Kimi-K2 (a q_lora_rank's fused_qkv_a_proj
+and q_b_proj), worked by hand from models/deepseek_v2.py, layers/mla.py and lora/ of the vLLM 0.34.0
+wheel (and 0.21.0 for the releases that wrap the MLA projections again), with
 /work/shared/model-configs/deepseek-ai__DeepSeek-V2-Lite-Chat.json: hidden 2,048, 16 heads,
 q_lora_rank null, kv_lora_rank 512, qk_nope_head_dim 128, qk_rope_head_dim 64, v_head_dim 128,
 intermediate_size 10,944, first_k_dense_replace 1 (layer 0 dense, layers 1-26 MoE), 64 routed
-experts of moe_intermediate_size 1,408, n_shared_experts 2 (one DeepseekV2MLP of 2 x 1,408 =
-2,816), vocabulary 102,400, bfloat16.
+experts of moe_intermediate_size 1,408, n_shared_experts 2 (one DeepseekV2MLP of 2 x 1,408 = 2,816),
+vocabulary 102,400, bfloat16.
 
 N = max_loras = 4, R = max_lora_rank = 16, 2 B per element:
 - MLA, every layer: kv_a_proj_with_mqa (ReplicatedLinear(2,048, 512 + 64),
