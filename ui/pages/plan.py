@@ -48,9 +48,10 @@ from planner.serving.plan import (
     plan,
     unmodelled_ranks,
 )
-from planner.serving.speed import SpeedEstimate, estimate_speed
+from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import (
+    Objective,
     SweepResult,
     sweep,
 )
@@ -534,6 +535,27 @@ def _what_if_checkpoint() -> None:
 def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ...]) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula (`valid`: the
     layouts offered, for _layout_row)."""
+    _verdict(request, result)
+    # the speed figures first under the verdict, the notes after them: at 1280x800 a note
+    # above them (a mixed cluster's or idle GPUs' line, a warning, a setting replaced) pushed
+    # TTFT and TPOT out of view
+    speed = _speed(request, result)
+    _layout_row(valid)
+    _notes(request, result, speed)
+    _headline_metrics(result)
+    _charts(request, result, speed)
+    _start_it(request, result)
+    st.caption(model_runner_line(result))  # the report header's line
+    _kv_formula(request, result)
+    with st.expander("How every figure is computed"):
+        terms_table(({"figure": t.label, "value": fmt.quantity(t.value, t.unit),
+                      "formula": t.formula, "inputs": t.inputs_text, "note": app_words(t.note)}
+                     for t in result.terms), "memory")
+
+
+def _verdict(request: PlanRequest, result: Plan) -> None:
+    """The verdict, the errors beside it and, where the plan does not fit, the nearest change
+    that does, with a button that makes it."""
     # a fit on figures that leave parts out, or one whose longest request never completes
     # (STALLED_FIT), is shown as a warning, not a green "Fits"
     confident = result.verdict.startswith(CONFIDENT_FIT)
@@ -548,11 +570,11 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
         st.button("Apply", key="plan.apply_nearest_fit", help="sets the fields above to this "
                   "change and plans again", on_click=set_state, kwargs=fit_settings(
                       request.model, request.cluster, result.nearest_fit_change))
-    # the speed figures first under the verdict, the notes after them: at 1280x800 a note
-    # above them (a mixed cluster's or idle GPUs' line, a warning, a setting replaced) pushed
-    # TTFT and TPOT out of view
-    speed = _speed(request, result)
-    _layout_row(valid)
+
+
+def _notes(request: PlanRequest, result: Plan, speed: SpeedEstimate | None) -> None:
+    """Under the speed figures: the settings replaced, the plan's warnings, the speed's EP
+    note, the idle GPUs and, for a pinned layout that does not fit, the hardware's."""
     show_replaced()  # what settled_choices replaced (ui/settle.py), each named
     for message in result.warnings:
         st.warning(app_markdown(message))
@@ -563,6 +585,10 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
         st.info(md_escape(idle), icon=":material/info:")
     if not result.fits and state().tp is not None:
         _point_to_a_fitting_layout(request)
+
+
+def _headline_metrics(result: Plan) -> None:
+    """The six headline figures in two rows, and the captions on concurrency and context."""
     pool = result.kv_cache_bytes_per_gpu
     # the third column wider: under DP its label, "Concurrency at 163,840 tokens per replica",
     # was cut at 1280 px ("... per repl…"); both rows alike, so the figures stay aligned
@@ -601,7 +627,11 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
     if stop := max_model_len_stop(result):  # as the CLI's line: a ceiling above max_model_len
         # read as the longest request, which the verdict says is max_model_len
         st.caption(md_escape(f"Context ceiling {result.max_context_tokens:,} tokens{stop}."))
-    _charts(request, result, speed)
+
+
+def _start_it(request: PlanRequest, result: Plan) -> None:
+    """The "Start it" part: the what-if's checkpoint, --trust-remote-code, the launch command
+    or why there is none, and the warm-restart commands."""
     st.markdown("**Start it**")
     if state().quant != CHECKPOINT_QUANT:
         _what_if_checkpoint()
@@ -622,12 +652,6 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
         st.code(fmt.shell_block(result.warm_restart_launch_lines), language="bash")
     if result.v2_warm_restart_launch_note:  # as the command's (over nodes: HEAD_NODE_IP)
         st.caption(app_markdown(result.v2_warm_restart_launch_note))
-    st.caption(model_runner_line(result))  # the report header's line
-    _kv_formula(request, result)
-    with st.expander("How every figure is computed"):
-        terms_table(({"figure": t.label, "value": fmt.quantity(t.value, t.unit),
-                      "formula": t.formula, "inputs": t.inputs_text, "note": app_words(t.note)}
-                     for t in result.terms), "memory")
 
 
 def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
@@ -675,14 +699,39 @@ def _sweep_section(request: PlanRequest) -> None:
     checkpoint = param_check_warning(request.model, current_source())
     if checkpoint:  # every row is planned on the config's count, as the plan above
         st.warning(md_escape(checkpoint))
+    own_key = checkpoint_scheme(request.model).key
+    table = _sweep_table(result, own_key)
+    # one replica's concurrency beside all replicas' only where a row has replicas (DP > 1):
+    # without, the two columns are the same figure
+    replicated = any(row.layout.dp > 1 for row in result.rows)
+    st.caption(_sweep_caption(result, own_key, replicated, load, objective, target))
+    _sweep_grid(table, replicated)
+    _sweep_warnings(result)
+    # kept in the session across pages (keep), as the sweep it draws
+    metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
+                      **keep("plan.heatmap_metric", "ceiling (tokens)"))
+    st.plotly_chart(sweep_heatmap(table, metric), width="stretch")
+    layouts = table["layout"].nunique()
+    if layouts > HEATMAP_MAX_LAYOUTS:
+        st.caption(f"The heatmap shows the {HEATMAP_MAX_LAYOUTS} layouts with the best {metric} "
+                   f"of {layouts}; the table above lists every combination.")
+    index = st.selectbox("Use a row", range(len(result.rows)), key="plan.sweep_row",
+                         format_func=lambda i: f"#{i + 1}: {table.iloc[i]['quantization']}, "
+                         f"{table.iloc[i]['layout']}, KV {table.iloc[i]['KV dtype']}")
+    st.button("Apply", on_click=_apply_sweep_row, args=(result, index))
+
+
+def _sweep_table(result: SweepResult, own_key: str) -> pd.DataFrame:
+    """The sweep's rows as the grid and the heatmap read them: a kind column (own, at load or
+    what-if) only where a row is in another format than the checkpoint's `own_key`, a slot
+    wait column only where the KV cache caps a row."""
     # a row the KV cache caps below the load's concurrency: its clients' wait for a slot
     # beside its speed, only where one is (the column would be empty otherwise)
     capped = any(row.kv_bound for row in result.rows)
     # rows in another format than the checkpoint's are made at load or what-ifs, a column
     # saying which only where one is (a quantized checkpoint is swept in its own format alone)
-    own_key = checkpoint_scheme(request.model).key
     what_ifs = any(row.quant_key != own_key for row in result.rows)
-    table = pd.DataFrame([{
+    return pd.DataFrame([{
         "format": row.quant_key,
         **({"own, at load or what-if": format_kind(row.quant_key, own_key)}
            if what_ifs else {}),
@@ -698,26 +747,35 @@ def _sweep_section(request: PlanRequest) -> None:
         "per replica": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
             row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
     } for row in result.rows])
-    # one replica's concurrency beside all replicas' only where a row has replicas (DP > 1):
-    # without, the two columns are the same figure
-    replicated = any(row.layout.dp > 1 for row in result.rows)
+
+
+def _sweep_caption(result: SweepResult, own_key: str, replicated: bool, load: ServingLoad,
+                   objective: Objective, target: float | None) -> str:
+    """The line over the grid: the checkpoint's own format's best row, what concurrency
+    counts under replicas, the load the speed columns are at, and the sweep's notes."""
     # the what-ifs ranked above the checkpoint's own format are not servable as stored
     own = "".join(f"{md_escape(capitalized(line))} "
                   for line in own_format_line(result.rows, own_key))
-    st.caption(own
-               + ("Concurrency: all data-parallel replicas together, as ranked (each replica "
-                "holds its own KV pool: per replica is one's). " if replicated else "")
-               + f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
-               "tokens, " + ((f"each row at its best concurrency within the TPOT target of "
-                              f"{decimal(target)} ms{tpot_target_missed(result)}." if target else
-                              "each row at the concurrency "
-                              "with the most output tokens/s (no TPOT target).")
-                             if objective == "throughput" else
-                             f"{counted(load.concurrency, 'request')} in flight{load.arriving} "
-                             "(capped by the KV cache).")
-               + "".join(f" {md_escape(capitalized(note))}" for note in result.context_notes)
-               + "".join(f" {md_escape(capitalized(note))}"
-                         for note in sweep_notes(result, enumerate(result.rows, 1))))
+    return (own
+            + ("Concurrency: all data-parallel replicas together, as ranked (each replica "
+             "holds its own KV pool: per replica is one's). " if replicated else "")
+            + f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
+            "tokens, " + ((f"each row at its best concurrency within the TPOT target of "
+                           f"{decimal(target)} ms{tpot_target_missed(result)}." if target else
+                           "each row at the concurrency "
+                           "with the most output tokens/s (no TPOT target).")
+                          if objective == "throughput" else
+                          f"{counted(load.concurrency, 'request')} in flight{load.arriving} "
+                          "(capped by the KV cache).")
+            + "".join(f" {md_escape(capitalized(note))}" for note in result.context_notes)
+            + "".join(f" {md_escape(capitalized(note))}"
+                      for note in sweep_notes(result, enumerate(result.rows, 1))))
+
+
+def _sweep_grid(table: pd.DataFrame, replicated: bool) -> None:
+    """The ranked grid under short labels, the other columns one click away."""
+    what_ifs = "own, at load or what-if" in table.columns
+    capped = "slot wait (s)" in table.columns
     # at 1280 px the grid holds the ranked figures and the speed under short labels (the full
     # name is the tooltip); per replica and the memory columns are one click away: nothing
     # scrolls sideways and nothing is dropped. The weight format by its --target-quant name,
@@ -734,6 +792,11 @@ def _sweep_section(request: PlanRequest) -> None:
         "More columns: the weight format's full name, "
         + ("concurrency per replica, " if replicated else "")
         + "weights per GPU, KV bytes per token per GPU", height=280, placeholder="—")
+
+
+def _sweep_warnings(result: SweepResult) -> None:
+    """A warning per set of rows that fit on figures leaving parts out, or whose longest
+    request never completes."""
     for parts, ranks in unmodelled_ranks(enumerate(result.rows, 1)).items():
         st.warning(md_escape(  # fits on figures that leave parts out: no confident fit
             f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
@@ -744,18 +807,6 @@ def _sweep_section(request: PlanRequest) -> None:
                              f"{rank_runs(stalled, '')} (counted from the top), fits column "
                              f"ticked: {stalled_meaning(parts)} (the Plan above gives the "
                              "warning for its own settings)."))
-    # kept in the session across pages (keep), as the sweep it draws
-    metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
-                      **keep("plan.heatmap_metric", "ceiling (tokens)"))
-    st.plotly_chart(sweep_heatmap(table, metric), width="stretch")
-    layouts = table["layout"].nunique()
-    if layouts > HEATMAP_MAX_LAYOUTS:
-        st.caption(f"The heatmap shows the {HEATMAP_MAX_LAYOUTS} layouts with the best {metric} "
-                   f"of {layouts}; the table above lists every combination.")
-    index = st.selectbox("Use a row", range(len(result.rows)), key="plan.sweep_row",
-                         format_func=lambda i: f"#{i + 1}: {table.iloc[i]['quantization']}, "
-                         f"{table.iloc[i]['layout']}, KV {table.iloc[i]['KV dtype']}")
-    st.button("Apply", on_click=_apply_sweep_row, args=(result, index))
 
 
 st.title("Plan")
