@@ -163,6 +163,7 @@ from planner.serving.lora_deepseek import release_refusal as deepseek_release_re
 from planner.serving.lora_moe import (
     MOE_LORA_ARCHITECTURES,
     ExpertSlots,
+    marlin_lora_release_refusal,
     moe_engine_refusal,
     moe_flag_bytes,
     moe_layer_parts,
@@ -529,9 +530,11 @@ def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: st
                  moe_backend: str | None = None) -> str | None:
     """Why --enable-lora is not planned for `spec` under vLLM `label` (`version`): the release
     (release_refusal), a multimodal class not read (multimodal_lora_refusal), then the model and
-    its settings (settings_refusal); None where the slots are sized."""
+    its settings (settings_refusal), then int4 / NVFP4 experts before vLLM 0.20
+    (lora_moe.marlin_lora_release_refusal); None where the slots are sized."""
     return (release_refusal(version, label) or multimodal_lora_refusal(spec, version, label)
-            or settings_refusal(spec, version, quantization, moe_backend))
+            or settings_refusal(spec, version, quantization, moe_backend)
+            or marlin_lora_release_refusal(spec, version, label))
 
 
 def settings_refusal(spec: ModelSpec, version: Version, quantization: str | None,

@@ -179,17 +179,39 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   blocks only without LoRA (fused_moe/oracle/fp8.py pad_tp_shard_to_weight_blocks: "Block-aligned
   FP8 TP sharding requires 128-aligned global expert dimensions, pure TP, and no LoRA or expert
   bias.").
-- other quantized experts (GPTQ / AWQ / compressed-tensors int4, NVFP4, run-time schemes but
-  fp8) and gpt-oss's MXFP4 ones off Marlin are not read (moe_engine_refusal,
-  moe_layers_refusal). In 0.17.0-0.19.x the assert above takes TritonExperts alone but for
-  MXFP4, so the GPTQ / AWQ Marlin MoE methods' select_gemm_impl (MarlinExperts under LoRA;
-  GPTQ 8-bit raises "GPTQ-Marlin kernel does not support 8-bit weights."), compressed-tensors
-  WNA16MarlinMoEMethod's (MarlinExperts; its non-Marlin WNA16 method gives TritonWNA16Experts,
-  a TritonExperts) and ModelOpt NVFP4's (its oracle reads no LoRA there: FlashInfer, CUTLASS
-  or Marlin experts) fail it: MARLIN_LORA_WORDS. From 0.20.0 the int4 (int_wna16.py) and NVFP4
-  oracles walk their lists through is_supported_config too, and MarlinExperts, listing NVFP4
-  and int4 weights, takes them (Marlin pads some shapes: marlin_utils_fp4.py
-  marlin_padded_nk), a layout not read.
+- int4 (GPTQ, AWQ, compressed-tensors W4A16) and ModelOpt NVFP4 experts (marlin_lora_experts):
+  0.17.0-0.19.x stop at start-up, as the assert above takes TritonExperts alone but for MXFP4:
+  the GPTQ / AWQ Marlin MoE methods' select_gemm_impl gives MarlinExperts under LoRA (GPTQ
+  8-bit raises "GPTQ-Marlin kernel does not support 8-bit weights."), compressed-tensors
+  WNA16MarlinMoEMethod's MarlinExperts, ModelOpt NVFP4's oracle (no LoRA branch there)
+  FlashInfer, CUTLASS or Marlin experts: MARLIN_LORA_WORDS (marlin_lora_release_refusal). From
+  MARLIN_LORA_FROM they run on MarlinExperts (LoRAExpertsMixin; CUDA capability >= 7.5, int4 and
+  NVFP4 in SUPPORTED_W): GPTQ's GPTQMarlinMoEMethod (0.20.0-0.21.0; auto_gptq.py
+  AutoGPTQMoEMethod from 0.22.0) and compressed-tensors' WNA16 Marlin method build it through
+  fused_moe/oracle/int_wna16.py select_wna16_moe_backend, AWQMarlinMoEMethod.select_gemm_impl
+  returns it "ONLY ... when LoRA is enabled" (0.20.0-0.21.0; the oracle from 0.22.0, auto_awq.py
+  from 0.24.0), and the WNA16 (0.27.0 on: FLASHINFER_TRTLLM first, Humming first on Hopper from
+  0.32.0) and NVFP4 oracles (FlashInfer TRT-LLM / CuteDSL / CUTLASS, vLLM CUTLASS, then MARLIN,
+  Humming, emulation) walk their lists through is_supported_config, which drops every class
+  without LoRAExpertsMixin, so MARLIN is the first taken on every NVIDIA GPU that runs them
+  (FusedMoEWithLoRA then asserts moe_kernel.supports_lora() and `not is_monolithic`). Marlin
+  keeps the layer's hidden_size and intermediate_size_per_partition: its tile padding
+  (marlin_utils_fp4.py prepare_nvfp4_moe_layer_for_marlin's padded_N, int_wna16.py
+  marlin_moe_padded_intermediate, 0.25.0 on) pads the weight tensors it repacks, local to
+  them, so the LoRA slots are the 16-bit ones above at the unpadded sizes, and the int4 / FP4
+  weights keep the bytes Headroom plans without LoRA (Marlin int4 is how they run there on
+  NVIDIA; NVFP4 on Blackwell runs FlashInfer / CUTLASS without LoRA, FP4 values and FP8 block
+  scales either way). Where Marlin MoE does not take int4 experts (layout.moe_wna16_fallback:
+  a per-GPU width Marlin's tiles or groups refuse, any layout on AMD) LoRA is refused
+  (marlin_lora_layout_refusal): GPTQ / AWQ's MoeWNA16Method has no modular kernel in
+  0.20.0-0.26.x, so FusedMoEWithLoRA calls fused_moe_method_base.py select_gemm_impl, which
+  raises "MoeWNA16Method uses the new modular kernel initialization logic. This function
+  should not be called."; compressed-tensors' fallback (select_gemm_impl under LoRA) and every
+  fallback from 0.27.0 (the oracle's TRITON) run TritonWNA16Experts, which inherits
+  LoRAExpertsMixin from TritonExperts but whose apply() reads no LoRA context: vLLM starts, and
+  the experts' adapters do not apply. NVFP4 off NVIDIA is refused too (Marlin is CUDA-only; the
+  ROCm emulation under LoRA is not read). Other run-time schemes but fp8 and gpt-oss's MXFP4
+  experts off Marlin are not read (moe_engine_refusal).
 
 Not sized: the MoE LoRA kernels' transient buffers in the forward (punica_gpu.py
 moe_lora_align_block_size's sorted token ids, expert ids and padded counts; fused_moe_lora's
@@ -228,6 +250,11 @@ FP8_LORA_MARLIN_FROM: tuple[int, int, int] = (0, 20, 0)
 """The first release whose FP8 MoE oracle picks the experts by LoRAExpertsMixin (MarlinExperts
 on GPUs without FP8); 0.17.0-0.19.x force TritonExperts under LoRA on any GPU (module
 docstring)."""
+
+
+MARLIN_LORA_FROM: tuple[int, int, int] = (0, 20, 0)
+"""The first release that serves LoRA on int4 and NVFP4 experts, on MarlinExperts
+(marlin_lora_experts; module docstring); 0.17.0-0.19.x stop at start-up on them."""
 
 
 class MoeLoraModules(NamedTuple):
@@ -299,9 +326,10 @@ LORA_MOE_BACKENDS = (None, "auto", "triton")
 not passed)."""
 
 MXFP4_LORA_BACKENDS = (None, "auto", "marlin")
-"""--moe-backend values under which gpt-oss's MXFP4 experts take vLLM's Marlin LoRA path
-(module docstring); "triton" names the OAI Triton experts, which take no LoRA (0.21.0 on:
-select_mxfp4_moe_backend raises at start-up)."""
+"""--moe-backend values under which gpt-oss's MXFP4 experts, and int4 / NVFP4 ones
+(marlin_lora_experts), take vLLM's Marlin LoRA path (module docstring); "triton" names the OAI
+Triton experts for MXFP4, which take no LoRA (0.21.0 on: select_mxfp4_moe_backend raises at
+start-up), and TritonWNA16Experts for int4 from 0.27.0, whose apply() reads no LoRA context."""
 
 
 FULLY_SHARDED_MOE_TP_FROM: tuple[int, int, int] = (0, 21, 0)
@@ -349,12 +377,13 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
     experts: the modules read); None where they are."""
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
     read = (spec.quant is not None and spec.quant.method == "mxfp4" if modules.mxfp4
-            else spec.quant is None or fp8_experts(spec, None))
+            else spec.quant is None or fp8_experts(spec, None) or marlin_lora_experts(spec))
     if not read:
         held = f"quantized experts ({spec.quant.method})" if spec.quant else "unquantized experts"
         return (f"--enable-lora: {name} here has {held}, whose LoRA MoE kernels are not read "
-                "(Headroom sizes MoE LoRA on unquantized and FP8 experts, and gpt-oss's MXFP4), "
-                "so it is not planned" + (MARLIN_LORA_WORDS if marlin_lora_experts(spec) else ""))
+                "(Headroom sizes MoE LoRA on unquantized, FP8, int4 (GPTQ, AWQ, "
+                "compressed-tensors W4A16) and NVFP4 experts, and gpt-oss's MXFP4), so it is not "
+                "planned")
     kinds = ("full", "sliding") if modules.mxfp4 else ("full",)
     if (spec.vision is not None and not tower) or not all(
             isinstance(layer.mixer, mixers)
@@ -379,8 +408,8 @@ def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: s
                        ) -> str | None:
     """--enable-lora on an MoE model with runtime quantization (--quantization but fp8, or a
     target scheme: fp8_experts) or a --moe-backend other than LORA_MOE_BACKENDS (gpt-oss's
-    MXFP4 experts: MXFP4_LORA_BACKENDS): vLLM's LoRA path for those experts is not read (None
-    for dense models)."""
+    MXFP4 experts and int4 / NVFP4 ones, marlin_lora_experts: MXFP4_LORA_BACKENDS): vLLM's
+    LoRA path for those experts is not read (None for dense models)."""
     if not any(isinstance(layer.mlp, MoeMlp) for layer in spec.layers):
         return None
     mxfp4 = MOE_LORA_ARCHITECTURES[spec.architectures[0]].mxfp4  # (model_refusal first)
@@ -388,9 +417,10 @@ def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: s
         return (f"--enable-lora: the MoE experts quantized at run time ({quantization}) take "
                 "LoRA MoE kernels Headroom has not read (it reads --quantization fp8's), so it "
                 "is not planned")
-    if moe_backend not in (MXFP4_LORA_BACKENDS if mxfp4 else LORA_MOE_BACKENDS):
+    marlin = "MXFP4 " if mxfp4 else "int4 / NVFP4 " if marlin_lora_experts(spec) else ""
+    if moe_backend not in (MXFP4_LORA_BACKENDS if marlin else LORA_MOE_BACKENDS):
         return (f"--enable-lora with --moe-backend {moe_backend}: Headroom sizes MoE LoRA on "
-                + ("vLLM's Marlin MXFP4 experts (auto or marlin)" if mxfp4
+                + (f"vLLM's Marlin {marlin}experts (auto or marlin)" if marlin
                    else "vLLM's Triton experts (auto or triton)") + " only, so it is not planned")
     return None
 
@@ -398,18 +428,52 @@ def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: s
 MARLIN_LORA_WORDS = (
     "; vLLM 0.17-0.19 stop at start-up on them (lora/layers/fused_moe.py: `assert "
     "isinstance(m_fused_moe_fn.impl.fused_experts, TritonExperts)`, which their Marlin or "
-    "FlashInfer experts are not), 0.20 on take them on MarlinExperts, whose LoRA weight layout "
-    "is not read")
-"""What vLLM does with LoRA on GPTQ / AWQ int4 and NVFP4 experts (marlin_lora_experts; module
+    "FlashInfer experts are not), 0.20 on take them on MarlinExperts")
+"""What vLLM does with LoRA on int4 and NVFP4 experts (marlin_lora_release_refusal; module
 docstring)."""
 
 
 def marlin_lora_experts(spec: ModelSpec) -> bool:
-    """Whether `spec`'s experts are GPTQ / AWQ int4 or ModelOpt NVFP4, whose MoE methods give
-    FusedMoEWithLoRA Marlin (GPTQ / AWQ select_gemm_impl under LoRA) or the NVFP4 oracle's
-    experts: no TritonExperts, so 0.17.0-0.19.x fail its assert (MARLIN_LORA_WORDS)."""
-    return spec.quant is not None and (spec.quant.method in ("gptq", "awq") or (
-        spec.quant.method, spec.quant.scheme) == ("modelopt", "nvfp4"))
+    """Whether `spec`'s experts are int4 GPTQ / AWQ / compressed-tensors W4A16 or ModelOpt
+    NVFP4, whose LoRA vLLM serves on MarlinExperts from MARLIN_LORA_FROM (module docstring)."""
+    quant = spec.quant
+    return quant is not None and quant.weight_bits == 4 and (
+        quant.method in ("gptq", "awq")
+        or quant.method == "compressed-tensors" and quant.scheme.startswith("w4a16")
+        or (quant.method, quant.scheme) == ("modelopt", "nvfp4"))
+
+
+def marlin_lora_release_refusal(spec: ModelSpec, version: tuple[int, int, int], label: str
+                                ) -> str | None:
+    """--enable-lora on int4 / NVFP4 experts (marlin_lora_experts) under a release before
+    MARLIN_LORA_FROM, which stops at start-up on them; None otherwise."""
+    if version >= MARLIN_LORA_FROM or not spec.is_moe or not marlin_lora_experts(spec):
+        return None
+    return (f"--enable-lora: {spec.name} has quantized experts ({spec.quant.method}), whose LoRA "
+            f"vLLM {label} does not start, so it is not planned" + MARLIN_LORA_WORDS
+            + f": serve vLLM {version_label(MARLIN_LORA_FROM)} or later")
+
+
+def marlin_lora_layout_refusal(spec: ModelSpec, off_marlin: bool, vendor: str) -> str | None:
+    """--enable-lora on int4 experts that this layout sends off Marlin MoE (`off_marlin`:
+    layout.moe_wna16_fallback) or on NVFP4 experts off NVIDIA: vLLM has no LoRA path for
+    them there (module docstring); None otherwise."""
+    if not spec.is_moe or not marlin_lora_experts(spec):
+        return None
+    if spec.quant.scheme == "nvfp4":
+        return None if vendor == "nvidia" else (
+            "--enable-lora: vLLM serves NVFP4 experts with LoRA on Marlin, on NVIDIA GPUs "
+            "only (MarlinExperts: is_cuda()), so it is not planned")
+    if not off_marlin:
+        return None
+    return ("--enable-lora: at this layout vLLM runs the int4 experts off Marlin MoE (the "
+            "plan's MoE WNA16 fallback without LoRA), where their LoRA is not served: "
+            "MoeWNA16Method's select_gemm_impl raises \"MoeWNA16Method uses the new modular "
+            "kernel initialization logic. This function should not be called.\" at start-up "
+            "(vLLM 0.20-0.26), and TritonWNA16Experts' apply() reads no LoRA context (the "
+            "compressed-tensors fallback, and every fallback from 0.27), so the experts' "
+            "adapters would not apply; it is not planned. Plan a layout where Marlin MoE takes "
+            "them (--enable-expert-parallel keeps the experts whole)")
 
 
 def fp8_experts(spec: ModelSpec, quantization: str | None) -> bool:

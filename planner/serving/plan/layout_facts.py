@@ -21,6 +21,7 @@ from planner.serving.layout import (
     first_moe,
     layout_key,
     layout_warnings,
+    moe_wna16_fallback,
     pp_layer_split,
 )
 from planner.serving.lora import (
@@ -32,6 +33,7 @@ from planner.serving.lora import (
 )
 from planner.serving.lora_moe import (
     fully_sharded_tp,
+    marlin_lora_layout_refusal,
     moe_layout_refusal,
     rank_experts,
     shared_expert_stream_warnings,
@@ -147,6 +149,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
             or fully_sharded_refusal(lora, spec, layout.tp, fully_sharded_tp(
                 layout.tp, layout.expert_tp, version) if first_moe(spec) else None)
             or tower_refusal(spec, lora.tower, layout.pp, layout.tp, lora.fully_sharded)
+            or marlin_lora_layout_refusal(spec, moe_wna16_fallback(
+                spec, layout, r.scheme, s.vllm_version, cluster.vendor), cluster.vendor)
             if lora else None)
     if refusal:
         return Refused(r, refusal)

@@ -35,6 +35,7 @@ over 248,320 (a multiple of 64) x 8 = 1,986,560 B.
 import pytest
 
 from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -42,6 +43,7 @@ from planner.serving.lora import LoraSettings, stage_parts
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from tests.cli.conftest import run_main
+from tests.conftest import load_ref_config
 
 QWEN3_5 = "Qwen/Qwen3.5-27B"
 PUNICA = 4 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 417,920 B
@@ -211,11 +213,28 @@ def test_qwen3_next_launch_command_passes_the_release_parser(version) -> None:
     assert command_problems(command, vllm_cli(version)) == []
 
 
-def test_a_quantized_qwen3_5_moe_stays_refused_in_one_line(capsys) -> None:
+def test_a_quantized_qwen3_5_moe_before_0_20_is_refused_in_one_line(capsys) -> None:
     code, _, err = run_main(capsys, "plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4", "--gpu",
-                            "h100", "--gpus", "2", "--tp", "2", "--enable-lora")
+                            "h100", "--gpus", "2", "--tp", "2", "--enable-lora",
+                            "--vllm-version", "0.19.1")
     assert code == 2 and "quantized experts" in err and "not planned" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("tp", "expected"), [(1, MOE_TP1_BYTES), (2, MOE_TP2_BYTES)])
+def test_the_nvfp4_qwen3_6_moe_holds_qwen3_5_moe_slots_from_0_20(tp, expected) -> None:
+    # nvidia__Qwen3.6-35B-A3B-NVFP4.json's text_config has Qwen3.5-35B-A3B's shapes (hidden
+    # 2,048, 40 layers, 30 GDN + 10 attention, 256 experts of 512 and a shared expert of 512,
+    # vocabulary 248,320, untied); its ModelOpt MIXED_PRECISION keeps the experts, the shared
+    # expert and lm_head W4A16 NVFP4 and the attention / GDN projections FP8: the experts run on
+    # MarlinExperts under LoRA from 0.20.0, and every LoRA slot is 16-bit whatever its base
+    # layer's format, so the slots are MOE_TP1_BYTES / MOE_TP2_BYTES
+    spec = parse_model_config(*load_ref_config("nvidia__Qwen3.6-35B-A3B-NVFP4"),
+                              name="nvidia/Qwen3.6-35B-A3B-NVFP4")
+    lora = plan(PlanRequest(model=spec, cluster=preset_cluster("h100", 2),
+                            layout=ParallelLayout(tp=tp), engine=EngineSettings(
+                                vllm_version="0.34.0", enable_lora=True, max_loras=4)))
+    assert not lora.errors and lora.lora_bytes_per_gpu == expected
 
 
 def test_qwen3_5_wraps_the_embed_tokens_every_pp_stage_builds_from_0_29() -> None:

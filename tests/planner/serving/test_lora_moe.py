@@ -427,8 +427,11 @@ def test_gpt_oss_lora_off_nvidia_is_refused(capsys) -> None:
 
 
 @pytest.mark.parametrize(("model", "engine", "words"), [
-    ("nvidia/Qwen3-235B-A22B-NVFP4", {}, "has quantized experts (modelopt)"),
-    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", {}, "has quantized experts (gptq)"),
+    ("nvidia/Qwen3-235B-A22B-NVFP4", {"vllm_version": "0.19.1"},
+     "has quantized experts (modelopt)"),
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", {"vllm_version": "0.17.0"}, "has quantized experts (gptq)"),
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", {"moe_backend": "triton"},
+     "on vLLM's Marlin int4 / NVFP4 experts (auto or marlin)"),
     (QWEN3_MOE, {"target_quant": "w4a16-awq-g128"}, "quantized at run time (w4a16-awq-g128)"),
     (QWEN3_MOE, {"moe_backend": "flashinfer_cutlass"}, "--moe-backend flashinfer_cutlass"),
     ("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", {}, "NemotronHForCausalLM is not read"),
@@ -436,12 +439,14 @@ def test_gpt_oss_lora_off_nvidia_is_refused(capsys) -> None:
      "quantized at run time (nvfp4)"),
     (GPT_OSS, {"moe_backend": "triton"}, "on vLLM's Marlin MXFP4 experts (auto or marlin)")])
 def test_what_is_not_read_stays_refused(model, engine, words) -> None:
-    lora = _plan(model=model, **_lora(**engine))
+    version = engine.pop("vllm_version", "0.34.0")
+    lora = _plan(model=model, version=version, **_lora(**engine))
     assert any(words in e for e in lora.errors) and lora.lora_bytes_per_gpu == 0
 
 
 @pytest.mark.parametrize(("argv", "words"), [
-    (("--model", "nvidia/Qwen3-235B-A22B-NVFP4"), "has quantized experts (modelopt)"),
+    (("--model", "nvidia/Qwen3-235B-A22B-NVFP4", "--vllm-version", "0.19.0"),
+     "has quantized experts (modelopt)"),
     (("--model", QWEN3_MOE, "--gpus", "2", "--tp", "2", "--ep", "--fully-sharded-loras"),
      "fully_sharded_loras=True"),
     (("--model", QWEN3_MOE, "--gpus", "2", "--tp", "2", "--ep", "--vllm-version", "0.20.0"),
@@ -627,17 +632,122 @@ def test_fp8_experts_lora_on_marlin_from_0_20_keeps_the_slots() -> None:
         assert fp8.lora_bytes_per_gpu == _a100(version, QWEN3_MOE).lora_bytes_per_gpu > 0
 
 
+@pytest.mark.parametrize("version", ["0.17.0", "0.19.1"])
 @pytest.mark.parametrize("model", ["nvidia/Qwen3-235B-A22B-NVFP4",
                                    "Qwen/Qwen3-235B-A22B-GPTQ-Int4"])
-def test_int4_and_nvfp4_experts_are_refused_with_what_vllm_does(model) -> None:
+def test_int4_and_nvfp4_experts_before_0_20_are_refused_with_what_vllm_does(model, version
+                                                                           ) -> None:
     # 0.17.0-0.19.x: FusedMoEWithLoRA asserts TritonExperts, and the GPTQ Marlin MoE method's
     # select_gemm_impl gives MarlinExperts under LoRA, ModelOpt NVFP4's oracle (no LoRA branch
     # there) FlashInfer / CUTLASS / Marlin experts; 0.20.0 on MarlinExperts has LoRAExpertsMixin
-    lora = _plan(model=model, gpus=8, tp=8, **_lora())
+    lora = _plan(model=model, gpus=8, tp=8, version=version, **_lora())
     refusal = next(e for e in lora.errors if e.startswith("--enable-lora"))
     assert "vLLM 0.17-0.19 stop at start-up on them" in refusal
     assert "assert isinstance(m_fused_moe_fn.impl.fused_experts, TritonExperts)" in refusal
     assert "0.20 on take them on MarlinExperts" in refusal and lora.lora_bytes_per_gpu == 0
+    assert "serve vLLM 0.20.0 or later" in refusal
+
+
+# int4 and NVFP4 experts from vLLM 0.20.0: MarlinExperts (LoRAExpertsMixin) under LoRA, every
+# other experts class dropped by modular_kernel.py is_supported_config; the slots are the 16-bit
+# ones at the layer's unpadded hidden_size and intermediate_size_per_partition (FusedMoEWithLoRA
+# reads moe_config; no maybe_roundup_sizes for GPTQ / AWQ / ModelOpt NVFP4; Marlin's tile
+# padding is local to the repacked weights), so Qwen3-235B-A22B-NVFP4
+# (nvidia__Qwen3-235B-A22B-NVFP4.json) and -GPTQ-Int4 (the catalog's config), both with
+# Qwen3-235B-A22B-FP8's shapes (hidden 4,096, 64 / 4 heads of 128, 128 experts of 1,536, 94
+# layers, vocabulary 151,936, untied, bfloat16), hold Q235_FP8_TP8 at TP=8 on H100s.
+NVFP4_235B = "nvidia/Qwen3-235B-A22B-NVFP4"
+GPTQ_235B = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+# The seed, GPTQ-Int4 on 8 RTX 3090s at TP=8 + EP (vLLM 0.21.0 on): EP size 8, so 128 / 8 = 16
+# experts per GPU, each the whole 1,536 wide (1,536 % 128 = 0: Marlin MoE takes them); the
+# attention stays at TP=8. N = 4, R = 16: qkv 868,352, o 327,680 and gate 270,336 as at TP=8
+# above; experts 4 x 16 x (2 x 16 x 4,096 + 2 x 1,536 x 16 + 16 x 1,536 + 4,096 x 16) = 64 x
+# 270,336 = 17,301,504; a layer 18,767,872; embed_tokens and lm_head 19,972,096; the plan's
+# 2,048 batched tokens and 256 sequences give Punica 4 x 2,048 x 8 + 3 x 256 x 8 + 2 x (2 x
+# 2,048 + 2 x 5 + 6) x 4 = 104,576 B (test_lora.PUNICA's terms)
+SEED_PUNICA = 4 * 2048 * 8 + 3 * 256 * 8 + 2 * (2 * 2048 + 2 * 5 + 6) * 4  # 104,576 B
+SEED_EP_BYTES = ((94 * 18_767_872 + 19_972_096) * 2 + 94 * 5 * 4 + MAPPING
+                 + SEED_PUNICA)  # 3,569,626,072 B
+
+
+def _rtx3090(version: str = "0.34.0", ep: bool = True, **engine):
+    return plan(PlanRequest(
+        model=catalog_spec(GPTQ_235B), cluster=preset_cluster("rtx3090", 8),
+        layout=ParallelLayout(tp=8, ep=ep), engine=EngineSettings(
+            vllm_version=version, max_num_batched_tokens=2048, max_num_seqs=256, **engine)))
+
+
+def test_int4_and_nvfp4_experts_from_0_20_take_the_16_bit_slots_as_worked_by_hand() -> None:
+    for version in ("0.20.0", "0.24.0", "0.34.0"):
+        punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
+        base = _plan(8, model=NVFP4_235B, gpus=8, version=version)
+        lora = _plan(8, model=NVFP4_235B, gpus=8, version=version, **_lora())
+        assert not lora.errors and lora.lora_bytes_per_gpu == Q235_FP8_TP8 - PUNICA + punica
+        # Marlin FP4: the weights keep the bytes planned without LoRA
+        assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == lora.lora_bytes_per_gpu
+    # GPTQ-Int4 at TP=8 + EP on H100s (at TP=8 alone Marlin MoE refuses its 192-wide experts:
+    # test_the_seed_at_tp8_without_ep_runs_the_wna16_fallback_and_is_refused), at the H100
+    # plan's 8,192 batched tokens and 1,024 sequences: the seed's slots with PUNICA
+    for version in ("0.24.0", "0.34.0"):
+        punica = PUNICA if version >= "0.29.0" else PUNICA_TO_028
+        base = _plan(8, model=GPTQ_235B, gpus=8, ep=True, version=version)
+        lora = _plan(8, model=GPTQ_235B, gpus=8, ep=True, version=version, **_lora())
+        assert not lora.errors and lora.lora_bytes_per_gpu == SEED_EP_BYTES - SEED_PUNICA + punica
+        assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == lora.lora_bytes_per_gpu
+    assert Q235_FP8_TP8 == 20_129_051_608
+
+
+def test_nvfp4_lora_on_blackwell_runs_marlin_and_keeps_the_weights() -> None:
+    # without LoRA the NVFP4 oracle takes FlashInfer / CUTLASS on a B200; under LoRA only
+    # MarlinExperts has LoRAExpertsMixin: FP4 values and FP8 block scales either way
+    def b200(**engine):
+        return plan(PlanRequest(model=catalog_spec(NVFP4_235B),
+                                cluster=preset_cluster("b200", 8), layout=ParallelLayout(tp=8),
+                                engine=EngineSettings(vllm_version="0.34.0", **engine)))
+    base, lora = b200(), b200(**_lora())
+    assert not lora.errors and lora.lora_bytes_per_gpu > 0
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == lora.lora_bytes_per_gpu
+
+
+def test_the_seed_gptq_int4_on_8_rtx_3090_with_ep_as_worked_by_hand() -> None:
+    base, lora = _rtx3090(), _rtx3090(**_lora())
+    assert lora.lora_bytes_per_gpu == SEED_EP_BYTES == 3_569_626_072
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == SEED_EP_BYTES
+    # 0.21.0 (EP LoRA's first release) wraps Qwen3-MoE's gate twice (GATE_WRAPPED_TWICE): 94 x
+    # 270,336 elements more; its Punica has a fifth int64 token row, 2,048 x 8 B more
+    assert _rtx3090("0.21.0", **_lora()).lora_bytes_per_gpu == (
+        SEED_EP_BYTES + 94 * 270_336 * 2 + 2048 * 8)
+
+
+@pytest.mark.parametrize("version", ["0.20.0", "0.26.0", "0.27.0", "0.34.0"])
+def test_the_seed_at_tp8_without_ep_runs_the_wna16_fallback_and_is_refused(version, capsys
+                                                                          ) -> None:
+    # 1,536 / 8 = 192 wide per GPU, not a multiple of group 128: Marlin MoE refuses the layer
+    # (check_moe_marlin_supports_layer; with tile padding a group still straddles), so
+    # MoeWNA16Method: no modular kernel in 0.20-0.26 (select_gemm_impl raises at start-up),
+    # TritonWNA16Experts from 0.27 (its apply() reads no LoRA context)
+    with pytest.raises(LayoutRefused, match="runs the int4 experts off Marlin MoE"):
+        _rtx3090(version, ep=False, **_lora())
+    assert not _rtx3090(version, ep=False).errors
+    code, _, err = run_main(capsys, "plan", "--model", GPTQ_235B, "--gpu", "rtx3090", "--gpus",
+                            "8", "--tp", "8", "--enable-lora", "--vllm-version", version)
+    assert code == 2 and "MoeWNA16Method uses the new modular kernel" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("version", ["0.21.0", "0.34.0"])
+def test_the_seed_lora_command_with_ep_passes_the_release_parser(version) -> None:
+    command = _rtx3090(version, **_lora(max_model_len=8192)).vllm_command
+    assert "--enable-expert-parallel" in command and "--enable-lora" in command
+    assert "--all2all-backend allgather_reducescatter" in command
+    assert command_problems(command, vllm_cli(version)) == []
+
+
+def test_nvfp4_lora_off_nvidia_is_refused() -> None:
+    with pytest.raises(LayoutRefused, match="NVFP4 experts with LoRA on Marlin, on NVIDIA"):
+        plan(PlanRequest(model=catalog_spec(NVFP4_235B), cluster=preset_cluster("mi300x", 8),
+                         layout=ParallelLayout(tp=8),
+                         engine=EngineSettings(vllm_version="0.34.0", **_lora())))
 
 
 def test_modelopt_fp8_experts_take_the_same_slots() -> None:
