@@ -1224,8 +1224,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     N = 4, R = 16 on H100s, where Punica's buffers follow vLLM's 8,192 batched tokens (on an
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
-    over EP, gpt-oss, Qwen3-VL-MoE, FP8 Qwen3-235B-A22B, DeepSeek-V2-Lite, DeepSeek-V3 on 8
-    H200s) too: each figure is
+    over EP, gpt-oss, Qwen3-VL-MoE, FP8, NVFP4 and GPTQ-Int4 (over EP) Qwen3-235B-A22B,
+    DeepSeek-V2-Lite, DeepSeek-V3 on 8 H200s) too: each figure is
     `plan --json`'s lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
@@ -1250,6 +1250,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     vl_moe = re.search(r"Qwen3-VL-30B-A3B-Instruct ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
                        text).groups()
     fp8 = re.search(r"Qwen3-235B-A22B-FP8 ([\d,]+) B at TP=8\.", text).group(1)
+    int4_nvfp4 = re.search(r"Qwen3-235B-A22B-NVFP4 ([\d,]+) B at TP=8; Qwen3-235B-A22B-GPTQ-Int4 "
+                           r"([\d,]+) B at TP=8 \+ EP", text).groups()
     deepseek = re.search(r"DeepSeek-V2-Lite-Chat ([\d,]+) B at TP=1, ([\d,]+) B at TP=2; .*?, "
                          r"([\d,]+) B at TP=1 on 0\.21\.0\.", text).groups()
     v3 = re.search(r"DeepSeek-V3 ([\d,]+) B at TP=8 on 8 H200s, ([\d,]+) B on 0\.20\.0 ",
@@ -1282,6 +1284,9 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes("Qwen/Qwen3-VL-30B-A3B-Instruct"),
             lora_bytes("Qwen/Qwen3-VL-30B-A3B-Instruct", *tp2)) == vl_moe
     assert lora_bytes("Qwen/Qwen3-235B-A22B-FP8", "--gpus", "8", "--tp", "8") == fp8
+    assert (lora_bytes("nvidia/Qwen3-235B-A22B-NVFP4", "--gpus", "8", "--tp", "8"),
+            lora_bytes("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpus", "8", "--tp", "8", "--ep")
+            ) == int4_nvfp4
     dsv2 = "deepseek-ai/DeepSeek-V2-Lite-Chat"
     assert (lora_bytes(dsv2), lora_bytes(dsv2, *tp2),
             lora_bytes(dsv2, "--vllm-version", "0.21.0")) == deepseek
