@@ -151,6 +151,37 @@ def _controls() -> tuple[ParallelLayout, ...]:
         _explain_invalid_tp(valid)
         show_replaced()
         st.stop()
+    own = checkpoint_scheme(spec)
+    left, mid, right = st.columns([1.6, 1, 1.2])  # wider: format labels, the load and knobs
+    left.selectbox(LABELS["quant"], choices.quants, format_func=partial(quant_option, own),
+                   **bind("plan", "quant"))
+    left.selectbox(LABELS["kv_cache_dtype"], choices.kv_dtypes, help="auto follows the model "
+                   "dtype; the choices are the targeted vLLM release's --kv-cache-dtype values "
+                   "Headroom sizes that it runs on this GPU (nvfp4 and the per-token-head "
+                   "formats include their scales)", format_func=VLLM_KV_DTYPE.__getitem__,
+                   **bind("plan", "kv_cache_dtype"))
+    load_controls(left)
+    auto = _layout_controls(mid, spec, cluster, valid)
+    _limit_controls(right, spec)
+    # under the KV dtype and the load: the right column, taller, would push the figures down;
+    # the arrivals beside it, one line high (a labelled row would push them down too)
+    more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
+    arrival_control(arrivals, compact=True)
+    _more_options(more, spec, mtp_refused, choices.block_sizes, choices.moe_backends,
+                  choices.all2all_backends, not skip_mm_refused,
+                  spec.is_moe and not eplb_refused, not choices.lora_refused)
+    if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
+        st.caption(f"Layout chosen for this hardware: "
+                   f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
+                   "change it.")
+    return valid
+
+
+def _layout_controls(mid, spec: ModelSpec, cluster: ClusterSpec,
+                     valid: tuple[ParallelLayout, ...]) -> bool:
+    """TP, PP and DP among the `valid` layouts, each offering what the others leave valid, and
+    expert parallelism (greyed, with why, where there is no choice); returned: whether the
+    layout is the hardware's (the widgets show it, picking one pins it)."""
     tps = sorted({layout.tp for layout in valid})
     auto = state().tp is None
     if auto:  # the hardware's layout: the widgets show it, picking one pins it
@@ -167,20 +198,6 @@ def _controls() -> tuple[ParallelLayout, ...]:
     dps = sorted({layout.dp for layout in valid if (layout.tp, layout.pp) == (tp, pp)})
     eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp, layout.dp)
                   == (tp, pp, dp)})
-    own = checkpoint_scheme(spec)
-
-    left, mid, right = st.columns([1.6, 1, 1.2])  # wider: format labels, the load and knobs
-    left.selectbox(LABELS["quant"], choices.quants, format_func=partial(quant_option, own),
-                   **bind("plan", "quant"))
-    kv_dtypes = choices.kv_dtypes
-    left.selectbox(LABELS["kv_cache_dtype"], kv_dtypes, help="auto follows the model dtype; the "
-                   "choices are the targeted vLLM release's --kv-cache-dtype values Headroom "
-                   "sizes that it runs on this GPU (nvfp4 and the per-token-head formats "
-                   "include their scales)", format_func=VLLM_KV_DTYPE.__getitem__,
-                   **bind("plan", "kv_cache_dtype"))
-    block_sizes, moe_backends, all2all_backends = (
-        choices.block_sizes, choices.moe_backends, choices.all2all_backends)
-    load_controls(left)
     mid.selectbox(LABELS["tp"], tps, key="plan.tp", on_change=_pin_layout,
                   args=("tp",))
     mid.selectbox(LABELS["pp"], pps, key="plan.pp", on_change=_pin_layout,
@@ -193,6 +210,12 @@ def _controls() -> tuple[ParallelLayout, ...]:
                                                                    ep=True)))
     else:
         mid.checkbox(LABELS["ep"], disabled=len(eps) == 1, **bind("plan", "ep"))
+    return auto
+
+
+def _limit_controls(right, spec: ModelSpec) -> None:
+    """The memory budget (vLLM's default for the release until moved), max_model_len,
+    max_num_seqs and max_num_batched_tokens."""
     utilization = state().gpu_memory_utilization
     if utilization is None:  # unset: vLLM's default for the sidebar's release (the rule
         # EngineSettings and the CLI use), seeded each run so the slider follows the release
@@ -223,18 +246,6 @@ def _controls() -> tuple[ParallelLayout, ...]:
                    help="vLLM's max_num_batched_tokens (--max-num-batched-tokens): the most "
                    "tokens one engine step schedules; empty: vLLM's default",
                    **bind("plan", "max_num_batched_tokens"))
-    # under the KV dtype and the load: the right column, taller, would push the figures down;
-    # the arrivals beside it, one line high (a labelled row would push them down too)
-    more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
-    arrival_control(arrivals, compact=True)
-    _more_options(more, spec, mtp_refused, block_sizes, moe_backends, all2all_backends,
-                  not skip_mm_refused, spec.is_moe and not eplb_refused,
-                  not choices.lora_refused)
-    if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
-        st.caption(f"Layout chosen for this hardware: "
-                   f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
-                   "change it.")
-    return valid
 
 
 def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -> str:
@@ -283,41 +294,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                      "start-ups need one: FlashInfer on Blackwell refuses head size 256 "
                      "(Gemma-2/3) in 16-token blocks under vLLM 0.11.1-0.17",
                      **bind("plan", "block_size"))
-        if len(moe_backends) > 1:
-            st.selectbox(LABELS["moe_backend"], moe_backends, format_func=backend_label,
-                         placeholder=backend_label(None),
-                         help="vLLM --moe-backend: the fused-MoE kernel for the routed experts; "
-                         "vLLM's choice picks one for the GPU and weight format. The others "
-                         "are this vLLM release's values. flashinfer_b12x (NVFP4 experts on "
-                         "RTX 50 / RTX PRO Blackwell) adds its MoE workspace to the "
-                         "activation peak on vLLM 0.25-0.28; a backend vLLM refuses for this "
-                         "GPU or format is the plan's error", **bind("plan", "moe_backend"))
-        if len(all2all_backends) > 1:
-            st.selectbox(LABELS["all2all_backend"], all2all_backends,
-                         format_func=backend_label, placeholder=backend_label(None),
-                         help="vLLM --all2all-backend: how the MoE layers send tokens to the "
-                         "experts on other GPUs and back; vLLM reads it only with DP > 1 and "
-                         "Expert parallel. deepep_high_throughput and deepep_low_latency "
-                         "need the deep_ep package, and their DeepEP buffers come off the KV "
-                         "pool (the all2all_buffers figure); vLLM's choice, "
-                         "allgather_reducescatter, holds none",
-                         **bind("plan", "all2all_backend"))
-        if eplb:
-            st.checkbox(LABELS["enable_eplb"], help="vLLM --enable-eplb: "
-                        "with expert parallelism only; vLLM moves experts between GPUs by "
-                        "their load. Its expert maps and load statistics (and from vLLM 0.12 a "
-                        "transfer buffer) are in the weights; its communication buffers are "
-                        "not sized (the verdict says so)",
-                        **bind("plan", "enable_eplb"))
-            if current.enable_eplb:
-                st.number_input(
-                    f"{LABELS['num_redundant_experts']} (empty: vLLM's default)", value=None,
-                    step=1, placeholder="not passed",
-                    help="EPLB's redundant experts per MoE layer (vLLM --eplb-config "
-                    "num_redundant_experts; --num-redundant-experts before 0.10.2): each "
-                    "GPU of the expert-parallel group holds (routed + redundant) / its size "
-                    "experts, so the weights grow and the KV cache shrinks",
-                    **bind("plan", "num_redundant_experts"))
+        _moe_options(moe_backends, all2all_backends, eplb, current.enable_eplb)
         if not mtp_refused:
             # no widget bounds: the state refuses an out-of-range number aloud
             st.number_input(
@@ -345,6 +322,47 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                     **bind("plan", "enforce_eager"))
         if lora:
             _lora_options(current.enable_lora)
+
+
+def _moe_options(moe_backends: list[str | None], all2all_backends: list[str | None],
+                 eplb: bool, eplb_on: bool) -> None:
+    """The MoE backends where the release offers a choice (--moe-backend, --all2all-backend)
+    and, where `eplb` is offered, EPLB with its redundant experts once it is on (`eplb_on`)."""
+    if len(moe_backends) > 1:
+        st.selectbox(LABELS["moe_backend"], moe_backends, format_func=backend_label,
+                     placeholder=backend_label(None),
+                     help="vLLM --moe-backend: the fused-MoE kernel for the routed experts; "
+                     "vLLM's choice picks one for the GPU and weight format. The others "
+                     "are this vLLM release's values. flashinfer_b12x (NVFP4 experts on "
+                     "RTX 50 / RTX PRO Blackwell) adds its MoE workspace to the "
+                     "activation peak on vLLM 0.25-0.28; a backend vLLM refuses for this "
+                     "GPU or format is the plan's error", **bind("plan", "moe_backend"))
+    if len(all2all_backends) > 1:
+        st.selectbox(LABELS["all2all_backend"], all2all_backends,
+                     format_func=backend_label, placeholder=backend_label(None),
+                     help="vLLM --all2all-backend: how the MoE layers send tokens to the "
+                     "experts on other GPUs and back; vLLM reads it only with DP > 1 and "
+                     "Expert parallel. deepep_high_throughput and deepep_low_latency "
+                     "need the deep_ep package, and their DeepEP buffers come off the KV "
+                     "pool (the all2all_buffers figure); vLLM's choice, "
+                     "allgather_reducescatter, holds none",
+                     **bind("plan", "all2all_backend"))
+    if eplb:
+        st.checkbox(LABELS["enable_eplb"], help="vLLM --enable-eplb: "
+                    "with expert parallelism only; vLLM moves experts between GPUs by "
+                    "their load. Its expert maps and load statistics (and from vLLM 0.12 a "
+                    "transfer buffer) are in the weights; its communication buffers are "
+                    "not sized (the verdict says so)",
+                    **bind("plan", "enable_eplb"))
+        if eplb_on:
+            st.number_input(
+                f"{LABELS['num_redundant_experts']} (empty: vLLM's default)", value=None,
+                step=1, placeholder="not passed",
+                help="EPLB's redundant experts per MoE layer (vLLM --eplb-config "
+                "num_redundant_experts; --num-redundant-experts before 0.10.2): each "
+                "GPU of the expert-parallel group holds (routed + redundant) / its size "
+                "experts, so the weights grow and the KV cache shrinks",
+                **bind("plan", "num_redundant_experts"))
 
 
 def _lora_options(enabled: bool) -> None:
