@@ -169,6 +169,7 @@ from planner.serving.lora_moe import (
     moe_layer_parts,
     moe_layers_refusal,
 )
+from planner.serving.lora_part import LayerPart
 from planner.serving.lora_tower import tower_parts, tower_punica_shapes
 from planner.serving.weights import stage_heads
 from planner.text import shortened
@@ -564,17 +565,26 @@ def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int,
 
 
 class LoraPart(NamedTuple):
-    """One module kind's slots on a GPU: its name, elements per layer, layers."""
+    """One module kind's slots on a GPU: its name, elements per layer, layers, and what a step
+    moves through its LoRA kernels (lora_part.LayerPart's token_elements, experts, wraps and
+    idle; planner.serving.speed.lora_cost reads them), with `lookup`: the elements of its slots
+    a step reads per token rather than whole (the embedding's A rows)."""
 
     name: str
     elements: int
     count: int
+    token_elements: int = 0
+    lookup: int = 0
+    experts: int = 0
+    wraps: int = 1
+    idle: bool = False
 
 
 def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlots,
-                 lora: LoraSettings) -> tuple[tuple[str, int], ...]:
-    """The slots of one decoder layer's wrapped modules on one TP rank, as (module, elements):
-    (A + B) x max_loras, per the module docstring, one A per slice (LORA_ARCHITECTURES): the
+                 lora: LoraSettings) -> tuple[LayerPart, ...]:
+    """The slots of one decoder layer's wrapped modules on one TP rank, as lora_part.LayerPart
+    (module, elements, token elements, ...): (A + B) x max_loras, per the module docstring, and
+    per token slices x input + 2 x output, one A per slice (LORA_ARCHITECTURES): the
     attention's qkv_proj and o_proj (MLA's projections: lora_deepseek.mla_parts), then a dense
     MLP's gate_up_proj and down_proj, or an MoE layer's router gate, gates and experts
     (lora_moe.moe_layer_parts, the rank's `experts`) and its shared expert's gate_up_proj and
@@ -597,8 +607,9 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
         q = attn.num_heads * (1 + attn.output_gate) // tp * attn.head_dim
         kv = max(1, attn.num_kv_heads // tp) * attn.head_dim
         q_in = attn.num_heads * attn.head_dim // tp
-        parts = (("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r)),
-                 ("o_proj", n * (r * q_in + row_out * r)))
+        parts = (LayerPart("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r),
+                           modules.qkv_slices * h + 2 * (q + 2 * kv)),
+                 LayerPart("o_proj", n * (r * q_in + row_out * r), q_in + 2 * row_out))
     if isinstance(mlp, MoeMlp):
         parts += moe_layer_parts(spec, mlp, experts, n, r, lora.fully_sharded, lora.version,
                                  tp)
@@ -609,26 +620,33 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
                      if isinstance(mlp, MoeMlp) else (mlp.intermediate_size, ""))
     inter = dense // tp
     return parts + (
-        (f"{prefix}gate_up_proj", n * (modules.gate_up_slices * rank_a * h + 2 * inter * r)),
-        (f"{prefix}down_proj", n * (r * inter + row_out * r)),
+        LayerPart(f"{prefix}gate_up_proj",
+                  n * (modules.gate_up_slices * rank_a * h + 2 * inter * r),
+                  modules.gate_up_slices * h + 2 * 2 * inter),
+        LayerPart(f"{prefix}down_proj", n * (r * inter + row_out * r), inter + 2 * row_out),
     )
 
 
 def gdn_parts(gdn: LinearAttentionMixer, slices: tuple[int, int], h: int, tp: int, n: int,
-              r: int, rank_a: int, row_out: int) -> tuple[tuple[str, int], ...]:
+              r: int, rank_a: int, row_out: int) -> tuple[LayerPart, ...]:
     """A Gated-DeltaNet layer's slots on one TP rank (layers/mamba/gdn QwenGatedDeltaNetAttention;
     module docstring): in_proj_qkvz (q, k of key heads x key dim, v, z of value heads x value
     dim) and in_proj_ba (2 x value heads), of `slices` LoRA A each (Qwen3.5's flat layout 4 and
     2, Qwen3-Next's interleaved one 1 and 1: LoraModules.gdn_slices), conv1d (a
     ColumnParallelLinear of input conv kernel, output 2 x key + value dims) and out_proj (row,
-    value dims -> hidden)."""
+    value dims -> hidden). conv1d's LoRA never runs: the layer hands conv1d.weight to the
+    causal_conv1d kernels and never calls the module (layers/mamba/gdn/qwen_gdn_linear_attn.py,
+    0.34.0), so it is idle."""
     key = gdn.num_key_heads * gdn.key_head_dim
     value = gdn.num_value_heads * gdn.value_head_dim
     qkvz, ba = slices
-    return (("in_proj_qkvz", n * (qkvz * rank_a * h + (2 * key + 2 * value) // tp * r)),
-            ("in_proj_ba", n * (ba * rank_a * h + 2 * gdn.num_value_heads // tp * r)),
-            ("conv1d", n * (rank_a * gdn.conv_kernel_dim + (2 * key + value) // tp * r)),
-            ("out_proj", n * (r * value // tp + row_out * r)))
+    qkvz_out, ba_out = (2 * key + 2 * value) // tp, 2 * gdn.num_value_heads // tp
+    return (LayerPart("in_proj_qkvz", n * (qkvz * rank_a * h + qkvz_out * r),
+                      qkvz * h + 2 * qkvz_out),
+            LayerPart("in_proj_ba", n * (ba * rank_a * h + ba_out * r), ba * h + 2 * ba_out),
+            LayerPart("conv1d", n * (rank_a * gdn.conv_kernel_dim + (2 * key + value) // tp * r),
+                      0, idle=True),
+            LayerPart("out_proj", n * (r * value // tp + row_out * r), value // tp + 2 * row_out))
 
 
 def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
@@ -641,24 +659,31 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     in elements, each module kind once with the count of layers; elements x lora_dtype bytes
     are the bytes. `experts`: the rank's routed experts (lora_moe.ExpertSlots; None: sliced over
     `tp`, no EP)."""
-    counts: dict[tuple[str, int], int] = {}  # (module, elements per layer): layers
+    counts: dict[LayerPart, int] = {}  # a module's part: its layers
     for index in layers:
-        for name, elements in _layer_parts(spec, index, tp, experts or ExpertSlots(tp), lora):
-            counts[name, elements] = counts.get((name, elements), 0) + 1
-    parts = [LoraPart(name, elements, count) for (name, elements), count in counts.items()]
+        for part in _layer_parts(spec, index, tp, experts or ExpertSlots(tp), lora):
+            counts[part] = counts.get(part, 0) + 1
+    parts = [LoraPart(name, elements, count, token, experts=routed, wraps=wraps, idle=idle)
+             for (name, elements, token, routed, wraps, idle), count in counts.items()]
     if lora.tower and first:  # (lora_tower.tower_refusal: PP = 1 only)
-        parts += [LoraPart(*part) for part in tower_parts(spec, tp, lora.max_loras, lora.rank,
-                                                          lora.fully_sharded)]
+        # the tower's LoRA runs in the vision encoder, on image inputs only: idle in a text step
+        parts += [LoraPart(*part, idle=True) for part in tower_parts(
+            spec, tp, lora.max_loras, lora.rank, lora.fully_sharded)]
     if not wraps_embeddings(spec, lora.version):
         return tuple(parts)
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
     embed, head = stage_heads(spec, first, last)
     if embed:
-        parts.append(LoraPart("embed_tokens", n * (vocab * r + h * r), 1))
+        # a token's A row gathered (F.embedding) and read back by the expand, which reads and
+        # writes the hidden state (layers/vocab_parallel_embedding.py forward)
+        parts.append(LoraPart("embed_tokens", n * (vocab * r + h * r), 1, 3 * r + 2 * h,
+                              lookup=n * vocab * r))
     if head and tied_head_alias(spec, lora.version):
-        parts.append(LoraPart("lm_head as embedding", n * (vocab * r + h * r), 1))
+        # the alias the forward never calls as an embedding: the model embeds through
+        # embed_tokens' wrapper, the logits through the LogitsProcessorWithLoRA
+        parts.append(LoraPart("lm_head as embedding", n * (vocab * r + h * r), 1, idle=True))
     if head:
-        parts.append(LoraPart("lm_head", n * (r * h + vocab * r), 1))
+        parts.append(LoraPart("lm_head", n * (r * h + vocab * r), 1, h + 2 * vocab))
     return tuple(parts)
 
 

@@ -81,6 +81,7 @@ fused shared experts.
 """
 
 from planner.model.spec import MlaMixer, ModelSpec, MoeMlp
+from planner.serving.lora_part import LayerPart
 
 Version = tuple[int, int, int]
 
@@ -152,8 +153,11 @@ def mla_alias_wraps(version: Version) -> tuple[int, int]:
 
 
 def mla_parts(mla: MlaMixer, version: Version, h: int, tp: int, n: int, r: int, rank_a: int,
-              row_out: int) -> tuple[tuple[str, int], ...]:
-    """An MLA layer's slots on one TP rank, as (module, elements) (module docstring): without a
+              row_out: int) -> tuple[LayerPart, ...]:
+    """An MLA layer's slots on one TP rank, as lora_part.LayerPart (module docstring; per token
+    the input once per A slice and the output read and written; kv_b_proj's LoRA counted in
+    every step, though vLLM's MLA decode multiplies by the absorbed W_UK / W_UV and calls
+    kv_b_proj in prefill only: model_executor/layers/attention/mla_attention.py): without a
     q_lora_rank kv_a_proj_with_mqa (replicated: A rank x hidden, B (kv_lora_rank + rope) x rank)
     and q_proj (column: A `rank_a` x hidden, B output / TP x rank), with one fused_qkv_a_proj
     (tp_size 1: 2 A rank x hidden, B (q_lora_rank + kv_lora_rank + rope) x rank) and q_b_proj
@@ -164,13 +168,20 @@ def mla_parts(mla: MlaMixer, version: Version, h: int, tp: int, n: int, r: int, 
     q_width = heads * (mla.qk_nope_head_dim + mla.qk_rope_head_dim)
     kv_b_width = heads * (mla.qk_nope_head_dim + mla.v_head_dim)
     kv_a = mla.kv_lora_rank + mla.qk_rope_head_dim
-    q_parts = ((("fused_qkv_a_proj", 2 * r * h + (mla.q_lora_rank + kv_a) * r),
-                ("q_b_proj", rank_a * mla.q_lora_rank + q_width * r))
+    q_parts = ((("fused_qkv_a_proj", 2 * r * h + (mla.q_lora_rank + kv_a) * r,
+                 2 * h + 2 * (mla.q_lora_rank + kv_a)),
+                ("q_b_proj", rank_a * mla.q_lora_rank + q_width * r,
+                 mla.q_lora_rank + 2 * q_width))
                if mla.q_lora_rank is not None else
-               (("kv_a_proj_with_mqa", r * h + kv_a * r), ("q_proj", rank_a * h + q_width * r)))
-    return tuple((module, wraps * n * elements) for module, elements in q_parts) + (
-        ("kv_b_proj", kv_b_wraps * n * (rank_a * mla.kv_lora_rank + kv_b_width * r)),
-        ("o_proj", wraps * n * (r * heads * mla.v_head_dim + row_out * r)))
+               (("kv_a_proj_with_mqa", r * h + kv_a * r, h + 2 * kv_a),
+                ("q_proj", rank_a * h + q_width * r, h + 2 * q_width)))
+    v_in = heads * mla.v_head_dim
+    return tuple(LayerPart(module, wraps * n * elements, token, wraps=wraps)
+                 for module, elements, token in q_parts) + (
+        LayerPart("kv_b_proj", kv_b_wraps * n * (rank_a * mla.kv_lora_rank + kv_b_width * r),
+                  mla.kv_lora_rank + 2 * kv_b_width, wraps=kv_b_wraps),
+        LayerPart("o_proj", wraps * n * (r * v_in + row_out * r), v_in + 2 * row_out,
+                  wraps=wraps))
 
 
 def mla_note(spec: ModelSpec, version: Version) -> str:

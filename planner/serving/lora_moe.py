@@ -223,6 +223,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec, MoeMlp
 from planner.serving.all2all import effective_backend
 from planner.serving.lora_deepseek import DEEPSEEK_LORA
+from planner.serving.lora_part import LayerPart
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
 from planner.serving.vllm_versions import version_label
 
@@ -604,10 +605,13 @@ def shared_expert_stream_warnings(spec: ModelSpec, fully_sharded: bool, tp: int,
 
 def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_loras: int,
                     rank: int, fully_sharded: bool, version: tuple[int, int, int], tp: int
-                    ) -> tuple[tuple[str, int], ...]:
+                    ) -> tuple[LayerPart, ...]:
     """One MoE layer's slots on one rank past its attention and shared expert (whose
-    gate_up_proj and down_proj take the dense rules: lora._layer_parts), as (module,
-    elements): the router gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE where
+    gate_up_proj and down_proj take the dense rules: lora._layer_parts), as lora_part.LayerPart
+    (the experts' token elements per (token, expert) pair: ops/triton_ops/fused_moe_lora_op.py
+    reads the input, of K columns, once per A slice and reads and writes the (tokens, top_k, N
+    x slices) output, for w13 and then w2; a gate wrapped twice is called once): the router
+    gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE where
     MoeLoraModules.runner_gate), Qwen2-MoE's and Qwen3.5-MoE's shared_expert_gate, and the
     experts' w13 A (one slice where fused_w13, else two) and B (two slices, or one of twice
     the width), w2 A and B x max_loras x the rank's experts (`experts`: their TP size and EP
@@ -623,11 +627,14 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
     w2_out = h_experts // shards  # w2 B rows
     w13_a_slices = 1 if fused_w13(spec, version) else 2
     wraps = 2 if version == GATE_WRAPPED_TWICE and modules.runner_gate else 1
-    return ((modules.gate_name, wraps * n * (r * h + e * r)),
-            *((("shared_expert_gate", n * (r * h + 1 * r)),)
+    local = experts.local(e)
+    pair = w13_a_slices * h_experts + 2 * 2 * inter + inter + 2 * h_experts
+    return (LayerPart(modules.gate_name, wraps * n * (r * h + e * r), h + 2 * e, wraps=wraps),
+            *((LayerPart("shared_expert_gate", n * (r * h + 1 * r), h + 2),)
               if modules.shared_expert and modules.shared_expert_gate else ()),
-            ("experts", n * experts.local(e) * (
-                w13_a_slices * rank_a * h_experts + 2 * inter * r + r * inter + w2_out * r)))
+            LayerPart("experts", n * local * (
+                w13_a_slices * rank_a * h_experts + 2 * inter * r + r * inter + w2_out * r),
+                pair, local))
 
 
 def expert_slot_shapes(spec: ModelSpec, version: tuple[int, int, int]) -> str:

@@ -17,6 +17,7 @@ from tests.app.conftest import (
     more_options,
     open_link,
     open_page,
+    show_chart,
     texts,
     weights_bytes,
 )
@@ -184,3 +185,16 @@ def test_a_text_model_drops_the_tower_flag_saying_why() -> None:
                and "has no vision tower" in w.value for w in at.main.warning)
     assert "--enable-tower-connector-lora" not in launch_command(at)
     assert "--enable-lora" in launch_command(at)
+
+
+def test_the_speed_terms_show_the_lora_kernels_unvalidated() -> None:
+    # the LoRA kernels' time (tests/planner/serving/test_lora_speed.py works it by hand): its
+    # speed terms, labelled as not validated, beside the others
+    at = show_chart(open_link("plan", **LLAMA_H100, lora="1", loras="4"),
+                    "Throughput and latency")
+    assert not at.exception and not at.error
+    shown = texts(at)
+    assert "Decode: LoRA kernels per stage step (not validated against measured LoRA runs)" \
+        in shown
+    assert "Prefill: LoRA kernels in one request's prefill (not validated against measured " \
+        "LoRA runs)" in shown

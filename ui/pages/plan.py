@@ -382,8 +382,10 @@ def _lora_options(enabled: bool) -> None:
                 "before sizing the KV cache, so the weights grow (the LoRA slots figure) and "
                 "the KV cache shrinks; CUDA graphs are captured for no LoRA and for LoRAs, "
                 "twice the graphs (more with the active-LoRA counts; once on Model Runner V2 "
-                "before vLLM 0.24). The speed "
-                "figures do not time the LoRA kernels", **bind("plan", "enable_lora"))
+                "before vLLM 0.24). The speed figures add the LoRA kernels' reads of the "
+                "adapters in a batch (one per request, at most LoRAs per batch) and their "
+                "FLOPs: the LoRA terms, not validated against measured LoRA runs",
+                **bind("plan", "enable_lora"))
     if not enabled:
         return
     st.number_input(LABELS["max_loras"], min_value=1, step=1,

@@ -68,6 +68,7 @@ from planner.serving.plan import (
     plan,
     redundant_experts,
 )
+from planner.serving.plan.layout_facts import sized_lora
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import (
     collectives_label,
@@ -84,6 +85,7 @@ from planner.serving.speed.context import (
     stage_gpus,
 )
 from planner.serving.speed.kernels import KernelFamily, kernel_label
+from planner.serving.speed.lora_cost import ACTIVE_ADAPTERS, LORA_UNVALIDATED, pipeline_lora
 from planner.serving.speed.stages import pipeline_stages
 from planner.serving.speed.step import (
     burst_estimate,
@@ -377,8 +379,8 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     replica_conc = cdiv(conc, ctx.dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts, slow, stage_s, hops_s = decode_estimate(ctx, replica_conc, context)
-    prefill_s, marginal_s, chunks, softmax_s = _cached(ctx.prefills, load.input_len,
-                                                       prefill_estimate, ctx, load.input_len)
+    prefill_s, marginal_s, chunks, softmax_s, prefill_lora_s = _cached(
+        ctx.prefills, load.input_len, prefill_estimate, ctx, load.input_len)
     others = replica_conc - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference
@@ -404,7 +406,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                         marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
                         steady, (p.num_gpu_blocks, held_blocks, p.max_num_seqs),
                         seqs_bound, stage_gpus_note(ctx, stage_s, slow),
-                        hops_s)
+                        hops_s, prefill_lora_s)
     return _explained(asked, request, load, p, ctx, figures, terms, clamp, held_blocks,
                       kv_wait)
 
@@ -615,10 +617,10 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
         notes.append(f"speculative decoding ({drafts}) is not modelled: these figures decode "
                      "one token per step without the draft layer (with accepted drafts TPOT is "
                      "lower)")
-    if s.enable_lora:
-        notes.append("--enable-lora: the LoRA kernels (Punica's shrink and expand on every "
-                     "wrapped layer, planner.serving.lora) are not timed: these figures are the "
-                     "base model's, without the adapters' extra reads and GEMMs")
+    if ctx.lora_stages:
+        notes.append(f"--enable-lora: the LoRA kernels (Punica's shrink and expand on every "
+                     f"wrapped module) are timed from the adapters' slots at {ACTIVE_ADAPTERS} "
+                     f"(the worst case; lora_decode and lora_prefill terms); {LORA_UNVALIDATED}")
     return notes
 
 
@@ -686,6 +688,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
         weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
                           mxfp4_on_marlin(s, device.gpu.vendor))
         ._replace(redundant_experts=redundant))
+    lora = sized_lora(spec, s)
+    lora_stages = () if lora is None else pipeline_lora(spec, layout, lora, act_b)
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                    moe_ep=moe_ep, redundant_experts=redundant,
                    hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
@@ -693,6 +697,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
                    span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
                    dp_node_ranks=dp_node_ranks,
                    custom_ar_off=custom_ar_off, stage_devices=stage_devices,
+                   lora_stages=lora_stages,
                    ar_world_sizes=nnodes_ar_world_sizes(device.link, layout.tp,
                                                         device.gpu.compute_capability, device.rules)
                    if custom_ar_off else CUSTOM_AR_WORLD_SIZES)

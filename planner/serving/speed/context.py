@@ -48,6 +48,7 @@ from planner.serving.speed.kernels import (
     runs_deepgemm_moe,
     wide_head_attention_share,
 )
+from planner.serving.speed.lora_cost import LoraStage
 from planner.serving.speed.stages import Stage
 from planner.serving.vllm_versions import VllmRules, float16_refused, vllm_rules
 from planner.units import TORCH_DTYPE_BYTES
@@ -302,6 +303,9 @@ class Context:
     # each stage's device where the stages run on GPUs of more than one model (stage_gpus);
     # empty: every stage on `device`
     stage_devices: tuple[Device, ...] = ()
+    # with --enable-lora, each pipeline stage's LoRA kernels' figures (lora_cost.lora_stage);
+    # empty without LoRA
+    lora_stages: tuple[LoraStage, ...] = ()
 
     # the read rates and expert compute factor every step of every stage reads, worked out
     # once per estimate (__post_init__), not once per step
@@ -321,6 +325,9 @@ class Context:
     # per stage of `distinct`, on a mixed cluster, this context on that stage's device (its
     # read and compute rates); None where the stage runs on this one's (runs_on)
     elsewhere: tuple[Context | None, ...] = field(init=False)
+    # per stage of `distinct`, the LoRA figures of the stages it stands for (the largest
+    # adapter read of them: a first stage's embedding B beside a middle one's); None without
+    lora: tuple[LoraStage | None, ...] = field(init=False)
     # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
     # stage, so worked out at its first step (_step_parts), by the id of a stage in `stages`
     stage_fixed: dict[int, tuple[float, float]] = field(init=False)
@@ -328,7 +335,7 @@ class Context:
     held_blocks: dict[int, int] = field(init=False)
     # step.prefill_estimate by input length: it reads nothing else, and recommend's PP bound
     # (_pp_top) estimates one layout at many concurrencies
-    prefills: dict[int, tuple[float, float, int, float]] = field(init=False)
+    prefills: dict[int, tuple[float, float, int, float, float]] = field(init=False)
     # speed._ep_marlin's (ahead_from, ahead_to, ahead_count, checked_to) by (input, output,
     # arrival): the same at every concurrency, which the app's concurrency curve asks level by
     # level
@@ -351,6 +358,11 @@ class Context:
         for key, i in at.items():
             at[key] = index[(self.stages[i], id(devices[i]))]
         self.order = tuple(map(at.__getitem__, ids))
+        lora: list[LoraStage | None] = [None] * len(self.distinct)
+        for k, stage_lora in zip(self.order, self.lora_stages, strict=False):
+            if lora[k] is None or stage_lora.adapter_elements > lora[k].adapter_elements:
+                lora[k] = stage_lora
+        self.lora = tuple(lora)
         self.elsewhere = tuple(None if dev is self.device else replace(
             self, device=dev, stage_devices=(), span=span) for dev in pairs.values())
         self.stage_fixed = {}

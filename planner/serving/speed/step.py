@@ -40,6 +40,7 @@ from planner.serving.speed.coefficients import (
 from planner.serving.speed.collectives import all_to_all_s, allreduce_s, pipeline_hops_s
 from planner.serving.speed.context import Context
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
+from planner.serving.speed.lora_cost import LoraStage, lora_step_s, lora_work
 from planner.serving.speed.routing import (
     busiest_rank_pairs,
     busiest_rank_touched,
@@ -191,9 +192,11 @@ def expert_shares(ctx: Context, routed: int) -> tuple[float, float]:
 
 
 def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context: float,
-                prefill: bool) -> dict[str, float]:
+                prefill: bool, lora: LoraStage | None = None) -> dict[str, float]:
     """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead (and the
-    compute's parts: the GEMMs, attention with the indexer, softmax, and their FLOPs).
+    compute's parts: the GEMMs, attention with the indexer, softmax, and their FLOPs), and
+    with `lora` (the stage's LoRA figures) its LoRA kernels (lora_cost: the larger of their
+    read and their compute, with the adapters, bytes and FLOPs behind them; 0 without).
 
     `step`: the new tokens on this DP rank (_tokens; decode: one per sequence), `seqs`
     sequences each with `context` tokens of KV (for prefill, context is the mean causal
@@ -239,12 +242,29 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     fixed = ctx.stage_fixed.get(id(stage))
     if fixed is None:
         fixed = ctx.stage_fixed[id(stage)] = (_moe_padding_s(ctx, stage), _overhead_s(ctx, stage))
+    lora_parts = _lora_parts(ctx, lora, step, logit_rows, seqs) if lora else _NO_LORA
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * step.all_to_all_s,
             "moe_padding": fixed[0], "overhead": fixed[1], "softmax": softmax_s,
             # the compute's parts, for its term's formula
             "gemm": gemm_s, "attention": attention_s, "attention_flops": attn_flops + wide_flops,
-            "index_flops": index_flops}
+            "index_flops": index_flops, **lora_parts}
+
+
+_NO_LORA = {"lora": 0.0}
+"""A step's LoRA part without --enable-lora: no time."""
+
+
+def _lora_parts(ctx: Context, lora: LoraStage, step: _Tokens, logit_rows: float, seqs: float
+                ) -> dict[str, float]:
+    """The step's LoRA kernels (lora_cost.lora_work at its tokens, routed tokens, logit rows
+    and sequences): "lora", the larger of their read and compute seconds, and those, the
+    active adapters, their bytes and FLOPs for the LoRA term."""
+    work = lora_work(lora, step.count, step.routed, logit_rows, seqs)
+    read_s, compute_s = lora_step_s(ctx, work)
+    return {"lora": max(read_s, compute_s), "lora_read": read_s, "lora_compute": compute_s,
+            "lora_adapters": work.adapters, "lora_adapter_bytes": work.adapter_bytes,
+            "lora_activation_bytes": work.activation_bytes, "lora_flops": work.flops}
 
 
 def _step_s(parts: dict[str, float]) -> float:
@@ -260,14 +280,14 @@ def _step_s(parts: dict[str, float]) -> float:
     0.11.0); enable_sp = fuse_gemm_comms = IS_DENSE = False at every -O level
     (config/vllm.py, 0.19.0); 0.33.0 and 0.34.0 have no such pass."""
     return max(parts["weights"] + parts["kv"], parts["compute"]) + parts["allreduce"] \
-        + parts["moe_padding"] + parts["overhead"]
+        + parts["moe_padding"] + parts["overhead"] + parts["lora"]
 
 
 def _stage_parts(ctx: Context, step: _Tokens, seqs: float, context: float, prefill: bool
                  ) -> list[dict[str, float]]:
     """_step_parts of each distinct stage (Context.distinct: a PP=8 layout has two or three;
     Context.order gives each pipeline stage's), each on its own GPU (Context.runs_on)."""
-    return [_step_parts(ctx.runs_on(k), s, step, seqs, context, prefill)
+    return [_step_parts(ctx.runs_on(k), s, step, seqs, context, prefill, ctx.lora[k])
             for k, s in enumerate(ctx.distinct)]
 
 
@@ -288,13 +308,14 @@ def decode_estimate(ctx: Context, batch: int, context: float
     return walk + hops, parts[slow], slow, stage_s, hops
 
 
-def prefill_estimate(ctx: Context, input_len: int) -> tuple[float, float, int, float]:
-    """(seconds alone, marginal seconds, chunks, softmax seconds) of one prompt, chunk by
-    chunk through every stage. Alone: each chunk step as the roofline gives it. Marginal: what
-    the prompt adds to steps that run anyway (batched with other work): its compute and
-    all-reduce, summed over the stages (the work one stage does for it is what the pipeline's
-    busiest stage adds). Softmax: the part of the compute the exponentials take."""
-    total = marginal = softmax = 0.0
+def prefill_estimate(ctx: Context, input_len: int) -> tuple[float, float, int, float, float]:
+    """(seconds alone, marginal seconds, chunks, softmax seconds, LoRA seconds) of one prompt,
+    chunk by chunk through every stage. Alone: each chunk step as the roofline gives it.
+    Marginal: what the prompt adds to steps that run anyway (batched with other work): its
+    compute, all-reduce and LoRA kernels, summed over the stages (the work one stage does for
+    it is what the pipeline's busiest stage adds). Softmax: the part of the compute the
+    exponentials take. LoRA: the LoRA kernels' part of the time alone (0 without LoRA)."""
+    total = marginal = softmax = lora = 0.0
     done = 0
     chunks = cdiv(input_len, ctx.mbt)
     for _ in range(chunks):
@@ -302,12 +323,14 @@ def prefill_estimate(ctx: Context, input_len: int) -> tuple[float, float, int, f
         step_s, parts = _prefill_step(ctx, chunk, 1, done + chunk / 2)
         total += step_s
         # each distinct stage's share once, added stage by stage in order as before
-        adds = [(p["compute"] + p["allreduce"], p["softmax"]) for p in parts]
-        for stage_marginal, stage_softmax in map(adds.__getitem__, ctx.order):
+        adds = [(p["compute"] + p["allreduce"] + p["lora"], p["softmax"], p["lora"])
+                for p in parts]
+        for stage_marginal, stage_softmax, stage_lora in map(adds.__getitem__, ctx.order):
             marginal += stage_marginal
             softmax += stage_softmax
+            lora += stage_lora
         done += chunk
-    return total, marginal / ctx.pp, chunks, softmax
+    return total, marginal / ctx.pp, chunks, softmax, lora
 
 
 def _prefill_step(ctx: Context, tokens: int, seqs: int, context: float

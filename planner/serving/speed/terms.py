@@ -48,6 +48,7 @@ from planner.serving.speed.kernels import (
     WIDE_HEAD_FA4_SM90_SHARE,
     kernel_label,
 )
+from planner.serving.speed.lora_cost import ACTIVE_ADAPTERS, LORA_UNVALIDATED
 from planner.serving.speed.routing import (
     busiest_rank_touched,
     expected_experts_touched,
@@ -368,7 +369,8 @@ def cap_phrase(seqs_bound: bool) -> str:
 def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, parts,
                 tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                 kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound,
-                stages_note: str = "", hops_s: float = 0.0) -> list[Term]:
+                stages_note: str = "", hops_s: float = 0.0, prefill_lora_s: float = 0.0
+                ) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
     `s`'s, the slowest stage (step.decode_estimate: the one whose parts they show); `burst`:
     burst_estimate's (mean seconds, steps) when the requests arrive together, else None;
@@ -377,7 +379,9 @@ def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, par
     blocks per replica, the blocks one request holds at load.held_tokens, max_num_seqs);
     `seqs_bound`: the
     cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase); `stages_note`:
-    the decode step's note (stage_gpus_note); `hops_s`: its stage hops' seconds."""
+    the decode step's note (stage_gpus_note); `hops_s`: its stage hops' seconds;
+    `prefill_lora_s`: the LoRA kernels' seconds in one request's prefill (with LoRA:
+    _lora_terms)."""
     micro = max(1.0, per_replica / ctx.pp)
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
     padding = _padding_terms(ctx, s, parts)
@@ -388,6 +392,7 @@ def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, par
         *padding,
         _collectives_term(ctx, s, parts, micro, allreduce_caveat),
         _overhead_term(ctx, s, parts, graphs_caveat),
+        *_lora_terms(ctx, parts, micro, load, prefill_lora_s),
         _decode_step_term(ctx, tpot_base, padding, stages_note, per_replica, hops_s),
         *_prefill_terms(ctx, load, prefill_s, marginal_s, chunks, softmax_s),
         *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
@@ -723,13 +728,62 @@ def _overhead_term(ctx: Context, s, parts, graphs_caveat: str) -> Term:
                  _notes(graphs_caveat, _fitted("the overheads per layer"), clocks), inputs)
 
 
+def _lora_terms(ctx: Context, parts, micro: float, load, prefill_lora_s: float) -> list[Term]:
+    """With --enable-lora, the LoRA kernels' time in a decode step of the slowest stage and in
+    one request's prefill (lora_cost: the adapters' slots read, activations, FLOPs), each
+    labelled unvalidated (LORA_UNVALIDATED); [] without."""
+    if not ctx.lora_stages:
+        return []
+    dev = ctx.device
+    eff = ctx.c.bandwidth_efficiency[dev.family]
+    label = kernel_label(dev.family, dev.dense_fmt, dev.scheme.family)
+    rate = _capped(ctx, f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s x {eff:.3f} {label} "
+                   "efficiency", eff)
+    adapters = int(parts["lora_adapters"])
+    read_s, compute_s = parts["lora_read"], parts["lora_compute"]
+    note = _notes(f"{LORA_UNVALIDATED} (no LoRA run in the calibration data; no coefficient "
+                  "fitted)", f"adapters read: {ACTIVE_ADAPTERS} (the worst case)",
+                  "vLLM 0.17.0-0.34.0 lora/punica_wrapper/punica_gpu.py, ops/triton_ops "
+                  "lora_shrink_op.py, lora_expand_op.py, fused_moe_lora_op.py: only the active "
+                  "adapters' slots are read, after the base GEMM on the same stream "
+                  "(speed.lora_cost)",
+                  "not counted: the LoRA kernels' launch and tail time (2 Triton kernels and a "
+                  "buffer fill per wrapped module)")
+    return [
+        _term("lora_decode", f"Decode: LoRA kernels per stage step ({LORA_UNVALIDATED})",
+              parts["lora"] * 1e3, "ms",
+              f"max(read, compute): read ({counted(adapters, 'active adapter')} x their slots "
+              f"{parts['lora_adapter_bytes'] / 1e6:,.2f} MB + activations "
+              f"{parts['lora_activation_bytes'] / 1e6:,.3f} MB) / {rate} = {_ms(read_s)}; "
+              f"compute {parts['lora_flops'] / 1e9:,.3f} GFLOP / ({dev.attn_flops / 1e12:,.0f} "
+              f"TFLOP/s x {_compute_eff(ctx)}) = {_ms(compute_s)}; at {_avg_of(micro, 'seq')} "
+              f"a step", note,
+              {"active_adapters": adapters, "max_loras": ctx.lora_stages[0].max_loras,
+               "sequences": micro, "adapter_bytes": parts["lora_adapter_bytes"],
+               "activation_bytes": parts["lora_activation_bytes"],
+               "lora_flops": parts["lora_flops"],
+               "bandwidth_gbps": dev.gpu.memory_bandwidth_gbps, "bandwidth_efficiency": eff,
+               **_cap_inputs(ctx, eff), "attention_tflops": dev.attn_flops / 1e12,
+               "compute_efficiency": ctx.compute_eff}),
+        _term("lora_prefill", f"Prefill: LoRA kernels in one request's prefill "
+              f"({LORA_UNVALIDATED})",
+              prefill_lora_s * 1e3, "ms",
+              f"each chunk's max(read, compute) of its LoRA kernels (1 active adapter: one "
+              f"request), summed over {load.input_len:,} tokens through "
+              f"{counted(ctx.pp, 'stage')} = {_ms(prefill_lora_s)} (in the prefill term)",
+              note, {"input_tokens": load.input_len, "max_num_batched_tokens": ctx.mbt}),
+    ]
+
+
 def _decode_step_term(ctx: Context, tpot_base: float, padding: list[Term], stages_note: str,
                       sequences: int, hops_s: float) -> Term:
-    """The whole pipeline's decode step from the stage terms above (padding: _padding_terms)."""
+    """The whole pipeline's decode step from the stage terms above (padding: _padding_terms;
+    the LoRA kernels: _lora_terms)."""
     return _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
                  f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) "
                  f"of [max(weights + KV, compute) + all-reduce"
-                 f"{' + padded MoE rows' if padding else ''} + overhead] + "
+                 f"{' + padded MoE rows' if padding else ''}"
+                 f"{' + LoRA kernels' if ctx.lora_stages else ''} + overhead] + "
                  f"{counted(ctx.pp - 1, 'stage hop')}"
                  + (f" ({_ms(hops_s)})" if ctx.pp > 1 else "") + f" = {_ms(tpot_base)}",
                  _notes(stages_note, "each stage hop: one NCCL send of the micro-batch's hidden "

@@ -1,0 +1,22 @@
+"""One wrapped module's LoRA slots in a decoder layer (or the vision tower) on one TP rank, and
+what a step moves through its kernels: planner.serving.lora, lora_moe, lora_deepseek and
+lora_tower build them; planner.serving.speed.lora_cost reads them."""
+
+from typing import NamedTuple
+
+
+class LayerPart(NamedTuple):
+    """A module's name, its slots' elements ((A + B) x max_loras, x `wraps`), the activation
+    elements one token moves through its kernels (the shrink reads the input once per A slice,
+    the expand reads and writes the output: lora/ops/triton_ops lora_shrink_op.py,
+    lora_expand_op.py; for routed experts per (token, expert) pair), the routed experts on the
+    rank whose slots these are (0: not routed; read per touched expert), the wrappers the slots
+    are counted over (`wraps`: a module met again through an alias is wrapped again, but the
+    forward calls one of them) and whether its LoRA never runs in a text step (`idle`)."""
+
+    name: str
+    elements: int
+    token_elements: int
+    experts: int = 0
+    wraps: int = 1
+    idle: bool = False

@@ -1,0 +1,255 @@
+"""Multi-LoRA's time in a step (`--enable-lora`): vLLM's Punica kernels on every wrapped module,
+from the slots planner.serving.lora sizes (stage_parts: the shapes are read there, not here).
+
+Read from the vLLM 0.34.0 wheel's lora/ and checked in 0.17.0-0.33.0 (lora.LORA_READ: the
+kernels' early return for an empty slot, their active-LoRA grid axis, the expand's
+add_inputs and the scheduler's max_loras cap read alike in each; fused_moe_lora_op.py in
+every one):
+- each wrapped linear's forward runs its base GEMM, then punica_wrapper/punica_gpu.py
+  add_lora_linear: lora_shrink (ops/triton_ops/lora_shrink_op.py: buffer[i] = x @ A[i] for
+  each of the module's A slices, into a float32 (slices, tokens, rank) buffer it zeroes) and
+  lora_expand (lora_expand_op.py: y[:, slice i] += buffer[i] @ B[i], add_inputs=True), on the
+  same CUDA stream: 0.17.0-0.19.x have no other; from 0.20.0 VLLM_LORA_ENABLE_DUAL_STREAM,
+  which would run them beside the base GEMM (layers/base_linear.py _apply_async_impl),
+  defaults to "0" (envs.py; config/lora.py turns it off under --fully-sharded-loras). So the
+  LoRA kernels add their own time to the step, after the base GEMM, not overlapped with it.
+- which adapters are read: both kernels launch a grid whose third axis is the active-LoRA
+  count (max_loras + 1 without --specialize-active-lora: LoRAKernelMeta.meta_args), and a
+  program whose lora_ids entry is -1 (no adapter there) returns before reading anything
+  (`if lora_id == -1: return`); the others read their adapter's A or B slice for the tokens
+  of that adapter (token_indices_sorted_by_lora_ids). So a step reads the slots of the
+  adapters its tokens use, not all max_loras slots; a batch without any adapter returns at
+  no_lora_flag_cpu. vLLM's scheduler admits at most max_loras distinct adapters into one
+  batch (v1/core/sched/scheduler.py: "Scheduling would exceed max_loras, skip."), so a step
+  of S sequences reads min(S, max_loras) adapters when each sequence asks a different one:
+  ACTIVE_ADAPTERS, the worst case, an input of the term.
+- the MoE experts (lora/layers/fused_moe.py FusedMoEWithLoRA / FusedMoE3DWithLoRA, ops/
+  triton_ops/fused_moe_lora_op.py): w13 then w2, each a shrink and an expand over the
+  tokens sorted by (adapter, expert) (moe_lora_align_block_size); a block reads the A / B
+  slots of its (adapter, expert), so a step reads, per active adapter, the experts its
+  tokens are routed to: expected_experts_touched at that adapter's tokens.
+- the embedding (layers/vocab_parallel_embedding.py): F.embedding gathers each token's A row,
+  then add_lora_embedding expands it with B (the whole B read); the lm_head (layers/
+  logits_processor.py, add_lora_logits): shrink and expand on the logit rows only.
+- FLOPs: 2 x (A + B) elements of one adapter per token (2 x rank x (input + output) per slice),
+  on the experts per (token, expert) pair; the kernels compute in the served 16-bit dtype
+  (the shrink asserts float16 / bfloat16 inputs).
+- CUDA graphs and torch.compile: lora_shrink and lora_expand are registered custom ops
+  (direct_register_custom_op), opaque to the compiled graph; every capture size is captured
+  once per active-LoRA case (lora.lora_capture_cases), so a step with adapters replays a
+  graph holding the kernels above. Without --specialize-active-lora its grid has max_loras
+  + 1 programs along the LoRA axis, the empty slots' returning at once; with it the grid is
+  the active count rounded up to a captured power of two (LoRAKernelMeta.prepare_tensors).
+  Either way the same slots are read: the term is the same, the early-returning programs'
+  launch cost not counted.
+
+Slots that hold no step's work: a GDN layer's conv1d (its weight goes to the causal_conv1d
+kernels, the module is never called), the vision tower's and connector's
+(--enable-tower-connector-lora: they run in the encoder, on image inputs only; a text step is
+timed), a tied lm_head's alias as an embedding and the second wrapper of a module met again
+through an alias (lora_part.LayerPart.wraps: the forward calls one). DeepSeek's MLA kv_b_proj
+LoRA is counted in decode too, where vLLM multiplies by the absorbed W_UK / W_UV instead: an
+over-count there.
+
+Activations are counted as memory traffic: at a prefill chunk's thousands of tokens they
+stream from memory; at a decode step's few tokens they mostly sit in L2, so there the term is
+an upper bound on them (Llama-3.1-8B at 8 sequences: 68 of the 421 MB).
+Not modelled: each kernel's fixed launch and tail time (two Triton kernels and the buffer's
+zeroing per wrapped module: the fitted per-layer overhead knows no LoRA run), repeat reads of
+an adapter's slot by several token blocks beyond one (L2 caching assumed), the float32
+buffer (12 x slices x rank B per token), and --fully-sharded-loras' all-gather of the shrink
+output. No coefficient is fitted: ../shared/calibration has no LoRA run, so the term is
+not validated against measured LoRA runs (LORA_UNVALIDATED, said wherever it is shown).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+from planner.memo import IdentityMemo
+from planner.model.spec import ModelSpec
+from planner.serving.layout import ParallelLayout, first_moe, pp_layer_split
+from planner.serving.lora import LoraPart, LoraSettings, slot_dtype_bytes, stage_parts
+from planner.serving.lora_moe import ExpertSlots, rank_experts
+from planner.serving.speed.routing import expected_experts_touched
+
+if TYPE_CHECKING:  # only types
+    from planner.serving.speed.context import Context
+
+ACTIVE_ADAPTERS = "min(sequences in the step, max_loras): each request a different adapter"
+"""The assumption the LoRA term makes about the adapters a step reads (the worst case: vLLM
+caps a batch's distinct adapters at max_loras), shown with the term."""
+
+LORA_UNVALIDATED = "not validated against measured LoRA runs"
+"""What the LoRA term says wherever it is shown: the calibration data has no LoRA run."""
+
+
+class LoraStage(NamedTuple):
+    """What one GPU of one pipeline stage's LoRA kernels move and multiply in a step, from
+    lora.stage_parts: per active adapter (slot elements read whole), per token, per logit row
+    and per routed (token, expert) pair on this rank."""
+
+    adapter_elements: int  # one adapter's slots read whole: every module that runs (not the
+    # experts), the embedding's B but not its A rows (looked up per token)
+    expert_elements: int  # one adapter's routed-expert slots on this rank, all MoE layers
+    token_elements: int  # activation elements a token moves (not the lm_head's nor experts')
+    token_flop_elements: int  # one adapter's elements a token multiplies (lm_head, experts not)
+    head_elements: int  # the lm_head's activation elements per logit row
+    head_flop_elements: int  # one adapter's lm_head elements (per logit row)
+    pair_elements: int  # the experts' activation elements per (token, expert) pair, all layers
+    pair_flop_elements: int  # one adapter's one-expert elements per pair, all MoE layers
+    pair_share: float  # (token, expert) pairs per routed token landing on this rank: k x
+    # local experts / E
+    num_experts: int  # E (0 for a dense model)
+    top_k: int
+    max_loras: int
+    lora_b: int  # bytes of a slot element (lora_dtype)
+    act_b: int  # bytes of an activation element (the served dtype)
+
+
+_LORA_STAGES: IdentityMemo[tuple[LoraStage, ...]] = IdentityMemo(4096)
+"""pipeline_lora by spec and (TP, PP, LoRA settings, activation bytes, the rank's experts of
+an MoE model): a sweep's contexts share them (Llama 3.1 405B over 4,096 GPUs with
+--enable-lora: 8,454 contexts of up to 126 stages; worked out stage by stage, layer by layer,
+33 s)."""
+
+
+_LAYER_SUMS: IdentityMemo[tuple[tuple[int, ...], ...]] = IdentityMemo(1024)
+"""_layer_sums by spec and (TP, LoRA settings, the rank's experts): each stage's sums are two
+lookups, not a walk over its layers (the 405B sweep's 848 layouts' 50,607 stages)."""
+
+
+def pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, act_b: int
+                  ) -> tuple[LoraStage, ...]:
+    """Each pipeline stage's LoraStage (lora_stage) on its TP rank 0 (EP rank 0 holds the most
+    experts: lora_moe.rank_experts; DP and EP change a dense model's none). Cached
+    (_LORA_STAGES)."""
+    experts = rank_experts(layout, 0) if first_moe(spec) else ExpertSlots(layout.tp)
+    return _LORA_STAGES.get(spec, (layout.tp, layout.pp, lora, act_b, experts),
+                            _pipeline_lora, spec, layout, lora, act_b, experts)
+
+
+def _pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, act_b: int,
+                   experts: ExpertSlots) -> tuple[LoraStage, ...]:
+    """Work out what pipeline_lora caches (equal stages as one object)."""
+    distinct: dict[LoraStage, LoraStage] = {}
+    return tuple(distinct.setdefault(stage, stage) for stage in (
+        lora_stage(spec, layers, i == 0, i == layout.pp - 1, layout.tp, lora, experts, act_b)
+        for i, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp))))
+
+
+END_PARTS = ("embed_tokens", "lm_head", "lm_head as embedding")
+"""The parts lora.stage_parts adds for a stage's embedding and lm_head, not a layer's."""
+
+_Sums = tuple[int, int, int, int, int, int, int, int]
+"""LoraStage's element figures before / max_loras, summed over parts: (read whole, routed
+experts, token activations, token FLOP elements, lm_head activations, lm_head FLOP elements,
+pair activations, pair FLOP elements)."""
+
+
+def _part_sums(parts: Iterable[LoraPart]) -> _Sums:
+    """The _Sums of lora.stage_parts' `parts` that run in the forward (not idle), each module's
+    one called wrapper (LoraPart.wraps): the embedding's looked-up A rows not read whole, the
+    lm_head's by logit row, the routed experts' by touched expert and (token, expert) pair."""
+    sums = [0] * 8
+    for p in parts:
+        if p.idle:
+            continue
+        whole = (p.elements // p.wraps - p.lookup) * p.count  # one wrapper runs
+        if p.experts:
+            parts_sums = (0, p.elements * p.count, 0, 0, 0, 0, p.token_elements * p.count,
+                          p.elements // p.experts * p.count)
+        elif p.name == "lm_head":
+            parts_sums = (whole, 0, 0, 0, p.token_elements, p.elements, 0, 0)
+        else:
+            parts_sums = (whole, 0, p.token_elements * p.count, whole, 0, 0, 0, 0)
+        sums = [a + b for a, b in zip(sums, parts_sums, strict=True)]
+    return tuple(sums)  # type: ignore[return-value]
+
+
+def _layer_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
+                ) -> tuple[_Sums, ...]:
+    """The running _Sums of the decoder layers (entry i: layers 0 to i - 1), each layer's
+    parts from lora.stage_parts. Cached (_LAYER_SUMS)."""
+    return _LAYER_SUMS.get(spec, (tp, lora, experts), _running_sums, spec, tp, lora, experts)
+
+
+def _running_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
+                  ) -> tuple[_Sums, ...]:
+    """Work out what _layer_sums caches."""
+    running: list[_Sums] = [(0,) * 8]  # type: ignore[list-item]
+    for index in range(spec.num_layers):
+        # the layer's own parts: stage_parts adds the embedding and lm_head of the stages that
+        # build them after them, on every stage for some types (lora.stage_heads)
+        layer = _part_sums(p for p in stage_parts(spec, range(index, index + 1), False, False,
+                                                  tp, lora, experts) if p.name not in END_PARTS)
+        running.append(tuple(a + b for a, b in zip(running[-1], layer, strict=True)))
+    return tuple(running)
+
+
+def lora_stage(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
+               lora: LoraSettings, experts: ExpertSlots, act_b: int) -> LoraStage:
+    """The LoraStage of the TP rank holding `experts` of a stage of `layers` (lora.stage_parts'
+    slots, divided by max_loras for one adapter): its layers' running sums (_layer_sums) and
+    its embedding and lm_head (stage_parts of no layer)."""
+    n = lora.max_loras
+    running = _layer_sums(spec, tp, lora, experts)
+    ends = _part_sums(stage_parts(spec, range(0), first, last, tp, lora, experts))
+    (whole, routed, token, token_flop, head, head_flop, pair, pair_flop) = (
+        stop - start + end for start, stop, end in zip(running[layers.start],
+                                                        running[layers.stop], ends,
+                                                        strict=True))
+    moe = first_moe(spec)
+    e, k = (moe.num_experts, moe.experts_per_token) if moe is not None else (0, 0)
+    return LoraStage(
+        adapter_elements=whole // n, expert_elements=routed // n, token_elements=token,
+        token_flop_elements=token_flop // n, head_elements=head, head_flop_elements=head_flop // n,
+        pair_elements=pair, pair_flop_elements=pair_flop // n,
+        pair_share=k * experts.local(e) / e if e else 0.0, num_experts=e, top_k=k,
+        max_loras=n, lora_b=slot_dtype_bytes(lora, act_b), act_b=act_b)
+
+
+def active_adapters(stage: LoraStage, seqs: float) -> int:
+    """ACTIVE_ADAPTERS: the distinct adapters a step of `seqs` sequences reads, at most
+    max_loras."""
+    return min(stage.max_loras, max(1, math.ceil(seqs)))
+
+
+class LoraWork(NamedTuple):
+    """One step's LoRA reads and FLOPs on one GPU of one stage."""
+
+    adapters: int  # active adapters (active_adapters)
+    adapter_bytes: float  # their slots read: whole, and the experts their tokens touch
+    activation_bytes: float  # inputs read per slice, outputs read and written
+    flops: float
+
+
+def lora_work(stage: LoraStage, tokens: float, routed: float, logit_rows: float, seqs: float
+              ) -> LoraWork:
+    """The LoRA reads and FLOPs of a step of `tokens` new tokens (`routed`: the tokens the
+    routed experts see, x DP), `logit_rows` lm_head rows and `seqs` sequences: active adapters
+    x (their slots read whole + their routed experts' slots x the expected fraction touched
+    at tokens / adapters each, uniform routing), activations per token, per logit row and per
+    (token, expert) pair on this rank; FLOPs 2 x the elements each multiplies."""
+    adapters = active_adapters(stage, seqs)
+    touched = (expected_experts_touched(stage.num_experts, stage.top_k, math.ceil(
+        routed / adapters)) / stage.num_experts if stage.num_experts else 0.0)
+    pairs = routed * stage.pair_share
+    return LoraWork(
+        adapters,
+        adapters * (stage.adapter_elements + stage.expert_elements * touched) * stage.lora_b,
+        (tokens * stage.token_elements + logit_rows * stage.head_elements
+         + pairs * stage.pair_elements) * stage.act_b,
+        2 * (tokens * stage.token_flop_elements + logit_rows * stage.head_flop_elements
+             + pairs * stage.pair_flop_elements))
+
+
+def lora_step_s(ctx: Context, work: LoraWork) -> tuple[float, float]:
+    """(read seconds, compute seconds) of a step's LoRA kernels: their bytes at the weights'
+    read rate (the kernel family's bandwidth efficiency, Context.weights_bw) and their FLOPs at
+    the served 16-bit rate (Device.attn_flops) x the compute efficiency; the step adds the
+    larger (the kernels run after the base GEMM on its stream: module docstring)."""
+    return ((work.adapter_bytes + work.activation_bytes) / ctx.weights_bw,
+            work.flops / (ctx.device.attn_flops * ctx.compute_eff))

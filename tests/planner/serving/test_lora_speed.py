@@ -1,0 +1,146 @@
+"""The LoRA kernels' time in the speed figures (planner.serving.speed.lora_cost), worked by hand
+from the models' config.json numbers (../shared/model-configs) and the H100 SXM's datasheet
+bandwidth, 3,350 GB/s (its GPU preset's).
+
+Llama-3.1-8B-Instruct: hidden 4,096, 32 layers, 32 / 8 heads of 128 (q 4,096, k and v 1,024),
+intermediate 14,336, vocabulary 128,256, untied. One adapter of rank 16 at TP=1, elements:
+  qkv_proj 3 x 16 x 4,096 + (4,096 + 2 x 1,024) x 16 = 294,912; o_proj 16 x 4,096 + 4,096 x 16
+  = 131,072; gate_up_proj 2 x 16 x 4,096 + 2 x 14,336 x 16 = 589,824; down_proj 16 x 14,336 +
+  4,096 x 16 = 294,912: 1,310,720 a layer, x 32 = 41,943,040; embed_tokens' B 4,096 x 16 =
+  65,536 (its A, 128,256 x 16, is looked up per token, not read whole); lm_head 16 x 4,096 +
+  128,256 x 16 = 2,117,632: 44,126,208 elements, 88,252,416 B in bfloat16.
+Activation elements one token moves (each input read once per A slice, each output read and
+written by the expand):
+  qkv 3 x 4,096 + 2 x 6,144 = 24,576; o 4,096 + 2 x 4,096 = 12,288; gate_up 2 x 4,096 + 2 x
+  28,672 = 65,536; down 14,336 + 2 x 4,096 = 22,528: 124,928 a layer, x 32 = 3,997,696;
+  embed_tokens 3 x 16 + 2 x 4,096 = 8,240: 4,005,936; the lm_head per logit row 4,096 + 2 x
+  128,256 = 260,608.
+"""
+
+import json
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest
+from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed.coefficients import FITTED
+from tests.cli.conftest import run_main
+
+LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
+QWEN3_MOE = "Qwen/Qwen3-30B-A3B"
+H100_BPS = 3350e9  # the H100 SXM datasheet bandwidth, B/s
+BF16_READ = H100_BPS * FITTED.bandwidth_efficiency["bf16"]  # the weights' read rate
+
+ADAPTER_BYTES = 44_126_208 * 2  # 88,252,416 B: one adapter's slots read whole (docstring)
+TOKEN_BYTES = 4_005_936 * 2  # a token's activations through the LoRA kernels
+ROW_BYTES = 260_608 * 2  # a logit row's through the lm_head's
+
+
+def _estimate(model: str = LLAMA, concurrency: int = 8, **engine):
+    request = PlanRequest(model=catalog_spec(model), cluster=preset_cluster("h100", 1),
+                          layout=ParallelLayout(), engine=EngineSettings(**engine))
+    return estimate_speed(request, ServingLoad(concurrency=concurrency))
+
+
+def _lora(**more):
+    return {"enable_lora": True, "max_loras": 4, "max_lora_rank": 16, **more}
+
+
+def _terms(est) -> dict:
+    return {t.key: t for t in est.terms}
+
+
+def test_llama_decode_reads_the_active_adapters_slots_and_activations() -> None:
+    # 8 sequences, max_loras 4: min(8, 4) = 4 adapters, 4 x 88,252,416 = 353,009,664 B;
+    # activations 8 x (8,011,872 + 521,216) = 68,264,704 B; 421,274,368 B at 3,350 GB/s x the
+    # bf16 efficiency (0.9: 3,015 GB/s) = 0.1397 ms; the FLOPs, 2 x 8 x 44,126,208 = 0.706
+    # GFLOP, take 0.001 ms at the 16-bit rate: the read binds
+    est = _estimate(**_lora())
+    term = _terms(est)["lora_decode"]
+    adapters = 4 * ADAPTER_BYTES
+    activations = 8 * (TOKEN_BYTES + ROW_BYTES)
+    assert adapters == 353_009_664 and activations == 68_264_704
+    assert term.value == pytest.approx((adapters + activations) / BF16_READ * 1e3, rel=1e-12)
+    assert term.value == pytest.approx(0.1397, abs=1e-4)
+    assert "4 active adapters x their slots 353.01 MB + activations 68.265 MB" in term.formula
+    assert "0.706 GFLOP" in term.formula
+    assert "not validated against measured LoRA runs" in term.note
+    assert "min(sequences in the step, max_loras)" in term.note
+    assert (term.inputs["active_adapters"], term.inputs["max_loras"]) == ("4", "4")
+    # the step is the base model's + the LoRA kernels, nothing else changes
+    base = _estimate()
+    assert est.decode_step_ms - base.decode_step_ms == pytest.approx(term.value, rel=1e-9)
+
+
+def test_fewer_sequences_than_loras_read_one_adapter_each() -> None:
+    # 2 sequences at max_loras 4: 2 adapters (the worst case: each request its own)
+    term = _terms(_estimate(concurrency=2, **_lora()))["lora_decode"]
+    assert term.value == pytest.approx(
+        (2 * ADAPTER_BYTES + 2 * (TOKEN_BYTES + ROW_BYTES)) / BF16_READ * 1e3, rel=1e-12)
+    assert term.inputs["active_adapters"] == "2"
+
+
+def test_llama_prefill_reads_one_adapter_and_the_prompts_activations() -> None:
+    # one request of 1,024 tokens, one chunk: 1 adapter, 1,024 tokens' activations and one
+    # logit row: (88,252,416 + 1,024 x 8,011,872 + 521,216) B = 8,292,930,560 B / 3,015 GB/s
+    # = 2.7506 ms (the FLOPs, 2 x (1,024 x 42,008,576 + 2,117,632) = 86.0 GFLOP, take 0.135
+    # ms at 989.4 TFLOP/s x 0.645); it is part of the prefill
+    est, base = _estimate(**_lora()), _estimate()
+    term = _terms(est)["lora_prefill"]
+    read = ADAPTER_BYTES + 1024 * TOKEN_BYTES + ROW_BYTES
+    assert read == 8_292_930_560
+    assert term.value == pytest.approx(read / BF16_READ * 1e3, rel=1e-12)
+    assert term.value == pytest.approx(2.7506, abs=1e-4)
+    assert est.prefill_ms - base.prefill_ms == pytest.approx(term.value, rel=1e-9)
+
+
+def test_moe_experts_are_read_where_each_adapters_tokens_route() -> None:
+    # Qwen3-30B-A3B (config.json): hidden 2,048, 48 layers, 32 / 4 heads of 128, 128 experts,
+    # 8 a token, moe_intermediate 768, vocabulary 151,936, untied. One adapter, rank 16:
+    # qkv 3 x 16 x 2,048 + (4,096 + 2 x 512) x 16 = 180,224; o 16 x 4,096 + 2,048 x 16 =
+    # 98,304; router gate 16 x 2,048 + 128 x 16 = 34,816 (0.34.0: wrapped once): 313,344 a
+    # layer x 48 = 15,040,512; embed_tokens' B 32,768; lm_head 16 x 2,048 + 151,936 x 16 =
+    # 2,463,744: 17,537,024 read whole. Each expert (FusedMoEWithLoRA): w13 A 2 x 16 x 2,048,
+    # B 2 x 768 x 16, w2 A 16 x 768, B 2,048 x 16 = 135,168, x 128 x 48 = 830,472,192. At 8
+    # sequences over 4 adapters, 2 tokens each route to 1 - (1 - 8/128)^2 = 0.12109375 of the
+    # experts (fused_moe_lora reads a block's (adapter, expert) slots only)
+    term = _terms(_estimate(QWEN3_MOE, **_lora()))["lora_decode"]
+    touched = 1 - (1 - 8 / 128) ** 2
+    adapters = 4 * (17_537_024 + 830_472_192 * touched) * 2
+    assert adapters == 944_816_128
+    assert term.inputs["adapter_bytes"] == "944816128"
+
+
+def test_without_lora_no_lora_term_and_no_lora_note() -> None:
+    est = _estimate()
+    assert not [t for t in est.terms if t.key.startswith("lora")]
+    assert not [n for n in est.notes if "LoRA" in n]
+    assert "LoRA" not in _terms(est)["decode_step"].formula
+
+
+def test_the_json_and_the_report_show_the_lora_terms_unvalidated(capsys) -> None:
+    args = ("--model", LLAMA, "--gpu", "h100", "--enable-lora", "--max-loras", "4",
+            "--concurrency", "8")
+    code, out, _ = run_main(capsys, "plan", *args, "--json")
+    terms = {t["name"]: t for t in json.loads(out)["speed_terms"]}
+    assert code == 0 and terms["lora_decode"]["value"] == pytest.approx(0.1397, abs=1e-4)
+    assert "not validated against measured LoRA runs" in terms["lora_prefill"]["label"]
+    code, out, _ = run_main(capsys, "report", *args)
+    performance = out[out.index("## Performance expectations"):]
+    assert code == 0 and ("Decode: LoRA kernels per stage step (not validated against measured "
+                          "LoRA runs): max(read, compute)") in performance
+
+
+def test_modules_wrapped_again_through_an_alias_are_read_once() -> None:
+    # DeepSeek-V2-Lite-Chat: vLLM 0.21.0 wraps the MLA projections again through the MLA
+    # wrapper's references (kv_b_proj three times) and the router gate twice, 0.34.0 once each
+    # (wrapped_by_id): more slots, but the forward calls one wrapper, so a step reads the same
+    deepseek = "deepseek-ai/DeepSeek-V2-Lite-Chat"
+    old, new = (_terms(_estimate(deepseek, vllm_version=v, **_lora()))["lora_decode"]
+                for v in ("0.21.0", "0.34.0"))
+    assert old.inputs["adapter_bytes"] == new.inputs["adapter_bytes"]
+    assert old.inputs["activation_bytes"] == new.inputs["activation_bytes"]
