@@ -284,11 +284,13 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
         True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
     "Qwen3NextForCausalLM": LoraModules(False, gdn_slices=(1, 1)),
     "Qwen3VLMoeForConditionalGeneration": LoraModules(True),
+    "Llama4ForConditionalGeneration": LoraModules(True),
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
-gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py: their attention and
-embedding_modules, the experts in lora_moe; the same in every release of LORA_READ but Qwen3.5's
+gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py:
+their attention and embedding_modules, the experts in lora_moe; the same in every release of
+LORA_READ but Qwen3.5's
 embedding_modules; qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention and the
 releases that refuse it or wrap it more than once: lora_deepseek): the others are refused."""
 
@@ -299,7 +301,9 @@ LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Qwen3VLForConditionalGeneration": "visual (the ViT), visual.merger and "
                                        "visual.deepstack_merger_list",
     "Qwen3VLMoeForConditionalGeneration": "visual (the ViT), visual.merger and "
-                                          "visual.deepstack_merger_list"}
+                                          "visual.deepstack_merger_list",
+    "Llama4ForConditionalGeneration": "vision_model (the ViT and its vision_adapter) and "
+                                      "multi_modal_projector"}
 """The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
 language model's (get_mm_mapping's language_model) only, as the text-only class's.
 
@@ -467,7 +471,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
-                f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py and deepseek_v2.py); "
+                f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py and "
+                f"mllama4.py); "
                 f"{name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
@@ -494,7 +499,6 @@ MULTIMODAL_LORA_FROM: dict[str, tuple[str, Version | None]] = {
     "KimiK25ForConditionalGeneration": ("kimi_k25.py", None),
     "Gemma4ForConditionalGeneration": ("gemma4_mm.py", (0, 20, 0)),
     "LlavaNextForConditionalGeneration": ("llava_next.py", (0, 29, 0)),
-    "Llama4ForConditionalGeneration": ("mllama4.py", (0, 0, 0)),
     "Mistral3ForConditionalGeneration": ("mistral3.py", (0, 0, 0)),
     "PixtralForConditionalGeneration": ("pixtral.py", (0, 0, 0)),
     "Qwen2VLForConditionalGeneration": ("qwen2_vl.py", (0, 0, 0)),

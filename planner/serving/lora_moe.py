@@ -140,6 +140,35 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   moe_intermediate_size x n_shared_experts, the dense rules, no shared_expert_gate) and experts
   (FusedMoEWithLoRA: is_3d_moe_weight never set), beside first_k_dense_replace dense layers
   (MoeLoraModules.dense_layers).
+- models/mllama4.py Llama4ForConditionalGeneration (SupportsLoRA in every release read;
+  mllama4.py and llama4.py of 0.17.0, 0.18.0, 0.19.0, 0.20.0, 0.23.0, 0.24.0, 0.25.0, 0.27.0,
+  0.29.0, 0.30.0, 0.31.0 and 0.34.0 read, each other release's equal to one of them byte for
+  byte): packed_modules_mapping qkv_proj (q/k/v) and gate_up_proj (gate/up), no
+  embedding_modules of its own, but its language_model, llama4.py Llama4ForCausalLM (built by
+  initialize_model from text_config), a LlamaForCausalLM, declares embed_tokens and lm_head,
+  which lora/utils.py get_supported_lora_modules reads off every module, so both are wrapped
+  (untied: Llama4Config's tie_word_embeddings False); get_mm_mapping language_model
+  "language_model", connector "multi_modal_projector." and "vision_model.vision_adapter.",
+  tower "vision_model.": no LoRA there without --enable-tower-connector-lora (its tower is not
+  read: lora_tower.tower_refusal). It never sets is_3d_moe_weight: FusedMoEWithLoRA. Each
+  Llama4DecoderLayer has Llama4Attention (qkv_proj QKVParallelLinear, o_proj RowParallelLinear:
+  the dense rules; its qk_norm an RMSNorm without weight, its chunked local attention
+  (attention_chunk_size, three layers of four) and NoPE layers change no linear) and a
+  feed_forward that is Llama4MoE where (layer + 1) % interleave_moe_layer_step == 0 (Maverick's
+  step 2: the odd layers; Scout's 1: all), else LlamaMLP(hidden, intermediate_size_mlp)
+  (gate_up_proj and down_proj: the dense rules). Llama4MoE builds, in this order, router
+  (ReplicatedLinear(hidden, num_local_experts) 0.17.0-0.30.0, GateLinear from 0.31.0: a
+  ReplicatedLinear, taken by isinstance from 0.20.0, so ReplicatedLinearWithLoRA in every
+  release: A (N, 1, R, hidden), B (N, 1, num_local_experts, R)), shared_expert (LlamaMLP(hidden,
+  intermediate_size): gate_up_proj and down_proj at the attention's TP; disable_tp only under
+  sequence-parallel MoE, refused) and experts (SharedFusedMoE 0.17.0-0.19.x, FusedMoE
+  0.20.0-0.26.0, FusedMoEFactory 0.27.0-0.34.0; num_local_experts of intermediate_size, top-1
+  with a sigmoid custom_routing_function and apply_router_weight_on_input, which the LoRA layer
+  passes through and never refuses), given shared_experts and never the router: the router is
+  wrapped once in every release (no GATE_WRAPPED_TWICE), no shared_expert_gate, and the shared
+  expert's alias in the MoE layer adds nothing, as Qwen2-MoE's (feed_forward.shared_expert is
+  registered before feed_forward.experts). Llama4MoE passes is_sequence_parallel =
+  use_sequence_parallel_moe in every release (SEQUENCE_PARALLEL_MOE_UNTIL).
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
@@ -268,7 +297,8 @@ class MoeLoraModules(NamedTuple):
     w13 A, a w13 B of twice the width: fused_w13; None: never); a shared expert's
     shared_expert_gate (DeepSeek's has none) and module name (DeepSeek's "shared_experts"), and
     whether dense gated MLP layers sit beside the MoE ones (DeepSeek's first_k_dense_replace:
-    the dense rules of planner.serving.lora)."""
+    the dense rules of planner.serving.lora), and whether chunked local attention layers (Llama
+    4's attention_chunk_size) are among its attention layers (the same qkv_proj and o_proj)."""
 
     runner_gate: bool
     shared_expert: bool
@@ -278,6 +308,7 @@ class MoeLoraModules(NamedTuple):
     shared_expert_gate: bool = True
     shared_name: str = "shared_expert"
     dense_layers: bool = False
+    chunked_attention: bool = False
 
 
 MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
@@ -294,11 +325,14 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
         runner_gate=True, shared_expert=False, fused_w13_from=(0, 0, 0)),
     **dict.fromkeys(DEEPSEEK_LORA, MoeLoraModules(
         runner_gate=True, shared_expert=True, shared_expert_gate=False,
-        shared_name="shared_experts", dense_layers=True))}
+        shared_name="shared_experts", dense_layers=True)),
+    "Llama4ForConditionalGeneration": MoeLoraModules(
+        runner_gate=False, shared_expert=True, gate_name="router", shared_expert_gate=False,
+        dense_layers=True, chunked_attention=True)}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
-mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py, qwen3_vl_moe.py and deepseek_v2.py: the
-module docstring and lora_deepseek's); their attention and vocabulary rules are
-lora.LORA_ARCHITECTURES'."""
+mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py, qwen3_vl_moe.py, deepseek_v2.py and
+mllama4.py / llama4.py: the module docstring and lora_deepseek's); their attention and
+vocabulary rules are lora.LORA_ARCHITECTURES'."""
 
 
 def fused_w13(spec: ModelSpec, version: tuple[int, int, int]) -> bool:
@@ -375,7 +409,7 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
     than full attention (or another of `mixers`: Qwen3.5-MoE's Gated DeltaNet) with a gated
     routed-expert MLP (with at most one gated shared expert where MOE_LORA_ARCHITECTURES takes
     one, and gated dense MLP layers where it takes them; gpt-oss's sliding layers and biased
-    experts: the modules read); None where they are."""
+    experts, Llama 4's chunked local layers: the modules read); None where they are."""
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
     read = (spec.quant is not None and spec.quant.method == "mxfp4" if modules.mxfp4
             else spec.quant is None or fp8_experts(spec, None) or marlin_lora_experts(spec))
@@ -388,7 +422,8 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
     kinds = ("full", "sliding") if modules.mxfp4 else ("full",)
     if (spec.vision is not None and not tower) or not all(
             isinstance(layer.mixer, mixers)
-            and (not isinstance(layer.mixer, AttentionMixer) or layer.mixer.kind in kinds)
+            and (not isinstance(layer.mixer, AttentionMixer) or layer.mixer.kind in kinds
+                 or modules.chunked_attention and layer.mixer.chunked)
             and (isinstance(layer.mlp, MoeMlp) and layer.mlp.gated
                  and layer.mlp.bias == modules.mxfp4
                  and (layer.mlp.num_shared_experts == 0 or modules.shared_expert and (
@@ -517,16 +552,17 @@ def mxfp4_lora_vendor_refusal(spec: ModelSpec, vendor: str) -> str | None:
 SEQUENCE_PARALLEL_MOE_UNTIL: dict[str, tuple[int, int, int] | None] = {
     "Qwen3MoeForCausalLM": None, "Qwen3VLMoeForConditionalGeneration": None,
     "Qwen3NextForCausalLM": None, "Qwen3_5MoeForConditionalGeneration": None,
-    "GptOssForCausalLM": (0, 25, 0), **dict.fromkeys(DEEPSEEK_LORA)}
+    "GptOssForCausalLM": (0, 25, 0), "Llama4ForConditionalGeneration": None,
+    **dict.fromkeys(DEEPSEEK_LORA)}
 """The MoE architectures whose block passes is_sequence_parallel=parallel_config
 .use_sequence_parallel_moe to its experts (models/qwen3_moe.py Qwen3MoeSparseMoeBlock, also
 Qwen3-VL-MoE's; qwen3_next.py Qwen3NextSparseMoeBlock, also Qwen3.5-MoE's; gpt_oss.py MLPBlock;
-deepseek_v2.py DeepseekV2MoE; read in the 0.21.0-0.34.0 wheels), with the first release where it
-no longer does under LoRA (gpt_oss.py adds `and vllm_config.lora_config is None` in the 0.25.0
-wheel; None: every release). config/parallel.py use_sequence_parallel_moe is true under
---enable-expert-parallel with TP > 1 and DP > 1 and the all2all backend
-allgather_reducescatter (the only one EP LoRA takes), so the experts' sp_size is TP and
-lora/layers/fused_moe.py FusedMoEWithLoRA.__init__'s _ep_check asserts `not
+deepseek_v2.py DeepseekV2MoE; llama4.py Llama4MoE; read in the 0.21.0-0.34.0 wheels), with the
+first release where it no longer does under LoRA (gpt_oss.py adds `and vllm_config.lora_config
+is None` in the 0.25.0 wheel; None: every release). config/parallel.py
+use_sequence_parallel_moe is true under --enable-expert-parallel with TP > 1 and DP > 1 and the
+all2all backend allgather_reducescatter (the only one EP LoRA takes), so the experts' sp_size
+is TP and lora/layers/fused_moe.py FusedMoEWithLoRA.__init__'s _ep_check asserts `not
 moe_config.moe_parallel_config.is_sequence_parallel` (0.21.0-0.34.0): a start-up failure.
 Qwen2-MoE's and Mixtral's blocks pass nothing (not sequence-parallel)."""
 

@@ -588,8 +588,8 @@ def test_a_lora_dtype_vllm_does_not_take_is_refused(capsys) -> None:
 
 # Multimodal classes not read (lora.MULTIMODAL_LORA_FROM), from the class lines of the vLLM
 # 0.17.0-0.34.0 wheels: models/kimi_vl.py KimiVLForConditionalGeneration is never SupportsLoRA,
-# gemma4_mm.py's is from 0.20.0 (not in 0.19.x), llava_next.py's (granite-vision) from 0.29.0,
-# mllama4.py's (Llama 4) in every release; without it v1/worker/lora_model_runner_mixin.py
+# gemma4_mm.py's is from 0.20.0 (not in 0.19.x), llava_next.py's (granite-vision) from 0.29.0;
+# without it v1/worker/lora_model_runner_mixin.py
 # load_lora_model raises "<class> does not support LoRA yet.".
 @pytest.mark.parametrize(("model", "version", "expected"), [
     ("moonshotai/Kimi-VL-A3B-Instruct", "0.34.0",
@@ -599,8 +599,6 @@ def test_a_lora_dtype_vllm_does_not_take_is_refused(capsys) -> None:
      "takes LoRA (SupportsLoRA), but Headroom has not read"),
     ("ibm-granite/granite-vision-3.3-2b", "0.28.0", "SupportsLoRA there (it is from vLLM 0.29.0)"),
     ("ibm-granite/granite-vision-3.3-2b", "0.29.0", "models/llava_next.py"),
-    ("meta-llama/Llama-4-Maverick-17B-128E-Instruct", "0.34.0",
-     "models/mllama4.py Llama4ForConditionalGeneration takes LoRA"),
 ])
 def test_unread_multimodal_classes_are_refused_with_their_reason(model, version,
                                                                  expected) -> None:

@@ -104,11 +104,14 @@ def test_pipeline_parallel_is_refused() -> None:
 
 @pytest.mark.parametrize(("model", "expected"), [
     ("Qwen/Qwen3-8B", "Qwen3ForCausalLM has no vision tower"),
-    ("google/gemma-3-27b-it", "Gemma3ForConditionalGeneration's tower is not read")])
+    ("google/gemma-3-27b-it", "Gemma3ForConditionalGeneration's tower is not read"),
+    ("meta-llama/Llama-4-Scout-17B-16E-Instruct",
+     "Llama4ForConditionalGeneration's tower is not read")])
 def test_the_cli_refuses_towers_not_sized(model, expected, capsys) -> None:
     code, _, err = run_main(capsys, "plan", "--model", model, "--gpu", "h100", "--enable-lora",
                             "--enable-tower-connector-lora")
     assert code == 2 and expected in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_the_flag_needs_enable_lora(capsys) -> None:
