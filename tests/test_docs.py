@@ -1225,7 +1225,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
     over EP, gpt-oss, Qwen3-VL-MoE, FP8, NVFP4 and GPTQ-Int4 (over EP) Qwen3-235B-A22B,
-    DeepSeek-V2-Lite, DeepSeek-V3 on 8 H200s) too: each figure is
+    DeepSeek-V2-Lite, DeepSeek-V3 and Llama-4-Maverick on 8 H200s) too: each figure is
     `plan --json`'s lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
@@ -1256,6 +1256,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                          r"([\d,]+) B at TP=1 on 0\.21\.0\.", text).groups()
     v3 = re.search(r"DeepSeek-V3 ([\d,]+) B at TP=8 on 8 H200s, ([\d,]+) B on 0\.20\.0 ",
                    text).groups()
+    llama4 = re.search(r"Llama-4-Maverick ([\d,]+) B at TP=8 on 8 H200s, ([\d,]+) B on "
+                       r"0\.28\.0, ([\d,]+) B at TP=8 \+ EP\.", text).groups()
 
     def lora_bytes(model: str, *argv: str, gpu: str = "h100-sxm") -> str:
         assert main(["plan", "--model", model, "--gpu", gpu, "--enable-lora",
@@ -1294,6 +1296,10 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes("deepseek-ai/DeepSeek-V3", *tp8, gpu="h200"),
             lora_bytes("deepseek-ai/DeepSeek-V3", *tp8, "--vllm-version", "0.20.0", gpu="h200")
             ) == v3
+    maverick = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
+    assert (lora_bytes(maverick, *tp8, gpu="h200"),
+            lora_bytes(maverick, *tp8, "--vllm-version", "0.28.0", gpu="h200"),
+            lora_bytes(maverick, *tp8, "--ep", gpu="h200")) == llama4
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:

@@ -39,6 +39,7 @@ from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
 from tests.planner.serving.test_lora import PUNICA, PUNICA_TO_028
+from tests.planner.serving.test_lora_deepseek import _lora
 
 MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
@@ -74,10 +75,6 @@ def _plan(version: str = "0.34.0", model: str = MAVERICK, gpu: str = "h200", gpu
                             layout=layout or ParallelLayout(tp=8),
                             engine=EngineSettings(vllm_version=version, max_model_len=8192,
                                                   **engine)))
-
-
-def _lora(**engine) -> dict:
-    return {"enable_lora": True, "max_loras": 4, "max_lora_rank": 16, **engine}
 
 
 @pytest.mark.parametrize(("version", "expected"), [
