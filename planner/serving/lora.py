@@ -570,9 +570,9 @@ def fully_sharded_refusal(lora: LoraSettings, spec: ModelSpec, tp: int,
 
 class LoraPart(NamedTuple):
     """One module kind's slots on a GPU: its name, elements per layer, layers, and what a step
-    moves through its LoRA kernels (lora_part.LayerPart's token_elements, experts, wraps and
-    idle; planner.serving.speed.lora_cost reads them), with `lookup`: the elements of its slots
-    a step reads per token rather than whole (the embedding's A rows)."""
+    moves through its LoRA kernels (lora_part.LayerPart's token_elements, experts, wraps, idle
+    and prefill_only; planner.serving.speed.lora_cost reads them), with `lookup`: the elements
+    of its slots a step reads per token rather than whole (the embedding's A rows)."""
 
     name: str
     elements: int
@@ -582,6 +582,7 @@ class LoraPart(NamedTuple):
     experts: int = 0
     wraps: int = 1
     idle: bool = False
+    prefill_only: bool = False
 
 
 def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlots,
@@ -667,8 +668,10 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     for index in layers:
         for part in _layer_parts(spec, index, tp, experts or ExpertSlots(tp), lora):
             counts[part] = counts.get(part, 0) + 1
-    parts = [LoraPart(name, elements, count, token, experts=routed, wraps=wraps, idle=idle)
-             for (name, elements, token, routed, wraps, idle), count in counts.items()]
+    parts = [LoraPart(name, elements, count, token, experts=routed, wraps=wraps, idle=idle,
+                      prefill_only=prefill_only)
+             for (name, elements, token, routed, wraps, idle, prefill_only), count
+             in counts.items()]
     if lora.tower and first:  # (lora_tower.tower_refusal: PP = 1 only)
         # the tower's LoRA runs in the vision encoder, on image inputs only: idle in a text step
         parts += [LoraPart(*part, idle=True) for part in tower_parts(

@@ -155,9 +155,9 @@ def mla_alias_wraps(version: Version) -> tuple[int, int]:
 def mla_parts(mla: MlaMixer, version: Version, h: int, tp: int, n: int, r: int, rank_a: int,
               row_out: int) -> tuple[LayerPart, ...]:
     """An MLA layer's slots on one TP rank, as lora_part.LayerPart (module docstring; per token
-    the input once per A slice and the output read and written; kv_b_proj's LoRA counted in
-    every step, though vLLM's MLA decode multiplies by the absorbed W_UK / W_UV and calls
-    kv_b_proj in prefill only: model_executor/layers/attention/mla_attention.py): without a
+    the input once per A slice and the output read and written; kv_b_proj prefill_only: MLA's
+    decode multiplies by the absorbed W_UK / W_UV, and layers/attention/mla_attention.py calls
+    kv_b_proj in forward_mha and the prefill-context paths only, 0.17.0-0.34.0): without a
     q_lora_rank kv_a_proj_with_mqa (replicated: A rank x hidden, B (kv_lora_rank + rope) x rank)
     and q_proj (column: A `rank_a` x hidden, B output / TP x rank), with one fused_qkv_a_proj
     (tp_size 1: 2 A rank x hidden, B (q_lora_rank + kv_lora_rank + rope) x rank) and q_b_proj
@@ -179,7 +179,7 @@ def mla_parts(mla: MlaMixer, version: Version, h: int, tp: int, n: int, r: int, 
     return tuple(LayerPart(module, wraps * n * elements, token, wraps=wraps)
                  for module, elements, token in q_parts) + (
         LayerPart("kv_b_proj", kv_b_wraps * n * (rank_a * mla.kv_lora_rank + kv_b_width * r),
-                  mla.kv_lora_rank + 2 * kv_b_width, wraps=kv_b_wraps),
+                  mla.kv_lora_rank + 2 * kv_b_width, wraps=kv_b_wraps, prefill_only=True),
         LayerPart("o_proj", wraps * n * (r * v_in + row_out * r), v_in + 2 * row_out,
                   wraps=wraps))
 

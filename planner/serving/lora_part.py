@@ -12,7 +12,8 @@ class LayerPart(NamedTuple):
     lora_expand_op.py; for routed experts per (token, expert) pair), the routed experts on the
     rank whose slots these are (0: not routed; read per touched expert), the wrappers the slots
     are counted over (`wraps`: a module met again through an alias is wrapped again, but the
-    forward calls one of them) and whether its LoRA never runs in a text step (`idle`)."""
+    forward calls one of them), whether its LoRA never runs in a text step (`idle`) and whether
+    it runs in prefill only (`prefill_only`: MLA's kv_b_proj, lora_deepseek.mla_parts)."""
 
     name: str
     elements: int
@@ -20,3 +21,4 @@ class LayerPart(NamedTuple):
     experts: int = 0
     wraps: int = 1
     idle: bool = False
+    prefill_only: bool = False

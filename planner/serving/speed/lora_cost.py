@@ -47,9 +47,10 @@ Slots that hold no step's work: a GDN layer's conv1d (its weight goes to the cau
 kernels, the module is never called), the vision tower's and connector's
 (--enable-tower-connector-lora: they run in the encoder, on image inputs only; a text step is
 timed), a tied lm_head's alias as an embedding and the second wrapper of a module met again
-through an alias (lora_part.LayerPart.wraps: the forward calls one). DeepSeek's MLA kv_b_proj
-LoRA is counted in decode too, where vLLM multiplies by the absorbed W_UK / W_UV instead: an
-over-count there.
+through an alias (lora_part.LayerPart.wraps: the forward calls one). One runs in prefill only:
+DeepSeek's MLA kv_b_proj (LayerPart.prefill_only; layers/attention/mla_attention.py calls it in
+forward_mha and the prefill-context paths, 0.17.0-0.34.0; decode multiplies by the absorbed
+W_UK / W_UV), so a decode step does not read its slots.
 
 Activations are counted as memory traffic: at a prefill chunk's thousands of tokens they
 stream from memory; at a decode step's few tokens they mostly sit in L2, so there the term is
@@ -91,13 +92,18 @@ class LoraStage(NamedTuple):
     lora.stage_parts: per active adapter (slot elements read whole), per token, per logit row
     and per routed (token, expert) pair on this rank."""
 
-    adapter_elements: int  # one adapter's slots read whole: every module that runs (not the
-    # experts), the embedding's B but not its A rows (looked up per token)
+    adapter_elements: int  # one adapter's slots read whole: every module a decode step runs
+    # (not the experts), the embedding's B but not its A rows (looked up per token)
     expert_elements: int  # one adapter's routed-expert slots on this rank, all MoE layers
     token_elements: int  # activation elements a token moves (not the lm_head's nor experts')
     token_flop_elements: int  # one adapter's elements a token multiplies (lm_head, experts not)
     head_elements: int  # the lm_head's activation elements per logit row
     head_flop_elements: int  # one adapter's lm_head elements (per logit row)
+    # a prefill step adds these to adapter_elements, token_elements and token_flop_elements:
+    # the modules only prefill runs (LayerPart.prefill_only: MLA's kv_b_proj)
+    prefill_adapter_elements: int
+    prefill_token_elements: int
+    prefill_token_flop_elements: int
     pair_elements: int  # the experts' activation elements per (token, expert) pair, all layers
     pair_flop_elements: int  # one adapter's one-expert elements per pair, all MoE layers
     pair_share: float  # (token, expert) pairs per routed token landing on this rank: k x
@@ -143,28 +149,32 @@ def _pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, 
 END_PARTS = ("embed_tokens", "lm_head", "lm_head as embedding")
 """The parts lora.stage_parts adds for a stage's embedding and lm_head, not a layer's."""
 
-_Sums = tuple[int, int, int, int, int, int, int, int]
+_Sums = tuple[int, int, int, int, int, int, int, int, int, int, int]
 """LoraStage's element figures before / max_loras, summed over parts: (read whole, routed
 experts, token activations, token FLOP elements, lm_head activations, lm_head FLOP elements,
-pair activations, pair FLOP elements)."""
+prefill-only read whole, token activations and token FLOP elements, pair activations, pair
+FLOP elements)."""
 
 
 def _part_sums(parts: Iterable[LoraPart]) -> _Sums:
     """The _Sums of lora.stage_parts' `parts` that run in the forward (not idle), each module's
     one called wrapper (LoraPart.wraps): the embedding's looked-up A rows not read whole, the
-    lm_head's by logit row, the routed experts' by touched expert and (token, expert) pair."""
-    sums = [0] * 8
+    lm_head's by logit row, the prefill-only modules' apart, the routed experts' by touched
+    expert and (token, expert) pair."""
+    sums = [0] * 11
     for p in parts:
         if p.idle:
             continue
         whole = (p.elements // p.wraps - p.lookup) * p.count  # one wrapper runs
         if p.experts:
-            parts_sums = (0, p.elements * p.count, 0, 0, 0, 0, p.token_elements * p.count,
-                          p.elements // p.experts * p.count)
+            parts_sums = (0, p.elements * p.count, 0, 0, 0, 0, 0, 0, 0,
+                          p.token_elements * p.count, p.elements // p.experts * p.count)
         elif p.name == "lm_head":
-            parts_sums = (whole, 0, 0, 0, p.token_elements, p.elements, 0, 0)
+            parts_sums = (whole, 0, 0, 0, p.token_elements, p.elements, 0, 0, 0, 0, 0)
+        elif p.prefill_only:
+            parts_sums = (0, 0, 0, 0, 0, 0, whole, p.token_elements * p.count, whole, 0, 0)
         else:
-            parts_sums = (whole, 0, p.token_elements * p.count, whole, 0, 0, 0, 0)
+            parts_sums = (whole, 0, p.token_elements * p.count, whole, 0, 0, 0, 0, 0, 0, 0)
         sums = [a + b for a, b in zip(sums, parts_sums, strict=True)]
     return tuple(sums)  # type: ignore[return-value]
 
@@ -179,7 +189,7 @@ def _layer_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlo
 def _running_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
                   ) -> tuple[_Sums, ...]:
     """Work out what _layer_sums caches."""
-    running: list[_Sums] = [(0,) * 8]  # type: ignore[list-item]
+    running: list[_Sums] = [(0,) * 11]  # type: ignore[list-item]
     for index in range(spec.num_layers):
         # the layer's own parts: stage_parts adds the embedding and lm_head of the stages that
         # build them after them, on every stage for some types (lora.stage_heads)
@@ -197,7 +207,8 @@ def lora_stage(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
     n = lora.max_loras
     running = _layer_sums(spec, tp, lora, experts)
     ends = _part_sums(stage_parts(spec, range(0), first, last, tp, lora, experts))
-    (whole, routed, token, token_flop, head, head_flop, pair, pair_flop) = (
+    (whole, routed, token, token_flop, head, head_flop, prefill_whole, prefill_token,
+     prefill_flop, pair, pair_flop) = (
         stop - start + end for start, stop, end in zip(running[layers.start],
                                                         running[layers.stop], ends,
                                                         strict=True))
@@ -206,6 +217,8 @@ def lora_stage(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
     return LoraStage(
         adapter_elements=whole // n, expert_elements=routed // n, token_elements=token,
         token_flop_elements=token_flop // n, head_elements=head, head_flop_elements=head_flop // n,
+        prefill_adapter_elements=prefill_whole // n, prefill_token_elements=prefill_token,
+        prefill_token_flop_elements=prefill_flop // n,
         pair_elements=pair, pair_flop_elements=pair_flop // n,
         pair_share=k * experts.local(e) / e if e else 0.0, num_experts=e, top_k=k,
         max_loras=n, lora_b=slot_dtype_bytes(lora, act_b), act_b=act_b)
@@ -226,23 +239,29 @@ class LoraWork(NamedTuple):
     flops: float
 
 
-def lora_work(stage: LoraStage, tokens: float, routed: float, logit_rows: float, seqs: float
-              ) -> LoraWork:
+def lora_work(stage: LoraStage, tokens: float, routed: float, logit_rows: float, seqs: float,
+              prefill: bool) -> LoraWork:
     """The LoRA reads and FLOPs of a step of `tokens` new tokens (`routed`: the tokens the
-    routed experts see, x DP), `logit_rows` lm_head rows and `seqs` sequences: active adapters
-    x (their slots read whole + their routed experts' slots x the expected fraction touched
-    at tokens / adapters each, uniform routing), activations per token, per logit row and per
-    (token, expert) pair on this rank; FLOPs 2 x the elements each multiplies."""
+    routed experts see, x DP), `logit_rows` lm_head rows and `seqs` sequences, a prefill or a
+    decode step (`prefill`: the prefill-only modules run too): active adapters x (their slots
+    read whole + their routed experts' slots x the expected fraction touched at tokens /
+    adapters each, uniform routing), activations per token, per logit row and per (token,
+    expert) pair on this rank; FLOPs 2 x the elements each multiplies."""
     adapters = active_adapters(stage, seqs)
     touched = (expected_experts_touched(stage.num_experts, stage.top_k, math.ceil(
         routed / adapters)) / stage.num_experts if stage.num_experts else 0.0)
     pairs = routed * stage.pair_share
+    whole, token, token_flop = (stage.adapter_elements, stage.token_elements,
+                                stage.token_flop_elements)
+    if prefill:
+        whole += stage.prefill_adapter_elements
+        token += stage.prefill_token_elements
+        token_flop += stage.prefill_token_flop_elements
     return LoraWork(
-        adapters,
-        adapters * (stage.adapter_elements + stage.expert_elements * touched) * stage.lora_b,
-        (tokens * stage.token_elements + logit_rows * stage.head_elements
-         + pairs * stage.pair_elements) * stage.act_b,
-        2 * (tokens * stage.token_flop_elements + logit_rows * stage.head_flop_elements
+        adapters, adapters * (whole + stage.expert_elements * touched) * stage.lora_b,
+        (tokens * token + logit_rows * stage.head_elements + pairs * stage.pair_elements)
+        * stage.act_b,
+        2 * (tokens * token_flop + logit_rows * stage.head_flop_elements
              + pairs * stage.pair_flop_elements))
 
 

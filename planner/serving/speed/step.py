@@ -242,7 +242,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     fixed = ctx.stage_fixed.get(id(stage))
     if fixed is None:
         fixed = ctx.stage_fixed[id(stage)] = (_moe_padding_s(ctx, stage), _overhead_s(ctx, stage))
-    lora_parts = _lora_parts(ctx, lora, step, logit_rows, seqs) if lora else _NO_LORA
+    lora_parts = _lora_parts(ctx, lora, step, logit_rows, seqs, prefill) if lora else _NO_LORA
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * step.all_to_all_s,
             "moe_padding": fixed[0], "overhead": fixed[1], "softmax": softmax_s,
@@ -255,12 +255,12 @@ _NO_LORA = {"lora": 0.0}
 """A step's LoRA part without --enable-lora: no time."""
 
 
-def _lora_parts(ctx: Context, lora: LoraStage, step: _Tokens, logit_rows: float, seqs: float
-                ) -> dict[str, float]:
-    """The step's LoRA kernels (lora_cost.lora_work at its tokens, routed tokens, logit rows
-    and sequences): "lora", the larger of their read and compute seconds, and those, the
-    active adapters, their bytes and FLOPs for the LoRA term."""
-    work = lora_work(lora, step.count, step.routed, logit_rows, seqs)
+def _lora_parts(ctx: Context, lora: LoraStage, step: _Tokens, logit_rows: float, seqs: float,
+                prefill: bool) -> dict[str, float]:
+    """The step's LoRA kernels (lora_cost.lora_work at its tokens, routed tokens, logit rows,
+    sequences and kind of step): "lora", the larger of their read and compute seconds, and
+    those, the active adapters, their bytes and FLOPs for the LoRA term."""
+    work = lora_work(lora, step.count, step.routed, logit_rows, seqs, prefill)
     read_s, compute_s = lora_step_s(ctx, work)
     return {"lora": max(read_s, compute_s), "lora_read": read_s, "lora_compute": compute_s,
             "lora_adapters": work.adapters, "lora_adapter_bytes": work.adapter_bytes,

@@ -25,9 +25,11 @@ from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
+from planner.serving.lora import LoraSettings
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.coefficients import FITTED
+from planner.serving.speed.lora_cost import lora_work, pipeline_lora
 from tests.cli.conftest import run_main
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
@@ -144,3 +146,33 @@ def test_modules_wrapped_again_through_an_alias_are_read_once() -> None:
                 for v in ("0.21.0", "0.34.0"))
     assert old.inputs["adapter_bytes"] == new.inputs["adapter_bytes"]
     assert old.inputs["activation_bytes"] == new.inputs["activation_bytes"]
+
+
+def test_mla_kv_b_proj_lora_runs_in_prefill_only() -> None:
+    # DeepSeek-V2-Lite-Chat (config.json): 27 MLA layers, 16 heads, kv_lora_rank 512,
+    # qk_nope_head_dim 128, v_head_dim 128. vLLM's MLA calls kv_b_proj in prefill only
+    # (layers/attention/mla_attention.py forward_mha, _compute_prefill_context); decode
+    # multiplies by the absorbed W_UK / W_UV. One adapter's kv_b_proj slots at rank 16, TP=1:
+    # A 16 x 512 = 8,192 + B 16 x (128 + 128) x 16 = 65,536 = 73,728 a layer, x 27 = 1,990,656
+    # elements, 3,981,312 B; a token moves 512 + 2 x 4,096 = 8,704 a layer, x 27 = 235,008
+    # elements, 470,016 B. On 0.21.0 kv_b_proj is wrapped three times, one wrapper runs: the same
+    deepseek = catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
+    for version in ((0, 34, 0), (0, 21, 0)):
+        lora = LoraSettings(max_loras=4, rank=16, fully_sharded=False, version=version)
+        (stage,) = pipeline_lora(deepseek, ParallelLayout(), lora, 2)
+        # a step of 1 sequence, of 8 (4 adapters) and a 1,024-token chunk of one request
+        for tokens, seqs, adapters in ((1, 1, 1), (8, 8, 4), (1024, 1, 1)):
+            decode, prefill = (lora_work(stage, tokens, tokens, seqs, seqs, p)
+                               for p in (False, True))
+            assert prefill.adapter_bytes - decode.adapter_bytes == pytest.approx(
+                adapters * 3_981_312, rel=1e-9)
+            assert prefill.activation_bytes - decode.activation_bytes == tokens * 470_016
+            assert prefill.flops - decode.flops == 2 * tokens * 1_990_656
+    # the decode term (1 sequence: 1 adapter) reads one kv_b_proj's slots fewer than a
+    # one-token prefill step would
+    lora = LoraSettings(max_loras=4, rank=16, fully_sharded=False, version=(0, 34, 0))
+    (stage,) = pipeline_lora(deepseek, ParallelLayout(), lora, 2)
+    term = _terms(_estimate("deepseek-ai/DeepSeek-V2-Lite-Chat", concurrency=1,
+                            **_lora()))["lora_decode"]
+    assert float(term.inputs["adapter_bytes"]) == pytest.approx(
+        lora_work(stage, 1, 1, 1, 1, True).adapter_bytes - 3_981_312, rel=1e-12)
