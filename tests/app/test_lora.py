@@ -1,7 +1,8 @@
 """Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
 --max-lora-rank, --fully-sharded-loras, --specialize-active-lora, --lora-dtype), as the CLI's
 flags: offered where Headroom sizes the LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 /
-3 and Phi3 dense models, Qwen3-MoE, Qwen2-MoE and Mixtral, vLLM 0.17-0.34), in the link as
+3 and Phi3 dense models, Qwen3-MoE, Qwen2-MoE, Mixtral, DeepSeek-V2/V3 and the others
+planner/serving/lora.py reads, vLLM 0.17-0.34), in the link as
 `lora`, `loras`, `lorarank`, `fslora`, `lorasp` and `loradtype`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
@@ -160,6 +161,25 @@ def test_qwen3_moe_gets_its_per_expert_slots() -> None:
     assert not at.exception and not at.error
     assert weights_bytes(at) - before == 6_803_940_416
     assert launch_command(at).endswith(" --enable-lora --max-loras 4 --max-lora-rank 16")
+
+
+def test_its_help_names_the_sized_expert_formats_and_deepseek() -> None:
+    # the help listed the unquantized Qwen3-MoE family and gpt-oss only after FP8 (every
+    # release), int4 / NVFP4 (vLLM 0.20 on) experts and DeepSeek-V2/V3 (0.19 on; a q_lora_rank
+    # 0.20 on) were sized; DeepSeek-V2-Lite-Chat on one H100, 4 slots of rank 16 under 0.34.0:
+    # (27 x 1,052,672 + 2,494,464 + 26 x 43,536,384) elements x 2 B + 520 B of adapter flags +
+    # 417,920 B of Punica buffers (tests/planner/serving/test_lora_deepseek.py by hand)
+    help_text = open_page(None, **LLAMA_H100).checkbox(key="plan.enable_lora").proto.help
+    for words in ("DeepSeek-V2/V3's MLA ones from vLLM 0.19", "Kimi-K2, from 0.20",
+                  "unquantized or FP8 experts", "FP8 on GPUs without FP8 from vLLM 0.20",
+                  "int4 (GPTQ, AWQ, compressed-tensors) and NVFP4 experts from vLLM 0.20"):
+        assert words in help_text, words
+    deepseek = {"model": "deepseek-ai/DeepSeek-V2-Lite-Chat", "gpu": "h100-sxm", "gpn": "1"}
+    before = weights_bytes(open_link("plan", **deepseek))
+    at = open_link("plan", **deepseek, lora="1", loras="4")
+    assert not at.exception and not at.error
+    assert weights_bytes(at) - before == (
+        (27 * 1_052_672 + 2_494_464 + 26 * 43_536_384) * 2 + 520 + 417_920)  # 2,326,143,624 B
 
 
 def test_a_link_puts_lora_on_the_vision_tower() -> None:
