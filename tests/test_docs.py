@@ -1225,8 +1225,10 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
     over EP, gpt-oss, Qwen3-VL-MoE, FP8, NVFP4 and GPTQ-Int4 (over EP) Qwen3-235B-A22B,
-    DeepSeek-V2-Lite, DeepSeek-V3 and Llama-4-Maverick on 8 H200s) too: each figure is
-    `plan --json`'s lora_bytes_per_gpu."""
+    DeepSeek-V2-Lite, DeepSeek-V3 and Llama-4-Maverick on 8 H200s) too, the hybrid Qwen3.5,
+    Qwen3.5-MoE and Qwen3-Next, the --lora-dtype pair and the Qwen3-VL tower's slots and
+    buffers (what --enable-tower-connector-lora adds): each figure is `plan --json`'s
+    lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -1241,10 +1243,9 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                     r"Qwen1.5-MoE-A2.7B ([\d,]+) B at TP=1; Mixtral-8x7B-v0.1 ([\d,]+) B at TP=2\. "
                     r"With --enable-expert-parallel \(0.21.0 on\) each rank's own experts, whole "
                     r"\(Qwen1.5-MoE at TP=2 \+ EP: ([\d,]+) B\)", text).groups()
-    gpt_oss = re.search(r"embedding or lm_head ones\): gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B "
-                        r"at TP=2", text).groups()
     gpt_oss = re.search(r"gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
-    gemma3 = re.search(r"never passed\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
+    gemma3 = re.search(r"refused for Gemma 3\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
+                       text).groups()
     qwen3_vl = re.search(r"without that flag\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
                          text).groups()
     vl_moe = re.search(r"Qwen3-VL-30B-A3B-Instruct ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
@@ -1258,6 +1259,15 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                    text).groups()
     llama4 = re.search(r"Llama-4-Maverick ([\d,]+) B at TP=8 on 8 H200s, ([\d,]+) B on "
                        r"0\.28\.0, ([\d,]+) B at TP=8 \+ EP\.", text).groups()
+    tower = re.search(r"Qwen3-VL-32B, 4 slots of rank 16, TP=1, 8,192 tokens: ([\d,]+) B of "
+                      r"slots \+ ([\d,]+) B of buffers", text).groups()
+    lora_dtype = re.search(r"Llama-3.1-8B in float32 \(--dtype float32\), 4 slots of rank 16: "
+                           r"([\d,]+) B auto, ([\d,]+) B with --lora-dtype bfloat16\.",
+                           text).groups()
+    hybrid = re.search(r"Qwen3.5-27B ([\d,]+) B at TP=1, ([\d,]+) B at TP=2 \(0.34.0\), ([\d,]+) B "
+                       r"at TP=1 under 0.28.0\..*?Qwen3.5-35B-A3B ([\d,]+) B at TP=1, ([\d,]+) B "
+                       r"at TP=2 \(0.34.0\), ([\d,]+) B at TP=1 under 0.18.0\..*?"
+                       r"Qwen3-Next-80B-A3B ([\d,]+) B at TP=2\.", text).groups()
 
     def lora_bytes(model: str, *argv: str, gpu: str = "h100-sxm") -> str:
         assert main(["plan", "--model", model, "--gpu", gpu, "--enable-lora",
@@ -1277,7 +1287,6 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes("Qwen/Qwen3-30B-A3B"), lora_bytes("Qwen/Qwen3-30B-A3B", *tp2),
             lora_bytes("Qwen/Qwen1.5-MoE-A2.7B"), lora_bytes("mistralai/Mixtral-8x7B-v0.1", *tp2),
             lora_bytes("Qwen/Qwen1.5-MoE-A2.7B", *tp2, "--ep")) == moe
-    assert (lora_bytes("openai/gpt-oss-20b"), lora_bytes("openai/gpt-oss-20b", *tp2)) == gpt_oss
     assert (lora_bytes("openai/gpt-oss-20b"), lora_bytes("openai/gpt-oss-20b", *tp2)) == gpt_oss
     assert (lora_bytes("google/gemma-3-27b-it"), lora_bytes("google/gemma-3-27b-it", *tp2)
             ) == gemma3
@@ -1300,6 +1309,17 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes(maverick, *tp8, gpu="h200"),
             lora_bytes(maverick, *tp8, "--vllm-version", "0.28.0", gpu="h200"),
             lora_bytes(maverick, *tp8, "--ep", gpu="h200")) == llama4
+    vl32, ctx = "Qwen/Qwen3-VL-32B-Instruct", ("--max-model-len", "8192")
+    with_tower = int(lora_bytes(vl32, *ctx, "--enable-tower-connector-lora").replace(",", ""))
+    assert with_tower - int(lora_bytes(vl32, *ctx).replace(",", "")) == sum(
+        int(figure.replace(",", "")) for figure in tower)
+    llama32 = ("meta-llama/Llama-3.1-8B-Instruct", "--dtype", "float32")
+    assert (lora_bytes(*llama32), lora_bytes(*llama32, "--lora-dtype", "bfloat16")) == lora_dtype
+    assert (lora_bytes("Qwen/Qwen3.5-27B"), lora_bytes("Qwen/Qwen3.5-27B", *tp2),
+            lora_bytes("Qwen/Qwen3.5-27B", "--vllm-version", "0.28.0"),
+            lora_bytes("Qwen/Qwen3.5-35B-A3B"), lora_bytes("Qwen/Qwen3.5-35B-A3B", *tp2),
+            lora_bytes("Qwen/Qwen3.5-35B-A3B", "--vllm-version", "0.18.0"),
+            lora_bytes("Qwen/Qwen3-Next-80B-A3B-Instruct", *tp2)) == hybrid
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:
