@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
 from planner.model.config.defaults import ClassDefaults
-from planner.model.spec import VisionEncoder, VisionSpec
+from planner.model.spec import ConfigError, VisionEncoder, VisionSpec
 from planner.text import counted
 
 
@@ -19,6 +19,12 @@ class Reader(Protocol):
     def int_(self, *keys: str, lo: int = 1, hi: int = ...) -> int | None: ...
 
     def get(self, *keys: str) -> Any: ...
+
+    def int_list(self, key: str, lo: int = 0, hi: int = ...) -> list[int] | None: ...
+
+    def null(self, *keys: str) -> str | None: ...
+
+    def where(self, key: str) -> str: ...
 
 
 MAX_DIM = 1 << 20
@@ -104,8 +110,7 @@ def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     channels = r.int_("in_channels", "num_channels", hi=64) or 3
     positions = r.int_("num_position_embeddings", hi=1 << 24) or 0
     merge = r.int_("spatial_merge_size", hi=64) or 1
-    deepstack = r.get("deepstack_visual_indexes")
-    extra = len(deepstack) if isinstance(deepstack, list) else 0
+    extra = _deepstack_mergers(r)
     merged = h * merge * merge
     mlp = merged * merged + merged + merged * out + out
     embed = channels * temporal * patch * patch * h + conv_bias + positions * h
@@ -114,6 +119,20 @@ def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     whole += extra * (2 * merged + out)
     return params, (f"{depth} ViT blocks of width {h}, MLP {inter}, "
                     f"{counted(1 + extra, 'merger')} to {out}"), whole
+
+
+def _deepstack_mergers(r: Reader) -> int:
+    """The deepstack mergers: one per vision_config.deepstack_visual_indexes entry (vLLM
+    0.17.0-0.34.0 qwen3_vl.py builds 1 + len(deepstack_visual_indexes) mergers and looks each
+    ViT block's index up in the list), 0 where the key is left out. A null, a non-list or a
+    non-integer entry is refused: transformers 5.25.0 Qwen3VLVisionConfig types it list[int],
+    and vLLM's len() of a null raises; before, each was read as no deepstack merger."""
+    key = "deepstack_visual_indexes"
+    if r.null(key):
+        raise ConfigError(f"{r.where(key)} must be a list of ViT block indexes, got null: vLLM "
+                          "builds 1 + len(deepstack_visual_indexes) mergers (qwen3_vl.py)")
+    indexes = r.int_list(key)
+    return 0 if indexes is None else len(indexes)
 
 
 def _type(r: Reader) -> str:
@@ -477,12 +496,11 @@ def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
     patch = r.int_("patch_size", hi=1024) or 16
     temporal = r.int_("temporal_patch_size", hi=64) or 1
     channels = r.int_("in_channels", "num_channels", hi=64) or 3
-    deepstack = r.get("deepstack_visual_indexes")
     return VisionEncoder(
         depth=depth, hidden=h, mlp=inter, patch_input=channels * temporal * patch * patch,
         merge=r.int_("spatial_merge_size", hi=64) or 1,
         out_hidden=r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden,
-        deepstack=len(deepstack) if isinstance(deepstack, list) else 0,
+        deepstack=_deepstack_mergers(r),
         max_item_patches=QWEN3_VL_MAX_PIXELS // (patch * patch), patch=patch,
         temporal=temporal, video_max_pixels=QWEN3_VL_VIDEO_MAX_PIXELS)
 

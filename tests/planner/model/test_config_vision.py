@@ -5,6 +5,7 @@ here in comments; tests/fixtures/param_counts.json holds what transformers itsel
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.model.config.vision import siglip_head, vit_block
+from planner.model.spec import ConfigError
 from tests.conftest import load_ref_config
 
 STORED = json.loads(
@@ -222,6 +224,35 @@ def test_qwen3_vl_note_counts_its_mergers():
     entry = catalog_entry("Qwen/Qwen3-VL-30B-A3B-Instruct")
     note = parse_model_config(entry.config, name=entry.repo_id).vision.note
     assert note == "estimate: 27 ViT blocks of width 1152, MLP 4304, 4 mergers to 2048"
+
+
+def test_each_deepstack_index_is_a_merger():
+    # one index less, one deepstack merger less (width 1,152 x merge 2^2 = 4,608, out 2,048):
+    # LayerNorm 2 x 4,608 + Linear(4,608, 4,608) + Linear(4,608, 2,048), biases included,
+    # = 9,216 + 21,238,272 + 9,439,232 = 30,686,720
+    entry = catalog_entry("Qwen/Qwen3-VL-30B-A3B-Instruct")
+    config = json.loads(json.dumps(entry.config))
+    config["vision_config"]["deepstack_visual_indexes"] = [8, 16]
+    assert catalog_vision(entry.repo_id) - vision_of(config) == 30_686_720
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("8", "deepstack_visual_indexes must be a list, got a string"),
+    (3, "deepstack_visual_indexes must be a list, got a number"),
+    ({}, "deepstack_visual_indexes must be a list, got an object"),
+    (["a"], "deepstack_visual_indexes[0] must be an integer, got 'a'"),
+    ([8, 1.5], "deepstack_visual_indexes[1] must be a whole number, got 1.5"),
+    ([-1], "deepstack_visual_indexes[0] = -1 is out of range"),
+    (None, "deepstack_visual_indexes must be a list of ViT block indexes, got null"),
+])
+def test_a_deepstack_list_vllm_cannot_read_is_refused(value: object, words: str) -> None:
+    # vLLM qwen3_vl.py builds 1 + len(deepstack_visual_indexes) mergers and looks each block's
+    # index up in the list; each of these was read as no deepstack merger at all (3 x
+    # 30,686,720 parameters and their LoRA slots less on Qwen3-VL-30B-A3B)
+    config = json.loads(json.dumps(catalog_entry("Qwen/Qwen3-VL-30B-A3B-Instruct").config))
+    config["vision_config"]["deepstack_visual_indexes"] = value
+    with pytest.raises(ConfigError, match=re.escape(f"config.json: vision_config.{words}")):
+        parse_model_config(config)
 
 
 def test_vision_config_without_dims_is_not_counted_and_says_so():
