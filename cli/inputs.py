@@ -58,7 +58,11 @@ from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora import lora_refusal
 from planner.serving.lora import release_refusal as lora_release_refusal
-from planner.serving.lora_moe import fp8_lora_gpu_refusal, mxfp4_lora_vendor_refusal
+from planner.serving.lora_moe import (
+    fp8_lora_gpu_refusal,
+    mxfp4_lora_vendor_refusal,
+    run_time_quantization,
+)
 from planner.serving.lora_tower import tower_model_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
@@ -744,12 +748,12 @@ def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) ->
     (lora_moe.mxfp4_lora_vendor_refusal), or of FP8 experts on a GPU without FP8 before vLLM
     0.20 (lora_moe.fp8_lora_gpu_refusal)."""
     rules = vllm_rules(engine.vllm_version)
-    refusal = (lora_refusal(spec, rules.version, rules.label,
-                            engine.quantization or engine.target_quant, engine.moe_backend)
+    quantization = run_time_quantization(engine.quantization, engine.target_quant)
+    refusal = (lora_refusal(spec, rules.version, rules.label, quantization, engine.moe_backend)
                or tower_model_refusal(spec, engine.enable_tower_connector_lora)
                or next(filter(None, (mxfp4_lora_vendor_refusal(spec, node.gpu.vendor)
-                                     or fp8_lora_gpu_refusal(spec, engine.quantization,
-                                                             rules.version, rules.label, node.gpu)
+                                     or fp8_lora_gpu_refusal(spec, quantization, rules.version,
+                                                             rules.label, node.gpu)
                                      for node in cluster.nodes)), None)
                if engine.enable_lora else None)
     if refusal:

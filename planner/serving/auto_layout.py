@@ -28,6 +28,7 @@ from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora import settings_refusal as lora_settings_refusal
+from planner.serving.lora_moe import run_time_quantization
 from planner.serving.lora_tower import tower_model_refusal
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
@@ -210,7 +211,8 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
     what LoRA adds, and why, in the words `plan --enable-lora` refuses it with
     (lora.settings_refusal)."""
     refusal = (lora_settings_refusal(spec, vllm_rules(engine.vllm_version).version,
-                                     engine.quantization or engine.target_quant,
+                                     run_time_quantization(engine.quantization,
+                                                           engine.target_quant),
                                      engine.moe_backend)
                or tower_model_refusal(spec, engine.enable_tower_connector_lora
                                       and spec.vision is not None)  # (lora_where_sized)

@@ -249,6 +249,7 @@ intermediate caches), allocated per call, in the profile run's activations.
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from planner.model.quant import scheme
 from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec, MoeMlp
 from planner.serving.all2all import effective_backend
 from planner.serving.lora_deepseek import DEEPSEEK_LORA
@@ -442,17 +443,18 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
 
 def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: str | None
                        ) -> str | None:
-    """--enable-lora on an MoE model with runtime quantization (--quantization but fp8, or a
-    target scheme: fp8_experts) or a --moe-backend other than LORA_MOE_BACKENDS (gpt-oss's
-    MXFP4 experts and int4 / NVFP4 ones, marlin_lora_experts: MXFP4_LORA_BACKENDS): vLLM's
-    LoRA path for those experts is not read (None for dense models)."""
+    """--enable-lora on an MoE model with a run-time or what-if quantization
+    (run_time_quantization: --quantization or --target-quant but fp8, fp8_experts) or a
+    --moe-backend other than LORA_MOE_BACKENDS (gpt-oss's MXFP4 experts and int4 / NVFP4 ones,
+    marlin_lora_experts: MXFP4_LORA_BACKENDS): vLLM's LoRA path for those experts is not read
+    (None for dense models)."""
     if not any(isinstance(layer.mlp, MoeMlp) for layer in spec.layers):
         return None
     mxfp4 = MOE_LORA_ARCHITECTURES[spec.architectures[0]].mxfp4  # (model_refusal first)
     if quantization and (mxfp4 or not fp8_experts(spec, quantization)):
-        return (f"--enable-lora: the MoE experts quantized at run time ({quantization}) take "
-                "LoRA MoE kernels Headroom has not read (it reads --quantization fp8's), so it "
-                "is not planned")
+        return (f"--enable-lora: MoE experts in {quantization} (asked with --quantization or "
+                "--target-quant) take LoRA MoE kernels Headroom has not read (it reads 16-bit "
+                "and FP8 experts'), so it is not planned")
     marlin = "MXFP4 " if mxfp4 else "int4 / NVFP4 " if marlin_lora_experts(spec) else ""
     if moe_backend not in (MXFP4_LORA_BACKENDS if marlin else LORA_MOE_BACKENDS):
         return (f"--enable-lora with --moe-backend {moe_backend}: Headroom sizes MoE LoRA on "
@@ -512,10 +514,23 @@ def marlin_lora_layout_refusal(spec: ModelSpec, off_marlin: bool, vendor: str) -
             "them (--enable-expert-parallel keeps the experts whole)")
 
 
+def run_time_quantization(quantization: str | None, target_quant: str | None) -> str | None:
+    """The quantization the LoRA rules read: --quantization, or a what-if --target-quant,
+    as vLLM's load-time method where the what-if is one (--target-quant fp8 is launched as
+    --quantization fp8, planner.serving.launch: the same run, so the same LoRA experts), else
+    the what-if's scheme key (a checkpoint of it, its LoRA path not read); None for neither."""
+    if target_quant is None:
+        return quantization
+    target = scheme(target_quant)
+    return target.vllm_quantization if target.runtime and target.vllm_quantization \
+        else target_quant
+
+
 def fp8_experts(spec: ModelSpec, quantization: str | None) -> bool:
     """Whether the routed experts of `spec` are FP8 through select_fp8_moe_backend: an FP8
-    checkpoint of LORA_FP8_METHODS and LORA_FP8_SCHEMES, or `quantization` (--quantization; a
-    what-if target scheme is not) fp8 on an unquantized one."""
+    checkpoint of LORA_FP8_METHODS and LORA_FP8_SCHEMES, or `quantization`
+    (run_time_quantization: --quantization, or --target-quant fp8's) fp8 on an unquantized
+    one."""
     if spec.quant is None:
         return quantization == "fp8"
     return spec.quant.method in LORA_FP8_METHODS and spec.quant.scheme in LORA_FP8_SCHEMES

@@ -36,6 +36,7 @@ from planner.serving.lora_moe import (
     marlin_lora_layout_refusal,
     moe_layout_refusal,
     rank_experts,
+    run_time_quantization,
     shared_expert_stream_warnings,
 )
 from planner.serving.lora_tower import tower_refusal
@@ -238,7 +239,7 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
     if not s.enable_lora:  # (every plan asks: no release lookup without the flag)
         return None
     rules = vllm_rules(s.vllm_version)
-    quantization = s.quantization or s.target_quant
+    quantization = run_time_quantization(s.quantization, s.target_quant)
     # once per model and settings: the refusal reads every layer, and every plan asks twice
     # (17,244 times in a 4,096-GPU sweep of Llama 3.1 405B)
     if cached(spec, ("lora-refusal", rules.version, rules.label, quantization, s.moe_backend),

@@ -15,7 +15,11 @@ from planner.serving.eplb import (
 from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
 from planner.serving.lora import lora_refusal
-from planner.serving.lora_moe import fp8_lora_gpu_refusal, mxfp4_lora_vendor_refusal
+from planner.serving.lora_moe import (
+    fp8_lora_gpu_refusal,
+    mxfp4_lora_vendor_refusal,
+    run_time_quantization,
+)
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (
@@ -336,9 +340,10 @@ def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: Gpu
     guess (the CLI exits 2 on the first ones first: cli.inputs.check_lora)."""
     if not s.enable_lora:
         return ()
-    refusal = lora_refusal(spec, rules.version, rules.label, s.quantization or s.target_quant,
-                           s.moe_backend) or mxfp4_lora_vendor_refusal(spec, gpu.vendor) \
-        or fp8_lora_gpu_refusal(spec, s.quantization, rules.version, rules.label, gpu)
+    quantization = run_time_quantization(s.quantization, s.target_quant)
+    refusal = lora_refusal(spec, rules.version, rules.label, quantization, s.moe_backend) \
+        or mxfp4_lora_vendor_refusal(spec, gpu.vendor) \
+        or fp8_lora_gpu_refusal(spec, quantization, rules.version, rules.label, gpu)
     return (refusal,) if refusal else ()
 
 

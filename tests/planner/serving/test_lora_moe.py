@@ -432,16 +432,32 @@ def test_gpt_oss_lora_off_nvidia_is_refused(capsys) -> None:
     ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", {"vllm_version": "0.17.0"}, "has quantized experts (gptq)"),
     ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", {"moe_backend": "triton"},
      "on vLLM's Marlin int4 / NVFP4 experts (auto or marlin)"),
-    (QWEN3_MOE, {"target_quant": "w4a16-awq-g128"}, "quantized at run time (w4a16-awq-g128)"),
+    (QWEN3_MOE, {"target_quant": "w4a16-awq-g128"}, "MoE experts in w4a16-awq-g128 (asked with"),
     (QWEN3_MOE, {"moe_backend": "flashinfer_cutlass"}, "--moe-backend flashinfer_cutlass"),
     ("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", {}, "NemotronHForCausalLM is not read"),
     ("Qwen/Qwen3-Next-80B-A3B-Instruct", {"target_quant": "nvfp4"},
-     "quantized at run time (nvfp4)"),
+     "MoE experts in nvfp4 (asked with"),
     (GPT_OSS, {"moe_backend": "triton"}, "on vLLM's Marlin MXFP4 experts (auto or marlin)")])
 def test_what_is_not_read_stays_refused(model, engine, words) -> None:
     version = engine.pop("vllm_version", "0.34.0")
     lora = _plan(model=model, version=version, **_lora(**engine))
     assert any(words in e for e in lora.errors) and lora.lora_bytes_per_gpu == 0
+
+
+def test_a_load_time_fp8_what_if_is_the_fp8_run_it_launches(capsys) -> None:
+    # --target-quant fp8 on a 16-bit checkpoint is launched as vLLM's --quantization fp8 (the
+    # same run): its experts take the FP8 LoRA slots, Qwen3-30B-A3B's 6,803,940,416 B at TP=1
+    # with 4 slots of rank 16 (as --quantization fp8, 53cdc797); it was refused as "quantized
+    # at run time (fp8-tensor)", naming a flag the user had not given
+    what_if = _plan(model=QWEN3_MOE, **_lora(target_quant="fp8-tensor"))
+    assert not what_if.errors and what_if.lora_bytes_per_gpu == TP1_BYTES == 6_803_940_416
+    code, out, err = run_main(capsys, "plan", "--model", QWEN3_MOE, "--gpu", "h100",
+                              "--enable-lora", "--max-loras", "4", "--target-quant", "fp8")
+    assert code == 0 and "--quantization fp8 " in out and "--enable-lora --max-loras 4" in out
+    # before vLLM 0.20 on a GPU without FP8, the same refusal as --quantization fp8's
+    code, _, err = run_main(capsys, "plan", "--model", QWEN3_MOE, "--gpu", "a100-80gb",
+                            "--vllm-version", "0.19.0", "--enable-lora", "--target-quant", "fp8")
+    assert code == 2 and "no FP8 tensor cores" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(("argv", "words"), [
