@@ -25,11 +25,11 @@ from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora import LoraSettings
+from planner.serving.lora import LoraSettings, stage_parts
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.coefficients import FITTED
-from planner.serving.speed.lora_cost import lora_work, pipeline_lora
+from planner.serving.speed.lora_cost import _part_sums, lora_work, pipeline_lora
 from tests.cli.conftest import run_main
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
@@ -176,3 +176,22 @@ def test_mla_kv_b_proj_lora_runs_in_prefill_only() -> None:
                             **_lora()))["lora_decode"]
     assert float(term.inputs["adapter_bytes"]) == pytest.approx(
         lora_work(stage, 1, 1, 1, 1, True).adapter_bytes - 3_981_312, rel=1e-12)
+
+
+def test_slots_no_text_step_runs_are_not_read() -> None:
+    # Qwen3-Next-80B-A3B (config.json): 48 layers, every 4th full attention, so 36 Gated
+    # DeltaNet layers; conv kernel 4, 16 key heads and 32 value heads of 128 (key 2,048, value
+    # 4,096). conv1d's slots, 4 x rank 16 at TP=1: A 16 x 4 = 64 + B (2 x 2,048 + 4,096) x 16
+    # = 131,072, 131,136 a layer x 36 x 4 = 18,883,584 elements; vLLM hands conv1d.weight to
+    # the causal_conv1d kernels and never calls the module, so a step reads none of them
+    spec = catalog_spec("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    lora = LoraSettings(max_loras=4, rank=16, fully_sharded=False, version=(0, 34, 0))
+    parts = stage_parts(spec, range(spec.num_layers), True, True, 1, lora)
+    woken = [p._replace(idle=False) if p.name == "conv1d" else p for p in parts]
+    assert _part_sums(woken)[0] - _part_sums(parts)[0] == 18_883_584
+    # Qwen3-VL-32B's vision tower and connector (--enable-tower-connector-lora: 71,299,072 B of
+    # slots, test_lora_tower) run on image inputs only: a text step reads and moves the same
+    vl = catalog_spec("Qwen/Qwen3-VL-32B-Instruct")
+    text, tower = (pipeline_lora(vl, ParallelLayout(), lora._replace(tower=flag), 2)
+                   for flag in (False, True))
+    assert text == tower
