@@ -154,7 +154,6 @@ def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
     sparse_step = r.int_("decoder_sparse_step", hi=MAX_LAYERS) or 1
     interleave = r.int_("interleave_moe_layer_step", hi=MAX_LAYERS) or 1
     dense_list = set(r.int_list("mlp_only_layers", hi=MAX_LAYERS) or [])
-    moe_list = r.int_list("moe_layers", hi=MAX_LAYERS)
     flags = []
     for i in range(n):
         # NOTE: DeepSeek-V3: first_k_dense_replace 3 -> layers 0-2 dense, 3-60 MoE
@@ -167,8 +166,28 @@ def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
             and (i + 1) % interleave == 0
             and i not in dense_list
         )
-        flags.append(is_moe if moe_list is None else i in moe_list)
+        flags.append(is_moe)
+    _moe_layers_warning(r, flags)
     return flags
+
+
+def _moe_layers_warning(r: Reader, flags: list[bool]) -> None:
+    """Warns where config.json's moe_layers (transformers' Llama4TextConfig list, which its
+    modeling code builds MoE layers from) names other layers than the ones planned. No vLLM
+    model reads it (0.17.0-0.34.0 sources: only llama4_eagle.py, asserting it empty); llama4.py
+    Llama4DecoderLayer makes layer i Llama4MoE where interleave_moe_layer_step > 0 and (i + 1) %
+    interleave_moe_layer_step == 0, so the plan follows that."""
+    given = r.int_list("moe_layers", hi=MAX_LAYERS)
+    planned = [i for i, is_moe in enumerate(flags) if is_moe]
+    if given is None or sorted(set(given)) == planned:
+        return
+    first = min(set(given) ^ set(planned))
+    r.notes.warnings.append(
+        f"{r.where('moe_layers')} disagrees with the MoE layers vLLM builds (layer {first}: "
+        f"{'MoE' if first in given else 'dense'} there): no vLLM model reads it (llama4.py: layer "
+        "i is Llama4MoE where (i + 1) % interleave_moe_layer_step == 0), so "
+        f"{len(planned)} of {len(flags)} layers are planned MoE as vLLM builds them; the "
+        "checkpoint's expert weights, laid out by moe_layers, may not load")
 
 
 def _expert_count(r: Reader, model_type: str, text_type: str) -> int | None:

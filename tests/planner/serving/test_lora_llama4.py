@@ -28,9 +28,12 @@ element:
   PUNICA_TO_028 before.
 """
 
+import copy
+
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -70,8 +73,8 @@ SCOUT_BYTES = (48 * SCOUT_LAYER + VOCAB_ENDS) * 2 + 48 * 5 * 4 + MAPPING + PUNIC
 
 
 def _plan(version: str = "0.34.0", model: str = MAVERICK, gpu: str = "h200", gpus: int = 8,
-          layout: ParallelLayout | None = None, **engine):
-    return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster(gpu, gpus),
+          layout: ParallelLayout | None = None, spec=None, **engine):
+    return plan(PlanRequest(model=spec or catalog_spec(model), cluster=preset_cluster(gpu, gpus),
                             layout=layout or ParallelLayout(tp=8),
                             engine=EngineSettings(vllm_version=version, max_model_len=8192,
                                                   **engine)))
@@ -110,6 +113,27 @@ def test_expert_parallel_and_scout_as_worked_by_hand() -> None:
     assert command_problems(ep.vllm_command, vllm_cli("0.34.0")) == []
     scout = _plan(model=SCOUT, gpu="h100", gpus=4, layout=ParallelLayout(tp=4), **_lora())
     assert not scout.errors and scout.lora_bytes_per_gpu == SCOUT_BYTES == 2_477_379_136
+
+
+def _maverick_with_moe_layers(moe_layers: list[int]):
+    config = copy.deepcopy(catalog_entry(MAVERICK).config)
+    config["text_config"]["moe_layers"] = moe_layers
+    return parse_model_config(config, name=MAVERICK)
+
+
+def test_moe_layers_is_not_what_vllm_reads() -> None:
+    # transformers' Llama4TextConfig keeps moe_layers as given (its modeling builds MoE layers
+    # from it), but no vLLM model reads it: llama4.py Llama4DecoderLayer makes layer i Llama4MoE
+    # where (i + 1) % interleave_moe_layer_step == 0, so a list naming all 48 layers still gives
+    # the 24 odd MoE layers, the same 7,576,898,656 B as worked by hand above
+    every = _maverick_with_moe_layers(list(range(48)))
+    assert any("moe_layers disagrees with the MoE layers vLLM builds (layer 0: MoE there)" in w
+               and "24 of 48 layers are planned MoE" in w for w in every.warnings)
+    lora = _plan(spec=every, **_lora())
+    assert not lora.errors and lora.lora_bytes_per_gpu == BYTES
+    assert lora.weights_bytes_per_gpu == _plan(**_lora()).weights_bytes_per_gpu
+    odd = _maverick_with_moe_layers(list(range(1, 48, 2)))  # the Hub file's list
+    assert not any("moe_layers" in w for w in odd.warnings)
 
 
 def test_ep_before_0_21_and_sequence_parallel_experts_are_refused() -> None:
