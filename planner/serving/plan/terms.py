@@ -480,10 +480,28 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
                + f" + Punica buffers {punica:,} B"
                + (f" + tower and connector Punica buffers {tower_punica:,} B"
                   if tower_punica else "") + f" = {gib(value)}")
+    return _term("lora", "LoRA slots (inside the weights)", value, "B", formula,
+                 _lora_note(st, lora, flags, mapping, shards), {
+        "max_loras": lora.max_loras, "max_lora_rank": lora.rank,
+        "fully_sharded_loras": str(lora.fully_sharded),
+        "specialize_active_lora": str(lora.specialize),
+        "enable_tower_connector_lora": str(lora.tower),
+        "lora_dtype": lora.dtype, "lora_dtype_bytes": elem,
+        "tp": layout.tp, "layers": bind.layers[1] - bind.layers[0],
+        "hidden_size": spec.hidden_size, "vocab_size": spec.vocab_size,
+        "max_num_batched_tokens": r.mbt, "max_num_seqs": r.seqs})
+
+
+def _lora_note(st: Setup, lora: LoraSettings, flags: int, mapping: int, shards: int) -> str:
+    """The lora term's note: the slot shapes vLLM allocates (`flags`: the experts' adapter flag
+    bytes, 0 without MoE layers; `shards`: the experts' --fully-sharded-loras split), the CUDA
+    graphs per active-LoRA count and what is not sized (`mapping`: the lm_head mapping's bytes,
+    0 without one)."""
+    spec, layout, r = st.spec, st.layout, st.facts.r
     cases = lora_capture_cases(lora.version, r.runner[0], lora.max_loras, lora.specialize)
     counts = lora_capture_counts(lora.max_loras, lora.specialize)
     tower = LORA_TOWER_CONNECTOR.get(spec.architectures[0])  # multimodal: left without LoRA
-    note = ("vLLM 0.17.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
+    return ("vLLM 0.17.0-0.34.0 lora/layers create_lora_weights: per module (A + B) x max_loras, "
             "A = rank x input (row layers: input / TP), B = output per TP rank x rank (row "
             "layers: the whole output)"
             + (", column A and row B over TP too (--fully-sharded-loras)"
@@ -516,15 +534,6 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
             + (" and the lm_head LoRA's copy of the gathered logits at TP > 1"
                if mapping else "")
             + " (planner.serving.lora)")
-    return _term("lora", "LoRA slots (inside the weights)", value, "B", formula, note, {
-        "max_loras": lora.max_loras, "max_lora_rank": lora.rank,
-        "fully_sharded_loras": str(lora.fully_sharded),
-        "specialize_active_lora": str(lora.specialize),
-        "enable_tower_connector_lora": str(lora.tower),
-        "lora_dtype": lora.dtype, "lora_dtype_bytes": elem,
-        "tp": layout.tp, "layers": bind.layers[1] - bind.layers[0],
-        "hidden_size": spec.hidden_size, "vocab_size": spec.vocab_size,
-        "max_num_batched_tokens": r.mbt, "max_num_seqs": r.seqs})
 
 
 def _tokens_formula(r: Resolved, stage: StageKv | None, num_blocks: int, per_request: int,
