@@ -81,6 +81,7 @@ class Choices(NamedTuple):
     moe_backends: list[str | None]
     all2all_backends: list[str | None]
     lora_refused: str | None
+    tower_refused: str | None
 
 
 def settle_state() -> None:
@@ -152,7 +153,7 @@ def settled_choices() -> Choices:
                    _block_sizes(cli),
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
-                             all2all_refusal), lora_refused)
+                             all2all_refusal), lora_refused, tower_refused)
 
 
 def _settle_layout(spec: ModelSpec, cluster: ClusterSpec,

@@ -205,6 +205,21 @@ def test_a_text_model_drops_the_tower_flag_saying_why() -> None:
                and "has no vision tower" in w.value for w in at.main.warning)
     assert "--enable-tower-connector-lora" not in launch_command(at)
     assert "--enable-lora" in launch_command(at)
+    # and the box is not offered there: ticked, it only unticked itself again, saying why
+    # below the figures (under the fold at 1366x768)
+    assert "plan.enable_tower_connector_lora" not in _checkbox_keys(at)
+
+
+def test_the_tower_box_is_offered_where_a_tower_is_sized() -> None:
+    vl = open_link("plan", model="Qwen/Qwen3-VL-32B-Instruct", gpu="h100-sxm", gpn="1",
+                   lora="1")
+    assert "plan.enable_tower_connector_lora" in _checkbox_keys(vl)
+    assert "plan.enable_tower_connector_lora" not in _checkbox_keys(
+        open_link("plan", **LLAMA_H100, lora="1"))
+
+
+def _checkbox_keys(at) -> set[str]:
+    return {box.key for box in at.checkbox}
 
 
 def test_the_speed_terms_show_the_lora_kernels_unvalidated() -> None:

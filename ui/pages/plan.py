@@ -169,7 +169,8 @@ def _controls() -> tuple[ParallelLayout, ...]:
     arrival_control(arrivals, compact=True)
     _more_options(more, spec, mtp_refused, choices.block_sizes, choices.moe_backends,
                   choices.all2all_backends, not skip_mm_refused,
-                  spec.is_moe and not eplb_refused, not choices.lora_refused)
+                  spec.is_moe and not eplb_refused, not choices.lora_refused,
+                  not choices.tower_refused)
     if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
         st.caption(f"Layout chosen for this hardware: "
                    f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
@@ -264,16 +265,17 @@ def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   block_sizes: list[int | None], moe_backends: list[str | None],
                   all2all_backends: list[str | None], skip_mm: bool, eplb: bool,
-                  lora: bool) -> None:
+                  lora: bool, tower: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
     (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
     vLLM 0.10.1 on), --enforce-eager (every model and release) and multi-LoRA serving
-    (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora), folded away so the
-    figures stay in view, its label counting those set ("More vLLM options (2 set)"). A link
-    that set one opened it: at 1366x768 eager=1 put TTFT and TPOT below the fold, lora=1 the
-    verdict too (Llama 3.1 8B, 4 LoRAs of rank 16)."""
+    (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora; its vision tower
+    option where `tower`: a vision tower Headroom sizes, planner.serving.lora_tower), folded
+    away so the figures stay in view, its label counting those set ("More vLLM options (2
+    set)"). A link that set one opened it: at 1366x768 eager=1 put TTFT and TPOT below the
+    fold, lora=1 the verdict too (Llama 3.1 8B, 4 LoRAs of rank 16)."""
     current = state()
     set_here = sum(map(bool, (
         current.num_speculative_tokens, current.skip_mm_profiling, current.enforce_eager,
@@ -321,7 +323,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                     "consumer GPUs",
                     **bind("plan", "enforce_eager"))
         if lora:
-            _lora_options(current.enable_lora)
+            _lora_options(current.enable_lora, tower)
 
 
 def _moe_options(moe_backends: list[str | None], all2all_backends: list[str | None],
@@ -365,8 +367,10 @@ def _moe_options(moe_backends: list[str | None], all2all_backends: list[str | No
                 **bind("plan", "num_redundant_experts"))
 
 
-def _lora_options(enabled: bool) -> None:
-    """Multi-LoRA serving (vLLM --enable-lora) and, once on, its slots, rank and sharding."""
+def _lora_options(enabled: bool, tower: bool) -> None:
+    """Multi-LoRA serving (vLLM --enable-lora) and, once on, its slots, rank and sharding, and
+    where `tower` (a vision tower Headroom sizes) LoRA on it: a text model's box only ever
+    unticked itself again, its refusal below the fold at 1366x768 (Qwen3-30B-A3B)."""
     st.checkbox(LABELS["enable_lora"], help="vLLM --enable-lora: vLLM allocates a slot per "
                 "LoRA adapter served in one batch in every layer it wraps (the attention and "
                 "MLP projections, DeepSeek-V2/V3's MLA ones from vLLM 0.19 (with a "
@@ -405,11 +409,12 @@ def _lora_options(enabled: bool) -> None:
                 "more active LoRAs, not only 0 and one more (5 graphs per size at 4 LoRAs, not "
                 "2: more graph memory, less KV cache)",
                 **bind("plan", "specialize_active_lora"))
-    st.checkbox(LABELS["enable_tower_connector_lora"], help="vLLM "
-                "--enable-tower-connector-lora: the vision tower's and connector's linear "
-                "layers get LoRA slots too, with Punica buffers of their own (sized for the "
-                "Qwen3-VL tower of Qwen3-VL, Qwen3-VL-MoE, Qwen3.5 and Qwen3.5-MoE, without "
-                "pipeline parallel)", **bind("plan", "enable_tower_connector_lora"))
+    if tower:
+        st.checkbox(LABELS["enable_tower_connector_lora"], help="vLLM "
+                    "--enable-tower-connector-lora: the vision tower's and connector's linear "
+                    "layers get LoRA slots too, with Punica buffers of their own (sized for "
+                    "the Qwen3-VL tower of Qwen3-VL, Qwen3-VL-MoE, Qwen3.5 and Qwen3.5-MoE, "
+                    "without pipeline parallel)", **bind("plan", "enable_tower_connector_lora"))
     st.selectbox(LABELS["lora_dtype"], LORA_DTYPES,
                  help="vLLM --lora-dtype: the slots' element (auto: the model's dtype; "
                  "float16 or bfloat16: 2 bytes), passed when not auto",
