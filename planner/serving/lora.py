@@ -139,10 +139,10 @@ planner.serving.lora_moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shar
 shared_expert_gate; MixtralForCausalLM; GptOssForCausalLM's MXFP4 experts on Marlin, NVIDIA
 only; Qwen3_5MoeForConditionalGeneration's and Qwen3NextForCausalLM's experts, shared expert
 and gate beside their GDN layers; Qwen3VLMoeForConditionalGeneration's language model, a
-Qwen3-MoE with FusedMoE3DWithLoRA experts; DeepseekV2ForCausalLM's and DeepseekV3ForCausalLM's
-experts, shared experts and router gate beside their MLA attention and first dense layers,
-planner.serving.lora_deepseek; over EP from vLLM 0.21.0); other architectures are
-refused, never guessed.
+Qwen3-MoE with FusedMoE3DWithLoRA experts; DeepseekV2ForCausalLM's, DeepseekV3ForCausalLM's and
+DeepseekV32ForCausalLM's experts, shared experts and router gate beside their MLA attention
+and first dense layers, planner.serving.lora_deepseek; over EP from vLLM 0.21.0); other
+architectures are refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
@@ -158,7 +158,7 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
-from planner.serving.lora_deepseek import DEEPSEEK_LORA, mla_parts, mla_refusal
+from planner.serving.lora_deepseek import DEEPSEEK_LORA, mla_parts
 from planner.serving.lora_deepseek import release_refusal as deepseek_release_refusal
 from planner.serving.lora_moe import (
     MOE_LORA_ARCHITECTURES,
@@ -291,8 +291,9 @@ mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.p
 gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py:
 their attention and embedding_modules, the experts in lora_moe; the same in every release of
 LORA_READ but Qwen3.5's
-embedding_modules; qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention and the
-releases that refuse it or wrap it more than once: lora_deepseek): the others are refused."""
+embedding_modules; qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's
+sparse-attention indexer (deepseek_v32/attention.py from 0.29.0) and the releases that refuse
+them or wrap them more than once: lora_deepseek): the others are refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
@@ -476,8 +477,7 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"{name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
-                                     spec.architectures[0] in LORA_TOWER_CONNECTOR
-                                     ) or mla_refusal(spec, name)
+                                     spec.architectures[0] in LORA_TOWER_CONNECTOR)
         if refusal:
             return refusal
     elif (spec.vision is not None and spec.architectures[0] not in LORA_TOWER_CONNECTOR

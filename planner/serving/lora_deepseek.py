@@ -1,7 +1,8 @@
-"""Multi-LoRA slots of the DeepSeek-V2/V3 family (DeepseekV2ForCausalLM, DeepseekV3ForCausalLM):
-the MLA attention's wrapped projections, the releases that wrap them more than once and the
-releases and checkpoints refused. Their MoE layers (router gate, shared experts, routed
-experts) are planner.serving.lora_moe's, their dense layers planner.serving.lora's.
+"""Multi-LoRA slots of the DeepSeek-V2/V3 family (DeepseekV2ForCausalLM, DeepseekV3ForCausalLM,
+DeepseekV32ForCausalLM): the MLA attention's wrapped projections, the V3.2 sparse-attention
+indexer's, the releases that wrap them more than once and the releases and checkpoints
+refused. Their MoE layers (router gate, shared experts, routed experts) are
+planner.serving.lora_moe's, their dense layers planner.serving.lora's.
 
 Read from models/deepseek_v2.py of the vLLM 0.17.0, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.23.0,
 0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0 and 0.34.0 wheels (the
@@ -75,6 +76,33 @@ layers/mla.py, layers/attention/mla_attention.py and lora/model_manager.py of th
   from_layer returns it unwrapped and register_module asserts (release_refusal); 0.19.0 adds
   lora/layers/gate_linear.py GateLinearWithLoRA (a ReplicatedLinearWithLoRA: the same shapes),
   and from 0.20.0 ReplicatedLinearWithLoRA takes it (isinstance).
+- DeepSeek-V3.2's sparse-attention indexer (hf_config index_topk; every layer builds one where
+  no indexer_types / index_topk_freq / index_topk_pattern makes models/utils.py
+  compute_skip_topk_layers skip it, 0.29.0 on). models/registry.py maps DeepseekV32ForCausalLM to
+  deepseek_v2.py's DeepseekV3ForCausalLM in 0.17.0-0.28.0 (is_v32: the Indexer in
+  DeepseekV2MLAAttention, handed to the MLA wrapper and its MLAAttention) and to
+  vllm/models/deepseek_v32 DeepseekV32ForCausalLM from 0.29.0 (on CUDA nvidia/model.py: a
+  DeepseekV2ForCausalLM subclass, so the same packed_modules_mapping and no embedding_modules,
+  with DeepseekV2MoE / DeepseekV2MLP; its DeepseekV32Attention is itself the MLAAttention and
+  holds fused_qkv_a_proj, q_b_proj, kv_b_proj, o_proj and the DeepseekV32Indexer once each;
+  read in the 0.29.0-0.34.0 wheels' deepseek_v32/attention.py). The indexer's wq_b is a
+  ReplicatedLinear(q_lora_rank, index_head_dim x index_n_heads) in every release:
+  ReplicatedLinearWithLoRA, A (N, 1, R, q_lora_rank), B (N, 1, index_n_heads x index_head_dim,
+  R), whole on every rank (indexer_parts). Its wk_weights_proj (0.20.0 on; wk and weights_proj
+  ReplicatedLinears before, refused anyway) is a MergedColumnParallelLinear(hidden,
+  [index_head_dim, index_n_heads], disable_tp) not in packed_modules_mapping: from_layer gets []
+  and no class takes it (ColumnParallelLinearWithLoRA wants 1 name, MergedColumnParallelLinear-
+  WithLoRA 2, the variable-slice class 3+ output sizes), and from 0.20.0 _create_lora_modules
+  warns "LoRA target module ... could not be wrapped by any LoRA layer implementation. It will be
+  ignored." (a ValueError only with --lora-target-modules): no slots. k_norm (LayerNorm), the
+  k_cache and the SparseAttnIndexer op are no LinearBase. Before MLA_ALIASES_WRAPPED_UNTIL the
+  Indexer is met three times (self_attn.indexer, mla_attn.indexer, mla_attn.mla_attn.indexer),
+  but as one object: replace_submodule sets the first wrapper on it, the live
+  named_modules(remove_duplicate=False) walk then meets that wrapper at the alias paths, no LoRA
+  class takes a BaseLayerWithLoRA and it is registered again without new slots, so wq_b is
+  wrapped once in every release. 0.17.0-0.19.x fail on V3.2's fused_qkv_a_proj as on V3's
+  (release_refusal). vLLM refuses LoRA with sparse MLA nowhere (no LoRA check in
+  layers/attention, layers/sparse_attn_indexer.py, the sparse MLA backends or deepseek_v32/).
 Not read: DeepseekForCausalLM (DeepSeek-V1's MHA DeepseekAttention), the DCP q replication's
 DCPGroupColumnParallelLinear q_proj (0.27.0 on, with decode context parallelism), ROCm AITER's
 fused shared experts.
@@ -85,8 +113,8 @@ from planner.serving.lora_part import LayerPart
 
 Version = tuple[int, int, int]
 
-DEEPSEEK_LORA = ("DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM")
-"""The DeepSeek-V2/V3 architectures whose LoRA modules are read (module docstring)."""
+DEEPSEEK_LORA = ("DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM")
+"""The DeepSeek-V2/V3/V3.2 architectures whose LoRA modules are read (module docstring)."""
 
 GATE_LORA_FROM: Version = (0, 19, 0)
 """The first release with a LoRA class for DeepSeek's GateLinear router gate
@@ -106,16 +134,6 @@ MLA_ALIASES_WRAPPED_UNTIL: Version = (0, 22, 0)
 """The first release whose _create_lora_modules (lora/model_manager.py wrapped_by_id) gives the
 MLA wrapper's aliases of the attention's projections the first wrapper; before it each alias
 is wrapped again, with its own slots (module docstring)."""
-
-
-def mla_refusal(spec: ModelSpec, name: str) -> str | None:
-    """Why the MLA attention's LoRA slots of `spec` are not sized: the V3.2 indexer; None where
-    they are."""
-    if any(isinstance(layer.mixer, MlaMixer) and layer.mixer.index_topk is not None
-           for layer in spec.layers):
-        return (f"--enable-lora: {name} here has the sparse-attention indexer (index_topk), "
-                "whose LoRA modules are not read, so it is not planned")
-    return None
 
 
 def release_refusal(spec: ModelSpec, version: Version) -> str | None:
@@ -181,7 +199,21 @@ def mla_parts(mla: MlaMixer, version: Version, h: int, tp: int, n: int, r: int, 
         LayerPart("kv_b_proj", kv_b_wraps * n * (rank_a * mla.kv_lora_rank + kv_b_width * r),
                   mla.kv_lora_rank + 2 * kv_b_width, wraps=kv_b_wraps, prefill_only=True),
         LayerPart("o_proj", wraps * n * (r * v_in + row_out * r), v_in + 2 * row_out,
-                  wraps=wraps))
+                  wraps=wraps)) + indexer_parts(mla, n, r)
+
+
+def indexer_parts(mla: MlaMixer, n: int, r: int) -> tuple[LayerPart, ...]:
+    """The sparse-attention indexer's slots (module docstring): wq_b, a ReplicatedLinear
+    (q_lora_rank, index_n_heads x index_head_dim), ReplicatedLinearWithLoRA whole on every rank
+    (A rank x q_lora_rank, B index_n_heads x index_head_dim x rank), wrapped once in every release
+    sized, run in decode and prefill alike; wk_weights_proj takes no LoRA class; () without an
+    indexer."""
+    if mla.index_topk is None or mla.q_lora_rank is None or not (
+            mla.index_n_heads and mla.index_head_dim):
+        return ()
+    out = mla.index_n_heads * mla.index_head_dim
+    return (LayerPart("indexer.wq_b", n * (r * mla.q_lora_rank + out * r),
+                      mla.q_lora_rank + 2 * out),)
 
 
 def mla_note(spec: ModelSpec, version: Version) -> str:
@@ -201,4 +233,11 @@ def mla_note(spec: ModelSpec, version: Version) -> str:
             + " and kv_b_proj column, o_proj row layers"
             + (f", each wrapped {wraps} times and kv_b_proj {kv_b_wraps} (the MLA wrapper's "
                "references, wrapped again before vLLM 0.22.0's wrapped_by_id)"
-               if kv_b_wraps > 1 else ""))
+               if kv_b_wraps > 1 else "")
+            + ("; the sparse-attention indexer's (deepseek_v2.py Indexer; from vLLM 0.29.0 "
+               "models/deepseek_v32/attention.py DeepseekV32Indexer) wq_b replicated, wrapped "
+               "once (A rank x q_lora_rank, B index_n_heads x index_head_dim x rank); its "
+               "wk_weights_proj, a 2-output MergedColumnParallelLinear no LoRA class takes, left "
+               "unwrapped (vLLM warns and ignores it)"
+               if any(indexer_parts(layer.mixer, 1, 1) for layer in spec.layers
+                      if isinstance(layer.mixer, MlaMixer)) else ""))

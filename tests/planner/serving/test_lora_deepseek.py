@@ -276,3 +276,65 @@ def test_ep_at_tp_and_dp_over_one_is_refused_as_vllm_asserts() -> None:
     with pytest.raises(LayoutRefused, match="at TP > 1 and DP > 1: vLLM fails at start-up"):
         plan(PlanRequest(model=catalog_spec(DSV2), cluster=preset_cluster("h100", 4),
                          layout=layout, engine=EngineSettings(**_lora())))
+
+
+V32 = "deepseek-ai/DeepSeek-V3.2"
+# DeepSeek-V3.2 (/work/shared/model-configs/deepseek-ai__DeepSeek-V3.2.json): DeepSeek-V3's numbers
+# (hidden 7,168, 128 heads, q_lora_rank 1,536, kv_lora_rank 512, 61 layers, 3 dense, 256 experts of
+# 2,048, 1 shared, FP8 block-128) plus the sparse-attention indexer: index_n_heads 64,
+# index_head_dim 128, index_topk 2,048; no indexer_types / index_topk_freq, so
+# models/utils.py compute_skip_topk_layers skips none and every layer builds one.
+# vLLM registers DeepseekV32ForCausalLM as deepseek_v2.py's DeepseekV3ForCausalLM to 0.28.0 and as
+# vllm/models/deepseek_v32 DeepseekV32ForCausalLM (a DeepseekV2ForCausalLM: the same
+# packed_modules_mapping, no embedding_modules, DeepseekV2MoE / DeepseekV2MLP) from 0.29.0. The
+# indexer (deepseek_v2.py Indexer; 0.29.0 on deepseek_v32/attention.py DeepseekV32Indexer) holds
+# - wq_b = ReplicatedLinear(q_lora_rank, index_head_dim x index_n_heads = 8,192):
+#   ReplicatedLinearWithLoRA (isinstance, 0.20.0 on), whole on every rank: 4 x (16 x 1,536 +
+#   8,192 x 16) = 4 x (24,576 + 131,072) = 622,592 elements a layer;
+# - wk_weights_proj = MergedColumnParallelLinear(7,168, [128, 64], disable_tp) (0.20.0 on; wk and
+#   weights_proj before): not in packed_modules_mapping, so from_layer gets [] and no class takes
+#   it (ColumnParallelLinearWithLoRA wants 1 name, MergedColumnParallelLinearWithLoRA 2, the
+#   variable-slice class 3+ output sizes): lora/model_manager.py warns "could not be wrapped by
+#   any LoRA layer implementation ... It will be ignored." (0.20.0 on): no slots;
+# - k_norm (LayerNorm), k_cache, indexer_op: not LinearBase, no slots.
+# Before 0.22.0 the indexer is held three times (self_attn.indexer, the MLA wrapper's
+# mla_attn.indexer, its MLAAttention's mla_attn.mla_attn.indexer), but as one Indexer object:
+# replace_submodule sets the wrapper on that object, so _create_lora_modules' live
+# named_modules walk meets the wrapper at the alias paths, no class takes a BaseLayerWithLoRA and
+# it is registered again without new slots: wq_b once in every release.
+V32_WQ_B = 4 * (16 * 1536 + 64 * 128 * 16)  # 622,592
+V32_BYTES = V3_BYTES + 61 * V32_WQ_B * 2  # 42,833,052,936 + 75,956,224 = 42,909,009,160 B
+V32_BYTES_020 = V3_BYTES_020 + 61 * V32_WQ_B * 2  # 43,217,397,000 B
+V32_BYTES_021 = V3_BYTES_021 + 61 * V32_WQ_B * 2  # 43,272,512,776 B
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("0.34.0", V32_BYTES), ("0.29.0", V32_BYTES),
+    ("0.28.0", V32_BYTES - PUNICA + PUNICA_TO_028), ("0.22.0", V32_BYTES - PUNICA + PUNICA_TO_028),
+    ("0.21.0", V32_BYTES_021), ("0.20.0", V32_BYTES_020)])
+def test_deepseek_v3_2_slots_on_8_h200_as_worked_by_hand(version, expected) -> None:
+    # the indexer's weights, top-k buffer and cache leave the default budget no KV room with
+    # these slots (as DeepSeek-V3 has): at 0.95 it fits
+    base = _v3(version, V32, gpu_memory_utilization=0.95)
+    lora = _v3(version, V32, gpu_memory_utilization=0.95, **_lora())
+    assert not lora.errors and lora.fits, lora.errors
+    assert lora.lora_bytes_per_gpu == expected
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == expected
+    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
+    assert (V32_BYTES, V32_BYTES_020, V32_BYTES_021) == (42_909_009_160, 43_217_397_000,
+                                                         43_272_512_776)
+
+
+def test_the_lora_term_names_the_indexer_wq_b() -> None:
+    term = next(t for t in _v3(model=V32, **_lora()).terms if t.key == "lora")
+    assert "o_proj 61 x 589,824 + indexer.wq_b 61 x 622,592 + gate_up_proj 3 x" in term.formula
+    assert "indexer's" in term.note and "wk_weights_proj" in term.note
+    assert "indexer" not in next(t for t in _v3(**_lora()).terms if t.key == "lora").note
+
+
+def test_deepseek_v3_2_before_0_20_fails_at_start_up_on_fused_qkv_a_proj(capsys) -> None:
+    assert _v3("0.17.1", V32, **_lora()).errors == _v3("0.17.1", **_lora()).errors
+    code, _, err = run_main(capsys, "plan", "--model", V32, "--gpu", "h200", "--gpus", "8", "--tp",
+                            "8", "--enable-lora", "--vllm-version", "0.19.0")
+    assert code == 2 and "vLLM 0.19.0 fails at start-up" in err and "fused_qkv_a_proj" in err
+    assert len(err.strip().splitlines()) == 1
