@@ -195,3 +195,23 @@ def test_slots_no_text_step_runs_are_not_read() -> None:
     text, tower = (pipeline_lora(vl, ParallelLayout(), lora._replace(tower=flag), 2)
                    for flag in (False, True))
     assert text == tower
+
+
+def test_deepseek_v3_2_indexer_wq_b_lora_runs_in_decode_and_prefill() -> None:
+    # DeepSeek-V3.2 is DeepSeek-V3 (config.json: the same numbers) plus the sparse-attention
+    # indexer on its 61 layers; its forward calls indexer.wq_b on q_c every step (deepseek_v2.py
+    # Indexer.forward; models/deepseek_v32/attention.py DeepseekV32Attention.forward from 0.29.0),
+    # wk_weights_proj is not wrapped. One adapter's wq_b at rank 16, whole on every rank:
+    # A 16 x 1,536 = 24,576 + B 64 x 128 x 16 = 131,072 = 155,648 a layer, x 61 = 9,494,528
+    # elements, 18,989,056 B; a token moves 1,536 + 2 x 8,192 = 17,920 a layer, x 61 =
+    # 1,093,120 elements, 2,186,240 B; in decode and prefill alike
+    lora = LoraSettings(max_loras=4, rank=16, fully_sharded=False, version=(0, 34, 0))
+    v3, v32 = (pipeline_lora(catalog_spec(m), ParallelLayout(tp=8), lora, 2)[0]
+               for m in ("deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2"))
+    for prefill in (False, True):
+        for tokens, seqs, adapters in ((1, 1, 1), (8, 8, 4)):
+            old, new = (lora_work(s, tokens, tokens, seqs, seqs, prefill) for s in (v3, v32))
+            assert new.adapter_bytes - old.adapter_bytes == pytest.approx(
+                adapters * 18_989_056, rel=1e-9)
+            assert new.activation_bytes - old.activation_bytes == tokens * 2_186_240
+            assert new.flops - old.flops == 2 * tokens * 9_494_528
