@@ -171,6 +171,7 @@ def test_its_help_names_the_sized_expert_formats_and_deepseek() -> None:
     # 417,920 B of Punica buffers (tests/planner/serving/test_lora_deepseek.py by hand)
     help_text = open_page(None, **LLAMA_H100).checkbox(key="plan.enable_lora").proto.help
     for words in ("DeepSeek-V2/V3's MLA ones from vLLM 0.19", "Kimi-K2, from 0.20",
+                  "DeepSeek-V3.2 also its sparse-attention indexer's wq_b, from 0.20",
                   "unquantized or FP8 experts", "FP8 on GPUs without FP8 from vLLM 0.20",
                   "int4 (GPTQ, AWQ, compressed-tensors) and NVFP4 experts from vLLM 0.20"):
         assert words in help_text, words
