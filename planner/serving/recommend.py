@@ -707,6 +707,11 @@ def _absurd(spec: ModelSpec, workload: Workload, lows: Mapping[str, Mapping[Fami
                            "/ DP) in each DP replica, at most one PP stage per layer)")
         return (f"{name}: no searched GPU, weight format and layout "
                 f"{' or '.join(reasons) or 'serves it'}")
+    if workload.output_tokens_per_s is None:  # no rate asked: the bound is the memory's
+        return (f"{name}: holding {workload.concurrency:,} requests of "
+                f"{workload.max_model_len:,} tokens needs at least {fewest:,.0f} GPUs of any "
+                "searched preset (a bound from one replica's weights and one request's KV "
+                f"cache per GPU), more than --gpus-max {gpus_max:,}")
     return (f"{name}: serving {workload.output_tokens_per_s:,.0f} output tokens/s needs at "
             f"least {fewest:,.0f} GPUs of any searched preset (a bound from one replica's "
             f"most output tokens/s per GPU), more than --gpus-max {gpus_max:,}")

@@ -9,6 +9,8 @@ nodes above 8), where FP8 weights (~406 GB) and the KV cache (~934 GB together) 
 GB of 16 x 79.19 GiB x 0.9 = 1,224 GB for the rest.
 """
 
+import re
+
 from planner.catalog import catalog_spec
 from planner.serving.hardware import NetworkSpec
 from planner.serving.prices import with_overrides
@@ -86,3 +88,20 @@ def test_at_the_bound_only_the_targets_missed_are_said() -> None:
                     "the TTFT target (500 ms) is missed by 0.1 ms (best TTFT 500.1 ms at Y).")
     assert way_out(result(FellOut(reason="memory", plans=4)), [], {},
                    gpus_max=WAY_OUT_GPUS_MAX, step=_step) == ""
+
+
+
+def test_a_concurrency_no_count_holds_is_named_without_a_rate() -> None:
+    # Qwen3.5-27B (16 full-attention layers of 64, 4 KV heads of 256): 16 x 4 x 256 x 2 (K, V)
+    # x 2 B = 65,536 B of KV per token, so 4,096 requests of 100,001 tokens need 26.8 TB of KV
+    # cache alone, more than 64 B200s hold (64 x 178.36 GiB = 12.3 TB): no count up to 64
+    # holds them. No rate was asked, so the bound is the memory's; the note formatted the
+    # rate (None) and raised TypeError
+    spec, prices = catalog_spec("Qwen/Qwen3.5-27B"), with_overrides()
+    workload = Workload(input_len=100_000, output_len=1, concurrency=4_096)
+    none = recommend([spec], workload, prices, gpu_keys=("b200",))
+    line = way_out(none, [spec], prices, gpus_max=8, step=_step, gpu_keys=("b200",))
+    held = re.search(r"holding 4,096 requests of 100,001 tokens needs at least ([\d,]+) GPUs "
+                     r"of any searched preset \(a bound from one replica's weights and one "
+                     r"request's KV cache per GPU\), more than --gpus-max 64", line)
+    assert held and int(held[1].replace(",", "")) > 64 and "output tokens/s" not in line
