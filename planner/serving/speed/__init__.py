@@ -379,7 +379,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     replica_conc = cdiv(conc, ctx.dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts, slow, stage_s, hops_s = decode_estimate(ctx, replica_conc, context)
-    prefill_s, marginal_s, chunks, softmax_s, prefill_lora_s = _cached(
+    prefill_s, marginal_s, chunks, softmax_s, prefill_lora = _cached(
         ctx.prefills, load.input_len, prefill_estimate, ctx, load.input_len)
     others = replica_conc - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
@@ -406,7 +406,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                         marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
                         steady, (p.num_gpu_blocks, held_blocks, p.max_num_seqs),
                         seqs_bound, stage_gpus_note(ctx, stage_s, slow),
-                        hops_s, prefill_lora_s)
+                        hops_s, prefill_lora)
     return _explained(asked, request, load, p, ctx, figures, terms, clamp, held_blocks,
                       kv_wait)
 

@@ -48,7 +48,7 @@ from planner.serving.speed.kernels import (
     runs_deepgemm_moe,
     wide_head_attention_share,
 )
-from planner.serving.speed.lora_cost import LoraStage
+from planner.serving.speed.lora_cost import LoraStage, PrefillLora
 from planner.serving.speed.stages import Stage
 from planner.serving.vllm_versions import VllmRules, float16_refused, vllm_rules
 from planner.units import TORCH_DTYPE_BYTES
@@ -335,7 +335,7 @@ class Context:
     held_blocks: dict[int, int] = field(init=False)
     # step.prefill_estimate by input length: it reads nothing else, and recommend's PP bound
     # (_pp_top) estimates one layout at many concurrencies
-    prefills: dict[int, tuple[float, float, int, float, float]] = field(init=False)
+    prefills: dict[int, tuple[float, float, int, float, PrefillLora]] = field(init=False)
     # speed._ep_marlin's (ahead_from, ahead_to, ahead_count, checked_to) by (input, output,
     # arrival): the same at every concurrency, which the app's concurrency curve asks level by
     # level

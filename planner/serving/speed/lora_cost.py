@@ -272,3 +272,18 @@ def lora_step_s(ctx: Context, work: LoraWork) -> tuple[float, float]:
     larger (the kernels run after the base GEMM on its stream: module docstring)."""
     return ((work.adapter_bytes + work.activation_bytes) / ctx.weights_bw,
             work.flops / (ctx.device.attn_flops * ctx.compute_eff))
+
+
+class PrefillLora(NamedTuple):
+    """The LoRA kernels in one prompt's prefill, summed over its chunks and stages: seconds
+    (each stage's max(read, compute) per chunk), the adapters' slot bytes and the activation
+    bytes read, and FLOPs (all 0 without LoRA)."""
+
+    seconds: float = 0.0
+    adapter_bytes: float = 0.0
+    activation_bytes: float = 0.0
+    flops: float = 0.0
+
+
+NO_PREFILL_LORA = PrefillLora()
+"""A prefill's LoRA kernels without --enable-lora: none."""

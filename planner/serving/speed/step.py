@@ -40,7 +40,7 @@ from planner.serving.speed.coefficients import (
 from planner.serving.speed.collectives import all_to_all_s, allreduce_s, pipeline_hops_s
 from planner.serving.speed.context import Context
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
-from planner.serving.speed.lora_cost import LoraStage, lora_step_s, lora_work
+from planner.serving.speed.lora_cost import LoraStage, PrefillLora, lora_step_s, lora_work
 from planner.serving.speed.routing import (
     busiest_rank_pairs,
     busiest_rank_touched,
@@ -308,14 +308,17 @@ def decode_estimate(ctx: Context, batch: int, context: float
     return walk + hops, parts[slow], slow, stage_s, hops
 
 
-def prefill_estimate(ctx: Context, input_len: int) -> tuple[float, float, int, float, float]:
-    """(seconds alone, marginal seconds, chunks, softmax seconds, LoRA seconds) of one prompt,
+def prefill_estimate(ctx: Context, input_len: int
+                     ) -> tuple[float, float, int, float, PrefillLora]:
+    """(seconds alone, marginal seconds, chunks, softmax seconds, LoRA kernels) of one prompt,
     chunk by chunk through every stage. Alone: each chunk step as the roofline gives it.
     Marginal: what the prompt adds to steps that run anyway (batched with other work): its
     compute, all-reduce and LoRA kernels, summed over the stages (the work one stage does for
     it is what the pipeline's busiest stage adds). Softmax: the part of the compute the
-    exponentials take. LoRA: the LoRA kernels' part of the time alone (0 without LoRA)."""
-    total = marginal = softmax = lora = 0.0
+    exponentials take. LoRA: the LoRA kernels' part of the time alone and their work
+    (PrefillLora)."""
+    total = marginal = softmax = 0.0
+    lora = [0.0] * 4  # PrefillLora's sums
     done = 0
     chunks = cdiv(input_len, ctx.mbt)
     for _ in range(chunks):
@@ -323,14 +326,18 @@ def prefill_estimate(ctx: Context, input_len: int) -> tuple[float, float, int, f
         step_s, parts = _prefill_step(ctx, chunk, 1, done + chunk / 2)
         total += step_s
         # each distinct stage's share once, added stage by stage in order as before
-        adds = [(p["compute"] + p["allreduce"] + p["lora"], p["softmax"], p["lora"])
-                for p in parts]
+        adds = [(p["compute"] + p["allreduce"] + p["lora"], p["softmax"],
+                 tuple(p.get(key, 0.0) for key in _PREFILL_LORA_KEYS)) for p in parts]
         for stage_marginal, stage_softmax, stage_lora in map(adds.__getitem__, ctx.order):
             marginal += stage_marginal
             softmax += stage_softmax
-            lora += stage_lora
+            lora = [a + b for a, b in zip(lora, stage_lora, strict=True)]
         done += chunk
-    return total, marginal / ctx.pp, chunks, softmax, lora
+    return total, marginal / ctx.pp, chunks, softmax, PrefillLora(*lora)
+
+
+_PREFILL_LORA_KEYS = ("lora", "lora_adapter_bytes", "lora_activation_bytes", "lora_flops")
+"""The step parts (_lora_parts) PrefillLora sums, in its order."""
 
 
 def _prefill_step(ctx: Context, tokens: int, seqs: int, context: float

@@ -48,7 +48,12 @@ from planner.serving.speed.kernels import (
     WIDE_HEAD_FA4_SM90_SHARE,
     kernel_label,
 )
-from planner.serving.speed.lora_cost import ACTIVE_ADAPTERS, LORA_UNVALIDATED
+from planner.serving.speed.lora_cost import (
+    ACTIVE_ADAPTERS,
+    LORA_UNVALIDATED,
+    NO_PREFILL_LORA,
+    PrefillLora,
+)
 from planner.serving.speed.routing import (
     busiest_rank_touched,
     expected_experts_touched,
@@ -369,8 +374,8 @@ def cap_phrase(seqs_bound: bool) -> str:
 def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, parts,
                 tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                 kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound,
-                stages_note: str = "", hops_s: float = 0.0, prefill_lora_s: float = 0.0
-                ) -> list[Term]:
+                stages_note: str = "", hops_s: float = 0.0,
+                prefill_lora: PrefillLora = NO_PREFILL_LORA) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
     `s`'s, the slowest stage (step.decode_estimate: the one whose parts they show); `burst`:
     burst_estimate's (mean seconds, steps) when the requests arrive together, else None;
@@ -380,8 +385,7 @@ def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, par
     `seqs_bound`: the
     cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase); `stages_note`:
     the decode step's note (stage_gpus_note); `hops_s`: its stage hops' seconds;
-    `prefill_lora_s`: the LoRA kernels' seconds in one request's prefill (with LoRA:
-    _lora_terms)."""
+    `prefill_lora`: the LoRA kernels in one request's prefill (with LoRA: _lora_terms)."""
     micro = max(1.0, per_replica / ctx.pp)
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
     padding = _padding_terms(ctx, s, parts)
@@ -392,7 +396,7 @@ def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, par
         *padding,
         _collectives_term(ctx, s, parts, micro, allreduce_caveat),
         _overhead_term(ctx, s, parts, graphs_caveat),
-        *_lora_terms(ctx, parts, micro, load, prefill_lora_s),
+        *_lora_terms(ctx, parts, micro, load, chunks, prefill_lora),
         _decode_step_term(ctx, tpot_base, padding, stages_note, per_replica, hops_s),
         *_prefill_terms(ctx, load, prefill_s, marginal_s, chunks, softmax_s),
         *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
@@ -728,10 +732,11 @@ def _overhead_term(ctx: Context, s, parts, graphs_caveat: str) -> Term:
                  _notes(graphs_caveat, _fitted("the overheads per layer"), clocks), inputs)
 
 
-def _lora_terms(ctx: Context, parts, micro: float, load, prefill_lora_s: float) -> list[Term]:
+def _lora_terms(ctx: Context, parts, micro: float, load, chunks: int, prefill: PrefillLora
+                ) -> list[Term]:
     """With --enable-lora, the LoRA kernels' time in a decode step of the slowest stage and in
-    one request's prefill (lora_cost: the adapters' slots read, activations, FLOPs), each
-    labelled unvalidated (LORA_UNVALIDATED); [] without."""
+    one request's prefill of `chunks` chunks (lora_cost: the adapters' slots read,
+    activations, FLOPs), each labelled unvalidated (LORA_UNVALIDATED); [] without."""
     if not ctx.lora_stages:
         return []
     dev = ctx.device
@@ -767,11 +772,18 @@ def _lora_terms(ctx: Context, parts, micro: float, load, prefill_lora_s: float) 
                "compute_efficiency": ctx.compute_eff}),
         _term("lora_prefill", f"Prefill: LoRA kernels in one request's prefill "
               f"({LORA_UNVALIDATED})",
-              prefill_lora_s * 1e3, "ms",
+              prefill.seconds * 1e3, "ms",
               f"each chunk's max(read, compute) of its LoRA kernels (1 active adapter: one "
-              f"request), summed over {load.input_len:,} tokens through "
-              f"{counted(ctx.pp, 'stage')} = {_ms(prefill_lora_s)} (in the prefill term)",
-              note, {"input_tokens": load.input_len, "max_num_batched_tokens": ctx.mbt}),
+              f"request), summed over {load.input_len:,} tokens in {counted(chunks, 'chunk')} "
+              f"through {counted(ctx.pp, 'stage')}: read the adapter's slots "
+              f"{prefill.adapter_bytes / 1e6:,.2f} MB + activations "
+              f"{prefill.activation_bytes / 1e6:,.3f} MB, compute {prefill.flops / 1e9:,.3f} "
+              f"GFLOP (at lora_decode's read and 16-bit rates) = {_ms(prefill.seconds)} (in the "
+              "prefill term)",
+              note, {"input_tokens": load.input_len, "max_num_batched_tokens": ctx.mbt,
+                     "chunks": chunks, "adapter_bytes": prefill.adapter_bytes,
+                     "activation_bytes": prefill.activation_bytes,
+                     "lora_flops": prefill.flops}),
     ]
 
 

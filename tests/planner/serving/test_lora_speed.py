@@ -98,6 +98,18 @@ def test_llama_prefill_reads_one_adapter_and_the_prompts_activations() -> None:
     assert term.value == pytest.approx(read / BF16_READ * 1e3, rel=1e-12)
     assert term.value == pytest.approx(2.7506, abs=1e-4)
     assert est.prefill_ms - base.prefill_ms == pytest.approx(term.value, rel=1e-9)
+    # the term carries its work: 1,024 x 8,011,872 + 521,216 = 8,204,678,144 B of activations,
+    # 2 x (1,024 x 42,008,576 + 2,117,632) = 86,037,798,912 FLOPs
+    assert (term.inputs["chunks"], term.inputs["adapter_bytes"]) == ("1", str(ADAPTER_BYTES))
+    assert term.inputs["activation_bytes"] == str(1024 * TOKEN_BYTES + ROW_BYTES)
+    assert term.inputs["lora_flops"] == "86037798912"
+    assert ("1,024 tokens in 1 chunk through 1 stage: read the adapter's slots 88.25 MB + "
+            "activations 8,204.678 MB, compute 86.038 GFLOP") in term.formula
+    # at max_num_batched_tokens 512 two chunks, each reading the adapter again and one logit
+    # row: 2 x 88,252,416 B, 1,024 x 8,011,872 + 2 x 521,216 B
+    two = _terms(_estimate(max_num_batched_tokens=512, **_lora()))["lora_prefill"]
+    assert (two.inputs["chunks"], two.inputs["adapter_bytes"]) == ("2", str(2 * ADAPTER_BYTES))
+    assert two.inputs["activation_bytes"] == str(1024 * TOKEN_BYTES + 2 * ROW_BYTES)
 
 
 def test_moe_experts_are_read_where_each_adapters_tokens_route() -> None:
