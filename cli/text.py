@@ -17,6 +17,7 @@ from planner.report import (
     link_phrase,
     max_model_len_stop,
     no_speed_reason,
+    not_planned_lines,
     own_format_line,
     shown_sweep_rows,
     speed_cell,
@@ -196,7 +197,7 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
             f"{counted(result.layouts_tried, 'layout')} x "
             f"{counted(len(result.kv_dtypes), 'KV dtype')}"
             + (f", less {left_out:,} not planned" if left_out else "") + "), best first")
-    lines = [head, *(f"not planned: {why}" for why in result.refused),
+    lines = [head, *not_planned_lines(result),
              *own_format_line(result.rows, own_key)]
     if top and top < total:
         lines.append("--top K or --all shows more rows")

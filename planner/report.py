@@ -1446,6 +1446,14 @@ def own_format_line(rows: Sequence[SweepRow], own_key: str) -> list[str]:
             + "; ".join(needs)]
 
 
+def not_planned_lines(result: SweepResult) -> list[str]:
+    """Why the sweep left combinations out (SweepResult.refused: a layout vLLM stops on, e.g.
+    --enable-lora where the int4 experts run off Marlin MoE), a line each: under the CLI's
+    head, among the report's notes and under the app's grid (both left them out: the seed on
+    8 RTX 3090s with LoRA lost TP=8 without EP, unsaid)."""
+    return [f"not planned: {why}" for why in result.refused]
+
+
 def sweep_notes(result: SweepResult, ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
     """The lines under a sweep table (the CLI's, the report's, the app's caption) about its
     speed and ceiling columns: the rows capped below the load's concurrency (capped_line) and
@@ -1559,6 +1567,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
             _sweep_md_row(rank, row, own_key if kind else None, asked) if row
             else ["..."] + [""] * (len(header) - 1) for rank, row in table_rows
         ]) + [""] + [f"- {md_escape(c)}" for c in (*own_format_line(result.rows, own_key),
+                                                  *not_planned_lines(result),
                                                   *sweep_caveats(ranked),
                                                   *sweep_notes(result, ranked),
                                                   *_unlaunchable(ranked))]

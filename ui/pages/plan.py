@@ -19,6 +19,7 @@ from planner.report import (
     max_model_len_stop,
     model_runner_line,
     no_speed_reason,
+    not_planned_lines,
     own_format_line,
     param_check_warning,
     refused_concurrency,
@@ -735,6 +736,8 @@ def _sweep_section(request: PlanRequest) -> None:
     replicated = any(row.layout.dp > 1 for row in result.rows)
     st.caption(_sweep_caption(result, own_key, replicated, load, objective, target))
     _sweep_grid(table, replicated)
+    for line in not_planned_lines(result):  # the combinations the grid has no row for
+        st.caption(md_escape(capitalized(line)))
     _sweep_warnings(result)
     # kept in the session across pages (keep), as the sweep it draws
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
