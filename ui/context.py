@@ -415,10 +415,15 @@ def _engine_knobs() -> dict[str, object]:
 def lora_caption(engine: EngineSettings) -> str:
     """The Plan page's multi-LoRA serving as the Compare and Recommend pages' captions name it
     ("" without it): its flags, on the models whose LoRA slots Headroom sizes, the others
-    planned without them (lora_where_sized), each named in a warning."""
-    flags = lora_launch_flags(engine)
-    return (f", {' '.join(flags)} on the models whose LoRA slots Headroom sizes (each other "
-            "model planned without LoRA, a warning names it)" if flags else "")
+    planned without them (lora_where_sized), each named in a warning; the tower flag on those
+    with a vision tower only (a text model keeps LoRA without it: the caption put it on every
+    model, a Qwen3-VL beside Qwen3-30B-A3B)."""
+    tower = "--enable-tower-connector-lora"
+    flags = [flag for flag in lora_launch_flags(engine) if flag != tower]
+    return (f", {' '.join(flags)} on the models whose LoRA slots Headroom sizes"
+            + (f", {tower} on those with a vision tower" if engine.enable_tower_connector_lora
+               else "")
+            + " (each other model planned without LoRA, a warning names it)" if flags else "")
 
 
 def release_default_note() -> str:

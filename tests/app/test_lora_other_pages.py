@@ -43,6 +43,18 @@ def test_the_compare_page_plans_the_lora_where_it_is_sized_and_warns_where_not(c
             "Headroom sizes") in at.caption[0].value
 
 
+def test_the_compare_caption_puts_the_tower_flag_on_the_tower_models_only() -> None:
+    # Qwen3-VL-32B with LoRA on its tower beside Qwen3-30B-A3B, a text model that keeps LoRA
+    # without the flag (auto_layout.lora_where_sized): the caption put it on every model
+    at = open_link("compare", model="Qwen/Qwen3-VL-32B-Instruct", gpu="h100-sxm", gpn="2",
+                   lora="1", loras="4", loratower="1",
+                   cmp="Qwen/Qwen3-VL-32B-Instruct,Qwen/Qwen3-30B-A3B")
+    assert not at.exception and not at.error
+    assert ("--enable-lora --max-loras 4 --max-lora-rank 16 on the models whose LoRA slots "
+            "Headroom sizes, --enable-tower-connector-lora on those with a vision tower (each "
+            "other model planned without LoRA") in at.caption[0].value
+
+
 def test_the_report_page_plans_the_compared_models_as_report_compare(capsys) -> None:
     at = open_link("report", **ON_H100, cmp=f"{LLAMA},{QWEN2},{UNREAD_MOE}")
     at.date_input(key="report.date").set_value(DATE)
