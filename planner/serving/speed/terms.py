@@ -759,9 +759,9 @@ def _lora_terms(ctx: Context, parts, micro: float, load, chunks: int, prefill: P
               parts["lora"] * 1e3, "ms",
               f"max(read, compute): read ({counted(adapters, 'active adapter')} x their slots "
               f"{parts['lora_adapter_bytes'] / 1e6:,.2f} MB + activations "
-              f"{parts['lora_activation_bytes'] / 1e6:,.3f} MB) / {rate} = {_ms(read_s)}; "
+              f"{parts['lora_activation_bytes'] / 1e6:,.3f} MB) / {rate} = {_part_ms(read_s)}; "
               f"compute {parts['lora_flops'] / 1e9:,.3f} GFLOP / ({dev.attn_flops / 1e12:,.0f} "
-              f"TFLOP/s x {_compute_eff(ctx)}) = {_ms(compute_s)}; at {_avg_of(micro, 'seq')} "
+              f"TFLOP/s x {_compute_eff(ctx)}) = {_part_ms(compute_s)}; at {_avg_of(micro, 'seq')} "
               f"a step", note,
               {"active_adapters": adapters, "max_loras": ctx.lora_stages[0].max_loras,
                "sequences": micro, "adapter_bytes": parts["lora_adapter_bytes"],

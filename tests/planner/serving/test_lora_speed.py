@@ -56,6 +56,16 @@ def _terms(est) -> dict:
     return {t.key: t for t in est.terms}
 
 
+def test_one_requests_lora_flops_read_in_microseconds_not_zero() -> None:
+    # one sequence: 2 x 44,126,208 = 88,252,416 FLOP (0.088 GFLOP) at the H100's 989 TFLOP/s x
+    # the fitted compute efficiency (0.645 there) take 0.138 us: the formula read "= 0.000 ms"
+    # (the app's speed terms, Qwen3-30B-A3B on 2 H100s), as if the compute were nothing
+    term = _terms(_estimate(concurrency=1, **_lora()))["lora_decode"]
+    assert "0.088 GFLOP" in term.formula
+    assert ") = 0.13" in term.formula and " us; at 1 seq a step" in term.formula
+    assert "= 0.000 ms" not in term.formula
+
+
 def test_llama_decode_reads_the_active_adapters_slots_and_activations() -> None:
     # 8 sequences, max_loras 4: min(8, 4) = 4 adapters, 4 x 88,252,416 = 353,009,664 B;
     # activations 8 x (8,011,872 + 521,216) = 68,264,704 B; 421,274,368 B at 3,350 GB/s x the
