@@ -27,6 +27,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.lora import multimodal_lora_refusal
 from planner.serving.lora import settings_refusal as lora_settings_refusal
 from planner.serving.lora_moe import run_time_quantization
 from planner.serving.lora_tower import tower_model_refusal
@@ -209,11 +210,13 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
     """The note on a model planned without the --enable-lora asked of it (lora_where_sized: a
     compared model, one recommend searches), None where it keeps it: its figures leave out
     what LoRA adds, and why, in the words `plan --enable-lora` refuses it with
-    (lora.settings_refusal)."""
-    refusal = (lora_settings_refusal(spec, vllm_rules(engine.vllm_version).version,
-                                     run_time_quantization(engine.quantization,
-                                                           engine.target_quant),
-                                     engine.moe_backend)
+    (lora.multimodal_lora_refusal, lora.settings_refusal)."""
+    rules = vllm_rules(engine.vllm_version)
+    refusal = (multimodal_lora_refusal(spec, rules.version, rules.label)
+               or lora_settings_refusal(spec, rules.version,
+                                        run_time_quantization(engine.quantization,
+                                                              engine.target_quant),
+                                        engine.moe_backend)
                or tower_model_refusal(spec, engine.enable_tower_connector_lora
                                       and spec.vision is not None)  # (lora_where_sized)
                if engine.enable_lora else None)

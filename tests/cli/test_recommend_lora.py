@@ -16,6 +16,9 @@ import json
 
 import pytest
 
+from planner.catalog import catalog_spec
+from planner.serving.auto_layout import compared_lora_note
+from planner.serving.engine import EngineSettings
 from tests.cli.conftest import run_main
 from tests.planner.serving.test_lora import LLAMA, TP1_BYTES, TP2_BYTES, UNREAD_MOE
 
@@ -72,3 +75,16 @@ def test_an_unread_release_or_a_flag_without_enable_lora_is_refused(capsys, argv
                                                                       words) -> None:
     code, out, err = run_main(capsys, *SEARCH, *argv)
     assert code == 2 and out == "" and words in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_compared_multimodal_class_without_lora_is_named_in_plans_words(capsys) -> None:
+    # models/kimi_k25.py's class is not SupportsLoRA in any 0.17-0.34 wheel: plan refuses it in
+    # vLLM's start-up words, and a compared or searched Kimi-K2.5 planned without LoRA says the
+    # same (it listed the classes Headroom sizes, as if the class were only not read)
+    code, _, err = run_main(capsys, "plan", "--model", "moonshotai/Kimi-K2.5", "--gpu", "h200",
+                            "--gpus", "8", "--enable-lora")
+    refusal = err.strip().removeprefix("python -m planner plan: error: --enable-lora: ")
+    assert code == 2 and "\"KimiK25ForConditionalGeneration does not support LoRA yet.\"" in refusal
+    note = compared_lora_note(catalog_spec("moonshotai/Kimi-K2.5"),
+                              EngineSettings(vllm_version="0.34.0", enable_lora=True))
+    assert note.endswith(f"`plan --enable-lora` would refuse it: {refusal.removesuffix('.')}")
