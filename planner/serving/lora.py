@@ -164,6 +164,7 @@ from planner.serving.lora_moe import (
     MOE_LORA_ARCHITECTURES,
     ExpertSlots,
     marlin_lora_release_refusal,
+    mega_moe_lora_refusal,
     moe_engine_refusal,
     moe_flag_bytes,
     moe_layer_parts,
@@ -545,10 +546,12 @@ def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: st
 def settings_refusal(spec: ModelSpec, version: Version, quantization: str | None,
                      moe_backend: str | None) -> str | None:
     """Why the LoRA slots of `spec` are not sized under a read release `version`: the model
-    (model_refusal), then an MoE model's run-time `quantization` or `moe_backend`
-    (lora_moe.moe_engine_refusal), then a release that fails to start it
+    (model_refusal), a MegaMoE `moe_backend` the release refuses LoRA with for any model
+    (lora_moe.mega_moe_lora_refusal), then an MoE model's run-time `quantization` or
+    `moe_backend` (lora_moe.moe_engine_refusal), then a release that fails to start it
     (lora_deepseek.release_refusal); None where they are."""
-    return (model_refusal(spec) or moe_engine_refusal(spec, quantization, moe_backend)
+    return (model_refusal(spec) or mega_moe_lora_refusal(version, moe_backend)
+            or moe_engine_refusal(spec, quantization, moe_backend)
             or deepseek_release_refusal(spec, version))
 
 

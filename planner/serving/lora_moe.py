@@ -368,6 +368,29 @@ Triton experts for MXFP4, which take no LoRA (0.21.0 on: select_mxfp4_moe_backen
 start-up), and TritonWNA16Experts for int4 from 0.27.0, whose apply() reads no LoRA context."""
 
 
+MEGA_MOE_LORA_REFUSED_FROM: tuple[int, int, int] = (0, 33, 0)
+MEGA_MOE_BACKENDS = ("deep_gemm_mega_moe", "flashinfer_moe_ep_cutedsl",
+                     "flashinfer_moe_ep_mega_deep_gemm", "aiter_mega_moe")
+"""NOTE: vLLM 0.33.0-0.34.0 config/vllm.py VllmConfig.__post_init__ calls
+LoRAConfig.verify_with_kernel_config whenever LoRA is on, whatever the model (config/lora.py:
+`if moe_backend in MEGA_MOE_BACKENDS or moe_backend == "aiter_mega_moe": raise
+ValueError(f"LoRA is not supported with moe_backend={moe_backend!r}. ...")`; config/kernel.py
+MEGA_MOE_BACKENDS = NATIVE_MEGA_MOE_BACKENDS {deep_gemm_mega_moe} | FLASHINFER_MOE_EP_BACKENDS
+{flashinfer_moe_ep_cutedsl, flashinfer_moe_ep_mega_deep_gemm}). 0.17.0-0.32.0 have no such
+check (no verify_with_kernel_config in config/lora.py): a dense model ignores the flag."""
+
+
+def mega_moe_lora_refusal(version: tuple[int, int, int], moe_backend: str | None
+                          ) -> str | None:
+    """vLLM's start-up refusal of --enable-lora with a MegaMoE --moe-backend
+    (MEGA_MOE_BACKENDS), for any model; None otherwise."""
+    if version < MEGA_MOE_LORA_REFUSED_FROM or moe_backend not in MEGA_MOE_BACKENDS:
+        return None
+    return (f"--enable-lora with --moe-backend {moe_backend}: vLLM {version_label(version)} "
+            f"refuses it at start-up, for any model (\"LoRA is not supported with "
+            f"moe_backend='{moe_backend}'. Disable LoRA or select a MoE backend that supports "
+            "LoRA.\", config/lora.py LoRAConfig.verify_with_kernel_config)")
+
 FULLY_SHARDED_MOE_TP_FROM: tuple[int, int, int] = (0, 21, 0)
 """The first release whose FusedMoEWithLoRA.__init__ sets tp_size from base_layer.tp_size (the
 MoE's TP, tp x dp without EP: "Use the MoE-aware TP rank/size"), which --fully-sharded-loras

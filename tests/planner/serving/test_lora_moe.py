@@ -73,12 +73,14 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.lora import LoraSettings, stage_parts
+from planner.serving.lora_moe import MEGA_MOE_BACKENDS
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
 from tests.conftest import load_ref_config
-from tests.planner.serving.test_lora import PUNICA, PUNICA_TO_028
+from tests.planner.serving.test_lora import LLAMA, PUNICA, PUNICA_TO_028
+from tests.planner.serving.test_lora import TP1_BYTES as LLAMA_TP1_BYTES
 
 QWEN3_MOE = "Qwen/Qwen3-30B-A3B"
 VOCAB_ENDS = 2 * 9_854_976  # embed_tokens + lm_head elements
@@ -794,3 +796,21 @@ def test_lora_pads_no_block_fp8_shard_under_an_explicit_moe_backend() -> None:
     assert not at_tp16().errors
     with pytest.raises(LayoutRefused, match="768 / 16 = 48 wide per GPU"):
         at_tp16(**_lora())
+
+
+@pytest.mark.parametrize("backend", MEGA_MOE_BACKENDS)
+def test_a_mega_moe_backend_refuses_lora_from_0_33_for_any_model(capsys, backend) -> None:
+    # vLLM 0.33.0-0.34.0 VllmConfig.__post_init__ -> LoRAConfig.verify_with_kernel_config raises
+    # for these --moe-backend values whatever the model; Llama-3.1-8B (dense) was planned
+    # "Fits" with a command vLLM refuses. 0.32.0 has no such check: its 4 slots of rank 16,
+    # 369,844,352 B at TP=1 on an H100 (test_lora.TP1_BYTES), planned as without the flag
+    for version in ("0.33.0", "0.34.0"):
+        code, out, err = run_main(capsys, "plan", "--model", LLAMA, "--gpu", "h100",
+                                  "--vllm-version", version, "--enable-lora",
+                                  "--moe-backend", backend)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+        assert f"(\"LoRA is not supported with moe_backend='{backend}'." in err
+    old = plan(PlanRequest(model=catalog_spec(LLAMA), cluster=preset_cluster("h100", 1),
+                           engine=EngineSettings(vllm_version="0.32.0", moe_backend=backend,
+                                                 **_lora())))
+    assert not old.errors and old.lora_bytes_per_gpu == LLAMA_TP1_BYTES == 369_844_352
