@@ -419,6 +419,8 @@ class VisionEncoder(_Frozen):
     temporal: int = Field(default=1, gt=0, description="temporal_patch_size: frames per patch")
     video_max_pixels: int = Field(default=0, ge=0, description="the video processor's "
                                   "size.longest_edge; 0: the model takes no video")
+    heads: int = Field(default=0, ge=0, description="the ViT attention's num_heads, which vLLM "
+                       "splits over TP (Qwen3-VL family); 0: not read")
 
 
 class VisionSpec(_Frozen):

@@ -646,6 +646,28 @@ def _marlin_moe_warning(
     return f"{fallback}{'; '.join(misfits)}.{advice}"
 
 
+VISION_HEADS_SPLIT_READ_FROM = (0, 17, 0)
+"""NOTE: vLLM 0.17.0-0.34.0 qwen2_5_vl.py Qwen2_5_VisionAttention, the attention of the
+Qwen3-VL / Qwen3.5 tower's blocks (qwen3_vl.py Qwen3_VisionBlock; qwen3_5.py imports
+Qwen3_VisionTransformer), splits num_heads over the TP group at the default
+--mm-encoder-tp-mode weights (tp_size 1 only in data mode, which Headroom's command never
+passes): `divide(num_heads, self.tp_size)` asserts at start-up. Earlier releases' source is not
+read: no check there."""
+
+
+def vision_head_errors(spec: ModelSpec, tp: int, vllm_version: str | None) -> list[str]:
+    """vLLM's start-up failure where TP does not divide the vision tower's heads
+    (VISION_HEADS_SPLIT_READ_FROM; VisionEncoder.heads, read for the Qwen3-VL family)."""
+    encoder = spec.vision.encoder if spec.vision else None
+    if encoder is None or not encoder.heads or encoder.heads % tp == 0 or parse_version(
+            vllm_version or DEFAULT_VLLM_VERSION) < VISION_HEADS_SPLIT_READ_FROM:
+        return []
+    return [f"The vision tower's {encoder.heads} attention heads (vision_config.num_heads) are "
+            f"not divisible by tensor parallel size ({tp}): vLLM splits them over TP at the "
+            "default --mm-encoder-tp-mode weights (qwen2_5_vl.py Qwen2_5_VisionAttention: "
+            "divide(num_heads, tp_size)) and stops at start-up."]
+
+
 UNEVEN_EXPERTS_FROM = (0, 10, 1)
 """The first release whose EP split of routed experts over the tp x dp ranks that they do not
 divide is planned: FusedMoE determine_expert_map gives every rank num_experts // ep_size and one
@@ -682,6 +704,7 @@ def layout_errors(
             f"Pipeline parallel size {layout.pp} exceeds the model's {spec.num_layers} layers."
         )
     errors += spec_head_errors(spec, layout.tp)
+    errors += vision_head_errors(spec, layout.tp, vllm_version)
     errors += uneven_node_errors(cluster, layout)
     moe = first_moe(spec)
     if layout.ep and moe is None:

@@ -496,13 +496,20 @@ def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
     patch = r.int_("patch_size", hi=1024) or 16
     temporal = r.int_("temporal_patch_size", hi=64) or 1
     channels = r.int_("in_channels", "num_channels", hi=64) or 3
+    heads = r.int_("num_heads", hi=h) or 0
+    if heads and h % heads:
+        # qwen2_5_vl.py Qwen2_5_VisionAttention: divide(projection_size, num_heads) asserts
+        raise ConfigError(f"{r.where('num_heads')} = {heads} does not divide vision_config."
+                          f"hidden_size {h}: vLLM's vision attention splits the width into "
+                          "heads (qwen2_5_vl.py Qwen2_5_VisionAttention: divide(projection_size, "
+                          "num_heads)) and stops at start-up")
     return VisionEncoder(
         depth=depth, hidden=h, mlp=inter, patch_input=channels * temporal * patch * patch,
         merge=r.int_("spatial_merge_size", hi=64) or 1,
         out_hidden=r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden,
         deepstack=_deepstack_mergers(r),
         max_item_patches=QWEN3_VL_MAX_PIXELS // (patch * patch), patch=patch,
-        temporal=temporal, video_max_pixels=QWEN3_VL_VIDEO_MAX_PIXELS)
+        temporal=temporal, video_max_pixels=QWEN3_VL_VIDEO_MAX_PIXELS, heads=heads)
 
 
 LLAMA4_MAX_TILES = 16

@@ -255,6 +255,21 @@ def test_a_deepstack_list_vllm_cannot_read_is_refused(value: object, words: str)
         parse_model_config(config)
 
 
+def test_qwen3_vl_vision_heads_are_read_and_must_divide_the_width():
+    # Qwen3-VL-32B's vision_config: num_heads 16, hidden_size 1152 (72 per head)
+    entry = catalog_entry("Qwen/Qwen3-VL-32B-Instruct")
+    assert parse_model_config(entry.config, name=entry.repo_id).vision.encoder.heads == 16
+    config = json.loads(json.dumps(entry.config))
+    config["vision_config"]["num_heads"] = 10  # 1152 / 10 = 115.2: vLLM's divide() asserts
+    with pytest.raises(ConfigError, match=re.escape(
+            "config.json: vision_config.num_heads = 10 does not divide vision_config.hidden_size "
+            "1152")):
+        parse_model_config(config)
+    config["vision_config"]["num_heads"] = "16"  # read as vLLM reads it: an integer
+    with pytest.raises(ConfigError, match="vision_config.num_heads must be an integer"):
+        parse_model_config(config)
+
+
 def test_vision_config_without_dims_is_not_counted_and_says_so():
     config, _ = load_ref_config("Qwen__Qwen3-VL-32B-Instruct")
     config["vision_config"] = {"model_type": "qwen3_vl"}

@@ -3,9 +3,10 @@
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.model.quant import scheme, what_if_scheme
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, MoeMlp, QuantSpec
-from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset
+from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
 from planner.serving.layout import (
     ParallelLayout,
     group_size,
@@ -505,3 +506,18 @@ def test_tp_groups_straddling_a_node_boundary():
     assert straddling_tp_group(ParallelLayout(tp=2, pp=2, dp=3), 4) is None  # 2 divides 4
     assert straddling_tp_group(ParallelLayout(tp=4, dp=3), 4) is None
     assert straddling_tp_group(ParallelLayout(tp=16), 8) == (0, 15)  # wider than a node
+
+
+@pytest.mark.parametrize(("tp", "version", "refused"), [
+    (32, "0.34.0", True), (32, "0.17.0", True), (16, "0.34.0", False), (32, "0.16.0", False)])
+def test_tp_must_divide_the_qwen3_vl_towers_heads(tp: int, version: str, refused: bool) -> None:
+    # Qwen3-VL-32B: 64 query and 8 KV heads in the language model (TP=32 replicates KV heads),
+    # 16 in the vision tower, which vLLM 0.17-0.34 splits over TP (Qwen2_5_VisionAttention:
+    # divide(16, 32) asserts): TP=32 on 4 nodes of 8 H100s was planned "Fits". Before 0.17 the
+    # source is not read, so nothing is refused there
+    spec = catalog_spec("Qwen/Qwen3-VL-32B-Instruct")
+    errors = layout_errors(spec, preset_cluster("h100-sxm", tp), ParallelLayout(tp=tp),
+                           vllm_version=version)
+    words = ("The vision tower's 16 attention heads (vision_config.num_heads) are not divisible "
+             f"by tensor parallel size ({tp})")
+    assert any(e.startswith(words) for e in errors) == refused
