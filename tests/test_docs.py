@@ -185,20 +185,22 @@ def test_command_line_quotes_the_dp_kv_limited_concurrency_it_prints(capsys, mon
     92,992 tokens: 5,812 blocks // 96 blocks (1,536 tokens / 16) = 60 requests a replica, and
     "120 (2 x 60)" after vLLM 0.27's Model Runner V2 buffers (169,894,912 B a GPU,
     planner.serving.runner_buffers) came off the pool: 89,408 tokens, 1,397 blocks of 64 // 24
-    (1,536 tokens / 64) = 58."""
+    (1,536 tokens / 64) = 58, and "106 (2 x 53)" once the experts, 1536 / (4 x 2) = 192 wide
+    per GPU, were weighed in MoE WNA16's layout (4.25 bits at the group halved to 64, not
+    Marlin's 4.156: layout.moe_wna16_expert_bits): 82,496 tokens, 1,289 blocks of 64 // 24 = 53."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     section = " ".join(CLI.replace("\n# ", " ").split())
     quoted = re.search(r'"KV-limited ([\d,]+) \(2 x (\d+)\) requests" \(JSON '
                        r'speed\.kv_limited_concurrency: ([\d,]+)\)', section)
-    assert quoted.groups() == ("116", "58", "116")
+    assert quoted.groups() == ("106", "53", "106")
     argv = ["plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090",
             "--gpus", "8", "--gpu-memory-utilization", "0.9", "--dp", "2"]
     assert main(argv) == 0
-    assert "  KV-limited          116 (2 x 58) requests holding" in capsys.readouterr().out
+    assert "  KV-limited          106 (2 x 53) requests holding" in capsys.readouterr().out
     assert main([*argv, "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["speed"]["kv_limited_concurrency"] == 116
+    assert json.loads(capsys.readouterr().out)["speed"]["kv_limited_concurrency"] == 106
 
 
 def test_seed_speed_paragraph_quotes_the_speed_model() -> None:

@@ -423,22 +423,76 @@ def _moe_wna16_errors(
             and not scheme.what_if:
         return _ct_wna16_errors(spec, layout, scheme, vllm_version, vendor)
     per_partition = moe.expert_intermediate_size // layout.expert_tp
-    halved = group
-    while per_partition % halved or spec.hidden_size % halved:
-        halved //= 2
-        if halved < MOE_WNA16_MIN_GROUP:
-            return (
-                f"vLLM stops loading the {scheme.label} experts at `assert group_size >= "
-                f"{MOE_WNA16_MIN_GROUP}` (moe_wna16.py MoeWNA16Method.create_weights): each "
-                f"expert is {per_partition} wide per GPU at {layout.label()}, which "
-                + ("sends it from Marlin MoE to MoE WNA16" if vendor == "nvidia" else
-                   "MoE WNA16 serves on ROCm (no Marlin MoE there)")
-                + f", and no group of {MOE_WNA16_MIN_GROUP} or more "
-                f"in {group}, {group // 2}, ... divides {per_partition} and hidden "
-                f"{spec.hidden_size}"
-                + (f"; use {ways}." if (ways := _narrower_experts(layout)) else "."),
-            )
+    if _moe_wna16_group(per_partition, spec.hidden_size, group) is None:
+        return (
+            f"vLLM stops loading the {scheme.label} experts at `assert group_size >= "
+            f"{MOE_WNA16_MIN_GROUP}` (moe_wna16.py MoeWNA16Method.create_weights): each "
+            f"expert is {per_partition} wide per GPU at {layout.label()}, which "
+            + ("sends it from Marlin MoE to MoE WNA16" if vendor == "nvidia" else
+               "MoE WNA16 serves on ROCm (no Marlin MoE there)")
+            + f", and no group of {MOE_WNA16_MIN_GROUP} or more "
+            f"in {group}, {group // 2}, ... divides {per_partition} and hidden "
+            f"{spec.hidden_size}"
+            + (f"; use {ways}." if (ways := _narrower_experts(layout)) else "."),
+        )
     return ()
+
+
+def _moe_wna16_group(per_partition: int, hidden: int, group: int) -> int | None:
+    """The group MoeWNA16Method.create_weights holds the experts in: `group` halved until it
+    divides the per-GPU expert width and the hidden size (its scales repeated to match,
+    group_size_div_factor); None where it would go below MOE_WNA16_MIN_GROUP (its assertion).
+    Qwen3-235B-A22B g128 at TP=8: 192 % 128 -> 64 (192 = 3 x 64, 4096 = 64 x 64)."""
+    while per_partition % group or hidden % group:
+        group //= 2
+        if group < MOE_WNA16_MIN_GROUP:
+            return None
+    return group
+
+
+def moe_wna16_expert_bits(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
+    vendor: str = "nvidia",
+) -> float:
+    """Bits per routed-expert weight as MoE WNA16 holds them where this layout's GPTQ/AWQ
+    experts fall back there (moe_wna16_fallback; weights.WeightLoadRules.wna16_expert_bits);
+    0.0 where Marlin MoE takes them, for a compressed-tensors checkpoint (its own
+    CompressedTensorsWNA16MoEMethod, _ct_wna16_errors) and where the load stops
+    (_moe_wna16_errors).
+
+    NOTE: vLLM moe_wna16.py MoeWNA16Method.create_weights (0.17.0, 0.20.0, 0.24.0, 0.30.0,
+    0.34.0 source): w13_qweight (E, 2 x width, hidden / (8 / bits)) and w2_qweight (E, hidden,
+    width / (8 / bits)) uint8, w13_scales (E, 2 x width, hidden / group) and w2_scales (E,
+    hidden, width / group) in the model dtype, at the halved group (_moe_wna16_group); the
+    packed uint8 zero points (bits / group per weight) only where MoeWNA16Config.from_config's
+    has_zp (GPTQ `not sym`, AWQ `zero_point`), else (0,) placeholders. From 0.27.0
+    process_weights_after_loading's TRITON conversion (oracle/int_wna16.py
+    convert_to_wna16_moe_kernel_format) views them as uint8, the same bytes. So bits + (16 +
+    zero bits) / group, not the checkpoint's bits + (16 + zero bits) / its group: Qwen3-235B-A22B
+    GPTQ-Int4 (sym, g128) at TP=8: 4 + 16 / 64 = 4.25 bits, not 4.15625 (128 x 3 x 4,096 x
+    192 = 301,989,888 weights per layer per GPU: 160,432,128 B, not 156,893,184)."""
+    group, moe = group_size(scheme), first_moe(spec)
+    if group is None or group <= 0 or moe is None \
+            or not moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor) \
+            or (spec.quant is not None and spec.quant.method == "compressed-tensors"
+                and not scheme.what_if):
+        return 0.0
+    held = _moe_wna16_group(moe.expert_intermediate_size // layout.expert_tp, spec.hidden_size,
+                            group)
+    if held is None:
+        return 0.0
+    bits = int_bits(scheme)
+    return bits + (16 + (bits if _wna16_zero_points(spec, scheme) else 0)) / held
+
+
+def _wna16_zero_points(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """MoeWNA16Config.from_config's has_zp (moe_wna16.py, 0.17.0-0.34.0): GPTQ `not sym`, AWQ
+    `zero_point`; a what-if GPTQ format is taken as symmetric (as gptq_zeros_freed_bits takes
+    it), a what-if AWQ one with zero points (AutoAWQ's GEMM format)."""
+    stored = stored_format(spec, scheme)
+    if scheme.family == "awq":
+        return not (stored and spec.quant.symmetric is True)
+    return stored and spec.quant.symmetric is False
 
 
 def _ct_wna16_errors(

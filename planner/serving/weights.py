@@ -118,6 +118,8 @@ class WeightLoadRules(NamedTuple):
     indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
     # weight_load.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     zeros_freed_bits: float = 0.0
+    # layout.moe_wna16_expert_bits: routed experts as MoE WNA16 holds them (0.0: as the scheme)
+    wna16_expert_bits: float = 0.0
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer, spread over EP ranks
     eplb_expert_buffer: bool = False  # eplb_buffer_bytes: EPLB's one-layer transfer buffer
     eplb_draft_buffer: bool = False  # and the MTP draft's own (eplb.draft_state_sized)
@@ -251,7 +253,7 @@ def rank_weights(
     def ranks_of() -> tuple[WeightTerms, ...]:
         """Each kind of stage's ranks once, then the stages' ranks as a chain of them (no
         Python step per stage: 126 stages x TP 32 of Llama 3.1 405B are a few kinds)."""
-        bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
+        bits = _loaded_bits(spec, scheme, rules)
         stages = pp_layer_split(spec.num_layers, layout.pp)
         rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem)
         remainders, runs = _ep_remainder_runs(params, rules, ep_size, layout.tp)
@@ -454,7 +456,7 @@ def moe_layer_experts_bytes(spec: ModelSpec, scheme: QuantScheme, layout: Parall
     .profile_rearrangement; the transfer buffer, eplb_buffer_bytes). 0 without EP or a MoE
     layer in `layers`."""
     params = params or count_params(spec)
-    bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
+    bits = _loaded_bits(spec, scheme, rules)
     return _first_moe_layer_experts(spec, bits, params, _Shard(
         layers, tp=layout.tp, ep_size=layout.ep_size,
         expert_pad=expert_pad, rules=rules))
@@ -792,6 +794,20 @@ def _find_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
 
 
 _LINEAR_COMPONENTS = frozenset({"attention", "dense_mlp", "shared_experts"})
+
+
+def _loaded_bits(spec: ModelSpec, scheme: QuantScheme, rules: WeightLoadRules) -> _SchemeBits:
+    """The scheme's bits as this release loads them on this layout: less the linear layers'
+    zero points it frees (_without_linear_zeros), routed experts in the scheme's own format at
+    MoE WNA16's bits where they fall back there (rules.wna16_expert_bits)."""
+    bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
+    if not rules.wna16_expert_bits:
+        return bits
+    own = scheme.bits_per_weight
+    return replace(bits, layers=tuple(
+        tuple(rules.wna16_expert_bits if c == "experts" and b == own else b
+              for c, b in zip(_LAYER_COMPONENTS, layer, strict=True))
+        for layer in bits.layers))
 
 
 def _without_linear_zeros(bits: _SchemeBits, scheme: QuantScheme, freed: float) -> _SchemeBits:

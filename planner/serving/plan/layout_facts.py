@@ -52,6 +52,7 @@ from planner.serving.plan.moe import (
     b12x_width,
     draft_moe,
     eplb_notes,
+    layout_load,
     redundant_experts,
 )
 from planner.serving.plan.notes import (
@@ -83,6 +84,7 @@ from planner.serving.vllm_versions import (
     window_batched_tokens,
 )
 from planner.serving.weights import (
+    WeightLoadRules,
     WeightTerms,
     rank_totals,
     rank_weights,
@@ -218,14 +220,15 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
     lora = sized_lora(spec, s)
+    load = layout_load(spec, s, r, layout)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
-           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb,
+           load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb,
            draft is not None)
-    terms = cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant,
-                   eplb, draft)
+    terms = cached(spec, key, _rank_terms, spec, r, layout, load, own_heads, own_embed,
+                   redundant, eplb, draft)
     if lora is None:
         return terms, None
     return cached(spec, ("lora", *key, lora, r.mbt, r.seqs), _with_lora, spec, r, layout, terms,
@@ -300,11 +303,13 @@ def _positions_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSet
     return tuple(sized[stage, slots] for stage in range(layout.pp) for slots in experts)
 
 
-def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads: bool,
-                own_embed: bool, redundant: int = 0, eplb: Version | None = None,
-                draft: MoeMlp | None = None) -> tuple[WeightTerms, ...]:
+def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, load: WeightLoadRules,
+                own_heads: bool, own_embed: bool, redundant: int = 0,
+                eplb: Version | None = None, draft: MoeMlp | None = None
+                ) -> tuple[WeightTerms, ...]:
     """The weights of each (stage, TP rank) position by component, in rank order (setup
-    caches them per weight format and layout), with `redundant` EPLB experts per MoE layer
+    caches them per weight format and layout), as this release loads them on this layout
+    (`load`: r.load with the MoE WNA16 experts' bits), with `redundant` EPLB experts per MoE layer
     (_redundant_experts) and, where EPLB runs under release `eplb`, its state in the buffers:
     the expert maps and load statistics (eplb.eplb_state_bytes) and its expert transfer
     buffer (weights.eplb_buffer_bytes, from eplb.EXPERT_BUFFER_FROM); with `draft` (the MTP
@@ -318,10 +323,10 @@ def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, own_heads:
                         vision_first_stage_only=r.vision_first_stage_only,
                         siglip_head=r.siglip_head, tower_whole=r.tower_whole,
                         transformers_backend=r.transformers_backend,
-                        rules=r.load._replace(redundant_experts=redundant,
-                                              eplb_expert_buffer=eplb_buffer,
-                                              eplb_draft_buffer=eplb_buffer and bool(draft))
-                        if redundant or eplb_buffer else r.load)
+                        rules=load._replace(redundant_experts=redundant,
+                                            eplb_expert_buffer=eplb_buffer,
+                                            eplb_draft_buffer=eplb_buffer and bool(draft))
+                        if redundant or eplb_buffer else load)
     moe = first_moe(spec)
     if eplb is None or moe is None:
         return terms

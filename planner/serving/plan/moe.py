@@ -25,19 +25,24 @@ from planner.serving.eplb import (
 from planner.serving.eplb import (
     UNMODELLED as EPLB_UNMODELLED,
 )
-from planner.serving.layout import ParallelLayout, first_moe, pp_layer_split
+from planner.serving.layout import (
+    ParallelLayout,
+    first_moe,
+    moe_wna16_expert_bits,
+    pp_layer_split,
+)
 from planner.serving.moe_backend import (
     B12X,
     b12x_sized,
     b12x_width_problem,
     b12x_workspace_bytes,
 )
-from planner.serving.plan.facts import Setup
+from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.models import TermInputs
 from planner.serving.plan.shared import gib, spec_params
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import Version, vllm_rules
-from planner.serving.weights import moe_layer_experts_bytes
+from planner.serving.weights import WeightLoadRules, moe_layer_experts_bytes
 
 
 def eplb_notes(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, redundant: int,
@@ -100,6 +105,14 @@ def eplb_unmodelled(spec: ModelSpec, s: EngineSettings, version: Version) -> tup
     return (EPLB_UNMODELLED, *([EPLB_DRAFT_UNMODELLED] if unsized else []))
 
 
+def layout_load(spec: ModelSpec, s: EngineSettings, r: Resolved, layout: ParallelLayout
+                ) -> WeightLoadRules:
+    """r.load (weight_load.weight_load_rules) on this layout: with MoE WNA16's bits for routed
+    experts that fall back there from Marlin MoE (layout.moe_wna16_expert_bits)."""
+    return r.load._replace(wna16_expert_bits=moe_wna16_expert_bits(
+        spec, layout, r.scheme, s.vllm_version, r.linear_ask[2].vendor))
+
+
 def eplb_profile(st: Setup, pp_stage: int) -> tuple[int, str, TermInputs]:
     """(bytes, formula, inputs) vLLM's profile run holds above the weights on a worker of this
     stage when it rearranges EPLB's experts (eplb.profile_rearrangement): one MoE layer's local
@@ -117,7 +130,8 @@ def eplb_profile(st: Setup, pp_stage: int) -> tuple[int, str, TermInputs]:
     moes = [mlp for i in layers if isinstance(mlp := spec.layers[i].mlp, MoeMlp)]
     if not moes:
         return 0, "", {}
-    rules = r.load._replace(redundant_experts=redundant_experts(spec, s, layout))
+    rules = layout_load(spec, s, r, layout)._replace(
+        redundant_experts=redundant_experts(spec, s, layout))
     copy = moe_layer_experts_bytes(spec, r.scheme, layout, layers, spec_params(spec),
                                    expert_pad=r.expert_pad, rules=rules)
     last = pp_stage == layout.pp - 1

@@ -58,7 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
 from planner.serving.engine import EngineSettings, sparse_mla_kv
-from planner.serving.layout import moe_wna16_fallback
+from planner.serving.layout import moe_wna16_expert_bits, moe_wna16_fallback
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import (
     PlanRequest,
@@ -687,7 +687,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
         weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
                           mxfp4_on_marlin(s, device.gpu.vendor))
-        ._replace(redundant_experts=redundant))
+        ._replace(redundant_experts=redundant, wna16_expert_bits=moe_wna16_expert_bits(
+            spec, layout, scheme, s.vllm_version, request.cluster.vendor)))
     lora = sized_lora(spec, s)
     lora_stages = () if lora is None else pipeline_lora(spec, layout, lora, act_b)
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
