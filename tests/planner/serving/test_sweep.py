@@ -251,10 +251,11 @@ def test_concurrency_ranks_by_all_dp_replicas(objective) -> None:
 
 def test_seed_dp_row_outranks_the_row_one_replica_put_ahead() -> None:
     # the seed (Qwen3-235B GPTQ on 8x RTX 3090, fp8 KV, both 40,960-token ceilings): TP=1 x
-    # PP=8 holds 6.97 requests in its one replica, TP=4 x DP=2 4.37 in each of its two
+    # PP=8 holds 6.97 requests in its one replica, TP=4 x DP=2 4.03 in each of its two
     # replicas (the plans' own max_concurrency, seed report docs/examples; vLLM 0.34's Model
-    # Runner V2 buffers off each pool): 2 x 4.37 = 8.73 together, so the DP layout ranks first
-    # by concurrency and by the context tie-break
+    # Runner V2 buffers off each pool; its experts, 1536 / (4 x 2) = 192 wide per GPU, in MoE
+    # WNA16's 4.25-bit layout): 2 x 4.03 = 8.06 together, so the DP layout ranks first by
+    # concurrency and by the context tie-break
     spec = catalog_spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
     pp8, dp2 = ParallelLayout(pp=8), ParallelLayout(tp=4, dp=2)
     for objective in ("context", "concurrency"):
@@ -264,8 +265,8 @@ def test_seed_dp_row_outranks_the_row_one_replica_put_ahead() -> None:
         first, second = result.rows
         assert (first.layout, second.layout) == (dp2, pp8), objective
         assert first.max_context_tokens == second.max_context_tokens == 40_960
-        assert (round(first.max_concurrency, 2), round(second.max_concurrency, 2)) == (4.37, 6.97)
-        assert round(first.max_concurrency_all_replicas, 2) == 8.73
+        assert (round(first.max_concurrency, 2), round(second.max_concurrency, 2)) == (4.03, 6.97)
+        assert round(first.max_concurrency_all_replicas, 2) == 8.06
         assert second.max_concurrency_all_replicas == second.max_concurrency  # one replica
     line = list(csv.DictReader(io.StringIO(result.to_csv())))[0]
     assert (line["dp"], line["max_concurrency_all_replicas"]) == (
