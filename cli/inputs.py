@@ -56,14 +56,14 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_refusal
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora import lora_refusal
-from planner.serving.lora import release_refusal as lora_release_refusal
-from planner.serving.lora_moe import (
+from planner.serving.lora.moe import (
     fp8_lora_gpu_refusal,
     mxfp4_lora_vendor_refusal,
     run_time_quantization,
 )
-from planner.serving.lora_tower import tower_model_refusal
+from planner.serving.lora.slots import lora_refusal
+from planner.serving.lora.slots import release_refusal as lora_release_refusal
+from planner.serving.lora.tower import tower_model_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.prices import MAX_USD_PER_GPU_HOUR

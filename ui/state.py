@@ -37,7 +37,7 @@ from planner.serving.hardware import (
     parse_network,
     pcie_slot_problem,
 )
-from planner.serving.lora import (
+from planner.serving.lora.slots import (
     DEFAULT_MAX_LORA_RANK,
     LORA_DTYPES,
     MAX_LORA_RANKS,
@@ -203,7 +203,7 @@ class AppState(BaseModel):
     enable_eplb."""
     enable_lora: bool = Field(False, alias="lora")
     """vLLM --enable-lora: offered on the Plan page where Headroom sizes the LoRA slots
-    (planner.serving.lora.lora_refusal: the architectures of lora.LORA_ARCHITECTURES
+    (planner.serving.lora.slots.lora_refusal: the architectures of lora.LORA_ARCHITECTURES
     under the releases of lora.LORA_READ), dropped in its words elsewhere; planned on every page
     (ui.context.lora_knobs), as the CLI's --enable-lora: a compared or searched model whose
     slots are not sized without it, warned (auto_layout.lora_where_sized)."""
@@ -219,7 +219,7 @@ class AppState(BaseModel):
     with enable_lora."""
     enable_tower_connector_lora: bool = Field(False, alias="loratower")
     """vLLM --enable-tower-connector-lora (the vision tower's and connector's slots:
-    planner.serving.lora_tower); planned only with enable_lora."""
+    planner.serving.lora.tower); planned only with enable_lora."""
     lora_dtype: str = Field("auto", alias="loradtype")
     """vLLM --lora-dtype, one of LORA_DTYPES (_lora_dtype; auto: the model's dtype); planned
     only with enable_lora."""
@@ -421,8 +421,8 @@ class AppState(BaseModel):
     @field_validator("max_lora_rank")
     @classmethod
     def _lora_rank(cls, value: int) -> int:
-        """A rank vLLM's parser takes (planner.serving.lora.rank_refusal), refused as the other
-        choice fields are, by its label with the choices: the CLI's words name an argument
+        """A rank vLLM's parser takes (planner.serving.lora.slots.rank_refusal), refused as the
+        other choice fields are, by its label with the choices: the CLI's words name an argument
         --max-lora-rank that no one typed here."""
         if rank_refusal(value):
             raise _no_lora_choice("max_lora_rank", str(value), map(str, MAX_LORA_RANKS),
@@ -432,7 +432,7 @@ class AppState(BaseModel):
     @field_validator("lora_dtype")
     @classmethod
     def _lora_dtype(cls, value: str) -> str:
-        """A dtype vLLM's LoRAConfig takes (planner.serving.lora.lora_dtype_refusal), refused
+        """A dtype vLLM's LoRAConfig takes (planner.serving.lora.slots.lora_dtype_refusal), refused
         by its label with the choices, as _lora_rank."""
         if lora_dtype_refusal(value):
             raise _no_lora_choice("lora_dtype", value, LORA_DTYPES, "LoRADType")

@@ -27,10 +27,10 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora import multimodal_lora_refusal
-from planner.serving.lora import settings_refusal as lora_settings_refusal
-from planner.serving.lora_moe import run_time_quantization
-from planner.serving.lora_tower import tower_model_refusal
+from planner.serving.lora.moe import run_time_quantization
+from planner.serving.lora.slots import multimodal_lora_refusal
+from planner.serving.lora.slots import settings_refusal as lora_settings_refusal
+from planner.serving.lora.tower import tower_model_refusal
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused, vllm_rules

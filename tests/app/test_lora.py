@@ -2,7 +2,7 @@
 --max-lora-rank, --fully-sharded-loras, --specialize-active-lora, --lora-dtype), as the CLI's
 flags: offered where Headroom sizes the LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 /
 3 and Phi3 dense models, Qwen3-MoE, Qwen2-MoE, Mixtral, DeepSeek-V2/V3 and the others
-planner/serving/lora.py reads, vLLM 0.17-0.34), in the link as
+planner/serving/lora/slots.py reads, vLLM 0.17-0.34), in the link as
 `lora`, `loras`, `lorarank`, `fslora`, `lorasp` and `loradtype`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,

@@ -39,7 +39,7 @@ from planner.serving.engine import (
 )
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora import LORA_DTYPES, MAX_LORA_RANKS
+from planner.serving.lora.slots import LORA_DTYPES, MAX_LORA_RANKS
 from planner.serving.plan import (
     CONFIDENT_FIT,
     WARM_RESTART_LAUNCH_NOTE,
@@ -273,7 +273,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
     vLLM 0.10.1 on), --enforce-eager (every model and release) and multi-LoRA serving
     (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora; its vision tower
-    option where `tower`: a vision tower Headroom sizes, planner.serving.lora_tower), folded
+    option where `tower`: a vision tower Headroom sizes, planner.serving.lora.tower), folded
     away so the figures stay in view, its label counting those set ("More vLLM options (2
     set)"). A link that set one opened it: at 1366x768 eager=1 put TTFT and TPOT below the
     fold, lora=1 the verdict too (Llama 3.1 8B, 4 LoRAs of rank 16)."""

@@ -9,7 +9,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, gpus_label
 from planner.serving.launch import over_nodes, with_layout
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora_moe import ep_lora_flags
+from planner.serving.lora.moe import ep_lora_flags
 from planner.serving.plan.cluster import rank_position
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import held_blocks, stage_layouts_key

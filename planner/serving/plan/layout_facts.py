@@ -24,14 +24,7 @@ from planner.serving.layout import (
     moe_wna16_fallback,
     pp_layer_split,
 )
-from planner.serving.lora import (
-    LoraSettings,
-    fully_sharded_refusal,
-    lora_refusal,
-    slot_dtype_bytes,
-    stage_lora_bytes,
-)
-from planner.serving.lora_moe import (
+from planner.serving.lora.moe import (
     fully_sharded_tp,
     marlin_lora_layout_refusal,
     moe_layout_refusal,
@@ -39,7 +32,14 @@ from planner.serving.lora_moe import (
     run_time_quantization,
     shared_expert_stream_warnings,
 )
-from planner.serving.lora_tower import tower_refusal
+from planner.serving.lora.slots import (
+    LoraSettings,
+    fully_sharded_refusal,
+    lora_refusal,
+    slot_dtype_bytes,
+    stage_lora_bytes,
+)
+from planner.serving.lora.tower import tower_refusal
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.plan import shared

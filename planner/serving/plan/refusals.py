@@ -14,12 +14,12 @@ from planner.serving.eplb import (
 )
 from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
-from planner.serving.lora import lora_refusal
-from planner.serving.lora_moe import (
+from planner.serving.lora.moe import (
     fp8_lora_gpu_refusal,
     mxfp4_lora_vendor_refusal,
     run_time_quantization,
 )
+from planner.serving.lora.slots import lora_refusal
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (

@@ -28,7 +28,14 @@ from planner.serving.engine import (
 )
 from planner.serving.eplb import profile_note
 from planner.serving.hardware import memory_total_note
-from planner.serving.lora import (
+from planner.serving.lora.deepseek_mla import mla_note
+from planner.serving.lora.moe import (
+    expert_slot_shapes,
+    fully_sharded_tp,
+    moe_flag_bytes,
+    rank_experts,
+)
+from planner.serving.lora.slots import (
     LORA_TOWER_CONNECTOR,
     LoraSettings,
     lm_head_mapping_bytes,
@@ -40,14 +47,7 @@ from planner.serving.lora import (
     tower_punica_bytes,
     wraps_embeddings,
 )
-from planner.serving.lora_deepseek import mla_note
-from planner.serving.lora_moe import (
-    expert_slot_shapes,
-    fully_sharded_tp,
-    moe_flag_bytes,
-    rank_experts,
-)
-from planner.serving.lora_tower import tower_note
+from planner.serving.lora.tower import tower_note
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks

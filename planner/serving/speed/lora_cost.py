@@ -72,8 +72,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from planner.memo import IdentityMemo
 from planner.model.spec import ModelSpec
 from planner.serving.layout import ParallelLayout, first_moe, pp_layer_split
-from planner.serving.lora import LoraPart, LoraSettings, slot_dtype_bytes, stage_parts
-from planner.serving.lora_moe import ExpertSlots, rank_experts
+from planner.serving.lora.moe import ExpertSlots, rank_experts
+from planner.serving.lora.slots import LoraPart, LoraSettings, slot_dtype_bytes, stage_parts
 from planner.serving.speed.routing import expected_experts_touched
 
 if TYPE_CHECKING:  # only types

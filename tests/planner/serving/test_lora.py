@@ -29,7 +29,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.launch import engine_flags
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora import LoraSettings, stage_parts
+from planner.serving.lora.slots import LoraSettings, stage_parts
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.plan.layout_facts import setup
 from planner.serving.vllm_cli import command_problems, vllm_cli

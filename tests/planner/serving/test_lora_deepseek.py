@@ -1,4 +1,4 @@
-"""--enable-lora on DeepSeek-V2-Lite-Chat (DeepseekV2ForCausalLM; planner.serving.lora_deepseek,
+"""--enable-lora on DeepSeek-V2-Lite-Chat (DeepseekV2ForCausalLM; planner.serving.lora.deepseek_mla,
 lora_moe and lora) and, further down, DeepSeek-V3 / R1 and Kimi-K2 (a q_lora_rank's fused_qkv_a_proj
 and q_b_proj), worked by hand from models/deepseek_v2.py, layers/mla.py and lora/ of the vLLM 0.34.0
 wheel (and 0.21.0 for the releases that wrap the MLA projections again), with

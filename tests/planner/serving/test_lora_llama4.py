@@ -1,4 +1,4 @@
-"""--enable-lora on Llama 4 (Llama4ForConditionalGeneration; planner.serving.lora_moe and lora),
+"""--enable-lora on Llama 4 (Llama4ForConditionalGeneration; planner.serving.lora.moe and lora),
 worked by hand from models/mllama4.py and llama4.py of the vLLM 0.34.0 wheel (0.17.0, 0.21.0
 and 0.28.0 for the releases that differ) and lora/ of the same wheels, with
 /work/shared/model-configs/meta-llama__Llama-4-Maverick-17B-128E-Instruct.json (text_config):

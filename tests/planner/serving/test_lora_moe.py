@@ -1,4 +1,4 @@
-"""--enable-lora on an MoE model (planner.serving.lora_moe): Qwen3-30B-A3B's LoRA slots, worked
+"""--enable-lora on an MoE model (planner.serving.lora.moe): Qwen3-30B-A3B's LoRA slots, worked
 by hand from the vLLM 0.34.0 wheel's source (the same lines in 0.17.0, 0.24.0 and 0.31.0), with
 Qwen3-30B-A3B's config (/work/shared/model-configs/Qwen__Qwen3-30B-A3B.json): hidden 2,048, 32
 query / 4 KV heads of 128, 128 experts of moe_intermediate_size 768, decoder_sparse_step 1 and
@@ -72,8 +72,8 @@ from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora import LoraSettings, stage_parts
-from planner.serving.lora_moe import MEGA_MOE_BACKENDS
+from planner.serving.lora.moe import MEGA_MOE_BACKENDS
+from planner.serving.lora.slots import LoraSettings, stage_parts
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import LayoutRefused

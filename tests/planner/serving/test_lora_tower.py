@@ -1,4 +1,4 @@
-"""--enable-tower-connector-lora (planner.serving.lora_tower), worked by hand from the vLLM
+"""--enable-tower-connector-lora (planner.serving.lora.tower), worked by hand from the vLLM
 0.17.0-0.34.0 wheels' lora/model_manager.py (_maybe_init_mm, _create_lora_modules),
 models/qwen3_vl.py (Qwen3_VisionTransformer, get_num_mm_encoder_tokens / connector tokens,
 packed_modules_mapping "qkv": ["qkv"]), qwen2_5_vl.py Qwen2_5_VisionAttention, qwen3_vl_moe.py

@@ -2,7 +2,7 @@
 DeepseekV32ForCausalLM): the MLA attention's wrapped projections, the V3.2 sparse-attention
 indexer's, the releases that wrap them more than once and the releases and checkpoints
 refused. Their MoE layers (router gate, shared experts, routed experts) are
-planner.serving.lora_moe's, their dense layers planner.serving.lora's.
+planner.serving.lora.moe's, their dense layers planner.serving.lora's.
 
 Read from models/deepseek_v2.py of the vLLM 0.17.0, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.23.0,
 0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0 and 0.34.0 wheels (the
@@ -109,7 +109,7 @@ fused shared experts.
 """
 
 from planner.model.spec import MlaMixer, ModelSpec, MoeMlp
-from planner.serving.lora_part import LayerPart
+from planner.serving.lora.part import LayerPart
 
 Version = tuple[int, int, int]
 
@@ -224,7 +224,7 @@ def mla_note(spec: ModelSpec, version: Version) -> str:
     wraps, kv_b_wraps = mla_alias_wraps(version)
     fused = any(isinstance(layer.mixer, MlaMixer) and layer.mixer.q_lora_rank is not None
                 for layer in spec.layers)
-    return ("; MLA (models/deepseek_v2.py, planner.serving.lora_deepseek): "
+    return ("; MLA (models/deepseek_v2.py, planner.serving.lora.deepseek_mla): "
             + ("fused_qkv_a_proj (q_a_proj + kv_a_proj_with_mqa) unsharded, 2 slices (A 2 x rank "
                "x hidden, B (q_lora_rank + kv_lora_rank + qk_rope_head_dim) x rank), q_b_proj"
                if fused else

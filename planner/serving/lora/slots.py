@@ -118,7 +118,7 @@ V2_LORA_GRAPH_CASES_FROM):
   speculative decoding. Qwen3.5-MoE (Qwen3_5MoeForConditionalGeneration, a
   Qwen3_5ForConditionalGeneration whose language_model is a Qwen3_5MoeForCausalLM of the same
   Qwen3_5ForCausalLMBase: the same vision-tower, GDN, attention and embedding rules) has
-  qwen3_next.py Qwen3NextSparseMoeBlock MLPs, sized by planner.serving.lora_moe.
+  qwen3_next.py Qwen3NextSparseMoeBlock MLPs, sized by planner.serving.lora.moe.
 - Qwen3-Next (models/qwen3_next.py Qwen3NextForCausalLM, SupportsLoRA in every release read,
   no embedding_modules: no embedding or lm_head slots): the same Qwen3NextAttention and
   Qwen3NextSparseMoeBlock (lora_moe), its GDN layers built with gqa_interleaved_layout=True
@@ -135,13 +135,13 @@ Not sized (each said in the lora term's note): the LoRA kernels' transient buffe
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
 gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_mapping_gpu]).
 MoE architectures: the attention and vocabulary rules above and the per-expert slots of
-planner.serving.lora_moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shared expert and
+planner.serving.lora.moe (Qwen3MoeForCausalLM; Qwen2MoeForCausalLM with its shared expert and
 shared_expert_gate; MixtralForCausalLM; GptOssForCausalLM's MXFP4 experts on Marlin, NVIDIA
 only; Qwen3_5MoeForConditionalGeneration's and Qwen3NextForCausalLM's experts, shared expert
 and gate beside their GDN layers; Qwen3VLMoeForConditionalGeneration's language model, a
 Qwen3-MoE with FusedMoE3DWithLoRA experts; DeepseekV2ForCausalLM's, DeepseekV3ForCausalLM's and
 DeepseekV32ForCausalLM's experts, shared experts and router gate beside their MLA attention
-and first dense layers, planner.serving.lora_deepseek; over EP from vLLM 0.21.0); other
+and first dense layers, planner.serving.lora.deepseek_mla; over EP from vLLM 0.21.0); other
 architectures are refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
@@ -158,9 +158,9 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
-from planner.serving.lora_deepseek import DEEPSEEK_LORA, mla_parts
-from planner.serving.lora_deepseek import release_refusal as deepseek_release_refusal
-from planner.serving.lora_moe import (
+from planner.serving.lora.deepseek_mla import DEEPSEEK_LORA, mla_parts
+from planner.serving.lora.deepseek_mla import release_refusal as deepseek_release_refusal
+from planner.serving.lora.moe import (
     MOE_LORA_ARCHITECTURES,
     ExpertSlots,
     marlin_lora_release_refusal,
@@ -170,8 +170,8 @@ from planner.serving.lora_moe import (
     moe_layer_parts,
     moe_layers_refusal,
 )
-from planner.serving.lora_part import LayerPart
-from planner.serving.lora_tower import tower_parts, tower_punica_shapes
+from planner.serving.lora.part import LayerPart
+from planner.serving.lora.tower import tower_parts, tower_punica_shapes
 from planner.serving.weights import stage_heads
 from planner.text import shortened
 from planner.units import TORCH_DTYPE_BYTES
@@ -322,7 +322,7 @@ hasattr get_num_mm_encoder_tokens to 0.28.0, supports_tower_connector_lora from 
 gemma3_mm.py sets True from 0.29.0, and gemma3_mm.py has get_num_mm_encoder_tokens in every
 release read, so with the flag its SigLIP tower is wrapped in every one); _create_lora_modules
 skips a module whose _get_punica_wrapper is None ("will be ignored"), so without the flag the
-vision tower's linears get no slots. With it: planner.serving.lora_tower (the Qwen3-VL tower
+vision tower's linears get no slots. With it: planner.serving.lora.tower (the Qwen3-VL tower
 sized, Gemma 3's SigLIP refused).
 
 models/qwen3_vl.py Qwen3VLForConditionalGeneration (every wheel of LORA_READ): SupportsLoRA, no

@@ -135,7 +135,7 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   factor): Qwen3MoeSparseMoeBlock, its gate handed to the MoE layer as Qwen3-MoE's
   (GATE_WRAPPED_TWICE on 0.21.0).
 - models/deepseek_v2.py DeepseekV2ForCausalLM and DeepseekV3ForCausalLM (read in every wheel of
-  lora.LORA_READ: planner.serving.lora_deepseek): DeepseekV2MoE's gate (GateLinear, handed to
+  lora.LORA_READ: planner.serving.lora.deepseek_mla): DeepseekV2MoE's gate (GateLinear, handed to
   the MoE layer: GATE_WRAPPED_TWICE on 0.21.0), shared_experts (a DeepseekV2MLP of
   moe_intermediate_size x n_shared_experts, the dense rules, no shared_expert_gate) and experts
   (FusedMoEWithLoRA: is_3d_moe_weight never set), beside first_k_dense_replace dense layers
@@ -252,8 +252,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from planner.model.quant import scheme
 from planner.model.spec import AttentionMixer, DenseMlp, ModelSpec, MoeMlp
 from planner.serving.all2all import effective_backend
-from planner.serving.lora_deepseek import DEEPSEEK_LORA
-from planner.serving.lora_part import LayerPart
+from planner.serving.lora.deepseek_mla import DEEPSEEK_LORA
+from planner.serving.lora.part import LayerPart
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
 from planner.serving.vllm_versions import version_label
 
