@@ -29,7 +29,7 @@ from planner.serving.hardware import (
     pcie_slot_problem,
 )
 from planner.serving.kv_unsized import unsized_reason
-from planner.serving.lora.slots import LORA_DTYPES, MAX_LORA_RANKS
+from planner.serving.lora.settings import LORA_DTYPES, MAX_LORA_RANKS
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import OBJECTIVES

@@ -56,13 +56,13 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_refusal
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora.moe import (
+from planner.serving.lora.coverage import lora_refusal
+from planner.serving.lora.expert_formats import (
     fp8_lora_gpu_refusal,
     mxfp4_lora_vendor_refusal,
     run_time_quantization,
 )
-from planner.serving.lora.slots import lora_refusal
-from planner.serving.lora.slots import release_refusal as lora_release_refusal
+from planner.serving.lora.settings import release_refusal as lora_release_refusal
 from planner.serving.lora.tower import tower_model_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
@@ -710,7 +710,7 @@ def lora_setting(args: argparse.Namespace) -> dict[str, object]:
     --max-lora-rank, --fully-sharded-loras, --specialize-active-lora,
     --enable-tower-connector-lora or --lora-dtype without it
     (vLLM reads them only with it), and for --enable-lora under a release whose LoRA source
-    is not read (lora.release_refusal)."""
+    is not read (lora.settings.release_refusal)."""
     enable = getattr(args, "enable_lora", False)
     given = {"--max-loras": getattr(args, "max_loras", None),
              "--max-lora-rank": getattr(args, "max_lora_rank", None),
@@ -743,10 +743,10 @@ def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) ->
     """`engine`, or CliError where --enable-lora is asked of a model whose LoRA slots Headroom
     does not size under its release (a multimodal class vLLM serves no LoRA on there), or of an
     MoE model with a run-time quantization or --moe-backend whose LoRA path is not read
-    (lora.lora_refusal), or --enable-tower-connector-lora of a tower not sized
-    (lora_tower.tower_model_refusal), or of gpt-oss on a GPU off NVIDIA
-    (lora_moe.mxfp4_lora_vendor_refusal), or of FP8 experts on a GPU without FP8 before vLLM
-    0.20 (lora_moe.fp8_lora_gpu_refusal)."""
+    (lora.coverage.lora_refusal), or --enable-tower-connector-lora of a tower not sized
+    (lora.tower.tower_model_refusal), or of gpt-oss on a GPU off NVIDIA
+    (lora.expert_formats.mxfp4_lora_vendor_refusal), or of FP8 experts on a GPU without FP8 before
+    vLLM 0.20 (lora.expert_formats.fp8_lora_gpu_refusal)."""
     rules = vllm_rules(engine.vllm_version)
     quantization = run_time_quantization(engine.quantization, engine.target_quant)
     refusal = (lora_refusal(spec, rules.version, rules.label, quantization, engine.moe_backend)

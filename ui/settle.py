@@ -18,7 +18,7 @@ from planner.serving.auto_layout import valid_layouts
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
-from planner.serving.lora.slots import lora_refusal
+from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.tower import tower_model_refusal
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import mtp_refusal
@@ -282,8 +282,8 @@ def _eplb_refusal() -> str | None:
 
 def _lora_refusal(spec: ModelSpec) -> str | None:
     """Why --enable-lora is not offered: the sidebar's release or the model is one whose LoRA
-    slots Headroom does not size (planner.serving.lora.slots.lora_refusal, the CLI's refusal, in its
-    words); None: offered."""
+    slots Headroom does not size (planner.serving.lora.coverage.lora_refusal, the CLI's refusal, in
+    its words); None: offered."""
     rules = vllm_rules(state().vllm_version)
     refusal = lora_refusal(spec, rules.version, rules.label)
     return sentence(refusal) if refusal else None

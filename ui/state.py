@@ -37,7 +37,7 @@ from planner.serving.hardware import (
     parse_network,
     pcie_slot_problem,
 )
-from planner.serving.lora.slots import (
+from planner.serving.lora.settings import (
     DEFAULT_MAX_LORA_RANK,
     LORA_DTYPES,
     MAX_LORA_RANKS,
@@ -203,10 +203,11 @@ class AppState(BaseModel):
     enable_eplb."""
     enable_lora: bool = Field(False, alias="lora")
     """vLLM --enable-lora: offered on the Plan page where Headroom sizes the LoRA slots
-    (planner.serving.lora.slots.lora_refusal: the architectures of lora.LORA_ARCHITECTURES
-    under the releases of lora.LORA_READ), dropped in its words elsewhere; planned on every page
-    (ui.context.lora_knobs), as the CLI's --enable-lora: a compared or searched model whose
-    slots are not sized without it, warned (auto_layout.lora_where_sized)."""
+    (planner.serving.lora.coverage.lora_refusal: the architectures of
+    lora.coverage.LORA_ARCHITECTURES under the releases of lora.settings.LORA_READ), dropped in its
+    words elsewhere; planned on every page (ui.context.lora_knobs), as the CLI's --enable-lora: a
+    compared or searched model whose slots are not sized without it, warned
+    (auto_layout.lora_where_sized)."""
     max_loras: int = Field(1, alias="loras", ge=1, le=1 << 16)
     """vLLM --max-loras (the CLI's bound); planned only with enable_lora."""
     max_lora_rank: int = Field(DEFAULT_MAX_LORA_RANK, alias="lorarank")
@@ -215,8 +216,8 @@ class AppState(BaseModel):
     fully_sharded_loras: bool = Field(False, alias="fslora")
     """vLLM --fully-sharded-loras; planned only with enable_lora."""
     specialize_active_lora: bool = Field(False, alias="lorasp")
-    """vLLM --specialize-active-lora (more CUDA graphs: lora.lora_capture_counts); planned only
-    with enable_lora."""
+    """vLLM --specialize-active-lora (more CUDA graphs: lora.cuda_graphs.lora_capture_counts);
+    planned only with enable_lora."""
     enable_tower_connector_lora: bool = Field(False, alias="loratower")
     """vLLM --enable-tower-connector-lora (the vision tower's and connector's slots:
     planner.serving.lora.tower); planned only with enable_lora."""
@@ -421,7 +422,7 @@ class AppState(BaseModel):
     @field_validator("max_lora_rank")
     @classmethod
     def _lora_rank(cls, value: int) -> int:
-        """A rank vLLM's parser takes (planner.serving.lora.slots.rank_refusal), refused as the
+        """A rank vLLM's parser takes (planner.serving.lora.settings.rank_refusal), refused as the
         other choice fields are, by its label with the choices: the CLI's words name an argument
         --max-lora-rank that no one typed here."""
         if rank_refusal(value):
@@ -432,8 +433,8 @@ class AppState(BaseModel):
     @field_validator("lora_dtype")
     @classmethod
     def _lora_dtype(cls, value: str) -> str:
-        """A dtype vLLM's LoRAConfig takes (planner.serving.lora.slots.lora_dtype_refusal), refused
-        by its label with the choices, as _lora_rank."""
+        """A dtype vLLM's LoRAConfig takes (planner.serving.lora.settings.lora_dtype_refusal),
+        refused by its label with the choices, as _lora_rank."""
         if lora_dtype_refusal(value):
             raise _no_lora_choice("lora_dtype", value, LORA_DTYPES, "LoRADType")
         return value

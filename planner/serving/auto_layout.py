@@ -27,9 +27,9 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora.moe import run_time_quantization
-from planner.serving.lora.slots import multimodal_lora_refusal
-from planner.serving.lora.slots import settings_refusal as lora_settings_refusal
+from planner.serving.lora.coverage import multimodal_lora_refusal
+from planner.serving.lora.coverage import settings_refusal as lora_settings_refusal
+from planner.serving.lora.expert_formats import run_time_quantization
 from planner.serving.lora.tower import tower_model_refusal
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
@@ -182,7 +182,7 @@ def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     compared_layout drops EP, and EPLB without EP would refuse the model. A MoE model whose
     EPLB vLLM refuses (its class, its MoE method) keeps them: its plan says why. --enable-lora
     and its settings too, but not for a model whose LoRA slots Headroom does not size
-    (lora.settings_refusal): it is planned without LoRA, which compared_lora_note says."""
+    (lora.coverage.settings_refusal): it is planned without LoRA, which compared_lora_note says."""
     engine = lora_where_sized(spec, engine)[0]
     if not spec.is_moe and (engine.enable_eplb or engine.num_redundant_experts):
         return engine.model_copy(update={"enable_eplb": False, "num_redundant_experts": None})
@@ -210,7 +210,7 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
     """The note on a model planned without the --enable-lora asked of it (lora_where_sized: a
     compared model, one recommend searches), None where it keeps it: its figures leave out
     what LoRA adds, and why, in the words `plan --enable-lora` refuses it with
-    (lora.multimodal_lora_refusal, lora.settings_refusal)."""
+    (lora.coverage.multimodal_lora_refusal, lora.coverage.settings_refusal)."""
     rules = vllm_rules(engine.vllm_version)
     refusal = (multimodal_lora_refusal(spec, rules.version, rules.label)
                or lora_settings_refusal(spec, rules.version,

@@ -253,7 +253,7 @@ def mxfp4_on_marlin(s: "EngineSettings", vendor: str) -> bool:
     """Whether vLLM runs MXFP4 experts on Marlin whatever mxfp4_kernel picks, under the engine
     settings `s`: on an NVIDIA GPU (Marlin's MoE is CUDA-only) with VLLM_MXFP4_USE_MARLIN=1
     (EngineSettings.mxfp4_marlin) or with --enable-lora, whose MXFP4 path takes Marlin in every
-    release LoRA is planned for (0.17.0-0.34.0: lora_moe's module docstring)."""
+    release LoRA is planned for (0.17.0-0.34.0: lora.moe's module docstring)."""
     return (s.mxfp4_marlin or s.enable_lora) and vendor == "nvidia"
 
 

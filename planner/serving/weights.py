@@ -1061,7 +1061,7 @@ def stage_heads(spec: ModelSpec, first: bool, last: bool, tied: bool | None = No
     stage's for the types that build them unguarded (EMBEDDINGS_ON_EVERY_STAGE,
     LM_HEAD_ON_EVERY_STAGE) unless `unguarded` is false (the Transformers backend, a lone
     layer). `tied`: the lm_head is the embedding (None: the config's tie_word_embeddings).
-    The one rule for the weights (_stage_tensor_bits) and the LoRA slots (lora.stage_parts).
+    The one rule for the weights (_stage_tensor_bits) and the LoRA slots (lora.slots.stage_parts).
     NOTE: qwen3_moe.py Qwen3MoeForCausalLM builds its ParallelLMHead, tied or not, and
     Qwen3MoeModel its embed_tokens on every rank (0.17.0, 0.24.0 and 0.34.0 wheels); qwen3_5.py
     Qwen3_5Model its embed_tokens, its lm_head on the last rank only (0.29.0 and 0.34.0)."""

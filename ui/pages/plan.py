@@ -39,7 +39,7 @@ from planner.serving.engine import (
 )
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora.slots import LORA_DTYPES, MAX_LORA_RANKS
+from planner.serving.lora.settings import LORA_DTYPES, MAX_LORA_RANKS
 from planner.serving.plan import (
     CONFIDENT_FIT,
     WARM_RESTART_LAUNCH_NOTE,

@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from planner.serving.lora.slots import DEFAULT_MAX_LORA_RANK, lora_dtype_refusal, rank_refusal
+from planner.serving.lora.settings import DEFAULT_MAX_LORA_RANK, lora_dtype_refusal, rank_refusal
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
 from planner.text import has_control
@@ -129,7 +129,7 @@ class EngineSettings(BaseModel):
     specialize_active_lora: bool = Field(
         default=False, description="--specialize-active-lora: every CUDA graph capture size "
         "captured for 0, each power of two up to max_loras and max_loras + 1 active LoRAs, not "
-        "only 0 and max_loras + 1 (planner.serving.lora.slots.lora_capture_counts)")
+        "only 0 and max_loras + 1 (planner.serving.lora.cuda_graphs.lora_capture_counts)")
     enable_tower_connector_lora: bool = Field(
         default=False, description="--enable-tower-connector-lora: the vision tower's and "
         "connector's linears get LoRA slots too, with their own Punica buffers "
@@ -137,7 +137,7 @@ class EngineSettings(BaseModel):
     lora_dtype: str = Field(
         default="auto", description="--lora-dtype, one of vLLM's LoRADType (auto: the model's "
         "dtype; float16, bfloat16): the LoRA slots' element "
-        "(planner.serving.lora.slots.LORA_DTYPES)")
+        "(planner.serving.lora.settings.LORA_DTYPES)")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
@@ -155,8 +155,8 @@ class EngineSettings(BaseModel):
     @field_validator("max_lora_rank", "lora_dtype")
     @classmethod
     def _lora_choice(cls, value: int | str, info: ValidationInfo) -> int | str:
-        """One of the ranks vLLM's parser offers (lora.MAX_LORA_RANKS), one of the dtypes its
-        LoRAConfig takes (lora.LORA_DTYPES)."""
+        """One of the ranks vLLM's parser offers (lora.settings.MAX_LORA_RANKS), one of the dtypes
+        its LoRAConfig takes (lora.settings.LORA_DTYPES)."""
         refusal = (rank_refusal(int(value)) if info.field_name == "max_lora_rank"
                    else lora_dtype_refusal(str(value)))
         if refusal:

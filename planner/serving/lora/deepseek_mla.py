@@ -6,7 +6,7 @@ planner.serving.lora.moe's, their dense layers planner.serving.lora's.
 
 Read from models/deepseek_v2.py of the vLLM 0.17.0, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.23.0,
 0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0 and 0.34.0 wheels (the
-file of each other release of lora.LORA_READ equals one of them byte for byte: 0.17.1, 0.18.1,
+file of each other release of settings.LORA_READ equals one of them byte for byte: 0.17.1, 0.18.1,
 0.19.1, 0.20.1-0.20.2, 0.22.0-0.22.1 with 0.21.0, 0.25.1, 0.27.1, 0.33.0 with 0.32.0), with
 layers/mla.py, layers/attention/mla_attention.py and lora/model_manager.py of the same wheels:
 - DeepseekV2ForCausalLM (DeepseekV3ForCausalLM is its subclass, `pass`): SupportsLoRA,
@@ -23,7 +23,7 @@ layers/mla.py, layers/attention/mla_attention.py and lora/model_manager.py of th
   moe_intermediate_size x n_shared_experts) on the attention's TP; disable_tp only under
   sequence-parallel MoE, not planned) and experts (SharedFusedMoE 0.17.0-0.19.0, FusedMoE
   0.20.0-0.26.0, FusedMoEFactory 0.27.0-0.34.0, each given gate=self.gate and the shared
-  experts): lora_moe's router gate (GATE_WRAPPED_TWICE on 0.21.0), shared expert (no
+  experts): moe's router gate (GATE_WRAPPED_TWICE on 0.21.0), shared expert (no
   shared_expert_gate) and experts.
 - the MLA attention (DeepseekV2MLAAttention; model_config.use_mla, on unless VLLM_MLA_DISABLE):
   with q_lora_rank None (DeepSeek-V2-Lite), kv_a_proj_with_mqa (ReplicatedLinear(hidden,
@@ -172,7 +172,7 @@ def mla_alias_wraps(version: Version) -> tuple[int, int]:
 
 def mla_parts(mla: MlaMixer, version: Version, h: int, tp: int, n: int, r: int, rank_a: int,
               row_out: int) -> tuple[LayerPart, ...]:
-    """An MLA layer's slots on one TP rank, as lora_part.LayerPart (module docstring; per token
+    """An MLA layer's slots on one TP rank, as part.LayerPart (module docstring; per token
     the input once per A slice and the output read and written; kv_b_proj prefill_only: MLA's
     decode multiplies by the absorbed W_UK / W_UV, and layers/attention/mla_attention.py calls
     kv_b_proj in forward_mha and the prefill-context paths only, 0.17.0-0.34.0): without a

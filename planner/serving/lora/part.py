@@ -1,6 +1,6 @@
 """One wrapped module's LoRA slots in a decoder layer (or the vision tower) on one TP rank, and
-what a step moves through its kernels: planner.serving.lora, lora_moe, lora_deepseek and
-lora_tower build them; planner.serving.speed.lora_cost reads them."""
+what a step moves through its kernels: planner.serving.lora, moe, deepseek_mla and
+tower build them; planner.serving.speed.lora_cost reads them."""
 
 from typing import NamedTuple
 
@@ -13,7 +13,7 @@ class LayerPart(NamedTuple):
     rank whose slots these are (0: not routed; read per touched expert), the wrappers the slots
     are counted over (`wraps`: a module met again through an alias is wrapped again, but the
     forward calls one of them), whether its LoRA never runs in a text step (`idle`) and whether
-    it runs in prefill only (`prefill_only`: MLA's kv_b_proj, lora_deepseek.mla_parts)."""
+    it runs in prefill only (`prefill_only`: MLA's kv_b_proj, deepseek_mla.mla_parts)."""
 
     name: str
     elements: int
@@ -22,3 +22,21 @@ class LayerPart(NamedTuple):
     wraps: int = 1
     idle: bool = False
     prefill_only: bool = False
+
+
+class LoraPart(NamedTuple):
+    """One module kind's slots on a GPU: its name, elements per layer, layers, and what a step
+    moves through its LoRA kernels (part.LayerPart's token_elements, experts, wraps, idle
+    and prefill_only; planner.serving.speed.lora_cost reads them), with `lookup`: the elements
+    of its slots a step reads per token rather than whole (the embedding's A rows)."""
+
+    name: str
+    elements: int
+    count: int
+    token_elements: int = 0
+    lookup: int = 0
+    experts: int = 0
+    wraps: int = 1
+    idle: bool = False
+    prefill_only: bool = False
+

@@ -1,7 +1,7 @@
 """--enable-tower-connector-lora: the LoRA slots vLLM adds to a multimodal model's vision tower
 and connector (the multimodal part of planner.serving.lora), for the towers read.
 
-Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
+Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
 - config/lora.py LoRAConfig.enable_tower_connector_lora (default False) and engine/arg_utils.py
   --enable-tower-connector-lora in every release read (the parser fixtures have it from 0.14.0).
 - lora/model_manager.py _maybe_init_mm (three readings: 0.17.0-0.18.x, 0.19.0-0.27.x, 0.28.0-
@@ -23,7 +23,7 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (lora.LORA_READ):
   temporal_patch_size)) QWEN3_VL_VIDEO_MAX_PIXELS / temporal / (patch x merge)^2 (12,288):
   both processor sizes are UNVERIFIED (planner.model.config.vision), so the Punica figures are.
 - _create_lora_modules then wraps each supported module under those prefixes as the language
-  model's (lora.LORA_READ's rules, the same create_lora_weights). qwen3_vl.py
+  model's (settings.LORA_READ's rules, the same create_lora_weights). qwen3_vl.py
   Qwen3_VisionTransformer (Qwen3_5ForConditionalGeneration builds the same class): per block
   attn.qkv (qwen2_5_vl.py Qwen2_5_VisionAttention: QKVParallelLinear(hidden, head_dim, heads,
   kv heads = heads), so 3 x hidden wide), attn.proj (RowParallelLinear hidden -> hidden),
@@ -46,7 +46,7 @@ tower dims are not in Headroom's model), Llama 4's (mllama4.py Llama4VisionModel
 vision_adapter and multi_modal_projector: get_num_mm_encoder_tokens 0.17.0-0.29.0,
 supports_tower_connector_lora and get_mm_lora_token_counts from 0.29.0 / 0.30.0, so the flag
 wraps them in every release; Maverick's shared config has no vision_config), the other
-multimodal classes (lora.MULTIMODAL_LORA_FROM)
+multimodal classes (coverage.MULTIMODAL_LORA_FROM)
 and the tower on later pipeline stages (vLLM builds it there in some releases: weights.
 VISION_ON_EVERY_STAGE).
 """

@@ -36,7 +36,7 @@ from planner.serving.launch import (
     untyped_config_note,
 )
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora.slots import lora_graph_count
+from planner.serving.lora.cuda_graphs import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
 from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_on_marlin

@@ -24,21 +24,16 @@ from planner.serving.layout import (
     moe_wna16_fallback,
     pp_layer_split,
 )
+from planner.serving.lora.coverage import lora_refusal
+from planner.serving.lora.expert_formats import marlin_lora_layout_refusal, run_time_quantization
 from planner.serving.lora.moe import (
     fully_sharded_tp,
-    marlin_lora_layout_refusal,
     moe_layout_refusal,
     rank_experts,
-    run_time_quantization,
     shared_expert_stream_warnings,
 )
-from planner.serving.lora.slots import (
-    LoraSettings,
-    fully_sharded_refusal,
-    lora_refusal,
-    slot_dtype_bytes,
-    stage_lora_bytes,
-)
+from planner.serving.lora.settings import LoraSettings, fully_sharded_refusal, slot_dtype_bytes
+from planner.serving.lora.slots import stage_lora_bytes
 from planner.serving.lora.tower import tower_refusal
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
@@ -237,7 +232,7 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
 
 def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
     """The LoRA flags whose slots the weights hold: None without --enable-lora, or where the
-    release or the model is refused (lora.lora_refusal: the plan says so,
+    release or the model is refused (lora.coverage.lora_refusal: the plan says so,
     plan.refusals.lora_refusals)."""
     if not s.enable_lora:  # (every plan asks: no release lookup without the flag)
         return None
@@ -255,7 +250,7 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
                terms: tuple[WeightTerms, ...], lora: LoraSettings
                ) -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
-    """`terms` with each (stage, TP rank) position's LoRA bytes (lora.stage_lora_bytes: the
+    """`terms` with each (stage, TP rank) position's LoRA bytes (lora.slots.stage_lora_bytes: the
     slots in lora_dtype (auto: the served dtype), its stage's embedding and lm_head included),
     and per PP stage the index of its kind: the stages whose ranks hold the same copies are
     one kind (_rank_holdings; worked out here once, not once per KV dtype's plan)."""
@@ -280,7 +275,7 @@ def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
 def _positions_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings,
                           dtype_bytes: int, max_num_batched_tokens: int, max_num_seqs: int,
                           max_model_len: int) -> tuple[int, ...]:
-    """Each (stage, TP rank) position's LoRA bytes (lora.stage_lora_bytes), in rank order,
+    """Each (stage, TP rank) position's LoRA bytes (lora.slots.stage_lora_bytes), in rank order,
     each stage's sized once per kind of expert slots its ranks hold.
 
     A stage's bytes are kept per model and settings (a dict in plan.shared's cache, not an

@@ -14,12 +14,12 @@ from planner.serving.eplb import (
 )
 from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
-from planner.serving.lora.moe import (
+from planner.serving.lora.coverage import lora_refusal
+from planner.serving.lora.expert_formats import (
     fp8_lora_gpu_refusal,
     mxfp4_lora_vendor_refusal,
     run_time_quantization,
 )
-from planner.serving.lora.slots import lora_refusal
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (
@@ -334,10 +334,10 @@ def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
 def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: GpuSpec
                   ) -> tuple[str, ...]:
     """--enable-lora where Headroom does not size vLLM's LoRA slots: a release whose LoRA source
-    is not read or a model whose wrapped modules are not (lora.lora_refusal), gpt-oss's
-    MXFP4 LoRA off NVIDIA (lora_moe.mxfp4_lora_vendor_refusal) or FP8 experts' LoRA on a GPU
-    without FP8 before vLLM 0.20 (lora_moe.fp8_lora_gpu_refusal); the plan's error, never a
-    guess (the CLI exits 2 on the first ones first: cli.inputs.check_lora)."""
+    is not read or a model whose wrapped modules are not (lora.coverage.lora_refusal), gpt-oss's
+    MXFP4 LoRA off NVIDIA (lora.expert_formats.mxfp4_lora_vendor_refusal) or FP8 experts' LoRA on a
+    GPU without FP8 before vLLM 0.20 (lora.expert_formats.fp8_lora_gpu_refusal); the plan's error,
+    never a guess (the CLI exits 2 on the first ones first: cli.inputs.check_lora)."""
     if not s.enable_lora:
         return ()
     quantization = run_time_quantization(s.quantization, s.target_quant)

@@ -28,6 +28,8 @@ from planner.serving.engine import (
 )
 from planner.serving.eplb import profile_note
 from planner.serving.hardware import memory_total_note
+from planner.serving.lora.coverage import LORA_TOWER_CONNECTOR
+from planner.serving.lora.cuda_graphs import lora_capture_cases, lora_capture_counts
 from planner.serving.lora.deepseek_mla import mla_note
 from planner.serving.lora.moe import (
     expert_slot_shapes,
@@ -35,18 +37,9 @@ from planner.serving.lora.moe import (
     moe_flag_bytes,
     rank_experts,
 )
-from planner.serving.lora.slots import (
-    LORA_TOWER_CONNECTOR,
-    LoraSettings,
-    lm_head_mapping_bytes,
-    lora_capture_cases,
-    lora_capture_counts,
-    punica_buffer_bytes,
-    slot_dtype_bytes,
-    stage_parts,
-    tower_punica_bytes,
-    wraps_embeddings,
-)
+from planner.serving.lora.punica import punica_buffer_bytes, tower_punica_bytes
+from planner.serving.lora.settings import LoraSettings, slot_dtype_bytes
+from planner.serving.lora.slots import lm_head_mapping_bytes, stage_parts, wraps_embeddings
 from planner.serving.lora.tower import tower_note
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup

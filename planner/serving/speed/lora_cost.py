@@ -1,7 +1,7 @@
 """Multi-LoRA's time in a step (`--enable-lora`): vLLM's Punica kernels on every wrapped module,
 from the slots planner.serving.lora sizes (stage_parts: the shapes are read there, not here).
 
-Read from the vLLM 0.34.0 wheel's lora/ and checked in 0.17.0-0.33.0 (lora.LORA_READ: the
+Read from the vLLM 0.34.0 wheel's lora/ and checked in 0.17.0-0.33.0 (lora.settings.LORA_READ: the
 kernels' early return for an empty slot, their active-LoRA grid axis, the expand's
 add_inputs and the scheduler's max_loras cap read alike in each; fused_moe_lora_op.py in
 every one):
@@ -36,7 +36,7 @@ every one):
   (the shrink asserts float16 / bfloat16 inputs).
 - CUDA graphs and torch.compile: lora_shrink and lora_expand are registered custom ops
   (direct_register_custom_op), opaque to the compiled graph; every capture size is captured
-  once per active-LoRA case (lora.lora_capture_cases), so a step with adapters replays a
+  once per active-LoRA case (lora.cuda_graphs.lora_capture_cases), so a step with adapters replays a
   graph holding the kernels above. Without --specialize-active-lora its grid has max_loras
   + 1 programs along the LoRA axis, the empty slots' returning at once; with it the grid is
   the active count rounded up to a captured power of two (LoRAKernelMeta.prepare_tensors).
@@ -47,7 +47,7 @@ Slots that hold no step's work: a GDN layer's conv1d (its weight goes to the cau
 kernels, the module is never called), the vision tower's and connector's
 (--enable-tower-connector-lora: they run in the encoder, on image inputs only; a text step is
 timed), a tied lm_head's alias as an embedding and the second wrapper of a module met again
-through an alias (lora_part.LayerPart.wraps: the forward calls one). One runs in prefill only:
+through an alias (lora.part.LayerPart.wraps: the forward calls one). One runs in prefill only:
 DeepSeek's MLA kv_b_proj (LayerPart.prefill_only; layers/attention/mla_attention.py calls it in
 forward_mha and the prefill-context paths, 0.17.0-0.34.0; decode multiplies by the absorbed
 W_UK / W_UV), so a decode step does not read its slots.
@@ -73,7 +73,9 @@ from planner.memo import IdentityMemo
 from planner.model.spec import ModelSpec
 from planner.serving.layout import ParallelLayout, first_moe, pp_layer_split
 from planner.serving.lora.moe import ExpertSlots, rank_experts
-from planner.serving.lora.slots import LoraPart, LoraSettings, slot_dtype_bytes, stage_parts
+from planner.serving.lora.part import LoraPart
+from planner.serving.lora.settings import LoraSettings, slot_dtype_bytes
+from planner.serving.lora.slots import stage_parts
 from planner.serving.speed.routing import expected_experts_touched
 
 if TYPE_CHECKING:  # only types
@@ -89,7 +91,7 @@ LORA_UNVALIDATED = "not validated against measured LoRA runs"
 
 class LoraStage(NamedTuple):
     """What one GPU of one pipeline stage's LoRA kernels move and multiply in a step, from
-    lora.stage_parts: per active adapter (slot elements read whole), per token, per logit row
+    lora.slots.stage_parts: per active adapter (slot elements read whole), per token, per logit row
     and per routed (token, expert) pair on this rank."""
 
     adapter_elements: int  # one adapter's slots read whole: every module a decode step runs
@@ -130,7 +132,7 @@ lookups, not a walk over its layers (the 405B sweep's 848 layouts' 50,607 stages
 def pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, act_b: int
                   ) -> tuple[LoraStage, ...]:
     """Each pipeline stage's LoraStage (lora_stage) on its TP rank 0 (EP rank 0 holds the most
-    experts: lora_moe.rank_experts; DP and EP change a dense model's none). Cached
+    experts: lora.moe.rank_experts; DP and EP change a dense model's none). Cached
     (_LORA_STAGES)."""
     experts = rank_experts(layout, 0) if first_moe(spec) else ExpertSlots(layout.tp)
     return _LORA_STAGES.get(spec, (layout.tp, layout.pp, lora, act_b, experts),
@@ -147,7 +149,7 @@ def _pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, 
 
 
 END_PARTS = ("embed_tokens", "lm_head", "lm_head as embedding")
-"""The parts lora.stage_parts adds for a stage's embedding and lm_head, not a layer's."""
+"""The parts lora.slots.stage_parts adds for a stage's embedding and lm_head, not a layer's."""
 
 _Sums = tuple[int, int, int, int, int, int, int, int, int, int, int]
 """LoraStage's element figures before / max_loras, summed over parts: (read whole, routed
@@ -157,9 +159,9 @@ FLOP elements)."""
 
 
 def _part_sums(parts: Iterable[LoraPart]) -> _Sums:
-    """The _Sums of lora.stage_parts' `parts` that run in the forward (not idle), each module's
-    one called wrapper (LoraPart.wraps): the embedding's looked-up A rows not read whole, the
-    lm_head's by logit row, the prefill-only modules' apart, the routed experts' by touched
+    """The _Sums of lora.slots.stage_parts' `parts` that run in the forward (not idle), each
+    module's one called wrapper (LoraPart.wraps): the embedding's looked-up A rows not read whole,
+    the lm_head's by logit row, the prefill-only modules' apart, the routed experts' by touched
     expert and (token, expert) pair."""
     sums = [0] * 11
     for p in parts:
@@ -182,7 +184,7 @@ def _part_sums(parts: Iterable[LoraPart]) -> _Sums:
 def _layer_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
                 ) -> tuple[_Sums, ...]:
     """The running _Sums of the decoder layers (entry i: layers 0 to i - 1), each layer's
-    parts from lora.stage_parts. Cached (_LAYER_SUMS)."""
+    parts from lora.slots.stage_parts. Cached (_LAYER_SUMS)."""
     return _LAYER_SUMS.get(spec, (tp, lora, experts), _running_sums, spec, tp, lora, experts)
 
 
@@ -201,9 +203,9 @@ def _running_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertS
 
 def lora_stage(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                lora: LoraSettings, experts: ExpertSlots, act_b: int) -> LoraStage:
-    """The LoraStage of the TP rank holding `experts` of a stage of `layers` (lora.stage_parts'
-    slots, divided by max_loras for one adapter): its layers' running sums (_layer_sums) and
-    its embedding and lm_head (stage_parts of no layer)."""
+    """The LoraStage of the TP rank holding `experts` of a stage of `layers`
+    (lora.slots.stage_parts' slots, divided by max_loras for one adapter): its layers' running sums
+    (_layer_sums) and its embedding and lm_head (stage_parts of no layer)."""
     n = lora.max_loras
     running = _layer_sums(spec, tp, lora, experts)
     ends = _part_sums(stage_parts(spec, range(0), first, last, tp, lora, experts))

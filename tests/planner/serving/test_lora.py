@@ -29,7 +29,8 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.launch import engine_flags
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora.slots import LoraSettings, stage_parts
+from planner.serving.lora.settings import LoraSettings
+from planner.serving.lora.slots import stage_parts
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.plan.layout_facts import setup
 from planner.serving.vllm_cli import command_problems, vllm_cli
@@ -349,8 +350,8 @@ def test_older_releases_size_the_same_slots_and_their_own_punica_rows(version, p
     "0.17.1", "0.18.1", "0.19.1", "0.20.1", "0.20.2", "0.25.1", "0.27.1"])
 def test_patch_releases_size_what_their_x_y_0_sizes(version) -> None:
     # every file the LoRA rules read is the same in the patch's wheel as in its x.y.0's
-    # (lora.LORA_READ): the 0.17.0-0.28.0 slots and Punica rows, and two graph cases per size
-    # (V1 to 0.20.x, Model Runner V2 from 0.24.0); was refused ("is not read")
+    # (lora.settings.LORA_READ): the 0.17.0-0.28.0 slots and Punica rows, and two graph cases per
+    # size (V1 to 0.20.x, Model Runner V2 from 0.24.0); was refused ("is not read")
     lora = _plan(version=version, enable_lora=True, max_loras=4, max_num_seqs=1024,
                  max_num_batched_tokens=8192)
     assert not lora.errors
@@ -586,7 +587,7 @@ def test_a_lora_dtype_vllm_does_not_take_is_refused(capsys) -> None:
     assert code == 2 and "--lora-dtype needs --enable-lora" in err
 
 
-# Multimodal classes not read (lora.MULTIMODAL_LORA_FROM), from the class lines of the vLLM
+# Multimodal classes not read (lora.coverage.MULTIMODAL_LORA_FROM), from the class lines of the vLLM
 # 0.17.0-0.34.0 wheels: models/kimi_vl.py KimiVLForConditionalGeneration is never SupportsLoRA,
 # gemma4_mm.py's is from 0.20.0 (not in 0.19.x), llava_next.py's (granite-vision) from 0.29.0;
 # without it v1/worker/lora_model_runner_mixin.py

@@ -1,5 +1,5 @@
 """--enable-lora on DeepSeek-V2-Lite-Chat (DeepseekV2ForCausalLM; planner.serving.lora.deepseek_mla,
-lora_moe and lora) and, further down, DeepSeek-V3 / R1 and Kimi-K2 (a q_lora_rank's fused_qkv_a_proj
+lora.moe and lora) and, further down, DeepSeek-V3 / R1 and Kimi-K2 (a q_lora_rank's fused_qkv_a_proj
 and q_b_proj), worked by hand from models/deepseek_v2.py, layers/mla.py and lora/ of the vLLM 0.34.0
 wheel (and 0.21.0 for the releases that wrap the MLA projections again), with
 /work/shared/model-configs/deepseek-ai__DeepSeek-V2-Lite-Chat.json: hidden 2,048, 16 heads,
@@ -161,7 +161,7 @@ V3 = "deepseek-ai/DeepSeek-V3"
 # __DeepSeek-R1.json, the same numbers): hidden 7,168, 128 heads, q_lora_rank 1,536, kv_lora_rank
 # 512, qk_nope 128, qk_rope 64, v 128, intermediate_size 18,432, first_k_dense_replace 3 (layers
 # 0-2 dense, 3-60 MoE), 256 routed experts of moe_intermediate_size 2,048, 1 shared expert,
-# FP8 block-128 weights (the experts: lora_moe's FP8 rule), bfloat16 slots. 8x H200, TP=8 (16
+# FP8 block-128 weights (the experts: lora.moe's FP8 rule), bfloat16 slots. 8x H200, TP=8 (16
 # heads a rank), N = 4, R = 16:
 # - fused_qkv_a_proj (MergedColumnParallelLinear(7,168, [1,536, 512 + 64]), disable_tp: whole on
 #   every rank): 4 x (2 x 16 x 7,168 + (1,536 + 576) x 16) = 4 x (229,376 + 33,792) = 1,052,672

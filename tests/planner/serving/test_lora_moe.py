@@ -72,8 +72,9 @@ from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora.moe import MEGA_MOE_BACKENDS
-from planner.serving.lora.slots import LoraSettings, stage_parts
+from planner.serving.lora.expert_formats import MEGA_MOE_BACKENDS
+from planner.serving.lora.settings import LoraSettings
+from planner.serving.lora.slots import stage_parts
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import LayoutRefused

@@ -25,7 +25,8 @@ from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora.slots import LoraSettings, stage_parts
+from planner.serving.lora.settings import LoraSettings
+from planner.serving.lora.slots import stage_parts
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.coefficients import FITTED

@@ -1,0 +1,290 @@
+"""Which model classes Headroom sizes multi-LoRA for, and why every other is refused: the
+classes read (LORA_ARCHITECTURES; the multimodal ones' unwrapped tower and connector,
+LORA_TOWER_CONNECTOR; the Gated-DeltaNet hybrids, HYBRID_GDN_LORA), the multimodal classes not
+read (MULTIMODAL_LORA_FROM), and the refusals a plan asks first (lora_refusal: the release, the
+model, its layers, its MoE settings and experts' format). What each class's wrapped modules
+take: slots (attention, dense MLP, GDN, embedding, lm_head), moe (experts, router gates, shared
+experts), expert_formats (quantized experts per release), deepseek_mla and tower."""
+
+from typing import NamedTuple
+
+from planner.model.spec import (
+    AttentionMixer,
+    DenseMlp,
+    LinearAttentionMixer,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+)
+from planner.serving.lora.deepseek_mla import DEEPSEEK_LORA
+from planner.serving.lora.deepseek_mla import release_refusal as deepseek_release_refusal
+from planner.serving.lora.expert_formats import (
+    fp8_experts,
+    marlin_lora_experts,
+    marlin_lora_release_refusal,
+    mega_moe_lora_refusal,
+    moe_engine_refusal,
+)
+from planner.serving.lora.moe import MOE_LORA_ARCHITECTURES
+from planner.serving.lora.settings import Version, release_refusal
+
+QWEN3_5_EMBEDDINGS_FROM: Version = (0, 29, 0)
+"""models/qwen3_5.py Qwen3_5ForCausalLMBase declares embedding_modules (embed_tokens, lm_head)
+from the 0.29.0 wheel; to 0.28.0 neither it nor Qwen3VLForConditionalGeneration declares any,
+so the language model's embedding and lm_head are not wrapped there."""
+
+
+QWEN3_VL_TIED_HEAD_OWN_FROM: Version = (0, 28, 0)
+"""models/qwen3_vl.py Qwen3LLMForCausalLM builds a tied lm_head as its own ParallelLMHead
+(`ParallelLMHead(...).tie_weights(self.model.embed_tokens)`, sharing the weight only) from the
+0.28.0 wheel; the 0.17.0-0.27.1 wheels set `self.lm_head = self.model.embed_tokens`
+(tied_head_alias)."""
+
+
+class LoraModules(NamedTuple):
+    """What an architecture's class declares to vLLM's LoRA manager: whether its
+    embedding_modules wrap embed_tokens and lm_head, and the slices of qkv_proj and gate_up_proj
+    (its packed_modules_mapping: q/k/v and gate/up packed, 3 and 2; Phi3's one checkpoint
+    module each, 1 and 1); embeddings_from: the first release whose class declares the
+    embedding_modules (Qwen3.5: QWEN3_5_EMBEDDINGS_FROM); gdn_slices: the LoRA A slices of a
+    Gated-DeltaNet layer's in_proj_qkvz and in_proj_ba (HYBRID_GDN_LORA: Qwen3.5's four and two
+    output sizes; Qwen3-Next's interleaved projections one each); tied_head_own_from: the
+    first release whose class builds a tied lm_head as its own ParallelLMHead (before it the
+    lm_head is embed_tokens itself, wrapped twice: tied_head_alias)."""
+
+    embeddings: bool
+    qkv_slices: int = 3
+    gate_up_slices: int = 2
+    embeddings_from: Version = (0, 0, 0)
+    gdn_slices: tuple[int, int] = (4, 2)
+    tied_head_own_from: Version = (0, 0, 0)
+
+
+LORA_ARCHITECTURES: dict[str, LoraModules] = {
+    "LlamaForCausalLM": LoraModules(True), "Qwen2ForCausalLM": LoraModules(False),
+    "Qwen3ForCausalLM": LoraModules(True), "MistralForCausalLM": LoraModules(False),
+    "Gemma2ForCausalLM": LoraModules(False), "Gemma3ForCausalLM": LoraModules(False),
+    "Phi3ForCausalLM": LoraModules(True, 1, 1), "Qwen3MoeForCausalLM": LoraModules(True),
+    "Qwen2MoeForCausalLM": LoraModules(False), "MixtralForCausalLM": LoraModules(True),
+    "GptOssForCausalLM": LoraModules(False), "Gemma3ForConditionalGeneration": LoraModules(False),
+    "Qwen3_5ForConditionalGeneration": LoraModules(
+        True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
+    "Qwen3VLForConditionalGeneration": LoraModules(
+        True, tied_head_own_from=QWEN3_VL_TIED_HEAD_OWN_FROM),
+    "Qwen3_5MoeForConditionalGeneration": LoraModules(
+        True, embeddings_from=QWEN3_5_EMBEDDINGS_FROM),
+    "Qwen3NextForCausalLM": LoraModules(False, gdn_slices=(1, 1)),
+    "Qwen3VLMoeForConditionalGeneration": LoraModules(True),
+    "Llama4ForConditionalGeneration": LoraModules(True),
+    **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
+"""The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
+mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
+gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py:
+their attention and embedding_modules, the experts in moe; the same in every release of
+LORA_READ but Qwen3.5's
+embedding_modules; qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's
+sparse-attention indexer (deepseek_v32/attention.py from 0.29.0) and the releases that refuse
+them or wrap them more than once: deepseek_mla): the others are refused."""
+
+LORA_TOWER_CONNECTOR: dict[str, str] = {
+    "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
+    "Qwen3_5ForConditionalGeneration": "visual (the vision tower) and its mergers",
+    "Qwen3_5MoeForConditionalGeneration": "visual (the vision tower) and its mergers",
+    "Qwen3VLForConditionalGeneration": "visual (the ViT), visual.merger and "
+                                       "visual.deepstack_merger_list",
+    "Qwen3VLMoeForConditionalGeneration": "visual (the ViT), visual.merger and "
+                                          "visual.deepstack_merger_list",
+    "Llama4ForConditionalGeneration": "vision_model (the ViT and its vision_adapter) and "
+                                      "multi_modal_projector"}
+"""The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
+language model's (get_mm_mapping's language_model) only, as the text-only class's.
+
+models/gemma3_mm.py Gemma3ForConditionalGeneration (read in every wheel of settings.LORA_READ):
+SupportsLoRA, Gemma3ForCausalLM's packed_modules_mapping, no embedding_modules, its language_model
+built by init_vllm_registered_model(architectures=["Gemma3ForCausalLM"]) from text_config (so its
+layers are wrapped as the text-only Gemma3ForCausalLM's), get_mm_mapping language_model
+"language_model", connector "multi_modal_projector" (a bare nn.Parameter matmul: no linear),
+tower_model "vision_tower". lora/model_manager.py _maybe_init_mm gives a Punica wrapper to the
+language_model prefix only (the same get_punica_wrapper(max_num_batched_tokens, max_num_seqs)
+as a text model's) unless LoRAConfig.enable_tower_connector_lora (--enable-tower-connector-lora,
+default False in config/lora.py of every release read; also needs the model's support:
+hasattr get_num_mm_encoder_tokens to 0.28.0, supports_tower_connector_lora from 0.29.0, which
+gemma3_mm.py sets True from 0.29.0, and gemma3_mm.py has get_num_mm_encoder_tokens in every
+release read, so with the flag its SigLIP tower is wrapped in every one); _create_lora_modules
+skips a module whose _get_punica_wrapper is None ("will be ignored"), so without the flag the
+vision tower's linears get no slots. With it: planner.serving.lora.tower (the Qwen3-VL tower
+sized, Gemma 3's SigLIP refused).
+
+models/qwen3_vl.py Qwen3VLForConditionalGeneration (every wheel of settings.LORA_READ):
+SupportsLoRA, no embedding_modules of its own, get_mm_mapping language_model "language_model",
+connector ["visual.merger", "visual.deepstack_merger_list"], tower_model "visual." (supports tower
+LoRA in every release, off by default as above); its language_model is a Qwen3LLMForCausalLM, a
+Qwen3ForCausalLM subclass (so its embedding_modules embed_tokens and lm_head: lora/utils.py
+get_supported_lora_modules reads every module's), built from text_config, whose Qwen3LLMModel
+layers are Qwen3DecoderLayer's (Qwen3VLDecoderLayer from 0.32.0 only passes the mrope factor):
+sized as Qwen3ForCausalLM. A tied lm_head is the embedding module itself to 0.27.1
+(`self.lm_head = self.model.embed_tokens`; tie_weights from 0.28.0), so there it gets embedding
+slots of its own besides the logits processor's (tied_head_alias).
+
+models/qwen3_vl_moe.py Qwen3VLMoeForConditionalGeneration (every wheel of settings.LORA_READ): a
+Qwen3VLForConditionalGeneration (the same get_mm_mapping and tower rule) whose language_model is
+a Qwen3MoeLLMForCausalLM, a Qwen3MoeForCausalLM subclass (embed_tokens and lm_head; its lm_head
+stays a ParallelLMHead where tied, so tied embeddings are sized as Qwen3-MoE's): sized as
+Qwen3MoeForCausalLM but for its FusedMoE3DWithLoRA experts (moe)."""
+
+HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration",
+                             "Qwen3_5MoeForConditionalGeneration", "Qwen3NextForCausalLM"})
+"""The Gated-DeltaNet hybrids sized (the dense Qwen3.5 and Qwen3.5-MoE, models/qwen3_5.py, and
+Qwen3-Next, models/qwen3_next.py; slots' docstring; the MoEs' experts, router gate and shared
+expert: moe):
+their linear-attention layers' slots are slots.gdn_parts; their vision tower ("visual.") and
+connector ("visual.merger", "visual.deepstack_merger_list": qwen3_vl.py get_mm_mapping) get
+no Punica wrapper, as Gemma 3's (LORA_TOWER_CONNECTOR)."""
+
+
+
+LORA_VOCAB_LIMIT = 258048
+"""layers/logits_processor.py create_lora_weights: "When using LoRA, vocab size must be <=
+258048"."""
+
+
+def _mixers(spec: ModelSpec) -> tuple[type, ...]:
+    """The token mixers whose LoRA modules are read for `spec`'s architecture."""
+    if spec.architectures[0] in DEEPSEEK_LORA:
+        return (MlaMixer,)
+    return ((AttentionMixer, LinearAttentionMixer) if spec.architectures[0] in HYBRID_GDN_LORA
+            else (AttentionMixer,))
+
+
+def model_refusal(spec: ModelSpec) -> str | None:
+    """Why the LoRA slots of `spec` are not sized: an architecture whose vLLM modules are not
+    read, a layer other than full/sliding attention with a gated dense MLP (the MoE
+    architectures: coverage.moe_layers_refusal), or a vocabulary vLLM's LoRA lm_head refuses;
+    None where they are."""
+    name = " / ".join(spec.architectures) or spec.model_type
+    if len(spec.architectures) != 1 or spec.architectures[0] not in LORA_ARCHITECTURES:
+        return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
+                f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
+                f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
+                f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
+                f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py and "
+                f"mllama4.py); "
+                f"{name} is not read, so it is not planned")
+    if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
+        refusal = moe_layers_refusal(spec, name, _mixers(spec),
+                                     spec.architectures[0] in LORA_TOWER_CONNECTOR)
+        if refusal:
+            return refusal
+    elif (spec.vision is not None and spec.architectures[0] not in LORA_TOWER_CONNECTOR
+          ) or not all(
+            isinstance(layer.mixer, _mixers(spec)) and isinstance(layer.mlp, DenseMlp)
+            and layer.mlp.gated for layer in spec.layers):
+        return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
+                "MLP, whose LoRA modules are not read, so it is not planned")
+    if LORA_ARCHITECTURES[spec.architectures[0]].embeddings and spec.vocab_size > LORA_VOCAB_LIMIT:
+        return (f"--enable-lora: vLLM refuses a vocabulary of {spec.vocab_size:,} "
+                f"(\"When using LoRA, vocab size must be <= {LORA_VOCAB_LIMIT}\", "
+                "lora/layers/logits_processor.py)")
+    return None
+
+
+MULTIMODAL_LORA_FROM: dict[str, tuple[str, Version | None]] = {
+    "Gemma3nForConditionalGeneration": ("gemma3n_mm.py", None),
+    "KimiVLForConditionalGeneration": ("kimi_vl.py", None),
+    "KimiK25ForConditionalGeneration": ("kimi_k25.py", None),
+    "Gemma4ForConditionalGeneration": ("gemma4_mm.py", (0, 20, 0)),
+    "LlavaNextForConditionalGeneration": ("llava_next.py", (0, 29, 0)),
+    "Mistral3ForConditionalGeneration": ("mistral3.py", (0, 0, 0)),
+    "PixtralForConditionalGeneration": ("pixtral.py", (0, 0, 0)),
+    "Qwen2VLForConditionalGeneration": ("qwen2_vl.py", (0, 0, 0)),
+    "Qwen2_5_VLForConditionalGeneration": ("qwen2_5_vl.py", (0, 0, 0)),
+    "LlavaForConditionalGeneration": ("llava.py", (0, 0, 0)),
+    "InternVLChatModel": ("internvl.py", (0, 0, 0))}
+"""Multimodal architectures whose LoRA modules Headroom has not read, with their vLLM model file
+and the first release of settings.LORA_READ whose class there is SupportsLoRA (None: none; the class
+lines of every 0.17.0-0.34.0 wheel read): gemma3n_mm.py, kimi_vl.py and kimi_k25.py never,
+gemma4_mm.py from 0.20.0 (0.19.x's class is not; 0.17-0.18 have no Gemma 4), llava_next.py
+(granite-vision) from 0.29.0, the others in every release. Without it
+v1/worker/lora_model_runner_mixin.py load_lora_model raises "<class> does not support LoRA yet."
+at start-up (0.17.0-0.34.0): multimodal_lora_refusal says which."""
+
+
+def multimodal_lora_refusal(spec: ModelSpec, version: Version, label: str) -> str | None:
+    """--enable-lora on a multimodal architecture of MULTIMODAL_LORA_FROM: vLLM `label`'s
+    start-up failure where its class is not SupportsLoRA, else the modules not read."""
+    arch = spec.architectures[0] if len(spec.architectures) == 1 else ""
+    if arch not in MULTIMODAL_LORA_FROM:
+        return None
+    file, since = MULTIMODAL_LORA_FROM[arch]
+    if since is None or version < since:
+        return (f"--enable-lora: vLLM {label} fails at start-up (\"{arch} does not support LoRA "
+                f"yet.\", v1/worker/lora_model_runner_mixin.py): models/{file}'s class is not "
+                "SupportsLoRA there" + (f" (it is from vLLM {'.'.join(map(str, since))})"
+                                        if since else ""))
+    return (f"--enable-lora: vLLM {label}'s models/{file} {arch} takes LoRA (SupportsLoRA), but "
+            "Headroom has not read the modules it wraps (its language model's; the tower's "
+            "with --enable-tower-connector-lora), so it is not planned")
+
+
+def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: str | None = None,
+                 moe_backend: str | None = None) -> str | None:
+    """Why --enable-lora is not planned for `spec` under vLLM `label` (`version`): the release
+    (release_refusal), a multimodal class not read (multimodal_lora_refusal), then the model and
+    its settings (settings_refusal), then int4 / NVFP4 experts before vLLM 0.20
+    (expert_formats.marlin_lora_release_refusal); None where the slots are sized."""
+    return (release_refusal(version, label) or multimodal_lora_refusal(spec, version, label)
+            or settings_refusal(spec, version, quantization, moe_backend)
+            or marlin_lora_release_refusal(spec, version, label))
+
+
+def settings_refusal(spec: ModelSpec, version: Version, quantization: str | None,
+                     moe_backend: str | None) -> str | None:
+    """Why the LoRA slots of `spec` are not sized under a read release `version`: the model
+    (model_refusal), a MegaMoE `moe_backend` the release refuses LoRA with for any model
+    (expert_formats.mega_moe_lora_refusal), then an MoE model's run-time `quantization` or
+    `moe_backend` (expert_formats.moe_engine_refusal), then a release that fails to start it
+    (deepseek_mla.release_refusal); None where they are."""
+    return (model_refusal(spec) or mega_moe_lora_refusal(version, moe_backend)
+            or moe_engine_refusal(spec, quantization, moe_backend)
+            or deepseek_release_refusal(spec, version))
+
+
+
+def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tower: bool
+                       ) -> str | None:
+    """Why the LoRA slots of MoE `spec` are not sized: a checkpoint quantization (but FP8,
+    fp8_experts, and gpt-oss's MXFP4), a vision tower where `tower` is False, or a layer other
+    than full attention (or another of `mixers`: Qwen3.5-MoE's Gated DeltaNet) with a gated
+    routed-expert MLP (with at most one gated shared expert where MOE_LORA_ARCHITECTURES takes
+    one, and gated dense MLP layers where it takes them; gpt-oss's sliding layers and biased
+    experts, Llama 4's chunked local layers: the modules read); None where they are."""
+    modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
+    read = (spec.quant is not None and spec.quant.method == "mxfp4" if modules.mxfp4
+            else spec.quant is None or fp8_experts(spec, None) or marlin_lora_experts(spec))
+    if not read:
+        held = f"quantized experts ({spec.quant.method})" if spec.quant else "unquantized experts"
+        return (f"--enable-lora: {name} here has {held}, whose LoRA MoE kernels are not read "
+                "(Headroom sizes MoE LoRA on unquantized, FP8, int4 (GPTQ, AWQ, "
+                "compressed-tensors W4A16) and NVFP4 experts, and gpt-oss's MXFP4), so it is not "
+                "planned")
+    kinds = ("full", "sliding") if modules.mxfp4 else ("full",)
+    if (spec.vision is not None and not tower) or not all(
+            isinstance(layer.mixer, mixers)
+            and (not isinstance(layer.mixer, AttentionMixer) or layer.mixer.kind in kinds
+                 or modules.chunked_attention and layer.mixer.chunked)
+            and (isinstance(layer.mlp, MoeMlp) and layer.mlp.gated
+                 and layer.mlp.bias == modules.mxfp4
+                 and (layer.mlp.num_shared_experts == 0 or modules.shared_expert and (
+                     layer.mlp.num_shared_experts, layer.mlp.shared_expert_gate) == (
+                         1, modules.shared_expert_gate))
+                 or modules.dense_layers and isinstance(layer.mlp, DenseMlp)
+                 and layer.mlp.gated and not layer.mlp.bias)
+            for layer in spec.layers):
+        unread = [what for what, read in (("dense MLP layers", modules.dense_layers),
+                                          ("shared experts", modules.shared_expert)) if not read]
+        return (f"--enable-lora: {name} here has layers other than full attention with routed "
+                "gated experts" + (f" ({', '.join(unread)})" if unread else "")
+                + ", whose LoRA modules are not read, so it is not planned")
+    return None
+
+
