@@ -24,7 +24,10 @@ BUG = ("There is a bug in FlashInfer block_size 16 head size 256 support. Please
        "combination by passing `--block-size 32` or `--block-size 64`.")
 BLOCK_BYTES = 21 * 32 * (2 * 8 * 256 * 2)
 BLOCKS = 27_180
-FITS = (f"Fits: {BLOCKS:,} blocks = {BLOCKS // 2 * 32:,} KV tokens, ")
+# Gemma 2: sliding and full layers in 2 KV cache groups sharing the blocks; vLLM 0.17.0
+# counts num_blocks // groups x block_size tokens, as the verdict says
+FITS = (f"Fits: {BLOCKS:,} blocks = {BLOCKS // 2 * 32:,} KV tokens ({BLOCKS:,} // 2 KV cache "
+        "groups x 32 tokens), ")
 
 
 def block_size(at):

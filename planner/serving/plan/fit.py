@@ -12,6 +12,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import shared
 from planner.serving.plan.facts import LayoutFacts, RequestLines, Resolved, Setup
 from planner.serving.plan.shared import cached
+from planner.text import counted
 
 CEILING_SEARCH_TOKENS = 1 << 24
 """Upper end of the max_model_len search (16M tokens), like vLLM's estimate_max_model_len."""
@@ -185,6 +186,24 @@ def capacity(f: LayoutFacts, stage: StageKv | None, num_blocks: int) -> tuple[in
     if f.r.tokens_from_concurrency:
         return int(concurrency * f.r.max_model_len), concurrency
     return num_blocks // stage.num_groups * stage.block_tokens, concurrency
+
+
+def capacity_factor(f: LayoutFacts, stage: StageKv | None, num_blocks: int, tokens: int
+                    ) -> str:
+    """How `num_blocks` blocks count as `tokens` KV tokens (capacity), for the verdict's
+    "N blocks = T KV tokens": "" where T is N x the block's tokens; else vLLM's factor.
+    From 0.20.1 T is int(N / P x L), P the blocks a max_model_len request takes summed over
+    the KV cache groups (Llama 4 Maverick at TP=8 on 0.34.0, L 1,048,576: 16,384 full-attention
+    + 3 chunked-local groups x 384 = 17,536, so 76,390 blocks = 4,567,787 tokens, not x 64);
+    before, N // groups x the block's tokens."""
+    if stage is None or tokens == num_blocks * stage.block_tokens:
+        return ""
+    groups = f" in {stage.num_groups} KV cache groups" if stage.num_groups > 1 else ""
+    if f.r.tokens_from_concurrency:
+        return (f"{f.r.max_model_len:,} tokens per {counted(f.request, 'block')}: the blocks a "
+                f"max_model_len request takes{groups}")
+    return (f"{num_blocks:,} // {stage.num_groups} KV cache groups x "
+            f"{stage.block_tokens} tokens")
 
 
 def stage_requests(st: Setup, length: int) -> dict[int, tuple[int, int]]:

@@ -11,6 +11,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import (
     capacity,
+    capacity_factor,
     kv_ceiling,
     passes,
     pool_blocks,
@@ -395,8 +396,10 @@ def _fit_verdict(st: Setup, bind: Binding, stalls: bool, parts: tuple[str, ...],
         f"{counted(max_model_len, 'token')} (max_model_len; the KV cache holds one of "
         f"{reach:,} {LARGER_LEN_STEP})")
     replica = per_replica(st.layout.dp)
+    factor = capacity_factor(st.facts, st.facts.stages[bind.pp_stage][1], num_blocks, tokens)
     return (
-        f"{fits}: {counted(num_blocks, 'block')} = {tokens:,} KV tokens{replica}, "
+        f"{fits}: {counted(num_blocks, 'block')} = {tokens:,} KV tokens{replica}"
+        + (f" ({factor})" if factor else "") + ", "
         f"{concurrency:,.2f} concurrent requests{replica} at "
         f"{counted(max_model_len, 'token')}; "
         f"one request can reach {reach_text}"

@@ -850,3 +850,39 @@ def test_the_ceiling_is_the_search_top_where_one_request_of_it_fits() -> None:
     assert kv_room_text(2**24 - 64) == "16,777,152"
     assert kv_room_text(short.kv_limited_context_tokens) == \
         f"{short.kv_limited_context_tokens:,}"
+
+
+MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
+
+
+@pytest.mark.parametrize(("version", "factor", "tokens"), [
+    # 0.34.0: 64-token blocks; 48 layers, every 4th (no_rope_layers) full attention: 12 full,
+    # 36 chunked-local (attention_chunk_size 8,192) -> KV cache groups of 12 layers, 3 chunked
+    # + 1 full. A 1,048,576-token request (max_position_embeddings) takes 1,048,576 / 64 =
+    # 16,384 full blocks + 3 x cdiv(8,192 + 2 x 8,192 in flight (async scheduling: PP + 1
+    # batches of max_num_batched_tokens 8,192), 64) = 3 x 384: 17,536 blocks. vLLM's
+    # "GPU KV cache size": int(70,000 / 17,536 x 1,048,576) = 4,185,693 tokens, not 70,000 x 64
+    ("0.34.0", "1,048,576 tokens per 17,536 blocks: the blocks a max_model_len request takes "
+     "in 4 KV cache groups", 4_185_693),
+    # 0.17.0: 16-token blocks, num_blocks // groups x block_size (a request: 65,536 + 3 x 1,024
+    # = 68,608 blocks, so 70,000 hold one)
+    ("0.17.0", "70,000 // 4 KV cache groups x 16 tokens", 17_500 * 16),
+])
+def test_llama_4_verdict_says_how_its_blocks_count_as_tokens(
+        version: str, factor: str, tokens: int) -> None:
+    # a block: 12 layers x block tokens x 1 KV head per GPU at TP=8 (8 // 8) x (128 + 128) x 2 B
+    block = 12 * (64 if version == "0.34.0" else 16) * 256 * 2
+    p = plan(PlanRequest(model=catalog_spec(MAVERICK), cluster=preset_cluster("h200", 8),
+                         layout=ParallelLayout(tp=8),
+                         engine=EngineSettings(vllm_version=version,
+                                               kv_cache_memory_bytes=70_000 * block)),
+             nearest=False)
+    assert (p.num_gpu_blocks, p.kv_cache_tokens) == (70_000, tokens)
+    assert p.verdict.startswith(f"Fits: 70,000 blocks = {tokens:,} KV tokens ({factor}), ")
+
+
+def test_a_block_multiple_verdict_names_no_factor() -> None:
+    # one group, 512 blocks of 16 tokens; max_model_len 4,096 = 256 blocks:
+    # int(512 / 256 x 4,096) = 8,192 tokens = 512 x 16, as said
+    p = _tiny(kv_cache_memory_bytes=512 * 32_768, vllm_version="0.28.0", max_model_len=4096)
+    assert p.verdict.startswith("Fits: 512 blocks = 8,192 KV tokens, ")
