@@ -234,3 +234,9 @@ def test_the_speed_terms_show_the_lora_kernels_unvalidated() -> None:
         in shown
     assert "Prefill: LoRA kernels in one request's prefill (not validated against measured " \
         "LoRA runs)" in shown
+    # the prefill's note says its own assumption, one adapter, and refers to the decode's
+    # shared caveats (tests/planner/serving/test_lora_speed.py checks the words)
+    assert ("1 adapter read: the one request's own, its prompt prefilled alone (no other "
+            "request's adapter in its chunks); its slots read whole by every chunk on every "
+            "stage; calibration, vLLM source and what is not counted: as lora_decode's note"
+            ) in shown

@@ -619,8 +619,9 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
                      "lower)")
     if ctx.lora_stages:
         notes.append(f"--enable-lora: the LoRA kernels (Punica's shrink and expand on every "
-                     f"wrapped module) are timed from the adapters' slots at {ACTIVE_ADAPTERS} "
-                     f"(the worst case; lora_decode and lora_prefill terms); {LORA_UNVALIDATED}")
+                     f"wrapped module) are timed from the adapters' slots: a decode step's at "
+                     f"{ACTIVE_ADAPTERS} (the worst case), a prefill's the one request's own "
+                     f"(lora_decode and lora_prefill terms); {LORA_UNVALIDATED}")
     return notes
 
 

@@ -746,14 +746,8 @@ def _lora_terms(ctx: Context, parts, micro: float, load, chunks: int, prefill: P
                    "efficiency", eff)
     adapters = int(parts["lora_adapters"])
     read_s, compute_s = parts["lora_read"], parts["lora_compute"]
-    note = _notes(f"{LORA_UNVALIDATED} (no LoRA run in the calibration data; no coefficient "
-                  "fitted)", f"adapters read: {ACTIVE_ADAPTERS} (the worst case)",
-                  "vLLM 0.17.0-0.34.0 lora/punica_wrapper/punica_gpu.py, ops/triton_ops "
-                  "lora_shrink_op.py, lora_expand_op.py, fused_moe_lora_op.py: only the active "
-                  "adapters' slots are read, after the base GEMM on the same stream "
-                  "(speed.lora_cost)",
-                  "not counted: the LoRA kernels' launch and tail time (2 Triton kernels and a "
-                  "buffer fill per wrapped module)")
+    decode_note = _notes(f"adapters read: {ACTIVE_ADAPTERS} (the worst case)", LORA_SHARED_NOTE)
+    prefill_note = _notes(_prefill_lora_assumes(ctx), LORA_SHARED_REF)
     return [
         _term("lora_decode", f"Decode: LoRA kernels per stage step ({LORA_UNVALIDATED})",
               parts["lora"] * 1e3, "ms",
@@ -762,7 +756,7 @@ def _lora_terms(ctx: Context, parts, micro: float, load, chunks: int, prefill: P
               f"{parts['lora_activation_bytes'] / 1e6:,.3f} MB) / {rate} = {_part_ms(read_s)}; "
               f"compute {parts['lora_flops'] / 1e9:,.3f} GFLOP / ({dev.attn_flops / 1e12:,.0f} "
               f"TFLOP/s x {_compute_eff(ctx)}) = {_part_ms(compute_s)}; at {_avg_of(micro, 'seq')} "
-              f"a step", note,
+              f"a step", decode_note,
               {"active_adapters": adapters, "max_loras": ctx.lora_stages[0].max_loras,
                "sequences": micro, "adapter_bytes": parts["lora_adapter_bytes"],
                "activation_bytes": parts["lora_activation_bytes"],
@@ -780,11 +774,37 @@ def _lora_terms(ctx: Context, parts, micro: float, load, chunks: int, prefill: P
               f"{prefill.activation_bytes / 1e6:,.3f} MB, compute {prefill.flops / 1e9:,.3f} "
               f"GFLOP (at lora_decode's read and 16-bit rates) = {_ms(prefill.seconds)} (in the "
               "prefill term)",
-              note, {"input_tokens": load.input_len, "max_num_batched_tokens": ctx.mbt,
+              prefill_note, {"input_tokens": load.input_len, "max_num_batched_tokens": ctx.mbt,
                      "chunks": chunks, "adapter_bytes": prefill.adapter_bytes,
                      "activation_bytes": prefill.activation_bytes,
                      "lora_flops": prefill.flops}),
     ]
+
+
+LORA_SHARED_NOTE = (
+    f"{LORA_UNVALIDATED} (no LoRA run in the calibration data; no coefficient fitted); vLLM "
+    "0.17.0-0.34.0 lora/punica_wrapper/punica_gpu.py, ops/triton_ops lora_shrink_op.py, "
+    "lora_expand_op.py, fused_moe_lora_op.py: only the active adapters' slots are read, after "
+    "the base GEMM on the same stream (speed.lora_cost); not counted: the LoRA kernels' launch "
+    "and tail time (2 Triton kernels and a buffer fill per wrapped module)")
+"""What the lora_decode and lora_prefill terms share: lora_decode's note says it, lora_prefill's
+refers to it (LORA_SHARED_REF)."""
+
+LORA_SHARED_REF = "calibration, vLLM source and what is not counted: as lora_decode's note"
+"""lora_prefill's reference to LORA_SHARED_NOTE (the two terms are shown together)."""
+
+
+def _prefill_lora_assumes(ctx: Context) -> str:
+    """What the lora_prefill term assumes: the one request's adapter alone (not lora_decode's
+    ACTIVE_ADAPTERS), read again by each chunk on each stage; its routed experts as the
+    chunk's tokens touch them; MLA's prefill-only kv_b_proj slots (LoraStage.
+    prefill_adapter_elements) where the model has them."""
+    moe = any(stage.num_experts for stage in ctx.lora_stages)
+    mla = any(stage.prefill_adapter_elements for stage in ctx.lora_stages)
+    return ("1 adapter read: the one request's own, its prompt prefilled alone (no other "
+            "request's adapter in its chunks); its slots read whole by every chunk on every "
+            "stage" + (", its routed experts' as the chunk's tokens touch them" if moe else "")
+            + (", MLA's kv_b_proj too (prefill only)" if mla else ""))
 
 
 def _decode_step_term(ctx: Context, tpot_base: float, padding: list[Term], stages_note: str,

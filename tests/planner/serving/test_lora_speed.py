@@ -160,6 +160,48 @@ def test_the_json_and_the_report_show_the_lora_terms_unvalidated(capsys) -> None
                           "LoRA runs): max(read, compute)") in performance
 
 
+PREFILL_NOTE = ("1 adapter read: the one request's own, its prompt prefilled alone (no other "
+                "request's adapter in its chunks); its slots read whole by every chunk on every "
+                "stage; calibration, vLLM source and what is not counted: as lora_decode's note")
+"""lora_prefill's note for a dense model: its one adapter (a prefill is timed at one request:
+the 1 active adapter of test_llama_prefill_reads_one_adapter_and_the_prompts_activations),
+not lora_decode's min(sequences, max_loras), and a reference to the shared caveats."""
+
+
+def test_the_prefill_note_says_its_one_adapter_not_the_decodes_caveats(capsys) -> None:
+    args = ("--model", LLAMA, "--gpu", "h100", "--enable-lora", "--max-loras", "4",
+            "--concurrency", "8")
+    code, out, _ = run_main(capsys, "plan", *args, "--json")
+    terms = {t["name"]: t for t in json.loads(out)["speed_terms"]}
+    decode, prefill = terms["lora_decode"]["note"], terms["lora_prefill"]["note"]
+    assert code == 0 and prefill == PREFILL_NOTE
+    # the decode's note keeps its adapters and the caveats the prefill's refers to, once
+    assert decode.startswith("adapters read: min(sequences in the step, max_loras): each "
+                             "request a different adapter (the worst case); not validated")
+    assert "punica_gpu.py" in decode and "launch and tail time" in decode
+    # and the estimate's note tells the two apart
+    note = next(n for n in json.loads(out)["speed"]["notes"] if n.startswith("--enable-lora"))
+    assert ("a decode step's at min(sequences in the step, max_loras): each request a "
+            "different adapter (the worst case), a prefill's the one request's own") in note
+    code, out, _ = run_main(capsys, "report", *args)
+    performance = out[out.index("## Performance expectations"):]
+    # its inputs line ("- label: inputs; note"), as the report's figures list shows it
+    prefill_line = next(x for x in performance.splitlines()
+                        if x.startswith("- Prefill: LoRA kernels"))
+    assert code == 0 and prefill_line.endswith(f"lora_flops = 86037798912; {PREFILL_NOTE}")
+
+
+def test_a_moe_and_an_mla_prefill_note_name_their_experts_and_kv_b_proj() -> None:
+    # Qwen3-30B-A3B's routed experts are read as the chunk's tokens touch them
+    # (test_moe_experts_are_read_where_each_adapters_tokens_route); DeepSeek-V2-Lite's MLA
+    # kv_b_proj runs in prefill only (test_mla_kv_b_proj_lora_runs_in_prefill_only)
+    moe = _terms(_estimate(QWEN3_MOE, **_lora()))["lora_prefill"].note
+    assert "every stage, its routed experts' as the chunk's tokens touch them; calibration" in moe
+    mla = _terms(_estimate("deepseek-ai/DeepSeek-V2-Lite-Chat", **_lora()))["lora_prefill"].note
+    assert ("its routed experts' as the chunk's tokens touch them, MLA's kv_b_proj too "
+            "(prefill only); calibration") in mla
+
+
 def test_modules_wrapped_again_through_an_alias_are_read_once() -> None:
     # DeepSeek-V2-Lite-Chat: vLLM 0.21.0 wraps the MLA projections again through the MLA
     # wrapper's references (kv_b_proj three times) and the router gate twice, 0.34.0 once each
