@@ -509,8 +509,11 @@ def _gptq_awq(qc: dict, where: str, named: str) -> QuantSpec:
     scheme = f"w{bits}a16-{method}-{tag}"
     sym = "sym" if qc.get("sym", zero_point is False) else "asym"
     summary = f"{method.upper()} int{bits}, group {group if group != -1 else 'per-channel'}, {sym}"
-    # vLLM's GPTQ config turns desc_act off for group -1 (auto_gptq.py __init__); AWQ has none
-    act_order = method == "gptq" and qc.get("desc_act") is True and group != -1
+    # vLLM's GPTQ config turns desc_act off for group -1 (auto_gptq.py __init__); AWQ has none.
+    # vLLM reads desc_act as Python truth (`if desc_act and group_size == -1`, `if desc_act:
+    # raise` in gptq_utils.py from 0.30.0; `if self.quant_config.desc_act` before): "x" or 1
+    # is act-order, as true is
+    act_order = method == "gptq" and bool(qc.get("desc_act")) and group != -1
     rule = _act_order_rule(qc.get("dynamic"), qc.get("desc_act"), group, where) \
         if method == "gptq" else None
     # AWQ: zero_point false stores no zero points; GPTQ: sym as stored

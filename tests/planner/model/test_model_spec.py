@@ -291,6 +291,13 @@ def test_act_order_is_read_for_the_marlin_moe_rule():
     assert not parse_model_config({**config, "quantization_config": channel}).quant.act_order
     off = {**gptq, "desc_act": False}
     assert not parse_model_config({**config, "quantization_config": off}).quant.act_order
+    # vLLM reads desc_act by Python truth (gptq_utils.py `if desc_act: raise` from 0.30.0):
+    # "x" and 1 are act-order, refused there as true is; they were read as off and planned
+    for truthy in ("x", 1):
+        odd = {**gptq, "desc_act": truthy}
+        assert parse_model_config({**config, "quantization_config": odd}).quant.act_order
+    zero = {**gptq, "desc_act": 0}
+    assert not parse_model_config({**config, "quantization_config": zero}).quant.act_order
     weights = {"num_bits": 4, "type": "int", "strategy": "group", "group_size": 128,
                "actorder": "group"}
     ct = {"quant_method": "compressed-tensors",
