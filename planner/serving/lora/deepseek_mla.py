@@ -216,6 +216,29 @@ def indexer_parts(mla: MlaMixer, n: int, r: int) -> tuple[LayerPart, ...]:
                       mla.q_lora_rank + 2 * out),)
 
 
+KV_B_PREFILL_ONLY = (
+    "--enable-lora with MLA attention: vLLM applies an adapter's kv_b_proj delta in prefill "
+    "only; decode tokens see the base model's kv_b_proj. Its MLA decode (forward_mqa) multiplies "
+    "by W_UK / W_UV, made from kv_b_proj's base weight when the model loads "
+    "(layers/attention/mla_attention.py process_weights_after_loading reads it through "
+    "get_and_maybe_dequant_weights), and it calls kv_b_proj only in forward_mha "
+    "and the prefill-context paths _compute_prefill_context and "
+    "_context_parallel_compute_prefill_context (sparse_mla_attention.py forward_mha and "
+    "_compute_context_mha from 0.27.0), vLLM 0.17.0-0.34.0. An adapter that trains kv_b_proj "
+    "decodes without that part; its slots are allocated and counted all the same")
+"""What vLLM does with an adapter's kv_b_proj under MLA (module docstring), read in
+layers/attention/mla_attention.py (and sparse_mla_attention.py from 0.27.0) of every release
+of settings.LORA_READ: every call of kv_b_proj is in forward_mha,
+_compute_prefill_context or _context_parallel_compute_prefill_context (sparse: forward_mha,
+_compute_context_mha), and process_weights_after_loading absorbs the base weight into W_UK_T /
+W_UV, which forward_mqa's decode uses (through split_kv_b_proj from 0.31.0, the same read)."""
+
+
+def kv_b_prefill_only_warnings(spec: ModelSpec) -> tuple[str, ...]:
+    """KV_B_PREFILL_ONLY for a DeepSeek (MLA) model whose LoRA slots are planned; () for the
+    other architectures."""
+    return (KV_B_PREFILL_ONLY,) if spec.architectures[0] in DEEPSEEK_LORA else ()
+
 def mla_note(spec: ModelSpec, version: Version) -> str:
     """The lora term's words on the MLA projections of a DeepSeek model under vLLM `version`
     ("" for other architectures)."""

@@ -25,6 +25,7 @@ from planner.serving.layout import (
     pp_layer_split,
 )
 from planner.serving.lora.coverage import lora_refusal
+from planner.serving.lora.deepseek_mla import kv_b_prefill_only_warnings
 from planner.serving.lora.expert_formats import marlin_lora_layout_refusal, run_time_quantization
 from planner.serving.lora.moe import (
     fully_sharded_tp,
@@ -172,8 +173,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                 s.max_num_batched_tokens is not None)
                   if all2all_taken(s) else ()),
                 *eplb_notes(spec, layout, s, redundant, version),
-                *(shared_expert_stream_warnings(spec, lora.fully_sharded, layout.tp, version,
-                                                s.enforce_eager) if lora else ()))
+                *((*shared_expert_stream_warnings(spec, lora.fully_sharded, layout.tp, version,
+                                                  s.enforce_eager),
+                   *kv_b_prefill_only_warnings(spec)) if lora else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(busy_errors(cluster, layout, s, r)
                     + node_quant_errors(spec, cluster, layout, s, r)

@@ -26,6 +26,8 @@ N = max_loras = 4, R = max_lora_rank = 16, 2 B per element:
   PUNICA_TO_028 before.
 """
 
+import json
+
 import pytest
 
 from planner.catalog import catalog_spec
@@ -143,6 +145,36 @@ def test_the_lora_term_names_the_mla_projections_and_their_aliases() -> None:
     assert "kv_b_proj 27 x 884,736" in old.formula  # 3 x 294,912
     assert "each wrapped 2 times and kv_b_proj 3" in old.note
 
+
+
+# vLLM 0.17.0-0.34.0 layers/attention/mla_attention.py, read for every release: kv_b_proj is
+# called in forward_mha, _compute_prefill_context and _context_parallel_compute_prefill_context
+# only (sparse_mla_attention.py from 0.27.0: forward_mha, _compute_context_mha), while the
+# decode, forward_mqa, multiplies by W_UK_T / W_UV that process_weights_after_loading made from
+# kv_b_proj's base weight at load, before any adapter: an adapter's kv_b_proj delta reaches
+# prefill tokens only. The plan says so wherever its warnings show.
+MLA_DECODE_WORDS = "vLLM applies an adapter's kv_b_proj delta in prefill only"
+
+
+def test_a_deepseek_lora_plan_warns_that_kv_b_proj_adapts_prefill_only(capsys) -> None:
+    [warning] = [w for w in _plan(**_lora()).warnings if MLA_DECODE_WORDS in w]
+    for words in ("W_UK / W_UV", "process_weights_after_loading", "forward_mha",
+                  "_compute_prefill_context", "_context_parallel_compute_prefill_context",
+                  "vLLM 0.17.0-0.34.0"):
+        assert words in warning, words
+    assert [w for w in _plan(version="0.21.0", **_lora()).warnings if MLA_DECODE_WORDS in w]
+    assert sum(MLA_DECODE_WORDS in w for w in _plan(tp=2, **_lora()).warnings) == 1
+    assert not any(MLA_DECODE_WORDS in w for w in _plan().warnings)  # no LoRA, no warning
+    llama = _plan(model="meta-llama/Llama-3.1-8B-Instruct", **_lora())
+    assert not any(MLA_DECODE_WORDS in w for w in llama.warnings)  # no MLA
+    lora = ("--model", DSV2, "--gpu", "h100", "--enable-lora", "--max-loras", "4")
+    code, out, _ = run_main(capsys, "plan", *lora)
+    assert code == 0 and f"warning: --enable-lora with MLA attention: {MLA_DECODE_WORDS}" in out
+    code, out, _ = run_main(capsys, "plan", *lora, "--json")
+    assert code == 0 and warning in json.loads(out)["warnings"]
+    code, out, _ = run_main(capsys, "report", *lora)  # (its Markdown escapes the leading --)
+    assert code == 0 and "- Warning: \\--enable-lora with MLA attention: vLLM applies an " in out
+    assert "prefill only" in out
 
 def test_vllm_0_17_and_0_18_fail_at_start_up_on_the_gatelinear_gate(capsys) -> None:
     # lora/layers/replicated_linear.py (0.17.0, 0.18.0): `type(source_layer) is
