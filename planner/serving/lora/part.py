@@ -1,5 +1,5 @@
 """One wrapped module's LoRA slots in a decoder layer (or the vision tower) on one TP rank, and
-what a step moves through its kernels: planner.serving.lora, moe, deepseek_mla and
+what a step moves through its kernels: planner.serving.lora's slots, moe, deepseek_mla and
 tower build them; planner.serving.speed.lora_cost reads them."""
 
 from typing import NamedTuple

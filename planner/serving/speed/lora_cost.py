@@ -194,7 +194,7 @@ def _running_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertS
     running: list[_Sums] = [(0,) * 11]  # type: ignore[list-item]
     for index in range(spec.num_layers):
         # the layer's own parts: stage_parts adds the embedding and lm_head of the stages that
-        # build them after them, on every stage for some types (lora.stage_heads)
+        # build them after them, on every stage for some types (weights.stage_heads)
         layer = _part_sums(p for p in stage_parts(spec, range(index, index + 1), False, False,
                                                   tp, lora, experts) if p.name not in END_PARTS)
         running.append(tuple(a + b for a, b in zip(running[-1], layer, strict=True)))
