@@ -415,14 +415,12 @@ def _moe_wna16_errors(
     / auto_awq.py from 0.30); a compressed-tensors one falls back to its own
     CompressedTensorsWNA16MoEMethod instead, which has no such assertion but refuses on its
     own terms (_ct_wna16_errors)."""
-    group, moe = group_size(scheme), first_moe(spec)
-    if group is None or group <= 0 or moe is None \
-            or not moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor):
+    fallback = _wna16_fallback_experts(spec, layout, scheme, vllm_version, vendor)
+    if fallback is None:
         return ()
-    if spec.quant is not None and spec.quant.method == "compressed-tensors" \
-            and not scheme.what_if:
+    if _stored_ct(spec, scheme):
         return _ct_wna16_errors(spec, layout, scheme, vllm_version, vendor)
-    per_partition = moe.expert_intermediate_size // layout.expert_tp
+    per_partition, group = fallback
     if _moe_wna16_group(per_partition, spec.hidden_size, group) is None:
         return (
             f"vLLM stops loading the {scheme.label} experts at `assert group_size >= "
@@ -436,6 +434,28 @@ def _moe_wna16_errors(
             + (f"; use {ways}." if (ways := _narrower_experts(layout)) else "."),
         )
     return ()
+
+
+def _wna16_fallback_experts(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
+    vendor: str,
+) -> tuple[int, int] | None:
+    """(per-GPU expert width, the checkpoint's group) of the grouped int experts this layout
+    sends from Marlin MoE to the WNA16 fallback (moe_wna16_fallback); None where Marlin MoE
+    takes them, the format has no group or the model no MoE layer. Asked by _moe_wna16_errors
+    (the load's refusals) and moe_wna16_expert_bits (the bits it holds them in)."""
+    group, moe = group_size(scheme), first_moe(spec)
+    if group is None or group <= 0 or moe is None \
+            or not moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor):
+        return None
+    return moe.expert_intermediate_size // layout.expert_tp, group
+
+
+def _stored_ct(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """A compressed-tensors checkpoint's own format (not a what-if): its fallback is
+    CompressedTensorsWNA16MoEMethod, not MoeWNA16Method (_ct_wna16_errors)."""
+    return spec.quant is not None and spec.quant.method == "compressed-tensors" \
+        and not scheme.what_if
 
 
 def _moe_wna16_group(per_partition: int, hidden: int, group: int) -> int | None:
@@ -471,14 +491,11 @@ def moe_wna16_expert_bits(
     zero bits) / group, not the checkpoint's bits + (16 + zero bits) / its group: Qwen3-235B-A22B
     GPTQ-Int4 (sym, g128) at TP=8: 4 + 16 / 64 = 4.25 bits, not 4.15625 (128 x 3 x 4,096 x
     192 = 301,989,888 weights per layer per GPU: 160,432,128 B, not 156,893,184)."""
-    group, moe = group_size(scheme), first_moe(spec)
-    if group is None or group <= 0 or moe is None \
-            or not moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor) \
-            or (spec.quant is not None and spec.quant.method == "compressed-tensors"
-                and not scheme.what_if):
+    fallback = _wna16_fallback_experts(spec, layout, scheme, vllm_version, vendor)
+    if fallback is None or _stored_ct(spec, scheme):
         return 0.0
-    held = _moe_wna16_group(moe.expert_intermediate_size // layout.expert_tp, spec.hidden_size,
-                            group)
+    per_partition, group = fallback
+    held = _moe_wna16_group(per_partition, spec.hidden_size, group)
     if held is None:
         return 0.0
     bits = int_bits(scheme)
