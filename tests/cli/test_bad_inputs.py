@@ -226,6 +226,17 @@ def test_a_null_kv_lora_rank_names_vllms_failure_not_a_head_dim(tmp_path: Path,
         "kv_lora_rank (its KV latent width).")
 
 
+def test_a_null_moe_layer_freq_names_the_field(tmp_path: Path) -> None:
+    # vLLM deepseek_v2.py: layer_idx % moe_layer_freq (0.9.1-0.34.0), `% None` a TypeError at
+    # load; it was planned as 1 (every layer from first_k_dense_replace MoE)
+    config = json.loads((ROOT / "tests" / "fixtures" / "configs" /
+                         "deepseek-ai__DeepSeek-V3.json").read_text())
+    assert_config_refused(
+        tmp_path, {**config, "moe_layer_freq": None},
+        "config.json: moe_layer_freq is null: vLLM's deepseek_v2.py computes layer_idx % "
+        "moe_layer_freq and stops; give an integer >= 1.")
+
+
 def test_a_null_kv_lora_rank_with_no_head_dims_says_what_each_release_does(
         tmp_path: Path) -> None:
     # deepseek_v2.py DeepseekV2DecoderLayer: 0.9.1-0.11.0 build DeepseekV2Attention, whose

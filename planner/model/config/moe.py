@@ -1,7 +1,7 @@
 """Mixture-of-experts layers: which layers are MoE, their experts, routing and shared experts,
 with ERNIE 4.5 MoE's, HunYuan's and Arctic's own keys."""
 
-from planner.model.config.families import HUNYUAN_TYPES
+from planner.model.config.families import HUNYUAN_TYPES, MLA_ONLY_TYPES
 from planner.model.config.mlp import gated
 from planner.model.config.reader import (
     MAX_EXPERTS,
@@ -150,7 +150,8 @@ def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
         freq_list = r.int_list("moe_layer_freq", hi=1) or []
         check_len(r, "moe_layer_freq", freq_list, n)
         return [bool(v) for v in freq_list]
-    freq = r.int_("moe_layer_freq", hi=MAX_LAYERS) or 1
+    freq = _deepseek_moe_layer_freq(r) if text_type in MLA_ONLY_TYPES else (
+        r.int_("moe_layer_freq", hi=MAX_LAYERS) or 1)
     sparse_step = r.int_("decoder_sparse_step", hi=MAX_LAYERS) or 1
     interleave = r.int_("interleave_moe_layer_step", hi=MAX_LAYERS) or 1
     dense_list = set(r.int_list("mlp_only_layers", hi=MAX_LAYERS) or [])
@@ -169,6 +170,27 @@ def moe_layer_flags(r: Reader, model_type: str, n: int) -> list[bool]:
         flags.append(is_moe)
     _moe_layers_warning(r, flags)
     return flags
+
+
+def _deepseek_moe_layer_freq(r: Reader) -> int:
+    """DeepSeek's moe_layer_freq, refused where null and noted as 1 where left out.
+
+    NOTE: vLLM deepseek_v2.py DeepseekV2DecoderLayer (and from 0.25.0 vllm/models/deepseek_v32's
+    decoder layers) makes layer i MoE where `layer_idx % moe_layer_freq == 0`, reading
+    `getattr(config, "moe_layer_freq", 1)` (0.14.0 wheel, 0.17.0-0.34.0 sources) or
+    `config.moe_layer_freq` (0.9.1, 0.10.1, 0.10.2 wheels): a null is `% None`, a TypeError.
+    transformers 5.25.0's DeepseekV2Config / DeepseekV3Config define no such field and keep a
+    given one as is (checked by building them), so a left-out key is vLLM's getattr default."""
+    if r.null("moe_layer_freq"):
+        raise ConfigError(f"{r.where('moe_layer_freq')} is null: vLLM's deepseek_v2.py computes "
+                          "layer_idx % moe_layer_freq and stops; give an integer >= 1")
+    freq = r.int_("moe_layer_freq", hi=MAX_LAYERS)
+    if freq is None:
+        r.notes.assumptions.append(
+            f"{r.prefix}moe_layer_freq missing: assumed 1, every layer from "
+            "first_k_dense_replace MoE (vLLM deepseek_v2.py: getattr(config, "
+            "\"moe_layer_freq\", 1))")
+    return freq or 1
 
 
 def _moe_layers_warning(r: Reader, flags: list[bool]) -> None:

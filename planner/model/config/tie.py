@@ -2,31 +2,31 @@
 readings (its own, which vLLM copies onto the text model under transformers 5, and
 text_config's, kept under transformers 4)."""
 
-from planner.model.config.families import GEMMA_TYPES
+from planner.model.config.families import GEMMA_TYPES, MLA_ONLY_TYPES
 from planner.model.config.reader import Reader
 from planner.model.config.wrapper import text_model_type
 
 WRAPPER_TIE_DEFAULTS: dict[str, bool | None] = {
-    "gemma3": True, "gemma4": True, "paligemma": True, "mistral3": True, "kimi_k25": True,
+    "gemma3": True, "gemma4": True, "paligemma": True, "mistral3": True,
     "internvl": True, "lighton_ocr": True, "granite_speech": True,
     "llama4": False, "qwen3_vl": False, "qwen3_vl_moe": False, "llava": False,
     "llava_next": False, "llava_onevision": False, "llava_next_video": False,
-    "kimi_vl": None, "qwen2_audio": None, "voxtral": None,
+    "qwen2_audio": None, "voxtral": None,
 }  # fmt: skip
 """NOTE: multimodal wrappers whose vLLM model builds its language model from config.text_config
 through VllmConfig.with_hf_config (init_vllm_registered_model(hf_config=config.text_config):
-gemma3_mm.py, gemma4_mm.py, paligemma.py, mistral3.py, kimi_k25.py, kimi_vl.py, llava.py,
-llava_next.py; `with_hf_config(config.text_config)`: mllama4.py, qwen3_vl.py, qwen3_vl_moe.py;
+gemma3_mm.py, gemma4_mm.py, paligemma.py, mistral3.py, llava.py, llava_next.py;
+`with_hf_config(config.text_config)`: mllama4.py, qwen3_vl.py, qwen3_vl_moe.py;
 0.18.1, 0.19.0, 0.24.0, 0.33.0 and 0.34.0 wheels; qwen3_5.py reads hf_text_config and is not
 one, as 0.34.0's CUDA Qwen3.5, vllm/models/qwen3_5/nvidia/model.py), and
 the tie_word_embeddings their transformers 5.24.0 config class holds when config.json's top
 level leaves it out, which with_hf_config copies onto the text config (serving.tie): Gemma3Config
-(`bool | None = True`), Gemma4Config, PaliGemmaConfig, Mistral3Config and Kimi_K25Config
+(`bool | None = True`), Gemma4Config, PaliGemmaConfig and Mistral3Config
 (`bool = True`, whatever text_config says), Llama4Config, Qwen3VLConfig, Qwen3VLMoeConfig,
 LlavaConfig and LlavaNextConfig (`bool = False`; LlavaConfig.__post_init__ takes text_config's
-true over its own false). None: vLLM's own KimiVLConfig (transformers_utils/configs/kimi_vl.py)
-has no such field, so only a top-level value is copied. Read in each configuration_<type>.py and
-checked by building each class under 5.24.0.
+true over its own false). Read in each configuration_<type>.py and checked by building each
+class under 5.24.0. kimi_vl.py and kimi_k25.py build theirs the same way, as
+DeepseekV2ForCausalLM, which never ties (NEVER_TIED_TYPES).
 The wrappers Headroom plans only the text model of (unsized_wrapper) build it the same way
 (interns1.py for InternVLForConditionalGeneration, lightonocr.py, granite_speech.py,
 llava_onevision.py, llava_next_video.py, qwen2_audio.py, voxtral.py:
@@ -49,13 +49,39 @@ WRAPPER_TIE_FROM_TEXT = ("llava", "llava_onevision", "llava_next_video")
 LlavaOnevisionConfig.__post_init__ and LlavaNextVideoConfig.__post_init__)."""
 
 
+NEVER_TIED_TYPES = MLA_ONLY_TYPES
+"""NOTE: text model_types vLLM builds as DeepseekV2ForCausalLM or a subclass (DeepseekV3,
+DeepseekV32, GlmMoeDsa; kimi_vl.py and kimi_k25.py build their language model with
+architectures=["DeepseekV2ForCausalLM"]): its __init__ makes its own ParallelLMHead(vocab_size,
+hidden_size) on the last PP rank and nothing ties it to embed_tokens, whatever
+tie_word_embeddings says (model_executor/models/deepseek_v2.py: no tie_weights, no read of
+the flag, in the 0.9.1, 0.10.1, 0.10.2 and 0.14.0 wheels and the 0.17.0-0.34.0 sources; from
+0.29.0 vllm/models/deepseek_v32/nvidia/model.py passes the flag only to make_input_embedding,
+which asserts TP 1 under VLLM_REPLICATE_EMBED with it)."""
+
+
 def tie_embeddings(top: Reader, r: Reader, model_type: str) -> tuple[bool, bool | None]:
     """(tied, text_config's own reading where it differs for a WRAPPER_TIE_DEFAULTS wrapper,
     else None)."""
+    if text_model_type(r, model_type) in NEVER_TIED_TYPES:
+        return _never_tied(top, r), None
     if r is not top and model_type in WRAPPER_TIE_DEFAULTS:
         tie, text_tie = _wrapper_tie(top, r, model_type)
         return tie, None if text_tie == tie else text_tie
     return _plain_tie(top, r, model_type), None
+
+
+def _never_tied(top: Reader, r: Reader) -> bool:
+    """Untied (NEVER_TIED_TYPES), warned where the config says tied."""
+    said = next((reader for reader in (r, top) if reader.flag("tie_word_embeddings")), None)
+    if said is not None:
+        said.notes.warnings.append(
+            f"{said.where('tie_word_embeddings')} is true, but vLLM's DeepseekV2ForCausalLM "
+            "builds its own lm_head (ParallelLMHead, model_executor/models/deepseek_v2.py) and "
+            "never ties it to embed_tokens: planned untied; the checkpoint must hold "
+            "lm_head.weight")
+    r.record("tied embeddings", False, None, "DeepseekV2ForCausalLM never ties")
+    return False
 
 
 def _own_tie(reader: Reader, default: bool) -> bool:

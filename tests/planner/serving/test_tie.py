@@ -4,6 +4,7 @@ read in the wheels named in each test (and in vllm_versions' NOTEs)."""
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
+from planner.model.params import count_params
 from planner.report import model_card
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -156,14 +157,17 @@ def test_llava_next_and_llava_defaults_differ_where_only_text_config_ties():
     assert _table_more_up_to_0_23({**no_top, "model_type": "llava"}) == 0
 
 
-def test_kimi_vl_copies_only_a_top_level_flag():
-    # vLLM's own KimiVLConfig has no tie_word_embeddings field: with none at the top nothing is
-    # copied (text_config's false throughout); a true at the top is copied from 0.24.0 on:
-    # vocab 163,840 x hidden 2,048 = 335,544,320 parameters less.
+def test_kimi_vl_is_untied_even_where_its_top_level_says_true():
+    # kimi_vl.py builds its language model as DeepseekV2ForCausalLM (0.17.0-0.34.0; its own
+    # DeepseekV2Model + ParallelLMHead in the 0.9.1-0.14.0 wheels), which never ties, so a true
+    # at the top keeps lm_head: vocab 163,840 x hidden 2,048 = 335,544,320 parameters
+    # (it was planned tied from 0.24.0, that many too few)
     config = catalog_entry("moonshotai/Kimi-VL-A3B-Instruct").config
     assert "tie_word_embeddings" not in config
-    assert _table_more_up_to_0_23(config) == 0
-    assert _table_more_up_to_0_23({**config, "tie_word_embeddings": True}) == 163_840 * 2_048
+    said_tied = parse_model_config({**config, "tie_word_embeddings": True})
+    assert (said_tied.tie_word_embeddings, said_tied.text_tie_word_embeddings) == (False, None)
+    assert _table_more_up_to_0_23({**config, "tie_word_embeddings": True}) == 0
+    assert count_params(said_tied).lm_head == 163_840 * 2_048 == 335_544_320
 
 
 def test_paligemma_text_config_without_model_type_is_gemma():
@@ -180,15 +184,12 @@ def test_paligemma_text_config_without_model_type_is_gemma():
 
 def test_each_wrappers_default_is_its_transformers_5_class_default():
     # config.tie.WRAPPER_TIE_DEFAULTS, checked by building each class under transformers 5.24.0
-    # with no tie_word_embeddings at the top: Kimi_K25Config and Gemma4Config True,
-    # Qwen3VLMoeConfig False; vLLM's own KimiVLConfig has no such field (None: the text
-    # config's own is kept). Each catalog config with the top-level key removed and its
-    # text_config's set against that default: (the wrapper's reading, which 0.24.0 on builds;
-    # text_config's where it differs, which 0.23.x and before build)
-    cases = {"moonshotai/Kimi-K2.5": (False, (True, False)),
-             "google/gemma-4-26B-A4B": (False, (True, False)),
-             "Qwen/Qwen3-VL-30B-A3B-Instruct": (True, (False, True)),
-             "moonshotai/Kimi-VL-A3B-Instruct": (True, (True, None))}
+    # with no tie_word_embeddings at the top: Gemma4Config True, Qwen3VLMoeConfig False. Each
+    # catalog config with the top-level key removed and its text_config's set against that
+    # default: (the wrapper's reading, which 0.24.0 on builds; text_config's where it
+    # differs, which 0.23.x and before build)
+    cases = {"google/gemma-4-26B-A4B": (False, (True, False)),
+             "Qwen/Qwen3-VL-30B-A3B-Instruct": (True, (False, True))}
     for name, (text_tie, expected) in cases.items():
         config = {k: v for k, v in catalog_entry(name).config.items()
                   if k != "tie_word_embeddings"}
