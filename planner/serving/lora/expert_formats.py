@@ -190,7 +190,9 @@ def marlin_lora_layout_refusal(spec: ModelSpec, off_marlin: bool, vendor: str) -
     """--enable-lora on int4 experts that this layout sends off Marlin MoE (`off_marlin`:
     layout.moe_wna16_fallback) or on NVFP4 experts off NVIDIA: vLLM has no LoRA path for
     them there (module docstring); None otherwise."""
-    if not spec.is_moe or not marlin_lora_experts(spec):
+    # (the checkpoint's quant first: ModelSpec.is_moe walks every layer, and every layout of
+    # a sweep asks)
+    if not marlin_lora_experts(spec) or not spec.is_moe:
         return None
     if spec.quant.scheme == "nvfp4":
         return None if vendor == "nvidia" else (

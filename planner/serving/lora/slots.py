@@ -121,6 +121,9 @@ v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, w
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
 """
 
+from itertools import accumulate
+
+from planner.memo import IdentityMemo
 from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
@@ -294,12 +297,37 @@ def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp
     """All the LoRA bytes on one TP rank of a stage: its slots in lora_dtype, the MoE layers'
     adapter flags (moe.moe_flag_bytes), the lm_head mapping (stage_heads) and the Punica
     buffers (the tower's and connector's too: tower_punica_bytes, which reads
-    `max_model_len`)."""
-    slots = sum(p.elements * p.count
-                for p in stage_parts(spec, layers, first, last, tp, lora, experts))
+    `max_model_len`). Its layers' slots from their running sums (_layer_slots: `layers` is a
+    PP stage's, consecutive), the embedding's, lm_head's and tower's from stage_parts of no
+    layer."""
+    running = _layer_slots(spec, tp, lora, experts or ExpertSlots(tp))
+    slots = running[layers.stop] - running[layers.start] + sum(
+        p.elements * p.count for p in stage_parts(spec, range(0), first, last, tp, lora, experts))
     return (slots * dtype_bytes + moe_flag_bytes(spec, layers, lora.max_loras)
             + lm_head_mapping_bytes(spec, first, last, tp, lora.version)
             + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras,
                                   lora.version)
             + tower_punica_bytes(spec, lora, first, max_num_batched_tokens, max_num_seqs,
                                  max_model_len))
+
+
+_LAYER_SLOTS: IdentityMemo[tuple[int, ...]] = IdentityMemo(1024)
+"""_layer_slots by spec and (TP, LoRA settings, the rank's experts): a stage's layers' slots are
+two lookups, not a walk over its layers (a 4,096-GPU sweep of Qwen3-235B-A22B sizes 54,193
+stages, 1.7 s of its 8.3 s layer by layer)."""
+
+
+def _layer_slots(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
+                 ) -> tuple[int, ...]:
+    """The running slot elements of the decoder layers on one TP rank holding `experts` (entry
+    i: layers 0 to i - 1, each layer's _layer_parts, as stage_parts counts them). Cached
+    (_LAYER_SLOTS)."""
+    return _LAYER_SLOTS.get(spec, (tp, lora, experts), _running_slots, spec, tp, lora, experts)
+
+
+def _running_slots(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
+                   ) -> tuple[int, ...]:
+    """Work out what _layer_slots caches."""
+    return tuple(accumulate((sum(p.elements for p in _layer_parts(spec, index, tp, experts,
+                                                                  lora))
+                             for index in range(spec.num_layers)), initial=0))

@@ -1,5 +1,6 @@
 """One layout's facts under a Resolved (cached), and setup(), where plans start."""
 
+from itertools import chain
 from operator import itemgetter
 
 from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_places
@@ -229,7 +230,7 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
     if lora is None:
         return terms, None
     return cached(spec, ("lora", *key, lora, r.mbt, r.seqs), _with_lora, spec, r, layout, terms,
-                  lora)
+                  lora, _rank_holdings(spec, r, layout, eplb, None))
 
 
 def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
@@ -250,35 +251,46 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
-               terms: tuple[WeightTerms, ...], lora: LoraSettings
+               terms: tuple[WeightTerms, ...], lora: LoraSettings, holdings: tuple[int, ...]
                ) -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
     """`terms` with each (stage, TP rank) position's LoRA bytes (lora.slots.stage_lora_bytes: the
     slots in lora_dtype (auto: the served dtype), its stage's embedding and lm_head included),
     and per PP stage the index of its kind: the stages whose ranks hold the same copies are
-    one kind (_rank_holdings; worked out here once, not once per KV dtype's plan)."""
+    one kind (_rank_holdings; worked out here once, not once per KV dtype's plan).
+    `holdings`: per stage, the kind of the weight objects its ranks hold in `terms`
+    (_rank_holdings without LoRA)."""
     # a stage's TP ranks hold the same slots but for their experts under EP (rank_experts):
     # sized once per layout, for every weight format (they read the served dtype, not it)
     elem = slot_dtype_bytes(lora, r.act_b)
     tower_len = r.max_model_len if lora.tower else 0  # (the tower's Punica buffers read it)
-    sized = cached(spec, ("lora-bytes", *layout_key(layout), lora, elem, r.mbt, r.seqs,
-                          tower_len),
-                   _positions_lora_bytes, spec, layout, lora, elem, r.mbt, r.seqs, tower_len)
-    # one copy per terms object and LoRA bytes: positions that held one object hold one copy
-    # (a copy per position was 3.4 million copies in a 4,096-GPU sweep of Llama 3.1 405B)
-    positions = tuple(zip(map(id, terms), sized, strict=True))
-    held = dict(zip(reversed(positions), reversed(terms), strict=True))
-    copies = {key: w.model_copy(update={"lora_bytes": key[1]}) for key, w in held.items()}
-    out = tuple(map(copies.__getitem__, positions))
-    ids = tuple(map(id, out))  # (sliced: no Python-level step per rank)
-    return out, alike_kinds(ids[start:start + layout.tp]
-                            for start in range(0, len(ids), layout.tp))[0]
+    lora_of_stage, lora_rows = cached(
+        spec, ("lora-bytes", *layout_key(layout), lora, elem, r.mbt, r.seqs, tower_len),
+        _stage_lora_bytes, spec, layout, lora, elem, r.mbt, r.seqs, tower_len)
+    # stages of one weight kind and one kind of LoRA bytes hold the same copies: each such
+    # kind's ranks copied from its first stage, one copy per terms object and LoRA bytes (a
+    # step per position was 3.2 million in a 4,096-GPU sweep of Llama 3.1 405B, ~0.9 s)
+    kind_of_stage, firsts = alike_kinds(zip(holdings, lora_of_stage, strict=True))
+    copies: dict[tuple[int, int], WeightTerms] = {}
+    rows: list[tuple[WeightTerms, ...]] = []
+    for stage in firsts:  # (a Python step per distinct rank of a kind, not per rank)
+        held = terms[stage * layout.tp:(stage + 1) * layout.tp]
+        keys = tuple(zip(map(id, held), lora_rows[lora_of_stage[stage]], strict=True))
+        for key, w in dict(zip(keys, held, strict=True)).items():
+            if key not in copies:
+                copies[key] = w.model_copy(update={"lora_bytes": key[1]})
+        rows.append(tuple(map(copies.__getitem__, keys)))
+    # kinds whose ranks hold the same copies are one (weight kinds may share objects)
+    number = alike_kinds(tuple(map(id, row)) for row in rows)[0]
+    return (tuple(chain.from_iterable(map(rows.__getitem__, kind_of_stage))),
+            tuple(map(number.__getitem__, kind_of_stage)))
 
 
-def _positions_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings,
-                          dtype_bytes: int, max_num_batched_tokens: int, max_num_seqs: int,
-                          max_model_len: int) -> tuple[int, ...]:
-    """Each (stage, TP rank) position's LoRA bytes (lora.slots.stage_lora_bytes), in rank order,
-    each stage's sized once per kind of expert slots its ranks hold.
+def _stage_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings,
+                      dtype_bytes: int, max_num_batched_tokens: int, max_num_seqs: int,
+                      max_model_len: int
+                      ) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]:
+    """(per PP stage, the index of its kind; per kind, its TP ranks' LoRA bytes in rank order:
+    lora.slots.stage_lora_bytes), each stage sized once per kind of expert slots its ranks hold.
 
     A stage's bytes are kept per model and settings (a dict in plan.shared's cache, not an
     entry each, which would clear it mid-sweep), as a sweep's layouts of one TP and expert
@@ -288,16 +300,20 @@ def _positions_lora_bytes(spec: ModelSpec, layout: ParallelLayout, lora: LoraSet
         spec, ("lora-stages", lora, dtype_bytes, max_num_batched_tokens, max_num_seqs,
                max_model_len), dict)
     experts = [rank_experts(layout, rank) for rank in range(layout.tp)]
-    sized = {}
+    kinds = set(experts)
+    rows = []
     for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
-        for slots in set(experts):
+        sized = {}
+        for slots in kinds:
             key = (layers, stage == 0, stage == layout.pp - 1, layout.tp, slots)
             if key not in known:
                 known[key] = stage_lora_bytes(spec, layers, *key[1:4], lora, dtype_bytes,
                                               max_num_batched_tokens, max_num_seqs, slots,
                                               max_model_len)
-            sized[stage, slots] = known[key]
-    return tuple(sized[stage, slots] for stage in range(layout.pp) for slots in experts)
+            sized[slots] = known[key]
+        rows.append(tuple(map(sized.__getitem__, experts)))
+    of_stage, firsts = alike_kinds(rows)
+    return of_stage, tuple(map(rows.__getitem__, firsts))
 
 
 def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, load: WeightLoadRules,

@@ -124,9 +124,10 @@ an MoE model): a sweep's contexts share them (Llama 3.1 405B over 4,096 GPUs wit
 33 s)."""
 
 
-_LAYER_SUMS: IdentityMemo[tuple[tuple[int, ...], ...]] = IdentityMemo(1024)
-"""_layer_sums by spec and (TP, LoRA settings, the rank's experts): each stage's sums are two
-lookups, not a walk over its layers (the 405B sweep's 848 layouts' 50,607 stages)."""
+_LAYER_SUMS: IdentityMemo[_LayerSums] = IdentityMemo(1024)
+"""_layer_sums by spec and (TP, LoRA settings, the rank's experts): each stage's sums are three
+lookups, not a walk over its layers and its embedding and lm_head (the 405B sweep's 848
+layouts' 50,607 stages)."""
 
 
 def pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, act_b: int
@@ -181,15 +182,23 @@ def _part_sums(parts: Iterable[LoraPart]) -> _Sums:
     return tuple(sums)  # type: ignore[return-value]
 
 
+class _LayerSums(NamedTuple):
+    """What a stage's LoraStage sums, per TP, LoRA settings and the rank's experts."""
+
+    running: tuple[_Sums, ...]  # the decoder layers' running _Sums (entry i: layers 0 to i - 1)
+    ends: dict[tuple[bool, bool], _Sums]  # by (first stage, last stage): the _Sums of its
+    # embedding and lm_head (stage_parts of no layer)
+
+
 def _layer_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
-                ) -> tuple[_Sums, ...]:
-    """The running _Sums of the decoder layers (entry i: layers 0 to i - 1), each layer's
-    parts from lora.slots.stage_parts. Cached (_LAYER_SUMS)."""
+                ) -> _LayerSums:
+    """The running _Sums of the decoder layers, each layer's parts from lora.slots.stage_parts,
+    and each kind of stage's embedding and lm_head. Cached (_LAYER_SUMS)."""
     return _LAYER_SUMS.get(spec, (tp, lora, experts), _running_sums, spec, tp, lora, experts)
 
 
 def _running_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
-                  ) -> tuple[_Sums, ...]:
+                  ) -> _LayerSums:
     """Work out what _layer_sums caches."""
     running: list[_Sums] = [(0,) * 11]  # type: ignore[list-item]
     for index in range(spec.num_layers):
@@ -198,7 +207,9 @@ def _running_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertS
         layer = _part_sums(p for p in stage_parts(spec, range(index, index + 1), False, False,
                                                   tp, lora, experts) if p.name not in END_PARTS)
         running.append(tuple(a + b for a, b in zip(running[-1], layer, strict=True)))
-    return tuple(running)
+    return _LayerSums(tuple(running), {
+        (first, last): _part_sums(stage_parts(spec, range(0), first, last, tp, lora, experts))
+        for first in (False, True) for last in (False, True)})
 
 
 def lora_stage(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
@@ -207,8 +218,8 @@ def lora_stage(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
     (lora.slots.stage_parts' slots, divided by max_loras for one adapter): its layers' running sums
     (_layer_sums) and its embedding and lm_head (stage_parts of no layer)."""
     n = lora.max_loras
-    running = _layer_sums(spec, tp, lora, experts)
-    ends = _part_sums(stage_parts(spec, range(0), first, last, tp, lora, experts))
+    running, ends_of = _layer_sums(spec, tp, lora, experts)
+    ends = ends_of[first, last]
     (whole, routed, token, token_flop, head, head_flop, prefill_whole, prefill_token,
      prefill_flop, pair, pair_flop) = (
         stop - start + end for start, stop, end in zip(running[layers.start],
