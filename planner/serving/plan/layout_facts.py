@@ -229,8 +229,9 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
                    redundant, eplb, draft)
     if lora is None:
         return terms, None
-    return cached(spec, ("lora", *key, lora, r.mbt, r.seqs), _with_lora, spec, r, layout, terms,
-                  lora, _rank_holdings(spec, r, layout, eplb, None))
+    tower_len = r.max_model_len if lora.tower else 0  # (the tower's Punica buffers read it)
+    return cached(spec, ("lora", *key, lora, r.mbt, r.seqs, tower_len), _with_lora, spec, r,
+                  layout, terms, lora, _rank_holdings(spec, r, layout, eplb, None), tower_len)
 
 
 def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
@@ -251,18 +252,18 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
-               terms: tuple[WeightTerms, ...], lora: LoraSettings, holdings: tuple[int, ...]
-               ) -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
+               terms: tuple[WeightTerms, ...], lora: LoraSettings, holdings: tuple[int, ...],
+               tower_len: int) -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
     """`terms` with each (stage, TP rank) position's LoRA bytes (lora.slots.stage_lora_bytes: the
     slots in lora_dtype (auto: the served dtype), its stage's embedding and lm_head included),
     and per PP stage the index of its kind: the stages whose ranks hold the same copies are
     one kind (_rank_holdings; worked out here once, not once per KV dtype's plan).
     `holdings`: per stage, the kind of the weight objects its ranks hold in `terms`
-    (_rank_holdings without LoRA)."""
+    (_rank_holdings without LoRA); `tower_len`: max_model_len with the tower's LoRA (its
+    Punica buffers read it: lora.punica.tower_punica_bytes), else 0."""
     # a stage's TP ranks hold the same slots but for their experts under EP (rank_experts):
     # sized once per layout, for every weight format (they read the served dtype, not it)
     elem = slot_dtype_bytes(lora, r.act_b)
-    tower_len = r.max_model_len if lora.tower else 0  # (the tower's Punica buffers read it)
     lora_of_stage, lora_rows = cached(
         spec, ("lora-bytes", *layout_key(layout), lora, elem, r.mbt, r.seqs, tower_len),
         _stage_lora_bytes, spec, layout, lora, elem, r.mbt, r.seqs, tower_len)

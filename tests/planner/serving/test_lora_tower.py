@@ -97,6 +97,21 @@ def test_items_per_prompt_grow_the_punica_batches() -> None:
     assert long.lora_bytes_per_gpu - short.lora_bytes_per_gpu == 20_480 * 3 * 8 * 2 == 983_040
 
 
+
+@pytest.mark.parametrize("lengths", [(8192, 262144), (262144, 8192)])
+def test_one_spec_planned_at_two_lengths_keeps_each_lengths_punica_batches(lengths) -> None:
+    # the app (and nearest_fit) plans one spec object again at another max_model_len: the
+    # tower's Punica batches read it, so its LoRA bytes are not the first length's (they were:
+    # the copies were cached without it, +983,040 B lost or kept)
+    spec = catalog_spec(VL)
+    expected = {8192: 1_189_646_720, 262144: 1_189_646_720 + 983_040}
+    for length in lengths:
+        got = plan(PlanRequest(model=spec, cluster=preset_cluster("h100", 2),
+                               layout=ParallelLayout(),
+                               engine=EngineSettings(enable_tower_connector_lora=True,
+                                                     **{**ENGINE, "max_model_len": length})))
+        assert got.lora_bytes_per_gpu == expected[length]
+
 def test_pipeline_parallel_is_refused() -> None:
     with pytest.raises(LayoutRefused, match="--enable-tower-connector-lora with PP > 1"):
         _plan(pp=2, enable_tower_connector_lora=True, **ENGINE)
