@@ -8,7 +8,7 @@ holds the planned format (one the user names, or a known one), or passes vLLM's 
 """
 
 import shlex
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from planner.catalog import catalog_entry, catalog_spec
@@ -91,9 +91,10 @@ class Launch(NamedTuple):
     refused: tuple[str, ...] = ()
 
 
-@cache
+@lru_cache(maxsize=256)
 def catalog_checkpoint_scheme(repo_id: str) -> str | None:
-    """The weight scheme key a catalog checkpoint holds (from its config), None if absent."""
+    """The weight scheme key a catalog checkpoint holds (from its config), None if absent.
+    Bounded: the app and CLI ask it of the --target-checkpoint typed, any string."""
     if catalog_entry(repo_id) is None:
         return None
     return quant.checkpoint_scheme(_checkpoint_spec(repo_id)).key

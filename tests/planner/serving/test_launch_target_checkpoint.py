@@ -6,6 +6,7 @@ whose FP8 weights do not fit those GPUs."""
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
+from planner.serving.launch import catalog_checkpoint_scheme
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 
@@ -67,3 +68,12 @@ def test_a_checkpoint_holding_the_format_planned_is_loaded_and_said_checked() ->
     assert folder.launch_note == (
         f"Loads /ckpt/qwen3-w4a16, given as the GPTQ int4, group 128 (W4A16) checkpoint of {SEED} "
         "(its config.json holds that format).")
+
+
+def test_the_typed_checkpoints_format_cache_stays_bounded() -> None:
+    # the app asks catalog_checkpoint_scheme of whatever checkpoint is typed: a cache of every
+    # string typed grew as long as the app ran
+    for n in range(300):
+        assert catalog_checkpoint_scheme(f"someone/typed-{n}") is None
+    assert catalog_checkpoint_scheme.cache_info().currsize <= 256
+    assert catalog_checkpoint_scheme(FP8) == "fp8-block128"
