@@ -326,18 +326,30 @@ def prefill_estimate(ctx: Context, input_len: int
         step_s, parts = _prefill_step(ctx, chunk, 1, done + chunk / 2)
         total += step_s
         # each distinct stage's share once, added stage by stage in order as before
-        adds = [(p["compute"] + p["allreduce"] + p["lora"], p["softmax"],
-                 tuple(p.get(key, 0.0) for key in _PREFILL_LORA_KEYS)) for p in parts]
-        for stage_marginal, stage_softmax, stage_lora in map(adds.__getitem__, ctx.order):
+        adds = [(p["compute"] + p["allreduce"] + p["lora"], p["softmax"]) for p in parts]
+        for stage_marginal, stage_softmax in map(adds.__getitem__, ctx.order):
             marginal += stage_marginal
             softmax += stage_softmax
-            lora = [a + b for a, b in zip(lora, stage_lora, strict=True)]
+        lora = _with_stage_lora(lora, parts, ctx.order)
         done += chunk
     return total, marginal / ctx.pp, chunks, softmax, PrefillLora(*lora)
 
 
 _PREFILL_LORA_KEYS = ("lora", "lora_adapter_bytes", "lora_activation_bytes", "lora_flops")
 """The step parts (_lora_parts) PrefillLora sums, in its order."""
+
+
+def _with_stage_lora(sums: list[float], parts: list[dict[str, float]], order: tuple[int, ...]
+                     ) -> list[float]:
+    """PrefillLora's sums plus each stage's LoRA parts, stage by stage in order; unchanged
+    without --enable-lora (its parts carry only a zero "lora", so there is nothing to add:
+    skipping it keeps a deep PP sweep from summing zeros stage by stage)."""
+    if not any(_PREFILL_LORA_KEYS[1] in p for p in parts):
+        return sums
+    stage_lora = [tuple(p.get(key, 0.0) for key in _PREFILL_LORA_KEYS) for p in parts]
+    for one in map(stage_lora.__getitem__, order):
+        sums = [a + b for a, b in zip(sums, one, strict=True)]
+    return sums
 
 
 def _prefill_step(ctx: Context, tokens: int, seqs: int, context: float
