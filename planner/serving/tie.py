@@ -40,13 +40,15 @@ _SERVED: IdentityMemo[ModelSpec] = IdentityMemo(256)
 
 def served_spec(spec: ModelSpec, vllm_version: str) -> ModelSpec:
     """`spec` with the tie vLLM `vllm_version` builds (served_tie): `spec` itself where that is
-    config.json's, else one copy per spec and release (cached) that says why."""
+    config.json's, else one copy per spec and version as written (cached) that says why: its
+    note names `vllm_version` as given ('0.18' or '0.18.0'), so the key is the text, not the
+    release it parses to."""
     if spec.text_tie_word_embeddings is None and (spec.tie_word_embeddings or not _gemma2(spec)):
         return spec  # every release builds config.json's tie (the sweep's hot path)
     version = parse_version(vllm_version)
     if served_tie(spec, version) == spec.tie_word_embeddings:
         return spec
-    return _SERVED.get(spec, (version,), _retied, spec, version, vllm_version)
+    return _SERVED.get(spec, (vllm_version,), _retied, spec, version, vllm_version)
 
 
 def _retied(spec: ModelSpec, version: Version, vllm_version: str) -> ModelSpec:

@@ -294,6 +294,21 @@ def _plan_errors(spec, version: str) -> list[str]:
                                  engine=EngineSettings(vllm_version=version))).errors)
 
 
+@pytest.mark.parametrize("versions", [("0.18", "0.18.0"), ("0.18.0", "0.18")])
+def test_one_spec_served_at_two_spellings_of_a_release_names_each(versions) -> None:
+    # served_spec's copy carries a note naming the version as given; it was cached by the
+    # parsed release, so a second spelling of it (the CLI takes '0.18' and '0.18.0') got the
+    # first's note, which a fresh process does not print
+    from planner.serving.tie import served_spec
+
+    entry = catalog_entry("google/gemma-3-12b-it")
+    spec = parse_model_config({**entry.config, "text_config": {
+        **entry.config["text_config"], "tie_word_embeddings": None}})
+    for version in versions:
+        assert served_spec(spec, version).assumptions[-1].startswith(
+            f"vLLM {version} builds the text model untied from text_config's")
+
+
 def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
     # vLLM gemma3.py Gemma3ForCausalLM (built from text_config by gemma3_mm.py): `assert
     # config.tie_word_embeddings` in the 0.13.0 wheel, `if config.tie_word_embeddings:` tie in
