@@ -200,8 +200,8 @@ def capacity_factor(f: LayoutFacts, stage: StageKv | None, num_blocks: int, toke
         return ""
     groups = f" in {stage.num_groups} KV cache groups" if stage.num_groups > 1 else ""
     if f.r.tokens_from_concurrency:
-        return (f"{f.r.max_model_len:,} tokens per {counted(f.request, 'block')}: the blocks a "
-                f"max_model_len request takes{groups}")
+        return (f"{counted(f.r.max_model_len, 'token')} per {counted(f.request, 'block')}: "
+                f"the blocks a max_model_len request takes{groups}")
     return (f"{num_blocks:,} // {stage.num_groups} KV cache groups x "
             f"{stage.block_tokens} tokens")
 
