@@ -296,7 +296,3 @@ class PrefillLora(NamedTuple):
     adapter_bytes: float = 0.0
     activation_bytes: float = 0.0
     flops: float = 0.0
-
-
-NO_PREFILL_LORA = PrefillLora()
-"""A prefill's LoRA kernels without --enable-lora: none."""

@@ -192,7 +192,7 @@ def expert_shares(ctx: Context, routed: int) -> tuple[float, float]:
 
 
 def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context: float,
-                prefill: bool, lora: LoraStage | None = None) -> dict[str, float]:
+                prefill: bool, lora: LoraStage | None) -> dict[str, float]:
     """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead (and the
     compute's parts: the GEMMs, attention with the indexer, softmax, and their FLOPs), and
     with `lora` (the stage's LoRA figures) its LoRA kernels (lora_cost: the larger of their
@@ -318,7 +318,8 @@ def prefill_estimate(ctx: Context, input_len: int
     exponentials take. LoRA: the LoRA kernels' part of the time alone and their work
     (PrefillLora)."""
     total = marginal = softmax = 0.0
-    lora = [0.0] * 4  # PrefillLora's sums
+    lora = [0.0] * 4  # PrefillLora's sums (none without --enable-lora: no stage has LoRA)
+    has_lora = any(ctx.lora)
     done = 0
     chunks = cdiv(input_len, ctx.mbt)
     for _ in range(chunks):
@@ -326,30 +327,20 @@ def prefill_estimate(ctx: Context, input_len: int
         step_s, parts = _prefill_step(ctx, chunk, 1, done + chunk / 2)
         total += step_s
         # each distinct stage's share once, added stage by stage in order as before
-        adds = [(p["compute"] + p["allreduce"] + p["lora"], p["softmax"]) for p in parts]
-        for stage_marginal, stage_softmax in map(adds.__getitem__, ctx.order):
+        adds = [(p["compute"] + p["allreduce"] + p["lora"], p["softmax"],
+                 tuple(p.get(key, 0.0) for key in _PREFILL_LORA_KEYS) if has_lora else ())
+                for p in parts]
+        for stage_marginal, stage_softmax, stage_lora in map(adds.__getitem__, ctx.order):
             marginal += stage_marginal
             softmax += stage_softmax
-        lora = _with_stage_lora(lora, parts, ctx.order)
+            if has_lora:
+                lora = [a + b for a, b in zip(lora, stage_lora, strict=True)]
         done += chunk
     return total, marginal / ctx.pp, chunks, softmax, PrefillLora(*lora)
 
 
 _PREFILL_LORA_KEYS = ("lora", "lora_adapter_bytes", "lora_activation_bytes", "lora_flops")
 """The step parts (_lora_parts) PrefillLora sums, in its order."""
-
-
-def _with_stage_lora(sums: list[float], parts: list[dict[str, float]], order: tuple[int, ...]
-                     ) -> list[float]:
-    """PrefillLora's sums plus each stage's LoRA parts, stage by stage in order; unchanged
-    without --enable-lora (its parts carry only a zero "lora", so there is nothing to add:
-    skipping it keeps a deep PP sweep from summing zeros stage by stage)."""
-    if not any(_PREFILL_LORA_KEYS[1] in p for p in parts):
-        return sums
-    stage_lora = [tuple(p.get(key, 0.0) for key in _PREFILL_LORA_KEYS) for p in parts]
-    for one in map(stage_lora.__getitem__, order):
-        sums = [a + b for a, b in zip(sums, one, strict=True)]
-    return sums
 
 
 def _prefill_step(ctx: Context, tokens: int, seqs: int, context: float

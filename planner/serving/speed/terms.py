@@ -51,7 +51,6 @@ from planner.serving.speed.kernels import (
 from planner.serving.speed.lora_cost import (
     ACTIVE_ADAPTERS,
     LORA_UNVALIDATED,
-    NO_PREFILL_LORA,
     PrefillLora,
 )
 from planner.serving.speed.routing import (
@@ -374,8 +373,7 @@ def cap_phrase(seqs_bound: bool) -> str:
 def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, parts,
                 tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                 kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound,
-                stages_note: str = "", hops_s: float = 0.0,
-                prefill_lora: PrefillLora = NO_PREFILL_LORA) -> list[Term]:
+                stages_note: str, hops_s: float, prefill_lora: PrefillLora) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
     `s`'s, the slowest stage (step.decode_estimate: the one whose parts they show); `burst`:
     burst_estimate's (mean seconds, steps) when the requests arrive together, else None;
