@@ -62,7 +62,8 @@ cuda_graphs.V2_LORA_GRAPH_CASES_FROM):
   (max_loras, 1, hidden, R), unsharded; lm_head (layers/logits_processor.py): A (max_loras, 1,
   R, hidden) and B (max_loras, 1, vocab, R), unsharded, with at TP > 1 the int64
   sharded_to_full_mapping_gpu over the padded vocabulary (ParallelLMHead pads it to 64:
-  VOCAB_PAD). create_lora_weights raises for a vocabulary over coverage.LORA_VOCAB_LIMIT.
+  weights.VOCAB_PADDING). create_lora_weights raises for a vocabulary over
+  coverage.LORA_VOCAB_LIMIT.
 - the profile run (v1/worker/lora_model_runner_mixin.py maybe_setup_dummy_loras): the dummy
   LoRAs are made on the CPU (model_manager.create_dummy_lora, device "cpu") and copied into the
   slots: no GPU memory beyond them. CUDA graphs: cuda_graphs.
@@ -144,7 +145,7 @@ from planner.serving.lora.part import LayerPart, LoraPart
 from planner.serving.lora.punica import punica_buffer_bytes, tower_punica_bytes
 from planner.serving.lora.settings import LoraSettings, Version
 from planner.serving.lora.tower import tower_parts
-from planner.serving.weights import stage_heads
+from planner.serving.weights import VOCAB_PADDING, stage_heads
 
 
 def wraps_embeddings(spec: ModelSpec, version: Version) -> bool:
@@ -164,10 +165,6 @@ def tied_head_alias(spec: ModelSpec, version: Version) -> bool:
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
     return spec.tie_word_embeddings and version < modules.tied_head_own_from
 
-
-
-VOCAB_PAD = 64
-"""layers/vocab_parallel_embedding.py DEFAULT_VOCAB_PADDING_SIZE, ParallelLMHead's padding."""
 
 
 def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlots,
@@ -282,11 +279,11 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
 def lm_head_mapping_bytes(spec: ModelSpec, first: bool, last: bool, tp: int,
                           version: Version) -> int:
     """The lm_head LoRA's int64 sharded_to_full_mapping_gpu at TP > 1 on a stage with the
-    lm_head (stage_heads): the vocabulary padded to VOCAB_PAD x 8 B (logits_processor.py
+    lm_head (stage_heads): the vocabulary padded to VOCAB_PADDING x 8 B (logits_processor.py
     create_lora_weights); 0 where lm_head is not wrapped."""
     if tp == 1 or not wraps_embeddings(spec, version) or not stage_heads(spec, first, last)[1]:
         return 0
-    return -(-spec.vocab_size // VOCAB_PAD) * VOCAB_PAD * 8
+    return -(-spec.vocab_size // VOCAB_PADDING) * VOCAB_PADDING * 8
 
 
 
