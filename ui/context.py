@@ -21,6 +21,7 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import (
     AUTO_LAYOUT_RULE,
+    LORA_SETTINGS,
     auto_layout,
     compared_engine,
     compared_layout,
@@ -491,12 +492,7 @@ def lora_knobs() -> dict[str, object]:
     current = state()
     if not current.enable_lora:
         return {}
-    return {"enable_lora": True, "max_loras": current.max_loras,
-            "max_lora_rank": current.max_lora_rank,
-            "fully_sharded_loras": current.fully_sharded_loras,
-            "specialize_active_lora": current.specialize_active_lora,
-            "enable_tower_connector_lora": current.enable_tower_connector_lora,
-            "lora_dtype": current.lora_dtype}
+    return {name: getattr(current, name) for name in LORA_SETTINGS}
 
 
 def _what_if_settings() -> dict[str, str | None]:

@@ -170,9 +170,10 @@ def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     return next(iter(_by_width(spec, cluster, held, engine)), None)
 
 
-# the EngineSettings fields --enable-lora and its flags set (lora_where_sized drops them)
-_LORA_SETTINGS = ("enable_lora", "max_loras", "max_lora_rank", "fully_sharded_loras",
+LORA_SETTINGS = ("enable_lora", "max_loras", "max_lora_rank", "fully_sharded_loras",
                   "specialize_active_lora", "lora_dtype", "enable_tower_connector_lora")
+"""The EngineSettings fields --enable-lora and its flags set: lora_where_sized drops them, the
+app's lora_knobs carries them from the Plan page to every page that plans."""
 
 
 def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
@@ -203,7 +204,7 @@ def lora_where_sized(spec: ModelSpec, engine: EngineSettings
     if not note:
         return engine, None
     return engine.model_copy(update={name: EngineSettings.model_fields[name].default
-                                     for name in _LORA_SETTINGS}), note
+                                     for name in LORA_SETTINGS}), note
 
 
 def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
