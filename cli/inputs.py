@@ -57,15 +57,12 @@ from planner.serving.hardware import (
 from planner.serving.launch import catalog_checkpoint_scheme, checkpoint_format_refusal
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora.coverage import lora_refusal
-from planner.serving.lora.expert_formats import (
-    fp8_lora_gpu_refusal,
-    mxfp4_lora_vendor_refusal,
-    run_time_quantization,
-)
+from planner.serving.lora.expert_formats import run_time_quantization
 from planner.serving.lora.settings import release_refusal as lora_release_refusal
 from planner.serving.lora.tower import tower_model_refusal
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
+from planner.serving.plan.refusals import lora_gpu_refusal
 from planner.serving.prices import MAX_USD_PER_GPU_HOUR
 from planner.serving.recommend import GPUS_PER_NODE
 from planner.serving.startup.block_size import block_size_refusal
@@ -744,16 +741,13 @@ def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) ->
     does not size under its release (a multimodal class vLLM serves no LoRA on there), or of an
     MoE model with a run-time quantization or --moe-backend whose LoRA path is not read
     (lora.coverage.lora_refusal), or --enable-tower-connector-lora of a tower not sized
-    (lora.tower.tower_model_refusal), or of gpt-oss on a GPU off NVIDIA
-    (lora.expert_formats.mxfp4_lora_vendor_refusal), or of FP8 experts on a GPU without FP8 before
-    vLLM 0.20 (lora.expert_formats.fp8_lora_gpu_refusal)."""
+    (lora.tower.tower_model_refusal), or of gpt-oss on a GPU off NVIDIA or of FP8 experts on a
+    GPU without FP8 before vLLM 0.20 (plan.refusals.lora_gpu_refusal, as the plan asks it)."""
     rules = vllm_rules(engine.vllm_version)
     quantization = run_time_quantization(engine.quantization, engine.target_quant)
     refusal = (lora_refusal(spec, rules.version, rules.label, quantization, engine.moe_backend)
                or tower_model_refusal(spec, engine.enable_tower_connector_lora)
-               or next(filter(None, (mxfp4_lora_vendor_refusal(spec, node.gpu.vendor)
-                                     or fp8_lora_gpu_refusal(spec, quantization, rules.version,
-                                                             rules.label, node.gpu)
+               or next(filter(None, (lora_gpu_refusal(spec, quantization, rules, node.gpu)
                                      for node in cluster.nodes)), None)
                if engine.enable_lora else None)
     if refusal:

@@ -342,9 +342,16 @@ def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: Gpu
         return ()
     quantization = run_time_quantization(s.quantization, s.target_quant)
     refusal = lora_refusal(spec, rules.version, rules.label, quantization, s.moe_backend) \
-        or mxfp4_lora_vendor_refusal(spec, gpu.vendor) \
-        or fp8_lora_gpu_refusal(spec, quantization, rules.version, rules.label, gpu)
+        or lora_gpu_refusal(spec, quantization, rules, gpu)
     return (refusal,) if refusal else ()
+
+
+def lora_gpu_refusal(spec: ModelSpec, quantization: str | None, rules: VllmRules,
+                     gpu: GpuSpec) -> str | None:
+    """The GPU's part of lora_refusals: gpt-oss's MXFP4 LoRA off NVIDIA, or FP8 experts' LoRA on
+    a GPU without FP8 before vLLM 0.20 (`quantization`: run_time_quantization's)."""
+    return mxfp4_lora_vendor_refusal(spec, gpu.vendor) \
+        or fp8_lora_gpu_refusal(spec, quantization, rules.version, rules.label, gpu)
 
 
 def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
