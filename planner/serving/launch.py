@@ -348,7 +348,7 @@ def _kv_as_planned(checkpoint: str, s: EngineSettings, cli: VllmCli) -> tuple[st
     --kv-cache-dtype's choices are the release's CacheDType (vllm_cli fixtures: float16 from
     0.18.0, never float32).
     """
-    target = catalog_spec(checkpoint)
+    target = _checkpoint_spec(checkpoint)
     kv = target.quant.kv_cache_dtype if target.quant else None
     if s.kv_cache_dtype != "auto" or kv is None or not vllm_rules(
             cli.vllm_version).checkpoint_kv_dtype:
