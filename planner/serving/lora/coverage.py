@@ -84,7 +84,9 @@ their attention and embedding_modules, the experts in moe; the same in every rel
 LORA_READ but Qwen3.5's
 embedding_modules; qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's
 sparse-attention indexer (deepseek_v32/attention.py from 0.29.0) and the releases that refuse
-them or wrap them more than once: deepseek_mla): the others are refused."""
+them or wrap them more than once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every
+release (deepseek_v2.py to 0.28.0, vllm/models/deepseek_v32 from 0.29.0): deepseek_mla): the
+others are refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
@@ -167,8 +169,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
-                f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py and "
-                f"mllama4.py); "
+                f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, "
+                f"deepseek_v32/ and mllama4.py); "
                 f"{name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name, _mixers(spec),

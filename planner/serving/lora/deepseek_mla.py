@@ -1,8 +1,8 @@
 """Multi-LoRA slots of the DeepSeek-V2/V3 family (DeepseekV2ForCausalLM, DeepseekV3ForCausalLM,
-DeepseekV32ForCausalLM): the MLA attention's wrapped projections, the V3.2 sparse-attention
-indexer's, the releases that wrap them more than once and the releases and checkpoints
-refused. Their MoE layers (router gate, shared experts, routed experts) are
-planner.serving.lora.moe's, their dense layers planner.serving.lora's.
+DeepseekV32ForCausalLM, and GLM-5's GlmMoeDsaForCausalLM): the MLA attention's wrapped
+projections, the V3.2 sparse-attention indexer's, the releases that wrap them more than once
+and the releases and checkpoints refused. Their MoE layers (router gate, shared experts, routed
+experts) are planner.serving.lora.moe's, their dense layers planner.serving.lora's.
 
 Read from models/deepseek_v2.py of the vLLM 0.17.0, 0.18.0, 0.19.0, 0.20.0, 0.21.0, 0.23.0,
 0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0 and 0.34.0 wheels (the
@@ -103,6 +103,20 @@ layers/mla.py, layers/attention/mla_attention.py and lora/model_manager.py of th
   wrapped once in every release. 0.17.0-0.19.x fail on V3.2's fused_qkv_a_proj as on V3's
   (release_refusal). vLLM refuses LoRA with sparse MLA nowhere (no LoRA check in
   layers/attention, layers/sparse_attn_indexer.py, the sparse MLA backends or deepseek_v32/).
+- GLM-5 (GlmMoeDsaForCausalLM, model_type glm_moe_dsa): models/registry.py maps it to
+  deepseek_v2.py's GlmMoeDsaForCausalLM (`class GlmMoeDsaForCausalLM(DeepseekV2ForCausalLM):
+  pass`) in 0.17.0-0.28.0 and to vllm/models/deepseek_v32 from 0.29.0, whose __init__.py binds
+  the name to nvidia/model.py's DeepseekV32ForCausalLM on CUDA (`from .nvidia.model import
+  DeepseekV32ForCausalLM as GlmMoeDsaForCausalLM`; off CUDA deepseek_v2.py's, amd/model.py's on
+  ROCm from 0.31.0, as V3.2's): DeepSeek-V3.2's class in every release read, so its rules
+  above (its config has index_topk: deepseek_v2.py's is_v32 and the indexer), with GLM-5's
+  numbers (q_lora_rank 2,048, qk_nope_head_dim 192, v_head_dim 256, index_n_heads 32,
+  first_k_dense_replace 3). What GLM-5 alone sets changes no slot: its float32 router
+  (_get_moe_router_dtype, 0.25.0 on: GateLinear out_dtype float32, called on the model's dtype,
+  so the LoRA shrink reads bfloat16), the 0.29.0-0.34.0 SM103 low-latency GEMMs
+  (deepseek_v32/nvidia/glm52_low_latency_gemm.py: a quant_method swap on the base linears) and
+  model_executor/models/config.py's DCP defaults (decode context parallelism, not planned). Its
+  MTP layer (num_nextn_predict_layers) is not built without speculative decoding.
 Not read: DeepseekForCausalLM (DeepSeek-V1's MHA DeepseekAttention), the DCP q replication's
 DCPGroupColumnParallelLinear q_proj (0.27.0 on, with decode context parallelism), ROCm AITER's
 fused shared experts.
@@ -113,8 +127,10 @@ from planner.serving.lora.part import LayerPart
 
 Version = tuple[int, int, int]
 
-DEEPSEEK_LORA = ("DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM")
-"""The DeepSeek-V2/V3/V3.2 architectures whose LoRA modules are read (module docstring)."""
+DEEPSEEK_LORA = ("DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "DeepseekV32ForCausalLM",
+                 "GlmMoeDsaForCausalLM")
+"""The DeepSeek-V2/V3/V3.2 architectures, and GLM-5's (V3.2's class), whose LoRA modules are
+read (module docstring)."""
 
 GATE_LORA_FROM: Version = (0, 19, 0)
 """The first release with a LoRA class for DeepSeek's GateLinear router gate

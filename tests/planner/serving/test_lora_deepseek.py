@@ -370,3 +370,59 @@ def test_deepseek_v3_2_before_0_20_fails_at_start_up_on_fused_qkv_a_proj(capsys)
                             "8", "--enable-lora", "--vllm-version", "0.19.0")
     assert code == 2 and "vLLM 0.19.0 fails at start-up" in err and "fused_qkv_a_proj" in err
     assert len(err.strip().splitlines()) == 1
+
+
+GLM5 = "zai-org/GLM-5"
+# GLM-5 (GlmMoeDsaForCausalLM; /work/shared/model-configs/zai-org__GLM-5.json): hidden 6,144, 64
+# heads (8 a rank at TP=8), q_lora_rank 2,048, kv_lora_rank 512, qk_nope_head_dim 192,
+# qk_rope_head_dim 64, v_head_dim 256, index_n_heads 32, index_head_dim 128, index_topk 2,048,
+# intermediate_size 12,288, first_k_dense_replace 3 (layers 0-2 dense, 3-77 MoE), 256 routed
+# experts of moe_intermediate_size 2,048, 1 shared expert, vocabulary 154,880, untied, bfloat16
+# (unquantized). vLLM 0.17.0-0.28.0 models/deepseek_v2.py: `class
+# GlmMoeDsaForCausalLM(DeepseekV2ForCausalLM): pass` (is_v32 from index_topk); 0.29.0-0.34.0
+# vllm/models/deepseek_v32/__init__.py: `from .nvidia.model import DeepseekV32ForCausalLM as
+# GlmMoeDsaForCausalLM` on CUDA: DeepSeek-V3.2's rules with these numbers. 8x H200, TP=8, N = 4,
+# R = 16, 0.34.0:
+# - fused_qkv_a_proj ([2,048, 512 + 64], whole on every rank): 4 x (2 x 16 x 6,144 + 2,624 x 16)
+#   = 4 x (196,608 + 41,984) = 954,368
+# - q_b_proj (2,048 -> 64 x 256, 2,048 a rank): 4 x (16 x 2,048 + 2,048 x 16) = 262,144
+# - kv_b_proj (512 -> 64 x (192 + 256), 3,584 a rank): 4 x (16 x 512 + 3,584 x 16) = 262,144
+# - o_proj (64 x 256 -> 6,144, 2,048 inputs a rank): 4 x (16 x 2,048 + 6,144 x 16) = 524,288
+# - indexer.wq_b (2,048 -> 32 x 128, replicated): 4 x (16 x 2,048 + 4,096 x 16) = 393,216
+GLM5_ATTN = 954_368 + 262_144 + 262_144 + 524_288 + 393_216  # 2,396,160 a layer
+# dense (12,288 / 8 = 1,536): gate_up 4 x (2 x 16 x 6,144 + 2 x 1,536 x 16) = 983,040; down 4 x
+# (16 x 1,536 + 6,144 x 16) = 491,520
+GLM5_DENSE = 983_040 + 491_520
+# MoE: gate 4 x (16 x 6,144 + 256 x 16) = 409,600; experts (2,048 / 8 = 256 a rank) 4 x 256 x
+# (2 x 16 x 6,144 + 2 x 256 x 16 + 16 x 256 + 6,144 x 16) = 1,024 x 307,200 = 314,572,800; shared
+# gate_up 4 x (196,608 + 2 x 256 x 16) = 819,200; shared down 4 x (16 x 256 + 98,304) = 409,600
+GLM5_GATE = 409_600
+GLM5_MOE = GLM5_GATE + 314_572_800 + 819_200 + 409_600  # 316,211,200
+# 78 x 2,396,160 + 3 x 1,474,560 + 75 x 316,211,200 = 23,907,164,160 elements
+GLM5_BYTES = (78 * GLM5_ATTN + 3 * GLM5_DENSE + 75 * GLM5_MOE) * 2 + 75 * 5 * 4 \
+    + PUNICA  # 47,814,747,740 B
+# 0.20.x: fused_qkv_a_proj, q_b_proj and o_proj twice, kv_b_proj three times, wq_b once:
+# + 78 x (954,368 + 262,144 + 2 x 262,144 + 524,288) x 2 B = 353,353,728 B; 0.21.0 the router
+# gate twice too: + 75 x 409,600 x 2 B = 61,440,000 B
+GLM5_BYTES_020 = GLM5_BYTES - PUNICA + PUNICA_TO_028 + 78 * 2_265_088 * 2  # 48,168,167,004 B
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("0.34.0", GLM5_BYTES), ("0.29.0", GLM5_BYTES), ("0.28.0", GLM5_BYTES - PUNICA + PUNICA_TO_028),
+    ("0.21.0", GLM5_BYTES_020 + 75 * GLM5_GATE * 2), ("0.20.0", GLM5_BYTES_020)])
+def test_glm_5_slots_on_8_h200_as_worked_by_hand(version, expected) -> None:
+    # its BF16 weights alone (176.73 GiB a GPU at TP=8) do not fit an H200: sized all the same
+    lora = _v3(version, GLM5, **_lora())
+    assert lora.lora_bytes_per_gpu == expected
+    assert not any("enable-lora" in e for e in lora.errors), lora.errors
+    assert (GLM5_BYTES, GLM5_BYTES_020) == (47_814_747_740, 48_168_167_004)
+    term = next(t for t in lora.terms if t.key == "lora")
+    assert "indexer.wq_b 78 x 393,216 + gate_up_proj 3 x 983,040" in term.formula
+
+
+def test_glm_5_before_0_20_fails_at_start_up_as_deepseek_v3_2(capsys) -> None:
+    assert _v3("0.19.1", GLM5, **_lora()).errors[0] == _v3("0.19.1", V32, **_lora()).errors[0]
+    code, _, err = run_main(capsys, "plan", "--model", GLM5, "--gpu", "h200", "--gpus", "8", "--tp",
+                            "8", "--enable-lora", "--vllm-version", "0.18.0")
+    assert code == 2 and "vLLM 0.18.0 fails at start-up" in err and "fused_qkv_a_proj" in err
+    assert len(err.strip().splitlines()) == 1
