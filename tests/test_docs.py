@@ -1227,7 +1227,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     RTX 4090's 2,048 Llama-3.1-8B reads 369,531,008 B, not the 369,844,352 quoted, which is
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
     over EP, gpt-oss, Qwen3-VL-MoE, FP8, NVFP4 and GPTQ-Int4 (over EP) Qwen3-235B-A22B,
-    DeepSeek-V2-Lite, DeepSeek-V3, DeepSeek-V3.2, GLM-5 and Llama-4-Maverick on 8 H200s) too, the
+    DeepSeek-V2-Lite, DeepSeek-V3, DeepSeek-V3.2, GLM-5 and Llama-4-Maverick on 8 H200s,
+    MiniMax-M2.5 on 8 H100s) too, the
     hybrid Qwen3.5, Qwen3.5-MoE and Qwen3-Next, the --lora-dtype pair and the Qwen3-VL tower's
     slots and buffers (what --enable-tower-connector-lora adds): each figure is `plan --json`'s
     lora_bytes_per_gpu."""
@@ -1262,6 +1263,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     v32 = re.search(r"DeepSeek-V3\.2 ([\d,]+) B at TP=8 on 8 H200s, ([\d,]+) B on 0\.20\.0\.",
                     text).groups()
     glm5 = re.search(r"GLM-5 ([\d,]+) B at TP=8 on 8 H200s \(its BF16", text).group(1)
+    minimax = re.search(r"MiniMax-M2.5 ([\d,]+) B at TP=8 on 8 H100s, ([\d,]+) B at TP=8 \+ "
+                        r"EP\.", text).groups()
     llama4 = re.search(r"Llama-4-Maverick ([\d,]+) B at TP=8 on 8 H200s, ([\d,]+) B on "
                        r"0\.28\.0, ([\d,]+) B at TP=8 \+ EP\.", text).groups()
     tower = re.search(r"Qwen3-VL-32B, 4 slots of rank 16, TP=1, 8,192 tokens: ([\d,]+) B of "
@@ -1314,6 +1317,8 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
             lora_bytes("deepseek-ai/DeepSeek-V3.2", *tp8, "--vllm-version", "0.20.0", gpu="h200")
             ) == v32
     assert lora_bytes("zai-org/GLM-5", *tp8, gpu="h200") == glm5
+    assert (lora_bytes("MiniMaxAI/MiniMax-M2.5", *tp8),
+            lora_bytes("MiniMaxAI/MiniMax-M2.5", *tp8, "--ep")) == minimax
     maverick = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
     assert (lora_bytes(maverick, *tp8, gpu="h200"),
             lora_bytes(maverick, *tp8, "--vllm-version", "0.28.0", gpu="h200"),

@@ -25,7 +25,7 @@ from planner.serving.lora.expert_formats import (
     mega_moe_lora_refusal,
     moe_engine_refusal,
 )
-from planner.serving.lora.moe import MOE_LORA_ARCHITECTURES
+from planner.serving.lora.moe import MOE_LORA_ARCHITECTURES, float32_gate_refusal
 from planner.serving.lora.settings import Version, release_refusal
 
 QWEN3_5_EMBEDDINGS_FROM: Version = (0, 29, 0)
@@ -76,17 +76,18 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "Qwen3NextForCausalLM": LoraModules(False, gdn_slices=(1, 1)),
     "Qwen3VLMoeForConditionalGeneration": LoraModules(True),
     "Llama4ForConditionalGeneration": LoraModules(True),
+    "MiniMaxM2ForCausalLM": LoraModules(False),
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
-gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py:
-their attention and embedding_modules, the experts in moe; the same in every release of
-LORA_READ but Qwen3.5's
-embedding_modules; qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's
-sparse-attention indexer (deepseek_v32/attention.py from 0.29.0) and the releases that refuse
-them or wrap them more than once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every
-release (deepseek_v2.py to 0.28.0, vllm/models/deepseek_v32 from 0.29.0): deepseek_mla): the
-others are refused."""
+gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py,
+minimax_m2.py: their attention and embedding_modules, the experts in moe; the same in every
+release of LORA_READ but Qwen3.5's embedding_modules; qwen3_5.py: HYBRID_GDN_LORA;
+deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention indexer
+(deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them more than
+once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py to 0.28.0,
+vllm/models/deepseek_v32 from 0.29.0): deepseek_mla; MiniMax-M2's float32 router gate, whose
+LoRA vLLM runs from 0.23.0 only: moe.float32_gate_refusal): the others are refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
@@ -170,7 +171,7 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
                 f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, "
-                f"deepseek_v32/ and mllama4.py); "
+                f"deepseek_v32/, mllama4.py and minimax_m2.py); "
                 f"{name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
@@ -245,10 +246,12 @@ def settings_refusal(spec: ModelSpec, version: Version, quantization: str | None
     (model_refusal), a MegaMoE `moe_backend` the release refuses LoRA with for any model
     (expert_formats.mega_moe_lora_refusal), then an MoE model's run-time `quantization` or
     `moe_backend` (expert_formats.moe_engine_refusal), then a release that fails to start it
-    (deepseek_mla.release_refusal); None where they are."""
+    (deepseek_mla.release_refusal) or to run its float32 router gate's LoRA
+    (moe.float32_gate_refusal); None where they are."""
     return (model_refusal(spec) or mega_moe_lora_refusal(version, moe_backend)
             or moe_engine_refusal(spec, quantization, moe_backend)
-            or deepseek_release_refusal(spec, version))
+            or deepseek_release_refusal(spec, version)
+            or float32_gate_refusal(spec, version))
 
 
 

@@ -170,6 +170,29 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   expert's alias in the MoE layer adds nothing, as Qwen2-MoE's (feed_forward.shared_expert is
   registered before feed_forward.experts). Llama4MoE passes is_sequence_parallel =
   use_sequence_parallel_moe in every release (SEQUENCE_PARALLEL_MOE_UNTIL).
+- models/minimax_m2.py MiniMaxM2ForCausalLM (MiniMax-M2, M2.5, M2.7; SupportsLoRA in every
+  release read; minimax_m2.py of 0.17.0, 0.19.0, 0.19.1, 0.20.0, 0.21.0, 0.23.0, 0.25.0, 0.27.0,
+  0.29.0 and 0.31.0 read, each other release's equal to one of them byte for byte):
+  packed_modules_mapping qkv_proj (q/k/v) only, no embedding_modules (SupportsLoRA's {}: no
+  embed_tokens / lm_head slots, no lm_head mapping), is_3d_moe_weight left False
+  (FusedMoEWithLoRA). MiniMaxM2DecoderLayer: self_attn (MiniMaxM2Attention: qkv_proj
+  QKVParallelLinear and o_proj RowParallelLinear, the dense rules; full attention, no sliding
+  window; its q_norm / k_norm, MiniMaxText01RMSNormTP over all heads, are no LinearBase) and
+  block_sparse_moe (MiniMaxM2MoE, no shared expert): experts (FusedMoE to 0.26.0, FusedMoEFactory
+  from 0.27.0; num_local_experts of intermediate_size, sigmoid scoring with
+  e_score_correction_bias, a Parameter; given neither the gate nor is_sequence_parallel, so
+  never sequence-parallel and the gate wrapped once in every release) built before gate, a
+  float32 router: ReplicatedLinear(hidden, num_local_experts, params_dtype=torch.float32)
+  called on `hidden_states.to(torch.float32)` in 0.17.0-0.22.1, GateLinear(params_dtype and
+  out_dtype float32) called on the model's hidden states from 0.23.0 (GATE_IN_MODEL_DTYPE_FROM).
+  Either is ReplicatedLinearWithLoRA (A (N, 1, R, hidden), B (N, 1, num_local_experts, R) in
+  lora_dtype): its LoRA shrink gets the layer's input, and lora/ops/triton_ops/lora_shrink_op.py
+  asserts `inputs.dtype == lora_a_weights[0].dtype` (and float16 / bfloat16) whenever an adapter
+  is active in every release read, so before 0.23.0 the float32 input fails
+  (float32_gate_refusal; a public vLLM-side patch of the gate's dtype says the same:
+  PrimeIntellect-ai/prime-rl pull 1831). Its FP8 block-128 experts (MiniMax-M2.5 / M2.7) take
+  expert_formats' FP8 rules; its MTP modules (num_mtp_modules) are skipped when loading
+  (get_spec_layer_idx_from_weight_name) and not built.
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
@@ -210,7 +233,9 @@ FusedMoEWithLoRA (two w13 A) wraps its experts there."""
 class MoeLoraModules(NamedTuple):
     """What an MoE architecture's block gives vLLM's LoRA manager beyond its router gate and
     experts: whether the MoE layer is handed the gate too (wrapped again in
-    GATE_WRAPPED_TWICE), whether the block builds a shared_expert_gate and takes a shared
+    GATE_WRAPPED_TWICE), the first release whose block calls its router gate on the model's
+    dtype (gate_in_model_dtype_from: before it a float32 input the LoRA shrink refuses,
+    float32_gate_refusal), whether the block builds a shared_expert_gate and takes a shared
     expert (Qwen2MoeSparseMoeBlock, Qwen3NextSparseMoeBlock), the gate's module name, whether
     its experts are gpt-oss's MXFP4 ones padded for Marlin (expert_formats.MXFP4_LORA_BACKENDS),
     and the first release whose class sets is_3d_moe_weight, which makes the experts
@@ -229,6 +254,13 @@ qkv_proj and o_proj)."""
     shared_name: str = "shared_expert"
     dense_layers: bool = False
     chunked_attention: bool = False
+    gate_in_model_dtype_from: tuple[int, int, int] = (0, 0, 0)
+
+
+GATE_IN_MODEL_DTYPE_FROM: tuple[int, int, int] = (0, 23, 0)
+"""The first release whose models/minimax_m2.py MiniMaxM2MoE builds its router as a GateLinear
+(out_dtype float32) called on the model's hidden states; 0.17.0-0.22.1 call a float32
+ReplicatedLinear on `hidden_states.to(torch.float32)` (module docstring)."""
 
 
 MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
@@ -248,11 +280,34 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
         shared_name="shared_experts", dense_layers=True)),
     "Llama4ForConditionalGeneration": MoeLoraModules(
         runner_gate=False, shared_expert=True, gate_name="router", shared_expert_gate=False,
-        dense_layers=True, chunked_attention=True)}
+        dense_layers=True, chunked_attention=True),
+    "MiniMaxM2ForCausalLM": MoeLoraModules(
+        runner_gate=False, shared_expert=False,
+        gate_in_model_dtype_from=GATE_IN_MODEL_DTYPE_FROM)}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
-mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py, qwen3_vl_moe.py, deepseek_v2.py and
-mllama4.py / llama4.py: the module docstring and deepseek_mla's); their attention and
-vocabulary rules are coverage.LORA_ARCHITECTURES'."""
+mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py, qwen3_vl_moe.py, deepseek_v2.py (and
+deepseek_v32/), mllama4.py / llama4.py and minimax_m2.py: the module docstring and
+deepseek_mla's); their attention and vocabulary rules are coverage.LORA_ARCHITECTURES'."""
+
+
+def float32_gate_refusal(spec: ModelSpec, version: tuple[int, int, int]) -> str | None:
+    """vLLM `version` failing under LoRA on an MoE architecture whose block calls its float32
+    router gate on float32 hidden states there (before MoeLoraModules.gate_in_model_dtype_from:
+    MiniMax-M2 to 0.22.1): the gate's LoRA shrink asserts its input is in the slots' dtype as
+    soon as an adapter is active, which the CUDA-graph capture of the active-LoRA cases makes
+    it at start-up (module docstring); None otherwise."""
+    modules = MOE_LORA_ARCHITECTURES.get(spec.architectures[0])
+    if modules is None or version >= modules.gate_in_model_dtype_from:
+        return None
+    label, since = (".".join(map(str, v)) for v in (version, modules.gate_in_model_dtype_from))
+    return (f"--enable-lora: vLLM {label} fails as soon as an adapter is active (an "
+            "AssertionError in lora/ops/triton_ops/lora_shrink_op.py, `assert inputs.dtype == "
+            "lora_a_weights[0].dtype`: at start-up while it captures the CUDA graphs of the "
+            "active-LoRA cases, on the first adapter request with --enforce-eager): "
+            f"{spec.architectures[0]}'s block calls its float32 router gate on "
+            "hidden_states.to(torch.float32), and the gate's LoRA slots are in the LoRA dtype "
+            f"(float16 or bfloat16); from vLLM {since} the gate is a GateLinear called on the "
+            "model's dtype")
 
 
 def fused_w13(spec: ModelSpec, version: tuple[int, int, int]) -> bool:

@@ -115,8 +115,9 @@ only; Qwen3_5MoeForConditionalGeneration's and Qwen3NextForCausalLM's experts, s
 and gate beside their GDN layers; Qwen3VLMoeForConditionalGeneration's language model, a
 Qwen3-MoE with FusedMoE3DWithLoRA experts; DeepseekV2ForCausalLM's, DeepseekV3ForCausalLM's and
 DeepseekV32ForCausalLM's experts, shared experts and router gate beside their MLA attention
-and first dense layers, planner.serving.lora.deepseek_mla; over EP from vLLM 0.21.0); other
-architectures are refused, never guessed.
+and first dense layers, planner.serving.lora.deepseek_mla, GLM-5's GlmMoeDsaForCausalLM too;
+MiniMaxM2ForCausalLM's experts and float32 router gate from vLLM 0.23.0; over EP from vLLM
+0.21.0); other architectures are refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the
 LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has no such flag.
