@@ -443,10 +443,17 @@ def _wna16_fallback_experts(
     """(per-GPU expert width, the checkpoint's group) of the grouped int experts this layout
     sends from Marlin MoE to the WNA16 fallback (moe_wna16_fallback); None where Marlin MoE
     takes them, the format has no group or the model no MoE layer. Asked by _moe_wna16_errors
-    (the load's refusals) and moe_wna16_expert_bits (the bits it holds them in)."""
+    (the load's refusals); moe_wna16_load asks _fallback_experts with the fallback it has."""
+    return _fallback_experts(spec, layout, scheme,
+                             moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor))
+
+
+def _fallback_experts(spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None,
+                      fallback: bool) -> tuple[int, int] | None:
+    """_wna16_fallback_experts where the layout's experts fall back (`fallback`:
+    moe_wna16_fallback) or do not."""
     group, moe = group_size(scheme), first_moe(spec)
-    if group is None or group <= 0 or moe is None \
-            or not moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor):
+    if group is None or group <= 0 or moe is None or not fallback:
         return None
     return moe.expert_intermediate_size // layout.expert_tp, group
 
@@ -491,15 +498,25 @@ def moe_wna16_expert_bits(
     zero bits) / group, not the checkpoint's bits + (16 + zero bits) / its group: Qwen3-235B-A22B
     GPTQ-Int4 (sym, g128) at TP=8: 4 + 16 / 64 = 4.25 bits, not 4.15625 (128 x 3 x 4,096 x
     192 = 301,989,888 weights per layer per GPU: 160,432,128 B, not 156,893,184)."""
-    fallback = _wna16_fallback_experts(spec, layout, scheme, vllm_version, vendor)
-    if fallback is None or _stored_ct(spec, scheme):
-        return 0.0
-    per_partition, group = fallback
+    return moe_wna16_load(spec, layout, scheme, vllm_version, vendor)[1]
+
+
+def moe_wna16_load(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
+    vendor: str = "nvidia",
+) -> tuple[bool, float]:
+    """(moe_wna16_fallback, moe_wna16_expert_bits) of this layout, the fallback asked once:
+    what the plan's weights (plan.moe.load_on_layout) and the speed model's context read."""
+    fallback = moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor)
+    experts = _fallback_experts(spec, layout, scheme, fallback)
+    if experts is None or _stored_ct(spec, scheme):
+        return fallback, 0.0
+    per_partition, group = experts
     held = _moe_wna16_group(per_partition, spec.hidden_size, group)
     if held is None:
-        return 0.0
+        return fallback, 0.0
     bits = int_bits(scheme)
-    return bits + (16 + (bits if _wna16_zero_points(spec, scheme) else 0)) / held
+    return fallback, bits + (16 + (bits if _wna16_zero_points(spec, scheme) else 0)) / held
 
 
 def _wna16_zero_points(spec: ModelSpec, scheme: QuantScheme) -> bool:

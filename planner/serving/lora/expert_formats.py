@@ -69,8 +69,9 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
 
 from typing import TYPE_CHECKING
 
-from planner.model.quant import scheme
+from planner.model.quant import QuantScheme, scheme
 from planner.model.spec import ModelSpec, MoeMlp
+from planner.serving.layout import ParallelLayout, moe_wna16_fallback
 from planner.serving.lora.moe import MOE_LORA_ARCHITECTURES
 from planner.serving.vllm_versions import version_label
 
@@ -186,10 +187,12 @@ def marlin_lora_release_refusal(spec: ModelSpec, version: tuple[int, int, int], 
             + f": serve vLLM {version_label(MARLIN_LORA_FROM)} or later")
 
 
-def marlin_lora_layout_refusal(spec: ModelSpec, off_marlin: bool, vendor: str) -> str | None:
-    """--enable-lora on int4 experts that this layout sends off Marlin MoE (`off_marlin`:
-    layout.moe_wna16_fallback) or on NVFP4 experts off NVIDIA: vLLM has no LoRA path for
-    them there (module docstring); None otherwise."""
+def marlin_lora_layout_refusal(spec: ModelSpec, layout: ParallelLayout,
+                               quant: QuantScheme | None, vllm_version: str, vendor: str
+                               ) -> str | None:
+    """--enable-lora on int4 experts that this layout sends off Marlin MoE in `quant`
+    (layout.moe_wna16_fallback, asked only for such experts) or on NVFP4 experts off NVIDIA:
+    vLLM has no LoRA path for them there (module docstring); None otherwise."""
     # (the checkpoint's quant first: ModelSpec.is_moe walks every layer, and every layout of
     # a sweep asks)
     if not marlin_lora_experts(spec) or not spec.is_moe:
@@ -198,7 +201,7 @@ def marlin_lora_layout_refusal(spec: ModelSpec, off_marlin: bool, vendor: str) -
         return None if vendor == "nvidia" else (
             "--enable-lora: vLLM serves NVFP4 experts with LoRA on Marlin, on NVIDIA GPUs "
             "only (MarlinExperts: is_cuda()), so it is not planned")
-    if not off_marlin:
+    if not moe_wna16_fallback(spec, layout, quant, vllm_version, vendor):
         return None
     return ("--enable-lora: at this layout vLLM runs the int4 experts off Marlin MoE (the "
             "plan's MoE WNA16 fallback without LoRA), where their LoRA is not served: "

@@ -1,7 +1,8 @@
 """One wrapped module's LoRA slots in a decoder layer (or the vision tower) on one TP rank, and
 what a step moves through its kernels: planner.serving.lora's slots, moe, deepseek_mla and
-tower build them; planner.serving.speed.lora_cost reads them."""
+tower build them; planner.serving.speed.lora_cost reads them (part_sums)."""
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 
@@ -40,3 +41,35 @@ class LoraPart(NamedTuple):
     idle: bool = False
     prefill_only: bool = False
 
+
+
+Sums = tuple[int, int, int, int, int, int, int, int, int, int, int]
+"""What a step's LoRA kernels read and multiply of some parts, all max_loras slots (the speed
+model's lora_cost.LoraStage divides by max_loras): (read whole, routed experts, token
+activations, token FLOP elements, lm_head activations, lm_head FLOP elements, prefill-only read
+whole, token activations and token FLOP elements, pair activations, pair FLOP elements)."""
+
+NO_SUMS: Sums = (0,) * 11  # type: ignore[assignment]
+
+
+def part_sums(parts: Iterable[LoraPart]) -> Sums:
+    """The Sums of `parts` that run in the forward (not idle), each module's one called wrapper
+    (LoraPart.wraps): the embedding's looked-up A rows not read whole, the lm_head's by logit
+    row, the prefill-only modules' apart, the routed experts' by touched expert and (token,
+    expert) pair."""
+    sums = list(NO_SUMS)
+    for p in parts:
+        if p.idle:
+            continue
+        whole = (p.elements // p.wraps - p.lookup) * p.count  # one wrapper runs
+        if p.experts:
+            parts_sums = (0, p.elements * p.count, 0, 0, 0, 0, 0, 0, 0,
+                          p.token_elements * p.count, p.elements // p.experts * p.count)
+        elif p.name == "lm_head":
+            parts_sums = (whole, 0, 0, 0, p.token_elements, p.elements, 0, 0, 0, 0, 0)
+        elif p.prefill_only:
+            parts_sums = (0, 0, 0, 0, 0, 0, whole, p.token_elements * p.count, whole, 0, 0)
+        else:
+            parts_sums = (whole, 0, p.token_elements * p.count, whole, 0, 0, 0, 0, 0, 0, 0)
+        sums = [a + b for a, b in zip(sums, parts_sums, strict=True)]
+    return tuple(sums)  # type: ignore[return-value]

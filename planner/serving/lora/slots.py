@@ -124,6 +124,8 @@ LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has 
 """
 
 from itertools import accumulate
+from operator import add
+from typing import NamedTuple
 
 from planner.memo import IdentityMemo
 from planner.model.spec import (
@@ -142,7 +144,7 @@ from planner.serving.lora.moe import (
     moe_flag_bytes,
     moe_layer_parts,
 )
-from planner.serving.lora.part import LayerPart, LoraPart
+from planner.serving.lora.part import NO_SUMS, LayerPart, LoraPart, Sums, part_sums
 from planner.serving.lora.punica import punica_buffer_bytes, tower_punica_bytes
 from planner.serving.lora.settings import LoraSettings, Version
 from planner.serving.lora.tower import tower_parts
@@ -237,6 +239,12 @@ def gdn_parts(gdn: LinearAttentionMixer, slices: tuple[int, int], h: int, tp: in
             LayerPart("out_proj", n * (r * value // tp + row_out * r), value // tp + 2 * row_out))
 
 
+def _counted(part: LayerPart, count: int) -> LoraPart:
+    """A layer's `part` as the LoraPart of `count` layers."""
+    return LoraPart(part.name, part.elements, count, part.token_elements, experts=part.experts,
+                    wraps=part.wraps, idle=part.idle, prefill_only=part.prefill_only)
+
+
 def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
                 lora: LoraSettings, experts: ExpertSlots | None = None) -> tuple[LoraPart, ...]:
     """The LoRA slots of one TP rank of a PP stage holding `layers` (the embedding and lm_head
@@ -251,10 +259,7 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     for index in layers:
         for part in _layer_parts(spec, index, tp, experts or ExpertSlots(tp), lora):
             counts[part] = counts.get(part, 0) + 1
-    parts = [LoraPart(name, elements, count, token, experts=routed, wraps=wraps, idle=idle,
-                      prefill_only=prefill_only)
-             for (name, elements, token, routed, wraps, idle, prefill_only), count
-             in counts.items()]
+    parts = [_counted(part, count) for part, count in counts.items()]
     if lora.tower and first:  # (tower.tower_refusal: PP = 1 only)
         # the tower's LoRA runs in the vision encoder, on image inputs only: idle in a text step
         parts += [LoraPart(*part, idle=True) for part in tower_parts(
@@ -295,10 +300,10 @@ def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp
     """All the LoRA bytes on one TP rank of a stage: its slots in lora_dtype, the MoE layers'
     adapter flags (moe.moe_flag_bytes), the lm_head mapping (stage_heads) and the Punica
     buffers (the tower's and connector's too: tower_punica_bytes, which reads
-    `max_model_len`). Its layers' slots from their running sums (_layer_slots: `layers` is a
+    `max_model_len`). Its layers' slots from their running sums (layer_runs: `layers` is a
     PP stage's, consecutive), the embedding's, lm_head's and tower's from stage_parts of no
     layer."""
-    running = _layer_slots(spec, tp, lora, experts or ExpertSlots(tp))
+    running = layer_runs(spec, tp, lora, experts or ExpertSlots(tp)).slots
     slots = running[layers.stop] - running[layers.start] + sum(
         p.elements * p.count for p in stage_parts(spec, range(0), first, last, tp, lora, experts))
     return (slots * dtype_bytes + moe_flag_bytes(spec, layers, lora.max_loras)
@@ -309,23 +314,41 @@ def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp
                                  max_model_len))
 
 
-_LAYER_SLOTS: IdentityMemo[tuple[int, ...]] = IdentityMemo(1024)
-"""_layer_slots by spec and (TP, LoRA settings, the rank's experts): a stage's layers' slots are
-two lookups, not a walk over its layers (a 4,096-GPU sweep of Qwen3-235B-A22B sizes 54,193
-stages, 1.7 s of its 8.3 s layer by layer)."""
+class LayerRuns(NamedTuple):
+    """The decoder layers' LoRA on one TP rank, running (entry i: layers 0 to i - 1, each
+    layer's _layer_parts, as stage_parts counts them): the slots' elements (stage_lora_bytes)
+    and what a step's kernels read and multiply of them (part.part_sums: the speed model's
+    lora_cost.lora_stage)."""
+
+    slots: tuple[int, ...]
+    sums: tuple[Sums, ...]
 
 
-def _layer_slots(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
-                 ) -> tuple[int, ...]:
-    """The running slot elements of the decoder layers on one TP rank holding `experts` (entry
-    i: layers 0 to i - 1, each layer's _layer_parts, as stage_parts counts them). Cached
-    (_LAYER_SLOTS)."""
-    return _LAYER_SLOTS.get(spec, (tp, lora, experts), _running_slots, spec, tp, lora, experts)
+_LAYER_RUNS: IdentityMemo[LayerRuns] = IdentityMemo(1024)
+"""layer_runs by spec and (TP, LoRA settings, the rank's experts): a stage's layers' slots and
+step sums are lookups, not a walk over its layers (a 4,096-GPU sweep of Qwen3-235B-A22B sizes
+54,193 stages, 1.7 s of its 8.3 s layer by layer; the Llama 3.1 405B sweep's 848 LoRA layouts
+time 50,607 stages)."""
 
 
-def _running_slots(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
-                   ) -> tuple[int, ...]:
-    """Work out what _layer_slots caches."""
-    return tuple(accumulate((sum(p.elements for p in _layer_parts(spec, index, tp, experts,
-                                                                  lora))
-                             for index in range(spec.num_layers)), initial=0))
+def layer_runs(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
+               ) -> LayerRuns:
+    """The LayerRuns of the decoder layers on one TP rank holding `experts`: the one walk over
+    the layers' slots that the memory (stage_lora_bytes) and the speed model read. Cached
+    (_LAYER_RUNS)."""
+    return _LAYER_RUNS.get(spec, (tp, lora, experts), _layer_runs, spec, tp, lora, experts)
+
+
+def _layer_runs(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
+                ) -> LayerRuns:
+    """Work out what layer_runs caches."""
+    layers = [_layer_parts(spec, index, tp, experts, lora) for index in range(spec.num_layers)]
+    return LayerRuns(
+        tuple(accumulate((sum(p.elements for p in parts) for parts in layers), initial=0)),
+        tuple(accumulate((part_sums(_counted(part, 1) for part in parts) for parts in layers),
+                         _added, initial=NO_SUMS)))
+
+
+def _added(sums: Sums, more: Sums) -> Sums:
+    """Two Sums added figure by figure."""
+    return tuple(map(add, sums, more))  # type: ignore[return-value]

@@ -30,6 +30,7 @@ class LayoutFacts(NamedTuple):
 
     r: "Resolved"  # held, so that the id _LAYOUT_FACTS keys on stays this object's
     weight_terms: tuple[WeightTerms, ...]  # each (stage, TP rank) position's, by part
+    load: WeightLoadRules  # the load rules they are sized by on this layout (moe.layout_load)
     stages: tuple[tuple[range, StageKv | None], ...]
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
     request: int  # blocks of one max_model_len request on its hungriest stage (full_request)

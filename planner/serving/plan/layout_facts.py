@@ -22,7 +22,6 @@ from planner.serving.layout import (
     first_moe,
     layout_key,
     layout_warnings,
-    moe_wna16_fallback,
     pp_layer_split,
 )
 from planner.serving.lora.coverage import lora_refusal
@@ -149,12 +148,13 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
             or fully_sharded_refusal(lora, spec, layout.tp, fully_sharded_tp(
                 layout.tp, layout.expert_tp, version) if first_moe(spec) else None)
             or tower_refusal(spec, lora.tower, layout.pp, layout.tp, lora.fully_sharded)
-            or marlin_lora_layout_refusal(spec, moe_wna16_fallback(
-                spec, layout, r.scheme, s.vllm_version, cluster.vendor), cluster.vendor)
+            or marlin_lora_layout_refusal(spec, layout, r.scheme, s.vllm_version,
+                                          cluster.vendor)
             if lora else None)
     if refusal:
         return Refused(r, refusal)
-    terms, lora_kinds = _terms_and_lora_kinds(spec, s, r, layout)
+    load = layout_load(spec, s, r, layout)
+    terms, lora_kinds = _terms_and_lora_kinds(spec, s, r, layout, load)
     # (shared by the KV dtypes' plans, as the terms are)
     holdings = _rank_holdings(spec, r, layout, _eplb_release(spec, s, layout), lora_kinds)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -185,7 +185,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
               tuple(kv_sharing_errors(spec, stages) or empty_stage_errors(stages, s)),
               tuple(page_size_errors(stages, r, s)))
     window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
-    return LayoutFacts(r, terms, stages, kv_b,
+    return LayoutFacts(r, terms, load, stages, kv_b,
                        full_request(spec, r, layout, stages, kv_b, window_mbt), window_mbt,
                        warnings, {}, _distinct_workers(
                             cluster, layout, r, terms, holdings, stages,
@@ -205,20 +205,20 @@ def rank_terms(spec: ModelSpec, s: EngineSettings, r: Resolved,
     """The weights of each (stage, TP rank) position in r.scheme (_rank_terms), cached per
     weight format and layout: the plan's, or the 16-bit model a release loads whole before
     making fp8 of it (load_peak.load_peak_errors: r with that scheme)."""
-    return _terms_and_lora_kinds(spec, s, r, layout)[0]
+    return _terms_and_lora_kinds(spec, s, r, layout, layout_load(spec, s, r, layout))[0]
 
 
 def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
-                          layout: ParallelLayout
+                          layout: ParallelLayout, load: WeightLoadRules
                           ) -> tuple[tuple[WeightTerms, ...], tuple[int, ...] | None]:
-    """rank_terms, with the LoRA copies' stage kinds (_with_lora; None without LoRA)."""
+    """rank_terms, with the LoRA copies' stage kinds (_with_lora; None without LoRA), sized by
+    `load` (moe.layout_load of r on this layout)."""
     redundant = redundant_experts(spec, s, layout)
     eplb = _eplb_release(spec, s, layout)
     draft = draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
     lora = sized_lora(spec, s)
-    load = layout_load(spec, s, r, layout)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
@@ -231,7 +231,7 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
         return terms, None
     tower_len = r.max_model_len if lora.tower else 0  # (the tower's Punica buffers read it)
     return cached(spec, ("lora", *key, lora, r.mbt, r.seqs, tower_len), _with_lora, spec, r,
-                  layout, terms, lora, _rank_holdings(spec, r, layout, eplb, None), tower_len)
+                  layout, terms, lora, eplb, tower_len)
 
 
 def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
@@ -252,15 +252,16 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
-               terms: tuple[WeightTerms, ...], lora: LoraSettings, holdings: tuple[int, ...],
+               terms: tuple[WeightTerms, ...], lora: LoraSettings, eplb: Version | None,
                tower_len: int) -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
     """`terms` with each (stage, TP rank) position's LoRA bytes (lora.slots.stage_lora_bytes: the
     slots in lora_dtype (auto: the served dtype), its stage's embedding and lm_head included),
     and per PP stage the index of its kind: the stages whose ranks hold the same copies are
     one kind (_rank_holdings; worked out here once, not once per KV dtype's plan).
-    `holdings`: per stage, the kind of the weight objects its ranks hold in `terms`
-    (_rank_holdings without LoRA); `tower_len`: max_model_len with the tower's LoRA (its
-    Punica buffers read it: lora.punica.tower_punica_bytes), else 0."""
+    `eplb`: the release EPLB's state in `terms` is sized for (_rank_holdings without LoRA
+    reads it: per stage, the kind of the weight objects its ranks hold in `terms`);
+    `tower_len`: max_model_len with the tower's LoRA (its Punica buffers read it:
+    lora.punica.tower_punica_bytes), else 0."""
     # a stage's TP ranks hold the same slots but for their experts under EP (rank_experts):
     # sized once per layout, for every weight format (they read the served dtype, not it)
     elem = slot_dtype_bytes(lora, r.act_b)
@@ -270,7 +271,8 @@ def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,
     # stages of one weight kind and one kind of LoRA bytes hold the same copies: each such
     # kind's ranks copied from its first stage, one copy per terms object and LoRA bytes (a
     # step per position was 3.2 million in a 4,096-GPU sweep of Llama 3.1 405B, ~0.9 s)
-    kind_of_stage, firsts = alike_kinds(zip(holdings, lora_of_stage, strict=True))
+    kind_of_stage, firsts = alike_kinds(zip(_rank_holdings(spec, r, layout, eplb, None),
+                                            lora_of_stage, strict=True))
     copies: dict[tuple[int, int], WeightTerms] = {}
     rows: list[tuple[WeightTerms, ...]] = []
     for stage in firsts:  # (a Python step per distinct rank of a kind, not per rank)

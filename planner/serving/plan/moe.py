@@ -1,5 +1,6 @@
 """The MoE figures: the draft's experts, EPLB's, the MoE workspace, all-to-all buffers."""
 
+from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.all2all import (
     NO_BUFFER,
@@ -28,7 +29,7 @@ from planner.serving.eplb import (
 from planner.serving.layout import (
     ParallelLayout,
     first_moe,
-    moe_wna16_expert_bits,
+    moe_wna16_load,
     pp_layer_split,
 )
 from planner.serving.moe_backend import (
@@ -107,10 +108,20 @@ def eplb_unmodelled(spec: ModelSpec, s: EngineSettings, version: Version) -> tup
 
 def layout_load(spec: ModelSpec, s: EngineSettings, r: Resolved, layout: ParallelLayout
                 ) -> WeightLoadRules:
-    """r.load (weight_load.weight_load_rules) on this layout: with MoE WNA16's bits for routed
-    experts that fall back there from Marlin MoE (layout.moe_wna16_expert_bits)."""
-    return r.load._replace(wna16_expert_bits=moe_wna16_expert_bits(
-        spec, layout, r.scheme, s.vllm_version, r.linear_ask[2].vendor))
+    """r.load (weight_load.weight_load_rules) on this layout (load_on_layout)."""
+    return load_on_layout(r.load, spec, layout, r.scheme, s.vllm_version,
+                          r.linear_ask[2].vendor)[0]
+
+
+def load_on_layout(load: WeightLoadRules, spec: ModelSpec, layout: ParallelLayout,
+                   scheme: QuantScheme, vllm_version: str, vendor: str
+                   ) -> tuple[WeightLoadRules, bool]:
+    """(`load` on this layout: with MoE WNA16's bits for routed experts that fall back there
+    from Marlin MoE; whether they fall back), the fallback asked once (layout.moe_wna16_load):
+    the one rule for the plan's weights (layout_load) and the speed model's stages and kernel
+    (speed._build_context)."""
+    fallback, bits = moe_wna16_load(spec, layout, scheme, vllm_version, vendor)
+    return load._replace(wna16_expert_bits=bits), fallback
 
 
 def eplb_profile(st: Setup, pp_stage: int) -> tuple[int, str, TermInputs]:
@@ -130,8 +141,7 @@ def eplb_profile(st: Setup, pp_stage: int) -> tuple[int, str, TermInputs]:
     moes = [mlp for i in layers if isinstance(mlp := spec.layers[i].mlp, MoeMlp)]
     if not moes:
         return 0, "", {}
-    rules = layout_load(spec, s, r, layout)._replace(
-        redundant_experts=redundant_experts(spec, s, layout))
+    rules = st.facts.load._replace(redundant_experts=redundant_experts(spec, s, layout))
     copy = moe_layer_experts_bytes(spec, r.scheme, layout, layers, spec_params(spec),
                                    expert_pad=r.expert_pad, rules=rules)
     last = pp_stage == layout.pp - 1

@@ -50,7 +50,6 @@ from planner.serving.plan.moe import (
     all2all_buffer,
     eplb_profile,
     eplb_weights_inputs,
-    layout_load,
     moe_workspace,
 )
 from planner.serving.plan.shared import gib, spec_params
@@ -107,8 +106,8 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
     of a quantized MLA and a router in float32 over the checkpoint's 16 bits
     (weights.made_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the sparse-MLA top-k
     buffer (sparse_mla_buffer_bytes), GPTQ zero points Marlin frees
-    (weight_load.gptq_zeros_freed_bits), routed experts in MoE WNA16's layout (moe.layout_load);
-    '' where none."""
+    (weight_load.gptq_zeros_freed_bits), routed experts in MoE WNA16's layout (LayoutFacts.load:
+    moe.layout_load); '' where none."""
     spec, r, tp = st.spec, st.facts.r, st.layout.tp
     layers = range(*bind.layers)
     notes = []
@@ -128,7 +127,7 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
                      + (f", x {1 + drafts} with the MTP draft's" if drafts else ""))
     if r.load.zeros_freed_bits:
         notes.append("without the unused GPTQ zero points vLLM's Marlin frees at load")
-    wna16 = layout_load(spec, st.s, r, st.layout).wna16_expert_bits
+    wna16 = st.facts.load.wna16_expert_bits
     if wna16:
         notes.append(f"routed experts at {wna16:g} bits per weight, as vLLM's MoE WNA16 "
                      "fallback holds them (its group halved until it divides each expert's "

@@ -58,7 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
 from planner.serving.engine import EngineSettings, sparse_mla_kv
-from planner.serving.layout import moe_wna16_expert_bits, moe_wna16_fallback
+from planner.serving.layout import moe_wna16_fallback
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import (
     PlanRequest,
@@ -69,6 +69,7 @@ from planner.serving.plan import (
     redundant_experts,
 )
 from planner.serving.plan.layout_facts import sized_lora
+from planner.serving.plan.moe import load_on_layout
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import (
     collectives_label,
@@ -670,8 +671,12 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
         stage_devices = ()  # every stage on the slowest GPU: the one context does
     spec, layout, s = request.model, request.layout, request.engine
     scheme, act_b, moe = device.scheme, device.act_b, device.moe
-    wna16 = moe_wna16_fallback(spec, layout, scheme, s.vllm_version,  # False for a dense model
-                               request.cluster.vendor)
+    # the load rules on this layout, and whether its experts fall back to MoE WNA16 (False
+    # for a dense model), as the plan's weights read them (plan.moe.load_on_layout)
+    load, wna16 = load_on_layout(
+        weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
+                          mxfp4_on_marlin(s, device.gpu.vendor)),
+        spec, layout, scheme, s.vllm_version, request.cluster.vendor)
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)
                       if device.net is not None and layout.gpus > gpn else (None, 0))
@@ -686,10 +691,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     redundant = redundant_experts(spec, s, layout)
     stages = pipeline_stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
-        weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
-                          mxfp4_on_marlin(s, device.gpu.vendor))
-        ._replace(redundant_experts=redundant, wna16_expert_bits=moe_wna16_expert_bits(
-            spec, layout, scheme, s.vllm_version, request.cluster.vendor)))
+        load._replace(redundant_experts=redundant))
     lora = sized_lora(spec, s)
     lora_stages = () if lora is None else pipeline_lora(spec, layout, lora, act_b)
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,

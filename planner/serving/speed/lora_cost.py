@@ -66,16 +66,15 @@ not validated against measured LoRA runs (LORA_UNVALIDATED, said wherever it is 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from planner.memo import IdentityMemo
 from planner.model.spec import ModelSpec
 from planner.serving.layout import ParallelLayout, first_moe, pp_layer_split
 from planner.serving.lora.moe import ExpertSlots, rank_experts
-from planner.serving.lora.part import LoraPart
+from planner.serving.lora.part import Sums, part_sums
 from planner.serving.lora.settings import LoraSettings, slot_dtype_bytes
-from planner.serving.lora.slots import stage_parts
+from planner.serving.lora.slots import layer_runs, stage_parts
 from planner.serving.speed.routing import expected_experts_touched
 
 if TYPE_CHECKING:  # only types
@@ -124,12 +123,6 @@ an MoE model): a sweep's contexts share them (Llama 3.1 405B over 4,096 GPUs wit
 33 s)."""
 
 
-_LAYER_SUMS: IdentityMemo[_LayerSums] = IdentityMemo(1024)
-"""_layer_sums by spec and (TP, LoRA settings, the rank's experts): each stage's sums are three
-lookups, not a walk over its layers and its embedding and lm_head (the 405B sweep's 848
-layouts' 50,607 stages)."""
-
-
 def pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, act_b: int
                   ) -> tuple[LoraStage, ...]:
     """Each pipeline stage's LoraStage (lora_stage) on its TP rank 0 (EP rank 0 holds the most
@@ -142,89 +135,33 @@ def pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, a
 
 def _pipeline_lora(spec: ModelSpec, layout: ParallelLayout, lora: LoraSettings, act_b: int,
                    experts: ExpertSlots) -> tuple[LoraStage, ...]:
-    """Work out what pipeline_lora caches (equal stages as one object)."""
+    """Work out what pipeline_lora caches (equal stages as one object): each stage's layers
+    from the running sums lora.slots.layer_runs keeps, its embedding and lm_head from
+    stage_parts of no layer, once per kind of stage (first, last)."""
+    running = layer_runs(spec, layout.tp, lora, experts).sums
+    ends: dict[tuple[bool, bool], Sums] = {}
     distinct: dict[LoraStage, LoraStage] = {}
-    return tuple(distinct.setdefault(stage, stage) for stage in (
-        lora_stage(spec, layers, i == 0, i == layout.pp - 1, layout.tp, lora, experts, act_b)
-        for i, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp))))
+    stages = []
+    for i, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
+        kind = (i == 0, i == layout.pp - 1)
+        if kind not in ends:
+            ends[kind] = part_sums(stage_parts(spec, range(0), *kind, layout.tp, lora, experts))
+        stage = lora_stage(spec, running[layers.start], running[layers.stop], ends[kind], lora,
+                           experts, act_b)
+        stages.append(distinct.setdefault(stage, stage))
+    return tuple(stages)
 
 
-END_PARTS = ("embed_tokens", "lm_head", "lm_head as embedding")
-"""The parts lora.slots.stage_parts adds for a stage's embedding and lm_head, not a layer's."""
-
-_Sums = tuple[int, int, int, int, int, int, int, int, int, int, int]
-"""LoraStage's element figures before / max_loras, summed over parts: (read whole, routed
-experts, token activations, token FLOP elements, lm_head activations, lm_head FLOP elements,
-prefill-only read whole, token activations and token FLOP elements, pair activations, pair
-FLOP elements)."""
-
-
-def _part_sums(parts: Iterable[LoraPart]) -> _Sums:
-    """The _Sums of lora.slots.stage_parts' `parts` that run in the forward (not idle), each
-    module's one called wrapper (LoraPart.wraps): the embedding's looked-up A rows not read whole,
-    the lm_head's by logit row, the prefill-only modules' apart, the routed experts' by touched
-    expert and (token, expert) pair."""
-    sums = [0] * 11
-    for p in parts:
-        if p.idle:
-            continue
-        whole = (p.elements // p.wraps - p.lookup) * p.count  # one wrapper runs
-        if p.experts:
-            parts_sums = (0, p.elements * p.count, 0, 0, 0, 0, 0, 0, 0,
-                          p.token_elements * p.count, p.elements // p.experts * p.count)
-        elif p.name == "lm_head":
-            parts_sums = (whole, 0, 0, 0, p.token_elements, p.elements, 0, 0, 0, 0, 0)
-        elif p.prefill_only:
-            parts_sums = (0, 0, 0, 0, 0, 0, whole, p.token_elements * p.count, whole, 0, 0)
-        else:
-            parts_sums = (whole, 0, p.token_elements * p.count, whole, 0, 0, 0, 0, 0, 0, 0)
-        sums = [a + b for a, b in zip(sums, parts_sums, strict=True)]
-    return tuple(sums)  # type: ignore[return-value]
-
-
-class _LayerSums(NamedTuple):
-    """What a stage's LoraStage sums, per TP, LoRA settings and the rank's experts."""
-
-    running: tuple[_Sums, ...]  # the decoder layers' running _Sums (entry i: layers 0 to i - 1)
-    ends: dict[tuple[bool, bool], _Sums]  # by (first stage, last stage): the _Sums of its
-    # embedding and lm_head (stage_parts of no layer)
-
-
-def _layer_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
-                ) -> _LayerSums:
-    """The running _Sums of the decoder layers, each layer's parts from lora.slots.stage_parts,
-    and each kind of stage's embedding and lm_head. Cached (_LAYER_SUMS)."""
-    return _LAYER_SUMS.get(spec, (tp, lora, experts), _running_sums, spec, tp, lora, experts)
-
-
-def _running_sums(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
-                  ) -> _LayerSums:
-    """Work out what _layer_sums caches."""
-    running: list[_Sums] = [(0,) * 11]  # type: ignore[list-item]
-    for index in range(spec.num_layers):
-        # the layer's own parts: stage_parts adds the embedding and lm_head of the stages that
-        # build them after them, on every stage for some types (weights.stage_heads)
-        layer = _part_sums(p for p in stage_parts(spec, range(index, index + 1), False, False,
-                                                  tp, lora, experts) if p.name not in END_PARTS)
-        running.append(tuple(a + b for a, b in zip(running[-1], layer, strict=True)))
-    return _LayerSums(tuple(running), {
-        (first, last): _part_sums(stage_parts(spec, range(0), first, last, tp, lora, experts))
-        for first in (False, True) for last in (False, True)})
-
-
-def lora_stage(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int,
-               lora: LoraSettings, experts: ExpertSlots, act_b: int) -> LoraStage:
-    """The LoraStage of the TP rank holding `experts` of a stage of `layers`
-    (lora.slots.stage_parts' slots, divided by max_loras for one adapter): its layers' running sums
-    (_layer_sums) and its embedding and lm_head (stage_parts of no layer)."""
+def lora_stage(spec: ModelSpec, start: Sums, stop: Sums, ends: Sums, lora: LoraSettings,
+               experts: ExpertSlots, act_b: int) -> LoraStage:
+    """The LoraStage of the TP rank holding `experts` of a stage whose layers' running sums
+    run from `start` to `stop` (lora.slots.layer_runs) and whose embedding and lm_head sum to
+    `ends` (part.part_sums of lora.slots.stage_parts' slots, divided by max_loras here for
+    one adapter)."""
     n = lora.max_loras
-    running, ends_of = _layer_sums(spec, tp, lora, experts)
-    ends = ends_of[first, last]
     (whole, routed, token, token_flop, head, head_flop, prefill_whole, prefill_token,
      prefill_flop, pair, pair_flop) = (
-        stop - start + end for start, stop, end in zip(running[layers.start],
-                                                        running[layers.stop], ends,
-                                                        strict=True))
+        b - a + end for a, b, end in zip(start, stop, ends, strict=True))
     moe = first_moe(spec)
     e, k = (moe.num_experts, moe.experts_per_token) if moe is not None else (0, 0)
     return LoraStage(

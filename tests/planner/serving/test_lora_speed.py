@@ -25,12 +25,13 @@ from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
+from planner.serving.lora.part import part_sums
 from planner.serving.lora.settings import LoraSettings
 from planner.serving.lora.slots import stage_parts
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.coefficients import FITTED
-from planner.serving.speed.lora_cost import _part_sums, lora_work, pipeline_lora
+from planner.serving.speed.lora_cost import lora_work, pipeline_lora
 from tests.cli.conftest import run_main
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
@@ -253,7 +254,7 @@ def test_slots_no_text_step_runs_are_not_read() -> None:
     lora = LoraSettings(max_loras=4, rank=16, fully_sharded=False, version=(0, 34, 0))
     parts = stage_parts(spec, range(spec.num_layers), True, True, 1, lora)
     woken = [p._replace(idle=False) if p.name == "conv1d" else p for p in parts]
-    assert _part_sums(woken)[0] - _part_sums(parts)[0] == 18_883_584
+    assert part_sums(woken)[0] - part_sums(parts)[0] == 18_883_584
     # Qwen3-VL-32B's vision tower and connector (--enable-tower-connector-lora: 71,299,072 B of
     # slots, test_lora_tower) run on image inputs only: a text step reads and moves the same
     vl = catalog_spec("Qwen/Qwen3-VL-32B-Instruct")
