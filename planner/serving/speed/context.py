@@ -309,7 +309,8 @@ class Context:
 
     # the read rates and expert compute factor every step of every stage reads, worked out
     # once per estimate (__post_init__), not once per step
-    weights_bw: float = field(init=False)  # B/s: _stream_bw at the family's efficiency
+    weights_eff: float = field(init=False)  # the kernel family's fitted bandwidth efficiency
+    weights_bw: float = field(init=False)  # B/s: _stream_bw at weights_eff
     kv_bw: float = field(init=False)  # B/s: _stream_bw at the KV efficiency
     # the kernel serving the routed experts at this layout: MoE WNA16 where they fall back to
     # it (wna16, unless the device's kernel comes ahead of Marlin: kernels.layout_moe_kernel),
@@ -319,14 +320,15 @@ class Context:
     expert_compute: float = field(init=False)  # _expert_compute
     compute_eff: float = field(init=False)  # c.compute_efficiency x coefficients.gemm_factor
     cross: CrossNode | None = field(init=False)  # the TP group over nodes: net and span
-    # `stages` without repeats (a stage on two devices twice), in order
+    # `stages` without repeats (a stage on two devices twice, a stage of two LoRA stages
+    # twice: the first stage's embedding LoRA, the last's lm_head LoRA), in order
     distinct: tuple[Stage, ...] = field(init=False)
     order: tuple[int, ...] = field(init=False)  # each stage's index in `distinct`
     # per stage of `distinct`, on a mixed cluster, this context on that stage's device (its
     # read and compute rates); None where the stage runs on this one's (runs_on)
     elsewhere: tuple[Context | None, ...] = field(init=False)
-    # per stage of `distinct`, the LoRA figures of the stages it stands for (the largest
-    # adapter read of them: a first stage's embedding B beside a middle one's); None without
+    # per stage of `distinct`, the LoRA figures of the stages it stands for (one: `distinct`
+    # keeps stages of different LoRA figures apart); None without LoRA
     lora: tuple[LoraStage | None, ...] = field(init=False)
     # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
     # stage, so worked out at its first step (_step_parts), by the id of a stage in `stages`
@@ -345,32 +347,30 @@ class Context:
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)
         devices = self.stage_devices or (self.device,) * len(self.stages)
-        # each (stage object, device) pair once by identity, then by value: a deep PP split
-        # repeats a few stage objects (speed.stages), which need hashing only once each
-        # (zip and map: no Python-level step per stage, 126 of Llama 3.1 405B at PP 126); on
-        # one device a stage object's id is its pair's (no tuple per stage)
-        ids = tuple(zip(map(id, self.stages), map(id, devices), strict=True)) \
-            if self.stage_devices else tuple(map(id, self.stages))
-        at = dict(zip(ids, range(len(ids)), strict=True))  # each pair: a stage holding it
-        pairs = {(self.stages[i], id(devices[i])): devices[i] for i in at.values()}
-        index = {key: i for i, key in enumerate(pairs)}
-        self.distinct = tuple(stage for stage, _ in pairs)
+        loras = self.lora_stages or (None,) * len(self.stages)
+        # each (stage object, device, LoRA stage) triple once by identity, then by value: a
+        # deep PP split repeats a few stage objects (speed.stages) and LoRA stages
+        # (lora_cost.pipeline_lora), which need hashing only once each (zip and map: no
+        # Python-level step per stage, 126 of Llama 3.1 405B at PP 126); on one device
+        # without LoRA a stage object's id is its triple's (no tuple per stage)
+        ids = tuple(zip(map(id, self.stages), map(id, devices), map(id, loras), strict=True)) \
+            if self.stage_devices or self.lora_stages else tuple(map(id, self.stages))
+        at = dict(zip(ids, range(len(ids)), strict=True))  # each triple: a stage holding it
+        kinds = {(self.stages[i], id(devices[i]), loras[i]): devices[i] for i in at.values()}
+        index = {key: i for i, key in enumerate(kinds)}
+        self.distinct = tuple(stage for stage, _, _ in kinds)
         for key, i in at.items():
-            at[key] = index[(self.stages[i], id(devices[i]))]
+            at[key] = index[(self.stages[i], id(devices[i]), loras[i])]
         self.order = tuple(map(at.__getitem__, ids))
-        lora: list[LoraStage | None] = [None] * len(self.distinct)
-        for k, stage_lora in zip(self.order, self.lora_stages, strict=False):
-            if lora[k] is None or stage_lora.adapter_elements > lora[k].adapter_elements:
-                lora[k] = stage_lora
-        self.lora = tuple(lora)
+        self.lora = tuple(lora for _, _, lora in kinds)
         self.elsewhere = tuple(None if dev is self.device else replace(
-            self, device=dev, stage_devices=(), span=span) for dev in pairs.values())
+            self, device=dev, stage_devices=(), span=span) for dev in kinds.values())
         self.stage_fixed = {}
         self.held_blocks = {}
         self.prefills = {}
         self.ep_ahead = {}
         self.moe_kernel = layout_moe_kernel(self.device.moe_kernel, self.wna16)
-        eff = self.c.bandwidth_efficiency[self.device.family]
+        eff = self.weights_eff = self.c.bandwidth_efficiency[self.device.family]
         self.weights_bw = _stream_bw(self, eff)
         self.kv_bw = _stream_bw(self, self.c.kv_bandwidth_efficiency)
         self.expert_bw = _expert_rate(self, eff)

@@ -494,11 +494,8 @@ def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float) -> 
     experts its tokens touch: _moe_read_text) and its sequences' KV, each at the GPU's
     bandwidth x its fitted efficiency, capped by a measured read rate where one binds."""
     dev = ctx.device
-    c = ctx.c
-    eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
-    label = kernel_label(dev.family, dev.dense_fmt, dev.scheme.family)
-    efficiency = (f"{dev.family} efficiency ({label} kernels)" if label == MXFP4_W4A16_LABEL
-                  else f"{label} efficiency")  # MXFP4 w4a16 runs on the fp4 family's figure
+    eff, efficiency = _weights_efficiency(ctx)
+    kv_eff = ctx.c.kv_bandwidth_efficiency
     bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s datasheet"
     touched, moe_eff, moe_inputs = _moe_read_text(ctx, s, micro)
     sources = f"bandwidth: {_datasheet(ctx)}"
@@ -527,6 +524,17 @@ def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float) -> 
                "bandwidth_gbps": dev.gpu.memory_bandwidth_gbps,
                "kv_bandwidth_efficiency": kv_eff, **_cap_inputs(ctx, kv_eff)}),
     ]
+
+
+def _weights_efficiency(ctx: Context) -> tuple[float, str]:
+    """(the efficiency the weights' read rate is at, Context.weights_eff; its name as the
+    terms show it): the kernel family's label (kernels.kernel_label), MXFP4 w4a16 named as
+    the fp4 family's figure it runs on. decode_weights and lora_decode (both read at
+    Context.weights_bw) say it."""
+    dev = ctx.device
+    label = kernel_label(dev.family, dev.dense_fmt, dev.scheme.family)
+    return ctx.weights_eff, (f"{dev.family} efficiency ({label} kernels)"
+                             if label == MXFP4_W4A16_LABEL else f"{label} efficiency")
 
 
 def _cap_inputs(ctx: Context, efficiency: float) -> Inputs:
@@ -738,10 +746,9 @@ def _lora_terms(ctx: Context, parts, micro: float, load, chunks: int, prefill: P
     if not ctx.lora_stages:
         return []
     dev = ctx.device
-    eff = ctx.c.bandwidth_efficiency[dev.family]
-    label = kernel_label(dev.family, dev.dense_fmt, dev.scheme.family)
-    rate = _capped(ctx, f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s x {eff:.3f} {label} "
-                   "efficiency", eff)
+    eff, efficiency = _weights_efficiency(ctx)
+    rate = _capped(ctx, f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s x {eff:.3f} {efficiency}",
+                   eff)
     adapters = int(parts["lora_adapters"])
     read_s, compute_s = parts["lora_read"], parts["lora_compute"]
     decode_note = _notes(f"adapters read: {ACTIVE_ADAPTERS} (the worst case)", LORA_SHARED_NOTE)

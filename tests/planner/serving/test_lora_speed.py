@@ -28,10 +28,11 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.lora.part import part_sums
 from planner.serving.lora.settings import LoraSettings
 from planner.serving.lora.slots import stage_parts
-from planner.serving.plan import PlanRequest
-from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed import ServingLoad, _context, estimate_speed
 from planner.serving.speed.coefficients import FITTED
 from planner.serving.speed.lora_cost import lora_work, pipeline_lora
+from planner.serving.speed.step import _stage_parts, _tokens
 from tests.cli.conftest import run_main
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
@@ -281,3 +282,55 @@ def test_deepseek_v3_2_indexer_wq_b_lora_runs_in_decode_and_prefill() -> None:
                 adapters * 18_989_056, rel=1e-9)
             assert new.activation_bytes - old.activation_bytes == tokens * 2_186_240
             assert new.flops - old.flops == 2 * tokens * 9_494_528
+
+
+def test_each_pp_stage_reads_its_own_embedding_and_lm_head_lora() -> None:
+    # Llama-3.1-8B-Instruct (config.json): 32 layers, hidden 4,096, 32 / 8 heads of 128,
+    # intermediate 14,336, vocabulary 128,256, untied; at PP=8 each stage holds 4 layers. One
+    # adapter at rank 16, a layer: qkv 3 x 16 x 4,096 + (4,096 + 2 x 1,024) x 16 = 294,912;
+    # o 16 x 4,096 + 4,096 x 16 = 131,072; gate_up 2 x 16 x 4,096 + 2 x 14,336 x 16 =
+    # 589,824; down 16 x 14,336 + 4,096 x 16 = 294,912: 1,310,720 elements, x 4 = 5,242,880.
+    # vLLM builds embed_tokens on the first PP rank only and lm_head on the last (models/
+    # llama.py LlamaModel / LlamaForCausalLM: PPMissingLayer elsewhere, 0.34.0); a step reads
+    # the embedding's B whole (4,096 x 16 = 65,536; its A rows per token) and the lm_head's
+    # A and B (16 x 4,096 + 128,256 x 16 = 2,117,632). So the middle stages read no embedding
+    # LoRA: they were charged the first stage's 65,536 (their Stage figures are alike)
+    request = PlanRequest(model=catalog_spec(LLAMA), cluster=preset_cluster("rtx-3090", 8),
+                          layout=ParallelLayout(pp=8), engine=EngineSettings(**_lora()))
+    ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
+    assert [ctx.lora[k].adapter_elements for k in ctx.order] == (
+        [5_242_880 + 65_536] + [5_242_880] * 6 + [5_242_880 + 2_117_632])
+    # one sequence's decode step (1 adapter), in bf16: a token moves a layer's qkv 3 x 4,096
+    # + 2 x 6,144, o 4,096 + 2 x 4,096, gate_up 2 x 4,096 + 2 x 28,672, down 14,336 + 2 x
+    # 4,096 = 124,928 elements, x 4 = 499,712; the embedding 3 x 16 + 2 x 4,096 = 8,240; the
+    # logit row 4,096 + 2 x 128,256 = 260,608. Bytes: first (5,308,416 + 507,952) x 2 =
+    # 11,632,736; middle (5,242,880 + 499,712) x 2 = 11,485,184; last (7,360,512 + 499,712 +
+    # 260,608) x 2 = 16,241,664
+    parts = _stage_parts(ctx, _tokens(ctx, 1), 1, 1024, prefill=False)
+    read = [parts[k]["lora_adapter_bytes"] + parts[k]["lora_activation_bytes"]
+            for k in ctx.order]
+    assert read == [11_632_736] + [11_485_184] * 6 + [16_241_664]
+    # the stages together read what one GPU of the whole model reads: 11,632,736 + 6 x
+    # 11,485,184 + 16,241,664 = 96,785,504 B = ADAPTER_BYTES + TOKEN_BYTES + ROW_BYTES
+    assert sum(read) == 96_785_504 == ADAPTER_BYTES + TOKEN_BYTES + ROW_BYTES
+    # at one sequence the decode step walks every stage once: the LoRA kernels add the eight
+    # reads at the 3090's 936 GB/s x the bf16 efficiency (the read binds: the FLOPs, 2 x
+    # 5,242,880 a middle stage, take well under a microsecond)
+    load = ServingLoad(concurrency=1)
+    est = estimate_speed(request, load)
+    base = estimate_speed(request.model_copy(update={"engine": EngineSettings()}), load)
+    assert est.decode_step_ms - base.decode_step_ms == pytest.approx(
+        96_785_504 / (936e9 * FITTED.bandwidth_efficiency["bf16"]) * 1e3, rel=1e-9)
+
+
+def test_gpt_oss_lora_reads_at_the_efficiency_its_term_names() -> None:
+    # under --enable-lora vLLM runs gpt-oss's MXFP4 experts on Marlin (lora.moe's docstring),
+    # the weight-only family: its efficiency, 0.9 (Marlin's own kernel timings, capped at 0.9),
+    # is the rate of the weights and the LoRA reads alike, and both terms name it so
+    terms = _terms(_estimate("openai/gpt-oss-20b", concurrency=1, **_lora()))
+    for key in ("decode_weights", "lora_decode"):
+        assert "3,350 GB/s" in terms[key].formula
+        assert "x 0.900 weight-only efficiency" in terms[key].formula
+    lora = terms["lora_decode"]
+    read = float(lora.inputs["adapter_bytes"]) + float(lora.inputs["activation_bytes"])
+    assert lora.value == pytest.approx(read / (H100_BPS * 0.9) * 1e3, rel=1e-6)
