@@ -187,7 +187,7 @@ def test_command_line_quotes_the_dp_kv_limited_concurrency_it_prints(capsys, mon
     planner.serving.runner_buffers) came off the pool: 89,408 tokens, 1,397 blocks of 64 // 24
     (1,536 tokens / 64) = 58, and "106 (2 x 53)" once the experts, 1536 / (4 x 2) = 192 wide
     per GPU, were weighed in MoE WNA16's layout (4.25 bits at the group halved to 64, not
-    Marlin's 4.156: layout.moe_wna16_expert_bits): 82,496 tokens, 1,289 blocks of 64 // 24 = 53."""
+    Marlin's 4.156: layout.moe_wna16_load): 82,496 tokens, 1,289 blocks of 64 // 24 = 53."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -477,14 +477,15 @@ def _moe_wna16_group(per_partition: int, hidden: int, group: int) -> int | None:
     return group
 
 
-def moe_wna16_expert_bits(
+def moe_wna16_load(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
     vendor: str = "nvidia",
-) -> float:
-    """Bits per routed-expert weight as MoE WNA16 holds them where this layout's GPTQ/AWQ
-    experts fall back there (moe_wna16_fallback; weights.WeightLoadRules.wna16_expert_bits);
-    0.0 where Marlin MoE takes them, for a compressed-tensors checkpoint (its own
-    CompressedTensorsWNA16MoEMethod, _ct_wna16_errors) and where the load stops
+) -> tuple[bool, float]:
+    """(moe_wna16_fallback, the bits per routed-expert weight as MoE WNA16 holds them) of this
+    layout, the fallback asked once: what the plan's weights (plan.moe.load_on_layout;
+    weights.WeightLoadRules.wna16_expert_bits) and the speed model's context read. The bits are
+    0.0 where Marlin MoE takes the GPTQ/AWQ experts, for a compressed-tensors checkpoint (its
+    own CompressedTensorsWNA16MoEMethod, _ct_wna16_errors) and where the load stops
     (_moe_wna16_errors).
 
     NOTE: vLLM moe_wna16.py MoeWNA16Method.create_weights (0.17.0, 0.20.0, 0.24.0, 0.30.0,
@@ -498,15 +499,6 @@ def moe_wna16_expert_bits(
     zero bits) / group, not the checkpoint's bits + (16 + zero bits) / its group: Qwen3-235B-A22B
     GPTQ-Int4 (sym, g128) at TP=8: 4 + 16 / 64 = 4.25 bits, not 4.15625 (128 x 3 x 4,096 x
     192 = 301,989,888 weights per layer per GPU: 160,432,128 B, not 156,893,184)."""
-    return moe_wna16_load(spec, layout, scheme, vllm_version, vendor)[1]
-
-
-def moe_wna16_load(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
-    vendor: str = "nvidia",
-) -> tuple[bool, float]:
-    """(moe_wna16_fallback, moe_wna16_expert_bits) of this layout, the fallback asked once:
-    what the plan's weights (plan.moe.load_on_layout) and the speed model's context read."""
     fallback = moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor)
     experts = _fallback_experts(spec, layout, scheme, fallback)
     if experts is None or _stored_ct(spec, scheme):

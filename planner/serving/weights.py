@@ -118,7 +118,7 @@ class WeightLoadRules(NamedTuple):
     indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
     # weight_load.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     zeros_freed_bits: float = 0.0
-    # layout.moe_wna16_expert_bits: routed experts as MoE WNA16 holds them (0.0: as the scheme)
+    # layout.moe_wna16_load: routed experts as MoE WNA16 holds them (0.0: as the scheme)
     wna16_expert_bits: float = 0.0
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer, spread over EP ranks
     eplb_expert_buffer: bool = False  # eplb_buffer_bytes: EPLB's one-layer transfer buffer

@@ -68,7 +68,7 @@ def test_seed_without_ep_warns_of_the_marlin_fallback_with_the_same_figures() ->
     # GPTQ g128 experts sliced by TP=8: 1536 / 8 = 192 wide per GPU, 192 % 128 = 64, so vLLM
     # leaves the Marlin MoE kernel for MoE WNA16, which holds the 128 eighths at group 64 (4.25
     # bits, not Marlin's 4.156 for 16 whole experts: 15,080,620,032 B of experts per GPU
-    # against 14,747,959,296, layout.moe_wna16_expert_bits): 0.31 GiB more weights, less KV.
+    # against 14,747,959,296, layout.moe_wna16_load): 0.31 GiB more weights, less KV.
     with_ep = open_page()
     at = open_page(None, ep="0")
     assert not at.exception

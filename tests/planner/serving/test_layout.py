@@ -12,8 +12,8 @@ from planner.serving.layout import (
     group_size,
     layout_errors,
     layout_warnings,
-    moe_wna16_expert_bits,
     moe_wna16_fallback,
+    moe_wna16_load,
     pp_layer_split,
     straddling_tp_group,
 )
@@ -205,6 +205,11 @@ def test_moe_wna16_fallback_needs_a_group_of_32_or_more():
     assert len(layout_errors(gptq, _cluster(32), ParallelLayout(tp=32), stored, STRICT)) == 1
 
 
+def _expert_bits(*args) -> float:
+    """The bits moe_wna16_load gives a layout's routed experts (0.0: as the scheme)."""
+    return moe_wna16_load(*args)[1]
+
+
 def test_moe_wna16_holds_the_experts_in_its_halved_group():
     # vLLM moe_wna16.py MoeWNA16Method.create_weights (0.17.0-0.34.0 source): qweight uint8
     # (E, 2 x width, hidden / 2) + (E, hidden, width / 2), scales in the model dtype (E, 2 x
@@ -220,21 +225,21 @@ def test_moe_wna16_holds_the_experts_in_its_halved_group():
     # the seed at TP=8: 192 wide -> group 64 (192 = 3 x 64), sym: 4 + 16 / 64 = 4.25 bits
     # (Marlin's 4 + 20 / 128 = 4.15625); per layer and GPU 128 x 3 x 4,096 x 192 x 4.25 / 8 B
     # = 128 x (384 x 2,048 + 4,096 x 96) + 128 x (384 x 64 + 4,096 x 3) x 2 = 160,432,128 B
-    assert moe_wna16_expert_bits(gptq(True), ParallelLayout(tp=8), stored, STRICT) == 4.25
+    assert _expert_bits(gptq(True), ParallelLayout(tp=8), stored, STRICT) == 4.25
     # asymmetric: + 4 / 64 zero-point bits
-    assert moe_wna16_expert_bits(gptq(False), ParallelLayout(tp=8), stored, STRICT) == 4.3125
+    assert _expert_bits(gptq(False), ParallelLayout(tp=8), stored, STRICT) == 4.3125
     # a what-if GPTQ is taken as symmetric; AWQ keeps its zero points
-    assert moe_wna16_expert_bits(_spec(), ParallelLayout(tp=8), G128, STRICT) == 4.25
+    assert _expert_bits(_spec(), ParallelLayout(tp=8), G128, STRICT) == 4.25
     awq = what_if_scheme("w4a16-awq-g128")
-    assert moe_wna16_expert_bits(_spec(), ParallelLayout(tp=8), awq, STRICT) == 4.3125
+    assert _expert_bits(_spec(), ParallelLayout(tp=8), awq, STRICT) == 4.3125
     # TP=16: 96 wide -> group 32: 4 + 16 / 32
-    assert moe_wna16_expert_bits(gptq(True), ParallelLayout(tp=16), stored, STRICT) == 4.5
+    assert _expert_bits(gptq(True), ParallelLayout(tp=16), stored, STRICT) == 4.5
     # Marlin MoE takes them (EP keeps 1536 whole; TP=4: 384 = 3 x 128): the scheme's bits
     for layout in (ParallelLayout(tp=8, ep=True), ParallelLayout(tp=4)):
-        assert moe_wna16_expert_bits(gptq(True), layout, stored, STRICT) == 0.0
+        assert _expert_bits(gptq(True), layout, stored, STRICT) == 0.0
     # TP=32 (48 wide) stops the load; compressed-tensors falls back to its own method
-    assert moe_wna16_expert_bits(gptq(True), ParallelLayout(tp=32), stored, STRICT) == 0.0
-    assert moe_wna16_expert_bits(gptq(True, "compressed-tensors"), ParallelLayout(tp=8),
+    assert _expert_bits(gptq(True), ParallelLayout(tp=32), stored, STRICT) == 0.0
+    assert _expert_bits(gptq(True, "compressed-tensors"), ParallelLayout(tp=8),
                                  stored, STRICT) == 0.0
 
 

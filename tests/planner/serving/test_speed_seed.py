@@ -146,7 +146,7 @@ def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
 DENSE_TP8 = 716.57  # MB, see the docstring
 EXPERTS_TP8 = 14747.57
 # without EP the 192-wide slices run MoE WNA16, which holds them at 4.25 bits, not Marlin's
-# 4.156 (layout.moe_wna16_expert_bits): 94 x 160,432,128 B = 15,080.62 MB per GPU
+# 4.156 (layout.moe_wna16_load): 94 x 160,432,128 B = 15,080.62 MB per GPU
 EXPERTS_TP8_WNA16 = 15080.62
 ALLREDUCE_1 = 188 * (NCCL + 14 * STEP + 7 / 8 * 2 * 8192 / LINK)  # 9.56 ms
 # the busiest GPU's touched experts at one token (p = 1/16, see the docstring)
