@@ -11,6 +11,7 @@ from typing import NamedTuple
 from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
+    LayerSpec,
     LinearAttentionMixer,
     MlaMixer,
     ModelSpec,
@@ -50,7 +51,9 @@ class LoraModules(NamedTuple):
     Gated-DeltaNet layer's in_proj_qkvz and in_proj_ba (HYBRID_GDN_LORA: Qwen3.5's four and two
     output sizes; Qwen3-Next's interleaved projections one each); tied_head_own_from: the
     first release whose class builds a tied lm_head as its own ParallelLMHead (before it the
-    lm_head is embed_tokens itself, wrapped twice: tied_head_alias)."""
+    lm_head is embed_tokens itself, wrapped twice: tied_head_alias); no_op_blocks: whether the
+    class builds a layer without its attention or FFN block (nemotron_nas.py DeciLM's no-op
+    blocks: no module, so no slots; slots' docstring)."""
 
     embeddings: bool
     qkv_slices: int = 3
@@ -58,6 +61,7 @@ class LoraModules(NamedTuple):
     embeddings_from: Version = (0, 0, 0)
     gdn_slices: tuple[int, int] = (4, 2)
     tied_head_own_from: Version = (0, 0, 0)
+    no_op_blocks: bool = False
 
 
 LORA_ARCHITECTURES: dict[str, LoraModules] = {
@@ -77,13 +81,16 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "Qwen3VLMoeForConditionalGeneration": LoraModules(True),
     "Llama4ForConditionalGeneration": LoraModules(True),
     "MiniMaxM2ForCausalLM": LoraModules(False),
+    "GraniteForCausalLM": LoraModules(True), "MiMoForCausalLM": LoraModules(False),
+    "DeciLMForCausalLM": LoraModules(True, no_op_blocks=True),
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
 gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py,
-minimax_m2.py: their attention and embedding_modules, the experts in moe; the same in every
-release of LORA_READ but Qwen3.5's embedding_modules; qwen3_5.py: HYBRID_GDN_LORA;
-deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention indexer
+minimax_m2.py, granite.py, mimo.py and nemotron_nas.py (those three: slots' docstring, DeciLM's
+no-op blocks LoraModules.no_op_blocks): their attention and embedding_modules, the experts in
+moe; the same in every release of LORA_READ but Qwen3.5's embedding_modules; qwen3_5.py:
+HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention indexer
 (deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them more than
 once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py to 0.28.0,
 vllm/models/deepseek_v32 from 0.29.0): deepseek_mla; MiniMax-M2's float32 router gate, whose
@@ -159,6 +166,16 @@ def _mixers(spec: ModelSpec) -> tuple[type, ...]:
             else (AttentionMixer,))
 
 
+def _dense_layer_read(spec: ModelSpec, layer: LayerSpec) -> bool:
+    """Whether a dense model's `layer` is one whose LoRA modules are read: attention (of
+    _mixers) with a gated dense MLP, either block absent where the class builds no-op blocks
+    (LoraModules.no_op_blocks)."""
+    no_ops = LORA_ARCHITECTURES[spec.architectures[0]].no_op_blocks
+    return ((isinstance(layer.mixer, _mixers(spec)) or no_ops and layer.mixer is None)
+            and (isinstance(layer.mlp, DenseMlp) and layer.mlp.gated
+                 or no_ops and layer.mlp is None))
+
+
 def model_refusal(spec: ModelSpec) -> str | None:
     """Why the LoRA slots of `spec` are not sized: an architecture whose vLLM modules are not
     read, a layer other than full/sliding attention with a gated dense MLP (the MoE
@@ -171,7 +188,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
                 f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, "
-                f"deepseek_v32/, mllama4.py and minimax_m2.py); "
+                f"deepseek_v32/, mllama4.py, minimax_m2.py, granite.py, mimo.py and "
+                f"nemotron_nas.py); "
                 f"{name} is not read, so it is not planned")
     if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
@@ -179,9 +197,7 @@ def model_refusal(spec: ModelSpec) -> str | None:
         if refusal:
             return refusal
     elif (spec.vision is not None and spec.architectures[0] not in LORA_TOWER_CONNECTOR
-          ) or not all(
-            isinstance(layer.mixer, _mixers(spec)) and isinstance(layer.mlp, DenseMlp)
-            and layer.mlp.gated for layer in spec.layers):
+          ) or not all(_dense_layer_read(spec, layer) for layer in spec.layers):
         return (f"--enable-lora: {name} here has layers other than attention with a gated dense "
                 "MLP, whose LoRA modules are not read, so it is not planned")
     if LORA_ARCHITECTURES[spec.architectures[0]].embeddings and spec.vocab_size > LORA_VOCAB_LIMIT:

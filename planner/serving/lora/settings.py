@@ -38,15 +38,15 @@ of each wheel diffed with its x.y.0's (0.20.2 with 0.20.0), and none that is rea
 lora/ (layers, Punica wrapper and kernel metadata, model_manager.py, utils.py
 get_captured_lora_counts), config/lora.py, v1/cudagraph_dispatcher.py, v1/worker/gpu/
 (lora_utils.py, cudagraph_utils.py, model_runner.py), v1/worker/lora_model_runner_mixin.py,
-models/ llama, qwen2, qwen3, mistral, gemma2, gemma3, phi3, qwen3_moe, interfaces and
-registry.py, layers/linear.py, vocab_parallel_embedding.py, logits_processor.py,
-fused_moe/oracle/unquantized.py, distributed/utils.py and engine/arg_utils.py read byte for
-byte the same. What differs touches none of the rules: 0.17.1 gpu_model_runner.py (zeroing
-new KV blocks) and fused_moe.py (TritonExperts takes the no-mul activations; Qwen3-MoE's
-SiLU-and-mul unchanged); 0.18.1 config/vllm.py (DeepGEMM off on Blackwell for some models) and
-config/attention.py (the TRT-LLM ragged DeepSeek prefill default); 0.19.1
-config/compilation.py (a fuse_minimax_qk_norm pass field) and config/vllm.py (its compile
-range); 0.20.1 gpu_model_runner.py (a log argument), fused_moe/config.py
+models/ llama, qwen2, qwen3, mistral, gemma2, gemma3, phi3, qwen3_moe, granite, mimo,
+nemotron_nas, interfaces and registry.py, layers/linear.py, vocab_parallel_embedding.py,
+logits_processor.py, fused_moe/oracle/unquantized.py, distributed/utils.py and
+engine/arg_utils.py read byte for byte the same. What differs touches none of the rules: 0.17.1
+gpu_model_runner.py (zeroing new KV blocks) and fused_moe.py (TritonExperts takes the no-mul
+activations; Qwen3-MoE's SiLU-and-mul unchanged); 0.18.1 config/vllm.py (DeepGEMM off on
+Blackwell for some models) and config/attention.py (the TRT-LLM ragged DeepSeek prefill
+default); 0.19.1 config/compilation.py (a fuse_minimax_qk_norm pass field) and config/vllm.py
+(its compile range); 0.20.1 gpu_model_runner.py (a log argument), fused_moe/config.py
 (FusedMoEQuantConfig's MXFP4 mx_alignment; FusedMoEConfig the same) and config/vllm.py
 (max_num_batched_tokens joins the capture sizes, vllm_versions.GRAPH_ADDS_BATCHED_TOKENS_FROM:
 which sizes, not the LoRA cases per size), 0.20.2 moe_runner.py too (the TRT-LLM MXFP4 output

@@ -50,6 +50,24 @@ cuda_graphs.V2_LORA_GRAPH_CASES_FROM):
   Qwen3VLForConditionalGeneration: their language model, wrapped as the text-only
   Gemma3ForCausalLM's and Qwen3ForCausalLM's; their vision tower and connector get no LoRA
   without --enable-tower-connector-lora (coverage.LORA_TOWER_CONNECTOR).
+- models/granite.py GraniteForCausalLM, mimo.py MiMoForCausalLM and nemotron_nas.py
+  DeciLMForCausalLM (SupportsLoRA, their packed_modules_mapping and embedding_modules the same
+  in every release read): Llama's four linears a layer (qkv_proj 3 slices, o_proj, gate_up_proj
+  2, down_proj). Granite declares Llama's embedding_modules; a tied lm_head is its own
+  ParallelLMHead (`self.lm_head.weight = self.model.embed_tokens.weight` to 0.27.1,
+  tie_weights from 0.28.0: no alias); its embedding_multiplier, residual_multiplier,
+  attention_multiplier (the attention's scale) and logits_scaling (LogitsProcessor's scale)
+  are floats applied in forward, no tensor and no slot. MiMo is a Qwen2ForCausalLM subclass
+  that declares nothing of its own (no embedding_modules: no embedding or lm_head slots, nor
+  a tied-head alias to 0.27.1); MiMoModel is a Qwen2Model of num_hidden_layers layers, the
+  checkpoint's model.mtp_layers dropped at load: they are the MiMoMTP drafter's (mimo_mtp.py),
+  loaded after load_lora_model wrapped the target only (v1/worker/gpu_model_runner.py 0.17.0,
+  v1/worker/gpu/model_runner.py 0.34.0; v1/worker/gpu/spec_decode/eagle/utils.py: "The drafter
+  does not use the target's LoRA adapter"). DeciLM (HasNoOps, Llama's embedding_modules) builds
+  per block_configs[i] a LlamaAttention of num_attention_heads / n_heads_in_group kv heads
+  unless attention.no_op, and a LlamaMLP of _ffn_mult_to_intermediate_size(ffn_mult, hidden)
+  unless ffn.no_op: each layer its own shapes, and a no-op block no module, so no slots
+  (coverage.LoraModules.no_op_blocks).
 - the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
   a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
   (max_loras, 1, R, input_size) and B (max_loras, 1, slice per TP rank, R); a row layer
@@ -178,16 +196,19 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     attention's qkv_proj and o_proj (MLA's projections: deepseek_mla.mla_parts), then a dense
     MLP's gate_up_proj and down_proj, or an MoE layer's router gate, gates and experts
     (moe.moe_layer_parts, the rank's `experts`) and its shared expert's gate_up_proj and
-    down_proj (Qwen2-MoE, DeepSeek: the dense rules)."""
+    down_proj (Qwen2-MoE, DeepSeek: the dense rules); none for a no-op block (DeciLM)."""
     layer = spec.layers[layer_index]
     attn, mlp = layer.mixer, layer.mlp
-    assert isinstance(attn, AttentionMixer | LinearAttentionMixer | MlaMixer)
-    assert isinstance(mlp, DenseMlp | MoeMlp)
+    # a block absent (None) is a no-op block (coverage.LoraModules.no_op_blocks): no slots
+    assert attn is None or isinstance(attn, AttentionMixer | LinearAttentionMixer | MlaMixer)
+    assert mlp is None or isinstance(mlp, DenseMlp | MoeMlp)
     n, r, h = lora.max_loras, lora.rank, spec.hidden_size
     rank_a = r // tp if lora.fully_sharded else r  # column layers' A rows
     row_out = h // tp if lora.fully_sharded else h  # row layers' B rows
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
-    if isinstance(attn, LinearAttentionMixer):
+    if attn is None:
+        parts: tuple[LayerPart, ...] = ()
+    elif isinstance(attn, LinearAttentionMixer):
         parts = gdn_parts(attn, modules.gdn_slices, h, tp, n, r, rank_a, row_out)
     elif isinstance(attn, MlaMixer):
         parts = mla_parts(attn, lora.version, h, tp, n, r, rank_a, row_out)
@@ -200,6 +221,8 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
         parts = (LayerPart("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r),
                            modules.qkv_slices * h + 2 * (q + 2 * kv)),
                  LayerPart("o_proj", n * (r * q_in + row_out * r), q_in + 2 * row_out))
+    if mlp is None:
+        return parts
     if isinstance(mlp, MoeMlp):
         parts += moe_layer_parts(spec, mlp, experts, n, r, lora.fully_sharded, lora.version,
                                  tp)
