@@ -1,8 +1,8 @@
 """Plan page, "More vLLM options": multi-LoRA serving (vLLM --enable-lora, --max-loras,
 --max-lora-rank, --fully-sharded-loras, --specialize-active-lora, --lora-dtype), as the CLI's
 flags: offered where Headroom sizes the LoRA slots (Llama, Qwen2, Qwen3, Mistral, Gemma 2 /
-3 and Phi3 dense models, Qwen3-MoE, Qwen2-MoE, Mixtral, DeepSeek-V2/V3 and the others
-planner/serving/lora/slots.py reads, vLLM 0.17-0.34), in the link as
+3, Phi3, Granite, MiMo and Nemotron-NAS dense models, Qwen3-MoE, Qwen2-MoE, Mixtral,
+DeepSeek-V2/V3 and the others planner/serving/lora/slots.py reads, vLLM 0.17-0.34), in the link as
 `lora`, `loras`, `lorarank`, `fslora`, `lorasp` and `loradtype`, planned as the CLI plans them.
 
 Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched tokens,
@@ -242,3 +242,15 @@ def test_the_speed_terms_show_the_lora_kernels_unvalidated() -> None:
             "request's adapter in its chunks); its slots read whole by every chunk on every "
             "stage; calibration, vLLM source and what is not counted: as lora_decode's note"
             ) in shown
+
+
+def test_granite_is_offered_and_planned_as_the_cli_plans_it() -> None:
+    # granite-3.3-8b-instruct at TP=1, 4 slots of rank 16 (worked by hand in
+    # tests/planner/serving/test_lora_granite_mimo_nas.py): (40 x 4,947,968 + 2 x 3,408,320)
+    # elements x 2 B + 417,920 B
+    granite = {**LLAMA_H100, "model": "ibm-granite/granite-3.3-8b-instruct"}
+    base = weights_bytes(open_link("plan", **granite))
+    at = open_link("plan", **granite, lora="1", loras="4")
+    assert not at.exception and not at.error
+    assert weights_bytes(at) - base == (40 * 4_947_968 + 2 * 3_408_320) * 2 + 417_920
+    assert launch_command(at).endswith(" --enable-lora --max-loras 4 --max-lora-rank 16")
