@@ -60,9 +60,11 @@ and 0.26.0 wheels' fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_inte
 wheel (0.28.0, 0.30.0, 0.32.0, 0.33.0, 0.34.0 the same)."""
 
 Mxfp4Kernel = Literal["flashinfer", "marlin", "triton", "flashinfer_cutlass", "deep_gemm",
-                      "humming", "aiter", "unpadded", "emulation", "other"]
+                      "humming", "aiter", "unpadded", "emulation", "other", "unknown"]
 """The kernels vLLM runs MXFP4 experts on: by default flashinfer (TRT-LLM), marlin or triton
-(mxfp4_kernel); the rest only by --moe-backend (MXFP4_BACKEND_KERNELS)."""
+(mxfp4_kernel); the rest only by --moe-backend (MXFP4_BACKEND_KERNELS); "unknown": the default
+on an NVIDIA GPU of unknown compute capability (a custom GPU), padded for none
+(mxfp4_expert_padding), biases as created (bf16), timed as Marlin (speed.kernels)."""
 
 MXFP4_ROCM_KERNEL: Mxfp4Kernel = "triton"
 """The kernel vLLM runs MXFP4 experts on on AMD GPUs (ROCm) with no environment variable set:
@@ -127,7 +129,8 @@ def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     wheel's comment has triton_kernels "only confirmed to work on SM90 and SM100"), below 11.0 only
     from MXFP4_TRITON_BELOW_11_FROM (Marlin on 12.x, and on 11.x but in MXFP4_TRITON_SM110). The
     memory side pads the experts for it (mxfp4_expert_padding) and the speed model runs it
-    (speed.kernels.mxfp4_moe_kernel). An unknown capability (off NVIDIA) reads as Marlin."""
+    (speed.kernels.mxfp4_moe_kernel). An unknown capability reads as Marlin here
+    (mxfp4_ep_reason, mxfp4_note); mxfp4_moe_kernel_of calls it "unknown" before asking."""
     capability = parse_capability(compute_capability)
     if capability is None:
         return "marlin"
@@ -141,9 +144,12 @@ def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     return "triton"
 
 
-MXFP4_FP32_BIAS_KERNELS: frozenset[Mxfp4Kernel] = frozenset({"flashinfer", "triton"})
-"""The kernels (mxfp4_kernel) on which vLLM holds MXFP4 experts' biases in float32, in every
-release with MXFP4 (MXFP4_FROM).
+MXFP4_FP32_BIAS_KERNELS: frozenset[Mxfp4Kernel] = frozenset({"flashinfer", "triton", "aiter"})
+"""The kernels (mxfp4_moe_kernel_of) on which vLLM holds MXFP4 experts' biases in float32: OpenAI's
+Triton MoE (ROCm's too) and FlashInfer's TRT-LLM MoE in every release with MXFP4 (MXFP4_FROM),
+AITER's (--moe-backend aiter*, ROCm only) where the oracle reads it. marlin, flashinfer_cutlass
+and deep_gemm keep bf16; cpu converts too but runs on no GPU; humming, b12x, xpu and emulation
+are not read for this and are planned bf16 as created.
 
 NOTE: vLLM creates gpt-oss's routed-expert biases (w13_bias, w2_bias) in bf16 and converts them
 to float32 in process_weights_after_loading for OpenAI's Triton MoE and FlashInfer's TRT-LLM MoE
@@ -182,13 +188,6 @@ B12X_BACKENDS, flashinfer_moe_ep_* -> FLASHINFER_MOE_EP_MXFP4_BACKENDS, aiter* -
 backends; select_mxfp4_moe_backend returns the mapped backend where it supports the layer, else
 raises, never falling back to auto."""
 
-MXFP4_FP32_BIAS_KERNELS_ALL: frozenset[Mxfp4Kernel] = MXFP4_FP32_BIAS_KERNELS | {"aiter"}
-"""MXFP4_FP32_BIAS_KERNELS and the AITER kernels (--moe-backend aiter*, ROCm only), which
-convert the biases to float32 too (MXFP4_FP32_BIAS_KERNELS' NOTE). marlin, flashinfer_cutlass and
-deep_gemm keep bf16; cpu converts too but runs on no GPU; humming, b12x, xpu and emulation are
-not read for this and are planned bf16 as created."""
-
-
 def mxfp4_backend_read(version: Version, moe_backend: str | None) -> str | None:
     """--moe-backend where vLLM `version`'s MXFP4 oracle reads it (moe_backend.ORACLE_FROM
     ["mxfp4"], 0.19.0; 0.17-0.18 quantization/mxfp4.py does not); None where it is auto or not
@@ -202,23 +201,18 @@ def mxfp4_moe_kernel_of(version: Version, compute_capability: str, vendor: str, 
     """The one rule for the kernel vLLM `version` runs MXFP4 (gpt-oss) experts on: Marlin where
     `marlin` (mxfp4_on_marlin); else the --moe-backend value's (MXFP4_BACKEND_KERNELS) where the
     release's oracle reads it (from moe_backend.ORACLE_FROM["mxfp4"], 0.19.0; earlier releases
-    ignore it); else the default: MXFP4_ROCM_KERNEL on AMD GPUs, mxfp4_kernel on NVIDIA. The
-    padding (mxfp4_expert_padding), the bias dtype (mxfp4_bias_fp32) and the speed model
-    (speed.kernels.mxfp4_moe_kernel) all read it."""
+    ignore it); else the default: MXFP4_ROCM_KERNEL on AMD GPUs, mxfp4_kernel on NVIDIA ("unknown"
+    where the capability is). The padding (mxfp4_expert_padding), the bias dtype
+    (MXFP4_FP32_BIAS_KERNELS: startup.weight_load), the plan's kernel note (plan.notes.gpu_notes)
+    and the speed model (speed.kernels.mxfp4_moe_kernel) all read it."""
     if marlin:
         return "marlin"
     if named := mxfp4_backend_read(version, moe_backend):
         return MXFP4_BACKEND_KERNELS.get(named, "other")
-    return MXFP4_ROCM_KERNEL if vendor != "nvidia" else mxfp4_kernel(version, compute_capability)
-
-
-def mxfp4_bias_fp32(version: Version, compute_capability: str, vendor: str, marlin: bool,
-                    moe_backend: str | None) -> bool:
-    """Whether vLLM `version` holds MXFP4 (gpt-oss) routed-expert biases in float32 on this GPU
-    (MXFP4_FP32_BIAS_KERNELS_ALL): where the kernel (mxfp4_moe_kernel_of) is the OAI Triton MoE
-    (ROCm's too), FlashInfer's TRT-LLM MoE or AITER's; never on Marlin."""
-    return mxfp4_moe_kernel_of(version, compute_capability, vendor, marlin,
-                               moe_backend) in MXFP4_FP32_BIAS_KERNELS_ALL
+    if vendor != "nvidia":
+        return MXFP4_ROCM_KERNEL
+    return "unknown" if parse_capability(compute_capability) is None \
+        else mxfp4_kernel(version, compute_capability)
 
 
 MXFP4_FLASHINFER_EP_FROM: Version = (0, 10, 2)
@@ -269,11 +263,10 @@ quantization/utils/ocp_mx_utils.py) for EMULATION from the 0.26.0 wheel; 0.20.0-
 to the last branch (ROCm's, else the width to 64)."""
 
 
-def mxfp4_expert_padding(version: Version, compute_capability: str, vendor: str = "nvidia",
-                         marlin: bool = False, moe_backend: str | None = None
-                         ) -> tuple[int, int]:
-    """(hidden, per-rank width) multiples vLLM `version` pads MXFP4 experts to on this GPU, for
-    the kernel mxfp4_moe_kernel_of picks, in the order of the 0.19.0-0.34.0 wheels'
+def mxfp4_expert_padding(kernel: Mxfp4Kernel, version: Version, compute_capability: str,
+                         vendor: str = "nvidia") -> tuple[int, int]:
+    """(hidden, per-rank width) multiples vLLM `version` pads MXFP4 experts to on this GPU for
+    `kernel` (the one mxfp4_moe_kernel_of picks), in the order of the 0.19.0-0.34.0 wheels'
     mxfp4_round_up_hidden_size_and_intermediate_size (each read; quantization/mxfp4.py
     create_weights before): B12X and FlashInfer's MoE-EP kernels none (MXFP4_UNPADDED_FROM);
     emulation 32 x 32 (MXFP4_EMULATION_PAD_FROM); DeepGEMM 128 x 128; Marlin MXFP4_MARLIN_PAD;
@@ -281,12 +274,8 @@ def mxfp4_expert_padding(version: Version, compute_capability: str, vendor: str 
     CUTLASS 128 x 128; then on AMD GPUs mxfp4_rocm_padding (nothing where it does not know
     the target); else (triton_kernels, Humming) only the width, to 64. gpt-oss (2,880 wide) on
     Hopper's triton_kernels: TP=1 stays 2,880, TP=2 1,440 -> 1,472, TP=4 720 -> 768, TP=8 360
-    -> 384. An NVIDIA GPU of unknown capability nothing, unless --moe-backend names a kernel."""
-    kernel = mxfp4_moe_kernel_of(version, compute_capability, vendor, marlin, moe_backend)
-    if vendor == "nvidia" and parse_capability(compute_capability) is None and not marlin \
-            and not mxfp4_backend_read(version, moe_backend):
-        return (1, 1)
-    if kernel == "unpadded" and version >= MXFP4_UNPADDED_FROM:
+    -> 384. The default on an NVIDIA GPU of unknown capability ("unknown") nothing."""
+    if kernel == "unknown" or (kernel == "unpadded" and version >= MXFP4_UNPADDED_FROM):
         return (1, 1)
     if kernel == "emulation" and version >= MXFP4_EMULATION_PAD_FROM:
         return (32, 32)

@@ -123,7 +123,7 @@ class WeightLoadRules(NamedTuple):
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer, spread over EP ranks
     eplb_expert_buffer: bool = False  # eplb_buffer_bytes: EPLB's one-layer transfer buffer
     eplb_draft_buffer: bool = False  # and the MTP draft's own (eplb.draft_state_sized)
-    expert_bias_fp32: bool = False  # mxfp4.mxfp4_bias_fp32: routed-expert biases in float32
+    expert_bias_fp32: bool = False  # mxfp4.MXFP4_FP32_BIAS_KERNELS: routed-expert biases in float32
 
 
 _NO_LOAD_RULES = WeightLoadRules()

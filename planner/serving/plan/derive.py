@@ -39,7 +39,12 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.lora.cuda_graphs import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
-from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_on_marlin
+from planner.serving.mxfp4 import (
+    Mxfp4Kernel,
+    mxfp4_expert_padding,
+    mxfp4_moe_kernel_of,
+    mxfp4_on_marlin,
+)
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
 from planner.serving.plan.facts import Resolved
@@ -208,6 +213,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     mismatch = tuple(quantization_errors(spec, s.quantization))
     marlin = mxfp4_on_marlin(s, gpu.vendor)
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu, marlin)
+    kernel = mxfp4_moe_kernel_of(rules.version, gpu.compute_capability, gpu.vendor, marlin,
+                                 s.moe_backend)  # MXFP4's: read where the scheme is mxfp4
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
                                 bool(s.target_quant), scheme.key)
     return dict(
@@ -245,7 +252,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
-        expert_pad=_expert_pad(s, rules, gpu, scheme, load, marlin),
+        expert_pad=_expert_pad(kernel, rules, gpu, scheme, load),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme),
         model_notes=model_notes(spec, gpu, s, rules)
@@ -296,14 +303,13 @@ def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, 
                   if s.target_quant and method == "auto-round" else ())
 
 
-def _expert_pad(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, scheme: quant.QuantScheme,
-                load: WeightLoadRules, marlin: bool) -> tuple[int, int]:
+def _expert_pad(kernel: Mxfp4Kernel, rules: VllmRules, gpu: GpuSpec, scheme: quant.QuantScheme,
+                load: WeightLoadRules) -> tuple[int, int]:
     """The experts' padding (Resolved.expert_pad): MXFP4's for the kernel vLLM runs them on
-    (Marlin's where `marlin`, VLLM_MXFP4_USE_MARLIN or --enable-lora taking it: mxfp4_on_marlin;
-    else the --moe-backend value's, else the default: mxfp4.mxfp4_moe_kernel_of), else the
-    weight load rules' width pad."""
-    return (mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor, marlin,
-                                 s.moe_backend)
+    (`kernel`: mxfp4.mxfp4_moe_kernel_of's, Marlin where VLLM_MXFP4_USE_MARLIN or --enable-lora
+    takes it, else the --moe-backend value's, else the default), else the weight load rules'
+    width pad."""
+    return (mxfp4_expert_padding(kernel, rules.version, gpu.compute_capability, gpu.vendor)
             if scheme.key == "mxfp4" else (1, load.width_pad))
 
 

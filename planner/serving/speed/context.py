@@ -180,9 +180,8 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
     dense_fmt: GpuFormat = DTYPE_SCHEME[dtype]  # the format 16/32-bit GEMMs run in
     family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
                                 weight_only=stored_format(spec, scheme) and spec.quant.weight_only,
-                                moe_backend=s.moe_backend)
-    if scheme.family == "mxfp4" and mxfp4_on_marlin(s, gpu.vendor):
-        family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 (EngineSettings, gpt-oss LoRA)
+                                moe_backend=s.moe_backend,
+                                mxfp4_marlin=mxfp4_on_marlin(s, gpu.vendor))
     peak = _tflops(gpu, fmt, dense_fmt)
     if peak is None:
         return None
@@ -233,7 +232,13 @@ def _part_tflops(spec: ModelSpec, formats: ComponentFormats, excluded: Exclusion
     an RTX 5090 (vLLM 0.25): FP8 attention (1,279 M params of 1,284 M in the component) at
     419 TFLOP/s, W4A16_NVFP4 shared experts (126 M) on Marlin at 209.5, the 16-bit router
     (21 M) at 209.5; the W4A16_NVFP4 lm_head at 209.5. 16-bit compute runs in `dense_fmt`, the
-    served dtype's."""
+    served dtype's. --moe-backend is not asked: vLLM reads it in the MoE oracles only
+    (fused_moe/oracle/*.py select_*_moe_backend, from the routed experts' quant methods), and
+    these parts are linear layers (get_quant_method: LinearBase -> build_linear_method or
+    UnquantizedLinearMethod; layers/linear.py reads no moe_backend, 0.17.0-0.34.0 wheels; shared
+    experts join the MoE kernel only under ROCm AITER's fused shared experts,
+    fused_moe/utils.py resolve_layer_fused_shared_expert, 0.34.0, not planned); MXFP4, the
+    one format whose kernel it moves in kernel_family, computes in 16-bit on either."""
     params = param_breakdown(spec)
 
     def rate(fmt: ModuleFormat | None) -> float:

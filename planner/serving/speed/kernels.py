@@ -75,24 +75,27 @@ own per-layer overhead (SpeedCoefficients.moe_kernel_layer_overhead_us)."""
 _MXFP4_KERNELS: dict[Mxfp4Kernel, MoeKernel] = {
     "flashinfer": "flashinfer-trtllm-mxfp4", "triton": "triton-mxfp4", "marlin": "marlin-moe",
     "deep_gemm": "deepgemm-moe", "humming": "humming-moe", "flashinfer_cutlass": "fused-moe",
-    "aiter": "fused-moe", "unpadded": "fused-moe", "emulation": "fused-moe", "other": "fused-moe"}
+    "aiter": "fused-moe", "unpadded": "fused-moe", "emulation": "fused-moe", "other": "fused-moe",
+    "unknown": "marlin-moe"}
 """The speed model's kernel per MXFP4 kernel (mxfp4.mxfp4_moe_kernel_of); those only
---moe-backend reaches and no calibration row measures take the default figures (fused-moe)."""
+--moe-backend reaches and no calibration row measures take the default figures (fused-moe); the
+default on an NVIDIA GPU of unknown capability is timed as Marlin."""
 
 
 def mxfp4_moe_kernel(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION,
-                     moe_backend: str | None = None) -> MoeKernel:
-    """The kernel vLLM `vllm_version` runs MXFP4 (gpt-oss) experts on on this GPU, with no
-    environment variable set: mxfp4.mxfp4_moe_kernel_of's (the --moe-backend value's where the
-    release reads it, else mxfp4.mxfp4_kernel's), the one the memory side pads the
-    experts for (mxfp4.mxfp4_expert_padding; the sources per release are there):
+                     moe_backend: str | None = None, marlin: bool = False) -> MoeKernel:
+    """The kernel vLLM `vllm_version` runs MXFP4 (gpt-oss) experts on on this GPU:
+    mxfp4.mxfp4_moe_kernel_of's (Marlin where `marlin`: mxfp4.mxfp4_on_marlin; else the
+    --moe-backend value's where the release reads it, else mxfp4.mxfp4_kernel's), the one the
+    memory side pads the experts for (mxfp4.mxfp4_expert_padding; the sources per release are
+    there). With no environment variable set:
     FlashInfer's TRT-LLM MXFP4 x BF16 MoE on datacenter Blackwell (SM100_FI_MXFP4_BF16 /
     FLASHINFER_TRTLLM_MXFP4_BF16, first when FlashInfer is installed, as in vLLM's images),
     OpenAI's triton_kernels (matmul_ogs) on Hopper (the SM90 FlashInfer path needs
     VLLM_USE_FLASHINFER_MOE_MXFP4_BF16) and on AMD GPUs (mxfp4.MXFP4_ROCM_KERNEL), Marlin
     elsewhere."""
     version = vllm_rules(vllm_version).version
-    return _MXFP4_KERNELS[mxfp4_moe_kernel_of(version, gpu.compute_capability, gpu.vendor, False,
+    return _MXFP4_KERNELS[mxfp4_moe_kernel_of(version, gpu.compute_capability, gpu.vendor, marlin,
                                               moe_backend)]
 
 
@@ -124,11 +127,12 @@ activation_key None (fp4_weights.CT_NVFP4A16_MOE_FROM); earlier releases keep NV
 
 
 def kernel_family(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION,
-                  weight_only: bool = False, moe_backend: str | None = None
-                  ) -> tuple[KernelFamily, GpuFormat]:
+                  weight_only: bool = False, moe_backend: str | None = None,
+                  mxfp4_marlin: bool = False) -> tuple[KernelFamily, GpuFormat]:
     """(kernel family, compute format) of a weight format on a GPU under vLLM `vllm_version`;
     `weight_only`: the checkpoint keeps 16-bit activations (QuantSpec.weight_only);
-    `moe_backend`: --moe-backend, which picks MXFP4's kernel (mxfp4_moe_kernel).
+    `moe_backend`: --moe-backend, which picks MXFP4's kernel (mxfp4_moe_kernel);
+    `mxfp4_marlin`: MXFP4 on Marlin whatever that pick (mxfp4.mxfp4_on_marlin).
 
     FP8 runs on FP8 tensor cores from Ada/Hopper on, else as Marlin W8A16; NVFP4 on FP4
     tensor cores on Blackwell only, else weight-only, and weight-only everywhere for a
@@ -148,7 +152,8 @@ def kernel_family(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str = DEFAULT
         return "bf16", "bf16"
     if fam == "fp8" and gpu.weight_format_support("fp8") == "native":
         return "fp8", "fp8"
-    if fam == "mxfp4" and mxfp4_moe_kernel(gpu, vllm_version, moe_backend) != "marlin-moe":
+    if fam == "mxfp4" and mxfp4_moe_kernel(gpu, vllm_version, moe_backend,
+                                           mxfp4_marlin) != "marlin-moe":
         return "fp4", "bf16"  # FlashInfer or triton_kernels MXFP4 x BF16: 16-bit compute
     if fam == "nvfp4" and gpu.weight_format_support(fam) == "native":
         return "fp4", fam

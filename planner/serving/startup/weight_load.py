@@ -10,7 +10,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import group_size, int_bits, marlin_takes_group
 from planner.serving.moe_backend import trtllm_bf16_width_pad
-from planner.serving.mxfp4 import mxfp4_bias_fp32
+from planner.serving.mxfp4 import MXFP4_FP32_BIAS_KERNELS, mxfp4_moe_kernel_of
 from planner.serving.startup.device import capability
 from planner.serving.startup.quant_method import loading_method
 from planner.serving.startup.wna16_loaders import (
@@ -57,10 +57,12 @@ def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | N
                       version: Version, gpu: GpuSpec, mxfp4_marlin: bool = False
                       ) -> WeightLoadRules:
     """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`; `mxfp4_marlin`: MXFP4
-    experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin)."""
+    experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin); MXFP4 expert biases in
+    float32 on the kernels that convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS)."""
     return WeightLoadRules(
-        expert_bias_fp32=scheme.key == "mxfp4" and mxfp4_bias_fp32(
-            version, gpu.compute_capability, gpu.vendor, mxfp4_marlin, moe_backend),
+        expert_bias_fp32=scheme.key == "mxfp4" and mxfp4_moe_kernel_of(
+            version, gpu.compute_capability, gpu.vendor, mxfp4_marlin, moe_backend)
+        in MXFP4_FP32_BIAS_KERNELS,
         gdn_ba_whole=gdn_ba_whole(spec, scheme, version, gpu),
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
         width_pad=trtllm_bf16_width_pad(spec, scheme, moe_backend, version,

@@ -4,11 +4,13 @@
 from functools import cache
 
 from planner.catalog import catalog_spec
+from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
+from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_moe_kernel_of
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.speed.kernels import mxfp4_moe_kernel
+from planner.serving.speed.kernels import kernel_family, mxfp4_moe_kernel
 
 _spec = cache(catalog_spec)
 
@@ -73,3 +75,24 @@ def test_the_plan_names_marlin_where_moe_backend_marlin_puts_the_experts_there()
     warnings = " ".join(_plan("0.34.0", moe_backend="marlin").warnings)
     assert "runs on the Marlin MXFP4 kernel with --moe-backend marlin" in warnings
     assert "OAI Triton MoE" not in warnings
+
+
+def test_speed_kernel_family_takes_the_marlin_decision():
+    # VLLM_MXFP4_USE_MARLIN or --enable-lora (mxfp4_on_marlin) puts the experts on Marlin MoE:
+    # FP4 weights dequantised to 16-bit (marlin_utils_fp4.py), so weight-only; unset, an H100
+    # runs OpenAI's Triton MoE at the 16-bit rate (fp4 family, bf16 compute)
+    h100, mxfp4 = gpu_preset("h100-sxm"), scheme("mxfp4")
+    assert mxfp4_moe_kernel(h100, "0.34.0", marlin=True) == "marlin-moe"
+    assert kernel_family(mxfp4, h100, "0.34.0", mxfp4_marlin=True) == ("weight-only", "bf16")
+    assert kernel_family(mxfp4, h100, "0.34.0") == ("fp4", "bf16")
+
+
+def test_an_unknown_nvidia_gpu_pads_for_no_kernel_unless_one_is_named():
+    # a custom GPU ("" capability): vLLM's pick is unknown, so nothing is padded (timed as
+    # Marlin); --moe-backend marlin (0.19.0 on) names Marlin: hidden % 256, width % 128
+    # (oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size)
+    kernel = mxfp4_moe_kernel_of((0, 34, 0), "", "nvidia", False, None)
+    assert kernel == "unknown"
+    assert mxfp4_expert_padding(kernel, (0, 34, 0), "") == (1, 1)
+    named = mxfp4_moe_kernel_of((0, 34, 0), "", "nvidia", False, "marlin")
+    assert mxfp4_expert_padding(named, (0, 34, 0), "") == (256, 128)

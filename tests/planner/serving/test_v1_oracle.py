@@ -214,12 +214,16 @@ def test_mxfp4_experts_run_on_marlin_on_hopper_until_0_10_2():
     # the 0.10.0-0.10.1 wheels pin torch==2.7.1 and mxfp4.py _should_use_marlin needs torch
     # >= 2.8.0 for the Triton path: Marlin on Hopper (hidden 256, intermediate 128 multiples),
     # as the 0.11 Marlin fallback; 0.10.2 (torch 2.8.0) takes Triton on Hopper, as 0.11 does
-    from planner.serving.mxfp4 import mxfp4_expert_padding
+    from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_moe_kernel_of
 
-    assert mxfp4_expert_padding((0, 10, 1), H100) == (256, 128)
-    assert mxfp4_expert_padding((0, 10, 2), H100) == (1, 64)
-    assert mxfp4_expert_padding((0, 10, 2), A100) == (256, 128)
-    assert mxfp4_expert_padding((0, 10, 2), B200) == (256, 256)  # FlashInfer BF16, if installed
+    def pad(version, cc):  # for the kernel chosen with no setting
+        kernel = mxfp4_moe_kernel_of(version, cc, "nvidia", False, None)
+        return mxfp4_expert_padding(kernel, version, cc)
+
+    assert pad((0, 10, 1), H100) == (256, 128)
+    assert pad((0, 10, 2), H100) == (1, 64)
+    assert pad((0, 10, 2), A100) == (256, 128)
+    assert pad((0, 10, 2), B200) == (256, 256)  # FlashInfer BF16, if installed
     repo, length = "openai/gpt-oss-120b", 8192
 
     def weights(version: str, **engine) -> int:
