@@ -254,7 +254,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
         expert_pad=_expert_pad(kernel, rules, gpu, scheme, load),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
-        gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme),
+        gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme, kernel),
         model_notes=model_notes(spec, gpu, s, rules)
         + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind),
         gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),

@@ -15,7 +15,7 @@ from planner.serving.moe_backend import (
     oracle_skip_note,
     runs_flydsl,
 )
-from planner.serving.mxfp4 import mxfp4_backend_read, mxfp4_note, mxfp4_on_marlin
+from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_backend_read, mxfp4_note, mxfp4_on_marlin
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_GPUS, last_node, nvlink_gpus
 from planner.serving.plan.facts import Resolved
@@ -43,19 +43,20 @@ from planner.serving.vllm_versions import (
 
 
 def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli,
-              gpu: GpuSpec, scheme: quant.QuantScheme) -> tuple[str, ...]:
+              gpu: GpuSpec, scheme: quant.QuantScheme, kernel: Mxfp4Kernel) -> tuple[str, ...]:
     """The notes of the weight format on the sizing GPU (Resolved.gpu_notes): MXFP4's kernel
     and padding on vLLM < 0.11 (mxfp4_note) unless Marlin is asked for, else the FP4
-    formats' notes on CUDA (naming the setting that puts MXFP4 on Marlin) and ROCm."""
+    formats' notes on CUDA (naming the setting that puts MXFP4 on Marlin) and ROCm. `kernel`:
+    the one MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of)."""
     old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
                  and gpu.vendor == "nvidia" else None)
     on_marlin = mxfp4_on_marlin(s, gpu.vendor)
-    named = None if on_marlin else mxfp4_backend_read(rules.version, s.moe_backend)
+    named = mxfp4_backend_read(rules.version, s.moe_backend)  # picks `kernel` unless on_marlin
     marlin_by = (("--enable-lora" if s.enable_lora else "mxfp4_marlin") if on_marlin
-                 else "--moe-backend marlin" if named == "marlin" else None)
-    # another kernel named: the FP4 note names the default's (Triton or Marlin), so none
-    other = scheme.key == "mxfp4" and named not in (None, "marlin", "triton")
+                 else "--moe-backend marlin" if named and kernel == "marlin" else None)
+    # the FP4 note names Triton or Marlin: none where the experts run on another kernel
+    other = scheme.key == "mxfp4" and kernel not in ("marlin", "triton")
     return ((old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
             else tuple(([] if other else fp4_weight_notes(gpu, scheme, cli, marlin_by))
                        + rocm_fp4_notes(spec, scheme, rules.version, gpu)))

@@ -96,3 +96,16 @@ def test_an_unknown_nvidia_gpu_pads_for_no_kernel_unless_one_is_named():
     assert mxfp4_expert_padding(kernel, (0, 34, 0), "") == (1, 1)
     named = mxfp4_moe_kernel_of((0, 34, 0), "", "nvidia", False, "marlin")
     assert mxfp4_expert_padding(named, (0, 34, 0), "") == (256, 128)
+
+
+def test_moe_backend_triton_unfused_gets_the_oai_triton_note_as_triton_does():
+    # 0.34.0 fused_moe/oracle/mxfp4.py map_mxfp4_backend: "triton_unfused" -> TRITON_UNFUSED,
+    # whose experts class UnfusedOAITritonExperts (experts/gpt_oss_triton_kernels_moe.py) runs
+    # triton_kernels' matmul_ogs with the activation and moe_sum unfused: OpenAI's Triton MoE,
+    # in TRITON_BACKENDS (TRITON's weight format: the same padding, float32 biases, bytes)
+    unfused = _plan("0.34.0", moe_backend="triton_unfused")
+    assert unfused.per_gpu[0].weights_bytes == _weights_bytes("0.34.0")
+    warnings = " ".join(unfused.warnings)
+    assert "MXFP4 on NVIDIA H100 80GB HBM3 (compute capability 9.0) runs on the OAI Triton MoE " \
+           "kernels" in warnings
+    assert "Marlin MXFP4 kernel" not in warnings
