@@ -477,7 +477,10 @@ MXFP4_TRITON_CUDA: tuple[tuple[Version, tuple[int, int], tuple[int, int]], ...] 
     ((0, 19, 0), (9, 0), (11, 0)), ((0, 32, 0), (9, 0), (13, 0)))
 """(first release, lowest, first refused) NVIDIA compute capability of OpenAI's Triton MoE,
 which --moe-backend triton asks for gpt-oss's MXFP4 experts (map_mxfp4_backend: "triton" ->
-[TRITON] -> OAITritonMxfp4ExpertsMonolithic, OAITritonExperts).
+[TRITON] -> OAITritonMxfp4ExpertsMonolithic, OAITritonExperts), and from 0.20.0 triton_unfused
+(-> [TRITON_UNFUSED] -> UnfusedOAITritonExperts, which keeps BaseOAITritonExperts'
+_supports_current_device: 0.20.0, 0.21.0, 0.22.0, 0.24.0, 0.25.0, 0.27.0, 0.29.0, 0.31.0-0.34.0
+wheels read).
 MXFP4_TRITON_ROCM_GFX9_GFX1X_FROM: from then on ROCm takes gfx90a/gfx942/gfx950 and gfx11/gfx12
 targets; before, ROCm reads the same capability window as CUDA (gfx9 9.x, gfx10 10.x pass,
 gfx11 11.x and gfx12 12.x do not).
@@ -492,6 +495,13 @@ ValueError ("Mxfp4 MoE backend 'TRITON' does not support the deployment configur
 kernel does not support current device ...") in the oracle's _return_or_raise (0.34.0:
 MoEKernelOracle.return_or_raise, oracle/base.py, the same words)."""
 MXFP4_TRITON_ROCM_GFX9_GFX1X_FROM: Version = (0, 22, 0)
+
+
+def _mxfp4_named_kernel(backend: str) -> str | None:
+    """The kernel --moe-backend `backend` runs MXFP4 experts on (mxfp4.MXFP4_BACKEND_KERNELS)."""
+    from planner.serving.mxfp4 import MXFP4_BACKEND_KERNELS  # mxfp4 imports this module
+
+    return MXFP4_BACKEND_KERNELS.get(backend)
 
 
 def _mxfp4_triton_runs(version: Version, vendor: str, compute_capability: str) -> bool | None:
@@ -685,11 +695,11 @@ def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: 
         return (f"vLLM {label}: --moe-backend cutlass: vLLM CUTLASS FP8 MoE backend is disabled "
                 "for this configuration (only compressed-tensors FP8 checkpoints allow it; "
                 f"these experts load through another FP8 method): {raises}")
-    if backend == "triton" and scheme.key == "mxfp4" \
+    if scheme.key == "mxfp4" and _mxfp4_named_kernel(backend) == "triton" \
             and _mxfp4_triton_runs(version, vendor, compute_capability) is False:
         where = (f"compute capability {compute_capability}" if vendor == "nvidia" else
                  compute_capability)
-        return (f"vLLM {label}: --moe-backend triton asks for OpenAI's Triton MoE for these "
+        return (f"vLLM {label}: --moe-backend {backend} asks for OpenAI's Triton MoE for these "
                 f"MXFP4 experts, which does not run on {where}: {raises}; leave the MoE "
                 "backend to vLLM (auto)")
     device = _device_refusal(backend, expert_format, version, vendor, compute_capability)

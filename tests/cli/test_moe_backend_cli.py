@@ -463,26 +463,35 @@ def test_aiter_on_amd_needs_vllm_rocm_use_aiter() -> None:
     assert not any("VLLM_ROCM_USE_AITER" in w for w in nvidia.warnings)
 
 
-@pytest.mark.parametrize(("gpu", "release", "refused"), [
+@pytest.mark.parametrize(("gpu", "release", "refused", "backend"), [
     # OAI Triton MoE's device check: CUDA (9, 0) <= capability < (11, 0) up to 0.31,
     # < (13, 0) from 0.32; ROCm the same window in 0.19-0.21 (gfx1100 reads 11.0), gfx90a/942/
     # 950 and gfx11/gfx12 from 0.22. A100 8.0, H100 9.0, B200 10.0, RTX PRO 6000 12.0
-    ("a100-80gb", "0.25.0", "compute capability 8.0"), ("h100-sxm", "0.25.0", None),
-    ("b200", "0.19.0", None), ("rtx-pro-6000", "0.31.0", "compute capability 12.0"),
-    ("rtx-pro-6000", "0.32.0", None), ("gfx1100", "0.21.0", "gfx1100"),
-    ("gfx1100", "0.22.0", None), ("gfx1030", "0.22.0", "gfx1030"),
+    ("a100-80gb", "0.25.0", "compute capability 8.0", "triton"),
+    ("h100-sxm", "0.25.0", None, "triton"), ("b200", "0.19.0", None, "triton"),
+    ("rtx-pro-6000", "0.31.0", "compute capability 12.0", "triton"),
+    ("rtx-pro-6000", "0.32.0", None, "triton"), ("gfx1100", "0.21.0", "gfx1100", "triton"),
+    ("gfx1100", "0.22.0", None, "triton"), ("gfx1030", "0.22.0", "gfx1030", "triton"),
+    # triton_unfused (0.20 on) -> TRITON_UNFUSED -> UnfusedOAITritonExperts, whose device check
+    # is BaseOAITritonExperts' (the same window): RTX 3090 8.6 refused, as A100 is
+    ("rtx-3090", "0.34.0", "compute capability 8.6", "triton_unfused"),
+    ("h100-sxm", "0.34.0", None, "triton_unfused"), ("b200", "0.20.0", None, "triton_unfused"),
+    ("rtx-pro-6000", "0.31.0", "compute capability 12.0", "triton_unfused"),
+    ("rtx-pro-6000", "0.32.0", None, "triton_unfused"),
+    ("gfx1030", "0.22.0", "gfx1030", "triton_unfused"),
 ])
-def test_triton_for_gpt_oss_runs_where_the_oai_triton_moe_does(gpu, release, refused) -> None:
+def test_triton_for_gpt_oss_runs_where_the_oai_triton_moe_does(gpu, release, refused,
+                                                               backend) -> None:
     from planner.serving.hardware import gpu_preset
 
     target = (gpu_preset("mi300x").model_copy(update={"compute_capability": gpu})
               if gpu.startswith("gfx") else gpu)
     said = [e for e in _backend_plan("openai/gpt-oss-20b", target, release, None,
-                                     "triton").errors if "Triton MoE" in e]
+                                     backend).errors if "Triton MoE" in e]
     if refused is None:
         assert said == [], said
     else:
-        assert said == [f"vLLM {release}: --moe-backend triton asks for OpenAI's Triton MoE for "
+        assert said == [f"vLLM {release}: --moe-backend {backend} asks for OpenAI's Triton MoE for "
                         f"these MXFP4 experts, which does not run on {refused}: the MXFP4 MoE "
                         "oracle (fused_moe/oracle/mxfp4.py) raises at start-up; leave the MoE "
                         "backend to vLLM (auto)"], said
