@@ -5,7 +5,7 @@ no plan."""
 import pytest
 
 from tests.app.conftest import hub_answers, open_page
-from tests.cli.test_fuzz_configs import AUTOROUND, GPTQ, O_PROJ
+from tests.cli.test_fuzz_configs import AUTOROUND, GPTQ, O_PROJ, nas
 from tests.cli.tiny_model import TINY_CONFIG
 from tests.planner.model.test_granitemoehybrid import SMALL as GRANITE_HYBRID
 from ui import io
@@ -31,6 +31,12 @@ CASES = {
     "granite layer_types list entry": (
         GRANITE_HYBRID | {"layer_types": [["mamba"], "attention", "mamba", "mamba"]},
         "layer_types[0] is an array, not a string: each entry names one layer's kind"),
+    "nemotron-nas group over the heads": (
+        nas(attention={"n_heads_in_group": 128}),
+        "block_configs[0].attention.n_heads_in_group = 128 is out of range (1 to 64)"),
+    "nemotron-nas without attention": (
+        nas(attention={"no_op": True}),
+        "block_configs: no block has attention (each is no_op or replace_with_linear)"),
 }
 
 

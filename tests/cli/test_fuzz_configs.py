@@ -14,6 +14,7 @@ import pytest
 from planner.model.config.parser import parse_model_config
 from tests.cli.conftest import run_main
 from tests.cli.tiny_model import TINY_CONFIG
+from tests.conftest import load_ref_config
 from tests.planner.model.test_granitemoehybrid import SMALL as GRANITE_HYBRID
 
 AUTOROUND = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
@@ -455,3 +456,47 @@ def test_an_rms_norm_eps_below_zero_or_nan_is_a_warning(capsys, tmp_path: Path, 
         f"rms_norm_eps {eps}: vLLM's RMSNorm adds it to the mean square under rsqrt, NaN or inf; "
         "vLLM loads the model and serves garbage, with no error (the plan is sized as given: "
         "check the config)"] if warned else [])
+
+
+def nas(**change: object) -> dict:
+    """Nemotron-Super-49B's config (64 query heads, hidden 8192) with every block's
+    attention and / or ffn entries updated by `change` ({"attention": {...}, "ffn": {...}})."""
+    config = load_ref_config("nvidia__Llama-3_3-Nemotron-Super-49B-v1")[0]
+    return config | {"block_configs": [
+        {part: entry | change.get(part, {}) for part, entry in block.items()}
+        for block in config["block_configs"]]}
+
+
+@pytest.mark.parametrize(("config", "words"), [
+    # 64 // 128 = 0 KV heads (nemotron_nas.py num_kv_heads): was a ZeroDivisionError traceback
+    (nas(attention={"n_heads_in_group": 128}),
+     "block_configs[0].attention.n_heads_in_group = 128 is out of range (1 to 64)"),
+    # no layer attends: was "ValueError: max() arg is an empty sequence"
+    (nas(attention={"no_op": True}),
+     "block_configs: no block has attention (each is no_op or replace_with_linear), so no "
+     "layer attends or keeps a state and there is no KV cache to plan"),
+    (load_ref_config("nvidia__Nemotron-H-56B-Base-8K")[0] | {"hybrid_override_pattern": "-" * 118},
+     "hybrid_override_pattern: it has no M or * layer, so no layer attends or keeps a state"),
+    # int(2 x 0.0001 x 8192 / 3) = 0: was "gives an invalid intermediate_size: Input should be
+    # greater than 0", naming no field
+    (nas(ffn={"ffn_mult": 0.0001}),
+     "block_configs[0].ffn.ffn_mult = 0.0001 makes the MLP 0 wide (int(2 x ffn_mult x "
+     "hidden_size 8192 / 3) = 0)"),
+    # 1e9 was "must be a positive number"
+    (nas(ffn={"ffn_mult": 1e9}),
+     "block_configs[0].ffn.ffn_mult must be a number above 0 and below 1000, got 1000000000.0"),
+])
+def test_a_nemotron_block_layout_vllm_cannot_build_is_one_line(capsys, tmp_path: Path,
+                                                               config: dict, words: str) -> None:
+    assert words in refused(capsys, tmp_path, config)
+
+
+def test_replace_with_linear_blocks_are_one_warning(capsys, tmp_path: Path) -> None:
+    # vLLM's nemotron_nas.py reads no replace_with_linear (0.17.0-0.34.0): one warning for
+    # the config, not one per block (80 lines before)
+    config = nas(ffn={"replace_with_linear": True})
+    code, out, err = plan(capsys, tmp_path, config, "--json")
+    assert code == 0, err
+    assert [w for w in json.loads(out)["model_warnings"] if "replace_with_linear" in w] == [
+        "config.json: block_configs: replace_with_linear blocks are not modelled (80 of 80: "
+        "0, 1, 2, 3, 4, 5, 6, 7, ...)"]

@@ -14,7 +14,6 @@ from planner.model.config.moe import arctic_residual, moe_layer_flags
 from planner.model.config.reader import (
     MAX_CONTEXT,
     MAX_EXPERTS,
-    MAX_HEADS,
     MAX_LAYERS,
     MAX_WIDTH,
     Reader,
@@ -332,6 +331,7 @@ def _pattern_layers(
                 f"{r.where('hybrid_override_pattern')}[{i}] = {ch!r} is not one of M * - E"
             )
         layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=1))
+    _check_a_mixer(r, "hybrid_override_pattern", layers, "it has no M or * layer")
     return layers
 
 
@@ -342,7 +342,7 @@ def _nas_layers(r: Reader, hidden: int, n: int) -> list[LayerSpec]:
         raise ConfigError(f"{r.where('block_configs')} must be a list of objects")
     check_len(r, "block_configs", blocks, n)
     attn = Attention(r, "nemotron-nas", hidden)
-    layers = []
+    layers, linear = [], []
     for i, block in enumerate(blocks):
         where = f"{r.where('block_configs')}[{i}]"
         a, f = block.get("attention") or {}, block.get("ffn") or {}
@@ -350,22 +350,45 @@ def _nas_layers(r: Reader, hidden: int, n: int) -> list[LayerSpec]:
             raise ConfigError(f"{where} attention/ffn must be objects")
         mixer = mlp = None
         if a.get("replace_with_linear") or f.get("replace_with_linear"):
-            r.notes.warnings.append(f"{where}: replace_with_linear blocks are not modelled")
+            linear.append(i)
         if not a.get("no_op") and not a.get("replace_with_linear"):
+            # a group over the query heads leaves 64 // 128 = 0 KV heads: nemotron_nas.py's
+            # num_kv_heads = num_attention_heads // n_heads_in_group, which vLLM cannot build
             group = as_int(a.get("n_heads_in_group"), f"{where}.attention.n_heads_in_group",
-                           1, MAX_HEADS)  # fmt: skip
+                           1, attn.heads)  # fmt: skip
             mixer = attn.mixer("full", i, kv_heads=attn.heads // group)
         if not f.get("no_op") and not f.get("replace_with_linear"):
             mult = f.get("ffn_mult")
             if isinstance(mult, bool) or not isinstance(mult, int | float) or not 0 < mult < 1e3:
-                raise ConfigError(f"{where}.ffn.ffn_mult must be a positive number")
+                raise ConfigError(f"{where}.ffn.ffn_mult must be a number above 0 and below "
+                                  f"1000, got {mult!r}")
             # NOTE: DeciLM _ffn_mult_to_intermediate_size: int(2 * mult * hidden / 3) rounded
             # up to a multiple of 256; mult 2.625, hidden 8192 -> 14336 -> 14336.
             width = 256 * math.ceil(int(2 * mult * hidden / 3) / 256)
+            if not width:
+                raise ConfigError(f"{where}.ffn.ffn_mult = {mult!r} makes the MLP 0 wide "
+                                  f"(int(2 x ffn_mult x hidden_size {hidden} / 3) = 0)")
             mlp = DenseMlp(intermediate_size=width, bias=mlp_bias(r, "nemotron-nas"))
             r.record_layer("MLP width", width, None, i, "mlp",
                            "block_configs[].ffn.ffn_mult (DeciLM rounding)")  # fmt: skip
         num_norms = (mixer is not None) + (mlp is not None)
         layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms))
+    if linear:
+        r.notes.warnings.append(
+            f"{r.where('block_configs')}: replace_with_linear blocks are not modelled "
+            f"({len(linear)} of {n}: {', '.join(map(str, linear[:8]))}"
+            f"{', ...' if len(linear) > 8 else ''})")
+    _check_a_mixer(r, "block_configs", layers,
+                   "no block has attention (each is no_op or replace_with_linear)")
     r.record("layer pattern", "block_configs (per-layer)", "block_configs")
     return layers
+
+
+def _check_a_mixer(r: Reader, key: str, layers: list[LayerSpec], why: str) -> None:
+    """Refuse a layer list in which no layer attends or holds a recurrent state: nothing
+    reads the context, so there is no KV cache to size. vLLM would run it as an
+    attention-free model (v1/core/kv_cache_planning.py: an empty KV cache spec gives one
+    null block, 0.34.0); Headroom's plans size a KV cache or a state, so it says so."""
+    if all(layer.mixer is None for layer in layers):
+        raise ConfigError(f"{r.where(key)}: {why}, so no layer attends or keeps a state and "
+                          "there is no KV cache to plan")
