@@ -734,7 +734,8 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "Gemma3ForConditionalGeneration and Qwen3VLForConditionalGeneration "
                        "(their language model; Qwen3-VL's tower too with "
                        "--enable-tower-connector-lora), "
-                       "Phi3ForCausalLM and the unquantized Qwen3MoeForCausalLM, "
+                       "Phi3ForCausalLM, GraniteForCausalLM, MiMoForCausalLM and "
+                       "DeciLMForCausalLM (no slots in a no-op block), Qwen3MoeForCausalLM, "
                        "Qwen3VLMoeForConditionalGeneration (its language model), "
                        "Qwen2MoeForCausalLM and MixtralForCausalLM (every expert's slots, the "
                        "shared expert's) and GptOssForCausalLM (MXFP4 experts on Marlin, "
@@ -742,7 +743,12 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "hybrid Qwen3_5ForConditionalGeneration (its Gated-DeltaNet "
                        "projections and conv1d, no vision tower) and "
                        "Qwen3_5MoeForConditionalGeneration and Qwen3NextForCausalLM (those, "
-                       "the shared expert and every expert's slots) under vLLM 0.17.0-0.34.0, "
+                       "the shared expert and every expert's slots), "
+                       "Llama4ForConditionalGeneration (its language model) under vLLM "
+                       "0.17.0-0.34.0, MiniMaxM2ForCausalLM from 0.23.0, "
+                       "DeepseekV2ForCausalLM and DeepseekV3ForCausalLM from 0.19.0 (with a "
+                       "q_lora_rank from 0.20.0), DeepseekV32ForCausalLM and "
+                       "GlmMoeDsaForCausalLM (GLM-5) from 0.20.0, "
                        f"{elsewhere}; passed in the launch command")
     group.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"),
                        metavar="N", help="vLLM --max-loras: LoRA adapters served in one batch, "
