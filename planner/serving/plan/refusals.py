@@ -117,6 +117,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.serving.weights import mtp_excluded
+from planner.text import rank_runs
 from planner.units import kv_cache_dtype_flag
 
 
@@ -493,7 +494,8 @@ def node_gpu_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayou
 
 def empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: EngineSettings
                        ) -> list[str]:
-    """vLLM's start-up failure when a pipeline stage holds no KV layer while others do.
+    """vLLM's start-up failure when a pipeline stage holds no KV layer while others do (one
+    error naming every such stage).
 
     NOTE: vLLM get_kv_cache_configs (kv_cache_utils.py, 0.11.0-0.34.0 wheels) projects the
     whole model's KV groups on each worker; on a worker without KV layers every projected
@@ -512,12 +514,15 @@ def empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: Engi
     failure = ('AssertionError: group_size must be greater than 0' if 12 <= minor <= 28
                else "every worker gets 1 KV block" if minor < 11
                else "an AssertionError in vLLM's KV cache sizing")
-    return [
-        f"Pipeline stage {k} (layers {rng.start}-{rng.stop - 1}) holds no attention layer: "
-        f"vLLM fails to size its KV cache at start-up ({failure}); choose another pipeline "
-        "parallel size."
-        for k, rng in empty
-    ]
+    if len(empty) == 1:
+        k, rng = empty[0]
+        where = f"Pipeline stage {k} (layers {rng.start}-{rng.stop - 1}) holds"
+    else:  # one line for them all: PP=80 has 31 such stages
+        layers = [i for _, rng in empty for i in rng]
+        where = (f"Pipeline stages {rank_runs([k for k, _ in empty], '')} (layers "
+                 f"{rank_runs(layers, '')}) hold")
+    return [f"{where} no attention layer: vLLM fails to size its KV cache at start-up "
+            f"({failure}); choose another pipeline parallel size."]
 
 
 def _kv_shared_layers(spec: ModelSpec) -> tuple[tuple[int, int], ...]:

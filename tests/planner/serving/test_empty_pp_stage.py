@@ -44,3 +44,18 @@ def test_sweep_of_the_report_ranks_the_stage_refusal_as_not_fitting():
     assert pp8 and not any(r.fits for r in pp8)
     # PP=4 (layers 60-79: 71-79 attend) is not refused
     assert any(r.fits for r in result.rows if r.layout.pp == 4)
+
+
+def test_several_stages_without_attention_are_one_error():
+    # PP=40 splits 80 layers 2 a stage: stage 3 = layers 6-7, 21-25 = 42-51, 27-34 = 54-69,
+    # no_op attention all (the layers above); stage 5 (10-11), 26 (52-53) and 35 (70-71) keep
+    # layer 10's, 52's and 71's. One error for the 14 stages, not 14 (PP=80: 31 lines in the
+    # CLI, 31 error boxes in the app before)
+    p = plan(PlanRequest(model=catalog_spec(REPO), cluster=preset_cluster("h100-sxm", 40),
+                         layout=ParallelLayout(tp=1, pp=40),
+                         engine=EngineSettings(max_model_len=4096)))
+    assert not p.fits
+    assert p.errors == [
+        "Pipeline stages 3, 21-25, 27-34 (layers 6-7, 42-51, 54-69) hold no attention layer: "
+        "vLLM fails to size its KV cache at start-up (an AssertionError in vLLM's KV cache "
+        "sizing); choose another pipeline parallel size."]
