@@ -500,3 +500,17 @@ def test_replace_with_linear_blocks_are_one_warning(capsys, tmp_path: Path) -> N
     assert [w for w in json.loads(out)["model_warnings"] if "replace_with_linear" in w] == [
         "config.json: block_configs: replace_with_linear blocks are not modelled (80 of 80: "
         "0, 1, 2, 3, 4, 5, 6, 7, ...)"]
+
+
+def test_lora_on_a_config_naming_several_architectures_says_so(capsys, tmp_path: Path) -> None:
+    # was "... LlamaForCausalLM / LlamaForCausalLM is not read, so it is not planned", though
+    # LlamaForCausalLM's slots are sized
+    config = TINY_CONFIG | {"architectures": ["LlamaForCausalLM", "LlamaForCausalLM"]}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    code, out, err = run_main(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm",
+                              "--enable-lora")
+    assert (code, out) == (2, "")
+    assert err.strip().endswith(
+        "error: --enable-lora: config.json names 2 architectures (LlamaForCausalLM / "
+        "LlamaForCausalLM); Headroom sizes vLLM's LoRA slots for a config that names one, so "
+        "it is not planned.")

@@ -182,6 +182,10 @@ def model_refusal(spec: ModelSpec) -> str | None:
     architectures: coverage.moe_layers_refusal), or a vocabulary vLLM's LoRA lm_head refuses;
     None where they are."""
     name = " / ".join(spec.architectures) or spec.model_type
+    if len(spec.architectures) > 1:  # not "X / X is not read" where X is read
+        return (f"--enable-lora: config.json names {len(spec.architectures)} architectures "
+                f"({name}); Headroom sizes vLLM's LoRA slots for a config that names one, so "
+                "it is not planned")
     if len(spec.architectures) != 1 or spec.architectures[0] not in LORA_ARCHITECTURES:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
