@@ -748,7 +748,8 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "0.17.0-0.34.0, MiniMaxM2ForCausalLM from 0.23.0, "
                        "DeepseekV2ForCausalLM and DeepseekV3ForCausalLM from 0.19.0 (with a "
                        "q_lora_rank from 0.20.0), DeepseekV32ForCausalLM and "
-                       "GlmMoeDsaForCausalLM (GLM-5) from 0.20.0, "
+                       "GlmMoeDsaForCausalLM (GLM-5) and Gemma4ForConditionalGeneration (its "
+                       "language model) from 0.20.0, "
                        f"{elsewhere}; passed in the launch command")
     group.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"),
                        metavar="N", help="vLLM --max-loras: LoRA adapters served in one batch, "

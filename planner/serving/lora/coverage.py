@@ -83,18 +83,21 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "MiniMaxM2ForCausalLM": LoraModules(False),
     "GraniteForCausalLM": LoraModules(True), "MiMoForCausalLM": LoraModules(False),
     "DeciLMForCausalLM": LoraModules(True, no_op_blocks=True),
+    "Gemma4ForConditionalGeneration": LoraModules(False),
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
 gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py,
-minimax_m2.py, granite.py, mimo.py and nemotron_nas.py (those three: slots' docstring, DeciLM's
-no-op blocks LoraModules.no_op_blocks): their attention and embedding_modules, the experts in
-moe; the same in every release of LORA_READ but Qwen3.5's embedding_modules; qwen3_5.py:
-HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention indexer
-(deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them more than
-once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py to 0.28.0,
-vllm/models/deepseek_v32 from 0.29.0): deepseek_mla; MiniMax-M2's float32 router gate, whose
-LoRA vLLM runs from 0.23.0 only: moe.float32_gate_refusal): the others are refused."""
+minimax_m2.py, granite.py, mimo.py, nemotron_nas.py (those three: slots' docstring, DeciLM's
+no-op blocks LoraModules.no_op_blocks) and gemma4_mm.py / gemma4.py: their attention and
+embedding_modules, the experts in moe; the same in every release of LORA_READ but Qwen3.5's
+embedding_modules and Gemma 4's class, SupportsLoRA from 0.20.0 only (MULTIMODAL_LORA_FROM);
+qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention
+indexer (deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them
+more than once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py
+to 0.28.0, vllm/models/deepseek_v32 from 0.29.0): deepseek_mla; MiniMax-M2's float32 router
+gate, whose LoRA vLLM runs from 0.23.0 only: moe.float32_gate_refusal): the others are
+refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Gemma3ForConditionalGeneration": "vision_tower (SigLIP) and multi_modal_projector",
@@ -105,7 +108,9 @@ LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Qwen3VLMoeForConditionalGeneration": "visual (the ViT), visual.merger and "
                                           "visual.deepstack_merger_list",
     "Llama4ForConditionalGeneration": "vision_model (the ViT and its vision_adapter) and "
-                                      "multi_modal_projector"}
+                                      "multi_modal_projector",
+    "Gemma4ForConditionalGeneration": "vision_tower and embed_vision (audio_tower and "
+                                      "embed_audio where built)"}
 """The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
 language model's (get_mm_mapping's language_model) only, as the text-only class's.
 
@@ -140,7 +145,22 @@ models/qwen3_vl_moe.py Qwen3VLMoeForConditionalGeneration (every wheel of settin
 Qwen3VLForConditionalGeneration (the same get_mm_mapping and tower rule) whose language_model is
 a Qwen3MoeLLMForCausalLM, a Qwen3MoeForCausalLM subclass (embed_tokens and lm_head; its lm_head
 stays a ParallelLMHead where tied, so tied embeddings are sized as Qwen3-MoE's): sized as
-Qwen3MoeForCausalLM but for its FusedMoE3DWithLoRA experts (moe)."""
+Qwen3MoeForCausalLM but for its FusedMoE3DWithLoRA experts (moe).
+
+models/gemma4_mm.py Gemma4ForConditionalGeneration (SupportsLoRA from the 0.20.0 wheel, not in
+0.19.0 / 0.19.1: MULTIMODAL_LORA_FROM; gemma4_mm.py and gemma4.py of 0.20.0, 0.21.0, 0.22.0,
+0.23.0, 0.24.0, 0.25.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0, 0.33.0 and 0.34.0
+read, 0.20.1, 0.20.2, 0.22.1, 0.25.1, 0.26.0 and 0.27.1 equal to one of them byte for byte):
+packed_modules_mapping qkv_proj (q/k/v) and gate_up_proj (gate/up), and neither it nor its
+language model (gemma4.py Gemma4ForCausalLM, built by init_vllm_registered_model(architectures=
+["Gemma4ForCausalLM"]) from text_config) declares embedding_modules: no embed_tokens or lm_head
+slots, so the 262,144 vocabulary meets no LoRA limit; is_3d_moe_weight is SupportsLoRA's False.
+get_mm_mapping language_model "language_model", connector "embed_vision" (and "embed_audio"),
+tower_model "vision_tower" (and "audio_tower") where audio_config builds them: no Punica wrapper
+there without --enable-tower-connector-lora, as Gemma 3's. With the flag 0.20.0-0.28.0's
+_maybe_init_mm asks for get_num_mm_encoder_tokens, which gemma4_mm.py never defines, and logs
+that it ignores the flag; from 0.29.0 the class sets supports_tower_connector_lora and its
+tower is wrapped: not read (tower.tower_refusal). Its decoder layers: moe (the Gemma 4 rules)."""
 
 HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration",
                              "Qwen3_5MoeForConditionalGeneration", "Qwen3NextForCausalLM"})
@@ -176,11 +196,20 @@ def _dense_layer_read(spec: ModelSpec, layer: LayerSpec) -> bool:
                  or no_ops and layer.mlp is None))
 
 
+def moe_lora_rules(spec: ModelSpec) -> bool:
+    """Whether `spec`'s layers are sized by the MoE rules (moe_layers_refusal): an architecture
+    of MOE_LORA_ARCHITECTURES, unless its class builds dense checkpoints too
+    (MoeLoraModules.dense_checkpoints: Gemma 4's 31B) and `spec` has no MoE layer."""
+    modules = MOE_LORA_ARCHITECTURES.get(spec.architectures[0])
+    return modules is not None and (not modules.dense_checkpoints or spec.is_moe)
+
+
 def model_refusal(spec: ModelSpec) -> str | None:
     """Why the LoRA slots of `spec` are not sized: an architecture whose vLLM modules are not
-    read, a layer other than full/sliding attention with a gated dense MLP (the MoE
-    architectures: coverage.moe_layers_refusal), or a vocabulary vLLM's LoRA lm_head refuses;
-    None where they are."""
+    read, Gemma 4's per-layer embeddings or KV-shared layers (their modules not read), a layer
+    other than full/sliding attention with a gated dense MLP (the MoE rules:
+    coverage.moe_layers_refusal), or a vocabulary vLLM's LoRA lm_head refuses; None where they
+    are."""
     name = " / ".join(spec.architectures) or spec.model_type
     if len(spec.architectures) > 1:  # not "X / X is not read" where X is read
         return (f"--enable-lora: config.json names {len(spec.architectures)} architectures "
@@ -192,10 +221,18 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
                 f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, "
-                f"deepseek_v32/, mllama4.py, minimax_m2.py, granite.py, mimo.py and "
-                f"nemotron_nas.py); "
+                f"deepseek_v32/, mllama4.py, minimax_m2.py, granite.py, mimo.py, "
+                f"nemotron_nas.py and gemma4_mm.py); "
                 f"{name} is not read, so it is not planned")
-    if spec.architectures[0] in MOE_LORA_ARCHITECTURES:
+    if spec.per_layer_input_size or any(
+            isinstance(layer.mixer, AttentionMixer) and layer.mixer.kv_source is not None
+            for layer in spec.layers):
+        return (f"--enable-lora: {name} here has per-layer embeddings "
+                "(hidden_size_per_layer_input) or KV-shared layers (num_kv_shared_layers), "
+                "whose LoRA modules (per_layer_model_projection, per_layer_input_gate, "
+                "per_layer_projection; a KV-shared layer's q_proj) are not read, so it is not "
+                "planned")
+    if moe_lora_rules(spec):
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
                                      spec.architectures[0] in LORA_TOWER_CONNECTOR)
         if refusal:
@@ -223,22 +260,26 @@ MULTIMODAL_LORA_FROM: dict[str, tuple[str, Version | None]] = {
     "Qwen2_5_VLForConditionalGeneration": ("qwen2_5_vl.py", (0, 0, 0)),
     "LlavaForConditionalGeneration": ("llava.py", (0, 0, 0)),
     "InternVLChatModel": ("internvl.py", (0, 0, 0))}
-"""Multimodal architectures whose LoRA modules Headroom has not read, with their vLLM model file
-and the first release of settings.LORA_READ whose class there is SupportsLoRA (None: none; the class
-lines of every 0.17.0-0.34.0 wheel read): gemma3n_mm.py, kimi_vl.py and kimi_k25.py never,
-gemma4_mm.py from 0.20.0 (0.19.x's class is not; 0.17-0.18 have no Gemma 4), llava_next.py
-(granite-vision) from 0.29.0, the others in every release. Without it
-v1/worker/lora_model_runner_mixin.py load_lora_model raises "<class> does not support LoRA yet."
-at start-up (0.17.0-0.34.0): multimodal_lora_refusal says which."""
+"""Multimodal architectures whose LoRA modules Headroom has not read, or has read from a release
+on (those also in LORA_ARCHITECTURES: Gemma 4), with their vLLM model file and the first release
+of settings.LORA_READ whose class there is SupportsLoRA (None: none; the class lines of every
+0.17.0-0.34.0 wheel read): gemma3n_mm.py, kimi_vl.py and kimi_k25.py never, gemma4_mm.py from
+0.20.0 (0.19.x's class is not; 0.17-0.18 have no Gemma 4), llava_next.py (granite-vision) from
+0.29.0, the others in every release. Without it v1/worker/lora_model_runner_mixin.py
+load_lora_model raises "<class> does not support LoRA yet." at start-up (0.17.0-0.34.0):
+multimodal_lora_refusal says which."""
 
 
 def multimodal_lora_refusal(spec: ModelSpec, version: Version, label: str) -> str | None:
     """--enable-lora on a multimodal architecture of MULTIMODAL_LORA_FROM: vLLM `label`'s
-    start-up failure where its class is not SupportsLoRA, else the modules not read."""
+    start-up failure where its class is not SupportsLoRA, else the modules not read (None where
+    they are: LORA_ARCHITECTURES)."""
     arch = spec.architectures[0] if len(spec.architectures) == 1 else ""
     if arch not in MULTIMODAL_LORA_FROM:
         return None
     file, since = MULTIMODAL_LORA_FROM[arch]
+    if since is not None and version >= since and arch in LORA_ARCHITECTURES:
+        return None
     if since is None or version < since:
         return (f"--enable-lora: vLLM {label} fails at start-up (\"{arch} does not support LoRA "
                 f"yet.\", v1/worker/lora_model_runner_mixin.py): models/{file}'s class is not "
@@ -281,8 +322,9 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
     fp8_experts, and gpt-oss's MXFP4), a vision tower where `tower` is False, or a layer other
     than full attention (or another of `mixers`: Qwen3.5-MoE's Gated DeltaNet) with a gated
     routed-expert MLP (with at most one gated shared expert where MOE_LORA_ARCHITECTURES takes
-    one, and gated dense MLP layers where it takes them; gpt-oss's sliding layers and biased
-    experts, Llama 4's chunked local layers: the modules read); None where they are."""
+    one, and gated dense MLP layers where it takes them; gpt-oss's and Gemma 4's sliding
+    layers, gpt-oss's biased experts, Llama 4's chunked local layers: the modules read); None
+    where they are."""
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
     read = (spec.quant is not None and spec.quant.method == "mxfp4" if modules.mxfp4
             else spec.quant is None or fp8_experts(spec, None) or marlin_lora_experts(spec))
@@ -292,7 +334,7 @@ def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tow
                 "(Headroom sizes MoE LoRA on unquantized, FP8, int4 (GPTQ, AWQ, "
                 "compressed-tensors W4A16) and NVFP4 experts, and gpt-oss's MXFP4), so it is not "
                 "planned")
-    kinds = ("full", "sliding") if modules.mxfp4 else ("full",)
+    kinds = ("full", "sliding") if modules.sliding_attention else ("full",)
     if (spec.vision is not None and not tower) or not all(
             isinstance(layer.mixer, mixers)
             and (not isinstance(layer.mixer, AttentionMixer) or layer.mixer.kind in kinds

@@ -193,6 +193,31 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   PrimeIntellect-ai/prime-rl pull 1831). Its FP8 block-128 experts (MiniMax-M2.5 / M2.7) take
   expert_formats' FP8 rules; its MTP modules (num_mtp_modules) are skipped when loading
   (get_spec_layer_idx_from_weight_name) and not built.
+- models/gemma4_mm.py Gemma4ForConditionalGeneration (SupportsLoRA from 0.20.0; the files read:
+  coverage.LORA_TOWER_CONNECTOR), whose language_model is gemma4.py Gemma4ForCausalLM: every
+  Gemma4DecoderLayer builds self_attn (Gemma4Attention: qkv_proj a QKVParallelLinear of
+  num_attention_heads and, on a full-attention layer, global_head_dim and, with
+  attention_k_eq_v, num_global_key_value_heads, else head_dim and num_key_value_heads; k_eq_v
+  keeps the V slot, loaded with K, so MergedQKVParallelLinearWithLoRA's three slices; 0.34.0
+  only sets lora_packed_modules ["q_proj", "k_proj", "k_proj"] on those layers, which
+  model_manager.py _register_packed_modules reads to pack an adapter, not to size slots; and
+  o_proj: the dense rules, at sliding and full layers alike) and mlp (Gemma4MLP: gate_up_proj
+  and down_proj of intermediate_size, the dense rules); with enable_moe_block (0.20.0-0.31.0;
+  num_experts set from 0.32.0) also router (Gemma4Router: proj, GateLinear(hidden, num_experts),
+  a ReplicatedLinear: ReplicatedLinearWithLoRA, A (N, 1, R, hidden) and B (N, 1, num_experts,
+  R)) and experts (Gemma4MoE.experts, FusedMoE to 0.26.0, FusedMoEFactory from 0.27.0, the
+  layer's own experts from 0.31.0; moe_intermediate_size, activation gelu to 0.20.x and
+  gelu_tanh from 0.21.0, which TritonExperts and MarlinExperts take in every release, a custom
+  routing function, given no gate: the router wrapped once in every release, no
+  GATE_WRAPPED_TWICE), is_3d_moe_weight never set: FusedMoEWithLoRA. So the dense MLP is sized
+  as a shared expert without a gate (MoeLoraModules.shared_name "mlp"), and its sliding layers
+  take the attention rules. The 26B-A4B: 30 such MoE layers; the 31B (enable_moe_block false,
+  num_experts None) builds no router or experts: the dense rules (dense_checkpoints). Not read,
+  refused: per-layer inputs (hidden_size_per_layer_input > 0: per_layer_model_projection,
+  per_layer_input_gate and per_layer_projection, LinearBase all) and KV-shared layers
+  (num_kv_shared_layers; from 0.30.0 a q_proj ColumnParallelLinear there; the 26B-A4B and 31B
+  have neither). No release passes the experts is_sequence_parallel (not in
+  SEQUENCE_PARALLEL_MOE_UNTIL).
 - EP: the 0.17.0-0.20.0 FusedMoEWithLoRA asserts `not use_ep` ("EP support for Fused MoE LoRA
   is not implemented yet"). From 0.21.0 (FusedMoEParallelConfig.make: use_ep = tp x dp > 1 and
   --enable-expert-parallel; the MoE's tp_size 1 then, ep_size tp x dp) FusedMoEWithLoRA
@@ -243,8 +268,10 @@ class MoeLoraModules(NamedTuple):
     expert's shared_expert_gate (DeepSeek's has none) and module name (DeepSeek's
     "shared_experts"), and whether dense gated MLP layers sit beside the MoE ones (DeepSeek's
     first_k_dense_replace: the dense rules of planner.serving.lora), and whether chunked local
-    attention layers (Llama 4's attention_chunk_size) are among its attention layers (the same
-qkv_proj and o_proj)."""
+    attention layers (Llama 4's attention_chunk_size) or sliding ones (gpt-oss's, Gemma 4's) are
+    among its attention layers (the same qkv_proj and o_proj), and whether the class builds
+    checkpoints without MoE layers too, sized by the dense rules (`dense_checkpoints`: Gemma 4's
+    31B)."""
     runner_gate: bool
     shared_expert: bool
     gate_name: str = "gate"
@@ -255,6 +282,8 @@ qkv_proj and o_proj)."""
     dense_layers: bool = False
     chunked_attention: bool = False
     gate_in_model_dtype_from: tuple[int, int, int] = (0, 0, 0)
+    sliding_attention: bool = False
+    dense_checkpoints: bool = False
 
 
 GATE_IN_MODEL_DTYPE_FROM: tuple[int, int, int] = (0, 23, 0)
@@ -269,7 +298,7 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
     "MixtralForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=False),
     "GptOssForCausalLM": MoeLoraModules(runner_gate=False, shared_expert=False,
                                         gate_name="router", mxfp4=True,
-                                        fused_w13_from=(0, 0, 0)),
+                                        fused_w13_from=(0, 0, 0), sliding_attention=True),
     "Qwen3_5MoeForConditionalGeneration": MoeLoraModules(
         runner_gate=True, shared_expert=True, fused_w13_from=QWEN3_5_MOE_3D_FROM),
     "Qwen3NextForCausalLM": MoeLoraModules(runner_gate=True, shared_expert=True),
@@ -283,11 +312,15 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
         dense_layers=True, chunked_attention=True),
     "MiniMaxM2ForCausalLM": MoeLoraModules(
         runner_gate=False, shared_expert=False,
-        gate_in_model_dtype_from=GATE_IN_MODEL_DTYPE_FROM)}
+        gate_in_model_dtype_from=GATE_IN_MODEL_DTYPE_FROM),
+    "Gemma4ForConditionalGeneration": MoeLoraModules(
+        runner_gate=False, shared_expert=True, gate_name="router.proj", shared_expert_gate=False,
+        shared_name="mlp", sliding_attention=True, dense_checkpoints=True)}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
 mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py, qwen3_vl_moe.py, deepseek_v2.py (and
-deepseek_v32/), mllama4.py / llama4.py and minimax_m2.py: the module docstring and
-deepseek_mla's); their attention and vocabulary rules are coverage.LORA_ARCHITECTURES'."""
+deepseek_v32/), mllama4.py / llama4.py, minimax_m2.py and gemma4_mm.py / gemma4.py: the module
+docstring and deepseek_mla's); their attention and vocabulary rules are
+coverage.LORA_ARCHITECTURES'."""
 
 
 def float32_gate_refusal(spec: ModelSpec, version: tuple[int, int, int]) -> str | None:

@@ -134,7 +134,9 @@ and gate beside their GDN layers; Qwen3VLMoeForConditionalGeneration's language 
 Qwen3-MoE with FusedMoE3DWithLoRA experts; DeepseekV2ForCausalLM's, DeepseekV3ForCausalLM's and
 DeepseekV32ForCausalLM's experts, shared experts and router gate beside their MLA attention
 and first dense layers, planner.serving.lora.deepseek_mla, GLM-5's GlmMoeDsaForCausalLM too;
-MiniMaxM2ForCausalLM's experts and float32 router gate from vLLM 0.23.0; over EP from vLLM
+MiniMaxM2ForCausalLM's experts and float32 router gate from vLLM 0.23.0;
+Gemma4ForConditionalGeneration's router, dense MLP and experts beside its sliding and full
+attention from vLLM 0.20.0, its dense checkpoints by the rules above; over EP from vLLM
 0.21.0); other architectures are refused, never guessed.
 Qwen3ForCausalLM's batch-sharded sampling (--enable-batch-sharded-sampling, off by default:
 v1/worker/gpu/sample/batch_shard.py) calls the logits without their TP gather, which the

@@ -45,8 +45,10 @@ Not read, refused: Gemma 3's SigLIP tower (gemma3_mm.py supports the flag in eve
 tower dims are not in Headroom's model), Llama 4's (mllama4.py Llama4VisionModel, its
 vision_adapter and multi_modal_projector: get_num_mm_encoder_tokens 0.17.0-0.29.0,
 supports_tower_connector_lora and get_mm_lora_token_counts from 0.29.0 / 0.30.0, so the flag
-wraps them in every release; Maverick's shared config has no vision_config), the other
-multimodal classes (coverage.MULTIMODAL_LORA_FROM)
+wraps them in every release; Maverick's shared config has no vision_config), Gemma 4's
+(gemma4_mm.py vision_tower and embed_vision: 0.20.0-0.28.0 ignore the flag, 0.29.0 on wrap
+them: coverage.LORA_TOWER_CONNECTOR), the other multimodal classes
+(coverage.MULTIMODAL_LORA_FROM)
 and the tower on later pipeline stages (vLLM builds it there in some releases: weights.
 VISION_ON_EVERY_STAGE).
 """
