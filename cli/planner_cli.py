@@ -151,14 +151,29 @@ def _model(args: argparse.Namespace, model: str, revision: str | None = None
     succeeded: "Qwen/Qwen3-235B-A22B-GPTQ-Int4: the hub is unreachable: using the bundled
     catalog config (reconstructed, unverified)"."""
     loaded = getattr(args, "preloaded", {}).pop((model, revision), None)
-    if isinstance(loaded, Exception):
-        raise loaded
-    source, spec = loaded or load_model(model, revision)
+    try:
+        if isinstance(loaded, Exception):
+            raise loaded
+        source, spec = loaded or load_model(model, revision)
+    except ConfigError as exc:  # "config.json: ..." names no model: say which of several
+        flag = _naming_flag(args, model, revision)
+        if flag is None:
+            raise
+        raise ConfigError(f"{flag} {model}: {exc}") from exc
     if source.fallback_reason is not None:
         add_notes(args, f"{source.repo_id}: {source.notes[0]}")
     if source.tokenizer_problem is not None:
         add_notes(args, source.tokenizer_problem)
     return source, spec
+
+
+def _naming_flag(args: argparse.Namespace, model: str, revision: str | None) -> str | None:
+    """The flag that gave `model` where the command reads several models (report --compare,
+    recommend with --model given more than once), for its config's error to name it; None
+    where the command reads one (the --model compared with itself has its --revision)."""
+    if getattr(args, "compare", None):
+        return "--compare" if revision is None and model in args.compare else "--model"
+    return "--model" if isinstance(args.model, list) and len(args.model) > 1 else None
 
 
 def _preload(args: argparse.Namespace, models: Sequence[tuple[str, str | None]]) -> None:

@@ -514,3 +514,24 @@ def test_lora_on_a_config_naming_several_architectures_says_so(capsys, tmp_path:
         "error: --enable-lora: config.json names 2 architectures (LlamaForCausalLM / "
         "LlamaForCausalLM); Headroom sizes vLLM's LoRA slots for a config that names one, so "
         "it is not planned.")
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (("report", "--gpu", "h100-sxm", "--model", "Qwen/Qwen3-8B", "--compare", "Qwen/Qwen3-4B",
+      "{bad}"), "--compare"),
+    (("report", "--gpu", "h100-sxm", "--model", "{bad}", "--compare", "Qwen/Qwen3-4B"),
+     "--model"),
+    (("recommend", "--model", "Qwen/Qwen3-8B", "--model", "{bad}"), "--model")])
+def test_a_bad_config_among_several_models_is_named(capsys, tmp_path: Path, argv: tuple,
+                                                    flag: str, monkeypatch) -> None:
+    # "config.json: vocab_size = 0 ..." named none of the models read before
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    (tmp_path / "config.json").write_text(json.dumps(TINY_CONFIG | {"vocab_size": 0}))
+    code, out, err = run_main(capsys, *(a.format(bad=tmp_path) for a in argv))
+    assert (code, out) == (2, "")
+    assert err.strip().endswith(
+        f"error: {flag} {tmp_path}: config.json: vocab_size = 0 is out of range (1 to "
+        "16777216).")
+    # one model read: as before
+    code, _, err = run_main(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm")
+    assert code == 2 and "error: config.json: vocab_size = 0" in err
