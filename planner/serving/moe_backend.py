@@ -504,7 +504,7 @@ def _mxfp4_named_kernel(backend: str) -> str | None:
     return MXFP4_BACKEND_KERNELS.get(backend)
 
 
-def _mxfp4_triton_runs(version: Version, vendor: str, compute_capability: str) -> bool | None:
+def mxfp4_triton_runs(version: Version, vendor: str, compute_capability: str) -> bool | None:
     """Whether OpenAI's Triton MoE runs gpt-oss's experts on this GPU (MXFP4_TRITON_CUDA);
     None where the GPU does not say (no capability or gfx target)."""
     if vendor == "amd":
@@ -696,7 +696,7 @@ def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: 
                 "for this configuration (only compressed-tensors FP8 checkpoints allow it; "
                 f"these experts load through another FP8 method): {raises}")
     if scheme.key == "mxfp4" and _mxfp4_named_kernel(backend) == "triton" \
-            and _mxfp4_triton_runs(version, vendor, compute_capability) is False:
+            and mxfp4_triton_runs(version, vendor, compute_capability) is False:
         where = (f"compute capability {compute_capability}" if vendor == "nvidia" else
                  compute_capability)
         return (f"vLLM {label}: --moe-backend {backend} asks for OpenAI's Triton MoE for these "

@@ -130,7 +130,7 @@ def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     from MXFP4_TRITON_BELOW_11_FROM (Marlin on 12.x, and on 11.x but in MXFP4_TRITON_SM110). The
     memory side pads the experts for it (mxfp4_expert_padding) and the speed model runs it
     (speed.kernels.mxfp4_moe_kernel). An unknown capability reads as Marlin here
-    (mxfp4_ep_reason, mxfp4_note); mxfp4_moe_kernel_of calls it "unknown" before asking."""
+    (mxfp4_ep_reason); mxfp4_moe_kernel_of calls it "unknown" before asking."""
     capability = parse_capability(compute_capability)
     if capability is None:
         return "marlin"
@@ -290,11 +290,12 @@ def mxfp4_expert_padding(kernel: Mxfp4Kernel, version: Version, compute_capabili
     return (1, 64)
 
 
-def mxfp4_note(version: Version, compute_capability: str) -> str:
-    """The plan's note on vLLM `version` (< 0.11) naming the MXFP4 kernel (mxfp4_kernel) and
-    its padding (mxfp4_expert_padding)."""
+def mxfp4_note(version: Version, compute_capability: str, kernel: Mxfp4Kernel) -> str | None:
+    """The plan's note on vLLM `version` (< 0.11) naming the kernel MXFP4 experts run on
+    (`kernel`, mxfp4_moe_kernel_of's) and its padding (mxfp4_expert_padding); None for a kernel
+    it does not describe ("unknown", padded for none: an unknown capability, which these
+    releases are not planned on anyway: v1_oracle.uncovered_reason)."""
     v, cc = version_label(version), compute_capability
-    kernel = mxfp4_kernel(version, cc)
     if kernel == "flashinfer":
         return (
             f"MXFP4 experts on compute capability 10.0 with vLLM {v}: FlashInfer's BF16 MoE "
@@ -305,6 +306,8 @@ def mxfp4_note(version: Version, compute_capability: str) -> str:
             f"MXFP4 on compute capability {cc} with vLLM {v} runs on the Marlin MXFP4 kernel "
             "(16-bit compute), experts padded to 256 x 128 (mxfp4.py; 0.10.0-0.10.1 pin torch "
             "2.7.1, which has no Triton MXFP4 path).")
+    if kernel != "triton":
+        return None
     return (
         f"MXFP4 on compute capability {cc} with vLLM {v} runs on the OAI Triton MoE kernel "
         "(Marlin MXFP4 without triton_kernels: set it with the Marlin option), intermediate "

@@ -550,3 +550,33 @@ def test_a_refused_value_is_echoed_as_typed_and_as_read(capsys, typed, read) -> 
     assert (f"error: --moe-backend {typed!r} is read as {read!r} (lower case, '-' as '_', as "
             f"vLLM's parser reads it): vLLM 0.34.0: argument --moe-backend: invalid choice: "
             f"{read!r} (choose from 'auto', ") in err, err
+
+
+def _gpt_oss(capsys, gpu: str, release: str, *flags: str) -> dict:
+    code, out, err = _run(capsys, "plan", "--model", "openai/gpt-oss-20b", "--gpu", gpu,
+                          "--vllm-version", release, "--max-model-len", "8192", *flags, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.mark.parametrize(("gpu", "release", "backend", "cc"), [
+    ("a100-80gb", "0.25.0", "triton", "8.0"), ("rtx-3090", "0.34.0", "triton_unfused", "8.6")])
+def test_a_refused_triton_plan_names_no_kernel_beside_the_refusal(capsys, gpu, release, backend,
+                                                                  cc) -> None:
+    # --moe-backend triton / triton_unfused puts gpt-oss's experts on OpenAI's Triton MoE
+    # (mxfp4.mxfp4_moe_kernel_of), which does not run below 9.0 (BaseOAITritonExperts'
+    # _supports_current_device): the plan is refused and sized for that kernel. The default
+    # plan's note names Marlin, which runs there; the refused one names no kernel, neither
+    # Marlin (not asked for) nor Triton (does not run).
+    auto, named = _gpt_oss(capsys, gpu, release), _gpt_oss(capsys, gpu, release,
+                                                           "--moe-backend", backend)
+    assert any(f"which does not run on compute capability {cc}" in e for e in named["errors"])
+    assert not any(w.startswith("MXFP4 on") for w in named["warnings"]), named["warnings"]
+    assert any(w.startswith(f"MXFP4 on {auto['gpu_name']} (compute capability {cc}) runs on "
+                            "the Marlin MXFP4 kernel: weights stay 4-bit")
+               for w in auto["warnings"]), auto["warnings"]
+    # the figures beside it: the refused plan's experts are Triton's (width to 64: 2,880 as
+    # is, float32 biases), the default's Marlin's (hidden to 256, width to 128, bf16 biases):
+    # 1,177,984 B per expert x 32 experts x 24 layers (test_mxfp4_moe_backend's arithmetic)
+    assert auto["weights_bytes_per_gpu"] - named["weights_bytes_per_gpu"] == 904_691_712
+

@@ -12,6 +12,7 @@ from planner.serving.moe_backend import (
     aiter_env_note,
     b12x_note,
     dense_note,
+    mxfp4_triton_runs,
     oracle_skip_note,
     runs_flydsl,
 )
@@ -47,18 +48,21 @@ def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli
     """The notes of the weight format on the sizing GPU (Resolved.gpu_notes): MXFP4's kernel
     and padding on vLLM < 0.11 (mxfp4_note) unless Marlin is asked for, else the FP4
     formats' notes on CUDA (naming the setting that puts MXFP4 on Marlin) and ROCm. `kernel`:
-    the one MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of)."""
-    old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
-                 if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
-                 and gpu.vendor == "nvidia" else None)
+    the one MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of), which the notes name: none where
+    it is OpenAI's Triton MoE and that does not run on this GPU (the plan is refused:
+    moe_backend.oracle_refusal)."""
+    mxfp4 = scheme.key == "mxfp4"
+    old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability, kernel)
+                 if mxfp4 and rules.version < V1_ONLY_FROM and gpu.vendor == "nvidia" else None)
     on_marlin = mxfp4_on_marlin(s, gpu.vendor)
     named = mxfp4_backend_read(rules.version, s.moe_backend)  # picks `kernel` unless on_marlin
     marlin_by = (("--enable-lora" if s.enable_lora else "mxfp4_marlin") if on_marlin
                  else "--moe-backend marlin" if named and kernel == "marlin" else None)
-    # the FP4 note names Triton or Marlin: none where the experts run on another kernel
-    other = scheme.key == "mxfp4" and kernel not in ("marlin", "triton")
+    runs = kernel != "triton" or mxfp4_triton_runs(rules.version, gpu.vendor,
+                                                   gpu.compute_capability) is not False
     return ((old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
-            else tuple(([] if other else fp4_weight_notes(gpu, scheme, cli, marlin_by))
+            else tuple(fp4_weight_notes(gpu, scheme, cli, marlin_by,
+                                        kernel if mxfp4 and runs else None)
                        + rocm_fp4_notes(spec, scheme, rules.version, gpu)))
 
 

@@ -7,7 +7,7 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec
 from planner.serving.layout import first_moe, quantized_component
-from planner.serving.mxfp4 import mxfp4_rocm_padding
+from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_rocm_padding
 from planner.serving.startup.device import capability
 from planner.serving.startup.modelopt import MIXED_W4A16_NVFP4_FROM
 from planner.serving.startup.quant_method import QUANT_METHOD
@@ -30,14 +30,24 @@ whatever mxfp4_kernel picks (mxfp4.mxfp4_on_marlin, mxfp4.mxfp4_moe_kernel_of), 
 EngineSettings.enable_lora, .moe_backend (from 0.19), .mxfp4_marlin."""
 
 
+MXFP4_NOTE_KERNELS: dict[Mxfp4Kernel, str] = {
+    "triton": "the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)",
+    "marlin": "the Marlin MXFP4 kernel"}
+"""How fp4_weight_notes names the kernels MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of) on a
+GPU without FP4 tensor cores; it names no other."""
+
+
 def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = None,
-                     marlin_by: str | None = None) -> list[str]:
+                     marlin_by: str | None = None,
+                     mxfp4_kernel: Mxfp4Kernel | None = None) -> list[str]:
     """What vLLM runs FP4 weights with on a GPU without FP4 tensor cores (it loads them): none
     where `cli`'s release refuses the method on this GPU (its get_min_capability(), as
     startup_errors says; MXFP4's is 80 in every covered release, so a T4 gets no note).
-    `marlin_by`: the setting that puts MXFP4 experts on Marlin whatever the GPU
-    (mxfp4.mxfp4_on_marlin; a MARLIN_BY key), named in the note, which FP4 tensor cores then get
-    too.
+    `mxfp4_kernel`: the kernel MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of), which the note
+    names where it is Marlin or OpenAI's Triton MoE (none for another kernel, or None: one that
+    does not run here). `marlin_by`: the setting that puts MXFP4 experts on Marlin whatever the
+    GPU (mxfp4.mxfp4_on_marlin; a MARLIN_BY key), named in the note, which FP4 tensor cores then
+    get too.
 
     NOTE: NVFP4: ModelOpt's get_min_capability() is 80 (0.11.0-0.13.0 wheels), then 75, so no
     covered release refuses an 8.x or 9.x GPU (vllm_cli fixtures). The W4A4 kernels need FP4
@@ -72,12 +82,12 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = No
         how, why = MARLIN_BY[forced]
         return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on the Marlin MXFP4 kernel "
                 f"{how}: weights stay 4-bit, compute is 16-bit. {why}"]
-    kernel = ("the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)"
-              if capability(gpu) >= 90 else "the Marlin MXFP4 kernel")
-    return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on {kernel}: weights stay "
-            "4-bit, compute is 16-bit. Source: vLLM "
-            "model_executor/layers/quantization/mxfp4.py get_mxfp4_backend (0.11-0.18), "
-            "fused_moe/oracle/mxfp4.py (0.19 on)."]
+    if mxfp4_kernel is None or mxfp4_kernel not in MXFP4_NOTE_KERNELS:
+        return []
+    return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on "
+            f"{MXFP4_NOTE_KERNELS[mxfp4_kernel]}: weights stay 4-bit, compute is 16-bit. "
+            "Source: vLLM model_executor/layers/quantization/mxfp4.py get_mxfp4_backend "
+            "(0.11-0.18), fused_moe/oracle/mxfp4.py (0.19 on)."]
 
 
 MXFP4_MARLIN_ENV: tuple[Version, Version] = ((0, 19, 0), (0, 24, 0))

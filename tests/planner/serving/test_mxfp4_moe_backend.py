@@ -3,14 +3,17 @@
 
 from functools import cache
 
+import pytest
+
 from planner.catalog import catalog_spec
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import gpu_preset, preset_cluster
+from planner.serving.hardware import custom_gpu, gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_moe_kernel_of
+from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_moe_kernel_of, mxfp4_note
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed.kernels import kernel_family, mxfp4_moe_kernel
+from planner.serving.vllm_versions import EngineError
 
 _spec = cache(catalog_spec)
 
@@ -109,3 +112,58 @@ def test_moe_backend_triton_unfused_gets_the_oai_triton_note_as_triton_does():
     assert "MXFP4 on NVIDIA H100 80GB HBM3 (compute capability 9.0) runs on the OAI Triton MoE " \
            "kernels" in warnings
     assert "Marlin MXFP4 kernel" not in warnings
+
+
+def test_the_old_release_note_names_the_kernel_the_plan_pads_for():
+    # vLLM < 0.11: the note on the kernel and its padding (mxfp4_note) describes the kernel
+    # mxfp4_moe_kernel_of picked, the one mxfp4_expert_padding pads for. On an NVIDIA GPU of
+    # unknown capability that kernel is "unknown", padded for none (1 x 1), which the note
+    # does not describe: no "Marlin, padded to 256 x 128" beside unpadded experts
+    unknown = mxfp4_moe_kernel_of((0, 10, 2), "", "nvidia", False, None)
+    assert mxfp4_expert_padding(unknown, (0, 10, 2), "") == (1, 1)
+    assert mxfp4_note((0, 10, 2), "", unknown) is None
+    # a known capability: the note and the padding name the same kernel (0.10.2
+    # get_mxfp4_backend: triton_kernels from 9.0, Marlin below)
+    marlin = mxfp4_moe_kernel_of((0, 10, 2), "8.0", "nvidia", False, None)
+    assert mxfp4_expert_padding(marlin, (0, 10, 2), "8.0") == (256, 128)
+    assert "Marlin MXFP4 kernel (16-bit compute), experts padded to 256 x 128" in mxfp4_note(
+        (0, 10, 2), "8.0", marlin)
+    assert "OAI Triton MoE kernel" in mxfp4_note((0, 10, 2), "9.0", mxfp4_moe_kernel_of(
+        (0, 10, 2), "9.0", "nvidia", False, None))
+
+
+def test_an_unknown_capability_is_not_planned_before_0_11():
+    # v1_oracle.uncovered_reason: vLLM < 0.11's engine oracle is read for NVIDIA capabilities
+    # only, so a custom GPU without one is refused before any MXFP4 note is written
+    cluster = preset_cluster("h100-sxm", 1)
+    cluster = cluster.model_copy(update={"nodes": tuple(
+        n.model_copy(update={"gpu": custom_gpu(80 * 2**30)}) for n in cluster.nodes)})
+    with pytest.raises(EngineError, match="engine oracle off NVIDIA GPUs"):
+        plan(PlanRequest(model=_spec("openai/gpt-oss-20b"), cluster=cluster,
+                         layout=ParallelLayout(tp=1),
+                         engine=EngineSettings(vllm_version="0.10.2", max_model_len=8192)))
+
+
+def test_the_fp4_note_names_the_kernel_the_experts_are_padded_for_on_compute_capability_11():
+    # 11.0 (Jetson Thor; a custom GPU here, no FP4 tensor cores for MXFP4 in Headroom's
+    # formats): from 0.12.0 triton_kernels only below 11.0, so Marlin, except 0.32-0.33
+    # (MXFP4_TRITON_SM110: OAI Triton on 11.x). The note named Triton from the capability
+    # alone; it names the kernel the weights are padded for. Marlin's padding is
+    # 904,691,712 B more than Triton's on gpt-oss-20b at TP=1 (the first test's arithmetic)
+    thor = custom_gpu(120 * 2**30, "NVIDIA Thor", compute_capability="11.0")
+
+    def on_thor(version: str):
+        cluster = preset_cluster("h100-sxm", 1)
+        cluster = cluster.model_copy(update={"nodes": tuple(
+            n.model_copy(update={"gpu": thor}) for n in cluster.nodes)})
+        result = plan(PlanRequest(model=_spec("openai/gpt-oss-20b"), cluster=cluster,
+                                  layout=ParallelLayout(tp=1), engine=EngineSettings(
+                                      vllm_version=version, max_model_len=8192)))
+        (note,) = (w for w in result.warnings if w.startswith("MXFP4 on NVIDIA Thor"))
+        return result.per_gpu[0].weights_bytes, note
+
+    marlin, marlin_note = on_thor("0.25.0")
+    triton, triton_note = on_thor("0.32.0")
+    assert marlin - triton == 904_691_712
+    assert "(compute capability 11.0) runs on the Marlin MXFP4 kernel:" in marlin_note
+    assert "(compute capability 11.0) runs on the OAI Triton MoE kernels" in triton_note

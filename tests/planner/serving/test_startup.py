@@ -169,9 +169,14 @@ def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() 
     assert fp4_weight_notes(gpu_preset("b200"), scheme("nvfp4")) == []  # FP4 tensor cores
     assert fp4_weight_notes(gpu_preset("rtx-5090"), scheme("mxfp4")) == []
     assert fp4_weight_notes(gpu_preset("v100-32gb"), scheme("nvfp4")) == []  # refused instead
-    assert "Marlin MXFP4" in fp4_weight_notes(rtx3090, scheme("mxfp4"))[0]
-    hopper = fp4_weight_notes(gpu_preset("h100-sxm"), scheme("mxfp4"))[0]
+    # the MXFP4 note names the kernel the plan picked (mxfp4.mxfp4_moe_kernel_of): Marlin on an
+    # RTX 3090, OpenAI's Triton MoE on an H100; none for another kernel or one that does not run
+    assert "Marlin MXFP4" in fp4_weight_notes(rtx3090, scheme("mxfp4"), mxfp4_kernel="marlin")[0]
+    hopper = fp4_weight_notes(gpu_preset("h100-sxm"), scheme("mxfp4"), mxfp4_kernel="triton")[0]
     assert "OAI Triton" in hopper
+    assert fp4_weight_notes(rtx3090, scheme("mxfp4")) == []
+    assert fp4_weight_notes(gpu_preset("h100-sxm"), scheme("mxfp4"),
+                            mxfp4_kernel="flashinfer_cutlass") == []
     # vLLM's default MXFP4 MoE backends take 16-bit activations on Blackwell too (mxfp4.py
     # get_mxfp4_backend: SM100_FI_MXFP4_BF16, mxfp4_w4a16_moe_quant_config): no "need Blackwell"
     assert "Blackwell" not in hopper
