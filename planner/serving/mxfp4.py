@@ -196,6 +196,13 @@ def mxfp4_backend_read(version: Version, moe_backend: str | None) -> str | None:
     return moe_backend if read else None
 
 
+def mxfp4_backend_picks(version: Version, marlin: bool, moe_backend: str | None) -> str | None:
+    """The --moe-backend value that picks the kernel MXFP4 experts run on (mxfp4_moe_kernel_of):
+    the one vLLM `version`'s oracle reads (mxfp4_backend_read) unless Marlin is forced
+    (`marlin`: mxfp4_on_marlin); None where vLLM's own pick or Marlin stands."""
+    return None if marlin else mxfp4_backend_read(version, moe_backend)
+
+
 def mxfp4_moe_kernel_of(version: Version, compute_capability: str, vendor: str, marlin: bool,
                         moe_backend: str | None) -> Mxfp4Kernel:
     """The one rule for the kernel vLLM `version` runs MXFP4 (gpt-oss) experts on: Marlin where
@@ -205,10 +212,10 @@ def mxfp4_moe_kernel_of(version: Version, compute_capability: str, vendor: str, 
     where the capability is). The padding (mxfp4_expert_padding), the bias dtype
     (MXFP4_FP32_BIAS_KERNELS: startup.weight_load), the plan's kernel note (plan.notes.gpu_notes)
     and the speed model (speed.kernels.mxfp4_moe_kernel) all read it."""
+    if named := mxfp4_backend_picks(version, marlin, moe_backend):
+        return MXFP4_BACKEND_KERNELS.get(named, "other")
     if marlin:
         return "marlin"
-    if named := mxfp4_backend_read(version, moe_backend):
-        return MXFP4_BACKEND_KERNELS.get(named, "other")
     if vendor != "nvidia":
         return MXFP4_ROCM_KERNEL
     return "unknown" if parse_capability(compute_capability) is None \

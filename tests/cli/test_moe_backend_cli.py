@@ -580,3 +580,40 @@ def test_a_refused_triton_plan_names_no_kernel_beside_the_refusal(capsys, gpu, r
     # 1,177,984 B per expert x 32 experts x 24 layers (test_mxfp4_moe_backend's arithmetic)
     assert auto["weights_bytes_per_gpu"] - named["weights_bytes_per_gpu"] == 904_691_712
 
+
+def test_the_speed_follows_moe_backend_for_mxfp4_where_vllm_reads_it(capsys) -> None:
+    # vLLM 0.19 on: the MXFP4 oracle maps --moe-backend marlin to MARLIN (map_mxfp4_backend),
+    # and the speed model times the experts on it (mxfp4.mxfp4_moe_kernel_of): Marlin MoE,
+    # weight-only, at its SM-bound rate, not the Triton MoE an H100 takes by default. No note
+    # that the flag "is not modelled in the speed" beside figures that follow it
+    auto = _gpt_oss(capsys, "h100-sxm", "0.34.0")
+    marlin = _gpt_oss(capsys, "h100-sxm", "0.34.0", "--moe-backend", "marlin")
+    decode = next(t["formula"] for t in marlin["speed_terms"] if t["key"] == "decode_weights")
+    assert (auto["speed"]["kernel"], marlin["speed"]["kernel"]) == ("fp4", "weight-only")
+    assert "Marlin MoE's SM-bound rate), MoE kernel marlin-moe)" in decode
+    assert marlin["tpot_ms"] != auto["tpot_ms"]
+    assert not any("is not modelled in the speed" in n for n in marlin["speed"]["notes"])
+    # 0.18.0's quantization/mxfp4.py get_mxfp4_backend reads no --moe-backend: vLLM's own pick
+    # (triton_kernels on 9.0) is timed, the default's figures, and the note says so
+    old_auto = _gpt_oss(capsys, "h100-sxm", "0.18.0")
+    old = _gpt_oss(capsys, "h100-sxm", "0.18.0", "--moe-backend", "marlin")
+    assert old["tpot_ms"] == old_auto["tpot_ms"]
+    assert "--moe-backend marlin is not modelled in the speed: the routed experts are timed as " \
+           "the kernel vLLM picks itself for this format, GPU and release (triton-mxfp4: " \
+           "speed.kernels.moe_kernel)" in old["speed"]["notes"]
+
+
+def test_the_speed_follows_moe_backend_flydsl_where_flydsl_builds_the_experts() -> None:
+    # --moe-backend flydsl on gfx950 (0.24 on, int4 g32 compressed-tensors experts): vLLM
+    # builds them with CompressedTensorsW4A16FlydslMoEMethod and the speed times flydsl-moe
+    # (moe_backend.runs_flydsl): no "not modelled" note; on gfx942 the experts stay on MoE
+    # WNA16, vLLM's own pick, and the note stays
+    from planner.serving.hardware import gpu_preset
+    from planner.serving.speed import estimate_speed
+
+    gfx950 = gpu_preset("mi300x").model_copy(update={"compute_capability": "gfx950"})
+    for gpu, said in ((gfx950, False), ("mi300x", True)):
+        notes = estimate_speed(_backend_request("Qwen/Qwen3-30B-A3B", gpu, "0.26.0",
+                                                "w4a16-ct-g32")).notes
+        assert any("--moe-backend flydsl is not modelled in the speed" in n
+                   for n in notes) is said, notes

@@ -85,7 +85,7 @@ from planner.serving.speed.context import (
     runs_padded_moe,
     stage_gpus,
 )
-from planner.serving.speed.kernels import KernelFamily, kernel_label
+from planner.serving.speed.kernels import KernelFamily, kernel_label, moe_backend_timed
 from planner.serving.speed.lora_cost import ACTIVE_ADAPTERS, LORA_UNVALIDATED, pipeline_lora
 from planner.serving.speed.stages import pipeline_stages
 from planner.serving.speed.step import (
@@ -579,7 +579,8 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
     """An estimate's notes: the cap on the concurrency (max_num_seqs or the KV cache), the MoE
     fallback kernel,
     what runs between nodes, the release's caveats and what is not modelled (an explicit
-    --moe-backend, MTP drafting)."""
+    --moe-backend where the experts' kernel does not follow it: kernels.moe_backend_timed, MTP
+    drafting)."""
     notes = []
     if conc < load.concurrency:
         replica = per_replica(ctx.dp)
@@ -609,7 +610,10 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
         notes.append(f"{' and '.join(over)} {verb} between nodes over the network: "
                      f"{ctx.net.formula} ({ctx.net.source})")
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
-    if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:
+    if s.moe_backend not in (None, "auto") and ctx.device.moe is not None \
+            and not moe_backend_timed(ctx.device.scheme, s.vllm_version, s.moe_backend,
+                                      mxfp4_on_marlin(s, ctx.device.gpu.vendor),
+                                      ctx.device.moe_kernel):
         notes.append(f"--moe-backend {s.moe_backend} is not modelled in the speed: the routed "
                      "experts are timed as the kernel vLLM picks itself for this format, GPU "
                      f"and release ({ctx.moe_kernel}: speed.kernels.moe_kernel)")

@@ -19,7 +19,7 @@ from typing import Literal
 
 from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
-from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_moe_kernel_of
+from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_backend_picks, mxfp4_moe_kernel_of
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
@@ -200,6 +200,19 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
         if gpu.compute_capability == "9.0" and scheme.family in ("gptq", "awq", "nvfp4"):
             return "humming-moe"
     return "marlin-moe"
+
+
+def moe_backend_timed(scheme: QuantScheme, vllm_version: str, moe_backend: str | None,
+                      mxfp4_marlin: bool, kernel: MoeKernel) -> bool:
+    """Whether the routed experts' kernel the speed model times (`kernel`: moe_kernel's, or
+    FlyDSL's MoE where moe_backend.runs_flydsl) follows --moe-backend: FlyDSL's, and MXFP4's
+    where the value picks the kernel (mxfp4.mxfp4_backend_picks: vLLM 0.19 on, Marlin not
+    forced by `mxfp4_marlin`), which kernel_family and moe_kernel time through
+    mxfp4_moe_kernel. Every other format's experts are timed on vLLM's own pick."""
+    version = vllm_rules(vllm_version).version
+    return kernel == "flydsl-moe" or (
+        scheme.family == "mxfp4"
+        and mxfp4_backend_picks(version, mxfp4_marlin, moe_backend) is not None)
 
 
 def layout_moe_kernel(kernel: MoeKernel, wna16: bool) -> MoeKernel:
