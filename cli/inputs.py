@@ -742,12 +742,14 @@ def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) ->
     MoE model with a run-time quantization or --moe-backend whose LoRA path is not read
     (lora.coverage.lora_refusal), or --enable-tower-connector-lora of a tower not sized
     (lora.tower.tower_model_refusal), or of gpt-oss on a GPU off NVIDIA or of FP8 experts on a
-    GPU without FP8 before vLLM 0.20 (plan.refusals.lora_gpu_refusal, as the plan asks it)."""
+    GPU without FP8 before vLLM 0.20 or in a dtype vLLM's LoRA kernels refuse there
+    (plan.refusals.lora_gpu_refusal, as the plan asks it)."""
     rules = vllm_rules(engine.vllm_version)
     quantization = run_time_quantization(engine.quantization, engine.target_quant)
     refusal = (lora_refusal(spec, rules.version, rules.label, quantization, engine.moe_backend)
                or tower_model_refusal(spec, engine.enable_tower_connector_lora)
-               or next(filter(None, (lora_gpu_refusal(spec, quantization, rules, node.gpu)
+               or next(filter(None, (lora_gpu_refusal(spec, engine, quantization, rules,
+                                                       node.gpu)
                                      for node in cluster.nodes)), None)
                if engine.enable_lora else None)
     if refusal:

@@ -1229,7 +1229,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     over EP, gpt-oss, Qwen3-VL-MoE, FP8, NVFP4 and GPTQ-Int4 (over EP) Qwen3-235B-A22B,
     DeepSeek-V2-Lite, DeepSeek-V3, DeepSeek-V3.2, GLM-5 and Llama-4-Maverick on 8 H200s,
     MiniMax-M2.5 on 8 H100s) too, the hybrid Qwen3.5, Qwen3.5-MoE and Qwen3-Next, Granite, MiMo
-    and Nemotron-Super-49B (DeciLM), the --lora-dtype pair and the Qwen3-VL tower's slots and
+    and Nemotron-Super-49B (DeciLM), the --lora-dtype refusals and the Qwen3-VL tower's slots and
     buffers (what --enable-tower-connector-lora adds): each figure is `plan --json`'s
     lora_bytes_per_gpu."""
     from cli.planner_cli import main
@@ -1269,9 +1269,10 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                        r"0\.28\.0, ([\d,]+) B at TP=8 \+ EP\.", text).groups()
     tower = re.search(r"Qwen3-VL-32B, 4 slots of rank 16, TP=1, 8,192 tokens: ([\d,]+) B of "
                       r"slots \+ ([\d,]+) B of buffers", text).groups()
-    lora_dtype = re.search(r"Llama-3.1-8B in float32 \(--dtype float32\), 4 slots of rank 16: "
-                           r"([\d,]+) B auto, ([\d,]+) B with --lora-dtype bfloat16\.",
-                           text).groups()
+    assert re.search(r"a model served in float32 \(--dtype float32\) or a --lora-dtype other "
+                     r"than its served dtype \(float16 beside Llama-3.1-8B's bfloat16; "
+                     r"bfloat16 on a GPU without it, where auto serves float16\) exits 2 in one "
+                     r"line\.", text)
     granite_mimo_nas = re.search(
         r"granite-3.3-8b-instruct ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\..*?MiMo-7B-Base "
         r"([\d,]+) B at TP=1\..*?Nemotron-Super-49B-v1 \(49 attention blocks of 80\) ([\d,]+) B "
@@ -1331,8 +1332,12 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     with_tower = int(lora_bytes(vl32, *ctx, "--enable-tower-connector-lora").replace(",", ""))
     assert with_tower - int(lora_bytes(vl32, *ctx).replace(",", "")) == sum(
         int(figure.replace(",", "")) for figure in tower)
-    llama32 = ("meta-llama/Llama-3.1-8B-Instruct", "--dtype", "float32")
-    assert (lora_bytes(*llama32), lora_bytes(*llama32, "--lora-dtype", "bfloat16")) == lora_dtype
+    llama = "meta-llama/Llama-3.1-8B-Instruct"
+    for refused in (("--dtype", "float32"), ("--lora-dtype", "float16"),
+                    ("--lora-dtype", "bfloat16", "--gpu", "rtx-2080-ti")):
+        argv = ["plan", "--model", llama, "--enable-lora", *refused]
+        assert main(argv + ([] if "--gpu" in refused else ["--gpu", "h100-sxm"])) == 2
+        assert "lora_shrink_op.py" in capsys.readouterr().err
     assert (lora_bytes("Qwen/Qwen3.5-27B"), lora_bytes("Qwen/Qwen3.5-27B", *tp2),
             lora_bytes("Qwen/Qwen3.5-27B", "--vllm-version", "0.28.0"),
             lora_bytes("Qwen/Qwen3.5-35B-A3B"), lora_bytes("Qwen/Qwen3.5-35B-A3B", *tp2),

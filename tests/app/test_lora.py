@@ -118,18 +118,25 @@ def test_a_link_specializes_the_graphs_per_active_lora_count() -> None:
 
 
 def test_a_link_sets_the_lora_dtype_passed_when_not_auto() -> None:
-    # vLLM's LoRADType offers auto, float16 and bfloat16 only: float16 slots are 2 B, as the
-    # bfloat16 (auto) ones of Llama-3.1-8B, so the weights grow by the same 369,844,352 B
+    # vLLM's LoRADType offers auto, float16 and bfloat16 only: bfloat16 slots are the 2 B of
+    # Llama-3.1-8B's auto ones, so the weights grow by the same 369,844,352 B
     base = weights_bytes(open_link("plan", **LLAMA_H100))
-    at = open_link("plan", **LLAMA_H100, lora="1", loras="4", loradtype="float16")
+    at = open_link("plan", **LLAMA_H100, lora="1", loras="4", loradtype="bfloat16")
     assert not at.exception and not at.error
-    assert at.selectbox(key="plan.lora_dtype").value == "float16"
+    assert at.selectbox(key="plan.lora_dtype").value == "bfloat16"
     assert weights_bytes(at) - base == LORA_BYTES
     command = launch_command(at)
-    assert " --max-lora-rank 16 --lora-dtype float16" in command
+    assert " --max-lora-rank 16 --lora-dtype bfloat16" in command
     assert command_problems(command, vllm_cli("0.34.0")) == []
     at.selectbox(key="plan.lora_dtype").set_value("auto").run()
     assert "--lora-dtype" not in launch_command(at)
+    # float16 slots beside its bfloat16: vLLM's LoRA shrink asserts one dtype (lora.settings
+    # .served_dtype_refusal), the plan's error
+    at.selectbox(key="plan.lora_dtype").set_value("float16").run()
+    assert not at.exception
+    assert any("float16` slots beside a model served in bfloat16" in e.value
+               and e.value.startswith("Does not fit: `--enable-lora`: vLLM fails as soon as")
+               for e in at.error)
 
 
 def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:

@@ -104,6 +104,34 @@ def lora_dtype_refusal(lora_dtype: str) -> str | None:
             "(vLLM 0.17.0-0.34.0 config/lora.py LoRADType)")
 
 
+def served_dtype_refusal(lora_dtype: str, served: str) -> str | None:
+    """vLLM's LoRA kernels refusing the dtype the model is served in (`served`), or slots
+    (--lora-dtype `lora_dtype`) in another.
+
+    NOTE: lora/ops/triton_ops/lora_shrink_op.py of the 0.17.0-0.34.0 wheels asserts `inputs.dtype
+    == lora_a_weights[0].dtype` and `inputs.dtype in [torch.float16, torch.bfloat16]` once an
+    adapter is active (after its no-LoRA return); the inputs are the wrapped layer's, uncast
+    (lora/layers/base_linear.py _apply_lora_to_output -> punica_gpu.py add_lora_linear ->
+    add_shrink), the slots lora_dtype's (config/lora.py verify_with_model_config: auto -> the
+    model's dtype). So a model served in float32 fails whatever the slots, and slots in another
+    16-bit dtype than the model's fail: at start-up while vLLM captures the CUDA graphs of the
+    active-LoRA cases, on the first adapter request with --enforce-eager (as
+    moe.float32_gate_refusal's gate). None where the dtypes agree."""
+    slots = served if lora_dtype == "auto" else lora_dtype
+    if served not in ("float16", "bfloat16"):
+        why = (f"the model is served in {served} (--dtype), which vLLM's LoRA kernels do not "
+               "take (`assert inputs.dtype in [torch.float16, torch.bfloat16]`); serve it in "
+               "bfloat16 or float16")
+    elif slots != served:
+        why = (f"--lora-dtype {lora_dtype} slots beside a model served in {served} (`assert "
+               "inputs.dtype == lora_a_weights[0].dtype`); leave --lora-dtype auto")
+    else:
+        return None
+    return ("--enable-lora: vLLM fails as soon as an adapter is active (an AssertionError in "
+            "lora/ops/triton_ops/lora_shrink_op.py: at start-up while it captures the CUDA graphs "
+            f"of the active-LoRA cases, on the first adapter request with --enforce-eager): {why}")
+
+
 def slot_dtype_bytes(lora: LoraSettings, served_dtype_bytes: int) -> int:
     """The bytes of a slot element: lora_dtype's, auto being the served dtype's."""
     return served_dtype_bytes if lora.dtype == "auto" else TORCH_DTYPE_BYTES[lora.dtype]

@@ -20,6 +20,7 @@ from planner.serving.lora.expert_formats import (
     mxfp4_lora_vendor_refusal,
     run_time_quantization,
 )
+from planner.serving.lora.settings import served_dtype_refusal
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (
@@ -343,16 +344,22 @@ def lora_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, gpu: Gpu
         return ()
     quantization = run_time_quantization(s.quantization, s.target_quant)
     refusal = lora_refusal(spec, rules.version, rules.label, quantization, s.moe_backend) \
-        or lora_gpu_refusal(spec, quantization, rules, gpu)
+        or lora_gpu_refusal(spec, s, quantization, rules, gpu)
     return (refusal,) if refusal else ()
 
 
-def lora_gpu_refusal(spec: ModelSpec, quantization: str | None, rules: VllmRules,
-                     gpu: GpuSpec) -> str | None:
-    """The GPU's part of lora_refusals: gpt-oss's MXFP4 LoRA off NVIDIA, or FP8 experts' LoRA on
-    a GPU without FP8 before vLLM 0.20 (`quantization`: run_time_quantization's)."""
+def lora_gpu_refusal(spec: ModelSpec, s: EngineSettings, quantization: str | None,
+                     rules: VllmRules, gpu: GpuSpec) -> str | None:
+    """The GPU's part of lora_refusals: gpt-oss's MXFP4 LoRA off NVIDIA, FP8 experts' LoRA on
+    a GPU without FP8 before vLLM 0.20 (`quantization`: run_time_quantization's), or the dtype
+    the model is served in on it (float32, or another than --lora-dtype's: the GPU decides
+    auto's, float16 without bfloat16) refused by vLLM's LoRA kernels
+    (lora.settings.served_dtype_refusal)."""
+    fp16 = not float16_refused(spec.model_type, rules.version)
     return mxfp4_lora_vendor_refusal(spec, gpu.vendor) \
-        or fp8_lora_gpu_refusal(spec, quantization, rules.version, rules.label, gpu)
+        or fp8_lora_gpu_refusal(spec, quantization, rules.version, rules.label, gpu) \
+        or served_dtype_refusal(s.lora_dtype,
+                                served_dtype(s, spec.torch_dtype, gpu.computes_bf16, fp16))
 
 
 def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,

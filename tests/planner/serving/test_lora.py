@@ -550,25 +550,62 @@ def test_report_compare_plans_a_model_whose_slots_are_not_sized_without_lora(cap
 # name into getattr(torch, name); every lora_a_stacked / lora_b_stacked is torch.zeros(...,
 # dtype=lora_config.lora_dtype) while the Punica index buffers stay torch.long. Llama-3.1-8B
 # on one H100, 4 slots of rank 16, 0.31.0: TP1_BYTES = 184,713,216 slot elements x 2 B +
-# 417,920 B of Punica buffers = 369,844,352 B, in float16 as in its bfloat16 (auto) alike.
-# Served in float32 (--dtype float32), auto makes the slots 4 B: 184,713,216 x 4 + 417,920 =
-# 739,270,784 B; --lora-dtype bfloat16 brings them back to 2 B, 369,844,352 B.
-@pytest.mark.parametrize(("dtype", "lora_dtype", "expected"), [
-    ("auto", "float16", 369_844_352), ("auto", "bfloat16", 369_844_352),
-    ("float32", "auto", 739_270_784), ("float32", "bfloat16", 369_844_352)])
-def test_lora_dtype_sizes_the_slots_elements(dtype, lora_dtype, expected) -> None:
+# 417,920 B of Punica buffers = 369,844,352 B, in bfloat16 named or auto, and in float16 beside
+# a model served in float16.
+@pytest.mark.parametrize(("dtype", "lora_dtype"), [
+    ("auto", "bfloat16"), ("bfloat16", "bfloat16"), ("float16", "float16"), ("float16", "auto")])
+def test_lora_dtype_sizes_the_slots_elements(dtype, lora_dtype) -> None:
     assert (32 * LAYER_TP1 + VOCAB_ENDS) == 184_713_216 and TP1_BYTES == 369_844_352
     lora = _plan(version="0.31.0", dtype=dtype, enable_lora=True, max_loras=4,
                  lora_dtype=lora_dtype)
-    assert lora.lora_bytes_per_gpu == _term(lora, "lora").value == expected
+    assert lora.fits and not lora.errors
+    assert lora.lora_bytes_per_gpu == _term(lora, "lora").value == 369_844_352
     assert ("--lora-dtype" in lora.vllm_command) is (lora_dtype != "auto")
     assert command_problems(lora.vllm_command, vllm_cli("0.31.0")) == []
 
 
+# lora/ops/triton_ops/lora_shrink_op.py (0.17.0-0.34.0) asserts `inputs.dtype ==
+# lora_a_weights[0].dtype` and `inputs.dtype in [torch.float16, torch.bfloat16]` once an
+# adapter is active, and the layer's input reaches it uncast (base_linear.py
+# _apply_lora_to_output -> punica_gpu.py add_lora_linear -> add_shrink): a model served in
+# float32 fails whatever the slots, and 16-bit slots of the other dtype fail. These planned
+# (739,270,784 B of float32 slots; 369,844,352 B of bfloat16 slots beside float32 or float16
+# activations) and now read as vLLM's start-up failure; the CLI exits 2.
+@pytest.mark.parametrize(("dtype", "lora_dtype", "words"), [
+    ("float32", "auto", "the model is served in float32 (--dtype)"),
+    ("float32", "bfloat16", "the model is served in float32 (--dtype)"),
+    ("auto", "float16", "--lora-dtype float16 slots beside a model served in bfloat16"),
+    ("float16", "bfloat16", "--lora-dtype bfloat16 slots beside a model served in float16")])
+def test_slots_in_another_dtype_than_the_served_one_are_vllms_failure(capsys, dtype, lora_dtype,
+                                                                       words) -> None:
+    lora = _plan(version="0.31.0", dtype=dtype, enable_lora=True, lora_dtype=lora_dtype)
+    assert not lora.fits
+    [error] = [e for e in lora.errors if "lora_shrink_op.py" in e]
+    assert error.startswith("--enable-lora: vLLM fails as soon as an adapter is active (an "
+                            "AssertionError in lora/ops/triton_ops/lora_shrink_op.py: at "
+                            "start-up while it captures the CUDA graphs of the active-LoRA "
+                            "cases, on the first adapter request with --enforce-eager): ")
+    assert words in error
+    code, out, err = run_main(capsys, "plan", "--model", LLAMA, "--gpu", "h100", "--enable-lora",
+                              "--dtype", dtype, "--lora-dtype", lora_dtype)
+    assert (code, out) == (2, "") and words in err and len(err.strip().splitlines()) == 1
+
+
+def test_auto_slots_follow_a_gpu_without_bfloat16_and_named_ones_must_too(capsys) -> None:
+    # a T4 (capability 7.5) serves bfloat16 Llama in float16 (engine.served_dtype), and auto
+    # slots with it; bfloat16 slots there fail as above
+    code, _, _ = run_main(capsys, "plan", "--model", LLAMA, "--gpu", "t4", "--enable-lora",
+                          "--max-model-len", "4k")
+    assert code == 0
+    code, _, err = run_main(capsys, "plan", "--model", LLAMA, "--gpu", "t4", "--enable-lora",
+                            "--max-model-len", "4k", "--lora-dtype", "bfloat16")
+    assert code == 2 and "--lora-dtype bfloat16 slots beside a model served in float16" in err
+
+
 def test_lora_dtype_is_passed_when_not_auto_and_every_release_parses_it() -> None:
     for version in ("0.17.0", "0.22.1", "0.28.0", "0.31.0", "0.34.0"):
-        command = _plan(version=version, enable_lora=True, lora_dtype="float16").vllm_command
-        assert "--enable-lora --max-loras 1 --max-lora-rank 16 --lora-dtype float16" in command
+        command = _plan(version=version, enable_lora=True, lora_dtype="bfloat16").vllm_command
+        assert "--enable-lora --max-loras 1 --max-lora-rank 16 --lora-dtype bfloat16" in command
         assert command_problems(command, vllm_cli(version)) == []
 
 
