@@ -1228,10 +1228,10 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     why the paragraph names the GPU), the MoE ones (Qwen3-MoE, Qwen2-MoE, Mixtral, Qwen2-MoE
     over EP, gpt-oss, Qwen3-VL-MoE, FP8, NVFP4 and GPTQ-Int4 (over EP) Qwen3-235B-A22B,
     DeepSeek-V2-Lite, DeepSeek-V3, DeepSeek-V3.2, GLM-5 and Llama-4-Maverick on 8 H200s,
-    MiniMax-M2.5 on 8 H100s) too, the hybrid Qwen3.5, Qwen3.5-MoE and Qwen3-Next, Granite, MiMo
-    and Nemotron-Super-49B (DeciLM), the --lora-dtype refusals and the Qwen3-VL tower's slots and
-    buffers (what --enable-tower-connector-lora adds): each figure is `plan --json`'s
-    lora_bytes_per_gpu."""
+    MiniMax-M2.5 on 8 H100s) too, the hybrid Qwen3.5, Qwen3.5-MoE and Qwen3-Next, Granite, MiMo,
+    Nemotron-Super-49B (DeciLM), Nemotron-H-56B, Nemotron-3-Nano and -Super (Nemotron-H), the
+    --lora-dtype refusals and the Qwen3-VL tower's slots and buffers (what
+    --enable-tower-connector-lora adds): each figure is `plan --json`'s lora_bytes_per_gpu."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -1277,6 +1277,10 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
         r"granite-3.3-8b-instruct ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\..*?MiMo-7B-Base "
         r"([\d,]+) B at TP=1\..*?Nemotron-Super-49B-v1 \(49 attention blocks of 80\) ([\d,]+) B "
         r"at TP=4\.", text).groups()
+    nemotron_h = re.search(
+        r"Nemotron-H-56B-Base-8K ([\d,]+) B at TP=4; NVIDIA-Nemotron-3-Nano-30B-A3B-BF16 "
+        r"([\d,]+) B at TP=1, ([\d,]+) B at TP=2; NVIDIA-Nemotron-3-Super-120B-A12B-FP8 .*? "
+        r"([\d,]+) B at TP=8\.", text).groups()
     hybrid = re.search(r"Qwen3.5-27B ([\d,]+) B at TP=1, ([\d,]+) B at TP=2 \(0.34.0\), ([\d,]+) B "
                        r"at TP=1 under 0.28.0\..*?Qwen3.5-35B-A3B ([\d,]+) B at TP=1, ([\d,]+) B "
                        r"at TP=2 \(0.34.0\), ([\d,]+) B at TP=1 under 0.18.0\..*?"
@@ -1347,6 +1351,10 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
     assert (lora_bytes(granite), lora_bytes(granite, *tp2), lora_bytes("XiaomiMiMo/MiMo-7B-Base"),
             lora_bytes("nvidia/Llama-3_3-Nemotron-Super-49B-v1", "--gpus", "4", "--tp", "4")
             ) == granite_mimo_nas
+    nano = "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"
+    assert (lora_bytes("nvidia/Nemotron-H-56B-Base-8K", "--gpus", "4", "--tp", "4"),
+            lora_bytes(nano), lora_bytes(nano, *tp2),
+            lora_bytes("nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8", *tp8)) == nemotron_h
 
 
 def test_command_line_quotes_three_prose_examples_plan_prints(capsys, monkeypatch) -> None:

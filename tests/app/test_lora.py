@@ -140,7 +140,7 @@ def test_a_link_sets_the_lora_dtype_passed_when_not_auto() -> None:
 
 
 def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None:
-    at = open_link("plan", model="nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", gpu="h100-sxm",
+    at = open_link("plan", model="google/gemma-7b", gpu="h100-sxm",
                    gpn="1", lora="1")
     assert not at.exception
     [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]

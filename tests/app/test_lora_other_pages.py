@@ -6,8 +6,8 @@ Report page's own plan alone had it).
 
 By hand (tests/planner/serving/test_lora.py, from the vLLM 0.31.0-0.34.0 source), 4 slots of
 rank 16 at TP=1: Llama-3.1-8B 369,844,352 B, Qwen2.5-7B 323,379,328 B (no embedding or lm_head
-slots). Nemotron-3-Nano-30B-A3B (NemotronHForCausalLM: Mamba-2 hybrid, routed experts) has no
-slots Headroom sizes.
+slots). gemma-7b (GemmaForCausalLM, whose vLLM modules Headroom has not read) has no slots
+Headroom sizes.
 """
 
 import json
@@ -16,7 +16,7 @@ from planner.units import GIB
 from tests.app.conftest import launch_command, open_link
 from tests.app.test_report import DATE, cli_report
 from tests.cli.conftest import run_main
-from tests.planner.serving.test_lora import LLAMA, QWEN2_BYTES, TP1_BYTES, UNREAD_MOE
+from tests.planner.serving.test_lora import LLAMA, QWEN2_BYTES, TP1_BYTES, UNREAD
 
 QWEN2 = "Qwen/Qwen2.5-7B-Instruct"
 ON_H100 = {"model": LLAMA, "gpu": "h100-sxm", "gpn": "1", "lora": "1", "loras": "4"}
@@ -31,12 +31,12 @@ def _plain_weights(capsys, model: str) -> int:
 
 
 def test_the_compare_page_plans_the_lora_where_it_is_sized_and_warns_where_not(capsys) -> None:
-    at = open_link("compare", **ON_H100, cmp=f"{LLAMA},{QWEN2},{UNREAD_MOE}")
+    at = open_link("compare", **ON_H100, cmp=f"{LLAMA},{QWEN2},{UNREAD}")
     assert not at.exception and not at.error
     grid = at.dataframe[0].value.set_index("model")["weights per GPU (GiB)"]
-    for model, lora in ((LLAMA, TP1_BYTES), (QWEN2, QWEN2_BYTES), (UNREAD_MOE, 0)):
+    for model, lora in ((LLAMA, TP1_BYTES), (QWEN2, QWEN2_BYTES), (UNREAD, 0)):
         assert grid[model] == round((_plain_weights(capsys, model) + lora) / GIB, 2), model
-    [warned] = [w.value for w in at.warning if w.value.startswith(UNREAD_MOE)]
+    [warned] = [w.value for w in at.warning if w.value.startswith(UNREAD)]
     assert WITHOUT.replace("--enable-lora", "`--enable-lora`") in warned
     assert not any("LoRA" in w.value for w in at.warning if w.value != warned)
     assert ("--enable-lora --max-loras 4 --max-lora-rank 16 on the models whose LoRA slots "
@@ -56,36 +56,36 @@ def test_the_compare_caption_puts_the_tower_flag_on_the_tower_models_only() -> N
 
 
 def test_the_report_page_plans_the_compared_models_as_report_compare(capsys) -> None:
-    at = open_link("report", **ON_H100, cmp=f"{LLAMA},{QWEN2},{UNREAD_MOE}")
+    at = open_link("report", **ON_H100, cmp=f"{LLAMA},{QWEN2},{UNREAD}")
     at.date_input(key="report.date").set_value(DATE)
     at.checkbox(key="report.compare").check().run()
     assert not at.exception and not at.error
     page = at.main.markdown[-1].value
     assert page == cli_report("--enable-lora", "--max-loras", "4", "--compare", QWEN2,
-                              "--compare", UNREAD_MOE,
+                              "--compare", UNREAD,
                               seed=["--model", LLAMA, "--gpu", "h100-sxm", "--gpus", "1"]
                               ).rstrip("\n")
     [qwen2] = [line for line in page.splitlines() if line.startswith(f"| {QWEN2} |")]
     assert f"| {(_plain_weights(capsys, QWEN2) + QWEN2_BYTES) / GIB:.2f} GiB |" in qwen2
-    unread = page[page.index(f"- {UNREAD_MOE}: "):]
+    unread = page[page.index(f"- {UNREAD}: "):]
     assert unread.splitlines()[1].startswith(f"  - {WITHOUT}")
 
 
 def test_the_recommend_page_searches_with_the_lora_and_names_a_model_without() -> None:
     at = open_link("recommend", **ON_H100, eager="1")
-    at.multiselect(key="recommend.models").set_value([LLAMA, UNREAD_MOE]).run()
+    at.multiselect(key="recommend.models").set_value([LLAMA, UNREAD]).run()
     at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
     at.number_input(key="recommend.context").set_value(8192).run()
     at.button(key="recommend.run").click().run()
     assert not at.exception and not at.error
-    assert [w.value for w in at.warning if WITHOUT in w.value][0].startswith(f"{UNREAD_MOE}: ")
+    assert [w.value for w in at.warning if WITHOUT in w.value][0].startswith(f"{UNREAD}: ")
     assert "Multi-LoRA serving, `--enable-lora` `--max-loras 4`" in at.caption[0].value
     table = at.dataframe[-1].value
     for index, model in enumerate(table["model"]):
         at.selectbox(key="recommend.row").set_value(index).run()
         assert launch_command(at).endswith(" --enable-lora --max-loras 4 --max-lora-rank 16") \
             is (model == LLAMA), model
-    assert set(table["model"]) == {LLAMA, UNREAD_MOE}
+    assert set(table["model"]) == {LLAMA, UNREAD}
 
 
 # the seed on 8 RTX 3090s: its int4 experts' LoRA is served on Marlin MoE only, which TP=8

@@ -20,7 +20,7 @@ from planner.catalog import catalog_spec
 from planner.serving.auto_layout import compared_lora_note
 from planner.serving.engine import EngineSettings
 from tests.cli.conftest import run_main
-from tests.planner.serving.test_lora import LLAMA, TP1_BYTES, TP2_BYTES, UNREAD_MOE
+from tests.planner.serving.test_lora import LLAMA, TP1_BYTES, TP2_BYTES, UNREAD
 
 SEARCH = ("recommend", "--model", LLAMA, "--gpu", "h100-sxm", "--enforce-eager",
           "--context", "8192", "--gpus-max", "2", "--json")
@@ -53,18 +53,18 @@ def test_the_kv_room_loses_the_hand_worked_lora_bytes(capsys, concurrency, tp,
 
 
 def test_a_model_whose_slots_are_not_sized_is_searched_without_them_and_named(capsys) -> None:
-    both = ("--model", UNREAD_MOE, "--concurrency", "1")
+    both = ("--model", UNREAD, "--concurrency", "1")
     plain = _rows(capsys, *SEARCH, *both)
     found = _rows(capsys, *SEARCH, *both, *LORA)
     [note] = found["lora_notes"]
-    assert note.startswith(f"{UNREAD_MOE}: planned without LoRA: its figures leave out what "
+    assert note.startswith(f"{UNREAD}: planned without LoRA: its figures leave out what "
                            "--enable-lora adds")
-    assert "NemotronHForCausalLM is not read" in note and plain["lora_notes"] == []
-    moe = [r for r in found["rows"] if r["model_name"] == UNREAD_MOE]
-    assert moe == [r for r in plain["rows"] if r["model_name"] == UNREAD_MOE] and moe
+    assert "GemmaForCausalLM is not read" in note and plain["lora_notes"] == []
+    moe = [r for r in found["rows"] if r["model_name"] == UNREAD]
+    assert moe == [r for r in plain["rows"] if r["model_name"] == UNREAD] and moe
     code, _, err = run_main(capsys, *SEARCH[:-1], *both, *LORA)  # as text: on stderr
     assert code == 0
-    assert f"recommend: warning: {UNREAD_MOE}: planned without LoRA" in err
+    assert f"recommend: warning: {UNREAD}: planned without LoRA" in err
 
 
 @pytest.mark.parametrize(("argv", "words"), [

@@ -1,10 +1,12 @@
 """Which model classes Headroom sizes multi-LoRA for, and why every other is refused: the
 classes read (LORA_ARCHITECTURES; the multimodal ones' unwrapped tower and connector,
-LORA_TOWER_CONNECTOR; the Gated-DeltaNet hybrids, HYBRID_GDN_LORA), the multimodal classes not
+LORA_TOWER_CONNECTOR; the Gated-DeltaNet hybrids, HYBRID_GDN_LORA; the Mamba2 hybrids,
+HYBRID_MAMBA_LORA), the multimodal classes not
 read (MULTIMODAL_LORA_FROM), and the refusals a plan asks first (lora_refusal: the release, the
 model, its layers, its MoE settings and experts' format). What each class's wrapped modules
-take: slots (attention, dense MLP, GDN, embedding, lm_head), moe (experts, router gates, shared
-experts), expert_formats (quantized experts per release), deepseek_mla and tower."""
+take: slots (attention, dense MLP, GDN, embedding, lm_head), mamba (Mamba2), moe (experts,
+router gates, shared experts), expert_formats (quantized experts per release), deepseek_mla and
+tower."""
 
 from typing import NamedTuple
 
@@ -26,6 +28,7 @@ from planner.serving.lora.expert_formats import (
     mega_moe_lora_refusal,
     moe_engine_refusal,
 )
+from planner.serving.lora.mamba import layer_refusal as mamba_layer_refusal
 from planner.serving.lora.moe import MOE_LORA_ARCHITECTURES, float32_gate_refusal
 from planner.serving.lora.settings import Version, release_refusal
 
@@ -84,19 +87,21 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "GraniteForCausalLM": LoraModules(True), "MiMoForCausalLM": LoraModules(False),
     "DeciLMForCausalLM": LoraModules(True, no_op_blocks=True),
     "Gemma4ForConditionalGeneration": LoraModules(False),
+    "NemotronHForCausalLM": LoraModules(True),
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
 gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py,
 minimax_m2.py, granite.py, mimo.py, nemotron_nas.py (those three: slots' docstring, DeciLM's
-no-op blocks LoraModules.no_op_blocks) and gemma4_mm.py / gemma4.py: their attention and
-embedding_modules, the experts in moe; the same in every release of LORA_READ but Qwen3.5's
-embedding_modules and Gemma 4's class, SupportsLoRA from 0.20.0 only (MULTIMODAL_LORA_FROM);
-qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention
-indexer (deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them
-more than once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py
-to 0.28.0, vllm/models/deepseek_v32 from 0.29.0): deepseek_mla; MiniMax-M2's float32 router
-gate, whose LoRA vLLM runs from 0.23.0 only: moe.float32_gate_refusal): the others are
+no-op blocks LoraModules.no_op_blocks), gemma4_mm.py / gemma4.py and nemotron_h.py
+(HYBRID_MAMBA_LORA): their attention and embedding_modules, the experts in moe; the same in
+every release of LORA_READ but Qwen3.5's embedding_modules and Gemma 4's class, SupportsLoRA
+from 0.20.0 only (MULTIMODAL_LORA_FROM); qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA
+attention, DeepSeek-V3.2's sparse-attention indexer (deepseek_v32/attention.py from 0.29.0) and
+the releases that refuse them or wrap them more than once, and GLM-5's GlmMoeDsaForCausalLM,
+V3.2's class in every release (deepseek_v2.py to 0.28.0, vllm/models/deepseek_v32 from 0.29.0):
+deepseek_mla; MiniMax-M2's float32 router gate, whose LoRA vLLM runs from 0.23.0 only:
+moe.float32_gate_refusal): the others are
 refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
@@ -171,6 +176,11 @@ their linear-attention layers' slots are slots.gdn_parts; their vision tower ("v
 connector ("visual.merger", "visual.deepstack_merger_list": qwen3_vl.py get_mm_mapping) get
 no Punica wrapper, as Gemma 3's (LORA_TOWER_CONNECTOR)."""
 
+HYBRID_MAMBA_LORA = frozenset({"NemotronHForCausalLM"})
+"""The Mamba2 hybrids sized (models/nemotron_h.py: Nemotron-H's Mamba2, attention and relu2 MLP
+layers, Nemotron 3 Nano's and Super's non-gated MoE ones, Super's latent): one block a layer,
+the Mamba2 layers' slots planner.serving.lora.mamba's, the layers read its layer_refusal's."""
+
 
 
 LORA_VOCAB_LIMIT = 258048
@@ -208,8 +218,8 @@ def model_refusal(spec: ModelSpec) -> str | None:
     """Why the LoRA slots of `spec` are not sized: an architecture whose vLLM modules are not
     read, Gemma 4's per-layer embeddings or KV-shared layers (their modules not read), a layer
     other than full/sliding attention with a gated dense MLP (the MoE rules:
-    coverage.moe_layers_refusal), or a vocabulary vLLM's LoRA lm_head refuses; None where they
-    are."""
+    coverage.moe_layers_refusal; the Mamba2 hybrids: mamba.layer_refusal), or a vocabulary vLLM's
+    LoRA lm_head refuses; None where they are."""
     name = " / ".join(spec.architectures) or spec.model_type
     if len(spec.architectures) > 1:  # not "X / X is not read" where X is read
         return (f"--enable-lora: config.json names {len(spec.architectures)} architectures "
@@ -222,7 +232,7 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
                 f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, "
                 f"deepseek_v32/, mllama4.py, minimax_m2.py, granite.py, mimo.py, "
-                f"nemotron_nas.py and gemma4_mm.py); "
+                f"nemotron_nas.py, gemma4_mm.py and nemotron_h.py); "
                 f"{name} is not read, so it is not planned")
     if spec.per_layer_input_size or any(
             isinstance(layer.mixer, AttentionMixer) and layer.mixer.kv_source is not None
@@ -232,7 +242,11 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 "whose LoRA modules (per_layer_model_projection, per_layer_input_gate, "
                 "per_layer_projection; a KV-shared layer's q_proj) are not read, so it is not "
                 "planned")
-    if moe_lora_rules(spec):
+    if spec.architectures[0] in HYBRID_MAMBA_LORA:
+        refusal = mamba_layer_refusal(spec, name)
+        if refusal:
+            return refusal
+    elif moe_lora_rules(spec):
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
                                      spec.architectures[0] in LORA_TOWER_CONNECTOR)
         if refusal:

@@ -141,11 +141,17 @@ def moe_engine_refusal(spec: ModelSpec, quantization: str | None, moe_backend: s
     """--enable-lora on an MoE model with a run-time or what-if quantization
     (run_time_quantization: --quantization or --target-quant but fp8, fp8_experts) or a
     --moe-backend other than LORA_MOE_BACKENDS (gpt-oss's MXFP4 experts and int4 / NVFP4 ones,
-    marlin_lora_experts: MXFP4_LORA_BACKENDS): vLLM's LoRA path for those experts is not read
-    (None for dense models)."""
+    marlin_lora_experts: MXFP4_LORA_BACKENDS), any run-time quantization of experts whose FP8
+    LoRA path is not read (MoeLoraModules.fp8_read: Nemotron-H's non-gated ones): vLLM's LoRA
+    path for those experts is not read (None for dense models)."""
     if not any(isinstance(layer.mlp, MoeMlp) for layer in spec.layers):
         return None
-    mxfp4 = MOE_LORA_ARCHITECTURES[spec.architectures[0]].mxfp4  # (model_refusal first)
+    modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]  # (model_refusal first)
+    mxfp4 = modules.mxfp4
+    if quantization and not modules.fp8_read:
+        return (f"--enable-lora: {spec.architectures[0]}'s non-gated experts in {quantization} "
+                "(asked with --quantization or --target-quant) take LoRA MoE kernels Headroom "
+                "has not read (it reads its 16-bit experts'), so it is not planned")
     if quantization and (mxfp4 or not fp8_experts(spec, quantization)):
         return (f"--enable-lora: MoE experts in {quantization} (asked with --quantization or "
                 "--target-quant) take LoRA MoE kernels Headroom has not read (it reads 16-bit "

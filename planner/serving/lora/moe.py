@@ -269,9 +269,12 @@ class MoeLoraModules(NamedTuple):
     "shared_experts"), and whether dense gated MLP layers sit beside the MoE ones (DeepSeek's
     first_k_dense_replace: the dense rules of planner.serving.lora), and whether chunked local
     attention layers (Llama 4's attention_chunk_size) or sliding ones (gpt-oss's, Gemma 4's) are
-    among its attention layers (the same qkv_proj and o_proj), and whether the class builds
+    among its attention layers (the same qkv_proj and o_proj), whether the class builds
     checkpoints without MoE layers too, sized by the dense rules (`dense_checkpoints`: Gemma 4's
-    31B)."""
+    31B), whether vLLM wraps its router gate (router_lora False: Nemotron-H's non-gated MoE,
+    whose `mixer.gate` lora/model_manager.py skips: planner.serving.lora.mamba) and whether its
+    FP8 experts' LoRA path is read (fp8_read False: Nemotron-H's non-gated ones,
+    expert_formats.moe_engine_refusal)."""
     runner_gate: bool
     shared_expert: bool
     gate_name: str = "gate"
@@ -284,6 +287,8 @@ class MoeLoraModules(NamedTuple):
     gate_in_model_dtype_from: tuple[int, int, int] = (0, 0, 0)
     sliding_attention: bool = False
     dense_checkpoints: bool = False
+    router_lora: bool = True
+    fp8_read: bool = True
 
 
 GATE_IN_MODEL_DTYPE_FROM: tuple[int, int, int] = (0, 23, 0)
@@ -315,11 +320,15 @@ MOE_LORA_ARCHITECTURES: dict[str, MoeLoraModules] = {
         gate_in_model_dtype_from=GATE_IN_MODEL_DTYPE_FROM),
     "Gemma4ForConditionalGeneration": MoeLoraModules(
         runner_gate=False, shared_expert=True, gate_name="router.proj", shared_expert_gate=False,
-        shared_name="mlp", sliding_attention=True, dense_checkpoints=True)}
+        shared_name="mlp", sliding_attention=True, dense_checkpoints=True),
+    "NemotronHForCausalLM": MoeLoraModules(
+        runner_gate=False, shared_expert=True, shared_expert_gate=False,
+        shared_name="shared_experts", router_lora=False, fp8_read=False)}
 """The MoE architectures whose vLLM LoRA modules are read (models/qwen3_moe.py, qwen2_moe.py,
 mixtral.py, gpt_oss.py, qwen3_5.py, qwen3_next.py, qwen3_vl_moe.py, deepseek_v2.py (and
-deepseek_v32/), mllama4.py / llama4.py, minimax_m2.py and gemma4_mm.py / gemma4.py: the module
-docstring and deepseek_mla's); their attention and vocabulary rules are
+deepseek_v32/), mllama4.py / llama4.py, minimax_m2.py, gemma4_mm.py / gemma4.py and
+nemotron_h.py: the module docstring, deepseek_mla's and mamba's); their attention and vocabulary
+rules are
 coverage.LORA_ARCHITECTURES'."""
 
 
@@ -406,11 +415,12 @@ SEQUENCE_PARALLEL_MOE_UNTIL: dict[str, tuple[int, int, int] | None] = {
     "Qwen3MoeForCausalLM": None, "Qwen3VLMoeForConditionalGeneration": None,
     "Qwen3NextForCausalLM": None, "Qwen3_5MoeForConditionalGeneration": None,
     "GptOssForCausalLM": (0, 25, 0), "Llama4ForConditionalGeneration": None,
-    **dict.fromkeys(DEEPSEEK_LORA)}
+    "NemotronHForCausalLM": None, **dict.fromkeys(DEEPSEEK_LORA)}
 """The MoE architectures whose block passes is_sequence_parallel=parallel_config
 .use_sequence_parallel_moe to its experts (models/qwen3_moe.py Qwen3MoeSparseMoeBlock, also
 Qwen3-VL-MoE's; qwen3_next.py Qwen3NextSparseMoeBlock, also Qwen3.5-MoE's; gpt_oss.py MLPBlock;
-deepseek_v2.py DeepseekV2MoE; llama4.py Llama4MoE; read in the 0.21.0-0.34.0 wheels), with the
+deepseek_v2.py DeepseekV2MoE; llama4.py Llama4MoE; nemotron_h.py NemotronHMoE; read in the
+0.21.0-0.34.0 wheels), with the
 first release where it no longer does under LoRA (gpt_oss.py adds `and vllm_config.lora_config
 is None` in the 0.25.0 wheel; None: every release). config/parallel.py
 use_sequence_parallel_moe is true under --enable-expert-parallel with TP > 1 and DP > 1 and the
@@ -501,34 +511,69 @@ def moe_layer_parts(spec: ModelSpec, moe: MoeMlp, experts: ExpertSlots, max_lora
     reads the input, of K columns, once per A slice and reads and writes the (tokens, top_k, N
     x slices) output, for w13 and then w2; a gate wrapped twice is called once): the router
     gate's (A + B) x max_loras per wrap (GATE_WRAPPED_TWICE where
-    MoeLoraModules.runner_gate), Qwen2-MoE's and Qwen3.5-MoE's shared_expert_gate, and the
-    experts' w13 A (one slice where fused_w13, else two) and B (two slices, or one of twice
-    the width), w2 A and B x max_loras x the rank's experts (`experts`: their TP size and EP
-    place; module docstring), gpt-oss's hidden size and per-rank width padded to
-    MXFP4_MARLIN_PAD; `tp`: the attention's TP (fully_sharded_tp)."""
+    MoeLoraModules.runner_gate; none where not router_lora), Qwen2-MoE's and Qwen3.5-MoE's
+    shared_expert_gate, and the experts' w13 A (one slice where fused_w13 or the experts are
+    non-gated, FusedMoEWithLoRA's _w13_slices 1, else two) and B (two slices, or one of twice
+    the width; one of the width where non-gated), w2 A and B x max_loras x the rank's experts
+    (`experts`: their TP size and EP place; module docstring), gpt-oss's hidden size and
+    per-rank width padded to MXFP4_MARLIN_PAD, a latent MoE's experts on the latent width
+    (latent_parts); `tp`: the attention's TP (fully_sharded_tp)."""
     modules = MOE_LORA_ARCHITECTURES[spec.architectures[0]]
     pad_h, pad_i = MXFP4_MARLIN_PAD if modules.mxfp4 else (1, 1)
     n, r, h, e = max_loras, rank, spec.hidden_size, moe.num_experts
-    h_experts = -(-h // pad_h) * pad_h
+    h_experts = -(-(moe.latent_size or h) // pad_h) * pad_h  # a latent MoE's experts: latent
     inter = -(-(moe.expert_intermediate_size // experts.tp) // pad_i) * pad_i
     shards = fully_sharded_tp(tp, experts.tp, version) if fully_sharded else 1
     rank_a = r // shards  # w13 A rows
     w2_out = h_experts // shards  # w2 B rows
-    w13_a_slices = 1 if fused_w13(spec, version) else 2
+    w13_a_slices = 1 if fused_w13(spec, version) or not moe.gated else 2
+    w13_out = 2 * inter if moe.gated else inter  # non-gated: up_proj only (_w13_slices 1)
     wraps = 2 if version == GATE_WRAPPED_TWICE and modules.runner_gate else 1
     local = experts.local(e)
-    pair = w13_a_slices * h_experts + 2 * 2 * inter + inter + 2 * h_experts
-    return (LayerPart(modules.gate_name, wraps * n * (r * h + e * r), h + 2 * e, wraps=wraps),
+    pair = w13_a_slices * h_experts + 2 * w13_out + inter + 2 * h_experts
+    return (*((LayerPart(modules.gate_name, wraps * n * (r * h + e * r), h + 2 * e,
+                         wraps=wraps),) if modules.router_lora else ()),
             *((LayerPart("shared_expert_gate", n * (r * h + 1 * r), h + 2),)
               if modules.shared_expert and modules.shared_expert_gate else ()),
+            *latent_parts(moe, h, n, r, version),
             LayerPart("experts", n * local * (
-                w13_a_slices * rank_a * h_experts + 2 * inter * r + r * inter + w2_out * r),
+                w13_a_slices * rank_a * h_experts + w13_out * r + r * inter + w2_out * r),
                 pair, local))
+
+
+LATENT_OUT_IN_RUNNER_FROM: tuple[int, int, int] = (0, 20, 0)
+"""The first release whose models/nemotron_h.py NemotronHMoE hands fc2_latent_proj to the MoE
+layer (routed_output_transform) instead of calling it in its forward (0.17.0-0.19.x)."""
+
+
+def latent_parts(moe: MoeMlp, h: int, n: int, r: int, version: tuple[int, int, int]
+                 ) -> tuple[LayerPart, ...]:
+    """A latent MoE's projections around its experts (models/nemotron_h.py NemotronHMoE,
+    moe_latent_size; every release read): fc1_latent_proj (hidden -> latent) and
+    fc2_latent_proj (latent -> hidden), ReplicatedLinears built before the experts, so
+    ReplicatedLinearWithLoRA wraps each once under its block name (lora/utils.py
+    get_supported_lora_modules lists the suffixes of named_modules() without duplicates: the
+    MoE layer's routed_input_transform / routed_output_transform aliases are never listed):
+    A (N, 1, R, input) and B (N, 1, output, R), unsharded. The MoE layer calls its own
+    reference to fc1_latent_proj, the unwrapped module, so that LoRA never runs (idle);
+    fc2_latent_proj's runs where NemotronHMoE's forward calls it (before
+    LATENT_OUT_IN_RUNNER_FROM), idle after. None for other MoEs."""
+    latent = moe.latent_size
+    if latent is None:
+        return ()
+    return (LayerPart("fc1_latent_proj", n * (r * h + latent * r), h + 2 * latent, idle=True),
+            LayerPart("fc2_latent_proj", n * (r * latent + h * r), latent + 2 * h,
+                      idle=version >= LATENT_OUT_IN_RUNNER_FROM))
 
 
 def expert_slot_shapes(spec: ModelSpec, version: tuple[int, int, int]) -> str:
     """The experts' LoRA class under vLLM `version` and slots per expert, in words (the lora
     term's note)."""
+    if not MOE_LORA_ARCHITECTURES[spec.architectures[0]].router_lora:
+        return ("(lora/layers/fused_moe.py FusedMoEWithLoRA, non-gated: one w13 slice): per "
+                "expert on the rank w13 A (rank x hidden) and B (intermediate per TP rank x "
+                "rank), w2 A (rank x intermediate per TP rank) and B (hidden x rank); no "
+                "router gate slots (lora/model_manager.py skips a non-gated MoE's mixer.gate)")
     if fused_w13(spec, version):
         return ("(lora/layers/fused_moe.py FusedMoE3DWithLoRA): per expert on the rank w13 A "
                 "(rank x hidden) and B (2 x intermediate per TP rank x rank), w2 A (rank x "

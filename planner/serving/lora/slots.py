@@ -1,8 +1,8 @@
 """The LoRA slots vLLM allocates on each GPU before the KV cache is sized (`vllm serve
 --enable-lora --max-loras N --max-lora-rank R [--fully-sharded-loras]`): the attention, dense
 MLP, Gated-DeltaNet, embedding and lm_head modules' (the rules below), and one stage's sum
-(stage_parts, stage_lora_bytes) with the parts moe, deepseek_mla and tower size and punica's
-buffers.
+(stage_parts, stage_lora_bytes) with the parts mamba, moe, deepseek_mla and tower size and
+punica's buffers.
 
 Read from the `.py` files of the vLLM 0.31.0 (sha256 39132b43...), 0.32.0 (5e2ecdc5...),
 0.33.0 (4b6bdec4...) and 0.34.0 (79ca4b3c...) wheels (settings.LORA_READ: lora/, config/lora.py,
@@ -123,6 +123,13 @@ cuda_graphs.V2_LORA_GRAPH_CASES_FROM):
   hidden) and B of the whole width / TP each (LoraModules.gdn_slices); conv1d and out_proj as
   Qwen3.5's.
 
+- models/nemotron_h.py NemotronHForCausalLM (Nemotron-H, Nemotron 3 Nano;
+  coverage.HYBRID_MAMBA_LORA): one block a layer; its Mamba2 layers' slots are
+  planner.serving.lora.mamba's, its attention and embedding_modules (embed_tokens, lm_head) the
+  rules above, its relu2 MLP (NemotronHMLP, also its MoE's shared_experts) up_proj, a
+  ColumnParallelLinear (ColumnParallelLinearWithLoRA: one A, B of intermediate / TP), and
+  down_proj (row); its experts moe's.
+
 Not sized (each said in the lora term's note): the LoRA kernels' transient buffers in the
 profile run (float32 (slices, tokens, R) shrink outputs) and, at TP > 1, the copy of the
 gathered logits the lm_head LoRA's reindexing makes (logits[:, sharded_to_full_mapping_gpu]).
@@ -152,12 +159,14 @@ from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
     LinearAttentionMixer,
+    MambaMixer,
     MlaMixer,
     ModelSpec,
     MoeMlp,
 )
 from planner.serving.lora.coverage import LORA_ARCHITECTURES
 from planner.serving.lora.deepseek_mla import mla_parts
+from planner.serving.lora.mamba import mamba_parts
 from planner.serving.lora.moe import (
     MOE_LORA_ARCHITECTURES,
     ExpertSlots,
@@ -202,7 +211,8 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     layer = spec.layers[layer_index]
     attn, mlp = layer.mixer, layer.mlp
     # a block absent (None) is a no-op block (coverage.LoraModules.no_op_blocks): no slots
-    assert attn is None or isinstance(attn, AttentionMixer | LinearAttentionMixer | MlaMixer)
+    assert attn is None or isinstance(
+        attn, AttentionMixer | LinearAttentionMixer | MlaMixer | MambaMixer)
     assert mlp is None or isinstance(mlp, DenseMlp | MoeMlp)
     n, r, h = lora.max_loras, lora.rank, spec.hidden_size
     rank_a = r // tp if lora.fully_sharded else r  # column layers' A rows
@@ -212,6 +222,8 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
         parts: tuple[LayerPart, ...] = ()
     elif isinstance(attn, LinearAttentionMixer):
         parts = gdn_parts(attn, modules.gdn_slices, h, tp, n, r, rank_a, row_out)
+    elif isinstance(attn, MambaMixer):
+        parts = mamba_parts(attn, h, tp, n, r, rank_a, row_out, lora.fully_sharded)
     elif isinstance(attn, MlaMixer):
         parts = mla_parts(attn, lora.version, h, tp, n, r, rank_a, row_out)
     else:
@@ -234,12 +246,13 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
                       f"{MOE_LORA_ARCHITECTURES[spec.architectures[0]].shared_name}.")
                      if isinstance(mlp, MoeMlp) else (mlp.intermediate_size, ""))
     inter = dense // tp
+    up = (LayerPart(f"{prefix}gate_up_proj",
+                    n * (modules.gate_up_slices * rank_a * h + 2 * inter * r),
+                    modules.gate_up_slices * h + 2 * 2 * inter) if mlp.gated
+          # Nemotron-H's relu2 MLP and shared expert: up_proj, a ColumnParallelLinear (one A)
+          else LayerPart(f"{prefix}up_proj", n * (rank_a * h + inter * r), h + 2 * inter))
     return parts + (
-        LayerPart(f"{prefix}gate_up_proj",
-                  n * (modules.gate_up_slices * rank_a * h + 2 * inter * r),
-                  modules.gate_up_slices * h + 2 * 2 * inter),
-        LayerPart(f"{prefix}down_proj", n * (r * inter + row_out * r), inter + 2 * row_out),
-    )
+        up, LayerPart(f"{prefix}down_proj", n * (r * inter + row_out * r), inter + 2 * row_out))
 
 
 def gdn_parts(gdn: LinearAttentionMixer, slices: tuple[int, int], h: int, tp: int, n: int,

@@ -27,6 +27,7 @@ from planner.serving.layout import (
 from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.deepseek_mla import kv_b_prefill_only_warnings
 from planner.serving.lora.expert_formats import marlin_lora_layout_refusal, run_time_quantization
+from planner.serving.lora.mamba import fully_sharded_refusal as mamba_fully_sharded_refusal
 from planner.serving.lora.moe import (
     fully_sharded_tp,
     moe_layout_refusal,
@@ -147,6 +148,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                lora.fully_sharded, s.enable_eplb)
             or fully_sharded_refusal(lora, spec, layout.tp, fully_sharded_tp(
                 layout.tp, layout.expert_tp, version) if first_moe(spec) else None)
+            or (mamba_fully_sharded_refusal(spec, layout.tp, version)
+                if lora.fully_sharded else None)
             or tower_refusal(spec, lora.tower, layout.pp, layout.tp, lora.fully_sharded)
             or marlin_lora_layout_refusal(spec, layout, r.scheme, s.vllm_version,
                                           cluster.vendor)

@@ -32,6 +32,7 @@ from planner.serving.lora.coverage import LORA_TOWER_CONNECTOR
 from planner.serving.lora.cuda_graphs import lora_capture_cases, lora_capture_counts
 from planner.serving.lora.deepseek_mla import mla_note
 from planner.serving.lora.moe import (
+    MOE_LORA_ARCHITECTURES,
     expert_slot_shapes,
     fully_sharded_tp,
     moe_flag_bytes,
@@ -505,7 +506,9 @@ def _lora_note(st: Setup, lora: LoraSettings, flags: int, mapping: int, shards: 
             "layers: the whole output)"
             + (", column A and row B over TP too (--fully-sharded-loras)"
                if lora.fully_sharded and layout.tp > 1 else "")
-            + (f"; MoE {expert_slot_shapes(spec, lora.version)}, the router gate replicated"
+            + (f"; MoE {expert_slot_shapes(spec, lora.version)}"
+               + (", the router gate replicated"
+                  if MOE_LORA_ARCHITECTURES[spec.architectures[0]].router_lora else "")
                + (", with EP the rank's own experts, whole" if layout.ep_size > 1 else "")
                + (f", w13 A's rank and w2 B's hidden over TP {shards} (--fully-sharded-loras)"
                   if lora.fully_sharded and shards > 1 else "")

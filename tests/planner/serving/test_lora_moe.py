@@ -437,7 +437,8 @@ def test_gpt_oss_lora_off_nvidia_is_refused(capsys) -> None:
      "on vLLM's Marlin int4 / NVFP4 experts (auto or marlin)"),
     (QWEN3_MOE, {"target_quant": "w4a16-awq-g128"}, "MoE experts in w4a16-awq-g128 (asked with"),
     (QWEN3_MOE, {"moe_backend": "flashinfer_cutlass"}, "--moe-backend flashinfer_cutlass"),
-    ("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", {}, "NemotronHForCausalLM is not read"),
+    ("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", {"target_quant": "fp8-tensor"},
+     "NemotronHForCausalLM's non-gated experts in fp8 (asked"),
     ("Qwen/Qwen3-Next-80B-A3B-Instruct", {"target_quant": "nvfp4"},
      "MoE experts in nvfp4 (asked with"),
     (GPT_OSS, {"moe_backend": "triton"}, "on vLLM's Marlin MXFP4 experts (auto or marlin)")])
