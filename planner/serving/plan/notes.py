@@ -16,7 +16,7 @@ from planner.serving.moe_backend import (
     oracle_skip_note,
     runs_flydsl,
 )
-from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_backend_read, mxfp4_note, mxfp4_on_marlin
+from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_backend_picks, mxfp4_note, mxfp4_on_marlin
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_GPUS, last_node, nvlink_gpus
 from planner.serving.plan.facts import Resolved
@@ -55,14 +55,15 @@ def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli
     old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability, kernel)
                  if mxfp4 and rules.version < V1_ONLY_FROM and gpu.vendor == "nvidia" else None)
     on_marlin = mxfp4_on_marlin(s, gpu.vendor)
-    named = mxfp4_backend_read(rules.version, s.moe_backend)  # picks `kernel` unless on_marlin
+    named = mxfp4_backend_picks(rules.version, on_marlin, s.moe_backend)  # picks `kernel`
     marlin_by = (("--enable-lora" if s.enable_lora else "mxfp4_marlin") if on_marlin
                  else "--moe-backend marlin" if named and kernel == "marlin" else None)
     runs = kernel != "triton" or mxfp4_triton_runs(rules.version, gpu.vendor,
                                                    gpu.compute_capability) is not False
     return ((old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
             else tuple(fp4_weight_notes(gpu, scheme, cli, marlin_by,
-                                        kernel if mxfp4 and runs else None)
+                                        kernel if mxfp4 and runs else None,
+                                        (named, rules.version) if named else None)
                        + rocm_fp4_notes(spec, scheme, rules.version, gpu)))
 
 

@@ -34,20 +34,52 @@ MXFP4_NOTE_KERNELS: dict[Mxfp4Kernel, str] = {
     "triton": "the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)",
     "marlin": "the Marlin MXFP4 kernel"}
 """How fp4_weight_notes names the kernels MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of) on a
-GPU without FP4 tensor cores; it names no other."""
+GPU without FP4 tensor cores, where vLLM picks the kernel itself; it names no other."""
+
+MXFP4_TRITON_CHECKED_FROM: Version = (0, 20, 0)
+"""The first release whose OpenAI Triton MoE experts ask for triton_kernels in their device
+check, so that an explicit --moe-backend triton / triton_unfused without it is refused by the
+MXFP4 oracle (mxfp4_triton_asked).
+
+NOTE: every wheel 0.17.0-0.34.0 ships vllm/third_party/triton_kernels, which
+utils/import_utils.py has_triton_kernels falls back to (a trial import from 0.23.0's
+_has_module, find_spec only before). Without it, vLLM's own pick skips TRITON for the next
+backend (Marlin on the GPUs this note is for: quantization/mxfp4.py get_mxfp4_backend
+0.17.0-0.18.x, where --moe-backend is not read for MXFP4; fused_moe/oracle/mxfp4.py priority
+lists from 0.19.0). An explicit value never falls back: the oracle maps it
+(map_mxfp4_backend) and takes that backend or raises (_return_or_raise). 0.20.0-0.34.0
+BaseOAITritonExperts / OAITritonMxfp4ExpertsMonolithic._supports_current_device return
+`... and has_triton_kernels()`, so is_supported_config fails and it raises ValueError("Mxfp4
+MoE backend 'TRITON' does not support the deployment configuration since kernel does not
+support current device ..."); 0.19.x's check reads the capability only, the oracle takes
+TRITON, and convert_to_mxfp4_moe_kernel_format fails at `from triton_kernels.matmul_ogs
+import FlexCtx, PrecisionConfig` (ModuleNotFoundError) while loading the weights."""
+
+
+def mxfp4_triton_asked(value: str, version: Version) -> str:
+    """How fp4_weight_notes names OpenAI's Triton MoE where --moe-backend `value` asks for it
+    on vLLM `version` (mxfp4.mxfp4_backend_picks): no Marlin fallback without triton_kernels,
+    the error instead (MXFP4_TRITON_CHECKED_FROM)."""
+    fails = ("'s MXFP4 oracle raises at start-up" if version >= MXFP4_TRITON_CHECKED_FROM
+             else " fails loading the weights")
+    return (f"the OAI Triton MoE kernels as --moe-backend {value} asks (no Marlin fallback: "
+            f"without triton_kernels, which the wheel ships, vLLM {version_label(version)}"
+            f"{fails})")
 
 
 def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = None,
                      marlin_by: str | None = None,
-                     mxfp4_kernel: Mxfp4Kernel | None = None) -> list[str]:
+                     mxfp4_kernel: Mxfp4Kernel | None = None,
+                     triton_asked: tuple[str, Version] | None = None) -> list[str]:
     """What vLLM runs FP4 weights with on a GPU without FP4 tensor cores (it loads them): none
     where `cli`'s release refuses the method on this GPU (its get_min_capability(), as
     startup_errors says; MXFP4's is 80 in every covered release, so a T4 gets no note).
     `mxfp4_kernel`: the kernel MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of), which the note
     names where it is Marlin or OpenAI's Triton MoE (none for another kernel, or None: one that
-    does not run here). `marlin_by`: the setting that puts MXFP4 experts on Marlin whatever the
-    GPU (mxfp4.mxfp4_on_marlin; a MARLIN_BY key), named in the note, which FP4 tensor cores then
-    get too.
+    does not run here); `triton_asked`: (the --moe-backend value, vLLM's version) where that
+    value picks OpenAI's Triton MoE (mxfp4_triton_asked). `marlin_by`: the setting that puts
+    MXFP4 experts on Marlin whatever the GPU (mxfp4.mxfp4_on_marlin; a MARLIN_BY key), named in
+    the note, which FP4 tensor cores then get too.
 
     NOTE: NVFP4: ModelOpt's get_min_capability() is 80 (0.11.0-0.13.0 wheels), then 75, so no
     covered release refuses an 8.x or 9.x GPU (vllm_cli fixtures). The W4A4 kernels need FP4
@@ -84,10 +116,11 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = No
                 f"{how}: weights stay 4-bit, compute is 16-bit. {why}"]
     if mxfp4_kernel is None or mxfp4_kernel not in MXFP4_NOTE_KERNELS:
         return []
-    return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on "
-            f"{MXFP4_NOTE_KERNELS[mxfp4_kernel]}: weights stay 4-bit, compute is 16-bit. "
-            "Source: vLLM model_executor/layers/quantization/mxfp4.py get_mxfp4_backend "
-            "(0.11-0.18), fused_moe/oracle/mxfp4.py (0.19 on)."]
+    kernel = (mxfp4_triton_asked(*triton_asked) if triton_asked and mxfp4_kernel == "triton"
+              else MXFP4_NOTE_KERNELS[mxfp4_kernel])
+    return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on {kernel}: weights stay "
+            "4-bit, compute is 16-bit. Source: vLLM model_executor/layers/quantization/mxfp4.py "
+            "get_mxfp4_backend (0.11-0.18), fused_moe/oracle/mxfp4.py (0.19 on)."]
 
 
 MXFP4_MARLIN_ENV: tuple[Version, Version] = ((0, 19, 0), (0, 24, 0))

@@ -167,3 +167,32 @@ def test_the_fp4_note_names_the_kernel_the_experts_are_padded_for_on_compute_cap
     assert marlin - triton == 904_691_712
     assert "(compute capability 11.0) runs on the Marlin MXFP4 kernel:" in marlin_note
     assert "(compute capability 11.0) runs on the OAI Triton MoE kernels" in triton_note
+
+
+@pytest.mark.parametrize(("version", "value", "fails"), [
+    # 0.20.0-0.34.0: BaseOAITritonExperts._supports_current_device ends `and
+    # has_triton_kernels()`, so the oracle's _return_or_raise raises ValueError for the
+    # explicit backend; 0.19.0's device check reads the capability only and
+    # convert_to_mxfp4_moe_kernel_format's `from triton_kernels.matmul_ogs import` fails
+    ("0.34.0", "triton", "vLLM 0.34.0's MXFP4 oracle raises at start-up"),
+    ("0.34.0", "triton_unfused", "vLLM 0.34.0's MXFP4 oracle raises at start-up"),
+    ("0.20.0", "triton", "vLLM 0.20.0's MXFP4 oracle raises at start-up"),
+    ("0.19.0", "triton", "vLLM 0.19.0 fails loading the weights"),
+])
+def test_an_explicit_triton_backend_note_says_vllm_fails_without_triton_kernels(version, value,
+                                                                                fails):
+    # map_mxfp4_backend maps an explicit value to its backend, taken or raised: no Marlin
+    # fallback, which only vLLM's own pick makes (its priority list skips TRITON)
+    warnings = " ".join(_plan(version, moe_backend=value).warnings)
+    assert (f"runs on the OAI Triton MoE kernels as --moe-backend {value} asks (no Marlin "
+            f"fallback: without triton_kernels, which the wheel ships, {fails})") in warnings
+    assert "Marlin MXFP4 without triton_kernels" not in warnings
+
+
+def test_the_default_and_an_unread_triton_backend_keep_the_marlin_fallback():
+    # vLLM's own pick (no flag on 0.34.0; 0.18.0 reads no --moe-backend for MXFP4:
+    # quantization/mxfp4.py get_mxfp4_backend) falls back to Marlin without triton_kernels
+    for version, value in (("0.34.0", None), ("0.18.0", "triton")):
+        warnings = " ".join(_plan(version, moe_backend=value).warnings)
+        assert "runs on the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)" \
+            in warnings
