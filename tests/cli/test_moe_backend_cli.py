@@ -617,3 +617,48 @@ def test_the_speed_follows_moe_backend_flydsl_where_flydsl_builds_the_experts() 
                                                 "w4a16-ct-g32")).notes
         assert any("--moe-backend flydsl is not modelled in the speed" in n
                    for n in notes) is said, notes
+
+
+@pytest.mark.parametrize(("gpu", "release", "backend", "said"), [
+    # vLLM 0.34.0 map_mxfp4_backend: flashinfer_cutlass -> FLASHINFER_CUTLASS_MXFP4_*, humming
+    # -> HUMMING, deep_gemm -> DEEPGEMM_MXFP4: kernels no calibration row measures (the MXFP4
+    # rows are gpt-oss-120b's on H100 / H200, OpenAI's Triton MoE, and B200, FlashInfer's
+    # TRT-LLM MoE: perf-silicon-aic.csv), timed at the default MoE figures
+    ("h100-sxm", "0.34.0", "flashinfer_cutlass", "fused-moe"),
+    ("h100-sxm", "0.34.0", "humming", "humming-moe"),
+    ("b200", "0.34.0", "deep_gemm", "deepgemm-moe"),
+    # the measured ones say nothing: triton (its compute factor), flashinfer_trtllm (its
+    # bandwidth and compute factors), marlin (Marlin MoE's SM-bound rate)
+    ("h100-sxm", "0.34.0", "triton", None),
+    ("b200", "0.34.0", "flashinfer_trtllm", None),
+    ("h100-sxm", "0.34.0", "marlin", None),
+])
+def test_an_mxfp4_backend_no_row_measures_says_it_is_timed_at_the_default_figures(
+        gpu, release, backend, said) -> None:
+    from planner.serving.speed import estimate_speed
+
+    notes = estimate_speed(_backend_request("openai/gpt-oss-20b", gpu, release,
+                                            backend=backend)).notes
+    default = [n for n in notes if "timed at the default MoE kernel's fitted efficiency" in n]
+    if said is None:
+        assert not default, notes
+    else:
+        assert default == [
+            f"--moe-backend {backend}: no calibration row measures the routed experts on this "
+            f"kernel ({said}: speed.kernels.moe_kernel), so they are timed at the default MoE "
+            "kernel's fitted efficiency (expert bandwidth factor 0.901, compute factor 0.233: "
+            "vLLM's own fused-MoE rows), unvalidated for this backend"]
+    assert not any("is not modelled in the speed" in n for n in notes)
+
+
+def test_an_unread_mxfp4_backend_keeps_only_the_not_modelled_note() -> None:
+    # 0.18.0 reads no --moe-backend for MXFP4 (quantization/mxfp4.py get_mxfp4_backend): the
+    # experts run vLLM's own pick (triton_kernels on 9.0), measured; one note, not two
+    from planner.serving.speed import estimate_speed
+
+    notes = estimate_speed(_backend_request("openai/gpt-oss-20b", "h100-sxm", "0.18.0",
+                                            backend="flashinfer_cutlass")).notes
+    assert [n for n in notes if "--moe-backend" in n] == [
+        "--moe-backend flashinfer_cutlass is not modelled in the speed: the routed experts are "
+        "timed as the kernel vLLM picks itself for this format, GPU and release (triton-mxfp4: "
+        "speed.kernels.moe_kernel)"]

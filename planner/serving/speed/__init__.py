@@ -81,6 +81,7 @@ from planner.serving.speed.collectives import (
 from planner.serving.speed.context import (
     Context,
     cluster_slowest_gpu,
+    default_moe_figures,
     device_for,
     runs_padded_moe,
     stage_gpus,
@@ -573,6 +574,26 @@ def context_rule(load: ServingLoad, max_model_len: int, vllm_version: str) -> Co
                                "get_max_tokens (entrypoints/serve/utils/api_utils.py)")
 
 
+def _moe_backend_notes(ctx: Context, s: EngineSettings) -> list[str]:
+    """What the speed says of an explicit --moe-backend: that it is not modelled where the
+    experts' kernel does not follow it (kernels.moe_backend_timed), and where it does, that
+    the kernel it names is timed at the default MoE figures where no calibration row
+    measures it (context.default_moe_figures)."""
+    if not moe_backend_timed(ctx.device.scheme, s.vllm_version, s.moe_backend,
+                             mxfp4_on_marlin(s, ctx.device.gpu.vendor), ctx.device.moe_kernel):
+        return [f"--moe-backend {s.moe_backend} is not modelled in the speed: the routed "
+                "experts are timed as the kernel vLLM picks itself for this format, GPU and "
+                f"release ({ctx.moe_kernel}: speed.kernels.moe_kernel)"]
+    if not default_moe_figures(ctx):
+        return []
+    c = ctx.c
+    return [f"--moe-backend {s.moe_backend}: no calibration row measures the routed experts on "
+            f"this kernel ({ctx.moe_kernel}: speed.kernels.moe_kernel), so they are timed at "
+            "the default MoE kernel's fitted efficiency (expert bandwidth factor "
+            f"{c.expert_bandwidth_factor:g}, compute factor {c.expert_compute_factor:g}: "
+            "vLLM's own fused-MoE rows), unvalidated for this backend"]
+
+
 def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,
            conc: int, held: int, held_blocks: int, kv_wait: float, seqs_bound: bool
            ) -> list[str]:
@@ -610,13 +631,8 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
         notes.append(f"{' and '.join(over)} {verb} between nodes over the network: "
                      f"{ctx.net.formula} ({ctx.net.source})")
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
-    if s.moe_backend not in (None, "auto") and ctx.device.moe is not None \
-            and not moe_backend_timed(ctx.device.scheme, s.vllm_version, s.moe_backend,
-                                      mxfp4_on_marlin(s, ctx.device.gpu.vendor),
-                                      ctx.device.moe_kernel):
-        notes.append(f"--moe-backend {s.moe_backend} is not modelled in the speed: the routed "
-                     "experts are timed as the kernel vLLM picks itself for this format, GPU "
-                     f"and release ({ctx.moe_kernel}: speed.kernels.moe_kernel)")
+    if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:
+        notes.extend(_moe_backend_notes(ctx, s))
     if s.num_speculative_tokens:
         drafts = counted(s.num_speculative_tokens, "MTP draft token")
         notes.append(f"speculative decoding ({drafts}) is not modelled: these figures decode "

@@ -410,6 +410,20 @@ def expert_factor(ctx: Context) -> float:
     return c.moe_kernel_bandwidth_factor.get(ctx.moe_kernel, c.expert_bandwidth_factor)
 
 
+def default_moe_figures(ctx: Context) -> bool:
+    """Whether the routed experts are timed at the default MoE figures
+    (SpeedCoefficients.expert_bandwidth_factor and expert_compute_factor, fitted on the rows of
+    vLLM's own fused-MoE paths): their kernel has no factor of its own
+    (moe_kernel_bandwidth_factor, moe_kernel_compute_factor), no Marlin MoE rate
+    (MARLIN_BOUND_KERNELS) and no measured 16-bit rate (measured_moe_rate), because no
+    calibration row measures it (FlashInfer's CUTLASS MXFP4 MoE, Humming, DeepGEMM's MXFP4,
+    FlyDSL's MoE, ...)."""
+    c, kernel = ctx.c, ctx.moe_kernel
+    return (kernel not in c.moe_kernel_bandwidth_factor
+            and kernel not in c.moe_kernel_compute_factor
+            and kernel not in MARLIN_BOUND_KERNELS and measured_moe_rate(ctx) is None)
+
+
 def marlin_fp32_tflops(gpu: GpuSpec) -> float | None:
     """The FP32 TFLOP/s MARLIN_MOE's coefficient multiplies: SMs x clock x
     MARLIN_FP32_FLOP_PER_SM_CYCLE (the datasheet figure on 128-lane SMs; A100's 64-lane SMs
