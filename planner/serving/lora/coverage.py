@@ -91,17 +91,17 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
-gemma3_mm.py, qwen3_5.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, mllama4.py / llama4.py,
-minimax_m2.py, granite.py, mimo.py, nemotron_nas.py (those three: slots' docstring, DeciLM's
-no-op blocks LoraModules.no_op_blocks), gemma4_mm.py / gemma4.py and nemotron_h.py
-(HYBRID_MAMBA_LORA): their attention and embedding_modules, the experts in moe; the same in
-every release of LORA_READ but Qwen3.5's embedding_modules and Gemma 4's class, SupportsLoRA
-from 0.20.0 only (MULTIMODAL_LORA_FROM); qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA
-attention, DeepSeek-V3.2's sparse-attention indexer (deepseek_v32/attention.py from 0.29.0) and
-the releases that refuse them or wrap them more than once, and GLM-5's GlmMoeDsaForCausalLM,
-V3.2's class in every release (deepseek_v2.py to 0.28.0, vllm/models/deepseek_v32 from 0.29.0):
-deepseek_mla; MiniMax-M2's float32 router gate, whose LoRA vLLM runs from 0.23.0 only:
-moe.float32_gate_refusal): the others are
+gemma3_mm.py, qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py,
+mllama4.py / llama4.py, minimax_m2.py, granite.py, mimo.py, nemotron_nas.py (those three:
+slots' docstring, DeciLM's no-op blocks LoraModules.no_op_blocks), gemma4_mm.py / gemma4.py and
+nemotron_h.py (HYBRID_MAMBA_LORA): their attention and embedding_modules, the experts in moe;
+the same in every release of LORA_READ but Qwen3.5's embedding_modules and Gemma 4's class,
+SupportsLoRA from 0.20.0 only (MULTIMODAL_LORA_FROM); qwen3_5.py: HYBRID_GDN_LORA;
+deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention indexer
+(deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them more
+than once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py to
+0.28.0, vllm/models/deepseek_v32 from 0.29.0): deepseek_mla; MiniMax-M2's float32 router gate,
+whose LoRA vLLM runs from 0.23.0 only: moe.float32_gate_refusal): the others are
 refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
@@ -215,17 +215,17 @@ def moe_lora_rules(spec: ModelSpec) -> bool:
 
 
 def model_refusal(spec: ModelSpec) -> str | None:
-    """Why the LoRA slots of `spec` are not sized: an architecture whose vLLM modules are not
-    read, Gemma 4's per-layer embeddings or KV-shared layers (their modules not read), a layer
-    other than full/sliding attention with a gated dense MLP (the MoE rules:
-    coverage.moe_layers_refusal; the Mamba2 hybrids: mamba.layer_refusal), or a vocabulary vLLM's
-    LoRA lm_head refuses; None where they are."""
+    """Why the LoRA slots of `spec` are not sized: a config naming several architectures, an
+    architecture whose vLLM modules are not read, Gemma 4's per-layer embeddings or KV-shared
+    layers (their modules not read), a layer other than full/sliding attention with a gated
+    dense MLP (the MoE rules: moe_layers_refusal; the Mamba2 hybrids: mamba.layer_refusal), or a
+    vocabulary vLLM's LoRA lm_head refuses; None where they are."""
     name = " / ".join(spec.architectures) or spec.model_type
     if len(spec.architectures) > 1:  # not "X / X is not read" where X is read
         return (f"--enable-lora: config.json names {len(spec.architectures)} architectures "
                 f"({name}); Headroom sizes vLLM's LoRA slots for a config that names one, so "
                 "it is not planned")
-    if len(spec.architectures) != 1 or spec.architectures[0] not in LORA_ARCHITECTURES:
+    if not spec.architectures or spec.architectures[0] not in LORA_ARCHITECTURES:
         return (f"--enable-lora: Headroom sizes vLLM's LoRA slots for "
                 f"{', '.join(LORA_ARCHITECTURES)} only (the modules vLLM wraps read in "
                 f"models/llama.py, qwen2.py, qwen3.py, mistral.py, gemma2.py, gemma3.py, "

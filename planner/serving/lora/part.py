@@ -42,7 +42,6 @@ class LoraPart(NamedTuple):
     prefill_only: bool = False
 
 
-
 Sums = tuple[int, int, int, int, int, int, int, int, int, int, int]
 """What a step's LoRA kernels read and multiply of some parts, all max_loras slots (the speed
 model's lora_cost.LoraStage divides by max_loras): (read whole, routed experts, token
