@@ -492,14 +492,24 @@ def test_a_nemotron_block_layout_vllm_cannot_build_is_one_line(capsys, tmp_path:
 
 
 def test_replace_with_linear_blocks_are_one_warning(capsys, tmp_path: Path) -> None:
-    # vLLM's nemotron_nas.py reads no replace_with_linear (0.17.0-0.34.0): one warning for
-    # the config, not one per block (80 lines before)
+    # vLLM's nemotron_nas.py reads no replace_with_linear (0.17.0-0.34.0: DeciLMDecoderLayer
+    # asks attention.no_op and ffn.no_op only): one warning for the config, not one per block
+    # (80 lines before). Every FFN flagged: blocks 0 to 79, one run
     config = nas(ffn={"replace_with_linear": True})
     code, out, err = plan(capsys, tmp_path, config, "--json")
     assert code == 0, err
     assert [w for w in json.loads(out)["model_warnings"] if "replace_with_linear" in w] == [
         "config.json: block_configs: replace_with_linear blocks are not modelled (80 of 80: "
-        "0, 1, 2, 3, 4, 5, 6, 7, ...)"]
+        "0-79): vLLM's nemotron_nas.py does not read the flag (it builds such a block's "
+        "attention or FFN in full unless no_op); Headroom leaves them out"]
+    # blocks 3, 4 and 9 only: runs "3-4, 9"
+    blocks = nas()["block_configs"]
+    for i in (3, 4, 9):
+        blocks[i] = blocks[i] | {"ffn": blocks[i]["ffn"] | {"replace_with_linear": True}}
+    code, out, err = plan(capsys, tmp_path, nas() | {"block_configs": blocks}, "--json")
+    assert code == 0, err
+    assert "replace_with_linear blocks are not modelled (3 of 80: 3-4, 9):" in " ".join(
+        json.loads(out)["model_warnings"])
 
 
 def test_lora_on_a_config_naming_several_architectures_says_so(capsys, tmp_path: Path) -> None:

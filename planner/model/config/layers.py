@@ -22,6 +22,7 @@ from planner.model.config.reader import (
     class_default_note,
 )
 from planner.model.spec import ConfigError, DenseMlp, LayerSpec, MoeMlp
+from planner.text import rank_runs
 
 
 def layer_specs(r: Reader, model_type: str, hidden: int, num_layers: int) -> list[LayerSpec]:
@@ -373,11 +374,12 @@ def _nas_layers(r: Reader, hidden: int, n: int) -> list[LayerSpec]:
                            "block_configs[].ffn.ffn_mult (DeciLM rounding)")  # fmt: skip
         num_norms = (mixer is not None) + (mlp is not None)
         layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms))
-    if linear:
+    if linear:  # one warning for the config, the blocks as runs (80 blocks: "0-79")
         r.notes.warnings.append(
             f"{r.where('block_configs')}: replace_with_linear blocks are not modelled "
-            f"({len(linear)} of {n}: {', '.join(map(str, linear[:8]))}"
-            f"{', ...' if len(linear) > 8 else ''})")
+            f"({len(linear)} of {n}: {rank_runs(linear, '')}): vLLM's nemotron_nas.py does not "
+            "read the flag (it builds such a block's attention or FFN in full unless no_op); "
+            "Headroom leaves them out")
     _check_a_mixer(r, "block_configs", layers,
                    "no block has attention (each is no_op or replace_with_linear)")
     r.record("layer pattern", "block_configs (per-layer)", "block_configs")
