@@ -415,12 +415,13 @@ def _moe_wna16_errors(
     / auto_awq.py from 0.30); a compressed-tensors one falls back to its own
     CompressedTensorsWNA16MoEMethod instead, which has no such assertion but refuses on its
     own terms (_ct_wna16_errors)."""
-    fallback = _wna16_fallback_experts(spec, layout, scheme, vllm_version, vendor)
-    if fallback is None:
+    experts = _wna16_fallback_experts(spec, layout, scheme, moe_wna16_fallback(
+        spec, layout, scheme, vllm_version, vendor))
+    if experts is None:
         return ()
     if _stored_ct(spec, scheme):
         return _ct_wna16_errors(spec, layout, scheme, vllm_version, vendor)
-    per_partition, group = fallback
+    per_partition, group = experts
     if _moe_wna16_group(per_partition, spec.hidden_size, group) is None:
         return (
             f"vLLM stops loading the {scheme.label} experts at `assert group_size >= "
@@ -436,22 +437,12 @@ def _moe_wna16_errors(
     return ()
 
 
-def _wna16_fallback_experts(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
-    vendor: str,
-) -> tuple[int, int] | None:
+def _wna16_fallback_experts(spec: ModelSpec, layout: ParallelLayout,
+                            scheme: QuantScheme | None, fallback: bool) -> tuple[int, int] | None:
     """(per-GPU expert width, the checkpoint's group) of the grouped int experts this layout
-    sends from Marlin MoE to the WNA16 fallback (moe_wna16_fallback); None where Marlin MoE
-    takes them, the format has no group or the model no MoE layer. Asked by _moe_wna16_errors
-    (the load's refusals); moe_wna16_load asks _fallback_experts with the fallback it has."""
-    return _fallback_experts(spec, layout, scheme,
-                             moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor))
-
-
-def _fallback_experts(spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None,
-                      fallback: bool) -> tuple[int, int] | None:
-    """_wna16_fallback_experts where the layout's experts fall back (`fallback`:
-    moe_wna16_fallback) or do not."""
+    sends from Marlin MoE to the WNA16 fallback (`fallback`: moe_wna16_fallback, asked by the
+    caller); None where Marlin MoE takes them, the format has no group or the model no MoE
+    layer. Asked by _moe_wna16_errors (the load's refusals) and moe_wna16_load (the bits)."""
     group, moe = group_size(scheme), first_moe(spec)
     if group is None or group <= 0 or moe is None or not fallback:
         return None
@@ -500,7 +491,7 @@ def moe_wna16_load(
     GPTQ-Int4 (sym, g128) at TP=8: 4 + 16 / 64 = 4.25 bits, not 4.15625 (128 x 3 x 4,096 x
     192 = 301,989,888 weights per layer per GPU: 160,432,128 B, not 156,893,184)."""
     fallback = moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor)
-    experts = _fallback_experts(spec, layout, scheme, fallback)
+    experts = _wna16_fallback_experts(spec, layout, scheme, fallback)
     if experts is None or _stored_ct(spec, scheme):
         return fallback, 0.0
     per_partition, group = experts
