@@ -206,6 +206,18 @@ def _dense_layer_read(spec: ModelSpec, layer: LayerSpec) -> bool:
                  or no_ops and layer.mlp is None))
 
 
+def _unread_gemma4_parts(spec: ModelSpec) -> list[tuple[str, str]]:
+    """(what the config has, its LoRA modules) of the Gemma 4 parts whose modules are not read
+    and that `spec` has: per-layer inputs (gemma4.py per_layer_model_projection,
+    per_layer_input_gate, per_layer_projection) and KV-shared layers (their q_proj); empty
+    where it has neither."""
+    return ([("per-layer embeddings (hidden_size_per_layer_input)",
+              "per_layer_model_projection, per_layer_input_gate, per_layer_projection")]
+            if spec.per_layer_input_size else []) + (
+        [("KV-shared layers (num_kv_shared_layers)", "a KV-shared layer's q_proj")]
+        if any(layer.kv_source is not None for layer in spec.layers) else [])
+
+
 def moe_lora_rules(spec: ModelSpec) -> bool:
     """Whether `spec`'s layers are sized by the MoE rules (moe_layers_refusal): an architecture
     of MOE_LORA_ARCHITECTURES, unless its class builds dense checkpoints too
@@ -217,9 +229,10 @@ def moe_lora_rules(spec: ModelSpec) -> bool:
 def model_refusal(spec: ModelSpec) -> str | None:
     """Why the LoRA slots of `spec` are not sized: a config naming several architectures, an
     architecture whose vLLM modules are not read, Gemma 4's per-layer embeddings or KV-shared
-    layers (their modules not read), a layer other than full/sliding attention with a gated
-    dense MLP (the MoE rules: moe_layers_refusal; the Mamba2 hybrids: mamba.layer_refusal), or a
-    vocabulary vLLM's LoRA lm_head refuses; None where they are."""
+    layers (their modules not read: _unread_gemma4_parts, named as the config has them), a
+    layer other than full/sliding attention with a gated dense MLP (the MoE rules:
+    moe_layers_refusal; the Mamba2 hybrids: mamba.layer_refusal), or a vocabulary vLLM's LoRA
+    lm_head refuses; None where they are."""
     name = " / ".join(spec.architectures) or spec.model_type
     if len(spec.architectures) > 1:  # not "X / X is not read" where X is read
         return (f"--enable-lora: config.json names {len(spec.architectures)} architectures "
@@ -234,14 +247,11 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"deepseek_v32/, mllama4.py, minimax_m2.py, granite.py, mimo.py, "
                 f"nemotron_nas.py, gemma4_mm.py and nemotron_h.py); "
                 f"{name} is not read, so it is not planned")
-    if spec.per_layer_input_size or any(
-            isinstance(layer.mixer, AttentionMixer) and layer.mixer.kv_source is not None
-            for layer in spec.layers):
-        return (f"--enable-lora: {name} here has per-layer embeddings "
-                "(hidden_size_per_layer_input) or KV-shared layers (num_kv_shared_layers), "
-                "whose LoRA modules (per_layer_model_projection, per_layer_input_gate, "
-                "per_layer_projection; a KV-shared layer's q_proj) are not read, so it is not "
-                "planned")
+    unread = _unread_gemma4_parts(spec)
+    if unread:
+        return (f"--enable-lora: {name} here has {' and '.join(has for has, _ in unread)}, "
+                f"whose LoRA modules ({'; '.join(modules for _, modules in unread)}) are not "
+                "read, so it is not planned")
     if spec.architectures[0] in HYBRID_MAMBA_LORA:
         refusal = mamba_layer_refusal(spec, name)
         if refusal:

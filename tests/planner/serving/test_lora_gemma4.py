@@ -111,12 +111,28 @@ def test_before_0_20_vllm_refuses_the_class_in_its_words() -> None:
 
 
 def test_per_layer_inputs_and_kv_shared_layers_are_refused_as_not_read() -> None:
-    for key, value in (("hidden_size_per_layer_input", 256), ("num_kv_shared_layers", 10)):
+    # the refusal names what the config has: gemma4.py builds per_layer_model_projection,
+    # per_layer_input_gate and per_layer_projection for per-layer inputs, a q_proj of its own
+    # in a KV-shared layer; neither's LoRA is read
+    ple = ("per-layer embeddings (hidden_size_per_layer_input), whose LoRA modules "
+           "(per_layer_model_projection, per_layer_input_gate, per_layer_projection) are not "
+           "read")
+    shared = ("KV-shared layers (num_kv_shared_layers), whose LoRA modules (a KV-shared "
+              "layer's q_proj) are not read")
+    both = ("per-layer embeddings (hidden_size_per_layer_input) and KV-shared layers "
+            "(num_kv_shared_layers), whose LoRA modules (per_layer_model_projection, "
+            "per_layer_input_gate, per_layer_projection; a KV-shared layer's q_proj) are not "
+            "read")
+    for change, said in (({"hidden_size_per_layer_input": 256}, ple),
+                         ({"num_kv_shared_layers": 10}, shared),
+                         ({"hidden_size_per_layer_input": 256, "num_kv_shared_layers": 10},
+                          both)):
         config = copy.deepcopy(catalog_entry(DENSE).config)
-        config["text_config"][key] = value
+        config["text_config"] |= change
         refused = _plan(DENSE, spec=parse_model_config(config, name=DENSE), **_lora())
-        assert any("per-layer embeddings (hidden_size_per_layer_input) or KV-shared layers"
-                   in e and "are not read" in e for e in refused.errors), (key, refused.errors)
+        assert any(e.startswith(f"--enable-lora: Gemma4ForConditionalGeneration here has "
+                                f"{said}, so it is not planned") for e in refused.errors), (
+            change, refused.errors)
 
 
 def test_the_cli_plans_26b_a4b_and_refuses_its_tower_in_one_line(capsys) -> None:
