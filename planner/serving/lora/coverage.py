@@ -218,7 +218,7 @@ def _unread_gemma4_parts(spec: ModelSpec) -> list[tuple[str, str]]:
         if any(layer.kv_source is not None for layer in spec.layers) else [])
 
 
-def moe_lora_rules(spec: ModelSpec) -> bool:
+def _moe_lora_rules(spec: ModelSpec) -> bool:
     """Whether `spec`'s layers are sized by the MoE rules (moe_layers_refusal): an architecture
     of MOE_LORA_ARCHITECTURES, unless its class builds dense checkpoints too
     (MoeLoraModules.dense_checkpoints: Gemma 4's 31B) and `spec` has no MoE layer."""
@@ -256,7 +256,7 @@ def model_refusal(spec: ModelSpec) -> str | None:
         refusal = mamba_layer_refusal(spec, name)
         if refusal:
             return refusal
-    elif moe_lora_rules(spec):
+    elif _moe_lora_rules(spec):
         refusal = moe_layers_refusal(spec, name, _mixers(spec),
                                      spec.architectures[0] in LORA_TOWER_CONNECTOR)
         if refusal:
