@@ -243,6 +243,7 @@ from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.all2all import effective_backend
 from planner.serving.lora.deepseek_mla import DEEPSEEK_LORA
 from planner.serving.lora.part import LayerPart
+from planner.serving.lora.settings import shrink_assert_refusal
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
 
 if TYPE_CHECKING:  # only the type of `layout`
@@ -342,14 +343,12 @@ def float32_gate_refusal(spec: ModelSpec, version: tuple[int, int, int]) -> str 
     if modules is None or version >= modules.gate_in_model_dtype_from:
         return None
     label, since = (".".join(map(str, v)) for v in (version, modules.gate_in_model_dtype_from))
-    return (f"--enable-lora: vLLM {label} fails as soon as an adapter is active (an "
-            "AssertionError in lora/ops/triton_ops/lora_shrink_op.py, `assert inputs.dtype == "
-            "lora_a_weights[0].dtype`: at start-up while it captures the CUDA graphs of the "
-            "active-LoRA cases, on the first adapter request with --enforce-eager): "
-            f"{spec.architectures[0]}'s block calls its float32 router gate on "
-            "hidden_states.to(torch.float32), and the gate's LoRA slots are in the LoRA dtype "
-            f"(float16 or bfloat16); from vLLM {since} the gate is a GateLinear called on the "
-            "model's dtype")
+    return shrink_assert_refusal(
+        f"vLLM {label}", ", `assert inputs.dtype == lora_a_weights[0].dtype`",
+        f"{spec.architectures[0]}'s block calls its float32 router gate on "
+        "hidden_states.to(torch.float32), and the gate's LoRA slots are in the LoRA dtype "
+        f"(float16 or bfloat16); from vLLM {since} the gate is a GateLinear called on the "
+        "model's dtype")
 
 
 def fused_w13(spec: ModelSpec, version: tuple[int, int, int]) -> bool:

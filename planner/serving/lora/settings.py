@@ -127,9 +127,19 @@ def served_dtype_refusal(lora_dtype: str, served: str) -> str | None:
                "inputs.dtype == lora_a_weights[0].dtype`); leave --lora-dtype auto")
     else:
         return None
-    return ("--enable-lora: vLLM fails as soon as an adapter is active (an AssertionError in "
-            "lora/ops/triton_ops/lora_shrink_op.py: at start-up while it captures the CUDA graphs "
-            f"of the active-LoRA cases, on the first adapter request with --enforce-eager): {why}")
+    return shrink_assert_refusal("vLLM", "", why)
+
+
+def shrink_assert_refusal(vllm: str, assertion: str, why: str) -> str:
+    """--enable-lora refused as `vllm` ("vLLM", or "vLLM 0.22.1") fails once an adapter is
+    active: an assertion (`assertion`, quoted after the file, or "") of its LoRA shrink kernel,
+    which first runs with an adapter in the CUDA-graph capture of the active-LoRA cases (on the
+    first adapter request with --enforce-eager); `why`: what breaks it. The one wording of
+    served_dtype_refusal and moe.float32_gate_refusal."""
+    return (f"--enable-lora: {vllm} fails as soon as an adapter is active (an AssertionError in "
+            f"lora/ops/triton_ops/lora_shrink_op.py{assertion}: at start-up while it captures "
+            "the CUDA graphs of the active-LoRA cases, on the first adapter request with "
+            f"--enforce-eager): {why}")
 
 
 def slot_dtype_bytes(lora: LoraSettings, served_dtype_bytes: int) -> int:
