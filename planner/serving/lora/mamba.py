@@ -102,11 +102,13 @@ def layer_refusal(spec: ModelSpec, name: str) -> str | None:
             return (f"--enable-lora: {name} here has quantized experts ({spec.quant.method}), "
                     "whose LoRA MoE kernels under a non-gated relu2 MoE are not read, so it is "
                     "not planned")
-        block = (isinstance(layer.mixer, MambaMixer) or isinstance(layer.mixer, AttentionMixer)
-                 and layer.mixer.kind == "full") and mlp is None or layer.mixer is None and (
-            isinstance(mlp, DenseMlp) and not mlp.gated or isinstance(mlp, MoeMlp)
-            and not mlp.gated and not mlp.bias and mlp.num_shared_experts <= 1)
-        if not block:
+        mixer_block = mlp is None and (isinstance(layer.mixer, MambaMixer) or isinstance(
+            layer.mixer, AttentionMixer) and layer.mixer.kind == "full")
+        mlp_block = layer.mixer is None and (
+            isinstance(mlp, DenseMlp) and not mlp.gated
+            or isinstance(mlp, MoeMlp) and not mlp.gated and not mlp.bias
+            and mlp.num_shared_experts <= 1)
+        if not (mixer_block or mlp_block):
             return (f"--enable-lora: {name} here has layers other than one Mamba2, full "
                     "attention, relu2 MLP or non-gated MoE block, whose LoRA modules are not "
                     "read, so it is not planned")
