@@ -36,6 +36,7 @@ from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.all2all import effective_backend
 from planner.serving.hardware import parse_capability
 from planner.serving.layout import int_bits, quantized_component
+from planner.serving.mxfp4_kernels import MXFP4_BACKEND_KERNELS
 from planner.serving.vllm_cli import VllmCli, invalid_choice, unrecognized_flag
 from planner.serving.vllm_versions import Version, version_label
 
@@ -497,13 +498,6 @@ MoEKernelOracle.return_or_raise, oracle/base.py, the same words)."""
 MXFP4_TRITON_ROCM_GFX9_GFX1X_FROM: Version = (0, 22, 0)
 
 
-def _mxfp4_named_kernel(backend: str) -> str | None:
-    """The kernel --moe-backend `backend` runs MXFP4 experts on (mxfp4.MXFP4_BACKEND_KERNELS)."""
-    from planner.serving.mxfp4 import MXFP4_BACKEND_KERNELS  # mxfp4 imports this module
-
-    return MXFP4_BACKEND_KERNELS.get(backend)
-
-
 def mxfp4_triton_runs(version: Version, vendor: str, compute_capability: str) -> bool | None:
     """Whether OpenAI's Triton MoE runs gpt-oss's experts on this GPU (MXFP4_TRITON_CUDA);
     None where the GPU does not say (no capability or gfx target)."""
@@ -695,7 +689,7 @@ def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: 
         return (f"vLLM {label}: --moe-backend cutlass: vLLM CUTLASS FP8 MoE backend is disabled "
                 "for this configuration (only compressed-tensors FP8 checkpoints allow it; "
                 f"these experts load through another FP8 method): {raises}")
-    if scheme.key == "mxfp4" and _mxfp4_named_kernel(backend) == "triton" \
+    if scheme.key == "mxfp4" and MXFP4_BACKEND_KERNELS.get(backend) == "triton" \
             and mxfp4_triton_runs(version, vendor, compute_capability) is False:
         where = (f"compute capability {compute_capability}" if vendor == "nvidia" else
                  compute_capability)

@@ -3,13 +3,15 @@ kernel pads them to.
 
 One rule for both sides: the memory plan pads the experts for the kernel (weights), and the
 speed model runs it (speed.kernels.mxfp4_moe_kernel). Read from the 0.10.1-0.34.0 wheels; the
-0.9.1-0.10.0 wheels have no MXFP4 at all (MXFP4_FROM).
+0.9.1-0.10.0 wheels have no MXFP4 at all (MXFP4_FROM). The kernels' names and the one each
+--moe-backend value names: mxfp4_kernels.
 """
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from planner.serving.hardware import parse_capability
 from planner.serving.moe_backend import ORACLE_FROM
+from planner.serving.mxfp4_kernels import MXFP4_BACKEND_KERNELS, Mxfp4Kernel
 from planner.serving.vllm_versions import Version, sm100_family, version_label
 
 if TYPE_CHECKING:  # only the type of `s`: engine.settings imports this module through lora
@@ -58,13 +60,6 @@ MXFP4_TRTLLM_WIDTH_128_FROM: Version = (0, 27, 0)
 and 0.26.0 wheels' fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size
 (`elif backend in TRTLLM_BACKENDS`); to a multiple of 128 (hidden still 256) from the 0.27.0
 wheel (0.28.0, 0.30.0, 0.32.0, 0.33.0, 0.34.0 the same)."""
-
-Mxfp4Kernel = Literal["flashinfer", "marlin", "triton", "flashinfer_cutlass", "deep_gemm",
-                      "humming", "aiter", "unpadded", "emulation", "other", "unknown"]
-"""The kernels vLLM runs MXFP4 experts on: by default flashinfer (TRT-LLM), marlin or triton
-(mxfp4_kernel); the rest only by --moe-backend (MXFP4_BACKEND_KERNELS); "unknown": the default
-on an NVIDIA GPU of unknown compute capability (a custom GPU), padded for none
-(mxfp4_expert_padding), biases as created (bf16), timed as Marlin (speed.kernels)."""
 
 MXFP4_ROCM_KERNEL: Mxfp4Kernel = "triton"
 """The kernel vLLM runs MXFP4 experts on on AMD GPUs (ROCm) with no environment variable set:
@@ -167,26 +162,6 @@ fused_moe/oracle/mxfp4.py convert_gpt_oss_weight_to_mxfp4_moe_kernel_format in e
 0.19.0-0.34.0 wheel (TRITON_BACKENDS, TRTLLM_BACKENDS and every AITER branch). The Triton
 branch is the one ROCm's Triton MoE (MXFP4_ROCM_KERNEL) takes too."""
 
-MXFP4_BACKEND_KERNELS: dict[str, Mxfp4Kernel] = {
-    "marlin": "marlin", "triton": "triton", "triton_unfused": "triton",
-    "flashinfer_trtllm": "flashinfer", "flashinfer_trtllm_afp8": "flashinfer",
-    "flashinfer_cutlass": "flashinfer_cutlass", "flashinfer_cutlass_afp8": "flashinfer_cutlass",
-    "deep_gemm": "deep_gemm", "humming": "humming", "b12x": "unpadded",
-    "flashinfer_moe_ep_cutedsl": "unpadded", "flashinfer_moe_ep_mega_deep_gemm": "unpadded",
-    "emulation": "emulation", **{name: "aiter" for name in (
-        "aiter", "aiter_triton_mxfp4_bf16", "aiter_mxfp4_fp8", "aiter_triton_mxfp4_mxfp4",
-        "aiter_mxfp4_mxfp4")}}
-"""The kernel each --moe-backend value runs MXFP4 experts on, where the release's oracle reads
-it (moe_backend.ORACLE_FROM["mxfp4"], 0.19.0; vLLM refuses the value on a GPU it does not
-run on: moe_backend.oracle_refusal). ck, xpu and cpu: "other".
-
-NOTE: fused_moe/oracle/mxfp4.py map_mxfp4_backend (0.34.0 wheel): triton -> TRITON,
-triton_unfused -> TRITON_UNFUSED, flashinfer_trtllm -> FLASHINFER_TRTLLM_MXFP4_BF16 /
-_MXFP8 (TRTLLM_BACKENDS), flashinfer_cutlass -> FLASHINFER_CUTLASS_MXFP4_BF16 / _MXFP8,
-deep_gemm -> DEEPGEMM_MXFP4, marlin -> MARLIN (BATCHED_MARLIN under batched all2all), b12x ->
-B12X_BACKENDS, flashinfer_moe_ep_* -> FLASHINFER_MOE_EP_MXFP4_BACKENDS, aiter* -> the AITER
-backends; select_mxfp4_moe_backend returns the mapped backend where it supports the layer, else
-raises, never falling back to auto."""
 
 def mxfp4_backend_read(version: Version, moe_backend: str | None) -> str | None:
     """--moe-backend where vLLM `version`'s MXFP4 oracle reads it (moe_backend.ORACLE_FROM
@@ -206,10 +181,11 @@ def mxfp4_backend_picks(version: Version, marlin: bool, moe_backend: str | None)
 def mxfp4_moe_kernel_of(version: Version, compute_capability: str, vendor: str, marlin: bool,
                         moe_backend: str | None) -> Mxfp4Kernel:
     """The one rule for the kernel vLLM `version` runs MXFP4 (gpt-oss) experts on: Marlin where
-    `marlin` (mxfp4_on_marlin); else the --moe-backend value's (MXFP4_BACKEND_KERNELS) where the
-    release's oracle reads it (from moe_backend.ORACLE_FROM["mxfp4"], 0.19.0; earlier releases
-    ignore it); else the default: MXFP4_ROCM_KERNEL on AMD GPUs, mxfp4_kernel on NVIDIA ("unknown"
-    where the capability is). The padding (mxfp4_expert_padding), the bias dtype
+    `marlin` (mxfp4_on_marlin); else the --moe-backend value's
+    (mxfp4_kernels.MXFP4_BACKEND_KERNELS) where the release's oracle reads it (from
+    moe_backend.ORACLE_FROM["mxfp4"], 0.19.0; earlier releases ignore it); else the default:
+    MXFP4_ROCM_KERNEL on AMD GPUs, mxfp4_kernel on NVIDIA ("unknown" where the capability is).
+    The padding (mxfp4_expert_padding), the bias dtype
     (MXFP4_FP32_BIAS_KERNELS: startup.weight_load), the plan's kernel note (plan.notes.gpu_notes)
     and the speed model (speed.kernels.mxfp4_moe_kernel) all read it."""
     if named := mxfp4_backend_picks(version, marlin, moe_backend):

@@ -39,12 +39,8 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.lora.cuda_graphs import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
-from planner.serving.mxfp4 import (
-    Mxfp4Kernel,
-    mxfp4_expert_padding,
-    mxfp4_moe_kernel_of,
-    mxfp4_on_marlin,
-)
+from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_moe_kernel_of, mxfp4_on_marlin
+from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
 from planner.serving.plan.facts import Resolved

@@ -16,7 +16,8 @@ from planner.serving.moe_backend import (
     oracle_skip_note,
     runs_flydsl,
 )
-from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_backend_picks, mxfp4_note, mxfp4_on_marlin
+from planner.serving.mxfp4 import mxfp4_backend_picks, mxfp4_note, mxfp4_on_marlin
+from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_GPUS, last_node, nvlink_gpus
 from planner.serving.plan.facts import Resolved

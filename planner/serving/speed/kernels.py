@@ -19,7 +19,8 @@ from typing import Literal
 
 from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
-from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_backend_picks, mxfp4_moe_kernel_of
+from planner.serving.mxfp4 import mxfp4_backend_picks, mxfp4_moe_kernel_of
+from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]

@@ -7,7 +7,8 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec
 from planner.serving.layout import first_moe, quantized_component
-from planner.serving.mxfp4 import Mxfp4Kernel, mxfp4_rocm_padding
+from planner.serving.mxfp4 import mxfp4_rocm_padding
+from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.startup.device import capability
 from planner.serving.startup.modelopt import MIXED_W4A16_NVFP4_FROM
 from planner.serving.startup.quant_method import QUANT_METHOD
