@@ -1247,7 +1247,7 @@ def test_command_line_quotes_the_lora_bytes_plan_prints(capsys, monkeypatch) -> 
                     r"With --enable-expert-parallel \(0.21.0 on\) each rank's own experts, whole "
                     r"\(Qwen1.5-MoE at TP=2 \+ EP: ([\d,]+) B\)", text).groups()
     gpt_oss = re.search(r"gpt-oss-20b ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.", text).groups()
-    gemma3 = re.search(r"refused for Gemma 3\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
+    gemma3 = re.search(r"connector-lora, sized above\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
                        text).groups()
     qwen3_vl = re.search(r"without that flag\): ([\d,]+) B at TP=1, ([\d,]+) B at TP=2\.",
                          text).groups()

@@ -423,6 +423,16 @@ class VisionEncoder(_Frozen):
                        "splits over TP (Qwen3-VL family); 0: not read")
 
 
+class SiglipTower(_Frozen):
+    """Gemma 3's SigLIP vision tower as its --enable-tower-connector-lora slots read it
+    (vision_config num_hidden_layers, hidden_size, intermediate_size: planner.serving.lora.
+    tower); vLLM's encoder profile of it is not modelled (VisionSpec.encoder stays None)."""
+
+    depth: int = Field(gt=0)
+    hidden: int = Field(gt=0)
+    mlp: int = Field(gt=0)
+
+
 class VisionSpec(_Frozen):
     """The vision (or audio) tower of a multimodal model: counted, and for the Qwen3-VL
     family and Llama 4 the encoder vLLM profiles at start-up."""
@@ -441,6 +451,8 @@ class VisionSpec(_Frozen):
                                                 "pooling_head_params, those held whole")
     note: str = ""
     encoder: VisionEncoder | None = None
+    siglip: SiglipTower | None = Field(default=None, description="Gemma 3's SigLIP tower, "
+                                       "for its LoRA slots only")
 
 
 class FieldSource(_Frozen):

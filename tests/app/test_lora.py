@@ -11,6 +11,8 @@ Llama-3.1-8B on one H100 under vLLM 0.34.0 (vLLM's defaults there: 8,192 batched
 369,844,352 B more weights per GPU.
 """
 
+import pytest
+
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.units import GIB
 from tests.app.conftest import (
@@ -192,17 +194,23 @@ def test_its_help_names_the_sized_expert_formats_and_deepseek() -> None:
     assert any("kv_b_proj delta in prefill only" in w.value for w in at.main.warning)
 
 
-def test_a_link_puts_lora_on_the_vision_tower() -> None:
+@pytest.mark.parametrize(("model", "tower_bytes"), [
     # Qwen3-VL-32B on one H100, 4 slots, 8,192 tokens of context, vLLM's 8,192 batched tokens
     # and 1,024 sequences: the tower's and mergers' slots 71,299,072 B and their two Punica
-    # wrappers 3,981,568 B (tests/planner/serving/test_lora_tower.py)
-    vl = {"model": "Qwen/Qwen3-VL-32B-Instruct", "gpu": "h100-sxm", "gpn": "1", "len": "8192",
-          "lora": "1", "loras": "4"}
-    base = weights_bytes(open_link("plan", **vl))
-    at = open_link("plan", **vl, loratower="1")
+    # wrappers 3,981,568 B; gemma-3-27b-it (a reconstructed catalog config), the same
+    # settings: its SigLIP tower's slots 69,562,368 B and two Punica wrappers of 131,072 tokens
+    # x 32,768 batches, 14,156,032 B (tests/planner/serving/test_lora_tower.py works them by
+    # hand)
+    ("Qwen/Qwen3-VL-32B-Instruct", 71_299_072 + 3_981_568),
+    ("google/gemma-3-27b-it", 69_562_368 + 14_156_032)])
+def test_a_link_puts_lora_on_the_vision_tower(model, tower_bytes) -> None:
+    link = {"model": model, "gpu": "h100-sxm", "gpn": "1", "len": "8192", "lora": "1",
+            "loras": "4"}
+    base = weights_bytes(open_link("plan", **link))
+    at = open_link("plan", **link, loratower="1")
     assert not at.exception and not at.error
     assert at.checkbox(key="plan.enable_tower_connector_lora").value is True
-    assert weights_bytes(at) - base == 71_299_072 + 3_981_568
+    assert weights_bytes(at) - base == tower_bytes
     command = launch_command(at)
     assert " --max-lora-rank 16 --enable-tower-connector-lora" in command
     assert command_problems(command, vllm_cli("0.34.0")) == []

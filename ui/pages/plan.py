@@ -387,7 +387,8 @@ def _lora_options(enabled: bool, tower: bool) -> None:
                 "for Llama, "
                 "Qwen3, Qwen3-MoE, Mixtral and Phi-3 the embedding and lm_head too; on "
                 "Gemma 3, Llama 4, Qwen3-VL, Qwen3-VL-MoE and Qwen3.5 with images their language "
-                "model's, the Qwen3-VL vision tower only with the tower option below) "
+                "model's, the Qwen3-VL and Gemma 3 vision towers only with the tower option "
+                "below) "
                 "before sizing the KV cache, so the weights grow (the LoRA slots figure) and "
                 "the KV cache shrinks; CUDA graphs are captured for no LoRA and for LoRAs, "
                 "twice the graphs (more with the active-LoRA counts; once on Model Runner V2 "
@@ -415,8 +416,9 @@ def _lora_options(enabled: bool, tower: bool) -> None:
         st.checkbox(LABELS["enable_tower_connector_lora"], help="vLLM "
                     "--enable-tower-connector-lora: the vision tower's and connector's linear "
                     "layers get LoRA slots too, with Punica buffers of their own (sized for "
-                    "the Qwen3-VL tower of Qwen3-VL, Qwen3-VL-MoE, Qwen3.5 and Qwen3.5-MoE, "
-                    "without pipeline parallel)", **bind("plan", "enable_tower_connector_lora"))
+                    "the Qwen3-VL tower of Qwen3-VL, Qwen3-VL-MoE, Qwen3.5 and Qwen3.5-MoE and "
+                    "Gemma 3's SigLIP tower, without pipeline parallel)",
+                    **bind("plan", "enable_tower_connector_lora"))
     st.selectbox(LABELS["lora_dtype"], LORA_DTYPES,
                  help="vLLM --lora-dtype: the slots' element (auto: the model's dtype; "
                  "float16 or bfloat16: 2 bytes), passed when not auto",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
 from planner.model.config.defaults import ClassDefaults
-from planner.model.spec import ConfigError, VisionEncoder, VisionSpec
+from planner.model.spec import ConfigError, SiglipTower, VisionEncoder, VisionSpec
 from planner.text import counted
 
 
@@ -557,6 +557,10 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
         encoder = _llama4_encoder(r, text_hidden)
     unbuilt, head, head_whole = (_vllm_skips(r, top, top_type) if family is _llava_like
                                  else (0, 0, 0))
+    # the SigLIP tower gemma3_mm.py builds (its LoRA slots: planner.serving.lora.tower)
+    siglip = (SiglipTower(**dict(zip(("depth", "hidden", "mlp"), _dims(r), strict=True)))
+              if family is _llava_like and top_type == "gemma3" else None)
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
                       encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head,
-                      replicated_params=whole, pooling_head_replicated_params=head_whole)
+                      replicated_params=whole, pooling_head_replicated_params=head_whole,
+                      siglip=siglip)

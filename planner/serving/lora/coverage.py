@@ -132,8 +132,8 @@ hasattr get_num_mm_encoder_tokens to 0.28.0, supports_tower_connector_lora from 
 gemma3_mm.py sets True from 0.29.0, and gemma3_mm.py has get_num_mm_encoder_tokens in every
 release read, so with the flag its SigLIP tower is wrapped in every one); _create_lora_modules
 skips a module whose _get_punica_wrapper is None ("will be ignored"), so without the flag the
-vision tower's linears get no slots. With it: planner.serving.lora.tower (the Qwen3-VL tower
-sized, Gemma 3's SigLIP refused).
+vision tower's linears get no slots. With it: planner.serving.lora.tower (its SigLIP tower's
+self_attn.qkv_proj, out_proj, mlp.fc1 and fc2 sized, as the Qwen3-VL tower's).
 
 models/qwen3_vl.py Qwen3VLForConditionalGeneration (every wheel of settings.LORA_READ):
 SupportsLoRA, no embedding_modules of its own, get_mm_mapping language_model "language_model",

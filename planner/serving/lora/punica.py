@@ -44,8 +44,8 @@ def tower_punica_bytes(spec: ModelSpec, lora: LoraSettings, first: bool,
     otherwise."""
     if not (lora.tower and first):
         return 0
-    assert spec.vision is not None and spec.vision.encoder is not None  # (tower_refusal)
-    tower, connector, batches = tower_punica_shapes(spec.vision.encoder, max_num_batched_tokens,
+    assert spec.vision is not None  # (tower_refusal)
+    tower, connector, batches = tower_punica_shapes(spec.vision, max_num_batched_tokens,
                                                     max_num_seqs, max_model_len)
     return sum(punica_buffer_bytes(tokens, batches, lora.max_loras, lora.version)
                for tokens in (tower, connector))

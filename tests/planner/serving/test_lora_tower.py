@@ -22,6 +22,29 @@ Punica (punica_buffer_bytes, vLLM 0.29.0 on: 4 int64 rows of tokens), max_num_ba
 8,192 // 12,288 = 0) = 1, so 1,024 batches:
 tower 4 x 65,536 x 8 + 3 x 1,024 x 8 + 2 x (2 x 65,536 + 2 x 5 + 6) x 4 = 3,170,432 B;
 connector 4 x 16,384 x 8 + 24,576 + 2 x (2 x 16,384 + 16) x 4 = 811,136 B; 3,981,568 B.
+
+google/gemma-3-27b-it (Gemma3ForConditionalGeneration; its catalog config is reconstructed,
+not verbatim): vision_config num_hidden_layers 27, hidden_size 1,152, intermediate_size 4,304
+(the same SigLIP in the 4b and 12b), read by models/gemma3_mm.py, siglip.py SiglipVisionModel
+(SiglipAttention qkv_proj QKVParallelLinear, out_proj RowParallelLinear; SiglipMLP fc1
+ColumnParallelLinear, fc2 RowParallelLinear) and lora/layers/column_parallel_linear.py
+MergedQKVParallelLinearWithLoRA (the class's packed_modules_mapping "qkv_proj": [q, k, v]:
+three A). N = 4, R = 16, bfloat16, TP=1, per layer:
+- self_attn.qkv_proj: 4 x (3 x 16 x 1,152 + 3 x 1,152 x 16) = 442,368
+- self_attn.out_proj (row): 4 x (16 x 1,152 + 1,152 x 16) = 147,456
+- mlp.fc1 (column): 4 x (16 x 1,152 + 4,304 x 16) = 349,184; mlp.fc2 (row): 349,184
+tower 27 x 1,288,192 = 34,781,184 elements = 69,562,368 B; the multi_modal_projector (an
+nn.Parameter matmul) gets none. TP=2: qkv_proj 4 x (3 x 16 x 1,152 + 3 x 576 x 16) = 331,776;
+out_proj 4 x (16 x 576 + 1,152 x 16) = 110,592; fc1 4 x (16 x 1,152 + 2,152 x 16) = 211,456;
+fc2 4 x (16 x 2,152 + 1,152 x 16) = 211,456: 27 x 865,280 x 2 B = 46,725,120 B.
+Punica: 256 tokens per image (the processor's image_seq_length, unverified), so the budget is
+max(8,192, 256) = 8,192; gemma3_mm.py get_num_mm_encoder_tokens: 8,192 x 16 = 131,072 tower
+tokens, and the connector the same 131,072 (get_num_mm_connector_tokens returns its input;
+0.30.0 on get_mm_lora_token_counts returns (x 16, x 16)); items per prompt max(1, min(999,
+8,192 // 256 = 32)) = 32, so 1,024 x 32 = 32,768 batches: each wrapper 4 x 131,072 x 8 +
+3 x 32,768 x 8 + 2 x (2 x 131,072 + 2 x 5 + 6) x 4 = 4,194,304 + 786,432 + 2,097,280 =
+7,078,016 B, two 14,156,032 B (0.17.0-0.28.0: one int64 row more, + 2 x 131,072 x 8 =
+16,253,184 B).
 """
 
 import pytest
@@ -55,6 +78,11 @@ TOWER_TP2 = (27 * (184_320 + 110_592 + 211_456 + 211_456) + 4 * (442_368 + 475_1
 # Qwen3-VL-30B-A3B (the same tower, out_hidden_size 2,048), TP=1: no attn.qkv (the class's
 # packed_modules_mapping has no "qkv"); merger fc2 4 x (16 x 4,608 + 2,048 x 16) = 425,984
 TOWER_MOE_TP1 = (27 * (147_456 + 349_184 + 349_184) + 4 * (589_824 + 425_984)) * 2
+GEMMA = "google/gemma-3-27b-it"
+SIGLIP_TP1 = 27 * (442_368 + 147_456 + 349_184 + 349_184) * 2
+SIGLIP_TP2 = 27 * (331_776 + 110_592 + 211_456 + 211_456) * 2
+SIGLIP_PUNICA = 2 * 7_078_016
+SIGLIP_PUNICA_TO_028 = 2 * (7_078_016 + 131_072 * 8)
 
 
 def _plan(model: str = VL, tp: int = 1, pp: int = 1, version: str = "0.34.0", **engine):
@@ -67,9 +95,16 @@ def _plan(model: str = VL, tp: int = 1, pp: int = 1, version: str = "0.34.0", **
     (VL, 1, "0.34.0", TOWER_TP1, TOWER_PUNICA), (VL, 2, "0.34.0", TOWER_TP2, TOWER_PUNICA),
     (VL, 1, "0.17.0", TOWER_TP1, TOWER_PUNICA_TO_028),
     (VL, 1, "0.28.0", TOWER_TP1, TOWER_PUNICA_TO_028),
-    (VL_MOE, 1, "0.34.0", TOWER_MOE_TP1, TOWER_PUNICA)])
+    (VL_MOE, 1, "0.34.0", TOWER_MOE_TP1, TOWER_PUNICA),
+    (GEMMA, 1, "0.34.0", SIGLIP_TP1, SIGLIP_PUNICA),
+    (GEMMA, 2, "0.34.0", SIGLIP_TP2, SIGLIP_PUNICA),
+    (GEMMA, 1, "0.17.0", SIGLIP_TP1, SIGLIP_PUNICA_TO_028),
+    (GEMMA, 1, "0.29.0", SIGLIP_TP1, SIGLIP_PUNICA),
+    ("google/gemma-3-4b-it", 1, "0.34.0", SIGLIP_TP1, SIGLIP_PUNICA)])
 def test_tower_and_connector_slots_as_worked_by_hand(model, tp, version, tower, punica) -> None:
     assert (TOWER_TP1, TOWER_TP2, TOWER_MOE_TP1) == (71_299_072, 46_102_528, 53_800_960)
+    assert (SIGLIP_TP1, SIGLIP_TP2, SIGLIP_PUNICA, SIGLIP_PUNICA_TO_028) == (
+        69_562_368, 46_725_120, 14_156_032, 16_253_184)
     base = _plan(model, tp, version=version, **ENGINE)
     lora = _plan(model, tp, version=version, enable_tower_connector_lora=True, **ENGINE)
     assert not lora.errors
@@ -80,6 +115,21 @@ def test_tower_and_connector_slots_as_worked_by_hand(model, tp, version, tower, 
     term = next(t for t in lora.terms if t.key == "lora")
     assert f"tower and connector Punica buffers {punica:,} B" in term.formula
     assert ("visual attn.qkv 27 x" in term.formula) == (model == VL)
+    assert ("vision_tower self_attn.qkv_proj 27 x" in term.formula) == model.startswith("google")
+
+
+def test_gemma_3_27b_totals_and_words() -> None:
+    # the language model's slots (docs/cli.md, 908,550,272 B at TP=1: 62 x (1,556,480 +
+    # 606,208 + 3,440,640 + 1,720,320) elements x 2 B + 417,920 B of Punica buffers) plus the
+    # SigLIP tower's: 908,550,272 + 69,562,368 + 14,156,032 = 992,268,672 B
+    lora = _plan(GEMMA, enable_tower_connector_lora=True, **ENGINE)
+    assert lora.lora_bytes_per_gpu == 992_268_672
+    term = next(t for t in lora.terms if t.key == "lora")
+    assert "vision_tower self_attn.qkv_proj 27 x 442,368" in term.formula
+    assert "vision_tower mlp.fc2 27 x 349,184" in term.formula
+    assert "merger" not in term.formula
+    assert ("two Punica wrappers of 131,072 (tower) and 131,072 (connector) tokens x 32,768 "
+            "batches") in term.note
 
 
 def test_qwen3_vl_32b_totals() -> None:
@@ -112,14 +162,17 @@ def test_one_spec_planned_at_two_lengths_keeps_each_lengths_punica_batches(lengt
                                                      **{**ENGINE, "max_model_len": length})))
         assert got.lora_bytes_per_gpu == expected[length]
 
-def test_pipeline_parallel_is_refused() -> None:
+@pytest.mark.parametrize("model", [VL, GEMMA])
+def test_pipeline_parallel_is_refused(model) -> None:
+    # vLLM builds the tower's and connector's Punica wrappers on every stage
+    # (lora/model_manager.py _init_punica_wrapper), and the tower itself on later stages too
+    # under Model Runner V1 and V2 before 0.33.0: not sized
     with pytest.raises(LayoutRefused, match="--enable-tower-connector-lora with PP > 1"):
-        _plan(pp=2, enable_tower_connector_lora=True, **ENGINE)
+        _plan(model, pp=2, enable_tower_connector_lora=True, **ENGINE)
 
 
 @pytest.mark.parametrize(("model", "expected"), [
     ("Qwen/Qwen3-8B", "Qwen3ForCausalLM has no vision tower"),
-    ("google/gemma-3-27b-it", "Gemma3ForConditionalGeneration's tower is not read"),
     ("meta-llama/Llama-4-Scout-17B-16E-Instruct",
      "Llama4ForConditionalGeneration's tower is not read")])
 def test_the_cli_refuses_towers_not_sized(model, expected, capsys) -> None:
@@ -137,16 +190,19 @@ def test_the_flag_needs_enable_lora(capsys) -> None:
 
 def test_a_compared_text_model_keeps_lora_without_the_tower_flag() -> None:
     # vLLM reads the flag only for a multimodal model (lora/model_manager.py _maybe_init_mm
-    # where supports_mm): Qwen3-8B keeps its LoRA slots; Gemma 3's tower is not read, so it is
+    # where supports_mm): Qwen3-8B keeps its LoRA slots; Llama 4's tower is not read, so it is
     # planned without LoRA, its note saying why
     asked = EngineSettings(**ENGINE, enable_tower_connector_lora=True)
     text = compared_engine(catalog_spec("Qwen/Qwen3-8B"), asked)
     assert text.enable_lora and not text.enable_tower_connector_lora
     assert compared_lora_note(catalog_spec("Qwen/Qwen3-8B"), asked) is None
-    gemma = catalog_spec("google/gemma-3-27b-it")
-    assert not compared_engine(gemma, asked).enable_lora
-    assert "Gemma3ForConditionalGeneration's tower is not read" in compared_lora_note(gemma,
+    scout = catalog_spec("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    assert not compared_engine(scout, asked).enable_lora
+    assert "Llama4ForConditionalGeneration's tower is not read" in compared_lora_note(scout,
                                                                                        asked)
+    gemma = catalog_spec(GEMMA)
+    assert compared_engine(gemma, asked).enable_tower_connector_lora
+    assert compared_lora_note(gemma, asked) is None
 
 
 def test_a_vision_config_without_sizes_takes_the_transformers_defaults_and_says_so() -> None:
