@@ -236,7 +236,7 @@ def rank_weights(
     params = params or count_params(spec)
     placement = _vision_placement(spec, params, vision_first_stage_only, siglip_head,
                                   tower_whole)
-    vision_every_stage, unbuilt, whole = placement
+    every_stage, unbuilt, whole = placement
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     ep_size = layout.ep_size
     dsv4 = _dsv4_model(spec, scheme)
@@ -270,7 +270,7 @@ def rank_weights(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1,
                     pad_vocab=True, expert_pad=expert_pad,
-                    vision_every_stage=vision_every_stage, vision_unbuilt=unbuilt,
+                    vision_every_stage=every_stage, vision_unbuilt=unbuilt,
                     vision_whole=whole, expert_dp=layout.dp,
                     transformers_backend=transformers_backend, rules=rules, kinds=kinds,
                 )
@@ -335,18 +335,24 @@ weight format x TP x PP (Llama 3.1 405B: 8,546 calls), whose stages are of a few
 kinds: each was worked out once per call (33,425 _terms)."""
 
 
+def vision_every_stage(spec: ModelSpec, vision_first_stage_only: bool) -> bool:
+    """Whether vLLM builds `spec`'s vision tower on every PP stage (VISION_ON_EVERY_STAGE, unless
+    `vision_first_stage_only`: vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM)."""
+    return (not vision_first_stage_only and spec.vision is not None
+            and spec.model_type in VISION_ON_EVERY_STAGE)
+
+
 def _vision_placement(spec: ModelSpec, params: ParamBreakdown, vision_first_stage_only: bool,
                       siglip_head: bool, tower_whole: bool) -> tuple[bool, int, int]:
     """Where rank_weights' vision tower sits and how it splits: (on every stage, the tower
     parameters this release does not build, those every TP rank holds whole), from its
     arguments of the same names; every stage's shard reads them (_Shard)."""
-    vision_every_stage = (not vision_first_stage_only and spec.vision is not None
-                          and spec.model_type in VISION_ON_EVERY_STAGE)
+    every_stage = vision_every_stage(spec, vision_first_stage_only)
     unbuilt = _vision_unbuilt(spec, siglip_head)
     whole = 0 if spec.vision is None else params.vision - unbuilt if tower_whole else (
         spec.vision.replicated_params
         + (spec.vision.pooling_head_replicated_params if siglip_head else 0))
-    return vision_every_stage, unbuilt, whole
+    return every_stage, unbuilt, whole
 
 
 def _ep_remainder_runs(params: ParamBreakdown, rules: WeightLoadRules, ep_size: int, tp: int

@@ -417,7 +417,8 @@ def _lora_options(enabled: bool, tower: bool) -> None:
                     "--enable-tower-connector-lora: the vision tower's and connector's linear "
                     "layers get LoRA slots too, with Punica buffers of their own (sized for "
                     "the Qwen3-VL tower of Qwen3-VL, Qwen3-VL-MoE, Qwen3.5 and Qwen3.5-MoE and "
-                    "Gemma 3's SigLIP tower, without pipeline parallel)",
+                    "Gemma 3's SigLIP tower; with pipeline parallel on the stages vLLM builds "
+                    "the tower on, the buffers on every stage)",
                     **bind("plan", "enable_tower_connector_lora"))
     st.selectbox(LABELS["lora_dtype"], LORA_DTYPES,
                  help="vLLM --lora-dtype: the slots' element (auto: the model's dtype; "

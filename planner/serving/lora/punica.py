@@ -36,13 +36,13 @@ def punica_buffer_bytes(max_num_batched_tokens: int, max_num_seqs: int, max_lora
             + 2 * (2 * max_num_batched_tokens + 2 * (max_loras + 1) + max_loras + 2) * 4)
 
 
-def tower_punica_bytes(spec: ModelSpec, lora: LoraSettings, first: bool,
-                       max_num_batched_tokens: int, max_num_seqs: int, max_model_len: int
-                       ) -> int:
+def tower_punica_bytes(spec: ModelSpec, lora: LoraSettings, max_num_batched_tokens: int,
+                       max_num_seqs: int, max_model_len: int) -> int:
     """The tower's and connector's Punica wrappers (punica_buffer_bytes of
-    tower.tower_punica_shapes) on the first stage with --enable-tower-connector-lora; 0
-    otherwise."""
-    if not (lora.tower and first):
+    tower.tower_punica_shapes) with --enable-tower-connector-lora, on every PP stage
+    (lora/model_manager.py _init_punica_wrapper builds them on each, the tower there or not);
+    0 without."""
+    if not lora.tower:
         return 0
     assert spec.vision is not None  # (tower_refusal)
     tower, connector, batches = tower_punica_shapes(spec.vision, max_num_batched_tokens,

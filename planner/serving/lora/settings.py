@@ -76,7 +76,8 @@ mapping (torch.long) keep theirs."""
 class LoraSettings(NamedTuple):
     """The LoRA flags a plan sizes (EngineSettings' enable_lora, max_loras, max_lora_rank,
     fully_sharded_loras, specialize_active_lora, lora_dtype, enable_tower_connector_lora) and
-    the release (of LORA_READ) that serves them."""
+    the release (of LORA_READ) that serves them. `tower_every_stage`: with `tower`, vLLM builds
+    the vision tower, so wraps it, on every PP stage, not the first alone (lora.tower)."""
 
     max_loras: int
     rank: int
@@ -85,6 +86,7 @@ class LoraSettings(NamedTuple):
     specialize: bool = False
     dtype: str = "auto"
     tower: bool = False
+    tower_every_stage: bool = False
 
 
 def release_refusal(version: Version, label: str) -> str | None:

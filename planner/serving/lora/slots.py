@@ -298,7 +298,7 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
         for part in _layer_parts(spec, index, tp, experts or ExpertSlots(tp), lora):
             counts[part] = counts.get(part, 0) + 1
     parts = [_counted(part, count) for part, count in counts.items()]
-    if lora.tower and first:  # (tower.tower_refusal: PP = 1 only)
+    if lora.tower and (first or lora.tower_every_stage):  # where vLLM builds the tower
         # the tower's LoRA runs in the vision encoder, on image inputs only: idle in a text step
         parts += [LoraPart(*part, idle=True) for part in tower_parts(
             spec, tp, lora.max_loras, lora.rank, lora.fully_sharded)]
@@ -348,7 +348,7 @@ def stage_lora_bytes(spec: ModelSpec, layers: range, first: bool, last: bool, tp
             + lm_head_mapping_bytes(spec, first, last, tp, lora.version)
             + punica_buffer_bytes(max_num_batched_tokens, max_num_seqs, lora.max_loras,
                                   lora.version)
-            + tower_punica_bytes(spec, lora, first, max_num_batched_tokens, max_num_seqs,
+            + tower_punica_bytes(spec, lora, max_num_batched_tokens, max_num_seqs,
                                  max_model_len))
 
 

@@ -66,10 +66,15 @@ multi_modal_projector: get_num_mm_encoder_tokens 0.17.0-0.29.0, supports_tower_c
 and get_mm_lora_token_counts from 0.29.0 / 0.30.0, so the flag wraps them in every release;
 Maverick's shared config has no vision_config), Gemma 4's (gemma4_mm.py vision_tower and
 embed_vision: 0.20.0-0.28.0 ignore the flag, 0.29.0 on wrap them:
-coverage.LORA_TOWER_CONNECTOR), the other multimodal classes (coverage.MULTIMODAL_LORA_FROM)
-and PP > 1: the tower and connector Punica wrappers are on every stage, the tower's slots on
-later stages only where vLLM builds the tower there (weights.VISION_ON_EVERY_STAGE: Model
-Runner V1, and V2 before 0.33.0), not sized here.
+coverage.LORA_TOWER_CONNECTOR) and the other multimodal classes
+(coverage.MULTIMODAL_LORA_FROM).
+
+At PP > 1 every stage holds the tower's and connector's Punica wrappers (_init_punica_wrapper
+runs on each stage's model, whose class is multimodal wherever the tower is built), and the
+tower's slots where vLLM builds the tower: the first stage, and the later ones too for
+weights.VISION_ON_EVERY_STAGE's model types unless vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM
+(Model Runner V2 from 0.33.0, whose later stages hold a StageMissingLayer: not registered as a
+child module, so named_modules never meets the tower's linears; LoraSettings.tower_every_stage).
 """
 
 from planner.model.spec import ModelSpec, SiglipTower, VisionEncoder, VisionSpec
@@ -100,12 +105,12 @@ def _tower_read(vision: VisionSpec) -> VisionEncoder | SiglipTower | None:
     return vision.siglip or vision.encoder
 
 
-def tower_refusal(spec: ModelSpec, tower_connector: bool, pp: int, tp: int,
-                  fully_sharded: bool) -> str | None:
-    """Why --enable-tower-connector-lora is not planned for `spec` at this PP and TP: a model
-    without a vision tower (vLLM ignores the flag), a tower not read (TOWER_QKV_SLICES), PP >
-    1, or --fully-sharded-loras splitting the tower's widths over TP unevenly (divide
-    asserts); None where it is, or without the flag."""
+def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded: bool
+                  ) -> str | None:
+    """Why --enable-tower-connector-lora is not planned for `spec` at this TP: a model without
+    a vision tower (vLLM ignores the flag), a tower not read (TOWER_QKV_SLICES), or
+    --fully-sharded-loras splitting the tower's widths over TP unevenly (divide asserts); None
+    where it is, or without the flag."""
     if not tower_connector:
         return None
     name = " / ".join(spec.architectures) or spec.model_type
@@ -118,10 +123,6 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, pp: int, tp: int,
                 f"slots of {', '.join(TOWER_QKV_SLICES)} only (models/qwen3_vl.py "
                 f"Qwen3_VisionTransformer, siglip.py SiglipVisionModel); {name}'s tower is not "
                 "read, so it is not planned")
-    if pp > 1:
-        return ("--enable-tower-connector-lora with PP > 1: the tower's slots on later stages "
-                "(where vLLM builds the tower in some releases) are not sized, so it is not "
-                "planned")
     sizes = (("vision hidden_size", tower.hidden),) + (
         (("vision out_hidden_size", tower.out_hidden),) if isinstance(tower, VisionEncoder)
         else ())
@@ -134,8 +135,8 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, pp: int, tp: int,
 
 
 def tower_model_refusal(spec: ModelSpec, tower_connector: bool) -> str | None:
-    """tower_refusal's refusals of the model alone (any layout: PP 1, no sharding)."""
-    return tower_refusal(spec, tower_connector, 1, 1, False)
+    """tower_refusal's refusals of the model alone (any layout: TP 1, no sharding)."""
+    return tower_refusal(spec, tower_connector, 1, False)
 
 
 def tower_parts(spec: ModelSpec, tp: int, max_loras: int, rank: int, fully_sharded: bool

@@ -87,6 +87,7 @@ from planner.serving.weights import (
     rank_weights,
     sparse_mla_buffer_bytes,
     stage_kinds,
+    vision_every_stage,
 )
 
 
@@ -134,7 +135,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     width = b12x_width(spec, layout, s)
     version = vllm_rules(s.vllm_version).version
     redundant = redundant_experts(spec, s, layout)
-    lora = sized_lora(spec, s)
+    lora = sized_lora(spec, s, r.vision_first_stage_only)
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
         or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
@@ -150,7 +151,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 layout.tp, layout.expert_tp, version) if first_moe(spec) else None)
             or (mamba_fully_sharded_refusal(spec, layout.tp, version)
                 if lora.fully_sharded else None)
-            or tower_refusal(spec, lora.tower, layout.pp, layout.tp, lora.fully_sharded)
+            or tower_refusal(spec, lora.tower, layout.tp, lora.fully_sharded)
             or marlin_lora_layout_refusal(spec, layout, r.scheme, s.vllm_version,
                                           cluster.vendor)
             if lora else None)
@@ -221,7 +222,7 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
     draft = draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
-    lora = sized_lora(spec, s)
+    lora = sized_lora(spec, s, r.vision_first_stage_only)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
@@ -237,10 +238,12 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
                   layout, terms, lora, eplb, tower_len)
 
 
-def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
+def sized_lora(spec: ModelSpec, s: EngineSettings, vision_first_stage_only: bool
+               ) -> LoraSettings | None:
     """The LoRA flags whose slots the weights hold: None without --enable-lora, or where the
     release or the model is refused (lora.coverage.lora_refusal: the plan says so,
-    plan.refusals.lora_refusals)."""
+    plan.refusals.lora_refusals). The tower's slots sit on every stage where the tower does
+    (weights.vision_every_stage of `vision_first_stage_only`)."""
     if not s.enable_lora:  # (every plan asks: no release lookup without the flag)
         return None
     rules = vllm_rules(s.vllm_version)
@@ -250,8 +253,10 @@ def sized_lora(spec: ModelSpec, s: EngineSettings) -> LoraSettings | None:
     if cached(spec, ("lora-refusal", rules.version, rules.label, quantization, s.moe_backend),
               lora_refusal, spec, rules.version, rules.label, quantization, s.moe_backend):
         return None
+    tower = s.enable_tower_connector_lora
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
-                        s.specialize_active_lora, s.lora_dtype, s.enable_tower_connector_lora)
+                        s.specialize_active_lora, s.lora_dtype, tower,
+                        tower and vision_every_stage(spec, vision_first_stage_only))
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,

@@ -334,7 +334,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
         _context_term(bind, out.ceiling, out.model_limit),
     ]
     _insert_inside_terms(terms, s, rules, buffer, eplb, workspace, r.mbt)
-    lora = sized_lora(st.spec, s)
+    lora = sized_lora(st.spec, s, r.vision_first_stage_only)
     if lora is not None:  # after the weights, which hold it
         terms.insert(2, _lora_term(st, bind, lora))
     if s.kv_cache_memory_bytes:  # memory: none of these is subtracted
@@ -467,7 +467,7 @@ def _lora_term(st: Setup, bind: RankMemory, lora: LoraSettings) -> Term:
     flags = moe_flag_bytes(spec, range(*bind.layers), lora.max_loras)
     mapping = lm_head_mapping_bytes(spec, first, last, layout.tp, lora.version)
     punica = punica_buffer_bytes(r.mbt, r.seqs, lora.max_loras, lora.version)
-    tower_punica = tower_punica_bytes(spec, lora, first, r.mbt, r.seqs, r.max_model_len)
+    tower_punica = tower_punica_bytes(spec, lora, r.mbt, r.seqs, r.max_model_len)
     shards = fully_sharded_tp(layout.tp, layout.expert_tp, lora.version)  # the experts' split
     # the binding position's figure in the weights, sized there (layout_facts._with_lora)
     value = st.facts.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank].lora_bytes

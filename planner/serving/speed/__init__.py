@@ -712,7 +712,9 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     stages = pipeline_stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
         load._replace(redundant_experts=redundant))
-    lora = sized_lora(spec, s)
+    # the tower's slots are idle in a step (lora.slots.stage_parts): which stages hold them
+    # (sized_lora's vision_first_stage_only) does not move the speed
+    lora = sized_lora(spec, s, True)
     lora_stages = () if lora is None else pipeline_lora(spec, layout, lora, act_b)
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                    moe_ep=moe_ep, redundant_experts=redundant,

@@ -57,7 +57,6 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
 
 VL = "Qwen/Qwen3-VL-32B-Instruct"
@@ -162,13 +161,35 @@ def test_one_spec_planned_at_two_lengths_keeps_each_lengths_punica_batches(lengt
                                                      **{**ENGINE, "max_model_len": length})))
         assert got.lora_bytes_per_gpu == expected[length]
 
-@pytest.mark.parametrize("model", [VL, GEMMA])
-def test_pipeline_parallel_is_refused(model) -> None:
-    # vLLM builds the tower's and connector's Punica wrappers on every stage
-    # (lora/model_manager.py _init_punica_wrapper), and the tower itself on later stages too
-    # under Model Runner V1 and V2 before 0.33.0: not sized
-    with pytest.raises(LayoutRefused, match="--enable-tower-connector-lora with PP > 1"):
-        _plan(model, pp=2, enable_tower_connector_lora=True, **ENGINE)
+@pytest.mark.parametrize(("version", "later_tower", "punica"), [
+    ("0.34.0", False, 417_920 + SIGLIP_PUNICA), ("0.33.0", False, 417_920 + SIGLIP_PUNICA),
+    ("0.32.0", True, 417_920 + SIGLIP_PUNICA),
+    ("0.24.0", True, 417_920 + 65_536 + SIGLIP_PUNICA_TO_028)])
+def test_pipeline_stages_hold_the_tower_buffers_and_where_built_its_slots(
+        version, later_tower, punica) -> None:
+    # gemma-3-27b-it at PP=2 (vLLM get_pp_indices: 31 + 31 layers), the language model's slots
+    # per stage 31 x 7,323,648 elements x 2 B (1,556,480 + 606,208 + 3,440,640 + 1,720,320 a
+    # layer, docs/cli.md's TP=1 figure's) + its Punica buffers. lora/model_manager.py
+    # _init_punica_wrapper runs on every stage's model (its class multimodal there too), so
+    # each holds the tower's and connector's wrappers; the tower's slots where vLLM builds the
+    # tower: the first stage only on Model Runner V2 from 0.33.0 (interfaces.py
+    # _mark_tower_model: a StageMissingLayer, not a child module, so never wrapped), every
+    # stage before (0.32.0: V2, 0.24.0: V1 for this class; weights.VISION_ON_EVERY_STAGE)
+    # (to 0.28.0 Punica's second int64 row of tokens: 65,536 B more, the tower's as worked above)
+    stage = 31 * 7_323_648 * 2 + punica  # 454,066,176 B of the language model's slots
+    p = _plan(GEMMA, pp=2, version=version, enable_tower_connector_lora=True, **ENGINE)
+    assert not p.errors
+    assert command_problems(p.vllm_command, vllm_cli(version)) == []
+    assert [g.lora_bytes for g in p.per_gpu] == [
+        stage + SIGLIP_TP1, stage + (SIGLIP_TP1 if later_tower else 0)]
+    if version == "0.34.0":  # 538,202,496 and 468,640,128 B
+        assert [g.lora_bytes for g in p.per_gpu] == [538_202_496, 468_640_128]
+    # Qwen3-VL-32B likewise: its second stage's tower buffers, no slots, on 0.34.0
+    vl = _plan(VL, pp=2, enable_tower_connector_lora=True, **ENGINE)
+    without = _plan(VL, pp=2, **ENGINE)
+    assert [a.lora_bytes - b.lora_bytes for a, b in zip(vl.per_gpu, without.per_gpu,
+                                                         strict=True)] == [
+        TOWER_TP1 + TOWER_PUNICA, TOWER_PUNICA]
 
 
 @pytest.mark.parametrize(("model", "expected"), [
