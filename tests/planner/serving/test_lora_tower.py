@@ -47,6 +47,8 @@ tokens, and the connector the same 131,072 (get_num_mm_connector_tokens returns 
 16,253,184 B).
 """
 
+import json
+
 import pytest
 
 from planner.catalog import catalog_entry, catalog_spec
@@ -201,6 +203,15 @@ def test_the_cli_refuses_towers_not_sized(model, expected, capsys) -> None:
                             "--enable-tower-connector-lora")
     assert code == 2 and expected in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_the_cli_plans_gemma_3s_tower_saying_its_config_is_reconstructed(capsys) -> None:
+    code, out, err = run_main(capsys, "plan", "--model", GEMMA, "--gpu", "h100", "--enable-lora",
+                              "--enable-tower-connector-lora", "--max-model-len", "8192",
+                              "--json")
+    assert code == 0
+    assert "--enable-tower-connector-lora" in json.loads(out)["vllm_command"]
+    assert "bundled catalog config (reconstructed, unverified)" in err
 
 
 def test_the_flag_needs_enable_lora(capsys) -> None:
