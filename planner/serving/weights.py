@@ -114,7 +114,9 @@ class WeightLoadRules(NamedTuple):
     gdn_ba_whole: bool = False  # weight_load.gdn_ba_whole
     latent_fc1_split: bool = False  # weight_load.latent_fc1_split
     gate_fp32: bool = False  # weight_load.gate_fp32
-    width_pad: int = 1  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
+    # (hidden, per-rank width) multiples the routed experts are padded to (weight_load.
+    # expert_padding: MXFP4's kernel's, else 16-bit experts' TRT-LLM width), held and read
+    expert_pad: tuple[int, int] = (1, 1)
     indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
     # weight_load.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     zeros_freed_bits: float = 0.0
@@ -230,8 +232,8 @@ def rank_weights(
     with the quant_config, not in the model dtype (indexer_wk_quantized: before
     vllm_versions.INDEXER_WK_UNQUANTIZED_FROM; _attention_kept_per_rank); the scheme's dense
     linear layers lose zeros_freed_bits per weight at load (weight_load.gptq_zeros_freed_bits;
-    _without_linear_zeros). Its width_pad is not read here: callers fold it into
-    `expert_pad`, which MXFP4 sets on its own (plan.derive._derive).
+    _without_linear_zeros). Its expert_pad is not read here: callers pass it as
+    `expert_pad` (plan.derive._derive, speed.stages._rank_weights).
     """
     params = params or count_params(spec)
     placement = _vision_placement(spec, params, vision_first_stage_only, siglip_head,

@@ -98,7 +98,7 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   and intermediate_size_per_partition), and the LoRA layer reads those padded sizes (base_layer
   / moe_config), so the expert slots are padded too: gpt-oss's hidden 2,880 -> 3,072, width
   2,880 -> 2,944 at TP=1, 1,440 -> 1,536 at TP=2. The weights take Marlin's padding too
-  (plan/derive.py _expert_pad, mxfp4.mxfp4_on_marlin). Not read: an unquantized (BF16)
+  (weight_load.expert_padding, mxfp4.mxfp4_on_marlin). Not read: an unquantized (BF16)
   gpt-oss checkpoint's experts, and the ROCm fall-back of 0.21.0 on (refused:
   expert_formats.mxfp4_lora_vendor_refusal).
 - models/qwen3_5.py Qwen3_5MoeForConditionalGeneration (read in the 0.17.0, 0.18.0, 0.19.0,

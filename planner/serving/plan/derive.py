@@ -39,8 +39,10 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.lora.cuda_graphs import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
-from planner.serving.mxfp4 import mxfp4_expert_padding, mxfp4_moe_kernel_of, mxfp4_on_marlin
-from planner.serving.mxfp4_kernels import Mxfp4Kernel
+from planner.serving.mxfp4 import (
+    mxfp4_moe_kernel_of,
+    mxfp4_on_marlin,
+)
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
 from planner.serving.plan.facts import Resolved
@@ -86,7 +88,6 @@ from planner.serving.vllm_versions import (
 )
 from planner.serving.weights import (
     VISION_ON_EVERY_STAGE,
-    WeightLoadRules,
     transformers_backend,
 )
 from planner.units import TORCH_DTYPE_BYTES
@@ -248,7 +249,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
-        expert_pad=_expert_pad(kernel, rules, gpu, scheme, load),
+        expert_pad=load.expert_pad,
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme, kernel),
         model_notes=model_notes(spec, gpu, s, rules)
@@ -297,16 +298,6 @@ def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, 
                   or (None if s.trust_remote_code else remote_code_note(spec, cli)),
                   method, tuple(inc_as_stored_errors(spec, rules.version, gpu))
                   if s.target_quant and method == "auto-round" else ())
-
-
-def _expert_pad(kernel: Mxfp4Kernel, rules: VllmRules, gpu: GpuSpec, scheme: quant.QuantScheme,
-                load: WeightLoadRules) -> tuple[int, int]:
-    """The experts' padding (Resolved.expert_pad): MXFP4's for the kernel vLLM runs them on
-    (`kernel`: mxfp4.mxfp4_moe_kernel_of's, Marlin where VLLM_MXFP4_USE_MARLIN or --enable-lora
-    takes it, else the --moe-backend value's, else the default), else the weight load rules'
-    width pad."""
-    return (mxfp4_expert_padding(kernel, rules.version, gpu.compute_capability, gpu.vendor)
-            if scheme.key == "mxfp4" else (1, load.width_pad))
 
 
 def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme,

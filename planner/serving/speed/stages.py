@@ -95,12 +95,13 @@ def _rank_weights(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
     """rank_weights at `act_b` bytes per activation element under the release's `load` rules
     (weight_load.weight_load_rules: in_proj_ba whole on every TP rank, fc1_latent_proj split, the
     gate in float32, the sparse-MLA Indexer's wk in the weight format, each where it says so),
-    16-bit experts padded to a width multiple of its width_pad
-    (moe_backend.trtllm_bf16_width_pad: the TRT-LLM BF16 MoE reads the padded weights), without
+    the routed experts padded as the memory plan holds them (its expert_pad:
+    weight_load.expert_padding, MXFP4's for its kernel, 16-bit experts' TRT-LLM BF16 width; the
+    kernels read the padding), without
     the zeros_freed_bits per weight of GPTQ zero points Marlin frees at load
     (weight_load.gptq_zeros_freed_bits: a step reads none), as _PARTS caches them."""
     return rank_weights(spec, scheme, layout, params, served_dtype_bytes=act_b,
-                        expert_pad=(1, load.width_pad), rules=load)
+                        expert_pad=load.expert_pad, rules=load)
 
 
 def _stage_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown,

@@ -10,7 +10,12 @@ from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import group_size, int_bits, marlin_takes_group
 from planner.serving.moe_backend import trtllm_bf16_width_pad
-from planner.serving.mxfp4 import MXFP4_FP32_BIAS_KERNELS, mxfp4_moe_kernel_of
+from planner.serving.mxfp4 import (
+    MXFP4_FP32_BIAS_KERNELS,
+    mxfp4_expert_padding,
+    mxfp4_moe_kernel_of,
+)
+from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.startup.device import capability
 from planner.serving.startup.quant_method import loading_method
 from planner.serving.startup.wna16_loaders import (
@@ -57,18 +62,39 @@ def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | N
                       version: Version, gpu: GpuSpec, mxfp4_marlin: bool = False
                       ) -> WeightLoadRules:
     """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`; `mxfp4_marlin`: MXFP4
-    experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin); MXFP4 expert biases in
-    float32 on the kernels that convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS)."""
+    experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin). MXFP4's rules follow
+    the kernel mxfp4.mxfp4_moe_kernel_of picks: expert biases in float32 on the kernels that
+    convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS), the experts padded for it (expert_padding)."""
+    kernel = mxfp4_moe_kernel_of(version, gpu.compute_capability, gpu.vendor, mxfp4_marlin,
+                                 moe_backend)  # MXFP4's: read where the scheme is mxfp4
     return WeightLoadRules(
-        expert_bias_fp32=scheme.key == "mxfp4" and mxfp4_moe_kernel_of(
-            version, gpu.compute_capability, gpu.vendor, mxfp4_marlin, moe_backend)
-        in MXFP4_FP32_BIAS_KERNELS,
+        expert_bias_fp32=scheme.key == "mxfp4" and kernel in MXFP4_FP32_BIAS_KERNELS,
         gdn_ba_whole=gdn_ba_whole(spec, scheme, version, gpu),
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
-        width_pad=trtllm_bf16_width_pad(spec, scheme, moe_backend, version,
-                                        gpu.compute_capability, gpu.vendor),
+        expert_pad=expert_padding(spec, scheme, kernel, moe_backend, version, gpu),
         indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM,
         zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu))
+
+
+def expert_padding(spec: ModelSpec, scheme: QuantScheme, kernel: Mxfp4Kernel,
+                   moe_backend: str | None, version: Version, gpu: GpuSpec) -> tuple[int, int]:
+    """(hidden, per-rank width) multiples vLLM `version` pads the routed experts to on `gpu`, the
+    one rule for the weights the memory plan holds (plan.derive._derive) and the speed model
+    reads (speed.stages._rank_weights): MXFP4's for the kernel it runs them on (`kernel`:
+    mxfp4.mxfp4_moe_kernel_of's; mxfp4.mxfp4_expert_padding), else the TRT-LLM BF16 MoE's width
+    for 16-bit experts (moe_backend.trtllm_bf16_width_pad).
+
+    NOTE: the kernels read the padding: vLLM pads the MoE layer's input to the padded hidden
+    size (0.34.0 fused_moe/runner/moe_runner.py: F.pad to moe_config.hidden_dim unless the
+    method's skip_forward_padding, which only FLASHINFER_TRTLLM_MXFP4_MXFP8 sets, quantizing
+    its activations padded), and the GEMMs run over the padded tensors (experts/marlin_moe.py
+    fused_marlin_moe: size_k = the padded hidden, size_n = 2 x marlin_moe_intermediate_size,
+    the padded width from w2's shape), so a decode step streams every padded byte of the
+    experts it touches."""
+    if scheme.key == "mxfp4":
+        return mxfp4_expert_padding(kernel, version, gpu.compute_capability, gpu.vendor)
+    return (1, trtllm_bf16_width_pad(spec, scheme, moe_backend, version, gpu.compute_capability,
+                                     gpu.vendor))
 
 
 MACHETE_GROUP_SIZES = (-1, 64, 128)  # machete_utils.query_machete_supported_group_sizes

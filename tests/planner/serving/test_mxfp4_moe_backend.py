@@ -196,3 +196,35 @@ def test_the_default_and_an_unread_triton_backend_keep_the_marlin_fallback():
         warnings = " ".join(_plan(version, moe_backend=value).warnings)
         assert "runs on the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)" \
             in warnings
+
+
+@pytest.mark.parametrize(("gpu", "tp", "backend", "per_expert"), [
+    # openai__gpt-oss-20b.json: hidden 2,880, intermediate 2,880, 32 experts x 24 layers = 768.
+    # Per expert on one rank at padded hidden Hp and per-rank width Ip (MXFP4: 1/2 B a weight,
+    # one uint8 scale per 32; w13 bias 2 x Ip, w2 bias Hp whole):
+    #   2Ip x Hp/2 + 2Ip x Hp/32 + Hp x Ip/2 + Hp x Ip/32 + (2Ip + Hp) x bias bytes
+    # H100 Triton (width to 64, float32 biases), TP=1: Hp 2,880, Ip 2,880
+    ("h100-sxm", 1, None, 8_294_400 + 518_400 + 4_147_200 + 259_200 + 8_640 * 4),
+    # Marlin (oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size: hidden to 256,
+    # width to 128, bf16 biases): Hp 3,072, Ip 2,944
+    ("h100-sxm", 1, "marlin", 9_043_968 + 565_248 + 4_521_984 + 282_624 + 8_960 * 2),
+    # Triton at TP=2: Ip 1,440 -> 1,472
+    ("h100-sxm", 2, None, 4_239_360 + 264_960 + 2_119_680 + 132_480 + 5_824 * 4),
+    # B200 FlashInfer TRT-LLM (hidden to 256, width to 128, float32 biases): Hp 3,072, Ip 2,944
+    ("b200", 1, None, 9_043_968 + 565_248 + 4_521_984 + 282_624 + 8_960 * 4),
+])
+def test_the_speed_reads_the_padded_experts_the_memory_plan_holds(gpu, tp, backend, per_expert):
+    # vLLM pads the MoE input to the padded hidden size (fused_moe/runner/moe_runner.py F.pad to
+    # moe_config.hidden_dim) and runs its GEMMs over the padded tensors (experts/marlin_moe.py:
+    # size_k = padded hidden, size_n from w2's padded shape), so a step streams the padding.
+    # It read the unpadded experts: 10,165,616,640 B on Marlin, 904,691,712 B under the plan's
+    from planner.serving.speed import _context
+    from planner.serving.speed.coefficients import FITTED
+
+    request = PlanRequest(model=_spec("openai/gpt-oss-20b"), cluster=preset_cluster(gpu, tp),
+                          layout=ParallelLayout(tp=tp),
+                          engine=EngineSettings(vllm_version="0.34.0", max_model_len=8192,
+                                                moe_backend=backend))
+    assert _context(request, FITTED, 8192).stages[0].expert_bytes == 768 * per_expert
+    experts = next(t for t in plan(request).terms if t.key == "weights")
+    assert experts.inputs["experts_bytes"] == str(768 * per_expert)
