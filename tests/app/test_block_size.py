@@ -104,7 +104,7 @@ def test_compare_and_report_plan_with_the_block_size() -> None:
     at = open_page("compare", **both, bs="32")
     assert not at.exception and [
         cell.split()[0] for cell in at.dataframe[0].value["fits"]] == ["yes", "yes"]
-    assert "--block-size 32." in texts(at)
+    assert "`--block-size 32`." in texts(at)
     report = open_page("report", **both, bs="32")
     assert not report.exception and "--block-size 32" in report.main.markdown[-1].value
 

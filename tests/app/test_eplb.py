@@ -108,7 +108,7 @@ def test_the_compare_page_carries_eplb_to_the_other_models_as_report_compare() -
                        # dense: no routed experts, so neither EP nor EPLB (vLLM refuses both)
                        "Qwen/Qwen3-8B": "TP=1 x DP=6"}
     shown = texts(at)
-    assert "--enable-eplb with 4 redundant experts on the models with routed experts." in shown
+    assert "`--enable-eplb` with 4 redundant experts on the models with routed experts." in shown
     # each MoE model's EPLB warning: (128 + 4) / 6 = 22 experts a layer on each GPU
     assert shown.count("`--enable-eplb`: 22 experts a MoE layer on each of the 6 EP ranks "
                        "(128 routed + 4 redundant)") == 2  # the flag as inline code

@@ -39,8 +39,10 @@ def test_the_compare_page_plans_the_lora_where_it_is_sized_and_warns_where_not(c
     [warned] = [w.value for w in at.warning if w.value.startswith(UNREAD)]
     assert WITHOUT.replace("--enable-lora", "`--enable-lora`") in warned
     assert not any("LoRA" in w.value for w in at.warning if w.value != warned)
-    assert ("--enable-lora --max-loras 4 --max-lora-rank 16 on the models whose LoRA slots "
-            "Headroom sizes") in at.caption[0].value
+    # each flag inline code, kept on one line: as text "--max-lora-rank 16" split after its
+    # "--" where the caption wrapped at 1280 px (helper 605's browser pass)
+    assert ("`--enable-lora` `--max-loras 4` `--max-lora-rank 16` on the models whose LoRA "
+            "slots Headroom sizes") in at.caption[0].value
 
 
 def test_the_compare_caption_puts_the_tower_flag_on_the_tower_models_only() -> None:
@@ -50,9 +52,9 @@ def test_the_compare_caption_puts_the_tower_flag_on_the_tower_models_only() -> N
                    lora="1", loras="4", loratower="1",
                    cmp="Qwen/Qwen3-VL-32B-Instruct,Qwen/Qwen3-30B-A3B")
     assert not at.exception and not at.error
-    assert ("--enable-lora --max-loras 4 --max-lora-rank 16 on the models whose LoRA slots "
-            "Headroom sizes, --enable-tower-connector-lora on those with a vision tower (each "
-            "other model planned without LoRA") in at.caption[0].value
+    assert ("`--enable-lora` `--max-loras 4` `--max-lora-rank 16` on the models whose LoRA "
+            "slots Headroom sizes, `--enable-tower-connector-lora` on those with a vision tower "
+            "(each other model planned without LoRA") in at.caption[0].value
 
 
 def test_the_report_page_plans_the_compared_models_as_report_compare(capsys) -> None:

@@ -73,14 +73,18 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
            f"{md_escape(compared_formats(models))}, KV dtype {engine.kv_cache_dtype}, "
            f"gpu_memory_utilization {engine.gpu_memory_utilization:g}{release_default_note()}, "
            f"max_model_len {engine.max_model_len:,}"
-           + (f", --block-size {engine.block_size}" if state().block_size else "")
-           + (", --enforce-eager" if engine.enforce_eager else "")
-           # the Plan page's EPLB, as report --compare carries it (not for a dense model)
-           + (", --enable-eplb" + (f" with {engine.num_redundant_experts} redundant experts"
-                                   if engine.num_redundant_experts is not None else "")
-              + " on the models with routed experts" if engine.enable_eplb else "")
-           # the Plan page's LoRA, as report --compare carries it (not where it is not sized)
-           + md_escape(lora_caption(engine)) + ".")
+           # the flags as inline code, each on one line (as a wrapped line split
+           # "--max-lora-rank 16" after its "--" at 1280 px: app_markdown)
+           + app_markdown(
+               (f", --block-size {engine.block_size}" if state().block_size else "")
+               + (", --enforce-eager" if engine.enforce_eager else "")
+               # the Plan page's EPLB, as report --compare carries it (not for a dense model)
+               + (", --enable-eplb" + (f" with {engine.num_redundant_experts} redundant "
+                                       "experts" if engine.num_redundant_experts is not None
+                                       else "")
+                  + " on the models with routed experts" if engine.enable_eplb else "")
+               # the Plan page's LoRA, as report --compare carries it (not where not sized)
+               + lora_caption(engine)) + ".")
 
 load = current_load()
 speed_note = st.empty()  # its caption once the grid's concurrencies are known (_speed_note)
