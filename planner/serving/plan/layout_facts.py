@@ -158,9 +158,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     if refusal:
         return Refused(r, refusal)
     load = layout_load(spec, s, r, layout)
-    terms, lora_kinds = _terms_and_lora_kinds(spec, s, r, layout, load)
+    eplb = _eplb_release(spec, s, layout)
+    terms, lora_kinds = _terms_and_lora_kinds(spec, s, r, layout, load, eplb)
     # (shared by the KV dtypes' plans, as the terms are)
-    holdings = _rank_holdings(spec, r, layout, _eplb_release(spec, s, layout), lora_kinds)
+    holdings = _rank_holdings(spec, r, layout, eplb, lora_kinds)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = shared.ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0], r.kv_grouping[2])
@@ -209,16 +210,17 @@ def rank_terms(spec: ModelSpec, s: EngineSettings, r: Resolved,
     """The weights of each (stage, TP rank) position in r.scheme (_rank_terms), cached per
     weight format and layout: the plan's, or the 16-bit model a release loads whole before
     making fp8 of it (load_peak.load_peak_errors: r with that scheme)."""
-    return _terms_and_lora_kinds(spec, s, r, layout, layout_load(spec, s, r, layout))[0]
+    return _terms_and_lora_kinds(spec, s, r, layout, layout_load(spec, s, r, layout),
+                                 _eplb_release(spec, s, layout))[0]
 
 
 def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
-                          layout: ParallelLayout, load: WeightLoadRules
+                          layout: ParallelLayout, load: WeightLoadRules, eplb: Version | None
                           ) -> tuple[tuple[WeightTerms, ...], tuple[int, ...] | None]:
     """rank_terms, with the LoRA copies' stage kinds (_with_lora; None without LoRA), sized by
-    `load` (moe.layout_load of r on this layout)."""
+    `load` (moe.layout_load of r on this layout), EPLB's state for release `eplb`
+    (_eplb_release: None without EPLB on this layout)."""
     redundant = redundant_experts(spec, s, layout)
-    eplb = _eplb_release(spec, s, layout)
     draft = draft_moe(spec, s) if eplb and draft_state_sized(spec.model_type, eplb) else None
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
