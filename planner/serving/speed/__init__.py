@@ -692,7 +692,9 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     spec, layout, s = request.model, request.layout, request.engine
     scheme, act_b, moe = device.scheme, device.act_b, device.moe
     # the load rules on this layout, and whether its experts fall back to MoE WNA16 (False
-    # for a dense model), as the plan's weights read them (plan.moe.load_on_layout)
+    # for a dense model), as the plan's weights read them (plan.moe.load_on_layout); the
+    # rules the plan's Resolved cached where the slowest GPU is its sizing GPU
+    # (weight_load_rules' memo: the plan itself is not at hand here, only its PlanSummary)
     load, wna16 = load_on_layout(
         weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
                           mxfp4_on_marlin(s, device.gpu.vendor)),

@@ -5,6 +5,7 @@ padding, the indexer's wk, and the GPTQ zero points Marlin frees. Not refusals, 
 the same loaders (model files, quantization configs, choose_mp_linear_kernel, process_weights_
 after_loading), so kept beside them."""
 
+from planner.memo import IdentityMemo
 from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec, parse_capability
@@ -58,13 +59,29 @@ def latent_fc1_split(version: Version) -> bool:
     return version < LATENT_FC1_WHOLE_FROM
 
 
+_LOAD_RULES: IdentityMemo[WeightLoadRules] = IdentityMemo(1024)
+"""weight_load_rules by the identity of the model and GPU and the value of the rest. Its two
+callers share the entries: the plan's Resolved on the sizing GPU (plan.derive) and the speed
+model's context of each layout on the cluster's slowest GPU (speed._build_context), the same
+GPU object on a cluster of one GPU model."""
+
+
 def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
                       version: Version, gpu: GpuSpec, mxfp4_marlin: bool = False
                       ) -> WeightLoadRules:
     """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`; `mxfp4_marlin`: MXFP4
     experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin). MXFP4's rules follow
     the kernel mxfp4.mxfp4_moe_kernel_of picks: expert biases in float32 on the kernels that
-    convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS), the experts padded for it (expert_padding)."""
+    convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS), the experts padded for it (expert_padding).
+    Cached (_LOAD_RULES)."""
+    return _LOAD_RULES.get_all((spec, gpu), (scheme.memo_key, moe_backend, version, mxfp4_marlin),
+                               _weight_load_rules, spec, scheme, moe_backend, version, gpu,
+                               mxfp4_marlin)
+
+
+def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
+                       version: Version, gpu: GpuSpec, mxfp4_marlin: bool) -> WeightLoadRules:
+    """Work out what weight_load_rules caches."""
     kernel = mxfp4_moe_kernel_of(version, gpu.compute_capability, gpu.vendor, mxfp4_marlin,
                                  moe_backend)  # MXFP4's: read where the scheme is mxfp4
     return WeightLoadRules(
