@@ -36,7 +36,11 @@ CASES = {
         "block_configs[0].attention.n_heads_in_group = 128 is out of range (1 to 64)"),
     "nemotron-nas without attention": (
         nas(attention={"no_op": True}),
-        "block_configs: no block has attention (each is no_op or replace_with_linear)"),
+        "block_configs: no block has attention (each is no_op)"),
+    "nemotron-nas linear FFNs": (  # vLLM stops at start-up: TypeError on ffn_mult None
+        nas(ffn={"replace_with_linear": True}),
+        "block_configs[0].ffn.replace_with_linear is true (blocks with a linear "
+        "replacement: 80 of 80, 0-79)"),
 }
 
 

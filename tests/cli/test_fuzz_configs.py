@@ -473,7 +473,7 @@ def nas(**change: object) -> dict:
      "block_configs[0].attention.n_heads_in_group = 128 is out of range (1 to 64)"),
     # no layer attends: was "ValueError: max() arg is an empty sequence"
     (nas(attention={"no_op": True}),
-     "block_configs: no block has attention (each is no_op or replace_with_linear), so no "
+     "block_configs: no block has attention (each is no_op), so no "
      "layer attends or keeps a state and there is no KV cache to plan"),
     (load_ref_config("nvidia__Nemotron-H-56B-Base-8K")[0] | {"hybrid_override_pattern": "-" * 118},
      "hybrid_override_pattern: it has no M or * layer, so no layer attends or keeps a state"),
@@ -491,25 +491,71 @@ def test_a_nemotron_block_layout_vllm_cannot_build_is_one_line(capsys, tmp_path:
     assert words in refused(capsys, tmp_path, config)
 
 
-def test_replace_with_linear_blocks_are_one_warning(capsys, tmp_path: Path) -> None:
-    # vLLM's nemotron_nas.py reads no replace_with_linear (0.17.0-0.34.0: DeciLMDecoderLayer
-    # asks attention.no_op and ffn.no_op only): one warning for the config, not one per block
-    # (80 lines before). Every FFN flagged: blocks 0 to 79, one run
-    config = nas(ffn={"replace_with_linear": True})
-    code, out, err = plan(capsys, tmp_path, config, "--json")
-    assert code == 0, err
-    assert [w for w in json.loads(out)["model_warnings"] if "replace_with_linear" in w] == [
-        "config.json: block_configs: replace_with_linear blocks are not modelled (80 of 80: "
-        "0-79): vLLM's nemotron_nas.py does not read the flag (it builds such a block's "
-        "attention or FFN in full unless no_op); Headroom leaves them out"]
-    # blocks 3, 4 and 9 only: runs "3-4, 9"
+def linear_blocks(*flags: tuple[int, str, dict]) -> dict:
+    """SYNTHETIC: Nemotron-Super-49B's real config.json (no block has replace_with_linear)
+    with block i's attention or ffn entry updated for each (i, part, fields) in `flags`."""
     blocks = nas()["block_configs"]
-    for i in (3, 4, 9):
-        blocks[i] = blocks[i] | {"ffn": blocks[i]["ffn"] | {"replace_with_linear": True}}
-    code, out, err = plan(capsys, tmp_path, nas() | {"block_configs": blocks}, "--json")
-    assert code == 0, err
-    assert "replace_with_linear blocks are not modelled (3 of 80: 3-4, 9):" in " ".join(
-        json.loads(out)["model_warnings"])
+    for i, part, fields in flags:
+        blocks[i] = blocks[i] | {part: blocks[i][part] | fields}
+    return nas() | {"block_configs": blocks}
+
+
+LINEAR = {"replace_with_linear": True}
+# vLLM's DeciLMDecoderLayer (nemotron_nas.py, 0.9.1-0.34.0) reads only no_op: it builds a
+# replace_with_linear attention from num_attention_heads // n_heads_in_group and a
+# replace_with_linear FFN from int(2 * ffn_mult * hidden_size / 3), and the checkpoint's DeciLM
+# block_config.py has set that field to None for such a sub-block (whatever config.json says):
+# Python's own words for 64 // None and 2 * None
+ATTENTION_FAILS = ("nemotron_nas.py does not read the flag and builds the sub-block in full from "
+                   "num_attention_heads // n_heads_in_group, and DeciLM's config class (the "
+                   "checkpoint's block_config.py) sets n_heads_in_group to None for a "
+                   "replace_with_linear attention, so no vLLM release starts it (TypeError: "
+                   "unsupported operand type(s) for //: 'int' and 'NoneType')")
+FFN_FAILS = ("builds the sub-block in full from int(2 * ffn_mult * hidden_size / 3), and "
+             "DeciLM's config class (the checkpoint's block_config.py) sets ffn_mult to None "
+             "for a replace_with_linear ffn, so no vLLM release starts it (TypeError: "
+             "unsupported operand type(s) for *: 'int' and 'NoneType')")
+
+
+@pytest.mark.parametrize(("config", "words"), [
+    # block 0 attends (n_heads_in_group 8 in the real config): vLLM does not build 8 KV heads,
+    # the config class nulls the group first
+    (linear_blocks((0, "attention", LINEAR)),
+     "block_configs[0].attention.replace_with_linear is true (blocks with a linear replacement: "
+     "1 of 80, 0): vLLM's " + ATTENTION_FAILS),
+    # a null or missing group is the same None
+    (linear_blocks((0, "attention", LINEAR | {"n_heads_in_group": None})),
+     "block_configs[0].attention.replace_with_linear is true"),
+    # three FFNs (ffn_mult 5.25 in the real config) flagged, named as runs
+    (linear_blocks(*((i, "ffn", LINEAR) for i in (3, 4, 9))),
+     "block_configs[3].ffn.replace_with_linear is true (blocks with a linear replacement: 3 of "
+     "80, 3-4, 9): vLLM's nemotron_nas.py does not read the flag and " + FFN_FAILS),
+    # vLLM builds layer 2's FFN before layer 5's attention: block 2 is named, both counted
+    (linear_blocks((5, "attention", LINEAR), (2, "ffn", LINEAR)),
+     "block_configs[2].ffn.replace_with_linear is true (blocks with a linear replacement: 2 of "
+     "80, 2, 5)"),
+    # block 6's attention is no_op in the real config; block_config.py asserts not (no_op and
+    # replace_with_linear) when the config loads, before block 0's FFN is built
+    (linear_blocks((0, "ffn", LINEAR), (6, "attention", LINEAR | {"no_op": True})),
+     "block_configs[6].attention is both no_op and replace_with_linear: DeciLM's config class "
+     "(the checkpoint's block_config.py) asserts it is not, so vLLM stops loading the config "
+     "(AssertionError)"),
+])
+def test_a_replace_with_linear_block_is_refused_as_vllm_fails(capsys, tmp_path: Path,
+                                                              config: dict, words: str) -> None:
+    # was planned with the block left out and a warning that vLLM builds it in full: vLLM
+    # builds nothing, it stops at start-up
+    assert words in refused(capsys, tmp_path, config)
+
+
+def test_replace_with_linear_refusal_holds_with_lora_and_any_version(capsys,
+                                                                     tmp_path: Path) -> None:
+    # the refusal is the config's, before any version or LoRA rule: 0.9.1 and 0.34.0 alike
+    config = linear_blocks((3, "ffn", LINEAR))
+    for flags in (("--enable-lora",), ("--vllm-version", "0.9.1"), ("--vllm-version", "0.34.0")):
+        code, out, err = plan(capsys, tmp_path, config, *flags)
+        assert (code, out) == (2, ""), flags
+        assert "block_configs[3].ffn.replace_with_linear is true" in err, flags
 
 
 def test_lora_on_a_config_naming_several_architectures_says_so(capsys, tmp_path: Path) -> None:

@@ -343,22 +343,23 @@ def _nas_layers(r: Reader, hidden: int, n: int) -> list[LayerSpec]:
         raise ConfigError(f"{r.where('block_configs')} must be a list of objects")
     check_len(r, "block_configs", blocks, n)
     attn = Attention(r, "nemotron-nas", hidden)
-    layers, linear = [], []
-    for i, block in enumerate(blocks):
+    parts = [{part: block.get(part) or {} for part in ("attention", "ffn")} for block in blocks]
+    for i, block in enumerate(parts):
+        if not all(isinstance(sub, dict) for sub in block.values()):
+            raise ConfigError(f"{r.where('block_configs')}[{i}] attention/ffn must be objects")
+    _refuse_linear_blocks(r, parts)
+    layers = []
+    for i, block in enumerate(parts):
         where = f"{r.where('block_configs')}[{i}]"
-        a, f = block.get("attention") or {}, block.get("ffn") or {}
-        if not isinstance(a, dict) or not isinstance(f, dict):
-            raise ConfigError(f"{where} attention/ffn must be objects")
+        a, f = block["attention"], block["ffn"]
         mixer = mlp = None
-        if a.get("replace_with_linear") or f.get("replace_with_linear"):
-            linear.append(i)
-        if not a.get("no_op") and not a.get("replace_with_linear"):
+        if not a.get("no_op"):
             # a group over the query heads leaves 64 // 128 = 0 KV heads: nemotron_nas.py's
             # num_kv_heads = num_attention_heads // n_heads_in_group, which vLLM cannot build
             group = as_int(a.get("n_heads_in_group"), f"{where}.attention.n_heads_in_group",
                            1, attn.heads)  # fmt: skip
             mixer = attn.mixer("full", i, kv_heads=attn.heads // group)
-        if not f.get("no_op") and not f.get("replace_with_linear"):
+        if not f.get("no_op"):
             mult = f.get("ffn_mult")
             if isinstance(mult, bool) or not isinstance(mult, int | float) or not 0 < mult < 1e3:
                 raise ConfigError(f"{where}.ffn.ffn_mult must be a number above 0 and below "
@@ -374,16 +375,52 @@ def _nas_layers(r: Reader, hidden: int, n: int) -> list[LayerSpec]:
                            "block_configs[].ffn.ffn_mult (DeciLM rounding)")  # fmt: skip
         num_norms = (mixer is not None) + (mlp is not None)
         layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms))
-    if linear:  # one warning for the config, the blocks as runs (80 blocks: "0-79")
-        r.notes.warnings.append(
-            f"{r.where('block_configs')}: replace_with_linear blocks are not modelled "
-            f"({len(linear)} of {n}: {rank_runs(linear, '')}): vLLM's nemotron_nas.py does not "
-            "read the flag (it builds such a block's attention or FFN in full unless no_op); "
-            "Headroom leaves them out")
-    _check_a_mixer(r, "block_configs", layers,
-                   "no block has attention (each is no_op or replace_with_linear)")
+    _check_a_mixer(r, "block_configs", layers, "no block has attention (each is no_op)")
     r.record("layer pattern", "block_configs (per-layer)", "block_configs")
     return layers
+
+
+# What vLLM builds a replace_with_linear sub-block from, the field DeciLM's config class leaves
+# None for it, and the expression that then stops vLLM (its TypeError's words)
+_LINEAR_FAILS = {
+    "attention": ("n_heads_in_group", "num_attention_heads // n_heads_in_group",
+                  "unsupported operand type(s) for //: 'int' and 'NoneType'"),
+    "ffn": ("ffn_mult", "int(2 * ffn_mult * hidden_size / 3)",
+            "unsupported operand type(s) for *: 'int' and 'NoneType'"),
+}
+
+
+def _refuse_linear_blocks(r: Reader, blocks: list[dict[str, dict]]) -> None:
+    """Refuse block_configs with a replace_with_linear attention or FFN: no vLLM release
+    starts it. vLLM's nemotron_nas.py (DeciLMDecoderLayer, the same rule in 0.9.1-0.34.0)
+    reads only no_op and builds any other sub-block in full, the attention from
+    n_heads_in_group, the FFN from ffn_mult. Its hf_config comes from the checkpoint's own
+    DeciLM config class (auto_map, --trust-remote-code: transformers has no nemotron-nas
+    type), whose block_config.py sets a replace_with_linear sub-block's n_heads_in_group /
+    ffn_mult to None and asserts that no sub-block is both no_op and replace_with_linear (at
+    config load, before any layer is built). vLLM builds layer 0 first and a layer's attention
+    before its FFN, so the first flagged sub-block in that order is the one named."""
+    flagged = [(i, part) for i, block in enumerate(blocks) for part in ("attention", "ffn")
+               if block[part].get("replace_with_linear")]
+    both = [(i, part) for i, part in flagged if blocks[i][part].get("no_op")]
+    if both:
+        i, part = both[0]
+        raise ConfigError(
+            f"{r.where('block_configs')}[{i}].{part} is both no_op and replace_with_linear: "
+            "DeciLM's config class (the checkpoint's block_config.py) asserts it is not, so "
+            "vLLM stops loading the config (AssertionError)")
+    if not flagged:
+        return
+    i, part = flagged[0]
+    field, expression, words = _LINEAR_FAILS[part]
+    linear = sorted({b for b, _ in flagged})
+    raise ConfigError(
+        f"{r.where('block_configs')}[{i}].{part}.replace_with_linear is true (blocks with a "
+        f"linear replacement: {len(linear)} of {len(blocks)}, {rank_runs(linear, '')}): vLLM's "
+        "nemotron_nas.py does not read the flag and builds the sub-block in full from "
+        f"{expression}, and DeciLM's config class (the checkpoint's block_config.py) sets "
+        f"{field} to None for a replace_with_linear {part}, so no vLLM release starts it "
+        f"(TypeError: {words})")
 
 
 def _check_a_mixer(r: Reader, key: str, layers: list[LayerSpec], why: str) -> None:
