@@ -283,3 +283,17 @@ def test_a_sweep_where_nothing_fits_says_why() -> None:
             "method mtp for Qwen/Qwen3-8B: \"Unsupported speculative method: 'mtp'\"") in run.stdout
     fits = planner("sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090")
     assert "no row fits" not in fits.stdout
+
+
+def test_lora_help_names_every_architecture_whose_slots_are_sized() -> None:
+    # --enable-lora's help said "refused elsewhere" after a list that left out
+    # NemotronHForCausalLM (sized since dd436f34), and --enable-tower-connector-lora's said
+    # "the Qwen3-VL tower ... PP = 1" after Gemma 3's SigLIP tower and PP > 1 were sized
+    from planner.serving.lora.coverage import LORA_ARCHITECTURES
+    text = " ".join(planner("plan", "--help").stdout.split()).replace("- ", "-")
+    lora_help = text[text.index("--enable-lora vLLM"):text.index("--max-loras N vLLM")]
+    for architecture in LORA_ARCHITECTURES:
+        assert architecture in lora_help, architecture
+    tower_help = text[text.index("--enable-tower-connector-lora vLLM"):]
+    assert "Gemma3ForConditionalGeneration" in tower_help.split("--lora-dtype")[0]
+    assert "PP = 1" not in tower_help

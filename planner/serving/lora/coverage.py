@@ -174,7 +174,7 @@ Qwen3-Next, models/qwen3_next.py; slots' docstring; the MoEs' experts, router ga
 expert: moe):
 their linear-attention layers' slots are slots.gdn_parts; their vision tower ("visual.") and
 connector ("visual.merger", "visual.deepstack_merger_list": qwen3_vl.py get_mm_mapping) get
-no Punica wrapper, as Gemma 3's (LORA_TOWER_CONNECTOR)."""
+no Punica wrapper without --enable-tower-connector-lora, as Gemma 3's (LORA_TOWER_CONNECTOR)."""
 
 HYBRID_MAMBA_LORA = frozenset({"NemotronHForCausalLM"})
 """The Mamba2 hybrids sized (models/nemotron_h.py: Nemotron-H's Mamba2, attention and relu2 MLP
