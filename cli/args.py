@@ -774,8 +774,9 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        help="vLLM --enable-tower-connector-lora: the vision tower's and "
                        "connector's linears get LoRA slots too, with two Punica buffers of "
                        "their own (sized for the Qwen3-VL tower: Qwen3VL, Qwen3VLMoe, Qwen3_5 "
-                       "and Qwen3_5Moe ForConditionalGeneration, and Gemma 3's SigLIP tower: "
-                       "Gemma3ForConditionalGeneration; at PP > 1 on the stages vLLM builds "
+                       "and Qwen3_5Moe ForConditionalGeneration, Gemma 3's SigLIP tower: "
+                       "Gemma3ForConditionalGeneration, and Llama 4's vision model: "
+                       "Llama4ForConditionalGeneration; at PP > 1 on the stages vLLM builds "
                        "the tower on; vLLM 0.17-0.34 lora/model_manager.py _maybe_init_mm); "
                        "needs --enable-lora")
     group.add_argument("--lora-dtype", choices=LORA_DTYPES,

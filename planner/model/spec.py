@@ -433,6 +433,24 @@ class SiglipTower(_Frozen):
     mlp: int = Field(gt=0)
 
 
+class Llama4Tower(_Frozen):
+    """Llama 4's vision model as its --enable-tower-connector-lora slots read it (vision_config
+    num_hidden_layers, hidden_size, intermediate_size, num_channels x patch_size^2, (image_size /
+    patch_size)^2, pixel_shuffle_ratio, projector_input_dim / output_dim, vision_output_dim:
+    planner.serving.lora.tower)."""
+
+    depth: int = Field(gt=0)
+    hidden: int = Field(gt=0)
+    mlp: int = Field(gt=0)
+    patch_input: int = Field(gt=0, description="values per patch: channels x p^2")
+    chunk_patches: int = Field(gt=0, description="patches per chunk: (image_size / p)^2")
+    shuffle: int = Field(gt=0, description="patches per token after the pixel shuffle")
+    adapter_mid: int = Field(gt=0, description="projector_input_dim")
+    adapter_out: int = Field(gt=0, description="projector_output_dim")
+    vision_out: int = Field(gt=0, description="vision_output_dim")
+    item_tokens: int = Field(gt=0, description="tokens of the largest image item")
+
+
 class VisionSpec(_Frozen):
     """The vision (or audio) tower of a multimodal model: counted, and for the Qwen3-VL
     family and Llama 4 the encoder vLLM profiles at start-up."""
@@ -452,6 +470,8 @@ class VisionSpec(_Frozen):
     note: str = ""
     encoder: VisionEncoder | None = None
     siglip: SiglipTower | None = Field(default=None, description="Gemma 3's SigLIP tower, "
+                                       "for its LoRA slots only")
+    llama4: Llama4Tower | None = Field(default=None, description="Llama 4's vision model, "
                                        "for its LoRA slots only")
 
 

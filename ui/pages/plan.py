@@ -410,9 +410,10 @@ def _lora_options(enabled: bool, tower: bool) -> None:
         st.checkbox(LABELS["enable_tower_connector_lora"], help="vLLM "
                     "--enable-tower-connector-lora: the vision tower's and connector's linear "
                     "layers get LoRA slots too, with Punica buffers of their own (sized for "
-                    "the Qwen3-VL tower of Qwen3-VL, Qwen3-VL-MoE, Qwen3.5 and Qwen3.5-MoE and "
-                    "Gemma 3's SigLIP tower; with pipeline parallel on the stages vLLM builds "
-                    "the tower on, the buffers on every stage)",
+                    "the Qwen3-VL tower of Qwen3-VL, Qwen3-VL-MoE, Qwen3.5 and Qwen3.5-MoE, "
+                    "Gemma 3's SigLIP tower and Llama 4's vision model; with pipeline "
+                    "parallel on the stages vLLM builds the tower on, the buffers on every "
+                    "stage)",
                     **bind("plan", "enable_tower_connector_lora"))
     st.selectbox(LABELS["lora_dtype"], LORA_DTYPES,
                  help="vLLM --lora-dtype: the slots' element (auto: the model's dtype; "

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
 from planner.model.config.defaults import ClassDefaults
-from planner.model.spec import ConfigError, SiglipTower, VisionEncoder, VisionSpec
+from planner.model.spec import ConfigError, Llama4Tower, SiglipTower, VisionEncoder, VisionSpec
 from planner.text import counted
 
 
@@ -375,9 +375,7 @@ def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     projector (ColumnParallelLinear) are split.
     """
     depth, h, inter, patch, image, channels = _llama4_dims(r)
-    vision_out = r.int_("vision_output_dim", hi=MAX_DIM) or 7680
-    proj_in = r.int_("projector_input_dim", hi=MAX_DIM) or 4096
-    proj_out = r.int_("projector_output_dim", hi=MAX_DIM) or 4096
+    vision_out, proj_in, proj_out = _llama4_projector_dims(r)
     embeddings = h + ((image // patch) ** 2 + 1) * h + 4 * h
     params = channels * patch * patch * h + embeddings + depth * vit_block(h, inter)
     params += inter * proj_in + proj_out * proj_out + vision_out * text_hidden
@@ -533,12 +531,42 @@ def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
     same dummy image in the 0.11.0, 0.15.0, 0.18.0, 0.33.0 and 0.34.0 wheels.
     """
     depth, hidden, inter, patch, image, channels = _llama4_dims(r)
-    ratio = r.get("pixel_shuffle_ratio")
-    ratio = ratio if isinstance(ratio, float) and 0 < ratio <= 1 else 0.5
     return VisionEncoder(
         depth=depth, hidden=hidden, mlp=inter, patch_input=channels * patch * patch,
-        merge=round(1 / ratio), out_hidden=text_hidden, deepstack=0,
+        merge=round(1 / _llama4_shuffle_ratio(r)), out_hidden=text_hidden, deepstack=0,
         max_item_patches=(1 + LLAMA4_MAX_TILES) * (image // patch) ** 2)
+
+
+def _llama4_shuffle_ratio(r: Reader) -> float:
+    """vision_config pixel_shuffle_ratio (Llama4VisionConfig's default 0.5)."""
+    ratio = r.get("pixel_shuffle_ratio")
+    return ratio if isinstance(ratio, float) and 0 < ratio <= 1 else 0.5
+
+
+def _llama4_projector_dims(r: Reader) -> tuple[int, int, int]:
+    """vision_output_dim, projector_input_dim and projector_output_dim of a Llama 4
+    vision_config (Llama4VisionConfig's defaults 7680, 4096, 4096)."""
+    return (r.int_("vision_output_dim", hi=MAX_DIM) or 7680,
+            r.int_("projector_input_dim", hi=MAX_DIM) or 4096,
+            r.int_("projector_output_dim", hi=MAX_DIM) or 4096)
+
+
+def _llama4_tower(r: Reader) -> Llama4Tower | None:
+    """The dims Llama 4's tower LoRA slots and Punica wrappers read (mllama4.py
+    Llama4VisionModel, Llama4VisionPixelShuffleMLP, Llama4MultiModalProjector,
+    Mllama4ProcessingInfo.get_patch_per_chunk: (image / patch)^2 // round(1 / ratio^2)
+    tokens a chunk; the largest item 1 + LLAMA4_MAX_TILES chunks, as _llama4_encoder's);
+    None where a chunk makes no token (its tower LoRA then not read: tower.tower_refusal)."""
+    depth, hidden, inter, patch, image, channels = _llama4_dims(r)
+    chunk = (image // patch) ** 2
+    shuffle = round(1 / _llama4_shuffle_ratio(r) ** 2)
+    if chunk // shuffle == 0:
+        return None
+    vision_out, proj_in, proj_out = _llama4_projector_dims(r)
+    return Llama4Tower(
+        depth=depth, hidden=hidden, mlp=inter, patch_input=channels * patch * patch,
+        chunk_patches=chunk, shuffle=shuffle, adapter_mid=proj_in, adapter_out=proj_out,
+        vision_out=vision_out, item_tokens=(1 + LLAMA4_MAX_TILES) * (chunk // shuffle))
 
 
 def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> VisionSpec:
@@ -555,6 +583,7 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
         encoder = _qwen3_vl_encoder(r, text_hidden)
     elif family is _llama4:
         encoder = _llama4_encoder(r, text_hidden)
+    llama4 = _llama4_tower(r) if family is _llama4 else None
     unbuilt, head, head_whole = (_vllm_skips(r, top, top_type) if family is _llava_like
                                  else (0, 0, 0))
     # the SigLIP tower gemma3_mm.py builds (its LoRA slots: planner.serving.lora.tower)
@@ -563,4 +592,4 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
                       encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head,
                       replicated_params=whole, pooling_head_replicated_params=head_whole,
-                      siglip=siglip)
+                      siglip=siglip, llama4=llama4)

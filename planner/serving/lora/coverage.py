@@ -152,6 +152,13 @@ a Qwen3MoeLLMForCausalLM, a Qwen3MoeForCausalLM subclass (embed_tokens and lm_he
 stays a ParallelLMHead where tied, so tied embeddings are sized as Qwen3-MoE's): sized as
 Qwen3MoeForCausalLM but for its FusedMoE3DWithLoRA experts (moe).
 
+models/mllama4.py Llama4ForConditionalGeneration (every wheel of settings.LORA_READ; its
+language model: moe): get_mm_mapping language_model "language_model", connector
+["multi_modal_projector.", "vision_model.vision_adapter."], tower_model "vision_model.", no
+Punica wrapper there without --enable-tower-connector-lora, as Gemma 3's; with it the tower is
+wrapped in every release (get_num_mm_encoder_tokens to 0.29.0, supports_tower_connector_lora
+from 0.29.0): planner.serving.lora.tower.
+
 models/gemma4_mm.py Gemma4ForConditionalGeneration (SupportsLoRA from the 0.20.0 wheel, not in
 0.19.0 / 0.19.1: MULTIMODAL_LORA_FROM; gemma4_mm.py and gemma4.py of 0.20.0, 0.21.0, 0.22.0,
 0.23.0, 0.24.0, 0.25.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0, 0.33.0 and 0.34.0

@@ -150,8 +150,8 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   which lora/utils.py get_supported_lora_modules reads off every module, so both are wrapped
   (untied: Llama4Config's tie_word_embeddings False); get_mm_mapping language_model
   "language_model", connector "multi_modal_projector." and "vision_model.vision_adapter.",
-  tower "vision_model.": no LoRA there without --enable-tower-connector-lora (its tower is not
-  read: tower.tower_refusal). It never sets is_3d_moe_weight: FusedMoEWithLoRA. Each
+  tower "vision_model.": no LoRA there without --enable-tower-connector-lora (with it:
+  planner.serving.lora.tower). It never sets is_3d_moe_weight: FusedMoEWithLoRA. Each
   Llama4DecoderLayer has Llama4Attention (qkv_proj QKVParallelLinear, o_proj RowParallelLinear:
   the dense rules; its qk_norm an RMSNorm without weight, its chunked local attention
   (attention_chunk_size, three layers of four) and NoPE layers change no linear) and a

@@ -27,7 +27,8 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   get_max_video_tokens: two frames of get_image_size_with_most_features(video longest_edge //
   temporal_patch_size)) QWEN3_VL_VIDEO_MAX_PIXELS / temporal / (patch x merge)^2 (12,288):
   both processor sizes are UNVERIFIED (planner.model.config.vision), so the Punica figures are.
-  Gemma 3's image takes GEMMA3_IMAGE_TOKENS (images only: get_supported_mm_limits).
+  Gemma 3's image takes GEMMA3_IMAGE_TOKENS (images only: get_supported_mm_limits); Llama 4's
+  below.
 - _create_lora_modules then wraps each supported module under those prefixes as the language
   model's (settings.LORA_READ's rules, the same create_lora_weights). qwen3_vl.py
   Qwen3_VisionTransformer (Qwen3_5ForConditionalGeneration builds the same class): per block
@@ -61,13 +62,33 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   connector, Gemma3MultiModalProjector, holds an nn.Parameter matmul, a GemmaRMSNorm and an
   AvgPool2d: nothing to wrap, though its Punica wrapper is still allocated.
 
-Not read, refused: Llama 4's tower (mllama4.py Llama4VisionModel, its vision_adapter and
-multi_modal_projector: get_num_mm_encoder_tokens 0.17.0-0.29.0, supports_tower_connector_lora
-and get_mm_lora_token_counts from 0.29.0 / 0.30.0, so the flag wraps them in every release;
-Maverick's shared config has no vision_config), Gemma 4's (gemma4_mm.py vision_tower and
-embed_vision: 0.20.0-0.28.0 ignore the flag, 0.29.0 on wrap them:
-coverage.LORA_TOWER_CONNECTOR) and the other multimodal classes
-(coverage.MULTIMODAL_LORA_FROM).
+- Llama 4 (mllama4.py Llama4ForConditionalGeneration, SupportsLoRA in every release read:
+  get_num_mm_encoder_tokens / get_num_mm_connector_tokens 0.17.0-0.29.0,
+  supports_tower_connector_lora from 0.29.0, get_mm_lora_token_counts from 0.30.0, so its tower
+  is wrapped in every release; get_mm_mapping tower "vision_model.", connector
+  "multi_modal_projector." and "vision_model.vision_adapter." (the longer prefix wins: the
+  adapter takes the connector's wrapper), the same in every release). Llama4VisionModel (built
+  with quant_config None, so 16-bit whatever the checkpoint): patch_embedding
+  (Llama4UnfoldConvolution) .linear ColumnParallelLinear(channels x patch^2 -> hidden,
+  gather_output: ColumnParallelLinearWithLoRA takes the exact class, gathering after), per
+  layer self_attn.qkv_proj (QKVParallelLinear(hidden, hidden / heads, heads), kv heads = heads;
+  the class's packed_modules_mapping "qkv_proj": [q, k, v], so three A as Gemma 3's),
+  self_attn.o_proj (RowParallelLinear), mlp.fc1 (ColumnParallelLinear hidden -> intermediate)
+  and mlp.fc2 (RowParallelLinear); vision_adapter (Llama4VisionPixelShuffleMLP) mlp.fc1
+  (ColumnParallelLinear intermediate -> projector_input_dim) and fc2 (RowParallelLinear ->
+  projector_output_dim); multi_modal_projector.linear_1 (ColumnParallelLinear
+  vision_output_dim -> the text hidden, gather_output). Split over TP (disable_tp only with
+  --mm-encoder-tp-mode data, not planned). Its token counts: a chunk of (image / patch)^2
+  patches pools to (image / patch)^2 // round(1 / pixel_shuffle_ratio^2) tokens
+  (get_patch_per_chunk), so budget // that chunks, each (image / patch)^2 + 1 tower tokens (the
+  CLS) and that many connector tokens; the image's tokens per item are
+  planner.model.config.vision.LLAMA4_MAX_TILES + 1 chunks' (UNVERIFIED, as the encoder
+  profile's). A config without vision_config (Maverick's in the catalog) is transformers'
+  Llama4VisionConfig defaults, as the parser says.
+
+Not read, refused: Gemma 4's tower (gemma4_mm.py vision_tower and embed_vision: 0.20.0-0.28.0
+ignore the flag, 0.29.0 on wrap them: coverage.LORA_TOWER_CONNECTOR) and the other multimodal
+classes (coverage.MULTIMODAL_LORA_FROM).
 
 At PP > 1 every stage holds the tower's and connector's Punica wrappers (_init_punica_wrapper
 runs on each stage's model, whose class is multimodal wherever the tower is built), and the
@@ -77,16 +98,17 @@ weights.VISION_ON_EVERY_STAGE's model types unless vllm_versions.TOWER_FIRST_STA
 child module, so named_modules never meets the tower's linears; LoraSettings.tower_every_stage).
 """
 
-from planner.model.spec import ModelSpec, SiglipTower, VisionEncoder, VisionSpec
+from planner.model.spec import Llama4Tower, ModelSpec, SiglipTower, VisionEncoder, VisionSpec
 from planner.serving.vllm_versions import MM_LIMIT_PER_PROMPT
 
 TOWER_QKV_SLICES: dict[str, int] = {
     "Qwen3VLForConditionalGeneration": 1, "Qwen3_5ForConditionalGeneration": 1,
     "Qwen3_5MoeForConditionalGeneration": 1, "Qwen3VLMoeForConditionalGeneration": 0,
-    "Gemma3ForConditionalGeneration": 3}
+    "Gemma3ForConditionalGeneration": 3, "Llama4ForConditionalGeneration": 3}
 """The architectures whose tower and connector LoRA slots are sized (the Qwen3-VL family's
-Qwen3_VisionTransformer, Gemma 3's SigLIP), and the LoRA A of their vision attention's QKV:
-0 unwrapped, 1 packed as itself, 3 for q, k and v (the module docstring)."""
+Qwen3_VisionTransformer, Gemma 3's SigLIP, Llama 4's Llama4VisionModel), and the LoRA A of
+their vision attention's QKV: 0 unwrapped, 1 packed as itself, 3 for q, k and v (the module
+docstring)."""
 
 GEMMA3_IMAGE_TOKENS = 256
 """UNVERIFIED (processor_config.json is not in ../shared): Gemma 3's tokens per image, the
@@ -100,9 +122,10 @@ a constant in every release read (SigLIP's 4,096 patches of an 896-pixel image p
 into 256 tokens)."""
 
 
-def _tower_read(vision: VisionSpec) -> VisionEncoder | SiglipTower | None:
-    """The tower dims the slots read: Gemma 3's SigLIP, else the Qwen3-VL family's encoder."""
-    return vision.siglip or vision.encoder
+def _tower_read(vision: VisionSpec) -> VisionEncoder | SiglipTower | Llama4Tower | None:
+    """The tower dims the slots read: Gemma 3's SigLIP, Llama 4's vision model, else the
+    Qwen3-VL family's encoder."""
+    return vision.siglip or vision.llama4 or vision.encoder
 
 
 def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded: bool
@@ -121,11 +144,12 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded
     if spec.architectures[0] not in TOWER_QKV_SLICES or tower is None:
         return (f"--enable-tower-connector-lora: Headroom sizes the tower and connector LoRA "
                 f"slots of {', '.join(TOWER_QKV_SLICES)} only (models/qwen3_vl.py "
-                f"Qwen3_VisionTransformer, siglip.py SiglipVisionModel); {name}'s tower is not "
-                "read, so it is not planned")
+                f"Qwen3_VisionTransformer, siglip.py SiglipVisionModel, mllama4.py "
+                f"Llama4VisionModel); {name}'s tower is not read, so it is not planned")
     sizes = (("vision hidden_size", tower.hidden),) + (
         (("vision out_hidden_size", tower.out_hidden),) if isinstance(tower, VisionEncoder)
-        else ())
+        else (("vision projector_output_dim", tower.adapter_out),)
+        if isinstance(tower, Llama4Tower) else ())
     for what, size in sizes:
         if fully_sharded and size % tp:
             return (f"--fully-sharded-loras: vLLM splits the {what} {size} over TP {tp}, which "
@@ -146,7 +170,8 @@ def tower_parts(spec: ModelSpec, tp: int, max_loras: int, rank: int, fully_shard
     input / TP, B output x rank; --fully-sharded-loras: column A rank / TP, row B output /
     TP): per block the attention's QKV (TOWER_QKV_SLICES A, none where 0) and output
     projection, the MLP's two linears, and the Qwen3-VL family's mergers (1 + deepstack)
-    linear_fc1 and linear_fc2 (Gemma 3's connector has no linear)."""
+    linear_fc1 and linear_fc2 (Gemma 3's connector has no linear); Llama 4's patch embedding
+    linear, vision_adapter mlp fc1 / fc2 and multi_modal_projector linear_1 once each."""
     assert spec.vision is not None
     tower = _tower_read(spec.vision)
     assert tower is not None  # (tower_refusal)
@@ -154,40 +179,52 @@ def tower_parts(spec: ModelSpec, tp: int, max_loras: int, rank: int, fully_shard
     rank_a = r // tp if fully_sharded else r
     slices = TOWER_QKV_SLICES[spec.architectures[0]]
 
-    def row(width: int) -> int:
-        return width // tp if fully_sharded else width
+    def column(width_in: int, width_out: int) -> int:
+        return n * (rank_a * width_in + width_out // tp * r)
+
+    def row(width_in: int, width_out: int) -> int:
+        return n * (r * width_in // tp + (width_out // tp if fully_sharded else width_out) * r)
 
     names = (("vision_tower self_attn.qkv_proj", "vision_tower self_attn.out_proj",
               "vision_tower mlp.fc1", "vision_tower mlp.fc2")
              if isinstance(tower, SiglipTower) else
+             ("vision_model self_attn.qkv_proj", "vision_model self_attn.o_proj",
+              "vision_model mlp.fc1", "vision_model mlp.fc2")
+             if isinstance(tower, Llama4Tower) else
              ("visual attn.qkv", "visual attn.proj", "visual mlp.linear_fc1",
               "visual mlp.linear_fc2"))
     qkv = ((names[0], n * (slices * rank_a * h + 3 * h // tp * r), tower.depth),) \
         if slices else ()
-    blocks = (*qkv,
-              (names[1], n * (r * h // tp + row(h) * r), tower.depth),
-              (names[2], n * (rank_a * h + i // tp * r), tower.depth),
-              (names[3], n * (r * i // tp + row(h) * r), tower.depth))
+    blocks = (*qkv, (names[1], row(h, h), tower.depth), (names[2], column(h, i), tower.depth),
+              (names[3], row(i, h), tower.depth))
     if isinstance(tower, SiglipTower):
         return blocks
+    if isinstance(tower, Llama4Tower):
+        return (("vision_model patch_embedding.linear", column(tower.patch_input, h), 1),
+                *blocks,
+                ("vision_adapter mlp.fc1", column(i, tower.adapter_mid), 1),
+                ("vision_adapter mlp.fc2", row(tower.adapter_mid, tower.adapter_out), 1),
+                ("multi_modal_projector linear_1", column(tower.vision_out, spec.hidden_size),
+                 1))
     merged = h * tower.merge * tower.merge
     mergers = 1 + tower.deepstack
-    return (*blocks,
-            ("merger linear_fc1", n * (rank_a * merged + merged // tp * r), mergers),
-            ("merger linear_fc2", n * (r * merged // tp + row(tower.out_hidden) * r), mergers))
+    return (*blocks, ("merger linear_fc1", column(merged, merged), mergers),
+            ("merger linear_fc2", row(merged, tower.out_hidden), mergers))
 
 
 def tower_punica_shapes(vision: VisionSpec, max_num_batched_tokens: int, max_num_seqs: int,
                         max_model_len: int) -> tuple[int, int, int]:
     """(tower tokens, connector tokens, max_batches) of the tower's and connector's Punica
     wrappers (module docstring): budget = max(max_num_batched_tokens, each modality's tokens
-    per item: the Qwen3-VL family's image and video, Gemma 3's image); the Qwen3-VL family's
-    tower budget x merge^2 and connector budget, Gemma 3's both budget x 16; max_num_seqs x
-    the most items per prompt of any modality."""
+    per item: the Qwen3-VL family's image and video, Gemma 3's and Llama 4's image); the
+    Qwen3-VL family's tower budget x merge^2 and connector budget, Gemma 3's both budget x 16,
+    Llama 4's budget // tokens a chunk chunks of chunk patches + 1 (tower) and of tokens a
+    chunk (connector); max_num_seqs x the most items per prompt of any modality."""
     tower = _tower_read(vision)
     if isinstance(tower, SiglipTower):
         per_item = [GEMMA3_IMAGE_TOKENS]
-        tower_scale = connector_scale = GEMMA3_TOWER_TOKENS_PER_TOKEN
+    elif isinstance(tower, Llama4Tower):
+        per_item = [tower.item_tokens]
     else:
         assert tower is not None  # (tower_refusal)
         unit = tower.patch * tower.merge
@@ -195,10 +232,17 @@ def tower_punica_shapes(vision: VisionSpec, max_num_batched_tokens: int, max_num
         video = (tower.video_max_pixels // tower.temporal // (unit * unit)
                  if tower.video_max_pixels else 0)
         per_item = [tokens for tokens in (image, video) if tokens]
-        tower_scale, connector_scale = tower.merge * tower.merge, 1
     budget = max(max_num_batched_tokens, *per_item)
     limit = max(max(1, min(MM_LIMIT_PER_PROMPT, max_model_len // tokens)) for tokens in per_item)
-    return budget * tower_scale, budget * connector_scale, max_num_seqs * limit
+    batches = max_num_seqs * limit
+    if isinstance(tower, SiglipTower):
+        scaled = budget * GEMMA3_TOWER_TOKENS_PER_TOKEN
+        return scaled, scaled, batches
+    if isinstance(tower, Llama4Tower):
+        chunk_tokens = tower.chunk_patches // tower.shuffle
+        chunks = budget // chunk_tokens
+        return chunks * (tower.chunk_patches + 1), chunks * chunk_tokens, batches
+    return budget * tower.merge * tower.merge, budget, batches
 
 
 def tower_note(spec: ModelSpec, max_num_batched_tokens: int, max_num_seqs: int,
@@ -216,6 +260,14 @@ def tower_note(spec: ModelSpec, max_num_batched_tokens: int, max_num_seqs: int,
                 "out_proj, mlp fc1/fc2 per layer; the multi_modal_projector has no linear), and "
                 f"{wrappers} from the image's tokens per item, whose processor size is "
                 "unverified; gemma3_mm.py: tower and connector both budget x 16)")
+    if spec.vision.llama4 is not None:
+        return ("the vision model's linears get slots too (--enable-tower-connector-lora, "
+                "models/mllama4.py Llama4VisionModel: patch_embedding.linear, "
+                "self_attn.qkv_proj (three A: q, k, v), o_proj, mlp fc1/fc2 per layer, "
+                "vision_adapter mlp fc1/fc2, multi_modal_projector linear_1), and "
+                f"{wrappers} from the image's tokens per item, whose processor size is "
+                "unverified; mllama4.py: budget // tokens a chunk chunks, tower chunk patches "
+                "+ 1 each, connector tokens a chunk each)")
     qkv = ("attn.qkv (one A: packed as itself)" if TOWER_QKV_SLICES[spec.architectures[0]]
            else "not attn.qkv (the class's packed_modules_mapping lacks it)")
     return (f"the vision tower's and mergers' linears get slots too (--enable-tower-connector-"

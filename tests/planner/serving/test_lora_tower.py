@@ -196,8 +196,7 @@ def test_pipeline_stages_hold_the_tower_buffers_and_where_built_its_slots(
 
 @pytest.mark.parametrize(("model", "expected"), [
     ("Qwen/Qwen3-8B", "Qwen3ForCausalLM has no vision tower"),
-    ("meta-llama/Llama-4-Scout-17B-16E-Instruct",
-     "Llama4ForConditionalGeneration's tower is not read")])
+    ("google/gemma-4-26B-A4B", "Gemma4ForConditionalGeneration's tower is not read")])
 def test_the_cli_refuses_towers_not_sized(model, expected, capsys) -> None:
     code, _, err = run_main(capsys, "plan", "--model", model, "--gpu", "h100", "--enable-lora",
                             "--enable-tower-connector-lora")
@@ -222,16 +221,16 @@ def test_the_flag_needs_enable_lora(capsys) -> None:
 
 def test_a_compared_text_model_keeps_lora_without_the_tower_flag() -> None:
     # vLLM reads the flag only for a multimodal model (lora/model_manager.py _maybe_init_mm
-    # where supports_mm): Qwen3-8B keeps its LoRA slots; Llama 4's tower is not read, so it is
+    # where supports_mm): Qwen3-8B keeps its LoRA slots; Gemma 4's tower is not read, so it is
     # planned without LoRA, its note saying why
     asked = EngineSettings(**ENGINE, enable_tower_connector_lora=True)
     text = compared_engine(catalog_spec("Qwen/Qwen3-8B"), asked)
     assert text.enable_lora and not text.enable_tower_connector_lora
     assert compared_lora_note(catalog_spec("Qwen/Qwen3-8B"), asked) is None
-    scout = catalog_spec("meta-llama/Llama-4-Scout-17B-16E-Instruct")
-    assert not compared_engine(scout, asked).enable_lora
-    assert "Llama4ForConditionalGeneration's tower is not read" in compared_lora_note(scout,
-                                                                                       asked)
+    gemma4 = catalog_spec("google/gemma-4-26B-A4B")
+    assert not compared_engine(gemma4, asked).enable_lora
+    assert "Gemma4ForConditionalGeneration's tower is not read" in compared_lora_note(gemma4,
+                                                                                        asked)
     gemma = catalog_spec(GEMMA)
     assert compared_engine(gemma, asked).enable_tower_connector_lora
     assert compared_lora_note(gemma, asked) is None
