@@ -47,7 +47,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.vllm_cli import command_problems, vllm_cli
+from tests.planner.serving.test_lora_tower import tower_term
 
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
 MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
@@ -72,15 +72,9 @@ def _plan(model: str = SCOUT, tp: int = 8, pp: int = 1, version: str = "0.34.0",
     ("0.17.0", PUNICA_TO_028)])
 def test_scout_on_8_h200_tp8_as_worked_by_hand(version, punica) -> None:
     assert (TOWER_TP8, PUNICA, PUNICA_TO_028) == (48_037_376, 2_085_760, 2_408_768)
-    base = _plan(version=version)
-    lora = _plan(version=version, enable_tower_connector_lora=True)
-    assert not lora.errors
-    assert lora.lora_bytes_per_gpu - base.lora_bytes_per_gpu == TOWER_TP8 + punica
-    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == TOWER_TP8 + punica
-    assert "--enable-tower-connector-lora" in lora.vllm_command
-    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
-    term = next(t for t in lora.terms if t.key == "lora")
-    assert f"tower and connector Punica buffers {punica:,} B" in term.formula
+    term = tower_term(_plan(version=version),
+                      _plan(version=version, enable_tower_connector_lora=True), version,
+                      TOWER_TP8, punica)
     assert "vision_model self_attn.qkv_proj 34 x 304,128" in term.formula
     assert "multi_modal_projector linear_1 303,104" in term.formula
     assert ("two Punica wrappers of 32,312 (tower) and 8,064 (connector) tokens x 3,072 "

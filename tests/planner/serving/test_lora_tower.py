@@ -86,6 +86,20 @@ SIGLIP_PUNICA = 2 * 7_078_016
 SIGLIP_PUNICA_TO_028 = 2 * (7_078_016 + 131_072 * 8)
 
 
+def tower_term(base, lora, version: str, tower: int, punica: int):
+    """`lora`'s lora term, checked against `base` (the same plan without the tower flag): the
+    tower's slots and Punica buffers added to its LoRA and weight bytes, the flag in a launch
+    command `version` parses."""
+    assert not lora.errors
+    assert lora.lora_bytes_per_gpu - base.lora_bytes_per_gpu == tower + punica
+    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == tower + punica
+    assert "--enable-tower-connector-lora" in lora.vllm_command
+    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
+    term = next(t for t in lora.terms if t.key == "lora")
+    assert f"tower and connector Punica buffers {punica:,} B" in term.formula
+    return term
+
+
 def _plan(model: str = VL, tp: int = 1, pp: int = 1, version: str = "0.34.0", **engine):
     return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster("h100", 2),
                             layout=ParallelLayout(tp=tp, pp=pp),
@@ -106,15 +120,9 @@ def test_tower_and_connector_slots_as_worked_by_hand(model, tp, version, tower, 
     assert (TOWER_TP1, TOWER_TP2, TOWER_MOE_TP1) == (71_299_072, 46_102_528, 53_800_960)
     assert (SIGLIP_TP1, SIGLIP_TP2, SIGLIP_PUNICA, SIGLIP_PUNICA_TO_028) == (
         69_562_368, 46_725_120, 14_156_032, 16_253_184)
-    base = _plan(model, tp, version=version, **ENGINE)
-    lora = _plan(model, tp, version=version, enable_tower_connector_lora=True, **ENGINE)
-    assert not lora.errors
-    assert lora.lora_bytes_per_gpu - base.lora_bytes_per_gpu == tower + punica
-    assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == tower + punica
-    assert "--enable-tower-connector-lora" in lora.vllm_command
-    assert command_problems(lora.vllm_command, vllm_cli(version)) == []
-    term = next(t for t in lora.terms if t.key == "lora")
-    assert f"tower and connector Punica buffers {punica:,} B" in term.formula
+    term = tower_term(_plan(model, tp, version=version, **ENGINE),
+                      _plan(model, tp, version=version, enable_tower_connector_lora=True,
+                            **ENGINE), version, tower, punica)
     assert ("visual attn.qkv 27 x" in term.formula) == (model == VL)
     assert ("vision_tower self_attn.qkv_proj 27 x" in term.formula) == model.startswith("google")
 
