@@ -64,7 +64,8 @@ def gpu_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli
     return ((old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
             else tuple(fp4_weight_notes(gpu, scheme, cli, marlin_by,
                                         kernel if mxfp4 and runs else None,
-                                        (named, rules.version) if named else None)
+                                        (named, rules.version) if named else None,
+                                        rules.version)
                        + rocm_fp4_notes(spec, scheme, rules.version, gpu)))
 
 

@@ -7,13 +7,19 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec
 from planner.serving.layout import first_moe, quantized_component
+from planner.serving.moe_backend import ORACLE_FROM
 from planner.serving.mxfp4 import mxfp4_rocm_padding
 from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.startup.device import capability
 from planner.serving.startup.modelopt import MIXED_W4A16_NVFP4_FROM
 from planner.serving.startup.quant_method import QUANT_METHOD
 from planner.serving.vllm_cli import VllmCli
-from planner.serving.vllm_versions import NVFP4_ROCM_EMULATION_FROM, Version, version_label
+from planner.serving.vllm_versions import (
+    NEWEST_COVERED,
+    NVFP4_ROCM_EMULATION_FROM,
+    Version,
+    version_label,
+)
 
 MARLIN_BY: dict[str, tuple[str, str]] = {
     "--enable-lora": ("with --enable-lora", "vLLM keeps only the MXFP4 experts classes that take "
@@ -32,10 +38,26 @@ EngineSettings.enable_lora, .moe_backend (from 0.19), .mxfp4_marlin."""
 
 
 MXFP4_NOTE_KERNELS: dict[Mxfp4Kernel, str] = {
-    "triton": "the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)",
+    "triton": "the OAI Triton MoE kernels",
     "marlin": "the Marlin MXFP4 kernel"}
 """How fp4_weight_notes names the kernels MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of) on a
-GPU without FP4 tensor cores, where vLLM picks the kernel itself; it names no other."""
+GPU without FP4 tensor cores, where vLLM picks the kernel itself; it names no other (OpenAI's
+Triton MoE with what vLLM does without triton_kernels: mxfp4_triton_default)."""
+
+MXFP4_CUTLASS_BEFORE_MARLIN_FROM: Version = (0, 20, 0)
+"""The first release whose own MXFP4 pick without triton_kernels takes FlashInfer's CUTLASS MoE
+on compute capability 9.0 rather than Marlin (mxfp4_triton_default).
+
+NOTE: fused_moe/oracle/mxfp4.py, each wheel 0.19.0-0.34.0 read: the default priority list
+(_get_priority_backends in 0.19.x, _get_priority_backends_for_gpt_oss from 0.20.0) has TRITON,
+then FLASHINFER_CUTLASS_MXFP4_BF16, ahead of MARLIN (and of HUMMING, which prioritize_humming
+moves only ahead of Marlin, from 0.32.0); FlashInferExperts (flashinfer_cutlass_moe.py) takes
+(kMxfp4Static, None) on is_device_capability(90) where has_flashinfer_cutlass_fused_moe() (vLLM's
+images ship FlashInfer), never on 8.x. 0.19.x's OAI Triton device check reads the capability
+only, so without triton_kernels it still takes TRITON and fails loading the weights
+(MXFP4_TRITON_CHECKED_FROM); 0.17.0-0.18.x quantization/mxfp4.py get_mxfp4_backend falls back
+to Marlin (FlashInfer on 9.0 only with VLLM_USE_FLASHINFER_MOE_MXFP4_BF16). An A100 or RTX 3090
+runs Marlin by default in every release (no Triton note there)."""
 
 MXFP4_TRITON_CHECKED_FROM: Version = (0, 20, 0)
 """The first release whose OpenAI Triton MoE experts ask for triton_kernels in their device
@@ -68,19 +90,37 @@ def mxfp4_triton_asked(value: str, version: Version) -> str:
             f"{fails})")
 
 
+def mxfp4_triton_default(version: Version, compute_capability: str) -> str:
+    """How fp4_weight_notes names OpenAI's Triton MoE where vLLM `version` picks it itself, with
+    what that release takes without triton_kernels (the wheel ships it; MXFP4_TRITON_CHECKED_FROM,
+    MXFP4_CUTLASS_BEFORE_MARLIN_FROM)."""
+    if version < ORACLE_FROM["mxfp4"]:
+        instead = "Marlin MXFP4"
+    elif version < MXFP4_CUTLASS_BEFORE_MARLIN_FROM:
+        instead = f"vLLM {version_label(version)} still takes them and fails loading the weights"
+    elif compute_capability == "9.0":
+        instead = "FlashInfer's CUTLASS MXFP4 MoE, next in vLLM's list"
+    else:
+        instead = "Marlin MXFP4"
+    return (f"{MXFP4_NOTE_KERNELS['triton']} ({instead} without triton_kernels, which the "
+            "wheel ships)")
+
+
 def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = None,
                      marlin_by: str | None = None,
                      mxfp4_kernel: Mxfp4Kernel | None = None,
-                     triton_asked: tuple[str, Version] | None = None) -> list[str]:
+                     triton_asked: tuple[str, Version] | None = None,
+                     version: Version = NEWEST_COVERED) -> list[str]:
     """What vLLM runs FP4 weights with on a GPU without FP4 tensor cores (it loads them): none
     where `cli`'s release refuses the method on this GPU (its get_min_capability(), as
     startup_errors says; MXFP4's is 80 in every covered release, so a T4 gets no note).
     `mxfp4_kernel`: the kernel MXFP4 experts run on (mxfp4.mxfp4_moe_kernel_of), which the note
     names where it is Marlin or OpenAI's Triton MoE (none for another kernel, or None: one that
     does not run here); `triton_asked`: (the --moe-backend value, vLLM's version) where that
-    value picks OpenAI's Triton MoE (mxfp4_triton_asked). `marlin_by`: the setting that puts
-    MXFP4 experts on Marlin whatever the GPU (mxfp4.mxfp4_on_marlin; a MARLIN_BY key), named in
-    the note, which FP4 tensor cores then get too.
+    value picks OpenAI's Triton MoE (mxfp4_triton_asked); `version`: the vLLM release, whose own
+    pick without triton_kernels the Triton note names (mxfp4_triton_default). `marlin_by`: the
+    setting that puts MXFP4 experts on Marlin whatever the GPU (mxfp4.mxfp4_on_marlin; a
+    MARLIN_BY key), named in the note, which FP4 tensor cores then get too.
 
     NOTE: NVFP4: ModelOpt's get_min_capability() is 80 (0.11.0-0.13.0 wheels), then 75, so no
     covered release refuses an 8.x or 9.x GPU (vllm_cli fixtures). The W4A4 kernels need FP4
@@ -117,8 +157,9 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = No
                 f"{how}: weights stay 4-bit, compute is 16-bit. {why}"]
     if mxfp4_kernel is None or mxfp4_kernel not in MXFP4_NOTE_KERNELS:
         return []
-    kernel = (mxfp4_triton_asked(*triton_asked) if triton_asked and mxfp4_kernel == "triton"
-              else MXFP4_NOTE_KERNELS[mxfp4_kernel])
+    kernel = (MXFP4_NOTE_KERNELS[mxfp4_kernel] if mxfp4_kernel != "triton"
+              else mxfp4_triton_asked(*triton_asked) if triton_asked
+              else mxfp4_triton_default(version, cc))
     return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on {kernel}: weights stay "
             "4-bit, compute is 16-bit. Source: vLLM model_executor/layers/quantization/mxfp4.py "
             "get_mxfp4_backend (0.11-0.18), fused_moe/oracle/mxfp4.py (0.19 on)."]

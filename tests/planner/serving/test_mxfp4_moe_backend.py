@@ -189,13 +189,25 @@ def test_an_explicit_triton_backend_note_says_vllm_fails_without_triton_kernels(
     assert "Marlin MXFP4 without triton_kernels" not in warnings
 
 
-def test_the_default_and_an_unread_triton_backend_keep_the_marlin_fallback():
-    # vLLM's own pick (no flag on 0.34.0; 0.18.0 reads no --moe-backend for MXFP4:
-    # quantization/mxfp4.py get_mxfp4_backend) falls back to Marlin without triton_kernels
-    for version, value in (("0.34.0", None), ("0.18.0", "triton")):
-        warnings = " ".join(_plan(version, moe_backend=value).warnings)
-        assert "runs on the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)" \
-            in warnings
+@pytest.mark.parametrize(("version", "value", "instead"), [
+    # vLLM's own pick without triton_kernels on an H100 (9.0): 0.17.0-0.18.x
+    # quantization/mxfp4.py get_mxfp4_backend (no --moe-backend read for MXFP4) -> Marlin;
+    # 0.19.x oracle/mxfp4.py takes TRITON anyway (its device check reads the capability only)
+    # and fails loading; 0.20.0-0.34.0 _get_priority_backends_for_gpt_oss lists
+    # FLASHINFER_CUTLASS_MXFP4_BF16 after TRITON and before MARLIN, and FlashInferExperts takes
+    # (kMxfp4Static, None) on is_device_capability(90)
+    ("0.18.0", "triton", "Marlin MXFP4"),
+    ("0.19.0", None, "vLLM 0.19.0 still takes them and fails loading the weights"),
+    ("0.20.0", None, "FlashInfer's CUTLASS MXFP4 MoE, next in vLLM's list"),
+    ("0.34.0", None, "FlashInfer's CUTLASS MXFP4 MoE, next in vLLM's list"),
+])
+def test_the_default_triton_note_names_what_each_release_takes_without_triton_kernels(
+        version, value, instead):
+    warnings = " ".join(_plan(version, moe_backend=value).warnings)
+    assert (f"runs on the OAI Triton MoE kernels ({instead} without triton_kernels, which the "
+            "wheel ships)") in warnings
+    if version != "0.18.0":
+        assert "Marlin MXFP4 without" not in warnings
 
 
 @pytest.mark.parametrize(("gpu", "tp", "backend", "per_expert"), [
