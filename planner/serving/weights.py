@@ -964,7 +964,8 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
             experts_bits, KEPT_BITS)
         expert_biases = _expert_biases_per_rank(layer.mlp, lp, shard) * bias_bits
     if shard.expert_pad != (1, 1) and isinstance(layer.mlp, MoeMlp):
-        expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
+        expert_params *= expert_padding_factor(spec.hidden_size, layer.mlp, shard.expert_tp,
+                                               shard.expert_pad)
     gate = _shared_expert_gate(layer.mlp, spec.hidden_size)
     latent, latent_bias = _latent_projections(layer.mlp, spec.hidden_size,
                                               shard.rules.latent_fc1_split)
@@ -1499,10 +1500,14 @@ def _router_bits(mlp: object, router_bits: float, gate_fp32: bool = False) -> fl
     return router_bits
 
 
-def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:
-    """Padded / real size of one expert's weights on this rank (hidden x intermediate)."""
-    inter = mlp.expert_intermediate_size // shard.expert_tp
-    pad_h, pad_i = shard.expert_pad
+def expert_padding_factor(hidden: int, mlp: MoeMlp, expert_tp: int,
+                          expert_pad: tuple[int, int]) -> float:
+    """Padded / real size of one routed expert's weights on a rank that holds it sliced over
+    `expert_tp` ranks (ParallelLayout.expert_tp), hidden x intermediate padded to the
+    `expert_pad` multiples (weight_load.expert_padding): what rank_weights holds and the speed
+    model multiplies (speed.stages._kind_stage)."""
+    inter = mlp.expert_intermediate_size // expert_tp
+    pad_h, pad_i = expert_pad
     padded = (-(-hidden // pad_h) * pad_h) * (-(-inter // pad_i) * pad_i)
     return padded / (hidden * inter)
 

@@ -11,7 +11,7 @@ from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_alik
 from planner.model.attention import KvLayer, model_kv_layers
 from planner.model.attention.kvformat import KvBytes
 from planner.model.attention.sliding import SlidingWindowKv
-from planner.model.params import ParamBreakdown
+from planner.model.params import LayerParams, ParamBreakdown
 from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
@@ -20,6 +20,7 @@ from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
 from planner.serving.weights import (
     WeightLoadRules,
     WeightTerms,
+    expert_padding_factor,
     layer_kinds,
     mla_kv_b_decode_unread_bytes,
     rank_dense_params,
@@ -136,10 +137,10 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
     # every expert sliced over tp x dp without it (ParallelLayout.expert_tp)
     moe_ranks = layout.tp * layout.dp
     found = [_KIND_STAGES.get(
-        spec, (scheme.memo_key, layout.tp, moe_ranks, kv_b, load.gdn_ba_whole,
-               load.latent_fc1_split, kind, last, w),
-        _kind_stage, spec, scheme, layout.tp, moe_ranks, params, kv_layers, kv_b, load,
-        layers, last, w) for kind, layers, last, w in kinds]
+        spec, (scheme.memo_key, layout.tp, moe_ranks, layout.expert_tp, kv_b, load.gdn_ba_whole,
+               load.latent_fc1_split, load.expert_pad, kind, last, w),
+        _kind_stage, spec, scheme, layout.tp, moe_ranks, layout.expert_tp, params, kv_layers,
+        kv_b, load, layers, last, w) for kind, layers, last, w in kinds]
     # equal stages as one object, so that an estimate works each out once (Context.distinct);
     # each object hashed once, not once per stage (126 of Llama 3.1 405B at PP 126)
     distinct: dict[Stage, Stage] = {}
@@ -222,6 +223,33 @@ def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: K
     return tuple(reads)
 
 
+def _padded_expert_size(spec: ModelSpec, layer: int, lp: LayerParams, expert_tp: int,
+                        expert_pad: tuple[int, int]) -> float:
+    """One routed expert's parameters in layer `layer` as its kernel multiplies them: the
+    weights padded as the memory plan holds them (`expert_pad`: weight_load.expert_padding;
+    weights.expert_padding_factor at `expert_tp`), the biases as they are.
+
+    NOTE: the kernels multiply over the padding (the vLLM 0.19.0-0.34.0 fused_moe sources):
+    runner/moe_runner.py pads the MoE input to moe_config.hidden_dim (F.pad; the TRT-LLM
+    MXFP4 x MXFP8 method's skip_forward_padding quantizes it padded instead);
+    experts/marlin_moe.py runs size_k = the padded hidden and size_n = 2 x the padded width
+    (w2's shape); trtllm_mxfp4_moe.py hands FlashInfer intermediate_size_per_partition (padded)
+    and the padded input; the CUTLASS / DeepGEMM / TRT-LLM BF16 paths run their GEMMs over
+    the padded weight tensors, and OAI triton_kernels' matmul_ogs over the (width-)padded
+    ones (gpt_oss_triton_kernels_moe.py passes no unpadded size). Only ROCm's
+    aiter_mxfp4_w4a16_moe.py hands aiter's moe_gemm_a8w4 unpadded_N / unpadded_K; whether
+    that kernel skips the padded blocks is in aiter's source, not vLLM's (unverified:
+    counted padded here too).
+    gpt-oss-120b on Marlin (3,072 x 2,944 at TP=1): 3 x 3,072 x 2,944 = 27,131,904 weights an
+    expert, was 3 x 2,880 x 2,880 = 24,883,200."""
+    mlp = spec.layers[layer].mlp
+    if expert_pad == (1, 1) or not isinstance(mlp, MoeMlp):
+        return lp.expert_size
+    return ((lp.expert_size - lp.expert_bias)
+            * expert_padding_factor(spec.hidden_size, mlp, expert_tp, expert_pad)
+            + lp.expert_bias)
+
+
 _STAGE_VALUES = attrgetter(*(f.name for f in fields(Stage) if f.compare))
 """A Stage's compared fields, in order: what the dataclass hash hashes."""
 
@@ -234,11 +262,12 @@ and its busiest rank's terms (by value). A sweep's layouts share their stages' k
 worked out again."""
 
 
-def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
+def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, expert_tp: int,
                 params: ParamBreakdown, kv_layers: tuple[KvLayer | None, ...], kv_b: KvBytes,
                 load: WeightLoadRules, layers: range, last: bool, w: WeightTerms) -> Stage:
     """One stage of `layers` whose busiest rank holds `w`: the bytes it reads and the
-    parameters it multiplies (_build_stages' per kind of stage)."""
+    parameters it multiplies (_build_stages' per kind of stage; `expert_tp`: the ranks each
+    routed expert is sliced over, ParallelLayout.expert_tp)."""
     # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
     # head tied to the same stage's embed_tokens is in embeddings_bytes, read all the same
     head = 0
@@ -258,7 +287,9 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int,
                                      load.gdn_ba_whole, load.latent_fc1_split)
     lm_head = (params.lm_head or params.embeddings) / tp if last else 0.0
     dense_params += lm_head
-    expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / moe_ranks
+    expert = sum(lp.experts_per_token * _padded_expert_size(spec, layer_i, lp, expert_tp,
+                                                             load.expert_pad)
+                 for layer_i, lp in zip(layers, lps, strict=True)) / moe_ranks
     groups: dict[tuple[int | None, bool], list[int]] = {}
     indexer = n_sparse = 0
     kv_full, windows, state_bytes = 0, [], 0

@@ -240,3 +240,36 @@ def test_the_speed_reads_the_padded_experts_the_memory_plan_holds(gpu, tp, backe
     assert _context(request, FITTED, 8192).stages[0].expert_bytes == 768 * per_expert
     experts = next(t for t in plan(request).terms if t.key == "weights")
     assert experts.inputs["experts_bytes"] == str(768 * per_expert)
+
+
+@pytest.mark.parametrize(("tp", "backend", "per_rank_expert"), [
+    # openai__gpt-oss-120b.json: hidden 2,880, intermediate 2,880, 4 of 128 experts a token, 36
+    # layers; an expert: gate_up 2 x 2,880 x 2,880 + down 2,880 x 2,880 = 24,883,200 weights,
+    # + (2 x 2,880 + 2,880) = 8,640 biases (counted as they are). The GEMMs run over the padded
+    # tensors (moe_runner.py pads the input to the padded hidden; marlin_moe.py size_k / size_n)
+    # Marlin pads hidden to 256 and width to 128: 3 x 3,072 x 2,944 = 27,131,904 weights
+    (1, "marlin", 27_131_904 + 8_640),
+    # H100's default OAI Triton MoE pads the width to 64 only: 2,880 stays
+    (1, None, 24_883_200 + 8_640),
+    # ... but at TP=2 each rank's 1,440 -> 1,472: 3 x 2,880 x 1,472 = 12,718,080 + 4,320 biases
+    (2, None, 12_718_080 + 4_320),
+])
+def test_expert_flops_count_the_padded_dims_the_kernel_multiplies(tp, backend, per_rank_expert):
+    from planner.model.quant import checkpoint_scheme
+    from planner.serving.speed.stages import pipeline_stages
+    from planner.serving.startup.weight_load import weight_load_rules
+
+    spec, h100 = _spec("openai/gpt-oss-120b"), gpu_preset("h100-sxm")
+    fmt = checkpoint_scheme(spec)
+    request = PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", tp),
+                          layout=ParallelLayout(tp=tp),
+                          engine=EngineSettings(max_model_len=8192, moe_backend=backend))
+    load = weight_load_rules(spec, fmt, backend, (0, 34, 0), h100)
+    stage = pipeline_stages(request, fmt, 2, 2, load)[0]
+    per_token = 36 * 4 * per_rank_expert  # routed-expert parameters a token multiplies, a rank
+    assert stage.expert_params_per_token == pytest.approx(per_token, rel=1e-12)
+    # a 1,024-token prefill chunk: 2 FLOPs a parameter a token on the expert GEMMs. Marlin TP=1:
+    # 2 x 36 x 4 x 27,140,544 x 1,024 = 8,004,072,112,128 (7,340,902,318,080 unpadded)
+    if backend == "marlin":
+        assert 2 * stage.expert_params_per_token * 1024 == pytest.approx(8_004_072_112_128,
+                                                                         rel=1e-12)

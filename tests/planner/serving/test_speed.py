@@ -1358,3 +1358,20 @@ def test_a_decode_step_reads_the_gptq_weights_without_the_zero_points_marlin_fre
         ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
         read[version] = ctx.stages[0].dense_bytes
     assert read == {"0.33.0": freed_bytes, "0.34.0": freed_bytes + zero_points_bytes}
+
+
+def test_trtllm_bf16_expert_flops_count_the_padded_width() -> None:
+    # Qwen3-30B-A3B (48 layers, hidden 2,048, 128 experts of 768, top-8) in bf16 on B200s at
+    # TP=8 under vLLM 0.34.0: FlashInfer's TRT-LLM BF16 MoE pads each rank's 768 / 8 = 96 wide
+    # to 128 (routed_experts.py rounds moe_config.intermediate_size_per_partition up;
+    # trtllm_bf16_moe.py hands the kernel that size), so a token multiplies per rank
+    # 48 x 8 x 3 x 2,048 x 128 = 301,989,888 expert parameters (226,492,416 unpadded)
+    from planner.serving.speed.stages import pipeline_stages
+    from planner.serving.startup.weight_load import weight_load_rules
+
+    spec = _spec("Qwen/Qwen3-30B-A3B")
+    request = PlanRequest(model=spec, cluster=preset_cluster("b200", 8),
+                          layout=ParallelLayout(tp=8), engine=EngineSettings(max_model_len=8192))
+    load = weight_load_rules(spec, scheme("bf16"), None, (0, 34, 0), gpu_preset("b200"))
+    stage = pipeline_stages(request, scheme("bf16"), 2, 2, load)[0]
+    assert stage.expert_params_per_token == 301_989_888

@@ -66,7 +66,7 @@ def test_alike_stages_of_other_layouts_share_one_speed_stage(monkeypatch) -> Non
     real = stages_module._kind_stage
 
     def counting(*args):
-        worked.append(args[8])  # its layers
+        worked.append(args[9])  # its layers
         return real(*args)
 
     monkeypatch.setattr(stages_module, "_kind_stage", counting)
