@@ -5,7 +5,7 @@ no plan."""
 import pytest
 
 from tests.app.conftest import hub_answers, open_page
-from tests.cli.test_fuzz_configs import AUTOROUND, GPTQ, O_PROJ, nas
+from tests.cli.test_fuzz_configs import AUTOROUND, DEEPSEEK_V3, GPTQ, MIXTRAL, O_PROJ, nas
 from tests.cli.tiny_model import TINY_CONFIG
 from tests.planner.model.test_granitemoehybrid import SMALL as GRANITE_HYBRID
 from ui import io
@@ -41,6 +41,12 @@ CASES = {
         nas(ffn={"replace_with_linear": True}),
         "block_configs[0].ffn.replace_with_linear is true (blocks with a linear "
         "replacement: 80 of 80, 0-79)"),
+    "mixtral without experts": (  # was "Fits (unmodelled: num_experts_per_tok)"
+        MIXTRAL | {"num_local_experts": 0},
+        "num_local_experts = 0: vLLM builds every mixtral layer's MLP as a router and FusedMoE"),
+    "deepseek scoring_func": (  # was planned as the real model
+        DEEPSEEK_V3 | {"scoring_func": "nonsense"},
+        "scoring_func = 'nonsense': vLLM's MoE routers score with softmax or sigmoid"),
 }
 
 

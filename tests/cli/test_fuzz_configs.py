@@ -370,9 +370,12 @@ def test_a_null_expert_count_vllm_compares_with_0_exits_2(capsys, tmp_path: Path
     assert (f"config.json: num_experts is null: vLLM stops with a TypeError comparing it with 0 "
             f"({model_type}.py: a sparse block only where num_experts > 0); give an integer (0 "
             "for no routed experts).") in refused(capsys, tmp_path, config)
-    # 0 is vLLM's own way to a dense model (the same check, false), planned as before
-    code, _, err = plan(capsys, tmp_path, QWEN3_MOE | {"num_experts": 0}, "--json")
+    # 0 is vLLM's own way to a dense model (the same check, false), planned as before; the
+    # routing keys it then reads nowhere are no "unmodelled" parts (was "Fits (unmodelled:
+    # moe_intermediate_size, num_experts_per_tok)")
+    code, out, err = plan(capsys, tmp_path, QWEN3_MOE | {"num_experts": 0}, "--json")
     assert code == 0, err
+    assert json.loads(out)["verdict"].startswith("Fits: ")
 
 
 GPT_OSS = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "configs"
@@ -591,3 +594,48 @@ def test_a_bad_config_among_several_models_is_named(capsys, tmp_path: Path, argv
     # one model read: as before
     code, _, err = run_main(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm")
     assert code == 2 and "error: config.json: vocab_size = 0" in err
+
+
+MIXTRAL = load_ref_config("mistralai__Mixtral-8x7B-v0.1")[0]
+MINIMAX = load_ref_config("MiniMaxAI__MiniMax-M2.5")[0]
+SCOUT = load_ref_config("meta-llama__Llama-4-Scout-17B-16E-Instruct")[0]
+DEEPSEEK_V3 = load_ref_config("deepseek-ai__DeepSeek-V3")[0]
+
+
+@pytest.mark.parametrize(("config", "words"), [
+    # mixtral.py MixtralDecoderLayer builds a MixtralMoE of num_local_experts on every layer;
+    # was "Fits (unmodelled: num_experts_per_tok)", planned as 32 dense MLPs
+    (MIXTRAL | {"num_local_experts": 0}, "config.json: num_local_experts = 0: vLLM builds "
+     "every mixtral layer's MLP as a router and FusedMoE of that many experts (mixtral.py "
+     "MixtralMoE"),
+    (MIXTRAL | {"num_local_experts": None}, "config.json: num_local_experts is null"),
+    (MINIMAX | {"num_local_experts": 0}, "(minimax_m2.py MiniMaxM2MoE raises ValueError where "
+     "tp_size > num_local_experts)"),
+    # llama4.py: Llama4MoE on every interleave_moe_layer_step-th layer, the count not asked
+    (SCOUT | {"text_config": SCOUT["text_config"] | {"num_local_experts": 0}},
+     "config.json: text_config.num_local_experts = 0: vLLM builds llama4_text MoE layers "
+     "whatever the count (llama4.py: Llama4MoE where (i + 1) % interleave_moe_layer_step == 0)"),
+])
+def test_moe_layers_vllm_builds_with_no_experts_exit_2(capsys, tmp_path: Path, config: dict,
+                                                       words: str) -> None:
+    assert words in refused(capsys, tmp_path, config)
+
+
+@pytest.mark.parametrize("config", [DEEPSEEK_V3, MINIMAX])
+def test_a_scoring_func_no_vllm_router_knows_exits_2(capsys, tmp_path: Path,
+                                                     config: dict) -> None:
+    """deepseek_v2.py and minimax_m2.py pass config.scoring_func to FusedMoE, whose routers
+    raise ValueError "Unsupported scoring function" for a name other than softmax / sigmoid
+    (/ sqrtsoftplus from 0.20); "nonsense" was planned as the real model."""
+    err = refused(capsys, tmp_path, config | {"scoring_func": "nonsense"})
+    assert ("config.json: scoring_func = 'nonsense': vLLM's MoE routers score with softmax or "
+            "sigmoid (sqrtsoftplus from 0.20) and raise ValueError \"Unsupported scoring "
+            "function\" at start-up") in err
+
+
+def test_more_experts_per_token_than_experts_names_both(capsys, tmp_path: Path) -> None:
+    """Mixtral-8x7B has 8 experts: 9 a token was "num_experts_per_tok = 9 exceeds the expert
+    count", without the count."""
+    err = refused(capsys, tmp_path, MIXTRAL | {"num_experts_per_tok": 9})
+    assert ("config.json: num_experts_per_tok = 9 is more than num_local_experts = 8: vLLM's "
+            "router picks each token's top_k experts from the 8 router logits") in err

@@ -19,6 +19,8 @@ from planner.model.spec import ConfigError, DenseMlp, LayerSpec, MoeMlp
 EXPERT_KEYS = ("num_experts", "num_local_experts", "n_routed_experts")
 TOP_K_KEYS = ("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk")
 SHARED_KEYS = ("n_shared_experts", "num_shared_experts")
+EXPERT_SIZE_KEYS = ("moe_intermediate_size", "expert_intermediate_size")
+SHARED_SIZE_KEYS = ("shared_expert_intermediate_size", "moe_shared_expert_intermediate_size")
 
 
 VLLM_EXPERT_KEY = {
@@ -103,25 +105,49 @@ count stops vLLM with a TypeError (transformers 4 keeps the None: Qwen2MoeConfig
 Qwen3MoeConfig assign num_experts as given; transformers 5 refuses the null itself). It was
 planned as a dense model, silently."""
 
-NO_EXPERTS_MOE_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2")
+NO_EXPERTS_MOE_TYPES = {
+    **dict.fromkeys(("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2"),
+                    "deepseek_v2.py: MoE where n_routed_experts is not None"),
+    "glm4_moe": "glm4_moe.py: MoE where n_routed_experts is not None",
+    **dict.fromkeys(("llama4", "llama4_text"),
+                    "llama4.py: Llama4MoE where (i + 1) % interleave_moe_layer_step == 0"),
+}
 """NOTE: (text) model_types whose MoE layers are built whatever the routed-expert count, so
-n_routed_experts = 0 is refused. vLLM deepseek_v2.py (0.11.0, 0.33.0, 0.34.0 wheels; kimi_k2 reads
+a count of 0 is refused. vLLM deepseek_v2.py (0.11.0, 0.33.0, 0.34.0 wheels; kimi_k2 reads
 as DeepseekV3Config, DeepseekV3ForCausalLM): DeepseekV2DecoderLayer makes a layer MoE where
 `config.n_routed_experts is not None` (and from first_k_dense_replace, every moe_layer_freq),
 and DeepseekV2MoE then builds a gate of n_routed_experts outputs and a FusedMoE of that many
 experts, each token routed to num_experts_per_tok of them. transformers 5.24.0 builds
 DeepseekV3MoE / DeepseekV2Moe for every layer from first_k_dense_replace on whatever the count
 (modeling_deepseek_v3.py DeepseekV3DecoderLayer, modeling_deepseek_v2.py
-DeepseekV2DecoderLayer). A null n_routed_experts gives no MoE layer in vLLM: planned dense."""
+DeepseekV2DecoderLayer). A null n_routed_experts gives no MoE layer in vLLM: planned dense.
+glm4_moe.py Glm4MoeDecoderLayer the same test (`config.n_routed_experts is not None and
+layer_idx >= config.first_k_dense_replace`, a Glm4MoE of that many experts), llama4.py
+Llama4DecoderLayer a Llama4MoE of num_local_experts on every interleave_moe_layer_step-th
+layer, the count not asked (0.17.0, 0.34.0 sources); transformers 5.25.0's Glm4MoeConfig and
+Llama4TextConfig take 0 without a check."""
 
 
-EVERY_LAYER_MOE_TYPES = {"gpt_oss": "gpt_oss.py MLPBlock; a null count is a TypeError"}
+EVERY_LAYER_MOE_TYPES = {
+    "gpt_oss": "gpt_oss.py MLPBlock; a null count is a TypeError",
+    "mixtral": "mixtral.py MixtralMoE; a null count is a TypeError",
+    **dict.fromkeys(("granitemoe", "granitemoeshared"),
+                    "granitemoe.py GraniteMoeMoE; a null count is a TypeError"),
+    "minimax_m2": "minimax_m2.py MiniMaxM2MoE raises ValueError where tp_size > "
+                  "num_local_experts",
+}
 """NOTE: model_types whose vLLM code builds every layer's MLP as MoE from the expert count as
 given, whatever it is: gpt_oss.py MLPBlock makes a router Linear / GateLinear of
 config.num_local_experts outputs and a FusedMoE of that many experts, top_k
-num_experts_per_tok, on each layer (0.10.1 and 0.34.0 sources read). An expert count of 0 or
-null (nn.Linear(hidden_size, None) raises TypeError) was planned as a dense model under an
-UNVERIFIED note."""
+num_experts_per_tok, on each layer (0.10.1 and 0.34.0 sources read); mixtral.py
+MixtralDecoderLayer a MixtralMoE (GateLinear and FusedMoE of config.num_local_experts),
+granitemoe.py GraniteMoeDecoderLayer (granitemoeshared.py's too) a GraniteMoeMoE alike,
+minimax_m2.py MiniMaxM2DecoderLayer a MiniMaxM2MoE, which first raises ValueError "Tensor
+parallel size ... is greater than the number of experts" where tp_size > num_local_experts
+(0.17.0, 0.25.0, 0.34.0 sources). transformers 5.25.0's MixtralConfig takes
+num_local_experts 0 without a check. An expert count of 0 or null (nn.Linear(hidden_size,
+None) raises TypeError) was planned as a dense model under an UNVERIFIED note (Mixtral: "Fits
+(unmodelled: num_experts_per_tok)")."""
 
 def _no_experts_note(what: str, model_type: str) -> str:
     """The assumption a MoE config with an expert count of 0 (`what`) is planned under."""
@@ -225,7 +251,7 @@ def _expert_count(r: Reader, model_type: str, text_type: str) -> int | None:
         raise ConfigError(f"{r.where('num_experts')} is null: vLLM stops with a TypeError "
                           f"comparing it with 0 ({NO_EXPERTS_DENSE_TYPES[text_type]}); give an "
                           "integer (0 for no routed experts)")
-    keys, top_k_keys, _ = _moe_keys(text_type)
+    keys, top_k_keys, shared_keys = _moe_keys(text_type)
     _disagreement_warning(r, keys, "routed-expert count", text_type)
     if text_type not in HUNYUAN_TYPES:  # _hunyuan_moe reads its own (moe_topk, per layer)
         _disagreement_warning(r, top_k_keys, "experts per token", text_type)
@@ -233,7 +259,7 @@ def _expert_count(r: Reader, model_type: str, text_type: str) -> int | None:
     if experts == 0 and text_type in NO_EXPERTS_MOE_TYPES:
         raise ConfigError(
             f"{r.where(str(r.key(*keys)))} = 0: vLLM builds {text_type} MoE layers whatever "
-            "the count (deepseek_v2.py: MoE where n_routed_experts is not None), each routing "
+            f"the count ({NO_EXPERTS_MOE_TYPES[text_type]}), each routing "
             "num_experts_per_tok of no experts, so there is no model to plan")
     null = experts is None and r.null(*keys)
     if text_type in EVERY_LAYER_MOE_TYPES and (experts == 0 or null):
@@ -245,11 +271,13 @@ def _expert_count(r: Reader, model_type: str, text_type: str) -> int | None:
     if experts == 0:
         r.notes.assumptions.append(_no_experts_note(f"{r.prefix}{r.key(*keys)} = 0",
                                                     model_type))
+        if model_type in NO_EXPERTS_DENSE_TYPES:  # vLLM reads no routing key: none unmodelled
+            r.used.update((*top_k_keys, *shared_keys, *EXPERT_SIZE_KEYS,
+                           *SHARED_SIZE_KEYS))
     if experts is None and text_type in NO_EXPERTS_MOE_TYPES and r.null("n_routed_experts"):
         r.notes.assumptions.append(
             f"{r.prefix}n_routed_experts null: every MLP planned dense (intermediate_size), as "
-            "vLLM builds it with transformers 4 (deepseek_v2.py: MoE only where "
-            "n_routed_experts is not None)")
+            f"vLLM builds it with transformers 4 ({NO_EXPERTS_MOE_TYPES[text_type]})")
     return experts
 
 
@@ -385,10 +413,14 @@ def _routing(r: Reader, i: int, expert_keys: tuple[str, ...], experts: int | Non
     (from `top_k_keys`), both recorded."""
     if top_k is None:
         raise r.missing("num_experts_per_tok", "MoE model", top_k_keys)
-    if experts is None or top_k > experts:
+    if experts is None:
+        raise r.missing(expert_keys[0], "MoE model", expert_keys)
+    if top_k > experts:
         raise ConfigError(
-            f"config.json: {r.prefix}num_experts_per_tok = {top_k} exceeds the expert count"
-        )
+            f"{r.where(str(r.key(*top_k_keys)))} = {top_k} is more than "
+            f"{r.prefix}{r.key(*expert_keys)} = {experts}: vLLM's router picks each token's "
+            f"top_k experts from the {experts} router logits (FusedMoE top_k); give at most "
+            f"{experts}")
     r.record_layer("experts", experts, r.key(*expert_keys), i, "mlp")
     r.record_layer("experts per token", top_k, r.key(*top_k_keys), i, "mlp")
     return experts
@@ -474,6 +506,32 @@ def grouped_check(r: Reader, model_type: str, experts: int, top_k: int) -> None:
         r.notes.warnings.append(note)
 
 
+CONFIG_SCORING_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25",
+                        "glm_moe_dsa", "minimax_m2")
+"""NOTE: model_types whose vLLM MoE scores the router logits with config.scoring_func:
+deepseek_v2.py DeepseekV2MoE `getattr(config, "scoring_func", "softmax")` (the grouped top-k
+types of deepseek_v2.py in GROUPED_TOPK_TYPES), minimax_m2.py MiniMaxM2MoE
+`config.scoring_func` (0.17.0, 0.25.0, 0.34.0 sources). Every router of fused_moe/router/
+(fused_topk, fused_topk_bias, grouped_topk, cpu) knows "softmax" and "sigmoid", the biased one
+"sqrtsoftplus" too from 0.20.0, and raises ValueError "Unsupported scoring function" for any
+other name when it first routes, in the start-up profile run (0.17.0-0.34.0); 0.34.0's
+router_factory.py asserts the name is one of the three. transformers 5.25.0's DeepseekV3Config
+keeps any string. glm4_moe.py and mimo_v2.py pass "sigmoid" whatever the config says."""
+
+ROUTER_SCORING_FUNCS = ("softmax", "sigmoid", "sqrtsoftplus")
+
+
+def scoring_check(r: Reader, model_type: str) -> None:
+    """Refuses a scoring_func no vLLM MoE router knows, for the model_types whose vLLM model
+    reads it (CONFIG_SCORING_TYPES); a JSON non-string is refused by the read itself."""
+    func = r.str_("scoring_func") if model_type in CONFIG_SCORING_TYPES else None
+    if func is not None and func not in ROUTER_SCORING_FUNCS:
+        raise ConfigError(
+            f"{r.where('scoring_func')} = {func!r}: vLLM's MoE routers score with softmax or "
+            "sigmoid (sqrtsoftplus from 0.20) and raise ValueError \"Unsupported scoring "
+            "function\" at start-up for any other (fused_moe/router/); give one of them")
+
+
 def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
     if model_type in HUNYUAN_TYPES:
         return _hunyuan_moe(r, model_type, i)
@@ -486,15 +544,15 @@ def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
     experts = _routing(r, i, expert_keys, experts, top_k_keys, top_k)
     if model_type in GROUPED_TOPK_TYPES:
         grouped_check(r, model_type, experts, top_k)
-    size_keys = ("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
+    scoring_check(r, model_type)
+    size_keys = (*EXPERT_SIZE_KEYS, "intermediate_size")
     size = r.int_(*size_keys, hi=MAX_WIDTH)
     if size is None:
         raise r.missing("moe_intermediate_size", "MoE model", size_keys)
     r.record_layer("expert width", size, r.key(*size_keys), i, "mlp")
     n_shared = r.int_(*shared_keys, lo=0, hi=MAX_EXPERTS) or 0
     shared_size = r.int_(*(("shared_intermediate_size",) if model_type in GRANITE_SHARED_TYPES
-                           else ("shared_expert_intermediate_size",
-                                 "moe_shared_expert_intermediate_size")), lo=0)
+                           else SHARED_SIZE_KEYS), lo=0)
     if shared_size is None and n_shared:
         # DeepSeek, ERNIE 4.5 (ernie45_moe.py: one Ernie4_5_MoeMLP of moe_intermediate_size x
         # moe_num_shared_experts): n_shared experts fused into one MLP
