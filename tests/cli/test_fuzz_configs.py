@@ -600,6 +600,23 @@ MIXTRAL = load_ref_config("mistralai__Mixtral-8x7B-v0.1")[0]
 MINIMAX = load_ref_config("MiniMaxAI__MiniMax-M2.5")[0]
 SCOUT = load_ref_config("meta-llama__Llama-4-Scout-17B-16E-Instruct")[0]
 DEEPSEEK_V3 = load_ref_config("deepseek-ai__DeepSeek-V3")[0]
+DEEPSEEK_V4 = load_ref_config("deepseek-ai__DeepSeek-V4-Flash")[0]
+GRANITE_8B = json.loads((Path(__file__).resolve().parents[2] / "planner" / "catalog_data"
+                         / "ibm-granite__granite-3.3-8b-instruct.json").read_text())["config"]
+GRANITE_MOE = GRANITE_8B | {"architectures": ["GraniteMoeForCausalLM"], "model_type": "granitemoe",
+                            "num_experts_per_tok": 8}
+"""SYNTHETIC: granite-3.3-8b-instruct's dense shape (GraniteForCausalLM) relabelled as Granite
+MoE, which ../shared and the catalog have no config of; the expert count is set per case."""
+GLM4_MOE = {
+    "architectures": ["Glm4MoeForCausalLM"], "model_type": "glm4_moe", "torch_dtype": "bfloat16",
+    "hidden_act": "silu", "hidden_size": 64, "intermediate_size": 128,
+    "moe_intermediate_size": 32, "num_hidden_layers": 2, "first_k_dense_replace": 1,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1000,
+    "max_position_embeddings": 4096, "n_routed_experts": 4, "num_experts_per_tok": 2,
+    "n_shared_experts": 1, "n_group": 1, "topk_group": 1, "rope_theta": 10000,
+}  # fmt: skip
+"""SYNTHETIC, hand-written: the fields the parser reads for a GLM-4 MoE (glm4_moe) config, of
+which ../shared and the catalog have none (GLM-5 is glm_moe_dsa); layer 1 is MoE."""
 
 
 @pytest.mark.parametrize(("config", "words"), [
@@ -615,22 +632,39 @@ DEEPSEEK_V3 = load_ref_config("deepseek-ai__DeepSeek-V3")[0]
     (SCOUT | {"text_config": SCOUT["text_config"] | {"num_local_experts": 0}},
      "config.json: text_config.num_local_experts = 0: vLLM builds llama4_text MoE layers "
      "whatever the count (llama4.py: Llama4MoE where (i + 1) % interleave_moe_layer_step == 0)"),
+    # granitemoe.py GraniteMoeDecoderLayer (granitemoeshared.py's too): a GraniteMoeMoE of
+    # num_local_experts on every layer (synthetic configs, see GRANITE_MOE)
+    (GRANITE_MOE | {"num_local_experts": 0}, "config.json: num_local_experts = 0: vLLM builds "
+     "every granitemoe layer's MLP as a router and FusedMoE of that many experts (granitemoe.py "
+     "GraniteMoeMoE"),
+    (GRANITE_MOE | {"architectures": ["GraniteMoeSharedForCausalLM"],
+                    "model_type": "granitemoeshared", "shared_intermediate_size": 1024,
+                    "num_local_experts": 0},
+     "config.json: num_local_experts = 0: vLLM builds every granitemoeshared layer's MLP as a "
+     "router and FusedMoE of that many experts (granitemoe.py GraniteMoeMoE"),
+    # glm4_moe.py Glm4MoeDecoderLayer: a Glm4MoE where n_routed_experts is not None, from
+    # first_k_dense_replace on (synthetic config, see GLM4_MOE)
+    (GLM4_MOE | {"n_routed_experts": 0}, "config.json: n_routed_experts = 0: vLLM builds "
+     "glm4_moe MoE layers whatever the count (glm4_moe.py: MoE where n_routed_experts is not "
+     "None)"),
 ])
 def test_moe_layers_vllm_builds_with_no_experts_exit_2(capsys, tmp_path: Path, config: dict,
                                                        words: str) -> None:
     assert words in refused(capsys, tmp_path, config)
 
 
-@pytest.mark.parametrize("config", [DEEPSEEK_V3, MINIMAX])
+@pytest.mark.parametrize("config", [DEEPSEEK_V3, MINIMAX, DEEPSEEK_V4])
 def test_a_scoring_func_no_vllm_router_knows_exits_2(capsys, tmp_path: Path,
                                                      config: dict) -> None:
-    """deepseek_v2.py and minimax_m2.py pass config.scoring_func to FusedMoE, whose routers
-    raise ValueError "Unsupported scoring function" for a name other than softmax / sigmoid
-    (/ sqrtsoftplus from 0.20); "nonsense" was planned as the real model."""
+    """deepseek_v2.py, minimax_m2.py and DeepSeek-V4's DeepseekV4MoE pass config.scoring_func
+    to FusedMoE: router_factory.py asserts a name other than softmax / sigmoid / sqrtsoftplus
+    (0.20-0.34; V4's path: no grouped top-k) and the routers raise ValueError "Unsupported
+    scoring function" for it (0.17-0.34); "nonsense" was planned as the real model."""
     err = refused(capsys, tmp_path, config | {"scoring_func": "nonsense"})
     assert ("config.json: scoring_func = 'nonsense': vLLM's MoE routers score with softmax or "
-            "sigmoid (sqrtsoftplus from 0.20) and raise ValueError \"Unsupported scoring "
-            "function\" at start-up") in err
+            "sigmoid (sqrtsoftplus from 0.20); any other stops vLLM at start-up "
+            "(fused_moe/router/: router_factory.py's assert from 0.20, \"Unsupported scoring "
+            "function\" ValueError); give one of them.") in err
 
 
 def test_more_experts_per_token_than_experts_names_both(capsys, tmp_path: Path) -> None:

@@ -507,7 +507,7 @@ def grouped_check(r: Reader, model_type: str, experts: int, top_k: int) -> None:
 
 
 CONFIG_SCORING_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25",
-                        "glm_moe_dsa", "minimax_m2")
+                        "glm_moe_dsa", "minimax_m2", "deepseek_v4")
 """NOTE: model_types whose vLLM MoE scores the router logits with config.scoring_func:
 deepseek_v2.py DeepseekV2MoE `getattr(config, "scoring_func", "softmax")` (the grouped top-k
 types of deepseek_v2.py in GROUPED_TOPK_TYPES), minimax_m2.py MiniMaxM2MoE
@@ -516,7 +516,13 @@ types of deepseek_v2.py in GROUPED_TOPK_TYPES), minimax_m2.py MiniMaxM2MoE
 "sqrtsoftplus" too from 0.20.0, and raises ValueError "Unsupported scoring function" for any
 other name when it first routes, in the start-up profile run (0.17.0-0.34.0); 0.34.0's
 router_factory.py asserts the name is one of the three. transformers 5.25.0's DeepseekV3Config
-keeps any string. glm4_moe.py and mimo_v2.py pass "sigmoid" whatever the config says."""
+keeps any string. glm4_moe.py and mimo_v2.py pass "sigmoid" whatever the config says.
+deepseek_v4 (deepseek_v4.py 0.20.0-0.21.0, vllm/models/deepseek_v4/<platform>/model.py from
+0.22.0; 0.20.0 source, 0.22.0, 0.27.0, 0.34.0 wheels): DeepseekV4MoE `getattr(config,
+"scoring_func", "sqrtsoftplus")` into FusedMoE without grouped top-k or a custom routing
+function (hash layers pass hash_indices_table), so router_factory.py's `assert scoring_func in
+["sigmoid", "softmax", "sqrtsoftplus"]` (0.20.0-0.34.0 sources) stops the model build for any
+other name; its MegaMoE backends (--moe-backend, not modelled here) take sqrtsoftplus only."""
 
 ROUTER_SCORING_FUNCS = ("softmax", "sigmoid", "sqrtsoftplus")
 
@@ -528,8 +534,9 @@ def scoring_check(r: Reader, model_type: str) -> None:
     if func is not None and func not in ROUTER_SCORING_FUNCS:
         raise ConfigError(
             f"{r.where('scoring_func')} = {func!r}: vLLM's MoE routers score with softmax or "
-            "sigmoid (sqrtsoftplus from 0.20) and raise ValueError \"Unsupported scoring "
-            "function\" at start-up for any other (fused_moe/router/); give one of them")
+            "sigmoid (sqrtsoftplus from 0.20); any other stops vLLM at start-up "
+            "(fused_moe/router/: router_factory.py's assert from 0.20, \"Unsupported scoring "
+            "function\" ValueError); give one of them")
 
 
 def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
