@@ -775,8 +775,10 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "connector's linears get LoRA slots too, with two Punica buffers of "
                        "their own (sized for the Qwen3-VL tower: Qwen3VL, Qwen3VLMoe, Qwen3_5 "
                        "and Qwen3_5Moe ForConditionalGeneration, Gemma 3's SigLIP tower: "
-                       "Gemma3ForConditionalGeneration, and Llama 4's vision model: "
-                       "Llama4ForConditionalGeneration; at PP > 1 on the stages vLLM builds "
+                       "Gemma3ForConditionalGeneration, Llama 4's vision model: "
+                       "Llama4ForConditionalGeneration, and Gemma 4's tower: "
+                       "Gemma4ForConditionalGeneration, vLLM 0.29 on (0.20-0.28 ignore the "
+                       "flag); at PP > 1 on the stages vLLM builds "
                        "the tower on; vLLM 0.17-0.34 lora/model_manager.py _maybe_init_mm); "
                        "needs --enable-lora")
     group.add_argument("--lora-dtype", choices=LORA_DTYPES,

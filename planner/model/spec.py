@@ -451,6 +451,22 @@ class Llama4Tower(_Frozen):
     item_tokens: int = Field(gt=0, description="tokens of the largest image item")
 
 
+class Gemma4Tower(_Frozen):
+    """Gemma 4's vision tower as its --enable-tower-connector-lora slots read it (vision_config
+    num_hidden_layers, hidden_size, intermediate_size, num_attention_heads / num_key_value_heads
+    x head_dim, 3 x patch_size^2, pooling_kernel_size^2, default_output_length:
+    planner.serving.lora.tower)."""
+
+    depth: int = Field(gt=0)
+    hidden: int = Field(gt=0)
+    mlp: int = Field(gt=0)
+    q_width: int = Field(gt=0, description="num_attention_heads x head_dim")
+    kv_width: int = Field(gt=0, description="num_key_value_heads x head_dim")
+    patch_input: int = Field(gt=0, description="values per patch: 3 x p^2")
+    pooled: int = Field(gt=0, description="patches per soft token: pooling_kernel_size^2")
+    image_tokens: int = Field(gt=0, description="soft tokens per image: default_output_length")
+
+
 class VisionSpec(_Frozen):
     """The vision (or audio) tower of a multimodal model: counted, and for the Qwen3-VL
     family and Llama 4 the encoder vLLM profiles at start-up."""
@@ -472,6 +488,8 @@ class VisionSpec(_Frozen):
     siglip: SiglipTower | None = Field(default=None, description="Gemma 3's SigLIP tower, "
                                        "for its LoRA slots only")
     llama4: Llama4Tower | None = Field(default=None, description="Llama 4's vision model, "
+                                       "for its LoRA slots only")
+    gemma4: Gemma4Tower | None = Field(default=None, description="Gemma 4's vision tower, "
                                        "for its LoRA slots only")
 
 

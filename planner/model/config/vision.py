@@ -9,7 +9,14 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
 from planner.model.config.defaults import ClassDefaults
-from planner.model.spec import ConfigError, Llama4Tower, SiglipTower, VisionEncoder, VisionSpec
+from planner.model.spec import (
+    ConfigError,
+    Gemma4Tower,
+    Llama4Tower,
+    SiglipTower,
+    VisionEncoder,
+    VisionSpec,
+)
 from planner.text import counted
 
 
@@ -336,11 +343,7 @@ def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     torch nn.Linear throughout) and embed_vision's projection as a ReplicatedLinear, in every
     wheel that ships the file (0.19.0-0.34.0 read).
     """
-    depth, h, inter = _dims(r)
-    heads = r.int_("num_attention_heads", hi=1 << 14) or 16
-    kv_heads = r.int_("num_key_value_heads", hi=1 << 14) or heads
-    head_dim = r.int_("head_dim", hi=MAX_DIM) or h // heads
-    patch = r.int_("patch_size", hi=1024) or 16
+    depth, h, inter, heads, kv_heads, head_dim, patch = _gemma4_dims(r)
     positions = r.int_("position_embedding_size", hi=1 << 24) or 0
     layer = 2 * h * heads * head_dim + 2 * h * kv_heads * head_dim + 2 * head_dim
     layer += 3 * h * inter + 4 * h
@@ -348,6 +351,28 @@ def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     params = 3 * patch * patch * h + 2 * positions * h + depth * layer + standardize
     params += h * text_hidden
     return params, f"Gemma 4 encoder {depth} x {h}, MLP {inter} (gated)", params
+
+
+def _gemma4_dims(r: Reader) -> tuple[int, int, int, int, int, int, int]:
+    """Depth, width, MLP width, heads, KV heads, head_dim and patch of a Gemma 4 vision_config."""
+    depth, h, inter = _dims(r)
+    heads = r.int_("num_attention_heads", hi=1 << 14) or 16
+    kv_heads = r.int_("num_key_value_heads", hi=1 << 14) or heads
+    head_dim = r.int_("head_dim", hi=MAX_DIM) or h // heads
+    return depth, h, inter, heads, kv_heads, head_dim, r.int_("patch_size", hi=1024) or 16
+
+
+def _gemma4_tower(r: Reader) -> Gemma4Tower:
+    """The dims Gemma 4's tower LoRA slots and Punica wrappers read (gemma4_mm.py
+    get_mm_lora_token_counts: vision_config default_output_length soft tokens an image (280
+    where missing, the Gemma 4 checkpoints' vision_soft_tokens_per_image) of
+    pooling_kernel_size^2 patches each (Gemma4VisionConfig's default 3))."""
+    depth, h, inter, heads, kv_heads, head_dim, patch = _gemma4_dims(r)
+    kernel = r.int_("pooling_kernel_size", hi=1024) or 3
+    return Gemma4Tower(depth=depth, hidden=h, mlp=inter, q_width=heads * head_dim,
+                       kv_width=kv_heads * head_dim, patch_input=3 * patch * patch,
+                       pooled=kernel * kernel,
+                       image_tokens=r.int_("default_output_length", hi=1 << 20) or 280)
 
 
 def _llama4_dims(r: Reader) -> tuple[int, int, int, int, int, int]:
@@ -584,6 +609,9 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     elif family is _llama4:
         encoder = _llama4_encoder(r, text_hidden)
     llama4 = _llama4_tower(r) if family is _llama4 else None
+    # (with audio_config vLLM wraps its audio tower too, not read: tower.tower_refusal)
+    gemma4 = (_gemma4_tower(r) if family is _gemma4 and not isinstance(top.get("audio_config"),
+                                                                          dict) else None)
     unbuilt, head, head_whole = (_vllm_skips(r, top, top_type) if family is _llava_like
                                  else (0, 0, 0))
     # the SigLIP tower gemma3_mm.py builds (its LoRA slots: planner.serving.lora.tower)
@@ -592,4 +620,4 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
                       encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head,
                       replicated_params=whole, pooling_head_replicated_params=head_whole,
-                      siglip=siglip, llama4=llama4)
+                      siglip=siglip, llama4=llama4, gemma4=gemma4)

@@ -133,8 +133,8 @@ class EngineSettings(BaseModel):
     enable_tower_connector_lora: bool = Field(
         default=False, description="--enable-tower-connector-lora: the vision tower's and "
         "connector's linears get LoRA slots too, with their own Punica buffers "
-        "(planner.serving.lora.tower: the Qwen3-VL tower, Gemma 3's SigLIP and Llama 4's "
-        "vision model)")
+        "(planner.serving.lora.tower: the Qwen3-VL tower, Gemma 3's SigLIP, Llama 4's "
+        "vision model and Gemma 4's tower from vLLM 0.29.0)")
     lora_dtype: str = Field(
         default="auto", description="--lora-dtype, one of vLLM's LoRADType (auto: the model's "
         "dtype; float16, bfloat16): the LoRA slots' element "

@@ -171,8 +171,9 @@ get_mm_mapping language_model "language_model", connector "embed_vision" (and "e
 tower_model "vision_tower" (and "audio_tower") where audio_config builds them: no Punica wrapper
 there without --enable-tower-connector-lora, as Gemma 3's. With the flag 0.20.0-0.28.0's
 _maybe_init_mm asks for get_num_mm_encoder_tokens, which gemma4_mm.py never defines, and logs
-that it ignores the flag; from 0.29.0 the class sets supports_tower_connector_lora and its
-tower is wrapped: not read (tower.tower_refusal). Its decoder layers: moe (the Gemma 4 rules)."""
+that it ignores the flag (tower.tower_wrapped); from 0.29.0 the class sets
+supports_tower_connector_lora and its tower is wrapped: planner.serving.lora.tower. Its decoder
+layers: moe (the Gemma 4 rules)."""
 
 HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration",
                              "Qwen3_5MoeForConditionalGeneration", "Qwen3NextForCausalLM"})

@@ -86,9 +86,29 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   profile's). A config without vision_config (Maverick's in the catalog) is transformers'
   Llama4VisionConfig defaults, as the parser says.
 
-Not read, refused: Gemma 4's tower (gemma4_mm.py vision_tower and embed_vision: 0.20.0-0.28.0
-ignore the flag, 0.29.0 on wrap them: coverage.LORA_TOWER_CONNECTOR) and the other multimodal
-classes (coverage.MULTIMODAL_LORA_FROM).
+- Gemma 4 (gemma4_mm.py Gemma4ForConditionalGeneration, SupportsLoRA from 0.20.0): 0.20.0-0.28.0
+  define neither supports_tower_connector_lora nor get_num_mm_encoder_tokens, so _maybe_init_mm
+  logs "... does not support it. This will be ignored." and builds no tower or connector
+  wrapper: the tower's modules then meet no wrapper (_get_punica_wrapper None) and get no slots
+  (tower_wrapped: the plan is the flag's absence). 0.29.0-0.34.0 set supports_tower_connector_
+  lora; vision_tower is AutoModel.from_config(vision_config), transformers' Gemma4VisionModel,
+  and recursive_replace_linear (models/transformers/utils.py) turns every nn.Linear in it into a
+  ReplicatedLinear ("replicate": whole, whatever TP or --mm-encoder-tp-mode): patch_embedder.
+  input_proj (3 p^2 -> hidden), per layer self_attn q_proj/k_proj/v_proj/o_proj and mlp
+  gate_proj/up_proj/down_proj (Gemma4ClippableLinear's `.linear`; the packed_modules_mapping's
+  qkv_proj / gate_up_proj names never match them, so one A each); embed_vision's
+  embedding_projection is a ReplicatedLinear (hidden -> the text hidden). All
+  ReplicatedLinearWithLoRA: A rank x input, B output x rank on every rank, --fully-sharded-loras
+  or not. The pooler and norms hold no linear. get_mm_mapping tower "vision_tower", connector
+  "embed_vision" (audio_tower / embed_audio where audio_config builds them: not sized, refused
+  by coverage). get_mm_lora_token_counts (both releases' readings: the image's max_soft_tokens
+  from vision_config default_output_length unless mm_processor_kwargs name one): an image's
+  tower default_output_length x pooling_kernel_size^2 patches, a video's (no mm_kwargs at
+  start-up) ceil(budget / 70) x 70 x pooling_kernel_size^2, each connector the budget; the items
+  per modality from get_mm_max_tokens_per_item: the image's default_output_length and the
+  video's GEMMA4_VIDEO_TOKENS (images and video: get_supported_mm_limits).
+
+Not read, refused: the other multimodal classes (coverage.MULTIMODAL_LORA_FROM).
 
 At PP > 1 every stage holds the tower's and connector's Punica wrappers (_init_punica_wrapper
 runs on each stage's model, whose class is multimodal wherever the tower is built), and the
@@ -98,17 +118,43 @@ weights.VISION_ON_EVERY_STAGE's model types unless vllm_versions.TOWER_FIRST_STA
 child module, so named_modules never meets the tower's linears; LoraSettings.tower_every_stage).
 """
 
-from planner.model.spec import Llama4Tower, ModelSpec, SiglipTower, VisionEncoder, VisionSpec
-from planner.serving.vllm_versions import MM_LIMIT_PER_PROMPT
+import math
+
+from planner.model.spec import (
+    Gemma4Tower,
+    Llama4Tower,
+    ModelSpec,
+    SiglipTower,
+    VisionEncoder,
+    VisionSpec,
+)
+from planner.serving.vllm_versions import MM_LIMIT_PER_PROMPT, Version
 
 TOWER_QKV_SLICES: dict[str, int] = {
     "Qwen3VLForConditionalGeneration": 1, "Qwen3_5ForConditionalGeneration": 1,
     "Qwen3_5MoeForConditionalGeneration": 1, "Qwen3VLMoeForConditionalGeneration": 0,
-    "Gemma3ForConditionalGeneration": 3, "Llama4ForConditionalGeneration": 3}
+    "Gemma3ForConditionalGeneration": 3, "Llama4ForConditionalGeneration": 3,
+    "Gemma4ForConditionalGeneration": 0}
 """The architectures whose tower and connector LoRA slots are sized (the Qwen3-VL family's
-Qwen3_VisionTransformer, Gemma 3's SigLIP, Llama 4's Llama4VisionModel), and the LoRA A of
-their vision attention's QKV: 0 unwrapped, 1 packed as itself, 3 for q, k and v (the module
+Qwen3_VisionTransformer, Gemma 3's SigLIP, Llama 4's Llama4VisionModel, Gemma 4's transformers
+tower), and the LoRA A of their vision attention's QKV: 0 unwrapped (Gemma 4: no fused QKV,
+its q, k and v are tower_parts' own linears), 1 packed as itself, 3 for q, k and v (the module
 docstring)."""
+
+GEMMA4_TOWER_FROM: Version = (0, 29, 0)
+"""gemma4_mm.py sets supports_tower_connector_lora from the 0.29.0 wheel; 0.20.0-0.28.0's
+_maybe_init_mm asks for get_num_mm_encoder_tokens, which it never defines, and logs that it
+ignores --enable-tower-connector-lora: no wrappers, no slots (tower_wrapped)."""
+
+GEMMA4_VIDEO_TOKENS = 32 * (70 + 2 + 6)
+"""gemma4_mm.py Gemma4ProcessingInfo.get_mm_max_tokens_per_item (0.29.0-0.34.0): a video's
+tokens, _VIDEO_MAX_FRAMES 32 frames x (_VIDEO_MAX_SOFT_TOKENS 70 + boi + eoi + 6 timestamp
+tokens) = 2,496."""
+
+GEMMA4_MIN_SOFT_TOKENS = 70
+"""gemma4_mm.py min(_SUPPORTED_SOFT_TOKENS) (70, 140, 280, 560, 1120): get_mm_lora_token_counts
+sizes a video's tower as ceil(budget / 70) frames of _VIDEO_MAX_SOFT_TOKENS (70) x
+pooling_kernel_size^2 patches."""
 
 GEMMA3_IMAGE_TOKENS = 256
 """UNVERIFIED (processor_config.json is not in ../shared): Gemma 3's tokens per image, the
@@ -122,10 +168,18 @@ a constant in every release read (SigLIP's 4,096 patches of an 896-pixel image p
 into 256 tokens)."""
 
 
-def _tower_read(vision: VisionSpec) -> VisionEncoder | SiglipTower | Llama4Tower | None:
-    """The tower dims the slots read: Gemma 3's SigLIP, Llama 4's vision model, else the
-    Qwen3-VL family's encoder."""
-    return vision.siglip or vision.llama4 or vision.encoder
+def _tower_read(vision: VisionSpec
+                ) -> VisionEncoder | SiglipTower | Llama4Tower | Gemma4Tower | None:
+    """The tower dims the slots read: Gemma 3's SigLIP, Llama 4's vision model, Gemma 4's
+    tower, else the Qwen3-VL family's encoder."""
+    return vision.siglip or vision.llama4 or vision.gemma4 or vision.encoder
+
+
+def tower_wrapped(spec: ModelSpec, tower_connector: bool, version: Version) -> bool:
+    """Whether vLLM `version` wraps the tower with --enable-tower-connector-lora: Gemma 4's from
+    GEMMA4_TOWER_FROM only (before, vLLM ignores the flag)."""
+    return tower_connector and (spec.architectures[:1] != ("Gemma4ForConditionalGeneration",)
+                                or version >= GEMMA4_TOWER_FROM)
 
 
 def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded: bool
@@ -141,12 +195,18 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded
         return (f"--enable-tower-connector-lora: {name} has no vision tower, so vLLM has no "
                 "tower or connector to wrap; drop the flag")
     tower = _tower_read(spec.vision)
+    if spec.model_type == "gemma4" and tower is None:
+        return (f"--enable-tower-connector-lora: {name} here has an audio_config, so vLLM "
+                "wraps its audio_tower and embed_audio too (gemma4_mm.py get_mm_mapping), whose "
+                "slots and audio tokens are not read, so it is not planned")
     if spec.architectures[0] not in TOWER_QKV_SLICES or tower is None:
         return (f"--enable-tower-connector-lora: Headroom sizes the tower and connector LoRA "
                 f"slots of {', '.join(TOWER_QKV_SLICES)} only (models/qwen3_vl.py "
                 f"Qwen3_VisionTransformer, siglip.py SiglipVisionModel, mllama4.py "
-                f"Llama4VisionModel); {name}'s tower is not read, so it is not planned")
-    sizes = (("vision hidden_size", tower.hidden),) + (
+                f"Llama4VisionModel, gemma4_mm.py vision_tower); {name}'s tower is not read, "
+                "so it is not planned")
+    sizes = () if isinstance(tower, Gemma4Tower) else (  # (whole: ReplicatedLinear)
+        ("vision hidden_size", tower.hidden),) + (
         (("vision out_hidden_size", tower.out_hidden),) if isinstance(tower, VisionEncoder)
         else (("vision projector_output_dim", tower.adapter_out),)
         if isinstance(tower, Llama4Tower) else ())
@@ -176,6 +236,8 @@ def tower_parts(spec: ModelSpec, tp: int, max_loras: int, rank: int, fully_shard
     tower = _tower_read(spec.vision)
     assert tower is not None  # (tower_refusal)
     n, r, h, i = max_loras, rank, tower.hidden, tower.mlp
+    if isinstance(tower, Gemma4Tower):
+        return _gemma4_parts(tower, spec.hidden_size, n * r)
     rank_a = r // tp if fully_sharded else r
     slices = TOWER_QKV_SLICES[spec.architectures[0]]
 
@@ -212,6 +274,25 @@ def tower_parts(spec: ModelSpec, tp: int, max_loras: int, rank: int, fully_shard
             ("merger linear_fc2", row(merged, tower.out_hidden), mergers))
 
 
+def _gemma4_parts(tower: Gemma4Tower, text_hidden: int, loras_rank: int
+                  ) -> tuple[tuple[str, int, int], ...]:
+    """Gemma 4's tower and connector slots: every linear a ReplicatedLinear (gemma4_mm.py
+    recursive_replace_linear "replicate"; embed_vision's own), so ReplicatedLinearWithLoRA, A
+    rank x input and B output x rank whole on every rank, whatever TP or --fully-sharded-loras;
+    `loras_rank` max_loras x rank."""
+    h, q, kv = tower.hidden, tower.q_width, tower.kv_width
+
+    def whole(width_in: int, width_out: int) -> int:
+        return loras_rank * (width_in + width_out)
+
+    return (("vision_tower patch_embedder.input_proj", whole(tower.patch_input, h), 1),
+            ("vision_tower self_attn q_proj / o_proj", whole(h, q) + whole(q, h), tower.depth),
+            ("vision_tower self_attn k_proj / v_proj", 2 * whole(h, kv), tower.depth),
+            ("vision_tower mlp gate_proj / up_proj / down_proj", 3 * whole(h, tower.mlp),
+             tower.depth),
+            ("embed_vision embedding_projection", whole(h, text_hidden), 1))
+
+
 def tower_punica_shapes(vision: VisionSpec, max_num_batched_tokens: int, max_num_seqs: int,
                         max_model_len: int) -> tuple[int, int, int]:
     """(tower tokens, connector tokens, max_batches) of the tower's and connector's Punica
@@ -223,6 +304,8 @@ def tower_punica_shapes(vision: VisionSpec, max_num_batched_tokens: int, max_num
     tower = _tower_read(vision)
     if isinstance(tower, SiglipTower):
         per_item = [GEMMA3_IMAGE_TOKENS]
+    elif isinstance(tower, Gemma4Tower):
+        per_item = [tower.image_tokens, GEMMA4_VIDEO_TOKENS]
     elif isinstance(tower, Llama4Tower):
         per_item = [tower.item_tokens]
     else:
@@ -242,6 +325,9 @@ def tower_punica_shapes(vision: VisionSpec, max_num_batched_tokens: int, max_num
         chunk_tokens = tower.chunk_patches // tower.shuffle
         chunks = budget // chunk_tokens
         return chunks * (tower.chunk_patches + 1), chunks * chunk_tokens, batches
+    if isinstance(tower, Gemma4Tower):
+        video = math.ceil(budget / GEMMA4_MIN_SOFT_TOKENS) * GEMMA4_MIN_SOFT_TOKENS
+        return max(tower.image_tokens, video) * tower.pooled, budget, batches
     return budget * tower.merge * tower.merge, budget, batches
 
 
@@ -260,6 +346,15 @@ def tower_note(spec: ModelSpec, max_num_batched_tokens: int, max_num_seqs: int,
                 "out_proj, mlp fc1/fc2 per layer; the multi_modal_projector has no linear), and "
                 f"{wrappers} from the image's tokens per item, whose processor size is "
                 "unverified; gemma3_mm.py: tower and connector both budget x 16)")
+    if spec.vision.gemma4 is not None:
+        return ("the vision tower's linears get slots too (--enable-tower-connector-lora, vLLM "
+                "0.29.0 on: models/gemma4_mm.py builds transformers' Gemma4VisionModel with every "
+                "nn.Linear a ReplicatedLinear, so patch_embedder.input_proj, q/k/v/o_proj and "
+                "mlp gate/up/down_proj per layer and embed_vision's embedding_projection are "
+                f"whole on every rank), and {wrappers} from the image's "
+                "default_output_length and the video's 32 frames x 78 tokens; gemma4_mm.py "
+                "get_mm_lora_token_counts: tower the video's ceil(budget / 70) x 70 x "
+                "pooling_kernel_size^2 patches, connector the budget)")
     if spec.vision.llama4 is not None:
         return ("the vision model's linears get slots too (--enable-tower-connector-lora, "
                 "models/mllama4.py Llama4VisionModel: patch_embedding.linear, "

@@ -36,7 +36,7 @@ from planner.serving.lora.moe import (
 )
 from planner.serving.lora.settings import LoraSettings, fully_sharded_refusal, slot_dtype_bytes
 from planner.serving.lora.slots import stage_lora_bytes
-from planner.serving.lora.tower import tower_refusal
+from planner.serving.lora.tower import tower_refusal, tower_wrapped
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.plan import shared
@@ -255,7 +255,7 @@ def sized_lora(spec: ModelSpec, s: EngineSettings, vision_first_stage_only: bool
     if cached(spec, ("lora-refusal", rules.version, rules.label, quantization, s.moe_backend),
               lora_refusal, spec, rules.version, rules.label, quantization, s.moe_backend):
         return None
-    tower = s.enable_tower_connector_lora
+    tower = tower_wrapped(spec, s.enable_tower_connector_lora, rules.version)
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
                         s.specialize_active_lora, s.lora_dtype, tower,
                         tower and vision_every_stage(spec, vision_first_stage_only))
