@@ -423,25 +423,28 @@ class VisionEncoder(_Frozen):
                        "splits over TP (Qwen3-VL family); 0: not read")
 
 
-class SiglipTower(_Frozen):
-    """Gemma 3's SigLIP vision tower as its --enable-tower-connector-lora slots read it
-    (vision_config num_hidden_layers, hidden_size, intermediate_size: planner.serving.lora.
-    tower); vLLM's encoder profile of it is not modelled (VisionSpec.encoder stays None)."""
+class TowerDims(_Frozen):
+    """A vision tower's depth, width and MLP width, as the --enable-tower-connector-lora slots
+    of the towers below read them (vision_config num_hidden_layers, hidden_size,
+    intermediate_size)."""
 
     depth: int = Field(gt=0)
     hidden: int = Field(gt=0)
     mlp: int = Field(gt=0)
 
 
-class Llama4Tower(_Frozen):
+class SiglipTower(TowerDims):
+    """Gemma 3's SigLIP vision tower as its --enable-tower-connector-lora slots read it
+    (planner.serving.lora.tower); vLLM's encoder profile of it is not modelled
+    (VisionSpec.encoder stays None)."""
+
+
+class Llama4Tower(TowerDims):
     """Llama 4's vision model as its --enable-tower-connector-lora slots read it (vision_config
     num_hidden_layers, hidden_size, intermediate_size, num_channels x patch_size^2, (image_size /
     patch_size)^2, pixel_shuffle_ratio, projector_input_dim / output_dim, vision_output_dim:
     planner.serving.lora.tower)."""
 
-    depth: int = Field(gt=0)
-    hidden: int = Field(gt=0)
-    mlp: int = Field(gt=0)
     patch_input: int = Field(gt=0, description="values per patch: channels x p^2")
     chunk_patches: int = Field(gt=0, description="patches per chunk: (image_size / p)^2")
     shuffle: int = Field(gt=0, description="patches per token after the pixel shuffle")
@@ -451,15 +454,12 @@ class Llama4Tower(_Frozen):
     item_tokens: int = Field(gt=0, description="tokens of the largest image item")
 
 
-class Gemma4Tower(_Frozen):
+class Gemma4Tower(TowerDims):
     """Gemma 4's vision tower as its --enable-tower-connector-lora slots read it (vision_config
     num_hidden_layers, hidden_size, intermediate_size, num_attention_heads / num_key_value_heads
     x head_dim, 3 x patch_size^2, pooling_kernel_size^2, default_output_length:
     planner.serving.lora.tower)."""
 
-    depth: int = Field(gt=0)
-    hidden: int = Field(gt=0)
-    mlp: int = Field(gt=0)
     q_width: int = Field(gt=0, description="num_attention_heads x head_dim")
     kv_width: int = Field(gt=0, description="num_key_value_heads x head_dim")
     patch_input: int = Field(gt=0, description="values per patch: 3 x p^2")
