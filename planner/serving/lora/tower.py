@@ -87,26 +87,27 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   Llama4VisionConfig defaults, as the parser says.
 
 - Gemma 4 (gemma4_mm.py Gemma4ForConditionalGeneration, SupportsLoRA from 0.20.0): 0.20.0-0.28.0
-  define neither supports_tower_connector_lora nor get_num_mm_encoder_tokens, so _maybe_init_mm
-  logs "... does not support it. This will be ignored." and builds no tower or connector
-  wrapper: the tower's modules then meet no wrapper (_get_punica_wrapper None) and get no slots
-  (tower_wrapped: the plan is the flag's absence). 0.29.0-0.34.0 set supports_tower_connector_
-  lora; vision_tower is AutoModel.from_config(vision_config), transformers' Gemma4VisionModel,
-  and recursive_replace_linear (models/transformers/utils.py) turns every nn.Linear in it into a
-  ReplicatedLinear ("replicate": whole, whatever TP or --mm-encoder-tp-mode): patch_embedder.
-  input_proj (3 p^2 -> hidden), per layer self_attn q_proj/k_proj/v_proj/o_proj and mlp
-  gate_proj/up_proj/down_proj (Gemma4ClippableLinear's `.linear`; the packed_modules_mapping's
+  define neither supports_tower_connector_lora nor get_num_mm_encoder_tokens, so _maybe_init_mm logs
+  "... does not support it. This will be ignored." and builds no tower or connector wrapper: the
+  tower's modules then meet no wrapper (_get_punica_wrapper None) and get no slots (tower_wrapped:
+  the plan is the flag's absence; tower_ignored_warnings says so in vLLM's words, the flag kept in
+  the launch command, which the release's parser takes). 0.29.0-0.34.0 set
+  supports_tower_connector_lora; vision_tower is AutoModel.from_config(vision_config), transformers'
+  Gemma4VisionModel, and recursive_replace_linear (models/transformers/utils.py) turns every
+  nn.Linear in it into a ReplicatedLinear ("replicate": whole, whatever TP or --mm-encoder-tp-mode):
+  patch_embedder.input_proj (3 p^2 -> hidden), per layer self_attn q_proj/k_proj/v_proj/o_proj and
+  mlp gate_proj/up_proj/down_proj (Gemma4ClippableLinear's `.linear`; the packed_modules_mapping's
   qkv_proj / gate_up_proj names never match them, so one A each); embed_vision's
   embedding_projection is a ReplicatedLinear (hidden -> the text hidden). All
-  ReplicatedLinearWithLoRA: A rank x input, B output x rank on every rank, --fully-sharded-loras
-  or not. The pooler and norms hold no linear. get_mm_mapping tower "vision_tower", connector
-  "embed_vision" (audio_tower / embed_audio where audio_config builds them: not sized, refused
-  by coverage). get_mm_lora_token_counts (both releases' readings: the image's max_soft_tokens
-  from vision_config default_output_length unless mm_processor_kwargs name one): an image's
-  tower default_output_length x pooling_kernel_size^2 patches, a video's (no mm_kwargs at
-  start-up) ceil(budget / 70) x 70 x pooling_kernel_size^2, each connector the budget; the items
-  per modality from get_mm_max_tokens_per_item: the image's default_output_length and the
-  video's GEMMA4_VIDEO_TOKENS (images and video: get_supported_mm_limits).
+  ReplicatedLinearWithLoRA: A rank x input, B output x rank on every rank, --fully-sharded-loras or
+  not. The pooler and norms hold no linear. get_mm_mapping tower "vision_tower", connector
+  "embed_vision" (audio_tower / embed_audio where audio_config builds them: not sized, refused by
+  coverage). get_mm_lora_token_counts (both releases' readings: the image's max_soft_tokens from
+  vision_config default_output_length unless mm_processor_kwargs name one): an image's tower
+  default_output_length x pooling_kernel_size^2 patches, a video's (no mm_kwargs at start-up)
+  ceil(budget / 70) x 70 x pooling_kernel_size^2, each connector the budget; the items per modality
+  from get_mm_max_tokens_per_item: the image's default_output_length and the video's
+  GEMMA4_VIDEO_TOKENS (images and video: get_supported_mm_limits).
 
 Not read, refused: the other multimodal classes (coverage.MULTIMODAL_LORA_FROM).
 
@@ -128,7 +129,7 @@ from planner.model.spec import (
     VisionEncoder,
     VisionSpec,
 )
-from planner.serving.vllm_versions import MM_LIMIT_PER_PROMPT, Version
+from planner.serving.vllm_versions import MM_LIMIT_PER_PROMPT, Version, version_label
 
 TOWER_QKV_SLICES: dict[str, int] = {
     "Qwen3VLForConditionalGeneration": 1, "Qwen3_5ForConditionalGeneration": 1,
@@ -175,11 +176,32 @@ def _tower_read(vision: VisionSpec
     return vision.siglip or vision.llama4 or vision.gemma4 or vision.encoder
 
 
+def _tower_flag_ignored(spec: ModelSpec, tower_connector: bool, version: Version) -> bool:
+    """Whether vLLM `version` ignores --enable-tower-connector-lora for `spec`: Gemma 4 before
+    GEMMA4_TOWER_FROM."""
+    return tower_connector and spec.architectures[:1] == ("Gemma4ForConditionalGeneration",) \
+        and version < GEMMA4_TOWER_FROM
+
+
 def tower_wrapped(spec: ModelSpec, tower_connector: bool, version: Version) -> bool:
     """Whether vLLM `version` wraps the tower with --enable-tower-connector-lora: Gemma 4's from
     GEMMA4_TOWER_FROM only (before, vLLM ignores the flag)."""
-    return tower_connector and (spec.architectures[:1] != ("Gemma4ForConditionalGeneration",)
-                                or version >= GEMMA4_TOWER_FROM)
+    return tower_connector and not _tower_flag_ignored(spec, tower_connector, version)
+
+
+def tower_ignored_warnings(spec: ModelSpec, tower_connector: bool, version: Version
+                           ) -> tuple[str, ...]:
+    """The warning where vLLM `version` ignores --enable-tower-connector-lora (the flag stays
+    in the launch command: the release's parser takes it, and vLLM only logs); () otherwise."""
+    if not _tower_flag_ignored(spec, tower_connector, version):
+        return ()
+    name = spec.architectures[0]
+    return (f"--enable-tower-connector-lora: vLLM {version_label(version)} ignores it for "
+            f"{name} (lora/model_manager.py _maybe_init_mm: \"LoRA with tower connector is "
+            f"enabled, but the model {name} does not support it. This will be ignored.\"; "
+            "gemma4_mm.py sets supports_tower_connector_lora from vLLM "
+            f"{version_label(GEMMA4_TOWER_FROM)}), so the vision tower and connector get no "
+            "LoRA slots: planned as without the flag",)
 
 
 def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded: bool

@@ -36,7 +36,7 @@ from planner.serving.lora.moe import (
 )
 from planner.serving.lora.settings import LoraSettings, fully_sharded_refusal, slot_dtype_bytes
 from planner.serving.lora.slots import stage_lora_bytes
-from planner.serving.lora.tower import tower_refusal, tower_wrapped
+from planner.serving.lora.tower import tower_ignored_warnings, tower_refusal, tower_wrapped
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.plan import shared
@@ -181,7 +181,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *eplb_notes(spec, layout, s, redundant, version),
                 *((*shared_expert_stream_warnings(spec, lora.fully_sharded, layout.tp, version,
                                                   s.enforce_eager),
-                   *kv_b_prefill_only_warnings(spec)) if lora else ()))
+                   *kv_b_prefill_only_warnings(spec),
+                   *tower_ignored_warnings(spec, s.enable_tower_connector_lora, version))
+                  if lora else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(busy_errors(cluster, layout, s, r)
                     + node_quant_errors(spec, cluster, layout, s, r)

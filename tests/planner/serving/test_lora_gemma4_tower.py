@@ -33,6 +33,7 @@ tower 4 x 74,340 x 8 + 3 x 29,696 x 8 + 2 x (2 x 74,340 + 16) x 4 = 2,378,880 + 
 """
 
 import copy
+import json
 
 import pytest
 
@@ -44,6 +45,8 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.lora.tower import tower_refusal
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from tests.cli.conftest import run_main
 from tests.planner.serving.test_lora_tower import tower_term
 
 GEMMA4 = "google/gemma-4-26B-A4B"
@@ -80,6 +83,26 @@ def test_releases_before_0_29_ignore_the_flag(version) -> None:
     assert not asked.errors
     assert asked.lora_bytes_per_gpu == without.lora_bytes_per_gpu
     assert "--enable-tower-connector-lora" in asked.vllm_command
+
+
+@pytest.mark.parametrize(("version", "ignored"), [("0.28.0", True), ("0.34.0", False)])
+def test_the_cli_says_when_vllm_ignores_the_flag(version, ignored, capsys) -> None:
+    # 0.20.0-0.28.0 lora/model_manager.py _maybe_init_mm logs this and wraps nothing; the
+    # flag stays in the command, which that release's parser takes
+    said = ("vLLM 0.28.0 ignores it for Gemma4ForConditionalGeneration (lora/model_manager.py "
+            "_maybe_init_mm: \"LoRA with tower connector is enabled, but the model "
+            "Gemma4ForConditionalGeneration does not support it. This will be ignored.\"")
+    args = ("plan", "--model", GEMMA4, "--gpu", "h100-sxm", "--gpus", "1", "--enable-lora",
+            "--enable-tower-connector-lora", "--vllm-version", version)
+    code, out, _ = run_main(capsys, *args)
+    assert code == 0
+    assert (said in " ".join(out.split())) is ignored
+    code, out, _ = run_main(capsys, *args, "--json")
+    planned = json.loads(out)
+    assert code == 0
+    assert any(said in warning for warning in planned["warnings"]) is ignored
+    assert "--enable-tower-connector-lora" in planned["vllm_command"]
+    assert command_problems(planned["vllm_command"], vllm_cli(version)) == []
 
 
 @pytest.mark.parametrize(("version", "later_tower"), [("0.34.0", False), ("0.32.0", True)])
