@@ -31,6 +31,7 @@ from planner.serving.lora.expert_formats import (
 from planner.serving.lora.mamba import layer_refusal as mamba_layer_refusal
 from planner.serving.lora.moe import MOE_LORA_ARCHITECTURES, float32_gate_refusal
 from planner.serving.lora.settings import Version, release_refusal
+from planner.serving.vllm_versions import version_label
 
 QWEN3_5_EMBEDDINGS_FROM: Version = (0, 29, 0)
 """models/qwen3_5.py Qwen3_5ForCausalLMBase declares embedding_modules (embed_tokens, lm_head)
@@ -315,7 +316,7 @@ def multimodal_lora_refusal(spec: ModelSpec, version: Version, label: str) -> st
     if since is None or version < since:
         return (f"--enable-lora: vLLM {label} fails at start-up (\"{arch} does not support LoRA "
                 f"yet.\", v1/worker/lora_model_runner_mixin.py): models/{file}'s class is not "
-                "SupportsLoRA there" + (f" (it is from vLLM {'.'.join(map(str, since))})"
+                "SupportsLoRA there" + (f" (it is from vLLM {version_label(since)})"
                                         if since else ""))
     return (f"--enable-lora: vLLM {label}'s models/{file} {arch} takes LoRA (SupportsLoRA), but "
             "Headroom has not read the modules it wraps (its language model's; the tower's "

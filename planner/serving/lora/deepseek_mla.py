@@ -124,6 +124,7 @@ fused shared experts.
 
 from planner.model.spec import MlaMixer, ModelSpec, MoeMlp
 from planner.serving.lora.part import LayerPart
+from planner.serving.vllm_versions import version_label
 
 Version = tuple[int, int, int]
 
@@ -160,7 +161,7 @@ def release_refusal(spec: ModelSpec, version: Version) -> str | None:
     None otherwise."""
     if spec.architectures[0] not in DEEPSEEK_LORA:
         return None
-    label = ".".join(map(str, version))
+    label = version_label(version)
     fused = next((layer.index for layer in spec.layers if isinstance(layer.mixer, MlaMixer)
                   and layer.mixer.q_lora_rank is not None), None)
     if fused is not None and version < FUSED_QKV_A_LORA_FROM:

@@ -54,6 +54,7 @@ from planner.model.attention.mamba import mamba_groups_total
 from planner.model.spec import AttentionMixer, DenseMlp, MambaMixer, ModelSpec, MoeMlp
 from planner.serving.lora.part import LayerPart
 from planner.serving.lora.settings import Version
+from planner.serving.vllm_versions import version_label
 
 MAMBA_FS_UNWRAPPED_FROM: Version = (0, 20, 0)
 """The first release whose lora/model_manager.py _create_lora_modules leaves a module no LoRA
@@ -123,7 +124,7 @@ def fully_sharded_refusal(spec: ModelSpec, tp: int, version: Version) -> str | N
             isinstance(layer.mixer, MambaMixer) and merged_projections(layer.mixer, tp)
             for layer in spec.layers):
         return None
-    label = ".".join(map(str, version))
+    label = version_label(version)
     return (f"--fully-sharded-loras: vLLM {label} fails at start-up (lora/model_manager.py "
             "register_module asserts \"Module model.layers.N.mixer.conv1d must be a "
             "BaseLayerWithLoRA instance\"): no LoRA class takes MambaMixer2's merged conv1d and "

@@ -245,6 +245,7 @@ from planner.serving.lora.deepseek_mla import DEEPSEEK_LORA
 from planner.serving.lora.part import LayerPart
 from planner.serving.lora.settings import shrink_assert_refusal
 from planner.serving.mxfp4 import MXFP4_MARLIN_PAD
+from planner.serving.vllm_versions import version_label
 
 if TYPE_CHECKING:  # only the type of `layout`
     from planner.serving.layout import ParallelLayout
@@ -342,7 +343,7 @@ def float32_gate_refusal(spec: ModelSpec, version: tuple[int, int, int]) -> str 
     modules = MOE_LORA_ARCHITECTURES.get(spec.architectures[0])
     if modules is None or version >= modules.gate_in_model_dtype_from:
         return None
-    label, since = (".".join(map(str, v)) for v in (version, modules.gate_in_model_dtype_from))
+    label, since = map(version_label, (version, modules.gate_in_model_dtype_from))
     return shrink_assert_refusal(
         f"vLLM {label}", ", `assert inputs.dtype == lora_a_weights[0].dtype`",
         f"{spec.architectures[0]}'s block calls its float32 router gate on "
