@@ -47,6 +47,7 @@ from planner.model.spec import (
     MoeMlp,
 )
 from planner.serving.layout import ParallelLayout, pp_layer_split
+from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.weights_dsv4 import dsv4_buffer_bytes, dsv4_rank_bytes
 from planner.units import TORCH_DTYPE_BYTES
 
@@ -126,6 +127,9 @@ class WeightLoadRules(NamedTuple):
     eplb_expert_buffer: bool = False  # eplb_buffer_bytes: EPLB's one-layer transfer buffer
     eplb_draft_buffer: bool = False  # and the MTP draft's own (eplb.draft_state_sized)
     expert_bias_fp32: bool = False  # mxfp4.MXFP4_FP32_BIAS_KERNELS: routed-expert biases in float32
+    # mxfp4.mxfp4_moe_kernel_of: the kernel MXFP4 experts run on, asked once per plan: MXFP4's
+    # expert_pad and expert_bias_fp32 follow it, the plan's notes name it (plan.notes.gpu_notes)
+    mxfp4_kernel: Mxfp4Kernel = "unknown"
 
 
 _NO_LOAD_RULES = WeightLoadRules()

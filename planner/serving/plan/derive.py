@@ -39,10 +39,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.lora.cuda_graphs import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.moe_backend import B12X
-from planner.serving.mxfp4 import (
-    mxfp4_moe_kernel_of,
-    mxfp4_on_marlin,
-)
+from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_CAPABILITIES, capabilities
 from planner.serving.plan.facts import Resolved
@@ -208,10 +205,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                                                   gpu.compute_capability, selector_kv))
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
-    marlin = mxfp4_on_marlin(s, gpu.vendor)
-    load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu, marlin)
-    kernel = mxfp4_moe_kernel_of(rules.version, gpu.compute_capability, gpu.vendor, marlin,
-                                 s.moe_backend)  # MXFP4's: read where the scheme is mxfp4
+    load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
+                             mxfp4_on_marlin(s, gpu.vendor))
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
                                 bool(s.target_quant), scheme.key)
     return dict(
@@ -251,7 +246,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
         expert_pad=load.expert_pad,
         states=_state_rules(spec, s, rules, gpu.compute_capability),
-        gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme, kernel),
+        gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme, load.mxfp4_kernel),
         model_notes=model_notes(spec, gpu, s, rules)
         + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind),
         gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),

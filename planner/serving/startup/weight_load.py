@@ -72,8 +72,8 @@ def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | N
     """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`; `mxfp4_marlin`: MXFP4
     experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin). MXFP4's rules follow
     the kernel mxfp4.mxfp4_moe_kernel_of picks: expert biases in float32 on the kernels that
-    convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS), the experts padded for it (expert_padding).
-    Cached (_LOAD_RULES)."""
+    convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS), the experts padded for it (expert_padding),
+    the kernel itself kept (mxfp4_kernel) for the plan's notes to name. Cached (_LOAD_RULES)."""
     return _LOAD_RULES.get_all((spec, gpu), (scheme.memo_key, moe_backend, version, mxfp4_marlin),
                                _weight_load_rules, spec, scheme, moe_backend, version, gpu,
                                mxfp4_marlin)
@@ -90,7 +90,7 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
         expert_pad=expert_padding(spec, scheme, kernel, moe_backend, version, gpu),
         indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM,
-        zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu))
+        zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu), mxfp4_kernel=kernel)
 
 
 def expert_padding(spec: ModelSpec, scheme: QuantScheme, kernel: Mxfp4Kernel,
