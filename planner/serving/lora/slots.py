@@ -363,7 +363,8 @@ class LayerRuns(NamedTuple):
 
 
 _LAYER_RUNS: IdentityMemo[LayerRuns] = IdentityMemo(1024)
-"""layer_runs by spec and (TP, LoRA settings, the rank's experts): a stage's layers' slots and
+"""layer_runs by spec and (TP, the LoRA settings _layer_parts reads: max_loras, rank,
+fully_sharded and version, the rank's experts): a stage's layers' slots and
 step sums are lookups, not a walk over its layers (a 4,096-GPU sweep of Qwen3-235B-A22B sizes
 54,193 stages, 1.7 s of its 8.3 s layer by layer; the Llama 3.1 405B sweep's 848 LoRA layouts
 time 50,607 stages)."""
@@ -374,7 +375,8 @@ def layer_runs(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlot
     """The LayerRuns of the decoder layers on one TP rank holding `experts`: the one walk over
     the layers' slots that the memory (stage_lora_bytes) and the speed model read. Cached
     (_LAYER_RUNS)."""
-    return _LAYER_RUNS.get(spec, (tp, lora, experts), _layer_runs, spec, tp, lora, experts)
+    key = (tp, lora.max_loras, lora.rank, lora.fully_sharded, lora.version, experts)
+    return _LAYER_RUNS.get(spec, key, _layer_runs, spec, tp, lora, experts)
 
 
 def _layer_runs(spec: ModelSpec, tp: int, lora: LoraSettings, experts: ExpertSlots
