@@ -120,12 +120,15 @@ child module, so named_modules never meets the tower's linears; LoraSettings.tow
 """
 
 import math
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 from planner.model.spec import (
     Gemma4Tower,
     Llama4Tower,
     ModelSpec,
     SiglipTower,
+    TowerDims,
     VisionEncoder,
     VisionSpec,
 )
@@ -169,11 +172,247 @@ a constant in every release read (SigLIP's 4,096 patches of an 896-pixel image p
 into 256 tokens)."""
 
 
-def _tower_read(vision: VisionSpec
-                ) -> VisionEncoder | SiglipTower | Llama4Tower | Gemma4Tower | None:
-    """The tower dims the slots read: Gemma 3's SigLIP, Llama 4's vision model, Gemma 4's
-    tower, else the Qwen3-VL family's encoder."""
-    return vision.siglip or vision.llama4 or vision.gemma4 or vision.encoder
+Parts = tuple[tuple[str, int, int], ...]
+"""A tower's and connector's slots on one TP rank as (module, elements, count)."""
+
+
+class _Slots(NamedTuple):
+    """The (A + B) x max_loras elements of one wrapped linear on one TP rank, per the lora rules:
+    column A rank x input, B output / TP x rank; row A rank x input / TP, B output x rank;
+    --fully-sharded-loras: column A rank / TP, row B output / TP; whole (ReplicatedLinear) A
+    rank x input, B output x rank on every rank, whatever TP or --fully-sharded-loras."""
+
+    max_loras: int
+    rank: int
+    tp: int
+    fully_sharded: bool
+
+    def column(self, width_in: int, width_out: int) -> int:
+        """A ColumnParallelLinear's; a QKV's with `width_in` its A count x hidden."""
+        rank_a = self.rank // self.tp if self.fully_sharded else self.rank
+        return self.max_loras * (rank_a * width_in + width_out // self.tp * self.rank)
+
+    def row(self, width_in: int, width_out: int) -> int:
+        """A RowParallelLinear's."""
+        width_b = width_out // self.tp if self.fully_sharded else width_out
+        return self.max_loras * (self.rank * width_in // self.tp + width_b * self.rank)
+
+    def whole(self, width_in: int, width_out: int) -> int:
+        """A ReplicatedLinear's."""
+        return self.max_loras * self.rank * (width_in + width_out)
+
+
+def _vit_blocks(names: tuple[str, str, str, str], dims: TowerDims | VisionEncoder,
+                slots: _Slots, qkv_slices: int) -> Parts:
+    """Per block, named `names`: the attention's QKV (`qkv_slices` A of rank x hidden, B 3 x
+    hidden wide; none where 0) and output projection, the MLP's two linears (the SigLIP,
+    Llama 4 and Qwen3-VL blocks alike)."""
+    h, i, depth = dims.hidden, dims.mlp, dims.depth
+    qkv = ((names[0], slots.column(qkv_slices * h, 3 * h), depth),) if qkv_slices else ()
+    return (*qkv, (names[1], slots.row(h, h), depth), (names[2], slots.column(h, i), depth),
+            (names[3], slots.row(i, h), depth))
+
+
+class _TowerLora(Protocol):
+    """One tower kind's --enable-tower-connector-lora figures (the module docstring): the
+    functions below hold no per-kind branch, so a new kind is one class and _tower_lora's
+    line."""
+
+    def split_widths(self) -> tuple[tuple[str, int], ...]:
+        """The widths --fully-sharded-loras splits over TP (divide asserts TP divides each)."""
+
+    def parts(self, slots: _Slots, qkv_slices: int, text_hidden: int) -> Parts:
+        """The tower's and connector's slots (`qkv_slices`: TOWER_QKV_SLICES' entry)."""
+
+    def item_tokens(self) -> tuple[int, ...]:
+        """Each modality's tokens per item (the encoder budget and items per prompt read them)."""
+
+    def punica_tokens(self, budget: int) -> tuple[int, int]:
+        """The tower's and connector's Punica wrapper tokens from the encoder budget."""
+
+    def note(self, qkv_slices: int, wrappers: str) -> str:
+        """The lora term's words on the slots, with `wrappers` (the Punica wrappers' words)."""
+
+
+@dataclass(frozen=True)
+class _Qwen3VisionLora:
+    """The Qwen3-VL family's Qwen3_VisionTransformer and its mergers (qwen3_vl.py)."""
+
+    dims: VisionEncoder
+
+    def split_widths(self) -> tuple[tuple[str, int], ...]:
+        """The vision hidden_size and the mergers' out_hidden_size."""
+        return (("vision hidden_size", self.dims.hidden),
+                ("vision out_hidden_size", self.dims.out_hidden))
+
+    def parts(self, slots: _Slots, qkv_slices: int, text_hidden: int) -> Parts:
+        """The blocks, and each merger's (1 + deepstack) linear_fc1 and linear_fc2."""
+        d = self.dims
+        merged = d.hidden * d.merge * d.merge
+        mergers = 1 + d.deepstack
+        return (*_vit_blocks(("visual attn.qkv", "visual attn.proj", "visual mlp.linear_fc1",
+                              "visual mlp.linear_fc2"), d, slots, qkv_slices),
+                ("merger linear_fc1", slots.column(merged, merged), mergers),
+                ("merger linear_fc2", slots.row(merged, d.out_hidden), mergers))
+
+    def item_tokens(self) -> tuple[int, ...]:
+        """The image's and, where the model takes video, the video's."""
+        d = self.dims
+        unit = d.patch * d.merge
+        image = d.max_item_patches // (d.merge * d.merge)
+        video = d.video_max_pixels // d.temporal // (unit * unit) if d.video_max_pixels else 0
+        return tuple(tokens for tokens in (image, video) if tokens)
+
+    def punica_tokens(self, budget: int) -> tuple[int, int]:
+        """Tower budget x merge^2, connector the budget."""
+        return budget * self.dims.merge * self.dims.merge, budget
+
+    def note(self, qkv_slices: int, wrappers: str) -> str:
+        """The blocks and mergers, attn.qkv as TOWER_QKV_SLICES has it."""
+        qkv = ("attn.qkv (one A: packed as itself)" if qkv_slices
+               else "not attn.qkv (the class's packed_modules_mapping lacks it)")
+        return (f"the vision tower's and mergers' linears get slots too (--enable-tower-"
+                f"connector-lora, models/qwen3_vl.py Qwen3_VisionTransformer: {qkv}, attn.proj, "
+                f"mlp linear_fc1/fc2 per block, each merger's linear_fc1/fc2), and {wrappers} "
+                "from the image's and video's tokens per item, whose processor sizes are "
+                "unverified)")
+
+
+@dataclass(frozen=True)
+class _SiglipLora:
+    """Gemma 3's SigLIP tower (siglip.py SiglipVisionModel); its connector has no linear."""
+
+    dims: SiglipTower
+
+    def split_widths(self) -> tuple[tuple[str, int], ...]:
+        """The vision hidden_size."""
+        return (("vision hidden_size", self.dims.hidden),)
+
+    def parts(self, slots: _Slots, qkv_slices: int, text_hidden: int) -> Parts:
+        """The blocks alone."""
+        return _vit_blocks(("vision_tower self_attn.qkv_proj", "vision_tower self_attn.out_proj",
+                            "vision_tower mlp.fc1", "vision_tower mlp.fc2"),
+                           self.dims, slots, qkv_slices)
+
+    def item_tokens(self) -> tuple[int, ...]:
+        """The image's (images only)."""
+        return (GEMMA3_IMAGE_TOKENS,)
+
+    def punica_tokens(self, budget: int) -> tuple[int, int]:
+        """Tower and connector both budget x GEMMA3_TOWER_TOKENS_PER_TOKEN."""
+        scaled = budget * GEMMA3_TOWER_TOKENS_PER_TOKEN
+        return scaled, scaled
+
+    def note(self, qkv_slices: int, wrappers: str) -> str:
+        """The SigLIP blocks (three A on the QKV), no connector linear."""
+        return ("the SigLIP vision tower's linears get slots too (--enable-tower-connector-lora, "
+                "models/siglip.py SiglipVisionModel: self_attn.qkv_proj (three A: q, k, v), "
+                "out_proj, mlp fc1/fc2 per layer; the multi_modal_projector has no linear), and "
+                f"{wrappers} from the image's tokens per item, whose processor size is "
+                "unverified; gemma3_mm.py: tower and connector both budget x 16)")
+
+
+@dataclass(frozen=True)
+class _Llama4Lora:
+    """Llama 4's Llama4VisionModel, vision_adapter and multi_modal_projector (mllama4.py)."""
+
+    dims: Llama4Tower
+
+    def split_widths(self) -> tuple[tuple[str, int], ...]:
+        """The vision hidden_size and the adapter's projector_output_dim."""
+        return (("vision hidden_size", self.dims.hidden),
+                ("vision projector_output_dim", self.dims.adapter_out))
+
+    def parts(self, slots: _Slots, qkv_slices: int, text_hidden: int) -> Parts:
+        """The patch embedding linear, the blocks, vision_adapter mlp fc1 / fc2 and
+        multi_modal_projector linear_1 (to the text hidden), once each but the blocks."""
+        d = self.dims
+        return (("vision_model patch_embedding.linear", slots.column(d.patch_input, d.hidden), 1),
+                *_vit_blocks(("vision_model self_attn.qkv_proj", "vision_model self_attn.o_proj",
+                              "vision_model mlp.fc1", "vision_model mlp.fc2"),
+                             d, slots, qkv_slices),
+                ("vision_adapter mlp.fc1", slots.column(d.mlp, d.adapter_mid), 1),
+                ("vision_adapter mlp.fc2", slots.row(d.adapter_mid, d.adapter_out), 1),
+                ("multi_modal_projector linear_1", slots.column(d.vision_out, text_hidden), 1))
+
+    def item_tokens(self) -> tuple[int, ...]:
+        """The image's (images only)."""
+        return (self.dims.item_tokens,)
+
+    def punica_tokens(self, budget: int) -> tuple[int, int]:
+        """budget // tokens a chunk chunks: tower chunk patches + 1 (the CLS) each, connector
+        tokens a chunk each."""
+        chunk_tokens = self.dims.chunk_patches // self.dims.shuffle
+        chunks = budget // chunk_tokens
+        return chunks * (self.dims.chunk_patches + 1), chunks * chunk_tokens
+
+    def note(self, qkv_slices: int, wrappers: str) -> str:
+        """The vision model, adapter and projector linears."""
+        return ("the vision model's linears get slots too (--enable-tower-connector-lora, "
+                "models/mllama4.py Llama4VisionModel: patch_embedding.linear, "
+                "self_attn.qkv_proj (three A: q, k, v), o_proj, mlp fc1/fc2 per layer, "
+                "vision_adapter mlp fc1/fc2, multi_modal_projector linear_1), and "
+                f"{wrappers} from the image's tokens per item, whose processor size is "
+                "unverified; mllama4.py: budget // tokens a chunk chunks, tower chunk patches "
+                "+ 1 each, connector tokens a chunk each)")
+
+
+@dataclass(frozen=True)
+class _Gemma4Lora:
+    """Gemma 4's transformers tower (gemma4_mm.py): every linear a ReplicatedLinear
+    (recursive_replace_linear "replicate"; embed_vision's own), so whole on every rank."""
+
+    dims: Gemma4Tower
+
+    def split_widths(self) -> tuple[tuple[str, int], ...]:
+        """None: --fully-sharded-loras splits no ReplicatedLinear."""
+        return ()
+
+    def parts(self, slots: _Slots, qkv_slices: int, text_hidden: int) -> Parts:
+        """patch_embedder.input_proj, per layer q/k/v/o_proj (one A each) and the MLP's three,
+        and embed_vision's embedding_projection (to the text hidden)."""
+        d, whole = self.dims, slots.whole
+        h, q, kv = d.hidden, d.q_width, d.kv_width
+        return (("vision_tower patch_embedder.input_proj", whole(d.patch_input, h), 1),
+                ("vision_tower self_attn q_proj / o_proj", whole(h, q) + whole(q, h), d.depth),
+                ("vision_tower self_attn k_proj / v_proj", 2 * whole(h, kv), d.depth),
+                ("vision_tower mlp gate_proj / up_proj / down_proj", 3 * whole(h, d.mlp),
+                 d.depth),
+                ("embed_vision embedding_projection", whole(h, text_hidden), 1))
+
+    def item_tokens(self) -> tuple[int, ...]:
+        """The image's default_output_length and the video's GEMMA4_VIDEO_TOKENS."""
+        return (self.dims.image_tokens, GEMMA4_VIDEO_TOKENS)
+
+    def punica_tokens(self, budget: int) -> tuple[int, int]:
+        """Tower the larger of the image's and the video's ceil(budget / 70) x 70 soft tokens,
+        x pooling_kernel_size^2 patches; connector the budget."""
+        video = math.ceil(budget / GEMMA4_MIN_SOFT_TOKENS) * GEMMA4_MIN_SOFT_TOKENS
+        return max(self.dims.image_tokens, video) * self.dims.pooled, budget
+
+    def note(self, qkv_slices: int, wrappers: str) -> str:
+        """The replicated tower and embed_vision linears (vLLM 0.29.0 on)."""
+        return ("the vision tower's linears get slots too (--enable-tower-connector-lora, vLLM "
+                "0.29.0 on: models/gemma4_mm.py builds transformers' Gemma4VisionModel with every "
+                "nn.Linear a ReplicatedLinear, so patch_embedder.input_proj, q/k/v/o_proj and "
+                "mlp gate/up/down_proj per layer and embed_vision's embedding_projection are "
+                f"whole on every rank), and {wrappers} from the image's "
+                "default_output_length and the video's 32 frames x 78 tokens; gemma4_mm.py "
+                "get_mm_lora_token_counts: tower the video's ceil(budget / 70) x 70 x "
+                "pooling_kernel_size^2 patches, connector the budget)")
+
+
+def _tower_lora(vision: VisionSpec) -> _TowerLora | None:
+    """The tower the slots read: Gemma 3's SigLIP, Llama 4's vision model, Gemma 4's tower,
+    else the Qwen3-VL family's encoder (Llama 4's encoder profile is one too, so it comes
+    last); None where none is read."""
+    if vision.siglip is not None:
+        return _SiglipLora(vision.siglip)
+    if vision.llama4 is not None:
+        return _Llama4Lora(vision.llama4)
+    if vision.gemma4 is not None:
+        return _Gemma4Lora(vision.gemma4)
+    return _Qwen3VisionLora(vision.encoder) if vision.encoder is not None else None
 
 
 def _tower_flag_ignored(spec: ModelSpec, tower_connector: bool, version: Version) -> bool:
@@ -216,7 +455,7 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded
     if spec.vision is None:
         return (f"--enable-tower-connector-lora: {name} has no vision tower, so vLLM has no "
                 "tower or connector to wrap; drop the flag")
-    tower = _tower_read(spec.vision)
+    tower = _tower_lora(spec.vision)
     if spec.model_type == "gemma4" and tower is None:
         return (f"--enable-tower-connector-lora: {name} here has an audio_config, so vLLM "
                 "wraps its audio_tower and embed_audio too (gemma4_mm.py get_mm_mapping), whose "
@@ -227,12 +466,7 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded
                 f"Qwen3_VisionTransformer, siglip.py SiglipVisionModel, mllama4.py "
                 f"Llama4VisionModel, gemma4_mm.py vision_tower); {name}'s tower is not read, "
                 "so it is not planned")
-    sizes = () if isinstance(tower, Gemma4Tower) else (  # (whole: ReplicatedLinear)
-        ("vision hidden_size", tower.hidden),) + (
-        (("vision out_hidden_size", tower.out_hidden),) if isinstance(tower, VisionEncoder)
-        else (("vision projector_output_dim", tower.adapter_out),)
-        if isinstance(tower, Llama4Tower) else ())
-    for what, size in sizes:
+    for what, size in tower.split_widths():
         if fully_sharded and size % tp:
             return (f"--fully-sharded-loras: vLLM splits the {what} {size} over TP {tp}, which "
                     "does not divide it (distributed/utils.py divide asserts), so it fails at "
@@ -246,148 +480,44 @@ def tower_model_refusal(spec: ModelSpec, tower_connector: bool) -> str | None:
 
 
 def tower_parts(spec: ModelSpec, tp: int, max_loras: int, rank: int, fully_sharded: bool
-                ) -> tuple[tuple[str, int, int], ...]:
+                ) -> Parts:
     """The tower's and connector's slots on one TP rank as (module, elements, count): (A + B) x
-    max_loras per the lora rules (column A rank x input, B output / TP x rank; row A rank x
-    input / TP, B output x rank; --fully-sharded-loras: column A rank / TP, row B output /
-    TP): per block the attention's QKV (TOWER_QKV_SLICES A, none where 0) and output
-    projection, the MLP's two linears, and the Qwen3-VL family's mergers (1 + deepstack)
-    linear_fc1 and linear_fc2 (Gemma 3's connector has no linear); Llama 4's patch embedding
-    linear, vision_adapter mlp fc1 / fc2 and multi_modal_projector linear_1 once each."""
+    max_loras per the lora rules (_Slots): per block the attention's QKV (TOWER_QKV_SLICES A,
+    none where 0) and output projection, the MLP's two linears, and the Qwen3-VL family's
+    mergers (1 + deepstack) linear_fc1 and linear_fc2 (Gemma 3's connector has no linear);
+    Llama 4's patch embedding linear, vision_adapter mlp fc1 / fc2 and multi_modal_projector
+    linear_1 once each; Gemma 4's every linear whole (ReplicatedLinear)."""
     assert spec.vision is not None
-    tower = _tower_read(spec.vision)
+    tower = _tower_lora(spec.vision)
     assert tower is not None  # (tower_refusal)
-    n, r, h, i = max_loras, rank, tower.hidden, tower.mlp
-    if isinstance(tower, Gemma4Tower):
-        return _gemma4_parts(tower, spec.hidden_size, n * r)
-    rank_a = r // tp if fully_sharded else r
-    slices = TOWER_QKV_SLICES[spec.architectures[0]]
-
-    def column(width_in: int, width_out: int) -> int:
-        return n * (rank_a * width_in + width_out // tp * r)
-
-    def row(width_in: int, width_out: int) -> int:
-        return n * (r * width_in // tp + (width_out // tp if fully_sharded else width_out) * r)
-
-    names = (("vision_tower self_attn.qkv_proj", "vision_tower self_attn.out_proj",
-              "vision_tower mlp.fc1", "vision_tower mlp.fc2")
-             if isinstance(tower, SiglipTower) else
-             ("vision_model self_attn.qkv_proj", "vision_model self_attn.o_proj",
-              "vision_model mlp.fc1", "vision_model mlp.fc2")
-             if isinstance(tower, Llama4Tower) else
-             ("visual attn.qkv", "visual attn.proj", "visual mlp.linear_fc1",
-              "visual mlp.linear_fc2"))
-    qkv = ((names[0], n * (slices * rank_a * h + 3 * h // tp * r), tower.depth),) \
-        if slices else ()
-    blocks = (*qkv, (names[1], row(h, h), tower.depth), (names[2], column(h, i), tower.depth),
-              (names[3], row(i, h), tower.depth))
-    if isinstance(tower, SiglipTower):
-        return blocks
-    if isinstance(tower, Llama4Tower):
-        return (("vision_model patch_embedding.linear", column(tower.patch_input, h), 1),
-                *blocks,
-                ("vision_adapter mlp.fc1", column(i, tower.adapter_mid), 1),
-                ("vision_adapter mlp.fc2", row(tower.adapter_mid, tower.adapter_out), 1),
-                ("multi_modal_projector linear_1", column(tower.vision_out, spec.hidden_size),
-                 1))
-    merged = h * tower.merge * tower.merge
-    mergers = 1 + tower.deepstack
-    return (*blocks, ("merger linear_fc1", column(merged, merged), mergers),
-            ("merger linear_fc2", row(merged, tower.out_hidden), mergers))
-
-
-def _gemma4_parts(tower: Gemma4Tower, text_hidden: int, loras_rank: int
-                  ) -> tuple[tuple[str, int, int], ...]:
-    """Gemma 4's tower and connector slots: every linear a ReplicatedLinear (gemma4_mm.py
-    recursive_replace_linear "replicate"; embed_vision's own), so ReplicatedLinearWithLoRA, A
-    rank x input and B output x rank whole on every rank, whatever TP or --fully-sharded-loras;
-    `loras_rank` max_loras x rank."""
-    h, q, kv = tower.hidden, tower.q_width, tower.kv_width
-
-    def whole(width_in: int, width_out: int) -> int:
-        return loras_rank * (width_in + width_out)
-
-    return (("vision_tower patch_embedder.input_proj", whole(tower.patch_input, h), 1),
-            ("vision_tower self_attn q_proj / o_proj", whole(h, q) + whole(q, h), tower.depth),
-            ("vision_tower self_attn k_proj / v_proj", 2 * whole(h, kv), tower.depth),
-            ("vision_tower mlp gate_proj / up_proj / down_proj", 3 * whole(h, tower.mlp),
-             tower.depth),
-            ("embed_vision embedding_projection", whole(h, text_hidden), 1))
+    return tower.parts(_Slots(max_loras, rank, tp, fully_sharded),
+                       TOWER_QKV_SLICES[spec.architectures[0]], spec.hidden_size)
 
 
 def tower_punica_shapes(vision: VisionSpec, max_num_batched_tokens: int, max_num_seqs: int,
                         max_model_len: int) -> tuple[int, int, int]:
     """(tower tokens, connector tokens, max_batches) of the tower's and connector's Punica
     wrappers (module docstring): budget = max(max_num_batched_tokens, each modality's tokens
-    per item: the Qwen3-VL family's image and video, Gemma 3's and Llama 4's image); the
-    Qwen3-VL family's tower budget x merge^2 and connector budget, Gemma 3's both budget x 16,
-    Llama 4's budget // tokens a chunk chunks of chunk patches + 1 (tower) and of tokens a
-    chunk (connector); max_num_seqs x the most items per prompt of any modality."""
-    tower = _tower_read(vision)
-    if isinstance(tower, SiglipTower):
-        per_item = [GEMMA3_IMAGE_TOKENS]
-    elif isinstance(tower, Gemma4Tower):
-        per_item = [tower.image_tokens, GEMMA4_VIDEO_TOKENS]
-    elif isinstance(tower, Llama4Tower):
-        per_item = [tower.item_tokens]
-    else:
-        assert tower is not None  # (tower_refusal)
-        unit = tower.patch * tower.merge
-        image = tower.max_item_patches // (tower.merge * tower.merge)
-        video = (tower.video_max_pixels // tower.temporal // (unit * unit)
-                 if tower.video_max_pixels else 0)
-        per_item = [tokens for tokens in (image, video) if tokens]
+    per item: the Qwen3-VL family's image and video, Gemma 3's and Llama 4's image, Gemma 4's
+    image and video); the tower's and connector's tokens from it (_TowerLora.punica_tokens);
+    max_num_seqs x the most items per prompt of any modality."""
+    tower = _tower_lora(vision)
+    assert tower is not None  # (tower_refusal)
+    per_item = tower.item_tokens()
     budget = max(max_num_batched_tokens, *per_item)
     limit = max(max(1, min(MM_LIMIT_PER_PROMPT, max_model_len // tokens)) for tokens in per_item)
-    batches = max_num_seqs * limit
-    if isinstance(tower, SiglipTower):
-        scaled = budget * GEMMA3_TOWER_TOKENS_PER_TOKEN
-        return scaled, scaled, batches
-    if isinstance(tower, Llama4Tower):
-        chunk_tokens = tower.chunk_patches // tower.shuffle
-        chunks = budget // chunk_tokens
-        return chunks * (tower.chunk_patches + 1), chunks * chunk_tokens, batches
-    if isinstance(tower, Gemma4Tower):
-        video = math.ceil(budget / GEMMA4_MIN_SOFT_TOKENS) * GEMMA4_MIN_SOFT_TOKENS
-        return max(tower.image_tokens, video) * tower.pooled, budget, batches
-    return budget * tower.merge * tower.merge, budget, batches
+    return *tower.punica_tokens(budget), max_num_seqs * limit
 
 
 def tower_note(spec: ModelSpec, max_num_batched_tokens: int, max_num_seqs: int,
                max_model_len: int) -> str:
     """The lora term's words on the tower's and connector's slots and Punica wrappers."""
-    assert spec.vision is not None and _tower_read(spec.vision) is not None  # (tower_refusal)
+    assert spec.vision is not None
+    lora = _tower_lora(spec.vision)
+    assert lora is not None  # (tower_refusal)
     tower, connector, batches = tower_punica_shapes(spec.vision, max_num_batched_tokens,
                                                     max_num_seqs, max_model_len)
     wrappers = (f"two Punica wrappers of {tower:,} (tower) and {connector:,} (connector) tokens "
                 f"x {batches:,} batches (lora/model_manager.py _maybe_init_mm: the encoder "
                 "budget and items per prompt")
-    if spec.vision.siglip is not None:
-        return ("the SigLIP vision tower's linears get slots too (--enable-tower-connector-lora, "
-                "models/siglip.py SiglipVisionModel: self_attn.qkv_proj (three A: q, k, v), "
-                "out_proj, mlp fc1/fc2 per layer; the multi_modal_projector has no linear), and "
-                f"{wrappers} from the image's tokens per item, whose processor size is "
-                "unverified; gemma3_mm.py: tower and connector both budget x 16)")
-    if spec.vision.gemma4 is not None:
-        return ("the vision tower's linears get slots too (--enable-tower-connector-lora, vLLM "
-                "0.29.0 on: models/gemma4_mm.py builds transformers' Gemma4VisionModel with every "
-                "nn.Linear a ReplicatedLinear, so patch_embedder.input_proj, q/k/v/o_proj and "
-                "mlp gate/up/down_proj per layer and embed_vision's embedding_projection are "
-                f"whole on every rank), and {wrappers} from the image's "
-                "default_output_length and the video's 32 frames x 78 tokens; gemma4_mm.py "
-                "get_mm_lora_token_counts: tower the video's ceil(budget / 70) x 70 x "
-                "pooling_kernel_size^2 patches, connector the budget)")
-    if spec.vision.llama4 is not None:
-        return ("the vision model's linears get slots too (--enable-tower-connector-lora, "
-                "models/mllama4.py Llama4VisionModel: patch_embedding.linear, "
-                "self_attn.qkv_proj (three A: q, k, v), o_proj, mlp fc1/fc2 per layer, "
-                "vision_adapter mlp fc1/fc2, multi_modal_projector linear_1), and "
-                f"{wrappers} from the image's tokens per item, whose processor size is "
-                "unverified; mllama4.py: budget // tokens a chunk chunks, tower chunk patches "
-                "+ 1 each, connector tokens a chunk each)")
-    qkv = ("attn.qkv (one A: packed as itself)" if TOWER_QKV_SLICES[spec.architectures[0]]
-           else "not attn.qkv (the class's packed_modules_mapping lacks it)")
-    return (f"the vision tower's and mergers' linears get slots too (--enable-tower-connector-"
-            f"lora, models/qwen3_vl.py Qwen3_VisionTransformer: {qkv}, attn.proj, mlp "
-            f"linear_fc1/fc2 per block, each merger's linear_fc1/fc2), and {wrappers} from "
-            "the image's and video's tokens per item, whose processor sizes are unverified)")
+    return lora.note(TOWER_QKV_SLICES[spec.architectures[0]], wrappers)
