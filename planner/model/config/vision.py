@@ -376,11 +376,15 @@ def _gemma4_tower(r: Reader) -> Gemma4Tower:
 
 
 def _llama4_dims(r: Reader) -> tuple[int, int, int, int, int, int]:
-    """Depth, width, MLP width, patch, image size and channels of a Llama 4 vision_config;
-    missing keys take Llama4VisionConfig's defaults (34 layers, 768, 5632, 14, 448 px, 3)."""
-    return (r.int_("num_hidden_layers", hi=4096) or 34, r.int_("hidden_size", hi=MAX_DIM) or 768,
-            r.int_("intermediate_size", hi=MAX_DIM) or 5632, r.int_("patch_size", hi=1024) or 14,
-            r.int_("image_size", hi=1 << 16) or 448, r.int_("num_channels", hi=64) or 3)
+    """Depth, width, MLP width, patch, patches a chunk and channels of a Llama 4 vision_config;
+    missing keys take Llama4VisionConfig's defaults (34 layers, 768, 5632, 14, 448 px, 3).
+    A chunk is one image_size^2 tile, (image_size / patch)^2 patches: the positions less the
+    CLS, and the unit of the encoder profile's item and of the tower LoRA's tokens."""
+    depth, hidden, inter, patch, image, channels = (
+        r.int_("num_hidden_layers", hi=4096) or 34, r.int_("hidden_size", hi=MAX_DIM) or 768,
+        r.int_("intermediate_size", hi=MAX_DIM) or 5632, r.int_("patch_size", hi=1024) or 14,
+        r.int_("image_size", hi=1 << 16) or 448, r.int_("num_channels", hi=64) or 3)
+    return depth, hidden, inter, patch, (image // patch) ** 2, channels
 
 
 def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
@@ -399,9 +403,9 @@ def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     (Llama4UnfoldConvolution's ColumnParallelLinear), q/k/v/o, the MLPs, the adapter and the
     projector (ColumnParallelLinear) are split.
     """
-    depth, h, inter, patch, image, channels = _llama4_dims(r)
+    depth, h, inter, patch, chunk, channels = _llama4_dims(r)
     vision_out, proj_in, proj_out = _llama4_projector_dims(r)
-    embeddings = h + ((image // patch) ** 2 + 1) * h + 4 * h
+    embeddings = h + (chunk + 1) * h + 4 * h
     params = channels * patch * patch * h + embeddings + depth * vit_block(h, inter)
     params += inter * proj_in + proj_out * proj_out + vision_out * text_hidden
     whole = embeddings + depth * (4 * h + ROW_BIASES * h)
@@ -555,11 +559,11 @@ def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
     (unverified here); with the Scout dims it is far below the held + decoder half. The
     same dummy image in the 0.11.0, 0.15.0, 0.18.0, 0.33.0 and 0.34.0 wheels.
     """
-    depth, hidden, inter, patch, image, channels = _llama4_dims(r)
+    depth, hidden, inter, patch, chunk, channels = _llama4_dims(r)
     return VisionEncoder(
         depth=depth, hidden=hidden, mlp=inter, patch_input=channels * patch * patch,
         merge=round(1 / _llama4_shuffle_ratio(r)), out_hidden=text_hidden, deepstack=0,
-        max_item_patches=(1 + LLAMA4_MAX_TILES) * (image // patch) ** 2)
+        max_item_patches=(1 + LLAMA4_MAX_TILES) * chunk)
 
 
 def _llama4_shuffle_ratio(r: Reader) -> float:
@@ -582,8 +586,7 @@ def _llama4_tower(r: Reader) -> Llama4Tower | None:
     Mllama4ProcessingInfo.get_patch_per_chunk: (image / patch)^2 // round(1 / ratio^2)
     tokens a chunk; the largest item 1 + LLAMA4_MAX_TILES chunks, as _llama4_encoder's);
     None where a chunk makes no token (its tower LoRA then not read: tower.tower_refusal)."""
-    depth, hidden, inter, patch, image, channels = _llama4_dims(r)
-    chunk = (image // patch) ** 2
+    depth, hidden, inter, patch, chunk, channels = _llama4_dims(r)
     shuffle = round(1 / _llama4_shuffle_ratio(r) ** 2)
     if chunk // shuffle == 0:
         return None
