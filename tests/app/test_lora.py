@@ -147,7 +147,8 @@ def test_a_model_whose_modules_are_not_read_drops_it_in_the_clis_words() -> None
     assert not at.exception
     [warning] = [w.value for w in at.main.warning if "not possible here" in w.value]
     assert warning.startswith("Multi-LoRA serving = on is not possible here: --enable-lora: "
-                              "Headroom sizes vLLM's LoRA slots for LlamaForCausalLM, ")
+                              "vLLM 0.34.0 serves GemmaForCausalLM through its Transformers "
+                              "backend")
     assert "plan.enable_lora" not in {box.key for box in at.checkbox}
     assert "--enable-lora" not in launch_command(at) and at.query_params["lora"] == "0"
 

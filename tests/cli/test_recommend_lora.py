@@ -20,7 +20,7 @@ from planner.catalog import catalog_spec
 from planner.serving.auto_layout import compared_lora_note
 from planner.serving.engine import EngineSettings
 from tests.cli.conftest import run_main
-from tests.planner.serving.test_lora import LLAMA, TP1_BYTES, TP2_BYTES, UNREAD
+from tests.planner.serving.test_lora import LLAMA, TP1_BYTES, TP2_BYTES, UNREAD, UNREAD_WORDS
 
 SEARCH = ("recommend", "--model", LLAMA, "--gpu", "h100-sxm", "--enforce-eager",
           "--context", "8192", "--gpus-max", "2", "--json")
@@ -59,7 +59,7 @@ def test_a_model_whose_slots_are_not_sized_is_searched_without_them_and_named(ca
     [note] = found["lora_notes"]
     assert note.startswith(f"{UNREAD}: planned without LoRA: its figures leave out what "
                            "--enable-lora adds")
-    assert "GemmaForCausalLM is not read" in note and plain["lora_notes"] == []
+    assert UNREAD_WORDS in note and plain["lora_notes"] == []
     moe = [r for r in found["rows"] if r["model_name"] == UNREAD]
     assert moe == [r for r in plain["rows"] if r["model_name"] == UNREAD] and moe
     code, _, err = run_main(capsys, *SEARCH[:-1], *both, *LORA)  # as text: on stderr

@@ -30,8 +30,10 @@ from planner.serving.lora.expert_formats import (
 )
 from planner.serving.lora.mamba import layer_refusal as mamba_layer_refusal
 from planner.serving.lora.moe import MOE_LORA_ARCHITECTURES, float32_gate_refusal
-from planner.serving.lora.settings import Version, release_refusal
+from planner.serving.lora.settings import LORA_READ, Version, release_refusal
+from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import version_label
+from planner.serving.weights import transformers_backend
 
 QWEN3_5_EMBEDDINGS_FROM: Version = (0, 29, 0)
 """models/qwen3_5.py Qwen3_5ForCausalLMBase declares embedding_modules (embed_tokens, lm_head)
@@ -57,7 +59,10 @@ class LoraModules(NamedTuple):
     first release whose class builds a tied lm_head as its own ParallelLMHead (before it the
     lm_head is embed_tokens itself, wrapped twice: tied_head_alias); no_op_blocks: whether the
     class builds a layer without its attention or FFN block (nemotron_nas.py DeciLM's no-op
-    blocks: no module, so no slots; slots' docstring)."""
+    blocks: no module, so no slots; slots' docstring); ungated_mlp: whether its dense MLP is
+    two plain linears, the first a ColumnParallelLinear of one A (phi.py PhiMLP fc1 / fc2)
+    rather than a gated gate_up_proj; linear_names: its attention output's, ungated first and
+    second MLP linears' module names (Phi's dense, fc1, fc2)."""
 
     embeddings: bool
     qkv_slices: int = 3
@@ -66,6 +71,8 @@ class LoraModules(NamedTuple):
     gdn_slices: tuple[int, int] = (4, 2)
     tied_head_own_from: Version = (0, 0, 0)
     no_op_blocks: bool = False
+    ungated_mlp: bool = False
+    linear_names: tuple[str, str, str] = ("o_proj", "up_proj", "down_proj")
 
 
 LORA_ARCHITECTURES: dict[str, LoraModules] = {
@@ -89,13 +96,17 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "DeciLMForCausalLM": LoraModules(True, no_op_blocks=True),
     "Gemma4ForConditionalGeneration": LoraModules(False),
     "NemotronHForCausalLM": LoraModules(True),
+    "PhiForCausalLM": LoraModules(False, ungated_mlp=True, linear_names=("dense", "fc1", "fc2")),
+    "GemmaForCausalLM": LoraModules(False),
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
 gemma3_mm.py, qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py,
 mllama4.py / llama4.py, minimax_m2.py, granite.py, mimo.py, nemotron_nas.py (those three:
 slots' docstring, DeciLM's no-op blocks LoraModules.no_op_blocks), gemma4_mm.py / gemma4.py and
-nemotron_h.py (HYBRID_MAMBA_LORA): their attention and embedding_modules, the experts in moe;
+nemotron_h.py (HYBRID_MAMBA_LORA), phi.py and gemma.py (slots' docstring; to the release
+whose registry serves them through the Transformers backend: backend_refusal): their attention
+and embedding_modules, the experts in moe;
 the same in every release of LORA_READ but Qwen3.5's embedding_modules and Gemma 4's class,
 SupportsLoRA from 0.20.0 only (MULTIMODAL_LORA_FROM); qwen3_5.py: HYBRID_GDN_LORA;
 deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention indexer
@@ -207,11 +218,13 @@ def _mixers(spec: ModelSpec) -> tuple[type, ...]:
 
 def _dense_layer_read(spec: ModelSpec, layer: LayerSpec) -> bool:
     """Whether a dense model's `layer` is one whose LoRA modules are read: attention (of
-    _mixers) with a gated dense MLP, either block absent where the class builds no-op blocks
+    _mixers) with a gated dense MLP (an ungated one where the class builds it:
+    LoraModules.ungated_mlp), either block absent where the class builds no-op blocks
     (LoraModules.no_op_blocks)."""
-    no_ops = LORA_ARCHITECTURES[spec.architectures[0]].no_op_blocks
+    modules = LORA_ARCHITECTURES[spec.architectures[0]]
+    no_ops = modules.no_op_blocks
     return ((isinstance(layer.mixer, _mixers(spec)) or no_ops and layer.mixer is None)
-            and (isinstance(layer.mlp, DenseMlp) and layer.mlp.gated
+            and (isinstance(layer.mlp, DenseMlp) and layer.mlp.gated != modules.ungated_mlp
                  or no_ops and layer.mlp is None))
 
 
@@ -254,7 +267,7 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
                 f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, "
                 f"deepseek_v32/, mllama4.py, minimax_m2.py, granite.py, mimo.py, "
-                f"nemotron_nas.py, gemma4_mm.py and nemotron_h.py); "
+                f"nemotron_nas.py, gemma4_mm.py, nemotron_h.py, phi.py and gemma.py); "
                 f"{name} is not read, so it is not planned")
     unread = _unread_gemma4_parts(spec)
     if unread:
@@ -337,16 +350,40 @@ def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: st
 def settings_refusal(spec: ModelSpec, version: Version, quantization: str | None,
                      moe_backend: str | None) -> str | None:
     """Why the LoRA slots of `spec` are not sized under a read release `version`: the model
-    (model_refusal), a MegaMoE `moe_backend` the release refuses LoRA with for any model
+    (model_refusal), a release serving it through the Transformers backend (backend_refusal), a
+    MegaMoE `moe_backend` the release refuses LoRA with for any model
     (expert_formats.mega_moe_lora_refusal), then an MoE model's run-time `quantization` or
     `moe_backend` (expert_formats.moe_engine_refusal), then a release that fails to start it
     (deepseek_mla.release_refusal) or to run its float32 router gate's LoRA
     (moe.float32_gate_refusal); None where they are."""
-    return (model_refusal(spec) or mega_moe_lora_refusal(version, moe_backend)
+    return (model_refusal(spec) or backend_refusal(spec, version)
+            or mega_moe_lora_refusal(version, moe_backend)
             or moe_engine_refusal(spec, quantization, moe_backend)
             or deepseek_release_refusal(spec, version)
             or float32_gate_refusal(spec, version))
 
+
+def backend_refusal(spec: ModelSpec, version: Version) -> str | None:
+    """--enable-lora on a class of LORA_ARCHITECTURES that vLLM `version`'s registry serves
+    through its Transformers backend (weights.transformers_backend, from the release's
+    vllm_cli fixture): PhiForCausalLM from 0.32.0 (phi.py gone from the wheel), GemmaForCausalLM
+    from 0.34.0 (gemma.py gone; each wheel's models/registry.py read). Its LoRA modules there
+    (models/transformers/base.py Base, SupportsLoRA with embedding_modules {"embed_tokens"}:
+    the linears its fusers and tp_plan build from the transformers modules) are not read: the
+    refusal names the releases whose own model file Headroom sizes. None elsewhere."""
+    arch = spec.architectures[0]
+    if arch not in LORA_ARCHITECTURES or not _on_backend(spec, version):
+        return None
+    own = [release for release in LORA_READ if not _on_backend(spec, release)]
+    return (f"--enable-lora: vLLM {version_label(version)} serves {arch} through its Transformers "
+            "backend (models/registry.py), whose LoRA modules Headroom has not read, so it is "
+            f"not planned; it is sized under vLLM {version_label(own[0])}-"
+            f"{version_label(own[-1])}, whose own model file serves it")
+
+
+def _on_backend(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version`'s registry serves `spec` through its Transformers backend."""
+    return transformers_backend(spec, vllm_cli(version_label(version)).transformers_architectures)
 
 
 def moe_layers_refusal(spec: ModelSpec, name: str, mixers: tuple[type, ...], tower: bool

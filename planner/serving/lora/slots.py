@@ -68,6 +68,19 @@ cuda_graphs.V2_LORA_GRAPH_CASES_FROM):
   unless attention.no_op, and a LlamaMLP of _ffn_mult_to_intermediate_size(ffn_mult, hidden)
   unless ffn.no_op: each layer its own shapes, and a no-op block no module, so no slots
   (coverage.LoraModules.no_op_blocks).
+- models/phi.py PhiForCausalLM (SupportsLoRA; the 0.17.0-0.31.0 wheels, byte-identical
+  0.17.0-0.24.0 and 0.25.0-0.31.0, which differ in the weight loader only; from 0.32.0 the
+  Transformers backend: coverage.backend_refusal): packed_modules_mapping qkv_proj (q/k/v,
+  3 slices, a QKVParallelLinear of num_attention_heads KV heads), no embedding_modules (no
+  embedding or lm_head slots); PhiAttention's dense and PhiMLP's fc2 RowParallelLinears, fc1 a
+  ColumnParallelLinear of n_inner (4 x hidden without one; ColumnParallelLinearWithLoRA, one
+  A: LoraModules.ungated_mlp, the names LoraModules.linear_names). Its biases (every linear's,
+  the lm_head's) take no slot: no LoRA layer of a release read allocates a bias. Parallel
+  attention and MLP and partial rotary change no shape.
+- models/gemma.py GemmaForCausalLM (SupportsLoRA; 0.17.0-0.33.0, from 0.34.0 the Transformers
+  backend): Llama's packed qkv_proj and gate_up_proj, o_proj (heads x head_dim in) and
+  down_proj, no embedding_modules (no embedding or lm_head slots; 0.17.0-0.28.0 take the
+  logits from embed_tokens, 0.29.0 on from a tied ParallelLMHead, neither wrapped).
 - the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
   a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
   (max_loras, 1, R, input_size) and B (max_loras, 1, slice per TP rank, R); a row layer
@@ -234,7 +247,8 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
         q_in = attn.num_heads * attn.head_dim // tp
         parts = (LayerPart("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r),
                            modules.qkv_slices * h + 2 * (q + 2 * kv)),
-                 LayerPart("o_proj", n * (r * q_in + row_out * r), q_in + 2 * row_out))
+                 LayerPart(modules.linear_names[0], n * (r * q_in + row_out * r),
+                           q_in + 2 * row_out))
     if mlp is None:
         return parts
     if isinstance(mlp, MoeMlp):
@@ -249,10 +263,12 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
     up = (LayerPart(f"{prefix}gate_up_proj",
                     n * (modules.gate_up_slices * rank_a * h + 2 * inter * r),
                     modules.gate_up_slices * h + 2 * 2 * inter) if mlp.gated
-          # Nemotron-H's relu2 MLP and shared expert: up_proj, a ColumnParallelLinear (one A)
-          else LayerPart(f"{prefix}up_proj", n * (rank_a * h + inter * r), h + 2 * inter))
-    return parts + (
-        up, LayerPart(f"{prefix}down_proj", n * (r * inter + row_out * r), inter + 2 * row_out))
+          # Nemotron-H's relu2 MLP and shared expert: up_proj, Phi's fc1, a ColumnParallelLinear
+          # (one A)
+          else LayerPart(f"{prefix}{modules.linear_names[1]}", n * (rank_a * h + inter * r),
+                         h + 2 * inter))
+    return parts + (up, LayerPart(f"{prefix}{modules.linear_names[2]}",
+                                  n * (r * inter + row_out * r), inter + 2 * row_out))
 
 
 def gdn_parts(gdn: LinearAttentionMixer, slices: tuple[int, int], h: int, tp: int, n: int,

@@ -38,7 +38,8 @@ from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
-UNREAD = "google/gemma-7b"  # GemmaForCausalLM: not read
+UNREAD = "google/gemma-7b"  # GemmaForCausalLM at 0.34.0: its Transformers backend, not read
+UNREAD_WORDS = "serves GemmaForCausalLM through its Transformers backend"
 PUNICA = 4 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 417,920 B
 # the embedding's and lm_head's slots, each N x (128,256 x 16 + 4,096 x 16) = 8,470,528
 VOCAB_ENDS = 2 * 4 * (128256 * 16 + 4096 * 16)  # 16,941,056 elements
@@ -271,7 +272,7 @@ def test_an_unread_release_or_model_is_refused_in_the_plan() -> None:
     assert "0.34.0)" in refusal
     moe = plan(PlanRequest(model=catalog_spec(UNREAD), cluster=preset_cluster("h100", 2),
                            engine=EngineSettings(enable_lora=True)))
-    assert any("GemmaForCausalLM is not read" in e for e in moe.errors)
+    assert any(UNREAD_WORDS in e for e in moe.errors)
 
 
 def test_a_rank_tp_does_not_divide_fails_fully_sharded() -> None:
@@ -304,7 +305,7 @@ def test_the_parser_refuses_values_vllm_refuses(capsys, argv, words) -> None:
 def test_the_cli_refuses_a_model_whose_modules_are_not_read(capsys) -> None:
     code, _, err = run_main(capsys, "sweep", "--model", UNREAD, "--gpu", "h100",
                             "--enable-lora")
-    assert code == 2 and "GemmaForCausalLM is not read" in err
+    assert code == 2 and UNREAD_WORDS in err
 
 
 def test_the_plan_text_says_how_much_of_the_weights_are_lora_slots(capsys) -> None:
@@ -539,7 +540,7 @@ def test_report_compare_plans_a_model_whose_slots_are_not_sized_without_lora(cap
     assert moe["weights_bytes_per_gpu"] == _json(
         capsys, "plan", "--model", UNREAD, "--json")["weights_bytes_per_gpu"]
     note = [w for w in moe["warnings"] if w.startswith("planned without LoRA")]
-    assert len(note) == 1 and "GemmaForCausalLM is not read" in note[0]
+    assert len(note) == 1 and UNREAD_WORDS in note[0]
     plain = _json(capsys, "plan", "--model", "Qwen/Qwen2.5-7B-Instruct", "--json")
     assert qwen2["weights_bytes_per_gpu"] - plain["weights_bytes_per_gpu"] == QWEN2_BYTES
     assert not any("LoRA" in w for w in qwen2["warnings"])
