@@ -364,9 +364,13 @@ def _gemma4_dims(r: Reader) -> tuple[int, int, int, int, int, int, int]:
 
 def _gemma4_tower(r: Reader) -> Gemma4Tower:
     """The dims Gemma 4's tower LoRA slots and Punica wrappers read (gemma4_mm.py
-    get_mm_lora_token_counts: vision_config default_output_length soft tokens an image (280
-    where missing, the Gemma 4 checkpoints' vision_soft_tokens_per_image) of
-    pooling_kernel_size^2 patches each (Gemma4VisionConfig's default 3))."""
+    get_mm_lora_token_counts: vision_config default_output_length soft tokens an image, read
+    from config.json as vLLM reads it (280 in both ../shared Gemma 4 configs; where missing,
+    280, their vision_soft_tokens_per_image, though vLLM would find no such attribute:
+    transformers 5.25.0's Gemma4VisionConfig declares none), of pooling_kernel_size^2 patches
+    each (Gemma4VisionConfig's default 3)). vLLM takes --mm-processor-kwargs
+    '{"max_soft_tokens": N}' (N in 70, 140, 280, 560, 1120) instead where given (gemma4_mm.py
+    _get_max_soft_tokens): not modelled."""
     depth, h, inter, heads, kv_heads, head_dim, patch = _gemma4_dims(r)
     kernel = r.int_("pooling_kernel_size", hi=1024) or 3
     return Gemma4Tower(depth=depth, hidden=h, mlp=inter, q_width=heads * head_dim,
@@ -540,10 +544,15 @@ def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
 
 
 LLAMA4_MAX_TILES = 16
-"""UNVERIFIED (preprocessor_config.json is not in ../shared): the Llama 4 image processor's
-max_patches, transformers' Llama4ImageProcessor default (image_processing_llama4.py, 5.24.0).
-The llm-d Llama-4-Scout log (vLLM 0.19.0, 8,192 batched tokens) profiles 3 image items,
-which holds for 15 to 18 tiles per item (8,192 // (tiles x 144) = 3)."""
+"""The Llama 4 image processor's max_patches, which vLLM reads from the HF processor
+(mllama4.py Mllama4ProcessingInfo.get_max_num_tiles: image_processor.max_patches, 0.17.0-
+0.34.0): transformers' Llama4ImageProcessor class attribute max_patches = 16
+(image_processing_llama4.py, 5.25.0). A checkpoint's preprocessor_config.json (not in
+../shared, not read) may override it, and so may --mm-processor-kwargs '{"max_patches": N}'
+(vLLM passes those to the processor's from_pretrained: transformers_utils/processor.py
+_merge_mm_kwargs), which Headroom does not model. The llm-d Llama-4-Scout log (vLLM 0.19.0,
+8,192 batched tokens) profiles 3 image items, which holds for 15 to 18 tiles per item
+(8,192 // (tiles x 144) = 3)."""
 
 
 def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:

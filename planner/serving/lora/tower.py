@@ -27,7 +27,8 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   get_max_video_tokens: two frames of get_image_size_with_most_features(video longest_edge //
   temporal_patch_size)) QWEN3_VL_VIDEO_MAX_PIXELS / temporal / (patch x merge)^2 (12,288):
   both processor sizes are UNVERIFIED (planner.model.config.vision), so the Punica figures are.
-  Gemma 3's image takes GEMMA3_IMAGE_TOKENS (images only: get_supported_mm_limits); Llama 4's
+  Gemma 3's image takes GEMMA3_IMAGE_TOKENS (images only: get_supported_mm_limits; the
+  processor's default, which the checkpoint's processor_config.json may override); Llama 4's
   below.
 - _create_lora_modules then wraps each supported module under those prefixes as the language
   model's (settings.LORA_READ's rules, the same create_lora_weights). qwen3_vl.py
@@ -82,8 +83,9 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   patches pools to (image / patch)^2 // round(1 / pixel_shuffle_ratio^2) tokens
   (get_patch_per_chunk), so budget // that chunks, each (image / patch)^2 + 1 tower tokens (the
   CLS) and that many connector tokens; the image's tokens per item are
-  planner.model.config.vision.LLAMA4_MAX_TILES + 1 chunks' (UNVERIFIED, as the encoder
-  profile's). A config without vision_config (Maverick's in the catalog) is transformers'
+  planner.model.config.vision.LLAMA4_MAX_TILES + 1 chunks' (transformers' Llama4ImageProcessor
+  default max_patches, which the checkpoint's preprocessor_config.json may override, as the
+  encoder profile's). A config without vision_config (Maverick's in the catalog) is transformers'
   Llama4VisionConfig defaults, as the parser says.
 
 - Gemma 4 (gemma4_mm.py Gemma4ForConditionalGeneration, SupportsLoRA from 0.20.0): 0.20.0-0.28.0
@@ -123,6 +125,7 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+from planner.model.config.vision import LLAMA4_MAX_TILES
 from planner.model.spec import (
     Gemma4Tower,
     Llama4Tower,
@@ -161,10 +164,16 @@ sizes a video's tower as ceil(budget / 70) frames of _VIDEO_MAX_SOFT_TOKENS (70)
 pooling_kernel_size^2 patches."""
 
 GEMMA3_IMAGE_TOKENS = 256
-"""UNVERIFIED (processor_config.json is not in ../shared): Gemma 3's tokens per image, the
-processor's image_seq_length that gemma3_mm.py get_num_image_tokens reads ((crops + 1) x it;
-no crops: do_pan_and_scan is off unless asked), transformers 5.25.0 Gemma3Processor's default
-256, which the catalog configs' mm_tokens_per_image matches."""
+"""Gemma 3's tokens per image: the HF processor's image_seq_length, which gemma3_mm.py
+Gemma3ProcessingInfo.get_num_image_tokens reads ((crops + 1) x it, 0.17.0-0.34.0; no crops:
+do_pan_and_scan is False in Gemma3Processor.images_kwargs). transformers' Gemma3Processor
+default image_seq_length=256 (processing_gemma3.py, 5.25.0); a checkpoint's
+processor_config.json (not in ../shared, not read) may override it. 256 is also
+Gemma3Config's mm_tokens_per_image default and the catalog configs' value, what gemma3_mm.py's
+Gemma3MultiModalProjector pools an image to (tokens_per_side = its square root, 16).
+--mm-processor-kwargs '{"do_pan_and_scan": true}' would make vLLM's largest image
+(get_image_size_with_most_features: image_size x pan_and_scan_max_num_crops 4 tall, cut into
+4 crops by get_num_crops) (4 + 1) x 256 = 1,280 tokens: not modelled."""
 
 GEMMA3_TOWER_TOKENS_PER_TOKEN = 16
 """gemma3_mm.py get_num_mm_encoder_tokens / get_mm_lora_token_counts: num_image_tokens x 16,
@@ -308,8 +317,10 @@ class _SiglipLora:
         return ("the SigLIP vision tower's linears get slots too (--enable-tower-connector-lora, "
                 "models/siglip.py SiglipVisionModel: self_attn.qkv_proj (three A: q, k, v), "
                 "out_proj, mlp fc1/fc2 per layer; the multi_modal_projector has no linear), and "
-                f"{wrappers} from the image's tokens per item, whose processor size is "
-                "unverified; gemma3_mm.py: tower and connector both budget x 16)")
+                f"{wrappers} from the image's {GEMMA3_IMAGE_TOKENS} tokens per item "
+                "(transformers' Gemma3Processor default image_seq_length; a checkpoint's "
+                "processor_config.json, not read, may override it); gemma3_mm.py: tower and "
+                "connector both budget x 16)")
 
 
 @dataclass(frozen=True)
@@ -352,9 +363,11 @@ class _Llama4Lora:
                 "models/mllama4.py Llama4VisionModel: patch_embedding.linear, "
                 "self_attn.qkv_proj (three A: q, k, v), o_proj, mlp fc1/fc2 per layer, "
                 "vision_adapter mlp fc1/fc2, multi_modal_projector linear_1), and "
-                f"{wrappers} from the image's tokens per item, whose processor size is "
-                "unverified; mllama4.py: budget // tokens a chunk chunks, tower chunk patches "
-                "+ 1 each, connector tokens a chunk each)")
+                f"{wrappers} from the image's {self.dims.item_tokens:,} tokens per item (1 + "
+                f"{LLAMA4_MAX_TILES} tiles: transformers' Llama4ImageProcessor default "
+                "max_patches; a checkpoint's preprocessor_config.json, not read, may override "
+                "it); mllama4.py: budget // tokens a chunk chunks, tower chunk patches + 1 "
+                "each, connector tokens a chunk each)")
 
 
 @dataclass(frozen=True)
@@ -397,7 +410,9 @@ class _Gemma4Lora:
                 "nn.Linear a ReplicatedLinear, so patch_embedder.input_proj, q/k/v/o_proj and "
                 "mlp gate/up/down_proj per layer and embed_vision's embedding_projection are "
                 f"whole on every rank), and {wrappers} from the image's "
-                "default_output_length and the video's 32 frames x 78 tokens; gemma4_mm.py "
+                f"{self.dims.image_tokens:,} tokens (vision_config default_output_length; "
+                "--mm-processor-kwargs max_soft_tokens not modelled) and the video's 32 frames "
+                "x 78 tokens; gemma4_mm.py "
                 "get_mm_lora_token_counts: tower the video's ceil(budget / 70) x 70 x "
                 "pooling_kernel_size^2 patches, connector the budget)")
 

@@ -31,13 +31,15 @@ the same: 34 x 811,008 = 27,574,272; patch 4 x (9,408 + 352 x 16) = 60,160, adap
 (90,112 + 1,024 x 16) = 425,984, fc2 4 x (16 x 1,024 + 65,536) = 327,680, projector 4 x (65,536 +
 1,280 x 16) = 344,064: 28,732,160 elements = 57,464,320 B.
 Punica at max_num_batched_tokens 8,192, max_num_seqs 1,024, max_model_len 8,192: the image's
-tokens per item (1 + 16 tiles, vision.LLAMA4_MAX_TILES, unverified) x 144 = 2,448, budget
-max(8,192, 2,448) = 8,192: 56 chunks, tower 56 x 577 = 32,312 tokens, connector 56 x 144 =
-8,064; items per prompt min(999, 8,192 // 2,448) = 3, so 3,072 batches (punica_buffer_bytes,
+tokens per item (1 + 16 tiles: vision.LLAMA4_MAX_TILES, transformers 5.25.0
+image_processing_llama4.py Llama4ImageProcessor.max_patches = 16, which mllama4.py
+get_max_num_tiles reads; a checkpoint's preprocessor_config.json may override it) x 144 = 2,448,
+budget max(8,192, 2,448) = 8,192: 56 chunks, tower 56 x 577 = 32,312 tokens, connector 56 x 144
+= 8,064; items per prompt min(999, 8,192 // 2,448) = 3, so 3,072 batches (punica_buffer_bytes,
 0.29.0 on): tower 4 x 32,312 x 8 + 3 x 3,072 x 8 + 2 x (2 x 32,312 + 16) x 4 = 1,033,984 +
 73,728 + 517,120 = 1,624,832 B; connector 4 x 8,064 x 8 + 73,728 + 2 x (2 x 8,064 + 16) x 4 =
-258,048 + 73,728 + 129,152 = 460,928 B; 2,085,760 B (0.17.0-0.28.0 one int64 row of tokens
-more: + (32,312 + 8,064) x 8 = 2,408,768 B).
+258,048 + 73,728 + 129,152 = 460,928 B; 2,085,760 B (0.17.0-0.28.0 one int64 row of tokens more:
++ (32,312 + 8,064) x 8 = 2,408,768 B).
 """
 
 import pytest
@@ -79,6 +81,9 @@ def test_scout_on_8_h200_tp8_as_worked_by_hand(version, punica) -> None:
     assert "multi_modal_projector linear_1 303,104" in term.formula
     assert ("two Punica wrappers of 32,312 (tower) and 8,064 (connector) tokens x 3,072 "
             "batches") in term.note
+    assert ("from the image's 2,448 tokens per item (1 + 16 tiles: transformers' "
+            "Llama4ImageProcessor default max_patches; a checkpoint's preprocessor_config.json, "
+            "not read, may override it)") in term.note
 
 
 @pytest.mark.parametrize(("version", "later_tower"), [("0.34.0", False), ("0.32.0", True)])
@@ -115,3 +120,5 @@ def test_maverick_without_vision_config_takes_the_transformers_defaults() -> Non
     base = _plan(MAVERICK)
     lora = _plan(MAVERICK, enable_tower_connector_lora=True)
     assert lora.lora_bytes_per_gpu - base.lora_bytes_per_gpu == tower + 1_599_104 + 417_920
+    assert "from the image's 4,352 tokens per item (1 + 16 tiles" in \
+        next(t for t in lora.terms if t.key == "lora").note

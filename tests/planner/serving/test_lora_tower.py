@@ -37,14 +37,15 @@ tower 27 x 1,288,192 = 34,781,184 elements = 69,562,368 B; the multi_modal_proje
 nn.Parameter matmul) gets none. TP=2: qkv_proj 4 x (3 x 16 x 1,152 + 3 x 576 x 16) = 331,776;
 out_proj 4 x (16 x 576 + 1,152 x 16) = 110,592; fc1 4 x (16 x 1,152 + 2,152 x 16) = 211,456;
 fc2 4 x (16 x 2,152 + 1,152 x 16) = 211,456: 27 x 865,280 x 2 B = 46,725,120 B.
-Punica: 256 tokens per image (the processor's image_seq_length, unverified), so the budget is
-max(8,192, 256) = 8,192; gemma3_mm.py get_num_mm_encoder_tokens: 8,192 x 16 = 131,072 tower
+Punica: 256 tokens per image (the processor's image_seq_length: transformers 5.25.0
+processing_gemma3.py Gemma3Processor.__init__ image_seq_length: int = 256, which gemma3_mm.py
+get_num_image_tokens reads; a checkpoint's processor_config.json may override it), so the budget
+is max(8,192, 256) = 8,192; gemma3_mm.py get_num_mm_encoder_tokens: 8,192 x 16 = 131,072 tower
 tokens, and the connector the same 131,072 (get_num_mm_connector_tokens returns its input;
-0.30.0 on get_mm_lora_token_counts returns (x 16, x 16)); items per prompt max(1, min(999,
-8,192 // 256 = 32)) = 32, so 1,024 x 32 = 32,768 batches: each wrapper 4 x 131,072 x 8 +
-3 x 32,768 x 8 + 2 x (2 x 131,072 + 2 x 5 + 6) x 4 = 4,194,304 + 786,432 + 2,097,280 =
-7,078,016 B, two 14,156,032 B (0.17.0-0.28.0: one int64 row more, + 2 x 131,072 x 8 =
-16,253,184 B).
+0.30.0 on get_mm_lora_token_counts returns (x 16, x 16)); items per prompt max(1, min(999, 8,192
+// 256 = 32)) = 32, so 1,024 x 32 = 32,768 batches: each wrapper 4 x 131,072 x 8 + 3 x 32,768 x
+8 + 2 x (2 x 131,072 + 2 x 5 + 6) x 4 = 4,194,304 + 786,432 + 2,097,280 = 7,078,016 B, two
+14,156,032 B (0.17.0-0.28.0: one int64 row more, + 2 x 131,072 x 8 = 16,253,184 B).
 """
 
 import json
@@ -139,6 +140,9 @@ def test_gemma_3_27b_totals_and_words() -> None:
     assert "merger" not in term.formula
     assert ("two Punica wrappers of 131,072 (tower) and 131,072 (connector) tokens x 32,768 "
             "batches") in term.note
+    assert ("from the image's 256 tokens per item (transformers' Gemma3Processor default "
+            "image_seq_length; a checkpoint's processor_config.json, not read, may override "
+            "it)") in term.note
 
 
 def test_qwen3_vl_32b_totals() -> None:
