@@ -754,7 +754,9 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "GlmMoeDsaForCausalLM (GLM-5) and Gemma4ForConditionalGeneration (its "
                        "language model) from 0.20.0, PhiForCausalLM (qkv_proj, dense, fc1, "
                        "fc2) to 0.31.0 and GemmaForCausalLM to 0.33.0 (later releases serve "
-                       "them through the Transformers backend), "
+                       "them through the Transformers backend), LlavaNextForConditionalGeneration "
+                       "(granite-vision: its GraniteForCausalLM language model; not the tower) "
+                       "from 0.29.0, "
                        f"{elsewhere}; passed in the launch command")
     group.add_argument("--max-loras", type=_bounded_int(1, 1 << 16, "--max-loras"),
                        metavar="N", help="vLLM --max-loras: LoRA adapters served in one batch, "

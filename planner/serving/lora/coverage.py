@@ -98,22 +98,23 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "NemotronHForCausalLM": LoraModules(True),
     "PhiForCausalLM": LoraModules(False, ungated_mlp=True, linear_names=("dense", "fc1", "fc2")),
     "GemmaForCausalLM": LoraModules(False),
+    "LlavaNextForConditionalGeneration": LoraModules(True),  # its Granite language model's
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}
 """The architectures whose vLLM module list is read (models/llama.py, qwen2.py, qwen3.py,
 mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py,
 gemma3_mm.py, qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py,
 mllama4.py / llama4.py, minimax_m2.py, granite.py, mimo.py, nemotron_nas.py (those three:
-slots' docstring, DeciLM's no-op blocks LoraModules.no_op_blocks), gemma4_mm.py / gemma4.py and
+slots' docstring, DeciLM's no-op blocks LoraModules.no_op_blocks), gemma4_mm.py / gemma4.py,
 nemotron_h.py (HYBRID_MAMBA_LORA), phi.py and gemma.py (slots' docstring; to the release
-whose registry serves them through the Transformers backend: backend_refusal): their attention
-and embedding_modules, the experts in moe;
+whose registry serves them through the Transformers backend: backend_refusal) and llava_next.py
+over granite.py (LORA_TEXT_MODELS): their attention and embedding_modules, the experts in moe;
 the same in every release of LORA_READ but Qwen3.5's embedding_modules and Gemma 4's class,
-SupportsLoRA from 0.20.0 only (MULTIMODAL_LORA_FROM); qwen3_5.py: HYBRID_GDN_LORA;
-deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention indexer
-(deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them more
-than once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py to
-0.28.0, vllm/models/deepseek_v32 from 0.29.0): deepseek_mla; MiniMax-M2's float32 router gate,
-whose LoRA vLLM runs from 0.23.0 only: moe.float32_gate_refusal): the others are
+SupportsLoRA from 0.20.0 only, and LLaVA-NeXT's, from 0.29.0 (MULTIMODAL_LORA_FROM);
+qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention
+indexer (deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them
+more than once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py
+to 0.28.0, vllm/models/deepseek_v32 from 0.29.0): deepseek_mla; MiniMax-M2's float32 router
+gate, whose LoRA vLLM runs from 0.23.0 only: moe.float32_gate_refusal): the others are
 refused."""
 
 LORA_TOWER_CONNECTOR: dict[str, str] = {
@@ -127,7 +128,8 @@ LORA_TOWER_CONNECTOR: dict[str, str] = {
     "Llama4ForConditionalGeneration": "vision_model (the ViT and its vision_adapter) and "
                                       "multi_modal_projector",
     "Gemma4ForConditionalGeneration": "vision_tower and embed_vision (audio_tower and "
-                                      "embed_audio where built)"}
+                                      "embed_audio where built)",
+    "LlavaNextForConditionalGeneration": "vision_tower and multi_modal_projector"}
 """The multimodal architectures sized, with the modules vLLM leaves without LoRA: their
 language model's (get_mm_mapping's language_model) only, as the text-only class's.
 
@@ -185,7 +187,30 @@ there without --enable-tower-connector-lora, as Gemma 3's. With the flag 0.20.0-
 _maybe_init_mm asks for get_num_mm_encoder_tokens, which gemma4_mm.py never defines, and logs
 that it ignores the flag (tower.tower_wrapped); from 0.29.0 the class sets
 supports_tower_connector_lora and its tower is wrapped: planner.serving.lora.tower. Its decoder
-layers: moe (the Gemma 4 rules)."""
+layers: moe (the Gemma 4 rules).
+
+models/llava_next.py LlavaNextForConditionalGeneration (SupportsLoRA from the 0.29.0 wheel, not
+in 0.17.0-0.28.0: MULTIMODAL_LORA_FROM; llava_next.py of 0.29.0, 0.30.0 and 0.31.0 read, the
+same in what is read here, 0.32.0-0.34.0 equal to 0.31.0's byte for byte):
+packed_modules_mapping qkv_proj (q/k/v) and gate_up_proj (gate/up), no embedding_modules of its
+own; its language_model is init_vllm_registered_model(hf_config=text_config), the class
+text_config names (LORA_TEXT_MODELS: granite-vision's GraniteForCausalLM, whose
+embedding_modules embed_tokens and lm_head get_supported_lora_modules reads off every module, so
+both are wrapped; a tied lm_head its own ParallelLMHead, tie_weights, in every release from
+0.28.0). get_mm_mapping language_model "language_model", connector "multi_modal_projector",
+tower_model "vision_tower": no Punica wrapper there without --enable-tower-connector-lora, as
+Gemma 3's. With the flag (supports_tower_connector_lora in every release from 0.29.0) vLLM wraps
+init_vision_tower_for_llava's tower (CLIP, SigLIP or Pixtral, up to the deepest
+vision_feature_layer) and LlavaMultiModalProjector's linear_1 / linear_2, its Punica wrappers
+sized from the anyres tiles of image_grid_pinpoints (get_mm_lora_token_counts): not read, so
+tower.tower_refusal refuses the flag."""
+
+LORA_TEXT_MODELS: dict[str, tuple[str, ...]] = {
+    "LlavaNextForConditionalGeneration": ("GraniteForCausalLM",)}
+"""The wrappers sized whose language model is whatever class text_config.architectures names
+(llava_next.py: init_vllm_registered_model(hf_config=config.text_config)), with the text classes
+whose modules are read (LORA_ARCHITECTURES' entry for the wrapper is theirs: granite.py
+GraniteForCausalLM, slots' docstring); any other language model is refused (model_refusal)."""
 
 HYBRID_GDN_LORA = frozenset({"Qwen3_5ForConditionalGeneration",
                              "Qwen3_5MoeForConditionalGeneration", "Qwen3NextForCausalLM"})
@@ -250,7 +275,8 @@ def _moe_lora_rules(spec: ModelSpec) -> bool:
 
 def model_refusal(spec: ModelSpec) -> str | None:
     """Why the LoRA slots of `spec` are not sized: a config naming several architectures, an
-    architecture whose vLLM modules are not read, Gemma 4's per-layer embeddings or KV-shared
+    architecture whose vLLM modules are not read, a wrapper over a language model not read
+    (LORA_TEXT_MODELS), Gemma 4's per-layer embeddings or KV-shared
     layers (their modules not read: _unread_gemma4_parts, named as the config has them), a
     layer other than full/sliding attention with a gated dense MLP (the MoE rules:
     moe_layers_refusal; the Mamba2 hybrids: mamba.layer_refusal), or a vocabulary vLLM's LoRA
@@ -267,8 +293,15 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.py, gpt_oss.py, gemma3_mm.py, "
                 f"qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py, "
                 f"deepseek_v32/, mllama4.py, minimax_m2.py, granite.py, mimo.py, "
-                f"nemotron_nas.py, gemma4_mm.py, nemotron_h.py, phi.py and gemma.py); "
+                f"nemotron_nas.py, gemma4_mm.py, nemotron_h.py, phi.py, gemma.py and "
+                f"llava_next.py); "
                 f"{name} is not read, so it is not planned")
+    texts = LORA_TEXT_MODELS.get(spec.architectures[0], ())
+    if texts and (len(spec.text_architectures) != 1 or spec.text_architectures[0] not in texts):
+        return (f"--enable-lora: {name}'s language model here is "
+                f"{' / '.join(spec.text_architectures) or 'not named'} (text_config.architectures)"
+                f"; Headroom sizes {name}'s LoRA slots over {', '.join(texts)} only, so it is "
+                "not planned")
     unread = _unread_gemma4_parts(spec)
     if unread:
         return (f"--enable-lora: {name} here has {' and '.join(has for has, _ in unread)}, "
@@ -295,6 +328,7 @@ def model_refusal(spec: ModelSpec) -> str | None:
 
 
 MULTIMODAL_LORA_FROM: dict[str, tuple[str, Version | None]] = {
+    "MiMoV2FlashForCausalLM": ("mimo_v2.py (mimo_v2_flash.py to 0.20.2)", None),
     "Gemma3nForConditionalGeneration": ("gemma3n_mm.py", None),
     "KimiVLForConditionalGeneration": ("kimi_vl.py", None),
     "KimiK25ForConditionalGeneration": ("kimi_k25.py", None),
@@ -307,17 +341,21 @@ MULTIMODAL_LORA_FROM: dict[str, tuple[str, Version | None]] = {
     "LlavaForConditionalGeneration": ("llava.py", (0, 0, 0)),
     "InternVLChatModel": ("internvl.py", (0, 0, 0))}
 """Multimodal architectures whose LoRA modules Headroom has not read, or has read from a release
-on (those also in LORA_ARCHITECTURES: Gemma 4), with their vLLM model file and the first release
-of settings.LORA_READ whose class there is SupportsLoRA (None: none; the class lines of every
-0.17.0-0.34.0 wheel read): gemma3n_mm.py, kimi_vl.py and kimi_k25.py never, gemma4_mm.py from
-0.20.0 (0.19.x's class is not; 0.17-0.18 have no Gemma 4), llava_next.py (granite-vision) from
-0.29.0, the others in every release. Without it v1/worker/lora_model_runner_mixin.py
+on (those also in LORA_ARCHITECTURES: Gemma 4, LLaVA-NeXT), and MiMo-V2-Flash's text MoE class,
+with their vLLM model file and the first release of settings.LORA_READ whose class there is
+SupportsLoRA (None: none; the class lines of every 0.17.0-0.34.0 wheel read): gemma3n_mm.py,
+kimi_vl.py and kimi_k25.py never, nor MiMoV2FlashForCausalLM (mimo_v2_flash.py 0.17.0-0.20.2,
+mimo_v2.py 0.21.0-0.34.0: nn.Module, SupportsPP, MixtureOfExperts (and SupportsEagle3 from
+0.25.0), a packed_modules_mapping from 0.21.0 but no supports_lora nor embedding_modules, so
+interfaces.py supports_lora is False), gemma4_mm.py from 0.20.0 (0.19.x's class is not;
+0.17-0.18 have no Gemma 4), llava_next.py (granite-vision) from 0.29.0, the others in every
+release. Without it v1/worker/lora_model_runner_mixin.py
 load_lora_model raises "<class> does not support LoRA yet." at start-up (0.17.0-0.34.0):
 multimodal_lora_refusal says which."""
 
 
 def multimodal_lora_refusal(spec: ModelSpec, version: Version, label: str) -> str | None:
-    """--enable-lora on a multimodal architecture of MULTIMODAL_LORA_FROM: vLLM `label`'s
+    """--enable-lora on an architecture of MULTIMODAL_LORA_FROM: vLLM `label`'s
     start-up failure where its class is not SupportsLoRA, else the modules not read (None where
     they are: LORA_ARCHITECTURES)."""
     arch = spec.architectures[0] if len(spec.architectures) == 1 else ""

@@ -628,14 +628,14 @@ def test_a_lora_dtype_vllm_does_not_take_is_refused(capsys) -> None:
 # Multimodal classes not read (lora.coverage.MULTIMODAL_LORA_FROM), from the class lines of the vLLM
 # 0.17.0-0.34.0 wheels: models/kimi_vl.py KimiVLForConditionalGeneration is never SupportsLoRA,
 # gemma4_mm.py's is from 0.20.0 (not in 0.19.x; sized from there: test_lora_gemma4),
-# llava_next.py's (granite-vision) from 0.29.0; without it v1/worker/lora_model_runner_mixin.py
-# load_lora_model raises "<class> does not support LoRA yet.".
+# llava_next.py's (granite-vision) from 0.29.0 (sized from there: test_lora_granite_vision_mimo_v2);
+# without it v1/worker/lora_model_runner_mixin.py load_lora_model raises "<class> does not support
+# LoRA yet.".
 @pytest.mark.parametrize(("model", "version", "expected"), [
     ("moonshotai/Kimi-VL-A3B-Instruct", "0.34.0",
      "(\"KimiVLForConditionalGeneration does not support LoRA yet.\""),
     ("google/gemma-4-26B-A4B", "0.19.0", "SupportsLoRA there (it is from vLLM 0.20.0)"),
     ("ibm-granite/granite-vision-3.3-2b", "0.28.0", "SupportsLoRA there (it is from vLLM 0.29.0)"),
-    ("ibm-granite/granite-vision-3.3-2b", "0.29.0", "models/llava_next.py"),
 ])
 def test_unread_multimodal_classes_are_refused_with_their_reason(model, version,
                                                                  expected) -> None:
