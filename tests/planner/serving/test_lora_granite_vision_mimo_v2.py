@@ -52,6 +52,12 @@ VISION_LAYERS = 40 * (589_824 + 262_144 + 1_310_720 + 655_360)
 # embed_tokens and lm_head each 4 x (49,156 x 16 + 2,048 x 16) = 3,277,056
 VISION_ENDS = 2 * 4 * (49156 * 16 + 2048 * 16)
 VISION_TP1 = (VISION_LAYERS + VISION_ENDS) * 2 + PUNICA  # 238,552,064 + 417,920 B
+# TP=2: q 1,024 and kv 256 a rank, intermediate 4,096, o_proj input 1,024: qkv 4 x (3 x 16 x
+# 2,048 + 1,536 x 16) = 491,520; o 4 x (16 x 1,024 + 2,048 x 16) = 196,608; gate_up 4 x (2 x 16
+# x 2,048 + 2 x 4,096 x 16) = 786,432; down 4 x (16 x 4,096 + 2,048 x 16) = 393,216; the
+# lm_head's int64 mapping over 49,156 padded to 64: 49,216 x 8 B = 393,728
+VISION_TP2 = ((40 * (491_520 + 196_608 + 786_432 + 393_216) + VISION_ENDS) * 2 + 49216 * 8
+              + PUNICA)  # 163,341,952 B
 
 
 def _plan(model: str, version: str = "0.34.0", tp: int = 1, ep: bool = False, **engine):
@@ -70,6 +76,11 @@ def test_granite_vision_sizes_its_granite_language_model_as_worked_by_hand(versi
     assert lora.weights_bytes_per_gpu - base.weights_bytes_per_gpu == VISION_TP1
     lora_term = next(t for t in lora.terms if t.key == "lora")
     assert "vision_tower and multi_modal_projector get no LoRA" in lora_term.note
+
+
+def test_granite_vision_at_tp2_splits_its_layers_and_maps_its_lm_head() -> None:
+    lora = _plan(VISION, tp=2, enable_lora=True, max_loras=4, max_lora_rank=16)
+    assert not lora.errors and lora.lora_bytes_per_gpu == VISION_TP2 == 163_341_952
 
 
 def test_granite_vision_wraps_no_tower_module_without_the_flag() -> None:
