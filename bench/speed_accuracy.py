@@ -277,7 +277,27 @@ output: scheduler.py get_new_batch_prefill, schedule_policy.py PrefillAdder), an
 grows faster with concurrency than vLLM's; one shared share let those rows set vLLM's.
 Refit 2026-12-04 with FITTED (0.099 -> 0.097), and again on the split by model identity
 (0.097 -> 0.102), and on the 846 fit rows of 2026-12-05 (0.102 -> 0.097)."""
-SGLANG = {"request_overhead_ms": SGLANG_REQUEST_OVERHEAD_MS, "queue_share": SGLANG_QUEUE_SHARE}
+SGLANG_SEQUENCE_STEP_US = 20.0
+"""SGLang's host work per running sequence per decode step, in us (SpeedCoefficients.
+sequence_step_overhead_us; vLLM's is 0): SGLang 0.5.6.post2 handles every running request
+in Python each step, in three processes: the scheduler (scheduler_output_processor_mixin.py
+process_batch_result_decode: output_ids.append, check_finished, then stream_output_generation's
+~20 list appends per request into one BatchTokenIDOutput, stream_interval 1 by default), the
+detokenizer (an incremental decode per request) and the one tokenizer manager
+(tokenizer_worker_num 1: tokenizer_manager.py _handle_batch_output builds each request's
+meta_info and out_dict and wakes its HTTP stream). The fit split's 28 Llama-3.1-8B rows (H200,
+FP8 blocks, TP 1/2/4/8, 20-512 sequences: the only dense SGLang rows) miss by 14-24 us a
+sequence at 352-512 sequences at every TP alike (a GPU term would shrink with TP; a line
+through each TP's misses starts at ~0 ms);
+fitted 2026-12-06 with `--fit --only sglang_request_ms,sglang_queue,sglang_seq_step_us` on
+the 846 fit rows (fit loss 0.2155 -> 0.2069; request overhead and queue share did not move).
+Added to the step, not overlapped with it: max(GPU step, host) fits worse at any figure
+(best 0.2127 at 40 us; SGLang's overlap scheduler hides its own loop behind the GPU, so the
+time that stays is downstream of it or not overlapped; which of the three processes it is,
+the rows cannot tell). The MoE families' rows miss by more per sequence (30-100 us), not
+modelled: docs/accuracy-speed.md."""
+SGLANG = {"request_overhead_ms": SGLANG_REQUEST_OVERHEAD_MS, "queue_share": SGLANG_QUEUE_SHARE,
+          "sequence_step_overhead_us": SGLANG_SEQUENCE_STEP_US}
 """The coefficients that differ when reading SGLang rows."""
 
 
@@ -320,10 +340,11 @@ _NAMES = ["bw_bf16", "bw_fp8", "bw_fp4", "bw_wo", "expert_factor", "kv_bw", "com
           "layer_us", "request_ms", "queue", "interference", "expert_compute",
           "indexer_us", "moe_layer_us", "prompt_token_us", "moe_bw_trtllm_mxfp4",
           "moe_compute_trtllm_mxfp4", "moe_compute_triton_mxfp4", "marlin_bytes_per_flop",
-          "moe_layer_us_deepgemm", "sglang_request_ms", "sglang_queue"]
+          "moe_layer_us_deepgemm", "sglang_request_ms", "sglang_queue", "sglang_seq_step_us"]
 _BOUNDS = [(0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.2, 2), (0.1, 1), (0.05, 0.8),
            (0, 500), (0, 1000), (0, 1), (0, 1), (0.05, 2), (0, 1000), (0, 500),
-           (0, 100), (0.2, 1.0), (0.05, 1.2), (0.05, 1.2), (0, 1), (0, 500), (0, 2000), (0, 1)]
+           (0, 100), (0.2, 1.0), (0.05, 1.2), (0.05, 1.2), (0, 1), (0, 500), (0, 2000), (0, 1),
+           (0, 200)]
 """Physical ranges: efficiencies are fractions (a dense GEMM reaches at most ~80 % of the
 datasheet peak; a memory stream about 90 % of the datasheet bandwidth, ESTIMATE from
 device-copy benchmarks, unverified), overheads are non-negative; a MoE kernel family's
@@ -346,7 +367,8 @@ MoE has its SM-bound rate, marlin_bytes_per_flop."""
 
 
 def _sglang(x: np.ndarray) -> dict[str, float]:
-    return {"request_overhead_ms": float(x[-2]), "queue_share": float(x[-1])}
+    return {"request_overhead_ms": float(x[-3]), "queue_share": float(x[-2]),
+            "sequence_step_overhead_us": float(x[-1])}
 
 
 def _coefficients(x: np.ndarray, source: str) -> SpeedCoefficients:
@@ -378,7 +400,8 @@ def _vector(c: SpeedCoefficients, sglang: dict[str, float]) -> np.ndarray:
                      c.moe_kernel_compute_factor.get(TRITON, c.expert_compute_factor),
                      c.marlin_moe_bytes_per_fp32_flop,
                      c.moe_kernel_layer_overhead_us.get(DEEPGEMM, c.moe_layer_overhead_us),
-                     sglang["request_overhead_ms"], sglang["queue_share"]])
+                     sglang["request_overhead_ms"], sglang["queue_share"],
+                     sglang["sequence_step_overhead_us"]])
 
 
 def _loss(rows: list[tuple], truth: np.ndarray, x: np.ndarray) -> float:
@@ -396,7 +419,7 @@ def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3,
     """Coordinate search in log space (numpy only): each coefficient is scaled by factors
     around its value, the best kept, with shrinking steps, each step repeated (up to
     `passes` times) while it still lowers the loss. Returns the coefficients and
-    SGLang's request overhead and queue share."""
+    SGLang's own (SGLANG: request overhead, queue share, host work per sequence per step)."""
     truth = measured(rows)
     x = _vector(start, SGLANG)
     best = _loss(rows, truth, x)
@@ -599,6 +622,7 @@ def main() -> int:
         print(coefficients.model_dump_json(indent=2))
         print(f"SGLANG_REQUEST_OVERHEAD_MS = {sglang['request_overhead_ms']:.1f}")
         print(f"SGLANG_QUEUE_SHARE = {sglang['queue_share']:.3f}")
+        print(f"SGLANG_SEQUENCE_STEP_US = {sglang['sequence_step_overhead_us']:.2f}")
     result = {
         "split": "each concurrency sweep (model identity: names planned with one config "
                  "are one model, DeepSeek-V3 = DeepSeek-R1; GPU, backend, version, format, "
@@ -615,6 +639,7 @@ def main() -> int:
         "coefficients": coefficients.model_dump(),
         "sglang_request_overhead_ms": sglang["request_overhead_ms"],
         "sglang_queue_share": sglang["queue_share"],
+        "sglang_sequence_step_overhead_us": sglang["sequence_step_overhead_us"],
         "held_out": summary(held_errors := errors(held, coefficients, sglang)),
         "held_out_within_targets": within_targets(held_errors),
         "held_out_signed": signed_medians(held_errors),

@@ -66,6 +66,13 @@ class SpeedCoefficients(BaseModel):
     hash_block_tokens) explains only part of the fitted figure, ESTIMATE ~2 us a token
     (unverified); the rest is prefill time the roofline terms miss and the fit could not place
     (bench/speed_accuracy.py: it does not vary with TP on the fit rows)."""
+    sequence_step_overhead_us: float = Field(default=0.0, ge=0)
+    """Per running sequence per decode step, added to the step: the serving engine's host
+    (CPU) work for each request every step (step.sequence_host_s). 0 in FITTED, not fitted:
+    vLLM's rows place next to nothing there (2 us a sequence lowers the fit loss by 0.00003,
+    5 us raises it; 2026-12-06). SGLang's rows read with 20 us (bench/speed_accuracy.py
+    SGLANG_SEQUENCE_STEP_US: its scheduler, detokenizer and tokenizer manager handle every
+    running request each step in Python)."""
     queue_share: float = Field(ge=0, le=1)
     """Share of the other C - 1 requests' prefills a new request waits behind, each a whole
     prefill as it runs alone (0: none ever waits; 0.5: all arrive at once and queue, as at a

@@ -18,6 +18,9 @@ compute, collectives, overheads), the pipeline around it and a request's chunked
   sliding-window layers attend to at most their window and sparse-attention (DSA) layers to
   at most index_topk tokens (these add an indexer overhead per layer); a prefill chunk runs
   the lm_head on its last token only;
+- host work per running sequence per decode step (sequence_host_s: 0 for vLLM; SGLang's
+  scheduler, detokenizer and tokenizer manager handle every request each step in Python),
+  added once per step;
 - pipeline: a token passes every stage in turn, plus one hop between stages; PP stages
   work on PP micro-batches at once, so PP raises throughput, not single-request speed
   (TPOT = max(sum of the stages, min(sequences, PP) x the slowest stage));
@@ -305,7 +308,15 @@ def decode_estimate(ctx: Context, batch: int, context: float
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
     walk = max(sum(map(stage_s.__getitem__, ctx.order)), min(batch, ctx.pp) * stage_s[slow])
     hops = pipeline_hops_s(ctx, micro)
-    return walk + hops, parts[slow], slow, stage_s, hops
+    return walk + hops + sequence_host_s(ctx, batch), parts[slow], slow, stage_s, hops
+
+
+def sequence_host_s(ctx: Context, batch: int) -> float:
+    """The engine's host work for each of `batch` running sequences in one decode step,
+    SpeedCoefficients.sequence_step_overhead_us x batch, added to the step (not hidden
+    behind the GPU's: on SGLang's rows the added form fits, fit loss 0.2069, the overlapped
+    max(GPU step, host) at best 0.2127; docs/accuracy-speed.md). 0 for vLLM (FITTED's 0)."""
+    return ctx.c.sequence_step_overhead_us * 1e-6 * batch
 
 
 def prefill_estimate(ctx: Context, input_len: int

@@ -66,6 +66,7 @@ from planner.serving.speed.step import (
     moe_kernels_launched,
     moe_layer_us,
     physical_experts,
+    sequence_host_s,
     steps_ahead,
 )
 from planner.text import counted, plural
@@ -815,19 +816,25 @@ def _prefill_lora_assumes(ctx: Context) -> str:
 def _decode_step_term(ctx: Context, tpot_base: float, padding: list[Term], stages_note: str,
                       sequences: int, hops_s: float) -> Term:
     """The whole pipeline's decode step from the stage terms above (padding: _padding_terms;
-    the LoRA kernels: _lora_terms)."""
+    the LoRA kernels: _lora_terms), with the host work per sequence where the coefficients
+    have any (step.sequence_host_s: SGLang's rows in bench/speed_accuracy.py; 0 for vLLM)."""
+    us, host_s = ctx.c.sequence_step_overhead_us, sequence_host_s(ctx, sequences)
+    host = f" + {us:g} us host work x {counted(sequences, 'sequence')} ({_ms(host_s)})" \
+        if us else ""
     return _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
                  f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) "
                  f"of [max(weights + KV, compute) + all-reduce"
                  f"{' + padded MoE rows' if padding else ''}"
                  f"{' + LoRA kernels' if ctx.lora_stages else ''} + overhead] + "
                  f"{counted(ctx.pp - 1, 'stage hop')}"
-                 + (f" ({_ms(hops_s)})" if ctx.pp > 1 else "") + f" = {_ms(tpot_base)}",
+                 + (f" ({_ms(hops_s)})" if ctx.pp > 1 else "") + host + f" = {_ms(tpot_base)}",
                  _notes(stages_note, "each stage hop: one NCCL send of the micro-batch's hidden "
                         "states (the link's start-up + one step + bytes / (link rate x link "
-                        "efficiency))" if ctx.pp > 1 else ""),
+                        "efficiency))" if ctx.pp > 1 else "",
+                        _fitted("the host work per sequence per step") if us else ""),
                  {"pp_stages": ctx.pp, "stage_hops": ctx.pp - 1, "stage_hops_ms": hops_s * 1e3,
-                  "sequences": sequences})
+                  "sequences": sequences}
+                 | ({"sequence_step_overhead_us": us} if us else {}))
 
 
 def _prefill_terms(ctx: Context, load, prefill_s: float, marginal_s: float, chunks: int,

@@ -530,6 +530,29 @@ def test_async_scheduling_adds_the_step_queued_ahead(version: str, pp: int, step
     assert ("one decode step " in ttft) == (steps == 1)
 
 
+def test_host_work_per_sequence_adds_to_each_decode_step() -> None:
+    # SpeedCoefficients.sequence_step_overhead_us (0 in FITTED, vLLM's; bench/speed_accuracy.py
+    # reads SGLang's rows with 20 us): Llama-3.1-8B on 2 H200s, 128 requests of 1,000 + 500
+    # tokens: each decode step, and so TPOT, gains 128 x 20 us = 2.56 ms; the prefill does not
+    # move, TTFT gains it twice (the 2 decode steps ahead on the default release)
+    request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                          cluster=preset_cluster("h200", 2), layout=ParallelLayout(tp=2),
+                          engine=EngineSettings(max_model_len=4096))
+    load = ServingLoad(input_len=1000, output_len=500, concurrency=128)
+    vllm = estimate_speed(request, load)
+    sglang = estimate_speed(request, load, coefficients=FITTED.model_copy(
+        update={"sequence_step_overhead_us": 20.0}))
+    assert vllm.concurrency == sglang.concurrency == 128
+    assert sglang.decode_step_ms - vllm.decode_step_ms == pytest.approx(2.56)
+    assert sglang.tpot_ms - vllm.tpot_ms == pytest.approx(2.56)
+    assert sglang.prefill_ms == vllm.prefill_ms
+    assert sglang.ttft_ms - vllm.ttft_ms == pytest.approx(2 * 2.56)
+    plain, host = (next(t for t in est.terms if t.key == "decode_step").formula
+                   for est in (vllm, sglang))
+    assert " + 20 us host work x 128 sequences (2.560 ms) = " in host
+    assert "host work" not in plain
+
+
 def test_a_plan_that_does_not_fit_has_no_speed() -> None:
     request = PlanRequest(model=QWEN_INT4, cluster=preset_cluster("rtx-3090", 2),
                           layout=ParallelLayout(tp=2), engine=SEED)
