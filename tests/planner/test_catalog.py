@@ -268,3 +268,25 @@ def test_qwen35_397b_is_the_aiconfigurator_subset_at_397b_total_17b_active() -> 
     assert params.vision == 456_010_480
     assert params.total == 396_802_360_816
     assert params.active == 17_349_040_896
+
+
+def test_qwen25_32b_instruct_is_the_tt_metal_text_at_the_hub_s_663_bytes() -> None:
+    """tests/fixtures/configs/SOURCES.md, 'Ninth search': the Hub's tree pages list
+    Qwen/Qwen2.5-32B-Instruct's config.json at 663 B; tt-metal's copy (f1b24415) is 664 B with
+    max_position_embeddings 131072, and 32768 (every re-saved copy's value) in its place gives
+    663 B in the Hub's layout (2-space indent, sorted keys, trailing newline).
+    Hand count: hidden 5120, 64 layers, 40 heads / 8 KV heads of 128, MLP 27648, vocab 152064,
+    untied, q/k/v biases. Per layer: q 5120 x 5120 + 5120 = 26,219,520; k, v 5120 x 1024 + 1024
+    each = 10,487,808; o 5120 x 5120 = 26,214,400; MLP 3 x 5120 x 27648 = 424,673,280; 2 norms
+    10,240 -> 487,605,248. x 64 = 31,206,735,872; embed and lm_head 152064 x 5120 = 778,567,680
+    each; final norm 5,120 -> 32,763,876,352 (model card 32.5B). KV: 2 x 64 x 8 x 128 x 2 B."""
+    from planner.model.attention import kv_bytes_per_token
+
+    entry = catalog_entry("Qwen/Qwen2.5-32B-Instruct")
+    assert entry.provenance == "reconstructed" and "f1b24415" in entry.source
+    assert len((json.dumps(entry.config, indent=2) + "\n").encode()) == 663
+    assert list(entry.config) == sorted(entry.config)
+    spec = parse_model_config(entry.config, name=entry.repo_id)
+    assert count_params(spec).total == 32_763_876_352
+    assert kv_bytes_per_token(spec, 2) == 262_144
+    assert spec.max_position_embeddings == 32_768
