@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
+from planner.serving.mm_modes import text_only
 
 
 class Measured(NamedTuple):
@@ -77,20 +78,22 @@ def measured(spec: ModelSpec) -> Measured | None:
     return MEASURED.get((spec.model_type, vision.model_type))
 
 
-def profiled(s: EngineSettings) -> bool:
+def profiled(spec: ModelSpec, s: EngineSettings) -> bool:
     """Whether the plan's activation reads the encoder's start-up profile: vLLM runs it
-    (no --skip-mm-profiling) and the settings give neither the peak nor the KV size."""
-    return not s.skip_mm_profiling and s.activation_bytes is None and not s.kv_cache_memory_bytes
+    (no --skip-mm-profiling, not served text-only: mm_modes.text_only) and the settings give
+    neither the peak nor the KV size."""
+    return (not s.skip_mm_profiling and not text_only(spec, s) and s.activation_bytes is None
+            and not s.kv_cache_memory_bytes)
 
 
 def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
                 ) -> tuple[str, str] | None:
     """(the verdict's unmodelled part, the warning) where vLLM's start-up profile runs a
     vision encoder the plan's activation leaves out; None where it is modelled, covered by
-    MEASURED at this batch shape, not run (--skip-mm-profiling) or not read (a given
+    MEASURED at this batch shape, not run (--skip-mm-profiling, text-only) or not read (a given
     activation peak or KV size)."""
     vision = spec.vision
-    if vision is None or vision.encoder is not None or not profiled(s):
+    if vision is None or vision.encoder is not None or not profiled(spec, s):
         return None
     cover = measured(spec)
     shape_ok = pp == 1 and mbt <= MEASURED_TOKENS_PER_SEQ * seqs

@@ -109,7 +109,45 @@ Qwen3_5(Moe)ForConditionalGeneration subclass it) in the 0.11.0, 0.14.0, 0.16.0,
 0.34.0 adds gemma4_mm.py and mimo_v2_omni.py, not listed here: Headroom holds Gemma 4's tower
 whole on every GPU, so data mode adds nothing to note).
 Headroom plans the default and says what data mode would add (plan: the weights term's
-note)."""
+note); with --mm-encoder-tp-mode data it plans the tower whole on every GPU (weights.rank_weights
+`tower_whole`) and the encoder profile at TP 1 widths (EncoderRules.data_parallel). For any
+other model class config/model.py ModelConfig (0.11.0, 0.17.0, 0.34.0 wheels) logs "This model
+does not support `--mm-encoder-tp-mode data`. Falling back to `--mm-encoder-tp-mode weights`":
+nothing changes."""
+
+TOWER_MODALITIES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("gemma3", "kimi_vl", "llama4", "llava", "llava_next", "mistral3",
+                     "paligemma"), frozenset({"image"})),
+    **dict.fromkeys(("gemma4", "qwen2_5_vl", "qwen2_vl", "qwen3_5", "qwen3_5_moe", "qwen3_vl",
+                     "qwen3_vl_moe"), frozenset({"image", "video"})),
+    "kimi_k25": frozenset({"vision_chunk"}),
+}
+"""NOTE: the modalities whose --limit-mm-per-prompt (config/multimodal.py get_limit_per_prompt:
+999 where unset, 0 for every modality under --language-model-only, 0.17.0 on) decide whether
+vLLM builds a model's vision tower: the set each model passes to
+SupportsMultiModal._mark_tower_model (interfaces.py, 0.15.0-0.34.0 wheels: gemma3_mm.py,
+kimi_vl.py, mllama4.py, llava.py, llava_next.py, mistral3.py, paligemma.py "image"; gemma4_mm.py,
+qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py, qwen3_vl_moe.py, qwen3_5.py {"image", "video"};
+kimi_k25.py "vision_chunk"), which is also each one's get_supported_mm_limits (gemma4_mm.py adds
+"audio" where config.audio_config is set: that tower, not sized, marks its own). With all of a
+tower's modalities at 0 the worker runs text-only (multimodal/registry.py
+supports_multimodal_inputs, 0.11.0-0.25.0; config/model.py _supports_multimodal_inputs from
+0.29.0): profile_run runs no encoder profile and no encoder cache is used
+(v1/worker/gpu_model_runner.py; v1/worker/gpu/model_runner.py on V2)."""
+
+TOWER_SKIPPED_AT_ZERO_FROM: Version = (0, 15, 0)
+EARLY_TOWER_SKIP_TYPES = frozenset({
+    "llama4", "llava", "mistral3", "qwen2_5_vl", "qwen2_vl", "qwen3_vl", "qwen3_vl_moe",
+})  # fmt: skip
+"""NOTE: from the 0.15.0 wheel (read in 0.15.0, 0.16.0, 0.17.0, 0.20.0, 0.25.0, 0.29.0, 0.34.0)
+SupportsMultiModal._mark_tower_model builds each tower module as a StageMissingLayer (no
+parameters, no weights loaded) when every one of its modalities' limit is 0
+(TOWER_MODALITIES). The 0.11.0-0.14.0 wheels guard only some models' __init__:
+qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py, qwen3_vl_moe.py (`self.visual = None` when image and
+video are 0), mllama4.py (vision_model and multi_modal_projector None when image is 0), llava.py
+and mistral3.py (vision_tower and projector None); gemma3_mm.py, kimi_vl.py, llava_next.py and
+paligemma.py build and load their tower whatever the limits (no get_limit_per_prompt), though
+the worker still runs text-only."""
 
 SIGLIP_HEAD_DROPPED_FROM: Version = (0, 15, 0)
 """NOTE: siglip.py SiglipVisionTransformer builds the attention-pooling head where
@@ -1211,6 +1249,7 @@ class EncoderRules(NamedTuple):
 
     scaled_video: bool = False  # SCALED_VIDEO_RULE
     expand_to: str = ""  # "budget" (EXPAND_TO_BUDGET_RULE), "item" (EXPAND_TO_ITEM_RULE), ""
+    data_parallel: bool = False  # --mm-encoder-tp-mode data taken (ENCODER_TP_DATA_TYPES)
 
 
 DEFAULT_ENCODER_RULES = EncoderRules()

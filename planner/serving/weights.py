@@ -197,6 +197,7 @@ def rank_weights(
     vision_first_stage_only: bool = False,
     siglip_head: bool = False,
     tower_whole: bool = False,
+    tower_dropped: bool = False,
     transformers_backend: bool = False,
     rules: WeightLoadRules = _NO_LOAD_RULES,
 ) -> tuple[WeightTerms, ...]:
@@ -224,7 +225,9 @@ def rank_weights(
     TP splits the tower's Column / Row / QKV layers, and every rank holds the rest whole
     (VisionSpec.replicated_params, at vLLM's default --mm-encoder-tp-mode weights);
     `tower_whole`: this release builds the whole tower unsplit on every rank
-    (vllm_versions.MOONVIT_SPLIT_FROM). `transformers_backend`: this release serves the text
+    (vllm_versions.MOONVIT_SPLIT_FROM, or --mm-encoder-tp-mode data: mm_modes.
+    encoder_data_parallel); `tower_dropped`: this release builds no tower at all for the model
+    served text-only (mm_modes.tower_dropped). `transformers_backend`: this release serves the text
     model through its Transformers backend (transformers_backend), which keeps the token
     embeddings, final norm and lm_head off the stages the model's own class builds them on
     (FINAL_NORM_ON_EVERY_STAGE). `rules`: how this release builds the weights on this GPU
@@ -241,7 +244,7 @@ def rank_weights(
     """
     params = params or count_params(spec)
     placement = _vision_placement(spec, params, vision_first_stage_only, siglip_head,
-                                  tower_whole)
+                                  tower_whole, tower_dropped)
     every_stage, unbuilt, whole = placement
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     ep_size = layout.ep_size
@@ -349,12 +352,13 @@ def vision_every_stage(spec: ModelSpec, vision_first_stage_only: bool) -> bool:
 
 
 def _vision_placement(spec: ModelSpec, params: ParamBreakdown, vision_first_stage_only: bool,
-                      siglip_head: bool, tower_whole: bool) -> tuple[bool, int, int]:
+                      siglip_head: bool, tower_whole: bool, tower_dropped: bool = False
+                      ) -> tuple[bool, int, int]:
     """Where rank_weights' vision tower sits and how it splits: (on every stage, the tower
     parameters this release does not build, those every TP rank holds whole), from its
     arguments of the same names; every stage's shard reads them (_Shard)."""
     every_stage = vision_every_stage(spec, vision_first_stage_only)
-    unbuilt = _vision_unbuilt(spec, siglip_head)
+    unbuilt = params.vision if tower_dropped else _vision_unbuilt(spec, siglip_head)
     whole = 0 if spec.vision is None else params.vision - unbuilt if tower_whole else (
         spec.vision.replicated_params
         + (spec.vision.pooling_head_replicated_params if siglip_head else 0))
@@ -529,6 +533,17 @@ def tower_bytes(spec: ModelSpec, params: ParamBreakdown, siglip_head: bool = Fal
         return 0
     return round((params.vision - _vision_unbuilt(spec, siglip_head))
                  * TORCH_DTYPE_BYTES[spec.torch_dtype])
+
+
+def tower_rank_bytes(spec: ModelSpec, params: ParamBreakdown, tp: int, siglip_head: bool = False,
+                     tower_whole: bool = False) -> int:
+    """The vision tower on one TP rank of a stage that holds it, as rank_weights places it
+    (its split layers over TP, VisionSpec.replicated_params whole; all of it whole where
+    `tower_whole`), in the checkpoint's dtype as tower_bytes."""
+    _, unbuilt, whole = _vision_placement(spec, params, False, siglip_head, tower_whole)
+    built = params.vision - unbuilt
+    held = min(built, whole)
+    return round(((built - held) / tp + held) * TORCH_DTYPE_BYTES[spec.torch_dtype])
 
 
 def tied_head_bytes(spec: ModelSpec, scheme: QuantScheme, tp: int) -> int:

@@ -56,7 +56,7 @@ from planner.serving.engine.encoder import (
     profiled_encoder,
     qwen3_vl_dummy_video,
 )
-from planner.serving.engine.facts import ModelFacts, model_facts
+from planner.serving.engine.facts import ModelFacts, model_facts, text_only_facts
 from planner.serving.engine.kv_layout import (
     DEFAULT_BLOCK_SIZE,
     DSV4_BLOCK,
@@ -126,6 +126,7 @@ __all__ = [
     "is_sparse_mla",
     "kv_elem_bytes",
     "model_facts",
+    "text_only_facts",
     "non_torch_bytes",
     "NonTorchPart",
     "non_torch_parts",

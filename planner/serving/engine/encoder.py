@@ -115,10 +115,19 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
         fc2: GELU output i / TP + fc2's output h (+ h at TP > 1):
         max(3 h + 2 i / TP, (4 + [TP > 1]) h + i / TP).
     Not counted: rotary cos/sin (N x head_dim, 9 MiB at N = 65,536), cu_seqlens.
+    Under --mm-encoder-tp-mode data (rules.data_parallel) every layer is whole on each GPU
+    (qwen3_vl.py / mllama4.py use_data_parallel: disable_tp); vision.py (0.17.0, 0.34.0)
+    run_dp_sharded_mrope_vision_model deals Qwen3-VL's dummy items over the TP ranks
+    (get_load_balance_assignment) and run_dp_sharded_vision_model splits Llama 4's chunks
+    evenly, then both all-gather the outputs. The block is taken at TP 1 over all N patches:
+    exact for Qwen3-VL where one item is profiled (one GPU encodes it, the others none), an
+    upper bound where the work is shared; the all-gather's padded copy (the outputs once more,
+    transient) is not counted.
     Qwen3-VL-30B-A3B, one 16,384-token image (N = 65,536, h 1152, i 4304, k 3, out 2048),
     TP=1: attention 11 h = 12,672 > MLP 12,064 per patch: 201,326,592 + 150,994,944 +
     201,326,592 + 65,536 x 12,672 x 2 = 1,660,944,384 -> 2,214,592,512 B = 2.06 GiB.
     """
+    tp = 1 if rules.data_parallel else tp
     merge = enc.merge * enc.merge
     patches, frames = enc.max_item_patches, 0
     span = patches // merge  # tokens per item, as the budget counts them

@@ -33,6 +33,20 @@ def model_facts(spec: ModelSpec) -> ModelFacts:
     return _FACTS.get(spec, (), _prepare_facts, spec)
 
 
+_TEXT_FACTS: IdentityMemo[ModelFacts] = IdentityMemo(64)
+
+
+def text_only_facts(spec: ModelSpec) -> ModelFacts:
+    """model_facts without the vision encoder: the model served text-only (mm_modes.text_only),
+    whose profile run runs no encoder (vllm_versions.TOWER_MODALITIES' note)."""
+    return _TEXT_FACTS.get(spec, (), _without_vision, model_facts(spec))
+
+
+def _without_vision(facts: ModelFacts) -> ModelFacts:
+    """`facts` with no vision encoder (text_only_facts)."""
+    return facts.model_copy(update={"vision": None})
+
+
 def _prepare_facts(spec: ModelSpec) -> ModelFacts:
     """Work out the facts model_facts caches."""
     widths, routed = [], []

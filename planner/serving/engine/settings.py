@@ -85,6 +85,15 @@ class EngineSettings(BaseModel):
                                               description="--kv-cache-memory-bytes")
     skip_mm_profiling: bool = Field(
         default=False, description="--skip-mm-profiling: no multimodal encoder profile run")
+    language_model_only: bool = Field(
+        default=False, description="--language-model-only (vLLM 0.17.0 on): every modality's "
+        "limit 0, the model served text-only (plan.mm_modes)")
+    zero_mm_limits: tuple[str, ...] = Field(
+        default=(), description="--limit-mm-per-prompt: the modalities given a limit of 0 "
+        "(Headroom plans no other limit), e.g. ('image', 'video')")
+    mm_encoder_tp_mode: Literal["weights", "data"] = Field(
+        default="weights", description="--mm-encoder-tp-mode: 'data' holds the whole vision "
+        "tower on every TP rank where the model takes it (vllm_versions.ENCODER_TP_DATA_TYPES)")
     num_speculative_tokens: int = Field(
         default=0, ge=0, description="--speculative-config method mtp: draft tokens per step "
         "from the model's own MTP layers (0: no speculative decoding)")

@@ -20,6 +20,7 @@ from planner.serving.engine import (
     model_facts,
     served_dtype,
     served_kv_elem_bytes,
+    text_only_facts,
     triton_mla_piecewise,
     vllm_window,
 )
@@ -38,6 +39,7 @@ from planner.serving.launch import (
 from planner.serving.layout import ParallelLayout
 from planner.serving.lora.cuda_graphs import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
+from planner.serving.mm_modes import encoder_data_parallel, text_only, tower_dropped
 from planner.serving.moe_backend import B12X
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import shared
@@ -219,7 +221,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
         tokens_from_concurrency=rules.tokens_from_concurrency,
-        scheme=scheme, mixed=mixed, facts=model_facts(spec),
+        scheme=scheme, mixed=mixed,
+        facts=text_only_facts(spec) if text_only(spec, s) else model_facts(spec),
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
         graphs=lora_graph_count(cuda_graph_count(
@@ -235,13 +238,16 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
         load=load,
         siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
-        tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
+        tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM
+        or encoder_data_parallel(spec, s, rules.version),
+        tower_dropped=tower_dropped(spec, s, rules.version),
         transformers_backend=transformers_backend(spec, cli.transformers_architectures),
         encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
         and rules.version >= ENCODER_TP_DATA_FROM,
         linear_ask=(served, rules.version, gpu),
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
-        encoder_rules=rules.encoder,
+        encoder_rules=rules.encoder._replace(
+            data_parallel=encoder_data_parallel(spec, s, rules.version)),
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
         expert_pad=load.expert_pad,
@@ -363,6 +369,7 @@ def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
+            s.language_model_only, s.zero_mm_limits,
             s.moe_backend and (s.moe_backend, s.vllm_version, s.num_speculative_tokens),
             s.all2all_backend and (s.all2all_backend, s.vllm_version),
             # the runner buffers' (runner_buffers)

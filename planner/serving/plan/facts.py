@@ -85,7 +85,9 @@ class Resolved(NamedTuple):
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
     load: WeightLoadRules  # weight_load.weight_load_rules on the sizing GPU
     siglip_head: bool  # vllm_versions.SIGLIP_HEAD_DROPPED_FROM: the pooling head still built
-    tower_whole: bool  # vllm_versions.MOONVIT_SPLIT_FROM: Kimi-VL's tower unsplit on every rank
+    tower_whole: bool  # vllm_versions.MOONVIT_SPLIT_FROM (Kimi-VL), or
+    # --mm-encoder-tp-mode data (mm_modes.encoder_data_parallel): the tower unsplit on every rank
+    tower_dropped: bool  # mm_modes.tower_dropped: served text-only, no tower built
     transformers_backend: bool  # weights.transformers_backend: its PP stage placement
     encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
     linear_ask: tuple  # (served dtype, release, sizing GPU): wna16_shapes.marlin_shape_findings

@@ -231,7 +231,8 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
-           load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant, eplb,
+           load, r.siglip_head, r.tower_whole, r.tower_dropped, r.transformers_backend,
+           redundant, eplb,
            draft is not None)
     terms = cached(spec, key, _rank_terms, spec, r, layout, load, own_heads, own_embed,
                    redundant, eplb, draft)
@@ -350,6 +351,7 @@ def _rank_terms(spec: ModelSpec, r: Resolved, layout: ParallelLayout, load: Weig
                         max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
                         siglip_head=r.siglip_head, tower_whole=r.tower_whole,
+                        tower_dropped=r.tower_dropped,
                         transformers_backend=r.transformers_backend,
                         rules=load._replace(redundant_experts=redundant,
                                             eplb_expert_buffer=eplb_buffer,

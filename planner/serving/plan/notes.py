@@ -7,6 +7,7 @@ from planner.serving.engine import EngineSettings, ds_mla_read, is_sparse_mla
 from planner.serving.eplb import method_note
 from planner.serving.hardware import ClusterSpec, GpuSpec
 from planner.serving.layout import ParallelLayout, straddling_tp_group
+from planner.serving.mm_modes import mm_mode_notes
 from planner.serving.moe_backend import (
     FLYDSL,
     aiter_env_note,
@@ -90,7 +91,8 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                                              gpu.vendor)
                               if s.moe_backend else None,
                               method_note(eplb_kind, rules.version)
-                              if s.enable_eplb and spec.is_moe else None])))
+                              if s.enable_eplb and spec.is_moe else None]))
+            + mm_mode_notes(spec, s, rules.version))
 
 
 def _flydsl_note(scheme: quant.QuantScheme) -> str:

@@ -42,6 +42,7 @@ from planner.serving.lora.punica import punica_buffer_bytes, tower_punica_bytes
 from planner.serving.lora.settings import LoraSettings, slot_dtype_bytes
 from planner.serving.lora.slots import lm_head_mapping_bytes, stage_parts, wraps_embeddings
 from planner.serving.lora.tower import tower_note
+from planner.serving.mm_modes import text_only_flag
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
@@ -69,6 +70,8 @@ from planner.serving.weights import (
     made_at_load,
     sparse_mla_buffer_bytes,
     tower_bytes,
+    tower_rank_bytes,
+    vision_every_stage,
 )
 from planner.text import counted
 from planner.units import MIB
@@ -151,14 +154,29 @@ def _trtllm_pad_note(spec: ModelSpec, multiple: int, expert_tp: int) -> str:
 
 
 def _tower_tp_note(st: Setup, bind: RankMemory) -> str:
-    """What --mm-encoder-tp-mode data would hold of the vision tower on the binding GPU, where
-    the model takes it (vllm_versions.ENCODER_TP_DATA_TYPES) and TP splits the tower."""
-    f = st.facts
-    held = f.weight_terms[bind.pp_stage * st.layout.tp + bind.tp_rank].vision_bytes
-    whole = tower_bytes(st.spec, spec_params(st.spec), f.r.siglip_head)
+    """What the vision tower's flags change on the binding GPU: the tower a text-only model
+    (mm_modes.tower_dropped) leaves off, the whole tower --mm-encoder-tp-mode data holds, or,
+    at the default, what data mode would add where the model takes it
+    (vllm_versions.ENCODER_TP_DATA_TYPES) and TP splits the tower."""
+    f, tp = st.facts, st.layout.tp
+    held = f.weight_terms[bind.pp_stage * tp + bind.tp_rank].vision_bytes
+    params = spec_params(st.spec)
+    whole = tower_bytes(st.spec, params, f.r.siglip_head)
+    if f.r.tower_dropped:
+        on_stage = bind.pp_stage == 0 or vision_every_stage(st.spec, f.r.vision_first_stage_only)
+        left = tower_rank_bytes(st.spec, params, tp, f.r.siglip_head) if on_stage else 0
+        return (f"{text_only_flag(st.s)}: vLLM builds no vision tower (interfaces.py "
+                "_mark_tower_model: a StageMissingLayer, its weights not loaded) and profiles "
+                f"no encoder: {gib(left)} of tower weights off this GPU ({gib(whole)} whole"
+                + (f", split over TP {tp})" if tp > 1 else ")"))
+    if f.r.encoder_rules.data_parallel and tp > 1:
+        split = tower_rank_bytes(st.spec, params, tp, f.r.siglip_head)
+        return (f"--mm-encoder-tp-mode data: the whole vision tower on each GPU, {gib(whole)} "
+                f"({gib(whole - split)} more than the {gib(split)} split over TP {tp} at the "
+                "default weights mode; its encoder profiled at TP 1 widths)")
     if not (f.r.encoder_tp_data and held and whole > held):
         return ""
-    return (f"vision tower split over TP {st.layout.tp} at vLLM's default --mm-encoder-tp-mode "
+    return (f"vision tower split over TP {tp} at vLLM's default --mm-encoder-tp-mode "
             f"weights: {gib(held)} on this GPU, its patch embedding, positions, norms "
             f"and unsplit layers whole; --mm-encoder-tp-mode data would put all "
             f"{gib(whole)} on each GPU ({gib(whole - held)} more)")
@@ -578,7 +596,7 @@ def _encoder_note(st: Setup) -> str:
         f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
         f"figure, not a term of its own: {cover.runs}"
         + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else "")
-        if cover and profiled(s) else
+        if cover and profiled(st.spec, s) else
         "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
         else "")
 
