@@ -7,6 +7,7 @@ stops with exit code 2 and one line naming the flag, before any planning starts.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shlex
@@ -214,6 +215,28 @@ def _bounded_int(low: int, high: int, flag: str | None = None):
     one of Headroom's own counts, read like vLLM's human-readable ones: '32k', '32K')."""
     return _checked_count(lambda value: None if low <= value <= high
                           else f"{value:,} is outside {low:,}..{high:,}", flag)
+
+
+def _zero_mm_limits(text: str) -> tuple[str, ...]:
+    """argparse type for --limit-mm-per-prompt: vLLM's JSON object of modality -> count (or
+    {"count": n, ...}), every count 0: the modalities, in the order given. Headroom plans the
+    text-only case only (mm_modes.text_only), so a count above 0 is refused."""
+    try:
+        limits = json.loads(text)
+    except json.JSONDecodeError:
+        limits = None
+    if not isinstance(limits, dict) or not limits:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a JSON object of modality limits, e.g. '{{\"image\": 0, "
+            "\"video\": 0}'")
+    counts = {m: c.get("count") if isinstance(c, dict) else c for m, c in limits.items()}
+    above = [f"{m} {c}" for m, c in counts.items() if c != 0 or isinstance(c, bool)]
+    if above:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(above)}: Headroom plans a limit of 0 only (text-only serving, every "
+            "modality of the tower at 0); other limits change vLLM's encoder profile in ways "
+            "it does not model")
+    return tuple(counts)
 
 
 def _checked_count(problem: Callable[[int], str | None], flag: str | None = None):
@@ -596,6 +619,19 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      help="like vLLM's flag: no multimodal encoder profile run (by default a "
                      "Qwen3-VL-family or Llama 4 model profiles its vision encoder on its largest "
                      "images; on other vision towers it drops the unmodelled-encoder warning)")
+    eng.add_argument("--language-model-only", action="store_true",
+                     help="like vLLM's flag (0.17.0 on): every modality's limit 0, the model "
+                     "served text-only: no vision tower built (its weights off each GPU), no "
+                     "encoder profile")
+    eng.add_argument("--limit-mm-per-prompt", type=_zero_mm_limits, default=(), metavar="JSON",
+                     dest="zero_mm_limits",
+                     help="like vLLM's flag, with every count 0 (e.g. '{\"image\": 0, "
+                     "\"video\": 0}'): with all of the tower's modalities at 0, planned as "
+                     "--language-model-only")
+    eng.add_argument("--mm-encoder-tp-mode", choices=("weights", "data"), default="weights",
+                     help="like vLLM's flag (0.10.2 on): 'data' holds the whole vision tower on "
+                     "every GPU (Qwen2/2.5/3-VL, Qwen3.5, Llama 4, Kimi-VL, Kimi-K2.5; others "
+                     "fall back to weights) and profiles the encoder at TP 1 widths")
     add_enforce_eager(eng)
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "

@@ -605,7 +605,10 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
                        "(--target-quant fp8 on a 16-bit checkpoint is vLLM's --quantization fp8)")
     release = vllm_rules(args.vllm_version).label  # an uncovered release is refused first
     for flag, given in (("--kv-cache-memory-bytes", args.kv_cache_memory is not None),
-                        ("--skip-mm-profiling", getattr(args, "skip_mm_profiling", False))):
+                        ("--skip-mm-profiling", getattr(args, "skip_mm_profiling", False)),
+                        ("--language-model-only", getattr(args, "language_model_only", False)),
+                        ("--mm-encoder-tp-mode",
+                         getattr(args, "mm_encoder_tp_mode", "weights") != "weights")):
         # vLLM's parser exits 2 on a flag the release lacks: refused here, not planned
         missing = given and unrecognized_flag(flag, vllm_cli(release))
         if missing:
@@ -632,6 +635,9 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "enable_chunked_prefill": args.enable_chunked_prefill,
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
         "skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
+        "language_model_only": getattr(args, "language_model_only", False),
+        "zero_mm_limits": getattr(args, "zero_mm_limits", ()),
+        "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights"),
         "enforce_eager": args.enforce_eager,
         "trust_remote_code": args.trust_remote_code,
     }

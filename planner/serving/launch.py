@@ -728,6 +728,13 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append("--no-enable-chunked-prefill")
     if s.skip_mm_profiling:
         parts.append("--skip-mm-profiling")
+    if s.language_model_only:
+        parts.append("--language-model-only")
+    if s.zero_mm_limits:
+        limits = ", ".join(f'"{m}": 0' for m in s.zero_mm_limits)
+        parts.append(f"--limit-mm-per-prompt '{{{limits}}}'")
+    if s.mm_encoder_tp_mode != "weights":
+        parts.append(f"--mm-encoder-tp-mode {s.mm_encoder_tp_mode}")
     if s.moe_backend:
         parts.append(f"--moe-backend {s.moe_backend}")
     if s.all2all_backend:

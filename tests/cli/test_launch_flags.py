@@ -57,6 +57,13 @@ FEATURES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str | None], ...]]] 
     "dtype": (("--dtype", "float16"), (("--dtype", "float16"),)),
     "skip mm profiling": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpus", "2", "--tp", "2",
                            "--skip-mm-profiling"), (("--skip-mm-profiling", None),)),
+    "language model only": (("--model", "Qwen/Qwen3-VL-32B-Instruct",
+                             "--language-model-only"), (("--language-model-only", None),)),
+    "mm limits 0": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--limit-mm-per-prompt",
+                     '{"image": 0, "video": 0}'),
+                    (("--limit-mm-per-prompt", '{"image": 0, "video": 0}'),)),
+    "encoder tp data": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpus", "2", "--tp", "2",
+                         "--mm-encoder-tp-mode", "data"), (("--mm-encoder-tp-mode", "data"),)),
     # MiMo-7B-Base's catalog config (model_type 'mimo', which neither vLLM nor transformers
     # has a config class for) with the auto_map AutoConfig MiMo repositories ship
     # (configuration_mimo.MiMoConfig): vLLM reads it only with --trust-remote-code

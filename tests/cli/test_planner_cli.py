@@ -1716,11 +1716,13 @@ def test_inspect_and_report_give_the_window_vllm_derives(capsys, tmp_path: Path)
 
 
 @pytest.mark.parametrize(("flag", "arrives"), [
-    (("--skip-mm-profiling",), "0.10.1"), (("--kv-cache-memory-bytes", "8G"), "0.10.2")])
+    (("--skip-mm-profiling",), "0.10.1"), (("--kv-cache-memory-bytes", "8G"), "0.10.2"),
+    (("--mm-encoder-tp-mode", "data"), "0.10.2"), (("--language-model-only",), "0.17.0")])
 def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) -> None:
     # the 0.9.2 and 0.10.0 wheels' engine/arg_utils.py have neither flag (the fixtures
     # vllm-0.9.2.json / vllm-0.10.0.json list neither); --skip-mm-profiling is in 0.10.1's,
-    # --kv-cache-memory-bytes in 0.10.2's. vLLM's argparse exits 2 on either, as
+    # --kv-cache-memory-bytes and --mm-encoder-tp-mode in 0.10.2's, --language-model-only in
+    # 0.17.0's (config/multimodal.py MultiModalConfig.language_model_only). vLLM's argparse exits 2 on either, as
     # --moe-backend before 0.17 does here: --skip-mm-profiling was planned as "Does not fit"
     # with exit 0
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
@@ -1728,6 +1730,20 @@ def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) 
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert err == (f"python -m planner plan: error: vLLM 0.9.2: unrecognized arguments: "
                    f"{flag[0]} (the flag arrives in vLLM {arrives}).\n")
+
+
+@pytest.mark.parametrize(("limits", "why"), [
+    ('{"image": 2, "video": 0}', "image 2: Headroom plans a limit of 0 only"),
+    ('{"image": {"count": 1}}', "image 1: Headroom plans a limit of 0 only"),
+    ("image=0", "'image=0' is not a JSON object of modality limits")])
+def test_limit_mm_per_prompt_other_than_zero_exits_2_in_one_line(capsys, limits, why) -> None:
+    # argparse's own exit, as for any flag whose value it refuses
+    with pytest.raises(SystemExit) as done:
+        main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--limit-mm-per-prompt",
+              limits])
+    out, err = capsys.readouterr()
+    assert done.value.code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert f"argument --limit-mm-per-prompt: {why}" in err, err
 
 
 def test_a_model_without_its_owner_offline_gets_the_catalogs_namesake(capsys,

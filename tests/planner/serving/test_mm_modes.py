@@ -1,0 +1,120 @@
+"""--language-model-only, --limit-mm-per-prompt 0 and --mm-encoder-tp-mode data in the plan.
+
+Figures worked by hand from ../shared/model-configs/Qwen__Qwen3-VL-32B-Instruct.json
+(vision_config: depth 27, hidden_size 1152, intermediate_size 4304, patch_size 16,
+temporal_patch_size 2, in_channels 3, num_position_embeddings 2304, spatial_merge_size 2,
+out_hidden_size 5120, deepstack_visual_indexes [8, 16, 24]; bfloat16) and the vLLM sources:
+qwen3_vl.py Qwen3_VisionTransformer, built inside interfaces.py
+SupportsMultiModal._mark_tower_model(vllm_config, {"image", "video"}) (0.15.0-0.34.0), which
+makes it a StageMissingLayer with no weights when both limits are 0 (config/multimodal.py
+get_limit_per_prompt: 0 for every modality under --language-model-only, 0.17.0 on); the
+0.11.0-0.14.0 qwen3_vl.py sets `self.visual = None` under the same test.
+
+Tower parameters:
+  patch_embed Conv3d 3 x 2 x 16 x 16 x 1152 + bias 1152         =   1,770,624
+  pos_embed 2304 x 1152                                           =   2,654,208
+  per block: norms 4 x 1152 + qkv 1152 x 3456 + 3456 + proj 1152^2 + 1152
+             + fc1 1152 x 4304 + 4304 + fc2 4304 x 1152 + 1152    =  15,239,504
+  27 blocks                                                       = 411,466,608
+  merger: LayerNorm 2 x 1152 + fc1 4608^2 + 4608 + fc2 4608 x 5120 + 5120 = 44,838,656
+  3 deepstack mergers (LayerNorm over 4608: 9,216 instead of 2,304) = 134,536,704
+  total                                                           = 595,266,800
+Held whole on every TP rank at the default weights mode (patch_embed, pos_embed, norms, the
+row-parallel biases proj / fc2 / merger fc2): 4,424,832 + 27 x (4,608 + 1,152 + 1,152)
++ (2,304 + 5,120) + 3 x (9,216 + 5,120) = 4,661,888.
+  TP1: 595,266,800 x 2 B = 1,190,533,600 B per GPU
+  TP2: ((595,266,800 - 4,661,888) / 2 + 4,661,888) x 2 B = 299,964,344 x 2 = 599,928,688 B
+  --mm-encoder-tp-mode data at TP2 (qwen3_vl.py use_data_parallel: every linear layer
+  disable_tp): the whole 1,190,533,600 B, 590,604,912 B more than the split tower.
+"""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+
+QWEN3_VL = "Qwen/Qwen3-VL-32B-Instruct"
+TOWER_PARAMS = 595_266_800
+TOWER_BYTES = {1: 1_190_533_600, 2: 599_928_688}
+
+
+def _terms(model: str, tp: int, version: str = "0.20.0", **flags: object) -> dict:
+    """The plan's terms by key, on TP x H100 at 8,192 tokens."""
+    s = EngineSettings(vllm_version=version, max_model_len=8192, **flags)
+    p = plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster("h100-sxm", tp),
+                         layout=ParallelLayout(tp=tp), engine=s))
+    return {t.key: t for t in p.terms}
+
+
+def test_the_tower_counted_is_the_hand_count() -> None:
+    assert catalog_spec(QWEN3_VL).vision.params == TOWER_PARAMS
+
+
+@pytest.mark.parametrize("tp", [1, 2])
+@pytest.mark.parametrize("flags", [{"language_model_only": True},
+                                   {"zero_mm_limits": ("image", "video")}])
+def test_text_only_takes_the_tower_off_each_gpu(tp: int, flags: dict) -> None:
+    base, text = _terms(QWEN3_VL, tp), _terms(QWEN3_VL, tp, **flags)
+    assert base["weights"].value - text["weights"].value == TOWER_BYTES[tp]
+    note = text["weights"].note
+    assert "vLLM builds no vision tower" in note and "_mark_tower_model" in note
+    # no encoder profile: what it kept through the decoder's run goes too, the dummy image's
+    # 65,536 patches x 1,536 values + 16,384 tokens x 5,120 x (1 + 3 deepstack), x 2 B
+    assert base["activation"].inputs["encoder_held_bytes"] == str(
+        65_536 * 1_536 * 2 + 16_384 * 5_120 * 4 * 2)
+    assert "encoder_held_bytes" not in text["activation"].inputs
+
+
+def test_a_modality_left_above_zero_keeps_the_tower() -> None:
+    base, image_only = _terms(QWEN3_VL, 1), _terms(QWEN3_VL, 1, zero_mm_limits=("image",))
+    assert image_only["weights"].value == base["weights"].value
+    assert image_only["activation"].value == base["activation"].value
+
+
+def test_data_mode_holds_the_whole_tower_and_profiles_it_unsplit() -> None:
+    base, data = _terms(QWEN3_VL, 2), _terms(QWEN3_VL, 2, mm_encoder_tp_mode="data")
+    assert data["weights"].value - base["weights"].value == TOWER_BYTES[1] - TOWER_BYTES[2]
+    assert "--mm-encoder-tp-mode data: the whole vision tower on each GPU" in (
+        data["weights"].note)
+    # the ViT block's live set (engine.encoder_profile) at TP 1: attention 11 x 1,152 =
+    # 12,672 per patch; at TP 2: (4 + 8 / 2) x 1,152 = 9,216; plus input 1,536, positions
+    # 1,152 and the deepstack outputs 3 x 5,120 / 4 = 3,840 per patch, 65,536 patches, 2 B
+    per_patch = 1_536 + 1_152 + 3_840
+    assert data["activation"].inputs["vision_encoder_peak_bytes"] == str(
+        65_536 * (per_patch + 12_672) * 2)
+    assert base["activation"].inputs["vision_encoder_peak_bytes"] == str(
+        65_536 * (per_patch + 9_216) * 2)
+    # at TP 1 there is nothing to split: the same plan
+    assert _terms(QWEN3_VL, 1, mm_encoder_tp_mode="data")["weights"].value == (
+        _terms(QWEN3_VL, 1)["weights"].value)
+
+
+def test_before_0_15_only_guarded_classes_drop_the_tower() -> None:
+    # 0.14.0 qwen3_vl.py: `self.visual = None` with image and video at 0; gemma3_mm.py has no
+    # guard before 0.15.0 (its tower built whatever the limits), though the worker runs
+    # text-only (multimodal/registry.py supports_multimodal_inputs)
+    zero = {"zero_mm_limits": ("image", "video")}
+    assert (_terms(QWEN3_VL, 1, "0.14.0")["weights"].value
+            - _terms(QWEN3_VL, 1, "0.14.0", **zero)["weights"].value) == TOWER_BYTES[1]
+    gemma = "google/gemma-3-27b-it"
+    s = EngineSettings(vllm_version="0.14.0", max_model_len=8192, zero_mm_limits=("image",))
+    p = plan(PlanRequest(model=catalog_spec(gemma), cluster=preset_cluster("h100-sxm", 1),
+                         layout=ParallelLayout(tp=1), engine=s))
+    weights = next(t for t in p.terms if t.key == "weights").value
+    assert weights == _terms(gemma, 1, "0.14.0")["weights"].value
+    assert any("still builds and loads its vision tower" in n for n in p.warnings)
+    assert (_terms(gemma, 1, "0.20.0")["weights"].value
+            > _terms(gemma, 1, "0.20.0", zero_mm_limits=("image",))["weights"].value)
+
+
+def test_data_mode_on_a_model_that_falls_back_is_the_default_with_a_note() -> None:
+    gemma = "google/gemma-3-27b-it"
+    s = EngineSettings(vllm_version="0.20.0", max_model_len=8192, mm_encoder_tp_mode="data")
+    p = plan(PlanRequest(model=catalog_spec(gemma), cluster=preset_cluster("h100-sxm", 2),
+                         layout=ParallelLayout(tp=2), engine=s))
+    assert next(t for t in p.terms if t.key == "weights").value == (
+        _terms(gemma, 2)["weights"].value)
+    assert any("falls back to weights" in n for n in p.warnings)
