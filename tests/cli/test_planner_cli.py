@@ -1722,7 +1722,8 @@ def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) 
     # the 0.9.2 and 0.10.0 wheels' engine/arg_utils.py have neither flag (the fixtures
     # vllm-0.9.2.json / vllm-0.10.0.json list neither); --skip-mm-profiling is in 0.10.1's,
     # --kv-cache-memory-bytes and --mm-encoder-tp-mode in 0.10.2's, --language-model-only in
-    # 0.17.0's (config/multimodal.py MultiModalConfig.language_model_only). vLLM's argparse exits 2 on either, as
+    # 0.17.0's (config/multimodal.py MultiModalConfig.language_model_only). vLLM's argparse
+    # exits 2 on any of them, as
     # --moe-backend before 0.17 does here: --skip-mm-profiling was planned as "Does not fit"
     # with exit 0
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
