@@ -73,6 +73,7 @@ class Choices(NamedTuple):
 
     mtp_refused: tuple[str, ...]
     skip_mm_refused: str | None
+    lm_only_refused: str | None
     eplb_refused: str | None
     quants: list[str]
     layouts: tuple[ParallelLayout, ...]
@@ -121,9 +122,13 @@ def settled_choices() -> Choices:
     if mtp_refused:
         _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
                     " ".join(mtp_refused))
-    skip_mm_refused = _skip_mm_refusal(spec)
+    skip_mm_refused = _vision_flag_refusal(spec, "--skip-mm-profiling")
     if skip_mm_refused:
         _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False], skip_mm_refused)
+    lm_only_refused = _vision_flag_refusal(spec, "--language-model-only")
+    if lm_only_refused:
+        _keep_valid("language_model_only", state().language_model_only, [False],
+                    lm_only_refused)
     eplb_refused = _eplb_refusal()
     if eplb_refused:
         _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
@@ -149,8 +154,8 @@ def settled_choices() -> Choices:
                 " ".join(unrunnable_kv_errors(gpu, spec, state().kv_cache_dtype, cli))
                 or "this vLLM release has no such --kv-cache-dtype.",
                 shown=VLLM_KV_DTYPE.__getitem__)
-    return Choices(mtp_refused, skip_mm_refused, eplb_refused, quants, valid, kv_dtypes,
-                   _block_sizes(cli),
+    return Choices(mtp_refused, skip_mm_refused, lm_only_refused, eplb_refused, quants, valid,
+                   kv_dtypes, _block_sizes(cli),
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
                              all2all_refusal), lora_refused, tower_refused)
@@ -264,12 +269,14 @@ def _no_what_if_why(spec: ModelSpec, cluster: ClusterSpec, own: QuantScheme) -> 
             f"{gpu.compute_capability or 'unknown'}), the what-ifs offered here.")
 
 
-def _skip_mm_refusal(spec: ModelSpec) -> str | None:
-    """Why --skip-mm-profiling is not offered: no vision tower, or the sidebar's release's
-    parser lacks the flag (before 0.10.1; the CLI's refusal, in its words); None: offered."""
+def _vision_flag_refusal(spec: ModelSpec, flag: str) -> str | None:
+    """Why a vision-tower flag (--skip-mm-profiling, --language-model-only) is not offered:
+    no vision tower, or the sidebar's release's parser lacks the flag (before 0.10.1, 0.17.0;
+    the CLI's refusal, in its words); None: offered."""
     if not spec.vision:
-        return f"{spec.name} has no vision tower to profile."
-    missing = unrecognized_flag("--skip-mm-profiling", vllm_cli(state().vllm_version))
+        return (f"{spec.name} has no vision tower to profile." if flag == "--skip-mm-profiling"
+                else f"{spec.name} has no vision tower to leave out.")
+    missing = unrecognized_flag(flag, vllm_cli(state().vllm_version))
     return sentence(missing) if missing else None
 
 

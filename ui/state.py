@@ -229,6 +229,9 @@ class AppState(BaseModel):
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
     skip_mm_profiling: bool = Field(False, alias="skipmm")
     """vLLM --skip-mm-profiling: no profile run of the vision encoder (vision models only)."""
+    language_model_only: bool = Field(False, alias="lmonly")
+    """vLLM --language-model-only (0.17.0 on): served text-only, no vision tower built, no
+    encoder profile (vision models only; planner.serving.mm_modes)."""
     enforce_eager: bool = Field(False, alias="eager")
     """vLLM --enforce-eager (the CLI's --enforce-eager, every covered release's flag): no CUDA
     graphs, so none subtracted, and every step's per-layer overhead x the eager factor; for every
@@ -569,7 +572,8 @@ LABELS: dict[str, str] = {
     "lora_dtype": "LoRA dtype",
     "enable_tower_connector_lora": "LoRA on the vision tower",
     "num_speculative_tokens": "MTP draft tokens",
-    "skip_mm_profiling": "Skip multimodal profiling", "trust_remote_code": "Trust remote code",
+    "skip_mm_profiling": "Skip multimodal profiling",
+    "language_model_only": "Language model only", "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page
     "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",

@@ -144,3 +144,30 @@ def test_skip_mm_profiling_on_a_release_without_the_flag_is_dropped_in_the_clis_
         assert at.query_params["skipmm"] == "0" and not offered
     else:
         assert not dropped and at.query_params["skipmm"] == "1" and offered
+
+
+def test_language_model_only_gives_the_clis_plan(capsys) -> None:
+    # Qwen3.5-27B builds its Qwen3_VisionTransformer inside _mark_tower_model({"image",
+    # "video"}) (qwen3_5.py, 0.17.0-0.34.0): text-only, the tower's weights leave the GPU
+    at = open_page(None, **QWEN35)
+    weights = metric(at, "Weights per GPU")
+    at.checkbox(key="plan.language_model_only").check().run()
+    assert_same_plan(at, cli_plan(capsys, *CLI_QWEN35, "--language-model-only"))
+    assert launch_command(at).endswith(" --language-model-only")
+    assert metric(at, "Weights per GPU") != weights
+    assert at.query_params["lmonly"] == "1"
+    assert more_options(open_page(None, **QWEN35, lmonly="1")) == "More vLLM options (1 set)"
+
+
+def test_language_model_only_on_a_release_without_the_flag_is_dropped_in_the_clis_words(
+        ) -> None:
+    refusal = ("vLLM 0.16.0: unrecognized arguments: --language-model-only (the flag arrives "
+               "in vLLM 0.17.0).")
+    at = open_page(None, **QWEN35, vllm="0.16.0", lmonly="1")
+    assert not at.exception
+    assert [w.value for w in at.main.warning if "Language model only" in w.value] == [
+        f"Language model only = on is not possible here: {refusal} Showing Language model "
+        "only = off instead."]
+    assert at.query_params["lmonly"] == "0"
+    assert not [w for w in at.checkbox if w.key == "plan.language_model_only"]
+    assert "--language-model-only" not in launch_command(at)

@@ -169,7 +169,7 @@ def _controls() -> tuple[ParallelLayout, ...]:
     more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
     arrival_control(arrivals, compact=True)
     _more_options(more, spec, mtp_refused, choices.block_sizes, choices.moe_backends,
-                  choices.all2all_backends, not skip_mm_refused,
+                  choices.all2all_backends, not skip_mm_refused, not choices.lm_only_refused,
                   spec.is_moe and not eplb_refused, not choices.lora_refused,
                   not choices.tower_refused)
     if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
@@ -265,13 +265,14 @@ def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -
 
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   block_sizes: list[int | None], moe_backends: list[str | None],
-                  all2all_backends: list[str | None], skip_mm: bool, eplb: bool,
-                  lora: bool, tower: bool) -> None:
+                  all2all_backends: list[str | None], skip_mm: bool, lm_only: bool,
+                  eplb: bool, lora: bool, tower: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
     (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
-    vLLM 0.10.1 on), --enforce-eager (every model and release) and multi-LoRA serving
+    vLLM 0.10.1 on), --language-model-only (`lm_only`: likewise, vLLM 0.17.0 on),
+    --enforce-eager (every model and release) and multi-LoRA serving
     (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora; its vision tower
     option where `tower`: a vision tower Headroom sizes, planner.serving.lora.tower), folded
     away so the figures stay in view, its label counting those set ("More vLLM options (2
@@ -279,7 +280,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     fold, lora=1 the verdict too (Llama 3.1 8B, 4 LoRAs of rank 16)."""
     current = state()
     set_here = sum(map(bool, (
-        current.num_speculative_tokens, current.skip_mm_profiling, current.enforce_eager,
+        current.num_speculative_tokens, current.skip_mm_profiling,
+        lm_only and current.language_model_only, current.enforce_eager,
         current.block_size, len(moe_backends) > 1 and current.moe_backend,
         len(all2all_backends) > 1 and current.all2all_backend, eplb and current.enable_eplb,
         lora and current.enable_lora)))
@@ -315,6 +317,13 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         "figures where Headroom models the encoder (the Qwen3-VL family, "
                         "Llama 4) and drops the warning where it does not",
                         **bind("plan", "skip_mm_profiling"))
+        if lm_only:
+            st.checkbox(LABELS["language_model_only"], help="vLLM --language-model-only: "
+                        "serve the model text-only (every modality's limit 0, as "
+                        "--limit-mm-per-prompt with each at 0): vLLM builds no vision tower, "
+                        "so its weights leave each GPU, and profiles no encoder; the weights "
+                        "figure's note says how much",
+                        **bind("plan", "language_model_only"))
         st.checkbox(LABELS["enforce_eager"], help="vLLM --enforce-eager: no CUDA graphs are "
                     "captured, so their memory (the CUDA graphs figure) is 0 and, from vLLM "
                     f"{version_label(GRAPHS_SUBTRACTED_FROM)}, goes to the KV cache instead; "
