@@ -71,6 +71,7 @@ from planner.serving.hardware import (
     UnknownGpuError,
     gpu_preset,
 )
+from planner.serving.mm_modes import audio_limit_refusal
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
@@ -127,7 +128,7 @@ def _plan(args: argparse.Namespace) -> tuple[
     (none of --tp/--pp/--dp given: cli.inputs.parallel_layout)."""
     source, spec = _model(args, args.model, args.revision)
     cluster, snapshots = build_cluster(args)
-    engine = check_target_quant(spec, check_lora(spec, _engine(args, source), cluster))
+    engine = check_target_quant(spec, check_lora(spec, _engine(args, source, spec), cluster))
     layout, auto = parallel_layout(args, spec, cluster, engine)
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     result = plan(request)
@@ -135,10 +136,15 @@ def _plan(args: argparse.Namespace) -> tuple[
     return result, spec, source, cluster, snapshots, speed, auto
 
 
-def _engine(args: argparse.Namespace, source: ModelSource) -> EngineSettings:
+def _engine(args: argparse.Namespace, source: ModelSource, spec: ModelSpec) -> EngineSettings:
     """engine_settings, pinning the launch command to the commit the config was read at when
-    --revision chose one (the hub's sha, else the revision as given)."""
+    --revision chose one (the hub's sha, else the revision as given); CliError where
+    --limit-mm-per-prompt leaves an audio tower Headroom does not size
+    (mm_modes.audio_limit_refusal)."""
     engine = engine_settings(args)
+    refusal = audio_limit_refusal(spec, engine)
+    if refusal:
+        raise CliError(refusal)
     if not args.revision or source.origin == "file":
         return engine
     return EngineSettings(**{**engine.model_dump(), "revision": source.commit_sha or args.revision})
@@ -238,7 +244,7 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     checkpoint = [w for w in [param_check_warning(spec, source)] if w]  # plan's warning
     args.model_warnings = (*spec.warnings, *checkpoint)  # on stderr, except with --json
     cluster, _ = build_cluster(args)
-    result = sweep(spec, cluster, check_lora(spec, _engine(args, source), cluster),
+    result = sweep(spec, cluster, check_lora(spec, _engine(args, source, spec), cluster),
                    objective=args.objective, tpot_ms_target=args.tpot_ms, load=_load(args))
     own_key = checkpoint_scheme(spec).key
     if not (args.json or args.csv):

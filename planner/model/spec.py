@@ -491,6 +491,8 @@ class VisionSpec(_Frozen):
                                        "for its LoRA slots only")
     gemma4: Gemma4Tower | None = Field(default=None, description="Gemma 4's vision tower, "
                                        "for its LoRA slots only")
+    audio_tower: bool = Field(default=False, description="the config also has an audio tower "
+                              "(audio_config), not sized: mm_modes.declared_modalities")
 
 
 class FieldSource(_Frozen):

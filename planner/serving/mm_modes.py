@@ -3,7 +3,9 @@
 --language-model-only (0.17.0 on) and --limit-mm-per-prompt with every modality of the tower at
 0 serve the model text-only: the worker runs no encoder profile and uses no encoder cache, and
 the release drops the tower's weights where it builds it under a limit guard
-(vllm_versions.TOWER_MODALITIES, TOWER_SKIPPED_AT_ZERO_FROM, EARLY_TOWER_SKIP_TYPES).
+(vllm_versions.TOWER_MODALITIES, TOWER_SKIPPED_AT_ZERO_FROM, EARLY_TOWER_SKIP_TYPES). Gemma 4
+with an audio_config declares audio too (AUDIO_TOWER_TYPES): text-only needs it at 0 as well, and
+image and video at 0 without it are refused (audio_limit_refusal), its audio tower not sized.
 --mm-encoder-tp-mode data holds the whole tower on every TP rank where the model class takes it
 (vllm_versions.ENCODER_TP_DATA_TYPES); elsewhere vLLM falls back to weights.
 """
@@ -11,6 +13,7 @@ the release drops the tower's weights where it builds it under a limit guard
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.vllm_versions import (
+    AUDIO_TOWER_TYPES,
     EARLY_TOWER_SKIP_TYPES,
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
@@ -29,12 +32,40 @@ def text_only_flag(s: EngineSettings) -> str:
             if s.zero_mm_limits else "")
 
 
-def text_only(spec: ModelSpec, s: EngineSettings) -> bool:
-    """Whether vLLM serves this vision model text-only: every modality its tower takes
-    (TOWER_MODALITIES) is at 0, by --language-model-only or --limit-mm-per-prompt."""
+def declared_modalities(spec: ModelSpec) -> frozenset[str] | None:
+    """The modalities this vision model's class declares (get_supported_mm_limits): its vision
+    tower's (TOWER_MODALITIES) and audio where it builds an audio tower (AUDIO_TOWER_TYPES);
+    None where Headroom does not know them."""
     modalities = TOWER_MODALITIES.get(spec.model_type)
-    return (spec.vision is not None and modalities is not None
-            and (s.language_model_only or modalities <= set(s.zero_mm_limits)))
+    if spec.vision is None or modalities is None:
+        return None
+    audio = spec.vision.audio_tower and spec.model_type in AUDIO_TOWER_TYPES
+    return modalities | {"audio"} if audio else modalities
+
+
+def text_only(spec: ModelSpec, s: EngineSettings) -> bool:
+    """Whether vLLM serves this vision model text-only: every modality it declares
+    (declared_modalities) is at 0, by --language-model-only or --limit-mm-per-prompt."""
+    modalities = declared_modalities(spec)
+    return modalities is not None and (s.language_model_only
+                                       or modalities <= set(s.zero_mm_limits))
+
+
+def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
+    """Why --limit-mm-per-prompt is not planned: every vision modality at 0 but audio left
+    above it on a model that builds an audio tower (AUDIO_TOWER_TYPES), which vLLM then builds,
+    loads and profiles, and Headroom does not size; None where it is planned."""
+    modalities, zero = declared_modalities(spec) or frozenset(), set(s.zero_mm_limits)
+    vision_zero = modalities - {"audio"} <= zero
+    if s.language_model_only or "audio" not in modalities - zero or not vision_zero:
+        return None
+    name = " / ".join(spec.architectures) or spec.model_type
+    return (f"--limit-mm-per-prompt {', '.join(f'{m} 0' for m in s.zero_mm_limits)}: {name} "
+            "here has an audio_config, so vLLM keeps audio's 999 items per prompt and still "
+            "builds, loads and profiles its audio_tower (gemma4_mm.py "
+            "get_supported_mm_limits, _mark_tower_model(vllm_config, \"audio\")), which Headroom "
+            "does not size, so it is not planned; add \"audio\": 0 (or --language-model-only) to "
+            "serve it text-only")
 
 
 def tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:
@@ -57,7 +88,7 @@ def mm_mode_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple
     builds, modalities left above 0, data mode a model class falls back from."""
     notes = []
     flag = text_only_flag(s)
-    modalities = TOWER_MODALITIES.get(spec.model_type)
+    modalities = declared_modalities(spec)
     release = version_label(version)
     if flag and spec.vision is not None and modalities is None:
         notes.append(f"{flag}: Headroom does not know which modalities build the "

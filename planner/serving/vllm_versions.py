@@ -129,11 +129,22 @@ SupportsMultiModal._mark_tower_model (interfaces.py, 0.15.0-0.34.0 wheels: gemma
 kimi_vl.py, mllama4.py, llava.py, llava_next.py, mistral3.py, paligemma.py "image"; gemma4_mm.py,
 qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py, qwen3_vl_moe.py, qwen3_5.py {"image", "video"};
 kimi_k25.py "vision_chunk"), which is also each one's get_supported_mm_limits (gemma4_mm.py adds
-"audio" where config.audio_config is set: that tower, not sized, marks its own). With all of a
+"audio" where config.audio_config is set: that tower, not sized, marks its own: AUDIO_TOWER_TYPES).
+With all of a
 tower's modalities at 0 the worker runs text-only (multimodal/registry.py
 supports_multimodal_inputs, 0.11.0-0.25.0; config/model.py _supports_multimodal_inputs from
 0.29.0): profile_run runs no encoder profile and no encoder cache is used
 (v1/worker/gpu_model_runner.py; v1/worker/gpu/model_runner.py on V2)."""
+
+AUDIO_TOWER_TYPES = frozenset({"gemma4"})
+"""NOTE: the model types whose class builds an audio tower where config.json has an
+audio_config (VisionSpec.audio_tower): gemma4_mm.py Gemma4ForConditionalGeneration (every
+release that has it, read in the 0.19.0, 0.25.0, 0.33.0 and 0.34.0 wheels) declares "audio" in
+get_supported_mm_limits (Gemma4ProcessingInfo) then and builds audio_tower and embed_audio
+inside _mark_tower_model(vllm_config, "audio"): with "audio" left unset (999 items) the vision
+tower goes at image and video 0 but the audio tower is built and loaded, and the worker, not
+text-only (config/model.py _supports_multimodal_inputs: every supported modality at 0),
+profiles the encoder. Headroom sizes neither (mm_modes.audio_limit_refusal)."""
 
 TOWER_SKIPPED_AT_ZERO_FROM: Version = (0, 15, 0)
 EARLY_TOWER_SKIP_TYPES = frozenset({

@@ -17,6 +17,7 @@ from tests.cli.tiny_model import (
     TINY_KV_BYTES_PER_TOKEN,
     TINY_KV_BYTES_PER_TOKEN_TP2,
 )
+from tests.conftest import load_ref_config
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshots" / "rtx3090x8.json"
@@ -1745,6 +1746,23 @@ def test_limit_mm_per_prompt_other_than_zero_exits_2_in_one_line(capsys, limits,
     out, err = capsys.readouterr()
     assert done.value.code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert f"argument --limit-mm-per-prompt: {why}" in err, err
+
+
+def test_gemma4_audio_tower_left_above_zero_exits_2_in_one_line(capsys, tmp_path) -> None:
+    # gemma4_mm.py declares audio where audio_config is set: image and video at 0 drop only the
+    # vision tower; vLLM builds and profiles the audio tower, which Headroom does not size
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**config, "audio_config": {"model_type": "gemma4_audio"}}))
+    plan = ["plan", "--model", str(path), "--gpu", "h100-sxm", "--vllm-version", "0.34.0",
+            "--limit-mm-per-prompt"]
+    for command in (plan, ["sweep", *plan[1:]]):
+        code, out, err = run_main(capsys, *command, '{"image": 0, "video": 0}')
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert ("error: --limit-mm-per-prompt image 0, video 0: Gemma4ForConditionalGeneration "
+                "here has an audio_config") in err and 'add "audio": 0' in err, err
+    code, _, err = run_main(capsys, *plan, '{"image": 0, "video": 0, "audio": 0}')
+    assert code == 0, err
 
 
 def test_a_model_without_its_owner_offline_gets_the_catalogs_namesake(capsys,

@@ -621,9 +621,9 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     elif family is _llama4:
         encoder = _llama4_encoder(r, text_hidden)
     llama4 = _llama4_tower(r) if family is _llama4 else None
+    audio = isinstance(top.get("audio_config"), dict)  # its tower not sized (parser._towers)
     # (with audio_config vLLM wraps its audio tower too, not read: tower.tower_refusal)
-    gemma4 = (_gemma4_tower(r) if family is _gemma4 and not isinstance(top.get("audio_config"),
-                                                                          dict) else None)
+    gemma4 = _gemma4_tower(r) if family is _gemma4 and not audio else None
     unbuilt, head, head_whole = (_vllm_skips(r, top, top_type) if family is _llava_like
                                  else (0, 0, 0))
     # the SigLIP tower gemma3_mm.py builds (its LoRA slots: planner.serving.lora.tower)
@@ -632,4 +632,4 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
                       encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head,
                       replicated_params=whole, pooling_head_replicated_params=head_whole,
-                      siglip=siglip, llama4=llama4, gemma4=gemma4)
+                      siglip=siglip, llama4=llama4, gemma4=gemma4, audio_tower=audio)

@@ -26,27 +26,42 @@ row-parallel biases proj / fc2 / merger fc2): 4,424,832 + 27 x (4,608 + 1,152 + 
   TP2: ((595,266,800 - 4,661,888) / 2 + 4,661,888) x 2 B = 299,964,344 x 2 = 599,928,688 B
   --mm-encoder-tp-mode data at TP2 (qwen3_vl.py use_data_parallel: every linear layer
   disable_tp): the whole 1,190,533,600 B, 590,604,912 B more than the split tower.
+
+Gemma 4 (gemma4_mm.py, 0.19.0-0.34.0): the vision tower inside _mark_tower_model(vllm_config,
+{"image", "video"}); with config.audio_config set, get_supported_mm_limits adds "audio" and the
+audio tower is built inside _mark_tower_model(vllm_config, "audio"). google/gemma-4-26B-A4B's
+tower and embed_vision: 572,794,416 parameters (test_config_vision.test_gemma4_26b_by_hand),
+held whole on each GPU, x 2 B (bfloat16) = 1,145,588,832 B.
 """
 
 import pytest
 
 from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
+from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import PlanRequest, plan
+from planner.serving.plan import Plan, PlanRequest, plan
+from tests.conftest import load_ref_config
 
 QWEN3_VL = "Qwen/Qwen3-VL-32B-Instruct"
 TOWER_PARAMS = 595_266_800
 TOWER_BYTES = {1: 1_190_533_600, 2: 599_928_688}
+GEMMA4_TOWER_BYTES = 572_794_416 * 2
 
 
-def _terms(model: str, tp: int, version: str = "0.20.0", **flags: object) -> dict:
-    """The plan's terms by key, on TP x H100 at 8,192 tokens."""
+def _plan(model: str | ModelSpec, tp: int, version: str = "0.20.0", **flags: object) -> Plan:
+    """The plan on TP x H100 at 8,192 tokens of a catalog model (or a spec)."""
     s = EngineSettings(vllm_version=version, max_model_len=8192, **flags)
-    p = plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster("h100-sxm", tp),
-                         layout=ParallelLayout(tp=tp), engine=s))
-    return {t.key: t for t in p.terms}
+    spec = catalog_spec(model) if isinstance(model, str) else model
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", tp),
+                            layout=ParallelLayout(tp=tp), engine=s))
+
+
+def _terms(model: str | ModelSpec, tp: int, version: str = "0.20.0", **flags: object) -> dict:
+    """The plan's terms by key (_plan)."""
+    return {t.key: t for t in _plan(model, tp, version, **flags).terms}
 
 
 def test_the_tower_counted_is_the_hand_count() -> None:
@@ -118,3 +133,41 @@ def test_data_mode_on_a_model_that_falls_back_is_the_default_with_a_note() -> No
     assert next(t for t in p.terms if t.key == "weights").value == (
         _terms(gemma, 2)["weights"].value)
     assert any("falls back to weights" in n for n in p.warnings)
+
+
+def _gemma4(audio: bool) -> ModelSpec:
+    """google/gemma-4-26B-A4B's config.json (audio_config null), or a copy with an audio tower."""
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    if audio:  # the keys E2B's gemma4_audio config opens with; its tower is not sized
+        config = {**config, "audio_config": {"model_type": "gemma4_audio", "hidden_size": 1024}}
+    return parse_model_config(config, name="gemma-4-26B-A4B" + ("-audio" * audio))
+
+
+def test_gemma4_without_audio_is_text_only_at_image_and_video_zero() -> None:
+    spec, zero = _gemma4(audio=False), {"zero_mm_limits": ("image", "video")}
+    base = _terms(spec, 1)["weights"].value
+    assert base - _terms(spec, 1, **zero)["weights"].value == GEMMA4_TOWER_BYTES
+    assert _terms(spec, 1, language_model_only=True)["weights"].value == base - (
+        GEMMA4_TOWER_BYTES)
+
+
+def test_gemma4_with_audio_left_at_999_is_refused_not_planned_text_only() -> None:
+    # the audio tower keeps its 999 items: built, loaded and profiled by vLLM, not sized here
+    spec = _gemma4(audio=True)
+    p = _plan(spec, 1, zero_mm_limits=("image", "video"))
+    assert not p.fits and len(p.errors) == 1
+    assert p.errors[0].startswith("--limit-mm-per-prompt image 0, video 0: "
+                                  "Gemma4ForConditionalGeneration here has an audio_config, so "
+                                  "vLLM keeps audio's 999 items per prompt"), p.errors
+    # every declared modality at 0, or --language-model-only: text-only, the vision tower off
+    base = _terms(spec, 1)["weights"].value
+    for flags in ({"zero_mm_limits": ("image", "video", "audio")},
+                  {"language_model_only": True}):
+        text = _plan(spec, 1, **flags)
+        assert not any("audio_config" in e for e in text.errors)
+        weights = next(t for t in text.terms if t.key == "weights").value
+        assert base - weights == GEMMA4_TOWER_BYTES
+    # audio alone at 0 leaves image and video: the vision tower stays, a note says why
+    kept = _plan(spec, 1, zero_mm_limits=("audio",))
+    assert next(t for t in kept.terms if t.key == "weights").value == base
+    assert any("image, video keeps vLLM's 999 items" in w for w in kept.warnings)
