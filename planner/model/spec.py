@@ -467,6 +467,11 @@ class Gemma4Tower(TowerDims):
     image_tokens: int = Field(gt=0, description="soft tokens per image: default_output_length")
 
 
+VISION_UNCOUNTED = "vision tower (vision_config)"
+"""ModelSpec.unmodelled's entry for a vision_config whose tower is not counted (no depth,
+hidden_size or intermediate_size): the model has a tower, which vision None leaves out."""
+
+
 class VisionSpec(_Frozen):
     """The vision (or audio) tower of a multimodal model: counted, and for the Qwen3-VL
     family and Llama 4 the encoder vLLM profiles at start-up."""

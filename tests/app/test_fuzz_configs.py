@@ -1,11 +1,12 @@
-"""The Plan and Model pages on configs with malformed values in the newer quantization fields
-and layer_types (tests/cli/test_fuzz_configs.py's): one error naming the field, no exception,
-no plan."""
+"""The Plan and Model pages on configs with malformed values in the newer quantization fields,
+layer_types and a Llama 4 vision_config (tests/cli/test_fuzz_configs.py's and
+test_fuzz_vision_configs.py's): one error naming the field, no exception, no plan."""
 
 import pytest
 
 from tests.app.conftest import hub_answers, open_page
 from tests.cli.test_fuzz_configs import AUTOROUND, DEEPSEEK_V3, GPTQ, MIXTRAL, O_PROJ, nas
+from tests.cli.test_fuzz_vision_configs import scout
 from tests.cli.tiny_model import TINY_CONFIG
 from tests.planner.model.test_granitemoehybrid import SMALL as GRANITE_HYBRID
 from ui import io
@@ -47,6 +48,10 @@ CASES = {
     "deepseek scoring_func": (  # was planned as the real model
         DEEPSEEK_V3 | {"scoring_func": "nonsense"},
         "scoring_func = 'nonsense': vLLM's MoE routers score with softmax or sigmoid"),
+    "llama 4 chunk without a token": (  # was planned, its tower LoRA as a Qwen3-VL tower's
+        scout(image_size=14),
+        "image_size 14 / patch_size 14 makes chunks of 1 x 1 patches, which pixel_shuffle_ratio "
+        "0.5 cannot pool 2 x 2 into tokens"),
 }
 
 

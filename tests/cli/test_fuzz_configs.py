@@ -30,9 +30,10 @@ def plan(capsys, tmp_path: Path, config: dict, *flags: str) -> tuple[int, str, s
     return run_main(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm", *flags)
 
 
-def refused(capsys, tmp_path: Path, config: dict) -> str:
-    """The one line `plan` exits 2 with, checked to be one line and no traceback."""
-    code, out, err = plan(capsys, tmp_path, config)
+def refused(capsys, tmp_path: Path, config: dict, *flags: str) -> str:
+    """The one line `plan` (with `flags`) exits 2 with, checked to be one line and no
+    traceback."""
+    code, out, err = plan(capsys, tmp_path, config, *flags)
     assert code == 2, err
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err

@@ -59,6 +59,7 @@ from planner.model.config.wrapper import (
     unsized_wrapper,
 )
 from planner.model.spec import (
+    VISION_UNCOUNTED,
     ConfigError,
     IncFormat,
     LayerSpec,
@@ -497,7 +498,7 @@ def _vision(top: Reader, model_type: str, text_hidden: int, notes: Notes) -> Vis
         notes.warnings.append("vision_config without depth/hidden_size/intermediate_size: "
                               "vision tower not counted, and vLLM's start-up profile of its "
                               "encoder not modelled")  # fmt: skip
-        notes.unmodelled.append("vision tower (vision_config)")
+        notes.unmodelled.append(VISION_UNCOUNTED)
         return None
     notes.assumptions.append(
         f"vision tower parameters are an estimate from vision_config dimensions ({vision.note})"

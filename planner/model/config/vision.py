@@ -383,12 +383,30 @@ def _llama4_dims(r: Reader) -> tuple[int, int, int, int, int, int]:
     """Depth, width, MLP width, patch, patches a chunk and channels of a Llama 4 vision_config;
     missing keys take Llama4VisionConfig's defaults (34 layers, 768, 5632, 14, 448 px, 3).
     A chunk is one image_size^2 tile, (image_size / patch)^2 patches: the positions less the
-    CLS, and the unit of the encoder profile's item and of the tower LoRA's tokens."""
+    CLS, and the unit of the encoder profile's item and of the tower LoRA's tokens.
+
+    Refused (ConfigError) where vLLM cannot encode a chunk (mllama4.py, 0.17.0-0.34.0 wheels):
+    an image_size that is no multiple of patch_size (Mllama4ProcessingInfo.get_patch_per_chunk
+    asserts it), or a chunk side pixel_shuffle cannot pool k x k into tokens (k = 1 /
+    pixel_shuffle_ratio; pixel_shuffle views the side k times narrower, and a side under k
+    makes no token: get_patch_per_chunk (side^2 // k^2) 0)."""
     depth, hidden, inter, patch, image, channels = (
         r.int_("num_hidden_layers", hi=4096) or 34, r.int_("hidden_size", hi=MAX_DIM) or 768,
         r.int_("intermediate_size", hi=MAX_DIM) or 5632, r.int_("patch_size", hi=1024) or 14,
         r.int_("image_size", hi=1 << 16) or 448, r.int_("num_channels", hi=64) or 3)
-    return depth, hidden, inter, patch, (image // patch) ** 2, channels
+    side, pool = image // patch, round(1 / _llama4_shuffle_ratio(r))
+    if image % patch:
+        raise ConfigError(f"{r.where('image_size')} {image} is no multiple of patch_size {patch}: "
+                          "vLLM asserts image_size % patch_size == 0 (mllama4.py "
+                          "get_patch_per_chunk)")
+    if side % pool:
+        raise ConfigError(
+            f"{r.where('image_size')} {image} / patch_size {patch} makes chunks of {side} x {side} "
+            f"patches, which pixel_shuffle_ratio {1 / pool:g} cannot pool {pool} x {pool} into "
+            f"tokens (mllama4.py pixel_shuffle; get_patch_per_chunk: {side * side} // "
+            f"{pool * pool} = {side * side // (pool * pool)} tokens a chunk), so vLLM cannot "
+            "encode an image: not planned")
+    return depth, hidden, inter, patch, side * side, channels
 
 
 def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
@@ -576,9 +594,19 @@ def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
 
 
 def _llama4_shuffle_ratio(r: Reader) -> float:
-    """vision_config pixel_shuffle_ratio (Llama4VisionConfig's default 0.5)."""
+    """vision_config pixel_shuffle_ratio (Llama4VisionConfig's default 0.5 where missing or
+    null); refused unless 1 / a whole number: mllama4.py pixel_shuffle views each chunk's patch
+    grid 1 / ratio times narrower (int(width x ratio)), and get_patch_per_chunk pools
+    round(1 / ratio^2) patches a token."""
     ratio = r.get("pixel_shuffle_ratio")
-    return ratio if isinstance(ratio, float) and 0 < ratio <= 1 else 0.5
+    if ratio is None:
+        return 0.5
+    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 1 or (
+            abs(round(1 / ratio) * ratio - 1) > 1e-9):
+        raise ConfigError(f"{r.where('pixel_shuffle_ratio')} must be 1 / a whole number (0.5 in "
+                          f"Llama 4's checkpoints), got {ratio!r}: vLLM's pixel_shuffle "
+                          "(mllama4.py) views each chunk's patch grid 1 / ratio times narrower")
+    return ratio
 
 
 def _llama4_projector_dims(r: Reader) -> tuple[int, int, int]:
@@ -589,16 +617,14 @@ def _llama4_projector_dims(r: Reader) -> tuple[int, int, int]:
             r.int_("projector_output_dim", hi=MAX_DIM) or 4096)
 
 
-def _llama4_tower(r: Reader) -> Llama4Tower | None:
+def _llama4_tower(r: Reader) -> Llama4Tower:
     """The dims Llama 4's tower LoRA slots and Punica wrappers read (mllama4.py
     Llama4VisionModel, Llama4VisionPixelShuffleMLP, Llama4MultiModalProjector,
     Mllama4ProcessingInfo.get_patch_per_chunk: (image / patch)^2 // round(1 / ratio^2)
-    tokens a chunk; the largest item 1 + LLAMA4_MAX_TILES chunks, as _llama4_encoder's);
-    None where a chunk makes no token (its tower LoRA then not read: tower.tower_refusal)."""
+    tokens a chunk, at least one (_llama4_dims); the largest item 1 + LLAMA4_MAX_TILES chunks,
+    as _llama4_encoder's)."""
     depth, hidden, inter, patch, chunk, channels = _llama4_dims(r)
     shuffle = round(1 / _llama4_shuffle_ratio(r) ** 2)
-    if chunk // shuffle == 0:
-        return None
     vision_out, proj_in, proj_out = _llama4_projector_dims(r)
     return Llama4Tower(
         depth=depth, hidden=hidden, mlp=inter, patch_input=channels * patch * patch,

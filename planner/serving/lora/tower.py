@@ -127,6 +127,7 @@ from typing import NamedTuple, Protocol
 
 from planner.model.config.vision import LLAMA4_MAX_TILES
 from planner.model.spec import (
+    VISION_UNCOUNTED,
     Gemma4Tower,
     Llama4Tower,
     ModelSpec,
@@ -461,12 +462,17 @@ def tower_ignored_warnings(spec: ModelSpec, tower_connector: bool, version: Vers
 def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded: bool
                   ) -> str | None:
     """Why --enable-tower-connector-lora is not planned for `spec` at this TP: a model without
-    a vision tower (vLLM ignores the flag), a tower not read (TOWER_QKV_SLICES), or
+    a vision tower (vLLM ignores the flag), a tower not counted (VISION_UNCOUNTED) or not read
+    (TOWER_QKV_SLICES), or
     --fully-sharded-loras splitting the tower's widths over TP unevenly (divide asserts); None
     where it is, or without the flag."""
     if not tower_connector:
         return None
     name = " / ".join(spec.architectures) or spec.model_type
+    if spec.vision is None and VISION_UNCOUNTED in spec.unmodelled:
+        return (f"--enable-tower-connector-lora: {name}'s vision_config gives no depth, "
+                "hidden_size or intermediate_size, so its tower is not counted and its LoRA "
+                "slots cannot be sized: not planned")
     if spec.vision is None:
         return (f"--enable-tower-connector-lora: {name} has no vision tower, so vLLM has no "
                 "tower or connector to wrap; drop the flag")
