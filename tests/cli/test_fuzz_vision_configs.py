@@ -10,6 +10,13 @@ Qwen3-VL tower's (merger linear_fc1/fc2) and its encoder profile with 2,048 dumm
 image_size 13 exited 2 with "invalid max_item_patches"; image_size 42 (3 x 3 patches,
 2 tokens a chunk, which pixel_shuffle cannot view) and a pixel_shuffle_ratio of 0, 2 or "x"
 (read as 0.5) planned silently.
+
+Nulls: transformers 5.25.0's SiglipVisionConfig, Gemma4VisionConfig, Llama4VisionConfig and the
+Qwen3-VL / Qwen3.5 vision classes (strict) refuse a null for each width they declare, and vLLM
+builds its tower's modules from them (a None fails under transformers 4 too); before, a null
+read as the key left out (Qwen3-VL's spatial_merge_size null as 1, not the class's 2). Without
+a vision_config, transformers' Gemma3Config and the Qwen3-VL / Qwen3.5 classes build their
+default vision_config, so vLLM builds a tower the plan does not count: it says so.
 """
 
 import json
@@ -17,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.catalog import catalog_entry
 from tests.cli.test_fuzz_configs import plan, refused
 from tests.conftest import load_ref_config
 
@@ -44,9 +52,15 @@ def scout(**vision: object) -> dict:
     ({"image_size": 13}, "image_size 13 is no multiple of patch_size 14: vLLM asserts "
      "image_size % patch_size == 0 (mllama4.py get_patch_per_chunk)"),
     ({"patch_size": 15}, "image_size 336 is no multiple of patch_size 15"),  # 336 = 22 x 15 + 6
-    ({"pixel_shuffle_ratio": 0}, "pixel_shuffle_ratio must be 1 / a whole number (0.5 in Llama "
-     "4's checkpoints), got 0"),
+    ({"pixel_shuffle_ratio": 0.0}, "pixel_shuffle_ratio must be 1 / a whole number, written as "
+     "a float (0.5 in Llama 4's checkpoints), got 0.0"),
     ({"pixel_shuffle_ratio": 2}, "pixel_shuffle_ratio must be 1 / a whole number"),
+    # Llama4VisionConfig (transformers 5.25.0, strict) takes `pixel_shuffle_ratio: float`
+    ({"pixel_shuffle_ratio": 1}, "pixel_shuffle_ratio must be 1 / a whole number, written as a "
+     "float (0.5 in Llama 4's checkpoints), got 1: transformers 5's Llama4VisionConfig takes a "
+     "float only"),
+    ({"pixel_shuffle_ratio": None}, "pixel_shuffle_ratio must be 1 / a whole number, written as "
+     "a float (0.5 in Llama 4's checkpoints), got null"),
     ({"pixel_shuffle_ratio": 0.3}, "pixel_shuffle_ratio must be 1 / a whole number"),
     ({"pixel_shuffle_ratio": "0.5"}, "pixel_shuffle_ratio must be 1 / a whole number"),
     ({"pixel_shuffle_ratio": True}, "pixel_shuffle_ratio must be 1 / a whole number"),
@@ -78,7 +92,7 @@ def test_a_llama4_chunk_of_one_token_sizes_llama4s_tower(capsys, tmp_path: Path)
     assert "merger" not in note
 
 
-@pytest.mark.parametrize("ratio", [1, 0.25])
+@pytest.mark.parametrize("ratio", [1.0, 0.25])
 def test_a_llama4_ratio_of_one_over_a_whole_number_plans(capsys, tmp_path: Path,
                                                          ratio: float) -> None:
     # 24 patches a side: k = 1 (no shuffle) and k = 4 (6 x 6 tokens a chunk) both divide it
@@ -92,9 +106,44 @@ def test_tower_lora_on_an_uncounted_tower_says_so(capsys, tmp_path: Path, key: s
     # vLLM builds and wraps one: the config lacks a width the tower's count needs
     vision = {k: v for k, v in QWEN35["vision_config"].items() if k != key}
     config = QWEN35 | {"vision_config": vision}
-    assert ("--enable-tower-connector-lora: Qwen3_5ForConditionalGeneration's vision_config "
-            "gives no depth, hidden_size or intermediate_size, so its tower is not counted and "
-            "its LoRA slots cannot be sized: not planned") in refused(
+    assert ("--enable-tower-connector-lora: Qwen3_5ForConditionalGeneration's vision tower is "
+            "not counted (no vision_config, or one without depth, hidden_size or "
+            "intermediate_size), so its LoRA slots cannot be sized: not planned") in refused(
         capsys, tmp_path, config, *TOWER_LORA)
     code, _, err = plan(capsys, tmp_path, config)
     assert code == 0 and "vision tower not counted" in err, err
+
+
+GEMMA3 = catalog_entry("google/gemma-3-4b-it").config
+GEMMA4, _ = load_ref_config("google__gemma-4-26B-A4B")
+
+
+def _with_null(config: dict, key: str) -> dict:
+    return config | {"vision_config": config["vision_config"] | {key: None}}
+
+
+@pytest.mark.parametrize(("config", "key", "cls"), [
+    (GEMMA3, "image_size", "SiglipVisionConfig"), (GEMMA3, "hidden_size", "SiglipVisionConfig"),
+    (GEMMA4, "pooling_kernel_size", "Gemma4VisionConfig"),
+    (QWEN35, "spatial_merge_size", "Qwen3_5VisionConfig"),
+    (QWEN35, "patch_size", "Qwen3_5VisionConfig"), (SCOUT, "image_size", "Llama4VisionConfig"),
+    (SCOUT, "projector_output_dim", "Llama4VisionConfig")])
+def test_a_null_vision_width_exits_2(capsys, tmp_path: Path, config: dict, key: str,
+                                     cls: str) -> None:
+    assert (f"{WHERE}{key} is null: vLLM builds the vision tower with it and fails on a None "
+            f"(transformers 5's {cls} refuses a null where it declares the field): give the "
+            "number") in refused(capsys, tmp_path, _with_null(config, key))
+
+
+@pytest.mark.parametrize(("config", "cls"), [(GEMMA3, "SiglipVisionConfig"),
+                                             (QWEN35, "Qwen3_5VisionConfig")])
+@pytest.mark.parametrize("vision", ["left out", None])
+def test_a_default_tower_without_vision_config_is_said_uncounted(
+        capsys, tmp_path: Path, config: dict, cls: str, vision: object) -> None:
+    text = {k: v for k, v in config.items() if k != "vision_config"}
+    text |= {} if vision == "left out" else {"vision_config": None}
+    code, _, err = plan(capsys, tmp_path, text)
+    assert code == 0, err
+    assert (f"warning: no vision_config: transformers builds its default {cls}, whose tower "
+            "vLLM builds too: vision tower not counted") in err
+    assert "vision tower is not counted" in refused(capsys, tmp_path, text, *TOWER_LORA)

@@ -50,7 +50,14 @@ from planner.model.config.quant import (
 )
 from planner.model.config.reader import MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, Notes, Reader
 from planner.model.config.tie import tie_embeddings
-from planner.model.config.vision import deepstack_default, vision_class_defaults, vision_estimate
+from planner.model.config.vision import (
+    NULL_REFUSING_VISION,
+    TOWER_WITHOUT_VISION_CONFIG,
+    deepstack_default,
+    vision_class_defaults,
+    vision_estimate,
+    vision_null_refusal,
+)
 from planner.model.config.wrapper import (
     WRAPPER_TEXT_TYPES,
     layer_type,
@@ -483,6 +490,12 @@ def _vision(top: Reader, model_type: str, text_hidden: int, notes: Notes) -> Vis
             "Llama4VisionConfig defaults (what a model built from this config.json holds)"
         )
         vc = {}
+    if vc is None and model_type in TOWER_WITHOUT_VISION_CONFIG:
+        notes.warnings.append(
+            f"no vision_config: transformers builds its default {NULL_REFUSING_VISION[model_type]}"
+            ", whose tower vLLM builds too: vision tower not counted, and vLLM's start-up "
+            "profile of its encoder not modelled")
+        notes.unmodelled.append(VISION_UNCOUNTED)
     if vc is None:
         return None
     if not isinstance(vc, dict):
@@ -490,6 +503,7 @@ def _vision(top: Reader, model_type: str, text_hidden: int, notes: Notes) -> Vis
     vc, deepstack_note = deepstack_default(vc, model_type)
     reader = Reader(vc, "vision_config.", notes)
     reader.defaults = vision_class_defaults(model_type)
+    reader.null_refusal = vision_null_refusal(model_type)
     try:
         vision = vision_estimate(reader, top, text_hidden, model_type)
         if deepstack_note:

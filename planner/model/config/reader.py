@@ -55,6 +55,9 @@ class Reader:
         and setting `defaults` clears it (model_type is read before)."""
         self._reads: dict[tuple[tuple[str, ...], type], tuple[str | None, Any]] = {}
         """_typed per keys tuple and kind, likewise (a class default is noted once anyway)."""
+        self.null_refusal = ""
+        """Why int_ refuses an integer written out as null (the rest of its one-line message);
+        '' where a null reads as the key left out."""
 
     @property
     def defaults(self) -> ClassDefaults | None:
@@ -101,9 +104,13 @@ class Reader:
     def int_(self, *keys: str, lo: int = 1, hi: int = MAX_WIDTH) -> int | None:
         """An integer in [lo, hi] from the first present key; where a key is left out of the
         config and the model_type's transformers class has a default for it, that default
-        (what transformers, and so vLLM, reads), noted as an assumption; None when absent."""
+        (what transformers, and so vLLM, reads), noted as an assumption; None when absent
+        (ConfigError where written out as null and null_refusal says why)."""
         k, value = self._typed(keys, int)
         if k is None:
+            null = self.null(*keys) if self.null_refusal and value is None else None
+            if null:
+                raise ConfigError(f"{self.where(null)} is null: {self.null_refusal}")
             return value
         number = as_int(value, self.where(k), lo, hi)
         if isinstance(value, float):

@@ -5,6 +5,7 @@ modeling files named in each NOTE), so that the figure matches a meta-device cou
 model (tests/fixtures/param_counts.json) rather than a generic ViT guess.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
@@ -523,6 +524,31 @@ def vision_class_defaults(top_type: str) -> ClassDefaults | None:
                          QWEN3_VISION_DEFAULTS, frozenset(), {})
 
 
+NULL_REFUSING_VISION = {"gemma3": "SiglipVisionConfig", "gemma4": "Gemma4VisionConfig",
+                        "llama4": "Llama4VisionConfig", **QWEN3_VISION_CLASSES}
+"""The vision_config class of each top-level model_type whose vision_config widths are never
+null: transformers 5.25.0's class (strict) refuses a null for each it declares, and vLLM
+builds the tower's modules and token counts from them (siglip.py, gemma4_mm.py: int(
+default_output_length), mllama4.py, qwen3_vl.py), where a None fails under transformers 4.
+Before, a null read as the key left out."""
+
+
+TOWER_WITHOUT_VISION_CONFIG = ("gemma3", *QWEN3_VISION_CLASSES)
+"""Top-level model types whose transformers config class (5.25.0 Gemma3Config, Qwen3VLConfig,
+Qwen3VLMoeConfig, Qwen3_5Config, Qwen3_5MoeConfig, built and read) builds its default
+vision_config class (NULL_REFUSING_VISION) where config.json has none or a null, so vLLM builds
+that tower: parser._vision warns that it is not counted (before, the plan left it out
+silently). Llama 4's is counted with its defaults; Gemma4Config builds none."""
+
+
+def vision_null_refusal(top_type: str) -> str:
+    """Reader.null_refusal for the vision_config of `top_type` (NULL_REFUSING_VISION), else ''."""
+    name = NULL_REFUSING_VISION.get(top_type)
+    return "" if name is None else (
+        f"vLLM builds the vision tower with it and fails on a None (transformers 5's {name} "
+        "refuses a null where it declares the field): give the number")
+
+
 def deepstack_default(vc: dict, top_type: str) -> tuple[dict, str | None]:
     """`vc` with Qwen3-VL's deepstack_visual_indexes default where it is left out, and the
     assumption to note (QWEN3_VL_DEEPSTACK_DEFAULT); `vc` and None otherwise."""
@@ -594,17 +620,19 @@ def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
 
 
 def _llama4_shuffle_ratio(r: Reader) -> float:
-    """vision_config pixel_shuffle_ratio (Llama4VisionConfig's default 0.5 where missing or
-    null); refused unless 1 / a whole number: mllama4.py pixel_shuffle views each chunk's patch
+    """vision_config pixel_shuffle_ratio (Llama4VisionConfig's default 0.5 where missing);
+    refused unless a float 1 / a whole number: mllama4.py pixel_shuffle views each chunk's patch
     grid 1 / ratio times narrower (int(width x ratio)), and get_patch_per_chunk pools
     round(1 / ratio^2) patches a token."""
-    ratio = r.get("pixel_shuffle_ratio")
-    if ratio is None:
+    key = "pixel_shuffle_ratio"
+    ratio = r.get(key)
+    if ratio is None and not r.null(key):
         return 0.5
-    if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio <= 1 or (
+    if not isinstance(ratio, float) or not 0 < ratio <= 1 or (
             abs(round(1 / ratio) * ratio - 1) > 1e-9):
-        raise ConfigError(f"{r.where('pixel_shuffle_ratio')} must be 1 / a whole number (0.5 in "
-                          f"Llama 4's checkpoints), got {ratio!r}: vLLM's pixel_shuffle "
+        raise ConfigError(f"{r.where(key)} must be 1 / a whole number, written as a float (0.5 "
+                          f"in Llama 4's checkpoints), got {json.dumps(ratio)}: transformers 5's "
+                          "Llama4VisionConfig takes a float only, and vLLM's pixel_shuffle "
                           "(mllama4.py) views each chunk's patch grid 1 / ratio times narrower")
     return ratio
 

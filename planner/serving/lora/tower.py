@@ -470,9 +470,9 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded
         return None
     name = " / ".join(spec.architectures) or spec.model_type
     if spec.vision is None and VISION_UNCOUNTED in spec.unmodelled:
-        return (f"--enable-tower-connector-lora: {name}'s vision_config gives no depth, "
-                "hidden_size or intermediate_size, so its tower is not counted and its LoRA "
-                "slots cannot be sized: not planned")
+        return (f"--enable-tower-connector-lora: {name}'s vision tower is not counted (no "
+                "vision_config, or one without depth, hidden_size or intermediate_size), so its "
+                "LoRA slots cannot be sized: not planned")
     if spec.vision is None:
         return (f"--enable-tower-connector-lora: {name} has no vision tower, so vLLM has no "
                 "tower or connector to wrap; drop the flag")
