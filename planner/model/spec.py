@@ -468,8 +468,9 @@ class Gemma4Tower(TowerDims):
 
 
 VISION_UNCOUNTED = "vision tower (vision_config)"
-"""ModelSpec.unmodelled's entry for a vision_config whose tower is not counted (no depth,
-hidden_size or intermediate_size): the model has a tower, which vision None leaves out."""
+"""ModelSpec.unmodelled's entry for a vision tower vLLM builds but the plan does not count (a
+vision_config without depth, hidden_size or intermediate_size, or none where transformers
+builds its default one): vision None there leaves a tower out."""
 
 
 class VisionSpec(_Frozen):
