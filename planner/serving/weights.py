@@ -79,7 +79,7 @@ class WeightTerms(BaseModel):
                                          "hyper-connection mixing, float32")
     buffers_bytes: int = Field(default=0, ge=0, description="buffers the model allocates at "
                                "init, sized by max_num_batched_tokens (DeepSeek-V3.2 / V4, "
-                               "GLM-5)")
+                               "GLM-5, Qwen3-VL's deepstack inputs)")
     lora_bytes: int = Field(default=0, ge=0, description="vLLM's LoRA slots, the lm_head LoRA's "
                             "vocabulary mapping and Punica's index buffers (--enable-lora: "
                             "planner.serving.lora)")
@@ -250,13 +250,14 @@ def rank_weights(
     ep_size = layout.ep_size
     dsv4 = _dsv4_model(spec, scheme)
     buffers = sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
+    deepstack = 0 if tower_dropped else deepstack_buffer_bytes(spec, max_num_batched_tokens, elem)
     # what, besides a stage's kind and its EP remainders, the terms of a stage read: alike
     # stages of other layouts (other PP sizes, the plan's and the speed's calls) share them.
     # The batched tokens and the tower's flags as the terms read them (the buffers, the
     # tower's placement): the plan's call passes them and the speed's not, alike for a text
     # model without sparse-MLA buffers
     asked = (scheme.memo_key, layout.tp, ep_size, layout.dp, layout.pp > 1, expert_pad, elem,
-             mtp_layers, mtp_own_heads, mtp_own_embed, buffers, placement,
+             mtp_layers, mtp_own_heads, mtp_own_embed, buffers, deepstack, placement,
              transformers_backend, rules)
 
     def ranks_of() -> tuple[WeightTerms, ...]:
@@ -291,7 +292,8 @@ def rank_weights(
                     terms = _STAGE_TERMS.get_all(
                         (spec, params), (*asked, alike, tuple(tp_rank < r for r in remainders)),
                         partial(_loaded_terms, spec, scheme, bits, params, shard, elem=elem,
-                                rope=rope, buffers=buffers, mtp_layers=mtp_layers,
+                                rope=rope, buffers=buffers, deepstack=deepstack,
+                                mtp_layers=mtp_layers,
                                 mtp_own_heads=mtp_own_heads, mtp_own_embed=mtp_own_embed,
                                 pp=layout.pp))
                 kind_ranks += [terms] * (run_end - tp_rank)
@@ -392,12 +394,13 @@ def _moe_layer_experts(params: ParamBreakdown, rules: WeightLoadRules) -> frozen
 
 def _loaded_terms(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
                   params: ParamBreakdown, shard: _Shard, *, elem: int, rope: int, buffers: int,
-                  mtp_layers: int, mtp_own_heads: bool, mtp_own_embed: bool, pp: int
-                  ) -> WeightTerms:
+                  deepstack: int, mtp_layers: int, mtp_own_heads: bool, mtp_own_embed: bool,
+                  pp: int) -> WeightTerms:
     """One rank's bytes as vLLM loads them (rank_weights, but DeepSeek-V4's): its shard of the
     checkpoint (_terms) plus what only the load makes: the rotary cache (`rope`), on the last
     stage the MTP draft's layers and heads (_mtp_bytes), the init buffers (`buffers` per
-    model, again per draft layer) and EPLB's transfer buffers."""
+    model, again per draft layer; `deepstack` where the stage builds the vision tower) and
+    EPLB's transfer buffers."""
     terms = _terms(spec, bits, params, shard)
     table = _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
     draft, draft_experts = _mtp_bytes(spec, scheme, bits, params, shard, elem) if (
@@ -410,6 +413,7 @@ def _loaded_terms(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
     return terms.model_copy(update={
         "rope_cache_bytes": rope, "mtp_bytes": mtp,
         "buffers_bytes": buffers * (1 + drafts)
+        + (deepstack if shard.first_stage or shard.vision_every_stage else 0)
         + eplb_buffer_bytes(spec, bits, params, shard)
         + (draft_experts if shard.rules.eplb_draft_buffer and shard.ep_size > 1 else 0)})
 
@@ -507,6 +511,26 @@ def sparse_mla_buffer_bytes(spec: ModelSpec, max_num_batched_tokens: int) -> int
     rank_weights adds them where the draft sits).
     """
     return max_num_batched_tokens * _TOPK.get(spec, (), _index_topk, spec) * 4
+
+
+def deepstack_buffer_bytes(spec: ModelSpec, max_num_batched_tokens: int, elem_bytes: int) -> int:
+    """The deepstack input buffers a Qwen3-VL model allocates at init on each rank that builds
+    its vision tower: deepstack mergers x max_num_batched_tokens x text hidden x the served
+    dtype, whole on every TP rank; 0 for a model without deepstack mergers (Qwen3.5, Llama 4).
+
+    NOTE: qwen3_vl.py and qwen3_vl_moe.py Qwen3VL(Moe)ForConditionalGeneration.__init__
+    (`self.deepstack_input_embeds = [torch.zeros(scheduler_config.max_num_batched_tokens,
+    config.text_config.hidden_size) for _ in range(self.deepstack_num_level)]`, the default
+    dtype on the load device: model_loader/base_loader.py set_default_torch_dtype; 0.11.0,
+    0.13.0, 0.17.0, 0.27.0, 0.28.0 and 0.34.0 wheels). Only where the tower is built: 0.11.0 and
+    0.13.0 `self.visual is not None`, 0.17.0-0.27.0 inside _mark_tower_model's meta-device
+    context, from 0.28.0 `not isinstance(self.visual, StageMissingLayer)`, so none under
+    --language-model-only or zero image and video limits. Qwen3-VL-32B at 8,192 batched
+    tokens: 3 x 8,192 x 5,120 x 2 B = 251,658,240 B per GPU.
+    """
+    enc = spec.vision.encoder if spec.vision else None
+    return 0 if enc is None else (enc.deepstack * max_num_batched_tokens * spec.hidden_size
+                                  * elem_bytes)
 
 
 _TOPK: IdentityMemo[int] = IdentityMemo(256)

@@ -67,6 +67,7 @@ from planner.serving.vllm_versions import (
 )
 from planner.serving.weights import (
     FP32_ROPE_CACHE,
+    deepstack_buffer_bytes,
     made_at_load,
     sparse_mla_buffer_bytes,
     tower_bytes,
@@ -109,9 +110,9 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
     leave out) and the checkpoint's size (weights_bytes) does not: the 16-bit kv_b_proj copy
     of a quantized MLA and a router in float32 over the checkpoint's 16 bits
     (weights.made_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the sparse-MLA top-k
-    buffer (sparse_mla_buffer_bytes), GPTQ zero points Marlin frees
-    (weight_load.gptq_zeros_freed_bits), routed experts in MoE WNA16's layout (LayoutFacts.load:
-    moe.layout_load); '' where none."""
+    buffer (sparse_mla_buffer_bytes), Qwen3-VL's deepstack inputs (deepstack_buffer_bytes),
+    GPTQ zero points Marlin frees (weight_load.gptq_zeros_freed_bits), routed experts in MoE
+    WNA16's layout (LayoutFacts.load: moe.layout_load); '' where none."""
     spec, r, tp = st.spec, st.facts.r, st.layout.tp
     layers = range(*bind.layers)
     notes = []
@@ -129,6 +130,13 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
         notes.append(f"buffers: the top-k indices vLLM allocates at init, {r.mbt:,} batched "
                      f"tokens x {topk_bytes // (4 * r.mbt):,} x 4 B"
                      + (f", x {1 + drafts} with the MTP draft's" if drafts else ""))
+    deepstack = deepstack_buffer_bytes(spec, r.mbt, r.act_b) if not r.tower_dropped and (
+        bind.pp_stage == 0 or vision_every_stage(spec, r.vision_first_stage_only)) else 0
+    if deepstack:
+        levels = deepstack // (r.mbt * spec.hidden_size * r.act_b)
+        notes.append(f"buffers: the deepstack inputs vLLM allocates at init beside the vision "
+                     f"tower, {levels} x {r.mbt:,} batched tokens x {spec.hidden_size:,} x "
+                     f"{r.act_b} B = {deepstack:,} B (qwen3_vl.py deepstack_input_embeds)")
     if r.load.zeros_freed_bits:
         notes.append("without the unused GPTQ zero points vLLM's Marlin frees at load")
     wna16 = st.facts.load.wna16_expert_bits
@@ -165,10 +173,13 @@ def _tower_tp_note(st: Setup, bind: RankMemory) -> str:
     if f.r.tower_dropped:
         on_stage = bind.pp_stage == 0 or vision_every_stage(st.spec, f.r.vision_first_stage_only)
         left = tower_rank_bytes(st.spec, params, tp, f.r.siglip_head) if on_stage else 0
+        deepstack = deepstack_buffer_bytes(st.spec, f.r.mbt, f.r.act_b) if on_stage else 0
         return (f"{text_only_flag(st.s)}: vLLM builds no vision tower (interfaces.py "
                 "_mark_tower_model: a StageMissingLayer, its weights not loaded) and profiles "
                 f"no encoder: {gib(left)} of tower weights off this GPU ({gib(whole)} whole"
-                + (f", split over TP {tp})" if tp > 1 else ")"))
+                + (f", split over TP {tp})" if tp > 1 else ")")
+                + (f", and its {deepstack:,} B of deepstack input buffers (qwen3_vl.py "
+                   "deepstack_input_embeds)" if deepstack else ""))
     if f.r.encoder_rules.data_parallel and tp > 1:
         split = tower_rank_bytes(st.spec, params, tp, f.r.siglip_head)
         return (f"--mm-encoder-tp-mode data: the whole vision tower on each GPU, {gib(whole)} "

@@ -150,7 +150,9 @@ def test_pp_later_stage_holds_and_profiles_the_tower_on_v1_only():
     # rank (gpu_model_runner.py, no is_first_rank test); 0.33.0 on Model Runner V2 (its
     # default) skips the tower after the first stage (interfaces.py _mark_tower_model) and
     # V2 profiles the encoder on the first PP rank only (v1/worker/gpu/model_runner.py).
-    # Tower 538,631,408 params x 2 B = 1,077,262,816 B; ViT peak 2,214,592,512 B
+    # Tower 538,631,408 params x 2 B = 1,077,262,816 B, and beside it the deepstack input
+    # buffers (qwen3_vl_moe.py deepstack_input_embeds, only where the tower is built): 3 x
+    # 8,192 batched tokens x 2,048 text hidden x 2 B = 100,663,296 B; ViT peak 2,214,592,512 B
     # (test_vit_peak_by_hand: one 65,536-patch image at 8,192 batched tokens).
     spec = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct")
     stages = {}
@@ -160,7 +162,7 @@ def test_pp_later_stage_holds_and_profiles_the_tower_on_v1_only():
                                  vllm_version=version, max_model_len=32768, max_num_seqs=4)))
         stages[p.model_runner] = list(p.per_gpu)
     v1, v2 = stages["v1"], stages["v2"]
-    assert v1[1].weights_bytes - v2[1].weights_bytes == 1_077_262_816
+    assert v1[1].weights_bytes - v2[1].weights_bytes == 1_077_262_816 + 100_663_296
     assert v1[0].weights_bytes == v2[0].weights_bytes
     assert [g.activation_bytes for g in v1] == [2_214_592_512] * 2
     assert v2[0].activation_bytes == 2_214_592_512

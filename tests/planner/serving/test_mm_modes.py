@@ -26,6 +26,13 @@ row-parallel biases proj / fc2 / merger fc2): 4,424,832 + 27 x (4,608 + 1,152 + 
   TP2: ((595,266,800 - 4,661,888) / 2 + 4,661,888) x 2 B = 299,964,344 x 2 = 599,928,688 B
   --mm-encoder-tp-mode data at TP2 (qwen3_vl.py use_data_parallel: every linear layer
   disable_tp): the whole 1,190,533,600 B, 590,604,912 B more than the split tower.
+Beside the tower, on each GPU that builds it, the deepstack input buffers qwen3_vl.py
+Qwen3VLForConditionalGeneration.__init__ allocates (`self.deepstack_input_embeds = [torch.zeros(
+scheduler_config.max_num_batched_tokens, config.text_config.hidden_size) for _ in
+range(len(deepstack_visual_indexes))]`, the model dtype, not split over TP; from 0.28.0 only
+`not isinstance(self.visual, StageMissingLayer)`, inside _mark_tower_model's meta-device
+context before, `self.visual is not None` in 0.11.0-0.14.0): 3 x 8,192 x 5,120 x 2 B =
+251,658,240 B at the H100's 8,192 batched tokens.
 
 Gemma 4 (gemma4_mm.py, 0.19.0-0.34.0): the vision tower inside _mark_tower_model(vllm_config,
 {"image", "video"}); with config.audio_config set, get_supported_mm_limits adds "audio" and the
@@ -49,6 +56,7 @@ QWEN3_VL = "Qwen/Qwen3-VL-32B-Instruct"
 TOWER_PARAMS = 595_266_800
 TOWER_BYTES = {1: 1_190_533_600, 2: 599_928_688}
 GEMMA4_TOWER_BYTES = 572_794_416 * 2
+DEEPSTACK_BYTES = 3 * 8_192 * 5_120 * 2  # 251,658,240
 
 
 def _plan(model: str | ModelSpec, tp: int, version: str = "0.20.0", **flags: object) -> Plan:
@@ -73,7 +81,7 @@ def test_the_tower_counted_is_the_hand_count() -> None:
                                    {"zero_mm_limits": ("image", "video")}])
 def test_text_only_takes_the_tower_off_each_gpu(tp: int, flags: dict) -> None:
     base, text = _terms(QWEN3_VL, tp), _terms(QWEN3_VL, tp, **flags)
-    assert base["weights"].value - text["weights"].value == TOWER_BYTES[tp]
+    assert base["weights"].value - text["weights"].value == TOWER_BYTES[tp] + DEEPSTACK_BYTES
     note = text["weights"].note
     assert "vLLM builds no vision tower" in note and "_mark_tower_model" in note
     # no encoder profile: what it kept through the decoder's run goes too, the dummy image's
@@ -81,6 +89,32 @@ def test_text_only_takes_the_tower_off_each_gpu(tp: int, flags: dict) -> None:
     assert base["activation"].inputs["encoder_held_bytes"] == str(
         65_536 * 1_536 * 2 + 16_384 * 5_120 * 4 * 2)
     assert "encoder_held_bytes" not in text["activation"].inputs
+
+
+@pytest.mark.parametrize("tp", [1, 2])
+def test_deepstack_buffers_sit_whole_beside_the_tower(tp: int) -> None:
+    # qwen3_vl.py deepstack_input_embeds: 3 x max_num_batched_tokens x text hidden x 2 B on
+    # each GPU, TP or not, in the weights (allocated while the model is built)
+    weights = _terms(QWEN3_VL, tp)["weights"]
+    assert weights.inputs["buffers_bytes"] == str(DEEPSTACK_BYTES)
+    assert "3 x 8,192 batched tokens x 5,120 x 2 B = 251,658,240 B" in weights.formula
+    text = _terms(QWEN3_VL, tp, language_model_only=True)["weights"]
+    assert "buffers_bytes" not in text.inputs
+    assert "its 251,658,240 B of deepstack input buffers" in text.note
+
+
+def test_deepstack_buffers_follow_the_tower_over_pipeline_stages() -> None:
+    # 0.34.0 interfaces.py _mark_tower_model: no tower after the first PP stage, so
+    # use_deepstack is False there (qwen3_vl.py `not isinstance(self.visual,
+    # StageMissingLayer)`); 0.27.0 (V1) builds the tower, and its buffers, on every stage
+    def stage_buffers(version: str) -> list[int]:
+        s = EngineSettings(vllm_version=version, max_model_len=8192)
+        p = plan(PlanRequest(model=catalog_spec(QWEN3_VL), cluster=preset_cluster("h100-sxm", 2),
+                             layout=ParallelLayout(pp=2), engine=s))
+        return [g.weights_bytes for g in p.per_gpu]
+    new, old = stage_buffers("0.34.0"), stage_buffers("0.27.0")
+    assert old[1] - new[1] == TOWER_BYTES[1] + DEEPSTACK_BYTES
+    assert old[0] == new[0]
 
 
 def test_a_modality_left_above_zero_keeps_the_tower() -> None:
@@ -113,7 +147,8 @@ def test_before_0_15_only_guarded_classes_drop_the_tower() -> None:
     # text-only (multimodal/registry.py supports_multimodal_inputs)
     zero = {"zero_mm_limits": ("image", "video")}
     assert (_terms(QWEN3_VL, 1, "0.14.0")["weights"].value
-            - _terms(QWEN3_VL, 1, "0.14.0", **zero)["weights"].value) == TOWER_BYTES[1]
+            - _terms(QWEN3_VL, 1, "0.14.0", **zero)["weights"].value) == (
+                TOWER_BYTES[1] + DEEPSTACK_BYTES)
     gemma = "google/gemma-3-27b-it"
     s = EngineSettings(vllm_version="0.14.0", max_model_len=8192, zero_mm_limits=("image",))
     p = plan(PlanRequest(model=catalog_spec(gemma), cluster=preset_cluster("h100-sxm", 1),
