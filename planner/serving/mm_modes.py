@@ -17,6 +17,7 @@ from planner.serving.vllm_versions import (
     EARLY_TOWER_SKIP_TYPES,
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
+    ENCODER_TP_DATA_WHOLE_FROM,
     TOWER_MODALITIES,
     TOWER_SKIPPED_AT_ZERO_FROM,
     Version,
@@ -75,12 +76,33 @@ def tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:
                                    or spec.model_type in EARLY_TOWER_SKIP_TYPES)
 
 
+def data_mode_taken(spec: ModelSpec, version: Version) -> bool:
+    """Whether this release's model class takes --mm-encoder-tp-mode data and holds its tower
+    whole for it (ENCODER_TP_DATA_TYPES from ENCODER_TP_DATA_FROM)."""
+    return spec.model_type in ENCODER_TP_DATA_TYPES and version >= ENCODER_TP_DATA_FROM
+
+
 def encoder_data_parallel(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:
     """Whether --mm-encoder-tp-mode data is in effect: asked, and the model class takes it
-    (ENCODER_TP_DATA_TYPES from ENCODER_TP_DATA_FROM); a dropped tower has nothing to hold."""
+    (data_mode_taken); a dropped tower has nothing to hold."""
     return (s.mm_encoder_tp_mode == "data" and spec.vision is not None
-            and spec.model_type in ENCODER_TP_DATA_TYPES and version >= ENCODER_TP_DATA_FROM
-            and not tower_dropped(spec, s, version))
+            and data_mode_taken(spec, version) and not tower_dropped(spec, s, version))
+
+
+def data_mode_inert(spec: ModelSpec, version: Version) -> str | None:
+    """Why --mm-encoder-tp-mode data plans as the default for this vision model: vLLM falls
+    back to weights, or takes it with a tower every GPU holds whole already
+    (ENCODER_TP_DATA_WHOLE_FROM); None where it changes the plan (data_mode_taken)."""
+    if data_mode_taken(spec, version):
+        return None
+    release = version_label(version)
+    whole_from = ENCODER_TP_DATA_WHOLE_FROM.get(spec.model_type)
+    if whole_from is not None and version >= whole_from:
+        return (f"vLLM {release} takes it for {spec.model_type}, whose vision tower every GPU "
+                "holds whole at weights mode too (models/transformers/utils.py "
+                "recursive_replace_linear \"replicate\"), so only the images are spread")
+    return (f"vLLM {release} does not take it for {spec.model_type} and falls back to weights "
+            "(config/model.py: \"This model does not support `--mm-encoder-tp-mode data`\")")
 
 
 def mm_mode_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:
@@ -105,11 +127,8 @@ def mm_mode_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple
         notes.append(f"{flag}: {left} keeps vLLM's 999 items per prompt, so the vision tower "
                      "is built and its encoder profiled as without the flag (every one of "
                      f"{', '.join(sorted(modalities))} at 0 serves text only)")
-    if (s.mm_encoder_tp_mode == "data" and spec.vision is not None
-            and not encoder_data_parallel(spec, s, version)
-            and not tower_dropped(spec, s, version)):
-        notes.append(f"--mm-encoder-tp-mode data: vLLM {release} does not take it for "
-                     f"{spec.model_type} and falls back to weights (config/model.py: \"This "
-                     "model does not support `--mm-encoder-tp-mode data`\"): planned as the "
-                     "default")
+    inert = (data_mode_inert(spec, version) if s.mm_encoder_tp_mode == "data"
+             and spec.vision is not None and not tower_dropped(spec, s, version) else None)
+    if inert:
+        notes.append(f"--mm-encoder-tp-mode data: {inert}: planned as the default")
     return tuple(notes)

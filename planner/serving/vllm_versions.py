@@ -115,6 +115,15 @@ other model class config/model.py ModelConfig (0.11.0, 0.17.0, 0.34.0 wheels) lo
 does not support `--mm-encoder-tp-mode data`. Falling back to `--mm-encoder-tp-mode weights`":
 nothing changes."""
 
+ENCODER_TP_DATA_WHOLE_FROM: dict[str, Version] = {"gemma4": (0, 34, 0)}
+"""NOTE: model classes that take --mm-encoder-tp-mode data from the release given (gemma4_mm.py
+Gemma4ForConditionalGeneration `supports_encoder_tp_data = True` in the 0.34.0 wheel, not in
+0.19.0-0.33.0) but whose tower every GPU holds whole at weights mode already (the transformers
+vision tower's nn.Linear layers made ReplicatedLinear: models/transformers/utils.py
+recursive_replace_linear "replicate"; embed_vision ReplicatedLinear): data mode only spreads
+the images over the GPUs (gemma4_mm.py _dp_execute_and_gather), so the plan is the default's
+(mm_modes.data_mode_inert)."""
+
 TOWER_MODALITIES: dict[str, frozenset[str]] = {
     **dict.fromkeys(("gemma3", "kimi_vl", "llama4", "llava", "llava_next", "mistral3",
                      "paligemma"), frozenset({"image"})),

@@ -39,7 +39,12 @@ from planner.serving.launch import (
 from planner.serving.layout import ParallelLayout
 from planner.serving.lora.cuda_graphs import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
-from planner.serving.mm_modes import encoder_data_parallel, text_only, tower_dropped
+from planner.serving.mm_modes import (
+    data_mode_taken,
+    encoder_data_parallel,
+    text_only,
+    tower_dropped,
+)
 from planner.serving.moe_backend import B12X
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import shared
@@ -69,8 +74,6 @@ from planner.serving.startup.wna16_kernels import gptq_tp_refusal
 from planner.serving.vllm_cli import VllmCli, vllm_cli
 from planner.serving.vllm_versions import (
     COMM_BEFORE_SNAPSHOT_FROM,
-    ENCODER_TP_DATA_FROM,
-    ENCODER_TP_DATA_TYPES,
     FLASHINFER_GDN_CHECKPOINT_TOKENS,
     FP8_AT_LOAD_ON_META_FROM,
     HYBRID_ALIGN_TO_BLOCK_FROM,
@@ -242,8 +245,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         or encoder_data_parallel(spec, s, rules.version),
         tower_dropped=tower_dropped(spec, s, rules.version),
         transformers_backend=transformers_backend(spec, cli.transformers_architectures),
-        encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
-        and rules.version >= ENCODER_TP_DATA_FROM,
+        encoder_tp_data=data_mode_taken(spec, rules.version),
         linear_ask=(served, rules.version, gpu),
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         encoder_rules=rules.encoder._replace(

@@ -206,3 +206,21 @@ def test_gemma4_with_audio_left_at_999_is_refused_not_planned_text_only() -> Non
     kept = _plan(spec, 1, zero_mm_limits=("audio",))
     assert next(t for t in kept.terms if t.key == "weights").value == base
     assert any("image, video keeps vLLM's 999 items" in w for w in kept.warnings)
+
+
+@pytest.mark.parametrize(("version", "why"), [
+    # 0.33.0 gemma4_mm.py has no supports_encoder_tp_data: config/model.py falls back
+    ("0.33.0", "vLLM 0.33.0 does not take it for gemma4 and falls back to weights"),
+    # 0.34.0 takes it, but the tower's linears are ReplicatedLinear at weights mode already
+    ("0.34.0", "vLLM 0.34.0 takes it for gemma4, whose vision tower every GPU holds whole")])
+def test_gemma4_data_mode_plans_the_default_and_says_why(version: str, why: str) -> None:
+    spec = _gemma4(audio=False)
+    data = _plan(spec, 2, version, mm_encoder_tp_mode="data")
+    weights = next(t for t in data.terms if t.key == "weights").value
+    assert weights == _terms(spec, 2, version)["weights"].value
+    assert [n for n in data.warnings if n.startswith("--mm-encoder-tp-mode data")] == [
+        f"--mm-encoder-tp-mode data: {why}" + (
+            " (config/model.py: \"This model does not support `--mm-encoder-tp-mode data`\")"
+            if version == "0.33.0" else " at weights mode too (models/transformers/utils.py "
+            "recursive_replace_linear \"replicate\"), so only the images are spread")
+        + ": planned as the default"]
