@@ -442,10 +442,11 @@ def release_default_note() -> str:
 
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
-    --skip-mm-profiling, --language-model-only, --moe-backend, --all2all-backend and
-    --enable-eplb (a MoE model's only), the LoRA flags and --trust-remote-code included; the
-    Compare page plans each model without them but --enable-eplb and the LoRA flags, as
-    report --compare carries them: it shows no launch command).
+    --skip-mm-profiling, --language-model-only, --mm-encoder-tp-mode, --moe-backend,
+    --all2all-backend and --enable-eplb (a MoE model's only), the LoRA flags and
+    --trust-remote-code included; the Compare page plans each model without them but
+    --enable-eplb and the LoRA flags, as report --compare carries them: it shows no launch
+    command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it, unless a checkpoint in that format is
@@ -469,6 +470,7 @@ def current_engine() -> EngineSettings:
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling,
                           language_model_only=current.language_model_only,
+                          mm_encoder_tp_mode=current.mm_encoder_tp_mode,
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
                           all2all_backend=(current.all2all_backend if current_spec().is_moe
                                            else None),

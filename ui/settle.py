@@ -20,6 +20,7 @@ from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.tower import tower_model_refusal
+from planner.serving.mm_modes import data_mode_inert
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import mtp_refusal
 from planner.serving.startup.attention_backend import (
@@ -74,6 +75,7 @@ class Choices(NamedTuple):
     mtp_refused: tuple[str, ...]
     skip_mm_refused: str | None
     lm_only_refused: str | None
+    encoder_tp_refused: str | None
     eplb_refused: str | None
     quants: list[str]
     layouts: tuple[ParallelLayout, ...]
@@ -129,6 +131,10 @@ def settled_choices() -> Choices:
     if lm_only_refused:
         _keep_valid("language_model_only", state().language_model_only, [False],
                     lm_only_refused)
+    encoder_tp_refused = _encoder_tp_refusal(spec)
+    if encoder_tp_refused:
+        _keep_valid("mm_encoder_tp_mode", state().mm_encoder_tp_mode, ["weights"],
+                    encoder_tp_refused)
     eplb_refused = _eplb_refusal()
     if eplb_refused:
         _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
@@ -154,8 +160,8 @@ def settled_choices() -> Choices:
                 " ".join(unrunnable_kv_errors(gpu, spec, state().kv_cache_dtype, cli))
                 or "this vLLM release has no such --kv-cache-dtype.",
                 shown=VLLM_KV_DTYPE.__getitem__)
-    return Choices(mtp_refused, skip_mm_refused, lm_only_refused, eplb_refused, quants, valid,
-                   kv_dtypes, _block_sizes(cli),
+    return Choices(mtp_refused, skip_mm_refused, lm_only_refused, encoder_tp_refused,
+                   eplb_refused, quants, valid, kv_dtypes, _block_sizes(cli),
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
                              all2all_refusal), lora_refused, tower_refused)
@@ -269,15 +275,28 @@ def _no_what_if_why(spec: ModelSpec, cluster: ClusterSpec, own: QuantScheme) -> 
             f"{gpu.compute_capability or 'unknown'}), the what-ifs offered here.")
 
 
+_TOWER_FLAGS = {"--skip-mm-profiling": "profile", "--language-model-only": "leave out",
+                "--mm-encoder-tp-mode": "split"}
+"""The vision-tower flags the Plan page offers, each with what it does to the tower."""
+
+
 def _vision_flag_refusal(spec: ModelSpec, flag: str) -> str | None:
-    """Why a vision-tower flag (--skip-mm-profiling, --language-model-only) is not offered:
-    no vision tower, or the sidebar's release's parser lacks the flag (before 0.10.1, 0.17.0;
-    the CLI's refusal, in its words); None: offered."""
+    """Why a vision-tower flag (_TOWER_FLAGS) is not offered: no vision tower, or the sidebar's
+    release's parser lacks the flag (before 0.10.1, 0.17.0, 0.10.2; the CLI's refusal, in its
+    words); None: offered."""
     if not spec.vision:
-        return (f"{spec.name} has no vision tower to profile." if flag == "--skip-mm-profiling"
-                else f"{spec.name} has no vision tower to leave out.")
+        return f"{spec.name} has no vision tower to {_TOWER_FLAGS[flag]}."
     missing = unrecognized_flag(flag, vllm_cli(state().vllm_version))
     return sentence(missing) if missing else None
+
+
+def _encoder_tp_refusal(spec: ModelSpec) -> str | None:
+    """Why --mm-encoder-tp-mode is not offered: _vision_flag_refusal's, or data mode plans as
+    the default for this model and release (mm_modes.data_mode_inert: vLLM falls back to
+    weights, or the tower is whole already); None: offered."""
+    inert = data_mode_inert(spec, vllm_rules(state().vllm_version).version)
+    return (_vision_flag_refusal(spec, "--mm-encoder-tp-mode")
+            or (sentence(f"--mm-encoder-tp-mode data: {inert}") if inert else None))
 
 
 def _eplb_refusal() -> str | None:

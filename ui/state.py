@@ -232,6 +232,10 @@ class AppState(BaseModel):
     language_model_only: bool = Field(False, alias="lmonly")
     """vLLM --language-model-only (0.17.0 on): served text-only, no vision tower built, no
     encoder profile (vision models only; planner.serving.mm_modes)."""
+    mm_encoder_tp_mode: Literal["weights", "data"] = Field("weights", alias="mmtp")
+    """vLLM --mm-encoder-tp-mode (0.10.2 on): data holds the whole vision tower on every GPU
+    and profiles the encoder at TP 1 widths; offered only where that changes the plan
+    (planner.serving.mm_modes.data_mode_inert)."""
     enforce_eager: bool = Field(False, alias="eager")
     """vLLM --enforce-eager (the CLI's --enforce-eager, every covered release's flag): no CUDA
     graphs, so none subtracted, and every step's per-layer overhead x the eager factor; for every
@@ -573,7 +577,8 @@ LABELS: dict[str, str] = {
     "enable_tower_connector_lora": "LoRA on the vision tower",
     "num_speculative_tokens": "MTP draft tokens",
     "skip_mm_profiling": "Skip multimodal profiling",
-    "language_model_only": "Language model only", "trust_remote_code": "Trust remote code",
+    "language_model_only": "Language model only", "mm_encoder_tp_mode": "Encoder TP mode",
+    "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page
     "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",

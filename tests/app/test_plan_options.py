@@ -17,6 +17,7 @@ import pytest
 from cli.planner_cli import main
 from tests.app.conftest import launch_command, metric, more_options, open_page, texts
 from ui import format as fmt
+from ui.state import LABELS
 
 QWEN35 = {"model": "Qwen/Qwen3.5-27B", "gpu": "h100-sxm", "gpn": "1", "len": "131072"}
 # no utilization on either side: vLLM's default for the release on both (0.92 for the default
@@ -42,6 +43,20 @@ def assert_same_plan(at, cli: dict) -> None:
     assert metric(at, "Context ceiling") == f"{cli['max_context_tokens']:,}"
     assert metric(at, "Concurrency at 131,072") == f"{cli['max_concurrency']:.2f}"
     assert cli["fits"] and launch_command(at) == cli["vllm_command"]
+
+
+def assert_dropped(at, field: str, values: tuple[str, str], why: str,
+                   link: tuple[str, str]) -> None:
+    """A linked setting the page cannot take: one warning, `values` (was, now) and `why` in
+    it, the link's (key, value) set back, no widget for it and its flag out of the command."""
+    assert not at.exception
+    label = LABELS[field]
+    assert [w.value for w in at.main.warning if label in w.value] == [
+        f"{label} = {values[0]} is not possible here: {why} Showing {label} = {values[1]} "
+        "instead."]
+    assert at.query_params[link[0]] == link[1]
+    assert not [w for w in (*at.checkbox, *at.selectbox) if w.key == f"plan.{field}"]
+    assert "--" + field.replace("_", "-") not in launch_command(at)
 
 
 def test_mtp_draft_tokens_give_the_clis_plan(capsys) -> None:
@@ -164,10 +179,36 @@ def test_language_model_only_on_a_release_without_the_flag_is_dropped_in_the_cli
     refusal = ("vLLM 0.16.0: unrecognized arguments: --language-model-only (the flag arrives "
                "in vLLM 0.17.0).")
     at = open_page(None, **QWEN35, vllm="0.16.0", lmonly="1")
-    assert not at.exception
-    assert [w.value for w in at.main.warning if "Language model only" in w.value] == [
-        f"Language model only = on is not possible here: {refusal} Showing Language model "
-        "only = off instead."]
-    assert at.query_params["lmonly"] == "0"
-    assert not [w for w in at.checkbox if w.key == "plan.language_model_only"]
-    assert "--language-model-only" not in launch_command(at)
+    assert_dropped(at, "language_model_only", ("on", "off"), refusal, ("lmonly", "0"))
+
+
+QWEN35_TP2 = {**QWEN35, "gpn": "2", "tp": "2", "pp": "1"}
+CLI_QWEN35_TP2 = [*CLI_QWEN35[:5], "2", *CLI_QWEN35[6:], "--tp", "2", "--pp", "1"]
+
+
+def test_encoder_tp_mode_data_gives_the_clis_plan(capsys) -> None:
+    # qwen3_5.py subclasses qwen3_vl.py's class (supports_encoder_tp_data = True): at TP 2
+    # data mode holds the whole Qwen3_VisionTransformer on each GPU, so the weights grow
+    at = open_page(None, **QWEN35_TP2)
+    weights = metric(at, "Weights per GPU")
+    assert_same_plan(at, cli_plan(capsys, *CLI_QWEN35_TP2))
+    at.selectbox(key="plan.mm_encoder_tp_mode").set_value("data").run()
+    cli = cli_plan(capsys, *CLI_QWEN35_TP2, "--mm-encoder-tp-mode", "data")
+    assert_same_plan(at, cli)
+    assert " --mm-encoder-tp-mode data" in launch_command(at)
+    assert metric(at, "Weights per GPU") != weights
+    assert at.query_params["mmtp"] == "data"
+    linked = open_page(None, **QWEN35_TP2, mmtp="data")
+    assert_same_plan(linked, cli)
+    assert more_options(linked) == "More vLLM options (1 set)"
+
+
+@pytest.mark.parametrize(("link", "why"), [
+    ({"model": "google/gemma-3-27b-it", "gpu": "h100-sxm", "gpn": "2"},
+     "--mm-encoder-tp-mode data: vLLM 0.34.0 does not take it for gemma3 and falls back to "
+     "weights (config/model.py: \"This model does not support `--mm-encoder-tp-mode data`\")."),
+    ({"model": "Qwen/Qwen3-8B", "gpu": "h100-sxm", "gpn": "2"},
+     "Qwen/Qwen3-8B has no vision tower to split.")], ids=["falls back", "no tower"])
+def test_encoder_tp_mode_is_offered_only_where_data_mode_changes_the_plan(link, why) -> None:
+    at = open_page(None, **link, mmtp="data")
+    assert_dropped(at, "mm_encoder_tp_mode", ("data", "weights"), why, ("mmtp", "weights"))

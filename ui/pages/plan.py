@@ -170,8 +170,8 @@ def _controls() -> tuple[ParallelLayout, ...]:
     arrival_control(arrivals, compact=True)
     _more_options(more, spec, mtp_refused, choices.block_sizes, choices.moe_backends,
                   choices.all2all_backends, not skip_mm_refused, not choices.lm_only_refused,
-                  spec.is_moe and not eplb_refused, not choices.lora_refused,
-                  not choices.tower_refused)
+                  not choices.encoder_tp_refused, spec.is_moe and not eplb_refused,
+                  not choices.lora_refused, not choices.tower_refused)
     if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
         st.caption(f"Layout chosen for this hardware: "
                    f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
@@ -266,12 +266,13 @@ def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   block_sizes: list[int | None], moe_backends: list[str | None],
                   all2all_backends: list[str | None], skip_mm: bool, lm_only: bool,
-                  eplb: bool, lora: bool, tower: bool) -> None:
+                  encoder_tp: bool, eplb: bool, lora: bool, tower: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
     (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
     vLLM 0.10.1 on), --language-model-only (`lm_only`: likewise, vLLM 0.17.0 on),
+    --mm-encoder-tp-mode (`encoder_tp`: where data mode changes the plan, mm_modes),
     --enforce-eager (every model and release) and multi-LoRA serving
     (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora; its vision tower
     option where `tower`: a vision tower Headroom sizes, planner.serving.lora.tower), folded
@@ -281,7 +282,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     current = state()
     set_here = sum(map(bool, (
         current.num_speculative_tokens, current.skip_mm_profiling,
-        lm_only and current.language_model_only, current.enforce_eager,
+        lm_only and current.language_model_only,
+        encoder_tp and current.mm_encoder_tp_mode != "weights", current.enforce_eager,
         current.block_size, len(moe_backends) > 1 and current.moe_backend,
         len(all2all_backends) > 1 and current.all2all_backend, eplb and current.enable_eplb,
         lora and current.enable_lora)))
@@ -324,6 +326,14 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         "so its weights leave each GPU, and profiles no encoder; the weights "
                         "figure's note says how much",
                         **bind("plan", "language_model_only"))
+        if encoder_tp:
+            st.selectbox(LABELS["mm_encoder_tp_mode"], ["weights", "data"],
+                         help="vLLM --mm-encoder-tp-mode: weights (vLLM's default) splits the "
+                         "vision tower over the GPUs of a TP group like the language model; "
+                         "data holds the whole tower on every GPU, each encoding its share of "
+                         "the images: more weights per GPU at TP > 1 and an encoder profile at "
+                         "the unsplit widths; the weights figure's note says how much",
+                         **bind("plan", "mm_encoder_tp_mode"))
         st.checkbox(LABELS["enforce_eager"], help="vLLM --enforce-eager: no CUDA graphs are "
                     "captured, so their memory (the CUDA graphs figure) is 0 and, from vLLM "
                     f"{version_label(GRAPHS_SUBTRACTED_FROM)}, goes to the KV cache instead; "
