@@ -219,8 +219,10 @@ def _bounded_int(low: int, high: int, flag: str | None = None):
 
 def _zero_mm_limits(text: str) -> tuple[str, ...]:
     """argparse type for --limit-mm-per-prompt: vLLM's JSON object of modality -> count (or
-    {"count": n, ...}), every count 0: the modalities, in the order given. Headroom plans the
-    text-only case only (mm_modes.text_only), so a count above 0 is refused."""
+    {"count": n, ...}, whose count vLLM takes as 999 where unset: config/multimodal.py
+    BaseDummyOptions), every count 0: the modalities, in the order given. Headroom plans the
+    text-only case only (mm_modes.text_only), so any other count is refused, named as JSON
+    (a string "0" or a null is not vLLM's 0)."""
     try:
         limits = json.loads(text)
     except json.JSONDecodeError:
@@ -229,8 +231,8 @@ def _zero_mm_limits(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a JSON object of modality limits, e.g. '{{\"image\": 0, "
             "\"video\": 0}'")
-    counts = {m: c.get("count") if isinstance(c, dict) else c for m, c in limits.items()}
-    above = [f"{m} {c}" for m, c in counts.items() if c != 0 or isinstance(c, bool)]
+    counts = {m: c.get("count", 999) if isinstance(c, dict) else c for m, c in limits.items()}
+    above = [f"{m} {json.dumps(c)}" for m, c in counts.items() if c != 0 or isinstance(c, bool)]
     if above:
         raise argparse.ArgumentTypeError(
             f"{', '.join(above)}: Headroom plans a limit of 0 only (text-only serving, every "

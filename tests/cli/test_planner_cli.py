@@ -1737,6 +1737,11 @@ def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) 
 @pytest.mark.parametrize(("limits", "why"), [
     ('{"image": 2, "video": 0}', "image 2: Headroom plans a limit of 0 only"),
     ('{"image": {"count": 1}}', "image 1: Headroom plans a limit of 0 only"),
+    # a dict without count is vLLM's 999 (config/multimodal.py BaseDummyOptions count=999);
+    # a string or null is no count of 0, named as JSON (they read 'image 0', 'image None')
+    ('{"image": {}}', "image 999: Headroom plans a limit of 0 only"),
+    ('{"image": "0"}', 'image "0": Headroom plans a limit of 0 only'),
+    ('{"image": null}', "image null: Headroom plans a limit of 0 only"),
     ("image=0", "'image=0' is not a JSON object of modality limits")])
 def test_limit_mm_per_prompt_other_than_zero_exits_2_in_one_line(capsys, limits, why) -> None:
     # argparse's own exit, as for any flag whose value it refuses
