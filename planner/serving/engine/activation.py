@@ -201,8 +201,11 @@ def activation_bytes(
                 f"unverified: {enc.patches:,} patches")
     padded = (f", each output padded to {enc.rows:,} rows (vLLM 0.11-0.12 profile_run)"
               if enc.rows else "")
+    # encoder.encoder_profile takes the block at TP 1 under data mode: say so where TP > 1
+    widths = (f", the tower whole: TP 1 widths on each of the {tp} GPUs (--mm-encoder-tp-mode "
+              "data)" if encoder_rules.data_parallel and tp > 1 else "")
     return total, (
-        f"max(vision encoder profile {gib_text(enc.vit_peak)} ({item}{padded}), "
+        f"max(vision encoder profile {gib_text(enc.vit_peak)} ({item}{padded}{widths}), "
         f"{gib_text(enc.held)} encoder input + outputs held + "
         f"decoder {gib_text(decoder)}) = {gib_text(total)}; decoder: " + formula)
 

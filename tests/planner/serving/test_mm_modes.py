@@ -224,3 +224,14 @@ def test_gemma4_data_mode_plans_the_default_and_says_why(version: str, why: str)
             if version == "0.33.0" else " at weights mode too (models/transformers/utils.py "
             "recursive_replace_linear \"replicate\"), so only the images are spread")
         + ": planned as the default"]
+
+
+def test_data_mode_activation_formula_says_the_encoder_is_at_tp1_widths() -> None:
+    # the 2.34 GiB peak at TP 2 is the TP 1 block (65,536 x (6,528 + 12,672) x 2 B =
+    # 2,516,582,400 B, as above): the formula says why, the default's does not
+    base, data = _terms(QWEN3_VL, 2), _terms(QWEN3_VL, 2, mm_encoder_tp_mode="data")
+    said = "the tower whole: TP 1 widths on each of the 2 GPUs (--mm-encoder-tp-mode data)"
+    assert said in data["activation"].formula
+    assert "TP 1 widths" not in base["activation"].formula
+    assert "TP 1 widths" not in _terms(QWEN3_VL, 1, mm_encoder_tp_mode="data")[
+        "activation"].formula
