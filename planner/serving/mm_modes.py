@@ -18,6 +18,7 @@ from planner.serving.vllm_versions import (
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
     ENCODER_TP_DATA_WHOLE_FROM,
+    MOONVIT_SPLIT_FROM,
     TOWER_MODALITIES,
     TOWER_SKIPPED_AT_ZERO_FROM,
     Version,
@@ -76,10 +77,27 @@ def tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:
                                    or spec.model_type in EARLY_TOWER_SKIP_TYPES)
 
 
+def _whole_at_weights(spec: ModelSpec, version: Version) -> str:
+    """The source by which this release holds the model's vision tower whole on every GPU at
+    the default weights mode already, so that data mode only spreads the images: Gemma 4 from
+    ENCODER_TP_DATA_WHOLE_FROM, Kimi-VL before MOONVIT_SPLIT_FROM (its class takes data mode
+    from ENCODER_TP_DATA_FROM: kimi_vl.py supports_encoder_tp_data in the 0.13.0 wheel); ''
+    where TP splits it."""
+    whole_from = ENCODER_TP_DATA_WHOLE_FROM.get(spec.model_type)
+    if whole_from is not None and version >= whole_from:
+        return "models/transformers/utils.py recursive_replace_linear \"replicate\""
+    if spec.model_type == "kimi_vl" and version < MOONVIT_SPLIT_FROM:
+        return ("moonvit.py and kimi_vl.py ReplicatedLinear before "
+                f"{version_label(MOONVIT_SPLIT_FROM)}")
+    return ""
+
+
 def data_mode_taken(spec: ModelSpec, version: Version) -> bool:
     """Whether this release's model class takes --mm-encoder-tp-mode data and holds its tower
-    whole for it (ENCODER_TP_DATA_TYPES from ENCODER_TP_DATA_FROM)."""
-    return spec.model_type in ENCODER_TP_DATA_TYPES and version >= ENCODER_TP_DATA_FROM
+    whole for it where weights mode splits it (ENCODER_TP_DATA_TYPES from ENCODER_TP_DATA_FROM,
+    less _whole_at_weights)."""
+    return (spec.model_type in ENCODER_TP_DATA_TYPES and version >= ENCODER_TP_DATA_FROM
+            and not _whole_at_weights(spec, version))
 
 
 def encoder_data_parallel(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:
@@ -92,15 +110,14 @@ def encoder_data_parallel(spec: ModelSpec, s: EngineSettings, version: Version) 
 def data_mode_inert(spec: ModelSpec, version: Version) -> str | None:
     """Why --mm-encoder-tp-mode data plans as the default for this vision model: vLLM falls
     back to weights, or takes it with a tower every GPU holds whole already
-    (ENCODER_TP_DATA_WHOLE_FROM); None where it changes the plan (data_mode_taken)."""
+    (_whole_at_weights); None where it changes the plan (data_mode_taken)."""
     if data_mode_taken(spec, version):
         return None
     release = version_label(version)
-    whole_from = ENCODER_TP_DATA_WHOLE_FROM.get(spec.model_type)
-    if whole_from is not None and version >= whole_from:
+    whole = _whole_at_weights(spec, version)
+    if whole:
         return (f"vLLM {release} takes it for {spec.model_type}, whose vision tower every GPU "
-                "holds whole at weights mode too (models/transformers/utils.py "
-                "recursive_replace_linear \"replicate\"), so only the images are spread")
+                f"holds whole at weights mode too ({whole}), so only the images are spread")
     return (f"vLLM {release} does not take it for {spec.model_type} and falls back to weights "
             "(config/model.py: \"This model does not support `--mm-encoder-tp-mode data`\")")
 

@@ -122,7 +122,8 @@ Gemma4ForConditionalGeneration `supports_encoder_tp_data = True` in the 0.34.0 w
 vision tower's nn.Linear layers made ReplicatedLinear: models/transformers/utils.py
 recursive_replace_linear "replicate"; embed_vision ReplicatedLinear): data mode only spreads
 the images over the GPUs (gemma4_mm.py _dp_execute_and_gather), so the plan is the default's
-(mm_modes.data_mode_inert)."""
+(mm_modes.data_mode_inert). Kimi-VL is the same before MOONVIT_SPLIT_FROM (mm_modes.
+_whole_at_weights)."""
 
 TOWER_MODALITIES: dict[str, frozenset[str]] = {
     **dict.fromkeys(("gemma3", "kimi_vl", "llama4", "llava", "llava_next", "mistral3",

@@ -235,3 +235,21 @@ def test_data_mode_activation_formula_says_the_encoder_is_at_tp1_widths() -> Non
     assert "TP 1 widths" not in base["activation"].formula
     assert "TP 1 widths" not in _terms(QWEN3_VL, 1, mm_encoder_tp_mode="data")[
         "activation"].formula
+
+
+def test_kimi_vl_data_mode_before_0_14_is_the_default_the_tower_whole_already() -> None:
+    # 0.13.0 kimi_vl.py sets supports_encoder_tp_data, but moonvit.py and kimi_vl.py build
+    # MoonViT and its projector as ReplicatedLinear (vllm_versions.MOONVIT_SPLIT_FROM): every
+    # GPU holds the whole tower at weights mode too. The note said data mode added the split
+    # tower's difference (0.38 GiB a GPU at TP 2) to a plan whose bytes did not move
+    model = "moonshotai/Kimi-VL-A3B-Instruct"
+    base, data = _plan(model, 2, "0.13.0"), _plan(model, 2, "0.13.0", mm_encoder_tp_mode="data")
+    assert data.weights_bytes_per_gpu == base.weights_bytes_per_gpu
+    weights = next(t for t in data.terms if t.key == "weights")
+    assert "--mm-encoder-tp-mode data: the whole vision tower" not in weights.note
+    assert any("vLLM 0.13.0 takes it for kimi_vl, whose vision tower every GPU holds whole at "
+               "weights mode too" in w and w.endswith("planned as the default")
+               for w in data.warnings), data.warnings
+    # from 0.14.0 MoonViT is split over TP at weights mode: data mode holds it whole, more
+    base, data = _plan(model, 2, "0.14.0"), _plan(model, 2, "0.14.0", mm_encoder_tp_mode="data")
+    assert data.weights_bytes_per_gpu > base.weights_bytes_per_gpu
