@@ -123,12 +123,20 @@ def data_mode_inert(spec: ModelSpec, version: Version) -> str | None:
 
 
 def mm_mode_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:
-    """The plan's notes where a flag does less than it says: a tower this release still
-    builds, modalities left above 0, data mode a model class falls back from."""
+    """The plan's notes where a flag does less than it says: a model without a tower counted
+    (vLLM builds no MultiModalConfig for a text model and ignores the flags: config/model.py,
+    0.34.0), a tower this release still builds, modalities left above 0, data mode a model
+    class falls back from."""
     notes = []
     flag = text_only_flag(s)
     modalities = declared_modalities(spec)
     release = version_label(version)
+    given = [flag] if flag else []
+    if s.mm_encoder_tp_mode == "data":
+        given.append("--mm-encoder-tp-mode data")
+    if given and spec.vision is None:
+        notes.append(f"{' and '.join(given)}: {spec.model_type} has no vision tower that "
+                     "Headroom counts, so the plan is as without the flag")
     if flag and spec.vision is not None and modalities is None:
         notes.append(f"{flag}: Headroom does not know which modalities build the "
                      f"{spec.model_type} vision tower, so it plans the tower and its encoder "

@@ -253,3 +253,17 @@ def test_kimi_vl_data_mode_before_0_14_is_the_default_the_tower_whole_already() 
     # from 0.14.0 MoonViT is split over TP at weights mode: data mode holds it whole, more
     base, data = _plan(model, 2, "0.14.0"), _plan(model, 2, "0.14.0", mm_encoder_tp_mode="data")
     assert data.weights_bytes_per_gpu > base.weights_bytes_per_gpu
+
+
+@pytest.mark.parametrize("flags", [{"language_model_only": True},
+                                   {"zero_mm_limits": ("image",)},
+                                   {"mm_encoder_tp_mode": "data"}])
+def test_a_text_model_plans_as_without_the_flags_and_says_so(flags: dict) -> None:
+    # vLLM builds no MultiModalConfig for a text model (config/model.py: only where
+    # _model_info.supports_multimodal) and ignores these flags; they were taken silently
+    base, flagged = _plan("Qwen/Qwen3-8B", 2), _plan("Qwen/Qwen3-8B", 2, **flags)
+    assert flagged.weights_bytes_per_gpu == base.weights_bytes_per_gpu
+    assert flagged.kv_cache_tokens == base.kv_cache_tokens
+    assert [w for w in flagged.warnings if w not in base.warnings] == [
+        next(w for w in flagged.warnings if "qwen3 has no vision tower that Headroom counts, "
+             "so the plan is as without the flag" in w)]
