@@ -71,7 +71,7 @@ from planner.serving.hardware import (
     UnknownGpuError,
     gpu_preset,
 )
-from planner.serving.mm_modes import audio_limit_refusal
+from planner.serving.mm_modes import audio_limit_refusal, tower_lora_refusal
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
@@ -140,9 +140,10 @@ def _engine(args: argparse.Namespace, source: ModelSource, spec: ModelSpec) -> E
     """engine_settings, pinning the launch command to the commit the config was read at when
     --revision chose one (the hub's sha, else the revision as given); CliError where
     --limit-mm-per-prompt leaves an audio tower Headroom does not size
-    (mm_modes.audio_limit_refusal)."""
+    (mm_modes.audio_limit_refusal) or text-only serving leaves no tower for
+    --enable-tower-connector-lora (mm_modes.tower_lora_refusal)."""
     engine = engine_settings(args)
-    refusal = audio_limit_refusal(spec, engine)
+    refusal = audio_limit_refusal(spec, engine) or tower_lora_refusal(spec, engine)
     if refusal:
         raise CliError(refusal)
     if not args.revision or source.origin == "file":

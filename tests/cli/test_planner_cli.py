@@ -1865,3 +1865,16 @@ def test_a_snapshot_capability_no_nvidia_gpu_has_is_bad_input(capsys, tmp_path: 
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert f"{corrupt}: gpus.0.compute_capability: compute capability 99.9 is none an NVIDIA " \
            "GPU has (NVIDIA's tables list 1.0, " in err, err
+
+
+def test_tower_lora_beside_text_only_serving_exits_2_in_one_line(capsys) -> None:
+    # text-only serving builds no tower for --enable-tower-connector-lora to wrap
+    # (mm_modes.tower_lora_refusal); the plan counted its slots all the same
+    for command in ("plan", "sweep"):
+        code, out, err = run_main(capsys, command, "--model", "Qwen/Qwen3-VL-32B-Instruct",
+                                  "--gpu", "h100-sxm", "--gpus", "2", "--max-model-len", "8192",
+                                  "--enable-lora", "--enable-tower-connector-lora",
+                                  "--language-model-only")
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert ("error: --enable-tower-connector-lora with --language-model-only: the model is "
+                "served text-only") in err and "drop one of them" in err, err

@@ -267,3 +267,18 @@ def test_a_text_model_plans_as_without_the_flags_and_says_so(flags: dict) -> Non
     assert [w for w in flagged.warnings if w not in base.warnings] == [
         next(w for w in flagged.warnings if "qwen3 has no vision tower that Headroom counts, "
              "so the plan is as without the flag" in w)]
+
+
+@pytest.mark.parametrize("flags", [{"language_model_only": True},
+                                   {"zero_mm_limits": ("image", "video")}])
+def test_tower_lora_beside_text_only_serving_is_refused(flags: dict) -> None:
+    # the tower is a StageMissingLayer (no modules to wrap); lora/model_manager.py
+    # _maybe_init_mm turns the flag off under --language-model-only (0.19.0-0.34.0) and with
+    # every limit at 0 takes max() over no modality's items: the tower slots were still counted
+    lora = {"enable_lora": True, "enable_tower_connector_lora": True}
+    refused = _plan(QWEN3_VL, 2, "0.34.0", **lora, **flags)
+    assert not refused.fits
+    assert any(e.startswith("--enable-tower-connector-lora with ")
+               and "the model is served text-only" in e for e in refused.errors), refused.errors
+    # one modality left above 0 keeps the tower, and its LoRA slots, planned
+    assert _plan(QWEN3_VL, 2, "0.34.0", **lora, zero_mm_limits=("image",)).errors == []
