@@ -438,6 +438,9 @@ class SiglipTower(TowerDims):
     (planner.serving.lora.tower); vLLM's encoder profile of it is not modelled
     (VisionSpec.encoder stays None)."""
 
+    image_tokens: int = Field(gt=0, description="tokens of the largest image item: "
+                              "GEMMA3_IMAGE_TOKENS, (crops + 1) x it with do_pan_and_scan")
+
 
 class Llama4Tower(TowerDims):
     """Llama 4's vision model as its --enable-tower-connector-lora slots read it (vision_config
@@ -464,7 +467,8 @@ class Gemma4Tower(TowerDims):
     kv_width: int = Field(gt=0, description="num_key_value_heads x head_dim")
     patch_input: int = Field(gt=0, description="values per patch: 3 x p^2")
     pooled: int = Field(gt=0, description="patches per soft token: pooling_kernel_size^2")
-    image_tokens: int = Field(gt=0, description="soft tokens per image: default_output_length")
+    image_tokens: int = Field(gt=0, description="soft tokens per image: default_output_length, "
+                              "or --mm-processor-kwargs max_soft_tokens")
 
 
 VISION_UNCOUNTED = "vision tower (vision_config)"

@@ -15,9 +15,11 @@ takes --skip-mm-profiling (from 0.10.1: planner/serving/vllm_cli fixtures).
 
 from typing import NamedTuple
 
+from planner.model.config.vision import GEMMA3_IMAGE_TOKENS
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.mm_modes import text_only
+from planner.serving.mm_processor import GEMMA3_PAN_AND_SCAN_CROPS, pan_and_scan_unmeasured
 
 
 class Measured(NamedTuple):
@@ -97,11 +99,16 @@ def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
         return None
     cover = measured(spec)
     shape_ok = pp == 1 and mbt <= MEASURED_TOKENS_PER_SEQ * seqs
-    if cover and shape_ok:
+    cropped = pan_and_scan_unmeasured(spec, s)
+    if cover and shape_ok and not cropped:
         return None
     name = cover.name if cover else _NAMES.get(
         spec.model_type, f"{spec.model_type} ({vision.model_type})")
     why = ("its peak is not modelled" if cover is None else
+           "its peak is not a term of its own, and the measured start-ups (the activation "
+           f"term's note names them) profiled images of {GEMMA3_IMAGE_TOKENS} tokens, not the "
+           "--mm-processor-kwargs do_pan_and_scan image's "
+           f"{(GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS:,}" if cropped else
            "its peak is not a term of its own: the measured start-ups (the activation term's "
            "note names them) hold it inside the activation at up to "
            f"{MEASURED_TOKENS_PER_SEQ} batched tokens per sequence on one pipeline stage, "

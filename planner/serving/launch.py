@@ -7,6 +7,7 @@ holds the planned format (one the user names, or a known one), or passes vLLM's 
 `--quantization` flag where vLLM quantizes at load (fp8), or there is no command.
 """
 
+import json
 import shlex
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -735,6 +736,8 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append(f"--limit-mm-per-prompt '{{{limits}}}'")
     if s.mm_encoder_tp_mode != "weights":
         parts.append(f"--mm-encoder-tp-mode {s.mm_encoder_tp_mode}")
+    if s.mm_processor_kwargs:
+        parts.append(f"--mm-processor-kwargs '{json.dumps(dict(s.mm_processor_kwargs))}'")
     if s.moe_backend:
         parts.append(f"--moe-backend {s.moe_backend}")
     if s.all2all_backend:

@@ -371,7 +371,7 @@ def _gemma4_tower(r: Reader) -> Gemma4Tower:
     transformers 5.25.0's Gemma4VisionConfig declares none), of pooling_kernel_size^2 patches
     each (Gemma4VisionConfig's default 3)). vLLM takes --mm-processor-kwargs
     '{"max_soft_tokens": N}' (N in 70, 140, 280, 560, 1120) instead where given (gemma4_mm.py
-    _get_max_soft_tokens): not modelled."""
+    _get_max_soft_tokens): planner.serving.mm_processor puts N here."""
     depth, h, inter, heads, kv_heads, head_dim, patch = _gemma4_dims(r)
     kernel = r.int_("pooling_kernel_size", hi=1024) or 3
     return Gemma4Tower(depth=depth, hidden=h, mlp=inter, q_width=heads * head_dim,
@@ -593,10 +593,30 @@ LLAMA4_MAX_TILES = 16
 0.34.0): transformers' Llama4ImageProcessor class attribute max_patches = 16
 (image_processing_llama4.py, 5.25.0). A checkpoint's preprocessor_config.json (not in
 ../shared, not read) may override it, and so may --mm-processor-kwargs '{"max_patches": N}'
-(vLLM passes those to the processor's from_pretrained: transformers_utils/processor.py
-_merge_mm_kwargs), which Headroom does not model. The llm-d Llama-4-Scout log (vLLM 0.19.0,
-8,192 batched tokens) profiles 3 image items, which holds for 15 to 18 tiles per item
-(8,192 // (tiles x 144) = 3)."""
+(vLLM passes those to the processor it builds: multimodal/processing/context.py
+get_hf_processor, get_merged_mm_kwargs), which planner.serving.mm_processor plans. The llm-d
+Llama-4-Scout log (vLLM 0.19.0, 8,192 batched tokens) profiles 3 image items, which holds for
+15 to 18 tiles per item (8,192 // (tiles x 144) = 3)."""
+
+
+def llama4_item_chunks(tiles: int) -> int:
+    """Chunks of vLLM's largest Llama 4 image at `tiles` max_patches: the dummy image is `tiles`
+    chunks tall, one wide (mllama4.py get_image_size_with_most_features), and
+    _postprocess_hf_mm_data adds the global chunk to any image of more than one
+    (patches_per_image: 1 if r_h x r_w == 1 else 1 + r_h x r_w)."""
+    return 1 if tiles == 1 else 1 + tiles
+
+
+GEMMA3_IMAGE_TOKENS = 256
+"""Gemma 3's tokens per image: the HF processor's image_seq_length, which gemma3_mm.py
+Gemma3ProcessingInfo.get_num_image_tokens reads ((crops + 1) x it, 0.17.0-0.34.0; no crops:
+do_pan_and_scan is False in Gemma3Processor.images_kwargs). transformers' Gemma3Processor
+default image_seq_length=256 (processing_gemma3.py, 5.25.0); a checkpoint's
+processor_config.json (not in ../shared, not read) may override it. 256 is also
+Gemma3Config's mm_tokens_per_image default and the catalog configs' value, what gemma3_mm.py's
+Gemma3MultiModalProjector pools an image to (tokens_per_side = its square root, 16).
+--mm-processor-kwargs '{"do_pan_and_scan": true}' makes vLLM's largest image (crops + 1) x it
+(planner.serving.mm_processor.GEMMA3_PAN_AND_SCAN_CROPS)."""
 
 
 def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
@@ -616,7 +636,7 @@ def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
     return VisionEncoder(
         depth=depth, hidden=hidden, mlp=inter, patch_input=channels * patch * patch,
         merge=round(1 / _llama4_shuffle_ratio(r)), out_hidden=text_hidden, deepstack=0,
-        max_item_patches=(1 + LLAMA4_MAX_TILES) * chunk)
+        max_item_patches=llama4_item_chunks(LLAMA4_MAX_TILES) * chunk)
 
 
 def _llama4_shuffle_ratio(r: Reader) -> float:
@@ -657,7 +677,8 @@ def _llama4_tower(r: Reader) -> Llama4Tower:
     return Llama4Tower(
         depth=depth, hidden=hidden, mlp=inter, patch_input=channels * patch * patch,
         chunk_patches=chunk, shuffle=shuffle, adapter_mid=proj_in, adapter_out=proj_out,
-        vision_out=vision_out, item_tokens=(1 + LLAMA4_MAX_TILES) * (chunk // shuffle))
+        vision_out=vision_out,
+        item_tokens=llama4_item_chunks(LLAMA4_MAX_TILES) * (chunk // shuffle))
 
 
 def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> VisionSpec:
@@ -681,7 +702,8 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     unbuilt, head, head_whole = (_vllm_skips(r, top, top_type) if family is _llava_like
                                  else (0, 0, 0))
     # the SigLIP tower gemma3_mm.py builds (its LoRA slots: planner.serving.lora.tower)
-    siglip = (SiglipTower(**dict(zip(("depth", "hidden", "mlp"), _dims(r), strict=True)))
+    siglip = (SiglipTower(**dict(zip(("depth", "hidden", "mlp"), _dims(r), strict=True)),
+                          image_tokens=GEMMA3_IMAGE_TOKENS)
               if family is _llava_like and top_type == "gemma3" else None)
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
                       encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head,

@@ -94,6 +94,9 @@ class EngineSettings(BaseModel):
     mm_encoder_tp_mode: Literal["weights", "data"] = Field(
         default="weights", description="--mm-encoder-tp-mode: 'data' holds the whole vision "
         "tower on every TP rank where the model takes it (vllm_versions.ENCODER_TP_DATA_TYPES)")
+    mm_processor_kwargs: tuple[tuple[str, bool | int], ...] = Field(
+        default=(), description="--mm-processor-kwargs as (key, value) pairs in the order given, "
+        "each a key mm_processor.MODELLED_KEYS plans (mm_processor.checked_processor_kwargs)")
     num_speculative_tokens: int = Field(
         default=0, ge=0, description="--speculative-config method mtp: draft tokens per step "
         "from the model's own MTP layers (0: no speculative decoding)")

@@ -125,7 +125,11 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from planner.model.config.vision import LLAMA4_MAX_TILES
+from planner.model.config.vision import (
+    GEMMA3_IMAGE_TOKENS,
+    LLAMA4_MAX_TILES,
+    llama4_item_chunks,
+)
 from planner.model.spec import (
     VISION_UNCOUNTED,
     Gemma4Tower,
@@ -137,6 +141,7 @@ from planner.model.spec import (
     VisionSpec,
 )
 from planner.serving.vllm_versions import MM_LIMIT_PER_PROMPT, Version, version_label
+from planner.text import counted
 
 TOWER_QKV_SLICES: dict[str, int] = {
     "Qwen3VLForConditionalGeneration": 1, "Qwen3_5ForConditionalGeneration": 1,
@@ -163,18 +168,6 @@ GEMMA4_MIN_SOFT_TOKENS = 70
 """gemma4_mm.py min(_SUPPORTED_SOFT_TOKENS) (70, 140, 280, 560, 1120): get_mm_lora_token_counts
 sizes a video's tower as ceil(budget / 70) frames of _VIDEO_MAX_SOFT_TOKENS (70) x
 pooling_kernel_size^2 patches."""
-
-GEMMA3_IMAGE_TOKENS = 256
-"""Gemma 3's tokens per image: the HF processor's image_seq_length, which gemma3_mm.py
-Gemma3ProcessingInfo.get_num_image_tokens reads ((crops + 1) x it, 0.17.0-0.34.0; no crops:
-do_pan_and_scan is False in Gemma3Processor.images_kwargs). transformers' Gemma3Processor
-default image_seq_length=256 (processing_gemma3.py, 5.25.0); a checkpoint's
-processor_config.json (not in ../shared, not read) may override it. 256 is also
-Gemma3Config's mm_tokens_per_image default and the catalog configs' value, what gemma3_mm.py's
-Gemma3MultiModalProjector pools an image to (tokens_per_side = its square root, 16).
---mm-processor-kwargs '{"do_pan_and_scan": true}' would make vLLM's largest image
-(get_image_size_with_most_features: image_size x pan_and_scan_max_num_crops 4 tall, cut into
-4 crops by get_num_crops) (4 + 1) x 256 = 1,280 tokens: not modelled."""
 
 GEMMA3_TOWER_TOKENS_PER_TOKEN = 16
 """gemma3_mm.py get_num_mm_encoder_tokens / get_mm_lora_token_counts: num_image_tokens x 16,
@@ -306,7 +299,7 @@ class _SiglipLora:
 
     def item_tokens(self) -> tuple[int, ...]:
         """The image's (images only)."""
-        return (GEMMA3_IMAGE_TOKENS,)
+        return (self.dims.image_tokens,)
 
     def punica_tokens(self, budget: int) -> tuple[int, int]:
         """Tower and connector both budget x GEMMA3_TOWER_TOKENS_PER_TOKEN."""
@@ -318,10 +311,13 @@ class _SiglipLora:
         return ("the SigLIP vision tower's linears get slots too (--enable-tower-connector-lora, "
                 "models/siglip.py SiglipVisionModel: self_attn.qkv_proj (three A: q, k, v), "
                 "out_proj, mlp fc1/fc2 per layer; the multi_modal_projector has no linear), and "
-                f"{wrappers} from the image's {GEMMA3_IMAGE_TOKENS} tokens per item "
-                "(transformers' Gemma3Processor default image_seq_length; a checkpoint's "
-                "processor_config.json, not read, may override it); gemma3_mm.py: tower and "
-                "connector both budget x 16)")
+                f"{wrappers} from the image's {self.dims.image_tokens:,} tokens per item "
+                + ("(transformers' Gemma3Processor default image_seq_length; "
+                   if self.dims.image_tokens == GEMMA3_IMAGE_TOKENS else
+                   f"(--mm-processor-kwargs do_pan_and_scan: (crops + 1) x "
+                   f"{GEMMA3_IMAGE_TOKENS}, gemma3_mm.py get_num_image_tokens; ")
+                + "a checkpoint's processor_config.json, not read, may override it); "
+                "gemma3_mm.py: tower and connector both budget x 16)")
 
 
 @dataclass(frozen=True)
@@ -360,13 +356,17 @@ class _Llama4Lora:
 
     def note(self, qkv_slices: int, wrappers: str) -> str:
         """The vision model, adapter and projector linears."""
+        chunks = self.dims.item_tokens // (self.dims.chunk_patches // self.dims.shuffle)
         return ("the vision model's linears get slots too (--enable-tower-connector-lora, "
                 "models/mllama4.py Llama4VisionModel: patch_embedding.linear, "
                 "self_attn.qkv_proj (three A: q, k, v), o_proj, mlp fc1/fc2 per layer, "
                 "vision_adapter mlp fc1/fc2, multi_modal_projector linear_1), and "
-                f"{wrappers} from the image's {self.dims.item_tokens:,} tokens per item (1 + "
-                f"{LLAMA4_MAX_TILES} tiles: transformers' Llama4ImageProcessor default "
-                "max_patches; a checkpoint's preprocessor_config.json, not read, may override "
+                f"{wrappers} from the image's {self.dims.item_tokens:,} tokens per item ("
+                + (f"1 + {LLAMA4_MAX_TILES} tiles: transformers' Llama4ImageProcessor default "
+                   "max_patches; " if chunks == llama4_item_chunks(LLAMA4_MAX_TILES) else
+                   f"{counted(chunks, 'chunk')}: --mm-processor-kwargs max_patches, which "
+                   "mllama4.py get_max_num_tiles reads; ")
+                + "a checkpoint's preprocessor_config.json, not read, may override "
                 "it); mllama4.py: budget // tokens a chunk chunks, tower chunk patches + 1 "
                 "each, connector tokens a chunk each)")
 
@@ -411,8 +411,8 @@ class _Gemma4Lora:
                 "nn.Linear a ReplicatedLinear, so patch_embedder.input_proj, q/k/v/o_proj and "
                 "mlp gate/up/down_proj per layer and embed_vision's embedding_projection are "
                 f"whole on every rank), and {wrappers} from the image's "
-                f"{self.dims.image_tokens:,} tokens (vision_config default_output_length; "
-                "--mm-processor-kwargs max_soft_tokens not modelled) and the video's 32 frames "
+                f"{self.dims.image_tokens:,} tokens (vision_config default_output_length "
+                "unless --mm-processor-kwargs names max_soft_tokens) and the video's 32 frames "
                 "x 78 tokens; gemma4_mm.py "
                 "get_mm_lora_token_counts: tower the video's ceil(budget / 70) x 70 x "
                 "pooling_kernel_size^2 patches, connector the budget)")

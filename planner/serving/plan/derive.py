@@ -371,7 +371,7 @@ def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
-            s.language_model_only, s.zero_mm_limits,
+            s.language_model_only, s.zero_mm_limits, s.mm_processor_kwargs,
             s.moe_backend and (s.moe_backend, s.vllm_version, s.num_speculative_tokens),
             s.all2all_backend and (s.all2all_backend, s.vllm_version),
             # the runner buffers' (runner_buffers)

@@ -37,6 +37,7 @@ from planner.serving.lora.moe import (
 from planner.serving.lora.settings import LoraSettings, fully_sharded_refusal, slot_dtype_bytes
 from planner.serving.lora.slots import stage_lora_bytes
 from planner.serving.lora.tower import tower_ignored_warnings, tower_refusal, tower_wrapped
+from planner.serving.mm_processor import processor_spec
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.plan import shared
@@ -95,8 +96,9 @@ def setup(
     spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
 ) -> Setup:
     """Resolve the settings vLLM would derive and fetch the per-model prepared facts, for the
-    model as the release builds it (tie.served_spec)."""
-    spec = served_spec(spec, s.vllm_version)
+    model as the release builds it (tie.served_spec) and its processor sizes its images
+    (mm_processor.processor_spec)."""
+    spec = processor_spec(served_spec(spec, s.vllm_version), s)
     r = resolve(spec, cluster, s, layout)
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)

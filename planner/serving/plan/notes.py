@@ -8,6 +8,7 @@ from planner.serving.eplb import method_note
 from planner.serving.hardware import ClusterSpec, GpuSpec
 from planner.serving.layout import ParallelLayout, straddling_tp_group
 from planner.serving.mm_modes import mm_mode_notes
+from planner.serving.mm_processor import processor_notes
 from planner.serving.moe_backend import (
     FLYDSL,
     aiter_env_note,
@@ -92,7 +93,7 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                               if s.moe_backend else None,
                               method_note(eplb_kind, rules.version)
                               if s.enable_eplb and spec.is_moe else None]))
-            + mm_mode_notes(spec, s, rules.version))
+            + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version))
 
 
 def _flydsl_note(scheme: quant.QuantScheme) -> str:

@@ -71,8 +71,8 @@ def test_gemma_4_on_one_and_two_h100s_as_worked_by_hand(tp, version) -> None:
                       TOWER, PUNICA)
     assert "two Punica wrappers of 74,340 (tower) and 8,192 (connector) tokens x 29,696 " \
         "batches" in term.note
-    assert ("from the image's 280 tokens (vision_config default_output_length; "
-            "--mm-processor-kwargs max_soft_tokens not modelled)") in term.note
+    assert ("from the image's 280 tokens (vision_config default_output_length unless "
+            "--mm-processor-kwargs names max_soft_tokens)") in term.note
     assert "embed_vision embedding_projection 253,952" in term.formula
 
 

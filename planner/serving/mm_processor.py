@@ -1,0 +1,196 @@
+"""vLLM's --mm-processor-kwargs: the processor overrides that move a per-image token budget
+Headroom plans, applied to the model family that reads each.
+
+vLLM (config/multimodal.py MultiModalConfig.mm_processor_kwargs; every release's parser takes
+the flag: planner/serving/vllm_cli) merges the JSON object into the kwargs it builds the
+model's HF processor with and reads its token budgets through
+(multimodal/processing/context.py get_hf_processor, get_merged_mm_kwargs). Three keys are
+modelled (MODELLED_KEYS):
+- max_soft_tokens, Gemma 4 (gemma4_mm.py _get_max_soft_tokens; one of GEMMA4_SOFT_TOKENS, else
+  vLLM's "Unsupported max_soft_tokens value" and transformers' Gemma4ImageProcessor refuse it):
+  an image's soft tokens in get_mm_max_tokens_per_item from 0.21.0 (0.19.0-0.20.x read
+  vision_config default_output_length there) and in get_mm_lora_token_counts (0.29.0 on);
+- max_patches, Llama 4 (mllama4.py get_max_num_tiles reads the processor's max_patches): the
+  largest image's tiles (vision.llama4_item_chunks), so the encoder profile's dummy items and
+  the tower LoRA's tokens per item;
+- do_pan_and_scan, Gemma 3 (gemma3_mm.py get_num_crops): the largest image cut into
+  GEMMA3_PAN_AND_SCAN_CROPS crops, (crops + 1) x image_seq_length tokens (get_num_image_tokens).
+Any other key is refused (cli: exit 2): it may move memory in ways not modelled.
+"""
+
+from planner.memo import IdentityMemo
+from planner.model.config.vision import (
+    GEMMA3_IMAGE_TOKENS,
+    LLAMA4_MAX_TILES,
+    llama4_item_chunks,
+)
+from planner.model.spec import ModelSpec
+from planner.serving.engine import EngineSettings
+from planner.serving.lora.tower import GEMMA4_VIDEO_TOKENS
+from planner.serving.mm_modes import text_only, text_only_flag
+from planner.serving.vllm_versions import Version, version_label
+from planner.text import counted
+
+GEMMA4_SOFT_TOKENS = (70, 140, 280, 560, 1120)
+"""gemma4_mm.py _SUPPORTED_SOFT_TOKENS (0.21.0-0.34.0; 0.20.0 inside _call_hf_processor) and
+transformers 5.25.0 image_processing_gemma4.py _SUPPORTED_SOFT_TOKENS: the values taken."""
+
+GEMMA4_KWARGS_BUDGET_FROM: Version = (0, 21, 0)
+"""gemma4_mm.py get_mm_max_tokens_per_item reads max_soft_tokens from the merged kwargs from the
+0.21.0 wheel; the 0.19.0-0.20.x wheels take vision_config default_output_length there."""
+
+MAX_PATCHES_RANGE = (1, 1024)
+"""max_patches Headroom plans: from 1 (transformers' find_supported_resolutions(max_num_chunks)
+has no resolution below) to 1,024 tiles, Headroom's own bound (a 458,752-pixel-tall dummy at
+448 px tiles); transformers' Llama4ImageProcessor sets no upper bound."""
+
+GEMMA3_PAN_AND_SCAN_CROPS = 4
+"""Crops of vLLM's largest Gemma 3 image under do_pan_and_scan: the dummy is image_size wide and
+pan_and_scan_max_num_crops (Gemma3Processor default 4, processing_gemma3.py 5.25.0) x
+image_size tall (gemma3_mm.py get_image_size_with_most_features); get_num_crops: h / w = 4 >=
+pan_and_scan_min_ratio_to_activate 1.2, crops = min(floor(4 image_size / 256), floor(4 + 0.5))
+= 4 for image_size >= 256 (Gemma 3's 896), within [2, 4], each crop image_size >=
+pan_and_scan_min_crop_size 256."""
+
+MODELLED_KEYS = {"max_soft_tokens": "gemma4", "max_patches": "llama4",
+                 "do_pan_and_scan": "gemma3"}
+"""The keys planned and the model_type whose processor reads each."""
+
+ProcessorKwargs = tuple[tuple[str, bool | int], ...]
+
+
+def checked_processor_kwargs(kwargs: object) -> ProcessorKwargs:
+    """The JSON object of --mm-processor-kwargs as (key, value) pairs in the order given;
+    ValueError (one line) for a non-object, a key not modelled (MODELLED_KEYS) or a value vLLM
+    or the processor refuses."""
+    if not isinstance(kwargs, dict):
+        raise ValueError("not a JSON object of processor kwargs, e.g. '{\"max_soft_tokens\": "
+                         "560}'")
+    other = [key for key in kwargs if key not in MODELLED_KEYS]
+    if other:
+        raise ValueError(
+            f"{', '.join(map(repr, other))}: Headroom plans max_soft_tokens (Gemma 4), "
+            "max_patches (Llama 4) and do_pan_and_scan (Gemma 3) only; other processor kwargs "
+            "may change vLLM's encoder profile and token budgets in ways it does not model")
+    for key, value in kwargs.items():
+        problem = _value_problem(key, value)
+        if problem:
+            raise ValueError(f"{key} {value!r}: {problem}")
+    return tuple(kwargs.items())
+
+
+def _value_problem(key: str, value: object) -> str | None:
+    """Why vLLM or the processor refuses this value of a modelled key (None: taken)."""
+    number = isinstance(value, int) and not isinstance(value, bool)
+    if key == "max_soft_tokens" and not (number and value in GEMMA4_SOFT_TOKENS):
+        return (f"vLLM takes one of {', '.join(map(str, GEMMA4_SOFT_TOKENS))} (gemma4_mm.py: "
+                "\"Unsupported max_soft_tokens value\")")
+    low, high = MAX_PATCHES_RANGE
+    if key == "max_patches" and not (number and low <= value <= high):
+        return f"a whole number of tiles, {low} to {high:,}"
+    if key == "do_pan_and_scan" and not isinstance(value, bool):
+        return "true or false"
+    return None
+
+
+_SPECS: IdentityMemo[ModelSpec] = IdentityMemo(256)
+
+
+def processor_spec(spec: ModelSpec, s: EngineSettings) -> ModelSpec:
+    """`spec` with the token budgets --mm-processor-kwargs sets for its family (`spec` itself
+    where none applies; one copy per spec and kwargs, cached)."""
+    if not _applied(spec, s):
+        return spec
+    return _SPECS.get(spec, s.mm_processor_kwargs, _processed, spec, dict(s.mm_processor_kwargs))
+
+
+def _applied(spec: ModelSpec, s: EngineSettings) -> dict[str, bool | int]:
+    """The given keys this model's processor reads (MODELLED_KEYS), where it has a tower."""
+    if spec.vision is None:
+        return {}
+    return {key: value for key, value in s.mm_processor_kwargs
+            if MODELLED_KEYS[key] == spec.model_type}
+
+
+def _processed(spec: ModelSpec, kwargs: dict[str, bool | int]) -> ModelSpec:
+    vision = spec.vision
+    assert vision is not None  # (_applied)
+    update: dict[str, object] = {}
+    if "max_soft_tokens" in kwargs and vision.gemma4 is not None:
+        update["gemma4"] = vision.gemma4.model_copy(
+            update={"image_tokens": kwargs["max_soft_tokens"]})
+    if "max_patches" in kwargs:
+        chunks = llama4_item_chunks(int(kwargs["max_patches"]))
+        default = llama4_item_chunks(LLAMA4_MAX_TILES)
+        if vision.encoder is not None:
+            chunk = vision.encoder.max_item_patches // default
+            update["encoder"] = vision.encoder.model_copy(
+                update={"max_item_patches": chunks * chunk})
+        if vision.llama4 is not None:
+            update["llama4"] = vision.llama4.model_copy(
+                update={"item_tokens": vision.llama4.item_tokens // default * chunks})
+    if kwargs.get("do_pan_and_scan") and vision.siglip is not None:
+        update["siglip"] = vision.siglip.model_copy(
+            update={"image_tokens": (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS})
+    return spec.model_copy(update={"vision": vision.model_copy(update=update)})
+
+
+def pan_and_scan_unmeasured(spec: ModelSpec, s: EngineSettings) -> bool:
+    """Whether do_pan_and_scan makes Gemma 3's profiled image other than the measured start-ups'
+    (encoder_cover.MEASURED ran at GEMMA3_IMAGE_TOKENS an image)."""
+    return bool(_applied(spec, s).get("do_pan_and_scan"))
+
+
+def processor_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:
+    """The plan's notes on each --mm-processor-kwargs key: which figure it moves, or why none."""
+    if not s.mm_processor_kwargs:
+        return ()
+    if text_only(spec, s):
+        return (f"--mm-processor-kwargs: {text_only_flag(s)} serves the model text-only, so no "
+                "image is processed or profiled: planned as without it",)
+    applied = _applied(spec, s)
+    notes = [_note(key, value, version) for key, value in applied.items()]
+    ignored = [key for key, _ in s.mm_processor_kwargs if key not in applied]
+    if ignored:
+        whose = (f"{spec.model_type}'s processor is not one that reads "
+                 f"{'it' if len(ignored) == 1 else 'them'} (" + ", ".join(
+                     f"{key}: {MODELLED_KEYS[key]}" for key in ignored) + ")"
+                 if spec.vision is not None else
+                 f"{spec.model_type} has no vision tower (vLLM builds no multimodal processor)")
+        notes.append(f"--mm-processor-kwargs {', '.join(ignored)}: {whose}: planned as without "
+                     "it; the launch command still passes it")
+    return tuple(notes)
+
+
+def _note(key: str, value: bool | int, version: Version) -> str:
+    """The note on one key this model's processor reads."""
+    flag = f"--mm-processor-kwargs {key} {str(value).lower()}"
+    if key == "max_soft_tokens":
+        budget = ("its image budget (gemma4_mm.py get_mm_max_tokens_per_item)"
+                  if version >= GEMMA4_KWARGS_BUDGET_FROM else
+                  f"each image it processes, though vLLM {version_label(version)} budgets an "
+                  "image at vision_config default_output_length (gemma4_mm.py "
+                  "get_mm_max_tokens_per_item reads the kwarg from "
+                  f"{version_label(GEMMA4_KWARGS_BUDGET_FROM)})")
+        return (f"{flag}: an image is {value:,} soft tokens in {budget}. The encoder profile "
+                f"runs the modality with the most tokens per item, the video's "
+                f"{GEMMA4_VIDEO_TOKENS:,} (32 frames x 78), above any image, so it is unchanged; "
+                "with --enable-tower-connector-lora (vLLM 0.29.0 on) the tower's and "
+                "connector's Punica wrappers take the image's items per prompt (lora term)")
+    if key == "max_patches":
+        chunks = llama4_item_chunks(int(value))
+        return (f"{flag}: vLLM's largest image is {value} tiles tall (mllama4.py "
+                "get_max_num_tiles reads the processor's max_patches: transformers' default "
+                f"{LLAMA4_MAX_TILES}), {counted(chunks, 'chunk')} with the global one (none "
+                "for one tile: _postprocess_hf_mm_data): the encoder profile's dummy images "
+                "(activation term) and, with --enable-tower-connector-lora, the tower LoRA's "
+                "tokens per item follow")
+    if not value:
+        return f"{flag}: Gemma3Processor's default (no crops): nothing changes"
+    tokens = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
+    return (f"{flag}: vLLM's largest image (image_size x {GEMMA3_PAN_AND_SCAN_CROPS} image_size, "
+            f"gemma3_mm.py get_image_size_with_most_features) is cut into "
+            f"{GEMMA3_PAN_AND_SCAN_CROPS} crops (get_num_crops): ({GEMMA3_PAN_AND_SCAN_CROPS} "
+            f"+ 1) x {GEMMA3_IMAGE_TOKENS} = {tokens:,} tokens an image (get_num_image_tokens); "
+            "the tower LoRA's budget and items per prompt follow, and the encoder profile's "
+            "dummy images are not the measured start-ups' (warning)")
