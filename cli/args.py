@@ -31,6 +31,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.lora.settings import LORA_DTYPES, MAX_LORA_RANKS
+from planner.serving.mm_processor import ProcessorKwargs, checked_processor_kwargs
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import OBJECTIVES
@@ -239,6 +240,18 @@ def _zero_mm_limits(text: str) -> tuple[str, ...]:
             "modality of the tower at 0); other limits change vLLM's encoder profile in ways "
             "it does not model")
     return tuple(counts)
+
+
+def _processor_kwargs(text: str) -> ProcessorKwargs:
+    """argparse type for --mm-processor-kwargs: vLLM's JSON object, each key one Headroom plans
+    and its value one vLLM and the processor take (mm_processor.checked_processor_kwargs)."""
+    try:
+        return checked_processor_kwargs(json.loads(text))
+    except json.JSONDecodeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not JSON, e.g. '{{\"max_soft_tokens\": 560}}'") from None
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _checked_count(problem: Callable[[int], str | None], flag: str | None = None):
@@ -634,6 +647,13 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      help="like vLLM's flag (0.10.2 on): 'data' holds the whole vision tower on "
                      "every GPU (Qwen2/2.5/3-VL, Qwen3.5, Llama 4, Kimi-VL, Kimi-K2.5; others "
                      "fall back to weights) and profiles the encoder at TP 1 widths")
+    eng.add_argument("--mm-processor-kwargs", type=_processor_kwargs, default=(),
+                     metavar="JSON",
+                     help="like vLLM's flag, with the keys Headroom plans: max_soft_tokens "
+                     "(Gemma 4: 70, 140, 280, 560 or 1120 soft tokens an image), max_patches "
+                     "(Llama 4: the largest image's tiles, default 16), do_pan_and_scan "
+                     "(Gemma 3: the largest image in 4 crops + itself, 1,280 tokens), e.g. "
+                     "'{\"max_soft_tokens\": 560}'; other keys exit 2")
     add_enforce_eager(eng)
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "

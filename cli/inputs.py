@@ -608,7 +608,8 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
                         ("--skip-mm-profiling", getattr(args, "skip_mm_profiling", False)),
                         ("--language-model-only", getattr(args, "language_model_only", False)),
                         ("--mm-encoder-tp-mode",
-                         getattr(args, "mm_encoder_tp_mode", "weights") != "weights")):
+                         getattr(args, "mm_encoder_tp_mode", "weights") != "weights"),
+                        ("--mm-processor-kwargs", bool(getattr(args, "mm_processor_kwargs", ())))):
         # vLLM's parser exits 2 on a flag the release lacks: refused here, not planned
         missing = given and unrecognized_flag(flag, vllm_cli(release))
         if missing:
@@ -638,6 +639,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "language_model_only": getattr(args, "language_model_only", False),
         "zero_mm_limits": getattr(args, "zero_mm_limits", ()),
         "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights"),
+        "mm_processor_kwargs": getattr(args, "mm_processor_kwargs", ()),
         "enforce_eager": args.enforce_eager,
         "trust_remote_code": args.trust_remote_code,
     }

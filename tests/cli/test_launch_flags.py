@@ -64,6 +64,9 @@ FEATURES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str | None], ...]]] 
                     (("--limit-mm-per-prompt", '{"image": 0, "video": 0}'),)),
     "encoder tp data": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpus", "2", "--tp", "2",
                          "--mm-encoder-tp-mode", "data"), (("--mm-encoder-tp-mode", "data"),)),
+    "processor kwargs": (("--model", "google/gemma-3-27b-it", "--mm-processor-kwargs",
+                          '{"do_pan_and_scan": true}'),
+                         (("--mm-processor-kwargs", '{"do_pan_and_scan": true}'),)),
     # MiMo-7B-Base's catalog config (model_type 'mimo', which neither vLLM nor transformers
     # has a config class for) with the auto_map AutoConfig MiMo repositories ship
     # (configuration_mimo.MiMoConfig): vLLM reads it only with --trust-remote-code

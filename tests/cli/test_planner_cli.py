@@ -1770,6 +1770,39 @@ def test_gemma4_audio_tower_left_above_zero_exits_2_in_one_line(capsys, tmp_path
     assert code == 0, err
 
 
+@pytest.mark.parametrize(("given", "why"), [
+    ('{"max_soft_tokens": 300}', "max_soft_tokens 300: vLLM takes one of 70, 140, 280, 560, "
+     "1120"),
+    ('{"pan_and_scan_max_num_crops": 8}', "'pan_and_scan_max_num_crops': Headroom plans "
+     "max_soft_tokens (Gemma 4), max_patches (Llama 4) and do_pan_and_scan (Gemma 3) only"),
+    ("max_patches=4", "'max_patches=4' is not JSON")])
+def test_mm_processor_kwargs_vllm_refuses_or_not_modelled_exit_2_in_one_line(capsys, given,
+                                                                           why) -> None:
+    for command in (("plan", "--gpu", "h100-sxm"), ("sweep", "--gpu", "h100-sxm")):
+        with pytest.raises(SystemExit) as done:
+            main([*command, "--model", "google/gemma-4-26B-A4B", "--mm-processor-kwargs",
+                  given])
+        out, err = capsys.readouterr()
+        assert done.value.code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert f"argument --mm-processor-kwargs: {why}" in err, err
+
+
+def test_mm_processor_kwargs_in_the_plans_json(capsys) -> None:
+    # Llama 4 Scout at max_patches 4 (tests/planner/serving/test_mm_processor: 11 dummy images
+    # of 2,880 patches at 8,192 batched tokens, 3 of 9,792 by default)
+    args = ("--model", "meta-llama/Llama-4-Scout-17B-16E-Instruct", "--gpu", "h200",
+            "--gpus", "8", "--tp", "8", "--max-model-len", "8192")
+    code, out, _ = run_main(capsys, "plan", *args, "--mm-processor-kwargs",
+                            '{"max_patches": 4}', "--json")
+    planned = json.loads(out)
+    assert code == 0
+    activation = next(t for t in planned["terms"] if t["key"] == "activation")
+    assert activation["inputs"]["encoder_patches"] == "31680"
+    assert "--mm-processor-kwargs '{\"max_patches\": 4}'" in planned["vllm_command"]
+    assert any("max_patches 4: vLLM's largest image is 4 tiles tall" in w
+               for w in planned["warnings"])
+
+
 def test_a_model_without_its_owner_offline_gets_the_catalogs_namesake(capsys,
                                                                       monkeypatch) -> None:
     # offline the hub is not asked, so 'Qwen3-8B' (no owner) is neither cached nor a catalog
