@@ -361,10 +361,23 @@ def _vision_placement(spec: ModelSpec, params: ParamBreakdown, vision_first_stag
     arguments of the same names; every stage's shard reads them (_Shard)."""
     every_stage = vision_every_stage(spec, vision_first_stage_only)
     unbuilt = params.vision if tower_dropped else _vision_unbuilt(spec, siglip_head)
-    whole = 0 if spec.vision is None else params.vision - unbuilt if tower_whole else (
+    whole = 0 if spec.vision is None else max(
+        0, params.vision - unbuilt - data_mode_split_params(spec)) if tower_whole else (
         spec.vision.replicated_params
         + (spec.vision.pooling_head_replicated_params if siglip_head else 0))
     return every_stage, unbuilt, whole
+
+
+def data_mode_split_params(spec: ModelSpec) -> int:
+    """The tower parameters TP still splits where the rest is whole on every rank (`tower_whole`
+    under --mm-encoder-tp-mode data): Llama 4's multi_modal_projector linear_1, vision_output_dim
+    x the text hidden (mllama4.py Llama4MultiModalProjector, a ColumnParallelLinear without
+    disable_tp in the 0.17.0 and 0.34.0 wheels, where every Llama4VisionModel and
+    vision_adapter linear takes disable_tp=use_data_parallel); 0 for the other towers (every
+    linear disable_tp or ReplicatedLinear: qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py, moonvit.py,
+    kimi_vl.py, kimi_k25_vit.py, 0.34.0)."""
+    llama4 = spec.vision.llama4 if spec.vision else None
+    return llama4.vision_out * spec.hidden_size if llama4 else 0
 
 
 def _ep_remainder_runs(params: ParamBreakdown, rules: WeightLoadRules, ep_size: int, tp: int
@@ -563,7 +576,7 @@ def tower_rank_bytes(spec: ModelSpec, params: ParamBreakdown, tp: int, siglip_he
                      tower_whole: bool = False) -> int:
     """The vision tower on one TP rank of a stage that holds it, as rank_weights places it
     (its split layers over TP, VisionSpec.replicated_params whole; all of it whole where
-    `tower_whole`), in the checkpoint's dtype as tower_bytes."""
+    `tower_whole` but data_mode_split_params), in the checkpoint's dtype as tower_bytes."""
     _, unbuilt, whole = _vision_placement(spec, params, False, siglip_head, tower_whole)
     built = params.vision - unbuilt
     held = min(built, whole)

@@ -67,6 +67,7 @@ from planner.serving.vllm_versions import (
 )
 from planner.serving.weights import (
     FP32_ROPE_CACHE,
+    data_mode_split_params,
     deepstack_buffer_bytes,
     made_at_load,
     sparse_mla_buffer_bytes,
@@ -180,17 +181,22 @@ def _tower_tp_note(st: Setup, bind: RankMemory) -> str:
                 + (f", split over TP {tp})" if tp > 1 else ")")
                 + (f", and its {deepstack:,} B of deepstack input buffers (qwen3_vl.py "
                    "deepstack_input_embeds)" if deepstack else ""))
+    data = tower_rank_bytes(st.spec, params, tp, f.r.siglip_head, tower_whole=True)
+    projector = (" but its multi_modal_projector linear_1, which TP still splits (mllama4.py: "
+                 "no disable_tp)" if data_mode_split_params(st.spec) else "")
     if f.r.encoder_rules.data_parallel and tp > 1:
         split = tower_rank_bytes(st.spec, params, tp, f.r.siglip_head)
-        return (f"--mm-encoder-tp-mode data: the whole vision tower on each GPU, {gib(whole)} "
-                f"({gib(whole - split)} more than the {gib(split)} split over TP {tp} at the "
-                "default weights mode; its encoder profiled at TP 1 widths)")
-    if not (f.r.encoder_tp_data and held and whole > held):
+        return (f"--mm-encoder-tp-mode data: the whole vision tower on each GPU{projector}, "
+                f"{gib(data)} ({gib(data - split)} more than the {gib(split)} split over TP "
+                f"{tp} at the default weights mode; its encoder profiled at TP 1 widths)")
+    if not (f.r.encoder_tp_data and held and data > held):
         return ""
     return (f"vision tower split over TP {tp} at vLLM's default --mm-encoder-tp-mode "
             f"weights: {gib(held)} on this GPU, its patch embedding, positions, norms "
             f"and unsplit layers whole; --mm-encoder-tp-mode data would put all "
-            f"{gib(whole)} on each GPU ({gib(whole - held)} more)")
+            f"{gib(data)} on each GPU ({gib(data - held)} more"
+            + ("; its multi_modal_projector linear_1 still split over TP: mllama4.py, no "
+               "disable_tp)" if projector else ")"))
 
 
 def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:

@@ -282,3 +282,24 @@ def test_tower_lora_beside_text_only_serving_is_refused(flags: dict) -> None:
                and "the model is served text-only" in e for e in refused.errors), refused.errors
     # one modality left above 0 keeps the tower, and its LoRA slots, planned
     assert _plan(QWEN3_VL, 2, "0.34.0", **lora, zero_mm_limits=("image",)).errors == []
+
+
+def test_llama4_data_mode_keeps_the_projector_split() -> None:
+    # mllama4.py (0.17.0, 0.34.0): every Llama4VisionModel and vision_adapter linear takes
+    # disable_tp=use_data_parallel, Llama4MultiModalProjector's linear_1 (a ColumnParallelLinear)
+    # does not. Scout's vision_config: depth 34, hidden 1408, MLP 5632, patch 14, image 336
+    # (24 x 24 = 576 patches a chunk), 3 channels, projector 4096 / 4096, vision_output_dim
+    # 4096; text hidden 5120; bfloat16. Tower parameters:
+    #   patch linear 3 x 14^2 x 1408 = 827,904; embeddings 1408 + 577 x 1408 + 4 x 1408 =
+    #   819,456; 34 blocks x (4 h^2 + 4 h + 2 h i + i + h + 4 h = 23,807,872) = 809,467,648;
+    #   adapter 5632 x 4096 + 4096^2 = 39,845,888; projector 4096 x 5120 = 20,971,520:
+    #   871,932,416 in all; whole at weights mode 819,456 + 34 x 6 x 1408 = 1,106,688.
+    # TP 8, weights mode: (871,932,416 - 1,106,688) / 8 + 1,106,688 = 109,959,904 a GPU;
+    # data mode: 871,932,416 - 20,971,520 + 20,971,520 / 8 = 853,582,336 (the projector whole
+    # made it 871,932,416: 36,700,160 B a GPU too many)
+    model = "meta-llama/Llama-4-Scout-17B-16E-Instruct"
+    base, data = _plan(model, 8), _plan(model, 8, mm_encoder_tp_mode="data")
+    assert data.weights_bytes_per_gpu - base.weights_bytes_per_gpu == (
+        (853_582_336 - 109_959_904) * 2)
+    weights = next(t for t in data.terms if t.key == "weights")
+    assert "but its multi_modal_projector linear_1, which TP still splits" in weights.note
