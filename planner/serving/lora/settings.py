@@ -77,7 +77,9 @@ class LoraSettings(NamedTuple):
     """The LoRA flags a plan sizes (EngineSettings' enable_lora, max_loras, max_lora_rank,
     fully_sharded_loras, specialize_active_lora, lora_dtype, enable_tower_connector_lora) and
     the release (of LORA_READ) that serves them. `tower_every_stage`: with `tower`, vLLM builds
-    the vision tower, so wraps it, on every PP stage, not the first alone (lora.tower)."""
+    the vision tower, so wraps it, on every PP stage, not the first alone (lora.tower).
+    `tower_data_parallel`: with `tower`, --mm-encoder-tp-mode data holds the tower whole on
+    every TP rank (mm_modes.encoder_data_parallel), so its slots are TP 1's (lora.tower)."""
 
     max_loras: int
     rank: int
@@ -87,6 +89,7 @@ class LoraSettings(NamedTuple):
     dtype: str = "auto"
     tower: bool = False
     tower_every_stage: bool = False
+    tower_data_parallel: bool = False
 
 
 def release_refusal(version: Version, label: str) -> str | None:

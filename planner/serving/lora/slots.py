@@ -317,7 +317,7 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
     if lora.tower and (first or lora.tower_every_stage):  # where vLLM builds the tower
         # the tower's LoRA runs in the vision encoder, on image inputs only: idle in a text step
         parts += [LoraPart(*part, idle=True) for part in tower_parts(
-            spec, tp, lora.max_loras, lora.rank, lora.fully_sharded)]
+            spec, tp, lora.max_loras, lora.rank, lora.fully_sharded, lora.tower_data_parallel)]
     if not wraps_embeddings(spec, lora.version):
         return tuple(parts)
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size

@@ -189,6 +189,12 @@ class _Slots(NamedTuple):
     rank: int
     tp: int
     fully_sharded: bool
+    layout_tp: int = 0  # under --mm-encoder-tp-mode data (tp 1): the TP the rest splits over
+
+    def left_split(self) -> "_Slots":
+        """These slots for a linear data mode leaves split over the layout's TP (Llama 4's
+        multi_modal_projector linear_1: weights.data_mode_split_params)."""
+        return self._replace(tp=self.layout_tp or self.tp)
 
     def column(self, width_in: int, width_out: int) -> int:
         """A ColumnParallelLinear's; a QKV's with `width_in` its A count x hidden."""
@@ -341,7 +347,8 @@ class _Llama4Lora:
                              d, slots, qkv_slices),
                 ("vision_adapter mlp.fc1", slots.column(d.mlp, d.adapter_mid), 1),
                 ("vision_adapter mlp.fc2", slots.row(d.adapter_mid, d.adapter_out), 1),
-                ("multi_modal_projector linear_1", slots.column(d.vision_out, text_hidden), 1))
+                ("multi_modal_projector linear_1",
+                 slots.left_split().column(d.vision_out, text_hidden), 1))
 
     def item_tokens(self) -> tuple[int, ...]:
         """The image's (images only)."""
@@ -500,18 +507,23 @@ def tower_model_refusal(spec: ModelSpec, tower_connector: bool) -> str | None:
     return tower_refusal(spec, tower_connector, 1, False)
 
 
-def tower_parts(spec: ModelSpec, tp: int, max_loras: int, rank: int, fully_sharded: bool
-                ) -> Parts:
+def tower_parts(spec: ModelSpec, tp: int, max_loras: int, rank: int, fully_sharded: bool,
+                data_parallel: bool = False) -> Parts:
     """The tower's and connector's slots on one TP rank as (module, elements, count): (A + B) x
     max_loras per the lora rules (_Slots): per block the attention's QKV (TOWER_QKV_SLICES A,
     none where 0) and output projection, the MLP's two linears, and the Qwen3-VL family's
     mergers (1 + deepstack) linear_fc1 and linear_fc2 (Gemma 3's connector has no linear);
     Llama 4's patch embedding linear, vision_adapter mlp fc1 / fc2 and multi_modal_projector
-    linear_1 once each; Gemma 4's every linear whole (ReplicatedLinear)."""
+    linear_1 once each; Gemma 4's every linear whole (ReplicatedLinear). `data_parallel`:
+    under --mm-encoder-tp-mode data each linear built with disable_tp is TP 1's, as its LoRA
+    layer takes base_layer.tp_size (lora/layers/base_linear.py, 0.34.0): all but Llama 4's
+    multi_modal_projector linear_1 (_Slots.left_split)."""
     assert spec.vision is not None
     tower = _tower_lora(spec.vision)
     assert tower is not None  # (tower_refusal)
-    return tower.parts(_Slots(max_loras, rank, tp, fully_sharded),
+    slots = (_Slots(max_loras, rank, 1, fully_sharded, tp) if data_parallel
+             else _Slots(max_loras, rank, tp, fully_sharded))
+    return tower.parts(slots,
                        TOWER_QKV_SLICES[spec.architectures[0]], spec.hidden_size)
 
 

@@ -37,6 +37,7 @@ from planner.serving.lora.moe import (
 from planner.serving.lora.settings import LoraSettings, fully_sharded_refusal, slot_dtype_bytes
 from planner.serving.lora.slots import stage_lora_bytes
 from planner.serving.lora.tower import tower_ignored_warnings, tower_refusal, tower_wrapped
+from planner.serving.mm_modes import encoder_data_parallel
 from planner.serving.mm_processor import processor_spec
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
@@ -153,7 +154,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 layout.tp, layout.expert_tp, version) if first_moe(spec) else None)
             or (mamba_fully_sharded_refusal(spec, layout.tp, version)
                 if lora.fully_sharded else None)
-            or tower_refusal(spec, lora.tower, layout.tp, lora.fully_sharded)
+            or tower_refusal(spec, lora.tower, 1 if lora.tower_data_parallel else layout.tp,
+                             lora.fully_sharded)
             or marlin_lora_layout_refusal(spec, layout, r.scheme, s.vllm_version,
                                           cluster.vendor)
             if lora else None)
@@ -263,7 +265,8 @@ def sized_lora(spec: ModelSpec, s: EngineSettings, vision_first_stage_only: bool
     tower = tower_wrapped(spec, s.enable_tower_connector_lora, rules.version)
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
                         s.specialize_active_lora, s.lora_dtype, tower,
-                        tower and vision_every_stage(spec, vision_first_stage_only))
+                        tower and vision_every_stage(spec, vision_first_stage_only),
+                        tower and encoder_data_parallel(spec, s, rules.version))
 
 
 def _with_lora(spec: ModelSpec, r: Resolved, layout: ParallelLayout,

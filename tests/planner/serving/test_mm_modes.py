@@ -303,3 +303,26 @@ def test_llama4_data_mode_keeps_the_projector_split() -> None:
         (853_582_336 - 109_959_904) * 2)
     weights = next(t for t in data.terms if t.key == "weights")
     assert "but its multi_modal_projector linear_1, which TP still splits" in weights.note
+
+
+def test_data_mode_tower_lora_slots_are_tp1_widths() -> None:
+    # under data mode the tower's linears are built with disable_tp (tp_size 1) and their LoRA
+    # layers take base_layer.tp_size (lora/layers/base_linear.py, 0.34.0): TP 1 slots on every
+    # GPU. Rank 16, 1 LoRA, Qwen3-VL-32B (h 1152, MLP 4304, merged 4 x 1152 = 4608, out 5120;
+    # attn.qkv one A), column A 16 x in + B out / TP x 16, row A 16 x in / TP + B out x 16:
+    #   per block, TP 8 -> TP 1: qkv 25,344 -> 73,728, proj 20,736 -> 36,864,
+    #   fc1 and fc2 27,040 -> 87,296 each: +185,024, x 27 = 4,995,648
+    #   4 mergers: fc1 82,944 -> 147,456, fc2 91,136 -> 155,648: +129,024 x 4 = 516,096
+    #   5,511,744 elements x 2 B = 11,023,488 B more a GPU
+    lora = {"enable_lora": True, "enable_tower_connector_lora": True}
+    base = _terms(QWEN3_VL, 8, "0.34.0", **lora)["lora"]
+    data = _terms(QWEN3_VL, 8, "0.34.0", mm_encoder_tp_mode="data", **lora)["lora"]
+    assert data.value - base.value == 11_023_488
+    assert "visual attn.qkv 27 x 73,728" in data.formula
+    # Llama 4's multi_modal_projector linear_1 has no disable_tp: still split, 16 x 4096 +
+    # 5120 / 8 x 16 = 75,776, where its vision blocks' qkv_proj is TP 1's (3 A): 3 x 16 x 1408
+    # + 3 x 1408 x 16 = 135,168
+    scout = _terms("meta-llama/Llama-4-Scout-17B-16E-Instruct", 8, "0.34.0",
+                   mm_encoder_tp_mode="data", **lora)["lora"].formula
+    assert "multi_modal_projector linear_1 75,776 " in scout
+    assert "vision_model self_attn.qkv_proj 34 x 135,168 " in scout
