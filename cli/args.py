@@ -645,8 +645,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "--language-model-only")
     eng.add_argument("--mm-encoder-tp-mode", choices=("weights", "data"), default="weights",
                      help="like vLLM's flag (0.10.2 on): 'data' holds the whole vision tower on "
-                     "every GPU (Qwen2/2.5/3-VL, Qwen3.5, Llama 4, Kimi-VL, Kimi-K2.5; others "
-                     "fall back to weights) and profiles the encoder at TP 1 widths")
+                     "every GPU (Qwen2/2.5/3-VL, Qwen3.5, Llama 4 but its projector, Kimi-VL, "
+                     "Kimi-K2.5; others fall back to weights or hold it whole already), its "
+                     "LoRA slots at TP 1 widths, and profiles the encoder at TP 1 widths")
     eng.add_argument("--mm-processor-kwargs", type=_processor_kwargs, default=(),
                      metavar="JSON",
                      help="like vLLM's flag, with the keys Headroom plans: max_soft_tokens "
