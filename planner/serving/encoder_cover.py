@@ -20,6 +20,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.mm_modes import text_only
 from planner.serving.mm_processor import GEMMA3_PAN_AND_SCAN_CROPS, pan_and_scan_unmeasured
+from planner.serving.vllm_versions import EncoderRules
 
 
 class Measured(NamedTuple):
@@ -80,22 +81,23 @@ def measured(spec: ModelSpec) -> Measured | None:
     return MEASURED.get((spec.model_type, vision.model_type))
 
 
-def profiled(spec: ModelSpec, s: EngineSettings) -> bool:
+def profiled(spec: ModelSpec, s: EngineSettings, rules: EncoderRules) -> bool:
     """Whether the plan's activation reads the encoder's start-up profile: vLLM runs it
-    (no --skip-mm-profiling, not served text-only: mm_modes.text_only) and the settings give
-    neither the peak nor the KV size."""
-    return (not s.skip_mm_profiling and not text_only(spec, s) and s.activation_bytes is None
-            and not s.kv_cache_memory_bytes)
+    (no --skip-mm-profiling, not served text-only: mm_modes.text_only, a model runner that
+    profiles one: `rules`, vllm_versions.runner_encoder_rules) and the settings give neither
+    the peak nor the KV size."""
+    return (not s.skip_mm_profiling and not text_only(spec, s) and rules.profiled
+            and s.activation_bytes is None and not s.kv_cache_memory_bytes)
 
 
-def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
-                ) -> tuple[str, str] | None:
+def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int,
+                rules: EncoderRules) -> tuple[str, str] | None:
     """(the verdict's unmodelled part, the warning) where vLLM's start-up profile runs a
     vision encoder the plan's activation leaves out; None where it is modelled, covered by
-    MEASURED at this batch shape, not run (--skip-mm-profiling, text-only) or not read (a given
-    activation peak or KV size)."""
+    MEASURED at this batch shape, not run (--skip-mm-profiling, text-only, a runner without
+    one: `rules`) or not read (a given activation peak or KV size)."""
     vision = spec.vision
-    if vision is None or vision.encoder is not None or not profiled(spec, s):
+    if vision is None or vision.encoder is not None or not profiled(spec, s, rules):
         return None
     cover = measured(spec)
     shape_ok = pp == 1 and mbt <= MEASURED_TOKENS_PER_SEQ * seqs

@@ -49,7 +49,7 @@ class Worker(NamedTuple):
     sort_sampler: bool = False  # vllm_versions.TRITON_TOP_K_TOP_P_FROM: the dummy sampler sorts
     sampler_holds_forward: bool = True  # vllm_versions.SAMPLER_HOLDS_FORWARD_FROM
     encoder_every_stage: bool = False  # the encoder's profile on every stage (activation_bytes)
-    encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES  # vllm_versions.encoder_rules
+    encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES  # vllm_versions.runner_encoder_rules
     moe_workspace: int = 0  # the MoE backend's profile-run workspace (planner.serving.moe_backend)
     all2all_buffer: int = 0  # --all2all-backend's buffer outside torch (planner.serving.all2all)
     runner_buffers: int = 0  # the model runner's buffers (planner.serving.runner_buffers)

@@ -165,19 +165,29 @@ term's source before it (planner.serving.plan.terms EAGER_FIT_SOURCE) says why n
 compiles (VllmConfig.__post_init__), so this does not say it again."""
 
 
+ENCODER = ("the decoder's part is the V1 runner's figure, unverified for V2; the vision "
+           "encoder's part is V2's own (v1/worker/gpu/mm/encoder_runner.py EncoderRunner."
+           "profile_encoder_cache: its outputs held through the decoder's dummy run, its input "
+           "batch freed by execute_mm_encoder first)")
+"""What a V2 plan's activation reads from V2 for a vision encoder profiled on the worker
+(vllm_versions.runner_encoder_rules)."""
+
+
 def v2_term_notes(warm: tuple[int, str] | None, graph_estimate: bool, label: str,
-                  eager: bool) -> tuple[str, str]:
+                  eager: bool, encoder: bool) -> tuple[str, str]:
     """The activation and CUDA graph terms' notes on a V2 start-up of vLLM `label`: what V2
     subtracts with a warm compile cache (`warm`: v2_warm_activation) and why the plan keeps
     the V1 runner's figures; under --enforce-eager (`eager`) no compile runs and `warm`'s
-    moments are a floor of the eager peak."""
+    moments are a floor of the eager peak; with a vision encoder profiled on this worker
+    (`encoder`) its part is V2's own (engine.encoder_profile)."""
     activation = ("; Model Runner V2 (v1/worker/gpu/model_runner.py profile_run; "
                   + (f"planner.serving.runner_v2): its sized moments are {warm[1]}; {EAGER}"
                      if warm and eager else
                      f"planner.serving.runner_v2): with a warm torch.compile cache it peaks at "
                      f"{warm[1]}; {COLD_START}" if warm else
-                     "its peak is read for dense decoders only): this is the V1 runner's "
-                     "figure, unverified for V2"))
+                     "its peak is read for dense decoders only): "
+                     + (ENCODER if encoder else "this is the V1 runner's figure, unverified for "
+                        "V2")))
     graphs = ("; Model Runner V2 estimates it by capturing (cudagraph_utils.py "
               "profile_cudagraph_memory, 0.29.0-0.34.0 wheels): this per-graph figure is the "
               "V1 runner's, unverified for V2" if graph_estimate else

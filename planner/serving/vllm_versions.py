@@ -1259,22 +1259,59 @@ EXPAND_TO_ITEM_RULE = ((0, 12), (0, 12))
 (mm_budget.max_tokens_by_modality) instead; the 0.13.0-0.33.0 wheels' V1 runner caches the
 outputs as they come (encoder_cache[f"tmp_{i}"] = output), as Model Runner V2, 0.34.0's only
 runner, does (v1/worker/gpu/mm/encoder_runner.py EncoderRunner.profile_encoder_cache, the
-0.29.0-0.34.0 wheels: encoder_outputs.update((f"tmp_{i}", output) ...), the dummy items from
+0.27.0-0.34.0 wheels: encoder_outputs.update((f"tmp_{i}", output) ...), the dummy items from
 MultiModalBudget.get_dummy_encoder_profile_inputs: mm_max_items_per_batch items of
 get_modality_with_max_tokens)."""
 
 
 class EncoderRules(NamedTuple):
     """One release's multimodal encoder-profile rules (engine.encoder_profile); the default is
-    0.13.0-0.34.0's (EXPAND_TO_ITEM_RULE's NOTE: V1's and V2's alike)."""
+    0.13.0-0.34.0's on Model Runner V1 (EXPAND_TO_ITEM_RULE's NOTE; runner_encoder_rules
+    gives V2's)."""
 
     scaled_video: bool = False  # SCALED_VIDEO_RULE
     expand_to: str = ""  # "budget" (EXPAND_TO_BUDGET_RULE), "item" (EXPAND_TO_ITEM_RULE), ""
     data_parallel: bool = False  # --mm-encoder-tp-mode data taken (ENCODER_TP_DATA_TYPES)
+    inputs_held: bool = True  # the dummy batch held through the decoder's run (V1 only:
+    # runner_encoder_rules)
+    profiled: bool = True  # the runner runs an encoder profile (V2: V2_ENCODER_PROFILE_FROM)
 
 
 DEFAULT_ENCODER_RULES = EncoderRules()
 """0.13.0-0.34.0's encoder-profile rules."""
+
+
+V2_ENCODER_PROFILE_FROM: Version = (0, 27, 0)
+"""NOTE: Model Runner V2's profile_run (v1/worker/gpu/model_runner.py) runs the multimodal
+encoder profile from the 0.27.0 wheel (EncoderRunner.profile_encoder_cache, v1/worker/gpu/mm/
+encoder_runner.py, the same through 0.34.0). In the 0.17.0-0.26.0 wheels (every one read) its
+profile_run is _dummy_run and the dummy sampler (or pooler) only: no encoder runs and no
+encoder output is held, though the runner serves multimodal models (its encoder_runner.py
+encodes requests' items). A multimodal model starts on V2 there by default when dense
+(0.25.0-0.26.0: V2_RUNNER_DEFAULTS), so its KV cache is sized without the encoder."""
+
+def runner_encoder_rules(encoder: EncoderRules, runner: str, version: Version) -> EncoderRules:
+    """A release's encoder-profile rules on the model runner that starts the model ("v1" |
+    "v2": model_runner): V2 holds no input batch through the decoder's dummy run and, before
+    V2_ENCODER_PROFILE_FROM, runs no encoder profile.
+
+    NOTE: what each runner's profile_run keeps alive through the decoder's dummy run. V1
+    (v1/worker/gpu_model_runner.py profile_run, the 0.13.0-0.33.0 wheels) binds the dummy batch
+    on the GPU to its local batched_dummy_mm_inputs (_get_mm_dummy_batch) and keeps it, with
+    the outputs in encoder_cache, until the function returns. V2 (v1/worker/gpu/mm/
+    encoder_runner.py EncoderRunner.execute_mm_encoder, the 0.27.0-0.34.0 wheels) moves the
+    dummy items to the GPU inside its loop (group_and_batch_mm_kwargs(..., device=self.device)
+    binds the batch to the local mm_kwargs_batch) and returns the outputs only, which
+    profile_encoder_cache puts in encoder_cache.encoder_outputs (tmp_i); profile_run's
+    dummy_mm_inputs are the processor's host-side items (multimodal/encoder_budget.py
+    get_dummy_encoder_profile_inputs). So V2's decoder dummy run holds the outputs alone; the
+    input batch and the outputs live together only as embed_multimodal returns, below the
+    ViT's own peak (input, positions and a block's live set). That run reads V2's
+    EncoderRunner.inputs_embeds (model_states/default.py dummy_inputs_embeds), made at start-up
+    (planner.serving.runner_buffers), no new tensor."""
+    if runner != "v2":
+        return encoder
+    return encoder._replace(inputs_held=False, profiled=version >= V2_ENCODER_PROFILE_FROM)
 
 
 def encoder_rules(version: Version) -> EncoderRules:

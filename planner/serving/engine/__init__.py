@@ -52,6 +52,7 @@ from planner.serving.engine.dtypes import (
     served_kv_elem_bytes,
 )
 from planner.serving.engine.encoder import (
+    EncoderProfile,
     encoder_profile,
     profiled_encoder,
     qwen3_vl_dummy_video,
@@ -99,6 +100,7 @@ __all__ = [
     "NCCL_CONNECTION_BYTES",
     "NCCL_P2P_CONNECTIONS",
     "TRITON_MLA_PIECEWISE_NOTE",
+    "EncoderProfile",
     "EngineSettings",
     "ModelFacts",
     "StageKv",

@@ -171,14 +171,16 @@ def activation_bytes(
     and `holds_forward`: vllm_versions.TRITON_TOP_K_TOP_P_FROM, SAMPLER_HOLDS_FORWARD_FROM;
     `mm_profiling`: the profile run includes the vision encoder's (encoder_profile, on the first
     stage of a model with one, and on every stage with `encoder_every_stage`; vLLM without
-    --skip-mm-profiling; `encoder_rules`: the release's, vllm_versions.encoder_rules);
+    --skip-mm-profiling; `encoder_rules`: the release's on its model runner,
+    vllm_versions.runner_encoder_rules);
     `moe_workspace`: what the MoE backend allocates in the decoder's dummy run and keeps
     (planner.serving.moe_backend), on top of the decoder's peak).
 
     NOTE: the V1 runner's profile_run (gpu_model_runner.py, the 0.10.1-0.33.0 wheels) calls
     model.embed_multimodal with no get_pp_group().is_first_rank test, so every stage that
     builds the tower (weights.VISION_ON_EVERY_STAGE) runs the encoder's profile; Model Runner
-    V2's (v1/worker/gpu/model_runner.py, 0.29.0-0.34.0) only on the first PP rank."""
+    V2's (v1/worker/gpu/model_runner.py, 0.27.0-0.34.0) only on the first PP rank, and none
+    before 0.27.0 (vllm_versions.V2_ENCODER_PROFILE_FROM)."""
     decoder, formula = _decoder_activation_bytes(
         facts, layers, last_stage, max_num_batched_tokens, max_num_seqs, tp, act_bytes,
         max_model_len, expert_tp, compute_capability, sort_sampler, holds_forward)
@@ -204,9 +206,12 @@ def activation_bytes(
     # encoder.encoder_profile takes the block at TP 1 under data mode: say so where TP > 1
     widths = (f", the tower whole: TP 1 widths on each of the {tp} GPUs (--mm-encoder-tp-mode "
               "data)" if encoder_rules.data_parallel and tp > 1 else "")
+    held = ("input + outputs" if encoder_rules.inputs_held else
+            "outputs (Model Runner V2 frees the input batch first: v1/worker/gpu/mm/"
+            "encoder_runner.py execute_mm_encoder)")
     return total, (
         f"max(vision encoder profile {gib_text(enc.vit_peak)} ({item}{padded}{widths}), "
-        f"{gib_text(enc.held)} encoder input + outputs held + "
+        f"{gib_text(enc.held)} encoder {held} held + "
         f"decoder {gib_text(decoder)}) = {gib_text(total)}; decoder: " + formula)
 
 

@@ -77,7 +77,7 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
 
     NOTE: vLLM v1/worker/gpu_model_runner.py profile_run (0.11.0-0.33.0 wheels; Model Runner V2,
     0.34.0's only runner, profiles alike: v1/worker/gpu/mm/encoder_runner.py
-    profile_encoder_cache, 0.29.0-0.34.0, on the first PP rank): the encoder runs on one
+    profile_encoder_cache, 0.27.0-0.34.0, on the first PP rank): the encoder runs on one
     modality only, the one with the most tokens per item (get_modality_with_max_tokens; no tie
     arises here), on max_mm_items_per_batch dummy items of it (v1/worker/utils.py to 0.15,
     multimodal/encoder_budget.py from 0.16, 0.34.0's as 0.33.0's: items = max(1, min(budget //
@@ -89,10 +89,12 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     do not have, is planned alike, unverified); from 0.13 the video's embeddings stay below (at
     most 16,200 in 0.13-0.14, a 3-frame 2,880 x 2,880 dummy; 12,288 from 0.15: 2 frames at
     QWEN3_VL_VIDEO_MAX_PIXELS / 2) and the image is profiled.
-    The outputs stay in the encoder cache and the dummy batch stays referenced through the
-    decoder's dummy run; at 0.11 each output is first padded to `budget` rows, at 0.12 to the
-    modality's tokens per item (rules.expand_to, vllm_versions.EXPAND_TO_*_RULE), and the
-    unpadded outputs live beside the padded copies until the last is made. Pixel values
+    The outputs stay in the encoder cache through the decoder's dummy run, and on Model Runner
+    V1 the dummy batch stays referenced beside them (V2 frees it first: rules.inputs_held,
+    vllm_versions.runner_encoder_rules); at 0.11 each output is first padded to `budget`
+    rows, at 0.12 to the modality's tokens per item (rules.expand_to,
+    vllm_versions.EXPAND_TO_*_RULE), and the unpadded outputs live beside the padded copies
+    until the last is made. Pixel values
     arrive in the model dtype (multimodal/processing.py, 0.11.0-0.13.0; processing/context.py
     in 0.20.0). Llama 4 counts its 2,448 embeddings per item, not the 19 separator tokens
     around them (processing_llama4.py _prompt_split_image): at 0.12 its outputs would pad by
@@ -100,7 +102,8 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
       ViT: input N x (c t p^2) + positions N x h (prepare_encoder_metadata) + deepstack
            outputs k x N / m^2 x out + the live set of one block (below), x dtype bytes;
       padding: input + outputs N / m^2 x out x (1 + k) + the padded copies;
-      decoder: input + the outputs (padded, where padded) + the decoder's own peak.
+      decoder: input (V1 only) + the outputs (padded, where padded) + the decoder's own
+           peak.
     One block's live set (qwen3_vl.py Qwen3_VisionTransformer.forward / Qwen3_VisionBlock,
     qwen2_5_vl.py Qwen2_5_VisionAttention.forward, linear.py RowParallelLinear.forward; the
     same code in the 0.19.0, 0.24.0, 0.33.0 and 0.34.0 wheels; the encoder runs eager). The caller's
@@ -145,7 +148,7 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     rows = target if target > patches // merge else 0
     width = enc.out_hidden * (1 + enc.deepstack) * act_bytes
     inputs = n * enc.patch_input * act_bytes
-    held = inputs + (items * rows if rows else merged) * width
+    held = (inputs if rules.inputs_held else 0) + (items * rows if rows else merged) * width
     h, mlp, reduced = enc.hidden, enc.mlp // tp, 1 if tp > 1 else 0
     block = max((3 + reduced) * h + 8 * h // tp, 3 * h + 2 * mlp, (4 + reduced) * h + mlp)
     vit = (n * enc.patch_input + n * h + enc.deepstack * merged * enc.out_hidden
@@ -159,8 +162,10 @@ def profiled_encoder(facts: ModelFacts, layers: range, tp: int, max_num_batched_
                      mm_profiling: bool, encoder_every_stage: bool,
                      encoder_rules: EncoderRules) -> EncoderProfile | None:
     """The vision encoder's profile run on a worker of these layers (activation_bytes), or
-    None where the profile run has none (no tower, --skip-mm-profiling, a later stage)."""
-    if facts.vision is None or not mm_profiling or (layers.start and not encoder_every_stage):
+    None where the profile run has none (no tower, --skip-mm-profiling, a later stage, Model
+    Runner V2 before vllm_versions.V2_ENCODER_PROFILE_FROM: encoder_rules.profiled)."""
+    if (facts.vision is None or not mm_profiling or not encoder_rules.profiled
+            or (layers.start and not encoder_every_stage)):
         return None
     return encoder_profile(facts.vision, tp, max_num_batched_tokens, max_num_seqs,
                            max_model_len, act_bytes, encoder_rules)

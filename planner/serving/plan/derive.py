@@ -86,6 +86,7 @@ from planner.serving.vllm_versions import (
     float16_refused,
     gdn_flashinfer_prefill,
     model_runner,
+    runner_encoder_rules,
     vllm_rules,
 )
 from planner.serving.weights import (
@@ -248,8 +249,9 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         encoder_tp_data=data_mode_taken(spec, rules.version),
         linear_ask=(served, rules.version, gpu),
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
-        encoder_rules=rules.encoder._replace(
-            data_parallel=encoder_data_parallel(spec, s, rules.version)),
+        encoder_rules=runner_encoder_rules(rules.encoder._replace(
+            data_parallel=encoder_data_parallel(spec, s, rules.version)), runner[0],
+            rules.version),
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
         expert_pad=load.expert_pad,

@@ -92,7 +92,7 @@ class Resolved(NamedTuple):
     encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
     linear_ask: tuple  # (served dtype, release, sizing GPU): wna16_shapes.marlin_shape_findings
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
-    encoder_rules: EncoderRules  # vllm_versions.encoder_rules: the encoder profile's
+    encoder_rules: EncoderRules  # vllm_versions.runner_encoder_rules: the encoder profile's
     in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
     kv_grouping: tuple[float, bool, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM,
     # GLOBAL_KV_GROUPS_FROM) of the release

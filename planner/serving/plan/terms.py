@@ -16,6 +16,7 @@ from planner.serving.engine import (
     NCCL_CONNECTION_BYTES,
     NCCL_P2P_CONNECTIONS,
     TRITON_MLA_PIECEWISE_NOTE,
+    EncoderProfile,
     EngineSettings,
     StageKv,
     activation_bytes,
@@ -188,7 +189,8 @@ def _tower_tp_note(st: Setup, bind: RankMemory) -> str:
         split = tower_rank_bytes(st.spec, params, tp, f.r.siglip_head)
         return (f"--mm-encoder-tp-mode data: the whole vision tower on each GPU{projector}, "
                 f"{gib(data)} ({gib(data - split)} more than the {gib(split)} split over TP "
-                f"{tp} at the default weights mode; its encoder profiled at TP 1 widths)")
+                f"{tp} at the default weights mode" + ("; its encoder profiled at TP 1 widths)"
+                                                       if f.r.encoder_rules.profiled else ")"))
     if not (f.r.encoder_tp_data and held and data > held):
         return ""
     return (f"vision tower split over TP {tp} at vLLM's default --mm-encoder-tp-mode "
@@ -345,7 +347,8 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     stage = st.facts.stages[bind.pp_stage][1]
     rules = vllm_rules(s.vllm_version)
     v2_note, v2_graphs = (v2_term_notes(warm.activation if warm else None,
-                                        rules.v2_graph_estimate, rules.label, s.enforce_eager)
+                                        rules.v2_graph_estimate, rules.label, s.enforce_eager,
+                                        _profiled_encoder(st, bind) is not None)
                           if r.runner[0] == "v2" else ("", ""))
     workspace = moe_workspace(st, bind.pp_stage)
     buffer = all2all_buffer(st, bind.pp_stage)
@@ -604,16 +607,23 @@ def _graphs_note(s: EngineSettings, r: Resolved, rules: VllmRules, v2_graphs: st
 
 
 def _encoder_note(st: Setup) -> str:
-    """The activation term's note on the vision encoder: inside the figure where a measured
-    start-up profile covers it, else not modelled where the batch shape needs one; "" where
-    neither."""
+    """The activation term's note on the vision encoder: none profiled where Model Runner V2
+    runs no encoder profile, inside the figure where a measured start-up profile covers it,
+    else not modelled where the batch shape needs one; "" where none of these."""
     s, r = st.s, st.facts.r
-    cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, st.layout.pp)
+    rules = r.encoder_rules
+    if st.spec.vision and not rules.profiled and profiled(st.spec, s, rules._replace(
+            profiled=True)):
+        return (f"; vision encoder: none profiled: Model Runner V2's profile_run in vLLM "
+                f"{vllm_rules(s.vllm_version).label} (v1/worker/gpu/model_runner.py, the "
+                "0.17.0-0.26.0 wheels) runs the decoder's dummy forward only, so the KV cache "
+                "is sized without the encoder (vllm_versions.V2_ENCODER_PROFILE_FROM)")
+    cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, st.layout.pp, rules)
     return (
         f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
         f"figure, not a term of its own: {cover.runs}"
         + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else "")
-        if cover and profiled(st.spec, s) else
+        if cover and profiled(st.spec, s, rules) else
         "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
         else "")
 
@@ -720,15 +730,21 @@ def _activation_inputs(st: Setup, bind: RankMemory, forward: int,
     return inputs
 
 
-def _encoder_inputs(st: Setup, bind: RankMemory) -> TermInputs:
-    """The vision encoder's profile in the activation term's inputs (engine.profiled_encoder:
-    its own peak, what stays held through the decoder's run, its dummy items); {} where the
-    profile run has none."""
+def _profiled_encoder(st: Setup, bind: RankMemory) -> EncoderProfile | None:
+    """The binding rank's vision encoder profile (engine.profiled_encoder), None where its
+    profile run has none or the activation is given."""
     s, layout, r = st.s, st.layout, st.facts.r
-    enc = profiled_encoder(r.facts, st.facts.stages[bind.pp_stage][0], layout.tp, r.mbt,
-                           r.seqs, r.max_model_len, r.act_b,
-                           not s.skip_mm_profiling and s.activation_bytes is None,
-                           r.encoder_every_stage, r.encoder_rules)
+    return profiled_encoder(r.facts, st.facts.stages[bind.pp_stage][0], layout.tp, r.mbt,
+                            r.seqs, r.max_model_len, r.act_b,
+                            not s.skip_mm_profiling and s.activation_bytes is None,
+                            r.encoder_every_stage, r.encoder_rules)
+
+
+def _encoder_inputs(st: Setup, bind: RankMemory) -> TermInputs:
+    """The vision encoder's profile in the activation term's inputs (_profiled_encoder: its
+    own peak, what stays held through the decoder's run, its dummy items); {} where the
+    profile run has none."""
+    enc = _profiled_encoder(st, bind)
     if enc is None:
         return {}
     return {"vision_encoder_peak_bytes": enc.vit_peak, "encoder_held_bytes": enc.held,

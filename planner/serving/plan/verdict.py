@@ -26,6 +26,7 @@ from planner.serving.vllm_versions import (
     KV_CHECK_IN_BLOCKS_FROM,
     KV_CHECK_NULL_BLOCK_FROM,
     KV_SHORTFALL_HINT_FROM,
+    EncoderRules,
     parse_version,
     vllm_rules,
 )
@@ -350,7 +351,7 @@ def _unmodelled(st: Setup, bind: Binding) -> tuple[tuple[str, ...], str | None]:
     """What the plan's figures leave out, as the verdict names them (unmodelled_parts, the
     facts' gaps, an unsized all-to-all buffer, EPLB's parts), and the encoder gap's warning."""
     s, layout, r = st.s, st.layout, st.facts.r
-    parts, gap = unmodelled_parts(st.spec, s, r.mbt, r.seqs, layout.pp)
+    parts, gap = unmodelled_parts(st.spec, s, r.mbt, r.seqs, layout.pp, r.encoder_rules)
     buffer = all2all_buffer(st, bind.pp_stage)
     version = vllm_rules(s.vllm_version).version
     return (*parts, *r.gap_parts,
@@ -480,10 +481,10 @@ def unread_weights_part(spec: ModelSpec, scheme: quant.QuantScheme) -> tuple[str
     return (f"AutoRound {fmt.data_type}{bits} weights planned as 16-bit",)
 
 
-def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
-                     ) -> tuple[tuple[str, ...], str | None]:
+def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int,
+                     encoder_rules: EncoderRules) -> tuple[tuple[str, ...], str | None]:
     """What a plan's figures leave out, as its verdict names them ("Fits (unmodelled: ...)":
     the spec's unmodelled parts and a vision encoder profile encoder_cover.encoder_gap finds
     unmodelled), and that gap's warning (None without one)."""
-    gap = encoder_gap(spec, s, mbt, seqs, pp)
+    gap = encoder_gap(spec, s, mbt, seqs, pp, encoder_rules)
     return ((*spec.unmodelled, gap[0]), gap[1]) if gap else (spec.unmodelled, None)
