@@ -3,8 +3,9 @@
 vLLM's profile run also runs the multimodal encoder on dummy items of the modality with the
 most tokens (v1/worker/gpu_model_runner.py profile_run, 0.11.0-0.33.0 wheels, as
 engine.encoder_profile reads it: skipped with --skip-mm-profiling, and where every modality's
---limit-mm-per-prompt is 0 the model runs text-only: weights.VISION_ON_EVERY_STAGE's note),
-and that peak comes out of the KV cache budget. Three cases (issue 11):
+--limit-mm-per-prompt is 0 the model runs text-only: weights.VISION_ON_EVERY_STAGE's note;
+Model Runner V2 runs none before 0.27.0: vllm_versions.V2_ENCODER_PROFILE_FROM), and that
+peak comes out of the KV cache budget. Three cases (issue 11):
   modelled: VisionSpec.encoder is set (Qwen3-VL family, Llama 4: engine.encoder_profile);
   measured: logged start-ups hold the encoder inside the fitted or checked activation
     (MEASURED), at their batch shape (MEASURED_TOKENS_PER_SEQ, one pipeline stage);

@@ -138,3 +138,18 @@ def test_recommend_names_the_rows_whose_figures_leave_the_encoder_out():
         f"moonshotai/Kimi-K2.5 ({', '.join(kimi)}): the figures leave out Kimi-K2.5 MoonViT-3D "
         "vision encoder start-up profile, so the KV room may be less than planned (`plan` with "
         "the row's settings gives the warning; check against a real start-up)"]
+
+
+def test_no_warning_where_model_runner_v2_profiles_no_encoder():
+    # vLLM 0.25.0-0.26.0 start a dense model (the Qwen2.5-VL-like one) on Model Runner V2
+    # (config/vllm.py `any(listed) or not model_config.is_moe`), whose profile_run runs no
+    # encoder (v1/worker/gpu/model_runner.py, 0.17.0-0.26.0 wheels): nothing is left out
+    spec = parse_model_config(qwen25_vl_like(), name="synthetic/qwen2.5-vl-like")
+    p = _plan(spec, vllm_version="0.26.0")
+    assert p.model_runner == "v2"
+    assert not _encoder_warnings(p)
+    assert p.verdict.startswith("Fits (unmodelled: model_type 'qwen2_5_vl'): ")
+    act = next(t for t in p.terms if t.key == "activation")
+    assert "vision encoder: none profiled" in act.note
+    # 0.27.0's V2 profiles it: the warning is back
+    assert _encoder_warnings(_plan(spec, vllm_version="0.27.0"))
