@@ -17,6 +17,11 @@ builds its tower's modules from them (a None fails under transformers 4 too); be
 read as the key left out (Qwen3-VL's spatial_merge_size null as 1, not the class's 2). Without
 a vision_config, transformers' Gemma3Config and the Qwen3-VL / Qwen3.5 classes build their
 default vision_config, so vLLM builds a tower the plan does not count: it says so.
+
+Gemma 3 (vLLM 0.17.0-0.34.0 models/gemma3_mm.py Gemma3MultiModalProjector): SigLIP's
+image_size // patch_size patches a side are pooled by an AvgPool2d of that // int(
+mm_tokens_per_image ** 0.5); a kernel of 0 (an image_size under patch_size: no patch, no
+position) fails when the encoder runs. Before, such a config planned.
 """
 
 import json
@@ -116,6 +121,36 @@ def test_tower_lora_on_an_uncounted_tower_says_so(capsys, tmp_path: Path, key: s
 
 GEMMA3 = catalog_entry("google/gemma-3-4b-it").config
 GEMMA4, _ = load_ref_config("google__gemma-4-26B-A4B")
+
+
+def gemma3(**vision: object) -> dict:
+    return GEMMA3 | {"vision_config": GEMMA3["vision_config"] | vision}
+
+
+@pytest.mark.parametrize("flags", [(), TOWER_LORA])
+@pytest.mark.parametrize(("config", "words"), [
+    # 10 // 14 = 0 patches: no patch, no position
+    (gemma3(image_size=10), "image_size 10 / patch_size 14 makes 0 x 0 patches, fewer a side "
+     "than the 16 x 16 tokens mm_tokens_per_image 256 pools them to (gemma3_mm.py "
+     "Gemma3MultiModalProjector: AvgPool2d kernel 0 // 16 = 0)"),
+    # 224 // 14 = 16 a side pools to 16 (kernel 1); 210 // 14 = 15 does not
+    (gemma3(image_size=210), "image_size 210 / patch_size 14 makes 15 x 15 patches, fewer a "
+     "side than the 16 x 16 tokens mm_tokens_per_image 256 pools them to (gemma3_mm.py "
+     "Gemma3MultiModalProjector: AvgPool2d kernel 15 // 16 = 0), so vLLM cannot encode an "
+     "image: not planned"),
+    # int(300 ** 0.5) = 17 tokens a side: 896 // 56 = 16 patches
+    (gemma3(patch_size=56) | {"mm_tokens_per_image": 300}, "image_size 896 / patch_size 56 "
+     "makes 16 x 16 patches, fewer a side than the 17 x 17 tokens mm_tokens_per_image 300"),
+])
+def test_a_gemma3_pool_of_0_exits_2(capsys, tmp_path: Path, config: dict, words: str,
+                                    flags: tuple) -> None:
+    assert WHERE + words in refused(capsys, tmp_path, config, *flags)
+
+
+@pytest.mark.parametrize("image", [224, 230])  # 16 (230 // 14 too) patches a side: kernel 1
+def test_a_gemma3_pool_of_1_plans(capsys, tmp_path: Path, image: int) -> None:
+    code, _, err = plan(capsys, tmp_path, gemma3(image_size=image), *TOWER_LORA)
+    assert code == 0, err
 
 
 def _with_null(config: dict, key: str) -> dict:

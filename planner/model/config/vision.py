@@ -302,6 +302,7 @@ def _llava_like(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Esti
         0 if top_type in FEATURE_LAYER_DEFAULTS else tower.post_norm)
     name = {"siglip": "SigLIP", "clip": "CLIP", "pixtral": "Pixtral"}[kind]
     if top_type.startswith("gemma3"):
+        _refuse_gemma3_pool_of_0(r, top)
         projector = h * text_hidden + h
         return params + projector, f"SigLIP {depth} x {h} + Gemma 3 projector", whole + projector
     if top_type == "paligemma":
@@ -327,6 +328,24 @@ def _llava_like(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Esti
         what = "LLaVA projector"
     note = f"{name} {depth} x {h} + {what} over {counted(n_layers, 'feature layer')}"
     return params + projector, note, whole
+
+
+def _refuse_gemma3_pool_of_0(r: Reader, top: Reader) -> None:
+    """ConfigError where the AvgPool2d window gemma3_mm.py's Gemma3MultiModalProjector pools
+    SigLIP's patches with, (image_size // patch_size) // int(mm_tokens_per_image ** 0.5)
+    (0.17.0-0.34.0), is 0: a side of fewer patches than tokens (an image_size
+    under patch_size makes no patch at all): torch's AvgPool2d refuses a kernel of 0 when the
+    encoder runs, so vLLM cannot encode an image (nor profile one at startup)."""
+    patch = r.int_("patch_size", hi=1024) or 14
+    image = r.int_("image_size", hi=1 << 16) or 224
+    tokens = top.int_("mm_tokens_per_image", hi=1 << 20) or GEMMA3_IMAGE_TOKENS
+    side, per_side = image // patch, int(tokens ** 0.5)
+    if side < per_side:
+        raise ConfigError(
+            f"{r.where('image_size')} {image} / patch_size {patch} makes {side} x {side} patches, "
+            f"fewer a side than the {per_side} x {per_side} tokens mm_tokens_per_image {tokens} "
+            f"pools them to (gemma3_mm.py Gemma3MultiModalProjector: AvgPool2d kernel {side} // "
+            f"{per_side} = 0), so vLLM cannot encode an image: not planned")
 
 
 def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
