@@ -18,6 +18,8 @@ modelled (MODELLED_KEYS):
 Any other key is refused (cli: exit 2): it may move memory in ways not modelled.
 """
 
+import json
+
 from planner.memo import IdentityMemo
 from planner.model.config.vision import (
     GEMMA3_IMAGE_TOKENS,
@@ -62,20 +64,20 @@ ProcessorKwargs = tuple[tuple[str, bool | int], ...]
 def checked_processor_kwargs(kwargs: object) -> ProcessorKwargs:
     """The JSON object of --mm-processor-kwargs as (key, value) pairs in the order given;
     ValueError (one line) for a non-object, a key not modelled (MODELLED_KEYS) or a value vLLM
-    or the processor refuses."""
+    or the processor refuses, each named as JSON (true, null, "yes": as the user wrote it)."""
     if not isinstance(kwargs, dict):
         raise ValueError("not a JSON object of processor kwargs, e.g. '{\"max_soft_tokens\": "
                          "560}'")
     other = [key for key in kwargs if key not in MODELLED_KEYS]
     if other:
         raise ValueError(
-            f"{', '.join(map(repr, other))}: Headroom plans max_soft_tokens (Gemma 4), "
+            f"{', '.join(map(json.dumps, other))}: Headroom plans max_soft_tokens (Gemma 4), "
             "max_patches (Llama 4) and do_pan_and_scan (Gemma 3) only; other processor kwargs "
             "may change vLLM's encoder profile and token budgets in ways it does not model")
     for key, value in kwargs.items():
         problem = _value_problem(key, value)
         if problem:
-            raise ValueError(f"{key} {value!r}: {problem}")
+            raise ValueError(f"{key} {json.dumps(value)}: {problem}")
     return tuple(kwargs.items())
 
 
@@ -164,7 +166,7 @@ def processor_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tup
 
 def _note(key: str, value: bool | int, version: Version) -> str:
     """The note on one key this model's processor reads."""
-    flag = f"--mm-processor-kwargs {key} {str(value).lower()}"
+    flag = f"--mm-processor-kwargs {key} {json.dumps(value)}"
     if key == "max_soft_tokens":
         budget = ("its image budget (gemma4_mm.py get_mm_max_tokens_per_item)"
                   if version >= GEMMA4_KWARGS_BUDGET_FROM else

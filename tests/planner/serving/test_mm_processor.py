@@ -152,10 +152,15 @@ def test_text_only_serving_processes_no_image() -> None:
 
 @pytest.mark.parametrize(("given", "why"), [
     ({"max_soft_tokens": 300}, "max_soft_tokens 300: vLLM takes one of 70, 140, 280, 560, 1120"),
-    ({"max_soft_tokens": True}, "max_soft_tokens True: vLLM takes one of"),
+    # named as the JSON given (was Python's True, None, 'yes')
+    ({"max_soft_tokens": True}, "max_soft_tokens true: vLLM takes one of"),
+    ({"max_soft_tokens": None}, "max_soft_tokens null: vLLM takes one of"),
+    ({"max_soft_tokens": 560.0}, "max_soft_tokens 560.0: vLLM takes one of"),
     ({"max_patches": 0}, "max_patches 0: a whole number of tiles, 1 to 1,024"),
-    ({"do_pan_and_scan": "yes"}, "do_pan_and_scan 'yes': true or false"),
-    ({"num_crops": 4}, "'num_crops': Headroom plans max_soft_tokens (Gemma 4)"),
+    ({"max_patches": [4]}, "max_patches [4]: a whole number of tiles"),
+    ({"do_pan_and_scan": "yes"}, 'do_pan_and_scan "yes": true or false'),
+    ({"do_pan_and_scan": None}, "do_pan_and_scan null: true or false"),
+    ({"num_crops": 4, "x": 1}, '"num_crops", "x": Headroom plans max_soft_tokens (Gemma 4)'),
     ([1], "not a JSON object")])
 def test_values_vllm_refuses_and_keys_not_modelled_are_refused(given, why) -> None:
     with pytest.raises(ValueError) as refused:
