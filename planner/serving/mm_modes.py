@@ -73,19 +73,23 @@ def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
 def tower_lora_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
     """Why --enable-tower-connector-lora is not planned beside text-only serving (text_only):
     every release LoRA is read for (0.17.0 on, after TOWER_SKIPPED_AT_ZERO_FROM) builds no
-    tower for its slots to wrap, and lora/model_manager.py _maybe_init_mm (0.19.0-0.34.0)
-    turns the flag off under --language-model-only ("Disabling `enable_tower_connector_lora`
-    because the multimodal model is configured to initialize the language model only") but
-    with the limits at 0 sizes the tower's Punica wrapper from the items per prompt of no
-    modality (`max(mm_budget.mm_max_items_per_prompt.values())`: 0.34.0's MultiModalBudget
-    keeps none at 0); None where it is planned."""
+    tower for its slots to wrap. lora/model_manager.py _maybe_init_mm sizes the tower's Punica
+    wrapper from `max(mm_budget.mm_max_items_per_prompt.values())`, and MultiModalBudget keeps
+    no modality whose limit is 0 (multimodal/encoder_budget.py tower_modalities; under
+    --language-model-only MultiModalConfig.get_limit_per_prompt gives 0 for each): max() of
+    nothing, a ValueError at start-up, under either flag in the 0.17.0 and 0.18.0 wheels (no
+    language_model_only test there) and with the limits at 0 in 0.19.0-0.34.0, which turn the
+    flag off under --language-model-only first ("Disabling `enable_tower_connector_lora`
+    because the multimodal model is configured to initialize the language model only"); None
+    where it is planned."""
     if not (s.enable_lora and s.enable_tower_connector_lora and text_only(spec, s)):
         return None
     return (f"--enable-tower-connector-lora with {text_only_flag(s)}: the model is served "
             "text-only, so vLLM builds no vision tower for LoRA to wrap (vLLM 0.19.0 on turns "
-            "the flag off under --language-model-only; with every limit at 0 it sizes the "
-            "tower's Punica wrapper from no modality: lora/model_manager.py _maybe_init_mm), so "
-            "it is not planned: drop one of them")
+            "the flag off under --language-model-only; 0.17.0-0.18.x under it, and every "
+            "release with every limit at 0, fail at start-up sizing the tower's Punica wrapper "
+            "from no modality's items per prompt: lora/model_manager.py _maybe_init_mm, max() "
+            "of an empty sequence), so it is not planned: drop one of them")
 
 
 def tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:

@@ -269,17 +269,22 @@ def test_a_text_model_plans_as_without_the_flags_and_says_so(flags: dict) -> Non
              "so the plan is as without the flag" in w)]
 
 
+@pytest.mark.parametrize("version", ["0.17.0", "0.18.0", "0.34.0"])
 @pytest.mark.parametrize("flags", [{"language_model_only": True},
                                    {"zero_mm_limits": ("image", "video")}])
-def test_tower_lora_beside_text_only_serving_is_refused(flags: dict) -> None:
+def test_tower_lora_beside_text_only_serving_is_refused(flags: dict, version: str) -> None:
     # the tower is a StageMissingLayer (no modules to wrap); lora/model_manager.py
     # _maybe_init_mm turns the flag off under --language-model-only (0.19.0-0.34.0) and with
-    # every limit at 0 takes max() over no modality's items: the tower slots were still counted
+    # every limit at 0 takes max() over no modality's items: the tower slots were still counted.
+    # The 0.17.0 / 0.18.0 wheels have no language_model_only test there: max() of the empty
+    # mm_max_items_per_prompt (get_limit_per_prompt is 0 for each modality) fails under both
     lora = {"enable_lora": True, "enable_tower_connector_lora": True}
-    refused = _plan(QWEN3_VL, 2, "0.34.0", **lora, **flags)
+    refused = _plan(QWEN3_VL, 2, version, **lora, **flags)
     assert not refused.fits
     assert any(e.startswith("--enable-tower-connector-lora with ")
-               and "the model is served text-only" in e for e in refused.errors), refused.errors
+               and "the model is served text-only" in e
+               and "0.17.0-0.18.x under it, and every release with every limit at 0, fail at "
+                   "start-up" in e for e in refused.errors), refused.errors
     # one modality left above 0 keeps the tower, and its LoRA slots, planned
     assert _plan(QWEN3_VL, 2, "0.34.0", **lora, zero_mm_limits=("image",)).errors == []
 
