@@ -324,6 +324,11 @@ def test_data_mode_tower_lora_slots_are_tp1_widths() -> None:
     data = _terms(QWEN3_VL, 8, "0.34.0", mm_encoder_tp_mode="data", **lora)["lora"]
     assert data.value - base.value == 11_023_488
     assert "visual attn.qkv 27 x 73,728" in data.formula
+    # every slot is a (max_loras, 1, out, in) plane (lora/layers/base_linear.py
+    # create_lora_weights, lora_slots = max_loras): --max-loras 4 holds 4 x 11,023,488 B more
+    four = {**lora, "max_loras": 4, "max_lora_rank": 16}
+    assert (_terms(QWEN3_VL, 8, "0.34.0", mm_encoder_tp_mode="data", **four)["lora"].value
+            - _terms(QWEN3_VL, 8, "0.34.0", **four)["lora"].value) == 44_093_952
     # Llama 4's multi_modal_projector linear_1 has no disable_tp: still split, 16 x 4096 +
     # 5120 / 8 x 16 = 75,776, where its vision blocks' qkv_proj is TP 1's (3 A): 3 x 16 x 1408
     # + 3 x 1408 x 16 = 135,168
