@@ -485,30 +485,46 @@ def run() -> dict:
             "kv_target_non_h100": kv_target(other), "cases": other}
 
 
+def _h100_plans():
+    """(case, spec, request, plan) of each start-up of the H100 set that ran."""
+    for case in json.loads(H100_SET.read_text()):
+        if case["status"] == "ok":
+            s = setup(case)
+            spec = case_spec(s.repo_id)
+            req = request(case, spec, s)
+            yield case, spec, req, plan(req)
+
+
+def _activation_row(spec, req, p) -> list[float]:
+    """The activation fit's (S, F, R) of one plan's first GPU, in GiB."""
+    rank = p.per_gpu[0]
+    feats = activation_features(
+        model_facts(spec), range(*rank.layers), rank.pp_stage == req.layout.pp - 1,
+        p.max_num_batched_tokens, p.max_num_seqs, req.layout.tp,
+        act_elem_bytes(req.engine, spec.torch_dtype))
+    return [f / GIB for f in feats]
+
+
+def activation_rows() -> tuple[list[str], list[list[float]], list[float]]:
+    """The activation fit's rows: ids, (S, F, R) in GiB and the logged peak in GiB, of every
+    H100 start-up that prints torch_peak_increase."""
+    rows = [(case["id"], _activation_row(spec, req, p),
+             case["figures"]["torch_peak_increase_gib"])
+            for case, spec, req, p in _h100_plans()
+            if case["figures"].get("torch_peak_increase_gib")]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
 def fit() -> dict:
     """Least-squares refits with leave-one-out residuals: activation (3 coefficients), the
     NVLS term (mean over NVLink H100 TP >= 2 runs), the per-graph CUDA graph cost and the
     graph candidate docs/accuracy-memory.md rejects (a fixed cost + one per layer)."""
     import numpy as np
 
-    rows, ys, ids, nvls, graphs, depth = [], [], [], [], [], []
-    for case in json.loads(H100_SET.read_text()):
-        if case["status"] != "ok":
-            continue
-        s = setup(case)
-        spec = case_spec(s.repo_id)
-        req = request(case, spec, s)
-        p = plan(req)
+    ids, rows, ys = activation_rows()
+    nvls, graphs, depth = [], [], []
+    for case, _, req, p in _h100_plans():
         figures = case["figures"]
-        if figures.get("torch_peak_increase_gib"):
-            rank = p.per_gpu[0]
-            feats = activation_features(
-                model_facts(spec), range(*rank.layers), rank.pp_stage == req.layout.pp - 1,
-                p.max_num_batched_tokens, p.max_num_seqs, req.layout.tp,
-                act_elem_bytes(req.engine, spec.torch_dtype))
-            rows.append([f / GIB for f in feats])
-            ys.append(figures["torch_peak_increase_gib"])
-            ids.append(case["id"])
         if req.layout.tp > 1 and figures.get("non_torch_forward_increase_gib"):
             nvls.append(figures["non_torch_forward_increase_gib"]
                         - CONTEXT_BYTES / GIB)

@@ -761,3 +761,36 @@ def test_speed_bench_split_keys_on_the_model_identity() -> None:
     copies = len(r1.merge(v3[key], on=key))
     assert dropped["same measurement listed under the model's other name (DeepSeek-V3 / -R1)"] \
         == copies == 133
+
+
+
+@pytest.mark.parametrize(("family", "key", "lift", "figures"), [
+    # the lift's range, then (fit without the family's rows vs on all 37) at each row, in the
+    # H100 set's order
+    ("gemma-3", ("gemma3", "siglip_vision_model"), "0.060-0.089 GiB less",
+     ["12b 3.712 vs 3.788", "27b 3.788 vs 3.848", "gemma-3-4b-it 3.648 vs 3.737"]),
+    ("granite-visi", ("llava_next", "siglip_vision_model"), "0.0003 GiB less",
+     ["0.7622 vs 0.7625"]),
+    ("kimi-vl", ("kimi_vl", "moonvit"), "0.021-0.022 GiB less",
+     ["TP=1 2.849 vs 2.870", "TP=2 2.799 vs 2.821"])])
+def test_encoder_covers_fit_lift_is_the_refit_without_their_rows(
+        family: str, key: tuple, lift: str, figures: list[str]) -> None:
+    """encoder_cover.MEASURED's fit_lift: the activation fit's least squares over the 37 H100
+    start-ups that print their peak, with and without the family's rows (which hold the
+    encoder profile), read at those rows."""
+    import numpy as np
+
+    from bench.accuracy import activation_rows
+    from planner.serving.encoder_cover import MEASURED
+
+    ids, rows, ys = activation_rows()
+    x, y = np.array(rows), np.array(ys)
+    own = np.array([family in i.lower() for i in ids])
+    every = np.linalg.lstsq(x, y, rcond=None)[0]
+    others = np.linalg.lstsq(x[~own], y[~own], rcond=None)[0]
+    digits = 4 if family == "granite-visi" else 3
+    found = [f"{row @ others:.{digits}f} vs {row @ every:.{digits}f}" for row in x[own]]
+    assert len(y) == 37 and all(q.endswith(f) for q, f in zip(figures, found, strict=True)), found
+    gains = sorted(f"{g:.{digits}f}" for g in x[own] @ (every - others))
+    assert lift == f"{'-'.join(dict.fromkeys([gains[0], gains[-1]]))} GiB less", gains
+    assert lift in MEASURED[key].fit_lift and all(q in MEASURED[key].fit_lift for q in figures)

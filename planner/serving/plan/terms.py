@@ -10,7 +10,7 @@ from planner.model.attention.kvformat import KvBytes
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.all2all import buffer_note, effective_backend
-from planner.serving.encoder_cover import encoder_gap, measured, profiled
+from planner.serving.encoder_cover import encoder_gap, fit_lift_note, measured, profiled
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
     NCCL_CONNECTION_BYTES,
@@ -43,7 +43,7 @@ from planner.serving.lora.punica import punica_buffer_bytes, tower_punica_bytes
 from planner.serving.lora.settings import LoraSettings, slot_dtype_bytes
 from planner.serving.lora.slots import lm_head_mapping_bytes, stage_parts, wraps_embeddings
 from planner.serving.lora.tower import tower_note
-from planner.serving.mm_modes import text_only_flag
+from planner.serving.mm_modes import text_only, text_only_flag
 from planner.serving.moe_backend import B12X
 from planner.serving.plan.facts import Resolved, Setup
 from planner.serving.plan.fit import capacity, kv_room_text, pool_blocks
@@ -609,7 +609,7 @@ def _graphs_note(s: EngineSettings, r: Resolved, rules: VllmRules, v2_graphs: st
 def _encoder_note(st: Setup) -> str:
     """The activation term's note on the vision encoder: none profiled where Model Runner V2
     runs no encoder profile, inside the figure where a measured start-up profile covers it,
-    else not modelled where the batch shape needs one; "" where none of these."""
+    else not modelled where the batch shape needs one, else _unprofiled_note."""
     s, r = st.s, st.facts.r
     rules = r.encoder_rules
     if st.spec.vision and not rules.profiled and profiled(st.spec, s, rules._replace(
@@ -617,7 +617,8 @@ def _encoder_note(st: Setup) -> str:
         return (f"; vision encoder: none profiled: Model Runner V2's profile_run in vLLM "
                 f"{vllm_rules(s.vllm_version).label} (v1/worker/gpu/model_runner.py, the "
                 "0.17.0-0.26.0 wheels) runs the decoder's dummy forward only, so the KV cache "
-                "is sized without the encoder (vllm_versions.V2_ENCODER_PROFILE_FROM)")
+                "is sized without the encoder (vllm_versions.V2_ENCODER_PROFILE_FROM)"
+                + fit_lift_note(st.spec, s))
     cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, st.layout.pp, rules)
     return (
         f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
@@ -625,7 +626,17 @@ def _encoder_note(st: Setup) -> str:
         + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else "")
         if cover and profiled(st.spec, s, rules) else
         "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
-        else "")
+        else _unprofiled_note(st))
+
+
+def _unprofiled_note(st: Setup) -> str:
+    """The activation note where vLLM profiles no encoder (text-only serving,
+    --skip-mm-profiling) but the fitted figure holds some of one (encoder_cover.fit_lift_note);
+    "" elsewhere."""
+    s, lift = st.s, fit_lift_note(st.spec, st.s)
+    why = (f"{text_only_flag(s)}: served text-only" if text_only(st.spec, s) else
+           "--skip-mm-profiling" if s.skip_mm_profiling else "")
+    return f"; vision encoder: none profiled ({why}){lift}" if why and lift else ""
 
 
 def _activation_formula(forward: int, act_formula: str, eplb: tuple[int, str, TermInputs],
