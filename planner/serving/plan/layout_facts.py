@@ -85,6 +85,7 @@ from planner.serving.vllm_versions import (
 from planner.serving.weights import (
     WeightLoadRules,
     WeightTerms,
+    deepstack_buffer_bytes,
     rank_totals,
     rank_weights,
     sparse_mla_buffer_bytes,
@@ -233,7 +234,10 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
     lora = sized_lora(spec, s, r.vision_first_stage_only)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, own_embed,
-           r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
+           # the batched tokens where buffers are sized by them (the sparse-MLA and
+           # Qwen3-VL deepstack buffers: weights.rank_weights)
+           r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1)
+           or deepstack_buffer_bytes(spec, 1, 1) else 0,
            r.vision_first_stage_only,
            load, r.siglip_head, r.tower_whole, r.tower_dropped, r.transformers_backend,
            redundant, eplb,

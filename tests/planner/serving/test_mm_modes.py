@@ -336,3 +336,14 @@ def test_data_mode_tower_lora_slots_are_tp1_widths() -> None:
                    mm_encoder_tp_mode="data", **lora)["lora"].formula
     assert "multi_modal_projector linear_1 75,776 " in scout
     assert "vision_model self_attn.qkv_proj 34 x 135,168 " in scout
+
+
+def test_deepstack_buffers_follow_the_batched_tokens_of_each_plan() -> None:
+    # the weights are cached per model: two plans of one spec at 8,192 and 4,096 batched tokens
+    # differ by 3 x 4,096 x 5,120 x 2 B = 125,829,120 B, in either order (the second plan took
+    # the first's buffers before the batched tokens were part of the cache key: recommend plans
+    # one spec on GPUs of other batch sizes)
+    def weights(mbt: int) -> int:
+        return _plan(QWEN3_VL, 1, max_num_batched_tokens=mbt).weights_bytes_per_gpu
+    assert weights(8192) - weights(4096) == 3 * 4_096 * 5_120 * 2
+    assert weights(2048) - weights(8192) == -3 * 6_144 * 5_120 * 2
