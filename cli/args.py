@@ -516,6 +516,7 @@ def _add_recommend(sub, prog: str) -> None:
     add_vllm_version(search)
     add_block_size(search)
     add_enforce_eager(search)
+    add_mm_modes(search)
     add_lora(search, "another release refused (exit 2), another model searched without "
              "LoRA (a warning names it)")
     add_trust_remote_code(search)
@@ -630,24 +631,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
         _add_layout(eng)
     _add_format_and_limits(eng, layout=layout)
     add_trust_remote_code(eng)
-    eng.add_argument("--skip-mm-profiling", action="store_true",
-                     help="like vLLM's flag: no multimodal encoder profile run (by default a "
-                     "Qwen3-VL-family or Llama 4 model profiles its vision encoder on its largest "
-                     "images; on other vision towers it drops the unmodelled-encoder warning)")
-    eng.add_argument("--language-model-only", action="store_true",
-                     help="like vLLM's flag (0.17.0 on): every modality's limit 0, the model "
-                     "served text-only: no vision tower built (its weights off each GPU), no "
-                     "encoder profile")
-    eng.add_argument("--limit-mm-per-prompt", type=_zero_mm_limits, default=(), metavar="JSON",
-                     dest="zero_mm_limits",
-                     help="like vLLM's flag, with every count 0 (e.g. '{\"image\": 0, "
-                     "\"video\": 0}'): with all of the tower's modalities at 0, planned as "
-                     "--language-model-only")
-    eng.add_argument("--mm-encoder-tp-mode", choices=("weights", "data"), default="weights",
-                     help="like vLLM's flag (0.10.2 on): 'data' holds the whole vision tower on "
-                     "every GPU (Qwen2/2.5/3-VL, Qwen3.5, Llama 4 but its projector, Kimi-VL, "
-                     "Kimi-K2.5; others fall back to weights or hold it whole already), its "
-                     "LoRA slots at TP 1 widths, and profiles the encoder at TP 1 widths")
+    add_mm_modes(eng)
     eng.add_argument("--mm-processor-kwargs", type=_processor_kwargs, default=(),
                      metavar="JSON",
                      help="like vLLM's flag, with the keys Headroom plans: max_soft_tokens "
@@ -667,6 +651,33 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")
     add_vllm_version(eng)
+
+
+def add_mm_modes(group: argparse._ArgumentGroup) -> None:
+    """The flags that say how vLLM serves a multimodal model (mm_modes): --skip-mm-profiling,
+    --language-model-only, --limit-mm-per-prompt (zero counts) and --mm-encoder-tp-mode;
+    plan, sweep, report and recommend take them alike (cli.inputs.mm_mode_settings checks
+    them against the release)."""
+    group.add_argument("--skip-mm-profiling", action="store_true",
+                       help="like vLLM's flag: no multimodal encoder profile run (by default "
+                       "a Qwen3-VL-family or Llama 4 model profiles its vision encoder on its "
+                       "largest images; on other vision towers it drops the "
+                       "unmodelled-encoder warning)")
+    group.add_argument("--language-model-only", action="store_true",
+                       help="like vLLM's flag (0.17.0 on): every modality's limit 0, the "
+                       "model served text-only: no vision tower built (its weights off each "
+                       "GPU), no encoder profile")
+    group.add_argument("--limit-mm-per-prompt", type=_zero_mm_limits, default=(),
+                       metavar="JSON", dest="zero_mm_limits",
+                       help="like vLLM's flag, with every count 0 (e.g. '{\"image\": 0, "
+                       "\"video\": 0}'): with all of the tower's modalities at 0, planned as "
+                       "--language-model-only")
+    group.add_argument("--mm-encoder-tp-mode", choices=("weights", "data"), default="weights",
+                       help="like vLLM's flag (0.10.2 on): 'data' holds the whole vision tower "
+                       "on every GPU (Qwen2/2.5/3-VL, Qwen3.5, Llama 4 but its projector, "
+                       "Kimi-VL, Kimi-K2.5; others fall back to weights or hold it whole "
+                       "already), its LoRA slots at TP 1 widths, and profiles the encoder at TP "
+                       "1 widths")
 
 
 def _add_layout(eng: argparse._ArgumentGroup) -> None:

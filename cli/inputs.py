@@ -604,16 +604,9 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
                        "name the weight format: give --quantization or --target-quant, not both "
                        "(--target-quant fp8 on a 16-bit checkpoint is vLLM's --quantization fp8)")
     release = vllm_rules(args.vllm_version).label  # an uncovered release is refused first
-    for flag, given in (("--kv-cache-memory-bytes", args.kv_cache_memory is not None),
-                        ("--skip-mm-profiling", getattr(args, "skip_mm_profiling", False)),
-                        ("--language-model-only", getattr(args, "language_model_only", False)),
-                        ("--mm-encoder-tp-mode",
-                         getattr(args, "mm_encoder_tp_mode", "weights") != "weights"),
-                        ("--mm-processor-kwargs", bool(getattr(args, "mm_processor_kwargs", ())))):
-        # vLLM's parser exits 2 on a flag the release lacks: refused here, not planned
-        missing = given and unrecognized_flag(flag, vllm_cli(release))
-        if missing:
-            raise CliError(missing)
+    _require_flags(release, ("--kv-cache-memory-bytes", args.kv_cache_memory is not None),
+                   ("--mm-processor-kwargs", bool(getattr(args, "mm_processor_kwargs", ()))))
+    modes = mm_mode_settings(args, release)
     # and on a value it does not take (bitsandbytes from 0.28), as for --moe-backend
     refused = args.quantization != "auto" and choice_refusal(
         vllm_cli(release), "--quantization", args.quantization)
@@ -635,10 +628,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
                                                 "--kv-cache-memory-bytes", release),
         "enable_chunked_prefill": args.enable_chunked_prefill,
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
-        "skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
-        "language_model_only": getattr(args, "language_model_only", False),
-        "zero_mm_limits": getattr(args, "zero_mm_limits", ()),
-        "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights"),
+        **modes,
         "mm_processor_kwargs": getattr(args, "mm_processor_kwargs", ()),
         "enforce_eager": args.enforce_eager,
         "trust_remote_code": args.trust_remote_code,
@@ -651,6 +641,29 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
+
+
+def mm_mode_settings(args: argparse.Namespace, release: str) -> dict[str, object]:
+    """The EngineSettings fields of cli.args.add_mm_modes' flags (plan, sweep, report,
+    recommend); CliError, in vLLM's words, for one the `release` parser lacks (it exits 2)."""
+    values = {"skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
+              "language_model_only": getattr(args, "language_model_only", False),
+              "zero_mm_limits": getattr(args, "zero_mm_limits", ()),
+              "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights")}
+    _require_flags(release, ("--skip-mm-profiling", values["skip_mm_profiling"]),
+                   ("--language-model-only", values["language_model_only"]),
+                   ("--limit-mm-per-prompt", bool(values["zero_mm_limits"])),
+                   ("--mm-encoder-tp-mode", values["mm_encoder_tp_mode"] != "weights"))
+    return values
+
+
+def _require_flags(release: str, *given: tuple[str, bool]) -> None:
+    """CliError for the first flag given (flag, whether given) that vLLM `release`'s parser
+    lacks: it exits 2 on it, so it is refused here, not planned."""
+    for flag, asked in given:
+        missing = asked and unrecognized_flag(flag, vllm_cli(release))
+        if missing:
+            raise CliError(missing)
 
 
 def _release_count(count: Count | int | None, flag: str, release: str) -> int | None:

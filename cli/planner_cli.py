@@ -31,6 +31,7 @@ from cli.inputs import (
     load_model,
     load_prices,
     lora_setting,
+    mm_mode_settings,
     model_identity,
     network_assumed_note,
     note_preset_choice,
@@ -79,7 +80,7 @@ from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, sp
 from planner.serving.startup.wheel_arch import no_preset_text
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
-from planner.serving.vllm_versions import EngineError, UncoveredRelease
+from planner.serving.vllm_versions import EngineError, UncoveredRelease, vllm_rules
 from planner.serving.way_out import way_out
 from planner.text import one_line, sentence
 from probes.audit_summary import audit_summary
@@ -142,13 +143,22 @@ def _engine(args: argparse.Namespace, source: ModelSource, spec: ModelSpec) -> E
     --limit-mm-per-prompt leaves an audio tower Headroom does not size
     (mm_modes.audio_limit_refusal) or text-only serving leaves no tower for
     --enable-tower-connector-lora (mm_modes.tower_lora_refusal)."""
-    engine = engine_settings(args)
-    refusal = audio_limit_refusal(spec, engine) or tower_lora_refusal(spec, engine)
-    if refusal:
-        raise CliError(refusal)
+    engine = _mm_checked(spec, engine_settings(args))
     if not args.revision or source.origin == "file":
         return engine
     return EngineSettings(**{**engine.model_dump(), "revision": source.commit_sha or args.revision})
+
+
+def _mm_checked(spec: ModelSpec, engine: EngineSettings, named: bool = False
+                ) -> EngineSettings:
+    """`engine`, or CliError where --limit-mm-per-prompt leaves an audio tower Headroom does
+    not size (mm_modes.audio_limit_refusal) or text-only serving leaves no tower for
+    --enable-tower-connector-lora (mm_modes.tower_lora_refusal): plan's and recommend's
+    (`named`: the model named first, where several are searched)."""
+    refusal = audio_limit_refusal(spec, engine) or tower_lora_refusal(spec, engine)
+    if refusal:
+        raise CliError(f"{spec.name}: {refusal}" if named else refusal)
+    return engine
 
 
 def _model(args: argparse.Namespace, model: str, revision: str | None = None
@@ -322,12 +332,17 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         if key in gpu_keys[:i]:
             raise CliError(f"--gpu {args.gpu[gpu_keys.index(key)]!r} and --gpu {args.gpu[i]!r} "
                            f"are the same preset ({key}): give each once")
+    # the multimodal flags checked as plan checks them: against the release, then per model
+    modes = mm_mode_settings(args, vllm_rules(args.vllm_version).label)
+    engine = EngineSettings(gpu_memory_utilization=args.gpu_memory_utilization,
+                            vllm_version=args.vllm_version,
+                            trust_remote_code=args.trust_remote_code,
+                            enforce_eager=args.enforce_eager, **modes,
+                            **block_size_setting(args), **lora_setting(args))
+    for spec in specs:
+        _mm_checked(spec, engine, named)
     search = {"gpu_keys": gpu_keys, "network": args.network, "wsl2": args.wsl2,
-              "engine": EngineSettings(gpu_memory_utilization=args.gpu_memory_utilization,
-                                       vllm_version=args.vllm_version,
-                                       trust_remote_code=args.trust_remote_code,
-                                       enforce_eager=args.enforce_eager,
-                                       **block_size_setting(args), **lora_setting(args))}
+              "engine": engine}
     try:
         result = recommend(specs, workload, prices, gpus_max=args.gpus_max, top=args.top,
                            **search)
@@ -347,8 +362,10 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                   step=lambda n: f"rerun with --gpus-max {n}", **search)
     if not args.json:
         return recommend_text(result, out)
+    # the multimodal flags every row is planned with, under plan's engine block's keys
+    shared = engine.model_dump(mode="json", include=set(modes))
     return json.dumps({**json.loads(result.model_dump_json()), "way_out": out,
-                       "model_warnings": parser, "warnings": checkpoint},
+                       "model_warnings": parser, "warnings": checkpoint, "engine": shared},
                       indent=2, ensure_ascii=False) + "\n"
 
 

@@ -46,6 +46,7 @@ from planner.serving.hardware import (
     with_wsl2,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.mm_modes import tower_dropped
 from planner.serving.plan import (
     NO_FIT,
     PlanRequest,
@@ -361,12 +362,15 @@ def _cluster(gpu_key: str, gpus: int, network: NetworkSpec | None = None, wsl2: 
     return preset_cluster(gpu_key, per_node, gpus // per_node, network=network, wsl2=wsl2)
 
 
-def _smallest_weights(spec: ModelSpec, keys: Sequence[str], memo: dict) -> int:
-    """Bytes of the whole model in its smallest candidate format (the pruning bound)."""
+def _smallest_weights(spec: ModelSpec, keys: Sequence[str], dropped: bool, memo: dict) -> int:
+    """Bytes of the whole model in its smallest candidate format (the pruning bound), less its
+    vision tower where `dropped`: served text-only, vLLM builds none (mm_modes.tower_dropped),
+    and a count that holds the language model alone is planned, not pruned."""
     for key in keys:
-        if key not in memo:
-            memo[key] = weights_bytes(spec, scheme(key)).total_bytes
-    return min(memo[key] for key in keys)
+        if (key, dropped) not in memo:
+            terms = weights_bytes(spec, scheme(key))
+            memo[key, dropped] = terms.total_bytes - (terms.vision_bytes if dropped else 0)
+    return min(memo[key, dropped] for key in keys)
 
 
 def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
@@ -902,7 +906,7 @@ class _Search:
                 self.notes.append(_absurd(spec, self.workload, lows, self.gpus_max))
                 return
         made_before = self.plans
-        memo: dict[str, int] = {}
+        memo: dict[tuple[str, bool], int] = {}
         for gpu_key in _cheapest_bound_first(self.priced, lows, self.prices):
             live = _LiveBounds(lows.get(gpu_key, {}), bool(lows))
             picks = self._counts(spec, settings, gpu_key, live, memo, refused)
@@ -913,7 +917,8 @@ class _Search:
             self.notes.append(f"{name}: {next(iter(refused))}")
 
     def _counts(self, spec: ModelSpec, settings: EngineSettings, gpu_key: str,
-                live: _LiveBounds, memo: dict[str, int], refused: dict[str, None]) -> _Picks:
+                live: _LiveBounds, memo: dict[tuple[str, bool], int],
+                refused: dict[str, None]) -> _Picks:
         """Plan `gpu_key` at each count, fewest first, up to the first with a launchable row
         serving the workload (more of the same GPU only costs more per hour); stop at a
         count no family could serve on or whose $/hour cannot enter the `top`. A count whose
@@ -923,6 +928,7 @@ class _Search:
         picks = _Picks()
         members: dict = {}
         quants = quant_candidates(spec, _cluster(gpu_key, 1, wsl2=self.wsl2))  # one GPU kind
+        dropped = tower_dropped(spec, settings, vllm_rules(settings.vllm_version).version)
         for n in self.counts:
             bounds, fewest = live.view(picks.what_if is not None)
             if fewest > self.gpus_max:
@@ -931,7 +937,7 @@ class _Search:
                                                                               self.top):
                 break
             budget = n * gpu.memory_total_bytes * settings.gpu_memory_utilization
-            if _smallest_weights(spec, quants, memo) > budget:
+            if _smallest_weights(spec, quants, dropped, memo) > budget:
                 self.pruned += 1
                 continue
             if n < fewest:
