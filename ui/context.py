@@ -427,6 +427,17 @@ def lora_caption(engine: EngineSettings) -> str:
             + " (each other model planned without LoRA, a warning names it)" if flags else "")
 
 
+def tower_caption(engine: EngineSettings, offered: tuple[bool, bool]) -> str:
+    """"Language model only" and "Encoder TP mode" as the Compare and Recommend pages'
+    captions name them where the page offers them (`offered`: settle.tower_modes_offered;
+    "" where neither is set): on the models with a vision tower only (a text model is
+    planned without them: mm_modes.tower_settings_where_built)."""
+    flags = (["--language-model-only"] if offered[0] and engine.language_model_only else []) + (
+        ["--mm-encoder-tp-mode data"] if offered[1] and engine.mm_encoder_tp_mode == "data"
+        else [])
+    return f", {' '.join(flags)} on the models with a vision tower" if flags else ""
+
+
 def release_default_note() -> str:
     """" (vLLM 0.19.0's default)" while gpu_memory_utilization is unset, so what the pages
     plan with is the sidebar's release's default (EngineSettings fills it), else "". From 0.34
@@ -442,11 +453,11 @@ def release_default_note() -> str:
 
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
-    --skip-mm-profiling, --language-model-only, --mm-encoder-tp-mode, --moe-backend,
-    --all2all-backend and --enable-eplb (a MoE model's only), the LoRA flags and
-    --trust-remote-code included; the Compare page plans each model without them but
-    --enable-eplb and the LoRA flags, as report --compare carries them: it shows no launch
-    command).
+    --skip-mm-profiling, --language-model-only and --mm-encoder-tp-mode (a vision model's
+    only: tower_modes), --moe-backend, --all2all-backend and --enable-eplb (a MoE model's
+    only), the LoRA flags and --trust-remote-code included; the Compare page plans each model
+    without them but --enable-eplb, the LoRA flags and the text-only and encoder-TP flags, as
+    report --compare carries them: it shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it, unless a checkpoint in that format is
@@ -469,13 +480,25 @@ def current_engine() -> EngineSettings:
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling,
-                          language_model_only=current.language_model_only,
-                          mm_encoder_tp_mode=current.mm_encoder_tp_mode,
+                          **tower_modes(current_spec()),
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
                           all2all_backend=(current.all2all_backend if current_spec().is_moe
                                            else None),
                           **_eplb_knobs(), **lora_knobs(),
                           trust_remote_code=trusts_remote_code(current_spec()))
+
+
+def tower_modes(spec: ModelSpec | None = None) -> dict[str, object]:
+    """The EngineSettings fields of "Language model only" and "Encoder TP mode" (the Plan,
+    Compare and Recommend pages offer them, link keys lmonly and mmtp): for `spec` only where
+    it has a vision tower (kept in the state for the other pages' models where the Plan page's
+    has none, as EPLB for a dense model); None: for every model (compared_engine and
+    recommend drop them for a model without one: mm_modes.tower_settings_where_built)."""
+    current = state()
+    if spec is not None and spec.vision is None:
+        return {}
+    return {"language_model_only": current.language_model_only,
+            "mm_encoder_tp_mode": current.mm_encoder_tp_mode}
 
 
 def _eplb_knobs() -> dict[str, object]:
@@ -774,13 +797,16 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     the Plan page's model in the Plan page's weight format (a what-if: Qwen3-235B-A22B
     planned in W4A16 read "Does not fit" in BF16 there), as the report's comparison plans
     its first row; the Plan page's --enable-eplb and redundant experts and its LoRA
-    (lora_knobs), as report --compare (compare_plan drops EPLB for a dense model and LoRA for
-    one whose slots are not sized: auto_layout.compared_engine)."""
+    (lora_knobs), and "Language model only" and "Encoder TP mode" (tower_modes, offered on
+    the Compare page too), as report --compare (compare_plan drops EPLB for a dense model,
+    LoRA for one whose slots are not sized and the tower flags for one without a vision
+    tower: auto_layout.compared_engine)."""
     quant = _what_if_settings() if model == state().model else {}
-    # the Plan page's EPLB and LoRA, as report --compare carries --enable-eplb and
-    # --enable-lora (compared_engine drops them where the model cannot take them)
+    # the Plan page's EPLB and LoRA and the tower flags, as report --compare carries
+    # --enable-eplb, --enable-lora and --language-model-only (compared_engine drops them
+    # where the model cannot take them)
     return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(), **lora_knobs(),
-                          max_model_len=state().compared_context())
+                          **tower_modes(), max_model_len=state().compared_context())
 
 
 def compared_revision(model: str) -> str:

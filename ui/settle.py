@@ -5,7 +5,7 @@ nearest valid one, with a warning saying why. It ran on the Plan page only, so R
 and Recommend planned what the Plan page replaces, and one link gave two reports depending on
 the page opened first (review h427 #2)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import NamedTuple
 
@@ -43,7 +43,9 @@ from ui.context import (
 from ui.state import (
     CHECKPOINT_OPTION,
     CHECKPOINT_QUANT,
+    LABELS,
     WHAT_IF_OPTION,
+    bind,
     block_label,
     field_label,
     set_state,
@@ -93,7 +95,7 @@ def settle_state() -> None:
     read is left to the page, which says why. The settings replaced are shown here, at the
     top (show_replaced)."""
     with suppress(USER_ERRORS):
-        settled_choices()
+        settled_choices(plan_page=False)
     show_replaced()
 
 
@@ -112,10 +114,13 @@ def show_replaced() -> None:
                 st.warning(md_escape(notice.text))
 
 
-def settled_choices() -> Choices:
+def settled_choices(plan_page: bool = True) -> Choices:
     """Replace each setting that cannot run here, saying why (_keep_valid), and return the
     choices the Plan page offers (raises the owning module's errors); show_replaced shows
-    what was replaced."""
+    what was replaced. Off the Plan page (`plan_page` False: the Compare and Recommend pages
+    offer them for their own models, tower_mode_inputs) "Language model only" and "Encoder TP
+    mode" are replaced only where the sidebar's release lacks the flag, not where the Plan
+    page's model cannot take them."""
     st.session_state[_REPLACED_KEY] = []
     spec, cluster = current_spec(), current_cluster()
     mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1,
@@ -128,13 +133,16 @@ def settled_choices() -> Choices:
     if skip_mm_refused:
         _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False], skip_mm_refused)
     lm_only_refused = _vision_flag_refusal(spec, "--language-model-only")
-    if lm_only_refused:
+    lm_only_dropped = lm_only_refused if plan_page else _release_refusal("--language-model-only")
+    if lm_only_dropped:
         _keep_valid("language_model_only", state().language_model_only, [False],
-                    lm_only_refused)
+                    lm_only_dropped)
     encoder_tp_refused = _encoder_tp_refusal(spec)
-    if encoder_tp_refused:
+    encoder_tp_dropped = (encoder_tp_refused if plan_page
+                          else _release_refusal("--mm-encoder-tp-mode"))
+    if encoder_tp_dropped:
         _keep_valid("mm_encoder_tp_mode", state().mm_encoder_tp_mode, ["weights"],
-                    encoder_tp_refused)
+                    encoder_tp_dropped)
     eplb_refused = _eplb_refusal()
     if eplb_refused:
         _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
@@ -286,6 +294,12 @@ def _vision_flag_refusal(spec: ModelSpec, flag: str) -> str | None:
     words); None: offered."""
     if not spec.vision:
         return f"{spec.name} has no vision tower to {_TOWER_FLAGS[flag]}."
+    return _release_refusal(flag)
+
+
+def _release_refusal(flag: str) -> str | None:
+    """The CLI's refusal of `flag`, in its words, where the sidebar's release's parser lacks
+    it; None where it has it."""
     missing = unrecognized_flag(flag, vllm_cli(state().vllm_version))
     return sentence(missing) if missing else None
 
@@ -299,11 +313,40 @@ def _encoder_tp_refusal(spec: ModelSpec) -> str | None:
             or (sentence(f"--mm-encoder-tp-mode data: {inert}") if inert else None))
 
 
+def tower_modes_offered(specs: Iterable[ModelSpec]) -> tuple[bool, bool]:
+    """Whether "Language model only" and "Encoder TP mode" are offered for these models (the
+    Compare and Recommend pages' own): where one of them takes the flag as the Plan page
+    offers it for its model (_vision_flag_refusal, _encoder_tp_refusal)."""
+    specs = tuple(specs)
+    return (any(not _vision_flag_refusal(s, "--language-model-only") for s in specs),
+            any(not _encoder_tp_refusal(s) for s in specs))
+
+
+def tower_mode_inputs(page: str, lm_only: bool, encoder_tp: bool, where=st) -> None:
+    """The "Language model only" box (`lm_only`) and "Encoder TP mode" select (`encoder_tp`)
+    of `page`, in `where`, bound to the state (link keys lmonly, mmtp): the Plan page's for
+    its model, the Compare and Recommend pages' for theirs (tower_modes_offered)."""
+    if lm_only:
+        where.checkbox(LABELS["language_model_only"], help="vLLM --language-model-only: "
+                       "serve the model text-only (every modality's limit 0, as "
+                       "--limit-mm-per-prompt with each at 0): vLLM builds no vision tower, "
+                       "so its weights leave each GPU, and profiles no encoder; the weights "
+                       "figure's note says how much",
+                       **bind(page, "language_model_only"))
+    if encoder_tp:
+        where.selectbox(LABELS["mm_encoder_tp_mode"], ["weights", "data"],
+                        help="vLLM --mm-encoder-tp-mode: weights (vLLM's default) splits the "
+                        "vision tower over the GPUs of a TP group like the language model; "
+                        "data holds the whole tower on every GPU, each encoding its share of "
+                        "the images: more weights per GPU at TP > 1 and an encoder profile "
+                        "at the unsplit widths; the weights figure's note says how much",
+                        **bind(page, "mm_encoder_tp_mode"))
+
+
 def _eplb_refusal() -> str | None:
     """Why --enable-eplb is dropped: the sidebar's release's parser lacks the flag (0.9.1; the
     CLI's refusal, in its words); None: offered to a MoE model, kept for a dense one."""
-    missing = unrecognized_flag("--enable-eplb", vllm_cli(state().vllm_version))
-    return sentence(missing) if missing else None
+    return _release_refusal("--enable-eplb")
 
 
 def _lora_refusal(spec: ModelSpec) -> str | None:

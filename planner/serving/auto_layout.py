@@ -31,6 +31,7 @@ from planner.serving.lora.coverage import multimodal_lora_refusal
 from planner.serving.lora.coverage import settings_refusal as lora_settings_refusal
 from planner.serving.lora.expert_formats import run_time_quantization
 from planner.serving.lora.tower import tower_model_refusal
+from planner.serving.mm_modes import tower_settings_where_built
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused, vllm_rules
@@ -183,8 +184,10 @@ def compared_engine(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
     compared_layout drops EP, and EPLB without EP would refuse the model. A MoE model whose
     EPLB vLLM refuses (its class, its MoE method) keeps them: its plan says why. --enable-lora
     and its settings too, but not for a model whose LoRA slots Headroom does not size
-    (lora.coverage.settings_refusal): it is planned without LoRA, which compared_lora_note says."""
-    engine = lora_where_sized(spec, engine)[0]
+    (lora.coverage.settings_refusal): it is planned without LoRA, which compared_lora_note says.
+    The text-only and encoder-TP flags only where it has a vision tower
+    (mm_modes.tower_settings_where_built)."""
+    engine = tower_settings_where_built(spec, lora_where_sized(spec, engine)[0])
     if not spec.is_moe and (engine.enable_eplb or engine.num_redundant_experts):
         return engine.model_copy(update={"enable_eplb": False, "num_redundant_experts": None})
     return engine

@@ -53,6 +53,22 @@ def text_only(spec: ModelSpec, s: EngineSettings) -> bool:
                                        or modalities <= set(s.zero_mm_limits))
 
 
+TOWER_SETTINGS = ("language_model_only", "zero_mm_limits", "mm_encoder_tp_mode")
+"""The EngineSettings fields of the flags that change how vLLM builds a vision tower: a model
+planned beside others (tower_settings_where_built) keeps them only where it has one."""
+
+
+def tower_settings_where_built(spec: ModelSpec, s: EngineSettings) -> EngineSettings:
+    """`s`, less --language-model-only, --limit-mm-per-prompt and --mm-encoder-tp-mode
+    (TOWER_SETTINGS) for a model without a vision tower Headroom counts: vLLM builds no
+    MultiModalConfig for it and ignores them (mm_mode_notes), so a model compared with, or
+    searched beside, a vision model is planned and launched as without them, not noted."""
+    if spec.vision is not None:
+        return s
+    return s.model_copy(update={name: EngineSettings.model_fields[name].default
+                                for name in TOWER_SETTINGS})
+
+
 def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
     """Why --limit-mm-per-prompt is not planned: every vision modality at 0 but audio left
     above it on a model that builds an audio tower (AUDIO_TOWER_TYPES), which vLLM then builds,

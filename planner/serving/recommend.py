@@ -46,7 +46,7 @@ from planner.serving.hardware import (
     with_wsl2,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.mm_modes import tower_dropped
+from planner.serving.mm_modes import tower_dropped, tower_settings_where_built
 from planner.serving.plan import (
     NO_FIT,
     PlanRequest,
@@ -782,6 +782,7 @@ def recommend(
         settings = shared if trust_remote_code is None else shared.model_copy(
             update={"trust_remote_code": trust_remote_code(spec)})
         settings, lora_note = lora_where_sized(spec, settings)  # without LoRA, and why
+        settings = tower_settings_where_built(spec, settings)  # a text model: as without them
         if lora_note:
             lora_notes.append(f"{spec.name or spec.model_type}: {lora_note}")
         search.model(index, spec, settings, release.version)

@@ -1,5 +1,7 @@
 """Compare page: 2 to 6 models on the same hardware and vLLM settings, side by side."""
 
+from contextlib import suppress
+
 import pandas as pd
 import streamlit as st
 
@@ -34,8 +36,9 @@ from ui.context import (
     release_default_note,
     show_error,
     show_the_way_out,
+    tower_caption,
 )
-from ui.settle import settle_state
+from ui.settle import settle_state, tower_mode_inputs, tower_modes_offered
 from ui.state import DEFAULT_COMPARE_CONTEXT, LABELS, MAX_COMPARE, bind, state
 from ui.tables import key_grid
 
@@ -62,6 +65,15 @@ st.number_input(f"{LABELS['compare_context']} (tokens)", step=4096,
 if len(models) < 2:
     st.info("Pick at least two models to compare.")
     st.stop()
+prefetch_sources(name for name in models if not compared_revision(name))
+# the Plan page's "Language model only" and "Encoder TP mode", offered here where a compared
+# model takes them (a model that cannot read is left to the grid below, which says why)
+readable = []
+for name in models:
+    with suppress(*USER_ERRORS):
+        readable.append(model_spec(name, compared_revision(name)))
+offered = tower_modes_offered(readable)
+tower_mode_inputs("compare", *offered)
 try:
     cluster = current_cluster()
     engine = compare_engine()
@@ -84,13 +96,14 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
                                        else "")
                   + " on the models with routed experts" if engine.enable_eplb else "")
                # the Plan page's LoRA, as report --compare carries it (not where not sized)
-               + lora_caption(engine)) + ".")
+               + lora_caption(engine)
+               # the tower flags, as report --compare carries them (not for a text model)
+               + tower_caption(engine, offered)) + ".")
 
 load = current_load()
 speed_note = st.empty()  # its caption once the grid's concurrencies are known (_speed_note)
 context = f"concurrency at {engine.max_model_len:,}"
 compared = []  # (comparison row, plan, its warnings) per model that plans
-prefetch_sources(name for name in models if not compared_revision(name))
 for name in models:
     try:
         revision = compared_revision(name)  # the Plan page's, for the Plan page's model

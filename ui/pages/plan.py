@@ -104,6 +104,7 @@ from ui.settle import (
     quant_option,
     settled_choices,
     show_replaced,
+    tower_mode_inputs,
 )
 from ui.speed import (
     arrival_control,
@@ -319,21 +320,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         "figures where Headroom models the encoder (the Qwen3-VL family, "
                         "Llama 4) and drops the warning where it does not",
                         **bind("plan", "skip_mm_profiling"))
-        if lm_only:
-            st.checkbox(LABELS["language_model_only"], help="vLLM --language-model-only: "
-                        "serve the model text-only (every modality's limit 0, as "
-                        "--limit-mm-per-prompt with each at 0): vLLM builds no vision tower, "
-                        "so its weights leave each GPU, and profiles no encoder; the weights "
-                        "figure's note says how much",
-                        **bind("plan", "language_model_only"))
-        if encoder_tp:
-            st.selectbox(LABELS["mm_encoder_tp_mode"], ["weights", "data"],
-                         help="vLLM --mm-encoder-tp-mode: weights (vLLM's default) splits the "
-                         "vision tower over the GPUs of a TP group like the language model; "
-                         "data holds the whole tower on every GPU, each encoding its share of "
-                         "the images: more weights per GPU at TP > 1 and an encoder profile at "
-                         "the unsplit widths; the weights figure's note says how much",
-                         **bind("plan", "mm_encoder_tp_mode"))
+        tower_mode_inputs("plan", lm_only, encoder_tp)
         st.checkbox(LABELS["enforce_eager"], help="vLLM --enforce-eager: no CUDA graphs are "
                     "captured, so their memory (the CUDA graphs figure) is 0 and, from vLLM "
                     f"{version_label(GRAPHS_SUBTRACTED_FROM)}, goes to the KV cache instead; "

@@ -5,6 +5,8 @@ table as edited on this page (defaults from planner.serving.prices, each with it
 The inputs live in this session only (not in the link): the price table is too long for a URL.
 """
 
+from contextlib import suppress
+
 import pandas as pd
 import streamlit as st
 
@@ -43,9 +45,10 @@ from ui.context import (
     release_default_note,
     row_settings,
     show_error,
+    tower_modes,
     trusts_remote_code,
 )
-from ui.settle import settle_state
+from ui.settle import settle_state, tower_mode_inputs, tower_modes_offered
 from ui.state import blank_entry, keep, set_state, state
 from ui.tables import key_grid
 
@@ -274,12 +277,14 @@ settle_state()  # the settings the Plan page settles, with its warnings (ui/sett
 # the Plan page's KV block size (recommend --block-size): Gemma-3 4B on a B200 under vLLM 0.15
 # starts only at 32 or 64 (FlashInfer), so without it the search found no configuration;
 # its Enforce eager box (recommend --enforce-eager); its multi-LoRA serving (recommend
-# --enable-lora: a model whose slots are not sized is searched without it, warned)
+# --enable-lora: a model whose slots are not sized is searched without it, warned); its
+# Language model only and Encoder TP mode, offered here too under the models (recommend
+# --language-model-only, --mm-encoder-tp-mode: a text model is searched without them)
 engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization,
                         enforce_eager=state().enforce_eager,
                         **({"block_size": state().block_size} if state().block_size else {}),
-                        **lora_knobs())
+                        **lora_knobs(), **tower_modes())
 st.title("Recommend")
 # the CLI's flags as inline code (app_markdown), kept whole: as text, "CLI: --arrival" broke
 # after its first hyphen at 1280 px
@@ -317,6 +322,11 @@ blank = blank_entry(models)
 if blank:  # as the Compare page's Models field says it
     show_error("Cannot search", ValueError(f"Models: {blank}"))
     st.stop()
+readable = []  # a model that cannot read is left to the search, which says why
+for name in models:
+    with suppress(*USER_ERRORS):
+        readable.append(model_spec(name))
+tower_mode_inputs("recommend", *tower_modes_offered(readable))
 try:
     workload = _workload()
 except USER_ERRORS as exc:
