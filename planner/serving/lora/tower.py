@@ -38,12 +38,12 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   mlp.linear_fc1 (ColumnParallelLinear hidden -> intermediate), mlp.linear_fc2 (RowParallel);
   merger and each deepstack merger (Qwen3_VisionPatchMerger): linear_fc1 ColumnParallelLinear
   (hidden x merge^2 -> the same), linear_fc2 RowParallelLinear (-> out_hidden_size), all
-  split over the attention's TP (disable_tp only with --mm-encoder-tp-mode data, which
-  Headroom does not plan). patch_embed.proj is a Conv3dLayer (layers/conv.py, no LinearBase)
-  and pos_embed an nn.Embedding: not wrapped (from_layer finds no class; _create_lora_modules
-  skips what it could not wrap). attn.qkv is wrapped only where the model's
-  packed_modules_mapping has "qkv": ["qkv"] (QKVParallelLinearWithLoRA takes a packed list of
-  one: one A over the whole output): Qwen3VLForConditionalGeneration and Qwen3.5's (it joins
+  split over the attention's TP (under --mm-encoder-tp-mode data built with disable_tp, so
+  whole: tower_parts' data_parallel). patch_embed.proj is a Conv3dLayer (layers/conv.py, no
+  LinearBase) and pos_embed an nn.Embedding: not wrapped (from_layer finds no class;
+  _create_lora_modules skips what it could not wrap). attn.qkv is wrapped only where the
+  model's packed_modules_mapping has "qkv": ["qkv"] (QKVParallelLinearWithLoRA takes a packed
+  list of one: one A over the whole output): Qwen3VLForConditionalGeneration and Qwen3.5's (it joins
   that mapping) in every release; Qwen3VLMoeForConditionalGeneration's mapping is its own
   qkv_proj joined with its language model's, without "qkv", so no LoRA class takes the
   QKVParallelLinear (ColumnParallelLinearWithLoRA wants the exact ColumnParallelLinear or a
@@ -78,11 +78,12 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   and mlp.fc2 (RowParallelLinear); vision_adapter (Llama4VisionPixelShuffleMLP) mlp.fc1
   (ColumnParallelLinear intermediate -> projector_input_dim) and fc2 (RowParallelLinear ->
   projector_output_dim); multi_modal_projector.linear_1 (ColumnParallelLinear
-  vision_output_dim -> the text hidden, gather_output). Split over TP (disable_tp only with
-  --mm-encoder-tp-mode data, not planned). Its token counts: a chunk of (image / patch)^2
-  patches pools to (image / patch)^2 // round(1 / pixel_shuffle_ratio^2) tokens
-  (get_patch_per_chunk), so budget // that chunks, each (image / patch)^2 + 1 tower tokens (the
-  CLS) and that many connector tokens; the image's tokens per item are
+  vision_output_dim -> the text hidden, gather_output). Split over TP (under
+  --mm-encoder-tp-mode data all but multi_modal_projector.linear_1 are built with disable_tp,
+  so whole: tower_parts' data_parallel, _Slots.left_split). Its token counts: a chunk of
+  (image / patch)^2 patches pools to (image / patch)^2 // round(1 / pixel_shuffle_ratio^2)
+  tokens (get_patch_per_chunk), so budget // that chunks, each (image / patch)^2 + 1 tower
+  tokens (the CLS) and that many connector tokens; the image's tokens per item are
   planner.model.config.vision.LLAMA4_MAX_TILES + 1 chunks' (transformers' Llama4ImageProcessor
   default max_patches, which the checkpoint's preprocessor_config.json may override, as the
   encoder profile's). A config without vision_config (Maverick's in the catalog) is transformers'
