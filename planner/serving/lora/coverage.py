@@ -31,6 +31,7 @@ from planner.serving.lora.expert_formats import (
 from planner.serving.lora.mamba import layer_refusal as mamba_layer_refusal
 from planner.serving.lora.moe import MOE_LORA_ARCHITECTURES, float32_gate_refusal
 from planner.serving.lora.settings import LORA_READ, Version, release_refusal
+from planner.serving.mlp_activation import text_classes
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import version_label
 from planner.serving.weights import transformers_backend
@@ -208,7 +209,10 @@ tower.tower_refusal refuses the flag."""
 LORA_TEXT_MODELS: dict[str, tuple[str, ...]] = {
     "LlavaNextForConditionalGeneration": ("GraniteForCausalLM",)}
 """The wrappers sized whose language model is whatever class text_config.architectures names
-(llava_next.py: init_vllm_registered_model(hf_config=config.text_config)), with the text classes
+(llava_next.py: init_vllm_registered_model(hf_config=config.text_config)), or where it names
+none the class vLLM fills in for text_config.model_type (config/vllm.py with_hf_config, from
+vllm_versions.TEXT_CLASS_BY_TYPE_FROM, so in every release LLaVA-NeXT's LoRA runs in:
+mlp_activation.text_classes), with the text classes
 whose modules are read (LORA_ARCHITECTURES' entry for the wrapper is theirs: granite.py
 GraniteForCausalLM, slots' docstring); any other language model is refused (model_refusal)."""
 
@@ -297,11 +301,12 @@ def model_refusal(spec: ModelSpec) -> str | None:
                 f"llava_next.py); "
                 f"{name} is not read, so it is not planned")
     texts = LORA_TEXT_MODELS.get(spec.architectures[0], ())
-    if texts and (len(spec.text_architectures) != 1 or spec.text_architectures[0] not in texts):
+    # the releases that size them fill in a class for text_config.model_type (text_classes)
+    named, where = text_classes(spec, spec.architectures[0], LORA_READ[-1]) if texts else ((), "")
+    if texts and (len(named) != 1 or named[0] not in texts):
         return (f"--enable-lora: {name}'s language model here is "
-                f"{' / '.join(spec.text_architectures) or 'not named'} (text_config.architectures)"
-                f"; Headroom sizes {name}'s LoRA slots over {', '.join(texts)} only, so it is "
-                "not planned")
+                f"{' / '.join(named) or 'not named'} ({where}); Headroom sizes {name}'s LoRA "
+                f"slots over {', '.join(texts)} only, so it is not planned")
     unread = _unread_gemma4_parts(spec)
     if unread:
         return (f"--enable-lora: {name} here has {' and '.join(has for has, _ in unread)}, "

@@ -29,7 +29,8 @@ B never applies here: the class is not SupportsLoRA there).
 
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -107,6 +108,29 @@ def test_a_llava_next_over_a_language_model_not_read_is_refused() -> None:
     assert model_refusal(as_mistral) == (
         "--enable-lora: LlavaNextForConditionalGeneration's language model here is "
         "MistralForCausalLM (text_config.architectures); Headroom sizes "
+        "LlavaNextForConditionalGeneration's LoRA slots over GraniteForCausalLM only, so it is "
+        "not planned")
+
+
+def test_granite_vision_whose_text_config_names_no_class_is_sized_as_granite() -> None:
+    # vLLM 0.20.0 on fills text_config's architectures in from its model_type (config/vllm.py
+    # with_hf_config: MODEL_FOR_CAUSAL_LM_MAPPING_NAMES["granite"] = GraniteForCausalLM), so the
+    # same language model as the catalog config's, the same slots
+    entry = catalog_entry(VISION)
+    assert entry is not None
+    text = {k: v for k, v in entry.config["text_config"].items() if k != "architectures"}
+    spec = parse_model_config({**entry.config, "text_config": text}, name=VISION)
+    assert spec.text_architectures == () and model_refusal(spec) is None
+    lora = plan(PlanRequest(
+        model=spec, cluster=preset_cluster("h100", 1), layout=ParallelLayout(tp=1),
+        engine=EngineSettings(vllm_version="0.34.0", enable_lora=True, max_loras=4,
+                              max_lora_rank=16)))
+    assert not lora.errors and lora.lora_bytes_per_gpu == VISION_TP1
+    as_llama = parse_model_config({**entry.config, "text_config": {**text, "model_type": "llama"}},
+                                  name=VISION)
+    assert model_refusal(as_llama) == (
+        "--enable-lora: LlavaNextForConditionalGeneration's language model here is "
+        "LlamaForCausalLM (text_config.model_type \"llama\"); Headroom sizes "
         "LlavaNextForConditionalGeneration's LoRA slots over GraniteForCausalLM only, so it is "
         "not planned")
 
