@@ -823,8 +823,9 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "q_lora_rank from 0.20.0), DeepseekV32ForCausalLM and "
                        "GlmMoeDsaForCausalLM (GLM-5) and Gemma4ForConditionalGeneration (its "
                        "language model) from 0.20.0, PhiForCausalLM (qkv_proj, dense, fc1, "
-                       "fc2) to 0.31.0 and GemmaForCausalLM to 0.33.0 (later releases serve "
-                       "them through the Transformers backend), LlavaNextForConditionalGeneration "
+                       "fc2) and GemmaForCausalLM, the embedding too where vLLM serves them "
+                       "through its Transformers backend (Phi from 0.32.0, Gemma from "
+                       "0.34.0), LlavaNextForConditionalGeneration "
                        "(granite-vision: its GraniteForCausalLM language model; not the tower) "
                        "from 0.29.0, "
                        f"{elsewhere}; passed in the launch command")

@@ -6,8 +6,8 @@ Report page's own plan alone had it).
 
 By hand (tests/planner/serving/test_lora.py, from the vLLM 0.31.0-0.34.0 source), 4 slots of
 rank 16 at TP=1: Llama-3.1-8B 369,844,352 B, Qwen2.5-7B 323,379,328 B (no embedding or lm_head
-slots). gemma-7b (GemmaForCausalLM, which vLLM 0.34.0 serves through its Transformers backend,
-whose LoRA modules Headroom has not read) has no slots Headroom sizes.
+slots). Kimi-VL-A3B-Instruct (KimiVLForConditionalGeneration, whose kimi_vl.py class is not
+SupportsLoRA in any release read) has no slots Headroom sizes.
 """
 
 import json

@@ -106,8 +106,9 @@ mistral.py, gemma2.py, gemma3.py, phi3.py, qwen3_moe.py, qwen2_moe.py, mixtral.p
 gemma3_mm.py, qwen3_5.py, qwen3_next.py, qwen3_vl.py, qwen3_vl_moe.py, deepseek_v2.py,
 mllama4.py / llama4.py, minimax_m2.py, granite.py, mimo.py, nemotron_nas.py (those three:
 slots' docstring, DeciLM's no-op blocks LoraModules.no_op_blocks), gemma4_mm.py / gemma4.py,
-nemotron_h.py (HYBRID_MAMBA_LORA), phi.py and gemma.py (slots' docstring; to the release
-whose registry serves them through the Transformers backend: backend_refusal) and llava_next.py
+nemotron_h.py (HYBRID_MAMBA_LORA), phi.py and gemma.py (slots' docstring; from the release
+whose registry serves them through the Transformers backend, models/transformers/:
+on_transformers_backend) and llava_next.py
 over granite.py (LORA_TEXT_MODELS): their attention and embedding_modules, the experts in moe;
 the same in every release of LORA_READ but Qwen3.5's embedding_modules and Gemma 4's class,
 SupportsLoRA from 0.20.0 only, and LLaVA-NeXT's, from 0.29.0 (MULTIMODAL_LORA_FROM);
@@ -393,39 +394,23 @@ def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: st
 def settings_refusal(spec: ModelSpec, version: Version, quantization: str | None,
                      moe_backend: str | None) -> str | None:
     """Why the LoRA slots of `spec` are not sized under a read release `version`: the model
-    (model_refusal), a release serving it through the Transformers backend (backend_refusal), a
-    MegaMoE `moe_backend` the release refuses LoRA with for any model
+    (model_refusal), a MegaMoE `moe_backend` the release refuses LoRA with for any model
     (expert_formats.mega_moe_lora_refusal), then an MoE model's run-time `quantization` or
     `moe_backend` (expert_formats.moe_engine_refusal), then a release that fails to start it
     (deepseek_mla.release_refusal) or to run its float32 router gate's LoRA
     (moe.float32_gate_refusal); None where they are."""
-    return (model_refusal(spec) or backend_refusal(spec, version)
-            or mega_moe_lora_refusal(version, moe_backend)
+    return (model_refusal(spec) or mega_moe_lora_refusal(version, moe_backend)
             or moe_engine_refusal(spec, quantization, moe_backend)
             or deepseek_release_refusal(spec, version)
             or float32_gate_refusal(spec, version))
 
 
-def backend_refusal(spec: ModelSpec, version: Version) -> str | None:
-    """--enable-lora on a class of LORA_ARCHITECTURES that vLLM `version`'s registry serves
-    through its Transformers backend (weights.transformers_backend, from the release's
-    vllm_cli fixture): PhiForCausalLM from 0.32.0 (phi.py gone from the wheel), GemmaForCausalLM
-    from 0.34.0 (gemma.py gone; each wheel's models/registry.py read). Its LoRA modules there
-    (models/transformers/base.py Base, SupportsLoRA with embedding_modules {"embed_tokens"}:
-    the linears its fusers and tp_plan build from the transformers modules) are not read: the
-    refusal names the releases whose own model file Headroom sizes. None elsewhere."""
-    arch = spec.architectures[0]
-    if arch not in LORA_ARCHITECTURES or not _on_backend(spec, version):
-        return None
-    own = [release for release in LORA_READ if not _on_backend(spec, release)]
-    return (f"--enable-lora: vLLM {version_label(version)} serves {arch} through its Transformers "
-            "backend (models/registry.py), whose LoRA modules Headroom has not read, so it is "
-            f"not planned; it is sized under vLLM {version_label(own[0])}-"
-            f"{version_label(own[-1])}, whose own model file serves it")
-
-
-def _on_backend(spec: ModelSpec, version: Version) -> bool:
-    """Whether vLLM `version`'s registry serves `spec` through its Transformers backend."""
+def on_transformers_backend(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version`'s registry serves `spec` through its Transformers backend
+    (weights.transformers_backend, from the release's vllm_cli fixture; each wheel's
+    models/registry.py): of LORA_ARCHITECTURES, PhiForCausalLM from 0.32.0 (phi.py gone from the
+    wheel) and GemmaForCausalLM from 0.34.0 (gemma.py gone), sized there by the backend's
+    rules (slots' docstring: the same layer modules, embed_tokens wrapped, lm_head not)."""
     return transformers_backend(spec, vllm_cli(version_label(version)).transformers_architectures)
 
 

@@ -70,7 +70,7 @@ cuda_graphs.V2_LORA_GRAPH_CASES_FROM):
   (coverage.LoraModules.no_op_blocks).
 - models/phi.py PhiForCausalLM (SupportsLoRA; the 0.17.0-0.31.0 wheels, byte-identical
   0.17.0-0.24.0 and 0.25.0-0.31.0, which differ in the weight loader only; from 0.32.0 the
-  Transformers backend: coverage.backend_refusal): packed_modules_mapping qkv_proj (q/k/v,
+  Transformers backend, below): packed_modules_mapping qkv_proj (q/k/v,
   3 slices, a QKVParallelLinear of num_attention_heads KV heads), no embedding_modules (no
   embedding or lm_head slots); PhiAttention's dense and PhiMLP's fc2 RowParallelLinears, fc1 a
   ColumnParallelLinear of n_inner (4 x hidden without one; ColumnParallelLinearWithLoRA, one
@@ -81,6 +81,30 @@ cuda_graphs.V2_LORA_GRAPH_CASES_FROM):
   backend): Llama's packed qkv_proj and gate_up_proj, o_proj (heads x head_dim in) and
   down_proj, no embedding_modules (no embedding or lm_head slots; 0.17.0-0.28.0 take the
   logits from embed_tokens, 0.29.0 on from a tied ParallelLMHead, neither wrapped).
+- vLLM's Transformers backend (models/transformers/, 0.32.0, 0.33.0 and 0.34.0 wheels;
+  fusers/base.py, qkv.py, glu.py and merged_column.py byte-identical, fx_utils.py's tracer
+  changed in 0.33.0), which serves PhiForCausalLM from 0.32.0
+  and GemmaForCausalLM from 0.34.0 (coverage.on_transformers_backend): base.py Base is
+  SupportsLoRA with embedding_modules {"embed_tokens": "input_embeddings"} only, so embed_tokens
+  (a VocabParallelEmbedding: replace_embedding_class; Gemma's GemmaTextScaledWordEmbedding
+  rebased on it, which VocabParallelEmbeddingWithLoRA.can_replace_layer takes by isinstance)
+  gets the embedding slots above, built where pipeline_parallel keeps it (the first stage, a
+  tied last one), and causal.py's ParallelLMHead, no LinearBase, no slots: no
+  LogitsProcessorWithLoRA, no mapping, no vocabulary limit. recursive_replace fuses each
+  module whose fx trace and source match (fuser.py FUSERS, fusers/qkv.py QKVFuser, glu.py
+  GLUFuser), else gives each nn.Linear the style of the transformers model's tp_plan
+  (configuration_phi.py / configuration_gemma.py base_model_tp_plan): PhiAttention's and
+  GemmaAttention's q/k/v_proj -> qkv_proj, a QKVParallelLinear of q_proj's out / head_dim heads
+  and k_proj's kv heads, packed [q_proj, k_proj, v_proj] (3 slices), their dense / o_proj
+  rowwise; GemmaMLP's act_fn(gate_proj(x)) * up_proj(x) -> gate_up_proj, a
+  MergedColumnParallelLinear packed [gate_proj, up_proj] (its gelu / gelu_pytorch_tanh has a
+  GeluAndMul), down_proj rowwise; PhiMLP's fc1 colwise, fc2 rowwise (tp_plan): the modules,
+  names and shapes of phi.py and gemma.py, so the same slots. Run, not only read: those fusers'
+  match, update_forward and validate, with base.py's recursive_replace mimicked on the phi-2
+  and gemma-7b configs built by transformers 5.19.0 (the newest 0.32.0 admits, <5.20) and
+  5.22.2 (0.34.0's newest, <5.23), gave exactly these modules at TP 1, 2 and 8; the minimum
+  both pin, 5.16.1, has the same PhiAttention, PhiMLP, GemmaAttention and GemmaMLP (its
+  GemmaConfig keeps hidden_act "gelu", GELUActivation, also with a GeluAndMul).
 - the slots (lora_a_stacked / lora_b_stacked, `torch.zeros` in lora_dtype), R = max_lora_rank:
   a column layer (layers/base_linear.py, column_parallel_linear.py) has per output slice A
   (max_loras, 1, R, input_size) and B (max_loras, 1, slice per TP rank, R); a row layer
@@ -164,7 +188,7 @@ LoRA lm_head refuses (NotImplementedError in logits_processor.py); Headroom has 
 """
 
 from itertools import accumulate
-from operator import add
+from operator import add, and_
 from typing import NamedTuple
 
 from planner.memo import IdentityMemo
@@ -177,7 +201,7 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
-from planner.serving.lora.coverage import LORA_ARCHITECTURES
+from planner.serving.lora.coverage import LORA_ARCHITECTURES, on_transformers_backend
 from planner.serving.lora.deepseek_mla import mla_parts
 from planner.serving.lora.mamba import mamba_parts
 from planner.serving.lora.moe import (
@@ -193,10 +217,15 @@ from planner.serving.lora.tower import tower_parts
 from planner.serving.weights import VOCAB_PADDING, stage_heads
 
 
-def wraps_embeddings(spec: ModelSpec, version: Version) -> bool:
-    """Whether vLLM `version` wraps the embedding and lm_head of `spec` (LORA_ARCHITECTURES)."""
+def wrapped_heads(spec: ModelSpec, version: Version) -> tuple[bool, bool]:
+    """Whether vLLM `version` wraps the embedding and the lm_head of `spec`: both where its class
+    declares them (LORA_ARCHITECTURES), the embedding only on the Transformers backend
+    (coverage.on_transformers_backend: Base's embedding_modules, module docstring)."""
+    if on_transformers_backend(spec, version):
+        return True, False
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
-    return modules.embeddings and version >= modules.embeddings_from
+    wraps = modules.embeddings and version >= modules.embeddings_from
+    return wraps, wraps
 
 def tied_head_alias(spec: ModelSpec, version: Version) -> bool:
     """Whether vLLM `version` wraps the tied lm_head of `spec` a second time as an embedding:
@@ -303,7 +332,7 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
                 lora: LoraSettings, experts: ExpertSlots | None = None) -> tuple[LoraPart, ...]:
     """The LoRA slots of one TP rank of a PP stage holding `layers` (the embedding and lm_head
     on the stages vLLM builds them on, weights.stage_heads, where it wraps them:
-    LORA_ARCHITECTURES; lora/model_manager.py _create_lora_modules, 0.17.0, 0.24.0 and 0.34.0
+    wrapped_heads; lora/model_manager.py _create_lora_modules, 0.17.0, 0.24.0 and 0.34.0
     wheels, skips a PPMissingLayer only, so it wraps each one built, and with an lm_head its
     LogitsProcessor),
     in elements, each module kind once with the count of layers; elements x lora_dtype bytes
@@ -318,10 +347,10 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
         # the tower's LoRA runs in the vision encoder, on image inputs only: idle in a text step
         parts += [LoraPart(*part, idle=True) for part in tower_parts(
             spec, tp, lora.max_loras, lora.rank, lora.fully_sharded, lora.tower_data_parallel)]
-    if not wraps_embeddings(spec, lora.version):
-        return tuple(parts)
+    backend = on_transformers_backend(spec, lora.version)  # no unguarded heads (base.py)
+    embed, head = map(and_, stage_heads(spec, first, last, unguarded=not backend),
+                      wrapped_heads(spec, lora.version))
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
-    embed, head = stage_heads(spec, first, last)
     if embed:
         # a token's A row gathered (F.embedding) and read back by the expand, which reads and
         # writes the hidden state (layers/vocab_parallel_embedding.py forward)
@@ -341,7 +370,7 @@ def lm_head_mapping_bytes(spec: ModelSpec, first: bool, last: bool, tp: int,
     """The lm_head LoRA's int64 sharded_to_full_mapping_gpu at TP > 1 on a stage with the
     lm_head (stage_heads): the vocabulary padded to VOCAB_PADDING x 8 B (logits_processor.py
     create_lora_weights); 0 where lm_head is not wrapped."""
-    if tp == 1 or not wraps_embeddings(spec, version) or not stage_heads(spec, first, last)[1]:
+    if tp == 1 or not wrapped_heads(spec, version)[1] or not stage_heads(spec, first, last)[1]:
         return 0
     return -(-spec.vocab_size // VOCAB_PADDING) * VOCAB_PADDING * 8
 

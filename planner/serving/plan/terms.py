@@ -41,7 +41,7 @@ from planner.serving.lora.moe import (
 )
 from planner.serving.lora.punica import punica_buffer_bytes, tower_punica_bytes
 from planner.serving.lora.settings import LoraSettings, slot_dtype_bytes
-from planner.serving.lora.slots import lm_head_mapping_bytes, stage_parts, wraps_embeddings
+from planner.serving.lora.slots import lm_head_mapping_bytes, stage_parts, wrapped_heads
 from planner.serving.lora.tower import tower_note
 from planner.serving.mm_modes import text_only, text_only_flag
 from planner.serving.moe_backend import B12X
@@ -552,9 +552,11 @@ def _lora_note(st: Setup, lora: LoraSettings, flags: int, mapping: int, shards: 
                   if lora.fully_sharded and shards > 1 else "")
                if flags else "")
             + mla_note(spec, lora.version)
-            + (", the embedding and lm_head unsharded"
-               if wraps_embeddings(spec, lora.version) else
-               "; no embedding or lm_head slots (the class declares no embedding_modules)")
+            + {(True, True): ", the embedding and lm_head unsharded",
+               (True, False): ", the embedding unsharded; no lm_head slots (vLLM's Transformers "
+                              "backend declares embed_tokens only)",
+               (False, False): "; no embedding or lm_head slots (the class declares no "
+                               "embedding_modules)"}[wrapped_heads(spec, lora.version)]
             + (f"; {tower_note(spec, r.mbt, r.seqs, r.max_model_len)}" if lora.tower else
                f"; the language model's modules only: {tower} get no LoRA (vLLM's "
                "--enable-tower-connector-lora, default off, is not passed)" if tower else "")

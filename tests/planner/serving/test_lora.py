@@ -38,8 +38,8 @@ from planner.serving.vllm_versions import LayoutRefused
 from tests.cli.conftest import run_main
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"
-UNREAD = "google/gemma-7b"  # GemmaForCausalLM at 0.34.0: its Transformers backend, not read
-UNREAD_WORDS = "serves GemmaForCausalLM through its Transformers backend"
+UNREAD = "moonshotai/Kimi-VL-A3B-Instruct"  # kimi_vl.py's class: not SupportsLoRA in any release
+UNREAD_WORDS = "KimiVLForConditionalGeneration does not support LoRA yet."
 PUNICA = 4 * 8192 * 8 + 3 * 1024 * 8 + 2 * (2 * 8192 + 2 * 5 + 6) * 4  # 417,920 B
 # the embedding's and lm_head's slots, each N x (128,256 x 16 + 4,096 x 16) = 8,470,528
 VOCAB_ENDS = 2 * 4 * (128256 * 16 + 4096 * 16)  # 16,941,056 elements
