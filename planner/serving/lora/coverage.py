@@ -49,6 +49,14 @@ QWEN3_VL_TIED_HEAD_OWN_FROM: Version = (0, 28, 0)
 (tied_head_alias)."""
 
 
+class LinearNames(NamedTuple):
+    """Module names of a layer's attention output and ungated first and second MLP linears."""
+
+    attention_out: str = "o_proj"
+    mlp_up: str = "up_proj"
+    mlp_down: str = "down_proj"
+
+
 class LoraModules(NamedTuple):
     """What an architecture's class declares to vLLM's LoRA manager: whether its
     embedding_modules wrap embed_tokens and lm_head, and the slices of qkv_proj and gate_up_proj
@@ -63,7 +71,7 @@ class LoraModules(NamedTuple):
     blocks: no module, so no slots; slots' docstring); ungated_mlp: whether its dense MLP is
     two plain linears, the first a ColumnParallelLinear of one A (phi.py PhiMLP fc1 / fc2)
     rather than a gated gate_up_proj; linear_names: its attention output's, ungated first and
-    second MLP linears' module names (Phi's dense, fc1, fc2)."""
+    second MLP linears' module names (LinearNames; Phi's dense, fc1, fc2)."""
 
     embeddings: bool
     qkv_slices: int = 3
@@ -73,7 +81,7 @@ class LoraModules(NamedTuple):
     tied_head_own_from: Version = (0, 0, 0)
     no_op_blocks: bool = False
     ungated_mlp: bool = False
-    linear_names: tuple[str, str, str] = ("o_proj", "up_proj", "down_proj")
+    linear_names: LinearNames = LinearNames()
 
 
 LORA_ARCHITECTURES: dict[str, LoraModules] = {
@@ -97,7 +105,8 @@ LORA_ARCHITECTURES: dict[str, LoraModules] = {
     "DeciLMForCausalLM": LoraModules(True, no_op_blocks=True),
     "Gemma4ForConditionalGeneration": LoraModules(False),
     "NemotronHForCausalLM": LoraModules(True),
-    "PhiForCausalLM": LoraModules(False, ungated_mlp=True, linear_names=("dense", "fc1", "fc2")),
+    "PhiForCausalLM": LoraModules(False, ungated_mlp=True,
+                                  linear_names=LinearNames("dense", "fc1", "fc2")),
     "GemmaForCausalLM": LoraModules(False),
     "LlavaNextForConditionalGeneration": LoraModules(True),  # its Granite language model's
     **dict.fromkeys(DEEPSEEK_LORA, LoraModules(False))}

@@ -276,7 +276,7 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
         q_in = attn.num_heads * attn.head_dim // tp
         parts = (LayerPart("qkv_proj", n * (modules.qkv_slices * rank_a * h + (q + 2 * kv) * r),
                            modules.qkv_slices * h + 2 * (q + 2 * kv)),
-                 LayerPart(modules.linear_names[0], n * (r * q_in + row_out * r),
+                 LayerPart(modules.linear_names.attention_out, n * (r * q_in + row_out * r),
                            q_in + 2 * row_out))
     if mlp is None:
         return parts
@@ -294,9 +294,9 @@ def _layer_parts(spec: ModelSpec, layer_index: int, tp: int, experts: ExpertSlot
                     modules.gate_up_slices * h + 2 * 2 * inter) if mlp.gated
           # Nemotron-H's relu2 MLP and shared expert: up_proj, Phi's fc1, a ColumnParallelLinear
           # (one A)
-          else LayerPart(f"{prefix}{modules.linear_names[1]}", n * (rank_a * h + inter * r),
+          else LayerPart(f"{prefix}{modules.linear_names.mlp_up}", n * (rank_a * h + inter * r),
                          h + 2 * inter))
-    return parts + (up, LayerPart(f"{prefix}{modules.linear_names[2]}",
+    return parts + (up, LayerPart(f"{prefix}{modules.linear_names.mlp_down}",
                                   n * (r * inter + row_out * r), inter + 2 * row_out))
 
 
