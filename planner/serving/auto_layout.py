@@ -27,8 +27,8 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.lora.coverage import multimodal_lora_refusal
 from planner.serving.lora.coverage import settings_refusal as lora_settings_refusal
+from planner.serving.lora.coverage import supports_lora_refusal
 from planner.serving.lora.expert_formats import run_time_quantization
 from planner.serving.lora.tower import tower_model_refusal
 from planner.serving.mm_modes import tower_settings_where_built
@@ -214,9 +214,9 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
     """The note on a model planned without the --enable-lora asked of it (lora_where_sized: a
     compared model, one recommend searches), None where it keeps it: its figures leave out
     what LoRA adds, and why, in the words `plan --enable-lora` refuses it with
-    (lora.coverage.multimodal_lora_refusal, lora.coverage.settings_refusal)."""
+    (lora.coverage.supports_lora_refusal, lora.coverage.settings_refusal)."""
     rules = vllm_rules(engine.vllm_version)
-    refusal = (multimodal_lora_refusal(spec, rules.version, rules.label)
+    refusal = (supports_lora_refusal(spec, rules.version, rules.label)
                or lora_settings_refusal(spec, rules.version,
                                         run_time_quantization(engine.quantization,
                                                               engine.target_quant),

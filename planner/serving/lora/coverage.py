@@ -1,12 +1,12 @@
 """Which model classes Headroom sizes multi-LoRA for, and why every other is refused: the
 classes read (LORA_ARCHITECTURES; the multimodal ones' unwrapped tower and connector,
 LORA_TOWER_CONNECTOR; the Gated-DeltaNet hybrids, HYBRID_GDN_LORA; the Mamba2 hybrids,
-HYBRID_MAMBA_LORA), the multimodal classes not
-read (MULTIMODAL_LORA_FROM), and the refusals a plan asks first (lora_refusal: the release, the
-model, its layers, its MoE settings and experts' format). What each class's wrapped modules
-take: slots (attention, dense MLP, GDN, embedding, lm_head), mamba (Mamba2), moe (experts,
-router gates, shared experts), expert_formats (quantized experts per release), deepseek_mla and
-tower."""
+HYBRID_MAMBA_LORA), the classes vLLM takes LoRA for only from a release on, or never, and
+the multimodal ones not read (SUPPORTS_LORA_FROM), and the refusals a plan asks first
+(lora_refusal: the release, the model, its layers, its MoE settings and experts' format).
+What each class's wrapped modules take: slots (attention, dense MLP, GDN, embedding, lm_head),
+mamba (Mamba2), moe (experts, router gates, shared experts), expert_formats (quantized experts
+per release), deepseek_mla and tower."""
 
 from typing import NamedTuple
 
@@ -120,7 +120,7 @@ whose registry serves them through the Transformers backend, models/transformers
 on_transformers_backend) and llava_next.py
 over granite.py (LORA_TEXT_MODELS): their attention and embedding_modules, the experts in moe;
 the same in every release of LORA_READ but Qwen3.5's embedding_modules and Gemma 4's class,
-SupportsLoRA from 0.20.0 only, and LLaVA-NeXT's, from 0.29.0 (MULTIMODAL_LORA_FROM);
+SupportsLoRA from 0.20.0 only, and LLaVA-NeXT's, from 0.29.0 (SUPPORTS_LORA_FROM);
 qwen3_5.py: HYBRID_GDN_LORA; deepseek_v2.py's MLA attention, DeepSeek-V3.2's sparse-attention
 indexer (deepseek_v32/attention.py from 0.29.0) and the releases that refuse them or wrap them
 more than once, and GLM-5's GlmMoeDsaForCausalLM, V3.2's class in every release (deepseek_v2.py
@@ -185,7 +185,7 @@ wrapped in every release (get_num_mm_encoder_tokens to 0.29.0, supports_tower_co
 from 0.29.0): planner.serving.lora.tower.
 
 models/gemma4_mm.py Gemma4ForConditionalGeneration (SupportsLoRA from the 0.20.0 wheel, not in
-0.19.0 / 0.19.1: MULTIMODAL_LORA_FROM; gemma4_mm.py and gemma4.py of 0.20.0, 0.21.0, 0.22.0,
+0.19.0 / 0.19.1: SUPPORTS_LORA_FROM; gemma4_mm.py and gemma4.py of 0.20.0, 0.21.0, 0.22.0,
 0.23.0, 0.24.0, 0.25.0, 0.27.0, 0.28.0, 0.29.0, 0.30.0, 0.31.0, 0.32.0, 0.33.0 and 0.34.0
 read, 0.20.1, 0.20.2, 0.22.1, 0.25.1, 0.26.0 and 0.27.1 equal to one of them byte for byte):
 packed_modules_mapping qkv_proj (q/k/v) and gate_up_proj (gate/up), and neither it nor its
@@ -201,7 +201,7 @@ supports_tower_connector_lora and its tower is wrapped: planner.serving.lora.tow
 layers: moe (the Gemma 4 rules).
 
 models/llava_next.py LlavaNextForConditionalGeneration (SupportsLoRA from the 0.29.0 wheel, not
-in 0.17.0-0.28.0: MULTIMODAL_LORA_FROM; llava_next.py of 0.29.0, 0.30.0 and 0.31.0 read, the
+in 0.17.0-0.28.0: SUPPORTS_LORA_FROM; llava_next.py of 0.29.0, 0.30.0 and 0.31.0 read, the
 same in what is read here, 0.32.0-0.34.0 equal to 0.31.0's byte for byte):
 packed_modules_mapping qkv_proj (q/k/v) and gate_up_proj (gate/up), no embedding_modules of its
 own; its language_model is init_vllm_registered_model(hf_config=text_config), the class
@@ -342,7 +342,7 @@ def model_refusal(spec: ModelSpec) -> str | None:
     return None
 
 
-MULTIMODAL_LORA_FROM: dict[str, tuple[str, Version | None]] = {
+SUPPORTS_LORA_FROM: dict[str, tuple[str, Version | None]] = {
     "MiMoV2FlashForCausalLM": ("mimo_v2.py (mimo_v2_flash.py to 0.20.2)", None),
     "Gemma3nForConditionalGeneration": ("gemma3n_mm.py", None),
     "KimiVLForConditionalGeneration": ("kimi_vl.py", None),
@@ -355,10 +355,11 @@ MULTIMODAL_LORA_FROM: dict[str, tuple[str, Version | None]] = {
     "Qwen2_5_VLForConditionalGeneration": ("qwen2_5_vl.py", (0, 0, 0)),
     "LlavaForConditionalGeneration": ("llava.py", (0, 0, 0)),
     "InternVLChatModel": ("internvl.py", (0, 0, 0))}
-"""Multimodal architectures whose LoRA modules Headroom has not read, or has read from a release
-on (those also in LORA_ARCHITECTURES: Gemma 4, LLaVA-NeXT), and MiMo-V2-Flash's text MoE class,
-with their vLLM model file and the first release of settings.LORA_READ whose class there is
-SupportsLoRA (None: none; the class lines of every 0.17.0-0.34.0 wheel read): gemma3n_mm.py,
+"""Architectures whose vLLM class takes LoRA only from a release on, or never (MiMo-V2-Flash's
+text MoE class among them), and multimodal ones whose LoRA modules Headroom has not read, or has
+read from a release on (those also in LORA_ARCHITECTURES: Gemma 4, LLaVA-NeXT), with their vLLM
+model file and the first release of settings.LORA_READ whose class there is SupportsLoRA
+(None: none; the class lines of every 0.17.0-0.34.0 wheel read): gemma3n_mm.py,
 kimi_vl.py and kimi_k25.py never, nor MiMoV2FlashForCausalLM (mimo_v2_flash.py 0.17.0-0.20.2,
 mimo_v2.py 0.21.0-0.34.0: nn.Module, SupportsPP, MixtureOfExperts (and SupportsEagle3 from
 0.25.0), a packed_modules_mapping from 0.21.0 but no supports_lora nor embedding_modules, so
@@ -366,17 +367,17 @@ interfaces.py supports_lora is False), gemma4_mm.py from 0.20.0 (0.19.x's class 
 0.17-0.18 have no Gemma 4), llava_next.py (granite-vision) from 0.29.0, the others in every
 release. Without it v1/worker/lora_model_runner_mixin.py
 load_lora_model raises "<class> does not support LoRA yet." at start-up (0.17.0-0.34.0):
-multimodal_lora_refusal says which."""
+supports_lora_refusal says which."""
 
 
-def multimodal_lora_refusal(spec: ModelSpec, version: Version, label: str) -> str | None:
-    """--enable-lora on an architecture of MULTIMODAL_LORA_FROM: vLLM `label`'s
-    start-up failure where its class is not SupportsLoRA, else the modules not read (None where
+def supports_lora_refusal(spec: ModelSpec, version: Version, label: str) -> str | None:
+    """--enable-lora on an architecture of SUPPORTS_LORA_FROM: vLLM `label`'s start-up
+    failure where its class is not SupportsLoRA there, else the modules not read (None where
     they are: LORA_ARCHITECTURES)."""
     arch = spec.architectures[0] if len(spec.architectures) == 1 else ""
-    if arch not in MULTIMODAL_LORA_FROM:
+    if arch not in SUPPORTS_LORA_FROM:
         return None
-    file, since = MULTIMODAL_LORA_FROM[arch]
+    file, since = SUPPORTS_LORA_FROM[arch]
     if since is not None and version >= since and arch in LORA_ARCHITECTURES:
         return None
     if since is None or version < since:
@@ -392,10 +393,10 @@ def multimodal_lora_refusal(spec: ModelSpec, version: Version, label: str) -> st
 def lora_refusal(spec: ModelSpec, version: Version, label: str, quantization: str | None = None,
                  moe_backend: str | None = None) -> str | None:
     """Why --enable-lora is not planned for `spec` under vLLM `label` (`version`): the release
-    (release_refusal), a multimodal class not read (multimodal_lora_refusal), then the model and
-    its settings (settings_refusal), then int4 / NVFP4 experts before vLLM 0.20
+    (release_refusal), a class not SupportsLoRA there or not read (supports_lora_refusal), then
+    the model and its settings (settings_refusal), then int4 / NVFP4 experts before vLLM 0.20
     (expert_formats.marlin_lora_release_refusal); None where the slots are sized."""
-    return (release_refusal(version, label) or multimodal_lora_refusal(spec, version, label)
+    return (release_refusal(version, label) or supports_lora_refusal(spec, version, label)
             or settings_refusal(spec, version, quantization, moe_backend)
             or marlin_lora_release_refusal(spec, version, label))
 

@@ -112,7 +112,7 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   from get_mm_max_tokens_per_item: the image's default_output_length and the video's
   GEMMA4_VIDEO_TOKENS (images and video: get_supported_mm_limits).
 
-Not read, refused: the other multimodal classes (coverage.MULTIMODAL_LORA_FROM).
+Not read, refused: the other multimodal classes (coverage.SUPPORTS_LORA_FROM).
 
 At PP > 1 every stage holds the tower's and connector's Punica wrappers (_init_punica_wrapper
 runs on each stage's model, whose class is multimodal wherever the tower is built), and the

@@ -625,7 +625,7 @@ def test_a_lora_dtype_vllm_does_not_take_is_refused(capsys) -> None:
     assert code == 2 and "--lora-dtype needs --enable-lora" in err
 
 
-# Multimodal classes not read (lora.coverage.MULTIMODAL_LORA_FROM), from the class lines of the vLLM
+# Multimodal classes of lora.coverage.SUPPORTS_LORA_FROM, from the class lines of the vLLM
 # 0.17.0-0.34.0 wheels: models/kimi_vl.py KimiVLForConditionalGeneration is never SupportsLoRA,
 # gemma4_mm.py's is from 0.20.0 (not in 0.19.x; sized from there: test_lora_gemma4),
 # llava_next.py's (granite-vision) from 0.29.0 (sized from there: test_lora_granite_vision_mimo_v2);
