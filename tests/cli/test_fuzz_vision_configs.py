@@ -141,6 +141,12 @@ def gemma3(**vision: object) -> dict:
     # int(300 ** 0.5) = 17 tokens a side: 896 // 56 = 16 patches
     (gemma3(patch_size=56) | {"mm_tokens_per_image": 300}, "image_size 896 / patch_size 56 "
      "makes 16 x 16 patches, fewer a side than the 17 x 17 tokens mm_tokens_per_image 300"),
+    # no patch_size: SiglipVisionConfig's 16 (transformers 5.25.0), so 240 // 16 = 15 a side
+    # (240 // 14 = 17 would pool)
+    ({**GEMMA3, "vision_config": {k: v for k, v in GEMMA3["vision_config"].items()
+                                  if k != "patch_size"} | {"image_size": 240}},
+     "image_size 240 / patch_size 16 makes 15 x 15 patches, fewer a side than the 16 x 16 "
+     "tokens mm_tokens_per_image 256"),
 ])
 def test_a_gemma3_pool_of_0_exits_2(capsys, tmp_path: Path, config: dict, words: str,
                                     flags: tuple) -> None:

@@ -502,7 +502,9 @@ def _vision(top: Reader, model_type: str, text_hidden: int, notes: Notes) -> Vis
         raise ConfigError("config.json: vision_config must be an object")
     vc, deepstack_note = deepstack_default(vc, model_type)
     reader = Reader(vc, "vision_config.", notes)
-    reader.defaults = vision_class_defaults(model_type)
+    vision_type = vc.get("model_type")
+    reader.defaults = vision_class_defaults(
+        model_type, vision_type if isinstance(vision_type, str) else "")
     reader.null_refusal = vision_null_refusal(model_type)
     try:
         vision = vision_estimate(reader, top, text_hidden, model_type)

@@ -28,6 +28,8 @@ class Reader(Protocol):
 
     def get(self, *keys: str) -> Any: ...
 
+    def flag(self, *keys: str) -> bool | None: ...
+
     def int_list(self, key: str, lo: int = 0, hi: int = ...) -> list[int] | None: ...
 
     def null(self, *keys: str) -> str | None: ...
@@ -173,13 +175,13 @@ def _tower(r: Reader, kind: str) -> Tower:
 
     NOTE (transformers 5.24.0): SigLIP (siglip/modeling_siglip.py): Conv2d patch c p^2 h + h,
     (image / p)^2 learned positions x h, vit_block layers, post_layernorm 2h, and the pooling
-    head where vision_use_head (SiglipVisionConfig's default true; PaliGemma's and Gemma 3's
-    own defaults false). CLIP (clip/modeling_clip.py CLIPVisionEmbeddings /
-    CLIPVisionTransformer): class_embedding h, Conv2d c p^2 h without bias,
-    ((image / p)^2 + 1) positions x h, pre_layrnorm 2h, vit_block layers, post_layernorm 2h.
-    Pixtral (pixtral/modeling_pixtral.py): Conv2d c p^2 h without bias, ln_pre RMSNorm h,
-    2D RoPE (no learned positions), layers of bias-free q/k/v/o 4h^2, a gated SiLU MLP 3 h i
-    without biases and two RMSNorms 2h; no post-norm.
+    head where vision_use_head (SiglipVisionConfig's default true; the vision_config
+    PaliGemma's and Gemma 3's classes build where config.json has none sets it false). CLIP
+    (clip/modeling_clip.py CLIPVisionEmbeddings / CLIPVisionTransformer): class_embedding h,
+    Conv2d c p^2 h without bias, ((image / p)^2 + 1) positions x h, pre_layrnorm 2h, vit_block
+    layers, post_layernorm 2h. Pixtral (pixtral/modeling_pixtral.py): Conv2d c p^2 h without
+    bias, ln_pre RMSNorm h, 2D RoPE (no learned positions), layers of bias-free q/k/v/o 4h^2, a
+    gated SiLU MLP 3 h i without biases and two RMSNorms 2h; no post-norm.
 
     Whole on every TP rank (siglip.py, clip.py, pixtral.py PixtralHFVisionModel, 0.19.0, 0.33.0
     and 0.34.0 wheels; the same Column / Row / QKV layers in the 0.9.1, 0.11.0, 0.13.0 and 0.15.1
@@ -189,13 +191,14 @@ def _tower(r: Reader, kind: str) -> Tower:
     SiglipMLP fc2 bias (its fc1 / fc2 weights and fc1 bias are split).
     """
     depth, h, inter = _dims(r)
-    patch = r.int_("patch_size", hi=1024) or 14
-    channels = r.int_("num_channels", hi=64) or 3
+    defaults = TOWER_CLASS_DEFAULTS[kind].values
+    patch = r.int_("patch_size", hi=1024) or defaults["patch_size"]
+    channels = r.int_("num_channels", hi=64) or defaults["num_channels"]
     conv = channels * patch * patch * h
     if kind == "pixtral":
         layer = 4 * h * h + 3 * h * inter + 2 * h
         return Tower(conv + h + depth * layer, 0, layer, 0, conv + h, 2 * h, 0)
-    image = r.int_("image_size", hi=1 << 16) or 224
+    image = r.int_("image_size", hi=1 << 16) or defaults["image_size"]
     grid = (image // patch) ** 2
     layer = vit_block(h, inter)
     if kind == "clip":  # class_embedding, one more position, pre_layrnorm; no conv bias
@@ -203,7 +206,7 @@ def _tower(r: Reader, kind: str) -> Tower:
         head = 0
     else:
         embeddings = conv + h + grid * h
-        head = siglip_head(h, inter) if r.get("vision_use_head") is not False else 0
+        head = siglip_head(h, inter) if r.flag("vision_use_head") is not False else 0
     head_whole = head - (2 * h * inter + inter) if head else 0
     return Tower(embeddings + depth * layer + 2 * h + head, head, layer, 2 * h, embeddings,
                  4 * h + ROW_BIASES * h, head_whole)
@@ -214,6 +217,23 @@ TOWER_KINDS = {"gemma3": "siglip", "paligemma": "siglip", "mistral3": "pixtral",
 """NOTE: the vision_config each wrapper builds where vision_config names no model_type
 (transformers 5.24.0 Gemma3Config, PaliGemmaConfig: siglip_vision_model; Mistral3Config:
 pixtral; LlavaConfig, LlavaNextConfig: clip_vision_model)."""
+
+
+TOWER_CLASS_DEFAULTS = {
+    "siglip": ClassDefaults("siglip_vision_model", "SiglipVisionConfig", {
+        "patch_size": 16, "image_size": 224, "num_channels": 3, "vision_use_head": True},
+        frozenset(), {}),
+    "clip": ClassDefaults("clip_vision_model", "CLIPVisionConfig", {
+        "patch_size": 32, "image_size": 224, "num_channels": 3}, frozenset(), {}),
+    "pixtral": ClassDefaults("pixtral", "PixtralVisionConfig", {
+        "patch_size": 16, "image_size": 1024, "num_channels": 3}, frozenset(), {})}
+"""transformers' vision_config class of each _tower kind, with its defaults for the keys _tower
+reads besides the widths (transformers 5.25.0 SiglipVisionConfig, CLIPVisionConfig,
+PixtralVisionConfig, built and read; Gemma3Config and PaliGemmaConfig build a vision_config
+dict as SiglipVisionConfig, so a Gemma 3 vision_config without patch_size has 16-pixel
+patches): what a vision_config without the key means, noted as an assumption where taken
+(vision_class_defaults). Its depth, hidden_size and intermediate_size are not defaulted, as
+QWEN3_VISION_DEFAULTS's."""
 
 
 def _kind(r: Reader, top_type: str) -> str:
@@ -336,8 +356,9 @@ def _refuse_gemma3_pool_of_0(r: Reader, top: Reader) -> None:
     (0.17.0-0.34.0), is 0: a side of fewer patches than tokens (an image_size
     under patch_size makes no patch at all): torch's AvgPool2d refuses a kernel of 0 when the
     encoder runs, so vLLM cannot encode an image (nor profile one at startup)."""
-    patch = r.int_("patch_size", hi=1024) or 14
-    image = r.int_("image_size", hi=1 << 16) or 224
+    siglip = TOWER_CLASS_DEFAULTS["siglip"].values
+    patch = r.int_("patch_size", hi=1024) or siglip["patch_size"]
+    image = r.int_("image_size", hi=1 << 16) or siglip["image_size"]
     tokens = top.int_("mm_tokens_per_image", hi=1 << 20) or GEMMA3_IMAGE_TOKENS
     side, per_side = image // patch, int(tokens ** 0.5)
     if side < per_side:
@@ -534,11 +555,15 @@ QWEN3_VL_DEEPSTACK_DEFAULT = [8, 16, 24]
 deepstack mergers); the Qwen3.5 classes declare none (no deepstack merger)."""
 
 
-def vision_class_defaults(top_type: str) -> ClassDefaults | None:
-    """The transformers vision_config class defaults a Qwen3-VL / Qwen3.5 vision_config takes
-    for a key left out (QWEN3_VISION_DEFAULTS); None for other towers."""
+def vision_class_defaults(top_type: str, vision_type: str) -> ClassDefaults | None:
+    """The transformers vision_config class defaults a vision_config of `vision_type` (its
+    model_type, '' where it names none) under `top_type` takes for a key left out: a Qwen3-VL /
+    Qwen3.5 one's (QWEN3_VISION_DEFAULTS), a SigLIP, CLIP or Pixtral one's (TOWER_CLASS_DEFAULTS,
+    the kind named, else the one TOWER_KINDS says the wrapper builds); None for other towers."""
     if top_type not in QWEN3_VISION_CLASSES:
-        return None
+        kind = next((k for k in TOWER_CLASS_DEFAULTS if vision_type.startswith(k)),
+                    None if vision_type else TOWER_KINDS.get(top_type))
+        return TOWER_CLASS_DEFAULTS.get(kind)
     return ClassDefaults(f"{top_type}_vision", QWEN3_VISION_CLASSES[top_type],
                          QWEN3_VISION_DEFAULTS, frozenset(), {})
 

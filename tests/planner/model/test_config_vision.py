@@ -191,6 +191,19 @@ def test_gemma3_siglip_by_hand():
     assert catalog_vision("google/gemma-3-4b-it") == 419_816_304
 
 
+def test_gemma3_without_patch_size_takes_siglip_class_default_16():
+    # transformers 5.25.0 Gemma3Config builds a vision_config dict as SiglipVisionConfig, whose
+    # patch_size default is 16 (not the 14 the checkpoint writes): conv 3 x 16^2 x 1152 + 1152 =
+    # 885,888 (678,528 at 14); (896/16)^2 = 3136 positions x 1152 = 3,612,672 (4,718,592 at
+    # 14): 419,816,304 + 207,360 - 1,105,920 = 418,917,744.
+    config = catalog_entry("google/gemma-3-4b-it").config
+    vision = {k: v for k, v in config["vision_config"].items() if k != "patch_size"}
+    spec = parse_model_config(config | {"vision_config": vision})
+    assert spec.vision.params == 418_917_744
+    assert ("vision_config.patch_size missing: assumed 16 (transformers SiglipVisionConfig "
+            "class default for model_type 'siglip_vision_model')") in spec.assumptions
+
+
 def test_siglip_head():
     # 1152 wide, MLP 4304: probe 1,152; in_proj 3 x 1152^2 + 3 x 1152 = 3,984,768; out_proj
     # 1152^2 + 1152 = 1,328,256; LayerNorm 2,304; MLP 2 x 1152 x 4304 + 4304 + 1152 =
