@@ -40,6 +40,7 @@ from planner.serving.vllm_versions import (
     HUMMING_FIRST_ON_HOPPER_FROM,
     MARLIN_MOE_ACT_ORDER_PADDING_FROM,
     MARLIN_MOE_TILE_PADDING_FROM,
+    encoder_tp_data_taken,
     marlin_moe_pads,
     parse_version,
     vllm_rules,
@@ -721,22 +722,31 @@ VISION_HEADS_SPLIT_READ_FROM = (0, 17, 0)
 """NOTE: vLLM 0.17.0-0.34.0 qwen2_5_vl.py Qwen2_5_VisionAttention, the attention of the
 Qwen3-VL / Qwen3.5 tower's blocks (qwen3_vl.py Qwen3_VisionBlock; qwen3_5.py imports
 Qwen3_VisionTransformer), splits num_heads over the TP group at the default
---mm-encoder-tp-mode weights (tp_size 1 only in data mode, which Headroom's command never
-passes): `divide(num_heads, self.tp_size)` asserts at start-up. Earlier releases' source is not
-read: no check there."""
+--mm-encoder-tp-mode weights: `divide(num_heads, self.tp_size)` asserts at start-up. In data
+mode its tp_size is 1 (vision.py is_vit_use_data_parallel), so nothing is split or checked.
+Text-only serving (--language-model-only, every limit 0) still constructs the tower, on the meta
+device (interfaces.py _mark_tower_model: no_init_weights under torch.device("meta"), then a
+StageMissingLayer), so the check runs there too. Earlier releases' source is not read: no check
+there."""
 
 
-def vision_head_errors(spec: ModelSpec, tp: int, vllm_version: str | None) -> list[str]:
+def vision_head_errors(spec: ModelSpec, tp: int, vllm_version: str | None,
+                       mm_encoder_tp_mode: str = "weights") -> list[str]:
     """vLLM's start-up failure where TP does not divide the vision tower's heads
-    (VISION_HEADS_SPLIT_READ_FROM; VisionEncoder.heads, read for the Qwen3-VL family)."""
+    (VISION_HEADS_SPLIT_READ_FROM; VisionEncoder.heads, read for the Qwen3-VL family): none
+    where --mm-encoder-tp-mode data is given and the model class takes it (encoder_tp_data_taken:
+    the tower's attention is not split)."""
     encoder = spec.vision.encoder if spec.vision else None
-    if encoder is None or not encoder.heads or encoder.heads % tp == 0 or parse_version(
-            vllm_version or DEFAULT_VLLM_VERSION) < VISION_HEADS_SPLIT_READ_FROM:
+    version = parse_version(vllm_version or DEFAULT_VLLM_VERSION)
+    if encoder is None or not encoder.heads or encoder.heads % tp == 0 \
+            or version < VISION_HEADS_SPLIT_READ_FROM or (
+            mm_encoder_tp_mode == "data" and encoder_tp_data_taken(spec.model_type, version)):
         return []
     return [f"The vision tower's {encoder.heads} attention heads (vision_config.num_heads) are "
             f"not divisible by tensor parallel size ({tp}): vLLM splits them over TP at the "
             "default --mm-encoder-tp-mode weights (qwen2_5_vl.py Qwen2_5_VisionAttention: "
-            "divide(num_heads, tp_size)) and stops at start-up."]
+            "divide(num_heads, tp_size)) and stops at start-up; --mm-encoder-tp-mode data "
+            "holds the tower whole on every GPU instead."]
 
 
 UNEVEN_EXPERTS_FROM = (0, 10, 1)
@@ -756,13 +766,15 @@ def layout_errors(
     scheme: QuantScheme | None = None,
     vllm_version: str | None = None,
     redundant_experts: int = 0,
+    mm_encoder_tp_mode: str = "weights",
 ) -> list[str]:
     """Reasons this layout cannot run this model on this cluster (empty when it can).
 
     With `scheme` (the weight format vLLM will hold) and the targeted `vllm_version`, GPTQ/AWQ
     group alignment is checked too (a scheme needs the version: quant_alignment_errors).
     `redundant_experts`: EPLB's (planner.serving.eplb), spread over the EP ranks with the
-    routed experts, whose sum is what must divide then.
+    routed experts, whose sum is what must divide then. `mm_encoder_tp_mode`: the engine's
+    (vision_head_errors: data mode splits no vision heads).
     """
     errors: list[str] = []
     if layout.gpus > cluster.gpu_count:
@@ -775,7 +787,7 @@ def layout_errors(
             f"Pipeline parallel size {layout.pp} exceeds the model's {spec.num_layers} layers."
         )
     errors += spec_head_errors(spec, layout.tp)
-    errors += vision_head_errors(spec, layout.tp, vllm_version)
+    errors += vision_head_errors(spec, layout.tp, vllm_version, mm_encoder_tp_mode)
     errors += uneven_node_errors(cluster, layout)
     moe = first_moe(spec)
     if layout.ep and moe is None:

@@ -15,13 +15,12 @@ from planner.serving.engine import EngineSettings
 from planner.serving.vllm_versions import (
     AUDIO_TOWER_TYPES,
     EARLY_TOWER_SKIP_TYPES,
-    ENCODER_TP_DATA_FROM,
-    ENCODER_TP_DATA_TYPES,
     ENCODER_TP_DATA_WHOLE_FROM,
     MOONVIT_SPLIT_FROM,
     TOWER_MODALITIES,
     TOWER_SKIPPED_AT_ZERO_FROM,
     Version,
+    encoder_tp_data_taken,
     version_label,
 )
 
@@ -132,9 +131,9 @@ def _whole_at_weights(spec: ModelSpec, version: Version) -> str:
 
 def data_mode_taken(spec: ModelSpec, version: Version) -> bool:
     """Whether this release's model class takes --mm-encoder-tp-mode data and holds its tower
-    whole for it where weights mode splits it (ENCODER_TP_DATA_TYPES from ENCODER_TP_DATA_FROM,
-    less _whole_at_weights)."""
-    return (spec.model_type in ENCODER_TP_DATA_TYPES and version >= ENCODER_TP_DATA_FROM
+    whole for it where weights mode splits it (vllm_versions.encoder_tp_data_taken, less
+    _whole_at_weights)."""
+    return (encoder_tp_data_taken(spec.model_type, version)
             and not _whole_at_weights(spec, version))
 
 

@@ -523,7 +523,7 @@ def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
     network would be bounded too high where the given one is faster."""
     cluster = _cluster(gpu_key, min(gpus_max, GPUS_PER_NODE), network, wsl2)
     fams = families(spec, cluster, quant_candidates(spec, cluster), KV_DTYPES, gpus_max,
-                    settings.vllm_version)
+                    settings.vllm_version, settings.mm_encoder_tp_mode)
     made: dict = {}
     return lowest_counts(
         spec, cluster, fams,
@@ -646,7 +646,8 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
             fam_settings = _format_settings(spec, settings, quant, kv, cache)
             layouts = sorted((lay for lay in wanted.get((quant, kv), ())
                               if not layout_errors(spec, cluster, lay, scheme(quant),
-                                                   settings.vllm_version)
+                                                   settings.vllm_version,
+                                                   mm_encoder_tp_mode=settings.mm_encoder_tp_mode)
                               and _member_can_serve(spec, cluster, fam_settings, lay, workload,
                                                     cache)),
                              key=lambda lay: (lay.tp, lay.pp, lay.dp, lay.ep))

@@ -115,9 +115,11 @@ def held_seqs(max_num_seqs: int, held: int, dp: int) -> int:
 
 
 def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
-             kv_dtypes: tuple[str, ...], gpus_max: int, vllm_version: str) -> list[Family]:
+             kv_dtypes: tuple[str, ...], gpus_max: int, vllm_version: str,
+             mm_encoder_tp_mode: str = "weights") -> list[Family]:
     """Every family with a member vLLM `vllm_version` accepts on this GPU (TP, EP size and
-    format alignment checked on the PP = 1 member)."""
+    format alignment checked on the PP = 1 member; the vision heads at `mm_encoder_tp_mode`:
+    layout.vision_head_errors)."""
     moe = first_moe(spec)
     experts = moe.num_experts if moe is not None else 0
     wide = _wide(cluster, gpus_max)
@@ -129,13 +131,15 @@ def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
     for quant in quants:
         tps = [tp for tp in tried
                if not layout_errors(spec, wide, ParallelLayout(tp=tp), scheme(quant),
-                                    vllm_version)]
+                                    vllm_version, mm_encoder_tp_mode=mm_encoder_tp_mode)]
         # without EP a MoE model's experts are sliced over tp x dp (ParallelLayout.expert_tp),
         # so each DP whose slice vLLM accepts is a family of its own
         plain = {tp: [dp for dp in range(1, gpus_max // tp + 1)
                       if dp == 1 or moe.expert_intermediate_size % (tp * dp) == 0
                       and not layout_errors(spec, wide, ParallelLayout(tp=tp, dp=dp),
-                                            scheme(quant), vllm_version)] if experts else [0]
+                                            scheme(quant), vllm_version,
+                                            mm_encoder_tp_mode=mm_encoder_tp_mode)]
+                 if experts else [0]
                  for tp in tps}
         for kv in kv_dtypes:
             for tp in tps:
@@ -145,7 +149,8 @@ def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
                 for dp in range(1, min(experts // tp, gpus_max // tp) + 1):
                     layout = ParallelLayout(tp=tp, dp=dp, ep=True)
                     if tp * dp > 1 and experts % (tp * dp) == 0 and not layout_errors(
-                            spec, wide, layout, scheme(quant), vllm_version):
+                            spec, wide, layout, scheme(quant), vllm_version,
+                            mm_encoder_tp_mode=mm_encoder_tp_mode):
                         out.append(Family(quant, kv, tp, True, dp))
     return out
 

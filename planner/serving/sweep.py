@@ -131,11 +131,20 @@ def layout_candidates(spec: ModelSpec, cluster: ClusterSpec,
     rank), that vLLM accepts; with `engine`'s --enable-eplb the EP size must divide the routed
     experts + EPLB's redundant ones (plan.redundant_experts), as vLLM's FusedMoE checks them
     (planner.serving.eplb), not the routed experts alone. Cached by the identity of the model
-    and cluster and by the EPLB rule (_eplb_rule): a rerun's sweep (the app reruns on every
+    and cluster and by the engine's rule (_layout_rule): a rerun's sweep (the app reruns on every
     change) lists and checks them once."""
-    rule = _eplb_rule(spec, engine)
+    rule = _layout_rule(spec, engine)
     return _LAYOUTS.get_all((spec, cluster), rule, _valid_layouts, spec, cluster,
                             engine if rule else None)
+
+
+def _layout_rule(spec: ModelSpec, engine: EngineSettings | None) -> tuple:
+    """What the engine changes in the layout rule, as a cache key: EPLB's (_eplb_rule), and
+    --mm-encoder-tp-mode data on a vision model at its release (layout.vision_head_errors: no
+    vision heads split where the class takes it); () where neither applies."""
+    data = engine is not None and engine.mm_encoder_tp_mode == "data" and spec.vision is not None
+    eplb = _eplb_rule(spec, engine)
+    return (*eplb, "data", engine.vllm_version) if data else eplb
 
 
 def _eplb_rule(spec: ModelSpec, engine: EngineSettings | None) -> tuple:
@@ -166,7 +175,8 @@ def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings
     )
     return tuple(c for c in candidates if not layout_errors(
         spec, cluster, c, vllm_version=engine.vllm_version if engine else None,
-        redundant_experts=redundant_experts(spec, engine, c) if engine else 0))
+        redundant_experts=redundant_experts(spec, engine, c) if engine else 0,
+        mm_encoder_tp_mode=engine.mm_encoder_tp_mode if engine else "weights"))
 
 
 class SweepRow(BaseModel):
@@ -611,7 +621,8 @@ def _swept_layouts(model: ModelSpec, cluster: ClusterSpec, engine: EngineSetting
         return layout_candidates(model, cluster, engine)
     return tuple(lay for lay in layouts if not layout_errors(
         model, cluster, lay, vllm_version=engine.vllm_version,
-        redundant_experts=redundant_experts(model, engine, lay)))
+        redundant_experts=redundant_experts(model, engine, lay),
+        mm_encoder_tp_mode=engine.mm_encoder_tp_mode))
 
 
 def _planned_layouts(model: ModelSpec, cluster: ClusterSpec, layouts: list[ParallelLayout],

@@ -115,6 +115,13 @@ other model class config/model.py ModelConfig (0.11.0, 0.17.0, 0.34.0 wheels) lo
 does not support `--mm-encoder-tp-mode data`. Falling back to `--mm-encoder-tp-mode weights`":
 nothing changes."""
 
+def encoder_tp_data_taken(model_type: str, version: Version) -> bool:
+    """Whether this release's model class takes --mm-encoder-tp-mode data for a tower TP splits
+    at weights mode (ENCODER_TP_DATA_TYPES from ENCODER_TP_DATA_FROM); config/model.py falls
+    back to weights for any other."""
+    return model_type in ENCODER_TP_DATA_TYPES and version >= ENCODER_TP_DATA_FROM
+
+
 ENCODER_TP_DATA_WHOLE_FROM: dict[str, Version] = {"gemma4": (0, 34, 0)}
 """NOTE: model classes that take --mm-encoder-tp-mode data from the release given (gemma4_mm.py
 Gemma4ForConditionalGeneration `supports_encoder_tp_data = True` in the 0.34.0 wheel, not in

@@ -632,8 +632,8 @@ def kv_pool_oom_errors(st: Setup, candidates: list[Binding]) -> tuple[int, list[
 def cached_layout_errors(st: Setup) -> list[str]:
     spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.facts.r.scheme
     version = st.s.vllm_version
-    redundant = redundant_experts(spec, st.s, layout)
+    redundant, tp_mode = redundant_experts(spec, st.s, layout), st.s.mm_encoder_tp_mode
     return list(cached(spec, ("layout", *st.layout_key, cluster.gpu_count,
-                              node_starts(cluster), scheme.memo_key, version, redundant),
+                              node_starts(cluster), scheme.memo_key, version, redundant, tp_mode),
                        lambda: layout_errors(spec, cluster, layout, scheme, version,
-                                              redundant)))
+                                              redundant, tp_mode)))

@@ -547,16 +547,20 @@ def test_tp_groups_straddling_a_node_boundary():
     assert straddling_tp_group(ParallelLayout(tp=16), 8) == (0, 15)  # wider than a node
 
 
-@pytest.mark.parametrize(("tp", "version", "refused"), [
-    (32, "0.34.0", True), (32, "0.17.0", True), (16, "0.34.0", False), (32, "0.16.0", False)])
-def test_tp_must_divide_the_qwen3_vl_towers_heads(tp: int, version: str, refused: bool) -> None:
+@pytest.mark.parametrize(("tp", "version", "mode", "refused"), [
+    (32, "0.34.0", "weights", True), (32, "0.17.0", "weights", True),
+    (16, "0.34.0", "weights", False), (32, "0.16.0", "weights", False),
+    (32, "0.34.0", "data", False), (32, "0.17.0", "data", False)])
+def test_tp_must_divide_the_qwen3_vl_towers_heads(tp: int, version: str, mode: str,
+                                                  refused: bool) -> None:
     # Qwen3-VL-32B: 64 query and 8 KV heads in the language model (TP=32 replicates KV heads),
     # 16 in the vision tower, which vLLM 0.17-0.34 splits over TP (Qwen2_5_VisionAttention:
     # divide(16, 32) asserts): TP=32 on 4 nodes of 8 H100s was planned "Fits". Before 0.17 the
-    # source is not read, so nothing is refused there
+    # source is not read, so nothing is refused there. In data mode the attention's tp_size is
+    # 1 (is_vit_use_data_parallel): divide(16, 1), nothing refused
     spec = catalog_spec("Qwen/Qwen3-VL-32B-Instruct")
     errors = layout_errors(spec, preset_cluster("h100-sxm", tp), ParallelLayout(tp=tp),
-                           vllm_version=version)
+                           vllm_version=version, mm_encoder_tp_mode=mode)
     words = ("The vision tower's 16 attention heads (vision_config.num_heads) are not divisible "
              f"by tensor parallel size ({tp})")
     assert any(e.startswith(words) for e in errors) == refused

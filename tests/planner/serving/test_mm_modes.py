@@ -50,6 +50,8 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.replicas import families
+from planner.serving.sweep import layout_candidates
 from tests.conftest import load_ref_config
 
 QWEN3_VL = "Qwen/Qwen3-VL-32B-Instruct"
@@ -347,3 +349,24 @@ def test_deepstack_buffers_follow_the_batched_tokens_of_each_plan() -> None:
         return _plan(QWEN3_VL, 1, max_num_batched_tokens=mbt).weights_bytes_per_gpu
     assert weights(8192) - weights(4096) == 3 * 4_096 * 5_120 * 2
     assert weights(2048) - weights(8192) == -3 * 6_144 * 5_120 * 2
+
+
+@pytest.mark.parametrize(("flags", "refused"), [
+    ({}, True), ({"mm_encoder_tp_mode": "data"}, False),
+    ({"language_model_only": True}, True), ({"zero_mm_limits": ("image", "video")}, True),
+    ({"language_model_only": True, "mm_encoder_tp_mode": "data"}, False)])
+def test_vision_heads_need_tp_to_divide_them_unless_data_mode(flags: dict, refused: bool) -> None:
+    # Qwen3-VL-32B's tower has 16 heads; TP=32 (4 nodes of 8 H100s) splits them at weights mode
+    # (Qwen2_5_VisionAttention divide(16, 32) asserts). Data mode makes the attention's tp_size 1
+    # (vision.py is_vit_use_data_parallel). Text-only serving still constructs the tower on the
+    # meta device (interfaces.py _mark_tower_model, utils.py no_init_weights), so the same
+    # divide() runs and asserts there: still refused, unless data mode too
+    cluster = preset_cluster("h100-sxm", 32)
+    s = EngineSettings(vllm_version="0.34.0", max_model_len=8192, **flags)
+    spec = catalog_spec(QWEN3_VL)
+    got = plan(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(tp=32), engine=s))
+    assert any("vision tower's 16 attention heads" in e for e in got.errors) == refused
+    # the sweep's layouts (and the app's, and recommend's families) follow it
+    assert (32 in {lay.tp for lay in layout_candidates(spec, cluster, s)}) != refused
+    fams = families(spec, cluster, ("bf16",), ("auto",), 32, "0.34.0", s.mm_encoder_tp_mode)
+    assert (32 in {f.tp for f in fams}) != (s.mm_encoder_tp_mode == "weights")
