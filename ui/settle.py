@@ -322,19 +322,24 @@ def tower_modes_offered(specs: Iterable[ModelSpec]) -> tuple[bool, bool]:
             any(not _encoder_tp_refusal(s) for s in specs))
 
 
-def tower_mode_inputs(page: str, lm_only: bool, encoder_tp: bool, where=st) -> None:
+def tower_mode_inputs(page: str, lm_only: bool, encoder_tp: bool, one_row: bool = False
+                      ) -> None:
     """The "Language model only" box (`lm_only`) and "Encoder TP mode" select (`encoder_tp`)
-    of `page`, in `where`, bound to the state (link keys lmonly, mmtp): the Plan page's for
-    its model, the Compare and Recommend pages' for theirs (tower_modes_offered)."""
+    of `page`, bound to the state (link keys lmonly, mmtp): the Plan page's for its model, in
+    its options list, the Compare and Recommend pages' for theirs (tower_modes_offered) on
+    `one_row`, side by side, so that their results start one row higher."""
+    box = select = st
+    if one_row and lm_only and encoder_tp:
+        box, select = st.columns(2, vertical_alignment="bottom")
     if lm_only:
-        where.checkbox(LABELS["language_model_only"], help="vLLM --language-model-only: "
+        box.checkbox(LABELS["language_model_only"], help="vLLM --language-model-only: "
                        "serve the model text-only (every modality's limit 0, as "
                        "--limit-mm-per-prompt with each at 0): vLLM builds no vision tower, "
                        "so its weights leave each GPU, and profiles no encoder; the weights "
                        "figure's note says how much",
                        **bind(page, "language_model_only"))
     if encoder_tp:
-        where.selectbox(LABELS["mm_encoder_tp_mode"], ["weights", "data"],
+        select.selectbox(LABELS["mm_encoder_tp_mode"], ["weights", "data"],
                         help="vLLM --mm-encoder-tp-mode: weights (vLLM's default) splits the "
                         "vision tower over the GPUs of a TP group like the language model; "
                         "data holds the whole tower on every GPU, each encoding its share of "

@@ -73,7 +73,7 @@ for name in models:
     with suppress(*USER_ERRORS):
         readable.append(model_spec(name, compared_revision(name)))
 offered = tower_modes_offered(readable)
-tower_mode_inputs("compare", *offered)
+tower_mode_inputs("compare", *offered, one_row=True)
 try:
     cluster = current_cluster()
     engine = compare_engine()

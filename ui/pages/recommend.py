@@ -326,7 +326,7 @@ readable = []  # a model that cannot read is left to the search, which says why
 for name in models:
     with suppress(*USER_ERRORS):
         readable.append(model_spec(name))
-tower_mode_inputs("recommend", *tower_modes_offered(readable))
+tower_mode_inputs("recommend", *tower_modes_offered(readable), one_row=True)
 try:
     workload = _workload()
 except USER_ERRORS as exc:
