@@ -85,7 +85,8 @@ def _value_problem(key: str, value: object) -> str | None:
     """Why vLLM or the processor refuses this value of a modelled key (None: taken)."""
     number = isinstance(value, int) and not isinstance(value, bool)
     if key == "max_soft_tokens" and not (number and value in GEMMA4_SOFT_TOKENS):
-        return (f"vLLM takes one of {', '.join(map(str, GEMMA4_SOFT_TOKENS))} (gemma4_mm.py: "
+        return (f"vLLM's Gemma 4 processor takes one of "
+                f"{', '.join(map(str, GEMMA4_SOFT_TOKENS))} (gemma4_mm.py: "
                 "\"Unsupported max_soft_tokens value\")")
     low, high = MAX_PATCHES_RANGE
     if key == "max_patches" and not (number and low <= value <= high):

@@ -1771,12 +1771,13 @@ def test_gemma4_audio_tower_left_above_zero_exits_2_in_one_line(capsys, tmp_path
 
 
 @pytest.mark.parametrize(("given", "why"), [
-    ('{"max_soft_tokens": 300}', "max_soft_tokens 300: vLLM takes one of 70, 140, 280, 560, "
-     "1120"),
+    ('{"max_soft_tokens": 300}', "max_soft_tokens 300: vLLM's Gemma 4 processor takes one of "
+     "70, 140, 280, 560, 1120"),
     ('{"pan_and_scan_max_num_crops": 8}', '"pan_and_scan_max_num_crops": Headroom plans '
      "max_soft_tokens (Gemma 4), max_patches (Llama 4) and do_pan_and_scan (Gemma 3) only"),
     ('{"do_pan_and_scan": null}', "do_pan_and_scan null: true or false"),  # was None
-    ('{"max_soft_tokens": true}', "max_soft_tokens true: vLLM takes one of"),  # was True
+    # was True
+    ('{"max_soft_tokens": true}', "max_soft_tokens true: vLLM's Gemma 4 processor takes one of"),
     ("max_patches=4", "'max_patches=4' is not JSON")])
 def test_mm_processor_kwargs_vllm_refuses_or_not_modelled_exit_2_in_one_line(capsys, given,
                                                                            why) -> None:

@@ -154,11 +154,12 @@ def test_text_only_serving_processes_no_image() -> None:
 
 
 @pytest.mark.parametrize(("given", "why"), [
-    ({"max_soft_tokens": 300}, "max_soft_tokens 300: vLLM takes one of 70, 140, 280, 560, 1120"),
+    ({"max_soft_tokens": 300},
+     "max_soft_tokens 300: vLLM's Gemma 4 processor takes one of 70, 140, 280, 560, 1120"),
     # named as the JSON given (was Python's True, None, 'yes')
-    ({"max_soft_tokens": True}, "max_soft_tokens true: vLLM takes one of"),
-    ({"max_soft_tokens": None}, "max_soft_tokens null: vLLM takes one of"),
-    ({"max_soft_tokens": 560.0}, "max_soft_tokens 560.0: vLLM takes one of"),
+    ({"max_soft_tokens": True}, "max_soft_tokens true: vLLM's Gemma 4 processor takes one of"),
+    ({"max_soft_tokens": None}, "max_soft_tokens null: vLLM's Gemma 4 processor takes one of"),
+    ({"max_soft_tokens": 560.0}, "max_soft_tokens 560.0: vLLM's Gemma 4 processor takes one of"),
     ({"max_patches": 0}, "max_patches 0: a whole number of tiles, 1 to 1,024"),
     ({"max_patches": [4]}, "max_patches [4]: a whole number of tiles"),
     ({"do_pan_and_scan": "yes"}, 'do_pan_and_scan "yes": true or false'),
