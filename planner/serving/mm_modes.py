@@ -62,10 +62,11 @@ def tower_settings_where_built(spec: ModelSpec, s: EngineSettings) -> EngineSett
     (TOWER_SETTINGS) for a model without a vision tower Headroom counts: vLLM builds no
     MultiModalConfig for it and ignores them (mm_mode_notes), so a model compared with, or
     searched beside, a vision model is planned and launched as without them, not noted."""
-    if spec.vision is not None:
+    defaults = {name: EngineSettings.model_fields[name].default for name in TOWER_SETTINGS}
+    if spec.vision is not None or all(getattr(s, name) == value
+                                      for name, value in defaults.items()):
         return s
-    return s.model_copy(update={name: EngineSettings.model_fields[name].default
-                                for name in TOWER_SETTINGS})
+    return s.model_copy(update=defaults)
 
 
 def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
