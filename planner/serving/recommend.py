@@ -367,10 +367,10 @@ def _smallest_weights(spec: ModelSpec, keys: Sequence[str], dropped: bool, memo:
     vision tower where `dropped`: served text-only, vLLM builds none (mm_modes.tower_dropped),
     and a count that holds the language model alone is planned, not pruned."""
     for key in keys:
-        if (key, dropped) not in memo:
+        if key not in memo:
             terms = weights_bytes(spec, scheme(key))
-            memo[key, dropped] = terms.total_bytes - (terms.vision_bytes if dropped else 0)
-    return min(memo[key, dropped] for key in keys)
+            memo[key] = terms.total_bytes - (terms.vision_bytes if dropped else 0)
+    return min(memo[key] for key in keys)
 
 
 def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
@@ -908,7 +908,7 @@ class _Search:
                 self.notes.append(_absurd(spec, self.workload, lows, self.gpus_max))
                 return
         made_before = self.plans
-        memo: dict[tuple[str, bool], int] = {}
+        memo: dict[str, int] = {}  # one model's, at its settings: `dropped` fixed
         for gpu_key in _cheapest_bound_first(self.priced, lows, self.prices):
             live = _LiveBounds(lows.get(gpu_key, {}), bool(lows))
             picks = self._counts(spec, settings, gpu_key, live, memo, refused)
@@ -919,8 +919,7 @@ class _Search:
             self.notes.append(f"{name}: {next(iter(refused))}")
 
     def _counts(self, spec: ModelSpec, settings: EngineSettings, gpu_key: str,
-                live: _LiveBounds, memo: dict[tuple[str, bool], int],
-                refused: dict[str, None]) -> _Picks:
+                live: _LiveBounds, memo: dict[str, int], refused: dict[str, None]) -> _Picks:
         """Plan `gpu_key` at each count, fewest first, up to the first with a launchable row
         serving the workload (more of the same GPU only costs more per hour); stop at a
         count no family could serve on or whose $/hour cannot enter the `top`. A count whose
