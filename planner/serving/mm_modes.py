@@ -78,7 +78,7 @@ def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
     if s.language_model_only or "audio" not in modalities - zero or not vision_zero:
         return None
     name = " / ".join(spec.architectures) or spec.model_type
-    return (f"--limit-mm-per-prompt {', '.join(f'{m} 0' for m in s.zero_mm_limits)}: {name} "
+    return (f"{text_only_flag(s)}: {name} "
             "here has an audio_config, so vLLM keeps audio's 999 items per prompt and still "
             "builds, loads and profiles its audio_tower (gemma4_mm.py "
             "get_supported_mm_limits, _mark_tower_model(vllm_config, \"audio\")), which Headroom "
