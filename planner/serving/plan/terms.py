@@ -132,8 +132,8 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
         notes.append(f"buffers: the top-k indices vLLM allocates at init, {r.mbt:,} batched "
                      f"tokens x {topk_bytes // (4 * r.mbt):,} x 4 B"
                      + (f", x {1 + drafts} with the MTP draft's" if drafts else ""))
-    deepstack = deepstack_buffer_bytes(spec, r.mbt, r.act_b) if not r.tower_dropped and (
-        bind.pp_stage == 0 or vision_every_stage(spec, r.vision_first_stage_only)) else 0
+    deepstack = (deepstack_buffer_bytes(spec, r.mbt, r.act_b)
+                 if not r.tower_dropped and _tower_stage(st, bind) else 0)
     if deepstack:
         levels = deepstack // (r.mbt * spec.hidden_size * r.act_b)
         notes.append(f"buffers: the deepstack inputs vLLM allocates at init beside the vision "
@@ -163,6 +163,12 @@ def _trtllm_pad_note(spec: ModelSpec, multiple: int, expert_tp: int) -> str:
             "unquantized.py)")
 
 
+def _tower_stage(st: Setup, bind: RankMemory) -> bool:
+    """Whether the binding GPU's stage is one vLLM builds the vision tower on (the first, or
+    every stage: weights.vision_every_stage), as rank_weights places it."""
+    return bind.pp_stage == 0 or vision_every_stage(st.spec, st.facts.r.vision_first_stage_only)
+
+
 def _tower_tp_note(st: Setup, bind: RankMemory) -> str:
     """What the vision tower's flags change on the binding GPU: the tower a text-only model
     (mm_modes.tower_dropped) leaves off, the whole tower --mm-encoder-tp-mode data holds, or,
@@ -173,7 +179,7 @@ def _tower_tp_note(st: Setup, bind: RankMemory) -> str:
     params = spec_params(st.spec)
     whole = tower_bytes(st.spec, params, f.r.siglip_head)
     if f.r.tower_dropped:
-        on_stage = bind.pp_stage == 0 or vision_every_stage(st.spec, f.r.vision_first_stage_only)
+        on_stage = _tower_stage(st, bind)
         left = tower_rank_bytes(st.spec, params, tp, f.r.siglip_head) if on_stage else 0
         deepstack = deepstack_buffer_bytes(st.spec, f.r.mbt, f.r.act_b) if on_stage else 0
         return (f"{text_only_flag(st.s)}: vLLM builds no vision tower (interfaces.py "
