@@ -632,13 +632,6 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     _add_format_and_limits(eng, layout=layout)
     add_trust_remote_code(eng)
     add_mm_modes(eng)
-    eng.add_argument("--mm-processor-kwargs", type=_processor_kwargs, default=(),
-                     metavar="JSON",
-                     help="like vLLM's flag, with the keys Headroom plans: max_soft_tokens "
-                     "(Gemma 4: 70, 140, 280, 560 or 1120 soft tokens an image), max_patches "
-                     "(Llama 4: the largest image's tiles, default 16), do_pan_and_scan "
-                     "(Gemma 3: the largest image in 4 crops + itself, 1,280 tokens), e.g. "
-                     "'{\"max_soft_tokens\": 560}'; other keys exit 2")
     add_enforce_eager(eng)
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
@@ -655,9 +648,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
 
 def add_mm_modes(group: argparse._ArgumentGroup) -> None:
     """The flags that say how vLLM serves a multimodal model (mm_modes): --skip-mm-profiling,
-    --language-model-only, --limit-mm-per-prompt (zero counts) and --mm-encoder-tp-mode;
-    plan, sweep, report and recommend take them alike (cli.inputs.mm_mode_settings checks
-    them against the release)."""
+    --language-model-only, --limit-mm-per-prompt (zero counts), --mm-encoder-tp-mode and
+    --mm-processor-kwargs (mm_processor); plan, sweep, report and recommend take them alike
+    (cli.inputs.mm_mode_settings checks them against the release)."""
     group.add_argument("--skip-mm-profiling", action="store_true",
                        help="like vLLM's flag: no multimodal encoder profile run (by default "
                        "a Qwen3-VL-family or Llama 4 model profiles its vision encoder on its "
@@ -678,6 +671,13 @@ def add_mm_modes(group: argparse._ArgumentGroup) -> None:
                        "Kimi-VL, Kimi-K2.5; others fall back to weights or hold it whole "
                        "already), its LoRA slots at TP 1 widths, and profiles the encoder at TP "
                        "1 widths")
+    group.add_argument("--mm-processor-kwargs", type=_processor_kwargs, default=(),
+                       metavar="JSON",
+                       help="like vLLM's flag, with the keys Headroom plans: max_soft_tokens "
+                       "(Gemma 4: 70, 140, 280, 560 or 1120 soft tokens an image), max_patches "
+                       "(Llama 4: the largest image's tiles, default 16), do_pan_and_scan "
+                       "(Gemma 3: the largest image in 4 crops + itself, 1,280 tokens), e.g. "
+                       "'{\"max_soft_tokens\": 560}'; other keys exit 2")
 
 
 def _add_layout(eng: argparse._ArgumentGroup) -> None:

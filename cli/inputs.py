@@ -604,8 +604,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
                        "name the weight format: give --quantization or --target-quant, not both "
                        "(--target-quant fp8 on a 16-bit checkpoint is vLLM's --quantization fp8)")
     release = vllm_rules(args.vllm_version).label  # an uncovered release is refused first
-    _require_flags(release, ("--kv-cache-memory-bytes", args.kv_cache_memory is not None),
-                   ("--mm-processor-kwargs", bool(getattr(args, "mm_processor_kwargs", ()))))
+    _require_flags(release, ("--kv-cache-memory-bytes", args.kv_cache_memory is not None))
     modes = mm_mode_settings(args, release)
     # and on a value it does not take (bitsandbytes from 0.28), as for --moe-backend
     refused = args.quantization != "auto" and choice_refusal(
@@ -629,7 +628,6 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "enable_chunked_prefill": args.enable_chunked_prefill,
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
         **modes,
-        "mm_processor_kwargs": getattr(args, "mm_processor_kwargs", ()),
         "enforce_eager": args.enforce_eager,
         "trust_remote_code": args.trust_remote_code,
     }
@@ -649,11 +647,13 @@ def mm_mode_settings(args: argparse.Namespace, release: str) -> dict[str, object
     values = {"skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
               "language_model_only": getattr(args, "language_model_only", False),
               "zero_mm_limits": getattr(args, "zero_mm_limits", ()),
-              "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights")}
+              "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights"),
+              "mm_processor_kwargs": getattr(args, "mm_processor_kwargs", ())}
     _require_flags(release, ("--skip-mm-profiling", values["skip_mm_profiling"]),
                    ("--language-model-only", values["language_model_only"]),
                    ("--limit-mm-per-prompt", bool(values["zero_mm_limits"])),
-                   ("--mm-encoder-tp-mode", values["mm_encoder_tp_mode"] != "weights"))
+                   ("--mm-encoder-tp-mode", values["mm_encoder_tp_mode"] != "weights"),
+                   ("--mm-processor-kwargs", bool(values["mm_processor_kwargs"])))
     return values
 
 

@@ -57,7 +57,8 @@ def test_readme_example_and_app_agree_on_expert_parallelism() -> None:
 
 GROUP = re.compile(r"([\[(])([^\[\]()]*)[\])]")
 """An optional [a | b] or required (a | b) group of a synopsis (no nesting in the README)."""
-METAVARS = {"K": "5", "X": "2000", "Y": "50", "R": "main", "M2": "Qwen/Qwen3-8B", "...": ""}
+METAVARS = {"K": "5", "X": "2000", "Y": "50", "R": "main", "M2": "Qwen/Qwen3-8B", "...": "",
+            "JSON": '{"do_pan_and_scan": true}'}
 """Sample values for the README's placeholders."""
 
 

@@ -52,16 +52,25 @@ def text_only(spec: ModelSpec, s: EngineSettings) -> bool:
                                        or modalities <= set(s.zero_mm_limits))
 
 
-TOWER_SETTINGS = ("language_model_only", "zero_mm_limits", "mm_encoder_tp_mode")
-"""The EngineSettings fields of the flags that change how vLLM builds a vision tower: a model
-planned beside others (tower_settings_where_built) keeps them only where it has one."""
+TOWER_SETTINGS = ("language_model_only", "zero_mm_limits", "mm_encoder_tp_mode",
+                  "mm_processor_kwargs")
+"""The EngineSettings fields of the flags that change how vLLM builds and feeds a vision tower
+(--mm-processor-kwargs: the processor's token budgets, mm_processor): a model planned beside
+others (tower_settings_where_built) keeps them only where it has one. vLLM reads each only into
+the MultiModalConfig it builds for a model whose class supports multimodal inputs (config/
+model.py __post_init__, 0.17.0-0.34.0: `if self._model_info.supports_multimodal`), so a text
+model takes them without a word and is served as without them."""
 
 
 def tower_settings_where_built(spec: ModelSpec, s: EngineSettings) -> EngineSettings:
-    """`s`, less --language-model-only, --limit-mm-per-prompt and --mm-encoder-tp-mode
-    (TOWER_SETTINGS) for a model without a vision tower Headroom counts: vLLM builds no
-    MultiModalConfig for it and ignores them (mm_mode_notes), so a model compared with, or
-    searched beside, a vision model is planned and launched as without them, not noted."""
+    """`s`, less --language-model-only, --limit-mm-per-prompt, --mm-encoder-tp-mode and
+    --mm-processor-kwargs (TOWER_SETTINGS) for a model without a vision tower Headroom counts:
+    vLLM builds no MultiModalConfig for it and ignores them (mm_mode_notes), so a model
+    compared with, or searched beside, a vision model is planned and launched as without them,
+    not noted. A vision model whose processor reads none of the kwargs keeps them: vLLM hands
+    them to its HF processor, which passes over a key it does not take (transformers
+    ProcessorMixin._merge_kwargs: "not a valid argument for this processor and will be
+    ignored"), and its plan says so (mm_processor.processor_notes)."""
     defaults = {name: EngineSettings.model_fields[name].default for name in TOWER_SETTINGS}
     if spec.vision is not None or all(getattr(s, name) == value
                                       for name, value in defaults.items()):

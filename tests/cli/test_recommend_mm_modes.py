@@ -92,7 +92,8 @@ def test_json_engine_block_carries_the_flags_under_plans_keys(capsys) -> None:
     plan = EngineSettings(mm_encoder_tp_mode="data", skip_mm_profiling=True).model_dump(
         mode="json")
     assert found["engine"] == {key: plan[key] for key in (
-        "skip_mm_profiling", "language_model_only", "zero_mm_limits", "mm_encoder_tp_mode")}
+        "skip_mm_profiling", "language_model_only", "zero_mm_limits", "mm_encoder_tp_mode",
+        "mm_processor_kwargs")}
     assert found["rows"][0]["vllm_command"].endswith(
         " --skip-mm-profiling --mm-encoder-tp-mode data")
 
