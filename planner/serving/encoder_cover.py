@@ -8,7 +8,9 @@ Model Runner V2 runs none before 0.27.0: vllm_versions.V2_ENCODER_PROFILE_FROM),
 peak comes out of the KV cache budget. Three cases (issue 11):
   modelled: VisionSpec.encoder is set (Qwen3-VL family, Llama 4: engine.encoder_profile);
   measured: logged start-ups hold the encoder inside the fitted or checked activation
-    (MEASURED), at their batch shape (MEASURED_TOKENS_PER_SEQ, one pipeline stage);
+    (MEASURED), at their batch shape (MEASURED_TOKENS_PER_SEQ, one pipeline stage), and
+    Gemma 3's do_pan_and_scan batch where it makes no more tower passes than theirs
+    (mm_processor.pan_and_scan_profile, pan_and_scan_note);
   the rest: the plan says the peak is left out, and its verdict is no confident fit.
 Multimodal models are planned from vLLM 0.11 (v1_oracle.uncovered_reason), whose `vllm serve`
 takes --skip-mm-profiling (from 0.10.1: planner/serving/vllm_cli fixtures).
@@ -20,8 +22,13 @@ from planner.model.config.vision import GEMMA3_IMAGE_TOKENS
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.mm_modes import text_only
-from planner.serving.mm_processor import GEMMA3_PAN_AND_SCAN_CROPS, pan_and_scan_unmeasured
+from planner.serving.mm_processor import (
+    GEMMA3_PAN_AND_SCAN_CROPS,
+    PanAndScanProfile,
+    pan_and_scan_profile,
+)
 from planner.serving.vllm_versions import EncoderRules
+from planner.text import counted
 
 
 class Measured(NamedTuple):
@@ -117,27 +124,68 @@ def profiled(spec: ModelSpec, s: EngineSettings, rules: EncoderRules) -> bool:
             and s.activation_bytes is None and not s.kv_cache_memory_bytes)
 
 
+def _pan_and_scan_batch(p: PanAndScanProfile, mbt: int, seqs: int, max_model_len: int) -> str:
+    """The words on vLLM's dummy batch under do_pan_and_scan beside the measured start-ups'."""
+    tokens = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
+    return (f"--mm-processor-kwargs do_pan_and_scan: vLLM profiles {counted(p.items, 'image')} "
+            f"of ({GEMMA3_PAN_AND_SCAN_CROPS} + 1) x {GEMMA3_IMAGE_TOKENS} = {tokens:,} tokens "
+            f"(max(1, min(max({mbt:,}, {tokens:,}) // {tokens:,}, {seqs:,} x max(1, min(999, "
+            f"{max_model_len:,} // {tokens:,})))), multimodal/encoder_budget.py), "
+            f"{p.items:,} x {GEMMA3_PAN_AND_SCAN_CROPS + 1} = {p.crops:,} tower passes (crops "
+            f"and the whole image, each pooled to {GEMMA3_IMAGE_TOKENS} embeddings), where the "
+            f"measured start-ups' {GEMMA3_IMAGE_TOKENS}-token images make {p.plain_crops:,} at "
+            "this batch shape")
+
+
+def pan_and_scan_note(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int,
+                      max_model_len: int, act_bytes: int) -> str:
+    """The activation note's words where do_pan_and_scan's encoder profile stays within the
+    measured start-ups' at this batch shape (no more crops: mm_processor.pan_and_scan_profile);
+    "" elsewhere. The outputs held through the decoder's dummy run are the images'
+    embeddings x the text hidden size x the activation dtype (gemma3_mm.py
+    Gemma3MultiModalProjector maps each to the text width)."""
+    p = pan_and_scan_profile(spec, s, mbt, seqs, max_model_len)
+    if p is None or p.crops > p.plain_crops:
+        return ""
+    row = spec.hidden_size * act_bytes
+    rows = p.crops * GEMMA3_IMAGE_TOKENS
+    plain_rows = p.plain_crops * GEMMA3_IMAGE_TOKENS
+    tokens = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
+    return (f"; {_pan_and_scan_batch(p, mbt, seqs, max_model_len)}, so within theirs: every "
+            "tensor of the profile grows with the passes (the tower's inputs and activations, "
+            f"the outputs held through the decoder's dummy run: {rows:,} x "
+            f"{spec.hidden_size:,} x {act_bytes} B = {rows * row:,} B against "
+            f"{plain_rows:,} rows' {plain_rows * row:,} B), and this figure may overstate the "
+            f"encoder's share (not separable) by up to {p.plain_crops - p.crops:,} / "
+            f"{p.plain_crops:,} of it; the encoder cache stays max({mbt:,}, {tokens:,}) = "
+            f"{max(mbt, tokens):,} embeddings (v1/core/encoder_cache_manager.py "
+            "compute_mm_encoder_budget)")
+
+
 def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int,
-                rules: EncoderRules) -> tuple[str, str] | None:
+                max_model_len: int, rules: EncoderRules) -> tuple[str, str] | None:
     """(the verdict's unmodelled part, the warning) where vLLM's start-up profile runs a
     vision encoder the plan's activation leaves out; None where it is modelled, covered by
-    MEASURED at this batch shape, not run (--skip-mm-profiling, text-only, a runner without
-    one: `rules`) or not read (a given activation peak or KV size)."""
+    MEASURED at this batch shape (under do_pan_and_scan, with no more tower passes than
+    theirs: mm_processor.pan_and_scan_profile), not run (--skip-mm-profiling, text-only, a
+    runner without one: `rules`) or not read (a given activation peak or KV size)."""
     vision = spec.vision
     if vision is None or vision.encoder is not None or not profiled(spec, s, rules):
         return None
     cover = measured(spec)
     shape_ok = pp == 1 and mbt <= MEASURED_TOKENS_PER_SEQ * seqs
-    cropped = pan_and_scan_unmeasured(spec, s)
-    if cover and shape_ok and not cropped:
+    cropped = pan_and_scan_profile(spec, s, mbt, seqs, max_model_len)
+    outgrown = cropped is not None and cropped.crops > cropped.plain_crops
+    if cover and shape_ok and not outgrown:
         return None
     name = cover.name if cover else _NAMES.get(
         spec.model_type, f"{spec.model_type} ({vision.model_type})")
     why = ("its peak is not modelled" if cover is None else
            "its peak is not a term of its own, and the measured start-ups (the activation "
-           f"term's note names them) profiled images of {GEMMA3_IMAGE_TOKENS} tokens, not the "
-           "--mm-processor-kwargs do_pan_and_scan image's "
-           f"{(GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS:,}" if cropped else
+           f"term's note names them) ran fewer tower passes "
+           f"({_pan_and_scan_batch(cropped, mbt, seqs, max_model_len)}), and the encoder's "
+           "share of the fitted figure is not separable: the excess is not sized"
+           if shape_ok and cropped else
            "its peak is not a term of its own: the measured start-ups (the activation term's "
            "note names them) hold it inside the activation at up to "
            f"{MEASURED_TOKENS_PER_SEQ} batched tokens per sequence on one pipeline stage, "

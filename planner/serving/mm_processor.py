@@ -14,11 +14,14 @@ modelled (MODELLED_KEYS):
   largest image's tiles (vision.llama4_item_chunks), so the encoder profile's dummy items and
   the tower LoRA's tokens per item;
 - do_pan_and_scan, Gemma 3 (gemma3_mm.py get_num_crops): the largest image cut into
-  GEMMA3_PAN_AND_SCAN_CROPS crops, (crops + 1) x image_seq_length tokens (get_num_image_tokens).
+  GEMMA3_PAN_AND_SCAN_CROPS crops, (crops + 1) x image_seq_length tokens (get_num_image_tokens):
+  the tower LoRA's tokens per item, and the encoder profile's dummy batch
+  (pan_and_scan_profile), which encoder_cover weighs against the measured start-ups'.
 Any other key is refused (cli: exit 2): it may move memory in ways not modelled.
 """
 
 import json
+from typing import NamedTuple
 
 from planner.memo import IdentityMemo
 from planner.model.config.vision import (
@@ -28,6 +31,7 @@ from planner.model.config.vision import (
 )
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
+from planner.serving.engine.encoder import dummy_items
 from planner.serving.lora.tower import GEMMA4_VIDEO_TOKENS
 from planner.serving.mm_modes import text_only, text_only_flag
 from planner.serving.vllm_versions import Version, version_label
@@ -52,7 +56,10 @@ pan_and_scan_max_num_crops (Gemma3Processor default 4, processing_gemma3.py 5.25
 image_size tall (gemma3_mm.py get_image_size_with_most_features); get_num_crops: h / w = 4 >=
 pan_and_scan_min_ratio_to_activate 1.2, crops = min(floor(4 image_size / 256), floor(4 + 0.5))
 = 4 for image_size >= 256 (Gemma 3's 896), within [2, 4], each crop image_size >=
-pan_and_scan_min_crop_size 256."""
+pan_and_scan_min_crop_size 256. These are Gemma3Processor.images_kwargs' values, which
+get_num_crops and get_image_size_with_most_features read through _merge_kwargs (the image
+processor's own are None; the class's comment: "Values are "null" in preprocessor_config.json");
+a checkpoint's processor config that names them (not read) would move the crops."""
 
 MODELLED_KEYS = {"max_soft_tokens": "gemma4", "max_patches": "llama4",
                  "do_pan_and_scan": "gemma3"}
@@ -138,10 +145,31 @@ def _processed(spec: ModelSpec, kwargs: dict[str, bool | int]) -> ModelSpec:
     return spec.model_copy(update={"vision": vision.model_copy(update=update)})
 
 
-def pan_and_scan_unmeasured(spec: ModelSpec, s: EngineSettings) -> bool:
-    """Whether do_pan_and_scan makes Gemma 3's profiled image other than the measured start-ups'
-    (encoder_cover.MEASURED ran at GEMMA3_IMAGE_TOKENS an image)."""
-    return bool(_applied(spec, s).get("do_pan_and_scan"))
+class PanAndScanProfile(NamedTuple):
+    """vLLM's Gemma 3 encoder profile under do_pan_and_scan at one batch shape, beside the one
+    without it (encoder_cover.MEASURED's start-ups ran GEMMA3_IMAGE_TOKENS an image)."""
+
+    items: int  # dummy images of (crops + 1) x GEMMA3_IMAGE_TOKENS tokens
+    crops: int  # items x (crops + 1): SigLIP passes, the whole image's included
+    plain_crops: int  # the dummy images without the flag, one pass each
+
+
+def pan_and_scan_profile(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int,
+                         max_model_len: int) -> PanAndScanProfile | None:
+    """The dummy batch vLLM's encoder profile runs with do_pan_and_scan, and without it (None
+    where the flag is not given true for Gemma 3). Every image is GEMMA3_PAN_AND_SCAN_CROPS
+    crops and the whole, each image_size square (gemma3_mm.py _call_hf_processor /
+    _postprocess_hf_mm_data num_patches = crops + 1), and _process_image_input runs the
+    tower on every crop of the batch at once and pools each to GEMMA3_IMAGE_TOKENS
+    embeddings: the profile's pixel values, tower activations and held outputs all grow
+    with the crops. engine.encoder.dummy_items counts the images, the same code in the
+    0.17.0-0.34.0 wheels (gemma3_mm.py's crop count and dummy image too)."""
+    if not _applied(spec, s).get("do_pan_and_scan"):
+        return None
+    passes = GEMMA3_PAN_AND_SCAN_CROPS + 1
+    items = dummy_items(passes * GEMMA3_IMAGE_TOKENS, mbt, seqs, max_model_len)
+    return PanAndScanProfile(items, items * passes,
+                             dummy_items(GEMMA3_IMAGE_TOKENS, mbt, seqs, max_model_len))
 
 
 def processor_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:
@@ -195,5 +223,8 @@ def _note(key: str, value: bool | int, version: Version) -> str:
             f"gemma3_mm.py get_image_size_with_most_features) is cut into "
             f"{GEMMA3_PAN_AND_SCAN_CROPS} crops (get_num_crops): ({GEMMA3_PAN_AND_SCAN_CROPS} "
             f"+ 1) x {GEMMA3_IMAGE_TOKENS} = {tokens:,} tokens an image (get_num_image_tokens); "
-            "the tower LoRA's budget and items per prompt follow, and the encoder profile's "
-            "dummy images are not the measured start-ups' (warning)")
+            "the tower LoRA's budget and items per prompt follow, and the encoder profile "
+            f"runs {GEMMA3_PAN_AND_SCAN_CROPS + 1} tower passes an image: from {tokens:,} "
+            "batched tokens up, at the batch shapes the measured start-ups cover, no more than "
+            f"their {GEMMA3_IMAGE_TOKENS}-token images make (the activation term's note), more "
+            "below (a warning)")

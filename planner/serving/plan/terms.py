@@ -10,7 +10,13 @@ from planner.model.attention.kvformat import KvBytes
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.all2all import buffer_note, effective_backend
-from planner.serving.encoder_cover import encoder_gap, fit_lift_note, measured, profiled
+from planner.serving.encoder_cover import (
+    encoder_gap,
+    fit_lift_note,
+    measured,
+    pan_and_scan_note,
+    profiled,
+)
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
     NCCL_CONNECTION_BYTES,
@@ -627,11 +633,13 @@ def _encoder_note(st: Setup) -> str:
                 "0.17.0-0.26.0 wheels) runs the decoder's dummy forward only, so the KV cache "
                 "is sized without the encoder (vllm_versions.V2_ENCODER_PROFILE_FROM)"
                 + fit_lift_note(st.spec, s))
-    cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, st.layout.pp, rules)
+    cover = measured(st.spec)
+    gap = encoder_gap(st.spec, s, r.mbt, r.seqs, st.layout.pp, r.max_model_len, rules)
     return (
         f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
         f"figure, not a term of its own: {cover.runs}"
-        + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else "")
+        + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else
+           pan_and_scan_note(st.spec, s, r.mbt, r.seqs, r.max_model_len, r.act_b))
         if cover and profiled(st.spec, s, rules) else
         "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
         else _unprofiled_note(st))

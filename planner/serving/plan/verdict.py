@@ -351,7 +351,8 @@ def _unmodelled(st: Setup, bind: Binding) -> tuple[tuple[str, ...], str | None]:
     """What the plan's figures leave out, as the verdict names them (unmodelled_parts, the
     facts' gaps, an unsized all-to-all buffer, EPLB's parts), and the encoder gap's warning."""
     s, layout, r = st.s, st.layout, st.facts.r
-    parts, gap = unmodelled_parts(st.spec, s, r.mbt, r.seqs, layout.pp, r.encoder_rules)
+    parts, gap = unmodelled_parts(st.spec, s, r.mbt, r.seqs, layout.pp, r.max_model_len,
+                                 r.encoder_rules)
     buffer = all2all_buffer(st, bind.pp_stage)
     version = vllm_rules(s.vllm_version).version
     return (*parts, *r.gap_parts,
@@ -482,9 +483,10 @@ def unread_weights_part(spec: ModelSpec, scheme: quant.QuantScheme) -> tuple[str
 
 
 def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int,
-                     encoder_rules: EncoderRules) -> tuple[tuple[str, ...], str | None]:
+                     max_model_len: int, encoder_rules: EncoderRules,
+                     ) -> tuple[tuple[str, ...], str | None]:
     """What a plan's figures leave out, as its verdict names them ("Fits (unmodelled: ...)":
     the spec's unmodelled parts and a vision encoder profile encoder_cover.encoder_gap finds
     unmodelled), and that gap's warning (None without one)."""
-    gap = encoder_gap(spec, s, mbt, seqs, pp, encoder_rules)
+    gap = encoder_gap(spec, s, mbt, seqs, pp, max_model_len, encoder_rules)
     return ((*spec.unmodelled, gap[0]), gap[1]) if gap else (spec.unmodelled, None)

@@ -40,6 +40,20 @@ floor(4.5) = 4) = 4 crops of 896 px; get_num_image_tokens (4 + 1) x 256 = 1,280)
 wrapper as by default; items per prompt 8,192 // 1,280 = 6 -> 6,144 batches (default 32 ->
 32,768): each wrapper 4,194,304 + 147,456 + 2,097,280 = 6,439,040 B, 12,878,080 B for two
 (default 14,156,032).
+Gemma 3's encoder profile (multimodal/encoder_budget.py _get_max_items and
+v1/core/encoder_cache_manager.py compute_mm_encoder_budget, the same in the 0.17.0-0.34.0
+wheels: items = max(1, min(budget // tokens, max_num_seqs x max(1, min(999, max_model_len //
+tokens)))), budget = max(batched tokens, tokens); gemma3_mm.py _process_image_input runs the
+SigLIP tower on every crop of the batch at once, num_patches = crops + 1 an image, each pooled
+to 256 embeddings of the text width 5,376). At 8,192 batched tokens: with pan-and-scan
+8,192 // 1,280 = 6 images (1,024 x max(1, min(999, 8,192 // 1,280 = 6)) = 6,144 does not
+bind), 6 x 5 = 30 tower passes, 30 x 256 = 7,680 embeddings held, 7,680 x 5,376 x 2 B =
+82,575,360 B; without it 8,192 // 256 = 32 images of one pass, 8,192 x 5,376 x 2 B =
+88,080,384 B: 30 <= 32, so the measured start-ups' profile (inside the fitted activation)
+holds it. The encoder cache max(8,192, 1,280) = 8,192 embeddings either way. At 1,024 batched
+tokens: budget max(1,024, 1,280) = 1,280, 1,280 // 1,280 = 1 image, 5 passes; without it
+max(1,024, 256) // 256 = 4 images, 4 passes: 5 > 4, not covered (a warning). At 1,280: 1 x 5 =
+5 against 1,280 // 256 = 5, covered.
 """
 
 import pytest
@@ -62,7 +76,8 @@ ENGINE = {"max_model_len": 8192, "max_num_batched_tokens": 8192, "max_num_seqs":
 def _plan(model: str, gpus: int = 1, version: str = "0.34.0", gpu: str = "h100", **engine):
     return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster(gpu, gpus),
                             layout=ParallelLayout(tp=gpus),
-                            engine=EngineSettings(vllm_version=version, **ENGINE, **engine)))
+                            engine=EngineSettings(vllm_version=version,
+                                                  **{**ENGINE, **engine})))
 
 
 def _kwargs(**given: object) -> dict:
@@ -124,19 +139,58 @@ def test_llama_4_max_patches_4_moves_the_tower_lora_batches() -> None:
         1_821_440 + 657_536 == 2_478_976
 
 
-def test_gemma_3_pan_and_scan_moves_the_tower_lora_and_leaves_the_measured_cover() -> None:
+def test_gemma_3_pan_and_scan_moves_the_tower_lora() -> None:
     siglip = 69_562_368  # test_lora_tower.SIGLIP_TP1
     assert _tower_lora_bytes(GEMMA3) - siglip == 14_156_032
     assert _tower_lora_bytes(GEMMA3, do_pan_and_scan=True) - siglip == 2 * 6_439_040
     assert _tower_lora_bytes(GEMMA3, do_pan_and_scan=False) - siglip == 14_156_032
-    base, cropped = _plan(GEMMA3), _plan(GEMMA3, **_kwargs(do_pan_and_scan=True))
-    gap = "vLLM profiles the Gemma 3 SigLIP vision encoder on dummy items"
-    assert not any(gap in w for w in base.warnings)
-    assert any(gap in w and "not the --mm-processor-kwargs do_pan_and_scan image's 1,280" in w
-               for w in cropped.warnings)
+    cropped = _plan(GEMMA3, **_kwargs(do_pan_and_scan=True))
     assert any("(4 + 1) x 256 = 1,280 tokens an image" in w for w in cropped.warnings)
 
 
+GAP = "vLLM profiles the Gemma 3 SigLIP vision encoder on dummy items"
+
+
+@pytest.mark.parametrize(("gpus", "version"), [(1, "0.19.0"), (1, "0.34.0"), (2, "0.34.0")])
+def test_gemma_3_pan_and_scan_profile_stays_within_the_measured_one(gpus, version) -> None:
+    # 30 tower passes against 32 (module docstring); the SigLIP tower split over TP=2 moves
+    # neither count, and the projector's outputs are the whole 5,376 wide on each GPU
+    base = _plan(GEMMA3, gpus, version)
+    cropped = _plan(GEMMA3, gpus, version, **_kwargs(do_pan_and_scan=True))
+    assert not any(GAP in w for w in base.warnings + cropped.warnings)
+    assert "unmodelled" not in cropped.verdict
+    assert cropped.activation_bytes_per_gpu == base.activation_bytes_per_gpu
+    assert cropped.kv_cache_bytes_per_gpu == base.kv_cache_bytes_per_gpu
+    note = next(t for t in cropped.terms if t.key == "activation").note
+    assert ("vLLM profiles 6 images of (4 + 1) x 256 = 1,280 tokens (max(1, min(max(8,192, "
+            "1,280) // 1,280, 1,024 x max(1, min(999, 8,192 // 1,280)))), "
+            "multimodal/encoder_budget.py), 6 x 5 = 30 tower passes") in note
+    assert "256-token images make 32 at this batch shape, so within theirs" in note
+    assert "7,680 x 5,376 x 2 B = 82,575,360 B against 8,192 rows' 88,080,384 B" in note
+    assert "by up to 2 / 32 of it" in note
+    assert "the encoder cache stays max(8,192, 1,280) = 8,192 embeddings" in note
+    assert "do_pan_and_scan" not in next(t for t in base.terms if t.key == "activation").note
+
+
+@pytest.mark.parametrize(("tokens", "passes", "plain"), [(1024, 5, 4), (1280, 5, 5)])
+def test_gemma_3_pan_and_scan_below_1280_batched_tokens_outgrows_the_measured_one(
+        tokens, passes, plain) -> None:
+    base = _plan(GEMMA3, max_num_batched_tokens=tokens)
+    cropped = _plan(GEMMA3, max_num_batched_tokens=tokens, **_kwargs(do_pan_and_scan=True))
+    assert not any(GAP in w for w in base.warnings)
+    flagged = [w for w in cropped.warnings if GAP in w]
+    assert bool(flagged) == (passes > plain)
+    assert ("unmodelled: Gemma 3 SigLIP vision encoder start-up profile" in cropped.verdict) \
+        == (passes > plain)
+    if flagged:
+        assert (f"max(1, min(max({tokens:,}, 1,280) // 1,280, 1,024 x max(1, min(999, 8,192 // "
+                f"1,280)))), multimodal/encoder_budget.py), 1 x 5 = {passes} tower passes"
+                ) in flagged[0]
+        assert f"256-token images make {plain} at this batch shape" in flagged[0]
+        assert "the excess is not sized" in flagged[0]
+    else:
+        note = next(t for t in cropped.terms if t.key == "activation").note
+        assert "1 x 5 = 5 tower passes" in note and "make 5 at this batch shape" in note
 def test_a_key_for_another_family_is_noted_and_planned_as_without_it() -> None:
     base, other = _plan(GEMMA3), _plan(GEMMA3, **_kwargs(max_patches=4))
     assert other.lora_bytes_per_gpu == base.lora_bytes_per_gpu
