@@ -31,7 +31,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.lora.settings import LORA_DTYPES, MAX_LORA_RANKS
-from planner.serving.mm_processor import ProcessorKwargs, checked_processor_kwargs
+from planner.serving.mm_processor import ProcessorKwargs, parsed_processor_kwargs
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import OBJECTIVES
@@ -244,12 +244,9 @@ def _zero_mm_limits(text: str) -> tuple[str, ...]:
 
 def _processor_kwargs(text: str) -> ProcessorKwargs:
     """argparse type for --mm-processor-kwargs: vLLM's JSON object, each key one Headroom plans
-    and its value one vLLM and the processor take (mm_processor.checked_processor_kwargs)."""
+    and its value one vLLM and the processor take (mm_processor.parsed_processor_kwargs)."""
     try:
-        return checked_processor_kwargs(json.loads(text))
-    except json.JSONDecodeError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not JSON, e.g. '{{\"max_soft_tokens\": 560}}'") from None
+        return parsed_processor_kwargs(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
 

@@ -53,6 +53,7 @@ from planner.serving.launch import (
     remote_code_class,
 )
 from planner.serving.layout import ParallelLayout
+from planner.serving.mm_processor import processor_keys, processor_kwargs_text
 from planner.serving.plan import (
     LARGER_LEN_STEP,
     MORE_GPUS_STEP,
@@ -80,7 +81,14 @@ from probes.hub import (
 from probes.snapshot import HardwareSnapshot, SnapshotError
 from ui import format as fmt
 from ui.io import HUB_FAILURE_TTL_S, hub_source, live_snapshot, server_token_allowed
-from ui.state import CHECKPOINT_QUANT, LABELS, WHAT_IF_OPTION, AppState, state
+from ui.state import (
+    CHECKPOINT_QUANT,
+    LABELS,
+    WHAT_IF_OPTION,
+    AppState,
+    processor_kwargs,
+    state,
+)
 
 UPLOADS_KEY = "uploaded_snapshots"
 """session_state key of the uploaded snapshots: {file name: HardwareSnapshot}."""
@@ -428,13 +436,14 @@ def lora_caption(engine: EngineSettings) -> str:
 
 
 def tower_caption(engine: EngineSettings, offered: tuple[bool, bool]) -> str:
-    """"Language model only" and "Encoder TP mode" as the Compare and Recommend pages'
-    captions name them where the page offers them (`offered`: settle.tower_modes_offered;
-    "" where neither is set): on the models with a vision tower only (a text model is
+    """"Language model only", "Encoder TP mode" (where the page offers them: `offered`,
+    settle.tower_modes_offered) and the processor options as the Compare page's caption names
+    them ("" where none is set): on the models with a vision tower only (a text model is
     planned without them: mm_modes.tower_settings_where_built)."""
+    kwargs = processor_kwargs_text(engine.mm_processor_kwargs)
     flags = (["--language-model-only"] if offered[0] and engine.language_model_only else []) + (
         ["--mm-encoder-tp-mode data"] if offered[1] and engine.mm_encoder_tp_mode == "data"
-        else [])
+        else []) + ([f"--mm-processor-kwargs '{kwargs}'"] if kwargs else [])
     return f", {' '.join(flags)} on the models with a vision tower" if flags else ""
 
 
@@ -489,16 +498,21 @@ def current_engine() -> EngineSettings:
 
 
 def tower_modes(spec: ModelSpec | None = None) -> dict[str, object]:
-    """The EngineSettings fields of "Language model only" and "Encoder TP mode" (the Plan,
-    Compare and Recommend pages offer them, link keys lmonly and mmtp): for `spec` only where
-    it has a vision tower (kept in the state for the other pages' models where the Plan page's
-    has none, as EPLB for a dense model); None: for every model (compared_engine and
-    recommend drop them for a model without one: mm_modes.tower_settings_where_built)."""
+    """The EngineSettings fields of "Language model only", "Encoder TP mode" and the processor
+    options (the Plan, Compare and Recommend pages offer them, link keys lmonly, mmtp and
+    mmkw): for `spec` only where it has a vision tower, its processor's keys only
+    (mm_processor.processor_keys; kept in the state for the other pages' models, as EPLB for a
+    dense model); None: for every model (compared_engine and recommend drop them for a model
+    without one: mm_modes.tower_settings_where_built; a vision model of another family keeps a
+    key, noted, as report --compare and recommend carry it)."""
     current = state()
     if spec is not None and spec.vision is None:
         return {}
+    kwargs = processor_kwargs()
+    if spec is not None:
+        kwargs = tuple((key, value) for key, value in kwargs if key in processor_keys(spec))
     return {"language_model_only": current.language_model_only,
-            "mm_encoder_tp_mode": current.mm_encoder_tp_mode}
+            "mm_encoder_tp_mode": current.mm_encoder_tp_mode, "mm_processor_kwargs": kwargs}
 
 
 def _eplb_knobs() -> dict[str, object]:

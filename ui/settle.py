@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from planner.model.config.vision import GEMMA3_IMAGE_TOKENS, LLAMA4_MAX_TILES
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
@@ -21,6 +22,13 @@ from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.tower import tower_model_refusal
 from planner.serving.mm_modes import data_mode_inert
+from planner.serving.mm_processor import (
+    GEMMA3_PAN_AND_SCAN_CROPS,
+    GEMMA4_SOFT_TOKENS,
+    MAX_PATCHES_RANGE,
+    MODELLED_KEYS,
+    processor_keys,
+)
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import mtp_refusal
 from planner.serving.startup.attention_backend import (
@@ -44,8 +52,10 @@ from ui.state import (
     CHECKPOINT_OPTION,
     CHECKPOINT_QUANT,
     LABELS,
+    PROCESSOR_LABELS,
     WHAT_IF_OPTION,
     bind,
+    bind_processor_kwarg,
     block_label,
     field_label,
     set_state,
@@ -346,6 +356,53 @@ def tower_mode_inputs(page: str, lm_only: bool, encoder_tp: bool, one_row: bool 
                         "the images: more weights per GPU at TP > 1 and an encoder profile "
                         "at the unsplit widths; the weights figure's note says how much",
                         **bind(page, "mm_encoder_tp_mode"))
+
+
+def processor_keys_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:
+    """The --mm-processor-kwargs keys the Compare and Recommend pages offer a field for: those
+    one of their models' processors reads (mm_processor.processor_keys), in MODELLED_KEYS'
+    order."""
+    read = {key for spec in specs for key in processor_keys(spec)}
+    return tuple(key for key in MODELLED_KEYS if key in read)
+
+
+def processor_inputs(page: str, keys: Iterable[str]) -> None:
+    """A field for each --mm-processor-kwargs key in `keys` (the Plan page: its model's
+    processor's, mm_processor.processor_keys; the Compare and Recommend pages:
+    processor_keys_offered), bound to the state (link key mmkw: bind_processor_kwarg):
+    Gemma 4's soft tokens among the values vLLM takes, Llama 4's tiles a number the state
+    refuses aloud out of range (no widget bounds: a browser clamps silently), Gemma 3's pan
+    and scan a box."""
+    for key in keys:
+        bound = bind_processor_kwarg(page, key)
+        if key == "max_soft_tokens":
+            st.selectbox(PROCESSOR_LABELS[key], [None, *GEMMA4_SOFT_TOKENS],
+                         format_func=_soft_tokens_option, placeholder=_soft_tokens_option(None),
+                         help="vLLM --mm-processor-kwargs max_soft_tokens: the soft tokens "
+                         "Gemma 4's processor makes of an image, one of the values vLLM and "
+                         "transformers take; it sets the image's token budget (vLLM 0.21 on) "
+                         "and, with LoRA on the vision tower, its Punica batches (the video, "
+                         "profiled first, is unchanged)", **bound)
+        elif key == "max_patches":
+            low, high = MAX_PATCHES_RANGE
+            st.number_input(f"{PROCESSOR_LABELS[key]} (empty: {LLAMA4_MAX_TILES})", value=None,
+                            step=1, placeholder=f"the processor's {LLAMA4_MAX_TILES}",
+                            help="vLLM --mm-processor-kwargs max_patches: the tiles of Llama "
+                            f"4's largest image, {low} to {high:,}; it sets the encoder "
+                            "profile's dummy images (activation term) and the tower LoRA's "
+                            "tokens per item", **bound)
+        else:
+            tokens = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
+            st.checkbox(PROCESSOR_LABELS[key], help="vLLM --mm-processor-kwargs "
+                        "do_pan_and_scan: Gemma 3's largest image cut into "
+                        f"{GEMMA3_PAN_AND_SCAN_CROPS} crops + itself, {tokens:,} tokens; the "
+                        "tower LoRA's items per prompt follow, and the encoder profile is no "
+                        "longer the measured start-ups' (a warning)", **bound)
+
+
+def _soft_tokens_option(tokens: int | None) -> str:
+    """A Gemma 4 soft-token count as its field lists it."""
+    return "the model's (default_output_length)" if tokens is None else f"{tokens:,}"
 
 
 def _eplb_refusal() -> str | None:

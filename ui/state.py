@@ -44,6 +44,11 @@ from planner.serving.lora.settings import (
     lora_dtype_refusal,
     rank_refusal,
 )
+from planner.serving.mm_processor import (
+    ProcessorKwargs,
+    parsed_processor_kwargs,
+    processor_kwargs_text,
+)
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup.block_size import (
@@ -236,6 +241,12 @@ class AppState(BaseModel):
     """vLLM --mm-encoder-tp-mode (0.10.2 on): data holds the whole vision tower on every GPU
     and profiles the encoder at TP 1 widths; offered only where that changes the plan
     (planner.serving.mm_modes.data_mode_inert)."""
+    mm_processor_kwargs: str = Field("", alias="mmkw", max_length=200)
+    """vLLM --mm-processor-kwargs as the CLI's flag takes it, JSON with the keys Headroom plans
+    (planner.serving.mm_processor: Gemma 4 max_soft_tokens, Llama 4 max_patches, Gemma 3
+    do_pan_and_scan), kept as the launch command writes it; empty: none. The Plan, Compare and
+    Recommend pages offer each key for a model whose processor reads it (bind_processor_kwarg);
+    planned for the models with a vision tower (ui.context.tower_modes)."""
     enforce_eager: bool = Field(False, alias="eager")
     """vLLM --enforce-eager (the CLI's --enforce-eager, every covered release's flag): no CUDA
     graphs, so none subtracted, and every step's per-layer overhead x the eager factor; for every
@@ -475,6 +486,15 @@ class AppState(BaseModel):
         return (_known_choice("all2all_backend", "--all2all-backend", value, value) if value
                 else None)
 
+    @field_validator("mm_processor_kwargs")
+    @classmethod
+    def _planned_kwargs(cls, value: str) -> str:
+        """Empty, or JSON the CLI's --mm-processor-kwargs takes (mm_processor.
+        parsed_processor_kwargs: a key Headroom plans, a value vLLM takes; else its one line),
+        written as the launch command writes it ('{}' as empty)."""
+        value = value.strip()
+        return processor_kwargs_text(parsed_processor_kwargs(value)) if value else ""
+
     @field_validator("target_checkpoint")
     @classmethod
     def _loadable_checkpoint(cls, value: str) -> str:
@@ -578,6 +598,7 @@ LABELS: dict[str, str] = {
     "num_speculative_tokens": "MTP draft tokens",
     "skip_mm_profiling": "Skip multimodal profiling",
     "language_model_only": "Language model only", "mm_encoder_tp_mode": "Encoder TP mode",
+    "mm_processor_kwargs": "Processor options",
     "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page
@@ -849,6 +870,51 @@ def _commit(key: str, field: str, then: Callable[[], None] | None = None,
         st.session_state[key] = _widget_value(taken, seed)
     if then is not None:
         then()
+
+
+PROCESSOR_LABELS = {"max_soft_tokens": "Gemma 4 image soft tokens",
+                    "max_patches": "Llama 4 image tiles", "do_pan_and_scan": "Gemma 3 pan and scan"}
+"""Each --mm-processor-kwargs key's field (bind_processor_kwarg), by the label it is shown and
+refused under."""
+
+
+def processor_kwargs() -> ProcessorKwargs:
+    """The state's --mm-processor-kwargs as (key, value) pairs (AppState.mm_processor_kwargs)."""
+    text = state().mm_processor_kwargs
+    return parsed_processor_kwargs(text) if text else ()
+
+
+def _processor_kwarg(key: str) -> bool | int | None:
+    """One key's value as its field holds it: unset, None (a box: False)."""
+    return dict(processor_kwargs()).get(key, False if key == "do_pan_and_scan" else None)
+
+
+def bind_processor_kwarg(page: str, key: str) -> dict[str, Any]:
+    """Widget keyword arguments binding a widget to one key of the state's
+    --mm-processor-kwargs (link key mmkw), as bind binds a field: seeded from the state, and on
+    change the state's JSON with the key set, or left out where the field is emptied or the
+    box unticked (the processor's default); a value the CLI refuses is refused aloud in its
+    words (pop_refusals) and the field goes back to the value kept."""
+    widget = f"{page}.mm_processor_kwargs.{key}"
+    if widget not in st.session_state:
+        st.session_state[widget] = _processor_kwarg(key)
+    return {"key": widget, "on_change": _commit_processor_kwarg, "args": (widget, key)}
+
+
+def _commit_processor_kwarg(widget: str, key: str) -> None:
+    """on_change callback of bind_processor_kwarg's widget."""
+    value = st.session_state[widget]
+    kwargs = {k: v for k, v in processor_kwargs() if k != key}
+    if value is not None and value is not False:
+        kwargs[key] = value
+    try:
+        state().mm_processor_kwargs = processor_kwargs_text(tuple(kwargs.items()))
+    except ValidationError as exc:
+        kept = _processor_kwarg(key)
+        st.session_state[_REFUSED_KEY] = [
+            f"{PROCESSOR_LABELS[key]} = {_shown(value)} refused: {reason(exc)}. Kept "
+            f"{_shown(kept)}."]
+        st.session_state[widget] = kept
 
 
 def refused(**updates: Any) -> str | None:

@@ -88,6 +88,29 @@ def checked_processor_kwargs(kwargs: object) -> ProcessorKwargs:
     return tuple(kwargs.items())
 
 
+def parsed_processor_kwargs(text: str) -> ProcessorKwargs:
+    """--mm-processor-kwargs' JSON text as checked_processor_kwargs takes it (the CLI's flag, the
+    app's link key mmkw); ValueError (one line) for text that is not JSON too."""
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"{text!r} is not JSON, e.g. '{{\"max_soft_tokens\": 560}}'") from None
+    return checked_processor_kwargs(loaded)
+
+
+def processor_kwargs_text(kwargs: ProcessorKwargs) -> str:
+    """The (key, value) pairs as the launch command's JSON ('' for none)."""
+    return json.dumps(dict(kwargs)) if kwargs else ""
+
+
+def processor_keys(spec: ModelSpec) -> tuple[str, ...]:
+    """The keys Headroom plans (MODELLED_KEYS) that this model's processor reads, where it has
+    a vision tower: the ones worth offering for it."""
+    if spec.vision is None:
+        return ()
+    return tuple(key for key, family in MODELLED_KEYS.items() if family == spec.model_type)
+
+
 def _value_problem(key: str, value: object) -> str | None:
     """Why vLLM or the processor refuses this value of a modelled key (None: taken)."""
     number = isinstance(value, int) and not isinstance(value, bool)
@@ -115,11 +138,9 @@ def processor_spec(spec: ModelSpec, s: EngineSettings) -> ModelSpec:
 
 
 def _applied(spec: ModelSpec, s: EngineSettings) -> dict[str, bool | int]:
-    """The given keys this model's processor reads (MODELLED_KEYS), where it has a tower."""
-    if spec.vision is None:
-        return {}
-    return {key: value for key, value in s.mm_processor_kwargs
-            if MODELLED_KEYS[key] == spec.model_type}
+    """The given keys this model's processor reads (processor_keys)."""
+    keys = processor_keys(spec)
+    return {key: value for key, value in s.mm_processor_kwargs if key in keys}
 
 
 def _processed(spec: ModelSpec, kwargs: dict[str, bool | int]) -> ModelSpec:

@@ -38,7 +38,13 @@ from ui.context import (
     show_the_way_out,
     tower_caption,
 )
-from ui.settle import settle_state, tower_mode_inputs, tower_modes_offered
+from ui.settle import (
+    processor_inputs,
+    processor_keys_offered,
+    settle_state,
+    tower_mode_inputs,
+    tower_modes_offered,
+)
 from ui.state import DEFAULT_COMPARE_CONTEXT, LABELS, MAX_COMPARE, bind, state
 from ui.tables import key_grid
 
@@ -66,14 +72,16 @@ if len(models) < 2:
     st.info("Pick at least two models to compare.")
     st.stop()
 prefetch_sources(name for name in models if not compared_revision(name))
-# the Plan page's "Language model only" and "Encoder TP mode", offered here where a compared
-# model takes them (a model that cannot read is left to the grid below, which says why)
+# the Plan page's "Language model only", "Encoder TP mode" and processor options, offered
+# here where a compared model takes them (a model that cannot read is left to the grid below,
+# which says why)
 readable = []
 for name in models:
     with suppress(*USER_ERRORS):
         readable.append(model_spec(name, compared_revision(name)))
 offered = tower_modes_offered(readable)
 tower_mode_inputs("compare", *offered, one_row=True)
+processor_inputs("compare", processor_keys_offered(readable))
 try:
     cluster = current_cluster()
     engine = compare_engine()

@@ -40,6 +40,7 @@ from planner.serving.engine import (
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora.settings import LORA_DTYPES, MAX_LORA_RANKS
+from planner.serving.mm_processor import processor_keys
 from planner.serving.plan import (
     CONFIDENT_FIT,
     WARM_RESTART_LAUNCH_NOTE,
@@ -101,6 +102,7 @@ from ui.settle import (
     backend_label,
     current_valid_layouts,
     held_scheme,
+    processor_inputs,
     quant_option,
     settled_choices,
     show_replaced,
@@ -113,7 +115,16 @@ from ui.speed import (
     speed_details,
     speed_metrics,
 )
-from ui.state import CHECKPOINT_QUANT, LABELS, bind, block_label, keep, set_state, state
+from ui.state import (
+    CHECKPOINT_QUANT,
+    LABELS,
+    bind,
+    block_label,
+    keep,
+    processor_kwargs,
+    set_state,
+    state,
+)
 from ui.tables import key_grid, terms_table
 
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
@@ -274,6 +285,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
     vLLM 0.10.1 on), --language-model-only (`lm_only`: likewise, vLLM 0.17.0 on),
     --mm-encoder-tp-mode (`encoder_tp`: where data mode changes the plan, mm_modes),
+    --mm-processor-kwargs (the keys the model's processor reads, mm_processor),
     --enforce-eager (every model and release) and multi-LoRA serving
     (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora; its vision tower
     option where `tower`: a vision tower Headroom sizes, planner.serving.lora.tower), folded
@@ -284,7 +296,9 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     set_here = sum(map(bool, (
         current.num_speculative_tokens, current.skip_mm_profiling,
         lm_only and current.language_model_only,
-        encoder_tp and current.mm_encoder_tp_mode != "weights", current.enforce_eager,
+        encoder_tp and current.mm_encoder_tp_mode != "weights",
+        any(key in processor_keys(spec) for key, _ in processor_kwargs()),
+        current.enforce_eager,
         current.block_size, len(moe_backends) > 1 and current.moe_backend,
         len(all2all_backends) > 1 and current.all2all_backend, eplb and current.enable_eplb,
         lora and current.enable_lora)))
@@ -321,6 +335,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         "Llama 4) and drops the warning where it does not",
                         **bind("plan", "skip_mm_profiling"))
         tower_mode_inputs("plan", lm_only, encoder_tp)
+        processor_inputs("plan", processor_keys(spec))
         st.checkbox(LABELS["enforce_eager"], help="vLLM --enforce-eager: no CUDA graphs are "
                     "captured, so their memory (the CUDA graphs figure) is 0 and, from vLLM "
                     f"{version_label(GRAPHS_SUBTRACTED_FROM)}, goes to the KV cache instead; "

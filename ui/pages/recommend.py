@@ -48,7 +48,13 @@ from ui.context import (
     tower_modes,
     trusts_remote_code,
 )
-from ui.settle import settle_state, tower_mode_inputs, tower_modes_offered
+from ui.settle import (
+    processor_inputs,
+    processor_keys_offered,
+    settle_state,
+    tower_mode_inputs,
+    tower_modes_offered,
+)
 from ui.state import blank_entry, keep, set_state, state
 from ui.tables import key_grid
 
@@ -278,8 +284,9 @@ settle_state()  # the settings the Plan page settles, with its warnings (ui/sett
 # starts only at 32 or 64 (FlashInfer), so without it the search found no configuration;
 # its Enforce eager box (recommend --enforce-eager); its multi-LoRA serving (recommend
 # --enable-lora: a model whose slots are not sized is searched without it, warned); its
-# Language model only and Encoder TP mode, offered here too under the models (recommend
-# --language-model-only, --mm-encoder-tp-mode: a text model is searched without them)
+# Language model only, Encoder TP mode and processor options, offered here too under the
+# models (recommend --language-model-only, --mm-encoder-tp-mode, --mm-processor-kwargs: a text
+# model is searched without them)
 engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization,
                         enforce_eager=state().enforce_eager,
@@ -327,6 +334,7 @@ for name in models:
     with suppress(*USER_ERRORS):
         readable.append(model_spec(name))
 tower_mode_inputs("recommend", *tower_modes_offered(readable), one_row=True)
+processor_inputs("recommend", processor_keys_offered(readable))
 try:
     workload = _workload()
 except USER_ERRORS as exc:
