@@ -218,10 +218,16 @@ from planner.serving.weights import VOCAB_PADDING, stage_heads
 
 
 def wrapped_heads(spec: ModelSpec, version: Version) -> tuple[bool, bool]:
-    """Whether vLLM `version` wraps the embedding and the lm_head of `spec`: both where its class
-    declares them (LORA_ARCHITECTURES), the embedding only on the Transformers backend
-    (coverage.on_transformers_backend: Base's embedding_modules, module docstring)."""
-    if on_transformers_backend(spec, version):
+    """Whether vLLM `version` wraps the embedding and the lm_head of `spec` (_heads_wrapped, on
+    the backend coverage.on_transformers_backend finds)."""
+    return _heads_wrapped(spec, version, on_transformers_backend(spec, version))
+
+
+def _heads_wrapped(spec: ModelSpec, version: Version, backend: bool) -> tuple[bool, bool]:
+    """wrapped_heads, `backend` whether vLLM serves `spec` on its Transformers backend: both
+    where its class declares them (LORA_ARCHITECTURES), the embedding only on that backend
+    (Base's embedding_modules, module docstring)."""
+    if backend:
         return True, False
     modules = LORA_ARCHITECTURES[spec.architectures[0]]
     wraps = modules.embeddings and version >= modules.embeddings_from
@@ -349,7 +355,7 @@ def stage_parts(spec: ModelSpec, layers: range, first: bool, last: bool, tp: int
             spec, tp, lora.max_loras, lora.rank, lora.fully_sharded, lora.tower_data_parallel)]
     backend = on_transformers_backend(spec, lora.version)  # no unguarded heads (base.py)
     embed, head = map(and_, stage_heads(spec, first, last, unguarded=not backend),
-                      wrapped_heads(spec, lora.version))
+                      _heads_wrapped(spec, lora.version, backend))
     n, r, h, vocab = lora.max_loras, lora.rank, spec.hidden_size, spec.vocab_size
     if embed:
         # a token's A row gathered (F.embedding) and read back by the expand, which reads and
