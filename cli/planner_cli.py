@@ -72,7 +72,7 @@ from planner.serving.hardware import (
     UnknownGpuError,
     gpu_preset,
 )
-from planner.serving.mm_modes import audio_limit_refusal, tower_lora_refusal
+from planner.serving.mm_modes import audio_limit_refusal, served_towers, tower_lora_refusal
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
@@ -212,10 +212,10 @@ def _preload(args: argparse.Namespace, models: Sequence[tuple[str, str | None]])
         args.preloaded = dict(zip(wanted, pool.map(attempt, wanted), strict=True))
 
 
-def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
+def _keep_model_warnings(args: argparse.Namespace, warnings: tuple[str, ...]) -> None:
     """Hand the parser's warnings (unknown quant_method, unknown architecture) to main(),
     which prints them on stderr once the command has succeeded (a failure stays one line)."""
-    args.model_warnings = spec.warnings
+    args.model_warnings = warnings
 
 
 def cmd_plan(args: argparse.Namespace) -> str:
@@ -223,12 +223,13 @@ def cmd_plan(args: argparse.Namespace) -> str:
     `speed_note` (why they are null, as the text says; null with a speed), and `layout_auto`:
     true where the layout is the hardware's, `layout_note` saying so) or a readable summary."""
     result, spec, source, cluster, _, speed, auto = _plan(args)
-    _keep_model_warnings(args, spec)
+    parser = served_towers(spec, result.engine).warnings  # of the towers the flags leave
+    _keep_model_warnings(args, parser)
     result = with_param_check(result, spec, source)  # as inspect and the Model page say it
     note = auto_layout_note(layout_rule(spec, cluster, result.layout, result.engine,
                                         ep=args.ep)) if auto else None
     if args.json:
-        data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),
+        data = {**result.model_dump(mode="json"), "model_warnings": list(parser),
                 **speed_fields(speed),
                 "speed_note": None if speed else no_speed_reason(result, _load(args)),
                 "layout_auto": auto, "layout_note": note}
@@ -253,9 +254,11 @@ def cmd_sweep(args: argparse.Namespace) -> str:
                        "where it applies); give --quantization to plan or report")
     source, spec = _model(args, args.model, args.revision)
     checkpoint = [w for w in [param_check_warning(spec, source)] if w]  # plan's warning
-    args.model_warnings = (*spec.warnings, *checkpoint)  # on stderr, except with --json
     cluster, _ = build_cluster(args)
-    result = sweep(spec, cluster, check_lora(spec, _engine(args, source, spec), cluster),
+    engine = check_lora(spec, _engine(args, source, spec), cluster)
+    parser = served_towers(spec, engine).warnings  # of the towers the flags leave
+    args.model_warnings = (*parser, *checkpoint)  # on stderr, except with --json
+    result = sweep(spec, cluster, engine,
                    objective=args.objective, tpot_ms_target=args.tpot_ms, load=_load(args))
     own_key = checkpoint_scheme(spec).key
     if not (args.json or args.csv):
@@ -267,7 +270,7 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     if args.csv:
         return result.to_csv()
     data = {**result.model_dump(mode="json"), "rows_total": total,
-            "checkpoint_quant_key": own_key, "model_warnings": list(spec.warnings),
+            "checkpoint_quant_key": own_key, "model_warnings": list(parser),
             "warnings": checkpoint}
     return indented_json(data) + "\n"
 
@@ -316,15 +319,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         _once(seen, f"--model {name}", name, source)
         specs.append(spec)
         checks.append(param_check_warning(spec, source))
-    # the parser's warnings and the checkpoint's parameter check, as plan and sweep give them
-    # (each model named when several): on stderr once the search succeeds, and in --json's
-    # model_warnings and warnings
     named = len(specs) > 1
-    parser = [f"{spec.name}: {warning}" if named else warning
-              for spec in specs for warning in spec.warnings]
-    checkpoint = [f"{spec.name}: {check}" if named else check
-                  for spec, check in zip(specs, checks, strict=True) if check]
-    args.model_warnings = (*parser, *checkpoint)
     gpu_keys = [_searched_preset(key) for key in args.gpu] if args.gpu else None
     note_preset_choice(args, args.gpu or [])
     # the same spelling twice is refused by the parser; two spellings of one preset here
@@ -341,6 +336,14 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                             **block_size_setting(args), **lora_setting(args))
     for spec in specs:
         _mm_checked(spec, engine, named)
+    # the parser's warnings (those of the towers the flags leave: served_towers) and the
+    # checkpoint's parameter check, as plan and sweep give them (each model named when
+    # several): on stderr once the search succeeds, and in --json's model_warnings and warnings
+    parser = [f"{spec.name}: {warning}" if named else warning
+              for spec in specs for warning in served_towers(spec, engine).warnings]
+    checkpoint = [f"{spec.name}: {check}" if named else check
+                  for spec, check in zip(specs, checks, strict=True) if check]
+    args.model_warnings = (*parser, *checkpoint)
     search = {"gpu_keys": gpu_keys, "network": args.network, "wsl2": args.wsl2,
               "engine": engine}
     try:

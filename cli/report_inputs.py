@@ -35,6 +35,7 @@ from planner.report import (
 )
 from planner.serving.auto_layout import layout_rule
 from planner.serving.hardware import ClusterSpec
+from planner.serving.mm_modes import served_towers
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import Objective, sweep
@@ -103,7 +104,7 @@ def report_inputs(
     return ReportInputs(
         date=day.isoformat(),
         model=spec,
-        card=model_card(spec, source, chosen.engine.vllm_version),
+        card=model_card(served_towers(spec, chosen.engine), source, chosen.engine.vllm_version),
         cluster_source=cluster.source,
         idle_gpus=idle_gpus(cluster, chosen),
         layout_rule=layout_rule(spec, cluster, chosen.layout, chosen.engine,

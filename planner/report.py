@@ -41,6 +41,7 @@ from planner.model.spec import (
 from planner.serving.auto_layout import compared_lora_note
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
+from planner.serving.mm_modes import served_towers
 from planner.serving.plan import (
     NO_FIT,
     WARM_RESTART_LAUNCH_NOTE,
@@ -365,7 +366,8 @@ def model_warnings(result: Plan, spec: ModelSpec,
     --enable-lora `spec` is planned without, why (compared_lora_note). The Compare page lists
     them under its grid, `report --compare` under its table."""
     lora = compared_lora_note(spec, asked) if asked else None
-    return tuple(dict.fromkeys((*result.warnings, *spec.warnings, *filter(None, [lora]))))
+    parser = served_towers(spec, result.engine).warnings  # of the towers the flags leave
+    return tuple(dict.fromkeys((*result.warnings, *parser, *filter(None, [lora]))))
 
 
 def model_card(spec: ModelSpec, source: ModelSource | None,

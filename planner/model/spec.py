@@ -477,6 +477,15 @@ vision_config without depth, hidden_size or intermediate_size, or none where tra
 builds its default one): vision None there leaves a tower out."""
 
 
+AUDIO_UNCOUNTED = "audio tower (audio_config)"
+"""ModelSpec.unmodelled's entry for the audio tower a config's audio_config builds (Gemma 4's
+E2B / E4B), never sized; AUDIO_UNCOUNTED_WARNING the parser's warning of it. A plan where vLLM
+builds no audio tower drops both (serving.mm_modes.served_towers)."""
+
+AUDIO_UNCOUNTED_WARNING = ("audio_config: the audio tower's parameters and weights are not "
+                           "counted (vLLM loads it): weights too low")
+
+
 class VisionSpec(_Frozen):
     """The vision (or audio) tower of a multimodal model: counted, and for the Qwen3-VL
     family and Llama 4 the encoder vLLM profiles at start-up."""

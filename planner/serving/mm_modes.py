@@ -10,9 +10,12 @@ image and video at 0 without it are refused (audio_limit_refusal), its audio tow
 (vllm_versions.ENCODER_TP_DATA_TYPES); elsewhere vLLM falls back to weights.
 """
 
-from planner.model.spec import ModelSpec
+from planner.memo import IdentityMemo
+from planner.model.spec import AUDIO_UNCOUNTED, AUDIO_UNCOUNTED_WARNING, ModelSpec
 from planner.serving.engine import EngineSettings
+from planner.serving.lora.tower import tower_wrapped
 from planner.serving.vllm_versions import (
+    AUDIO_TOWER_SKIPPED_FROM,
     AUDIO_TOWER_TYPES,
     EARLY_TOWER_SKIP_TYPES,
     ENCODER_TP_DATA_WHOLE_FROM,
@@ -21,6 +24,7 @@ from planner.serving.vllm_versions import (
     TOWER_SKIPPED_AT_ZERO_FROM,
     Version,
     encoder_tp_data_taken,
+    parse_version,
     version_label,
 )
 
@@ -96,25 +100,28 @@ def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
 
 
 def tower_lora_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
-    """Why --enable-tower-connector-lora is not planned beside text-only serving (text_only):
-    every release LoRA is read for (0.17.0 on, after TOWER_SKIPPED_AT_ZERO_FROM) builds no
-    tower for its slots to wrap. lora/model_manager.py _maybe_init_mm sizes the tower's Punica
-    wrapper from `max(mm_budget.mm_max_items_per_prompt.values())`, and MultiModalBudget keeps
-    no modality whose limit is 0 (multimodal/encoder_budget.py tower_modalities; under
-    --language-model-only MultiModalConfig.get_limit_per_prompt gives 0 for each): max() of
-    nothing, a ValueError at start-up, under either flag in the 0.17.0 and 0.18.0 wheels (no
-    language_model_only test there) and with the limits at 0 in 0.19.0-0.34.0, which turn the
-    flag off under --language-model-only first ("Disabling `enable_tower_connector_lora`
-    because the multimodal model is configured to initialize the language model only"); None
+    """Why --enable-tower-connector-lora is not planned beside text-only serving (text_only)
+    where the release still reaches the tower's Punica wrapper (lora.tower.tower_wrapped): it
+    builds no tower for its slots to wrap, and lora/model_manager.py _maybe_init_mm sizes that
+    wrapper from `max(mm_budget.mm_max_items_per_prompt.values())`, where MultiModalBudget
+    keeps no modality whose limit is 0 (multimodal/encoder_budget.py tower_modalities, every
+    wheel 0.17.0-0.34.0; under --language-model-only MultiModalConfig.get_limit_per_prompt gives
+    0 for each): max() of nothing, a ValueError at start-up. So under either flag in 0.17.0-
+    0.18.1 (no language_model_only test there) and with every limit at 0 in every release;
+    0.19.0 on turn the flag off under --language-model-only first and start
+    (lora.tower.TOWER_LORA_OFF_TEXT_ONLY_FROM: planned without its slots, with vLLM's warning),
+    as Gemma 4 before lora.tower.GEMMA4_TOWER_FROM, which vLLM does not support it for. None
     where it is planned."""
-    if not (s.enable_lora and s.enable_tower_connector_lora and text_only(spec, s)):
+    if not (s.enable_lora and s.enable_tower_connector_lora and text_only(spec, s)
+            and tower_wrapped(spec, True, parse_version(s.vllm_version),
+                              s.language_model_only)):
         return None
     return (f"--enable-tower-connector-lora with {text_only_flag(s)}: the model is served "
-            "text-only, so vLLM builds no vision tower for LoRA to wrap (vLLM 0.19.0 on turns "
-            "the flag off under --language-model-only; 0.17.0-0.18.x under it, and every "
-            "release with every limit at 0, fail at start-up sizing the tower's Punica wrapper "
-            "from no modality's items per prompt: lora/model_manager.py _maybe_init_mm, max() "
-            "of an empty sequence), so it is not planned: drop one of them")
+            "text-only, so vLLM builds no vision tower for LoRA to wrap, and vLLM "
+            f"{s.vllm_version} fails at start-up sizing the tower's Punica wrapper from no "
+            "modality's items per prompt (lora/model_manager.py _maybe_init_mm, max() of an "
+            "empty sequence; vLLM 0.19.0 on turns the flag off under --language-model-only "
+            "instead, and starts), so it is not planned: drop one of them")
 
 
 def tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:
@@ -122,6 +129,41 @@ def tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:
     loaded): every release from TOWER_SKIPPED_AT_ZERO_FROM, EARLY_TOWER_SKIP_TYPES before."""
     return text_only(spec, s) and (version >= TOWER_SKIPPED_AT_ZERO_FROM
                                    or spec.model_type in EARLY_TOWER_SKIP_TYPES)
+
+
+def audio_tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:
+    """Whether this release builds no audio tower for a model that declares audio (AUDIO_TOWER_
+    TYPES with an audio_config: declared_modalities): audio's limit 0, by --limit-mm-per-prompt
+    or --language-model-only (config/multimodal.py get_limit_per_prompt: 0 for each), from
+    AUDIO_TOWER_SKIPPED_FROM: gemma4_mm.py builds audio_tower and embed_audio inside
+    _mark_tower_model(vllm_config, "audio") in every wheel that has it (0.19.0-0.34.0), and
+    interfaces.py makes them StageMissingLayers (no weights loaded) where every one of the
+    modalities it names is at 0; the vision tower follows image and video alone. Before it the
+    Transformers backend builds the whole model."""
+    return ("audio" in (declared_modalities(spec) or ())
+            and (s.language_model_only or "audio" in s.zero_mm_limits)
+            and version >= AUDIO_TOWER_SKIPPED_FROM)
+
+
+_SERVED_TOWERS: IdentityMemo[ModelSpec] = IdentityMemo(256)
+
+
+def served_towers(spec: ModelSpec, s: EngineSettings) -> ModelSpec:
+    """`spec` as a plan under `s` reads its towers: less the audio tower's unmodelled part and
+    the parser's warning of it (AUDIO_UNCOUNTED, AUDIO_UNCOUNTED_WARNING) where vLLM builds no
+    audio tower (audio_tower_dropped), so neither the verdict, the plan's warnings nor the
+    model's warnings name a tower that is not there; `spec` itself otherwise (one copy per
+    spec, cached)."""
+    if AUDIO_UNCOUNTED not in spec.unmodelled or not audio_tower_dropped(
+            spec, s, parse_version(s.vllm_version)):
+        return spec
+    return _SERVED_TOWERS.get(spec, (), _without_audio, spec)
+
+
+def _without_audio(spec: ModelSpec) -> ModelSpec:
+    return spec.model_copy(update={
+        "unmodelled": tuple(p for p in spec.unmodelled if p != AUDIO_UNCOUNTED),
+        "warnings": tuple(w for w in spec.warnings if w != AUDIO_UNCOUNTED_WARNING)})
 
 
 def _whole_at_weights(spec: ModelSpec, version: Version) -> str:

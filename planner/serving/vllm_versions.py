@@ -163,6 +163,14 @@ tower goes at image and video 0 but the audio tower is built and loaded, and the
 text-only (config/model.py _supports_multimodal_inputs: every supported modality at 0),
 profiles the encoder. Headroom sizes neither (mm_modes.audio_limit_refusal)."""
 
+AUDIO_TOWER_SKIPPED_FROM: Version = (0, 19, 0)
+"""NOTE: the first wheel with gemma4_mm.py (models/registry.py maps
+Gemma4ForConditionalGeneration to it from 0.19.0), whose audio tower is built inside
+_mark_tower_model(vllm_config, "audio") and so skipped at audio's limit 0
+(TOWER_SKIPPED_AT_ZERO_FROM; mm_modes.audio_tower_dropped). The 0.17.0-0.18.1 wheels have no
+Gemma 4 class: the Transformers backend builds transformers' own, towers and all
+(models/transformers/ has no limit guard in them)."""
+
 TOWER_SKIPPED_AT_ZERO_FROM: Version = (0, 15, 0)
 EARLY_TOWER_SKIP_TYPES = frozenset({
     "llama4", "llava", "mistral3", "qwen2_5_vl", "qwen2_vl", "qwen3_vl", "qwen3_vl_moe",

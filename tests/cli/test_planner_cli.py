@@ -1904,13 +1904,63 @@ def test_a_snapshot_capability_no_nvidia_gpu_has_is_bad_input(capsys, tmp_path: 
 
 
 def test_tower_lora_beside_text_only_serving_exits_2_in_one_line(capsys) -> None:
-    # text-only serving builds no tower for --enable-tower-connector-lora to wrap
-    # (mm_modes.tower_lora_refusal); the plan counted its slots all the same
+    # text-only serving builds no tower for --enable-tower-connector-lora to wrap, and vLLM
+    # fails at start-up sizing its Punica wrapper (mm_modes.tower_lora_refusal): with every
+    # limit at 0 in every release, under --language-model-only in 0.17.0-0.18.1
+    lora = ["--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu", "h100-sxm", "--gpus", "2",
+            "--max-model-len", "8192", "--enable-lora", "--enable-tower-connector-lora"]
     for command in ("plan", "sweep"):
-        code, out, err = run_main(capsys, command, "--model", "Qwen/Qwen3-VL-32B-Instruct",
-                                  "--gpu", "h100-sxm", "--gpus", "2", "--max-model-len", "8192",
-                                  "--enable-lora", "--enable-tower-connector-lora",
-                                  "--language-model-only")
-        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
-        assert ("error: --enable-tower-connector-lora with --language-model-only: the model is "
-                "served text-only") in err and "drop one of them" in err, err
+        for text_only, flag in (
+                (["--limit-mm-per-prompt", '{"image": 0, "video": 0}'],
+                 "--limit-mm-per-prompt image 0, video 0"),
+                (["--language-model-only", "--vllm-version", "0.18.1"],
+                 "--language-model-only")):
+            code, out, err = run_main(capsys, command, *lora, *text_only)
+            assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+            assert (f"error: --enable-tower-connector-lora with {flag}: the model is served "
+                    "text-only") in err and "drop one of them" in err, err
+
+
+def test_tower_lora_under_language_model_only_plans_without_it_from_0_19(capsys) -> None:
+    # 0.19.0-0.34.0 lora/model_manager.py _maybe_init_mm turn the flag off under
+    # --language-model-only ("Disabling `enable_tower_connector_lora` because the multimodal
+    # model is configured to initialize the language model only.") and start: planned with the
+    # language model's slots alone, the flag kept in the command (the parser takes it)
+    args = ["plan", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu", "h100-sxm", "--gpus",
+            "2", "--max-model-len", "8192", "--enable-lora", "--language-model-only", "--json"]
+    code, out, err = run_main(capsys, *args, "--enable-tower-connector-lora")
+    assert code == 0, err
+    off = json.loads(out)
+    code, out, _ = run_main(capsys, *args)
+    without = json.loads(out)
+    assert off["lora_bytes_per_gpu"] == without["lora_bytes_per_gpu"]
+    assert any("vLLM 0.34.0 turns it off (lora/model_manager.py _maybe_init_mm: \"Disabling "
+               "`enable_tower_connector_lora` because the multimodal model is configured to "
+               "initialize the language model only.\")" in w for w in off["warnings"])
+    assert "--enable-tower-connector-lora" in off["vllm_command"]
+
+
+@pytest.mark.parametrize(("flags", "named"), [
+    (["--language-model-only"], False), (["--limit-mm-per-prompt", '{"audio": 0}'], False),
+    (["--limit-mm-per-prompt", '{"image": 0}'], True),
+    (["--language-model-only", "--vllm-version", "0.18.1"], True)])
+def test_gemma4_audio_warning_only_where_vllm_builds_the_audio_tower(capsys, flags, named
+                                                                      ) -> None:
+    # google/gemma-4-E2B-it's verbatim config (audio_config set): gemma4_mm.py (0.19.0 on)
+    # builds no audio tower at audio's limit 0 (_mark_tower_model(vllm_config, "audio")); 0.18.1
+    # has no gemma4_mm.py (its Transformers backend builds the whole model)
+    model = str(ROOT / "tests" / "fixtures" / "gemma4" / "google__gemma-4-E2B-it.json")
+    base = ["plan", "--model", model, "--gpu", "h100-sxm", "--gpus", "1", "--max-model-len",
+            "8192", *flags]
+    code, out, err = run_main(capsys, *base, "--json")
+    assert code == 0, err
+    planned = json.loads(out)
+    said = [w for w in (*planned["model_warnings"], *planned["warnings"], planned["verdict"])
+            if "audio tower" in w]
+    assert bool(said) is named, said
+    assert planned["verdict"].startswith("Fits (unmodelled: audio tower (audio_config)") is named
+    code, _, err = run_main(capsys, *base)
+    assert code == 0 and ("audio_config: the audio tower's parameters" in err) is named, err
+    # the report: its verdict, warnings and the model card's warnings
+    code, out, err = run_main(capsys, "report", *base[1:], "--date", "2026-01-01")
+    assert code == 0 and ("audio tower" in out + err) is named, err

@@ -66,6 +66,8 @@ from planner.model.config.wrapper import (
     unsized_wrapper,
 )
 from planner.model.spec import (
+    AUDIO_UNCOUNTED,
+    AUDIO_UNCOUNTED_WARNING,
     VISION_UNCOUNTED,
     ConfigError,
     IncFormat,
@@ -353,10 +355,10 @@ def _towers(top: Reader, model_type: str, text_type: str, hidden: int, notes: No
               else _vision(top, model_type, hidden, notes))
     if not unsized and isinstance(top.get("audio_config"), dict):
         # NOTE: vLLM gemma4_mm.py Gemma4ForConditionalGeneration (0.33.0, 0.34.0) builds audio_tower
-        # whenever config.audio_config is set (Gemma-4 E2B/E4B): its weights are not sized.
-        notes.warnings.append("audio_config: the audio tower's parameters and weights are not "
-                              "counted (vLLM loads it): weights too low")
-        notes.unmodelled.append("audio tower (audio_config)")
+        # whenever config.audio_config is set (Gemma-4 E2B/E4B): its weights are not sized. Not
+        # at audio's limit 0, where a plan drops both notes (serving.mm_modes.served_towers).
+        notes.warnings.append(AUDIO_UNCOUNTED_WARNING)
+        notes.unmodelled.append(AUDIO_UNCOUNTED)
     return vision
 
 

@@ -160,6 +160,20 @@ GEMMA4_TOWER_FROM: Version = (0, 29, 0)
 _maybe_init_mm asks for get_num_mm_encoder_tokens, which it never defines, and logs that it
 ignores --enable-tower-connector-lora: no wrappers, no slots (tower_wrapped)."""
 
+TOWER_LORA_OFF_TEXT_ONLY_FROM: Version = (0, 19, 0)
+"""lora/model_manager.py _maybe_init_mm from the 0.19.0 wheel (read in every release 0.19.0-
+0.34.0, patch releases included): with the flag, after the model-support test (a model it does
+not support logs that first: _tower_flag_ignored) and before any Punica wrapper, where
+multimodal_config.language_model_only it logs TOWER_LORA_OFF_LOG, sets
+supports_tower_connector_lora False and returns: no tower or connector wrapper, the tower (a
+StageMissingLayer) gets no slots, and the engine starts. The 0.17.0-0.18.1 wheels have no such
+test and size the tower's Punica wrapper from max() of no modality's items per prompt, a
+ValueError at start-up (mm_modes.tower_lora_refusal)."""
+
+TOWER_LORA_OFF_LOG = ("Disabling `enable_tower_connector_lora` because the multimodal model is "
+                      "configured to initialize the language model only.")
+"""_maybe_init_mm's warning under --language-model-only (TOWER_LORA_OFF_TEXT_ONLY_FROM)."""
+
 GEMMA4_VIDEO_TOKENS = 32 * (70 + 2 + 6)
 """gemma4_mm.py Gemma4ProcessingInfo.get_mm_max_tokens_per_item (0.29.0-0.34.0): a video's
 tokens, _VIDEO_MAX_FRAMES 32 frames x (_VIDEO_MAX_SOFT_TOKENS 70 + boi + eoi + 6 timestamp
@@ -446,16 +460,34 @@ def _tower_flag_ignored(spec: ModelSpec, tower_connector: bool, version: Version
         and version < GEMMA4_TOWER_FROM
 
 
-def tower_wrapped(spec: ModelSpec, tower_connector: bool, version: Version) -> bool:
+def _tower_flag_off_text_only(tower_connector: bool, version: Version,
+                              language_model_only: bool) -> bool:
+    """Whether vLLM `version` turns --enable-tower-connector-lora off under
+    --language-model-only (TOWER_LORA_OFF_TEXT_ONLY_FROM)."""
+    return tower_connector and language_model_only and version >= TOWER_LORA_OFF_TEXT_ONLY_FROM
+
+
+def tower_wrapped(spec: ModelSpec, tower_connector: bool, version: Version,
+                  language_model_only: bool) -> bool:
     """Whether vLLM `version` wraps the tower with --enable-tower-connector-lora: Gemma 4's from
-    GEMMA4_TOWER_FROM only (before, vLLM ignores the flag)."""
-    return tower_connector and not _tower_flag_ignored(spec, tower_connector, version)
+    GEMMA4_TOWER_FROM only (before, vLLM ignores the flag), and from
+    TOWER_LORA_OFF_TEXT_ONLY_FROM none under --language-model-only (vLLM turns it off)."""
+    return tower_connector and not (
+        _tower_flag_ignored(spec, tower_connector, version)
+        or _tower_flag_off_text_only(tower_connector, version, language_model_only))
 
 
-def tower_ignored_warnings(spec: ModelSpec, tower_connector: bool, version: Version
-                           ) -> tuple[str, ...]:
-    """The warning where vLLM `version` ignores --enable-tower-connector-lora (the flag stays
-    in the launch command: the release's parser takes it, and vLLM only logs); () otherwise."""
+def tower_ignored_warnings(spec: ModelSpec, tower_connector: bool, version: Version,
+                           language_model_only: bool) -> tuple[str, ...]:
+    """The warning where vLLM `version` ignores --enable-tower-connector-lora, or turns it off
+    under --language-model-only, in _maybe_init_mm's order (the flag stays in the launch
+    command: the release's parser takes it, and vLLM only logs); () otherwise."""
+    if _tower_flag_off_text_only(tower_connector, version, language_model_only) and not (
+            _tower_flag_ignored(spec, tower_connector, version)):
+        return (f"--enable-tower-connector-lora with --language-model-only: vLLM "
+                f"{version_label(version)} turns it off (lora/model_manager.py _maybe_init_mm: "
+                f"\"{TOWER_LORA_OFF_LOG}\"), so no vision tower or connector gets LoRA slots: "
+                "planned as without the flag",)
     if not _tower_flag_ignored(spec, tower_connector, version):
         return ()
     name = spec.architectures[0]

@@ -37,7 +37,7 @@ from planner.serving.lora.moe import (
 from planner.serving.lora.settings import LoraSettings, fully_sharded_refusal, slot_dtype_bytes
 from planner.serving.lora.slots import stage_lora_bytes
 from planner.serving.lora.tower import tower_ignored_warnings, tower_refusal, tower_wrapped
-from planner.serving.mm_modes import encoder_data_parallel
+from planner.serving.mm_modes import encoder_data_parallel, served_towers
 from planner.serving.mm_processor import processor_spec
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
@@ -98,9 +98,9 @@ def setup(
     spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
 ) -> Setup:
     """Resolve the settings vLLM would derive and fetch the per-model prepared facts, for the
-    model as the release builds it (tie.served_spec) and its processor sizes its images
-    (mm_processor.processor_spec)."""
-    spec = processor_spec(served_spec(spec, s.vllm_version), s)
+    model as the release builds it (tie.served_spec), its processor sizes its images
+    (mm_processor.processor_spec) and the flags leave its towers (mm_modes.served_towers)."""
+    spec = served_towers(processor_spec(served_spec(spec, s.vllm_version), s), s)
     r = resolve(spec, cluster, s, layout)
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)
@@ -187,7 +187,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *((*shared_expert_stream_warnings(spec, lora.fully_sharded, layout.tp, version,
                                                   s.enforce_eager),
                    *kv_b_prefill_only_warnings(spec),
-                   *tower_ignored_warnings(spec, s.enable_tower_connector_lora, version))
+                   *tower_ignored_warnings(spec, s.enable_tower_connector_lora, version,
+                                          s.language_model_only))
                   if lora else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(busy_errors(cluster, layout, s, r)
@@ -266,7 +267,8 @@ def sized_lora(spec: ModelSpec, s: EngineSettings, vision_first_stage_only: bool
     if cached(spec, ("lora-refusal", rules.version, rules.label, quantization, s.moe_backend),
               lora_refusal, spec, rules.version, rules.label, quantization, s.moe_backend):
         return None
-    tower = tower_wrapped(spec, s.enable_tower_connector_lora, rules.version)
+    tower = tower_wrapped(spec, s.enable_tower_connector_lora, rules.version,
+                          s.language_model_only)
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
                         s.specialize_active_lora, s.lora_dtype, tower,
                         tower and vision_every_stage(spec, vision_first_stage_only),

@@ -46,12 +46,15 @@ import pytest
 from planner.catalog import catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.spec import ModelSpec
+from planner.report import model_warnings
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
+from planner.serving.mm_modes import served_towers
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.replicas import families
 from planner.serving.sweep import layout_candidates
+from planner.serving.vllm_cli import command_problems, vllm_cli
 from tests.conftest import load_ref_config
 
 QWEN3_VL = "Qwen/Qwen3-VL-32B-Instruct"
@@ -210,6 +213,49 @@ def test_gemma4_with_audio_left_at_999_is_refused_not_planned_text_only() -> Non
     assert any("image, video keeps vLLM's 999 items" in w for w in kept.warnings)
 
 
+AUDIO_WARNING = ("audio_config: the audio tower's parameters and weights are not counted "
+                 "(vLLM loads it): weights too low")
+
+
+def _audio_named(p: Plan) -> list[str]:
+    """Where the plan names the unsized audio tower: its verdict and warnings."""
+    return [text for text in (p.verdict, *p.warnings) if "audio tower (audio_config)" in text]
+
+
+@pytest.mark.parametrize("version", ["0.19.0", "0.25.0", "0.34.0"])
+@pytest.mark.parametrize("flags", [{"language_model_only": True},
+                                   {"zero_mm_limits": ("audio",)},
+                                   {"zero_mm_limits": ("image", "video", "audio")}])
+def test_no_audio_tower_no_audio_warning(version: str, flags: dict) -> None:
+    # gemma4_mm.py (0.19.0-0.34.0) builds audio_tower and embed_audio inside
+    # _mark_tower_model(vllm_config, "audio"): StageMissingLayers, no weights, where audio's
+    # limit is 0 (get_limit_per_prompt: 0 for each under --language-model-only), so the plan
+    # no longer says an unsized audio tower leaves the weights too low
+    spec = _gemma4(audio=True)
+    assert spec.unmodelled == ("audio tower (audio_config)",) and AUDIO_WARNING in spec.warnings
+    p = _plan(spec, 1, version, **flags)
+    assert p.errors == [] and _audio_named(p) == [] and p.verdict.startswith("Fits: ")
+    assert AUDIO_WARNING not in served_towers(spec, p.engine).warnings
+    assert AUDIO_WARNING not in model_warnings(p, spec)
+    # audio above 0 builds it: named in the verdict and warnings, as before
+    kept = _plan(spec, 1, version, zero_mm_limits=("image",))
+    assert kept.verdict.startswith("Fits (unmodelled: audio tower (audio_config)): ")
+    assert any(w.startswith("Not modelled: audio tower (audio_config) (gemma4)")
+               for w in kept.warnings)
+    assert AUDIO_WARNING in model_warnings(kept, spec)
+
+
+def test_audio_tower_kept_before_vllm_has_gemma4_mm() -> None:
+    # the 0.18.1 wheel has no gemma4_mm.py (models/registry.py has no Gemma4 entry): its
+    # Transformers backend builds transformers' class whole, no limit guard in
+    # models/transformers/, so the audio tower stays named under --language-model-only
+    spec = _gemma4(audio=True)
+    p = _plan(spec, 1, "0.18.1", language_model_only=True)
+    assert any(w.startswith("Not modelled: audio tower (audio_config)") for w in p.warnings)
+    assert "audio tower (audio_config)" in p.verdict
+    assert AUDIO_WARNING in served_towers(spec, p.engine).warnings
+
+
 @pytest.mark.parametrize(("version", "why"), [
     # 0.33.0 gemma4_mm.py has no supports_encoder_tp_data: config/model.py falls back
     ("0.33.0", "vLLM 0.33.0 does not take it for gemma4 and falls back to weights"),
@@ -271,24 +317,66 @@ def test_a_text_model_plans_as_without_the_flags_and_says_so(flags: dict) -> Non
              "so the plan is as without the flag" in w)]
 
 
-@pytest.mark.parametrize("version", ["0.17.0", "0.18.0", "0.34.0"])
-@pytest.mark.parametrize("flags", [{"language_model_only": True},
-                                   {"zero_mm_limits": ("image", "video")}])
-def test_tower_lora_beside_text_only_serving_is_refused(flags: dict, version: str) -> None:
-    # the tower is a StageMissingLayer (no modules to wrap); lora/model_manager.py
-    # _maybe_init_mm turns the flag off under --language-model-only (0.19.0-0.34.0) and with
-    # every limit at 0 takes max() over no modality's items: the tower slots were still counted.
-    # The 0.17.0 / 0.18.0 wheels have no language_model_only test there: max() of the empty
-    # mm_max_items_per_prompt (get_limit_per_prompt is 0 for each modality) fails under both
-    lora = {"enable_lora": True, "enable_tower_connector_lora": True}
-    refused = _plan(QWEN3_VL, 2, version, **lora, **flags)
-    assert not refused.fits
+TOWER_LORA = {"enable_lora": True, "enable_tower_connector_lora": True}
+LMO_OFF_LOG = ("Disabling `enable_tower_connector_lora` because the multimodal model is "
+               "configured to initialize the language model only.")
+
+
+@pytest.mark.parametrize(("version", "flags"), [
+    ("0.17.0", {"language_model_only": True}), ("0.18.1", {"language_model_only": True}),
+    ("0.17.0", {"zero_mm_limits": ("image", "video")}),
+    ("0.19.0", {"zero_mm_limits": ("image", "video")}),
+    ("0.34.0", {"zero_mm_limits": ("image", "video")})])
+def test_tower_lora_where_vllm_fails_at_start_up_is_refused(version: str, flags: dict) -> None:
+    # the tower is a StageMissingLayer (no modules to wrap), and lora/model_manager.py
+    # _maybe_init_mm sizes the tower's Punica wrapper from max(mm_budget.mm_max_items_per_prompt
+    # .values()), which multimodal/encoder_budget.py fills from the modalities above 0 only
+    # (tower_modalities, every wheel 0.17.0-0.34.0; get_limit_per_prompt is 0 for each under
+    # --language-model-only): max() of nothing, a ValueError. The 0.17.0-0.18.1 wheels have no
+    # language_model_only test before it; with the limits at 0 no release has one
+    refused = _plan(QWEN3_VL, 2, version, **TOWER_LORA, **flags)
+    assert not refused.fits and refused.vllm_command is None
     assert any(e.startswith("--enable-tower-connector-lora with ")
                and "the model is served text-only" in e
-               and "0.17.0-0.18.x under it, and every release with every limit at 0, fail at "
-                   "start-up" in e for e in refused.errors), refused.errors
+               and f"vLLM {version} fails at start-up sizing the tower's Punica wrapper" in e
+               for e in refused.errors), refused.errors
     # one modality left above 0 keeps the tower, and its LoRA slots, planned
-    assert _plan(QWEN3_VL, 2, "0.34.0", **lora, zero_mm_limits=("image",)).errors == []
+    assert _plan(QWEN3_VL, 2, version, **TOWER_LORA, zero_mm_limits=("image",)).errors == []
+
+
+@pytest.mark.parametrize("version", ["0.19.0", "0.19.1", "0.27.1", "0.34.0"])
+def test_tower_lora_under_language_model_only_is_turned_off_from_0_19(version: str) -> None:
+    # 0.19.0-0.34.0 lora/model_manager.py _maybe_init_mm, after the model-support test:
+    # `if multimodal_config.language_model_only: logger.warning("Disabling
+    # `enable_tower_connector_lora` because the multimodal model is configured to initialize
+    # the language model only."); supports_tower_connector_lora = False; return` (no tower or
+    # connector wrapper), so vLLM starts with the language model's slots alone
+    lmo = {"language_model_only": True}
+    off = _plan(QWEN3_VL, 2, version, **TOWER_LORA, **lmo)
+    without = _plan(QWEN3_VL, 2, version, enable_lora=True, **lmo)
+    assert off.errors == [] and off.fits
+    assert off.lora_bytes_per_gpu == without.lora_bytes_per_gpu > 0
+    assert off.weights_bytes_per_gpu == without.weights_bytes_per_gpu
+    assert [w for w in off.warnings if w not in without.warnings] == [
+        f"--enable-tower-connector-lora with --language-model-only: vLLM {version} turns it off "
+        f"(lora/model_manager.py _maybe_init_mm: \"{LMO_OFF_LOG}\"), so no vision tower or "
+        "connector gets LoRA slots: planned as without the flag"]
+    # the flag stays in the command: vLLM's parser takes it in every release, and only logs
+    assert "--enable-tower-connector-lora" in off.vllm_command
+    assert "--language-model-only" in off.vllm_command
+    assert command_problems(off.vllm_command, vllm_cli(version)) == []
+
+
+@pytest.mark.parametrize(("version", "refused"), [("0.28.0", False), ("0.34.0", True)])
+def test_gemma4_tower_lora_at_every_limit_zero_fails_only_where_vllm_supports_it(
+        version: str, refused: bool) -> None:
+    # 0.20.0-0.28.0 gemma4_mm.py has no get_num_mm_encoder_tokens: _maybe_init_mm logs "...
+    # does not support it. This will be ignored." and returns before max(): planned as without
+    # the flag (lora.tower.tower_ignored_warnings); 0.29.0 on it supports it and fails there
+    p = _plan(_gemma4(audio=False), 1, version, **TOWER_LORA,
+              zero_mm_limits=("image", "video"))
+    assert bool(p.errors) is refused, p.errors
+    assert any("This will be ignored." in w for w in p.warnings) is not refused
 
 
 def test_llama4_data_mode_keeps_the_projector_split() -> None:
