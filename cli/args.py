@@ -850,7 +850,9 @@ def add_lora(group: argparse._ArgumentGroup, elsewhere: str) -> None:
                        "Gemma3ForConditionalGeneration, Llama 4's vision model: "
                        "Llama4ForConditionalGeneration, and Gemma 4's tower: "
                        "Gemma4ForConditionalGeneration, vLLM 0.29 on (0.20-0.28 ignore the "
-                       "flag); at PP > 1 on the stages vLLM builds "
+                       "flag), and LLaVA-NeXT's SigLIP tower and projector: "
+                       "LlavaNextForConditionalGeneration, vLLM 0.29 on, from the config's "
+                       "image_grid_pinpoints; at PP > 1 on the stages vLLM builds "
                        "the tower on; vLLM 0.17-0.34 lora/model_manager.py _maybe_init_mm); "
                        "needs --enable-lora")
     group.add_argument("--lora-dtype", choices=LORA_DTYPES,

@@ -471,6 +471,22 @@ class Gemma4Tower(TowerDims):
                               "or --mm-processor-kwargs max_soft_tokens")
 
 
+class LlavaNextTower(TowerDims):
+    """LLaVA-NeXT's SigLIP tower (depth: the layers vLLM builds, up to the deepest
+    vision_feature_layer) and LlavaMultiModalProjector as their --enable-tower-connector-lora
+    slots read them (planner.serving.lora.tower), with the image's tokens from
+    image_grid_pinpoints (planner.model.config.vision.llava_next_image_tokens)."""
+
+    projector_in: int = Field(gt=0, description="linear_1's input: hidden_size x feature layers")
+    image_tokens: int = Field(ge=0, description="tokens of the largest image item; 0 where "
+                              "not worked out (unsized says why)")
+    pinpoint: tuple[int, int] = Field(description="(height, width) of the image_grid_pinpoints "
+                                      "entry with the most tokens, or the one not worked out")
+    pinpoints_default: bool = Field(description="config.json has no image_grid_pinpoints: "
+                                    "transformers' LlavaNextConfig default")
+    unsized: str = Field(default="", description="why image_tokens is not worked out")
+
+
 VISION_UNCOUNTED = "vision tower (vision_config)"
 """ModelSpec.unmodelled's entry for a vision tower vLLM builds but the plan does not count (a
 vision_config without depth, hidden_size or intermediate_size, or none where transformers
@@ -510,6 +526,8 @@ class VisionSpec(_Frozen):
                                        "for its LoRA slots only")
     gemma4: Gemma4Tower | None = Field(default=None, description="Gemma 4's vision tower, "
                                        "for its LoRA slots only")
+    llava_next: LlavaNextTower | None = Field(default=None, description="LLaVA-NeXT's SigLIP "
+                                              "tower and projector, for its LoRA slots only")
     audio_tower: bool = Field(default=False, description="the config also has an audio tower "
                               "(audio_config), not sized: mm_modes.declared_modalities")
 

@@ -14,6 +14,7 @@ from planner.model.spec import (
     ConfigError,
     Gemma4Tower,
     Llama4Tower,
+    LlavaNextTower,
     SiglipTower,
     VisionEncoder,
     VisionSpec,
@@ -329,8 +330,7 @@ def _llava_like(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Esti
         out = top.int_("projection_dim", hi=MAX_DIM) or 2048
         return (params + h * out + out, f"{name} {depth} x {h} + PaliGemma projector to {out}",
                 whole + h * out + out)
-    layers = top.get("vision_feature_layer")
-    n_layers = len(layers) if isinstance(layers, list) else 1
+    n_layers = _feature_layers(top)
     bias = top.get("multimodal_projector_bias")
     bias = bias is True if top_type == "mistral3" else bias is not False
     projector = h * n_layers * text_hidden + text_hidden * text_hidden
@@ -348,6 +348,72 @@ def _llava_like(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Esti
         what = "LLaVA projector"
     note = f"{name} {depth} x {h} + {what} over {counted(n_layers, 'feature layer')}"
     return params + projector, note, whole
+
+
+def _feature_layers(top: Reader) -> int:
+    """The vision_feature_layer entries whose hidden states the LLaVA projector concatenates
+    (one where it is an int)."""
+    layers = top.get("vision_feature_layer")
+    return len(layers) if isinstance(layers, list) else 1
+
+
+LLAVA_NEXT_PINPOINTS_DEFAULT = ((336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008))
+"""NOTE: image_grid_pinpoints where config.json leaves it out: transformers 5.25.0
+LlavaNextConfig's default (built and read), (height, width) pairs."""
+
+
+def _pinpoint_pairs(raw: Any) -> tuple[tuple[int, int], ...]:
+    """image_grid_pinpoints as (height, width) pairs of positive ints; () where it is not one."""
+    pairs = raw if isinstance(raw, list) else []
+    good = all(isinstance(p, list) and len(p) == 2 and all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in p) for p in pairs)
+    return tuple((p[0], p[1]) for p in pairs) if good else ()
+
+
+def llava_next_image_tokens(pinpoints: tuple[tuple[int, int], ...], image: int, patch: int,
+                            full: bool) -> tuple[int, tuple[int, int], str]:
+    """(tokens, (height, width), "") of vLLM's largest LLaVA-NeXT image, or (0, the entry, why)
+    where not worked out: every pinpoint must be whole `image`-pixel tiles.
+
+    NOTE: llava_next.py (0.29.0-0.34.0) get_image_size_with_most_features takes the pinpoint
+    whose get_num_image_tokens is the most (the first of equals); an image of a pinpoint's
+    size is that pinpoint's grid (transformers select_best_resolution: the only one holding it
+    whole without waste), rows x cols = height / image x width / image tiles, so
+    _get_num_unpadded_features unpads nothing (the image's aspect is the grid's): g^2 x rows x
+    cols + g x rows (the newlines) + the base tile's get_num_selected_vision_tokens (SigLIP
+    get_num_image_tokens g^2, g = image // patch; vision.py: "full" g^2, "default" g^2 - 1)."""
+    if not pinpoints:
+        return 0, (0, 0), "image_grid_pinpoints is not a list of [height, width] pairs"
+    grid = image // patch
+    partial = next((p for p in pinpoints if p[0] % image or p[1] % image or not grid), None)
+    if partial is not None:
+        return 0, partial, (f"image_grid_pinpoints entry {list(partial)} is not whole "
+                            f"{image}-pixel tiles of {grid} x {grid} patches (vision_config "
+                            "image_size / patch_size)")
+
+    def tokens(pinpoint: tuple[int, int]) -> int:
+        rows, cols = pinpoint[0] // image, pinpoint[1] // image
+        return grid * grid * rows * cols + grid * rows + grid * grid - (0 if full else 1)
+
+    largest = max(pinpoints, key=tokens)
+    return tokens(largest), largest, ""
+
+
+def _llava_next_tower(r: Reader, top: Reader) -> LlavaNextTower:
+    """LLaVA-NeXT's SigLIP tower as vLLM builds it (_built_depth) and its projector, with the
+    image's tokens (llava_next_image_tokens; image_size / patch_size as _tower reads them,
+    vision_feature_select_strategy LlavaNextConfig's "default" where absent)."""
+    _, h, inter = _dims(r)
+    siglip = TOWER_CLASS_DEFAULTS["siglip"].values
+    patch = r.int_("patch_size", hi=1024) or siglip["patch_size"]
+    image = r.int_("image_size", hi=1 << 16) or siglip["image_size"]
+    raw = top.get("image_grid_pinpoints")
+    pinpoints = LLAVA_NEXT_PINPOINTS_DEFAULT if raw is None else _pinpoint_pairs(raw)
+    tokens, pinpoint, unsized = llava_next_image_tokens(
+        pinpoints, image, patch, top.get("vision_feature_select_strategy") == "full")
+    return LlavaNextTower(depth=_built_depth(r, top, "llava_next"), hidden=h, mlp=inter,
+                          projector_in=h * _feature_layers(top), image_tokens=tokens,
+                          pinpoint=pinpoint, pinpoints_default=raw is None, unsized=unsized)
 
 
 def _refuse_gemma3_pool_of_0(r: Reader, top: Reader) -> None:
@@ -749,7 +815,11 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     siglip = (SiglipTower(**dict(zip(("depth", "hidden", "mlp"), _dims(r), strict=True)),
                           image_tokens=GEMMA3_IMAGE_TOKENS)
               if family is _llava_like and top_type == "gemma3" else None)
+    # LLaVA-NeXT's SigLIP tower and projector (their LoRA slots: the same)
+    llava_next = (_llava_next_tower(r, top) if family is _llava_like and top_type == "llava_next"
+                  and _kind(r, top_type) == "siglip" else None)
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
                       encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head,
                       replicated_params=whole, pooling_head_replicated_params=head_whole,
-                      siglip=siglip, llama4=llama4, gemma4=gemma4, audio_tower=audio)
+                      siglip=siglip, llama4=llama4, gemma4=gemma4, llava_next=llava_next,
+                      audio_tower=audio)

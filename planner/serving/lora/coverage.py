@@ -213,8 +213,9 @@ tower_model "vision_tower": no Punica wrapper there without --enable-tower-conne
 Gemma 3's. With the flag (supports_tower_connector_lora in every release from 0.29.0) vLLM wraps
 init_vision_tower_for_llava's tower (CLIP, SigLIP or Pixtral, up to the deepest
 vision_feature_layer) and LlavaMultiModalProjector's linear_1 / linear_2, its Punica wrappers
-sized from the anyres tiles of image_grid_pinpoints (get_mm_lora_token_counts): not read, so
-tower.tower_refusal refuses the flag."""
+sized from the encoder budget, which the image's tokens at image_grid_pinpoints' largest entry
+set (get_mm_lora_token_counts): planner.serving.lora.tower, for a SigLIP tower and pinpoints
+of whole tiles (tower.tower_refusal refuses the rest)."""
 
 LORA_TEXT_MODELS: dict[str, tuple[str, ...]] = {
     "LlavaNextForConditionalGeneration": ("GraniteForCausalLM",)}

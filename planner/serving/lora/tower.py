@@ -112,6 +112,24 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   from get_mm_max_tokens_per_item: the image's default_output_length and the video's
   GEMMA4_VIDEO_TOKENS (images and video: get_supported_mm_limits).
 
+- LLaVA-NeXT (llava_next.py LlavaNextForConditionalGeneration, SupportsLoRA and
+  supports_tower_connector_lora both from 0.29.0 (0.29.0, 0.30.0, 0.31.0 read, 0.32.0-0.34.0
+  equal 0.31.0's), so the flag is sized wherever its LoRA is; 0.17.0-0.28.0 refuse --enable-
+  lora itself: coverage): get_mm_mapping tower "vision_tower", connector
+  "multi_modal_projector". llava.py init_vision_tower_for_llava builds siglip.py
+  SiglipVisionModel (a SigLIP vision_config; CLIP and Pixtral towers are not read, refused) to
+  the deepest vision_feature_layer (_get_num_hidden_layers), use_head False: per layer the
+  SIGLIP_BLOCK linears as Gemma 3's (the class's packed_modules_mapping "qkv_proj": [q, k, v]:
+  three A; disable_tp only under --mm-encoder-tp-mode data, which the class does not take);
+  LlavaMultiModalProjector linear_1 (ColumnParallelLinear hidden x feature layers -> the text
+  hidden) and linear_2 (RowParallelLinear text -> text). get_mm_lora_token_counts without
+  mm_kwargs (what _maybe_init_mm passes): tower and connector both the budget. The image's
+  tokens per item (get_mm_max_tokens_per_item None, so the dummy image of
+  get_image_size_with_most_features, the image_grid_pinpoints entry with the most
+  get_num_image_tokens): planner.model.config.vision.llava_next_image_tokens, for pinpoints of
+  whole tiles only (any other: LlavaNextTower.unsized, refused; transformers' LlavaNextConfig
+  default where config.json has none).
+
 Not read, refused: the other multimodal classes (coverage.SUPPORTS_LORA_FROM).
 
 At PP > 1 every stage holds the tower's and connector's Punica wrappers (_init_punica_wrapper
@@ -135,6 +153,7 @@ from planner.model.spec import (
     VISION_UNCOUNTED,
     Gemma4Tower,
     Llama4Tower,
+    LlavaNextTower,
     ModelSpec,
     SiglipTower,
     TowerDims,
@@ -148,12 +167,12 @@ TOWER_QKV_SLICES: dict[str, int] = {
     "Qwen3VLForConditionalGeneration": 1, "Qwen3_5ForConditionalGeneration": 1,
     "Qwen3_5MoeForConditionalGeneration": 1, "Qwen3VLMoeForConditionalGeneration": 0,
     "Gemma3ForConditionalGeneration": 3, "Llama4ForConditionalGeneration": 3,
-    "Gemma4ForConditionalGeneration": 0}
+    "Gemma4ForConditionalGeneration": 0, "LlavaNextForConditionalGeneration": 3}
 """The architectures whose tower and connector LoRA slots are sized (the Qwen3-VL family's
-Qwen3_VisionTransformer, Gemma 3's SigLIP, Llama 4's Llama4VisionModel, Gemma 4's transformers
-tower), and the LoRA A of their vision attention's QKV: 0 unwrapped (Gemma 4: no fused QKV,
-its q, k and v are tower_parts' own linears), 1 packed as itself, 3 for q, k and v (the module
-docstring)."""
+Qwen3_VisionTransformer, Gemma 3's and LLaVA-NeXT's SigLIP, Llama 4's Llama4VisionModel, Gemma
+4's transformers tower), and the LoRA A of their vision attention's QKV: 0 unwrapped (Gemma 4:
+no fused QKV, its q, k and v are tower_parts' own linears), 1 packed as itself, 3 for q, k and
+v (the module docstring)."""
 
 GEMMA4_TOWER_FROM: Version = (0, 29, 0)
 """gemma4_mm.py sets supports_tower_connector_lora from the 0.29.0 wheel; 0.20.0-0.28.0's
@@ -237,6 +256,12 @@ def _vit_blocks(names: tuple[str, str, str, str], dims: TowerDims | VisionEncode
             (names[3], slots.row(i, h), depth))
 
 
+SIGLIP_BLOCK = ("vision_tower self_attn.qkv_proj", "vision_tower self_attn.out_proj",
+                "vision_tower mlp.fc1", "vision_tower mlp.fc2")
+"""siglip.py SiglipEncoderLayer's wrapped linears (SiglipAttention, SiglipMLP), as _vit_blocks
+names them (Gemma 3's tower and LLaVA-NeXT's)."""
+
+
 class _TowerLora(Protocol):
     """One tower kind's --enable-tower-connector-lora figures (the module docstring): the
     functions below hold no per-kind branch, so a new kind is one class and _tower_lora's
@@ -314,9 +339,7 @@ class _SiglipLora:
 
     def parts(self, slots: _Slots, qkv_slices: int, text_hidden: int) -> Parts:
         """The blocks alone."""
-        return _vit_blocks(("vision_tower self_attn.qkv_proj", "vision_tower self_attn.out_proj",
-                            "vision_tower mlp.fc1", "vision_tower mlp.fc2"),
-                           self.dims, slots, qkv_slices)
+        return _vit_blocks(SIGLIP_BLOCK, self.dims, slots, qkv_slices)
 
     def item_tokens(self) -> tuple[int, ...]:
         """The image's (images only)."""
@@ -440,6 +463,50 @@ class _Gemma4Lora:
                 "pooling_kernel_size^2 patches, connector the budget)")
 
 
+@dataclass(frozen=True)
+class _LlavaNextLora:
+    """LLaVA-NeXT's SigLIP tower and LlavaMultiModalProjector (llava_next.py, vLLM 0.29.0 on)."""
+
+    dims: LlavaNextTower
+
+    def split_widths(self) -> tuple[tuple[str, int], ...]:
+        """The vision hidden_size (linear_2's output is the text hidden, split already)."""
+        return (("vision hidden_size", self.dims.hidden),)
+
+    def parts(self, slots: _Slots, qkv_slices: int, text_hidden: int) -> Parts:
+        """The SigLIP blocks, multi_modal_projector linear_1 (ColumnParallelLinear hidden x
+        feature layers -> the text hidden) and linear_2 (RowParallelLinear text -> text), built
+        without disable_tp (left_split)."""
+        projector = slots.left_split()
+        return (*_vit_blocks(SIGLIP_BLOCK, self.dims, slots, qkv_slices),
+                ("multi_modal_projector linear_1",
+                 projector.column(self.dims.projector_in, text_hidden), 1),
+                ("multi_modal_projector linear_2", projector.row(text_hidden, text_hidden), 1))
+
+    def item_tokens(self) -> tuple[int, ...]:
+        """The image's (images only: llava.py get_supported_mm_limits)."""
+        return (self.dims.image_tokens,)
+
+    def punica_tokens(self, budget: int) -> tuple[int, int]:
+        """Tower and connector both the budget (get_mm_lora_token_counts without mm_kwargs)."""
+        return budget, budget
+
+    def note(self, qkv_slices: int, wrappers: str) -> str:
+        """The SigLIP blocks and the projector's two linears, the image from the pinpoints."""
+        d = self.dims
+        where = ("transformers' LlavaNextConfig default" if d.pinpoints_default
+                 else "config.json")
+        return ("the SigLIP vision tower's and projector's linears get slots too (--enable-"
+                "tower-connector-lora, vLLM 0.29.0 on: models/llava_next.py builds siglip.py "
+                f"SiglipVisionModel to the deepest vision_feature_layer, {d.depth} layers: "
+                "self_attn.qkv_proj (three A: q, k, v), out_proj, mlp fc1/fc2 per layer, "
+                "multi_modal_projector linear_1/linear_2), and "
+                f"{wrappers} from the image's {d.image_tokens:,} tokens per item (llava_next.py "
+                f"get_num_image_tokens at image_grid_pinpoints' {list(d.pinpoint)}, from "
+                f"{where}: each tile's patches, a newline a tile row, and the base tile's); "
+                "llava_next.py get_mm_lora_token_counts: tower and connector both the budget)")
+
+
 def _tower_lora(vision: VisionSpec) -> _TowerLora | None:
     """The tower the slots read: Gemma 3's SigLIP, Llama 4's vision model, Gemma 4's tower,
     else the Qwen3-VL family's encoder (Llama 4's encoder profile is one too, so it comes
@@ -450,6 +517,8 @@ def _tower_lora(vision: VisionSpec) -> _TowerLora | None:
         return _Llama4Lora(vision.llama4)
     if vision.gemma4 is not None:
         return _Gemma4Lora(vision.gemma4)
+    if vision.llava_next is not None:
+        return _LlavaNextLora(vision.llava_next)
     return _Qwen3VisionLora(vision.encoder) if vision.encoder is not None else None
 
 
@@ -503,7 +572,8 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded
                   ) -> str | None:
     """Why --enable-tower-connector-lora is not planned for `spec` at this TP: a model without
     a vision tower (vLLM ignores the flag), a tower not counted (VISION_UNCOUNTED) or not read
-    (TOWER_QKV_SLICES), or
+    (TOWER_QKV_SLICES), LLaVA-NeXT image_grid_pinpoints not worked out (LlavaNextTower.unsized),
+    or
     --fully-sharded-loras splitting the tower's widths over TP unevenly (divide asserts); None
     where it is, or without the flag."""
     if not tower_connector:
@@ -524,9 +594,17 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded
     if spec.architectures[0] not in TOWER_QKV_SLICES or tower is None:
         return (f"--enable-tower-connector-lora: Headroom sizes the tower and connector LoRA "
                 f"slots of {', '.join(TOWER_QKV_SLICES)} only (models/qwen3_vl.py "
-                f"Qwen3_VisionTransformer, siglip.py SiglipVisionModel, mllama4.py "
-                f"Llama4VisionModel, gemma4_mm.py vision_tower); {name}'s tower is not read, "
-                "so it is not planned")
+                f"Qwen3_VisionTransformer, siglip.py SiglipVisionModel under gemma3_mm.py and "
+                f"llava_next.py, mllama4.py Llama4VisionModel, gemma4_mm.py vision_tower); "
+                f"{name}'s tower is not read, so it is not planned")
+    unsized = spec.vision.llava_next.unsized if spec.vision.llava_next else ""
+    if unsized:
+        return (f"--enable-tower-connector-lora: {name}'s "
+                + ("config.json has no image_grid_pinpoints, so transformers' LlavaNextConfig "
+                   "default applies, whose " if spec.vision.llava_next.pinpoints_default else "")
+                + f"{unsized}: Headroom works llava_next.py get_num_image_tokens out for whole "
+                "tiles only, which sizes the tower's and connector's Punica wrappers (the "
+                "encoder budget and images per prompt), so it is not planned")
     for what, size in tower.split_widths():
         if fully_sharded and size % tp:
             return (f"--fully-sharded-loras: vLLM splits the {what} {size} over TP {tp}, which "

@@ -14,8 +14,8 @@ vLLM sources of every release of settings.LORA_READ (0.17.0-0.34.0):
   every module: both wrapped (the tied lm_head its own ParallelLMHead, tie_weights).
   get_mm_mapping: language_model "language_model", connector "multi_modal_projector",
   tower_model "vision_tower": lora/model_manager.py _maybe_init_mm gives those two no Punica
-  wrapper without --enable-tower-connector-lora, so no slots; with it the tower is not read and
-  the flag is refused.
+  wrapper without --enable-tower-connector-lora, so no slots; with it the tower is sized from
+  image_grid_pinpoints (test_lora_llava_next_tower), which this config lacks, so refused here.
 - MiMoV2FlashForCausalLM (models/mimo_v2_flash.py 0.17.0-0.20.2, mimo_v2.py 0.21.0-0.34.0): never
   SupportsLoRA (nn.Module, SupportsPP, MixtureOfExperts, SupportsEagle3 from 0.25.0; no
   supports_lora, no embedding_modules), so vLLM fails at start-up in every release: nothing to
@@ -96,8 +96,8 @@ def test_granite_vision_before_029_and_its_tower_flag_are_refused() -> None:
     old = _plan(VISION, "0.28.0", enable_lora=True)
     assert any("(\"LlavaNextForConditionalGeneration does not support LoRA yet.\"" in e
                and "(it is from vLLM 0.29.0)" in e for e in old.errors), old.errors
-    with pytest.raises(LayoutRefused, match="LlavaNextForConditionalGeneration's tower is not "
-                       "read, so it is not planned"):
+    with pytest.raises(LayoutRefused, match="LlavaNextForConditionalGeneration's config.json "
+                       "has no image_grid_pinpoints"):
         _plan(VISION, enable_lora=True, enable_tower_connector_lora=True)
 
 
