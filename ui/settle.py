@@ -396,8 +396,10 @@ def processor_inputs(page: str, keys: Iterable[str]) -> None:
             st.checkbox(PROCESSOR_LABELS[key], help="vLLM --mm-processor-kwargs "
                         "do_pan_and_scan: Gemma 3's largest image cut into "
                         f"{GEMMA3_PAN_AND_SCAN_CROPS} crops + itself, {tokens:,} tokens; the "
-                        "tower LoRA's items per prompt follow, and the encoder profile is no "
-                        "longer the measured start-ups' (a warning)", **bound)
+                        "tower LoRA's items per prompt follow, and the encoder profile runs "
+                        f"{GEMMA3_PAN_AND_SCAN_CROPS + 1} tower passes an image: no more than "
+                        f"the measured start-ups' from {tokens:,} batched tokens up, more "
+                        "below (a warning)", **bound)
 
 
 def _soft_tokens_option(tokens: int | None) -> str:

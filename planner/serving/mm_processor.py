@@ -244,8 +244,9 @@ def _note(key: str, value: bool | int, version: Version) -> str:
             f"gemma3_mm.py get_image_size_with_most_features) is cut into "
             f"{GEMMA3_PAN_AND_SCAN_CROPS} crops (get_num_crops): ({GEMMA3_PAN_AND_SCAN_CROPS} "
             f"+ 1) x {GEMMA3_IMAGE_TOKENS} = {tokens:,} tokens an image (get_num_image_tokens); "
-            "the tower LoRA's budget and items per prompt follow, and the encoder profile "
-            f"runs {GEMMA3_PAN_AND_SCAN_CROPS + 1} tower passes an image: from {tokens:,} "
-            "batched tokens up, at the batch shapes the measured start-ups cover, no more than "
-            f"their {GEMMA3_IMAGE_TOKENS}-token images make (the activation term's note), more "
-            "below (a warning)")
+            "with --enable-tower-connector-lora the tower LoRA's items per prompt follow, and "
+            f"its budget (max(batched tokens, {tokens:,})) below {tokens:,} batched tokens; the "
+            f"encoder profile runs {GEMMA3_PAN_AND_SCAN_CROPS + 1} tower passes an image: from "
+            f"{tokens:,} batched tokens up, at the batch shapes the measured start-ups cover, no "
+            f"more than their {GEMMA3_IMAGE_TOKENS}-token images make (the activation term's "
+            f"note); below {tokens:,}, more (the plan is flagged, with a warning of its own)")

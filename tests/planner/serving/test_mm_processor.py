@@ -148,6 +148,27 @@ def test_gemma_3_pan_and_scan_moves_the_tower_lora() -> None:
     assert any("(4 + 1) x 256 = 1,280 tokens an image" in w for w in cropped.warnings)
 
 
+def test_gemma_3_pan_and_scan_moves_the_tower_lora_budget_below_1280_tokens_only() -> None:
+    # lora/model_manager.py _maybe_init_mm (0.34.0): tower tokens = get_mm_lora_token_counts
+    # (gemma3_mm.py: num_mm_embeds x 16) of get_encoder_budget() = max(batched tokens, 1,280)
+    # with pan-and-scan (v1/core/encoder_cache_manager.py compute_mm_encoder_budget), so at
+    # 8,192 the 131,072 tokens above either way, at 1,024 20,480 (1,280 x 16) against 16,384.
+    # Each wrapper 48 x tokens (4 int64 rows + 2 metas' 2 int32 rows) + 24 x batches + 128:
+    # 2 x (983,040 + 147,456 + 128) = 2,261,248 B (6 items a prompt) against
+    # 2 x (786,432 + 786,432 + 128) = 3,145,984 B (32).
+    siglip = 69_562_368  # test_lora_tower.SIGLIP_TP1
+    for kwargs, buffers in (({}, 3_145_984), (_kwargs(do_pan_and_scan=True), 2_261_248)):
+        base = _plan(GEMMA3, max_num_batched_tokens=1024, **kwargs)
+        tower = _plan(GEMMA3, max_num_batched_tokens=1024, enable_tower_connector_lora=True,
+                      **kwargs)
+        assert tower.lora_bytes_per_gpu - base.lora_bytes_per_gpu - siglip == buffers
+    warning = next(w for w in _plan(GEMMA3, **_kwargs(do_pan_and_scan=True)).warnings
+                   if "do_pan_and_scan true" in w)
+    assert ("with --enable-tower-connector-lora the tower LoRA's items per prompt follow, and "
+            "its budget (max(batched tokens, 1,280)) below 1,280 batched tokens") in warning
+    assert "below 1,280, more (the plan is flagged, with a warning of its own)" in warning
+
+
 GAP = "vLLM profiles the Gemma 3 SigLIP vision encoder on dummy items"
 
 
