@@ -5,6 +5,8 @@ on ../shared/calibration/perf-silicon-aic.csv; everything else is physics.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.serving.hardware import GPU_PRESETS, GpuSpec
@@ -241,6 +243,36 @@ def gemm_factor(gpu: GpuSpec) -> float:
 EAGER_LAYER_OVERHEAD_FACTOR = 3.0
 """--enforce-eager: no CUDA graphs, each layer's kernels are launched from Python. ESTIMATE
 (unverified; no eager runs in the calibration data)."""
+
+
+class PiecewiseLayerCost(NamedTuple):
+    """What a decode step of piecewise CUDA graphs costs beyond one of full decode graphs, per
+    layer (each layer's attention is a splitting op: vLLM replays the graph pieces around it
+    and launches the attention's kernels from Python), as one A/B on one vLLM build measured
+    it: TPOT median piecewise - with full decode graphs, over the model's layers."""
+    us: float
+    source: str
+
+
+PIECEWISE_LAYER_COST = PiecewiseLayerCost(
+    14.3, "vLLM PR #20059 (fhl2000, 2025-06-29; FlashAttention 2): Qwen2.5-1.5B-Instruct, "
+    "28 layers, ShareGPT at 1 request/s, TPOT median 5.42 ms piecewise against 5.02 with full "
+    "decode graphs (its 'full cg + piecewise fg', what FULL_AND_PIECEWISE runs): 0.40 ms / 28 "
+    "= 14.3 us (the GPU is not restated there; the same author's PR #20050 ran on an A100 40GB)")
+"""vLLM 0.9.1-0.10.x (piecewise CUDA graphs only, vllm_versions.FULL_GRAPHS_FROM). Measured
+with FlashAttention 2, whose decode issues two kernels outside the graphs
+(reshape_and_cache_flash, the attention); TRITON_ATTN issues three (its KV write,
+kernel_unified_attention_3d, reduce_segments), so the figure is a floor there. Not scaled
+by the SM clock (step._overhead_s scales the fitted overheads): part of it is the host's."""
+
+TRITON_MLA_PIECEWISE_LAYER_COST = PiecewiseLayerCost(
+    50.8, "vLLM PR #42885 (2026-05-17): Kimi-K2.6, 61 layers, on 8x A100 at TP=8, 1k in / 1k "
+    "out, 32 prompts 16 at a time, TPOT median 32.0 ms with TRITON_MLA piecewise against 28.9 ms "
+    "once TritonMLAMetadataBuilder allowed full decode graphs: 3.1 ms / 61 = 50.8 us")
+"""MLA on TRITON_MLA before vLLM 0.22 (engine.triton_mla_piecewise): its decode issues some
+ten kernels outside the graphs (mla_attention.py forward_impl, 0.16.0: concat_and_cache_mla,
+the W_UK bmm, the query's cat, two zeros, decode_attention_fwd's two Triton stages, the W_UV
+bmm and its two copies). Measured on A100s; not scaled by the SM clock."""
 
 
 WNA16_FALLBACK_SLOWDOWN = 1.5

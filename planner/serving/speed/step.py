@@ -37,8 +37,11 @@ from planner.model.attention import cdiv
 from planner.serving.hardware import GpuSpec
 from planner.serving.speed.coefficients import (
     EAGER_LAYER_OVERHEAD_FACTOR,
+    PIECEWISE_LAYER_COST,
     REFERENCE_CLOCK_MHZ,
+    TRITON_MLA_PIECEWISE_LAYER_COST,
     WNA16_FALLBACK_SLOWDOWN,
+    PiecewiseLayerCost,
 )
 from planner.serving.speed.collectives import all_to_all_s, allreduce_s, pipeline_hops_s
 from planner.serving.speed.context import Context
@@ -98,6 +101,28 @@ def _overhead_s(ctx: Context, stage: Stage) -> float:
         + moe_layer_us(ctx) * stage.moe_layers * moe_kernels_launched(ctx) \
         + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
     return eager * per_layer * clock_factor(ctx.device.gpu) * 1e-6
+
+
+def piecewise_layer_cost(ctx: Context) -> PiecewiseLayerCost | None:
+    """The measured per-layer cost of decoding with piecewise CUDA graphs where vLLM captures
+    no full decode graphs for this plan: TRITON_MLA before 0.22 (Device.mla_piecewise), every
+    backend before 0.11 (VllmRules.full_graphs); None with full decode graphs and under
+    --enforce-eager (no graphs at all: EAGER_LAYER_OVERHEAD_FACTOR)."""
+    dev = ctx.device
+    if ctx.eager:
+        return None
+    if dev.mla_piecewise:
+        return TRITON_MLA_PIECEWISE_LAYER_COST
+    return None if dev.rules.full_graphs else PIECEWISE_LAYER_COST
+
+
+def _piecewise_s(ctx: Context, stage: Stage) -> float:
+    """A decode step's piecewise cost on one stage: piecewise_layer_cost x its layers, each
+    layer's attention a splitting op (0 with full decode graphs). Decode only: prefill and
+    mixed steps run the piecewise graphs on every release, FULL_AND_PIECEWISE included, so
+    the fitted overheads hold them already."""
+    cost = piecewise_layer_cost(ctx)
+    return 0.0 if cost is None else cost.us * stage.layers * 1e-6
 
 
 def _kv_read_bytes(stage: Stage, contexts: float, tokens_ctx: float) -> float:
@@ -248,7 +273,8 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     lora_parts = _lora_parts(ctx, lora, step, logit_rows, seqs, prefill) if lora else _NO_LORA
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * step.all_to_all_s,
-            "moe_padding": fixed[0], "overhead": fixed[1], "softmax": softmax_s,
+            "moe_padding": fixed[0], "softmax": softmax_s,
+            "overhead": fixed[1] + (0.0 if prefill else _piecewise_s(ctx, stage)),
             # the compute's parts, for its term's formula
             "gemm": gemm_s, "attention": attention_s, "attention_flops": attn_flops + wide_flops,
             "index_flops": index_flops, **lora_parts}

@@ -66,6 +66,7 @@ from planner.serving.speed.step import (
     moe_kernels_launched,
     moe_layer_us,
     physical_experts,
+    piecewise_layer_cost,
     sequence_host_s,
     steps_ahead,
 )
@@ -152,20 +153,29 @@ def release_caveats(ctx: Context) -> tuple[str, str]:
     otherwise, without a source that sizes the difference (each "" where none applies):
     - piecewise CUDA graphs only before 0.11 (vllm_versions.FULL_GRAPHS_FROM), and for MLA
       models on TRITON_MLA before 0.22 (engine.triton_mla_piecewise): every layer's attention
-      runs outside the graphs, launched from Python; the per-layer overhead was fitted on
-      runs of 0.11-0.19 with full decode graphs (FULL_AND_PIECEWISE);
+      runs outside the graphs, launched from Python; a decode step adds the measured cost of
+      that (step.piecewise_layer_cost), but the per-layer overhead was fitted on runs of
+      0.11-0.19 with full decode graphs (FULL_AND_PIECEWISE) and a host slower than the GPU
+      is not planned;
     - no symmetric-memory all-reduce before 0.11 (vllm_versions.SYMM_MEM_FROM): on NVLink 4/5
       a prefill chunk's all-reduce of 8 MiB or more runs on NCCL, while NVLINK_ALLREDUCE's
       measured line passes through torch symmetric memory's 16 MiB time."""
     dev = ctx.device
     v = dev.rules.label
+    host = ("; where the host issues the attention's kernels slower than the GPU runs the "
+            "layer, the step is the host's, which no term carries (public runs of {runs} "
+            "decode {times} slower than planned: README, Known limits)")
     graphs = "" if ctx.eager else (
         f"vLLM {v} captures piecewise CUDA graphs only (full decode graphs from 0.11): each "
-        "layer's attention runs outside them, so the per-layer overhead, fitted on 0.11+ runs "
-        f"with full decode graphs, is unverified for {v}" if not dev.rules.full_graphs else
-        TRITON_MLA_PIECEWISE_NOTE.format(v=v) + ": the per-layer overhead, fitted on runs with "
-        "full decode graphs, is unverified here (public runs of DeepSeek-V2-Lite on vLLM "
-        "0.16.0 at batch 1 decode about 2x slower than planned: README, Known limits)"
+        "layer's attention runs outside them, a decode step adds the measured per-layer "
+        "cost of that (the piecewise figure), and the per-layer overhead, fitted on 0.11+ "
+        f"runs with full decode graphs, is unverified for {v}"
+        + host.format(runs="gpt-oss-120b on A100s under 0.10.1", times="1.5-2.2x")
+        if not dev.rules.full_graphs else
+        TRITON_MLA_PIECEWISE_NOTE.format(v=v) + ": a decode step adds the measured per-layer "
+        "cost of that (the piecewise figure); the per-layer overhead, fitted on runs with full "
+        "decode graphs, is unverified here" + host.format(
+            runs="DeepSeek-V2-Lite on vLLM 0.16.0 at batch 1", times="1.3-1.75x")
         if dev.mla_piecewise else "")
     chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
     measured_on_nccl = (not dev.rules.symm_mem and ctx.tp > 1 and chunk_msg >= CUSTOM_AR_MAX_BYTES
@@ -734,9 +744,17 @@ def _overhead_term(ctx: Context, s, parts, graphs_caveat: str) -> Term:
               "(step._overhead_s)"
               + ("; the overheads were fitted on NVIDIA GPUs: their scaling by the clock is "
                  "unverified on AMD GPUs" if gpu.vendor == "amd" else ""))
+    piecewise, piecewise_source = "", ""
+    cost = piecewise_layer_cost(ctx)
+    if cost is not None:
+        piecewise = (f" + {cost.us:g} us x {s.layers} layers measured for piecewise CUDA graphs "
+                     "(not scaled by the clock)")
+        piecewise_source = f"the piecewise figure: {cost.source}"
+        inputs |= {"piecewise_layer_us": cost.us}
     return _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
-                 f"{per_layer}{eager} = {_ms(parts['overhead'])}",
-                 _notes(graphs_caveat, _fitted("the overheads per layer"), clocks), inputs)
+                 f"{per_layer}{eager}{piecewise} = {_ms(parts['overhead'])}",
+                 _notes(graphs_caveat, _fitted("the overheads per layer"), clocks,
+                        piecewise_source), inputs)
 
 
 def _lora_terms(ctx: Context, parts, micro: float, load, chunks: int, prefill: PrefillLora

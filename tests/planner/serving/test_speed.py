@@ -1339,6 +1339,27 @@ def test_mla_on_triton_mla_before_0_22_says_its_decode_runs_piecewise(gpu, versi
     assert ("PIECEWISE" in (overhead.note or "")) is piecewise
 
 
+def test_triton_mla_piecewise_decode_pays_the_measured_per_layer_cost():
+    # vLLM PR #42885 measured TRITON_MLA piecewise against full decode graphs on 8x A100
+    # (Kimi-K2.6, 61 layers, 16 in flight): TPOT median 32.0 -> 28.9 ms, 3.1 / 61 = 50.8 us a
+    # layer. DeepSeek-V2-Lite's 27 layers on one A100: 27 x 50.8 us = 1.3716 ms more per decode
+    # step on 0.21.0 (TRITON_MLA piecewise) than on 0.22.0 (full decode graphs); its prefill,
+    # piecewise on both, pays nothing
+    def estimate(version: str):
+        request = PlanRequest(model=_spec("deepseek-ai/DeepSeek-V2-Lite-Chat"),
+                              cluster=preset_cluster("a100-80gb", 1), layout=ParallelLayout(),
+                              engine=EngineSettings(vllm_version=version, max_model_len=8192))
+        return estimate_speed(request, ServingLoad(input_len=24, output_len=100))
+
+    old, new = estimate("0.21.0"), estimate("0.22.0")
+    piecewise, full = (next(t for t in e.terms if t.key == "step_overhead") for e in (old, new))
+    assert piecewise.value - full.value == pytest.approx(27 * 50.8e-3)
+    assert "50.8 us x 27 layers measured for piecewise CUDA graphs" in piecewise.formula
+    assert "vLLM PR #42885" in piecewise.note and "PR #42885" not in full.note
+    assert old.tpot_ms - new.tpot_ms == pytest.approx(27 * 50.8e-3, abs=1e-6)
+    assert old.prefill_ms == pytest.approx(new.prefill_ms)
+
+
 def test_mla_on_hopper_falls_back_to_triton_mla_for_a_block_size_and_says_so():
     # vLLM 0.20.0, H100, --block-size 16, fp8 cache: TRITON_MLA (mla_block.triton_mla_fallback)
     def said(block_size: int) -> bool:
