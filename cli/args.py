@@ -513,6 +513,7 @@ def _add_recommend(sub, prog: str) -> None:
     add_vllm_version(search)
     add_block_size(search)
     add_enforce_eager(search)
+    add_model_runner(search)
     add_mm_modes(search)
     add_lora(search, "another release refused (exit 2), another model searched without "
              "LoRA (a warning names it)")
@@ -630,6 +631,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     add_trust_remote_code(eng)
     add_mm_modes(eng)
     add_enforce_eager(eng)
+    add_model_runner(eng)
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
@@ -891,6 +893,17 @@ def add_enforce_eager(group: argparse._ArgumentGroup | argparse.ArgumentParser) 
                        "took) and every step launches each layer's kernels from Python: the "
                        f"per-layer step overhead x {EAGER_LAYER_OVERHEAD_FACTOR:g} (estimated, "
                        "unverified), so TPOT rises and TTFT a little")
+
+
+def add_model_runner(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--model-runner, the same for plan, sweep, report and recommend: the model runner
+    planned (EngineSettings.model_runner; planner.serving.runner_choice)."""
+    group.add_argument("--model-runner", choices=("auto", "v1", "v2"), default="auto",
+                       help="vLLM's model runner to plan: auto (default: the one the release "
+                       "picks for the model), or v1 / v2, which the launch command asks with "
+                       "VLLM_USE_V2_MODEL_RUNNER=0 / =1 (vLLM 0.12-0.33; V2 planned from "
+                       "0.22). A runner the release lacks (V2 before 0.12, V1 from 0.34) or "
+                       "refuses for the model exits 2")
 
 
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

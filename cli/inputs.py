@@ -65,6 +65,7 @@ from planner.serving.plan import redundant_experts
 from planner.serving.plan.refusals import lora_gpu_refusal
 from planner.serving.prices import MAX_USD_PER_GPU_HOUR
 from planner.serving.recommend import GPUS_PER_NODE
+from planner.serving.runner_choice import runner_request_refusal
 from planner.serving.startup.block_size import block_size_refusal
 from planner.serving.startup.wheel_arch import no_preset_text, wheel_floor
 from planner.serving.sweep import (
@@ -629,6 +630,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
         **modes,
         "enforce_eager": args.enforce_eager,
+        "model_runner": runner_setting(args, release),
         "trust_remote_code": args.trust_remote_code,
     }
     if args.vllm_version:
@@ -639,6 +641,15 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
+
+
+def runner_setting(args: argparse.Namespace, release: str) -> str:
+    """--model-runner (plan, sweep, report, recommend); CliError where the `release` cannot
+    run it whatever the model (runner_choice.runner_request_refusal: it exits 2)."""
+    refusal = runner_request_refusal(vllm_rules(release), args.model_runner)
+    if refusal:
+        raise CliError(refusal)
+    return args.model_runner
 
 
 def mm_mode_settings(args: argparse.Namespace, release: str) -> dict[str, object]:

@@ -36,6 +36,7 @@ from cli.inputs import (
     network_assumed_note,
     note_preset_choice,
     parallel_layout,
+    runner_setting,
 )
 from cli.output import emit
 from cli.report_inputs import report_inputs, today
@@ -328,11 +329,13 @@ def cmd_recommend(args: argparse.Namespace) -> str:
             raise CliError(f"--gpu {args.gpu[gpu_keys.index(key)]!r} and --gpu {args.gpu[i]!r} "
                            f"are the same preset ({key}): give each once")
     # the multimodal flags checked as plan checks them: against the release, then per model
-    modes = mm_mode_settings(args, vllm_rules(args.vllm_version).label)
+    release = vllm_rules(args.vllm_version).label
+    modes = mm_mode_settings(args, release)
     engine = EngineSettings(gpu_memory_utilization=args.gpu_memory_utilization,
                             vllm_version=args.vllm_version,
                             trust_remote_code=args.trust_remote_code,
-                            enforce_eager=args.enforce_eager, **modes,
+                            enforce_eager=args.enforce_eager,
+                            model_runner=runner_setting(args, release), **modes,
                             **block_size_setting(args), **lora_setting(args))
     for spec in specs:
         _mm_checked(spec, engine, named)

@@ -18,6 +18,7 @@ from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.eplb import eplb_launch_flags
+from planner.serving.runner_choice import runner_env_prefix
 from planner.serving.startup import quantization_mismatch
 from planner.serving.startup.quant_method import bnb_what_if_dropped
 from planner.serving.startup.wna16_loaders import act_order_errors
@@ -215,7 +216,8 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     problems = command_problems(head, cli)
     if problems:
         return Launch(None, "No launch command: " + "; ".join(problems), tuple(problems))
-    return Launch(head, note)
+    # the runner asked, as the environment of the command (every node's copy over --nnodes)
+    return Launch(runner_env_prefix(vllm_rules(s.vllm_version), s.model_runner) + head, note)
 
 
 def _what_if_serve(serve: str, model: str, scheme: quant.QuantScheme, s: EngineSettings,

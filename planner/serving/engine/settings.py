@@ -7,8 +7,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -77,6 +79,11 @@ class EngineSettings(BaseModel):
         default=None, gt=0, description="--block-size; None: vLLM's choice (DEFAULT_BLOCK_SIZE, "
         "or the attention backend's: mla_block.mla_block_size)")
     enforce_eager: bool = False
+    model_runner: Literal["auto", "v1", "v2"] = Field(
+        default="auto", description="the model runner asked: auto (the release's own pick, "
+        "vllm_versions.model_runner), v1 or v2 (VLLM_USE_V2_MODEL_RUNNER=0 / =1 before the "
+        "command where the release reads it: planner.serving.runner_choice); left out of a "
+        "dump while auto")
     enable_prefix_caching: bool | None = Field(
         default=None, description="None: vLLM's default (on for hybrid models from 0.26)")
     enable_chunked_prefill: bool = Field(default=True, description="vLLM V1's default; off: "
@@ -154,6 +161,15 @@ class EngineSettings(BaseModel):
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
+
+    @model_serializer(mode="wrap")
+    def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """The dump without model_runner while it is "auto": a plan's JSON keeps its keys
+        unless a runner is asked."""
+        data = handler(self)
+        if self.model_runner == "auto":
+            data.pop("model_runner", None)
+        return data
 
     @model_validator(mode="before")
     @classmethod

@@ -62,6 +62,7 @@ from planner.serving.plan.refusals import (
 )
 from planner.serving.plan.verdict import unread_weights_part
 from planner.serving.plan.worker import placeholder_block
+from planner.serving.runner_choice import asked_runner
 from planner.serving.startup import quantization_errors
 from planner.serving.startup.autoround import (
     inc_as_stored_errors,
@@ -307,14 +308,25 @@ def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, 
 
 def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme,
             rocm: bool) -> tuple[str, str]:
-    """The model runner vLLM `rules` starts this model on (vllm_versions.model_runner; `rocm`:
-    an AMD GPU): the checkpoint is quantized when its config has a quantization_config
+    """The model runner vLLM `rules` starts this model on (vllm_versions.model_runner, or the
+    one EngineSettings.model_runner asks: runner_choice.asked_runner; `rocm`: an AMD GPU): the
+    checkpoint is quantized when its config has a quantization_config
     (spec.quant), or a what-if names a quantized format; a runtime --quantization leaves the
     config as it is."""
     quantized = scheme.family != "float" if s.target_quant else spec.quant is not None
     stateful = any(isinstance(layer.mixer, MambaMixer | LinearAttentionMixer)
                    for layer in spec.layers)
-    return model_runner(rules, spec.architectures, spec.is_moe, quantized, stateful, rocm=rocm)
+    default = model_runner(rules, spec.architectures, spec.is_moe, quantized, stateful,
+                           rocm=rocm)
+    return asked_runner(rules, s.model_runner, default, stateful, _mamba_align(s, rules),
+                        spec.architectures)
+
+
+def _mamba_align(s: EngineSettings, rules: VllmRules) -> bool:
+    """Whether a hybrid model's Mamba cache runs in mamba_cache_mode "align": prefix caching
+    on (given, else the release's default for hybrids) where the release has the mode."""
+    return rules.mamba_align and (s.enable_prefix_caching if s.enable_prefix_caching
+                                  is not None else rules.hybrid_prefix_caching)
 
 
 def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: str
@@ -335,8 +347,7 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     layers are full attention before vllm_versions.CHUNKED_HYBRID_FROM.
     """
     n = s.num_speculative_tokens
-    align = rules.mamba_align and (s.enable_prefix_caching if s.enable_prefix_caching
-                                   is not None else rules.hybrid_prefix_caching)
+    align = _mamba_align(s, rules)
     hd256 = flashinfer_hd256_bug(rules, compute_capability) and any(
         isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim == 256
         for layer in spec.layers)
