@@ -418,6 +418,7 @@ def _engine_knobs() -> dict[str, object]:
         # unset (None): EngineSettings' default, which the planner takes as vLLM's choice
         **({"block_size": current.block_size} if current.block_size else {}),
         "enforce_eager": current.enforce_eager,
+        "model_runner": current.model_runner,
     }
 
 

@@ -31,6 +31,7 @@ from planner.serving.mm_processor import (
 )
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import mtp_refusal
+from planner.serving.runner_choice import runner_request_refusal
 from planner.serving.startup.attention_backend import (
     runnable_kv_cache_dtypes,
     unrunnable_kv_errors,
@@ -53,6 +54,7 @@ from ui.state import (
     CHECKPOINT_QUANT,
     LABELS,
     PROCESSOR_LABELS,
+    RUNNER_NAMES,
     WHAT_IF_OPTION,
     bind,
     bind_processor_kwarg,
@@ -97,6 +99,7 @@ class Choices(NamedTuple):
     all2all_backends: list[str | None]
     lora_refused: str | None
     tower_refused: str | None
+    runners: list[str]
 
 
 def settle_state() -> None:
@@ -171,6 +174,11 @@ def settled_choices(plan_page: bool = True) -> Choices:
     valid = _redundant_experts_that_divide(spec, cluster, current_valid_layouts())
     if valid:
         _settle_layout(spec, cluster, valid)
+    rules = vllm_rules(state().vllm_version)
+    runners = [r for r in ("auto", "v1", "v2") if not runner_request_refusal(rules, r)]
+    _keep_valid("model_runner", state().model_runner, runners,
+                str(runner_request_refusal(rules, state().model_runner)),
+                shown=RUNNER_NAMES.__getitem__)
     cli = vllm_cli(state().vllm_version)
     gpu = cluster.sizing_node.gpu
     kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
@@ -182,7 +190,7 @@ def settled_choices(plan_page: bool = True) -> Choices:
                    eplb_refused, quants, valid, kv_dtypes, _block_sizes(cli),
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
-                             all2all_refusal), lora_refused, tower_refused)
+                             all2all_refusal), lora_refused, tower_refused, runners)
 
 
 def _settle_layout(spec: ModelSpec, cluster: ClusterSpec,

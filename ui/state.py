@@ -101,7 +101,7 @@ _KV_KEYS = {spelling: key for key, spelling in VLLM_KV_DTYPE.items()}
 """vLLM's --kv-cache-dtype spelling -> the planner's KV dtype key (AppState.kv_cache_dtype)."""
 
 
-OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2"})
+OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2", "model_runner"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
 SESSION_ONLY = frozenset({"trust_remote_code"})
@@ -251,6 +251,11 @@ class AppState(BaseModel):
     """vLLM --enforce-eager (the CLI's --enforce-eager, every covered release's flag): no CUDA
     graphs, so none subtracted, and every step's per-layer overhead x the eager factor; for every
     model, on the Plan, Compare, Report and Recommend pages alike."""
+    model_runner: Literal["auto", "v1", "v2"] = Field("auto", alias="runner")
+    """vLLM's model runner (the CLI's --model-runner): auto, the release's pick, or V1 / V2,
+    asked in the launch command (VLLM_USE_V2_MODEL_RUNNER); offered where the release runs
+    it (planner.serving.runner_choice.runner_request_refusal); left out of the link at auto
+    (OMITTED_AT_DEFAULT)."""
     trust_remote_code: bool = Field(False, alias="trust")
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
     model that needs it (ui.context.remote_code_runs): kept while other models are looked
@@ -601,6 +606,7 @@ LABELS: dict[str, str] = {
     "mm_processor_kwargs": "Processor options",
     "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
+    "model_runner": "Model runner",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page
     "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",
     "arrival": "Arrivals", "sweep_objective": "Rank by", "tpot_target_ms": "TPOT target (ms)",
@@ -612,6 +618,9 @@ LABELS: dict[str, str] = {
 head of it before what the widget adds in brackets: "max_model_len (empty: the model's)"):
 the words a refusal names it by (ui.state._commit, the Plan page's _keep_valid), where the
 field's name (gpu_memory_gib, kv_cache_dtype) is nowhere on the page."""
+
+RUNNER_NAMES = {"auto": "auto (the release's pick)", "v1": "V1", "v2": "V2"}
+"""The Model runner box's options as it shows them (AppState.model_runner)."""
 
 
 def field_label(field: str) -> str:

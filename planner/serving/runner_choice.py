@@ -95,15 +95,15 @@ def asked_runner(rules: VllmRules, asked: str, default: tuple[str, str], statefu
         raise EngineError(refusal)
     if asked == "auto" or not runner_env_prefix(rules, asked):
         return default
-    label = rules.label
+    label, model = rules.label, ", ".join(architectures) or "this model"
     if asked == "v2" and stateful:
         for start, end, align_only, error in V2_REFUSED_STATEFUL:
             if start <= rules.version < end and (align or not align_only):
-                raise EngineError(f"--model-runner v2: vLLM {label} refuses this model "
+                raise EngineError(f"--model-runner v2: vLLM {label} refuses {model} "
                                   f"(config/vllm.py _validate_v2_model_runner): \"{error}\"")
     start, names, error = V1_REFUSED_ARCHITECTURES
     if asked == "v1" and rules.version >= start and set(architectures) & set(names):
-        raise EngineError(f"--model-runner v1: vLLM {label} refuses this model "
+        raise EngineError(f"--model-runner v1: vLLM {label} refuses {model} "
                           f"(config/vllm.py _validate_v1_model_runner): \"{error}\"")
     reader = ("config/vllm.py VllmConfig.use_v2_model_runner returns it before any default"
               if rules.version >= V2_READ_FROM else "v1/worker/gpu_worker.py Worker reads it")

@@ -118,6 +118,7 @@ from ui.speed import (
 from ui.state import (
     CHECKPOINT_QUANT,
     LABELS,
+    RUNNER_NAMES,
     bind,
     block_label,
     keep,
@@ -183,7 +184,7 @@ def _controls() -> tuple[ParallelLayout, ...]:
     _more_options(more, spec, mtp_refused, choices.block_sizes, choices.moe_backends,
                   choices.all2all_backends, not skip_mm_refused, not choices.lm_only_refused,
                   not choices.encoder_tp_refused, spec.is_moe and not eplb_refused,
-                  not choices.lora_refused, not choices.tower_refused)
+                  not choices.lora_refused, not choices.tower_refused, choices.runners)
     if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
         st.caption(f"Layout chosen for this hardware: "
                    f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
@@ -278,7 +279,8 @@ def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   block_sizes: list[int | None], moe_backends: list[str | None],
                   all2all_backends: list[str | None], skip_mm: bool, lm_only: bool,
-                  encoder_tp: bool, eplb: bool, lora: bool, tower: bool) -> None:
+                  encoder_tp: bool, eplb: bool, lora: bool, tower: bool,
+                  runners: list[str]) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
@@ -286,7 +288,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     vLLM 0.10.1 on), --language-model-only (`lm_only`: likewise, vLLM 0.17.0 on),
     --mm-encoder-tp-mode (`encoder_tp`: where data mode changes the plan, mm_modes),
     --mm-processor-kwargs (the keys the model's processor reads, mm_processor),
-    --enforce-eager (every model and release) and multi-LoRA serving
+    --enforce-eager (every model and release), the model runner (`runners`: those the release
+    runs, runner_choice) and multi-LoRA serving
     (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora; its vision tower
     option where `tower`: a vision tower Headroom sizes, planner.serving.lora.tower), folded
     away so the figures stay in view, its label counting those set ("More vLLM options (2
@@ -299,6 +302,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         encoder_tp and current.mm_encoder_tp_mode != "weights",
         any(key in processor_keys(spec) for key, _ in processor_kwargs()),
         current.enforce_eager,
+        current.model_runner != "auto",
         current.block_size, len(moe_backends) > 1 and current.moe_backend,
         len(all2all_backends) > 1 and current.all2all_backend, eplb and current.enable_eplb,
         lora and current.enable_lora)))
@@ -344,6 +348,13 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                     "unverified): TPOT rises, TTFT a little. Often used to save memory on "
                     "consumer GPUs",
                     **bind("plan", "enforce_eager"))
+        st.selectbox(LABELS["model_runner"], runners, format_func=RUNNER_NAMES.__getitem__,
+                     help="vLLM's model runner: auto is the one this release picks for the "
+                     "model (named under the figures); V1 or V2 plans that runner's rules and "
+                     "the launch command asks it with VLLM_USE_V2_MODEL_RUNNER=0 / =1 (the "
+                     "CLI's --model-runner). Offered where the release runs it; a runner vLLM "
+                     "refuses for the model is the plan's error, in vLLM's words",
+                     **bind("plan", "model_runner"))
         if lora:
             _lora_options(current.enable_lora, tower)
 

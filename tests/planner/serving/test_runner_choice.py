@@ -21,7 +21,11 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.runner_choice import runner_env_prefix, runner_request_refusal
+from planner.serving.runner_choice import (
+    asked_runner,
+    runner_env_prefix,
+    runner_request_refusal,
+)
 from planner.serving.vllm_versions import EngineError, vllm_rules
 
 _spec = cache(catalog_spec)
@@ -130,3 +134,14 @@ def test_v2_of_a_hybrid_model_as_vllm_validates_it():
 def test_auto_leaves_the_settings_dump_as_it_was():
     assert "model_runner" not in EngineSettings().model_dump()
     assert EngineSettings(model_runner="v1").model_dump()["model_runner"] == "v1"
+
+
+def test_v1_of_step5_is_refused_by_0_33_only_where_asked():
+    # _get_v1_model_runner_unsupported_features (0.33.0 wheel): Step5 architectures
+    default = ("v2", "every model")
+    with pytest.raises(EngineError, match='"Model Runner V1 does not support: Step5"'):
+        asked_runner(vllm_rules("0.33.0"), "v1", default, False, False, ("Step5ForCausalLM",))
+    assert asked_runner(vllm_rules("0.32.0"), "v1", default, False, False,
+                        ("Step5ForCausalLM",))[0] == "v1"
+    assert asked_runner(vllm_rules("0.33.0"), "auto", default, False, False,
+                        ("Step5ForCausalLM",)) == default
