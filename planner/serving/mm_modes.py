@@ -13,7 +13,7 @@ image and video at 0 without it are refused (audio_limit_refusal), its audio tow
 from planner.memo import IdentityMemo
 from planner.model.spec import AUDIO_UNCOUNTED, AUDIO_UNCOUNTED_WARNING, ModelSpec
 from planner.serving.engine import EngineSettings
-from planner.serving.lora.tower import tower_wrapped
+from planner.serving.lora.tower import gemma4_tower_refusal, tower_wrapped
 from planner.serving.vllm_versions import (
     AUDIO_TOWER_SKIPPED_FROM,
     AUDIO_TOWER_TYPES,
@@ -100,22 +100,25 @@ def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
 
 
 def tower_lora_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
-    """Why --enable-tower-connector-lora is not planned beside text-only serving (text_only)
-    where the release still reaches the tower's Punica wrapper (lora.tower.tower_wrapped): it
-    builds no tower for its slots to wrap, and lora/model_manager.py _maybe_init_mm sizes that
-    wrapper from `max(mm_budget.mm_max_items_per_prompt.values())`, where MultiModalBudget
-    keeps no modality whose limit is 0 (multimodal/encoder_budget.py tower_modalities, every
-    wheel 0.17.0-0.34.0; under --language-model-only MultiModalConfig.get_limit_per_prompt gives
-    0 for each): max() of nothing, a ValueError at start-up. So under either flag in 0.17.0-
-    0.18.1 (no language_model_only test there) and with every limit at 0 in every release;
-    0.19.0 on turn the flag off under --language-model-only first and start
-    (lora.tower.TOWER_LORA_OFF_TEXT_ONLY_FROM: planned without its slots, with vLLM's warning),
-    as Gemma 4 before lora.tower.GEMMA4_TOWER_FROM, which vLLM does not support it for. None
-    where it is planned."""
-    if not (s.enable_lora and s.enable_tower_connector_lora and text_only(spec, s)
-            and tower_wrapped(spec, True, parse_version(s.vllm_version),
-                              s.language_model_only)):
+    """Why --enable-tower-connector-lora is not planned where the release fails at start-up
+    sizing the tower's Punica wrapper in lora/model_manager.py _maybe_init_mm (lora.tower.
+    tower_wrapped: not where it turns the flag off first). Beside text-only serving (text_only)
+    it builds no tower for the slots to wrap, and sizes that wrapper from
+    `max(mm_budget.mm_max_items_per_prompt.values())`, where MultiModalBudget keeps no modality
+    whose limit is 0 (multimodal/encoder_budget.py tower_modalities, every wheel 0.17.0-0.34.0;
+    under --language-model-only MultiModalConfig.get_limit_per_prompt gives 0 for each): max()
+    of nothing, a ValueError. So under either flag in 0.17.0-0.18.1 (no language_model_only test
+    there) and with every limit at 0 in every release, Gemma 4's included (its model-support
+    test passes in every release: lora.tower.GEMMA4_TOWER_FROM); 0.19.0 on turn the flag off
+    under --language-model-only first and start (lora.tower.TOWER_LORA_OFF_TEXT_ONLY_FROM:
+    planned without its slots, with vLLM's warning). Otherwise Gemma 4 before
+    GEMMA4_TOWER_FROM (lora.tower.gemma4_tower_refusal). None where it is planned."""
+    version = parse_version(s.vllm_version)
+    if not (s.enable_lora and tower_wrapped(s.enable_tower_connector_lora, version,
+                                            s.language_model_only)):
         return None
+    if not text_only(spec, s):
+        return gemma4_tower_refusal(spec, version)
     return (f"--enable-tower-connector-lora with {text_only_flag(s)}: the model is served "
             "text-only, so vLLM builds no vision tower for LoRA to wrap, and vLLM "
             f"{s.vllm_version} fails at start-up sizing the tower's Punica wrapper from no "

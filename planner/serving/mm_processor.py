@@ -9,7 +9,8 @@ modelled (MODELLED_KEYS):
 - max_soft_tokens, Gemma 4 (gemma4_mm.py _get_max_soft_tokens; one of GEMMA4_SOFT_TOKENS, else
   vLLM's "Unsupported max_soft_tokens value" and transformers' Gemma4ImageProcessor refuse it):
   an image's soft tokens in get_mm_max_tokens_per_item from 0.21.0 (0.19.0-0.20.x read
-  vision_config default_output_length there) and in get_mm_lora_token_counts (0.29.0 on);
+  vision_config default_output_length there) and in get_mm_lora_token_counts (0.28.0 on:
+  lora.tower.GEMMA4_TOWER_FROM);
 - max_patches, Llama 4 (mllama4.py get_max_num_tiles reads the processor's max_patches): the
   largest image's tiles (vision.llama4_item_chunks), so the encoder profile's dummy items and
   the tower LoRA's tokens per item;
@@ -32,7 +33,7 @@ from planner.model.config.vision import (
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.engine.encoder import dummy_items
-from planner.serving.lora.tower import GEMMA4_VIDEO_TOKENS
+from planner.serving.lora.tower import GEMMA4_TOWER_FROM, GEMMA4_VIDEO_TOKENS
 from planner.serving.mm_modes import text_only, text_only_flag
 from planner.serving.vllm_versions import Version, version_label
 from planner.text import counted
@@ -227,7 +228,8 @@ def _note(key: str, value: bool | int, version: Version) -> str:
         return (f"{flag}: an image is {value:,} soft tokens in {budget}. The encoder profile "
                 f"runs the modality with the most tokens per item, the video's "
                 f"{GEMMA4_VIDEO_TOKENS:,} (32 frames x 78), above any image, so it is unchanged; "
-                "with --enable-tower-connector-lora (vLLM 0.29.0 on) the tower's and "
+                "with --enable-tower-connector-lora (vLLM "
+                f"{version_label(GEMMA4_TOWER_FROM)} on) the tower's and "
                 "connector's Punica wrappers take the image's items per prompt (lora term)")
     if key == "max_patches":
         chunks = llama4_item_chunks(int(value))

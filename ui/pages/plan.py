@@ -444,7 +444,7 @@ def _lora_options(enabled: bool, tower: bool) -> None:
                     "layers get LoRA slots too, with Punica buffers of their own (sized for "
                     "the Qwen3-VL tower of Qwen3-VL, Qwen3-VL-MoE, Qwen3.5 and Qwen3.5-MoE, "
                     "Gemma 3's SigLIP tower, Llama 4's vision model, Gemma 4's tower "
-                    "(vLLM 0.29 on: earlier releases ignore the option) and LLaVA-NeXT's "
+                    "(vLLM 0.28 on: 0.20-0.27 fail at start-up with it) and LLaVA-NeXT's "
                     "SigLIP tower and projector (vLLM 0.29 on, where the config has "
                     "image_grid_pinpoints); with pipeline "
                     "parallel on the stages vLLM builds the tower on, the buffers on every "

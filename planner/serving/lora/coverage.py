@@ -194,10 +194,11 @@ language model (gemma4.py Gemma4ForCausalLM, built by init_vllm_registered_model
 slots, so the 262,144 vocabulary meets no LoRA limit; is_3d_moe_weight is SupportsLoRA's False.
 get_mm_mapping language_model "language_model", connector "embed_vision" (and "embed_audio"),
 tower_model "vision_tower" (and "audio_tower") where audio_config builds them: no Punica wrapper
-there without --enable-tower-connector-lora, as Gemma 3's. With the flag 0.20.0-0.28.0's
-_maybe_init_mm asks for get_num_mm_encoder_tokens, which gemma4_mm.py never defines, and logs
-that it ignores the flag (tower.tower_wrapped); from 0.29.0 the class sets
-supports_tower_connector_lora and its tower is wrapped: planner.serving.lora.tower. Its decoder
+there without --enable-tower-connector-lora, as Gemma 3's. With the flag 0.20.0-0.27.1's
+_maybe_init_mm finds get_num_mm_encoder_tokens (interfaces.py SupportsMultiModal's stub, which
+gemma4_mm.py inherits) and fails at start-up on the None it returns (tower.gemma4_tower_refusal);
+from 0.28.0 the class counts its tower's tokens (get_mm_lora_token_counts) and its tower is
+wrapped: planner.serving.lora.tower. Its decoder
 layers: moe (the Gemma 4 rules).
 
 models/llava_next.py LlavaNextForConditionalGeneration (SupportsLoRA from the 0.29.0 wheel, not

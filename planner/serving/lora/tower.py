@@ -89,15 +89,18 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   encoder profile's). A config without vision_config (Maverick's in the catalog) is transformers'
   Llama4VisionConfig defaults, as the parser says.
 
-- Gemma 4 (gemma4_mm.py Gemma4ForConditionalGeneration, SupportsLoRA from 0.20.0): 0.20.0-0.28.0
-  define neither supports_tower_connector_lora nor get_num_mm_encoder_tokens, so _maybe_init_mm logs
-  "... does not support it. This will be ignored." and builds no tower or connector wrapper: the
-  tower's modules then meet no wrapper (_get_punica_wrapper None) and get no slots (tower_wrapped:
-  the plan is the flag's absence; tower_ignored_warnings says so in vLLM's words, the flag kept in
-  the launch command, which the release's parser takes). 0.29.0-0.34.0 set
-  supports_tower_connector_lora; vision_tower is AutoModel.from_config(vision_config), transformers'
-  Gemma4VisionModel, and recursive_replace_linear (models/transformers/utils.py) turns every
-  nn.Linear in it into a ReplicatedLinear ("replicate": whole, whatever TP or --mm-encoder-tp-mode):
+- Gemma 4 (gemma4_mm.py Gemma4ForConditionalGeneration, SupportsLoRA from 0.20.0): _maybe_init_mm
+  to 0.28.0 takes a model that has get_num_mm_encoder_tokens, and every class that subclasses
+  interfaces.py SupportsMultiModal inherits its stub (a docstring, so None), Gemma 4's too: the
+  flag is never ignored (no "does not support it" line). 0.20.0-0.27.1 then size the tower's
+  Punica wrapper from that None (get_punica_wrapper(None, ...): punica_base.py torch.empty(None),
+  a TypeError at start-up: GEMMA4_TOWER_FROM, refused); 0.28.0 calls gemma4_mm.py's own
+  get_mm_lora_token_counts (from 0.28.0) and wraps the tower as 0.29.0-0.34.0, which set
+  supports_tower_connector_lora (0.28.0 matches modules by name suffix, 0.29.0 by name and
+  LinearBase class: the same linears here). vision_tower is AutoModel.from_config(
+  vision_config), transformers' Gemma4VisionModel, and recursive_replace_linear
+  (models/transformers/utils.py) turns every nn.Linear in it into a ReplicatedLinear
+  ("replicate": whole, whatever TP or --mm-encoder-tp-mode):
   patch_embedder.input_proj (3 p^2 -> hidden), per layer self_attn q_proj/k_proj/v_proj/o_proj and
   mlp gate_proj/up_proj/down_proj (Gemma4ClippableLinear's `.linear`; the packed_modules_mapping's
   qkv_proj / gate_up_proj names never match them, so one A each); embed_vision's
@@ -160,6 +163,7 @@ from planner.model.spec import (
     VisionEncoder,
     VisionSpec,
 )
+from planner.serving.lora.coverage import SUPPORTS_LORA_FROM
 from planner.serving.vllm_versions import MM_LIMIT_PER_PROMPT, Version, version_label
 from planner.text import counted
 
@@ -174,15 +178,22 @@ Qwen3_VisionTransformer, Gemma 3's and LLaVA-NeXT's SigLIP, Llama 4's Llama4Visi
 no fused QKV, its q, k and v are tower_parts' own linears), 1 packed as itself, 3 for q, k and
 v (the module docstring)."""
 
-GEMMA4_TOWER_FROM: Version = (0, 29, 0)
-"""gemma4_mm.py sets supports_tower_connector_lora from the 0.29.0 wheel; 0.20.0-0.28.0's
-_maybe_init_mm asks for get_num_mm_encoder_tokens, which it never defines, and logs that it
-ignores --enable-tower-connector-lora: no wrappers, no slots (tower_wrapped)."""
+GEMMA4_TOWER_FROM: Version = (0, 28, 0)
+"""The first release that sizes Gemma 4's tower and connector wrappers: 0.28.0's _maybe_init_mm
+calls the model's get_mm_lora_token_counts, which gemma4_mm.py defines from the 0.28.0 wheel
+(the same as 0.29.0's, as its get_mm_mapping, get_mm_max_tokens_per_item and tower; 0.29.0 adds
+supports_tower_connector_lora, which _maybe_init_mm reads from 0.29.0 where it read hasattr
+get_num_mm_encoder_tokens). The 0.20.0-0.27.1 wheels' _maybe_init_mm calls
+get_num_mm_encoder_tokens, interfaces.py SupportsMultiModal's stub there (gemma4_mm.py defines
+none), and builds the tower's Punica wrapper of None tokens: a TypeError at start-up
+(gemma4_tower_refusal)."""
 
 TOWER_LORA_OFF_TEXT_ONLY_FROM: Version = (0, 19, 0)
 """lora/model_manager.py _maybe_init_mm from the 0.19.0 wheel (read in every release 0.19.0-
-0.34.0, patch releases included): with the flag, after the model-support test (a model it does
-not support logs that first: _tower_flag_ignored) and before any Punica wrapper, where
+0.34.0, patch releases included): with the flag, after the model-support test (hasattr
+get_num_mm_encoder_tokens to 0.28.0, which every multimodal class inherits; from 0.29.0
+supports_tower_connector_lora, which each tower read here sets: GEMMA4_TOWER_FROM) and before
+any Punica wrapper, where
 multimodal_config.language_model_only it logs TOWER_LORA_OFF_LOG, sets
 supports_tower_connector_lora False and returns: no tower or connector wrapper, the tower (a
 StageMissingLayer) gets no slots, and the engine starts. The 0.17.0-0.18.1 wheels have no such
@@ -194,7 +205,7 @@ TOWER_LORA_OFF_LOG = ("Disabling `enable_tower_connector_lora` because the multi
 """_maybe_init_mm's warning under --language-model-only (TOWER_LORA_OFF_TEXT_ONLY_FROM)."""
 
 GEMMA4_VIDEO_TOKENS = 32 * (70 + 2 + 6)
-"""gemma4_mm.py Gemma4ProcessingInfo.get_mm_max_tokens_per_item (0.29.0-0.34.0): a video's
+"""gemma4_mm.py Gemma4ProcessingInfo.get_mm_max_tokens_per_item (0.28.0-0.34.0): a video's
 tokens, _VIDEO_MAX_FRAMES 32 frames x (_VIDEO_MAX_SOFT_TOKENS 70 + boi + eoi + 6 timestamp
 tokens) = 2,496."""
 
@@ -450,11 +461,12 @@ class _Gemma4Lora:
         return max(self.dims.image_tokens, video) * self.dims.pooled, budget
 
     def note(self, qkv_slices: int, wrappers: str) -> str:
-        """The replicated tower and embed_vision linears (vLLM 0.29.0 on)."""
+        """The replicated tower and embed_vision linears (vLLM GEMMA4_TOWER_FROM on)."""
         return ("the vision tower's linears get slots too (--enable-tower-connector-lora, vLLM "
-                "0.29.0 on: models/gemma4_mm.py builds transformers' Gemma4VisionModel with every "
-                "nn.Linear a ReplicatedLinear, so patch_embedder.input_proj, q/k/v/o_proj and "
-                "mlp gate/up/down_proj per layer and embed_vision's embedding_projection are "
+                f"{version_label(GEMMA4_TOWER_FROM)} on: models/gemma4_mm.py builds transformers' "
+                "Gemma4VisionModel with every nn.Linear a ReplicatedLinear, so "
+                "patch_embedder.input_proj, q/k/v/o_proj and mlp gate/up/down_proj per layer "
+                "and embed_vision's embedding_projection are "
                 f"whole on every rank), and {wrappers} from the image's "
                 f"{self.dims.image_tokens:,} tokens (vision_config default_output_length "
                 "unless --mm-processor-kwargs names max_soft_tokens) and the video's 32 frames "
@@ -522,11 +534,24 @@ def _tower_lora(vision: VisionSpec) -> _TowerLora | None:
     return _Qwen3VisionLora(vision.encoder) if vision.encoder is not None else None
 
 
-def _tower_flag_ignored(spec: ModelSpec, tower_connector: bool, version: Version) -> bool:
-    """Whether vLLM `version` ignores --enable-tower-connector-lora for `spec`: Gemma 4 before
-    GEMMA4_TOWER_FROM."""
-    return tower_connector and spec.architectures[:1] == ("Gemma4ForConditionalGeneration",) \
-        and version < GEMMA4_TOWER_FROM
+def gemma4_tower_refusal(spec: ModelSpec, version: Version) -> str | None:
+    """Why --enable-tower-connector-lora is not planned for Gemma 4 where vLLM takes its LoRA
+    (coverage.SUPPORTS_LORA_FROM, 0.20.0) but fails at start-up sizing its tower
+    (GEMMA4_TOWER_FROM); None elsewhere. Under --language-model-only vLLM turns the flag off
+    before it (tower_wrapped), and at every limit 0 fails earlier (mm_modes.tower_lora_refusal)."""
+    arch = "Gemma4ForConditionalGeneration"
+    lora_from = SUPPORTS_LORA_FROM[arch][1]
+    if spec.architectures[:1] != (arch,) or lora_from is None or not (
+            lora_from <= version < GEMMA4_TOWER_FROM):
+        return None
+    return (f"--enable-tower-connector-lora: vLLM {version_label(version)} fails at start-up "
+            f"for {arch}: lora/model_manager.py _maybe_init_mm takes any model with "
+            "get_num_mm_encoder_tokens, which gemma4_mm.py inherits as interfaces.py "
+            "SupportsMultiModal's stub (it returns None), and sizes the tower's Punica wrapper "
+            "from that None (punica_base.py torch.empty(None): a TypeError); gemma4_mm.py "
+            f"counts its tower's tokens from vLLM {version_label(GEMMA4_TOWER_FROM)} "
+            "(get_mm_lora_token_counts), so it is not planned: drop the flag or use vLLM "
+            f"{version_label(GEMMA4_TOWER_FROM)} or later")
 
 
 def _tower_flag_off_text_only(tower_connector: bool, version: Version,
@@ -536,36 +561,24 @@ def _tower_flag_off_text_only(tower_connector: bool, version: Version,
     return tower_connector and language_model_only and version >= TOWER_LORA_OFF_TEXT_ONLY_FROM
 
 
-def tower_wrapped(spec: ModelSpec, tower_connector: bool, version: Version,
-                  language_model_only: bool) -> bool:
-    """Whether vLLM `version` wraps the tower with --enable-tower-connector-lora: Gemma 4's from
-    GEMMA4_TOWER_FROM only (before, vLLM ignores the flag), and from
+def tower_wrapped(tower_connector: bool, version: Version, language_model_only: bool) -> bool:
+    """Whether vLLM `version` wraps the tower with --enable-tower-connector-lora: from
     TOWER_LORA_OFF_TEXT_ONLY_FROM none under --language-model-only (vLLM turns it off)."""
-    return tower_connector and not (
-        _tower_flag_ignored(spec, tower_connector, version)
-        or _tower_flag_off_text_only(tower_connector, version, language_model_only))
+    return tower_connector and not _tower_flag_off_text_only(tower_connector, version,
+                                                             language_model_only)
 
 
-def tower_ignored_warnings(spec: ModelSpec, tower_connector: bool, version: Version,
-                           language_model_only: bool) -> tuple[str, ...]:
-    """The warning where vLLM `version` ignores --enable-tower-connector-lora, or turns it off
-    under --language-model-only, in _maybe_init_mm's order (the flag stays in the launch
-    command: the release's parser takes it, and vLLM only logs); () otherwise."""
-    if _tower_flag_off_text_only(tower_connector, version, language_model_only) and not (
-            _tower_flag_ignored(spec, tower_connector, version)):
-        return (f"--enable-tower-connector-lora with --language-model-only: vLLM "
-                f"{version_label(version)} turns it off (lora/model_manager.py _maybe_init_mm: "
-                f"\"{TOWER_LORA_OFF_LOG}\"), so no vision tower or connector gets LoRA slots: "
-                "planned as without the flag",)
-    if not _tower_flag_ignored(spec, tower_connector, version):
+def tower_ignored_warnings(tower_connector: bool, version: Version, language_model_only: bool
+                           ) -> tuple[str, ...]:
+    """The warning where vLLM `version` turns --enable-tower-connector-lora off under
+    --language-model-only (the flag stays in the launch command: the release's parser takes
+    it, and vLLM only logs); () otherwise."""
+    if not _tower_flag_off_text_only(tower_connector, version, language_model_only):
         return ()
-    name = spec.architectures[0]
-    return (f"--enable-tower-connector-lora: vLLM {version_label(version)} ignores it for "
-            f"{name} (lora/model_manager.py _maybe_init_mm: \"LoRA with tower connector is "
-            f"enabled, but the model {name} does not support it. This will be ignored.\"; "
-            "gemma4_mm.py sets supports_tower_connector_lora from vLLM "
-            f"{version_label(GEMMA4_TOWER_FROM)}), so the vision tower and connector get no "
-            "LoRA slots: planned as without the flag",)
+    return (f"--enable-tower-connector-lora with --language-model-only: vLLM "
+            f"{version_label(version)} turns it off (lora/model_manager.py _maybe_init_mm: "
+            f"\"{TOWER_LORA_OFF_LOG}\"), so no vision tower or connector gets LoRA slots: "
+            "planned as without the flag",)
 
 
 def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded: bool

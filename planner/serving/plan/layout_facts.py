@@ -187,8 +187,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *((*shared_expert_stream_warnings(spec, lora.fully_sharded, layout.tp, version,
                                                   s.enforce_eager),
                    *kv_b_prefill_only_warnings(spec),
-                   *tower_ignored_warnings(spec, s.enable_tower_connector_lora, version,
-                                          s.language_model_only))
+                   *tower_ignored_warnings(s.enable_tower_connector_lora, version,
+                                           s.language_model_only))
                   if lora else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(busy_errors(cluster, layout, s, r)
@@ -267,8 +267,7 @@ def sized_lora(spec: ModelSpec, s: EngineSettings, vision_first_stage_only: bool
     if cached(spec, ("lora-refusal", rules.version, rules.label, quantization, s.moe_backend),
               lora_refusal, spec, rules.version, rules.label, quantization, s.moe_backend):
         return None
-    tower = tower_wrapped(spec, s.enable_tower_connector_lora, rules.version,
-                          s.language_model_only)
+    tower = tower_wrapped(s.enable_tower_connector_lora, rules.version, s.language_model_only)
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
                         s.specialize_active_lora, s.lora_dtype, tower,
                         tower and vision_every_stage(spec, vision_first_stage_only),

@@ -7,8 +7,12 @@ ReplicatedLinear); embed_vision Gemma4MultimodalEmbedder.embedding_projection Re
 hidden -> text hidden); get_mm_mapping tower "vision_tower", connector "embed_vision";
 get_mm_lora_token_counts), lora/model_manager.py _maybe_init_mm / _create_lora_modules and
 lora/layers/replicated_linear.py (ReplicatedLinearWithLoRA: A rank x in, B out x rank, whole on
-every rank). 0.20.0-0.28.0: gemma4_mm.py has neither supports_tower_connector_lora nor
-get_num_mm_encoder_tokens, so _maybe_init_mm warns "This will be ignored.": no wrappers, no slots.
+every rank). 0.28.0: the same wrappers and slots (gemma4_mm.py's get_mm_lora_token_counts, tower
+and get_mm_mapping as 0.29.0's; _maybe_init_mm's support test there is hasattr
+get_num_mm_encoder_tokens, which interfaces.py SupportsMultiModal gives every multimodal class).
+0.20.0-0.27.1: that hasattr passes too, and _maybe_init_mm sizes the tower's Punica wrapper from
+the inherited stub's None (get_punica_wrapper(None, ...): punica_base.py torch.empty(None), a
+TypeError at start-up): refused.
 
 google/gemma-4-26B-A4B's vision_config (../shared/model-configs): 27 layers, hidden 1,152, 16
 heads x head_dim 72 (q/k/v/o 1,152 wide, 16 KV heads), intermediate 4,304, patch 16 (3 x 16^2 =
@@ -76,33 +80,51 @@ def test_gemma_4_on_one_and_two_h100s_as_worked_by_hand(tp, version) -> None:
     assert "embed_vision embedding_projection 253,952" in term.formula
 
 
-@pytest.mark.parametrize("version", ["0.28.0", "0.20.0"])
-def test_releases_before_0_29_ignore_the_flag(version) -> None:
-    # no supports_tower_connector_lora / get_num_mm_encoder_tokens: vLLM logs "This will be
-    # ignored." and wraps nothing, so the plan holds what it holds without the flag
-    without = _plan(version=version)
+def test_0_28_0_sizes_the_tower_as_worked_by_hand() -> None:
+    # to 0.28.0 the Punica wrapper holds 5 int64 rows of its tokens, not 4 (punica_base.py
+    # _embeddings_indices (2, tokens): lora.punica.EMBEDDING_INDICES_ONE_ROW_FROM):
+    # tower 5 x 74,340 x 8 + 712,704 + 1,189,568 = 4,875,872 B; connector 5 x 8,192 x 8 +
+    # 712,704 + 131,200 = 1,171,584 B: 6,047,456 B, the slots as 0.29.0's
+    punica = 5 * 74_340 * 8 + 712_704 + 1_189_568 + 5 * 8_192 * 8 + 712_704 + 131_200
+    assert punica == 6_047_456
+    tower_term(_plan(version="0.28.0"), _plan(version="0.28.0", enable_tower_connector_lora=True),
+               "0.28.0", TOWER, punica)
+
+
+@pytest.mark.parametrize("version", ["0.20.0", "0.27.1"])
+def test_releases_before_0_28_fail_at_start_up_with_the_flag(version) -> None:
+    # lora/model_manager.py _maybe_init_mm (0.20.0-0.27.1): `hasattr(self.model,
+    # "get_num_mm_encoder_tokens")` holds (interfaces.py SupportsMultiModal defines it, a
+    # docstring only, and gemma4_mm.py's class subclasses it without its own), so it goes on
+    # to `get_punica_wrapper(self.model.get_num_mm_encoder_tokens(budget), ...)`: None tokens,
+    # and PunicaWrapperBase.__init__'s torch.empty(None, ...) raises TypeError
     asked = _plan(version=version, enable_tower_connector_lora=True)
-    assert not asked.errors
-    assert asked.lora_bytes_per_gpu == without.lora_bytes_per_gpu
-    assert "--enable-tower-connector-lora" in asked.vllm_command
+    assert not asked.fits and asked.vllm_command is None
+    assert [e for e in asked.errors if "get_num_mm_encoder_tokens" in e] == [
+        f"--enable-tower-connector-lora: vLLM {version} fails at start-up for "
+        "Gemma4ForConditionalGeneration: lora/model_manager.py _maybe_init_mm takes any model "
+        "with get_num_mm_encoder_tokens, which gemma4_mm.py inherits as interfaces.py "
+        "SupportsMultiModal's stub (it returns None), and sizes the tower's Punica wrapper "
+        "from that None (punica_base.py torch.empty(None): a TypeError); gemma4_mm.py counts "
+        "its tower's tokens from vLLM 0.28.0 (get_mm_lora_token_counts), so it is not "
+        "planned: drop the flag or use vLLM 0.28.0 or later"]
+    assert not any("This will be ignored." in w for w in asked.warnings)
 
 
-@pytest.mark.parametrize(("version", "ignored"), [("0.28.0", True), ("0.34.0", False)])
-def test_the_cli_says_when_vllm_ignores_the_flag(version, ignored, capsys) -> None:
-    # 0.20.0-0.28.0 lora/model_manager.py _maybe_init_mm logs this and wraps nothing; the
-    # flag stays in the command, which that release's parser takes
-    said = ("vLLM 0.28.0 ignores it for Gemma4ForConditionalGeneration (lora/model_manager.py "
-            "_maybe_init_mm: \"LoRA with tower connector is enabled, but the model "
-            "Gemma4ForConditionalGeneration does not support it. This will be ignored.\"")
+@pytest.mark.parametrize(("version", "code"), [("0.27.1", 2), ("0.28.0", 0), ("0.34.0", 0)])
+def test_the_cli_refuses_the_flag_where_vllm_fails(version, code, capsys) -> None:
+    # 0.27.1 fails at start-up (the test above): one line, exit 2; 0.28.0 on plan the tower's
+    # slots, the flag in a command the release's parser takes
     args = ("plan", "--model", GEMMA4, "--gpu", "h100-sxm", "--gpus", "1", "--enable-lora",
             "--enable-tower-connector-lora", "--vllm-version", version)
-    code, out, _ = run_main(capsys, *args)
-    assert code == 0
-    assert (said in " ".join(out.split())) is ignored
-    code, out, _ = run_main(capsys, *args, "--json")
+    got, out, err = run_main(capsys, *args, "--json")
+    assert got == code, err
+    if code:
+        assert out == "" and len(err.strip().splitlines()) == 1, err
+        assert f"vLLM {version} fails at start-up for Gemma4ForConditionalGeneration" in err
+        return
     planned = json.loads(out)
-    assert code == 0
-    assert any(said in warning for warning in planned["warnings"]) is ignored
+    assert not any("This will be ignored." in w for w in planned["warnings"])
     assert "--enable-tower-connector-lora" in planned["vllm_command"]
     assert command_problems(planned["vllm_command"], vllm_cli(version)) == []
 
