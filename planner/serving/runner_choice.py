@@ -17,7 +17,9 @@ platforms/interface.py:
   (_validate_v2_model_runner: of Headroom's settings, a model with inner state (Mamba /
   linear attention) in 0.22.x, such a model in mamba_cache_mode "align" (prefix caching on
   it) in 0.23.0-0.24.0; from 0.25.0 none) and, from 0.29.0, where V1 is asked for one it lacks
-  (_validate_v1_model_runner: of the architectures, Step5 in 0.33.0).
+  (_validate_v1_model_runner: of the architectures, Step5 in 0.33.0); asked V1,
+  models/longcat_flash_ngram.py LongcatFlashNgramForCausalLM.__init__ (0.26.0-0.33.0) raises
+  NotImplementedError when the engine builds the model.
 - 0.34.0: no variable (vllm_versions.V1_RUNNER_REMOVED_FROM); Platform.validate_environ
   raises for any value but 1 and warns that 1 "is redundant and can be unset".
 So an explicit runner never falls back to the other with a warning: vLLM runs it or refuses
@@ -49,10 +51,18 @@ V2_REFUSED_STATEFUL = (((0, 22, 0), (0, 23, 0), False,
 """(from, before, only in mamba_cache_mode "align", vLLM's ValueError): _validate_v2_model_runner
 on a model with inner state (module docstring), the releases V2 is read in."""
 
-V1_REFUSED_ARCHITECTURES = ((0, 33, 0), ("Step5ForCausalLM", "Step5ForConditionalGeneration"),
-                            "Model Runner V1 does not support: Step5")
-"""(from, architectures, vLLM's ValueError): config/vllm.py _get_v1_model_runner_unsupported_
-features in the 0.33.0 wheel (absent from 0.32.0's; 0.34.0 has no V1)."""
+V1_REFUSED_ARCHITECTURES = (
+    ((0, 26, 0), ("LongcatFlashNgramForCausalLM",),
+     "models/longcat_flash_ngram.py LongcatFlashNgramForCausalLM.__init__",
+     "LongcatFlashNgramForCausalLM (LongCat-Flash-Lite) requires the V2 model runner for its "
+     "n-gram embedding state; it is selected automatically unless VLLM_USE_V2_MODEL_RUNNER=0 is "
+     "set."),
+    ((0, 33, 0), ("Step5ForCausalLM", "Step5ForConditionalGeneration"),
+     "config/vllm.py _validate_v1_model_runner", "Model Runner V1 does not support: Step5"))
+"""(from, architectures, where, vLLM's error) where V1 is asked, to 0.33.0 (0.34.0 has no V1):
+LongCat-Flash-Lite's NotImplementedError, word for word in every wheel from 0.26.0 (the file's
+first) to 0.33.0; Step5 in config/vllm.py _get_v1_model_runner_unsupported_features of the
+0.33.0 wheel (absent from 0.32.0's)."""
 
 
 def runner_request_refusal(rules: VllmRules, asked: str) -> str | None:
@@ -101,10 +111,10 @@ def asked_runner(rules: VllmRules, asked: str, default: tuple[str, str], statefu
             if start <= rules.version < end and (align or not align_only):
                 raise EngineError(f"--model-runner v2: vLLM {label} refuses {model} "
                                   f"(config/vllm.py _validate_v2_model_runner): \"{error}\"")
-    start, names, error = V1_REFUSED_ARCHITECTURES
-    if asked == "v1" and rules.version >= start and set(architectures) & set(names):
-        raise EngineError(f"--model-runner v1: vLLM {label} refuses {model} "
-                          f"(config/vllm.py _validate_v1_model_runner): \"{error}\"")
+    for start, names, where, error in V1_REFUSED_ARCHITECTURES:
+        if asked == "v1" and rules.version >= start and set(architectures) & set(names):
+            raise EngineError(f"--model-runner v1: vLLM {label} refuses {model} ({where}): "
+                              f"\"{error}\"")
     reader = ("config/vllm.py VllmConfig.use_v2_model_runner returns it before any default"
               if rules.version >= V2_READ_FROM else "v1/worker/gpu_worker.py Worker reads it")
     return asked, (f"{runner_env_prefix(rules, asked).strip()} in the launch command "

@@ -145,3 +145,25 @@ def test_v1_of_step5_is_refused_by_0_33_only_where_asked():
                         ("Step5ForCausalLM",))[0] == "v1"
     assert asked_runner(vllm_rules("0.33.0"), "auto", default, False, False,
                         ("Step5ForCausalLM",)) == default
+
+
+@pytest.mark.parametrize("version", ["0.26.0", "0.29.0", "0.33.0"])
+def test_v1_of_longcat_flash_lite_is_refused_from_0_26(version):
+    # models/longcat_flash_ngram.py LongcatFlashNgramForCausalLM.__init__, the same lines in the
+    # 0.26.0-0.33.0 wheels (the file is absent from 0.25.1's): `if not
+    # vllm_config.use_v2_model_runner: raise NotImplementedError("LongcatFlashNgramForCausalLM
+    # (LongCat-Flash-Lite) requires the V2 model runner for its n-gram embedding state; it is
+    # selected automatically unless VLLM_USE_V2_MODEL_RUNNER=0 is set.")`
+    default, arch = ("v2", "every model"), ("LongcatFlashNgramForCausalLM",)
+    with pytest.raises(EngineError, match=r"requires the V2 model runner for its n-gram "
+                       r"embedding state; it is selected automatically unless "
+                       r"VLLM_USE_V2_MODEL_RUNNER=0 is set\.\"$") as refused:
+        asked_runner(vllm_rules(version), "v1", default, False, False, arch)
+    assert str(refused.value).startswith(
+        f"--model-runner v1: vLLM {version} refuses LongcatFlashNgramForCausalLM "
+        "(models/longcat_flash_ngram.py LongcatFlashNgramForCausalLM.__init__): ")
+    assert asked_runner(vllm_rules(version), "v2", default, False, False, arch)[0] == "v2"
+    assert asked_runner(vllm_rules(version), "auto", default, False, False, arch) == default
+    # the plain LongCat-Flash (longcat_flash.py) runs V1 when asked
+    assert asked_runner(vllm_rules(version), "v1", default, False, False,
+                        ("LongcatFlashForCausalLM",))[0] == "v1"
