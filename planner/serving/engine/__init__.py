@@ -41,6 +41,7 @@ from planner.serving.engine.cuda_graphs import (
     cuda_graph_bytes,
     cuda_graph_count,
     dsv4_graphs_note,
+    on_triton_mla,
     triton_mla_piecewise,
 )
 from planner.serving.engine.dtypes import (
@@ -132,6 +133,7 @@ __all__ = [
     "non_torch_bytes",
     "NonTorchPart",
     "non_torch_parts",
+    "on_triton_mla",
     "profiled_encoder",
     "qwen3_vl_dummy_video",
     "request_bytes",

@@ -140,24 +140,34 @@ def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
     return len(sizes), sum(1 for size in sizes if size <= max_num_seqs) if full else 0
 
 
-def triton_mla_piecewise(spec: ModelSpec, rules: VllmRules, compute_capability: str,
-                         vendor: str = "nvidia") -> bool:
-    """Whether vLLM `rules` decodes `spec` with piecewise CUDA graphs only because its attention
-    runs on TRITON_MLA, which supports none before 0.22 (vllm_versions.TRITON_MLA_FULL_GRAPHS_
-    FROM): a dense-MLA model (every layer MLA, no indexer) on an NVIDIA GPU of compute
-    capability other than 9.x and 10.x (an unknown one is not counted; 10.x other than 10.0
-    before 0.13, where platforms/cuda.py takes Blackwell's MLA backends on is_device_capability
-    (100) only and FlashMLA / FlashAttention MLA need major 9: vllm_versions.sm100_family), or
-    on any AMD GPU, on a release that otherwise captures full decode graphs (0.11-0.21).
+def on_triton_mla(spec: ModelSpec, version: tuple[int, ...], compute_capability: str,
+                  vendor: str = "nvidia") -> bool:
+    """Whether vLLM `version` serves `spec`'s attention on TRITON_MLA: a dense-MLA model on an
+    NVIDIA GPU of compute capability other than 9.x and 10.x (an unknown one is not counted;
+    10.x other than 10.0 before 0.13, where platforms/cuda.py takes Blackwell's MLA backends
+    on is_device_capability(100) only and FlashMLA / FlashAttention MLA need major 9:
+    vllm_versions.sm100_family), or on any AMD GPU. Before 0.11 too: platforms/cuda.py of the
+    0.9.1 and 0.10.1 wheels forces block size 64 for FlashMLA only where is_flashmla_supported
+    (major 9), CUTLASS_MLA only on 10.0 (0.10.1), and every block size other than 64 gets
+    TRITON_MLA (10.0 on 0.9.1, TRITON_MLA there too, is not counted).
 
     NOTE: ROCm's MLA backend (platforms/rocm.py, 0.11.0, 0.16.0 and 0.21.0 wheels) is
     ROCM_AITER_MLA only with rocm_aiter_ops.is_mla_enabled() (VLLM_ROCM_USE_AITER, default
     False) or block size 1, else TRITON_MLA; Headroom plans no environment variable set."""
     cc = parse_capability(compute_capability) or (0, 0)
     off_flash = vendor == "amd" or cc[0] not in (0, 9, 10) or (
-        cc[0] == 10 and not sm100_family(rules.version, cc))
-    return (off_flash and rules.full_graphs and rules.version < TRITON_MLA_FULL_GRAPHS_FROM
-            and is_dense_mla(spec))
+        cc[0] == 10 and not sm100_family(version, cc))
+    return off_flash and is_dense_mla(spec)
+
+
+def triton_mla_piecewise(spec: ModelSpec, rules: VllmRules, compute_capability: str,
+                         vendor: str = "nvidia") -> bool:
+    """Whether vLLM `rules` decodes `spec` with piecewise CUDA graphs only because its attention
+    runs on TRITON_MLA (on_triton_mla), which supports none before 0.22 (vllm_versions.
+    TRITON_MLA_FULL_GRAPHS_FROM), on a release that otherwise captures full decode graphs
+    (0.11-0.21)."""
+    return (rules.full_graphs and rules.version < TRITON_MLA_FULL_GRAPHS_FROM
+            and on_triton_mla(spec, rules.version, compute_capability, vendor))
 
 
 TRITON_MLA_PIECEWISE_NOTE = (

@@ -64,6 +64,7 @@ from planner.serving.plan.verdict import unread_weights_part
 from planner.serving.plan.worker import placeholder_block
 from planner.serving.runner_choice import asked_runner
 from planner.serving.startup import quantization_errors
+from planner.serving.startup.attention_backend import flex_decodes_piecewise
 from planner.serving.startup.autoround import (
     inc_as_stored_errors,
     inc_overrides_quantization,
@@ -210,6 +211,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     mla_piecewise = triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor) or (
         rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
                                                   gpu.compute_capability, selector_kv))
+    flex_piecewise = flex_decodes_piecewise(gpu, spec, rules)
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
@@ -232,9 +234,10 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         compute_capability=gpu.compute_capability,
         graphs=lora_graph_count(cuda_graph_count(
             seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
-            not mla_piecewise), s.enable_lora, rules.version, runner[0], s.max_loras,
-            s.specialize_active_lora),
+            not (mla_piecewise or flex_piecewise)), s.enable_lora, rules.version, runner[0],
+            s.max_loras, s.specialize_active_lora),
         mla_piecewise=mla_piecewise,
+        flex_piecewise=flex_piecewise,
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         comm_counted=rules.version < COMM_BEFORE_SNAPSHOT_FROM,
         sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
@@ -369,11 +372,13 @@ def _cc(gpu) -> tuple[int, int]:
     return parse_capability(gpu.compute_capability) or (0, 0)
 
 
-def mla_decodes_piecewise(request: PlanRequest) -> bool:
-    """Whether the plan's MLA attention runs on TRITON_MLA where it allows no full CUDA graphs
-    (engine.triton_mla_piecewise, mla_block.triton_mla_fallback): the speed's caveat."""
-    return resolve(request.model, request.cluster, request.engine,
-                   request.layout).mla_piecewise
+def piecewise_decode(request: PlanRequest) -> tuple[bool, bool]:
+    """Why the plan decodes with piecewise CUDA graphs on a release that captures full decode
+    graphs, for the speed's cost and caveat: (its MLA attention on TRITON_MLA,
+    engine.triton_mla_piecewise or mla_block.triton_mla_fallback; its attention on
+    FLEX_ATTENTION, startup.attention_backend.flex_decodes_piecewise)."""
+    r = resolve(request.model, request.cluster, request.engine, request.layout)
+    return r.mla_piecewise, r.flex_piecewise
 
 
 def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:

@@ -78,6 +78,7 @@ class Resolved(NamedTuple):
     gpus_per_node: int
     graphs: tuple[int, int]
     mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
+    flex_piecewise: bool  # startup.attention_backend.flex_decodes_piecewise: FLEX_ATTENTION, none
     fa4_fp8_hd512: bool
     comm_counted: bool  # before vllm_versions.COMM_BEFORE_SNAPSHOT_FROM
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)

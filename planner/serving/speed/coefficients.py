@@ -259,7 +259,8 @@ PIECEWISE_LAYER_COST = PiecewiseLayerCost(
     "28 layers, ShareGPT at 1 request/s, TPOT median 5.42 ms piecewise against 5.02 with full "
     "decode graphs (its 'full cg + piecewise fg', what FULL_AND_PIECEWISE runs): 0.40 ms / 28 "
     "= 14.3 us (the GPU is not restated there; the same author's PR #20050 ran on an A100 40GB)")
-"""vLLM 0.9.1-0.10.x (piecewise CUDA graphs only, vllm_versions.FULL_GRAPHS_FROM). Measured
+"""vLLM 0.9.1-0.10.x (piecewise CUDA graphs only, vllm_versions.FULL_GRAPHS_FROM) and
+FLEX_ATTENTION on 0.11.0 (startup.attention_backend.flex_decodes_piecewise). Measured
 with FlashAttention 2, whose decode issues two kernels outside the graphs
 (reshape_and_cache_flash, the attention); TRITON_ATTN issues three (its KV write,
 kernel_unified_attention_3d, reduce_segments), so the figure is a floor there. Not scaled
@@ -269,7 +270,8 @@ TRITON_MLA_PIECEWISE_LAYER_COST = PiecewiseLayerCost(
     50.8, "vLLM PR #42885 (2026-05-17): Kimi-K2.6, 61 layers, on 8x A100 at TP=8, 1k in / 1k "
     "out, 32 prompts 16 at a time, TPOT median 32.0 ms with TRITON_MLA piecewise against 28.9 ms "
     "once TritonMLAMetadataBuilder allowed full decode graphs: 3.1 ms / 61 = 50.8 us")
-"""MLA on TRITON_MLA before vLLM 0.22 (engine.triton_mla_piecewise): its decode issues some
+"""MLA on TRITON_MLA before vLLM 0.22 (engine.triton_mla_piecewise; on 0.9.1-0.10.x,
+engine.on_triton_mla, where every backend decodes piecewise): its decode issues some
 ten kernels outside the graphs (mla_attention.py forward_impl, 0.16.0: concat_and_cache_mla,
 the W_UK bmm, the query's cat, two zeros, decode_attention_fwd's two Triton stages, the W_UV
 bmm and its two copies). Measured on A100s; not scaled by the SM clock."""

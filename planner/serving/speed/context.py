@@ -24,15 +24,15 @@ from planner.model.quant import (
 )
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
-from planner.serving.engine import served_dtype, served_kv_elem_bytes
+from planner.serving.engine import on_triton_mla, served_dtype, served_kv_elem_bytes
 from planner.serving.hardware import ClusterSpec, GpuFormat, GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import (
     PlanRequest,
-    mla_decodes_piecewise,
     param_breakdown,
+    piecewise_decode,
     served_scheme,
 )
 from planner.serving.speed.coefficients import SpeedCoefficients, gemm_factor
@@ -84,7 +84,9 @@ class Device:
     moe_kernel: MoeKernel  # moe_kernel: the family serving the routed experts
     deepgemm_moe: bool  # runs_deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
     rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
-    mla_piecewise: bool  # plan.mla_decodes_piecewise: TRITON_MLA allows no full graphs
+    mla_piecewise: bool  # plan.piecewise_decode: TRITON_MLA allows no full graphs
+    flex_piecewise: bool  # plan.piecewise_decode: FLEX_ATTENTION allows no full graphs
+    triton_mla: bool  # engine.on_triton_mla: the MLA attention on TRITON_MLA (any release)
     net: LinkSpec | None  # hardware.network_link between nodes; None on one node
 
 
@@ -189,6 +191,7 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
     dense, head = (_part_tflops(spec, formats, checkpoint_exclusions(spec, scheme), gpu,
                                 s.vllm_version, dense_fmt) if formats else (peak, peak))
     attn = gpu.dense_tflops(dense_fmt) or peak
+    piecewise = piecewise_decode(request)
     return Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme, act_b=TORCH_DTYPE_BYTES[dtype],
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
@@ -206,7 +209,8 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
                                     s.moe_backend)),
         deepgemm_moe=runs_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=rules,
-        mla_piecewise=mla_decodes_piecewise(request),
+        mla_piecewise=piecewise[0], flex_piecewise=piecewise[1],
+        triton_mla=on_triton_mla(spec, rules.version, gpu.compute_capability, gpu.vendor),
         net=(network_link(gpu, request.cluster.network, request.cluster.gpus_per_node)
              if len(request.cluster.nodes) > 1 else None),
     )

@@ -105,15 +105,17 @@ def _overhead_s(ctx: Context, stage: Stage) -> float:
 
 def piecewise_layer_cost(ctx: Context) -> PiecewiseLayerCost | None:
     """The measured per-layer cost of decoding with piecewise CUDA graphs where vLLM captures
-    no full decode graphs for this plan: TRITON_MLA before 0.22 (Device.mla_piecewise), every
-    backend before 0.11 (VllmRules.full_graphs); None with full decode graphs and under
-    --enforce-eager (no graphs at all: EAGER_LAYER_OVERHEAD_FACTOR)."""
+    no full decode graphs for this plan: MLA on TRITON_MLA, before 0.22 (Device.mla_piecewise)
+    or on a release of piecewise graphs only (Device.triton_mla: the same attention outside the
+    graphs), TRITON_MLA's figure; every other backend before 0.11 (VllmRules.full_graphs) and
+    FLEX_ATTENTION on 0.11.0 (Device.flex_piecewise), the FlashAttention 2 one; None with full
+    decode graphs and under --enforce-eager (no graphs at all: EAGER_LAYER_OVERHEAD_FACTOR)."""
     dev = ctx.device
     if ctx.eager:
         return None
-    if dev.mla_piecewise:
+    if dev.mla_piecewise or (dev.triton_mla and not dev.rules.full_graphs):
         return TRITON_MLA_PIECEWISE_LAYER_COST
-    return None if dev.rules.full_graphs else PIECEWISE_LAYER_COST
+    return PIECEWISE_LAYER_COST if dev.flex_piecewise or not dev.rules.full_graphs else None
 
 
 def _piecewise_s(ctx: Context, stage: Stage) -> float:

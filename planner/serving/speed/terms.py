@@ -70,6 +70,7 @@ from planner.serving.speed.step import (
     sequence_host_s,
     steps_ahead,
 )
+from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
 from planner.text import counted, plural
 
 Inputs = TermInputs
@@ -151,8 +152,9 @@ def release_caveats(ctx: Context) -> tuple[str, str]:
     """(CUDA-graph caveat, all-reduce caveat) of this plan's vLLM release: the terms whose
     fitted or measured figures come from runs of 0.11+ and that vLLM 0.9.1-0.10.x runs
     otherwise, without a source that sizes the difference (each "" where none applies):
-    - piecewise CUDA graphs only before 0.11 (vllm_versions.FULL_GRAPHS_FROM), and for MLA
-      models on TRITON_MLA before 0.22 (engine.triton_mla_piecewise): every layer's attention
+    - piecewise CUDA graphs only before 0.11 (vllm_versions.FULL_GRAPHS_FROM), for MLA
+      models on TRITON_MLA before 0.22 (engine.triton_mla_piecewise), and on FLEX_ATTENTION
+      in 0.11.0 (startup.attention_backend.flex_decodes_piecewise): every layer's attention
       runs outside the graphs, launched from Python; a decode step adds the measured cost of
       that (step.piecewise_layer_cost), but the per-layer overhead was fitted on runs of
       0.11-0.19 with full decode graphs (FULL_AND_PIECEWISE) and a host slower than the GPU
@@ -176,7 +178,11 @@ def release_caveats(ctx: Context) -> tuple[str, str]:
         "cost of that (the piecewise figure); the per-layer overhead, fitted on runs with full "
         "decode graphs, is unverified here" + host.format(
             runs="DeepSeek-V2-Lite on vLLM 0.16.0 at batch 1", times="1.3-1.75x")
-        if dev.mla_piecewise else "")
+        if dev.mla_piecewise else
+        FLEX_PIECEWISE_NOTE.format(v=v) + ": a decode step adds the measured per-layer cost of "
+        "that (the piecewise figure, FlashAttention 2's, a floor here); the per-layer overhead, "
+        "fitted on runs with full decode graphs, is unverified here"
+        if dev.flex_piecewise else "")
     chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
     measured_on_nccl = (not dev.rules.symm_mem and ctx.tp > 1 and chunk_msg >= CUSTOM_AR_MAX_BYTES
                         and measured_allreduce(dev.link) is not None)

@@ -479,6 +479,32 @@ def flex_attention_errors(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> list[s
     return []
 
 
+def flex_decodes_piecewise(gpu: GpuSpec, spec: ModelSpec, rules: VllmRules) -> bool:
+    """Whether vLLM `rules` decodes `spec` with piecewise CUDA graphs only because its attention
+    layers run on FLEX_ATTENTION (below compute capability 8.0: FLEX_BELOW_SM80) on a release
+    that otherwise captures full decode graphs: 0.11.0, whose FlexAttentionMetadataBuilder
+    keeps the base class's AttentionCGSupport.NEVER (v1/attention/backends/flex_attention.py
+    sets no cudagraph_support; utils.py AttentionMetadataBuilder's default), so
+    gpu_model_runner.py _check_and_update_cudagraph_mode turns FULL_AND_PIECEWISE into
+    PIECEWISE ("attention is compiled piecewise"): no full decode graphs, each layer's
+    attention launched from Python every step. 0.10.2 captures piecewise graphs only anyway;
+    from 0.11.1 TRITON_ATTN (AttentionCGSupport.ALWAYS) or FlashInfer serves those GPUs.
+    Not counted: float32 on 8.0+ under 0.11.0 (FLASH_ATTN refuses the dtype, so
+    FlexAttention serves it there too)."""
+    cc = capability(gpu)
+    return (rules.full_graphs and cc is not None and cc < 80
+            and rules.version[:3] in FLEX_BELOW_SM80
+            and any(isinstance(layer.mixer, AttentionMixer) for layer in spec.layers))
+
+
+FLEX_PIECEWISE_NOTE = (
+    "vLLM {v} serves this GPU's attention with FLEX_ATTENTION (compute capability below 8.0), "
+    "which supports no CUDA graph (AttentionCGSupport.NEVER; attention_backend."
+    "flex_decodes_piecewise), so vLLM turns FULL_AND_PIECEWISE into PIECEWISE: no full decode "
+    "graphs, each layer's attention launched from Python every step")
+"""What flex_decodes_piecewise means for a plan, on its CUDA graph and overhead terms."""
+
+
 def _triton_fp8_below_sm89(kv: str, version: Version, cc: int, device: str,
                            attention: list[AttentionMixer], forced: bool) -> str | None:
     """vLLM 0.11-0.34 below compute capability 8.9: an fp8* KV cache on an attention layer

@@ -456,6 +456,33 @@ def test_triton_mla_piecewise_only_for_dense_mla_off_hopper_and_blackwell_before
     assert not triton_mla_piecewise(sparse, vllm_rules("0.16.0"), "8.0")  # no sparse backend
 
 
+def test_triton_mla_and_flex_attention_on_the_releases_that_decode_piecewise_anyway():
+    # Before 0.11 every backend decodes piecewise; the MLA one is still TRITON_MLA off Hopper
+    # and 10.0 (platforms/cuda.py, 0.9.1 and 0.10.1 wheels: block size 64 forced for FlashMLA
+    # only where is_flashmla_supported, major 9; CUTLASS_MLA on 10.0 in 0.10.1; any other block
+    # size gets TRITON_MLA), so its decode pays TRITON_MLA's measured cost (test_speed)
+    from planner.catalog import catalog_spec
+    from planner.serving.engine import on_triton_mla
+    from planner.serving.hardware import GPU_PRESETS
+    from planner.serving.startup.attention_backend import flex_decodes_piecewise
+
+    lite = catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
+    assert on_triton_mla(lite, (0, 10, 1), "8.0") and on_triton_mla(lite, (0, 9, 1), "8.6")
+    assert not on_triton_mla(lite, (0, 10, 1), "9.0")  # FlashMLA, block size 64
+    assert not on_triton_mla(lite, (0, 10, 1), "10.0")  # CUTLASS_MLA, block size 128
+    assert not on_triton_mla(LLAMA_8B, (0, 10, 1), "8.0")
+    # vLLM 0.11.0 serves attention below 8.0 on FLEX_ATTENTION (platforms/cuda.py "FlexAttention
+    # is the default for older GPUs"), whose builder keeps AttentionCGSupport.NEVER
+    # (flex_attention.py sets no cudagraph_support), so _check_and_update_cudagraph_mode turns
+    # FULL_AND_PIECEWISE into PIECEWISE; 0.10.2 is piecewise anyway, 0.11.1 takes TRITON_ATTN
+    v100, a100 = GPU_PRESETS["v100-32gb"], GPU_PRESETS["a100-80gb"]
+    assert flex_decodes_piecewise(v100, LLAMA_8B, vllm_rules("0.11.0"))
+    assert not flex_decodes_piecewise(v100, LLAMA_8B, vllm_rules("0.10.2"))
+    assert not flex_decodes_piecewise(v100, LLAMA_8B, vllm_rules("0.11.1"))
+    assert not flex_decodes_piecewise(a100, LLAMA_8B, vllm_rules("0.11.0"))  # FLASH_ATTN
+    assert not flex_decodes_piecewise(v100, lite, vllm_rules("0.11.0"))  # MLA: TRITON_MLA
+
+
 def test_cuda_graph_count_without_full_decode_graphs():
     # 256 seqs, 2,048 tokens: capture sizes 1, 2, 4, 8..248 by 8, 256..512 by 16 = 51
     # piecewise graphs; none full when the attention backend allows none

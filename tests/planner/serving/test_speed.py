@@ -1360,6 +1360,42 @@ def test_triton_mla_piecewise_decode_pays_the_measured_per_layer_cost():
     assert old.prefill_ms == pytest.approx(new.prefill_ms)
 
 
+def test_triton_mla_before_0_11_pays_triton_mla_s_cost_and_flex_attention_on_0_11_0_a_floor():
+    # vLLM 0.10.1 on an A100 serves DeepSeek-V2-Lite's MLA on TRITON_MLA (platforms/cuda.py:
+    # FlashMLA needs major 9, so the block size stays 16 and any size but 64 gets TRITON_MLA)
+    # with piecewise graphs only: the same decode PR #42885 measured, 50.8 us a layer, not
+    # FlashAttention 2's 14.3: 27 layers x 50.8 us = 1.3716 ms over 0.22.0's full decode graphs
+    def mla(version: str):
+        request = PlanRequest(model=_spec("deepseek-ai/DeepSeek-V2-Lite-Chat"),
+                              cluster=preset_cluster("a100-80gb", 1), layout=ParallelLayout(),
+                              engine=EngineSettings(vllm_version=version, max_model_len=8192))
+        return next(t for t in estimate_speed(request, ServingLoad(input_len=24, output_len=100)
+                                              ).terms if t.key == "step_overhead")
+
+    old, full = mla("0.10.1"), mla("0.22.0")
+    assert old.value - full.value == pytest.approx(27 * 50.8e-3)
+    assert "50.8 us x 27 layers" in old.formula and "vLLM PR #42885" in old.note
+    # vLLM 0.11.0 on a V100 serves attention on FLEX_ATTENTION (AttentionCGSupport.NEVER):
+    # PIECEWISE, where 0.11.1's TRITON_ATTN (ALWAYS) keeps full decode graphs. Qwen3-8B's 36
+    # layers x PR #20059's 14.3 us = 0.5148 ms more per decode step; its graph memory counts no
+    # full graphs
+    def flex(version: str):
+        return PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("v100-32gb", 1),
+                           layout=ParallelLayout(),
+                           engine=EngineSettings(vllm_version=version, max_model_len=8192))
+
+    def overhead(version: str):
+        estimate = estimate_speed(flex(version), ServingLoad(input_len=24, output_len=100))
+        return next(t for t in estimate.terms if t.key == "step_overhead")
+
+    piecewise, graphs = overhead("0.11.0"), overhead("0.11.1")
+    assert piecewise.value - graphs.value == pytest.approx(36 * 14.3e-3)
+    assert "14.3 us x 36 layers" in piecewise.formula and "FLEX_ATTENTION" in piecewise.note
+    assert "FLEX_ATTENTION" not in graphs.note
+    memory = next(t for t in plan(flex("0.11.0")).terms if t.key == "cuda_graphs")
+    assert "+ 0 full graphs" in memory.formula and "FLEX_ATTENTION" in memory.note
+
+
 def test_mla_on_hopper_falls_back_to_triton_mla_for_a_block_size_and_says_so():
     # vLLM 0.20.0, H100, --block-size 16, fp8 cache: TRITON_MLA (mla_block.triton_mla_fallback)
     def said(block_size: int) -> bool:
