@@ -30,7 +30,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora.coverage import settings_refusal as lora_settings_refusal
 from planner.serving.lora.coverage import supports_lora_refusal
 from planner.serving.lora.expert_formats import run_time_quantization
-from planner.serving.lora.tower import tower_model_refusal
+from planner.serving.lora.tower import tower_model_refusal, tower_wrapped
 from planner.serving.mm_modes import tower_settings_where_built
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
@@ -221,8 +221,9 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
                                         run_time_quantization(engine.quantization,
                                                               engine.target_quant),
                                         engine.moe_backend)
-               or tower_model_refusal(spec, engine.enable_tower_connector_lora
-                                      and spec.vision is not None)  # (lora_where_sized)
+               or tower_model_refusal(spec, spec.vision is not None  # (lora_where_sized)
+                                      and tower_wrapped(engine.enable_tower_connector_lora,
+                                                        rules.version, engine.language_model_only))
                if engine.enable_lora else None)
     if refusal is None:
         return None

@@ -1940,6 +1940,25 @@ def test_tower_lora_under_language_model_only_plans_without_it_from_0_19(capsys)
     assert "--enable-tower-connector-lora" in off["vllm_command"]
 
 
+def test_an_unsized_tower_under_language_model_only_is_not_refused(capsys) -> None:
+    # the catalog granite-vision config has no image_grid_pinpoints, so its tower LoRA is
+    # refused where vLLM wraps the tower (transformers' default [336, 672] is not whole
+    # 384-pixel tiles); under --language-model-only vLLM 0.30.0 turns the flag off before
+    # reading any pinpoint (_maybe_init_mm: "Disabling `enable_tower_connector_lora` ...") and
+    # starts, so the plan is the one without the flag, as the planner plans it (was exit 2)
+    args = ["plan", "--model", "ibm-granite/granite-vision-3.3-2b", "--gpu", "h100-sxm",
+            "--max-model-len", "8192", "--vllm-version", "0.30.0", "--enable-lora", "--json"]
+    code, _, err = run_main(capsys, *args, "--enable-tower-connector-lora")
+    assert code == 2 and "[336, 672] is not whole 384-pixel tiles" in err, err
+    code, out, err = run_main(capsys, *args, "--language-model-only",
+                              "--enable-tower-connector-lora")
+    assert code == 0, err
+    off = json.loads(out)
+    code, out, _ = run_main(capsys, *args, "--language-model-only")
+    assert off["lora_bytes_per_gpu"] == json.loads(out)["lora_bytes_per_gpu"] > 0
+    assert any("vLLM 0.30.0 turns it off" in w for w in off["warnings"])
+
+
 @pytest.mark.parametrize(("flags", "named"), [
     (["--language-model-only"], False), (["--limit-mm-per-prompt", '{"audio": 0}'], False),
     (["--limit-mm-per-prompt", '{"image": 0}'], True),

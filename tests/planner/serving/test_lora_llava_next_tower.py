@@ -52,6 +52,7 @@ import pytest
 from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.config.vision import LLAVA_NEXT_PINPOINTS_DEFAULT, llava_next_image_tokens
+from planner.serving.auto_layout import compared_lora_note
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -122,3 +123,16 @@ def test_before_029_lora_itself_is_refused() -> None:
     old = _plan(version="0.28.0", enable_tower_connector_lora=True)
     assert any("LlavaNextForConditionalGeneration does not support LoRA yet." in e
                for e in old.errors), old.errors
+
+
+def test_compared_beside_language_model_only_keeps_its_lora() -> None:
+    # report --compare / recommend plan a model whose LoRA `plan` would refuse without it
+    # (auto_layout.compared_lora_note); under --language-model-only vLLM 0.30.0 turns the tower
+    # flag off (_maybe_init_mm) before the pinpoints the catalog config lacks are read, so the
+    # model keeps --enable-lora there (was planned without LoRA, the pinpoints named as why)
+    spec = catalog_spec(VISION)
+    asked = EngineSettings(vllm_version="0.30.0", enable_lora=True,
+                           enable_tower_connector_lora=True)
+    assert "[336, 672] is not whole 384-pixel tiles" in str(compared_lora_note(spec, asked))
+    text_only = asked.model_copy(update={"language_model_only": True})
+    assert compared_lora_note(spec, text_only) is None
