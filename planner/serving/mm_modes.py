@@ -121,10 +121,10 @@ def tower_lora_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
         return gemma4_tower_refusal(spec, version)
     return (f"--enable-tower-connector-lora with {text_only_flag(s)}: the model is served "
             "text-only, so vLLM builds no vision tower for LoRA to wrap, and vLLM "
-            f"{s.vllm_version} fails at start-up sizing the tower's Punica wrapper from no "
-            "modality's items per prompt (lora/model_manager.py _maybe_init_mm, max() of an "
-            "empty sequence; vLLM 0.19.0 on turns the flag off under --language-model-only "
-            "instead, and starts), so it is not planned: drop one of them")
+            f"{version_label(version)} fails at start-up sizing the tower's Punica wrapper "
+            "from no modality's items per prompt (lora/model_manager.py _maybe_init_mm, max() "
+            "of an empty sequence; vLLM 0.19.0 on turns the flag off under "
+            "--language-model-only instead, and starts), so it is not planned: drop one of them")
 
 
 def tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:

@@ -117,8 +117,13 @@ def test_a_nonzero_limit_is_refused_by_the_shared_parser(capsys) -> None:
 
 
 def test_tower_lora_beside_text_only_serving_exits_2_naming_the_model(capsys) -> None:
+    # every limit at 0 fails at start-up in every release (mm_modes.tower_lora_refusal);
+    # --language-model-only does only before 0.19.0, which turns the flag off and starts
+    code, out, err = run_main(capsys, *SEARCH, "--model", "Qwen/Qwen3-8B", "--enable-lora",
+                              "--enable-tower-connector-lora", *TEXT_ONLY["--limit-mm-per-prompt"])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert (f"error: {QWEN3_VL}: --enable-tower-connector-lora with --limit-mm-per-prompt "
+            "image 0, video 0: the model is served text-only") in err, err
     code, out, err = run_main(capsys, *SEARCH, "--model", "Qwen/Qwen3-8B", "--enable-lora",
                               "--enable-tower-connector-lora", "--language-model-only")
-    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
-    assert (f"error: {QWEN3_VL}: --enable-tower-connector-lora with --language-model-only: "
-            "the model is served text-only") in err, err
+    assert code == 0 and json.loads(out)["lora_notes"] == [], err  # searched with its LoRA

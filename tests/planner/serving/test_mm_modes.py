@@ -344,6 +344,14 @@ def test_tower_lora_where_vllm_fails_at_start_up_is_refused(version: str, flags:
     assert _plan(QWEN3_VL, 2, version, **TOWER_LORA, zero_mm_limits=("image",)).errors == []
 
 
+@pytest.mark.parametrize(("given", "release"), [("0.29", "0.29.0"), ("v0.21.0", "0.21.0")])
+def test_tower_lora_refusal_names_the_release(given: str, release: str) -> None:
+    # --vllm-version as typed ('0.29', 'v0.21.0') named the release in the refusal as typed
+    refused = _plan(QWEN3_VL, 2, given, **TOWER_LORA, zero_mm_limits=("image", "video"))
+    assert any(f"and vLLM {release} fails at start-up sizing the tower's Punica wrapper" in e
+               for e in refused.errors), refused.errors
+
+
 @pytest.mark.parametrize("version", ["0.19.0", "0.19.1", "0.27.1", "0.34.0"])
 def test_tower_lora_under_language_model_only_is_turned_off_from_0_19(version: str) -> None:
     # 0.19.0-0.34.0 lora/model_manager.py _maybe_init_mm, after the model-support test:

@@ -212,6 +212,8 @@ def test_gemma_3_pan_and_scan_below_1280_batched_tokens_outgrows_the_measured_on
     else:
         note = next(t for t in cropped.terms if t.key == "activation").note
         assert "1 x 5 = 5 tower passes" in note and "make 5 at this batch shape" in note
+
+
 def test_a_key_for_another_family_is_noted_and_planned_as_without_it() -> None:
     base, other = _plan(GEMMA3), _plan(GEMMA3, **_kwargs(max_patches=4))
     assert other.lora_bytes_per_gpu == base.lora_bytes_per_gpu
