@@ -34,6 +34,17 @@ breakdown, labelled with its GPUs (64 nodes x 64 GPUs drew 4,096 bars whose labe
 into each other, and 64 H100s 64 slivers)."""
 
 
+MODEBAR = {"remove": ["zoom", "pan", "select", "lasso", "zoomin", "zoomout", "autoscale"]}
+"""Every chart's plotly modebar (drawn at its top right while the pointer is on the chart,
+beside Streamlit's fullscreen button) with its download and reset buttons only: its seven
+buttons, 200 px, hid the Compare charts' titles' ends ("one request)" at 1366 px) and the
+memory legend's last entries; a drag still zooms, a double click resets."""
+MEMORY_TOP_PX = 80
+"""The memory chart's top margin: its legend, above the plot, in two rows at 1280 px, is
+kept clear of the modebar's 28 px at the top ("model runner buffers" under the modebar at
+1280 px, "weights" at 1366 in one row under a 30 px margin)."""
+
+
 TWO_LEVEL_MARGIN_PX = 60
 """The memory chart's bottom margin under a two-level axis, the GPUs' labels and their nodes'
 under them (12 px text each): plotly widens the margin for the first level only (to 34 px),
@@ -97,10 +108,11 @@ def memory_bar(result: Plan) -> go.Figure:
             for _, _, r in bars]
     _add_segment(fig, x, free, "free", "#d3d3d3")
     _budget_line(fig, [r.budget_bytes / GIB for _, _, r in bars])
-    fig.update_layout(barmode="stack", yaxis_title="GiB", height=360,
+    fig.update_layout(barmode="stack", yaxis_title="GiB", height=MEMORY_TOP_PX + 330,
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0,
-                              "font": {"size": 12}},
-                      margin={"t": 30, "b": TWO_LEVEL_MARGIN_PX if x is not gpus else 10})
+                              "font": {"size": 12}}, modebar=MODEBAR,
+                      margin={"t": MEMORY_TOP_PX,
+                              "b": TWO_LEVEL_MARGIN_PX if x is not gpus else 10})
     return fig
 
 
@@ -189,7 +201,7 @@ def sweep_heatmap(table: pd.DataFrame, metric: str) -> go.Figure:
                   "thickness": 14, "tickfont": {"size": 11}},
         hovertemplate="%{y}<br>%{x}<br>" + metric + ": %{z:,}<extra></extra>"))
     fig.update_layout(
-        height=max(360, 150 + 44 * len(grid)), font={"size": 12},
+        height=max(360, 150 + 44 * len(grid)), font={"size": 12}, modebar=MODEBAR,
         margin={"t": 20, "b": 10, "l": 10, "r": 10},
         xaxis={"title": {"text": "layout", "standoff": 8}, "tickangle": -40,
                "tickfont": {"size": 11}, "automargin": True, "type": "category"},
@@ -237,7 +249,7 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str,
                              "pad": {"t": 12}},
                       margin={"t": 110 if legend else 60, "b": 10,
                               "r": BAR_TEXT_MARGIN_PX + (BAR_WORDS_PX if worded else 0)},
-                      showlegend=legend,
+                      showlegend=legend, modebar=MODEBAR,
                       yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return fig
@@ -307,7 +319,7 @@ def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go
                 "automargin": True, "tickformat": ",.0f", "dtick": "D2"},
         # t: the KV-limit label sits above the plot, below plotly's modebar (26 px at the top
         # right, shown while the pointer is on the chart), which hid it at 30
-        height=340, margin={"t": SPEED_CHART_TOP_PX, "b": 10, "r": 10},
+        height=340, margin={"t": SPEED_CHART_TOP_PX, "b": 10, "r": 10}, modebar=MODEBAR,
         legend={"orientation": "h", "y": -0.25},
     )
     return fig

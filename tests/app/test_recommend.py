@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from cli.planner_cli import main
 from planner.model.quant import SCHEMES
 from tests.app.conftest import ROOT, hub_answers, open_page
 from tests.planner.serving.test_wsl2 import NO_NVIDIA_SMI_TOTAL
@@ -43,6 +44,37 @@ def test_cheapest_first_for_a_small_model() -> None:
     # fp8 of the bf16 checkpoint (~8 GB) is made at load (--quantization fp8): a command
     assert "FP8" in table["weights"].iloc[0]
     assert any("vllm serve Qwen/Qwen3-8B" in c.value for c in at.code)
+
+
+def test_the_answer_above_the_inputs_is_the_clis_first_row(capsys) -> None:
+    """Qwen3-8B at 32,000 tokens x 8 requests: the answer above the inputs (in view without
+    scrolling, tests/browser) is recommend's first row. Its KV is 36 layers x 8 KV heads x
+    (128 + 128) dims x 1 B (fp8) = 73,728 B a token, 8 x 32,000 tokens 18.9 GB with ~9 GB of
+    FP8 weights (embeddings and lm_head in BF16): over one 20 GB RTX A4500, so two, at the
+    table's cheapest GPU-hour ($0.396, RunPod's 16 GB tier): 2 x $0.396 = $0.792/h; $ per
+    million output tokens = $0.792 / (the CLI's output tokens/s x 3,600 / 10^6)."""
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--context", "32000",
+                 "--concurrency", "8", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["rows"][0]
+    assert (first["gpus"], first["gpu_key"], first["layout"]["tp"]) == (2, "rtx-a4500", 2)
+    assert first["usd_per_hour"] == pytest.approx(2 * 0.396)
+    per_million = 0.792 / (first["output_tokens_per_s"] * 3600 / 1e6)
+    at = open_page("recommend", model="Qwen/Qwen3-8B", conc="8")
+    assert not at.metric  # no answer before the button
+    at.number_input(key="recommend.context").set_value(32000).run()
+    _run(at)
+    assert {m.label: m.value for m in at.metric} == {
+        "Cheapest": "2x rtx-a4500", "$/hour": "$0.79",
+        "$ per M output tokens": f"${per_million:.2f}"}
+    assert f"${per_million:.2f}" == "$0.34"
+    # its weights, layout, KV dtype and verdict (the CLI's, its flag in the app's words)
+    assert at.caption[0].value.startswith("The cheapest GPU presets")  # what the page does
+    caption = at.caption[1].value
+    assert caption.startswith("Qwen/Qwen3-8B: FP8 E4M3, per-tensor scale, TP=2, KV fp8 ")
+    assert first["verdict"].split(";")[0] in caption  # "Fits: 5,384 blocks = ..."
+    # a changed input hides it with the rows, until the button is pressed again
+    at.number_input(key="recommend.concurrency").set_value(9).run()
+    assert not at.metric
 
 
 def test_a_what_if_row_is_labelled_and_says_why() -> None:

@@ -1032,6 +1032,11 @@ def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, 
     page.locator("[data-testid=stCode]", has_text="vllm serve").first.wait_for(timeout=120_000)
     _settle(page)
     page.get_by_text("Qwen3-30B-A3B").first.wait_for()
+    # the answer, the first row's GPUs, $/hour and $ per M output tokens, above the inputs, in
+    # view without scrolling: under the button, the first row sat at the fold at 1280x800
+    for label in ("Cheapest", "$/hour", "$ per M output tokens"):
+        box = page.locator("[data-testid=stMetric]", has_text=label).first.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 800, (label, box)
     # the rows' $ per million output tokens, TTFT, TPOT and tok/s were out of sight to the
     # right at 1280 px; the price editor's grid is folded, so the first visible is the rows'
     _grid_fits(page)
@@ -1043,6 +1048,39 @@ def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, 
     _settle(page)
     shown = page.locator("[data-testid=stCode]", has_text="vllm serve").first.inner_text()
     assert " ".join(shown.split()) == " ".join(command.split())
+    page.close()
+
+
+def _clear_of_the_modebar(page, plot, parts: str) -> None:
+    """With the pointer on `plot`, each of its `parts` (a CSS selector) clear of plotly's
+    modebar, drawn at the chart's top right while the pointer is on it."""
+    plot.hover()
+    bar = plot.locator(".modebar").first
+    bar.wait_for()
+    page.wait_for_timeout(300)
+    right = bar.bounding_box()
+    for box in (p.bounding_box() for p in plot.locator(parts).all()):
+        assert (box["x"] + box["width"] <= right["x"] or box["y"] >= right["y"] + right["height"]
+                or box["y"] + box["height"] <= right["y"]), (parts, box, right)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768)])
+def test_no_legend_or_title_under_the_modebar(browser, server: str, width: int,
+                                              height: int) -> None:
+    """Plotly's modebar of seven buttons hid the memory legend's "model runner buffers" at
+    1280 px and "activation peak" and "weights" at 1366, and the end of the Compare chart's
+    title "Context ceiling (tokens, one request)" (helper 654's browser pass): two buttons
+    now (ui.charts.MODEBAR), the legend under them (MEMORY_TOP_PX)."""
+    page = _shown(browser, server, f"?{SEED}", "Fits:", charts=1, width=width, height=height)
+    plot = page.locator(".js-plotly-plot").first
+    plot.scroll_into_view_if_needed()
+    _clear_of_the_modebar(page, plot, ".legend .traces")
+    page.close()
+    page = _shown(browser, server, f"compare?{SEED}", "Context ceiling (tokens, one request)",
+                  charts=4, width=width, height=height)
+    for plot in page.locator(".js-plotly-plot").all():
+        plot.scroll_into_view_if_needed()
+        _clear_of_the_modebar(page, plot, ".gtitle, .legend .traces")
     page.close()
 
 

@@ -12,6 +12,7 @@ from planner.report import ModelCard, context_note, model_card, param_check_line
 from planner.serving.weights import weights_bytes
 from planner.text import md_escape, sentence, shortened
 from ui import format as fmt
+from ui.charts import MODEBAR
 from ui.context import (
     TOKEN_KEY,
     USER_ERRORS,
@@ -199,8 +200,10 @@ def _breakdown_chart(params: ParamBreakdown) -> None:
     fig = px.bar(table, x="billions", y="component", orientation="h", text="value")
     # beside each bar, not in it: the norms' 0.0008 billion beside 227 is a bar of no pixels
     fig.update_traces(textposition="outside", cliponaxis=False)
-    fig.update_layout(height=60 + 32 * len(table), margin={"t": 10, "b": 10, "r": 80},
-                      yaxis={"categoryorder": "total ascending"})
+    # t: the top bar and its figure under the modebar's 26 px, not behind it (at 10 px the
+    # modebar covered the routed experts' "227.10" while the pointer was on the chart)
+    fig.update_layout(height=80 + 32 * len(table), margin={"t": 30, "b": 10, "r": 80},
+                      yaxis={"categoryorder": "total ascending"}, modebar=MODEBAR)
     st.plotly_chart(fig, width="stretch")
 
 

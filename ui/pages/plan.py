@@ -74,7 +74,7 @@ from planner.text import (
 )
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
-from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
+from ui.charts import HEATMAP_MAX_LAYOUTS, MODEBAR, line_mark, memory_bar, sweep_heatmap
 from ui.context import (
     CHECKPOINT_FIELD,
     USER_ERRORS,
@@ -522,7 +522,8 @@ def _concurrency_curve(request: PlanRequest) -> go.Figure:
                       "showarrow": False, "xanchor": "left", "yanchor": "top"}],
         xaxis={"title": "context (max_model_len, tokens)", "type": "log", "tickvals": xs,
                "ticktext": [f"{x / 1024:g}K" for x in xs]},
-        yaxis_title="concurrent requests", height=320, margin={"t": 30, "b": 10})
+        yaxis_title="concurrent requests", height=320, margin={"t": 30, "b": 10},
+        modebar=MODEBAR)
     return fig
 
 

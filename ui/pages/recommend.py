@@ -163,11 +163,39 @@ def _names(keys: tuple[str, ...]) -> str:
     return ", ".join(f"`{key}`" for key in keys)
 
 
-def _show(result: RecommendResult, workload: Workload, models: list[str], way: str) -> None:
+def _answer(slot, result: RecommendResult, way: str) -> None:
+    """The search's answer in `slot`, above the inputs: the first row (launchable first, then
+    cheapest) as figures, its GPUs, $/hour and $ per million output tokens, then its model,
+    weights, layout, KV dtype and verdict; or that none serves, why and the nearest way out
+    (`way`: planner.serving.way_out). Under the button, the first row sat at the fold at
+    1280x800 and 1366x768 (Qwen3-8B at 32,000 tokens x 8), below it under a model's warning,
+    its verdict nowhere."""
+    if not result.rows:
+        slot.warning("No configuration serves this workload within the search: relax a target, "
+                     "allow more GPUs or add prices. " + md_escape(" ".join(filter(
+                         None, [result.why_none(), way]))))
+        return
+    best = result.rows[0]
+    usd_per_m = best.usd_per_million_output_tokens
+    # the GPUs by preset, as the grid's rows name them, in the widest column: room for a long
+    # preset's name ("8x rtx-pro-6000-maxq")
+    box = slot.container(border=True)  # apart from the page's caption under it
+    gpus, per_hour, per_m = box.columns([2, 1, 1])
+    gpus.metric("Cheapest" if best.launchable else "Cheapest (what-if)",
+                f"{best.gpus}x {best.gpu_key}", help=f"{best.gpus}x {best.gpu_name}")
+    per_hour.metric("$/hour", f"${best.usd_per_hour:,.2f}", help=md_escape(
+        best.price_source + (" (an estimate)" if best.price_estimate else "")))
+    per_m.metric("$ per M output tokens", "—" if usd_per_m is None else f"${usd_per_m:,.2f}")
+    box.caption(app_markdown(
+        f"{best.model_name}: {best.quant_label}, {best.layout.label()}, KV "
+        f"{best.kv_cache_dtype} (row 1 below, with its command). {best.verdict}"))
+
+
+def _show(result: RecommendResult, workload: Workload, models: list[str]) -> None:
     """The configurations found (launchable first, then cheapest) and the command of a chosen
-    one, or why it has none and the nearest way out (`way`: planner.serving.way_out). Each
-    searched model's config warnings come first, as the Plan page and the CLI's recommend give
-    them (an FP8 config without its quantization_config is searched as 16-bit weights)."""
+    one (where none serves, _answer says why). Each searched model's config warnings come
+    first, as the Plan page and the CLI's recommend give them (an FP8 config without its
+    quantization_config is searched as 16-bit weights)."""
     for name in models:
         for warning in model_spec(name).warnings:
             st.warning(app_markdown(f"{name}: {warning}"))
@@ -176,9 +204,6 @@ def _show(result: RecommendResult, workload: Workload, models: list[str], way: s
     for note in (*result.lora_notes, *result.notes):
         st.warning(md_escape(app_words(note)))
     if not result.rows:
-        st.warning("No configuration serves this workload within the search: relax a target, "
-                   "allow more GPUs or add prices. " + md_escape(" ".join(filter(
-                       None, [result.why_none(), way]))))
         return
     table = pd.DataFrame([{
         "model": r.model_name, "name": name,
@@ -320,6 +345,8 @@ if network is not None:
         f"--network {network.nics_per_node}x{network.nic_gbits:g}), shared by each node's "
         f"GPUs: counts above {GPUS_PER_NODE} GPUs are whole {GPUS_PER_NODE}-GPU nodes planned "
         "over it, not the GPU's DGX network."))
+# the answer before the inputs (_answer), once the button below them is pressed
+answer = st.empty()
 models_kept = keep("recommend.models", [state().model])  # a typed repo id stays an option
 options = sorted({*(e.repo_id for e in catalog_entries()), state().model,
                   *st.session_state["recommend.models"]})
@@ -372,6 +399,7 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
         show_error("Cannot search", exc)
 stored = st.session_state.get(_RESULT_KEY)
 if stored is not None and stored[0] == key:
-    _show(stored[1], workload, models, stored[2])
+    _answer(answer, stored[1], stored[2])
+    _show(stored[1], workload, models)
 else:
     st.caption("Set the workload and press the button (a search takes a second or two).")
