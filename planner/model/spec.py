@@ -135,6 +135,9 @@ class MambaMixer(_Frozen):
     conv_bias: bool = Field(default=True, description="conv1d has a bias (use_conv_bias)")
     proj_bias: bool = Field(default=False, description="in_proj and out_proj have biases "
                             "(use_bias)")
+    chunk_size: int = Field(default=2048, gt=0, description="the SSD kernel's chunk "
+                            "(mamba_chunk_size, else chunk_size; vLLM ModelConfig."
+                            "get_mamba_chunk_size's 2048 where neither is set)")
 
 
 Mixer = Annotated[

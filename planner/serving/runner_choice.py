@@ -16,7 +16,8 @@ platforms/interface.py:
   __post_init__ raises ValueError where V2 is asked for a feature it lacks
   (_validate_v2_model_runner: of Headroom's settings, a model with inner state (Mamba /
   linear attention) in 0.22.x, such a model in mamba_cache_mode "align" (prefix caching on
-  it) in 0.23.0-0.24.0; from 0.25.0 none) and, from 0.29.0, where V1 is asked for one it lacks
+  it, but not the Mamba2 hybrids vLLM runs in "all": vllm_versions.mamba_cache_mode) in
+  0.23.0-0.24.0; from 0.25.0 none) and, from 0.29.0, where V1 is asked for one it lacks
   (_validate_v1_model_runner: of the architectures, Step5 in 0.33.0); asked V1,
   models/longcat_flash_ngram.py LongcatFlashNgramForCausalLM.__init__ (0.26.0-0.33.0) raises
   NotImplementedError when the engine builds the model.

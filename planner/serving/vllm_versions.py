@@ -1081,7 +1081,8 @@ from the 0.16.0 wheel, present from 0.17.0 on. Before, the GDN state is in the m
 
 MAMBA_ALIGN_FROM: Version = (0, 15, 0)
 """NOTE: config/cache.py mamba_cache_mode and MambaModelConfig (models/config.py): with prefix
-caching a hybrid model runs mamba_cache_mode "align", where one request holds 2 state pages
+caching a hybrid model runs mamba_cache_mode "align" ("all" for some up to 0.27.1:
+MAMBA_ALL_BEFORE), where one request holds 2 state pages
 (MambaSpec.max_memory_usage_bytes: 2 + speculative + prefill-checkpoint blocks) instead of 1.
 Absent from the 0.14.0 wheel, present from 0.15.0 on."""
 
@@ -1094,6 +1095,57 @@ says the layout is unverified there."""
 
 DSV4_LAYOUT_GONE_FROM: Version = (0, 25, 0)
 """The first minor release after the DeepSeek-V4 layout read (DSV4_LAYOUT_FROM) last held."""
+
+MAMBA_ALL_BEFORE: Version = (0, 28, 0)
+"""NOTE: model_executor/models/config.py MambaModelConfig.verify_and_update_config (0.15.0-
+0.27.1 wheels): with prefix caching on and mamba_cache_mode left "none", `"all" if
+model_config.supports_mamba_prefix_caching else "align"`; from the 0.28.0 wheel the default is
+"align" for every hybrid ("all" only where --mamba-cache-mode asks it, gone from
+config/cache.py MambaCacheMode in 0.32.0). In "all" a request holds one state page per block
+of max_model_len (MambaSpec.max_memory_usage_bytes: cdiv(max_model_len, block_size) pages,
++ num_speculative_blocks from MAMBA_ALL_SPEC_PAGES_FROM), and the attention block is a
+multiple of the model's Mamba chunk (platforms/interface.py _align_hybrid_block_size, 0.20.0-
+0.31.0; models/config.py HybridAttentionMambaModelConfig before: `chunk_size =
+lcm(base_chunk_size, kernel_block_alignment_size)`, `attn_block_size = chunk_size *
+cdiv(attn_tokens_per_mamba_state, chunk_size)`, base_chunk_size = ModelConfig.
+get_mamba_chunk_size: mamba_chunk_size, else chunk_size, else 2048). The profile run is the
+same: ssd_combined.py computes every chunk's state in both modes
+(return_intermediate_states only returns them)."""
+
+MAMBA_ALL_SPEC_ALIGN: tuple[Version, Version] = ((0, 20, 0), (0, 22, 0))
+"""NOTE: MambaModelConfig in the 0.20.0-0.21.0 wheels: a model that supports Mamba prefix
+caching gets "align", not "all", when a speculative_config is set."""
+
+MAMBA_ALL_SPEC_PAGES_FROM: Version = (0, 22, 0)
+"""NOTE: MambaSpec.max_memory_usage_bytes in "all": `cdiv(max_model_len, self.block_size) *
+self.page_size_bytes` in the 0.15.0-0.21.0 wheels, `(cdiv(max_model_len, self.block_size) +
+self.num_speculative_blocks) * self.page_size_bytes` from 0.22.0."""
+
+MAMBA_PREFIX_CACHING_ARCHITECTURES: frozenset[str] = frozenset({
+    "BambaForCausalLM", "FalconH1ForCausalLM", "FalconMambaForCausalLM",
+    "GraniteMoeHybridForCausalLM", "JambaForCausalLM", "Mamba2ForCausalLM",
+    "MambaForCausalLM", "NemotronHForCausalLM", "NemotronHPuzzleForCausalLM",
+    "Zamba2ForCausalLM"})
+"""NOTE: the architectures whose model class (model_executor/models/registry.py) subclasses
+SupportsMambaPrefixCaching (ModelConfig.supports_mamba_prefix_caching), the same in the
+0.16.0-0.31.0 wheels (nemotron_h.py and granitemoehybrid.py in 0.15.0's too; Bamba's left the
+registry in 0.24.0); not Qwen3-Next / Qwen3.5 (GDN) nor NemotronH_Nano_VL_V2
+(nano_nemotron_vl.py)."""
+
+
+def mamba_cache_mode(version: Version, architectures: tuple[str, ...], prefix_caching: bool,
+                     speculative: bool) -> str:
+    """vLLM's mamba_cache_mode for a hybrid model: "none" without prefix caching or before
+    MAMBA_ALIGN_FROM; "all" where MambaModelConfig picks it (MAMBA_ALL_BEFORE,
+    MAMBA_PREFIX_CACHING_ARCHITECTURES, MAMBA_ALL_SPEC_ALIGN); "align" else."""
+    if not prefix_caching or version < MAMBA_ALIGN_FROM:
+        return "none"
+    start, end = MAMBA_ALL_SPEC_ALIGN
+    if (version < MAMBA_ALL_BEFORE and not (speculative and start <= version < end)
+            and any(a in MAMBA_PREFIX_CACHING_ARCHITECTURES for a in architectures)):
+        return "all"
+    return "align"
+
 
 HYBRID_PREFIX_CACHING_FROM: Version = (0, 26, 0)
 """NOTE: config/model.py is_prefix_caching_supported: "Generative hybrid models support

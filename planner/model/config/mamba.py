@@ -20,6 +20,7 @@ def mamba_mixer(r: Reader) -> MambaMixer:
         state_dtype=ssm_dtype if ssm_dtype in ("bfloat16", "float16", "float32") else None,
         conv_bias=r.flag("use_conv_bias") is not False,
         proj_bias=bool(r.flag("use_bias")),
+        chunk_size=_chunk_size(r),
     )
 
 
@@ -59,4 +60,13 @@ def granite_mamba_mixer(r: Reader, hidden: int) -> MambaMixer:
         conv_kernel=r.int_("mamba_d_conv", hi=1024) or 4,
         conv_bias=r.flag("mamba_conv_bias") is not False,
         proj_bias=bool(r.flag("mamba_proj_bias")),
+        chunk_size=_chunk_size(r),
     )
+
+
+def _chunk_size(r: Reader) -> int:
+    """The Mamba2 kernel's chunk, as vLLM ModelConfig.get_mamba_chunk_size reads the loaded
+    config (0.15.0-0.31.0 wheels): mamba_chunk_size (Granite 4), else chunk_size (Nemotron-H),
+    else 2048; what the attention block is a multiple of in mamba_cache_mode "all"
+    (vllm_versions.MAMBA_ALL_BEFORE)."""
+    return r.int_("mamba_chunk_size", "chunk_size", hi=1 << 20) or 2048

@@ -23,6 +23,7 @@ class StageKv(BaseModel):
     block_tokens: int
     kind_blocks: tuple[int, ...]
     state_blocks: int = 1
+    state_all: bool = False  # mamba_cache_mode "all": + a state page per block of the request
     bytes_per_block: int
     kv_bytes_per_token: int
     state_bytes: int
@@ -72,7 +73,8 @@ def _kernel_block(kv: KvLayer, block: int, kv_bytes: KvBytes, fa4_fp8_hd512: boo
 def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp: int,
              fa4_fp8_hd512: bool = False, state_blocks: int = 1,
              model_layers: tuple[KvLayer, ...] = (), first: int = 0,
-             group_pad_ratio: float = 1.5, attention_align: int = 16) -> StageKv:
+             group_pad_ratio: float = 1.5, attention_align: int = 16,
+             state_all: bool = False) -> StageKv:
     """Group the KV layers as vLLM does and size one block of this stage's (`layers`).
 
     NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
@@ -119,7 +121,7 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
         return StageKv(
             layers=layers, kinds=tuple(here.values()), group_size=len(layers), num_groups=1,
             page_bytes=page, block_tokens=base, kind_blocks=tuple(at[k][0] for k in here),
-            state_blocks=state_blocks, uniform_type=True,
+            state_blocks=state_blocks, state_all=state_all, uniform_type=True,
             bytes_per_block=sum(at[k][1] * n for k, (_, n) in here.items()),
             kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
             state_bytes=0, groups=((next(iter(kinds.values()))[0], 1, blocks[0]),))
@@ -136,6 +138,7 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
         block_tokens=min(blocks),
         kind_blocks=tuple(unified[key] for key in here),
         state_blocks=state_blocks,
+        state_all=state_all,
         bytes_per_block=page * fullest,
         kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
         state_bytes=sum(kv.state_bytes(tp) for kv in layers),
@@ -262,10 +265,17 @@ def _dsv4_pages(stage: StageKv, max_model_len: int, mbt: int) -> int:
                for block, window in stage.dsv4_groups)
 
 
+def _state_pages(stage: StageKv, block: int, max_model_len: int) -> int:
+    """State pages one request holds in a recurrent group of `block` tokens a page:
+    stage.state_blocks, + cdiv(max_model_len, block) in mamba_cache_mode "all"
+    (stage.state_all; vLLM MambaSpec.max_memory_usage_bytes, vllm_versions.MAMBA_ALL_BEFORE)."""
+    return stage.state_blocks + (cdiv(max_model_len, block) if stage.state_all else 0)
+
+
 def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_tokens: int) -> int:
     """Blocks one request of max_model_len needs, summed over groups (a recurrent group holds
-    stage.state_blocks state pages: 2 in vLLM's mamba_cache_mode "align", 3 with a prefill
-    checkpoint's, StateRules.state_blocks);
+    _state_pages: 2 in vLLM's mamba_cache_mode "align", 3 with a prefill checkpoint's,
+    StateRules.state_blocks; one a block of max_model_len in "all");
     `max_num_batched_tokens`: what sliding layers count (vllm_versions.window_batched_tokens).
 
     NOTE: vLLM get_max_concurrency_for_kv_cache_config: sum over groups of
@@ -278,7 +288,8 @@ def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_token
     for kv, groups, block in stage.groups:
         need = kv.max_memory_usage_bytes(max_model_len, block, 1, 1, max_num_batched_tokens)
         page = kv.page_bytes(block, 1, 1)
-        held = stage.state_blocks if isinstance(kv, RecurrentStateKv) else 1
+        held = _state_pages(stage, block, max_model_len) if isinstance(kv, RecurrentStateKv) \
+            else 1
         total += groups * (cdiv(need, page) if page else 1) * held
     return total
 
@@ -294,6 +305,7 @@ def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: KvBytes, tp: int
         return stage.bytes_per_block * _dsv4_pages(stage, max_model_len, mbt)
     return sum(
         count * kv.max_memory_usage_bytes(max_model_len, block, kv_bytes, tp, mbt)
-        * (stage.state_blocks if isinstance(kv, RecurrentStateKv) else 1)
+        * (_state_pages(stage, block, max_model_len) if isinstance(kv, RecurrentStateKv)
+           else 1)
         for (kv, count), block in zip(stage.kinds, stage.kind_blocks, strict=True)
     )

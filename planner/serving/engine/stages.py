@@ -37,7 +37,9 @@ class StateRules(NamedTuple):
     attention_align: int = 16  # a hybrid's attention block multiple (_attention_block)
     align_to_block: bool = False  # the multiple is at least the block size (HYBRID_ALIGN_...)
     chunked_full: bool = False  # chunked layers as full attention (before CHUNKED_HYBRID_FROM)
-    checkpoint_align: int = 1  # lcm'd into the multiple (vllm_versions.GDN_CHECKPOINT_FROM)
+    checkpoint_align: int = 1  # lcm'd into the multiple (vllm_versions.GDN_CHECKPOINT_FROM;
+    # in mamba_cache_mode "all" the model's Mamba chunk, vllm_versions.MAMBA_ALL_BEFORE)
+    state_all: bool = False  # "all": a state page per block of max_model_len, + state_blocks
 
 
 DEFAULT_STATE_RULES = StateRules()
@@ -75,7 +77,8 @@ def _split_stages(
                      for rng in stages]
         model = tuple(kv for stage in per_stage for kv in stage)
         return tuple((rng, stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
-                                    states.state_blocks, model, first, group_pad_ratio, align)
+                                    states.state_blocks, model, first, group_pad_ratio, align,
+                                    states.state_all)
                       if kv else None)
                      for rng, kv, first in zip(stages, per_stage,
                                                accumulate(map(len, per_stage), initial=0),
@@ -124,7 +127,7 @@ def _kind_stage_kv(kv_layers: tuple[KvLayer | None, ...], rng: range, states: St
     model = _stage_kv_layers(kv_layers, range(len(kv_layers)), states, draft, True) \
         if whole_model else ()
     return stage_kv(kv, block_size, kv_bytes, tp, fa4_fp8_hd512, states.state_blocks, model, 0,
-                    group_pad_ratio, align) if kv else None
+                    group_pad_ratio, align, states.state_all) if kv else None
 
 
 _KV_KINDS: IdentityMemo[tuple[int, ...] | None] = IdentityMemo(256)

@@ -80,6 +80,7 @@ from planner.serving.vllm_versions import (
     FP8_AT_LOAD_ON_META_FROM,
     HYBRID_ALIGN_TO_BLOCK_FROM,
     MAMBA2_CHECKPOINT_BLOCK_FROM,
+    MAMBA_ALL_SPEC_PAGES_FROM,
     MOONVIT_SPLIT_FROM,
     SIGLIP_HEAD_DROPPED_FROM,
     TOWER_FIRST_STAGE_ON_V2_FROM,
@@ -87,6 +88,7 @@ from planner.serving.vllm_versions import (
     flashinfer_hd256_bug,
     float16_refused,
     gdn_flashinfer_prefill,
+    mamba_cache_mode,
     model_runner,
     runner_encoder_rules,
     vllm_rules,
@@ -321,15 +323,16 @@ def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.
                    for layer in spec.layers)
     default = model_runner(rules, spec.architectures, spec.is_moe, quantized, stateful,
                            rocm=rocm)
-    return asked_runner(rules, s.model_runner, default, stateful, _mamba_align(s, rules),
-                        spec.architectures)
+    return asked_runner(rules, s.model_runner, default, stateful,
+                        _mamba_mode(spec, s, rules) == "align", spec.architectures)
 
 
-def _mamba_align(s: EngineSettings, rules: VllmRules) -> bool:
-    """Whether a hybrid model's Mamba cache runs in mamba_cache_mode "align": prefix caching
-    on (given, else the release's default for hybrids) where the release has the mode."""
-    return rules.mamba_align and (s.enable_prefix_caching if s.enable_prefix_caching
-                                  is not None else rules.hybrid_prefix_caching)
+def _mamba_mode(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> str:
+    """A hybrid model's mamba_cache_mode (vllm_versions.mamba_cache_mode): prefix caching as
+    given, else the release's default for hybrids."""
+    return mamba_cache_mode(rules.version, spec.architectures,
+                            s.enable_prefix_caching if s.enable_prefix_caching is not None
+                            else rules.hybrid_prefix_caching, s.num_speculative_tokens > 0)
 
 
 def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: str
@@ -343,14 +346,17 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     wheels): a request holds 2 + num_speculative_blocks (+ num_prefill_checkpoint_blocks: 1
     for Mamba2 from MAMBA2_CHECKPOINT_BLOCK_FROM, for GDN on FlashInfer from
     GDN_CHECKPOINT_FROM) state pages in mamba_cache_mode "align" (prefix caching on a hybrid
-    model), 1 + num_speculative_blocks otherwise;
+    model), 1 + num_speculative_blocks in "none"; in "all" (vllm_versions.MAMBA_ALL_BEFORE)
+    cdiv(max_model_len, block) (+ num_speculative_blocks from MAMBA_ALL_SPEC_PAGES_FROM), the
+    block a multiple of the model's Mamba chunk (StateRules.state_all, checkpoint_align);
     mamba/abstract.py sets num_speculative_blocks = num_speculative_tokens, and
     MambaStateShapeCalculator widens each conv state to kernel - 1 + num_speculative_tokens.
     The MTP draft's attention layers (spec.mtp_layers) join the KV cache. Llama 4's chunked
     layers are full attention before vllm_versions.CHUNKED_HYBRID_FROM.
     """
     n = s.num_speculative_tokens
-    align = _mamba_align(s, rules)
+    mode = _mamba_mode(spec, s, rules)
+    align, per_block = mode == "align", mode == "all"
     hd256 = flashinfer_hd256_bug(rules, compute_capability) and any(
         isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim == 256
         for layer in spec.layers)
@@ -360,11 +366,17 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
         gdn_flashinfer_prefill(rules.version, compute_capability, m.key_head_dim) for m in gdn)
     mamba2 = align and rules.version >= MAMBA2_CHECKPOINT_BLOCK_FROM and any(
         isinstance(layer.mixer, MambaMixer) for layer in spec.layers)
-    return StateRules(rules.config_ssm_dtype,
-                      (2 if align else 1) + n + (checkpoints or mamba2), n,
+    if per_block:
+        held = n if rules.version >= MAMBA_ALL_SPEC_PAGES_FROM else 0
+        multiple = next(layer.mixer.chunk_size for layer in spec.layers
+                        if isinstance(layer.mixer, MambaMixer))
+    else:
+        held = (2 if align else 1) + n + (checkpoints or mamba2)
+        multiple = FLASHINFER_GDN_CHECKPOINT_TOKENS if checkpoints else 1
+    return StateRules(rules.config_ssm_dtype, held, n,
                       spec.mtp_layers if n else 0, 32 if hd256 else 16,
                       rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid,
-                      FLASHINFER_GDN_CHECKPOINT_TOKENS if checkpoints else 1)
+                      multiple, per_block)
 
 
 def _cc(gpu) -> tuple[int, int]:
