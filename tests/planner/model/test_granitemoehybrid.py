@@ -58,8 +58,10 @@ def test_small_layers_and_parameters_by_hand():
                 or "keys not understood" in w], spec.warnings
     assert [type(layer.mixer) for layer in spec.layers] == [
         MambaMixer, AttentionMixer, MambaMixer, MambaMixer]
+    # SMALL has no mamba_chunk_size: transformers GraniteMoeHybridConfig's 256, which vLLM's
+    # ModelConfig.get_mamba_chunk_size reads off the loaded config
     assert spec.layers[0].mixer == MambaMixer(num_heads=8, head_dim=16, state_size=16,
-                                              n_groups=1, conv_kernel=4)
+                                              n_groups=1, conv_kernel=4, chunk_size=256)
     attention = spec.layers[1].mixer
     assert (attention.num_heads, attention.num_kv_heads, attention.head_dim) == (4, 2, 16)
     assert attention.rotary_dim == 0 and not attention.qkv_bias and not attention.o_bias
