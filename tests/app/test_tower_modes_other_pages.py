@@ -9,6 +9,7 @@ per GPU (1.34 GiB); a text model (Qwen3-32B) is planned as without the flags.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,9 @@ from tests.app.conftest import open_link, open_page
 from ui.state import LABELS
 
 VL, TEXT = "Qwen/Qwen3-VL-32B-Instruct", "Qwen/Qwen3-32B"
+E2B = "google/gemma-4-E2B-it"
+E2B_CONFIG = (Path(__file__).resolve().parents[1] / "fixtures" / "gemma4"
+              / "google__gemma-4-E2B-it.json")
 COMPARE = {"model": VL, "cmp": f"{VL},{TEXT}", "gpu": "h100-sxm", "gpn": "1", "ctx": "32768"}
 
 
@@ -127,3 +131,30 @@ def test_recommend_language_model_only_rows_are_the_clis(capsys) -> None:
     # the page's command, one flag a line, is the CLI's
     assert [c.value.replace(" \\\n  ", " ") for c in at.code] == [row["vllm_command"]]
     assert row["vllm_command"].endswith(" --language-model-only")
+
+
+@pytest.fixture
+def e2b_hub(hub_reply):
+    """google/gemma-4-E2B-it answers with its verbatim config (tests/fixtures/gemma4)."""
+    hub_reply(E2B, json.loads(E2B_CONFIG.read_text(encoding="utf-8")))
+
+
+@pytest.mark.usefixtures("e2b_hub")
+@pytest.mark.parametrize("lm_only", [False, True])
+def test_recommend_shows_the_model_warnings_the_cli_gives(capsys, lm_only) -> None:
+    # Gemma 4 E2B's audio tower: vLLM 0.19.0 on builds none under --language-model-only
+    # (gemma4_mm.py _mark_tower_model(vllm_config, "audio")), so the CLI's recommend drops the
+    # parser's warning of it (mm_modes.served_towers); the page showed it regardless
+    at = open_page("recommend", model=E2B)
+    at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
+    at.number_input(key="recommend.context").set_value(8192).run()
+    if lm_only:
+        at.checkbox(key="recommend.language_model_only").check().run()
+    at.button(key="recommend.run").click().run()
+    assert not at.exception
+    cli = _cli(capsys, "recommend", "--model", str(E2B_CONFIG), "--gpu", "h100-sxm",
+               "--context", "8192", "--json", *(["--language-model-only"] if lm_only else []))
+    audio = [w for w in cli["model_warnings"] if w.startswith("audio_config: ")]
+    assert len(audio) == (0 if lm_only else 1)
+    shown = [w.value.replace("\\", "") for w in at.warning]
+    assert [w for w in shown if "audio_config: " in w] == [f"{E2B}: {w}" for w in audio]

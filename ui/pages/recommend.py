@@ -14,6 +14,7 @@ from planner.catalog import catalog_entries
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError, preset_cluster
 from planner.serving.launch import other_nodes_note
+from planner.serving.mm_modes import served_towers
 from planner.serving.prices import (
     DEFAULT_PRICES,
     MAX_USD_PER_GPU_HOUR,
@@ -191,13 +192,16 @@ def _answer(slot, result: RecommendResult, way: str) -> None:
         f"{best.kv_cache_dtype} (row 1 below, with its command). {best.verdict}"))
 
 
-def _show(result: RecommendResult, workload: Workload, models: list[str]) -> None:
+def _show(result: RecommendResult, workload: Workload, models: list[str],
+          engine: EngineSettings) -> None:
     """The configurations found (launchable first, then cheapest) and the command of a chosen
     one (where none serves, _answer says why). Each searched model's config warnings come
-    first, as the Plan page and the CLI's recommend give them (an FP8 config without its
-    quantization_config is searched as 16-bit weights)."""
+    first, as the Plan page and the CLI's recommend give them: an FP8 config without its
+    quantization_config is searched as 16-bit weights; those of the towers `engine`'s flags
+    leave (served_towers: Gemma 4 E2B's audio tower is not named under Language model only
+    from vLLM 0.19.0, as vLLM builds none)."""
     for name in models:
-        for warning in model_spec(name).warnings:
+        for warning in served_towers(model_spec(name), engine).warnings:
             st.warning(app_markdown(f"{name}: {warning}"))
     # a model searched without the Plan page's LoRA (its slots not sized), a model ruled out,
     # in the app's words
@@ -400,6 +404,6 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
 stored = st.session_state.get(_RESULT_KEY)
 if stored is not None and stored[0] == key:
     _answer(answer, stored[1], stored[2])
-    _show(stored[1], workload, models)
+    _show(stored[1], workload, models, engine)
 else:
     st.caption("Set the workload and press the button (a search takes a second or two).")
