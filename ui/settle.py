@@ -60,6 +60,7 @@ from ui.state import (
     bind_processor_kwarg,
     block_label,
     field_label,
+    processor_kwargs,
     set_state,
     state,
 )
@@ -368,9 +369,14 @@ def tower_mode_inputs(page: str, lm_only: bool, encoder_tp: bool, one_row: bool 
 
 def processor_keys_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:
     """The --mm-processor-kwargs keys the Compare and Recommend pages offer a field for: those
-    one of their models' processors reads (mm_processor.processor_keys), in MODELLED_KEYS'
-    order."""
+    one of their models' processors reads (mm_processor.processor_keys), and, where one of
+    them has a vision tower, every key in force (processor_kwargs): those pages pass them all
+    to each vision model, so a key set on the Plan page for a model not here is shown and can
+    be cleared here; in MODELLED_KEYS' order."""
+    specs = tuple(specs)
     read = {key for spec in specs for key in processor_keys(spec)}
+    if any(spec.vision is not None for spec in specs):
+        read |= {key for key, _ in processor_kwargs()}
     return tuple(key for key in MODELLED_KEYS if key in read)
 
 

@@ -150,3 +150,24 @@ def test_recommend_searches_with_it_as_the_cli(capsys) -> None:
     assert [c.value.replace(" \\\n  ", " ") for c in at.code] == [row["vllm_command"]]
     assert "--mm-processor-kwargs '{\"do_pan_and_scan\": true}'" in row["vllm_command"]
     assert _fields(open_page("recommend", model="Qwen/Qwen3-8B"), "recommend") == {}
+
+
+def test_compare_and_recommend_show_a_key_in_force_for_another_model_and_clear_it() -> None:
+    # pan and scan ticked on the Plan page for Gemma 3: the Compare and Recommend pages pass it
+    # to every vision model (report --compare and recommend carry it), Llama 4 Scout here, which
+    # read it without a field to see or clear it by
+    pan = '{"do_pan_and_scan": true}'
+    compare = open_page("compare", **SCOUT_LINK, cmp=f"{SCOUT},Qwen/Qwen3-8B", ctx="8192",
+                        mmkw=pan)
+    assert not compare.exception
+    assert _fields(compare, "compare") == {"max_patches": None, "do_pan_and_scan": True}
+    compare.checkbox(key="compare.mm_processor_kwargs.do_pan_and_scan").uncheck().run()
+    assert not compare.exception and "mmkw" not in compare.query_params
+    recommend = open_page("recommend", model=GEMMA4, mmkw='{"max_patches": 4}')
+    assert not recommend.exception
+    assert _fields(recommend, "recommend") == {"max_soft_tokens": None, "max_patches": 4}
+    recommend.number_input(key="recommend.mm_processor_kwargs.max_patches").set_value(None).run()
+    assert not recommend.exception and "mmkw" not in recommend.query_params
+    # text models only: vLLM ignores the flag for them (no field, nothing in force)
+    text = open_page("compare", cmp="Qwen/Qwen3-8B,Qwen/Qwen3-32B", mmkw=pan)
+    assert not text.exception and _fields(text, "compare") == {}
