@@ -51,6 +51,16 @@ MAX_PATCHES_RANGE = (1, 1024)
 has no resolution below) to 1,024 tiles, Headroom's own bound (a 458,752-pixel-tall dummy at
 448 px tiles); transformers' Llama4ImageProcessor sets no upper bound."""
 
+GEMMA3_PAN_AND_SCAN_V1_LOG = ("`do_pan_and_scan=True` has suboptimal results on V1 because of "
+                              "the simplified attention pattern being used.")
+"""What vLLM logs (logger.warning_once) once Gemma 3's processor cuts an image with
+do_pan_and_scan: gemma3_mm.py Gemma3ProcessingInfo.get_num_crops, the same words in every wheel
+read (GEMMA3_PAN_AND_SCAN_V1_LOG_FROM to 0.34.0)."""
+
+GEMMA3_PAN_AND_SCAN_V1_LOG_FROM: Version = (0, 17, 0)
+"""The oldest wheel read with GEMMA3_PAN_AND_SCAN_V1_LOG (0.17.0-0.34.0, every release and patch
+release); earlier ones not read, so their plans do not quote it."""
+
 GEMMA3_PAN_AND_SCAN_CROPS = 4
 """Crops of vLLM's largest Gemma 3 image under do_pan_and_scan: the dummy is image_size wide and
 pan_and_scan_max_num_crops (Gemma3Processor default 4, processing_gemma3.py 5.25.0) x
@@ -251,4 +261,6 @@ def _note(key: str, value: bool | int, version: Version) -> str:
             f"encoder profile runs {GEMMA3_PAN_AND_SCAN_CROPS + 1} tower passes an image: from "
             f"{tokens:,} batched tokens up, at the batch shapes the measured start-ups cover, no "
             f"more than their {GEMMA3_IMAGE_TOKENS}-token images make (the activation term's "
-            f"note); below {tokens:,}, more (the plan is flagged, with a warning of its own)")
+            f"note); below {tokens:,}, more (the plan is flagged, with a warning of its own)"
+            + (". Of its output, not memory, vLLM logs: "
+               f"\"{GEMMA3_PAN_AND_SCAN_V1_LOG}\" (gemma3_mm.py get_num_crops)" if version >= GEMMA3_PAN_AND_SCAN_V1_LOG_FROM else ""))

@@ -167,6 +167,16 @@ def test_gemma_3_pan_and_scan_moves_the_tower_lora_budget_below_1280_tokens_only
     assert ("with --enable-tower-connector-lora the tower LoRA's items per prompt follow, and "
             "its budget (max(batched tokens, 1,280)) below 1,280 batched tokens") in warning
     assert "below 1,280, more (the plan is flagged, with a warning of its own)" in warning
+    # vLLM's own words on it, gemma3_mm.py get_num_crops's logger.warning_once in every wheel
+    # read (0.17.0-0.34.0); 0.16.0 not read, not quoted
+    quote = ("Of its output, not memory, vLLM logs: \"`do_pan_and_scan=True` has suboptimal "
+             "results on V1 because of the simplified attention pattern being used.\" "
+             "(gemma3_mm.py get_num_crops)")
+    assert warning.endswith(quote)
+    for version, quoted in (("0.17.0", True), ("0.16.0", False)):
+        warning = next(w for w in _plan(GEMMA3, version=version, **_kwargs(
+            do_pan_and_scan=True)).warnings if "do_pan_and_scan true" in w)
+        assert (quote in warning) is quoted
 
 
 GAP = "vLLM profiles the Gemma 3 SigLIP vision encoder on dummy items"
