@@ -195,7 +195,7 @@ def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
            + ", where the encoder can outgrow them")
     return (f"{name} vision encoder start-up profile", (
         f"vLLM profiles the {name} vision encoder on dummy items at start-up "
-        f"(gpu_model_runner.py profile_run) and that peak comes out of the KV cache; {why}, "
+        f"({rules.profile_run}) and that peak comes out of the KV cache; {why}, "
         "so the activation and KV figures may be optimistic: check against a real start-up. "
         "--skip-mm-profiling leaves it out of the profile (leave room for it yourself); "
         "--limit-mm-per-prompt with every modality at 0 (e.g. "

@@ -1342,6 +1342,8 @@ class EncoderRules(NamedTuple):
     inputs_held: bool = True  # the dummy batch held through the decoder's run (V1 only:
     # runner_encoder_rules)
     profiled: bool = True  # the runner runs an encoder profile (V2: V2_ENCODER_PROFILE_FROM)
+    profile_run: str = "v1/worker/gpu_model_runner.py profile_run"  # where it runs (V2's:
+    # runner_encoder_rules), as a warning cites it
 
 
 DEFAULT_ENCODER_RULES = EncoderRules()
@@ -1378,7 +1380,8 @@ def runner_encoder_rules(encoder: EncoderRules, runner: str, version: Version) -
     (planner.serving.runner_buffers), no new tensor."""
     if runner != "v2":
         return encoder
-    return encoder._replace(inputs_held=False, profiled=version >= V2_ENCODER_PROFILE_FROM)
+    return encoder._replace(inputs_held=False, profiled=version >= V2_ENCODER_PROFILE_FROM,
+                            profile_run="v1/worker/gpu/model_runner.py profile_run")
 
 
 def encoder_rules(version: Version) -> EncoderRules:

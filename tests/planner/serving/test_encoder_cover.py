@@ -121,6 +121,22 @@ def test_a_measured_tower_outside_the_measured_shape_warns():
     assert not _encoder_warnings(_plan(spec, max_num_seqs=16, skip_mm_profiling=True))
 
 
+@pytest.mark.parametrize(("engine", "runner", "cited"), [
+    ({}, "v2", "v1/worker/gpu/model_runner.py profile_run"),  # 0.34.0: V2 its only runner
+    ({"vllm_version": "0.33.0", "model_runner": "v2"}, "v2",
+     "v1/worker/gpu/model_runner.py profile_run"),
+    ({"vllm_version": "0.33.0", "model_runner": "v1"}, "v1",
+     "v1/worker/gpu_model_runner.py profile_run")])
+def test_the_warning_cites_the_profile_run_of_the_runner_the_plan_runs(engine, runner, cited):
+    # Model Runner V2's profile_run (v1/worker/gpu/model_runner.py, the 0.27.0-0.34.0 wheels)
+    # runs the encoder profile (EncoderRunner.profile_encoder_cache); V1's is in
+    # v1/worker/gpu_model_runner.py (gone from 0.34.0)
+    p = _plan(_spec("google/gemma-3-4b-it"), max_num_seqs=16, **engine)
+    assert p.model_runner == runner
+    [warning] = _encoder_warnings(p)
+    assert f"on dummy items at start-up ({cited}) and that peak comes out" in warning
+
+
 def test_recommend_names_the_rows_whose_figures_leave_the_encoder_out():
     # Kimi-K2.5's MoonViT-3D has no encoder term (test_kimi_k25_moonvit_3d_is_not_covered):
     # every row that serves it fits on figures without that peak, so recommend says which,
