@@ -4,6 +4,9 @@ the terms, and the sweep ranked by an objective with speed columns."""
 import json
 import re
 
+import pytest
+
+from cli.planner_cli import main
 from tests.app.conftest import metric, open_page, show_chart, texts
 
 
@@ -345,3 +348,31 @@ def test_the_collectives_term_is_named_by_what_it_holds() -> None:
     assert formula.startswith("2 x 61 layers x ") and " + 58 MoE layers x " in formula
     label, formula = _collectives_row(open_page())
     assert label == "TP all-reduce per stage step" and "MoE layers" not in formula
+
+
+@pytest.mark.parametrize(("model", "gpu", "version", "piecewise"), [
+    # TRITON_MLA piecewise decode before 0.22 (PR #42885's 50.8 us a layer), DeepSeek-V2-Lite's
+    # 27 layers: (55.2 us x 27 + 23 us x 26 MoE layers) x 1,980 / 1,410 MHz = 2,932.7 us, +
+    # 27 x 50.8 = 1,371.6 us: 4.304 ms
+    ("deepseek-ai/DeepSeek-V2-Lite-Chat", "a100-80gb", "0.16.0",
+     "+ 50.8 us x 27 layers measured for piecewise CUDA graphs (not scaled by the clock)"),
+    # vLLM 0.10.x decodes with piecewise graphs on FlashAttention 2 (PR #20059's 14.3 us)
+    ("Qwen/Qwen3-8B", "l40s", "0.10.2",
+     "+ 14.3 us x 36 layers measured for piecewise CUDA graphs (not scaled by the clock)")])
+def test_the_piecewise_cuda_graph_decode_cost_is_a_speed_term_as_the_cli_gives_it(
+        capsys, model, gpu, version, piecewise) -> None:
+    at = show_chart(open_page("plan", model=model, gpu=gpu, gpn="1", len="8192", vllm=version),
+                    "Throughput and latency")
+    assert not at.exception
+    [terms] = [t.value for t in at.table if "Fixed overhead per stage step" in t.value.index]
+    row = terms.loc["Fixed overhead per stage step"]
+    assert piecewise in row["formula"]
+    assert "piecewise_layer_us = " + piecewise.split()[1] in row["inputs"]
+    capsys.readouterr()
+    assert main(["plan", "--model", model, "--gpu", gpu, "--gpus", "1", "--max-model-len",
+                 "8192", "--vllm-version", version, "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    [term] = [t for t in cli["speed_terms"] if t["key"] == "step_overhead"]
+    assert row["formula"] == term["formula"]
+    if model.startswith("deepseek"):
+        assert term["formula"].endswith(" = 4.304 ms")
