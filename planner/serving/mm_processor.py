@@ -263,4 +263,5 @@ def _note(key: str, value: bool | int, version: Version) -> str:
             f"more than their {GEMMA3_IMAGE_TOKENS}-token images make (the activation term's "
             f"note); below {tokens:,}, more (the plan is flagged, with a warning of its own)"
             + (". Of its output, not memory, vLLM logs: "
-               f"\"{GEMMA3_PAN_AND_SCAN_V1_LOG}\" (gemma3_mm.py get_num_crops)" if version >= GEMMA3_PAN_AND_SCAN_V1_LOG_FROM else ""))
+               f"\"{GEMMA3_PAN_AND_SCAN_V1_LOG}\" (gemma3_mm.py get_num_crops)"
+               if version >= GEMMA3_PAN_AND_SCAN_V1_LOG_FROM else ""))
