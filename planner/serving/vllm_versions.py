@@ -1147,10 +1147,14 @@ def mamba_cache_mode(version: Version, architectures: tuple[str, ...], prefix_ca
     return "align"
 
 
-HYBRID_PREFIX_CACHING_FROM: Version = (0, 26, 0)
-"""NOTE: config/model.py is_prefix_caching_supported: "Generative hybrid models support
-prefix caching", so it is on by default for them, from the 0.26.0 wheel on; the 0.25.0 wheel
-says "Hybrid models do not support prefix caching"."""
+HYBRID_PREFIX_CACHING_FROM: Version = (0, 28, 0)
+"""NOTE: engine/arg_utils.py _set_default_chunked_prefill_and_prefix_caching_args sets
+default_prefix_caching = config/model.py is_prefix_caching_supported, so prefix caching is on
+by default for hybrid models from the 0.28.0 wheel on. Before, it is off for them: up to
+0.25.1 is_prefix_caching_supported says "Hybrid models do not support prefix caching"; the
+0.26.0-0.27.1 wheels say "Generative hybrid models support prefix caching" there but take
+`is_prefix_caching_supported and not model_config.is_hybrid` ("Hybrid models support prefix
+caching but keep it opt-in for now while the feature matures")."""
 
 CHUNKED_HYBRID_FROM: Version = (0, 14, 0)
 """NOTE: VllmConfig.__post_init__ sets scheduler_config.disable_hybrid_kv_cache_manager when

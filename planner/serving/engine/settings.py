@@ -85,7 +85,7 @@ class EngineSettings(BaseModel):
         "command where the release reads it: planner.serving.runner_choice); left out of a "
         "dump while auto")
     enable_prefix_caching: bool | None = Field(
-        default=None, description="None: vLLM's default (on for hybrid models from 0.26)")
+        default=None, description="None: vLLM's default (on for hybrid models from 0.28)")
     enable_chunked_prefill: bool = Field(default=True, description="vLLM V1's default; off: "
                                          "batched tokens must cover max_model_len")
     kv_cache_memory_bytes: int | None = Field(default=None, gt=0,

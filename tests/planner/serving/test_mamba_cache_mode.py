@@ -5,8 +5,11 @@ Which mode (model_executor/models/config.py MambaModelConfig.verify_and_update_c
 prefix caching on and mamba_cache_mode "none", `"all" if model_config.
 supports_mamba_prefix_caching else "align"` in the 0.15.0-0.27.1 wheels ("align" when a
 speculative_config is set in 0.20.0-0.21.0); "align" from 0.28.0. Prefix caching is on by
-default for hybrids from 0.26.0 (config/model.py is_prefix_caching_supported: "Generative
-hybrid models support prefix caching"). NemotronHForCausalLM subclasses
+default for hybrids from 0.28.0 only (engine/arg_utils.py
+_set_default_chunked_prefill_and_prefix_caching_args: default_prefix_caching =
+is_prefix_caching_supported, which is False for hybrids up to 0.25.1; the 0.26.0-0.27.1 wheels
+take `is_prefix_caching_supported and not model_config.is_hybrid`, "keep it opt-in for now"),
+so "all" is planned only where prefix caching is asked. NemotronHForCausalLM subclasses
 SupportsMambaPrefixCaching (models/nemotron_h.py); Qwen3-Next does not.
 
 The model: 52 layers, 23 Mamba2 ("M"), 6 attention ("*": 2 KV heads of 128), bfloat16;
@@ -53,8 +56,8 @@ def _plan(version: str, **engine):
         layout=ParallelLayout(tp=1), engine=EngineSettings(vllm_version=version, **engine)))
 
 
-def test_0_27_0_runs_all_by_default_a_state_page_per_block() -> None:
-    r = _plan("0.27.0")
+def test_0_27_0_runs_all_where_prefix_caching_is_asked_a_state_page_per_block() -> None:
+    r = _plan("0.27.0", enable_prefix_caching=True)
     assert r.block_size == 2_176
     assert r.kv_cache_bytes_per_gpu == 11_072_113_219
     assert r.num_gpu_blocks == 11_072_113_219 // 13_369_344 == 828
@@ -63,6 +66,15 @@ def test_0_27_0_runs_all_by_default_a_state_page_per_block() -> None:
     assert r.kv_cache_tokens == 828 * L // 605 == 358_768
     # planned as "align" before: 846 blocks of 2,128 tokens, 124 + 4 x 2 = 132 pages a
     # request, int(846 x 262,144 / 132) = 1,680,104 KV tokens: 4.7 x what vLLM holds
+
+
+@pytest.mark.parametrize("version", ["0.26.0", "0.27.0", "0.27.1"])
+def test_0_26_0_to_0_27_1_keep_prefix_caching_off_for_hybrids_by_default(version) -> None:
+    # arg_utils.py: `is_prefix_caching_supported and not model_config.is_hybrid`: "none",
+    # one state page a Mamba group, the block 16 x cdiv(2,170,880, 16 x 1,024) = 2,128
+    r = _plan(version)
+    assert r.block_size == 2_128
+    assert r.kv_cache_tokens == r.num_gpu_blocks * L // 128
 
 
 def test_0_27_0_without_prefix_caching_holds_one_state_page() -> None:
@@ -75,7 +87,7 @@ def test_0_27_0_without_prefix_caching_holds_one_state_page() -> None:
 
 
 def test_0_27_0_all_adds_the_speculative_pages() -> None:
-    r = _plan("0.27.0", num_speculative_tokens=1)
+    r = _plan("0.27.0", num_speculative_tokens=1, enable_prefix_caching=True)
     # the conv state widens by a column (18,432 + 6,144) x 4 B: cdiv(2,195,456, 1,024) =
     # 2,144 -> 128 x 17 = 2,176 still; pages 121 + 4 x (121 + 1) = 609
     assert r.block_size == 2_176
@@ -83,10 +95,19 @@ def test_0_27_0_all_adds_the_speculative_pages() -> None:
 
 
 def test_0_25_0_all_only_where_prefix_caching_is_asked() -> None:
-    assert _plan("0.25.0").block_size == 2_128  # off by default before 0.26.0
+    assert _plan("0.25.0").block_size == 2_128  # off by default before 0.28.0
     asked = _plan("0.25.0", enable_prefix_caching=True)
     assert asked.block_size == 2_176
     assert asked.kv_cache_tokens == asked.num_gpu_blocks * L // 605
+
+
+def test_0_28_0_turns_prefix_caching_on_in_align() -> None:
+    # default_prefix_caching = is_prefix_caching_supported (True for hybrids) from 0.28.0, and
+    # MambaModelConfig picks "align": 2,128-token blocks (block_size 16), 124 + 4 x 2 = 132
+    # pages (no Mamba2 prefill checkpoint before 0.32.0)
+    r = _plan("0.28.0")
+    assert r.block_size == 2_128
+    assert r.kv_cache_tokens == r.num_gpu_blocks * L // 132
 
 
 def test_0_34_0_runs_align() -> None:
