@@ -22,6 +22,7 @@ Any other key is refused (cli: exit 2): it may move memory in ways not modelled.
 """
 
 import json
+import sys
 from typing import NamedTuple
 
 from planner.memo import IdentityMemo
@@ -36,7 +37,7 @@ from planner.serving.engine.encoder import dummy_items
 from planner.serving.lora.tower import GEMMA4_TOWER_FROM, GEMMA4_VIDEO_TOKENS
 from planner.serving.mm_modes import text_only, text_only_flag
 from planner.serving.vllm_versions import Version, version_label
-from planner.text import counted
+from planner.text import counted, shortened
 
 GEMMA4_SOFT_TOKENS = (70, 140, 280, 560, 1120)
 """gemma4_mm.py _SUPPORTED_SOFT_TOKENS (0.21.0-0.34.0; 0.20.0 inside _call_hf_processor) and
@@ -89,23 +90,32 @@ def checked_processor_kwargs(kwargs: object) -> ProcessorKwargs:
     other = [key for key in kwargs if key not in MODELLED_KEYS]
     if other:
         raise ValueError(
-            f"{', '.join(map(json.dumps, other))}: Headroom plans max_soft_tokens (Gemma 4), "
-            "max_patches (Llama 4) and do_pan_and_scan (Gemma 3) only; other processor kwargs "
-            "may change vLLM's encoder profile and token budgets in ways it does not model")
+            f"{shortened(', '.join(map(json.dumps, other)))}: Headroom plans max_soft_tokens "
+            "(Gemma 4), max_patches (Llama 4) and do_pan_and_scan (Gemma 3) only; other processor "
+            "kwargs may change vLLM's encoder profile and token budgets in ways it does not model")
     for key, value in kwargs.items():
         problem = _value_problem(key, value)
         if problem:
-            raise ValueError(f"{key} {json.dumps(value)}: {problem}")
+            raise ValueError(f"{key} {shortened(json.dumps(value))}: {problem}")
     return tuple(kwargs.items())
 
 
 def parsed_processor_kwargs(text: str) -> ProcessorKwargs:
     """--mm-processor-kwargs' JSON text as checked_processor_kwargs takes it (the CLI's flag, the
-    app's link key mmkw); ValueError (one line) for text that is not JSON too."""
+    app's link key mmkw); ValueError (one line, the text echoed shortened) for text that is not
+    JSON too, or JSON Python's reader gives up on: nested deeper than its recursion limit
+    (`[[[...` of 100,000 brackets was a RecursionError traceback) or a number of more digits
+    than sys.get_int_max_str_digits (Python's own words named sys.set_int_max_str_digits)."""
+    example = "e.g. '{\"max_soft_tokens\": 560}'"
     try:
         loaded = json.loads(text)
     except json.JSONDecodeError:
-        raise ValueError(f"{text!r} is not JSON, e.g. '{{\"max_soft_tokens\": 560}}'") from None
+        raise ValueError(f"{shortened(text)!r} is not JSON, {example}") from None
+    except RecursionError:
+        raise ValueError(f"{shortened(text)!r} is nested too deep to read, {example}") from None
+    except ValueError:
+        raise ValueError(f"{shortened(text)!r} holds a number of over "
+                         f"{sys.get_int_max_str_digits():,} digits, {example}") from None
     return checked_processor_kwargs(loaded)
 
 

@@ -666,7 +666,7 @@ def test_a_path_no_file_system_holds_is_echoed_shortened(args: tuple[str, ...],
     done = run("planner", *args)
     assert_one_line_error(done, f"python -m planner {args[0]}: error: ",
                           f"/tmp/{'x' * 56}...{words}")
-    assert len(done.stderr) < 300
+    assert len(done.stderr) < 400  # the longest message, 12,000 characters before
 
 
 @pytest.fixture(scope="module")
@@ -1420,3 +1420,24 @@ def test_a_snapshot_giving_a_key_twice_is_refused_not_planned_by_the_last(
     assert_one_line_error(run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot",
                               str(dup)), "python -m planner plan: error: ", words)
     assert_one_line_error(run("probes", "--load", str(dup)), "python -m probes: error: ", words)
+
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    # json.loads' RecursionError was a traceback (exit 1)
+    ("[" * 100_000, "'[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[...' is "
+     "nested too deep to read, e.g. '{"),
+    # Python's 'Exceeds the limit (4300 digits) ... use sys.set_int_max_str_digits()'
+    ('{"max_patches": ' + "9" * 5_000 + "}", "999...' holds a number of over 4,300 digits"),
+    # a text, a key or a value of 12,000 characters was echoed whole
+    ("x " * 6_000, "x x x...' is not JSON"),
+    ('{"' + "a b " * 3_000 + '": 1}', 'a b ...: Headroom plans max_soft_tokens'),
+    ('{"max_patches": "' + "a b " * 3_000 + '"}', 'max_patches "a b a b a b a b a b a b a b a b '
+     'a b a b a b a b a b a b a b ...: a whole number of tiles')],
+    ids=["nested", "digits", "text", "key", "value"])
+def test_mm_processor_kwargs_too_deep_too_long_or_too_big_is_one_short_line(
+        kwargs: str, words: str) -> None:
+    done = run("planner", "plan", "--model", str(QWEN3_8B), *HW, "--mm-processor-kwargs", kwargs)
+    assert_one_line_error(done, "python -m planner plan: error: argument --mm-processor-kwargs: ",
+                          words)
+    assert len(done.stderr) < 400  # the longest message, 12,000 characters before
