@@ -223,22 +223,24 @@ def _zero_mm_limits(text: str) -> tuple[str, ...]:
     {"count": n, ...}, whose count vLLM takes as 999 where unset: config/multimodal.py
     BaseDummyOptions), every count 0: the modalities, in the order given. Headroom plans the
     text-only case only (mm_modes.text_only), so any other count is refused, named as JSON
-    (a string "0" or a null is not vLLM's 0)."""
+    (a string "0" or a null is not vLLM's 0). Text Python's JSON reader gives up on (nested
+    past its recursion limit: a RecursionError traceback before; a number past its digits
+    limit) is no such object either; a text, modality or count is echoed shortened."""
     try:
         limits = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         limits = None
     if not isinstance(limits, dict) or not limits:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a JSON object of modality limits, e.g. '{{\"image\": 0, "
+            f"{shortened(text)!r} is not a JSON object of modality limits, e.g. '{{\"image\": 0, "
             "\"video\": 0}'")
     counts = {m: c.get("count", 999) if isinstance(c, dict) else c for m, c in limits.items()}
     above = [f"{m} {json.dumps(c)}" for m, c in counts.items() if c != 0 or isinstance(c, bool)]
     if above:
         raise argparse.ArgumentTypeError(
-            f"{', '.join(above)}: Headroom plans a limit of 0 only (text-only serving, every "
-            "modality of the tower at 0); other limits change vLLM's encoder profile in ways "
-            "it does not model")
+            f"{shortened(', '.join(above))}: Headroom plans a limit of 0 only (text-only "
+            "serving, every modality of the tower at 0); other limits change vLLM's encoder "
+            "profile in ways it does not model")
     return tuple(counts)
 
 

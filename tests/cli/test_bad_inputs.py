@@ -1441,3 +1441,16 @@ def test_mm_processor_kwargs_too_deep_too_long_or_too_big_is_one_short_line(
     assert_one_line_error(done, "python -m planner plan: error: argument --mm-processor-kwargs: ",
                           words)
     assert len(done.stderr) < 400  # the longest message, 12,000 characters before
+
+
+@pytest.mark.parametrize(("limits", "words"), [
+    ("[" * 100_000, "'[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[...' is not a "
+     "JSON object of modality limits"),  # a RecursionError traceback (exit 1)
+    ('{"' + "a b " * 3_000 + '": 1}', "a b a...: Headroom plans a limit of 0 only")],
+    ids=["nested", "modality"])
+def test_limit_mm_per_prompt_too_deep_or_too_long_is_one_short_line(limits: str,
+                                                                    words: str) -> None:
+    done = run("planner", "plan", "--model", str(QWEN3_8B), *HW, "--limit-mm-per-prompt", limits)
+    assert_one_line_error(done, "python -m planner plan: error: argument --limit-mm-per-prompt: ",
+                          words)
+    assert len(done.stderr) < 400  # 12,000 characters before
