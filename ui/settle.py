@@ -178,7 +178,7 @@ def settled_choices(plan_page: bool = True) -> Choices:
     rules = vllm_rules(state().vllm_version)
     runners = [r for r in ("auto", "v1", "v2") if not runner_request_refusal(rules, r)]
     _keep_valid("model_runner", state().model_runner, runners,
-                str(runner_request_refusal(rules, state().model_runner)),
+                sentence(runner_request_refusal(rules, state().model_runner) or ""),
                 shown=RUNNER_NAMES.__getitem__)
     cli = vllm_cli(state().vllm_version)
     gpu = cluster.sizing_node.gpu

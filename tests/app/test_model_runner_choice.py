@@ -36,3 +36,14 @@ def test_a_link_asking_a_runner_the_release_lacks_is_replaced() -> None:
     assert at.selectbox(key="plan.model_runner").value == "auto"
     assert "vLLM 0.34.0 has no Model Runner V1" in texts(at)
     assert launch_command(at).startswith("vllm serve Qwen/Qwen3-8B")
+
+
+def test_the_replaced_runners_reason_ends_its_sentence_before_what_is_shown() -> None:
+    # it read '... Unset this variable.") Showing Model runner = auto ...' and, for V2 on
+    # 0.19.0, '... or later Showing ...': the refusal's sentence was not ended
+    at = open_link("plan", **{**QWEN3_H100, "vllm": "0.19.0"}, runner="v2")
+    assert not at.exception
+    assert ("plan it with --vllm-version 0.22.0 or later. Showing Model runner = auto (the "
+            "release's pick) instead.") in texts(at)
+    at = open_link("plan", **{**QWEN3_H100, "vllm": "0.34.0"}, runner="v1")
+    assert 'Unset this variable."). Showing Model runner = auto' in texts(at)
