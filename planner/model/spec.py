@@ -131,7 +131,12 @@ class MambaMixer(_Frozen):
     state_size: int = Field(gt=0, description="ssm_state_size (d_state)")
     n_groups: int = Field(gt=0)
     conv_kernel: int = Field(gt=0)
-    state_dtype: TorchDtype | None = Field(default=None, description="None: the model dtype")
+    state_dtype: TorchDtype | None = Field(
+        default=None, description="config mamba_ssm_cache_dtype as written (the SSM state's "
+        "dtype where the model class reads it: config_ssm_dtype); None: not written")
+    config_ssm_dtype: bool = Field(
+        default=False, description="vLLM takes the SSM state's dtype from the config "
+        "(NemotronHForCausalLMConfig: Nemotron-H); else the model dtype")
     conv_bias: bool = Field(default=True, description="conv1d has a bias (use_conv_bias)")
     proj_bias: bool = Field(default=False, description="in_proj and out_proj have biases "
                             "(use_bias)")

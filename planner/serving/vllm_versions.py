@@ -1079,6 +1079,38 @@ CONFIG_SSM_DTYPE_FROM: Version = (0, 17, 0)
 mamba_ssm_cache_dtype from the config's mamba_ssm_dtype (float32 for Qwen3.5/3.6): absent
 from the 0.16.0 wheel, present from 0.17.0 on. Before, the GDN state is in the model dtype."""
 
+NEMOTRON_H_SSM_DTYPE_FROM: Version = (0, 13, 0)
+"""NOTE: model_executor/models/config.py NemotronHForCausalLMConfig (the model class's
+verify_and_update_config; planner.model.config.mamba.NEMOTRON_H_SSM_ARCHITECTURES): where
+cache_config.mamba_ssm_cache_dtype is "auto" (--mamba-ssm-cache-dtype left out) it becomes
+`getattr(hf_config, "mamba_ssm_cache_dtype", <default>)`, the Mamba2 SSM state's dtype
+(mamba_utils.py _mamba_state_dtype; the conv state stays in mamba_cache_dtype, auto: the model
+dtype). Absent from the 0.11.0, 0.11.1, 0.11.2 and 0.12.0 wheels (no class: the whole state in
+the model dtype, whatever config.json says), present from 0.13.0 on (0.13.0-0.16.0 wheels and
+0.17.0-0.34.0 sources read)."""
+
+NEMOTRON_H_SSM_FP32_FROM: Version = (0, 20, 0)
+"""NOTE: the `<default>` of NEMOTRON_H_SSM_DTYPE_FROM, for a config object without the
+attribute: "float16" in the 0.13.0-0.19.1 wheels, `DEFAULT_MAMBA_SSM_CACHE_DTYPE = "float32"`
+("Only `float32` is known to have no accuracy issues by default") from 0.20.0 (0.20.0-0.34.0
+sources). The config object lacks it only where it is the repository's own class
+(--trust-remote-code; the one third-party copy of NVIDIA's configuration_nemotron_h.py read,
+nvidia-cosmos/cosmos-rl, sets no mamba_ssm_cache_dtype): transformers' NemotronHConfig
+declares `mamba_ssm_cache_dtype: str = "float32"` (5.5.3, 5.10.4, 5.16.1, 5.17.0, 5.18.0,
+5.25.0; transformers 4.57.6 has no nemotron_h). Headroom counts on the lowest transformers a
+release allows (launch.remote_code_note): 4.x, no NemotronHConfig, before 0.24.0, so float16
+on 0.13.0-0.19.x; float32 either way from 0.20.0."""
+
+
+def nemotron_ssm_default(version: Version) -> str | None:
+    """The Nemotron-H SSM state dtype vLLM `version` takes for a config.json without
+    mamba_ssm_cache_dtype (NEMOTRON_H_SSM_FP32_FROM); None where it reads no dtype from the
+    config at all, the model dtype (before NEMOTRON_H_SSM_DTYPE_FROM)."""
+    if version < NEMOTRON_H_SSM_DTYPE_FROM:
+        return None
+    return "float32" if version >= NEMOTRON_H_SSM_FP32_FROM else "float16"
+
+
 MAMBA_ALIGN_FROM: Version = (0, 15, 0)
 """NOTE: config/cache.py mamba_cache_mode and MambaModelConfig (models/config.py): with prefix
 caching a hybrid model runs mamba_cache_mode "align" ("all" for some up to 0.27.1:
@@ -1711,6 +1743,7 @@ class VllmRules:
     sm90_fa4_fp8_hd512: bool
     checkpoint_kv_dtype: bool
     config_ssm_dtype: bool
+    nemotron_ssm_default: str | None
     mamba_align: bool
     hybrid_prefix_caching: bool
     kv_cache_dtypes: tuple[str, ...]
@@ -1791,6 +1824,7 @@ def vllm_rules(text: str) -> VllmRules:
         ct_kv_scheme_forced=CT_KV_SCHEME_FROM <= version < CT_KV_SCHEME_AUTO_ONLY_FROM,
         kv_cache_dtypes=vllm_cli(version_label(version)).choices["--kv-cache-dtype"],
         config_ssm_dtype=version >= CONFIG_SSM_DTYPE_FROM,
+        nemotron_ssm_default=nemotron_ssm_default(version),
         mamba_align=version >= MAMBA_ALIGN_FROM,
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
         in_flight_window=version >= IN_FLIGHT_WINDOW_FROM,

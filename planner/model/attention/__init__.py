@@ -80,15 +80,23 @@ def _linear(mixer: LinearAttentionMixer, state_elem_bytes: int) -> KvLayer:
 
 
 def _mamba(mixer: MambaMixer, state_elem_bytes: int) -> KvLayer:
+    """The conv state in the model dtype; the SSM state in the config's mamba_ssm_cache_dtype
+    where the model class reads it, float32 where such a config names none (the newest
+    releases' NemotronHForCausalLMConfig.DEFAULT_MAMBA_SSM_CACHE_DTYPE, and transformers 5
+    NemotronHConfig's `mamba_ssm_cache_dtype: str = "float32"`; per release:
+    vllm_versions.nemotron_ssm_default)."""
+    source = ("model" if not mixer.config_ssm_dtype
+              else "config" if mixer.state_dtype else "default")
     return Mamba2Kv(
         num_heads=mixer.num_heads,
         head_dim=mixer.head_dim,
         state_size=mixer.state_size,
         n_groups=mixer.n_groups,
         conv_kernel=mixer.conv_kernel,
-        state_elem_bytes=(
-            TORCH_DTYPE_BYTES[mixer.state_dtype] if mixer.state_dtype else state_elem_bytes
-        ),
+        state_elem_bytes=state_elem_bytes,
+        ssm_elem_bytes=(TORCH_DTYPE_BYTES[mixer.state_dtype] if source == "config"
+                        else TORCH_DTYPE_BYTES["float32"] if source == "default" else None),
+        ssm_dtype_from=source,
     )
 
 

@@ -24,30 +24,40 @@ class Mamba2Kv(RecurrentStateKv):
     state_size: int
     n_groups: int
     conv_kernel: int
+    ssm_dtype_from: Literal["model", "config", "default"] = "model"
+    """Where the SSM state's dtype comes from: "model", the model dtype (a class that reads none
+    from its config: GraniteMoeHybrid); "config", config.json's mamba_ssm_cache_dtype
+    (ssm_elem_bytes; Nemotron-H); "default", a Nemotron-H config without one, planned at the
+    newest releases' float32 (the release's own: engine.stages.StateRules.nemotron_ssm_bytes)."""
 
     def groups_per_rank_total(self, tp: int) -> int:
         """Groups after vLLM replicates them to follow the head shards (mamba_groups_total)."""
         return mamba_groups_total(self.n_groups, tp)
 
-    def state_elements(self, tp: int) -> int:
-        """Conv state + SSM state elements on one rank.
+    def _parts(self, tp: int) -> tuple[int, int]:
+        """(conv, SSM) state elements on one rank.
 
         NOTE: vLLM MambaStateShapeCalculator.mamba2_state_shape: intermediate = heads x
         head_dim; conv = (intermediate + 2 x groups x d_state) / tp x (kernel - 1 + num_spec);
         ssm = heads / tp x head_dim x d_state. Nemotron-H-56B (128 heads x 64, 8 groups,
         d_state 256, kernel 4) at TP=1: (8,192 + 4,096) x 3 + 128 x 64 x 256 =
-        36,864 + 2,097,152 = 2,134,016 elements.
+        36,864 + 2,097,152 = 2,134,016 elements. The conv state is in the model dtype, the SSM
+        state in mamba_ssm_cache_dtype (RecurrentStateKv.state_bytes): Nemotron-3-Nano (64
+        heads x 64, 8 groups, d_state 128, bfloat16, mamba_ssm_cache_dtype float32) at TP=1:
+        (4,096 + 2,048) x 3 = 18,432 x 2 B + 64 x 64 x 128 = 524,288 x 4 B = 36,864 +
+        2,097,152 = 2,134,016 B.
         """
         intermediate = self.num_heads * self.head_dim
         conv_dim = intermediate + 2 * self.groups_per_rank_total(tp) * self.state_size
         conv = conv_dim // tp * (self.conv_kernel - 1 + self.spec_tokens)
-        ssm = self.num_heads // tp * self.head_dim * self.state_size
-        return conv + ssm
+        return conv, self.num_heads // tp * self.head_dim * self.state_size
 
     def formula(self, kv_elem_bytes: int, tp: int) -> str:
         """Fixed state per sequence with the numbers filled in."""
+        conv, ssm = self._parts(tp)
         return (
-            f"conv + ssm state ({self.num_heads} heads x {self.head_dim} x {self.state_size}"
-            f" / {tp}) = {self.state_elements(tp):,} elements x {self.state_elem_bytes} B = "
-            f"{self.state_bytes(tp):,} B per sequence"
+            f"conv {conv:,} x {self.state_elem_bytes} B + ssm state ({self.num_heads} heads x "
+            f"{self.head_dim} x {self.state_size} / {tp}) {ssm:,} x "
+            f"{self.ssm_elem_bytes or self.state_elem_bytes} B = {self.state_bytes(tp):,} B "
+            "per sequence"
         )

@@ -1,7 +1,15 @@
 """Mamba2 mixers: Nemotron-H's and GraniteMoeHybrid's, as vLLM builds MambaMixer2."""
 
+from planner.model.config.identity import architectures
 from planner.model.config.reader import MAX_HEADS, MAX_WIDTH, Reader, need
 from planner.model.spec import ConfigError, MambaMixer
+
+NEMOTRON_H_SSM_ARCHITECTURES = frozenset({"NemotronHForCausalLM", "NemotronHPuzzleForCausalLM"})
+"""NOTE: model_executor/models/config.py MODELS_CONFIG_MAP maps these (NemotronHPuzzle from the
+0.16.0 wheel) to NemotronHForCausalLMConfig, which sets cache_config.mamba_ssm_cache_dtype from
+the config where it is "auto" (0.13.0-0.34.0 wheels; none in 0.11.0-0.12.0); no other Mamba2
+model class reads a dtype from its config (granitemoehybrid.py, bamba.py, falcon_h1.py,
+zamba2.py: get_mamba_state_dtype_from_config passes cache_config's)."""
 
 
 def mamba_mixer(r: Reader) -> MambaMixer:
@@ -9,8 +17,12 @@ def mamba_mixer(r: Reader) -> MambaMixer:
     use_conv_bias=config.use_conv_bias and use_bias=config.use_bias to MambaMixer2, whose
     conv1d takes the first and in_proj / out_proj the second (layers/mamba/mamba_mixer2.py,
     0.9.1, 0.19.0, 0.33.0 and 0.34.0 wheels); transformers 5.24.0 NemotronHConfig defaults
-    `use_conv_bias: bool = True`, `use_bias: bool = False`."""
-    ssm_dtype = r.get("mamba_ssm_cache_dtype", "mamba_ssm_dtype")
+    `use_conv_bias: bool = True`, `use_bias: bool = False`. The SSM state's dtype: vLLM reads
+    config `mamba_ssm_cache_dtype` only (models/config.py NemotronHForCausalLMConfig,
+    `getattr(hf_config, "mamba_ssm_cache_dtype", ...)`; not mamba_ssm_dtype), for the
+    architectures NEMOTRON_H_SSM_ARCHITECTURES; per release: vllm_versions.
+    nemotron_ssm_default."""
+    ssm_dtype = r.get("mamba_ssm_cache_dtype")
     return MambaMixer(
         num_heads=need(r, "mamba_num_heads", MAX_HEADS),
         head_dim=need(r, "mamba_head_dim", MAX_WIDTH),
@@ -18,6 +30,8 @@ def mamba_mixer(r: Reader) -> MambaMixer:
         n_groups=r.int_("n_groups", hi=MAX_HEADS) or 1,
         conv_kernel=r.int_("conv_kernel", hi=1024) or 4,
         state_dtype=ssm_dtype if ssm_dtype in ("bfloat16", "float16", "float32") else None,
+        config_ssm_dtype=bool(NEMOTRON_H_SSM_ARCHITECTURES.intersection(
+            architectures(r.cfg, r.prefix))),
         conv_bias=r.flag("use_conv_bias") is not False,
         proj_bias=bool(r.flag("use_bias")),
         chunk_size=_chunk_size(r),

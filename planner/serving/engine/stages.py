@@ -9,7 +9,9 @@ from planner.memo import IdentityMemo, first_alike
 from planner.model.attention import (
     DeepseekV4Kv,
     FullAttentionKv,
+    GatedDeltaNetKv,
     KvLayer,
+    Mamba2Kv,
     RecurrentStateKv,
     SlidingWindowKv,
     turboquant_layers,
@@ -40,6 +42,9 @@ class StateRules(NamedTuple):
     checkpoint_align: int = 1  # lcm'd into the multiple (vllm_versions.GDN_CHECKPOINT_FROM;
     # in mamba_cache_mode "all" the model's Mamba chunk, vllm_versions.MAMBA_ALL_BEFORE)
     state_all: bool = False  # "all": a state page per block of max_model_len, + state_blocks
+    nemotron_ssm_bytes: int | None = 4  # a Nemotron-H SSM state's width where config.json
+    # names none; None: the release reads no dtype from the config (vllm_versions.
+    # nemotron_ssm_default), the model dtype's
 
 
 DEFAULT_STATE_RULES = StateRules()
@@ -144,7 +149,8 @@ def _first_alike_kv(kv_layers: tuple[KvLayer | None, ...]) -> tuple[int, ...] | 
 
 
 def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
-    """A GDN layer keeps its config's state dtype only where the version honours it; a
+    """A GDN layer keeps its config's state dtype only where the version honours it, a Mamba2
+    one its config's or the release's default (Nemotron-H: StateRules.nemotron_ssm_bytes); a
     recurrent layer's conv state widens by the speculative tokens; a chunked local layer is
     full attention where the release turns the hybrid KV cache manager off for it
     (vllm_versions.CHUNKED_HYBRID_FROM)."""
@@ -152,8 +158,11 @@ def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
         return FullAttentionKv(num_kv_heads=kv.num_kv_heads, head_dim=kv.head_dim,
                                v_head_dim=kv.v_head_dim)
     update: dict = {}
-    if not states.config_ssm_dtype and getattr(kv, "ssm_elem_bytes", None) is not None:
+    if isinstance(kv, GatedDeltaNetKv) and not states.config_ssm_dtype:
         update["ssm_elem_bytes"] = None
+    if isinstance(kv, Mamba2Kv) and kv.ssm_dtype_from != "model" and (
+            states.nemotron_ssm_bytes is None or kv.ssm_dtype_from == "default"):
+        update["ssm_elem_bytes"] = states.nemotron_ssm_bytes
     if states.spec_tokens and isinstance(kv, RecurrentStateKv):
         update["spec_tokens"] = states.spec_tokens
     return kv.model_copy(update=update) if update else kv

@@ -376,7 +376,8 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     return StateRules(rules.config_ssm_dtype, held, n,
                       spec.mtp_layers if n else 0, 32 if hd256 else 16,
                       rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid,
-                      multiple, per_block)
+                      multiple, per_block, None if rules.nemotron_ssm_default is None
+                      else TORCH_DTYPE_BYTES[rules.nemotron_ssm_default])
 
 
 def _cc(gpu) -> tuple[int, int]:

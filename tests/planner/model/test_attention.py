@@ -97,9 +97,18 @@ def test_mamba2_state():
     # conv (128 x 64 + 2 x 8 x 256) x 3 = 12,288 x 3 = 36,864; ssm 128 x 64 x 256 = 2,097,152
     mamba = MambaMixer(num_heads=128, head_dim=64, state_size=256, n_groups=8, conv_kernel=4)
     assert kv_layer_spec(mamba, 2).state_bytes(1) == (36_864 + 2_097_152) * 2
+    # vLLM mamba_utils.py _mamba_state_dtype: the conv state in the model dtype, only the SSM
+    # state in mamba_ssm_cache_dtype (Nemotron-H's config key): 36,864 x 2 B + 2,097,152 x 4 B
+    # = 73,728 + 8,388,608 = 8,462,336 B
     fp32 = MambaMixer(num_heads=128, head_dim=64, state_size=256, n_groups=8, conv_kernel=4,
-                      state_dtype="float32")
-    assert kv_layer_spec(fp32, 2).state_bytes(1) == (36_864 + 2_097_152) * 4
+                      state_dtype="float32", config_ssm_dtype=True)
+    assert kv_layer_spec(fp32, 2).state_bytes(1) == 8_462_336
+    # a Nemotron-H config without the key: float32 (0.20.0 on, transformers 5's class default)
+    unset = fp32.model_copy(update={"state_dtype": None})
+    assert kv_layer_spec(unset, 2).state_bytes(1) == 8_462_336
+    # a class that reads no dtype from its config (GraniteMoeHybrid): all in the model dtype
+    other = fp32.model_copy(update={"config_ssm_dtype": False})
+    assert kv_layer_spec(other, 2).state_bytes(1) == (36_864 + 2_097_152) * 2
 
 
 def test_sliding_window_need_is_bounded_by_window_and_batch():

@@ -16,18 +16,22 @@ The model: 52 layers, 23 Mamba2 ("M"), 6 attention ("*": 2 KV heads of 128), bfl
 Mamba2 64 heads of 64, n_groups 8, ssm_state_size 128, conv_kernel 4, chunk_size 128,
 mamba_ssm_cache_dtype float32; max_position_embeddings 262,144 (the max_model_len planned).
 One H100, TP=1:
-- the Mamba page as Headroom sizes it (planner.model.attention.mamba.Mamba2Kv: the whole state
-  in the config's mamba_ssm_cache_dtype): conv (64 x 64 + 2 x 8 x 128) x (4 - 1) = 18,432 +
-  SSM 64 x 64 x 128 = 524,288 -> 542,720 elements x 4 B = 2,170,880 B
+- the Mamba page (MambaSpec.page_size_bytes: each state's elements x its dtype; mamba_utils.py
+  MambaStateDtypeCalculator._mamba_state_dtype: the conv state in mamba_cache_dtype, auto = the
+  model dtype, the SSM state in mamba_ssm_cache_dtype, which NemotronHForCausalLMConfig sets
+  from the config's float32): conv (64 x 64 + 2 x 8 x 128) x (4 - 1) = 18,432 x 2 B = 36,864 B
+  + SSM 64 x 64 x 128 = 524,288 x 4 B = 2,097,152 B -> 2,134,016 B
 - attention 2 x 2 x 128 x 2 B = 1,024 B a token a layer
 - "all" (platforms/interface.py _align_hybrid_block_size, 0.27.0): kernel_block_alignment_size
   = max(16, block_size 16) = 16; chunk_size = lcm(128, 16) = 128; attn_tokens_per_mamba_state
-  = cdiv(2,170,880, 1,024) = 2,120; attn_block_size = 128 x cdiv(2,120, 128) = 128 x 17 = 2,176
-- "none" / "align" (the else branch): 16 x cdiv(2,170,880, 16 x 1,024) = 16 x 133 = 2,128;
-  0.34.0 (block_size 64 by default): 64 x cdiv(2,170,880, 64 x 1,024) = 64 x 34 = 2,176
+  = cdiv(2,134,016, 1,024) = 2,084 (1,024 x 2,084 = 2,134,016); attn_block_size = 128 x
+  cdiv(2,084, 128) = 128 x 17 = 2,176
+- "none" / "align" (the else branch): 16 x cdiv(2,134,016, 16 x 1,024) = 16 x 131 = 2,096
+  (16,384 x 130 = 2,129,920 is short); 0.34.0 (block_size 64 by default): 64 x
+  cdiv(2,134,016, 64 x 1,024) = 64 x 33 = 2,112 (65,536 x 32 = 2,097,152 is short)
 - groups (kv_cache_utils._get_kv_cache_groups_uniform_page_size): 23 Mamba, 6 attention, 23 >=
   1.5 x 6 -> group_size 6: cdiv(23, 6) = 4 Mamba groups + 1 attention group = 5; one block =
-  6 pages: 2,176 x 1,024 x 6 = 13,369,344 B (2,128 x 1,024 x 6 = 13,074,432 B)
+  6 pages: 2,176 x 1,024 x 6 = 13,369,344 B (2,096: 12,877,824 B; 2,112: 12,976,128 B)
 - pages a request of L = 262,144 takes (get_max_concurrency_for_kv_cache_config: sum over the
   groups of cdiv(MambaSpec.max_memory_usage_bytes, page)): attention cdiv(L, block) each;
   Mamba "all" cdiv(L, block) (+ num_speculative_blocks from 0.22.0), "align" 2 (3 from 0.32.0
@@ -44,16 +48,16 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.vllm_versions import mamba_cache_mode
+from planner.serving.vllm_versions import mamba_cache_mode, nemotron_ssm_default
 
 NANO = "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"
 L = 262_144
 
 
-def _plan(version: str, **engine):
+def _plan(version: str, model: str = NANO, tp: int = 1, **engine):
     return plan(PlanRequest(
-        model=catalog_spec(NANO), cluster=preset_cluster("h100", 1),
-        layout=ParallelLayout(tp=1), engine=EngineSettings(vllm_version=version, **engine)))
+        model=catalog_spec(model), cluster=preset_cluster("h100", tp),
+        layout=ParallelLayout(tp=tp), engine=EngineSettings(vllm_version=version, **engine)))
 
 
 def test_0_27_0_runs_all_where_prefix_caching_is_asked_a_state_page_per_block() -> None:
@@ -64,38 +68,42 @@ def test_0_27_0_runs_all_where_prefix_caching_is_asked_a_state_page_per_block() 
     # 1 attention group x cdiv(262,144, 2,176) = 121, 4 Mamba groups x 121 = 484: 605 pages
     assert r.max_concurrency == pytest.approx(828 / 605)
     assert r.kv_cache_tokens == 828 * L // 605 == 358_768
-    # planned as "align" before: 846 blocks of 2,128 tokens, 124 + 4 x 2 = 132 pages a
-    # request, int(846 x 262,144 / 132) = 1,680,104 KV tokens: 4.7 x what vLLM holds
+    # planned as "align" before h665 (and with the conv state in float32, before h668): 846
+    # blocks of 2,128 tokens, 124 + 4 x 2 = 132 pages a request, int(846 x 262,144 / 132) =
+    # 1,680,104 KV tokens: 4.7 x what vLLM holds
 
 
 @pytest.mark.parametrize("version", ["0.26.0", "0.27.0", "0.27.1"])
 def test_0_26_0_to_0_27_1_keep_prefix_caching_off_for_hybrids_by_default(version) -> None:
     # arg_utils.py: `is_prefix_caching_supported and not model_config.is_hybrid`: "none",
-    # one state page a Mamba group, the block 16 x cdiv(2,170,880, 16 x 1,024) = 2,128
+    # one state page a Mamba group, the block 16 x cdiv(2,134,016, 16 x 1,024) = 2,096:
+    # cdiv(262,144, 2,096) = 126 + 4 x 1 = 130 pages
     r = _plan(version)
-    assert r.block_size == 2_128
-    assert r.kv_cache_tokens == r.num_gpu_blocks * L // 128
+    assert r.block_size == 2_096
+    assert r.kv_cache_tokens == r.num_gpu_blocks * L // 130
 
 
 def test_0_27_0_without_prefix_caching_holds_one_state_page() -> None:
     r = _plan("0.27.0", enable_prefix_caching=False)
-    assert r.block_size == 2_128
+    assert r.block_size == 2_096
     assert r.kv_cache_bytes_per_gpu == 11_072_113_219  # the profile does not move
-    assert r.num_gpu_blocks == 11_072_113_219 // 13_074_432 == 846
-    # cdiv(262,144, 2,128) = 124 + 4 x 1 = 128 pages
-    assert r.kv_cache_tokens == 846 * L // 128 == 1_732_608
+    # 12,877,824 x 859 = 11,062,050,816; x 860 = 11,074,928,640 is over
+    assert r.num_gpu_blocks == 11_072_113_219 // 12_877_824 == 859
+    # cdiv(262,144, 2,096) = 126 (2,096 x 125 = 262,000) + 4 x 1 = 130 pages
+    assert r.kv_cache_tokens == 859 * L // 130 == 1_732_166
 
 
 def test_0_27_0_all_adds_the_speculative_pages() -> None:
     r = _plan("0.27.0", num_speculative_tokens=1, enable_prefix_caching=True)
-    # the conv state widens by a column (18,432 + 6,144) x 4 B: cdiv(2,195,456, 1,024) =
-    # 2,144 -> 128 x 17 = 2,176 still; pages 121 + 4 x (121 + 1) = 609
+    # the conv state widens by a column (18,432 + 6,144) x 2 B = 49,152 + 2,097,152 =
+    # 2,146,304 B: cdiv(2,146,304, 1,024) = 2,096 -> 128 x 17 = 2,176 still; pages 121 + 4 x
+    # (121 + 1) = 609
     assert r.block_size == 2_176
     assert r.kv_cache_tokens == r.num_gpu_blocks * L // 609
 
 
 def test_0_25_0_all_only_where_prefix_caching_is_asked() -> None:
-    assert _plan("0.25.0").block_size == 2_128  # off by default before 0.28.0
+    assert _plan("0.25.0").block_size == 2_096  # off by default before 0.28.0
     asked = _plan("0.25.0", enable_prefix_caching=True)
     assert asked.block_size == 2_176
     assert asked.kv_cache_tokens == asked.num_gpu_blocks * L // 605
@@ -103,19 +111,21 @@ def test_0_25_0_all_only_where_prefix_caching_is_asked() -> None:
 
 def test_0_28_0_turns_prefix_caching_on_in_align() -> None:
     # default_prefix_caching = is_prefix_caching_supported (True for hybrids) from 0.28.0, and
-    # MambaModelConfig picks "align": 2,128-token blocks (block_size 16), 124 + 4 x 2 = 132
+    # MambaModelConfig picks "align": 2,096-token blocks (block_size 16), 126 + 4 x 2 = 134
     # pages (no Mamba2 prefill checkpoint before 0.32.0)
     r = _plan("0.28.0")
-    assert r.block_size == 2_128
-    assert r.kv_cache_tokens == r.num_gpu_blocks * L // 132
+    assert r.block_size == 2_096
+    assert r.kv_cache_tokens == r.num_gpu_blocks * L // 134
 
 
 def test_0_34_0_runs_align() -> None:
     r = _plan("0.34.0")
-    assert r.block_size == 2_176
-    assert r.num_gpu_blocks == r.kv_cache_bytes_per_gpu // 13_369_344 == 792
-    # 121 + 4 x 3 = 133 pages
-    assert r.kv_cache_tokens == 792 * L // 133 == 1_561_037
+    assert r.block_size == 2_112
+    assert r.kv_cache_bytes_per_gpu == 10_594_482_755
+    # pool 10,594,482,755 B: 12,976,128 x 816 = 10,588,520,448; x 817 = 10,601,496,576 is over
+    assert r.num_gpu_blocks == r.kv_cache_bytes_per_gpu // 12_976_128 == 816
+    # cdiv(262,144, 2,112) = 125 (2,112 x 124 = 261,888) + 4 x 3 = 137 pages
+    assert r.kv_cache_tokens == 816 * L // 137 == 1_561_383
 
 
 NEMOTRON_H = ("NemotronHForCausalLM",)
@@ -136,3 +146,39 @@ NEMOTRON_H = ("NemotronHForCausalLM",)
 ])
 def test_the_mode_per_release(version, architectures, prefix, speculative, mode) -> None:
     assert mamba_cache_mode(version, architectures, prefix, speculative) == mode
+
+
+# The SSM state's dtype per release (vllm_versions.NEMOTRON_H_SSM_DTYPE_FROM,
+# NEMOTRON_H_SSM_FP32_FROM): models/config.py NemotronHForCausalLMConfig sets an "auto"
+# mamba_ssm_cache_dtype to `getattr(hf_config, "mamba_ssm_cache_dtype", "float16")` in the
+# 0.13.0-0.19.1 wheels, DEFAULT_MAMBA_SSM_CACHE_DTYPE "float32" from 0.20.0; no such class in
+# 0.11.0-0.12.0, where the whole state is in the model dtype.
+
+
+@pytest.mark.parametrize(("version", "default"), [
+    ((0, 12, 0), None), ((0, 13, 0), "float16"), ((0, 19, 1), "float16"),
+    ((0, 20, 0), "float32"), ((0, 34, 0), "float32"),
+])
+def test_nemotron_h_ssm_default_per_release(version, default) -> None:
+    assert nemotron_ssm_default(version) == default
+
+
+def test_0_12_0_reads_no_state_dtype_from_the_config() -> None:
+    # Nano's float32 unread: (18,432 + 524,288) x 2 B = 1,085,440 B; 16 x cdiv(1,085,440,
+    # 16,384) = 16 x 67 (16,384 x 66 = 1,081,344 is short) = 1,072
+    assert _plan("0.12.0").block_size == 1_072
+    assert _plan("0.13.0").block_size == 2_096  # float32 read: 2,134,016 B as above
+
+
+H56 = "nvidia/Nemotron-H-56B-Base-8K"  # no mamba_ssm_cache_dtype in its config
+
+
+def test_nemotron_h_without_the_key_float16_then_float32() -> None:
+    # TP=2: 256 heads x 64, 8 groups, d_state 256, conv 4: conv (16,384 + 2 x 8 x 256) / 2 x 3
+    # = 30,720 x 2 B = 61,440 B; SSM 256 / 2 x 64 x 256 = 2,097,152 elements; attention 8 / 2
+    # KV heads x 128 x 2 x 2 B = 2,048 B a token
+    # 0.19.0 float16: 61,440 + 4,194,304 = 4,255,744 B; 16 x cdiv(4,255,744, 32,768) = 16 x 130
+    assert _plan("0.19.0", H56, 2).block_size == 2_080
+    # 0.20.0 float32: 61,440 + 8,388,608 = 8,450,048 B; 16 x cdiv(8,450,048, 32,768) = 16 x 258
+    # (32,768 x 257 = 8,421,376 is short) = 4,128
+    assert _plan("0.20.0", H56, 2).block_size == 4_128
