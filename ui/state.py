@@ -619,7 +619,7 @@ head of it before what the widget adds in brackets: "max_model_len (empty: the m
 the words a refusal names it by (ui.state._commit, the Plan page's _keep_valid), where the
 field's name (gpu_memory_gib, kv_cache_dtype) is nowhere on the page."""
 
-RUNNER_NAMES = {"auto": "auto (the release's pick)", "v1": "V1", "v2": "V2"}
+RUNNER_NAMES = {"auto": "auto", "v1": "V1", "v2": "V2"}
 """The Model runner box's options as it shows them (AppState.model_runner)."""
 
 

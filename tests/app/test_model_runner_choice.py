@@ -17,7 +17,7 @@ def test_choosing_v1_plans_v1_and_asks_it_in_the_command() -> None:
     at = open_page(None, **QWEN3_H100)
     assert not at.exception
     box = at.selectbox(key="plan.model_runner")
-    assert box.options == ["auto (the release's pick)", "V1", "V2"]
+    assert box.options == ["auto", "V1", "V2"]
     assert launch_command(at).startswith("vllm serve Qwen/Qwen3-8B")
     assert "runner" not in at.query_params
     box.select("v1").run()
@@ -32,7 +32,7 @@ def test_choosing_v1_plans_v1_and_asks_it_in_the_command() -> None:
 def test_a_link_asking_a_runner_the_release_lacks_is_replaced() -> None:
     at = open_link("plan", **{**QWEN3_H100, "vllm": "0.34.0"}, runner="v1")
     assert not at.exception
-    assert at.selectbox(key="plan.model_runner").options == ["auto (the release's pick)", "V2"]
+    assert at.selectbox(key="plan.model_runner").options == ["auto", "V2"]
     assert at.selectbox(key="plan.model_runner").value == "auto"
     assert "vLLM 0.34.0 has no Model Runner V1" in texts(at)
     assert launch_command(at).startswith("vllm serve Qwen/Qwen3-8B")
@@ -43,7 +43,7 @@ def test_the_replaced_runners_reason_ends_its_sentence_before_what_is_shown() ->
     # 0.19.0, '... or later Showing ...': the refusal's sentence was not ended
     at = open_link("plan", **{**QWEN3_H100, "vllm": "0.19.0"}, runner="v2")
     assert not at.exception
-    assert ("plan it with --vllm-version 0.22.0 or later. Showing Model runner = auto (the "
-            "release's pick) instead.") in texts(at)
+    assert ("plan it with --vllm-version 0.22.0 or later. Showing Model runner = auto "
+            "instead.") in texts(at)
     at = open_link("plan", **{**QWEN3_H100, "vllm": "0.34.0"}, runner="v1")
     assert 'Unset this variable."). Showing Model runner = auto' in texts(at)
