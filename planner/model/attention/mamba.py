@@ -39,9 +39,9 @@ class Mamba2Kv(RecurrentStateKv):
 
         NOTE: vLLM MambaStateShapeCalculator.mamba2_state_shape: intermediate = heads x
         head_dim; conv = (intermediate + 2 x groups x d_state) / tp x (kernel - 1 + num_spec);
-        ssm = heads / tp x head_dim x d_state. Nemotron-H-56B (128 heads x 64, 8 groups,
-        d_state 256, kernel 4) at TP=1: (8,192 + 4,096) x 3 + 128 x 64 x 256 =
-        36,864 + 2,097,152 = 2,134,016 elements. The conv state is in the model dtype, the SSM
+        ssm = heads / tp x head_dim x d_state. Nemotron-H-56B (catalog config: 256 heads x 64,
+        8 groups, d_state 256, kernel 4) at TP=2: (16,384 + 4,096) / 2 x 3 + 256 / 2 x 64 x 256
+        = 30,720 + 2,097,152 = 2,127,872 elements. The conv state is in the model dtype, the SSM
         state in mamba_ssm_cache_dtype (RecurrentStateKv.state_bytes): Nemotron-3-Nano (64
         heads x 64, 8 groups, d_state 128, bfloat16, mamba_ssm_cache_dtype float32) at TP=1:
         (4,096 + 2,048) x 3 = 18,432 x 2 B + 64 x 64 x 128 = 524,288 x 4 B = 36,864 +

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from planner.catalog import catalog_spec
 from planner.model.attention import (
     FullAttentionKv,
     GatedDeltaNetKv,
@@ -109,6 +110,20 @@ def test_mamba2_state():
     # a class that reads no dtype from its config (GraniteMoeHybrid): all in the model dtype
     other = fp32.model_copy(update={"config_ssm_dtype": False})
     assert kv_layer_spec(other, 2).state_bytes(1) == (36_864 + 2_097_152) * 2
+
+
+def test_mamba2_state_of_the_catalog_nemotron_h_56b():
+    # nvidia/Nemotron-H-56B-Base-8K's config: mamba_num_heads 256, mamba_head_dim 64, n_groups
+    # 8, ssm_state_size 256, conv_kernel 4, no mamba_ssm_cache_dtype. vLLM mamba_utils.py
+    # mamba2_state_shape at TP=2: conv (256 x 64 + 2 x 8 x 256) / 2 x (4 - 1) = 10,240 x 3 =
+    # 30,720; ssm 256 / 2 x 64 x 256 = 2,097,152 elements
+    spec = catalog_spec("nvidia/Nemotron-H-56B-Base-8K")
+    mixer = next(layer.mixer for layer in spec.layers if isinstance(layer.mixer, MambaMixer))
+    state = kv_layer_spec(mixer, 2)
+    assert state.state_elements(2) == 30_720 + 2_097_152 == 2_127_872
+    # no key: NemotronHForCausalLMConfig.DEFAULT_MAMBA_SSM_CACHE_DTYPE float32 (0.20.0 on), conv
+    # in bfloat16: 30,720 x 2 B + 2,097,152 x 4 B = 61,440 + 8,388,608
+    assert state.state_bytes(2) == 8_450_048
 
 
 def test_sliding_window_need_is_bounded_by_window_and_batch():
