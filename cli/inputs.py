@@ -59,7 +59,8 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.expert_formats import run_time_quantization
 from planner.serving.lora.settings import release_refusal as lora_release_refusal
-from planner.serving.lora.tower import tower_model_refusal, tower_wrapped
+from planner.serving.lora.tower import tower_model_refusal
+from planner.serving.mm_modes import tower_lora
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.plan import redundant_experts
 from planner.serving.plan.refusals import lora_gpu_refusal
@@ -773,17 +774,16 @@ def check_lora(spec: ModelSpec, engine: EngineSettings, cluster: ClusterSpec) ->
     does not size under its release (a multimodal class vLLM serves no LoRA on there), or of an
     MoE model with a run-time quantization or --moe-backend whose LoRA path is not read
     (lora.coverage.lora_refusal), or --enable-tower-connector-lora of a tower not sized where
-    the release wraps it (lora.tower.tower_model_refusal of tower_wrapped, as the plan asks
-    it: not where vLLM ignores the flag or turns it off under --language-model-only), or of
+    the release wraps it (lora.tower.tower_model_refusal of mm_modes.tower_lora, as the plan
+    asks it: not where vLLM ignores the flag, a text model's, or turns it off under
+    --language-model-only), or of
     gpt-oss on a GPU off NVIDIA or of FP8 experts on a GPU without FP8 before vLLM 0.20 or in
     a dtype vLLM's LoRA kernels refuse there (plan.refusals.lora_gpu_refusal, as the plan asks
     it)."""
     rules = vllm_rules(engine.vllm_version)
     quantization = run_time_quantization(engine.quantization, engine.target_quant)
     refusal = (lora_refusal(spec, rules.version, rules.label, quantization, engine.moe_backend)
-               or tower_model_refusal(spec, tower_wrapped(engine.enable_tower_connector_lora,
-                                                          rules.version,
-                                                          engine.language_model_only))
+               or tower_model_refusal(spec, tower_lora(spec, engine).wrapped)
                or next(filter(None, (lora_gpu_refusal(spec, engine, quantization, rules,
                                                        node.gpu)
                                      for node in cluster.nodes)), None)

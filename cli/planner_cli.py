@@ -73,7 +73,7 @@ from planner.serving.hardware import (
     UnknownGpuError,
     gpu_preset,
 )
-from planner.serving.mm_modes import audio_limit_refusal, served_towers, tower_lora_refusal
+from planner.serving.mm_modes import audio_limit_refusal, served_towers, tower_lora
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
@@ -143,7 +143,7 @@ def _engine(args: argparse.Namespace, source: ModelSource, spec: ModelSpec) -> E
     --revision chose one (the hub's sha, else the revision as given); CliError where
     --limit-mm-per-prompt leaves an audio tower Headroom does not size
     (mm_modes.audio_limit_refusal) or text-only serving leaves no tower for
-    --enable-tower-connector-lora (mm_modes.tower_lora_refusal)."""
+    --enable-tower-connector-lora (mm_modes.tower_lora)."""
     engine = _mm_checked(spec, engine_settings(args))
     if not args.revision or source.origin == "file":
         return engine
@@ -154,9 +154,9 @@ def _mm_checked(spec: ModelSpec, engine: EngineSettings, named: bool = False
                 ) -> EngineSettings:
     """`engine`, or CliError where --limit-mm-per-prompt leaves an audio tower Headroom does
     not size (mm_modes.audio_limit_refusal) or text-only serving leaves no tower for
-    --enable-tower-connector-lora (mm_modes.tower_lora_refusal): plan's and recommend's
+    --enable-tower-connector-lora (mm_modes.tower_lora): plan's and recommend's
     (`named`: the model named first, where several are searched)."""
-    refusal = audio_limit_refusal(spec, engine) or tower_lora_refusal(spec, engine)
+    refusal = audio_limit_refusal(spec, engine) or tower_lora(spec, engine).failure
     if refusal:
         raise CliError(f"{spec.name}: {refusal}" if named else refusal)
     return engine

@@ -21,7 +21,7 @@ from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.tower import tower_model_refusal
-from planner.serving.mm_modes import data_mode_inert
+from planner.serving.mm_modes import data_mode_inert, tower_lora
 from planner.serving.mm_processor import (
     GEMMA3_PAN_AND_SCAN_CROPS,
     GEMMA4_SOFT_TOKENS,
@@ -163,7 +163,11 @@ def settled_choices(plan_page: bool = True) -> Choices:
     lora_refused = _lora_refusal(spec)
     if lora_refused:
         _keep_valid("enable_lora", state().enable_lora, [False], lora_refused)
-    tower_refused = tower_model_refusal(spec, True)
+    # the box is offered where vLLM wraps the tower and Headroom sizes it, not for a text
+    # model, whose flag vLLM ignores (mm_modes.tower_lora says so)
+    tower = tower_lora(spec, EngineSettings(enable_lora=True, enable_tower_connector_lora=True,
+                                            vllm_version=state().vllm_version))
+    tower_refused = tower.ignored or tower_model_refusal(spec, tower.wrapped)
     if tower_refused:
         _keep_valid("enable_tower_connector_lora", state().enable_tower_connector_lora,
                     [False], sentence(tower_refused))

@@ -509,6 +509,24 @@ builds no audio tower drops both (serving.mm_modes.served_towers)."""
 AUDIO_UNCOUNTED_WARNING = ("audio_config: the audio tower's parameters and weights are not "
                            "counted (vLLM loads it): weights too low")
 
+WRAPPER_TOWERS_UNCOUNTED = "tower weights"
+"""The end of ModelSpec.unmodelled's entry for the towers of a multimodal wrapper Headroom plans
+only the text model of ("qwen2_audio tower weights (audio_config)": model.config.wrapper.
+unsized_towers)."""
+
+WRAPPER_TEXT_MODEL_IN = "text model in"
+"""ModelSpec.unmodelled's words for a text model inside a wrapper Headroom does not know
+(config.identity.read_model_type), whose towers vLLM builds too."""
+
+
+def uncounted_towers(spec: "ModelSpec") -> tuple[str, ...]:
+    """The towers vLLM builds for `spec` that the plan does not count, as ModelSpec.unmodelled
+    names them: VISION_UNCOUNTED, AUDIO_UNCOUNTED, a wrapper's (WRAPPER_TOWERS_UNCOUNTED,
+    WRAPPER_TEXT_MODEL_IN); () for a text model, or a tower all counted."""
+    return tuple(part for part in spec.unmodelled
+                 if part in (VISION_UNCOUNTED, AUDIO_UNCOUNTED)
+                 or f" {WRAPPER_TOWERS_UNCOUNTED}" in part or f" {WRAPPER_TEXT_MODEL_IN} " in part)
+
 
 class VisionSpec(_Frozen):
     """The vision (or audio) tower of a multimodal model: counted, and for the Qwen3-VL

@@ -30,8 +30,8 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.lora.coverage import settings_refusal as lora_settings_refusal
 from planner.serving.lora.coverage import supports_lora_refusal
 from planner.serving.lora.expert_formats import run_time_quantization
-from planner.serving.lora.tower import tower_model_refusal, tower_wrapped
-from planner.serving.mm_modes import tower_settings_where_built
+from planner.serving.lora.tower import tower_model_refusal
+from planner.serving.mm_modes import tower_lora, tower_settings_where_built
 from planner.serving.plan import redundant_experts, summary_figures, verdict_stalled
 from planner.serving.sweep import layout_candidates, miss_key
 from planner.serving.vllm_versions import LayoutRefused, vllm_rules
@@ -198,10 +198,10 @@ def lora_where_sized(spec: ModelSpec, engine: EngineSettings
     """(`engine`, None), or where Headroom does not size `spec`'s LoRA slots `engine` less
     --enable-lora and its settings, with compared_lora_note's note on why: a model compared
     beside a plan (compared_engine) or searched by recommend beside others is planned without
-    LoRA, never refused for it; a model without a vision tower keeps LoRA without
-    --enable-tower-connector-lora, which vLLM reads only for a multimodal model
-    (lora/model_manager.py: _maybe_init_mm where supports_mm, 0.17.0-0.34.0)."""
-    if engine.enable_tower_connector_lora and spec.vision is None:
+    LoRA, never refused for it; a text model keeps LoRA without
+    --enable-tower-connector-lora, which vLLM ignores for it (mm_modes.tower_lora's
+    text_model), as tower_settings_where_built drops the other tower flags."""
+    if tower_lora(spec, engine).text_model:
         engine = engine.model_copy(update={"enable_tower_connector_lora": False})
     note = compared_lora_note(spec, engine)
     if not note:
@@ -221,9 +221,7 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
                                         run_time_quantization(engine.quantization,
                                                               engine.target_quant),
                                         engine.moe_backend)
-               or tower_model_refusal(spec, spec.vision is not None  # (lora_where_sized)
-                                      and tower_wrapped(engine.enable_tower_connector_lora,
-                                                        rules.version, engine.language_model_only))
+               or tower_model_refusal(spec, tower_lora(spec, engine).wrapped)
                if engine.enable_lora else None)
     if refusal is None:
         return None

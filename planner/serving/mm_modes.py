@@ -10,10 +10,21 @@ image and video at 0 without it are refused (audio_limit_refusal), its audio tow
 (vllm_versions.ENCODER_TP_DATA_TYPES); elsewhere vLLM falls back to weights.
 """
 
+from typing import NamedTuple
+
 from planner.memo import IdentityMemo
-from planner.model.spec import AUDIO_UNCOUNTED, AUDIO_UNCOUNTED_WARNING, ModelSpec
+from planner.model.spec import (
+    AUDIO_UNCOUNTED,
+    AUDIO_UNCOUNTED_WARNING,
+    ModelSpec,
+    uncounted_towers,
+)
 from planner.serving.engine import EngineSettings
-from planner.serving.lora.tower import gemma4_tower_refusal, tower_wrapped
+from planner.serving.lora.tower import (
+    TOWER_LORA_OFF_LOG,
+    TOWER_LORA_OFF_TEXT_ONLY_FROM,
+    gemma4_tower_refusal,
+)
 from planner.serving.vllm_versions import (
     AUDIO_TOWER_SKIPPED_FROM,
     AUDIO_TOWER_TYPES,
@@ -99,32 +110,74 @@ def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
             "serve it text-only")
 
 
-def tower_lora_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
-    """Why --enable-tower-connector-lora is not planned where the release fails at start-up
-    sizing the tower's Punica wrapper in lora/model_manager.py _maybe_init_mm (lora.tower.
-    tower_wrapped: not where it turns the flag off first). Beside text-only serving (text_only)
-    it builds no tower for the slots to wrap, and sizes that wrapper from
-    `max(mm_budget.mm_max_items_per_prompt.values())`, where MultiModalBudget keeps no modality
-    whose limit is 0 (multimodal/encoder_budget.py tower_modalities, every wheel 0.17.0-0.34.0;
-    under --language-model-only MultiModalConfig.get_limit_per_prompt gives 0 for each): max()
-    of nothing, a ValueError. So under either flag in 0.17.0-0.18.1 (no language_model_only test
-    there) and with every limit at 0 in every release, Gemma 4's included (its model-support
-    test passes in every release: lora.tower.GEMMA4_TOWER_FROM); 0.19.0 on turn the flag off
-    under --language-model-only first and start (lora.tower.TOWER_LORA_OFF_TEXT_ONLY_FROM:
-    planned without its slots, with vLLM's warning). Otherwise Gemma 4 before
-    GEMMA4_TOWER_FROM (lora.tower.gemma4_tower_refusal). None where it is planned."""
+class TowerLora(NamedTuple):
+    """What vLLM does with --enable-tower-connector-lora for a model under its settings
+    (tower_lora): the one reading the CLI checks, the plan, compared and recommended models'
+    notes and the app ask."""
+
+    wrapped: bool
+    """vLLM goes on to wrap the tower and connector in LoRA slots (Headroom sizes them or says
+    why not: lora.tower.tower_refusal), or fails doing so (failure)."""
+    ignored: str | None = None
+    """Where vLLM starts without them, the plan's warning; the flag stays in the launch
+    command (every release's parser takes it: lora.tower's docstring)."""
+    failure: str | None = None
+    """Where vLLM fails at start-up with them, the refusal."""
+    text_model: bool = False
+    """The model has no tower at all: a model compared or searched beside a vision model is
+    planned and launched without the flag (auto_layout.lora_where_sized)."""
+
+
+TOWER_LORA_UNASKED = TowerLora(wrapped=False)
+
+
+def tower_lora(spec: ModelSpec, s: EngineSettings) -> TowerLora:
+    """What vLLM `s.vllm_version` does with --enable-tower-connector-lora (with --enable-lora;
+    without it vLLM builds no LoRAConfig) for `spec`, from lora/model_manager.py of every
+    wheel 0.17.0-0.34.0 (lora.settings.LORA_READ):
+    - a text model (no tower, counted or not: model.spec.uncounted_towers): ignored without a
+      word. _init_punica_wrapper calls _maybe_init_mm, the only reader of the flag at start-up,
+      only where supports_mm (interfaces.supports_multimodal and get_mm_mapping), else builds
+      the language model's wrapper alone; engine/arg_utils.py create_engine_config passes the
+      flag into LoRAConfig unchecked (it refuses default_mm_loras of a non-multimodal model,
+      not this) and config/lora.py only hashes it.
+    - under --language-model-only from lora.tower.TOWER_LORA_OFF_TEXT_ONLY_FROM: turned off,
+      with vLLM's warning (lora.tower.TOWER_LORA_OFF_LOG).
+    - beside text-only serving (text_only) otherwise: a failure at start-up. vLLM builds no
+      tower for the slots to wrap and sizes the tower's Punica wrapper from
+      `max(mm_budget.mm_max_items_per_prompt.values())`, where MultiModalBudget keeps no
+      modality whose limit is 0 (multimodal/encoder_budget.py tower_modalities; under
+      --language-model-only MultiModalConfig.get_limit_per_prompt gives 0 for each): max() of
+      nothing, a ValueError. So under either flag in 0.17.0-0.18.1 (no language_model_only
+      test there) and with every limit at 0 in every release, Gemma 4's included (its
+      model-support test passes in every release: lora.tower.GEMMA4_TOWER_FROM).
+    - Gemma 4 before GEMMA4_TOWER_FROM: a failure (lora.tower.gemma4_tower_refusal).
+    - else wrapped."""
+    if not (s.enable_lora and s.enable_tower_connector_lora):
+        return TOWER_LORA_UNASKED
     version = parse_version(s.vllm_version)
-    if not (s.enable_lora and tower_wrapped(s.enable_tower_connector_lora, version,
-                                            s.language_model_only)):
-        return None
+    name = " / ".join(spec.architectures) or spec.model_type
+    if spec.vision is None and not uncounted_towers(spec):
+        return TowerLora(False, text_model=True, ignored=(
+            f"--enable-tower-connector-lora: {name} has no vision tower, and vLLM "
+            f"{version_label(version)} reads the flag only for a multimodal model "
+            "(lora/model_manager.py _init_punica_wrapper calls _maybe_init_mm only where "
+            "supports_mm), so it ignores it without a log: planned as without the flag"))
+    if s.language_model_only and version >= TOWER_LORA_OFF_TEXT_ONLY_FROM:
+        return TowerLora(False, ignored=(
+            f"--enable-tower-connector-lora with --language-model-only: vLLM "
+            f"{version_label(version)} turns it off (lora/model_manager.py _maybe_init_mm: "
+            f"\"{TOWER_LORA_OFF_LOG}\"), so no vision tower or connector gets LoRA slots: "
+            "planned as without the flag"))
     if not text_only(spec, s):
-        return gemma4_tower_refusal(spec, version)
-    return (f"--enable-tower-connector-lora with {text_only_flag(s)}: the model is served "
-            "text-only, so vLLM builds no vision tower for LoRA to wrap, and vLLM "
-            f"{version_label(version)} fails at start-up sizing the tower's Punica wrapper "
-            "from no modality's items per prompt (lora/model_manager.py _maybe_init_mm, max() "
-            "of an empty sequence; vLLM 0.19.0 on turns the flag off under "
-            "--language-model-only instead, and starts), so it is not planned: drop one of them")
+        return TowerLora(True, failure=gemma4_tower_refusal(spec, version))
+    return TowerLora(True, failure=(
+        f"--enable-tower-connector-lora with {text_only_flag(s)}: the model is served "
+        "text-only, so vLLM builds no vision tower for LoRA to wrap, and vLLM "
+        f"{version_label(version)} fails at start-up sizing the tower's Punica wrapper "
+        "from no modality's items per prompt (lora/model_manager.py _maybe_init_mm, max() "
+        "of an empty sequence; vLLM 0.19.0 on turns the flag off under "
+        "--language-model-only instead, and starts), so it is not planned: drop one of them"))
 
 
 def tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) -> bool:

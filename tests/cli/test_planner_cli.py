@@ -1905,7 +1905,7 @@ def test_a_snapshot_capability_no_nvidia_gpu_has_is_bad_input(capsys, tmp_path: 
 
 def test_tower_lora_beside_text_only_serving_exits_2_in_one_line(capsys) -> None:
     # text-only serving builds no tower for --enable-tower-connector-lora to wrap, and vLLM
-    # fails at start-up sizing its Punica wrapper (mm_modes.tower_lora_refusal): with every
+    # fails at start-up sizing its Punica wrapper (mm_modes.tower_lora): with every
     # limit at 0 in every release, under --language-model-only in 0.17.0-0.18.1
     lora = ["--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu", "h100-sxm", "--gpus", "2",
             "--max-model-len", "8192", "--enable-lora", "--enable-tower-connector-lora"]

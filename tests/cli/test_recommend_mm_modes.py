@@ -117,7 +117,7 @@ def test_a_nonzero_limit_is_refused_by_the_shared_parser(capsys) -> None:
 
 
 def test_tower_lora_beside_text_only_serving_exits_2_naming_the_model(capsys) -> None:
-    # every limit at 0 fails at start-up in every release (mm_modes.tower_lora_refusal);
+    # every limit at 0 fails at start-up in every release (mm_modes.tower_lora);
     # --language-model-only does only before 0.19.0, which turns the flag off and starts
     code, out, err = run_main(capsys, *SEARCH, "--model", "Qwen/Qwen3-8B", "--enable-lora",
                               "--enable-tower-connector-lora", *TEXT_ONLY["--limit-mm-per-prompt"])

@@ -3,7 +3,7 @@
 from planner.model.config.families import KNOWN_TYPES
 from planner.model.config.reader import Notes, Reader
 from planner.model.config.wrapper import SIZED_WRAPPERS, text_model_type
-from planner.model.spec import ConfigError
+from planner.model.spec import WRAPPER_TEXT_MODEL_IN, ConfigError
 
 
 def read_model_type(top: Reader, r: Reader, notes: Notes) -> str:
@@ -34,7 +34,7 @@ def read_model_type(top: Reader, r: Reader, notes: Notes) -> str:
     notes.warnings.append(
         f"{wrapper} holds text model type {text_type!r} (text_config.model_type), which is not a "
         f"known architecture: its layers are {fields}")
-    notes.unmodelled.append(f"{text_type!r} text model in {value!r}")
+    notes.unmodelled.append(f"{text_type!r} {WRAPPER_TEXT_MODEL_IN} {value!r}")
     notes.unknown_type = f"text model type {text_type!r} is not an architecture Headroom knows"
     return value
 

@@ -3,7 +3,7 @@ towers of the wrappers Headroom plans only the text model of."""
 
 from planner.model.config.families import KNOWN_TYPES
 from planner.model.config.reader import Notes, Reader
-from planner.model.spec import ConfigError, VisionSpec
+from planner.model.spec import WRAPPER_TOWERS_UNCOUNTED, ConfigError, VisionSpec
 
 WRAPPER_TEXT_TYPES: dict[str, str] = {"paligemma": "gemma"}
 """NOTE: the text config type a wrapper builds where text_config names none: transformers 4.57.1
@@ -62,7 +62,8 @@ def unsized_towers(top: Reader, model_type: str, text_type: str, notes: Notes,
                if ties[0] else "")
             + f"; before 0.24.0 it counts {_head(ties[1])}, as vLLM builds it under "
             f"transformers 4 from text_config's ({str(ties[1]).lower()}).")))
-    notes.unmodelled.append(f"{model_type} tower weights" + (f" ({keys})" if keys else ""))
+    notes.unmodelled.append(f"{model_type} {WRAPPER_TOWERS_UNCOUNTED}"
+                            + (f" ({keys})" if keys else ""))
     vision = top.get("vision_config")
     if vision is None:
         return None

@@ -162,6 +162,7 @@ from planner.model.spec import (
     TowerDims,
     VisionEncoder,
     VisionSpec,
+    uncounted_towers,
 )
 from planner.serving.lora.coverage import SUPPORTS_LORA_FROM
 from planner.serving.vllm_versions import MM_LIMIT_PER_PROMPT, Version, version_label
@@ -198,7 +199,7 @@ multimodal_config.language_model_only it logs TOWER_LORA_OFF_LOG, sets
 supports_tower_connector_lora False and returns: no tower or connector wrapper, the tower (a
 StageMissingLayer) gets no slots, and the engine starts. The 0.17.0-0.18.1 wheels have no such
 test and size the tower's Punica wrapper from max() of no modality's items per prompt, a
-ValueError at start-up (mm_modes.tower_lora_refusal)."""
+ValueError at start-up (mm_modes.tower_lora)."""
 
 TOWER_LORA_OFF_LOG = ("Disabling `enable_tower_connector_lora` because the multimodal model is "
                       "configured to initialize the language model only.")
@@ -538,7 +539,7 @@ def gemma4_tower_refusal(spec: ModelSpec, version: Version) -> str | None:
     """Why --enable-tower-connector-lora is not planned for Gemma 4 where vLLM takes its LoRA
     (coverage.SUPPORTS_LORA_FROM, 0.20.0) but fails at start-up sizing its tower
     (GEMMA4_TOWER_FROM); None elsewhere. Under --language-model-only vLLM turns the flag off
-    before it (tower_wrapped), and at every limit 0 fails earlier (mm_modes.tower_lora_refusal)."""
+    before it, and at every limit 0 fails earlier (mm_modes.tower_lora)."""
     arch = "Gemma4ForConditionalGeneration"
     lora_from = SUPPORTS_LORA_FROM[arch][1]
     if spec.architectures[:1] != (arch,) or lora_from is None or not (
@@ -554,41 +555,14 @@ def gemma4_tower_refusal(spec: ModelSpec, version: Version) -> str | None:
             f"{version_label(GEMMA4_TOWER_FROM)} or later")
 
 
-def _tower_flag_off_text_only(tower_connector: bool, version: Version,
-                              language_model_only: bool) -> bool:
-    """Whether vLLM `version` turns --enable-tower-connector-lora off under
-    --language-model-only (TOWER_LORA_OFF_TEXT_ONLY_FROM)."""
-    return tower_connector and language_model_only and version >= TOWER_LORA_OFF_TEXT_ONLY_FROM
-
-
-def tower_wrapped(tower_connector: bool, version: Version, language_model_only: bool) -> bool:
-    """Whether vLLM `version` wraps the tower with --enable-tower-connector-lora: from
-    TOWER_LORA_OFF_TEXT_ONLY_FROM none under --language-model-only (vLLM turns it off)."""
-    return tower_connector and not _tower_flag_off_text_only(tower_connector, version,
-                                                             language_model_only)
-
-
-def tower_ignored_warnings(tower_connector: bool, version: Version, language_model_only: bool
-                           ) -> tuple[str, ...]:
-    """The warning where vLLM `version` turns --enable-tower-connector-lora off under
-    --language-model-only (the flag stays in the launch command: the release's parser takes
-    it, and vLLM only logs); () otherwise."""
-    if not _tower_flag_off_text_only(tower_connector, version, language_model_only):
-        return ()
-    return (f"--enable-tower-connector-lora with --language-model-only: vLLM "
-            f"{version_label(version)} turns it off (lora/model_manager.py _maybe_init_mm: "
-            f"\"{TOWER_LORA_OFF_LOG}\"), so no vision tower or connector gets LoRA slots: "
-            "planned as without the flag",)
-
-
 def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded: bool
                   ) -> str | None:
-    """Why --enable-tower-connector-lora is not planned for `spec` at this TP: a model without
-    a vision tower (vLLM ignores the flag), a tower not counted (VISION_UNCOUNTED) or not read
-    (TOWER_QKV_SLICES), LLaVA-NeXT image_grid_pinpoints not worked out (LlavaNextTower.unsized),
-    or
-    --fully-sharded-loras splitting the tower's widths over TP unevenly (divide asserts); None
-    where it is, or without the flag."""
+    """Why --enable-tower-connector-lora is not planned for `spec` at this TP, where vLLM wraps
+    its towers (`tower_connector`: mm_modes.tower_lora's wrapped, which decides a text model's
+    flag): a tower not counted (VISION_UNCOUNTED, or an audio or wrapper's tower: uncounted_towers)
+    or not read (TOWER_QKV_SLICES), LLaVA-NeXT image_grid_pinpoints not worked out
+    (LlavaNextTower.unsized), or --fully-sharded-loras splitting the tower's widths over TP
+    unevenly (divide asserts); None where it is, or without the flag."""
     if not tower_connector:
         return None
     name = " / ".join(spec.architectures) or spec.model_type
@@ -597,8 +571,9 @@ def tower_refusal(spec: ModelSpec, tower_connector: bool, tp: int, fully_sharded
                 "vision_config, or one without depth, hidden_size or intermediate_size), so its "
                 "LoRA slots cannot be sized: not planned")
     if spec.vision is None:
-        return (f"--enable-tower-connector-lora: {name} has no vision tower, so vLLM has no "
-                "tower or connector to wrap; drop the flag")
+        return (f"--enable-tower-connector-lora: {name}'s towers are not counted "
+                f"({', '.join(uncounted_towers(spec))}), so their LoRA slots cannot be sized: "
+                "not planned")
     tower = _tower_lora(spec.vision)
     if spec.model_type == "gemma4" and tower is None:
         return (f"--enable-tower-connector-lora: {name} here has an audio_config, so vLLM "

@@ -36,8 +36,8 @@ from planner.serving.lora.moe import (
 )
 from planner.serving.lora.settings import LoraSettings, fully_sharded_refusal, slot_dtype_bytes
 from planner.serving.lora.slots import stage_lora_bytes
-from planner.serving.lora.tower import tower_ignored_warnings, tower_refusal, tower_wrapped
-from planner.serving.mm_modes import encoder_data_parallel, served_towers
+from planner.serving.lora.tower import tower_refusal
+from planner.serving.mm_modes import encoder_data_parallel, served_towers, tower_lora
 from planner.serving.mm_processor import processor_spec
 from planner.serving.moe_backend import runs_flydsl
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
@@ -187,8 +187,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *((*shared_expert_stream_warnings(spec, lora.fully_sharded, layout.tp, version,
                                                   s.enforce_eager),
                    *kv_b_prefill_only_warnings(spec),
-                   *tower_ignored_warnings(s.enable_tower_connector_lora, version,
-                                           s.language_model_only))
+                   *filter(None, [tower_lora(spec, s).ignored]))
                   if lora else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(busy_errors(cluster, layout, s, r)
@@ -267,7 +266,7 @@ def sized_lora(spec: ModelSpec, s: EngineSettings, vision_first_stage_only: bool
     if cached(spec, ("lora-refusal", rules.version, rules.label, quantization, s.moe_backend),
               lora_refusal, spec, rules.version, rules.label, quantization, s.moe_backend):
         return None
-    tower = tower_wrapped(s.enable_tower_connector_lora, rules.version, s.language_model_only)
+    tower = tower_lora(spec, s).wrapped
     return LoraSettings(s.max_loras, s.max_lora_rank, s.fully_sharded_loras, rules.version,
                         s.specialize_active_lora, s.lora_dtype, tower,
                         tower and vision_every_stage(spec, vision_first_stage_only),

@@ -58,6 +58,8 @@ from planner.serving.auto_layout import compared_engine, compared_lora_note
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
+from planner.serving.lora.tower import tower_model_refusal
+from planner.serving.mm_modes import tower_lora
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from tests.cli.conftest import run_main
@@ -206,14 +208,72 @@ def test_pipeline_stages_hold_the_tower_buffers_and_where_built_its_slots(
         TOWER_TP1 + TOWER_PUNICA, TOWER_PUNICA]
 
 
-@pytest.mark.parametrize(("model", "expected"), [
-    ("Qwen/Qwen3-8B", "Qwen3ForCausalLM has no vision tower"),
-    ("moonshotai/Kimi-K2.5", "KimiK25ForConditionalGeneration does not support LoRA yet")])
-def test_the_cli_refuses_towers_not_sized(model, expected, capsys) -> None:
-    code, _, err = run_main(capsys, "plan", "--model", model, "--gpu", "h100", "--enable-lora",
-                            "--enable-tower-connector-lora")
-    assert code == 2 and expected in err
+def test_the_cli_refuses_towers_not_sized(capsys) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", "moonshotai/Kimi-K2.5", "--gpu", "h100",
+                            "--enable-lora", "--enable-tower-connector-lora")
+    assert code == 2 and "KimiK25ForConditionalGeneration does not support LoRA yet" in err
     assert len(err.strip().splitlines()) == 1
+
+
+TEXT_IGNORED = ("--enable-tower-connector-lora: Qwen3ForCausalLM has no vision tower, and vLLM "
+                "{} reads the flag only for a multimodal model (lora/model_manager.py "
+                "_init_punica_wrapper calls _maybe_init_mm only where supports_mm), so it "
+                "ignores it without a log: planned as without the flag")
+
+
+@pytest.mark.parametrize("version", ["0.17.0", "0.18.1", "0.19.0", "0.28.0", "0.29.0",
+                                     "0.34.0"])
+@pytest.mark.parametrize("lmo", [False, True])
+def test_a_text_models_tower_flag_is_ignored_as_vllm_ignores_it(version: str, lmo: bool
+                                                                ) -> None:
+    # lora/model_manager.py, every wheel 0.17.0-0.34.0: _init_punica_wrapper sets supports_mm =
+    # supports_multimodal(model) and hasattr(model, "get_mm_mapping") and calls _maybe_init_mm,
+    # the flag's only reader at start-up (its "Disabling ... language model only" warning
+    # included), only where it holds; Qwen3ForCausalLM is no SupportsMultiModal class, so it gets
+    # the language model's Punica wrapper alone and no log. engine/arg_utils.py passes the flag
+    # into LoRAConfig unchecked (only default_mm_loras of a non-multimodal model is refused).
+    # Was: exit 2 "has no vision tower ... drop the flag", and under --language-model-only from
+    # 0.19.0 a warning quoting the "Disabling" log vLLM never reaches for a text model
+    model = "Qwen/Qwen3-8B"
+    flags = {"language_model_only": lmo}
+    ignored = _plan(model, version=version, **ENGINE, **flags, enable_tower_connector_lora=True)
+    without = _plan(model, version=version, **ENGINE, **flags)
+    assert ignored.errors == [] and ignored.fits
+    assert ignored.lora_bytes_per_gpu == without.lora_bytes_per_gpu > 0
+    assert ignored.weights_bytes_per_gpu == without.weights_bytes_per_gpu
+    assert ignored.kv_cache_tokens == without.kv_cache_tokens
+    assert [w for w in ignored.warnings if w not in without.warnings] == [
+        TEXT_IGNORED.format(version)]
+    # the flag stays in the command: every release's parser takes it
+    assert ignored.vllm_command == without.vllm_command + " --enable-tower-connector-lora"
+    assert command_problems(ignored.vllm_command, vllm_cli(version)) == []
+
+
+def test_the_cli_plans_a_text_models_tower_flag_with_the_warning(capsys) -> None:
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100",
+                              "--enable-lora", "--enable-tower-connector-lora", "--json")
+    assert code == 0, err
+    planned = json.loads(out)
+    assert TEXT_IGNORED.format("0.34.0") in planned["warnings"]
+    assert planned["vllm_command"].endswith(" --enable-tower-connector-lora")
+
+
+def test_an_audio_wrappers_uncounted_tower_is_not_read_as_a_text_model() -> None:
+    # qwen2_audio.py Qwen2AudioForConditionalGeneration is a multimodal class (vLLM runs
+    # _maybe_init_mm for it), its audio tower not counted here: refused, not ignored
+    audio = {"model_type": "qwen2_audio_encoder", "d_model": 1_280, "encoder_layers": 32,
+             "encoder_ffn_dim": 5_120}
+    text = {"model_type": "qwen2", "hidden_size": 4_096, "num_hidden_layers": 32,
+            "num_attention_heads": 32, "num_key_value_heads": 32, "intermediate_size": 11_008,
+            "vocab_size": 156_032, "max_position_embeddings": 8_192}
+    spec = parse_model_config({"model_type": "qwen2_audio", "architectures": [
+        "Qwen2AudioForConditionalGeneration"], "text_config": text, "audio_config": audio})
+    decided = tower_lora(spec, EngineSettings(**ENGINE, enable_tower_connector_lora=True))
+    assert decided.wrapped and not decided.text_model and decided.ignored is None
+    assert tower_model_refusal(spec, decided.wrapped) == (
+        "--enable-tower-connector-lora: Qwen2AudioForConditionalGeneration's towers are not "
+        "counted (qwen2_audio tower weights (audio_config)), so their LoRA slots cannot be "
+        "sized: not planned")
 
 
 def test_the_cli_plans_gemma_3s_tower_saying_its_config_is_reconstructed(capsys) -> None:
