@@ -13,6 +13,7 @@ import re
 import shlex
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import get_args
 
 from cli.parser import BooleanOnce, OneLineParser
 from planner.model.quant import UnknownSchemeError, resolve_scheme
@@ -47,6 +48,7 @@ from planner.serving.vllm_versions import (
     version_label,
 )
 from planner.text import has_control, shortened
+from planner.units import MambaDtype
 from probes.snapshot import NAME_CHARS
 
 KV_CACHE_DTYPE_ALIASES = {
@@ -516,6 +518,7 @@ def _add_recommend(sub, prog: str) -> None:
     add_block_size(search)
     add_enforce_eager(search)
     add_model_runner(search)
+    add_mamba_dtypes(search)
     add_mm_modes(search)
     add_lora(search, "another release refused (exit 2), another model searched without "
              "LoRA (a warning names it)")
@@ -634,6 +637,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     add_mm_modes(eng)
     add_enforce_eager(eng)
     add_model_runner(eng)
+    add_mamba_dtypes(eng)
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
@@ -906,6 +910,23 @@ def add_model_runner(group: argparse._ArgumentGroup | argparse.ArgumentParser) -
                        "VLLM_USE_V2_MODEL_RUNNER=0 / =1 (vLLM 0.12-0.33; V2 planned from "
                        "0.22). A runner the release lacks (V2 before 0.12, V1 from 0.34) or "
                        "refuses for the model exits 2")
+
+
+def add_mamba_dtypes(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--mamba-cache-dtype and --mamba-ssm-cache-dtype, the same for plan, sweep, report and
+    recommend: a hybrid model's recurrent state dtypes (EngineSettings; checked against the
+    release by cli.inputs.mamba_dtype_settings)."""
+    group.add_argument("--mamba-cache-dtype", choices=get_args(MambaDtype), default="auto",
+                       help="like vLLM's flag (0.10.1 on): a Mamba / Gated DeltaNet layer's "
+                       "conv state (and an auto SSM state) in this dtype; auto (default): the "
+                       "model dtype")
+    group.add_argument("--mamba-ssm-cache-dtype", choices=get_args(MambaDtype), default="auto",
+                       help="like vLLM's flag (0.10.1 on): the SSM / delta-rule state in this "
+                       "dtype, over the config's (Nemotron-H mamba_ssm_cache_dtype, Qwen3.5 "
+                       "mamba_ssm_dtype) and the release's default (a Gated DeltaNet model "
+                       "from 0.17.0); auto (default): those, else the conv state's. float16 "
+                       "from 0.13.0, bfloat16 from 0.22.0; a model without such layers: "
+                       "unchanged")
 
 
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

@@ -84,6 +84,7 @@ from planner.serving.vllm_cli import (
 )
 from planner.serving.vllm_versions import (
     EngineError,
+    mamba_dtype_choices,
     parse_version,
     require_kv_cache_dtype,
     vllm_rules,
@@ -632,6 +633,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         **modes,
         "enforce_eager": args.enforce_eager,
         "model_runner": runner_setting(args, release),
+        **mamba_dtype_settings(args, release),
         "trust_remote_code": args.trust_remote_code,
     }
     if args.vllm_version:
@@ -651,6 +653,23 @@ def runner_setting(args: argparse.Namespace, release: str) -> str:
     if refusal:
         raise CliError(refusal)
     return args.model_runner
+
+
+def mamba_dtype_settings(args: argparse.Namespace, release: str) -> dict[str, str]:
+    """--mamba-cache-dtype / --mamba-ssm-cache-dtype (plan, sweep, report, recommend);
+    CliError, in vLLM's words, where the `release`'s parser lacks the flag or the value
+    (vllm_versions.mamba_dtype_choices: it exits 2)."""
+    values = {"mamba_cache_dtype": args.mamba_cache_dtype,
+              "mamba_ssm_cache_dtype": args.mamba_ssm_cache_dtype}
+    choices = mamba_dtype_choices(vllm_rules(release).version)
+    for key, value in values.items():
+        flag = "--" + key.replace("_", "-")
+        _require_flags(release, (flag, value != "auto"))
+        if value not in choices and value != "auto":
+            allowed = ", ".join(f"'{c}'" for c in choices)
+            raise CliError(f"vLLM {release}: argument {flag}: invalid choice: '{value}' "
+                           f"(choose from {allowed})")
+    return values
 
 
 def mm_mode_settings(args: argparse.Namespace, release: str) -> dict[str, object]:

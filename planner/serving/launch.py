@@ -724,6 +724,12 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append(f"--block-size {s.block_size}")
     if s.enforce_eager:
         parts.append("--enforce-eager")
+    # vLLM's parser takes them for any model and a model without Mamba / GDN layers reads
+    # neither (mamba_utils.py MambaStateDtypeCalculator): kept as given
+    if s.mamba_cache_dtype != "auto":
+        parts.append(f"--mamba-cache-dtype {s.mamba_cache_dtype}")
+    if s.mamba_ssm_cache_dtype != "auto":
+        parts.append(f"--mamba-ssm-cache-dtype {s.mamba_ssm_cache_dtype}")
     if s.enable_prefix_caching is not None:
         parts.append("--enable-prefix-caching" if s.enable_prefix_caching
                      else "--no-enable-prefix-caching")

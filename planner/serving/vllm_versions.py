@@ -1074,6 +1074,27 @@ CT_KV_SCHEME_AUTO_ONLY_FROM: Version = (0, 22, 0)
 only under `auto` ("Honor it only when the user did not explicitly pick a kv_cache_dtype; an
 explicit choice (e.g. bfloat16) must win": attention.py, 0.22.0, 0.33.0 and 0.34.0 wheels)."""
 
+MAMBA_DTYPE_CHOICES: tuple[tuple[Version, tuple[str, ...]], ...] = (
+    ((0, 10, 1), ("auto", "float32")),
+    ((0, 13, 0), ("auto", "float32", "float16")),
+    ((0, 22, 0), ("auto", "float32", "float16", "bfloat16")),
+)
+"""NOTE: --mamba-cache-dtype and --mamba-ssm-cache-dtype take config/cache.py's MambaDType
+Literal (engine/arg_utils.py `**cache_kwargs["mamba_cache_dtype"]`, argparse choices from the
+Literal): Literal["auto", "float32"] in the 0.10.1-0.12.0 wheels, + "float16" in 0.13.0-0.21.0,
++ "bfloat16" from 0.22.0 (0.22.0-0.34.0 sources); neither flag is in the 0.9.1-0.10.0 parsers
+(vllm_cli fixtures). Each release's per-model configs (models/config.py
+NemotronHForCausalLMConfig from 0.13.0, Qwen3_5ForConditionalGenerationConfig from 0.17.0)
+replace mamba_ssm_cache_dtype only where it is "auto": a value given wins (0.13.0-0.34.0)."""
+
+
+def mamba_dtype_choices(version: Version) -> tuple[str, ...]:
+    """What --mamba-cache-dtype / --mamba-ssm-cache-dtype take in vLLM `version`
+    (MAMBA_DTYPE_CHOICES); () where its parser has neither flag."""
+    return next((choices for since, choices in reversed(MAMBA_DTYPE_CHOICES)
+                 if version >= since), ())
+
+
 CONFIG_SSM_DTYPE_FROM: Version = (0, 17, 0)
 """NOTE: model_executor/models/config.py Qwen3_5ForConditionalGenerationConfig sets
 mamba_ssm_cache_dtype from the config's mamba_ssm_dtype (float32 for Qwen3.5/3.6): absent

@@ -18,7 +18,7 @@ from planner.serving.lora.settings import DEFAULT_MAX_LORA_RANK, lora_dtype_refu
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
 from planner.text import has_control
-from planner.units import KvCacheDtype
+from planner.units import KvCacheDtype, MambaDtype
 
 _CONTROL_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab"}
 """The control characters a pasted name most often holds, by name (others by code point)."""
@@ -84,6 +84,14 @@ class EngineSettings(BaseModel):
         "vllm_versions.model_runner), v1 or v2 (VLLM_USE_V2_MODEL_RUNNER=0 / =1 before the "
         "command where the release reads it: planner.serving.runner_choice); left out of a "
         "dump while auto")
+    mamba_cache_dtype: MambaDtype = Field(
+        default="auto", description="--mamba-cache-dtype: a hybrid model's conv state (and "
+        "an auto SSM state) in it; auto: the model dtype (engine.stages._state_dtype); left "
+        "out of a dump while auto")
+    mamba_ssm_cache_dtype: MambaDtype = Field(
+        default="auto", description="--mamba-ssm-cache-dtype: a hybrid model's SSM / delta-rule "
+        "state in it, over the config's and the release's default; auto: those, else the conv "
+        "state's; left out of a dump while auto")
     enable_prefix_caching: bool | None = Field(
         default=None, description="None: vLLM's default (on for hybrid models from 0.28)")
     enable_chunked_prefill: bool = Field(default=True, description="vLLM V1's default; off: "
@@ -164,11 +172,12 @@ class EngineSettings(BaseModel):
 
     @model_serializer(mode="wrap")
     def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        """The dump without model_runner while it is "auto": a plan's JSON keeps its keys
-        unless a runner is asked."""
+        """The dump without model_runner, mamba_cache_dtype or mamba_ssm_cache_dtype while it
+        is "auto": a plan's JSON keeps its keys unless one is asked."""
         data = handler(self)
-        if self.model_runner == "auto":
-            data.pop("model_runner", None)
+        for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype"):
+            if getattr(self, key) == "auto":
+                data.pop(key, None)
         return data
 
     @model_validator(mode="before")

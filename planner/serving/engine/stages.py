@@ -45,6 +45,9 @@ class StateRules(NamedTuple):
     nemotron_ssm_bytes: int | None = 4  # a Nemotron-H SSM state's width where config.json
     # names none; None: the release reads no dtype from the config (vllm_versions.
     # nemotron_ssm_default), the model dtype's
+    conv_bytes: int | None = None  # --mamba-cache-dtype's width (None: auto, the model dtype)
+    ssm_bytes: int | None = None  # --mamba-ssm-cache-dtype's (None: auto); either given wins
+    # over the config's and the release's default (vllm_versions.MAMBA_DTYPE_CHOICES)
 
 
 DEFAULT_STATE_RULES = StateRules()
@@ -151,6 +154,10 @@ def _first_alike_kv(kv_layers: tuple[KvLayer | None, ...]) -> tuple[int, ...] | 
 def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
     """A GDN layer keeps its config's state dtype only where the version honours it, a Mamba2
     one its config's or the release's default (Nemotron-H: StateRules.nemotron_ssm_bytes); a
+    --mamba-cache-dtype given is the conv state's (and an auto SSM state's), a
+    --mamba-ssm-cache-dtype given the SSM state's, but a GDN one's only where the release
+    passes it (mamba_utils.py gated_delta_net_state_dtype takes mamba_ssm_cache_dtype from
+    0.17.0, CONFIG_SSM_DTYPE_FROM; before, (conv, conv): 0.10.2-0.16.0 wheels); a
     recurrent layer's conv state widens by the speculative tokens; a chunked local layer is
     full attention where the release turns the hybrid KV cache manager off for it
     (vllm_versions.CHUNKED_HYBRID_FROM)."""
@@ -163,6 +170,12 @@ def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
     if isinstance(kv, Mamba2Kv) and kv.ssm_dtype_from != "model" and (
             states.nemotron_ssm_bytes is None or kv.ssm_dtype_from == "default"):
         update["ssm_elem_bytes"] = states.nemotron_ssm_bytes
-    if states.spec_tokens and isinstance(kv, RecurrentStateKv):
+    recurrent = isinstance(kv, RecurrentStateKv)
+    if recurrent and states.conv_bytes:
+        update["state_elem_bytes"] = states.conv_bytes
+    if recurrent and states.ssm_bytes and (states.config_ssm_dtype
+                                           or not isinstance(kv, GatedDeltaNetKv)):
+        update["ssm_elem_bytes"] = states.ssm_bytes
+    if recurrent and states.spec_tokens:
         update["spec_tokens"] = states.spec_tokens
     return kv.model_copy(update=update) if update else kv

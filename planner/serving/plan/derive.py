@@ -377,7 +377,13 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
                       spec.mtp_layers if n else 0, 32 if hd256 else 16,
                       rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid,
                       multiple, per_block, None if rules.nemotron_ssm_default is None
-                      else TORCH_DTYPE_BYTES[rules.nemotron_ssm_default])
+                      else TORCH_DTYPE_BYTES[rules.nemotron_ssm_default],
+                      _asked_bytes(s.mamba_cache_dtype), _asked_bytes(s.mamba_ssm_cache_dtype))
+
+
+def _asked_bytes(mamba_dtype: str) -> int | None:
+    """The width of a --mamba-cache-dtype / --mamba-ssm-cache-dtype given (None: auto)."""
+    return None if mamba_dtype == "auto" else TORCH_DTYPE_BYTES[mamba_dtype]
 
 
 def _cc(gpu) -> tuple[int, int]:

@@ -1,0 +1,61 @@
+"""--mamba-cache-dtype / --mamba-ssm-cache-dtype on plan, sweep, report and recommend: the
+state planned in the dtype asked (figures: tests/planner/serving/test_mamba_dtype_settings.py),
+the flag in the command, and one line, exit 2, where the release's parser refuses it."""
+
+import json
+
+import pytest
+
+from tests.cli.conftest import run_main
+
+NANO = "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"
+PLAN = ["plan", "--model", NANO, "--gpu", "h100-sxm", "--gpus", "1"]
+
+
+def test_plan_json_carries_the_dtype_asked(capsys) -> None:
+    code, out, _ = run_main(capsys, *PLAN, "--mamba-ssm-cache-dtype", "float16", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["engine"]["mamba_ssm_cache_dtype"] == "float16"
+    assert data["block_size"] == 1_088  # 1,085,440 B state page (test_mamba_dtype_settings)
+    assert "--mamba-ssm-cache-dtype float16" in data["vllm_command"]
+    code, out, _ = run_main(capsys, *PLAN, "--json")
+    engine = json.loads(out)["engine"]
+    assert "mamba_cache_dtype" not in engine and "mamba_ssm_cache_dtype" not in engine
+
+
+@pytest.mark.parametrize("command", [
+    ["sweep", "--model", NANO, "--gpu", "h100-sxm", "--gpus", "1"],
+    ["report", "--model", NANO, "--gpu", "h100-sxm", "--date", "2026-01-01"],
+    ["report", "--model", NANO, "--gpu", "h100-sxm", "--date", "2026-01-01", "--compare",
+     "Qwen/Qwen3-8B"],
+    ["recommend", "--model", NANO, "--context", "8192", "--gpu", "h100-sxm"],
+])
+def test_every_command_takes_it_and_puts_it_in_the_command(capsys, command) -> None:
+    code, out, _ = run_main(capsys, *command, "--mamba-cache-dtype", "float32")
+    assert code == 0 and "--mamba-cache-dtype float32" in out
+
+
+def test_a_value_no_release_takes_is_argparses_refusal(capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        run_main(capsys, *PLAN, "--mamba-ssm-cache-dtype", "int8")
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "argument --mamba-ssm-cache-dtype: invalid choice: 'int8'" in err
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    ([*PLAN, "--vllm-version", "0.21.0", "--mamba-ssm-cache-dtype", "bfloat16"],
+     "vLLM 0.21.0: argument --mamba-ssm-cache-dtype: invalid choice: 'bfloat16' (choose from "
+     "'auto', 'float32', 'float16')"),
+    ([*PLAN, "--vllm-version", "0.12.0", "--mamba-cache-dtype", "float16"],
+     "vLLM 0.12.0: argument --mamba-cache-dtype: invalid choice: 'float16'"),
+    ([*PLAN, "--vllm-version", "0.10.0", "--mamba-cache-dtype", "float32"],
+     "vLLM 0.10.0: unrecognized arguments: --mamba-cache-dtype"),
+    (["recommend", "--model", NANO, "--context", "8192", "--vllm-version", "0.21.0",
+      "--mamba-cache-dtype", "bfloat16"],
+     "vLLM 0.21.0: argument --mamba-cache-dtype: invalid choice: 'bfloat16'"),
+])
+def test_a_value_the_release_refuses_exits_2_in_one_line(capsys, argv, words) -> None:
+    code, _, err = run_main(capsys, *argv)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert words in err, err
