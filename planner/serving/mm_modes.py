@@ -21,6 +21,9 @@ from planner.model.spec import (
 )
 from planner.serving.engine import EngineSettings
 from planner.serving.lora.tower import (
+    TOWER_LORA_CLASS_FLAG_FROM,
+    TOWER_LORA_CLASSES,
+    TOWER_LORA_IGNORED_LOG,
     TOWER_LORA_OFF_LOG,
     TOWER_LORA_OFF_TEXT_ONLY_FROM,
     gemma4_tower_refusal,
@@ -141,6 +144,13 @@ def tower_lora(spec: ModelSpec, s: EngineSettings) -> TowerLora:
       the language model's wrapper alone; engine/arg_utils.py create_engine_config passes the
       flag into LoRAConfig unchecked (it refuses default_mm_loras of a non-multimodal model,
       not this) and config/lora.py only hashes it.
+    - a multimodal class without supports_tower_connector_lora from
+      lora.tower.TOWER_LORA_CLASS_FLAG_FROM (its architecture not in lora.tower.
+      TOWER_LORA_CLASSES: Mistral 3's, say): ignored with vLLM's warning
+      (lora.tower.TOWER_LORA_IGNORED_LOG), --language-model-only or not (_maybe_init_mm
+      returns before that test). Before 0.29.0 every multimodal class passes the test
+      (hasattr get_num_mm_encoder_tokens, the SupportsMultiModal stub), so its flag is read as
+      below (a tower not read refused: lora.tower.tower_refusal).
     - under --language-model-only from lora.tower.TOWER_LORA_OFF_TEXT_ONLY_FROM: turned off,
       with vLLM's warning (lora.tower.TOWER_LORA_OFF_LOG).
     - beside text-only serving (text_only) otherwise: a failure at start-up. vLLM builds no
@@ -163,6 +173,13 @@ def tower_lora(spec: ModelSpec, s: EngineSettings) -> TowerLora:
             f"{version_label(version)} reads the flag only for a multimodal model "
             "(lora/model_manager.py _init_punica_wrapper calls _maybe_init_mm only where "
             "supports_mm), so it ignores it without a log: planned as without the flag"))
+    flagged = bool(set(spec.architectures[:1]) & TOWER_LORA_CLASSES)
+    if version >= TOWER_LORA_CLASS_FLAG_FROM and not flagged:
+        return TowerLora(False, ignored=(
+            f"--enable-tower-connector-lora: vLLM {version_label(version)} logs \""
+            f"{TOWER_LORA_IGNORED_LOG.format(name)}\" (lora/model_manager.py _maybe_init_mm: "
+            "the class does not set supports_tower_connector_lora), so no vision tower or "
+            "connector gets LoRA slots: planned as without the flag"))
     if s.language_model_only and version >= TOWER_LORA_OFF_TEXT_ONLY_FROM:
         return TowerLora(False, ignored=(
             f"--enable-tower-connector-lora with --language-model-only: vLLM "

@@ -205,6 +205,54 @@ TOWER_LORA_OFF_LOG = ("Disabling `enable_tower_connector_lora` because the multi
                       "configured to initialize the language model only.")
 """_maybe_init_mm's warning under --language-model-only (TOWER_LORA_OFF_TEXT_ONLY_FROM)."""
 
+TOWER_LORA_CLASS_FLAG_FROM: Version = (0, 29, 0)
+"""lora/model_manager.py _maybe_init_mm from the 0.29.0 wheel (the same in 0.30.0-0.34.0):
+the model-support test reads the class flag interfaces.py SupportsMultiModal
+supports_tower_connector_lora (ClassVar, default False) where 0.17.0-0.28.0 read hasattr
+get_num_mm_encoder_tokens (which every multimodal class inherits). With the flag asked and the
+class flag False it logs TOWER_LORA_IGNORED_LOG and returns before the --language-model-only
+test (TOWER_LORA_OFF_LOG) and before any tower or connector Punica wrapper: the engine starts
+with the language model's slots alone (mm_modes.tower_lora)."""
+
+TOWER_LORA_CLASSES: frozenset[str] = frozenset({
+    "Alpamayo2Super", "Blip2ForConditionalGeneration", "Cosmos3ForConditionalGeneration",
+    "DotsOCRForCausalLM", "Exaone4_5_ForConditionalGeneration", "Gemma3ForConditionalGeneration",
+    "Gemma4ForConditionalGeneration", "Gemma4UnifiedForConditionalGeneration",
+    "Glm4vForConditionalGeneration", "Glm4vMoeForConditionalGeneration",
+    "GlmOcrForConditionalGeneration", "H2OVLChatModel", "Idefics3ForConditionalGeneration",
+    "InternS1ProForConditionalGeneration", "InternS2MobiusForConditionalGeneration",
+    "InternS2PreviewForConditionalGeneration", "InternVLChatModel",
+    "KeyeForConditionalGeneration", "KeyeVL1_5ForConditionalGeneration",
+    "Lfm2VlForConditionalGeneration", "Llama4ForConditionalGeneration",
+    "LlavaForConditionalGeneration", "LlavaNextForConditionalGeneration",
+    "LlavaNextVideoForConditionalGeneration", "NVLM_D", "OpenCUAForConditionalGeneration",
+    "PaliGemmaForConditionalGeneration", "PixtralForConditionalGeneration",
+    "QianfanOCRForConditionalGeneration", "Qwen2VLForConditionalGeneration",
+    "Qwen2_5_VLForConditionalGeneration", "Qwen3ASRForConditionalGeneration",
+    "Qwen3ASRRealtimeGeneration", "Qwen3OmniMoeForConditionalGeneration",
+    "Qwen3VLForConditionalGeneration", "Qwen3VLMoeForConditionalGeneration",
+    "Qwen3_5ForConditionalGeneration", "Qwen3_5MoeForConditionalGeneration",
+    "SmolVLMForConditionalGeneration", "UltravoxModel"})
+"""The multimodal architectures (models/registry.py _MULTIMODAL_MODELS) whose vLLM class sets
+supports_tower_connector_lora = True, itself or through a base class, in the 0.29.0-0.34.0
+wheels (the set is the same in each release for the architectures it registers: the Keye two
+are gone from 0.34.0's registry, Alpamayo2Super is new in 0.33.0). The flag is set in blip2.py,
+dots_ocr.py, gemma3_mm.py, gemma4_mm.py, glm4_1v.py, idefics3.py, internvl.py, keye.py (to
+0.33.0), lfm2_vl.py, llava.py, llava_next.py, llava_next_video.py, mllama4.py, paligemma.py,
+pixtral.py, qwen2_vl.py, qwen2_5_vl.py, qwen3_asr.py, qwen3_vl.py and ultravox.py; the rest
+inherit it (qwen3_vl_moe.py and qwen3_5.py (vllm/models/qwen3_5 in 0.34.0) subclass
+Qwen3VLForConditionalGeneration, smolvlm.py Idefics3's, h2ovl.py / nvlm_d.py InternVL's, ...).
+Every tower Headroom sizes (TOWER_QKV_SLICES) is here; not here, among others: mistral3.py
+Mistral3ForConditionalGeneration, kimi_vl.py, gemma3n_mm.py, qwen2_audio.py, the Transformers
+backend's multimodal classes (TOWER_LORA_CLASS_FLAG_FROM)."""
+
+TOWER_LORA_IGNORED_LOG = ("LoRA with tower connector is enabled, but the model {} does not "
+                          "support it. This will be ignored.")
+"""_maybe_init_mm's warning for a class without the flag (TOWER_LORA_CLASS_FLAG_FROM); vLLM
+fills in self.model.__class__.__name__, the architecture's name for the classes Headroom quotes
+it for (mistral3.py's, say; a few registry entries build a class of another name, as
+Qwen2_5OmniModel's Qwen2_5OmniThinkerForConditionalGeneration, quoted by architecture here)."""
+
 GEMMA4_VIDEO_TOKENS = 32 * (70 + 2 + 6)
 """gemma4_mm.py Gemma4ProcessingInfo.get_mm_max_tokens_per_item (0.28.0-0.34.0): a video's
 tokens, _VIDEO_MAX_FRAMES 32 frames x (_VIDEO_MAX_SOFT_TOKENS 70 + boi + eoi + 6 timestamp

@@ -58,11 +58,16 @@ from planner.serving.auto_layout import compared_engine, compared_lora_note
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.lora.tower import tower_model_refusal
+from planner.serving.lora.tower import (
+    TOWER_LORA_CLASSES,
+    TOWER_QKV_SLICES,
+    tower_model_refusal,
+)
 from planner.serving.mm_modes import tower_lora
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from tests.cli.conftest import run_main
+from tests.planner.model.test_config_vision import CLASS_DEFAULTS
 
 VL = "Qwen/Qwen3-VL-32B-Instruct"
 VL_MOE = "Qwen/Qwen3-VL-30B-A3B-Instruct"
@@ -260,7 +265,9 @@ def test_the_cli_plans_a_text_models_tower_flag_with_the_warning(capsys) -> None
 
 def test_an_audio_wrappers_uncounted_tower_is_not_read_as_a_text_model() -> None:
     # qwen2_audio.py Qwen2AudioForConditionalGeneration is a multimodal class (vLLM runs
-    # _maybe_init_mm for it), its audio tower not counted here: refused, not ignored
+    # _maybe_init_mm for it), its audio tower not counted here: refused, not ignored, where
+    # the release reads its flag (0.28.0: hasattr get_num_mm_encoder_tokens, the stub); from
+    # 0.29.0 the class, which sets no supports_tower_connector_lora, has it ignored
     audio = {"model_type": "qwen2_audio_encoder", "d_model": 1_280, "encoder_layers": 32,
              "encoder_ffn_dim": 5_120}
     text = {"model_type": "qwen2", "hidden_size": 4_096, "num_hidden_layers": 32,
@@ -268,12 +275,87 @@ def test_an_audio_wrappers_uncounted_tower_is_not_read_as_a_text_model() -> None
             "vocab_size": 156_032, "max_position_embeddings": 8_192}
     spec = parse_model_config({"model_type": "qwen2_audio", "architectures": [
         "Qwen2AudioForConditionalGeneration"], "text_config": text, "audio_config": audio})
-    decided = tower_lora(spec, EngineSettings(**ENGINE, enable_tower_connector_lora=True))
+    decided = tower_lora(spec, EngineSettings(**ENGINE, vllm_version="0.28.0",
+                                              enable_tower_connector_lora=True))
     assert decided.wrapped and not decided.text_model and decided.ignored is None
+    assert not tower_lora(spec, EngineSettings(**ENGINE, enable_tower_connector_lora=True)
+                          ).wrapped
     assert tower_model_refusal(spec, decided.wrapped) == (
         "--enable-tower-connector-lora: Qwen2AudioForConditionalGeneration's towers are not "
         "counted (qwen2_audio tower weights (audio_config)), so their LoRA slots cannot be "
         "sized: not planned")
+
+
+CLASS_IGNORED = ("--enable-tower-connector-lora: vLLM {} logs \"LoRA with tower connector is "
+                 "enabled, but the model Mistral3ForConditionalGeneration does not support it. "
+                 "This will be ignored.\" (lora/model_manager.py _maybe_init_mm: the class does "
+                 "not set supports_tower_connector_lora), so no vision tower or connector gets "
+                 "LoRA slots: planned as without the flag")
+DISABLING = ("--enable-tower-connector-lora with --language-model-only: vLLM {} turns it off "
+             "(lora/model_manager.py _maybe_init_mm: \"Disabling `enable_tower_connector_lora` "
+             "because the multimodal model is configured to initialize the language model "
+             "only.\"), so no vision tower or connector gets LoRA slots: planned as without the "
+             "flag")
+
+
+def _class_default(kind: str, arch: str):
+    # transformers 5.24.0's config-class defaults (tests/fixtures: test_config_vision)
+    return parse_model_config({**CLASS_DEFAULTS[kind]["config"], "architectures": [arch]})
+
+
+@pytest.mark.parametrize("version", ["0.29.0", "0.34.0"])
+@pytest.mark.parametrize("lmo", [False, True])
+def test_a_class_without_the_tower_flag_has_it_ignored_from_0_29(version: str, lmo: bool
+                                                                 ) -> None:
+    # lora/model_manager.py _maybe_init_mm, 0.29.0-0.34.0: supports_tower_connector_lora =
+    # supports_mm and self.model.supports_tower_connector_lora (interfaces.py SupportsMultiModal:
+    # ClassVar[bool] = False); mistral3.py's class never sets it, so with the flag vLLM logs
+    # "LoRA with tower connector is enabled, but the model %s does not support it. This will be
+    # ignored." (%s: self.model.__class__.__name__) and returns before its language_model_only
+    # test: the same warning with --language-model-only, no "Disabling"
+    spec = _class_default("mistral3", "Mistral3ForConditionalGeneration")
+    decided = tower_lora(spec, EngineSettings(**ENGINE, vllm_version=version,
+                                              language_model_only=lmo,
+                                              enable_tower_connector_lora=True))
+    assert decided == (False, CLASS_IGNORED.format(version), None, False)
+
+
+@pytest.mark.parametrize("lmo", [False, True])
+def test_before_0_29_every_multimodal_class_reads_the_flag(lmo: bool) -> None:
+    # 0.28.0's _maybe_init_mm: supports_mm and hasattr(model, "get_num_mm_encoder_tokens"),
+    # which SupportsMultiModal's stub gives every multimodal class, Mistral 3's too: wrapped
+    # (refused here: its tower is not read), or under --language-model-only "Disabling"
+    spec = _class_default("mistral3", "Mistral3ForConditionalGeneration")
+    decided = tower_lora(spec, EngineSettings(**ENGINE, vllm_version="0.28.0",
+                                              language_model_only=lmo,
+                                              enable_tower_connector_lora=True))
+    assert decided.wrapped is not lmo
+    assert decided.ignored == (DISABLING.format("0.28.0") if lmo else None)
+    if not lmo:
+        assert "Mistral3ForConditionalGeneration's tower is not read" in tower_model_refusal(
+            spec, decided.wrapped)
+
+
+@pytest.mark.parametrize("version", ["0.28.0", "0.34.0"])
+def test_qwen_2_5_vls_class_sets_the_flag_in_every_release(version: str) -> None:
+    # qwen2_5_vl.py Qwen2_5_VLForConditionalGeneration: supports_tower_connector_lora = True
+    # (0.29.0-0.34.0), hasattr get_num_mm_encoder_tokens before: read, its tower not sized
+    # here (refused), "Disabling" under --language-model-only
+    spec = _class_default("qwen2_5_vl", "Qwen2_5_VLForConditionalGeneration")
+    asked = EngineSettings(**ENGINE, vllm_version=version, enable_tower_connector_lora=True)
+    assert tower_lora(spec, asked).wrapped
+    assert "Qwen2_5_VLForConditionalGeneration's tower is not read" in tower_model_refusal(
+        spec, True)
+    lmo = tower_lora(spec, asked.model_copy(update={"language_model_only": True}))
+    assert lmo.ignored == DISABLING.format(version)
+
+
+def test_every_tower_sized_is_of_a_class_that_sets_the_flag() -> None:
+    # the towers Headroom sizes (Qwen3-VL family, Qwen3.5, Gemma 3 / 4, Llama 4, LLaVA-NeXT)
+    # all set supports_tower_connector_lora in 0.29.0-0.34.0 (qwen3_vl.py, gemma3_mm.py,
+    # gemma4_mm.py, mllama4.py, llava_next.py; qwen3_vl_moe.py and qwen3_5.py inherit it)
+    assert set(TOWER_QKV_SLICES) <= TOWER_LORA_CLASSES
+    assert "Mistral3ForConditionalGeneration" not in TOWER_LORA_CLASSES
 
 
 def test_the_cli_plans_gemma_3s_tower_saying_its_config_is_reconstructed(capsys) -> None:
