@@ -1100,6 +1100,39 @@ CONFIG_SSM_DTYPE_FROM: Version = (0, 17, 0)
 mamba_ssm_cache_dtype from the config's mamba_ssm_dtype (float32 for Qwen3.5/3.6): absent
 from the 0.16.0 wheel, present from 0.17.0 on. Before, the GDN state is in the model dtype."""
 
+QWEN35_SSM_OVERRIDE_LOG = ("Qwen3.5 model specifies mamba_ssm_dtype='{config}' in its config, "
+                           "but --mamba-ssm-cache-dtype='{given}' was passed. "
+                           "Using the user-specified value.")
+"""What vLLM logs (logger.warning) where --mamba-ssm-cache-dtype is given, not auto, and differs
+from the text config's mamba_ssm_dtype: model_executor/models/config.py
+Qwen3_5ForConditionalGenerationConfig.verify_and_update_config, the same words and test in
+every release read (0.17.0-0.34.0, patch releases included); the given value wins (the config's
+replaces only "auto"). No other per-model config logs on a given value (NemotronHForCausalLMConfig
+logs "Updating mamba_ssm_cache_dtype" only where it is auto)."""
+
+QWEN35_SSM_CONFIG_ARCHITECTURES: tuple[tuple[Version, frozenset[str]], ...] = (
+    ((0, 17, 0), frozenset({"Qwen3_5ForConditionalGeneration",
+                            "Qwen3_5MoeForConditionalGeneration"})),
+    ((0, 19, 0), frozenset({"ColQwen3_5"})),
+    ((0, 27, 0), frozenset({"Qwen3_5ForCausalLM", "Qwen3_5MoeForCausalLM"})),
+    ((0, 29, 0), frozenset({"Qwen4ExpForCausalLM", "Qwen4ExpForConditionalGeneration",
+                            "Qwen4ExpMTP"})),
+)
+"""NOTE: the architectures models/config.py MODELS_CONFIG_MAP sends through
+Qwen3_5ForConditionalGenerationConfig.verify_and_update_config (QWEN35_SSM_OVERRIDE_LOG), from
+the release each joins: the two Qwen3.5 classes from 0.17.0, ColQwen3_5 from 0.19.0 (its own
+ColQwen3_5Config subclass from 0.24.0 overrides only verify_and_update_model_config),
+Qwen3_5ForCausalLMConfig (calls it first) from 0.27.0, the Qwen4Exp configs (likewise) from
+0.29.0 (0.17.0-0.34.0 sources)."""
+
+
+def qwen35_ssm_architectures(version: Version) -> frozenset[str]:
+    """The architectures whose config's mamba_ssm_dtype vLLM `version` compares a given
+    --mamba-ssm-cache-dtype with (QWEN35_SSM_CONFIG_ARCHITECTURES)."""
+    return frozenset().union(*(names for since, names in QWEN35_SSM_CONFIG_ARCHITECTURES
+                               if version >= since))
+
+
 NEMOTRON_H_SSM_DTYPE_FROM: Version = (0, 13, 0)
 """NOTE: model_executor/models/config.py NemotronHForCausalLMConfig (the model class's
 verify_and_update_config; planner.model.config.mamba.NEMOTRON_H_SSM_ARCHITECTURES): where

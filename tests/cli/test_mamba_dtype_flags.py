@@ -59,3 +59,14 @@ def test_a_value_the_release_refuses_exits_2_in_one_line(capsys, argv, words) ->
     code, _, err = run_main(capsys, *argv)
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert words in err, err
+
+
+def test_plan_prints_vllms_warning_on_a_value_over_qwen35s(capsys) -> None:
+    # Qwen3.5-27B's text_config mamba_ssm_dtype is float32; vLLM 0.17.0-0.34.0
+    # Qwen3_5ForConditionalGenerationConfig logs this where a different value is given
+    code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3.5-27B", "--gpu", "h100-sxm",
+                            "--gpus", "2", "--mamba-ssm-cache-dtype", "bfloat16")
+    assert code == 0
+    assert ("warning: vLLM 0.34.0 logs \"Qwen3.5 model specifies mamba_ssm_dtype='float32' in "
+            "its config, but --mamba-ssm-cache-dtype='bfloat16' was passed. Using the "
+            "user-specified value.\"") in out

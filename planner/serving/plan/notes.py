@@ -2,7 +2,7 @@
 
 from planner.model import quant
 from planner.model.config.reader import MAX_CONTEXT
-from planner.model.spec import ModelSpec
+from planner.model.spec import LinearAttentionMixer, ModelSpec
 from planner.serving.engine import EngineSettings, ds_mla_read, is_sparse_mla
 from planner.serving.eplb import method_note
 from planner.serving.hardware import ClusterSpec, GpuSpec
@@ -35,6 +35,7 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
+    QWEN35_SSM_OVERRIDE_LOG,
     ROPE_PARAMETERS_WINDOW_FROM,
     TOKENIZER_WINDOW_POOLING_ONLY_FROM,
     TRANSFORMERS_4_ROPE_THETA,
@@ -42,6 +43,7 @@ from planner.serving.vllm_versions import (
     V1_ONLY_FROM,
     VllmRules,
     free_memory_source,
+    qwen35_ssm_architectures,
     unified_memory_note,
 )
 
@@ -75,8 +77,8 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                   gpu: GpuSpec, scheme: quant.QuantScheme, remote_gap: tuple, b12x: bool,
                   eplb_kind: str) -> tuple[str, ...]:
     """The model notes that follow the format and flags (INC, the remote-code gap's rest, the
-    exclusion list this release reads, a filled generation config, the MoE backend's, EPLB's),
-    after model_notes' own."""
+    exclusion list this release reads, a filled generation config, the MoE backend's, EPLB's,
+    vLLM's log on a --mamba-ssm-cache-dtype over Qwen3.5's), after model_notes' own."""
     return (tuple(inc_notes(spec, scheme, rules.version, gpu))
             + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
                 filter(None, [exclusion_list_note(spec, scheme, rules.version),
@@ -92,8 +94,30 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                                              gpu.vendor)
                               if s.moe_backend else None,
                               method_note(eplb_kind, rules.version)
-                              if s.enable_eplb and spec.is_moe else None]))
+                              if s.enable_eplb and spec.is_moe else None,
+                              _ssm_override_note(spec, s, rules)]))
             + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version))
+
+
+def _ssm_override_note(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> str | None:
+    """vLLM's warning where --mamba-ssm-cache-dtype is given over a different mamba_ssm_dtype
+    in a Qwen3.5 config (QWEN35_SSM_OVERRIDE_LOG, for the architectures that release sends
+    through that config class); None elsewhere. The state is planned in the value given
+    (engine.stages._state_dtype), as vLLM uses it."""
+    given = s.mamba_ssm_cache_dtype
+    if given == "auto" or not qwen35_ssm_architectures(rules.version).intersection(
+            spec.architectures):
+        return None
+    config = next((layer.mixer.ssm_dtype for layer in spec.layers
+                   if isinstance(layer.mixer, LinearAttentionMixer) and layer.mixer.ssm_dtype),
+                  None)
+    if config in (None, given):
+        return None
+    logged = QWEN35_SSM_OVERRIDE_LOG.format(config=config, given=given)
+    return (f"vLLM {rules.label} logs \"{logged}\" (model_executor/models/config.py "
+            "Qwen3_5ForConditionalGenerationConfig): the "
+            f"Gated DeltaNet SSM state is planned in {given}, as given, not in the config's "
+            f"{config}.")
 
 
 def _flydsl_note(scheme: quant.QuantScheme) -> str:
