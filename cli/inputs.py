@@ -84,7 +84,7 @@ from planner.serving.vllm_cli import (
 )
 from planner.serving.vllm_versions import (
     EngineError,
-    mamba_dtype_choices,
+    mamba_dtype_refusal,
     parse_version,
     require_kv_cache_dtype,
     vllm_rules,
@@ -658,17 +658,13 @@ def runner_setting(args: argparse.Namespace, release: str) -> str:
 def mamba_dtype_settings(args: argparse.Namespace, release: str) -> dict[str, str]:
     """--mamba-cache-dtype / --mamba-ssm-cache-dtype (plan, sweep, report, recommend);
     CliError, in vLLM's words, where the `release`'s parser lacks the flag or the value
-    (vllm_versions.mamba_dtype_choices: it exits 2)."""
+    (vllm_versions.mamba_dtype_refusal, the app's check too: it exits 2)."""
     values = {"mamba_cache_dtype": args.mamba_cache_dtype,
               "mamba_ssm_cache_dtype": args.mamba_ssm_cache_dtype}
-    choices = mamba_dtype_choices(vllm_rules(release).version)
-    for key, value in values.items():
-        flag = "--" + key.replace("_", "-")
-        _require_flags(release, (flag, value != "auto"))
-        if value not in choices and value != "auto":
-            allowed = ", ".join(f"'{c}'" for c in choices)
-            raise CliError(f"vLLM {release}: argument {flag}: invalid choice: '{value}' "
-                           f"(choose from {allowed})")
+    for field, value in values.items():
+        refusal = mamba_dtype_refusal(release, field, value)
+        if refusal:
+            raise CliError(refusal)
     return values
 
 

@@ -791,6 +791,14 @@ class ModelSpec(_Frozen):
         """True when any layer has a mixture-of-experts MLP."""
         return any(isinstance(layer.mlp, MoeMlp) for layer in self.layers)
 
+    @property
+    def has_state_layers(self) -> bool:
+        """True when any layer keeps a recurrent state (Mamba2 or Gated DeltaNet): the layers
+        whose conv and SSM state dtypes vLLM's --mamba-cache-dtype and --mamba-ssm-cache-dtype
+        set."""
+        return any(isinstance(layer.mixer, MambaMixer | LinearAttentionMixer)
+                   for layer in self.layers)
+
 
 __all__ = [
     "AttentionMixer", "CompressedAttention", "ConfigError", "DenseMlp", "FieldSource", "LayerSpec",

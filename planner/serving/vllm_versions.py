@@ -16,7 +16,12 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from planner.serving.hardware import parse_capability
-from planner.serving.vllm_cli import release_numbers, supported_versions, vllm_cli
+from planner.serving.vllm_cli import (
+    release_numbers,
+    supported_versions,
+    unrecognized_flag,
+    vllm_cli,
+)
 from planner.text import shortened
 from planner.units import VLLM_KV_DTYPE
 
@@ -1093,6 +1098,24 @@ def mamba_dtype_choices(version: Version) -> tuple[str, ...]:
     (MAMBA_DTYPE_CHOICES); () where its parser has neither flag."""
     return next((choices for since, choices in reversed(MAMBA_DTYPE_CHOICES)
                  if version >= since), ())
+
+
+def mamba_dtype_refusal(release: str, field: str, value: str) -> str | None:
+    """vLLM `release`'s parser refusing `value` for EngineSettings' `field` (mamba_cache_dtype:
+    --mamba-cache-dtype; mamba_ssm_cache_dtype: --mamba-ssm-cache-dtype), in its words: the
+    flag missing (before 0.10.1) or the value not among its choices (mamba_dtype_choices);
+    None where it takes it, and for auto (the flag left out). The CLI's check and the app's."""
+    if value == "auto":
+        return None
+    flag = "--" + field.replace("_", "-")
+    missing = unrecognized_flag(flag, vllm_cli(release))
+    if missing:
+        return missing
+    choices = mamba_dtype_choices(vllm_rules(release).version)
+    if value in choices:
+        return None
+    allowed = ", ".join(f"'{c}'" for c in choices)
+    return f"vLLM {release}: argument {flag}: invalid choice: '{value}' (choose from {allowed})"
 
 
 CONFIG_SSM_DTYPE_FROM: Version = (0, 17, 0)

@@ -319,11 +319,9 @@ def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.
     (spec.quant), or a what-if names a quantized format; a runtime --quantization leaves the
     config as it is."""
     quantized = scheme.family != "float" if s.target_quant else spec.quant is not None
-    stateful = any(isinstance(layer.mixer, MambaMixer | LinearAttentionMixer)
-                   for layer in spec.layers)
-    default = model_runner(rules, spec.architectures, spec.is_moe, quantized, stateful,
-                           rocm=rocm)
-    return asked_runner(rules, s.model_runner, default, stateful,
+    default = model_runner(rules, spec.architectures, spec.is_moe, quantized,
+                           spec.has_state_layers, rocm=rocm)
+    return asked_runner(rules, s.model_runner, default, spec.has_state_layers,
                         _mamba_mode(spec, s, rules) == "align", spec.architectures)
 
 
