@@ -9,6 +9,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -419,7 +420,22 @@ def _engine_knobs() -> dict[str, object]:
         **({"block_size": current.block_size} if current.block_size else {}),
         "enforce_eager": current.enforce_eager,
         "model_runner": current.model_runner,
+        **state_dtypes(),
     }
+
+
+def state_dtypes() -> dict[str, str]:
+    """The Plan page's "Conv state dtype" and "SSM state dtype" (--mamba-cache-dtype,
+    --mamba-ssm-cache-dtype) where its model has Mamba or Gated DeltaNet layers, the only
+    model it offers them for; else none (auto: a choice kept for the next such model is not
+    planned unseen). The Compare and Report pages plan their models with them too, as report
+    --compare (a model without such layers is planned unchanged)."""
+    current = state()
+    with suppress(*USER_ERRORS):  # an unreadable model: the page that plans it says why
+        if current_spec().has_state_layers:
+            return {"mamba_cache_dtype": current.mamba_cache_dtype,
+                    "mamba_ssm_cache_dtype": current.mamba_ssm_cache_dtype}
+    return {}
 
 
 def lora_caption(engine: EngineSettings) -> str:
@@ -434,6 +450,16 @@ def lora_caption(engine: EngineSettings) -> str:
             + (f", {tower} on those with a vision tower" if engine.enable_tower_connector_lora
                else "")
             + " (each other model planned without LoRA, a warning names it)" if flags else "")
+
+
+def state_dtypes_caption(engine: EngineSettings) -> str:
+    """The Plan page's state dtypes as the Compare page's caption names them ("" at auto):
+    on the models with Mamba or Gated DeltaNet layers (the others read neither)."""
+    flags = [f"--{field.replace('_', '-')} {dtype}" for field, dtype in (
+        ("mamba_cache_dtype", engine.mamba_cache_dtype),
+        ("mamba_ssm_cache_dtype", engine.mamba_ssm_cache_dtype)) if dtype != "auto"]
+    return (f", {' '.join(flags)} on the models with Mamba or Gated DeltaNet layers" if flags
+            else "")
 
 
 def tower_caption(engine: EngineSettings, offered: tuple[bool, bool]) -> str:

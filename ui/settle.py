@@ -39,7 +39,11 @@ from planner.serving.startup.attention_backend import (
 from planner.serving.startup.block_size import block_size_choices, block_size_refusal
 from planner.serving.sweep import accepts_what_if, quant_candidates
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
-from planner.serving.vllm_versions import vllm_rules
+from planner.serving.vllm_versions import (
+    mamba_dtype_choices,
+    mamba_dtype_refusal,
+    vllm_rules,
+)
 from planner.text import counted, md_escape, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui.context import (
@@ -101,6 +105,7 @@ class Choices(NamedTuple):
     lora_refused: str | None
     tower_refused: str | None
     runners: list[str]
+    state_dtypes: tuple[str, ...]
 
 
 def settle_state() -> None:
@@ -195,7 +200,24 @@ def settled_choices(plan_page: bool = True) -> Choices:
                    eplb_refused, quants, valid, kv_dtypes, _block_sizes(cli),
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
-                             all2all_refusal), lora_refused, tower_refused, runners)
+                             all2all_refusal), lora_refused, tower_refused, runners,
+                   _state_dtypes(spec))
+
+
+def _state_dtypes(spec: ModelSpec) -> tuple[str, ...]:
+    """The state dtypes to offer a model with Mamba or Gated DeltaNet layers under the
+    sidebar's release, auto first (vllm_versions.mamba_dtype_choices; none for another model,
+    whose kept choice waits for the next such one, or a release without the flags). A kept or
+    linked dtype the release refuses is replaced by auto here, in its parser's words
+    (mamba_dtype_refusal, the CLI's check)."""
+    if not spec.has_state_layers:
+        return ()
+    release = state().vllm_version
+    for field in ("mamba_cache_dtype", "mamba_ssm_cache_dtype"):
+        refusal = mamba_dtype_refusal(release, field, getattr(state(), field))
+        if refusal:
+            _keep_valid(field, getattr(state(), field), ["auto"], sentence(refusal))
+    return mamba_dtype_choices(vllm_rules(release).version)
 
 
 def _settle_layout(spec: ModelSpec, cluster: ClusterSpec,

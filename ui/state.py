@@ -66,7 +66,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.text import shortened
-from planner.units import VLLM_KV_DTYPE, KvCacheDtype
+from planner.units import VLLM_KV_DTYPE, KvCacheDtype, MambaDtype
 from probes.hub import HubError, check_repo_id
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -101,7 +101,8 @@ _KV_KEYS = {spelling: key for key, spelling in VLLM_KV_DTYPE.items()}
 """vLLM's --kv-cache-dtype spelling -> the planner's KV dtype key (AppState.kv_cache_dtype)."""
 
 
-OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2", "model_runner"})
+OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2", "model_runner", "mamba_cache_dtype",
+                                "mamba_ssm_cache_dtype"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
 SESSION_ONLY = frozenset({"trust_remote_code"})
@@ -256,6 +257,15 @@ class AppState(BaseModel):
     asked in the launch command (VLLM_USE_V2_MODEL_RUNNER); offered where the release runs
     it (planner.serving.runner_choice.runner_request_refusal); left out of the link at auto
     (OMITTED_AT_DEFAULT)."""
+    mamba_cache_dtype: MambaDtype = Field("auto", alias="mambadt")
+    """vLLM --mamba-cache-dtype (the CLI's flag): the conv state's dtype (and an auto SSM
+    state's) of a model with Mamba or Gated DeltaNet layers; auto: the model dtype. Offered
+    with the release's choices (vllm_versions.mamba_dtype_choices) for such a model only,
+    kept for the next one (ui.context.state_dtypes); left out of the link at auto
+    (OMITTED_AT_DEFAULT)."""
+    mamba_ssm_cache_dtype: MambaDtype = Field("auto", alias="mambassmdt")
+    """vLLM --mamba-ssm-cache-dtype: the SSM / delta-rule state's dtype, over the config's and
+    the release's default; auto: those, else the conv state's. As mamba_cache_dtype."""
     trust_remote_code: bool = Field(False, alias="trust")
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
     model that needs it (ui.context.remote_code_runs): kept while other models are looked
@@ -607,6 +617,7 @@ LABELS: dict[str, str] = {
     "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
     "model_runner": "Model runner",
+    "mamba_cache_dtype": "Conv state dtype", "mamba_ssm_cache_dtype": "SSM state dtype",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page
     "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",
     "arrival": "Arrivals", "sweep_objective": "Rank by", "tpot_target_ms": "TPOT target (ms)",

@@ -1099,3 +1099,25 @@ def test_fields_of_a_row_line_up(browser, server: str, width: int, height: int) 
         # a select's input sits 1.2 px above a number field's; a label's line is 20 px
         assert abs(tops[0] - tops[1]) <= 2, (path, tops)
         page.close()
+
+
+def test_state_dtype_boxes_whole_at_1024x768(browser, server: str) -> None:
+    """A hybrid model's "Conv state dtype" and "SSM state dtype" (More vLLM options,
+    Nemotron-3-Nano, the SSM one at its longest value, bfloat16), opened at 1024 px: each
+    label and value whole (the Model runner's "auto (the release's pick)" was cut there)."""
+    page = _shown(browser, server, "?hw=preset&gpu=h100-sxm&gpn=1&nodes=1&model=nvidia/"
+                  "NVIDIA-Nemotron-3-Nano-30B-A3B-BF16&mambassmdt=bfloat16", "Fits:",
+                  charts=1, width=1024, height=768)
+    page.locator(".st-key-plan-more_options summary").first.click()
+    for label in ("Conv state dtype", "SSM state dtype"):
+        page.get_by_label(label, exact=True).wait_for()
+    _settle(page)
+    values = page.eval_on_selector_all(
+        ".st-key-plan-mamba_cache_dtype input, .st-key-plan-mamba_ssm_cache_dtype input",
+        "els => els.map(e => e.value)")
+    assert values == ["auto", "bfloat16"], values
+    cut = page.eval_on_selector_all(
+        ".st-key-plan-more_options [data-testid=stSelectbox] input, "
+        ".st-key-plan-more_options [data-testid=stWidgetLabel] p", _CUT)
+    assert cut == [] and page.evaluate(_MID_WORD_BREAKS) == [], cut
+    page.close()

@@ -36,6 +36,7 @@ from ui.context import (
     release_default_note,
     show_error,
     show_the_way_out,
+    state_dtypes_caption,
     tower_caption,
 )
 from ui.settle import (
@@ -98,6 +99,8 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
            + app_markdown(
                (f", --block-size {engine.block_size}" if state().block_size else "")
                + (", --enforce-eager" if engine.enforce_eager else "")
+               # the Plan page's state dtypes, as report --compare carries them
+               + state_dtypes_caption(engine)
                # the Plan page's EPLB, as report --compare carries it (not for a dense model)
                + (", --enable-eplb" + (f" with {engine.num_redundant_experts} redundant "
                                        "experts" if engine.num_redundant_experts is not None

@@ -184,7 +184,8 @@ def _controls() -> tuple[ParallelLayout, ...]:
     _more_options(more, spec, mtp_refused, choices.block_sizes, choices.moe_backends,
                   choices.all2all_backends, not skip_mm_refused, not choices.lm_only_refused,
                   not choices.encoder_tp_refused, spec.is_moe and not eplb_refused,
-                  not choices.lora_refused, not choices.tower_refused, choices.runners)
+                  not choices.lora_refused, not choices.tower_refused, choices.runners,
+                  choices.state_dtypes)
     if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
         st.caption(f"Layout chosen for this hardware: "
                    f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
@@ -280,7 +281,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   block_sizes: list[int | None], moe_backends: list[str | None],
                   all2all_backends: list[str | None], skip_mm: bool, lm_only: bool,
                   encoder_tp: bool, eplb: bool, lora: bool, tower: bool,
-                  runners: list[str]) -> None:
+                  runners: list[str], state_dtypes: tuple[str, ...]) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
@@ -289,7 +290,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     --mm-encoder-tp-mode (`encoder_tp`: where data mode changes the plan, mm_modes),
     --mm-processor-kwargs (the keys the model's processor reads, mm_processor),
     --enforce-eager (every model and release), the model runner (`runners`: those the release
-    runs, runner_choice) and multi-LoRA serving
+    runs, runner_choice), --mamba-cache-dtype and --mamba-ssm-cache-dtype (`state_dtypes`:
+    the release's, for a model with Mamba or Gated DeltaNet layers) and multi-LoRA serving
     (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora; its vision tower
     option where `tower`: a vision tower Headroom sizes, planner.serving.lora.tower), folded
     away so the figures stay in view, its label counting those set ("More vLLM options (2
@@ -303,6 +305,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         any(key in processor_keys(spec) for key, _ in processor_kwargs()),
         current.enforce_eager,
         current.model_runner != "auto",
+        state_dtypes and current.mamba_cache_dtype != "auto",
+        state_dtypes and current.mamba_ssm_cache_dtype != "auto",
         current.block_size, len(moe_backends) > 1 and current.moe_backend,
         len(all2all_backends) > 1 and current.all2all_backend, eplb and current.enable_eplb,
         lora and current.enable_lora)))
@@ -355,8 +359,26 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                      "CLI's --model-runner). Offered where the release runs it; a runner vLLM "
                      "refuses for the model is the plan's error, in vLLM's words",
                      **bind("plan", "model_runner"))
+        if len(state_dtypes) > 1:
+            _state_dtype_options(state_dtypes)
         if lora:
             _lora_options(current.enable_lora, tower)
+
+
+def _state_dtype_options(dtypes: tuple[str, ...]) -> None:
+    """A Mamba or Gated DeltaNet model's state dtypes, the release's `dtypes` (auto first)."""
+    st.selectbox(LABELS["mamba_cache_dtype"], dtypes, help="vLLM --mamba-cache-dtype: the "
+                 "dtype of each Mamba or Gated DeltaNet layer's conv state (a short window "
+                 "of recent inputs), and of its SSM state where that is auto; auto: the "
+                 "model dtype. Each request holds one state page per such layer: a narrower "
+                 "dtype shrinks it, so the KV cache holds more tokens",
+                 **bind("plan", "mamba_cache_dtype"))
+    st.selectbox(LABELS["mamba_ssm_cache_dtype"], dtypes, help="vLLM --mamba-ssm-cache-dtype: "
+                 "the dtype of the SSM state (Mamba) or delta-rule state (Gated DeltaNet, "
+                 "from vLLM 0.17; before, the conv state's), the larger part of the state "
+                 "page; auto: the config's (Nemotron-H mamba_ssm_cache_dtype, Qwen3.5 "
+                 "mamba_ssm_dtype) or the release's default, else the conv state's dtype",
+                 **bind("plan", "mamba_ssm_cache_dtype"))
 
 
 def _moe_options(moe_backends: list[str | None], all2all_backends: list[str | None],
