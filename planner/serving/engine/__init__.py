@@ -84,7 +84,13 @@ from planner.serving.engine.sparse_mla import (
     is_sparse_mla,
     sparse_mla_kv,
 )
-from planner.serving.engine.stages import DEFAULT_STATE_RULES, StateRules, stage_layouts
+from planner.serving.engine.stages import (
+    DEFAULT_STATE_RULES,
+    StateRules,
+    stage_layouts,
+    state_dtype_rules,
+    state_dtyped,
+)
 from planner.serving.engine.window import (
     VllmWindow,
     default_max_model_len,
@@ -143,6 +149,8 @@ __all__ = [
     "sparse_mla_kv",
     "stage_kv",
     "stage_layouts",
+    "state_dtype_rules",
+    "state_dtyped",
     "stage_widths",
     "triton_mla_piecewise",
     "vllm_window",

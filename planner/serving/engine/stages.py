@@ -151,6 +151,23 @@ def _first_alike_kv(kv_layers: tuple[KvLayer | None, ...]) -> tuple[int, ...] | 
     return first_alike(kv_layers)
 
 
+def state_dtype_rules(states: StateRules) -> StateRules:
+    """`states`' state dtypes alone, the rest DEFAULT_STATE_RULES' (no spec widening, no
+    chunked layer as full attention): what one request's recurrent state bytes read
+    (_state_dtype), which a decode step reads and writes back (speed.stages.pipeline_stages
+    holds its stages by them)."""
+    return DEFAULT_STATE_RULES._replace(
+        config_ssm_dtype=states.config_ssm_dtype, nemotron_ssm_bytes=states.nemotron_ssm_bytes,
+        conv_bytes=states.conv_bytes, ssm_bytes=states.ssm_bytes)
+
+
+def state_dtyped(kv_layers: tuple[KvLayer | None, ...], states: StateRules
+                 ) -> tuple[KvLayer | None, ...]:
+    """Each KV layer as the release holds it under `states` (_state_dtype; None stays None):
+    the memory plan's recurrent state bytes per request, for the speed's decode reads."""
+    return tuple(None if kv is None else _state_dtype(kv, states) for kv in kv_layers)
+
+
 def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
     """A GDN layer keeps its config's state dtype only where the version honours it, a Mamba2
     one its config's or the release's default (Nemotron-H: StateRules.nemotron_ssm_bytes); a

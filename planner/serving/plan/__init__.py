@@ -31,7 +31,7 @@ One concern per module; this package re-exports the names used outside it:
   activation, non-torch, graphs, KV, context; the V2 warm restart);
 - entry: plan(), plan_summary() and summary_figures() (size each worker, conclude).
 """
-from planner.serving.plan.derive import piecewise_decode, served_scheme
+from planner.serving.plan.derive import piecewise_decode, served_scheme, state_dtypes
 from planner.serving.plan.entry import held_request_blocks, plan, plan_summary, summary_figures
 from planner.serving.plan.fit import kv_room_text
 from planner.serving.plan.load_peak import MORE_GPUS_STEP
@@ -71,7 +71,7 @@ __all__ = [
     # moe
     "redundant_experts",
     # derive
-    "piecewise_decode", "served_scheme",
+    "piecewise_decode", "served_scheme", "state_dtypes",
     # refusals
     "mtp_refusal",
     # verdict

@@ -20,6 +20,7 @@ from planner.serving.engine import (
     model_facts,
     served_dtype,
     served_kv_elem_bytes,
+    state_dtype_rules,
     text_only_facts,
     triton_mla_piecewise,
     vllm_window,
@@ -396,6 +397,14 @@ def piecewise_decode(request: PlanRequest) -> tuple[bool, bool]:
     FLEX_ATTENTION, startup.attention_backend.flex_decodes_piecewise)."""
     r = resolve(request.model, request.cluster, request.engine, request.layout)
     return r.mla_piecewise, r.flex_piecewise
+
+
+def state_dtypes(request: PlanRequest) -> StateRules:
+    """The state dtypes the memory plan holds a request's recurrent state in (the release's
+    defaults, the config's and --mamba-cache-dtype / --mamba-ssm-cache-dtype:
+    engine.state_dtype_rules of its StateRules), for the speed's decode reads."""
+    r = resolve(request.model, request.cluster, request.engine, request.layout)
+    return state_dtype_rules(r.states)
 
 
 def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:

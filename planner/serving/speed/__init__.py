@@ -713,7 +713,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     redundant = redundant_experts(spec, s, layout)
     stages = pipeline_stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
-        load._replace(redundant_experts=redundant))
+        load._replace(redundant_experts=redundant), device.states)
     # the tower's slots are idle in a step (lora.slots.stage_parts): which stages hold them
     # (sized_lora's vision_first_stage_only) does not move the speed
     lora = sized_lora(spec, s, True)

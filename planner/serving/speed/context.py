@@ -24,7 +24,12 @@ from planner.model.quant import (
 )
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
-from planner.serving.engine import on_triton_mla, served_dtype, served_kv_elem_bytes
+from planner.serving.engine import (
+    StateRules,
+    on_triton_mla,
+    served_dtype,
+    served_kv_elem_bytes,
+)
 from planner.serving.hardware import ClusterSpec, GpuFormat, GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.moe_backend import runs_flydsl
@@ -34,6 +39,7 @@ from planner.serving.plan import (
     param_breakdown,
     piecewise_decode,
     served_scheme,
+    state_dtypes,
 )
 from planner.serving.speed.coefficients import SpeedCoefficients, gemm_factor
 from planner.serving.speed.kernels import (
@@ -87,6 +93,7 @@ class Device:
     mla_piecewise: bool  # plan.piecewise_decode: TRITON_MLA allows no full graphs
     flex_piecewise: bool  # plan.piecewise_decode: FLEX_ATTENTION allows no full graphs
     triton_mla: bool  # engine.on_triton_mla: the MLA attention on TRITON_MLA (any release)
+    states: StateRules  # plan.state_dtypes: the recurrent state's dtypes the memory plan holds
     net: LinkSpec | None  # hardware.network_link between nodes; None on one node
 
 
@@ -211,6 +218,7 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> Device | None:
         rules=rules,
         mla_piecewise=piecewise[0], flex_piecewise=piecewise[1],
         triton_mla=on_triton_mla(spec, rules.version, gpu.compute_capability, gpu.vendor),
+        states=state_dtypes(request),
         net=(network_link(gpu, request.cluster.network, request.cluster.gpus_per_node)
              if len(request.cluster.nodes) > 1 else None),
     )

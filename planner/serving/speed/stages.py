@@ -4,6 +4,7 @@ KV per token) and multiplies (parameters, attention widths), worked out once per
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 
@@ -14,6 +15,7 @@ from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import LayerParams, ParamBreakdown
 from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
+from planner.serving.engine import DEFAULT_STATE_RULES, StateRules, state_dtyped
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.plan import PlanRequest, param_breakdown
 from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
@@ -59,6 +61,9 @@ class Stage:
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
     window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
     state_bytes: int  # fixed recurrent state (GDN / Mamba conv + SSM) per sequence on this rank
+    # (the layers, one's state_bytes formula in its dtypes: RecurrentStateKv.formula) per kind
+    # of recurrent layer, the state_bytes' terms
+    state_layers: tuple[tuple[int, str], ...]
     moe_layers: int  # layers with routed experts (a DP dispatch/combine happens in each)
     # the dataclass hash of the fields above, worked out once: every plan's estimate hashes
     # its stages by value (_build_stages, Context.__post_init__)
@@ -72,7 +77,8 @@ class Stage:
 
 
 _STAGES: IdentityMemo[tuple[Stage, ...]] = IdentityMemo(4096)
-"""Per-stage bytes and parameters by (spec, weight format, layout, dtypes). 4,096: recommend
+"""Per-stage bytes and parameters by (spec, weight format, layout, dtypes, the recurrent
+state's dtypes: engine.state_dtype_rules). 4,096: recommend
 bounds every EP family (tp x dp up to the expert count) of every format and KV dtype, and a
 smaller memo cleared itself mid-search (Qwen3-30B-A3B at 1,000 req/s over 1,024 GPUs: 9.0 s
 at 512 entries, 7.3 s at 4,096); entries are a few small tuples and die with their spec."""
@@ -84,7 +90,8 @@ weights by (weight format, TP, PP, DP, EP, activation bytes, weights.WeightLoadR
 by the stages of both KV dtypes, and each stage's dense parameters per TP rank by (its layers,
 TP, in_proj_ba whole, fc1_latent_proj split), which no other part of the weight format nor DP
 changes (rank_dense_params counts one byte per weight), and the model's KV layers
-(model_kv_layers).
+(model_kv_layers) with their recurrent state in the memory plan's dtypes (by those dtypes:
+engine.state_dtyped).
 Each was worked out again for every one of recommend's families (Qwen3-30B-A3B at 1,000
 req/s over every preset: 2,218 stage tuples). 16,384: a sweep over 4,096 GPUs stores ~11,000
 (Llama 3.1 405B), which at 4,096 cleared it mid-sweep."""
@@ -117,30 +124,43 @@ def _stage_kinds(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown,
 
 
 def pipeline_stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
-                    load: WeightLoadRules) -> tuple[Stage, ...]:
+                    load: WeightLoadRules, states: StateRules = DEFAULT_STATE_RULES
+                    ) -> tuple[Stage, ...]:
+    """Per PP stage, what its busiest rank reads and multiplies (_build_stages), a hybrid's
+    recurrent state in the dtypes `states` names (plan.state_dtypes: the memory plan's; the
+    default, the newest releases' without a mamba dtype flag)."""
     spec, layout = request.model, request.layout
-    key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b, load)
-    return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b, load)
+    key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b, load,
+           states)
+    return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b, load,
+                       states)
+
+
+def _held_kv_layers(spec: ModelSpec, states: StateRules) -> tuple[KvLayer | None, ...]:
+    """The model's KV layers (model_kv_layers) as the memory plan holds their recurrent state
+    (engine.state_dtyped)."""
+    return state_dtyped(model_kv_layers(spec), states)
 
 
 def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
-                  kv_b: KvBytes, load: WeightLoadRules) -> tuple[Stage, ...]:
+                  kv_b: KvBytes, load: WeightLoadRules, states: StateRules
+                  ) -> tuple[Stage, ...]:
     """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
     layout = request.layout
     params: ParamBreakdown = param_breakdown(spec)
-    kv_layers = _PARTS.get(spec, ("kv_layers",), model_kv_layers, spec)
+    kv_layers = _PARTS.get(spec, ("kv_layers", states), _held_kv_layers, spec, states)
     kinds, of_stage = _PARTS.get(spec, ("stage kinds", scheme.memo_key, layout.tp, layout.pp,
-                                        layout.dp, layout.ep, act_b, load),
+                                        layout.dp, layout.ep, act_b, load, states),
                                  _stage_kinds_of_layout, spec, scheme, layout, params, act_b,
-                                 load, kv_layers)
+                                 load, kv_layers, states)
     # each token's routed experts are spread over tp x dp ranks: whole experts with EP,
     # every expert sliced over tp x dp without it (ParallelLayout.expert_tp)
     moe_ranks = layout.tp * layout.dp
     found = [_KIND_STAGES.get(
         spec, (scheme.memo_key, layout.tp, moe_ranks, layout.expert_tp, kv_b, load.gdn_ba_whole,
-               load.latent_fc1_split, load.expert_pad, kind, last, w),
+               load.latent_fc1_split, load.expert_pad, states, kind, last, w),
         _kind_stage, spec, scheme, layout.tp, moe_ranks, layout.expert_tp, params, kv_layers,
-        kv_b, load, layers, last, w) for kind, layers, last, w in kinds]
+        kv_b, load, layers, last, w, states) for kind, layers, last, w in kinds]
     # equal stages as one object, so that an estimate works each out once (Context.distinct);
     # each object hashed once, not once per stage (126 of Llama 3.1 405B at PP 126)
     distinct: dict[Stage, Stage] = {}
@@ -150,17 +170,18 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
 
 def _stage_kinds_of_layout(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
                            params: ParamBreakdown, act_b: int, load: WeightLoadRules,
-                           kv_layers: tuple[KvLayer | None, ...]
+                           kv_layers: tuple[KvLayer | None, ...], states: StateRules
                            ) -> tuple[tuple[tuple, ...], tuple[int, ...]]:
     """What _build_stages reads of a layout that the KV dtype does not change: (each kind of
     stage once, as (its layers' kinds, its layers, whether it is the last, its busiest rank's
-    terms), and per stage the index of its kind), worked out once for both KV dtypes."""
+    terms), and per stage the index of its kind), worked out once for both KV dtypes (`kv_layers`
+in `states`' dtypes)."""
     weights = _PARTS.get(spec, ("weights", scheme.memo_key, layout.tp, layout.pp, layout.dp,
                                 layout.ep, act_b, load),
                          _rank_weights, spec, scheme, layout, params, act_b, load)
-    kinds = _PARTS.get(spec, ("kinds", scheme.memo_key), _stage_kinds, spec, scheme, params,
-                       kv_layers)
-    of_stage, firsts = _PARTS.get(spec, ("stage kinds", scheme.memo_key, layout.pp),
+    kinds = _PARTS.get(spec, ("kinds", scheme.memo_key, states), _stage_kinds, spec, scheme,
+                       params, kv_layers)
+    of_stage, firsts = _PARTS.get(spec, ("stage kinds", scheme.memo_key, layout.pp, states),
                                   _kinds_of_stages, spec, scheme, params, kinds, layout.pp)
     stages = pp_layer_split(spec.num_layers, layout.pp)
     found = []
@@ -193,8 +214,10 @@ def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: K
     per rank, heads per rank, its sparse Indexer's width (0 for none), the bytes per token
     per rank of the full-attention KV it reads (0 for none), of a sliding window's KV
     (its window, those bytes; None for none), and its fixed recurrent state's bytes per
-    sequence per rank (Gated DeltaNet / Mamba; 0 for none: RecurrentStateKv.state_bytes)),
-    worked out once per model, TP and KV bytes rather than per kind of stage."""
+    sequence per rank (Gated DeltaNet / Mamba; 0 for none: RecurrentStateKv.state_bytes, in
+    the dtypes the memory plan holds it in: _held_kv_layers) and their formula (None for
+    none)), worked out once per model, TP, KV bytes and state dtypes rather than per kind of
+    stage."""
     reads = []
     for i, layer in enumerate(spec.layers):
         mixer, source = layer.mixer, layer.kv_source
@@ -219,7 +242,8 @@ def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: K
         per_token = 0 if kv is None else kv.bytes_per_token(kv_b, tp)
         state = 0 if kv is None or source is not None else kv.state_bytes(tp, kv_b)
         reads.append(((span, wide), dec, pre, heads, index_width, 0 if sliding else per_token,
-                      (kv.sliding_window, per_token) if sliding else None, state))
+                      (kv.sliding_window, per_token) if sliding else None, state,
+                      kv.formula(kv_b, tp) if state else None))
     return tuple(reads)
 
 
@@ -256,18 +280,20 @@ _STAGE_VALUES = attrgetter(*(f.name for f in fields(Stage) if f.compare))
 
 _KIND_STAGES: IdentityMemo[Stage] = IdentityMemo(16384)
 """_kind_stage by spec and all it reads: the weight format, TP, MoE ranks, KV bytes, the
-load rules it reads, the stage's kind (_stage_kinds of its layers), whether it is the last
-and its busiest rank's terms (by value). A sweep's layouts share their stages' kinds (Llama
-3.1 405B at 4,096 GPUs: 8,469 layouts' stages of a few thousand kinds), which each layout
-worked out again."""
+state dtypes, the load rules it reads, the stage's kind (_stage_kinds of its layers), whether
+it is the last and its busiest rank's terms (by value). A sweep's layouts share their
+stages' kinds (Llama 3.1 405B at 4,096 GPUs: 8,469 layouts' stages of a few thousand kinds),
+which each layout worked out again."""
 
 
 def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, expert_tp: int,
                 params: ParamBreakdown, kv_layers: tuple[KvLayer | None, ...], kv_b: KvBytes,
-                load: WeightLoadRules, layers: range, last: bool, w: WeightTerms) -> Stage:
+                load: WeightLoadRules, layers: range, last: bool, w: WeightTerms,
+                states: StateRules) -> Stage:
     """One stage of `layers` whose busiest rank holds `w`: the bytes it reads and the
     parameters it multiplies (_build_stages' per kind of stage; `expert_tp`: the ranks each
-    routed expert is sliced over, ParallelLayout.expert_tp)."""
+    routed expert is sliced over, ParallelLayout.expert_tp; `kv_layers` in `states`' dtypes,
+    which key its reads)."""
     # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
     # head tied to the same stage's embed_tokens is in embeddings_bytes, read all the same
     head = 0
@@ -292,10 +318,11 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
                  for layer_i, lp in zip(layers, lps, strict=True)) / moe_ranks
     groups: dict[tuple[int | None, bool], list[int]] = {}
     indexer = n_sparse = 0
-    kv_full, windows, state_bytes = 0, [], 0
-    reads = _PARTS.get(spec, ("layer reads", tp, kv_b), _layer_reads, spec, kv_layers, kv_b, tp)
-    for group, dec, pre, heads, index_width, full_kv, window_kv, state in map(reads.__getitem__,
-                                                                              layers):
+    kv_full, windows, state_bytes, state_layers = 0, [], 0, Counter()
+    reads = _PARTS.get(spec, ("layer reads", tp, kv_b, states), _layer_reads, spec, kv_layers,
+                       kv_b, tp)
+    for (group, dec, pre, heads, index_width, full_kv, window_kv, state,
+         state_formula) in map(reads.__getitem__, layers):
         if heads:
             g = groups.setdefault(group, [0, 0, 0])
             g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
@@ -306,6 +333,8 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
         if window_kv is not None:
             windows.append(window_kv)
         state_bytes += state
+        if state:
+            state_layers[state_formula] += 1
     return Stage(
         layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
         dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
@@ -315,5 +344,6 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
         kv_bytes_per_token=kv_full,
         window_kv=tuple(windows),
         state_bytes=state_bytes,
+        state_layers=tuple((n, formula) for formula, n in state_layers.items()),
         moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
     )

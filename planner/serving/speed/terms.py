@@ -122,10 +122,14 @@ def _avg_of(count: float, noun: str) -> str:
 def _kv_token_bytes(s, context: float) -> str:
     """One sequence's KV read in stage `s`'s numbers (step._kv_read_bytes): its full-attention
     bytes a token x the context, + each sliding-window group's bytes x min(context, window),
-    + 2 x its recurrent state on a hybrid's Gated DeltaNet / Mamba layers (step._state_bytes)."""
+    + 2 x its recurrent state on a hybrid's Gated DeltaNet / Mamba layers (step._state_bytes),
+    each kind of layer's state in the dtypes the memory plan holds it in (Stage.state_layers)."""
     full = f"{context:,.0f} tokens x {s.kv_bytes_per_token:,} B"
     # a hybrid's fixed recurrent state, read and written back each step (step._state_bytes)
-    state = f" + 2 x {s.state_bytes:,} B recurrent state (read + write)" if s.state_bytes else ""
+    layers = " + ".join(f"{n} layer{'s' if n > 1 else ''} x ({formula})"
+                        for n, formula in s.state_layers)
+    state = (f" + 2 x {s.state_bytes:,} B recurrent state (read + write; {layers})"
+             if s.state_bytes else "")
     if not s.window_kv and not state:
         return full
     windows = "".join(
