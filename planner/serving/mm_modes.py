@@ -211,8 +211,8 @@ def audio_tower_dropped(spec: ModelSpec, s: EngineSettings, version: Version) ->
     AUDIO_TOWER_SKIPPED_FROM: gemma4_mm.py builds audio_tower and embed_audio inside
     _mark_tower_model(vllm_config, "audio") in every wheel that has it (0.19.0-0.34.0), and
     interfaces.py makes them StageMissingLayers (no weights loaded) where every one of the
-    modalities it names is at 0; the vision tower follows image and video alone. Before it the
-    Transformers backend builds the whole model."""
+    modalities it names is at 0; the vision tower follows image and video alone. Before it no
+    registry has a Gemma 4 class (refused: vllm_cli.unserved_refusal)."""
     return ("audio" in (declared_modalities(spec) or ())
             and (s.language_model_only or "audio" in s.zero_mm_limits)
             and version >= AUDIO_TOWER_SKIPPED_FROM)

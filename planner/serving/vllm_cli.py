@@ -186,6 +186,42 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
     return dict(sorted(found.items()))
 
 
+def first_serving_release(architectures: tuple[str, ...]) -> str | None:
+    """The oldest release Headroom covers whose registry has a model class of its own for one
+    of `architectures` (VllmCli.serves); None where none has. The table is the fixtures: each
+    release's `architectures`, extracted from its wheel's model_executor/models/registry.py
+    (tools/extract_vllm_cli.py)."""
+    return next((cli.vllm_version for cli in _fixtures().values()
+                 if architectures and cli.serves(architectures)), None)
+
+
+def unserved_refusal(architectures: tuple[str, ...], cli: VllmCli,
+                     label: str | None = None) -> str | None:
+    """One line where release `cli` (named `label`: a patch release its fixture stands for)
+    has no model class for any of `architectures` (nor its Transformers backend's list) and a
+    later release's registry has one; None otherwise.
+
+    NOTE: ModelRegistry.inspect_model_cls (model_executor/models/registry.py, read in 0.11.0,
+    0.16.0, 0.19.0 and 0.34.0) then tries the Transformers backend (_try_resolve_transformers):
+    transformers' own class, or auto_map's with --trust-remote-code, else it raises "Model
+    architectures [...] are not supported for now". Headroom does not model that backend's
+    memory, so it plans none of these (as v1_oracle.uncovered_reason before 0.11). For the
+    catalog's architectures the fallback has nothing to load in the pinned dependencies
+    anyway: the wheels 0.11.1-0.19.0 require transformers<5 (METADATA Requires-Dist), and
+    neither 4.56.0 nor 4.57.6 has a config class for qwen3_5, qwen3_5_moe, gemma4,
+    glm_moe_dsa, kimi_k25, mimo_v2_flash, minimax_m2 or deepseek_v4 (configuration_auto.py),
+    nor has the release's own _CONFIG_REGISTRY before its first registry entry."""
+    first = first_serving_release(architectures)
+    if first is None or cli.native(architectures) or _release(first) < _release(
+            cli.vllm_version):
+        return None
+    names = ", ".join(architectures)
+    return (f"vLLM {label or cli.vllm_version} has no model class for {names} (its model_executor/"
+            f"models/registry.py; the first release whose registry has it is {first}): it "
+            "would try its Transformers backend, which Headroom does not model; plan it with "
+            f"vLLM {first} or later")
+
+
 @cache
 def _transformers(version: str) -> dict:
     return json.loads((FIXTURE_DIR / f"transformers-{version}.json").read_text("utf-8"))

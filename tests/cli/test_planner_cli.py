@@ -1961,13 +1961,12 @@ def test_an_unsized_tower_under_language_model_only_is_not_refused(capsys) -> No
 
 @pytest.mark.parametrize(("flags", "named"), [
     (["--language-model-only"], False), (["--limit-mm-per-prompt", '{"audio": 0}'], False),
-    (["--limit-mm-per-prompt", '{"image": 0}'], True),
-    (["--language-model-only", "--vllm-version", "0.18.1"], True)])
+    (["--limit-mm-per-prompt", '{"image": 0}'], True)])
 def test_gemma4_audio_warning_only_where_vllm_builds_the_audio_tower(capsys, flags, named
                                                                       ) -> None:
     # google/gemma-4-E2B-it's verbatim config (audio_config set): gemma4_mm.py (0.19.0 on)
     # builds no audio tower at audio's limit 0 (_mark_tower_model(vllm_config, "audio")); 0.18.1
-    # has no gemma4_mm.py (its Transformers backend builds the whole model)
+    # has no gemma4_mm.py: refused (test_gemma4_before_its_class_is_refused)
     model = str(ROOT / "tests" / "fixtures" / "gemma4" / "google__gemma-4-E2B-it.json")
     base = ["plan", "--model", model, "--gpu", "h100-sxm", "--gpus", "1", "--max-model-len",
             "8192", *flags]
@@ -1983,3 +1982,13 @@ def test_gemma4_audio_warning_only_where_vllm_builds_the_audio_tower(capsys, fla
     # the report: its verdict, warnings and the model card's warnings
     code, out, err = run_main(capsys, "report", *base[1:], "--date", "2026-01-01")
     assert code == 0 and ("audio tower" in out + err) is named, err
+
+
+def test_gemma4_before_its_class_is_refused(capsys) -> None:
+    # the 0.18.1 wheel's models/registry.py has no Gemma4 entry (0.19.0's has)
+    model = str(ROOT / "tests" / "fixtures" / "gemma4" / "google__gemma-4-E2B-it.json")
+    code, _, err = run_main(capsys, "plan", "--model", model, "--gpu", "h100-sxm",
+                            "--language-model-only", "--vllm-version", "0.18.1")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "vLLM 0.18.1 has no model class for Gemma4ForConditionalGeneration" in err
+    assert err.strip().endswith("plan it with vLLM 0.19.0 or later."), err

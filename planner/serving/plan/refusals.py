@@ -109,7 +109,7 @@ from planner.serving.startup.wna16_loaders import (
 from planner.serving.startup.wna16_shapes import cuda_awq_gemm_errors
 from planner.serving.unnamed_architecture import architecture_refusal
 from planner.serving.v1_oracle import uncovered_reason
-from planner.serving.vllm_cli import VllmCli, vllm_cli
+from planner.serving.vllm_cli import VllmCli, unserved_refusal, vllm_cli
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     EngineError,
@@ -129,7 +129,8 @@ def refuse_unplannable(spec: ModelSpec, ccs: tuple[str, ...], s: EngineSettings,
     a start-up it runs on the V0 engine on one of the cluster's compute capabilities `ccs`,
     DeepSeek-V4's block size, MXFP4 before 0.10.1): no plan is made, unlike the start-up
     refusals a plan lists."""
-    refusal = architecture_refusal(spec, cli)
+    refusal = architecture_refusal(spec, cli) or unserved_refusal(
+        spec.architectures, cli, rules.label)
     if refusal:
         raise EngineError(refusal)
     # vLLM < 0.11 runs some start-ups on its V0 engine: refused, never planned with V1 rules

@@ -136,15 +136,15 @@ def test_dense_at_tp8_fits() -> None:
     assert _plan(QWEN3_32B, ParallelLayout(tp=8), "0.9.1").fits
 
 
-def test_a_model_without_vllm_s_own_class_is_not_refused_by_its_layers() -> None:
+def test_a_model_without_vllm_s_own_class_is_refused_for_its_class_not_its_layers() -> None:
     # MiMo-V2-Flash (64 q heads, 4 or 8 KV heads, k 192 / v 128) at TP=8 + EP: its class's
     # qkv_proj would take 8 x 192 = 1536 + 192 + 128 per GPU (one KV head each), 192 % 128 =
     # 64, refused before 0.14.0 exempts merged layers; but mimo_v2_flash.py (and
-    # QKVParallelLinear's v_head_size) first ship in 0.14.0: 0.13.0 runs the model on its
-    # Transformers backend, which Headroom does not model, so no refusal and no confident fit
-    result = _plan("XiaomiMiMo/MiMo-V2-Flash", ParallelLayout(tp=8, ep=True), "0.13.0")
-    assert result.verdict.startswith("Fits (unmodelled: MiMoV2FlashForCausalLM on vLLM "
-                                     "0.13.0's Transformers backend): "), result.verdict
+    # QKVParallelLinear's v_head_size) first ship in 0.14.0: 0.13.0 would try its Transformers
+    # backend, which Headroom does not model, so the refusal names the class, not the layer
+    with pytest.raises(EngineError, match=r"^vLLM 0\.13\.0 has no model class for "
+                       r"MiMoV2FlashForCausalLM .*plan it with vLLM 0\.14\.0 or later$"):
+        _plan("XiaomiMiMo/MiMo-V2-Flash", ParallelLayout(tp=8, ep=True), "0.13.0")
 
 
 def test_gdn_in_proj_ba_in_fp8_blocks_is_refused_at_tp2_but_on_0_17() -> None:

@@ -55,6 +55,7 @@ from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.replicas import families
 from planner.serving.sweep import layout_candidates
 from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.serving.vllm_versions import EngineError
 from tests.conftest import load_ref_config
 
 QWEN3_VL = "Qwen/Qwen3-VL-32B-Instruct"
@@ -245,15 +246,12 @@ def test_no_audio_tower_no_audio_warning(version: str, flags: dict) -> None:
     assert AUDIO_WARNING in model_warnings(kept, spec)
 
 
-def test_audio_tower_kept_before_vllm_has_gemma4_mm() -> None:
-    # the 0.18.1 wheel has no gemma4_mm.py (models/registry.py has no Gemma4 entry): its
-    # Transformers backend builds transformers' class whole, no limit guard in
-    # models/transformers/, so the audio tower stays named under --language-model-only
+def test_gemma4_before_vllm_has_gemma4_mm_is_refused() -> None:
+    # the 0.18.1 wheel has no gemma4_mm.py (models/registry.py has no Gemma4 entry): it would
+    # try its Transformers backend, which Headroom does not model (vllm_cli.unserved_refusal)
     spec = _gemma4(audio=True)
-    p = _plan(spec, 1, "0.18.1", language_model_only=True)
-    assert any(w.startswith("Not modelled: audio tower (audio_config)") for w in p.warnings)
-    assert "audio tower (audio_config)" in p.verdict
-    assert AUDIO_WARNING in served_towers(spec, p.engine).warnings
+    with pytest.raises(EngineError, match=r"^vLLM 0\.18\.1 has no model class for Gemma4"):
+        _plan(spec, 1, "0.18.1", language_model_only=True)
 
 
 @pytest.mark.parametrize(("version", "why"), [

@@ -29,6 +29,7 @@ from planner.serving.vllm_cli import (
     supported_versions,
     transformers_model_types,
     unmodelled_kv_cache_dtypes,
+    unserved_refusal,
     vllm_cli,
 )
 from planner.serving.vllm_versions import (
@@ -136,7 +137,7 @@ for the full product would be a minute of CI."""
 def test_every_command_parses_and_loads_the_planned_format(version: str) -> None:
     """Every catalog model x weight format the app and CLI offer x KV dtype of the version."""
     cli = vllm_cli(version)
-    commands = notes = refused = marlin_refused = 0
+    commands = notes = refused = marlin_refused = unserved = 0
     kv_launched = set()
     for index, entry in enumerate(catalog_entries()):
         spec = _spec(entry.repo_id)
@@ -153,6 +154,8 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
                     assert "\n" not in str(exc)
                     if isinstance(exc, LayoutRefused) and "min_thread" in str(exc):
                         marlin_refused += 1  # this TP only: Marlin's tiles, before padding
+                    elif str(exc) == unserved_refusal(spec.architectures, cli):
+                        unserved += 1  # only a later release's registry has the class
                     else:  # vLLM < 0.11: V0 fall-backs, unread V1 parts
                         assert parse_version(version) < V1_ONLY_FROM, (version, str(exc))
                         refused += 1
@@ -181,8 +184,10 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
     if version in ("0.19.0", "0.21.0"):
         assert marlin_refused > 0, version
     # both paths are exercised (fewer models and formats run on the V1 engine before 0.11)
-    least = 100 if refused == 0 else 50
-    assert commands > least and notes > least, (commands, notes, refused)
+    least = 100 if refused == unserved == 0 else 50
+    assert commands > least and notes > least, (commands, notes, refused, unserved)
+    # the catalog's architectures only later releases have (DeepSeek-V4 until 0.19.0)
+    assert unserved > 0 if parse_version(version) < (0, 20, 0) else unserved == 0, version
     if version in TARGETED:  # every KV dtype of the release launched somewhere (B200: nvfp4)
         assert kv_launched == set(kv_cache_dtypes(version)), version
 
@@ -441,10 +446,11 @@ def test_the_transformers_extractor_reads_both_spellings_of_config_mapping_names
 
 
 @pytest.mark.parametrize("trust", [False, True])
-def test_a_model_run_on_its_own_code_is_no_confident_fit(trust: bool) -> None:
-    # vLLM 0.11.0 has no MiniMaxM2ForCausalLM (its registry.py): it would run the repository's
-    # modeling_minimax_m2 through its Transformers backend, whose memory Headroom does not
-    # model; the figures are vLLM 0.12.0's native class's, so 0.11.0's fit is not confident.
+def test_a_model_run_on_its_own_code_before_its_native_class_is_refused(trust: bool) -> None:
+    # vLLM 0.11.0 has no MiniMaxM2ForCausalLM (its registry.py; 0.11.1's has it): it would run
+    # the repository's modeling_minimax_m2 through its Transformers backend, whose memory
+    # Headroom does not model: refused, naming 0.11.1, with --trust-remote-code or without
+    # (it was planned with 0.12.0's native figures as an unmodelled fit).
     # With EP: without it each expert is 1,536 / 8 = 192 wide, not whole 128 x 128 FP8 blocks,
     # which vLLM refuses before 0.29.0 (Fp8MoEMethod.create_weights)
     minimax = _spec("MiniMaxAI/MiniMax-M2.5")
@@ -454,15 +460,16 @@ def test_a_model_run_on_its_own_code_is_no_confident_fit(trust: bool) -> None:
                                EngineSettings(vllm_version=version, trust_remote_code=trust),
                                validated=True)
 
-    old, new = figures("0.11.0"), figures("0.12.0")
-    assert old["verdict"].startswith("Fits (unmodelled: MiniMaxM2ForCausalLM on vLLM 0.11.0's "
-                                     "Transformers backend): "), old["verdict"]
-    assert sum("has no native MiniMaxM2ForCausalLM: it runs the repository's own code "
-               "(modeling_minimax_m2.MiniMaxM2ForCausalLM) through its Transformers backend"
-               in w for w in old["warnings"]) == 1, old["warnings"]
+    with pytest.raises(EngineError) as caught:
+        figures("0.11.0")
+    assert str(caught.value) == (
+        "vLLM 0.11.0 has no model class for MiniMaxM2ForCausalLM (its model_executor/models/"
+        "registry.py; the first release whose registry has it is 0.11.1): it would try its "
+        "Transformers backend, which Headroom does not model; plan it with vLLM 0.11.1 or "
+        "later")
+    new = figures("0.12.0")
     assert new["verdict"].startswith("Fits: ") and not any(
         "Transformers backend" in w for w in new["warnings"])
-    assert (old["vllm_command"] is not None) == trust
 
 
 def test_a_given_checkpoint_is_one_shell_word_and_never_a_flag() -> None:
