@@ -44,7 +44,7 @@ def test_config_json_quantization_config_wins_over_hf_quant_config_json() -> Non
     assert len(spec.quant.module_formats) == 291  # the same quantized_layers either way
     kv = [plan(PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
                            engine=EngineSettings(max_model_len=16384, vllm_version=v))
-               ).kv_bytes_per_token for v in ("0.14.0", "0.34.0")]
+               ).kv_bytes_per_token for v in ("0.17.0", "0.34.0")]  # Qwen3.5's first: 0.17.0
     # 10 full-attention layers x 2 KV heads x (256 + 256) x 2 B
     assert kv == [20_480, 20_480]
     # the hf_quant_config.json alone (a config.json without quantization_config): FP8 KV

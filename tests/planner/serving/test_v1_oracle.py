@@ -103,10 +103,19 @@ def test_kv_groups_pad_up_to_1_5_times_the_smallest_type_from_0_18():
 def test_mixed_page_sizes_cannot_start_before_0_12():
     # Gemma-4's global layers (4 KV heads x 512) and sliding layers (16 x 256) have different
     # pages: kv_cache_utils.py raises NotImplementedError until unify_kv_cache_spec_page_size
-    # (0.12.0 wheel)
+    # (0.12.0 wheel). No registry before 0.19.0 has a Gemma 4 class, which is refused first
+    # (vllm_cli.unserved_refusal), so the page rule is read on its layers under a class the
+    # 0.11.0 registry has (Gemma 3's)
     repo = "nvidia/Gemma-4-31B-IT-NVFP4"
-    old = _plan(repo, "h100-sxm", 1, "0.11.0", max_model_len=8192)
-    new = _plan(repo, "h100-sxm", 1, "0.12.0", max_model_len=8192)
+    with pytest.raises(EngineError, match="the first release whose registry has it is 0.19.0"):
+        _plan(repo, "h100-sxm", 1, "0.11.0", max_model_len=8192)
+    layers = _spec(repo).model_copy(update={"architectures": ("Gemma3ForConditionalGeneration",)})
+
+    def planned(version: str):
+        return plan(PlanRequest(model=layers, cluster=preset_cluster("h100-sxm", 1),
+                                layout=ParallelLayout(tp=1),
+                                engine=EngineSettings(vllm_version=version, max_model_len=8192)))
+    old, new = planned("0.11.0"), planned("0.12.0")
     assert any("different page sizes" in e for e in old.errors) and not old.fits
     assert not any("different page sizes" in e for e in new.errors)
 
