@@ -126,7 +126,7 @@ def _kv_token_bytes(s, context: float) -> str:
     each kind of layer's state in the dtypes the memory plan holds it in (Stage.state_layers)."""
     full = f"{context:,.0f} tokens x {s.kv_bytes_per_token:,} B"
     # a hybrid's fixed recurrent state, read and written back each step (step._state_bytes)
-    layers = " + ".join(f"{n} layer{'s' if n > 1 else ''} x ({formula})"
+    layers = " + ".join(f"{counted(n, 'layer')} x ({formula})"
                         for n, formula in s.state_layers)
     state = (f" + 2 x {s.state_bytes:,} B recurrent state (read + write; {layers})"
              if s.state_bytes else "")
