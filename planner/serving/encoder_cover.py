@@ -24,6 +24,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.mm_modes import text_only
 from planner.serving.mm_processor import (
     GEMMA3_PAN_AND_SCAN_CROPS,
+    GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS,
     PanAndScanProfile,
     pan_and_scan_profile,
 )
@@ -126,7 +127,7 @@ def profiled(spec: ModelSpec, s: EngineSettings, rules: EncoderRules) -> bool:
 
 def _pan_and_scan_batch(p: PanAndScanProfile, mbt: int, seqs: int, max_model_len: int) -> str:
     """The words on vLLM's dummy batch under do_pan_and_scan beside the measured start-ups'."""
-    tokens = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
+    tokens = GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS
     return (f"--mm-processor-kwargs do_pan_and_scan: vLLM profiles {counted(p.items, 'image')} "
             f"of ({GEMMA3_PAN_AND_SCAN_CROPS} + 1) x {GEMMA3_IMAGE_TOKENS} = {tokens:,} tokens "
             f"(max(1, min(max({mbt:,}, {tokens:,}) // {tokens:,}, {seqs:,} x max(1, min(999, "
@@ -150,7 +151,7 @@ def pan_and_scan_note(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int,
     row = spec.hidden_size * act_bytes
     rows = p.crops * GEMMA3_IMAGE_TOKENS
     plain_rows = p.plain_crops * GEMMA3_IMAGE_TOKENS
-    tokens = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
+    tokens = GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS
     return (f"; {_pan_and_scan_batch(p, mbt, seqs, max_model_len)}, so within theirs: every "
             "tensor of the profile grows with the passes (the tower's inputs and activations, "
             f"the outputs held through the decoder's dummy run: {rows:,} x "

@@ -73,6 +73,10 @@ get_num_crops and get_image_size_with_most_features read through _merge_kwargs (
 processor's own are None; the class's comment: "Values are "null" in preprocessor_config.json");
 a checkpoint's processor config that names them (not read) would move the crops."""
 
+GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
+"""Tokens of vLLM's largest Gemma 3 image under do_pan_and_scan: its crops and the whole image,
+GEMMA3_IMAGE_TOKENS each (gemma3_mm.py get_num_image_tokens)."""
+
 MODELLED_KEYS = {"max_soft_tokens": "gemma4", "max_patches": "llama4",
                  "do_pan_and_scan": "gemma3"}
 """The keys planned and the model_type whose processor reads each."""
@@ -183,7 +187,7 @@ def _processed(spec: ModelSpec, kwargs: dict[str, bool | int]) -> ModelSpec:
                 update={"item_tokens": vision.llama4.item_tokens // default * chunks})
     if kwargs.get("do_pan_and_scan") and vision.siglip is not None:
         update["siglip"] = vision.siglip.model_copy(
-            update={"image_tokens": (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS})
+            update={"image_tokens": GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS})
     return spec.model_copy(update={"vision": vision.model_copy(update=update)})
 
 
@@ -209,7 +213,7 @@ def pan_and_scan_profile(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int
     if not _applied(spec, s).get("do_pan_and_scan"):
         return None
     passes = GEMMA3_PAN_AND_SCAN_CROPS + 1
-    items = dummy_items(passes * GEMMA3_IMAGE_TOKENS, mbt, seqs, max_model_len)
+    items = dummy_items(GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS, mbt, seqs, max_model_len)
     return PanAndScanProfile(items, items * passes,
                              dummy_items(GEMMA3_IMAGE_TOKENS, mbt, seqs, max_model_len))
 
@@ -261,7 +265,7 @@ def _note(key: str, value: bool | int, version: Version) -> str:
                 "tokens per item follow")
     if not value:
         return f"{flag}: Gemma3Processor's default (no crops): nothing changes"
-    tokens = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
+    tokens = GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS
     return (f"{flag}: vLLM's largest image (image_size x {GEMMA3_PAN_AND_SCAN_CROPS} image_size, "
             f"gemma3_mm.py get_image_size_with_most_features) is cut into "
             f"{GEMMA3_PAN_AND_SCAN_CROPS} crops (get_num_crops): ({GEMMA3_PAN_AND_SCAN_CROPS} "
