@@ -869,6 +869,13 @@ def _widget_value(value: Any, seed: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+def _refuse(label: str, value: Any, exc: ValidationError, kept: Any) -> None:
+    """Note a widget's refused value for pop_refusals: its field's label, the value, the
+    state's reason and the value kept ("input_len = ... refused: .... Kept 1,024.")."""
+    st.session_state[_REFUSED_KEY] = [
+        f"{label} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
+
+
 def _commit(key: str, field: str, then: Callable[[], None] | None = None,
             seed: Any = None) -> None:
     """on_change callback: copy a widget's value into the state, then run `then`; a refused
@@ -879,8 +886,7 @@ def _commit(key: str, field: str, then: Callable[[], None] | None = None,
         setattr(state(), field, value)
     except ValidationError as exc:
         kept = _widget_value(getattr(state(), field), seed)
-        st.session_state[_REFUSED_KEY] = [
-            f"{field_label(field)} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
+        _refuse(field_label(field), value, exc, kept)
         st.session_state[key] = kept
         return
     taken = getattr(state(), field)
@@ -931,9 +937,7 @@ def _commit_processor_kwarg(widget: str, key: str) -> None:
         state().mm_processor_kwargs = processor_kwargs_text(tuple(kwargs.items()))
     except ValidationError as exc:
         kept = _processor_kwarg(key)
-        st.session_state[_REFUSED_KEY] = [
-            f"{PROCESSOR_LABELS[key]} = {_shown(value)} refused: {reason(exc)}. Kept "
-            f"{_shown(kept)}."]
+        _refuse(PROCESSOR_LABELS[key], value, exc, kept)
         st.session_state[widget] = kept
 
 
