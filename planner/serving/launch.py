@@ -726,10 +726,7 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append("--enforce-eager")
     # vLLM's parser takes them for any model and a model without Mamba / GDN layers reads
     # neither (mamba_utils.py MambaStateDtypeCalculator): kept as given
-    if s.mamba_cache_dtype != "auto":
-        parts.append(f"--mamba-cache-dtype {s.mamba_cache_dtype}")
-    if s.mamba_ssm_cache_dtype != "auto":
-        parts.append(f"--mamba-ssm-cache-dtype {s.mamba_ssm_cache_dtype}")
+    parts.extend(mamba_dtype_flags(s))
     if s.enable_prefix_caching is not None:
         parts.append("--enable-prefix-caching" if s.enable_prefix_caching
                      else "--no-enable-prefix-caching")
@@ -758,6 +755,14 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append("--speculative-config '{\"method\": \"mtp\", \"num_speculative_tokens\": "
                      f"{s.num_speculative_tokens}}}'")
     return " ".join(parts)
+
+
+def mamba_dtype_flags(s: EngineSettings) -> list[str]:
+    """--mamba-cache-dtype and --mamba-ssm-cache-dtype as the command passes them; each left
+    out at auto."""
+    return [f"--{field.replace('_', '-')} {dtype}" for field, dtype in (
+        ("mamba_cache_dtype", s.mamba_cache_dtype),
+        ("mamba_ssm_cache_dtype", s.mamba_ssm_cache_dtype)) if dtype != "auto"]
 
 
 def lora_launch_flags(s: EngineSettings) -> list[str]:
