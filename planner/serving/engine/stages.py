@@ -155,7 +155,8 @@ def state_dtype_rules(states: StateRules) -> StateRules:
     """`states`' state dtypes alone, the rest DEFAULT_STATE_RULES' (no spec widening, no
     chunked layer as full attention): what one request's recurrent state bytes read
     (_state_dtype), which a decode step reads and writes back (speed.stages.pipeline_stages
-    holds its stages by them)."""
+    holds its stages by them). Without the MTP widening: a one-token step's kernels touch the
+    conv kernel's K - 1 columns, not the K - 1 + n the pages hold (speed.step._state_bytes)."""
     return DEFAULT_STATE_RULES._replace(
         config_ssm_dtype=states.config_ssm_dtype, nemotron_ssm_bytes=states.nemotron_ssm_bytes,
         conv_bytes=states.conv_bytes, ssm_bytes=states.ssm_bytes)

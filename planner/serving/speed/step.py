@@ -147,7 +147,21 @@ def _state_bytes(stage: Stage, seqs: float) -> float:
     (mamba/ops/causal_conv1d.py, 0.34.0) loads the conv state and stores the shifted one
     (`tl.store(conv_state_ptrs_target, new_conv_state)`); Mamba2's selective_state_update
     (mamba/ops/mamba_ssm.py, 0.34.0) loads `state` and stores it to dst_state_ptrs. A
-    prefill chunk's kernels read the initial state and write the final one likewise."""
+    prefill chunk's kernels read the initial state and write the final one likewise.
+    With MTP planned the memory plan holds each conv state kernel - 1 + n columns wide, but
+    the step modelled here decodes one token, whose kernels touch the unwidened state:
+    causal_conv1d_update's state_len is width - 1 without num_accepted_tokens and
+    width - 1 + (seqlen - 1) with it (mamba/ops/causal_conv1d.py 1185-1187 in 0.17.0,
+    1240-1242 in 0.34.0), and the kernel loads the width - 1 columns from the last accepted
+    token's (col0.. at conv_state_token_offset, 0.34.0 871-887) and stores state_len columns
+    (950-951), so K - 1 read and K - 1 written at seqlen 1; the delta-rule kernels load one
+    state (the last accepted token's slot) and store one per token
+    (fla/ops/fused_recurrent.py 106-120 and 155-161, 0.17.0; flash_linear_attention/ops/
+    fused_sigmoid_gating.py 106-120 and 157-166, 0.34.0), as Mamba2's selective_state_update
+    (mamba_ssm.py 334-337, 385, 435-447, 0.34.0): one read, one written. (A verify step of
+    1 + n tokens would read the same and write K - 1 + n conv columns and 1 + n states:
+    speculative decoding is not modelled, speed._notes.) Hence speed.stages holds its stages
+    by engine.state_dtype_rules, without the widening."""
     return 2 * seqs * stage.state_bytes
 
 
