@@ -638,6 +638,11 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
         notes.append(f"speculative decoding ({drafts}) is not modelled: these figures decode "
                      "one token per step without the draft layer (with accepted drafts TPOT is "
                      "lower)")
+        if any(stage.state_bytes for stage in ctx.distinct):
+            # step._state_bytes: the one-token conv update touches kernel - 1 columns
+            notes.append(f"the recurrent state is read at its one-token size: the conv kernel's "
+                         f"K - 1 columns, not the K - 1 + {s.num_speculative_tokens} the memory "
+                         f"plan holds for the drafts")
     if ctx.lora_stages:
         notes.append(f"--enable-lora: the LoRA kernels (Punica's shrink and expand on every "
                      f"wrapped module) are timed from the adapters' slots: a decode step's at "

@@ -60,3 +60,14 @@ def test_mtp_widens_the_held_conv_state_not_the_step_read(drafts: int, held: str
             f"(read + write; {STEP_STATE}))") in kv.formula
     assert kv.value == pytest.approx((1_536 * 12_288 + 2 * STEP_STATE_B)
                                      / (3_350e9 * FITTED.kv_bandwidth_efficiency) * 1e3)
+
+
+@pytest.mark.parametrize("drafts, said", [(0, None), (3, "not the K - 1 + 3 the memory plan "
+                                                         "holds for the drafts")])
+def test_the_speed_notes_say_the_step_reads_the_one_token_state(drafts: int,
+                                                                said: str | None) -> None:
+    notes = estimate_speed(_request(drafts)).notes
+    one_token = [n for n in notes if n.startswith("the recurrent state is read at its one-token")]
+    assert one_token == ([] if said is None else [
+        f"the recurrent state is read at its one-token size: the conv kernel's K - 1 columns, "
+        f"{said}"])
