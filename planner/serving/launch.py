@@ -737,8 +737,10 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     if s.language_model_only:
         parts.append("--language-model-only")
     if s.zero_mm_limits:
-        limits = ", ".join(f'"{m}": 0' for m in s.zero_mm_limits)
-        parts.append(f"--limit-mm-per-prompt '{{{limits}}}'")
+        # a modality as JSON and the object as one shell word: a name given with a quote in it
+        # (vLLM stores any name: mm_modes.UNDECLARED_LIMIT_READ) left a broken command
+        limits = json.dumps(dict.fromkeys(s.zero_mm_limits, 0))
+        parts.append(f"--limit-mm-per-prompt {shlex.quote(limits)}")
     if s.mm_encoder_tp_mode != "weights":
         parts.append(f"--mm-encoder-tp-mode {s.mm_encoder_tp_mode}")
     if s.mm_processor_kwargs:

@@ -41,6 +41,7 @@ from planner.serving.vllm_versions import (
     parse_version,
     version_label,
 )
+from planner.text import shortened
 
 
 def text_only_flag(s: EngineSettings) -> str:
@@ -94,6 +95,35 @@ def tower_settings_where_built(spec: ModelSpec, s: EngineSettings) -> EngineSett
                                       for name, value in defaults.items()):
         return s
     return s.model_copy(update=defaults)
+
+
+UNDECLARED_LIMIT_READ = ("multimodal/processing/context.py allowed_mm_limits: the limits of "
+                         "get_supported_mm_limits' modalities only")
+"""NOTE: where vLLM reads --limit-mm-per-prompt, in every wheel read (0.17.0-0.34.0, patch
+releases included): config/multimodal.py _validate_limit_per_prompt stores any key (one not
+video, image or audio as BaseDummyOptions, no check against the model), and every reader asks
+get_limit_per_prompt(modality) for the modalities the model's class declares only
+(get_supported_mm_limits): allowed_mm_limits and validate_num_items in
+multimodal/processing/context.py (the profile's MultiModalBudget and each request's count),
+the text-only test ("All limits of multimodal modalities supported by the model are set to
+0": multimodal/registry.py supports_multimodal_inputs to 0.30.0, config/model.py
+_supports_multimodal_inputs from 0.31.0) and _mark_tower_model (interfaces.py). A
+key the class does not declare is read by nothing but config/model.py's compile hash
+(mm_limit_per_prompt, 0.33.0 on) and its cache key (0.31.0 on): no error, no log, at start-up
+or on a request. A declared modality's count above the class's own limit is cut to it the
+same way (allowed_mm_limits: min(user, supported)); a request over it fails then ("At most
+{limit} {modality}(s) may be provided in one prompt.", validate_num_items), which Headroom
+never meets: it plans a limit of 0 only (cli.args)."""
+
+
+def undeclared_limits(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
+    """The modalities --limit-mm-per-prompt sets to 0 that this vision model's class does not
+    declare (declared_modalities), which vLLM stores and never reads (UNDECLARED_LIMIT_READ);
+    () where Headroom does not know the class's modalities or --language-model-only rules."""
+    modalities = declared_modalities(spec)
+    if modalities is None or s.language_model_only:
+        return ()
+    return tuple(m for m in s.zero_mm_limits if m not in modalities)
 
 
 def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
@@ -314,6 +344,15 @@ def mm_mode_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple
         notes.append(f"{flag}: {left} keeps vLLM's 999 items per prompt, so the vision tower "
                      "is built and its encoder profiled as without the flag (every one of "
                      f"{', '.join(sorted(modalities))} at 0 serves text only)")
+    undeclared = undeclared_limits(spec, s)
+    if undeclared:
+        given_limits = shortened(", ".join(f"{m} 0" for m in undeclared))
+        notes.append(
+            f"--limit-mm-per-prompt {given_limits}: {spec.model_type} takes no such input (its "
+            f"class declares {', '.join(sorted(modalities or ()))}: get_supported_mm_limits), "
+            f"and vLLM {release} reads a limit only for a modality the class declares "
+            f"({UNDECLARED_LIMIT_READ}), so it starts and serves as without that key, with no "
+            "error or warning: kept in the launch command as given, planned as without it")
     inert = (data_mode_inert(spec, version) if s.mm_encoder_tp_mode == "data"
              and spec.vision is not None and not tower_dropped(spec, s, version) else None)
     if inert:

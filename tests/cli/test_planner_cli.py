@@ -1903,6 +1903,24 @@ def test_a_snapshot_capability_no_nvidia_gpu_has_is_bad_input(capsys, tmp_path: 
            "GPU has (NVIDIA's tables list 1.0, " in err, err
 
 
+def test_a_limit_on_a_modality_the_model_lacks_is_kept_with_a_note(capsys) -> None:
+    # gemma3_mm.py get_supported_mm_limits {"image": None}: vLLM 0.17.0-0.34.0 store "video"
+    # and never read it (mm_modes.UNDECLARED_LIMIT_READ), so it starts; image 0 alone serves
+    # Gemma 3 text-only
+    base = ["plan", "--model", "google/gemma-3-27b-it", "--gpu", "h100-sxm", "--max-model-len",
+            "8192", "--json", "--limit-mm-per-prompt"]
+    code, out, err = run_main(capsys, *base, '{"image": 0, "video": 0}')
+    assert code == 0, err
+    both = json.loads(out)
+    code, out, err = run_main(capsys, *base, '{"image": 0}')
+    image = json.loads(out)
+    assert both["kv_cache_bytes_per_gpu"] == image["kv_cache_bytes_per_gpu"]
+    assert """--limit-mm-per-prompt '{"image": 0, "video": 0}'""" in both["vllm_command"]
+    assert any(w.startswith("--limit-mm-per-prompt video 0: gemma3 takes no such input (its "
+                            "class declares image: get_supported_mm_limits)")
+               and "kept in the launch command as given" in w for w in both["warnings"])
+
+
 def test_tower_lora_beside_text_only_serving_exits_2_in_one_line(capsys) -> None:
     # text-only serving builds no tower for --enable-tower-connector-lora to wrap, and vLLM
     # fails at start-up sizing its Punica wrapper (mm_modes.tower_lora): with every

@@ -41,6 +41,9 @@ tower and embed_vision: 572,794,416 parameters (test_config_vision.test_gemma4_2
 held whole on each GPU, x 2 B (bfloat16) = 1,145,588,832 B.
 """
 
+import json
+import shlex
+
 import pytest
 
 from planner.catalog import catalog_spec
@@ -145,6 +148,44 @@ def test_data_mode_holds_the_whole_tower_and_profiles_it_unsplit() -> None:
     # at TP 1 there is nothing to split: the same plan
     assert _terms(QWEN3_VL, 1, mm_encoder_tp_mode="data")["weights"].value == (
         _terms(QWEN3_VL, 1)["weights"].value)
+
+
+UNDECLARED_NOTE = ("takes no such input (its class declares {}: get_supported_mm_limits), and "
+                   "vLLM 0.20.0 reads a limit only for a modality the class declares")
+
+
+def test_a_modality_the_class_does_not_declare_is_kept_and_planned_as_absent() -> None:
+    # vLLM 0.17.0-0.34.0 (config/multimodal.py _validate_limit_per_prompt stores any key;
+    # multimodal/processing/context.py allowed_mm_limits loops over get_supported_mm_limits
+    # only): gemma3_mm.py declares {"image": None}, so "video": 0 is stored and never read,
+    # and image 0 alone serves Gemma 3 text-only
+    gemma = "google/gemma-3-27b-it"
+    both, image = (_plan(gemma, 1, zero_mm_limits=limits)
+                   for limits in (("image", "video"), ("image",)))
+    assert [t.value for t in both.terms] == [t.value for t in image.terms]
+    assert both.fits and both.errors == []
+    said = [n for n in both.warnings if n.startswith("--limit-mm-per-prompt video 0: ")]
+    assert len(said) == 1 and UNDECLARED_NOTE.format("image") in said[0], both.warnings
+    assert "kept in the launch command as given, planned as without it" in said[0]
+    assert both.vllm_command.endswith("""--limit-mm-per-prompt '{"image": 0, "video": 0}'""")
+    assert not any("video 0: " in n for n in image.warnings)
+    # Qwen3-VL with only an unknown key at 0: image and video keep 999 items, so the plan is
+    # the one without the flag, with both notes
+    qwen, base = _plan(QWEN3_VL, 1, zero_mm_limits=("foo",)), _plan(QWEN3_VL, 1)
+    assert [t.value for t in qwen.terms] == [t.value for t in base.terms]
+    assert any(n.startswith("--limit-mm-per-prompt foo 0: qwen3_vl "
+                            + UNDECLARED_NOTE.format("image, video")) for n in qwen.warnings)
+    assert any("image, video keeps vLLM's 999 items per prompt" in n for n in qwen.warnings)
+
+
+def test_a_modality_named_with_quotes_stays_one_json_word_in_the_command() -> None:
+    # the name as vLLM's JSON reader gives it back: the command's object, split as a shell
+    # splits it, reads as the names given
+    p = _plan(QWEN3_VL, 1, zero_mm_limits=("image", "video", 'it\'s "x"'))
+    words = shlex.split(p.vllm_command)
+    limits = json.loads(words[words.index("--limit-mm-per-prompt") + 1])
+    assert limits == {"image": 0, "video": 0, 'it\'s "x"': 0}
+    assert command_problems(p.vllm_command, vllm_cli("0.20.0")) == []
 
 
 def test_before_0_15_only_guarded_classes_drop_the_tower() -> None:
