@@ -6,7 +6,9 @@ model (tests/fixtures/param_counts.json) rather than a generic ViT guess.
 """
 
 import json
+import math
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from planner.model.config.defaults import ClassDefaults
@@ -589,20 +591,60 @@ def _family(vision_type: str, top_type: str, r: Reader) -> Callable[..., Estimat
 
 
 QWEN3_VL_MAX_PIXELS = 16_777_216
-"""UNVERIFIED (preprocessor_config.json is not in ../shared): the Qwen3-VL / Qwen3.5 image
-processor's size.longest_edge, 4096 x 4096 pixels, as public copies of those files give it.
-vLLM's dummy image for the profile run is the processor's largest (qwen3_vl.py
-get_image_size_with_most_features): 4096 / 16 = 256 x 256 = 65,536 patches, 16,384 tokens."""
+"""The Qwen3-VL / Qwen3.5 image processor's size.longest_edge (its max_pixels), 4096 x 4096
+pixels: what vLLM sizes its largest image by (qwen3_vl_image_grid). How vLLM reads it is
+verified in every wheel 0.17.0-0.34.0 (patch releases included): qwen2_vl.py
+Qwen2VLProcessingInfo.get_image_size_with_most_features (inherited by qwen3_vl.py,
+qwen3_vl_moe.py and qwen3_5.py's ProcessingInfo classes) takes `size["longest_edge"]` of the
+checkpoint's image processor (its --mm-processor-kwargs size override aside), and qwen3_vl.py
+_get_vision_info hands `min_pixels=size["shortest_edge"], max_pixels=size["longest_edge"]` to
+transformers' smart_resize. The value itself is UNVERIFIED for Qwen3-VL: the checkpoints'
+preprocessor_config.json is not in ../shared; 16,777,216 is what public copies of it give
+(shortest_edge 65,536, which the largest image never reaches), and the one log of the family
+read, Qwen3.6-35B-A3B on vLLM 0.20.0 at 8,192 batched tokens (bench/public_memory_runs.json
+unresolved-dgx-spark-qwen36-35b-a3b-nvfp4-0.20.0: "Encoder cache will be initialized with a
+budget of 16384 tokens, and profiled with 1 image items"), agrees: budget max(8,192, tokens
+per image) = 16,384 = longest_edge // 32^2. A checkpoint without the file takes transformers'
+Qwen2VLImageProcessor default instead (longest_edge 28 x 28 x 1,280 = 1,003,520, shortest_edge
+56 x 56: image_processing_qwen2_vl_fast.py:80 in 4.57.0, image_processing_qwen2_vl.py:96 in
+5.25.0; models/auto maps qwen3_vl to it in both), 980 tokens: not planned."""
 
 QWEN3_VL_VIDEO_MAX_PIXELS = 25_165_824
-"""UNVERIFIED (video_preprocessor_config.json is not in ../shared): the Qwen3-VL / Qwen3.5 video
-processor's size.longest_edge (shortest_edge 4,096), as public copies of that file give it.
-Where a checkpoint ships no such file, transformers' Qwen3VLVideoProcessor class default holds:
-longest_edge 32 x 32 x 768 = 786,432, shortest_edge 128 x 32 x 32 = 131,072
-(video_processing_qwen3_vl.py, 4.57.0 and 5.24.0). vLLM sizes its dummy video with it
-(engine.qwen3_vl_dummy_video); at 0.11-0.12 with max_model_len >= 16,200 tokens either value
-gives the same 24,576-frame dummy (engine.encoder.VIDEO_FRAMES_CAP), which the sipeed log
+"""The Qwen3-VL / Qwen3.5 video processor's size.longest_edge (shortest_edge 4,096). How vLLM
+reads it is verified in every wheel 0.17.0-0.34.0: qwen3_vl.py get_max_video_tokens sizes a
+2-frame dummy from get_image_size_with_most_features(video `size["longest_edge"]` //
+temporal_patch_size): 25,165,824 // 2 // 32^2 = 12,288 tokens (96 x 128), below the image's
+16,384, so the image is profiled. The value itself is UNVERIFIED: video_preprocessor_config.json
+is not in ../shared, and 25,165,824 is what public copies of it give. Where a checkpoint ships
+no such file, transformers' Qwen3VLVideoProcessor class default holds: longest_edge 32 x 32 x
+768 = 786,432, shortest_edge 128 x 32 x 32 = 131,072 (video_processing_qwen3_vl.py:89 in
+4.57.0, :114 in 5.25.0), 384 tokens, below the image too. vLLM sizes its 0.11-0.14 dummy video
+with it (engine.qwen3_vl_dummy_video); at 0.11-0.12 with max_model_len >= 16,200 tokens either
+value gives the same 24,576-frame dummy (engine.encoder.VIDEO_FRAMES_CAP), which the sipeed log
 confirms."""
+
+QWEN3_VL_MAX_ASPECT = 200
+"""qwen2_vl.py get_image_size_with_most_features (0.17.0-0.34.0): the longest side of vLLM's
+largest image over its shortest, at most (transformers' smart_resize refuses more)."""
+
+
+@lru_cache(maxsize=64)
+def qwen3_vl_image_grid(patch: int, merge: int) -> tuple[int, int]:
+    """(rows, columns) of merged tokens of vLLM's largest Qwen3-VL / Qwen3.5 image, as qwen2_vl.py
+    get_image_size_with_most_features (0.17.0-0.34.0) builds it: QWEN3_VL_MAX_PIXELS // (patch x
+    merge)^2 tokens, factored into the closest pair whose sides are within QWEN3_VL_MAX_ASPECT,
+    one token fewer while none is; its side is patch x merge times each. smart_resize keeps that
+    image as it is (each side a multiple of patch x merge, within longest_edge), so it is
+    rows x columns x merge^2 patches. Qwen3-VL (16 px, merge 2): 16,384 tokens, 128 x 128, a
+    4,096 x 4,096 image of 65,536 patches. (0, 0) where a merged token is over 4,096 px wide:
+    vLLM's image is then 0 px wide, which smart_resize divides by."""
+    unit = patch * merge
+    for tokens in range(QWEN3_VL_MAX_PIXELS // (unit * unit), 0, -1):
+        rows = next(d for d in range(math.isqrt(tokens), 0, -1) if tokens % d == 0)
+        if tokens // rows <= QWEN3_VL_MAX_ASPECT * rows:
+            return rows, tokens // rows
+    return 0, 0
+
 
 QWEN3_VISION_CLASSES = {"qwen3_vl": "Qwen3VLVisionConfig", "qwen3_vl_moe": "Qwen3VLMoeVisionConfig",
                         "qwen3_5": "Qwen3_5VisionConfig", "qwen3_5_moe": "Qwen3_5MoeVisionConfig"}
@@ -688,13 +730,20 @@ def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
                           f"hidden_size {h}: vLLM's vision attention splits the width into "
                           "heads (qwen2_5_vl.py Qwen2_5_VisionAttention: divide(projection_size, "
                           "num_heads)) and stops at start-up")
+    merge = r.int_("spatial_merge_size", hi=64) or 1
+    rows, columns = qwen3_vl_image_grid(patch, merge)
+    if not rows:
+        raise ConfigError(
+            f"{r.where('patch_size')} {patch} x spatial_merge_size {merge} is over 4,096 px a "
+            "merged token: vLLM's largest image (qwen2_vl.py get_image_size_with_most_features: "
+            f"{QWEN3_VL_MAX_PIXELS:,} px // {patch * merge:,}^2 = 0 tokens) is 0 px wide, which "
+            "transformers' smart_resize divides by when vLLM profiles the encoder at start-up")
     return VisionEncoder(
         depth=depth, hidden=h, mlp=inter, patch_input=channels * temporal * patch * patch,
-        merge=r.int_("spatial_merge_size", hi=64) or 1,
-        out_hidden=r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden,
-        deepstack=_deepstack_mergers(r),
-        max_item_patches=QWEN3_VL_MAX_PIXELS // (patch * patch), patch=patch,
-        temporal=temporal, video_max_pixels=QWEN3_VL_VIDEO_MAX_PIXELS, heads=heads)
+        merge=merge, out_hidden=r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden,
+        deepstack=_deepstack_mergers(r), max_item_patches=rows * columns * merge * merge,
+        patch=patch, temporal=temporal, video_max_pixels=QWEN3_VL_VIDEO_MAX_PIXELS,
+        heads=heads)
 
 
 LLAMA4_MAX_TILES = 16

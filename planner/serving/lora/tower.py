@@ -23,10 +23,12 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   compute_mm_encoder_budget, config/scheduler.py) is max(max_num_batched_tokens, the most
   tokens per item of any modality), and limit_per_prompt the most of each modality's max(1,
   min(999, max_model_len // its tokens per item)) (_get_max_items). Qwen3-VL's image takes
-  QWEN3_VL_MAX_PIXELS / (patch x merge)^2 tokens (16,384) and its video (qwen3_vl.py
-  get_max_video_tokens: two frames of get_image_size_with_most_features(video longest_edge //
-  temporal_patch_size)) QWEN3_VL_VIDEO_MAX_PIXELS / temporal / (patch x merge)^2 (12,288):
-  both processor sizes are UNVERIFIED (planner.model.config.vision), so the Punica figures are.
+  vision.qwen3_vl_image_grid's tokens (QWEN3_VL_MAX_PIXELS / (patch x merge)^2 = 16,384) and
+  its video (qwen3_vl.py get_max_video_tokens: two frames of
+  get_image_size_with_most_features(video longest_edge // temporal_patch_size))
+  QWEN3_VL_VIDEO_MAX_PIXELS / temporal / (patch x merge)^2 (12,288): how vLLM reads both
+  sizes is verified (0.17.0-0.34.0), the checkpoints' values are UNVERIFIED (planner.model.
+  config.vision: not in ../shared), so the Punica figures are.
   Gemma 3's image takes GEMMA3_IMAGE_TOKENS (images only: get_supported_mm_limits; the
   processor's default, which the checkpoint's processor_config.json may override); Llama 4's
   below.

@@ -331,3 +331,38 @@ def test_tower_params_every_tp_rank_holds_whole_by_hand():
     # post_layernorm 2,304 + Gemma 3 projector (nn.Parameter + RMSNorm) 2,950,272 -> 8,536,320.
     entry = catalog_entry("google/gemma-3-4b-it")
     assert parse_model_config(entry.config).vision.replicated_params == 8_536_320
+
+
+def _qwen3_vl_encoder(**vision: object):
+    config = json.loads(json.dumps(catalog_entry("Qwen/Qwen3-VL-30B-A3B-Instruct").config))
+    config["vision_config"].update(vision)
+    return parse_model_config(config).vision.encoder
+
+
+@pytest.mark.parametrize(("patch", "merge", "patches"), [
+    # 16,777,216 // 32^2 = 16,384 tokens = 128 x 128: a 4,096 x 4,096 image, 65,536 patches
+    (16, 2, 65_536),
+    # 16,777,216 // 28^2 = 21,399 = 3 x 7 x 1,019: the closest pair from isqrt 146 down is
+    # 21 x 1,019 (1,019 / 21 = 48.5 <= 200), 21,399 x 2^2 = 85,596 patches (16,777,216 // 14^2
+    # = 85,598 before)
+    (14, 2, 85_596),
+    # 16,777,216 // 29^2 = 19,949, a prime (1 x 19,949: over 200 to 1); 19,948 = 4 x 4,987
+    # (1,247 to 1); 19,947 = 3 x 61 x 109: 109 x 183, so 19,947 patches at merge 1 (19,949)
+    (29, 1, 19_947),
+])
+def test_the_largest_qwen3_vl_image_is_vllms_factor_pair(patch: int, merge: int,
+                                                         patches: int) -> None:
+    # qwen2_vl.py get_image_size_with_most_features (0.17.0-0.34.0): longest_edge //
+    # (patch x merge)^2 tokens, the closest factor pair within 200 to 1, one token fewer
+    # while none is
+    encoder = _qwen3_vl_encoder(patch_size=patch, spatial_merge_size=merge)
+    assert encoder.max_item_patches == patches
+
+
+def test_a_merged_token_over_4096_px_is_refused() -> None:
+    # 1,024 x 5 = 5,120 px a token: 16,777,216 // 5,120^2 = 0 tokens, an image 0 px wide
+    with pytest.raises(ConfigError, match=re.escape(
+            "config.json: vision_config.patch_size 1024 x spatial_merge_size 5 is over 4,096 px "
+            "a merged token")):
+        _qwen3_vl_encoder(patch_size=1024, spatial_merge_size=5)
+    assert _qwen3_vl_encoder(patch_size=1024, spatial_merge_size=4).max_item_patches == 16
