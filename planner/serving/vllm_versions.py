@@ -1152,40 +1152,82 @@ Qwen3_5ForCausalLMConfig (calls it first) from 0.27.0, the Qwen4Exp configs (lik
 def qwen35_ssm_architectures(version: Version) -> frozenset[str]:
     """The architectures whose config's mamba_ssm_dtype vLLM `version` compares a given
     --mamba-ssm-cache-dtype with (QWEN35_SSM_CONFIG_ARCHITECTURES)."""
-    return frozenset().union(*(names for since, names in QWEN35_SSM_CONFIG_ARCHITECTURES
-                               if version >= since))
+    return _joined_by(QWEN35_SSM_CONFIG_ARCHITECTURES, version)
 
 
-NEMOTRON_H_SSM_DTYPE_FROM: Version = (0, 13, 0)
-"""NOTE: model_executor/models/config.py NemotronHForCausalLMConfig (the model class's
-verify_and_update_config; planner.model.config.mamba.NEMOTRON_H_SSM_ARCHITECTURES): where
-cache_config.mamba_ssm_cache_dtype is "auto" (--mamba-ssm-cache-dtype left out) it becomes
+def _joined_by(table: tuple[tuple[Version, frozenset[str]], ...], version: Version
+               ) -> frozenset[str]:
+    """The architectures of a (since, names) `table` that have joined by `version`."""
+    return frozenset().union(*(names for since, names in table if version >= since))
+
+
+NEMOTRON_H_SSM_CONFIG_ARCHITECTURES: tuple[tuple[Version, frozenset[str]], ...] = (
+    ((0, 13, 0), frozenset({"NemotronHForCausalLM"})),
+    ((0, 16, 0), frozenset({"NemotronHPuzzleForCausalLM"})),
+    ((0, 20, 0), frozenset({"NemotronH_Nano_VL_V2"})),
+    ((0, 34, 0), frozenset({"NemotronH_Nano_Omni_Reasoning_V3",
+                            "NemotronH_Super_Omni_Reasoning_V3",
+                            "NemotronH_Omni_Reasoning_V3"})),
+)
+"""NOTE: the architectures whose model_executor/models/config.py class sets
+cache_config.mamba_ssm_cache_dtype, where it is "auto" (--mamba-ssm-cache-dtype left out), to
 `getattr(hf_config, "mamba_ssm_cache_dtype", <default>)`, the Mamba2 SSM state's dtype
 (mamba_utils.py _mamba_state_dtype; the conv state stays in mamba_cache_dtype, auto: the model
-dtype). Absent from the 0.11.0, 0.11.1, 0.11.2 and 0.12.0 wheels (no class: the whole state in
-the model dtype, whatever config.json says), present from 0.13.0 on (0.13.0-0.16.0 wheels and
-0.17.0-0.34.0 sources read)."""
+dtype), from the release each joins. VllmConfig.try_verify_and_update_config looks the class up
+by the top-level architecture vLLM resolved (`MODELS_CONFIG_MAP.get(architecture)`,
+config/vllm.py 1615-1626 in 0.19.1). NemotronHForCausalLMConfig: absent from the 0.11.0-0.12.0
+wheels (the whole state in the model dtype, whatever config.json says), mapped from 0.13.0,
+NemotronHPuzzleForCausalLM to it from the 0.16.0 wheel (0.13.0-0.16.0 wheels, 0.17.0-0.34.0
+sources). NemotronHNanoVLV2Config (0.19.1 models/config.py:503, mapped at :740 from 0.18.0)
+only sets the video backend up to 0.19.1; from 0.20.0 it runs NemotronHForCausalLMConfig's
+update_mamba_ssm_cache_dtype on `hf_config.text_config` (0.20.0 :439-445); the three Nemotron
+Omni V3 architectures, in the registry from 0.20.0 / 0.29.0 (nano_nemotron_vl.py), join the map
+only in 0.34.0 (:1591-1593). Before that a wrapper's SSM state stays "auto": the model dtype
+(nano_nemotron_vl.py get_mamba_state_dtype_from_config passes cache_config's to
+NemotronHForCausalLM's). No other Mamba2 class reads a dtype from its config
+(granitemoehybrid.py, bamba.py, falcon_h1.py, zamba2.py)."""
 
 NEMOTRON_H_SSM_FP32_FROM: Version = (0, 20, 0)
-"""NOTE: the `<default>` of NEMOTRON_H_SSM_DTYPE_FROM, for a config object without the
-attribute: "float16" in the 0.13.0-0.19.1 wheels, `DEFAULT_MAMBA_SSM_CACHE_DTYPE = "float32"`
-("Only `float32` is known to have no accuracy issues by default") from 0.20.0 (0.20.0-0.34.0
-sources). The config object lacks it only where it is the repository's own class
-(--trust-remote-code; the one third-party copy of NVIDIA's configuration_nemotron_h.py read,
-nvidia-cosmos/cosmos-rl, sets no mamba_ssm_cache_dtype): transformers' NemotronHConfig
-declares `mamba_ssm_cache_dtype: str = "float32"` (5.5.3, 5.10.4, 5.16.1, 5.17.0, 5.18.0,
-5.25.0; transformers 4.57.6 has no nemotron_h). Headroom counts on the lowest transformers a
-release allows (launch.remote_code_note): 4.x, no NemotronHConfig, before 0.24.0, so float16
-on 0.13.0-0.19.x; float32 either way from 0.20.0."""
+"""NOTE: the `<default>` of NEMOTRON_H_SSM_CONFIG_ARCHITECTURES, for a config object without the
+attribute: "float16" in the 0.13.0-0.19.1 wheels (0.19.1 models/config.py:493-495
+`getattr(hf_config, "mamba_ssm_cache_dtype", "float16")`), `DEFAULT_MAMBA_SSM_CACHE_DTYPE =
+"float32"` ("Only `float32` is known to have no accuracy issues by default") from 0.20.0
+(0.20.0 :409-429; 0.20.0-0.34.0 sources). Which config object vLLM holds: the
+_CONFIG_REGISTRY of the 0.17.0-0.20.0 sources has no nemotron_h (transformers_utils/config.py;
+vLLM's own NemotronHConfig, configs/nemotron_h.py, declares no mamba_ssm_cache_dtype and is not
+registered), so AutoConfig.from_pretrained (0.19.1 transformers_utils/config.py:215) builds
+auto_map's AutoConfig class, the repository's, where --trust-remote-code is given (transformers
+4.x and 5 alike: configuration_auto.py `if has_remote_code and trust_remote_code and not
+explicit_local_code`, 5.5.1 :1499), else transformers' NemotronHConfig, which declares
+`mamba_ssm_cache_dtype: str = "float32"` (5.5.1 configuration_nemotron_h.py:121, 5.25.0 :132;
+5.10.4, 5.16.1, 5.17.0, 5.18.0 too) and which transformers 4.x lacks (4.57.6: no nemotron_h), so
+there vLLM reads the config only with the flag. The repository's class names none where it is
+NVIDIA's as vLLM copies it (configs/nemotron_h.py; the third-party copy read,
+nvidia-cosmos/cosmos-rl, neither). So float16 on 0.13.0-0.19.0 (transformers<5 only) and on
+0.19.1 with --trust-remote-code and an auto_map AutoConfig; float32 on 0.19.1 otherwise
+(TRANSFORMERS_5_ALLOWED_FROM: `pip install vllm==0.19.1` resolves transformers 5.25.0,
+2026-12-06), and float32 either way from 0.20.0."""
 
 
-def nemotron_ssm_default(version: Version) -> str | None:
-    """The Nemotron-H SSM state dtype vLLM `version` takes for a config.json without
-    mamba_ssm_cache_dtype (NEMOTRON_H_SSM_FP32_FROM); None where it reads no dtype from the
-    config at all, the model dtype (before NEMOTRON_H_SSM_DTYPE_FROM)."""
-    if version < NEMOTRON_H_SSM_DTYPE_FROM:
+def nemotron_ssm_architectures(version: Version) -> frozenset[str]:
+    """The architectures whose config's mamba_ssm_cache_dtype vLLM `version` reads
+    (NEMOTRON_H_SSM_CONFIG_ARCHITECTURES)."""
+    return _joined_by(NEMOTRON_H_SSM_CONFIG_ARCHITECTURES, version)
+
+
+def nemotron_ssm_default(version: Version, architectures: tuple[str, ...],
+                         remote_config: bool) -> str | None:
+    """The Mamba2 SSM state dtype vLLM `version` takes for a config.json of `architectures`
+    without mamba_ssm_cache_dtype (NEMOTRON_H_SSM_FP32_FROM; `remote_config`: vLLM reads the
+    config with the repository's class, --trust-remote-code and an auto_map AutoConfig); None
+    where the release reads no dtype from the config of `architectures`, with or without the
+    key: the model dtype."""
+    if not nemotron_ssm_architectures(version).intersection(architectures):
         return None
-    return "float32" if version >= NEMOTRON_H_SSM_FP32_FROM else "float16"
+    if version >= NEMOTRON_H_SSM_FP32_FROM or (
+            version >= TRANSFORMERS_5_ALLOWED_FROM and not remote_config):
+        return "float32"
+    return "float16"
 
 
 MAMBA_ALIGN_FROM: Version = (0, 15, 0)
@@ -1820,7 +1862,6 @@ class VllmRules:
     sm90_fa4_fp8_hd512: bool
     checkpoint_kv_dtype: bool
     config_ssm_dtype: bool
-    nemotron_ssm_default: str | None
     mamba_align: bool
     hybrid_prefix_caching: bool
     kv_cache_dtypes: tuple[str, ...]
@@ -1901,7 +1942,6 @@ def vllm_rules(text: str) -> VllmRules:
         ct_kv_scheme_forced=CT_KV_SCHEME_FROM <= version < CT_KV_SCHEME_AUTO_ONLY_FROM,
         kv_cache_dtypes=vllm_cli(version_label(version)).choices["--kv-cache-dtype"],
         config_ssm_dtype=version >= CONFIG_SSM_DTYPE_FROM,
-        nemotron_ssm_default=nemotron_ssm_default(version),
         mamba_align=version >= MAMBA_ALIGN_FROM,
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
         in_flight_window=version >= IN_FLIGHT_WINDOW_FROM,

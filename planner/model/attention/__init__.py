@@ -83,8 +83,8 @@ def _mamba(mixer: MambaMixer, state_elem_bytes: int) -> KvLayer:
     """The conv state in the model dtype; the SSM state in the config's mamba_ssm_cache_dtype
     where the model class reads it, float32 where such a config names none (the newest
     releases' NemotronHForCausalLMConfig.DEFAULT_MAMBA_SSM_CACHE_DTYPE, and transformers 5
-    NemotronHConfig's `mamba_ssm_cache_dtype: str = "float32"`; per release:
-    vllm_versions.nemotron_ssm_default)."""
+    NemotronHConfig's `mamba_ssm_cache_dtype: str = "float32"`; per release, architecture and
+    config class: vllm_versions.nemotron_ssm_default)."""
     source = ("model" if not mixer.config_ssm_dtype
               else "config" if mixer.state_dtype else "default")
     return Mamba2Kv(

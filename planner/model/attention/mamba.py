@@ -28,7 +28,8 @@ class Mamba2Kv(RecurrentStateKv):
     """Where the SSM state's dtype comes from: "model", the model dtype (a class that reads none
     from its config: GraniteMoeHybrid); "config", config.json's mamba_ssm_cache_dtype
     (ssm_elem_bytes; Nemotron-H); "default", a Nemotron-H config without one, planned at the
-    newest releases' float32 (the release's own: engine.stages.StateRules.nemotron_ssm_bytes)."""
+    newest releases' float32 (the release's own, or the model dtype where the release reads
+    neither for the top-level architecture: engine.stages.StateRules.nemotron_ssm_bytes)."""
 
     def groups_per_rank_total(self, tp: int) -> int:
         """Groups after vLLM replicates them to follow the head shards (mamba_groups_total)."""

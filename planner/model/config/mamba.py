@@ -9,7 +9,10 @@ NEMOTRON_H_SSM_ARCHITECTURES = frozenset({"NemotronHForCausalLM", "NemotronHPuzz
 0.16.0 wheel) to NemotronHForCausalLMConfig, which sets cache_config.mamba_ssm_cache_dtype from
 the config where it is "auto" (0.13.0-0.34.0 wheels; none in 0.11.0-0.12.0); no other Mamba2
 model class reads a dtype from its config (granitemoehybrid.py, bamba.py, falcon_h1.py,
-zamba2.py: get_mamba_state_dtype_from_config passes cache_config's)."""
+zamba2.py: get_mamba_state_dtype_from_config passes cache_config's). Read from the text
+model's config (text_config's in a wrapper, whose language model is one of these); whether the
+release reads it follows the top-level architecture vLLM resolved (a Nemotron-H VL / Omni
+wrapper's only from 0.20.0 / 0.34.0): vllm_versions.NEMOTRON_H_SSM_CONFIG_ARCHITECTURES."""
 
 
 def mamba_mixer(r: Reader) -> MambaMixer:
@@ -19,8 +22,9 @@ def mamba_mixer(r: Reader) -> MambaMixer:
     0.9.1, 0.19.0, 0.33.0 and 0.34.0 wheels); transformers 5.24.0 NemotronHConfig defaults
     `use_conv_bias: bool = True`, `use_bias: bool = False`. The SSM state's dtype: vLLM reads
     config `mamba_ssm_cache_dtype` only (models/config.py NemotronHForCausalLMConfig,
-    `getattr(hf_config, "mamba_ssm_cache_dtype", ...)`; not mamba_ssm_dtype), for the
-    architectures NEMOTRON_H_SSM_ARCHITECTURES; per release: vllm_versions.
+    `getattr(hf_config, "mamba_ssm_cache_dtype", ...)`; not mamba_ssm_dtype; a wrapper's from
+    `hf_config.text_config`, read here as the text model's config), for the architectures
+    NEMOTRON_H_SSM_ARCHITECTURES; per release and top-level architecture: vllm_versions.
     nemotron_ssm_default."""
     ssm_dtype = r.get("mamba_ssm_cache_dtype")
     return MambaMixer(

@@ -91,6 +91,7 @@ from planner.serving.vllm_versions import (
     gdn_flashinfer_prefill,
     mamba_cache_mode,
     model_runner,
+    nemotron_ssm_default,
     runner_encoder_rules,
     vllm_rules,
 )
@@ -375,9 +376,18 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     return StateRules(rules.config_ssm_dtype, held, n,
                       spec.mtp_layers if n else 0, 32 if hd256 else 16,
                       rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid,
-                      multiple, per_block, None if rules.nemotron_ssm_default is None
-                      else TORCH_DTYPE_BYTES[rules.nemotron_ssm_default],
+                      multiple, per_block, _nemotron_ssm_bytes(spec, s, rules),
                       _asked_bytes(s.mamba_cache_dtype), _asked_bytes(s.mamba_ssm_cache_dtype))
+
+
+def _nemotron_ssm_bytes(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> int | None:
+    """The width of the SSM state vLLM takes for a Nemotron-H config without
+    mamba_ssm_cache_dtype (vllm_versions.nemotron_ssm_default: its release, architectures and
+    whether --trust-remote-code reads the config with auto_map's class); None: the release
+    reads no dtype from this model's config, the model dtype."""
+    dtype = nemotron_ssm_default(rules.version, spec.architectures,
+                                 s.trust_remote_code and spec.remote_config_class is not None)
+    return None if dtype is None else TORCH_DTYPE_BYTES[dtype]
 
 
 def _asked_bytes(mamba_dtype: str) -> int | None:

@@ -2,7 +2,7 @@
 
 from planner.model import quant
 from planner.model.config.reader import MAX_CONTEXT
-from planner.model.spec import LinearAttentionMixer, ModelSpec
+from planner.model.spec import LinearAttentionMixer, MambaMixer, ModelSpec
 from planner.serving.engine import EngineSettings, ds_mla_read, is_sparse_mla
 from planner.serving.eplb import method_note
 from planner.serving.hardware import ClusterSpec, GpuSpec
@@ -35,14 +35,17 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
+    NEMOTRON_H_SSM_FP32_FROM,
     QWEN35_SSM_OVERRIDE_LOG,
     ROPE_PARAMETERS_WINDOW_FROM,
     TOKENIZER_WINDOW_POOLING_ONLY_FROM,
     TRANSFORMERS_4_ROPE_THETA,
+    TRANSFORMERS_5_ALLOWED_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     V1_ONLY_FROM,
     VllmRules,
     free_memory_source,
+    nemotron_ssm_architectures,
     qwen35_ssm_architectures,
     unified_memory_note,
 )
@@ -95,7 +98,8 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                               if s.moe_backend else None,
                               method_note(eplb_kind, rules.version)
                               if s.enable_eplb and spec.is_moe else None,
-                              _ssm_override_note(spec, s, rules)]))
+                              _ssm_override_note(spec, s, rules),
+                              _nemotron_ssm_class_note(spec, s, rules)]))
             + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version))
 
 
@@ -118,6 +122,40 @@ def _ssm_override_note(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> 
             "Qwen3_5ForConditionalGenerationConfig): the "
             f"Gated DeltaNet SSM state is planned in {given}, as given, not in the config's "
             f"{config}.")
+
+
+def _nemotron_ssm_class_note(spec: ModelSpec, s: EngineSettings, rules: VllmRules
+                             ) -> str | None:
+    """Which config class sets the Mamba2 SSM state's dtype where a Nemotron-H config.json
+    names none, on the release that runs under transformers 4 or 5 and still falls back on
+    float16 (TRANSFORMERS_5_ALLOWED_FROM up to NEMOTRON_H_SSM_FP32_FROM: 0.19.1), and the
+    other case's figure; None elsewhere, or where --mamba-ssm-cache-dtype is given. Planned as
+    vllm_versions.nemotron_ssm_default: the repository's class (float16) with
+    --trust-remote-code and an auto_map AutoConfig, else transformers 5's (float32)."""
+    if (s.mamba_ssm_cache_dtype != "auto"
+            or not TRANSFORMERS_5_ALLOWED_FROM <= rules.version < NEMOTRON_H_SSM_FP32_FROM
+            or not nemotron_ssm_architectures(rules.version).intersection(spec.architectures)
+            or not any(isinstance(layer.mixer, MambaMixer) and layer.mixer.config_ssm_dtype
+                       and layer.mixer.state_dtype is None for layer in spec.layers)):
+        return None
+    head = (f"vLLM {rules.label} runs under transformers 4 or 5 (it requires transformers "
+            ">=4.56.0, not 5.0-5.5.0), and config.json names no mamba_ssm_cache_dtype, so the "
+            "Mamba2 SSM state's dtype is the default of the config class vLLM reads it with "
+            "(models/config.py NemotronHForCausalLMConfig): ")
+    if s.trust_remote_code and spec.remote_config_class is not None:
+        return head + (f"with --trust-remote-code that is auto_map's {spec.remote_config_class} "
+                       "under either, taken to declare none, as NVIDIA's does (vLLM's copy, "
+                       "configs/nemotron_h.py): planned in float16, vLLM's fallback. Without "
+                       "the flag, transformers 5, which a fresh pip install of this release "
+                       "resolves, reads it with its own NemotronHConfig, float32: twice the SSM "
+                       "state bytes.")
+    remote = ("only with --trust-remote-code, with auto_map's class, taken to declare none "
+              "as NVIDIA's does: float16, vLLM's fallback, half the SSM state bytes"
+              if spec.remote_config_class is not None else
+              "not at all (no nemotron_h class, and config.json has no auto_map AutoConfig)")
+    return head + ("planned under transformers 5, which a fresh pip install of this release "
+                   "resolves, whose NemotronHConfig declares float32. Under transformers 4 vLLM "
+                   f"reads the config {remote}.")
 
 
 def _flydsl_note(scheme: quant.QuantScheme) -> str:

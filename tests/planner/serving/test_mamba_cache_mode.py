@@ -148,19 +148,24 @@ def test_the_mode_per_release(version, architectures, prefix, speculative, mode)
     assert mamba_cache_mode(version, architectures, prefix, speculative) == mode
 
 
-# The SSM state's dtype per release (vllm_versions.NEMOTRON_H_SSM_DTYPE_FROM,
+# The SSM state's dtype per release (vllm_versions.NEMOTRON_H_SSM_CONFIG_ARCHITECTURES,
 # NEMOTRON_H_SSM_FP32_FROM): models/config.py NemotronHForCausalLMConfig sets an "auto"
 # mamba_ssm_cache_dtype to `getattr(hf_config, "mamba_ssm_cache_dtype", "float16")` in the
 # 0.13.0-0.19.1 wheels, DEFAULT_MAMBA_SSM_CACHE_DTYPE "float32" from 0.20.0; no such class in
-# 0.11.0-0.12.0, where the whole state is in the model dtype.
+# 0.11.0-0.12.0, where the whole state is in the model dtype. On 0.19.1, which allows
+# transformers 5, the config object without --trust-remote-code is transformers 5's
+# NemotronHConfig (`mamba_ssm_cache_dtype: str = "float32"`, 5.5.1 configuration_nemotron_h.py
+# :121), with it the repository's class (configuration_auto.py, 5.5.1 :1499), which declares
+# none: tests/planner/serving/test_nemotron_ssm_class.py.
 
 
-@pytest.mark.parametrize(("version", "default"), [
-    ((0, 12, 0), None), ((0, 13, 0), "float16"), ((0, 19, 1), "float16"),
-    ((0, 20, 0), "float32"), ((0, 34, 0), "float32"),
+@pytest.mark.parametrize(("version", "remote", "default"), [
+    ((0, 12, 0), False, None), ((0, 13, 0), True, "float16"), ((0, 19, 0), False, "float16"),
+    ((0, 19, 1), True, "float16"), ((0, 19, 1), False, "float32"),
+    ((0, 20, 0), True, "float32"), ((0, 34, 0), False, "float32"),
 ])
-def test_nemotron_h_ssm_default_per_release(version, default) -> None:
-    assert nemotron_ssm_default(version) == default
+def test_nemotron_h_ssm_default_per_release(version, remote, default) -> None:
+    assert nemotron_ssm_default(version, NEMOTRON_H, remote) == default
 
 
 def test_0_12_0_reads_no_state_dtype_from_the_config() -> None:
