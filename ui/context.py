@@ -9,7 +9,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -421,22 +420,23 @@ def _engine_knobs() -> dict[str, object]:
         **({"block_size": current.block_size} if current.block_size else {}),
         "enforce_eager": current.enforce_eager,
         "model_runner": current.model_runner,
-        **state_dtypes(),
     }
 
 
-def state_dtypes() -> dict[str, str]:
-    """The Plan page's "Conv state dtype" and "SSM state dtype" (--mamba-cache-dtype,
-    --mamba-ssm-cache-dtype) where its model has Mamba or Gated DeltaNet layers, the only
-    model it offers them for; else none (auto: a choice kept for the next such model is not
-    planned unseen). The Compare and Report pages plan their models with them too, as report
-    --compare (a model without such layers is planned unchanged)."""
+def state_dtypes(spec: ModelSpec | None = None) -> dict[str, str]:
+    """The EngineSettings fields of "Conv state dtype" and "SSM state dtype"
+    (--mamba-cache-dtype, --mamba-ssm-cache-dtype; the Plan, Compare and Recommend pages offer
+    them, link keys mambadt and mambassmdt): for `spec` only where it has Mamba or Gated
+    DeltaNet layers, the only model the Plan page offers them for (auto else: a choice kept
+    for the next such model is not planned unseen, nor put in its command); None: for every
+    model (the Compare page's and the Report's compared models, as report --compare carries
+    them, and the Recommend page's where it offers them: a model without such layers is
+    planned unchanged)."""
     current = state()
-    with suppress(*USER_ERRORS):  # an unreadable model: the page that plans it says why
-        if current_spec().has_state_layers:
-            return {"mamba_cache_dtype": current.mamba_cache_dtype,
-                    "mamba_ssm_cache_dtype": current.mamba_ssm_cache_dtype}
-    return {}
+    if spec is not None and not spec.has_state_layers:
+        return {}
+    return {"mamba_cache_dtype": current.mamba_cache_dtype,
+            "mamba_ssm_cache_dtype": current.mamba_ssm_cache_dtype}
 
 
 def lora_caption(engine: EngineSettings) -> str:
@@ -511,7 +511,8 @@ def current_engine() -> EngineSettings:
     # a chosen revision is pinned in the command: the commit the config was read at
     revision = (current_source().commit_sha
                 or current.revision.strip()) if current.revision.strip() else None
-    return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len,
+    return EngineSettings(**quant, **_engine_knobs(), **state_dtypes(current_spec()),
+                          max_model_len=current.max_model_len,
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling,
@@ -837,16 +838,19 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     the Plan page's model in the Plan page's weight format (a what-if: Qwen3-235B-A22B
     planned in W4A16 read "Does not fit" in BF16 there), as the report's comparison plans
     its first row; the Plan page's --enable-eplb and redundant experts and its LoRA
-    (lora_knobs), and "Language model only" and "Encoder TP mode" (tower_modes, offered on
-    the Compare page too), as report --compare (compare_plan drops EPLB for a dense model,
+    (lora_knobs), "Language model only" and "Encoder TP mode" (tower_modes), the model runner
+    and the state dtypes (state_dtypes), each offered on the Compare page too, as report
+    --compare (compare_plan drops EPLB for a dense model,
     LoRA for one whose slots are not sized and the tower flags for one without a vision
     tower: auto_layout.compared_engine)."""
     quant = _what_if_settings() if model == state().model else {}
-    # the Plan page's EPLB and LoRA and the tower flags, as report --compare carries
-    # --enable-eplb, --enable-lora and --language-model-only (compared_engine drops them
-    # where the model cannot take them)
+    # the Plan page's EPLB and LoRA, the tower flags and the state dtypes, as report --compare
+    # carries --enable-eplb, --enable-lora, --language-model-only and --mamba-ssm-cache-dtype
+    # (compared_engine drops the first three where the model cannot take them; a model
+    # without state layers reads no state dtype)
     return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(), **lora_knobs(),
-                          **tower_modes(), max_model_len=state().compared_context())
+                          **tower_modes(), **state_dtypes(),
+                          max_model_len=state().compared_context())
 
 
 def compared_revision(model: str) -> str:

@@ -139,7 +139,7 @@ def settled_choices(plan_page: bool = True) -> Choices:
     what was replaced. Off the Plan page (`plan_page` False: the Compare and Recommend pages
     offer them for their own models, tower_mode_inputs) "Language model only" and "Encoder TP
     mode" are replaced only where the sidebar's release lacks the flag, not where the Plan
-    page's model cannot take them."""
+    page's model cannot take them, and so are the state dtypes (_state_dtypes)."""
     st.session_state[_REPLACED_KEY] = []
     spec, cluster = current_spec(), current_cluster()
     mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1,
@@ -184,11 +184,10 @@ def settled_choices(plan_page: bool = True) -> Choices:
     valid = _redundant_experts_that_divide(spec, cluster, current_valid_layouts())
     if valid:
         _settle_layout(spec, cluster, valid)
-    rules = vllm_rules(state().vllm_version)
-    runners = [r for r in ("auto", "v1", "v2") if not runner_request_refusal(rules, r)]
-    _keep_valid("model_runner", state().model_runner, runners,
-                sentence(runner_request_refusal(rules, state().model_runner) or ""),
-                shown=RUNNER_NAMES.__getitem__)
+    runners = runner_choices()
+    _keep_valid("model_runner", state().model_runner, runners, sentence(runner_request_refusal(
+        vllm_rules(state().vllm_version), state().model_runner) or ""),
+        shown=RUNNER_NAMES.__getitem__)
     cli = vllm_cli(state().vllm_version)
     gpu = cluster.sizing_node.gpu
     kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
@@ -201,23 +200,73 @@ def settled_choices(plan_page: bool = True) -> Choices:
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
                              all2all_refusal), lora_refused, tower_refused, runners,
-                   _state_dtypes(spec))
+                   _state_dtypes(spec, plan_page))
 
 
-def _state_dtypes(spec: ModelSpec) -> tuple[str, ...]:
-    """The state dtypes to offer a model with Mamba or Gated DeltaNet layers under the
-    sidebar's release, auto first (vllm_versions.mamba_dtype_choices; none for another model,
-    whose kept choice waits for the next such one, or a release without the flags). A kept or
-    linked dtype the release refuses is replaced by auto here, in its parser's words
-    (mamba_dtype_refusal, the CLI's check)."""
-    if not spec.has_state_layers:
+def runner_choices() -> list[str]:
+    """The model runners the sidebar's release runs, auto first (runner_choice.
+    runner_request_refusal, the CLI's check): the "Model runner" box's options on the Plan,
+    Compare and Recommend pages."""
+    rules = vllm_rules(state().vllm_version)
+    return [r for r in RUNNER_NAMES if not runner_request_refusal(rules, r)]
+
+
+def _state_dtypes(spec: ModelSpec, plan_page: bool) -> tuple[str, ...]:
+    """The state dtypes to offer the Plan page's model (state_dtypes_offered: none for a model
+    without Mamba or Gated DeltaNet layers, whose kept choice waits for the next such one, or a
+    release without the flags). A kept or linked dtype the release refuses is replaced by auto
+    here, in its parser's words (mamba_dtype_refusal, the CLI's check): on the Plan page where
+    its model takes them, off it (`plan_page` False: the Compare and Recommend pages offer them
+    for their own models) whatever the Plan page's model, as the tower modes."""
+    if plan_page and not spec.has_state_layers:
         return ()
     release = state().vllm_version
     for field in ("mamba_cache_dtype", "mamba_ssm_cache_dtype"):
         refusal = mamba_dtype_refusal(release, field, getattr(state(), field))
         if refusal:
             _keep_valid(field, getattr(state(), field), ["auto"], sentence(refusal))
-    return mamba_dtype_choices(vllm_rules(release).version)
+    return state_dtypes_offered([spec])
+
+
+def state_dtypes_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:
+    """The state dtypes (--mamba-cache-dtype, --mamba-ssm-cache-dtype) offered for these models
+    (the Plan page's, or the Compare and Recommend pages' own): the sidebar's release's, auto
+    first (vllm_versions.mamba_dtype_choices), where one of them has Mamba or Gated DeltaNet
+    layers; () else."""
+    if not any(spec.has_state_layers for spec in specs):
+        return ()
+    return mamba_dtype_choices(vllm_rules(state().vllm_version).version)
+
+
+def runner_inputs(page: str, runners: list[str], dtypes: tuple[str, ...],
+                  one_row: bool = False) -> None:
+    """The "Model runner" box (`runners`: runner_choices) and, where `dtypes` offers a choice
+    (state_dtypes_offered), the "Conv state dtype" and "SSM state dtype" boxes of `page`, bound
+    to the state (link keys runner, mambadt, mambassmdt): the Plan page's in its options list,
+    the Compare and Recommend pages' on `one_row`, side by side. A runner vLLM refuses for a
+    model is that model's plan error, in vLLM's words."""
+    runner, conv, ssm = st.columns(3, vertical_alignment="bottom") if one_row else (st, st, st)
+    runner.selectbox(LABELS["model_runner"], runners, format_func=RUNNER_NAMES.__getitem__,
+                     help="vLLM's model runner: auto is the one this release picks for each "
+                     "model (the Plan page names it under its figures); V1 or V2 plans that "
+                     "runner's rules and the launch command asks it with "
+                     "VLLM_USE_V2_MODEL_RUNNER=0 / =1 (the CLI's --model-runner). Offered where "
+                     "the release runs it; a runner vLLM refuses for a model is that model's "
+                     "error, in vLLM's words", **bind(page, "model_runner"))
+    if len(dtypes) < 2:
+        return
+    conv.selectbox(LABELS["mamba_cache_dtype"], dtypes, help="vLLM --mamba-cache-dtype: the "
+                   "dtype of each Mamba or Gated DeltaNet layer's conv state (a short window "
+                   "of recent inputs), and of its SSM state where that is auto; auto: the "
+                   "model dtype. Each request holds one state page per such layer: a narrower "
+                   "dtype shrinks it, so the KV cache holds more tokens",
+                   **bind(page, "mamba_cache_dtype"))
+    ssm.selectbox(LABELS["mamba_ssm_cache_dtype"], dtypes, help="vLLM --mamba-ssm-cache-dtype: "
+                  "the dtype of the SSM state (Mamba) or delta-rule state (Gated DeltaNet, "
+                  "from vLLM 0.17; before, the conv state's), the larger part of the state "
+                  "page; auto: the config's (Nemotron-H mamba_ssm_cache_dtype, Qwen3.5 "
+                  "mamba_ssm_dtype) or the release's default, else the conv state's dtype",
+                  **bind(page, "mamba_ssm_cache_dtype"))
 
 
 def _settle_layout(spec: ModelSpec, cluster: ClusterSpec,

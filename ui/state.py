@@ -255,12 +255,14 @@ class AppState(BaseModel):
     model_runner: Literal["auto", "v1", "v2"] = Field("auto", alias="runner")
     """vLLM's model runner (the CLI's --model-runner): auto, the release's pick, or V1 / V2,
     asked in the launch command (VLLM_USE_V2_MODEL_RUNNER); offered where the release runs
-    it (planner.serving.runner_choice.runner_request_refusal); left out of the link at auto
+    it (planner.serving.runner_choice.runner_request_refusal), on the Plan, Compare and
+    Recommend pages (ui.settle.runner_inputs), for every model; left out of the link at auto
     (OMITTED_AT_DEFAULT)."""
     mamba_cache_dtype: MambaDtype = Field("auto", alias="mambadt")
     """vLLM --mamba-cache-dtype (the CLI's flag): the conv state's dtype (and an auto SSM
     state's) of a model with Mamba or Gated DeltaNet layers; auto: the model dtype. Offered
-    with the release's choices (vllm_versions.mamba_dtype_choices) for such a model only,
+    with the release's choices (vllm_versions.mamba_dtype_choices) for such a model only (the
+    Plan page's, or one on the Compare or Recommend page: ui.settle.state_dtypes_offered),
     kept for the next one (ui.context.state_dtypes); left out of the link at auto
     (OMITTED_AT_DEFAULT)."""
     mamba_ssm_cache_dtype: MambaDtype = Field("auto", alias="mambassmdt")

@@ -42,11 +42,21 @@ from ui.context import (
 from ui.settle import (
     processor_inputs,
     processor_keys_offered,
+    runner_choices,
+    runner_inputs,
     settle_state,
+    state_dtypes_offered,
     tower_mode_inputs,
     tower_modes_offered,
 )
-from ui.state import DEFAULT_COMPARE_CONTEXT, LABELS, MAX_COMPARE, bind, state
+from ui.state import (
+    DEFAULT_COMPARE_CONTEXT,
+    LABELS,
+    MAX_COMPARE,
+    RUNNER_NAMES,
+    bind,
+    state,
+)
 from ui.tables import key_grid
 
 WARNED = " ⚠"  # after a model's fits cell where it has warnings (each listed under the grid)
@@ -75,7 +85,8 @@ if len(models) < 2:
 prefetch_sources(name for name in models if not compared_revision(name))
 # the Plan page's "Language model only", "Encoder TP mode" and processor options, offered
 # here where a compared model takes them (a model that cannot read is left to the grid below,
-# which says why)
+# which says why); its model runner, and its state dtypes where a compared model has Mamba or
+# Gated DeltaNet layers, shared by every model as report --compare shares them
 readable = []
 for name in models:
     with suppress(*USER_ERRORS):
@@ -83,6 +94,8 @@ for name in models:
 offered = tower_modes_offered(readable)
 tower_mode_inputs("compare", *offered, one_row=True)
 processor_inputs("compare", processor_keys_offered(readable))
+state_dtypes = state_dtypes_offered(readable)
+runner_inputs("compare", runner_choices(), state_dtypes, one_row=True)
 try:
     cluster = current_cluster()
     engine = compare_engine()
@@ -99,8 +112,12 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
            + app_markdown(
                (f", --block-size {engine.block_size}" if state().block_size else "")
                + (", --enforce-eager" if engine.enforce_eager else "")
-               # the Plan page's state dtypes, as report --compare carries them
-               + state_dtypes_caption(engine)
+               # the runner asked, as report --compare plans it (vLLM reads no flag for it)
+               + (f", model runner {RUNNER_NAMES[engine.model_runner]} (CLI: --model-runner "
+                  f"{engine.model_runner})" if engine.model_runner != "auto" else "")
+               # the state dtypes, as report --compare carries them, where the page offers
+               # them (a kept choice no compared model reads is not named)
+               + (state_dtypes_caption(engine) if state_dtypes else "")
                # the Plan page's EPLB, as report --compare carries it (not for a dense model)
                + (", --enable-eplb" + (f" with {engine.num_redundant_experts} redundant "
                                        "experts" if engine.num_redundant_experts is not None

@@ -104,6 +104,7 @@ from ui.settle import (
     held_scheme,
     processor_inputs,
     quant_option,
+    runner_inputs,
     settled_choices,
     show_replaced,
     tower_mode_inputs,
@@ -118,7 +119,6 @@ from ui.speed import (
 from ui.state import (
     CHECKPOINT_QUANT,
     LABELS,
-    RUNNER_NAMES,
     bind,
     block_label,
     keep,
@@ -352,33 +352,9 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                     "unverified): TPOT rises, TTFT a little. Often used to save memory on "
                     "consumer GPUs",
                     **bind("plan", "enforce_eager"))
-        st.selectbox(LABELS["model_runner"], runners, format_func=RUNNER_NAMES.__getitem__,
-                     help="vLLM's model runner: auto is the one this release picks for the "
-                     "model (named under the figures); V1 or V2 plans that runner's rules and "
-                     "the launch command asks it with VLLM_USE_V2_MODEL_RUNNER=0 / =1 (the "
-                     "CLI's --model-runner). Offered where the release runs it; a runner vLLM "
-                     "refuses for the model is the plan's error, in vLLM's words",
-                     **bind("plan", "model_runner"))
-        if len(state_dtypes) > 1:
-            _state_dtype_options(state_dtypes)
+        runner_inputs("plan", runners, state_dtypes)
         if lora:
             _lora_options(current.enable_lora, tower)
-
-
-def _state_dtype_options(dtypes: tuple[str, ...]) -> None:
-    """A Mamba or Gated DeltaNet model's state dtypes, the release's `dtypes` (auto first)."""
-    st.selectbox(LABELS["mamba_cache_dtype"], dtypes, help="vLLM --mamba-cache-dtype: the "
-                 "dtype of each Mamba or Gated DeltaNet layer's conv state (a short window "
-                 "of recent inputs), and of its SSM state where that is auto; auto: the "
-                 "model dtype. Each request holds one state page per such layer: a narrower "
-                 "dtype shrinks it, so the KV cache holds more tokens",
-                 **bind("plan", "mamba_cache_dtype"))
-    st.selectbox(LABELS["mamba_ssm_cache_dtype"], dtypes, help="vLLM --mamba-ssm-cache-dtype: "
-                 "the dtype of the SSM state (Mamba) or delta-rule state (Gated DeltaNet, "
-                 "from vLLM 0.17; before, the conv state's), the larger part of the state "
-                 "page; auto: the config's (Nemotron-H mamba_ssm_cache_dtype, Qwen3.5 "
-                 "mamba_ssm_dtype) or the release's default, else the conv state's dtype",
-                 **bind("plan", "mamba_ssm_cache_dtype"))
 
 
 def _moe_options(moe_backends: list[str | None], all2all_backends: list[str | None],

@@ -46,13 +46,17 @@ from ui.context import (
     release_default_note,
     row_settings,
     show_error,
+    state_dtypes,
     tower_modes,
     trusts_remote_code,
 )
 from ui.settle import (
     processor_inputs,
     processor_keys_offered,
+    runner_choices,
+    runner_inputs,
     settle_state,
+    state_dtypes_offered,
     tower_mode_inputs,
     tower_modes_offered,
 )
@@ -304,6 +308,16 @@ def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str
     st.switch_page("ui/pages/plan.py")
 
 
+def _engine(**state_dtyped: str) -> EngineSettings:
+    """The settings every row is searched with (whose: the comment under this function), with
+    the state dtypes `state_dtyped` where the page offers them (state_dtypes)."""
+    return EngineSettings(vllm_version=state().vllm_version,
+                          gpu_memory_utilization=state().gpu_memory_utilization,
+                          enforce_eager=state().enforce_eager, model_runner=state().model_runner,
+                          **({"block_size": state().block_size} if state().block_size else {}),
+                          **lora_knobs(), **tower_modes(), **state_dtyped)
+
+
 settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
 # the sidebar's release and the Plan page's utilization (unset: the release's default) and
 # arrivals (_workload); the Plan page's Trust remote code for the models that need it
@@ -315,27 +329,24 @@ settle_state()  # the settings the Plan page settles, with its warnings (ui/sett
 # --enable-lora: a model whose slots are not sized is searched without it, warned); its
 # Language model only, Encoder TP mode and processor options, offered here too under the
 # models (recommend --language-model-only, --mm-encoder-tp-mode, --mm-processor-kwargs: a text
-# model is searched without them)
-engine = EngineSettings(vllm_version=state().vllm_version,
-                        gpu_memory_utilization=state().gpu_memory_utilization,
-                        enforce_eager=state().enforce_eager,
-                        **({"block_size": state().block_size} if state().block_size else {}),
-                        **lora_knobs(), **tower_modes())
+# model is searched without them); its model runner and state dtypes, offered here too, one
+# choice for every row (recommend --model-runner, --mamba-cache-dtype, --mamba-ssm-cache-dtype)
 st.title("Recommend")
+shared = _engine()  # the caption's: the Plan page's settings every row is searched with
 # the CLI's flags as inline code (app_markdown), kept whole: as text, "CLI: --arrival" broke
 # after its first hyphen at 1280 px
 st.caption(app_markdown(
     "The cheapest GPU presets x GPU count x weight format x layout that fit the context "
     "and concurrency (or sustain the request rate) and meet the latency targets, with "
-    f"$/hour and $ per million output tokens, under vLLM {engine.vllm_version}'s rules "
+    f"$/hour and $ per million output tokens, under vLLM {shared.vllm_version}'s rules "
     "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
-    f"{engine.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
+    f"{shared.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
     f"{state().arrival} (TTFT and its target; CLI: --arrival)"
     + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)"
        if state().block_size else "")
     + (", with Enforce eager ticked: no CUDA graphs (CLI: --enforce-eager)"
        if state().enforce_eager else "")
-    + (f"; the Plan page's Multi-LoRA serving{lora_caption(engine)}" if engine.enable_lora
+    + (f"; the Plan page's Multi-LoRA serving{lora_caption(shared)}" if shared.enable_lora
        else "") + "."))
 if state().wsl2:
     st.caption(app_markdown(
@@ -366,6 +377,12 @@ for name in models:
         readable.append(model_spec(name))
 tower_mode_inputs("recommend", *tower_modes_offered(readable), one_row=True)
 processor_inputs("recommend", processor_keys_offered(readable))
+# the model runner, and the state dtypes where a model searched has Mamba or Gated DeltaNet
+# layers: one choice for every row, as recommend --model-runner / --mamba-ssm-cache-dtype
+# (a kept dtype no model here reads is not searched unseen, nor put in its commands)
+state_dtypes_asked = state_dtypes_offered(readable)
+runner_inputs("recommend", runner_choices(), state_dtypes_asked, one_row=True)
+engine = _engine(**(state_dtypes() if state_dtypes_asked else {}))
 try:
     workload = _workload()
 except USER_ERRORS as exc:
