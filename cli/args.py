@@ -48,7 +48,7 @@ from planner.serving.vllm_versions import (
     version_label,
 )
 from planner.text import has_control, shortened
-from planner.units import MambaDtype
+from planner.units import MambaCacheMode, MambaDtype
 from probes.snapshot import NAME_CHARS
 
 KV_CACHE_DTYPE_ALIASES = {
@@ -518,7 +518,7 @@ def _add_recommend(sub, prog: str) -> None:
     add_block_size(search)
     add_enforce_eager(search)
     add_model_runner(search)
-    add_mamba_dtypes(search)
+    add_mamba_flags(search)
     add_mm_modes(search)
     add_lora(search, "another release refused (exit 2), another model searched without "
              "LoRA (a warning names it)")
@@ -637,7 +637,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     add_mm_modes(eng)
     add_enforce_eager(eng)
     add_model_runner(eng)
-    add_mamba_dtypes(eng)
+    add_mamba_flags(eng)
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
@@ -912,10 +912,10 @@ def add_model_runner(group: argparse._ArgumentGroup | argparse.ArgumentParser) -
                        "refuses for the model exits 2")
 
 
-def add_mamba_dtypes(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
-    """--mamba-cache-dtype and --mamba-ssm-cache-dtype, the same for plan, sweep, report and
-    recommend: a hybrid model's recurrent state dtypes (EngineSettings; checked against the
-    release by cli.inputs.mamba_dtype_settings)."""
+def add_mamba_flags(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--mamba-cache-dtype, --mamba-ssm-cache-dtype, --mamba-cache-mode and --mamba-block-size,
+    the same for plan, sweep, report and recommend: a hybrid model's recurrent state dtypes and
+    paging (EngineSettings; checked against the release by cli.inputs.mamba_settings)."""
     group.add_argument("--mamba-cache-dtype", choices=get_args(MambaDtype), default="auto",
                        help="like vLLM's flag (0.10.1 on): a Mamba / Gated DeltaNet layer's "
                        "conv state (and an auto SSM state) in this dtype; auto (default): the "
@@ -927,6 +927,20 @@ def add_mamba_dtypes(group: argparse._ArgumentGroup | argparse.ArgumentParser) -
                        "from 0.17.0); auto (default): those, else the conv state's. float16 "
                        "from 0.13.0, bfloat16 from 0.22.0; a model without such layers: "
                        "unchanged")
+    group.add_argument("--mamba-cache-mode", choices=get_args(MambaCacheMode), default="auto",
+                       help="like vLLM's flag (0.15.0 on; all up to 0.31.0): how a hybrid "
+                       "model's state is paged under prefix caching (on for hybrids from "
+                       "0.28.0): all, a state page per block of the context, the block a "
+                       "multiple of the Mamba chunk (models that support it, else align); "
+                       "align, 2 pages (3 with a prefill checkpoint); none, like auto "
+                       "(default), the release's own; without prefix caching every mode is "
+                       "none, and 0.33.0 on ignore the flag")
+    group.add_argument("--mamba-block-size", type=_bounded_int(1, MAX_TOKENS,
+                                                                "--mamba-block-size"),
+                       metavar="N", help="like vLLM's flag (0.11.1 on): in mamba cache mode "
+                       "all, the attention block's multiple in place of the model's Mamba "
+                       "chunk; no effect in align; refused (exit 2) without prefix caching "
+                       "(before 0.28.0 for a hybrid)")
 
 
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

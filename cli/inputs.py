@@ -633,7 +633,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         **modes,
         "enforce_eager": args.enforce_eager,
         "model_runner": runner_setting(args, release),
-        **mamba_dtype_settings(args, release),
+        **mamba_settings(args, release),
         "trust_remote_code": args.trust_remote_code,
     }
     if args.vllm_version:
@@ -655,12 +655,15 @@ def runner_setting(args: argparse.Namespace, release: str) -> str:
     return args.model_runner
 
 
-def mamba_dtype_settings(args: argparse.Namespace, release: str) -> dict[str, str]:
-    """--mamba-cache-dtype / --mamba-ssm-cache-dtype (plan, sweep, report, recommend);
-    CliError, in vLLM's words, where the `release`'s parser lacks the flag or the value
-    (vllm_versions.mamba_dtype_refusal, the app's check too: it exits 2)."""
+def mamba_settings(args: argparse.Namespace, release: str) -> dict[str, str | int | None]:
+    """--mamba-cache-dtype / --mamba-ssm-cache-dtype / --mamba-cache-mode / --mamba-block-size
+    (plan, sweep, report, recommend); CliError, in vLLM's words, where the `release`'s parser
+    lacks the flag or the value (vllm_versions.mamba_dtype_refusal, the app's check too: it
+    exits 2)."""
     values = {"mamba_cache_dtype": args.mamba_cache_dtype,
-              "mamba_ssm_cache_dtype": args.mamba_ssm_cache_dtype}
+              "mamba_ssm_cache_dtype": args.mamba_ssm_cache_dtype,
+              "mamba_cache_mode": args.mamba_cache_mode,
+              "mamba_block_size": args.mamba_block_size}
     for field, value in values.items():
         refusal = mamba_dtype_refusal(release, field, value)
         if refusal:

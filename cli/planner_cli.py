@@ -31,7 +31,7 @@ from cli.inputs import (
     load_model,
     load_prices,
     lora_setting,
-    mamba_dtype_settings,
+    mamba_settings,
     mm_mode_settings,
     model_identity,
     network_assumed_note,
@@ -337,7 +337,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                             trust_remote_code=args.trust_remote_code,
                             enforce_eager=args.enforce_eager,
                             model_runner=runner_setting(args, release), **modes,
-                            **mamba_dtype_settings(args, release),
+                            **mamba_settings(args, release),
                             **block_size_setting(args), **lora_setting(args))
     for spec in specs:
         _mm_checked(spec, engine, named)

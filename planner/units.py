@@ -16,6 +16,9 @@ TorchDtype = Literal["bfloat16", "float16", "float32"]
 MambaDtype = Literal["auto", "float32", "float16", "bfloat16"]
 """vLLM's --mamba-cache-dtype / --mamba-ssm-cache-dtype values (config/cache.py MambaDType,
 the newest releases'; per release: vllm_versions.mamba_dtype_choices)."""
+MambaCacheMode = Literal["auto", "all", "align", "none"]
+"""vLLM's --mamba-cache-mode values (config/cache.py MambaCacheMode, 0.15.0-0.31.0; per
+release: vllm_versions.mamba_mode_choices) and auto, the flag left out."""
 KvCacheDtype = Literal["auto", "bf16", "fp16", "fp32", "fp8", "fp8_e4m3", "fp8_e5m2", "nvfp4",
                        "nvfp4_4over6", "int8_per_token_head", "fp8_per_token_head",
                        "int4_per_token_head", "turboquant_k8v4", "turboquant_4bit_nc",

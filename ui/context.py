@@ -50,7 +50,7 @@ from planner.serving.launch import (
     REMOTE_CODE_STEP,
     VERSION_STEP,
     lora_launch_flags,
-    mamba_dtype_flags,
+    mamba_flags,
     remote_code_class,
 )
 from planner.serving.layout import ParallelLayout
@@ -456,7 +456,7 @@ def lora_caption(engine: EngineSettings) -> str:
 def state_dtypes_caption(engine: EngineSettings) -> str:
     """The Plan page's state dtypes as the Compare page's caption names them ("" at auto):
     on the models with Mamba or Gated DeltaNet layers (the others read neither)."""
-    flags = mamba_dtype_flags(engine)
+    flags = mamba_flags(engine)
     return (f", {' '.join(flags)} on the models with Mamba or Gated DeltaNet layers" if flags
             else "")
 

@@ -725,8 +725,9 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     if s.enforce_eager:
         parts.append("--enforce-eager")
     # vLLM's parser takes them for any model and a model without Mamba / GDN layers reads
-    # neither (mamba_utils.py MambaStateDtypeCalculator): kept as given
-    parts.extend(mamba_dtype_flags(s))
+    # no dtype (mamba_utils.py MambaStateDtypeCalculator) nor mode (models/config.py
+    # MambaModelConfig): kept as given
+    parts.extend(mamba_flags(s))
     if s.enable_prefix_caching is not None:
         parts.append("--enable-prefix-caching" if s.enable_prefix_caching
                      else "--no-enable-prefix-caching")
@@ -759,12 +760,14 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     return " ".join(parts)
 
 
-def mamba_dtype_flags(s: EngineSettings) -> list[str]:
-    """--mamba-cache-dtype and --mamba-ssm-cache-dtype as the command passes them; each left
-    out at auto."""
-    return [f"--{field.replace('_', '-')} {dtype}" for field, dtype in (
+def mamba_flags(s: EngineSettings) -> list[str]:
+    """--mamba-cache-dtype, --mamba-ssm-cache-dtype, --mamba-cache-mode and --mamba-block-size
+    as the command passes them; each left out at auto (None: the block size)."""
+    return [f"--{field.replace('_', '-')} {value}" for field, value in (
         ("mamba_cache_dtype", s.mamba_cache_dtype),
-        ("mamba_ssm_cache_dtype", s.mamba_ssm_cache_dtype)) if dtype != "auto"]
+        ("mamba_ssm_cache_dtype", s.mamba_ssm_cache_dtype),
+        ("mamba_cache_mode", s.mamba_cache_mode),
+        ("mamba_block_size", s.mamba_block_size)) if value not in ("auto", None)]
 
 
 def lora_launch_flags(s: EngineSettings) -> list[str]:

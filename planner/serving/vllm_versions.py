@@ -1093,6 +1093,13 @@ NemotronHForCausalLMConfig from 0.13.0, Qwen3_5ForConditionalGenerationConfig fr
 replace mamba_ssm_cache_dtype only where it is "auto": a value given wins (0.13.0-0.34.0)."""
 
 
+def mamba_mode_choices(version: Version) -> tuple[str, ...]:
+    """What --mamba-cache-mode takes in vLLM `version` (MAMBA_MODE_CHOICES); () where its
+    parser lacks the flag."""
+    return next((choices for since, choices in reversed(MAMBA_MODE_CHOICES)
+                 if version >= since), ())
+
+
 def mamba_dtype_choices(version: Version) -> tuple[str, ...]:
     """What --mamba-cache-dtype / --mamba-ssm-cache-dtype take in vLLM `version`
     (MAMBA_DTYPE_CHOICES); () where its parser has neither flag."""
@@ -1100,18 +1107,22 @@ def mamba_dtype_choices(version: Version) -> tuple[str, ...]:
                  if version >= since), ())
 
 
-def mamba_dtype_refusal(release: str, field: str, value: str) -> str | None:
+def mamba_dtype_refusal(release: str, field: str, value: str | int | None) -> str | None:
     """vLLM `release`'s parser refusing `value` for EngineSettings' `field` (mamba_cache_dtype:
-    --mamba-cache-dtype; mamba_ssm_cache_dtype: --mamba-ssm-cache-dtype), in its words: the
-    flag missing (before 0.10.1) or the value not among its choices (mamba_dtype_choices);
-    None where it takes it, and for auto (the flag left out). The CLI's check and the app's."""
-    if value == "auto":
+    --mamba-cache-dtype; mamba_ssm_cache_dtype: --mamba-ssm-cache-dtype; mamba_cache_mode:
+    --mamba-cache-mode; mamba_block_size: --mamba-block-size, any count), in its words: the
+    flag missing (before 0.10.1, 0.15.0, 0.11.1) or the value not among its choices
+    (mamba_dtype_choices, mamba_mode_choices); None where it takes it, and for auto / None
+    (the flag left out). The CLI's check and the app's."""
+    if value in ("auto", None):
         return None
     flag = "--" + field.replace("_", "-")
     missing = unrecognized_flag(flag, vllm_cli(release))
-    if missing:
+    if missing or field == "mamba_block_size":
         return missing
-    choices = mamba_dtype_choices(vllm_rules(release).version)
+    version = vllm_rules(release).version
+    choices = (mamba_mode_choices(version) if field == "mamba_cache_mode"
+               else mamba_dtype_choices(version))
     if value in choices:
         return None
     allowed = ", ".join(f"'{c}'" for c in choices)
@@ -1285,17 +1296,95 @@ registry in 0.24.0); not Qwen3-Next / Qwen3.5 (GDN) nor NemotronH_Nano_VL_V2
 
 
 def mamba_cache_mode(version: Version, architectures: tuple[str, ...], prefix_caching: bool,
-                     speculative: bool) -> str:
-    """vLLM's mamba_cache_mode for a hybrid model: "none" without prefix caching or before
-    MAMBA_ALIGN_FROM; "all" where MambaModelConfig picks it (MAMBA_ALL_BEFORE,
-    MAMBA_PREFIX_CACHING_ARCHITECTURES, MAMBA_ALL_SPEC_ALIGN); "align" else."""
+                     speculative: bool, asked: str = "auto") -> str:
+    """vLLM's mamba_cache_mode for a hybrid model (`asked`: --mamba-cache-mode, auto where
+    not given): "none" without prefix caching or before MAMBA_ALIGN_FROM, whatever is asked;
+    "all" asked stays "all" on a model that supports Mamba prefix caching
+    (MAMBA_PREFIX_CACHING_ARCHITECTURES), else falls back to "align"; "align" asked stays;
+    "none" asked, like auto, is the release's pick: "all" where MambaModelConfig picks it
+    (MAMBA_ALL_BEFORE, MAMBA_ALL_SPEC_ALIGN), "align" else (MAMBA_MODE_ASKED)."""
     if not prefix_caching or version < MAMBA_ALIGN_FROM:
         return "none"
+    supports = any(a in MAMBA_PREFIX_CACHING_ARCHITECTURES for a in architectures)
+    if asked in ("all", "align"):
+        return "all" if asked == "all" and supports else "align"
     start, end = MAMBA_ALL_SPEC_ALIGN
     if (version < MAMBA_ALL_BEFORE and not (speculative and start <= version < end)
-            and any(a in MAMBA_PREFIX_CACHING_ARCHITECTURES for a in architectures)):
+            and supports):
         return "all"
     return "align"
+
+
+def hybrid_prefix_caching(rules: "VllmRules", given: bool | None) -> bool:
+    """Whether vLLM `rules` runs a hybrid model with prefix caching: as `given`
+    (EngineSettings.enable_prefix_caching), else the release's default
+    (HYBRID_PREFIX_CACHING_FROM)."""
+    return rules.hybrid_prefix_caching if given is None else given
+
+
+MAMBA_MODE_CHOICES: tuple[tuple[Version, tuple[str, ...]], ...] = (
+    ((0, 15, 0), ("all", "align", "none")),
+    ((0, 32, 0), ("align", "none")),
+)
+"""NOTE: --mamba-cache-mode takes config/cache.py's MambaCacheMode Literal (engine/arg_utils.py
+`cache_kwargs["mamba_cache_mode"]`, argparse choices from the Literal: literal_to_kwargs):
+Literal["all", "align", "none"] in the 0.15.0 and 0.16.0 wheels and the 0.17.0-0.31.0
+sources, Literal["align", "none"] from 0.32.0 (0.32.0-0.34.0); the flag is not in the
+0.9.1-0.14.0 parsers (vllm_cli fixtures). Default "none" (0.15.0-0.32.0: CacheConfig's; None
+from 0.33.0: MAMBA_MODE_IGNORED_FROM)."""
+
+MAMBA_MODE_ASKED = (
+    "Mamba cache mode is set to 'none' when prefix caching is disabled",
+    "Hybrid or mamba-based model detected without support for prefix caching with Mamba cache "
+    "'all' mode: falling back to 'align' mode.",
+    "Mamba cache mode is set to '{mode}' for {architecture} by default when prefix caching is "
+    "enabled",
+)
+"""NOTE: model_executor/models/config.py MambaModelConfig.verify_and_update_config (0.15.0-
+0.32.0; a hybrid model: HybridAttentionMambaModelConfig calls it) on the mode given: with
+prefix caching off any mode becomes "none" (logger.warning, the first words); with it on,
+"all" on a model without supports_mamba_prefix_caching falls back to "align"
+(logger.warning, the second; 0.15.0-0.31.0), and "none", the field's default, is replaced by
+the release's pick as if not given (the third; logger.warning before 0.28.0, logger.info
+from 0.28.0). "align" given with prefix caching on stays "align"."""
+
+MAMBA_ALL_DEPRECATED = ((0, 30, 0), (0, 32, 0),
+                        "Mamba cache mode 'all' is deprecated and will be removed in an upcoming "
+                        "release. If this is a problem, please open an issue at "
+                        "https://github.com/vllm-project/vllm/issues.")
+"""NOTE: config/cache.py CacheConfig._validate_mamba_cache_mode (a field validator, any model)
+logs this (logger.warning_once) for "all" in the 0.30.0 and 0.31.0 sources; absent from
+0.29.0, and "all" is no choice from 0.32.0 (MAMBA_MODE_CHOICES)."""
+
+MAMBA_MODE_IGNORED_FROM: Version = (0, 33, 0)
+"""NOTE: engine/arg_utils.py in the 0.33.0 and 0.34.0 sources: --mamba-cache-mode (default None)
+is no longer passed to CacheConfig, whose mamba_cache_mode follows --enable-prefix-caching
+alone (MambaModelConfig: "align" with it, "none" without); a value given logs
+_MAMBA_CACHE_MODE_DEPRECATION_MESSAGE (logger.warning_once, any model), MAMBA_MODE_IGNORED_LOG
+with the release's own version as the one it goes in ("v0.33.0" in 0.33.0, "v0.34.0" in
+0.34.0). 0.32.0 still passes it (MAMBA_MODE_ASKED)."""
+
+MAMBA_MODE_IGNORED_LOG = ("--mamba-cache-mode is deprecated and will be removed in {release}. It "
+                          "has no effect: Mamba prefix caching follows --enable-prefix-caching.")
+
+MAMBA_BLOCK_WITHOUT_PREFIX_CACHING = ("--mamba-block-size can only be set with "
+                                      "--enable-prefix-caching")
+"""NOTE: config/vllm.py VllmConfig.validate_mamba_block_size raises this ValueError where
+mamba_block_size is given, other than max_model_len, and prefix caching is off (0.11.1, 0.14.0,
+0.15.0 and 0.16.0 wheels, 0.17.0-0.34.0 sources, the same words). With prefix caching on,
+--mamba-block-size (config/cache.py: `Field(default=None, gt=0)`, no other check; its docstring's
+"multiple of 8" is not enforced) sizes only mamba_cache_mode "all": the attention block is
+lcm(mamba_block_size, kernel_block_alignment_size) x cdiv(attention tokens per state, that)
+in place of the model's Mamba chunk (models/config.py HybridAttentionMambaModelConfig
+0.15.0-0.19.1, platforms/interface.py _align_hybrid_block_size 0.20.0-0.31.0: `base_chunk_size
+= mamba_block_size or model_config.get_mamba_chunk_size()`); in "align" vLLM sets it to the
+attention block (`cache_config.mamba_block_size = cache_config.block_size`, every release), so
+a value given changes nothing (MAMBA_BLOCK_IN_ALIGN)."""
+
+MAMBA_BLOCK_IN_ALIGN = ("--mamba-block-size {given}: no effect in mamba_cache_mode 'align', "
+                        "where vLLM {release} sets the Mamba block to the attention block "
+                        "(models/config.py / platforms/interface.py: `cache_config."
+                        "mamba_block_size = cache_config.block_size`)")
 
 
 HYBRID_PREFIX_CACHING_FROM: Version = (0, 28, 0)

@@ -18,7 +18,7 @@ from planner.serving.lora.settings import DEFAULT_MAX_LORA_RANK, lora_dtype_refu
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
 from planner.text import has_control
-from planner.units import KvCacheDtype, MambaDtype
+from planner.units import KvCacheDtype, MambaCacheMode, MambaDtype
 
 _CONTROL_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab"}
 """The control characters a pasted name most often holds, by name (others by code point)."""
@@ -92,6 +92,15 @@ class EngineSettings(BaseModel):
         default="auto", description="--mamba-ssm-cache-dtype: a hybrid model's SSM / delta-rule "
         "state in it, over the config's and the release's default; auto: those, else the conv "
         "state's; left out of a dump while auto")
+    mamba_cache_mode: MambaCacheMode = Field(
+        default="auto", description="--mamba-cache-mode: how a hybrid model's state is paged "
+        "under prefix caching (vllm_versions.mamba_cache_mode: all, align; none, like auto, "
+        "the release's own); auto: the flag left out; left out of a dump while auto")
+    mamba_block_size: int | None = Field(
+        default=None, gt=0, description="--mamba-block-size: in mamba_cache_mode 'all' the "
+        "attention block's multiple in place of the model's Mamba chunk; refused without "
+        "prefix caching (vllm_versions.MAMBA_BLOCK_WITHOUT_PREFIX_CACHING); None: left out, "
+        "and out of a dump")
     enable_prefix_caching: bool | None = Field(
         default=None, description="None: vLLM's default (on for hybrid models from 0.28)")
     enable_chunked_prefill: bool = Field(default=True, description="vLLM V1's default; off: "
@@ -172,11 +181,13 @@ class EngineSettings(BaseModel):
 
     @model_serializer(mode="wrap")
     def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
-        """The dump without model_runner, mamba_cache_dtype or mamba_ssm_cache_dtype while it
-        is "auto": a plan's JSON keeps its keys unless one is asked."""
+        """The dump without model_runner, mamba_cache_dtype, mamba_ssm_cache_dtype or
+        mamba_cache_mode while it is "auto", nor mamba_block_size while None: a plan's JSON
+        keeps its keys unless one is asked."""
         data = handler(self)
-        for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype"):
-            if getattr(self, key) == "auto":
+        for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype",
+                    "mamba_cache_mode", "mamba_block_size"):
+            if getattr(self, key) in ("auto", None):
                 data.pop(key, None)
         return data
 

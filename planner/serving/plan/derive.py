@@ -82,13 +82,16 @@ from planner.serving.vllm_versions import (
     HYBRID_ALIGN_TO_BLOCK_FROM,
     MAMBA2_CHECKPOINT_BLOCK_FROM,
     MAMBA_ALL_SPEC_PAGES_FROM,
+    MAMBA_BLOCK_WITHOUT_PREFIX_CACHING,
     MOONVIT_SPLIT_FROM,
     SIGLIP_HEAD_DROPPED_FROM,
     TOWER_FIRST_STAGE_ON_V2_FROM,
+    EngineError,
     VllmRules,
     flashinfer_hd256_bug,
     float16_refused,
     gdn_flashinfer_prefill,
+    hybrid_prefix_caching,
     mamba_cache_mode,
     model_runner,
     nemotron_ssm_default,
@@ -207,6 +210,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     scheme = _weight_scheme(spec, s, served)
     cli = vllm_cli(s.vllm_version)
     refuse_unplannable(spec, ccs, s, rules, cli, scheme)
+    _require_mamba_block(spec, s, rules, max_model_len)
     started = _launch(spec, s, rules, cli, gpu, scheme, max_model_len, mbt, seqs)
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
@@ -329,10 +333,25 @@ def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.
 
 def _mamba_mode(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> str:
     """A hybrid model's mamba_cache_mode (vllm_versions.mamba_cache_mode): prefix caching as
-    given, else the release's default for hybrids."""
+    given, else the release's default for hybrids; the mode as --mamba-cache-mode asks."""
     return mamba_cache_mode(rules.version, spec.architectures,
-                            s.enable_prefix_caching if s.enable_prefix_caching is not None
-                            else rules.hybrid_prefix_caching, s.num_speculative_tokens > 0)
+                            hybrid_prefix_caching(rules, s.enable_prefix_caching),
+                            s.num_speculative_tokens > 0, s.mamba_cache_mode)
+
+
+def _require_mamba_block(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
+                         max_model_len: int) -> None:
+    """EngineError in vLLM's words (vllm_versions.MAMBA_BLOCK_WITHOUT_PREFIX_CACHING) where
+    --mamba-block-size is given, other than max_model_len, and prefix caching is off: given
+    off, or a hybrid's default off (before 0.28). A model without recurrent state is taken to
+    run prefix caching by default (vLLM V1's for a decoder)."""
+    prefix_caching = (hybrid_prefix_caching(rules, s.enable_prefix_caching)
+                      if spec.has_state_layers
+                      else s.enable_prefix_caching is not False)
+    if s.mamba_block_size not in (None, max_model_len) and not prefix_caching:
+        raise EngineError(f"--mamba-block-size {s.mamba_block_size}: vLLM {rules.label} "
+                          "refuses it without prefix caching (config/vllm.py "
+                          f"validate_mamba_block_size): \"{MAMBA_BLOCK_WITHOUT_PREFIX_CACHING}\"")
 
 
 def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: str
@@ -368,8 +387,8 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
         isinstance(layer.mixer, MambaMixer) for layer in spec.layers)
     if per_block:
         held = n if rules.version >= MAMBA_ALL_SPEC_PAGES_FROM else 0
-        multiple = next(layer.mixer.chunk_size for layer in spec.layers
-                        if isinstance(layer.mixer, MambaMixer))
+        multiple = s.mamba_block_size or next(layer.mixer.chunk_size for layer in spec.layers
+                                              if isinstance(layer.mixer, MambaMixer))
     else:
         held = (2 if align else 1) + n + (checkpoints or mamba2)
         multiple = FLASHINFER_GDN_CHECKPOINT_TOKENS if checkpoints else 1

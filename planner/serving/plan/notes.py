@@ -35,6 +35,11 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
+    MAMBA_ALL_DEPRECATED,
+    MAMBA_BLOCK_IN_ALIGN,
+    MAMBA_MODE_ASKED,
+    MAMBA_MODE_IGNORED_FROM,
+    MAMBA_MODE_IGNORED_LOG,
     NEMOTRON_H_SSM_FP32_FROM,
     QWEN35_SSM_OVERRIDE_LOG,
     ROPE_PARAMETERS_WINDOW_FROM,
@@ -45,6 +50,8 @@ from planner.serving.vllm_versions import (
     V1_ONLY_FROM,
     VllmRules,
     free_memory_source,
+    hybrid_prefix_caching,
+    mamba_cache_mode,
     nemotron_ssm_architectures,
     qwen35_ssm_architectures,
     unified_memory_note,
@@ -81,7 +88,8 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                   eplb_kind: str) -> tuple[str, ...]:
     """The model notes that follow the format and flags (INC, the remote-code gap's rest, the
     exclusion list this release reads, a filled generation config, the MoE backend's, EPLB's,
-    vLLM's log on a --mamba-ssm-cache-dtype over Qwen3.5's), after model_notes' own."""
+    vLLM's log on a --mamba-ssm-cache-dtype over Qwen3.5's, on a --mamba-cache-mode or
+    --mamba-block-size it changes or drops), after model_notes' own."""
     return (tuple(inc_notes(spec, scheme, rules.version, gpu))
             + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
                 filter(None, [exclusion_list_note(spec, scheme, rules.version),
@@ -100,6 +108,7 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                               if s.enable_eplb and spec.is_moe else None,
                               _ssm_override_note(spec, s, rules),
                               _nemotron_ssm_class_note(spec, s, rules)]))
+            + mamba_mode_notes(spec, s, rules)
             + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version))
 
 
@@ -156,6 +165,41 @@ def _nemotron_ssm_class_note(spec: ModelSpec, s: EngineSettings, rules: VllmRule
     return head + ("planned under transformers 5, which a fresh pip install of this release "
                    "resolves, whose NemotronHConfig declares float32. Under transformers 4 vLLM "
                    f"reads the config {remote}.")
+
+
+def mamba_mode_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> tuple[str, ...]:
+    """What vLLM `rules` logs on a --mamba-cache-mode given (its deprecations, any model; for a
+    model with Mamba / Gated DeltaNet layers the mode it runs instead: MAMBA_MODE_ASKED), and
+    a --mamba-block-size that changes nothing in mamba_cache_mode "align"
+    (MAMBA_BLOCK_IN_ALIGN); () where neither is given. The plan pages the state in the mode
+    vLLM runs (vllm_versions.mamba_cache_mode)."""
+    asked, version = s.mamba_cache_mode, rules.version
+    notes = []
+    start, end, words = MAMBA_ALL_DEPRECATED
+    if asked == "all" and start <= version < end:
+        notes.append(f"vLLM {rules.label} logs \"{words}\" (config/cache.py).")
+    if asked != "auto" and version >= MAMBA_MODE_IGNORED_FROM:
+        notes.append(f"vLLM {rules.label} logs \""
+                     + MAMBA_MODE_IGNORED_LOG.format(release=f"v{version[0]}.{version[1]}.0")
+                     + f"\" (engine/arg_utils.py): --mamba-cache-mode {asked} is not passed on.")
+    if not spec.has_state_layers:
+        return tuple(notes)
+    prefix_caching = hybrid_prefix_caching(rules, s.enable_prefix_caching)
+    mode = mamba_cache_mode(version, spec.architectures, prefix_caching,
+                            s.num_speculative_tokens > 0, asked)
+    off, fallback, default = MAMBA_MODE_ASKED
+    logged = (None if asked in ("auto", mode) or version >= MAMBA_MODE_IGNORED_FROM
+              else off if not prefix_caching
+              else fallback if asked == "all"
+              else default.format(mode=mode, architecture=spec.architectures[0]))
+    if logged:
+        notes.append(f"--mamba-cache-mode {asked}: vLLM {rules.label} logs \"{logged}\" "
+                     f"(model_executor/models/config.py MambaModelConfig); planned in "
+                     f"mamba_cache_mode '{mode}'.")
+    if s.mamba_block_size is not None and mode == "align":
+        notes.append(MAMBA_BLOCK_IN_ALIGN.format(given=s.mamba_block_size, release=rules.label)
+                     + ".")
+    return tuple(notes)
 
 
 def _flydsl_note(scheme: quant.QuantScheme) -> str:
