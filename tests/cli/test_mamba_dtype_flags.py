@@ -1,6 +1,8 @@
-"""--mamba-cache-dtype / --mamba-ssm-cache-dtype on plan, sweep, report and recommend: the
-state planned in the dtype asked (figures: tests/planner/serving/test_mamba_dtype_settings.py),
-the flag in the command, and one line, exit 2, where the release's parser refuses it."""
+"""--mamba-cache-dtype / --mamba-ssm-cache-dtype / --mamba-cache-mode / --mamba-block-size on
+plan, sweep, report and recommend: the state planned in the dtype and mode asked (figures:
+tests/planner/serving/test_mamba_dtype_settings.py, test_mamba_cache_mode_flag.py), the flag
+in the command, and one line, exit 2, where vLLM refuses it (tests/cli/
+test_mamba_cache_mode_flags.py: the mode's own cases)."""
 
 import json
 
@@ -30,17 +32,25 @@ def test_plan_json_carries_the_dtype_asked(capsys) -> None:
      "Qwen/Qwen3-8B"],
     ["recommend", "--model", NANO, "--context", "8192", "--gpu", "h100-sxm"],
 ])
-def test_every_command_takes_it_and_puts_it_in_the_command(capsys, command) -> None:
-    code, out, _ = run_main(capsys, *command, "--mamba-cache-dtype", "float32")
-    assert code == 0 and "--mamba-cache-dtype float32" in out
+@pytest.mark.parametrize("flags", [
+    ("--mamba-cache-dtype", "float32"),
+    ("--vllm-version", "0.30.0", "--mamba-cache-mode", "all", "--mamba-block-size", "256"),
+])
+def test_every_command_takes_it_and_puts_it_in_the_command(capsys, command, flags) -> None:
+    code, out, _ = run_main(capsys, *command, *flags)
+    asked = [" ".join(flags[i:i + 2]) for i in range(0, len(flags), 2)
+             if flags[i].startswith("--mamba")]
+    assert code == 0 and all(flag in out for flag in asked)
 
 
-def test_a_value_no_release_takes_is_argparses_refusal(capsys) -> None:
+@pytest.mark.parametrize(("flag", "value"), [("--mamba-ssm-cache-dtype", "int8"),
+                                           ("--mamba-cache-mode", "prefix")])
+def test_a_value_no_release_takes_is_argparses_refusal(capsys, flag, value) -> None:
     with pytest.raises(SystemExit) as stop:
-        run_main(capsys, *PLAN, "--mamba-ssm-cache-dtype", "int8")
+        run_main(capsys, *PLAN, flag, value)
     err = capsys.readouterr().err
     assert stop.value.code == 2 and len(err.strip().splitlines()) == 1
-    assert "argument --mamba-ssm-cache-dtype: invalid choice: 'int8'" in err
+    assert f"argument {flag}: invalid choice: '{value}'" in err
 
 
 @pytest.mark.parametrize(("argv", "words"), [
@@ -54,6 +64,22 @@ def test_a_value_no_release_takes_is_argparses_refusal(capsys) -> None:
     (["recommend", "--model", NANO, "--context", "8192", "--vllm-version", "0.21.0",
       "--mamba-cache-dtype", "bfloat16"],
      "vLLM 0.21.0: argument --mamba-cache-dtype: invalid choice: 'bfloat16'"),
+    ([*PLAN, "--mamba-cache-mode", "all"],
+     "vLLM 0.34.0: argument --mamba-cache-mode: invalid choice: 'all' (choose from 'align', "
+     "'none')"),
+    ([*PLAN, "--vllm-version", "0.14.0", "--mamba-cache-mode", "align"],
+     "vLLM 0.14.0: unrecognized arguments: --mamba-cache-mode (the flag arrives in vLLM 0.15.0)"),
+    ([*PLAN, "--vllm-version", "0.11.0", "--mamba-block-size", "256"],
+     "vLLM 0.11.0: unrecognized arguments: --mamba-block-size (the flag arrives in vLLM 0.11.1)"),
+    # a hybrid's prefix caching is off by default before 0.28.0 (config/vllm.py
+    # validate_mamba_block_size's ValueError)
+    ([*PLAN, "--vllm-version", "0.27.0", "--mamba-block-size", "256"],
+     "--mamba-block-size 256: vLLM 0.27.0 refuses it without prefix caching (config/vllm.py "
+     "validate_mamba_block_size): \"--mamba-block-size can only be set with "
+     "--enable-prefix-caching\""),
+    (["recommend", "--model", NANO, "--context", "8192", "--vllm-version", "0.32.0",
+      "--mamba-cache-mode", "all"],
+     "vLLM 0.32.0: argument --mamba-cache-mode: invalid choice: 'all'"),
 ])
 def test_a_value_the_release_refuses_exits_2_in_one_line(capsys, argv, words) -> None:
     code, _, err = run_main(capsys, *argv)
