@@ -84,7 +84,7 @@ from planner.serving.vllm_cli import (
 )
 from planner.serving.vllm_versions import (
     EngineError,
-    mamba_dtype_refusal,
+    mamba_flag_refusal,
     parse_version,
     require_kv_cache_dtype,
     vllm_rules,
@@ -658,14 +658,14 @@ def runner_setting(args: argparse.Namespace, release: str) -> str:
 def mamba_settings(args: argparse.Namespace, release: str) -> dict[str, str | int | None]:
     """--mamba-cache-dtype / --mamba-ssm-cache-dtype / --mamba-cache-mode / --mamba-block-size
     (plan, sweep, report, recommend); CliError, in vLLM's words, where the `release`'s parser
-    lacks the flag or the value (vllm_versions.mamba_dtype_refusal, the app's check too: it
+    lacks the flag or the value (vllm_versions.mamba_flag_refusal, the app's check too: it
     exits 2)."""
     values = {"mamba_cache_dtype": args.mamba_cache_dtype,
               "mamba_ssm_cache_dtype": args.mamba_ssm_cache_dtype,
               "mamba_cache_mode": args.mamba_cache_mode,
               "mamba_block_size": args.mamba_block_size}
     for field, value in values.items():
-        refusal = mamba_dtype_refusal(release, field, value)
+        refusal = mamba_flag_refusal(release, field, value)
         if refusal:
             raise CliError(refusal)
     return values

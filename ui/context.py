@@ -439,6 +439,19 @@ def state_dtypes(spec: ModelSpec | None = None) -> dict[str, str]:
             "mamba_ssm_cache_dtype": current.mamba_ssm_cache_dtype}
 
 
+def mamba_paging(spec: ModelSpec) -> dict[str, str | int | None]:
+    """The EngineSettings fields of the Plan page's "Mamba cache mode" and "Mamba block size"
+    (--mamba-cache-mode, --mamba-block-size; link keys mambamode and mambablock) where `spec`
+    has Mamba or Gated DeltaNet layers, the only model it offers them for; else none (a
+    choice kept for the next such model is not planned unseen, nor put in its command). The
+    Plan page's only: the Compare and Recommend pages plan without them."""
+    current = state()
+    if not spec.has_state_layers:
+        return {}
+    return {"mamba_cache_mode": current.mamba_cache_mode,
+            "mamba_block_size": current.mamba_block_size}
+
+
 def lora_caption(engine: EngineSettings) -> str:
     """The Plan page's multi-LoRA serving as the Compare and Recommend pages' captions name it
     ("" without it): its flags, on the models whose LoRA slots Headroom sizes, the others
@@ -512,6 +525,7 @@ def current_engine() -> EngineSettings:
     revision = (current_source().commit_sha
                 or current.revision.strip()) if current.revision.strip() else None
     return EngineSettings(**quant, **_engine_knobs(), **state_dtypes(current_spec()),
+                          **mamba_paging(current_spec()),
                           max_model_len=current.max_model_len,
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,

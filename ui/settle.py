@@ -41,7 +41,8 @@ from planner.serving.sweep import accepts_what_if, quant_candidates
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
 from planner.serving.vllm_versions import (
     mamba_dtype_choices,
-    mamba_dtype_refusal,
+    mamba_flag_refusal,
+    mamba_mode_choices,
     vllm_rules,
 )
 from planner.text import counted, md_escape, sentence
@@ -106,6 +107,8 @@ class Choices(NamedTuple):
     tower_refused: str | None
     runners: list[str]
     state_dtypes: tuple[str, ...]
+    cache_modes: tuple[str, ...]
+    mamba_block: bool
 
 
 def settle_state() -> None:
@@ -200,7 +203,7 @@ def settled_choices(plan_page: bool = True) -> Choices:
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
                              all2all_refusal), lora_refused, tower_refused, runners,
-                   _state_dtypes(spec, plan_page))
+                   _state_dtypes(spec, plan_page), *_mamba_paging(spec))
 
 
 def runner_choices() -> list[str]:
@@ -215,17 +218,37 @@ def _state_dtypes(spec: ModelSpec, plan_page: bool) -> tuple[str, ...]:
     """The state dtypes to offer the Plan page's model (state_dtypes_offered: none for a model
     without Mamba or Gated DeltaNet layers, whose kept choice waits for the next such one, or a
     release without the flags). A kept or linked dtype the release refuses is replaced by auto
-    here, in its parser's words (mamba_dtype_refusal, the CLI's check): on the Plan page where
+    here, in its parser's words (mamba_flag_refusal, the CLI's check): on the Plan page where
     its model takes them, off it (`plan_page` False: the Compare and Recommend pages offer them
     for their own models) whatever the Plan page's model, as the tower modes."""
     if plan_page and not spec.has_state_layers:
         return ()
     release = state().vllm_version
     for field in ("mamba_cache_dtype", "mamba_ssm_cache_dtype"):
-        refusal = mamba_dtype_refusal(release, field, getattr(state(), field))
+        refusal = mamba_flag_refusal(release, field, getattr(state(), field))
         if refusal:
             _keep_valid(field, getattr(state(), field), ["auto"], sentence(refusal))
     return state_dtypes_offered([spec])
+
+
+def _mamba_paging(spec: ModelSpec) -> tuple[tuple[str, ...], bool]:
+    """The Mamba cache modes to offer the Plan page's model with Mamba or Gated DeltaNet
+    layers under the sidebar's release, auto first (vllm_versions.mamba_mode_choices; none
+    before 0.15), and whether its parser takes --mamba-block-size (0.11.1 on); none for
+    another model, whose kept choice waits for the next such one. A kept or linked value the
+    release refuses is replaced by auto (the block size: not passed) here, in its parser's
+    words (mamba_flag_refusal, the CLI's check)."""
+    if not spec.has_state_layers:
+        return (), False
+    release = state().vllm_version
+    for field, unset in (("mamba_cache_mode", "auto"), ("mamba_block_size", None)):
+        refusal = mamba_flag_refusal(release, field, getattr(state(), field))
+        if refusal:
+            _keep_valid(field, getattr(state(), field), [unset], sentence(refusal),
+                        nearest=False, shown=_unset_in_words)
+    modes = mamba_mode_choices(vllm_rules(release).version)
+    return ("auto", *modes) if modes else (), not mamba_flag_refusal(release,
+                                                                      "mamba_block_size", 1)
 
 
 def state_dtypes_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:
@@ -313,6 +336,12 @@ def _in_words(value: object) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     return str(value)
+
+
+def _unset_in_words(value: object) -> str:
+    """A flag's value as _in_words writes it, None (the flag left out) as "not passed", the
+    Mamba block size box's placeholder."""
+    return "not passed" if value is None else _in_words(value)
 
 
 def quant_option(own: QuantScheme, key: str) -> str:

@@ -66,7 +66,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.text import shortened
-from planner.units import VLLM_KV_DTYPE, KvCacheDtype, MambaDtype
+from planner.units import VLLM_KV_DTYPE, KvCacheDtype, MambaCacheMode, MambaDtype
 from probes.hub import HubError, check_repo_id
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -102,7 +102,7 @@ _KV_KEYS = {spelling: key for key, spelling in VLLM_KV_DTYPE.items()}
 
 
 OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2", "model_runner", "mamba_cache_dtype",
-                                "mamba_ssm_cache_dtype"})
+                                "mamba_ssm_cache_dtype", "mamba_cache_mode"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
 SESSION_ONLY = frozenset({"trust_remote_code"})
@@ -268,6 +268,16 @@ class AppState(BaseModel):
     mamba_ssm_cache_dtype: MambaDtype = Field("auto", alias="mambassmdt")
     """vLLM --mamba-ssm-cache-dtype: the SSM / delta-rule state's dtype, over the config's and
     the release's default; auto: those, else the conv state's. As mamba_cache_dtype."""
+    mamba_cache_mode: MambaCacheMode = Field("auto", alias="mambamode")
+    """vLLM --mamba-cache-mode: how such a model's state is paged under prefix caching, as
+    vLLM takes it (vllm_versions.mamba_cache_mode); auto: the flag left out. Offered on the
+    Plan page for such a model only, with the release's choices (vllm_versions.
+    mamba_mode_choices), kept for the next one (ui.context.mamba_paging); left out of the link
+    at auto (OMITTED_AT_DEFAULT)."""
+    mamba_block_size: int | None = Field(None, alias="mambablock", ge=1, le=1 << 31)
+    """vLLM --mamba-block-size: the "all" mode's block multiple in place of the Mamba chunk;
+    None: not passed (left out of the link). Offered as mamba_cache_mode, from vLLM 0.11.1; one
+    vLLM refuses for the model (without prefix caching) is the plan's error, in its words."""
     trust_remote_code: bool = Field(False, alias="trust")
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
     model that needs it (ui.context.remote_code_runs): kept while other models are looked
@@ -620,6 +630,7 @@ LABELS: dict[str, str] = {
     "enforce_eager": "Enforce eager (no CUDA graphs)",
     "model_runner": "Model runner",
     "mamba_cache_dtype": "Conv state dtype", "mamba_ssm_cache_dtype": "SSM state dtype",
+    "mamba_cache_mode": "Mamba cache mode", "mamba_block_size": "Mamba block size (tokens)",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page
     "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",
     "arrival": "Arrivals", "sweep_objective": "Rank by", "tpot_target_ms": "TPOT target (ms)",

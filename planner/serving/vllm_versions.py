@@ -1107,7 +1107,7 @@ def mamba_dtype_choices(version: Version) -> tuple[str, ...]:
                  if version >= since), ())
 
 
-def mamba_dtype_refusal(release: str, field: str, value: str | int | None) -> str | None:
+def mamba_flag_refusal(release: str, field: str, value: str | int | None) -> str | None:
     """vLLM `release`'s parser refusing `value` for EngineSettings' `field` (mamba_cache_dtype:
     --mamba-cache-dtype; mamba_ssm_cache_dtype: --mamba-ssm-cache-dtype; mamba_cache_mode:
     --mamba-cache-mode; mamba_block_size: --mamba-block-size, any count), in its words: the
