@@ -629,21 +629,49 @@ largest image over its shortest, at most (transformers' smart_resize refuses mor
 
 
 @lru_cache(maxsize=64)
-def qwen3_vl_image_grid(patch: int, merge: int) -> tuple[int, int]:
+def qwen3_vl_image_grid(patch: int, merge: int, max_pixels: int = QWEN3_VL_MAX_PIXELS
+                        ) -> tuple[int, int]:
     """(rows, columns) of merged tokens of vLLM's largest Qwen3-VL / Qwen3.5 image, as qwen2_vl.py
-    get_image_size_with_most_features (0.17.0-0.34.0) builds it: QWEN3_VL_MAX_PIXELS // (patch x
+    get_image_size_with_most_features (0.17.0-0.34.0) builds it: `max_pixels` // (patch x
     merge)^2 tokens, factored into the closest pair whose sides are within QWEN3_VL_MAX_ASPECT,
     one token fewer while none is; its side is patch x merge times each. smart_resize keeps that
     image as it is (each side a multiple of patch x merge, within longest_edge), so it is
     rows x columns x merge^2 patches. Qwen3-VL (16 px, merge 2): 16,384 tokens, 128 x 128, a
-    4,096 x 4,096 image of 65,536 patches. (0, 0) where a merged token is over 4,096 px wide:
-    vLLM's image is then 0 px wide, which smart_resize divides by."""
+    4,096 x 4,096 image of 65,536 patches. (0, 0) where a merged token is over sqrt(max_pixels)
+    px wide (4,096 for the image): vLLM's image is then 0 px wide, which smart_resize divides
+    by. The video's frame is the same pair at its longest_edge // temporal_patch_size
+    (qwen3_vl_video_tokens)."""
     unit = patch * merge
-    for tokens in range(QWEN3_VL_MAX_PIXELS // (unit * unit), 0, -1):
+    for tokens in range(max_pixels // (unit * unit), 0, -1):
         rows = next(d for d in range(math.isqrt(tokens), 0, -1) if tokens % d == 0)
         if tokens // rows <= QWEN3_VL_MAX_ASPECT * rows:
             return rows, tokens // rows
     return 0, 0
+
+
+def qwen3_vl_video_tokens(patch: int, merge: int, temporal: int,
+                          video_max_pixels: int = QWEN3_VL_VIDEO_MAX_PIXELS) -> int:
+    """Tokens of vLLM's largest Qwen3-VL / Qwen3.5 video item, as qwen3_vl.py
+    get_max_video_tokens (0.17.0-0.34.0) counts it: 2 frames of get_image_size_with_most_features(
+    longest_edge // temporal_patch_size) (qwen3_vl_image_grid), through _get_vision_info:
+    transformers' video smart_resize(2 frames, temporal_factor t, factor p m, max_pixels
+    longest_edge) (video_processing_qwen3_vl.py, 4.57.0 and 5.25.0) shrinks the frame only where
+    round(2 / t) t x its pixels are over longest_edge (t 1; never at t 2), then grid_t =
+    round_up(2, t) // t. Qwen3-VL (16 px, merge 2, temporal 2): 25,165,824 // 2 // 32^2 = 12,288
+    = 96 x 128, one temporal patch: 12,288. 0 where vLLM fails at start-up (get_mm_max_tokens_per_
+    item asks for the video whatever the limits): temporal over 2 (smart_resize refuses fewer
+    frames than temporal_factor) or a frame 0 px wide (a merged token over sqrt(longest_edge //
+    t) px)."""
+    rows, columns = qwen3_vl_image_grid(patch, merge, video_max_pixels // temporal)
+    if temporal > 2 or not rows:
+        return 0
+    unit = patch * merge
+    height, width = rows * unit, columns * unit
+    if round(2 / temporal) * temporal * height * width > video_max_pixels:
+        beta = math.sqrt(2 * height * width / video_max_pixels)
+        height = max(unit, math.floor(height / beta / unit) * unit)
+        width = max(unit, math.floor(width / beta / unit) * unit)
+    return 2 // temporal * (height // patch) * (width // patch) // (merge * merge)
 
 
 QWEN3_VISION_CLASSES = {"qwen3_vl": "Qwen3VLVisionConfig", "qwen3_vl_moe": "Qwen3VLMoeVisionConfig",
@@ -738,6 +766,20 @@ def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
             "merged token: vLLM's largest image (qwen2_vl.py get_image_size_with_most_features: "
             f"{QWEN3_VL_MAX_PIXELS:,} px // {patch * merge:,}^2 = 0 tokens) is 0 px wide, which "
             "transformers' smart_resize divides by when vLLM profiles the encoder at start-up")
+    if temporal > 2:
+        raise ConfigError(
+            f"{r.where('temporal_patch_size')} {temporal} is over 2: vLLM sizes the largest "
+            "video as 2 frames (qwen3_vl.py get_max_video_tokens, 0.17.0-0.34.0), which "
+            "transformers' smart_resize refuses below temporal_patch_size frames, at start-up "
+            "whatever --limit-mm-per-prompt says")
+    if not qwen3_vl_video_tokens(patch, merge, temporal):
+        raise ConfigError(
+            f"{r.where('patch_size')} {patch} x spatial_merge_size {merge} is over "
+            f"{math.isqrt(QWEN3_VL_VIDEO_MAX_PIXELS // temporal):,} px a merged token: vLLM's "
+            "largest video frame (qwen3_vl.py get_max_video_tokens, 0.17.0-0.34.0: "
+            f"{QWEN3_VL_VIDEO_MAX_PIXELS:,} px // {temporal} // {patch * merge:,}^2 = 0 tokens) "
+            "is 0 px wide, which transformers' smart_resize refuses at start-up whatever "
+            "--limit-mm-per-prompt says")
     return VisionEncoder(
         depth=depth, hidden=h, mlp=inter, patch_input=channels * temporal * patch * patch,
         merge=merge, out_hidden=r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden,

@@ -24,9 +24,9 @@ Read from the `.py` files of the vLLM 0.17.0-0.34.0 wheels (settings.LORA_READ):
   tokens per item of any modality), and limit_per_prompt the most of each modality's max(1,
   min(999, max_model_len // its tokens per item)) (_get_max_items). Qwen3-VL's image takes
   vision.qwen3_vl_image_grid's tokens (QWEN3_VL_MAX_PIXELS / (patch x merge)^2 = 16,384) and
-  its video (qwen3_vl.py get_max_video_tokens: two frames of
-  get_image_size_with_most_features(video longest_edge // temporal_patch_size))
-  QWEN3_VL_VIDEO_MAX_PIXELS / temporal / (patch x merge)^2 (12,288): how vLLM reads both
+  its video vision.qwen3_vl_video_tokens's (qwen3_vl.py get_max_video_tokens: two frames of
+  get_image_size_with_most_features(video longest_edge // temporal_patch_size), the same
+  factor pair: 25,165,824 // 2 // 32^2 = 12,288 = 96 x 128): how vLLM reads both
   sizes is verified (0.17.0-0.34.0), the checkpoints' values are UNVERIFIED (planner.model.
   config.vision: not in ../shared), so the Punica figures are.
   Gemma 3's image takes GEMMA3_IMAGE_TOKENS (images only: get_supported_mm_limits; the
@@ -153,6 +153,7 @@ from planner.model.config.vision import (
     GEMMA3_IMAGE_TOKENS,
     LLAMA4_MAX_TILES,
     llama4_item_chunks,
+    qwen3_vl_video_tokens,
 )
 from planner.model.spec import (
     VISION_UNCOUNTED,
@@ -369,9 +370,9 @@ class _Qwen3VisionLora:
     def item_tokens(self) -> tuple[int, ...]:
         """The image's and, where the model takes video, the video's."""
         d = self.dims
-        unit = d.patch * d.merge
         image = d.max_item_patches // (d.merge * d.merge)
-        video = d.video_max_pixels // d.temporal // (unit * unit) if d.video_max_pixels else 0
+        video = (qwen3_vl_video_tokens(d.patch, d.merge, d.temporal, d.video_max_pixels)
+                 if d.video_max_pixels else 0)
         return tuple(tokens for tokens in (image, video) if tokens)
 
     def punica_tokens(self, budget: int) -> tuple[int, int]:

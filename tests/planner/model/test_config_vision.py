@@ -12,7 +12,7 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.model.config.vision import siglip_head, vit_block
+from planner.model.config.vision import qwen3_vl_video_tokens, siglip_head, vit_block
 from planner.model.spec import ConfigError
 from tests.conftest import load_ref_config
 
@@ -365,4 +365,44 @@ def test_a_merged_token_over_4096_px_is_refused() -> None:
             "config.json: vision_config.patch_size 1024 x spatial_merge_size 5 is over 4,096 px "
             "a merged token")):
         _qwen3_vl_encoder(patch_size=1024, spatial_merge_size=5)
-    assert _qwen3_vl_encoder(patch_size=1024, spatial_merge_size=4).max_item_patches == 16
+
+
+def test_a_merged_token_over_the_video_frames_side_is_refused() -> None:
+    # qwen3_vl.py get_max_video_tokens (0.17.0-0.34.0), asked at start-up whatever the limits:
+    # 25,165,824 // 2 = 12,582,912 px a frame, isqrt 3,547. 887 x 4 = 3,548 px: 3,548^2 =
+    # 12,588,304 > 12,582,912, 0 tokens, a frame 0 px wide (transformers 5.25.0's video
+    # smart_resize divides by it, 4.57.0's refuses it); its image is still 1 token
+    # (16,777,216 // 3,548^2 = 1). 1,024 x 4 = 4,096 px likewise (16 patches of image before).
+    for patch, merge in ((887, 4), (1024, 4)):
+        with pytest.raises(ConfigError, match=re.escape(
+                f"config.json: vision_config.patch_size {patch} x spatial_merge_size {merge} is "
+                "over 3,547 px a merged token: vLLM's largest video frame")):
+            _qwen3_vl_encoder(patch_size=patch, spatial_merge_size=merge)
+    # 591 x 6 = 3,546 px: 3,546^2 = 12,574,116 fits both once: 1 token, 6^2 = 36 patches
+    assert _qwen3_vl_encoder(patch_size=591, spatial_merge_size=6).max_item_patches == 36
+
+
+def test_a_temporal_patch_over_two_frames_is_refused() -> None:
+    # vLLM's largest video is 2 frames; transformers' video smart_resize raises "t:2 must be
+    # larger than temporal_factor:3" (4.57.0 and 5.25.0)
+    with pytest.raises(ConfigError, match=re.escape(
+            "config.json: vision_config.temporal_patch_size 3 is over 2")):
+        _qwen3_vl_encoder(temporal_patch_size=3)
+
+
+@pytest.mark.parametrize(("patch", "merge", "temporal", "tokens"), [
+    # 25,165,824 // 2 // 32^2 = 12,288 = 96 x 128 (isqrt 110; 12,288 = 2^12 x 3): a 4,096 x
+    # 3,072 frame; 2 frames x 12,582,912 px = 25,165,824, not over longest_edge; one temporal
+    # patch: 12,288
+    (16, 2, 2, 12_288),
+    # 25,165,824 // 2 // 29^2 = 14,961 = 3 x 4,987 (3 to 1,662: over 200 to 1); 14,960 = 2^4 x
+    # 5 x 11 x 17: 110 x 136, a 3,190 x 3,944 frame, 14,960 tokens at merge 1 (14,961 before)
+    (29, 1, 2, 14_960),
+    # temporal 1: 25,165,824 // 32^2 = 24,576 = 128 x 192, a 4,096 x 6,144 frame; 2 frames x
+    # 25,165,824 px is over longest_edge: beta = sqrt(2), 4,096 / 1.4142 / 32 = 90.5 -> 2,880,
+    # 6,144 / 1.4142 / 32 = 135.8 -> 4,320; 2 temporal patches x 90 x 135 = 24,300
+    (16, 2, 1, 24_300),
+])
+def test_the_largest_qwen3_vl_video_is_vllms_factor_pair(patch: int, merge: int, temporal: int,
+                                                         tokens: int) -> None:
+    assert qwen3_vl_video_tokens(patch, merge, temporal) == tokens

@@ -62,6 +62,7 @@ from planner.serving.lora.tower import (
     TOWER_LORA_CLASSES,
     TOWER_QKV_SLICES,
     tower_model_refusal,
+    tower_punica_shapes,
 )
 from planner.serving.mm_modes import tower_lora
 from planner.serving.plan import PlanRequest, plan
@@ -166,6 +167,19 @@ def test_items_per_prompt_grow_the_punica_batches() -> None:
     long = _plan(enable_tower_connector_lora=True, **{**ENGINE, "max_model_len": 262144})
     assert long.lora_bytes_per_gpu - short.lora_bytes_per_gpu == 20_480 * 3 * 8 * 2 == 983_040
 
+
+
+def test_the_videos_tokens_per_item_are_vllms_factor_pair() -> None:
+    # Qwen3-VL-32B with a 29 px, merge-1 tower at max_model_len 29,920: image 16,777,216 //
+    # 29^2 = 19,949 (prime) -> 19,947 = 109 x 183 tokens; video 25,165,824 // 2 // 29^2 =
+    # 14,961 = 3 x 4,987 (over 200 to 1) -> 14,960 = 110 x 136 (qwen3_vl.py
+    # get_max_video_tokens). Budget max(8,192, 19,947, 14,960) = 19,947, merge 1: tower and
+    # connector 19,947 tokens; items per prompt max(29,920 // 19,947 = 1, 29,920 // 14,960 =
+    # 2) = 2, so 1,024 x 2 = 2,048 batches (1,024 at 14,961: 29,920 // 14,961 = 1)
+    config = json.loads(json.dumps(catalog_entry(VL).config))
+    config["vision_config"].update(patch_size=29, spatial_merge_size=1)
+    vision = parse_model_config(config).vision
+    assert tower_punica_shapes(vision, 8192, 1024, 29_920) == (19_947, 19_947, 2_048)
 
 
 @pytest.mark.parametrize("lengths", [(8192, 262144), (262144, 8192)])
