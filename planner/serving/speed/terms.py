@@ -246,13 +246,14 @@ def _per_layer(ctx: Context, s) -> tuple[str, Inputs]:
     """The per-layer overheads of stage `s` x the clock factor (step.clock_factor), in its
     numbers, "55.2 us x 94 layers x 1980/1410 MHz (...)", and its inputs."""
     c = ctx.c
-    terms = [f"{c.layer_overhead_us:g} us x {s.layers} layers"]
+    terms = [f"{c.layer_overhead_us:g} us x {counted(s.layers, 'layer')}"]
     inputs: Inputs = {"layer_overhead_us": c.layer_overhead_us, "layers": s.layers}
     if s.moe_layers and moe_kernels_launched(ctx):
-        terms.append(f"{moe_layer_us(ctx):g} us x {s.moe_layers} MoE layers")
+        terms.append(f"{moe_layer_us(ctx):g} us x {counted(s.moe_layers, 'MoE layer')}")
         inputs |= {"moe_layer_overhead_us": moe_layer_us(ctx), "moe_layers": s.moe_layers}
     if s.sparse_layers:
-        terms.append(f"{c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers")
+        terms.append(f"{c.indexer_layer_overhead_us:g} us x "
+                     f"{counted(s.sparse_layers, 'indexer layer')}")
         inputs |= {"indexer_layer_overhead_us": c.indexer_layer_overhead_us,
                    "indexer_layers": s.sparse_layers}
     fitted = "fitted " if len(terms) == 1 else "each fitted: "
@@ -687,8 +688,8 @@ def _all_to_all_text(ctx: Context, s, micro: float) -> tuple[str, Inputs]:
         return "", {}
     how = ("dispatch + combine" if ctx.ep else
            f"all-gather + reduce-scatter over the {ctx.dp} DP ranks")
-    return (f" + {s.moe_layers} MoE layers x {a2a.seconds * 1e6:,.1f} us {dispatch_label(ctx)} "
-            f"({how}: {a2a.text})",
+    return (f" + {counted(s.moe_layers, 'MoE layer')} x {a2a.seconds * 1e6:,.1f} us "
+            f"{dispatch_label(ctx)} ({how}: {a2a.text})",
             {"moe_layers": s.moe_layers, "all_to_all_us_per_moe_layer": a2a.seconds * 1e6,
              **a2a.inputs})
 
@@ -708,9 +709,9 @@ def _collectives_term(ctx: Context, s, parts, micro: float, allreduce_caveat: st
                             cross=ctx.cross)
     ar_source = _collective_sources(ctx, sizes)
     algorithms = _allreduce_algorithms(ctx, msg, chunk_msg, sizes)
-    allreduce_formula = (f"2 x {s.layers} layers x [{rates.startup_text} + ({ctx.tp} - 1)/"
-                         f"{ctx.tp} x 2 x {msg:,.0f} B / {rates.bus_text}]" if ctx.tp > 1
-                         else "TP=1: no all-reduce")
+    allreduce_formula = (f"2 x {counted(s.layers, 'layer')} x [{rates.startup_text} + "
+                         f"({ctx.tp} - 1)/{ctx.tp} x 2 x {msg:,.0f} B / {rates.bus_text}]"
+                         if ctx.tp > 1 else "TP=1: no all-reduce")
     a2a_text, a2a_inputs = _all_to_all_text(ctx, s, micro)
     allreduce_formula += a2a_text
     message = {"tp": ctx.tp, "allreduces_per_layer": 2, "layers": s.layers,
@@ -757,8 +758,8 @@ def _overhead_term(ctx: Context, s, parts, graphs_caveat: str) -> Term:
     piecewise, piecewise_source = "", ""
     cost = piecewise_layer_cost(ctx)
     if cost is not None:
-        piecewise = (f" + {cost.us:g} us x {s.layers} layers measured for piecewise CUDA graphs "
-                     "(not scaled by the clock)")
+        piecewise = (f" + {cost.us:g} us x {counted(s.layers, 'layer')} measured for piecewise "
+                     "CUDA graphs (not scaled by the clock)")
         piecewise_source = f"the piecewise figure: {cost.source}"
         inputs |= {"piecewise_layer_us": cost.us}
     return _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",

@@ -3,6 +3,7 @@
 import pytest
 
 from planner.catalog import catalog_spec as _spec
+from planner.model.config.parser import parse_model_config
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
@@ -1217,6 +1218,29 @@ def test_the_decode_formulas_are_the_slowest_stages() -> None:
     # and they say which stage, numbered from 0 as the memory plan's PP stages (its fourth)
     assert terms["decode_step"].note.startswith(
         "the decode terms above are the slowest stage's, PP stage 3 of 0-4 (8 layers; ")
+
+
+def test_a_one_layer_stage_counts_one_layer() -> None:
+    """A 2-layer Llama (hidden 512, bf16) at TP=2 x PP=2 on 4 H100 SXM: get_pp_indices gives
+    each stage 1 layer. Its fixed overhead is 55.2 us x 1 layer x 1980/1980 MHz = 0.0552 ms;
+    its decode all-reduce 2 x 1 layer x (4.5 + 1.3 us start-up + 1/2 x 2 x 1,024 B (1 token x
+    512 x 2 B) / 433.6 GB/s) = 0.011605 ms; the formulas say "1 layer", not "1 layers"."""
+    spec = parse_model_config({
+        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 512,
+        "intermediate_size": 1024, "num_hidden_layers": 2, "num_attention_heads": 8,
+        "num_key_value_heads": 8, "vocab_size": 1024, "max_position_embeddings": 4096,
+        "torch_dtype": "bfloat16", "tie_word_embeddings": False})
+    request = PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 4),
+                          layout=ParallelLayout(tp=2, pp=2),
+                          engine=EngineSettings(max_model_len=4096))
+    terms = {t.key: t for t in estimate_speed(request).terms}
+    overhead, allreduce = terms["step_overhead"], terms["allreduce"]
+    assert overhead.value == pytest.approx(0.0552)
+    assert "fitted 55.2 us x 1 layer x 1980/1980 MHz" in overhead.formula
+    assert allreduce.value == pytest.approx(2 * (5.8e-6 + 1024 / 433.6e9) * 1e3)
+    assert allreduce.formula.startswith("2 x 1 layer x [4.5 us + 1.3 us x 1 peer")
+    assert "(1 layer; " in terms["decode_step"].note
+    assert "1 layers" not in " ".join(t.formula + t.note for t in terms.values())
 
 
 def test_a_fractional_micro_batch_is_printed_as_the_value_uses_it() -> None:
