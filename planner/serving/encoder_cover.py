@@ -26,7 +26,6 @@ from planner.serving.mm_processor import (
     GEMMA3_PAN_AND_SCAN_CROPS,
     GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS,
     PanAndScanProfile,
-    pan_and_scan_profile,
 )
 from planner.serving.vllm_versions import EncoderRules
 from planner.text import counted
@@ -138,14 +137,13 @@ def _pan_and_scan_batch(p: PanAndScanProfile, mbt: int, seqs: int, max_model_len
             "this batch shape")
 
 
-def pan_and_scan_note(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int,
+def pan_and_scan_note(spec: ModelSpec, p: PanAndScanProfile | None, mbt: int, seqs: int,
                       max_model_len: int, act_bytes: int) -> str:
-    """The activation note's words where do_pan_and_scan's encoder profile stays within the
-    measured start-ups' at this batch shape (no more crops: mm_processor.pan_and_scan_profile);
-    "" elsewhere. The outputs held through the decoder's dummy run are the images'
-    embeddings x the text hidden size x the activation dtype (gemma3_mm.py
-    Gemma3MultiModalProjector maps each to the text width)."""
-    p = pan_and_scan_profile(spec, s, mbt, seqs, max_model_len)
+    """The activation note's words where do_pan_and_scan's encoder profile `p`
+    (mm_processor.pan_and_scan_profile, None without the flag) stays within the measured
+    start-ups' at this batch shape (no more crops); "" elsewhere. The outputs held through
+    the decoder's dummy run are the images' embeddings x the text hidden size x the activation
+    dtype (gemma3_mm.py Gemma3MultiModalProjector maps each to the text width)."""
     if p is None or p.crops > p.plain_crops:
         return ""
     row = spec.hidden_size * act_bytes
@@ -164,18 +162,18 @@ def pan_and_scan_note(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int,
 
 
 def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int,
-                max_model_len: int, rules: EncoderRules) -> tuple[str, str] | None:
+                max_model_len: int, rules: EncoderRules, cropped: PanAndScanProfile | None
+                ) -> tuple[str, str] | None:
     """(the verdict's unmodelled part, the warning) where vLLM's start-up profile runs a
     vision encoder the plan's activation leaves out; None where it is modelled, covered by
     MEASURED at this batch shape (under do_pan_and_scan, with no more tower passes than
-    theirs: mm_processor.pan_and_scan_profile), not run (--skip-mm-profiling, text-only, a
-    runner without one: `rules`) or not read (a given activation peak or KV size)."""
+    theirs: `cropped`, mm_processor.pan_and_scan_profile), not run (--skip-mm-profiling,
+    text-only, a runner without one: `rules`) or not read (a given activation peak or KV size)."""
     vision = spec.vision
     if vision is None or vision.encoder is not None or not profiled(spec, s, rules):
         return None
     cover = measured(spec)
     shape_ok = pp == 1 and mbt <= MEASURED_TOKENS_PER_SEQ * seqs
-    cropped = pan_and_scan_profile(spec, s, mbt, seqs, max_model_len)
     outgrown = cropped is not None and cropped.crops > cropped.plain_crops
     if cover and shape_ok and not outgrown:
         return None

@@ -46,6 +46,7 @@ from planner.serving.mm_modes import (
     text_only,
     tower_dropped,
 )
+from planner.serving.mm_processor import pan_and_scan_profile
 from planner.serving.moe_backend import B12X
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import shared
@@ -264,6 +265,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         encoder_rules=runner_encoder_rules(rules.encoder._replace(
             data_parallel=encoder_data_parallel(spec, s, rules.version)), runner[0],
             rules.version),
+        pan_and_scan=pan_and_scan_profile(spec, s, mbt, seqs, max_model_len),
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
         expert_pad=load.expert_pad,

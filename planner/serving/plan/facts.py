@@ -10,6 +10,7 @@ from planner.serving.engines import Overheads
 from planner.serving.hardware import ClusterSpec
 from planner.serving.launch import Launch
 from planner.serving.layout import ParallelLayout
+from planner.serving.mm_processor import PanAndScanProfile
 from planner.serving.vllm_versions import EncoderRules
 from planner.serving.weights import WeightLoadRules, WeightTerms
 
@@ -94,6 +95,7 @@ class Resolved(NamedTuple):
     linear_ask: tuple  # (served dtype, release, sizing GPU): wna16_shapes.marlin_shape_findings
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
     encoder_rules: EncoderRules  # vllm_versions.runner_encoder_rules: the encoder profile's
+    pan_and_scan: PanAndScanProfile | None  # mm_processor.pan_and_scan_profile: once a setup
     in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
     kv_grouping: tuple[float, bool, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM,
     # GLOBAL_KV_GROUPS_FROM) of the release

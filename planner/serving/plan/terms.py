@@ -637,12 +637,13 @@ def _encoder_note(st: Setup) -> str:
                 "is sized without the encoder (vllm_versions.V2_ENCODER_PROFILE_FROM)"
                 + fit_lift_note(st.spec, s))
     cover = measured(st.spec)
-    gap = encoder_gap(st.spec, s, r.mbt, r.seqs, st.layout.pp, r.max_model_len, rules)
+    gap = encoder_gap(st.spec, s, r.mbt, r.seqs, st.layout.pp, r.max_model_len, rules,
+                      r.pan_and_scan)
     return (
         f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
         f"figure, not a term of its own: {cover.runs}"
         + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else
-           pan_and_scan_note(st.spec, s, r.mbt, r.seqs, r.max_model_len, r.act_b))
+           pan_and_scan_note(st.spec, r.pan_and_scan, r.mbt, r.seqs, r.max_model_len, r.act_b))
         if cover and profiled(st.spec, s, rules) else
         "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
         else _unprofiled_note(st))

@@ -8,6 +8,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.all2all import effective_backend, unsized_part
 from planner.serving.encoder_cover import encoder_gap
 from planner.serving.engine import EngineSettings
+from planner.serving.mm_processor import PanAndScanProfile
 from planner.serving.plan.facts import Setup
 from planner.serving.plan.fit import (
     capacity,
@@ -352,7 +353,7 @@ def _unmodelled(st: Setup, bind: Binding) -> tuple[tuple[str, ...], str | None]:
     facts' gaps, an unsized all-to-all buffer, EPLB's parts), and the encoder gap's warning."""
     s, layout, r = st.s, st.layout, st.facts.r
     parts, gap = unmodelled_parts(st.spec, s, r.mbt, r.seqs, layout.pp, r.max_model_len,
-                                 r.encoder_rules)
+                                 r.encoder_rules, r.pan_and_scan)
     buffer = all2all_buffer(st, bind.pp_stage)
     version = vllm_rules(s.vllm_version).version
     return (*parts, *r.gap_parts,
@@ -484,9 +485,9 @@ def unread_weights_part(spec: ModelSpec, scheme: quant.QuantScheme) -> tuple[str
 
 def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int,
                      max_model_len: int, encoder_rules: EncoderRules,
-                     ) -> tuple[tuple[str, ...], str | None]:
+                     cropped: PanAndScanProfile | None) -> tuple[tuple[str, ...], str | None]:
     """What a plan's figures leave out, as its verdict names them ("Fits (unmodelled: ...)":
     the spec's unmodelled parts and a vision encoder profile encoder_cover.encoder_gap finds
-    unmodelled), and that gap's warning (None without one)."""
-    gap = encoder_gap(spec, s, mbt, seqs, pp, max_model_len, encoder_rules)
+    unmodelled; `cropped`: Resolved.pan_and_scan), and that gap's warning (None without one)."""
+    gap = encoder_gap(spec, s, mbt, seqs, pp, max_model_len, encoder_rules, cropped)
     return ((*spec.unmodelled, gap[0]), gap[1]) if gap else (spec.unmodelled, None)

@@ -203,6 +203,30 @@ def test_gemma_3_pan_and_scan_profile_stays_within_the_measured_one(gpus, versio
     assert "do_pan_and_scan" not in next(t for t in base.terms if t.key == "activation").note
 
 
+def test_gemma_3_pan_and_scan_profile_is_worked_out_once_a_setup(monkeypatch) -> None:
+    # At 8,000 batched tokens, 1,000 sequences (values no other test plans, so nothing cached):
+    # max(1, min(8,000 // 1,280, 1,000 x max(1, min(999, 8,000 // 1,280)))) = 6 images x 5 =
+    # 30 tower passes, against min(8,000 // 256, 1,000 x 31) = 31 plain ones: within. The
+    # activation note, the verdict and the warnings all read the one profile Resolved holds.
+    import planner.serving.plan.derive as derive
+
+    calls = []
+    real = derive.pan_and_scan_profile
+
+    def counting(*args):
+        calls.append(args[2:])
+        return real(*args)
+
+    monkeypatch.setattr(derive, "pan_and_scan_profile", counting)
+    cropped = _plan(GEMMA3, max_model_len=8000, max_num_batched_tokens=8000, max_num_seqs=1000,
+                    **_kwargs(do_pan_and_scan=True))
+    assert calls == [(8000, 1000, 8000)]
+    note = next(t for t in cropped.terms if t.key == "activation").note
+    assert "6 x 5 = 30 tower passes" in note
+    assert "256-token images make 31 at this batch shape, so within theirs" in note
+    assert "unmodelled" not in cropped.verdict
+
+
 @pytest.mark.parametrize(("tokens", "passes", "plain"), [(1024, 5, 4), (1280, 5, 5)])
 def test_gemma_3_pan_and_scan_below_1280_batched_tokens_outgrows_the_measured_one(
         tokens, passes, plain) -> None:
