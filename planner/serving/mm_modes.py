@@ -27,6 +27,7 @@ from planner.serving.lora.tower import (
     TOWER_LORA_OFF_LOG,
     TOWER_LORA_OFF_TEXT_ONLY_FROM,
     gemma4_tower_refusal,
+    registry_class_name,
 )
 from planner.serving.vllm_versions import (
     AUDIO_TOWER_SKIPPED_FROM,
@@ -205,9 +206,10 @@ def tower_lora(spec: ModelSpec, s: EngineSettings) -> TowerLora:
             "supports_mm), so it ignores it without a log: planned as without the flag"))
     flagged = bool(set(spec.architectures[:1]) & TOWER_LORA_CLASSES)
     if version >= TOWER_LORA_CLASS_FLAG_FROM and not flagged:
+        built = registry_class_name(spec.architectures[0]) if spec.architectures else name
         return TowerLora(False, ignored=(
             f"--enable-tower-connector-lora: vLLM {version_label(version)} logs \""
-            f"{TOWER_LORA_IGNORED_LOG.format(name)}\" (lora/model_manager.py _maybe_init_mm: "
+            f"{TOWER_LORA_IGNORED_LOG.format(built)}\" (lora/model_manager.py _maybe_init_mm: "
             "the class does not set supports_tower_connector_lora), so no vision tower or "
             "connector gets LoRA slots: planned as without the flag"))
     if s.language_model_only and version >= TOWER_LORA_OFF_TEXT_ONLY_FROM:

@@ -251,10 +251,36 @@ backend's multimodal classes (TOWER_LORA_CLASS_FLAG_FROM)."""
 
 TOWER_LORA_IGNORED_LOG = ("LoRA with tower connector is enabled, but the model {} does not "
                           "support it. This will be ignored.")
-"""_maybe_init_mm's warning for a class without the flag (TOWER_LORA_CLASS_FLAG_FROM); vLLM
-fills in self.model.__class__.__name__, the architecture's name for the classes Headroom quotes
-it for (mistral3.py's, say; a few registry entries build a class of another name, as
-Qwen2_5OmniModel's Qwen2_5OmniThinkerForConditionalGeneration, quoted by architecture here)."""
+"""_maybe_init_mm's warning for a class without the flag (TOWER_LORA_CLASS_FLAG_FROM), the
+same words in the 0.19.0-0.34.0 wheels; vLLM fills in self.model.__class__.__name__, the class
+the registry builds for the architecture (registry_class_name)."""
+
+REGISTRY_CLASS_NAMES: dict[str, str] = {
+    "DiffusionGemmaForBlockDiffusion": "DiffusionGemmaForConditionalGeneration",
+    "HfMoondream": "Moondream3ForCausalLM",
+    "InternVLForConditionalGeneration": "InternS1ForConditionalGeneration",
+    "KimiK31ForConditionalGeneration": "KimiK3ForConditionalGeneration",
+    "Llama_Nemotron_Nano_VL": "LlamaNemotronVLChatModel",
+    "MoonshotKimiaForCausalLM": "KimiAudioForConditionalGeneration",
+    "MuseGlimmerForConditionalGeneration": "MuseGlimmerForCausalLM",
+    "NemotronH_Nano_Omni_Reasoning_V3": "NemotronH_Nano_VL_V2",
+    "NemotronH_Omni_Reasoning_V3": "NemotronH_Nano_VL_V2",
+    "NemotronH_Super_Omni_Reasoning_V3": "NemotronH_Nano_VL_V2",
+    "Ovis2_6ForCausalLM": "Ovis2_5",
+    "Ovis2_6_MoeForCausalLM": "Ovis2_5",
+    "Qwen2_5OmniForConditionalGeneration": "Qwen2_5OmniThinkerForConditionalGeneration",
+    "Qwen2_5OmniModel": "Qwen2_5OmniThinkerForConditionalGeneration"}
+"""The multimodal architectures outside TOWER_LORA_CLASSES whose models/registry.py
+_MULTIMODAL_MODELS entry (architecture: (module, class)) builds a class of another name, in the
+0.29.0-0.34.0 wheels (each the same class in every release that registers it:
+KimiK31ForConditionalGeneration from 0.34.0); every other architecture's class is its own name
+(registry_class_name)."""
+
+
+def registry_class_name(architecture: str) -> str:
+    """The name of the class vLLM builds for `architecture` (REGISTRY_CLASS_NAMES), as its
+    logs print self.model.__class__.__name__."""
+    return REGISTRY_CLASS_NAMES.get(architecture, architecture)
 
 GEMMA4_VIDEO_TOKENS = 32 * (70 + 2 + 6)
 """gemma4_mm.py Gemma4ProcessingInfo.get_mm_max_tokens_per_item (0.28.0-0.34.0): a video's

@@ -69,6 +69,7 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from tests.cli.conftest import run_main
 from tests.planner.model.test_config_vision import CLASS_DEFAULTS
+from tests.planner.model.test_wrapper_unmodelled import INTERNVL_VISION, QWEN2_TEXT
 
 VL = "Qwen/Qwen3-VL-32B-Instruct"
 VL_MOE = "Qwen/Qwen3-VL-30B-A3B-Instruct"
@@ -332,6 +333,21 @@ def test_a_class_without_the_tower_flag_has_it_ignored_from_0_29(version: str, l
                                               language_model_only=lmo,
                                               enable_tower_connector_lora=True))
     assert decided == (False, CLASS_IGNORED.format(version), None, False)
+
+
+@pytest.mark.parametrize("version", ["0.29.0", "0.34.0"])
+def test_the_ignored_flags_warning_names_the_class_vllm_builds(version: str) -> None:
+    # models/registry.py _MULTIMODAL_MODELS, 0.29.0-0.34.0: "InternVLForConditionalGeneration":
+    # ("interns1", "InternS1ForConditionalGeneration"), a class that sets no
+    # supports_tower_connector_lora (interns1.py), so vLLM's warning prints that class's
+    # __name__, not the config's architecture (the InternVL wrapper of test_wrapper_unmodelled)
+    spec = parse_model_config({
+        "model_type": "internvl", "architectures": ["InternVLForConditionalGeneration"],
+        "text_config": QWEN2_TEXT, "vision_config": INTERNVL_VISION})
+    decided = tower_lora(spec, EngineSettings(**ENGINE, vllm_version=version,
+                                              enable_tower_connector_lora=True))
+    assert decided.ignored == CLASS_IGNORED.replace(
+        "Mistral3ForConditionalGeneration", "InternS1ForConditionalGeneration").format(version)
 
 
 @pytest.mark.parametrize("lmo", [False, True])
