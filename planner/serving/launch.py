@@ -25,6 +25,7 @@ from planner.serving.startup.wna16_loaders import act_order_errors
 from planner.serving.vllm_cli import (
     VllmCli,
     command_problems,
+    release_numbers,
     transformers_model_types,
     transformers_remote_tokenizer_skipped,
     transformers_tokenizer_classes,
@@ -484,16 +485,22 @@ def unknown_type_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     --trust-remote-code hint, and the flag changes nothing without auto_map (0.34.0's get_config
     retries the parse once through with_retry, logging "Error parsing config for MODEL: ...",
     then raises it). Said only where neither the lowest transformers the release allows
-    (VllmCli.transformers_min) nor the newest Headroom read (_newest_transformers) has the type:
-    where only a later one has it (gemma4 on vLLM 0.19.0: transformers 4.56.0 lacks it), the
-    installed one decides, and the command stays, as before."""
-    v, mt, newest = cli.vllm_version, _config_model_type(spec, cli), _newest_transformers()
+    (VllmCli.transformers_min) nor any later one Headroom read (_later_transformers, each
+    list checked, and each named in the note) has the type: where only a later one has it
+    (gemma4 on vLLM 0.19.0: transformers 4.56.0 lacks it, 5.5.3 has it), the installed one
+    decides, and the command stays. The 5.x lists count for the releases whose wheel
+    requires transformers<5 too (METADATA Requires-Dist "transformers<5,>=4.56.0",
+    0.11.1-0.19.0; the caps of 0.31.0-0.34.0, <5.18.0 to <5.23.0, are above every list read):
+    0.19.0's own models/gemma4_mm.py imports transformers.models.gemma4, which no 4.x has, so
+    its Gemma 4 runs only on a transformers past that pin."""
+    v, mt, later = cli.vllm_version, _config_model_type(spec, cli), _later_transformers(cli)
     if (spec.remote_config_class is not None or not _unknown_model_type(spec, cli)
-            or mt in transformers_model_types(newest)):
+            or any(mt in transformers_model_types(t) for t in later)):
         return None
-    later = f", nor any later one up to {newest}," if newest != cli.transformers_min else ""
+    read = f", {', '.join(later[:-1])} or {later[-1]} (the later ones Headroom read)" \
+        if len(later) > 1 else f" or {later[0]} (the later one Headroom read)" if later else ""
     return (f"No launch command: config.json's model_type '{mt}' is none that vLLM {v} or "
-            f"transformers {cli.transformers_min} (the oldest it allows){later} has a config "
+            f"transformers {cli.transformers_min} (the oldest it allows){read} has a config "
             f"class for, and no auto_map AutoConfig brings one: vLLM {v} stops with "
             f"transformers' \"The checkpoint you are trying to load has model type `{mt}` but "
             "Transformers does not recognize this architecture\"; --trust-remote-code does not "
@@ -665,11 +672,18 @@ def _unknown_model_type(spec: ModelSpec, cli: VllmCli) -> bool:
         and read not in transformers_model_types(cli.transformers_min)
 
 
+def _later_transformers(cli: VllmCli) -> list[str]:
+    """The transformers releases Headroom read (each covered vLLM release's oldest allowed:
+    transformers-X.json) later than `cli`'s oldest allowed, oldest first."""
+    oldest = release_numbers(cli.transformers_min)
+    return [t for t in _read_transformers() if release_numbers(t) > oldest]
+
+
 @cache
-def _newest_transformers() -> str:
-    """The newest transformers Headroom read: the highest of the releases' oldest allowed."""
-    return max((vllm_cli(v).transformers_min for v in covered_releases()),
-               key=lambda t: tuple(int(p) for p in t.split(".")))
+def _read_transformers() -> tuple[str, ...]:
+    """The transformers releases Headroom read: the covered vLLM releases' oldest allowed."""
+    return tuple(sorted({vllm_cli(v).transformers_min for v in covered_releases()},
+                        key=release_numbers))
 
 
 def _reads_remote_config(spec: ModelSpec, cli: VllmCli) -> bool:

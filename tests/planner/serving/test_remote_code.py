@@ -192,8 +192,9 @@ def test_a_model_type_no_config_class_reads_gets_no_command() -> None:
         assert figures["vllm_command"] is None, figures["vllm_command"]
         assert figures["launch_note"] == (
             "No launch command: config.json's model_type 'aquila' is none that vLLM 0.24.0 or "
-            "transformers 5.5.3 (the oldest it allows), nor any later one up to 5.16.1, has a "
-            "config class for, and no auto_map AutoConfig brings one: vLLM 0.24.0 stops with "
+            "transformers 5.5.3 (the oldest it allows), 5.10.4 or 5.16.1 (the later ones "
+            "Headroom read) has a config class for, and no auto_map AutoConfig brings one: vLLM "
+            "0.24.0 stops with "
             "transformers' \"The checkpoint you are trying to load has model type `aquila` but "
             "Transformers does not recognize this architecture\"; --trust-remote-code does not "
             "change that.")
@@ -215,6 +216,19 @@ def test_a_model_type_no_config_class_reads_gets_no_command() -> None:
         typed = parse_model_config(_config(model_type=model_type, auto_map=None),
                                    name="acme/acme-8b")
         assert unknown_type_note(typed, vllm_cli("0.19.0")) is None, model_type
+    # every later list counts, not only the newest: 'musicflamingo_encoder' is in transformers
+    # 5.5.3's CONFIG_MAPPING_NAMES only (not 4.56.0's, 5.10.4's or 5.16.1's), and
+    # 'perception_encoder' in 4.55.0's to 4.56.0's only (not 4.51.1's, vLLM 0.9.1's oldest, nor
+    # any 5.x one); the note said neither "up to 5.16.1" had them
+    for model_type, version in (("musicflamingo_encoder", "0.19.0"),
+                                ("perception_encoder", "0.9.1")):
+        typed = parse_model_config(_config(model_type=model_type, auto_map=None),
+                                   name="acme/acme-8b")
+        assert unknown_type_note(typed, vllm_cli(version)) is None, model_type
+    # vLLM 0.29.0's oldest is 5.10.4, after which only 5.16.1 was read: one later one
+    aquila = parse_model_config(_config(model_type="aquila", auto_map=None), name="acme/a-7b")
+    assert "transformers 5.10.4 (the oldest it allows) or 5.16.1 (the later one Headroom read) " \
+        "has a config class for" in unknown_type_note(aquila, vllm_cli("0.29.0"))
 
 
 def test_the_name_fallback_uses_each_release_s_lowest_transformers() -> None:
