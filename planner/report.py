@@ -67,6 +67,7 @@ from planner.text import (
     decimal,
     first_sentence,
     flags_as_code,
+    layer_span,
     md_code_block,
     md_escape,
     params_count,
@@ -468,7 +469,7 @@ def binding_stage_layers(plan: Plan) -> tuple[str, range | None]:
         return "", None
     rank = next(r for r in plan.per_gpu if r.rank == plan.binding_rank)
     first, end = rank.layers
-    return f", PP stage {rank.pp_stage}, layers {first}-{end - 1}", range(first, end)
+    return f", PP stage {rank.pp_stage}, {layer_span(first, end)}", range(first, end)
 
 # --- comparison rows and accuracy figures ---------------------------------------------------
 

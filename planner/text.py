@@ -198,6 +198,11 @@ def counted(count: int, noun: str) -> str:
     return f"{count:,} {plural(count, noun)}"
 
 
+def layer_span(first: int, end: int) -> str:
+    """Layers first..end - 1 in words: "layers 31-60", "layer 1" for a one-layer stage."""
+    return f"layer {first}" if end - first == 1 else f"layers {first}-{end - 1}"
+
+
 def per_replica(dp: int) -> str:
     """" per replica" after a figure one data-parallel replica has (its KV pool's tokens and
     requests, its max_num_seqs: each replica holds its own) where there are `dp` > 1; "" for

@@ -119,7 +119,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.serving.weights import mtp_excluded
-from planner.text import rank_runs
+from planner.text import layer_span, rank_runs
 from planner.units import kv_cache_dtype_flag
 
 
@@ -526,7 +526,7 @@ def empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: Engi
                else "an AssertionError in vLLM's KV cache sizing")
     if len(empty) == 1:
         k, rng = empty[0]
-        where = f"Pipeline stage {k} (layers {rng.start}-{rng.stop - 1}) holds"
+        where = f"Pipeline stage {k} ({layer_span(rng.start, rng.stop)}) holds"
     else:  # one line for them all: PP=80 has 31 such stages
         layers = [i for _, rng in empty for i in rng]
         where = (f"Pipeline stages {rank_runs([k for k, _ in empty], '')} (layers "

@@ -83,7 +83,7 @@ from planner.serving.weights import (
     tower_rank_bytes,
     vision_every_stage,
 )
-from planner.text import counted
+from planner.text import counted, layer_span, plural
 from planner.units import MIB
 
 WEIGHT_PARTS = {
@@ -104,8 +104,8 @@ def _weights_formula(st: Setup, bind: RankMemory) -> str:
     the totals of these same parts), so the parts add up to bind.weights_bytes: a DP
     replica's ranks hold what replica 0's hold, its EP share of the experts included."""
     layout, f = st.layout, st.facts
-    where = (f"{f.r.scheme.label}; stage {bind.pp_stage}, TP rank {bind.tp_rank}, layers "
-             f"{bind.layers[0]}-{bind.layers[1] - 1}")
+    where = (f"{f.r.scheme.label}; stage {bind.pp_stage}, TP rank {bind.tp_rank}, "
+             f"{layer_span(*bind.layers)}")
     parts = f.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank]
     shown = " + ".join(f"{name} {gib(getattr(parts, field))}"
                        for field, name in WEIGHT_PARTS.items() if getattr(parts, field))
@@ -221,7 +221,7 @@ def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:
         pages = " + ".join(f"{n} pages x {kv.page_bytes(b, kv_b, tp):,} B" for (kv, n), b
                            in zip(stage.kinds, stage.kind_blocks, strict=True))
         return f"{pages} ({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B"
-    return (f"{stage.group_size} layers per group x {stage.page_bytes:,} B page "
+    return (f"{counted(stage.group_size, 'layer')} per group x {stage.page_bytes:,} B page "
             f"({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B")
 
 
@@ -230,9 +230,9 @@ def _per_token_part(kv: KvLayer, layers: int, kv_b: KvBytes, tp: int) -> str:
     fixed-state group (Gated DeltaNet, Mamba) adds 0 B a token, its state per sequence beside
     it, as the report's KV lines say (report.kv_formula_lines)."""
     if kv.bytes_per_token(kv_b, tp) == 0:
-        return (f"{layers} {kv.kind} layers x 0 B (a fixed state per sequence: "
+        return (f"{layers} {kv.kind} {plural(layers, 'layer')} x 0 B (a fixed state per sequence: "
                 f"{kv.formula(kv_b, tp)})")
-    return f"{layers} layers x [{kv.formula(kv_b, tp)}]"
+    return f"{counted(layers, 'layer')} x [{kv.formula(kv_b, tp)}]"
 
 
 RUNNER_BUFFERS_NOTE = (

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from planner.catalog import catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec
+from planner.report import binding_stage_layers
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -885,3 +886,25 @@ def test_a_block_multiple_verdict_names_no_factor() -> None:
     # int(512 / 256 x 4,096) = 8,192 tokens = 512 x 16, as said
     p = _tiny(kv_cache_memory_bytes=512 * 32_768, vllm_version="0.28.0", max_model_len=4096)
     assert p.verdict.startswith("Fits: 512 blocks = 8,192 KV tokens, ")
+
+
+def test_a_one_layer_stage_reads_one_layer_in_the_memory_terms() -> None:
+    """The same 2-layer Llama at TP=2 x PP=2: each GPU holds 1 layer, so its KV a token is
+    1 layer x 8 // 2 = 4 KV heads x (64 + 64) dims x 2 B = 1,024 B, its block 1 layer x 64
+    tokens x 1,024 B = 65,536 B, and its weights sit on "layer 1" (stage 1's), not "layers
+    1-1"; the report's stage line says the same."""
+    spec = parse_model_config({
+        "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 512,
+        "intermediate_size": 1024, "num_hidden_layers": 2, "num_attention_heads": 8,
+        "num_key_value_heads": 8, "vocab_size": 1024, "max_position_embeddings": 4096,
+        "torch_dtype": "bfloat16", "tie_word_embeddings": False})
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 4),
+                         layout=ParallelLayout(tp=2, pp=2),
+                         engine=EngineSettings(max_model_len=4096)))
+    terms = {t.key: t for t in p.terms}
+    assert terms["kv_bytes_per_token_per_gpu"].formula == (
+        "1 layer x [max(1, 8 // 2) KV heads x (64 + 64) dims x 2 B = 1,024 B] = 1,024 B")
+    assert terms["bytes_per_block"].formula == (
+        "1 layer per group x 65,536 B page (64 tokens) = 65,536 B")
+    assert terms["weights"].formula.endswith("(BF16; stage 1, TP rank 0, layer 1)")
+    assert binding_stage_layers(p) == (", PP stage 1, layer 1", range(1, 2))
