@@ -641,7 +641,15 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
-                     "default 0: off)")
+                     "default 0: off); with --speculative-model, the drafter's N")
+    eng.add_argument("--speculative-model", type=_model, metavar="PATH_OR_REPO_ID",
+                     help="a separate drafter checkpoint (its config.json, a folder holding "
+                     "it, or a repo id), vLLM --speculative-config method eagle3: its weights "
+                     "and KV layers are planned on the last stage; give "
+                     "--num-speculative-tokens N")
+    eng.add_argument("--speculative-method", choices=["eagle3"], default="eagle3",
+                     help="the drafter's method (default eagle3, the one planned: a Llama-style "
+                     "EAGLE-3 head)")
     add_block_size(eng)
     _add_moe(eng)
     add_lora(eng, "refused elsewhere (exit 2)")

@@ -25,6 +25,7 @@ from planner.model.quant import DTYPE_SCHEME, checkpoint_scheme, resolve_scheme,
 from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import auto_layout, layout_scheme
+from planner.serving.eagle import DraftError, EagleDraft, parse_eagle_draft
 from planner.serving.engine import EngineSettings
 from planner.serving.eplb import flag_refusal, redundant_refusal
 from planner.serving.hardware import (
@@ -630,6 +631,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
                                                 "--kv-cache-memory-bytes", release),
         "enable_chunked_prefill": args.enable_chunked_prefill,
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
+        "speculative_draft": speculative_draft(getattr(args, "speculative_model", None)),
         **modes,
         "enforce_eager": args.enforce_eager,
         "model_runner": runner_setting(args, release),
@@ -644,6 +646,37 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
+
+
+def speculative_draft(model: str | None) -> EagleDraft | None:
+    """The --speculative-model drafter, its config.json read as --model's is (a local file or
+    folder, else the catalog and the hub: probes.hub.resolve_model); CliError (exit 2) where
+    it cannot be read or is not an EAGLE-3 drafter Headroom sizes (eagle.parse_eagle_draft)."""
+    if model is None:
+        return None
+    if _missing_path(model):
+        raise CliError(f"--speculative-model {model}: {_nothing_at(home_expanded(model))} (a "
+                       "drafter is a config.json, a folder holding one, or a repo id)")
+    try:
+        source = resolve_model(model)
+        return parse_eagle_draft(source.config, source.repo_id or _drafter_folder(model))
+    except (HubError, DraftError) as exc:
+        raise CliError(f"--speculative-model {model}: {exc}") from None
+
+
+def _drafter_folder(model: str) -> str:
+    """A local drafter as --speculative-config names it: its folder's absolute path (a folder,
+    or the config.json in it); CliError for a lone config file or a folder whose weights
+    `vllm serve` could not open (_weights_problem), which no command can load."""
+    path = home_expanded(model)
+    if not (path.is_dir() or path.name == "config.json"):
+        raise CliError(f"--speculative-model {model} is a lone config file: vLLM loads a drafter "
+                       "from a repo id or a folder holding config.json and its weights")
+    folder = (path if path.is_dir() else path.parent).absolute()
+    problem = _weights_problem(folder)
+    if problem:
+        raise CliError(f"--speculative-model {model}: {problem[0]}; {problem[1]}")
+    return str(folder)
 
 
 def runner_setting(args: argparse.Namespace, release: str) -> str:

@@ -16,6 +16,7 @@ from planner.catalog import catalog_entry, catalog_spec
 from planner.model import quant
 from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.spec import ModelSpec
+from planner.serving.eagle import eagle_speculative_config
 from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.eplb import eplb_launch_flags
 from planner.serving.runner_choice import runner_env_prefix
@@ -768,7 +769,9 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts += eplb_launch_flags(s.enable_eplb, s.num_redundant_experts,
                                    vllm_cli(s.vllm_version))
     parts += lora_launch_flags(s)
-    if s.num_speculative_tokens:
+    if s.speculative_draft is not None:
+        parts.append(eagle_speculative_config(s.speculative_draft, s.num_speculative_tokens))
+    elif s.num_speculative_tokens:
         parts.append("--speculative-config '{\"method\": \"mtp\", \"num_speculative_tokens\": "
                      f"{s.num_speculative_tokens}}}'")
     return " ".join(parts)

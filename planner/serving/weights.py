@@ -75,6 +75,9 @@ class WeightTerms(BaseModel):
     )
     mtp_bytes: int = Field(default=0, ge=0, description="MTP draft layers (speculative "
                            "decoding), last stage")
+    eagle_draft_bytes: int = Field(default=0, ge=0, description="an EAGLE-3 drafter "
+                                   "checkpoint's weights (--speculative-config method eagle3), "
+                                   "last stage (planner.serving.eagle)")
     hyper_connections_bytes: int = Field(default=0, ge=0, description="DeepSeek-V4's "
                                          "hyper-connection mixing, float32")
     buffers_bytes: int = Field(default=0, ge=0, description="buffers the model allocates at "
@@ -99,6 +102,7 @@ class WeightTerms(BaseModel):
             + self.vision_bytes
             + self.rope_cache_bytes
             + self.mtp_bytes
+            + self.eagle_draft_bytes
             + self.hyper_connections_bytes
             + self.buffers_bytes
             + self.lora_bytes

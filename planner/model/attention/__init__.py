@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from planner.model.attention.base import KvLayer, cdiv
 from planner.model.attention.compressed import DeepseekV4Kv
-from planner.model.attention.full import FullAttentionKv
+from planner.model.attention.full import DraftAttentionKv, FullAttentionKv
 from planner.model.attention.kvformat import KvBytes, TurboQuantFormat, boundary_layers
 from planner.model.attention.linear import GatedDeltaNetKv, RecurrentStateKv
 from planner.model.attention.mamba import Mamba2Kv
@@ -27,6 +27,7 @@ from planner.units import TORCH_DTYPE_BYTES
 
 __all__ = [
     "DeepseekV4Kv",
+    "DraftAttentionKv",
     "FullAttentionKv",
     "GatedDeltaNetKv",
     "KvLayer",

@@ -76,3 +76,16 @@ class FullAttentionKv(KvLayer):
             f"{self.v_head_dim}) dims x {kv_elem_bytes} B = "
             f"{self.bytes_per_token(kv_elem_bytes, tp):,} B"
         )
+
+
+class DraftAttentionKv(FullAttentionKv):
+    """A speculative drafter's full-attention layer whose KV heads or head dims differ from
+    the target's (planner.serving.eagle.eagle_kv_layers): vLLM's FullAttentionSpec of it is not
+    the target layers', so it is a type of its own, in the one group UniformTypeKVCacheSpecs
+    makes of full-attention layers of several shapes (v1/kv_cache_interface.py
+    is_uniform_type, 0.17.0 on: every spec a FullAttentionSpec of one block size)."""
+
+    @property
+    def group_key(self) -> str:
+        """Its own type beside the target's full-attention layers."""
+        return "full-draft"

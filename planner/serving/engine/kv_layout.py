@@ -5,7 +5,14 @@ from collections import Counter
 
 from pydantic import BaseModel, ConfigDict
 
-from planner.model.attention import DeepseekV4Kv, FullAttentionKv, KvLayer, RecurrentStateKv, cdiv
+from planner.model.attention import (
+    DeepseekV4Kv,
+    DraftAttentionKv,
+    FullAttentionKv,
+    KvLayer,
+    RecurrentStateKv,
+    cdiv,
+)
 from planner.model.attention.kvformat import KvBytes
 from planner.serving.vllm_versions import BLOCK_64_DEFAULT_FROM, Version, version_label
 
@@ -114,9 +121,11 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
                                                                    strict=True)]
     page = max(pages)
     here = _layer_kinds(layers)
-    if len(kinds) > 1 and all(type(kv) is FullAttentionKv for kv, _ in kinds.values()):
-        # turboquant's 16-bit boundary pages: one group of every layer, a block is the sum
-        # of the pages (vLLM UniformTypeKVCacheSpecs.page_size_bytes; kvformat.TURBOQUANT_NOTE)
+    if len(kinds) > 1 and all(type(kv) in (FullAttentionKv, DraftAttentionKv)
+                              for kv, _ in kinds.values()):
+        # turboquant's 16-bit boundary pages, or a drafter's layer of its own shape: one group
+        # of every layer, a block is the sum of the pages (vLLM
+        # UniformTypeKVCacheSpecs.page_size_bytes; kvformat.TURBOQUANT_NOTE)
         at = dict(zip(kinds, zip(blocks, pages, strict=True), strict=True))
         return StageKv(
             layers=layers, kinds=tuple(here.values()), group_size=len(layers), num_groups=1,

@@ -14,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from planner.serving.eagle import EagleDraft
 from planner.serving.lora.settings import DEFAULT_MAX_LORA_RANK, lora_dtype_refusal, rank_refusal
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
@@ -123,7 +124,12 @@ class EngineSettings(BaseModel):
         "each a key mm_processor.MODELLED_KEYS plans (mm_processor.checked_processor_kwargs)")
     num_speculative_tokens: int = Field(
         default=0, ge=0, description="--speculative-config method mtp: draft tokens per step "
-        "from the model's own MTP layers (0: no speculative decoding)")
+        "from the model's own MTP layers (0: no speculative decoding); with speculative_draft, "
+        "the EAGLE-3 drafter's")
+    speculative_draft: EagleDraft | None = Field(
+        default=None, description="--speculative-config method eagle3: the EAGLE-3 drafter "
+        "checkpoint vLLM loads beside the model (planner.serving.eagle); None: none (a plan's "
+        "JSON leaves the key out)")
     mxfp4_marlin: bool = Field(
         default=False, description="MXFP4 experts on vLLM's Marlin kernel: its fallback when "
         "triton_kernels is missing on Hopper, or VLLM_MXFP4_USE_MARLIN=1 (0.11-0.19). NVIDIA "
@@ -182,11 +188,11 @@ class EngineSettings(BaseModel):
     @model_serializer(mode="wrap")
     def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         """The dump without model_runner, mamba_cache_dtype, mamba_ssm_cache_dtype or
-        mamba_cache_mode while it is "auto", nor mamba_block_size while None: a plan's JSON
-        keeps its keys unless one is asked."""
+        mamba_cache_mode while it is "auto", nor mamba_block_size or speculative_draft while
+        None: a plan's JSON keeps its keys unless one is asked."""
         data = handler(self)
         for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype",
-                    "mamba_cache_mode", "mamba_block_size"):
+                    "mamba_cache_mode", "mamba_block_size", "speculative_draft"):
             if getattr(self, key) in ("auto", None):
                 data.pop(key, None)
         return data

@@ -28,8 +28,8 @@ again and split the stages once per plan (8,677 times)."""
 
 
 class StateRules(NamedTuple):
-    """The version's rules for recurrent (GDN / Mamba) state pages, and what MTP speculative
-    decoding adds to the KV cache."""
+    """The version's rules for recurrent (GDN / Mamba) state pages, and what speculative
+    decoding (MTP or an EAGLE-3 drafter) adds to the KV cache."""
 
     config_ssm_dtype: bool = True  # the config's mamba_ssm_dtype is honoured
     state_blocks: int = 1  # state pages a request holds (2 in "align", + speculative tokens,
@@ -48,6 +48,8 @@ class StateRules(NamedTuple):
     conv_bytes: int | None = None  # --mamba-cache-dtype's width (None: auto, the model dtype)
     ssm_bytes: int | None = None  # --mamba-ssm-cache-dtype's (None: auto); either given wins
     # over the config's and the release's default (vllm_versions.MAMBA_DTYPE_CHOICES)
+    eagle_kv: tuple[KvLayer, ...] = ()  # an EAGLE-3 drafter's KV layers, on the last stage
+    # (planner.serving.eagle.eagle_kv_layers)
 
 
 DEFAULT_STATE_RULES = StateRules()
@@ -111,11 +113,11 @@ def _split_stages(
 def _stage_kv_layers(kv_layers: tuple[KvLayer | None, ...], rng: range, states: StateRules,
                      draft: KvLayer | None, last: bool) -> tuple[KvLayer, ...]:
     """The KV layers of the stage of layers `rng` as the release holds them (_state_dtype),
-    the MTP draft's on the last."""
+    the MTP draft's or the EAGLE-3 drafter's on the last."""
     kv = tuple(_state_dtype(k, states) for k in kv_layers[rng.start:rng.stop] if k is not None)
     if draft is not None and last:
         kv += (draft,) * states.draft_kv_layers
-    return kv
+    return kv + states.eagle_kv if last else kv
 
 
 _KIND_STAGE_KV: IdentityMemo[StageKv | None] = IdentityMemo(16384)

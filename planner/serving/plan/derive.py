@@ -11,6 +11,7 @@ from planner.model.spec import (
     ModelSpec,
 )
 from planner.serving.all2all import batched_dp_moe
+from planner.serving.eagle import eagle_kv_layers
 from planner.serving.engine import (
     EngineSettings,
     StateRules,
@@ -372,7 +373,8 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     block a multiple of the model's Mamba chunk (StateRules.state_all, checkpoint_align);
     mamba/abstract.py sets num_speculative_blocks = num_speculative_tokens, and
     MambaStateShapeCalculator widens each conv state to kernel - 1 + num_speculative_tokens.
-    The MTP draft's attention layers (spec.mtp_layers) join the KV cache. Llama 4's chunked
+    The MTP draft's attention layers (spec.mtp_layers) join the KV cache, or an EAGLE-3
+    drafter's (planner.serving.eagle.eagle_kv_layers) in its place. Llama 4's chunked
     layers are full attention before vllm_versions.CHUNKED_HYBRID_FROM.
     """
     n = s.num_speculative_tokens
@@ -394,11 +396,13 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     else:
         held = (2 if align else 1) + n + (checkpoints or mamba2)
         multiple = FLASHINFER_GDN_CHECKPOINT_TOKENS if checkpoints else 1
+    eagle = s.speculative_draft
     return StateRules(rules.config_ssm_dtype, held, n,
-                      spec.mtp_layers if n else 0, 32 if hd256 else 16,
+                      spec.mtp_layers if n and eagle is None else 0, 32 if hd256 else 16,
                       rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid,
                       multiple, per_block, _nemotron_ssm_bytes(spec, s, rules),
-                      _asked_bytes(s.mamba_cache_dtype), _asked_bytes(s.mamba_ssm_cache_dtype))
+                      _asked_bytes(s.mamba_cache_dtype), _asked_bytes(s.mamba_ssm_cache_dtype),
+                      eagle_kv_layers(eagle, spec) if eagle is not None else ())
 
 
 def _nemotron_ssm_bytes(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> int | None:
@@ -451,7 +455,7 @@ def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:
             s.all2all_backend and (s.all2all_backend, s.vllm_version),
             # the runner buffers' (runner_buffers)
             r.runner[0], vllm_rules(s.vllm_version).runner_buffers, placeholder_block(s),
-            s.num_speculative_tokens)
+            s.num_speculative_tokens, s.speculative_draft is None)
 
 
 def served_scheme(request: PlanRequest) -> quant.QuantScheme:

@@ -7,6 +7,7 @@ from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_plac
 from planner.model.attention import cdiv
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.all2all import all2all_notes, runs_all2all
+from planner.serving.eagle import eagle_rank_bytes
 from planner.serving.engine import EngineSettings, StageKv, sparse_mla_kv
 from planner.serving.eplb import (
     EXPERT_BUFFER_FROM,
@@ -241,14 +242,30 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
            r.vision_first_stage_only,
            load, r.siglip_head, r.tower_whole, r.tower_dropped, r.transformers_backend,
            redundant, eplb,
-           draft is not None)
-    terms = cached(spec, key, _rank_terms, spec, r, layout, load, own_heads, own_embed,
-                   redundant, eplb, draft)
+           draft is not None, s.speculative_draft)
+    terms = with_eagle_draft(
+        cached(spec, key, _rank_terms, spec, r, layout, load, own_heads, own_embed, redundant,
+               eplb, draft), spec, s, r, layout)
     if lora is None:
         return terms, None
     tower_len = r.max_model_len if lora.tower else 0  # (the tower's Punica buffers read it)
     return cached(spec, ("lora", *key, lora, r.mbt, r.seqs, tower_len), _with_lora, spec, r,
                   layout, terms, lora, eplb, tower_len)
+
+
+def with_eagle_draft(terms: tuple[WeightTerms, ...], spec: ModelSpec, s: EngineSettings,
+                     r: Resolved, layout: ParallelLayout) -> tuple[WeightTerms, ...]:
+    """`terms` with an EAGLE-3 drafter's weights on each GPU of the last stage
+    (eagle.eagle_rank_bytes in the served dtype: vLLM builds the drafter there only), as they
+    are without one."""
+    draft = s.speculative_draft
+    if draft is None:
+        return terms
+    added = eagle_rank_bytes(draft, layout.tp, layout.pp, r.act_b, spec.vocab_size,
+                             s.vllm_version).total
+    last = (layout.pp - 1) * layout.tp
+    return terms[:last] + tuple(t.model_copy(update={"eagle_draft_bytes": added})
+                                for t in terms[last:])
 
 
 def sized_lora(spec: ModelSpec, s: EngineSettings, vision_first_stage_only: bool

@@ -74,8 +74,9 @@ def load_peak_errors(st: Setup, candidates: list[Binding]
       Qwen3-30B-A3B that starts on one 80 GB GPU runs out of memory there with `--quantization
       fp8` on 0.13.0 and 0.14.0). So is one on 0.13.0 where a rank's weights are sliced
       (vllm_versions.FP8_COPIED_NUMEL_FROM). 0.13.0, 0.14.0 and 0.15.1 wheels read.
-    The main model's figures leave out the MTP draft's (mtp_bytes): the v1 runner loads the
-    drafter after the main model (gpu_model_runner.py load_model, 0.14.0 wheel).
+    The main model's figures leave out the MTP draft's (mtp_bytes) and an EAGLE-3 drafter's
+    (eagle_draft_bytes): the v1 runner loads the drafter after the main model
+    (gpu_model_runner.py load_model, 0.14.0 wheel; 0.33.0 gpu_model_runner.py:4989-5012).
 
     From FP8_AT_LOAD_ON_META_FROM no whole 16-bit model is allocated; each layer's 16-bit weight
     is materialized with its first shard and freed when its fp8 replaces it, a transient of the
@@ -182,9 +183,10 @@ def _one_call_loader(st: Setup) -> str | None:
 
 
 def _main_model(terms: tuple[WeightTerms, ...]) -> tuple[int, ...]:
-    """Each rank's weight bytes less the MTP draft's (load_peak_errors' NOTE), each distinct
-    object's summed once (weights.rank_totals)."""
-    totals = {id(w): w.total_bytes - w.mtp_bytes for w in distinct_objects(terms)}
+    """Each rank's weight bytes less the MTP draft's and an EAGLE-3 drafter's
+    (load_peak_errors' NOTE), each distinct object's summed once (weights.rank_totals)."""
+    totals = {id(w): w.total_bytes - w.mtp_bytes - w.eagle_draft_bytes
+              for w in distinct_objects(terms)}
     return tuple(map(totals.__getitem__, map(id, terms)))
 
 

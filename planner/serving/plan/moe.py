@@ -190,7 +190,7 @@ def draft_moe(spec: ModelSpec, s: EngineSettings) -> MoeMlp | None:
     """The routed experts of each MTP draft layer vLLM loads (--num-speculative-tokens on a
     model with MTP layers: the spec's own mtp_layer, else a copy of its last layer, as the
     weights' _mtp_bytes counts them), None without a draft or without experts in it."""
-    if not (s.num_speculative_tokens and spec.mtp_layers):
+    if not (s.num_speculative_tokens and spec.mtp_layers) or s.speculative_draft is not None:
         return None
     mlp = (spec.mtp_layer or spec.layers[-1]).mlp
     return mlp if isinstance(mlp, MoeMlp) else None

@@ -3,6 +3,7 @@
 from planner.model import quant
 from planner.model.config.reader import MAX_CONTEXT
 from planner.model.spec import LinearAttentionMixer, MambaMixer, ModelSpec
+from planner.serving.eagle import eagle_note
 from planner.serving.engine import EngineSettings, ds_mla_read, is_sparse_mla
 from planner.serving.eplb import method_note
 from planner.serving.hardware import ClusterSpec, GpuSpec
@@ -89,7 +90,7 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
     """The model notes that follow the format and flags (INC, the remote-code gap's rest, the
     exclusion list this release reads, a filled generation config, the MoE backend's, EPLB's,
     vLLM's log on a --mamba-ssm-cache-dtype over Qwen3.5's, on a --mamba-cache-mode or
-    --mamba-block-size it changes or drops), after model_notes' own."""
+    --mamba-block-size it changes or drops, an EAGLE-3 drafter's), after model_notes' own."""
     return (tuple(inc_notes(spec, scheme, rules.version, gpu))
             + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
                 filter(None, [exclusion_list_note(spec, scheme, rules.version),
@@ -107,7 +108,9 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                               method_note(eplb_kind, rules.version)
                               if s.enable_eplb and spec.is_moe else None,
                               _ssm_override_note(spec, s, rules),
-                              _nemotron_ssm_class_note(spec, s, rules)]))
+                              _nemotron_ssm_class_note(spec, s, rules),
+                              eagle_note(s.speculative_draft, s.num_speculative_tokens)
+                              if s.speculative_draft is not None else None]))
             + mamba_mode_notes(spec, s, rules)
             + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version))
 

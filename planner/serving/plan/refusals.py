@@ -5,6 +5,7 @@ from collections.abc import Callable
 from planner.model import quant
 from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
+from planner.serving.eagle import eagle_refusals
 from planner.serving.engine import EngineSettings, StageKv, VllmWindow, served_dtype
 from planner.serving.eplb import (
     draft_eplb_refusal,
@@ -332,7 +333,10 @@ def ep_refusal(ccs: tuple[str, ...], s: EngineSettings, rules: VllmRules,
 def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     """vLLM's refusal of MTP speculative decoding for this model and release
     (planner.serving.mtp; the plan's error; the app offers the setting only where it is
-    empty)."""
+    empty), or of the EAGLE-3 drafter given (planner.serving.eagle.eagle_refusals)."""
+    if s.speculative_draft is not None:
+        return eagle_refusals(s.speculative_draft, spec, s.vllm_version,
+                              s.num_speculative_tokens, s.kv_cache_dtype)
     return draft_refusal(spec, s.num_speculative_tokens, s.vllm_version)
 
 

@@ -10,6 +10,7 @@ from planner.model.attention.kvformat import KvBytes
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.all2all import buffer_note, effective_backend
+from planner.serving.eagle import eagle_bytes_formula, eagle_rank_bytes
 from planner.serving.encoder_cover import (
     encoder_gap,
     fit_lift_note,
@@ -92,6 +93,7 @@ WEIGHT_PARTS = {
     "shared_experts_bytes": "shared experts", "router_bytes": "router", "norms_bytes": "norms",
     "lm_head_bytes": "lm_head", "vision_bytes": "vision tower",
     "rope_cache_bytes": "rotary cos/sin cache", "mtp_bytes": "MTP draft",
+    "eagle_draft_bytes": "EAGLE-3 draft",
     "hyper_connections_bytes": "hyper-connections", "buffers_bytes": "buffers",
     "lora_bytes": "LoRA slots",
 }
@@ -148,6 +150,11 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
                      f"{r.act_b} B = {deepstack:,} B (qwen3_vl.py deepstack_input_embeds)")
     if r.load.zeros_freed_bits:
         notes.append("without the unused GPTQ zero points vLLM's Marlin frees at load")
+    draft = st.s.speculative_draft
+    if draft is not None and bind.pp_stage == st.layout.pp - 1:
+        parts = eagle_rank_bytes(draft, tp, st.layout.pp, r.act_b, spec.vocab_size,
+                                 st.s.vllm_version)
+        notes.append(f"EAGLE-3 draft: {eagle_bytes_formula(draft, parts, tp, r.act_b)}")
     wna16 = st.facts.load.wna16_expert_bits
     if wna16:
         notes.append(f"routed experts at {wna16:g} bits per weight, as vLLM's MoE WNA16 "

@@ -80,7 +80,8 @@ def runner_buffers(st: Setup, pp_stage: int) -> RunnerBuffers:
     s, layout, r = st.s, st.layout, st.facts.r
     if not vllm_rules(s.vllm_version).runner_buffers:
         return RunnerBuffers((), {})
-    draft = s.num_speculative_tokens if st.spec.mtp_layers else 0
+    draft = s.num_speculative_tokens if st.spec.mtp_layers and s.speculative_draft is None \
+        else 0
     return runner_buffer_sizes(
         r.runner[0], r.facts.hidden_size, r.facts.vocab_size, r.mbt, r.seqs, r.max_model_len,
         placeholder_block(s), r.act_b, first_stage=pp_stage == 0,

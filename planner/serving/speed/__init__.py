@@ -633,7 +633,12 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
     if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:
         notes.extend(_moe_backend_notes(ctx, s))
-    if s.num_speculative_tokens:
+    if s.speculative_draft is not None:
+        drafts = counted(s.num_speculative_tokens, "EAGLE-3 draft token")
+        notes.append(f"speculative decoding ({drafts} from {s.speculative_draft.model}) is not "
+                     "modelled: these figures decode one token per step without the drafter "
+                     "(with accepted drafts TPOT is lower)")
+    elif s.num_speculative_tokens:
         drafts = counted(s.num_speculative_tokens, "MTP draft token")
         notes.append(f"speculative decoding ({drafts}) is not modelled: these figures decode "
                      "one token per step without the draft layer (with accepted drafts TPOT is "

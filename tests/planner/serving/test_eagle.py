@@ -1,0 +1,214 @@
+"""EAGLE-3 speculative decoding with a separate drafter checkpoint (planner.serving.eagle):
+the drafter's weights on each GPU, its KV layers, the launch flag and vLLM's refusals, worked
+by hand from the drafter configs of tests/fixtures/drafters (SOURCES.md there) and vLLM's
+llama_eagle3.py."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.planner_cli import main
+from planner.catalog import catalog_spec
+from planner.serving.eagle import (
+    DraftError,
+    eagle_rank_bytes,
+    eagle_refusals,
+    parse_eagle_draft,
+)
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
+from planner.serving.vllm_versions import parse_version
+
+DRAFTERS = Path(__file__).resolve().parents[2] / "fixtures" / "drafters"
+LLAMA_70B_DRAFTER = DRAFTERS / "specforge__llama3-70B-eagle3.json"
+QWEN3_32B_DRAFTER = DRAFTERS / "specforge__qwen3-32b-eagle3.json"
+
+
+def _draft(path: Path, name: str = "drafter"):
+    return parse_eagle_draft(json.loads(path.read_text(encoding="utf-8")), name)
+
+
+def _plan(repo: str, drafter, tp: int, pp: int = 1, tokens: int = 3, **engine):
+    return plan(PlanRequest(
+        model=catalog_spec(repo), cluster=preset_cluster("h100-sxm", tp * pp),
+        layout=ParallelLayout(tp=tp, pp=pp),
+        engine=EngineSettings(speculative_draft=drafter, num_speculative_tokens=tokens,
+                              **engine)))
+
+
+def test_the_drafter_configs_read_as_llama_eagle3_builds_them():
+    llama = _draft(LLAMA_70B_DRAFTER)
+    assert (llama.architecture, llama.hidden_size, llama.num_layers, llama.num_heads,
+            llama.num_kv_heads, llama.head_dim, llama.intermediate_size, llama.vocab_size,
+            llama.draft_vocab_size) == ("LlamaForCausalLMEagle3", 8192, 1, 64, 8, 128, 28672,
+                                        128256, 32000)
+    qwen = _draft(QWEN3_32B_DRAFTER)  # its head_dim 80 is the config's, not 5,120 / 64 = 80
+    assert (qwen.hidden_size, qwen.num_heads, qwen.num_kv_heads, qwen.head_dim,
+            qwen.intermediate_size, qwen.vocab_size) == (5120, 64, 8, 80, 25600, 151936)
+
+
+def test_llama_70b_drafter_weights_per_gpu_at_tp4():
+    # By hand (llama_eagle3.py; bf16, 2 B; TP 4):
+    #   qkv: 2 x 8,192 in x (64 / 4 + 2 x 8 / 4) x 128 out = 16,384 x 2,560 = 41,943,040
+    #   o_proj: 64 / 4 x 128 x 8,192 = 16,777,216; MLP: 3 x 28,672 / 4 x 8,192 = 176,160,768
+    #   -> 234,881,024 params x 2 B = 469,762,048 B
+    #   fc (replicated): 3 x 8,192 x 8,192 x 2 B = 402,653,184 B
+    #   norms (input, post-attention, hidden_norm, final): 4 x 8,192 x 2 B = 65,536 B
+    #   lm_head: 32,000 / 4 x 8,192 x 2 B = 131,072,000 B; d2t: 32,000 x 8 B = 256,000 B
+    #   total 1,003,808,768 B
+    parts = eagle_rank_bytes(_draft(LLAMA_70B_DRAFTER), 4, 1, 2, 128256, "0.34.0")
+    assert parts == (469_762_048, 402_653_184, 65_536, 131_072_000, 256_000, 0)
+    assert parts.total == 1_003_808_768
+    # the plan's weights per GPU grow by exactly that
+    repo = "meta-llama/Meta-Llama-3.1-70B"
+    with_draft = _plan(repo, _draft(LLAMA_70B_DRAFTER), 4)
+    without = _plan(repo, None, 4, tokens=0)
+    assert with_draft.weights_bytes_per_gpu - without.weights_bytes_per_gpu == 1_003_808_768
+    assert "EAGLE-3 draft 0.93 GiB" in next(t.formula for t in with_draft.terms
+                                           if t.key == "weights")
+
+
+def test_llama_70b_drafter_kv_joins_the_targets_kind():
+    # Its one layer has the target's shape (8 KV heads x 128): 80 + 1 layers of 2 KV heads a
+    # GPU at TP 4: 81 x 2 x 2 x 128 x 2 B = 82,944 B a token (80 x 1,024 = 81,920 without)
+    p = _plan("meta-llama/Meta-Llama-3.1-70B", _draft(LLAMA_70B_DRAFTER), 4)
+    kv = next(t for t in p.terms if t.key == "kv_bytes_per_token_per_gpu")
+    assert kv.value == 82_944
+    assert kv.formula.startswith("81 layers x [")
+
+
+def test_qwen3_32b_drafter_of_its_own_head_dim():
+    # TP 2, bf16. Weights: qkv 2 x 5,120 x (32 + 2 x 4) x 80 = 32,768,000; o 32 x 80 x 5,120
+    # = 13,107,200; MLP 3 x 12,800 x 5,120 = 196,608,000 -> 242,483,200 x 2 B = 484,966,400 B
+    # + fc 3 x 5,120 x 5,120 x 2 = 157,286,400 + norms 4 x 5,120 x 2 = 40,960 + lm_head
+    # 16,000 x 5,120 x 2 = 163,840,000 + d2t 256,000 = 806,389,760 B.
+    # KV: the draft's 4 KV heads a GPU x (80 + 80) x 2 B = 1,280 B a token beside the
+    # target's 64 x 4 x 256 x 2 B = 131,072 B: 132,352 B; one group of both shapes (vLLM
+    # UniformTypeKVCacheSpecs), a 64-token block = 64 x 131,072 + 64 x 1,280 = 8,470,528 B
+    drafter = _draft(QWEN3_32B_DRAFTER)
+    assert eagle_rank_bytes(drafter, 2, 1, 2, 151936, "0.34.0").total == 806_389_760
+    p = _plan("Qwen/Qwen3-32B", drafter, 2)
+    terms = {t.key: t for t in p.terms}
+    assert terms["kv_bytes_per_token_per_gpu"].value == 132_352
+    assert terms["bytes_per_block"].value == 8_470_528
+    assert terms["bytes_per_block"].formula.startswith("64 pages x 131,072 B + 1 pages x 81,920 B")
+
+
+def test_the_drafter_keeps_its_own_embedding_at_pp2():
+    # At PP 2 vLLM loads the draft's embed_tokens separately: 128,256 / 2 x 8,192 x 2 B
+    # = 1,050,673,152 B more on the last stage's GPUs, none on the first stage's
+    drafter = _draft(LLAMA_70B_DRAFTER)
+    at_pp1 = eagle_rank_bytes(drafter, 2, 1, 2, 128256, "0.34.0")
+    at_pp2 = eagle_rank_bytes(drafter, 2, 2, 2, 128256, "0.34.0")
+    assert at_pp2.total - at_pp1.total == at_pp2.embed == 1_050_673_152
+    repo = "meta-llama/Meta-Llama-3.1-70B"
+    with_draft = _plan(repo, drafter, 2, pp=2)
+    without = _plan(repo, None, 2, pp=2, tokens=0)
+    added = [a.weights_bytes - b.weights_bytes
+             for a, b in zip(with_draft.per_gpu, without.per_gpu, strict=True)]
+    assert added == [0, 0, at_pp2.total, at_pp2.total]
+
+
+def test_d2t_is_built_always_before_0_30():
+    # a drafter over the target's whole vocabulary: draft_id_to_target_id (int64) is built
+    # anyway in 0.17.0-0.29.0, only for a smaller draft vocabulary from 0.30.0
+    whole = _draft(LLAMA_70B_DRAFTER).model_copy(update={"draft_vocab_size": 128256})
+    assert eagle_rank_bytes(whole, 4, 1, 2, 128256, "0.29.0").d2t == 128256 * 8
+    assert eagle_rank_bytes(whole, 4, 1, 2, 128256, "0.30.0").d2t == 0
+
+
+def test_the_launch_command_parses_on_every_release_planned():
+    drafter = _draft(LLAMA_70B_DRAFTER, "yuhuili/drafter")
+    flag = ('--speculative-config \'{"method": "eagle3", "model": "yuhuili/drafter", '
+            '"num_speculative_tokens": 3}\'')
+    for version in supported_versions():
+        if parse_version(version) >= (0, 17, 0):
+            p = _plan("meta-llama/Meta-Llama-3.1-70B", drafter, 4, vllm_version=version)
+            assert flag in p.vllm_command, version
+            assert command_problems(p.vllm_command, vllm_cli(version)) == [], version
+
+
+@pytest.mark.parametrize(("repo", "version", "tokens", "quoted"), [
+    ("Qwen/Qwen3-32B", "0.34.0", 0, "num_speculative_tokens must be provided with "
+     "speculative model unless the draft model config contains an n_predict parameter."),
+    ("Qwen/Qwen3-32B", "0.16.0", 3, "planned on vLLM 0.17.0 and later"),
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "0.34.0", 3, "Model does not support EAGLE3 "
+     "interface but aux_hidden_state_outputs was requested"),
+    ("meta-llama/Meta-Llama-3.1-70B", "0.34.0", 3, "has hidden_size 5,120"),
+])
+def test_refusals(repo, version, tokens, quoted):
+    refusals = eagle_refusals(_draft(QWEN3_32B_DRAFTER), catalog_spec(repo), version, tokens,
+                              "auto")
+    assert len(refusals) == 1 and quoted in refusals[0]
+
+
+def test_the_minimax_m2_drafter_name_arrives_in_0_20():
+    drafter = _draft(QWEN3_32B_DRAFTER).model_copy(
+        update={"architecture": "Eagle3MiniMaxM2ForCausalLM"})
+    spec = catalog_spec("Qwen/Qwen3-32B")
+    assert "\"Model architectures ['Eagle3MiniMaxM2ForCausalLM'] are not supported for now.\"" \
+        in eagle_refusals(drafter, spec, "0.19.0", 3, "auto")[0]
+    assert eagle_refusals(drafter, spec, "0.20.0", 3, "auto") == ()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"architectures": ["Qwen3ForCausalLM"]}, "a module other than llama_eagle3.py"),
+    ({"architectures": ["GPT2LMHeadModel"]},
+     "\"Model architectures ['Eagle3GPT2LMHeadModel'] are not supported for now.\""),
+    ({"norm_before_fc": True}, "sets norm_before_fc"),
+    ({"speculators_config": {}}, "speculators-format"),
+])
+def test_drafter_configs_not_sized_are_refused(change, message):
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")), **change}
+    with pytest.raises(DraftError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        parse_eagle_draft(config, "drafter")
+
+
+def _drafter_folder(tmp_path: Path, source: Path) -> Path:
+    folder = tmp_path / "drafter"
+    folder.mkdir()
+    (folder / "config.json").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "model.safetensors").write_bytes(b"")
+    return folder
+
+
+def test_cli_speculative_model(tmp_path, capsys):
+    folder = _drafter_folder(tmp_path, QWEN3_32B_DRAFTER)
+    code = main(["plan", "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--gpus", "2",
+                 "--tp", "2", "--speculative-model", str(folder), "--speculative-method",
+                 "eagle3", "--num-speculative-tokens", "4", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert doc["kv_bytes_per_token_per_gpu"] == 132_352
+    assert doc["engine"]["speculative_draft"]["head_dim"] == 80
+    assert (f'"model": "{folder.absolute()}", "num_speculative_tokens": 4'
+            in doc["vllm_command"])
+    assert any("EAGLE-3 draft tokens" in note for note in doc["speed"]["notes"])
+
+
+def test_cli_without_a_drafter_keeps_its_json_keys(capsys):
+    main(["plan", "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--gpus", "2", "--json"])
+    assert "speculative_draft" not in json.loads(capsys.readouterr().out)["engine"]
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("lone", "is a lone config file"),
+    ("empty", "holds no weights"),
+])
+def test_cli_refuses_a_drafter_vllm_cannot_load(tmp_path, capsys, given, message):
+    if given == "lone":
+        path = QWEN3_32B_DRAFTER
+    else:
+        path = tmp_path / "empty"
+        path.mkdir()
+        (path / "config.json").write_text(QWEN3_32B_DRAFTER.read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    code = main(["plan", "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--gpus", "2",
+                 "--speculative-model", str(path), "--num-speculative-tokens", "2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1
