@@ -617,7 +617,7 @@ class WindowInputs(_Frozen):
     rope_parameters_theta: bool = Field(
         default=False, description="the text config's rope_parameters is one flat block holding "
         "rope_theta, which transformers 5 keeps at its top level "
-        "(startup.model_config._olmo3_rope_failure)")
+        "(startup.model_config.olmo3_rope_errors)")
     original_max_position_embeddings: int | None = Field(
         default=None, gt=0, description="the text config's own (top-level) "
         "original_max_position_embeddings, or its transformers class default")
@@ -683,9 +683,10 @@ class ModelSpec(_Frozen):
     tie_word_embeddings: bool
     text_tie_word_embeddings: bool | None = Field(
         default=None, description="a multimodal wrapper's (config.tie.WRAPPER_TIE_DEFAULTS) "
-        "text_config tie_word_embeddings as transformers 4 holds it, which vLLM before 0.24.0 "
+        "text_config tie_word_embeddings as transformers 4 holds it, which vLLM before 0.19.1 "
         "builds the text model with, where it differs from tie_word_embeddings, the wrapper's "
-        "own, which vLLM 0.24.0 on copies onto the text config (serving.tie.served_tie). None: "
+        "own, which vLLM 0.19.1 on copies onto the text config under transformers 5 "
+        "(serving.tie.served_tie). None: "
         "a plain config, another wrapper, or the two agree"
     )
     torch_dtype: TorchDtype

@@ -102,6 +102,7 @@ from planner.serving.vllm_versions import (
     OLDEST_COVERED,
     QWEN3_MOE_SHARED_EXPERT_FROM,
     TEXT_CLASS_BY_TYPE_FROM,
+    TRANSFORMERS_5_ALLOWED_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     Version,
     parse_version,
@@ -390,7 +391,8 @@ CAUSAL_LM_CLASSES_5: dict[str, str] = {
     "glm_moe_dsa": "GlmMoeDsaForCausalLM", "longcat_flash": "LongcatFlashForCausalLM",
     "ministral3": "Ministral3ForCausalLM", "qwen3_next": "Qwen3NextForCausalLM"}
 """NOTE: the same in 5.5.3 only (4.56.0 maps none of these types): from
-TRANSFORMERS_5_ONLY_FROM, as Headroom assumes transformers 4 before it."""
+TRANSFORMERS_5_ALLOWED_FROM, as Headroom plans under transformers 5 from it (0.19.1-0.23.x with
+transformers<5 pinned fill in no class for them)."""
 
 
 def silu_only_errors(spec: ModelSpec, cli: VllmCli) -> list[str]:
@@ -449,9 +451,14 @@ def text_classes(spec: ModelSpec, wrapper: str, version: Version) -> tuple[tuple
         return ("MistralForCausalLM",), how
     if version < TEXT_CLASS_BY_TYPE_FROM or text_type is None:
         return (), how
-    by_type = {**CAUSAL_LM_CLASSES, **(CAUSAL_LM_CLASSES_5 if version >= TRANSFORMERS_5_ONLY_FROM
-                                       else {})}
-    return ((by_type[text_type],) if text_type in by_type else ()), how
+    if text_type in CAUSAL_LM_CLASSES:
+        return (CAUSAL_LM_CLASSES[text_type],), how
+    if text_type not in CAUSAL_LM_CLASSES_5 or version < TRANSFORMERS_5_ALLOWED_FROM:
+        return (), how
+    pinned = ("; under transformers 5, which its image and a fresh pip install run: with "
+              "transformers<5 pinned it fills in no class" if version < TRANSFORMERS_5_ONLY_FROM
+              else "")
+    return (CAUSAL_LM_CLASSES_5[text_type],), how + pinned
 
 
 def _builds(spec: ModelSpec, rule: SiluOnly, version: Version) -> bool:

@@ -27,7 +27,8 @@ def _gemma2_always_tied(spec: ModelSpec, version: Version) -> bool:
 def served_tie(spec: ModelSpec, version: Version) -> bool:
     """Whether vLLM `version` ties lm_head to embed_tokens: always for a Gemma 2 text model
     from GEMMA2_ALWAYS_TIED_FROM; a wrapper's text_config reading (where it differs) before
-    WRAPPER_TIE_COPIED_FROM; else config.json's (ModelSpec.tie_word_embeddings)."""
+    WRAPPER_TIE_COPIED_FROM (0.19.1, planned under transformers 5 from it); else config.json's
+    (ModelSpec.tie_word_embeddings)."""
     if _gemma2_always_tied(spec, version):
         return True
     if spec.text_tie_word_embeddings is not None and version < WRAPPER_TIE_COPIED_FROM:
@@ -58,7 +59,7 @@ def _retied(spec: ModelSpec, version: Version, vllm_version: str) -> ModelSpec:
             "that stores lm_head.weight fails to load"
             if _gemma2_always_tied(spec, version) else
             f"vLLM {vllm_version} builds the text model {'tied' if tie else 'untied'} from "
-            "text_config's tie_word_embeddings (0.24.0 on, under transformers 5, read the "
+            "text_config's tie_word_embeddings (0.19.1 on, under transformers 5, read the "
             "wrapper's): planned so")
     return spec.model_copy(update={"tie_word_embeddings": tie,
                                    "assumptions": (*spec.assumptions, note)})
@@ -68,22 +69,22 @@ def transformers_tie_note(spec: ModelSpec, version: Version, vllm_version: str,
                           asserted: bool) -> str | None:
     """The plan's note where the wrapper's and text_config's tie_word_embeddings differ on a
     release that runs under transformers 4 or 5 (TRANSFORMERS_5_ALLOWED_FROM up to
-    TRANSFORMERS_5_ONLY_FROM): planned with text_config's, as under transformers 4 (served_tie),
-    but with_hf_config copies the wrapper's under transformers 5, which a fresh install of the
-    release resolves; None elsewhere. The two readings differ, so the wrapper's is the other.
-    `asserted`: the release's model for the text model asserts the tie
-    (model_config.gemma_asserts_tie), so it refuses an untied one."""
+    TRANSFORMERS_5_ONLY_FROM): planned with the wrapper's, as with_hf_config copies it under
+    transformers 5, which the release's image and a fresh install run (served_tie), but the
+    text model keeps text_config's under transformers 4 where pinned; None elsewhere. The two
+    readings differ, so text_config's is the other. `asserted`: the release's model for the
+    text model asserts the tie (model_config.gemma_asserts_tie), so it refuses an untied one."""
     text_tie = spec.text_tie_word_embeddings
     if text_tie is None or not TRANSFORMERS_5_ALLOWED_FROM <= version < TRANSFORMERS_5_ONLY_FROM:
         return None
     table = spec.vocab_size * spec.hidden_size
     return (f"vLLM {vllm_version} runs under transformers 4 or 5 (it requires transformers "
-            ">=4.56.0, not 5.0-5.5.0), and this model's lm_head depends on which: planned as "
-            f"under transformers 4, {'tied' if text_tie else 'untied'} (text_config's "
-            "tie_word_embeddings); under transformers 5, which a fresh pip install of this "
-            "release resolves, vLLM copies the wrapper's onto the text model and builds it "
-            f"{'untied' if text_tie else 'tied'}" + (
-                ", which it refuses (`assert config.tie_word_embeddings`)" if text_tie and asserted
-                else f": one {spec.vocab_size:,} x {spec.hidden_size:,} lm_head table "
-                f"({table:,} parameters) {'more' if text_tie else 'less'} than planned")
-            + ". Pin transformers<5 for this plan's figures.")
+            ">=4.56.0, not 5.0-5.5.0), and this model's lm_head depends on which: planned "
+            "under transformers 5, which its docker image and a fresh pip install run, "
+            f"{'untied' if text_tie else 'tied'} (vLLM copies the wrapper's "
+            "tie_word_embeddings onto the text model); with transformers<5 pinned it builds "
+            f"the text model {'tied' if text_tie else 'untied'} (text_config's)" + (
+                ", which it refuses (`assert config.tie_word_embeddings`)" if not text_tie
+                and asserted else f": one {spec.vocab_size:,} x {spec.hidden_size:,} lm_head "
+                f"table ({table:,} parameters) {'less' if text_tie else 'more'} than planned")
+            + ".")

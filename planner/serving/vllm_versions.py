@@ -54,20 +54,19 @@ V1_ONLY_FROM: Version = (0, 11, 0)
 is V1. Before it EngineArgs._is_v1_supported_oracle (engine/arg_utils.py) falls back to V0 for
 some settings, hardware and models (planner.serving.v1_oracle refuses those)."""
 
-WRAPPER_TIE_COPIED_FROM: Version = (0, 24, 0)
+WRAPPER_TIE_COPIED_FROM: Version = (0, 19, 1)
 """NOTE: VllmConfig.with_hf_config (config/vllm.py), which init_vllm_registered_model runs on
 the text config a multimodal model builds its language model from, copies the top-level
 hf_config.tie_word_embeddings onto it: the 0.16.0-0.18.1 wheels only where the text config has
 no such attribute, which under the transformers 4 they require (`transformers<5`) every config
 has (4.57.1 PretrainedConfig.__init__ sets it); the 0.19.0, 0.19.1 and 0.20.0-0.23.0 wheels only
 under `Version(version("transformers")) >= Version("5.0.0")` (0.19.0 requires `<5`;
-0.19.1-0.23.0 allow 5.5.1 on, TRANSFORMERS_5_ALLOWED_FROM); the 0.24.0 wheel on always (0.24.0,
-0.25.0, 0.29.0, 0.33.0, 0.34.0 read), under the transformers 5 they require. The with_hf_config
-of the 0.9.1, 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0 and 0.15.1 wheels copies nothing.
-Before 0.24.0 the text model is planned with text_config's own (config.tie._wrapper_tie), as under
-transformers 4, the assumption Headroom makes for every release before TRANSFORMERS_5_ONLY_FROM;
-from 0.19.1 the plan says what transformers 5 would build instead
-(tie.transformers_tie_note)."""
+0.19.1-0.23.0 allow 5.5.1 on and are planned under it, TRANSFORMERS_5_ALLOWED_FROM); the 0.24.0
+wheel on always (0.24.0, 0.25.0, 0.29.0, 0.33.0, 0.34.0 read), under the transformers 5 they
+require. The with_hf_config of the 0.9.1, 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0 and
+0.15.1 wheels copies nothing. So from 0.19.1 the text model is planned with the wrapper's tie;
+before it with text_config's own (config.tie._wrapper_tie), and on 0.19.1-0.23.x the plan says
+what transformers 4, where pinned, would build instead (tie.transformers_tie_note)."""
 
 GEMMA2_ALWAYS_TIED_FROM: Version = (0, 29, 0)
 """NOTE: gemma2.py Gemma2ForCausalLM in the 0.29.0, 0.33.0 and 0.34.0 wheels builds no lm_head: its
@@ -630,23 +629,36 @@ standardize_rope_params gives it priority too and otherwise falls back on
 max_position_embeddings)."""
 
 TRANSFORMERS_5_ALLOWED_FROM: Version = (0, 19, 1)
-"""NOTE: the first release whose wheel METADATA allows transformers 5: `Requires-Dist:
+"""NOTE: the first release whose wheel METADATA allows transformers 5, and the first Headroom
+plans under transformers 5: `Requires-Dist:
 transformers!=5.0.*,!=5.1.*,!=5.2.*,!=5.3.*,!=5.4.*,!=5.5.0,>=4.56.0` in the 0.19.1, 0.20.0,
 0.21.0, 0.22.0 and 0.23.0 wheels, where the 0.12.0, 0.13.0, 0.14.0, 0.15.1, 0.16.0, 0.17.0,
-0.18.0, 0.18.1 and 0.19.0 wheels say `transformers<5,>=4.56.0`. pip takes the newest version
-a requirement allows, and none of these releases' other requirements caps transformers
-(compressed-tensors 0.15.0.1 and 0.17.0 `transformers>=4.45.0`, xgrammar 0.2.0
-`transformers>=4.38.0`, lm-format-enforcer 0.11.3 none), so a fresh `pip install` of any of
-them runs under transformers 5 unless transformers 4 is pinned (`pip index versions
-transformers`, 2026-12-02: 5.25.0 newest)."""
+0.18.0, 0.18.1 and 0.19.0 wheels say `transformers<5,>=4.56.0`. What 0.19.1-0.23.x run:
+transformers 5. pip and uv take the newest version a requirement allows, and none of these
+releases' other requirements caps transformers (compressed-tensors 0.15.0.1 and 0.17.0
+`transformers>=4.45.0`, xgrammar 0.2.0 `transformers>=4.38.0`, lm-format-enforcer 0.11.3 none);
+transformers 5.5.1-5.5.3 were on PyPI on 2026-04-09, before 0.19.1 (2026-04-18; PyPI upload
+times), so a fresh install or image build of any of them resolves transformers 5 (`pip index
+versions transformers`, 2026-12-02: 5.25.0 newest). vLLM PR #30566 ("Update to transformers
+v5") pins vLLM's own tests to 5.5.3 and keeps 4.57.5 as a backward-compatibility job only (the
+0.19.1 test lock: 5.5.3; vllm-metal PR #286: "vllm 0.19.1, which ships transformers v5
+officially upstream (#30566)"); vllm-project/recipes PR #354 (2026-04-21) points the Gemma 4
+recipe at the vllm/vllm-openai:v0.19.1 image "now that v0.19.1 has transformers v5"
+(gemma4_mm.py imports transformers.models.gemma4, which no 4.x has, so every Gemma 4 run on
+0.19.1-0.23.x ran it);
+a collect_env of a 0.20.1 build prints transformers==5.7.0. So each rule whose figure depends on
+the transformers major plans 0.19.1-0.23.x under transformers 5 and notes the transformers 4
+figure (pinned `transformers<5`, as llmcompressor 0.9.0.2's `<=4.57.3` forces; unverified how
+many do)."""
 
 TRANSFORMERS_5_ONLY_FROM: Version = (0, 24, 0)
 """NOTE: the wheel METADATA's transformers requirement: 0.12.0 and 0.19.0 `<5,>=4.56.0`,
-0.19.1-0.23.0 `>=4.56.0` but not 5.0-5.5.0 (TRANSFORMERS_5_ALLOWED_FROM: transformers 4 there
-only where pinned), 0.24.0 `>=5.5.3`. Before 0.24 vLLM may run under transformers 4,
-where patch_rope_parameters (transformers_utils/config.py, 0.12.0, 0.19.0 and 0.23.0 wheels)
-writes the config object's rope_theta, the transformers 4 class default when config.json has
-none at its top level, into a flat rope_parameters block over the block's own."""
+0.19.1-0.23.0 `>=4.56.0` but not 5.0-5.5.0 (TRANSFORMERS_5_ALLOWED_FROM: planned under
+transformers 5, transformers 4 only where pinned, whose figure the plan notes), 0.24.0
+`>=5.5.3`: from it no transformers 4 to note. Under transformers 4 (0.12.0-0.19.0, and
+0.19.1-0.23.x where pinned) patch_rope_parameters (transformers_utils/config.py, 0.12.0, 0.19.0
+and 0.23.0 wheels) writes the config object's rope_theta, the transformers 4 class default when
+config.json has none at its top level, into a flat rope_parameters block over the block's own."""
 
 OLMO3_MODEL_FROM: Version = (0, 26, 0)
 """NOTE: the registry maps Olmo3ForCausalLM to ("olmo2", "Olmo2ForCausalLM") in the 0.11.0-0.25.0
@@ -661,8 +673,8 @@ config.json gives (rope_theta and rope_scaling at the top, as the published OLMo
 keeps a top-level rope_theta only inside a flat rope_parameters block given as such; vLLM's own
 Olmo3Config (transformers_utils/configs/olmo3.py, registered 0.11.0-0.18.x) writes a flat one,
 and under transformers 4 patch_rope_parameters does (0.19.0-0.23.0). So under transformers 5
-(TRANSFORMERS_5_ALLOWED_FROM, required from TRANSFORMERS_5_ONLY_FROM) olmo2.py stops with
-KeyError: 'rope_theta' (startup.model_config._olmo3_rope_failure), as reported in
+(TRANSFORMERS_5_ALLOWED_FROM: planned so from 0.19.1, required from TRANSFORMERS_5_ONLY_FROM)
+olmo2.py stops with KeyError: 'rope_theta' (startup.model_config.olmo3_rope_errors), as in
 EuroEval/EuroEval PR #2052 (2026-07-25: "File .../vllm/model_executor/models/olmo2.py, line
 144", the 0.19.x-0.24.0 line)."""
 
@@ -1216,8 +1228,8 @@ there vLLM reads the config only with the flag. The repository's class names non
 NVIDIA's as vLLM copies it (configs/nemotron_h.py; the third-party copy read,
 nvidia-cosmos/cosmos-rl, neither). So float16 on 0.13.0-0.19.0 (transformers<5 only) and on
 0.19.1 with --trust-remote-code and an auto_map AutoConfig; float32 on 0.19.1 otherwise
-(TRANSFORMERS_5_ALLOWED_FROM: `pip install vllm==0.19.1` resolves transformers 5.25.0,
-2026-12-06), and float32 either way from 0.20.0."""
+(planned under transformers 5, TRANSFORMERS_5_ALLOWED_FROM: `pip install vllm==0.19.1` resolves
+transformers 5.25.0, 2026-12-06), and float32 either way from 0.20.0."""
 
 
 def nemotron_ssm_architectures(version: Version) -> frozenset[str]:

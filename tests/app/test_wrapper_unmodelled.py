@@ -38,4 +38,5 @@ def test_model_page_says_what_is_not_counted_and_the_lm_head_by_release() -> Non
     [note] = [c.value for c in at.caption if "multimodal wrapper" in c.value]
     assert note.startswith("internvl is a multimodal wrapper Headroom does not model: it plans "
                            "only the qwen2 text model (text_config).")
-    assert "from vLLM 0.24.0 config/vllm.py with_hf_config copies" in note
+    assert "from vLLM 0.19.1, under transformers 5 (0.24.0 on require it), config/vllm.py " \
+           "with_hf_config copies" in note

@@ -39,10 +39,11 @@ _ARCH_WORDS = re.compile(
 def refused_null_fields(r: Reader, notes: Notes) -> list[str]:
     """Warn where a field read is written out as null though its transformers class annotates
     it without None (ClassDefaults.not_null): transformers 5 refuses such a config.json, and
-    vLLM 0.24.0 on require transformers 5.5.3 or later (wheel METADATA: 0.24.0
-    `transformers>=5.5.3`; 0.20.0-0.23.0 `>=4.56.0` but not 5.0-5.5.0; 0.12.0 and 0.19.0
-    `<5,>=4.56.0`); the plan reads the null as vLLM does under transformers 4, and refuses it
-    from 0.24.0 (ModelSpec.refused_nulls, model_config.null_field_errors). Returns
+    vLLM 0.19.1 on are planned under it (wheel METADATA: 0.24.0 `transformers>=5.5.3`;
+    0.19.1-0.23.0 `>=4.56.0` but not 5.0-5.5.0, transformers 5 in their images and a fresh
+    install: serving.vllm_versions.TRANSFORMERS_5_ALLOWED_FROM; 0.12.0 and 0.19.0
+    `<5,>=4.56.0`); the plan reads the null as vLLM does under transformers 4 before 0.19.1, and
+    refuses it from 0.19.1 (ModelSpec.refused_nulls, model_config.null_field_errors). Returns
     'head_dim (Qwen3Config)' for each."""
     if r.defaults is None:
         return []
@@ -51,11 +52,10 @@ def refused_null_fields(r: Reader, notes: Notes) -> list[str]:
         notes.warnings.append(
             f"{', '.join(r.prefix + k for k in nulls)} null: transformers 5 refuses it "
             f"({r.defaults.class_name} annotates {'it' if len(nulls) == 1 else 'them'} without "
-            "None; 5.24.0 raises StrictDataclassFieldValidationError), so vLLM 0.24.0 on, "
-            "which require transformers 5.5.3 or later, cannot load this config (their plans "
-            "are refused); earlier releases are planned as vLLM reads it with transformers 4 "
-            "(0.20-0.23 also take transformers 5.5.1 on, which refuses it: pin "
-            "transformers<5 there)")
+            "None; 5.24.0 raises StrictDataclassFieldValidationError), so vLLM 0.19.1 on, "
+            "planned under transformers 5 (0.19.1-0.23.x run it unless transformers<5 is "
+            "pinned; 0.24.0 on require it), cannot load this config (their plans are refused); "
+            "earlier releases are planned as vLLM reads it with transformers 4")
     return [f"{r.prefix}{k} ({r.defaults.class_name})" for k in nulls]
 
 
@@ -63,7 +63,8 @@ def mistyped_fields(r: Reader, notes: Notes) -> list[str]:
     """Warn where config.json gives a field a value of a type its transformers class does not
     declare (ClassDefaults.types: `use_cache: "x"`, `rms_norm_eps: 1` for a float, null where
     None is not admitted), read or not: transformers 5 refuses such a config.json, so vLLM
-    0.24.0 on refuse it (ModelSpec.mistyped_fields, model_config.field_type_errors). Nulls of
+    0.19.1 on, planned under it, refuse it (ModelSpec.mistyped_fields,
+    model_config.field_type_errors). Nulls of
     fields read are refused_null_fields'. Returns 'use_cache = "x" (LlamaConfig declares
     bool)' for each."""
     if r.defaults is None:
@@ -77,11 +78,10 @@ def mistyped_fields(r: Reader, notes: Notes) -> list[str]:
     if found:
         notes.warnings.append(
             f"{'; '.join(found)}: transformers 5 refuses the config.json "
-            "(StrictDataclassFieldValidationError), so vLLM 0.24.0 on, which require "
-            "transformers 5.5.3 or later, cannot load it (their plans are refused); earlier "
-            "releases are planned as transformers 4 reads it, the value as written, unchecked "
-            "(0.19.1-0.23.x also take transformers 5.5.1 on, which refuses it: pin "
-            "transformers<5 there)")
+            "(StrictDataclassFieldValidationError), so vLLM 0.19.1 on, planned under "
+            "transformers 5 (0.19.1-0.23.x run it unless transformers<5 is pinned; 0.24.0 on "
+            "require it), cannot load it (their plans are refused); earlier releases are "
+            "planned as transformers 4 reads it, the value as written, unchecked")
     return found
 
 

@@ -104,8 +104,9 @@ def _wrapper_tie(top: Reader, r: Reader, model_type: str) -> tuple[bool, bool]:
     hf_config.tie_word_embeddings onto the text config of a multimodal model: in the
     0.16.0-0.18.1 wheels only where the text config has no such attribute (under the
     transformers 4 they require every config has one), in the 0.19.0-0.23.0 wheels only under
-    transformers >= 5.0.0 (which 0.19.1-0.23.0 allow: vllm_versions.TRANSFORMERS_5_ALLOWED_FROM),
-    from 0.24.0 always (0.24.0, 0.29.0, 0.33.0, 0.34.0 wheels)."""
+    transformers >= 5.0.0 (which 0.19.1-0.23.0 allow and are planned under:
+    vllm_versions.TRANSFORMERS_5_ALLOWED_FROM), from 0.24.0 always (0.24.0, 0.29.0, 0.33.0,
+    0.34.0 wheels)."""
     text_tie = _own_tie(r, text_model_type(r, model_type) in GEMMA_TYPES)
     default = WRAPPER_TIE_DEFAULTS[model_type]
     tie = _own_tie(top, text_tie if default is None else default)
@@ -124,11 +125,11 @@ def _wrapper_tie(top: Reader, r: Reader, model_type: str) -> tuple[bool, bool]:
     top.record("tied embeddings", tie, key or null, "null: untied" if null else "")
     if tie != text_tie:
         top.notes.assumptions.append(
-            f"tie_word_embeddings: vLLM under transformers 5 (0.24.0 on; 0.19.1-0.23.x where "
-            f"it is installed, as a fresh install resolves) builds the text model with the "
+            f"tie_word_embeddings: vLLM under transformers 5 (0.24.0 on; 0.19.1-0.23.x unless "
+            f"transformers<5 is pinned) builds the text model with the "
             f"wrapper's ({'tied' if tie else 'untied'}), under transformers 4 with text_config's "
             f"({'tied' if text_tie else 'untied'}): each release is planned as it builds it "
-            "(transformers 4 before 0.24.0)" + (
+            "(transformers 4 before 0.19.1, transformers 5 from it)" + (
                 "; tied, a checkpoint's own lm_head.weight is not served (vLLM issue #51063)"
                 if tie else ""))
     return tie, text_tie

@@ -55,13 +55,15 @@ def unsized_towers(top: Reader, model_type: str, text_type: str, notes: Notes,
         f"{text_type} text model (text_config). The towers vLLM also loads ({given}) are not "
         "counted, so the weights are too low and the KV cache too high by their size: check "
         "against a real start-up." + ("" if ties[1] is None else (
-            f" Its lm_head differs by release: from vLLM 0.24.0 config/vllm.py with_hf_config "
-            f"copies the {model_type} config's tie_word_embeddings ({str(ties[0]).lower()}) "
-            f"onto the text model, and the plan counts {_head(ties[0])}"
+            f" Its lm_head differs by release: from vLLM 0.19.1, under transformers 5 (0.24.0 "
+            f"on require it), config/vllm.py with_hf_config copies the {model_type} config's "
+            f"tie_word_embeddings ({str(ties[0]).lower()}) onto the text model, and the plan "
+            f"counts {_head(ties[0])}"
             + ("; a checkpoint's own lm_head.weight is then not served (vLLM issue #51063)"
                if ties[0] else "")
-            + f"; before 0.24.0 it counts {_head(ties[1])}, as vLLM builds it under "
-            f"transformers 4 from text_config's ({str(ties[1]).lower()}).")))
+            + f"; before 0.19.1 it counts {_head(ties[1])}, as vLLM builds it under "
+            f"transformers 4 from text_config's ({str(ties[1]).lower()}), as 0.19.1-0.23.x do "
+            "with transformers<5 pinned.")))
     notes.unmodelled.append(f"{model_type} {WRAPPER_TOWERS_UNCOUNTED}"
                             + (f" ({keys})" if keys else ""))
     vision = top.get("vision_config")

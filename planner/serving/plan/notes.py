@@ -28,7 +28,7 @@ from planner.serving.plan.shared import gib
 from planner.serving.startup.autoround import inc_notes, inc_quantization_notes
 from planner.serving.startup.exclusion_lists import exclusion_list_note
 from planner.serving.startup.fp4_weights import fp4_weight_notes, rocm_fp4_notes
-from planner.serving.startup.model_config import gemma_asserts_tie, olmo3_rope_note
+from planner.serving.startup.model_config import gemma_asserts_tie
 from planner.serving.tie import transformers_tie_note
 from planner.serving.unnamed_architecture import filled_generator_note
 from planner.serving.vllm_cli import VllmCli, vllm_cli
@@ -236,8 +236,8 @@ def model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRul
                 ) -> tuple[str, ...]:
     """The warnings no layout or worker changes (after the CUDA-graph one, in this order):
     rope_parameters unread before vLLM 0.12 (its rope_theta overwritten to 0.23 under
-    transformers 4), the lm_head and OLMo 3's start-up under transformers 5 on releases that
-    allow either, unified memory, DeepSeek-V4's and sparse MLA's
+    transformers 4), the lm_head under transformers 4 pinned on releases that allow either,
+    unified memory, DeepSeek-V4's and sparse MLA's
     unread KV layouts, unmodelled parts."""
     notes = []
     if not s.enable_chunked_prefill and rules.version < CHUNKED_OFF_TOKENS_MAX_FROM:
@@ -270,19 +270,20 @@ def model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRul
             spec.window.ropes_parameters_only and not spec.window.ropes_nested
             and not spec.window.rope_theta_top_level) and (
             theta := TRANSFORMERS_4_ROPE_THETA.get(spec.window.text_model_type)):
+        pinned = rules.version >= TRANSFORMERS_5_ALLOWED_FROM
         notes.append(
-            f"Under transformers 4, vLLM {s.vllm_version} writes the {spec.window.text_model_type}"
+            ("With transformers<5 pinned (planned under transformers 5, which its image and a "
+             "fresh pip install run), " if pinned else "Under transformers 4, ")
+            + f"vLLM {s.vllm_version} writes the {spec.window.text_model_type}"
             f" config class's default rope_theta, {theta:g}, over rope_parameters' own, as "
             "config.json gives no top-level rope_theta (transformers_utils/config.py "
-            "patch_rope_parameters): a wrong rope unless the two agree. Serve it under "
-            "transformers 5 where the release allows it, or add rope_theta to config.json.")
+            "patch_rope_parameters): a wrong rope unless the two agree. "
+            + ("Leave transformers 5 installed" if pinned else "Serve it with vLLM 0.19.1 or "
+               "later under transformers 5") + ", or add rope_theta to config.json.")
     tie_note = transformers_tie_note(spec, rules.version, s.vllm_version,
                                      gemma_asserts_tie(spec, rules.version))
     if tie_note:
         notes.append(tie_note)
-    olmo3_note = olmo3_rope_note(spec, rules.version)
-    if olmo3_note:
-        notes.append(olmo3_note)
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
             rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version)

@@ -18,40 +18,48 @@ from planner.serving.vllm_versions import (
 )
 
 
+def _pinned(version: Version, outcome: str = "loads the value as written") -> str:
+    """What a release that also runs under transformers 4 does with transformers<5 pinned
+    (TRANSFORMERS_5_ALLOWED_FROM up to TRANSFORMERS_5_ONLY_FROM), for a refusal under 5:
+    `outcome`."""
+    return (f" (vLLM {version_label(version)} runs transformers 5 in its image and a fresh pip "
+            f"install; with transformers<5 pinned it {outcome})"
+            if version < TRANSFORMERS_5_ONLY_FROM else "")
+
+
 def null_field_errors(spec: ModelSpec, version: Version) -> list[str]:
     """transformers' refusal of a config.json field written out as null that its config class
-    annotates without None (ModelSpec.refused_nulls), where vLLM `version` requires
-    transformers 5 (TRANSFORMERS_5_ONLY_FROM: 0.24.0 on, transformers 5.5.3 or later).
+    annotates without None (ModelSpec.refused_nulls), where vLLM `version` is planned under
+    transformers 5 (TRANSFORMERS_5_ALLOWED_FROM: 0.19.1 on; required, 5.5.3 or later, from
+    TRANSFORMERS_5_ONLY_FROM).
 
     NOTE: transformers 5.24.0 PreTrainedConfig is a @strict dataclass (huggingface_hub):
     Qwen3Config.from_dict({"head_dim": None}) raises StrictDataclassFieldValidationError
     ("Validation error for field 'head_dim': TypeError: Field 'head_dim' expected int, got
     NoneType (value: None)") when AutoConfig loads config.json, before vLLM builds anything."""
-    if version < TRANSFORMERS_5_ONLY_FROM or not spec.refused_nulls:
+    if version < TRANSFORMERS_5_ALLOWED_FROM or not spec.refused_nulls:
         return []
     return [f"transformers 5 refuses config.json (StrictDataclassFieldValidationError): "
             f"{', '.join(spec.refused_nulls)} null where the class annotates the field without "
-            "None; vLLM 0.24.0 on run transformers 5.5.3 or later. Remove the null (the class "
-            "default applies) or give the value."]
+            f"None{_pinned(version, 'loads it, the null read as 0.19.0 reads it')}. Remove the "
+            "null (the class default applies) or give the value."]
 
 
 def field_type_errors(spec: ModelSpec, version: Version) -> list[str]:
     """transformers' refusal of a config.json field whose value is not of the type its config
-    class declares (ModelSpec.mistyped_fields), where vLLM `version` requires transformers 5
-    (TRANSFORMERS_5_ONLY_FROM: 0.24.0 on).
+    class declares (ModelSpec.mistyped_fields), where vLLM `version` is planned under
+    transformers 5 (TRANSFORMERS_5_ALLOWED_FROM: 0.19.1 on).
 
     NOTE: transformers 5.22.2 LlamaConfig.from_dict({"use_cache": "x"}) raises
     StrictDataclassFieldValidationError ("Validation error for field 'use_cache'"), as for
     `rms_norm_eps: 1`, `pretraining_tp: 1.0`, `attention_bias: 1` (planner.model.config.defaults
     .json_type_matches); transformers 4.57.6's PretrainedConfig (configuration_utils.py) checks
-    no types, so releases before 0.24.0 under transformers 4 load the value as written."""
-    if version < TRANSFORMERS_5_ONLY_FROM or not spec.mistyped_fields:
+    no types, so releases under transformers 4 load the value as written."""
+    if version < TRANSFORMERS_5_ALLOWED_FROM or not spec.mistyped_fields:
         return []
     return [f"transformers 5 refuses config.json (StrictDataclassFieldValidationError): "
-            f"{'; '.join(spec.mistyped_fields)}; vLLM {version_label(TRANSFORMERS_5_ONLY_FROM)} "
-            "on run transformers 5.5.3 or later (earlier releases under transformers 4 take "
-            "the value as written). Give a value of the declared type, or remove the field "
-            "(the class default applies)."]
+            f"{'; '.join(spec.mistyped_fields)}{_pinned(version)}. Give a value of the declared "
+            "type, or remove the field (the class default applies)."]
 
 
 GEMMA_TIE_ASSERTED_LAST: dict[str, Version] = {
@@ -84,10 +92,14 @@ def gemma_tie_errors(spec: ModelSpec, version: Version) -> list[str]:
     if not gemma_asserts_tie(spec, version) or served_tie(spec, version):
         return []
     text_type = spec.window.text_model_type if spec.window else spec.model_type
+    pinned = (" (vLLM copies the wrapper's onto the text model under transformers 5, which "
+              "this release's image and a fresh pip install run; with transformers<5 pinned "
+              "it builds text_config's true and starts)"
+              if spec.text_tie_word_embeddings and version < TRANSFORMERS_5_ONLY_FROM else "")
     return [f"AssertionError: vLLM {version_label(version)} builds {text_type} only with "
             "tie_word_embeddings true (`assert config.tie_word_embeddings`: \"currently all "
             "existing Gemma models have `tie_word_embeddings` enabled\"); this config.json "
-            "gives it false or null."]
+            f"gives it false or null{pinned}."]
 
 
 def nemotron_h_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
@@ -111,59 +123,41 @@ def nemotron_h_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
             f"{version_label(LATENT_MOE_FROM)})."]
 
 
-def _olmo3_rope_failure(spec: ModelSpec, version: Version) -> str | None:
-    """vLLM's error building an OLMo 3 where olmo2.py builds it and transformers 5 may be
-    installed (TRANSFORMERS_5_ALLOWED_FROM up to vllm_versions.OLMO3_MODEL_FROM), at its first
+def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM's error building an OLMo 3 where olmo2.py builds it under transformers 5
+    (TRANSFORMERS_5_ALLOWED_FROM up to vllm_versions.OLMO3_MODEL_FROM), at its first
     layer that fails: a sliding one reads rope_parameters["rope_theta"] (KeyError, unless
     config.json's rope_parameters is one flat block holding rope_theta, which transformers 5
     keeps at the top), a full one hands rope_parameters whole to get_rope (TypeError: the
-    nested blocks are unhashable); None elsewhere, or where every layer slides on a flat block.
+    nested blocks are unhashable); [] elsewhere, or where every layer slides on a flat block.
 
     NOTE: transformers 5.24.0's Olmo3Config (convert_rope_params_to_dict) adds the
     sliding_attention / full_attention blocks to a flat rope_parameters too (built here from a
     flat block: {"rope_type", "rope_theta", "full_attention": {...}, "sliding_attention":
     {...}}); get_rope (rotary_embedding/__init__.py, 0.19.1-0.25.0 wheels) keys its cache on
-    tuple(rope_parameters.items()), `if key in _ROPE_DICT` hashing each value."""
+    tuple(rope_parameters.items()), `if key in _ROPE_DICT` hashing each value. With
+    transformers<5 pinned (0.19.1-0.23.x) patch_rope_parameters writes a flat block and it
+    starts. E.g. an OLMo 3 config.json on 0.25.0."""
     if spec.model_type != "olmo3" or not TRANSFORMERS_5_ALLOWED_FROM <= version < OLMO3_MODEL_FROM:
-        return None
+        return []
     flat_theta = spec.window is not None and spec.window.rope_parameters_theta
     built = f"vLLM {version_label(version)} builds Olmo3ForCausalLM with olmo2.py, whose"
     nested = ("transformers 5's Olmo3Config nests rope_parameters by layer type, "
               "sliding_attention / full_attention")
     later = (f"vLLM {version_label(OLMO3_MODEL_FROM)} on build it with olmo3.py, which reads "
-             "the nested blocks.")
+             f"the nested blocks{_pinned(version, 'starts')}.")
     for layer in spec.layers:
         if not isinstance(layer.mixer, AttentionMixer):
             continue
         if not layer.mixer.sliding_window:
-            return (f"TypeError: unhashable type: 'dict' ({built} full-attention layers pass "
+            return [f"TypeError: unhashable type: 'dict' ({built} full-attention layers pass "
                     f"config.rope_parameters whole to get_rope, which hashes its items; {nested},"
-                    f" blocks it holds even where config.json gives one flat block). {later}")
+                    f" blocks it holds even where config.json gives one flat block). {later}"]
         if not flat_theta:
-            return (f"KeyError: 'rope_theta' ({built} sliding-window layers read "
+            return [f"KeyError: 'rope_theta' ({built} sliding-window layers read "
                     f"config.rope_parameters[\"rope_theta\"]; {nested}, with no rope_theta at "
-                    f"the top). {later}")
-    return None
-
-
-def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
-    """_olmo3_rope_failure as a start-up refusal, where vLLM `version` requires transformers 5
-    (TRANSFORMERS_5_ONLY_FROM: 0.24.0 and 0.25.x). E.g. an OLMo 3 config.json on 0.25.0."""
-    failure = _olmo3_rope_failure(spec, version)
-    return [failure] if failure and version >= TRANSFORMERS_5_ONLY_FROM else []
-
-
-def olmo3_rope_note(spec: ModelSpec, version: Version) -> str | None:
-    """_olmo3_rope_failure as a plan note where vLLM `version` runs under transformers 4 or 5
-    (0.19.1-0.23.x): planned as under transformers 4, where it starts, but a fresh pip install
-    of the release resolves transformers 5 (TRANSFORMERS_5_ALLOWED_FROM)."""
-    failure = _olmo3_rope_failure(spec, version)
-    if failure is None or version >= TRANSFORMERS_5_ONLY_FROM:
-        return None
-    return (f"vLLM {version_label(version)} runs under transformers 4 or 5 (it requires "
-            "transformers >=4.56.0, not 5.0-5.5.0): planned as under transformers 4, where it "
-            "starts; under transformers 5, which a fresh pip install of this release resolves, "
-            f"it stops at start-up with {failure} Pin transformers<5 for this plan.")
+                    f"the top). {later}"]
+    return []
 
 
 def qk_norm_gather_refusal(spec: ModelSpec, tp: int, version: Version,

@@ -141,7 +141,7 @@ def test_deepseek_with_null_routed_experts_is_dense_as_vllm_builds_it():
     # transformers 5.24.0 DeepseekV3Config `n_routed_experts: int = 256` refuses the null
     assert any(w.startswith("n_routed_experts null: transformers 5 refuses it "
                             "(DeepseekV3Config annotates it without None") and
-               "vLLM 0.24.0 on" in w for w in spec.warnings)
+               "vLLM 0.19.1 on" in w for w in spec.warnings)
 
 
 def test_layer_kinds_vllm_does_not_slide_are_full_attention():
@@ -242,10 +242,11 @@ def test_nemotron_nas_null_kv_heads_is_not_read_as_mha():
     assert not any("num_key_value_heads" in a for a in spec.assumptions)
 
 
-def test_a_null_transformers_5_refuses_refuses_the_plan_from_vllm_0_24():
+def test_a_null_transformers_5_refuses_refuses_the_plan_from_vllm_0_19_1():
     # Qwen3Config `head_dim: int = 128` (transformers 5.24.0): from_dict with head_dim None
     # raises StrictDataclassFieldValidationError; vLLM 0.24.0 requires transformers>=5.5.3,
-    # 0.23.0 also takes transformers 4, where the null reads as 1024 / 16 = 64
+    # 0.19.1-0.23.x run it in their images and a fresh install (planned so) but also take
+    # transformers 4 pinned, where the null reads as 1024 / 16 = 64, as on 0.19.0
     from planner.serving.engine import EngineSettings
     from planner.serving.hardware import preset_cluster
     from planner.serving.plan import PlanRequest, plan
@@ -253,16 +254,21 @@ def test_a_null_transformers_5_refuses_refuses_the_plan_from_vllm_0_24():
     config, _ = load_ref_config("Qwen__Qwen3-0.6B")
     spec = parse_model_config({**config, "head_dim": None})
     assert spec.refused_nulls == ("head_dim (Qwen3Config)",)
-    # wheel METADATA: 0.20.0-0.23.0 `transformers!=5.0.*,...,!=5.5.0,>=4.56.0`, 0.19.0 `<5`
-    assert "(0.20-0.23 also take transformers 5.5.1 on, which refuses it" in spec.warnings[0]
+    # wheel METADATA: 0.19.1-0.23.0 `transformers!=5.0.*,...,!=5.5.0,>=4.56.0`, 0.19.0 `<5`
+    assert "(0.19.1-0.23.x run it unless transformers<5 is pinned" in spec.warnings[0]
     cluster = preset_cluster("h100-sxm", 1)
-    new = plan(PlanRequest(model=spec, cluster=cluster,
-                           engine=EngineSettings(vllm_version="0.24.0")))
-    old = plan(PlanRequest(model=spec, cluster=cluster,
-                           engine=EngineSettings(vllm_version="0.23.0")))
-    assert not new.fits and new.errors[0].startswith(
-        "transformers 5 refuses config.json (StrictDataclassFieldValidationError): head_dim "
-        "(Qwen3Config) null")
+
+    def _plan(version: str):
+        return plan(PlanRequest(model=spec, cluster=cluster,
+                                engine=EngineSettings(vllm_version=version)))
+
+    refusal = ("transformers 5 refuses config.json (StrictDataclassFieldValidationError): "
+               "head_dim (Qwen3Config) null where the class annotates the field without None")
+    new, both, old = _plan("0.24.0"), _plan("0.23.0"), _plan("0.19.0")
+    assert not new.fits and new.errors[0].startswith(refusal + ". Remove the null")
+    assert not both.fits and both.errors[0].startswith(
+        refusal + " (vLLM 0.23.0 runs transformers 5 in its image and a fresh pip install; "
+        "with transformers<5 pinned it loads it, the null read as 0.19.0 reads it). Remove")
     assert old.fits and old.kv_bytes_per_token == 2 * 28 * 8 * 64 * 2
     # a null the class allows (Qwen3Config `num_key_value_heads: int | None`) is not refused
     assert parse_model_config({**config, "num_key_value_heads": None}).refused_nulls == ()
@@ -377,11 +383,13 @@ def test_a_gemma_wrapper_without_the_flag_is_tied_on_every_release():
 def test_gemma_2_untied_is_refused_up_to_0_28():
     # vLLM gemma2.py Gemma2ForCausalLM asserts config.tie_word_embeddings in the 0.10.2-0.28.0
     # wheels; 0.29.0 drops the assertion (its logits always read embed_tokens). A null is
-    # refused on every release: the assertion up to 0.23, transformers 5 from 0.24.
+    # refused on every release: the assertion up to 0.19.0, transformers 5 from 0.19.1 (the
+    # assertion too up to 0.28.0).
     config = _config("google/gemma-2-9b-it")
     null = parse_model_config({**config, "tie_word_embeddings": None})
-    assert _plan_errors(null, "0.23.0")[0].startswith(
-        "AssertionError: vLLM 0.23.0 builds gemma2 only with tie_word_embeddings true")
+    assert _plan_errors(null, "0.19.0")[0].startswith(
+        "AssertionError: vLLM 0.19.0 builds gemma2 only with tie_word_embeddings true")
+    assert _plan_errors(null, "0.23.0")[0].startswith("transformers 5 refuses config.json")
     assert _plan_errors(null, "0.33.0")[0].startswith("transformers 5 refuses config.json")
     untied = parse_model_config({**config, "tie_word_embeddings": False})
     assert _plan_errors(untied, "0.28.0")[0].startswith("AssertionError: vLLM 0.28.0")

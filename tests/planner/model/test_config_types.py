@@ -1,6 +1,8 @@
 """A config.json field whose value is not of the type its transformers config class declares
-is refused from vLLM 0.24.0 (the first release requiring transformers 5, whose `@strict`
-config classes check every field's type as they set it) and planned as written before it.
+is refused from vLLM 0.19.1 (the first release planned under transformers 5, which its image
+and a fresh install run and 0.24.0 on require, whose `@strict` config classes check every
+field's type as they set it), saying on 0.19.1-0.23.x that transformers<5 pinned loads it, and
+planned as written before it.
 
 The expected verdicts were read from transformers 5.22.2 (the newest vLLM 0.34.0's
 `transformers<5.23.0,>=5.16.1` allows) with huggingface_hub 2.4.0: LlamaConfig.from_dict raises
@@ -30,9 +32,9 @@ from tests.cli.tiny_model import TINY_CONFIG
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 REFUSAL = "transformers 5 refuses config.json (StrictDataclassFieldValidationError): "
-TAIL = ("; vLLM 0.24.0 on run transformers 5.5.3 or later (earlier releases under transformers "
-        "4 take the value as written). Give a value of the declared type, or remove the field "
-        "(the class default applies).")
+TAIL = ". Give a value of the declared type, or remove the field (the class default applies)."
+PINNED = (" (vLLM {v} runs transformers 5 in its image and a fresh pip install; with "
+          "transformers<5 pinned it loads the value as written)")
 
 
 def _errors(config: dict, version: str) -> list[str]:
@@ -49,24 +51,29 @@ def _errors(config: dict, version: str) -> list[str]:
     ("pretraining_tp", 1.0, "pretraining_tp = 1.0 (LlamaConfig declares int | None)"),
     ("eos_token_id", 2.0, "eos_token_id = 2.0 (LlamaConfig declares int | list[int] | None)"),
 ])
-def test_a_mistyped_field_is_refused_from_0_24_and_planned_before(
+def test_a_mistyped_field_is_refused_from_0_19_1_and_planned_before(
         key: str, value: object, named: str) -> None:
     config = {**TINY_CONFIG, key: value}
     assert _errors(config, "0.24.0") == [REFUSAL + named + TAIL]
     assert _errors(config, "0.34.0") == [REFUSAL + named + TAIL]
-    assert _errors(config, "0.23.0") == []
+    assert _errors(config, "0.23.0") == [REFUSAL + named + PINNED.format(v="0.23.0") + TAIL]
+    assert _errors(config, "0.19.1") == [REFUSAL + named + PINNED.format(v="0.19.1") + TAIL]
+    assert _errors(config, "0.19.0") == []
     warnings = parse_model_config(config).warnings
     assert any(w.startswith(f"{named}: transformers 5 refuses the config.json") for w in warnings)
 
 
-def test_the_refusal_starts_at_the_first_release_requiring_transformers_5() -> None:
-    # wheel METADATA: 0.23.0 and before allow transformers 4 (`>=4.56.0`, 0.19.1-0.23.0 also
-    # 5.5.1 on); 0.24.0 `transformers>=5.5.3`
+def test_the_refusal_starts_at_the_first_release_planned_under_transformers_5() -> None:
+    # wheel METADATA: 0.19.0 and before `transformers<5,>=4.56.0`; 0.19.1-0.23.0 `>=4.56.0`
+    # but not 5.0-5.5.0, transformers 5 in their images and a fresh install; 0.24.0
+    # `transformers>=5.5.3`
     spec = parse_model_config({**TINY_CONFIG, "use_cache": "x"})
     refused = [v for v in supported_versions() if field_type_errors(spec, parse_version(v))]
     versions = list(supported_versions())
-    assert refused == versions[versions.index("0.24.0"):]
-    assert "0.23.0" in versions and "0.34.0" in refused
+    # 0.19.1 has no fixture of its own (0.19.0's stands for it): 0.20.0 is the first listed
+    assert refused == versions[versions.index("0.20.0"):]
+    assert versions[versions.index("0.20.0") - 1] == "0.19.0" and "0.34.0" in refused
+    assert field_type_errors(spec, parse_version("0.19.1"))
 
 
 def test_two_mistyped_fields_are_named_on_one_line() -> None:

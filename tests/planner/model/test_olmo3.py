@@ -133,20 +133,23 @@ TYPE_ERROR = ("TypeError: unhashable type: 'dict' (vLLM {v} builds Olmo3ForCausa
 
 def test_olmo3_stops_on_olmo2s_rope_theta_under_transformers_5_until_vllm_0_26():
     # olmo2.py (Olmo3ForCausalLM to 0.25.0) reads config.rope_parameters["rope_theta"] for a
-    # sliding layer; transformers 5 (required from 0.24.0) nests OLMo 3's rope_parameters, so
-    # the published configs' top-level rope_theta is not there (EuroEval PR #2052's trace)
+    # sliding layer; transformers 5 (run by 0.19.1-0.23.x's images and a fresh install,
+    # required from 0.24.0) nests OLMo 3's rope_parameters, so the published configs'
+    # top-level rope_theta is not there (EuroEval PR #2052's trace)
     published = {"rope_theta": 500000.0}
     for version in ("0.24.0", "0.25.0"):
         p = _olmo3_plan(version, **published)
         assert not p.fits and p.errors == [KEY_ERROR.format(v=version)], version
-        # transformers 5 is the only choice there: refused, not also noted as a choice
-        assert not [w for w in p.warnings if "Pin transformers<5" in w], version
-    # 0.19.1-0.23.x allow transformers 4 or 5: planned under 4 (vLLM's patch_rope_parameters
-    # writes a flat block there), the failure under 5 noted
-    p = _olmo3_plan("0.23.0", **published)
-    assert p.fits
-    assert any(w.endswith(f"with {KEY_ERROR.format(v='0.23.0')} Pin transformers<5 for this "
-                          "plan.") for w in p.warnings)
+        # transformers 5 is the only choice there: no transformers 4 clause
+        assert "transformers<5" not in p.errors[0], version
+    # 0.19.1-0.23.x allow transformers 4 or 5: planned under 5 (refused), the refusal saying
+    # that with transformers<5 pinned (patch_rope_parameters writes a flat block) it starts
+    for version in ("0.19.1", "0.23.0"):
+        p = _olmo3_plan(version, **published)
+        assert not p.fits and p.errors == [KEY_ERROR.format(v=version).replace(
+            "reads the nested blocks.", f"reads the nested blocks (vLLM {version} runs "
+            "transformers 5 in its image and a fresh pip install; with transformers<5 pinned "
+            "it starts).")], version
     # transformers 4 only (0.19.0), vLLM's own flat Olmo3Config (0.11.0-0.18.x), olmo3.py
     # (0.26.0 on): no failure, no note
     for version in ("0.19.0", "0.18.0", "0.26.0"):

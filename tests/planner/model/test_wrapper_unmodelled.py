@@ -82,24 +82,28 @@ def test_idefics3_counts_its_text_model_only_and_says_so():
                                        "(vision_config)): ")
 
 
-def test_internvl_is_planned_and_ties_from_0_24_as_vllm_builds_it():
+def test_internvl_is_planned_and_ties_from_0_19_1_as_vllm_builds_it():
     # InternVLConfig (5.24.0) holds tie_word_embeddings True and its Qwen2 text_config False;
     # interns1.py builds the text model with init_vllm_registered_model(hf_config=
-    # config.text_config), whose with_hf_config copies the wrapper's from 0.24.0 (0.24.0 and
-    # 0.33.0 wheels, config/vllm.py). The list patch_size [14, 14] was refused before
-    # ("vision_config.patch_size must be an integer"), by a tower formula not InternVL's.
+    # config.text_config), whose with_hf_config copies the wrapper's under transformers 5
+    # (0.19.0-0.23.0 wheels under transformers >= 5, which 0.19.1 on are planned under; always
+    # in the 0.24.0 and 0.33.0 wheels, config/vllm.py). The list patch_size [14, 14] was
+    # refused before ("vision_config.patch_size must be an integer"), by a tower formula not
+    # InternVL's.
     config = {"model_type": "internvl", "architectures": ["InternVLForConditionalGeneration"],
               "text_config": QWEN2_TEXT, "vision_config": INTERNVL_VISION}
     spec = parse_model_config(config)
     assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == (True, False)
     assert count_params(served_spec(spec, "0.33.0")).total == QWEN2_TIED  # 11,427,516,416
-    assert count_params(served_spec(spec, "0.23.0")).total == QWEN2_TIED + QWEN2_TABLE
+    assert count_params(served_spec(spec, "0.19.1")).total == QWEN2_TIED
+    assert count_params(served_spec(spec, "0.19.0")).total == QWEN2_TIED + QWEN2_TABLE
     [warning] = _unsized_warnings(spec)
-    assert ("from vLLM 0.24.0 config/vllm.py with_hf_config copies the internvl config's "
-            "tie_word_embeddings (true) onto the text model, and the plan counts no lm_head of "
-            "its own (tied to the embeddings); a checkpoint's own lm_head.weight is then not "
-            "served (vLLM issue #51063); before 0.24.0 it counts a separate lm_head, as vLLM "
-            "builds it under transformers 4 from text_config's (false).") in warning
+    assert ("from vLLM 0.19.1, under transformers 5 (0.24.0 on require it), config/vllm.py "
+            "with_hf_config copies the internvl config's tie_word_embeddings (true) onto the "
+            "text model, and the plan counts no lm_head of its own (tied to the embeddings); a "
+            "checkpoint's own lm_head.weight is then not served (vLLM issue #51063); before "
+            "0.19.1 it counts a separate lm_head, as vLLM builds it under transformers 4 from "
+            "text_config's (false), as 0.19.1-0.23.x do with transformers<5 pinned.") in warning
     for version in ("0.23.0", "0.33.0"):
         assert _verdict(config, version).startswith(
             "Fits (unmodelled: internvl tower weights (vision_config)): ")
@@ -131,9 +135,9 @@ def test_granite_speech_names_its_encoder_and_projector_configs():
     assert spec.unmodelled == ("granite_speech tower weights (encoder_config, "
                                "projector_config)",)
     assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == (True, False)
-    # Llama-shaped Granite: one 32,000 x 4,096 table less tied (0.24.0 on)
-    assert count_params(served_spec(spec, "0.24.0")).total == LLAMA_TEXT_PARAMS - 131_072_000
-    assert count_params(served_spec(spec, "0.23.0")).total == LLAMA_TEXT_PARAMS
+    # Llama-shaped Granite: one 32,000 x 4,096 table less tied (0.19.1 on, transformers 5)
+    assert count_params(served_spec(spec, "0.19.1")).total == LLAMA_TEXT_PARAMS - 131_072_000
+    assert count_params(served_spec(spec, "0.19.0")).total == LLAMA_TEXT_PARAMS
     assert _verdict(config).startswith("Fits (unmodelled: granite_speech tower weights "
                                        "(encoder_config, projector_config)): ")
 

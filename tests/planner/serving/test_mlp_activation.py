@@ -352,9 +352,14 @@ def test_a_mistral_text_model_is_filled_in_by_llava_not_by_llava_next() -> None:
 
 def test_a_ministral_3_text_model_takes_its_class_under_transformers_5_only() -> None:
     # transformers 5.5.3 maps "ministral3" to Ministral3ForCausalLM (mistral.py in vLLM's
-    # registry), 4.56.0 maps nothing: Headroom assumes transformers 4 before 0.24.0
+    # registry), 4.56.0 maps nothing: Headroom plans 0.19.1 on under transformers 5 (the class
+    # filled in by type from 0.20.0), and 0.20.0-0.23.x say transformers<5 pinned fills in none
     spec = parse_model_config(wrapper("mistral3", MISTRAL3, model_type="ministral3"))
-    assert silu_only_errors(spec, vllm_cli("0.23.0")) == []
+    assert silu_only_errors(spec, vllm_cli("0.19.0")) == []
+    assert silu_only_errors(spec, vllm_cli("0.23.0")) == text_words(
+        "0.23.0", MISTRAL3, "mistral3.py", "Ministral3ForCausalLM",
+        'text_config.model_type "ministral3"; under transformers 5, which its image and a '
+        "fresh pip install run: with transformers<5 pinned it fills in no class")
     assert silu_only_errors(spec, vllm_cli("0.24.0")) == text_words(
         "0.24.0", MISTRAL3, "mistral3.py", "Ministral3ForCausalLM",
         'text_config.model_type "ministral3"')
@@ -375,7 +380,9 @@ def test_a_text_model_type_mapped_to_a_later_silu_only_class_is_checked() -> Non
         "vllm/model_executor/models/seed_oss.py SeedOssMLP, which raises this for any "
         "config.json text_config.hidden_act but \"silu\" in every release 0.10.2-0.31.0.)"]
     afmoe = parse_model_config(wrapper("llava", LLAVA, model_type="afmoe"))
-    assert silu_only_errors(afmoe, vllm_cli("0.23.0")) == []  # transformers 4: no class
+    assert silu_only_errors(afmoe, vllm_cli("0.19.0")) == []  # no class by type before 0.20
+    [refusal] = silu_only_errors(afmoe, vllm_cli("0.20.0"))  # transformers 5's class
+    assert "with transformers<5 pinned it fills in no class" in refusal
     [refusal] = silu_only_errors(afmoe, vllm_cli("0.24.0"))
     assert "text model as AfmoeForCausalLM (llava.py: text_config.model_type \"afmoe\")" in refusal
 

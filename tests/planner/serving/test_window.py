@@ -158,7 +158,7 @@ def test_flat_rope_parameters_only_from_0_12():
         "not rope_parameters' own, and no rope scaling, deriving the context without the "
         "block's factor (as planned here). Serve it with vLLM 0.12 or later."]
     assert not any("only as rope_parameters" in n for n in notes["0.12.0"])
-    # 0.12-0.23 under transformers 4: patch_rope_parameters writes transformers 4.57.1
+    # 0.12-0.19.0 under transformers 4: patch_rope_parameters writes transformers 4.57.1
     # Qwen3Config's rope_theta=10000.0 over the block's 1,000,000; 0.24 requires transformers 5
     overwrite = ("Under transformers 4, vLLM 0.12.0 writes the qwen3 config class's default "
                  "rope_theta, 10000, over rope_parameters' own")
@@ -166,6 +166,17 @@ def test_flat_rope_parameters_only_from_0_12():
     later = plan(PlanRequest(model=spec, cluster=cluster, engine=EngineSettings(
         vllm_version="0.24.0"))).warnings
     assert not any(n.startswith("Under transformers 4") for n in later)
+    assert not any("default rope_theta, 10000" in n for n in later)
+    # 0.19.1-0.23.x are planned under transformers 5 (their images and a fresh install): the
+    # overwrite happens only with transformers<5 pinned, which the note says
+    both = plan(PlanRequest(model=spec, cluster=cluster, engine=EngineSettings(
+        vllm_version="0.22.0"))).warnings
+    assert [n for n in both if "default rope_theta" in n] == [
+        "With transformers<5 pinned (planned under transformers 5, which its image and a fresh "
+        "pip install run), vLLM 0.22.0 writes the qwen3 config class's default rope_theta, "
+        "10000, over rope_parameters' own, as config.json gives no top-level rope_theta "
+        "(transformers_utils/config.py patch_rope_parameters): a wrong rope unless the two "
+        "agree. Leave transformers 5 installed, or add rope_theta to config.json."]
     # with rope_theta at the top level too, transformers 4 reads the config's own
     spec = parse_model_config({**config, "rope_theta": 1000000})
     same = plan(PlanRequest(model=spec, cluster=cluster, engine=EngineSettings(
