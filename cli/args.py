@@ -519,6 +519,7 @@ def _add_recommend(sub, prog: str) -> None:
     add_enforce_eager(search)
     add_model_runner(search)
     add_mamba_flags(search)
+    add_speculative(search)
     add_mm_modes(search)
     add_lora(search, "another release refused (exit 2), another model searched without "
              "LoRA (a warning names it)")
@@ -638,18 +639,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     add_enforce_eager(eng)
     add_model_runner(eng)
     add_mamba_flags(eng)
-    eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
-                     metavar="N", help="MTP speculative decoding with the model's own MTP "
-                     "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
-                     "default 0: off); with --speculative-model, the drafter's N")
-    eng.add_argument("--speculative-model", type=_model, metavar="PATH_OR_REPO_ID",
-                     help="a separate drafter checkpoint (its config.json, a folder holding "
-                     "it, or a repo id), vLLM --speculative-config method eagle3: its weights "
-                     "and KV layers are planned on the last stage; give "
-                     "--num-speculative-tokens N")
-    eng.add_argument("--speculative-method", choices=["eagle3"], default="eagle3",
-                     help="the drafter's method (default eagle3, the one planned: a Llama-style "
-                     "EAGLE-3 head)")
+    add_speculative(eng)
     add_block_size(eng)
     _add_moe(eng)
     add_lora(eng, "refused elsewhere (exit 2)")
@@ -949,6 +939,25 @@ def add_mamba_flags(group: argparse._ArgumentGroup | argparse.ArgumentParser) ->
                        "all, the attention block's multiple in place of the model's Mamba "
                        "chunk; no effect in align; refused (exit 2) without prefix caching "
                        "(before 0.28.0 for a hybrid)")
+
+
+def add_speculative(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--num-speculative-tokens, --speculative-model and --speculative-method, the same for
+    plan, sweep, report and recommend: MTP drafts, or an EAGLE-3 drafter checkpoint
+    (EngineSettings.num_speculative_tokens / speculative_draft; cli.inputs.speculative_draft
+    reads the drafter's config)."""
+    group.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
+                       metavar="N", help="MTP speculative decoding with the model's own MTP "
+                       "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
+                       "default 0: off); with --speculative-model, the drafter's N")
+    group.add_argument("--speculative-model", type=_model, metavar="PATH_OR_REPO_ID",
+                       help="a separate drafter checkpoint (its config.json, a folder holding "
+                       "it, or a repo id), vLLM --speculative-config method eagle3: its weights "
+                       "and KV layers are planned on the last stage; give "
+                       "--num-speculative-tokens N")
+    group.add_argument("--speculative-method", choices=["eagle3"], default="eagle3",
+                       help="the drafter's method (default eagle3, the one planned: a "
+                       "Llama-style EAGLE-3 head)")
 
 
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

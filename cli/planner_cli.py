@@ -38,6 +38,7 @@ from cli.inputs import (
     note_preset_choice,
     parallel_layout,
     runner_setting,
+    speculative_draft,
 )
 from cli.output import emit
 from cli.report_inputs import report_inputs, today
@@ -75,7 +76,7 @@ from planner.serving.hardware import (
     gpu_preset,
 )
 from planner.serving.mm_modes import audio_limit_refusal, served_towers, tower_lora
-from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, speed_fields
@@ -161,6 +162,16 @@ def _mm_checked(spec: ModelSpec, engine: EngineSettings, named: bool = False
     if refusal:
         raise CliError(f"{spec.name}: {refusal}" if named else refusal)
     return engine
+
+
+def _draft_checked(spec: ModelSpec, engine: EngineSettings, named: bool) -> None:
+    """CliError (exit 2) where vLLM refuses recommend's --num-speculative-tokens (MTP) or
+    --speculative-model drafter for `spec` (planner.serving.plan.mtp_refusal, plan's error in
+    its words): every row of that model would be refused, and beside another model's rows
+    the search would drop it unseen (`named`: the model named, where several are searched)."""
+    refusal = " ".join(mtp_refusal(spec, engine))
+    if refusal:
+        raise CliError(f"{spec.name}: {refusal}" if named else refusal)
 
 
 def _model(args: argparse.Namespace, model: str, revision: str | None = None
@@ -338,9 +349,12 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                             enforce_eager=args.enforce_eager,
                             model_runner=runner_setting(args, release), **modes,
                             **mamba_settings(args, release),
+                            num_speculative_tokens=args.num_speculative_tokens,
+                            speculative_draft=speculative_draft(args.speculative_model),
                             **block_size_setting(args), **lora_setting(args))
     for spec in specs:
         _mm_checked(spec, engine, named)
+        _draft_checked(spec, engine, named)
     # the parser's warnings (those of the towers the flags leave: served_towers) and the
     # checkpoint's parameter check, as plan and sweep give them (each model named when
     # several): on stderr once the search succeeds, and in --json's model_warnings and warnings
@@ -370,8 +384,11 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                   step=lambda n: f"rerun with --gpus-max {n}", **search)
     if not args.json:
         return recommend_text(result, out)
-    # the multimodal flags every row is planned with, under plan's engine block's keys
-    shared = engine.model_dump(mode="json", include=set(modes))
+    # the multimodal and speculative flags every row is planned with, under plan's engine
+    # block's keys (the speculative ones only where given: the block kept its keys)
+    drafts = {"num_speculative_tokens", "speculative_draft"} if engine.num_speculative_tokens \
+        else set()
+    shared = engine.model_dump(mode="json", include=set(modes) | drafts)
     return json.dumps({**json.loads(result.model_dump_json()), "way_out": out,
                        "model_warnings": parser, "warnings": checkpoint, "engine": shared},
                       indent=2, ensure_ascii=False) + "\n"
