@@ -1398,6 +1398,67 @@ MAMBA_BLOCK_IN_ALIGN = ("--mamba-block-size {given}: no effect in mamba_cache_mo
                         "(models/config.py / platforms/interface.py: `cache_config."
                         "mamba_block_size = cache_config.block_size`)")
 
+ALIGN_NEEDS_CHUNKED_PREFILL: tuple[tuple[Version, str], ...] = (
+    ((0, 15, 0), "Chunked prefill is required for mamba cache mode 'align'."),
+    ((0, 33, 0), "Chunked prefill is required for Mamba prefix caching."),
+)
+"""NOTE: model_executor/models/config.py MambaModelConfig.verify_and_update_config (run from
+VllmConfig.__post_init__ for every model with Mamba / GDN / short-conv state) asserts
+`vllm_config.scheduler_config.enable_chunked_prefill` with this message: under
+`if cache_config.mamba_cache_mode == "align"` in the 0.15.0 and 0.16.0 wheels (config.py:354)
+and the 0.17.0-0.31.0 sources (0.17.0 :398, 0.30.0 :642); with prefix caching on whatever the
+mode from 0.32.0 (:694, the same words), where the mode under prefix caching is always "align"
+(mamba_cache_mode); the words "... for Mamba prefix caching." in 0.33.0 (:772) and 0.34.0
+(:1103). "all" and "none" do not need it (before 0.32.0)."""
+
+ALIGN_SPECULATIVE_BEFORE: Version = (0, 17, 0)
+ALIGN_SPECULATIVE = ("Mamba cache mode 'align' is currently not compatible with speculative "
+                     "decoding.")
+"""NOTE: MambaModelConfig.verify_and_update_config in the 0.15.0 and 0.16.0 wheels
+(models/config.py:357, right after the chunked-prefill assert) asserts `not
+vllm_config.speculative_config` in mamba_cache_mode "align" with this message; gone from the
+0.17.0 source (0.20.0-0.21.0 instead pick "align" for speculative decoding:
+MAMBA_ALL_SPEC_ALIGN)."""
+
+ALIGN_BLOCK_BATCHED: tuple[Version, Version] = ((0, 17, 0), (0, 27, 0))
+ALIGN_BLOCK_BATCHED_LOG = ("In Mamba cache align mode, block_size ({block}) must be <= "
+                           "max_num_batched_tokens ({mbt}).")
+"""NOTE: config/vllm.py in mamba_cache_mode "align" asserts `block_size <=
+scheduler_config.max_num_batched_tokens` with this message, block_size the attention block
+after the hybrid alignment (the state page's: _attention_block): in VllmConfig.__post_init__
+in the 0.17.0 source (:1216, after try_verify_and_update_config aligns it) and in
+VllmConfig.validate_block_size from 0.18.0 (v1/engine/core.py calls it once the KV cache
+config is made, block_size = the smallest group block) up to 0.26.0 (:2266); not in the 0.15.0
+and 0.16.0 wheels (config/vllm.py:1008 asserts only long_prefill_token_threshold and chunked
+MM input there) and gone from the 0.27.0 source (:2304 keeps only the chunked MM input
+assert)."""
+
+
+def align_refusal(version: Version, label: str, chunked_prefill: bool,
+                  speculative: bool) -> str | None:
+    """vLLM `version`'s start-up assert (AssertionError) on a model with recurrent state run in
+    mamba_cache_mode "align": chunked prefill off (ALIGN_NEEDS_CHUNKED_PREFILL), then
+    speculative decoding before ALIGN_SPECULATIVE_BEFORE; None where it starts."""
+    if not chunked_prefill:
+        words = next(w for since, w in reversed(ALIGN_NEEDS_CHUNKED_PREFILL) if version >= since)
+        remedy = "Keep chunked prefill on, or run without prefix caching."
+    elif speculative and version < ALIGN_SPECULATIVE_BEFORE:
+        words, remedy = ALIGN_SPECULATIVE, ("Drop speculative decoding, run without prefix "
+                                            "caching, or use vLLM 0.17 or later.")
+    else:
+        return None
+    return (f"vLLM {label} refuses this model in mamba_cache_mode 'align' (prefix caching on; "
+            f"models/config.py MambaModelConfig): \"{words}\" {remedy}")
+
+
+def align_block_refusal(label: str, block: int, mbt: int) -> str:
+    """vLLM's start-up assert where the mamba_cache_mode "align" attention block exceeds
+    --max-num-batched-tokens (ALIGN_BLOCK_BATCHED), in its words."""
+    return (f"vLLM {label} refuses this layout's {block}-token attention block in "
+            "mamba_cache_mode 'align' (config/vllm.py): \""
+            + ALIGN_BLOCK_BATCHED_LOG.format(block=block, mbt=mbt)
+            + "\" Raise --max-num-batched-tokens to at least the block.")
+
 
 HYBRID_PREFIX_CACHING_FROM: Version = (0, 28, 0)
 """NOTE: engine/arg_utils.py _set_default_chunked_prefill_and_prefix_caching_args sets

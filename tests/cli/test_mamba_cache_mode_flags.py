@@ -32,3 +32,19 @@ def test_0_34_0_warns_that_it_ignores_the_mode(capsys) -> None:
     assert code == 0
     assert ("vLLM 0.34.0 logs \"--mamba-cache-mode is deprecated and will be removed in v0.34.0. "
             "It has no effect: Mamba prefix caching follows --enable-prefix-caching.\"") in out
+
+
+def test_align_without_chunked_prefill_exits_2_in_vllms_words(capsys) -> None:
+    # models/config.py MambaModelConfig (0.30.0 :642): prefix caching, on for hybrids from
+    # 0.28.0, runs Nano in "align", which asserts chunked prefill
+    code, out, err = run_main(capsys, *PLAN, "--vllm-version", "0.30.0",
+                              "--no-enable-chunked-prefill")
+    assert code == 2 and out == ""
+    assert err == ("python -m planner plan: error: vLLM 0.30.0 refuses this model in "
+                   "mamba_cache_mode 'align' (prefix caching on; models/config.py "
+                   "MambaModelConfig): \"Chunked prefill is required for mamba cache mode "
+                   "'align'.\" Keep chunked prefill on, or run without prefix caching.\n")
+    # "all" needs no chunked prefill: planned (exit 0)
+    code, _, _ = run_main(capsys, *PLAN, "--vllm-version", "0.30.0",
+                          "--no-enable-chunked-prefill", "--mamba-cache-mode", "all")
+    assert code == 0

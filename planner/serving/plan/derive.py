@@ -60,6 +60,7 @@ from planner.serving.plan.refusals import (
     config_refusals,
     ep_refusal,
     moe_refusals,
+    mtp_refusal,
     quant_refusals,
     refuse_unplannable,
 )
@@ -78,6 +79,7 @@ from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.startup.wna16_kernels import gptq_tp_refusal
 from planner.serving.vllm_cli import VllmCli, vllm_cli
 from planner.serving.vllm_versions import (
+    ALIGN_BLOCK_BATCHED,
     COMM_BEFORE_SNAPSHOT_FROM,
     FLASHINFER_GDN_CHECKPOINT_TOKENS,
     FP8_AT_LOAD_ON_META_FROM,
@@ -90,6 +92,7 @@ from planner.serving.vllm_versions import (
     TOWER_FIRST_STAGE_ON_V2_FROM,
     EngineError,
     VllmRules,
+    align_refusal,
     flashinfer_hd256_bug,
     float16_refused,
     gdn_flashinfer_prefill,
@@ -212,7 +215,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     scheme = _weight_scheme(spec, s, served)
     cli = vllm_cli(s.vllm_version)
     refuse_unplannable(spec, ccs, s, rules, cli, scheme)
-    _require_mamba_block(spec, s, rules, max_model_len)
+    _require_mamba_settings(spec, s, rules, max_model_len)
     started = _launch(spec, s, rules, cli, gpu, scheme, max_model_len, mbt, seqs)
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
@@ -271,6 +274,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
         expert_pad=load.expert_pad,
         states=_state_rules(spec, s, rules, gpu.compute_capability),
+        align_block_batched=_align_block_batched(spec, s, rules),
         gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme, load.mxfp4_kernel),
         model_notes=model_notes(spec, gpu, s, rules)
         + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind),
@@ -342,12 +346,15 @@ def _mamba_mode(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> str:
                             s.num_speculative_tokens > 0, s.mamba_cache_mode)
 
 
-def _require_mamba_block(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
-                         max_model_len: int) -> None:
-    """EngineError in vLLM's words (vllm_versions.MAMBA_BLOCK_WITHOUT_PREFIX_CACHING) where
-    --mamba-block-size is given, other than max_model_len, and prefix caching is off: given
-    off, or a hybrid's default off (before 0.28). A model without recurrent state is taken to
-    run prefix caching by default (vLLM V1's for a decoder)."""
+def _require_mamba_settings(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
+                            max_model_len: int) -> None:
+    """EngineError in vLLM's words where it refuses these settings on every layout:
+    --mamba-block-size given, other than max_model_len, with prefix caching off (given off, or
+    a hybrid's default off before 0.28; vllm_versions.MAMBA_BLOCK_WITHOUT_PREFIX_CACHING); a
+    model with recurrent state in mamba_cache_mode "align" without chunked prefill, or with
+    MTP speculative decoding vLLM builds (mtp_refusal: none) before 0.17
+    (vllm_versions.align_refusal). A model without recurrent state is taken to run prefix
+    caching by default (vLLM V1's for a decoder)."""
     prefix_caching = (hybrid_prefix_caching(rules, s.enable_prefix_caching)
                       if spec.has_state_layers
                       else s.enable_prefix_caching is not False)
@@ -355,6 +362,21 @@ def _require_mamba_block(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
         raise EngineError(f"--mamba-block-size {s.mamba_block_size}: vLLM {rules.label} "
                           "refuses it without prefix caching (config/vllm.py "
                           f"validate_mamba_block_size): \"{MAMBA_BLOCK_WITHOUT_PREFIX_CACHING}\"")
+    refusal = align_refusal(
+        rules.version, rules.label, s.enable_chunked_prefill,
+        s.num_speculative_tokens > 0 and not mtp_refusal(spec, s)
+    ) if spec.has_state_layers and _mamba_mode(spec, s, rules) == "align" else None
+    if refusal:
+        raise EngineError(refusal)
+
+
+def _align_block_batched(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> bool:
+    """Whether vLLM `rules` asserts the attention block at most --max-num-batched-tokens: a
+    model with recurrent state in mamba_cache_mode "align" in vllm_versions.ALIGN_BLOCK_BATCHED
+    (checked per layout, whose TP sizes the block: refusals.align_block_error)."""
+    start, end = ALIGN_BLOCK_BATCHED
+    return (start <= rules.version < end and spec.has_state_layers
+            and _mamba_mode(spec, s, rules) == "align")
 
 
 def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: str

@@ -104,6 +104,7 @@ class Resolved(NamedTuple):
     model_notes: tuple[str, ...]  # model_notes: likewise
     gap_parts: tuple[str, ...]  # remote_code_gap's / library_backend_gap's, unread_weights_part
     states: StateRules
+    align_block_batched: bool  # derive._align_block_batched: vLLM asserts block <= mbt
     facts: ModelFacts
     model_limit: int
     refusals: tuple[str, ...]

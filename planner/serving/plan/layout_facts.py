@@ -62,6 +62,7 @@ from planner.serving.plan.notes import (
     ray_order_warnings,
 )
 from planner.serving.plan.refusals import (
+    align_block_error,
     busy_errors,
     empty_stage_errors,
     kv_sharing_errors,
@@ -171,6 +172,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = shared.ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0], r.kv_grouping[2])
+    too_wide = align_block_error(stages, r, s)
+    if too_wide:
+        return Refused(r, too_wide)
     flydsl = runs_flydsl(spec, r.scheme, s.moe_backend, vllm_rules(s.vllm_version).version,
                          r.compute_capability)  # no MoE WNA16 fallback to warn of (the note)
     warnings = (*(() if flydsl else layout_warnings(spec, layout, r.scheme, s.vllm_version,

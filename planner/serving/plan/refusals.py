@@ -115,6 +115,7 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     EngineError,
     VllmRules,
+    align_block_refusal,
     float16_refused,
     parse_version,
     vllm_rules,
@@ -575,6 +576,16 @@ def kv_sharing_errors(spec: ModelSpec, stages: tuple[tuple[range, StageKv | None
         "pipeline parallel size that keeps them on the stage of the layers they read, or PP=1."
         for k, pairs in cut.items()
     ]
+
+
+def align_block_error(stages: tuple[tuple[range, StageKv | None], ...], r: Resolved,
+                      s: EngineSettings) -> str | None:
+    """vLLM's start-up assert where this layout's attention block (the state page's, so its
+    TP's) is more than max_num_batched_tokens in mamba_cache_mode "align"
+    (Resolved.align_block_batched; vllm_versions.align_block_refusal), else None."""
+    block = max((stage.block_tokens for _, stage in stages if stage), default=0)
+    return align_block_refusal(vllm_rules(s.vllm_version).label, block, r.mbt) \
+        if r.align_block_batched and block > r.mbt else None
 
 
 def page_size_errors(stages: tuple[tuple[range, StageKv | None], ...], r: Resolved,
