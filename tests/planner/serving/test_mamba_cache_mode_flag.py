@@ -72,6 +72,17 @@ def test_all_against_the_releases_align_on_0_30_0() -> None:
                "prefix caching is enabled" in w for w in none.warnings)
 
 
+def test_none_holds_one_state_page_a_group_on_0_30_0() -> None:
+    # prefix caching off: "none" (MambaModelConfig), MambaSpec.max_memory_usage_bytes 1 page a
+    # group; the block as in "align" (2,096), so the same 822 blocks; a request: 126 attention
+    # pages + 4 groups x 1 = 130 (134 - 4 in "align"): int(822 x 262,144 / 130) =
+    # int(215,482,368 / 130) = 1,657,556, concurrency 822 / 130 = 6.32
+    none = _plan("0.30.0", enable_prefix_caching=False)
+    assert (none.block_size, none.num_gpu_blocks, none.kv_cache_tokens) == (2_096, 822, 1_657_556)
+    assert none.kv_cache_bytes_per_gpu == POOL
+    assert round(none.max_concurrency, 2) == 6.32
+
+
 def test_mamba_block_size_moves_the_block_in_all() -> None:
     # --mamba-block-size 512 in "all": block lcm(512, 16) x cdiv(2,084, 512) = 512 x 5 =
     # 2,560; 2,560 x 1,024 x 6 = 15,728,640 B a block: 673 blocks (x 673 = 10,585,374,720; x 674
