@@ -47,7 +47,9 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.attention import DraftAttentionKv, FullAttentionKv, model_kv_layers
-from planner.model.spec import AttentionMixer, ModelSpec
+from planner.model.config.length import window_inputs
+from planner.model.config.reader import Notes, Reader
+from planner.model.spec import AttentionMixer, ConfigError, ModelSpec, WindowInputs
 from planner.serving.vllm_versions import Version, parse_version, version_label
 
 EAGLE3_FROM: Version = (0, 17, 0)
@@ -86,6 +88,21 @@ class or a base it inherits from lists it: model_executor/models/*.py of each re
 0.17.0-0.34.0, read by class inheritance), and the first release where it does.
 gpu_model_runner.py:5173 raises "Model does not support EAGLE3 interface but
 aux_hidden_state_outputs was requested" for a target without it."""
+
+LLAMA_MAX_POSITION_EMBEDDINGS = 2048
+"""transformers LlamaConfig's max_position_embeddings default (LlamaConfig() in transformers
+5.25.0), which a drafter config (model_type llama) leaving it out is built with."""
+
+OWN_EMBED_AT_PP_REQUIRED_FROM: Version = (0, 31, 0)
+"""NOTE: Model Runner V2's maybe_share_target_embed (v1/worker/gpu/spec_decode/eagle/utils.py)
+skips sharing at PP > 1 (`if get_pp_group().world_size == 1`) in 0.22.0-0.30.0, so the
+drafter keeps its own embed_tokens there; from 0.31.0 (0.31.0-0.34.0 wheels) it goes on where
+the drafter has has_own_embed_tokens (SupportsEagleBase: every EAGLE-3 head), takes the target's
+embedding on the last stage (a PPMissingLayer: none, for an untied target), and raises
+`RuntimeError(f"{type(draft_model).__name__} needs the target input embedding, but it is
+unavailable on this PP stage")` where the checkpoint gave the drafter no embed_tokens. The
+drafter is built on the last stage only (v1/worker/gpu/model_runner.py, `if
+self.is_last_pp_rank`)."""
 
 D2T_ONLY_WHEN_SMALLER_FROM: Version = (0, 30, 0)
 """From 0.30.0 llama_eagle3.py builds draft_id_to_target_id only where draft_vocab_size
@@ -130,6 +147,9 @@ class EagleDraft(BaseModel):
     intermediate_size: int = Field(gt=0)
     vocab_size: int = Field(gt=0, description="embed_tokens rows (the target's vocabulary)")
     draft_vocab_size: int = Field(gt=0, description="lm_head rows (the draft's vocabulary)")
+    window: WindowInputs = Field(description="its config's length keys and rope blocks, from "
+                                 "which vLLM derives the draft's max_model_len "
+                                 "(eagle_window.draft_window_limit)")
 
 
 def _positive(config: dict, key: str, default: int | None = None) -> int:
@@ -169,13 +189,20 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
     hidden = _positive(config, "hidden_size")
     heads = _positive(config, "num_attention_heads")
     vocab = _positive(config, "vocab_size")
+    reader = Reader(config, "", Notes())
+    try:
+        window = window_inputs(reader, reader, _positive(config, "max_position_embeddings",
+                                                         LLAMA_MAX_POSITION_EMBEDDINGS),
+                               str(config.get("model_type") or "llama"))
+    except ConfigError as exc:
+        raise DraftError(f"the drafter config of {model}: {exc}") from None
     return EagleDraft(
         model=model, architecture=arch, hidden_size=hidden,
         num_layers=_positive(config, "num_hidden_layers"), num_heads=heads,
         num_kv_heads=_positive(config, "num_key_value_heads", heads),
         head_dim=_positive(config, "head_dim", hidden // heads),
         intermediate_size=_positive(config, "intermediate_size"), vocab_size=vocab,
-        draft_vocab_size=_positive(config, "draft_vocab_size", vocab))
+        draft_vocab_size=_positive(config, "draft_vocab_size", vocab), window=window)
 
 
 def eagle_refusals(draft: EagleDraft, spec: ModelSpec, vllm_version: str,
@@ -304,8 +331,15 @@ def eagle_speculative_config(draft: EagleDraft, num_speculative_tokens: int) -> 
     return f"--speculative-config {shlex.quote(json.dumps(config))}"
 
 
-def eagle_note(draft: EagleDraft, num_speculative_tokens: int) -> str:
+def eagle_note(draft: EagleDraft, num_speculative_tokens: int, vllm_version: str) -> str:
     """What the memory plan holds of the drafter, what it assumes and what it leaves out."""
+    own_embed_needed = (
+        f" (vLLM {vllm_version} on Model Runner V2 raises \"Eagle3LlamaForCausalLM needs the "
+        "target input embedding, but it is unavailable on this PP stage\" where the "
+        "checkpoint holds none and the last stage no target embedding: "
+        "v1/worker/gpu/spec_decode/eagle/utils.py "
+        "maybe_share_target_embed)"
+        if parse_version(vllm_version) >= OWN_EMBED_AT_PP_REQUIRED_FROM else "")
     return (f"EAGLE-3 drafter {draft.model} ({draft.architecture}, {num_speculative_tokens} "
             f"draft token(s) a step): its weights sit on the last pipeline stage's GPUs (the "
             f"weights term's EAGLE-3 draft) and its {draft.num_layers} attention layer(s), "
@@ -313,8 +347,6 @@ def eagle_note(draft: EagleDraft, num_speculative_tokens: int) -> str:
             "PP 1 its token embedding is taken as the target's, which vLLM shares when the "
             "drafter checkpoint holds none or an identical copy (one of its own would add "
             f"{draft.vocab_size:,} x {draft.hidden_size:,} / TP; at PP > 1 vLLM loads its own, "
-            f"counted); its lm_head over "
+            f"counted{own_embed_needed}); its lm_head over "
             f"{draft.draft_vocab_size:,} tokens is its own. Not planned: the drafter's share of "
-            "the profile run's activation peak, its piecewise CUDA graphs and rotary cache, "
-            "and vLLM 0.33+ on Model Runner V2 lowering max_model_len to a shorter drafter's "
-            "(config/vllm.py _limit_max_model_len_to_draft)")
+            "the profile run's activation peak, its piecewise CUDA graphs and rotary cache")

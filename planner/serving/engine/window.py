@@ -74,7 +74,15 @@ def vllm_window(spec: ModelSpec, version: Version | None = None) -> VllmWindow:
 
 
 def _vllm_window(spec: ModelSpec, version: Version) -> VllmWindow:
-    """vllm_window's figures, as vLLM `version` works them out of config.json.
+    """vllm_window's figures, as vLLM `version` works them out of config.json."""
+    return inputs_window(_window_inputs(spec), spec.max_position_embeddings, version)
+
+
+def inputs_window(w: WindowInputs, max_position_embeddings: int, version: Version
+                  ) -> VllmWindow:
+    """The window vLLM `version` works out of a config's length keys and rope blocks `w`
+    (`max_position_embeddings`: a yarn block's last fallback): a model's (_vllm_window) or a
+    speculative drafter's, whose ModelConfig vLLM derives the same way.
 
     NOTE: config/model.py _get_and_verify_max_len (config.py in 0.9.1-0.10.0; read in the
     0.9.1, 0.9.2, 0.10.0-0.10.2 and every minor 0.11.0-0.34.0 wheel, and 0.11.1):
@@ -102,7 +110,6 @@ def _vllm_window(spec: ModelSpec, version: Version) -> VllmWindow:
     Llama-3.1 (llama3 x 8): 131,072; DeepSeek-V3 (yarn 40 x 4,096, max_position_embeddings
     163,840): 163,840 either way; Gemma-3 (linear x 8): 131,072.
     """
-    w = _window_inputs(spec)
     lengths = dict(w.lengths)
     key = min(lengths, key=lengths.__getitem__, default=None)  # the first of the least
     if lengths.get("model_max_length"):
@@ -126,7 +133,7 @@ def _vllm_window(spec: ModelSpec, version: Version) -> VllmWindow:
                 # embeddings is planned); from 0.12 the config's top-level one comes first
                 top = w.original_max_position_embeddings if new_rope else None
                 derived = yarn = (top or block.original_max_position_embeddings
-                                  or spec.max_position_embeddings)
+                                  or max_position_embeddings)
         derived *= factor
         if yarn is not None:
             rope = f"yarn factor {factor:g} x original_max_position_embeddings {yarn:,}"

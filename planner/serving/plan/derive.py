@@ -12,6 +12,7 @@ from planner.model.spec import (
 )
 from planner.serving.all2all import batched_dp_moe
 from planner.serving.eagle import eagle_kv_layers
+from planner.serving.eagle_window import draft_window_limit, draft_window_note
 from planner.serving.engine import (
     EngineSettings,
     StateRules,
@@ -232,7 +233,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
                                 bool(s.target_quant), scheme.key)
     return dict(
-        gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
+        gpu_name=gpu.name, wsl2=gpu.wsl2,
+        max_model_len=_drafted_len(s, runner[0], max_model_len),
         mbt=mbt, seqs=seqs,
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
@@ -277,7 +279,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         align_block_batched=_align_block_batched(spec, s, rules),
         gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme, load.mxfp4_kernel),
         model_notes=model_notes(spec, gpu, s, rules)
-        + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind),
+        + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind)
+        + _draft_window_notes(s, runner[0], max_model_len),
         gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),
         model_limit=window.limit,
         refusals=config_refusals(spec, s, rules, cli, gpu, scheme, window, max_model_len,
@@ -293,6 +296,23 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
             spec.name or "<model>", scheme, s, config_quant_method(spec), rules.version)
         else None,
     )
+
+
+def _drafted_len(s: EngineSettings, runner: str, max_model_len: int) -> int:
+    """The max_model_len vLLM serves with: `max_model_len` (given, or the model's), lowered to
+    an EAGLE-3 drafter's where vLLM does (eagle_window.draft_window_limit; VllmConfig lowers
+    it after --max-model-len was checked against the model's window and the batch limits were
+    set, so those and the launch command keep `max_model_len`)."""
+    draft = s.speculative_draft
+    limit = draft and draft_window_limit(draft, s.vllm_version, runner, max_model_len)
+    return limit or max_model_len
+
+
+def _draft_window_notes(s: EngineSettings, runner: str, max_model_len: int) -> tuple[str, ...]:
+    """An EAGLE-3 drafter's window note (eagle_window.draft_window_note), where one applies."""
+    draft = s.speculative_draft
+    note = draft and draft_window_note(draft, s.vllm_version, runner, max_model_len)
+    return (note,) if note else ()
 
 
 def _batch_limits(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, max_model_len: int,

@@ -109,7 +109,8 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                               if s.enable_eplb and spec.is_moe else None,
                               _ssm_override_note(spec, s, rules),
                               _nemotron_ssm_class_note(spec, s, rules),
-                              eagle_note(s.speculative_draft, s.num_speculative_tokens)
+                              eagle_note(s.speculative_draft, s.num_speculative_tokens,
+                                         s.vllm_version)
                               if s.speculative_draft is not None else None]))
             + mamba_mode_notes(spec, s, rules)
             + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version))
