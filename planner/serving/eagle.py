@@ -349,4 +349,8 @@ def eagle_note(draft: EagleDraft, num_speculative_tokens: int, vllm_version: str
             f"{draft.vocab_size:,} x {draft.hidden_size:,} / TP; at PP > 1 vLLM loads its own, "
             f"counted{own_embed_needed}); its lm_head over "
             f"{draft.draft_vocab_size:,} tokens is its own. Not planned: the drafter's share of "
-            "the profile run's activation peak, its piecewise CUDA graphs and rotary cache")
+            "the profile run's activation peak, its piecewise CUDA graphs and rotary cache, "
+            "and at PP 1 the transient of its own embed_tokens, which vLLM allocates when it "
+            "builds the drafter and frees when it takes the target's (llama_eagle3.py "
+            "LlamaModel builds a VocabParallelEmbedding always; the load's "
+            "DeviceMemoryProfiler reads allocated memory after it is freed)")
