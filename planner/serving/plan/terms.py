@@ -225,8 +225,8 @@ def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:
     """'32 layers per group x 65,536 B page (16 tokens) = ...'; turboquant's two page sizes
     in one group: '28 pages x 25,088 B + 4 pages x 65,536 B (16 tokens) = ...'."""
     if stage.uniform_type:
-        pages = " + ".join(f"{n} pages x {kv.page_bytes(b, kv_b, tp):,} B" for (kv, n), b
-                           in zip(stage.kinds, stage.kind_blocks, strict=True))
+        pages = " + ".join(f"{counted(n, 'page')} x {kv.page_bytes(b, kv_b, tp):,} B"
+                           for (kv, n), b in zip(stage.kinds, stage.kind_blocks, strict=True))
         return f"{pages} ({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B"
     return (f"{counted(stage.group_size, 'layer')} per group x {stage.page_bytes:,} B page "
             f"({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B")

@@ -95,7 +95,7 @@ def test_qwen3_32b_drafter_of_its_own_head_dim():
     terms = {t.key: t for t in p.terms}
     assert terms["kv_bytes_per_token_per_gpu"].value == 132_352
     assert terms["bytes_per_block"].value == 8_470_528
-    assert terms["bytes_per_block"].formula.startswith("64 pages x 131,072 B + 1 pages x 81,920 B")
+    assert terms["bytes_per_block"].formula.startswith("64 pages x 131,072 B + 1 page x 81,920 B")
 
 
 def test_the_drafter_keeps_its_own_embedding_at_pp2():
