@@ -13,7 +13,7 @@ import re
 import shlex
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import get_args
+from typing import NamedTuple, get_args
 
 from cli.parser import BooleanOnce, OneLineParser
 from planner.model.quant import UnknownSchemeError, resolve_scheme
@@ -220,30 +220,57 @@ def _bounded_int(low: int, high: int, flag: str | None = None):
                           else f"{value:,} is outside {low:,}..{high:,}", flag)
 
 
-def _zero_mm_limits(text: str) -> tuple[str, ...]:
+class MmLimits(NamedTuple):
+    """--limit-mm-per-prompt as read (_mm_limits), in the order given."""
+
+    zero: tuple[str, ...]  # the modalities at 0 (EngineSettings.zero_mm_limits)
+    counts: tuple[tuple[str, int], ...]  # those above 0 (EngineSettings.mm_item_limits)
+
+
+NO_LIMITS = MmLimits((), ())
+
+DUMMY_OPTIONS = ("width", "height", "num_frames", "length")
+"""config/multimodal.py ImageDummyOptions, VideoDummyOptions, AudioDummyOptions (0.17.0-0.34.0):
+the options beside count, which size the profile's dummy items."""
+
+
+def _mm_limits(text: str) -> MmLimits:
     """argparse type for --limit-mm-per-prompt: vLLM's JSON object of modality -> count (or
     {"count": n, ...}, whose count vLLM takes as 999 where unset: config/multimodal.py
-    BaseDummyOptions), every count 0: the modalities, in the order given. Headroom plans the
-    text-only case only (mm_modes.text_only), so any other count is refused, named as JSON
-    (a string "0" or a null is not vLLM's 0). Text Python's JSON reader gives up on (nested
-    past its recursion limit: a RecursionError traceback before; a number past its digits
-    limit) is no such object either; a text, modality or count is echoed shortened."""
+    BaseDummyOptions, count >= 0), every count a JSON integer (a string "0", a null, a bool or
+    a float is no count here: named as JSON); a negative count is refused as vLLM refuses it.
+    A count above 0 with a dummy option (DUMMY_OPTIONS: the profile's dummy item size, not
+    modelled) is refused. Text Python's JSON reader gives up on (nested past its recursion
+    limit: a RecursionError traceback before; a number past its digits limit) is no such
+    object either; a text, modality or count is echoed shortened."""
     try:
         limits = json.loads(text)
     except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         limits = None
     if not isinstance(limits, dict) or not limits:
         raise argparse.ArgumentTypeError(
-            f"{shortened(text)!r} is not a JSON object of modality limits, e.g. '{{\"image\": 0, "
+            f"{shortened(text)!r} is not a JSON object of modality limits, e.g. '{{\"image\": 4, "
             "\"video\": 0}'")
     counts = {m: c.get("count", 999) if isinstance(c, dict) else c for m, c in limits.items()}
-    above = [f"{m} {json.dumps(c)}" for m, c in counts.items() if c != 0 or isinstance(c, bool)]
-    if above:
+    bad = [f"{m} {json.dumps(c)}" for m, c in counts.items()
+           if not isinstance(c, int) or isinstance(c, bool)]
+    if bad:
         raise argparse.ArgumentTypeError(
-            f"{shortened(', '.join(above))}: Headroom plans a limit of 0 only (text-only "
-            "serving, every modality of the tower at 0); other limits change vLLM's encoder "
-            "profile in ways it does not model")
-    return tuple(counts)
+            f"{shortened(', '.join(bad))}: a limit is a whole number of items, e.g. "
+            "'{\"image\": 4, \"video\": 0}'")
+    negative = [f"{m} {c}" for m, c in counts.items() if c < 0]
+    if negative:
+        raise argparse.ArgumentTypeError(
+            f"{shortened(', '.join(negative))}: vLLM refuses a count below 0 (config/"
+            "multimodal.py BaseDummyOptions: count >= 0)")
+    sized = [m for m, c in limits.items() if isinstance(c, dict) and counts[m]
+             and set(c) & set(DUMMY_OPTIONS)]
+    if sized:
+        raise argparse.ArgumentTypeError(
+            f"{shortened(', '.join(sized))}: a dummy size ({', '.join(DUMMY_OPTIONS)}) resizes "
+            "vLLM's encoder profile items, which Headroom does not model: give the count alone")
+    return MmLimits(tuple(m for m, c in counts.items() if c == 0),
+                    tuple((m, c) for m, c in counts.items() if c))
 
 
 def _processor_kwargs(text: str) -> ProcessorKwargs:
@@ -651,7 +678,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
 
 def add_mm_modes(group: argparse._ArgumentGroup) -> None:
     """The flags that say how vLLM serves a multimodal model (mm_modes): --skip-mm-profiling,
-    --language-model-only, --limit-mm-per-prompt (zero counts), --mm-encoder-tp-mode and
+    --language-model-only, --limit-mm-per-prompt, --mm-encoder-tp-mode and
     --mm-processor-kwargs (mm_processor); plan, sweep, report and recommend take them alike
     (cli.inputs.mm_mode_settings checks them against the release)."""
     group.add_argument("--skip-mm-profiling", action="store_true",
@@ -663,11 +690,12 @@ def add_mm_modes(group: argparse._ArgumentGroup) -> None:
                        help="like vLLM's flag (0.17.0 on): every modality's limit 0, the "
                        "model served text-only: no vision tower built (its weights off each "
                        "GPU), no encoder profile")
-    group.add_argument("--limit-mm-per-prompt", type=_zero_mm_limits, default=(),
-                       metavar="JSON", dest="zero_mm_limits",
-                       help="like vLLM's flag, with every count 0 (e.g. '{\"image\": 0, "
-                       "\"video\": 0}'): with all of the tower's modalities at 0, planned as "
-                       "--language-model-only")
+    group.add_argument("--limit-mm-per-prompt", type=_mm_limits, default=None,
+                       metavar="JSON", dest="mm_limits",
+                       help="like vLLM's flag (e.g. '{\"image\": 4, \"video\": 0}'): with all "
+                       "of the tower's modalities at 0, planned as --language-model-only; a "
+                       "count above 0 (vLLM 0.17.0 on) caps the encoder profile's dummy items "
+                       "at max_num_seqs x that count, and a modality at 0 leaves the profile")
     group.add_argument("--mm-encoder-tp-mode", choices=("weights", "data"), default="weights",
                        help="like vLLM's flag (0.10.2 on): 'data' holds the whole vision tower "
                        "on every GPU (Qwen2/2.5/3-VL, Qwen3.5, Llama 4 but its projector, "

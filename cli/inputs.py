@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from cli.args import Count, counted_gpu
+from cli.args import NO_LIMITS, Count, counted_gpu
 from planner.jsondoc import JsonDocumentError
 from planner.model.checkpoint import (
     HEADERS_NOT_READ,
@@ -707,14 +707,15 @@ def mamba_settings(args: argparse.Namespace, release: str) -> dict[str, str | in
 def mm_mode_settings(args: argparse.Namespace, release: str) -> dict[str, object]:
     """The EngineSettings fields of cli.args.add_mm_modes' flags (plan, sweep, report,
     recommend); CliError, in vLLM's words, for one the `release` parser lacks (it exits 2)."""
+    limits = getattr(args, "mm_limits", None) or NO_LIMITS
     values = {"skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
               "language_model_only": getattr(args, "language_model_only", False),
-              "zero_mm_limits": getattr(args, "zero_mm_limits", ()),
+              "zero_mm_limits": limits.zero, "mm_item_limits": limits.counts,
               "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights"),
               "mm_processor_kwargs": getattr(args, "mm_processor_kwargs", ())}
     _require_flags(release, ("--skip-mm-profiling", values["skip_mm_profiling"]),
                    ("--language-model-only", values["language_model_only"]),
-                   ("--limit-mm-per-prompt", bool(values["zero_mm_limits"])),
+                   ("--limit-mm-per-prompt", bool(limits.zero or limits.counts)),
                    ("--mm-encoder-tp-mode", values["mm_encoder_tp_mode"] != "weights"),
                    ("--mm-processor-kwargs", bool(values["mm_processor_kwargs"])))
     return values

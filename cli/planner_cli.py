@@ -75,7 +75,7 @@ from planner.serving.hardware import (
     UnknownGpuError,
     gpu_preset,
 )
-from planner.serving.mm_modes import audio_limit_refusal, served_towers, tower_lora
+from planner.serving.mm_modes import mm_refusals, served_towers
 from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
@@ -143,9 +143,7 @@ def _plan(args: argparse.Namespace) -> tuple[
 def _engine(args: argparse.Namespace, source: ModelSource, spec: ModelSpec) -> EngineSettings:
     """engine_settings, pinning the launch command to the commit the config was read at when
     --revision chose one (the hub's sha, else the revision as given); CliError where
-    --limit-mm-per-prompt leaves an audio tower Headroom does not size
-    (mm_modes.audio_limit_refusal) or text-only serving leaves no tower for
-    --enable-tower-connector-lora (mm_modes.tower_lora)."""
+    the multimodal flags are not planned (mm_modes.mm_refusals: _mm_checked)."""
     engine = _mm_checked(spec, engine_settings(args))
     if not args.revision or source.origin == "file":
         return engine
@@ -155,10 +153,10 @@ def _engine(args: argparse.Namespace, source: ModelSource, spec: ModelSpec) -> E
 def _mm_checked(spec: ModelSpec, engine: EngineSettings, named: bool = False
                 ) -> EngineSettings:
     """`engine`, or CliError where --limit-mm-per-prompt leaves an audio tower Headroom does
-    not size (mm_modes.audio_limit_refusal) or text-only serving leaves no tower for
-    --enable-tower-connector-lora (mm_modes.tower_lora): plan's and recommend's
-    (`named`: the model named first, where several are searched)."""
-    refusal = audio_limit_refusal(spec, engine) or tower_lora(spec, engine).failure
+    not size, a count above 0 is not planned, or text-only serving leaves no tower for
+    --enable-tower-connector-lora (mm_modes.mm_refusals): plan's and recommend's (`named`:
+    the model named first, where several are searched)."""
+    refusal = next(iter(mm_refusals(spec, engine)), None)
     if refusal:
         raise CliError(f"{spec.name}: {refusal}" if named else refusal)
     return engine

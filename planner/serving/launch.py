@@ -19,6 +19,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.eagle import eagle_speculative_config
 from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.eplb import eplb_launch_flags
+from planner.serving.mm_modes import given_limits
 from planner.serving.runner_choice import runner_env_prefix
 from planner.serving.startup import quantization_mismatch
 from planner.serving.startup.quant_method import bnb_what_if_dropped
@@ -752,10 +753,10 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append("--skip-mm-profiling")
     if s.language_model_only:
         parts.append("--language-model-only")
-    if s.zero_mm_limits:
+    if s.zero_mm_limits or s.mm_item_limits:
         # a modality as JSON and the object as one shell word: a name given with a quote in it
         # (vLLM stores any name: mm_modes.UNDECLARED_LIMIT_READ) left a broken command
-        limits = json.dumps(dict.fromkeys(s.zero_mm_limits, 0))
+        limits = json.dumps(given_limits(s))
         parts.append(f"--limit-mm-per-prompt {shlex.quote(limits)}")
     if s.mm_encoder_tp_mode != "weights":
         parts.append(f"--mm-encoder-tp-mode {s.mm_encoder_tp_mode}")

@@ -34,6 +34,7 @@ from planner.serving.vllm_versions import (
     AUDIO_TOWER_TYPES,
     EARLY_TOWER_SKIP_TYPES,
     ENCODER_TP_DATA_WHOLE_FROM,
+    MM_LIMIT_PER_PROMPT,
     MOONVIT_SPLIT_FROM,
     TOWER_MODALITIES,
     TOWER_SKIPPED_AT_ZERO_FROM,
@@ -45,12 +46,113 @@ from planner.serving.vllm_versions import (
 from planner.text import shortened
 
 
+def given_limits(s: EngineSettings) -> dict[str, int]:
+    """--limit-mm-per-prompt as given: the modalities at 0, then those with a count above 0."""
+    return {**dict.fromkeys(s.zero_mm_limits, 0), **dict(s.mm_item_limits)}
+
+
 def text_only_flag(s: EngineSettings) -> str:
-    """The flag that asks for text-only serving, as the notes name it ('' where none does)."""
+    """The flag that asks for text-only serving, or sets the limits, as the notes name it ('' where
+    none does)."""
     if s.language_model_only:
         return "--language-model-only"
-    return ("--limit-mm-per-prompt " + ", ".join(f"{m} 0" for m in s.zero_mm_limits)
-            if s.zero_mm_limits else "")
+    limits = given_limits(s)
+    return ("--limit-mm-per-prompt " + ", ".join(f"{m} {c}" for m, c in limits.items())
+            if limits else "")
+
+
+LIMITS_READ_FROM: Version = (0, 17, 0)
+"""NOTE: how a --limit-mm-per-prompt count enters start-up memory, read in every wheel
+0.17.0-0.34.0 (multimodal/encoder_budget.py: one text 0.17.0-0.26.0, the same rules with a
+processor cache argument 0.27.0-0.30.0 and 0.31.0-0.34.0; v1/core/encoder_cache_manager.py
+compute_mm_encoder_budget the same in each). MultiModalBudget.__init__ takes each declared
+modality's allowed_mm_limits (multimodal/processing/context.py: min(get_limit_per_prompt,
+the class's get_supported_mm_limits), 999 where unset, 0 for each under
+--language-model-only: config/multimodal.py) and keeps those above 0 (tower_modalities); the
+encoder budget is max(max_num_batched_tokens, the most tokens per item among them)
+(compute_mm_encoder_budget: the compute budget and the encoder cache size alike, each the
+scheduler's max(max_num_batched_tokens, ...)); the profile (v1/worker/gpu_model_runner.py
+profile_run 0.17.0-0.33.0, v1/worker/gpu/mm/encoder_runner.py profile_encoder_cache on Model
+Runner V2) encodes mm_max_items_per_batch dummy items of get_modality_with_max_tokens (the
+most tokens per item among them, ties to the later name), where _get_max_items gives
+max(1, min(budget // tokens, max_num_seqs x max(1, min(limit, max_model_len // tokens)))).
+So a count enters the profile as that limit only, and a modality at 0 leaves the budget and
+the choice of modality. The decoder's dummy run (_dummy_run(max_num_tokens)) holds no
+multimodal token at any limit, and the encoder cache is no GPU buffer made at start-up (the
+scheduler's EncoderCacheManager counts embeddings; the worker's encoder_cache is a dict the
+profile fills and clears). `vllm serve` reads the flag as JSON in every release covered
+(engine/arg_utils.py: parse_type(json.loads) for a dict field; a count or {"count": n, ...},
+count >= 0: config/multimodal.py BaseDummyOptions; "image=4" is no JSON). Before 0.17.0 the
+budget code (v1/worker/utils.py, multimodal/encoder_budget.py) is not read here, so a count
+above 0 is not planned there (limit_refusal)."""
+
+SUPPORTED_MM_CAPS: dict[str, dict[str, int]] = {"paligemma": {"image": 1}}
+"""NOTE: the classes whose get_supported_mm_limits caps a modality below any count (paligemma.py
+{"image": 1} in every wheel 0.17.0-0.34.0); every other class of TOWER_MODALITIES returns
+None for each (no cap: qwen2_vl.py, which the Qwen3-VL family's processing info takes,
+mllama4.py, gemma3_mm.py, gemma4_mm.py, kimi_vl.py, llava.py, mistral3.py, kimi_k25.py).
+allowed_mm_limits cuts a count to the cap without a word."""
+
+
+def allowed_limit(spec: ModelSpec, s: EngineSettings, modality: str) -> int:
+    """vLLM's items per prompt of `modality` (multimodal/processing/context.py
+    allowed_mm_limits): 0 under --language-model-only or where given 0, the count given, else
+    999, cut to the class's own limit (SUPPORTED_MM_CAPS)."""
+    if s.language_model_only or modality in s.zero_mm_limits:
+        return 0
+    limit = dict(s.mm_item_limits).get(modality, MM_LIMIT_PER_PROMPT)
+    return min(limit, SUPPORTED_MM_CAPS.get(spec.model_type, {}).get(modality, limit))
+
+
+PROFILED_AT_DEFAULTS: dict[str, str] = {"gemma4": "video"}
+"""NOTE: the modality vLLM's encoder profile encodes at the default limits (the most tokens per
+item: LIMITS_READ_FROM's NOTE) where it is not the image: gemma4_mm.py
+get_mm_max_tokens_per_item (0.19.0-0.34.0) gives a video _VIDEO_MAX_FRAMES 32 x (70 soft
+tokens + boi + eoi + 6 timestamp tokens) = 2,496 (lora.tower.GEMMA4_VIDEO_TOKENS), an image its
+default_output_length or max_soft_tokens, at most 1,120. The Qwen3-VL family's image (16,384)
+outranks its video (12,288) from 0.15.0 (model.config.vision.QWEN3_VL_VIDEO_MAX_PIXELS)."""
+
+
+def profile_moved(spec: ModelSpec, s: EngineSettings) -> bool:
+    """Whether a limit of 0 takes out the modality vLLM profiles at the defaults
+    (PROFILED_AT_DEFAULTS, else the image) while the model is not served text-only, so that
+    vLLM profiles another modality (the most tokens per item among those above 0)."""
+    first = PROFILED_AT_DEFAULTS.get(spec.model_type, "image")
+    return (first in (declared_modalities(spec) or ()) and not text_only(spec, s)
+            and allowed_limit(spec, s, first) == 0)
+
+
+def video_profiled(spec: ModelSpec, s: EngineSettings) -> bool:
+    """Whether vLLM profiles a modelled tower (the Qwen3-VL family) on its dummy video, which
+    Headroom does not model: image at 0 and video above it (profile_moved)."""
+    return spec.vision is not None and spec.vision.encoder is not None and profile_moved(spec, s)
+
+
+def profiled_limit(spec: ModelSpec, s: EngineSettings) -> int:
+    """The items per prompt of the modality a modelled tower's profile encodes (engine.
+    encoder_profile: the image; the video where video_profiled, the image's dummy standing in)."""
+    return allowed_limit(spec, s, "video" if video_profiled(spec, s) else "image")
+
+
+def limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
+    """Why a count above 0 is not planned for this vision model: a release before
+    LIMITS_READ_FROM (its budget code not read), or beside --enable-tower-connector-lora (the
+    tower's Punica wrappers are sized from the items per prompt: lora.tower.
+    tower_punica_shapes plans vLLM's 999); None where it is planned."""
+    if not s.mm_item_limits or spec.vision is None:
+        return None
+    counts = shortened(", ".join(f"{m} {c}" for m, c in s.mm_item_limits))
+    version = parse_version(s.vllm_version)
+    if version < LIMITS_READ_FROM:
+        return (f"--limit-mm-per-prompt {counts}: Headroom plans a count above 0 from vLLM "
+                f"{version_label(LIMITS_READ_FROM)} only (how vLLM {version_label(version)} "
+                "sizes its encoder profile from it is not read); a limit of 0 is planned")
+    if s.enable_lora and s.enable_tower_connector_lora and tower_lora(spec, s).wrapped:
+        return (f"--limit-mm-per-prompt {counts} with --enable-tower-connector-lora: vLLM sizes "
+                "the tower's Punica wrappers from the items per prompt (lora/model_manager.py "
+                "_maybe_init_mm), which Headroom plans at the default 999 only, so it is not "
+                "planned: drop one of them")
+    return None
 
 
 def declared_modalities(spec: ModelSpec) -> frozenset[str] | None:
@@ -72,7 +174,7 @@ def text_only(spec: ModelSpec, s: EngineSettings) -> bool:
                                        or modalities <= set(s.zero_mm_limits))
 
 
-TOWER_SETTINGS = ("language_model_only", "zero_mm_limits", "mm_encoder_tp_mode",
+TOWER_SETTINGS = ("language_model_only", "zero_mm_limits", "mm_item_limits", "mm_encoder_tp_mode",
                   "mm_processor_kwargs")
 """The EngineSettings fields of the flags that change how vLLM builds and feeds a vision tower
 (--mm-processor-kwargs: the processor's token budgets, mm_processor): a model planned beside
@@ -83,7 +185,8 @@ model takes them without a word and is served as without them."""
 
 
 def tower_settings_where_built(spec: ModelSpec, s: EngineSettings) -> EngineSettings:
-    """`s`, less --language-model-only, --limit-mm-per-prompt, --mm-encoder-tp-mode and
+    """`s`, less --language-model-only, --limit-mm-per-prompt (zeros and counts),
+    --mm-encoder-tp-mode and
     --mm-processor-kwargs (TOWER_SETTINGS) for a model without a vision tower Headroom counts:
     vLLM builds no MultiModalConfig for it and ignores them (mm_mode_notes), so a model
     compared with, or searched beside, a vision model is planned and launched as without them,
@@ -113,18 +216,19 @@ key the class does not declare is read by nothing but config/model.py's compile 
 (mm_limit_per_prompt, 0.33.0 on) and its cache key (0.31.0 on): no error, no log, at start-up
 or on a request. A declared modality's count above the class's own limit is cut to it the
 same way (allowed_mm_limits: min(user, supported)); a request over it fails then ("At most
-{limit} {modality}(s) may be provided in one prompt.", validate_num_items), which Headroom
-never meets: it plans a limit of 0 only (cli.args)."""
+{limit} {modality}(s) may be provided in one prompt.", validate_num_items): planned at the
+cut value (SUPPORTED_MM_CAPS, allowed_limit)."""
 
 
 def undeclared_limits(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
-    """The modalities --limit-mm-per-prompt sets to 0 that this vision model's class does not
-    declare (declared_modalities), which vLLM stores and never reads (UNDECLARED_LIMIT_READ);
-    () where Headroom does not know the class's modalities or --language-model-only rules."""
+    """The modalities --limit-mm-per-prompt sets (to 0 or above) that this vision model's class
+    does not declare (declared_modalities), which vLLM stores and never reads
+    (UNDECLARED_LIMIT_READ); () where Headroom does not know the class's modalities or
+    --language-model-only rules."""
     modalities = declared_modalities(spec)
     if modalities is None or s.language_model_only:
         return ()
-    return tuple(m for m in s.zero_mm_limits if m not in modalities)
+    return tuple(m for m in given_limits(s) if m not in modalities)
 
 
 def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
@@ -142,6 +246,13 @@ def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
             "get_supported_mm_limits, _mark_tower_model(vllm_config, \"audio\")), which Headroom "
             "does not size, so it is not planned; add \"audio\": 0 (or --language-model-only) to "
             "serve it text-only")
+
+
+def mm_refusals(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
+    """Why these multimodal flags are not planned for this model (audio_limit_refusal,
+    limit_refusal, tower_lora's failure); () where they are: plan's refusals, the CLI's exit."""
+    return tuple(filter(None, [audio_limit_refusal(spec, s), limit_refusal(spec, s),
+                               tower_lora(spec, s).failure]))
 
 
 class TowerLora(NamedTuple):
@@ -342,15 +453,14 @@ def mm_mode_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple
             f"class has no limit guard before {version_label(TOWER_SKIPPED_AT_ZERO_FROM)} "
             "(vllm_versions.EARLY_TOWER_SKIP_TYPES), so its weights stay in the plan")
     elif flag and modalities is not None and spec.vision is not None and not text_only(spec, s):
-        left = ", ".join(sorted(modalities - set(s.zero_mm_limits)))
-        notes.append(f"{flag}: {left} keeps vLLM's 999 items per prompt, so the vision tower "
-                     "is built and its encoder profiled as without the flag (every one of "
-                     f"{', '.join(sorted(modalities))} at 0 serves text only)")
+        notes.append(_limits_note(spec, s, modalities, flag))
+        notes.extend(_cut_notes(spec, s, release))
     undeclared = undeclared_limits(spec, s)
     if undeclared:
-        given_limits = shortened(", ".join(f"{m} 0" for m in undeclared))
+        limits = given_limits(s)
+        named = shortened(", ".join(f"{m} {limits[m]}" for m in undeclared))
         notes.append(
-            f"--limit-mm-per-prompt {given_limits}: {spec.model_type} takes no such input (its "
+            f"--limit-mm-per-prompt {named}: {spec.model_type} takes no such input (its "
             f"class declares {', '.join(sorted(modalities or ()))}: get_supported_mm_limits), "
             f"and vLLM {release} reads a limit only for a modality the class declares "
             f"({UNDECLARED_LIMIT_READ}), so it starts and serves as without that key, with no "
@@ -360,3 +470,30 @@ def mm_mode_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple
     if inert:
         notes.append(f"--mm-encoder-tp-mode data: {inert}: planned as the default")
     return tuple(notes)
+
+
+def _limits_note(spec: ModelSpec, s: EngineSettings, modalities: frozenset[str],
+                 flag: str) -> str:
+    """The plan's words on limits that leave the model multimodal: each declared modality's
+    items per prompt, and what vLLM's encoder profile reads of them (LIMITS_READ_FROM)."""
+    each = ", ".join(f"{m} {allowed_limit(spec, s, m):,}" for m in sorted(modalities))
+    modelled = spec.vision is not None and spec.vision.encoder is not None
+    planned = (f"; planned on the image at {profiled_limit(spec, s):,} per prompt (the "
+               "activation's encoder_dummy_items)" if modelled and not video_profiled(spec, s)
+               else "")
+    return (f"{flag}: vLLM builds the vision tower and keeps {each} items per prompt (every one "
+            f"of {', '.join(sorted(modalities))} at 0 serves text only); its start-up profile "
+            "encodes the modality with the most tokens per item among those above 0, on "
+            "max(1, min(budget // tokens, max_num_seqs x max(1, min(limit, max_model_len // "
+            "tokens)))) dummy items (multimodal/encoder_budget.py MultiModalBudget "
+            f"_get_max_items, get_modality_with_max_tokens){planned}")
+
+
+def _cut_notes(spec: ModelSpec, s: EngineSettings, release: str) -> list[str]:
+    """A count above the class's own limit (SUPPORTED_MM_CAPS), which vLLM cuts to it."""
+    caps = SUPPORTED_MM_CAPS.get(spec.model_type, {})
+    return [f"--limit-mm-per-prompt {m} {count:,}: vLLM {release} cuts it to "
+            f"{spec.model_type}'s own limit of {caps[m]} without a word (multimodal/processing/"
+            "context.py allowed_mm_limits: min(user, get_supported_mm_limits)), so it is "
+            f"planned at {caps[m]}, and a prompt with more fails (validate_num_items)"
+            for m, count in s.mm_item_limits if count > caps.get(m, count)]

@@ -35,7 +35,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.engine.encoder import dummy_items
 from planner.serving.lora.tower import GEMMA4_TOWER_FROM, GEMMA4_VIDEO_TOKENS
-from planner.serving.mm_modes import text_only, text_only_flag
+from planner.serving.mm_modes import allowed_limit, text_only, text_only_flag
 from planner.serving.vllm_versions import Version, version_label
 from planner.text import counted, shortened
 
@@ -197,7 +197,8 @@ class PanAndScanProfile(NamedTuple):
 
     items: int  # dummy images of (crops + 1) x GEMMA3_IMAGE_TOKENS tokens
     crops: int  # items x (crops + 1): SigLIP passes, the whole image's included
-    plain_crops: int  # the dummy images without the flag, one pass each
+    plain_crops: int  # the dummy images without the flag (and at 999 per prompt), one pass each
+    limit: int  # the image's items per prompt (mm_modes.allowed_limit)
 
 
 def pan_and_scan_profile(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int,
@@ -213,9 +214,10 @@ def pan_and_scan_profile(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int
     if not _applied(spec, s).get("do_pan_and_scan"):
         return None
     passes = GEMMA3_PAN_AND_SCAN_CROPS + 1
-    items = dummy_items(GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS, mbt, seqs, max_model_len)
+    limit = allowed_limit(spec, s, "image")
+    items = dummy_items(GEMMA3_PAN_AND_SCAN_IMAGE_TOKENS, mbt, seqs, max_model_len, limit)
     return PanAndScanProfile(items, items * passes,
-                             dummy_items(GEMMA3_IMAGE_TOKENS, mbt, seqs, max_model_len))
+                             dummy_items(GEMMA3_IMAGE_TOKENS, mbt, seqs, max_model_len), limit)
 
 
 def processor_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple[str, ...]:

@@ -1661,6 +1661,8 @@ class EncoderRules(NamedTuple):
     profiled: bool = True  # the runner runs an encoder profile (V2: V2_ENCODER_PROFILE_FROM)
     profile_run: str = "v1/worker/gpu_model_runner.py profile_run"  # where it runs (V2's:
     # runner_encoder_rules), as a warning cites it
+    items_per_prompt: int = MM_LIMIT_PER_PROMPT  # the profiled modality's
+    # --limit-mm-per-prompt (mm_modes.profiled_limit, LIMITS_READ_FROM)
 
 
 DEFAULT_ENCODER_RULES = EncoderRules()

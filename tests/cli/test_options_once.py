@@ -32,7 +32,7 @@ def _sample(action: argparse.Action) -> str:
     if action.default not in (None, [], ()):
         return str(action.default)
     return {"date": "2026-01-01", "network": "8x400", "gpu_memory_utilization": "0.9",
-            "target_quant": "bf16", "zero_mm_limits": '{"image": 0}',
+            "target_quant": "bf16", "mm_limits": '{"image": 0}',
             "mm_processor_kwargs": '{"max_patches": 16}'}.get(action.dest, "2")
 
 

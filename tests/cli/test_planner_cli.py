@@ -1735,15 +1735,18 @@ def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) 
 
 
 @pytest.mark.parametrize(("limits", "why"), [
-    ('{"image": 2, "video": 0}', "image 2: Headroom plans a limit of 0 only"),
-    ('{"image": {"count": 1}}', "image 1: Headroom plans a limit of 0 only"),
-    # a dict without count is vLLM's 999 (config/multimodal.py BaseDummyOptions count=999);
-    # a string or null is no count of 0, named as JSON (they read 'image 0', 'image None')
-    ('{"image": {}}', "image 999: Headroom plans a limit of 0 only"),
-    ('{"image": "0"}', 'image "0": Headroom plans a limit of 0 only'),
-    ('{"image": null}', "image null: Headroom plans a limit of 0 only"),
+    # vLLM's own refusal: config/multimodal.py BaseDummyOptions count Field(ge=0), 0.17.0-0.34.0
+    ('{"image": -1, "video": 0}', "image -1: vLLM refuses a count below 0"),
+    ('{"image": {"count": -2}}', "image -2: vLLM refuses a count below 0"),
+    # a string or null is no count of items, named as JSON (they read 'image 0', 'image None')
+    ('{"image": "0"}', 'image "0": a limit is a whole number of items'),
+    ('{"image": null}', "image null: a limit is a whole number of items"),
+    ('{"image": 1.5}', "image 1.5: a limit is a whole number of items"),
+    # a dummy size beside a count above 0 resizes the profile's items: not modelled
+    ('{"image": {"count": 2, "width": 512}}', "image: a dummy size (width, height, num_frames, "
+     "length) resizes vLLM's encoder profile items"),
     ("image=0", "'image=0' is not a JSON object of modality limits")])
-def test_limit_mm_per_prompt_other_than_zero_exits_2_in_one_line(capsys, limits, why) -> None:
+def test_limit_mm_per_prompt_not_read_exits_2_in_one_line(capsys, limits, why) -> None:
     # argparse's own exit, as for any flag whose value it refuses
     with pytest.raises(SystemExit) as done:
         main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--limit-mm-per-prompt",
@@ -1751,6 +1754,24 @@ def test_limit_mm_per_prompt_other_than_zero_exits_2_in_one_line(capsys, limits,
     out, err = capsys.readouterr()
     assert done.value.code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert f"argument --limit-mm-per-prompt: {why}" in err, err
+
+
+def test_a_count_above_zero_is_planned_and_kept_in_the_command(capsys) -> None:
+    # vLLM 0.17.0 on (mm_modes.LIMITS_READ_FROM): planned, the JSON kept as one shell word
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu",
+                              "h100-sxm", "--max-model-len", "8192", "--json",
+                              "--limit-mm-per-prompt", '{"image": 1, "video": 0}')
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["engine"]["mm_item_limits"] == [["image", 1]]
+    assert found["engine"]["zero_mm_limits"] == ["video"]
+    assert found["vllm_command"].endswith("""--limit-mm-per-prompt '{"video": 0, "image": 1}'""")
+    # before 0.17.0 its budget code is not read: refused in one line, exit 2
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu",
+                              "h100-sxm", "--vllm-version", "0.16.0", "--limit-mm-per-prompt",
+                              '{"image": 1}')
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "image 1: Headroom plans a count above 0 from vLLM 0.17.0 only" in err
 
 
 def test_gemma4_audio_tower_left_above_zero_exits_2_in_one_line(capsys, tmp_path) -> None:

@@ -108,12 +108,12 @@ def test_a_flag_the_release_lacks_exits_2_as_plan_does(capsys, flag, arrives) ->
                    f"{flag[0]} (the flag arrives in vLLM {arrives}).\n")
 
 
-def test_a_nonzero_limit_is_refused_by_the_shared_parser(capsys) -> None:
+def test_a_negative_limit_is_refused_by_the_shared_parser(capsys) -> None:
     with pytest.raises(SystemExit) as done:
-        run_main(capsys, *SEARCH, "--limit-mm-per-prompt", '{"image": 2}')
+        run_main(capsys, *SEARCH, "--limit-mm-per-prompt", '{"image": -2}')
     err = capsys.readouterr().err
     assert done.value.code == 2 and len(err.strip().splitlines()) == 1, err
-    assert "image 2: Headroom plans a limit of 0 only" in err
+    assert "image -2: vLLM refuses a count below 0" in err
 
 
 def test_tower_lora_beside_text_only_serving_exits_2_naming_the_model(capsys) -> None:

@@ -70,18 +70,20 @@ def qwen3_vl_dummy_video(enc: VisionEncoder, max_model_len: int) -> tuple[int, i
     return frames, _video_patches(enc, frames)
 
 
-def dummy_items(span: int, mbt: int, seqs: int, max_model_len: int) -> int:
+def dummy_items(span: int, mbt: int, seqs: int, max_model_len: int,
+                limit: int = MM_LIMIT_PER_PROMPT) -> int:
     """The dummy items vLLM's encoder profile runs of the modality with the most tokens per item
     (`span`): multimodal/encoder_budget.py MultiModalBudget._get_max_items, the same in the
-    0.17.0-0.34.0 wheels: max(1, min(budget // span, max_num_seqs x max(1, min(999,
-    max_model_len // span)))), budget = max(max_num_batched_tokens, span)
+    0.17.0-0.34.0 wheels: max(1, min(budget // span, max_num_seqs x max(1, min(limit,
+    max_model_len // span)))), limit its --limit-mm-per-prompt (999 unset:
+    mm_modes.LIMITS_READ_FROM), budget = max(max_num_batched_tokens, span)
     (v1/core/encoder_cache_manager.py compute_mm_encoder_budget: the smaller of the compute
     budget and the encoder cache size, each max(max_num_batched_tokens, span)). Without chunked
     prefill it also caps the requests at max_num_batched_tokens // span, which moves no count:
     that cap x items per prompt is at least budget // span where max_num_batched_tokens >=
     span, and the count is 1 either way below it."""
     budget = max(mbt, span)
-    per_prompt = max(1, min(MM_LIMIT_PER_PROMPT, max_model_len // span))
+    per_prompt = max(1, min(limit, max_model_len // span))
     return max(1, min(budget // span, seqs * per_prompt))
 
 
@@ -155,7 +157,7 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
         if video_span > span:
             patches, frames, span = video_patches, video_frames, video_span
     budget = max(mbt, span)
-    items = dummy_items(span, mbt, seqs, max_model_len)
+    items = dummy_items(span, mbt, seqs, max_model_len, rules.items_per_prompt)
     n = items * patches
     merged = n // merge
     target = budget if rules.expand_to == "budget" else span if rules.expand_to == "item" else 0

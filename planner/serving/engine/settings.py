@@ -115,7 +115,11 @@ class EngineSettings(BaseModel):
         "limit 0, the model served text-only (plan.mm_modes)")
     zero_mm_limits: tuple[str, ...] = Field(
         default=(), description="--limit-mm-per-prompt: the modalities given a limit of 0 "
-        "(Headroom plans no other limit), e.g. ('image', 'video')")
+        "(the counts above 0: mm_item_limits), e.g. ('image', 'video')")
+    mm_item_limits: tuple[tuple[str, int], ...] = Field(
+        default=(), description="--limit-mm-per-prompt: the modalities given a count above 0, "
+        "as (modality, count) in the order given (vLLM 0.17.0 on: mm_modes.LIMITS_READ_FROM), "
+        "e.g. (('image', 4),)")
     mm_encoder_tp_mode: Literal["weights", "data"] = Field(
         default="weights", description="--mm-encoder-tp-mode: 'data' holds the whole vision "
         "tower on every TP rank where the model takes it (vllm_versions.ENCODER_TP_DATA_TYPES)")
@@ -189,12 +193,15 @@ class EngineSettings(BaseModel):
     def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         """The dump without model_runner, mamba_cache_dtype, mamba_ssm_cache_dtype or
         mamba_cache_mode while it is "auto", nor mamba_block_size or speculative_draft while
-        None: a plan's JSON keeps its keys unless one is asked."""
+        None, nor mm_item_limits while empty: a plan's JSON keeps its keys unless one is
+        asked."""
         data = handler(self)
         for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype",
                     "mamba_cache_mode", "mamba_block_size", "speculative_draft"):
             if getattr(self, key) in ("auto", None):
                 data.pop(key, None)
+        if not self.mm_item_limits:
+            data.pop("mm_item_limits", None)
         return data
 
     @model_validator(mode="before")
@@ -216,6 +223,16 @@ class EngineSettings(BaseModel):
                    else lora_dtype_refusal(str(value)))
         if refusal:
             raise ValueError(refusal)
+        return value
+
+    @field_validator("mm_item_limits")
+    @classmethod
+    def _counts_above_zero(cls, value: tuple[tuple[str, int], ...]
+                           ) -> tuple[tuple[str, int], ...]:
+        """Each count above 0 (a 0 is zero_mm_limits')."""
+        low = next((f"{m} {c}" for m, c in value if c < 1), None)
+        if low:
+            raise ValueError(f"{low}: a count of 0 belongs in zero_mm_limits")
         return value
 
     @field_validator("moe_backend")

@@ -45,6 +45,7 @@ from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.mm_modes import (
     data_mode_taken,
     encoder_data_parallel,
+    profiled_limit,
     text_only,
     tower_dropped,
 )
@@ -269,8 +270,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         linear_ask=(served, rules.version, gpu),
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         encoder_rules=runner_encoder_rules(rules.encoder._replace(
-            data_parallel=encoder_data_parallel(spec, s, rules.version)), runner[0],
-            rules.version),
+            data_parallel=encoder_data_parallel(spec, s, rules.version),
+            items_per_prompt=profiled_limit(spec, s)), runner[0], rules.version),
         pan_and_scan=pan_and_scan_profile(spec, s, mbt, seqs, max_model_len),
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),
@@ -492,7 +493,7 @@ def _overhead_key(r: Resolved, s: EngineSettings) -> tuple:
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
-            s.language_model_only, s.zero_mm_limits, s.mm_processor_kwargs,
+            s.language_model_only, s.zero_mm_limits, s.mm_item_limits, s.mm_processor_kwargs,
             s.moe_backend and (s.moe_backend, s.vllm_version, s.num_speculative_tokens),
             s.all2all_backend and (s.all2all_backend, s.vllm_version),
             # the runner buffers' (runner_buffers)

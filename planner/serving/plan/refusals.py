@@ -24,7 +24,7 @@ from planner.serving.lora.expert_formats import (
 from planner.serving.lora.settings import served_dtype_refusal
 from planner.serving.mla_block import dsv4_block_refusal, sparse_block_refusal
 from planner.serving.mlp_activation import silu_only_errors
-from planner.serving.mm_modes import audio_limit_refusal, tower_lora
+from planner.serving.mm_modes import mm_refusals
 from planner.serving.moe_backend import (
     B12X,
     b12x_ep_refusal,
@@ -173,7 +173,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + lora_refusals(spec, s, rules, gpu)
-            + tuple(filter(None, [audio_limit_refusal(spec, s), tower_lora(spec, s).failure]))
+            + mm_refusals(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
             + mismatch
             + _gpu_refusals(spec, s, rules, cli, gpu, served)

@@ -175,7 +175,7 @@ def test_a_modality_the_class_does_not_declare_is_kept_and_planned_as_absent() -
     assert [t.value for t in qwen.terms] == [t.value for t in base.terms]
     assert any(n.startswith("--limit-mm-per-prompt foo 0: qwen3_vl "
                             + UNDECLARED_NOTE.format("image, video")) for n in qwen.warnings)
-    assert any("image, video keeps vLLM's 999 items per prompt" in n for n in qwen.warnings)
+    assert any("keeps image 999, video 999 items per prompt" in n for n in qwen.warnings)
 
 
 def test_a_modality_named_with_quotes_stays_one_json_word_in_the_command() -> None:
@@ -252,7 +252,7 @@ def test_gemma4_with_audio_left_at_999_is_refused_not_planned_text_only() -> Non
     # audio alone at 0 leaves image and video: the vision tower stays, a note says why
     kept = _plan(spec, 1, zero_mm_limits=("audio",))
     assert next(t for t in kept.terms if t.key == "weights").value == base
-    assert any("image, video keeps vLLM's 999 items" in w for w in kept.warnings)
+    assert any("keeps audio 0, image 999, video 999 items" in w for w in kept.warnings)
 
 
 AUDIO_WARNING = ("audio_config: the audio tower's parameters and weights are not counted "
