@@ -30,6 +30,7 @@ from planner.serving.auto_layout import (
     valid_layouts,
     widest_layout,
 )
+from planner.serving.eagle import EagleDraft, eagle_speculative_config, parse_eagle_draft
 from planner.serving.engine import EngineSettings
 from planner.serving.fixes import format_step
 from planner.serving.hardware import (
@@ -399,6 +400,30 @@ def current_spec() -> ModelSpec:
     return model_spec(state().model, state().revision)
 
 
+def current_draft() -> EagleDraft | None:
+    """The EAGLE-3 drafter named on the Plan page (AppState.speculative_model), its config read
+    as a model's is (model_source: the catalog, else the hub, once a session; a local path
+    refused) and parsed as the CLI's --speculative-model (eagle.parse_eagle_draft); None
+    where none is named. Raises HubError, ModelInputError or DraftError (user errors) where
+    it cannot be read or Headroom does not size it (ui.settle replaces it then)."""
+    name = state().speculative_model
+    if not name:
+        return None
+    source = model_source(name)
+    return parse_eagle_draft(source.config, source.repo_id or name)
+
+
+def drafter_knobs() -> dict[str, object]:
+    """The EngineSettings fields of the drafter and its draft tokens, with a drafter only: the
+    Compare and Recommend pages plan every model with it (a model it cannot serve is that
+    model's error, in vLLM's words), and without one no MTP drafts, as before."""
+    draft = current_draft()
+    if draft is None:
+        return {}
+    return {"speculative_draft": draft,
+            "num_speculative_tokens": state().num_speculative_tokens}
+
+
 def current_source() -> ModelSource:
     """Where the config of the model chosen on the Model page came from (its checkpoint
     metadata, where the hub gave it: the Plan page's parameter check)."""
@@ -466,6 +491,14 @@ def lora_caption(engine: EngineSettings) -> str:
             + " (each other model planned without LoRA, a warning names it)" if flags else "")
 
 
+def drafter_caption(engine: EngineSettings) -> str:
+    """The Plan page's EAGLE-3 drafter as the Compare page's caption names it ("" without
+    one): its --speculative-config, on every model."""
+    draft = engine.speculative_draft
+    return (f", {eagle_speculative_config(draft, engine.num_speculative_tokens)} on every "
+            "model" if draft is not None else "")
+
+
 def state_dtypes_caption(engine: EngineSettings) -> str:
     """The Plan page's state dtypes as the Compare page's caption names them ("" at auto):
     on the models with Mamba or Gated DeltaNet layers (the others read neither)."""
@@ -529,6 +562,7 @@ def current_engine() -> EngineSettings:
                           max_model_len=current.max_model_len,
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
+                          speculative_draft=current_draft(),
                           skip_mm_profiling=current.skip_mm_profiling,
                           **tower_modes(current_spec()),
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
@@ -863,7 +897,7 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     # (compared_engine drops the first three where the model cannot take them; a model
     # without state layers reads no state dtype)
     return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(), **lora_knobs(),
-                          **tower_modes(), **state_dtypes(),
+                          **tower_modes(), **state_dtypes(), **drafter_knobs(),
                           max_model_len=state().compared_context())
 
 

@@ -50,8 +50,10 @@ from planner.units import VLLM_KV_DTYPE
 from ui.context import (
     USER_ERRORS,
     current_cluster,
+    current_draft,
     current_engine,
     current_spec,
+    error_text,
     layout_for,
 )
 from ui.state import (
@@ -144,11 +146,13 @@ def settled_choices(plan_page: bool = True) -> Choices:
     mode" are replaced only where the sidebar's release lacks the flag, not where the Plan
     page's model cannot take them, and so are the state dtypes (_state_dtypes)."""
     st.session_state[_REPLACED_KEY] = []
+    _settle_drafter()  # before anything plans with it, whatever the model (current_engine)
     spec, cluster = current_spec(), current_cluster()
     mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1,
                                                    vllm_version=state().vllm_version))
-    # before any plan: a linked setting this model cannot take would refuse every layout
-    if mtp_refused:
+    # before any plan: a linked setting this model cannot take would refuse every layout; the
+    # draft tokens of a drafter are kept (its refusals are the plan's, in vLLM's words)
+    if mtp_refused and not state().speculative_model:
         _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
                     " ".join(mtp_refused))
     skip_mm_refused = _vision_flag_refusal(spec, "--skip-mm-profiling")
@@ -204,6 +208,51 @@ def settled_choices(plan_page: bool = True) -> Choices:
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
                              all2all_refusal), lora_refused, tower_refused, runners,
                    _state_dtypes(spec, plan_page), *_mamba_paging(spec))
+
+
+def _settle_drafter() -> None:
+    """A drafter that cannot be read (an unknown or gated repo, a local path, a malformed
+    config) or that Headroom does not size (eagle.parse_eagle_draft) is replaced by none, its
+    reason in the CLI's words (--speculative-model's exit 2); one a model or release refuses
+    is kept, that plan's error in vLLM's words (eagle.eagle_refusals), as the CLI plans it."""
+    try:
+        current_draft()
+    except USER_ERRORS as exc:
+        _keep_valid("speculative_model", state().speculative_model, [""], error_text(exc),
+                    nearest=False, shown=lambda name: name or "none")
+
+
+def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
+    """The "EAGLE-3 drafter" field (a repo id, link key drafter), its method and, where
+    `count` (the Plan page's model has MTP layers) or a drafter is named, the draft tokens
+    (link key spec): the Plan page's in its options list, the Compare and Recommend pages'
+    on `one_row`, side by side, every model planned with the drafter (the CLI's
+    --speculative-model, --speculative-method, --num-speculative-tokens)."""
+    drafter = bool(state().speculative_model)
+    name, method, tokens = st.columns(3, vertical_alignment="bottom") if one_row else (st, st, st)
+    name.text_input(LABELS["speculative_model"], placeholder="org/drafter-EAGLE3",
+                    help="a separate EAGLE-3 drafter checkpoint's repo id, read from the hub "
+                    "as the Model page's model is (vLLM --speculative-config method eagle3, "
+                    "the CLI's --speculative-model): a Llama-style head (llama_eagle3.py) "
+                    "of the target's width, vLLM 0.17 on. Its weights join the last pipeline "
+                    "stage's GPUs and its attention layers the KV cache; memory only, the "
+                    "speed figures decode without drafts. A model or release vLLM refuses "
+                    "it for is that plan's error, in vLLM's words",
+                    **bind(page, "speculative_model"))
+    if drafter:
+        method.selectbox(LABELS["speculative_method"], ["eagle3"], help="vLLM "
+                         "--speculative-config's method: eagle3, the one Headroom plans",
+                         **bind(page, "speculative_method"))
+    if count or drafter:
+        # no widget bounds: the state refuses an out-of-range number aloud
+        tokens.number_input(
+            ("Draft tokens" if drafter else LABELS["num_speculative_tokens"]) + " (0: off)",
+            step=1, help="draft tokens per step: the drafter's (vLLM's num_speculative_tokens"
+            ", which it needs with a drafter), else MTP speculative decoding with the model's "
+            "own MTP layers (vLLM --speculative-config method mtp), whose weights and KV cache "
+            "layers (and, on hybrid models, wider state pages) it adds; memory only, the "
+            "speed figures do not model speculative decoding",
+            **bind(page, "num_speculative_tokens"))
 
 
 def runner_choices() -> list[str]:

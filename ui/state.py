@@ -102,7 +102,8 @@ _KV_KEYS = {spelling: key for key, spelling in VLLM_KV_DTYPE.items()}
 
 
 OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2", "model_runner", "mamba_cache_dtype",
-                                "mamba_ssm_cache_dtype", "mamba_cache_mode"})
+                                "mamba_ssm_cache_dtype", "mamba_cache_mode",
+                                "speculative_method"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
 SESSION_ONLY = frozenset({"trust_remote_code"})
@@ -232,7 +233,17 @@ class AppState(BaseModel):
     only with enable_lora."""
     num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
     """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
-    only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
+    only for a model with MTP layers (planner.serving.plan.mtp_refusal), or with a drafter
+    (speculative_model), whose draft tokens it then counts."""
+    speculative_model: str = Field("", alias="drafter", max_length=200)
+    """An EAGLE-3 drafter checkpoint's repo id (the CLI's --speculative-model), read through
+    the hub as the Model page's model is (ui.context.current_draft); empty: none. With it
+    num_speculative_tokens is the drafter's. Offered under the Plan page's More vLLM options
+    and on the Compare and Recommend pages (ui.settle.drafter_inputs); one that cannot be read
+    or that Headroom does not size is replaced by none, in the CLI's words (ui.settle)."""
+    speculative_method: Literal["eagle3"] = Field("eagle3", alias="drafmethod")
+    """The drafter's method (the CLI's --speculative-method): eagle3, the one planned; left out
+    of the link at its default (OMITTED_AT_DEFAULT)."""
     skip_mm_profiling: bool = Field(False, alias="skipmm")
     """vLLM --skip-mm-profiling: no profile run of the vision encoder (vision models only)."""
     language_model_only: bool = Field(False, alias="lmonly")
@@ -542,6 +553,12 @@ class AppState(BaseModel):
                 raise ValueError(f"the checkpoint {err.message.removesuffix('.')}") from None
         return value
 
+    @field_validator("speculative_model")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        """The drafter as typed less a paste's surrounding spaces, as the Model page's field."""
+        return value.strip()
+
     @field_validator("model")
     @classmethod
     def _named_model(cls, value: str) -> str:
@@ -623,6 +640,7 @@ LABELS: dict[str, str] = {
     "lora_dtype": "LoRA dtype",
     "enable_tower_connector_lora": "LoRA on the vision tower",
     "num_speculative_tokens": "MTP draft tokens",
+    "speculative_model": "EAGLE-3 drafter", "speculative_method": "Drafter method",
     "skip_mm_profiling": "Skip multimodal profiling",
     "language_model_only": "Language model only", "mm_encoder_tp_mode": "Encoder TP mode",
     "mm_processor_kwargs": "Processor options",

@@ -29,6 +29,7 @@ from ui.context import (
     compared_revision,
     current_cluster,
     current_load,
+    drafter_caption,
     lora_caption,
     model_source,
     model_spec,
@@ -40,6 +41,7 @@ from ui.context import (
     tower_caption,
 )
 from ui.settle import (
+    drafter_inputs,
     processor_inputs,
     processor_keys_offered,
     runner_choices,
@@ -96,6 +98,7 @@ tower_mode_inputs("compare", *offered, one_row=True)
 processor_inputs("compare", processor_keys_offered(readable))
 state_dtypes = state_dtypes_offered(readable)
 runner_inputs("compare", runner_choices(), state_dtypes, one_row=True)
+drafter_inputs("compare", False, one_row=True)
 try:
     cluster = current_cluster()
     engine = compare_engine()
@@ -126,7 +129,9 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
                # the Plan page's LoRA, as report --compare carries it (not where not sized)
                + lora_caption(engine)
                # the tower flags, as report --compare carries them (not for a text model)
-               + tower_caption(engine, offered)) + ".")
+               + tower_caption(engine, offered)
+               # the Plan page's drafter, as report --compare carries it
+               + drafter_caption(engine)) + ".")
 
 load = current_load()
 speed_note = st.empty()  # its caption once the grid's concurrencies are known (_speed_note)

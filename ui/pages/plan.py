@@ -101,6 +101,7 @@ from ui.context import (
 from ui.settle import (
     backend_label,
     current_valid_layouts,
+    drafter_inputs,
     held_scheme,
     processor_inputs,
     quant_option,
@@ -285,8 +286,9 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   cache_modes: tuple[str, ...], mamba_block: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
-    its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP speculative decoding
-    (models with MTP layers), --skip-mm-profiling (`skip_mm`: models with a vision tower,
+    its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), speculative decoding
+    (an EAGLE-3 drafter, and MTP on models with MTP layers: drafter_inputs),
+    --skip-mm-profiling (`skip_mm`: models with a vision tower,
     vLLM 0.10.1 on), --language-model-only (`lm_only`: likewise, vLLM 0.17.0 on),
     --mm-encoder-tp-mode (`encoder_tp`: where data mode changes the plan, mm_modes),
     --mm-processor-kwargs (the keys the model's processor reads, mm_processor),
@@ -302,7 +304,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     fold, lora=1 the verdict too (Llama 3.1 8B, 4 LoRAs of rank 16)."""
     current = state()
     set_here = sum(map(bool, (
-        current.num_speculative_tokens, current.skip_mm_profiling,
+        current.num_speculative_tokens, current.speculative_model, current.skip_mm_profiling,
         lm_only and current.language_model_only,
         encoder_tp and current.mm_encoder_tp_mode != "weights",
         any(key in processor_keys(spec) for key, _ in processor_kwargs()),
@@ -330,16 +332,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                      "(Gemma-2/3) in 16-token blocks under vLLM 0.11.1-0.17",
                      **bind("plan", "block_size"))
         _moe_options(moe_backends, all2all_backends, eplb, current.enable_eplb)
-        if not mtp_refused:
-            # no widget bounds: the state refuses an out-of-range number aloud
-            st.number_input(
-                f"{LABELS['num_speculative_tokens']} (0: off)", step=1,
-                help="speculative decoding with the model's own MTP layers "
-                f"({spec.mtp_layers} in its config), N draft tokens per step (vLLM "
-                "--speculative-config method mtp): adds the draft's weights and KV cache "
-                "layers (and, on hybrid models, wider state pages); memory only, the speed "
-                "figures do not model speculative decoding",
-                **bind("plan", "num_speculative_tokens"))
+        drafter_inputs("plan", not mtp_refused)
         if skip_mm:
             st.checkbox(LABELS["skip_mm_profiling"], help="vLLM --skip-mm-profiling: the "
                         "start-up profile runs the language model only, so the vision "

@@ -40,6 +40,7 @@ from ui.context import (
     app_words,
     assumed_network_note,
     current_network,
+    drafter_knobs,
     lora_caption,
     lora_knobs,
     model_spec,
@@ -51,6 +52,7 @@ from ui.context import (
     trusts_remote_code,
 )
 from ui.settle import (
+    drafter_inputs,
     processor_inputs,
     processor_keys_offered,
     runner_choices,
@@ -315,7 +317,7 @@ def _engine(**state_dtyped: str) -> EngineSettings:
                           gpu_memory_utilization=state().gpu_memory_utilization,
                           enforce_eager=state().enforce_eager, model_runner=state().model_runner,
                           **({"block_size": state().block_size} if state().block_size else {}),
-                          **lora_knobs(), **tower_modes(), **state_dtyped)
+                          **lora_knobs(), **tower_modes(), **drafter_knobs(), **state_dtyped)
 
 
 settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
@@ -382,6 +384,7 @@ processor_inputs("recommend", processor_keys_offered(readable))
 # (a kept dtype no model here reads is not searched unseen, nor put in its commands)
 state_dtypes_asked = state_dtypes_offered(readable)
 runner_inputs("recommend", runner_choices(), state_dtypes_asked, one_row=True)
+drafter_inputs("recommend", False, one_row=True)
 engine = _engine(**(state_dtypes() if state_dtypes_asked else {}))
 try:
     workload = _workload()
