@@ -694,7 +694,7 @@ def add_mm_modes(group: argparse._ArgumentGroup) -> None:
                        metavar="JSON", dest="mm_limits",
                        help="like vLLM's flag (e.g. '{\"image\": 4, \"video\": 0}'): with all "
                        "of the tower's modalities at 0, planned as --language-model-only; a "
-                       "count above 0 (vLLM 0.17.0 on) caps the encoder profile's dummy items "
+                       "count above 0 (vLLM 0.16.0 on) caps the encoder profile's dummy items "
                        "at max_num_seqs x that count, and a modality at 0 leaves the profile")
     group.add_argument("--mm-encoder-tp-mode", choices=("weights", "data"), default="weights",
                        help="like vLLM's flag (0.10.2 on): 'data' holds the whole vision tower "

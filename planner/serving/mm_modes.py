@@ -61,20 +61,23 @@ def text_only_flag(s: EngineSettings) -> str:
             if limits else "")
 
 
-LIMITS_READ_FROM: Version = (0, 17, 0)
+LIMITS_READ_FROM: Version = (0, 16, 0)
 """NOTE: how a --limit-mm-per-prompt count enters start-up memory, read in every wheel
-0.17.0-0.34.0 (multimodal/encoder_budget.py: one text 0.17.0-0.26.0, the same rules with a
-processor cache argument 0.27.0-0.30.0 and 0.31.0-0.34.0; v1/core/encoder_cache_manager.py
-compute_mm_encoder_budget the same in each). MultiModalBudget.__init__ takes each declared
+0.16.0-0.34.0 (multimodal/encoder_budget.py: one text 0.17.0-0.26.0, the same rules with a
+processor cache argument 0.27.0-0.30.0 and 0.31.0-0.34.0; 0.16.0's differs from 0.17.0's only
+in get_modality_with_max_tokens, which keys on the tokens alone, a tie going to the first
+modality met, and in keeping no processor; v1/core/encoder_cache_manager.py
+compute_mm_encoder_budget, _get_max_items, profile_run, _get_mm_dummy_batch and
+allowed_mm_limits the same in each). MultiModalBudget.__init__ takes each declared
 modality's allowed_mm_limits (multimodal/processing/context.py: min(get_limit_per_prompt,
 the class's get_supported_mm_limits), 999 where unset, 0 for each under
 --language-model-only: config/multimodal.py) and keeps those above 0 (tower_modalities); the
 encoder budget is max(max_num_batched_tokens, the most tokens per item among them)
 (compute_mm_encoder_budget: the compute budget and the encoder cache size alike, each the
 scheduler's max(max_num_batched_tokens, ...)); the profile (v1/worker/gpu_model_runner.py
-profile_run 0.17.0-0.33.0, v1/worker/gpu/mm/encoder_runner.py profile_encoder_cache on Model
+profile_run 0.16.0-0.33.0, v1/worker/gpu/mm/encoder_runner.py profile_encoder_cache on Model
 Runner V2) encodes mm_max_items_per_batch dummy items of get_modality_with_max_tokens (the
-most tokens per item among them, ties to the later name), where _get_max_items gives
+most tokens per item among them, ties to the later name from 0.17.0), where _get_max_items gives
 max(1, min(budget // tokens, max_num_seqs x max(1, min(limit, max_model_len // tokens)))).
 So a count enters the profile as that limit only, and a modality at 0 leaves the budget and
 the choice of modality. The decoder's dummy run (_dummy_run(max_num_tokens)) holds no
@@ -82,15 +85,16 @@ multimodal token at any limit, and the encoder cache is no GPU buffer made at st
 scheduler's EncoderCacheManager counts embeddings; the worker's encoder_cache is a dict the
 profile fills and clears). `vllm serve` reads the flag as JSON in every release covered
 (engine/arg_utils.py: parse_type(json.loads) for a dict field; a count or {"count": n, ...},
-count >= 0: config/multimodal.py BaseDummyOptions; "image=4" is no JSON). Before 0.17.0 the
-budget code (v1/worker/utils.py, multimodal/encoder_budget.py) is not read here, so a count
-above 0 is not planned there (limit_refusal)."""
+count >= 0: config/multimodal.py BaseDummyOptions; "image=4" is no JSON). Before 0.16.0 the
+budget code (v1/worker/utils.py) is not read here, so a count above 0 is not planned there
+(limit_refusal)."""
 
 SUPPORTED_MM_CAPS: dict[str, dict[str, int]] = {"paligemma": {"image": 1}}
 """NOTE: the classes whose get_supported_mm_limits caps a modality below any count (paligemma.py
-{"image": 1} in every wheel 0.17.0-0.34.0); every other class of TOWER_MODALITIES returns
-None for each (no cap: qwen2_vl.py, which the Qwen3-VL family's processing info takes,
-mllama4.py, gemma3_mm.py, gemma4_mm.py, kimi_vl.py, llava.py, mistral3.py, kimi_k25.py).
+{"image": 1} in every wheel 0.16.0-0.34.0); every other class of TOWER_MODALITIES returns
+None for each in every wheel that has it (no cap: qwen2_vl.py, which the Qwen3-VL family's
+processing info takes, mllama4.py, gemma3_mm.py, gemma4_mm.py, kimi_vl.py, llava.py,
+mistral3.py, kimi_k25.py).
 allowed_mm_limits cuts a count to the cap without a word."""
 
 

@@ -1757,7 +1757,7 @@ def test_limit_mm_per_prompt_not_read_exits_2_in_one_line(capsys, limits, why) -
 
 
 def test_a_count_above_zero_is_planned_and_kept_in_the_command(capsys) -> None:
-    # vLLM 0.17.0 on (mm_modes.LIMITS_READ_FROM): planned, the JSON kept as one shell word
+    # vLLM 0.16.0 on (mm_modes.LIMITS_READ_FROM): planned, the JSON kept as one shell word
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu",
                               "h100-sxm", "--max-model-len", "8192", "--json",
                               "--limit-mm-per-prompt", '{"image": 1, "video": 0}')
@@ -1766,12 +1766,12 @@ def test_a_count_above_zero_is_planned_and_kept_in_the_command(capsys) -> None:
     assert found["engine"]["mm_item_limits"] == [["image", 1]]
     assert found["engine"]["zero_mm_limits"] == ["video"]
     assert found["vllm_command"].endswith("""--limit-mm-per-prompt '{"video": 0, "image": 1}'""")
-    # before 0.17.0 its budget code is not read: refused in one line, exit 2
+    # before 0.16.0 its budget code is not read: refused in one line, exit 2
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu",
-                              "h100-sxm", "--vllm-version", "0.16.0", "--limit-mm-per-prompt",
+                              "h100-sxm", "--vllm-version", "0.15.1", "--limit-mm-per-prompt",
                               '{"image": 1}')
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
-    assert "image 1: Headroom plans a count above 0 from vLLM 0.17.0 only" in err
+    assert "image 1: Headroom plans a count above 0 from vLLM 0.16.0 only" in err
 
 
 def test_gemma4_audio_tower_left_above_zero_exits_2_in_one_line(capsys, tmp_path) -> None:

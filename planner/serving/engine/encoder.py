@@ -74,7 +74,7 @@ def dummy_items(span: int, mbt: int, seqs: int, max_model_len: int,
                 limit: int = MM_LIMIT_PER_PROMPT) -> int:
     """The dummy items vLLM's encoder profile runs of the modality with the most tokens per item
     (`span`): multimodal/encoder_budget.py MultiModalBudget._get_max_items, the same in the
-    0.17.0-0.34.0 wheels: max(1, min(budget // span, max_num_seqs x max(1, min(limit,
+    0.16.0-0.34.0 wheels: max(1, min(budget // span, max_num_seqs x max(1, min(limit,
     max_model_len // span)))), limit its --limit-mm-per-prompt (999 unset:
     mm_modes.LIMITS_READ_FROM), budget = max(max_num_batched_tokens, span)
     (v1/core/encoder_cache_manager.py compute_mm_encoder_budget: the smaller of the compute

@@ -118,7 +118,7 @@ class EngineSettings(BaseModel):
         "(the counts above 0: mm_item_limits), e.g. ('image', 'video')")
     mm_item_limits: tuple[tuple[str, int], ...] = Field(
         default=(), description="--limit-mm-per-prompt: the modalities given a count above 0, "
-        "as (modality, count) in the order given (vLLM 0.17.0 on: mm_modes.LIMITS_READ_FROM), "
+        "as (modality, count) in the order given (vLLM 0.16.0 on: mm_modes.LIMITS_READ_FROM), "
         "e.g. (('image', 4),)")
     mm_encoder_tp_mode: Literal["weights", "data"] = Field(
         default="weights", description="--mm-encoder-tp-mode: 'data' holds the whole vision "

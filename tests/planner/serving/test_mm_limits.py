@@ -1,6 +1,6 @@
 """--limit-mm-per-prompt counts above 0 in the plan (mm_modes.LIMITS_READ_FROM).
 
-The rule, from multimodal/encoder_budget.py MultiModalBudget (the 0.17.0-0.34.0 wheels): the
+The rule, from multimodal/encoder_budget.py MultiModalBudget (the 0.16.0-0.34.0 wheels): the
 profile encodes the declared modality with the most tokens per item among those whose limit is
 above 0, on max(1, min(budget // tokens, max_num_seqs x max(1, min(limit, max_model_len //
 tokens)))) dummy items, budget = max(max_num_batched_tokens, the most tokens per item among them)
@@ -35,7 +35,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.mm_modes import LIMITS_READ_FROM, allowed_limit
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
-from planner.serving.vllm_versions import parse_version
+from planner.serving.vllm_versions import TOWER_MODALITIES, parse_version
 
 QWEN3_VL = "Qwen/Qwen3-VL-32B-Instruct"
 HELD_PER_IMAGE = 65_536 * 1_536 * 2 + 16_384 * 5_120 * 4 * 2  # 872,415,232
@@ -61,8 +61,14 @@ def _terms(p: Plan) -> dict:
     return {t.key: t for t in p.terms}
 
 
-def test_image_1_halves_the_dummy_images_and_the_kv_cache_gains_the_difference() -> None:
-    base, one = _terms(_plan(QWEN3_VL)), _terms(_plan(QWEN3_VL, mm_item_limits=(("image", 1),)))
+@pytest.mark.parametrize("version", ["0.16.0", "0.20.0"])
+def test_image_1_halves_the_dummy_images_and_the_kv_cache_gains_the_difference(
+        version: str) -> None:
+    # the 0.16.0 wheel (pip download vllm==0.16.0 --no-deps) has the same encoder_budget.py
+    # _get_max_items, compute_mm_encoder_budget, allowed_mm_limits, profile_run and Qwen3-VL
+    # image (16,384) and video (12,288) tokens: the same 4 -> 2 images
+    base = _terms(_plan(QWEN3_VL, version))
+    one = _terms(_plan(QWEN3_VL, version, mm_item_limits=(("image", 1),)))
     for terms, items in ((base, 4), (one, 2)):
         inputs = terms["activation"].inputs
         assert inputs["encoder_dummy_items"] == str(items)
@@ -109,12 +115,12 @@ def test_the_count_stays_in_the_launch_command_as_json(version: str) -> None:
     assert command_problems(p.vllm_command, vllm_cli(version)) == []
 
 
-def test_before_0_17_a_count_is_refused_a_zero_planned() -> None:
-    p = _at_8k(QWEN3_VL, "0.16.0", mm_item_limits=(("image", 1),))
+def test_before_0_16_a_count_is_refused_a_zero_planned() -> None:
+    p = _at_8k(QWEN3_VL, "0.15.1", mm_item_limits=(("image", 1),))
     assert p.errors == ["--limit-mm-per-prompt image 1: Headroom plans a count above 0 from vLLM "
-                        "0.17.0 only (how vLLM 0.16.0 sizes its encoder profile from it is not "
+                        "0.16.0 only (how vLLM 0.15.1 sizes its encoder profile from it is not "
                         "read); a limit of 0 is planned"]
-    assert _at_8k(QWEN3_VL, "0.16.0", zero_mm_limits=("image", "video")).errors == []
+    assert _at_8k(QWEN3_VL, "0.15.1", zero_mm_limits=("image", "video")).errors == []
 
 
 def test_tower_lora_with_a_count_is_refused() -> None:
@@ -147,10 +153,22 @@ def test_gemma4_video_0_moves_the_profile_to_the_image() -> None:
 
 
 def test_paligemma_cuts_a_count_to_its_own_limit() -> None:
-    # paligemma.py get_supported_mm_limits {"image": 1} (0.17.0-0.34.0); allowed_mm_limits
+    # paligemma.py get_supported_mm_limits {"image": 1} (0.16.0-0.34.0); allowed_mm_limits
     # takes min(user, supported)
     spec = catalog_spec("google/gemma-3-12b-it").model_copy(update={"model_type": "paligemma"})
     s = EngineSettings(vllm_version="0.20.0", mm_item_limits=(("image", 4),))
     assert allowed_limit(spec, s, "image") == 1
     assert allowed_limit(spec, EngineSettings(), "image") == 1
     assert allowed_limit(catalog_spec(QWEN3_VL), s, "image") == 4
+
+
+@pytest.mark.parametrize("model_type", sorted(set(TOWER_MODALITIES) - {"paligemma"}))
+def test_no_other_tower_class_caps_a_count(model_type: str) -> None:
+    # read in the 0.16.0-0.34.0 wheels: gemma3_mm.py, kimi_vl.py, mllama4.py, llava.py (and
+    # llava_next.py's BaseLlavaProcessingInfo), mistral3.py, gemma4_mm.py, kimi_k25.py and
+    # qwen2_vl.py (which qwen2_5_vl.py, qwen3_vl.py, qwen3_vl_moe.py, qwen3_5.py inherit) return
+    # None for each modality of get_supported_mm_limits: a count of 4 stays 4
+    spec = catalog_spec("google/gemma-3-12b-it").model_copy(update={"model_type": model_type})
+    for modality in TOWER_MODALITIES[model_type]:
+        s = EngineSettings(vllm_version="0.20.0", mm_item_limits=((modality, 4),))
+        assert allowed_limit(spec, s, modality) == 4
