@@ -155,7 +155,8 @@ def layout_refusals(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayou
     it takes it): layout_errors, with --enable-eplb's redundant experts in the EP size rule
     (plan.redundant_experts: vLLM's FusedMoE divides routed + redundant experts)."""
     return layout_errors(spec, cluster, layout, held, engine.vllm_version,
-                         redundant_experts(spec, engine, layout), engine.mm_encoder_tp_mode)
+                         redundant_experts(spec, engine, layout), engine.mm_encoder_tp_mode,
+                         engine.speculative_draft)
 
 
 def _by_width(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, engine: EngineSettings

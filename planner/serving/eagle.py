@@ -245,6 +245,28 @@ def eagle_refusals(draft: EagleDraft, spec: ModelSpec, vllm_version: str,
     return ()
 
 
+def eagle_head_errors(draft: EagleDraft | None, tp: int) -> list[str]:
+    """Why vLLM cannot build `draft`'s attention at TP `tp` (empty where it can, or without a
+    drafter): its LlamaAttention asserts `self.total_num_heads % tp_size == 0`, and that the KV
+    heads split over TP (`self.total_num_kv_heads % tp_size == 0`) or replicate (`tp_size %
+    self.total_num_kv_heads == 0`) evenly (model_executor/models/llama.py, 0.17.0, 0.25.0,
+    0.33.0 and 0.34.0: llama_eagle3.py's decoder layers are Llama layers, on the target's TP
+    group). Checked apart from the target's heads, which a drafter need not share."""
+    if draft is None:
+        return []
+    errors = []
+    if draft.num_heads % tp:
+        errors.append(f"The EAGLE-3 drafter {draft.model}'s {draft.num_heads} attention heads "
+                      f"are not divisible by tensor parallel size {tp} (vLLM llama.py "
+                      "LlamaAttention: `assert self.total_num_heads % tp_size == 0`).")
+    kv = draft.num_kv_heads
+    if (kv >= tp and kv % tp) or (kv < tp and tp % kv):
+        errors.append(f"The EAGLE-3 drafter {draft.model}'s {kv} KV heads cannot be split or "
+                      f"replicated evenly over tensor parallel size {tp} (vLLM llama.py "
+                      "LlamaAttention asserts one divides the other).")
+    return errors
+
+
 def eagle_kv_layers(draft: EagleDraft, spec: ModelSpec) -> tuple[FullAttentionKv, ...]:
     """The draft's KV layers, one full-attention layer per draft decoder layer (the module
     NOTE: they join the target's KV cache on the last stage): of the target's full-attention

@@ -30,6 +30,7 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
+from planner.serving.eagle import EagleDraft, eagle_head_errors
 from planner.serving.hardware import node_starts
 from planner.serving.vllm_versions import (
     CT_WNA16_MOE_ACT_ORDER_FROM,
@@ -767,6 +768,7 @@ def layout_errors(
     vllm_version: str | None = None,
     redundant_experts: int = 0,
     mm_encoder_tp_mode: str = "weights",
+    speculative_draft: EagleDraft | None = None,
 ) -> list[str]:
     """Reasons this layout cannot run this model on this cluster (empty when it can).
 
@@ -774,7 +776,8 @@ def layout_errors(
     group alignment is checked too (a scheme needs the version: quant_alignment_errors).
     `redundant_experts`: EPLB's (planner.serving.eplb), spread over the EP ranks with the
     routed experts, whose sum is what must divide then. `mm_encoder_tp_mode`: the engine's
-    (vision_head_errors: data mode splits no vision heads).
+    (vision_head_errors: data mode splits no vision heads). `speculative_draft`: the engine's
+    EAGLE-3 drafter, whose heads vLLM splits over the target's TP (eagle_head_errors).
     """
     errors: list[str] = []
     if layout.gpus > cluster.gpu_count:
@@ -788,6 +791,7 @@ def layout_errors(
         )
     errors += spec_head_errors(spec, layout.tp)
     errors += vision_head_errors(spec, layout.tp, vllm_version, mm_encoder_tp_mode)
+    errors += eagle_head_errors(speculative_draft, layout.tp)
     errors += uneven_node_errors(cluster, layout)
     moe = first_moe(spec)
     if layout.ep and moe is None:

@@ -647,7 +647,8 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
             layouts = sorted((lay for lay in wanted.get((quant, kv), ())
                               if not layout_errors(spec, cluster, lay, scheme(quant),
                                                    settings.vllm_version,
-                                                   mm_encoder_tp_mode=settings.mm_encoder_tp_mode)
+                                                   mm_encoder_tp_mode=settings.mm_encoder_tp_mode,
+                                                   speculative_draft=settings.speculative_draft)
                               and _member_can_serve(spec, cluster, fam_settings, lay, workload,
                                                     cache)),
                              key=lambda lay: (lay.tp, lay.pp, lay.dp, lay.ep))

@@ -176,7 +176,8 @@ def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings
     return tuple(c for c in candidates if not layout_errors(
         spec, cluster, c, vllm_version=engine.vllm_version if engine else None,
         redundant_experts=redundant_experts(spec, engine, c) if engine else 0,
-        mm_encoder_tp_mode=engine.mm_encoder_tp_mode if engine else "weights"))
+        mm_encoder_tp_mode=engine.mm_encoder_tp_mode if engine else "weights",
+        speculative_draft=engine.speculative_draft if engine else None))
 
 
 class SweepRow(BaseModel):
@@ -622,7 +623,7 @@ def _swept_layouts(model: ModelSpec, cluster: ClusterSpec, engine: EngineSetting
     return tuple(lay for lay in layouts if not layout_errors(
         model, cluster, lay, vllm_version=engine.vllm_version,
         redundant_experts=redundant_experts(model, engine, lay),
-        mm_encoder_tp_mode=engine.mm_encoder_tp_mode))
+        mm_encoder_tp_mode=engine.mm_encoder_tp_mode, speculative_draft=engine.speculative_draft))
 
 
 def _planned_layouts(model: ModelSpec, cluster: ClusterSpec, layouts: list[ParallelLayout],

@@ -649,7 +649,9 @@ def cached_layout_errors(st: Setup) -> list[str]:
     spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.facts.r.scheme
     version = st.s.vllm_version
     redundant, tp_mode = redundant_experts(spec, st.s, layout), st.s.mm_encoder_tp_mode
+    draft = st.s.speculative_draft
     return list(cached(spec, ("layout", *st.layout_key, cluster.gpu_count,
-                              node_starts(cluster), scheme.memo_key, version, redundant, tp_mode),
+                              node_starts(cluster), scheme.memo_key, version, redundant, tp_mode,
+                              draft and (draft.num_heads, draft.num_kv_heads)),
                        lambda: layout_errors(spec, cluster, layout, scheme, version,
-                                              redundant, tp_mode)))
+                                              redundant, tp_mode, draft)))

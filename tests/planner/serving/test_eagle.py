@@ -212,3 +212,18 @@ def test_cli_refuses_a_drafter_vllm_cannot_load(tmp_path, capsys, given, message
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and err.count("\n") == 1
+
+
+def test_a_drafter_whose_heads_do_not_split_over_tp_is_refused():
+    # A drafter of 42 attention heads and 6 KV heads (head_dim 80, hidden 5,120 as Qwen3-32B):
+    # at TP 2, 21 and 3 a rank; at TP 4, 42 / 4 and 6 / 4 are not whole, where vLLM's
+    # LlamaAttention asserts (llama.py). Before, TP 4 was planned with 10 query heads a rank.
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")),
+              "num_attention_heads": 42, "num_key_value_heads": 6}
+    drafter = parse_eagle_draft(config, "drafter")
+    assert _plan("Qwen/Qwen3-32B", drafter, tp=2).errors == []
+    errors = _plan("Qwen/Qwen3-32B", drafter, tp=4).errors
+    assert any("42 attention heads are not divisible by tensor parallel size 4" in e
+               for e in errors), errors
+    assert any("6 KV heads cannot be split or replicated evenly over tensor parallel size 4"
+               in e for e in errors), errors
