@@ -23,9 +23,11 @@ checked for the shapes below; the V1 runner to 0.33.0, removed in 0.34.0):
   MultiGroupBlockTable: max_num_seqs x get_block_table_width(cdiv(max_model_len, block),
   block) int32, the width rounded up to 128 tokens' worth of blocks; the block is --block-size
   or CacheConfig.DEFAULT_BLOCK_SIZE, set before update_block_size_for_backend runs); with an
-  MTP draft, on the last PP stage, its proposer's hidden_states and inputs_embeds
-  (spec_decode/llm_base_proposer.py SpecDecodeBaseProposer.__init__, max_num_batched_tokens x
-  hidden each). Left out, 1.04 MiB at most at 16,384 tokens and 1,024 sequences: the index
+  MTP draft or an EAGLE-3 drafter (the same EagleProposer), on the last PP stage, its
+  proposer's hidden_states and inputs_embeds (spec_decode/llm_base_proposer.py
+  SpecDecodeBaseProposer.__init__, max_num_batched_tokens x hidden each: the drafter's
+  hidden, which an EAGLE-3 drafter Headroom plans shares with the target). Left out, 1.04 MiB
+  at most at 16,384 tokens and 1,024 sequences: the index
   buffers (input_ids, positions, req_indices, is_token_ids, query_pos, slot_mapping, 0.33's
   is_padding: 38 B a token; M-RoPE positions 24 more) and the per-sequence ones (69 B).
 - Model Runner V2 (v1/worker/gpu/model_runner.py; load_model builds the sampler after its
@@ -38,11 +40,14 @@ checked for the shapes below; the V1 runner to 0.33.0, removed in 0.34.0):
   cdiv(vocab, 32) int32); off the first PP stage, intermediate_tensors
   (make_empty_intermediate_tensors at max_num_batched_tokens: hidden_states and residual, the
   model dtype); on the first stage of a multimodal model, EncoderRunner's inputs_embeds
-  (mm/encoder_runner.py, max_num_batched_tokens x hidden); with an MTP draft, the speculator's
-  hidden_states (spec_decode/autoregressive/speculator.py in 0.27.0-0.31.0,
-  target_dependent_ar/ and multi_module_mtp/speculator.py in 0.34.0). Left out, 0.3 MiB at
-  most: InputBuffers (13 B a token), RequestState (all_token_ids is host memory, UVA),
-  logits_indices, M-RoPE positions, the thinking-budget state (only with a reasoning parser).
+  (mm/encoder_runner.py, max_num_batched_tokens x hidden); with an MTP draft or an EAGLE-3
+  drafter, the speculator's hidden_states (spec_decode/autoregressive/speculator.py in
+  0.27.0-0.31.0, EagleSpeculator an AutoRegressiveSpeculator; target_dependent_ar/ and
+  multi_module_mtp/speculator.py in 0.34.0, TargetDependentARSpeculator "Base for Eagle, MTP,
+  and Gemma4 drafters"), and grammar_bitmask's 1 + draft tokens rows a request either way.
+  Left out, 0.3 MiB at most: InputBuffers (13 B a token), RequestState (all_token_ids is host
+  memory, UVA), logits_indices, M-RoPE positions, the thinking-budget state (only with a
+  reasoning parser).
 """
 
 from math import gcd
@@ -103,11 +108,12 @@ BITMASK_SOURCE = ("cdiv(vocab_size, 32) int32 words, a bit per token id: sample/
 def runner_buffer_sizes(
     runner: str, hidden: int, vocab: int, mbt: int, seqs: int, max_model_len: int,
     block: int, act_bytes: int, *, first_stage: bool, last_stage: bool, multimodal: bool,
-    draft_tokens: int,
+    draft_tokens: int, drafter: str = "MTP",
 ) -> RunnerBuffers:
     """The persistent buffers of one worker of Model Runner `runner` ("v1" | "v2") (module
-    docstring), with their inputs. `draft_tokens`: MTP draft tokens (0 without a draft);
-    `multimodal`: the model has a vision encoder."""
+    docstring), with their inputs. `draft_tokens`: draft tokens (0 without a draft) of the
+    `drafter` ("MTP" or "EAGLE-3", whose proposer's buffers are the same); `multimodal`: the
+    model has a vision encoder."""
     t, r, h = mbt, seqs, hidden
     embeds = t * h * act_bytes
     parts: list[tuple[str, int]] = []
@@ -125,7 +131,7 @@ def runner_buffer_sizes(
                    "block_table_blocks": width, "int32_bytes": INT32_BYTES,
                    "int32_bytes_source": V1_INT32_SOURCE}
         if draft_tokens and last_stage:
-            parts.append((f"MTP proposer hidden_states + inputs_embeds 2 x {t:,} x {h:,} x "
+            parts.append((f"{drafter} proposer hidden_states + inputs_embeds 2 x {t:,} x {h:,} x "
                           f"{act_bytes} B", 2 * embeds))
             inputs["draft_tokens"] = draft_tokens
         return RunnerBuffers(tuple(parts), inputs)
@@ -150,7 +156,8 @@ def runner_buffer_sizes(
                    "sampler_request_row_bytes": V2_ROW_BYTES,
                    "sampler_request_row_bytes_source": V2_ROW_SOURCE}
         if draft_tokens:
-            parts.append((f"MTP speculator hidden_states {t:,} x {h:,} x {act_bytes} B", embeds))
+            parts.append((f"{drafter} speculator hidden_states {t:,} x {h:,} x {act_bytes} B",
+                          embeds))
             inputs |= {"draft_tokens": draft_tokens, "activation_dtype_bytes": act_bytes}
     return RunnerBuffers(tuple(parts), inputs)
 

@@ -9,7 +9,10 @@ row both searches pick at 60 requests of 8,192 tokens on at most 2 H100s is TP 2
 weights (made at load: the drafter stays 16-bit, as in test_eagle) and an fp8 KV cache:
 Qwen3-32B's block, 64 tokens x 64 layers x K and V x 4 KV heads x 128 x 1 B = 4,194,304 B,
 grows by the drafter's 64 x 4 x (80 + 80) x 1 B = 40,960 B to 4,235,264 B, and the KV pool
-loses the drafter's weights.
+loses the drafter's weights and its speculator's buffers (Model Runner V2, 0.34.0's only, at
+1,024 sequences and 8,192 batched tokens: grammar_bitmask's 1,024 x 3 more rows of
+cdiv(151,936, 32) = 4,748 int32 words, 58,343,424 B, and TargetDependentARSpeculator's
+hidden_states 8,192 x 5,120 x 2 B = 83,886,080 B: 142,229,504 B).
 """
 
 import json
@@ -22,7 +25,7 @@ from tests.planner.serving.test_eagle import QWEN3_32B_DRAFTER, _drafter_folder
 
 SEARCH = ("recommend", "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--enforce-eager",
           "--context", "8192", "--concurrency", "60", "--gpus-max", "2", "--json")
-DRAFTER_BYTES = 806_389_760
+DRAFTER_BYTES = 806_389_760 + 3 * 1024 * 4748 * 4 + 8192 * 5120 * 2
 PLAIN_BLOCK, DRAFT_BLOCK = 4_194_304, 4_194_304 + 40_960
 
 
@@ -44,7 +47,7 @@ def test_every_row_is_planned_with_the_drafter(tmp_path: Path, capsys) -> None:
     # KV blocks from the concurrency: blocks x 64 tokens / 8,192 a request
     plain_blocks, draft_blocks = (round(r["max_concurrency"] * 8192 / 64) for r in (plain, row))
     # the plain pool is plain_blocks whole blocks and less than one more; less the drafter's
-    # weights, in the drafter's larger blocks
+    # weights and buffers, in the drafter's larger blocks
     low, high = (plain_blocks * PLAIN_BLOCK - DRAFTER_BYTES) // DRAFT_BLOCK, \
         ((plain_blocks + 1) * PLAIN_BLOCK - DRAFTER_BYTES) // DRAFT_BLOCK
     assert low <= draft_blocks <= high and draft_blocks < plain_blocks

@@ -80,13 +80,14 @@ def runner_buffers(st: Setup, pp_stage: int) -> RunnerBuffers:
     s, layout, r = st.s, st.layout, st.facts.r
     if not vllm_rules(s.vllm_version).runner_buffers:
         return RunnerBuffers((), {})
-    draft = s.num_speculative_tokens if st.spec.mtp_layers and s.speculative_draft is None \
-        else 0
+    # an EAGLE-3 drafter's proposer holds the MTP one's buffers (runner_buffers' docstring)
+    eagle = s.speculative_draft is not None
+    draft = s.num_speculative_tokens if st.spec.mtp_layers or eagle else 0
     return runner_buffer_sizes(
         r.runner[0], r.facts.hidden_size, r.facts.vocab_size, r.mbt, r.seqs, r.max_model_len,
         placeholder_block(s), r.act_b, first_stage=pp_stage == 0,
         last_stage=pp_stage == layout.pp - 1, multimodal=r.facts.vision is not None,
-        draft_tokens=draft)
+        draft_tokens=draft, drafter="EAGLE-3" if eagle else "MTP")
 
 
 def placeholder_block(s: EngineSettings) -> int:

@@ -227,3 +227,20 @@ def test_a_drafter_whose_heads_do_not_split_over_tp_is_refused():
                for e in errors), errors
     assert any("6 KV heads cannot be split or replicated evenly over tensor parallel size 4"
                in e for e in errors), errors
+
+
+@pytest.mark.parametrize(("version", "runner", "part"), [
+    # Model Runner V2: TargetDependentARSpeculator's hidden_states, 8,192 batched tokens x
+    # 5,120 x 2 B, and grammar_bitmask's 1,024 sequences x (1 + 3) rows of cdiv(151,936, 32)
+    ("0.34.0", "auto", "EAGLE-3 speculator hidden_states 8,192 x 5,120 x 2 B = 83,886,080 B"),
+    ("0.34.0", "auto", "grammar_bitmask 4,096 x 4,748 x 4 B = 77,791,232 B"),
+    # Model Runner V1: the EagleProposer's hidden_states and inputs_embeds, 2 x 8,192 x 5,120
+    ("0.30.0", "v1", "EAGLE-3 proposer hidden_states + inputs_embeds 2 x 8,192 x 5,120 x 2 B "
+     "= 167,772,160 B"),
+])
+def test_the_drafters_runner_buffers_are_counted(version, runner, part):
+    # the drafter's proposer holds the buffers an MTP draft's does (runner_buffers' docstring);
+    # before, a target without MTP layers planned them as 0 with a drafter
+    drafter = _draft(QWEN3_32B_DRAFTER)
+    result = _plan("Qwen/Qwen3-32B", drafter, tp=2, vllm_version=version, model_runner=runner)
+    assert any(part in term.formula for term in result.terms), [t.formula for t in result.terms]
