@@ -138,7 +138,7 @@ def _wrapper_tie(top: Reader, r: Reader, model_type: str) -> tuple[bool, bool]:
 def _plain_tie(top: Reader, r: Reader, model_type: str) -> bool:
     """The tie of a plain config or another wrapper: text_config's value, else the top's;
     a null as untied; else the config class's default, Gemma's True or Llama's False. Both
-    values are checked even where text_config's decides: transformers 5 (vLLM 0.24.0 on)
+    values are checked even where text_config's decides: transformers 5 (vLLM 0.19.1 on, planned)
     refuses a wrapper's tie_word_embeddings that is not a boolean, as the text config's
     (5.24.0 Idefics3Config(tie_word_embeddings="yes"): StrictDataclassFieldValidationError,
     "expected bool, got str", checked by building it)."""
