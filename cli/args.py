@@ -547,6 +547,7 @@ def _add_recommend(sub, prog: str) -> None:
     add_model_runner(search)
     add_mamba_flags(search)
     add_speculative(search)
+    add_prefix_caching(search)
     add_mm_modes(search)
     add_lora(search, "another release refused (exit 2), another model searched without "
              "LoRA (a warning names it)")
@@ -667,6 +668,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     add_model_runner(eng)
     add_mamba_flags(eng)
     add_speculative(eng)
+    add_prefix_caching(eng)
     add_block_size(eng)
     _add_moe(eng)
     add_lora(eng, "refused elsewhere (exit 2)")
@@ -986,6 +988,19 @@ def add_speculative(group: argparse._ArgumentGroup | argparse.ArgumentParser) ->
     group.add_argument("--speculative-method", choices=["eagle3"], default="eagle3",
                        help="the drafter's method (default eagle3, the one planned: a "
                        "Llama-style EAGLE-3 head)")
+
+
+def add_prefix_caching(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--enable-prefix-caching / --no-enable-prefix-caching, the same for plan, sweep, report
+    and recommend (EngineSettings.enable_prefix_caching; every release's parser takes both)."""
+    group.add_argument("--enable-prefix-caching", action=BooleanOnce, default=None,
+                       help="like vLLM's flag; unset (default): the release's own, on for a "
+                       "model with attention only, on for a hybrid (Mamba / Gated DeltaNet "
+                       "layers) from 0.28.0, off before. On for a hybrid: a mamba cache mode "
+                       "(0.15.0 on; all: a state page per block, also 0.11.1-0.14.0 for a "
+                       "model that supports it; align: 2 pages); vLLM turns it off for every "
+                       "hybrid in 0.10.2-0.11.0 and for one without Mamba prefix caching "
+                       "support in 0.11.1-0.14.0 (a note quotes its log)")
 
 
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

@@ -630,6 +630,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "kv_cache_memory_bytes": _release_count(args.kv_cache_memory,
                                                 "--kv-cache-memory-bytes", release),
         "enable_chunked_prefill": args.enable_chunked_prefill,
+        "enable_prefix_caching": args.enable_prefix_caching,
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
         "speculative_draft": speculative_draft(getattr(args, "speculative_model", None)),
         **modes,

@@ -349,6 +349,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                             **mamba_settings(args, release),
                             num_speculative_tokens=args.num_speculative_tokens,
                             speculative_draft=speculative_draft(args.speculative_model),
+                            enable_prefix_caching=args.enable_prefix_caching,
                             **block_size_setting(args), **lora_setting(args))
     for spec in specs:
         _mm_checked(spec, engine, named)

@@ -744,9 +744,7 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     # no dtype (mamba_utils.py MambaStateDtypeCalculator) nor mode (models/config.py
     # MambaModelConfig): kept as given
     parts.extend(mamba_flags(s))
-    if s.enable_prefix_caching is not None:
-        parts.append("--enable-prefix-caching" if s.enable_prefix_caching
-                     else "--no-enable-prefix-caching")
+    parts.extend(prefix_caching_flags(s))
     if not s.enable_chunked_prefill:
         parts.append("--no-enable-chunked-prefill")
     if s.skip_mm_profiling:
@@ -786,6 +784,15 @@ def mamba_flags(s: EngineSettings) -> list[str]:
         ("mamba_ssm_cache_dtype", s.mamba_ssm_cache_dtype),
         ("mamba_cache_mode", s.mamba_cache_mode),
         ("mamba_block_size", s.mamba_block_size)) if value not in ("auto", None)]
+
+
+def prefix_caching_flags(s: EngineSettings) -> list[str]:
+    """--enable-prefix-caching or --no-enable-prefix-caching as given; none while unset (the
+    release's own)."""
+    if s.enable_prefix_caching is None:
+        return []
+    return ["--enable-prefix-caching" if s.enable_prefix_caching
+            else "--no-enable-prefix-caching"]
 
 
 def lora_launch_flags(s: EngineSettings) -> list[str]:

@@ -1310,14 +1310,18 @@ registry in 0.24.0); not Qwen3-Next / Qwen3.5 (GDN) nor NemotronH_Nano_VL_V2
 def mamba_cache_mode(version: Version, architectures: tuple[str, ...], prefix_caching: bool,
                      speculative: bool, asked: str = "auto") -> str:
     """vLLM's mamba_cache_mode for a hybrid model (`asked`: --mamba-cache-mode, auto where
-    not given): "none" without prefix caching or before MAMBA_ALIGN_FROM, whatever is asked;
-    "all" asked stays "all" on a model that supports Mamba prefix caching
-    (MAMBA_PREFIX_CACHING_ARCHITECTURES), else falls back to "align"; "align" asked stays;
-    "none" asked, like auto, is the release's pick: "all" where MambaModelConfig picks it
-    (MAMBA_ALL_BEFORE, MAMBA_ALL_SPEC_ALIGN), "align" else (MAMBA_MODE_ASKED)."""
-    if not prefix_caching or version < MAMBA_ALIGN_FROM:
+    not given): "none" without prefix caching, whatever is asked; before MAMBA_ALIGN_FROM,
+    which has no modes, "all" (a state page per block) where prefix caching stays on
+    (hybrid_prefix_caching_dropped: MAMBA_PREFIX_CACHING_FROM, a model that supports Mamba
+    prefix caching), else "none"; "all" asked stays "all" on a model that supports Mamba
+    prefix caching (MAMBA_PREFIX_CACHING_ARCHITECTURES), else falls back to "align"; "align"
+    asked stays; "none" asked, like auto, is the release's pick: "all" where MambaModelConfig
+    picks it (MAMBA_ALL_BEFORE, MAMBA_ALL_SPEC_ALIGN), "align" else (MAMBA_MODE_ASKED)."""
+    if not prefix_caching or hybrid_prefix_caching_dropped(version, architectures):
         return "none"
     supports = any(a in MAMBA_PREFIX_CACHING_ARCHITECTURES for a in architectures)
+    if version < MAMBA_ALIGN_FROM:
+        return "all"
     if asked in ("all", "align"):
         return "all" if asked == "all" and supports else "align"
     start, end = MAMBA_ALL_SPEC_ALIGN
@@ -1325,6 +1329,45 @@ def mamba_cache_mode(version: Version, architectures: tuple[str, ...], prefix_ca
             and supports):
         return "all"
     return "align"
+
+
+MAMBA_PREFIX_CACHING_FROM: Version = (0, 11, 1)
+"""NOTE: model_executor/models/config.py MambaModelConfig.verify_and_update_config with prefix
+caching on for a hybrid model (HybridAttentionMambaModelConfig calls it): the 0.10.2 and 0.11.0
+wheels turn it off for every such model (`cache_config.enable_prefix_caching = False`, the
+first of HYBRID_PREFIX_CACHING_DROPPED, logger.info); the 0.11.1, 0.11.2, 0.12.0, 0.13.0 and
+0.14.0 wheels keep it on a model that supports Mamba prefix caching (the classes subclassing
+SupportsMambaPrefixCaching: bamba, falcon_h1, granitemoehybrid, jamba, mamba, mamba2,
+nemotron_h, zamba2, as MAMBA_PREFIX_CACHING_ARCHITECTURES) and turn it off for any other (the
+second, logger.info). Kept, the state is paged as mamba_cache_mode "all" is from 0.15.0: the
+attention block `chunk_size * cdiv(attn_tokens_per_mamba_state, chunk_size)`, chunk_size =
+lcm(mamba_block_size or the model's Mamba chunk, kernel block alignment) (models/config.py
+HybridAttentionMambaModelConfig, the same code under `if cache_config.enable_prefix_caching`
+that 0.15.0 runs under `mamba_cache_mode == "all"`) and MambaSpec.max_memory_usage_bytes
+`cdiv(max_model_len, self.block_size) * self.page_size_bytes` (v1/kv_cache_interface.py).
+Hybrids start on V1 from 0.10.2 (v1_oracle); no release before 0.10.2 is planned for them."""
+
+HYBRID_PREFIX_CACHING_DROPPED = (
+    "Hybrid or mamba-based model detected: disabling prefix caching since it is not yet "
+    "supported.",
+    "Hybrid or mamba-based model detected without support for prefix caching: disabling.",
+)
+"""vLLM's log where it turns prefix caching off for a hybrid model (MAMBA_PREFIX_CACHING_FROM):
+every such model in 0.10.2-0.11.0, one without Mamba prefix caching support in 0.11.1-0.14.0."""
+
+
+def hybrid_prefix_caching_dropped(version: Version, architectures: tuple[str, ...]
+                                  ) -> str | None:
+    """vLLM `version`'s log where it turns prefix caching off for a hybrid model of these
+    `architectures`, asked or not (HYBRID_PREFIX_CACHING_DROPPED, MAMBA_PREFIX_CACHING_FROM);
+    None where it keeps what is asked (from 0.15.0 every hybrid)."""
+    every, unsupported = HYBRID_PREFIX_CACHING_DROPPED
+    if version >= MAMBA_ALIGN_FROM:
+        return None
+    if version < MAMBA_PREFIX_CACHING_FROM:
+        return every
+    supports = any(a in MAMBA_PREFIX_CACHING_ARCHITECTURES for a in architectures)
+    return None if supports else unsupported
 
 
 def hybrid_prefix_caching(rules: "VllmRules", given: bool | None) -> bool:

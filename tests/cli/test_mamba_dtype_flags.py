@@ -1,7 +1,8 @@
-"""--mamba-cache-dtype / --mamba-ssm-cache-dtype / --mamba-cache-mode / --mamba-block-size on
-plan, sweep, report and recommend: the state planned in the dtype and mode asked (figures:
-tests/planner/serving/test_mamba_dtype_settings.py, test_mamba_cache_mode_flag.py), the flag
-in the command, and one line, exit 2, where vLLM refuses it (tests/cli/
+"""--mamba-cache-dtype / --mamba-ssm-cache-dtype / --mamba-cache-mode / --mamba-block-size and
+--enable-prefix-caching / --no-enable-prefix-caching on plan, sweep, report and recommend: the
+state planned in the dtype and mode asked (figures: tests/planner/serving/
+test_mamba_dtype_settings.py, test_mamba_cache_mode_flag.py, test_prefix_caching_flag.py), the
+flag in the command, and one line, exit 2, where vLLM refuses it (tests/cli/
 test_mamba_cache_mode_flags.py: the mode's own cases)."""
 
 import json
@@ -32,14 +33,16 @@ def test_plan_json_carries_the_dtype_asked(capsys) -> None:
      "Qwen/Qwen3-8B"],
     ["recommend", "--model", NANO, "--context", "8192", "--gpu", "h100-sxm"],
 ])
-@pytest.mark.parametrize("flags", [
-    ("--mamba-cache-dtype", "float32"),
-    ("--vllm-version", "0.30.0", "--mamba-cache-mode", "all", "--mamba-block-size", "256"),
+@pytest.mark.parametrize(("flags", "asked"), [
+    (("--mamba-cache-dtype", "float32"), ("--mamba-cache-dtype float32",)),
+    (("--vllm-version", "0.30.0", "--mamba-cache-mode", "all", "--mamba-block-size", "256"),
+     ("--mamba-cache-mode all", "--mamba-block-size 256")),
+    (("--vllm-version", "0.27.0", "--enable-prefix-caching"), (" --enable-prefix-caching",)),
+    (("--no-enable-prefix-caching",), ("--no-enable-prefix-caching",)),
 ])
-def test_every_command_takes_it_and_puts_it_in_the_command(capsys, command, flags) -> None:
+def test_every_command_takes_it_and_puts_it_in_the_command(capsys, command, flags,
+                                                           asked) -> None:
     code, out, _ = run_main(capsys, *command, *flags)
-    asked = [" ".join(flags[i:i + 2]) for i in range(0, len(flags), 2)
-             if flags[i].startswith("--mamba")]
     assert code == 0 and all(flag in out for flag in asked)
 
 

@@ -36,6 +36,7 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
+    MAMBA_ALIGN_FROM,
     MAMBA_ALL_DEPRECATED,
     MAMBA_BLOCK_IN_ALIGN,
     MAMBA_MODE_ASKED,
@@ -52,6 +53,7 @@ from planner.serving.vllm_versions import (
     VllmRules,
     free_memory_source,
     hybrid_prefix_caching,
+    hybrid_prefix_caching_dropped,
     mamba_cache_mode,
     nemotron_ssm_architectures,
     qwen35_ssm_architectures,
@@ -173,7 +175,9 @@ def _nemotron_ssm_class_note(spec: ModelSpec, s: EngineSettings, rules: VllmRule
 
 def mamba_mode_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> tuple[str, ...]:
     """What vLLM `rules` logs on a --mamba-cache-mode given (its deprecations, any model; for a
-    model with Mamba / Gated DeltaNet layers the mode it runs instead: MAMBA_MODE_ASKED), and
+    model with Mamba / Gated DeltaNet layers the mode it runs instead: MAMBA_MODE_ASKED), on
+    an --enable-prefix-caching it drops for such a model before 0.15.0
+    (hybrid_prefix_caching_dropped) or keeps with a state page per block, and
     a --mamba-block-size that changes nothing in mamba_cache_mode "align"
     (MAMBA_BLOCK_IN_ALIGN); () where neither is given. The plan pages the state in the mode
     vLLM runs (vllm_versions.mamba_cache_mode)."""
@@ -191,6 +195,16 @@ def mamba_mode_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> tu
     prefix_caching = hybrid_prefix_caching(rules, s.enable_prefix_caching)
     mode = mamba_cache_mode(version, spec.architectures, prefix_caching,
                             s.num_speculative_tokens > 0, asked)
+    dropped = hybrid_prefix_caching_dropped(version, spec.architectures)
+    if s.enable_prefix_caching and dropped:
+        notes.append(f"--enable-prefix-caching: vLLM {rules.label} logs \"{dropped}\" "
+                     "(model_executor/models/config.py MambaModelConfig); planned without "
+                     "prefix caching.")
+    elif s.enable_prefix_caching and version < MAMBA_ALIGN_FROM:
+        notes.append(f"--enable-prefix-caching: vLLM {rules.label} keeps a state page per "
+                     "block of max_model_len for each request, the block a multiple of the "
+                     "Mamba chunk (mamba_cache_mode 'all' from 0.15.0; "
+                     "vllm_versions.MAMBA_PREFIX_CACHING_FROM).")
     off, fallback, default = MAMBA_MODE_ASKED
     logged = (None if asked in ("auto", mode) or version >= MAMBA_MODE_IGNORED_FROM
               else off if not prefix_caching

@@ -132,7 +132,14 @@ NEMOTRON_H = ("NemotronHForCausalLM",)
 
 
 @pytest.mark.parametrize(("version", "architectures", "prefix", "speculative", "mode"), [
-    ((0, 14, 0), NEMOTRON_H, True, False, "none"),
+    # before 0.15.0 (no modes) MambaModelConfig drops prefix caching for every hybrid in
+    # 0.10.2-0.11.0, and in 0.11.1-0.14.0 for a model without SupportsMambaPrefixCaching; kept,
+    # the state is paged per block as "all" (vllm_versions.MAMBA_PREFIX_CACHING_FROM)
+    ((0, 11, 0), NEMOTRON_H, True, False, "none"),
+    ((0, 11, 1), NEMOTRON_H, True, False, "all"),
+    ((0, 14, 0), NEMOTRON_H, True, False, "all"),
+    ((0, 14, 0), ("Qwen3NextForCausalLM",), True, False, "none"),
+    ((0, 14, 0), NEMOTRON_H, False, False, "none"),
     ((0, 15, 0), NEMOTRON_H, True, False, "all"),
     ((0, 19, 0), NEMOTRON_H, True, True, "all"),
     ((0, 20, 0), NEMOTRON_H, True, True, "align"),

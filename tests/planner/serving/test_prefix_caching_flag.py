@@ -1,0 +1,93 @@
+"""--enable-prefix-caching / --no-enable-prefix-caching (EngineSettings.enable_prefix_caching)
+on a hybrid model, worked by hand from the catalog's Nemotron-3-Nano config.json and the vLLM
+source (vllm_versions.MAMBA_PREFIX_CACHING_FROM, HYBRID_PREFIX_CACHING_DROPPED,
+ALIGN_NEEDS_CHUNKED_PREFILL).
+
+Nemotron-3-Nano (tests/planner/serving/test_mamba_cache_mode_flag.py works the pages): a state
+page is 2,134,016 B = cdiv(2,134,016, 1,024) = 2,084 attention tokens; 4 Mamba groups and 1
+attention group of 6 layers, a block 6 pages of block x 1,024 B. Without a state page per
+block the block is 16 x cdiv(2,134,016, 16 x 1,024) = 2,096 (12,877,824 B); in "all" lcm(128,
+16) x cdiv(2,084, 128) = 128 x 17 = 2,176 (13,369,344 B). max_model_len 262,144.
+"""
+
+import re
+
+import pytest
+
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.serving.vllm_versions import EngineError
+from tests.planner.serving.test_mamba_cache_mode_flag import NEXT, _plan
+
+L = 262_144
+
+
+def test_off_on_0_30_0_holds_one_state_page_a_group() -> None:
+    # on by default from 0.28.0: "align", 126 attention pages (cdiv(262,144, 2,096)) + 4 groups
+    # x 2 state pages = 134: 1,608,077 (test_mamba_cache_mode_flag); off: "none", 126 + 4 x 1 =
+    # 130 pages, the same 2,096 block and 822 blocks (the pool is the same): int(822 x 262,144
+    # / 130) = int(215,482,368 / 130) = 1,657,556
+    on, off = _plan("0.30.0"), _plan("0.30.0", enable_prefix_caching=False)
+    assert (on.block_size, on.num_gpu_blocks, on.kv_cache_tokens) == (2_096, 822, 1_608_077)
+    assert (off.block_size, off.num_gpu_blocks, off.kv_cache_tokens) == (2_096, 822, 1_657_556)
+    assert off.vllm_command.endswith("--max-num-seqs 1024 --no-enable-prefix-caching")
+    assert "prefix-caching" not in on.vllm_command
+
+
+def test_on_in_0_13_0_pages_the_state_per_block() -> None:
+    # 0.13.0 keeps prefix caching for NemotronHForCausalLM (SupportsMambaPrefixCaching) and
+    # pages it as "all": the pool is 7,931,180,771 B either way; off: 7,931,180,771 //
+    # 12,877,824 = 615 blocks (616 x = 7,932,739,584 is over), 615 // 5 groups x 2,096 = 123 x
+    # 2,096 = 257,808 KV tokens; on: // 13,369,344 = 593 (594 x = 7,941,390,336 is over), 593 //
+    # 5 x 2,176 = 118 x 2,176 = 256,768, and a request needs cdiv(262,144, 2,176) = 121 pages
+    # (2,176 x 120 = 261,120) in each of the 5 groups = 605 > 593: it does not fit
+    off = _plan("0.13.0", trust_remote_code=True)  # 0.13.0 has no nemotron_h config class
+    on = _plan("0.13.0", trust_remote_code=True, enable_prefix_caching=True)
+    assert off.kv_cache_bytes_per_gpu == on.kv_cache_bytes_per_gpu == 7_931_180_771
+    assert (off.block_size, off.num_gpu_blocks, off.kv_cache_tokens) == (2_096, 615, 257_808)
+    assert (on.block_size, on.num_gpu_blocks, on.kv_cache_tokens) == (2_176, 593, 256_768)
+    assert off.fits and not on.fits
+    assert "needs 605 KV blocks" in on.verdict
+    assert any("--enable-prefix-caching: vLLM 0.13.0 keeps a state page per block" in w
+               for w in on.warnings)
+
+
+def test_vllm_drops_it_for_qwen3_next_before_0_15_0() -> None:
+    # 0.13.0 MambaModelConfig: Qwen3NextForCausalLM lacks SupportsMambaPrefixCaching, so vLLM
+    # turns prefix caching off: the plan is the default one, with vLLM's log
+    base = _plan("0.13.0", NEXT, 4)
+    asked = _plan("0.13.0", NEXT, 4, enable_prefix_caching=True)
+    assert (asked.block_size, asked.kv_cache_tokens) == (base.block_size, base.kv_cache_tokens)
+    assert any("--enable-prefix-caching: vLLM 0.13.0 logs \"Hybrid or mamba-based model "
+               "detected without support for prefix caching: disabling.\"" in w
+               for w in asked.warnings)
+    assert asked.vllm_command.endswith("--enable-prefix-caching")
+
+
+def test_vllm_drops_it_for_every_hybrid_in_0_11_0() -> None:
+    r = _plan("0.11.0", trust_remote_code=True, enable_prefix_caching=True)
+    assert any("vLLM 0.11.0 logs \"Hybrid or mamba-based model detected: disabling prefix "
+               "caching since it is not yet supported.\"" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize(("version", "words"), [
+    ("0.30.0", "Chunked prefill is required for mamba cache mode 'align'."),
+    ("0.34.0", "Chunked prefill is required for Mamba prefix caching."),
+])
+def test_align_without_chunked_prefill_is_refused(version, words) -> None:
+    # MambaModelConfig asserts enable_chunked_prefill in "align" (the default from 0.28.0)
+    short = {"enable_chunked_prefill": False, "max_model_len": 32_768,
+             "max_num_batched_tokens": 32_768}
+    with pytest.raises(EngineError, match=re.escape(words)):
+        _plan(version, **short)
+    # off, or in "all" (0.27.0 with prefix caching given), there is no such assert
+    assert _plan(version, enable_prefix_caching=False, **short).fits
+    assert _plan("0.27.0", enable_prefix_caching=True, **short).block_size == 2_176
+
+
+@pytest.mark.parametrize("version", ["0.13.0", "0.27.0", "0.34.0"])
+@pytest.mark.parametrize("on", [True, False])
+def test_the_command_passes_the_releases_parser(version, on) -> None:
+    r = _plan(version, enable_prefix_caching=on, max_model_len=32_768, trust_remote_code=True)
+    flag = "--enable-prefix-caching" if on else "--no-enable-prefix-caching"
+    assert r.vllm_command.endswith(flag)
+    assert command_problems(r.vllm_command, vllm_cli(version)) == []
