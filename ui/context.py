@@ -52,6 +52,7 @@ from planner.serving.launch import (
     VERSION_STEP,
     lora_launch_flags,
     mamba_flags,
+    prefix_caching_flags,
     remote_code_class,
 )
 from planner.serving.layout import ParallelLayout
@@ -86,6 +87,7 @@ from ui.io import HUB_FAILURE_TTL_S, hub_source, live_snapshot, server_token_all
 from ui.state import (
     CHECKPOINT_QUANT,
     LABELS,
+    PREFIX_CACHING,
     WHAT_IF_OPTION,
     AppState,
     processor_kwargs,
@@ -464,17 +466,25 @@ def state_dtypes(spec: ModelSpec | None = None) -> dict[str, str]:
             "mamba_ssm_cache_dtype": current.mamba_ssm_cache_dtype}
 
 
-def mamba_paging(spec: ModelSpec) -> dict[str, str | int | None]:
-    """The EngineSettings fields of the Plan page's "Mamba cache mode" and "Mamba block size"
-    (--mamba-cache-mode, --mamba-block-size; link keys mambamode and mambablock) where `spec`
-    has Mamba or Gated DeltaNet layers, the only model it offers them for; else none (a
-    choice kept for the next such model is not planned unseen, nor put in its command). The
-    Plan page's only: the Compare and Recommend pages plan without them."""
+def mamba_paging(spec: ModelSpec | None = None) -> dict[str, str | int | None]:
+    """The EngineSettings fields of "Mamba cache mode" and "Mamba block size"
+    (--mamba-cache-mode, --mamba-block-size; link keys mambamode and mambablock): for `spec`
+    only where it has Mamba or Gated DeltaNet layers, the only model the Plan page offers them
+    for (else none: a choice kept for the next such model is not planned unseen, nor put in
+    its command); None: for every model (the Compare page's and the Report's compared models,
+    as report --compare carries them, and the Recommend page's where it offers them: a model
+    without such layers reads neither)."""
     current = state()
-    if not spec.has_state_layers:
+    if spec is not None and not spec.has_state_layers:
         return {}
     return {"mamba_cache_mode": current.mamba_cache_mode,
             "mamba_block_size": current.mamba_block_size}
+
+
+def prefix_caching() -> dict[str, bool | None]:
+    """The EngineSettings field of "Prefix caching" (--enable-prefix-caching /
+    --no-enable-prefix-caching, link key prefix; None at auto: the release's own)."""
+    return {"enable_prefix_caching": PREFIX_CACHING[state().prefix_caching]}
 
 
 def lora_caption(engine: EngineSettings) -> str:
@@ -500,9 +510,10 @@ def drafter_caption(engine: EngineSettings) -> str:
 
 
 def state_dtypes_caption(engine: EngineSettings) -> str:
-    """The Plan page's state dtypes as the Compare page's caption names them ("" at auto):
-    on the models with Mamba or Gated DeltaNet layers (the others read neither)."""
-    flags = mamba_flags(engine)
+    """The Plan page's state dtypes, Mamba cache mode and block size and prefix caching as the
+    Compare page's caption names them ("" at auto): on the models with Mamba or Gated DeltaNet
+    layers (the others read no state flag, and prefix caching changes no figure of theirs)."""
+    flags = mamba_flags(engine) + prefix_caching_flags(engine)
     return (f", {' '.join(flags)} on the models with Mamba or Gated DeltaNet layers" if flags
             else "")
 
@@ -558,7 +569,7 @@ def current_engine() -> EngineSettings:
     revision = (current_source().commit_sha
                 or current.revision.strip()) if current.revision.strip() else None
     return EngineSettings(**quant, **_engine_knobs(), **state_dtypes(current_spec()),
-                          **mamba_paging(current_spec()),
+                          **mamba_paging(current_spec()), **prefix_caching(),
                           max_model_len=current.max_model_len,
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
@@ -886,8 +897,9 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     the Plan page's model in the Plan page's weight format (a what-if: Qwen3-235B-A22B
     planned in W4A16 read "Does not fit" in BF16 there), as the report's comparison plans
     its first row; the Plan page's --enable-eplb and redundant experts and its LoRA
-    (lora_knobs), "Language model only" and "Encoder TP mode" (tower_modes), the model runner
-    and the state dtypes (state_dtypes), each offered on the Compare page too, as report
+    (lora_knobs), "Language model only" and "Encoder TP mode" (tower_modes), the model runner,
+    the state dtypes (state_dtypes), the Mamba cache mode and block size (mamba_paging) and
+    prefix caching (prefix_caching), each offered on the Compare page too, as report
     --compare (compare_plan drops EPLB for a dense model,
     LoRA for one whose slots are not sized and the tower flags for one without a vision
     tower: auto_layout.compared_engine)."""
@@ -898,6 +910,7 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     # without state layers reads no state dtype)
     return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(), **lora_knobs(),
                           **tower_modes(), **state_dtypes(), **drafter_knobs(),
+                          **mamba_paging(), **prefix_caching(),
                           max_model_len=state().compared_context())
 
 

@@ -207,7 +207,7 @@ def settled_choices(plan_page: bool = True) -> Choices:
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
                              all2all_refusal), lora_refused, tower_refused, runners,
-                   _state_dtypes(spec, plan_page), *_mamba_paging(spec))
+                   _state_dtypes(spec, plan_page), *mamba_paging_offered([spec]))
 
 
 def _settle_drafter() -> None:
@@ -280,14 +280,15 @@ def _state_dtypes(spec: ModelSpec, plan_page: bool) -> tuple[str, ...]:
     return state_dtypes_offered([spec])
 
 
-def _mamba_paging(spec: ModelSpec) -> tuple[tuple[str, ...], bool]:
-    """The Mamba cache modes to offer the Plan page's model with Mamba or Gated DeltaNet
-    layers under the sidebar's release, auto first (vllm_versions.mamba_mode_choices; none
-    before 0.15), and whether its parser takes --mamba-block-size (0.11.1 on); none for
-    another model, whose kept choice waits for the next such one. A kept or linked value the
-    release refuses is replaced by auto (the block size: not passed) here, in its parser's
-    words (mamba_flag_refusal, the CLI's check)."""
-    if not spec.has_state_layers:
+def mamba_paging_offered(specs: Iterable[ModelSpec]) -> tuple[tuple[str, ...], bool]:
+    """The Mamba cache modes to offer where one of these models (the Plan page's, or the
+    Compare and Recommend pages' own) has Mamba or Gated DeltaNet layers, under the sidebar's
+    release, auto first (vllm_versions.mamba_mode_choices; none before 0.15), and whether its
+    parser takes --mamba-block-size (0.11.1 on); none for other models, whose kept choice
+    waits for the next such one. A kept or linked value the release refuses is replaced by
+    auto (the block size: not passed) here, in its parser's words (mamba_flag_refusal, the
+    CLI's check)."""
+    if not any(spec.has_state_layers for spec in specs):
         return (), False
     release = state().vllm_version
     for field, unset in (("mamba_cache_mode", "auto"), ("mamba_block_size", None)):
@@ -298,6 +299,52 @@ def _mamba_paging(spec: ModelSpec) -> tuple[tuple[str, ...], bool]:
     modes = mamba_mode_choices(vllm_rules(release).version)
     return ("auto", *modes) if modes else (), not mamba_flag_refusal(release,
                                                                       "mamba_block_size", 1)
+
+
+PREFIX_CACHING_NAMES = {"auto": "release default", "on": "on", "off": "off"}
+"""The "Prefix caching" box's words for AppState.prefix_caching."""
+
+
+def mamba_paging_inputs(page: str, modes: tuple[str, ...], block: bool, prefix: bool,
+                        one_row: bool = False) -> None:
+    """The "Prefix caching" box where `prefix` (the Plan page: every model; the Compare and
+    Recommend pages: where one of their models has Mamba or Gated DeltaNet layers), the
+    release's Mamba cache `modes` (mamba_paging_offered: auto first, none before vLLM 0.15)
+    and, where its parser takes it (`block`), the Mamba block size, bound to the state (link
+    keys prefix, mambamode, mambablock): the Plan page's in its options list, the Compare and
+    Recommend pages' on `one_row`, side by side, as runner_inputs."""
+    prefix_box, mode_box, block_box = (st.columns(3, vertical_alignment="bottom") if one_row
+                                       else (st, st, st))
+    if prefix:
+        prefix_box.selectbox(
+            LABELS["prefix_caching"], list(PREFIX_CACHING_NAMES),
+            format_func=PREFIX_CACHING_NAMES.__getitem__, help="vLLM --enable-prefix-caching "
+            "(on) / --no-enable-prefix-caching (off); release default: neither passed, the "
+            "release's own (on for a model with attention only; for a Mamba or Gated DeltaNet "
+            "hybrid on from vLLM 0.28, off before). On a hybrid it sets how the state is paged: "
+            "with it, a mamba cache mode (align: 2 state pages a request; all: a page per "
+            "block); without it, 1 page. vLLM 0.10.2-0.11.0 turn it off for every hybrid, "
+            "0.11.1-0.14 for one without Mamba prefix caching support (a warning quotes "
+            "vLLM); 0.11.1-0.14 page a supporting model's state per block",
+            **bind(page, "prefix_caching"))
+    if len(modes) > 1:
+        mode_box.selectbox(LABELS["mamba_cache_mode"], modes, help="vLLM --mamba-cache-mode: "
+                           "how the state is paged under prefix caching (on for hybrids from "
+                           "vLLM 0.28): all, a state page per block of the context (models "
+                           "that support it, else vLLM falls back to align; up to 0.31), "
+                           "align, 2 pages (3 with a prefill checkpoint); none and auto, the "
+                           "release's own. Without prefix caching every mode is none, and 0.33 "
+                           "on ignore the flag: a warning quotes vLLM where it changes or "
+                           "drops the mode", **bind(page, "mamba_cache_mode"))
+    if block:
+        block_box.number_input(f"{LABELS['mamba_block_size']} (empty: vLLM's)", value=None,
+                               step=8, min_value=1, placeholder="not passed",
+                               help="vLLM --mamba-block-size: in Mamba cache mode all, the "
+                               "attention block is a multiple of it in place of the model's "
+                               "Mamba chunk, so each request holds a state page per block; no "
+                               "effect in align; vLLM refuses it without prefix caching "
+                               "(hybrids before 0.28 by default), the plan's error in its "
+                               "words", **bind(page, "mamba_block_size"))
 
 
 def state_dtypes_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:

@@ -103,9 +103,11 @@ _KV_KEYS = {spelling: key for key, spelling in VLLM_KV_DTYPE.items()}
 
 OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2", "model_runner", "mamba_cache_dtype",
                                 "mamba_ssm_cache_dtype", "mamba_cache_mode",
-                                "speculative_method"})
+                                "speculative_method", "prefix_caching"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
+PREFIX_CACHING: dict[str, bool | None] = {"auto": None, "on": True, "off": False}
+"""AppState.prefix_caching -> EngineSettings.enable_prefix_caching."""
 SESSION_ONLY = frozenset({"trust_remote_code"})
 """State fields a link neither carries nor sets: --trust-remote-code lets vLLM run a
 repository's Python code, so only a tick in this session puts it in a command, never a link
@@ -289,6 +291,12 @@ class AppState(BaseModel):
     """vLLM --mamba-block-size: the "all" mode's block multiple in place of the Mamba chunk;
     None: not passed (left out of the link). Offered as mamba_cache_mode, from vLLM 0.11.1; one
     vLLM refuses for the model (without prefix caching) is the plan's error, in its words."""
+    prefix_caching: Literal["auto", "on", "off"] = Field("auto", alias="prefix")
+    """vLLM --enable-prefix-caching / --no-enable-prefix-caching (the CLI's flags;
+    EngineSettings.enable_prefix_caching, PREFIX_CACHING); auto: neither passed, the release's
+    own (on for hybrids from 0.28). Offered on the Plan page for every model, on the Compare
+    and Recommend pages where one of their models has Mamba or Gated DeltaNet layers
+    (ui.settle.mamba_paging_inputs); left out of the link at auto (OMITTED_AT_DEFAULT)."""
     trust_remote_code: bool = Field(False, alias="trust")
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
     model that needs it (ui.context.remote_code_runs): kept while other models are looked
@@ -649,6 +657,7 @@ LABELS: dict[str, str] = {
     "model_runner": "Model runner",
     "mamba_cache_dtype": "Conv state dtype", "mamba_ssm_cache_dtype": "SSM state dtype",
     "mamba_cache_mode": "Mamba cache mode", "mamba_block_size": "Mamba block size (tokens)",
+    "prefix_caching": "Prefix caching",
     # the load and the sweep's ranking (the Plan and Report pages), the Compare page
     "input_len": "Input tokens", "output_len": "Output tokens", "concurrency": "Concurrency",
     "arrival": "Arrivals", "sweep_objective": "Rank by", "tpot_target_ms": "TPOT target (ms)",

@@ -1,7 +1,7 @@
 """Plan page, "More vLLM options": "Mamba cache mode" and "Mamba block size", the CLI's
 --mamba-cache-mode and --mamba-block-size (link keys `mambamode`, `mambablock`, left out while
-unset), offered on the Plan page for a model with Mamba or Gated DeltaNet layers only (not on
-the Compare and Recommend pages), the modes the release's
+unset), offered on the Plan page for a model with Mamba or Gated DeltaNet layers only (on the
+Compare and Recommend pages where one of theirs has such layers), the modes the release's
 parser takes (config/cache.py MambaCacheMode: all/align/none 0.15.0-0.31.0, align/none from
 0.32.0; no flag before 0.15.0), the block size from 0.11.1.
 
@@ -105,9 +105,10 @@ def test_the_report_page_plans_with_them() -> None:
     assert "--mamba-cache-mode all" in texts(report)
 
 
-def test_the_compare_page_plans_without_them() -> None:
-    # the Plan page's only (ui.context.mamba_paging): Compare neither plans nor names them
+def test_the_compare_page_plans_them_for_a_compared_hybrid() -> None:
+    # Compare offers them where a compared model has such layers (tests/app/
+    # test_prefix_caching_app.py) and names them in its caption, as report --compare
     at = open_page("compare", **NANO_H100, cmp=f"{NANO},Qwen/Qwen3-8B", ctx="8192",
                    mambamode="all")
-    assert not at.exception
-    assert "--mamba-cache-mode" not in " ".join(c.value for c in at.caption)
+    assert not at.exception and at.selectbox(key="compare.mamba_cache_mode").value == "all"
+    assert "`--mamba-cache-mode` all on the models" in " ".join(c.value for c in at.caption)

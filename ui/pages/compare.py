@@ -42,6 +42,8 @@ from ui.context import (
 )
 from ui.settle import (
     drafter_inputs,
+    mamba_paging_inputs,
+    mamba_paging_offered,
     processor_inputs,
     processor_keys_offered,
     runner_choices,
@@ -99,6 +101,9 @@ processor_inputs("compare", processor_keys_offered(readable))
 state_dtypes = state_dtypes_offered(readable)
 runner_inputs("compare", runner_choices(), state_dtypes, one_row=True)
 drafter_inputs("compare", False, one_row=True)
+# prefix caching and the Mamba cache mode and block size, likewise where one has such layers
+hybrid = any(spec.has_state_layers for spec in readable)
+mamba_paging_inputs("compare", *mamba_paging_offered(readable), prefix=hybrid, one_row=True)
 try:
     cluster = current_cluster()
     engine = compare_engine()
@@ -118,9 +123,10 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
                # the runner asked, as report --compare plans it (vLLM reads no flag for it)
                + (f", model runner {RUNNER_NAMES[engine.model_runner]} (CLI: --model-runner "
                   f"{engine.model_runner})" if engine.model_runner != "auto" else "")
-               # the state dtypes, as report --compare carries them, where the page offers
-               # them (a kept choice no compared model reads is not named)
-               + (state_dtypes_caption(engine) if state_dtypes else "")
+               # the state dtypes, Mamba paging and prefix caching, as report --compare
+               # carries them, where the page offers them (a kept choice no compared model
+               # reads is not named)
+               + (state_dtypes_caption(engine) if hybrid else "")
                # the Plan page's EPLB, as report --compare carries it (not for a dense model)
                + (", --enable-eplb" + (f" with {engine.num_redundant_experts} redundant "
                                        "experts" if engine.num_redundant_experts is not None

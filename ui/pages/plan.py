@@ -103,6 +103,7 @@ from ui.settle import (
     current_valid_layouts,
     drafter_inputs,
     held_scheme,
+    mamba_paging_inputs,
     processor_inputs,
     quant_option,
     runner_inputs,
@@ -295,7 +296,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     --enforce-eager (every model and release), the model runner (`runners`: those the release
     runs, runner_choice), --mamba-cache-mode (`cache_modes`: the release's, for a model
     with Mamba or Gated DeltaNet layers) and --mamba-block-size (`mamba_block`: likewise,
-    0.11.1 on), --mamba-cache-dtype and --mamba-ssm-cache-dtype (`state_dtypes`:
+    0.11.1 on), --enable-prefix-caching / --no-enable-prefix-caching (every model),
+    --mamba-cache-dtype and --mamba-ssm-cache-dtype (`state_dtypes`:
     the release's, for a model with Mamba or Gated DeltaNet layers) and multi-LoRA serving
     (`lora`: where Headroom sizes the LoRA slots, planner.serving.lora; its vision tower
     option where `tower`: a vision tower Headroom sizes, planner.serving.lora.tower), folded
@@ -314,6 +316,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         state_dtypes and current.mamba_ssm_cache_dtype != "auto",
         cache_modes and current.mamba_cache_mode != "auto",
         mamba_block and current.mamba_block_size,
+        current.prefix_caching != "auto",
         current.block_size, len(moe_backends) > 1 and current.moe_backend,
         len(all2all_backends) > 1 and current.all2all_backend, eplb and current.enable_eplb,
         lora and current.enable_lora)))
@@ -351,33 +354,9 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                     "consumer GPUs",
                     **bind("plan", "enforce_eager"))
         runner_inputs("plan", runners, state_dtypes)
-        _mamba_cache_options(cache_modes, mamba_block)
+        mamba_paging_inputs("plan", cache_modes, mamba_block, prefix=True)
         if lora:
             _lora_options(current.enable_lora, tower)
-
-
-def _mamba_cache_options(modes: tuple[str, ...], block: bool) -> None:
-    """A Mamba or Gated DeltaNet model's state paging: the release's Mamba cache `modes` (auto
-    first; none before vLLM 0.15) and, where its parser takes it (`block`), the Mamba block
-    size."""
-    if len(modes) > 1:
-        st.selectbox(LABELS["mamba_cache_mode"], modes, help="vLLM --mamba-cache-mode: how "
-                     "the state is paged under prefix caching (on for hybrids from vLLM "
-                     "0.28): all, a state page per block of the context (models that support "
-                     "it, else vLLM falls back to align; up to 0.31), align, 2 pages (3 with a "
-                     "prefill checkpoint); none and auto, the release's own. Without prefix "
-                     "caching every mode is none, and 0.33 on ignore the flag: a warning "
-                     "quotes vLLM where it changes or drops the mode",
-                     **bind("plan", "mamba_cache_mode"))
-    if block:
-        st.number_input(f"{LABELS['mamba_block_size']} (empty: vLLM's)", value=None, step=8,
-                        min_value=1, placeholder="not passed",
-                        help="vLLM --mamba-block-size: in Mamba cache mode all, the attention "
-                        "block is a multiple of it in place of the model's Mamba chunk, so "
-                        "each request holds a state page per block; no effect in align; vLLM "
-                        "refuses it without prefix caching (hybrids before 0.28), the plan's "
-                        "error in its words",
-                        **bind("plan", "mamba_block_size"))
 
 
 def _moe_options(moe_backends: list[str | None], all2all_backends: list[str | None],

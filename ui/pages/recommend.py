@@ -43,7 +43,9 @@ from ui.context import (
     drafter_knobs,
     lora_caption,
     lora_knobs,
+    mamba_paging,
     model_spec,
+    prefix_caching,
     release_default_note,
     row_settings,
     show_error,
@@ -53,6 +55,8 @@ from ui.context import (
 )
 from ui.settle import (
     drafter_inputs,
+    mamba_paging_inputs,
+    mamba_paging_offered,
     processor_inputs,
     processor_keys_offered,
     runner_choices,
@@ -310,9 +314,10 @@ def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str
     st.switch_page("ui/pages/plan.py")
 
 
-def _engine(**state_dtyped: str) -> EngineSettings:
+def _engine(**state_dtyped: object) -> EngineSettings:
     """The settings every row is searched with (whose: the comment under this function), with
-    the state dtypes `state_dtyped` where the page offers them (state_dtypes)."""
+    the state dtypes, Mamba paging and prefix caching `state_dtyped` where the page offers them
+    (state_dtypes, mamba_paging, prefix_caching)."""
     return EngineSettings(vllm_version=state().vllm_version,
                           gpu_memory_utilization=state().gpu_memory_utilization,
                           enforce_eager=state().enforce_eager, model_runner=state().model_runner,
@@ -385,7 +390,11 @@ processor_inputs("recommend", processor_keys_offered(readable))
 state_dtypes_asked = state_dtypes_offered(readable)
 runner_inputs("recommend", runner_choices(), state_dtypes_asked, one_row=True)
 drafter_inputs("recommend", False, one_row=True)
-engine = _engine(**(state_dtypes() if state_dtypes_asked else {}))
+# prefix caching and the Mamba cache mode and block size, likewise (recommend
+# --enable-prefix-caching, --mamba-cache-mode, --mamba-block-size)
+hybrid = any(spec.has_state_layers for spec in readable)
+mamba_paging_inputs("recommend", *mamba_paging_offered(readable), prefix=hybrid, one_row=True)
+engine = _engine(**(state_dtypes() | mamba_paging() | prefix_caching() if hybrid else {}))
 try:
     workload = _workload()
 except USER_ERRORS as exc:
