@@ -47,7 +47,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.attention import DraftAttentionKv, FullAttentionKv, model_kv_layers
-from planner.model.config.length import window_inputs
+from planner.model.config.length import rope_scaling, window_inputs
 from planner.model.config.reader import Notes, Reader
 from planner.model.spec import AttentionMixer, ConfigError, ModelSpec, WindowInputs
 from planner.serving.vllm_versions import Version, parse_version, version_label
@@ -163,6 +163,33 @@ def _positive(config: dict, key: str, default: int | None = None) -> int:
     return value
 
 
+def _check_built(config: dict, model: str, heads: int, kv_heads: int) -> None:
+    """Refuse a drafter config that vLLM fails to build at start-up, whatever the TP (the
+    rope checks are rope_scaling's, as for a target):
+
+    - model_executor/layers/attention/attention.py Attention.__init__ asserts `num_heads %
+      num_kv_heads == 0` on each rank's counts (0.17.0:253, 0.25.0:328, 0.30.0:326,
+      0.34.0:350). Where the totals do not divide (more KV heads than heads included), no TP
+      passes both it and LlamaAttention's split asserts (eagle_head_errors): with the KV heads
+      split, each rank holds heads / tp and kv / tp; with them replicated, tp is a multiple of
+      kv and a divisor of heads.
+    - models/llama.py LlamaMLP raises `ValueError(f"Unsupported activation: {hidden_act}. Only
+      silu is supported for now.")` (0.17.0:112, 0.25.0:111, 0.34.0:114); llama_eagle3.py's
+      decoder layers are llama.py's, whose MLP takes config.hidden_act (LlamaConfig's default
+      "silu", transformers 5.25.0)."""
+    if heads % kv_heads:
+        raise DraftError(f"the drafter config of {model} has {heads} attention heads and "
+                         f"{kv_heads} KV heads: vLLM's Attention asserts \"num_heads ({heads}) "
+                         f"is not divisible by num_kv_heads ({kv_heads})\" as it builds the "
+                         "drafter at TP 1, and at any TP one of its asserts fails "
+                         "(model_executor/layers/attention/attention.py, models/llama.py)")
+    act = config.get("hidden_act", "silu")
+    if act != "silu":
+        raise DraftError(f"the drafter config of {model} sets hidden_act {act!r}: vLLM's "
+                         f"llama.py LlamaMLP raises \"Unsupported activation: {act}. Only silu "
+                         "is supported for now.\" as it builds the drafter")
+
+
 def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
     """The EAGLE-3 drafter `config` (its config.json) describes, named `model`; DraftError for
     one Headroom does not size (one line)."""
@@ -189,17 +216,20 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
     hidden = _positive(config, "hidden_size")
     heads = _positive(config, "num_attention_heads")
     vocab = _positive(config, "vocab_size")
+    kv_heads = _positive(config, "num_key_value_heads", heads)
+    _check_built(config, model, heads, kv_heads)
     reader = Reader(config, "", Notes())
+    max_position = _positive(config, "max_position_embeddings", LLAMA_MAX_POSITION_EMBEDDINGS)
     try:
-        window = window_inputs(reader, reader, _positive(config, "max_position_embeddings",
-                                                         LLAMA_MAX_POSITION_EMBEDDINGS),
+        rope_scaling(reader, reader, max_position)
+        window = window_inputs(reader, reader, max_position,
                                str(config.get("model_type") or "llama"))
     except ConfigError as exc:
         raise DraftError(f"the drafter config of {model}: {exc}") from None
     return EagleDraft(
         model=model, architecture=arch, hidden_size=hidden,
         num_layers=_positive(config, "num_hidden_layers"), num_heads=heads,
-        num_kv_heads=_positive(config, "num_key_value_heads", heads),
+        num_kv_heads=kv_heads,
         head_dim=_positive(config, "head_dim", hidden // heads),
         intermediate_size=_positive(config, "intermediate_size"), vocab_size=vocab,
         draft_vocab_size=_positive(config, "draft_vocab_size", vocab), window=window)

@@ -244,3 +244,43 @@ def test_the_drafters_runner_buffers_are_counted(version, runner, part):
     drafter = _draft(QWEN3_32B_DRAFTER)
     result = _plan("Qwen/Qwen3-32B", drafter, tp=2, vllm_version=version, model_runner=runner)
     assert any(part in term.formula for term in result.terms), [t.formula for t in result.terms]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    # 64 heads over 128 or 48 KV heads: 64 % 128 = 64, 64 % 48 = 16 (Attention's assert).
+    ({"num_key_value_heads": 128},
+     '"num_heads (64) is not divisible by num_kv_heads (128)"'),
+    ({"num_key_value_heads": 48}, '"num_heads (64) is not divisible by num_kv_heads (48)"'),
+    ({"hidden_act": "gelu"}, '"Unsupported activation: gelu. Only silu is supported for now."'),
+    ({"rope_scaling": {"rope_type": "yarn", "original_max_position_embeddings": 4096}},
+     "rope_type 'yarn' but no factor"),
+    ({"rope_scaling": {"rope_type": "linear"}}, "rope_type 'linear' but no factor"),
+    ({"rope_theta": "1e6"}, "rope_theta is a string"),
+])
+def test_drafter_configs_vllm_fails_to_build_are_refused(change, message):
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")), **change}
+    with pytest.raises(DraftError) as caught:
+        parse_eagle_draft(config, "drafter")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_drafter_leaving_hidden_act_out_is_llama_configs_silu():
+    # LlamaConfig's hidden_act default is "silu", which vLLM's LlamaMLP builds.
+    config = json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8"))
+    del config["hidden_act"]
+    assert parse_eagle_draft(config, "drafter").num_kv_heads == 8
+
+
+def test_cli_refuses_a_drafter_of_more_kv_heads_than_heads(tmp_path, capsys):
+    folder = tmp_path / "drafter"
+    folder.mkdir()
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")),
+              "num_key_value_heads": 128}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    (folder / "model.safetensors").write_bytes(b"")
+    code = main(["plan", "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--gpus", "2",
+                 "--speculative-model", str(folder), "--num-speculative-tokens", "2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert '"num_heads (64) is not divisible by num_kv_heads (128)"' in err
+    assert err.count("\n") == 1
