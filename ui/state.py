@@ -839,8 +839,9 @@ def sync_query_params() -> None:
 def _no_lora_choice(field: str, given: str, choices: Iterable[str], vllm_type: str
                     ) -> ValueError:
     """A LoRA field's value vLLM's config/lora.py `vllm_type` does not take, refused naming the
-    field by its label (LABELS) with the choices (State._lora_rank, _lora_dtype)."""
-    return ValueError(f"{shortened(given, SHOWN_CHARS)} is no {LABELS[field]} choice; the "
+    field by its label (LABELS) with the choices (State._lora_rank, _lora_dtype); `given`
+    quoted as _known_choice quotes it: a raw echo printed a link's newline or escape as is."""
+    return ValueError(f"{shortened(given, SHOWN_CHARS)!r} is no {LABELS[field]} choice; the "
                       f"choices are {', '.join(choices)} (vLLM config/lora.py {vllm_type})")
 
 

@@ -341,8 +341,8 @@ def test_a_links_lora_rank_is_refused_by_its_label_and_a_long_one_shortened() ->
     # characters; found by fuzzing the link keys): now the field's label with its choices, as
     # the other choice fields say it, the rank cut as every echoed value is (57 and "...")
     _, [rank] = decode({"lorarank": "7"}, AppState())
-    assert rank == ("Link parameter lorarank='7' ignored: 7 is no LoRA rank choice; the choices "
-                    "are 1, 8, 16, 32, 64, 128, 256, 320, 512 (vLLM config/lora.py "
+    assert rank == ("Link parameter lorarank='7' ignored: '7' is no LoRA rank choice; the "
+                    "choices are 1, 8, 16, 32, 64, 128, 256, 320, 512 (vLLM config/lora.py "
                     "MaxLoRARanks).")
     for key in ("lorarank", "redundant"):
         decoded, [message] = decode({key: "9" * 4000}, AppState())
@@ -354,7 +354,17 @@ def test_a_links_lora_rank_is_refused_by_its_label_and_a_long_one_shortened() ->
 def test_a_links_lora_dtype_is_refused_by_its_label() -> None:
     # vLLM's LoRADType takes auto, float16 and bfloat16 (no float32)
     _, [dtype] = decode({"loradtype": "float32"}, AppState())
-    assert dtype == ("Link parameter loradtype='float32' ignored: float32 is no LoRA dtype "
-                     "choice; the choices are auto, float16, bfloat16 (vLLM config/lora.py "
+    assert dtype == ("Link parameter loradtype='float32' ignored: 'float32' is no LoRA "
+                     "dtype choice; the choices are auto, float16, bfloat16 (vLLM config/lora.py "
                      "LoRADType).")
     assert decode({"loradtype": "bfloat16"}, AppState()) == (AppState(loradtype="bfloat16"), [])
+
+
+def test_a_links_lora_dtype_with_a_newline_or_escape_is_echoed_quoted_in_one_line() -> None:
+    # loradtype=a%0Ab printed "ignored: a\nb is no LoRA dtype choice" with the raw newline (and
+    # an ESC as is) where every other choice field quotes the value (found by fuzzing h687)
+    for raw, shown in (("a\nb", r"'a\nb'"), ("\x1b[2J", r"'\x1b[2J'")):
+        _, [message] = decode({"loradtype": raw}, AppState())
+        assert message.startswith(f"Link parameter loradtype={shown} ignored: {shown} is no "
+                                  "LoRA dtype choice; the choices are auto, float16, bfloat16")
+        assert "\n" not in message and "\x1b" not in message
