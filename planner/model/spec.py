@@ -120,6 +120,10 @@ class LinearAttentionMixer(_Frozen):
     conv_kernel_dim: int = Field(gt=0)
     ssm_dtype: TorchDtype | None = Field(
         default=None, description="config mamba_ssm_dtype: the recurrent state's dtype, if set")
+    ssm_dtype_unplanned: str | None = Field(
+        default=None, description="config mamba_ssm_dtype written as a string other than "
+        "float32, float16 or bfloat16, as \"config.json: text_config.mamba_ssm_dtype = "
+        "'half'\" (model_config.ssm_dtype_errors); None: one of those or not written")
 
 
 class MambaMixer(_Frozen):
@@ -137,6 +141,10 @@ class MambaMixer(_Frozen):
     config_ssm_dtype: bool = Field(
         default=False, description="vLLM takes the SSM state's dtype from the config "
         "(NemotronHForCausalLMConfig: Nemotron-H); else the model dtype")
+    state_dtype_unplanned: str | None = Field(
+        default=None, description="config mamba_ssm_cache_dtype written as a string other "
+        "than float32, float16 or bfloat16, as \"config.json: mamba_ssm_cache_dtype = "
+        "'fp7'\" (model_config.ssm_dtype_errors); None: one of those or not written")
     conv_bias: bool = Field(default=True, description="conv1d has a bias (use_conv_bias)")
     proj_bias: bool = Field(default=False, description="in_proj and out_proj have biases "
                             "(use_bias)")

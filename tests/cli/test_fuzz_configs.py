@@ -674,3 +674,37 @@ def test_more_experts_per_token_than_experts_names_both(capsys, tmp_path: Path) 
     err = refused(capsys, tmp_path, MIXTRAL | {"num_experts_per_tok": 9})
     assert ("config.json: num_experts_per_tok = 9 is more than num_local_experts = 8: vLLM's "
             "router picks each token's top_k experts from the 8 router logits") in err
+
+
+@pytest.mark.parametrize(("name", "key", "written", "where", "reader", "unread"), [
+    ("nvidia__Nemotron-H-56B-Base-8K", "mamba_ssm_cache_dtype", "fp7",
+     "config.json: mamba_ssm_cache_dtype = 'fp7'", "NemotronHForCausalLMConfig", "0.12.0"),
+    ("Qwen__Qwen3.5-27B", "text_config.mamba_ssm_dtype", "half",
+     "config.json: text_config.mamba_ssm_dtype = 'half'",
+     "Qwen3_5ForConditionalGenerationConfig", None)])
+def test_a_config_ssm_dtype_headroom_does_not_plan_is_refused_where_vllm_reads_it(
+        capsys, tmp_path: Path, name: str, key: str, written: str, where: str, reader: str,
+        unread: str | None) -> None:
+    """A written SSM state dtype other than float32, float16 or bfloat16 was planned as if not
+    written (found by h687's config fuzz): vLLM takes it where --mamba-ssm-cache-dtype is auto
+    (from 0.13.0 for Nemotron-H, 0.17.0 for Qwen3.5) and fails on a name
+    STR_DTYPE_TO_TORCH_DTYPE lacks. A value given wins, and a release that reads none plans."""
+    config = load_ref_config(name)[0]
+    block = config["text_config"] if key.startswith("text_config.") else config
+    block[key.rsplit(".", 1)[-1]] = written
+    hw = ("--gpus", "8", "--json")  # plan() gives --gpu h100-sxm
+    code, out, err = plan(capsys, tmp_path, config, *hw)
+    assert code == 0, err
+    refused = json.loads(out)
+    assert not refused["fits"]
+    assert refused["verdict"] == (
+        f"Does not fit: {where}: vLLM 0.34.0 takes it for the SSM state with "
+        f"--mamba-ssm-cache-dtype auto (models/config.py {reader}) and looks it up in "
+        "STR_DTYPE_TO_TORCH_DTYPE (mamba_utils.py _mamba_state_dtype; a KeyError at start-up "
+        "for a name it lacks); Headroom plans bfloat16, float16, float32 there. Give "
+        "--mamba-ssm-cache-dtype (a value given wins) or correct config.json.")
+    code, out, err = plan(capsys, tmp_path, config, *hw, "--mamba-ssm-cache-dtype", "float32")
+    assert code == 0 and json.loads(out)["fits"], err
+    if unread:
+        code, out, err = plan(capsys, tmp_path, config, *hw, "--vllm-version", unread)
+        assert code == 0 and json.loads(out)["fits"], err

@@ -16,7 +16,7 @@ from planner.model.config.families import (
     QWEN2_BIAS_TYPES,
     WHOLE_QK_NORM_TYPES,
 )
-from planner.model.config.mamba import mamba_mixer
+from planner.model.config.mamba import mamba_mixer, planned_ssm_dtype, unplanned_ssm_dtype
 from planner.model.config.mlp import gated, mlp_bias
 from planner.model.config.moe import layer_moe
 from planner.model.config.reader import (
@@ -318,8 +318,8 @@ class Attention:
             key_head_dim=need(r, "linear_key_head_dim", MAX_WIDTH),
             value_head_dim=need(r, "linear_value_head_dim", MAX_WIDTH),
             conv_kernel_dim=r.int_("linear_conv_kernel_dim", hi=1024) or 4,
-            ssm_dtype=ssm if (ssm := r.get("mamba_ssm_dtype")) in (
-                "bfloat16", "float16", "float32") else None,
+            ssm_dtype=planned_ssm_dtype(r.get("mamba_ssm_dtype")),
+            ssm_dtype_unplanned=unplanned_ssm_dtype(r, "mamba_ssm_dtype"),
         )
 
     def dense_mlp(self, i: int, moe_model: bool) -> DenseMlp:

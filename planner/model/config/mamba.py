@@ -3,6 +3,7 @@
 from planner.model.config.identity import architectures
 from planner.model.config.reader import MAX_HEADS, MAX_WIDTH, Reader, need
 from planner.model.spec import ConfigError, MambaMixer
+from planner.text import shortened
 
 NEMOTRON_H_SSM_ARCHITECTURES = frozenset({"NemotronHForCausalLM", "NemotronHPuzzleForCausalLM"})
 """NOTE: model_executor/models/config.py MODELS_CONFIG_MAP maps these (NemotronHPuzzle from the
@@ -13,6 +14,26 @@ zamba2.py: get_mamba_state_dtype_from_config passes cache_config's). Read from t
 model's config (text_config's in a wrapper, whose language model is one of these); whether the
 release reads it follows the top-level architecture vLLM resolved (a Nemotron-H VL / Omni
 wrapper's only from 0.20.0 / 0.34.0): vllm_versions.NEMOTRON_H_SSM_CONFIG_ARCHITECTURES."""
+
+
+PLANNED_SSM_DTYPES = ("bfloat16", "float16", "float32")
+"""The config SSM state dtypes Headroom plans (MambaMixer.state_dtype,
+LinearAttentionMixer.ssm_dtype)."""
+
+
+def planned_ssm_dtype(value: object) -> str | None:
+    """A config's SSM state dtype as planned: one of PLANNED_SSM_DTYPES, else None."""
+    return value if value in PLANNED_SSM_DTYPES else None
+
+
+def unplanned_ssm_dtype(r: Reader, key: str) -> str | None:
+    """The config's SSM state dtype `key` where written as a string Headroom does not plan, as
+    "config.json: text_config.mamba_ssm_dtype = 'half'" (MambaMixer.state_dtype_unplanned); a
+    non-string is config.leftovers.mistyped_fields'."""
+    value = r.get(key)
+    if not isinstance(value, str) or value in PLANNED_SSM_DTYPES:
+        return None
+    return f"{r.where(key)} = {shortened(value)!r}"
 
 
 def mamba_mixer(r: Reader) -> MambaMixer:
@@ -33,7 +54,8 @@ def mamba_mixer(r: Reader) -> MambaMixer:
         state_size=need(r, "ssm_state_size", MAX_WIDTH),
         n_groups=r.int_("n_groups", hi=MAX_HEADS) or 1,
         conv_kernel=r.int_("conv_kernel", hi=1024) or 4,
-        state_dtype=ssm_dtype if ssm_dtype in ("bfloat16", "float16", "float32") else None,
+        state_dtype=planned_ssm_dtype(ssm_dtype),
+        state_dtype_unplanned=unplanned_ssm_dtype(r, "mamba_ssm_cache_dtype"),
         config_ssm_dtype=bool(NEMOTRON_H_SSM_ARCHITECTURES.intersection(
             architectures(r.cfg, r.prefix))),
         conv_bias=r.flag("use_conv_bias") is not False,

@@ -80,6 +80,7 @@ from planner.serving.startup.model_config import (
     nemotron_h_moe_errors,
     null_field_errors,
     olmo3_rope_errors,
+    ssm_dtype_errors,
 )
 from planner.serving.startup.modelopt import (
     modelopt_legacy_errors,
@@ -182,6 +183,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(field_type_errors(spec, rules.version))
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))
+            + tuple(ssm_dtype_errors(spec, s.mamba_ssm_cache_dtype, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
             + tuple(silu_only_errors(spec, cli))
             + tuple(fused_shard_errors(spec, scheme, rules.version)))

@@ -4,7 +4,8 @@ asserts the tie, a Nemotron-H MoE before nemotron_h.py builds one, OLMo 3's rope
 olmo2.py under transformers 5, and the Transformers backend's k_norm gather above the KV heads.
 Each rule's NOTE names the vLLM and transformers sources read."""
 
-from planner.model.spec import AttentionMixer, ModelSpec
+from planner.model.config.mamba import PLANNED_SSM_DTYPES
+from planner.model.spec import AttentionMixer, LinearAttentionMixer, MambaMixer, ModelSpec
 from planner.serving.layout import first_moe
 from planner.serving.tie import served_tie
 from planner.serving.vllm_versions import (
@@ -14,6 +15,8 @@ from planner.serving.vllm_versions import (
     TRANSFORMERS_5_ALLOWED_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     Version,
+    nemotron_ssm_architectures,
+    qwen35_ssm_architectures,
     version_label,
 )
 
@@ -121,6 +124,43 @@ def nemotron_h_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
             f"the routed experts {spec.hidden_size:,} wide, not {moe.latent_size:,}, so this "
             "checkpoint's MoE tensors do not load (latent MoE from vLLM "
             f"{version_label(LATENT_MOE_FROM)})."]
+
+
+def ssm_dtype_errors(spec: ModelSpec, given: str, version: Version) -> list[str]:
+    """The refusal of a config SSM state dtype written as a string Headroom does not plan
+    (MambaMixer.state_dtype_unplanned, LinearAttentionMixer.ssm_dtype_unplanned), where vLLM
+    `version` takes it with --mamba-ssm-cache-dtype `given` auto: Nemotron-H's
+    mamba_ssm_cache_dtype for vllm_versions.nemotron_ssm_architectures, Qwen3.5's
+    mamba_ssm_dtype for qwen35_ssm_architectures. It was planned as if not written.
+
+    NOTE: models/config.py NemotronHForCausalLMConfig / Qwen3_5ForConditionalGenerationConfig
+    set cache_config.mamba_ssm_cache_dtype to the config's value where it is "auto" (CacheConfig
+    validates no assignment), and mamba_utils.py _mamba_state_dtype looks it up in
+    STR_DTYPE_TO_TORCH_DTYPE (`STR_DTYPE_TO_TORCH_DTYPE[mamba_ssm_cache_dtype]`, 0.17.0 and
+    0.34.0 sources, 0.34.0 utils/torch_utils.py): a KeyError at start-up for a name the table
+    lacks ('fp7'); a name it has other than those planned ('half', 'fp8', 'auto' kept as
+    auto) is not planned either."""
+    if given != "auto":
+        return []
+    qwen35 = qwen35_ssm_architectures(version).intersection(spec.architectures)
+    nemotron = nemotron_ssm_architectures(version).intersection(spec.architectures)
+    for layer in spec.layers:
+        mixer = layer.mixer
+        if isinstance(mixer, MambaMixer) and nemotron:
+            written, reader = mixer.state_dtype_unplanned, "NemotronHForCausalLMConfig"
+        elif isinstance(mixer, LinearAttentionMixer) and qwen35:
+            written, reader = mixer.ssm_dtype_unplanned, "Qwen3_5ForConditionalGenerationConfig"
+        else:
+            continue
+        if written is None:
+            return []
+        return [f"{written}: vLLM {version_label(version)} "
+                f"takes it for the SSM state with --mamba-ssm-cache-dtype auto "
+                f"(models/config.py {reader}) and looks it up in STR_DTYPE_TO_TORCH_DTYPE "
+                "(mamba_utils.py _mamba_state_dtype; a KeyError at start-up for a name it "
+                f"lacks); Headroom plans {', '.join(PLANNED_SSM_DTYPES)} there. Give "
+                "--mamba-ssm-cache-dtype (a value given wins) or correct config.json."]
+    return []
 
 
 def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
