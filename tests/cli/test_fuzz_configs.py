@@ -679,8 +679,8 @@ def test_more_experts_per_token_than_experts_names_both(capsys, tmp_path: Path) 
 @pytest.mark.parametrize(("name", "key", "written", "where", "reader", "unread"), [
     ("nvidia__Nemotron-H-56B-Base-8K", "mamba_ssm_cache_dtype", "fp7",
      "config.json: mamba_ssm_cache_dtype = 'fp7'", "NemotronHForCausalLMConfig", "0.12.0"),
-    ("Qwen__Qwen3.5-27B", "text_config.mamba_ssm_dtype", "half",
-     "config.json: text_config.mamba_ssm_dtype = 'half'",
+    ("Qwen__Qwen3.5-27B", "text_config.mamba_ssm_dtype", "fp7",
+     "config.json: text_config.mamba_ssm_dtype = 'fp7'",
      "Qwen3_5ForConditionalGenerationConfig", None)])
 def test_a_config_ssm_dtype_headroom_does_not_plan_is_refused_where_vllm_reads_it(
         capsys, tmp_path: Path, name: str, key: str, written: str, where: str, reader: str,
@@ -708,3 +708,23 @@ def test_a_config_ssm_dtype_headroom_does_not_plan_is_refused_where_vllm_reads_i
     if unread:
         code, out, err = plan(capsys, tmp_path, config, *hw, "--vllm-version", unread)
         assert code == 0 and json.loads(out)["fits"], err
+
+
+@pytest.mark.parametrize(("written", "ssm_bytes", "state_bytes"), [
+    ("half", 2, 817_152), ("float", 4, 1_603_584)])
+def test_a_config_ssm_dtype_alias_is_planned_as_the_dtype_it_names(
+        capsys, tmp_path: Path, written: str, ssm_bytes: int, state_bytes: int) -> None:
+    """vLLM looks a config's SSM dtype up in STR_DTYPE_TO_TORCH_DTYPE, where "half" is
+    torch.half and "float" torch.float (utils/torch_utils.py, 0.13.0-0.34.0 wheels): Qwen3.5-27B
+    at TP=2 holds a GDN layer's conv state (128 x 16 x 2 + 128 x 48) / 2 x 3 = 15,360 x 2 B and
+    its temporal state 24 x 128 x 128 = 393,216 elements x 2 B (half: 817,152 B a sequence) or
+    x 4 B (float: 1,603,584 B), as float16 / float32 would."""
+    config = load_ref_config("Qwen__Qwen3.5-27B")[0]
+    config["text_config"]["mamba_ssm_dtype"] = written
+    code, out, err = plan(capsys, tmp_path, config, "--gpus", "2", "--tp", "2", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["fits"], result["verdict"]
+    kv = next(t for t in result["terms"] if t["key"] == "kv_bytes_per_token_per_gpu")
+    assert (f"10240 / 2 x 3 conv x 2 B + 48 / 2 x 128 x 128 state x {ssm_bytes} B = "
+            f"{state_bytes:,} B per sequence") in kv["formula"]

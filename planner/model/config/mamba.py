@@ -20,9 +20,16 @@ PLANNED_SSM_DTYPES = ("bfloat16", "float16", "float32")
 """The config SSM state dtypes Headroom plans (MambaMixer.state_dtype,
 LinearAttentionMixer.ssm_dtype)."""
 
+SSM_DTYPE_ALIASES = {"half": "float16", "float": "float32"}
+"""NOTE: torch's other names that vLLM's STR_DTYPE_TO_TORCH_DTYPE maps a config's SSM dtype
+through ("half": torch.half, "float": torch.float; utils/torch_utils.py in the 0.13.0, 0.17.0,
+0.24.0 and 0.34.0 wheels; mamba_utils.py _mamba_state_dtype): planned as the dtype they name."""
+
 
 def planned_ssm_dtype(value: object) -> str | None:
-    """A config's SSM state dtype as planned: one of PLANNED_SSM_DTYPES, else None."""
+    """A config's SSM state dtype as planned: one of PLANNED_SSM_DTYPES (an alias as the dtype
+    it names), else None."""
+    value = SSM_DTYPE_ALIASES.get(value, value) if isinstance(value, str) else value
     return value if value in PLANNED_SSM_DTYPES else None
 
 
@@ -31,7 +38,7 @@ def unplanned_ssm_dtype(r: Reader, key: str) -> str | None:
     "config.json: text_config.mamba_ssm_dtype = 'half'" (MambaMixer.state_dtype_unplanned); a
     non-string is config.leftovers.mistyped_fields'."""
     value = r.get(key)
-    if not isinstance(value, str) or value in PLANNED_SSM_DTYPES:
+    if not isinstance(value, str) or planned_ssm_dtype(value):
         return None
     return f"{r.where(key)} = {shortened(value)!r}"
 

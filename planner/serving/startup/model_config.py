@@ -138,8 +138,9 @@ def ssm_dtype_errors(spec: ModelSpec, given: str, version: Version) -> list[str]
     validates no assignment), and mamba_utils.py _mamba_state_dtype looks it up in
     STR_DTYPE_TO_TORCH_DTYPE (`STR_DTYPE_TO_TORCH_DTYPE[mamba_ssm_cache_dtype]`, 0.17.0 and
     0.34.0 sources, 0.34.0 utils/torch_utils.py): a KeyError at start-up for a name the table
-    lacks ('fp7'); a name it has other than those planned ('half', 'fp8', 'auto' kept as
-    auto) is not planned either."""
+    lacks ('fp7'); a name it has other than those planned and their aliases
+    (mamba.SSM_DTYPE_ALIASES: 'half', 'float') is not planned either ('fp8', 'auto' kept as
+    auto)."""
     if given != "auto":
         return []
     qwen35 = qwen35_ssm_architectures(version).intersection(spec.architectures)
