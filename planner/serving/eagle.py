@@ -318,6 +318,7 @@ class DraftBytes(NamedTuple):
     lm_head: int  # its own lm_head over draft_vocab_size, split over TP
     d2t: int  # draft_id_to_target_id, int64, whole on every rank
     embed: int  # its own embed_tokens: at PP > 1 only (the target's at PP 1)
+    rope: int = 0  # its own rotary cos/sin cache, whole on every rank (0: the target's shared)
 
     @property
     def total(self) -> int:
@@ -332,11 +333,12 @@ def _rows(vocab: int, tp: int) -> int:
 
 
 def eagle_rank_bytes(draft: EagleDraft, tp: int, pp: int, elem: int, target_vocab: int,
-                     vllm_version: str) -> DraftBytes:
+                     vllm_version: str, rope: int = 0) -> DraftBytes:
     """The drafter's weights on one GPU of the last stage at TP `tp` and PP `pp`, in the
     served dtype of `elem` bytes (the module NOTE: QKVParallelLinear splits q by heads and k, v
     by KV heads, max(1, kv / tp) of them a rank; the MLP's columns and rows split over TP; fc,
-    the norms and d2t whole)."""
+    the norms and d2t whole), with `rope` bytes of its own rotary cache
+    (eagle_window.draft_rope_bytes)."""
     h, hd = draft.hidden_size, draft.head_dim
     q_heads, kv_heads = draft.num_heads // tp, max(1, draft.num_kv_heads // tp)
     qkv_out = (q_heads + 2 * kv_heads) * hd
@@ -352,7 +354,8 @@ def eagle_rank_bytes(draft: EagleDraft, tp: int, pp: int, elem: int, target_voca
         norms=(3 * draft.num_layers + 1) * h * elem,
         lm_head=_rows(draft.draft_vocab_size, tp) * h * elem,
         d2t=d2t,
-        embed=_rows(draft.vocab_size, tp) * h * elem if pp > 1 else 0)
+        embed=_rows(draft.vocab_size, tp) * h * elem if pp > 1 else 0,
+        rope=rope)
 
 
 def eagle_bytes_formula(draft: EagleDraft, parts: DraftBytes, tp: int, elem: int) -> str:
@@ -372,6 +375,10 @@ def eagle_bytes_formula(draft: EagleDraft, parts: DraftBytes, tp: int, elem: int
     if parts.embed:
         terms.append(f"its own embed_tokens {draft.vocab_size:,} / {tp} x {h:,} x {elem} B = "
                      f"{parts.embed:,} B (at PP > 1 vLLM loads it separately)")
+    if parts.rope:
+        terms.append(f"its rotary cos/sin cache {parts.rope // (draft.head_dim * elem):,} "
+                     f"positions x {draft.head_dim} x {elem} B = {parts.rope:,} B (a get_rope "
+                     "instance of its own, whole on every rank)")
     return " + ".join(terms) + f" = {parts.total:,} B"
 
 
@@ -401,7 +408,7 @@ def eagle_note(draft: EagleDraft, num_speculative_tokens: int, vllm_version: str
             f"{draft.vocab_size:,} x {draft.hidden_size:,} / TP; at PP > 1 vLLM loads its own, "
             f"counted{own_embed_needed}); its lm_head over "
             f"{draft.draft_vocab_size:,} tokens is its own. Not planned: the drafter's share of "
-            "the profile run's activation peak, its piecewise CUDA graphs and rotary cache, "
+            "the profile run's activation peak, its piecewise CUDA graphs, "
             "and at PP 1 the transient of its own embed_tokens, which vLLM allocates when it "
             "builds the drafter and frees when it takes the target's (llama_eagle3.py "
             "LlamaModel builds a VocabParallelEmbedding always; the load's "

@@ -1,10 +1,18 @@
 """The context window an EAGLE-3 drafter (planner.serving.eagle.EagleDraft) leaves the target:
-the max_model_len vLLM lowers to the drafter's (draft_window_limit), and the releases that feed
-a drafter positions past its rotary cache (draft_window_note)."""
+the max_model_len vLLM lowers to the drafter's (draft_window_limit), the releases that feed
+a drafter positions past its rotary cache (draft_window_note), and that cache's bytes
+(draft_rope_bytes)."""
 
-from planner.serving.eagle import LLAMA_MAX_POSITION_EMBEDDINGS, EagleDraft
+from planner.model.spec import AttentionMixer, ModelSpec
+from planner.serving.eagle import (
+    LLAMA_MAX_POSITION_EMBEDDINGS,
+    DraftBytes,
+    EagleDraft,
+    eagle_rank_bytes,
+)
 from planner.serving.engine.window import inputs_window
 from planner.serving.vllm_versions import Version, parse_version
+from planner.serving.weights import FP32_ROPE_CACHE, rope_rows
 
 DRAFT_POSITIONS_RAISED_FROM: Version = (0, 27, 0)
 """NOTE: from 0.27.0 config/speculative.py _maybe_override_draft_max_position_embeddings raises
@@ -87,3 +95,61 @@ def draft_window_note(draft: EagleDraft, vllm_version: str, runner: str,
                 "(config/speculative.py): keep --max-model-len at or under it, or use 0.27.0+.")
     return None
 
+
+
+def draft_max_position(draft: EagleDraft, vllm_version: str, max_model_len: int) -> int:
+    """The max_position vLLM `vllm_version` builds the drafter's rotary embedding with: its
+    config's max_position_embeddings (LlamaConfig's 2,048 where absent; llama.py
+    LlamaDecoderLayer passes config.max_position_embeddings to LlamaAttention's get_rope),
+    raised to the target's `max_model_len` from DRAFT_POSITIONS_RAISED_FROM where smaller, for
+    cache-only rope types only from DRAFT_WINDOW_LIMIT_FROM (config/speculative.py
+    _maybe_override_draft_max_position_embeddings: 0.27.0, 0.33.0)."""
+    own = dict(draft.window.lengths).get("max_position_embeddings",
+                                         LLAMA_MAX_POSITION_EMBEDDINGS)
+    version = parse_version(vllm_version)
+    if version < DRAFT_POSITIONS_RAISED_FROM or own >= max_model_len or (
+            version >= DRAFT_WINDOW_LIMIT_FROM and not all(
+                rope.rope_type in CACHE_ONLY_ROPE_TYPES for rope in draft.window.ropes)):
+        return own
+    return max_model_len
+
+
+def draft_rope_bytes(draft: EagleDraft, spec: ModelSpec, vllm_version: str,
+                     max_model_len: int, elem: int) -> int:
+    """Bytes of the drafter's rotary cos/sin cache on each GPU of the last stage, in the
+    served dtype of `elem` bytes: rows (weights.rope_rows of its rope type at
+    draft_max_position) x head_dim (llama.py: the full head rotates); 0 where vLLM hands it
+    the target's instance.
+
+    NOTE: get_rope (model_executor/layers/rotary_embedding/__init__.py, 0.17.0:67, 0.34.0:74)
+    returns the cached RotaryEmbedding of _ROPE_DICT for a key of (head_size, rotary_dim,
+    max_position, is_neox_style, rope_parameters items, dual-chunk items, dtype; from 0.34.0
+    mrope_positions_factor), else builds one whose cos_sin_cache buffer (rotary_embedding/
+    base.py register_buffer, `cache.to(dtype)`) is allocated as the drafter loads. Headroom
+    takes the drafter's as the target's where head_dim, max_position and the rope type,
+    factor and original_max_position_embeddings match a full-rotary, non-local target layer's
+    and the target's cache is not float32 (FP32_ROPE_CACHE). ASSUMED: rope_theta and the
+    other rope parameters match then (not read from the target). SpecForge's Llama-3.1-70B
+    drafter (llama3, original 4,096 against the target's 8,192) never shares; at vLLM 0.34.0
+    and max_model_len 131,072 its max_position is raised to 131,072: 131,072 x 128 x 2 B =
+    33,554,432 B."""
+    rope = draft.window.ropes[0] if draft.window.ropes else None
+    kind, factor, original = ((rope.rope_type, rope.factor, rope.original_max_position_embeddings)
+                              if rope else ("default", None, None))
+    max_position = draft_max_position(draft, vllm_version, max_model_len)
+    shared = spec.model_type not in FP32_ROPE_CACHE and (
+        max_position, kind, factor, original) == (
+        spec.max_position_embeddings, spec.rope_scaling_type or "default",
+        spec.rope_scaling_factor, spec.original_max_position_embeddings) and any(
+        isinstance(layer.mixer, AttentionMixer) and not layer.mixer.rope_local
+        and layer.mixer.rotary_dim == layer.mixer.rope_cache_dim == layer.mixer.head_dim
+        == draft.head_dim for layer in spec.layers)
+    return 0 if shared else rope_rows(kind, factor, max_position, original) * draft.head_dim * elem
+
+
+def draft_rank_bytes(draft: EagleDraft, spec: ModelSpec, vllm_version: str, max_model_len: int,
+                     tp: int, pp: int, elem: int) -> DraftBytes:
+    """eagle.eagle_rank_bytes for `spec`'s drafter, with its own rotary cache
+    (draft_rope_bytes)."""
+    return eagle_rank_bytes(draft, tp, pp, elem, spec.vocab_size, vllm_version,
+                            draft_rope_bytes(draft, spec, vllm_version, max_model_len, elem))

@@ -742,12 +742,18 @@ def rope_cache_rows(spec: ModelSpec) -> int:
     get original_max_position_embeddings): ceil(original x factor) (DeepSeek-V2: 4,096 x 40
     = 163,840). Other types (longrope, ...) are ASSUMED to be max_position rows.
     """
-    kind, factor = spec.rope_scaling_type, spec.rope_scaling_factor or 1.0
+    return rope_rows(spec.rope_scaling_type, spec.rope_scaling_factor,
+                     spec.max_position_embeddings, spec.original_max_position_embeddings)
+
+
+def rope_rows(kind: str | None, factor: float | None, max_position: int,
+              original: int | None) -> int:
+    """Rows of a cos/sin cache get_rope builds for rope type `kind` (rope_cache_rows)."""
     if kind == "linear":
-        return math.ceil(spec.max_position_embeddings * factor)
-    if kind == "yarn" and spec.original_max_position_embeddings:
-        return math.ceil(spec.original_max_position_embeddings * factor)
-    return spec.max_position_embeddings
+        return math.ceil(max_position * (factor or 1.0))
+    if kind == "yarn" and original:
+        return math.ceil(original * (factor or 1.0))
+    return max_position
 
 
 FP32_ROPE_CACHE = frozenset({"gpt_oss"})

@@ -39,7 +39,9 @@ def test_the_drafter_moves_the_figures_and_the_link_keeps_it(hub_reply) -> None:
     at.text_input(key="plan.speculative_model").set_value(DRAFTER).run()
     at.number_input(key="plan.num_speculative_tokens").set_value(3).run()
     assert not at.exception
-    assert weights_bytes(at) - plain_weights == 806_389_760
+    # its weights (tests/planner/serving/test_eagle.py) and its own rotary cache, head_dim 80
+    # not the target's 128: 40,960 positions x 80 x 2 B = 6,553,600 B
+    assert weights_bytes(at) - plain_weights == 806_389_760 + 6_553_600
     assert metric(at, "KV bytes/token per GPU") == "132,352 B"
     assert ('--speculative-config \'{"method": "eagle3", "model": "acme/qwen3-32b-eagle3", '
             '"num_speculative_tokens": 3}\'') in launch_command(at)

@@ -25,7 +25,9 @@ from tests.planner.serving.test_eagle import QWEN3_32B_DRAFTER, _drafter_folder
 
 SEARCH = ("recommend", "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--enforce-eager",
           "--context", "8192", "--concurrency", "60", "--gpus-max", "2", "--json")
-DRAFTER_BYTES = 806_389_760 + 3 * 1024 * 4748 * 4 + 8192 * 5120 * 2
+# its weights, its rotary cache (its own 40,960 positions x head_dim 80 x 2 B: max_model_len
+# 8,192 raises nothing) and its buffers
+DRAFTER_BYTES = 806_389_760 + 40960 * 80 * 2 + 3 * 1024 * 4748 * 4 + 8192 * 5120 * 2
 PLAIN_BLOCK, DRAFT_BLOCK = 4_194_304, 4_194_304 + 40_960
 
 

@@ -7,7 +7,7 @@ from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_plac
 from planner.model.attention import cdiv
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.all2all import all2all_notes, runs_all2all
-from planner.serving.eagle import eagle_rank_bytes
+from planner.serving.eagle_window import draft_rank_bytes
 from planner.serving.engine import EngineSettings, StageKv, sparse_mla_kv
 from planner.serving.eplb import (
     EXPERT_BUFFER_FROM,
@@ -260,13 +260,13 @@ def _terms_and_lora_kinds(spec: ModelSpec, s: EngineSettings, r: Resolved,
 def with_eagle_draft(terms: tuple[WeightTerms, ...], spec: ModelSpec, s: EngineSettings,
                      r: Resolved, layout: ParallelLayout) -> tuple[WeightTerms, ...]:
     """`terms` with an EAGLE-3 drafter's weights on each GPU of the last stage
-    (eagle.eagle_rank_bytes in the served dtype: vLLM builds the drafter there only), as they
-    are without one."""
+    (eagle_window.draft_rank_bytes in the served dtype, its rotary cache with them: vLLM
+    builds the drafter there only), as they are without one."""
     draft = s.speculative_draft
     if draft is None:
         return terms
-    added = eagle_rank_bytes(draft, layout.tp, layout.pp, r.act_b, spec.vocab_size,
-                             s.vllm_version).total
+    added = draft_rank_bytes(draft, spec, s.vllm_version, r.max_model_len, layout.tp,
+                             layout.pp, r.act_b).total
     last = (layout.pp - 1) * layout.tp
     return terms[:last] + tuple(t.model_copy(update={"eagle_draft_bytes": added})
                                 for t in terms[last:])

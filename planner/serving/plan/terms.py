@@ -10,7 +10,8 @@ from planner.model.attention.kvformat import KvBytes
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.all2all import buffer_note, effective_backend
-from planner.serving.eagle import eagle_bytes_formula, eagle_rank_bytes
+from planner.serving.eagle import eagle_bytes_formula
+from planner.serving.eagle_window import draft_rank_bytes
 from planner.serving.encoder_cover import (
     encoder_gap,
     fit_lift_note,
@@ -152,8 +153,8 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
         notes.append("without the unused GPTQ zero points vLLM's Marlin frees at load")
     draft = st.s.speculative_draft
     if draft is not None and bind.pp_stage == st.layout.pp - 1:
-        parts = eagle_rank_bytes(draft, tp, st.layout.pp, r.act_b, spec.vocab_size,
-                                 st.s.vllm_version)
+        parts = draft_rank_bytes(draft, spec, st.s.vllm_version, r.max_model_len, tp,
+                                 st.layout.pp, r.act_b)
         notes.append(f"EAGLE-3 draft: {eagle_bytes_formula(draft, parts, tp, r.act_b)}")
     wna16 = st.facts.load.wna16_expert_bits
     if wna16:

@@ -61,15 +61,20 @@ def test_llama_70b_drafter_weights_per_gpu_at_tp4():
     #   lm_head: 32,000 / 4 x 8,192 x 2 B = 131,072,000 B; d2t: 32,000 x 8 B = 256,000 B
     #   total 1,003,808,768 B
     parts = eagle_rank_bytes(_draft(LLAMA_70B_DRAFTER), 4, 1, 2, 128256, "0.34.0")
-    assert parts == (469_762_048, 402_653_184, 65_536, 131_072_000, 256_000, 0)
+    assert parts == (469_762_048, 402_653_184, 65_536, 131_072_000, 256_000, 0, 0)
     assert parts.total == 1_003_808_768
-    # the plan's weights per GPU grow by exactly that
+    # the plan's weights per GPU grow by that and the drafter's own rotary cache: vLLM 0.34.0
+    # raises its max_position_embeddings (4,096) to max_model_len 131,072; its llama3 rope
+    # (original 4,096, the target's 8,192) is another get_rope key: 131,072 x 128 x 2 B =
+    # 33,554,432 B -> 1,037,363,200 B
     repo = "meta-llama/Meta-Llama-3.1-70B"
-    with_draft = _plan(repo, _draft(LLAMA_70B_DRAFTER), 4)
-    without = _plan(repo, None, 4, tokens=0)
-    assert with_draft.weights_bytes_per_gpu - without.weights_bytes_per_gpu == 1_003_808_768
-    assert "EAGLE-3 draft 0.93 GiB" in next(t.formula for t in with_draft.terms
-                                           if t.key == "weights")
+    with_draft = _plan(repo, _draft(LLAMA_70B_DRAFTER), 4, vllm_version="0.34.0",
+                       max_model_len=131072)
+    without = _plan(repo, None, 4, tokens=0, vllm_version="0.34.0", max_model_len=131072)
+    assert with_draft.weights_bytes_per_gpu - without.weights_bytes_per_gpu == 1_037_363_200
+    formula = next(t.formula for t in with_draft.terms if t.key == "weights")
+    assert "EAGLE-3 draft 0.97 GiB" in formula
+    assert "its rotary cos/sin cache 131,072 positions x 128 x 2 B = 33,554,432 B" in formula
 
 
 def test_llama_70b_drafter_kv_joins_the_targets_kind():
@@ -106,11 +111,12 @@ def test_the_drafter_keeps_its_own_embedding_at_pp2():
     at_pp2 = eagle_rank_bytes(drafter, 2, 2, 2, 128256, "0.34.0")
     assert at_pp2.total - at_pp1.total == at_pp2.embed == 1_050_673_152
     repo = "meta-llama/Meta-Llama-3.1-70B"
-    with_draft = _plan(repo, drafter, 2, pp=2)
-    without = _plan(repo, None, 2, pp=2, tokens=0)
+    with_draft = _plan(repo, drafter, 2, pp=2, vllm_version="0.34.0", max_model_len=131072)
+    without = _plan(repo, None, 2, pp=2, tokens=0, vllm_version="0.34.0", max_model_len=131072)
     added = [a.weights_bytes - b.weights_bytes
              for a, b in zip(with_draft.per_gpu, without.per_gpu, strict=True)]
-    assert added == [0, 0, at_pp2.total, at_pp2.total]
+    rope = 131_072 * 128 * 2  # its own rotary cache, on the last stage only
+    assert added == [0, 0, at_pp2.total + rope, at_pp2.total + rope]
 
 
 def test_d2t_is_built_always_before_0_30():

@@ -10,6 +10,7 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.serving.eagle import DraftError, eagle_note, parse_eagle_draft
+from planner.serving.eagle_window import draft_max_position, draft_rope_bytes
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -101,3 +102,43 @@ def test_pp_needs_the_drafters_own_embedding_on_v2_from_0_31(version, raises):
 def test_a_rope_type_vllm_does_not_build_is_refused():
     with pytest.raises(DraftError, match="Unknown RoPE scaling type"):
         _llama_drafter({"rope_type": "x"})
+
+
+def _llama_70b_drafter(**rope):
+    """_llama_drafter with its llama3 rope block changed by `rope`."""
+    return _llama_drafter({**_config("specforge__llama3-70B-eagle3.json")["rope_scaling"],
+                           **rope})
+
+
+@pytest.mark.parametrize(("version", "max_model_len", "rows"), [
+    ("0.26.0", 131072, 4096),  # no override before 0.27.0: its own 4,096 positions
+    ("0.27.0", 131072, 131072),  # raised to the target's max_model_len
+    ("0.34.0", 32768, 32768),
+])
+def test_the_drafters_own_rotary_cache(version, max_model_len, rows):
+    # SpecForge's Llama-3.1-70B drafter: llama3 rope, original 4,096 (the target's 8,192), so
+    # never the target's get_rope key; llama3 caches max_position rows x head_dim 128 x 2 B
+    spec = catalog_spec(LLAMA_70B)
+    assert draft_rope_bytes(_llama_70b_drafter(), spec, version, max_model_len, 2) \
+        == rows * 128 * 2
+
+
+def test_a_drafter_of_the_targets_rope_key_shares_its_cache():
+    # the drafter's rope as the target's (llama3 x 8, original 8,192): at 0.27.0+ its
+    # max_position is raised to max_model_len; at 131,072, the target's max_position_embeddings,
+    # get_rope returns the target's instance (0 B); at 32,768 it is another key
+    spec = catalog_spec(LLAMA_70B)
+    drafter = _llama_70b_drafter(original_max_position_embeddings=8192)
+    assert draft_rope_bytes(drafter, spec, "0.34.0", 131072, 2) == 0
+    assert draft_rope_bytes(drafter, spec, "0.34.0", 32768, 2) == 32768 * 128 * 2
+    assert draft_rope_bytes(drafter, spec, "0.26.0", 131072, 2) == 4096 * 128 * 2
+
+
+def test_a_yarn_drafter_keeps_its_positions_from_0_33():
+    # yarn is not a cache-only rope type: 0.33.0 leaves max_position_embeddings (4,096) and
+    # the yarn cache is original x factor = 4,096 x 8 = 32,768 rows either way
+    spec = catalog_spec(LLAMA_70B)
+    drafter = _llama_70b_drafter(rope_type="yarn")
+    assert draft_max_position(drafter, "0.33.0", 131072) == 4096
+    assert draft_max_position(drafter, "0.32.0", 131072) == 131072
+    assert draft_rope_bytes(drafter, spec, "0.33.0", 131072, 2) == 32768 * 128 * 2
