@@ -32,6 +32,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.lora.settings import LORA_DTYPES, MAX_LORA_RANKS
+from planner.serving.mm_modes import modality_word
 from planner.serving.mm_processor import ProcessorKwargs, parsed_processor_kwargs
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
@@ -225,9 +226,10 @@ class MmLimits(NamedTuple):
 
     zero: tuple[str, ...]  # the modalities at 0 (EngineSettings.zero_mm_limits)
     counts: tuple[tuple[str, int], ...]  # those above 0 (EngineSettings.mm_item_limits)
+    order: tuple[str, ...]  # every modality, in the order given (EngineSettings.mm_limit_order)
 
 
-NO_LIMITS = MmLimits((), ())
+NO_LIMITS = MmLimits((), (), ())
 
 DUMMY_OPTIONS = ("width", "height", "num_frames", "length")
 """config/multimodal.py ImageDummyOptions, VideoDummyOptions, AudioDummyOptions (0.17.0-0.34.0):
@@ -252,25 +254,25 @@ def _mm_limits(text: str) -> MmLimits:
             f"{shortened(text)!r} is not a JSON object of modality limits, e.g. '{{\"image\": 4, "
             "\"video\": 0}'")
     counts = {m: c.get("count", 999) if isinstance(c, dict) else c for m, c in limits.items()}
-    bad = [f"{m} {json.dumps(c)}" for m, c in counts.items()
+    bad = [f"{modality_word(m)} {json.dumps(c)}" for m, c in counts.items()
            if not isinstance(c, int) or isinstance(c, bool)]
     if bad:
         raise argparse.ArgumentTypeError(
             f"{shortened(', '.join(bad))}: a limit is a whole number of items, e.g. "
             "'{\"image\": 4, \"video\": 0}'")
-    negative = [f"{m} {c}" for m, c in counts.items() if c < 0]
+    negative = [f"{modality_word(m)} {c}" for m, c in counts.items() if c < 0]
     if negative:
         raise argparse.ArgumentTypeError(
             f"{shortened(', '.join(negative))}: vLLM refuses a count below 0 (config/"
             "multimodal.py BaseDummyOptions: count >= 0)")
-    sized = [m for m, c in limits.items() if isinstance(c, dict) and counts[m]
+    sized = [modality_word(m) for m, c in limits.items() if isinstance(c, dict) and counts[m]
              and set(c) & set(DUMMY_OPTIONS)]
     if sized:
         raise argparse.ArgumentTypeError(
             f"{shortened(', '.join(sized))}: a dummy size ({', '.join(DUMMY_OPTIONS)}) resizes "
             "vLLM's encoder profile items, which Headroom does not model: give the count alone")
     return MmLimits(tuple(m for m, c in counts.items() if c == 0),
-                    tuple((m, c) for m, c in counts.items() if c))
+                    tuple((m, c) for m, c in counts.items() if c), tuple(counts))
 
 
 def _processor_kwargs(text: str) -> ProcessorKwargs:

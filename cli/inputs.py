@@ -712,6 +712,7 @@ def mm_mode_settings(args: argparse.Namespace, release: str) -> dict[str, object
     values = {"skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
               "language_model_only": getattr(args, "language_model_only", False),
               "zero_mm_limits": limits.zero, "mm_item_limits": limits.counts,
+              "mm_limit_order": limits.order,
               "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights"),
               "mm_processor_kwargs": getattr(args, "mm_processor_kwargs", ())}
     _require_flags(release, ("--skip-mm-profiling", values["skip_mm_profiling"]),

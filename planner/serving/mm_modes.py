@@ -10,6 +10,9 @@ image and video at 0 without it are refused (audio_limit_refusal), its audio tow
 (vllm_versions.ENCODER_TP_DATA_TYPES); elsewhere vLLM falls back to weights.
 """
 
+import json
+import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from planner.memo import IdentityMemo
@@ -47,8 +50,21 @@ from planner.text import shortened
 
 
 def given_limits(s: EngineSettings) -> dict[str, int]:
-    """--limit-mm-per-prompt as given: the modalities at 0, then those with a count above 0."""
-    return {**dict.fromkeys(s.zero_mm_limits, 0), **dict(s.mm_item_limits)}
+    """--limit-mm-per-prompt as given: each modality's count in the order given (mm_limit_order;
+    where it names none, the modalities at 0, then those with a count above 0)."""
+    limits = {**dict.fromkeys(s.zero_mm_limits, 0), **dict(s.mm_item_limits)}
+    return {**{m: limits[m] for m in s.mm_limit_order if m in limits}, **limits}
+
+
+def modality_word(modality: str) -> str:
+    """A --limit-mm-per-prompt key as notes and errors name it: as given where it is one word
+    (image, video), else as JSON, so that the empty name reads "" and not as a blank."""
+    return modality if re.fullmatch(r"\w+", modality) else json.dumps(modality)
+
+
+def limit_words(limits: Iterable[tuple[str, int]]) -> str:
+    """'image 0, video 2': each modality (modality_word) with its count, shortened."""
+    return shortened(", ".join(f"{modality_word(m)} {c}" for m, c in limits))
 
 
 def text_only_flag(s: EngineSettings) -> str:
@@ -57,8 +73,7 @@ def text_only_flag(s: EngineSettings) -> str:
     if s.language_model_only:
         return "--language-model-only"
     limits = given_limits(s)
-    return ("--limit-mm-per-prompt " + ", ".join(f"{m} {c}" for m, c in limits.items())
-            if limits else "")
+    return "--limit-mm-per-prompt " + limit_words(limits.items()) if limits else ""
 
 
 LIMITS_READ_FROM: Version = (0, 16, 0)
@@ -145,7 +160,7 @@ def limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
     tower_punica_shapes plans vLLM's 999); None where it is planned."""
     if not s.mm_item_limits or spec.vision is None:
         return None
-    counts = shortened(", ".join(f"{m} {c}" for m, c in s.mm_item_limits))
+    counts = limit_words(s.mm_item_limits)
     version = parse_version(s.vllm_version)
     if version < LIMITS_READ_FROM:
         return (f"--limit-mm-per-prompt {counts}: Headroom plans a count above 0 from vLLM "
@@ -178,8 +193,8 @@ def text_only(spec: ModelSpec, s: EngineSettings) -> bool:
                                        or modalities <= set(s.zero_mm_limits))
 
 
-TOWER_SETTINGS = ("language_model_only", "zero_mm_limits", "mm_item_limits", "mm_encoder_tp_mode",
-                  "mm_processor_kwargs")
+TOWER_SETTINGS = ("language_model_only", "zero_mm_limits", "mm_item_limits", "mm_limit_order",
+                  "mm_encoder_tp_mode", "mm_processor_kwargs")
 """The EngineSettings fields of the flags that change how vLLM builds and feeds a vision tower
 (--mm-processor-kwargs: the processor's token budgets, mm_processor): a model planned beside
 others (tower_settings_where_built) keeps them only where it has one. vLLM reads each only into
@@ -189,7 +204,7 @@ model takes them without a word and is served as without them."""
 
 
 def tower_settings_where_built(spec: ModelSpec, s: EngineSettings) -> EngineSettings:
-    """`s`, less --language-model-only, --limit-mm-per-prompt (zeros and counts),
+    """`s`, less --language-model-only, --limit-mm-per-prompt (zeros, counts and order),
     --mm-encoder-tp-mode and
     --mm-processor-kwargs (TOWER_SETTINGS) for a model without a vision tower Headroom counts:
     vLLM builds no MultiModalConfig for it and ignores them (mm_mode_notes), so a model
@@ -462,7 +477,7 @@ def mm_mode_notes(spec: ModelSpec, s: EngineSettings, version: Version) -> tuple
     undeclared = undeclared_limits(spec, s)
     if undeclared:
         limits = given_limits(s)
-        named = shortened(", ".join(f"{m} {limits[m]}" for m in undeclared))
+        named = limit_words((m, limits[m]) for m in undeclared)
         notes.append(
             f"--limit-mm-per-prompt {named}: {spec.model_type} takes no such input (its "
             f"class declares {', '.join(sorted(modalities or ()))}: get_supported_mm_limits), "
@@ -496,7 +511,7 @@ def _limits_note(spec: ModelSpec, s: EngineSettings, modalities: frozenset[str],
 def _cut_notes(spec: ModelSpec, s: EngineSettings, release: str) -> list[str]:
     """A count above the class's own limit (SUPPORTED_MM_CAPS), which vLLM cuts to it."""
     caps = SUPPORTED_MM_CAPS.get(spec.model_type, {})
-    return [f"--limit-mm-per-prompt {m} {count:,}: vLLM {release} cuts it to "
+    return [f"--limit-mm-per-prompt {modality_word(m)} {count:,}: vLLM {release} cuts it to "
             f"{spec.model_type}'s own limit of {caps[m]} without a word (multimodal/processing/"
             "context.py allowed_mm_limits: min(user, get_supported_mm_limits)), so it is "
             f"planned at {caps[m]}, and a prompt with more fails (validate_num_items)"

@@ -1745,7 +1745,9 @@ def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) 
     # a dummy size beside a count above 0 resizes the profile's items: not modelled
     ('{"image": {"count": 2, "width": 512}}', "image: a dummy size (width, height, num_frames, "
      "length) resizes vLLM's encoder profile items"),
-    ("image=0", "'image=0' is not a JSON object of modality limits")])
+    ("image=0", "'image=0' is not a JSON object of modality limits"),
+    # the empty modality named as JSON (it read ': vLLM refuses ...')
+    ('{"": -1}', '"" -1: vLLM refuses a count below 0')])
 def test_limit_mm_per_prompt_not_read_exits_2_in_one_line(capsys, limits, why) -> None:
     # argparse's own exit, as for any flag whose value it refuses
     with pytest.raises(SystemExit) as done:
@@ -1765,7 +1767,9 @@ def test_a_count_above_zero_is_planned_and_kept_in_the_command(capsys) -> None:
     found = json.loads(out)
     assert found["engine"]["mm_item_limits"] == [["image", 1]]
     assert found["engine"]["zero_mm_limits"] == ["video"]
-    assert found["vllm_command"].endswith("""--limit-mm-per-prompt '{"video": 0, "image": 1}'""")
+    # the object in the order given (zeros went first before), the order in the engine block
+    assert found["vllm_command"].endswith("""--limit-mm-per-prompt '{"image": 1, "video": 0}'""")
+    assert found["engine"]["mm_limit_order"] == ["image", "video"]
     # before 0.16.0 its budget code is not read: refused in one line, exit 2
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpu",
                               "h100-sxm", "--vllm-version", "0.15.1", "--limit-mm-per-prompt",

@@ -120,6 +120,9 @@ class EngineSettings(BaseModel):
         default=(), description="--limit-mm-per-prompt: the modalities given a count above 0, "
         "as (modality, count) in the order given (vLLM 0.16.0 on: mm_modes.LIMITS_READ_FROM), "
         "e.g. (('image', 4),)")
+    mm_limit_order: tuple[str, ...] = Field(
+        default=(), description="--limit-mm-per-prompt: its modalities in the order given, which "
+        "the launch command keeps (mm_modes.given_limits); () reads as the zeros first")
     mm_encoder_tp_mode: Literal["weights", "data"] = Field(
         default="weights", description="--mm-encoder-tp-mode: 'data' holds the whole vision "
         "tower on every TP rank where the model takes it (vllm_versions.ENCODER_TP_DATA_TYPES)")
@@ -193,15 +196,16 @@ class EngineSettings(BaseModel):
     def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         """The dump without model_runner, mamba_cache_dtype, mamba_ssm_cache_dtype or
         mamba_cache_mode while it is "auto", nor mamba_block_size or speculative_draft while
-        None, nor mm_item_limits while empty: a plan's JSON keeps its keys unless one is
-        asked."""
+        None, nor mm_item_limits or mm_limit_order while empty: a plan's JSON keeps its keys
+        unless one is asked."""
         data = handler(self)
         for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype",
                     "mamba_cache_mode", "mamba_block_size", "speculative_draft"):
             if getattr(self, key) in ("auto", None):
                 data.pop(key, None)
-        if not self.mm_item_limits:
-            data.pop("mm_item_limits", None)
+        for key in ("mm_item_limits", "mm_limit_order"):
+            if not getattr(self, key):
+                data.pop(key, None)
         return data
 
     @model_validator(mode="before")

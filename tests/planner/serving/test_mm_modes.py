@@ -188,6 +188,17 @@ def test_a_modality_named_with_quotes_stays_one_json_word_in_the_command() -> No
     assert command_problems(p.vllm_command, vllm_cli("0.20.0")) == []
 
 
+def test_limits_keep_the_order_given_and_name_the_empty_modality() -> None:
+    # the launch command writes the object as given (zeros went first before); an empty key,
+    # which vLLM stores and never reads (UNDECLARED_LIMIT_READ), is named "" (it read ': 1')
+    p = _plan(QWEN3_VL, 1, zero_mm_limits=("video",), mm_item_limits=(("", 1), ("image", 2)),
+              mm_limit_order=("image", "", "video"))
+    words = shlex.split(p.vllm_command)
+    assert words[words.index("--limit-mm-per-prompt") + 1] == '{"image": 2, "": 1, "video": 0}'
+    assert any(n.startswith('--limit-mm-per-prompt "" 1: qwen3_vl takes no such input')
+               for n in p.warnings), p.warnings
+
+
 def test_before_0_15_only_guarded_classes_drop_the_tower() -> None:
     # 0.14.0 qwen3_vl.py: `self.visual = None` with image and video at 0; gemma3_mm.py has no
     # guard before 0.15.0 (its tower built whatever the limits), though the worker runs
