@@ -179,7 +179,7 @@ def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
     if vision is None or not profiled(spec, s, rules):
         return None
     if vision.encoder is not None:  # at 0.11-0.12 the video is the modelled profile already
-        moved = video_profiled(spec, s) and not rules.scaled_video
+        moved = video_profiled(spec, s) and not (rules.scaled_video or rules.video_patches)
         return _video_gap(spec, s, rules) if moved else None
     cover = measured(spec)
     shape_ok = pp == 1 and mbt <= MEASURED_TOKENS_PER_SEQ * seqs
@@ -218,7 +218,8 @@ def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
 
 def _video_gap(spec: ModelSpec, s: EngineSettings, rules: EncoderRules) -> tuple[str, str]:
     """(the verdict's unmodelled part, the warning) where vLLM profiles a modelled tower on its
-    dummy video (mm_modes.video_profiled), which the plan stands in for with its image's."""
+    dummy video (mm_modes.video_profiled) in a release whose dummy video is not read
+    (mm_modes.VIDEO_PROFILE_READ_FROM), which the plan stands in for with its image's."""
     return ("vision encoder start-up profile on the dummy video", (
         f"{text_only_flag(s)}: with images at 0 vLLM profiles the vision encoder on its dummy "
         f"video ({rules.profile_run}; multimodal/encoder_budget.py get_modality_with_max_tokens "

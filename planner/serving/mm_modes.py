@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from planner.memo import IdentityMemo
+from planner.model.config.vision import qwen3_vl_video_tokens
 from planner.model.spec import (
     AUDIO_UNCOUNTED,
     AUDIO_UNCOUNTED_WARNING,
@@ -142,14 +143,46 @@ def profile_moved(spec: ModelSpec, s: EngineSettings) -> bool:
 
 
 def video_profiled(spec: ModelSpec, s: EngineSettings) -> bool:
-    """Whether vLLM profiles a modelled tower (the Qwen3-VL family) on its dummy video, which
-    Headroom does not model: image at 0 and video above it (profile_moved)."""
+    """Whether vLLM profiles a modelled tower (the Qwen3-VL family) on its dummy video: image at
+    0 and video above it (profile_moved). Planned from VIDEO_PROFILE_READ_FROM
+    (profiled_video_patches); before, the image's profile stands in, flagged."""
     return spec.vision is not None and spec.vision.encoder is not None and profile_moved(spec, s)
+
+
+VIDEO_PROFILE_READ_FROM: Version = (0, 17, 0)
+"""NOTE: how vLLM's encoder profile runs the Qwen3-VL family's dummy video, read in every
+0.17.0-0.34.0 source (patch releases included; qwen3_5.py takes Qwen3VLDummyInputsBuilder and
+the class's _process_video_input): qwen3_vl.py get_dummy_mm_data builds target_num_frames = 2
+frames of get_image_size_with_most_features(max_pixels = video longest_edge //
+temporal_patch_size), resized by _get_vision_info (the size get_max_video_tokens counts:
+model.config.vision.qwen3_vl_video_tokens), and _get_dummy_videos marks them
+do_sample_frames False, so the processor keeps both frames; _process_video_input sends
+pixel_values_videos through the same self.visual(pixel_values, grid_thw) as an image (or
+run_dp_sharded_mrope_vision_model under data mode), each row c x t x p^2 values, one per
+patch: grid_t x grid_h x grid_w = tokens x merge^2 patches, the embeddings tokens rows wide
+out x (1 + deepstack) as an image's. So the video's profile is the image's formula
+(engine.encoder_profile) on those patches. 0.16.0's source is not read here: its video stays
+flagged (the image's profile stands in)."""
+
+
+def profiled_video_patches(spec: ModelSpec, s: EngineSettings) -> int:
+    """The patches of the dummy video vLLM's encoder profile runs through the ViT where it
+    profiles the video (video_profiled) in a release read (VIDEO_PROFILE_READ_FROM): the video's
+    tokens per item (model.config.vision.qwen3_vl_video_tokens) x merge^2. Qwen3-VL (16 px,
+    merge 2, temporal 2): 12,288 tokens, 2 frames of 3,072 x 4,096 px, one temporal patch of
+    192 x 256 = 49,152 patches. 0 where the image is profiled or the video is not planned."""
+    enc = spec.vision.encoder if spec.vision is not None else None
+    if (enc is None or not enc.video_max_pixels or not video_profiled(spec, s)
+            or parse_version(s.vllm_version) < VIDEO_PROFILE_READ_FROM):
+        return 0
+    tokens = qwen3_vl_video_tokens(enc.patch, enc.merge, enc.temporal, enc.video_max_pixels)
+    return tokens * enc.merge * enc.merge
 
 
 def profiled_limit(spec: ModelSpec, s: EngineSettings) -> int:
     """The items per prompt of the modality a modelled tower's profile encodes (engine.
-    encoder_profile: the image; the video where video_profiled, the image's dummy standing in)."""
+    encoder_profile: the image; the video where video_profiled, its dummy where
+    profiled_video_patches gives it, else the image's dummy standing in)."""
     return allowed_limit(spec, s, "video" if video_profiled(spec, s) else "image")
 
 
@@ -497,9 +530,10 @@ def _limits_note(spec: ModelSpec, s: EngineSettings, modalities: frozenset[str],
     items per prompt, and what vLLM's encoder profile reads of them (LIMITS_READ_FROM)."""
     each = ", ".join(f"{m} {allowed_limit(spec, s, m):,}" for m in sorted(modalities))
     modelled = spec.vision is not None and spec.vision.encoder is not None
-    planned = (f"; planned on the image at {profiled_limit(spec, s):,} per prompt (the "
-               "activation's encoder_dummy_items)" if modelled and not video_profiled(spec, s)
-               else "")
+    video = profiled_video_patches(spec, s)
+    planned = (f"; planned on the {'dummy video' if video else 'image'} at "
+               f"{profiled_limit(spec, s):,} per prompt (the activation's encoder_dummy_items)"
+               if modelled and (video or not video_profiled(spec, s)) else "")
     return (f"{flag}: vLLM builds the vision tower and keeps {each} items per prompt (every one "
             f"of {', '.join(sorted(modalities))} at 0 serves text only); its start-up profile "
             "encodes the modality with the most tokens per item among those above 0, on "

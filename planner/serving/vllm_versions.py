@@ -1706,6 +1706,8 @@ class EncoderRules(NamedTuple):
     # runner_encoder_rules), as a warning cites it
     items_per_prompt: int = MM_LIMIT_PER_PROMPT  # the profiled modality's
     # --limit-mm-per-prompt (mm_modes.profiled_limit, LIMITS_READ_FROM)
+    video_patches: int = 0  # the dummy video's patches where vLLM profiles it instead of the
+    # image (mm_modes.profiled_video_patches); 0: the image
 
 
 DEFAULT_ENCODER_RULES = EncoderRules()

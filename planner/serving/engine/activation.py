@@ -194,7 +194,11 @@ def activation_bytes(
     if enc is None:
         return decoder, formula
     total = max(enc.vit_peak, enc.held + decoder)
-    if enc.frames:
+    if encoder_rules.video_patches:
+        item = (f"{counted(enc.items, 'dummy video')} of {enc.frames:,} frames at the video "
+                f"processor's largest size, unverified: {enc.patches:,} patches (images at 0: "
+                "mm_modes.profiled_video_patches)")
+    elif enc.frames:
         item = (f"{counted(enc.items, 'dummy video')} of {enc.frames:,} frames, {enc.patches:,} "
                 f"patches: vLLM 0.11-0.12 count {VIDEO_TOKEN_SCALE:g} tokens per video "
                 f"embedding, so video outranks the image (video processor size unverified)")

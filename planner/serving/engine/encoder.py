@@ -105,7 +105,11 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     log's "budget of 153600 tokens, and profiled with 1 video items"; Qwen3.5, which 0.11-0.12
     do not have, is planned alike, unverified); from 0.13 the video's embeddings stay below (at
     most 16,200 in 0.13-0.14, a 3-frame 2,880 x 2,880 dummy; 12,288 from 0.15: 2 frames at
-    QWEN3_VL_VIDEO_MAX_PIXELS / 2) and the image is profiled.
+    QWEN3_VL_VIDEO_MAX_PIXELS / 2) and the image is profiled. With images at 0 and video above
+    (0.17.0 on: rules.video_patches, mm_modes.profiled_video_patches) the 2-frame video is
+    profiled through the same ViT, its patches in place of the image's: Qwen3-VL-32B's 12,288
+    tokens are 49,152 patches, 4 items at 65,536 batched tokens, 2 sequences and 32,768 tokens
+    (budget // 12,288 = 5 > 2 x min(999, 32,768 // 12,288 = 2) = 4).
     The outputs stay in the encoder cache through the decoder's dummy run, and on Model Runner
     V1 the dummy batch stays referenced beside them (V2 frees it first: rules.inputs_held,
     vllm_versions.runner_encoder_rules); at 0.11 each output is first padded to `budget`
@@ -150,6 +154,8 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     tp = 1 if rules.data_parallel else tp
     merge = enc.merge * enc.merge
     patches, frames = enc.max_item_patches, 0
+    if rules.video_patches:  # the 2-frame dummy video (mm_modes.profiled_video_patches)
+        patches, frames = rules.video_patches, 2
     span = patches // merge  # tokens per item, as the budget counts them
     if rules.scaled_video and enc.video_max_pixels:
         video_frames, video_patches = qwen3_vl_dummy_video(enc, max_model_len)

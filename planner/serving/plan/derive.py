@@ -46,6 +46,7 @@ from planner.serving.mm_modes import (
     data_mode_taken,
     encoder_data_parallel,
     profiled_limit,
+    profiled_video_patches,
     text_only,
     tower_dropped,
 )
@@ -271,7 +272,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         encoder_rules=runner_encoder_rules(rules.encoder._replace(
             data_parallel=encoder_data_parallel(spec, s, rules.version),
-            items_per_prompt=profiled_limit(spec, s)), runner[0], rules.version),
+            items_per_prompt=profiled_limit(spec, s),
+            video_patches=profiled_video_patches(spec, s)), runner[0], rules.version),
         pan_and_scan=pan_and_scan_profile(spec, s, mbt, seqs, max_model_len),
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),

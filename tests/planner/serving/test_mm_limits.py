@@ -94,13 +94,43 @@ def test_a_count_past_max_model_len_or_video_0_moves_nothing() -> None:
                and "planned on the image at 4 per prompt" in w for w in both.warnings)
 
 
-def test_image_0_profiles_the_video_which_is_not_modelled() -> None:
-    p = _at_8k(QWEN3_VL, zero_mm_limits=("image",), mm_item_limits=(("video", 2),))
+@pytest.mark.parametrize(("video", "items"), [((), 4), ((("video", 1),), 2)])
+def test_image_0_profiles_the_dummy_video_through_the_same_vit(video: tuple, items: int) -> None:
+    # qwen3_vl.py get_dummy_mm_data (0.17.0-0.34.0): 2 frames of get_image_size_with_most_
+    # features(25,165,824 // 2 px) = 96 x 128 merged tokens = 3,072 x 4,096 px; 2 x 3,072 x 4,096
+    # = 25,165,824 is not over longest_edge, so smart_resize keeps it: grid 1 x 192 x 256 =
+    # 49,152 patches, 12,288 tokens. _process_video_input runs them through self.visual as an
+    # image's, each patch 3 x 2 x 16^2 values, so the same per-patch figures hold.
+    # budget max(65,536, 12,288) = 65,536 // 12,288 = 5; video 999: 2 x max(1, min(999,
+    # 32,768 // 12,288 = 2)) = 4 -> 4 videos; video 1: 2 x 1 = 2 videos
+    p = _plan(QWEN3_VL, zero_mm_limits=("image",), mm_item_limits=video)
+    terms, base = _terms(p), _terms(_plan(QWEN3_VL))
+    inputs = terms["activation"].inputs
+    assert inputs["encoder_dummy_items"] == str(items)
+    assert inputs["encoder_video_frames"] == "2"
+    assert inputs["encoder_patches"] == str(items * 49_152)
+    # held per video: 49,152 x 1,536 x 2 + 12,288 x 5,120 x 4 x 2 = 654,311,424 B
+    assert inputs["encoder_held_bytes"] == str(items * 654_311_424)
+    vit = items * 49_152 * VIT_PER_PATCH  # 4: 7,549,747,200 B; 2: 3,774,873,600 B
+    assert inputs["vision_encoder_peak_bytes"] == str(vit)
+    # the ViT binds (2 videos: 1,308,622,848 held + the decoder's 2.12 GiB < 3,774,873,600), so
+    # the KV cache gains the 4 images' ViT peak less the videos'
+    moved = 4 * 65_536 * VIT_PER_PATCH - vit  # 2,516,582,400 / 6,291,456,000 B
+    assert base["activation"].value - terms["activation"].value == moved
+    assert terms["kv_cache"].value - base["kv_cache"].value == moved
+    assert "dummy video" not in p.verdict and not any("with images at 0" in w
+                                                      for w in p.warnings)
+
+
+def test_image_0_before_0_17_stands_the_image_in_for_the_video() -> None:
+    # 0.16.0's qwen3_vl.py is not read (mm_modes.VIDEO_PROFILE_READ_FROM): flagged as before
+    p = _at_8k(QWEN3_VL, "0.16.0", zero_mm_limits=("image",), mm_item_limits=(("video", 2),))
     assert p.verdict.startswith("Fits (unmodelled: vision encoder start-up profile on the dummy "
                                 "video): "), p.verdict
     said = [w for w in p.warnings if "with images at 0 vLLM profiles the vision encoder on its "
             "dummy video" in w]
     assert len(said) == 1 and "at the video's 2 items per prompt" in said[0]
+    assert "encoder_video_frames" not in _terms(p)["activation"].inputs
     # every modality at 0: text-only, no encoder profile
     text = _terms(_plan(QWEN3_VL, zero_mm_limits=("image", "video")))
     assert "encoder_dummy_items" not in text["activation"].inputs
