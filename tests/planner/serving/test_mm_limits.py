@@ -42,9 +42,10 @@ HELD_PER_IMAGE = 65_536 * 1_536 * 2 + 16_384 * 5_120 * 4 * 2  # 872,415,232
 VIT_PER_PATCH = (1_536 + 1_152 + 3_840 + 12_672) * 2  # 38,400
 
 
-def _plan(model: str, version: str = "0.20.0", **flags: object) -> Plan:
-    """The plan on one H100 at max_model_len 32,768, 2 sequences, 65,536 batched tokens."""
-    s = EngineSettings(vllm_version=version, max_model_len=32_768, max_num_seqs=2,
+def _plan(model: str, version: str = "0.20.0", seqs: int = 2, **flags: object) -> Plan:
+    """The plan on one H100 at max_model_len 32,768, 2 sequences (unless told), 65,536 batched
+    tokens."""
+    s = EngineSettings(vllm_version=version, max_model_len=32_768, max_num_seqs=seqs,
                        max_num_batched_tokens=65_536, **flags)
     return plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster("h100-sxm", 1),
                             layout=ParallelLayout(tp=1), engine=s))
@@ -94,28 +95,33 @@ def test_a_count_past_max_model_len_or_video_0_moves_nothing() -> None:
                and "planned on the image at 4 per prompt" in w for w in both.warnings)
 
 
-@pytest.mark.parametrize(("video", "items"), [((), 4), ((("video", 1),), 2)])
-def test_image_0_profiles_the_dummy_video_through_the_same_vit(video: tuple, items: int) -> None:
+@pytest.mark.parametrize(("video", "seqs", "items"),
+                         [((), 2, 4), ((("video", 1),), 2, 2), ((), 4, 5)])
+def test_image_0_profiles_the_dummy_video_through_the_same_vit(video: tuple, seqs: int,
+                                                               items: int) -> None:
     # qwen3_vl.py get_dummy_mm_data (0.17.0-0.34.0): 2 frames of get_image_size_with_most_
     # features(25,165,824 // 2 px) = 96 x 128 merged tokens = 3,072 x 4,096 px; 2 x 3,072 x 4,096
     # = 25,165,824 is not over longest_edge, so smart_resize keeps it: grid 1 x 192 x 256 =
     # 49,152 patches, 12,288 tokens. _process_video_input runs them through self.visual as an
     # image's, each patch 3 x 2 x 16^2 values, so the same per-patch figures hold.
     # budget max(65,536, 12,288) = 65,536 // 12,288 = 5; video 999: 2 x max(1, min(999,
-    # 32,768 // 12,288 = 2)) = 4 -> 4 videos; video 1: 2 x 1 = 2 videos
-    p = _plan(QWEN3_VL, zero_mm_limits=("image",), mm_item_limits=video)
-    terms, base = _terms(p), _terms(_plan(QWEN3_VL))
+    # 32,768 // 12,288 = 2)) = 4 -> 4 videos; video 1: 2 x 1 = 2 videos; at 4 sequences the
+    # budget binds: min(5, 4 x 2 = 8) = 5 videos, where the images stay at min(65,536 // 16,384
+    # = 4, 4 x 2) = 4 (h703: 0.20.0's prepare_encoder_metadata cuts a 1-temporal-patch video
+    # into one 49,152-patch attention sequence, as an image into one)
+    p = _plan(QWEN3_VL, seqs=seqs, zero_mm_limits=("image",), mm_item_limits=video)
+    terms, base = _terms(p), _terms(_plan(QWEN3_VL, seqs=seqs))
     inputs = terms["activation"].inputs
     assert inputs["encoder_dummy_items"] == str(items)
     assert inputs["encoder_video_frames"] == "2"
     assert inputs["encoder_patches"] == str(items * 49_152)
     # held per video: 49,152 x 1,536 x 2 + 12,288 x 5,120 x 4 x 2 = 654,311,424 B
     assert inputs["encoder_held_bytes"] == str(items * 654_311_424)
-    vit = items * 49_152 * VIT_PER_PATCH  # 4: 7,549,747,200 B; 2: 3,774,873,600 B
+    vit = items * 49_152 * VIT_PER_PATCH  # 4: 7,549,747,200 B; 2: 3,774,873,600; 5: 9,437,184,000
     assert inputs["vision_encoder_peak_bytes"] == str(vit)
     # the ViT binds (2 videos: 1,308,622,848 held + the decoder's 2.12 GiB < 3,774,873,600), so
     # the KV cache gains the 4 images' ViT peak less the videos'
-    moved = 4 * 65_536 * VIT_PER_PATCH - vit  # 2,516,582,400 / 6,291,456,000 B
+    moved = 4 * 65_536 * VIT_PER_PATCH - vit  # 2,516,582,400 / 6,291,456,000 / 629,145,600 B
     assert base["activation"].value - terms["activation"].value == moved
     assert terms["kv_cache"].value - base["kv_cache"].value == moved
     assert "dummy video" not in p.verdict and not any("with images at 0" in w
