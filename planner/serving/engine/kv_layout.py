@@ -308,13 +308,18 @@ def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: KvBytes, tp: int
 
     NOTE: vLLM check_enough_kv_cache_memory sums max_memory_usage_bytes over all layers of
     the worker and compares with its available memory; DeepSeek-V4: block rows x pages
-    (_max_memory_usage_bytes_from_groups).
+    (_max_memory_usage_bytes_from_groups). A Mamba / GDN layer's pages are the padded page
+    (the stage's page_bytes, the attention page): MambaSpec.page_size_bytes returns
+    page_size_padded, which HybridAttentionMambaModelConfig sets to the attention page
+    (cache_config.mamba_page_size_padded; 0.10.2-0.13.0 wheels, the releases that check these
+    bytes alone). Nemotron-3-Nano, 0.13.0, prefix caching on: 29 layers x 121 pages x
+    2,228,224 B = 7,818,838,016 B, not 7,556,657,152 B with 2,134,016 B state pages.
     """
     if stage.dsv4_groups:
         return stage.bytes_per_block * _dsv4_pages(stage, max_model_len, mbt)
     return sum(
-        count * kv.max_memory_usage_bytes(max_model_len, block, kv_bytes, tp, mbt)
-        * (_state_pages(stage, block, max_model_len) if isinstance(kv, RecurrentStateKv)
-           else 1)
+        count * (stage.page_bytes * _state_pages(stage, block, max_model_len)
+                 if isinstance(kv, RecurrentStateKv) else
+                 kv.max_memory_usage_bytes(max_model_len, block, kv_bytes, tp, mbt))
         for (kv, count), block in zip(stage.kinds, stage.kind_blocks, strict=True)
     )

@@ -128,10 +128,17 @@ def _first_short_stage(st: Setup, bind: Binding, pools: dict[int, int], held: in
     _check_enough_kv_cache_memory for each worker on its own projected groups
     (_project_kv_cache_groups_to_worker) and its own memory, so the message names that
     worker's need and memory, not the hungriest stage's need (Kimi-K2 at TP=8 x PP=2 on H100s:
-    stage 1's 30 MLA layers need 4.22 GiB of its 3.98, where stage 0's 31 need 4.36 of 7.08)."""
+    stage 1's 30 MLA layers need 4.22 GiB of its 3.98, where stage 0's 31 need 4.36 of 7.08).
+    The need is the layers' bytes (request_bytes) before KV_CHECK_IN_BLOCKS_FROM and the
+    stage's whole blocks x its bytes per block from it, as _short_of_blocks words it
+    (_max_memory_usage_bytes_from_groups): Nemotron-3-Nano at 0.30.0 on 1 H100 at utilization
+    0.80, 134 blocks x 12,877,824 B
+    = 1.61 GiB, where its layers' bytes are 1.60 GiB."""
     f = st.facts
     per_stage = stage_requests(st, f.r.max_model_len)
-    short = [_ShortStage(pp_stage, per_stage[pp_stage][1],
+    in_blocks = parse_version(st.s.vllm_version) >= KV_CHECK_IN_BLOCKS_FROM
+    short = [_ShortStage(pp_stage, (per_stage[pp_stage][0] * f.stages[pp_stage][1].bytes_per_block
+                                    if in_blocks else per_stage[pp_stage][1]),
                          pools[pp_stage] - held * f.stages[pp_stage][1].bytes_per_block)
              for pp_stage in sorted(pools)]
     return next((s for s in short if s.need > s.available),

@@ -51,6 +51,32 @@ def test_on_in_0_13_0_pages_the_state_per_block() -> None:
                for w in on.warnings)
 
 
+def test_the_0_13_0_start_up_check_counts_padded_state_pages() -> None:
+    # 0.13.0 check_enough_kv_cache_memory sums each layer's max_memory_usage_bytes: cdiv(262,144,
+    # 2,176) = 121 pages x page_size_bytes, the Mamba page padded to the attention page (2,176
+    # x 1,024 = 2,228,224 B for 2,134,016): 29 layers (6 attention + 23 Mamba) x 121 x 2,228,224
+    # = 7,818,838,016 B = 7.28 GiB (unpadded: 6 x 121 x 2,228,224 + 23 x 121 x 2,134,016 =
+    # 7,556,657,152 B = 7.04 GiB). The pool of 7,931,180,771 B holds it: vLLM starts
+    on = _plan("0.13.0", trust_remote_code=True, enable_prefix_caching=True)
+    assert "its request's 7.28 GiB fit its pool" in on.verdict
+    assert "starts without this refusal" in on.verdict
+    # a pool between the two: vLLM refuses at start-up, in its words with the padded bytes
+    short = _plan("0.13.0", trust_remote_code=True, enable_prefix_caching=True,
+                  gpu_memory_utilization=0.897)
+    assert 7_556_657_152 < short.kv_cache_bytes_per_gpu < 7_818_838_016
+    assert (f"(7.28 GiB KV cache is needed, which is larger than the available KV cache memory "
+            f"({short.kv_cache_bytes_per_gpu / 2**30:.2f} GiB)") in short.verdict
+
+
+def test_a_refusal_from_0_14_0_quotes_whole_blocks() -> None:
+    # 0.30.0 _check_enough_kv_cache_memory needs _max_memory_usage_bytes_from_groups: bytes per
+    # block x the blocks of every group, (126 + 4 x 2) x 12,877,824 = 1,725,628,416 B = 1.61 GiB
+    # (the layers' bytes, 6 x 126 x 2,146,304 + 23 x 2 x 2,146,304 = 1,721,335,808 B, are 1.60)
+    r = _plan("0.30.0", gpu_memory_utilization=0.80)
+    assert not r.fits
+    assert "(1.61 GiB KV cache is needed" in r.verdict
+
+
 def test_vllm_drops_it_for_qwen3_next_before_0_15_0() -> None:
     # 0.13.0 MambaModelConfig: Qwen3NextForCausalLM lacks SupportsMambaPrefixCaching, so vLLM
     # turns prefix caching off: the plan is the default one, with vLLM's log
