@@ -132,8 +132,7 @@ def _first_short_stage(st: Setup, bind: Binding, pools: dict[int, int], held: in
     The need is the layers' bytes (request_bytes) before KV_CHECK_IN_BLOCKS_FROM and the
     stage's whole blocks x its bytes per block from it, as _short_of_blocks words it
     (_max_memory_usage_bytes_from_groups): Nemotron-3-Nano at 0.30.0 on 1 H100 at utilization
-    0.80, 134 blocks x 12,877,824 B
-    = 1.61 GiB, where its layers' bytes are 1.60 GiB."""
+    0.80, 134 blocks x 12,877,824 B = 1.61 GiB, where its layers' bytes are 1.60 GiB."""
     f = st.facts
     per_stage = stage_requests(st, f.r.max_model_len)
     in_blocks = parse_version(st.s.vllm_version) >= KV_CHECK_IN_BLOCKS_FROM
