@@ -1,5 +1,6 @@
 """A headless `streamlit run app.py` on 127.0.0.1, for bench/load.py and the browser test:
-started on a free port with HF_HUB_OFFLINE=1 and waited for, then stopped."""
+started on a free port with HF_HUB_OFFLINE=1 (or a given environment) and waited for, then
+stopped."""
 
 import os
 import socket
@@ -30,10 +31,12 @@ def health_s(port: int, timeout_s: float = 10) -> float | None:
         return None
 
 
-def start_server(port: int, timeout_s: float = 60) -> subprocess.Popen:
+def start_server(port: int, timeout_s: float = 60,
+                 env: dict[str, str] | None = None) -> subprocess.Popen:
     """`streamlit run app.py` on 127.0.0.1:port, waited for until /_stcore/health answers;
-    SystemExit when it has not within `timeout_s` or the server has exited."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    SystemExit when it has not within `timeout_s` or the server has exited. `env`: the
+    server's environment (the browser test's local fake hub); None: this one, offline."""
+    env = env or {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
          "true", "--server.address", "127.0.0.1", "--server.port", str(port),

@@ -227,7 +227,9 @@ def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
     `count` (the Plan page's model has MTP layers) or a drafter is named, the draft tokens
     (link key spec): the Plan page's in its options list, the Compare and Recommend pages'
     on `one_row`, side by side, every model planned with the drafter (the CLI's
-    --speculative-model, --speculative-method, --num-speculative-tokens)."""
+    --speculative-model, --speculative-method, --num-speculative-tokens). In the Plan page's
+    narrow column the named drafter is spelled out whole under its field, which cut
+    "acme/qwen3-32b-eagle3" to "acme/qwen3-32b-ea" at 1280 px."""
     drafter = bool(state().speculative_model)
     name, method, tokens = st.columns(3, vertical_alignment="bottom") if one_row else (st, st, st)
     name.text_input(LABELS["speculative_model"], placeholder="org/drafter-EAGLE3",
@@ -239,6 +241,8 @@ def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
                     "speed figures decode without drafts. A model or release vLLM refuses "
                     "it for is that plan's error, in vLLM's words",
                     **bind(page, "speculative_model"))
+    if drafter and not one_row:  # the options' column cuts a repo id at 17 characters
+        st.caption(md_escape(state().speculative_model))
     if drafter:
         method.selectbox(LABELS["speculative_method"], ["eagle3"], help="vLLM "
                          "--speculative-config's method: eagle3, the one Headroom plans",

@@ -1121,3 +1121,151 @@ def test_state_dtype_boxes_whole_at_1024x768(browser, server: str) -> None:
         ".st-key-plan-more_options [data-testid=stWidgetLabel] p", _CUT)
     assert cut == [] and page.evaluate(_MID_WORD_BREAKS) == [], cut
     page.close()
+
+
+NANO_H100 = ("hw=preset&gpu=h100-sxm&gpn=1&nodes=1"
+             "&model=nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
+_ROW_KEYS = ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype", "speculative_model",
+             "num_speculative_tokens", "mamba_cache_mode", "mamba_block_size")
+
+
+def _linked_values(page, prefix: str) -> dict[str, str]:
+    """The value each of `prefix`'s shown boxes and fields of _ROW_KEYS holds (st-key-<page>-
+    <field>), and that none of them, nor its label, is cut or broken mid-word (the drafter's
+    repo id aside on the Plan page, spelled out under its field: test_a_linked_drafter_...)."""
+    boxes = ", ".join(f".st-key-{prefix}-{key}" for key in _ROW_KEYS
+                      if (prefix, key) != ("plan", "speculative_model"))
+    cut = page.eval_on_selector_all(f":is({boxes}) input, :is({boxes}) "
+                                    "[data-testid=stWidgetLabel] p", _CUT)
+    assert cut == [] and page.evaluate(_MID_WORD_BREAKS) == [], cut
+    return {key: page.locator(f".st-key-{prefix}-{key} input").first.input_value()
+            for key in _ROW_KEYS if page.locator(f".st-key-{prefix}-{key} input").count()}
+
+
+def _open_options(page) -> None:
+    """Unfold the Plan page's "More vLLM options" (a link folds them: their count is in the
+    label) and wait for the script to settle."""
+    page.locator(".st-key-plan-more_options summary").first.click()
+    page.locator(".st-key-plan-more_options [data-testid=stWidgetLabel]").first.wait_for()
+    _settle(page)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768)])
+@pytest.mark.parametrize("link, count, figures, values", [
+    # Mamba cache mode all at vLLM 0.30.0: 128 x cdiv(2,084, 128) = 2,176-token blocks, 792
+    # of them (tests/app/test_mamba_cache_mode_app.py, worked in tests/planner/serving/
+    # test_mamba_cache_mode_flag.py); V2 is the release's own pick for it, the figure unmoved
+    ("vllm=0.30.0&mambamode=all&runner=v2", 2, "792 blocks = 343,170 KV tokens",
+     {"model_runner": "V2", "mamba_cache_mode": "all", "mamba_block_size": ""}),
+    # a 512-token Mamba block: 512 x cdiv(2,084, 512) = 2,560-token blocks, 673 of them
+    ("vllm=0.30.0&mambamode=all&mambablock=512", 2, "673 blocks = 342,568 KV tokens",
+     {"model_runner": "auto", "mamba_cache_mode": "all", "mamba_block_size": "512"}),
+])
+def test_linked_hybrid_options_show_and_move_the_plan(browser, server: str, shots, width: int,
+                                                      height: int, link: str, count: int,
+                                                      figures: str, values: dict) -> None:
+    """A link setting "More vLLM options" of a hybrid (Nemotron-3-Nano on one H100: runner,
+    mambamode, mambablock) plans them, the verdict in view with its options folded and
+    counted; unfolded, each box shows the linked value whole."""
+    page = _shown(browser, server, f"?{NANO_H100}&{link}", figures, charts=1, width=width,
+                  height=height)
+    verdict = page.locator("[data-testid=stAlert]", has_text=figures).first.bounding_box()
+    assert verdict is not None and verdict["y"] + verdict["height"] <= height, verdict
+    summary = page.locator(".st-key-plan-more_options summary").first.inner_text()
+    assert summary.endswith(f" ({count}\u00a0set)"), summary
+    _open_options(page)
+    shown = _linked_values(page, "plan")
+    assert {key: shown[key] for key in values} == values, shown
+    assert (shown["mamba_cache_dtype"], shown["mamba_ssm_cache_dtype"]) == ("auto", "auto")
+    page.locator(".st-key-plan-model_runner").first.evaluate(
+        "e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    _shot(page, shots, f"plan-hybrid-options-{count}-{values['mamba_block_size'] or 'chunk'}-"
+          f"{width}x{height}", for_docs=False)
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768)])
+def test_compare_and_recommend_rows_show_the_linked_runner_and_state_dtype(
+        browser, server: str, shots, width: int, height: int) -> None:
+    """The Compare and Recommend pages' row of Model runner, Conv and SSM state dtype and
+    drafter holds the link's runner=v2 and mambassmdt=float16, whole; on Compare Nano's
+    concurrency at 262,144 tokens is 1,584 / 253 blocks = 6.26 requests in float16 (5.96 at
+    auto; tests/app/test_runner_state_dtypes_other_pages.py, worked by hand there)."""
+    link = (f"{NANO_H100}&vllm=0.34.0&runner=v2&mambassmdt=float16&ctx=262144"
+            "&cmp=nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16,Qwen/Qwen3-8B")
+    expected = {"model_runner": "V2", "mamba_cache_dtype": "auto",
+                "mamba_ssm_cache_dtype": "float16", "speculative_model": ""}
+    page = _shown(browser, server, f"compare?{link}", "Context ceiling (tokens, one request)",
+                  charts=4, width=width, height=height)
+    page.locator(".js-plotly-plot .bartext", has_text="6.26").first.wait_for()
+    assert _linked_values(page, "compare") == expected
+    _shot(page, shots, f"compare-runner-dtypes-{width}x{height}", for_docs=False)
+    page.close()
+    page = _shown(browser, server, f"recommend?{link}", "Prices ($ per GPU-hour", width=width,
+                  height=height)
+    assert _linked_values(page, "recommend") == expected
+    page.locator(".st-key-recommend-model_runner").first.evaluate(
+        "e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    _shot(page, shots, f"recommend-runner-dtypes-{width}x{height}", for_docs=False)
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def hub_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second app server whose hub is the local fake one (tests/hubserver.py) holding
+    SpecForge's Qwen3-32B EAGLE-3 drafter's config as DRAFTER, as tests/app/test_drafter_app.py
+    reads it."""
+    from tests.app.test_drafter_app import DRAFTER
+    from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env
+    from tests.planner.serving.test_eagle import QWEN3_32B_DRAFTER
+
+    hub = FakeHub({DRAFTER: FakeRepo({"config.json": FakeFile(
+        QWEN3_32B_DRAFTER.read_bytes())})})
+    port = free_port()
+    try:
+        proc = start_server(port, timeout_s=START_TIMEOUT_S,
+                            env=client_env(hub.url, tmp_path_factory.mktemp("hf")))
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop_server(proc, timeout_s=10)
+    finally:
+        hub.stop()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768)])
+def test_a_linked_drafter_shows_and_moves_the_figures(browser, hub_server: str, shots,
+                                                      width: int, height: int) -> None:
+    """drafter=<the SpecForge Qwen3-32B EAGLE-3 head>&spec=3, read through the fake hub:
+    Qwen3-32B at TP 2 holds 64 x 2 x 4 x 128 x 2 B = 131,072 B of KV a token a GPU, and the
+    drafter's layer 4 x (80 + 80) x 2 B = 1,280 B more: 132,352 B (tests/app/
+    test_drafter_app.py); the drafter and its draft tokens show on the Plan page's options and
+    the Compare and Recommend pages' row, whole."""
+    from tests.app.test_drafter_app import DRAFTER
+
+    link = ("hw=preset&gpu=h100-sxm&gpn=2&nodes=1&model=Qwen/Qwen3-32B&tp=2"
+            f"&drafter={DRAFTER}&spec=3")
+    page = _shown(browser, hub_server, f"?{link}", "Fits:", "132,352 B", charts=1,
+                  width=width, height=height)
+    _open_options(page)
+    page.locator(".st-key-plan-speculative_model").first.evaluate(
+        "e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    _shot(page, shots, f"plan-drafter-{width}x{height}", for_docs=False)
+    shown = _linked_values(page, "plan")
+    assert (shown["speculative_model"], shown["num_speculative_tokens"]) == (DRAFTER, "3")
+    # the options' column cut the field's "acme/qwen3-32b-eagle3" to "acme/qwen3-32b-ea": the
+    # repo id whole under it
+    named = page.locator(".st-key-plan-more_options [data-testid=stCaptionContainer]",
+                         has_text=DRAFTER).first
+    assert named.inner_text() == DRAFTER and named.evaluate("e => e.scrollWidth <= e.clientWidth")
+    page.close()
+    for path, words in (("compare", "--speculative-config"), ("recommend", "Prices ($ per")):
+        page = _shown(browser, hub_server, f"{path}?{link}&cmp=Qwen/Qwen3-32B,Qwen/Qwen3-8B",
+                      words, width=width, height=height)
+        _shot(page, shots, f"{path}-drafter-{width}x{height}", for_docs=False)
+        shown = _linked_values(page, path)
+        assert (shown["speculative_model"], shown["num_speculative_tokens"]) == (DRAFTER, "3")
+        page.close()
