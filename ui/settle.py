@@ -305,8 +305,9 @@ def mamba_paging_offered(specs: Iterable[ModelSpec]) -> tuple[tuple[str, ...], b
                                                                       "mamba_block_size", 1)
 
 
-PREFIX_CACHING_NAMES = {"auto": "release default", "on": "on", "off": "off"}
-"""The "Prefix caching" box's words for AppState.prefix_caching."""
+PREFIX_CACHING_NAMES = {"auto": "default", "on": "on", "off": "off"}
+"""The "Prefix caching" box's words for AppState.prefix_caching ("release default" ran 5 px
+past the Plan page's options column at 1024 px)."""
 
 
 def mamba_paging_inputs(page: str, modes: tuple[str, ...], block: bool, prefix: bool,
@@ -323,7 +324,7 @@ def mamba_paging_inputs(page: str, modes: tuple[str, ...], block: bool, prefix: 
         prefix_box.selectbox(
             LABELS["prefix_caching"], list(PREFIX_CACHING_NAMES),
             format_func=PREFIX_CACHING_NAMES.__getitem__, help="vLLM --enable-prefix-caching "
-            "(on) / --no-enable-prefix-caching (off); release default: neither passed, the "
+            "(on) / --no-enable-prefix-caching (off); default: neither passed, the "
             "release's own (on for a model with attention only; for a Mamba or Gated DeltaNet "
             "hybrid on from vLLM 0.28, off before). On a hybrid it sets how the state is paged: "
             "with it, a mamba cache mode (align: 2 state pages a request; all: a page per "

@@ -1,4 +1,4 @@
-""""Prefix caching" (release default / on / off: the CLI's --enable-prefix-caching /
+""""Prefix caching" (default / on / off: the CLI's --enable-prefix-caching /
 --no-enable-prefix-caching, link key `prefix`, left out at the release default) under the Plan
 page's "More vLLM options" for every model, and with "Mamba cache mode" / "Mamba block size"
 (mambamode, mambablock) on the Compare and Recommend pages where one of their models has
@@ -44,7 +44,7 @@ def _boxes(at, page: str) -> set[str]:
 def test_plan_off_holds_one_state_page_and_round_trips_the_link(capsys) -> None:
     at = open_page(None, **NANO_H100)
     box = at.selectbox(key="plan.prefix_caching")
-    assert box.options == ["release default", "on", "off"] and box.value == "auto"
+    assert box.options == ["default", "on", "off"] and box.value == "auto"
     assert "1,608,077 KV tokens" in texts(at) and "prefix" not in at.query_params
     box.select("off").run()
     assert not at.exception and at.query_params["prefix"] == "off"

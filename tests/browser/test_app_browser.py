@@ -1126,7 +1126,7 @@ def test_state_dtype_boxes_whole_at_1024x768(browser, server: str) -> None:
 NANO_H100 = ("hw=preset&gpu=h100-sxm&gpn=1&nodes=1"
              "&model=nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
 _ROW_KEYS = ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype", "speculative_model",
-             "num_speculative_tokens", "mamba_cache_mode", "mamba_block_size")
+             "num_speculative_tokens", "prefix_caching", "mamba_cache_mode", "mamba_block_size")
 
 
 def _linked_values(page, prefix: str) -> dict[str, str]:
@@ -1142,11 +1142,12 @@ def _linked_values(page, prefix: str) -> dict[str, str]:
             for key in _ROW_KEYS if page.locator(f".st-key-{prefix}-{key} input").count()}
 
 
-def _open_options(page) -> None:
-    """Unfold the Plan page's "More vLLM options" (a link folds them: their count is in the
-    label) and wait for the script to settle."""
-    page.locator(".st-key-plan-more_options summary").first.click()
-    page.locator(".st-key-plan-more_options [data-testid=stWidgetLabel]").first.wait_for()
+def _open_options(page, key: str = "plan-more_options") -> None:
+    """Unfold the expander st-key-`key` (the Plan page's "More vLLM options", a link folds
+    them: their count is in the label; the Compare page's "vLLM options for every model") and
+    wait for the script to settle."""
+    page.locator(f".st-key-{key} summary").first.click()
+    page.locator(f".st-key-{key} [data-testid=stWidgetLabel]").first.wait_for()
     _settle(page)
 
 
@@ -1156,16 +1157,23 @@ def _open_options(page) -> None:
     # of them (tests/app/test_mamba_cache_mode_app.py, worked in tests/planner/serving/
     # test_mamba_cache_mode_flag.py); V2 is the release's own pick for it, the figure unmoved
     ("vllm=0.30.0&mambamode=all&runner=v2", 2, "792 blocks = 343,170 KV tokens",
-     {"model_runner": "V2", "mamba_cache_mode": "all", "mamba_block_size": ""}),
+     {"model_runner": "V2", "prefix_caching": "default", "mamba_cache_mode": "all",
+      "mamba_block_size": ""}),
     # a 512-token Mamba block: 512 x cdiv(2,084, 512) = 2,560-token blocks, 673 of them
     ("vllm=0.30.0&mambamode=all&mambablock=512", 2, "673 blocks = 342,568 KV tokens",
-     {"model_runner": "auto", "mamba_cache_mode": "all", "mamba_block_size": "512"}),
+     {"model_runner": "auto", "prefix_caching": "default", "mamba_cache_mode": "all",
+      "mamba_block_size": "512"}),
+    # prefix caching off: one state page a request, 126 + 4 = 130 pages, int(822 x 262,144 /
+    # 130) (tests/app/test_mamba_cache_mode_app.py's hand-worked figure, commit f29721dc)
+    ("vllm=0.30.0&prefix=off", 1, "822 blocks = 1,657,556 KV tokens",
+     {"model_runner": "auto", "prefix_caching": "off", "mamba_cache_mode": "auto",
+      "mamba_block_size": ""}),
 ])
 def test_linked_hybrid_options_show_and_move_the_plan(browser, server: str, shots, width: int,
                                                       height: int, link: str, count: int,
                                                       figures: str, values: dict) -> None:
     """A link setting "More vLLM options" of a hybrid (Nemotron-3-Nano on one H100: runner,
-    mambamode, mambablock) plans them, the verdict in view with its options folded and
+    mambamode, mambablock, prefix) plans them, the verdict in view with its options folded and
     counted; unfolded, each box shows the linked value whole."""
     page = _shown(browser, server, f"?{NANO_H100}&{link}", figures, charts=1, width=width,
                   height=height)
@@ -1174,41 +1182,60 @@ def test_linked_hybrid_options_show_and_move_the_plan(browser, server: str, shot
     summary = page.locator(".st-key-plan-more_options summary").first.inner_text()
     assert summary.endswith(f" ({count}\u00a0set)"), summary
     _open_options(page)
-    shown = _linked_values(page, "plan")
-    assert {key: shown[key] for key in values} == values, shown
-    assert (shown["mamba_cache_dtype"], shown["mamba_ssm_cache_dtype"]) == ("auto", "auto")
     page.locator(".st-key-plan-model_runner").first.evaluate(
         "e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)
-    _shot(page, shots, f"plan-hybrid-options-{count}-{values['mamba_block_size'] or 'chunk'}-"
+    _shot(page, shots, f"plan-hybrid-options-{link.replace('&', '-').replace('=', '')}-"
           f"{width}x{height}", for_docs=False)
+    shown = _linked_values(page, "plan")
+    assert {key: shown[key] for key in values} == values, shown
+    assert (shown["mamba_cache_dtype"], shown["mamba_ssm_cache_dtype"]) == ("auto", "auto")
     page.close()
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768)])
-def test_compare_and_recommend_rows_show_the_linked_runner_and_state_dtype(
-        browser, server: str, shots, width: int, height: int) -> None:
-    """The Compare and Recommend pages' row of Model runner, Conv and SSM state dtype and
-    drafter holds the link's runner=v2 and mambassmdt=float16, whole; on Compare Nano's
-    concurrency at 262,144 tokens is 1,584 / 253 blocks = 6.26 requests in float16 (5.96 at
-    auto; tests/app/test_runner_state_dtypes_other_pages.py, worked by hand there)."""
-    link = (f"{NANO_H100}&vllm=0.34.0&runner=v2&mambassmdt=float16&ctx=262144"
+@pytest.mark.parametrize("link, figure, values", [
+    # 1,584 / 253 blocks = 6.26 requests in float16 (5.96 at auto)
+    ("runner=v2&mambassmdt=float16", "6.26",
+     {"model_runner": "V2", "mamba_ssm_cache_dtype": "float16", "prefix_caching":
+      "default"}),
+    # one state page a request without prefix caching: 816 / 129 = 6.33
+    ("prefix=off", "6.33",
+     {"model_runner": "auto", "mamba_ssm_cache_dtype": "auto", "prefix_caching": "off"}),
+])
+def test_compare_and_recommend_rows_show_the_linked_options(
+        browser, server: str, shots, width: int, height: int, link: str, figure: str,
+        values: dict) -> None:
+    """The Compare and Recommend pages' rows of Model runner, Conv and SSM state dtype,
+    drafter and prefix caching / Mamba paging hold the link's values, whole (Compare's folded,
+    its grid in view); on Compare Nano's
+    concurrency at 262,144 tokens (vLLM 0.34.0, BF16 KV) moves as the link says (tests/app/
+    test_runner_state_dtypes_other_pages.py and CHANGELOG's prefix caching entry, worked by
+    hand there)."""
+    link = (f"{NANO_H100}&vllm=0.34.0&{link}&ctx=262144"
             "&cmp=nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16,Qwen/Qwen3-8B")
-    expected = {"model_runner": "V2", "mamba_cache_dtype": "auto",
-                "mamba_ssm_cache_dtype": "float16", "speculative_model": ""}
+    expected = {"mamba_cache_dtype": "auto", "speculative_model": "", "mamba_cache_mode": "auto",
+                "mamba_block_size": "", **values}
+    name = f"{values['prefix_caching'].replace(' ', '-')}-{width}x{height}"
     page = _shown(browser, server, f"compare?{link}", "Context ceiling (tokens, one request)",
                   charts=4, width=width, height=height)
-    page.locator(".js-plotly-plot .bartext", has_text="6.26").first.wait_for()
+    page.locator(".js-plotly-plot .bartext", has_text=figure).first.wait_for()
+    # the options folded (their three rows put the grid below the fold): its header and first
+    # row in view
+    grid = page.locator("[data-testid=stDataFrame]:visible").first.bounding_box()
+    assert grid is not None and grid["y"] + 72 <= height, grid
+    _shot(page, shots, f"compare-{name}", for_docs=False)
+    _open_options(page, "compare-vllm_options")
+    _shot(page, shots, f"compare-rows-{name}", for_docs=False)
     assert _linked_values(page, "compare") == expected
-    _shot(page, shots, f"compare-runner-dtypes-{width}x{height}", for_docs=False)
     page.close()
     page = _shown(browser, server, f"recommend?{link}", "Prices ($ per GPU-hour", width=width,
                   height=height)
-    assert _linked_values(page, "recommend") == expected
     page.locator(".st-key-recommend-model_runner").first.evaluate(
         "e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)
-    _shot(page, shots, f"recommend-runner-dtypes-{width}x{height}", for_docs=False)
+    _shot(page, shots, f"recommend-rows-{name}", for_docs=False)
+    assert _linked_values(page, "recommend") == expected
     page.close()
 
 
@@ -1265,6 +1292,8 @@ def test_a_linked_drafter_shows_and_moves_the_figures(browser, hub_server: str, 
     for path, words in (("compare", "--speculative-config"), ("recommend", "Prices ($ per")):
         page = _shown(browser, hub_server, f"{path}?{link}&cmp=Qwen/Qwen3-32B,Qwen/Qwen3-8B",
                       words, width=width, height=height)
+        if path == "compare":
+            _open_options(page, "compare-vllm_options")
         _shot(page, shots, f"{path}-drafter-{width}x{height}", for_docs=False)
         shown = _linked_values(page, path)
         assert (shown["speculative_model"], shown["num_speculative_tokens"]) == (DRAFTER, "3")

@@ -99,11 +99,15 @@ offered = tower_modes_offered(readable)
 tower_mode_inputs("compare", *offered, one_row=True)
 processor_inputs("compare", processor_keys_offered(readable))
 state_dtypes = state_dtypes_offered(readable)
-runner_inputs("compare", runner_choices(), state_dtypes, one_row=True)
-drafter_inputs("compare", False, one_row=True)
-# prefix caching and the Mamba cache mode and block size, likewise where one has such layers
 hybrid = any(spec.has_state_layers for spec in readable)
-mamba_paging_inputs("compare", *mamba_paging_offered(readable), prefix=hybrid, one_row=True)
+# folded, as the Plan page's "More vLLM options" (the caption below names what is set): open,
+# their three rows put a hybrid's grid below the fold at 1280x800 and 1024x768
+with st.expander("vLLM options for every model", key="compare.vllm_options"):
+    runner_inputs("compare", runner_choices(), state_dtypes, one_row=True)
+    drafter_inputs("compare", False, one_row=True)
+    # prefix caching and the Mamba cache mode and block size, where one has such layers
+    mamba_paging_inputs("compare", *mamba_paging_offered(readable), prefix=hybrid,
+                        one_row=True)
 try:
     cluster = current_cluster()
     engine = compare_engine()
