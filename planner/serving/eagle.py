@@ -48,7 +48,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.attention import DraftAttentionKv, FullAttentionKv, model_kv_layers
 from planner.model.config.length import rope_scaling, window_inputs
-from planner.model.config.reader import Notes, Reader
+from planner.model.config.reader import (
+    MAX_CONTEXT,
+    MAX_HEADS,
+    MAX_LAYERS,
+    MAX_VOCAB,
+    MAX_WIDTH,
+    Notes,
+    Reader,
+)
 from planner.model.spec import AttentionMixer, ConfigError, ModelSpec, WindowInputs
 from planner.serving.vllm_versions import Version, parse_version, version_label
 
@@ -152,14 +160,17 @@ class EagleDraft(BaseModel):
                                  "(eagle_window.draft_window_limit)")
 
 
-def _positive(config: dict, key: str, default: int | None = None) -> int:
-    """A positive whole-number field of the drafter config (`default` where it is absent or
-    null, as vLLM's LlamaAttention and llama_eagle3.py read head_dim, num_key_value_heads and
-    draft_vocab_size)."""
+def _positive(config: dict, key: str, hi: int, default: int | None = None) -> int:
+    """A positive whole-number field of the drafter config, at most `hi` (the target reader's
+    plausibility limit: above it a malformed config, not a model), `default` where it is
+    absent or null (as vLLM's LlamaAttention and llama_eagle3.py read head_dim,
+    num_key_value_heads and draft_vocab_size)."""
     value = config.get(key)
     value = default if value is None else value
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise DraftError(f"the drafter config's {key} is {value!r}, not a positive whole number")
+    if value > hi:
+        raise DraftError(f"the drafter config's {key} is {value:,}, out of range (1 to {hi:,})")
     return value
 
 
@@ -213,13 +224,14 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
         if config.get(key) not in (None, False):
             raise DraftError(f"the drafter config of {model} sets {key}, which changes the "
                              "EAGLE-3 head vLLM builds in ways Headroom does not size")
-    hidden = _positive(config, "hidden_size")
-    heads = _positive(config, "num_attention_heads")
-    vocab = _positive(config, "vocab_size")
-    kv_heads = _positive(config, "num_key_value_heads", heads)
+    hidden = _positive(config, "hidden_size", MAX_WIDTH)
+    heads = _positive(config, "num_attention_heads", MAX_HEADS)
+    vocab = _positive(config, "vocab_size", MAX_VOCAB)
+    kv_heads = _positive(config, "num_key_value_heads", MAX_HEADS, heads)
     _check_built(config, model, heads, kv_heads)
     reader = Reader(config, "", Notes())
-    max_position = _positive(config, "max_position_embeddings", LLAMA_MAX_POSITION_EMBEDDINGS)
+    max_position = _positive(config, "max_position_embeddings", MAX_CONTEXT,
+                             LLAMA_MAX_POSITION_EMBEDDINGS)
     try:
         rope_scaling(reader, reader, max_position)
         window = window_inputs(reader, reader, max_position,
@@ -228,11 +240,11 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
         raise DraftError(f"the drafter config of {model}: {exc}") from None
     return EagleDraft(
         model=model, architecture=arch, hidden_size=hidden,
-        num_layers=_positive(config, "num_hidden_layers"), num_heads=heads,
+        num_layers=_positive(config, "num_hidden_layers", MAX_LAYERS), num_heads=heads,
         num_kv_heads=kv_heads,
-        head_dim=_positive(config, "head_dim", hidden // heads),
-        intermediate_size=_positive(config, "intermediate_size"), vocab_size=vocab,
-        draft_vocab_size=_positive(config, "draft_vocab_size", vocab), window=window)
+        head_dim=_positive(config, "head_dim", MAX_WIDTH, hidden // heads),
+        intermediate_size=_positive(config, "intermediate_size", MAX_WIDTH), vocab_size=vocab,
+        draft_vocab_size=_positive(config, "draft_vocab_size", MAX_VOCAB, vocab), window=window)
 
 
 def eagle_refusals(draft: EagleDraft, spec: ModelSpec, vllm_version: str,

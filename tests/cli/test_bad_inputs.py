@@ -155,6 +155,30 @@ def test_planner_names_the_verifier_of_a_speculators_draft(tmp_path: Path) -> No
         "model (EAGLE / draft models); plan acme/verifier-8b instead")
 
 
+DRAFTER = ROOT / "tests" / "fixtures" / "drafters" / "specforge__qwen3-32b-eagle3.json"
+
+
+@pytest.mark.parametrize(("key", "value", "limit"), [
+    ("num_hidden_layers", 10**12, "4,096"),  # a MemoryError traceback (a tuple of its layers)
+    ("num_hidden_layers", 2**63, "4,096"),  # an OverflowError traceback
+    ("hidden_size", 10**12, "1,048,576"),
+    ("max_position_embeddings", 10**12, "1,073,741,824")])
+def test_a_drafter_of_absurd_size_is_refused_as_a_target_is(tmp_path: Path, key: str,
+                                                            value: int, limit: str) -> None:
+    # SpecForge's Qwen3-32B drafter with one field past the limits config.json's reader holds
+    # a target to (planner/model/config/reader.py): a malformed config, not a model
+    (tmp_path / "config.json").write_text(json.dumps(
+        {**json.loads(DRAFTER.read_text()), key: value}))
+    (tmp_path / "model.safetensors").write_bytes(b"")  # as tests/planner/serving/test_eagle.py
+    for command in (("plan", "--tp", "2"), ("recommend",)):
+        done = run("planner", *command, "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm",
+                   "--speculative-model", str(tmp_path), "--num-speculative-tokens", "3",
+                   env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        assert_one_line_error(
+            done, f"python -m planner {command[0]}: error: --speculative-model {tmp_path}: ",
+            f"the drafter config's {key} is {value:,}, out of range (1 to {limit}).")
+
+
 def test_planner_says_why_it_cannot_plan_an_ovis_checkpoint(tmp_path: Path) -> None:
     # AIDC-AI's Ovis keeps its language model under llm_config (vLLM's OvisConfig maps it to
     # text_config; ovis.py serves it natively), with no top-level hidden_size or layers: the
