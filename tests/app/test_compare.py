@@ -72,6 +72,16 @@ def test_a_bad_model_is_reported_and_the_others_still_compared() -> None:
     assert len(at.dataframe[0].value) == 2
 
 
+def test_a_bad_model_holding_a_control_character_is_named_quoted() -> None:
+    # cmp=%00: the row's label echoed the raw NUL before its message's quoted '\x00'
+    at = open_page("compare", cmp="Qwen/Qwen3-8B,\x00,a\x1b[2Jb")
+    assert not at.exception
+    labels = sorted(e.value.split(": ", 1)[0] for e in at.error)
+    # repr's quotes and backslash, the backslash Markdown-escaped (it shows as one)
+    assert labels == ["'\\\\x00'", "'a\\\\x1b\\[2Jb'"]
+    assert not any(c in e.value for e in at.error for c in "\x00\x1b")
+
+
 def test_one_model_asks_for_another() -> None:
     at = open_page("compare", cmp="Qwen/Qwen3-8B")
     assert any("at least two models" in i.value for i in at.info)

@@ -16,7 +16,7 @@ from planner.report import (
 )
 from planner.serving.plan import PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
-from planner.text import capitalized, counted, md_escape
+from planner.text import capitalized, counted, has_control, md_escape
 from planner.units import GIB
 from ui import format as fmt
 from ui.charts import grouped_bars
@@ -157,7 +157,9 @@ for name in models:
         result = with_param_check(compare_plan(spec, cluster, own), spec,
                                   model_source(name, revision))
     except USER_ERRORS as exc:
-        show_error(md_escape(name), exc)
+        # a name holding a control character (a link's cmp=%00) quoted, as the message quotes
+        # it: a raw NUL or escape reached the label
+        show_error(md_escape(repr(name) if has_control(name) else name), exc)
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=result.engine), load, plan_result=result)
