@@ -18,6 +18,7 @@ from tests.app.conftest import (
     launch_command,
     metric,
     more_options,
+    open_link,
     open_page,
     texts,
     weights_bytes,
@@ -70,6 +71,18 @@ def test_a_drafter_headroom_does_not_size_is_replaced_in_the_clis_words(
     assert "Showing EAGLE-3 drafter = none instead." in page
     assert "--speculative-config" not in launch_command(at) and "drafter" not in at.query_params
     assert metric(at, "KV bytes/token per GPU") == "131,072 B"
+
+
+@pytest.mark.parametrize("page", [None, "compare", "recommend", "report"])  # a link to each
+def test_a_drafter_named_with_a_control_character_is_echoed_quoted(page) -> None:
+    # drafter=acme/d%00: "EAGLE-3 drafter = acme/d<NUL> is not possible here" showed it raw
+    query = {**PLAN, "drafter": "acme/d\x00", "spec": "3"}
+    at = open_page(None, **query) if page is None else open_link(page, **query)
+    assert not at.exception
+    page_text = texts(at)
+    assert "\x00" not in page_text
+    # repr's backslash Markdown-escaped, as the reason after it quotes it
+    assert "EAGLE-3 drafter = 'acme/d\\\\x00' is not possible here: " in page_text
 
 
 def test_a_local_path_is_refused_as_the_model_pages(hub_reply) -> None:
