@@ -220,6 +220,10 @@ def _settle_drafter() -> None:
     except USER_ERRORS as exc:
         _keep_valid("speculative_model", state().speculative_model, [""], error_text(exc),
                     nearest=False, shown=lambda name: name or "none")
+        # its draft tokens go with it: kept, they asked for MTP (refused, on a model without
+        # MTP layers, as a method the link never named; else planned as MTP unasked)
+        _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
+                    "they were the EAGLE-3 drafter's, which is replaced by none, not MTP's.")
 
 
 def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:

@@ -70,6 +70,10 @@ def test_a_drafter_headroom_does_not_size_is_replaced_in_the_clis_words(
     assert f"EAGLE-3 drafter = {DRAFTER} is not possible here: " in page and words in page
     assert "Showing EAGLE-3 drafter = none instead." in page
     assert "--speculative-config" not in launch_command(at) and "drafter" not in at.query_params
+    # its draft tokens go with it, said so: kept, they were refused as MTP tokens, "vLLM
+    # refuses --speculative-config method mtp for Qwen/Qwen3-32B", a method never asked for
+    assert "they were the EAGLE-3 drafter's, which is replaced by none, not MTP's." in page
+    assert "Unsupported speculative method" not in page and at.query_params["spec"] == "0"
     assert metric(at, "KV bytes/token per GPU") == "131,072 B"
 
 
