@@ -62,12 +62,22 @@ def draft_window_limit(draft: EagleDraft, vllm_version: str, runner: str,
     the target's is (engine.window.inputs_window), where its rope is not cache-only and that
     is shorter; None where vLLM keeps `max_model_len`."""
     version = parse_version(vllm_version)
-    if version < DRAFT_WINDOW_LIMIT_FROM or runner != "v2" or all(
-            rope.rope_type in CACHE_ONLY_ROPE_TYPES for rope in draft.window.ropes):
+    if version < DRAFT_WINDOW_LIMIT_FROM or runner != "v2" or _rope_only_sizes_cache(draft):
         return None
-    own = inputs_window(draft.window, dict(draft.window.lengths).get(
-        "max_position_embeddings", LLAMA_MAX_POSITION_EMBEDDINGS), version).start
+    own = inputs_window(draft.window, _own_max_position(draft), version).start
     return own if own < max_model_len else None
+
+
+def _rope_only_sizes_cache(draft: EagleDraft) -> bool:
+    """Every rope type of the drafter is one whose max_position_embeddings only sizes its
+    cos/sin cache (CACHE_ONLY_ROPE_TYPES: config/speculative.py _rope_only_sizes_cache)."""
+    return all(rope.rope_type in CACHE_ONLY_ROPE_TYPES for rope in draft.window.ropes)
+
+
+def _own_max_position(draft: EagleDraft) -> int:
+    """The drafter config's max_position_embeddings (LlamaConfig's 2,048 where absent)."""
+    return dict(draft.window.lengths).get("max_position_embeddings",
+                                          LLAMA_MAX_POSITION_EMBEDDINGS)
 
 
 def draft_window_note(draft: EagleDraft, vllm_version: str, runner: str,
@@ -96,7 +106,6 @@ def draft_window_note(draft: EagleDraft, vllm_version: str, runner: str,
     return None
 
 
-
 def draft_max_position(draft: EagleDraft, vllm_version: str, max_model_len: int) -> int:
     """The max_position vLLM `vllm_version` builds the drafter's rotary embedding with: its
     config's max_position_embeddings (LlamaConfig's 2,048 where absent; llama.py
@@ -104,12 +113,10 @@ def draft_max_position(draft: EagleDraft, vllm_version: str, max_model_len: int)
     raised to the target's `max_model_len` from DRAFT_POSITIONS_RAISED_FROM where smaller, for
     cache-only rope types only from DRAFT_WINDOW_LIMIT_FROM (config/speculative.py
     _maybe_override_draft_max_position_embeddings: 0.27.0, 0.33.0)."""
-    own = dict(draft.window.lengths).get("max_position_embeddings",
-                                         LLAMA_MAX_POSITION_EMBEDDINGS)
+    own = _own_max_position(draft)
     version = parse_version(vllm_version)
     if version < DRAFT_POSITIONS_RAISED_FROM or own >= max_model_len or (
-            version >= DRAFT_WINDOW_LIMIT_FROM and not all(
-                rope.rope_type in CACHE_ONLY_ROPE_TYPES for rope in draft.window.ropes)):
+            version >= DRAFT_WINDOW_LIMIT_FROM and not _rope_only_sizes_cache(draft)):
         return own
     return max_model_len
 
