@@ -8,7 +8,7 @@ one line naming the release and the reason, never planned with the V1 rules of l
 From 0.11.0 (vllm_versions.V1_ONLY_FROM) every start-up is V1 and nothing here applies.
 """
 
-from planner.model.spec import LinearAttentionMixer, MambaMixer, MlaMixer, ModelSpec
+from planner.model.spec import MlaMixer, ModelSpec
 from planner.serving.hardware import parse_capability
 from planner.serving.startup.wheel_arch import (
     LAST_CUDA12_RELEASE,
@@ -71,8 +71,7 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
     v = version_label(version)
     v0 = f"vLLM {v} would start it on its V0 engine, which Headroom does not model"
     cc = parse_capability(compute_capability)
-    mixers = [layer.mixer for layer in spec.layers]
-    mla = any(isinstance(m, MlaMixer) for m in mixers)
+    mla = any(isinstance(layer.mixer, MlaMixer) for layer in spec.layers)
     if cc is None:
         return (f"vLLM {v}'s engine oracle off NVIDIA GPUs (ROCm, TPU, CPU) is not read; plan "
                 "it with vLLM 0.11 or later")
@@ -97,7 +96,7 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
         return (f"vLLM {v} has no model class for {', '.join(spec.architectures)} "
                 "(model_executor/models/registry.py); it would try the Transformers backend, "
                 "which Headroom does not model")
-    if any(isinstance(m, MambaMixer | LinearAttentionMixer) for m in mixers):
+    if spec.has_state_layers:
         if version <= INNER_STATE_FALLBACK_UNTIL:
             return f"{v0} (a model with Mamba / linear-attention state: has_inner_state)"
         return (f"vLLM {v}'s V1 layout of Mamba / linear-attention state is not read; plan "
