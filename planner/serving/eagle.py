@@ -59,6 +59,7 @@ from planner.model.config.reader import (
 )
 from planner.model.spec import AttentionMixer, ConfigError, ModelSpec, WindowInputs
 from planner.serving.vllm_versions import Version, parse_version, version_label
+from planner.serving.vocab import VOCAB_PADDING, vocab_rows_per_rank
 
 EAGLE3_FROM: Version = (0, 17, 0)
 """The first release whose EAGLE-3 source Headroom read (0.17.0-0.34.0)."""
@@ -116,10 +117,6 @@ D2T_ONLY_WHEN_SMALLER_FROM: Version = (0, 30, 0)
 """From 0.30.0 llama_eagle3.py builds draft_id_to_target_id only where draft_vocab_size
 differs from the target's vocabulary (`if self.config.draft_vocab_size != target_vocab_size`);
 0.17.0-0.29.0 build it always."""
-
-VOCAB_PADDING = 64
-"""vLLM pads a VocabParallelEmbedding / ParallelLMHead vocabulary to a multiple of this
-(model_executor/layers/vocab_parallel_embedding.py DEFAULT_VOCAB_PADDING_SIZE)."""
 
 _UNMODELLED_KEYS = ("eagle_config", "num_aux_hidden_states", "norm_before_fc", "fc_norm",
                     "norm_output", "layer_types", "quantization_config", "attention_bias",
@@ -338,12 +335,6 @@ class DraftBytes(NamedTuple):
         return sum(self)
 
 
-def _rows(vocab: int, tp: int) -> int:
-    """A vocabulary's rows on one TP rank: padded to VOCAB_PADDING, then split evenly."""
-    padded = -(-vocab // VOCAB_PADDING) * VOCAB_PADDING
-    return -(-padded // tp)
-
-
 def eagle_rank_bytes(draft: EagleDraft, tp: int, pp: int, elem: int, target_vocab: int,
                      vllm_version: str, rope: int = 0) -> DraftBytes:
     """The drafter's weights on one GPU of the last stage at TP `tp` and PP `pp`, in the
@@ -364,9 +355,9 @@ def eagle_rank_bytes(draft: EagleDraft, tp: int, pp: int, elem: int, target_voca
         layers=(attention + mlp) * elem,
         fc=3 * h * h * elem,
         norms=(3 * draft.num_layers + 1) * h * elem,
-        lm_head=_rows(draft.draft_vocab_size, tp) * h * elem,
+        lm_head=vocab_rows_per_rank(draft.draft_vocab_size, tp) * h * elem,
         d2t=d2t,
-        embed=_rows(draft.vocab_size, tp) * h * elem if pp > 1 else 0,
+        embed=vocab_rows_per_rank(draft.vocab_size, tp) * h * elem if pp > 1 else 0,
         rope=rope)
 
 

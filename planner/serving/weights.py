@@ -48,12 +48,9 @@ from planner.model.spec import (
 )
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.mxfp4_kernels import Mxfp4Kernel
+from planner.serving.vocab import vocab_rows_per_rank
 from planner.serving.weights_dsv4 import dsv4_buffer_bytes, dsv4_rank_bytes
 from planner.units import TORCH_DTYPE_BYTES
-
-VOCAB_PADDING = 64
-"""vLLM pads the vocabulary of VocabParallelEmbedding / ParallelLMHead to a multiple of this
-(model_executor/layers/vocab_parallel_embedding.py, DEFAULT_VOCAB_PADDING_SIZE)."""
 
 
 class WeightTerms(BaseModel):
@@ -1219,16 +1216,9 @@ def _per_layer_embeddings_per_rank(spec: ModelSpec, shard: _Shard) -> float:
 
 
 def _vocab_rows(vocab_size: int, shard: _Shard) -> int:
-    """Embedding rows on one rank: the padded vocabulary split over TP (vLLM) or all rows.
-
-    NOTE: VocabParallelEmbedding pads the vocabulary to a multiple of 64, then splits it
-    evenly: Llama-3.1 128256 is already a multiple (2004 x 64): 64128 rows per rank at TP2;
-    gpt-oss 201088 = 3142 x 64; a 32001-token vocab pads to 32064.
-    """
-    if not shard.pad_vocab:
-        return vocab_size
-    padded = -(-vocab_size // VOCAB_PADDING) * VOCAB_PADDING
-    return -(-padded // shard.tp)
+    """Embedding rows on one rank: the padded vocabulary split over TP (vLLM:
+    vocab.vocab_rows_per_rank) or all rows."""
+    return vocab_rows_per_rank(vocab_size, shard.tp) if shard.pad_vocab else vocab_size
 
 
 def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,

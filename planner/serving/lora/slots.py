@@ -117,7 +117,7 @@ cuda_graphs.V2_LORA_GRAPH_CASES_FROM):
   (max_loras, 1, hidden, R), unsharded; lm_head (layers/logits_processor.py): A (max_loras, 1,
   R, hidden) and B (max_loras, 1, vocab, R), unsharded, with at TP > 1 the int64
   sharded_to_full_mapping_gpu over the padded vocabulary (ParallelLMHead pads it to 64:
-  weights.VOCAB_PADDING). create_lora_weights raises for a vocabulary over
+  vocab.VOCAB_PADDING). create_lora_weights raises for a vocabulary over
   coverage.LORA_VOCAB_LIMIT.
 - the profile run (v1/worker/lora_model_runner_mixin.py maybe_setup_dummy_loras): the dummy
   LoRAs are made on the CPU (model_manager.create_dummy_lora, device "cpu") and copied into the
@@ -214,7 +214,8 @@ from planner.serving.lora.part import NO_SUMS, LayerPart, LoraPart, Sums, part_s
 from planner.serving.lora.punica import punica_buffer_bytes, tower_punica_bytes
 from planner.serving.lora.settings import LoraSettings, Version
 from planner.serving.lora.tower import tower_parts
-from planner.serving.weights import VOCAB_PADDING, stage_heads
+from planner.serving.vocab import padded_vocab
+from planner.serving.weights import stage_heads
 
 
 def wrapped_heads(spec: ModelSpec, version: Version) -> tuple[bool, bool]:
@@ -378,7 +379,7 @@ def lm_head_mapping_bytes(spec: ModelSpec, first: bool, last: bool, tp: int,
     create_lora_weights); 0 where lm_head is not wrapped."""
     if tp == 1 or not wrapped_heads(spec, version)[1] or not stage_heads(spec, first, last)[1]:
         return 0
-    return -(-spec.vocab_size // VOCAB_PADDING) * VOCAB_PADDING * 8
+    return padded_vocab(spec.vocab_size) * 8
 
 
 
