@@ -272,6 +272,13 @@ def has_control(text: str) -> bool:
     return any(_is_control(c) for c in text)
 
 
+def control_quoted(text: str) -> str:
+    """`text` as the app echoes a name or value: quoted (repr) where it holds a control
+    character (has_control), as an error message quotes it, else as given (a link's
+    drafter=acme/d%00 or cmp=%00 showed a raw NUL)."""
+    return repr(text) if has_control(text) else text
+
+
 def controls_as_spaces(text: str) -> str:
     """`text` with each of has_control's characters made a space."""
     return "".join(" " if _is_control(c) else c for c in text)

@@ -45,7 +45,7 @@ from planner.serving.vllm_versions import (
     mamba_mode_choices,
     vllm_rules,
 )
-from planner.text import counted, has_control, md_escape, sentence
+from planner.text import control_quoted, counted, md_escape, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui.context import (
     USER_ERRORS,
@@ -469,14 +469,9 @@ def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: 
     if nearest and isinstance(value, int) and not isinstance(value, bool):
         fallback = min(options, key=lambda option: (abs(option - value), -option))
     st.session_state.setdefault(_REPLACED_KEY, []).append(
-        Replaced(field_label(field), _echoed(shown(value)), _echoed(shown(fallback)), why))
+        Replaced(field_label(field), control_quoted(shown(value)),
+                 control_quoted(shown(fallback)), why))
     set_state(**{field: fallback})
-
-
-def _echoed(text: str) -> str:
-    """A value as _keep_valid names it: quoted where it holds a control character (a link's
-    drafter=acme/d%00 showed its raw NUL), as its reason, error_text's, quotes it."""
-    return repr(text) if has_control(text) else text
 
 
 def _redundant_experts_that_divide(spec: ModelSpec, cluster: ClusterSpec,

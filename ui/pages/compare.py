@@ -16,7 +16,7 @@ from planner.report import (
 )
 from planner.serving.plan import PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
-from planner.text import capitalized, counted, has_control, md_escape
+from planner.text import capitalized, control_quoted, counted, md_escape
 from planner.units import GIB
 from ui import format as fmt
 from ui.charts import grouped_bars
@@ -159,7 +159,7 @@ for name in models:
     except USER_ERRORS as exc:
         # a name holding a control character (a link's cmp=%00) quoted, as the message quotes
         # it: a raw NUL or escape reached the label
-        show_error(md_escape(repr(name) if has_control(name) else name), exc)
+        show_error(md_escape(control_quoted(name)), exc)
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=result.engine), load, plan_result=result)
