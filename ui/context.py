@@ -450,34 +450,22 @@ def _engine_knobs() -> dict[str, object]:
     }
 
 
-def state_dtypes(spec: ModelSpec | None = None) -> dict[str, str]:
-    """The EngineSettings fields of "Conv state dtype" and "SSM state dtype"
-    (--mamba-cache-dtype, --mamba-ssm-cache-dtype; the Plan, Compare and Recommend pages offer
-    them, link keys mambadt and mambassmdt): for `spec` only where it has Mamba or Gated
-    DeltaNet layers, the only model the Plan page offers them for (auto else: a choice kept
+def state_settings(spec: ModelSpec | None = None) -> dict[str, str | int | None]:
+    """The EngineSettings fields of "Conv state dtype", "SSM state dtype", "Mamba cache mode"
+    and "Mamba block size" (--mamba-cache-dtype, --mamba-ssm-cache-dtype, --mamba-cache-mode,
+    --mamba-block-size; the Plan, Compare and Recommend pages offer them, link keys mambadt,
+    mambassmdt, mambamode and mambablock): for `spec` only where it has Mamba or Gated
+    DeltaNet layers, the only model the Plan page offers them for (else none: a choice kept
     for the next such model is not planned unseen, nor put in its command); None: for every
     model (the Compare page's and the Report's compared models, as report --compare carries
-    them, and the Recommend page's where it offers them: a model without such layers is
-    planned unchanged)."""
+    them, and the Recommend page's where it offers them: a model without such layers reads
+    none of them)."""
     current = state()
     if spec is not None and not spec.has_state_layers:
         return {}
     return {"mamba_cache_dtype": current.mamba_cache_dtype,
-            "mamba_ssm_cache_dtype": current.mamba_ssm_cache_dtype}
-
-
-def mamba_paging(spec: ModelSpec | None = None) -> dict[str, str | int | None]:
-    """The EngineSettings fields of "Mamba cache mode" and "Mamba block size"
-    (--mamba-cache-mode, --mamba-block-size; link keys mambamode and mambablock): for `spec`
-    only where it has Mamba or Gated DeltaNet layers, the only model the Plan page offers them
-    for (else none: a choice kept for the next such model is not planned unseen, nor put in
-    its command); None: for every model (the Compare page's and the Report's compared models,
-    as report --compare carries them, and the Recommend page's where it offers them: a model
-    without such layers reads neither)."""
-    current = state()
-    if spec is not None and not spec.has_state_layers:
-        return {}
-    return {"mamba_cache_mode": current.mamba_cache_mode,
+            "mamba_ssm_cache_dtype": current.mamba_ssm_cache_dtype,
+            "mamba_cache_mode": current.mamba_cache_mode,
             "mamba_block_size": current.mamba_block_size}
 
 
@@ -568,8 +556,8 @@ def current_engine() -> EngineSettings:
     # a chosen revision is pinned in the command: the commit the config was read at
     revision = (current_source().commit_sha
                 or current.revision.strip()) if current.revision.strip() else None
-    return EngineSettings(**quant, **_engine_knobs(), **state_dtypes(current_spec()),
-                          **mamba_paging(current_spec()), **prefix_caching(),
+    return EngineSettings(**quant, **_engine_knobs(), **state_settings(current_spec()),
+                          **prefix_caching(),
                           max_model_len=current.max_model_len,
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
@@ -898,7 +886,7 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     planned in W4A16 read "Does not fit" in BF16 there), as the report's comparison plans
     its first row; the Plan page's --enable-eplb and redundant experts and its LoRA
     (lora_knobs), "Language model only" and "Encoder TP mode" (tower_modes), the model runner,
-    the state dtypes (state_dtypes), the Mamba cache mode and block size (mamba_paging) and
+    the state dtypes and the Mamba cache mode and block size (state_settings) and
     prefix caching (prefix_caching), each offered on the Compare page too, as report
     --compare (compare_plan drops EPLB for a dense model,
     LoRA for one whose slots are not sized and the tower flags for one without a vision
@@ -909,8 +897,8 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     # (compared_engine drops the first three where the model cannot take them; a model
     # without state layers reads no state dtype)
     return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(), **lora_knobs(),
-                          **tower_modes(), **state_dtypes(), **drafter_knobs(),
-                          **mamba_paging(), **prefix_caching(),
+                          **tower_modes(), **state_settings(), **drafter_knobs(),
+                          **prefix_caching(),
                           max_model_len=state().compared_context())
 
 

@@ -276,7 +276,7 @@ class AppState(BaseModel):
     state's) of a model with Mamba or Gated DeltaNet layers; auto: the model dtype. Offered
     with the release's choices (vllm_versions.mamba_dtype_choices) for such a model only (the
     Plan page's, or one on the Compare or Recommend page: ui.settle.state_dtypes_offered),
-    kept for the next one (ui.context.state_dtypes); left out of the link at auto
+    kept for the next one (ui.context.state_settings); left out of the link at auto
     (OMITTED_AT_DEFAULT)."""
     mamba_ssm_cache_dtype: MambaDtype = Field("auto", alias="mambassmdt")
     """vLLM --mamba-ssm-cache-dtype: the SSM / delta-rule state's dtype, over the config's and
@@ -285,7 +285,7 @@ class AppState(BaseModel):
     """vLLM --mamba-cache-mode: how such a model's state is paged under prefix caching, as
     vLLM takes it (vllm_versions.mamba_cache_mode); auto: the flag left out. Offered on the
     Plan page for such a model only, with the release's choices (vllm_versions.
-    mamba_mode_choices), kept for the next one (ui.context.mamba_paging); left out of the link
+    mamba_mode_choices), kept for the next one (ui.context.state_settings); left out of the link
     at auto (OMITTED_AT_DEFAULT)."""
     mamba_block_size: int | None = Field(None, alias="mambablock", ge=1, le=1 << 31)
     """vLLM --mamba-block-size: the "all" mode's block multiple in place of the Mamba chunk;

@@ -43,13 +43,12 @@ from ui.context import (
     drafter_knobs,
     lora_caption,
     lora_knobs,
-    mamba_paging,
     model_spec,
     prefix_caching,
     release_default_note,
     row_settings,
     show_error,
-    state_dtypes,
+    state_settings,
     tower_modes,
     trusts_remote_code,
 )
@@ -317,7 +316,7 @@ def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str
 def _engine(**state_dtyped: object) -> EngineSettings:
     """The settings every row is searched with (whose: the comment under this function), with
     the state dtypes, Mamba paging and prefix caching `state_dtyped` where the page offers them
-    (state_dtypes, mamba_paging, prefix_caching)."""
+    (state_settings, prefix_caching)."""
     return EngineSettings(vllm_version=state().vllm_version,
                           gpu_memory_utilization=state().gpu_memory_utilization,
                           enforce_eager=state().enforce_eager, model_runner=state().model_runner,
@@ -394,7 +393,7 @@ drafter_inputs("recommend", False, one_row=True)
 # --enable-prefix-caching, --mamba-cache-mode, --mamba-block-size)
 hybrid = any(spec.has_state_layers for spec in readable)
 mamba_paging_inputs("recommend", *mamba_paging_offered(readable), prefix=hybrid, one_row=True)
-engine = _engine(**(state_dtypes() | mamba_paging() | prefix_caching() if hybrid else {}))
+engine = _engine(**(state_settings() | prefix_caching() if hybrid else {}))
 try:
     workload = _workload()
 except USER_ERRORS as exc:
