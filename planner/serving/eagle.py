@@ -198,6 +198,27 @@ def _check_built(config: dict, model: str, heads: int, kv_heads: int) -> None:
                          "is supported for now.\" as it builds the drafter")
 
 
+def _check_draft_vocab(model: str, vocab: int, draft_vocab: int) -> None:
+    """Refuse a drafter whose draft vocabulary is larger than its vocabulary: vLLM builds it
+    (its config checks compare the vocabularies of method draft_model only, and llama_eagle3.py
+    sizes lm_head and d2t by draft_vocab_size) and fails at its first draft step.
+    compute_logits, the same code in every release 0.17.0-0.34.0 (0.34.0:364-386), scatters
+    the draft_vocab_size logits to target ids `base + self.draft_id_to_target_id` (base =
+    arange(draft_vocab_size)) in a row of config.vocab_size columns, `logits_new[:, targets] =
+    logits` (0.17.0:350, 0.25.0:356, 0.30.0:394, 0.34.0:385): a draft id i from vocab_size up
+    lands in a column only where d2t[i] is negative, and load_weights leaves d2t zeros where
+    the checkpoint holds none. Every path to a draft token goes through it (Model Runner V1's
+    proposer, v1/spec_decode/eagle.py or llm_base_proposer.py; Model Runner V2's speculator,
+    v1/worker/gpu/spec_decode)."""
+    if draft_vocab > vocab:
+        raise DraftError(f"the drafter config of {model} has draft_vocab_size {draft_vocab:,}, "
+                         f"more than its vocab_size {vocab:,}: vLLM builds it but fails at the "
+                         "first draft step, where llama_eagle3.py compute_logits writes draft "
+                         "id i's logit to target id i + d2t[i] of a vocab_size-wide row "
+                         "(`logits_new[:, targets] = logits`, line 385 in 0.34.0), past its end "
+                         f"from draft id {vocab:,} up unless d2t holds negative offsets")
+
+
 def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
     """The EAGLE-3 drafter `config` (its config.json) describes, named `model`; DraftError for
     one Headroom does not size (one line)."""
@@ -235,13 +256,15 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
                                str(config.get("model_type") or "llama"))
     except ConfigError as exc:
         raise DraftError(f"the drafter config of {model}: {exc}") from None
+    draft_vocab = _positive(config, "draft_vocab_size", MAX_VOCAB, vocab)
+    _check_draft_vocab(model, vocab, draft_vocab)
     return EagleDraft(
         model=model, architecture=arch, hidden_size=hidden,
         num_layers=_positive(config, "num_hidden_layers", MAX_LAYERS), num_heads=heads,
         num_kv_heads=kv_heads,
         head_dim=_positive(config, "head_dim", MAX_WIDTH, hidden // heads),
         intermediate_size=_positive(config, "intermediate_size", MAX_WIDTH), vocab_size=vocab,
-        draft_vocab_size=_positive(config, "draft_vocab_size", MAX_VOCAB, vocab), window=window)
+        draft_vocab_size=draft_vocab, window=window)
 
 
 def eagle_refusals(draft: EagleDraft, spec: ModelSpec, vllm_version: str,

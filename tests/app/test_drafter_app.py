@@ -60,6 +60,10 @@ def test_the_drafter_moves_the_figures_and_the_link_keeps_it(hub_reply) -> None:
     ({"norm_before_fc": True}, "sets norm_before_fc, which changes the EAGLE-3 head"),
     # a drafter Headroom does not size: qwen3_eagle3.py's
     ({"architectures": ["Qwen3ForCausalLM"]}, "a module other than llama_eagle3.py"),
+    # one vLLM builds and fails at its first draft step: a draft vocabulary past the
+    # vocabulary (151,936), whose draft ids 151,936 and up index past the logits row
+    ({"draft_vocab_size": 151_937}, "has draft_vocab_size 151,937, more than its vocab_size "
+     "151,936: vLLM builds it but fails at the first draft step"),
 ])
 def test_a_drafter_headroom_does_not_size_is_replaced_in_the_clis_words(
         hub_reply, change, words) -> None:

@@ -290,3 +290,35 @@ def test_cli_refuses_a_drafter_of_more_kv_heads_than_heads(tmp_path, capsys):
     assert code == 2
     assert '"num_heads (64) is not divisible by num_kv_heads (128)"' in err
     assert err.count("\n") == 1
+
+
+def test_a_draft_vocabulary_larger_than_the_vocabulary_is_refused():
+    # llama_eagle3.py compute_logits (0.17.0-0.34.0) writes draft id i's logit to target id
+    # i + d2t[i] of a row config.vocab_size = 151,936 wide: with draft_vocab_size 151,937 draft
+    # id 151,936 lands at 151,936 + d2t[151,936], past the row for any d2t >= 0 (zeros where
+    # the checkpoint holds none). vLLM builds it (lm_head and d2t of 151,937 rows) and fails
+    # at the first draft; before, Headroom planned it.
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")),
+              "draft_vocab_size": 151_937}
+    with pytest.raises(DraftError) as caught:
+        parse_eagle_draft(config, "drafter")
+    message = str(caught.value)
+    assert "has draft_vocab_size 151,937, more than its vocab_size 151,936" in message
+    assert "`logits_new[:, targets] = logits`, line 385 in 0.34.0" in message
+    assert "\n" not in message
+    # at the vocabulary itself every draft id i maps to i + d2t[i] = i (no d2t from 0.30.0)
+    whole = parse_eagle_draft({**config, "draft_vocab_size": 151_936}, "drafter")
+    assert whole.draft_vocab_size == 151_936
+
+
+def test_cli_refuses_a_draft_vocabulary_larger_than_the_vocabulary(tmp_path, capsys):
+    folder = _drafter_folder(tmp_path, QWEN3_32B_DRAFTER)
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")),
+              "draft_vocab_size": 200_000}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    code = main(["plan", "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--gpus", "2",
+                 "--speculative-model", str(folder), "--num-speculative-tokens", "3"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "has draft_vocab_size 200,000, more than its vocab_size 151,936" in err
+
