@@ -308,12 +308,15 @@ def eagle_refusals(draft: EagleDraft, spec: ModelSpec, vllm_version: str,
 
 
 def eagle_head_errors(draft: EagleDraft | None, tp: int) -> list[str]:
-    """Why vLLM cannot build `draft`'s attention at TP `tp` (empty where it can, or without a
+    """Why vLLM cannot build `draft` at TP `tp` (empty where it can, or without a
     drafter): its LlamaAttention asserts `self.total_num_heads % tp_size == 0`, and that the KV
     heads split over TP (`self.total_num_kv_heads % tp_size == 0`) or replicate (`tp_size %
     self.total_num_kv_heads == 0`) evenly (model_executor/models/llama.py, 0.17.0, 0.25.0,
     0.33.0 and 0.34.0: llama_eagle3.py's decoder layers are Llama layers, on the target's TP
-    group). Checked apart from the target's heads, which a drafter need not share."""
+    group). Checked apart from the target's heads, which a drafter need not share; and its
+    MLP's: gate_up_proj, a MergedColumnParallelLinear of [intermediate_size] * 2, asserts
+    `all(output_size % self.tp_size == 0 for output_size in output_sizes)`
+    (model_executor/layers/linear.py, 0.17.0:642, 0.25.0:624, 0.30.0:713, 0.34.0:791)."""
     if draft is None:
         return []
     errors = []
@@ -326,6 +329,12 @@ def eagle_head_errors(draft: EagleDraft | None, tp: int) -> list[str]:
         errors.append(f"The EAGLE-3 drafter {draft.model}'s {kv} KV heads cannot be split or "
                       f"replicated evenly over tensor parallel size {tp} (vLLM llama.py "
                       "LlamaAttention asserts one divides the other).")
+    if draft.intermediate_size % tp:
+        errors.append(f"The EAGLE-3 drafter {draft.model}'s intermediate_size "
+                      f"{draft.intermediate_size:,} is not divisible by tensor parallel size "
+                      f"{tp} (vLLM linear.py MergedColumnParallelLinear, its gate_up_proj: "
+                      "`assert all(output_size % self.tp_size == 0 for output_size in "
+                      "output_sizes)`).")
     return errors
 
 

@@ -322,3 +322,14 @@ def test_cli_refuses_a_draft_vocabulary_larger_than_the_vocabulary(tmp_path, cap
     assert code == 2 and err.count("\n") == 1
     assert "has draft_vocab_size 200,000, more than its vocab_size 151,936" in err
 
+def test_a_drafter_mlp_that_does_not_split_over_tp_is_refused():
+    # intermediate_size 25,601 (SpecForge's Qwen3-32B drafter's 25,600 + 1): 25,601 % 2 = 1,
+    # where vLLM's gate_up_proj (MergedColumnParallelLinear) asserts each output size splits
+    # over TP. Before, TP 2 was planned with 25,601 // 2 = 12,800 columns a rank.
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")),
+              "intermediate_size": 25_601}
+    drafter = parse_eagle_draft(config, "drafter")
+    assert not any("intermediate_size" in e for e in _plan("Qwen/Qwen3-32B", drafter, tp=1).errors)
+    errors = _plan("Qwen/Qwen3-32B", drafter, tp=2).errors
+    assert any("intermediate_size 25,601 is not divisible by tensor parallel size 2" in e
+               for e in errors), errors
