@@ -47,6 +47,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.attention import DraftAttentionKv, FullAttentionKv, model_kv_layers
+from planner.model.config.fields import MIXER_NAMES
 from planner.model.config.length import rope_scaling, window_inputs
 from planner.model.config.reader import (
     MAX_CONTEXT,
@@ -284,16 +285,18 @@ def eagle_refusals(draft: EagleDraft, spec: ModelSpec, vllm_version: str,
         return (f"vLLM {vllm_version}: \"Model architectures ['{draft.architecture}'] are not "
                 f"supported for now.\" (its registry names the drafter from "
                 f"{version_label(first)})",)
+    others = {MIXER_NAMES[layer.mixer.kind if layer.mixer else None]: None
+              for layer in spec.layers if not isinstance(layer.mixer, AttentionMixer)}
+    if others:
+        return (f"{name} has {' and '.join(others)} layers: Headroom plans an EAGLE-3 drafter "
+                "only for targets whose layers are all softmax attention",)
     arch = spec.architectures[0] if spec.architectures else spec.model_type
     target = EAGLE3_TARGETS.get(arch)
     if target is None or version < target:
-        return (f"Headroom plans an EAGLE-3 drafter for the targets whose vLLM class "
-                f"implements SupportsEagle3 in the source read ({arch} does not in "
-                f"{vllm_version}); on a target without it vLLM raises \"Model does not "
-                "support EAGLE3 interface but aux_hidden_state_outputs was requested\"",)
-    if not all(isinstance(layer.mixer, AttentionMixer) for layer in spec.layers):
-        return (f"{name}: an EAGLE-3 drafter is planned for targets whose layers are all "
-                "softmax attention",)
+        return (f"Headroom plans an EAGLE-3 drafter for the targets whose vLLM class it read "
+                f"implementing SupportsEagle3, and {arch} in {vllm_version} is not one of them; "
+                "on a target class without it vLLM raises \"Model does not support EAGLE3 "
+                "interface but aux_hidden_state_outputs was requested\"",)
     if draft.hidden_size != spec.hidden_size:
         return (f"the drafter {draft.model} has hidden_size {draft.hidden_size:,}, "
                 f"{name} {spec.hidden_size:,}: its fc takes 3 x the target's hidden states, "

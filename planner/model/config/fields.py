@@ -19,7 +19,7 @@ Part = Literal["model", "mixer", "mlp"]
 MAX_VALUES = 4
 """Past this many distinct per-layer values (NAS models) the entry gives the range instead."""
 
-_MIXER_NAMES = {"full": "full attention", "sliding": "sliding window", "mla": "MLA",
+MIXER_NAMES = {"full": "full attention", "sliding": "sliding window", "mla": "MLA",
                 "linear": "linear attention", "mamba": "Mamba", None: "no token mixer"}  # fmt: skip
 _MLP_NAMES = {"dense": "dense", "moe": "MoE", None: "no MLP"}
 
@@ -64,7 +64,7 @@ def _kind(layer: LayerSpec, part: Part) -> str:
     """The layer's mixer or MLP kind, in words."""
     if part == "mlp":
         return _MLP_NAMES[layer.mlp.kind if layer.mlp else None]
-    return _MIXER_NAMES[layer.mixer.kind if layer.mixer else None]
+    return MIXER_NAMES[layer.mixer.kind if layer.mixer else None]
 
 
 def _layer_value(figure: _Figure, layers: Sequence[LayerSpec]) -> str:

@@ -142,8 +142,17 @@ def test_the_launch_command_parses_on_every_release_planned():
     ("Qwen/Qwen3-32B", "0.34.0", 0, "num_speculative_tokens must be provided with "
      "speculative model unless the draft model config contains an n_predict parameter."),
     ("Qwen/Qwen3-32B", "0.16.0", 3, "planned on vLLM 0.17.0 and later"),
-    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "0.34.0", 3, "Model does not support EAGLE3 "
-     "interface but aux_hidden_state_outputs was requested"),
+    # Qwen3NextForCausalLM and DeepseekV2ForCausalLM (DeepseekV3's base) list SupportsEagle3
+    # in 0.34.0 (qwen3_next.py:845, deepseek_v2.py:1878): not planned for their Gated DeltaNet
+    # and MLA layers, which the refusal said before as "does not [implement it] in 0.34.0"
+    ("Qwen/Qwen3-Next-80B-A3B-Instruct", "0.34.0", 3,
+     "Qwen/Qwen3-Next-80B-A3B-Instruct has linear attention layers: Headroom plans an EAGLE-3 "
+     "drafter only for targets whose layers are all softmax attention"),
+    ("deepseek-ai/DeepSeek-V3", "0.34.0", 3, "deepseek-ai/DeepSeek-V3 has MLA layers: "),
+    # gemma2.py's Gemma2ForCausalLM lists no SupportsEagle3 in 0.34.0 (softmax attention only)
+    ("google/gemma-2-9b-it", "0.34.0", 3, "Gemma2ForCausalLM in 0.34.0 is not one of them; on "
+     "a target class without it vLLM raises \"Model does not support EAGLE3 interface but "
+     "aux_hidden_state_outputs was requested\""),
     ("meta-llama/Meta-Llama-3.1-70B", "0.34.0", 3, "has hidden_size 5,120"),
 ])
 def test_refusals(repo, version, tokens, quoted):
@@ -321,6 +330,7 @@ def test_cli_refuses_a_draft_vocabulary_larger_than_the_vocabulary(tmp_path, cap
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert "has draft_vocab_size 200,000, more than its vocab_size 151,936" in err
+
 
 def test_a_drafter_mlp_that_does_not_split_over_tp_is_refused():
     # intermediate_size 25,601 (SpecForge's Qwen3-32B drafter's 25,600 + 1): 25,601 % 2 = 1,
