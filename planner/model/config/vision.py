@@ -598,30 +598,49 @@ Qwen2VLProcessingInfo.get_image_size_with_most_features (inherited by qwen3_vl.p
 qwen3_vl_moe.py and qwen3_5.py's ProcessingInfo classes) takes `size["longest_edge"]` of the
 checkpoint's image processor (its --mm-processor-kwargs size override aside), and qwen3_vl.py
 _get_vision_info hands `min_pixels=size["shortest_edge"], max_pixels=size["longest_edge"]` to
-transformers' smart_resize. The value itself is UNVERIFIED for Qwen3-VL: the checkpoints'
-preprocessor_config.json is not in ../shared; 16,777,216 is what public copies of it give
-(shortest_edge 65,536, which the largest image never reaches), and the one log of the family
-read, Qwen3.6-35B-A3B on vLLM 0.20.0 at 8,192 batched tokens (bench/public_memory_runs.json
-unresolved-dgx-spark-qwen36-35b-a3b-nvfp4-0.20.0: "Encoder cache will be initialized with a
-budget of 16384 tokens, and profiled with 1 image items"), agrees: budget max(8,192, tokens
-per image) = 16,384 = longest_edge // 32^2. A checkpoint without the file takes transformers'
-Qwen2VLImageProcessor default instead (longest_edge 28 x 28 x 1,280 = 1,003,520, shortest_edge
-56 x 56: image_processing_qwen2_vl_fast.py:80 in 4.57.0, image_processing_qwen2_vl.py:96 in
-5.25.0; models/auto maps qwen3_vl to it in both), 980 tokens: not planned."""
+transformers' smart_resize. Which file gives it (transformers image_processing_base.py
+get_image_processor_dict, read in 4.57.0, the first with Qwen3-VL, 5.5.3 and 5.22.0, the
+newest vLLM 0.34.0 allows): processor_config.json's nested "image_processor" where there is
+one (5.x first; 4.57.0 after preprocessor_config.json), else preprocessor_config.json; the
+class default (Qwen2VLImageProcessor, longest_edge 28 x 28 x 1,280 = 1,003,520: 980 tokens;
+image_processing_qwen2_vl_fast.py:80 in 4.57.0, image_processing_qwen2_vl.py:96 in 5.22.0)
+only fills a file without "size". A checkpoint with neither file does not load its processor
+(OSError, which vLLM's transformers_utils/processor.py, 0.19.0 and 0.34.0, does not catch: only
+ValueError), so vLLM does not start it as a multimodal model: nothing to plan. The value
+itself stays UNVERIFIED for Qwen3-VL: no Qwen/Qwen3-VL checkpoint's preprocessor_config.json is
+in ../shared or the stored sources read. 16,777,216 (shortest_edge 65,536, which the largest
+image never reaches) is what every copy read gives (re-uploads of Qwen3-VL-4B/8B/32B-Instruct
+and Qwen3.5 checkpoints on the Hub; 390 bytes as json.dumps(indent=4) writes them, the size
+the official Qwen/Qwen3-VL-2B-Instruct file list gives its preprocessor_config.json), and the
+one log of the family read, Qwen3.6-35B-A3B on vLLM 0.20.0 at 8,192 batched tokens
+(bench/public_memory_runs.json unresolved-dgx-spark-qwen36-35b-a3b-nvfp4-0.20.0: "Encoder
+cache will be initialized with a budget of 16384 tokens, and profiled with 1 image items"),
+agrees: budget max(8,192, tokens per image) = 16,384 = longest_edge // 32^2."""
 
 QWEN3_VL_VIDEO_MAX_PIXELS = 25_165_824
 """The Qwen3-VL / Qwen3.5 video processor's size.longest_edge (shortest_edge 4,096). How vLLM
 reads it is verified in every wheel 0.17.0-0.34.0: qwen3_vl.py get_max_video_tokens sizes a
 2-frame dummy from get_image_size_with_most_features(video `size["longest_edge"]` //
 temporal_patch_size): 25,165,824 // 2 // 32^2 = 12,288 tokens (96 x 128), below the image's
-16,384, so the image is profiled. The value itself is UNVERIFIED: video_preprocessor_config.json
-is not in ../shared, and 25,165,824 is what public copies of it give. Where a checkpoint ships
-no such file, transformers' Qwen3VLVideoProcessor class default holds: longest_edge 32 x 32 x
-768 = 786,432, shortest_edge 128 x 32 x 32 = 131,072 (video_processing_qwen3_vl.py:89 in
-4.57.0, :114 in 5.25.0), 384 tokens, below the image too. vLLM sizes its 0.11-0.14 dummy video
-with it (engine.qwen3_vl_dummy_video); at 0.11-0.12 with max_model_len >= 16,200 tokens either
-value gives the same 24,576-frame dummy (engine.encoder.VIDEO_FRAMES_CAP), which the sipeed log
-confirms."""
+16,384, so the image is profiled. Which file gives it (transformers video_processing_utils.py
+get_video_processor_dict): 4.57.0 the first of video_preprocessor_config.json,
+preprocessor_config.json, processor_config.json; 5.5.3 and 5.22.0 processor_config.json's
+nested "video_processor", else video_preprocessor_config.json, else preprocessor_config.json.
+So a checkpoint without video_preprocessor_config.json takes its image file's size:
+16,777,216 // 2 // 32^2 = 8,192 tokens (64 x 128), below the image too; the class default
+(Qwen3VLVideoProcessor, longest_edge 32 x 32 x 768 = 786,432, shortest_edge 128 x 32 x 32 =
+131,072: video_processing_qwen3_vl.py:89 in 4.57.0, :114 in 5.22.0; 384 tokens) only fills a
+file without "size", and with no file at all the processor does not load (OSError). The value
+itself is UNVERIFIED: no Qwen/Qwen3-VL checkpoint's video_preprocessor_config.json is in
+../shared or the stored sources read; 25,165,824 is what the copies read give (385 bytes as
+json.dumps(indent=4) writes them, the size of the official Qwen/Qwen3-VL-2B-Instruct file;
+Hub duplicates of Qwen/Qwen3.5-9B and Qwen/Qwen3.6-27B alike). A duplicate of
+Qwen/Qwen3.5-9B-Base gives 234,881,024: 114,688 tokens (256 x 448), above the image's
+16,384; Headroom plans every checkpoint at 25,165,824 (the file is not read per checkpoint),
+so such a video is not planned. vLLM sizes its 0.11-0.12 dummy video with it
+(engine.qwen3_vl_dummy_video); with max_model_len >= 16,200 tokens 25,165,824, 16,777,216 and
+786,432 all give the same 24,576-frame dummy (engine.encoder.VIDEO_FRAMES_CAP), which the
+sipeed log confirms."""
 
 QWEN3_VL_MAX_ASPECT = 200
 """qwen2_vl.py get_image_size_with_most_features (0.17.0-0.34.0): the longest side of vLLM's

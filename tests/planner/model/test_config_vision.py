@@ -12,7 +12,13 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.model.config.vision import qwen3_vl_video_tokens, siglip_head, vit_block
+from planner.model.config.vision import (
+    QWEN3_VL_MAX_PIXELS,
+    QWEN3_VL_VIDEO_MAX_PIXELS,
+    qwen3_vl_video_tokens,
+    siglip_head,
+    vit_block,
+)
 from planner.model.spec import ConfigError
 from tests.conftest import load_ref_config
 
@@ -406,3 +412,25 @@ def test_a_temporal_patch_over_two_frames_is_refused() -> None:
 def test_the_largest_qwen3_vl_video_is_vllms_factor_pair(patch: int, merge: int, temporal: int,
                                                          tokens: int) -> None:
     assert qwen3_vl_video_tokens(patch, merge, temporal) == tokens
+
+
+@pytest.mark.parametrize(("video_max_pixels", "tokens"), [
+    # the planned longest_edge, 25,165,824 (copies of the checkpoints' video file): 12,288
+    (QWEN3_VL_VIDEO_MAX_PIXELS, 12_288),
+    # no video_preprocessor_config.json: transformers' get_video_processor_dict (4.57.0,
+    # 5.22.0) reads preprocessor_config.json, longest_edge 16,777,216: // 2 // 32^2 = 8,192 =
+    # 64 x 128 (isqrt 90; 8,192 = 2^13), a 2,048 x 4,096 frame; 2 frames x 8,388,608 px =
+    # 16,777,216, not over: one temporal patch, 8,192, below the image's 16,384
+    (QWEN3_VL_MAX_PIXELS, 8_192),
+    # a copy of Qwen3.5-9B-Base's video file, 234,881,024: // 2 // 32^2 = 114,688 = 2^14 x 7
+    # (isqrt 338: no divisor from 257 to 338, 2^8 = 256 the closest) = 256 x 448, an 8,192 x
+    # 14,336 frame; 2 x 117,440,512 px = 234,881,024, not over: 114,688, above the image
+    (234_881_024, 114_688),
+    # transformers' class default, 32 x 32 x 768 = 786,432 (a video file without "size"):
+    # // 2 // 32^2 = 384 = 16 x 24, a 512 x 768 frame, 2 x 393,216 px not over: 384
+    (786_432, 384),
+])
+def test_the_largest_qwen3_vl_video_by_which_file_gives_its_size(video_max_pixels: int,
+                                                                  tokens: int) -> None:
+    assert QWEN3_VL_MAX_PIXELS == 4096 * 4096 and QWEN3_VL_VIDEO_MAX_PIXELS == 24 * 1024 * 1024
+    assert qwen3_vl_video_tokens(16, 2, 2, video_max_pixels) == tokens
