@@ -5,6 +5,7 @@ import math
 from functools import lru_cache
 from typing import NamedTuple
 
+from planner.model.config.vision import QWEN3_VL_MAX_PIXELS
 from planner.model.spec import VisionEncoder
 from planner.serving.engine.facts import ModelFacts
 from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, MM_LIMIT_PER_PROMPT, EncoderRules
@@ -31,19 +32,44 @@ VIDEO_TOKEN_SCALE = 12.5
 expects around each one."""
 
 
+DUMMY_IMAGE_SIDE_PX = 9_999_999
+"""NOTE: the side of the square image vLLM 0.11.0-0.12.0 resize to their largest Qwen3-VL image
+(qwen2_vl.py get_image_size_with_most_features: _get_vision_info(image_width=9999999,
+image_height=9999999, num_frames=1), the 0.11.0, 0.11.1, 0.11.2 and 0.12.0 wheels), which
+their dummy video's frames start from (qwen3_vl.py get_dummy_mm_data, _get_max_video_frames).
+From 0.13.0 it is the factor pair of longest_edge // (p m)^2 (vision.qwen3_vl_image_grid)."""
+
+
+def _square_side(factor: int) -> int:
+    """The side of vLLM 0.11.0-0.12.0's largest Qwen3-VL image, `factor` (patch x merge) px a
+    merged token.
+
+    NOTE: qwen3_vl.py _get_vision_info (0.11.0-0.12.0) resizes the DUMMY_IMAGE_SIDE_PX square
+    with transformers' image smart_resize (qwen2_vl image_processing_qwen2_vl.py, 4.57.0; the
+    same arithmetic in 5.22.0), max_pixels the image processor's longest_edge
+    (vision.QWEN3_VL_MAX_PIXELS): round(side / factor) factor squared is over it, so beta =
+    sqrt(side^2 / max_pixels) and the side is max(factor, floor(side / beta / factor) factor),
+    in floats as transformers has it. Qwen3-VL (16 px, merge 2): floor(4,096 / 32) x 32 =
+    4,096; an 18 px, merge-2 tower: floor(4,096 / 36) x 36 = 4,068, where the factor pair's
+    15 x 863 tokens (51,780 patches, isqrt 227) would give a 4,086 px square."""
+    beta = math.sqrt(DUMMY_IMAGE_SIDE_PX * DUMMY_IMAGE_SIDE_PX / QWEN3_VL_MAX_PIXELS)
+    return max(factor, math.floor(DUMMY_IMAGE_SIDE_PX / beta / factor) * factor)
+
+
 def _video_patches(enc: VisionEncoder, frames: int) -> int:
-    """Patches of a `frames`-frame dummy video at the image's largest size, vLLM 0.11.0-0.14.0.
+    """Patches of a `frames`-frame dummy video at the image's largest size, vLLM 0.11.0-0.12.0.
 
     NOTE: qwen3_vl.py Qwen3VLProcessingInfo._get_vision_info with the video processor:
     transformers video_processing_qwen3_vl.py smart_resize(frames, side, side, temporal_factor
     t, factor p m, max_pixels = the video processor's longest_edge) (4.57.0, the same in
-    5.24.0): edge = round(side / pm) pm, and where round(frames / t) t x edge^2 > max_pixels,
+    5.22.0): edge = round(side / pm) pm, and where round(frames / t) t x edge^2 > max_pixels,
     edge = max(pm, floor(side / beta / pm) pm) with beta = sqrt(frames x side^2 / max_pixels);
     its min_pixels branch needs t_bar x edge^2 < shortest_edge, never true at side 4,096.
-    grid_t = (frames + frames % t) // t; patches = grid_t (edge / p)^2. `side` is the image's
-    largest size (get_image_size_with_most_features: 4,096 for Qwen3-VL)."""
-    side = math.isqrt(enc.max_item_patches) * enc.patch
+    grid_t = (frames + frames % t) // t; patches = grid_t (edge / p)^2. `side` is the square
+    image's (_square_side: 4,096 for Qwen3-VL), which matters only where no shrink is taken
+    (side / beta = sqrt(max_pixels / frames) whatever the side)."""
     factor = enc.patch * enc.merge
+    side = _square_side(factor)
     edge = round(side / factor) * factor
     if round(frames / enc.temporal) * enc.temporal * edge * edge > enc.video_max_pixels:
         beta = math.sqrt(frames * side * side / enc.video_max_pixels)
@@ -54,7 +80,8 @@ def _video_patches(enc: VisionEncoder, frames: int) -> int:
 
 @lru_cache(maxsize=64)
 def qwen3_vl_dummy_video(enc: VisionEncoder, max_model_len: int) -> tuple[int, int]:
-    """(frames, patches) of vLLM 0.11.0-0.14.0's dummy Qwen3-VL video.
+    """(frames, patches) of vLLM 0.11.0-0.12.0's dummy Qwen3-VL video (SCALED_VIDEO_RULE, the
+    releases where it can outrank the image: encoder_profile).
 
     NOTE: qwen2_vl.py get_num_frames_with_most_features (one video per prompt: the registry
     asks with mm_counts 1 each) = min(_get_max_video_frames(max_model_len), VIDEO_FRAMES_CAP):

@@ -188,7 +188,18 @@ def test_qwen3_vl_dummy_video_frames_by_hand():
     # 32) x 32 = 3,520, 220^2 = 48,400 patches
     assert qwen3_vl_dummy_video(enc, 16199) == (2, 48_400)
     assert qwen3_vl_dummy_video(enc, 16200)[0] == 24_576
-    # transformers' class default (786,432 px, no video_preprocessor_config.json): 24,576
+    # a checkpoint without video_preprocessor_config.json: transformers' video processor reads
+    # preprocessor_config.json (get_video_processor_dict, 4.57.0 and 5.22.0), 16,777,216 px.
+    # 2 frames: 2 x 4,096^2 = 33,554,432 is over it, beta = sqrt(2), floor(2,896.3 / 32) x 32
+    # = 2,880, one temporal patch of 180^2 = 32,400 patches, 8,100 embeddings; 3 frames: beta
+    # sqrt(3), floor(2,364.8 / 32) x 32 = 2,336, grid_t 2: 2 x 146^2 = 42,632 patches, 10,658
+    # embeddings, so at 10,657 tokens the loop stays at 2 frames. At 65,536 tokens it runs to
+    # the cap: 24,576 frames give beta = sqrt(24,576) = 156.8, edge max(32, 0) = 32, the same
+    # dummy as at 25,165,824
+    fallback = enc.model_copy(update={"video_max_pixels": 16_777_216})
+    assert qwen3_vl_dummy_video(fallback, 65536) == (24_576, 49_152)
+    assert qwen3_vl_dummy_video(fallback, 10657) == (2, 32_400)
+    # transformers' class default (786,432 px: only a video file without "size"): 24,576
     # frames give beta = sqrt(24,576 x 4,096^2 / 786,432) = 724.1, edge max(32, 0) = 32: the
     # same dummy. From 193 frames on each is 32 x 32 (sqrt(786,432 / n) < 64), so n frames
     # are ceil(n / 2) embeddings: the cap's 12,288 fit from 12,288 tokens, 24,575 frames'
@@ -197,6 +208,26 @@ def test_qwen3_vl_dummy_video_frames_by_hand():
     assert qwen3_vl_dummy_video(bare, 65536) == (24_576, 49_152)
     assert qwen3_vl_dummy_video(bare, 12288) == (24_576, 49_152)
     assert qwen3_vl_dummy_video(bare, 12287)[0] == 24_574
+
+
+def test_qwen3_vl_dummy_video_frames_start_from_the_square_image():
+    # vLLM 0.11.0-0.12.0 start the dummy video's frames from their largest image, a square:
+    # qwen2_vl.py get_image_size_with_most_features resizes a 9,999,999 px square with
+    # transformers' image smart_resize at longest_edge 16,777,216: beta = 9,999,999 / 4,096,
+    # side floor(4,096 / (18 x 2)) x 36 = 113 x 36 = 4,068 for an 18 px, merge-2 tower (the
+    # factor pair's 15 x 863 tokens, 51,780 patches, isqrt 227, would give 227 x 18 = 4,086).
+    # The side only shows where no frame is shrunk: at a video longest_edge of 234,881,024
+    # (a copy of Qwen3.5-9B-Base's video_preprocessor_config.json), 2 frames x 4,068^2 =
+    # 33,097,248 are within it, one temporal patch of (4,068 / 18)^2 = 226^2 = 51,076 patches,
+    # 12,769 embeddings (4,086 would round to 114 x 36 = 4,104: 228^2 = 51,984). 3 frames:
+    # round(3 / 2) x 2 = 4 x 4,068^2 = 66,194,496 within it, grid_t (3 + 1) // 2 = 2: 102,152
+    # patches, 25,538 embeddings; 4 frames the same; 5: round(2.5) = 2 in Python, as
+    # transformers rounds it, x 2 = 4 frames' pixels, grid_t 3: 153,228 patches, 38,307
+    # embeddings
+    enc = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct").vision.encoder.model_copy(
+        update={"patch": 18, "video_max_pixels": 234_881_024})
+    assert qwen3_vl_dummy_video(enc, 25537) == (2, 51_076)
+    assert qwen3_vl_dummy_video(enc, 25538) == (4, 102_152)
 
 
 @pytest.mark.parametrize("tp, mbt, max_model_len, shape, held, vit_peak", [
