@@ -49,7 +49,7 @@ from planner.model.spec import (
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.vocab import vocab_rows_per_rank
-from planner.serving.weights_dsv4 import dsv4_buffer_bytes, dsv4_rank_bytes
+from planner.serving.weights_dsv4 import dsv4_buffer_bytes, dsv4_draft_bytes, dsv4_rank_bytes
 from planner.units import TORCH_DTYPE_BYTES
 
 
@@ -286,7 +286,8 @@ def rank_weights(
                     transformers_backend=transformers_backend, rules=rules, kinds=kinds,
                 )
                 if dsv4:
-                    terms = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
+                    terms = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens,
+                                        mtp_layers, mtp_own_heads, mtp_own_embed, layout.pp)
                 else:
                     alike = (kinds[layers.start:layers.stop], stage == 0,
                              stage == layout.pp - 1)
@@ -419,9 +420,8 @@ def _loaded_terms(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
     table = _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
     draft, draft_experts = _mtp_bytes(spec, scheme, bits, params, shard, elem) if (
         mtp_layers and shard.last_stage) else (0, 0)
-    mtp = ((draft + (table if mtp_own_heads else 0)) * mtp_layers
-           + (table if mtp_own_embed and pp > 1 else 0)) if (
-        mtp_layers and shard.last_stage) else 0
+    mtp = _draft_bytes(draft, table, mtp_layers, mtp_own_heads, mtp_own_embed and pp > 1
+                       ) if shard.last_stage else 0
     # the MTP draft's layers allocate their own top-k buffer (sparse_mla_buffer_bytes)
     drafts = mtp_layers if shard.last_stage else 0
     return terms.model_copy(update={
@@ -430,6 +430,16 @@ def _loaded_terms(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
         + (deepstack if shard.first_stage or shard.vision_every_stage else 0)
         + eplb_buffer_bytes(spec, bits, params, shard)
         + (draft_experts if shard.rules.eplb_draft_buffer and shard.ep_size > 1 else 0)})
+
+
+def _draft_bytes(layer: int, table: int, mtp_layers: int, own_heads: bool, own_embed: bool
+                 ) -> int:
+    """The last stage's MTP draft bytes: `mtp_layers` draft layers of `layer` bytes each,
+    plus a vocabulary `table` (the rank's padded rows x hidden, served dtype) per layer
+    where each keeps its own lm_head copy (`own_heads`) and once where the draft keeps its
+    own embedding (`own_embed`: at PP > 1)."""
+    return ((layer + (table if own_heads else 0)) * mtp_layers
+            + (table if own_embed else 0)) if mtp_layers else 0
 
 
 _LAYER_KINDS: IdentityMemo[tuple[int, ...]] = IdentityMemo(256)
@@ -635,19 +645,27 @@ def _dsv4_model(spec: ModelSpec, scheme: QuantScheme) -> bool:
 
 
 def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: int,
-                max_num_batched_tokens: int) -> WeightTerms:
-    """DeepSeek-V4 on one rank (planner.serving.weights_dsv4); its MTP layer is not loaded
-    (load_weights skips "mtp.")."""
+                max_num_batched_tokens: int, mtp_layers: int = 0, mtp_own_heads: bool = False,
+                mtp_own_embed: bool = False, pp: int = 1) -> WeightTerms:
+    """DeepSeek-V4 on one rank (planner.serving.weights_dsv4); on the last stage its
+    `mtp_layers` MTP draft layers (weights_dsv4.dsv4_draft_bytes), each with its own lm_head
+    copy where `mtp_own_heads` and the draft's embedding where `mtp_own_embed` at PP > 1, as
+    _loaded_terms adds them (the target's load_weights skips "mtp.")."""
     local = tuple(round(_experts_per_rank(lp, shard) / lp.expert_size) if lp.expert_size
                   else 0 for lp in params.layers)
+    rows = _vocab_rows(spec.vocab_size, shard)
     r = dsv4_rank_bytes(spec, shard.layers, shard.tp, local, shard.first_stage,
-                        shard.last_stage, _vocab_rows(spec.vocab_size, shard), act_b)
+                        shard.last_stage, rows, act_b)
     buffers = dsv4_buffer_bytes(spec, max_num_batched_tokens, act_b, shard.last_stage)
+    table = rows * spec.hidden_size * act_b
+    mtp = _draft_bytes(dsv4_draft_bytes(spec, shard.tp, local[-1], act_b), table, mtp_layers,
+                       mtp_own_heads, mtp_own_embed and pp > 1) if (
+        mtp_layers and shard.last_stage) else 0
     return WeightTerms(embeddings_bytes=r.embeddings, attention_bytes=r.attention,
                        experts_bytes=r.experts, shared_experts_bytes=r.shared_experts,
                        router_bytes=r.router, norms_bytes=r.norms, lm_head_bytes=r.lm_head,
                        rope_cache_bytes=r.rope_cache, hyper_connections_bytes=r.hyper_connections,
-                       buffers_bytes=buffers)
+                       buffers_bytes=buffers, mtp_bytes=mtp)
 
 
 _REPLICATED_FC = frozenset({"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "mimo",

@@ -13,7 +13,7 @@ planner.model.params.dsv4_attention_params' (exact against transformers on `meta
 import math
 from typing import NamedTuple
 
-from planner.model.spec import CompressedAttention, ModelSpec, MoeMlp
+from planner.model.spec import CompressedAttention, Mlp, ModelSpec, MoeMlp
 
 FP8_BLOCK = 128
 MXFP4_GROUP = 32
@@ -72,6 +72,54 @@ def _attention(c: CompressedAttention, hidden: int, ratio: int, tp: int, scale_b
     return total
 
 
+class _LayerBytes(NamedTuple):
+    """One decoder layer's bytes on one GPU by component (dsv4_rank_bytes' per-layer part)."""
+
+    attention: int
+    experts: int
+    shared_experts: int
+    router: int
+    norms: int
+    hyper_connections: int
+
+
+def _layer_bytes(spec: ModelSpec, mlp: Mlp | None, ratio: int, hashed: bool, local_experts: int,
+                 tp: int, scale_b: int, act_b: int) -> _LayerBytes:
+    """A DeepseekV4DecoderLayer on one rank: attention compressing by `ratio`, its norms and
+    hyper-connections, and an MoE `mlp` with `local_experts` routed experts here and a
+    tid2eid table where `hashed` (a hash-routed layer), else the correction bias."""
+    c, hidden = spec.compressed_attention, spec.hidden_size
+    attention = _attention(c, hidden, ratio, tp, scale_b, act_b)
+    norms = 2 * hidden * act_b  # attn_norm, ffn_norm
+    mix = (2 + c.hc_mult) * c.hc_mult
+    hyper = 4 * 2 * (mix * c.hc_mult * hidden + mix + 3)  # hc_{attn,ffn}_{fn,base,scale}
+    if not isinstance(mlp, MoeMlp):
+        return _LayerBytes(attention, 0, 0, 0, norms, hyper)
+    inter = mlp.expert_intermediate_size
+    if spec.quant is not None and "fp4experts" in spec.quant.scheme:
+        # w13 + w2: 3 x inter x hidden e2m1 pairs + a ue8m0 scale per 32
+        experts = local_experts * (3 * inter * hidden // 2 + 3 * inter * hidden // MXFP4_GROUP)
+    else:
+        experts = local_experts * (_fp8(2 * inter, hidden, scale_b)
+                                   + _fp8(hidden, inter, scale_b))
+    shared = 0
+    shared_inter = mlp.shared_intermediate_size * max(1, mlp.num_shared_experts)
+    if mlp.num_shared_experts:
+        shared = (_fp8(2 * shared_inter // tp, hidden, scale_b)
+                  + _fp8(hidden, shared_inter // tp, scale_b))
+    # GateLinear in the model dtype; tid2eid int32 (vocab x top_k) on hash layers, else
+    # e_score_correction_bias float32 (experts).
+    router = act_b * hidden * mlp.num_experts + (
+        4 * spec.vocab_size * mlp.experts_per_token if hashed else 4 * mlp.num_experts)
+    return _LayerBytes(attention, experts, shared, router, norms, hyper)
+
+
+def _scale_bytes(spec: ModelSpec) -> int:
+    """Bytes of an FP8 block scale: 1 (ue8m0) where the experts are FP4, else 4
+    (DeepseekV4FP8Config.is_scale_e8m0)."""
+    return 1 if spec.quant is not None and "fp4experts" in spec.quant.scheme else 4
+
+
 def dsv4_rank_bytes(spec: ModelSpec, layers: range, tp: int, local_experts: tuple[int, ...],
                     first_stage: bool, last_stage: bool, vocab_rows: int, act_b: int
                     ) -> Dsv4Rank:
@@ -79,41 +127,49 @@ def dsv4_rank_bytes(spec: ModelSpec, layers: range, tp: int, local_experts: tupl
     here (whole experts under EP; under TP every expert's intermediate is split instead,
     which Mxfp4MoEMethod prices the same per parameter)."""
     c, hidden = spec.compressed_attention, spec.hidden_size
-    expert_fp4 = spec.quant is not None and "fp4experts" in spec.quant.scheme
-    scale_b = 1 if expert_fp4 else 4  # DeepseekV4FP8Config.is_scale_e8m0
-    attention = experts = shared = router = norms = hyper = 0
-    mix = (2 + c.hc_mult) * c.hc_mult
-    for i in layers:
-        layer = spec.layers[i]
-        attention += _attention(c, hidden, c.compress_ratios[i], tp, scale_b, act_b)
-        norms += 2 * hidden * act_b  # attn_norm, ffn_norm
-        hyper += 4 * 2 * (mix * c.hc_mult * hidden + mix + 3)  # hc_{attn,ffn}_{fn,base,scale}
-        mlp = layer.mlp
-        if not isinstance(mlp, MoeMlp):
-            continue
-        inter = mlp.expert_intermediate_size
-        if expert_fp4:  # w13 + w2: 3 x inter x hidden e2m1 pairs + a ue8m0 scale per 32
-            experts += local_experts[i] * (3 * inter * hidden // 2
-                                           + 3 * inter * hidden // MXFP4_GROUP)
-        else:
-            experts += local_experts[i] * (_fp8(2 * inter, hidden, scale_b)
-                                           + _fp8(hidden, inter, scale_b))
-        shared_inter = mlp.shared_intermediate_size * max(1, mlp.num_shared_experts)
-        if mlp.num_shared_experts:
-            shared += _fp8(2 * shared_inter // tp, hidden, scale_b)
-            shared += _fp8(hidden, shared_inter // tp, scale_b)
-        # GateLinear in the model dtype; tid2eid int32 (vocab x top_k) on hash layers, else
-        # e_score_correction_bias float32 (experts).
-        router += act_b * hidden * mlp.num_experts
-        router += (4 * spec.vocab_size * mlp.experts_per_token if i < c.num_hash_layers
-                   else 4 * mlp.num_experts)
+    scale_b = _scale_bytes(spec)
+    per_layer = [_layer_bytes(spec, spec.layers[i].mlp, c.compress_ratios[i],
+                              i < c.num_hash_layers, local_experts[i], tp, scale_b, act_b)
+                 for i in layers]
+    attention, experts, shared, router, norms, hyper = map(sum, zip(*per_layer, strict=True))
     embeddings = vocab_rows * hidden * act_b if first_stage else 0
     lm_head = vocab_rows * hidden * act_b if last_stage else 0
     if last_stage:
         norms += hidden * act_b
-    hyper += 4 * (c.hc_mult * c.hc_mult * hidden + c.hc_mult + 1)  # hc_head fn, base, scale
+    hyper += _hc_head_bytes(spec)
     return Dsv4Rank(embeddings, attention, experts, shared, router, norms, hyper, lm_head,
                     dsv4_rope_bytes(spec))
+
+
+def _hc_head_bytes(spec: ModelSpec) -> int:
+    """hc_head_fn, hc_head_base and hc_head_scale in float32: hc_mult x (hc_mult x hidden),
+    hc_mult and 1 (nvidia/model.py DeepseekV4Model; each MTP layer holds its own)."""
+    c = spec.compressed_attention
+    return 4 * (c.hc_mult * c.hc_mult * spec.hidden_size + c.hc_mult + 1)
+
+
+def dsv4_draft_bytes(spec: ModelSpec, tp: int, local_experts: int, act_b: int) -> int:
+    """One MTP draft layer of DeepSeek-V4 on one rank of the last stage, as vLLM builds
+    DeepSeekV4MultiTokenPredictorLayer (model_executor/models/deepseek_v4_mtp.py in the
+    0.20.0-0.21.0 wheels, models/deepseek_v4/nvidia/mtp.py in 0.22.0-0.34.0; the modules and
+    their dtypes are the same in every release): enorm, hnorm and shared_head.norm (RMSNorm,
+    model dtype); e_proj and h_proj, hidden x hidden ReplicatedLinear with the quant_config
+    (FP8 128 x 128 blocks, whole on every rank); hc_head fn / base / scale (float32); and a
+    DeepseekV4DecoderLayer, its mtp_block. DeepseekV4Attention gives a layer_id >=
+    num_hidden_layers compress_ratio 1 (window only: no compressor, no indexer), and
+    DeepseekV4MoE a layer not below num_hash_layers the correction bias, not tid2eid; the
+    experts go to Mxfp4MoEMethod as the target's (DeepseekV4FP8Config, no ignored layers),
+    `local_experts` of them here. Not counted: the draft's embed_tokens and
+    shared_head.head, which the proposer replaces by the target's at PP 1 (rank_weights'
+    mtp_own_embed at PP > 1), and its topk_indices_buffer, replaced by the target's
+    (llm_base_proposer.py, v1/worker/gpu/spec_decode/eagle/utils.py); its rotary cache is
+    the target's (get_rope caches by its arguments)."""
+    hidden = spec.hidden_size
+    scale_b = _scale_bytes(spec)
+    block = _layer_bytes(spec, spec.layers[-1].mlp, 1, False, local_experts, tp, scale_b,
+                         act_b)
+    return (sum(block) + 3 * hidden * act_b + 2 * _fp8(hidden, hidden, scale_b)
+            + _hc_head_bytes(spec))
 
 
 def dsv4_rope_bytes(spec: ModelSpec) -> int:

@@ -166,3 +166,61 @@ def test_moe_kernel_and_first_capture_logits():
     shape = dsv4_shape(SPEC)
     assert dsv4_first_capture_bytes(shape, 51) == 512 << 20
     assert dsv4_first_capture_bytes(shape, 0) == 0  # FULL graphs only: real indexer path
+
+
+def test_mtp_draft_layer_per_gpu_tp8_ep():
+    # --speculative-config method mtp, num_speculative_tokens 1 (num_nextn_predict_layers 1):
+    # vLLM builds one DeepSeekV4MultiTokenPredictorLayer (deepseek_v4_mtp.py 0.20.0-0.21.0,
+    # models/deepseek_v4/nvidia/mtp.py 0.22.0-0.34.0), on 8 x H200 at TP=8 with EP. Its
+    # mtp_block is layer 43: compress_ratio 1 (layer_id >= num_hidden_layers), so window-only
+    # attention: wq_a + wkv whole 1536 x 4096 + 12 x 32 scales = 6,291,840 + q/kv norms
+    # 1536 x 2 = 6,294,912; wq_b 4096 x 1024 + 32 x 8, wo_a 1024 x 4096 + 8 x 32, wo_b 4096 x
+    # 1024 + 32 x 8 = 3 x 4,194,560; sink max(8, 64) x 4 = 256 -> 18,878,848. Norms 2 x 4096
+    # x 2 = 16,384; hyper-connections 8 x (24 x 4 x 4096 + 24 + 3) = 3,145,944; experts
+    # 256 / 8 = 32 x (3 x 2048 x 4096 / 2 + 3 x 2048 x 4096 / 32) = 427,819,008; shared
+    # gate_up 512 x 4096 + 4 x 32 + down 4096 x 256 + 32 x 2 = 3,145,920; router 4096 x 256
+    # x 2 + bias 256 x 4 (layer 43 is no hash layer) = 2,098,176 -> 455,104,280. Besides:
+    # enorm, hnorm, shared_head.norm 3 x 4096 x 2 = 24,576; e_proj + h_proj FP8 2 x (4096 x
+    # 4096 + 32 x 32) = 33,556,480; hc_head 4 x (4 x 4 x 4096 + 4 + 1) = 262,164. The
+    # embedding and shared_head.head are the target's at PP 1: 488,947,500 B per GPU.
+    layout = ParallelLayout(tp=8, ep=True)
+    base = rank_weights(SPEC, checkpoint_scheme(SPEC), layout, max_num_batched_tokens=8192)
+    draft = rank_weights(SPEC, checkpoint_scheme(SPEC), layout, max_num_batched_tokens=8192,
+                         mtp_layers=1)
+    assert {t.mtp_bytes for t in draft} == {488_947_500}
+    assert all(d.total_bytes - b.total_bytes == 488_947_500 for b, d in zip(base, draft,
+                                                                              strict=True))
+
+
+def test_mtp_draft_sits_on_the_last_stage_with_its_embedding_at_pp2():
+    # TP=4 x PP=2 with EP: the draft layer on stage 1 only. Its layer at TP 4: attention
+    # 6,294,912 + wq_b 8192 x 1024 + 64 x 8, wo_a 2048 x 4096 + 16 x 32, wo_b 4096 x 2048 +
+    # 32 x 16 (3 x 8,389,120) + sink 64 x 4 = 31,462,528; norms 16,384; hyper 3,145,944;
+    # experts 64 x 13,369,344 = 855,638,016; shared 1024 x 4096 + 8 x 32 + 4096 x 512 + 32 x
+    # 4 = 6,291,840; router 2,098,176; + 24,576 + 33,556,480 + 262,164 = 932,496,108. At
+    # PP > 1 the draft keeps its own embed_tokens (draft_builds_embed): 129,280 / 4 = 32,320
+    # rows x 4096 x 2 B = 264,765,440 -> 1,197,261,548 B per GPU of the last stage.
+    draft = rank_weights(SPEC, checkpoint_scheme(SPEC), ParallelLayout(tp=4, pp=2, ep=True),
+                         max_num_batched_tokens=8192, mtp_layers=1, mtp_own_embed=True)
+    assert [t.mtp_bytes for t in draft] == [0] * 4 + [1_197_261_548] * 4
+
+
+def test_a_plan_with_the_mtp_draft_adds_its_weights():
+    # --num-speculative-tokens 1 on 8 x H200, TP=8 with EP: the weights term of every GPU
+    # grows by the draft layer worked out above, 488,947,500 B = 0.46 GiB, on the first
+    # release with the draft (0.20.0) and the newest (0.34.0) alike
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    def weights(tokens: int, version: str) -> tuple[int, str]:
+        p = plan(PlanRequest(model=SPEC, cluster=preset_cluster("h200", 8),
+                             layout=ParallelLayout(tp=8, ep=True),
+                             engine=EngineSettings(max_model_len=8192, vllm_version=version,
+                                                   num_speculative_tokens=tokens)))
+        return (p.per_gpu[0].weights_bytes,
+                next(t.formula for t in p.terms if t.key == "weights"))
+
+    for version in ("0.20.0", "0.34.0"):
+        (without, _), (drafted, formula) = weights(0, version), weights(1, version)
+        assert drafted - without == 488_947_500 and "MTP draft 0.46 GiB" in formula
