@@ -72,31 +72,21 @@ def _attention(c: CompressedAttention, hidden: int, ratio: int, tp: int, scale_b
     return total
 
 
-class _LayerBytes(NamedTuple):
-    """One decoder layer's bytes on one GPU by component (dsv4_rank_bytes' per-layer part)."""
-
-    attention: int
-    experts: int
-    shared_experts: int
-    router: int
-    norms: int
-    hyper_connections: int
-
-
 def _layer_bytes(spec: ModelSpec, mlp: Mlp | None, ratio: int, hashed: bool, local_experts: int,
-                 tp: int, scale_b: int, act_b: int) -> _LayerBytes:
-    """A DeepseekV4DecoderLayer on one rank: attention compressing by `ratio`, its norms and
-    hyper-connections, and an MoE `mlp` with `local_experts` routed experts here and a
-    tid2eid table where `hashed` (a hash-routed layer), else the correction bias."""
+                 tp: int, scale_b: int, act_b: int) -> Dsv4Rank:
+    """A DeepseekV4DecoderLayer on one rank (no embeddings, lm_head or rotary caches):
+    attention compressing by `ratio`, its norms and hyper-connections, and an MoE `mlp` with
+    `local_experts` routed experts here and a tid2eid table where `hashed` (a hash-routed
+    layer), else the correction bias."""
     c, hidden = spec.compressed_attention, spec.hidden_size
     attention = _attention(c, hidden, ratio, tp, scale_b, act_b)
     norms = 2 * hidden * act_b  # attn_norm, ffn_norm
     mix = (2 + c.hc_mult) * c.hc_mult
     hyper = 4 * 2 * (mix * c.hc_mult * hidden + mix + 3)  # hc_{attn,ffn}_{fn,base,scale}
     if not isinstance(mlp, MoeMlp):
-        return _LayerBytes(attention, 0, 0, 0, norms, hyper)
+        return Dsv4Rank(0, attention, 0, 0, 0, norms, hyper, 0, 0)
     inter = mlp.expert_intermediate_size
-    if spec.quant is not None and "fp4experts" in spec.quant.scheme:
+    if _fp4_experts(spec):
         # w13 + w2: 3 x inter x hidden e2m1 pairs + a ue8m0 scale per 32
         experts = local_experts * (3 * inter * hidden // 2 + 3 * inter * hidden // MXFP4_GROUP)
     else:
@@ -111,13 +101,18 @@ def _layer_bytes(spec: ModelSpec, mlp: Mlp | None, ratio: int, hashed: bool, loc
     # e_score_correction_bias float32 (experts).
     router = act_b * hidden * mlp.num_experts + (
         4 * spec.vocab_size * mlp.experts_per_token if hashed else 4 * mlp.num_experts)
-    return _LayerBytes(attention, experts, shared, router, norms, hyper)
+    return Dsv4Rank(0, attention, experts, shared, router, norms, hyper, 0, 0)
 
 
 def _scale_bytes(spec: ModelSpec) -> int:
     """Bytes of an FP8 block scale: 1 (ue8m0) where the experts are FP4, else 4
     (DeepseekV4FP8Config.is_scale_e8m0)."""
-    return 1 if spec.quant is not None and "fp4experts" in spec.quant.scheme else 4
+    return 1 if _fp4_experts(spec) else 4
+
+
+def _fp4_experts(spec: ModelSpec) -> bool:
+    """Whether the checkpoint's routed experts are MXFP4 (expert_dtype "fp4")."""
+    return spec.quant is not None and "fp4experts" in spec.quant.scheme
 
 
 def dsv4_rank_bytes(spec: ModelSpec, layers: range, tp: int, local_experts: tuple[int, ...],
@@ -131,14 +126,13 @@ def dsv4_rank_bytes(spec: ModelSpec, layers: range, tp: int, local_experts: tupl
     per_layer = [_layer_bytes(spec, spec.layers[i].mlp, c.compress_ratios[i],
                               i < c.num_hash_layers, local_experts[i], tp, scale_b, act_b)
                  for i in layers]
-    attention, experts, shared, router, norms, hyper = map(sum, zip(*per_layer, strict=True))
-    embeddings = vocab_rows * hidden * act_b if first_stage else 0
-    lm_head = vocab_rows * hidden * act_b if last_stage else 0
-    if last_stage:
-        norms += hidden * act_b
-    hyper += _hc_head_bytes(spec)
-    return Dsv4Rank(embeddings, attention, experts, shared, router, norms, hyper, lm_head,
-                    dsv4_rope_bytes(spec))
+    summed = Dsv4Rank(*map(sum, zip(*per_layer, strict=True)))
+    table = vocab_rows * hidden * act_b
+    return summed._replace(
+        embeddings=table if first_stage else 0, lm_head=table if last_stage else 0,
+        norms=summed.norms + (hidden * act_b if last_stage else 0),
+        hyper_connections=summed.hyper_connections + _hc_head_bytes(spec),
+        rope_cache=dsv4_rope_bytes(spec))
 
 
 def _hc_head_bytes(spec: ModelSpec) -> int:
