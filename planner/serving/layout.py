@@ -38,12 +38,14 @@ from planner.serving.vllm_versions import (
     CT_WNA16_MOE_GROUP_CHECK_FROM,
     CT_WNA16_MOE_READ_FROM,
     DEFAULT_VLLM_VERSION,
+    DSV4_PP_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     MARLIN_MOE_ACT_ORDER_PADDING_FROM,
     MARLIN_MOE_TILE_PADDING_FROM,
     encoder_tp_data_taken,
     marlin_moe_pads,
     parse_version,
+    version_label,
     vllm_rules,
 )
 
@@ -789,6 +791,12 @@ def layout_errors(
         errors.append(
             f"Pipeline parallel size {layout.pp} exceeds the model's {spec.num_layers} layers."
         )
+    if layout.pp > 1 and spec.compressed_attention is not None and parse_version(
+            vllm_version or DEFAULT_VLLM_VERSION) < DSV4_PP_FROM:
+        errors.append(f"vLLM {vllm_version} refuses pipeline parallelism for DeepSeek-V4: "
+                      "\"Pipeline parallelism is not supported for this model. Supported "
+                      "models implement the `SupportsPP` interface.\" (DeepseekV4ForCausalLM "
+                      f"implements it from {version_label(DSV4_PP_FROM)})")
     errors += spec_head_errors(spec, layout.tp)
     errors += vision_head_errors(spec, layout.tp, vllm_version, mm_encoder_tp_mode)
     errors += eagle_head_errors(speculative_draft, layout.tp)

@@ -295,6 +295,26 @@ it is fused with weights_proj into `wk_weights_proj = MergedColumnParallelLinear
 vllm/models/deepseek_v32/attention.py, the same; read in 0.20.0-0.34.0). weights.rank_weights
 indexer_wk_quantized for the releases before."""
 
+DSV4_PP_FROM: Version = (0, 21, 0)
+"""NOTE: DeepseekV4ForCausalLM is `class DeepseekV4ForCausalLM(nn.Module)` in the 0.20.0-0.20.2
+wheels (model_executor/models/deepseek_v4.py, which builds embed_tokens, the final norm and
+lm_head on every rank, no PP guard), so config/model.py verify_with_parallel_config raises
+NotImplementedError "Pipeline parallelism is not supported for this model. Supported models
+implement the `SupportsPP` interface." at PP > 1; from the 0.21.0 wheel it is (nn.Module,
+SupportsPP), embed_tokens on the first rank and norm / lm_head on the last
+(layout.layout_errors)."""
+
+DSV4_MTP_BUFFER_DRAFT_ONLY_FROM: Version = (0, 27, 0)
+"""NOTE: DeepseekV4Model builds _mtp_hidden_buffer, torch.empty(max_num_batched_tokens,
+hc_mult x hidden, model dtype), the pre-hc_head residual its MTP draft reads: on every rank in
+the 0.20.0-0.20.2 wheels (model_executor/models/deepseek_v4.py, no condition; no PP there:
+DeepseekV4ForCausalLM is no SupportsPP), on the last PP rank in 0.21.0 (deepseek_v4.py) and
+0.22.0-0.26.0 (models/deepseek_v4/nvidia/model.py, 0.25.1 too), with or without a draft; from
+the 0.27.0 wheel (0.27.1-0.33.0 the same) only `if get_pp_group().is_last_rank and
+needs_mtp_hidden_states`, spec_config.use_eagle() or uses_draft_model() (method mtp is one),
+and in 0.34.0 common/spec_decode.py needs_mtp_hidden_buffer (the same, DSpark left out).
+weights.rank_weights dsv4_mtp_buffer_draft_only from it."""
+
 GDN_BA_WHOLE_FROM: Version = (0, 22, 0)
 """NOTE: from the 0.22.0 wheel mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention
 builds in_proj_ba with `disable_tp=self.maybe_disable_tp(quant_config)` (create_ba_proj), and

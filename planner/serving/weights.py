@@ -120,6 +120,9 @@ class WeightLoadRules(NamedTuple):
     # expert_padding: MXFP4's kernel's, else 16-bit experts' TRT-LLM width), held and read
     expert_pad: tuple[int, int] = (1, 1)
     indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
+    # DeepSeek-V4's _mtp_hidden_buffer held only with an MTP draft running
+    # (vllm_versions.DSV4_MTP_BUFFER_DRAFT_ONLY_FROM; else on the last stage always)
+    dsv4_mtp_buffer_draft_only: bool = False
     # weight_load.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     zeros_freed_bits: float = 0.0
     # layout.moe_wna16_load: routed experts as MoE WNA16 holds them (0.0: as the scheme)
@@ -240,7 +243,9 @@ def rank_weights(
     with the quant_config, not in the model dtype (indexer_wk_quantized: before
     vllm_versions.INDEXER_WK_UNQUANTIZED_FROM; _attention_kept_per_rank); the scheme's dense
     linear layers lose zeros_freed_bits per weight at load (weight_load.gptq_zeros_freed_bits;
-    _without_linear_zeros). Its expert_pad is not read here: callers pass it as
+    _without_linear_zeros); DeepSeek-V4's _mtp_hidden_buffer is held only with MTP draft layers
+    (dsv4_mtp_buffer_draft_only: vllm_versions.DSV4_MTP_BUFFER_DRAFT_ONLY_FROM; _dsv4_terms).
+    Its expert_pad is not read here: callers pass it as
     `expert_pad` (plan.derive._derive, speed.stages._rank_weights).
     """
     params = params or count_params(spec)
@@ -650,13 +655,16 @@ def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: i
     """DeepSeek-V4 on one rank (planner.serving.weights_dsv4); on the last stage its
     `mtp_layers` MTP draft layers (weights_dsv4.dsv4_draft_bytes), each with its own lm_head
     copy where `mtp_own_heads` and the draft's embedding where `mtp_own_embed` at PP > 1, as
-    _loaded_terms adds them (the target's load_weights skips "mtp.")."""
+    _loaded_terms adds them (the target's load_weights skips "mtp."); its _mtp_hidden_buffer
+    on the last stage with the draft, or without it where the release builds it always (not
+    shard.rules.dsv4_mtp_buffer_draft_only)."""
     local = tuple(round(_experts_per_rank(lp, shard) / lp.expert_size) if lp.expert_size
                   else 0 for lp in params.layers)
     rows = _vocab_rows(spec.vocab_size, shard)
     r = dsv4_rank_bytes(spec, shard.layers, shard.tp, local, shard.first_stage,
                         shard.last_stage, rows, act_b)
-    buffers = dsv4_buffer_bytes(spec, max_num_batched_tokens, act_b, shard.last_stage)
+    buffers = dsv4_buffer_bytes(spec, max_num_batched_tokens, act_b, shard.last_stage and (
+        bool(mtp_layers) or not shard.rules.dsv4_mtp_buffer_draft_only))
     table = rows * spec.hidden_size * act_b
     mtp = _draft_bytes(dsv4_draft_bytes(spec, shard.tp, local[-1], act_b), table, mtp_layers,
                        mtp_own_heads, mtp_own_embed and pp > 1) if (

@@ -154,10 +154,12 @@ def dsv4_draft_bytes(spec: ModelSpec, tp: int, local_experts: int, act_b: int) -
     DeepseekV4MoE a layer not below num_hash_layers the correction bias, not tid2eid; the
     experts go to Mxfp4MoEMethod as the target's (DeepseekV4FP8Config, no ignored layers),
     `local_experts` of them here. Not counted: the draft's embed_tokens and
-    shared_head.head, which the proposer replaces by the target's at PP 1 (rank_weights'
-    mtp_own_embed at PP > 1), and its topk_indices_buffer, replaced by the target's
-    (llm_base_proposer.py, v1/worker/gpu/spec_decode/eagle/utils.py); its rotary cache is
-    the target's (get_rope caches by its arguments)."""
+    shared_head.head, which the proposer replaces by the target's at PP 1 (at PP > 1 one
+    table on the last stage, rank_weights' mtp_own_embed: the draft's own in 0.21.0-0.33.0,
+    the target's second copy there in 0.34.0, which nvidia/model.py builds where
+    spec_decode_needs_target_embed and the draft takes), and its topk_indices_buffer,
+    replaced by the target's (llm_base_proposer.py, v1/worker/gpu/spec_decode/eagle/utils.py);
+    its rotary cache is the target's (get_rope caches by its arguments)."""
     hidden = spec.hidden_size
     scale_b = _scale_bytes(spec)
     block = _layer_bytes(spec, spec.layers[-1].mlp, 1, False, local_experts, tp, scale_b,
@@ -180,13 +182,15 @@ def dsv4_rope_bytes(spec: ModelSpec) -> int:
 
 
 def dsv4_buffer_bytes(spec: ModelSpec, max_num_batched_tokens: int, act_b: int,
-                      last_stage: bool = True) -> int:
+                      mtp_hidden: bool = True) -> int:
     """Buffers DeepseekV4Model allocates at init, sized by max_num_batched_tokens:
-    topk_indices_buffer (tokens x index_topk int32) and, on the last PP rank,
-    _mtp_hidden_buffer (tokens x hc_mult x hidden, model dtype; allocated with or without
-    MTP). Flash at 16,384 tokens: 16,384 x 512 x 4 = 32 MiB + 16,384 x 16,384 x 2 = 512 MiB.
+    topk_indices_buffer (tokens x index_topk int32) on every rank and, where `mtp_hidden`,
+    _mtp_hidden_buffer (tokens x hc_mult x hidden, model dtype): on the last PP rank, with or
+    without an MTP draft before vLLM 0.27, only with one from 0.27
+    (vllm_versions.DSV4_MTP_BUFFER_DRAFT_ONLY_FROM). Flash at 16,384 tokens: 16,384 x 512 x 4
+    = 32 MiB + 16,384 x 16,384 x 2 = 512 MiB.
     """
     c = spec.compressed_attention
     tokens = max_num_batched_tokens
-    mtp_hidden = tokens * c.hc_mult * spec.hidden_size * act_b if last_stage else 0
-    return tokens * c.index_topk * 4 + mtp_hidden
+    mtp_hidden_b = tokens * c.hc_mult * spec.hidden_size * act_b if mtp_hidden else 0
+    return tokens * c.index_topk * 4 + mtp_hidden_b

@@ -27,6 +27,7 @@ from planner.serving.startup.wna16_loaders import (
     plain_loader,
 )
 from planner.serving.vllm_versions import (
+    DSV4_MTP_BUFFER_DRAFT_ONLY_FROM,
     ERNIE_GATE_FP32_FROM,
     GATE_FP32_OFF_SM90_SM100_FROM,
     GDN_BA_WHOLE_FROM,
@@ -90,6 +91,8 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
         expert_pad=expert_padding(spec, scheme, kernel, moe_backend, version, gpu),
         indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM,
+        dsv4_mtp_buffer_draft_only=(spec.compressed_attention is not None
+                                    and version >= DSV4_MTP_BUFFER_DRAFT_ONLY_FROM),
         zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu), mxfp4_kernel=kernel)
 
 

@@ -16,7 +16,7 @@ from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme, what_if_scheme
 from planner.serving.layout import ParallelLayout
-from planner.serving.weights import rank_weights, weights_bytes
+from planner.serving.weights import WeightLoadRules, rank_weights, weights_bytes
 
 ENTRY = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
 SPEC = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_id)
@@ -198,8 +198,10 @@ def test_mtp_draft_sits_on_the_last_stage_with_its_embedding_at_pp2():
     # 32 x 16 (3 x 8,389,120) + sink 64 x 4 = 31,462,528; norms 16,384; hyper 3,145,944;
     # experts 64 x 13,369,344 = 855,638,016; shared 1024 x 4096 + 8 x 32 + 4096 x 512 + 32 x
     # 4 = 6,291,840; router 2,098,176; + 24,576 + 33,556,480 + 262,164 = 932,496,108. At
-    # PP > 1 the draft keeps its own embed_tokens (draft_builds_embed): 129,280 / 4 = 32,320
-    # rows x 4096 x 2 B = 264,765,440 -> 1,197,261,548 B per GPU of the last stage.
+    # PP > 1 one embedding table joins the last stage (draft_builds_embed): the draft's own
+    # on 0.21-0.33, on 0.34 the target's second copy (spec_decode_needs_target_embed), which
+    # the draft takes: 129,280 / 4 = 32,320 rows x 4096 x 2 B = 264,765,440 -> 1,197,261,548
+    # B per GPU of the last stage.
     draft = rank_weights(SPEC, checkpoint_scheme(SPEC), ParallelLayout(tp=4, pp=2, ep=True),
                          max_num_batched_tokens=8192, mtp_layers=1, mtp_own_embed=True)
     assert [t.mtp_bytes for t in draft] == [0] * 4 + [1_197_261_548] * 4
@@ -208,7 +210,9 @@ def test_mtp_draft_sits_on_the_last_stage_with_its_embedding_at_pp2():
 def test_a_plan_with_the_mtp_draft_adds_its_weights():
     # --num-speculative-tokens 1 on 8 x H200, TP=8 with EP: the weights term of every GPU
     # grows by the draft layer worked out above, 488,947,500 B = 0.46 GiB, on the first
-    # release with the draft (0.20.0) and the newest (0.34.0) alike
+    # release with the draft (0.20.0) and the newest (0.34.0) alike; from 0.27 the draft also
+    # brings _mtp_hidden_buffer, vllm serve's 8,192 tokens x 4 x 4096 x 2 B = 268,435,456
+    # (0.20.0 holds it without the draft too): 488,947,500 + 268,435,456 = 757,382,956
     from planner.serving.engine import EngineSettings
     from planner.serving.hardware import preset_cluster
     from planner.serving.plan import PlanRequest, plan
@@ -221,6 +225,57 @@ def test_a_plan_with_the_mtp_draft_adds_its_weights():
         return (p.per_gpu[0].weights_bytes,
                 next(t.formula for t in p.terms if t.key == "weights"))
 
-    for version in ("0.20.0", "0.34.0"):
+    for version, grown in (("0.20.0", 488_947_500), ("0.34.0", 757_382_956)):
         (without, _), (drafted, formula) = weights(0, version), weights(1, version)
-        assert drafted - without == 488_947_500 and "MTP draft 0.46 GiB" in formula
+        assert drafted - without == grown and "MTP draft 0.46 GiB" in formula
+
+
+def test_the_mtp_hidden_buffer_is_held_without_a_draft_before_0_27_only():
+    # DeepseekV4Model's _mtp_hidden_buffer (max_num_batched_tokens x hc_mult x hidden, bf16)
+    # sits on the last PP rank with or without a draft in vLLM 0.21.0-0.26.0, and from 0.27.0
+    # only with a hidden-state draft (needs_mtp_hidden_states). TP=4 x PP=2 with EP on 8 x
+    # H200, vllm serve's 8,192 tokens: top-k indices 8,192 x 512 x 4 = 16,777,216 B on every
+    # GPU; the hidden buffer 8,192 x 4 x 4096 x 2 = 268,435,456 B on stage 1 only.
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    def weights(version: str, tokens: int = 0) -> list[int]:
+        p = plan(PlanRequest(model=SPEC, cluster=preset_cluster("h200", 8),
+                             layout=ParallelLayout(tp=4, pp=2, ep=True),
+                             engine=EngineSettings(max_model_len=8192, vllm_version=version,
+                                                   num_speculative_tokens=tokens)))
+        return [g.weights_bytes for g in p.per_gpu]
+
+    old, new = weights("0.26.0"), weights("0.27.0")
+    assert [a - b for a, b in zip(old, new, strict=True)] == [0] * 4 + [268_435_456] * 4
+    # with the draft 0.27.0 holds it again: the draft's 1,197,261,548 B (above) + 268,435,456
+    # = 1,465,697,004 B more on stage 1 than without
+    assert [b - a for a, b in zip(new, weights("0.27.0", 1), strict=True)] == (
+        [0] * 4 + [1_465_697_004] * 4)
+    # rank_weights by the rule: 16,777,216 without the draft, + 268,435,456 = 285,212,672
+    # with it
+    rules = WeightLoadRules(dsv4_mtp_buffer_draft_only=True)
+    layout = ParallelLayout(tp=8, ep=True)
+    bare = rank_weights(SPEC, checkpoint_scheme(SPEC), layout, max_num_batched_tokens=8192,
+                        rules=rules)
+    drafted = rank_weights(SPEC, checkpoint_scheme(SPEC), layout, max_num_batched_tokens=8192,
+                           rules=rules, mtp_layers=1)
+    assert {t.buffers_bytes for t in bare} == {16_777_216}
+    assert {t.buffers_bytes for t in drafted} == {285_212_672}
+
+
+def test_pipeline_parallel_is_refused_before_0_21():
+    # vLLM 0.20.0-0.20.2: DeepseekV4ForCausalLM(nn.Module) is no SupportsPP, so PP=2 fails
+    # verify_with_parallel_config in vLLM's words; 0.21.0 is the first SupportsPP release
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import layout_errors
+
+    cluster, layout = preset_cluster("h200", 8), ParallelLayout(tp=4, pp=2, ep=True)
+    errors = layout_errors(SPEC, cluster, layout, vllm_version="0.20.2")
+    assert errors == ['vLLM 0.20.2 refuses pipeline parallelism for DeepSeek-V4: "Pipeline '
+                      'parallelism is not supported for this model. Supported models implement '
+                      'the `SupportsPP` interface." (DeepseekV4ForCausalLM implements it from '
+                      '0.21.0)']
+    assert layout_errors(SPEC, cluster, layout, vllm_version="0.21.0") == []
+    assert layout_errors(SPEC, cluster, ParallelLayout(tp=8, ep=True), vllm_version="0.20.0") == []
