@@ -325,6 +325,27 @@ def mega_deep_gemm_refusal(backend: str, architectures: tuple[str, ...], version
             f"({sorted(MEGA_DEEP_GEMM_ARCHITECTURES)}), but the model is {list(architectures)}.")
 
 
+MEGA_MOE_BACKENDS: tuple[tuple[Version, frozenset[str]], ...] = (
+    ((0, 32, 0), frozenset({"deep_gemm_mega_moe", "flashinfer_moe_ep_cutedsl", MEGA_DEEP_GEMM})),
+    ((0, 29, 0), frozenset({"deep_gemm_mega_moe", MEGA_DEEP_GEMM,
+                            "flashinfer_moe_ep_mega_cutedsl"})),
+    ((0, 27, 0), frozenset({"deep_gemm_mega_moe"})))
+"""The --moe-backend values DeepSeek-V4's _use_sequence_parallel counts as mega-MoE, from each
+release on (newest first; vllm_versions.DSV4_SEQUENCE_PARALLEL_FROM).
+
+NOTE: models/deepseek_v4/nvidia/model.py `moe_backend == "deep_gemm_mega_moe"` in the 0.27.0,
+0.27.1 and 0.28.0 wheels; `in MEGA_MOE_BACKENDS` (config/kernel.py) from 0.29.0:
+{"deep_gemm_mega_moe"} | FLASHINFER_MOE_EP_BACKENDS, which is {"flashinfer_moe_ep_mega_deep_gemm",
+"flashinfer_moe_ep_mega_cutedsl"} in 0.29.0-0.31.0 and {"flashinfer_moe_ep_cutedsl",
+"flashinfer_moe_ep_mega_deep_gemm"} in 0.32.0-0.34.0."""
+
+
+def mega_moe_backend(backend: str | None, version: Version) -> bool:
+    """Whether `backend` is one of vLLM `version`'s mega-MoE values (MEGA_MOE_BACKENDS)."""
+    return backend in next((values for first, values in MEGA_MOE_BACKENDS if version >= first),
+                           frozenset())
+
+
 MOE_EP_BACKENDS = frozenset({"flashinfer_moe_ep_cutedsl", MEGA_DEEP_GEMM})
 """NOTE: 0.34.0 config/kernel.py FLASHINFER_MOE_EP_BACKENDS; bind_passthrough_all2all_backend
 (KernelConfig.set_platform_defaults, VllmConfig.__post_init__) gives them all2all_backend

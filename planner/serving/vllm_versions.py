@@ -315,6 +315,21 @@ needs_mtp_hidden_states`, spec_config.use_eagle() or uses_draft_model() (method 
 and in 0.34.0 common/spec_decode.py needs_mtp_hidden_buffer (the same, DSpark left out).
 weights.rank_weights dsv4_mtp_buffer_draft_only from it."""
 
+DSV4_SEQUENCE_PARALLEL_FROM: Version = (0, 27, 0)
+"""NOTE: from the 0.27.0 wheel (0.27.1-0.34.0 the same rule) models/deepseek_v4/nvidia/model.py
+_use_sequence_parallel turns DeepSeek-V4 sequence-parallel where `pipeline_parallel_size == 1
+and enable_expert_parallel and tensor_parallel_size > 1` and the MoE takes token-sharded input:
+`data_parallel_size > 1` or a mega-MoE --moe-backend (moe_backend.mega_moe_backend). Each
+DeepseekV4DecoderLayer (the MTP draft's mtp_block too: nvidia/mtp.py) then builds the shared
+experts' DeepseekV4MLP with is_sequence_parallel, its gate_up_proj and down_proj
+`disable_tp=True`: whole on every rank, not split over TP nor padded to whole 128-blocks per
+rank (pad_shared_expert off); attention stays TP-split (all-gather before it, wo_b's
+reduce-scatter after), the GateLinear router is whole either way. The 0.20.0-0.26.0 sources
+build DeepseekV4MLP with is_sequence_parallel unset (False), as do the ROCm and XPU model files
+(models/deepseek_v4/amd/, xpu/, which __init__.py picks on those platforms) in every release:
+NVIDIA GPUs only. weights.rank_weights dsv4_sequence_parallel from it
+(weights_dsv4.dsv4_sequence_parallel)."""
+
 GDN_BA_WHOLE_FROM: Version = (0, 22, 0)
 """NOTE: from the 0.22.0 wheel mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention
 builds in_proj_ba with `disable_tp=self.maybe_disable_tp(quant_config)` (create_ba_proj), and

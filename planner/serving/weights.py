@@ -49,7 +49,12 @@ from planner.model.spec import (
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.mxfp4_kernels import Mxfp4Kernel
 from planner.serving.vocab import vocab_rows_per_rank
-from planner.serving.weights_dsv4 import dsv4_buffer_bytes, dsv4_draft_bytes, dsv4_rank_bytes
+from planner.serving.weights_dsv4 import (
+    dsv4_buffer_bytes,
+    dsv4_draft_bytes,
+    dsv4_rank_bytes,
+    dsv4_sequence_parallel,
+)
 from planner.units import TORCH_DTYPE_BYTES
 
 
@@ -123,6 +128,12 @@ class WeightLoadRules(NamedTuple):
     # DeepSeek-V4's _mtp_hidden_buffer held only with an MTP draft running
     # (vllm_versions.DSV4_MTP_BUFFER_DRAFT_ONLY_FROM; else on the last stage always)
     dsv4_mtp_buffer_draft_only: bool = False
+    # DeepSeek-V4's sequence-parallel mode, which holds the shared experts whole on every rank,
+    # in this release (vllm_versions.DSV4_SEQUENCE_PARALLEL_FROM), and --moe-backend one of its
+    # mega-MoE values (moe_backend.mega_moe_backend): the layout decides
+    # (weights_dsv4.dsv4_sequence_parallel)
+    dsv4_sequence_parallel: bool = False
+    mega_moe: bool = False
     # weight_load.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
     zeros_freed_bits: float = 0.0
     # layout.moe_wna16_load: routed experts as MoE WNA16 holds them (0.0: as the scheme)
@@ -244,7 +255,9 @@ def rank_weights(
     vllm_versions.INDEXER_WK_UNQUANTIZED_FROM; _attention_kept_per_rank); the scheme's dense
     linear layers lose zeros_freed_bits per weight at load (weight_load.gptq_zeros_freed_bits;
     _without_linear_zeros); DeepSeek-V4's _mtp_hidden_buffer is held only with MTP draft layers
-    (dsv4_mtp_buffer_draft_only: vllm_versions.DSV4_MTP_BUFFER_DRAFT_ONLY_FROM; _dsv4_terms).
+    (dsv4_mtp_buffer_draft_only: vllm_versions.DSV4_MTP_BUFFER_DRAFT_ONLY_FROM; _dsv4_terms),
+    and its shared experts whole on every rank in its sequence-parallel mode
+    (dsv4_sequence_parallel, mega_moe: weights_dsv4.dsv4_sequence_parallel; _dsv4_terms).
     Its expert_pad is not read here: callers pass it as
     `expert_pad` (plan.derive._derive, speed.stages._rank_weights).
     """
@@ -657,17 +670,21 @@ def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: i
     copy where `mtp_own_heads` and the draft's embedding where `mtp_own_embed` at PP > 1, as
     _loaded_terms adds them (the target's load_weights skips "mtp."); its _mtp_hidden_buffer
     on the last stage with the draft, or without it where the release builds it always (not
-    shard.rules.dsv4_mtp_buffer_draft_only)."""
+    shard.rules.dsv4_mtp_buffer_draft_only). In vLLM's sequence-parallel mode
+    (weights_dsv4.dsv4_sequence_parallel, from shard.rules.dsv4_sequence_parallel) the target's
+    and the draft's shared experts are whole on every rank."""
     local = tuple(round(_experts_per_rank(lp, shard) / lp.expert_size) if lp.expert_size
                   else 0 for lp in params.layers)
     rows = _vocab_rows(spec.vocab_size, shard)
+    whole = shard.rules.dsv4_sequence_parallel and dsv4_sequence_parallel(
+        shard.tp, shard.ep_size, pp == 1, shard.rules.mega_moe)
     r = dsv4_rank_bytes(spec, shard.layers, shard.tp, local, shard.first_stage,
-                        shard.last_stage, rows, act_b)
+                        shard.last_stage, rows, act_b, whole)
     buffers = dsv4_buffer_bytes(spec, max_num_batched_tokens, act_b, shard.last_stage and (
         bool(mtp_layers) or not shard.rules.dsv4_mtp_buffer_draft_only))
     table = rows * spec.hidden_size * act_b
-    mtp = _draft_bytes(dsv4_draft_bytes(spec, shard.tp, local[-1], act_b), table, mtp_layers,
-                       mtp_own_heads, mtp_own_embed and pp > 1) if (
+    mtp = _draft_bytes(dsv4_draft_bytes(spec, shard.tp, local[-1], act_b, whole), table,
+                       mtp_layers, mtp_own_heads, mtp_own_embed and pp > 1) if (
         mtp_layers and shard.last_stage) else 0
     return WeightTerms(embeddings_bytes=r.embeddings, attention_bytes=r.attention,
                        experts_bytes=r.experts, shared_experts_bytes=r.shared_experts,

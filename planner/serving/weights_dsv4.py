@@ -73,11 +73,12 @@ def _attention(c: CompressedAttention, hidden: int, ratio: int, tp: int, scale_b
 
 
 def _layer_bytes(spec: ModelSpec, mlp: Mlp | None, ratio: int, hashed: bool, local_experts: int,
-                 tp: int, scale_b: int, act_b: int) -> Dsv4Rank:
+                 tp: int, scale_b: int, act_b: int, shared_whole: bool) -> Dsv4Rank:
     """A DeepseekV4DecoderLayer on one rank (no embeddings, lm_head or rotary caches):
     attention compressing by `ratio`, its norms and hyper-connections, and an MoE `mlp` with
     `local_experts` routed experts here and a tid2eid table where `hashed` (a hash-routed
-    layer), else the correction bias."""
+    layer), else the correction bias; its shared experts split over TP, or whole where
+    `shared_whole` (dsv4_sequence_parallel)."""
     c, hidden = spec.compressed_attention, spec.hidden_size
     attention = _attention(c, hidden, ratio, tp, scale_b, act_b)
     norms = 2 * hidden * act_b  # attn_norm, ffn_norm
@@ -93,10 +94,11 @@ def _layer_bytes(spec: ModelSpec, mlp: Mlp | None, ratio: int, hashed: bool, loc
         experts = local_experts * (_fp8(2 * inter, hidden, scale_b)
                                    + _fp8(hidden, inter, scale_b))
     shared = 0
+    shared_tp = 1 if shared_whole else tp
     shared_inter = mlp.shared_intermediate_size * max(1, mlp.num_shared_experts)
     if mlp.num_shared_experts:
-        shared = (_fp8(2 * shared_inter // tp, hidden, scale_b)
-                  + _fp8(hidden, shared_inter // tp, scale_b))
+        shared = (_fp8(2 * shared_inter // shared_tp, hidden, scale_b)
+                  + _fp8(hidden, shared_inter // shared_tp, scale_b))
     # GateLinear in the model dtype; tid2eid int32 (vocab x top_k) on hash layers, else
     # e_score_correction_bias float32 (experts).
     router = act_b * hidden * mlp.num_experts + (
@@ -116,15 +118,17 @@ def _fp4_experts(spec: ModelSpec) -> bool:
 
 
 def dsv4_rank_bytes(spec: ModelSpec, layers: range, tp: int, local_experts: tuple[int, ...],
-                    first_stage: bool, last_stage: bool, vocab_rows: int, act_b: int
-                    ) -> Dsv4Rank:
+                    first_stage: bool, last_stage: bool, vocab_rows: int, act_b: int,
+                    shared_whole: bool = False) -> Dsv4Rank:
     """DeepSeek-V4's bytes on one rank; local_experts[i] = routed experts of layer i held
     here (whole experts under EP; under TP every expert's intermediate is split instead,
-    which Mxfp4MoEMethod prices the same per parameter)."""
+    which Mxfp4MoEMethod prices the same per parameter); the shared experts whole where
+    `shared_whole` (dsv4_sequence_parallel)."""
     c, hidden = spec.compressed_attention, spec.hidden_size
     scale_b = _scale_bytes(spec)
     per_layer = [_layer_bytes(spec, spec.layers[i].mlp, c.compress_ratios[i],
-                              i < c.num_hash_layers, local_experts[i], tp, scale_b, act_b)
+                              i < c.num_hash_layers, local_experts[i], tp, scale_b, act_b,
+                              shared_whole)
                  for i in layers]
     summed = Dsv4Rank(*map(sum, zip(*per_layer, strict=True)))
     table = vocab_rows * hidden * act_b
@@ -142,30 +146,46 @@ def _hc_head_bytes(spec: ModelSpec) -> int:
     return 4 * (c.hc_mult * c.hc_mult * spec.hidden_size + c.hc_mult + 1)
 
 
-def dsv4_draft_bytes(spec: ModelSpec, tp: int, local_experts: int, act_b: int) -> int:
+def dsv4_draft_bytes(spec: ModelSpec, tp: int, local_experts: int, act_b: int,
+                     shared_whole: bool = False) -> int:
     """One MTP draft layer of DeepSeek-V4 on one rank of the last stage, as vLLM builds
     DeepSeekV4MultiTokenPredictorLayer (model_executor/models/deepseek_v4_mtp.py in the
     0.20.0-0.21.0 wheels, models/deepseek_v4/nvidia/mtp.py in 0.22.0-0.34.0; the modules and
     their dtypes are the same in every release): enorm, hnorm and shared_head.norm (RMSNorm,
-    model dtype); e_proj and h_proj, hidden x hidden ReplicatedLinear with the quant_config
-    (FP8 128 x 128 blocks, whole on every rank); hc_head fn / base / scale (float32); and a
+    model dtype); e_proj and h_proj, hidden x hidden ReplicatedLinear with the quant_config (FP8
+    128 x 128 blocks, whole on every rank); hc_head fn / base / scale (float32); and a
     DeepseekV4DecoderLayer, its mtp_block. DeepseekV4Attention gives a layer_id >=
     num_hidden_layers compress_ratio 1 (window only: no compressor, no indexer), and
     DeepseekV4MoE a layer not below num_hash_layers the correction bias, not tid2eid; the
     experts go to Mxfp4MoEMethod as the target's (DeepseekV4FP8Config, no ignored layers),
-    `local_experts` of them here. Not counted: the draft's embed_tokens and
-    shared_head.head, which the proposer replaces by the target's at PP 1 (at PP > 1 one
-    table on the last stage, rank_weights' mtp_own_embed: the draft's own in 0.21.0-0.33.0,
-    the target's second copy there in 0.34.0, which nvidia/model.py builds where
-    spec_decode_needs_target_embed and the draft takes), and its topk_indices_buffer,
-    replaced by the target's (llm_base_proposer.py, v1/worker/gpu/spec_decode/eagle/utils.py);
-    its rotary cache is the target's (get_rope caches by its arguments)."""
+    `local_experts` of them here, its shared experts whole where `shared_whole`
+    (dsv4_sequence_parallel: 0.34.0 v1/worker/gpu/spec_decode/eagle/utils.py load_eagle_model
+    builds the draft under the target's vllm_config, its parallel config and, unless the
+    speculative config names its own, --moe-backend). Not counted: the draft's embed_tokens and
+    shared_head.head, which the proposer replaces by the target's at PP 1 (at PP > 1 one table
+    on the last stage, rank_weights' mtp_own_embed: the draft's own in 0.21.0-0.33.0, the
+    target's second copy there in 0.34.0, which nvidia/model.py builds where
+    spec_decode_needs_target_embed and the draft takes), and its topk_indices_buffer, replaced
+    by the target's (llm_base_proposer.py, v1/worker/gpu/spec_decode/eagle/utils.py); its rotary
+    cache is the target's (get_rope caches by its arguments)."""
     hidden = spec.hidden_size
     scale_b = _scale_bytes(spec)
     block = _layer_bytes(spec, spec.layers[-1].mlp, 1, False, local_experts, tp, scale_b,
-                         act_b)
+                         act_b, shared_whole)
     return (sum(block) + 3 * hidden * act_b + 2 * _fp8(hidden, hidden, scale_b)
             + _hc_head_bytes(spec))
+
+
+def dsv4_sequence_parallel(tp: int, ep_size: int, pp_one: bool, mega_moe: bool) -> bool:
+    """Whether vLLM runs DeepSeek-V4 sequence-parallel on a layout, in a release that has the
+    mode (vllm_versions.DSV4_SEQUENCE_PARALLEL_FROM: models/deepseek_v4/nvidia/model.py
+    _use_sequence_parallel, 0.27.0-0.34.0): PP 1 (`pp_one`), expert parallelism at TP > 1
+    (`ep_size` = tp x dp under EP, 1 without), and DP > 1 (ep_size > tp) or a mega-MoE
+    --moe-backend (`mega_moe`: moe_backend.mega_moe_backend). Each decoder layer then keeps
+    the residual stream sharded by token over the TP group and builds its shared experts'
+    DeepseekV4MLP with is_sequence_parallel: gate_up_proj and down_proj disable_tp, whole on
+    every rank (Flash: 25,167,360 B a layer, not 6,291,840 at TP 4)."""
+    return pp_one and tp > 1 and ep_size > 1 and (mega_moe or ep_size > tp)
 
 
 def dsv4_rope_bytes(spec: ModelSpec) -> int:

@@ -10,7 +10,7 @@ from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import group_size, int_bits, marlin_takes_group
-from planner.serving.moe_backend import trtllm_bf16_width_pad
+from planner.serving.moe_backend import mega_moe_backend, trtllm_bf16_width_pad
 from planner.serving.mxfp4 import (
     MXFP4_FP32_BIAS_KERNELS,
     mxfp4_expert_padding,
@@ -28,6 +28,7 @@ from planner.serving.startup.wna16_loaders import (
 )
 from planner.serving.vllm_versions import (
     DSV4_MTP_BUFFER_DRAFT_ONLY_FROM,
+    DSV4_SEQUENCE_PARALLEL_FROM,
     ERNIE_GATE_FP32_FROM,
     GATE_FP32_OFF_SM90_SM100_FROM,
     GDN_BA_WHOLE_FROM,
@@ -93,6 +94,9 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM,
         dsv4_mtp_buffer_draft_only=(spec.compressed_attention is not None
                                     and version >= DSV4_MTP_BUFFER_DRAFT_ONLY_FROM),
+        dsv4_sequence_parallel=(spec.compressed_attention is not None and gpu.vendor == "nvidia"
+                                and version >= DSV4_SEQUENCE_PARALLEL_FROM),
+        mega_moe=spec.compressed_attention is not None and mega_moe_backend(moe_backend, version),
         zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu), mxfp4_kernel=kernel)
 
 

@@ -279,3 +279,71 @@ def test_pipeline_parallel_is_refused_before_0_21():
                       '0.21.0)']
     assert layout_errors(SPEC, cluster, layout, vllm_version="0.21.0") == []
     assert layout_errors(SPEC, cluster, ParallelLayout(tp=8, ep=True), vllm_version="0.20.0") == []
+
+
+def test_sequence_parallel_mode_holds_the_shared_experts_whole():
+    # vLLM 0.27.0-0.34.0 models/deepseek_v4/nvidia/model.py _use_sequence_parallel: PP 1, EP,
+    # TP > 1 and DP > 1 (or a mega-MoE --moe-backend) build the shared experts' DeepseekV4MLP
+    # with disable_tp. --dp 2 --tp 4 --enable-expert-parallel on 8 x H200, vLLM 0.34.0.
+    # One layer's shared expert (n_shared_experts 1 x moe_intermediate_size 2048), FP8 with
+    # 1-byte ue8m0 128 x 128 block scales (expert_dtype fp4):
+    #   whole: gate_up 4096 x 4096 + 32 x 32 = 16,778,240; down 4096 x 2048 + 32 x 16 =
+    #          8,389,120 -> 25,167,360; 43 layers -> 1,082,196,480 B per GPU
+    #   TP 4:  gate_up 1024 x 4096 + 8 x 32 = 4,194,560; down 4096 x 512 + 32 x 4 = 2,097,280
+    #          -> 6,291,840; 43 layers -> 270,549,120 B per GPU
+    # The MTP draft's layer at TP 4, EP over 8 ranks (256 / 8 = 32 experts): attention
+    # 31,462,528 + norms 16,384 + hyper 3,145,944 + experts 32 x 13,369,344 = 427,819,008 +
+    # router 2,098,176 + enorm / hnorm / shared_head.norm 24,576 + e_proj / h_proj 33,556,480
+    # + hc_head 262,164 = 498,385,260, + shared 25,167,360 = 523,552,620 whole, + 6,291,840 =
+    # 504,677,100 split.
+    from planner.serving.hardware import gpu_preset
+    from planner.serving.startup.weight_load import weight_load_rules
+
+    scheme, h200 = checkpoint_scheme(SPEC), gpu_preset("h200")
+
+    def per_gpu(layout: ParallelLayout, version: tuple[int, int, int],
+                moe_backend: str | None = None) -> set[tuple[int, int]]:
+        rules = weight_load_rules(SPEC, scheme, moe_backend, version, h200)
+        terms = rank_weights(SPEC, scheme, layout, max_num_batched_tokens=8192, rules=rules,
+                             mtp_layers=1)
+        return {(t.shared_experts_bytes, t.mtp_bytes) for t in terms}
+
+    dp2 = ParallelLayout(tp=4, dp=2, ep=True)
+    assert per_gpu(dp2, (0, 34, 0)) == {(1_082_196_480, 523_552_620)}
+    assert per_gpu(dp2, (0, 27, 0)) == {(1_082_196_480, 523_552_620)}  # the first release
+    # the mode off: before 0.27, without EP (experts sliced over tp x dp: 498,385,260 -
+    # 427,819,008 + 256 x 13,369,344 / 8 = 498,385,260 again), at DP 1 on the default backend
+    assert per_gpu(dp2, (0, 26, 0)) == {(270_549_120, 504_677_100)}
+    assert per_gpu(ParallelLayout(tp=4, dp=2), (0, 34, 0)) == {(270_549_120, 504_677_100)}
+    # TP 8, DP 1: 43 x 3,145,920 = 135,274,560 split (the draft 488,947,500, as above); the
+    # mega-MoE backend turns the mode on at DP 1: 43 x 25,167,360 whole, the draft
+    # 488,947,500 - 3,145,920 + 25,167,360 = 510,968,940
+    tp8 = ParallelLayout(tp=8, ep=True)
+    assert per_gpu(tp8, (0, 34, 0)) == {(135_274_560, 488_947_500)}
+    assert per_gpu(tp8, (0, 34, 0), "deep_gemm_mega_moe") == {(1_082_196_480, 510_968_940)}
+    # PP 2 keeps the split (pipeline_parallel_size == 1 in the rule): 43 layers over two
+    # stages (22 + 21) x 6,291,840 at TP 4
+    pp2 = rank_weights(SPEC, scheme, ParallelLayout(tp=4, pp=2, dp=2, ep=True),
+                       max_num_batched_tokens=8192,
+                       rules=weight_load_rules(SPEC, scheme, None, (0, 34, 0), h200))
+    assert sorted({t.shared_experts_bytes for t in pp2}) == [21 * 6_291_840, 22 * 6_291_840]
+    # ROCm builds models/deepseek_v4/amd/model.py, which never sets is_sequence_parallel
+    rocm = weight_load_rules(SPEC, scheme, None, (0, 34, 0), gpu_preset("mi300x"))
+    assert not rocm.dsv4_sequence_parallel
+
+
+def test_mega_moe_backends_by_release():
+    # MEGA_MOE_BACKENDS: 0.27-0.28 `== "deep_gemm_mega_moe"`; 0.29-0.31 config/kernel.py
+    # adds flashinfer_moe_ep_mega_{deep_gemm,cutedsl}; 0.32-0.34 flashinfer_moe_ep_cutedsl
+    # and flashinfer_moe_ep_mega_deep_gemm
+    from planner.serving.moe_backend import mega_moe_backend
+
+    cases = {("deep_gemm_mega_moe", (0, 27, 0)): True, ("deep_gemm_mega_moe", (0, 26, 0)): False,
+             ("flashinfer_moe_ep_mega_cutedsl", (0, 28, 0)): False,
+             ("flashinfer_moe_ep_mega_cutedsl", (0, 31, 0)): True,
+             ("flashinfer_moe_ep_mega_cutedsl", (0, 32, 0)): False,
+             ("flashinfer_moe_ep_cutedsl", (0, 31, 0)): False,
+             ("flashinfer_moe_ep_cutedsl", (0, 34, 0)): True,
+             ("flashinfer_moe_ep_mega_deep_gemm", (0, 29, 0)): True,
+             ("flashinfer_trtllm", (0, 34, 0)): False, (None, (0, 34, 0)): False}
+    assert {case: mega_moe_backend(*case) for case in cases} == cases
