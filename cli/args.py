@@ -314,6 +314,8 @@ def _positive_float(high: float, what: str, *, inclusive: bool):
 
 _milliseconds = _positive_float(3.6e6, "a time in milliseconds (0 < ms < 3,600,000)",
                                 inclusive=False)
+_acceptance_length = _positive_float(65, "a mean acceptance length (1 to "
+                                     "--num-speculative-tokens + 1)", inclusive=True)
 _fraction = _positive_float(1, "a fraction of GPU memory in (0, 1] (e.g. 0.9)", inclusive=True)
 _gib_float = _positive_float(1024, "a GPU memory size in GiB (0 < GiB < 1024)",
                              inclusive=False)
@@ -990,6 +992,13 @@ def add_speculative(group: argparse._ArgumentGroup | argparse.ArgumentParser) ->
     group.add_argument("--speculative-method", choices=["eagle3"], default="eagle3",
                        help="the drafter's method (default eagle3, the one planned: a "
                        "Llama-style EAGLE-3 head)")
+    group.add_argument("--spec-acceptance-length", type=_acceptance_length, metavar="X",
+                       help="with drafts, model them in the speed at this mean acceptance "
+                       "length: the tokens each request's step emits on average, 1 to N + 1 "
+                       "(the bonus token included), as vLLM logs it in its SpecDecoding "
+                       "metrics line, \"Mean acceptance length: X\"; TPOT = (verify step of "
+                       "N + 1 tokens a request + N drafter passes) / X (the drafter's timing "
+                       "unvalidated); unset: decode without the drafter")
 
 
 def add_prefix_caching(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

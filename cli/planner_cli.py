@@ -79,7 +79,13 @@ from planner.serving.mm_modes import mm_refusals, served_towers
 from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
-from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, speed_fields
+from planner.serving.speed import (
+    ServingLoad,
+    SpeedEstimate,
+    acceptance_refusal,
+    estimate_speed,
+    speed_fields,
+)
 from planner.serving.startup.wheel_arch import no_preset_text
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
@@ -121,9 +127,20 @@ def redact(text: str) -> str:
 
 
 def _load(args: argparse.Namespace) -> ServingLoad:
-    """The serving load of --input-len, --output-len, --concurrency and --arrival."""
+    """The serving load of --input-len, --output-len, --concurrency, --arrival and
+    --spec-acceptance-length."""
     return ServingLoad(input_len=args.input_len, output_len=args.output_len,
-                       concurrency=args.concurrency, arrival=args.arrival)
+                       concurrency=args.concurrency, arrival=args.arrival,
+                       spec_acceptance_length=_acceptance(args))
+
+
+def _acceptance(args: argparse.Namespace) -> float | None:
+    """--spec-acceptance-length, or CliError (exit 2) where --num-speculative-tokens N gives
+    no drafts or it lies outside 1 to N + 1 (planner.serving.speed.acceptance_refusal)."""
+    refusal = acceptance_refusal(args.spec_acceptance_length, args.num_speculative_tokens)
+    if refusal:
+        raise CliError(refusal)
+    return args.spec_acceptance_length
 
 
 def _plan(args: argparse.Namespace) -> tuple[
@@ -320,7 +337,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     workload = Workload(
         input_len=args.input_len, output_len=args.output_len, context_tokens=args.context,
         concurrency=args.concurrency, arrival=args.arrival, requests_per_s=args.requests_per_s,
-        ttft_ms=args.ttft_ms, tpot_ms=args.tpot_ms,
+        ttft_ms=args.ttft_ms, tpot_ms=args.tpot_ms, spec_acceptance_length=_acceptance(args),
     )
     _preload(args, [(name, None) for name in args.model])
     seen: dict[str, str] = {}

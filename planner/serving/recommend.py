@@ -126,6 +126,8 @@ class Workload(BaseModel):
     """Arrival rate to sustain: needs output tokens/s >= rate x output_len (speed model)."""
     ttft_ms: float | None = Field(None, gt=0)
     tpot_ms: float | None = Field(None, gt=0)
+    spec_acceptance_length: float | None = Field(None, ge=1, allow_inf_nan=False)
+    """With speculative decoding, the mean acceptance length (ServingLoad's)."""
 
     @property
     def max_model_len(self) -> int:
@@ -136,7 +138,8 @@ class Workload(BaseModel):
     def load(self) -> ServingLoad:
         """The serving load the speed model is asked about."""
         return ServingLoad(input_len=self.input_len, output_len=self.output_len,
-                           concurrency=self.concurrency, arrival=self.arrival)
+                           concurrency=self.concurrency, arrival=self.arrival,
+                           spec_acceptance_length=self.spec_acceptance_length)
 
     @property
     def output_tokens_per_s(self) -> float | None:

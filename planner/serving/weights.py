@@ -747,7 +747,7 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
                                               expert_dp=shard.expert_dp,
                                               rules=draft_rules))
     hidden = spec.hidden_size
-    if spec.model_type in _REPLICATED_FC:
+    if mtp_fc_replicated(spec):
         fc = 2 * hidden * hidden * elem
     else:
         fc = math.ceil(2 * hidden * hidden / shard.tp * bits.layers[-1][1] / 8)
@@ -756,6 +756,12 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
         o_params = draft.mixer.num_heads * draft.mixer.v_head_dim * hidden / shard.tp
         o_proj = math.ceil(o_params * (8 * elem - bits.layers[-1][0]) / 8)
     return layer.total_bytes + fc + 3 * hidden * elem + o_proj, layer.experts_bytes
+
+
+def mtp_fc_replicated(spec: ModelSpec) -> bool:
+    """Whether the model's MTP fc (eh_proj) is whole on every rank (_REPLICATED_FC), not split
+    over TP."""
+    return spec.model_type in _REPLICATED_FC
 
 
 def mtp_excluded(spec: ModelSpec, scheme: QuantScheme) -> bool:

@@ -22,19 +22,23 @@ binds, `seqs_bound` when max_num_seqs is the lower of the two), and `terms`
 (planner.serving.plan.Term, each with its formula filled in).
 
 This package holds the public entry (ServingLoad, SpeedEstimate, SpeedFigures, PlanFigures,
-estimate_speed, speed_figures, context_rule, SPEED_KEYS, SPEED_COLUMNS, speed_columns,
-speed_fields), each layout's context (_context) and the serving at a load: one replica; DP
-replicas split the concurrency and add their throughput; at concurrency C (capped at what the
-KV cache holds) TPOT = decode step at C + the other requests' prefill work spread over the
-output; TTFT = request overhead + prefill + the decode steps ahead of it (C > 1: one, two
-with vLLM's async scheduling from 0.14 at PP=1: step.steps_ahead) + a share of the other
+estimate_speed, speed_figures, context_rule, acceptance_refusal, SPEED_KEYS, SPEED_COLUMNS,
+speed_columns, speed_fields), each layout's context (_context) and the serving at a load: one
+replica; DP replicas split the concurrency and add their throughput; at concurrency C (capped
+at what the KV cache holds) TPOT = decode step at C + the other requests' prefill work spread
+over the output; TTFT = request overhead + prefill + the decode steps ahead of it (C > 1: one,
+two with vLLM's async scheduling from 0.14 at PP=1: step.steps_ahead) + a share of the other
 C - 1 requests' whole prefills (arrival "staggered", the default), or, with arrival "steady"
 (desynchronized arrivals), the M/D/1 wait for the prefill work that arrives over one request's
 cycle (step.steady_wait_s) in place of that share, or, with arrival "burst" (all C arrive
 together), request overhead + the mean over the C requests of the packed prefill steps until
 each one's prompt ends (step.burst_estimate). Between nodes TP all-reduce and PP hops run over
-the network and the EP all-to-all's share for other nodes (hardware.network_link); not
-modelled: speculative decoding, prefix caching.
+the network and the EP all-to-all's share for other nodes (hardware.network_link). With
+speculative decoding (EngineSettings.num_speculative_tokens k) and the load's mean acceptance
+length tau (ServingLoad.spec_acceptance_length, vLLM's logged "Mean acceptance length"), a step
+is a verify step of k + 1 tokens a request + the drafter's k passes, and TPOT = that step / tau
++ the prefill interference (speed.drafting); without tau the drafter is left out (a note says
+so). Not modelled: prefix caching.
 The rest, one concept per module:
 - coefficients: SpeedCoefficients, FITTED and the estimated constants;
 - kernels: kernel_family, moe_kernel and the DeepGEMM and Marlin MoE rules;
@@ -43,6 +47,7 @@ The rest, one concept per module:
 - collectives: all-reduce (algorithm, hops, rates, measured NVLink rates), all-to-all, p2p;
 - routing: the experts a step's tokens touch, and with EP the busiest rank's share;
 - step: the per-step time model, decode and prefill;
+- drafting: speculative decoding's drafter pass (EAGLE-3, MTP) and the acceptance length;
 - terms: each figure's formula;
 - facts: the model's figures for published facts on hardware the calibration data lacks.
 """
@@ -50,6 +55,7 @@ The rest, one concept per module:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from operator import attrgetter
 from typing import Any, Literal, NamedTuple, get_args
 
@@ -57,7 +63,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
-from planner.serving.engine import EngineSettings, sparse_mla_kv
+from planner.model.attention.kvformat import KvBytes
+from planner.model.quant import QuantScheme
+from planner.serving.engine import EngineSettings, StateRules, sparse_mla_kv
 from planner.serving.layout import moe_wna16_fallback
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import (
@@ -86,12 +94,22 @@ from planner.serving.speed.context import (
     runs_padded_moe,
     stage_gpus,
 )
+from planner.serving.speed.drafting import (
+    DRAFT_UNVALIDATED,
+    Drafted,
+    acceptance_refusal,
+    drafter_label,
+    eagle_stage,
+    mtp_stage,
+)
 from planner.serving.speed.kernels import KernelFamily, kernel_label, moe_backend_timed
 from planner.serving.speed.lora_cost import ACTIVE_ADAPTERS, LORA_UNVALIDATED, pipeline_lora
-from planner.serving.speed.stages import pipeline_stages
+from planner.serving.speed.stages import Stage, pipeline_stages
 from planner.serving.speed.step import (
     burst_estimate,
     decode_estimate,
+    draft_estimate,
+    draft_prefill,
     prefill_estimate,
     steady_wait_s,
     steps_ahead,
@@ -105,6 +123,7 @@ from planner.serving.speed.terms import (
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
+from planner.serving.weights import WeightLoadRules
 from planner.text import counted, per_replica
 
 Arrival = Literal["staggered", "burst", "steady"]
@@ -126,6 +145,12 @@ class ServingLoad(BaseModel):
         "closed-loop benchmark of equal lengths) and are prefilled in packed steps; steady: "
         "desynchronized arrivals (production traffic, varied lengths) that wait only for the "
         "prefill work arriving with them (step.steady_wait_s)")
+    spec_acceptance_length: float | None = Field(
+        default=None, ge=1, allow_inf_nan=False, description="with speculative decoding "
+        "(EngineSettings.num_speculative_tokens k), the mean tokens each request's step emits, "
+        "1 to k + 1: vLLM's \"Mean acceptance length\" (its SpecDecoding metrics log line, 1 + "
+        "accepted / drafts, the bonus token included); None: decode without the drafter "
+        "(speed.drafting)")
 
     @property
     def held_tokens(self) -> int:
@@ -231,7 +256,9 @@ class SpeedEstimate(BaseModel):
     output_tokens_per_s_per_request: float | None = Field(description="1 / TPOT; None where "
                                                           "TPOT is (one output token)")
     prefill_tokens_per_s: float = Field(description="one request's prompt / its prefill time")
-    decode_step_ms: float = Field(description="one decode step of the whole pipeline")
+    decode_step_ms: float = Field(description="one decode step of the whole pipeline (with "
+                                  "speculative decoding modelled: the verify step + the "
+                                  "drafter's passes, the spec_step term)")
     prefill_ms: float = Field(description="one request's prefill, nothing queued")
     allreduce_ms_per_step: float = Field(description="TP all-reduce time inside one decode step"
                                          ", with the MoE layers' DP dispatch and combine where "
@@ -336,7 +363,11 @@ def estimate_speed(
     E / TP whole ones (layout_errors asks the EP size, TP here, to divide E), and the routed
     experts' read and compute wait for the busiest of moe_ep_size groups (step.ep_ranks).
     Taken at DP = 1 only (with DP > 1 the dispatch and combine are costed over every rank:
-    collectives.explained_all_to_all): ValueError otherwise, or where it does not divide TP."""
+    collectives.explained_all_to_all): ValueError otherwise, or where it does not divide TP.
+
+    `load.spec_acceptance_length` (the mean acceptance length, speed.drafting) models
+    speculative decoding: ValueError where the settings have no drafts or it exceeds
+    num_speculative_tokens + 1 (acceptance_refusal gives the message first)."""
     if moe_ep_size is not None:
         layout = request.layout
         if not layout.ep or layout.dp > 1 or moe_ep_size < 1 or layout.tp % moe_ep_size:
@@ -380,15 +411,27 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     seqs_bound = conc < load.concurrency and p.max_num_seqs < pool_requests
     replica_conc = cdiv(conc, ctx.dp)
     context = load.input_len + load.output_len / 2
-    tpot_base, parts, slow, stage_s, hops_s = decode_estimate(ctx, replica_conc, context)
+    k = request.engine.num_speculative_tokens
+    drafting = _drafting(ctx, load, request.engine)
+    tpot_base, parts, slow, stage_s, hops_s = decode_estimate(ctx, replica_conc, context,
+                                                              k + 1 if drafting else 1)
     prefill_s, marginal_s, chunks, softmax_s, prefill_lora = _cached(
         ctx.prefills, load.input_len, prefill_estimate, ctx, load.input_len)
+    drafted = None
+    if drafting:
+        passes = draft_estimate(ctx, replica_conc, context, k)
+        drafted = Drafted(drafter_label(request.engine), k, load.spec_acceptance_length,
+                          tpot_base + passes.seconds, passes,
+                          *draft_prefill(ctx, load.input_len, k))
+        prefill_s += drafted.prefill_s
+        marginal_s += drafted.prefill_marginal_s
+    step_s = drafted.step_s if drafted else tpot_base
     others = replica_conc - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
-    tpot = tpot_base + interference
+    tpot = step_s / (drafted.acceptance if drafted else 1) + interference
     burst = burst_estimate(ctx, replica_conc, load.input_len) if load.arrival == "burst" else None
     ttft, steady = _ttft_s(ctx, coefficients, load, others, (prefill_s, marginal_s),
-                           (tpot_base, tpot), burst)
+                           (step_s, tpot), burst)
     kv_wait = _kv_wait_s(load, kv_limit, ttft, tpot)
     aggregate = conc / (tpot + ttft / load.output_len)
     figures = SpeedFigures(
@@ -397,7 +440,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         ttft_ms=ttft * 1e3, tpot_ms=None if load.one_token else tpot * 1e3,
         kv_wait_ms=kv_wait * 1e3, output_tokens_per_s=aggregate,
         output_tokens_per_s_per_request=None if load.one_token else 1 / tpot,
-        prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=tpot_base * 1e3,
+        prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=step_s * 1e3,
         prefill_ms=prefill_s * 1e3, allreduce_ms_per_step=parts["allreduce"] * ctx.pp * 1e3,
     )
     if not explain:
@@ -408,9 +451,19 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                         marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
                         steady, (p.num_gpu_blocks, held_blocks, p.max_num_seqs),
                         seqs_bound, stage_gpus_note(ctx, stage_s, slow),
-                        hops_s, prefill_lora)
+                        hops_s, prefill_lora, drafted)
     return _explained(asked, request, load, p, ctx, figures, terms, clamp, held_blocks,
                       kv_wait)
+
+
+def _drafting(ctx: Context, load: ServingLoad, engine: EngineSettings) -> bool:
+    """Whether the estimate models speculative decoding: the load gives a mean acceptance
+    length and the context a drafter pass (Context.drafter); ValueError where the length is
+    not one these settings can emit (drafting.acceptance_refusal)."""
+    refusal = acceptance_refusal(load.spec_acceptance_length, engine.num_speculative_tokens)
+    if refusal:
+        raise ValueError(refusal)
+    return load.spec_acceptance_length is not None and ctx.drafter() is not None
 
 
 def _served(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigures
@@ -515,7 +568,7 @@ def _ep_marlin(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFig
     here = at(ep, ep_plan, load.concurrency)
     if here is None:
         return None
-    key = (load.input_len, load.output_len, load.arrival)
+    key = (load.input_len, load.output_len, load.arrival, load.spec_acceptance_length)
     if key not in ctx.ep_ahead:  # (an estimate at one load has one at every concurrency)
         top = max(figures.kv_limited_concurrency, here.kv_limited_concurrency)
         ahead = [c for c in range(1, top + 1)
@@ -600,8 +653,9 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
     """An estimate's notes: the cap on the concurrency (max_num_seqs or the KV cache), the MoE
     fallback kernel,
     what runs between nodes, the release's caveats and what is not modelled (an explicit
-    --moe-backend where the experts' kernel does not follow it: kernels.moe_backend_timed, MTP
-    drafting)."""
+    --moe-backend where the experts' kernel does not follow it: kernels.moe_backend_timed),
+    and speculative decoding, modelled at the load's acceptance length or not
+    (_speculative_note)."""
     notes = []
     if conc < load.concurrency:
         replica = per_replica(ctx.dp)
@@ -633,27 +687,44 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
     if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:
         notes.extend(_moe_backend_notes(ctx, s))
-    if s.speculative_draft is not None:
-        drafts = counted(s.num_speculative_tokens, "EAGLE-3 draft token")
-        notes.append(f"speculative decoding ({drafts} from {s.speculative_draft.model}) is not "
-                     "modelled: these figures decode one token per step without the drafter "
-                     "(with accepted drafts TPOT is lower)")
-    elif s.num_speculative_tokens:
-        drafts = counted(s.num_speculative_tokens, "MTP draft token")
-        notes.append(f"speculative decoding ({drafts}) is not modelled: these figures decode "
-                     "one token per step without the draft layer (with accepted drafts TPOT is "
-                     "lower)")
-        if any(stage.state_bytes for stage in ctx.distinct):
-            # step._state_bytes: the one-token conv update touches kernel - 1 columns
-            notes.append(f"the recurrent state is read at its one-token size: the conv kernel's "
-                         f"K - 1 columns, not the K - 1 + {s.num_speculative_tokens} the memory "
-                         f"plan holds for the drafts")
+    if s.num_speculative_tokens:
+        notes.append(_speculative_note(ctx, s, load))
+    if s.num_speculative_tokens and s.speculative_draft is None \
+            and any(stage.state_bytes for stage in ctx.distinct):
+        # step._state_bytes: the one-token conv update touches kernel - 1 columns
+        notes.append(f"the recurrent state is read at its one-token size: the conv kernel's "
+                     f"K - 1 columns, not the K - 1 + {s.num_speculative_tokens} the memory "
+                     f"plan holds for the drafts")
     if ctx.lora_stages:
         notes.append(f"--enable-lora: the LoRA kernels (Punica's shrink and expand on every "
                      f"wrapped module) are timed from the adapters' slots: a decode step's at "
                      f"{ACTIVE_ADAPTERS} (the worst case), a prefill's the one request's own "
                      f"(lora_decode and lora_prefill terms); {LORA_UNVALIDATED}")
     return notes
+
+
+def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad) -> str:
+    """What the speed makes of speculative decoding: modelled at the load's mean acceptance
+    length (speed.drafting), or not, and how to have it modelled."""
+    k = s.num_speculative_tokens
+    eagle = s.speculative_draft
+    drafts = (f"{counted(k, 'EAGLE-3 draft token')} from {eagle.model}" if eagle
+              else counted(k, "MTP draft token"))
+    if load.spec_acceptance_length is not None and ctx.draft is not None:
+        return (f"speculative decoding ({drafts}) modelled at mean acceptance length "
+                f"{load.spec_acceptance_length:g} (given): each step verifies "
+                f"{counted(k, 'draft')} + 1 token a request and runs {k} drafter "
+                f"pass{'es' * (k > 1)}, TPOT = step / {load.spec_acceptance_length:g} "
+                "(spec_step term); "
+                f"{DRAFT_UNVALIDATED}")
+    if load.spec_acceptance_length is not None:
+        return (f"speculative decoding ({drafts}) is not modelled: the model's MTP layer has a "
+                "shape of its own (MiMo-V2, Nemotron-H), which the speed does not time; these "
+                "figures decode one token per step without it")
+    without = "the drafter" if eagle else "the draft layer"
+    return (f"speculative decoding ({drafts}) is not modelled: these figures decode one token "
+            f"per step without {without} (with accepted drafts TPOT is lower); "
+            "--spec-acceptance-length X (vLLM's logged \"Mean acceptance length\") models it")
 
 
 def _mixed_group_notes(request: PlanRequest) -> list[str]:
@@ -721,9 +792,9 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     # EPLB's redundant experts are held on the EP ranks like the routed ones (the weights
     # term's _physical_experts), so each rank's expert bytes count them
     redundant = redundant_experts(spec, s, layout)
-    stages = pipeline_stages(request, scheme, act_b, sparse_mla_kv(
-        spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
-        load._replace(redundant_experts=redundant), device.states)
+    kv_b = sparse_mla_kv(spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp)
+    load = load._replace(redundant_experts=redundant)
+    stages = pipeline_stages(request, scheme, act_b, kv_b, load, device.states)
     # the tower's slots are idle in a step (lora.slots.stage_parts): which stages hold them
     # (sized_lora's vision_first_stage_only) does not move the speed
     lora = sized_lora(spec, s, True)
@@ -736,9 +807,28 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
                    dp_node_ranks=dp_node_ranks,
                    custom_ar_off=custom_ar_off, stage_devices=stage_devices,
                    lora_stages=lora_stages,
+                   draft_from=partial(_draft_stage, request, scheme, act_b, kv_b, load,
+                                      device.states) if s.num_speculative_tokens else None,
                    ar_world_sizes=nnodes_ar_world_sizes(device.link, layout.tp,
                                                         device.gpu.compute_capability, device.rules)
                    if custom_ar_off else CUSTOM_AR_WORLD_SIZES)
+
+
+def _draft_stage(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
+                 load: WeightLoadRules, states: StateRules) -> Stage | None:
+    """One drafter pass (Context.drafter): the EAGLE-3 drafter's, else the MTP layer's (the
+    last stage of the layout at one layer a stage: drafting.mtp_stage); None without MTP
+    layers, or where the model's MTP layer has a shape of its own (spec.mtp_layer: MiMo-V2,
+    Nemotron-H), not modelled."""
+    s, spec, layout = request.engine, request.model, request.layout
+    if s.speculative_draft is not None:
+        return eagle_stage(s.speculative_draft, spec, s, layout.tp, layout.pp, act_b, kv_b)
+    if spec.mtp_layer is not None or not spec.mtp_layers:
+        return None
+    per_layer = request.model_copy(update={"layout": layout.model_copy(
+        update={"pp": spec.num_layers})})
+    return mtp_stage(request, pipeline_stages(per_layer, scheme, act_b, kv_b,
+                                              load, states), act_b)
 
 
 def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:

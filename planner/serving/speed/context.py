@@ -7,7 +7,7 @@ compute rates every step reads (measured-read cap, routed-expert rates).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import InitVar, dataclass, field, replace
 from typing import NamedTuple
 
@@ -323,6 +323,11 @@ class Context:
     # with --enable-lora, each pipeline stage's LoRA kernels' figures (lora_cost.lora_stage);
     # empty without LoRA
     lora_stages: tuple[LoraStage, ...] = ()
+    # with speculative decoding, what works out one drafter pass on the last stage's GPU
+    # (speed.drafting: an EAGLE-3 drafter's or an MTP layer's), on first use (drafter()):
+    # an estimate without an acceptance length needs none
+    draft_from: Callable[[], Stage | None] | None = None
+    draft: Stage | None = None  # drafter()'s, once asked; None without drafts or not modelled
 
     # the read rates and expert compute factor every step of every stage reads, worked out
     # once per estimate (__post_init__), not once per step
@@ -356,10 +361,10 @@ class Context:
     # (_pp_top) estimates one layout at many concurrencies
     prefills: dict[int, tuple[float, float, int, float, PrefillLora]] = field(init=False)
     # speed._ep_marlin's (ahead_from, ahead_to, ahead_count, checked_to) by (input, output,
-    # arrival): the same at every concurrency, which the app's concurrency curve asks level by
-    # level
-    ep_ahead: dict[tuple[int, int, str], tuple[int | None, int | None, int, int]] = field(
-        init=False)
+    # arrival, mean acceptance length): the same at every concurrency, which the app's
+    # concurrency curve asks level by level
+    ep_ahead: dict[tuple[int, int, str, float | None],
+                   tuple[int | None, int | None, int, int]] = field(init=False)
 
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)
@@ -393,6 +398,12 @@ class Context:
         self.expert_bw = _expert_rate(self, eff)
         self.compute_eff = self.c.compute_efficiency * gemm_factor(self.device.gpu)
         self.expert_compute = _expert_compute(self)
+
+    def drafter(self) -> Stage | None:
+        """One drafter pass (draft_from's), worked out on the first ask."""
+        if self.draft_from is not None:
+            self.draft, self.draft_from = self.draft_from(), None
+        return self.draft
 
     def runs_on(self, k: int) -> Context:
         """The context stage `k` of `distinct` runs in: this one, or this one on its device

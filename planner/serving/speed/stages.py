@@ -33,7 +33,7 @@ from planner.serving.weights import (
 
 
 @dataclass(frozen=True)
-class _AttnGroup:
+class AttnGroup:
     """Attention layers of one stage whose queries see at most `span` tokens (None: the whole
     causal context; a sliding window; a sparse-attention top-k) and whose heads are, or are
     not, `wide`, summed over the layers."""
@@ -55,7 +55,7 @@ class Stage:
     dense_params: float  # parameters per rank every token multiplies (excl. routed experts)
     lm_head_params: float  # the part of dense_params that is the lm_head (last stage only)
     expert_params_per_token: float  # routed-expert parameters per token per rank (k x size)
-    attention: tuple[_AttnGroup, ...]  # attention layers by the tokens a query sees, head width
+    attention: tuple[AttnGroup, ...]  # attention layers by the tokens a query sees, head width
     sparse_layers: int  # layers with a sparse-attention indexer
     indexer_width: int  # sum over sparse layers of indexer heads x dim (replicated on TP)
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
@@ -338,7 +338,7 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
     return Stage(
         layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
         dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
-        attention=tuple(_AttnGroup(*key, *g) for key, g in groups.items()),
+        attention=tuple(AttnGroup(*key, *g) for key, g in groups.items()),
         sparse_layers=n_sparse,
         indexer_width=indexer,
         kv_bytes_per_token=kv_full,

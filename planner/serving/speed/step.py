@@ -25,7 +25,11 @@ compute, collectives, overheads), the pipeline around it and a request's chunked
   work on PP micro-batches at once, so PP raises throughput, not single-request speed
   (TPOT = max(sum of the stages, min(sequences, PP) x the slowest stage));
 - prefill of one request in chunks of max_num_batched_tokens, each chunk compute-bound
-  (2 x active params x tokens + the causal attention term) or weight-read bound.
+  (2 x active params x tokens + the causal attention term) or weight-read bound;
+- speculative decoding (speed.drafting): a verify step is a decode step of k + 1 tokens a
+  sequence; the drafter's k passes (the first over the step's tokens, the rest one token a
+  sequence) are each a step of the drafter's Stage on the last stage's GPU (draft_estimate);
+  each prefill chunk's step proposes too (draft_prefill).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from planner.serving.speed.coefficients import (
 )
 from planner.serving.speed.collectives import all_to_all_s, allreduce_s, pipeline_hops_s
 from planner.serving.speed.context import Context
+from planner.serving.speed.drafting import DraftPasses
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
 from planner.serving.speed.lora_cost import LoraStage, PrefillLora, lora_step_s, lora_work
 from planner.serving.speed.routing import (
@@ -158,10 +163,10 @@ def _state_bytes(stage: Stage, seqs: float) -> float:
     state (the last accepted token's slot) and store one per token
     (fla/ops/fused_recurrent.py 106-120 and 155-161, 0.17.0; flash_linear_attention/ops/
     fused_sigmoid_gating.py 106-120 and 157-166, 0.34.0), as Mamba2's selective_state_update
-    (mamba_ssm.py 334-337, 385, 435-447, 0.34.0): one read, one written. (A verify step of
-    1 + n tokens would read the same and write K - 1 + n conv columns and 1 + n states:
-    speculative decoding is not modelled, speed._notes.) Hence speed.stages holds its stages
-    by engine.state_dtype_rules, without the widening."""
+    (mamba_ssm.py 334-337, 385, 435-447, 0.34.0): one read, one written. (A speculative verify
+    step of 1 + n tokens reads the same and writes K - 1 + n conv columns and 1 + n states;
+    it is timed at the one-token size here: speed._notes says so.) Hence speed.stages holds its
+    stages by engine.state_dtype_rules, without the widening."""
     return 2 * seqs * stage.state_bytes
 
 
@@ -236,15 +241,17 @@ def expert_shares(ctx: Context, routed: int) -> tuple[float, float]:
 
 
 def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context: float,
-                prefill: bool, lora: LoraStage | None) -> dict[str, float]:
+                prefill: bool, lora: LoraStage | None, logits: float | None = None
+                ) -> dict[str, float]:
     """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead (and the
     compute's parts: the GEMMs, attention with the indexer, softmax, and their FLOPs), and
     with `lora` (the stage's LoRA figures) its LoRA kernels (lora_cost: the larger of their
     read and their compute, with the adapters, bytes and FLOPs behind them; 0 without).
 
-    `step`: the new tokens on this DP rank (_tokens; decode: one per sequence), `seqs`
-    sequences each with `context` tokens of KV (for prefill, context is the mean causal
-    context).
+    `step`: the new tokens on this DP rank (_tokens; decode: one per sequence; a speculative
+    verify step: k + 1), `seqs` sequences each with `context` tokens of KV (for prefill,
+    context is the mean causal context); `logits`: the lm_head's rows where they are neither
+    (a drafter's first pass: one per sequence over a decode step's tokens).
     """
     tokens, routed_tokens = step.count, step.routed
     expert_s = stage.expert_bytes * step.touched / ctx.expert_bw
@@ -271,7 +278,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     # logits_indices = query_start_loc[1:] - 1; hidden_states[logits_indices] into
     # compute_logits, 0.11.0 and 0.33.0; 0.34.0's v1/worker/gpu/input_batch.py the same
     # logits_indices): a prefill chunk runs the lm_head for one token
-    logit_rows = seqs if prefill else tokens
+    logit_rows = logits if logits is not None else seqs if prefill else tokens
     dev = ctx.device
     index_flops = 2 * tokens * context * stage.indexer_width
     gemm_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.dense_flops
@@ -336,21 +343,61 @@ def _stage_parts(ctx: Context, step: _Tokens, seqs: float, context: float, prefi
             for k, s in enumerate(ctx.distinct)]
 
 
-def decode_estimate(ctx: Context, batch: int, context: float
+def decode_estimate(ctx: Context, batch: int, context: float, width: int = 1
                     ) -> tuple[float, dict[str, float], int, list[float], float]:
-    """(TPOT without prefill interference, the slowest stage's parts, its index in
+    """(the decode step without prefill interference, the slowest stage's parts, its index in
     Context.distinct, each distinct stage's step seconds, the stage hops' seconds) at `batch`
-    sequences on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
+    sequences on this DP rank of `width` tokens each (a speculative verify step: k drafts + 1,
+    drafting.py's NOTE): PP micro-batches of batch / PP pass every stage in turn."""
     micro = max(1.0, batch / ctx.pp)
-    step = _tokens(ctx, micro)
+    step = _tokens(ctx, micro * width)
     parts = _stage_parts(ctx, step, micro, context, prefill=False)
     stage_s = [_step_s(p) for p in parts]
     slow = max(range(len(parts)), key=stage_s.__getitem__)  # the first of the slowest
     # fewer sequences than stages: a token walks the stages one after another (the sum);
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
     walk = max(sum(map(stage_s.__getitem__, ctx.order)), min(batch, ctx.pp) * stage_s[slow])
-    hops = pipeline_hops_s(ctx, micro)
+    hops = pipeline_hops_s(ctx, micro * width)
     return walk + hops + sequence_host_s(ctx, batch), parts[slow], slow, stage_s, hops
+
+
+def _draft_pass(ctx: Context, tokens: float, seqs: float, context: float, prefill: bool
+                ) -> tuple[float, dict[str, float]]:
+    """(seconds, parts) of one drafter pass (Context.drafter) of `tokens` tokens of `seqs`
+    sequences, its lm_head on one token of each, on the last stage's GPU; its all-reduce of
+    the target's hidden width (an EAGLE-3 drafter's hidden state is the target's in the
+    drafters of tests/fixtures/drafters)."""
+    on = ctx.runs_on(ctx.order[-1])
+    parts = _step_parts(on, ctx.draft, _tokens(ctx, tokens), seqs, context, prefill, None,
+                        logits=seqs)
+    return _step_s(parts), parts
+
+
+def draft_estimate(ctx: Context, batch: int, context: float, k: int) -> DraftPasses:
+    """The drafter's k passes in one decode step at `batch` sequences on this DP rank
+    (drafting.py's NOTE): the first over the verify step's batch x (k + 1) tokens, k - 1 more
+    of one token a sequence, each over its micro-batch (batch / PP) on the last stage, which
+    drafts for min(batch, PP) micro-batches a step."""
+    micro = max(1.0, batch / ctx.pp)
+    first_s, first = _draft_pass(ctx, micro * (k + 1), micro, context, prefill=False)
+    later_s, later = _draft_pass(ctx, micro, micro, context, prefill=False)
+    return DraftPasses(min(batch, ctx.pp) * (first_s + (k - 1) * later_s), first_s, later_s,
+                       first, later)
+
+
+def draft_prefill(ctx: Context, input_len: int, k: int) -> tuple[float, float]:
+    """(seconds alone, marginal seconds) of the drafter over one prompt: each chunk's step
+    proposes too (drafting.py's NOTE), a pass over the chunk's tokens and k - 1 of one token;
+    marginal, what a busy step gains: the chunk pass's compute and all-reduce."""
+    total = marginal = 0.0
+    done = 0
+    for _ in range(cdiv(input_len, ctx.mbt)):
+        chunk = min(ctx.mbt, input_len - done)
+        seconds, parts = _draft_pass(ctx, chunk, 1, done + chunk / 2, prefill=True)
+        done += chunk
+        total += seconds + (k - 1) * _draft_pass(ctx, 1, 1, done, prefill=False)[0]
+        marginal += parts["compute"] + parts["allreduce"]
+    return total, marginal
 
 
 def sequence_host_s(ctx: Context, batch: int) -> float:

@@ -40,6 +40,7 @@ from planner.serving.speed.context import (
     measured_moe_rate,
     read_capped,
 )
+from planner.serving.speed.drafting import DRAFT_UNVALIDATED, Drafted
 from planner.serving.speed.kernels import (
     DEEPGEMM_ALIGN_ROWS,
     FA3_MAX_HEAD_DIM,
@@ -395,7 +396,8 @@ def cap_phrase(seqs_bound: bool) -> str:
 def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, parts,
                 tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                 kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound,
-                stages_note: str, hops_s: float, prefill_lora: PrefillLora) -> list[Term]:
+                stages_note: str, hops_s: float, prefill_lora: PrefillLora,
+                drafted: Drafted | None = None) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
     `s`'s, the slowest stage (step.decode_estimate: the one whose parts they show); `burst`:
     burst_estimate's (mean seconds, steps) when the requests arrive together, else None;
@@ -405,8 +407,12 @@ def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, par
     `seqs_bound`: the
     cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase); `stages_note`:
     the decode step's note (stage_gpus_note); `hops_s`: its stage hops' seconds;
-    `prefill_lora`: the LoRA kernels in one request's prefill (with LoRA: _lora_terms)."""
+    `prefill_lora`: the LoRA kernels in one request's prefill (with LoRA: _lora_terms);
+    `drafted`: speculative decoding where the load gives its mean acceptance length
+    (drafting.Drafted: `tpot_base` is then the verify step, and `prefill_s`, `marginal_s`
+    hold the drafter's share)."""
     micro = max(1.0, per_replica / ctx.pp)
+    step_s = drafted.step_s if drafted else tpot_base
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
     padding = _padding_terms(ctx, s, parts)
     return [
@@ -417,14 +423,15 @@ def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, par
         _collectives_term(ctx, s, parts, micro, allreduce_caveat),
         _overhead_term(ctx, s, parts, graphs_caveat),
         *_lora_terms(ctx, parts, micro, load, chunks, prefill_lora),
-        _decode_step_term(ctx, tpot_base, padding, stages_note, per_replica, hops_s),
-        *_prefill_terms(ctx, load, prefill_s, marginal_s, chunks, softmax_s),
+        _decode_step_term(ctx, tpot_base, padding, stages_note, per_replica, hops_s, drafted),
+        *(_draft_terms(ctx, drafted, micro, context, tpot_base) if drafted else []),
+        *_prefill_terms(ctx, load, prefill_s, marginal_s, chunks, softmax_s, drafted),
         *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
         *([] if steady is None else [_steady_term(per_replica - 1, marginal_s, *steady)]),
-        _ttft_term(ctx, load, per_replica, tpot_base, prefill_s, ttft, burst, steady),
+        _ttft_term(ctx, load, per_replica, step_s, prefill_s, ttft, burst, steady),
         _kv_wait_term(load, kv_limit, kv_wait, ttft, tpot, aggregate),
-        *_output_terms(ctx, load, conc, per_replica, tpot_base, interference, marginal_s, tpot,
-                       ttft, aggregate),
+        *_output_terms(ctx, load, conc, per_replica, step_s, interference, marginal_s, tpot,
+                       ttft, aggregate, drafted),
     ]
 
 
@@ -843,15 +850,19 @@ def _prefill_lora_assumes(ctx: Context) -> str:
 
 
 def _decode_step_term(ctx: Context, tpot_base: float, padding: list[Term], stages_note: str,
-                      sequences: int, hops_s: float) -> Term:
+                      sequences: int, hops_s: float, drafted: Drafted | None) -> Term:
     """The whole pipeline's decode step from the stage terms above (padding: _padding_terms;
     the LoRA kernels: _lora_terms), with the host work per sequence where the coefficients
-    have any (step.sequence_host_s: SGLang's rows in bench/speed_accuracy.py; 0 for vLLM)."""
+    have any (step.sequence_host_s: SGLang's rows in bench/speed_accuracy.py; 0 for vLLM);
+    with `drafted`, the verify step of k + 1 tokens a sequence the terms above are of."""
+    verify = (f"verify step of {drafted.k} drafts + 1 = {drafted.k + 1} tokens a sequence "
+              "(the terms above are its): ") if drafted else ""
     us, host_s = ctx.c.sequence_step_overhead_us, sequence_host_s(ctx, sequences)
     host = f" + {us:g} us host work x {counted(sequences, 'sequence')} ({_ms(host_s)})" \
         if us else ""
     return _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
-                 f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) "
+                 f"{verify}max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x "
+                 "slowest stage) "
                  f"of [max(weights + KV, compute) + all-reduce"
                  f"{' + padded MoE rows' if padding else ''}"
                  f"{' + LoRA kernels' if ctx.lora_stages else ''} + overhead] + "
@@ -867,11 +878,16 @@ def _decode_step_term(ctx: Context, tpot_base: float, padding: list[Term], stage
 
 
 def _prefill_terms(ctx: Context, load, prefill_s: float, marginal_s: float, chunks: int,
-                   softmax_s: float) -> list[Term]:
+                   softmax_s: float, drafted: Drafted | None = None) -> list[Term]:
     """One request's prefill (each chunk the slower of its compute, attention and softmax or
     its weight read, + all-reduce), its softmax exponentials, and the work it adds to a busy
-    step."""
+    step; with `drafted`, `prefill_s` and `marginal_s` hold the drafter's over the prompt
+    (its own term: _draft_prefill_term), which the prefill term leaves out."""
     dev = ctx.device
+    own_s, own_marginal = ((drafted.prefill_s, drafted.prefill_marginal_s) if drafted
+                           else (0.0, 0.0))
+    target_s = prefill_s - own_s
+    with_draft = f" ({_ms(target_s)} + the drafter's {_ms(own_s)})" if drafted else ""
     experts = f"experts x {ctx.expert_compute:.3f} fitted; " if dev.moe is not None else ""
     expert_inputs = {"expert_compute_factor": ctx.expert_compute} if dev.moe is not None else {}
     if dev.moe is not None and ep_ranks(ctx) > 1:
@@ -884,14 +900,14 @@ def _prefill_terms(ctx: Context, load, prefill_s: float, marginal_s: float, chun
         expert_inputs["busiest_rank_pairs_ratio"] = busiest
     exp_inputs = _exp_inputs(ctx) if math.isfinite(dev.exp_rate) else {}
     return [
-        _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
+        _term("prefill", "Prefill of one request", target_s * 1e3, "ms",
               f"{counted(chunks, 'chunk')} of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
               f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s ("
               f"{experts}the lm_head on one token per chunk"
               f"{_part_rates(dev)}) + causal "
               f"attention at {_attn_rate(ctx)} TFLOP/s, all x "
               f"{_compute_eff(ctx, 2)}, + softmax {_ms(softmax_s)}; weight read) + "
-              f"all-reduce through {counted(ctx.pp, 'stage')} = {_ms(prefill_s)}", _gemm_note(ctx),
+              f"all-reduce through {counted(ctx.pp, 'stage')} = {_ms(target_s)}", _gemm_note(ctx),
               {"input_tokens": load.input_len, "chunks": chunks,
                "max_num_batched_tokens": ctx.mbt, **expert_inputs, **_compute_inputs(ctx),
                "softmax_ms": softmax_s * 1e3, "pp_stages": ctx.pp}),
@@ -910,14 +926,17 @@ def _prefill_terms(ctx: Context, load, prefill_s: float, marginal_s: float, chun
               {"input_tokens": load.input_len, **exp_inputs}),
         _term("prefill_tokens_per_s", "Prefill tokens/s (one request)",
               load.input_len / prefill_s, "tok/s",
-              f"{load.input_len:,} prompt tokens / {_ms(prefill_s)} prefill = "
+              f"{load.input_len:,} prompt tokens / {_ms(prefill_s)} prefill{with_draft} = "
               f"{load.input_len / prefill_s:,.0f} tok/s", "",
               {"input_tokens": load.input_len, "prefill_ms": prefill_s * 1e3}),
         _term("prefill_marginal", "Prefill work one request adds to a busy step",
               marginal_s * 1e3, "ms",
               f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
-              f"busiest stage = {_ms(marginal_s)}", "",
+              f"busiest stage"
+              + (f" {_ms(marginal_s - own_marginal)} + the drafter's pass over them "
+                 f"{_ms(own_marginal)}" if drafted else "") + f" = {_ms(marginal_s)}", "",
               {"input_tokens": load.input_len}),
+        *([_draft_prefill_term(ctx, load, drafted)] if drafted else []),
     ]
 
 
@@ -985,13 +1004,18 @@ def _kv_wait_term(load, kv_limit, kv_wait: float, ttft: float, tpot: float,
 
 def _output_terms(ctx: Context, load, conc, per_replica: int, tpot_base: float,
                   interference: float, marginal_s: float, tpot: float, ttft: float,
-                  aggregate: float) -> list[Term]:
+                  aggregate: float, drafted: Drafted | None = None) -> list[Term]:
     """The time per output token (the decode step + the others' prefill work spread over the
-    output tokens) and the output tokens/s of all served requests it gives."""
+    output tokens; with `drafted`, the speculative step (`tpot_base`) over the mean
+    acceptance length) and the output tokens/s of all served requests it gives."""
     c = ctx.c
+    step = (f"{_ms(tpot_base)} speculative step / {drafted.acceptance:g} mean acceptance "
+            f"length ({_ms(tpot_base / drafted.acceptance)})" if drafted
+            else f"{_ms(tpot_base)} decode step")
+    spec_inputs = {"spec_acceptance_length": drafted.acceptance} if drafted else {}
     return [
         _term("tpot", "Time per output token", tpot * 1e3, "ms",
-              f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} fitted share x "
+              f"{step} + {c.prefill_interference:.3f} fitted share x "
               f"{counted(per_replica - 1, 'other')} x {_ms(marginal_s)} / "
               f"{load.output_len:,} output tokens ({_ms(interference)}) = {_ms(tpot)}",
               _notes("not a TPOT with one output token (TPOT: n/a, no gap between output "
@@ -1000,7 +1024,8 @@ def _output_terms(ctx: Context, load, conc, per_replica: int, tpot_base: float,
               {"decode_step_ms": tpot_base * 1e3,
                "prefill_interference": c.prefill_interference,
                "other_requests": per_replica - 1, "prefill_marginal_ms": marginal_s * 1e3,
-               "output_tokens": load.output_len, "interference_ms": interference * 1e3}),
+               "output_tokens": load.output_len, "interference_ms": interference * 1e3}
+              | spec_inputs),
         *([] if load.one_token else [_term(
             "output_tokens_per_s_per_request", "Output tokens/s per request", 1 / tpot, "tok/s",
             f"1 / {_ms(tpot)} TPOT = {1 / tpot:,.1f} tok/s",
@@ -1071,3 +1096,78 @@ def _steady_term(others: int, marginal_s: float, wait_s: float, cycle_s: float) 
         "35.4 % against 47.8 % staggered (bench/public_speed.py)",
         {"other_clients": others, "prefill_marginal_ms": marginal_s * 1e3,
          "cycle_ms": (cycle_s + wait_s) * 1e3, "busy_share": rho})
+
+
+def _pass_term(ctx: Context, key: str, label: str, seconds: float, parts: dict[str, float],
+               tokens: float, sequences: float, context: float, what: str) -> Term:
+    """One drafter pass (step._draft_pass) of `tokens` tokens of `sequences` sequences: the
+    roofline of Context.draft's read and compute, + its all-reduce and per-layer overhead."""
+    d = ctx.draft
+    experts = (f" + {d.expert_bytes:,} B routed experts x the share {_avg(tokens)} tokens touch"
+               if d.expert_bytes else "")
+    return _term(
+        key, label, seconds * 1e3, "ms",
+        f"{what}: max(weights {d.dense_bytes:,} B{experts} ({_part_ms(parts['weights'])}) + "
+        f"KV {_avg_of(sequences, 'sequence')} x {context:,.0f} tokens x "
+        f"{d.kv_bytes_per_token:,} B ({_part_ms(parts['kv'])}), compute of "
+        f"{_avg_of(tokens, 'token')} x 2 x {d.dense_params:,.0f} params, the lm_head on "
+        f"{_avg_of(sequences, 'token')}, + attention ({_part_ms(parts['compute'])})) + "
+        f"all-reduce {_part_ms(parts['allreduce'])} + overhead of "
+        f"{counted(d.layers, 'layer')} {_part_ms(parts['overhead'] + parts['moe_padding'])} = "
+        f"{_ms(seconds)}",
+        "the target's rates and efficiencies (the decode terms above); "
+        f"{DRAFT_UNVALIDATED}",
+        {"tokens": tokens, "sequences": sequences, "context_tokens": context,
+         "draft_weight_bytes": d.dense_bytes, "draft_expert_bytes": d.expert_bytes,
+         "draft_params": d.dense_params, "draft_kv_bytes_per_token": d.kv_bytes_per_token,
+         "weights_ms": parts["weights"] * 1e3, "kv_ms": parts["kv"] * 1e3,
+         "compute_ms": parts["compute"] * 1e3, "allreduce_ms": parts["allreduce"] * 1e3,
+         "overhead_ms": (parts["overhead"] + parts["moe_padding"]) * 1e3})
+
+
+def _draft_terms(ctx: Context, drafted: Drafted, micro: float, context: float,
+                 verify_s: float) -> list[Term]:
+    """The drafter's passes in one decode step (step.draft_estimate) and the speculative step
+    they make with the verify step."""
+    k, passes = drafted.k, drafted.passes
+    later = [_pass_term(ctx, "spec_draft_pass", f"Drafter passes 2 to {k}", passes.later_s,
+                        passes.later, micro, micro, context,
+                        f"each of {k - 1} more: one token a sequence")] if k > 1 else []
+    rounds = min(round(micro * ctx.pp), ctx.pp)
+    micro_batches = (f" x {counted(rounds, 'micro-batch')} (PP: the last stage drafts for "
+                     "each)" if rounds > 1 else "")
+    return [
+        _pass_term(ctx, "spec_draft_first", "Drafter pass 1", passes.first_s, passes.first,
+                   micro * (k + 1), micro, context,
+                   f"{drafted.drafter} over the verify step's {k + 1} tokens a sequence"),
+        *later,
+        _term("spec_step", "Speculative step (verify + drafter)", drafted.step_s * 1e3, "ms",
+              f"{_ms(verify_s)} verify step + ({_ms(passes.first_s)} pass 1"
+              + (f" + {k - 1} x {_ms(passes.later_s)}" if k > 1 else "")
+              + f"){micro_batches} = {_ms(drafted.step_s)}; each emits "
+              f"{drafted.acceptance:g} tokens a request on average (the mean acceptance length, "
+              "given)",
+              "vLLM 0.34.0 Model Runner V2: the verify step schedules k drafts + 1 token a "
+              "request; the drafter (TargetDependentARSpeculator.propose) runs one pass over "
+              "the step's tokens, then k - 1 of one token a request; the sampling and input "
+              f"kernels between passes are not counted; {DRAFT_UNVALIDATED}",
+              {"verify_step_ms": verify_s * 1e3, "draft_pass_first_ms": passes.first_s * 1e3,
+               "draft_pass_ms": passes.later_s * 1e3, "num_speculative_tokens": k,
+               "spec_acceptance_length": drafted.acceptance}),
+    ]
+
+
+def _draft_prefill_term(ctx: Context, load, drafted: Drafted) -> Term:
+    """The drafter over one prompt (step.draft_prefill)."""
+    chunks = math.ceil(load.input_len / ctx.mbt)
+    return _term(
+        "spec_draft_prefill", "Prefill: the drafter over the prompt", drafted.prefill_s * 1e3,
+        "ms", f"{counted(chunks, 'chunk')} of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
+        f"step proposing: a pass of {drafted.drafter} over the chunk + "
+        f"{drafted.k - 1} of one token = {_ms(drafted.prefill_s)}; in a busy step it adds its "
+        f"compute + all-reduce {_ms(drafted.prefill_marginal_s)}",
+        "in the prefill and TTFT (a burst's packed prefill steps leave it out); "
+        f"{DRAFT_UNVALIDATED}",
+        {"input_tokens": load.input_len, "chunks": chunks,
+         "num_speculative_tokens": drafted.k,
+         "marginal_ms": drafted.prefill_marginal_s * 1e3})

@@ -1,0 +1,147 @@
+"""Speculative decoding in the speed: the drafter's pass as a Stage (an EAGLE-3 drafter's
+decoder layer, fc and lm_head; an MTP draft layer with the target's lm_head) and the passes
+one step and one prompt run, at the user's mean acceptance length
+(ServingLoad.spec_acceptance_length).
+
+NOTE (vLLM 0.34.0, Model Runner V2, the only runner there; the default target release):
+- v1/worker/gpu/model_runner.py: after each step's forward and sampling, every step (prefill
+  chunks included) calls speculator.propose over the step's batch; EagleSpeculator and
+  MTPSpeculator (spec_decode/eagle/speculator.py, mtp/speculator.py) are both
+  TargetDependentARSpeculator (target_dependent_ar/speculator.py).
+- propose runs the drafter once over the step's scheduled tokens, input_batch.num_tokens ("we
+  maintain the size of input_ids and hidden_states the same as the target model's"), and
+  samples draft token 0 from the last token of each request (_prefill:
+  last_hidden_states[last_token_indices]); then, with num_speculative_tokens k > 1,
+  _run_multi_step_decode runs k - 1 more passes of one token per request
+  (autoregressive/speculator.py _multi_step_decode: `for step in range(1,
+  num_speculative_steps)`, uniform_token_count=1). k passes in all. The V1 runner before it
+  does the same (v1/spec_decode/eagle.py EagleProposer.propose, 0.17.0: a pass over
+  num_tokens, then `for token_index in range(self.num_speculative_tokens - 1)` over
+  batch_size; llm_base_proposer.py, 0.33.0, likewise): the same passes on 0.17.0-0.34.0
+  (earlier releases' MTP proposer not read).
+- The target's decode step schedules each running request's k drafts + 1 token and computes
+  logits at all of them (v1/worker/gpu/input_batch.py: num_logits = num_draft_tokens + 1 per
+  request), so a verify step is a decode step of C x (k + 1) tokens reading each request's KV
+  once.
+- vLLM's SpecDecoding log line "Mean acceptance length: %.2f" is 1 + accepted / drafts
+  ("Conventionally, mean acceptance length includes the bonus token":
+  v1/spec_decode/metrics.py SpecDecodingLogging.log, 0.17.0 and 0.34.0): the tokens each
+  request's step emits on average, 1 to k + 1. TPOT = step / that.
+Not modelled: the drafter's sampling and input-preparation kernels between passes, and its
+CUDA-graph modes (each pass costs the per-layer overhead of its layers, as a target step);
+a hybrid's verify step reads and writes its recurrent state at one token's size
+(step._state_bytes).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from planner.model.attention.kvformat import KvBytes
+from planner.model.spec import ModelSpec
+from planner.serving.eagle import EagleDraft, eagle_kv_layers, eagle_rank_bytes
+from planner.serving.engine import EngineSettings
+from planner.serving.plan import PlanRequest
+from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
+from planner.serving.speed.stages import AttnGroup, Stage
+from planner.serving.weights import mtp_fc_replicated
+from planner.text import counted
+
+DRAFT_UNVALIDATED = ("the drafter's timing is unvalidated: the calibration data has no "
+                     "speculative-decoding rows")
+"""What the speed says of every drafter figure (its terms and note)."""
+
+
+def acceptance_refusal(acceptance: float | None, k: int) -> str:
+    """Why a mean acceptance length cannot be planned with `k` draft tokens a step
+    (EngineSettings.num_speculative_tokens; "" where it can): it needs drafts and lies in 1
+    to k + 1."""
+    if acceptance is None:
+        return ""
+    if not k:
+        return ("--spec-acceptance-length needs speculative decoding: give "
+                "--num-speculative-tokens N (MTP, or with --speculative-model)")
+    if not 1 <= acceptance <= k + 1:
+        return (f"--spec-acceptance-length {acceptance:g} is outside 1 to {k + 1}: with "
+                f"{counted(k, 'draft token')} a step a request emits at most every draft + the "
+                "bonus token")
+    return ""
+
+
+def eagle_stage(draft: EagleDraft, spec: ModelSpec, engine: EngineSettings, tp: int, pp: int,
+                act_b: int, kv_b: KvBytes) -> Stage:
+    """One EAGLE-3 drafter pass on one GPU of the last stage: its decoder layer(s), fc, norms
+    and lm_head over draft_vocab_size read (eagle.eagle_rank_bytes in the served dtype; the
+    d2t map and the embedding rows are looked up, not streamed), their parameters
+    multiplied, its KV layers (eagle.eagle_kv_layers) read."""
+    parts = eagle_rank_bytes(draft, tp, pp, act_b, spec.vocab_size, engine.vllm_version)
+    heads = draft.num_heads // tp
+    kv = sum(layer.bytes_per_token(kv_b, tp) for layer in eagle_kv_layers(draft, spec))
+    width = draft.num_layers * heads * 2 * draft.head_dim
+    return Stage(
+        layers=draft.num_layers, dense_bytes=parts.layers + parts.fc + parts.norms
+        + parts.lm_head, expert_bytes=0,
+        dense_params=(parts.layers + parts.fc + parts.lm_head) / act_b,
+        lm_head_params=parts.lm_head / act_b, expert_params_per_token=0.0,
+        attention=(AttnGroup(None, draft.head_dim > FA3_MAX_HEAD_DIM, width, width,
+                              draft.num_layers * heads),),
+        sparse_layers=0, indexer_width=0, kv_bytes_per_token=kv, window_kv=(), state_bytes=0,
+        state_layers=(), moe_layers=0)
+
+
+def mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: int) -> Stage:
+    """One MTP draft pass on one GPU of the last stage: the target's last decoder layer (vLLM
+    builds the draft layer as a copy of it), with the target's lm_head and final norm, as the
+    last stage of a layout of one layer a stage gives them (`per_layer`:
+    stages.pipeline_stages at PP = the layer count), + its fc (2 x hidden -> hidden; whole
+    where vLLM replicates it, weights.mtp_fc_replicated; read in the served dtype) and the 2
+    more norms."""
+    spec = request.model
+    last = per_layer[-1]
+    h, tp = spec.hidden_size, request.layout.tp
+    fc = 2 * h * h // (1 if mtp_fc_replicated(spec) else tp)
+    return Stage(
+        layers=1, dense_bytes=last.dense_bytes + (fc + 2 * h) * act_b,
+        expert_bytes=last.expert_bytes, dense_params=last.dense_params + fc,
+        lm_head_params=last.lm_head_params,
+        expert_params_per_token=last.expert_params_per_token, attention=last.attention,
+        sparse_layers=last.sparse_layers, indexer_width=last.indexer_width,
+        kv_bytes_per_token=last.kv_bytes_per_token, window_kv=last.window_kv,
+        state_bytes=last.state_bytes, state_layers=last.state_layers,
+        moe_layers=last.moe_layers)
+
+
+def drafter_label(engine: EngineSettings) -> str:
+    """What drafts, in words: "the EAGLE-3 drafter REPO (1 decoder layer, fc, lm_head over
+    32,000 tokens)" or "the MTP layer (a copy of the last decoder layer, its fc, the target's
+    lm_head)"."""
+    draft = engine.speculative_draft
+    if draft is None:
+        return "the MTP layer (a copy of the last decoder layer + its fc; the target's lm_head)"
+    return (f"the EAGLE-3 drafter {draft.model} ({draft.num_layers} decoder layer(s) + fc + its "
+            f"lm_head over {draft.draft_vocab_size:,} tokens)")
+
+
+class DraftPasses(NamedTuple):
+    """The drafter's passes in one step (step.draft_estimate), in seconds, with the parts
+    (step._step_parts) of the first pass and of one later pass."""
+
+    seconds: float
+    first_s: float
+    later_s: float
+    first: dict[str, float]
+    later: dict[str, float]
+
+
+class Drafted(NamedTuple):
+    """Speculative decoding in one estimate: k drafts a step at mean acceptance length
+    `acceptance`, the step (verify + the drafter's passes), the passes, and the drafter over one
+    prompt (seconds alone, what it adds to a busy step: step.draft_prefill)."""
+
+    drafter: str  # what drafts, in words (drafter_label)
+    k: int
+    acceptance: float
+    step_s: float
+    passes: DraftPasses
+    prefill_s: float
+    prefill_marginal_s: float
