@@ -412,15 +412,17 @@ def speed_terms(ctx: Context, s, load, conc, kv_limit, per_replica, context, par
     (drafting.Drafted: `tpot_base` is then the verify step, and `prefill_s`, `marginal_s`
     hold the drafter's share)."""
     micro = max(1.0, per_replica / ctx.pp)
+    # a verify step's tokens: k drafts + 1 a sequence (step.decode_estimate's width)
+    tokens = micro * (drafted.k + 1 if drafted else 1)
     step_s = drafted.step_s if drafted else tpot_base
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
     padding = _padding_terms(ctx, s, parts)
     return [
         _kv_limit_term(ctx, load, conc, kv_limit, blocks, seqs_bound),
-        *_decode_read_terms(ctx, s, parts, micro, context),
-        _decode_compute_term(ctx, s, parts, micro),
+        *_decode_read_terms(ctx, s, parts, micro, context, tokens),
+        _decode_compute_term(ctx, s, parts, tokens),
         *padding,
-        _collectives_term(ctx, s, parts, micro, allreduce_caveat),
+        _collectives_term(ctx, s, parts, tokens, allreduce_caveat),
         _overhead_term(ctx, s, parts, graphs_caveat),
         *_lora_terms(ctx, parts, micro, load, chunks, prefill_lora),
         _decode_step_term(ctx, tpot_base, padding, stages_note, per_replica, hops_s, drafted),
@@ -518,15 +520,16 @@ def _busiest_read_text(ctx: Context, s, routed: int) -> tuple[str, Inputs]:
              **({"redundant_experts": ctx.redundant_experts} if ctx.redundant_experts else {})})
 
 
-def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float) -> list[Term]:
+def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float, tokens: float
+                       ) -> list[Term]:
     """The decode step's memory reads on stage `s`: its weights (the dense part, and the routed
-    experts its tokens touch: _moe_read_text) and its sequences' KV, each at the GPU's
-    bandwidth x its fitted efficiency, capped by a measured read rate where one binds."""
+    experts its `tokens` touch: _moe_read_text) and its `micro` sequences' KV, each at the
+    GPU's bandwidth x its fitted efficiency, capped by a measured read rate where one binds."""
     dev = ctx.device
     eff, efficiency = _weights_efficiency(ctx)
     kv_eff = ctx.c.kv_bandwidth_efficiency
     bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s datasheet"
-    touched, moe_eff, moe_inputs = _moe_read_text(ctx, s, micro)
+    touched, moe_eff, moe_inputs = _moe_read_text(ctx, s, tokens)
     sources = f"bandwidth: {_datasheet(ctx)}"
     experts = ", the expert bandwidth factor" if dev.moe is not None else ""
     marlin = ", Marlin MoE's B/FLOP" if "marlin_rate_gbps" in moe_inputs else ""
@@ -582,7 +585,7 @@ def _window_inputs(s) -> Inputs:
                                (f"kv_bytes_per_token_per_layer_w{w}", per))}
 
 
-def _decode_compute_term(ctx: Context, s, parts, micro: float) -> Term:
+def _decode_compute_term(ctx: Context, s, parts, tokens: float) -> Term:
     """The decode step's compute on stage `s`, its parts in their own numbers: the GEMMs at 2
     FLOPs a parameter a token (the routed experts' share, seen by the tokens of every DP rank,
     / the expert compute factor where the model has them), attention (and a sparse indexer)
@@ -590,7 +593,7 @@ def _decode_compute_term(ctx: Context, s, parts, micro: float) -> Term:
     dev = ctx.device
     # the routed experts' share, named only where the model has them
     dp = f" x DP {ctx.dp}" if ctx.dp > 1 else ""
-    busiest = expert_shares(ctx, math.ceil(micro * ctx.dp))[1]
+    busiest = expert_shares(ctx, math.ceil(tokens * ctx.dp))[1]
     ep = (f" x {busiest:.3f} (the busiest EP rank's expected (token, expert) pairs / the "
           f"mean's, routing.busiest_rank_pairs)" if dev.moe is not None and ep_ranks(ctx) > 1
           else "")
@@ -605,14 +608,14 @@ def _decode_compute_term(ctx: Context, s, parts, micro: float) -> Term:
     indexer = (f" + {parts['index_flops'] / 1e9:,.3f} G indexer FLOPs / "
                f"({dev.index_flops / 1e12:,.0f} TFLOP/s x {eff})" if parts["index_flops"] else "")
     return _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
-                 f"[2 x {params} G params x {_avg_of(micro, 'token')} / "
+                 f"[2 x {params} G params x {_avg_of(tokens, 'token')} / "
                  f"({dev.peak_flops / 1e12:,.0f} TFLOP/s datasheet x {_compute_eff(ctx)})"
                  f"{_part_rates(dev)} = {_part_ms(parts['gemm'])}] + "
                  f"[{parts['attention_flops'] / 1e9:,.3f} G attention FLOPs / "
                  f"({_attn_rate(ctx)} TFLOP/s x {eff}){indexer} = {_part_ms(parts['attention'])}]"
                  f" + softmax {_part_ms(parts['softmax'])} = {_ms(parts['compute'])}",
                  _gemm_note(ctx),
-                 {"dense_params": s.dense_params, **experts, "tokens": micro,
+                 {"dense_params": s.dense_params, **experts, "tokens": tokens,
                   "attention_flops": parts["attention_flops"],
                   **({"indexer_flops": parts["index_flops"]} if parts["index_flops"] else {}),
                   "softmax_ms": parts["softmax"] * 1e3, **_compute_inputs(ctx)})
@@ -685,12 +688,12 @@ def _allreduce_algorithms(ctx: Context, msg: float, chunk_msg: int, sizes) -> st
     return algorithms
 
 
-def _all_to_all_text(ctx: Context, s, micro: float) -> tuple[str, Inputs]:
+def _all_to_all_text(ctx: Context, s, tokens: float) -> tuple[str, Inputs]:
     """The MoE layers' all-to-all added to the all-reduce formula, and its inputs: EP's
     dispatch + combine to the other ranks, or without EP the all-gather + reduce-scatter over
     the DP ranks, each in its numbers (collectives.explained_all_to_all); ("", {}) where none
     runs."""
-    a2a = explained_all_to_all(ctx, micro, _avg_of(micro, "token"))
+    a2a = explained_all_to_all(ctx, tokens, _avg_of(tokens, "token"))
     if not a2a.seconds:
         return "", {}
     how = ("dispatch + combine" if ctx.ep else
@@ -701,14 +704,14 @@ def _all_to_all_text(ctx: Context, s, micro: float) -> tuple[str, Inputs]:
              **a2a.inputs})
 
 
-def _collectives_term(ctx: Context, s, parts, micro: float, allreduce_caveat: str) -> Term:
+def _collectives_term(ctx: Context, s, parts, tokens: float, allreduce_caveat: str) -> Term:
     """The decode step's collectives on stage `s`: TP's two all-reduces a layer (start-up +
     the ring's bytes at the link's rate) plus the MoE layers' all-to-all, with the rates'
     sources, the algorithms and this release's caveat (release_caveats) in its note; named
     by what it holds (collectives_label: "EP all-to-all" at TP=1 x DP=16 + EP)."""
     dev = ctx.device
     c = ctx.c
-    msg = micro * ctx.hidden * dev.act_b
+    msg = tokens * ctx.hidden * dev.act_b
     link = dev.link
     chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
     sizes = ctx.ar_world_sizes
@@ -719,10 +722,10 @@ def _collectives_term(ctx: Context, s, parts, micro: float, allreduce_caveat: st
     allreduce_formula = (f"2 x {counted(s.layers, 'layer')} x [{rates.startup_text} + "
                          f"({ctx.tp} - 1)/{ctx.tp} x 2 x {msg:,.0f} B / {rates.bus_text}]"
                          if ctx.tp > 1 else "TP=1: no all-reduce")
-    a2a_text, a2a_inputs = _all_to_all_text(ctx, s, micro)
+    a2a_text, a2a_inputs = _all_to_all_text(ctx, s, tokens)
     allreduce_formula += a2a_text
     message = {"tp": ctx.tp, "allreduces_per_layer": 2, "layers": s.layers,
-                     "message_bytes": msg, "tokens": micro, "hidden_size": ctx.hidden,
+                     "message_bytes": msg, "tokens": tokens, "hidden_size": ctx.hidden,
                      "bytes_per_activation": dev.act_b, **rates.inputs} if ctx.tp > 1 else {"tp": 1}
     inputs = {**message, **a2a_inputs}
     return _term("allreduce", f"{collectives_label(ctx)} per stage step",
@@ -1105,13 +1108,16 @@ def _pass_term(ctx: Context, key: str, label: str, seconds: float, parts: dict[s
     d = ctx.draft
     experts = (f" + {d.expert_bytes:,} B routed experts x the share {_avg(tokens)} tokens touch"
                if d.expert_bytes else "")
+    routed = (f" (+ {d.expert_params_per_token:,.0f} routed-expert params a token)"
+              if d.expert_params_per_token else "")
     return _term(
         key, label, seconds * 1e3, "ms",
         f"{what}: max(weights {d.dense_bytes:,} B{experts} ({_part_ms(parts['weights'])}) + "
         f"KV {_avg_of(sequences, 'sequence')} x {context:,.0f} tokens x "
-        f"{d.kv_bytes_per_token:,} B ({_part_ms(parts['kv'])}), compute of "
-        f"{_avg_of(tokens, 'token')} x 2 x {d.dense_params:,.0f} params, the lm_head on "
-        f"{_avg_of(sequences, 'token')}, + attention ({_part_ms(parts['compute'])})) + "
+        f"{d.kv_bytes_per_token:,} B ({_part_ms(parts['kv'])}), compute: 2 x "
+        f"{d.dense_params - d.lm_head_params:,.0f} params{routed} x "
+        f"{_avg_of(tokens, 'token')} + 2 x {d.lm_head_params:,.0f} lm_head params x "
+        f"{_avg_of(sequences, 'row')} + attention ({_part_ms(parts['compute'])})) + "
         f"all-reduce {_part_ms(parts['allreduce'])} + overhead of "
         f"{counted(d.layers, 'layer')} {_part_ms(parts['overhead'] + parts['moe_padding'])} = "
         f"{_ms(seconds)}",
