@@ -180,9 +180,13 @@ class ServingLoad(BaseModel):
     def arriving(self) -> str:
         """What a description of the load adds after its concurrency: ", arriving together"
         for a burst, ", arriving desynchronized (steady)" for steady arrivals, "" for the
-        default, staggered."""
-        return {"burst": ", arriving together",
-                "steady": ", arriving desynchronized (steady)"}.get(self.arrival, "")
+        default, staggered; then, with a mean acceptance length, ", mean acceptance length
+        2.5"."""
+        arrival = {"burst": ", arriving together",
+                   "steady": ", arriving desynchronized (steady)"}.get(self.arrival, "")
+        if self.spec_acceptance_length is None:
+            return arrival
+        return f"{arrival}, mean acceptance length {self.spec_acceptance_length:g}"
 
 
 class EpMarlin(BaseModel):

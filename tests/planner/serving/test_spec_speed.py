@@ -171,6 +171,14 @@ def test_the_plan_json_echoes_the_length_and_adds_the_terms(capsys):
     assert {"spec_draft_first", "spec_step", "spec_draft_prefill"} <= set(names)
 
 
+def test_the_speed_heading_names_the_length(capsys):
+    code = main(["plan", "--model", "deepseek-ai/DeepSeek-V3", "--gpu", "h200", "--gpus", "8",
+                 "--num-speculative-tokens", "1", "--spec-acceptance-length", "1.7"])
+    assert code == 0
+    assert ("Speed at 1,024 in / 1,024 out, 1 request at once, mean acceptance length 1.7;"
+            in capsys.readouterr().out)
+
+
 DSV3 = ("--model", "deepseek-ai/DeepSeek-V3", "--gpu", "h200")
 NEEDS = "--spec-acceptance-length needs speculative decoding: give --num-speculative-tokens N"
 NOT_A = "argument --spec-acceptance-length: {} is not a mean acceptance length"
