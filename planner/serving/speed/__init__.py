@@ -723,8 +723,8 @@ def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad) -> str
                 f"{DRAFT_UNVALIDATED}")
     if load.spec_acceptance_length is not None:
         return (f"speculative decoding ({drafts}) is not modelled: the model's MTP layer has a "
-                "shape of its own (MiMo-V2, Nemotron-H), which the speed does not time; these "
-                "figures decode one token per step without it")
+                "shape of its own (MiMo-V2, Nemotron-H, DeepSeek-V4), which the speed does not "
+                "time; these figures decode one token per step without it")
     without = "the drafter" if eagle else "the draft layer"
     return (f"speculative decoding ({drafts}) is not modelled: these figures decode one token "
             f"per step without {without} (with accepted drafts TPOT is lower); "
@@ -822,12 +822,15 @@ def _draft_stage(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: Kv
                  load: WeightLoadRules, states: StateRules) -> Stage | None:
     """One drafter pass (Context.drafter): the EAGLE-3 drafter's, else the MTP layer's (the
     last stage of the layout at one layer a stage: drafting.mtp_stage); None without MTP
-    layers, or where the model's MTP layer has a shape of its own (spec.mtp_layer: MiMo-V2,
-    Nemotron-H), not modelled."""
+    layers, or where the model's MTP layer has a shape of its own, not modelled:
+    spec.mtp_layer (MiMo-V2, Nemotron-H) or DeepSeek-V4's (compressed attention: vLLM's
+    DeepSeekV4MultiTokenPredictorLayer attends to its window only, with hyper-connections;
+    weights_dsv4.dsv4_draft_bytes)."""
     s, spec, layout = request.engine, request.model, request.layout
     if s.speculative_draft is not None:
         return eagle_stage(s.speculative_draft, spec, s, layout.tp, layout.pp, act_b, kv_b)
-    if spec.mtp_layer is not None or not spec.mtp_layers:
+    if spec.mtp_layer is not None or spec.compressed_attention is not None \
+            or not spec.mtp_layers:
         return None
     per_layer = request.model_copy(update={"layout": layout.model_copy(
         update={"pp": spec.num_layers})})

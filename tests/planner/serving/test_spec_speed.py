@@ -149,6 +149,19 @@ def test_an_mtp_estimate_without_the_length_decodes_without_drafts():
                "it" in note for note in est.notes)
 
 
+def test_deepseek_v4s_own_mtp_layer_is_not_timed():
+    # its draft (DeepSeekV4MultiTokenPredictorLayer: window-only attention, hyper-connections)
+    # is no copy of the last decoder layer: the speed decodes without it and says so
+    request = PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V4-Flash"),
+                          cluster=preset_cluster("b200", 8),
+                          layout=ParallelLayout(tp=8, ep=True),
+                          engine=EngineSettings(num_speculative_tokens=1))
+    est = estimate_speed(request, ServingLoad(spec_acceptance_length=1.8))
+    assert not any(t.key.startswith("spec_") for t in est.terms)
+    assert any("is not modelled: the model's MTP layer has a shape of its own" in note
+               for note in est.notes)
+
+
 def test_the_length_is_refused_where_the_settings_cannot_emit_it():
     request = PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V3"),
                           cluster=preset_cluster("h200", 8), layout=ParallelLayout(tp=8),
