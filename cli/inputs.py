@@ -275,7 +275,8 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
         _local_name(home_expanded(model))
     unservable = unservable or _corrupt_weights(source)
     spec = parse_model_config(source.config, source.hf_quant_config, name=name,
-                              tokenizer_config=source.tokenizer_config)
+                              tokenizer_config=source.tokenizer_config,
+                              processor_configs=source.processor_configs)
     return source, spec.model_copy(update={"unservable": unservable}) if unservable else spec
 
 

@@ -1,7 +1,8 @@
 """Model configs and checkpoint metadata from the Hugging Face Hub, the cache or the catalog.
 
 The only importer of huggingface_hub. Reads config.json / hf_quant_config.json /
-tokenizer_config.json as JSON
+tokenizer_config.json / the processor files (processor_config.json, preprocessor_config.json,
+video_preprocessor_config.json) as JSON
 (never model code, never trust_remote_code), safetensors headers (never weights) and the
 repo file list, and records the commit they came from. Every failure becomes a HubError
 with a kind and an actionable message; a token never appears in one.
@@ -51,6 +52,7 @@ from planner.model.checkpoint import (
     ModelSource,
     build_checkpoint_metadata,
 )
+from planner.model.config.processor import PROCESSOR_FILES
 from planner.text import counted, one_line, shortened
 from planner.units import gib_text
 from probes.files import home_expanded, not_regular_file, read_bounded, read_json_document
@@ -478,12 +480,16 @@ def _fetch_online(
             why = f"HTTP {status}" if status else type(cause).__name__
             tokenizer, tokenizer_note = None, _unread_tokenizer(
                 f"{tokenizer_label} could not be fetched ({why})")
+        sizes = {f.path: f.size_bytes or 0 for f in files}
+        processors, processor_notes = _processor_configs(
+            lambda name: download(name, sha or revision) if name in names else None,
+            f"{repo_id}/", sizes)
     except HubError:
         raise
     except Exception as exc:
         raise _mapped(exc, repo_id, revision, secret, limit_s) from None
     fetched = (f"fetched from {constants.ENDPOINT} at commit {sha or 'unknown'}",
-               *([tokenizer_note] if tokenizer_note else []))
+               *([tokenizer_note] if tokenizer_note else []), *processor_notes)
     partial = ModelSource(
         repo_id=repo_id,
         revision=revision,
@@ -493,6 +499,7 @@ def _fetch_online(
         hf_quant_config=quant,
         tokenizer_config=tokenizer,
         tokenizer_problem=tokenizer_note,
+        processor_configs=processors,
         checkpoint=build_checkpoint_metadata([], files),
         notes=(*fetched, f"safetensors headers not read within the {limit_s:g} s deadline"),
     )
@@ -868,6 +875,8 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
     if tokenizer_cached is None:
         tokenizer_note = _unread_tokenizer(
             f"{repo_id}/{TOKENIZER_CONFIG_FILE} is not in the local cache")
+    processors, processor_notes = _processor_configs(
+        lambda name: _cached_file(repo_id, name, sha or revision), f"cached {repo_id}/")
     return ModelSource(
         repo_id=repo_id,
         revision=revision,
@@ -879,12 +888,14 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
         else _read_json(quant_path, f"cached {repo_id}/{QUANT_CONFIG_FILE}"),
         tokenizer_config=tokenizer,
         tokenizer_problem=tokenizer_note,
+        processor_configs=processors,
         checkpoint=None,
         notes=(
             f"{reason}: served from the local cache ({constants.HF_HUB_CACHE}) "
             f"at commit {sha or 'unknown'}",
             "checkpoint metadata (safetensors headers, file sizes) needs the hub",
             *([tokenizer_note] if tokenizer_note else []),
+            *processor_notes,
         ),
         fallback_reason=reason,
     )
@@ -937,7 +948,7 @@ def _from_path(path: Path) -> ModelSource:
     config = _read_json(config_path, str(config_path))
     quant = _read_json(quant_path, str(quant_path)) if quant_path.exists() else None
     notes = [f"read from {config_path}"]
-    checkpoint, tokenizer, tokenizer_note = None, None, None
+    checkpoint, tokenizer, tokenizer_note, processors = None, None, None, {}
     # A <name>.json beside other configs says nothing about the folder's weights (nor its
     # tokenizer); a config.json is the model folder's own.
     if config_path.name == CONFIG_FILE:
@@ -947,6 +958,10 @@ def _from_path(path: Path) -> ModelSource:
         tokenizer, tokenizer_note = _tokenizer_config(
             tokenizer_path if tokenizer_path.exists() else None, str(tokenizer_path))
         notes.extend([tokenizer_note] if tokenizer_note else [])
+        folder = config_path.parent
+        processors, processor_notes = _processor_configs(
+            lambda name: folder / name if os.path.lexists(folder / name) else None, f"{folder}/")
+        notes.extend(processor_notes)
     return ModelSource(
         repo_id=None,
         revision=None,
@@ -956,6 +971,7 @@ def _from_path(path: Path) -> ModelSource:
         hf_quant_config=quant,
         tokenizer_config=tokenizer,
         tokenizer_problem=tokenizer_note,
+        processor_configs=processors,
         checkpoint=checkpoint,
         notes=tuple(notes),
     )
@@ -1162,6 +1178,39 @@ def _tokenizer_config(path: str | Path | None, label: str) -> tuple[dict | None,
         oversized = Path(path).stat().st_size > MAX_CONFIG_BYTES
         return None, _unread_tokenizer(err.message.rstrip("."), "" if oversized else
                                        " (vLLM cannot read that file either)")
+
+
+def _processor_configs(path_of: Callable[[str], str | Path | None], label: str,
+                       sizes: dict[str, int] | None = None
+                       ) -> tuple[dict[str, dict], tuple[str, ...]]:
+    """The processor files (PROCESSOR_FILES) there are, by name, as JSON objects, and a note for
+    each one not read: `path_of` gives a file's path (None: not there; it may download it),
+    `sizes` the hub's listed sizes (one over MAX_CONFIG_BYTES is not fetched). A file not read
+    leaves the limits it gives to the assumed ones (planner.model.config.processor)."""
+    configs: dict[str, dict] = {}
+    notes: list[str] = []
+    for name in PROCESSOR_FILES:
+        if (sizes or {}).get(name, 0) > MAX_CONFIG_BYTES:
+            notes.append(_unread_processor(f"{label}{name} is over the "
+                                           f"{size_text(MAX_CONFIG_BYTES)} limit"))
+            continue
+        try:
+            path = path_of(name)
+            if path is not None:
+                configs[name] = _read_json(path, f"{label}{name}")
+        except HubError as err:
+            notes.append(_unread_processor(err.message.rstrip(".")))
+        except Exception as exc:  # the config was read: a processor fetch fails on its own
+            cause, status = _unwrapped(exc)
+            why = f"HTTP {status}" if status else type(cause).__name__
+            notes.append(_unread_processor(f"{label}{name} could not be fetched ({why})"))
+    return configs, tuple(notes)
+
+
+def _unread_processor(why: str) -> str:
+    """The note of a processor file that was not read."""
+    return (f"{why}: not read, so the image and video limits it may give are the assumed ones "
+            "(a Qwen3-VL-family tower's; no other reads them)")
 
 
 def _unread_tokenizer(why: str, aside: str = "") -> str:

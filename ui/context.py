@@ -393,7 +393,8 @@ def model_spec(model: str, revision: str = "") -> ModelSpec:
         source = model_source(model, revision)
         specs[key] = parse_model_config(source.config, source.hf_quant_config,
                                         name=source.repo_id or model,
-                                        tokenizer_config=source.tokenizer_config)
+                                        tokenizer_config=source.tokenizer_config,
+                                        processor_configs=source.processor_configs)
     return specs[key]
 
 

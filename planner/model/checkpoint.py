@@ -130,6 +130,11 @@ class ModelSource(BaseModel):
     """Why a tokenizer_config.json that exists was not read (it could not be fetched, or it is
     not a JSON object): whether vLLM needs --trust-remote-code for it is then not known, which
     the CLI says on stderr and the Model page among the notes."""
+    processor_configs: dict[str, dict] = {}
+    """The checkpoint's processor files read, by name (model.config.processor.PROCESSOR_FILES:
+    JSON objects from the hub, the cache or a model folder), which give a Qwen3-VL-family
+    tower's image and video limits; empty for a catalog entry or a config file alone. One that
+    could not be read is left out, with a note."""
     notes: tuple[str, ...] = ()
     config_provenance: Literal["verbatim", "subset", "reconstructed"] = "verbatim"
     """A bundled catalog config may be a partial copy or reconstructed (planner.catalog)."""

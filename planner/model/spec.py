@@ -435,6 +435,14 @@ class VisionEncoder(_Frozen):
     temporal: int = Field(default=1, gt=0, description="temporal_patch_size: frames per patch")
     video_max_pixels: int = Field(default=0, ge=0, description="the video processor's "
                                   "size.longest_edge; 0: the model takes no video")
+    image_max_pixels: int = Field(default=0, ge=0, description="the image processor's "
+                                  "size.longest_edge (its max_pixels); 0: no Qwen3-VL-style "
+                                  "processor (Llama 4's tiles)")
+    image_pixels_source: str = Field(default="", description="the checkpoint file and key that "
+                                     "gave image_max_pixels (model.config.processor); '': the "
+                                     "assumed vision.QWEN3_VL_MAX_PIXELS, unverified")
+    video_pixels_source: str = Field(default="", description="the same for video_max_pixels; "
+                                     "'': the assumed vision.QWEN3_VL_VIDEO_MAX_PIXELS")
     heads: int = Field(default=0, ge=0, description="the ViT attention's num_heads, which vLLM "
                        "splits over TP (Qwen3-VL family); 0: not read")
 

@@ -220,8 +220,11 @@ def _video_gap(spec: ModelSpec, s: EngineSettings, rules: EncoderRules) -> tuple
     """(the verdict's unmodelled part, the warning) where vLLM profiles a modelled tower on its
     dummy video (mm_modes.video_profiled) in a release whose dummy video is not read
     (mm_modes.VIDEO_PROFILE_READ_FROM), which the plan stands in for with its image's."""
+    why = (f"{text_only_flag(s)}: with images at 0" if profile_moved(spec, s) else
+           f"its video processor's longest_edge ({spec.vision.encoder.video_pixels_source}) "
+           "gives a video more tokens per item than the image:")
     return ("vision encoder start-up profile on the dummy video", (
-        f"{text_only_flag(s)}: with images at 0 vLLM profiles the vision encoder on its dummy "
+        f"{why} vLLM profiles the vision encoder on its dummy "
         f"video ({rules.profile_run}; multimodal/encoder_budget.py get_modality_with_max_tokens "
         "among the modalities above 0), whose frames and budget Headroom does not model: the "
         f"activation holds the image's profile instead, at the video's {profiled_limit(spec, s):,} "

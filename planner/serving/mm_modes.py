@@ -144,9 +144,26 @@ def profile_moved(spec: ModelSpec, s: EngineSettings) -> bool:
 
 def video_profiled(spec: ModelSpec, s: EngineSettings) -> bool:
     """Whether vLLM profiles a modelled tower (the Qwen3-VL family) on its dummy video: image at
-    0 and video above it (profile_moved). Planned from VIDEO_PROFILE_READ_FROM
-    (profiled_video_patches); before, the image's profile stands in, flagged."""
-    return spec.vision is not None and spec.vision.encoder is not None and profile_moved(spec, s)
+    0 and video above it (profile_moved), or the video outranking the image (video_outranks).
+    Planned from VIDEO_PROFILE_READ_FROM (profiled_video_patches); before, the image's profile
+    stands in, flagged."""
+    return spec.vision is not None and spec.vision.encoder is not None and (
+        profile_moved(spec, s) or video_outranks(spec, s))
+
+
+def video_outranks(spec: ModelSpec, s: EngineSettings) -> bool:
+    """Whether a Qwen3-VL-family tower's video has more tokens per item than its image while
+    both are above 0, so that vLLM's profile encodes the video (get_modality_with_max_tokens:
+    LIMITS_READ_FROM's NOTE). Never at the assumed limits (12,288 < 16,384: PROFILED_AT_DEFAULTS);
+    a checkpoint whose video processor file gives over about twice the image's longest_edge
+    (model.config.processor), e.g. a copy of Qwen3.5-9B-Base's, 234,881,024 px: 114,688 tokens
+    (model.config.vision.qwen3_vl_video_tokens) > 16,384."""
+    enc = spec.vision.encoder if spec.vision is not None else None
+    if (enc is None or not enc.video_max_pixels or text_only(spec, s)
+            or not min(allowed_limit(spec, s, "image"), allowed_limit(spec, s, "video"))):
+        return False
+    video = qwen3_vl_video_tokens(enc.patch, enc.merge, enc.temporal, enc.video_max_pixels)
+    return video > enc.max_item_patches // (enc.merge * enc.merge)
 
 
 VIDEO_PROFILE_READ_FROM: Version = (0, 17, 0)

@@ -41,6 +41,7 @@ from planner.model.config.mlp import MLP_KEYS, activation
 from planner.model.config.moe import hunyuan_notes
 from planner.model.config.mtp import mimo_v2_mtp_layer, mtp_layer_count, nemotron_h_mtp_layer
 from planner.model.config.per_layer import per_layer_inputs_and_kv_sharing
+from planner.model.config.processor import PixelLimit, processor_limits
 from planner.model.config.quant import (
     gptq_dynamic,
     inc_gate_up_fused_last,
@@ -52,8 +53,11 @@ from planner.model.config.reader import MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, Notes,
 from planner.model.config.tie import tie_embeddings
 from planner.model.config.vision import (
     NULL_REFUSING_VISION,
+    QWEN3_VL_MAX_PIXELS,
+    QWEN3_VL_VIDEO_MAX_PIXELS,
     TOWER_WITHOUT_VISION_CONFIG,
     deepstack_default,
+    qwen3_vl_sized,
     vision_class_defaults,
     vision_estimate,
     vision_null_refusal,
@@ -82,11 +86,12 @@ from planner.text import spaced_controls
 
 def parse_model_config(
     config: dict, hf_quant_config: dict | None = None, *, name: str | None = None,
-    tokenizer_config: dict | None = None,
+    tokenizer_config: dict | None = None, processor_configs: dict[str, dict] | None = None,
 ) -> ModelSpec:
     """Parse a config.json dict (and optional ModelOpt hf_quant_config.json) into a ModelSpec;
     `tokenizer_config` (tokenizer_config.json, where known) gives only the tokenizer's class
-    names (_tokenizer_classes).
+    names (_tokenizer_classes), `processor_configs` (the checkpoint's processor files by name,
+    where read) only a Qwen3-VL-family tower's image and video limits (_processor_sized).
 
     Raises ConfigError, and nothing else, for any input that cannot be planned.
     """
@@ -116,6 +121,8 @@ def parse_model_config(
         spec = spec.model_copy(update={"warnings": (*spec.warnings, (
             f"control characters in {', '.join(spaced)} are read as spaces (no real "
             "config.json holds one)"))})
+    if processor_configs:
+        spec = _processor_sized(spec, processor_configs)
     if tokenizer_config is None:
         return spec
     remote, named = _tokenizer_classes(tokenizer_config)
@@ -125,6 +132,27 @@ def parse_model_config(
                     tokenizer_config)})
     return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named,
                                    "window": window})
+
+
+def _processor_sized(spec: ModelSpec, files: dict[str, dict]) -> ModelSpec:
+    """`spec` with its Qwen3-VL-family encoder planned at the limits its processor files give
+    (model.config.processor; the assumed constants for a limit none gives), an assumption naming
+    where each came from and a warning for each file not read. Other towers: `spec` as it is."""
+    enc = spec.vision.encoder if spec.vision is not None else None
+    if enc is None or not enc.image_max_pixels:
+        return spec
+    limits = processor_limits(files)
+    image = limits.image or PixelLimit(QWEN3_VL_MAX_PIXELS, "")
+    video = limits.video or PixelLimit(QWEN3_VL_VIDEO_MAX_PIXELS, "")
+    sized = qwen3_vl_sized(enc, image, video)
+    said = "; ".join(f"{kind} processor longest_edge {limit.max_pixels:,} px "
+                     + (f"from {limit.source}" if limit.source else "assumed, unverified")
+                     for kind, limit in (("image", image), ("video", video)))
+    return spec.model_copy(update={
+        "vision": spec.vision.model_copy(update={"encoder": sized}),
+        "assumptions": (*spec.assumptions, f"vision encoder profile: {said}"),
+        "warnings": (*spec.warnings, *(f"{n} (the assumed limit is planned)"
+                                       for n in limits.notes))})
 
 
 TOKENIZER_KEYS = ("auto_map", "tokenizer_class", "model_max_length")

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from planner.model.config.defaults import ClassDefaults
+from planner.model.config.processor import PixelLimit
 from planner.model.spec import (
     ConfigError,
     Gemma4Tower,
@@ -778,33 +779,55 @@ def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
                           "heads (qwen2_5_vl.py Qwen2_5_VisionAttention: divide(projection_size, "
                           "num_heads)) and stops at start-up")
     merge = r.int_("spatial_merge_size", hi=64) or 1
-    rows, columns = qwen3_vl_image_grid(patch, merge)
-    if not rows:
-        raise ConfigError(
-            f"{r.where('patch_size')} {patch} x spatial_merge_size {merge} is over 4,096 px a "
-            "merged token: vLLM's largest image (qwen2_vl.py get_image_size_with_most_features: "
-            f"{QWEN3_VL_MAX_PIXELS:,} px // {patch * merge:,}^2 = 0 tokens) is 0 px wide, which "
-            "transformers' smart_resize divides by when vLLM profiles the encoder at start-up")
     if temporal > 2:
         raise ConfigError(
             f"{r.where('temporal_patch_size')} {temporal} is over 2: vLLM sizes the largest "
             "video as 2 frames (qwen3_vl.py get_max_video_tokens, 0.17.0-0.34.0), which "
             "transformers' smart_resize refuses below temporal_patch_size frames, at start-up "
             "whatever --limit-mm-per-prompt says")
-    if not qwen3_vl_video_tokens(patch, merge, temporal):
-        raise ConfigError(
-            f"{r.where('patch_size')} {patch} x spatial_merge_size {merge} is over "
-            f"{math.isqrt(QWEN3_VL_VIDEO_MAX_PIXELS // temporal):,} px a merged token: vLLM's "
-            "largest video frame (qwen3_vl.py get_max_video_tokens, 0.17.0-0.34.0: "
-            f"{QWEN3_VL_VIDEO_MAX_PIXELS:,} px // {temporal} // {patch * merge:,}^2 = 0 tokens) "
-            "is 0 px wide, which transformers' smart_resize refuses at start-up whatever "
-            "--limit-mm-per-prompt says")
-    return VisionEncoder(
+    encoder = VisionEncoder(
         depth=depth, hidden=h, mlp=inter, patch_input=channels * temporal * patch * patch,
         merge=merge, out_hidden=r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden,
-        deepstack=_deepstack_mergers(r), max_item_patches=rows * columns * merge * merge,
-        patch=patch, temporal=temporal, video_max_pixels=QWEN3_VL_VIDEO_MAX_PIXELS,
+        deepstack=_deepstack_mergers(r), max_item_patches=1, patch=patch, temporal=temporal,
         heads=heads)
+    return qwen3_vl_sized(encoder, PixelLimit(QWEN3_VL_MAX_PIXELS, ""),
+                          PixelLimit(QWEN3_VL_VIDEO_MAX_PIXELS, ""), r.where("patch_size"))
+
+
+def qwen3_vl_sized(enc: VisionEncoder, image: PixelLimit, video: PixelLimit,
+                   where: str = "config.json: vision_config.patch_size") -> VisionEncoder:
+    """`enc` (a Qwen3-VL / Qwen3.5 tower) planned at the image and video processors' longest_edge
+    (`image`, `video`: a checkpoint's processor files, model.config.processor, or the assumed
+    QWEN3_VL_MAX_PIXELS and QWEN3_VL_VIDEO_MAX_PIXELS, source ''); ConfigError where vLLM fails
+    at start-up on them (a largest image or video frame 0 px wide), `where` naming patch_size."""
+    patch, merge = enc.patch, enc.merge
+    unit = patch * merge
+    rows, columns = qwen3_vl_image_grid(patch, merge, image.max_pixels)
+    if not rows:
+        raise ConfigError(
+            f"{where} {patch} x spatial_merge_size {merge} is over "
+            f"{math.isqrt(image.max_pixels):,} px a merged token: vLLM's largest image "
+            "(qwen2_vl.py get_image_size_with_most_features: "
+            f"{image.max_pixels:,} px{_from(image)} // {unit:,}^2 = 0 tokens) is 0 px wide, "
+            "which transformers' smart_resize divides by when vLLM profiles the encoder at "
+            "start-up")
+    if not qwen3_vl_video_tokens(patch, merge, enc.temporal, video.max_pixels):
+        raise ConfigError(
+            f"{where} {patch} x spatial_merge_size {merge} is over "
+            f"{math.isqrt(video.max_pixels // enc.temporal):,} px a merged token: vLLM's "
+            "largest video frame (qwen3_vl.py get_max_video_tokens, 0.17.0-0.34.0: "
+            f"{video.max_pixels:,} px{_from(video)} // {enc.temporal} // {unit:,}^2 = 0 tokens) "
+            "is 0 px wide, which transformers' smart_resize refuses at start-up whatever "
+            "--limit-mm-per-prompt says")
+    return enc.model_copy(update={
+        "max_item_patches": rows * columns * merge * merge, "image_max_pixels": image.max_pixels,
+        "video_max_pixels": video.max_pixels, "image_pixels_source": image.source,
+        "video_pixels_source": video.source})
+
+
+def _from(limit: PixelLimit) -> str:
+    """' (where the limit came from)', or '' for the assumed constants."""
+    return f" ({limit.source})" if limit.source else ""
 
 
 LLAMA4_MAX_TILES = 16

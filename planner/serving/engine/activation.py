@@ -194,17 +194,21 @@ def activation_bytes(
     if enc is None:
         return decoder, formula
     total = max(enc.vit_peak, enc.held + decoder)
+    vision = facts.vision
     if encoder_rules.video_patches:
+        why = ("more tokens per item than the image" if encoder_rules.video_patches
+               > vision.max_item_patches else "images at 0")
         item = (f"{counted(enc.items, 'dummy video')} of {enc.frames:,} frames at the video "
-                f"processor's largest size, unverified: {enc.patches:,} patches (images at 0: "
-                "mm_modes.profiled_video_patches)")
+                f"processor's largest size, {_limit_from(vision.video_pixels_source)}: "
+                f"{enc.patches:,} patches ({why}: mm_modes.profiled_video_patches)")
     elif enc.frames:
         item = (f"{counted(enc.items, 'dummy video')} of {enc.frames:,} frames, {enc.patches:,} "
                 f"patches: vLLM 0.11-0.12 count {VIDEO_TOKEN_SCALE:g} tokens per video "
-                f"embedding, so video outranks the image (video processor size unverified)")
+                "embedding, so video outranks the image (video processor size "
+                f"{_limit_from(vision.video_pixels_source)})")
     else:
         item = (f"{counted(enc.items, 'dummy image')} at the image processor's largest size, "
-                f"unverified: {enc.patches:,} patches")
+                f"{_limit_from(vision.image_pixels_source)}: {enc.patches:,} patches")
     padded = (f", each output padded to {enc.rows:,} rows (vLLM 0.11-0.12 profile_run)"
               if enc.rows else "")
     # encoder.encoder_profile takes the block at TP 1 under data mode: say so where TP > 1
@@ -217,6 +221,12 @@ def activation_bytes(
         f"max(vision encoder profile {gib_text(enc.vit_peak)} ({item}{padded}{widths}), "
         f"{gib_text(enc.held)} encoder {held} held + "
         f"decoder {gib_text(decoder)}) = {gib_text(total)}; decoder: " + formula)
+
+
+def _limit_from(source: str) -> str:
+    """Where a processor's size limit came from (VisionEncoder.image_pixels_source,
+    video_pixels_source), or 'unverified' for the assumed one."""
+    return f"from {source}" if source else "unverified"
 
 
 def _decoder_activation_bytes(

@@ -5,7 +5,6 @@ import math
 from functools import lru_cache
 from typing import NamedTuple
 
-from planner.model.config.vision import QWEN3_VL_MAX_PIXELS
 from planner.model.spec import VisionEncoder
 from planner.serving.engine.facts import ModelFacts
 from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, MM_LIMIT_PER_PROMPT, EncoderRules
@@ -40,19 +39,20 @@ their dummy video's frames start from (qwen3_vl.py get_dummy_mm_data, _get_max_v
 From 0.13.0 it is the factor pair of longest_edge // (p m)^2 (vision.qwen3_vl_image_grid)."""
 
 
-def _square_side(factor: int) -> int:
+def _square_side(factor: int, max_pixels: int) -> int:
     """The side of vLLM 0.11.0-0.12.0's largest Qwen3-VL image, `factor` (patch x merge) px a
     merged token.
 
     NOTE: qwen3_vl.py _get_vision_info (0.11.0-0.12.0) resizes the DUMMY_IMAGE_SIDE_PX square
     with transformers' image smart_resize (qwen2_vl image_processing_qwen2_vl.py, 4.57.0; the
     same arithmetic in 5.22.0), max_pixels the image processor's longest_edge
-    (vision.QWEN3_VL_MAX_PIXELS): round(side / factor) factor squared is over it, so beta =
+    (VisionEncoder.image_max_pixels: vision.QWEN3_VL_MAX_PIXELS or the checkpoint's):
+    round(side / factor) factor squared is over it, so beta =
     sqrt(side^2 / max_pixels) and the side is max(factor, floor(side / beta / factor) factor),
     in floats as transformers has it. Qwen3-VL (16 px, merge 2): floor(4,096 / 32) x 32 =
     4,096; an 18 px, merge-2 tower: floor(4,096 / 36) x 36 = 4,068, where the factor pair's
     15 x 863 tokens (51,780 patches, isqrt 227) would give a 4,086 px square."""
-    beta = math.sqrt(DUMMY_IMAGE_SIDE_PX * DUMMY_IMAGE_SIDE_PX / QWEN3_VL_MAX_PIXELS)
+    beta = math.sqrt(DUMMY_IMAGE_SIDE_PX * DUMMY_IMAGE_SIDE_PX / max_pixels)
     return max(factor, math.floor(DUMMY_IMAGE_SIDE_PX / beta / factor) * factor)
 
 
@@ -69,7 +69,7 @@ def _video_patches(enc: VisionEncoder, frames: int) -> int:
     image's (_square_side: 4,096 for Qwen3-VL), which matters only where no shrink is taken
     (side / beta = sqrt(max_pixels / frames) whatever the side)."""
     factor = enc.patch * enc.merge
-    side = _square_side(factor)
+    side = _square_side(factor, enc.image_max_pixels)
     edge = round(side / factor) * factor
     if round(frames / enc.temporal) * enc.temporal * edge * edge > enc.video_max_pixels:
         beta = math.sqrt(frames * side * side / enc.video_max_pixels)

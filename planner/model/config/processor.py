@@ -1,0 +1,108 @@
+"""The Qwen3-VL family's image and video size limits (size.longest_edge) from a checkpoint's
+processor files, as transformers picks the file (ProcessorLimits; vision.qwen3_vl_sized plans
+them in place of vision.QWEN3_VL_MAX_PIXELS / QWEN3_VL_VIDEO_MAX_PIXELS).
+
+NOTE: which file transformers 5.x reads (5.25.0, and 5.5.3 and 5.22.0 alike: the
+docstrings of vision.QWEN3_VL_MAX_PIXELS and QWEN3_VL_VIDEO_MAX_PIXELS):
+image_processing_base.py get_image_processor_dict takes processor_config.json's nested
+"image_processor" where there is one, else preprocessor_config.json; video_processing_utils.py
+get_video_processor_dict takes processor_config.json's nested "video_processor", else
+video_preprocessor_config.json, else preprocessor_config.json (so a checkpoint without a video
+file takes the image file's size). transformers 4.57.0 orders them otherwise (image:
+preprocessor_config.json first; video: video_preprocessor_config.json, preprocessor_config.json,
+processor_config.json), which differs only where both a nested processor and a file of its own
+are there (not planned: the 5.x order is). vLLM reads the limit as `size["longest_edge"]` of the
+processor it builds (qwen2_vl.py get_image_size_with_most_features, qwen3_vl.py
+get_max_video_tokens, 0.17.0-0.34.0); the patch, merge and temporal sizes it profiles with are
+vision_config's (qwen3_vl.py _get_vision_info), not the processor file's, so those are not read.
+"""
+
+import json
+from typing import NamedTuple
+
+PROCESSOR_FILE = "processor_config.json"
+IMAGE_PROCESSOR_FILE = "preprocessor_config.json"
+VIDEO_PROCESSOR_FILE = "video_preprocessor_config.json"
+PROCESSOR_FILES = (PROCESSOR_FILE, IMAGE_PROCESSOR_FILE, VIDEO_PROCESSOR_FILE)
+"""The processor files a checkpoint may hold (small JSON objects: probes.hub fetches those its
+repo lists, or a model folder holds)."""
+
+IMAGE_CLASS_MAX_PIXELS = 28 * 28 * 1280
+"""Qwen2VLImageProcessor's size longest_edge class default, 1,003,520 (image_processing_qwen2_vl.py
+:96, transformers 5.25.0; the class transformers' auto map gives qwen3_vl, qwen3_vl_moe, qwen3_5
+and qwen3_5_moe): what a file without "size" (nor max_pixels) gives."""
+
+VIDEO_CLASS_MAX_PIXELS = 32 * 32 * 768
+"""Qwen3VLVideoProcessor's size longest_edge class default, 786,432 (video_processing_qwen3_vl.py
+:114, transformers 5.25.0): what a video file without "size" gives."""
+
+MAX_READ_PIXELS = 2**34
+"""The largest longest_edge planned, 17,179,869,184 px (4,194,304 tokens of 32 x 32 px a frame
+pair): far above any checkpoint read (234,881,024); a larger value is noted and not planned."""
+
+
+class PixelLimit(NamedTuple):
+    """One processor's size.longest_edge and where it came from."""
+
+    max_pixels: int
+    source: str  # e.g. "video_preprocessor_config.json size.longest_edge"
+
+
+class ProcessorLimits(NamedTuple):
+    """The image and video limits a checkpoint's processor files give (None: no file gives it,
+    the assumed constant stands), and notes on files not read."""
+
+    image: PixelLimit | None
+    video: PixelLimit | None
+    notes: tuple[str, ...] = ()
+
+
+def processor_limits(files: dict[str, dict]) -> ProcessorLimits:
+    """The limits `files` (a processor file's name -> its JSON object, those the checkpoint
+    holds: PROCESSOR_FILES) give, picked as transformers 5.x does (the module's NOTE)."""
+    nested = files.get(PROCESSOR_FILE, {})
+    notes: list[str] = []
+    image = _limit(_pick(nested, "image_processor", files, (IMAGE_PROCESSOR_FILE,)),
+                   IMAGE_CLASS_MAX_PIXELS, "max_pixels", notes)
+    video = _limit(_pick(nested, "video_processor", files, (VIDEO_PROCESSOR_FILE,
+                                                            IMAGE_PROCESSOR_FILE)),
+                   VIDEO_CLASS_MAX_PIXELS, None, notes)
+    return ProcessorLimits(image, video, tuple(notes))
+
+
+def _pick(nested: dict, key: str, files: dict[str, dict], order: tuple[str, ...]
+          ) -> tuple[dict, str] | None:
+    """(the processor's dict, where it is) transformers reads: processor_config.json's nested
+    `key`, else the first file of `order` there; None where there is none."""
+    if key in nested:
+        return nested[key], f"{PROCESSOR_FILE} {key}"
+    return next(((files[name], name) for name in order if name in files), None)
+
+
+def _limit(picked: tuple[dict, str] | None, class_default: int, override: str | None,
+           notes: list[str]) -> PixelLimit | None:
+    """The processor's longest_edge: its `override` key (Qwen2VLImageProcessor.__init__ writes
+    max_pixels over size["longest_edge"]; the video class has no such key), else size.longest_edge,
+    else the class default where it has no "size"; None (noted) where the value is no usable
+    count of pixels."""
+    if picked is None:
+        return None
+    processor, where = picked
+    if not isinstance(processor, dict):
+        notes.append(f"{where} is not a JSON object: not read")
+        return None
+    size = processor.get("size")
+    if override and processor.get(override) is not None:
+        value, key = processor[override], override
+    elif size is None:
+        return PixelLimit(class_default, f"{where} (no size: the class default)")
+    elif isinstance(size, dict) and "longest_edge" in size:
+        value, key = size["longest_edge"], "size.longest_edge"
+    else:
+        notes.append(f"{where} has no size.longest_edge, which vLLM reads: not read")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_READ_PIXELS:
+        notes.append(f"{where} {key} {json.dumps(value)[:40]} is not a count of pixels from 1 to "
+                     f"{MAX_READ_PIXELS:,}: not read")
+        return None
+    return PixelLimit(value, f"{where} {key}")
