@@ -1186,7 +1186,7 @@ def _processor_configs(path_of: Callable[[str], str | Path | None], label: str,
     """The processor files (PROCESSOR_FILES) there are, by name, as JSON objects, and a note for
     each one not read: `path_of` gives a file's path (None: not there; it may download it),
     `sizes` the hub's listed sizes (one over MAX_CONFIG_BYTES is not fetched). A file not read
-    leaves the limits it gives to the assumed ones (planner.model.config.processor)."""
+    is planned as absent (planner.model.config.processor picks among the others)."""
     configs: dict[str, dict] = {}
     notes: list[str] = []
     for name in PROCESSOR_FILES:
@@ -1209,8 +1209,8 @@ def _processor_configs(path_of: Callable[[str], str | Path | None], label: str,
 
 def _unread_processor(why: str) -> str:
     """The note of a processor file that was not read."""
-    return (f"{why}: not read, so the image and video limits it may give are the assumed ones "
-            "(a Qwen3-VL-family tower's; no other reads them)")
+    return (f"{why}: not read, so the image and video limits it may give are not planned (a "
+            "Qwen3-VL-family tower's; no other tower reads them)")
 
 
 def _unread_tokenizer(why: str, aside: str = "") -> str:

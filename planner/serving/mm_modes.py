@@ -130,7 +130,9 @@ item: LIMITS_READ_FROM's NOTE) where it is not the image: gemma4_mm.py
 get_mm_max_tokens_per_item (0.19.0-0.34.0) gives a video _VIDEO_MAX_FRAMES 32 x (70 soft
 tokens + boi + eoi + 6 timestamp tokens) = 2,496 (lora.tower.GEMMA4_VIDEO_TOKENS), an image its
 default_output_length or max_soft_tokens, at most 1,120. The Qwen3-VL family's image (16,384)
-outranks its video (12,288) from 0.15.0 (model.config.vision.QWEN3_VL_VIDEO_MAX_PIXELS)."""
+outranks its video (12,288) from 0.15.0 at the assumed limits
+(model.config.vision.QWEN3_VL_VIDEO_MAX_PIXELS); a checkpoint's processor files may give a
+video above it (video_outranks)."""
 
 
 def profile_moved(spec: ModelSpec, s: EngineSettings) -> bool:

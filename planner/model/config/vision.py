@@ -637,8 +637,10 @@ itself is UNVERIFIED: no Qwen/Qwen3-VL checkpoint's video_preprocessor_config.js
 json.dumps(indent=4) writes them, the size of the official Qwen/Qwen3-VL-2B-Instruct file;
 Hub duplicates of Qwen/Qwen3.5-9B and Qwen/Qwen3.6-27B alike). A duplicate of
 Qwen/Qwen3.5-9B-Base gives 234,881,024: 114,688 tokens (256 x 448), above the image's
-16,384; Headroom plans every checkpoint at 25,165,824 (the file is not read per checkpoint),
-so such a video is not planned. vLLM sizes its 0.11-0.12 dummy video with it
+16,384, which vLLM then profiles (serving.mm_modes.video_outranks). A checkpoint's own
+processor files, where the hub, the cache or a model folder gives them, replace both limits
+(model.config.processor, qwen3_vl_sized); this one and QWEN3_VL_MAX_PIXELS stand for a
+catalog entry or a config.json alone. vLLM sizes its 0.11-0.12 dummy video with it
 (engine.qwen3_vl_dummy_video); with max_model_len >= 16,200 tokens 25,165,824, 16,777,216 and
 786,432 all give the same 24,576-frame dummy (engine.encoder.VIDEO_FRAMES_CAP), which the
 sipeed log confirms."""

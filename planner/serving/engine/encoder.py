@@ -132,8 +132,10 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     log's "budget of 153600 tokens, and profiled with 1 video items"; Qwen3.5, which 0.11-0.12
     do not have, is planned alike, unverified); from 0.13 the video's embeddings stay below (at
     most 16,200 in 0.13-0.14, a 3-frame 2,880 x 2,880 dummy; 12,288 from 0.15: 2 frames at
-    QWEN3_VL_VIDEO_MAX_PIXELS / 2) and the image is profiled. With images at 0 and video above
-    (0.17.0 on: rules.video_patches, mm_modes.profiled_video_patches) the 2-frame video is
+    QWEN3_VL_VIDEO_MAX_PIXELS / 2) and the image is profiled, at the assumed limits (a
+    checkpoint's video processor file may give a video above the image: mm_modes.
+    video_outranks). With images at 0 and video above, or such a video (0.17.0 on:
+    rules.video_patches, mm_modes.profiled_video_patches) the 2-frame video is
     profiled through the same ViT, its patches in place of the image's: Qwen3-VL-32B's 12,288
     tokens are 49,152 patches, 4 items at 65,536 batched tokens, 2 sequences and 32,768 tokens
     (budget // 12,288 = 5 > 2 x min(999, 32,768 // 12,288 = 2) = 4).
