@@ -209,6 +209,7 @@ def _model(args: argparse.Namespace, model: str, revision: str | None = None
         add_notes(args, f"{source.repo_id}: {source.notes[0]}")
     if source.tokenizer_problem is not None:
         add_notes(args, source.tokenizer_problem)
+    add_notes(args, *source.processor_problems)
     return source, spec
 
 

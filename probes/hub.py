@@ -500,6 +500,7 @@ def _fetch_online(
         tokenizer_config=tokenizer,
         tokenizer_problem=tokenizer_note,
         processor_configs=processors,
+        processor_problems=processor_notes,
         checkpoint=build_checkpoint_metadata([], files),
         notes=(*fetched, f"safetensors headers not read within the {limit_s:g} s deadline"),
     )
@@ -889,6 +890,7 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
         tokenizer_config=tokenizer,
         tokenizer_problem=tokenizer_note,
         processor_configs=processors,
+        processor_problems=processor_notes,
         checkpoint=None,
         notes=(
             f"{reason}: served from the local cache ({constants.HF_HUB_CACHE}) "
@@ -948,7 +950,9 @@ def _from_path(path: Path) -> ModelSource:
     config = _read_json(config_path, str(config_path))
     quant = _read_json(quant_path, str(quant_path)) if quant_path.exists() else None
     notes = [f"read from {config_path}"]
-    checkpoint, tokenizer, tokenizer_note, processors = None, None, None, {}
+    checkpoint, tokenizer, tokenizer_note = None, None, None
+    processors: dict[str, dict] = {}
+    processor_notes: tuple[str, ...] = ()
     # A <name>.json beside other configs says nothing about the folder's weights (nor its
     # tokenizer); a config.json is the model folder's own.
     if config_path.name == CONFIG_FILE:
@@ -972,6 +976,7 @@ def _from_path(path: Path) -> ModelSource:
         tokenizer_config=tokenizer,
         tokenizer_problem=tokenizer_note,
         processor_configs=processors,
+        processor_problems=processor_notes,
         checkpoint=checkpoint,
         notes=tuple(notes),
     )

@@ -134,7 +134,10 @@ class ModelSource(BaseModel):
     """The checkpoint's processor files read, by name (model.config.processor.PROCESSOR_FILES:
     JSON objects from the hub, the cache or a model folder), which give a Qwen3-VL-family
     tower's image and video limits; empty for a catalog entry or a config file alone. One that
-    could not be read is left out, with a note."""
+    could not be read is left out (processor_problems)."""
+    processor_problems: tuple[str, ...] = ()
+    """Why a processor file that exists was not read (among the notes too), which the CLI says
+    on stderr."""
     notes: tuple[str, ...] = ()
     config_provenance: Literal["verbatim", "subset", "reconstructed"] = "verbatim"
     """A bundled catalog config may be a partial copy or reconstructed (planner.catalog)."""

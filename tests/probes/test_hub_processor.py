@@ -8,6 +8,8 @@ patch_size 16, spatial_merge_size 2, temporal_patch_size 2, a 32 x 32 px merged 
 """
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -94,6 +96,7 @@ def test_a_malformed_processor_file_is_noted_and_the_assumed_limit_planned(hub, 
     assert len(said) == 1 and said[0].endswith(
         ": not read, so the image and video limits it may give are not planned (a "
         "Qwen3-VL-family tower's; no other tower reads them)"), src["notes"]
+    assert src["processor_problems"] == said
     # planned as absent: preprocessor_config.json gives the video its size (transformers
     # fails on the file instead; the note says it was not read)
     _, enc = _encoder(src)
@@ -122,3 +125,20 @@ def test_a_model_folder_gives_its_processor_files(tmp_path):
     # a <name>.json config file names no folder: its neighbours are not its processor's
     (tmp_path / "q.json").write_bytes(CONFIG)
     assert resolve_model(str(tmp_path / "q.json")).processor_configs == {}
+
+
+def test_the_cli_plans_a_folders_limits_and_says_what_it_did_not_read(tmp_path):
+    (tmp_path / "config.json").write_bytes(CONFIG)
+    (tmp_path / "video_preprocessor_config.json").write_text(json.dumps(VIDEO))
+    (tmp_path / "preprocessor_config.json").write_bytes(b"\xef\xbb\xbf{}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner", "plan", "--model", str(tmp_path), "--gpu",
+         "h100-sxm", "--gpus", "1", "--vllm-version", "0.20.0", "--max-model-len", "8192",
+         "--json"], cwd=CONFIG_DIR.parents[2], capture_output=True, text=True, timeout=120, env={
+             "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert f"{tmp_path}/preprocessor_config.json starts with a UTF-8 byte-order mark" in (
+        proc.stderr)
+    activation = next(t for t in json.loads(proc.stdout)["terms"] if t["key"] == "activation")
+    # the video file's 234,881,024 px: 458,752 patches (test_processor_limits works it)
+    assert activation["inputs"]["encoder_patches"] == "458752"
