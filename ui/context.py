@@ -640,6 +640,9 @@ _VERSION_STEP = re.compile(re.escape(VERSION_STEP).replace(re.escape("{version}"
 
 
 APP_LARGER_LEN_STEP = "at a larger max_model_len (the Plan page's field)"
+RECOMMEND_LARGER_LEN_STEP = "at a larger max_model_len (this page's Context field)"
+"""APP_LARGER_LEN_STEP on the Recommend page, whose rows are planned at its own Context field
+(the Plan page's did not move them)."""
 APP_LONGER_LEN_REFUSED = ("vLLM refuses a max_model_len longer than that; the Recommend page's "
                           "Context field sets it")
 CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"

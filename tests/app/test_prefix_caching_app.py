@@ -115,8 +115,11 @@ def test_recommend_mode_all_moves_the_block(capsys) -> None:
     at = _recommend(NANO, "0.30.0", 8_192)
     at.selectbox(key="recommend.mamba_cache_mode").select("all").run()
     assert at.query_params["mambamode"] == "all"
-    _, command = _searched(at)
+    caption, command = _searched(at)
     assert command.endswith(" --mamba-cache-mode all")
+    # a longer request's max_model_len is this page's Context field (it named the Plan page's)
+    assert caption.endswith(" (max_model_len; the KV cache holds one of 262,144 at a larger "
+                            "max_model_len (this page's Context field)).")
     cli = _cli(capsys, "recommend", "--model", NANO, "--gpu", "h100-sxm", "--vllm-version",
                "0.30.0", "--context", "8192", "--input-len", "1024", "--output-len", "1024",
                "--concurrency", "4", "--mamba-cache-mode", "all", "--json")["rows"][0]

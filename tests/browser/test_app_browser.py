@@ -9,9 +9,14 @@ screenshots are written there instead (how the README's images are made):
     HEADROOM_SCREENSHOTS_DIR=docs/screenshots python -m pytest -m browser tests/browser
 """
 
+import json
 import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -1123,8 +1128,8 @@ def test_state_dtype_boxes_whole_at_1024x768(browser, server: str) -> None:
     page.close()
 
 
-NANO_H100 = ("hw=preset&gpu=h100-sxm&gpn=1&nodes=1"
-             "&model=nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
+NANO = "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"
+NANO_H100 = f"hw=preset&gpu=h100-sxm&gpn=1&nodes=1&model={NANO}"
 _ROW_KEYS = ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype", "speculative_model",
              "num_speculative_tokens", "prefix_caching", "mamba_cache_mode", "mamba_block_size")
 
@@ -1144,8 +1149,8 @@ def _linked_values(page, prefix: str) -> dict[str, str]:
 
 def _open_options(page, key: str = "plan-more_options") -> None:
     """Unfold the expander st-key-`key` (the Plan page's "More vLLM options", a link folds
-    them: their count is in the label; the Compare page's "vLLM options for every model") and
-    wait for the script to settle."""
+    them: their count is in the label; the Compare page's "vLLM options for every model", the
+    Recommend page's "vLLM options for every row") and wait for the script to settle."""
     page.locator(f".st-key-{key} summary").first.click()
     page.locator(f".st-key-{key} [data-testid=stWidgetLabel]").first.wait_for()
     _settle(page)
@@ -1231,6 +1236,7 @@ def test_compare_and_recommend_rows_show_the_linked_options(
     page.close()
     page = _shown(browser, server, f"recommend?{link}", "Prices ($ per GPU-hour", width=width,
                   height=height)
+    _open_options(page, "recommend-vllm_options")
     page.locator(".st-key-recommend-model_runner").first.evaluate(
         "e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)
@@ -1240,26 +1246,32 @@ def test_compare_and_recommend_rows_show_the_linked_options(
 
 
 @pytest.fixture(scope="module")
-def hub_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second app server whose hub is the local fake one (tests/hubserver.py) holding
-    SpecForge's Qwen3-32B EAGLE-3 drafter's config as DRAFTER, as tests/app/test_drafter_app.py
-    reads it."""
+def hub_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The environment of a process whose hub is the local fake one (tests/hubserver.py)
+    holding SpecForge's Qwen3-32B EAGLE-3 drafter's config as DRAFTER, as tests/app/
+    test_drafter_app.py reads it: the second app server's, and the CLI's it is checked
+    against."""
     from tests.app.test_drafter_app import DRAFTER
     from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env
     from tests.planner.serving.test_eagle import QWEN3_32B_DRAFTER
 
     hub = FakeHub({DRAFTER: FakeRepo({"config.json": FakeFile(
         QWEN3_32B_DRAFTER.read_bytes())})})
-    port = free_port()
     try:
-        proc = start_server(port, timeout_s=START_TIMEOUT_S,
-                            env=client_env(hub.url, tmp_path_factory.mktemp("hf")))
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop_server(proc, timeout_s=10)
+        yield client_env(hub.url, tmp_path_factory.mktemp("hf"))
     finally:
         hub.stop()
+
+
+@pytest.fixture(scope="module")
+def hub_server(hub_env: dict[str, str]) -> Iterator[str]:
+    """A second app server, on the fake hub of hub_env."""
+    port = free_port()
+    proc = start_server(port, timeout_s=START_TIMEOUT_S, env=hub_env)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc, timeout_s=10)
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768)])
@@ -1292,9 +1304,230 @@ def test_a_linked_drafter_shows_and_moves_the_figures(browser, hub_server: str, 
     for path, words in (("compare", "--speculative-config"), ("recommend", "Prices ($ per")):
         page = _shown(browser, hub_server, f"{path}?{link}&cmp=Qwen/Qwen3-32B,Qwen/Qwen3-8B",
                       words, width=width, height=height)
-        if path == "compare":
-            _open_options(page, "compare-vllm_options")
+        _open_options(page, f"{path}-vllm_options")
         _shot(page, shots, f"{path}-drafter-{width}x{height}", for_docs=False)
         shown = _linked_values(page, path)
         assert (shown["speculative_model"], shown["num_speculative_tokens"]) == (DRAFTER, "3")
         page.close()
+
+
+def _cli_recommend(*flags: str, env: dict[str, str] | None = None) -> dict:
+    """The first row of `python -m planner recommend --gpu h100-sxm <flags> --json`, offline
+    (or on `env`'s fake hub)."""
+    out = subprocess.run([sys.executable, "-m", "planner", "recommend", "--gpu", "h100-sxm",
+                          *flags, "--json"], cwd=ROOT, capture_output=True, text=True,
+                         check=True, env=env or {**os.environ, "HF_HUB_OFFLINE": "1"}).stdout
+    return json.loads(out)["rows"][0]
+
+
+def _search_h100s(page, context: int) -> None:
+    """The Recommend page's search over H100 SXM presets ("Only these GPUs") at `context`
+    tokens, once its first row's command shows."""
+    gpus = page.locator(".st-key-recommend-gpus input").first
+    gpus.click()
+    gpus.fill("h100-sxm")
+    page.get_by_role("option", name="h100-sxm", exact=True).click()
+    page.keyboard.press("Escape")
+    _settle(page)
+    field = page.locator(".st-key-recommend-context input").first
+    field.fill(str(context))
+    field.press("Enter")
+    _settle(page)
+    page.get_by_role("button", name="Find the cheapest").click()
+    page.locator("[data-testid=stCode]", has_text="vllm serve").first.wait_for(timeout=120_000)
+    _settle(page)
+
+
+def _answer_is_the_clis(page, row: dict, height: int) -> None:
+    """The Recommend page's answer, above its inputs and in view without scrolling, is the
+    CLI's first `row`: its GPUs, $/hour and $ per M output tokens (to the cent), weights,
+    layout, KV dtype and verdict; the picked row's command is the CLI's, flag for flag."""
+    metrics = page.locator("[data-testid=stMetric]")
+    assert [" ".join(m.split()) for m in metrics.all_inner_texts()] == [
+        f"Cheapest {row['gpus']}x {row['gpu_key']}", f"$/hour ${row['usd_per_hour']:.2f}",
+        f"$ per M output tokens ${row['usd_per_million_output_tokens']:.2f}"]
+    for box in (metrics.nth(i).bounding_box() for i in range(3)):
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    caption = " ".join(page.locator("[data-testid=stCaptionContainer]",
+                                    has_text="(row 1 below, with its command)").first
+                       .inner_text().split())
+    # the verdict's longer request asks this page's field, not the CLI's flag (it named the
+    # Plan page's, which moves no row here)
+    verdict = row["verdict"].replace("at a larger --max-model-len",
+                                     "at a larger max_model_len (this page's Context field)")
+    assert caption == (f"{row['model_name']}: {row['quant_label']}, TP={row['layout']['tp']}, "
+                       f"KV {row['kv_cache_dtype']} (row 1 below, with its command). "
+                       f"{verdict}"), caption
+    command = page.locator("[data-testid=stCode]", has_text="vllm serve").first.inner_text()
+    assert [word for word in command.split() if word != "\\"] == row["vllm_command"].split()
+
+
+def _shared_link_reopens(browser, server: str, page, keys: dict[str, str], width: int,
+                         height: int) -> None:
+    """The address `page` shows (the link a user shares) holds each of `keys` and not
+    drafmethod (eagle3, its default, is left out); opened in a new tab, the Recommend page's
+    folded "vLLM options for every row" hold what `page`'s do."""
+    query = parse_qs(urlsplit(page.url).query)
+    assert {key: query.get(key) for key in keys} == {k: [v] for k, v in keys.items()}, query
+    assert "drafmethod" not in query
+    shown = _linked_values(page, "recommend")
+    again = _shown(browser, server, page.url.split("/", 3)[3], "Prices ($ per GPU-hour",
+                   width=width, height=height)
+    _open_options(again, "recommend-vllm_options")
+    assert _linked_values(again, "recommend") == shown
+    again.close()
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (1440, 900)])
+@pytest.mark.parametrize("link, context, flags, count", [
+    # prefix caching off at 0.34.0, FP8 KV (the H100 row's): 4,224-token attention blocks,
+    # cdiv(262,144, 4,224) = 63, and one state page a request in each of the 4 Mamba groups:
+    # 63 + 4 = 67 blocks a request (tests/app/test_prefix_caching_app.py)
+    ({"vllm": "0.34.0", "prefix": "off"}, 262_144, ["--no-enable-prefix-caching"], 1),
+    ({"vllm": "0.30.0", "mambamode": "all"}, 8_192, ["--mamba-cache-mode", "all"], 1),
+    ({"vllm": "0.30.0", "mambamode": "all", "mambablock": "512"}, 8_192,
+     ["--mamba-cache-mode", "all", "--mamba-block-size", "512"], 2),
+])
+def test_recommend_with_linked_mamba_paging_gives_the_clis_answer(
+        browser, server: str, shots, width: int, height: int, link: dict, context: int,
+        flags: list, count: int) -> None:
+    """Nemotron-3-Nano, 4 requests on H100s, each Mamba paging option a link sets (prefix,
+    mambamode, mambablock), folded and counted: the answer in view once searched is the CLI's
+    recommend with the same flags, and the shared link reopens them."""
+    query = "&".join(f"{key}={value}" for key, value in link.items())
+    page = _shown(browser, server, f"recommend?{NANO_H100}&conc=4&{query}",
+                  "Prices ($ per GPU-hour", width=width, height=height)
+    label = page.locator(".st-key-recommend-vllm_options summary").first.inner_text()
+    assert label.endswith(f"\nvLLM options for every row ({count}\u00a0set)"), label
+    # "Find the cheapest" in view with the options folded (below the fold, open)
+    button = page.get_by_role("button", name="Find the cheapest").bounding_box()
+    assert button is not None and button["y"] + button["height"] <= height, button
+    _search_h100s(page, context)
+    row = _cli_recommend("--model", NANO, "--vllm-version", link["vllm"], "--context",
+                         str(context), "--input-len", "1024", "--output-len", "1024",
+                         "--concurrency", "4", *flags)
+    _answer_is_the_clis(page, row, height)
+    # the verdict's blocks a request, and its concurrency = blocks / blocks a request
+    blocks, per_request, requests = re.search(
+        r"Fits: ([\d,]+) blocks .* per (\d+) blocks: .*, ([\d.]+) concurrent", row["verdict"]
+    ).groups()
+    assert per_request == "67" or "prefix" not in link
+    assert float(requests) == round(int(blocks.replace(",", "")) / int(per_request), 2)
+    name = "-".join(f"{key}{value}" for key, value in link.items())
+    _shot(page, shots, f"recommend-{name}-{width}x{height}", for_docs=False)
+    _open_options(page, "recommend-vllm_options")
+    page.locator(".st-key-recommend-prefix_caching").first.evaluate(
+        "e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    _shot(page, shots, f"recommend-{name}-options-{width}x{height}", for_docs=False)
+    _shared_link_reopens(browser, server, page, {k: v for k, v in link.items() if k != "vllm"},
+                         width, height)
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (1440, 900)])
+def test_recommend_with_a_linked_drafter_gives_the_clis_answer(
+        browser, hub_server: str, hub_env: dict, shots, width: int, height: int) -> None:
+    """Qwen3-32B with the SpecForge EAGLE-3 drafter (drafter, spec=3, drafmethod=eagle3 in the
+    link), searched on H100s at 8,192 tokens: the answer is the CLI's recommend with
+    --speculative-model on the same fake hub, its command carrying the drafter's
+    --speculative-config, and the shared link reopens the drafter and its draft tokens."""
+    from tests.app.test_drafter_app import DRAFTER
+
+    page = _shown(browser, hub_server, "recommend?hw=preset&gpu=h100-sxm&gpn=2&nodes=1"
+                  f"&model=Qwen/Qwen3-32B&tp=2&drafter={DRAFTER}&spec=3&drafmethod=eagle3",
+                  "Prices ($ per GPU-hour", width=width, height=height)
+    label = page.locator(".st-key-recommend-vllm_options summary").first.inner_text()
+    # the drafter and its draft tokens
+    assert label.endswith("\nvLLM options for every row (2\u00a0set)"), label
+    _search_h100s(page, 8_192)
+    row = _cli_recommend("--model", "Qwen/Qwen3-32B", "--context", "8192", "--input-len",
+                         "1024", "--output-len", "1024", "--concurrency", "1",
+                         "--speculative-model", DRAFTER, "--num-speculative-tokens", "3",
+                         env=hub_env)
+    assert row["vllm_command"].endswith(
+        '--speculative-config \'{"method": "eagle3", "model": "acme/qwen3-32b-eagle3", '
+        '"num_speculative_tokens": 3}\'')
+    _answer_is_the_clis(page, row, height)
+    _shot(page, shots, f"recommend-drafter-answer-{width}x{height}", for_docs=False)
+    _open_options(page, "recommend-vllm_options")
+    page.locator(".st-key-recommend-speculative_model").first.evaluate(
+        "e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    _shot(page, shots, f"recommend-drafter-options-{width}x{height}", for_docs=False)
+    assert page.locator(".st-key-recommend-speculative_method input").first.input_value() \
+        == "eagle3"
+    _shared_link_reopens(browser, hub_server, page, {"drafter": DRAFTER, "spec": "3"}, width,
+                         height)
+    page.close()
+
+
+def _cli_compare(*flags: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Each compared model's concurrency, as the Compare page's bars write it (two decimals,
+    " (refused)" where vLLM refuses the plan), from `python -m planner report --gpu h100-sxm
+    --format json <flags>`, offline (or on `env`'s fake hub)."""
+    out = subprocess.run([sys.executable, "-m", "planner", "report", "--gpu", "h100-sxm",
+                          *flags, "--format", "json"], cwd=ROOT, capture_output=True, text=True,
+                         check=True, env=env or {**os.environ, "HF_HUB_OFFLINE": "1"}).stdout
+    return {row["model_name"]: f"{row['max_concurrency']:,.2f}"
+            + ("" if row["fits"] else " (refused)") for row in json.loads(out)["comparison"]}
+
+
+def _bars(page) -> list[str]:
+    """The Compare page's concurrency bars' figures (its last chart), sorted."""
+    return sorted(page.locator(".js-plotly-plot").last.locator(".bartext").evaluate_all(
+        "texts => texts.map(t => t.textContent)"))
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (1440, 900)])
+@pytest.mark.parametrize("link, flags, nano", [
+    # at vLLM 0.30.0 in BF16 KV, 32,768 tokens. "all": 128 x cdiv(2,084, 128) = 2,176-token
+    # blocks, 792 of them (test_linked_hybrid_options_show_and_move_the_plan); a request
+    # cdiv(32,768, 2,176) = 16 attention blocks and a state page a block in each of the 4
+    # Mamba groups, 16 + 4 x 16 = 80: 792 / 80 = 9.90 requests
+    ("mambamode=all", ["--mamba-cache-mode", "all"], "9.90"),
+    # with a 512-token Mamba block: 512 x cdiv(2,084, 512) = 2,560-token blocks, 673 of them;
+    # cdiv(32,768, 2,560) = 13, 13 + 4 x 13 = 65 a request: 673 / 65 = 10.35
+    ("mambamode=all&mambablock=512", ["--mamba-cache-mode", "all", "--mamba-block-size", "512"],
+     "10.35"),
+])
+def test_compare_with_linked_mamba_paging_gives_the_clis_concurrency(
+        browser, server: str, shots, width: int, height: int, link: str, flags: list,
+        nano: str) -> None:
+    """Nemotron-3-Nano beside Qwen3-8B on one H100 at 32,768 tokens, the Mamba cache mode and
+    block size from the link: each model's concurrency bar is report --compare's with the
+    same flags (Nano's worked by hand above), the grid's first row in view."""
+    page = _shown(browser, server, f"compare?{NANO_H100}&vllm=0.30.0&{link}&ctx=32768"
+                  f"&cmp={NANO},Qwen/Qwen3-8B", "Context ceiling (tokens, one request)",
+                  charts=4, width=width, height=height)
+    page.locator(".js-plotly-plot .bartext", has_text=nano).first.wait_for()
+    expected = _cli_compare("--model", NANO, "--compare", "Qwen/Qwen3-8B", "--gpus", "1",
+                            "--vllm-version", "0.30.0", "--max-model-len", "32768", *flags)
+    assert expected[NANO] == nano and _bars(page) == sorted(expected.values()), expected
+    grid = page.locator("[data-testid=stDataFrame]:visible").first.bounding_box()
+    assert grid is not None and grid["y"] + 72 <= height, grid
+    _shot(page, shots, f"compare-{link.replace('&', '-').replace('=', '')}-{width}x{height}",
+          for_docs=False)
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (1440, 900)])
+def test_compare_with_a_linked_drafter_gives_the_clis_concurrency(
+        browser, hub_server: str, hub_env: dict, shots, width: int, height: int) -> None:
+    """Qwen3-32B with the SpecForge EAGLE-3 drafter at TP 2 on two H100s, beside Qwen3-8B (whose
+    hidden size the drafter does not match: its row's error), at 32,768 tokens: Qwen3-32B's
+    concurrency bar is report --compare's with --speculative-model on the same fake hub."""
+    from tests.app.test_drafter_app import DRAFTER
+
+    page = _shown(browser, hub_server, "compare?hw=preset&gpu=h100-sxm&gpn=2&nodes=1"
+                  f"&model=Qwen/Qwen3-32B&tp=2&drafter={DRAFTER}&spec=3&ctx=32768"
+                  "&cmp=Qwen/Qwen3-32B,Qwen/Qwen3-8B", "has hidden_size 5,120", width=width,
+                  height=height)
+    _settle(page, charts=1)
+    expected = _cli_compare("--model", "Qwen/Qwen3-32B", "--compare", "Qwen/Qwen3-8B",
+                            "--gpus", "2", "--max-model-len", "32768", "--speculative-model",
+                            DRAFTER, "--num-speculative-tokens", "3", env=hub_env)
+    assert _bars(page) == sorted(expected.values()), (_bars(page), expected)
+    assert expected["Qwen/Qwen3-8B"].endswith(" (refused)")
+    _shot(page, shots, f"compare-drafter-bars-{width}x{height}", for_docs=False)
+    page.close()

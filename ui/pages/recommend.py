@@ -15,6 +15,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError, preset_cluster
 from planner.serving.launch import other_nodes_note
 from planner.serving.mm_modes import served_towers
+from planner.serving.plan import LARGER_LEN_STEP
 from planner.serving.prices import (
     DEFAULT_PRICES,
     MAX_USD_PER_GPU_HOUR,
@@ -35,6 +36,7 @@ from planner.text import md_escape
 from ui import format as fmt
 from ui.context import (
     MEMORY_FIELD,
+    RECOMMEND_LARGER_LEN_STEP,
     USER_ERRORS,
     app_markdown,
     app_words,
@@ -196,9 +198,12 @@ def _answer(slot, result: RecommendResult, way: str) -> None:
     per_hour.metric("$/hour", f"${best.usd_per_hour:,.2f}", help=md_escape(
         best.price_source + (" (an estimate)" if best.price_estimate else "")))
     per_m.metric("$ per M output tokens", "—" if usd_per_m is None else f"${usd_per_m:,.2f}")
+    # a longer request's max_model_len is this page's Context field (the Plan page's, in
+    # app_words, moved none of these rows)
+    verdict = best.verdict.replace(LARGER_LEN_STEP, RECOMMEND_LARGER_LEN_STEP)
     box.caption(app_markdown(
         f"{best.model_name}: {best.quant_label}, {best.layout.label()}, KV "
-        f"{best.kv_cache_dtype} (row 1 below, with its command). {best.verdict}"))
+        f"{best.kv_cache_dtype} (row 1 below, with its command). {verdict}"))
 
 
 def _show(result: RecommendResult, workload: Workload, models: list[str],
@@ -313,6 +318,22 @@ def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str
     st.switch_page("ui/pages/plan.py")
 
 
+def _options_set(state_dtypes: tuple[str, ...], modes: tuple[str, ...], block: bool,
+                 hybrid: bool) -> int:
+    """How many of the folded "vLLM options for every row" are set away from their default:
+    the model runner, the drafter and its draft tokens, and, where offered (runner_inputs,
+    mamba_paging_inputs: `state_dtypes`, the Mamba cache `modes`, `block` and, for a `hybrid`,
+    prefix caching), the state dtypes and Mamba paging."""
+    current = state()
+    return sum(map(bool, (
+        current.model_runner != "auto", current.speculative_model,
+        current.speculative_model and current.num_speculative_tokens,
+        len(state_dtypes) > 1 and current.mamba_cache_dtype != "auto",
+        len(state_dtypes) > 1 and current.mamba_ssm_cache_dtype != "auto",
+        len(modes) > 1 and current.mamba_cache_mode != "auto",
+        block and current.mamba_block_size, hybrid and current.prefix_caching != "auto")))
+
+
 def _engine(**state_dtyped: object) -> EngineSettings:
     """The settings every row is searched with (whose: the comment under this function), with
     the state dtypes, Mamba paging and prefix caching `state_dtyped` where the page offers them
@@ -387,12 +408,19 @@ processor_inputs("recommend", processor_keys_offered(readable))
 # layers: one choice for every row, as recommend --model-runner / --mamba-ssm-cache-dtype
 # (a kept dtype no model here reads is not searched unseen, nor put in its commands)
 state_dtypes_asked = state_dtypes_offered(readable)
-runner_inputs("recommend", runner_choices(), state_dtypes_asked, one_row=True)
-drafter_inputs("recommend", False, one_row=True)
 # prefix caching and the Mamba cache mode and block size, likewise (recommend
 # --enable-prefix-caching, --mamba-cache-mode, --mamba-block-size)
 hybrid = any(spec.has_state_layers for spec in readable)
-mamba_paging_inputs("recommend", *mamba_paging_offered(readable), prefix=hybrid, one_row=True)
+paging = mamba_paging_offered(readable)
+# folded, as the Compare page's, its label counting those set (as the Plan page's "More vLLM
+# options"): open, a hybrid's three rows put "Find the cheapest" below the fold at 1366x768,
+# and the answer, above them, out of sight once it was pressed
+set_here = _options_set(state_dtypes_asked, *paging, hybrid)
+with st.expander("vLLM options for every row" + (f" ({set_here}\u00a0set)" if set_here else ""),
+                 key="recommend.vllm_options"):
+    runner_inputs("recommend", runner_choices(), state_dtypes_asked, one_row=True)
+    drafter_inputs("recommend", False, one_row=True)
+    mamba_paging_inputs("recommend", *paging, prefix=hybrid, one_row=True)
 engine = _engine(**(state_settings() | prefix_caching() if hybrid else {}))
 try:
     workload = _workload()
