@@ -1025,14 +1025,7 @@ def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, 
     page.get_by_text("Prices ($ per GPU-hour").first.wait_for()
     # a second model: the grid gains a model column (with two, 935 px in 818 before the
     # format went by its --target-quant name and the model without its owner)
-    models = page.locator("[data-testid=stMain] [data-testid=stMultiSelect] input").first
-    models.click()
-    models.fill("Qwen/Qwen3-30B-A3B")
-    # pick the listed option itself: Enter pressed before the filtered list showed (a loaded
-    # CI machine) left the search without its button (timed out on a clean clone of cdab6808)
-    page.get_by_role("option", name="Qwen/Qwen3-30B-A3B", exact=True).click()
-    page.keyboard.press("Escape")
-    _settle(page)
+    _pick(page, "[data-testid=stMain] [data-testid=stMultiSelect]", "Qwen/Qwen3-30B-A3B")
     page.get_by_role("button", name="Find the cheapest").click()
     page.locator("[data-testid=stCode]", has_text="vllm serve").first.wait_for(timeout=120_000)
     _settle(page)
@@ -1054,6 +1047,19 @@ def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, 
     shown = page.locator("[data-testid=stCode]", has_text="vllm serve").first.inner_text()
     assert " ".join(shown.split()) == " ".join(command.split())
     page.close()
+
+
+def _pick(page, field: str, option: str) -> None:
+    """Type `option` in the multiselect `field` (a CSS selector) and pick it from the list, once
+    the script settled. The listed option itself is clicked: Enter pressed before the filtered
+    list showed (a loaded CI machine) left the search without its button (timed out on a clean
+    clone of cdab6808)."""
+    box = page.locator(f"{field} input").first
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    _settle(page)
 
 
 def _clear_of_the_modebar(page, plot, parts: str) -> None:
@@ -1311,24 +1317,24 @@ def test_a_linked_drafter_shows_and_moves_the_figures(browser, hub_server: str, 
         page.close()
 
 
+def _cli(*argv: str, env: dict[str, str] | None = None) -> dict:
+    """The JSON of `python -m planner <argv> --gpu h100-sxm`, offline (or on `env`'s fake
+    hub)."""
+    out = subprocess.run([sys.executable, "-m", "planner", *argv, "--gpu", "h100-sxm"],
+                         cwd=ROOT, capture_output=True, text=True, check=True,
+                         env=env or {**os.environ, "HF_HUB_OFFLINE": "1"}).stdout
+    return json.loads(out)
+
+
 def _cli_recommend(*flags: str, env: dict[str, str] | None = None) -> dict:
-    """The first row of `python -m planner recommend --gpu h100-sxm <flags> --json`, offline
-    (or on `env`'s fake hub)."""
-    out = subprocess.run([sys.executable, "-m", "planner", "recommend", "--gpu", "h100-sxm",
-                          *flags, "--json"], cwd=ROOT, capture_output=True, text=True,
-                         check=True, env=env or {**os.environ, "HF_HUB_OFFLINE": "1"}).stdout
-    return json.loads(out)["rows"][0]
+    """The first row of `recommend <flags> --json` (_cli)."""
+    return _cli("recommend", *flags, "--json", env=env)["rows"][0]
 
 
 def _search_h100s(page, context: int) -> None:
     """The Recommend page's search over H100 SXM presets ("Only these GPUs") at `context`
     tokens, once its first row's command shows."""
-    gpus = page.locator(".st-key-recommend-gpus input").first
-    gpus.click()
-    gpus.fill("h100-sxm")
-    page.get_by_role("option", name="h100-sxm", exact=True).click()
-    page.keyboard.press("Escape")
-    _settle(page)
+    _pick(page, ".st-key-recommend-gpus", "h100-sxm")
     field = page.locator(".st-key-recommend-context input").first
     field.fill(str(context))
     field.press("Enter")
@@ -1378,6 +1384,16 @@ def _shared_link_reopens(browser, server: str, page, keys: dict[str, str], width
     again.close()
 
 
+def _options_shot(page, shots, field: str, name: str) -> None:
+    """Unfold the Recommend page's "vLLM options for every row", its `field` (st-key-recommend-
+    <field>) in the middle of the view, and save the screenshot `name`."""
+    _open_options(page, "recommend-vllm_options")
+    page.locator(f".st-key-recommend-{field}").first.evaluate(
+        "e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    _shot(page, shots, name, for_docs=False)
+
+
 @pytest.mark.parametrize("width, height", [(1366, 768), (1440, 900)])
 @pytest.mark.parametrize("link, context, flags, count", [
     # prefix caching off at 0.34.0, FP8 KV (the H100 row's): 4,224-token attention blocks,
@@ -1415,11 +1431,7 @@ def test_recommend_with_linked_mamba_paging_gives_the_clis_answer(
     assert float(requests) == round(int(blocks.replace(",", "")) / int(per_request), 2)
     name = "-".join(f"{key}{value}" for key, value in link.items())
     _shot(page, shots, f"recommend-{name}-{width}x{height}", for_docs=False)
-    _open_options(page, "recommend-vllm_options")
-    page.locator(".st-key-recommend-prefix_caching").first.evaluate(
-        "e => e.scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(500)
-    _shot(page, shots, f"recommend-{name}-options-{width}x{height}", for_docs=False)
+    _options_shot(page, shots, "prefix_caching", f"recommend-{name}-options-{width}x{height}")
     _shared_link_reopens(browser, server, page, {k: v for k, v in link.items() if k != "vllm"},
                          width, height)
     page.close()
@@ -1450,11 +1462,7 @@ def test_recommend_with_a_linked_drafter_gives_the_clis_answer(
         '"num_speculative_tokens": 3}\'')
     _answer_is_the_clis(page, row, height)
     _shot(page, shots, f"recommend-drafter-answer-{width}x{height}", for_docs=False)
-    _open_options(page, "recommend-vllm_options")
-    page.locator(".st-key-recommend-speculative_model").first.evaluate(
-        "e => e.scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(500)
-    _shot(page, shots, f"recommend-drafter-options-{width}x{height}", for_docs=False)
+    _options_shot(page, shots, "speculative_model", f"recommend-drafter-options-{width}x{height}")
     assert page.locator(".st-key-recommend-speculative_method input").first.input_value() \
         == "eagle3"
     _shared_link_reopens(browser, hub_server, page, {"drafter": DRAFTER, "spec": "3"}, width,
@@ -1464,13 +1472,10 @@ def test_recommend_with_a_linked_drafter_gives_the_clis_answer(
 
 def _cli_compare(*flags: str, env: dict[str, str] | None = None) -> dict[str, str]:
     """Each compared model's concurrency, as the Compare page's bars write it (two decimals,
-    " (refused)" where vLLM refuses the plan), from `python -m planner report --gpu h100-sxm
-    --format json <flags>`, offline (or on `env`'s fake hub)."""
-    out = subprocess.run([sys.executable, "-m", "planner", "report", "--gpu", "h100-sxm",
-                          *flags, "--format", "json"], cwd=ROOT, capture_output=True, text=True,
-                         check=True, env=env or {**os.environ, "HF_HUB_OFFLINE": "1"}).stdout
+    " (refused)" where vLLM refuses the plan), from `report <flags> --format json` (_cli)."""
+    rows = _cli("report", *flags, "--format", "json", env=env)["comparison"]
     return {row["model_name"]: f"{row['max_concurrency']:,.2f}"
-            + ("" if row["fits"] else " (refused)") for row in json.loads(out)["comparison"]}
+            + ("" if row["fits"] else " (refused)") for row in rows}
 
 
 def _bars(page) -> list[str]:
