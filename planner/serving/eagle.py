@@ -446,8 +446,11 @@ def eagle_note(draft: EagleDraft, num_speculative_tokens: int, vllm_version: str
             f"{draft.vocab_size:,} x {draft.hidden_size:,} / TP; at PP > 1 vLLM loads its own, "
             f"counted{own_embed_needed}); its lm_head over "
             f"{draft.draft_vocab_size:,} tokens is its own. Not planned: the drafter's share of "
-            "the profile run's activation peak, its piecewise CUDA graphs, "
+            "the profile run's activation peak and its own CUDA graphs (the activation and "
+            "cuda_graphs terms' notes say what vLLM runs: planner.serving.draft_startup), "
             "and at PP 1 the transient of its own embed_tokens, which vLLM allocates when it "
             "builds the drafter and frees when it takes the target's (llama_eagle3.py "
-            "LlamaModel builds a VocabParallelEmbedding always; the load's "
-            "DeviceMemoryProfiler reads allocated memory after it is freed)")
+            "LlamaModel builds a VocabParallelEmbedding always): it raises the load's peak "
+            "only, not the weights vLLM subtracts (the load's DeviceMemoryProfiler reads "
+            "allocated memory after it is freed: platforms/cuda.py get_current_memory_usage, "
+            "max_memory_allocated after empty_cache and a peak reset)")

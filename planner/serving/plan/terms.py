@@ -10,6 +10,7 @@ from planner.model.attention.kvformat import KvBytes
 from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.all2all import buffer_note, effective_backend
+from planner.serving.draft_startup import draft_graphs_note, draft_profile_note
 from planner.serving.eagle import eagle_bytes_formula
 from planner.serving.eagle_window import draft_rank_bytes
 from planner.serving.encoder_cover import (
@@ -371,6 +372,10 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
                                         rules.v2_graph_estimate, rules.label, s.enforce_eager,
                                         _profiled_encoder(st, bind) is not None)
                           if r.runner[0] == "v2" else ("", ""))
+    draft = _draft_on_stage(st, bind)  # the draft's start-up share, named, not sized
+    draft_profile = (draft_profile_note(r.runner[0], draft, s.num_speculative_tokens, r.mbt)
+                     if draft and s.activation_bytes is None else "")
+    draft_graphs = draft_graphs_note(r.runner[0], draft, s.num_speculative_tokens) if draft else ""
     workspace = moe_workspace(st, bind.pp_stage)
     buffer = all2all_buffer(st, bind.pp_stage)
     eplb = eplb_profile(st, bind.pp_stage)
@@ -380,11 +385,11 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
         _budget_term(st, bind),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
               _weights_formula(st, bind), _tower_tp_note(st, bind), _weights_inputs(st, bind)),
-        _profile_activation_term(st, bind, warm, eplb, workspace, v2_note),
+        _profile_activation_term(st, bind, warm, eplb, workspace, v2_note + draft_profile),
         _non_torch_term(st, bind, buffer),
         *_runner_buffers_terms(st, bind, buffers, rules),
         _graphs_term(s, r, bind, dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0]),
-                     _graphs_note(s, r, rules, v2_graphs)),
+                     _graphs_note(s, r, rules, v2_graphs + draft_graphs)),
         _kv_cache_term(st, bind, warm, stage, buffers),
         _per_token_term(st, bind, stage, rules),
         _block_term(st, stage, rules),
@@ -613,15 +618,26 @@ def _tokens_formula(r: Resolved, stage: StageKv | None, num_blocks: int, per_req
     return tokens_formula
 
 
-def _graphs_note(s: EngineSettings, r: Resolved, rules: VllmRules, v2_graphs: str) -> str:
-    """The cuda_graphs term's note: whether the release subtracts the graphs, with V2's
-    (`v2_graphs`: v2_term_notes), Triton MLA's piecewise graphs and DeepSeek-V4's capture."""
+def _draft_on_stage(st: Setup, bind: RankMemory) -> str | None:
+    """The speculative draft vLLM builds on the binding rank's stage (the last: an EAGLE-3
+    drafter, or the model's MTP layers with --num-speculative-tokens), by name; else None."""
+    s = st.s
+    if bind.pp_stage != st.layout.pp - 1 or not s.num_speculative_tokens:
+        return None
+    return ("EAGLE-3 drafter" if s.speculative_draft is not None
+            else "MTP draft" if st.spec.mtp_layers else None)
+
+
+def _graphs_note(s: EngineSettings, r: Resolved, rules: VllmRules, runner_graphs: str) -> str:
+    """The cuda_graphs term's note: whether the release subtracts the graphs, with V2's and the
+    draft's (`runner_graphs`: v2_term_notes, draft_startup.draft_graphs_note), Triton MLA's
+    piecewise graphs and DeepSeek-V4's capture."""
     graphs_note = (
         "subtracted" if r.subtract_graphs
         else "none: --enforce-eager captures no CUDA graphs" if s.enforce_eager
         else f"reported, not subtracted (vLLM < {version_label(GRAPHS_SUBTRACTED_FROM)})")
     if not s.enforce_eager:
-        graphs_note += v2_graphs
+        graphs_note += runner_graphs
         if r.mla_piecewise:
             graphs_note += "; " + TRITON_MLA_PIECEWISE_NOTE.format(v=rules.label)
         if r.flex_piecewise:

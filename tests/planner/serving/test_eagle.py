@@ -343,3 +343,50 @@ def test_a_drafter_mlp_that_does_not_split_over_tp_is_refused():
     errors = _plan("Qwen/Qwen3-32B", drafter, tp=2).errors
     assert any("intermediate_size 25,601 is not divisible by tensor parallel size 2" in e
                for e in errors), errors
+
+
+def _term(result, key):
+    return next(t for t in result.terms if t.key == key)
+
+
+@pytest.mark.parametrize(("version", "runner", "profile", "graphs"), [
+    # V1 (gpu_model_runner.py _dummy_run -> llm_base_proposer.py dummy_run): the drafter's
+    # forward over the profile run's 8,192 batched tokens (the H100 default), k = 3 times; one
+    # piecewise drafter graph per capture size; capture sizes in multiples of 1 + 3 = 4
+    ("0.30.0", "v1", "runs the EAGLE-3 drafter's forward over the same 8,192 tokens 3 time(s)",
+     "rounded up to multiples of 1 + 3 and full decode graphs go up to 4 x max_num_seqs"),
+    # V2 (v1/worker/gpu/model_runner.py _dummy_run -> speculator.propose(dummy_run=True))
+    ("0.34.0", "auto", "a draft prefill over the same 8,192 tokens, then 3 draft step(s)",
+     "captures the speculator's own graphs (model_runner.py capture_model: speculator.capture)"
+     " and sizes decode graphs by the 4 tokens a request verifies"),
+])
+def test_the_drafters_start_up_share_is_named_not_sized(version, runner, profile, graphs):
+    repo = "meta-llama/Meta-Llama-3.1-70B"
+    with_draft = _plan(repo, _draft(LLAMA_70B_DRAFTER), 4, vllm_version=version,
+                       model_runner=runner)
+    without = _plan(repo, None, 4, tokens=0, vllm_version=version, model_runner=runner)
+    assert profile in _term(with_draft, "activation").note
+    assert graphs in _term(with_draft, "cuda_graphs").note
+    # named only: the figures are the plan's without the drafter
+    for key in ("activation", "cuda_graphs"):
+        assert _term(with_draft, key).value == _term(without, key).value
+        assert "draft" not in _term(without, key).note
+
+
+def test_the_mtp_drafts_start_up_share_is_named_on_the_last_stage_only():
+    # DeepSeek-V3's MTP layer is built on the last stage (the drafter's `is_last_rank`); at
+    # PP 2 the binding worker's notes name it only where that worker is on the last stage
+    spec = catalog_spec("deepseek-ai/DeepSeek-V3")
+    engine = EngineSettings(max_model_len=4096, max_num_batched_tokens=8192,
+                            num_speculative_tokens=1, vllm_version="0.30.0", model_runner="v1")
+    one = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
+                           layout=ParallelLayout(tp=8), engine=engine))
+    assert "the MTP draft's forward over the same 8,192 tokens 1 time(s)" in _term(
+        one, "activation").note
+    assert "multiples of 1 + 1 and full decode graphs go up to 2 x max_num_seqs" in _term(
+        one, "cuda_graphs").note
+    two = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 16),
+                           layout=ParallelLayout(tp=8, pp=2), engine=engine))
+    binding = next(g for g in two.per_gpu if g.rank == two.binding_rank)
+    named = "the MTP draft's own piecewise graphs" in _term(two, "cuda_graphs").note
+    assert named is (binding.pp_stage == 1)
