@@ -40,6 +40,8 @@ whole-model graphs without drafts (engine.GRAPH_BYTES_PER_GRAPH: no depth depend
 so a one- or few-layer draft graph's cost cannot be read from it); no calibration start-up
 has a draft."""
 
+from planner.serving.vllm_versions import Version, VllmRules
+
 V1_PROFILE = (
     "v1/worker/gpu_model_runner.py _dummy_run runs the {draft}'s forward over the same "
     "{tokens:,} tokens {k} time(s) (llm_base_proposer.py dummy_run, no logits) after the "
@@ -60,26 +62,39 @@ V2_GRAPHS = (
     "Model Runner V2 also captures the speculator's own graphs (model_runner.py capture_model: "
     "speculator.capture) and sizes decode graphs by the {q} tokens a request verifies "
     "(cudagraph_utils.py)")
+READ_FROM: Version = (0, 17, 0)
+"""The first release whose draft start-up source was read (module docstring)."""
+
+UNREAD = " (the 0.17.0-0.34.0 sources; vLLM {v}'s not read)"
+"""Said after a note's source where the plan's release is older than READ_FROM."""
+
 WHY_PROFILE = ("not in this figure: the fit (SAMPLER_COEF) has no draft term and no "
                "calibration start-up has a draft (planner.serving.draft_startup)")
 WHY_GRAPHS = ("neither in this count nor in its per-graph figure, fitted on whole-model graphs "
               "without drafts (planner.serving.draft_startup)")
 
 
-def draft_profile_note(runner: str, draft: str, num_speculative_tokens: int,
+def draft_profile_note(rules: VllmRules, runner: str, draft: str, num_speculative_tokens: int,
                        max_num_batched_tokens: int) -> str:
     """The activation term's note on the `draft`'s dummy run in the profile run (module
-    docstring), on the model runner that starts the plan ("v1" | "v2")."""
+    docstring) under vLLM `rules`, on the model runner that starts the plan ("v1" | "v2")."""
     text = V2_PROFILE if runner == "v2" else V1_PROFILE
     return ("; the draft's share of the profile run: "
             + text.format(draft=draft, tokens=max_num_batched_tokens, k=num_speculative_tokens)
-            + ": " + WHY_PROFILE)
+            + _unread(rules) + ": " + WHY_PROFILE)
 
 
-def draft_graphs_note(runner: str, draft: str, num_speculative_tokens: int) -> str:
+def draft_graphs_note(rules: VllmRules, runner: str, draft: str,
+                      num_speculative_tokens: int) -> str:
     """The cuda_graphs term's note on the `draft`'s own graphs and the capture sizes a draft
-    changes (module docstring), on the model runner that starts the plan ("v1" | "v2")."""
+    changes (module docstring) under vLLM `rules`, on the model runner that starts the plan
+    ("v1" | "v2")."""
     text = V2_GRAPHS if runner == "v2" else V1_GRAPHS
     return ("; the draft's graphs: "
             + text.format(draft=draft, k=num_speculative_tokens, q=1 + num_speculative_tokens)
-            + ": " + WHY_GRAPHS)
+            + _unread(rules) + ": " + WHY_GRAPHS)
+
+
+def _unread(rules: VllmRules) -> str:
+    """UNREAD for a release older than READ_FROM (an MTP plan), else nothing."""
+    return UNREAD.format(v=rules.label) if rules.version < READ_FROM else ""

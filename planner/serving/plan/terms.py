@@ -373,9 +373,10 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
                                         _profiled_encoder(st, bind) is not None)
                           if r.runner[0] == "v2" else ("", ""))
     draft = _draft_on_stage(st, bind)  # the draft's start-up share, named, not sized
-    draft_profile = (draft_profile_note(r.runner[0], draft, s.num_speculative_tokens, r.mbt)
-                     if draft and s.activation_bytes is None else "")
-    draft_graphs = draft_graphs_note(r.runner[0], draft, s.num_speculative_tokens) if draft else ""
+    draft_profile = (draft_profile_note(rules, r.runner[0], draft, s.num_speculative_tokens,
+                                        r.mbt) if draft and s.activation_bytes is None else "")
+    draft_graphs = (draft_graphs_note(rules, r.runner[0], draft, s.num_speculative_tokens)
+                    if draft else "")
     workspace = moe_workspace(st, bind.pp_stage)
     buffer = all2all_buffer(st, bind.pp_stage)
     eplb = eplb_profile(st, bind.pp_stage)

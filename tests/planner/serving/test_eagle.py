@@ -390,3 +390,13 @@ def test_the_mtp_drafts_start_up_share_is_named_on_the_last_stage_only():
     binding = next(g for g in two.per_gpu if g.rank == two.binding_rank)
     named = "the MTP draft's own piecewise graphs" in _term(two, "cuda_graphs").note
     assert named is (binding.pp_stage == 1)
+
+
+def test_the_mtp_drafts_note_says_releases_before_0_17_were_not_read():
+    engine = EngineSettings(max_model_len=4096, max_num_batched_tokens=8192,
+                            num_speculative_tokens=1, vllm_version="0.16.0")
+    result = plan(PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V3"),
+                              cluster=preset_cluster("h200", 8), layout=ParallelLayout(tp=8),
+                              engine=engine))
+    for key in ("activation", "cuda_graphs"):
+        assert "(the 0.17.0-0.34.0 sources; vLLM 0.16.0's not read)" in _term(result, key).note
