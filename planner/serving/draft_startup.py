@@ -41,16 +41,17 @@ so a one- or few-layer draft graph's cost cannot be read from it); no calibratio
 has a draft."""
 
 from planner.serving.vllm_versions import Version, VllmRules
+from planner.text import counted
 
 V1_PROFILE = (
     "v1/worker/gpu_model_runner.py _dummy_run runs the {draft}'s forward over the same "
-    "{tokens:,} tokens {k} time(s) (llm_base_proposer.py dummy_run, no logits) after the "
+    "{tokens:,} tokens {k} (llm_base_proposer.py dummy_run, no logits) after the "
     "target's, while it holds the target's hidden states, and frees it before the dummy "
     "sampler")
 V2_PROFILE = (
     "Model Runner V2's _dummy_run (v1/worker/gpu/model_runner.py) runs the speculator's "
     "propose(dummy_run=True) after the target's forward: a draft prefill over the same "
-    "{tokens:,} tokens, then {k} draft step(s), each sampled")
+    "{tokens:,} tokens, then {steps}, each sampled")
 V1_GRAPHS = (
     "vLLM also captures the {draft}'s own piecewise graphs, one per piecewise capture size "
     "(llm_base_proposer.py initialize_cudagraph_keys: PIECEWISE only); a draft also moves the "
@@ -80,7 +81,9 @@ def draft_profile_note(rules: VllmRules, runner: str, draft: str, num_speculativ
     docstring) under vLLM `rules`, on the model runner that starts the plan ("v1" | "v2")."""
     text = V2_PROFILE if runner == "v2" else V1_PROFILE
     return ("; the draft's share of the profile run: "
-            + text.format(draft=draft, tokens=max_num_batched_tokens, k=num_speculative_tokens)
+            + text.format(draft=draft, tokens=max_num_batched_tokens,
+                          k=counted(num_speculative_tokens, "time"),
+                          steps=counted(num_speculative_tokens, "draft step"))
             + _unread(rules) + ": " + WHY_PROFILE)
 
 

@@ -353,10 +353,10 @@ def _term(result, key):
     # V1 (gpu_model_runner.py _dummy_run -> llm_base_proposer.py dummy_run): the drafter's
     # forward over the profile run's 8,192 batched tokens (the H100 default), k = 3 times; one
     # piecewise drafter graph per capture size; capture sizes in multiples of 1 + 3 = 4
-    ("0.30.0", "v1", "runs the EAGLE-3 drafter's forward over the same 8,192 tokens 3 time(s)",
+    ("0.30.0", "v1", "runs the EAGLE-3 drafter's forward over the same 8,192 tokens 3 times",
      "rounded up to multiples of 1 + 3 and full decode graphs go up to 4 x max_num_seqs"),
     # V2 (v1/worker/gpu/model_runner.py _dummy_run -> speculator.propose(dummy_run=True))
-    ("0.34.0", "auto", "a draft prefill over the same 8,192 tokens, then 3 draft step(s)",
+    ("0.34.0", "auto", "a draft prefill over the same 8,192 tokens, then 3 draft steps",
      "captures the speculator's own graphs (model_runner.py capture_model: speculator.capture)"
      " and sizes decode graphs by the 4 tokens a request verifies"),
 ])
@@ -381,7 +381,7 @@ def test_the_mtp_drafts_start_up_share_is_named_on_the_last_stage_only():
                             num_speculative_tokens=1, vllm_version="0.30.0", model_runner="v1")
     one = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
                            layout=ParallelLayout(tp=8), engine=engine))
-    assert "the MTP draft's forward over the same 8,192 tokens 1 time(s)" in _term(
+    assert "the MTP draft's forward over the same 8,192 tokens 1 time (" in _term(
         one, "activation").note
     assert "multiples of 1 + 1 and full decode graphs go up to 2 x max_num_seqs" in _term(
         one, "cuda_graphs").note
