@@ -1889,6 +1889,16 @@ first release with that behaviour:
 - 0.34.0: V1 is gone (V1_RUNNER_REMOVED_FROM).
 `VLLM_USE_V2_MODEL_RUNNER=0` restores V1 in every release 0.22-0.33."""
 
+DRAFTS_SKIPPED_FROM: Version = (0, 33, 0)
+"""NOTE: from the 0.33.0 wheel (0.34.0 the same) v1/core/sched/scheduler.py
+Scheduler._drafts_unused marks a step whose every scheduled request is a non-final prefill
+chunk (or samples its last output token) and SchedulerOutput.skip_drafts carries it; Model
+Runner V2's execute_model (v1/worker/gpu/model_runner.py) then sets
+num_spec_tokens_to_schedule 0 and propose runs its first pass alone (skip_sample, "this pass
+only keeps the drafter KV in sync"). The 0.32.0 wheel's scheduler has no skip_drafts (every
+step proposes k drafts), nor has 0.33.0's Model Runner V1 (gpu_model_runner.py), which no
+model runs there by default on NVIDIA (V2_RUNNER_DEFAULTS: every, from 0.29.0)."""
+
 V1_RUNNER_REMOVED_FROM: Version = (0, 34, 0)
 """NOTE: the 0.34.0 wheel has no v1/worker/gpu_model_runner.py (Model Runner V1; present in
 0.33.0) and no VllmConfig.use_v2_model_runner (config/vllm.py) nor VLLM_USE_V2_MODEL_RUNNER

@@ -97,14 +97,15 @@ from planner.serving.speed.context import (
 from planner.serving.speed.drafting import (
     DRAFT_UNVALIDATED,
     Drafted,
+    DraftStages,
     acceptance_refusal,
     drafter_label,
-    eagle_stage,
+    eagle_stages,
     mtp_stage,
 )
 from planner.serving.speed.kernels import KernelFamily, kernel_label, moe_backend_timed
 from planner.serving.speed.lora_cost import ACTIVE_ADAPTERS, LORA_UNVALIDATED, pipeline_lora
-from planner.serving.speed.stages import Stage, pipeline_stages
+from planner.serving.speed.stages import pipeline_stages
 from planner.serving.speed.step import (
     burst_estimate,
     decode_estimate,
@@ -819,23 +820,24 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
 
 
 def _draft_stage(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
-                 load: WeightLoadRules, states: StateRules) -> Stage | None:
-    """One drafter pass (Context.drafter): the EAGLE-3 drafter's, else the MTP layer's (the
-    last stage of the layout at one layer a stage: drafting.mtp_stage); None without MTP
-    layers, or where the model's MTP layer has a shape of its own, not modelled:
+                 load: WeightLoadRules, states: StateRules) -> DraftStages | None:
+    """The drafter's passes (Context.drafter): the EAGLE-3 drafter's, else the MTP layer's (the
+    last stage of the layout at one layer a stage: drafting.mtp_stage, every pass alike); None
+    without MTP layers, or where the model's MTP layer has a shape of its own, not modelled:
     spec.mtp_layer (MiMo-V2, Nemotron-H) or DeepSeek-V4's (compressed attention: vLLM's
     DeepSeekV4MultiTokenPredictorLayer attends to its window only, with hyper-connections;
     weights_dsv4.dsv4_draft_bytes)."""
     s, spec, layout = request.engine, request.model, request.layout
     if s.speculative_draft is not None:
-        return eagle_stage(s.speculative_draft, spec, s, layout.tp, layout.pp, act_b, kv_b)
+        return eagle_stages(s.speculative_draft, spec, s, layout.tp, layout.pp, act_b, kv_b)
     if spec.mtp_layer is not None or spec.compressed_attention is not None \
             or not spec.mtp_layers:
         return None
     per_layer = request.model_copy(update={"layout": layout.model_copy(
         update={"pp": spec.num_layers})})
-    return mtp_stage(request, pipeline_stages(per_layer, scheme, act_b, kv_b,
-                                              load, states), act_b)
+    mtp = mtp_stage(request, pipeline_stages(per_layer, scheme, act_b, kv_b, load, states),
+                    act_b)
+    return DraftStages(mtp, mtp)
 
 
 def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:

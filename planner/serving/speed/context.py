@@ -42,6 +42,7 @@ from planner.serving.plan import (
     state_dtypes,
 )
 from planner.serving.speed.coefficients import SpeedCoefficients, gemm_factor
+from planner.serving.speed.drafting import DraftStages
 from planner.serving.speed.kernels import (
     DEEPGEMM_MOE_TP8_OFF_FROM,
     MARLIN_BOUND_KERNELS,
@@ -323,11 +324,12 @@ class Context:
     # with --enable-lora, each pipeline stage's LoRA kernels' figures (lora_cost.lora_stage);
     # empty without LoRA
     lora_stages: tuple[LoraStage, ...] = ()
-    # with speculative decoding, what works out one drafter pass on the last stage's GPU
-    # (speed.drafting: an EAGLE-3 drafter's or an MTP layer's), on first use (drafter()):
-    # an estimate without an acceptance length needs none
-    draft_from: Callable[[], Stage | None] | None = None
-    draft: Stage | None = None  # drafter()'s, once asked; None without drafts or not modelled
+    # with speculative decoding, what works out the drafter's passes on the last stage's GPU
+    # (speed.drafting.DraftStages: an EAGLE-3 drafter's or an MTP layer's), on first use
+    # (drafter()): an estimate without an acceptance length needs none
+    draft_from: Callable[[], DraftStages | None] | None = None
+    # drafter()'s, once asked; None without drafts or not modelled
+    draft: DraftStages | None = None
 
     # the read rates and expert compute factor every step of every stage reads, worked out
     # once per estimate (__post_init__), not once per step
@@ -399,8 +401,8 @@ class Context:
         self.compute_eff = self.c.compute_efficiency * gemm_factor(self.device.gpu)
         self.expert_compute = _expert_compute(self)
 
-    def drafter(self) -> Stage | None:
-        """One drafter pass (draft_from's), worked out on the first ask."""
+    def drafter(self) -> DraftStages | None:
+        """The drafter's passes (draft_from's), worked out on the first ask."""
         if self.draft_from is not None:
             self.draft, self.draft_from = self.draft_from(), None
         return self.draft

@@ -19,6 +19,17 @@ NOTE (vLLM 0.34.0, Model Runner V2, the only runner there; the default target re
   num_tokens, then `for token_index in range(self.num_speculative_tokens - 1)` over
   batch_size; llm_base_proposer.py, 0.33.0, likewise): the same passes on 0.17.0-0.34.0
   (earlier releases' MTP proposer not read).
+- An EAGLE-3 drafter's fc (3 x hidden -> hidden, ReplicatedLinear) runs once a step, before
+  the first pass: propose calls self.model.combine_hidden_states (-> self.model.fc) on the
+  target's aux hidden states (target_dependent_ar/speculator.py 0.34.0; eagle.py
+  EagleProposer.propose 0.19.0; llm_base_proposer.py 0.25.0), and the later passes feed the
+  drafter's own output back (llama_eagle3.py LlamaModel.forward calls no fc), so only the
+  first pass reads it. An MTP layer's fc (eh_proj) is in its forward: every pass.
+- From 0.33.0 (Model Runner V2, every model's default there: vllm_versions.V2_RUNNER_DEFAULTS)
+  a step whose every request is a non-final prefill chunk proposes no drafts
+  (scheduler.py Scheduler._drafts_unused -> SchedulerOutput.skip_drafts; model_runner.py
+  num_spec_tokens_to_schedule 0): propose runs the first pass alone, to keep the drafter's
+  KV in sync (DRAFTS_SKIPPED_FROM). Before it every chunk's step proposes k.
 - The target's decode step schedules each running request's k drafts + 1 token and computes
   logits at all of them (v1/worker/gpu/input_batch.py: num_logits = num_draft_tokens + 1 per
   request), so a verify step is a decode step of C x (k + 1) tokens reading each request's KV
@@ -27,9 +38,13 @@ NOTE (vLLM 0.34.0, Model Runner V2, the only runner there; the default target re
   ("Conventionally, mean acceptance length includes the bonus token":
   v1/spec_decode/metrics.py SpecDecodingLogging.log, 0.17.0 and 0.34.0): the tokens each
   request's step emits on average, 1 to k + 1. TPOT = step / that.
-Not modelled: the drafter's sampling and input-preparation kernels between passes, and its
-CUDA-graph modes (each pass costs the per-layer overhead of its layers, as a target step);
-a hybrid's verify step reads and writes its recurrent state at one token's size
+Not modelled: the drafter's sampling and input-preparation kernels between passes, the
+verify step's rejection sampler over its C x (k + 1) logits rows, and the drafter's CUDA-graph
+modes (each pass costs the per-layer overhead of its layers, as a target step); the lm_head a
+skipped chunk's first pass does not run (skip_sample: one row, read whole here); vLLM's token
+budget: a step schedules at most max_num_batched_tokens (scheduler.py: each running request's
+k + 1 capped by the budget left, drafts cut to fit, the rest wait), while C x (k + 1) is timed
+whole here; a hybrid's verify step reads and writes its recurrent state at one token's size
 (step._state_bytes).
 """
 
@@ -68,25 +83,39 @@ def acceptance_refusal(acceptance: float | None, k: int) -> str:
     return ""
 
 
-def eagle_stage(draft: EagleDraft, spec: ModelSpec, engine: EngineSettings, tp: int, pp: int,
-                act_b: int, kv_b: KvBytes) -> Stage:
-    """One EAGLE-3 drafter pass on one GPU of the last stage: its decoder layer(s), fc, norms
+class DraftStages(NamedTuple):
+    """The drafter's Stage on one GPU of the last stage for the first pass of a step (over its
+    scheduled tokens) and for each later pass (one token a sequence): an EAGLE-3 drafter's fc
+    runs in the first only (the module NOTE), an MTP layer's in every pass."""
+
+    first: Stage
+    later: Stage
+
+
+def eagle_stages(draft: EagleDraft, spec: ModelSpec, engine: EngineSettings, tp: int, pp: int,
+                 act_b: int, kv_b: KvBytes) -> DraftStages:
+    """The EAGLE-3 drafter's passes on one GPU of the last stage: its decoder layer(s), norms
     and lm_head over draft_vocab_size read (eagle.eagle_rank_bytes in the served dtype; the
     d2t map and the embedding rows are looked up, not streamed), their parameters
-    multiplied, its KV layers (eagle.eagle_kv_layers) read."""
+    multiplied, its KV layers (eagle.eagle_kv_layers) read; the first pass reads and
+    multiplies its fc (3 x hidden -> hidden, whole on every rank) too."""
     parts = eagle_rank_bytes(draft, tp, pp, act_b, spec.vocab_size, engine.vllm_version)
     heads = draft.num_heads // tp
     kv = sum(layer.bytes_per_token(kv_b, tp) for layer in eagle_kv_layers(draft, spec))
     width = draft.num_layers * heads * 2 * draft.head_dim
-    return Stage(
-        layers=draft.num_layers, dense_bytes=parts.layers + parts.fc + parts.norms
-        + parts.lm_head, expert_bytes=0,
-        dense_params=(parts.layers + parts.fc + parts.lm_head) / act_b,
-        lm_head_params=parts.lm_head / act_b, expert_params_per_token=0.0,
-        attention=(AttnGroup(None, draft.head_dim > FA3_MAX_HEAD_DIM, width, width,
-                              draft.num_layers * heads),),
-        sparse_layers=0, indexer_width=0, kv_bytes_per_token=kv, window_kv=(), state_bytes=0,
-        state_layers=(), moe_layers=0)
+
+    def stage(fc: int) -> Stage:
+        return Stage(
+            layers=draft.num_layers, dense_bytes=parts.layers + fc + parts.norms
+            + parts.lm_head, expert_bytes=0,
+            dense_params=(parts.layers + fc + parts.lm_head) / act_b,
+            lm_head_params=parts.lm_head / act_b, expert_params_per_token=0.0,
+            attention=(AttnGroup(None, draft.head_dim > FA3_MAX_HEAD_DIM, width, width,
+                                  draft.num_layers * heads),),
+            sparse_layers=0, indexer_width=0, kv_bytes_per_token=kv, window_kv=(),
+            state_bytes=0, state_layers=(), moe_layers=0)
+
+    return DraftStages(stage(parts.fc), stage(0))
 
 
 def mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: int) -> Stage:

@@ -29,7 +29,8 @@ compute, collectives, overheads), the pipeline around it and a request's chunked
 - speculative decoding (speed.drafting): a verify step is a decode step of k + 1 tokens a
   sequence; the drafter's k passes (the first over the step's tokens, the rest one token a
   sequence) are each a step of the drafter's Stage on the last stage's GPU (draft_estimate);
-  each prefill chunk's step proposes too (draft_prefill).
+  each prefill chunk's step runs the first pass, the last chunk's (every chunk's before vLLM
+  0.33.0) the later ones too (draft_prefill).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from planner.serving.speed.routing import (
     experts_held,
 )
 from planner.serving.speed.stages import Stage
-from planner.serving.vllm_versions import ASYNC_SCHEDULING_FROM
+from planner.serving.vllm_versions import ASYNC_SCHEDULING_FROM, DRAFTS_SKIPPED_FROM
 
 
 def moe_kernels_launched(ctx: Context) -> bool:
@@ -361,14 +362,14 @@ def decode_estimate(ctx: Context, batch: int, context: float, width: int = 1
     return walk + hops + sequence_host_s(ctx, batch), parts[slow], slow, stage_s, hops
 
 
-def _draft_pass(ctx: Context, tokens: float, seqs: float, context: float, prefill: bool
-                ) -> tuple[float, dict[str, float]]:
-    """(seconds, parts) of one drafter pass (Context.drafter) of `tokens` tokens of `seqs`
-    sequences, its lm_head on one token of each, on the last stage's GPU; its all-reduce of
-    the target's hidden width (an EAGLE-3 drafter's hidden state is the target's in the
-    drafters of tests/fixtures/drafters)."""
+def _draft_pass(ctx: Context, stage: Stage, tokens: float, seqs: float, context: float,
+                prefill: bool) -> tuple[float, dict[str, float]]:
+    """(seconds, parts) of one drafter pass (`stage`: Context.drafter's first or later) of
+    `tokens` tokens of `seqs` sequences, its lm_head on one token of each, on the last stage's
+    GPU; its all-reduce of the target's hidden width (an EAGLE-3 drafter's hidden state is the
+    target's in the drafters of tests/fixtures/drafters)."""
     on = ctx.runs_on(ctx.order[-1])
-    parts = _step_parts(on, ctx.draft, _tokens(ctx, tokens), seqs, context, prefill, None,
+    parts = _step_parts(on, stage, _tokens(ctx, tokens), seqs, context, prefill, None,
                         logits=seqs)
     return _step_s(parts), parts
 
@@ -379,23 +380,31 @@ def draft_estimate(ctx: Context, batch: int, context: float, k: int) -> DraftPas
     of one token a sequence, each over its micro-batch (batch / PP) on the last stage, which
     drafts for min(batch, PP) micro-batches a step."""
     micro = max(1.0, batch / ctx.pp)
-    first_s, first = _draft_pass(ctx, micro * (k + 1), micro, context, prefill=False)
-    later_s, later = _draft_pass(ctx, micro, micro, context, prefill=False)
+    first_s, first = _draft_pass(ctx, ctx.draft.first, micro * (k + 1), micro, context,
+                                 prefill=False)
+    later_s, later = _draft_pass(ctx, ctx.draft.later, micro, micro, context, prefill=False)
     return DraftPasses(min(batch, ctx.pp) * (first_s + (k - 1) * later_s), first_s, later_s,
                        first, later)
 
 
 def draft_prefill(ctx: Context, input_len: int, k: int) -> tuple[float, float]:
-    """(seconds alone, marginal seconds) of the drafter over one prompt: each chunk's step
-    proposes too (drafting.py's NOTE), a pass over the chunk's tokens and k - 1 of one token;
-    marginal, what a busy step gains: the chunk pass's compute and all-reduce."""
+    """(seconds alone, marginal seconds) of the drafter over one prompt: each chunk's step runs
+    its first pass over the chunk's tokens, and the k - 1 later passes of one token where the
+    step proposes: every chunk's before vLLM 0.33.0, the last chunk's alone from it (a step of
+    non-final chunks alone skips its drafts: vllm_versions.DRAFTS_SKIPPED_FROM); marginal, what
+    a busy step gains: the chunk pass's compute and all-reduce."""
     total = marginal = 0.0
     done = 0
-    for _ in range(cdiv(input_len, ctx.mbt)):
+    chunks = cdiv(input_len, ctx.mbt)
+    every = ctx.device.rules.version < DRAFTS_SKIPPED_FROM
+    for n in range(chunks):
         chunk = min(ctx.mbt, input_len - done)
-        seconds, parts = _draft_pass(ctx, chunk, 1, done + chunk / 2, prefill=True)
+        seconds, parts = _draft_pass(ctx, ctx.draft.first, chunk, 1, done + chunk / 2,
+                                     prefill=True)
         done += chunk
-        total += seconds + (k - 1) * _draft_pass(ctx, 1, 1, done, prefill=False)[0]
+        total += seconds
+        if every or n == chunks - 1:
+            total += (k - 1) * _draft_pass(ctx, ctx.draft.later, 1, 1, done, prefill=False)[0]
         marginal += parts["compute"] + parts["allreduce"]
     return total, marginal
 

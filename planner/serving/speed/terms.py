@@ -59,6 +59,7 @@ from planner.serving.speed.routing import (
     expected_experts_touched,
     experts_held,
 )
+from planner.serving.speed.stages import Stage
 from planner.serving.speed.step import (
     BurstStep,
     clock_factor,
@@ -72,6 +73,7 @@ from planner.serving.speed.step import (
     steps_ahead,
 )
 from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
+from planner.serving.vllm_versions import DRAFTS_SKIPPED_FROM
 from planner.text import counted, plural
 
 Inputs = TermInputs
@@ -1101,11 +1103,11 @@ def _steady_term(others: int, marginal_s: float, wait_s: float, cycle_s: float) 
          "cycle_ms": (cycle_s + wait_s) * 1e3, "busy_share": rho})
 
 
-def _pass_term(ctx: Context, key: str, label: str, seconds: float, parts: dict[str, float],
+def _pass_term(d: Stage, key: str, label: str, seconds: float, parts: dict[str, float],
                tokens: float, sequences: float, context: float, what: str) -> Term:
     """One drafter pass (step._draft_pass) of `tokens` tokens of `sequences` sequences: the
-    roofline of Context.draft's read and compute, + its all-reduce and per-layer overhead."""
-    d = ctx.draft
+    roofline of `d`'s read and compute (Context.draft's first or later pass), + its all-reduce
+    and per-layer overhead."""
     experts = (f" + {d.expert_bytes:,} B routed experts x the share {_avg(tokens)} tokens touch"
                if d.expert_bytes else "")
     routed = (f" (+ {d.expert_params_per_token:,.0f} routed-expert params a token)"
@@ -1136,15 +1138,15 @@ def _draft_terms(ctx: Context, drafted: Drafted, micro: float, context: float,
     """The drafter's passes in one decode step (step.draft_estimate) and the speculative step
     they make with the verify step."""
     k, passes = drafted.k, drafted.passes
-    later = [_pass_term(ctx, "spec_draft_pass", f"Drafter passes 2 to {k}", passes.later_s,
-                        passes.later, micro, micro, context,
+    later = [_pass_term(ctx.draft.later, "spec_draft_pass", f"Drafter passes 2 to {k}",
+                        passes.later_s, passes.later, micro, micro, context,
                         f"each of {k - 1} more: one token a sequence")] if k > 1 else []
     rounds = min(round(micro * ctx.pp), ctx.pp)
     micro_batches = (f" x {counted(rounds, 'micro-batch')} (PP: the last stage drafts for "
                      "each)" if rounds > 1 else "")
     return [
-        _pass_term(ctx, "spec_draft_first", "Drafter pass 1", passes.first_s, passes.first,
-                   micro * (k + 1), micro, context,
+        _pass_term(ctx.draft.first, "spec_draft_first", "Drafter pass 1", passes.first_s,
+                   passes.first, micro * (k + 1), micro, context,
                    f"{drafted.drafter} over the verify step's {k + 1} tokens a sequence"),
         *later,
         _term("spec_step", "Speculative step (verify + drafter)", drafted.step_s * 1e3, "ms",
@@ -1166,14 +1168,19 @@ def _draft_terms(ctx: Context, drafted: Drafted, micro: float, context: float,
 def _draft_prefill_term(ctx: Context, load, drafted: Drafted) -> Term:
     """The drafter over one prompt (step.draft_prefill)."""
     chunks = math.ceil(load.input_len / ctx.mbt)
+    skips = ctx.device.rules.version >= DRAFTS_SKIPPED_FROM
+    proposing = "the last chunk" if skips else "each chunk"
+    skipping = ("vLLM 0.33.0+: a step of non-final prefill chunks alone proposes no drafts "
+                "(SchedulerOutput.skip_drafts), its first pass only keeps the drafter's KV; "
+                if skips else "")
     return _term(
         "spec_draft_prefill", "Prefill: the drafter over the prompt", drafted.prefill_s * 1e3,
-        "ms", f"{counted(chunks, 'chunk')} of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
-        f"step proposing: a pass of {drafted.drafter} over the chunk + "
-        f"{drafted.k - 1} of one token = {_ms(drafted.prefill_s)}; in a busy step it adds its "
-        f"compute + all-reduce {_ms(drafted.prefill_marginal_s)}",
+        "ms", f"{counted(chunks, 'chunk')} of <= {ctx.mbt:,} tokens of {load.input_len:,}: a "
+        f"pass of {drafted.drafter} over each chunk + {drafted.k - 1} of one token after "
+        f"{proposing} = {_ms(drafted.prefill_s)}; in a busy step it adds its compute + "
+        f"all-reduce {_ms(drafted.prefill_marginal_s)}",
         "in the prefill and TTFT (a burst's packed prefill steps leave it out); "
-        f"{DRAFT_UNVALIDATED}",
+        f"{skipping}{DRAFT_UNVALIDATED}",
         {"input_tokens": load.input_len, "chunks": chunks,
          "num_speculative_tokens": drafted.k,
          "marginal_ms": drafted.prefill_marginal_s * 1e3})

@@ -31,42 +31,52 @@ def _inputs(term) -> dict[str, float]:
     return {key: float(value) for key, value in term.inputs.items()}
 
 
-def _llama_eagle(tau: float | None):
-    """Llama-3.1-70B-Instruct at TP 4 on H100 SXM with SpecForge's EAGLE-3 drafter, 3 drafts,
-    one request of 1,024 in + 1,024 out."""
+def _llama_eagle(tau: float | None, k: int = 3, version: str = "0.34.0",
+                 input_len: int = 1_024):
+    """Llama-3.1-70B-Instruct at TP 4 on H100 SXM with SpecForge's EAGLE-3 drafter, `k` (3)
+    drafts, one request of `input_len` (1,024) in + 1,024 out, on vLLM `version`."""
     draft = parse_eagle_draft(json.loads(DRAFTER.read_text(encoding="utf-8")), "drafter")
     request = PlanRequest(model=catalog_spec("meta-llama/Llama-3.1-70B-Instruct"),
                           cluster=preset_cluster("h100-sxm", 4), layout=ParallelLayout(tp=4),
-                          engine=EngineSettings(speculative_draft=draft,
-                                                num_speculative_tokens=3))
-    return estimate_speed(request, ServingLoad(spec_acceptance_length=tau),
+                          engine=EngineSettings(speculative_draft=draft, num_speculative_tokens=k,
+                                                vllm_version=version))
+    return estimate_speed(request, ServingLoad(spec_acceptance_length=tau, input_len=input_len),
                           plan_result=plan(request))
 
 
 def test_llama_70b_eagle3_at_tp4_k3_tau_2_5_by_hand():
     # The drafter's bytes on one GPU (llama_eagle3.py, bf16 2 B, TP 4; test_eagle.py works the
-    # first three): decoder layer 469,762,048 B + fc 3 x 8,192 x 8,192 x 2 = 402,653,184 B +
-    # 4 norms x 8,192 x 2 = 65,536 B + its lm_head 32,000 / 4 = 8,000 rows x 8,192 x 2 =
-    # 131,072,000 B = 1,003,552,768 B read by every pass (d2t and the embedding are looked up),
-    # parameters multiplied (469,762,048 + 402,653,184 + 131,072,000) / 2 = 501,743,616.
+    # first three): decoder layer 469,762,048 B + 4 norms x 8,192 x 2 = 65,536 B + its lm_head
+    # 32,000 / 4 = 8,000 rows x 8,192 x 2 = 131,072,000 B = 600,899,584 B read by every pass
+    # (d2t and the embedding are looked up); the first pass also reads the fc, 3 x 8,192 x
+    # 8,192 x 2 = 402,653,184 B (whole on every rank): vLLM's propose runs
+    # combine_hidden_states -> fc once, before it, and the later passes call no fc
+    # (llama_eagle3.py LlamaModel.forward): 1,003,552,768 B. Parameters multiplied: first
+    # (469,762,048 + 402,653,184 + 131,072,000) / 2 = 501,743,616, later (469,762,048 +
+    # 131,072,000) / 2 = 300,417,024.
     # Its KV: 8 KV heads / 4 = 2 x 128 x (K + V) x 2 B = 1,024 B a token, over 1,024 + 1,024 / 2
     # = 1,536 tokens of context. Pass 1 runs over the verify step's 1 x (3 + 1) = 4 tokens,
     # passes 2 and 3 over 1 token each; the verify step is a decode step of 4 tokens.
     plain, spec = _llama_eagle(None), _llama_eagle(2.5)
     terms = _terms(spec)
     first, later = _inputs(terms["spec_draft_first"]), _inputs(terms["spec_draft_pass"])
-    assert first["draft_weight_bytes"] == later["draft_weight_bytes"] == 1_003_552_768
+    assert first["draft_weight_bytes"] == 1_003_552_768
+    assert later["draft_weight_bytes"] == 600_899_584
     assert first["draft_params"] == 501_743_616
-    assert first["draft_kv_bytes_per_token"] == 1_024
+    assert later["draft_params"] == 300_417_024
+    assert first["draft_kv_bytes_per_token"] == later["draft_kv_bytes_per_token"] == 1_024
     assert (first["tokens"], first["sequences"], first["context_tokens"]) == (4, 1, 1_536)
     assert (later["tokens"], later["sequences"]) == (1, 1)
     # each pass reads its bytes at the target's bf16 read rate (its decode_weights term):
-    # 1,003,552,768 B / (3,350 GB/s x 0.9) = 0.33285 ms
+    # 1,003,552,768 B / (3,350 GB/s x 0.9) = 0.33285 ms, 600,899,584 B: 0.19930 ms
     rate = _inputs(terms["decode_weights"])
     assert rate["bandwidth_gbps"] == 3_350
     read_ms = 1_003_552_768 / (3_350e9 * rate["bandwidth_efficiency"]) * 1e3
+    later_ms = 600_899_584 / (3_350e9 * rate["bandwidth_efficiency"]) * 1e3
     assert first["weights_ms"] == pytest.approx(read_ms, rel=1e-5)
+    assert later["weights_ms"] == pytest.approx(later_ms, rel=1e-5)
     assert read_ms == pytest.approx(0.33285, rel=1e-3)
+    assert later_ms == pytest.approx(0.19930, rel=1e-3)
     # the step: verify + pass 1 + 2 more; one request: TPOT = step / 2.5, nothing else
     step = terms["spec_step"].value
     assert step == pytest.approx(terms["decode_step"].value + terms["spec_draft_first"].value
@@ -77,19 +87,36 @@ def test_llama_70b_eagle3_at_tp4_k3_tau_2_5_by_hand():
     # bounds by hand against the same plan without the drafter (T0 = its decode step): the
     # verify step reads the same weights and KV (4 tokens' GEMMs, 4 x 2 x ~17.6e9 parameters /
     # (989 TFLOP/s x ~0.65) ~ 0.22 ms, stay under the ~11.5 ms weight read), so it lies in T0 to
-    # 1.02 T0; each pass at least reads its bytes (0.33285 ms) and at most adds 0.17 ms of
-    # all-reduce, KV and one layer's overhead: TPOT / T0 in
-    # [(T0 + 3 x 0.33285) / 2.5 / T0, (1.02 T0 + 3 x 0.5) / 2.5 / T0]
+    # 1.02 T0; each pass at least reads its bytes (0.33285, then 2 x 0.19930 ms) and at most
+    # adds 0.17 ms of all-reduce, KV and one layer's overhead: TPOT / T0 in
+    # [(T0 + 0.33285 + 2 x 0.19930) / 2.5 / T0, (1.02 T0 + 0.50 + 2 x 0.37) / 2.5 / T0]
     t0 = plain.tpot_ms
     assert plain.decode_step_ms == pytest.approx(t0)
-    assert (t0 + 3 * read_ms) / 2.5 <= spec.tpot_ms <= (1.02 * t0 + 3 * 0.5) / 2.5
+    assert (t0 + read_ms + 2 * later_ms) / 2.5 <= spec.tpot_ms \
+        <= (1.02 * t0 + read_ms + 0.17 + 2 * (later_ms + 0.17)) / 2.5
     # the prompt: one request's TTFT gains the drafter's pass over it (its own term)
     assert spec.ttft_ms - plain.ttft_ms == pytest.approx(terms["spec_draft_prefill"].value)
-    assert terms["spec_draft_prefill"].value > 2 * read_ms  # passes 2 and 3 read its bytes
+    # the prompt's one chunk (1,024 tokens): pass 1 over it, then passes 2 and 3 read theirs
+    assert terms["spec_draft_prefill"].value > read_ms + 2 * later_ms
     assert "speculative decoding (3 EAGLE-3 draft tokens from drafter) modelled at mean " \
         "acceptance length 2.5" in " ".join(spec.notes)
     assert "--spec-acceptance-length X" in " ".join(plain.notes)
     assert not any(t.key.startswith("spec_") for t in plain.terms)
+
+
+@pytest.mark.parametrize(("version", "later_passes"), [("0.34.0", 2), ("0.32.0", 6)])
+def test_a_prompts_non_final_chunks_propose_no_drafts_from_vllm_0_33(version, later_passes):
+    # 24,576 prompt tokens in 3 chunks of 8,192 (the plan's max_num_batched_tokens). With 3
+    # drafts each proposing step adds 2 one-token passes to the chunk's pass; with 1 draft, none.
+    # vLLM 0.33.0+ (Scheduler._drafts_unused -> skip_drafts) proposes after the last chunk only:
+    # 2 passes; 0.32.0 after each of the 3 chunks: 6. Each such pass is the decode step's later
+    # pass (spec_draft_pass) but for its KV read over a context of 8,192 to 24,576 tokens in
+    # place of 24,576 + 512 (1,024 B a token: under 0.03 ms of its ~0.28 ms).
+    three, one = (_llama_eagle(1.5, k, version, 24_576) for k in (3, 1))
+    added = _terms(three)["spec_draft_prefill"].value - _terms(one)["spec_draft_prefill"].value
+    assert added == pytest.approx(later_passes * _terms(three)["spec_draft_pass"].value,
+                                  rel=0.03)
+    assert three.ttft_ms - one.ttft_ms == pytest.approx(added)
 
 
 def test_deepseek_v3_mtp_at_tp8_on_h200_by_hand():
