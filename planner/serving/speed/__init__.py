@@ -693,7 +693,7 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
     if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:
         notes.extend(_moe_backend_notes(ctx, s))
     if s.num_speculative_tokens:
-        notes.append(_speculative_note(ctx, s, load))
+        notes.append(_speculative_note(ctx, s, load, cdiv(conc, ctx.dp)))
     if s.num_speculative_tokens and s.speculative_draft is None \
             and any(stage.state_bytes for stage in ctx.distinct):
         # step._state_bytes: the one-token conv update touches kernel - 1 columns
@@ -708,9 +708,12 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
     return notes
 
 
-def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad) -> str:
+def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad, replica_conc: int
+                      ) -> str:
     """What the speed makes of speculative decoding: modelled at the load's mean acceptance
-    length (speed.drafting), or not, and how to have it modelled."""
+    length (speed.drafting), or not, and how to have it modelled; where a replica's
+    `replica_conc` verify steps of k + 1 tokens overrun max_num_batched_tokens, that vLLM
+    schedules no more a step (drafts cut, the rest wait: drafting.py's NOTE), not modelled."""
     k = s.num_speculative_tokens
     eagle = s.speculative_draft
     drafts = (f"{counted(k, 'EAGLE-3 draft token')} from {eagle.model}" if eagle
@@ -720,7 +723,7 @@ def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad) -> str
                 f"{load.spec_acceptance_length:g} (given): each step verifies "
                 f"{counted(k, 'draft')} + 1 token a request and runs {k} drafter "
                 f"pass{'es' * (k > 1)}, TPOT = step / {load.spec_acceptance_length:g} "
-                "(spec_step term); "
+                f"(spec_step term); {_budget_overrun(ctx, k, replica_conc)}"
                 f"{DRAFT_UNVALIDATED}")
     if load.spec_acceptance_length is not None:
         return (f"speculative decoding ({drafts}) is not modelled: the model's MTP layer has a "
@@ -730,6 +733,18 @@ def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad) -> str
     return (f"speculative decoding ({drafts}) is not modelled: these figures decode one token "
             f"per step without {without} (with accepted drafts TPOT is lower); "
             "--spec-acceptance-length X (vLLM's logged \"Mean acceptance length\") models it")
+
+
+def _budget_overrun(ctx: Context, k: int, replica_conc: int) -> str:
+    """What the speculative note says where `replica_conc` sequences' verify tokens, k + 1 a
+    sequence, exceed the step's token budget (max_num_batched_tokens, ctx.mbt); "" where not."""
+    tokens = replica_conc * (k + 1)
+    if tokens <= ctx.mbt:
+        return ""
+    return (f"{replica_conc:,} sequences x {k + 1} = {tokens:,} verify tokens a step exceed "
+            f"max_num_batched_tokens {ctx.mbt:,}: vLLM schedules at most {ctx.mbt:,} a step "
+            "(the last request's drafts cut to fit, the rest wait), which the speed does not "
+            "model (TPOT and throughput are optimistic there); ")
 
 
 def _mixed_group_notes(request: PlanRequest) -> list[str]:

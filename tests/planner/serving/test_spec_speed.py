@@ -240,3 +240,26 @@ def test_bad_acceptance_lengths_exit_2_on_one_line(command, drafts, value, words
     done = run("planner", command, *DSV3, *gpus, "--num-speculative-tokens", drafts,
                "--spec-acceptance-length", value)
     assert_one_line_error(done, f"python -m planner {command}: error: ", words)
+
+
+def test_verify_tokens_over_the_token_budget_are_named_not_modelled():
+    # vLLM's scheduler gives each running request its k + 1 tokens from the step's budget,
+    # max_num_batched_tokens (scheduler.py: min(num_new_tokens, token_budget, ...), drafts cut
+    # to what was scheduled): at 512, 3 drafts and 128 requests fit (128 x 4 = 512), 200 do not
+    # (200 x 4 = 800 > 512); the speed times the whole step and says so.
+    draft = parse_eagle_draft(json.loads(DRAFTER.read_text(encoding="utf-8")), "drafter")
+    request = PlanRequest(model=catalog_spec("meta-llama/Llama-3.1-70B-Instruct"),
+                          cluster=preset_cluster("h100-sxm", 4), layout=ParallelLayout(tp=4),
+                          engine=EngineSettings(speculative_draft=draft, num_speculative_tokens=3,
+                                                max_num_batched_tokens=512, max_num_seqs=256))
+    result = plan(request)
+
+    def note(concurrency: int) -> str:
+        est = estimate_speed(request, ServingLoad(spec_acceptance_length=2.5,
+                                                  concurrency=concurrency), plan_result=result)
+        assert est.concurrency == concurrency
+        return " ".join(est.notes)
+
+    assert "exceed max_num_batched_tokens" not in note(128)
+    assert ("200 sequences x 4 = 800 verify tokens a step exceed max_num_batched_tokens 512: "
+            "vLLM schedules at most 512 a step") in note(200)
