@@ -1187,15 +1187,17 @@ def _tokenizer_config(path: str | Path | None, label: str) -> tuple[dict | None,
 
 def _processor_configs(path_of: Callable[[str], str | Path | None], label: str,
                        sizes: dict[str, int] | None = None
-                       ) -> tuple[dict[str, dict], tuple[str, ...]]:
+                       ) -> tuple[dict[str, dict | None], tuple[str, ...]]:
     """The processor files (PROCESSOR_FILES) there are, by name, as JSON objects, and a note for
     each one not read: `path_of` gives a file's path (None: not there; it may download it),
-    `sizes` the hub's listed sizes (one over MAX_CONFIG_BYTES is not fetched). A file not read
-    is planned as absent (planner.model.config.processor picks among the others)."""
-    configs: dict[str, dict] = {}
+    `sizes` the hub's listed sizes (one over MAX_CONFIG_BYTES is not fetched). A file there but
+    not read is None: planner.model.config.processor plans the assumed limit for a processor
+    that reads it, not another file's."""
+    configs: dict[str, dict | None] = {}
     notes: list[str] = []
     for name in PROCESSOR_FILES:
         if (sizes or {}).get(name, 0) > MAX_CONFIG_BYTES:
+            configs[name] = None
             notes.append(_unread_processor(f"{label}{name} is over the "
                                            f"{size_text(MAX_CONFIG_BYTES)} limit"))
             continue
@@ -1204,8 +1206,10 @@ def _processor_configs(path_of: Callable[[str], str | Path | None], label: str,
             if path is not None:
                 configs[name] = _read_json(path, f"{label}{name}")
         except HubError as err:
+            configs[name] = None
             notes.append(_unread_processor(err.message.rstrip(".")))
         except Exception as exc:  # the config was read: a processor fetch fails on its own
+            configs[name] = None
             cause, status = _unwrapped(exc)
             why = f"HTTP {status}" if status else type(cause).__name__
             notes.append(_unread_processor(f"{label}{name} could not be fetched ({why})"))

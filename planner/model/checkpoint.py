@@ -130,11 +130,12 @@ class ModelSource(BaseModel):
     """Why a tokenizer_config.json that exists was not read (it could not be fetched, or it is
     not a JSON object): whether vLLM needs --trust-remote-code for it is then not known, which
     the CLI says on stderr and the Model page among the notes."""
-    processor_configs: dict[str, dict] = {}
-    """The checkpoint's processor files read, by name (model.config.processor.PROCESSOR_FILES:
+    processor_configs: dict[str, dict | None] = {}
+    """The checkpoint's processor files, by name (model.config.processor.PROCESSOR_FILES:
     JSON objects from the hub, the cache or a model folder), which give a Qwen3-VL-family
     tower's image and video limits; empty for a catalog entry or a config file alone. One that
-    could not be read is left out (processor_problems)."""
+    is there but could not be read is None (processor_problems says why): the limit
+    transformers would take from it is not known, so the assumed one is planned."""
     processor_problems: tuple[str, ...] = ()
     """Why a processor file that exists was not read (among the notes too), which the CLI says
     on stderr."""

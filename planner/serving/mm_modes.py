@@ -156,8 +156,10 @@ def video_profiled(spec: ModelSpec, s: EngineSettings) -> bool:
 def video_outranks(spec: ModelSpec, s: EngineSettings) -> bool:
     """Whether a Qwen3-VL-family tower's video has more tokens per item than its image while
     both are above 0, so that vLLM's profile encodes the video (get_modality_with_max_tokens:
-    LIMITS_READ_FROM's NOTE). Never at the assumed limits (12,288 < 16,384: PROFILED_AT_DEFAULTS);
-    a checkpoint whose video processor file gives over about twice the image's longest_edge
+    LIMITS_READ_FROM's NOTE), or as many from 0.17.0, whose max keys on (tokens, name), the
+    tie going to "video" (0.16.0's to the first modality met, not known: the image stands).
+    Never at the assumed limits (12,288 < 16,384: PROFILED_AT_DEFAULTS); a checkpoint whose
+    video processor file gives about twice the image's longest_edge or more
     (model.config.processor), e.g. a copy of Qwen3.5-9B-Base's, 234,881,024 px: 114,688 tokens
     (model.config.vision.qwen3_vl_video_tokens) > 16,384."""
     enc = spec.vision.encoder if spec.vision is not None else None
@@ -165,7 +167,9 @@ def video_outranks(spec: ModelSpec, s: EngineSettings) -> bool:
             or not min(allowed_limit(spec, s, "image"), allowed_limit(spec, s, "video"))):
         return False
     video = qwen3_vl_video_tokens(enc.patch, enc.merge, enc.temporal, enc.video_max_pixels)
-    return video > enc.max_item_patches // (enc.merge * enc.merge)
+    image = enc.max_item_patches // (enc.merge * enc.merge)
+    return video > image or (video == image
+                             and parse_version(s.vllm_version) >= VIDEO_PROFILE_READ_FROM)
 
 
 VIDEO_PROFILE_READ_FROM: Version = (0, 17, 0)

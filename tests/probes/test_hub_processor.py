@@ -90,17 +90,22 @@ def test_without_a_video_file_the_video_takes_the_image_files_size(hub, tmp_path
 def test_a_malformed_processor_file_is_noted_and_the_assumed_limit_planned(hub, tmp_path):
     src = run_client(hub.url, tmp_path, "acme/qwen35-broken")["source"]
     assert src["origin"] == "hub" and src["config"]["model_type"] == "qwen3_5"
-    assert set(src["processor_configs"]) == {"preprocessor_config.json"}
+    assert src["processor_configs"] == {"preprocessor_config.json": IMAGE,
+                                        "video_preprocessor_config.json": None}
     said = [n for n in src["notes"] if n.startswith(
         "acme/qwen35-broken/video_preprocessor_config.json")]
     assert len(said) == 1 and said[0].endswith(
         ": not read, so the image and video limits it may give are not planned (a "
         "Qwen3-VL-family tower's; no other tower reads them)"), src["notes"]
     assert src["processor_problems"] == said
-    # planned as absent: preprocessor_config.json gives the video its size (transformers
-    # fails on the file instead; the note says it was not read)
-    _, enc = _encoder(src)
-    assert enc.video_max_pixels == 16_777_216
+    # the video file transformers reads is there but not read: its limit is not known, so the
+    # assumed 25,165,824 stands, not preprocessor_config.json's 16,777,216 (transformers reads
+    # the video file, not that one: get_video_processor_dict's order)
+    spec, enc = _encoder(src)
+    assert (enc.video_max_pixels, enc.video_pixels_source) == (25_165_824, "")
+    assert enc.image_pixels_source == "preprocessor_config.json size.longest_edge"
+    assert ("video processor longest_edge 25,165,824 px assumed, unverified"
+            in spec.assumptions[-1]), spec.assumptions
 
 
 def test_a_repo_without_processor_files_keeps_the_assumed_limits(hub, tmp_path):
@@ -118,10 +123,17 @@ def test_a_model_folder_gives_its_processor_files(tmp_path):
     (tmp_path / "video_preprocessor_config.json").write_text(json.dumps(VIDEO))
     (tmp_path / "processor_config.json").write_text("[1, 2]")
     source = resolve_model(str(tmp_path))
-    assert source.processor_configs == {"preprocessor_config.json": IMAGE,
+    assert source.processor_configs == {"processor_config.json": None,
+                                        "preprocessor_config.json": IMAGE,
                                         "video_preprocessor_config.json": VIDEO}
     assert any(n.startswith(f"{tmp_path}/processor_config.json holds an array, not a JSON "
                             "object: not read") for n in source.notes), source.notes
+    # transformers 5.x reads processor_config.json first, for both processors: what it nests
+    # is not known, so both assumed limits stand, not the files of their own
+    enc = parse_model_config(source.config,
+                             processor_configs=source.processor_configs).vision.encoder
+    assert (enc.image_max_pixels, enc.video_max_pixels) == (16_777_216, 25_165_824)
+    assert enc.image_pixels_source == enc.video_pixels_source == ""
     # a <name>.json config file names no folder: its neighbours are not its processor's
     (tmp_path / "q.json").write_bytes(CONFIG)
     assert resolve_model(str(tmp_path / "q.json")).processor_configs == {}

@@ -243,6 +243,8 @@ except USER_ERRORS as exc:
     st.stop()
 st.subheader(md_escape(card.name))
 _card(card)
+for problem in source.processor_problems:  # the CLI's stderr notes: a file not read
+    st.caption(md_escape(problem))
 left, right = st.columns(2)
 with left:
     st.markdown("**Parameters by component**")

@@ -86,7 +86,8 @@ from planner.text import spaced_controls
 
 def parse_model_config(
     config: dict, hf_quant_config: dict | None = None, *, name: str | None = None,
-    tokenizer_config: dict | None = None, processor_configs: dict[str, dict] | None = None,
+    tokenizer_config: dict | None = None,
+    processor_configs: dict[str, dict | None] | None = None,
 ) -> ModelSpec:
     """Parse a config.json dict (and optional ModelOpt hf_quant_config.json) into a ModelSpec;
     `tokenizer_config` (tokenizer_config.json, where known) gives only the tokenizer's class
@@ -134,7 +135,7 @@ def parse_model_config(
                                    "window": window})
 
 
-def _processor_sized(spec: ModelSpec, files: dict[str, dict]) -> ModelSpec:
+def _processor_sized(spec: ModelSpec, files: dict[str, dict | None]) -> ModelSpec:
     """`spec` with its Qwen3-VL-family encoder planned at the limits its processor files give
     (model.config.processor; the assumed constants for a limit none gives), an assumption naming
     where each came from and a warning for each file not read. Other towers: `spec` as it is."""

@@ -57,29 +57,37 @@ class ProcessorLimits(NamedTuple):
     notes: tuple[str, ...] = ()
 
 
-def processor_limits(files: dict[str, dict]) -> ProcessorLimits:
+def processor_limits(files: dict[str, dict | None]) -> ProcessorLimits:
     """The limits `files` (a processor file's name -> its JSON object, those the checkpoint
-    holds: PROCESSOR_FILES) give, picked as transformers 5.x does (the module's NOTE)."""
-    nested = files.get(PROCESSOR_FILE, {})
+    holds: PROCESSOR_FILES; None for one there but not read) give, picked as transformers 5.x
+    does (the module's NOTE)."""
     notes: list[str] = []
-    image = _limit(_pick(nested, "image_processor", files, (IMAGE_PROCESSOR_FILE,)),
+    image = _limit(_pick("image_processor", files, (IMAGE_PROCESSOR_FILE,)),
                    IMAGE_CLASS_MAX_PIXELS, "max_pixels", notes)
-    video = _limit(_pick(nested, "video_processor", files, (VIDEO_PROCESSOR_FILE,
-                                                            IMAGE_PROCESSOR_FILE)),
+    video = _limit(_pick("video_processor", files, (VIDEO_PROCESSOR_FILE, IMAGE_PROCESSOR_FILE)),
                    VIDEO_CLASS_MAX_PIXELS, None, notes)
-    return ProcessorLimits(image, video, tuple(notes))
+    # both processors may read one file: its note once
+    return ProcessorLimits(image, video, tuple(dict.fromkeys(notes)))
 
 
-def _pick(nested: dict, key: str, files: dict[str, dict], order: tuple[str, ...]
-          ) -> tuple[dict, str] | None:
+def _pick(key: str, files: dict[str, dict | None], order: tuple[str, ...]
+          ) -> tuple[object, str] | None:
     """(the processor's dict, where it is) transformers reads: processor_config.json's nested
-    `key`, else the first file of `order` there; None where there is none."""
-    if key in nested:
-        return nested[key], f"{PROCESSOR_FILE} {key}"
-    return next(((files[name], name) for name in order if name in files), None)
+    `key`, else the first file of `order` there; None where there is none, or where the file
+    transformers would read was not (its limit is not known: the assumed one stands, not the
+    next file's)."""
+    if PROCESSOR_FILE in files:
+        nested = files[PROCESSOR_FILE]
+        if nested is None:
+            return None
+        if key in nested:
+            return nested[key], f"{PROCESSOR_FILE} {key}"
+    name = next((name for name in order if name in files), None)
+    processor = files[name] if name is not None else None
+    return None if processor is None else (processor, name)
 
 
-def _limit(picked: tuple[dict, str] | None, class_default: int, override: str | None,
+def _limit(picked: tuple[object, str] | None, class_default: int, override: str | None,
            notes: list[str]) -> PixelLimit | None:
     """The processor's longest_edge: its `override` key (Qwen2VLImageProcessor.__init__ writes
     max_pixels over size["longest_edge"]; the video class has no such key), else size.longest_edge,

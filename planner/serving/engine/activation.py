@@ -196,8 +196,10 @@ def activation_bytes(
     total = max(enc.vit_peak, enc.held + decoder)
     vision = facts.vision
     if encoder_rules.video_patches:
-        why = ("more tokens per item than the image" if encoder_rules.video_patches
-               > vision.max_item_patches else "images at 0")
+        video, image = encoder_rules.video_patches, vision.max_item_patches
+        why = ("more tokens per item than the image" if video > image else
+               "as many tokens per item as the image, a tie vLLM gives the video" if video == image
+               else "images at 0")
         item = (f"{counted(enc.items, 'dummy video')} of {enc.frames:,} frames at the video "
                 f"processor's largest size, {_limit_from(vision.video_pixels_source)}: "
                 f"{enc.patches:,} patches ({why}: mm_modes.profiled_video_patches)")

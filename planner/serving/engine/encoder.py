@@ -122,9 +122,10 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     NOTE: vLLM v1/worker/gpu_model_runner.py profile_run (0.11.0-0.33.0 wheels; Model Runner V2,
     0.34.0's only runner, profiles alike: v1/worker/gpu/mm/encoder_runner.py
     profile_encoder_cache, 0.27.0-0.34.0, on the first PP rank): the encoder runs on one
-    modality only, the one with the most tokens per item (get_modality_with_max_tokens; no tie
-    arises here), on max_mm_items_per_batch dummy items of it (v1/worker/utils.py to 0.15,
-    multimodal/encoder_budget.py from 0.16, 0.34.0's as 0.33.0's: items = max(1, min(budget //
+    modality only, the one with the most tokens per item (get_modality_with_max_tokens; a tie
+    goes to the video from 0.17.0: mm_modes.video_outranks), on max_mm_items_per_batch dummy
+    items of it (v1/worker/utils.py to 0.15, multimodal/encoder_budget.py from 0.16, 0.34.0's
+    as 0.33.0's: items = max(1, min(budget //
     tokens per item, max_num_seqs x max(1, min(999, max_model_len // tokens per item)))), budget
     = max(max_num_batched_tokens, the most tokens per item of any modality)). Qwen3-VL's image
     is 16,384 tokens; its video (qwen3_vl_dummy_video) outranks it at 0.11-0.12 only

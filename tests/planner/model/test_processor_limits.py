@@ -83,6 +83,22 @@ def test_unusable_values_are_noted_and_not_planned() -> None:
             "from 1 to 17,179,869,184: not read (the assumed limit is planned)") in spec.warnings
 
 
+def test_a_file_there_but_not_read_leaves_the_assumed_limit() -> None:
+    # probes.hub gives None for a file it could not read (too big, not JSON, not an object):
+    # the processor that reads it has no known limit, and does not fall to the next file
+    image = {"size": {"longest_edge": 1_000_000}}
+    video = {"size": {"longest_edge": 2_000_000}}
+    assert _limits({"preprocessor_config.json": image,
+                    "video_preprocessor_config.json": None})[:2] == (
+        (1_000_000, "preprocessor_config.json size.longest_edge"), None)
+    # processor_config.json comes first for both: neither limit is known
+    assert _limits({"processor_config.json": None, "preprocessor_config.json": image,
+                    "video_preprocessor_config.json": video}) == (None, None, ())
+    # one file both processors read, unusable: noted once
+    assert _limits({"preprocessor_config.json": {"size": [1, 2]}}) == (None, None, (
+        "preprocessor_config.json has no size.longest_edge, which vLLM reads: not read",))
+
+
 def test_an_image_limit_below_one_merged_token_is_refused() -> None:
     # 1,000 // 32^2 = 0 tokens: vLLM's largest image is 0 px wide (smart_resize divides by it)
     with pytest.raises(ConfigError, match=re.escape(
@@ -129,6 +145,26 @@ def test_a_video_above_the_image_is_what_vllm_profiles() -> None:
     # at the assumed 25,165,824 the image's 65,536 patches are profiled: 65,536 x 15,360 x 2
     assert _activation(QWEN35, {}, "0.20.0").inputs["vision_encoder_peak_bytes"] == str(
         65_536 * 15_360 * 2)
+
+
+def test_a_video_as_large_as_the_image_is_what_vllm_profiles_from_0_17() -> None:
+    # image 16,777,216 // 32^2 = 16,384 tokens = 128 x 128: 65,536 patches; video
+    # 33,554,432 // 2 = 16,777,216 px a frame, 16,384 tokens = 128 x 128, a 4,096 x 4,096
+    # frame, 2 frames x 16,777,216 = 33,554,432 not over: 1 x 256 x 256 = 65,536 patches,
+    # 16,384 tokens. A tie: encoder_budget.py get_modality_with_max_tokens (0.17.0-0.34.0)
+    # keys max on (tokens, name), and "video" > "image".
+    files = {"preprocessor_config.json": {"size": {"longest_edge": 16_777_216}},
+             "video_preprocessor_config.json": {"size": {"longest_edge": 33_554_432}}}
+    term = _activation(QWEN35, files, "0.20.0")
+    assert ("1 dummy video of 2 frames at the video processor's largest size, from "
+            "video_preprocessor_config.json size.longest_edge: 65,536 patches (as many tokens "
+            "per item as the image, a tie vLLM gives the video") in term.formula, term.formula
+    # the same peak as the image's: 65,536 x 15,360 x 2 B (the block's live set above)
+    assert term.inputs["vision_encoder_peak_bytes"] == str(65_536 * 15_360 * 2)
+    # 0.16.0 keys on the tokens alone, the first modality met (a set's order): not flagged as
+    # a video profile (Qwen3-VL-32B: 16 px, merge 2, temporal 2 alike; Qwen3.5 is 0.17.0 on)
+    assert not any("video processor's longest_edge" in w
+                   for w in _plan(QWEN3_VL, files, "0.16.0").warnings)
 
 
 def test_the_image_files_source_is_named() -> None:
