@@ -7,6 +7,7 @@ the model is torch.compile'd, so values dead between the split graphs are freed)
 (vLLM 0.22.0 wheel, models/deepseek_v4/):
 - streams: the hyper-connection residual, T x hc_mult x hidden (nvidia/model.py
   DeepseekV4DecoderLayer._forward_cuda, mhc_fused_post_pre), and the layer input T x hidden;
+  the residual holds T / TP rows in the 0.27+ sequence-parallel mode (streams_bytes);
 - o_padded: T x padded heads x head_dim (attention.py DeepseekV4MultiHeadLatentAttentionWrapper
   .forward; nvidia/flashmla.py get_padded_num_q_heads: 64 up to 64 local heads, else 128);
 - the input GEMMs (attention_impl / attn_gemm_parallel_execute): qr_kv T x (q_lora + head_dim)
@@ -137,14 +138,49 @@ def marlin_moe_workspace_bytes(s: Dsv4Shape, moe_tp: int, tokens: int, act_b: in
     return _aligned(ws13) + _aligned(ws2)
 
 
+def streams_bytes(s: Dsv4Shape, tp: int, tokens: int, act_b: int,
+                  sequence_parallel: bool) -> tuple[int, str]:
+    """The residual streams live at the indexer moment (bytes) and their formula: the
+    hyper-connection residual (hc_mult x hidden a token) and the attention's input (hidden a
+    token), over all `tokens` of the dummy batch.
+
+    In vLLM's sequence-parallel mode (`sequence_parallel`, 0.27.0-0.34.0 models/deepseek_v4/
+    nvidia/model.py) DeepseekV4Model.forward sp_shard's the embedding and input_ids to this
+    GPU's rows, ceil(tokens / tp) (common/ops/sequence_parallel.py pads to a multiple of tp
+    and slices), so the residual the layers carry (mhc_pre / mhc_fused_post_pre) holds those
+    rows only; DeepseekV4DecoderLayer.forward sp_all_gather's the attention's input back to
+    all the tokens (the shard, rebound, is dead) and sp_reduce_scatter's the output, so every
+    tensor inside attention (o_padded, q, the input GEMMs, the indexer, the workspace's
+    gathers) keeps all the tokens. The routed experts' workspace keeps them too: the MoE
+    input is the reduce-scattered shard, but the expert-parallel dispatch gathers every EP
+    rank's (distributed/device_communicators/all2all.py dispatch_router_logits all_gatherv
+    with forward_context.py sp_local_sizes: dp x tp shards of ceil(tokens / tp) rows, dp x
+    tokens where tp divides them, as the DP gather without the mode), and Headroom counts one
+    replica's batch either way (marlin_moe_workspace_bytes). After the last layer the last
+    stage all-gathers the residual (tokens x hc_mult x hidden) for hc_head: below the indexer
+    moment (its 512 MiB logits alone are more); the sampler's moment (the fit's term) samples
+    from those gathered rows, so it stays as it is."""
+    if not sequence_parallel:
+        return (tokens * (s.hc_mult + 1) * s.hidden * act_b,
+                f"{tokens:,} x ({s.hc_mult} + 1) x {s.hidden} x {act_b} B")
+    rows = -(-tokens // tp)
+    return ((rows * s.hc_mult + tokens) * s.hidden * act_b,
+            f"({rows:,} x {s.hc_mult} + {tokens:,}) x {s.hidden} x {act_b} B (sequence-"
+            f"parallel: the residual holds this GPU's ceil({tokens:,} / {tp}) tokens, the "
+            "attention input all of them after its all-gather)")
+
+
 def dsv4_activation(s: Dsv4Shape, tp: int, tokens: int, max_model_len: int, act_b: int,
-                    sampler_bytes: int, moe_tp: int, marlin: bool) -> tuple[int, str]:
+                    sampler_bytes: int, moe_tp: int, marlin: bool,
+                    sequence_parallel: bool = False) -> tuple[int, str]:
     """Profile-run activation peak of one worker (bytes) and its formula; moe_tp splits each
     routed expert's intermediate (ParallelLayout.expert_tp: tp x dp, 1 under expert
-    parallelism), marlin says whether the experts run on Marlin (dsv4_marlin)."""
+    parallelism), marlin says whether the experts run on Marlin (dsv4_marlin);
+    `sequence_parallel`: vLLM's sequence-parallel mode (weights_dsv4.dsv4_sequence_parallel),
+    whose hyper-connection residual holds this GPU's share of the tokens (streams_bytes)."""
     t = tokens
     padded = 64 if s.heads // tp <= 64 else 128
-    streams = t * (s.hc_mult + 1) * s.hidden * act_b
+    streams, streams_formula = streams_bytes(s, tp, t, act_b, sequence_parallel)
     heads = 2 * t * padded * s.head_dim * act_b  # o_padded + padded q
     gemm = 2 * t * (s.q_lora_rank + s.head_dim) * act_b + t * 4 * s.head_dim * 4
     indexer = 0
@@ -171,8 +207,8 @@ def dsv4_activation(s: Dsv4Shape, tp: int, tokens: int, max_model_len: int, act_
     peak = max(forward, sampler)
     formula = (
         f"max(forward {gib_text(forward)}, sampler {gib_text(sampler_bytes)} + workspace"
-        f"); forward at the indexer of a ratio-4 layer, {t:,} tokens: streams {t:,} x "
-        f"({s.hc_mult} + 1) x {s.hidden} x {act_b} B + o_padded and padded q 2 x {t:,} x "
+        f"); forward at the indexer of a ratio-4 layer, {t:,} tokens: streams "
+        f"{streams_formula} + o_padded and padded q 2 x {t:,} x "
         f"{padded} heads x {s.head_dim} x {act_b} B + input GEMMs {gib_text(gemm)} + indexer"
         f" queries and logits {gib_text(indexer)} + workspace {gib_text(workspace)} (the"
         f" shared buffer at its largest request: attention gathers {gib_text(attention_ws)},"

@@ -59,6 +59,8 @@ class Worker(NamedTuple):
     # (planner.serving.runner_v2): a cold start runs the same dummy forward (and sampler on the
     # last stage) in the same measured window and compiles there too, so it peaks no lower;
     # 0 off V2 or where it is not read
+    dsv4_sequence_parallel: bool = False  # DeepSeek-V4's sequence-parallel mode on this layout
+    # (weights_dsv4.dsv4_sequence_parallel): its residual holds tokens / tp (activation_bytes)
 
 
 class Overheads(NamedTuple):
@@ -125,7 +127,7 @@ class VllmEngine:
                                    w.layout.expert_tp, w.compute_capability, w.sort_sampler,
                                    w.sampler_holds_forward, not s.skip_mm_profiling,
                                    w.encoder_every_stage, w.encoder_rules,
-                                   w.moe_workspace)[0]
+                                   w.moe_workspace, w.dsv4_sequence_parallel)[0]
             # the profile's peak: its forward or EPLB's moment, and no lower than V2's warm one
             act = max(act, w.eplb_profile, w.v2_warm_peak)
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(

@@ -163,6 +163,7 @@ def activation_bytes(
     encoder_every_stage: bool = False,
     encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES,
     moe_workspace: int = 0,
+    dsv4_sequence_parallel: bool = False,
 ) -> tuple[int, str]:
     """Profile-run activation peak of one worker, with its formula filled in (DeepSeek-V4:
     planner.serving.activation_dsv4, its sampler from the fit's sampler term; `expert_tp` (the
@@ -174,7 +175,9 @@ def activation_bytes(
     --skip-mm-profiling; `encoder_rules`: the release's on its model runner,
     vllm_versions.runner_encoder_rules);
     `moe_workspace`: what the MoE backend allocates in the decoder's dummy run and keeps
-    (planner.serving.moe_backend), on top of the decoder's peak).
+    (planner.serving.moe_backend), on top of the decoder's peak);
+    `dsv4_sequence_parallel`: DeepSeek-V4 runs vLLM's sequence-parallel mode on this layout
+    (weights_dsv4.dsv4_sequence_parallel: activation_dsv4.streams_bytes).
 
     NOTE: the V1 runner's profile_run (gpu_model_runner.py, the 0.10.1-0.33.0 wheels) calls
     model.embed_multimodal with no get_pp_group().is_first_rank test, so every stage that
@@ -183,7 +186,8 @@ def activation_bytes(
     before 0.27.0 (vllm_versions.V2_ENCODER_PROFILE_FROM)."""
     decoder, formula = _decoder_activation_bytes(
         facts, layers, last_stage, max_num_batched_tokens, max_num_seqs, tp, act_bytes,
-        max_model_len, expert_tp, compute_capability, sort_sampler, holds_forward)
+        max_model_len, expert_tp, compute_capability, sort_sampler, holds_forward,
+        dsv4_sequence_parallel)
     if moe_workspace:
         decoder += moe_workspace
         formula += (f"; + {gib_text(moe_workspace)} MoE workspace (the moe_workspace term) "
@@ -235,6 +239,7 @@ def _decoder_activation_bytes(
     facts: ModelFacts, layers: range, last_stage: bool, max_num_batched_tokens: int,
     max_num_seqs: int, tp: int, act_bytes: int, max_model_len: int, expert_tp: int,
     compute_capability: str, sort_sampler: bool, holds_forward: bool,
+    dsv4_sequence_parallel: bool,
 ) -> tuple[int, str]:
     """activation_bytes without the vision encoder: the decoder's peak and its formula."""
     mbt = max_num_batched_tokens
@@ -244,7 +249,7 @@ def _decoder_activation_bytes(
     if facts.dsv4 is not None:
         return dsv4_activation(facts.dsv4, tp, mbt, max_model_len, act_bytes,
                                int(SAMPLER_COEF * sampler), expert_tp,
-                               dsv4_marlin(compute_capability))
+                               dsv4_marlin(compute_capability), dsv4_sequence_parallel)
     total = activation_peak_bytes((sampler, forward, moe))
     seqs = min(max_num_seqs, mbt) if last_stage else 0
     width = forward // (mbt * act_bytes) - facts.hidden_size

@@ -66,7 +66,7 @@ from planner.serving.plan.moe import (
 )
 from planner.serving.plan.shared import gib, spec_params
 from planner.serving.plan.verdict import Outcome
-from planner.serving.plan.worker import runner_buffers, v2_warm_peak
+from planner.serving.plan.worker import runner_buffers, sequence_parallel, v2_warm_peak
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffers_formula
 from planner.serving.runner_v2 import v2_term_notes
 from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
@@ -433,7 +433,7 @@ def _profile_activation_term(st: Setup, bind: RankMemory, warm: WarmRestart | No
         r.seqs, layout.tp, r.act_b, r.max_model_len, layout.expert_tp, r.compute_capability,
         *r.sampler, not s.skip_mm_profiling and s.activation_bytes is None,
         r.encoder_every_stage, r.encoder_rules,
-        workspace[0] if s.activation_bytes is None else 0,
+        workspace[0] if s.activation_bytes is None else 0, sequence_parallel(st),
     )
     return _activation_term(
         st, bind, _activation_formula(forward, act_formula, eplb, warm, s.enforce_eager),
@@ -767,8 +767,9 @@ def _activation_inputs(st: Setup, bind: RankMemory, forward: int,
                        eplb: tuple[int, str, TermInputs],
                        warm: WarmRestart | None) -> TermInputs:
     """The activation term's inputs: the fit's (engine.activation_inputs), with the MoE
-    workspace, EPLB's rearrangement and V2's warm peak where the formula takes them; the
-    given figure where --activation-bytes gives it."""
+    workspace, EPLB's rearrangement and V2's warm peak where the formula takes them,
+    DeepSeek-V4's sequence-parallel mode where it shards the residual (worker.sequence_parallel);
+    the given figure where --activation-bytes gives it."""
     s, layout, f = st.s, st.layout, st.facts
     if s.activation_bytes is not None:
         return {"activation_bytes": s.activation_bytes}
@@ -778,6 +779,7 @@ def _activation_inputs(st: Setup, bind: RankMemory, forward: int,
         r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
         layout.tp, r.act_b, *r.sampler)}
     inputs |= {"moe_workspace_bytes": workspace} if workspace else {}
+    inputs |= {"sequence_parallel_token_shards": layout.tp} if sequence_parallel(st) else {}
     inputs |= _encoder_inputs(st, bind)
     if eplb[0] or warm and warm.activation[0] > forward:
         inputs |= {"decoder_peak_bytes": forward, "eplb_profile_bytes": eplb[0]}

@@ -11,6 +11,7 @@ from planner.serving.plan.shared import cached, gib
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffer_sizes
 from planner.serving.runner_v2 import v2_warm_activation
 from planner.serving.vllm_versions import vllm_rules
+from planner.serving.weights_dsv4 import dsv4_sequence_parallel
 
 _OVERHEADS: IdentityMemo[Overheads] = IdentityMemo(16384)
 """Per-spec worker overheads (overheads), apart from _CACHE: one entry per layout, PP stage
@@ -53,7 +54,7 @@ def overheads(st: Setup, pp_stage: int) -> Overheads:
         buffer = (all2all_buffer(st, pp_stage) or (0,))[0]
         key = ("overheads", shared.ENGINE, *st.layout_key, *stage_widths(f.r.facts, rng),
                rng.start == 0, pp_stage == st.layout.pp - 1, workspace, eplb, warm, buffer,
-               f.r.overhead_key)
+               f.r.overhead_key, sequence_parallel(st))
         known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
                                                        pp_stage, workspace, buffer, eplb, warm)
     return known
@@ -69,8 +70,18 @@ def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, epl
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, workspace, buffer, sum(n for _, n in runner_buffers(st, pp_stage).parts),
-        eplb, warm,
+        eplb, warm, sequence_parallel(st),
     ), st.s, r.subtract_graphs)
+
+
+def sequence_parallel(st: Setup) -> bool:
+    """Whether DeepSeek-V4 runs vLLM's sequence-parallel mode on this layout: the release and
+    GPU have it (WeightLoadRules.dsv4_sequence_parallel) and the layout and --moe-backend turn
+    it on (weights_dsv4.dsv4_sequence_parallel), as the weights read it (weights._dsv4_terms);
+    its profile-run residual holds the GPU's share of the tokens (engine.activation_bytes)."""
+    load, layout = st.facts.load, st.layout
+    return load.dsv4_sequence_parallel and dsv4_sequence_parallel(
+        layout.tp, layout.ep_size, layout.pp == 1, load.mega_moe)
 
 
 def runner_buffers(st: Setup, pp_stage: int) -> RunnerBuffers:

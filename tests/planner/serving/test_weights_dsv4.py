@@ -347,3 +347,47 @@ def test_mega_moe_backends_by_release():
              ("flashinfer_moe_ep_mega_deep_gemm", (0, 29, 0)): True,
              ("flashinfer_trtllm", (0, 34, 0)): False, (None, (0, 34, 0)): False}
     assert {case: mega_moe_backend(*case) for case in cases} == cases
+
+
+def test_sequence_parallel_mode_shards_the_profile_residual():
+    # --dp 2 --tp 4 --enable-expert-parallel on 8 x H200 (9.0: Marlin), max_model_len and
+    # --max-num-batched-tokens 8,192: vLLM 0.34.0 runs the sequence-parallel mode, 0.26.0 has
+    # none. models/deepseek_v4/nvidia/model.py (0.27.0 and 0.34.0): DeepseekV4Model.forward
+    # sp_shard's the embedding to this GPU's 8,192 / 4 = 2,048 rows, so the hyper-connection
+    # residual the layers carry is 2,048 x 4 x 4096; DeepseekV4DecoderLayer.forward
+    # sp_all_gather's the attention input back to 8,192 x 4096 and reduce-scatters its output.
+    # Changed tensors at the indexer moment, one only:
+    #   residual  8,192 x 4 x 4096 x 2 = 268,435,456 -> 2,048 x 4 x 4096 x 2 = 67,108,864
+    # Unchanged (all 8,192 rows either way): the attention input 8,192 x 4096 x 2 =
+    # 67,108,864 (gathered), o_padded + padded q 2 x 8,192 x 64 x 512 x 2 = 1,073,741,824 (16
+    # local heads pad to 64), the GEMMs 2 x 8,192 x 1536 x 2 + 8,192 x 2048 x 4 + 8,192 x 512
+    # x 4 + 8,192 x 64 x 2 = 135,266,304, the indexer 8,192 x 64 x 132 + 512 MiB =
+    # 606,076,928, and the workspace: attention gathers 4 x (2048 + 128 + 8,192) x 512 x 2 =
+    # 42,467,328 below the Marlin MoE's 2 x 8,192 x 6 x 4096 x 2 = 805,306,368 (the EP
+    # dispatch gathers dp x tp shards of 2,048 = dp x 8,192 rows, as DP's gather does without
+    # the mode; one replica's 8,192 counted either way).
+    # Mode off: 268,435,456 + 67,108,864 + 1,073,741,824 + 135,266,304 + 606,076,928 +
+    # 805,306,368 = 2,955,935,744; on: 2,955,935,744 - 268,435,456 + 67,108,864 =
+    # 2,754,609,152 (0.1875 GiB less). The sampler's moment, 3.637 x 1024 x 129,280 x 4 B
+    # = 1,925,903,810 + 805,306,368 = 2,731,210,178, stays below both.
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    def activation(version: str, layout: ParallelLayout) -> tuple[int, str, dict]:
+        p = plan(PlanRequest(model=SPEC, cluster=preset_cluster("h200", 8), layout=layout,
+                             engine=EngineSettings(max_model_len=8192, vllm_version=version,
+                                                   max_num_batched_tokens=8192)))
+        term = next(t for t in p.terms if t.key == "activation")
+        return p.activation_bytes_per_gpu, term.formula, term.inputs
+
+    dp2 = ParallelLayout(tp=4, dp=2, ep=True)
+    off, on = activation("0.26.0", dp2), activation("0.34.0", dp2)
+    assert off[0] == 2_955_935_744 and "streams 8,192 x (4 + 1) x 4096 x 2 B" in off[1]
+    assert on[0] == 2_754_609_152 and "streams (2,048 x 4 + 8,192) x 4096 x 2 B" in on[1]
+    assert on[2]["sequence_parallel_token_shards"] == "4"
+    assert "sequence_parallel_token_shards" not in off[2]
+    assert activation("0.27.0", dp2)[0] == 2_754_609_152  # the mode's first release
+    # without EP (no mode) 0.34.0 holds the whole residual: each expert split over 8 ranks,
+    # N = 2048 / 8 = 256, max(256, 4096) and max(512, 4096) are K: the same workspace
+    assert activation("0.34.0", ParallelLayout(tp=4, dp=2))[0] == 2_955_935_744
