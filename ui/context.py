@@ -50,12 +50,14 @@ from planner.serving.launch import (
     MODEL_STEP,
     REMOTE_CODE_STEP,
     VERSION_STEP,
+    limit_mm_flags,
     lora_launch_flags,
     mamba_flags,
     prefix_caching_flags,
     remote_code_class,
 )
 from planner.serving.layout import ParallelLayout
+from planner.serving.mm_modes import declared_modalities, limit_settings
 from planner.serving.mm_processor import processor_keys, processor_kwargs_text
 from planner.serving.plan import (
     LARGER_LEN_STEP,
@@ -90,6 +92,7 @@ from ui.state import (
     PREFIX_CACHING,
     WHAT_IF_OPTION,
     AppState,
+    mm_limit_counts,
     processor_kwargs,
     state,
 )
@@ -509,13 +512,15 @@ def state_dtypes_caption(engine: EngineSettings) -> str:
 
 def tower_caption(engine: EngineSettings, offered: tuple[bool, bool]) -> str:
     """"Language model only", "Encoder TP mode" (where the page offers them: `offered`,
-    settle.tower_modes_offered) and the processor options as the Compare page's caption names
-    them ("" where none is set): on the models with a vision tower only (a text model is
-    planned without them: mm_modes.tower_settings_where_built)."""
+    settle.tower_modes_offered), the counts per prompt (as the launch command writes them:
+    limit_mm_flags) and the processor options as the Compare page's caption names them (""
+    where none is set): on the models with a vision tower only (a text model is planned
+    without them: mm_modes.tower_settings_where_built)."""
     kwargs = processor_kwargs_text(engine.mm_processor_kwargs)
     flags = (["--language-model-only"] if offered[0] and engine.language_model_only else []) + (
         ["--mm-encoder-tp-mode data"] if offered[1] and engine.mm_encoder_tp_mode == "data"
-        else []) + ([f"--mm-processor-kwargs '{kwargs}'"] if kwargs else [])
+        else []) + limit_mm_flags(engine) + (
+        [f"--mm-processor-kwargs '{kwargs}'"] if kwargs else [])
     return f", {' '.join(flags)} on the models with a vision tower" if flags else ""
 
 
@@ -573,21 +578,26 @@ def current_engine() -> EngineSettings:
 
 
 def tower_modes(spec: ModelSpec | None = None) -> dict[str, object]:
-    """The EngineSettings fields of "Language model only", "Encoder TP mode" and the processor
-    options (the Plan, Compare and Recommend pages offer them, link keys lmonly, mmtp and
-    mmkw): for `spec` only where it has a vision tower, its processor's keys only
-    (mm_processor.processor_keys; kept in the state for the other pages' models, as EPLB for a
-    dense model); None: for every model (compared_engine and recommend drop them for a model
-    without one: mm_modes.tower_settings_where_built; a vision model of another family keeps a
-    key, noted, as report --compare and recommend carry it)."""
+    """The EngineSettings fields of "Language model only", "Encoder TP mode", the counts per
+    prompt (--limit-mm-per-prompt) and the processor options (the Plan, Compare and Recommend
+    pages offer them, link keys lmonly, mmtp, mmimage / mmvideo / mmaudio and mmkw): for
+    `spec` only where it has a vision tower, its processor's keys and its class's modalities
+    only (mm_processor.processor_keys, mm_modes.declared_modalities; kept in the state for the
+    other pages' models, as EPLB for a dense model); None: for every model (compared_engine
+    and recommend drop them for a model without one: mm_modes.tower_settings_where_built; a
+    vision model of another family keeps a key or a count, noted, as report --compare and
+    recommend carry it)."""
     current = state()
     if spec is not None and spec.vision is None:
         return {}
-    kwargs = processor_kwargs()
+    kwargs, counts = processor_kwargs(), mm_limit_counts()
     if spec is not None:
         kwargs = tuple((key, value) for key, value in kwargs if key in processor_keys(spec))
+        declared = declared_modalities(spec) or frozenset()
+        counts = {m: count for m, count in counts.items() if m in declared}
     return {"language_model_only": current.language_model_only,
-            "mm_encoder_tp_mode": current.mm_encoder_tp_mode, "mm_processor_kwargs": kwargs}
+            "mm_encoder_tp_mode": current.mm_encoder_tp_mode, "mm_processor_kwargs": kwargs,
+            **limit_settings(counts)}
 
 
 def _eplb_knobs() -> dict[str, object]:

@@ -21,7 +21,12 @@ from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.tower import tower_model_refusal
-from planner.serving.mm_modes import data_mode_inert, tower_lora
+from planner.serving.mm_modes import (
+    LIMITS_READ_FROM,
+    data_mode_inert,
+    declared_modalities,
+    tower_lora,
+)
 from planner.serving.mm_processor import (
     GEMMA3_PAN_AND_SCAN_CROPS,
     GEMMA4_SOFT_TOKENS,
@@ -40,9 +45,11 @@ from planner.serving.startup.block_size import block_size_choices, block_size_re
 from planner.serving.sweep import accepts_what_if, quant_candidates
 from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
 from planner.serving.vllm_versions import (
+    MM_LIMIT_PER_PROMPT,
     mamba_dtype_choices,
     mamba_flag_refusal,
     mamba_mode_choices,
+    version_label,
     vllm_rules,
 )
 from planner.text import control_quoted, counted, md_escape, sentence
@@ -60,6 +67,7 @@ from ui.state import (
     CHECKPOINT_OPTION,
     CHECKPOINT_QUANT,
     LABELS,
+    MM_LIMIT_FIELDS,
     PROCESSOR_LABELS,
     RUNNER_NAMES,
     WHAT_IF_OPTION,
@@ -67,6 +75,7 @@ from ui.state import (
     bind_processor_kwarg,
     block_label,
     field_label,
+    mm_limit_counts,
     processor_kwargs,
     set_state,
     state,
@@ -575,6 +584,40 @@ def tower_mode_inputs(page: str, lm_only: bool, encoder_tp: bool, one_row: bool 
                         "the images: more weights per GPU at TP > 1 and an encoder profile "
                         "at the unsplit widths; the weights figure's note says how much",
                         **bind(page, "mm_encoder_tp_mode"))
+
+
+def mm_limits_offered(specs: Iterable[ModelSpec], kept: bool = True) -> tuple[str, ...]:
+    """The modalities a "... per prompt" count is offered for (mm_limit_inputs): those one of
+    `specs`' classes declares (mm_modes.declared_modalities, as the CLI plans them), and, with
+    `kept` (the Compare and Recommend pages) where one of them has a vision tower, every one
+    given (those pages pass them all to each vision model, so a count set on the Plan page for
+    a model not here is shown and can be cleared); in MM_LIMIT_FIELDS' order."""
+    specs = tuple(specs)
+    declared = {m for spec in specs for m in declared_modalities(spec) or ()}
+    if kept and any(spec.vision is not None for spec in specs):
+        declared |= set(mm_limit_counts())
+    return tuple(m for m in MM_LIMIT_FIELDS if m in declared)
+
+
+def mm_limit_inputs(page: str, modalities: Iterable[str], one_row: bool = False) -> None:
+    """A count field for each modality in `modalities` (mm_limits_offered), bound to the state
+    (link keys mmimage, mmvideo, mmaudio): vLLM --limit-mm-per-prompt, empty for vLLM's default;
+    on `one_row`, side by side. A count the state refuses (below 0) is refused aloud, the
+    field put back (no widget bounds: a browser clamps silently)."""
+    modalities = tuple(modalities)
+    places = (st.columns(len(modalities)) if one_row and len(modalities) > 1
+              else [st] * len(modalities))
+    for place, modality in zip(places, modalities, strict=True):
+        field = MM_LIMIT_FIELDS[modality]
+        place.number_input(
+            LABELS[field], value=None, step=1, placeholder=f"vLLM's {MM_LIMIT_PER_PROMPT}",
+            help=f"vLLM --limit-mm-per-prompt '{{\"{modality}\": N}}': the most {modality} "
+            f"items a request may carry (empty: vLLM's {MM_LIMIT_PER_PROMPT}). 0 takes the "
+            "modality out of the encoder profile; every modality of the tower at 0 serves the "
+            "model text-only, as Language model only. A count above 0 (planned from vLLM "
+            f"{version_label(LIMITS_READ_FROM)}) caps the profile's dummy items at "
+            "max_num_seqs x the count",
+            **bind(page, field))
 
 
 def processor_keys_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:

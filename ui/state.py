@@ -101,6 +101,14 @@ _KV_KEYS = {spelling: key for key, spelling in VLLM_KV_DTYPE.items()}
 """vLLM's --kv-cache-dtype spelling -> the planner's KV dtype key (AppState.kv_cache_dtype)."""
 
 
+MM_COUNT_MAX = 1 << 31
+"""The largest --limit-mm-per-prompt count a field takes: Headroom's bound, not vLLM's (its
+config/multimodal.py BaseDummyOptions takes any count >= 0), far above vLLM's default of 999
+items and within the whole numbers a browser's number field holds exactly."""
+MM_LIMIT_FIELDS = {"image": "mm_limit_image", "video": "mm_limit_video",
+                   "audio": "mm_limit_audio"}
+"""Each modality the app offers a --limit-mm-per-prompt count for -> its state field, in the
+order the launch command writes them."""
 OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2", "model_runner", "mamba_cache_dtype",
                                 "mamba_ssm_cache_dtype", "mamba_cache_mode",
                                 "speculative_method", "prefix_caching"})
@@ -255,6 +263,16 @@ class AppState(BaseModel):
     """vLLM --mm-encoder-tp-mode (0.10.2 on): data holds the whole vision tower on every GPU
     and profiles the encoder at TP 1 widths; offered only where that changes the plan
     (planner.serving.mm_modes.data_mode_inert)."""
+    mm_limit_image: int | None = Field(None, alias="mmimage", ge=0, le=MM_COUNT_MAX)
+    """vLLM --limit-mm-per-prompt's image count (the CLI's flag); None: not given (vLLM's 999).
+    Offered for a vision model whose class declares the modality (mm_modes.
+    declared_modalities: ui.settle.mm_limit_inputs) on the Plan, Compare and Recommend pages;
+    planned for the models with a vision tower (ui.context.tower_modes), in the order image,
+    video, audio (MM_LIMIT_FIELDS)."""
+    mm_limit_video: int | None = Field(None, alias="mmvideo", ge=0, le=MM_COUNT_MAX)
+    """--limit-mm-per-prompt's video count; as mm_limit_image."""
+    mm_limit_audio: int | None = Field(None, alias="mmaudio", ge=0, le=MM_COUNT_MAX)
+    """--limit-mm-per-prompt's audio count (Gemma 4 with an audio tower); as mm_limit_image."""
     mm_processor_kwargs: str = Field("", alias="mmkw", max_length=200)
     """vLLM --mm-processor-kwargs as the CLI's flag takes it, JSON with the keys Headroom plans
     (planner.serving.mm_processor: Gemma 4 max_soft_tokens, Llama 4 max_patches, Gemma 3
@@ -652,6 +670,8 @@ LABELS: dict[str, str] = {
     "skip_mm_profiling": "Skip multimodal profiling",
     "language_model_only": "Language model only", "mm_encoder_tp_mode": "Encoder TP mode",
     "mm_processor_kwargs": "Processor options",
+    "mm_limit_image": "Images per prompt", "mm_limit_video": "Videos per prompt",
+    "mm_limit_audio": "Audio clips per prompt",
     "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
     "model_runner": "Model runner",
@@ -980,6 +1000,13 @@ def _commit_processor_kwarg(widget: str, key: str) -> None:
         kept = _processor_kwarg(key)
         _refuse(PROCESSOR_LABELS[key], value, exc, kept)
         st.session_state[widget] = kept
+
+
+def mm_limit_counts() -> dict[str, int]:
+    """The state's --limit-mm-per-prompt counts given (AppState.mm_limit_image, ...), in
+    MM_LIMIT_FIELDS' order."""
+    counts = {m: getattr(state(), field) for m, field in MM_LIMIT_FIELDS.items()}
+    return {m: count for m, count in counts.items() if count is not None}
 
 
 def refused(**updates: Any) -> str | None:

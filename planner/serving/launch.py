@@ -751,11 +751,7 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append("--skip-mm-profiling")
     if s.language_model_only:
         parts.append("--language-model-only")
-    if s.zero_mm_limits or s.mm_item_limits:
-        # a modality as JSON and the object as one shell word: a name given with a quote in it
-        # (vLLM stores any name: mm_modes.UNDECLARED_LIMIT_READ) left a broken command
-        limits = json.dumps(given_limits(s))
-        parts.append(f"--limit-mm-per-prompt {shlex.quote(limits)}")
+    parts.extend(limit_mm_flags(s))
     if s.mm_encoder_tp_mode != "weights":
         parts.append(f"--mm-encoder-tp-mode {s.mm_encoder_tp_mode}")
     if s.mm_processor_kwargs:
@@ -774,6 +770,16 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append("--speculative-config '{\"method\": \"mtp\", \"num_speculative_tokens\": "
                      f"{s.num_speculative_tokens}}}'")
     return " ".join(parts)
+
+
+def limit_mm_flags(s: EngineSettings) -> list[str]:
+    """--limit-mm-per-prompt as given (mm_modes.given_limits), where a count is given: the
+    launch command's, and the Compare page's caption."""
+    if not (s.zero_mm_limits or s.mm_item_limits):
+        return []
+    # a modality as JSON and the object as one shell word: a name given with a quote in it
+    # (vLLM stores any name: mm_modes.UNDECLARED_LIMIT_READ) left a broken command
+    return [f"--limit-mm-per-prompt {shlex.quote(json.dumps(given_limits(s)))}"]
 
 
 def mamba_flags(s: EngineSettings) -> list[str]:

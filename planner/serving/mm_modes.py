@@ -57,6 +57,17 @@ def given_limits(s: EngineSettings) -> dict[str, int]:
     return {**{m: limits[m] for m in s.mm_limit_order if m in limits}, **limits}
 
 
+def limit_settings(counts: dict[str, int]) -> dict[str, tuple]:
+    """The EngineSettings fields of --limit-mm-per-prompt's `counts` (modality -> count, in
+    the order given; given_limits reads them back): zero_mm_limits, mm_item_limits and
+    mm_limit_order; {} for none (the app's count fields)."""
+    if not counts:
+        return {}
+    return {"zero_mm_limits": tuple(m for m, c in counts.items() if c == 0),
+            "mm_item_limits": tuple((m, c) for m, c in counts.items() if c),
+            "mm_limit_order": tuple(counts)}
+
+
 def modality_word(modality: str) -> str:
     """A --limit-mm-per-prompt key as notes and errors name it: as given where it is one word
     (image, video), else as JSON, so that the empty name reads "" and not as a blank."""

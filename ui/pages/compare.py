@@ -44,6 +44,8 @@ from ui.settle import (
     drafter_inputs,
     mamba_paging_inputs,
     mamba_paging_offered,
+    mm_limit_inputs,
+    mm_limits_offered,
     processor_inputs,
     processor_keys_offered,
     runner_choices,
@@ -103,6 +105,8 @@ hybrid = any(spec.has_state_layers for spec in readable)
 # folded, as the Plan page's "More vLLM options" (the caption below names what is set): open,
 # their three rows put a hybrid's grid below the fold at 1280x800 and 1024x768
 with st.expander("vLLM options for every model", key="compare.vllm_options"):
+    # --limit-mm-per-prompt's counts, where a compared model has a vision tower
+    mm_limit_inputs("compare", mm_limits_offered(readable), one_row=True)
     runner_inputs("compare", runner_choices(), state_dtypes, one_row=True)
     drafter_inputs("compare", False, one_row=True)
     # prefix caching and the Mamba cache mode and block size, where one has such layers

@@ -104,6 +104,8 @@ from ui.settle import (
     drafter_inputs,
     held_scheme,
     mamba_paging_inputs,
+    mm_limit_inputs,
+    mm_limits_offered,
     processor_inputs,
     quant_option,
     runner_inputs,
@@ -121,6 +123,7 @@ from ui.speed import (
 from ui.state import (
     CHECKPOINT_QUANT,
     LABELS,
+    MM_LIMIT_FIELDS,
     bind,
     block_label,
     keep,
@@ -292,6 +295,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     --skip-mm-profiling (`skip_mm`: models with a vision tower,
     vLLM 0.10.1 on), --language-model-only (`lm_only`: likewise, vLLM 0.17.0 on),
     --mm-encoder-tp-mode (`encoder_tp`: where data mode changes the plan, mm_modes),
+    --limit-mm-per-prompt's counts (the modalities the model's class declares, mm_modes),
     --mm-processor-kwargs (the keys the model's processor reads, mm_processor),
     --enforce-eager (every model and release), the model runner (`runners`: those the release
     runs, runner_choice), --mamba-cache-mode (`cache_modes`: the release's, for a model
@@ -305,10 +309,12 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     set)"). A link that set one opened it: at 1366x768 eager=1 put TTFT and TPOT below the
     fold, lora=1 the verdict too (Llama 3.1 8B, 4 LoRAs of rank 16)."""
     current = state()
+    modalities = mm_limits_offered([spec], kept=False)
     set_here = sum(map(bool, (
         current.num_speculative_tokens, current.speculative_model, current.skip_mm_profiling,
         lm_only and current.language_model_only,
         encoder_tp and current.mm_encoder_tp_mode != "weights",
+        any(getattr(current, MM_LIMIT_FIELDS[m]) is not None for m in modalities),
         any(key in processor_keys(spec) for key, _ in processor_kwargs()),
         current.enforce_eager,
         current.model_runner != "auto",
@@ -344,6 +350,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         "Llama 4) and drops the warning where it does not",
                         **bind("plan", "skip_mm_profiling"))
         tower_mode_inputs("plan", lm_only, encoder_tp)
+        mm_limit_inputs("plan", modalities)
         processor_inputs("plan", processor_keys(spec))
         st.checkbox(LABELS["enforce_eager"], help="vLLM --enforce-eager: no CUDA graphs are "
                     "captured, so their memory (the CUDA graphs figure) is 0 and, from vLLM "

@@ -14,7 +14,7 @@ from planner.catalog import catalog_entries
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError, preset_cluster
 from planner.serving.launch import other_nodes_note
-from planner.serving.mm_modes import served_towers
+from planner.serving.mm_modes import audio_limit_refusal, limit_refusal, served_towers
 from planner.serving.plan import LARGER_LEN_STEP
 from planner.serving.prices import (
     DEFAULT_PRICES,
@@ -58,6 +58,8 @@ from ui.settle import (
     drafter_inputs,
     mamba_paging_inputs,
     mamba_paging_offered,
+    mm_limit_inputs,
+    mm_limits_offered,
     processor_inputs,
     processor_keys_offered,
     runner_choices,
@@ -67,7 +69,7 @@ from ui.settle import (
     tower_mode_inputs,
     tower_modes_offered,
 )
-from ui.state import blank_entry, keep, set_state, state
+from ui.state import blank_entry, keep, mm_limit_counts, set_state, state
 from ui.tables import key_grid
 
 _RESULT_KEY = "recommend.result"
@@ -318,14 +320,16 @@ def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str
     st.switch_page("ui/pages/plan.py")
 
 
-def _options_set(state_dtypes: tuple[str, ...], modes: tuple[str, ...], block: bool,
-                 hybrid: bool) -> int:
+def _options_set(limits: tuple[str, ...], state_dtypes: tuple[str, ...],
+                 modes: tuple[str, ...], block: bool, hybrid: bool) -> int:
     """How many of the folded "vLLM options for every row" are set away from their default:
-    the model runner, the drafter and its draft tokens, and, where offered (runner_inputs,
+    the counts per prompt of the modalities offered (`limits`: mm_limit_inputs, one flag), the
+    model runner, the drafter and its draft tokens, and, where offered (runner_inputs,
     mamba_paging_inputs: `state_dtypes`, the Mamba cache `modes`, `block` and, for a `hybrid`,
     prefix caching), the state dtypes and Mamba paging."""
     current = state()
     return sum(map(bool, (
+        set(limits) & set(mm_limit_counts()),
         current.model_runner != "auto", current.speculative_model,
         current.speculative_model and current.num_speculative_tokens,
         len(state_dtypes) > 1 and current.mamba_cache_dtype != "auto",
@@ -415,13 +419,23 @@ paging = mamba_paging_offered(readable)
 # folded, as the Compare page's, its label counting those set (as the Plan page's "More vLLM
 # options"): open, a hybrid's three rows put "Find the cheapest" below the fold at 1366x768,
 # and the answer, above them, out of sight once it was pressed
-set_here = _options_set(state_dtypes_asked, *paging, hybrid)
+limits = mm_limits_offered(readable)  # --limit-mm-per-prompt's, where a model has a tower
+set_here = _options_set(limits, state_dtypes_asked, *paging, hybrid)
 with st.expander("vLLM options for every row" + (f" ({set_here}\u00a0set)" if set_here else ""),
                  key="recommend.vllm_options"):
+    mm_limit_inputs("recommend", limits, one_row=True)
     runner_inputs("recommend", runner_choices(), state_dtypes_asked, one_row=True)
     drafter_inputs("recommend", False, one_row=True)
     mamba_paging_inputs("recommend", *paging, prefix=hybrid, one_row=True)
 engine = _engine(**(state_settings() | prefix_caching() if hybrid else {}))
+# counts per prompt recommend refuses for a model here (a count above 0 before vLLM 0.16.0,
+# an audio tower left with the vision modalities at 0): in its words, as it exits 2
+limit_refused = next((f"{spec.name}: {why}" for spec in readable
+                      for why in (audio_limit_refusal(spec, engine), limit_refusal(spec, engine))
+                      if why), None)
+if limit_refused:
+    show_error("Cannot search", ValueError(limit_refused))
+    st.stop()
 try:
     workload = _workload()
 except USER_ERRORS as exc:
