@@ -24,15 +24,7 @@ from pathlib import Path
 import pytest
 
 from cli.planner_cli import main
-from tests.app.conftest import (
-    launch_command,
-    metric,
-    more_options,
-    open_link,
-    open_page,
-    texts,
-    weights_bytes,
-)
+from tests.app import conftest as app
 from ui import format as fmt
 
 VL, TEXT = "Qwen/Qwen3-VL-32B-Instruct", "Qwen/Qwen3-32B"
@@ -62,53 +54,53 @@ def _fields(at, page: str = "plan") -> dict[str, int | None]:
 
 def _assert_clis_plan(at, cli: dict) -> None:
     assert not at.exception and cli["fits"]
-    assert metric(at, "Weights per GPU") == fmt.gib(cli["weights_bytes_per_gpu"])
-    assert metric(at, "KV pool per GPU") == fmt.gib(cli["kv_cache_bytes_per_gpu"])
-    assert f"{cli['activation_bytes_per_gpu']:,} B" in texts(at)
-    assert launch_command(at) == cli["vllm_command"]
+    assert app.metric(at, "Weights per GPU") == fmt.gib(cli["weights_bytes_per_gpu"])
+    assert app.metric(at, "KV pool per GPU") == fmt.gib(cli["kv_cache_bytes_per_gpu"])
+    assert f"{cli['activation_bytes_per_gpu']:,} B" in app.texts(at)
+    assert app.launch_command(at) == cli["vllm_command"]
 
 
 def test_plan_counts_give_the_clis_plan(capsys) -> None:
-    at = open_page(None, **PLAN)
+    at = app.open_page(None, **PLAN)
     assert _fields(at) == {"mm_limit_image": None, "mm_limit_video": None}  # no audio tower
     assert "8 dummy images at the image processor's largest size, unverified: 524,288 " \
-           "patches" in texts(at)  # by hand, above
+           "patches" in app.texts(at)  # by hand, above
     at.number_input(key="plan.mm_limit_image").set_value(2).run()
     at.number_input(key="plan.mm_limit_video").set_value(0).run()
     cli = _cli(capsys, *CLI_PLAN, "--limit-mm-per-prompt", LIMITS, "--json")
     _assert_clis_plan(at, cli)
     assert "2 dummy images at the image processor's largest size, unverified: 131,072 " \
-           "patches" in texts(at)  # by hand, above
-    assert launch_command(at).endswith(" --limit-mm-per-prompt '" + LIMITS + "'")
+           "patches" in app.texts(at)  # by hand, above
+    assert app.launch_command(at).endswith(" --limit-mm-per-prompt '" + LIMITS + "'")
     assert cli["weights_bytes_per_gpu"] == _cli(capsys, *CLI_PLAN, "--json")[
         "weights_bytes_per_gpu"]  # the tower still built
     assert (at.query_params["mmimage"], at.query_params["mmvideo"]) == ("2", "0")
-    assert more_options(at) == "More vLLM options (1 set)"
+    assert app.more_options(at) == "More vLLM options (1 set)"
 
 
 def test_every_modality_at_0_is_text_only(capsys) -> None:
     link = {"model": VL, "gpu": "h100-sxm", "gpn": "1", "len": "16384"}
-    before = weights_bytes(open_page(None, **link))
-    at = open_page(None, **link, mmimage="0", mmvideo="0")
+    before = app.weights_bytes(app.open_page(None, **link))
+    at = app.open_page(None, **link, mmimage="0", mmvideo="0")
     assert not at.exception
-    assert before - weights_bytes(at) == 1_442_191_840  # by hand, above
+    assert before - app.weights_bytes(at) == 1_442_191_840  # by hand, above
     cli = _cli(capsys, "plan", "--model", VL, "--gpu", "h100-sxm", "--gpus", "1",
                "--max-model-len", "16384", "--limit-mm-per-prompt",
                '{"image": 0, "video": 0}', "--json")
-    assert cli["fits"] and weights_bytes(at) == cli["weights_bytes_per_gpu"]
-    assert launch_command(at) == cli["vllm_command"]
+    assert cli["fits"] and app.weights_bytes(at) == cli["weights_bytes_per_gpu"]
+    assert app.launch_command(at) == cli["vllm_command"]
 
 
 def test_a_text_model_offers_no_count_and_plans_without_it() -> None:
-    at = open_page(None, model=TEXT, gpu="h100-sxm", gpn="1", mmimage="2")
+    at = app.open_page(None, model=TEXT, gpu="h100-sxm", gpn="1", mmimage="2")
     assert not at.exception and _fields(at) == {}
-    assert "--limit-mm-per-prompt" not in launch_command(at)
-    assert more_options(at) == "More vLLM options"
+    assert "--limit-mm-per-prompt" not in app.launch_command(at)
+    assert app.more_options(at) == "More vLLM options"
     assert at.query_params["mmimage"] == "2"  # kept for a vision model looked at next
 
 
 def test_a_count_before_vllm_0_16_is_refused_in_the_clis_words(capsys) -> None:
-    at = open_page(None, **PLAN, vllm="0.15.0", mmimage="2", mmvideo="0")
+    at = app.open_page(None, **PLAN, vllm="0.15.0", mmimage="2", mmvideo="0")
     assert not at.exception
     why = ("--limit-mm-per-prompt image 2: Headroom plans a count above 0 from vLLM 0.16.0 "
            "only (how vLLM 0.15.0 sizes its encoder profile from it is not read); a limit of "
@@ -120,14 +112,14 @@ def test_a_count_before_vllm_0_16_is_refused_in_the_clis_words(capsys) -> None:
 
 
 def test_the_link_round_trips_and_bad_values_are_ignored() -> None:
-    at = open_link("plan", **PLAN, mmimage="2", mmvideo="0")
+    at = app.open_link("plan", **PLAN, mmimage="2", mmvideo="0")
     assert not at.exception
     assert _fields(at) == {"mm_limit_image": 2, "mm_limit_video": 0}
     assert (at.query_params["mmimage"], at.query_params["mmvideo"]) == ("2", "0")
     at.number_input(key="plan.mm_limit_video").set_value(None).run()  # emptied: vLLM's 999
     assert "mmvideo" not in at.query_params
-    assert launch_command(at).endswith(""" --limit-mm-per-prompt '{"image": 2}'""")
-    bad = open_link("plan", **PLAN, mmimage="-1", mmvideo="two")
+    assert app.launch_command(at).endswith(""" --limit-mm-per-prompt '{"image": 2}'""")
+    bad = app.open_link("plan", **PLAN, mmimage="-1", mmvideo="two")
     assert _fields(bad) == {"mm_limit_image": None, "mm_limit_video": None}
     assert [w.value for w in bad.sidebar.warning if "mm" in w.value] == [
         "Link parameter mmimage='-1' ignored: the value must be greater than or equal to 0.",
@@ -138,7 +130,7 @@ def test_the_link_round_trips_and_bad_values_are_ignored() -> None:
 def test_compare_counts_plan_each_row_as_report_compare(capsys) -> None:
     # the page's engine limits (not the Plan page's --max-num-seqs): one dummy image either
     # way (8,192 // 16,384 = 0, max(1, 0) = 1), the grid report --compare's
-    at = open_page("compare", model=VL, cmp=f"{VL},{TEXT}", gpu="h100-sxm", gpn="2",
+    at = app.open_page("compare", model=VL, cmp=f"{VL},{TEXT}", gpu="h100-sxm", gpn="2",
                    ctx="32768")
     assert set(_fields(at, "compare")) == {"mm_limit_image", "mm_limit_video"}
     at.number_input(key="compare.mm_limit_image").set_value(2).run()
@@ -163,7 +155,7 @@ def e2b_hub(hub_reply):
 
 @pytest.mark.usefixtures("e2b_hub")
 def test_recommend_refuses_an_audio_tower_left_as_the_cli_does(capsys) -> None:
-    at = open_page("recommend", model=E2B, mmimage="0", mmvideo="0")
+    at = app.open_page("recommend", model=E2B, mmimage="0", mmvideo="0")
     assert _fields(at, "recommend") == {"mm_limit_image": 0, "mm_limit_video": 0,
                                         "mm_limit_audio": None}
     capsys.readouterr()
