@@ -1646,6 +1646,53 @@ max_num_batched_tokens ("Uniform decode sizes are appended when they fit within 
 default capture ceiling"), from the 0.31.0 wheel (0.31.0-0.34.0); the 0.29.0 and 0.30.0 wheels
 build uniform_decode_sizes only for decode query lengths above 1."""
 
+SPEC_GRAPH_ROUND_FROM: Version = (0, 11, 1)
+"""NOTE: with a speculative draft (num_speculative_tokens k > 0) and full decode graphs, Model
+Runner V1 rounds every capture size up to a multiple of 1 + k, dropping those the rounding
+lifts above the largest size ([1 + k] where none is left): config/compilation.py
+CompilationConfig.adjust_cudagraph_sizes_for_spec_decode, called from gpu_model_runner.py
+_check_and_update_cudagraph_mode where decode_mode() is FULL and uniform_decode_query_len > 1
+from the 0.11.1 wheel (0.11.1-0.19.1), from config/compilation.py's cudagraph-mode resolution
+from 0.20.0 (0.20.0-0.33.0; for V1 only from 0.25.0: "MRV2 handles cudagraph capture sizing in
+cudagraph_utils.py"); absent from the 0.11.0 wheel. Model Runner V2's CudaGraphManager.__init__
+calls it whatever the mode in 0.22.0-0.24.0 (v1/worker/gpu/cudagraph_utils.py) and not from
+0.25.0 (V2_SPEC_DECODE_ROUNDED_FROM). On both runners the full decode graphs are the sizes
+from 1 + k to (1 + k) x max_num_seqs tokens (v1/cudagraph_dispatcher.py
+initialize_cudagraph_keys from the 0.10.1 wheel; V2 _init_candidates 0.22.0-0.24.0): at k = 3
+and 1,024 sequences 1, 2, 4 become 4 and the 51 sizes 49, so 49 + 49 graphs, not 51 + 51
+(engine.cuda_graphs.spec_capture_sizes). The 0.11.1-0.11.2 wheels take max(1 + k, TP) as the
+multiple wherever TP > 1 (0.12.0 only with sequence parallelism): not modelled."""
+
+SPEC_GRAPH_SIZES_FROM: Version = (0, 13, 0)
+"""NOTE: config/vllm.py _set_cudagraph_sizes: the default largest capture size is
+min(max_num_seqs x decode_query_len x 2, 512 (1024 on SM100 from BLACKWELL_GRAPHS_1024_FROM)),
+decode_query_len 1 + num_speculative_tokens, from the 0.13.0 wheel (0.13.0-0.34.0); the
+0.10.0-0.12.0 wheels take max_num_seqs x 2 whatever the draft (GRAPH_SIZES_BY_SEQS_FROM)."""
+
+SPEC_GRAPH_DECODE_SIZES_FROM: Version = (0, 29, 0)
+"""NOTE: with num_speculative_tokens k > 0, _set_cudagraph_sizes (config/vllm.py) appends the
+uniform decode sizes n x (1 + k) for n in 1, 2, 4, every 8 below 256, every 16 from 256 up to
+min(max_num_seqs, 512 (1024 on SM100)) and that bound itself, those within the largest size
+before max_num_batched_tokens caps it and within the batched tokens, from the 0.29.0 wheel
+(0.29.0-0.34.0; GRAPH_ADDS_MAX_SEQS_FROM is the k = 0 branch of 0.31.0)."""
+
+V2_SPEC_DECODE_ROUNDED_FROM: Version = (0, 25, 0)
+"""NOTE: Model Runner V2's CudaGraphManager._init_candidates (v1/worker/gpu/cudagraph_utils.py)
+from the 0.25.0 wheel (0.25.0-0.33.0) keeps the capture sizes as they are for its piecewise
+graphs and gives each size a full decode graph of round_up(size, 1 + k) tokens, skipped above
+(1 + k) x max_num_seqs or the largest size, duplicates dropped ("avoid duplicate graphs");
+0.22.0-0.24.0 round the shared sizes first (SPEC_GRAPH_ROUND_FROM). The 0.34.0 wheel
+(SPEC_DECODE_REQUEST_SIZES_FROM) sizes decode graphs by requests instead."""
+
+SPEC_DECODE_REQUEST_SIZES_FROM: Version = (0, 34, 0)
+"""NOTE: config/vllm.py _split_cudagraph_capture_sizes (the 0.34.0 wheel; SM100_GRAPH_GRIDS_FROM
+for its SM100 grids): off SM100 the piecewise (prefill) graphs take the shared sizes and the
+full decode graphs the request counts min(ceil(size / (1 + k)), max_num_seqs) of the shared
+sizes whose ceil(size / (1 + k)) x (1 + k) is within the largest, one graph of 1 + k tokens
+per request each (config/compilation.py decode_cudagraph_capture_shapes; v1/worker/gpu/
+cudagraph_utils.py _init_candidates); on SM100 its decode grid stops at
+min(max_num_seqs, min(8192, batched tokens) // (1 + k)) requests."""
+
 GRAPH_SIZES_BY_SEQS_FROM: Version = (0, 10, 0)
 """NOTE: SchedulerConfig.cuda_graph_sizes defaults to [512] in the 0.9.x wheels and to
 [min(max_num_seqs x 2, 512)] from the 0.10.0 wheel (__post_init__)."""

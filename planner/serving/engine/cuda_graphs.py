@@ -8,7 +8,16 @@ from collections.abc import Callable
 from planner.model.spec import ModelSpec
 from planner.serving.engine.sparse_mla import is_dense_mla
 from planner.serving.hardware import parse_capability
-from planner.serving.vllm_versions import TRITON_MLA_FULL_GRAPHS_FROM, VllmRules, sm100_family
+from planner.serving.vllm_versions import (
+    SPEC_DECODE_REQUEST_SIZES_FROM,
+    SPEC_GRAPH_DECODE_SIZES_FROM,
+    SPEC_GRAPH_ROUND_FROM,
+    SPEC_GRAPH_SIZES_FROM,
+    TRITON_MLA_FULL_GRAPHS_FROM,
+    V2_SPEC_DECODE_ROUNDED_FROM,
+    VllmRules,
+    sm100_family,
+)
 from planner.units import GIB, MIB, gib_text
 
 GRAPH_BYTES_PER_GRAPH = int(8.4 * MIB)
@@ -58,7 +67,7 @@ def dsv4_graphs_note() -> str:
 
 
 def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024: bool,
-                  rules: VllmRules | None = None) -> list[int]:
+                  rules: VllmRules | None = None, query_len: int = 1) -> list[int]:
     """vLLM's default cudagraph_capture_sizes.
 
     NOTE: vLLM config/vllm.py VllmConfig._set_cudagraph_sizes (0.19.0-0.34.0 wheels; 0.34.0 then
@@ -70,22 +79,54 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
     (vllm_versions.GRAPH_STEP16_FROM, GRAPH_SIZES_BY_SEQS_FROM). Off that stride, the batched
     tokens join where they are the largest (from 0.20.1, GRAPH_ADDS_BATCHED_TOKENS_FROM) and
     max_num_seqs where it is at most 512 (1024) and the batched tokens (from 0.31,
-    GRAPH_ADDS_MAX_SEQS_FROM).
+    GRAPH_ADDS_MAX_SEQS_FROM). With a speculative draft, `query_len` (1 + num_speculative_tokens)
+    tokens a decode request: the largest is max_num_seqs x query_len x 2 before its caps (from
+    0.13, vllm_versions.SPEC_GRAPH_SIZES_FROM) and the uniform decode sizes n x query_len join
+    (from 0.29, SPEC_GRAPH_DECODE_SIZES_FROM), as request counts in the same stride up to
+    min(max_num_seqs, 512 (1024)) and that count, those within the largest before the batched
+    tokens cap it and within the batched tokens.
     """
     step16 = rules is None or rules.graph_step16
     cap = 1024 if blackwell_1024 else 512
-    largest = min(max_num_seqs * 2 if rules is None or rules.graph_sizes_by_seqs else cap, cap,
-                  max_num_batched_tokens)
-    sizes = [i for i in (1, 2, 4) if i <= largest]
-    sizes += list(range(8, min(largest + 1, 256 if step16 else largest + 1), 8))
-    sizes += list(range(256, largest + 1, 16)) if step16 else []
+    widened = query_len if rules is None or rules.version >= SPEC_GRAPH_SIZES_FROM else 1
+    uncapped = min(max_num_seqs * widened * 2
+                   if rules is None or rules.graph_sizes_by_seqs else cap, cap)
+    largest = min(uncapped, max_num_batched_tokens)
+    sizes = _stride(largest, step16)
     extra = []
     if rules is not None and rules.graph_adds_batched_tokens and max_num_batched_tokens == largest:
         extra.append(max_num_batched_tokens)
-    if (rules is not None and rules.graph_adds_max_seqs and max_num_seqs <= cap
-            and max_num_seqs <= max_num_batched_tokens):
+    if query_len > 1 and (rules is None or rules.version >= SPEC_GRAPH_DECODE_SIZES_FROM):
+        requests = min(max_num_seqs, cap)
+        extra += [n * query_len for n in {*_stride(requests, True), requests}
+                  if n * query_len <= min(uncapped, max_num_batched_tokens)]
+    elif (query_len == 1 and rules is not None and rules.graph_adds_max_seqs
+          and max_num_seqs <= cap and max_num_seqs <= max_num_batched_tokens):
         extra.append(max_num_seqs)
     return sorted(set(sizes + extra))
+
+
+def _stride(largest: int, step16: bool) -> list[int]:
+    """1, 2, 4, then every 8 (below 256 where `step16`, then every 16) up to `largest`: vLLM's
+    default capture sizes and, from 0.29, its decode request counts (capture_sizes)."""
+    sizes = [i for i in (1, 2, 4) if i <= largest]
+    sizes += list(range(8, min(largest + 1, 256 if step16 else largest + 1), 8))
+    return sizes + (list(range(256, largest + 1, 16)) if step16 else [])
+
+
+def spec_capture_sizes(sizes: list[int], query_len: int) -> list[int]:
+    """vLLM's config/compilation.py adjust_cudagraph_sizes_for_spec_decode (vllm_versions.
+    SPEC_GRAPH_ROUND_FROM): each capture size rounded up to a multiple of `query_len` (1 +
+    num_speculative_tokens), those past the largest size dropped, [query_len] where none is
+    left and it is within the largest."""
+    largest = sizes[-1] if sizes else 0
+    rounded = sorted({_round_up(size, query_len) for size in sizes} & set(range(largest + 1)))
+    return rounded or ([query_len] if query_len <= largest else [])
+
+
+def _round_up(size: int, multiple: int) -> int:
+    """`size` rounded up to a multiple of `multiple` (vLLM utils round_up)."""
+    return -(-size // multiple) * multiple
 
 
 def _walk_grid(limit: int, step: Callable[[float], float]) -> list[int]:
@@ -104,26 +145,30 @@ SM100_GRAPH_TOKENS = 8192
 the decode graphs' token cap (vllm_versions.SM100_GRAPH_GRIDS_FROM)."""
 
 
-def _sm100_graph_count(max_num_seqs: int, max_num_batched_tokens: int) -> tuple[int, int]:
+def _sm100_graph_count(max_num_seqs: int, max_num_batched_tokens: int, query_len: int = 1
+                       ) -> tuple[int, int]:
     """(piecewise, full) graphs of vLLM 0.34's SM100 grids (vllm_versions.SM100_GRAPH_GRIDS_
     FROM): config/compilation.py prefill_cudagraph_capture_grid up to min(8192, batched
     tokens) (54 sizes at 8192), decode_cudagraph_capture_grid up to max_num_seqs (64 at 1024),
     decode_cudagraph_capture_shapes capping them at min(max_num_seqs, min(batched tokens,
-    8192)) one-token requests."""
+    8192) // query_len) requests of `query_len` tokens (1 + num_speculative_tokens)."""
     tokens = min(SM100_GRAPH_TOKENS, max_num_batched_tokens)
     prefill = _walk_grid(tokens, lambda t: min(t, max(8, t / 4), 0.07 * max(t, 4096)))
     decode = _walk_grid(max_num_seqs, lambda n: 0.65 * n ** (2 / 3))
-    limit = min(max_num_seqs, tokens)
+    limit = min(max_num_seqs, tokens // query_len)
     reachable = decode[: bisect.bisect_left(decode, limit) + 1]
     return len(prefill), len({min(n, limit) for n in reachable})
 
 
 def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
                      blackwell_1024: bool = False, rules: VllmRules | None = None,
-                     full_decode: bool = True) -> tuple[int, int]:
-    """(piecewise, full) graphs vLLM captures by default (FULL_AND_PIECEWISE); `full_decode`
-    False where the attention backend allows none (triton_mla_piecewise); `blackwell_1024`:
-    a datacenter Blackwell (10.x) GPU under a release that singles it out.
+                     full_decode: bool = True, spec_tokens: int = 0, runner: str = "v1"
+                     ) -> tuple[int, int]:
+    """(piecewise, full) graphs vLLM captures by default (FULL_AND_PIECEWISE) for the target
+    model; `full_decode` False where the attention backend allows none (triton_mla_piecewise);
+    `blackwell_1024`: a datacenter Blackwell (10.x) GPU under a release that singles it out;
+    `spec_tokens`: num_speculative_tokens of a draft (MTP or EAGLE-3), on model runner
+    `runner` ("v1" | "v2"). The draft's own graphs are not counted (draft_startup).
 
     NOTE: v1/cudagraph_dispatcher.py (0.19.0 wheel): one PIECEWISE graph per capture size,
     plus one FULL decode graph per capture size <= max_num_seqs (uniform decode of one
@@ -131,13 +176,45 @@ def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
     default mode is PIECEWISE: no full graphs (vllm_versions.FULL_GRAPHS_FROM). Model Runner
     V2 (v1/worker/gpu/cudagraph_utils.py CudaGraphManager._init_candidates, 0.33.0 and
     0.34.0) captures the same sets, but on SM100 from 0.34 (_sm100_graph_count).
+    With a draft (q = 1 + spec_tokens tokens a decode request verifies), full decode graphs
+    are the sizes from q to q x max_num_seqs tokens (v1/cudagraph_dispatcher.py; V2 0.22-0.24)
+    once V1 (with full decode graphs) and V2 0.22-0.24 have rounded the sizes up to multiples
+    of q (spec_capture_sizes, vllm_versions.SPEC_GRAPH_ROUND_FROM); V2 from 0.25 keeps the
+    sizes for its piecewise graphs and rounds each full one (V2_SPEC_DECODE_ROUNDED_FROM), and
+    0.34 counts requests (SPEC_DECODE_REQUEST_SIZES_FROM).
     """
+    q = 1 + spec_tokens
     if rules is not None and rules.sm100_graph_grids and blackwell_1024:
-        piecewise, full = _sm100_graph_count(max_num_seqs, max_num_batched_tokens)
+        piecewise, full = _sm100_graph_count(max_num_seqs, max_num_batched_tokens, q)
         return piecewise, full if full_decode else 0
-    sizes = capture_sizes(max_num_seqs, max_num_batched_tokens, blackwell_1024, rules)
+    sizes = capture_sizes(max_num_seqs, max_num_batched_tokens, blackwell_1024, rules, q)
     full = (rules is None or rules.full_graphs) and full_decode
-    return len(sizes), sum(1 for size in sizes if size <= max_num_seqs) if full else 0
+    if q == 1:
+        return len(sizes), sum(1 for size in sizes if size <= max_num_seqs) if full else 0
+    return _spec_graph_count(sizes, max_num_seqs, q, full, runner,
+                             rules.version if rules else SPEC_DECODE_REQUEST_SIZES_FROM)
+
+
+def _spec_graph_count(sizes: list[int], max_num_seqs: int, q: int, full: bool, runner: str,
+                      version: tuple[int, ...]) -> tuple[int, int]:
+    """cuda_graph_count's (piecewise, full) graphs with a draft: capture `sizes`, `q` = 1 +
+    num_speculative_tokens, `full` whether full decode graphs are captured, on `runner` of
+    vLLM `version` (the vllm_versions constants cuda_graph_count names)."""
+    v2_rounds = runner == "v2" and version < V2_SPEC_DECODE_ROUNDED_FROM
+    if version >= SPEC_GRAPH_ROUND_FROM and (v2_rounds or runner == "v1" and full):
+        sizes = spec_capture_sizes(sizes, q)
+    if not full:
+        return len(sizes), 0
+    largest = sizes[-1] if sizes else 0
+    if runner == "v1" or v2_rounds:
+        decode = {size for size in sizes if q <= size <= q * max_num_seqs}
+    elif version >= SPEC_DECODE_REQUEST_SIZES_FROM:  # request counts of q tokens each
+        decode = {min(-(-size // q), max_num_seqs) for size in sizes
+                  if _round_up(size, q) <= largest}
+    else:
+        decode = {_round_up(size, q) for size in sizes
+                  if _round_up(size, q) <= min(q * max_num_seqs, largest)}
+    return len(sizes), len(decode)
 
 
 def on_triton_mla(spec: ModelSpec, version: tuple[int, ...], compute_capability: str,

@@ -251,7 +251,9 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         compute_capability=gpu.compute_capability,
         graphs=lora_graph_count(cuda_graph_count(
             seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
-            not (mla_piecewise or flex_piecewise)), s.enable_lora, rules.version, runner[0],
+            not (mla_piecewise or flex_piecewise),
+            s.num_speculative_tokens if spec.mtp_layers or s.speculative_draft is not None else 0,
+            runner[0]), s.enable_lora, rules.version, runner[0],
             s.max_loras, s.specialize_active_lora),
         mla_piecewise=mla_piecewise,
         flex_piecewise=flex_piecewise,

@@ -376,7 +376,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
     draft_profile = (draft_profile_note(rules, r.runner[0], draft, s.num_speculative_tokens,
                                         r.mbt) if draft and s.activation_bytes is None else "")
     draft_graphs = (draft_graphs_note(rules, r.runner[0], draft, s.num_speculative_tokens)
-                    if draft else "")
+                    if _drafts(st) else "")
     workspace = moe_workspace(st, bind.pp_stage)
     buffer = all2all_buffer(st, bind.pp_stage)
     eplb = eplb_profile(st, bind.pp_stage)
@@ -619,14 +619,20 @@ def _tokens_formula(r: Resolved, stage: StageKv | None, num_blocks: int, per_req
     return tokens_formula
 
 
+def _drafts(st: Setup) -> bool:
+    """Whether the plan drafts (an EAGLE-3 drafter, or the model's MTP layers, with
+    --num-speculative-tokens): vLLM's capture sizes then follow the draft on every stage."""
+    s = st.s
+    return bool(s.num_speculative_tokens) and (s.speculative_draft is not None
+                                                or bool(st.spec.mtp_layers))
+
+
 def _draft_on_stage(st: Setup, bind: RankMemory) -> str | None:
     """The speculative draft vLLM builds on the binding rank's stage (the last: an EAGLE-3
     drafter, or the model's MTP layers with --num-speculative-tokens), by name; else None."""
-    s = st.s
-    if bind.pp_stage != st.layout.pp - 1 or not s.num_speculative_tokens:
+    if bind.pp_stage != st.layout.pp - 1 or not _drafts(st):
         return None
-    return ("EAGLE-3 drafter" if s.speculative_draft is not None
-            else "MTP draft" if st.spec.mtp_layers else None)
+    return "EAGLE-3 drafter" if st.s.speculative_draft is not None else "MTP draft"
 
 
 def _graphs_note(s: EngineSettings, r: Resolved, rules: VllmRules, runner_graphs: str) -> str:

@@ -349,27 +349,40 @@ def _term(result, key):
     return next(t for t in result.terms if t.key == key)
 
 
-@pytest.mark.parametrize(("version", "runner", "profile", "graphs"), [
+@pytest.mark.parametrize(("version", "runner", "profile", "graphs", "fewer"), [
     # V1 (gpu_model_runner.py _dummy_run -> llm_base_proposer.py dummy_run): the drafter's
     # forward over the profile run's 8,192 batched tokens (the H100 default), k = 3 times; one
-    # piecewise drafter graph per capture size; capture sizes in multiples of 1 + 3 = 4
+    # piecewise drafter graph per capture size (not counted). The target's graphs at the H100
+    # default of 1,024 sequences: largest min(1,024 x 4 x 2, 512) = 512, the 51 sizes 1, 2,
+    # 4, 8..248 by 8, 256..512 by 16 (the 0.29+ decode sizes n x 4, n = 1, 2, 4, 8..128 by 8,
+    # are among them) rounded up to multiples of 4: 4, 8..248, 256..512 = 1 + 31 + 17 = 49
+    # piecewise, all 49 within 4..4,096 tokens full: 98 graphs, 4 fewer than 51 + 51
     ("0.30.0", "v1", "runs the EAGLE-3 drafter's forward over the same 8,192 tokens 3 times",
-     "rounded up to multiples of 1 + 3 and full decode graphs go up to 4 x max_num_seqs"),
-    # V2 (v1/worker/gpu/model_runner.py _dummy_run -> speculator.propose(dummy_run=True))
+     "the EAGLE-3 drafter's own piecewise graphs, one per piecewise capture size", 4),
+    # V2 (v1/worker/gpu/model_runner.py _dummy_run -> speculator.propose(dummy_run=True));
+    # 0.34.0 off SM100: the 51 sizes piecewise as they are, full decode graphs for the request
+    # counts ceil(size / 4): 1 (1, 2, 4), 2..62 by 2 (8..248), 64..128 by 4 (256..512) = 49:
+    # 100 graphs, 2 fewer
     ("0.34.0", "auto", "a draft prefill over the same 8,192 tokens, then 3 draft steps",
-     "captures the speculator's own graphs (model_runner.py capture_model: speculator.capture)"
-     " and sizes decode graphs by the 4 tokens a request verifies"),
+     "captures the speculator's own graphs (model_runner.py capture_model: speculator.capture)",
+     2),
 ])
-def test_the_drafters_start_up_share_is_named_not_sized(version, runner, profile, graphs):
+def test_the_drafters_start_up_share_is_named_its_graphs_counted(version, runner, profile,
+                                                                 graphs, fewer):
     repo = "meta-llama/Meta-Llama-3.1-70B"
     with_draft = _plan(repo, _draft(LLAMA_70B_DRAFTER), 4, vllm_version=version,
                        model_runner=runner)
     without = _plan(repo, None, 4, tokens=0, vllm_version=version, model_runner=runner)
     assert profile in _term(with_draft, "activation").note
-    assert graphs in _term(with_draft, "cuda_graphs").note
-    # named only: the figures are the plan's without the drafter
+    note = _term(with_draft, "cuda_graphs").note
+    assert graphs in note and "the count follows the capture sizes a draft of 3 tokens moves, 4 " \
+        "tokens a decode request" in note
+    # the profile run is named only; the target's graphs follow the draft's capture sizes at
+    # int(8.4 x 2^20) = 8,808,038 B a graph
+    assert _term(with_draft, "activation").value == _term(without, "activation").value
+    assert _term(without, "cuda_graphs").value - _term(with_draft, "cuda_graphs").value == \
+        fewer * 8_808_038
     for key in ("activation", "cuda_graphs"):
-        assert _term(with_draft, key).value == _term(without, key).value
         assert "draft" not in _term(without, key).note
 
 
@@ -383,7 +396,7 @@ def test_the_mtp_drafts_start_up_share_is_named_on_the_last_stage_only():
                            layout=ParallelLayout(tp=8), engine=engine))
     assert "the MTP draft's forward over the same 8,192 tokens 1 time (" in _term(
         one, "activation").note
-    assert "multiples of 1 + 1 and full decode graphs go up to 2 x max_num_seqs" in _term(
+    assert "a draft of 1 token moves, 2 tokens a decode request" in _term(
         one, "cuda_graphs").note
     two = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 16),
                            layout=ParallelLayout(tp=8, pp=2), engine=engine))
