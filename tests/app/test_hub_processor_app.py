@@ -2,7 +2,8 @@
 activation names the file the video's limit came from, with the CLI's figures
 (tests/planner/model/test_processor_limits.py works them by hand), and a processor file the
 hub lists but Headroom cannot read (over MAX_CONFIG_BYTES, binary, a JSON array) is a note on
-the Model page, the assumed limit planned, never a traceback.
+the Model page, the assumed limit planned, never a traceback; so is a tokenizer_config.json
+not read (ModelSource.tokenizer_problem, which the CLI prints on stderr).
 
 The app runs under AppTest in a fresh interpreter (huggingface_hub reads HF_ENDPOINT at import)
 against the local fake hub (tests/hubserver.py) with the real client.
@@ -59,6 +60,10 @@ def test_the_plan_page_names_the_processor_file_and_notes_one_not_read(tmp_path)
                                  "preprocessor_config.json": FakeFile(b"\x89PNG\r\n\x1a\n\0")}),
         "acme/array": FakeRepo({"config.json": CONFIG, "processor_config.json": FakeFile(b"[1]"),
                                 "video_preprocessor_config.json": VIDEO}),
+        # a tokenizer_config.json that is no JSON object: the CLI's stderr note, on the Model
+        # page too (it was shown nowhere when the hub gave checkpoint metadata)
+        "acme/tokenizer": FakeRepo({"config.json": CONFIG, "tokenizer_config.json":
+                                    FakeFile(b"[1]")}),
     }
     hub = FakeHub(repos)
     try:
@@ -85,6 +90,11 @@ def test_the_plan_page_names_the_processor_file_and_notes_one_not_read(tmp_path)
         "acme/array": "acme/array/processor_config.json holds an array, not a JSON object: not "
                       "read",
     }
+    assert any(c.startswith(
+        "acme/tokenizer/tokenizer_config.json holds an array, not a JSON object: its tokenizer "
+        "is not read, so whether vLLM needs --trust-remote-code for it is not known (vLLM "
+        "cannot read that file either)") for c in seen["acme/tokenizer"]["captions"]), (
+        seen["acme/tokenizer"]["captions"])
     for model, note in notes.items():
         assert any(c.startswith(note) for c in seen[model]["captions"]), seen[model]["captions"]
         # the file transformers would read is not known: the assumed limits, the image profiled

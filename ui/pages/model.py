@@ -243,7 +243,8 @@ except USER_ERRORS as exc:
     st.stop()
 st.subheader(md_escape(card.name))
 _card(card)
-for problem in source.processor_problems:  # the CLI's stderr notes: a file not read
+# the CLI's stderr notes: a tokenizer or processor file not read
+for problem in filter(None, (source.tokenizer_problem, *source.processor_problems)):
     st.caption(md_escape(problem))
 left, right = st.columns(2)
 with left:
