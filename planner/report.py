@@ -51,6 +51,7 @@ from planner.serving.plan import (
     verdict_stalled,
     verdict_unmodelled,
 )
+from planner.serving.processor_order import processor_order_spec
 from planner.serving.recommend import Recommendation, ceiling_note
 from planner.serving.speed import (
     ServingLoad,
@@ -379,7 +380,8 @@ def model_card(spec: ModelSpec, source: ModelSource | None,
     derives (the report's release; `inspect`: the default)."""
     rules = vllm_rules(vllm_version)
     window = vllm_window(spec, rules.version)
-    served = served_spec(spec, vllm_version)  # the tie this release builds
+    # the tie this release builds, the processor files it reads
+    served = processor_order_spec(served_spec(spec, vllm_version), rules.version)
     params = count_params(served)
     checkpoint = source.checkpoint if source else None
     check = param_check(spec, source)

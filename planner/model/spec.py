@@ -445,6 +445,23 @@ class VisionEncoder(_Frozen):
                                      "'': the assumed vision.QWEN3_VL_VIDEO_MAX_PIXELS")
     heads: int = Field(default=0, ge=0, description="the ViT attention's num_heads, which vLLM "
                        "splits over TP (Qwen3-VL family); 0: not read")
+    video_temporal: int = Field(default=0, ge=0, description="the video processor's "
+                                "temporal_patch_size, read from the checkpoint's processor file "
+                                "(model.config.processor); 0: not read (no file)")
+    video_temporal_source: str = Field(default="", description="the file and key that gave "
+                                       "video_temporal")
+
+
+class ProcessorReading(_Frozen):
+    """A Qwen3-VL-family tower's encoder as transformers 4.57's processor-file order sizes it,
+    where that differs from 5.x's (VisionSpec.encoder): vLLM before 0.19.1 runs under
+    transformers 4 (serving.processor_order)."""
+
+    encoder: VisionEncoder
+    assumption: str = Field(description="the spec's assumption naming the files, 4.57's order")
+    warnings: tuple[str, ...] = Field(description="the files not read, 4.57's order")
+    replaces: tuple[str, ...] = Field(description="the 5.x order's assumption and warnings, "
+                                      "which these stand in for")
 
 
 class TowerDims(_Frozen):
@@ -562,6 +579,9 @@ class VisionSpec(_Frozen):
                                                 "pooling_head_params, those held whole")
     note: str = ""
     encoder: VisionEncoder | None = None
+    transformers4: ProcessorReading | None = Field(default=None, description="the encoder "
+                                                   "under transformers 4.57's processor-file "
+                                                   "order, where it differs from encoder's")
     siglip: SiglipTower | None = Field(default=None, description="Gemma 3's SigLIP tower, "
                                        "for its LoRA slots only")
     llama4: Llama4Tower | None = Field(default=None, description="Llama 4's vision model, "

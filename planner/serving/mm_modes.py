@@ -33,6 +33,7 @@ from planner.serving.lora.tower import (
     gemma4_tower_refusal,
     registry_class_name,
 )
+from planner.serving.processor_order import processor_order_spec, read_encoder
 from planner.serving.vllm_versions import (
     AUDIO_TOWER_SKIPPED_FROM,
     AUDIO_TOWER_TYPES,
@@ -334,11 +335,43 @@ def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
             "serve it text-only")
 
 
+VIDEO_TEMPORAL_READ_FROM: Version = (0, 17, 0)
+"""The first release whose video path video_temporal_refusal reads (0.17.0-0.34.0); before it
+a processor temporal_patch_size other than the tower's is planned, not read."""
+
+
+def video_temporal_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
+    """Why a Qwen3-VL-family checkpoint is not planned with video above 0: its video processor
+    file's temporal_patch_size (VisionEncoder.video_temporal, in the order of the release's
+    transformers: processor_order.read_encoder) is not vision_config's, so transformers flattens
+    each video patch to channels x its temporal_patch_size x patch^2 values and vLLM's patch
+    embedding (qwen3_vl.py Qwen3_VisionPatchEmbed.forward: x.view(L, -1, temporal_patch_size,
+    patch_size, patch_size) into a Conv3d of in_channels channels, 0.17.0:171, 0.34.0:405)
+    gets another channel count or no whole one: every video fails, the start-up profile's too
+    where it encodes one. None where they agree, the file gave none or video is at 0."""
+    version = parse_version(s.vllm_version)
+    enc = read_encoder(spec, version)
+    if (enc is None or not enc.video_temporal or enc.video_temporal == enc.temporal
+            or version < VIDEO_TEMPORAL_READ_FROM or not allowed_limit(spec, s, "video")):
+        return None
+    channels = enc.patch_input // (enc.temporal * enc.patch * enc.patch)
+    return (f"{enc.video_temporal_source} {enc.video_temporal} is not vision_config's "
+            f"temporal_patch_size {enc.temporal}: the video processor flattens each patch to "
+            f"{channels} x {enc.video_temporal} x {enc.patch}^2 = "
+            f"{channels * enc.video_temporal * enc.patch ** 2:,} values, which vLLM "
+            f"{version_label(version)}'s patch embedding views as {enc.temporal}-frame patches "
+            f"into a Conv3d of {channels} channels (qwen3_vl.py Qwen3_VisionPatchEmbed.forward "
+            "x.view(L, -1, temporal_patch_size, patch_size, patch_size)), so every video fails "
+            "(the start-up profile too where it encodes the dummy video); not planned: serve "
+            "it with --limit-mm-per-prompt '{\"video\": 0}' or fix the file")
+
+
 def mm_refusals(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     """Why these multimodal flags are not planned for this model (audio_limit_refusal,
-    limit_refusal, tower_lora's failure); () where they are: plan's refusals, the CLI's exit."""
+    limit_refusal, tower_lora's failure, video_temporal_refusal); () where they are: plan's
+    refusals, the CLI's exit."""
     return tuple(filter(None, [audio_limit_refusal(spec, s), limit_refusal(spec, s),
-                               tower_lora(spec, s).failure]))
+                               tower_lora(spec, s).failure, video_temporal_refusal(spec, s)]))
 
 
 class TowerLora(NamedTuple):
@@ -451,11 +484,13 @@ _SERVED_TOWERS: IdentityMemo[ModelSpec] = IdentityMemo(256)
 
 
 def served_towers(spec: ModelSpec, s: EngineSettings) -> ModelSpec:
-    """`spec` as a plan under `s` reads its towers: less the audio tower's unmodelled part and
-    the parser's warning of it (AUDIO_UNCOUNTED, AUDIO_UNCOUNTED_WARNING) where vLLM builds no
-    audio tower (audio_tower_dropped), so neither the verdict, the plan's warnings nor the
-    model's warnings name a tower that is not there; `spec` itself otherwise (one copy per
-    spec, cached)."""
+    """`spec` as a plan under `s` reads its towers: its processor files in the order of the
+    release's transformers (processor_order.processor_order_spec); less the audio tower's
+    unmodelled part and the parser's warning of it (AUDIO_UNCOUNTED, AUDIO_UNCOUNTED_WARNING)
+    where vLLM builds no audio tower (audio_tower_dropped), so neither the verdict, the plan's
+    warnings nor the model's warnings name a tower that is not there; `spec` itself otherwise
+    (one copy per spec, cached)."""
+    spec = processor_order_spec(spec, parse_version(s.vllm_version))
     if AUDIO_UNCOUNTED not in spec.unmodelled or not audio_tower_dropped(
             spec, s, parse_version(s.vllm_version)):
         return spec

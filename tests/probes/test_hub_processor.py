@@ -154,3 +154,25 @@ def test_the_cli_plans_a_folders_limits_and_says_what_it_did_not_read(tmp_path):
     activation = next(t for t in json.loads(proc.stdout)["terms"] if t["key"] == "activation")
     # the video file's 234,881,024 px: 458,752 patches (test_processor_limits works it)
     assert activation["inputs"]["encoder_patches"] == "458752"
+
+
+def test_the_cli_refuses_a_video_temporal_patch_other_than_the_towers(tmp_path):
+    # the video file's temporal_patch_size 1 beside vision_config's 2: every video fails in
+    # vLLM's patch embedding (test_processor_limits works the 768 values); one line, exit 2
+    (tmp_path / "config.json").write_bytes(CONFIG)
+    (tmp_path / "video_preprocessor_config.json").write_text(
+        json.dumps({**VIDEO, "temporal_patch_size": 1}))
+    args = [sys.executable, "-m", "planner", "plan", "--model", str(tmp_path), "--gpu",
+            "h100-sxm", "--gpus", "1", "--vllm-version", "0.30.0", "--max-model-len", "8192"]
+    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "HOME": str(tmp_path)}
+    proc = subprocess.run(args, cwd=CONFIG_DIR.parents[2], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert ("video_preprocessor_config.json temporal_patch_size 1 is not vision_config's "
+            "temporal_patch_size 2") in proc.stderr
+    # video at 0: planned
+    proc = subprocess.run([*args, "--limit-mm-per-prompt", '{"video": 0}'],
+                          cwd=CONFIG_DIR.parents[2], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr

@@ -41,7 +41,7 @@ from planner.model.config.mlp import MLP_KEYS, activation
 from planner.model.config.moe import hunyuan_notes
 from planner.model.config.mtp import mimo_v2_mtp_layer, mtp_layer_count, nemotron_h_mtp_layer
 from planner.model.config.per_layer import per_layer_inputs_and_kv_sharing
-from planner.model.config.processor import PixelLimit, processor_limits
+from planner.model.config.processor import PixelLimit, ProcessorLimits, processor_limits
 from planner.model.config.quant import (
     gptq_dynamic,
     inc_gate_up_fused_last,
@@ -77,7 +77,9 @@ from planner.model.spec import (
     IncFormat,
     LayerSpec,
     ModelSpec,
+    ProcessorReading,
     QuantSpec,
+    VisionEncoder,
     VisionSpec,
     WindowInputs,
 )
@@ -137,23 +139,43 @@ def parse_model_config(
 
 def _processor_sized(spec: ModelSpec, files: dict[str, dict | None]) -> ModelSpec:
     """`spec` with its Qwen3-VL-family encoder planned at the limits its processor files give
-    (model.config.processor; the assumed constants for a limit none gives), an assumption naming
-    where each came from and a warning for each file not read. Other towers: `spec` as it is."""
+    (model.config.processor, transformers 5.x's file order; the assumed constants for a limit
+    none gives), an assumption naming where each came from and a warning for each file not
+    read; where transformers 4.57's order reads other files, that reading beside it
+    (VisionSpec.transformers4, which plans on vLLM before 0.19.1 take). Other towers: `spec`
+    as it is."""
     enc = spec.vision.encoder if spec.vision is not None else None
     if enc is None or not enc.image_max_pixels:
         return spec
-    limits = processor_limits(files)
+    five, four = processor_limits(files, 5), processor_limits(files, 4)
+    order = "" if five == four else " (transformers {}'s processor-file order)"
+    sized, assumption = _processor_reading(enc, five, order.format(5))
+    update: dict[str, object] = {"encoder": sized}
+    if five != four:
+        encoder4, assumption4 = _processor_reading(enc, four, order.format("4.57"))
+        update["transformers4"] = ProcessorReading(
+            encoder=encoder4, assumption=assumption4, warnings=four.notes,
+            replaces=(assumption, *five.notes))
+    return spec.model_copy(update={
+        "vision": spec.vision.model_copy(update=update),
+        "assumptions": (*spec.assumptions, assumption),
+        "warnings": (*spec.warnings, *five.notes)})
+
+
+def _processor_reading(enc: VisionEncoder, limits: ProcessorLimits, order: str
+                       ) -> tuple[VisionEncoder, str]:
+    """(`enc` sized at `limits`, the assumption naming where each came from, `order` its
+    processor-file order where the two orders differ)."""
     image = limits.image or PixelLimit(QWEN3_VL_MAX_PIXELS, "")
     video = limits.video or PixelLimit(QWEN3_VL_VIDEO_MAX_PIXELS, "")
     sized = qwen3_vl_sized(enc, image, video)
+    if limits.video_temporal is not None:
+        sized = sized.model_copy(update={"video_temporal": limits.video_temporal.frames,
+                                         "video_temporal_source": limits.video_temporal.source})
     said = "; ".join(f"{kind} processor longest_edge {limit.max_pixels:,} px "
                      + (f"from {limit.source}" if limit.source else "assumed, unverified")
                      for kind, limit in (("image", image), ("video", video)))
-    return spec.model_copy(update={
-        "vision": spec.vision.model_copy(update={"encoder": sized}),
-        "assumptions": (*spec.assumptions, f"vision encoder profile: {said}"),
-        "warnings": (*spec.warnings, *(f"{n} (the assumed limit is planned)"
-                                       for n in limits.notes))})
+    return sized, f"vision encoder profile{order}: {said}"
 
 
 TOKENIZER_KEYS = ("auto_map", "tokenizer_class", "model_max_length")

@@ -2,19 +2,27 @@
 processor files, as transformers picks the file (ProcessorLimits; vision.qwen3_vl_sized plans
 them in place of vision.QWEN3_VL_MAX_PIXELS / QWEN3_VL_VIDEO_MAX_PIXELS).
 
-NOTE: which file transformers 5.x reads (5.25.0, and 5.5.3 and 5.22.0 alike: the
-docstrings of vision.QWEN3_VL_MAX_PIXELS and QWEN3_VL_VIDEO_MAX_PIXELS):
-image_processing_base.py get_image_processor_dict takes processor_config.json's nested
-"image_processor" where there is one, else preprocessor_config.json; video_processing_utils.py
-get_video_processor_dict takes processor_config.json's nested "video_processor", else
-video_preprocessor_config.json, else preprocessor_config.json (so a checkpoint without a video
-file takes the image file's size). transformers 4.57.0 orders them otherwise (image:
-preprocessor_config.json first; video: video_preprocessor_config.json, preprocessor_config.json,
-processor_config.json), which differs only where both a nested processor and a file of its own
-are there (not planned: the 5.x order is). vLLM reads the limit as `size["longest_edge"]` of the
-processor it builds (qwen2_vl.py get_image_size_with_most_features, qwen3_vl.py
-get_max_video_tokens, 0.17.0-0.34.0); the patch, merge and temporal sizes it profiles with are
-vision_config's (qwen3_vl.py _get_vision_info), not the processor file's, so those are not read.
+NOTE: which file transformers 5.x reads (5.25.0, and 5.5.3 and 5.22.0 alike: the docstrings of
+vision.QWEN3_VL_MAX_PIXELS and QWEN3_VL_VIDEO_MAX_PIXELS): image_processing_base.py
+get_image_processor_dict takes processor_config.json's nested "image_processor" where there is
+one, else preprocessor_config.json; video_processing_utils.py get_video_processor_dict takes
+processor_config.json's nested "video_processor", else video_preprocessor_config.json, else
+preprocessor_config.json (so a checkpoint without a video file takes the image file's size).
+transformers 4.57.6 orders them otherwise (image_processing_base.py get_image_processor_dict:
+preprocessor_config.json, else processor_config.json; video_processing_utils.py
+get_video_processor_dict: video_preprocessor_config.json, else preprocessor_config.json, else
+processor_config.json; each takes the file's nested "image_processor" / "video_processor" where
+it has one, else the whole object; processing_utils.py _get_arguments_from_pretrained builds
+each through those), which differs where a nested processor and a file of its own are both
+there: processor_limits reads either order (`transformers_major`), and the plan takes the one
+the targeted vLLM release runs with (serving.processor_order: 4 before 0.19.1). vLLM reads the
+limit as `size["longest_edge"]` of the processor it builds (qwen2_vl.py
+get_image_size_with_most_features, qwen3_vl.py get_max_video_tokens, 0.17.0-0.34.0); the patch,
+merge and temporal sizes it profiles with are vision_config's (qwen3_vl.py _get_vision_info),
+but get_max_video_tokens divides the video's longest_edge by the video processor's own
+temporal_patch_size, and that processor flattens each video patch to channels x its
+temporal_patch_size x patch^2 values, which vLLM's patch embedding views as vision_config's
+(ProcessorLimits.video_temporal; serving.mm_modes video_temporal_refusal).
 """
 
 import json
@@ -36,9 +44,17 @@ VIDEO_CLASS_MAX_PIXELS = 32 * 32 * 768
 """Qwen3VLVideoProcessor's size longest_edge class default, 786,432 (video_processing_qwen3_vl.py
 :114, transformers 5.25.0): what a video file without "size" gives."""
 
+VIDEO_CLASS_TEMPORAL_PATCH = 2
+"""Qwen3VLVideoProcessor's temporal_patch_size class default (video_processing_qwen3_vl.py:122,
+transformers 5.25.0; :97, 4.57.6): what a video processor file without it gives."""
+
 MAX_READ_PIXELS = 2**34
 """The largest longest_edge planned, 17,179,869,184 px (4,194,304 tokens of 32 x 32 px a frame
 pair): far above any checkpoint read (234,881,024); a larger value is noted and not planned."""
+
+
+ASSUMED = " (the assumed limit is planned)"
+"""The end of a note on a limit not read."""
 
 
 class PixelLimit(NamedTuple):
@@ -48,6 +64,13 @@ class PixelLimit(NamedTuple):
     source: str  # e.g. "video_preprocessor_config.json size.longest_edge"
 
 
+class TemporalPatch(NamedTuple):
+    """The video processor's temporal_patch_size and where it came from."""
+
+    frames: int
+    source: str  # e.g. "video_preprocessor_config.json temporal_patch_size"
+
+
 class ProcessorLimits(NamedTuple):
     """The image and video limits a checkpoint's processor files give (None: no file gives it,
     the assumed constant stands), and notes on files not read."""
@@ -55,19 +78,50 @@ class ProcessorLimits(NamedTuple):
     image: PixelLimit | None
     video: PixelLimit | None
     notes: tuple[str, ...] = ()
+    video_temporal: TemporalPatch | None = None
 
 
-def processor_limits(files: dict[str, dict | None]) -> ProcessorLimits:
+def processor_limits(files: dict[str, dict | None], transformers_major: int = 5
+                     ) -> ProcessorLimits:
     """The limits `files` (a processor file's name -> its JSON object, those the checkpoint
-    holds: PROCESSOR_FILES; None for one there but not read) give, picked as transformers 5.x
-    does (the module's NOTE)."""
+    holds: PROCESSOR_FILES; None for one there but not read) give, picked as transformers
+    `transformers_major` (5: 5.25.0; 4: 4.57.6) does (the module's NOTE)."""
     notes: list[str] = []
-    image = _limit(_pick("image_processor", files, (IMAGE_PROCESSOR_FILE,)),
+    pick = _pick if transformers_major >= 5 else _pick_4
+    image = _limit(pick("image_processor", files, (IMAGE_PROCESSOR_FILE,)),
                    IMAGE_CLASS_MAX_PIXELS, "max_pixels", notes)
-    video = _limit(_pick("video_processor", files, (VIDEO_PROCESSOR_FILE, IMAGE_PROCESSOR_FILE)),
-                   VIDEO_CLASS_MAX_PIXELS, None, notes)
+    picked = pick("video_processor", files, (VIDEO_PROCESSOR_FILE, IMAGE_PROCESSOR_FILE))
+    video = _limit(picked, VIDEO_CLASS_MAX_PIXELS, None, notes)
+    temporal = _temporal(picked, notes) if video is not None else None
     # both processors may read one file: its note once
-    return ProcessorLimits(image, video, tuple(dict.fromkeys(notes)))
+    return ProcessorLimits(image, video, tuple(dict.fromkeys(notes)), temporal)
+
+
+def _pick_4(key: str, files: dict[str, dict | None], order: tuple[str, ...]
+            ) -> tuple[object, str] | None:
+    """As _pick, in transformers 4.57.6's order: the first file of `order` there, else
+    processor_config.json, its nested `key` where it has one, else the whole object."""
+    name = next((name for name in (*order, PROCESSOR_FILE) if name in files), None)
+    processor = files[name] if name is not None else None
+    if processor is None:
+        return None
+    return (processor[key], f"{name} {key}") if key in processor else (processor, name)
+
+
+def _temporal(picked: tuple[object, str] | None, notes: list[str]) -> TemporalPatch | None:
+    """The video processor's temporal_patch_size (the class default where its file has none);
+    None (noted) where it is no count of frames from 1."""
+    assert picked is not None and isinstance(picked[0], dict)  # (_limit read it)
+    processor, where = picked
+    value = processor.get("temporal_patch_size")
+    if value is None:
+        return TemporalPatch(VIDEO_CLASS_TEMPORAL_PATCH,
+                             f"{where} (no temporal_patch_size: the class default)")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        notes.append(f"{where} temporal_patch_size {json.dumps(value)[:40]} is not a count of "
+                     "frames from 1: not read (vision_config's is planned)")
+        return None
+    return TemporalPatch(value, f"{where} temporal_patch_size")
 
 
 def _pick(key: str, files: dict[str, dict | None], order: tuple[str, ...]
@@ -97,7 +151,7 @@ def _limit(picked: tuple[object, str] | None, class_default: int, override: str 
         return None
     processor, where = picked
     if not isinstance(processor, dict):
-        notes.append(f"{where} is not a JSON object: not read")
+        notes.append(f"{where} is not a JSON object: not read{ASSUMED}")
         return None
     size = processor.get("size")
     if override and processor.get(override) is not None:
@@ -107,10 +161,10 @@ def _limit(picked: tuple[object, str] | None, class_default: int, override: str 
     elif isinstance(size, dict) and "longest_edge" in size:
         value, key = size["longest_edge"], "size.longest_edge"
     else:
-        notes.append(f"{where} has no size.longest_edge, which vLLM reads: not read")
+        notes.append(f"{where} has no size.longest_edge, which vLLM reads: not read{ASSUMED}")
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_READ_PIXELS:
         notes.append(f"{where} {key} {json.dumps(value)[:40]} is not a count of pixels from 1 to "
-                     f"{MAX_READ_PIXELS:,}: not read")
+                     f"{MAX_READ_PIXELS:,}: not read{ASSUMED}")
         return None
     return PixelLimit(value, f"{where} {key}")

@@ -72,6 +72,7 @@ from planner.serving.plan.refusals import (
     wna16_backend_errors,
 )
 from planner.serving.plan.shared import cached, spec_params
+from planner.serving.processor_order import processor_order_spec
 from planner.serving.startup.fp8_block import fp8_block_refusal
 from planner.serving.startup.model_config import qk_norm_gather_refusal
 from planner.serving.startup.w4afp8 import w4afp8_shape_refusal
@@ -81,6 +82,7 @@ from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     LayoutRefused,
     Version,
+    parse_version,
     vllm_rules,
     window_batched_tokens,
 )
@@ -100,9 +102,11 @@ def setup(
     spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
 ) -> Setup:
     """Resolve the settings vLLM would derive and fetch the per-model prepared facts, for the
-    model as the release builds it (tie.served_spec), its processor sizes its images
+    model as the release builds it (tie.served_spec), reads its processor files
+    (processor_order.processor_order_spec), its processor sizes its images
     (mm_processor.processor_spec) and the flags leave its towers (mm_modes.served_towers)."""
-    spec = served_towers(processor_spec(served_spec(spec, s.vllm_version), s), s)
+    spec = served_towers(processor_spec(processor_order_spec(
+        served_spec(spec, s.vllm_version), parse_version(s.vllm_version)), s), s)
     r = resolve(spec, cluster, s, layout)
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)

@@ -25,6 +25,7 @@ from planner.serving.plan import shared
 from planner.serving.plan.cluster import CLUSTER_GPUS, last_node, nvlink_gpus
 from planner.serving.plan.facts import Resolved
 from planner.serving.plan.shared import gib
+from planner.serving.processor_order import processor_order_note
 from planner.serving.startup.autoround import inc_notes, inc_quantization_notes
 from planner.serving.startup.exclusion_lists import exclusion_list_note
 from planner.serving.startup.fp4_weights import fp4_weight_notes, rocm_fp4_notes
@@ -115,7 +116,8 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                                          s.vllm_version)
                               if s.speculative_draft is not None else None]))
             + mamba_mode_notes(spec, s, rules)
-            + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version))
+            + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version)
+            + tuple(filter(None, [processor_order_note(spec, rules.version)])))
 
 
 def _ssm_override_note(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> str | None:

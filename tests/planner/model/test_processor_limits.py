@@ -28,8 +28,8 @@ VIDEO_9B_BASE = {"video_preprocessor_config.json": {
 """A copy of Qwen/Qwen3.5-9B-Base's video processor file's size."""
 
 
-def _limits(files: dict) -> tuple:
-    got = processor_limits(files)
+def _limits(files: dict, transformers_major: int = 5) -> tuple:
+    got = processor_limits(files, transformers_major)
     return (got.image and tuple(got.image), got.video and tuple(got.video), got.notes)
 
 
@@ -55,6 +55,38 @@ def test_transformers_5_order_picks_each_processors_file() -> None:
     assert _limits({}) == (None, None, ())
 
 
+def test_transformers_4_57_order_takes_the_files_of_their_own_first() -> None:
+    image = {"size": {"longest_edge": 1_000_000}}
+    video = {"size": {"longest_edge": 2_000_000}}
+    nested = {"image_processor": {"size": {"longest_edge": 3_000_000}},
+              "video_processor": {"size": {"longest_edge": 4_000_000}}}
+    # 4.57.6 image_processing_base.py get_image_processor_dict: [preprocessor_config.json,
+    # processor_config.json], the first there; video_processing_utils.py
+    # get_video_processor_dict: [video_preprocessor_config.json, preprocessor_config.json,
+    # processor_config.json]; each then .get("image_processor" / "video_processor", the object)
+    assert _limits({"processor_config.json": nested, "preprocessor_config.json": image,
+                    "video_preprocessor_config.json": video}, 4) == (
+        (1_000_000, "preprocessor_config.json size.longest_edge"),
+        (2_000_000, "video_preprocessor_config.json size.longest_edge"), ())
+    # no video file: the video processor reads preprocessor_config.json, before the nested one
+    assert _limits({"processor_config.json": nested, "preprocessor_config.json": image}, 4
+                   )[1] == (1_000_000, "preprocessor_config.json size.longest_edge")
+    # processor_config.json alone: its nested processors, as 5.x
+    assert _limits({"processor_config.json": nested}, 4)[:2] == (
+        (3_000_000, "processor_config.json image_processor size.longest_edge"),
+        (4_000_000, "processor_config.json video_processor size.longest_edge"))
+    # processor_config.json alone without them: the whole object, which has no size: the class
+    # defaults 1,003,520 and 786,432 (where 5.x, finding no nested one and no file, has none)
+    assert _limits({"processor_config.json": {"processor_class": "Qwen3VLProcessor"}}, 4
+                   )[:2] == (
+        (1_003_520, "processor_config.json (no size: the class default)"),
+        (786_432, "processor_config.json (no size: the class default)"))
+    # processor_config.json unread blocks neither processor where its own file comes first
+    assert _limits({"processor_config.json": None, "preprocessor_config.json": image}, 4
+                   )[:2] == ((1_000_000, "preprocessor_config.json size.longest_edge"),
+                             (1_000_000, "preprocessor_config.json size.longest_edge"))
+
+
 def test_max_pixels_and_the_class_defaults() -> None:
     # Qwen2VLImageProcessor.__init__ (5.25.0) writes max_pixels over size["longest_edge"];
     # Qwen3VLVideoProcessor has no such key: the same dict gives the video its size
@@ -73,9 +105,10 @@ def test_unusable_values_are_noted_and_not_planned() -> None:
     got = _limits({"preprocessor_config.json": {"size": {"shortest_edge": 4_096}},
                    "video_preprocessor_config.json": {"size": {"longest_edge": "big"}}})
     assert got == (None, None, (
-        "preprocessor_config.json has no size.longest_edge, which vLLM reads: not read",
+        "preprocessor_config.json has no size.longest_edge, which vLLM reads: not read (the "
+        "assumed limit is planned)",
         'video_preprocessor_config.json size.longest_edge "big" is not a count of pixels from '
-        "1 to 17,179,869,184: not read"))
+        "1 to 17,179,869,184: not read (the assumed limit is planned)"))
     spec = parse_model_config(QWEN35, processor_configs={
         "video_preprocessor_config.json": {"size": {"longest_edge": True}}})
     assert spec.vision.encoder.video_max_pixels == 25_165_824  # the assumed limit
@@ -96,7 +129,8 @@ def test_a_file_there_but_not_read_leaves_the_assumed_limit() -> None:
                     "video_preprocessor_config.json": video}) == (None, None, ())
     # one file both processors read, unusable: noted once
     assert _limits({"preprocessor_config.json": {"size": [1, 2]}}) == (None, None, (
-        "preprocessor_config.json has no size.longest_edge, which vLLM reads: not read",))
+        "preprocessor_config.json has no size.longest_edge, which vLLM reads: not read (the "
+        "assumed limit is planned)",))
 
 
 def test_an_image_limit_below_one_merged_token_is_refused() -> None:
@@ -185,3 +219,80 @@ def test_a_video_above_the_image_before_its_dummy_is_read_is_flagged() -> None:
         "its video processor's longest_edge (video_preprocessor_config.json size.longest_edge) "
         "gives a video more tokens per item than the image: vLLM profiles the vision encoder on "
         "its dummy video") for w in warnings), warnings
+
+
+BOTH_ORDERS = {
+    "processor_config.json": {"image_processor": {"size": {"longest_edge": 16_777_216}},
+                              "video_processor": {"size": {"longest_edge": 33_554_432}}},
+    "preprocessor_config.json": {"size": {"longest_edge": 4_194_304}},
+    "video_preprocessor_config.json": {"size": {"longest_edge": 234_881_024}}}
+"""A checkpoint with nested processors and files of their own giving other limits."""
+
+
+def test_the_release_s_transformers_major_picks_the_processor_file_order() -> None:
+    # vLLM 0.18.0 requires transformers<5 (4.57's order): the files of their own, image
+    # 4,194,304 // 32^2 = 4,096 tokens, video 234,881,024: 114,688 tokens (the first test of
+    # this file's arithmetic), above the image's: the video profiled, 458,752 patches,
+    # 458,752 x 15,360 values x 2 B = 14,092,861,440 B.
+    term = _activation(QWEN35, BOTH_ORDERS, "0.18.0")
+    assert term.inputs["encoder_patches"] == "458752"
+    assert term.inputs["vision_encoder_peak_bytes"] == "14092861440"
+    assert "from video_preprocessor_config.json size.longest_edge: 458,752 patches" in (
+        term.formula)
+    # vLLM 0.30.0 runs transformers 5 (5.x's order): the nested ones, image 16,777,216 and
+    # video 33,554,432 // 2: 16,384 tokens each, the tie vLLM gives the video: 1 x 256 x 256 =
+    # 65,536 patches, 65,536 x 15,360 x 2 = 2,013,265,920 B.
+    term = _activation(QWEN35, BOTH_ORDERS, "0.30.0")
+    assert term.inputs["encoder_patches"] == "65536"
+    assert term.inputs["vision_encoder_peak_bytes"] == "2013265920"
+    assert "from processor_config.json video_processor size.longest_edge: 65,536 patches" in (
+        term.formula)
+    notes = {version: [w for w in _plan(QWEN35, BOTH_ORDERS, version).warnings
+                       if "processor files" in w] for version in ("0.18.0", "0.20.0", "0.30.0")}
+    assert notes["0.18.0"] == [
+        "vLLM 0.18.0 requires transformers<5, whose 4.57 reads this checkpoint's processor "
+        "files in another order than transformers 5: planned in 4.57's (vision encoder "
+        "profile (transformers 4.57's processor-file order): image processor longest_edge "
+        "4,194,304 px from preprocessor_config.json size.longest_edge; video processor "
+        "longest_edge 234,881,024 px from video_preprocessor_config.json size.longest_edge)"]
+    # 0.20.0 runs under 4 or 5: planned under 5 (the 65,536 patches), 4.57's named
+    assert notes["0.20.0"][0].startswith("vLLM 0.20.0 runs under transformers 4 or 5")
+    assert _activation(QWEN35, BOTH_ORDERS, "0.20.0").inputs["encoder_patches"] == "65536"
+    assert notes["0.30.0"] == []
+    # the same files in either order's place: one reading, no note
+    same = {"preprocessor_config.json": BOTH_ORDERS["preprocessor_config.json"]}
+    assert parse_model_config(QWEN35, processor_configs=same).vision.transformers4 is None
+
+
+def _video_temporal_plan(files: dict, zero: tuple[str, ...] = ()) -> Plan:
+    spec = parse_model_config(QWEN35, processor_configs=files)
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                            layout=ParallelLayout(tp=1), engine=EngineSettings(
+                                vllm_version="0.30.0", max_model_len=8192,
+                                zero_mm_limits=zero)))
+
+
+def test_a_video_processor_temporal_patch_other_than_the_towers_is_refused() -> None:
+    # transformers' video processor flattens a patch to 3 channels x 1 frame x 16^2 = 768
+    # values; vLLM's patch embedding views them as (-1, 2, 16, 16): 768 / 512 is no whole
+    # channel count (qwen3_vl.py Qwen3_VisionPatchEmbed.forward), so any video fails
+    files = {"video_preprocessor_config.json": {"size": {"longest_edge": 25_165_824},
+                                                "temporal_patch_size": 1}}
+    assert _video_temporal_plan(files).errors == [
+        "video_preprocessor_config.json temporal_patch_size 1 is not vision_config's "
+        "temporal_patch_size 2: the video processor flattens each patch to 3 x 1 x 16^2 = 768 "
+        "values, which vLLM 0.30.0's patch embedding views as 2-frame patches into a Conv3d of "
+        "3 channels (qwen3_vl.py Qwen3_VisionPatchEmbed.forward x.view(L, -1, "
+        "temporal_patch_size, patch_size, patch_size)), so every video fails (the start-up "
+        "profile too where it encodes the dummy video); not planned: serve it with "
+        "--limit-mm-per-prompt '{\"video\": 0}' or fix the file"]
+    # video at 0: no video is encoded; the image's 65,536 patches profiled (assumed limit)
+    served = _video_temporal_plan(files, ("video",))
+    assert served.errors == []
+    assert next(t for t in served.terms if t.key == "activation").inputs[
+        "encoder_patches"] == "65536"
+    # the tower's 2, given or the class default (video_processing_qwen3_vl.py: 2): planned
+    for given in ({"temporal_patch_size": 2}, {}):
+        files = {"video_preprocessor_config.json": {"size": {"longest_edge": 25_165_824},
+                                                    **given}}
+        assert _video_temporal_plan(files).errors == []
