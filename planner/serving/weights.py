@@ -676,8 +676,7 @@ def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: i
     local = tuple(round(_experts_per_rank(lp, shard) / lp.expert_size) if lp.expert_size
                   else 0 for lp in params.layers)
     rows = _vocab_rows(spec.vocab_size, shard)
-    whole = shard.rules.dsv4_sequence_parallel and dsv4_sequence_parallel(
-        shard.tp, shard.ep_size, pp == 1, shard.rules.mega_moe)
+    whole = dsv4_sequence_parallel_on(shard.rules, shard.tp, shard.ep_size, pp)
     r = dsv4_rank_bytes(spec, shard.layers, shard.tp, local, shard.first_stage,
                         shard.last_stage, rows, act_b, whole)
     buffers = dsv4_buffer_bytes(spec, max_num_batched_tokens, act_b, shard.last_stage and (
@@ -691,6 +690,15 @@ def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: i
                        router_bytes=r.router, norms_bytes=r.norms, lm_head_bytes=r.lm_head,
                        rope_cache_bytes=r.rope_cache, hyper_connections_bytes=r.hyper_connections,
                        buffers_bytes=buffers, mtp_bytes=mtp)
+
+
+def dsv4_sequence_parallel_on(rules: WeightLoadRules, tp: int, ep_size: int, pp: int) -> bool:
+    """Whether DeepSeek-V4 runs sequence-parallel at TP `tp`, EP size `ep_size` (1 without EP)
+    and PP `pp` in the release and --moe-backend of `rules` (WeightLoadRules
+    .dsv4_sequence_parallel, .mega_moe; weights_dsv4.dsv4_sequence_parallel): the memory
+    plan's shared experts and the speed's collectives both follow it."""
+    return rules.dsv4_sequence_parallel and dsv4_sequence_parallel(tp, ep_size, pp == 1,
+                                                                   rules.mega_moe)
 
 
 _REPLICATED_FC = frozenset({"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "mimo",

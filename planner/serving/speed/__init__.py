@@ -100,6 +100,7 @@ from planner.serving.speed.drafting import (
     DraftStages,
     acceptance_refusal,
     drafter_label,
+    dsv4_mtp_stage,
     eagle_stages,
     mtp_stage,
 )
@@ -124,7 +125,7 @@ from planner.serving.speed.terms import (
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
-from planner.serving.weights import WeightLoadRules
+from planner.serving.weights import WeightLoadRules, dsv4_sequence_parallel_on
 from planner.text import counted, per_replica
 
 Arrival = Literal["staggered", "burst", "steady"]
@@ -425,7 +426,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     drafted = None
     if drafting:
         passes = draft_estimate(ctx, replica_conc, context, k)
-        drafted = Drafted(drafter_label(request.engine), k, load.spec_acceptance_length,
+        drafted = Drafted(drafter_label(request.engine, request.model), k, load.spec_acceptance_length,
                           tpot_base + passes.seconds, passes,
                           *draft_prefill(ctx, load.input_len, k))
         prefill_s += drafted.prefill_s
@@ -727,7 +728,7 @@ def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad, replic
                 f"{DRAFT_UNVALIDATED}")
     if load.spec_acceptance_length is not None:
         return (f"speculative decoding ({drafts}) is not modelled: the model's MTP layer has a "
-                "shape of its own (MiMo-V2, Nemotron-H, DeepSeek-V4), which the speed does not "
+                "shape of its own (MiMo-V2, Nemotron-H), which the speed does not "
                 "time; these figures decode one token per step without it")
     without = "the drafter" if eagle else "the draft layer"
     return (f"speculative decoding ({drafts}) is not modelled: these figures decode one token "
@@ -823,6 +824,9 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
                    moe_ep=moe_ep, redundant_experts=redundant,
                    hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                    mbt=mbt, padded_moe=runs_padded_moe(device, layout), stages=stages, net=net,
+                   sp_streams=spec.compressed_attention.hc_mult if spec.compressed_attention
+                   and dsv4_sequence_parallel_on(load, layout.tp, layout.ep_size, layout.pp)
+                   else 0,
                    span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
                    dp_node_ranks=dp_node_ranks,
                    custom_ar_off=custom_ar_off, stage_devices=stage_devices,
@@ -837,21 +841,20 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
 def _draft_stage(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
                  load: WeightLoadRules, states: StateRules) -> DraftStages | None:
     """The drafter's passes (Context.drafter): the EAGLE-3 drafter's, else the MTP layer's (the
-    last stage of the layout at one layer a stage: drafting.mtp_stage, every pass alike); None
-    without MTP layers, or where the model's MTP layer has a shape of its own, not modelled:
-    spec.mtp_layer (MiMo-V2, Nemotron-H) or DeepSeek-V4's (compressed attention: vLLM's
-    DeepSeekV4MultiTokenPredictorLayer attends to its window only, with hyper-connections;
-    weights_dsv4.dsv4_draft_bytes)."""
+    last stage of the layout at one layer a stage: drafting.mtp_stage, every pass alike;
+    DeepSeek-V4's own DeepSeekV4MultiTokenPredictorLayer, window-only attention with
+    hyper-connections, drafting.dsv4_mtp_stage); None without MTP layers, or where the model's
+    MTP layer has a shape of its own, not modelled: spec.mtp_layer (MiMo-V2, Nemotron-H)."""
     s, spec, layout = request.engine, request.model, request.layout
     if s.speculative_draft is not None:
         return eagle_stages(s.speculative_draft, spec, s, layout.tp, layout.pp, act_b, kv_b)
-    if spec.mtp_layer is not None or spec.compressed_attention is not None \
-            or not spec.mtp_layers:
+    if spec.mtp_layer is not None or not spec.mtp_layers:
         return None
-    per_layer = request.model_copy(update={"layout": layout.model_copy(
-        update={"pp": spec.num_layers})})
-    mtp = mtp_stage(request, pipeline_stages(per_layer, scheme, act_b, kv_b, load, states),
-                    act_b)
+    per_layer = pipeline_stages(request.model_copy(update={"layout": layout.model_copy(
+        update={"pp": spec.num_layers})}), scheme, act_b, kv_b, load, states)
+    mtp = (mtp_stage(request, per_layer, act_b) if spec.compressed_attention is None
+           else dsv4_mtp_stage(request, per_layer, act_b, dsv4_sequence_parallel_on(
+               load, layout.tp, layout.ep_size, layout.pp)))
     return DraftStages(mtp, mtp)
 
 

@@ -19,6 +19,7 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -422,13 +423,37 @@ def allreduce_s(ctx: Context, nbytes: float) -> float:
     """One all-reduce of `nbytes` over the TP group: its start-up plus the ring's
     (N-1)/N x 2 x bytes over the bus bandwidth (GenZ collective_times.py form; allreduce_rates
     gives both)."""
+    return _tp_collective_s(ctx, nbytes, 2)
+
+
+def gather_s(ctx: Context, nbytes: float) -> float:
+    """One all-gather, or one reduce-scatter, over the TP group whose gathered tensor (the
+    reduce-scatter's input) is `nbytes`: each is one half of a ring all-reduce, so its
+    start-up plus (N-1)/N x bytes over the bus bandwidth, at the all-reduce's rates for that
+    message (allreduce_rates; vLLM 0.34.0 runs them in its custom all-reduce's buffers,
+    custom_all_reduce.py custom_all_gather / custom_reduce_scatter, else NCCL:
+    models/common/ops/sequence_parallel.py sp_all_gather / sp_reduce_scatter; unverified
+    against a measured run)."""
+    return _tp_collective_s(ctx, nbytes, 1)
+
+
+def _tp_collective_s(ctx: Context, nbytes: float, halves: int) -> float:
+    """A ring collective over the TP group of `halves` halves (all-reduce 2: reduce-scatter +
+    all-gather) of `nbytes`: start-up + (N-1)/N x halves x bytes / bus bandwidth."""
     n = ctx.tp
     if n == 1:
         return 0.0
     dev = ctx.device
     startup, bw, _, _ = allreduce_rates(dev.link, n, nbytes, ctx.c.link_efficiency, text=False,
                                         world_sizes=ctx.ar_world_sizes, cross=ctx.cross)
-    return startup + (n - 1) / n * 2 * nbytes / bw
+    return startup + (n - 1) / n * halves * nbytes / bw
+
+
+def sequence_parallel_shard(ctx: Context, tokens: float) -> int:
+    """Tokens on one TP rank in DeepSeek-V4's sequence-parallel mode (Context.sp_streams):
+    sp_shard pads the step's tokens to a multiple of TP and hands each rank its slice
+    (models/common/ops/sequence_parallel.py, 0.34.0), ceil(tokens / TP)."""
+    return math.ceil(tokens / ctx.tp)
 
 
 def dispatch_label(ctx: Context) -> str:
@@ -444,6 +469,8 @@ def collectives_label(ctx: Context) -> str:
     TP all-reduce, and where MoE layers gather DP ranks (all_to_all_s) their dispatch and
     combine; at TP = 1 only the latter ("EP all-to-all" for TP=1 x DP=16 + EP, where "TP
     all-reduce" named a figure with no TP in it)."""
+    if ctx.sp_streams:  # DeepSeek-V4's sequence-parallel mode (step._tokens)
+        return f"TP gather/scatter + {dispatch_label(ctx)}"
     if not (ctx.dp > 1 and ctx.device.moe is not None):
         return "TP all-reduce"
     return dispatch_label(ctx) if ctx.tp == 1 else f"TP all-reduce + {dispatch_label(ctx)}"

@@ -307,6 +307,10 @@ class Context:
     # with EP, the EP groups where an engine sets them below TP x DP (SGLang --ep-size: each
     # expert sliced over the TP x DP / moe_ep ranks of its group); 0: TP x DP (vLLM)
     moe_ep: int = 0
+    # DeepSeek-V4's sequence-parallel mode (weights.dsv4_sequence_parallel_on): its hc_mult
+    # residual streams, which the forward's last all-gather carries (collectives.
+    # sequence_parallel_s); 0: the mode is off (TP all-reduces)
+    sp_streams: int = 0
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer (plan.redundant_experts)
     net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
     # (most nodes one TP group spans, fewest of its ranks in one node) where it spans several

@@ -50,8 +50,10 @@ whole here; a hybrid's verify step reads and writes its recurrent state at one t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
+from planner.model.attention.compressed import DSV4_TOKEN_BYTES
 from planner.model.attention.kvformat import KvBytes
 from planner.model.spec import ModelSpec
 from planner.serving.eagle import EagleDraft, eagle_kv_layers, eagle_rank_bytes
@@ -59,7 +61,9 @@ from planner.serving.engine import EngineSettings
 from planner.serving.plan import PlanRequest
 from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
 from planner.serving.speed.stages import AttnGroup, Stage
+from planner.serving.vocab import vocab_rows_per_rank
 from planner.serving.weights import mtp_fc_replicated
+from planner.serving.weights_dsv4 import dsv4_draft_bytes
 from planner.text import counted
 
 DRAFT_UNVALIDATED = ("the drafter's timing is unvalidated: the calibration data has no "
@@ -140,11 +144,51 @@ def mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: int) ->
         moe_layers=last.moe_layers)
 
 
-def drafter_label(engine: EngineSettings) -> str:
+def dsv4_mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: int,
+                   sequence_parallel: bool) -> Stage:
+    """One DeepSeek-V4 MTP draft pass on one GPU of the last stage, as vLLM 0.34.0
+    models/deepseek_v4/nvidia/mtp.py runs DeepSeekV4MultiTokenPredictorLayer.forward and
+    compute_logits on every pass: the fused enorm / hnorm, h_proj over the target's
+    hc_mult-stream residual (T x hc_mult rows) + e_proj over the embeddings (T rows), its
+    mtp_block (a DeepseekV4DecoderLayer at compress ratio 1: window-only attention, no
+    compressor nor indexer), then hc_head (fn / base / scale) and shared_head.norm before the
+    target's lm_head on the rows vLLM computes logits for. Read every pass: its weights but the
+    routed experts (weights_dsv4.dsv4_draft_bytes at no local expert: the block, its
+    hyper-connections, the 3 norms, e_proj and h_proj whole, hc_head; its shared experts whole
+    where `sequence_parallel`) + the target's lm_head rows on this rank; its routed experts are
+    the last decoder layer's (the same MoE: Mxfp4MoEMethod, the same EP share), read at the
+    share its tokens touch. Multiplied as the target's last window-only layer (compress ratio
+    <= 1; per_layer: stages.pipeline_stages at PP = the layer count), + e_proj and h_proj,
+    (1 + hc_mult) x hidden^2 a token (each rank's token shard alone where
+    `sequence_parallel`: x 1 / TP); its queries attend to the sliding window alone
+    (DeepseekV4SWACache), whose KV it reads: min(context, window) x 584 B a sequence
+    (compressed.DSV4_TOKEN_BYTES; the target's stages count no window read)."""
+    spec, tp = request.model, request.layout.tp
+    c, h = spec.compressed_attention, spec.hidden_size
+    last = per_layer[-1]
+    window = per_layer[max(i for i, r in enumerate(c.compress_ratios) if r <= 1)]
+    head = vocab_rows_per_rank(spec.vocab_size, tp) * h * act_b
+    projections = (1 + c.hc_mult) * h * h / (tp if sequence_parallel else 1)
+    return Stage(
+        layers=1, dense_bytes=dsv4_draft_bytes(spec, tp, 0, act_b, sequence_parallel) + head,
+        expert_bytes=last.expert_bytes,
+        dense_params=window.dense_params - window.lm_head_params + projections
+        + last.lm_head_params, lm_head_params=last.lm_head_params,
+        expert_params_per_token=last.expert_params_per_token,
+        attention=tuple(replace(g, span=c.sliding_window) for g in window.attention),
+        sparse_layers=0, indexer_width=0, kv_bytes_per_token=0,
+        window_kv=((c.sliding_window, DSV4_TOKEN_BYTES),), state_bytes=0, state_layers=(),
+        moe_layers=1)
+
+
+def drafter_label(engine: EngineSettings, spec: ModelSpec) -> str:
     """What drafts, in words: "the EAGLE-3 drafter REPO (1 decoder layer, fc, lm_head over
-    32,000 tokens)" or "the MTP layer (a copy of the last decoder layer, its fc, the target's
-    lm_head)"."""
+    32,000 tokens)", "the MTP layer (a copy of the last decoder layer, its fc, the target's
+    lm_head)" or DeepSeek-V4's own (dsv4_mtp_stage)."""
     draft = engine.speculative_draft
+    if draft is None and spec.compressed_attention is not None:
+        return ("DeepSeek-V4's MTP layer (window-only attention + e_proj, h_proj, "
+                "hyper-connections, hc_head; the target's lm_head)")
     if draft is None:
         return "the MTP layer (a copy of the last decoder layer + its fc; the target's lm_head)"
     return (f"the EAGLE-3 drafter {draft.model} ({draft.num_layers} decoder layer(s) + fc + its "

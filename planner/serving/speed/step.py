@@ -48,7 +48,13 @@ from planner.serving.speed.coefficients import (
     WNA16_FALLBACK_SLOWDOWN,
     PiecewiseLayerCost,
 )
-from planner.serving.speed.collectives import all_to_all_s, allreduce_s, pipeline_hops_s
+from planner.serving.speed.collectives import (
+    all_to_all_s,
+    allreduce_s,
+    gather_s,
+    pipeline_hops_s,
+    sequence_parallel_shard,
+)
 from planner.serving.speed.context import Context
 from planner.serving.speed.drafting import DraftPasses
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
@@ -192,18 +198,35 @@ class _Tokens(NamedTuple):
     # rank's without EP, routing.busiest_rank_touched's with EP
     touched: float
     busiest: float  # the busiest EP rank's (token, expert) pairs / the mean rank's (1 w/o EP)
-    allreduce_s: float  # one TP all-reduce of their hidden states
+    # one TP all-reduce of their hidden states; in DeepSeek-V4's sequence-parallel mode one
+    # all-gather (or reduce-scatter) of them, padded to a multiple of TP: a layer runs two
+    # collectives either way
+    allreduce_s: float
     all_to_all_s: float  # one MoE layer's DP dispatch + combine (collectives.all_to_all_s)
+    # the sequence-parallel forward's last all-gather of its hc_mult streams (0 without it)
+    streams_gather_s: float = 0.0
 
 
 def _tokens(ctx: Context, tokens: float) -> _Tokens:
     """The per-step figures _step_parts reads for `tokens`, worked out once per step rather
-    than once per stage."""
+    than once per stage. In DeepSeek-V4's sequence-parallel mode (Context.sp_streams; vLLM
+    0.34.0 models/deepseek_v4/nvidia/model.py and mtp.py) each rank holds ceil(tokens / TP)
+    of the residual stream: a layer all-gathers them before attention and reduce-scatters its
+    output (wo_b's all-reduce off); the MoE takes its own tokens (FusedMoE
+    is_sequence_parallel: no final all-reduce, runner/moe_runner.py), so each rank
+    dispatches its shard alone; the forward ends with one all-gather of the hc_mult streams
+    (the target before hc_head, the MTP layer before its return)."""
     routed_tokens = tokens * ctx.dp
     dev = ctx.device
     touched, busiest = expert_shares(ctx, math.ceil(routed_tokens))
-    return _Tokens(tokens, routed_tokens, touched, busiest,
-                   allreduce_s(ctx, tokens * ctx.hidden * dev.act_b), all_to_all_s(ctx, tokens))
+    if not ctx.sp_streams:
+        return _Tokens(tokens, routed_tokens, touched, busiest,
+                       allreduce_s(ctx, tokens * ctx.hidden * dev.act_b),
+                       all_to_all_s(ctx, tokens))
+    shard = sequence_parallel_shard(ctx, tokens)
+    gathered = shard * ctx.tp * ctx.hidden * dev.act_b
+    return _Tokens(tokens, routed_tokens, touched, busiest, gather_s(ctx, gathered),
+                   all_to_all_s(ctx, shard), gather_s(ctx, gathered * ctx.sp_streams))
 
 
 def ep_ranks(ctx: Context) -> int:
@@ -290,7 +313,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
                    + index_flops / dev.index_flops) / ctx.compute_eff
     softmax_s = exps / dev.exp_rate
     compute_s = gemm_s + attention_s + softmax_s
-    comm_s = 2 * stage.layers * step.allreduce_s
+    comm_s = 2 * stage.layers * step.allreduce_s + step.streams_gather_s
     fixed = ctx.stage_fixed.get(id(stage))
     if fixed is None:
         fixed = ctx.stage_fixed[id(stage)] = (_moe_padding_s(ctx, stage), _overhead_s(ctx, stage))

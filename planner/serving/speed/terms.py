@@ -30,6 +30,7 @@ from planner.serving.speed.collectives import (
     explained_all_to_all,
     explained_rates,
     measured_allreduce,
+    sequence_parallel_shard,
 )
 from planner.serving.speed.context import (
     Context,
@@ -724,18 +725,49 @@ def _collectives_term(ctx: Context, s, parts, tokens: float, allreduce_caveat: s
     allreduce_formula = (f"2 x {counted(s.layers, 'layer')} x [{rates.startup_text} + "
                          f"({ctx.tp} - 1)/{ctx.tp} x 2 x {msg:,.0f} B / {rates.bus_text}]"
                          if ctx.tp > 1 else "TP=1: no all-reduce")
-    a2a_text, a2a_inputs = _all_to_all_text(ctx, s, tokens)
-    allreduce_formula += a2a_text
     message = {"tp": ctx.tp, "allreduces_per_layer": 2, "layers": s.layers,
                      "message_bytes": msg, "tokens": tokens, "hidden_size": ctx.hidden,
                      "bytes_per_activation": dev.act_b, **rates.inputs} if ctx.tp > 1 else {"tp": 1}
-    inputs = {**message, **a2a_inputs}
+    dispatched = tokens
+    if ctx.sp_streams:
+        allreduce_formula, message, dispatched = _sequence_parallel_text(ctx, s, tokens)
+    a2a_text, a2a_inputs = _all_to_all_text(ctx, s, dispatched)
+    allreduce_formula += a2a_text
+    # the step's tokens, not the shard a sequence-parallel rank dispatches
+    inputs = {**message, **a2a_inputs} | ({"tokens": tokens} if ctx.sp_streams else {})
     return _term("allreduce", f"{collectives_label(ctx)} per stage step",
                  parts["allreduce"] * 1e3, "ms",
                  f"{allreduce_formula} = {_ms(parts['allreduce'])}",
                  _notes(f"{link.kind}: {link.formula} ({link.source}){ar_source}{algorithms}",
                         _link_efficiency_note(ctx, inputs), allreduce_caveat),
                  inputs)
+
+
+def _sequence_parallel_text(ctx: Context, s, tokens: float) -> tuple[str, Inputs, int]:
+    """DeepSeek-V4's sequence-parallel collectives on stage `s` (step._tokens: each layer's
+    all-gather before attention and reduce-scatter after it, of the step's tokens padded to a
+    multiple of TP, and the forward's last all-gather of its hc_mult streams, each half a ring
+    all-reduce: collectives.gather_s), their inputs, and the tokens one rank dispatches to the
+    MoE layers (its shard)."""
+    dev, eff = ctx.device, ctx.c.link_efficiency
+    shard = sequence_parallel_shard(ctx, tokens)
+    gathered = shard * ctx.tp * ctx.hidden * dev.act_b
+    streams = gathered * ctx.sp_streams
+    layer = explained_rates(dev.link, ctx.tp, gathered, eff, world_sizes=ctx.ar_world_sizes,
+                            cross=ctx.cross)
+    last = explained_rates(dev.link, ctx.tp, streams, eff, world_sizes=ctx.ar_world_sizes,
+                           cross=ctx.cross)
+    text = (f"sequence parallel ({shard:,} of {_avg_of(tokens, 'token')} a rank): "
+            f"{counted(s.layers, 'layer')} x 2 x [{layer.startup_text} + ({ctx.tp} - 1)/{ctx.tp}"
+            f" x {gathered:,} B / {layer.bus_text}] (all-gather before attention, "
+            f"reduce-scatter after it) + [{last.startup_text} + ({ctx.tp} - 1)/{ctx.tp} x "
+            f"{streams:,} B / {last.bus_text}] (the last all-gather of {ctx.sp_streams} "
+            "streams)")
+    inputs = {"tp": ctx.tp, "gathers_per_layer": 2, "layers": s.layers, "tokens": tokens,
+              "shard_tokens": shard, "gathered_bytes": gathered, "streams": ctx.sp_streams,
+              "streams_gather_bytes": streams, "hidden_size": ctx.hidden,
+              "bytes_per_activation": dev.act_b, **layer.inputs}
+    return text, inputs, shard
 
 
 def _link_efficiency_note(ctx: Context, inputs: Inputs) -> str:
@@ -1112,11 +1144,12 @@ def _pass_term(d: Stage, key: str, label: str, seconds: float, parts: dict[str, 
                if d.expert_bytes else "")
     routed = (f" (+ {d.expert_params_per_token:,.0f} routed-expert params a token)"
               if d.expert_params_per_token else "")
+    windows = "".join(f" + min({context:,.0f}, {w:,}) tokens x {b:,} B" for w, b in d.window_kv)
     return _term(
         key, label, seconds * 1e3, "ms",
         f"{what}: max(weights {d.dense_bytes:,} B{experts} ({_part_ms(parts['weights'])}) + "
         f"KV {_avg_of(sequences, 'sequence')} x {context:,.0f} tokens x "
-        f"{d.kv_bytes_per_token:,} B ({_part_ms(parts['kv'])}), compute: 2 x "
+        f"{d.kv_bytes_per_token:,} B{windows} ({_part_ms(parts['kv'])}), compute: 2 x "
         f"{d.dense_params - d.lm_head_params:,.0f} params{routed} x "
         f"{_avg_of(tokens, 'token')} + 2 x {d.lm_head_params:,.0f} lm_head params x "
         f"{_avg_of(sequences, 'row')} + attention ({_part_ms(parts['compute'])})) + "

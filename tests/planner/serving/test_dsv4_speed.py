@@ -1,0 +1,144 @@
+"""DeepSeek-V4 in the speed: its own MTP draft pass (speed.drafting.dsv4_mtp_stage) and vLLM's
+sequence-parallel mode (step._tokens, collectives.gather_s), worked by hand for DeepSeek-V4-Flash
+(the catalog's config, the same as /work/shared/model-configs': hidden 4,096, 43 layers, hc_mult
+4, 256 routed experts of 2,048 in MXFP4, 1 shared expert, FP8 128 x 128 blocks with ue8m0 scales,
+vocab 129,280, sliding window 128) at --dp 2 --tp 4 --ep on 8 H200, 64 requests (32 a DP
+rank) of 1,024 in + 1,024 out, from vLLM 0.34.0 models/deepseek_v4/nvidia/model.py and mtp.py,
+models/common/ops/sequence_parallel.py."""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed import ServingLoad, estimate_speed
+
+LOAD = {"concurrency": 64, "input_len": 1_024, "output_len": 1_024}
+
+# the H200's NVLink 4 all-reduce rates (collectives.NVLINK_ALLREDUCE, the measured line):
+# start-up 4.5 us + 1.3 us x 3 peers = 8.4 us at TP 4, bus 433.6 GB/s; the EP all-to-all's
+# 2 us step over 450 GB/s x 0.80
+START_US, BUS = 4.5 + 1.3 * 3, 433.6e9
+A2A_STEP_US, A2A_RATE = 2.0, 450e9 * 0.80
+
+
+def _flash(version: str, k: int = 0, tau: float | None = None):
+    request = PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V4-Flash"),
+                          cluster=preset_cluster("h200", 8),
+                          layout=ParallelLayout(tp=4, dp=2, ep=True),
+                          engine=EngineSettings(num_speculative_tokens=k, vllm_version=version))
+    est = estimate_speed(request, ServingLoad(spec_acceptance_length=tau, **LOAD),
+                         plan_result=plan(request))
+    return est, {t.key: t for t in est.terms}
+
+
+def _inputs(term) -> dict[str, float]:
+    return {key: float(value) for key, value in term.inputs.items()}
+
+
+def _a2a_us(tokens: int) -> float:
+    """EP dispatch + combine of `tokens` a rank: 2 x [step + tokens x 6 experts x 4,096 x 2 B x
+    7/8 to the other 7 ranks / rate]."""
+    return 2 * (A2A_STEP_US + tokens * 6 * 4_096 * 2 * 7 / 8 / A2A_RATE * 1e6)
+
+
+def test_sequence_parallel_collectives_at_a_decode_step_by_hand():
+    # vLLM 0.34.0 (sequence parallel: PP 1, EP, TP 4 > 1, DP 2 > 1): 32 tokens a DP rank,
+    # sp_shard gives each TP rank ceil(32 / 4) = 8. Each of the 43 layers all-gathers
+    # 4 x 8 x 4,096 x 2 B = 262,144 B before attention and reduce-scatters as much after it
+    # (wo_b's all-reduce off), each half a ring all-reduce: 8.4 us + 3/4 x 262,144 B / 433.6
+    # GB/s = 8.4 + 0.45343 = 8.85343 us, x 2 x 43 = 761.395 us; the forward ends with one
+    # all-gather of the 4 hc streams, 1,048,576 B: 8.4 + 1.81373 = 10.21373 us. The MoE
+    # (FusedMoE is_sequence_parallel: no final all-reduce) dispatches each rank's 8 tokens:
+    # 2 x [2 + 8 x 6 x 8,192 x 7/8 / 360 GB/s = 0.95573] = 5.91147 us, x 43 = 254.193 us.
+    # Total 1,025.80 us.
+    _, sp = _flash("0.34.0")
+    term = sp["allreduce"]
+    got = _inputs(term)
+    assert (got["shard_tokens"], got["tokens"], got["gathers_per_layer"]) == (8, 32, 2)
+    assert (got["gathered_bytes"], got["streams_gather_bytes"]) == (262_144, 1_048_576)
+    assert got["startup_us"] == pytest.approx(START_US)
+    assert got["bus_bandwidth_gbps"] == pytest.approx(BUS / 1e9)
+    layer_us = 2 * (START_US + 3 / 4 * 262_144 / BUS * 1e6)
+    last_us = START_US + 3 / 4 * 1_048_576 / BUS * 1e6
+    assert layer_us == pytest.approx(17.70686, rel=1e-5)
+    assert last_us == pytest.approx(10.21373, rel=1e-5)
+    assert _a2a_us(8) == pytest.approx(5.91147, rel=1e-5)
+    assert got["all_to_all_us_per_moe_layer"] == pytest.approx(_a2a_us(8))
+    assert term.value * 1e3 == pytest.approx(43 * layer_us + last_us + 43 * _a2a_us(8))
+    assert term.value == pytest.approx(1.02580, rel=1e-4)
+    # vLLM 0.26.0 (no such mode): two all-reduces of 32 x 4,096 x 2 = 262,144 B a layer,
+    # 8.4 + 3/4 x 2 x 262,144 B / 433.6 GB/s = 9.30686 us, x 86 = 800.390 us, and every TP
+    # rank dispatches the replica's 32 tokens: 43 x 11.64587 = 500.772 us; 1,301.16 us
+    _, plain = _flash("0.26.0")
+    assert plain["allreduce"].value * 1e3 == pytest.approx(
+        86 * (START_US + 3 / 4 * 2 * 262_144 / BUS * 1e6) + 43 * _a2a_us(32))
+    assert plain["allreduce"].value == pytest.approx(1.30116, rel=1e-4)
+
+
+def test_sequence_parallel_reads_the_shared_expert_whole_on_every_gpu():
+    # DeepseekV4MLP is_sequence_parallel: gate_up_proj 2 x 2,048 x 4,096 + 32 x 32 ue8m0
+    # scales = 16,778,240 B, down_proj 4,096 x 2,048 + 32 x 16 = 8,389,120 B: 25,167,360 B a
+    # layer on every GPU, where TP 4 splits it to 4,194,304 + 8 x 32 + 2,097,152 + 32 x 4 =
+    # 6,291,840 B; the step reads 43 x (25,167,360 - 6,291,840) = 811,647,360 B more (each rank
+    # multiplies it whole over its 8 tokens: the FLOPs of a quarter over 32)
+    _, sp = _flash("0.34.0")
+    _, plain = _flash("0.26.0")
+    extra = _inputs(sp["decode_weights"])["dense_bytes"] \
+        - _inputs(plain["decode_weights"])["dense_bytes"]
+    assert extra == 43 * (25_167_360 - 6_291_840) == 811_647_360
+
+
+def test_dsv4_mtp_pass_by_hand():
+    # DeepSeekV4MultiTokenPredictorLayer on one GPU (weights_dsv4.dsv4_draft_bytes, sequence
+    # parallel: shared expert whole), read every pass (mtp.py forward: enorm / hnorm, h_proj
+    # and e_proj, the mtp_block; compute_logits: hc_head, shared_head.norm, the target's head):
+    #   attention at compress ratio 1: fused_wqa_wkv (1,024 + 512) x 4,096 + 12 x 32 scales =
+    #   6,291,840; q_norm + kv_norm 1,536 x 2 = 3,072; wq_b 64 x 512 / 4 = 8,192 x 1,024 +
+    #   64 x 8 = 8,389,120; wo_a 8 x 1,024 / 4 = 2,048 x 4,096 + 16 x 32 = 8,389,120; wo_b
+    #   4,096 x 2,048 + 32 x 16 = 8,389,120; attn_sink 4 x 64 = 256: 31,462,528 B;
+    #   attn_norm + ffn_norm 2 x 4,096 x 2 = 16,384; hyper-connections 4 B x 2 x (24 x 16,384
+    #   + 24 + 3) = 3,145,944; shared expert whole 25,167,360; gate 4,096 x 256 x 2 + 256 x 4
+    #   = 2,098,176: the block 61,890,392 B;
+    #   + enorm, hnorm, shared_head.norm 3 x 4,096 x 2 = 24,576; e_proj + h_proj 2 x (4,096 x
+    #   4,096 + 32 x 32) = 33,556,480; hc_head 4 x (4 x 16,384 + 4 + 1) = 262,164: 95,733,612 B;
+    #   + the target's lm_head 129,280 / 4 = 32,320 rows x 4,096 x 2 = 264,765,440 B:
+    #   360,499,052 B; routed experts 256 / 8 = 32 x (3 x 2,048 x 4,096 / 2 + 3 x 2,048 x
+    #   4,096 / 32) = 32 x 13,369,344 = 427,819,008 B, read at the share its tokens touch.
+    # KV: the 128-token window alone, 584 B a token (448 fp8 + 128 bf16 RoPE + 8 scales):
+    # 32 sequences x 128 x 584 = 2,392,064 B.
+    # One draft token: pass 1 runs over the verify step's 32 x (1 + 1) = 64 tokens, its
+    # lm_head on 32 rows; no later pass.
+    est, terms = _flash("0.34.0", k=1, tau=1.6)
+    first = _inputs(terms["spec_draft_first"])
+    assert "spec_draft_pass" not in terms
+    assert first["draft_weight_bytes"] == 360_499_052
+    assert first["draft_expert_bytes"] == 427_819_008
+    assert first["draft_kv_bytes_per_token"] == 0
+    assert (first["tokens"], first["sequences"], first["context_tokens"]) == (64, 32, 1_536)
+    kv = _inputs(terms["decode_kv"])
+    assert first["kv_ms"] == pytest.approx(
+        32 * 128 * 584 / (4_800e9 * kv["kv_bandwidth_efficiency"]) * 1e3)
+    # its read at the target's rates: the dense bytes at 4,800 GB/s x the fp8 efficiency, the
+    # experts the busiest rank's 128 routed tokens touch (the verify step's: 64 x DP 2) at x
+    # the expert factor
+    w = _inputs(terms["decode_weights"])
+    assert w["routed_tokens"] == 128
+    rate = 4_800e9 * w["bandwidth_efficiency"]
+    assert first["weights_ms"] == pytest.approx(
+        (360_499_052 / rate + 427_819_008 * w["busiest_rank_experts_touched"] / 32
+         / (rate * w["expert_bandwidth_factor"])) * 1e3)
+    # its collectives, sequence parallel: ceil(64 / 4) = 16 tokens a rank; its layer's
+    # all-gather + reduce-scatter of 4 x 16 x 4,096 x 2 = 524,288 B, 2 x (8.4 + 0.90686) us;
+    # its last all-gather of 4 streams, 2,097,152 B: 8.4 + 3.62745 us; its MoE's dispatch of
+    # 16 tokens, 2 x [2 + 1.91147] us: 38.464 us
+    collectives_us = (2 * (START_US + 3 / 4 * 524_288 / BUS * 1e6)
+                      + START_US + 3 / 4 * 2_097_152 / BUS * 1e6 + _a2a_us(16))
+    assert collectives_us == pytest.approx(38.464, rel=1e-4)
+    assert first["allreduce_ms"] * 1e3 == pytest.approx(collectives_us)
+    step = terms["spec_step"].value
+    assert step == pytest.approx(terms["decode_step"].value + terms["spec_draft_first"].value)
+    interference = _inputs(terms["tpot"])["interference_ms"]
+    assert est.tpot_ms == pytest.approx(step / 1.6 + interference)
