@@ -10,7 +10,8 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
   nccl-tests: hardware/links.py); bus
   bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
   benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
-- EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1);
+- EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1) or in
+  DeepSeek-V4's sequence-parallel mode (each rank's token shard: step._tokens);
 - across nodes (node_span: a TP group or a PP hop that leaves a node) NCCL over the network
   (hardware.network_link: the --network given, else the DGX NIC): the ring in NCCL's own
   cost form (_cross_node_rates), sends over the GPU's share of the NICs (pipeline_hops_s),
@@ -515,7 +516,9 @@ def explained_all_to_all(ctx: Context, tokens: float, tokens_text: str = "") -> 
     `tokens_text` names the tokens ("1 token"); ("", {}) without it (a step's time needs only
     the seconds) or where no all-to-all runs."""
     dev, net = ctx.device, ctx.net
-    if not (ctx.dp > 1 and dev.moe is not None):
+    # DeepSeek-V4's sequence-parallel mode dispatches each rank's shard over EP at DP 1 too
+    # (a mega-MoE backend: step._tokens)
+    if dev.moe is None or not (ctx.dp > 1 or ctx.sp_streams):
         return AllToAll(0.0, "", {})
     act_b, eff = dev.act_b, ctx.c.link_efficiency
     if not ctx.ep:

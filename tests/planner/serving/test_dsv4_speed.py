@@ -142,3 +142,21 @@ def test_dsv4_mtp_pass_by_hand():
     assert step == pytest.approx(terms["decode_step"].value + terms["spec_draft_first"].value)
     interference = _inputs(terms["tpot"])["interference_ms"]
     assert est.tpot_ms == pytest.approx(step / 1.6 + interference)
+
+
+def test_a_mega_moe_backend_at_dp_1_dispatches_each_ranks_shard():
+    # --moe-backend deep_gemm_mega_moe turns the mode on at TP 8, DP 1 (EP over the TP group):
+    # 16 tokens, ceil(16 / 8) = 2 a rank, each dispatched to 6 experts over B200's NVLink 5:
+    # 2 x [2 us + 2 x 6 x 4,096 x 2 B x 7/8 / (900 GB/s x 0.80)] = 2 x (2 + 0.119467) =
+    # 4.238933 us a MoE layer (none at DP 1 outside the mode: the all-reduce sums the experts)
+    request = PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V4-Flash"),
+                          cluster=preset_cluster("b200", 8),
+                          layout=ParallelLayout(tp=8, ep=True),
+                          engine=EngineSettings(moe_backend="deep_gemm_mega_moe",
+                                                vllm_version="0.34.0"))
+    est = estimate_speed(request, ServingLoad(concurrency=16), plan_result=plan(request))
+    got = _inputs({t.key: t for t in est.terms}["allreduce"])
+    assert (got["shard_tokens"], got["tokens"]) == (2, 16)
+    assert got["all_to_all_us_per_moe_layer"] == pytest.approx(
+        2 * (2 + 2 * 6 * 4_096 * 2 * 7 / 8 / (900e9 * 0.80) * 1e6))
+    assert got["all_to_all_us_per_moe_layer"] == pytest.approx(4.238933, rel=1e-6)
