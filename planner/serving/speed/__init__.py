@@ -426,8 +426,8 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     drafted = None
     if drafting:
         passes = draft_estimate(ctx, replica_conc, context, k)
-        drafted = Drafted(drafter_label(request.engine, request.model), k, load.spec_acceptance_length,
-                          tpot_base + passes.seconds, passes,
+        drafted = Drafted(drafter_label(request.engine, request.model), k,
+                          load.spec_acceptance_length, tpot_base + passes.seconds, passes,
                           *draft_prefill(ctx, load.input_len, k))
         prefill_s += drafted.prefill_s
         marginal_s += drafted.prefill_marginal_s
