@@ -158,15 +158,17 @@ def dsv4_mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: in
     where `sequence_parallel`) + the target's lm_head rows on this rank; its routed experts are
     the last decoder layer's (the same MoE: Mxfp4MoEMethod, the same EP share), read at the
     share its tokens touch. Multiplied as the target's last window-only layer (compress ratio
-    <= 1; per_layer: stages.pipeline_stages at PP = the layer count), + e_proj and h_proj,
-    (1 + hc_mult) x hidden^2 a token (each rank's token shard alone where
+    <= 1, else its last layer; per_layer: stages.pipeline_stages at PP = the layer count), +
+    e_proj and h_proj, (1 + hc_mult) x hidden^2 a token (each rank's token shard alone where
     `sequence_parallel`: x 1 / TP); its queries attend to the sliding window alone
     (DeepseekV4SWACache), whose KV it reads: min(context, window) x 584 B a sequence
     (compressed.DSV4_TOKEN_BYTES; the target's stages count no window read)."""
     spec, tp = request.model, request.layout.tp
     c, h = spec.compressed_attention, spec.hidden_size
     last = per_layer[-1]
-    window = per_layer[max(i for i, r in enumerate(c.compress_ratios) if r <= 1)]
+    # the last window-only layer (the last layer where every layer compresses)
+    window = per_layer[max((i for i, r in enumerate(c.compress_ratios) if r <= 1),
+                           default=len(per_layer) - 1)]
     head = vocab_rows_per_rank(spec.vocab_size, tp) * h * act_b
     projections = (1 + c.hc_mult) * h * h / (tp if sequence_parallel else 1)
     return Stage(
