@@ -68,7 +68,7 @@ from planner.serving.plan import (
     plan,
 )
 from planner.serving.recommend import LONGER_LEN_REFUSED
-from planner.serving.speed import ServingLoad
+from planner.serving.speed import ACCEPTANCE_STEP, ServingLoad
 from planner.serving.startup.unknown_capability import GIVE_GPU_MODEL
 from planner.serving.sweep import WHAT_IF_KEYS, layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
@@ -645,6 +645,8 @@ def remote_code_runs(spec: ModelSpec) -> str | None:
 
 APP_REMOTE_CODE_STEP = "tick Trust remote code on the Plan page"
 APP_VERSION_STEP = "Pick {version} as the sidebar's vLLM release"
+APP_ACCEPTANCE_STEP = ("a \"Mean acceptance length\" beside the draft tokens (vLLM's logged "
+                       "figure) models it")
 _VERSION_STEP = re.compile(re.escape(VERSION_STEP).replace(re.escape("{version}"),
                                                            r"(?P<version>\d+\.\d+\.\d+)"))
 
@@ -694,8 +696,10 @@ def app_words(text: str) -> str:
     gives a GPU of unknown compute capability one (unknown_capability.GIVE_GPU_MODEL) the
     Hardware page's GPU model (NAME_THE_MODEL), and the load peak's more GPUs (load_peak's
     MORE_GPUS_STEP: --gpus with --tp) the Hardware page's and the Plan page's fields, the
-    older-driver notes' --gpu-memory-gib (hardware.MEASURED_TOTAL_STEP) MEMORY_FIELD."""
+    older-driver notes' --gpu-memory-gib (hardware.MEASURED_TOTAL_STEP) MEMORY_FIELD, and the
+    speed's --spec-acceptance-length (speed.ACCEPTANCE_STEP) the draft tokens' field."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
+    text = text.replace(ACCEPTANCE_STEP, APP_ACCEPTANCE_STEP)
     text = text.replace(MORE_GPUS_STEP, APP_MORE_GPUS_STEP)
     text = text.replace(MEASURED_TOTAL_STEP, APP_MEASURED_TOTAL_STEP)
     text = text.replace(GIVE_GPU_MODEL, NAME_THE_MODEL)
@@ -948,9 +952,22 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
                 nearest=False)  # the Compare page and the report's table show no nearest fit
 
 
-def current_load() -> ServingLoad:
+def current_load(engine: EngineSettings | None = None) -> ServingLoad:
     """The serving load the speed figures are for (Plan page: input, output, concurrency,
-    arrivals)."""
+    arrivals, and the mean acceptance length where drafts are planned: planned_acceptance),
+    for the Plan page's settings or `engine` (the Compare page's, its models planned with
+    draft tokens only with a drafter: drafter_knobs)."""
     current = state()
     return ServingLoad(input_len=current.input_len, output_len=current.output_len,
-                       concurrency=current.concurrency, arrival=current.arrival)
+                       concurrency=current.concurrency, arrival=current.arrival,
+                       spec_acceptance_length=planned_acceptance(
+                           current.num_speculative_tokens if engine is None
+                           else engine.num_speculative_tokens))
+
+
+def planned_acceptance(drafts: int) -> float | None:
+    """The Plan page's mean acceptance length (AppState.spec_acceptance_length, settled in
+    range of its draft tokens: ui.settle) for settings of `drafts` draft tokens a step; None
+    without drafts (the Compare and Recommend pages without a drafter), which decode as
+    before."""
+    return state().spec_acceptance_length if drafts else None

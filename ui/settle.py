@@ -37,6 +37,7 @@ from planner.serving.mm_processor import (
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import mtp_refusal
 from planner.serving.runner_choice import runner_request_refusal
+from planner.serving.speed import acceptance_refusal
 from planner.serving.startup.attention_backend import (
     runnable_kv_cache_dtypes,
     unrunnable_kv_errors,
@@ -164,6 +165,7 @@ def settled_choices(plan_page: bool = True) -> Choices:
     if mtp_refused and not state().speculative_model:
         _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
                     " ".join(mtp_refused))
+    _settle_acceptance()
     skip_mm_refused = _vision_flag_refusal(spec, "--skip-mm-profiling")
     if skip_mm_refused:
         _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False], skip_mm_refused)
@@ -235,24 +237,39 @@ def _settle_drafter() -> None:
                     "they were the EAGLE-3 drafter's, which is replaced by none, not MTP's.")
 
 
+def _settle_acceptance() -> None:
+    """A mean acceptance length the draft tokens cannot emit (outside 1 to k + 1: k lowered
+    after it was set, the drafts turned off, a link's) is replaced by none, decoding without
+    the drafter, in the planner's words as the CLI refuses it (speed.acceptance_refusal)."""
+    given = state().spec_acceptance_length
+    refusal = acceptance_refusal(given, state().num_speculative_tokens)
+    if refusal:
+        _keep_valid("spec_acceptance_length", given, [None], sentence(refusal), nearest=False,
+                    shown=lambda x: "none" if x is None else f"{x:g}")
+
+
 def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
     """The "EAGLE-3 drafter" field (a repo id, link key drafter), its method and, where
     `count` (the Plan page's model has MTP layers) or a drafter is named, the draft tokens
-    (link key spec): the Plan page's in its options list, the Compare and Recommend pages'
+    (link key spec) and, with draft tokens, their mean acceptance length (acceptance_input):
+    the Plan page's in its options list, the Compare and Recommend pages'
     on `one_row`, side by side, every model planned with the drafter (the CLI's
     --speculative-model, --speculative-method, --num-speculative-tokens). In the Plan page's
     narrow column the named drafter is spelled out whole under its field, which cut
     "acme/qwen3-32b-eagle3" to "acme/qwen3-32b-ea" at 1280 px."""
     drafter = bool(state().speculative_model)
-    name, method, tokens = st.columns(3, vertical_alignment="bottom") if one_row else (st, st, st)
+    drafts = (count or drafter) and state().num_speculative_tokens > 0
+    name, method, tokens, accept = (st.columns(4, vertical_alignment="bottom") if one_row
+                                    else (st,) * 4)
     name.text_input(LABELS["speculative_model"], placeholder="org/drafter-EAGLE3",
                     help="a separate EAGLE-3 drafter checkpoint's repo id, read from the hub "
                     "as the Model page's model is (vLLM --speculative-config method eagle3, "
                     "the CLI's --speculative-model): a Llama-style head (llama_eagle3.py) "
                     "of the target's width, vLLM 0.17 on. Its weights join the last pipeline "
-                    "stage's GPUs and its attention layers the KV cache; memory only, the "
-                    "speed figures decode without drafts. A model or release vLLM refuses "
-                    "it for is that plan's error, in vLLM's words",
+                    "stage's GPUs and its attention layers the KV cache; the speed figures "
+                    "model its drafts at a mean acceptance length you give, else decode "
+                    "without them. A model or release vLLM refuses it for is that plan's "
+                    "error, in vLLM's words",
                     **bind(page, "speculative_model"))
     if drafter and not one_row:  # the options' column cuts a repo id at 17 characters
         st.caption(md_escape(state().speculative_model))
@@ -267,9 +284,31 @@ def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
             step=1, help="draft tokens per step: the drafter's (vLLM's num_speculative_tokens"
             ", which it needs with a drafter), else MTP speculative decoding with the model's "
             "own MTP layers (vLLM --speculative-config method mtp), whose weights and KV cache "
-            "layers (and, on hybrid models, wider state pages) it adds; memory only, the "
-            "speed figures do not model speculative decoding",
+            "layers (and, on hybrid models, wider state pages) it adds; the speed figures "
+            "model the drafts at a mean acceptance length you give, else decode without them",
             **bind(page, "num_speculative_tokens"))
+    if drafts:
+        acceptance_input(accept, page)
+
+
+def acceptance_input(container, page: str) -> None:
+    """The "Mean acceptance length" field (link key accept, the CLI's
+    --spec-acceptance-length), shown where drafts are planned (drafter_inputs); empty: the
+    speed figures decode without the drafter. No widget bounds: the state refuses a value
+    under 1 aloud, and one over k + 1 is replaced by none in the planner's words
+    (_settle_acceptance)."""
+    k = state().num_speculative_tokens
+    container.number_input(
+        LABELS["spec_acceptance_length"], value=None, step=0.1, format="%.2f",
+        placeholder="none: no drafting",
+        help=f"the tokens each request's step emits on average, 1 to {k + 1} at "
+        f"{counted(k, 'draft token')} (the bonus token included): vLLM's logged \"Mean acceptance "
+        "length\" (its SpecDecoding metrics line, 1 + accepted / drafts; CLI: "
+        "--spec-acceptance-length). Given, the speed figures model speculative decoding: "
+        "TPOT = (verify step of k + 1 tokens a request + k drafter passes) / it; the "
+        "drafter's timing is unvalidated (no speculative-decoding rows in the calibration "
+        "data). Empty: decode without the drafter, as before",
+        **bind(page, "spec_acceptance_length"))
 
 
 def runner_choices() -> list[str]:

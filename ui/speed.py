@@ -11,6 +11,7 @@ from planner.serving.sweep import OBJECTIVES
 from planner.text import counted, md_escape
 from ui import format as fmt
 from ui.charts import speed_vs_concurrency
+from ui.context import app_words
 from ui.state import LABELS, bind, state
 from ui.tables import terms_table
 
@@ -143,4 +144,4 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
                      for t in est.terms), "speed")
         for note in est.notes:  # the EP comparison already stands under the warnings
             if note != est.ep_marlin_note:
-                st.caption(md_escape(note))
+                st.caption(md_escape(app_words(note)))

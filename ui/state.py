@@ -254,6 +254,14 @@ class AppState(BaseModel):
     speculative_method: Literal["eagle3"] = Field("eagle3", alias="drafmethod")
     """The drafter's method (the CLI's --speculative-method): eagle3, the one planned; left out
     of the link at its default (OMITTED_AT_DEFAULT)."""
+    spec_acceptance_length: float | None = Field(None, alias="accept", ge=1, le=65,
+                                                  allow_inf_nan=False)
+    """With draft tokens (num_speculative_tokens k, MTP or a drafter's), the mean acceptance
+    length the speed figures decode at (the CLI's --spec-acceptance-length, its bounds 1 to 65;
+    ServingLoad.spec_acceptance_length): vLLM's logged "Mean acceptance length"; None (an
+    empty field): decode without the drafter. One outside 1 to k + 1 (k lowered after it was
+    set, or a link's) is replaced by none in the planner's words (ui.settle,
+    speed.acceptance_refusal)."""
     skip_mm_profiling: bool = Field(False, alias="skipmm")
     """vLLM --skip-mm-profiling: no profile run of the vision encoder (vision models only)."""
     language_model_only: bool = Field(False, alias="lmonly")
@@ -667,6 +675,7 @@ LABELS: dict[str, str] = {
     "enable_tower_connector_lora": "LoRA on the vision tower",
     "num_speculative_tokens": "MTP draft tokens",
     "speculative_model": "EAGLE-3 drafter", "speculative_method": "Drafter method",
+    "spec_acceptance_length": "Mean acceptance length",
     "skip_mm_profiling": "Skip multimodal profiling",
     "language_model_only": "Language model only", "mm_encoder_tp_mode": "Encoder TP mode",
     "mm_processor_kwargs": "Processor options",

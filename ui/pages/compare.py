@@ -147,7 +147,7 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
                # the Plan page's drafter, as report --compare carries it
                + drafter_caption(engine)) + ".")
 
-load = current_load()
+load = current_load(engine)  # the acceptance length with the drafter's drafts only
 speed_note = st.empty()  # its caption once the grid's concurrencies are known (_speed_note)
 context = f"concurrency at {engine.max_model_len:,}"
 compared = []  # (comparison row, plan, its warnings) per model that plans

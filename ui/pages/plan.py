@@ -311,7 +311,9 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     current = state()
     modalities = mm_limits_offered([spec], kept=False)
     set_here = sum(map(bool, (
-        current.num_speculative_tokens, current.speculative_model, current.skip_mm_profiling,
+        current.num_speculative_tokens, current.speculative_model,
+        current.num_speculative_tokens and current.spec_acceptance_length,
+        current.skip_mm_profiling,
         lm_only and current.language_model_only,
         encoder_tp and current.mm_encoder_tp_mode != "weights",
         any(getattr(current, MM_LIMIT_FIELDS[m]) is not None for m in modalities),

@@ -46,6 +46,7 @@ from ui.context import (
     lora_caption,
     lora_knobs,
     model_spec,
+    planned_acceptance,
     prefix_caching,
     release_default_note,
     row_settings,
@@ -123,9 +124,10 @@ def _prices(changed: dict[str, float], emptied: tuple[str, ...]) -> dict[str, Gp
     return prices
 
 
-def _workload() -> Workload:
+def _workload(drafts: int) -> Workload:
     """The workload widgets: a context and concurrency, or a request rate; lengths; targets.
-    The arrivals are the Plan page's (state().arrival), named in the page's caption."""
+    The arrivals are the Plan page's (state().arrival), named in the page's caption, and so
+    is the mean acceptance length of the searched settings' `drafts` (planned_acceptance)."""
     # each input is kept in the session across pages (keep); the lengths and concurrency
     # start at the Plan page's load until changed here
     mode = st.radio("Serve", ["concurrent requests", "a request rate"], horizontal=True,
@@ -162,7 +164,8 @@ def _workload() -> Workload:
                   **keep("recommend.gpus", []))
     return Workload(input_len=input_len, output_len=output_len, context_tokens=context,
                     concurrency=concurrency, arrival=state().arrival, requests_per_s=rate,
-                    ttft_ms=ttft, tpot_ms=tpot)
+                    ttft_ms=ttft, tpot_ms=tpot,
+                    spec_acceptance_length=planned_acceptance(drafts))
 
 
 def _more_gpus_step(gpus: int) -> str:
@@ -373,6 +376,8 @@ st.caption(app_markdown(
     "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
     f"{shared.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
     f"{state().arrival} (TTFT and its target; CLI: --arrival)"
+    + (f", and mean acceptance length: {accepted:g} (CLI: --spec-acceptance-length)"
+       if (accepted := planned_acceptance(shared.num_speculative_tokens)) else "")
     + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)"
        if state().block_size else "")
     + (", with Enforce eager ticked: no CUDA graphs (CLI: --enforce-eager)"
@@ -437,7 +442,7 @@ if limit_refused:
     show_error("Cannot search", ValueError(limit_refused))
     st.stop()
 try:
-    workload = _workload()
+    workload = _workload(engine.num_speculative_tokens)
 except USER_ERRORS as exc:
     show_error("Cannot search", exc)
     st.stop()

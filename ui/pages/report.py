@@ -64,6 +64,7 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
     prefetch_sources(others)
     rows = [comparison_row(chosen, estimate_speed(request, load, plan_result=chosen))]
     engine = compare_engine()  # the others', each in its own checkpoint format
+    others_load = current_load(engine)  # their drafts: the drafter's only (compare_engine)
     for name in others:
         try:
             spec = model_spec(name)
@@ -77,7 +78,7 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
                 "the Compare page or untick 'Include the Compare page's models'") from None
         rows.append(comparison_row(other, estimate_speed(
             PlanRequest(model=spec, cluster=request.cluster, layout=other.layout,
-                        engine=other.engine), load, plan_result=other),
+                        engine=other.engine), others_load, plan_result=other),
             model_warnings(other, spec, at_len), chosen.max_model_len))
     return tuple(rows)
 

@@ -129,6 +129,10 @@ from planner.serving.weights import WeightLoadRules, dsv4_sequence_parallel_on
 from planner.text import counted, per_replica
 
 Arrival = Literal["staggered", "burst", "steady"]
+ACCEPTANCE_STEP = ("--spec-acceptance-length X (vLLM's logged \"Mean acceptance length\") "
+                   "models it")
+"""How to have drafts modelled, the tail of the note of a plan with drafts and no acceptance
+length (the app names its own field: ui.context.app_words)."""
 """How a load's requests arrive (ServingLoad.arrival); ARRIVALS lists them, the default first."""
 ARRIVALS: tuple[Arrival, ...] = get_args(Arrival)
 
@@ -733,7 +737,7 @@ def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad, replic
     without = "the drafter" if eagle else "the draft layer"
     return (f"speculative decoding ({drafts}) is not modelled: these figures decode one token "
             f"per step without {without} (with accepted drafts TPOT is lower); "
-            "--spec-acceptance-length X (vLLM's logged \"Mean acceptance length\") models it")
+            f"{ACCEPTANCE_STEP}")
 
 
 def _budget_overrun(ctx: Context, k: int, replica_conc: int) -> str:
