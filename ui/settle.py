@@ -259,8 +259,11 @@ def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
     "acme/qwen3-32b-eagle3" to "acme/qwen3-32b-ea" at 1280 px."""
     drafter = bool(state().speculative_model)
     drafts = (count or drafter) and state().num_speculative_tokens > 0
-    name, method, tokens, accept = (st.columns(4, vertical_alignment="bottom") if one_row
-                                    else (st,) * 4)
+    # with drafts, the acceptance length beside them: the repo id keeps its third of the row
+    # (at 1024 px a quarter would cut "acme/qwen3-32b-eagle3")
+    name, method, tokens, *accept = (
+        st.columns([1.6, 1, 1, 1.2] if drafts else 3, vertical_alignment="bottom") if one_row
+        else (st,) * 4)
     name.text_input(LABELS["speculative_model"], placeholder="org/drafter-EAGLE3",
                     help="a separate EAGLE-3 drafter checkpoint's repo id, read from the hub "
                     "as the Model page's model is (vLLM --speculative-config method eagle3, "
@@ -288,7 +291,7 @@ def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
             "model the drafts at a mean acceptance length you give, else decode without them",
             **bind(page, "num_speculative_tokens"))
     if drafts:
-        acceptance_input(accept, page)
+        acceptance_input(accept[0], page)
 
 
 def acceptance_input(container, page: str) -> None:
@@ -300,7 +303,7 @@ def acceptance_input(container, page: str) -> None:
     k = state().num_speculative_tokens
     container.number_input(
         LABELS["spec_acceptance_length"], value=None, step=0.1, format="%.2f",
-        placeholder="none: no drafting",
+        placeholder="none",
         help=f"the tokens each request's step emits on average, 1 to {k + 1} at "
         f"{counted(k, 'draft token')} (the bonus token included): vLLM's logged \"Mean acceptance "
         "length\" (its SpecDecoding metrics line, 1 + accepted / drafts; CLI: "

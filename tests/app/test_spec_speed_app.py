@@ -112,7 +112,7 @@ def test_a_link_reproduces_it_and_the_other_pages_carry_it(hub_reply) -> None:
     assert "mean acceptance length: 1.8" in texts(recommend)
     report = open_page("report", **PLAN, drafter=DRAFTER, spec="3", accept="1.8")
     assert not report.exception
-    assert "mean acceptance length 1.8" in texts(report)
+    assert "1 request at once, mean acceptance length 1.8" in texts(report)  # its heading
 
 
 def test_the_field_is_shown_only_where_drafts_are_planned(hub_reply) -> None:
