@@ -202,3 +202,24 @@ def test_a_typed_value_under_one_is_refused_and_kept(hub_reply) -> None:
     assert not at.exception
     assert "Mean acceptance length = 0.5 refused: " in texts(at)
     assert at.number_input(key=FIELD).value == 2 and at.query_params["accept"] == "2.0"
+
+
+def test_the_recommend_search_at_it_is_the_clis(hub_reply, capsys, tmp_path: Path) -> None:
+    hub_reply(DRAFTER, CONFIG)
+    at = open_page("recommend", **PLAN, drafter=DRAFTER, spec="3", accept="2.4")
+    at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
+    at.number_input(key="recommend.context").set_value(8192).run()
+    at.button(key="recommend.run").click().run()
+    assert not at.exception
+    folder = _drafter_folder(tmp_path, QWEN3_32B_DRAFTER)
+    code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-32B", "--gpu",
+                              "h100-sxm", "--context", "8192", "--speculative-model",
+                              str(folder), "--num-speculative-tokens", "3",
+                              "--spec-acceptance-length", "2.4", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert found["workload"]["spec_acceptance_length"] == 2.4
+    rows = next(t.value for t in at.dataframe if "TPOT (ms)" in t.value.columns)
+    # the cheapest row's TPOT, the CLI's at the same length (the caption names it)
+    assert rows["TPOT (ms)"].iloc[0] == round(found["rows"][0]["tpot_ms"], 1)
+    assert "mean acceptance length: 2.4" in texts(at)
