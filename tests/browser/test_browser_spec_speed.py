@@ -1,8 +1,8 @@
 """Browser test of the "Mean acceptance length" field (link key accept) in Debian's chromium
 (Playwright), the app served with the local fake hub holding SpecForge's Qwen3-32B EAGLE-3
 drafter (tests/browser/test_app_browser.py's hub_server): typed on the Plan page beside the
-draft tokens, it moves TPOT to the CLI's figure (tests/app/test_spec_speed_app.py: 15.986 ms
-speculative step / 2.4 = 6.661 ms, "6.7 ms"), lands in the link, and the page reads whole with
+draft tokens, it moves TPOT to the CLI's figure (tests/app/test_spec_speed_app.py: 15.882 ms
+speculative step / 2.4 = 6.617 ms, "6.6 ms"), lands in the link, and the page reads whole with
 TPOT in view; the Compare and Recommend pages show it beside the drafter's draft tokens.
 Screenshots at 1366x768 and 1440x900 (--basetemp's artifacts folder, or
 HEADROOM_SCREENSHOTS_DIR)."""
@@ -22,8 +22,9 @@ from tests.browser.test_app_browser import (
 )
 
 # test_app_browser's fixtures: its app servers (offline, and with the fake hub holding the
-# drafter), its chromium and its screenshots folder
-server, hub_server, browser, shots = base.server, base.hub_server, base.browser, base.shots
+# drafter: hub_env), its chromium and its screenshots folder
+server, hub_env, hub_server = base.server, base.hub_env, base.hub_server
+browser, shots = base.browser, base.shots
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +60,7 @@ def test_typing_an_acceptance_length_moves_tpot(browser, hub_server: str, shots,
     _whole(page, "plan-spec_acceptance_length")
     field.fill("2.4")
     field.press("Enter")
-    page.locator("[data-testid=stMetric]", has_text="6.7 ms").first.wait_for()
+    page.locator("[data-testid=stMetric]", has_text="6.6 ms").first.wait_for()
     _settle(page)
     assert "accept=2.4" in page.url
     _whole(page, "plan-spec_acceptance_length")
@@ -70,7 +71,7 @@ def test_typing_an_acceptance_length_moves_tpot(browser, hub_server: str, shots,
     # the link opens with it, the options folded and counted, TPOT in view
     page = _shown(browser, hub_server, f"?{LINK}&accept=2.4", "Fits:", charts=1, width=width,
                   height=height)
-    page.locator("[data-testid=stMetric]", has_text="6.7 ms").first.wait_for()
+    page.locator("[data-testid=stMetric]", has_text="6.6 ms").first.wait_for()
     _in_view(page, height, "TPOT")
     _in_view(page, height, "TTFT")
     summary = page.locator(".st-key-plan-more_options summary").first.inner_text()
@@ -100,6 +101,10 @@ def test_compare_and_recommend_show_it_beside_the_draft_tokens(
     page.close()
     page = _shown(browser, hub_server, f"recommend?{link}&accept=2.4", "Prices ($ per",
                   width=width, height=height)
+    # folded, the label counting the drafter, its draft tokens and the length
+    summary = page.locator(".st-key-recommend-vllm_options summary").first.inner_text()
+    assert summary.endswith(" (3\u00a0set)"), summary
+    _open_options(page, "recommend-vllm_options")
     field = page.locator(".st-key-recommend-spec_acceptance_length input").first
     field.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)

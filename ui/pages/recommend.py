@@ -327,7 +327,8 @@ def _options_set(limits: tuple[str, ...], state_dtypes: tuple[str, ...],
                  modes: tuple[str, ...], block: bool, hybrid: bool) -> int:
     """How many of the folded "vLLM options for every row" are set away from their default:
     the counts per prompt of the modalities offered (`limits`: mm_limit_inputs, one flag), the
-    model runner, the drafter and its draft tokens, and, where offered (runner_inputs,
+    model runner, the drafter, its draft tokens and their mean acceptance length, and, where
+    offered (runner_inputs,
     mamba_paging_inputs: `state_dtypes`, the Mamba cache `modes`, `block` and, for a `hybrid`,
     prefix caching), the state dtypes and Mamba paging."""
     current = state()
@@ -335,6 +336,7 @@ def _options_set(limits: tuple[str, ...], state_dtypes: tuple[str, ...],
         set(limits) & set(mm_limit_counts()),
         current.model_runner != "auto", current.speculative_model,
         current.speculative_model and current.num_speculative_tokens,
+        current.speculative_model and planned_acceptance(current.num_speculative_tokens),
         len(state_dtypes) > 1 and current.mamba_cache_dtype != "auto",
         len(state_dtypes) > 1 and current.mamba_ssm_cache_dtype != "auto",
         len(modes) > 1 and current.mamba_cache_mode != "auto",
