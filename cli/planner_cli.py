@@ -59,9 +59,9 @@ from planner.report import (
     with_param_check,
 )
 from planner.serving.auto_layout import (
+    at_compared_len,
     compared_engine,
     compared_layout,
-    compared_max_model_len,
     layout_rule,
 )
 from planner.serving.engine import EngineSettings
@@ -455,9 +455,8 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     for name in args.compare:
         source, spec = _model(args, name)
         _once(seen, f"--compare {name}", name, source)
-        own = compared_engine(spec, engine.model_copy(update={  # no EPLB for a dense model
-            "max_model_len": compared_max_model_len(spec, main.max_model_len,
-                                                    engine.vllm_version)}))
+        # no EPLB for a dense model
+        own = compared_engine(spec, at_compared_len(spec, engine, main.max_model_len))
         layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec), own)
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=own)
         # its warnings as the app's Compare page lists them: the parameter check, then the

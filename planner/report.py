@@ -855,6 +855,12 @@ def all_replicas(plan: Plan) -> str:
     return f"{dp * plan.max_concurrency:,.2f} over {dp} replicas" if dp > 1 else ""
 
 
+ITS_MAXIMUM = " (its maximum)"
+"""After a compared model's max_model_len where it is planned at its own maximum, below the
+plan's (ComparisonRow.max_model_len_capped): report --compare's "7.30 at 40,960 (its
+maximum)", the Compare page's alike (ui.format.concurrency_text)."""
+
+
 NO_KV_CACHE = "no KV cache"
 """The words a plan's concurrency carries where the budget leaves it no KV cache (kv_pool_text's
 "none (the budget is short by ...)"): it holds no request, refused or not (the CLI read "0.00
@@ -1595,8 +1601,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
               f"{c.kv_bytes_per_token:,}", fits_cell(c),
               f"{c.max_context_tokens:,}", replicas_concurrency(
                   c.max_concurrency_all_replicas, c.max_concurrency, c.dp)
-              + f" at {c.max_model_len:,}" + (" (its maximum)" if c.max_model_len_capped
-                                               else ""),
+              + f" at {c.max_model_len:,}" + (ITS_MAXIMUM if c.max_model_len_capped else ""),
               speed_cell(c.ttft_ms, 0), tpot_cell(c.tpot_ms, c.output_tokens_per_s),
               speed_cell(c.output_tokens_per_s, 0),
               speed_cell(c.speed_concurrency, 0)]

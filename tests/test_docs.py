@@ -1146,6 +1146,23 @@ def test_reports_doc_quotes_the_comparison_cells_report_prints(capsys, monkeypat
     assert dp in row("Qwen/Qwen3-8B", "--model", "Qwen/Qwen3-8B", "--tp", "4", "--dp", "2")
 
 
+def test_app_doc_quotes_the_compare_cell_report_compare_prints(capsys, monkeypatch) -> None:
+    """docs/app.md quotes Qwen3-32B's Compare cell beside Qwen3-VL-32B on two H100s at 131,072
+    tokens, planned at its own 40,960 as report --compare plans it (the app's cell is
+    report's, tests/app/test_compare.py)."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cell = re.search(r'Qwen3-32B, 40,960 tokens, at 131,072 on two H100s reads "([\d.]+ at '
+                     r'40,960 \(its maximum\))"', " ".join(APP.split()))[1]
+    assert main(["report", "--model", "Qwen/Qwen3-VL-32B-Instruct", "--compare",
+                 "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--gpus", "2", "--max-model-len",
+                 "131072"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("| Qwen/Qwen3-32B | "))
+    assert cell in line.strip("|").split(" | ")
+
+
 def test_command_line_quotes_the_nearest_fit_of_a_16_bit_model_too_large(capsys,
                                                                         monkeypatch) -> None:
     """docs/cli.md: Qwen3-235B-A22B (BF16) on 8x RTX 3090 fits no layout; the nearest change is

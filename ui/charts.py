@@ -231,7 +231,9 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str,
     names = short_model_names(table["model"])
     marked = list(refused) or [False] * len(table)
     shown = shown or {}
-    worded = any(re.search("[a-z]", text) for texts in shown.values() for text in texts)
+    # the words after a figure, or in its place, the longest of them
+    words = max((len(text.lstrip("0123456789,.")) for texts in shown.values()
+                 for text in texts), default=0)
     fig = go.Figure()
     for column in columns:
         # each bar's figure at its end (cliponaxis: the longest one's in the right margin):
@@ -248,7 +250,7 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str,
                       title={"text": title, "yref": "container", "y": 1, "yanchor": "top",
                              "pad": {"t": 12}},
                       margin={"t": 110 if legend else 60, "b": 10,
-                              "r": BAR_TEXT_MARGIN_PX + (BAR_WORDS_PX if worded else 0)},
+                              "r": BAR_TEXT_MARGIN_PX + round(words * BAR_WORD_CHAR_PX)},
                       showlegend=legend, modebar=MODEBAR,
                       yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
@@ -259,9 +261,10 @@ BAR_TEXT_MARGIN_PX = 72
 """The Compare charts' right margin, where the longest bar's figure is drawn: at plotly's
 default in Streamlit's theme '16.46' read '16' and '327,680' '32' at 1280 px; 72 px holds
 '1,338,624' in 12 px text."""
-BAR_WORDS_PX = 56
-"""The margin's more room where a bar's text has words (`shown`): ' (refused)' after a figure,
-'no KV cache', in 12 px text."""
+BAR_WORD_CHAR_PX = 5.6
+"""The margin's more room a character of a bar's words (`shown`) takes, in 12 px text: 56 px
+held ' (refused)' after a figure and 'no KV cache'; ' at 40,960 (its maximum)' (a compared
+model at its own maximum) takes 24 of them."""
 
 
 def _bar_texts(values: pd.Series) -> list[str]:

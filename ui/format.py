@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from planner.report import NO_KV_CACHE, concurrency_note
+from planner.report import ITS_MAXIMUM, NO_KV_CACHE, concurrency_note
 from planner.serving.plan import Plan
 from planner.text import counted, params_count
 from planner.units import GB, GIB, KIB, MIB, gib_text
@@ -46,14 +46,17 @@ memory (planner.report.refused_concurrency): the figure the KV cache would hold,
 bar were empty where the CLI printed 2.18: Qwen3-8B on a V100)."""
 
 
-def concurrency_text(figure: float, result: Plan) -> str:
+def concurrency_text(figure: float, result: Plan, capped: bool = False) -> str:
     """A compared plan's concurrency at max_model_len as the Compare page's grid shows it, two
-    decimals, marked where vLLM refuses the plan: '2.18 (refused)'; NO_KV_CACHE where the
-    budget leaves no KV pool (planner.report.kv_pool_text's "none")."""
+    decimals, marked where vLLM refuses the plan: '2.18 (refused)'; where `capped` (planned at
+    the model's own maximum, below the page's context: ComparisonRow.max_model_len_capped)
+    the length it is at, as report --compare writes it: '7.30 at 40,960 (its maximum)';
+    NO_KV_CACHE where the budget leaves no KV pool (planner.report.kv_pool_text's "none")."""
     note = concurrency_note(result)
     if note == NO_KV_CACHE:
         return NO_KV_CACHE
-    return f"{figure:,.2f}" + (REFUSED_MARK if note else "")
+    return f"{figure:,.2f}" + (f" at {result.max_model_len:,}{ITS_MAXIMUM}" if capped
+                               else "") + (REFUSED_MARK if note else "")
 
 
 def three_figures(value: float) -> str:

@@ -238,8 +238,17 @@ def compared_max_model_len(spec: ModelSpec, plan_len: int, vllm_version: str) ->
     `plan_len` (its --max-model-len, else its model's default), so every row's concurrency
     counts requests of one length; capped at the model's own maximum where that is lower
     (derived_max_model_len under `vllm_version`: vLLM refuses a longer one), which its row says
-    (ComparisonRow.max_model_len_capped). The Compare page plans at its own context field."""
+    (ComparisonRow.max_model_len_capped). The Compare page's context field is its `plan_len`
+    (the Plan page's model there is the plan's, planned at it as the Plan page plans it)."""
     return min(plan_len, derived_max_model_len(spec, vllm_rules(vllm_version).version))
+
+
+def at_compared_len(spec: ModelSpec, engine: EngineSettings, plan_len: int) -> EngineSettings:
+    """`engine` at the max_model_len `spec` is compared at beside a plan at `plan_len`
+    (compared_max_model_len under engine's release): report --compare's models, the app's
+    Report page's and the Compare page's other than the Plan page's model."""
+    return engine.model_copy(update={"max_model_len": compared_max_model_len(
+        spec, plan_len, engine.vllm_version)})
 
 
 def compared_layout(spec: ModelSpec, cluster: ClusterSpec, preferred: ParallelLayout,

@@ -362,10 +362,12 @@ def _shown(grid) -> pd.DataFrame:
 
 
 def test_the_concurrency_vllm_refuses_is_marked_refused() -> None:
-    # at 131,072 tokens on 8x RTX 3090, the two Qwen3 (max_position_embeddings 40,960) are
-    # refused by vLLM before any memory is counted (max_model_len over the derived one): their
-    # cells and bars were empty (helper 478's QA: "4.24 concurrent requests" is no figure vLLM
-    # serves) where report --compare prints the figure; each is shown now, marked refused.
+    # at 131,072 tokens on 8x RTX 3090, the Plan page's Qwen3-235B (max_position_embeddings
+    # 40,960) is refused by vLLM before any memory is counted (max_model_len over the derived
+    # one): its cell and bar were empty (helper 478's QA: "0.88 concurrent requests" is no
+    # figure vLLM serves) where report --compare prints the figure; shown now, marked refused.
+    # Qwen3-30B-A3B (40,960 too), a compared model, is planned at its own maximum, as report
+    # --compare plans it (13.56 at 40,960, the Report page's figure in CHANGELOG), not refused.
     # Llama 3.1 70B misses on memory: vLLM's own sentence gives 5.00 GiB of KV needed for one
     # request and 3.67 GiB there, 3.67 / 5.00 = 0.73 of one request, unmarked: how far it is
     # from serving one
@@ -379,11 +381,12 @@ def test_the_concurrency_vllm_refuses_is_marked_refused() -> None:
     assert "(5.00 GiB KV cache is needed" in verdict and "memory (3.67 GiB)" in verdict
     assert abs(table[llama] - 3.67 / 5.00) < 0.01 and shown[llama] == "0.73"
     qwen = ["Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B"]
-    assert [shown[m] for m in qwen] == [f"{table[m]:.2f} (refused)" for m in qwen]
+    assert [shown[m] for m in qwen] == [f"{table[qwen[0]]:.2f} (refused)",
+                                        f"{table[qwen[1]]:.2f} at 40,960 (its maximum)"]
     assert all(table[m] > 0 for m in qwen)  # a number column still: the grid sorts by it
     bars = json.loads(at.get("plotly_chart")[3].proto.spec)["data"][0]
     assert bars["text"] == list(shown)  # the grid's words at the bars' ends
-    assert bars["marker"]["pattern"]["shape"] == ["/", "/", ""]  # the refused ones hatched
+    assert bars["marker"]["pattern"]["shape"] == ["/", "", ""]  # the refused one hatched
     captions = " ".join(c.value for c in at.caption)
     assert "A concurrency marked (refused): vLLM refuses the model for another reason than " \
         "memory" in captions and "hatched where the grid marks it (refused)" in captions
@@ -554,8 +557,10 @@ def test_the_context_field_says_it_is_every_models_max_model_len() -> None:
     field = open_page("compare").number_input(key="compare.compare_context")
     assert field.label == "max_model_len for every model (tokens)"
     assert field.help == (
-        "the context each model is planned at and its concurrency is counted at; until "
-        "changed here, the Plan page's max_model_len where one is given, else 32,768")
+        "the context each model is planned at and its concurrency is counted at (another "
+        "model than the Plan page's at its own maximum where that is lower, as report "
+        "--compare); until changed here, the Plan page's max_model_len where one is given, "
+        "else 32,768")
 
 
 def test_the_planned_model_is_compared_in_the_plan_pages_what_if_format() -> None:
@@ -655,3 +660,57 @@ def test_a_refused_models_bars_are_hatched_and_marked_in_every_column() -> None:
     assert list(every.marker.pattern.shape) == list(one.marker.pattern.shape) == ["/", ""]
     assert grouped_bars(table, ["all"], "t", [True, False], shown).layout.margin.r > \
         grouped_bars(table, ["all"], "t").layout.margin.r
+
+
+@pytest.mark.parametrize("ctx, cmp, expected", [
+    # Qwen3-32B (../shared/model-configs: max_position_embeddings 40,960, rope_scaling null,
+    # so vLLM's derived max_model_len is 40,960 and 0.34.0's _get_and_verify_max_len raises on
+    # 131,072 without VLLM_ALLOW_LONG_MAX_MODEL_LEN=1). KV: 64 layers x 8 KV heads x 128 x 2
+    # (K, V) x 2 B = 262,144 B a token, 131,072 B per GPU at TP 2, a 64-token block
+    # 8,388,608 B; the pool, 39,202,667,436 B per GPU (its plan's), holds
+    # 39,202,667,436 // 8,388,608 = 4,673 blocks at either length. At 131,072 the page planned
+    # it there, "no, 2.28 (refused)" (4,673 / (131,072 / 64) = 2.28), where report --compare
+    # planned it at its own 40,960: 4,673 / (40,960 / 64 = 640) = 7.30. Both now: 7.30.
+    ("131072", "Qwen/Qwen3-32B", {"Qwen/Qwen3-32B": ("7.30 at 40,960 (its maximum)", 40960)}),
+    # at 32,768, under its maximum: 4,673 / (32,768 / 64 = 512) = 9.13, as before
+    ("32768", "Qwen/Qwen3-32B", {"Qwen/Qwen3-32B": ("9.13", 32768)}),
+    # Llama-3.1-8B-Instruct: max_position_embeddings 131,072, rope llama3 (vLLM leaves its
+    # factor 8 out of the derived length), at 262,144: 32 layers x 8 x 128 x 2 x 2 B =
+    # 131,072 B a token, 65,536 per GPU, a block 4,194,304 B; its pool 64,429,699,914 B
+    # // 4,194,304 = 15,361 blocks, 15,361 / (131,072 / 64 = 2,048) = 7.50. Qwen3-32B there:
+    # 7.30 at 40,960 again. The Qwen3-VL row (262,144 its own) stays at 262,144.
+    ("262144", "meta-llama/Llama-3.1-8B-Instruct,Qwen/Qwen3-32B",
+     {"meta-llama/Llama-3.1-8B-Instruct": ("7.50 at 131,072 (its maximum)", 131072),
+      "Qwen/Qwen3-32B": ("7.30 at 40,960 (its maximum)", 40960)}),
+])
+def test_a_model_whose_own_maximum_is_under_the_context_is_planned_at_it_as_the_cli(
+        capsys, ctx: str, cmp: str, expected: dict) -> None:
+    # every column of such a row (fits, ceiling, concurrency, speed, verdict) is report
+    # --compare's, and its concurrency says the length it is at, as the CLI's row does
+    from tests.cli.conftest import run_main
+
+    vl = "Qwen/Qwen3-VL-32B-Instruct"
+    at = open_page("compare", model=vl, cmp=f"{vl},{cmp}", gpu="h100-sxm", gpn="2", ctx=ctx)
+    assert not at.exception
+    code, out, _ = run_main(capsys, "report", "--model", vl, "--compare", *cmp.split(","),
+                            "--gpu", "h100-sxm", "--gpus", "2", "--max-model-len", ctx,
+                            "--format", "json")
+    assert code == 0
+    cli = {row["model_name"]: row for row in json.loads(out)["comparison"]}
+    column = f"concurrency at {int(ctx):,}"
+    grid = at.dataframe[0].value.set_index("model")
+    shown = _shown(at.dataframe[0]).set_index("model")[column]
+    verdicts = at.table[0].value["verdict"]
+    for name, (text, length) in expected.items():
+        row = cli[name]
+        assert shown[name] == text and row["max_model_len"] == length and row["fits"]
+        assert row["max_model_len_capped"] == (length < int(ctx))
+        assert f"{row['max_concurrency']:.2f}" == text.split()[0]
+        assert grid.loc[name, "fits"] == "yes"
+        assert grid.loc[name, "ceiling (tokens)"] == row["max_context_tokens"]
+        assert grid.loc[name, "TPOT (ms)"] == round(row["tpot_ms"], 1)
+        # the verdict's figures (its words after them name the page's field, not the flag)
+        assert verdicts[name].startswith(row["verdict"].split(";")[0])
+    assert shown[vl] == f"{cli[vl]['max_concurrency']:.2f}" and not cli[vl]["max_model_len_capped"]
+    capped = "A concurrency \"at ... (its maximum)\""
+    assert (capped in " ".join(c.value for c in at.caption)) == (ctx != "32768")

@@ -14,6 +14,7 @@ from planner.report import (
     unmodelled_fit,
     with_param_check,
 )
+from planner.serving.auto_layout import at_compared_len
 from planner.serving.plan import PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
 from planner.text import capitalized, control_quoted, counted, md_escape
@@ -82,8 +83,9 @@ st.multiselect(f"{LABELS['compare']} (2 to 6; type any Hugging Face repo id to a
 # column follow it): "Concurrency at context" named only the last
 st.number_input(f"{LABELS['compare_context']} (tokens)", step=4096,
                 help="the context each model is planned at and its concurrency is counted "
-                "at; until changed here, the Plan page's max_model_len where one is given, "
-                f"else {DEFAULT_COMPARE_CONTEXT:,}",
+                "at (another model than the Plan page's at its own maximum where that is "
+                "lower, as report --compare); until changed here, the Plan page's "
+                f"max_model_len where one is given, else {DEFAULT_COMPARE_CONTEXT:,}",
                 **bind("compare", "compare_context", seed=state().compared_context()))
 if len(models) < 2:
     st.info("Pick at least two models to compare.")
@@ -158,6 +160,11 @@ for name in models:
         # the checkpoint's parameter check where it disagrees, among the warnings, as the
         # Plan page's; then the config's own (the Model page's), which no plan repeats
         own = compare_engine(name)  # the Plan page's model in its weight format
+        # the others at their own maximum where the context is over it, as report --compare
+        # plans its --compare models: Qwen3-32B (40,960) at 131,072 read "no, 2.28
+        # (refused)" where report --compare read "yes, 7.30 at 40,960 (its maximum)"
+        if name != state().model:
+            own = at_compared_len(spec, own, engine.max_model_len)
         result = with_param_check(compare_plan(spec, cluster, own), spec,
                                   model_source(name, revision))
     except USER_ERRORS as exc:
@@ -168,7 +175,8 @@ for name in models:
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=result.engine), load, plan_result=result)
     warnings = model_warnings(result, spec, own)  # a LoRA not sized for it among them
-    compared.append((comparison_row(result, speed, warnings), result, warnings))
+    compared.append((comparison_row(result, speed, warnings, engine.max_model_len), result,
+                     warnings))
 if not compared:
     st.stop()
 # under data parallelism each replica holds its own KV pool: a model's concurrency is all
@@ -198,7 +206,8 @@ table = pd.DataFrame([{
 # a refused model's concurrency as report --compare prints it, marked in the grid and chart
 # (they were empty where the CLI gave 2.18: Qwen3-8B on a V100); "no KV cache" where
 # the budget leaves none, refused or not (it read "0.00 (refused)": Llama 3.1 70B on a V100)
-shown = {concurrency: [fmt.concurrency_text(row.max_concurrency_all_replicas, result)
+shown = {concurrency: [fmt.concurrency_text(row.max_concurrency_all_replicas, result,
+                                            row.max_model_len_capped)
                        for row, result, _ in compared]}
 refused = [text.endswith(fmt.REFUSED_MARK) for text in shown[concurrency]]
 # what a marked concurrency means, only where the grid shows one: at 1024 px both sentences
@@ -214,10 +223,16 @@ speed_note.caption(
     + (" A concurrency reading no KV cache: the budget leaves the model none (the verdict "
        "says what fills it), so it holds no request, refused or not."
        if fmt.NO_KV_CACHE in shown[concurrency] else "")
+    + (" A concurrency \"at ... (its maximum)\": the context is over that model's own "
+       "max_model_len, which vLLM refuses to exceed (unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1), "
+       "so it is planned at its own, all its columns, as `report --compare` plans its "
+       "`--compare` models; the Plan page's model stays at the context, as the Plan page plans "
+       "it." if any(row.max_model_len_capped for row, _, _ in compared) else "")
     + (f" {md_escape(capitalized(why))}" if (why := context_rule(
         load, engine.max_model_len, engine.vllm_version).why) else ""))
 if replicated:
-    shown[replica] = [fmt.concurrency_text(row.max_concurrency, result)
+    shown[replica] = [fmt.concurrency_text(row.max_concurrency, result,
+                                           row.max_model_len_capped)
                       for row, result, _ in compared]
     st.caption("Under data parallelism each replica holds its own KV pool: \"all replicas\" "
                f"is the concurrency at {engine.max_model_len:,} tokens of a model's replicas "

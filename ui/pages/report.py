@@ -18,7 +18,7 @@ from planner.report import (
     model_warnings,
     with_param_check,
 )
-from planner.serving.auto_layout import compared_max_model_len
+from planner.serving.auto_layout import at_compared_len
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
 from probes.audit_summary import audit_summary
@@ -68,8 +68,7 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
     for name in others:
         try:
             spec = model_spec(name)
-            at_len = engine.model_copy(update={"max_model_len": compared_max_model_len(
-                spec, chosen.max_model_len, engine.vllm_version)})
+            at_len = at_compared_len(spec, engine, chosen.max_model_len)
             other = with_param_check(compare_plan(spec, request.cluster, at_len), spec,
                                      model_source(name))
         except USER_ERRORS as exc:  # which model, and the way out: the report names no page
