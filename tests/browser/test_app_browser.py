@@ -1474,9 +1474,12 @@ def test_recommend_with_a_linked_drafter_gives_the_clis_answer(
 
 def _cli_compare(*flags: str, env: dict[str, str] | None = None) -> dict[str, str]:
     """Each compared model's concurrency, as the Compare page's bars write it (two decimals,
-    " (refused)" where vLLM refuses the plan), from `report <flags> --format json` (_cli)."""
+    the length a model at its own maximum is at, " (refused)" where vLLM refuses the plan),
+    from `report <flags> --format json` (_cli)."""
     rows = _cli("report", *flags, "--format", "json", env=env)["comparison"]
     return {row["model_name"]: f"{row['max_concurrency']:,.2f}"
+            + (f" at {row['max_model_len']:,} (its maximum)" if row["max_model_len_capped"]
+               else "")
             + ("" if row["fits"] else " (refused)") for row in rows}
 
 
