@@ -1943,8 +1943,10 @@ chunk (or samples its last output token) and SchedulerOutput.skip_drafts carries
 Runner V2's execute_model (v1/worker/gpu/model_runner.py) then sets
 num_spec_tokens_to_schedule 0 and propose runs its first pass alone (skip_sample, "this pass
 only keeps the drafter KV in sync"). The 0.32.0 wheel's scheduler has no skip_drafts (every
-step proposes k drafts), nor has 0.33.0's Model Runner V1 (gpu_model_runner.py), which no
-model runs there by default on NVIDIA (V2_RUNNER_DEFAULTS: every, from 0.29.0)."""
+step proposes k drafts), nor has 0.33.0's Model Runner V1 (gpu_model_runner.py
+propose_draft_token_ids takes the scheduler's num_spec_tokens_to_schedule as it is), which no
+model runs there by default (V2_RUNNER_DEFAULTS: every from 0.29.0, ROCm's V1 list gone from
+0.32.0) but --model-runner v1 starts (step.draft_prefill: every chunk proposes there)."""
 
 V1_RUNNER_REMOVED_FROM: Version = (0, 34, 0)
 """NOTE: the 0.34.0 wheel has no v1/worker/gpu_model_runner.py (Model Runner V1; present in

@@ -113,6 +113,7 @@ from planner.serving.speed.step import (
     draft_estimate,
     draft_prefill,
     prefill_estimate,
+    proposes_every_chunk,
     steady_wait_s,
     steps_ahead,
 )
@@ -430,9 +431,10 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     drafted = None
     if drafting:
         passes = draft_estimate(ctx, replica_conc, context, k)
+        every = proposes_every_chunk(ctx.device.rules.version, request.engine.model_runner)
         drafted = Drafted(drafter_label(request.engine, request.model), k,
                           load.spec_acceptance_length, tpot_base + passes.seconds, passes,
-                          *draft_prefill(ctx, load.input_len, k))
+                          *draft_prefill(ctx, load.input_len, k, every), every)
         prefill_s += drafted.prefill_s
         marginal_s += drafted.prefill_marginal_s
     step_s = drafted.step_s if drafted else tpot_base

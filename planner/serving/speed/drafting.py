@@ -29,7 +29,8 @@ NOTE (vLLM 0.34.0, Model Runner V2, the only runner there; the default target re
   a step whose every request is a non-final prefill chunk proposes no drafts
   (scheduler.py Scheduler._drafts_unused -> SchedulerOutput.skip_drafts; model_runner.py
   num_spec_tokens_to_schedule 0): propose runs the first pass alone, to keep the drafter's
-  KV in sync (DRAFTS_SKIPPED_FROM). Before it every chunk's step proposes k.
+  KV in sync (DRAFTS_SKIPPED_FROM). Before it, and on 0.33.x's Model Runner V1 (asked with
+  --model-runner v1), every chunk's step proposes k.
 - The target's decode step schedules each running request's k drafts + 1 token and computes
   logits at all of them (v1/worker/gpu/input_batch.py: num_logits = num_draft_tokens + 1 per
   request), so a verify step is a decode step of C x (k + 1) tokens reading each request's KV
@@ -211,7 +212,8 @@ class DraftPasses(NamedTuple):
 class Drafted(NamedTuple):
     """Speculative decoding in one estimate: k drafts a step at mean acceptance length
     `acceptance`, the step (verify + the drafter's passes), the passes, and the drafter over one
-    prompt (seconds alone, what it adds to a busy step: step.draft_prefill)."""
+    prompt (seconds alone, what it adds to a busy step: step.draft_prefill), and whether every
+    prompt chunk's step proposes (step.proposes_every_chunk; else the last chunk's alone)."""
 
     drafter: str  # what drafts, in words (drafter_label)
     k: int
@@ -220,3 +222,4 @@ class Drafted(NamedTuple):
     passes: DraftPasses
     prefill_s: float
     prefill_marginal_s: float
+    every_chunk: bool

@@ -410,16 +410,23 @@ def draft_estimate(ctx: Context, batch: int, context: float, k: int) -> DraftPas
                        first, later)
 
 
-def draft_prefill(ctx: Context, input_len: int, k: int) -> tuple[float, float]:
+def proposes_every_chunk(version: tuple[int, ...], model_runner: str) -> bool:
+    """Whether every prefill chunk's step proposes drafts (the k - 1 later passes) on vLLM
+    `version` with EngineSettings.model_runner `model_runner`: before vLLM 0.33.0, and on Model
+    Runner V1, which 0.33.x runs only where --model-runner v1 asks it (V2_RUNNER_DEFAULTS:
+    every model V2); from 0.33.0 Model Runner V2 skips a step's drafts where it holds
+    non-final chunks alone (vllm_versions.DRAFTS_SKIPPED_FROM)."""
+    return version < DRAFTS_SKIPPED_FROM or model_runner == "v1"
+
+
+def draft_prefill(ctx: Context, input_len: int, k: int, every: bool) -> tuple[float, float]:
     """(seconds alone, marginal seconds) of the drafter over one prompt: each chunk's step runs
     its first pass over the chunk's tokens, and the k - 1 later passes of one token where the
-    step proposes: every chunk's before vLLM 0.33.0, the last chunk's alone from it (a step of
-    non-final chunks alone skips its drafts: vllm_versions.DRAFTS_SKIPPED_FROM); marginal, what
-    a busy step gains: the chunk pass's compute and all-reduce."""
+    step proposes: every chunk's where `every` (proposes_every_chunk), else the last chunk's
+    alone; marginal, what a busy step gains: the chunk pass's compute and all-reduce."""
     total = marginal = 0.0
     done = 0
     chunks = cdiv(input_len, ctx.mbt)
-    every = ctx.device.rules.version < DRAFTS_SKIPPED_FROM
     for n in range(chunks):
         chunk = min(ctx.mbt, input_len - done)
         seconds, parts = _draft_pass(ctx, ctx.draft.first, chunk, 1, done + chunk / 2,

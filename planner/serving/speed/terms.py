@@ -74,7 +74,6 @@ from planner.serving.speed.step import (
     steps_ahead,
 )
 from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
-from planner.serving.vllm_versions import DRAFTS_SKIPPED_FROM
 from planner.text import counted, plural
 
 Inputs = TermInputs
@@ -1201,10 +1200,11 @@ def _draft_terms(ctx: Context, drafted: Drafted, micro: float, context: float,
 def _draft_prefill_term(ctx: Context, load, drafted: Drafted) -> Term:
     """The drafter over one prompt (step.draft_prefill)."""
     chunks = math.ceil(load.input_len / ctx.mbt)
-    skips = ctx.device.rules.version >= DRAFTS_SKIPPED_FROM
+    skips = not drafted.every_chunk
     proposing = "the last chunk" if skips else "each chunk"
-    skipping = ("vLLM 0.33.0+: a step of non-final prefill chunks alone proposes no drafts "
-                "(SchedulerOutput.skip_drafts), its first pass only keeps the drafter's KV; "
+    skipping = ("vLLM 0.33.0+ on Model Runner V2: a step of non-final prefill chunks alone "
+                "proposes no drafts (SchedulerOutput.skip_drafts), its first pass only keeps the "
+                "drafter's KV; "
                 if skips else "")
     return _term(
         "spec_draft_prefill", "Prefill: the drafter over the prompt", drafted.prefill_s * 1e3,

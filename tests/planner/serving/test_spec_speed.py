@@ -32,14 +32,15 @@ def _inputs(term) -> dict[str, float]:
 
 
 def _llama_eagle(tau: float | None, k: int = 3, version: str = "0.34.0",
-                 input_len: int = 1_024):
+                 input_len: int = 1_024, runner: str = "auto"):
     """Llama-3.1-70B-Instruct at TP 4 on H100 SXM with SpecForge's EAGLE-3 drafter, `k` (3)
-    drafts, one request of `input_len` (1,024) in + 1,024 out, on vLLM `version`."""
+    drafts, one request of `input_len` (1,024) in + 1,024 out, on vLLM `version` and the model
+    runner `runner` asks."""
     draft = parse_eagle_draft(json.loads(DRAFTER.read_text(encoding="utf-8")), "drafter")
     request = PlanRequest(model=catalog_spec("meta-llama/Llama-3.1-70B-Instruct"),
                           cluster=preset_cluster("h100-sxm", 4), layout=ParallelLayout(tp=4),
                           engine=EngineSettings(speculative_draft=draft, num_speculative_tokens=k,
-                                                vllm_version=version))
+                                                vllm_version=version, model_runner=runner))
     return estimate_speed(request, ServingLoad(spec_acceptance_length=tau, input_len=input_len),
                           plan_result=plan(request))
 
@@ -104,19 +105,27 @@ def test_llama_70b_eagle3_at_tp4_k3_tau_2_5_by_hand():
     assert not any(t.key.startswith("spec_") for t in plain.terms)
 
 
-@pytest.mark.parametrize(("version", "later_passes"), [("0.34.0", 2), ("0.32.0", 6)])
-def test_a_prompts_non_final_chunks_propose_no_drafts_from_vllm_0_33(version, later_passes):
+@pytest.mark.parametrize(("version", "runner", "later_passes"),
+                         [("0.34.0", "auto", 2), ("0.33.0", "auto", 2), ("0.33.0", "v1", 6),
+                          ("0.32.0", "auto", 6)])
+def test_a_prompts_non_final_chunks_propose_no_drafts_from_vllm_0_33(version, runner,
+                                                                     later_passes):
     # 24,576 prompt tokens in 3 chunks of 8,192 (the plan's max_num_batched_tokens). With 3
     # drafts each proposing step adds 2 one-token passes to the chunk's pass; with 1 draft, none.
-    # vLLM 0.33.0+ (Scheduler._drafts_unused -> skip_drafts) proposes after the last chunk only:
-    # 2 passes; 0.32.0 after each of the 3 chunks: 6. Each such pass is the decode step's later
-    # pass (spec_draft_pass) but for its KV read over a context of 8,192 to 24,576 tokens in
-    # place of 24,576 + 512 (1,024 B a token: under 0.03 ms of its ~0.28 ms).
-    three, one = (_llama_eagle(1.5, k, version, 24_576) for k in (3, 1))
+    # vLLM 0.33.0+ on Model Runner V2 (Scheduler._drafts_unused -> skip_drafts, which only
+    # v1/worker/gpu/model_runner.py reads) proposes after the last chunk only: 2 passes; 0.32.0,
+    # and 0.33.0 on Model Runner V1 (--model-runner v1: gpu_model_runner.py proposes the
+    # scheduler's num_spec_tokens_to_schedule), after each of the 3 chunks: 3 x 2 = 6. Each such
+    # pass is the decode step's later pass (spec_draft_pass) but for its KV read over a context
+    # of 8,192 to 24,576 tokens in place of 24,576 + 512 (1,024 B a token: under 0.03 ms of its
+    # ~0.28 ms).
+    three, one = (_llama_eagle(1.5, k, version, 24_576, runner) for k in (3, 1))
     added = _terms(three)["spec_draft_prefill"].value - _terms(one)["spec_draft_prefill"].value
     assert added == pytest.approx(later_passes * _terms(three)["spec_draft_pass"].value,
                                   rel=0.03)
     assert three.ttft_ms - one.ttft_ms == pytest.approx(added)
+    formula = _terms(three)["spec_draft_prefill"].formula
+    assert ("after the last chunk" if later_passes == 2 else "after each chunk") in formula
 
 
 def test_deepseek_v3_mtp_at_tp8_on_h200_by_hand():
