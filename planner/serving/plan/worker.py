@@ -11,7 +11,7 @@ from planner.serving.plan.shared import cached, gib
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffer_sizes
 from planner.serving.runner_v2 import v2_warm_activation
 from planner.serving.vllm_versions import vllm_rules
-from planner.serving.weights_dsv4 import dsv4_sequence_parallel
+from planner.serving.weights import dsv4_sequence_parallel_on
 
 _OVERHEADS: IdentityMemo[Overheads] = IdentityMemo(16384)
 """Per-spec worker overheads (overheads), apart from _CACHE: one entry per layout, PP stage
@@ -77,11 +77,10 @@ def _worker_overheads(st: Setup, pp_stage: int, workspace: int, buffer: int, epl
 def sequence_parallel(st: Setup) -> bool:
     """Whether DeepSeek-V4 runs vLLM's sequence-parallel mode on this layout: the release and
     GPU have it (WeightLoadRules.dsv4_sequence_parallel) and the layout and --moe-backend turn
-    it on (weights_dsv4.dsv4_sequence_parallel), as the weights read it (weights._dsv4_terms);
+    it on (weights.dsv4_sequence_parallel_on), as the weights read it (weights._dsv4_terms);
     its profile-run residual holds the GPU's share of the tokens (engine.activation_bytes)."""
-    load, layout = st.facts.load, st.layout
-    return load.dsv4_sequence_parallel and dsv4_sequence_parallel(
-        layout.tp, layout.ep_size, layout.pp == 1, load.mega_moe)
+    layout = st.layout
+    return dsv4_sequence_parallel_on(st.facts.load, layout.tp, layout.ep_size, layout.pp)
 
 
 def runner_buffers(st: Setup, pp_stage: int) -> RunnerBuffers:
