@@ -127,7 +127,7 @@ from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
 from planner.serving.weights import WeightLoadRules, dsv4_sequence_parallel_on
-from planner.text import counted, per_replica
+from planner.text import counted, decimal, per_replica
 
 Arrival = Literal["staggered", "burst", "steady"]
 ACCEPTANCE_STEP = ("--spec-acceptance-length X (vLLM's logged \"Mean acceptance length\") "
@@ -193,7 +193,7 @@ class ServingLoad(BaseModel):
                    "steady": ", arriving desynchronized (steady)"}.get(self.arrival, "")
         if self.spec_acceptance_length is None:
             return arrival
-        return f"{arrival}, mean acceptance length {self.spec_acceptance_length:g}"
+        return f"{arrival}, mean acceptance length {decimal(self.spec_acceptance_length)}"
 
 
 class EpMarlin(BaseModel):
@@ -727,9 +727,9 @@ def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad, replic
               else counted(k, "MTP draft token"))
     if load.spec_acceptance_length is not None and ctx.draft is not None:
         return (f"speculative decoding ({drafts}) modelled at mean acceptance length "
-                f"{load.spec_acceptance_length:g} (given): each step verifies "
+                f"{decimal(load.spec_acceptance_length)} (given): each step verifies "
                 f"{counted(k, 'draft')} + 1 token a request and runs {k} drafter "
-                f"pass{'es' * (k > 1)}, TPOT = step / {load.spec_acceptance_length:g} "
+                f"pass{'es' * (k > 1)}, TPOT = step / {decimal(load.spec_acceptance_length)} "
                 f"(spec_step term); {_budget_overrun(ctx, k, replica_conc)}"
                 f"{DRAFT_UNVALIDATED}")
     if load.spec_acceptance_length is not None:

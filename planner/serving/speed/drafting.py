@@ -65,7 +65,7 @@ from planner.serving.speed.stages import AttnGroup, Stage
 from planner.serving.vocab import vocab_rows_per_rank
 from planner.serving.weights import mtp_fc_replicated
 from planner.serving.weights_dsv4 import dsv4_draft_bytes
-from planner.text import counted
+from planner.text import counted, decimal
 
 DRAFT_UNVALIDATED = ("the drafter's timing is unvalidated: the calibration data has no "
                      "speculative-decoding rows")
@@ -82,7 +82,7 @@ def acceptance_refusal(acceptance: float | None, k: int) -> str:
         return ("--spec-acceptance-length needs speculative decoding: give "
                 "--num-speculative-tokens N (MTP, or with --speculative-model)")
     if not 1 <= acceptance <= k + 1:
-        return (f"--spec-acceptance-length {acceptance:g} is outside 1 to {k + 1}: with "
+        return (f"--spec-acceptance-length {decimal(acceptance)} is outside 1 to {k + 1}: with "
                 f"{counted(k, 'draft token')} a step a request emits at most every draft + the "
                 "bonus token")
     return ""

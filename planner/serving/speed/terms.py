@@ -74,7 +74,7 @@ from planner.serving.speed.step import (
     steps_ahead,
 )
 from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
-from planner.text import counted, plural
+from planner.text import counted, decimal, plural
 
 Inputs = TermInputs
 """A term's named inputs, units in the keys (Term.inputs: numbers written as text)."""
@@ -1045,7 +1045,7 @@ def _output_terms(ctx: Context, load, conc, per_replica: int, tpot_base: float,
     output tokens; with `drafted`, the speculative step (`tpot_base`) over the mean
     acceptance length) and the output tokens/s of all served requests it gives."""
     c = ctx.c
-    step = (f"{_ms(tpot_base)} speculative step / {drafted.acceptance:g} mean acceptance "
+    step = (f"{_ms(tpot_base)} speculative step / {decimal(drafted.acceptance)} mean acceptance "
             f"length ({_ms(tpot_base / drafted.acceptance)})" if drafted
             else f"{_ms(tpot_base)} decode step")
     spec_inputs = {"spec_acceptance_length": drafted.acceptance} if drafted else {}
@@ -1185,7 +1185,7 @@ def _draft_terms(ctx: Context, drafted: Drafted, micro: float, context: float,
               f"{_ms(verify_s)} verify step + ({_ms(passes.first_s)} pass 1"
               + (f" + {k - 1} x {_ms(passes.later_s)}" if k > 1 else "")
               + f"){micro_batches} = {_ms(drafted.step_s)}; each emits "
-              f"{drafted.acceptance:g} tokens a request on average (the mean acceptance length, "
+              f"{decimal(drafted.acceptance)} {plural(drafted.acceptance, 'token')} a request on average (the mean acceptance length, "
               "given)",
               "vLLM 0.34.0 Model Runner V2: the verify step schedules k drafts + 1 token a "
               "request; the drafter (TargetDependentARSpeculator.propose) runs one pass over "

@@ -226,6 +226,13 @@ def test_the_speed_heading_names_the_length(capsys):
     assert code == 0
     assert ("Speed at 1,024 in / 1,024 out, 1 request at once, mean acceptance length 1.7;"
             in capsys.readouterr().out)
+    # a length just under its bound is printed as given (":g" printed 2, the bound itself)
+    code = main(["plan", "--model", "deepseek-ai/DeepSeek-V3", "--gpu", "h200", "--gpus", "8",
+                 "--num-speculative-tokens", "1", "--spec-acceptance-length", "1.9999999"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "1 request at once, mean acceptance length 1.9999999;" in out
+    assert "TPOT = step / 1.9999999 (spec_step term)" in out
 
 
 DSV3 = ("--model", "deepseek-ai/DeepSeek-V3", "--gpu", "h200")
@@ -237,6 +244,9 @@ NOT_A = "argument --spec-acceptance-length: {} is not a mean acceptance length"
     ("plan", "0", "2", NEEDS),
     ("plan", "1", "2.5", "--spec-acceptance-length 2.5 is outside 1 to 2: with 1 draft token"),
     ("plan", "1", "0.5", "--spec-acceptance-length 0.5 is outside 1 to 2"),
+    # just past a bound, the value as given: ":g" printed "2 is outside 1 to 2"
+    ("plan", "1", "2.0000001", "--spec-acceptance-length 2.0000001 is outside 1 to 2"),
+    ("plan", "1", "0.9999999", "--spec-acceptance-length 0.9999999 is outside 1 to 2"),
     ("plan", "1", "x", "argument --spec-acceptance-length: 'x' is not a number."),
     ("plan", "1", "nan", NOT_A.format("nan")),
     ("plan", "1", "inf", NOT_A.format("inf")),
