@@ -65,6 +65,7 @@ from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
 from planner.model.attention.kvformat import KvBytes
 from planner.model.quant import QuantScheme
+from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, StateRules, sparse_mla_kv
 from planner.serving.layout import moe_wna16_fallback
 from planner.serving.mxfp4 import mxfp4_on_marlin
@@ -549,7 +550,7 @@ def _explained(asked: PlanRequest, request: PlanRequest, load: ServingLoad,
                          link_pcie_generation=link.pcie_generation,
                          link_pcie_lanes=link.pcie_lanes, terms=terms,
                          notes=[clamp] * bool(clamp) + _notes(
-                             ctx, request.engine, load, p, figures.concurrency,
+                             ctx, request, load, p, figures.concurrency,
                              load.held_tokens, held_blocks, kv_wait, figures.seqs_bound)
                          + _mixed_group_notes(request)
                          + ([ep_marlin_text(ep, figures.tpot_ms, load.concurrency)] if ep
@@ -659,15 +660,16 @@ def _moe_backend_notes(ctx: Context, s: EngineSettings) -> list[str]:
             "vLLM's own fused-MoE rows), unvalidated for this backend"]
 
 
-def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,
-           conc: int, held: int, held_blocks: int, kv_wait: float, seqs_bound: bool
-           ) -> list[str]:
+def _notes(ctx: Context, request: PlanRequest, load: ServingLoad,
+           p: PlanSummary | PlanFigures, conc: int, held: int, held_blocks: int, kv_wait: float,
+           seqs_bound: bool) -> list[str]:
     """An estimate's notes: the cap on the concurrency (max_num_seqs or the KV cache), the MoE
     fallback kernel,
     what runs between nodes, the release's caveats and what is not modelled (an explicit
     --moe-backend where the experts' kernel does not follow it: kernels.moe_backend_timed),
     and speculative decoding, modelled at the load's acceptance length or not
     (_speculative_note)."""
+    s = request.engine
     notes = []
     if conc < load.concurrency:
         replica = per_replica(ctx.dp)
@@ -700,7 +702,7 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
     if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:
         notes.extend(_moe_backend_notes(ctx, s))
     if s.num_speculative_tokens:
-        notes.append(_speculative_note(ctx, s, load, cdiv(conc, ctx.dp)))
+        notes.append(_speculative_note(ctx, request, load, cdiv(conc, ctx.dp)))
     if s.num_speculative_tokens and s.speculative_draft is None \
             and any(stage.state_bytes for stage in ctx.distinct):
         # step._state_bytes: the one-token conv update touches kernel - 1 columns
@@ -715,12 +717,14 @@ def _notes(ctx: Context, s: EngineSettings, load: ServingLoad, p: PlanSummary | 
     return notes
 
 
-def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad, replica_conc: int
+def _speculative_note(ctx: Context, request: PlanRequest, load: ServingLoad, replica_conc: int
                       ) -> str:
     """What the speed makes of speculative decoding: modelled at the load's mean acceptance
     length (speed.drafting), or not, and how to have it modelled; where a replica's
     `replica_conc` verify steps of k + 1 tokens overrun max_num_batched_tokens, that vLLM
-    schedules no more a step (drafts cut, the rest wait: drafting.py's NOTE), not modelled."""
+    schedules no more a step (drafts cut, the rest wait: drafting.py's NOTE), not modelled.
+    An MTP layer of a shape of its own is named as not timed with or without the length."""
+    s = request.engine
     k = s.num_speculative_tokens
     eagle = s.speculative_draft
     drafts = (f"{counted(k, 'EAGLE-3 draft token')} from {eagle.model}" if eagle
@@ -732,7 +736,7 @@ def _speculative_note(ctx: Context, s: EngineSettings, load: ServingLoad, replic
                 f"pass{'es' * (k > 1)}, TPOT = step / {decimal(load.spec_acceptance_length)} "
                 f"(spec_step term); {_budget_overrun(ctx, k, replica_conc)}"
                 f"{DRAFT_UNVALIDATED}")
-    if load.spec_acceptance_length is not None:
+    if load.spec_acceptance_length is not None or eagle is None and _mtp_untimed(request.model):
         return (f"speculative decoding ({drafts}) is not modelled: the model's MTP layer has a "
                 "shape of its own (MiMo-V2, Nemotron-H), which the speed does not "
                 "time; these figures decode one token per step without it")
@@ -854,7 +858,7 @@ def _draft_stage(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: Kv
     s, spec, layout = request.engine, request.model, request.layout
     if s.speculative_draft is not None:
         return eagle_stages(s.speculative_draft, spec, s, layout.tp, layout.pp, act_b, kv_b)
-    if spec.mtp_layer is not None or not spec.mtp_layers:
+    if _mtp_untimed(spec) or not spec.mtp_layers:
         return None
     per_layer = pipeline_stages(request.model_copy(update={"layout": layout.model_copy(
         update={"pp": spec.num_layers})}), scheme, act_b, kv_b, load, states)
@@ -862,6 +866,12 @@ def _draft_stage(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: Kv
            else dsv4_mtp_stage(request, per_layer, act_b, dsv4_sequence_parallel_on(
                load, layout.tp, layout.ep_size, layout.pp)))
     return DraftStages(mtp, mtp)
+
+
+def _mtp_untimed(spec: ModelSpec) -> bool:
+    """Whether the model's MTP layer has a shape of its own the speed does not time
+    (_draft_stage): spec.mtp_layer (MiMo-V2, Nemotron-H)."""
+    return spec.mtp_layer is not None
 
 
 def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:

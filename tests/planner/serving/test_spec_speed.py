@@ -192,10 +192,13 @@ def test_an_mtp_layer_of_its_own_shape_is_not_timed():
     request = PlanRequest(model=catalog_spec("XiaomiMiMo/MiMo-V2-Flash"),
                           cluster=preset_cluster("b200", 8), layout=ParallelLayout(tp=8),
                           engine=EngineSettings(num_speculative_tokens=1))
-    est = estimate_speed(request, ServingLoad(spec_acceptance_length=1.8))
-    assert not any(t.key.startswith("spec_") for t in est.terms)
-    assert any("is not modelled: the model's MTP layer has a shape of its own" in note
-               for note in est.notes)
+    for load in (ServingLoad(spec_acceptance_length=1.8), ServingLoad()):
+        est = estimate_speed(request, load)
+        assert not any(t.key.startswith("spec_") for t in est.terms)
+        notes = " ".join(est.notes)
+        assert "is not modelled: the model's MTP layer has a shape of its own" in notes
+        # without the length, no hint at a flag that would not model it either
+        assert "--spec-acceptance-length X" not in notes
 
 
 def test_the_length_is_refused_where_the_settings_cannot_emit_it():
