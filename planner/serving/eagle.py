@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.attention import DraftAttentionKv, FullAttentionKv, model_kv_layers
 from planner.model.config.fields import MIXER_NAMES
+from planner.model.config.leftovers import garbage_number_warnings
 from planner.model.config.length import rope_scaling, window_inputs
 from planner.model.config.reader import (
     MAX_CONTEXT,
@@ -156,6 +157,10 @@ class EagleDraft(BaseModel):
     window: WindowInputs = Field(description="its config's length keys and rope blocks, from "
                                  "which vLLM derives the draft's max_model_len "
                                  "(eagle_window.draft_window_limit)")
+    warnings: tuple[str, ...] = Field(
+        default=(), exclude=True, description="what its config gives that vLLM builds and "
+        "serves garbage with (a rope_theta or rms_norm_eps the target's parser warns of: "
+        "leftovers.garbage_number_warnings), for the plan's warnings")
 
 
 def _positive(config: dict, key: str, hi: int, default: int | None = None) -> int:
@@ -248,7 +253,8 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
     vocab = _positive(config, "vocab_size", MAX_VOCAB)
     kv_heads = _positive(config, "num_key_value_heads", MAX_HEADS, heads)
     _check_built(config, model, heads, kv_heads)
-    reader = Reader(config, "", Notes())
+    notes = Notes()
+    reader = Reader(config, "", notes)
     max_position = _positive(config, "max_position_embeddings", MAX_CONTEXT,
                              LLAMA_MAX_POSITION_EMBEDDINGS)
     try:
@@ -259,13 +265,15 @@ def parse_eagle_draft(config: dict, model: str) -> EagleDraft:
         raise DraftError(f"the drafter config of {model}: {exc}") from None
     draft_vocab = _positive(config, "draft_vocab_size", MAX_VOCAB, vocab)
     _check_draft_vocab(model, vocab, draft_vocab)
+    garbage_number_warnings(reader, notes)
     return EagleDraft(
         model=model, architecture=arch, hidden_size=hidden,
         num_layers=_positive(config, "num_hidden_layers", MAX_LAYERS), num_heads=heads,
         num_kv_heads=kv_heads,
         head_dim=_positive(config, "head_dim", MAX_WIDTH, hidden // heads),
         intermediate_size=_positive(config, "intermediate_size", MAX_WIDTH), vocab_size=vocab,
-        draft_vocab_size=draft_vocab, window=window)
+        draft_vocab_size=draft_vocab, window=window,
+        warnings=tuple(f"the drafter config of {model}: {w}" for w in notes.warnings))
 
 
 def eagle_refusals(draft: EagleDraft, spec: ModelSpec, vllm_version: str,

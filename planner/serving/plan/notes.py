@@ -93,7 +93,8 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
     """The model notes that follow the format and flags (INC, the remote-code gap's rest, the
     exclusion list this release reads, a filled generation config, the MoE backend's, EPLB's,
     vLLM's log on a --mamba-ssm-cache-dtype over Qwen3.5's, on a --mamba-cache-mode or
-    --mamba-block-size it changes or drops, an EAGLE-3 drafter's), after model_notes' own."""
+    --mamba-block-size it changes or drops, an EAGLE-3 drafter's and its config's garbage
+    numbers), after model_notes' own."""
     return (tuple(inc_notes(spec, scheme, rules.version, gpu))
             + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
                 filter(None, [exclusion_list_note(spec, scheme, rules.version),
@@ -115,6 +116,7 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
                               eagle_note(s.speculative_draft, s.num_speculative_tokens,
                                          s.vllm_version)
                               if s.speculative_draft is not None else None]))
+            + (s.speculative_draft.warnings if s.speculative_draft is not None else ())
             + mamba_mode_notes(spec, s, rules)
             + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version)
             + tuple(filter(None, [processor_order_note(spec, rules.version)])))

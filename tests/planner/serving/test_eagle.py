@@ -413,3 +413,26 @@ def test_the_mtp_drafts_note_says_releases_before_0_17_were_not_read():
                               engine=engine))
     for key in ("activation", "cuda_graphs"):
         assert "(the 0.17.0-0.34.0 sources; vLLM 0.16.0's not read)" in _term(result, key).note
+
+
+@pytest.mark.parametrize("theta", [float("nan"), float("inf"), -1, 0])
+def test_a_drafter_rope_theta_vllm_serves_garbage_with_is_warned_as_a_targets(theta):
+    # vLLM's RotaryEmbedding._compute_inv_freq takes 1 / base ** (i / rotary_dim) (0.34.0
+    # rotary_embedding/base.py) for the drafter's LlamaAttention as for the target's: NaN, inf,
+    # a negative or a zero base give inf or NaN frequencies and vLLM builds it with no error.
+    # The target's parser warns of it (leftovers.garbage_number_warnings); the drafter's was
+    # planned without a word. The same warning, naming the drafter, among the plan's.
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")), "rope_theta": theta}
+    drafter = parse_eagle_draft(config, "drafter")
+    words = (f"the drafter config of drafter: rope_theta {theta}: vLLM's rotary embedding "
+             "takes 1 / rope_theta ** (i / rotary_dim), inf or NaN at this base; vLLM loads "
+             "the model and serves garbage")
+    assert [w[:len(words)] for w in drafter.warnings] == [words]
+    result = _plan("Qwen/Qwen3-32B", drafter, tp=2)
+    assert sum(w.startswith(words) for w in result.warnings) == 1
+    # the JSON's engine keys stay as they were: the warning is the plan's
+    assert "warnings" not in result.engine.model_dump()["speculative_draft"]
+
+
+def test_a_sound_drafter_config_adds_no_warning():
+    assert _draft(QWEN3_32B_DRAFTER).warnings == ()
