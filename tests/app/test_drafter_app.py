@@ -158,3 +158,14 @@ def test_an_unknown_or_gated_drafter_repo_says_so(tmp_path: Path) -> None:
         assert not exception
         assert f"EAGLE-3 drafter = {drafter} is not possible here: " in page, page
         assert words in page, page
+
+
+def test_a_drafter_rope_theta_nan_is_warned_on_the_page(hub_reply) -> None:
+    # as the CLI's plan warns (tests/planner/serving/test_eagle.py): the drafter is planned,
+    # and the page says its rope_theta gives NaN frequencies
+    hub_reply(DRAFTER, {**CONFIG, "rope_theta": float("nan")})
+    at = open_page(None, **PLAN, drafter=DRAFTER, spec="3")
+    assert not at.exception
+    warned = [w.value for w in at.warning if "rope_theta nan" in w.value]
+    assert len(warned) == 1 and warned[0].startswith(
+        f"the drafter config of {DRAFTER}: rope_theta nan: vLLM's rotary embedding")
