@@ -53,7 +53,7 @@ from planner.serving.vllm_versions import (
     version_label,
     vllm_rules,
 )
-from planner.text import control_quoted, counted, md_escape, sentence
+from planner.text import control_quoted, counted, decimal, md_escape, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui.context import (
     USER_ERRORS,
@@ -245,7 +245,7 @@ def _settle_acceptance() -> None:
     refusal = acceptance_refusal(given, state().num_speculative_tokens)
     if refusal:
         _keep_valid("spec_acceptance_length", given, [None], sentence(refusal), nearest=False,
-                    shown=lambda x: "none" if x is None else f"{x:g}")
+                    shown=lambda x: "none" if x is None else decimal(x))
 
 
 def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:

@@ -164,6 +164,9 @@ def test_an_mtp_models_draft_tokens_show_it() -> None:
     # drafts off
     ({"spec": "0", "accept": "2"}, "Mean acceptance length = 2 is not possible here: "
      "--spec-acceptance-length needs speculative decoding"),
+    # just past the bound, as given on both sides (":g" showed "= 2" and the CLI's 2.0000001)
+    ({"spec": "1", "accept": "2.0000001"}, "Mean acceptance length = 2.0000001 is not possible "
+     "here: --spec-acceptance-length 2.0000001 is outside 1 to 2"),
 ])
 def test_a_length_the_drafts_cannot_emit_is_replaced_in_the_planners_words(
         hub_reply, query, words) -> None:

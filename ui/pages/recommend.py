@@ -32,7 +32,7 @@ from planner.serving.recommend import (
     recommend,
 )
 from planner.serving.way_out import WAY_OUT_GPUS_MAX, way_out
-from planner.text import md_escape
+from planner.text import decimal, md_escape
 from ui import format as fmt
 from ui.context import (
     MEMORY_FIELD,
@@ -378,7 +378,7 @@ st.caption(app_markdown(
     "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
     f"{shared.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
     f"{state().arrival} (TTFT and its target; CLI: --arrival)"
-    + (f", and mean acceptance length: {accepted:g} (CLI: --spec-acceptance-length)"
+    + (f", and mean acceptance length: {decimal(accepted)} (CLI: --spec-acceptance-length)"
        if (accepted := planned_acceptance(shared.num_speculative_tokens)) else "")
     + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)"
        if state().block_size else "")
