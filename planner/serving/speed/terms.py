@@ -1185,8 +1185,8 @@ def _draft_terms(ctx: Context, drafted: Drafted, micro: float, context: float,
               f"{_ms(verify_s)} verify step + ({_ms(passes.first_s)} pass 1"
               + (f" + {k - 1} x {_ms(passes.later_s)}" if k > 1 else "")
               + f"){micro_batches} = {_ms(drafted.step_s)}; each emits "
-              f"{decimal(drafted.acceptance)} {plural(drafted.acceptance, 'token')} a request on average (the mean acceptance length, "
-              "given)",
+              f"{decimal(drafted.acceptance)} {plural(drafted.acceptance, 'token')} a request "
+              "on average (the mean acceptance length, given)",
               "vLLM 0.34.0 Model Runner V2: the verify step schedules k drafts + 1 token a "
               "request; the drafter (TargetDependentARSpeculator.propose) runs one pass over "
               "the step's tokens, then k - 1 of one token a request; the sampling and input "
