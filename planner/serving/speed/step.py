@@ -30,7 +30,7 @@ compute, collectives, overheads), the pipeline around it and a request's chunked
   sequence; the drafter's k passes (the first over the step's tokens, the rest one token a
   sequence) are each a step of the drafter's Stage on the last stage's GPU (draft_estimate);
   each prefill chunk's step runs the first pass, the last chunk's (every chunk's before vLLM
-  0.33.0) the later ones too (draft_prefill).
+  0.33.0 and on Model Runner V1: proposes_every_chunk) the later ones too (draft_prefill).
 """
 
 from __future__ import annotations
