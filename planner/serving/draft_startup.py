@@ -22,8 +22,11 @@ NOTE (vLLM source read, 0.33.0 line numbers unless said):
   is_graph_capturing and the mode is PIECEWISE), none in the full decode captures.
 - Model Runner V2 (0.22.0-0.34.0, v1/worker/gpu/model_runner.py): _dummy_run calls
   `self.speculator.propose(..., dummy_run=True)` after the target's forward, with its draft
-  prefill over the batch's tokens and its sampled draft steps (0.22.0: 520, 0.25.0: 580,
-  0.34.0: 993; 0.34.0 target_dependent_ar/speculator.py propose); capture_model captures the
+  prefill over the batch's tokens (sampling draft token 0) and k - 1 sampled one-token draft
+  steps (0.22.0: 520, 0.25.0: 580, 0.34.0: 993; propose in 0.22.0 eagle/speculator.py,
+  `for step in range(1, self.num_speculative_steps)`, and 0.34.0 target_dependent_ar/
+  speculator.py, _run_multi_step_decode after `if num_speculative_tokens <= 1: return`);
+  capture_model captures the
   speculator's own graphs (`self.speculator.capture(...)`, 0.22.0: 654, 0.34.0: 1194;
   spec_decode/autoregressive/cudagraph_utils.py SpeculatorCudaGraphManager in 0.34.0).
 Why not sized: the activation peak is a fit on start-ups without drafts (engine.activation
@@ -45,7 +48,7 @@ V1_PROFILE = (
 V2_PROFILE = (
     "Model Runner V2's _dummy_run (v1/worker/gpu/model_runner.py) runs the speculator's "
     "propose(dummy_run=True) after the target's forward: a draft prefill over the same "
-    "{tokens:,} tokens, then {steps}, each sampled")
+    "{tokens:,} tokens, which samples draft token 0{steps}")
 SIZES = (
     "; the count follows the capture sizes a draft of {k} moves, {q} tokens a decode request "
     "(engine.cuda_graph_count: largest max_num_seqs x {q} x 2 before its cap from 0.13, "
@@ -76,10 +79,14 @@ def draft_profile_note(rules: VllmRules, runner: str, draft: str, num_speculativ
     """The activation term's note on the `draft`'s dummy run in the profile run (module
     docstring) under vLLM `rules`, on the model runner that starts the plan ("v1" | "v2")."""
     text = V2_PROFILE if runner == "v2" else V1_PROFILE
+    later = counted(num_speculative_tokens - 1, "one-token draft step")
     return ("; the draft's share of the profile run: "
             + text.format(draft=draft, tokens=max_num_batched_tokens,
                           k=counted(num_speculative_tokens, "time"),
-                          steps=counted(num_speculative_tokens, "draft step"))
+                          steps=f", then {later}, each sampled ("
+                          "`range(1, num_speculative_steps)`): "
+                          f"{num_speculative_tokens} passes in all"
+                          if num_speculative_tokens > 1 else " (one pass at k = 1)")
             + _unread(rules) + ": " + WHY_PROFILE)
 
 

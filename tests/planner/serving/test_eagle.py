@@ -362,8 +362,12 @@ def _term(result, key):
     # V2 (v1/worker/gpu/model_runner.py _dummy_run -> speculator.propose(dummy_run=True));
     # 0.34.0 off SM100: the 51 sizes piecewise as they are, full decode graphs for the request
     # counts ceil(size / 4): 1 (1, 2, 4), 2..62 by 2 (8..248), 64..128 by 4 (256..512) = 49:
-    # 100 graphs, 2 fewer
-    ("0.34.0", "auto", "a draft prefill over the same 8,192 tokens, then 3 draft steps",
+    # 100 graphs, 2 fewer. Its propose: the draft prefill (draft token 0) + k - 1 = 2 one-token
+    # steps (target_dependent_ar/speculator.py: `if num_speculative_tokens <= 1: return`, then
+    # _run_multi_step_decode over range(1, 3)), 3 passes as V1's
+    ("0.34.0", "auto", "a draft prefill over the same 8,192 tokens, which samples draft token 0, "
+     "then 2 one-token draft steps, each sampled (`range(1, "
+     "num_speculative_steps)`): 3 passes in all",
      "captures the speculator's own graphs (model_runner.py capture_model: speculator.capture)",
      2),
 ])
