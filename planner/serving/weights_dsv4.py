@@ -135,11 +135,11 @@ def dsv4_rank_bytes(spec: ModelSpec, layers: range, tp: int, local_experts: tupl
     return summed._replace(
         embeddings=table if first_stage else 0, lm_head=table if last_stage else 0,
         norms=summed.norms + (hidden * act_b if last_stage else 0),
-        hyper_connections=summed.hyper_connections + _hc_head_bytes(spec),
+        hyper_connections=summed.hyper_connections + dsv4_hc_head_bytes(spec),
         rope_cache=dsv4_rope_bytes(spec))
 
 
-def _hc_head_bytes(spec: ModelSpec) -> int:
+def dsv4_hc_head_bytes(spec: ModelSpec) -> int:
     """hc_head_fn, hc_head_base and hc_head_scale in float32: hc_mult x (hc_mult x hidden),
     hc_mult and 1 (nvidia/model.py DeepseekV4Model; each MTP layer holds its own)."""
     c = spec.compressed_attention
@@ -173,7 +173,7 @@ def dsv4_draft_bytes(spec: ModelSpec, tp: int, local_experts: int, act_b: int,
     block = _layer_bytes(spec, spec.layers[-1].mlp, 1, False, local_experts, tp, scale_b,
                          act_b, shared_whole)
     return (sum(block) + 3 * hidden * act_b + 2 * _fp8(hidden, hidden, scale_b)
-            + _hc_head_bytes(spec))
+            + dsv4_hc_head_bytes(spec))
 
 
 def dsv4_sequence_parallel(tp: int, ep_size: int, pp_one: bool, mega_moe: bool) -> bool:

@@ -72,6 +72,12 @@ class DeepseekV4Kv(KvLayer):
         return tuple(out)
 
     @property
+    def index_key_bytes(self) -> int:
+        """One indexer key: index_head_dim fp8 values + a 4-byte scale per 128."""
+        idx = self.index_head_dim
+        return idx + idx // INDEX_SCALE_BLOCK * 4
+
+    @property
     def group_key(self) -> str:
         return "dsv4"
 
@@ -81,8 +87,7 @@ class DeepseekV4Kv(KvLayer):
         c = self.compress_ratio
         if c <= 1:
             return 0
-        idx = self.index_head_dim
-        index = (idx + idx // INDEX_SCALE_BLOCK * 4) // 4 if c == 4 else 0
+        index = self.index_key_bytes // 4 if c == 4 else 0
         return DSV4_TOKEN_BYTES // c + index
 
     def page_bytes(self, block_size: int, kv_elem_bytes: int, tp: int) -> int:
@@ -94,8 +99,6 @@ class DeepseekV4Kv(KvLayer):
         c = self.compress_ratio
         if c <= 1:
             return f"{self.sliding_window}-token window only = 0 B per token"
-        idx = self.index_head_dim
-        index = (f" + {idx + idx // INDEX_SCALE_BLOCK * 4} B / 4 (indexer)" if c == 4
-                 else "")
+        index = f" + {self.index_key_bytes} B / 4 (indexer)" if c == 4 else ""
         return (f"{DSV4_TOKEN_BYTES} B / {c} (compressed){index} = "
                 f"{self.bytes_per_token(kv_elem_bytes, tp)} B")

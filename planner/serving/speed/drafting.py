@@ -113,12 +113,12 @@ def eagle_stages(draft: EagleDraft, spec: ModelSpec, engine: EngineSettings, tp:
         return Stage(
             layers=draft.num_layers, dense_bytes=parts.layers + fc + parts.norms
             + parts.lm_head, expert_bytes=0,
-            dense_params=(parts.layers + fc + parts.lm_head) / act_b,
+            dense_params=(parts.layers + fc + parts.lm_head) / act_b, router_params=0.0,
             lm_head_params=parts.lm_head / act_b, expert_params_per_token=0.0,
             attention=(AttnGroup(None, draft.head_dim > FA3_MAX_HEAD_DIM, width, width,
                                   draft.num_layers * heads),),
             sparse_layers=0, indexer_width=0, kv_bytes_per_token=kv, window_kv=(),
-            state_bytes=0, state_layers=(), moe_layers=0)
+            compressed_kv=(), state_bytes=0, state_layers=(), moe_layers=0)
 
     return DraftStages(stage(parts.fc), stage(0))
 
@@ -137,11 +137,12 @@ def mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: int) ->
     return Stage(
         layers=1, dense_bytes=last.dense_bytes + (fc + 2 * h) * act_b,
         expert_bytes=last.expert_bytes, dense_params=last.dense_params + fc,
-        lm_head_params=last.lm_head_params,
+        router_params=last.router_params, lm_head_params=last.lm_head_params,
         expert_params_per_token=last.expert_params_per_token, attention=last.attention,
         sparse_layers=last.sparse_layers, indexer_width=last.indexer_width,
         kv_bytes_per_token=last.kv_bytes_per_token, window_kv=last.window_kv,
-        state_bytes=last.state_bytes, state_layers=last.state_layers,
+        compressed_kv=last.compressed_kv, state_bytes=last.state_bytes,
+        state_layers=last.state_layers,
         moe_layers=last.moe_layers)
 
 
@@ -163,7 +164,7 @@ def dsv4_mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: in
     e_proj and h_proj, (1 + hc_mult) x hidden^2 a token (each rank's token shard alone where
     `sequence_parallel`: x 1 / TP); its queries attend to the sliding window alone
     (DeepseekV4SWACache), whose KV it reads: min(context, window) x 584 B a sequence
-    (compressed.DSV4_TOKEN_BYTES; the target's stages count no window read)."""
+    (compressed.DSV4_TOKEN_BYTES), as the target's layers read theirs."""
     spec, tp = request.model, request.layout.tp
     c, h = spec.compressed_attention, spec.hidden_size
     last = per_layer[-1]
@@ -176,11 +177,14 @@ def dsv4_mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: in
         layers=1, dense_bytes=dsv4_draft_bytes(spec, tp, 0, act_b, sequence_parallel) + head,
         expert_bytes=last.expert_bytes,
         dense_params=window.dense_params - window.lm_head_params + projections
-        + last.lm_head_params, lm_head_params=last.lm_head_params,
+        + last.lm_head_params, router_params=window.router_params,
+        lm_head_params=last.lm_head_params,
         expert_params_per_token=last.expert_params_per_token,
-        attention=tuple(replace(g, span=c.sliding_window) for g in window.attention),
+        attention=tuple(replace(g, span=c.sliding_window, compress_ratio=0, compressed_topk=0)
+                        for g in window.attention),
         sparse_layers=0, indexer_width=0, kv_bytes_per_token=0,
-        window_kv=((c.sliding_window, DSV4_TOKEN_BYTES),), state_bytes=0, state_layers=(),
+        window_kv=((c.sliding_window, DSV4_TOKEN_BYTES),), compressed_kv=(), state_bytes=0,
+        state_layers=(),
         moe_layers=1)
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
+from typing import NamedTuple
 
 from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_alike
 from planner.model.attention import KvLayer, model_kv_layers
+from planner.model.attention.compressed import DSV4_TOKEN_BYTES, DeepseekV4Kv
 from planner.model.attention.kvformat import KvBytes
 from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import LayerParams, ParamBreakdown
@@ -30,6 +32,7 @@ from planner.serving.weights import (
     stage_kinds,
     tied_head_bytes,
 )
+from planner.serving.weights_dsv4 import dsv4_hc_head_bytes
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,56 @@ class AttnGroup:
     width_decode: int  # heads per rank x (qk + v dims), decode form (MLA absorbed)
     width_prefill: int  # the same in prefill form (MLA decompressed per head)
     heads: int  # query heads per rank: one softmax exponential per head per key
+    # DeepSeek-V4: besides its window (span), a query meets one compressed entry every
+    # `compress_ratio` tokens (0: none), at most `compressed_topk` of them (0: all)
+    compress_ratio: int = 0
+    compressed_topk: int = 0
+
+    def keys(self, context: float) -> float:
+        """The keys one query of a sequence of `context` tokens meets in one of these
+        layers: the context, capped by the span, + its compressed entries."""
+        span = context if self.span is None else min(context, self.span)
+        return span + compressed_entries(context, self.compress_ratio, self.compressed_topk)
+
+
+def compressed_entries(context: float, ratio: int, topk: int) -> float:
+    """The compressed entries a DeepSeek-V4 query attends to at `context` tokens: every one of
+    the context // ratio its layer holds (sparse_mla.py, C128A: num_compressed = (position +
+    1) // compress_ratio, all of them its decode top-k), or the indexer's top-k of them
+    (`topk`: attention.py DeepseekV4Indexer; every one while they number at most top-k,
+    fill_short_context_topk_indices); 0 where the layer compresses nothing (ratio 0)."""
+    if not ratio:
+        return 0
+    held = context // ratio
+    return min(held, topk) if topk else held
+
+
+class CompressedRead(NamedTuple):
+    """One DeepSeek-V4 layer that compresses its KV, as a decode step reads it (flashmla.py
+    _forward_decode: FlashMLA's extra_k_cache at the top-k indices; attention.py
+    DeepseekV4Indexer)."""
+
+    ratio: int  # one compressed entry every `ratio` tokens
+    topk: int  # the indexer's top-k (0: no indexer, every entry read)
+    entry_bytes: int  # one compressed entry (compressed.DSV4_TOKEN_BYTES, fp8_ds_mla)
+    index_key_bytes: int  # one indexer key: fp8 index_head_dim + a float32 scale per 128
+    index_width: int  # indexer heads x index_head_dim (ReplicatedLinear: whole on every rank)
+
+    def scans(self, context: float) -> bool:
+        """Whether the indexer scores its keys at `context` tokens: DeepseekV4Indexer.forward
+        skips it where max_seq_len // ratio <= top-k (every entry selected)."""
+        return bool(self.topk) and context // self.ratio > self.topk
+
+    def index_keys(self, context: float) -> float:
+        """The indexer keys one query scores at `context` tokens: every compressed entry's
+        (context // ratio), or none where the indexer is skipped (scans)."""
+        return context // self.ratio if self.scans(context) else 0
+
+    def read_bytes(self, context: float) -> float:
+        """Bytes one sequence's query reads: its compressed entries at entry_bytes, + the
+        indexer keys it scores at index_key_bytes."""
+        return (compressed_entries(context, self.ratio, self.topk) * self.entry_bytes
+                + self.index_keys(context) * self.index_key_bytes)
 
 
 @dataclass(frozen=True)
@@ -53,6 +106,7 @@ class Stage:
     dense_bytes: int  # weights read every step: attention, dense MLP, shared experts, lm_head
     expert_bytes: int  # routed experts held by this rank
     dense_params: float  # parameters per rank every token multiplies (excl. routed experts)
+    router_params: float  # the part of dense_params that is the MoE routers (whole a rank)
     lm_head_params: float  # the part of dense_params that is the lm_head (last stage only)
     expert_params_per_token: float  # routed-expert parameters per token per rank (k x size)
     attention: tuple[AttnGroup, ...]  # attention layers by the tokens a query sees, head width
@@ -60,6 +114,7 @@ class Stage:
     indexer_width: int  # sum over sparse layers of indexer heads x dim (replicated on TP)
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
     window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
+    compressed_kv: tuple[CompressedRead, ...]  # DeepSeek-V4's compressing layers, one a layer
     state_bytes: int  # fixed recurrent state (GDN / Mamba conv + SSM) per sequence on this rank
     # (the layers, one's state_bytes formula in its dtypes: RecurrentStateKv.formula) per kind
     # of recurrent layer, the state_bytes' terms
@@ -210,14 +265,15 @@ def _kinds_of_stages(spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdow
 def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: KvBytes,
                  tp: int) -> tuple[tuple, ...]:
     """Per decoder layer at TP `tp`, what _kind_stage sums over a stage's layers: (its
-    attention group (the span it reads, wider than FA3's head dim), decode and prefill widths
-    per rank, heads per rank, its sparse Indexer's width (0 for none), the bytes per token
-    per rank of the full-attention KV it reads (0 for none), of a sliding window's KV
-    (its window, those bytes; None for none), and its fixed recurrent state's bytes per
-    sequence per rank (Gated DeltaNet / Mamba; 0 for none: RecurrentStateKv.state_bytes, in
-    the dtypes the memory plan holds it in: _held_kv_layers) and their formula (None for
-    none)), worked out once per model, TP, KV bytes and state dtypes rather than per kind of
-    stage."""
+    attention group (the span it reads, wider than FA3's head dim, DeepSeek-V4's compress
+    ratio and top-k: 0 for none), decode and prefill widths per rank, heads per rank, its
+    sparse Indexer's width (0 for none), the bytes per token per rank of the full-attention
+    KV it reads (0 for none), of a sliding window's KV (its window, those bytes; None for
+    none), its fixed recurrent state's bytes per sequence per rank (Gated DeltaNet / Mamba;
+    0 for none: RecurrentStateKv.state_bytes, in the dtypes the memory plan holds it in:
+    _held_kv_layers) and their formula (None for none), and DeepSeek-V4's compressed reads
+    (_dsv4_reads; None for none)), worked out once per model, TP, KV bytes and state dtypes
+    rather than per kind of stage."""
     reads = []
     for i, layer in enumerate(spec.layers):
         mixer, source = layer.mixer, layer.kv_source
@@ -241,10 +297,33 @@ def _layer_reads(spec: ModelSpec, kv_layers: tuple[KvLayer | None, ...], kv_b: K
             heads = dec = pre = 0
         per_token = 0 if kv is None else kv.bytes_per_token(kv_b, tp)
         state = 0 if kv is None or source is not None else kv.state_bytes(tp, kv_b)
-        reads.append(((span, wide), dec, pre, heads, index_width, 0 if sliding else per_token,
+        if isinstance(kv, DeepseekV4Kv):
+            reads.append(_dsv4_reads(spec, kv, wide, dec, pre, heads))
+            continue
+        reads.append(((span, wide, 0, 0), dec, pre, heads, index_width,
+                      0 if sliding else per_token,
                       (kv.sliding_window, per_token) if sliding else None, state,
-                      kv.formula(kv_b, tp) if state else None))
+                      kv.formula(kv_b, tp) if state else None, None))
     return tuple(reads)
+
+
+def _dsv4_reads(spec: ModelSpec, kv: DeepseekV4Kv, wide: bool, dec: int, pre: int,
+                heads: int) -> tuple:
+    """A DeepSeek-V4 layer's entry of _layer_reads: its query reads the sliding window's
+    entries (DeepseekV4SWACache, every layer) and, where the layer compresses (ratio > 1),
+    its compressed entries, through the indexer's top-k at ratio 4 (the only layers with an
+    indexer: attention.py DeepseekV4MLAAttention), all of them at 128; each entry 584 B
+    (fp8_ds_mla, the same on every TP rank: compressed.DeepseekV4Kv), an indexer key 132 B.
+    Nothing of it grows with the context as a full-attention cache's read does."""
+    c, ratio = spec.compressed_attention, kv.compress_ratio
+    topk = c.index_topk if ratio == 4 else 0
+    compressed = None
+    if ratio > 1:
+        compressed = CompressedRead(ratio, topk, DSV4_TOKEN_BYTES,
+                                    kv.index_key_bytes if topk else 0,
+                                    c.index_n_heads * c.index_head_dim if topk else 0)
+    return ((kv.sliding_window, wide, ratio if ratio > 1 else 0, topk), dec, pre, heads, 0,
+            0, (kv.sliding_window, DSV4_TOKEN_BYTES), 0, None, compressed)
 
 
 def _padded_expert_size(spec: ModelSpec, layer: int, lp: LayerParams, expert_tp: int,
@@ -300,9 +379,15 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
     if last:
         head = w.lm_head_bytes or (tied_head_bytes(spec, scheme, tp)
                                    if spec.tie_word_embeddings else 0)
+    # DeepSeek-V4's hyper-connections (float32) are read every step: each layer's hc_attn and
+    # hc_ffn fn / base / scale (nvidia/model.py DeepseekV4DecoderLayer.forward's mhc
+    # kernels), and hc_head, which every stage holds and the last alone runs
+    # (DeepseekV4Model.forward: hc_head_fused_kernel_tilelang after the last PP rank's check)
+    hyper = w.hyper_connections_bytes - (
+        0 if last or not w.hyper_connections_bytes else dsv4_hc_head_bytes(spec))
     # MLA decode reads the 16-bit copy of a quantized kv_b_proj, not the kv_b_proj itself
     dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
-             + w.router_bytes + w.norms_bytes + head
+             + w.router_bytes + w.norms_bytes + hyper + head
              - _PARTS.get(spec, ("kv_b unread", scheme.memo_key, layers, tp),
                           mla_kv_b_decode_unread_bytes, spec, scheme, layers, tp))
     lps = [params.layers[i] for i in layers]
@@ -316,13 +401,13 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
     expert = sum(lp.experts_per_token * _padded_expert_size(spec, layer_i, lp, expert_tp,
                                                              load.expert_pad)
                  for layer_i, lp in zip(layers, lps, strict=True)) / moe_ranks
-    groups: dict[tuple[int | None, bool], list[int]] = {}
+    groups: dict[tuple[int | None, bool, int, int], list[int]] = {}
     indexer = n_sparse = 0
-    kv_full, windows, state_bytes, state_layers = 0, [], 0, Counter()
+    kv_full, windows, compressed, state_bytes, state_layers = 0, [], [], 0, Counter()
     reads = _PARTS.get(spec, ("layer reads", tp, kv_b, states), _layer_reads, spec, kv_layers,
                        kv_b, tp)
     for (group, dec, pre, heads, index_width, full_kv, window_kv, state,
-         state_formula) in map(reads.__getitem__, layers):
+         state_formula, compressed_kv) in map(reads.__getitem__, layers):
         if heads:
             g = groups.setdefault(group, [0, 0, 0])
             g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
@@ -332,17 +417,22 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
         kv_full += full_kv
         if window_kv is not None:
             windows.append(window_kv)
+        if compressed_kv is not None:
+            compressed.append(compressed_kv)
         state_bytes += state
         if state:
             state_layers[state_formula] += 1
     return Stage(
         layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
         dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
-        attention=tuple(AttnGroup(*key, *g) for key, g in groups.items()),
+        router_params=sum(lp.router for lp in lps),
+        attention=tuple(AttnGroup(span, wide, *g, ratio, topk)
+                        for (span, wide, ratio, topk), g in groups.items()),
         sparse_layers=n_sparse,
         indexer_width=indexer,
         kv_bytes_per_token=kv_full,
         window_kv=tuple(windows),
+        compressed_kv=tuple(compressed),
         state_bytes=state_bytes,
         state_layers=tuple((n, formula) for formula, n in state_layers.items()),
         moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),

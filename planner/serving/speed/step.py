@@ -140,10 +140,14 @@ def _piecewise_s(ctx: Context, stage: Stage) -> float:
 
 
 def _kv_read_bytes(stage: Stage, contexts: float, tokens_ctx: float) -> float:
-    """KV bytes one step reads for `contexts` sequences of `tokens_ctx` context each."""
+    """KV bytes one step reads for `contexts` sequences of `tokens_ctx` context each: the
+    full-attention bytes a token x the context, each window's, and DeepSeek-V4's compressed
+    entries and indexer keys (stages.CompressedRead.read_bytes)."""
     window = sum(per * min(tokens_ctx, w) for w, per in stage.window_kv) \
         if stage.window_kv else 0
-    return contexts * (stage.kv_bytes_per_token * tokens_ctx + window)
+    compressed = sum(layer.read_bytes(tokens_ctx) for layer in stage.compressed_kv) \
+        if stage.compressed_kv else 0
+    return contexts * (stage.kv_bytes_per_token * tokens_ctx + window + compressed)
 
 
 def _state_bytes(stage: Stage, seqs: float) -> float:
@@ -205,6 +209,8 @@ class _Tokens(NamedTuple):
     all_to_all_s: float  # one MoE layer's DP dispatch + combine (collectives.all_to_all_s)
     # the sequence-parallel forward's last all-gather of its hc_mult streams (0 without it)
     streams_gather_s: float = 0.0
+    # the tokens each rank's MoE routers score: `count`, or its sequence-parallel shard
+    gated: float = 0.0
 
 
 def _tokens(ctx: Context, tokens: float) -> _Tokens:
@@ -214,7 +220,8 @@ def _tokens(ctx: Context, tokens: float) -> _Tokens:
     of the residual stream: a layer all-gathers them before attention and reduce-scatters its
     output (wo_b's all-reduce off); the MoE takes its own tokens (FusedMoE
     is_sequence_parallel: no final all-reduce, runner/moe_runner.py), so each rank
-    dispatches its shard alone; the forward ends with one all-gather of the hc_mult streams
+    dispatches its shard alone, its router scoring that shard (DeepseekV4MoE.forward runs
+    the gate on the rank's tokens); the forward ends with one all-gather of the hc_mult streams
     (the target before hc_head, the MTP layer before its return)."""
     routed_tokens = tokens * ctx.dp
     dev = ctx.device
@@ -222,11 +229,11 @@ def _tokens(ctx: Context, tokens: float) -> _Tokens:
     if not ctx.sp_streams:
         return _Tokens(tokens, routed_tokens, touched, busiest,
                        allreduce_s(ctx, tokens * ctx.hidden * dev.act_b),
-                       all_to_all_s(ctx, tokens))
+                       all_to_all_s(ctx, tokens), gated=tokens)
     shard = sequence_parallel_shard(ctx, tokens)
     gathered = shard * ctx.tp * ctx.hidden * dev.act_b
     return _Tokens(tokens, routed_tokens, touched, busiest, gather_s(ctx, gathered),
-                   all_to_all_s(ctx, shard), gather_s(ctx, gathered * ctx.sp_streams))
+                   all_to_all_s(ctx, shard), gather_s(ctx, gathered * ctx.sp_streams), shard)
 
 
 def ep_ranks(ctx: Context) -> int:
@@ -291,7 +298,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     # rate (kernels.wide_head_attention_share)
     attn_flops = wide_flops = exps = 0.0
     for g in stage.attention:
-        keys = tokens * (context if g.span is None else min(context, g.span))
+        keys = tokens * g.keys(context)
         flops = 2 * keys * (g.width_prefill if prefill else g.width_decode)
         if g.wide:
             wide_flops += flops
@@ -304,8 +311,15 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     # logits_indices): a prefill chunk runs the lm_head for one token
     logit_rows = logits if logits is not None else seqs if prefill else tokens
     dev = ctx.device
-    index_flops = 2 * tokens * context * stage.indexer_width
-    gemm_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.dense_flops
+    # a sparse-MLA indexer scores every context token; DeepSeek-V4's every compressed entry
+    # of a layer with one, where it scores at all (stages.CompressedRead.index_keys)
+    index_flops = 2 * tokens * (context * stage.indexer_width + sum(
+        layer.index_keys(context) * layer.index_width for layer in stage.compressed_kv))
+    # the routers score the tokens this rank routes (_Tokens.gated), all of them but in
+    # DeepSeek-V4's sequence-parallel mode
+    dense_flops = 2 * ((stage.dense_params - stage.lm_head_params) * tokens
+                       - stage.router_params * (tokens - step.gated))
+    gemm_s = (dense_flops / dev.dense_flops
               + 2 * stage.lm_head_params * logit_rows / dev.lm_head_flops
               + 2 * stage.expert_params_per_token * routed_tokens * step.busiest
               / (dev.peak_flops * ctx.expert_compute)) / ctx.compute_eff

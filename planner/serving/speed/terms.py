@@ -60,7 +60,7 @@ from planner.serving.speed.routing import (
     expected_experts_touched,
     experts_held,
 )
-from planner.serving.speed.stages import Stage
+from planner.serving.speed.stages import Stage, compressed_entries
 from planner.serving.speed.step import (
     BurstStep,
     clock_factor,
@@ -138,7 +138,23 @@ def _kv_token_bytes(s, context: float) -> str:
     windows = "".join(
         f" + {n} sliding layer{'s' if n > 1 else ''} x min({context:,.0f}, {w:,}) tokens x "
         f"{per:,} B" for (w, per), n in Counter(s.window_kv).items())
-    return f"({full}{windows}{state})"
+    return f"({full}{windows}{_compressed_text(s, context)}{state})"
+
+
+def _compressed_text(s, context: float) -> str:
+    """DeepSeek-V4's compressed reads of stage `s` at `context` tokens, each kind of layer's
+    (stages.CompressedRead): its compressed entries (all, or the indexer's top-k) and the
+    indexer keys it scores."""
+    parts = []
+    for layer, n in Counter(s.compressed_kv).items():
+        held = f"{context:,.0f} // {layer.ratio}"
+        entries = f"min({held}, {layer.topk:,})" if layer.topk else held
+        keys = layer.index_keys(context)
+        index = (f" + {keys:,.0f} indexer keys x {layer.index_key_bytes:,} B" if keys
+                 else "")
+        parts.append(f" + {counted(n, f'1:{layer.ratio} layer')} x ({entries} entries x "
+                     f"{layer.entry_bytes:,} B{index})")
+    return "".join(parts)
 
 
 def _capped(ctx: Context, rate: str, efficiency: float) -> str:
@@ -554,6 +570,7 @@ def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float, tok
               _notes(_cap_note(ctx, kv_eff), sources, _fitted("the KV efficiency")),
               {"sequences": micro, "context_tokens": context,
                "kv_bytes_per_token": s.kv_bytes_per_token, **_window_inputs(s),
+               **_compressed_inputs(s, context),
                **({"recurrent_state_bytes": s.state_bytes} if s.state_bytes else {}),
                "bandwidth_gbps": dev.gpu.memory_bandwidth_gbps,
                "kv_bandwidth_efficiency": kv_eff, **_cap_inputs(ctx, kv_eff)}),
@@ -585,6 +602,19 @@ def _window_inputs(s) -> Inputs:
             for key, value in ((f"sliding_window_tokens_w{w}", w),
                                (f"sliding_layers_w{w}", n),
                                (f"kv_bytes_per_token_per_layer_w{w}", per))}
+
+
+def _compressed_inputs(s, context: float) -> Inputs:
+    """Each kind of DeepSeek-V4 compressing layer of stage `s` as inputs, keyed by its ratio
+    ("compressed_layers_r4", "compressed_entries_r4", "indexer_keys_r4",
+    "kv_bytes_per_layer_r4": one sequence's read of one such layer at `context` tokens)."""
+    return {key: value for layer, n in Counter(s.compressed_kv).items()
+            for key, value in (
+                (f"compressed_layers_r{layer.ratio}", n),
+                (f"compressed_entries_r{layer.ratio}",
+                 compressed_entries(context, layer.ratio, layer.topk)),
+                (f"indexer_keys_r{layer.ratio}", layer.index_keys(context)),
+                (f"kv_bytes_per_layer_r{layer.ratio}", layer.read_bytes(context)))}
 
 
 def _decode_compute_term(ctx: Context, s, parts, tokens: float) -> Term:
