@@ -315,6 +315,14 @@ needs_mtp_hidden_states`, spec_config.use_eagle() or uses_draft_model() (method 
 and in 0.34.0 common/spec_decode.py needs_mtp_hidden_buffer (the same, DSpark left out).
 weights.rank_weights dsv4_mtp_buffer_draft_only from it."""
 
+DSV4_INDEXER_SKIPS_SHORT_FROM: Version = (0, 27, 0)
+"""NOTE: from the 0.27.0 wheel (0.28.0-0.34.0 the same) models/deepseek_v4/attention.py
+DeepseekV4Indexer.forward skips the indexer's scoring where `indexer_metadata.max_seq_len //
+self.compress_ratio <= self.topk_tokens` ("candidates num smaller than topk, every candidate
+is selected": fill_short_context_topk_indices, the compressor still run); the 0.22.0 and
+0.26.0 sources score every compressed entry at any length. speed.stages.CompressedRead reads
+it (the indexer keys a decode step reads and scores)."""
+
 DSV4_SEQUENCE_PARALLEL_FROM: Version = (0, 27, 0)
 """NOTE: from the 0.27.0 wheel (0.27.1-0.34.0 the same rule) models/deepseek_v4/nvidia/model.py
 _use_sequence_parallel turns DeepSeek-V4 sequence-parallel where `pipeline_parallel_size == 1

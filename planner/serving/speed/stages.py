@@ -81,21 +81,19 @@ class CompressedRead(NamedTuple):
     index_key_bytes: int  # one indexer key: fp8 index_head_dim + a float32 scale per 128
     index_width: int  # indexer heads x index_head_dim (ReplicatedLinear: whole on every rank)
 
-    def scans(self, context: float) -> bool:
-        """Whether the indexer scores its keys at `context` tokens: DeepseekV4Indexer.forward
-        skips it where max_seq_len // ratio <= top-k (every entry selected)."""
-        return bool(self.topk) and context // self.ratio > self.topk
-
-    def index_keys(self, context: float) -> float:
+    def index_keys(self, context: float, skips_short: bool) -> float:
         """The indexer keys one query scores at `context` tokens: every compressed entry's
-        (context // ratio), or none where the indexer is skipped (scans)."""
-        return context // self.ratio if self.scans(context) else 0
+        (context // ratio); none without an indexer, nor where the release skips it
+        (`skips_short`: vllm_versions.DSV4_INDEXER_SKIPS_SHORT_FROM) while the entries
+        number at most top-k."""
+        held = context // self.ratio
+        return held if self.topk and (held > self.topk or not skips_short) else 0
 
-    def read_bytes(self, context: float) -> float:
+    def read_bytes(self, context: float, skips_short: bool) -> float:
         """Bytes one sequence's query reads: its compressed entries at entry_bytes, + the
         indexer keys it scores at index_key_bytes."""
         return (compressed_entries(context, self.ratio, self.topk) * self.entry_bytes
-                + self.index_keys(context) * self.index_key_bytes)
+                + self.index_keys(context, skips_short) * self.index_key_bytes)
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,9 @@ class Stage:
     dense_bytes: int  # weights read every step: attention, dense MLP, shared experts, lm_head
     expert_bytes: int  # routed experts held by this rank
     dense_params: float  # parameters per rank every token multiplies (excl. routed experts)
-    router_params: float  # the part of dense_params that is the MoE routers (whole a rank)
+    # the part of dense_params that is the MoE routers' gates (hidden x experts a layer,
+    # whole on every rank)
+    router_params: float
     lm_head_params: float  # the part of dense_params that is the lm_head (last stage only)
     expert_params_per_token: float  # routed-expert parameters per token per rank (k x size)
     attention: tuple[AttnGroup, ...]  # attention layers by the tokens a query sees, head width
@@ -425,7 +425,8 @@ def _kind_stage(spec: ModelSpec, scheme: QuantScheme, tp: int, moe_ranks: int, e
     return Stage(
         layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
         dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
-        router_params=sum(lp.router for lp in lps),
+        router_params=sum(spec.hidden_size * spec.layers[i].mlp.num_experts for i in layers
+                          if isinstance(spec.layers[i].mlp, MoeMlp)),
         attention=tuple(AttnGroup(span, wide, *g, ratio, topk)
                         for (span, wide, ratio, topk), g in groups.items()),
         sparse_layers=n_sparse,

@@ -66,6 +66,7 @@ from planner.serving.speed.step import (
     clock_factor,
     ep_ranks,
     expert_shares,
+    indexer_skips_short,
     moe_kernels_launched,
     moe_layer_us,
     physical_experts,
@@ -122,7 +123,7 @@ def _avg_of(count: float, noun: str) -> str:
     return f"{_avg(count)} {plural(round(count, 2), noun)}"
 
 
-def _kv_token_bytes(s, context: float) -> str:
+def _kv_token_bytes(ctx: Context, s, context: float) -> str:
     """One sequence's KV read in stage `s`'s numbers (step._kv_read_bytes): its full-attention
     bytes a token x the context, + each sliding-window group's bytes x min(context, window),
     + 2 x its recurrent state on a hybrid's Gated DeltaNet / Mamba layers (step._state_bytes),
@@ -138,10 +139,10 @@ def _kv_token_bytes(s, context: float) -> str:
     windows = "".join(
         f" + {n} sliding layer{'s' if n > 1 else ''} x min({context:,.0f}, {w:,}) tokens x "
         f"{per:,} B" for (w, per), n in Counter(s.window_kv).items())
-    return f"({full}{windows}{_compressed_text(s, context)}{state})"
+    return f"({full}{windows}{_compressed_text(ctx, s, context)}{state})"
 
 
-def _compressed_text(s, context: float) -> str:
+def _compressed_text(ctx: Context, s, context: float) -> str:
     """DeepSeek-V4's compressed reads of stage `s` at `context` tokens, each kind of layer's
     (stages.CompressedRead): its compressed entries (all, or the indexer's top-k) and the
     indexer keys it scores."""
@@ -149,7 +150,7 @@ def _compressed_text(s, context: float) -> str:
     for layer, n in Counter(s.compressed_kv).items():
         held = f"{context:,.0f} // {layer.ratio}"
         entries = f"min({held}, {layer.topk:,})" if layer.topk else held
-        keys = layer.index_keys(context)
+        keys = layer.index_keys(context, indexer_skips_short(ctx))
         index = (f" + {keys:,.0f} indexer keys x {layer.index_key_bytes:,} B" if keys
                  else "")
         parts.append(f" + {counted(n, f'1:{layer.ratio} layer')} x ({entries} entries x "
@@ -564,13 +565,13 @@ def _decode_read_terms(ctx: Context, s, parts, micro: float, context: float, tok
                      _fitted(f"the expert bandwidth factor{marlin}") if experts else ""),
               weights_inputs),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
-              f"{_avg_of(micro, 'seq')} x {_kv_token_bytes(s, context)} / "
+              f"{_avg_of(micro, 'seq')} x {_kv_token_bytes(ctx, s, context)} / "
               f"{_capped(ctx, f'{bw} x {kv_eff:.3f} fitted KV efficiency', kv_eff)} = "
               f"{_ms(parts['kv'])}",
               _notes(_cap_note(ctx, kv_eff), sources, _fitted("the KV efficiency")),
               {"sequences": micro, "context_tokens": context,
                "kv_bytes_per_token": s.kv_bytes_per_token, **_window_inputs(s),
-               **_compressed_inputs(s, context),
+               **_compressed_inputs(ctx, s, context),
                **({"recurrent_state_bytes": s.state_bytes} if s.state_bytes else {}),
                "bandwidth_gbps": dev.gpu.memory_bandwidth_gbps,
                "kv_bandwidth_efficiency": kv_eff, **_cap_inputs(ctx, kv_eff)}),
@@ -604,7 +605,7 @@ def _window_inputs(s) -> Inputs:
                                (f"kv_bytes_per_token_per_layer_w{w}", per))}
 
 
-def _compressed_inputs(s, context: float) -> Inputs:
+def _compressed_inputs(ctx: Context, s, context: float) -> Inputs:
     """Each kind of DeepSeek-V4 compressing layer of stage `s` as inputs, keyed by its ratio
     ("compressed_layers_r4", "compressed_entries_r4", "indexer_keys_r4",
     "kv_bytes_per_layer_r4": one sequence's read of one such layer at `context` tokens)."""
@@ -613,8 +614,10 @@ def _compressed_inputs(s, context: float) -> Inputs:
                 (f"compressed_layers_r{layer.ratio}", n),
                 (f"compressed_entries_r{layer.ratio}",
                  compressed_entries(context, layer.ratio, layer.topk)),
-                (f"indexer_keys_r{layer.ratio}", layer.index_keys(context)),
-                (f"kv_bytes_per_layer_r{layer.ratio}", layer.read_bytes(context)))}
+                (f"indexer_keys_r{layer.ratio}",
+                 layer.index_keys(context, indexer_skips_short(ctx))),
+                (f"kv_bytes_per_layer_r{layer.ratio}",
+                 layer.read_bytes(context, indexer_skips_short(ctx))))}
 
 
 def _decode_compute_term(ctx: Context, s, parts, tokens: float) -> Term:
@@ -636,11 +639,18 @@ def _decode_compute_term(ctx: Context, s, parts, tokens: float) -> Term:
                "expert_compute_factor": ctx.expert_compute} if dev.moe is not None else {}
     if ep:
         experts["busiest_rank_pairs_ratio"] = busiest
+    # DeepSeek-V4's sequence-parallel routers score this GPU's shard alone (step._Tokens.gated)
+    gated = sequence_parallel_shard(ctx, tokens) if ctx.sp_streams and s.router_params else 0
+    gemm = f"2 x {params} G params x {_avg_of(tokens, 'token')}"
+    if gated:
+        gemm += (f" - 2 x {s.router_params / 1e9:.3f} G router params x ({_avg(tokens)} - "
+                 f"{gated} shard) tokens")
+        experts |= {"router_params": s.router_params, "router_tokens": gated}
     eff = f"{ctx.compute_eff:.3f}"
     indexer = (f" + {parts['index_flops'] / 1e9:,.3f} G indexer FLOPs / "
                f"({dev.index_flops / 1e12:,.0f} TFLOP/s x {eff})" if parts["index_flops"] else "")
     return _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
-                 f"[2 x {params} G params x {_avg_of(tokens, 'token')} / "
+                 f"[{gemm} / "
                  f"({dev.peak_flops / 1e12:,.0f} TFLOP/s datasheet x {_compute_eff(ctx)})"
                  f"{_part_rates(dev)} = {_part_ms(parts['gemm'])}] + "
                  f"[{parts['attention_flops'] / 1e9:,.3f} G attention FLOPs / "

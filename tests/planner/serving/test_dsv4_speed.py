@@ -160,3 +160,112 @@ def test_a_mega_moe_backend_at_dp_1_dispatches_each_ranks_shard():
     assert got["all_to_all_us_per_moe_layer"] == pytest.approx(
         2 * (2 + 2 * 6 * 4_096 * 2 * 7 / 8 / (900e9 * 0.80) * 1e6))
     assert got["all_to_all_us_per_moe_layer"] == pytest.approx(4.238933, rel=1e-6)
+
+
+# The target's own layers at TP 8 on 8 H200, vLLM 0.34.0, one request (output 1 token: its
+# context 1 / 2 token past the prompt on average). The config's compress_ratios for the 43
+# layers: 0, 0 (window only), then 4, 128 alternating from layer 2 to 41, and 4 at layer 42:
+# 2 window-only layers, 21 at 1:4 (indexer top-512), 20 at 1:128. Every entry 584 B (fp8_ds_mla:
+# 448 fp8 + 128 bf16 RoPE + 8 scale bytes), an indexer key 128 + 128 / 128 x 4 = 132 B.
+WINDOW_B = 128 * 584  # 74,752 B: each layer's 128-token window (flashmla.py swa_lens)
+HYPER_B = 4 * 2 * ((2 + 4) * 4 * 4 * 4_096 + (2 + 4) * 4 + 3)  # hc_{attn,ffn}_{fn,base,scale}
+HC_HEAD_B = 4 * (4 * 4 * 4_096 + 4 + 1)  # hc_head_fn, hc_head_base, hc_head_scale
+# H200: 4,800 GB/s; the fitted KV efficiency 0.707, the FP8 weight efficiency 0.865
+KV_BW, WEIGHT_BW = 4_800e9 * 0.707, 4_800e9 * 0.865
+
+
+def _tp8(version: str, input_len: int):
+    request = PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V4-Flash"),
+                          cluster=preset_cluster("h200", 8), layout=ParallelLayout(tp=8),
+                          engine=EngineSettings(vllm_version=version))
+    result = plan(request)
+    est = estimate_speed(request, ServingLoad(concurrency=1, input_len=input_len,
+                                              output_len=1), plan_result=result)
+    weights = {key: int(value) for key, value in next(
+        t for t in result.terms if t.key == "weights").inputs.items() if key.endswith("_bytes")}
+    return {t.key: t for t in est.terms}, weights
+
+
+def test_target_reads_each_layer_kinds_kv_at_32k_by_hand():
+    # 32,768.5 tokens: a 1:4 layer holds 32,768.5 // 4 = 8,192 entries, more than the top-512,
+    # so its indexer scores all 8,192 keys and the query reads 512 entries: 512 x 584 +
+    # 8,192 x 132 = 299,008 + 1,081,344 = 1,380,352 B; a 1:128 layer reads all 256: 149,504 B;
+    # every layer its window, 74,752 B. 43 x 74,752 + 21 x 1,380,352 + 20 x 149,504 =
+    # 3,214,336 + 28,987,392 + 2,990,080 = 35,191,808 B a step (was 32,768.5 x 3,839 B of
+    # compressed growth a token = 125,797,271.5 B, no window)
+    terms, weights = _tp8("0.34.0", 32_768)
+    kv = _inputs(terms["decode_kv"])
+    assert kv["context_tokens"] == 32_768.5
+    assert (kv["sliding_layers_w128"], kv["compressed_layers_r4"],
+            kv["compressed_layers_r128"]) == (43, 21, 20)
+    assert (kv["compressed_entries_r4"], kv["indexer_keys_r4"]) == (512, 8_192)
+    assert (kv["compressed_entries_r128"], kv["indexer_keys_r128"]) == (256, 0)
+    assert kv["kv_bytes_per_layer_r4"] == 512 * 584 + 8_192 * 132 == 1_380_352
+    assert kv["kv_bytes_per_layer_r128"] == 256 * 584 == 149_504
+    read = 43 * WINDOW_B + 21 * 1_380_352 + 20 * 149_504
+    assert read == 35_191_808
+    assert terms["decode_kv"].value == pytest.approx(read / KV_BW * 1e3)
+    # attention: 8 heads a GPU x (512 + 512) = 8,192 wide, over 128 keys (window-only), 128 +
+    # 512 (1:4), 128 + 256 (1:128): 2 x 128 + 21 x 640 + 20 x 384 = 21,376 keys, x 2 x 8,192
+    # = 350,224,384 FLOPs (was 43 x 32,768.5 keys: 23,085,801,472); the indexer's 64 heads x
+    # 128 over 8,192 keys in 21 layers: 2 x 8,192 x 8,192 x 21 = 2,818,572,288 FLOPs
+    compute = _inputs(terms["decode_compute"])
+    assert compute["attention_flops"] == 2 * 8_192 * (2 * 128 + 21 * 640 + 20 * 384) \
+        == 350_224_384
+    assert compute["indexer_flops"] == 2 * 8_192 * 8_192 * 21 == 2_818_572_288
+    # the float32 hyper-connections: mix = (2 + 4) x 4 = 24; a layer's hc_attn and hc_ffn fn
+    # (24 x 4 x 4,096), base (24) and scale (3): 4 x 2 x (393,216 + 27) = 3,145,944 B, x 43 =
+    # 135,275,592; hc_head 4 x (16 x 4,096 + 5) = 262,164: 135,537,756 B read every step
+    # besides the attention, shared experts, router, norms and lm_head the memory plan holds
+    assert HYPER_B == 3_145_944 and HC_HEAD_B == 262_164
+    hyper = 43 * HYPER_B + HC_HEAD_B
+    assert weights["hyper_connections_bytes"] == hyper == 135_537_756
+    read_before = sum(weights[k] for k in ("attention_bytes", "shared_experts_bytes",
+                                           "router_bytes", "norms_bytes", "lm_head_bytes"))
+    assert _inputs(terms["decode_weights"])["dense_bytes"] == read_before + hyper
+    # TPOT: weights + KV bind (compute 0.011 ms): + 135,537,756 B / 4,152 GB/s = 0.032644 ms,
+    # + (35,191,808 - 125,797,271.5) B / 3,393.6 GB/s = -0.026699 ms: + 0.005945 ms on the
+    # 5.164430 ms this estimate gave without them
+    delta_ms = (hyper / WEIGHT_BW + (read - 32_768.5 * 3_839) / KV_BW) * 1e3
+    assert delta_ms == pytest.approx(0.005945, abs=1e-6)
+    assert terms["tpot"].value == pytest.approx(5.164430 + delta_ms, abs=2e-6)
+
+
+def test_target_reads_every_compressed_entry_at_1k_by_hand():
+    # 1,024.5 tokens: a 1:4 layer holds 256 entries, no more than the top-512: 0.27.0+ skip
+    # the indexer (DeepseekV4Indexer.forward: max_seq_len // 4 <= topk) and read all 256:
+    # 149,504 B; a 1:128 layer 8 x 584 = 4,672 B. 3,214,336 + 21 x 149,504 + 20 x 4,672 =
+    # 3,214,336 + 3,139,584 + 93,440 = 6,447,360 B (was 1,024.5 x 3,839 = 3,933,055.5)
+    terms, _ = _tp8("0.34.0", 1_024)
+    kv = _inputs(terms["decode_kv"])
+    assert (kv["compressed_entries_r4"], kv["indexer_keys_r4"]) == (256, 0)
+    assert kv["compressed_entries_r128"] == 8
+    read = 43 * WINDOW_B + 21 * 256 * 584 + 20 * 8 * 584
+    assert read == 6_447_360
+    assert terms["decode_kv"].value == pytest.approx(read / KV_BW * 1e3)
+    # 2 x 128 + 21 x (128 + 256) + 20 x (128 + 8) = 11,040 keys x 2 x 8,192 = 180,879,360
+    compute = _inputs(terms["decode_compute"])
+    assert compute["attention_flops"] == 2 * 8_192 * 11_040 == 180_879_360
+    assert "indexer_flops" not in compute
+    # TPOT 5.128519 ms before: + 0.032644 ms hyper-connections + 0.000741 ms KV
+    delta_ms = ((43 * HYPER_B + HC_HEAD_B) / WEIGHT_BW + (read - 1_024.5 * 3_839) / KV_BW) * 1e3
+    assert delta_ms == pytest.approx(0.033385, abs=1e-6)
+    assert terms["tpot"].value == pytest.approx(5.128519 + delta_ms, abs=2e-6)
+    # 0.26.0 scores every key at any length: + 256 x 132 = 33,792 B a 1:4 layer
+    old, _ = _tp8("0.26.0", 1_024)
+    kv = _inputs(old["decode_kv"])
+    assert (kv["indexer_keys_r4"], kv["kv_bytes_per_layer_r4"]) == (256, 149_504 + 33_792)
+    assert _inputs(old["decode_compute"])["indexer_flops"] == 2 * 8_192 * 256 * 21
+
+
+def test_sequence_parallel_routers_score_each_ranks_shard():
+    # --dp 2 --tp 4 --ep on 0.34.0: each rank's DeepseekV4MoE gates ceil(32 / 4) = 8 of the
+    # DP rank's 32 tokens; its 43 gates of 4,096 x 256 = 45,088,768 parameters multiply 8
+    # tokens, not 32: 2 x 45,088,768 x 24 = 2,164,260,864 FLOPs fewer a step
+    _, sp = _flash("0.34.0")
+    got = _inputs(sp["decode_compute"])
+    assert (got["router_params"], got["router_tokens"], got["tokens"]) == (
+        43 * 4_096 * 256, 8, 32)
+    assert "- 2 x 0.045 G router params x (32 - 8 shard) tokens" in sp["decode_compute"].formula
+    _, plain = _flash("0.26.0")
+    assert "router_params" not in _inputs(plain["decode_compute"])
