@@ -247,6 +247,13 @@ def _keep_model_warnings(args: argparse.Namespace, warnings: tuple[str, ...]) ->
     args.model_warnings = warnings
 
 
+def _drafter_warnings(engine: EngineSettings) -> list[str]:
+    """The EAGLE-3 drafter config's warnings (EagleDraft.warnings: a rope_theta vLLM serves
+    garbage with), which sweep and recommend give beside the model's, as plan and report give
+    them among the plan's."""
+    return list(engine.speculative_draft.warnings) if engine.speculative_draft else []
+
+
 def cmd_plan(args: argparse.Namespace) -> str:
     """One plan, as JSON (the Plan object, `model_warnings` (the parser's), the speed keys,
     `speed_note` (why they are null, as the text says; null with a speed), and `layout_auto`:
@@ -285,7 +292,8 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     checkpoint = [w for w in [param_check_warning(spec, source)] if w]  # plan's warning
     cluster, _ = build_cluster(args)
     engine = check_lora(spec, _engine(args, source, spec), cluster)
-    parser = served_towers(spec, engine).warnings  # of the towers the flags leave
+    # of the towers the flags leave, and the drafter config's (plan's are among its warnings)
+    parser = (*served_towers(spec, engine).warnings, *_drafter_warnings(engine))
     args.model_warnings = (*parser, *checkpoint)  # on stderr, except with --json
     result = sweep(spec, cluster, engine,
                    objective=args.objective, tpot_ms_target=args.tpot_ms, load=_load(args))
@@ -377,6 +385,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     # several): on stderr once the search succeeds, and in --json's model_warnings and warnings
     parser = [f"{spec.name}: {warning}" if named else warning
               for spec in specs for warning in served_towers(spec, engine).warnings]
+    parser += _drafter_warnings(engine)
     checkpoint = [f"{spec.name}: {check}" if named else check
                   for spec, check in zip(specs, checks, strict=True) if check]
     args.model_warnings = (*parser, *checkpoint)

@@ -158,9 +158,10 @@ class EagleDraft(BaseModel):
                                  "which vLLM derives the draft's max_model_len "
                                  "(eagle_window.draft_window_limit)")
     warnings: tuple[str, ...] = Field(
-        default=(), exclude=True, description="what its config gives that vLLM builds and "
-        "serves garbage with (a rope_theta or rms_norm_eps the target's parser warns of: "
-        "leftovers.garbage_number_warnings), for the plan's warnings")
+        default=(), description="what its config gives that vLLM builds and serves garbage "
+        "with (a rope_theta or rms_norm_eps the target's parser warns of: "
+        "leftovers.garbage_number_warnings); the plan's warnings and sweep's and recommend's "
+        "model warnings give them")
 
 
 def _positive(config: dict, key: str, hi: int, default: int | None = None) -> int:

@@ -434,9 +434,29 @@ def test_a_drafter_rope_theta_vllm_serves_garbage_with_is_warned_as_a_targets(th
     assert [w[:len(words)] for w in drafter.warnings] == [words]
     result = _plan("Qwen/Qwen3-32B", drafter, tp=2)
     assert sum(w.startswith(words) for w in result.warnings) == 1
-    # the JSON's engine keys stay as they were: the warning is the plan's
-    assert "warnings" not in result.engine.model_dump()["speculative_draft"]
+    # kept through the engine's JSON (the CLI rebuilds the engine from it for --revision)
+    engine = result.engine.model_dump(mode="json")
+    assert EngineSettings(**engine).speculative_draft.warnings == drafter.warnings
 
 
 def test_a_sound_drafter_config_adds_no_warning():
     assert _draft(QWEN3_32B_DRAFTER).warnings == ()
+
+
+@pytest.mark.parametrize("command", ["sweep", "recommend"])
+def test_sweep_and_recommend_give_the_drafters_warning_beside_the_models(tmp_path, capsys,
+                                                                         command):
+    folder = _drafter_folder(tmp_path, QWEN3_32B_DRAFTER)
+    config = {**json.loads(QWEN3_32B_DRAFTER.read_text(encoding="utf-8")),
+              "rope_theta": float("nan")}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    gpus = ["--gpus", "2"] if command == "sweep" else []
+    code = main([command, "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", *gpus,
+                 "--speculative-model", str(folder), "--num-speculative-tokens", "3", "--json"])
+    assert code == 0
+    warned = json.loads(capsys.readouterr().out)["model_warnings"]
+    assert [w for w in warned if "rope_theta nan" in w] == [
+        f"the drafter config of {folder.absolute()}: rope_theta nan: vLLM's rotary embedding "
+        "takes 1 / rope_theta ** (i / rotary_dim), inf or NaN at this base; vLLM loads the "
+        "model and serves garbage, with no error (the plan is sized as given: check the "
+        "config)"]
