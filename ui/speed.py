@@ -77,9 +77,9 @@ def objective_controls(container, page: str = "plan") -> None:
                        **bind(page, "tpot_target_ms"))
 
 
-def speed_metrics(est: SpeedEstimate) -> None:
-    """TTFT, TPOT, output tokens/s (all requests and per request), prefill tokens/s."""
-    cols = st.columns(5)
+def speed_metrics(est: SpeedEstimate, cols: list) -> None:
+    """TTFT, TPOT and output tokens/s (all requests) in three `cols`: the Plan page's first
+    row, beside the weights and KV pool per GPU."""
     cols[0].metric("TTFT", f"{est.ttft_ms:,.0f} ms",
                    help="time to first token: the prompt's prefill plus the prefills queued "
                    "ahead of it")
@@ -89,11 +89,20 @@ def speed_metrics(est: SpeedEstimate) -> None:
     cols[2].metric(f"Output tokens/s at {est.concurrency:,}", speed_cell(est.output_tokens_per_s),
                    help="all requests in flight together, each request's TTFT included: "
                    "requests / (TPOT + TTFT / output tokens)")
-    cols[3].metric("Tokens/s per request", speed_cell(est.output_tokens_per_s_per_request),
+
+
+def rate_metrics(est: SpeedEstimate, cols: list) -> None:
+    """Tokens/s per request and prefill tokens/s in two `cols` (the Plan page's second row)."""
+    cols[0].metric("Tokens/s per request", speed_cell(est.output_tokens_per_s_per_request),
                    help="one request while it decodes: 1 / TPOT (its TTFT not counted, so "
                    "above the all-requests figure at one request)")
-    cols[4].metric("Prefill tokens/s", f"{est.prefill_tokens_per_s:,.0f}",
+    cols[1].metric("Prefill tokens/s", f"{est.prefill_tokens_per_s:,.0f}",
                    help="one request's prompt divided by its prefill time")
+
+
+def speed_cap_caption(est: SpeedEstimate) -> None:
+    """Where the concurrency is capped (max_num_seqs or the KV cache), the line saying so and
+    the clients' wait for a slot beyond the cap."""
     # the clients beyond the cap wait for a slot before their prefill (speed._kv_wait_s), as
     # the CLI's note says: without it, 64 clients on 2 slots read as served at the TTFT shown
     wait = (f" Each of the {counted(est.load.concurrency, 'client')} waits "

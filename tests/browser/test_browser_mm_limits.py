@@ -54,7 +54,7 @@ def test_linked_counts_plan_as_the_cli_on_every_page(browser, server: str, shots
                        height=height)
     base._shot(page, shots, f"plan-mm-limits-{width}x{height}", for_docs=False)
     # the verdict (the plan's blocks and concurrency) and TTFT / TPOT in view; the memory
-    # metrics below them (the page's order) are plan --json's
+    # metrics beside them are plan --json's (in view too: test_browser_headline.py)
     verdict = page.locator("[data-testid=stAlert]", has_text="Fits: ").first
     assert verdict.inner_text().startswith(
         f"Fits: {cli['num_gpu_blocks']:,} blocks = {cli['kv_cache_tokens']:,} KV tokens, "

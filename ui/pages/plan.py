@@ -117,6 +117,8 @@ from ui.speed import (
     arrival_control,
     load_controls,
     objective_controls,
+    rate_metrics,
+    speed_cap_caption,
     speed_details,
     speed_metrics,
 )
@@ -609,13 +611,15 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
     """Verdict, headline figures, memory bar, curve, command and every formula (`valid`: the
     layouts offered, for _layout_row)."""
     _verdict(request, result)
-    # the speed figures first under the verdict, the notes after them: at 1280x800 a note
-    # above them (a mixed cluster's or idle GPUs' line, a warning, a setting replaced) pushed
-    # TTFT and TPOT out of view
-    speed = _speed(request, result)
+    # the key figures first under the verdict, the notes and warnings after every figure: at
+    # 1280x800 a note above them (a mixed cluster's or idle GPUs' line, a warning, a setting
+    # replaced) pushed TTFT and TPOT out of view, and at 1366x768 the planner's warnings
+    # (Qwen3-VL-32B's --limit-mm-per-prompt one) put Weights and KV pool per GPU below it
+    speed = _key_figures(request, result)
+    _fit_advice(request, result)
+    _more_figures(result, speed)
     _layout_row(valid)
     _notes(request, result, speed)
-    _headline_metrics(result)
     _charts(request, result, speed)
     _start_it(request, result)
     st.caption(model_runner_line(result))  # the report header's line
@@ -627,8 +631,7 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
 
 
 def _verdict(request: PlanRequest, result: Plan) -> None:
-    """The verdict, the errors beside it and, where the plan does not fit, the nearest change
-    that does, with a button that makes it."""
+    """The verdict and the errors beside it."""
     # a fit on figures that leave parts out, or one whose longest request never completes
     # (STALLED_FIT), is shown as a warning, not a green "Fits"
     confident = result.verdict.startswith(CONFIDENT_FIT)
@@ -636,6 +639,12 @@ def _verdict(request: PlanRequest, result: Plan) -> None:
         app_markdown(result.verdict))
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(app_markdown(message))
+
+
+def _fit_advice(request: PlanRequest, result: Plan) -> None:
+    """Where the plan does not fit, the nearest change that does, with a button that makes it
+    (under the key figures: above them, a plan that does not fit had its weights per GPU
+    below the fold at 1366x768)."""
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
         st.info(fit_advice_markdown(result.fit_advice),
                 icon=":material/lightbulb:")
@@ -660,34 +669,54 @@ def _notes(request: PlanRequest, result: Plan, speed: SpeedEstimate | None) -> N
         _point_to_a_fitting_layout(request)
 
 
-def _headline_metrics(result: Plan) -> None:
-    """The six headline figures in two rows, and the captions on concurrency and context."""
-    pool = result.kv_cache_bytes_per_gpu
+def _key_figures(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
+    """One row under the verdict: TTFT, TPOT and output tokens/s at the chosen load (none
+    where there is no speed), then Weights per GPU and KV pool per GPU; the speed's cap under
+    it. In a row of their own under TTFT and TPOT, the memory figures were below the fold at
+    1366x768 wherever the verdict took two lines (Qwen3-VL-32B at 131,072 tokens)."""
+    load = current_load()
+    est = estimate_speed(request, load, plan_result=result)
+    cols = st.columns(5)
+    if est is not None:
+        speed_metrics(est, cols[:3])
+    weights, pool = cols[3:] if est is not None else cols[:2]
+    # the LoRA slots inside the weights in the CLI's words ("of them LoRA slots"), as the
+    # memory bar's own segment shows them
+    lora, kv_pool = result.lora_bytes_per_gpu, result.kv_cache_bytes_per_gpu
+    weights.metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu),
+                   delta=f"{fmt.gib(lora)} of them LoRA slots" if lora else None,
+                   delta_color="off", delta_arrow="off")
+    pool.metric("KV pool per GPU", fmt.gib(kv_pool) if kv_pool >= 0 else "none",
+                help=None if kv_pool >= 0 else f"the budget is short by {fmt.gib(-kv_pool)}")
+    if est is not None:
+        speed_cap_caption(est)
+        if est.load != load:  # vLLM clamps the output (speed.context_rule): its note is first
+            st.caption(md_escape(est.notes[0]))
+    return est
+
+
+def _more_figures(result: Plan, speed: SpeedEstimate | None) -> None:
+    """Under the key row and the nearest fitting change: why there is no speed; the KV room,
+    the context ceiling and the concurrency, with the captions on concurrency and context;
+    then tokens/s per request and prefill tokens/s (with a speed) beside KV bytes per token
+    per GPU."""
+    if speed is None:
+        st.info(no_speed_reason(result, current_load()), icon=":material/speed:")
     # the third column wider: under DP its label, "Concurrency at 163,840 tokens per replica",
     # was cut at 1280 px ("... per repl…"); both rows alike, so the figures stay aligned
     widths = [1, 0.9, 1.2]
-    cols = [*st.columns(widths), *st.columns(widths)]
-    # the LoRA slots inside the weights in the CLI's words ("of them LoRA slots"), as the
-    # memory bar's own segment shows them
-    lora = result.lora_bytes_per_gpu
-    cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu),
-                   delta=f"{fmt.gib(lora)} of them LoRA slots" if lora else None,
-                   delta_color="off", delta_arrow="off")
-    cols[1].metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
-                   help=f"whole model: {result.kv_bytes_per_token:,} B per token")
-    cols[2].metric("KV pool per GPU", fmt.gib(pool) if pool >= 0 else "none",
-                   help=None if pool >= 0 else f"the budget is short by {fmt.gib(-pool)}")
-    cols[3].metric("KV room, one request (tokens)",
+    cols = st.columns(widths)
+    cols[0].metric("KV room, one request (tokens)",
                    kv_room_text(result.kv_limited_context_tokens),
                    help="longest single request the KV pool holds: vLLM keeps one block "
                    "of the pool back (its null block), so this can be a block below the "
                    "verdict's KV tokens; '+': more than the search reaches")
-    cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
+    cols[1].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="the KV room capped at the longest max_model_len vLLM accepts")
     # under DP all replicas' concurrency in view, under one's (the CLI's "4.44 over 2
     # replicas"): it was the tooltip's only
     replica = per_replica(result.layout.dp)
-    cols[5].metric(f"Concurrency at {result.max_model_len:,} tokens{replica}",
+    cols[2].metric(f"Concurrency at {result.max_model_len:,} tokens{replica}",
                    f"{result.max_concurrency:.2f}", delta=all_replicas(result) or None,
                    delta_color="off", delta_arrow="off")
     if refused := refused_concurrency(result):  # the figure as the CLI's plan and its JSON
@@ -700,6 +729,11 @@ def _headline_metrics(result: Plan) -> None:
     if stop := max_model_len_stop(result):  # as the CLI's line: a ceiling above max_model_len
         # read as the longest request, which the verdict says is max_model_len
         st.caption(md_escape(f"Context ceiling {result.max_context_tokens:,} tokens{stop}."))
+    rates = st.columns(widths)  # under the captions on concurrency and context
+    if speed is not None:
+        rate_metrics(speed, rates[:2])
+    rates[2].metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
+                   help=f"whole model: {result.kv_bytes_per_token:,} B per token")
 
 
 def _start_it(request: PlanRequest, result: Plan) -> None:
@@ -725,19 +759,6 @@ def _start_it(request: PlanRequest, result: Plan) -> None:
         st.code(fmt.shell_block(result.warm_restart_launch_lines), language="bash")
     if result.v2_warm_restart_launch_note:  # as the command's (over nodes: HEAD_NODE_IP)
         st.caption(app_markdown(result.v2_warm_restart_launch_note))
-
-
-def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
-    """TTFT, TPOT and throughput at the chosen load as metrics (or why there are none)."""
-    load = current_load()
-    est = estimate_speed(request, load, plan_result=result)
-    if est is None:
-        st.info(no_speed_reason(result, load), icon=":material/speed:")
-    else:
-        speed_metrics(est)
-        if est.load != load:  # vLLM clamps the output (speed.context_rule): its note is first
-            st.caption(md_escape(est.notes[0]))
-    return est
 
 
 def _apply_sweep_row(result: SweepResult, index: int) -> None:
