@@ -1021,3 +1021,26 @@ def test_a_sweep_without_a_capped_row_has_no_wait_column() -> None:
     at = open_page()  # one request in flight: every row holds it
     at.button(key="plan.run_sweep").click().run()
     assert "slot wait (s)" not in at.dataframe[-2].value.columns
+
+
+def test_key_figures_in_one_row_under_the_verdict() -> None:
+    """TTFT, TPOT and output tokens/s, then Weights per GPU and KV pool per GPU: the first
+    row under the verdict (in view at 1366x768: tests/browser/test_browser_headline.py); the
+    KV room, context ceiling and concurrency next, the speed's rates and KV bytes last."""
+    labels = [m.label for m in open_page().metric]  # the seed: conc=1 by default
+    assert labels == ["TTFT", "TPOT", "Output tokens/s at 1", "Weights per GPU",
+                      "KV pool per GPU", "KV room, one request (tokens)",
+                      "Context ceiling (tokens)", "Concurrency at 40,960 tokens",
+                      "Tokens/s per request", "Prefill tokens/s", "KV bytes/token per GPU"]
+
+
+def test_a_plan_that_does_not_fit_leads_with_its_weights() -> None:
+    # Qwen3-32B in BF16 on one RTX 3090: 32.8e9 parameters x 2 B ~ 61 GiB of weights, over
+    # the 3090's 24 GB: no speed, so the weights and the pool lead, the nearest change after
+    at = open_page(None, model="Qwen/Qwen3-32B", gpu="rtx-3090", gpn="1")
+    assert not at.exception and at.error[0].value.startswith("Does not fit:")
+    assert [m.label for m in at.metric][:3] == ["Weights per GPU", "KV pool per GPU",
+                                                "KV room, one request (tokens)"]
+    assert metric(at, "KV pool per GPU") == "none"
+    assert [i.value.split(":")[0] for i in at.info][:2] == ["Nearest change",
+                                                           "No speed figures"]
