@@ -323,6 +323,19 @@ is selected": fill_short_context_topk_indices, the compressor still run); the 0.
 0.26.0 sources score every compressed entry at any length. speed.stages.CompressedRead reads
 it (the indexer keys a decode step reads and scores)."""
 
+DSV4_INDEXER_GRAPH_SCORES_FROM: Version = (0, 28, 0)
+"""NOTE: DeepseekV4Indexer.forward decides the skip in Python, inside the attention input
+preparation a full CUDA graph captures (0.34.0 attention.py DeepseekV4Attention.forward: "Keep
+the attention input preparation in the captured graph. Only the sparse indexer and MLA
+attention run in the eager break below"), so a decode step replayed from a full graph runs what
+the capture recorded. From the 0.28.0 wheel (0.29.0-0.34.0 the same) the skip also requires
+`not torch.cuda.is_current_stream_capturing()`: the graph records the scoring, and every
+graph-replayed decode step scores all its keys, short or not. The 0.27.0 wheel has no such
+condition and captures with dummy seq_lens = max_query_len (v1/worker/gpu_model_runner.py
+_dummy_run; 1 // 4 = 0 <= 512): its graphs record the skip (fill_short_context_topk_indices:
+the first min(held, top-k) entries), scoring nothing at any length. speed.step.indexer_skip
+reads it."""
+
 DSV4_SEQUENCE_PARALLEL_FROM: Version = (0, 27, 0)
 """NOTE: from the 0.27.0 wheel (0.27.1-0.34.0 the same rule) models/deepseek_v4/nvidia/model.py
 _use_sequence_parallel turns DeepSeek-V4 sequence-parallel where `pipeline_parallel_size == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from planner.memo import IdentityMemo, alike_kinds, distinct_objects, first_alike
 from planner.model.attention import KvLayer, model_kv_layers
@@ -70,6 +70,12 @@ def compressed_entries(context: float, ratio: int, topk: int) -> float:
     return min(held, topk) if topk else held
 
 
+# When DeepSeek-V4's indexer scores a 1:4 layer's keys (speed.step.indexer_skip): whenever
+# it runs ("never" skipped), not while the entries number at most top-k ("short"), or not at
+# all ("always" skipped: the top-k filled with the first entries)
+IndexerSkip = Literal["never", "short", "always"]
+
+
 class CompressedRead(NamedTuple):
     """One DeepSeek-V4 layer that compresses its KV, as a decode step reads it (flashmla.py
     _forward_decode: FlashMLA's extra_k_cache at the top-k indices; attention.py
@@ -81,19 +87,19 @@ class CompressedRead(NamedTuple):
     index_key_bytes: int  # one indexer key: fp8 index_head_dim + a float32 scale per 128
     index_width: int  # indexer heads x index_head_dim (ReplicatedLinear: whole on every rank)
 
-    def index_keys(self, context: float, skips_short: bool) -> float:
+    def index_keys(self, context: float, skip: IndexerSkip) -> float:
         """The indexer keys one query scores at `context` tokens: every compressed entry's
-        (context // ratio); none without an indexer, nor where the release skips it
-        (`skips_short`: vllm_versions.DSV4_INDEXER_SKIPS_SHORT_FROM) while the entries
-        number at most top-k."""
+        (context // ratio); none without an indexer, nor where the step skips it (`skip`:
+        speed.step.indexer_skip): always, or while the entries number at most top-k."""
         held = context // self.ratio
-        return held if self.topk and (held > self.topk or not skips_short) else 0
+        skipped = skip == "always" or (skip == "short" and held <= self.topk)
+        return held if self.topk and not skipped else 0
 
-    def read_bytes(self, context: float, skips_short: bool) -> float:
+    def read_bytes(self, context: float, skip: IndexerSkip) -> float:
         """Bytes one sequence's query reads: its compressed entries at entry_bytes, + the
         indexer keys it scores at index_key_bytes."""
         return (compressed_entries(context, self.ratio, self.topk) * self.entry_bytes
-                + self.index_keys(context, skips_short) * self.index_key_bytes)
+                + self.index_keys(context, skip) * self.index_key_bytes)
 
 
 @dataclass(frozen=True)

@@ -65,10 +65,11 @@ from planner.serving.speed.routing import (
     expected_experts_touched,
     experts_held,
 )
-from planner.serving.speed.stages import Stage
+from planner.serving.speed.stages import IndexerSkip, Stage
 from planner.serving.vllm_versions import (
     ASYNC_SCHEDULING_FROM,
     DRAFTS_SKIPPED_FROM,
+    DSV4_INDEXER_GRAPH_SCORES_FROM,
     DSV4_INDEXER_SKIPS_SHORT_FROM,
 )
 
@@ -143,19 +144,28 @@ def _piecewise_s(ctx: Context, stage: Stage) -> float:
     return 0.0 if cost is None else cost.us * stage.layers * 1e-6
 
 
-def indexer_skips_short(ctx: Context) -> bool:
-    """Whether the release skips DeepSeek-V4's indexer while its compressed entries number at
-    most top-k (vllm_versions.DSV4_INDEXER_SKIPS_SHORT_FROM)."""
-    return ctx.device.rules.version >= DSV4_INDEXER_SKIPS_SHORT_FROM
+def indexer_skip(ctx: Context, prefill: bool) -> IndexerSkip:
+    """When DeepSeek-V4's indexer skips scoring in a step: never before the short-context skip
+    (vllm_versions.DSV4_INDEXER_SKIPS_SHORT_FROM); in a decode step replayed from a full CUDA
+    graph (neither eager nor piecewise_layer_cost) as the capture recorded it, every step
+    scoring from DSV4_INDEXER_GRAPH_SCORES_FROM and none before it; run eagerly (a prefill
+    chunk, eager, piecewise decode), while the compressed entries number at most top-k."""
+    version = ctx.device.rules.version
+    if version < DSV4_INDEXER_SKIPS_SHORT_FROM:
+        return "never"
+    if not prefill and not ctx.eager and piecewise_layer_cost(ctx) is None:
+        return "never" if version >= DSV4_INDEXER_GRAPH_SCORES_FROM else "always"
+    return "short"
 
 
-def _kv_read_bytes(ctx: Context, stage: Stage, contexts: float, tokens_ctx: float) -> float:
-    """KV bytes one step reads for `contexts` sequences of `tokens_ctx` context each: the
-    full-attention bytes a token x the context, each window's, and DeepSeek-V4's compressed
-    entries and indexer keys (stages.CompressedRead.read_bytes)."""
+def _kv_read_bytes(ctx: Context, stage: Stage, contexts: float, tokens_ctx: float,
+                  prefill: bool) -> float:
+    """KV bytes one step (`prefill`: a prefill chunk's) reads for `contexts` sequences of
+    `tokens_ctx` context each: the full-attention bytes a token x the context, each window's,
+    and DeepSeek-V4's compressed entries and indexer keys (stages.CompressedRead.read_bytes)."""
     window = sum(per * min(tokens_ctx, w) for w, per in stage.window_kv) \
         if stage.window_kv else 0
-    compressed = sum(layer.read_bytes(tokens_ctx, indexer_skips_short(ctx))
+    compressed = sum(layer.read_bytes(tokens_ctx, indexer_skip(ctx, prefill))
                      for layer in stage.compressed_kv) if stage.compressed_kv else 0
     return contexts * (stage.kv_bytes_per_token * tokens_ctx + window + compressed)
 
@@ -299,7 +309,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     if ctx.moe_kernel == "moe-wna16":
         expert_s *= WNA16_FALLBACK_SLOWDOWN
     weights_s = stage.dense_bytes / ctx.weights_bw + expert_s
-    kv_s = (_kv_read_bytes(ctx, stage, seqs, context) + _state_bytes(stage, seqs)) / ctx.kv_bw
+    kv_s = (_kv_read_bytes(ctx, stage, seqs, context, prefill) + _state_bytes(stage, seqs)) / ctx.kv_bw
     # causal attention: each new token's query meets `context` keys (at most the group's
     # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
     # per head per key, on the SFUs, and P.V waits for it (NVIDIA, "Making Softmax More
@@ -324,7 +334,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     # a sparse-MLA indexer scores every context token; DeepSeek-V4's every compressed entry
     # of a layer with one, where it scores at all (stages.CompressedRead.index_keys)
     index_flops = 2 * tokens * (context * stage.indexer_width + sum(
-        layer.index_keys(context, indexer_skips_short(ctx)) * layer.index_width
+        layer.index_keys(context, indexer_skip(ctx, prefill)) * layer.index_width
         for layer in stage.compressed_kv))
     # the routers score the tokens this rank routes (_Tokens.gated), all of them but in
     # DeepSeek-V4's sequence-parallel mode

@@ -66,7 +66,7 @@ from planner.serving.speed.step import (
     clock_factor,
     ep_ranks,
     expert_shares,
-    indexer_skips_short,
+    indexer_skip,
     moe_kernels_launched,
     moe_layer_us,
     physical_experts,
@@ -150,7 +150,7 @@ def _compressed_text(ctx: Context, s, context: float) -> str:
     for layer, n in Counter(s.compressed_kv).items():
         held = f"{context:,.0f} // {layer.ratio}"
         entries = f"min({held}, {layer.topk:,})" if layer.topk else held
-        keys = layer.index_keys(context, indexer_skips_short(ctx))
+        keys = layer.index_keys(context, indexer_skip(ctx, prefill=False))
         index = (f" + {keys:,.0f} indexer keys x {layer.index_key_bytes:,} B" if keys
                  else "")
         parts.append(f" + {counted(n, f'1:{layer.ratio} layer')} x ({entries} entries x "
@@ -615,9 +615,9 @@ def _compressed_inputs(ctx: Context, s, context: float) -> Inputs:
                 (f"compressed_entries_r{layer.ratio}",
                  compressed_entries(context, layer.ratio, layer.topk)),
                 (f"indexer_keys_r{layer.ratio}",
-                 layer.index_keys(context, indexer_skips_short(ctx))),
+                 layer.index_keys(context, indexer_skip(ctx, prefill=False))),
                 (f"kv_bytes_per_layer_r{layer.ratio}",
-                 layer.read_bytes(context, indexer_skips_short(ctx))))}
+                 layer.read_bytes(context, indexer_skip(ctx, prefill=False))))}
 
 
 def _decode_compute_term(ctx: Context, s, parts, tokens: float) -> Term:

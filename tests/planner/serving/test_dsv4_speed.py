@@ -174,10 +174,10 @@ HC_HEAD_B = 4 * (4 * 4 * 4_096 + 4 + 1)  # hc_head_fn, hc_head_base, hc_head_sca
 KV_BW, WEIGHT_BW = 4_800e9 * 0.707, 4_800e9 * 0.865
 
 
-def _tp8(version: str, input_len: int):
+def _tp8(version: str, input_len: int, eager: bool = False):
     request = PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V4-Flash"),
                           cluster=preset_cluster("h200", 8), layout=ParallelLayout(tp=8),
-                          engine=EngineSettings(vllm_version=version))
+                          engine=EngineSettings(vllm_version=version, enforce_eager=eager))
     result = plan(request)
     est = estimate_speed(request, ServingLoad(concurrency=1, input_len=input_len,
                                               output_len=1), plan_result=result)
@@ -232,30 +232,59 @@ def test_target_reads_each_layer_kinds_kv_at_32k_by_hand():
 
 
 def test_target_reads_every_compressed_entry_at_1k_by_hand():
-    # 1,024.5 tokens: a 1:4 layer holds 256 entries, no more than the top-512: 0.27.0+ skip
-    # the indexer (DeepseekV4Indexer.forward: max_seq_len // 4 <= topk) and read all 256:
-    # 149,504 B; a 1:128 layer 8 x 584 = 4,672 B. 3,214,336 + 21 x 149,504 + 20 x 4,672 =
-    # 3,214,336 + 3,139,584 + 93,440 = 6,447,360 B (was 1,024.5 x 3,839 = 3,933,055.5)
+    # 1,024.5 tokens: a 1:4 layer holds 256 entries, no more than the top-512, so the query
+    # reads all 256: 149,504 B; a 1:128 layer 8 x 584 = 4,672 B. 3,214,336 + 21 x 149,504 +
+    # 20 x 4,672 = 3,214,336 + 3,139,584 + 93,440 = 6,447,360 B (was 1,024.5 x 3,839 =
+    # 3,933,055.5). Whether the indexer also scores its 256 keys (256 x 132 = 33,792 B a 1:4
+    # layer) depends on how the step runs: DeepseekV4Indexer.forward skips it where
+    # max_seq_len // 4 <= topk "and not torch.cuda.is_current_stream_capturing()" (0.28.0+),
+    # decided in the input preparation a full CUDA graph captures, so a graph-replayed decode
+    # step of 0.34.0 scores them: 6,447,360 + 21 x 33,792 = 6,447,360 + 709,632 = 7,156,992 B
     terms, _ = _tp8("0.34.0", 1_024)
     kv = _inputs(terms["decode_kv"])
-    assert (kv["compressed_entries_r4"], kv["indexer_keys_r4"]) == (256, 0)
+    assert (kv["compressed_entries_r4"], kv["indexer_keys_r4"]) == (256, 256)
     assert kv["compressed_entries_r128"] == 8
-    read = 43 * WINDOW_B + 21 * 256 * 584 + 20 * 8 * 584
-    assert read == 6_447_360
+    read = 43 * WINDOW_B + 21 * (256 * 584 + 256 * 132) + 20 * 8 * 584
+    assert read == 6_447_360 + 709_632 == 7_156_992
     assert terms["decode_kv"].value == pytest.approx(read / KV_BW * 1e3)
-    # 2 x 128 + 21 x (128 + 256) + 20 x (128 + 8) = 11,040 keys x 2 x 8,192 = 180,879,360
+    # 2 x 128 + 21 x (128 + 256) + 20 x (128 + 8) = 11,040 keys x 2 x 8,192 = 180,879,360;
+    # the indexer's 64 x 128 over 256 keys in 21 layers: 2 x 8,192 x 256 x 21 = 88,080,384
     compute = _inputs(terms["decode_compute"])
     assert compute["attention_flops"] == 2 * 8_192 * 11_040 == 180_879_360
-    assert "indexer_flops" not in compute
-    # TPOT 5.128519 ms before: + 0.032644 ms hyper-connections + 0.000741 ms KV
+    assert compute["indexer_flops"] == 2 * 8_192 * 256 * 21 == 88_080_384
+    # TPOT 5.128519 ms before: + 0.032644 ms hyper-connections + 0.000950 ms KV
     delta_ms = ((43 * HYPER_B + HC_HEAD_B) / WEIGHT_BW + (read - 1_024.5 * 3_839) / KV_BW) * 1e3
-    assert delta_ms == pytest.approx(0.033385, abs=1e-6)
+    assert delta_ms == pytest.approx(0.033594, abs=1e-6)
     assert terms["tpot"].value == pytest.approx(5.128519 + delta_ms, abs=2e-6)
+    # --enforce-eager runs the forward each step: the skip holds, 6,447,360 B, no indexer FLOPs
+    eager, _ = _tp8("0.34.0", 1_024, eager=True)
+    kv = _inputs(eager["decode_kv"])
+    assert (kv["indexer_keys_r4"], kv["kv_bytes_per_layer_r4"]) == (0, 149_504)
+    assert eager["decode_kv"].value == pytest.approx(6_447_360 / KV_BW * 1e3)
+    assert "indexer_flops" not in _inputs(eager["decode_compute"])
     # 0.26.0 scores every key at any length: + 256 x 132 = 33,792 B a 1:4 layer
     old, _ = _tp8("0.26.0", 1_024)
     kv = _inputs(old["decode_kv"])
     assert (kv["indexer_keys_r4"], kv["kv_bytes_per_layer_r4"]) == (256, 149_504 + 33_792)
     assert _inputs(old["decode_compute"])["indexer_flops"] == 2 * 8_192 * 256 * 21
+
+
+def test_0_27_graphs_record_the_indexers_skip_at_any_length():
+    # 0.27.0's skip has no capture condition and its capture's dummy seq_lens are
+    # max_query_len (1 a decode: 1 // 4 = 0 <= 512), so its full decode graphs replay
+    # fill_short_context_topk_indices: the first 512 of a 1:4 layer's 8,192 entries at
+    # 32,768.5 tokens, no key scored. 3,214,336 + 21 x 512 x 584 + 20 x 149,504 = 3,214,336 +
+    # 6,279,168 + 2,990,080 = 12,483,584 B (0.34.0: 35,191,808)
+    terms, _ = _tp8("0.27.0", 32_768)
+    kv = _inputs(terms["decode_kv"])
+    assert (kv["compressed_entries_r4"], kv["indexer_keys_r4"]) == (512, 0)
+    read = 43 * WINDOW_B + 21 * 512 * 584 + 20 * 256 * 584
+    assert read == 12_483_584
+    assert terms["decode_kv"].value == pytest.approx(read / KV_BW * 1e3)
+    assert "indexer_flops" not in _inputs(terms["decode_compute"])
+    # eagerly the indexer runs there (8,192 > 512): 1,380,352 B a 1:4 layer as 0.34.0's
+    kv = _inputs(_tp8("0.27.0", 32_768, eager=True)[0]["decode_kv"])
+    assert (kv["indexer_keys_r4"], kv["kv_bytes_per_layer_r4"]) == (8_192, 1_380_352)
 
 
 def test_sequence_parallel_routers_score_each_ranks_shard():
