@@ -309,7 +309,8 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     if ctx.moe_kernel == "moe-wna16":
         expert_s *= WNA16_FALLBACK_SLOWDOWN
     weights_s = stage.dense_bytes / ctx.weights_bw + expert_s
-    kv_s = (_kv_read_bytes(ctx, stage, seqs, context, prefill) + _state_bytes(stage, seqs)) / ctx.kv_bw
+    kv_s = (_kv_read_bytes(ctx, stage, seqs, context, prefill)
+            + _state_bytes(stage, seqs)) / ctx.kv_bw
     # causal attention: each new token's query meets `context` keys (at most the group's
     # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
     # per head per key, on the SFUs, and P.V waits for it (NVIDIA, "Making Softmax More
