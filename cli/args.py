@@ -16,7 +16,9 @@ from datetime import date
 from typing import NamedTuple, get_args
 
 from cli.parser import BooleanOnce, OneLineParser
+from planner.model.config.overrides import HF_OVERRIDE_KEYS, parse_hf_overrides
 from planner.model.quant import UnknownSchemeError, resolve_scheme
+from planner.model.spec import ConfigError
 from planner.serving.engine import checkpoint_name_problem, default_block_words
 from planner.serving.eplb import redundant_count_problem
 from planner.serving.hardware import (
@@ -556,6 +558,7 @@ def _add_recommend(sub, prog: str) -> None:
     add_lora(search, "another release refused (exit 2), another model searched without "
              "LoRA (a warning names it)")
     add_trust_remote_code(search)
+    add_hf_overrides(search)
     add_wsl2(search)
     add_network(search)
     search.add_argument("--top", type=_bounded_int(1, 1000), default=10, metavar="K",
@@ -667,6 +670,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
         _add_layout(eng)
     _add_format_and_limits(eng, layout=layout)
     add_trust_remote_code(eng)
+    add_hf_overrides(eng)
     add_mm_modes(eng)
     add_enforce_eager(eng)
     add_model_runner(eng)
@@ -919,6 +923,28 @@ def add_trust_remote_code(parser) -> None:
                         "native class for the config's architecture and auto_map names one); "
                         "review that code first. Headroom never runs it: only the command "
                         "changes")
+
+
+def _hf_overrides(text: str) -> str:
+    """argparse type for --hf-overrides: the JSON object (model.config.overrides.
+    parse_hf_overrides), kept as JSON text for EngineSettings and the launch command."""
+    try:
+        return json.dumps(parse_hf_overrides(text))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def add_hf_overrides(parser) -> None:
+    """--hf-overrides, the same for plan, sweep, report and recommend: vLLM's flag (every
+    covered release's parser has it), applied to each model's config.json before planning
+    (cli.inputs.load_model) and passed in the launch command."""
+    parser.add_argument("--hf-overrides", type=_hf_overrides, metavar="JSON",
+                        help="like vLLM's flag, a JSON object of config.json keys set before "
+                        f"planning, limited to {', '.join(HF_OVERRIDE_KEYS)} (another key is "
+                        "refused), e.g. a YaRN block for a longer context: '{\"rope_scaling\": "
+                        "{\"rope_type\": \"yarn\", \"factor\": 4.0, "
+                        "\"original_max_position_embeddings\": 32768}, "
+                        "\"max_position_embeddings\": 131072}'")
 
 
 def add_enforce_eager(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

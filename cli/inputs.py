@@ -7,6 +7,7 @@ problem raises an exception with a one-line message; planner_cli maps them to ex
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import shlex
 from collections.abc import Callable, Iterable
@@ -20,9 +21,10 @@ from planner.model.checkpoint import (
     ModelSource,
     unread_headers,
 )
+from planner.model.config.overrides import with_hf_overrides
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import DTYPE_SCHEME, checkpoint_scheme, resolve_scheme, scheme
-from planner.model.spec import ModelSpec
+from planner.model.spec import ConfigError, ModelSpec
 from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.eagle import DraftError, EagleDraft, parse_eagle_draft
@@ -259,10 +261,13 @@ def _missing_path(model: str) -> bool:
         return True
 
 
-def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, ModelSpec]:
+def load_model(model: str, revision: str | None = None, hf_overrides: str | None = None
+               ) -> tuple[ModelSource, ModelSpec]:
     """Resolve a path or repo id (a verbatim catalog entry, else the hub, whose fallbacks are the
-    local cache and the catalog) and parse its config; a local file or folder that `vllm
-    serve` cannot load is marked (ModelSpec.unservable), so no plan prints a command for it."""
+    local cache and the catalog) and parse its config, with --hf-overrides `hf_overrides`
+    applied (the config as read must parse first: an error then is the override's); a local
+    file or folder that `vllm serve` cannot load is marked (ModelSpec.unservable), so no plan
+    prints a command for it."""
     if _missing_path(model):
         raise CliError(f"{model}: {_nothing_at(home_expanded(model))} (a model is a "
                        "config.json, a folder holding one, or a repo id such as Qwen/Qwen3-8B).")
@@ -274,10 +279,22 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
     name, unservable = (source.repo_id, None) if source.repo_id else \
         _local_name(home_expanded(model))
     unservable = unservable or _corrupt_weights(source)
-    spec = parse_model_config(source.config, source.hf_quant_config, name=name,
+    spec = _parsed(source, name, source.config)
+    if hf_overrides is not None:
+        try:
+            spec = _parsed(source, name, with_hf_overrides(source.config,
+                                                           json.loads(hf_overrides)))
+        except ConfigError as exc:
+            raise ConfigError(f"--hf-overrides {shortened(hf_overrides)}: {exc}") from exc
+    return source, spec.model_copy(update={"unservable": unservable}) if unservable else spec
+
+
+def _parsed(source: ModelSource, name: str | None, config: dict) -> ModelSpec:
+    """`config` (source's config.json, or it under --hf-overrides) parsed with source's other
+    files."""
+    return parse_model_config(config, source.hf_quant_config, name=name,
                               tokenizer_config=source.tokenizer_config,
                               processor_configs=source.processor_configs)
-    return source, spec.model_copy(update={"unservable": unservable}) if unservable else spec
 
 
 def model_identity(model: str, source: ModelSource) -> str:
@@ -639,6 +656,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "model_runner": runner_setting(args, release),
         **mamba_settings(args, release),
         "trust_remote_code": args.trust_remote_code,
+        "hf_overrides": getattr(args, "hf_overrides", None),
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version

@@ -199,7 +199,7 @@ def _model(args: argparse.Namespace, model: str, revision: str | None = None
     try:
         if isinstance(loaded, Exception):
             raise loaded
-        source, spec = loaded or load_model(model, revision)
+        source, spec = loaded or load_model(model, revision, getattr(args, "hf_overrides", None))
     except ConfigError as exc:  # "config.json: ..." names no model: say which of several
         flag = _naming_flag(args, model, revision)
         if flag is None:
@@ -233,7 +233,7 @@ def _preload(args: argparse.Namespace, models: Sequence[tuple[str, str | None]])
 
     def attempt(item: tuple[str, str | None]) -> tuple[ModelSource, ModelSpec] | Exception:
         try:
-            return load_model(*item)
+            return load_model(*item, getattr(args, "hf_overrides", None))
         except Exception as exc:  # raised again by _model, in the command's order
             return exc
 
@@ -370,6 +370,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     engine = EngineSettings(gpu_memory_utilization=args.gpu_memory_utilization,
                             vllm_version=args.vllm_version,
                             trust_remote_code=args.trust_remote_code,
+                            hf_overrides=args.hf_overrides,
                             enforce_eager=args.enforce_eager,
                             model_runner=runner_setting(args, release), **modes,
                             **mamba_settings(args, release),

@@ -726,6 +726,8 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append(f"--quantization {s.quantization}")
     if s.kv_cache_dtype != "auto":
         parts.append(kv_cache_dtype_flag(s.kv_cache_dtype))
+    if s.hf_overrides:  # the JSON object as one shell word (every covered release takes it)
+        parts.append(f"--hf-overrides {shlex.quote(s.hf_overrides)}")
     parts.append(f"--max-model-len {max_model_len}")
     if s.kv_cache_memory_bytes:
         parts.append(f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes}")

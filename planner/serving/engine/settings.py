@@ -68,6 +68,10 @@ class EngineSettings(BaseModel):
     trust_remote_code: bool = Field(
         default=False, description="the launch command passes vLLM --trust-remote-code (it "
         "runs the repository's own Python code; Headroom never does): launch-only")
+    hf_overrides: str | None = Field(
+        default=None, description="--hf-overrides as given (JSON text of the keys Headroom "
+        "models: model.config.overrides.HF_OVERRIDE_KEYS), applied to the config before "
+        "planning and passed in the launch command; None: left out, and out of a dump")
     kv_cache_dtype: KvCacheDtype = "auto"
     gpu_memory_utilization: float = Field(
         default=default_gpu_memory_utilization(DEFAULT_VLLM_VERSION), gt=0, le=1,
@@ -195,12 +199,13 @@ class EngineSettings(BaseModel):
     @model_serializer(mode="wrap")
     def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         """The dump without model_runner, mamba_cache_dtype, mamba_ssm_cache_dtype or
-        mamba_cache_mode while it is "auto", nor mamba_block_size or speculative_draft while
-        None, nor mm_item_limits or mm_limit_order while empty: a plan's JSON keeps its keys
-        unless one is asked."""
+        mamba_cache_mode while it is "auto", nor mamba_block_size, speculative_draft or
+        hf_overrides while None, nor mm_item_limits or mm_limit_order while empty: a plan's
+        JSON keeps its keys unless one is asked."""
         data = handler(self)
         for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype",
-                    "mamba_cache_mode", "mamba_block_size", "speculative_draft"):
+                    "mamba_cache_mode", "mamba_block_size", "speculative_draft",
+                    "hf_overrides"):
             if getattr(self, key) in ("auto", None):
                 data.pop(key, None)
         for key in ("mm_item_limits", "mm_limit_order"):

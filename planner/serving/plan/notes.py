@@ -7,6 +7,7 @@ from planner.serving.eagle import eagle_note
 from planner.serving.engine import EngineSettings, ds_mla_read, is_sparse_mla
 from planner.serving.eplb import method_note
 from planner.serving.hardware import ClusterSpec, GpuSpec
+from planner.serving.hf_overrides import hf_overrides_notes
 from planner.serving.layout import ParallelLayout, straddling_tp_group
 from planner.serving.mm_modes import mm_mode_notes
 from planner.serving.mm_processor import processor_notes
@@ -94,7 +95,7 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
     exclusion list this release reads, a filled generation config, the MoE backend's, EPLB's,
     vLLM's log on a --mamba-ssm-cache-dtype over Qwen3.5's, on a --mamba-cache-mode or
     --mamba-block-size it changes or drops, an EAGLE-3 drafter's and its config's garbage
-    numbers), after model_notes' own."""
+    numbers, --hf-overrides'), after model_notes' own."""
     return (tuple(inc_notes(spec, scheme, rules.version, gpu))
             + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
                 filter(None, [exclusion_list_note(spec, scheme, rules.version),
@@ -119,7 +120,8 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
             + (s.speculative_draft.warnings if s.speculative_draft is not None else ())
             + mamba_mode_notes(spec, s, rules)
             + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version)
-            + tuple(filter(None, [processor_order_note(spec, rules.version)])))
+            + tuple(filter(None, [processor_order_note(spec, rules.version)]))
+            + hf_overrides_notes(s.hf_overrides, rules.version, rules.label))
 
 
 def _ssm_override_note(spec: ModelSpec, s: EngineSettings, rules: VllmRules) -> str | None:
