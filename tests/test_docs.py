@@ -58,7 +58,7 @@ def test_readme_example_and_app_agree_on_expert_parallelism() -> None:
 GROUP = re.compile(r"([\[(])([^\[\]()]*)[\])]")
 """An optional [a | b] or required (a | b) group of a synopsis (no nesting in the README)."""
 METAVARS = {"K": "5", "X": "2000", "Y": "50", "R": "main", "M2": "Qwen/Qwen3-8B", "...": "",
-            "JSON": '{"do_pan_and_scan": true}'}
+            "JSON": '{"do_pan_and_scan": true}', "HF_JSON": '{"max_position_embeddings": 40960}'}
 """Sample values for the README's placeholders."""
 
 
