@@ -43,9 +43,10 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _plan(capsys, *flags: str) -> dict:
-    code, out, err = _run(capsys, "plan", *QWEN, *flags, "--json")
-    assert code == 0, err
-    return json.loads(out)
+    """plan --json of Qwen3-32B on 2 H100s with `flags`, which must exit 0."""
+    done = _run(capsys, "plan", *QWEN, *flags, "--json")
+    assert done[0] == 0, done[2]
+    return json.loads(done[1])
 
 
 def _rope_bytes(plan: dict) -> int:
