@@ -365,6 +365,7 @@ def _unmodelled(st: Setup, bind: Binding) -> tuple[tuple[str, ...], str | None]:
     return (*parts, *r.gap_parts,
             *([unsized_part(effective_backend(s.all2all_backend, version))]
               if buffer and not buffer[2] else []),
+            *([GRAPHS_OUTSIDE_PART] if r.old_graphs and bind.graphs > _outside(bind) else []),
             *(eplb_unmodelled(st.spec, s, version)
               if s.enable_eplb and layout.ep and st.spec.is_moe else ())), gap
 
@@ -379,15 +380,32 @@ def _warnings(st: Setup, bind: Binding, stalled: _RequestMiss | None, ceiling: i
     if stalled is not None:
         warnings.append(_unusable_last_block(st, bind, stalled, ceiling))
     if r.old_graphs:
+        outside = _outside(bind)
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
             f"(~{gib(bind.graphs)} per GPU) from the KV budget; it is taken "
-            "after the KV cache is allocated, from the memory left outside the utilization."
-        )
+            "after the KV cache is allocated, from the memory left outside the utilization ("
+            f"{gib(outside)} = {gib(bind.total)} - {gib(bind.budget)} budget): "
+            + ("room for them, the KV figures stand." if bind.graphs <= outside else
+               "more than that room; whether the capture finds the rest is not modelled."))
     warnings += r.model_notes
     if gap:
         warnings.append(gap)
     return warnings
+
+
+def _outside(bind: Binding) -> int:
+    """The memory a worker leaves outside the utilization (total - budget), where a release
+    that does not subtract the CUDA graph estimate takes the graphs from after the KV cache
+    is allocated (0.17.0 gpu_worker.py: available_kv_cache_memory_bytes = requested_memory -
+    non_kv_cache_memory, CUDA graphs left out; capture_model runs later)."""
+    return bind.total - bind.budget
+
+
+GRAPHS_OUTSIDE_PART = "CUDA graphs beyond the memory outside the utilization"
+"""The unmodelled part of a fit on a release that does not subtract the CUDA graph estimate
+(before GRAPHS_SUBTRACTED_FROM) where the estimate is larger than total - budget: the capture
+after the KV cache may or may not find the rest."""
 
 
 def _fit_verdict(st: Setup, bind: Binding, stalls: bool, parts: tuple[str, ...], ceiling: int,
