@@ -4,6 +4,7 @@ Resolution raises the owning module's own error (HardwareError, SnapshotError, .
 caller shows it inline (`or_error`), so bad input never becomes a traceback.
 """
 
+import json
 import re
 import threading
 from collections import Counter
@@ -16,9 +17,10 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from planner.model.checkpoint import ModelSource
+from planner.model.config.overrides import with_hf_overrides
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
-from planner.model.spec import ModelSpec
+from planner.model.spec import ConfigError, ModelSpec
 from planner.serving.auto_layout import (
     AUTO_LAYOUT_RULE,
     LORA_SETTINGS,
@@ -390,15 +392,28 @@ def prefetch_sources(models: Iterable[str]) -> None:
 def model_spec(model: str, revision: str = "") -> ModelSpec:
     """The parsed architecture of a model, parsed once per session like its source: a large
     config takes ~10 ms to parse and the sidebar and Plan page ask for it ~11 times a run."""
-    specs: dict[tuple[str, str], ModelSpec] = st.session_state.setdefault(_SPECS_KEY, {})
-    key = (model, revision)
+    specs: dict[tuple[str, str, str], ModelSpec] = st.session_state.setdefault(_SPECS_KEY, {})
+    overrides = state().hf_overrides
+    key = (model, revision, overrides)
     if key not in specs:
         source = model_source(model, revision)
-        specs[key] = parse_model_config(source.config, source.hf_quant_config,
-                                        name=source.repo_id or model,
-                                        tokenizer_config=source.tokenizer_config,
-                                        processor_configs=source.processor_configs)
+        specs[key] = _parsed(source, model, source.config)
+        if overrides:  # as the CLI's load_model: the config as read parses first
+            try:
+                specs[key] = _parsed(source, model, with_hf_overrides(
+                    source.config, json.loads(overrides)))
+            except ConfigError as exc:
+                del specs[key]
+                raise ConfigError(f"{LABELS['hf_overrides']} {overrides}: {exc}") from exc
     return specs[key]
+
+
+def _parsed(source: ModelSource, model: str, config: dict) -> ModelSpec:
+    """`config` (source's config.json, or it under the HF overrides) parsed with source's
+    other files."""
+    return parse_model_config(config, source.hf_quant_config, name=source.repo_id or model,
+                              tokenizer_config=source.tokenizer_config,
+                              processor_configs=source.processor_configs)
 
 
 def current_spec() -> ModelSpec:
@@ -573,7 +588,7 @@ def current_engine() -> EngineSettings:
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
                           all2all_backend=(current.all2all_backend if current_spec().is_moe
                                            else None),
-                          **_eplb_knobs(), **lora_knobs(),
+                          **_eplb_knobs(), **lora_knobs(), **override_knobs(),
                           trust_remote_code=trusts_remote_code(current_spec()))
 
 
@@ -607,6 +622,14 @@ def _eplb_knobs() -> dict[str, object]:
     if not (current.enable_eplb and current_spec().is_moe):
         return {}
     return {"enable_eplb": True, "num_redundant_experts": current.num_redundant_experts}
+
+
+def override_knobs() -> dict[str, object]:
+    """The EngineSettings field of the HF overrides (link key hfov), where given: every page
+    plans them (current_engine, compare_engine, the Recommend page) on every model, whose
+    config model_spec read with them, as the CLI's --hf-overrides."""
+    given = state().hf_overrides
+    return {"hf_overrides": given} if given else {}
 
 
 def lora_knobs() -> dict[str, object]:
@@ -915,6 +938,7 @@ def compare_engine(model: str | None = None) -> EngineSettings:
     # (compared_engine drops the first three where the model cannot take them; a model
     # without state layers reads no state dtype)
     return EngineSettings(**quant, **_engine_knobs(), **_eplb_knobs(), **lora_knobs(),
+                          **override_knobs(),
                           **tower_modes(), **state_settings(), **drafter_knobs(),
                           **prefix_caching(),
                           max_model_len=state().compared_context())

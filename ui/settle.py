@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from planner.model.config.overrides import HF_OVERRIDE_KEYS
 from planner.model.config.vision import GEMMA3_IMAGE_TOKENS, LLAMA4_MAX_TILES
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
@@ -660,6 +661,21 @@ def mm_limit_inputs(page: str, modalities: Iterable[str], one_row: bool = False)
             f"{version_label(LIMITS_READ_FROM)}) caps the profile's dummy items at "
             "max_num_seqs x the count",
             **bind(page, field))
+
+
+def hf_overrides_input(page: str) -> None:
+    """The HF overrides field (link key hfov): vLLM --hf-overrides as the CLI takes it, applied
+    to every model's config (ui.context.model_spec) and passed in each command; a value the
+    CLI refuses is refused aloud in its words (pop_refusals), the field put back."""
+    st.text_input(LABELS["hf_overrides"], placeholder="none",
+                  help="vLLM --hf-overrides, a JSON object of config.json keys set before "
+                  f"planning, limited to {', '.join(HF_OVERRIDE_KEYS)}: e.g. a YaRN block to "
+                  "serve Qwen3 past its 40,960 tokens: {\"rope_scaling\": {\"rope_type\": "
+                  "\"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 32768, "
+                  "\"rope_theta\": 1000000}, \"max_position_embeddings\": 131072} (from "
+                  "vLLM 0.30 the yarn block alone does not lengthen the derived max_model_len). "
+                  "The derived context and the rotary cache follow it, and the command "
+                  "passes it", **bind(page, "hf_overrides"))
 
 
 def processor_keys_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:

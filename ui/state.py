@@ -7,6 +7,7 @@ read back on a session's first run (`init_state`) reproduces the plan. Secrets (
 token) and uploaded files are never part of it.
 """
 
+import json
 import re
 import shlex
 import unicodedata
@@ -24,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from planner.model.config.overrides import parse_hf_overrides
 from planner.model.quant import UnknownSchemeError, resolve_scheme, scheme
 from planner.serving.engine import checkpoint_name_problem
 from planner.serving.eplb import redundant_count_problem
@@ -287,6 +289,12 @@ class AppState(BaseModel):
     do_pan_and_scan), kept as the launch command writes it; empty: none. The Plan, Compare and
     Recommend pages offer each key for a model whose processor reads it (bind_processor_kwarg);
     planned for the models with a vision tower (ui.context.tower_modes)."""
+    hf_overrides: str = Field("", alias="hfov", max_length=400)
+    """vLLM --hf-overrides as the CLI's flag takes it (planner.model.config.overrides: JSON
+    of rope_scaling / rope_parameters and max_position_embeddings), kept as the launch command
+    writes it; empty: none. Applied to every model's config (ui.context.model_spec) and passed
+    by every page's engine (ui.context.override_knobs), as the CLI's flag on plan, report
+    --compare and recommend."""
     enforce_eager: bool = Field(False, alias="eager")
     """vLLM --enforce-eager (the CLI's --enforce-eager, every covered release's flag): no CUDA
     graphs, so none subtracted, and every step's per-layer overhead x the eager factor; for every
@@ -558,6 +566,14 @@ class AppState(BaseModel):
         return (_known_choice("all2all_backend", "--all2all-backend", value, value) if value
                 else None)
 
+    @field_validator("hf_overrides")
+    @classmethod
+    def _planned_overrides(cls, value: str) -> str:
+        """Empty, or JSON the CLI's --hf-overrides takes (overrides.parse_hf_overrides: the
+        keys Headroom plans; else its one line), written as the launch command writes it."""
+        value = value.strip()
+        return json.dumps(parse_hf_overrides(value)) if value else ""
+
     @field_validator("mm_processor_kwargs")
     @classmethod
     def _planned_kwargs(cls, value: str) -> str:
@@ -678,7 +694,7 @@ LABELS: dict[str, str] = {
     "spec_acceptance_length": "Mean acceptance length",
     "skip_mm_profiling": "Skip multimodal profiling",
     "language_model_only": "Language model only", "mm_encoder_tp_mode": "Encoder TP mode",
-    "mm_processor_kwargs": "Processor options",
+    "mm_processor_kwargs": "Processor options", "hf_overrides": "HF overrides (JSON)",
     "mm_limit_image": "Images per prompt", "mm_limit_video": "Videos per prompt",
     "mm_limit_audio": "Audio clips per prompt",
     "trust_remote_code": "Trust remote code",

@@ -43,6 +43,7 @@ from ui.context import (
 )
 from ui.settle import (
     drafter_inputs,
+    hf_overrides_input,
     mamba_paging_inputs,
     mamba_paging_offered,
     mm_limit_inputs,
@@ -114,6 +115,7 @@ with st.expander("vLLM options for every model", key="compare.vllm_options"):
     # prefix caching and the Mamba cache mode and block size, where one has such layers
     mamba_paging_inputs("compare", *mamba_paging_offered(readable), prefix=hybrid,
                         one_row=True)
+    hf_overrides_input("compare")
 try:
     cluster = current_cluster()
     engine = compare_engine()

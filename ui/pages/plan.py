@@ -103,6 +103,7 @@ from ui.settle import (
     current_valid_layouts,
     drafter_inputs,
     held_scheme,
+    hf_overrides_input,
     mamba_paging_inputs,
     mm_limit_inputs,
     mm_limits_offered,
@@ -329,7 +330,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         current.prefix_caching != "auto",
         current.block_size, len(moe_backends) > 1 and current.moe_backend,
         len(all2all_backends) > 1 and current.all2all_backend, eplb and current.enable_eplb,
-        lora and current.enable_lora)))
+        lora and current.enable_lora, current.hf_overrides)))
     # a fixed key: the user's open or folded stays as the label's count changes (without a
     # key, a new label would make it a new element, folded again)
     with container.expander("More vLLM options" + (f" ({set_here}\u00a0set)" if set_here else ""),
@@ -366,6 +367,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                     **bind("plan", "enforce_eager"))
         runner_inputs("plan", runners, state_dtypes)
         mamba_paging_inputs("plan", cache_modes, mamba_block, prefix=True)
+        hf_overrides_input("plan")
         if lora:
             _lora_options(current.enable_lora, tower)
 

@@ -46,6 +46,7 @@ from ui.context import (
     lora_caption,
     lora_knobs,
     model_spec,
+    override_knobs,
     planned_acceptance,
     prefix_caching,
     release_default_note,
@@ -57,6 +58,7 @@ from ui.context import (
 )
 from ui.settle import (
     drafter_inputs,
+    hf_overrides_input,
     mamba_paging_inputs,
     mamba_paging_offered,
     mm_limit_inputs,
@@ -330,7 +332,7 @@ def _options_set(limits: tuple[str, ...], state_dtypes: tuple[str, ...],
     model runner, the drafter, its draft tokens and their mean acceptance length, and, where
     offered (runner_inputs,
     mamba_paging_inputs: `state_dtypes`, the Mamba cache `modes`, `block` and, for a `hybrid`,
-    prefix caching), the state dtypes and Mamba paging."""
+    prefix caching), the state dtypes and Mamba paging, and the HF overrides."""
     current = state()
     return sum(map(bool, (
         set(limits) & set(mm_limit_counts()),
@@ -340,7 +342,8 @@ def _options_set(limits: tuple[str, ...], state_dtypes: tuple[str, ...],
         len(state_dtypes) > 1 and current.mamba_cache_dtype != "auto",
         len(state_dtypes) > 1 and current.mamba_ssm_cache_dtype != "auto",
         len(modes) > 1 and current.mamba_cache_mode != "auto",
-        block and current.mamba_block_size, hybrid and current.prefix_caching != "auto")))
+        block and current.mamba_block_size, hybrid and current.prefix_caching != "auto",
+        current.hf_overrides)))
 
 
 def _engine(**state_dtyped: object) -> EngineSettings:
@@ -351,7 +354,8 @@ def _engine(**state_dtyped: object) -> EngineSettings:
                           gpu_memory_utilization=state().gpu_memory_utilization,
                           enforce_eager=state().enforce_eager, model_runner=state().model_runner,
                           **({"block_size": state().block_size} if state().block_size else {}),
-                          **lora_knobs(), **tower_modes(), **drafter_knobs(), **state_dtyped)
+                          **lora_knobs(), **tower_modes(), **drafter_knobs(), **state_dtyped,
+                          **override_knobs())
 
 
 settle_state()  # the settings the Plan page settles, with its warnings (ui/settle.py)
@@ -434,6 +438,7 @@ with st.expander("vLLM options for every row" + (f" ({set_here}\u00a0set)" if se
     runner_inputs("recommend", runner_choices(), state_dtypes_asked, one_row=True)
     drafter_inputs("recommend", False, one_row=True)
     mamba_paging_inputs("recommend", *paging, prefix=hybrid, one_row=True)
+    hf_overrides_input("recommend")
 engine = _engine(**(state_settings() | prefix_caching() if hybrid else {}))
 # counts per prompt recommend refuses for a model here (a count above 0 before vLLM 0.16.0,
 # an audio tower left with the vision modalities at 0): in its words, as it exits 2
