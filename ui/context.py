@@ -678,6 +678,10 @@ APP_LARGER_LEN_STEP = "at a larger max_model_len (the Plan page's field)"
 RECOMMEND_LARGER_LEN_STEP = "at a larger max_model_len (this page's Context field)"
 """APP_LARGER_LEN_STEP on the Recommend page, whose rows are planned at its own Context field
 (the Plan page's did not move them)."""
+COMPARE_LARGER_LEN_STEP = ("at a larger max_model_len (this page's "
+                           f"\"{LABELS['compare_context']}\" field)")
+"""APP_LARGER_LEN_STEP on the Compare page, whose models are planned at its own field (the
+Plan page's only seeds it until it is changed there)."""
 APP_LONGER_LEN_REFUSED = ("vLLM refuses a max_model_len longer than that; the Recommend page's "
                           "Context field sets it")
 CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"

@@ -487,16 +487,22 @@ def test_a_model_no_layout_runs_is_a_row_that_says_why_on_both_surfaces(
     assert (row["layout"], row["fits"]) == ("TP=2", False) and why in row["verdict"]
 
 
-def test_the_verdicts_name_the_plan_pages_field_not_the_cli_flag() -> None:
+def test_the_verdicts_name_this_pages_field_not_the_cli_flag() -> None:
     # Qwen3-235B's config stops at 40,960 positions (max_position_embeddings) and its KV cache
-    # on 8x RTX 3090 holds more: at the page's 32,768 a longer request needs the Plan page's
-    # max_model_len, which the CLI's verdict calls --max-model-len
+    # on 8x RTX 3090 holds more: at the page's 32,768 a longer request needs a larger
+    # max_model_len, which the CLI's verdict calls --max-model-len. Every model here is planned
+    # at this page's own field (the Plan page's only seeds it), so the verdict names that one:
+    # it named the Plan page's, which no longer moves the rows once this one is changed
     at = open_page("compare", tp="8")
     verdict = at.table[0].value.loc["Qwen/Qwen3-235B-A22B-GPTQ-Int4", "verdict"]
     assert verdict.endswith(
         "one request can reach 32,768 tokens (max_model_len; the KV cache holds one of 40,960 "
-        "at a larger max_model_len (the Plan page's field)).")
-    assert "--max-model-len" not in verdict
+        "at a larger max_model_len (this page's \"max_model_len for every model\" field)).")
+    assert "--max-model-len" not in verdict and "Plan page" not in verdict
+    # the field it names moves the rows: at 40,960 that request fits
+    at.number_input(key="compare.compare_context").set_value(40960).run()
+    verdict = at.table[0].value.loc["Qwen/Qwen3-235B-A22B-GPTQ-Int4", "verdict"]
+    assert "at 40,960 tokens; one request can reach 40,960 tokens." in verdict, verdict
 
 
 def test_the_comparison_starts_from_the_model_just_planned() -> None:

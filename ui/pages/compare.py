@@ -15,13 +15,14 @@ from planner.report import (
     with_param_check,
 )
 from planner.serving.auto_layout import at_compared_len
-from planner.serving.plan import PlanRequest, verdict_unmodelled
+from planner.serving.plan import LARGER_LEN_STEP, PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
 from planner.text import capitalized, control_quoted, counted, md_escape
 from planner.units import GIB
 from ui import format as fmt
 from ui.charts import grouped_bars
 from ui.context import (
+    COMPARE_LARGER_LEN_STEP,
     USER_ERRORS,
     app_markdown,
     compare_engine,
@@ -202,7 +203,8 @@ table = pd.DataFrame([{
     "TTFT (ms)": fmt.rounded(row.ttft_ms), "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
     "output tok/s": fmt.rounded(row.output_tokens_per_s),
     "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
-    "verdict": app_markdown(row.verdict),  # st.table renders its cells as Markdown
+    # st.table renders its cells as Markdown; a longer request needs this page's field
+    "verdict": app_markdown(row.verdict.replace(LARGER_LEN_STEP, COMPARE_LARGER_LEN_STEP)),
 } for (row, result, warnings), name in zip(
     compared, fmt.short_model_names(row.model_name for row, _, _ in compared), strict=True)])
 # a refused model's concurrency as report --compare prints it, marked in the grid and chart
