@@ -254,3 +254,29 @@ def test_a_parameter_count_metric_names_its_unit_in_its_label() -> None:
     transformers on the meta device), under a billion: in millions, 596.0."""
     metrics = {m.label: m.value for m in open_page("model", model="Qwen/Qwen3-0.6B").metric}
     assert metrics["Parameters (millions)"] == "596.0"
+
+
+def test_the_page_opens_on_the_tab_of_the_current_models_source(hub_reply) -> None:
+    # r4: a model fetched from the hub opened on the catalog tab, its first entry picked and a
+    # red "Use ... instead of acme/qwen" button offered to a user who had not touched it
+    config = json.loads((ROOT / "planner" / "catalog_data" / "Qwen__Qwen3-8B.json")
+                        .read_text())["config"]
+    hub_reply("acme/qwen", config)
+    at = open_page("model", model="acme/qwen", rev="v1")
+    assert not at.exception and not at.error
+    assert at.session_state["model.source_tab"] == "Any Hugging Face repo"
+    assert at.text_input(key="model.repo").value == "acme/qwen"
+    assert revision(at).value == "v1"
+    assert at.selectbox(key="model.catalog_choice").value is None  # no entry picked for them
+    assert "model.use_catalog" not in [b.key for b in at.button]
+    assert ("Every page plans acme/qwen now, which is not picked here: pick a catalog model "
+            "to use it instead.") in [c.value for c in at.caption]
+    # picked by the user, the entry is offered
+    at.selectbox(key="model.catalog_choice").set_value("Qwen/Qwen3-8B").run()
+    assert at.button(key="model.use_catalog").label == "Use Qwen/Qwen3-8B instead of acme/qwen"
+    # a catalog model: the catalog tab, itself picked, nothing to replace it with
+    at = open_page("model", model="Qwen/Qwen3-8B")
+    assert at.session_state["model.source_tab"] == "Bundled catalog"
+    assert at.selectbox(key="model.catalog_choice").value == "Qwen/Qwen3-8B"
+    assert "model.use_catalog" not in [b.key for b in at.button]
+    assert at.text_input(key="model.repo").value == ""

@@ -28,6 +28,8 @@ from ui.tables import number_column
 _TOKEN_WIDGET = "model.token"
 _FETCH_ERROR_KEY = "model.fetch_error"
 _CHOICE_KEY = "model.catalog_choice"
+_TAB_KEY = "model.source_tab"
+CATALOG_TAB, HUB_TAB = "Bundled catalog", "Any Hugging Face repo"
 _SWITCHED_KEY = "model.switched_to"
 # the hub form's revision field: a key not ending in ".revision", which set_state drops as a
 # widget bound to the state's revision (it emptied the field beside the repo id fetched)
@@ -83,7 +85,15 @@ def _use_typed() -> None:
 
 def _pickers() -> None:
     """Catalog search, or any Hugging Face repo with revision and token."""
-    catalog, hub = st.tabs(["Bundled catalog", "Any Hugging Face repo"])
+    current, current_revision = state().model, state().revision
+    # the tab of the current model's source opens: a repo fetched from the hub (or at a
+    # revision) opened on the catalog, its first entry offered as a red "Use ... instead"
+    from_hub = bool(current_revision) or current not in {e.repo_id for e in catalog_entries()}
+    if from_hub and "model.repo" not in st.session_state:  # its repo id and revision shown
+        st.session_state["model.repo"] = current
+        st.session_state[_REVISION_FIELD] = current_revision
+    catalog, hub = st.tabs([CATALOG_TAB, HUB_TAB], default=HUB_TAB if from_hub else CATALOG_TAB,
+                           key=_TAB_KEY, on_change="rerun")
     with catalog:
         # kept in the session across pages (keep): Streamlit forgot it once the page was left
         query = st.text_input("Search", placeholder="qwen3, llama, deepseek, fp8…",
@@ -94,12 +104,16 @@ def _pickers() -> None:
             st.warning(f"No catalog model matches {md_escape(repr(query))}; try the Hugging "
                        "Face tab.")
         else:
-            current = state().model
             if st.session_state.get(_CHOICE_KEY) not in ids:  # first visit, or filtered out
-                st.session_state[_CHOICE_KEY] = current if current in ids else ids[0]
+                # none picked for the user: an unrelated first entry stood offered in its place
+                st.session_state[_CHOICE_KEY] = current if current in ids else None
             choice = st.selectbox("Model", ids, key=_CHOICE_KEY,
+                                  placeholder="Pick a catalog model",
                                   format_func=lambda i: f"{i} (current)" if i == current else i)
-            if choice == current:
+            if choice is None:
+                st.caption(f"Every page plans {md_escape(current)} now, which is not picked "
+                           "here: pick a catalog model to use it instead.")
+            elif choice == current:
                 st.caption("This is the model every page plans now.")
             else:
                 st.button(f"Use {md_escape(choice)} instead of {md_escape(current)}",
