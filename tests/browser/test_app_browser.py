@@ -1253,18 +1253,29 @@ def test_compare_and_recommend_rows_show_the_linked_options(
     page.close()
 
 
+HUB_MODEL = "acme/qwen3-8b"
+"""A model only the fake hub holds (not a catalog id)."""
+
+
+def _catalog_config(repo_id: str) -> dict:
+    """A catalog entry's config.json object."""
+    name = repo_id.replace("/", "__")
+    return json.loads((ROOT / "planner" / "catalog_data" / f"{name}.json").read_text())["config"]
+
+
 @pytest.fixture(scope="module")
 def hub_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The environment of a process whose hub is the local fake one (tests/hubserver.py)
     holding SpecForge's Qwen3-32B EAGLE-3 drafter's config as DRAFTER, as tests/app/
-    test_drafter_app.py reads it: the second app server's, and the CLI's it is checked
-    against."""
+    test_drafter_app.py reads it, and Qwen3-8B's catalog config as HUB_MODEL: the second app
+    server's, and the CLI's it is checked against."""
     from tests.app.test_drafter_app import DRAFTER
     from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env
     from tests.planner.serving.test_eagle import QWEN3_32B_DRAFTER
 
     hub = FakeHub({DRAFTER: FakeRepo({"config.json": FakeFile(
-        QWEN3_32B_DRAFTER.read_bytes())})})
+        QWEN3_32B_DRAFTER.read_bytes())}), HUB_MODEL: FakeRepo({"config.json": FakeFile(
+            json.dumps(_catalog_config("Qwen/Qwen3-8B")).encode())})})
     try:
         yield client_env(hub.url, tmp_path_factory.mktemp("hf"))
     finally:
@@ -1280,6 +1291,20 @@ def hub_server(hub_env: dict[str, str]) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_server(proc, timeout_s=10)
+
+
+def test_a_hub_model_opens_the_model_page_on_its_hub_tab(browser, hub_server: str,
+                                                         shots) -> None:
+    """A repo only the hub holds opens the Model page on "Any Hugging Face repo", its repo id
+    in the field, and the catalog offers no entry in its place: r4 saw the catalog tab open, its
+    first entry picked and a red "Use ... instead of acme/qwen3-8b" button."""
+    page = _shown(browser, hub_server, f"model?model={HUB_MODEL}", "Parameters by component",
+                  charts=1)
+    _shot(page, shots, "model-hub-tab", for_docs=False)
+    assert page.locator("[role=tab][aria-selected=true]").inner_text() == "Any Hugging Face repo"
+    assert page.get_by_label("Repo id").input_value() == HUB_MODEL
+    assert page.get_by_role("button", name="instead of").count() == 0
+    page.close()
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (1024, 768)])
