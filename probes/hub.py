@@ -52,7 +52,8 @@ from planner.model.checkpoint import (
     ModelSource,
     build_checkpoint_metadata,
 )
-from planner.model.config.processor import PROCESSOR_FILES
+from planner.model.config.processor import PROCESSOR_FILES, processor_limits
+from planner.model.config.vision import QWEN3_VL_MAX_PIXELS, QWEN3_VL_VIDEO_MAX_PIXELS
 from planner.text import counted, one_line, shortened
 from planner.units import gib_text
 from probes.files import home_expanded, not_regular_file, read_bounded, read_json_document
@@ -1194,12 +1195,11 @@ def _processor_configs(path_of: Callable[[str], str | Path | None], label: str,
     not read is None: planner.model.config.processor plans the assumed limit for a processor
     that reads it, not another file's."""
     configs: dict[str, dict | None] = {}
-    notes: list[str] = []
+    unread: list[str] = []
     for name in PROCESSOR_FILES:
         if (sizes or {}).get(name, 0) > MAX_CONFIG_BYTES:
             configs[name] = None
-            notes.append(_unread_processor(f"{label}{name} is over the "
-                                           f"{size_text(MAX_CONFIG_BYTES)} limit"))
+            unread.append(f"{label}{name} is over the {size_text(MAX_CONFIG_BYTES)} limit")
             continue
         try:
             path = path_of(name)
@@ -1207,19 +1207,29 @@ def _processor_configs(path_of: Callable[[str], str | Path | None], label: str,
                 configs[name] = _read_json(path, f"{label}{name}")
         except HubError as err:
             configs[name] = None
-            notes.append(_unread_processor(err.message.rstrip(".")))
+            unread.append(err.message.rstrip("."))
         except Exception as exc:  # the config was read: a processor fetch fails on its own
             configs[name] = None
             cause, status = _unwrapped(exc)
             why = f"HTTP {status}" if status else type(cause).__name__
-            notes.append(_unread_processor(f"{label}{name} could not be fetched ({why})"))
-    return configs, tuple(notes)
+            unread.append(f"{label}{name} could not be fetched ({why})")
+    read = _planned_limits(configs)
+    return configs, tuple(f"{why}: not read; {read}" for why in unread)
 
 
-def _unread_processor(why: str) -> str:
-    """The note of a processor file that was not read."""
-    return (f"{why}: not read, so the image and video limits it may give are not planned (a "
-            "Qwen3-VL-family tower's; no other tower reads them)")
+def _planned_limits(configs: dict[str, dict | None]) -> str:
+    """What a note on a processor file not read says is planned: each limit a Qwen3-VL-family
+    tower takes, from the file it was read from or assumed (model.config.processor: a file
+    there but not read leaves its limit assumed, not another file's; the plan's assumption
+    says the same, and the transformers 4.57 order's reading where it differs)."""
+    limits = processor_limits(configs)
+    said = ", ".join(
+        f"{kind} limit {limit.max_pixels:,} px from {limit.source}" if limit is not None
+        else f"{kind} limit {assumed:,} px assumed (unverified)"
+        for kind, limit, assumed in (("image", limits.image, QWEN3_VL_MAX_PIXELS),
+                                     ("video", limits.video, QWEN3_VL_VIDEO_MAX_PIXELS)))
+    return (f"a Qwen3-VL-family tower (no other reads these files) plans the {said} "
+            "(transformers 5.x's file order)")
 
 
 def _unread_tokenizer(why: str, aside: str = "") -> str:

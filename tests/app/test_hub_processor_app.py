@@ -87,8 +87,14 @@ def test_the_plan_page_names_the_processor_file_and_notes_one_not_read(tmp_path)
     notes = {
         "acme/huge": "acme/huge/video_preprocessor_config.json is over the 4 MB limit: not read",
         "acme/binary": "acme/binary/preprocessor_config.json ",
+        # the Model page's note says what is planned: processor_config.json is the file
+        # transformers 5.x reads first for both processors (model.config.processor _pick), so
+        # neither limit is read: vision.QWEN3_VL_MAX_PIXELS 16,777,216 and
+        # QWEN3_VL_VIDEO_MAX_PIXELS 25,165,824 assumed, not the video file's 234,881,024
         "acme/array": "acme/array/processor_config.json holds an array, not a JSON object: not "
-                      "read",
+                      "read; a Qwen3-VL-family tower (no other reads these files) plans the "
+                      "image limit 16,777,216 px assumed (unverified), video limit 25,165,824 px "
+                      "assumed (unverified) (transformers 5.x's file order)",
     }
     assert any(c.startswith(
         "acme/tokenizer/tokenizer_config.json holds an array, not a JSON object: its tokenizer "

@@ -94,9 +94,13 @@ def test_a_malformed_processor_file_is_noted_and_the_assumed_limit_planned(hub, 
                                         "video_preprocessor_config.json": None}
     said = [n for n in src["notes"] if n.startswith(
         "acme/qwen35-broken/video_preprocessor_config.json")]
+    # r4: it said the image and video limits the file "may give" were not planned, though the
+    # image's was read from preprocessor_config.json (IMAGE: size.longest_edge 16,777,216);
+    # the video's, not read, is vision.QWEN3_VL_VIDEO_MAX_PIXELS 25,165,824 assumed
     assert len(said) == 1 and said[0].endswith(
-        ": not read, so the image and video limits it may give are not planned (a "
-        "Qwen3-VL-family tower's; no other tower reads them)"), src["notes"]
+        ": not read; a Qwen3-VL-family tower (no other reads these files) plans the image "
+        "limit 16,777,216 px from preprocessor_config.json size.longest_edge, video limit "
+        "25,165,824 px assumed (unverified) (transformers 5.x's file order)"), src["notes"]
     assert src["processor_problems"] == said
     # the video file transformers reads is there but not read: its limit is not known, so the
     # assumed 25,165,824 stands, not preprocessor_config.json's 16,777,216 (transformers reads
