@@ -276,8 +276,9 @@ def test_sweep_rows_carry_speed_at_the_load(capsys, model_dir: Path) -> None:
                         "--gpus", "2", "--max-model-len", "4096", "--input-len", "512",
                         "--output-len", "128", "--concurrency", "3", "--json")
     data = json.loads(out)
+    # no --spec-acceptance-length: the load carries the key, null (speculative decoding off)
     assert code == 0 and data["load"] == {"input_len": 512, "output_len": 128, "concurrency": 3,
-                                          "arrival": "staggered"}
+                                          "arrival": "staggered", "spec_acceptance_length": None}
     for row in data["rows"]:
         if row["fits"]:
             assert row["tpot_ms"] > 0 and row["speed_concurrency"] == 3
@@ -303,7 +304,8 @@ def test_report_ranks_its_alternatives_as_the_sweep_does(capsys, model_dir: Path
     assert reported["sweep"]["objective"] == swept["objective"] == (
         objective[1] if objective else "context")
     assert reported["load"] == swept["load"] == {"input_len": 512, "output_len": 128,
-                                                 "concurrency": 3, "arrival": "staggered"}
+                                                 "concurrency": 3, "arrival": "staggered",
+                                                 "spec_acceptance_length": None}
 
     def key(row: dict) -> tuple:
         return (row["quant_key"], row["layout"]["tp"], row["layout"]["pp"],

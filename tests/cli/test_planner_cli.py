@@ -269,9 +269,9 @@ def test_report_looks_up_its_compared_models_at_once(capsys, monkeypatch,
 
     real, barrier = planner_cli.load_model, threading.Barrier(3, timeout=10)
 
-    def together(model: str, revision: str | None = None):
+    def together(model: str, revision: str | None = None, hf_overrides: str | None = None):
         barrier.wait()
-        return real(model, revision)
+        return real(model, revision, hf_overrides)
 
     monkeypatch.setattr(planner_cli, "load_model", together)
     # a copy of the config: the folder's own config.json is the --model itself (refused)
