@@ -26,6 +26,12 @@ QWEN3_VL = load_ref_config("Qwen__Qwen3-VL-32B-Instruct")[0]
 VIDEO_9B_BASE = {"video_preprocessor_config.json": {
     "size": {"longest_edge": 234_881_024, "shortest_edge": 4_096}}}
 """A copy of Qwen/Qwen3.5-9B-Base's video processor file's size."""
+IMAGE = {"size": {"longest_edge": 1_000_000}}
+VIDEO = {"size": {"longest_edge": 2_000_000}}
+NESTED = {"image_processor": {"size": {"longest_edge": 3_000_000}},
+          "video_processor": {"size": {"longest_edge": 4_000_000}}}
+"""An image processor's file, a video processor's, and a processor_config.json nesting both,
+each at its own longest_edge (so a limit names the file it came from)."""
 
 
 def _limits(files: dict, transformers_major: int = 5) -> tuple:
@@ -34,45 +40,37 @@ def _limits(files: dict, transformers_major: int = 5) -> tuple:
 
 
 def test_transformers_5_order_picks_each_processors_file() -> None:
-    image = {"size": {"longest_edge": 1_000_000}}
-    video = {"size": {"longest_edge": 2_000_000}}
-    nested = {"image_processor": {"size": {"longest_edge": 3_000_000}},
-              "video_processor": {"size": {"longest_edge": 4_000_000}}}
     # image_processing_base.py get_image_processor_dict / video_processing_utils.py
     # get_video_processor_dict (5.25.0): the nested processor first
-    assert _limits({"processor_config.json": nested, "preprocessor_config.json": image,
-                    "video_preprocessor_config.json": video}) == (
+    assert _limits({"processor_config.json": NESTED, "preprocessor_config.json": IMAGE,
+                    "video_preprocessor_config.json": VIDEO}) == (
         (3_000_000, "processor_config.json image_processor size.longest_edge"),
         (4_000_000, "processor_config.json video_processor size.longest_edge"), ())
     # a processor_config.json without them (the older layout): the files of their own
     assert _limits({"processor_config.json": {"processor_class": "Qwen3VLProcessor"},
-                    "preprocessor_config.json": image, "video_preprocessor_config.json": video
+                    "preprocessor_config.json": IMAGE, "video_preprocessor_config.json": VIDEO
                     }) == ((1_000_000, "preprocessor_config.json size.longest_edge"),
                            (2_000_000, "video_preprocessor_config.json size.longest_edge"), ())
     # no video file: the video processor reads preprocessor_config.json
-    assert _limits({"preprocessor_config.json": image})[1] == (
+    assert _limits({"preprocessor_config.json": IMAGE})[1] == (
         1_000_000, "preprocessor_config.json size.longest_edge")
     assert _limits({}) == (None, None, ())
 
 
 def test_transformers_4_57_order_takes_the_files_of_their_own_first() -> None:
-    image = {"size": {"longest_edge": 1_000_000}}
-    video = {"size": {"longest_edge": 2_000_000}}
-    nested = {"image_processor": {"size": {"longest_edge": 3_000_000}},
-              "video_processor": {"size": {"longest_edge": 4_000_000}}}
     # 4.57.6 image_processing_base.py get_image_processor_dict: [preprocessor_config.json,
     # processor_config.json], the first there; video_processing_utils.py
     # get_video_processor_dict: [video_preprocessor_config.json, preprocessor_config.json,
     # processor_config.json]; each then .get("image_processor" / "video_processor", the object)
-    assert _limits({"processor_config.json": nested, "preprocessor_config.json": image,
-                    "video_preprocessor_config.json": video}, 4) == (
+    assert _limits({"processor_config.json": NESTED, "preprocessor_config.json": IMAGE,
+                    "video_preprocessor_config.json": VIDEO}, 4) == (
         (1_000_000, "preprocessor_config.json size.longest_edge"),
         (2_000_000, "video_preprocessor_config.json size.longest_edge"), ())
     # no video file: the video processor reads preprocessor_config.json, before the nested one
-    assert _limits({"processor_config.json": nested, "preprocessor_config.json": image}, 4
+    assert _limits({"processor_config.json": NESTED, "preprocessor_config.json": IMAGE}, 4
                    )[1] == (1_000_000, "preprocessor_config.json size.longest_edge")
     # processor_config.json alone: its nested processors, as 5.x
-    assert _limits({"processor_config.json": nested}, 4)[:2] == (
+    assert _limits({"processor_config.json": NESTED}, 4)[:2] == (
         (3_000_000, "processor_config.json image_processor size.longest_edge"),
         (4_000_000, "processor_config.json video_processor size.longest_edge"))
     # processor_config.json alone without them: the whole object, which has no size: the class
@@ -82,7 +80,7 @@ def test_transformers_4_57_order_takes_the_files_of_their_own_first() -> None:
         (1_003_520, "processor_config.json (no size: the class default)"),
         (786_432, "processor_config.json (no size: the class default)"))
     # processor_config.json unread blocks neither processor where its own file comes first
-    assert _limits({"processor_config.json": None, "preprocessor_config.json": image}, 4
+    assert _limits({"processor_config.json": None, "preprocessor_config.json": IMAGE}, 4
                    )[:2] == ((1_000_000, "preprocessor_config.json size.longest_edge"),
                              (1_000_000, "preprocessor_config.json size.longest_edge"))
 
@@ -119,14 +117,12 @@ def test_unusable_values_are_noted_and_not_planned() -> None:
 def test_a_file_there_but_not_read_leaves_the_assumed_limit() -> None:
     # probes.hub gives None for a file it could not read (too big, not JSON, not an object):
     # the processor that reads it has no known limit, and does not fall to the next file
-    image = {"size": {"longest_edge": 1_000_000}}
-    video = {"size": {"longest_edge": 2_000_000}}
-    assert _limits({"preprocessor_config.json": image,
+    assert _limits({"preprocessor_config.json": IMAGE,
                     "video_preprocessor_config.json": None})[:2] == (
         (1_000_000, "preprocessor_config.json size.longest_edge"), None)
     # processor_config.json comes first for both: neither limit is known
-    assert _limits({"processor_config.json": None, "preprocessor_config.json": image,
-                    "video_preprocessor_config.json": video}) == (None, None, ())
+    assert _limits({"processor_config.json": None, "preprocessor_config.json": IMAGE,
+                    "video_preprocessor_config.json": VIDEO}) == (None, None, ())
     # one file both processors read, unusable: noted once
     assert _limits({"preprocessor_config.json": {"size": [1, 2]}}) == (None, None, (
         "preprocessor_config.json has no size.longest_edge, which vLLM reads: not read (the "
