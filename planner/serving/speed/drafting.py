@@ -134,16 +134,8 @@ def mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: int) ->
     last = per_layer[-1]
     h, tp = spec.hidden_size, request.layout.tp
     fc = 2 * h * h // (1 if mtp_fc_replicated(spec) else tp)
-    return Stage(
-        layers=1, dense_bytes=last.dense_bytes + (fc + 2 * h) * act_b,
-        expert_bytes=last.expert_bytes, dense_params=last.dense_params + fc,
-        router_params=last.router_params, lm_head_params=last.lm_head_params,
-        expert_params_per_token=last.expert_params_per_token, attention=last.attention,
-        sparse_layers=last.sparse_layers, indexer_width=last.indexer_width,
-        kv_bytes_per_token=last.kv_bytes_per_token, window_kv=last.window_kv,
-        compressed_kv=last.compressed_kv, state_bytes=last.state_bytes,
-        state_layers=last.state_layers,
-        moe_layers=last.moe_layers)
+    return replace(last, layers=1, dense_bytes=last.dense_bytes + (fc + 2 * h) * act_b,
+                   dense_params=last.dense_params + fc)
 
 
 def dsv4_mtp_stage(request: PlanRequest, per_layer: tuple[Stage, ...], act_b: int,
