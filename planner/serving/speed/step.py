@@ -158,14 +158,15 @@ def indexer_skip(ctx: Context, prefill: bool) -> IndexerSkip:
     return "short"
 
 
-def _kv_read_bytes(ctx: Context, stage: Stage, contexts: float, tokens_ctx: float,
-                  prefill: bool) -> float:
-    """KV bytes one step (`prefill`: a prefill chunk's) reads for `contexts` sequences of
-    `tokens_ctx` context each: the full-attention bytes a token x the context, each window's,
-    and DeepSeek-V4's compressed entries and indexer keys (stages.CompressedRead.read_bytes)."""
+def _kv_read_bytes(stage: Stage, contexts: float, tokens_ctx: float, skip: IndexerSkip
+                  ) -> float:
+    """KV bytes one step reads for `contexts` sequences of `tokens_ctx` context each: the
+    full-attention bytes a token x the context, each window's, and DeepSeek-V4's compressed
+    entries and indexer keys (stages.CompressedRead.read_bytes; `skip`: the step's
+    indexer_skip)."""
     window = sum(per * min(tokens_ctx, w) for w, per in stage.window_kv) \
         if stage.window_kv else 0
-    compressed = sum(layer.read_bytes(tokens_ctx, indexer_skip(ctx, prefill))
+    compressed = sum(layer.read_bytes(tokens_ctx, skip)
                      for layer in stage.compressed_kv) if stage.compressed_kv else 0
     return contexts * (stage.kv_bytes_per_token * tokens_ctx + window + compressed)
 
@@ -309,7 +310,10 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     if ctx.moe_kernel == "moe-wna16":
         expert_s *= WNA16_FALLBACK_SLOWDOWN
     weights_s = stage.dense_bytes / ctx.weights_bw + expert_s
-    kv_s = (_kv_read_bytes(ctx, stage, seqs, context, prefill)
+    # the step's indexer skip, worked out once, not once per compressed layer (read by
+    # DeepSeek-V4's compressed layers alone)
+    skip = indexer_skip(ctx, prefill) if stage.compressed_kv else "never"
+    kv_s = (_kv_read_bytes(stage, seqs, context, skip)
             + _state_bytes(stage, seqs)) / ctx.kv_bw
     # causal attention: each new token's query meets `context` keys (at most the group's
     # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
@@ -335,7 +339,7 @@ def _step_parts(ctx: Context, stage: Stage, step: _Tokens, seqs: float, context:
     # a sparse-MLA indexer scores every context token; DeepSeek-V4's every compressed entry
     # of a layer with one, where it scores at all (stages.CompressedRead.index_keys)
     index_flops = 2 * tokens * (context * stage.indexer_width + sum(
-        layer.index_keys(context, indexer_skip(ctx, prefill)) * layer.index_width
+        layer.index_keys(context, skip) * layer.index_width
         for layer in stage.compressed_kv))
     # the routers score the tokens this rank routes (_Tokens.gated), all of them but in
     # DeepSeek-V4's sequence-parallel mode
