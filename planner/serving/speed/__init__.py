@@ -131,12 +131,12 @@ from planner.serving.weights import WeightLoadRules, dsv4_sequence_parallel_on
 from planner.text import counted, decimal, per_replica
 
 Arrival = Literal["staggered", "burst", "steady"]
+"""How a load's requests arrive (ServingLoad.arrival); ARRIVALS lists them, the default first."""
+ARRIVALS: tuple[Arrival, ...] = get_args(Arrival)
 ACCEPTANCE_STEP = ("--spec-acceptance-length X (vLLM's logged \"Mean acceptance length\") "
                    "models it")
 """How to have drafts modelled, the tail of the note of a plan with drafts and no acceptance
 length (the app names its own field: ui.context.app_words)."""
-"""How a load's requests arrive (ServingLoad.arrival); ARRIVALS lists them, the default first."""
-ARRIVALS: tuple[Arrival, ...] = get_args(Arrival)
 
 
 class ServingLoad(BaseModel):
