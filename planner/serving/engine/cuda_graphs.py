@@ -89,9 +89,8 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
     step16 = rules is None or rules.graph_step16
     cap = 1024 if blackwell_1024 else 512
     widened = query_len if rules is None or rules.version >= SPEC_GRAPH_SIZES_FROM else 1
-    uncapped = min(max_num_seqs * widened * 2
-                   if rules is None or rules.graph_sizes_by_seqs else cap, cap)
-    largest = min(uncapped, max_num_batched_tokens)
+    largest = min(max_num_seqs * widened * 2 if rules is None or rules.graph_sizes_by_seqs
+                  else cap, cap, max_num_batched_tokens)
     sizes = _stride(largest, step16)
     extra = []
     if rules is not None and rules.graph_adds_batched_tokens and max_num_batched_tokens == largest:
@@ -99,7 +98,7 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
     if query_len > 1 and (rules is None or rules.version >= SPEC_GRAPH_DECODE_SIZES_FROM):
         requests = min(max_num_seqs, cap)
         extra += [n * query_len for n in {*_stride(requests, True), requests}
-                  if n * query_len <= min(uncapped, max_num_batched_tokens)]
+                  if n * query_len <= largest]
     elif (query_len == 1 and rules is not None and rules.graph_adds_max_seqs
           and max_num_seqs <= cap and max_num_seqs <= max_num_batched_tokens):
         extra.append(max_num_seqs)
