@@ -1213,6 +1213,8 @@ def _processor_configs(path_of: Callable[[str], str | Path | None], label: str,
             cause, status = _unwrapped(exc)
             why = f"HTTP {status}" if status else type(cause).__name__
             unread.append(f"{label}{name} could not be fetched ({why})")
+    if not unread:
+        return configs, ()
     read = _planned_limits(configs)
     return configs, tuple(f"{why}: not read; {read}" for why in unread)
 
