@@ -1670,7 +1670,7 @@ build uniform_decode_sizes only for decode query lengths above 1."""
 SPEC_GRAPH_ROUND_FROM: Version = (0, 11, 1)
 """NOTE: with a speculative draft (num_speculative_tokens k > 0) and full decode graphs, Model
 Runner V1 rounds every capture size up to a multiple of 1 + k, dropping those the rounding
-lifts above the largest size ([1 + k] where none is left): config/compilation.py
+lifts above the largest size: config/compilation.py
 CompilationConfig.adjust_cudagraph_sizes_for_spec_decode, called from gpu_model_runner.py
 _check_and_update_cudagraph_mode where decode_mode() is FULL and uniform_decode_query_len > 1
 from the 0.11.1 wheel (0.11.1-0.19.1), from config/compilation.py's cudagraph-mode resolution
@@ -1681,8 +1681,32 @@ calls it whatever the mode in 0.22.0-0.24.0 (v1/worker/gpu/cudagraph_utils.py) a
 from 1 + k to (1 + k) x max_num_seqs tokens (v1/cudagraph_dispatcher.py
 initialize_cudagraph_keys from the 0.10.1 wheel; V2 _init_candidates 0.22.0-0.24.0): at k = 3
 and 1,024 sequences 1, 2, 4 become 4 and the 51 sizes 49, so 49 + 49 graphs, not 51 + 51
-(engine.cuda_graphs.spec_capture_sizes). The 0.11.1-0.11.2 wheels take max(1 + k, TP) as the
-multiple wherever TP > 1 (0.12.0 only with sequence parallelism): not modelled."""
+(engine.cuda_graphs.spec_capture_sizes). The multiple is max(1 + k, TP) at TP > 1 in the
+0.11.1 wheel (SPEC_GRAPH_TP_MULTIPLE_UNTIL); where the rounding leaves no size,
+SPEC_GRAPH_ONE_SIZE_FROM."""
+
+SPEC_GRAPH_TP_MULTIPLE_UNTIL: Version = (0, 11, 2)
+"""NOTE: config/compilation.py adjust_cudagraph_sizes_for_spec_decode(uniform_decode_query_len,
+tensor_parallel_size) of the 0.11.1 wheel takes `multiple_of = max(uniform_decode_query_len,
+tensor_parallel_size)` wherever tensor_parallel_size > 1 and raises ValueError("Can't determine
+cudagraph shapes that are both a multiple of {1 + k} (num_speculative_tokens + 1) required by
+spec-decode and {TP} (tensor_parallel_size) required by sequence parallelism please adjust
+num_speculative_tokens or disable sequence parallelism") where that is not a multiple of both;
+the 0.11.2 wheel does so only with pass_config.enable_sequence_parallelism, 0.12.0 (and the
+0.19.1, 0.25.0, 0.30.0 wheels) only with pass_config.enable_sp, which no optimization level
+turns on (config/vllm.py OPTIMIZATION_LEVEL_02/03 "enable_sp": IS_DENSE, IS_DENSE = False)
+and Headroom plans off. So on 0.11.1 at k = 3 (1 + k = 4) and TP = 8 the sizes round to
+multiples of 8, and k = 2 at TP = 2, 4 or 8 (3 against 2, 4, 8) fails at start-up."""
+
+SPEC_GRAPH_ONE_SIZE_FROM: Version = (0, 12, 0)
+"""NOTE: where adjust_cudagraph_sizes_for_spec_decode's rounding leaves no capture size (each
+rounds up past the largest), the 0.12.0 wheel (and 0.19.1, 0.25.0, 0.29.0, 0.30.0) keeps
+[multiple_of] where it is within the largest ("if one valid but would be round_down use that")
+and otherwise raises ValueError("No valid cudagraph sizes after rounding to multiple of
+{multiple_of} (num_speculative_tokens + 1 or tp if sequence parallelism is enabled) please
+adjust num_speculative_tokens ({k}) or max_cudagraph_capture_size ({largest}) or
+cudagraph_capture_sizes ({sizes})"); the 0.11.1 and 0.11.2 wheels log "No valid cudagraph
+sizes after rounding ..." and return, keeping the sizes as they were."""
 
 SPEC_GRAPH_SIZES_FROM: Version = (0, 13, 0)
 """NOTE: config/vllm.py _set_cudagraph_sizes: the default largest capture size is

@@ -42,6 +42,7 @@ from planner.serving.engine.cuda_graphs import (
     cuda_graph_count,
     dsv4_graphs_note,
     on_triton_mla,
+    spec_graph_refusal,
     triton_mla_piecewise,
 )
 from planner.serving.engine.dtypes import (
@@ -147,6 +148,7 @@ __all__ = [
     "served_kv_elem_bytes",
     "sort_sampler_peak_bytes",
     "sparse_mla_kv",
+    "spec_graph_refusal",
     "stage_kv",
     "stage_layouts",
     "state_dtype_rules",

@@ -11,8 +11,10 @@ from planner.serving.hardware import parse_capability
 from planner.serving.vllm_versions import (
     SPEC_DECODE_REQUEST_SIZES_FROM,
     SPEC_GRAPH_DECODE_SIZES_FROM,
+    SPEC_GRAPH_ONE_SIZE_FROM,
     SPEC_GRAPH_ROUND_FROM,
     SPEC_GRAPH_SIZES_FROM,
+    SPEC_GRAPH_TP_MULTIPLE_UNTIL,
     TRITON_MLA_FULL_GRAPHS_FROM,
     V2_SPEC_DECODE_ROUNDED_FROM,
     VllmRules,
@@ -113,14 +115,25 @@ def _stride(largest: int, step16: bool) -> list[int]:
     return sizes + (list(range(256, largest + 1, 16)) if step16 else [])
 
 
-def spec_capture_sizes(sizes: list[int], query_len: int) -> list[int]:
+def spec_graph_multiple(query_len: int, tp: int, version: tuple[int, ...]) -> int:
+    """The multiple vLLM `version`'s adjust_cudagraph_sizes_for_spec_decode rounds the capture
+    sizes to: `query_len` (1 + num_speculative_tokens), max(query_len, `tp`) at TP > 1 in
+    0.11.1 (vllm_versions.SPEC_GRAPH_TP_MULTIPLE_UNTIL)."""
+    return max(query_len, tp) if version < SPEC_GRAPH_TP_MULTIPLE_UNTIL else query_len
+
+
+def spec_capture_sizes(sizes: list[int], multiple: int, version: tuple[int, ...]
+                       ) -> list[int]:
     """vLLM's config/compilation.py adjust_cudagraph_sizes_for_spec_decode (vllm_versions.
-    SPEC_GRAPH_ROUND_FROM): each capture size rounded up to a multiple of `query_len` (1 +
-    num_speculative_tokens), those past the largest size dropped, [query_len] where none is
-    left and it is within the largest."""
+    SPEC_GRAPH_ROUND_FROM): each capture size rounded up to a multiple of `multiple`
+    (spec_graph_multiple), those past the largest size dropped; where none is left,
+    vllm_versions.SPEC_GRAPH_ONE_SIZE_FROM: the sizes as they were before 0.12, from 0.12
+    [multiple] where it is within the largest, else none (vLLM refuses: spec_graph_refusal)."""
     largest = sizes[-1] if sizes else 0
-    rounded = sorted({_round_up(size, query_len) for size in sizes} & set(range(largest + 1)))
-    return rounded or ([query_len] if query_len <= largest else [])
+    rounded = sorted({_round_up(size, multiple) for size in sizes} & set(range(largest + 1)))
+    if rounded or version < SPEC_GRAPH_ONE_SIZE_FROM:
+        return rounded or sizes
+    return [multiple] if multiple <= largest else []
 
 
 def _round_up(size: int, multiple: int) -> int:
@@ -161,13 +174,14 @@ def _sm100_graph_count(max_num_seqs: int, max_num_batched_tokens: int, query_len
 
 def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
                      blackwell_1024: bool = False, rules: VllmRules | None = None,
-                     full_decode: bool = True, spec_tokens: int = 0, runner: str = "v1"
-                     ) -> tuple[int, int]:
+                     full_decode: bool = True, spec_tokens: int = 0, runner: str = "v1",
+                     tp: int = 1) -> tuple[int, int]:
     """(piecewise, full) graphs vLLM captures by default (FULL_AND_PIECEWISE) for the target
     model; `full_decode` False where the attention backend allows none (triton_mla_piecewise);
     `blackwell_1024`: a datacenter Blackwell (10.x) GPU under a release that singles it out;
     `spec_tokens`: num_speculative_tokens of a draft (MTP or EAGLE-3), on model runner
-    `runner` ("v1" | "v2"). The draft's own graphs are not counted (draft_startup).
+    `runner` ("v1" | "v2"), at tensor parallel size `tp` (0.11.1 rounds by it:
+    spec_graph_multiple). The draft's own graphs are not counted (draft_startup).
 
     NOTE: v1/cudagraph_dispatcher.py (0.19.0 wheel): one PIECEWISE graph per capture size,
     plus one FULL decode graph per capture size <= max_num_seqs (uniform decode of one
@@ -178,7 +192,8 @@ def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
     With a draft (q = 1 + spec_tokens tokens a decode request verifies), full decode graphs
     are the sizes from q to q x max_num_seqs tokens (v1/cudagraph_dispatcher.py; V2 0.22-0.24)
     once V1 (with full decode graphs) and V2 0.22-0.24 have rounded the sizes up to multiples
-    of q (spec_capture_sizes, vllm_versions.SPEC_GRAPH_ROUND_FROM); V2 from 0.25 keeps the
+    of q (of max(q, tp) on 0.11.1: spec_capture_sizes, vllm_versions.SPEC_GRAPH_ROUND_FROM,
+    SPEC_GRAPH_TP_MULTIPLE_UNTIL, SPEC_GRAPH_ONE_SIZE_FROM); V2 from 0.25 keeps the
     sizes for its piecewise graphs and rounds each full one (V2_SPEC_DECODE_ROUNDED_FROM), and
     0.34 counts requests (SPEC_DECODE_REQUEST_SIZES_FROM).
     """
@@ -190,18 +205,61 @@ def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
     full = (rules is None or rules.full_graphs) and full_decode
     if q == 1:
         return len(sizes), sum(1 for size in sizes if size <= max_num_seqs) if full else 0
-    return _spec_graph_count(sizes, max_num_seqs, q, full, runner,
-                             rules.version if rules else SPEC_DECODE_REQUEST_SIZES_FROM)
+    version = rules.version if rules else SPEC_DECODE_REQUEST_SIZES_FROM
+    if _spec_rounds(version, runner, full):
+        sizes = spec_capture_sizes(sizes, spec_graph_multiple(q, tp, version), version)
+    return _spec_graph_count(sizes, max_num_seqs, q, full, runner, version)
+
+
+def _spec_rounds(version: tuple[int, ...], runner: str, full: bool) -> bool:
+    """Whether vLLM `version` rounds the capture sizes for a draft (adjust_cudagraph_sizes_for_
+    spec_decode) on `runner`, `full` whether full decode graphs are captured: V1 with them,
+    V2 0.22-0.24 whatever the mode (vllm_versions.SPEC_GRAPH_ROUND_FROM)."""
+    v2_rounds = runner == "v2" and version < V2_SPEC_DECODE_ROUNDED_FROM
+    return version >= SPEC_GRAPH_ROUND_FROM and (v2_rounds or runner == "v1" and full)
+
+
+def spec_graph_refusal(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024: bool,
+                       rules: VllmRules, full_decode: bool, spec_tokens: int, runner: str,
+                       tp: int) -> str | None:
+    """vLLM's start-up ValueError from adjust_cudagraph_sizes_for_spec_decode for a draft of
+    `spec_tokens` at TP `tp` (cuda_graph_count's arguments; `full_decode` False also under
+    --enforce-eager, which captures no graph): 0.11.1's at TP > 1 where neither 1 + k nor TP
+    divides the other (vllm_versions.SPEC_GRAPH_TP_MULTIPLE_UNTIL), 0.12's and later's where
+    the rounding leaves no size and 1 + k is over the largest (SPEC_GRAPH_ONE_SIZE_FROM); None
+    where vLLM starts."""
+    q, version = 1 + spec_tokens, rules.version
+    if not spec_tokens or not _spec_rounds(version, runner, rules.full_graphs and full_decode):
+        return None
+    multiple = spec_graph_multiple(q, tp, version)
+    if tp > 1 and version < SPEC_GRAPH_TP_MULTIPLE_UNTIL and (multiple % q or multiple % tp):
+        return (f"Can't determine cudagraph shapes that are both a multiple of {q} "
+                f"(num_speculative_tokens + 1) required by spec-decode and {tp} "
+                "(tensor_parallel_size) required by sequence parallelism please adjust "
+                "num_speculative_tokens or disable sequence parallelism (vLLM "
+                f"{rules.label} config/compilation.py adjust_cudagraph_sizes_for_spec_decode "
+                f"rounds the CUDA graph capture sizes to max({q}, TP {tp}) = {multiple} at any "
+                "TP > 1, sequence parallelism or not; 0.11.2 only with it): a TP that 1 + k "
+                "divides or divides it, vLLM 0.11.2 or --enforce-eager starts it")
+    sizes = capture_sizes(max_num_seqs, max_num_batched_tokens, blackwell_1024, rules, q)
+    if spec_capture_sizes(sizes, multiple, version):
+        return None
+    return (f"No valid cudagraph sizes after rounding to multiple of {multiple} "
+            "(num_speculative_tokens + 1 or tp if sequence parallelism is enabled) please adjust "
+            f"num_speculative_tokens ({spec_tokens}) or max_cudagraph_capture_size "
+            f"({sizes[-1] if sizes else 0}) or cudagraph_capture_sizes ({sizes}) (vLLM "
+            f"{rules.label} config/compilation.py adjust_cudagraph_sizes_for_spec_decode: every "
+            f"capture size rounds up past the largest, which is under 1 + k = {q}; a larger "
+            "--max-num-seqs or --enforce-eager starts it)")
 
 
 def _spec_graph_count(sizes: list[int], max_num_seqs: int, q: int, full: bool, runner: str,
                       version: tuple[int, ...]) -> tuple[int, int]:
-    """cuda_graph_count's (piecewise, full) graphs with a draft: capture `sizes`, `q` = 1 +
-    num_speculative_tokens, `full` whether full decode graphs are captured, on `runner` of
-    vLLM `version` (the vllm_versions constants cuda_graph_count names)."""
+    """cuda_graph_count's (piecewise, full) graphs with a draft: capture `sizes` (rounded where
+    _spec_rounds), `q` = 1 + num_speculative_tokens, `full` whether full decode graphs are
+    captured, on `runner` of vLLM `version` (the vllm_versions constants cuda_graph_count
+    names)."""
     v2_rounds = runner == "v2" and version < V2_SPEC_DECODE_ROUNDED_FROM
-    if version >= SPEC_GRAPH_ROUND_FROM and (v2_rounds or runner == "v1" and full):
-        sizes = spec_capture_sizes(sizes, q)
     if not full:
         return len(sizes), 0
     largest = sizes[-1] if sizes else 0

@@ -22,6 +22,7 @@ from planner.serving.engine import (
     model_facts,
     served_dtype,
     served_kv_elem_bytes,
+    spec_graph_refusal,
     state_dtype_rules,
     text_only_facts,
     triton_mla_piecewise,
@@ -92,6 +93,8 @@ from planner.serving.vllm_versions import (
     MAMBA_BLOCK_WITHOUT_PREFIX_CACHING,
     MOONVIT_SPLIT_FROM,
     SIGLIP_HEAD_DROPPED_FROM,
+    SPEC_GRAPH_ROUND_FROM,
+    SPEC_GRAPH_TP_MULTIPLE_UNTIL,
     TOWER_FIRST_STAGE_ON_V2_FROM,
     EngineError,
     VllmRules,
@@ -159,20 +162,30 @@ def resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     sweep plans every layout with the same three objects) and, on a miss, by the value of the
     settings, which are small: a rerun's sweep (new settings objects, equal values) derives
     nothing again. Keyed by the engine too (its budgets and launch flags; the layout facts
-    and overheads cached under a Resolved follow it), and by whether the layout makes
-    vLLM's batched-DP MoE (all2all.batched_dp_moe: its default token budget), the one thing
-    of the layout the settings follow."""
-    batched = all2all_taken(s) and batched_dp_moe(
-        s.all2all_backend, vllm_rules(s.vllm_version).version, layout.dp, layout.ep)
-    return _RESOLVED.get_all((spec, cluster, s), (shared.ENGINE, batched), _derive_once, spec,
-                             cluster, s, batched)
+    and overheads cached under a Resolved follow it), and by the two things of the layout the
+    settings follow: whether it makes vLLM's batched-DP MoE (all2all.batched_dp_moe: its
+    default token budget) and, for a draft on 0.11.1, its TP (_graph_tp)."""
+    version = vllm_rules(s.vllm_version).version
+    batched = all2all_taken(s) and batched_dp_moe(s.all2all_backend, version, layout.dp,
+                                                  layout.ep)
+    graph_tp = _graph_tp(s, version, layout.tp)
+    return _RESOLVED.get_all((spec, cluster, s), (shared.ENGINE, batched, graph_tp),
+                             _derive_once, spec, cluster, s, batched, graph_tp)
+
+
+def _graph_tp(s: EngineSettings, version: tuple[int, ...], tp: int) -> int:
+    """The TP the CUDA graph capture sizes follow: `tp` with a draft on a release that rounds
+    them to max(1 + k, TP) (vllm_versions.SPEC_GRAPH_TP_MULTIPLE_UNTIL: 0.11.1), else 1 (a
+    Resolved shared by every TP)."""
+    rounds = SPEC_GRAPH_ROUND_FROM <= version < SPEC_GRAPH_TP_MULTIPLE_UNTIL
+    return tp if rounds and s.num_speculative_tokens else 1
 
 
 def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
-                 batched: bool) -> Resolved:
+                 batched: bool, graph_tp: int) -> Resolved:
     """_derive, cached by the value of the settings (see resolve)."""
-    return _DERIVED.get_all((spec, cluster), (s, shared.ENGINE, batched), _derive, spec, cluster, s,
-                            batched)
+    return _DERIVED.get_all((spec, cluster), (s, shared.ENGINE, batched, graph_tp), _derive,
+                            spec, cluster, s, batched, graph_tp)
 
 
 _ON_GPU: IdentityMemo[dict[str, Any]] = IdentityMemo(1024)
@@ -183,13 +196,14 @@ per cluster (750 derivations for Qwen3-32B over 21 presets, 226 distinct)."""
 
 
 def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
-            batched: bool) -> Resolved:
-    """Work out the settings resolve caches (`batched`: vLLM's batched-DP MoE): the sizing
-    GPU's (_derive_on_gpu, cached across clusters of it), then the cluster's own."""
+            batched: bool, graph_tp: int) -> Resolved:
+    """Work out the settings resolve caches (`batched`: vLLM's batched-DP MoE; `graph_tp`: the
+    TP the capture sizes follow): the sizing GPU's (_derive_on_gpu, cached across clusters of
+    it), then the cluster's own."""
     node = cluster.sizing_node
     ccs = CLUSTER_CAPABILITIES.get(cluster, (), capabilities, cluster)
-    on_gpu = _ON_GPU.get_all((spec, node.gpu), (s, shared.ENGINE, batched, ccs), _derive_on_gpu,
-                             spec, node.gpu, ccs, s, batched)
+    on_gpu = _ON_GPU.get_all((spec, node.gpu), (s, shared.ENGINE, batched, graph_tp, ccs),
+                             _derive_on_gpu, spec, node.gpu, ccs, s, batched, graph_tp)
     resolved = Resolved(
         **on_gpu,
         link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
@@ -203,10 +217,10 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
 
 
 def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: EngineSettings,
-                   batched: bool) -> dict[str, Any]:
+                   batched: bool, graph_tp: int) -> dict[str, Any]:
     """The Resolved fields that follow the sizing GPU and settings, not the cluster's size
     (`ccs`: its nodes' compute capabilities, which refuse_unplannable and ep_refusal
-    read)."""
+    read; `graph_tp`: resolve's _graph_tp)."""
     rules = vllm_rules(s.vllm_version)
     window = vllm_window(spec, rules.version)
     max_model_len = s.max_model_len or window.start
@@ -228,6 +242,10 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
                                                   gpu.compute_capability, selector_kv))
     flex_piecewise = flex_decodes_piecewise(gpu, spec, rules)
+    graph_args = (seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
+                  not (mla_piecewise or flex_piecewise),
+                  s.num_speculative_tokens if spec.mtp_layers or s.speculative_draft is not None
+                  else 0, runner[0], graph_tp)
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
@@ -249,12 +267,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         facts=text_only_facts(spec) if text_only(spec, s) else model_facts(spec),
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
-        graphs=lora_graph_count(cuda_graph_count(
-            seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
-            not (mla_piecewise or flex_piecewise),
-            s.num_speculative_tokens if spec.mtp_layers or s.speculative_draft is not None else 0,
-            runner[0]), s.enable_lora, rules.version, runner[0],
-            s.max_loras, s.specialize_active_lora),
+        graphs=lora_graph_count(cuda_graph_count(*graph_args), s.enable_lora, rules.version,
+                                runner[0], s.max_loras, s.specialize_active_lora),
         mla_piecewise=mla_piecewise,
         flex_piecewise=flex_piecewise,
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
@@ -292,7 +306,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                                  mbt, seqs, mixed, mismatch, fp16, served)
         + quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
         + moe_refusals(spec, s, rules, cli, gpu, scheme, b12x, eplb_kind)
-        + started.refused + tuple(triton_sm75_errors(gpu, spec, cli, served)),
+        + started.refused + tuple(triton_sm75_errors(gpu, spec, cli, served))
+        + _graph_refusal(s, graph_args),
         ep_refusal=ep_refusal(ccs, s, rules, scheme, b12x),
         tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
         launch=started,
@@ -301,6 +316,15 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
             spec.name or "<model>", scheme, s, config_quant_method(spec), rules.version)
         else None,
     )
+
+
+def _graph_refusal(s: EngineSettings, graph_args: tuple) -> tuple[str, ...]:
+    """vLLM's refusal of the CUDA graph capture sizes for a draft (engine.spec_graph_refusal,
+    `graph_args` cuda_graph_count's), none under --enforce-eager (no graph captured)."""
+    if s.enforce_eager:
+        return ()
+    refusal = spec_graph_refusal(*graph_args)
+    return (refusal,) if refusal else ()
 
 
 def _drafted_len(s: EngineSettings, runner: str, max_model_len: int) -> int:
