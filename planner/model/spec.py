@@ -450,6 +450,12 @@ class VisionEncoder(_Frozen):
                                 "(model.config.processor); 0: not read (no file)")
     video_temporal_source: str = Field(default="", description="the file and key that gave "
                                        "video_temporal")
+    image_temporal: int = Field(default=0, ge=0, description="the image processor's "
+                                "temporal_patch_size (the frames it repeats an image to), read "
+                                "from the checkpoint's processor file (model.config.processor); "
+                                "0: not read (no file)")
+    image_temporal_source: str = Field(default="", description="the file and key that gave "
+                                       "image_temporal")
 
 
 class ProcessorReading(_Frozen):

@@ -335,43 +335,51 @@ def audio_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
             "serve it text-only")
 
 
-VIDEO_TEMPORAL_READ_FROM: Version = (0, 17, 0)
-"""The first release whose video path video_temporal_refusal reads (0.17.0-0.34.0); before it
-a processor temporal_patch_size other than the tower's is planned, not read."""
+TEMPORAL_READ_FROM: Version = (0, 17, 0)
+"""The first release whose image and video paths temporal_refusal reads (0.17.0-0.34.0);
+before it a processor temporal_patch_size other than the tower's is planned, not read."""
 
 
-def video_temporal_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
-    """Why a Qwen3-VL-family checkpoint is not planned with video above 0: its video processor
-    file's temporal_patch_size (VisionEncoder.video_temporal, in the order of the release's
-    transformers: processor_order.read_encoder) is not vision_config's, so transformers flattens
-    each video patch to channels x its temporal_patch_size x patch^2 values and vLLM's patch
-    embedding (qwen3_vl.py Qwen3_VisionPatchEmbed.forward: x.view(L, -1, temporal_patch_size,
-    patch_size, patch_size) into a Conv3d of in_channels channels, 0.17.0:171, 0.34.0:405)
-    gets another channel count or no whole one: every video fails, the start-up profile's too
-    where it encodes one. None where they agree, the file gave none or video is at 0."""
+def temporal_refusal(spec: ModelSpec, s: EngineSettings, kind: str) -> str | None:
+    """Why a Qwen3-VL-family checkpoint is not planned with `kind` ("image" | "video") above 0:
+    its processor file's temporal_patch_size (VisionEncoder.image_temporal / video_temporal,
+    in the order of the release's transformers: processor_order.read_encoder) is not
+    vision_config's, so transformers flattens each patch to channels x its temporal_patch_size
+    x patch^2 values (the image processor repeats an image to that many frames:
+    model.config.processor.IMAGE_CLASS_TEMPORAL_PATCH) and vLLM's patch embedding (qwen3_vl.py
+    Qwen3_VisionPatchEmbed.forward: x.view(L, -1, temporal_patch_size, patch_size, patch_size)
+    into a Conv3d of in_channels channels, 0.17.0:171, 0.34.0:405; images and videos both
+    through self.visual, _process_image_input / _process_video_input) gets another channel
+    count or no whole one: every item fails, the start-up profile's too where it encodes one.
+    The image's token count is not at stake: one temporal patch whatever the size
+    (transformers' grid_t = ceil(1 / t); vLLM _get_vision_info max(round_up(1, t) // t, 1)).
+    None where they agree, the file gave none or `kind` is at 0."""
     version = parse_version(s.vllm_version)
     enc = read_encoder(spec, version)
-    if (enc is None or not enc.video_temporal or enc.video_temporal == enc.temporal
-            or version < VIDEO_TEMPORAL_READ_FROM or not allowed_limit(spec, s, "video")):
+    frames = enc and (enc.image_temporal if kind == "image" else enc.video_temporal)
+    if (enc is None or not frames or frames == enc.temporal or version < TEMPORAL_READ_FROM
+            or not allowed_limit(spec, s, kind)):
         return None
+    source = enc.image_temporal_source if kind == "image" else enc.video_temporal_source
     channels = enc.patch_input // (enc.temporal * enc.patch * enc.patch)
-    return (f"{enc.video_temporal_source} {enc.video_temporal} is not vision_config's "
-            f"temporal_patch_size {enc.temporal}: the video processor flattens each patch to "
-            f"{channels} x {enc.video_temporal} x {enc.patch}^2 = "
-            f"{channels * enc.video_temporal * enc.patch ** 2:,} values, which vLLM "
+    return (f"{source} {frames} is not vision_config's "
+            f"temporal_patch_size {enc.temporal}: the {kind} processor flattens each patch to "
+            f"{channels} x {frames} x {enc.patch}^2 = "
+            f"{channels * frames * enc.patch ** 2:,} values, which vLLM "
             f"{version_label(version)}'s patch embedding views as {enc.temporal}-frame patches "
             f"into a Conv3d of {channels} channels (qwen3_vl.py Qwen3_VisionPatchEmbed.forward "
-            "x.view(L, -1, temporal_patch_size, patch_size, patch_size)), so every video fails "
-            "(the start-up profile too where it encodes the dummy video); not planned: serve "
-            "it with --limit-mm-per-prompt '{\"video\": 0}' or fix the file")
+            f"x.view(L, -1, temporal_patch_size, patch_size, patch_size)), so every {kind} "
+            f"fails (the start-up profile too where it encodes the dummy {kind}); not planned: "
+            f"serve it with --limit-mm-per-prompt '{{\"{kind}\": 0}}' or fix the file")
 
 
 def mm_refusals(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     """Why these multimodal flags are not planned for this model (audio_limit_refusal,
-    limit_refusal, tower_lora's failure, video_temporal_refusal); () where they are: plan's
-    refusals, the CLI's exit."""
+    limit_refusal, tower_lora's failure, temporal_refusal of the image and the video); () where
+    they are: plan's refusals, the CLI's exit."""
     return tuple(filter(None, [audio_limit_refusal(spec, s), limit_refusal(spec, s),
-                               tower_lora(spec, s).failure, video_temporal_refusal(spec, s)]))
+                               tower_lora(spec, s).failure, temporal_refusal(spec, s, "image"),
+                               temporal_refusal(spec, s, "video")]))
 
 
 class TowerLora(NamedTuple):

@@ -169,9 +169,10 @@ def _processor_reading(enc: VisionEncoder, limits: ProcessorLimits, order: str
     image = limits.image or PixelLimit(QWEN3_VL_MAX_PIXELS, "")
     video = limits.video or PixelLimit(QWEN3_VL_VIDEO_MAX_PIXELS, "")
     sized = qwen3_vl_sized(enc, image, video)
-    if limits.video_temporal is not None:
-        sized = sized.model_copy(update={"video_temporal": limits.video_temporal.frames,
-                                         "video_temporal_source": limits.video_temporal.source})
+    for kind, read in (("video", limits.video_temporal), ("image", limits.image_temporal)):
+        if read is not None:
+            sized = sized.model_copy(update={f"{kind}_temporal": read.frames,
+                                             f"{kind}_temporal_source": read.source})
     said = "; ".join(f"{kind} processor longest_edge {limit.max_pixels:,} px "
                      + (f"from {limit.source}" if limit.source else "assumed, unverified")
                      for kind, limit in (("image", image), ("video", video)))

@@ -22,7 +22,8 @@ merge and temporal sizes it profiles with are vision_config's (qwen3_vl.py _get_
 but get_max_video_tokens divides the video's longest_edge by the video processor's own
 temporal_patch_size, and that processor flattens each video patch to channels x its
 temporal_patch_size x patch^2 values, which vLLM's patch embedding views as vision_config's
-(ProcessorLimits.video_temporal; serving.mm_modes video_temporal_refusal).
+(ProcessorLimits.video_temporal; serving.mm_modes temporal_refusal); the image processor
+likewise with its own (ProcessorLimits.image_temporal, IMAGE_CLASS_TEMPORAL_PATCH).
 """
 
 import json
@@ -48,6 +49,13 @@ VIDEO_CLASS_TEMPORAL_PATCH = 2
 """Qwen3VLVideoProcessor's temporal_patch_size class default (video_processing_qwen3_vl.py:122,
 transformers 5.25.0; :97, 4.57.6): what a video processor file without it gives."""
 
+IMAGE_CLASS_TEMPORAL_PATCH = 2
+"""Qwen2VLImageProcessor's temporal_patch_size class default (image_processing_qwen2_vl.py:104,
+transformers 5.25.0; the __init__ default, :134, 4.57.6): what an image processor file without
+it gives. The image processor repeats each image to that many frames and flattens each patch
+to channels x it x patch^2 values (5.25.0 :203-207; 4.57.6 _preprocess :273-294), so the
+image's values follow its file, not vision_config (ProcessorLimits.image_temporal)."""
+
 MAX_READ_PIXELS = 2**34
 """The largest longest_edge planned, 17,179,869,184 px (4,194,304 tokens of 32 x 32 px a frame
 pair): far above any checkpoint read (234,881,024); a larger value is noted and not planned."""
@@ -65,7 +73,7 @@ class PixelLimit(NamedTuple):
 
 
 class TemporalPatch(NamedTuple):
-    """The video processor's temporal_patch_size and where it came from."""
+    """A processor's temporal_patch_size and where it came from."""
 
     frames: int
     source: str  # e.g. "video_preprocessor_config.json temporal_patch_size"
@@ -79,6 +87,7 @@ class ProcessorLimits(NamedTuple):
     video: PixelLimit | None
     notes: tuple[str, ...] = ()
     video_temporal: TemporalPatch | None = None
+    image_temporal: TemporalPatch | None = None
 
 
 def processor_limits(files: dict[str, dict | None], transformers_major: int = 5
@@ -88,13 +97,14 @@ def processor_limits(files: dict[str, dict | None], transformers_major: int = 5
     `transformers_major` (5: 5.25.0; 4: 4.57.6) does (the module's NOTE)."""
     notes: list[str] = []
     pick = _pick if transformers_major >= 5 else _pick_4
-    image = _limit(pick("image_processor", files, (IMAGE_PROCESSOR_FILE,)),
-                   IMAGE_CLASS_MAX_PIXELS, "max_pixels", notes)
+    image_picked = pick("image_processor", files, (IMAGE_PROCESSOR_FILE,))
+    image = _limit(image_picked, IMAGE_CLASS_MAX_PIXELS, "max_pixels", notes)
     picked = pick("video_processor", files, (VIDEO_PROCESSOR_FILE, IMAGE_PROCESSOR_FILE))
     video = _limit(picked, VIDEO_CLASS_MAX_PIXELS, None, notes)
-    temporal = _temporal(picked, notes) if video is not None else None
+    temporal = _temporal(picked, VIDEO_CLASS_TEMPORAL_PATCH, notes) if video else None
+    image_temporal = _temporal(image_picked, IMAGE_CLASS_TEMPORAL_PATCH, notes) if image else None
     # both processors may read one file: its note once
-    return ProcessorLimits(image, video, tuple(dict.fromkeys(notes)), temporal)
+    return ProcessorLimits(image, video, tuple(dict.fromkeys(notes)), temporal, image_temporal)
 
 
 def _pick_4(key: str, files: dict[str, dict | None], order: tuple[str, ...]
@@ -108,15 +118,15 @@ def _pick_4(key: str, files: dict[str, dict | None], order: tuple[str, ...]
     return (processor[key], f"{name} {key}") if key in processor else (processor, name)
 
 
-def _temporal(picked: tuple[object, str] | None, notes: list[str]) -> TemporalPatch | None:
-    """The video processor's temporal_patch_size (the class default where its file has none);
-    None (noted) where it is no count of frames from 1."""
+def _temporal(picked: tuple[object, str] | None, class_default: int, notes: list[str]
+              ) -> TemporalPatch | None:
+    """The image or video processor's temporal_patch_size (`class_default` where its file has
+    none); None (noted) where it is no count of frames from 1."""
     assert picked is not None and isinstance(picked[0], dict)  # (_limit read it)
     processor, where = picked
     value = processor.get("temporal_patch_size")
     if value is None:
-        return TemporalPatch(VIDEO_CLASS_TEMPORAL_PATCH,
-                             f"{where} (no temporal_patch_size: the class default)")
+        return TemporalPatch(class_default, f"{where} (no temporal_patch_size: the class default)")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         notes.append(f"{where} temporal_patch_size {json.dumps(value)[:40]} is not a count of "
                      "frames from 1: not read (vision_config's is planned)")

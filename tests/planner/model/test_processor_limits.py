@@ -292,3 +292,44 @@ def test_a_video_processor_temporal_patch_other_than_the_towers_is_refused() -> 
         files = {"video_preprocessor_config.json": {"size": {"longest_edge": 25_165_824},
                                                     **given}}
         assert _video_temporal_plan(files).errors == []
+
+
+def test_an_image_processor_temporal_patch_other_than_the_towers_is_refused() -> None:
+    # transformers' image processor repeats an image to its own temporal_patch_size frames and
+    # flattens each patch to 3 channels x that x 16^2 values (image_processing_qwen2_vl.py
+    # 5.25.0 :203-207, 4.57.6 _preprocess :273-294): 3 x 4 x 256 = 3,072 at 4; vLLM's patch
+    # embedding views them as (-1, 2, 16, 16), 3,072 / 512 = 6 channels into a Conv3d of 3
+    # (qwen3_vl.py Qwen3_VisionPatchEmbed.forward, images through self.visual too), so every
+    # image fails. The video file says 2: the video is planned.
+    files = {"preprocessor_config.json": {"size": {"longest_edge": 16_777_216},
+                                          "temporal_patch_size": 4},
+             "video_preprocessor_config.json": {"size": {"longest_edge": 25_165_824},
+                                                "temporal_patch_size": 2}}
+    assert _video_temporal_plan(files).errors == [
+        "preprocessor_config.json temporal_patch_size 4 is not vision_config's "
+        "temporal_patch_size 2: the image processor flattens each patch to 3 x 4 x 16^2 = "
+        "3,072 values, which vLLM 0.30.0's patch embedding views as 2-frame patches into a "
+        "Conv3d of 3 channels (qwen3_vl.py Qwen3_VisionPatchEmbed.forward x.view(L, -1, "
+        "temporal_patch_size, patch_size, patch_size)), so every image fails (the start-up "
+        "profile too where it encodes the dummy image); not planned: serve it with "
+        "--limit-mm-per-prompt '{\"image\": 0}' or fix the file"]
+    assert _video_temporal_plan(files, ("image",)).errors == []
+    # one file for both (transformers' video processor falls back on preprocessor_config.json):
+    # each is refused in its words
+    alone = {"preprocessor_config.json": files["preprocessor_config.json"]}
+    assert [e.split(":")[1].strip() for e in _video_temporal_plan(alone).errors] == [
+        "the image processor flattens each patch to 3 x 4 x 16^2 = 3,072 values, which vLLM "
+        "0.30.0's patch embedding views as 2-frame patches into a Conv3d of 3 channels "
+        "(qwen3_vl.py Qwen3_VisionPatchEmbed.forward x.view(L, -1, temporal_patch_size, "
+        "patch_size, patch_size)), so every image fails (the start-up profile too where it "
+        "encodes the dummy image); not planned",
+        "the video processor flattens each patch to 3 x 4 x 16^2 = 3,072 values, which vLLM "
+        "0.30.0's patch embedding views as 2-frame patches into a Conv3d of 3 channels "
+        "(qwen3_vl.py Qwen3_VisionPatchEmbed.forward x.view(L, -1, temporal_patch_size, "
+        "patch_size, patch_size)), so every video fails (the start-up profile too where it "
+        "encodes the dummy video); not planned"]
+    # the tower's 2, given or Qwen2VLImageProcessor's class default 2: planned
+    for given in ({"temporal_patch_size": 2}, {}):
+        files = {"preprocessor_config.json": {"size": {"longest_edge": 16_777_216}, **given}}
+        assert _video_temporal_plan(files).errors == []
+        assert processor_limits(files).image_temporal.frames == 2
