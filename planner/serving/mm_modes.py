@@ -373,13 +373,46 @@ def temporal_refusal(spec: ModelSpec, s: EngineSettings, kind: str) -> str | Non
             f"serve it with --limit-mm-per-prompt '{{\"{kind}\": 0}}' or fix the file")
 
 
+FLOAT_LIMIT_FAILS_FROM: Version = (0, 17, 0)
+"""NOTE: qwen2_vl.py Qwen2VLProcessingInfo.get_image_size_with_most_features (0.17.0, 0.19.1,
+0.25.0, 0.29.0, 0.30.0 and 0.34.0 wheels) takes `max_pixels = size["longest_edge"]` of the
+image processor (of the video processor // its temporal_patch_size from qwen3_vl.py
+get_max_video_tokens) and factors `max_seq_len = max_pixels // (unit * unit)` with
+`range(max_seq_len, 0, -1)`: a float there (transformers keeps a file's 16777216.0 as it is)
+raises TypeError ("'float' object cannot be interpreted as an integer"). get_mm_max_tokens_per_
+item asks for both the image and the video whatever the limits, from MultiModalBudget, which
+the model runner and scheduler build for any model served with a modality above 0
+(multimodal/encoder_budget.py, registry.py supports_multimodal_inputs, 0.19.1), so vLLM fails
+at start-up. The 0.11.1 and 0.12.0 wheels size the largest image with transformers'
+smart_resize instead (_get_vision_info over a 9,999,999 px square), which takes a float."""
+
+
+def float_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
+    """vLLM's start-up failure on a Qwen3-VL-family processor file that writes its longest_edge
+    (or max_pixels) as a float (VisionEncoder.pixels_written, in the order of the release's
+    transformers) from FLOAT_LIMIT_FAILS_FROM; None before it (planned at the float's floor),
+    where none is a float or the model is served text-only."""
+    version = parse_version(s.vllm_version)
+    enc = read_encoder(spec, version)
+    if enc is None or not enc.pixels_written or version < FLOAT_LIMIT_FAILS_FROM \
+            or text_only(spec, s):
+        return None
+    return (f"{' and '.join(enc.pixels_written)} is a float, which vLLM "
+            f"{version_label(version)} cannot size: TypeError: 'float' object cannot be "
+            "interpreted as an integer at start-up (qwen2_vl.py get_image_size_with_most_"
+            "features factors max_pixels // (patch x merge)^2 with range(), for the image and "
+            "the video whatever --limit-mm-per-prompt says); write it as an integer, or serve "
+            "the model text-only (--limit-mm-per-prompt '{\"image\": 0, \"video\": 0}')")
+
+
 def mm_refusals(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     """Why these multimodal flags are not planned for this model (audio_limit_refusal,
-    limit_refusal, tower_lora's failure, temporal_refusal of the image and the video); () where
-    they are: plan's refusals, the CLI's exit."""
+    limit_refusal, tower_lora's failure, temporal_refusal of the image and the video,
+    float_limit_refusal); () where they are: plan's refusals, the CLI's exit."""
     return tuple(filter(None, [audio_limit_refusal(spec, s), limit_refusal(spec, s),
                                tower_lora(spec, s).failure, temporal_refusal(spec, s, "image"),
-                               temporal_refusal(spec, s, "video")]))
+                               temporal_refusal(spec, s, "video"),
+                               float_limit_refusal(spec, s)]))
 
 
 class TowerLora(NamedTuple):

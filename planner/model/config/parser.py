@@ -173,8 +173,13 @@ def _processor_reading(enc: VisionEncoder, limits: ProcessorLimits, order: str
         if read is not None:
             sized = sized.model_copy(update={f"{kind}_temporal": read.frames,
                                              f"{kind}_temporal_source": read.source})
+    if limits.written:
+        sized = sized.model_copy(update={"pixels_written": limits.written})
+    floats = {float_.rsplit(" ", 1)[0]: float_.rsplit(" ", 1)[1] for float_ in limits.written}
     said = "; ".join(f"{kind} processor longest_edge {limit.max_pixels:,} px "
                      + (f"from {limit.source}" if limit.source else "assumed, unverified")
+                     + (f" (written {floats[limit.source]}: its floor)"
+                        if limit.source in floats else "")
                      for kind, limit in (("image", image), ("video", video)))
     return sized, f"vision encoder profile{order}: {said}"
 

@@ -27,6 +27,7 @@ likewise with its own (ProcessorLimits.image_temporal, IMAGE_CLASS_TEMPORAL_PATC
 """
 
 import json
+import math
 from typing import NamedTuple
 
 PROCESSOR_FILE = "processor_config.json"
@@ -88,6 +89,8 @@ class ProcessorLimits(NamedTuple):
     notes: tuple[str, ...] = ()
     video_temporal: TemporalPatch | None = None
     image_temporal: TemporalPatch | None = None
+    written: tuple[str, ...] = ()
+    """'<source> <value>' of each limit its file wrote as a float (read at its floor: _limit)."""
 
 
 def processor_limits(files: dict[str, dict | None], transformers_major: int = 5
@@ -96,15 +99,17 @@ def processor_limits(files: dict[str, dict | None], transformers_major: int = 5
     holds: PROCESSOR_FILES; None for one there but not read) give, picked as transformers
     `transformers_major` (5: 5.25.0; 4: 4.57.6) does (the module's NOTE)."""
     notes: list[str] = []
+    written: list[str] = []
     pick = _pick if transformers_major >= 5 else _pick_4
     image_picked = pick("image_processor", files, (IMAGE_PROCESSOR_FILE,))
-    image = _limit(image_picked, IMAGE_CLASS_MAX_PIXELS, "max_pixels", notes)
+    image = _limit(image_picked, IMAGE_CLASS_MAX_PIXELS, "max_pixels", notes, written)
     picked = pick("video_processor", files, (VIDEO_PROCESSOR_FILE, IMAGE_PROCESSOR_FILE))
-    video = _limit(picked, VIDEO_CLASS_MAX_PIXELS, None, notes)
+    video = _limit(picked, VIDEO_CLASS_MAX_PIXELS, None, notes, written)
     temporal = _temporal(picked, VIDEO_CLASS_TEMPORAL_PATCH, notes) if video else None
     image_temporal = _temporal(image_picked, IMAGE_CLASS_TEMPORAL_PATCH, notes) if image else None
-    # both processors may read one file: its note once
-    return ProcessorLimits(image, video, tuple(dict.fromkeys(notes)), temporal, image_temporal)
+    # both processors may read one file: its note (and its float) once
+    return ProcessorLimits(image, video, tuple(dict.fromkeys(notes)), temporal, image_temporal,
+                           tuple(dict.fromkeys(written)))
 
 
 def _pick_4(key: str, files: dict[str, dict | None], order: tuple[str, ...]
@@ -152,11 +157,17 @@ def _pick(key: str, files: dict[str, dict | None], order: tuple[str, ...]
 
 
 def _limit(picked: tuple[object, str] | None, class_default: int, override: str | None,
-           notes: list[str]) -> PixelLimit | None:
+           notes: list[str], written_floats: list[str]) -> PixelLimit | None:
     """The processor's longest_edge: its `override` key (Qwen2VLImageProcessor.__init__ writes
     max_pixels over size["longest_edge"]; the video class has no such key), else size.longest_edge,
     else the class default where it has no "size"; None (noted) where the value is no usable
-    count of pixels."""
+    count of pixels. A float from 1 (16777216.0) is read as its floor, `written_floats` given
+    '<source> <value>':
+    transformers keeps it as it is (Qwen2VLImageProcessor.__init__ and SizeDict, 4.57.6 and
+    5.25.0) and its smart_resize, the only place vLLM before 0.17 takes it (_get_vision_info
+    over a 9,999,999 px square), gives the floor's sizes (the square's side is a multiple of
+    patch x merge whose square is at most the value, so at most its floor); vLLM 0.17 and
+    later fail on it (serving.mm_modes.float_limit_refusal)."""
     if picked is None:
         return None
     processor, where = picked
@@ -173,8 +184,13 @@ def _limit(picked: tuple[object, str] | None, class_default: int, override: str 
     else:
         notes.append(f"{where} has no size.longest_edge, which vLLM reads: not read{ASSUMED}")
         return None
+    written, floated = json.dumps(value)[:40], isinstance(value, float)
+    if floated and math.isfinite(value) and value >= 1:
+        value = math.floor(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_READ_PIXELS:
-        notes.append(f"{where} {key} {json.dumps(value)[:40]} is not a count of pixels from 1 to "
+        notes.append(f"{where} {key} {written} is not a count of pixels from 1 to "
                      f"{MAX_READ_PIXELS:,}: not read{ASSUMED}")
         return None
+    if floated:
+        written_floats.append(f"{where} {key} {written}")
     return PixelLimit(value, f"{where} {key}")

@@ -333,3 +333,53 @@ def test_an_image_processor_temporal_patch_other_than_the_towers_is_refused() ->
         files = {"preprocessor_config.json": {"size": {"longest_edge": 16_777_216}, **given}}
         assert _video_temporal_plan(files).errors == []
         assert processor_limits(files).image_temporal.frames == 2
+
+
+def test_a_float_limit_is_read_at_its_floor_and_refused_from_0_17() -> None:
+    # transformers keeps a file's 16777216.0 as it is (Qwen2VLImageProcessor.__init__, SizeDict:
+    # 4.57.6, 5.25.0); vLLM 0.17.0-0.34.0 get_image_size_with_most_features does
+    # range(16777216.0 // 32^2 = 16384.0, 0, -1): TypeError at start-up
+    floated = {"preprocessor_config.json": {"size": {"longest_edge": 16_777_216.0}}}
+    limits = processor_limits(floated)
+    assert limits.image.max_pixels == limits.video.max_pixels == 16_777_216
+    assert limits.written == ("preprocessor_config.json size.longest_edge 16777216.0",)
+    assert limits.notes == ()
+    # a fraction is read at its floor too (smart_resize's square side is a multiple of 32 whose
+    # square is at most the value, so at most 16,777,216); below 1 it is no count of pixels
+    half = processor_limits({"preprocessor_config.json": {"max_pixels": 16_777_216.5}})
+    assert half.image == (16_777_216, "preprocessor_config.json max_pixels")
+    assert half.written == ("preprocessor_config.json max_pixels 16777216.5",)
+    assert processor_limits({"preprocessor_config.json": {"max_pixels": 0.5}}).notes == (
+        "preprocessor_config.json max_pixels 0.5 is not a count of pixels from 1 to "
+        "17,179,869,184: not read (the assumed limit is planned)",)
+    assert _video_temporal_plan(floated).errors == [
+        "preprocessor_config.json size.longest_edge 16777216.0 is a float, which vLLM 0.30.0 "
+        "cannot size: TypeError: 'float' object cannot be interpreted as an integer at "
+        "start-up (qwen2_vl.py get_image_size_with_most_features factors max_pixels // (patch "
+        "x merge)^2 with range(), for the image and the video whatever --limit-mm-per-prompt "
+        "says); write it as an integer, or serve the model text-only (--limit-mm-per-prompt "
+        "'{\"image\": 0, \"video\": 0}')"]
+    # text-only: no MultiModalBudget, planned
+    assert _video_temporal_plan(floated, ("image", "video")).errors == []
+
+
+def test_before_0_17_a_float_limit_plans_as_its_integer() -> None:
+    # vLLM 0.12.0 sizes the largest image with transformers' smart_resize, which takes the
+    # float: the encoder and plan of the integer file. 4,194,304 // 32^2 = 4,096 tokens, 64 x
+    # 64, 4,096 x 2^2 = 16,384 patches
+    config = load_ref_config("Qwen__Qwen3-VL-32B-Instruct")[0]
+    specs = [parse_model_config(config, processor_configs={
+        "preprocessor_config.json": {"size": {"longest_edge": edge}}})
+        for edge in (4_194_304.0, 4_194_304)]
+    floated, whole = (spec.vision.encoder for spec in specs)
+    assert floated.pixels_written == ("preprocessor_config.json size.longest_edge 4194304.0",)
+    assert floated.model_copy(update={"pixels_written": ()}) == whole
+    assert ("image processor longest_edge 4,194,304 px from preprocessor_config.json "
+            "size.longest_edge (written 4194304.0: its floor)") in specs[0].assumptions[-1]
+    assert whole.max_item_patches == 16_384
+    plans = [plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 2),
+                              layout=ParallelLayout(tp=2), engine=EngineSettings(
+                                  vllm_version="0.12.0", max_model_len=8192)))
+             for spec in specs]
+    assert plans[0].errors == plans[1].errors == []
+    assert plans[0].kv_cache_bytes_per_gpu == plans[1].kv_cache_bytes_per_gpu
