@@ -528,6 +528,7 @@ def _add_recommend(sub, prog: str) -> None:
                       help="max_model_len to plan (default: input + output length)")
     rate = _positive_float(1e6, "a rate in requests per second (0 < R <= 1,000,000)",
                            inclusive=True)
+    add_allow_long(work, "--context")
     work.add_argument("--requests-per-s", type=rate, metavar="R",
                       help="arrival rate to sustain: output tokens/s >= R x output length")
     work.add_argument("--ttft-ms", type=_milliseconds, metavar="X",
@@ -785,6 +786,7 @@ def _add_format_and_limits(eng: argparse._ArgumentGroup, *, layout: bool) -> Non
                      "accepts; 32K = 32,768, 32k = 32,000 (default: the max_model_len vLLM "
                      "derives from config.json for --vllm-version: the least of its length "
                      "keys, max_position_embeddings on most models, and rope scaling)")
+    add_allow_long(eng)
     eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20, "--max-num-seqs"), metavar="S",
                      help="the most requests a replica runs at once (default: vLLM's for the "
                      "GPU and --vllm-version: 1024 at >= 70 GiB except A100 and DGX Spark; "
@@ -957,6 +959,20 @@ def add_enforce_eager(group: argparse._ArgumentGroup | argparse.ArgumentParser) 
                        "took) and every step launches each layer's kernels from Python: the "
                        f"per-layer step overhead x {EAGER_LAYER_OVERHEAD_FACTOR:g} (estimated, "
                        "unverified), so TPOT rises and TTFT a little")
+
+
+def add_allow_long(group: argparse._ArgumentGroup | argparse.ArgumentParser,
+                   length: str = "--max-model-len") -> None:
+    """--allow-long-max-model-len, the same for plan, sweep, report and recommend (whose
+    `length` is --context): EngineSettings.allow_long_max_model_len
+    (planner.serving.long_len)."""
+    group.add_argument("--allow-long-max-model-len", action="store_true",
+                       help=f"plan a {length} above the max_model_len vLLM derives from "
+                       "config.json as vLLM serves it with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 "
+                       "(set in the launch command): figures at that length, vLLM's warning "
+                       "in the notes, and the verdict names what is not modelled (positions "
+                       f"past the derived length outrun the model's rotary cache). Needs {length}"
+                       + ("" if length == "--context" else " (exit 2 without it)"))
 
 
 def add_model_runner(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

@@ -28,7 +28,7 @@ from planner.model.spec import ConfigError, ModelSpec
 from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.eagle import DraftError, EagleDraft, parse_eagle_draft
-from planner.serving.engine import EngineSettings
+from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.eplb import flag_refusal, redundant_refusal
 from planner.serving.hardware import (
     MAX_GPUS_PER_NODE,
@@ -642,6 +642,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "max_model_len": _release_count(args.max_model_len, "--max-model-len", release),
+        "allow_long_max_model_len": allow_long_setting(args),
         "max_num_seqs": args.max_num_seqs,
         "max_num_batched_tokens": _release_count(args.max_num_batched_tokens,
                                                  "--max-num-batched-tokens", release),
@@ -697,6 +698,29 @@ def _drafter_folder(model: str) -> str:
     if problem:
         raise CliError(f"--speculative-model {model}: {problem[0]}; {problem[1]}")
     return str(folder)
+
+
+def allow_long_setting(args: argparse.Namespace) -> bool:
+    """--allow-long-max-model-len (plan, sweep, report); CliError without --max-model-len,
+    whose default, the derived length, never passes it (the variable would change nothing)."""
+    if args.allow_long_max_model_len and args.max_model_len is None:
+        raise CliError("--allow-long-max-model-len lets vLLM serve a --max-model-len above the "
+                       "model's derived one: give --max-model-len too (without it vLLM serves "
+                       "the derived length, which the variable does not change)")
+    return args.allow_long_max_model_len
+
+
+def note_allow_long_unused(args: argparse.Namespace, spec: ModelSpec,
+                           engine: EngineSettings) -> None:
+    """A note that --allow-long-max-model-len changed nothing: --max-model-len is within the
+    model's derived length, so vLLM reads no VLLM_ALLOW_LONG_MAX_MODEL_LEN and the launch
+    command leaves it out (planner.serving.long_len.env_prefix)."""
+    limit = derived_max_model_len(spec, vllm_rules(engine.vllm_version).version)
+    if engine.allow_long_max_model_len and (engine.max_model_len or limit) <= limit:
+        add_notes(args, f"--allow-long-max-model-len changes nothing: --max-model-len "
+                  f"{engine.max_model_len} is within the {limit:,} tokens vLLM "
+                  f"{engine.vllm_version} derives for {spec.name or spec.model_type}, so the "
+                  "launch command leaves VLLM_ALLOW_LONG_MAX_MODEL_LEN out")
 
 
 def runner_setting(args: argparse.Namespace, release: str) -> str:

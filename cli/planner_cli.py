@@ -35,6 +35,7 @@ from cli.inputs import (
     mm_mode_settings,
     model_identity,
     network_assumed_note,
+    note_allow_long_unused,
     note_preset_choice,
     parallel_layout,
     runner_setting,
@@ -162,6 +163,7 @@ def _engine(args: argparse.Namespace, source: ModelSource, spec: ModelSpec) -> E
     --revision chose one (the hub's sha, else the revision as given); CliError where
     the multimodal flags are not planned (mm_modes.mm_refusals: _mm_checked)."""
     engine = _mm_checked(spec, engine_settings(args))
+    note_allow_long_unused(args, spec, engine)
     if not args.revision or source.origin == "file":
         return engine
     return EngineSettings(**{**engine.model_dump(), "revision": source.commit_sha or args.revision})
@@ -373,6 +375,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                             hf_overrides=args.hf_overrides,
                             enforce_eager=args.enforce_eager,
                             model_runner=runner_setting(args, release), **modes,
+                            allow_long_max_model_len=args.allow_long_max_model_len,
                             **mamba_settings(args, release),
                             num_speculative_tokens=args.num_speculative_tokens,
                             speculative_draft=speculative_draft(args.speculative_model),

@@ -41,6 +41,7 @@ from planner.model.spec import (
 from planner.serving.auto_layout import compared_lora_note
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
+from planner.serving.long_len import unmodelled_risk
 from planner.serving.mm_modes import served_towers
 from planner.serving.plan import (
     NO_FIT,
@@ -1360,7 +1361,7 @@ def _unmodelled_line(rows: str, parts: str) -> str:
 def unmodelled_fit(parts: str) -> str:
     """What a yes* means, for a fit whose figures leave `parts` out (verdict_unmodelled): the
     report's lines under its tables and the app's Compare page say it in these words."""
-    return f"fits on figures that leave out {parts}; the KV room may be less than planned"
+    return f"fits on figures that leave out {parts}; {unmodelled_risk(parts)}"
 
 
 def speed_cell(value: float | None, digits: int = 1) -> str:

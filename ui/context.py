@@ -466,6 +466,7 @@ def _engine_knobs() -> dict[str, object]:
         **({"block_size": current.block_size} if current.block_size else {}),
         "enforce_eager": current.enforce_eager,
         "model_runner": current.model_runner,
+        "allow_long_max_model_len": current.allow_long_max_model_len,
     }
 
 

@@ -418,6 +418,19 @@ def state_dtypes_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:
     return mamba_dtype_choices(vllm_rules(state().vllm_version).version)
 
 
+def allow_long_input(page: str) -> None:
+    """The "Allow max_model_len above the model's" box of `page` (the Plan page's "More vLLM
+    options", the Compare and Recommend pages' vLLM options), bound to the state (link key
+    longlen): the CLI's --allow-long-max-model-len (planner.serving.long_len)."""
+    st.checkbox(LABELS["allow_long_max_model_len"], help="VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: a "
+                "max_model_len above the one vLLM derives from config.json (max_position_"
+                "embeddings, rope scaling) is served with vLLM's warning instead of refused; "
+                "the figures are at that length and the launch command sets the variable. The "
+                "model's rotary cache still covers only its own length, so past it vLLM warns "
+                "of NaN or wrong output: the verdict names that part unmodelled (the CLI's "
+                "--allow-long-max-model-len)", **bind(page, "allow_long_max_model_len"))
+
+
 def runner_inputs(page: str, runners: list[str], dtypes: tuple[str, ...],
                   one_row: bool = False) -> None:
     """The "Model runner" box (`runners`: runner_choices) and, where `dtypes` offers a choice

@@ -113,7 +113,8 @@ MM_LIMIT_FIELDS = {"image": "mm_limit_image", "video": "mm_limit_video",
 order the launch command writes them."""
 OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2", "model_runner", "mamba_cache_dtype",
                                 "mamba_ssm_cache_dtype", "mamba_cache_mode",
-                                "speculative_method", "prefix_caching"})
+                                "speculative_method", "prefix_caching",
+                                "allow_long_max_model_len"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
 PREFIX_CACHING: dict[str, bool | None] = {"auto": None, "on": True, "off": False}
@@ -195,6 +196,12 @@ class AppState(BaseModel):
     max_model_len: int | None = Field(None, alias="len", ge=1, le=1 << 24)
     """None (an empty field): the max_model_len vLLM derives for the sidebar's release
     (planner.serving.engine.default_max_model_len)."""
+    allow_long_max_model_len: bool = Field(False, alias="longlen")
+    """VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (the CLI's --allow-long-max-model-len;
+    EngineSettings.allow_long_max_model_len): a max_model_len above the model's derived one is
+    planned as vLLM serves it, with its warning, not refused. A box in the Plan page's "More
+    vLLM options" and the Compare and Recommend pages' vLLM options (ui.settle.
+    allow_long_input); left out of the link while off (OMITTED_AT_DEFAULT)."""
     max_num_seqs: int | None = Field(None, alias="seqs", ge=1, le=1 << 16)
     """None: vLLM's default for the GPU (planner.serving.engine.default_batch_limits)."""
     max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1, le=1 << 24)
@@ -699,6 +706,7 @@ LABELS: dict[str, str] = {
     "mm_limit_audio": "Audio clips per prompt",
     "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
+    "allow_long_max_model_len": "Allow max_model_len above the model's",
     "model_runner": "Model runner",
     "mamba_cache_dtype": "Conv state dtype", "mamba_ssm_cache_dtype": "SSM state dtype",
     "mamba_cache_mode": "Mamba cache mode", "mamba_block_size": "Mamba block size (tokens)",

@@ -232,14 +232,19 @@ def compared_lora_note(spec: ModelSpec, engine: EngineSettings) -> str | None:
             f"would refuse it: {refusal.removeprefix('--enable-lora: ')}")
 
 
-def compared_max_model_len(spec: ModelSpec, plan_len: int, vllm_version: str) -> int:
+def compared_max_model_len(spec: ModelSpec, plan_len: int, vllm_version: str,
+                           allow_long: bool = False) -> int:
     """The max_model_len a model compared beside a plan in a report is planned at (the app's
     Report page and report --compare: "the same hardware and settings"): the plan's own,
     `plan_len` (its --max-model-len, else its model's default), so every row's concurrency
     counts requests of one length; capped at the model's own maximum where that is lower
     (derived_max_model_len under `vllm_version`: vLLM refuses a longer one), which its row says
-    (ComparisonRow.max_model_len_capped). The Compare page's context field is its `plan_len`
-    (the Plan page's model there is the plan's, planned at it as the Plan page plans it)."""
+    (ComparisonRow.max_model_len_capped); not where `allow_long` (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1:
+    vLLM serves the longer one with a warning, planner.serving.long_len). The Compare page's
+    context field is its `plan_len` (the Plan page's model there is the plan's, planned at it
+    as the Plan page plans it)."""
+    if allow_long:
+        return plan_len
     return min(plan_len, derived_max_model_len(spec, vllm_rules(vllm_version).version))
 
 
@@ -248,7 +253,7 @@ def at_compared_len(spec: ModelSpec, engine: EngineSettings, plan_len: int) -> E
     (compared_max_model_len under engine's release): report --compare's models, the app's
     Report page's and the Compare page's other than the Plan page's model."""
     return engine.model_copy(update={"max_model_len": compared_max_model_len(
-        spec, plan_len, engine.vllm_version)})
+        spec, plan_len, engine.vllm_version, engine.allow_long_max_model_len)})
 
 
 def compared_layout(spec: ModelSpec, cluster: ClusterSpec, preferred: ParallelLayout,

@@ -19,6 +19,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.eagle import eagle_speculative_config
 from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.eplb import eplb_launch_flags
+from planner.serving.long_len import env_prefix
 from planner.serving.mm_modes import given_limits
 from planner.serving.runner_choice import runner_env_prefix
 from planner.serving.startup import quantization_mismatch
@@ -184,7 +185,7 @@ def fp8_made_at_load(model: str, scheme: quant.QuantScheme, s: EngineSettings,
 
 def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flags: str,
            cli: VllmCli, unservable: str | None = None, method: str | None = None,
-           as_stored_errors: tuple[str, ...] = ()) -> Launch:
+           as_stored_errors: tuple[str, ...] = (), long: bool = False) -> Launch:
     """The command head for `model` planned in `scheme` with settings `s` on vLLM `cli`.
 
     `engine_flags` are the engine flags (max_model_len, batch limits, KV dtype, ...); the
@@ -196,7 +197,10 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     (vllm_versions.DEPRECATED_QUANTIZATION), and which a runtime what-if's --quantization
     must be, except "auto-round", which vLLM loads as stored whatever --quantization says
     (INC_OVERRIDE_FROM): `as_stored_errors` are its refusals of it so
-    (autoround.inc_as_stored_errors).
+    (autoround.inc_as_stored_errors). `long`: a max_model_len past the derived one, which
+    vLLM serves only with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 in the command's environment
+    (long_len.env_prefix; the parser check reads the command without it, as vLLM's parser
+    never sees it).
     """
     if unservable and not (s.target_quant and s.target_checkpoint):
         return Launch(None, unservable)
@@ -219,8 +223,10 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     problems = command_problems(head, cli)
     if problems:
         return Launch(None, "No launch command: " + "; ".join(problems), tuple(problems))
-    # the runner asked, as the environment of the command (every node's copy over --nnodes)
-    return Launch(runner_env_prefix(vllm_rules(s.vllm_version), s.model_runner) + head, note)
+    # the runner asked and a length past the derived one, as the environment of the command
+    # (every node's copy over --nnodes)
+    return Launch(env_prefix(long)
+                  + runner_env_prefix(vllm_rules(s.vllm_version), s.model_runner) + head, note)
 
 
 def _what_if_serve(serve: str, model: str, scheme: quant.QuantScheme, s: EngineSettings,

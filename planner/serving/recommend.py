@@ -46,6 +46,7 @@ from planner.serving.hardware import (
     with_wsl2,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.long_len import memory_parts, unmodelled_risk
 from planner.serving.mm_modes import tower_dropped, tower_settings_where_built
 from planner.serving.plan import (
     NO_FIT,
@@ -320,8 +321,9 @@ class RecommendResult(BaseModel):
         groups = unmodelled_ranks(enumerate(self.rows, 1),
                                   by=lambda row, parts: (row.model_name, parts))
         return [f"{model} ({', '.join(f'#{rank}' for rank in at)}): the figures leave out "
-                f"{parts}, so the KV room may be less than planned (`plan` with the row's "
-                "settings gives the warning; check against a real start-up)"
+                f"{parts}, " + ("so " if memory_parts(parts) else "") + unmodelled_risk(parts)
+                + " (`plan` with the row's settings gives the warning; check against a real "
+                "start-up)"
                 for (model, parts), at in groups.items()]
 
 
@@ -895,7 +897,9 @@ class _Search:
         serve on, or every plan refused."""
         name = spec.name or spec.model_type
         limit = derived_max_model_len(spec, version)
-        if self.workload.max_model_len > limit:  # refused on any GPUs (planner.serving.startup)
+        # refused on any GPUs (planner.serving.startup), unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
+        # lets vLLM serve it (planner.serving.long_len: each plan's verdict names the risk)
+        if self.workload.max_model_len > limit and not settings.allow_long_max_model_len:
             self.notes.append(f"{name}: a context of {self.workload.max_model_len:,} tokens is "
                               f"longer than the model's {limit:,} ({LONGER_LEN_REFUSED})")
             return

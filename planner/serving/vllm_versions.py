@@ -674,6 +674,14 @@ degradation for shorter sequences"; the derived length (max_position_embeddings,
 factor never applied) stays the limit a given --max-model-len is checked against. The
 0.9.1-0.11.0 wheels start it at the derived length."""
 
+LONG_LEN_CAUTION_FROM: Version = (0, 10, 2)
+"""NOTE: _get_and_verify_max_len's warning under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1
+(planner.serving.long_len.over_window_warning): the 0.9.1-0.10.1 wheels (config.py,
+config/__init__.py) log "%s Make sure the value is correct and within the model context size."
+after a msg ending "This may lead to incorrect model outputs or CUDA errors."; from the 0.10.2
+wheel (to 0.34.0) logger.warning_once("%s %s", msg, warning) with "VLLM_ALLOW_LONG_MAX_MODEL_LEN
+must be used with extreme caution. ..." (the refusal without the variable appends it too)."""
+
 ROPE_PARAMETERS_WINDOW_FROM: Version = (0, 12, 0)
 """NOTE: config/model.py _get_and_verify_max_len reads hf_config.rope_scaling (one block) in
 the 0.9.1-0.11.1 wheels and hf_config.rope_parameters from the 0.12.0 wheel on: one block per

@@ -43,6 +43,7 @@ from ui.context import (
     tower_caption,
 )
 from ui.settle import (
+    allow_long_input,
     drafter_inputs,
     hf_overrides_input,
     mamba_paging_inputs,
@@ -112,6 +113,7 @@ with st.expander("vLLM options for every model", key="compare.vllm_options"):
     # --limit-mm-per-prompt's counts, where a compared model has a vision tower
     mm_limit_inputs("compare", mm_limits_offered(readable), one_row=True)
     runner_inputs("compare", runner_choices(), state_dtypes, one_row=True)
+    allow_long_input("compare")
     drafter_inputs("compare", False, one_row=True)
     # prefix caching and the Mamba cache mode and block size, where one has such layers
     mamba_paging_inputs("compare", *mamba_paging_offered(readable), prefix=hybrid,
@@ -133,6 +135,9 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
            + app_markdown(
                (f", --block-size {engine.block_size}" if state().block_size else "")
                + (", --enforce-eager" if engine.enforce_eager else "")
+               # a length past a model's own, as report --compare plans it
+               + (", VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (CLI: --allow-long-max-model-len)"
+                  if engine.allow_long_max_model_len else "")
                # the runner asked, as report --compare plans it (vLLM reads no flag for it)
                + (f", model runner {RUNNER_NAMES[engine.model_runner]} (CLI: --model-runner "
                   f"{engine.model_runner})" if engine.model_runner != "auto" else "")

@@ -39,6 +39,7 @@ from planner.serving.engine import (
 )
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.long_len import unmodelled_risk
 from planner.serving.lora.settings import LORA_DTYPES, MAX_LORA_RANKS
 from planner.serving.mm_processor import processor_keys
 from planner.serving.plan import (
@@ -99,6 +100,7 @@ from ui.context import (
     show_the_way_out,
 )
 from ui.settle import (
+    allow_long_input,
     backend_label,
     current_valid_layouts,
     drafter_inputs,
@@ -300,7 +302,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     --mm-encoder-tp-mode (`encoder_tp`: where data mode changes the plan, mm_modes),
     --limit-mm-per-prompt's counts (the modalities the model's class declares, mm_modes),
     --mm-processor-kwargs (the keys the model's processor reads, mm_processor),
-    --enforce-eager (every model and release), the model runner (`runners`: those the release
+    --enforce-eager (every model and release), VLLM_ALLOW_LONG_MAX_MODEL_LEN (likewise:
+    allow_long_input), the model runner (`runners`: those the release
     runs, runner_choice), --mamba-cache-mode (`cache_modes`: the release's, for a model
     with Mamba or Gated DeltaNet layers) and --mamba-block-size (`mamba_block`: likewise,
     0.11.1 on), --enable-prefix-caching / --no-enable-prefix-caching (every model),
@@ -321,7 +324,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         encoder_tp and current.mm_encoder_tp_mode != "weights",
         set(modalities) & set(mm_limit_counts()),
         any(key in processor_keys(spec) for key, _ in processor_kwargs()),
-        current.enforce_eager,
+        current.enforce_eager, current.allow_long_max_model_len,
         current.model_runner != "auto",
         state_dtypes and current.mamba_cache_dtype != "auto",
         state_dtypes and current.mamba_ssm_cache_dtype != "auto",
@@ -365,6 +368,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                     "unverified): TPOT rises, TTFT a little. Often used to save memory on "
                     "consumer GPUs",
                     **bind("plan", "enforce_eager"))
+        allow_long_input("plan")
         runner_inputs("plan", runners, state_dtypes)
         mamba_paging_inputs("plan", cache_modes, mamba_block, prefix=True)
         hf_overrides_input("plan")
@@ -898,8 +902,8 @@ def _sweep_warnings(result: SweepResult) -> None:
     for parts, ranks in unmodelled_ranks(enumerate(result.rows, 1)).items():
         st.warning(md_escape(  # fits on figures that leave parts out: no confident fit
             f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
-            f"top) fit on figures that leave out {parts}: the KV room may be less than "
-            "planned (the Plan above gives the warning for its own settings)."))
+            f"top) fit on figures that leave out {parts}: {unmodelled_risk(parts)} (the Plan "
+            "above gives the warning for its own settings)."))
     for parts, stalled in stalled_ranks(enumerate(result.rows, 1)).items():  # no confident fit
         st.warning(md_escape(f"{plural(len(stalled), 'Row').title()} "
                              f"{rank_runs(stalled, '')} (counted from the top), fits column "

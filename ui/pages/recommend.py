@@ -57,6 +57,7 @@ from ui.context import (
     trusts_remote_code,
 )
 from ui.settle import (
+    allow_long_input,
     drafter_inputs,
     hf_overrides_input,
     mamba_paging_inputs,
@@ -329,14 +330,15 @@ def _options_set(limits: tuple[str, ...], state_dtypes: tuple[str, ...],
                  modes: tuple[str, ...], block: bool, hybrid: bool) -> int:
     """How many of the folded "vLLM options for every row" are set away from their default:
     the counts per prompt of the modalities offered (`limits`: mm_limit_inputs, one flag), the
-    model runner, the drafter, its draft tokens and their mean acceptance length, and, where
-    offered (runner_inputs,
+    model runner, the long max_model_len box (allow_long_input), the drafter, its draft
+    tokens and their mean acceptance length, and, where offered (runner_inputs,
     mamba_paging_inputs: `state_dtypes`, the Mamba cache `modes`, `block` and, for a `hybrid`,
     prefix caching), the state dtypes and Mamba paging, and the HF overrides."""
     current = state()
     return sum(map(bool, (
         set(limits) & set(mm_limit_counts()),
-        current.model_runner != "auto", current.speculative_model,
+        current.model_runner != "auto", current.allow_long_max_model_len,
+        current.speculative_model,
         current.speculative_model and current.num_speculative_tokens,
         current.speculative_model and planned_acceptance(current.num_speculative_tokens),
         len(state_dtypes) > 1 and current.mamba_cache_dtype != "auto",
@@ -353,6 +355,7 @@ def _engine(**state_dtyped: object) -> EngineSettings:
     return EngineSettings(vllm_version=state().vllm_version,
                           gpu_memory_utilization=state().gpu_memory_utilization,
                           enforce_eager=state().enforce_eager, model_runner=state().model_runner,
+                          allow_long_max_model_len=state().allow_long_max_model_len,
                           **({"block_size": state().block_size} if state().block_size else {}),
                           **lora_knobs(), **tower_modes(), **drafter_knobs(), **state_dtyped,
                           **override_knobs())
@@ -388,6 +391,8 @@ st.caption(app_markdown(
        if state().block_size else "")
     + (", with Enforce eager ticked: no CUDA graphs (CLI: --enforce-eager)"
        if state().enforce_eager else "")
+    + (", with a Context above a model's own served under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 "
+       "(CLI: --allow-long-max-model-len)" if shared.allow_long_max_model_len else "")
     + (f"; the Plan page's Multi-LoRA serving{lora_caption(shared)}" if shared.enable_lora
        else "") + "."))
 if state().wsl2:
@@ -436,6 +441,7 @@ with st.expander("vLLM options for every row" + (f" ({set_here}\u00a0set)" if se
                  key="recommend.vllm_options"):
     mm_limit_inputs("recommend", limits, one_row=True)
     runner_inputs("recommend", runner_choices(), state_dtypes_asked, one_row=True)
+    allow_long_input("recommend")
     drafter_inputs("recommend", False, one_row=True)
     mamba_paging_inputs("recommend", *paging, prefix=hybrid, one_row=True)
     hf_overrides_input("recommend")

@@ -78,6 +78,10 @@ class EngineSettings(BaseModel):
         description="None or unset: vLLM's default for vllm_version "
         "(0.92 from 0.20.0, 0.9 before; vllm_versions.default_gpu_memory_utilization)")
     max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
+    allow_long_max_model_len: bool = Field(
+        default=False, description="VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 before the command: a "
+        "max_model_len above the derived one is served with vLLM's warning, not refused "
+        "(planner.serving.long_len); left out of a dump while off")
     max_num_seqs: int | None = Field(default=None, gt=0, description="None: vLLM's default")
     max_num_batched_tokens: int | None = Field(default=None, gt=0, description="None: default")
     block_size: int | None = Field(
@@ -200,15 +204,15 @@ class EngineSettings(BaseModel):
     def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         """The dump without model_runner, mamba_cache_dtype, mamba_ssm_cache_dtype or
         mamba_cache_mode while it is "auto", nor mamba_block_size, speculative_draft or
-        hf_overrides while None, nor mm_item_limits or mm_limit_order while empty: a plan's
-        JSON keeps its keys unless one is asked."""
+        hf_overrides while None, nor mm_item_limits or mm_limit_order while empty, nor
+        allow_long_max_model_len while off: a plan's JSON keeps its keys unless one is asked."""
         data = handler(self)
         for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype",
                     "mamba_cache_mode", "mamba_block_size", "speculative_draft",
                     "hf_overrides"):
             if getattr(self, key) in ("auto", None):
                 data.pop(key, None)
-        for key in ("mm_item_limits", "mm_limit_order"):
+        for key in ("mm_item_limits", "mm_limit_order", "allow_long_max_model_len"):
             if not getattr(self, key):
                 data.pop(key, None)
         return data

@@ -41,6 +41,7 @@ from planner.serving.launch import (
     untyped_config_note,
 )
 from planner.serving.layout import ParallelLayout
+from planner.serving.long_len import long_len, over_window_part, over_window_warning
 from planner.serving.lora.cuda_graphs import lora_graph_count
 from planner.serving.mla_block import mla_block_size, triton_mla_fallback
 from planner.serving.mm_modes import (
@@ -224,6 +225,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     rules = vllm_rules(s.vllm_version)
     window = vllm_window(spec, rules.version)
     max_model_len = s.max_model_len or window.start
+    long = long_len(s.allow_long_max_model_len, max_model_len, window)
     fp8_kv = checkpoint_fp8_kv(spec, s, rules)
     mbt, seqs = _batch_limits(s, rules, gpu, max_model_len, batched)
     bf16 = gpu.computes_bf16
@@ -233,7 +235,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     cli = vllm_cli(s.vllm_version)
     refuse_unplannable(spec, ccs, s, rules, cli, scheme)
     _require_mamba_settings(spec, s, rules, max_model_len)
-    started = _launch(spec, s, rules, cli, gpu, scheme, max_model_len, mbt, seqs)
+    started = _launch(spec, s, rules, cli, gpu, scheme, max_model_len, mbt, seqs, long)
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
@@ -299,9 +301,13 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         gpu_notes=gpu_notes(spec, s, rules, cli, gpu, scheme, load.mxfp4_kernel),
         model_notes=model_notes(spec, gpu, s, rules)
         + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind)
-        + _draft_window_notes(s, runner[0], max_model_len),
-        gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),
-        model_limit=window.limit,
+        + _draft_window_notes(s, runner[0], max_model_len)
+        + ((over_window_warning(max_model_len, window, rules.version, spec.model_type),)
+           if long else ()),
+        gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme)
+        + ((over_window_part(window, rules.version, spec.model_type),) if long else ()),
+        model_limit=max_model_len if long else window.limit,
+        long_len=long,
         refusals=config_refusals(spec, s, rules, cli, gpu, scheme, window, max_model_len,
                                  mbt, seqs, mixed, mismatch, fp16, served)
         + quant_refusals(spec, s, rules, cli, gpu, scheme, served, mixed, mismatch)
@@ -359,10 +365,12 @@ def _batch_limits(s: EngineSettings, rules: VllmRules, gpu: GpuSpec, max_model_l
 
 
 def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, gpu: GpuSpec,
-            scheme: quant.QuantScheme, max_model_len: int, mbt: int, seqs: int) -> Launch:
+            scheme: quant.QuantScheme, max_model_len: int, mbt: int, seqs: int,
+            long: bool) -> Launch:
     """The `vllm serve` command for these settings (planner.serving.launch), with the note of
     a model vLLM cannot load as configured and, for an auto-round target, INC's refusals of
-    the checkpoint as stored."""
+    the checkpoint as stored; VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 before it where `long`
+    (long_len.long_len)."""
     method = config_quant_method(spec)
     return launch(spec.name or "<model>", scheme, s,
                   shared.ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
@@ -370,7 +378,7 @@ def _launch(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: VllmCli, 
                   or unknown_type_note(spec, cli)
                   or (None if s.trust_remote_code else remote_code_note(spec, cli)),
                   method, tuple(inc_as_stored_errors(spec, rules.version, gpu))
-                  if s.target_quant and method == "auto-round" else ())
+                  if s.target_quant and method == "auto-round" else (), long)
 
 
 def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme,

@@ -106,7 +106,8 @@ class Resolved(NamedTuple):
     states: StateRules
     align_block_batched: bool  # derive._align_block_batched: vLLM asserts block <= mbt
     facts: ModelFacts
-    model_limit: int
+    model_limit: int  # the longest request vLLM admits: the derived max_model_len, or ...
+    long_len: bool  # ... the longer one VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 lets it serve
     refusals: tuple[str, ...]
     ep_refusal: str | None  # mxfp4.mxfp4_ep_reason: vLLM stops at start-up with EP > 1
     tp_refusal: str | None  # wna16_kernels.gptq_tp_refusal: ... and with TP > 1

@@ -168,7 +168,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
             mixed=mixed, ct_scheme=ct_linear_scheme(spec, scheme),
-            named=_named_method(spec, scheme)))
+            named=_named_method(spec, scheme), allow_long=s.allow_long_max_model_len))
             + unknown_capability_refusals(spec, s, rules, cli, gpu, scheme, served, mixed,
                                           mismatch)
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))

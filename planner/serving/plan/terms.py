@@ -396,7 +396,7 @@ def plan_terms(st: Setup, bind: RankMemory, out: Outcome, warm: WarmRestart | No
         _block_term(st, stage, rules),
         _num_blocks_term(st, bind, stage),
         *_capacity_terms(r, stage, bind, out),
-        _context_term(bind, out.ceiling, out.model_limit),
+        _context_term(bind, out.ceiling, out.model_limit, r.long_len),
     ]
     _insert_inside_terms(terms, s, rules, buffer, eplb, workspace, r.mbt)
     lora = sized_lora(st.spec, s, r.vision_first_stage_only)
@@ -988,16 +988,19 @@ def _graphs_inputs(s: EngineSettings, r: Resolved, first_capture: int) -> TermIn
             **({"first_capture_bytes": first_capture} if first_capture else {})}
 
 
-def _context_term(bind: RankMemory, ceiling: int, model_limit: int) -> Term:
-    """The max_context_tokens term: the KV-limited length or the model's, the smaller."""
+def _context_term(bind: RankMemory, ceiling: int, model_limit: int, long: bool) -> Term:
+    """The max_context_tokens term: the KV-limited length or the model's, the smaller (`long`:
+    the model's is a --max-model-len past the derived one, VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)."""
+    limit = ("the --max-model-len served past the derived one under "
+             "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" if long else
+             "the derived max_model_len vLLM accepts")
     return _term("max_context_tokens", "Longest request that fits", min(ceiling, model_limit),
                  "tokens",
                  f"min(KV-limited {kv_room_text(ceiling)}: largest max_model_len whose "
                  f"per-layer need fits {gib(bind.kv_cache_bytes)} minus one block; model "
-                 f"limit {model_limit:,}: "
-                 f"the derived max_model_len vLLM accepts) = {min(ceiling, model_limit):,} "
-                 "tokens",
+                 f"limit {model_limit:,}: {limit}) = {min(ceiling, model_limit):,} tokens",
                  "the KV cache binds" if ceiling <= model_limit else
+                 "--max-model-len binds (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)" if long else
                  "the model's max length binds (max_position_embeddings and rope scaling)",
                  {"kv_cache_bytes": bind.kv_cache_bytes, "kv_limited_tokens": ceiling,
                   "model_limit_tokens": model_limit})

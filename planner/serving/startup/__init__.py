@@ -37,6 +37,7 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import VllmWindow
 from planner.serving.hardware import GpuSpec
+from planner.serving.long_len import ALLOW_LONG_ENV, over_window
 from planner.serving.startup.autoround import INC_AUTO_AWQ_FROM, inc_overrides_quantization
 from planner.serving.startup.block_size import block_size_errors
 from planner.serving.startup.device import capability
@@ -76,6 +77,7 @@ def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, window: VllmWindow,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,
     mixed: bool = False, ct_scheme: str | None = None, named: str | None = None,
+    allow_long: bool = False,
 ) -> list[str]:
     """The ValueErrors vLLM raises at start-up for these settings ([] when it starts).
 
@@ -87,7 +89,9 @@ def startup_errors(
     length key that set it (max_len_key: seq_length, model_max_length, ... not always
     max_position_embeddings) with the window after rope scaling, as config/model.py
     _get_and_verify_max_len words it (0.19.0 and 0.30.0 wheels; vLLM prints the scaled length
-    as a float where a rope block multiplied it, "131072.0": Headroom writes the integer).
+    as a float where a rope block multiplied it, "131072.0": Headroom writes the integer),
+    unless `allow_long` (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: vLLM warns instead,
+    planner.serving.long_len).
     """
     errors = [] if block_size is None else block_size_errors(block_size)
     if mbt_given and mbt < max_model_len and not chunked_prefill:
@@ -99,12 +103,9 @@ def startup_errors(
     if mbt < seqs:
         errors.append(f"max_num_batched_tokens ({mbt}) must be greater than or equal to "
                       f"max_num_seqs ({seqs}).")
-    if max_model_len > window.limit:
-        errors.append(
-            f"User-specified max_model_len ({max_model_len}) is greater than the derived "
-            f"max_model_len ({window.key}={window.limit} or model_max_length="
-            f"{window.model_max_length} in model's config.json). To allow overriding this "
-            "maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
+    if max_model_len > window.limit and not allow_long:
+        errors.append(f"{over_window(max_model_len, window)} To allow overriding this maximum, "
+                      f"set the env var {ALLOW_LONG_ENV}=1.")
     return (wheel_arch_errors(gpu, parse_version(cli.vllm_version)) + errors
             + capability_errors(gpu, scheme, cli, mixed, ct_scheme, named))
 

@@ -1,0 +1,131 @@
+"""VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: a --max-model-len above the derived one
+(engine.vllm_window's limit), which vLLM then serves with a warning instead of refusing.
+
+NOTE: what the variable changes, read in the .py files of every covered wheel (0.9.1, 0.9.2,
+0.10.0-0.10.2 and every minor 0.11.0-0.34.0): envs.py reads it as
+`os.environ.get("VLLM_ALLOW_LONG_MAX_MODEL_LEN", "0").strip().lower() in ("1", "true")`, and
+its only reader is _get_and_verify_max_len (config.py in 0.9.1-0.10.0, config/__init__.py in
+0.10.1-0.10.2, config/model.py from 0.11.0): where a given max_model_len passes the derived
+length (and the config's model_max_length, which already is the derived one where given) it
+logs a warning (over_window_warning) in place of the ValueError
+(startup.startup_errors) and returns the length asked. So the KV cache, the batch limits,
+the activation profile and the scheduler all run at that length, as at any other.
+
+What it does NOT change:
+- the rotary embedding: the models build get_rope(max_position=config.max_position_embeddings)
+  (qwen3.py, llama.py in the 0.9.1 and 0.34.0 wheels; qwen3.py's call in every wheel), whose
+  cos/sin cache holds one row per position of it (rotary_embedding base.py
+  _compute_cos_sin_cache, `torch.arange(self.max_position_embeddings)`; a rope scaling's
+  own rows aside) and which ops.rotary_embedding indexes by position unchecked: a position past
+  it reads past the cache (vLLM's own warning, from LONG_LEN_CAUTION_FROM: NaN with RoPE, a
+  CUDA out-of-bounds error with absolute positions). MiniMax-M2 is the exception
+  (ROPE_CACHE_AT_MAX_MODEL_LEN);
+- no other start-up check: the ValueErrors naming max_model_len in the wheels (0.9.1, 0.20.0,
+  0.34.0 read whole) are the batch limits', the KV cache check's (both planned at the length
+  asked) and speculative_max_model_len's, which Headroom does not plan; so no covered release
+  still refuses it for a sliding-window, hard-capped or encoder-decoder model (the
+  NotImplementedError beside it, before 0.12.0, is --disable-sliding-window's, not planned).
+"""
+
+from planner.serving.engine import VllmWindow
+from planner.serving.vllm_versions import LONG_LEN_CAUTION_FROM, Version
+
+ALLOW_LONG_ENV = "VLLM_ALLOW_LONG_MAX_MODEL_LEN"
+"""The environment variable (envs.py), set to 1 in the launch command (env_prefix)."""
+
+ROPE_CACHE_AT_MAX_MODEL_LEN: dict[str, Version] = {"minimax_m2": (0, 11, 1)}
+"""model_type -> the first release whose model builds its cos/sin cache for max(
+max_position_embeddings, max_model_len), so positions past the derived length stay inside it.
+
+NOTE: minimax_m2.py (0.11.1 wheel, its first, to 0.34.0): MiniMaxM2ForCausalLM.__init__ sets
+`self.config.max_model_len = vllm_config.model_config.max_model_len` before the model is built,
+and MiniMaxM2DecoderLayer takes `max_position_embeddings = max(config.max_position_embeddings,
+config.max_model_len)` for its attention's get_rope."""
+
+
+def long_len(allowed: bool, max_model_len: int, window: VllmWindow) -> bool:
+    """Whether VLLM_ALLOW_LONG_MAX_MODEL_LEN lets `max_model_len` pass `window`'s limit: it is
+    `allowed` (EngineSettings.allow_long_max_model_len) and the length is above it."""
+    return allowed and max_model_len > window.limit
+
+
+def over_window(max_model_len: int, window: VllmWindow) -> str:
+    """vLLM's words for a max_model_len above the derived one, which both its refusal and its
+    warning open with (_get_and_verify_max_len's `msg`, the same in every covered wheel;
+    vLLM prints a rope-scaled length as a float, "131072.0": Headroom writes the integer)."""
+    return (f"User-specified max_model_len ({max_model_len}) is greater than the derived "
+            f"max_model_len ({window.key}={window.limit} or model_max_length="
+            f"{window.model_max_length} in model's config.json).")
+
+
+def over_window_warning(max_model_len: int, window: VllmWindow, version: Version,
+                        model_type: str) -> str:
+    """The warning vLLM `version` logs at start-up under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, in
+    its words, then what it means for this model's rotary cache (Headroom's words).
+
+    NOTE: 0.9.1-0.10.1 (config.py, config/__init__.py): msg + " This may lead to incorrect
+    model outputs or CUDA errors." then logger.warning("%s Make sure the value is correct and
+    within the model context size.", msg); from LONG_LEN_CAUTION_FROM:
+    logger.warning_once("%s %s", msg, warning) with the caution below."""
+    if version >= LONG_LEN_CAUTION_FROM:
+        said = (f"{over_window(max_model_len, window)} {ALLOW_LONG_ENV} must be used with "
+                "extreme caution. If the model uses relative position encoding (RoPE), "
+                "positions exceeding derived_max_model_len lead to nan. If the model uses "
+                "absolute position encoding, positions exceeding derived_max_model_len will "
+                "cause a CUDA array out-of-bounds error.")
+    else:
+        said = (f"{over_window(max_model_len, window)[:-1]}. This may lead to incorrect model "
+                "outputs or CUDA errors. Make sure the value is correct and within the model "
+                "context size.")
+    cache = ("this model's rotary cos/sin cache is built for max_model_len (minimax_m2.py: "
+             f"max(max_position_embeddings, max_model_len)), so positions past {window.limit:,} "
+             "stay inside it; its rows past max_position_embeddings are not in the weights "
+             "figure, and what the model outputs past the length its config gives is not "
+             "modelled" if _cache_grows(model_type, version) else
+             "vLLM builds the rotary cos/sin cache for the config's positions (get_rope's "
+             f"max_position), so a request past {window.limit:,} tokens reads past it; the "
+             "memory figures hold at the length asked, what the model outputs past "
+             f"{window.limit:,} is not modelled")
+    return f"vLLM warns at start-up ({ALLOW_LONG_ENV}=1): \"{said}\" Headroom: {cache}."
+
+
+def _cache_grows(model_type: str, version: Version) -> bool:
+    """Whether vLLM `version` builds this model's cos/sin cache for max_model_len
+    (ROPE_CACHE_AT_MAX_MODEL_LEN)."""
+    first = ROPE_CACHE_AT_MAX_MODEL_LEN.get(model_type)
+    return first is not None and version >= first
+
+
+OUTPUT_PART = "output past the model's"
+"""How over_window_part's part opens where the model's rotary cache stays the config's size:
+it leaves out no byte (memory_parts)."""
+
+
+def over_window_part(window: VllmWindow, version: Version, model_type: str) -> str:
+    """The verdict's unmodelled part of a plan past the derived length (verdict.UNMODELLED_FIT:
+    no confident "Fits"): the output there, or, where the cache grows with max_model_len
+    (_cache_grows), its rows past the config's length too."""
+    what = ("the rotary cache and output past the model's" if _cache_grows(model_type, version)
+            else OUTPUT_PART)
+    return f"{what} {window.limit:,} tokens ({ALLOW_LONG_ENV}=1)"
+
+
+def memory_parts(parts: str) -> bool:
+    """Whether a verdict's unmodelled parts ("a, b": verdict.verdict_unmodelled) leave out
+    any memory, i.e. hold another part than an OUTPUT_PART, which leaves out no byte."""
+    return any(not part.startswith(OUTPUT_PART) for part in parts.split(", "))
+
+
+def unmodelled_risk(parts: str) -> str:
+    """What a fit whose figures leave `parts` out risks, where the tables and recommend's
+    caveats name such rows: the KV room, or, with OUTPUT_PARTs only, no memory but the output."""
+    if memory_parts(parts):
+        return "the KV room may be less than planned"
+    return ("no memory: vLLM warns that the output past that length may be NaN or wrong, "
+            "its positions past the model's rotary cache")
+
+
+def env_prefix(long: bool) -> str:
+    """The launch command's `VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 ` where a length past the derived
+    one is planned (`long`: long_len), '' elsewhere (vLLM reads the variable nowhere else)."""
+    return f"{ALLOW_LONG_ENV}=1 " if long else ""

@@ -1,0 +1,127 @@
+"""VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (EngineSettings.allow_long_max_model_len,
+planner.serving.long_len): a --max-model-len past the derived one planned as vLLM serves it.
+
+By hand, from Qwen3-8B's config.json (the catalog's, the same JSON as
+/work/shared/model-configs/Qwen__Qwen3-8B.json): 36 layers, 8 KV heads, head_dim 128, bf16,
+max_position_embeddings 40,960, rope_scaling null, so vLLM derives 40,960 (config/model.py
+_get_and_verify_max_len) and refuses 65,536 without the variable. KV bytes a token:
+2 (K and V) x 36 x 8 x 128 x 2 B = 147,456 B. Read in the wheels: the warning's words
+(config.py 0.9.1-0.10.1; config/__init__.py 0.10.2; config/model.py 0.11.0-0.34.0) and
+qwen3.py's get_rope(max_position=config.max_position_embeddings) in every wheel.
+"""
+
+from functools import cache
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, vllm_cli
+
+_spec = cache(catalog_spec)
+QWEN3_8B = "Qwen/Qwen3-8B"
+KV_BYTES_PER_TOKEN = 2 * 36 * 8 * 128 * 2  # 147,456 B
+ENV = "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 "
+
+
+def _plan(length: int, allow: bool, version: str = "0.34.0", spec=None):
+    """Qwen3-8B (or `spec`) on one H100 at --max-model-len `length`."""
+    return plan(PlanRequest(
+        model=spec or _spec(QWEN3_8B), cluster=preset_cluster("h100-sxm", 1, 1),
+        layout=ParallelLayout(), engine=EngineSettings(
+            vllm_version=version, max_model_len=length, allow_long_max_model_len=allow)))
+
+
+def test_qwen3_8b_at_65536_by_hand() -> None:
+    p = _plan(65_536, True)
+    assert p.fits and p.kv_bytes_per_token == KV_BYTES_PER_TOKEN
+    # 64-token blocks on this GPU and release: 64 x 147,456 = 9,437,184 B a block; the pool
+    # 57,580,753,983 B // 9,437,184 = 6,101 blocks (6,101.4) = 390,464 tokens; a request of
+    # 65,536 tokens takes 1,024 blocks: 6,101 x 64 / 65,536 = 5.958 requests
+    pool = p.per_gpu[p.binding_rank].kv_cache_bytes
+    assert p.block_size == 64 and pool == 57_580_753_983
+    assert p.num_gpu_blocks == pool // (64 * KV_BYTES_PER_TOKEN) == 6_101
+    assert p.kv_cache_tokens == 6_101 * 64 == 390_464
+    assert p.max_concurrency == pytest.approx(6_101 * 64 / 65_536)
+    # vLLM admits requests up to --max-model-len itself (the derived 40,960 no longer binds)
+    assert p.max_context_tokens == 65_536
+    # not a confident fit: the verdict names what is not modelled, the warning quotes vLLM
+    assert p.verdict.startswith("Fits (unmodelled: output past the model's 40,960 tokens "
+                                "(VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)): 6,101 blocks = 390,464 KV "
+                                "tokens, 5.96 concurrent requests at 65,536 tokens")
+    assert any("VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme caution. If the model "
+               "uses relative position encoding (RoPE), positions exceeding "
+               "derived_max_model_len lead to nan." in w and "past 40,960 tokens reads past it"
+               in w for w in p.warnings)
+    assert p.vllm_command.startswith(ENV + "vllm serve Qwen/Qwen3-8B --max-model-len 65536 ")
+
+
+def test_the_memory_is_the_refused_plans_and_the_rope_cache_the_configs() -> None:
+    allowed, refused = _plan(65_536, True), _plan(65_536, False)
+    # the variable changes vLLM's check only: every figure at 65,536 is the refused plan's
+    assert (allowed.kv_cache_tokens, allowed.per_gpu, allowed.num_gpu_blocks) == (
+        refused.kv_cache_tokens, refused.per_gpu, refused.num_gpu_blocks)
+    # vLLM still builds the cos/sin cache for max_position_embeddings: 40,960 rows x 128 x 2 B
+    # = 10,485,760 B beside 8,190,735,360 params x 2 B; a config that said 65,536 would hold
+    # 65,536 x 128 x 2 = 16,777,216 B
+    assert allowed.per_gpu[0].weights_bytes == 8_190_735_360 * 2 + 10_485_760
+    config = _spec(QWEN3_8B).model_copy(update={"max_position_embeddings": 65_536,
+                                                "window": None})
+    longer = _plan(65_536, False, spec=config)
+    assert longer.per_gpu[0].weights_bytes == 8_190_735_360 * 2 + 16_777_216
+
+
+def test_without_the_flag_vllms_refusal_is_unchanged() -> None:
+    p = _plan(65_536, False)
+    assert not p.fits and not p.vllm_command
+    assert p.errors[0] == (
+        "User-specified max_model_len (65536) is greater than the derived max_model_len "
+        "(max_position_embeddings=40960 or model_max_length=None in model's config.json). To "
+        "allow overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
+    assert p.max_context_tokens == 40_960
+
+
+def test_within_the_derived_length_the_flag_changes_nothing() -> None:
+    off, on = _plan(32_768, False), _plan(32_768, True)
+    assert on.vllm_command == off.vllm_command and not on.vllm_command.startswith(ENV)
+    assert on.verdict == off.verdict and on.verdict.startswith("Fits: ")
+
+
+@pytest.mark.parametrize(("version", "said"), [
+    # 0.9.1-0.10.1: msg + " This may lead to incorrect model outputs or CUDA errors." then
+    # "%s Make sure the value is correct and within the model context size."
+    ("0.9.1", "config.json). This may lead to incorrect model outputs or CUDA errors. Make "
+     "sure the value is correct and within the model context size."),
+    ("0.10.1", "This may lead to incorrect model outputs or CUDA errors."),
+    # from 0.10.2: logger.warning_once("%s %s", msg, warning)
+    ("0.10.2", "config.json). VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme caution."),
+    ("0.20.0", "will cause a CUDA array out-of-bounds error."),
+])
+def test_vllms_warning_in_its_words_and_a_command_its_parser_takes(version, said) -> None:
+    p = _plan(65_536, True, version)
+    assert p.fits and any(said in w for w in p.warnings), p.warnings
+    assert p.vllm_command.startswith(ENV)
+    # vLLM's parser never sees the environment: the rest parses under that release
+    assert command_problems(p.vllm_command.removeprefix(ENV), vllm_cli(version)) == []
+
+
+def test_minimax_m2_builds_its_cache_for_max_model_len() -> None:
+    # minimax_m2.py (0.11.1-0.34.0): get_rope's max_position = max(max_position_embeddings
+    # 196,608, max_model_len), so the rows past 196,608 are vLLM's too; the verdict's part
+    # says the cache as well as the output
+    spec = _spec("MiniMaxAI/MiniMax-M2.5")
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8, 1),
+                         layout=ParallelLayout(tp=8), engine=EngineSettings(
+                             max_model_len=262_144, allow_long_max_model_len=True)))
+    assert p.verdict.startswith("Fits (unmodelled: the rotary cache and output past the "
+                                "model's 196,608 tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)): ")
+    assert any("built for max_model_len (minimax_m2.py" in w for w in p.warnings)
+
+
+def test_the_json_dump_keeps_its_keys_while_off() -> None:
+    assert "allow_long_max_model_len" not in EngineSettings().model_dump()
+    assert EngineSettings(allow_long_max_model_len=True).model_dump()[
+        "allow_long_max_model_len"] is True
