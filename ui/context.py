@@ -684,7 +684,9 @@ COMPARE_LARGER_LEN_STEP = ("at a larger max_model_len (this page's "
 """APP_LARGER_LEN_STEP on the Compare page, whose models are planned at its own field (the
 Plan page's only seeds it until it is changed there)."""
 APP_LONGER_LEN_REFUSED = ("vLLM refuses a max_model_len longer than that; the Recommend page's "
-                          "Context field sets it")
+                          f"Context field sets it, its \"{LABELS['allow_long_max_model_len']}\" "
+                          "box plans it past the model's as vLLM serves it under "
+                          "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
 CHECKPOINT_FIELD = f"{LABELS['target_checkpoint']} (optional)"
 """The Plan page's field for a checkpoint holding the what-if format (the CLI's
 --target-checkpoint)."""

@@ -91,7 +91,9 @@ from planner.text import counted, decimal, per_second, tenths_up
 
 GPUS_PER_NODE = 8
 """Counts above this are whole 8-GPU nodes (the usual HGX / rented-node size)."""
-LONGER_LEN_REFUSED = "vLLM refuses a --max-model-len longer than that; --context sets it"
+LONGER_LEN_REFUSED = ("vLLM refuses a --max-model-len longer than that; --context sets it, "
+                      "--allow-long-max-model-len plans it past the model's as vLLM serves it "
+                      "under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
 """Why a context longer than a model's derived max_model_len rules the model out, in the CLI's
 terms (recommend's --context is the launch command's --max-model-len; the app says its own)."""
 

@@ -46,4 +46,6 @@ def test_a_context_longer_than_the_model_s_names_the_flags(capsys) -> None:
     assert code == 2, (out, err)
     assert err.strip().endswith(
         "error: Qwen/Qwen3-8B: a context of 1,000,000 tokens is longer than the model's 40,960 "
-        "(vLLM refuses a --max-model-len longer than that; --context sets it)."), err
+        "(vLLM refuses a --max-model-len longer than that; --context sets it, "
+        "--allow-long-max-model-len plans it past the model's as vLLM serves it under "
+        "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)."), err
