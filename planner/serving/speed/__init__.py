@@ -208,6 +208,9 @@ class EpMarlin(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     tpot_ms: float = Field(description="the plan with EP: its TPOT at this load")
+    concurrency: int = Field(description="the requests the plan with EP serves at once at "
+                             "this load (the asked, capped by its KV cache and max_num_seqs "
+                             "as this plan's are): its tpot_ms is at these")
     ahead_from: int | None = Field(description="the fewest requests at once at which EP's "
                                    "TPOT is lower (1 to checked_to); None where it is lower at "
                                    "none")
@@ -234,12 +237,19 @@ def _ahead_text(ep: EpMarlin) -> str:
     return f"EP ahead from {ep.ahead_from:,} to {counted(ep.ahead_to, 'request')} at once"
 
 
-def ep_marlin_text(ep: EpMarlin, tpot_ms: float, concurrency: int) -> str:
-    """EpMarlin in words, for a plan of `tpot_ms` at `concurrency` requests asked at once."""
+def ep_marlin_text(ep: EpMarlin, tpot_ms: float, asked: int, served: int) -> str:
+    """EpMarlin in words, for a plan of `tpot_ms` at `served` of `asked` requests at once; where
+    either plan's KV cache (or max_num_seqs) caps the asked, each TPOT is named with the
+    requests it is at, which then differ from the asked (and may from each other)."""
     ahead = _ahead_text(ep)
+    at = (f"{counted(asked, 'request')} at once against this plan's {tpot_ms:.2f} ms"
+          if ep.concurrency == served == asked else
+          f"{counted(ep.concurrency, 'request')} at once against this plan's {tpot_ms:.2f} ms "
+          f"at {served:,} (of {asked:,} asked, each plan capped by its KV cache or "
+          "max_num_seqs)")
     return (f"with --enable-expert-parallel the experts stay whole on Marlin MoE, but each MoE "
             f"layer waits for the GPU whose experts are busiest: TPOT {ep.tpot_ms:.2f} ms at "
-            f"{counted(concurrency, 'request')} at once against this plan's {tpot_ms:.2f} ms; "
+            f"{at}; "
             f"{ahead} (checked up to {ep.checked_to:,}, the larger KV-limited concurrency); "
             f"the x {WNA16_FALLBACK_SLOWDOWN} fallback read is an estimate, and so is this "
             "comparison")
@@ -302,7 +312,8 @@ class SpeedEstimate(BaseModel):
         """The note that says ep_marlin (ep_marlin_text), None without one."""
         if self.ep_marlin is None:
             return None
-        return ep_marlin_text(self.ep_marlin, self.tpot_ms, self.load.concurrency)
+        return ep_marlin_text(self.ep_marlin, self.tpot_ms, self.load.concurrency,
+                              self.concurrency)
 
     @property
     def cap_phrase(self) -> str:
@@ -553,8 +564,8 @@ def _explained(asked: PlanRequest, request: PlanRequest, load: ServingLoad,
                              ctx, request, load, p, figures.concurrency,
                              load.held_tokens, held_blocks, kv_wait, figures.seqs_bound)
                          + _mixed_group_notes(request)
-                         + ([ep_marlin_text(ep, figures.tpot_ms, load.concurrency)] if ep
-                            else []),
+                         + ([ep_marlin_text(ep, figures.tpot_ms, load.concurrency,
+                                            figures.concurrency)] if ep else []),
                          ep_marlin=ep)
 
 
@@ -589,7 +600,8 @@ def _ep_marlin(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFig
         ctx.ep_ahead[key] = (ahead[0] if ahead else None, ahead[-1] if ahead else None,
                              len(ahead), top)
     ahead_from, ahead_to, count, checked_to = ctx.ep_ahead[key]
-    return EpMarlin(tpot_ms=here.tpot_ms, ahead_from=ahead_from, ahead_to=ahead_to,
+    return EpMarlin(tpot_ms=here.tpot_ms, concurrency=here.concurrency,
+                    ahead_from=ahead_from, ahead_to=ahead_to,
                     ahead_count=count, checked_to=checked_to)
 
 

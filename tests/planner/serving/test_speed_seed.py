@@ -395,6 +395,27 @@ def test_tp8_without_ep_compares_itself_with_ep() -> None:
     assert _speed(ParallelLayout(tp=8), output_len=1).ep_marlin is None
 
 
+def test_the_ep_comparison_names_what_each_plan_serves_past_its_kv_cache() -> None:
+    # Asked 1,000 at once, neither plan serves them: by hand, a request holds 1,024 + 1,024 / 2
+    # = 1,536 tokens = 24 blocks of 64; the EP plan's pool at 0.90 is 104,512 / 64 = 1,633
+    # blocks -> 1,633 // 24 = 68 requests; without EP the WNA16 fallback's experts hold
+    # 128 slices x 94 layers x 1,253,376 B (192 wide, group halved to 64: 3 x 4096 x 192 x
+    # 0.5 B + (64 x 192 x 2 + 64 x 192 x 2 + 3 x 4096 x 2) B scales) = 15,080,620,032 B
+    # against EP's 16 x 94 x 9,805,824 B = 14,747,959,296 B: 332,660,736 B = 108 blocks of
+    # 94 x 32,768 B less, 1,525 -> 1,525 // 24 = 63. The note read "at 1,000 requests at once"
+    # for both TPOTs, which neither plan runs.
+    busy = _speed(ParallelLayout(tp=8), concurrency=1000)
+    assert (busy.concurrency, busy.ep_marlin.concurrency) == (1525 // 24, 1633 // 24) == (63, 68)
+    assert busy.ep_marlin.tpot_ms == _speed(ParallelLayout(tp=8, ep=True),
+                                            concurrency=68).tpot_ms
+    assert (f"TPOT {busy.ep_marlin.tpot_ms:.2f} ms at 68 requests at once against this plan's "
+            f"{busy.tpot_ms:.2f} ms at 63 (of 1,000 asked, each plan capped by its KV cache or "
+            "max_num_seqs); EP ahead from") in busy.ep_marlin_note
+    # where both serve what was asked, one count (as at one request above)
+    assert " ms at 16 requests at once against this plan's " in _speed(
+        ParallelLayout(tp=8), concurrency=16).ep_marlin_note
+
+
 def test_ep_ahead_in_a_middle_run_of_concurrencies_says_both_ends() -> None:
     # 128 in / 128 out at max_model_len 2,048 and max_num_seqs 1,024: both plans hold a few
     # hundred requests, and at the top every expert is touched on every GPU either way, so EP's
@@ -419,7 +440,7 @@ def test_ep_ahead_in_a_middle_run_of_concurrencies_says_both_ends() -> None:
                      (ep.ahead_to + 1, False), (ep.checked_to, False)):
         assert (tpot(True, c) < tpot(False, c)) == ahead, c
     assert (f"EP ahead from {ep.ahead_from:,} to {ep.ahead_to:,} requests at once (checked up "
-            f"to {ep.checked_to:,}") in ep_marlin_text(ep, 20.0, 1)
+            f"to {ep.checked_to:,}") in ep_marlin_text(ep, 20.0, 1, 1)
 
 
 def test_tp4_pp2_tpot() -> None:
