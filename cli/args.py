@@ -937,16 +937,18 @@ def _hf_overrides(text: str) -> str:
 
 
 def add_hf_overrides(parser) -> None:
-    """--hf-overrides, the same for plan, sweep, report and recommend: vLLM's flag (every
-    covered release's parser has it), applied to each model's config.json before planning
-    (cli.inputs.load_model) and passed in the launch command."""
+    """--hf-overrides, the same for plan, sweep, report, recommend and inspect: vLLM's flag
+    (every covered release's parser has it), applied to each model's config.json before
+    planning (cli.inputs.load_model) and passed in the launch command."""
     parser.add_argument("--hf-overrides", type=_hf_overrides, metavar="JSON",
                         help="like vLLM's flag, a JSON object of config.json keys set before "
                         f"planning, limited to {', '.join(HF_OVERRIDE_KEYS)} (another key is "
                         "refused), e.g. a YaRN block for a longer context: '{\"rope_scaling\": "
                         "{\"rope_type\": \"yarn\", \"factor\": 4.0, "
                         "\"original_max_position_embeddings\": 32768}, "
-                        "\"max_position_embeddings\": 131072}'")
+                        "\"max_position_embeddings\": 131072}'; for a model whose config.json "
+                        "has a text_config (Qwen3-VL, Qwen3.5, Gemma 3), the same keys under "
+                        "it: '{\"text_config\": {...}}'")
 
 
 def add_enforce_eager(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
@@ -1152,6 +1154,7 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     inspect.add_argument("--revision", type=_given(REVISION_HINT),
                          help="hub revision (branch, tag or commit)")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
+    add_hf_overrides(inspect)
 
     report = sub.add_parser("report", help="a full report (Markdown, JSON or CSV)",
                             description=COMMAND_DESCRIPTIONS["report"].format(prog=prog))

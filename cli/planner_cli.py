@@ -433,7 +433,7 @@ def cmd_inspect(args: argparse.Namespace) -> str:
         raise CliError("the following arguments are required: PATH_OR_REPO_ID (or --model "
                        "PATH_OR_REPO_ID)")
     source, spec = _model(args, model, args.revision)
-    card = model_card(spec, source)
+    card = model_card(spec, source, hf_overrides=args.hf_overrides)
     return card.model_dump_json(indent=2) + "\n" if args.json else card_text(card)
 
 

@@ -41,6 +41,7 @@ from planner.model.spec import (
 from planner.serving.auto_layout import compared_lora_note
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
+from planner.serving.hf_overrides import hf_overrides_errors, hf_overrides_notes
 from planner.serving.long_len import unmodelled_risk
 from planner.serving.mm_modes import served_towers
 from planner.serving.plan import (
@@ -374,11 +375,14 @@ def model_warnings(result: Plan, spec: ModelSpec,
 
 
 def model_card(spec: ModelSpec, source: ModelSource | None,
-               vllm_version: str = DEFAULT_VLLM_VERSION) -> ModelCard:
+               vllm_version: str = DEFAULT_VLLM_VERSION, hf_overrides: str | None = None
+               ) -> ModelCard:
     """The architecture card of `spec` (`inspect`, the Model page and every report): parameter
     counts from planner.model.params, checked against the checkpoint metadata when `source` has
     it (the count as vLLM `vllm_version` builds it: tie.served_spec); the context that release
-    derives (the report's release; `inspect`: the default)."""
+    derives (the report's release; `inspect`: the default). `hf_overrides`: the --hf-overrides
+    `spec` was read with (inspect's), whose notes and refusal at that release join the
+    warnings."""
     rules = vllm_rules(vllm_version)
     window = vllm_window(spec, rules.version)
     # the tie this release builds, the processor files it reads
@@ -424,7 +428,9 @@ def model_card(spec: ModelSpec, source: ModelSource | None,
         rope_scaling=rope,
         fields=fields,
         assumptions=served.assumptions,
-        warnings=spec.warnings,
+        warnings=spec.warnings
+        + hf_overrides_errors(spec, hf_overrides, rules.version, rules.label)
+        + hf_overrides_notes(hf_overrides, rules.version, rules.label),
     )
 
 

@@ -686,9 +686,11 @@ def hf_overrides_input(page: str) -> None:
                   "serve Qwen3 past its 40,960 tokens: {\"rope_scaling\": {\"rope_type\": "
                   "\"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 32768, "
                   "\"rope_theta\": 1000000}, \"max_position_embeddings\": 131072} (from "
-                  "vLLM 0.30 the yarn block alone does not lengthen the derived max_model_len). "
-                  "The derived context and the rotary cache follow it, and the command "
-                  "passes it", **bind(page, "hf_overrides"))
+                  "vLLM 0.30 the yarn block alone does not lengthen the derived max_model_len); "
+                  "for a model whose config.json has a text_config (Qwen3-VL, Qwen3.5), the "
+                  "same keys under it: {\"text_config\": {...}}. The derived context and the "
+                  "rotary cache follow it, and the command passes it",
+                  **bind(page, "hf_overrides"))
 
 
 def processor_keys_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:

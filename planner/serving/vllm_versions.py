@@ -757,6 +757,16 @@ patch_rope_parameters writes over a flat rope_parameters block's own under trans
 (TRANSFORMERS_5_ONLY_FROM); types whose class has none (qwen3_5: vLLM's own Qwen3_5Config) are
 left alone."""
 
+NESTED_HF_OVERRIDES_FROM: Version = (0, 11, 1)
+"""NOTE: config/model.py ModelConfig.__post_init__: from the 0.11.1 wheel (0.11.1, 0.12.0, 0.19.1,
+0.25.0, 0.29.0, 0.30.0 and 0.34.0 read) a dict-valued --hf-overrides key is applied after loading
+by _apply_dict_overrides, which updates a sub-config such as text_config key by key
+(_update_nested: a dict value merged into the dict it names). The 0.9.1, 0.9.2, 0.10.0,
+0.10.1, 0.10.2 and 0.11.0 wheels pass every key to config.update() (PretrainedConfig.update:
+setattr), which sets text_config to the JSON object itself; get_hf_text_config
+(transformers_utils/config.py) then stops on `assert hasattr(text_config,
+"num_attention_heads")`."""
+
 YARN_WINDOW_UNSCALED_FROM: Version = (0, 30, 0)
 """NOTE: config/model.py _get_and_verify_max_len: up to the 0.29.0 wheel a yarn block sets the
 derived length to original_max_position_embeddings x factor; from the 0.30.0 wheel (to 0.34.0)

@@ -1,6 +1,7 @@
 """Shared by the CLI tests: the `model_dir` fixture (a folder holding the tiny config.json,
-as `--model` accepts it), run_main (`python -m planner` in-process) and rtx4090_rig (a second
-node of another GPU model)."""
+as `--model` accepts it), run_main (`python -m planner` in-process), plan_json (a plan's JSON)
+with rope_cache_bytes (its rotary cache) and rtx4090_rig (a second node of another GPU
+model)."""
 
 import json
 import struct
@@ -29,6 +30,19 @@ def run_main(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def plan_json(capsys, *argv: str) -> dict:
+    """`python -m planner plan ARGV --json` in-process, which must exit 0: the plan."""
+    code, out, err = run_main(capsys, "plan", *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def rope_cache_bytes(plan: dict) -> int:
+    """A plan's rotary cos/sin cache bytes a GPU (its weights term's rope_cache_bytes)."""
+    weights = next(t for t in plan["terms"] if t["key"] == "weights")
+    return int(weights["inputs"]["rope_cache_bytes"])
 
 
 def rtx4090_rig() -> dict:

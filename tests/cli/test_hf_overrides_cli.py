@@ -23,6 +23,7 @@ import pytest
 from planner.model.config.overrides import with_hf_overrides
 from planner.model.spec import ConfigError
 from planner.serving.vllm_cli import command_problems, vllm_cli
+from tests.cli.conftest import plan_json, rope_cache_bytes
 from tests.cli.conftest import run_main as _run
 
 QWEN = ("--model", "Qwen/Qwen3-32B", "--gpu", "h100", "--gpus", "2")
@@ -44,14 +45,7 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _plan(capsys, *flags: str) -> dict:
     """plan --json of Qwen3-32B on 2 H100s with `flags`, which must exit 0."""
-    done = _run(capsys, "plan", *QWEN, *flags, "--json")
-    assert done[0] == 0, done[2]
-    return json.loads(done[1])
-
-
-def _rope_bytes(plan: dict) -> int:
-    weights = next(t for t in plan["terms"] if t["key"] == "weights")
-    return int(weights["inputs"]["rope_cache_bytes"])
+    return plan_json(capsys, *QWEN, *flags)
 
 
 @pytest.mark.parametrize("version", ["0.34.0", "0.29.0"])
@@ -59,14 +53,14 @@ def test_without_the_override_131072_is_refused(capsys, version: str) -> None:
     plan = _plan(capsys, "--max-model-len", "131072", "--vllm-version", version)
     assert not plan["fits"]
     assert "derived max_model_len (max_position_embeddings=40960" in plan["errors"][0]
-    assert _rope_bytes(plan) == ROPE_BYTES_UNSCALED == 10_485_760
+    assert rope_cache_bytes(plan) == ROPE_BYTES_UNSCALED == 10_485_760
 
 
 def test_the_card_override_plans_131072_where_vllm_scales_yarn(capsys) -> None:
     plan = _plan(capsys, "--hf-overrides", CARD, "--vllm-version", "0.29.0")
     # no --max-model-len: vLLM 0.29.0 starts at the derived 32,768 x 4
     assert plan["max_model_len"] == 131_072 and plan["fits"], plan["errors"]
-    assert _rope_bytes(plan) == ROPE_BYTES == 33_554_432
+    assert rope_cache_bytes(plan) == ROPE_BYTES == 33_554_432
     assert plan["block_size"] == 16
     assert plan["num_gpu_blocks"] == plan["kv_cache_bytes_per_gpu"] // (16 * 131_072)
     assert plan["max_concurrency"] == pytest.approx(plan["num_gpu_blocks"] / 8_192)
@@ -88,7 +82,7 @@ def test_with_max_position_embeddings_it_plans_131072_and_launches(capsys, versi
                  "--vllm-version", version)
     assert plan["fits"] and plan["max_model_len"] == 131_072
     assert plan["max_context_tokens"] == 131_072
-    assert _rope_bytes(plan) == ROPE_BYTES
+    assert rope_cache_bytes(plan) == ROPE_BYTES
     block = BLOCK[version]
     assert plan["block_size"] == block
     assert plan["num_gpu_blocks"] == plan["kv_cache_bytes_per_gpu"] // (block * 131_072)
@@ -106,7 +100,7 @@ def test_the_rope_cache_alone_moves_at_one_length(capsys) -> None:
     loses the cache's 23,068,672 B growth and nothing else."""
     plain = _plan(capsys, "--max-model-len", "40960")
     over = _plan(capsys, "--max-model-len", "40960", "--hf-overrides", LONG)
-    assert _rope_bytes(over) - _rope_bytes(plain) == 23_068_672
+    assert rope_cache_bytes(over) - rope_cache_bytes(plain) == 23_068_672
     assert over["weights_bytes_per_gpu"] - plain["weights_bytes_per_gpu"] == 23_068_672
     assert plain["kv_cache_bytes_per_gpu"] - over["kv_cache_bytes_per_gpu"] == 23_068_672
     assert "engine" in plain and "hf_overrides" not in plain["engine"]  # a dump keeps its keys

@@ -118,7 +118,7 @@ def _length(value: object) -> int | None:
     return int(value) if 1 <= value <= MAX_CONTEXT else None
 
 
-def _nested(block: dict) -> bool:
+def rope_nested(block: dict) -> bool:
     """Whether a rope_parameters object holds one block per layer type (_LAYER_TYPE_KEYS)."""
     return bool(block) and set(block) <= _LAYER_TYPE_KEYS
 
@@ -141,7 +141,7 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
     patch_rope_parameters_dict (0.12.0-0.20.0), patch_legacy_rope_type (0.21.0-0.34.0): a
     legacy `type` becomes `rope_type`, "su" becomes "longrope", "mrope" becomes "default"."""
     out = []
-    nested = _nested(block)
+    nested = rope_nested(block)
     for name, one in (block.items() if nested else ((None, block),)):
         if not isinstance(one, dict) or not one:
             continue
@@ -201,10 +201,10 @@ def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str) -> Wind
     return WindowInputs(
         lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
         ropes=ropes,
-        ropes_nested=_nested(block),
+        ropes_nested=rope_nested(block),
         ropes_parameters_only=bool(ropes) and where.endswith("rope_parameters"),
         rope_theta_top_level=r.key("rope_theta", "rotary_emb_base") is not None,
-        rope_parameters_theta=isinstance(flat, dict) and not _nested(flat)
+        rope_parameters_theta=isinstance(flat, dict) and not rope_nested(flat)
         and flat.get("rope_theta") is not None,
         original_max_position_embeddings=original or _CLASS_ORIGINAL_MAX_POSITION.get(
             text_type),

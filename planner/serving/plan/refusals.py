@@ -14,6 +14,7 @@ from planner.serving.eplb import (
     settings_refusals,
 )
 from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
+from planner.serving.hf_overrides import hf_overrides_errors
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
 from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.expert_formats import (
@@ -156,12 +157,13 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
                     gpu: GpuSpec, scheme: quant.QuantScheme, window: VllmWindow,
                     max_model_len: int, mbt: int, seqs: int, mixed: bool,
                     mismatch: tuple[str, ...], fp16: bool, served: str) -> tuple[str, ...]:
-    """The start-up refusals of the engine arguments and the model's config (lengths, batch,
-    block size, MTP, KV format, dtypes, config fields, the exclusion list against the layers
-    vLLM merges), in the order vLLM meets them, with the attention kernels' first-prefill
-    failures; the first of the three parts of Resolved.refusals. `served`: the dtype vLLM
-    computes in."""
-    return (tuple(startup_errors(
+    """The start-up refusals of the engine arguments and the model's config (--hf-overrides
+    a release does not apply as planned, lengths, batch, block size, MTP, KV format, dtypes,
+    config fields, the exclusion list against the layers vLLM merges), in the order vLLM meets
+    them, with the attention kernels' first-prefill failures; the first of the three parts of
+    Resolved.refusals. `served`: the dtype vLLM computes in."""
+    return (hf_overrides_errors(spec, s.hf_overrides, rules.version, rules.label)
+            + tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
             window=window, mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
