@@ -76,7 +76,10 @@ def hf_overrides_errors(spec: ModelSpec, hf_overrides: str | None, version: Vers
       config has a rope_scaling of its own. NOTE: patch_rope_parameters
       (transformers_utils/config.py, 0.12.0 and 0.19.1 wheels) makes rope_parameters that same
       dict under transformers 4, and a new {"rope_type": "default", "rope_theta": ...}
-      otherwise, which _update_nested's merge into rope_scaling does not touch. The plan is
+      otherwise, which _update_nested's merge into rope_scaling does not touch (checked on
+      transformers 4.57.6's Qwen3VLMoeConfig from Qwen3-VL-30B-A3B-Instruct's config.json, which
+      has none: rope_parameters stays {"rope_type": "default", "rope_theta": 5000000}; from
+      Qwen3-VL-32B-Instruct's, which has one, the merge reaches it). The plan is
       not told which config.json held one, so it refuses the spelling there (rope_parameters
       reaches in both cases: the merge goes into that dict, or sets it).
     - top-level keys on a FLAT_TEXT_CONFIG_TYPES model from TRANSFORMERS_5_ALLOWED_FROM:

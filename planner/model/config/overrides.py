@@ -163,7 +163,10 @@ def _merged_text(text: dict, nested: dict) -> dict:
     see the merged block: a yarn-type block must bring original_max_position_embeddings
     (ORIGINAL_READ_TYPES) unless the config's has it, and a block of a text config that
     transformers 5 nests by layer type (LAYER_TYPE_ROPE_TEXT_TYPES, or nested in config.json)
-    is refused."""
+    is refused. Checked by running _update_nested's logic on transformers 5.25.0's
+    Qwen3VLConfig and Qwen3_5Config loaded from Qwen3-VL-32B-Instruct's and Qwen3.5-27B's
+    config.json: a nested yarn block lands in text_config.rope_parameters beside mrope_section
+    and rope_theta; the same keys at the top level leave the text config as it was."""
     out = dict(text)
     for key, value in nested.items():
         if key not in ROPE_KEYS:
