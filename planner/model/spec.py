@@ -800,6 +800,12 @@ class ModelSpec(_Frozen):
         "wrapper), else its class default; None where neither gives one: what vLLM's EXAONE 3 "
         "class checks (planner.serving.mlp_activation)"
     )
+    zero_head_dim: str = Field(
+        default="", description="where config.json's head_dim is 0 ('config.json: head_dim'), "
+        "planned as hidden_size / num_attention_heads as vLLM's attention builds it "
+        "(model.config.families.ZERO_HEAD_DIM_TYPES); vLLM before 0.25.0 reads it as 0 "
+        "(startup.model_config.zero_head_dim_errors)"
+    )
     refused_nulls: tuple[str, ...] = Field(
         default=(), description="fields read, written out as null, that the transformers config "
         "class annotates without None ('text_config.head_dim (Qwen3Config)'): transformers 5 "

@@ -15,6 +15,7 @@ from planner.model.config.families import (
     QK_NORM_TYPES,
     QWEN2_BIAS_TYPES,
     WHOLE_QK_NORM_TYPES,
+    ZERO_HEAD_DIM_TYPES,
 )
 from planner.model.config.mamba import mamba_mixer, planned_ssm_dtype, unplanned_ssm_dtype
 from planner.model.config.mlp import gated, mlp_bias
@@ -76,8 +77,11 @@ class Attention:
         self.sources["KV heads"] = (kv_key, kv_derived)
         hd_keys = () if model_type in HIDDEN_HEAD_DIM_TYPES else ("head_dim",
                                                                   "attention_head_dim")
-        hd = r.int_(*hd_keys, hi=MAX_WIDTH)
-        if hd is not None and r.key(*hd_keys) is None:
+        zero = bool(hd_keys) and _zero_head_dim(r, model_type, hidden, heads)
+        hd = hidden // heads if zero else r.int_(*hd_keys, hi=MAX_WIDTH)
+        if zero:
+            self.sources["head dim"] = (None, "hidden_size / num_attention_heads (head_dim 0)")
+        elif hd is not None and r.key(*hd_keys) is None:
             self.sources["head dim"] = (None, class_default_note(r, hd_keys))
         elif hd is None:
             null = r.null(*hd_keys)
@@ -434,6 +438,35 @@ def _attention_biases(r: Reader, model_type: str) -> tuple[bool, bool]:
             "them (Transformers backend); its own olmo2.py / olmo3.py (0.11.0-0.28.x) build "
             "none, so the weights there are that much lower")
     return bias, bias
+
+
+def _zero_head_dim(r: Reader, model_type: str, hidden: int, heads: int) -> bool:
+    """Whether config.json's head_dim is 0 on a model_type whose vLLM attention is then
+    hidden_size / num_attention_heads wide (families.ZERO_HEAD_DIM_TYPES): noted, and recorded
+    for vLLM before 0.25 (Notes.zero_head_dim). ConfigError for another model_type's, or where
+    num_attention_heads does not divide hidden_size."""
+    value = r.cfg.get("head_dim")
+    if type(value) is not int or value:
+        return False
+    where = r.where("head_dim")
+    if model_type not in ZERO_HEAD_DIM_TYPES:
+        raise ConfigError(
+            f"{where} is 0: Headroom plans a head_dim of 0 only where vLLM's attention is then "
+            f"hidden_size / num_attention_heads wide ({', '.join(ZERO_HEAD_DIM_TYPES)}); "
+            f"{model_type}'s is not or was not read for it (mixtral.py and granite.py fall back "
+            "for a missing or null head_dim only; gpt_oss.py, llama4.py and the gemma models "
+            "take it as given): remove head_dim or give the head width")
+    if hidden % heads:
+        raise ConfigError(f"{where} is 0 and {r.prefix}num_attention_heads = {heads} does not "
+                          f"divide hidden_size = {hidden}")
+    r.used.add("head_dim")
+    r.notes.zero_head_dim = where
+    r.notes.assumptions.append(
+        f"{r.prefix}head_dim 0: read as hidden_size / num_attention_heads = {hidden} / {heads} "
+        f"= {hidden // heads}, as vLLM's {model_type} attention builds it (`head_dim or "
+        "hidden_size // total_num_heads`, or no head_dim read: families.ZERO_HEAD_DIM_TYPES; "
+        "vLLM 0.25.0 and later, whose ModelConfig.get_head_size falls back too)")
+    return True
 
 
 def _null_kv_note(prefix: str, key: str) -> str:

@@ -37,6 +37,9 @@ class Notes:
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unmodelled: list[str] = field(default_factory=list)
+    zero_head_dim: str = ""
+    """Where config.json's head_dim is 0 and read as hidden_size / num_attention_heads
+    (ModelSpec.zero_head_dim)."""
     unknown_type: str | None = None
     """Why only the standard key names are read ("model_type 'mpt' is not an architecture
     Headroom knows"), for the error of a required field none of them gives."""

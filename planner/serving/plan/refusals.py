@@ -82,6 +82,7 @@ from planner.serving.startup.model_config import (
     null_field_errors,
     olmo3_rope_errors,
     ssm_dtype_errors,
+    zero_head_dim_errors,
 )
 from planner.serving.startup.modelopt import (
     modelopt_legacy_errors,
@@ -182,6 +183,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + _gpu_refusals(spec, s, rules, cli, gpu, served)
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(null_field_errors(spec, rules.version))
+            + tuple(zero_head_dim_errors(spec, rules.version))
             + tuple(field_type_errors(spec, rules.version))
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))

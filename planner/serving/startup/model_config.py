@@ -1,7 +1,8 @@
 """vLLM's (and transformers') refusals of a model's config.json or architecture on a release,
 whatever the weight format: a null field transformers 5 refuses, an untied Gemma whose model
 asserts the tie, a Nemotron-H MoE before nemotron_h.py builds one, OLMo 3's rope_parameters on
-olmo2.py under transformers 5, and the Transformers backend's k_norm gather above the KV heads.
+olmo2.py under transformers 5, the Transformers backend's k_norm gather above the KV heads, and
+a head_dim of 0 before vLLM reads it as hidden_size / num_attention_heads.
 Each rule's NOTE names the vLLM and transformers sources read."""
 
 from planner.model.config.mamba import PLANNED_SSM_DTYPES
@@ -46,6 +47,32 @@ def null_field_errors(spec: ModelSpec, version: Version) -> list[str]:
             f"{', '.join(spec.refused_nulls)} null where the class annotates the field without "
             f"None{_pinned(version, 'loads it, the null read as 0.19.0 reads it')}. Remove the "
             "null (the class default applies) or give the value."]
+
+
+ZERO_HEAD_DIM_FALLBACK_FROM: Version = (0, 25, 0)
+"""NOTE: ModelConfig.get_head_size (config/model.py through 0.16.0; transformers_utils/
+model_arch_config_convertor.py ModelArchConfigConvertorBase.get_head_size from 0.17.0) returns
+config.head_dim wherever it is not None ("Some configs may set head_dim=None") in the 0.9.1-
+0.24.0 wheels, so a head_dim of 0 reads as 0, and from the 0.25.0 wheel only where it is above
+0 ("Some config classes may set head_dim=None or materialize a missing head_dim as 0"), else
+hidden_size // num_attention_heads (0.25.0, 0.29.0, 0.30.0, 0.34.0 wheels). The attention
+backends' metadata builders take that figure (flash_attn.py FlashAttentionMetadataBuilder
+`self.headdim = self.model_config.get_head_size()`, its ahead-of-time scheduler's headdim;
+triton_attn.py, flex_attention.py, rocm_attn.py alike; 0.11.1 and 0.19.1 wheels)."""
+
+
+def zero_head_dim_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM `version`'s head size of a head_dim of 0 (ModelSpec.zero_head_dim), 0 before
+    ZERO_HEAD_DIM_FALLBACK_FROM (llama.py kept the 0 too before 0.15.0): not planned (what the
+    metadata builders do with 0 is not read)."""
+    if not spec.zero_head_dim or version >= ZERO_HEAD_DIM_FALLBACK_FROM:
+        return []
+    return [f"{spec.zero_head_dim} is 0: vLLM {version_label(version)}'s "
+            "ModelConfig.get_head_size reads it as 0 (it falls back to hidden_size / "
+            f"num_attention_heads from {version_label(ZERO_HEAD_DIM_FALLBACK_FROM)}), which "
+            "the attention backends' metadata builders take (flash_attn.py "
+            "FlashAttentionMetadataBuilder headdim): not planned; remove head_dim, or plan vLLM "
+            f"{version_label(ZERO_HEAD_DIM_FALLBACK_FROM)} or later"]
 
 
 def field_type_errors(spec: ModelSpec, version: Version) -> list[str]:

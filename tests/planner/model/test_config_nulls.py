@@ -1,5 +1,6 @@
-"""A field written out as null in config.json is read as transformers and vLLM read it, which
-is not always as a field left out (the class default): vLLM's getattr fallbacks skip a None.
+"""A field written out as null in config.json (or a head_dim of 0) is read as transformers and
+vLLM read it, which is not always as a field left out (the class default): vLLM's getattr
+fallbacks skip a None (and `head_dim or ...` a 0).
 
 Expected figures are worked by hand from the configs (tests/fixtures/configs, the catalog) and
 the rules read in the sources named in each test.
@@ -412,3 +413,53 @@ def test_rnj1_chunked_attention_layers_slide_by_sliding_window():
     assert windows[5] is None and windows[0] == 1024
     gemma3 = parse_model_config({**config, "architectures": ["Gemma3ForCausalLM"]})
     assert [layer.mixer.sliding_window for layer in gemma3.layers] == [None] * 48
+
+
+def test_a_zero_head_dim_is_hidden_over_heads_where_vllm_builds_that():
+    # vLLM qwen3.py Qwen3Attention `head_dim or hidden_size // total_num_heads` (0.9.1, 0.11.0,
+    # 0.17.0, 0.19.1, 0.25.0 and 0.34.0 wheels) makes 0 the fallback too, and
+    # ModelConfig.get_head_size does so from 0.25.0 (`head_dim > 0`; 0.9.1-0.24.0 return it
+    # as it is): families.ZERO_HEAD_DIM_TYPES.
+    # Qwen3-0.6B: 1024 / 16 = 64, 28 layers x 8 KV heads x 64 x (K, V) x 2 B = 57,344 B.
+    config, _ = load_ref_config("Qwen__Qwen3-0.6B")
+    spec = parse_model_config({**config, "head_dim": 0})
+    assert {layer.mixer.head_dim for layer in spec.layers} == {64}
+    assert kv_bytes_per_token(spec, 2) == 2 * 28 * 8 * 64 * 2 == 57_344
+    assert spec.zero_head_dim == "config.json: head_dim"
+    assert ("head_dim 0: read as hidden_size / num_attention_heads = 1024 / 16 = 64, as vLLM's "
+            "qwen3 attention builds it") in " ".join(spec.assumptions)
+    # Qwen2.5-72B: qwen2.py reads no head_dim (hidden_size // total_num_heads): 8,192 / 64
+    qwen2, _ = load_ref_config("Qwen__Qwen2.5-72B-Instruct")
+    spec = parse_model_config({**qwen2, "head_dim": 0})
+    assert {layer.mixer.head_dim for layer in spec.layers} == {128}
+
+
+def test_a_zero_head_dim_is_refused_where_vllm_keeps_it():
+    # mixtral.py MixtralAttention falls back only where getattr(config, "head_dim", None) is
+    # None (0.9.1-0.34.0 wheels): 0 stays, an attention 0 wide
+    config, _ = load_ref_config("mistralai__Mixtral-8x7B-Instruct-v0.1")
+    with pytest.raises(ConfigError, match=r"^config.json: head_dim is 0: Headroom plans a "
+                       r"head_dim of 0 only where vLLM's attention is then hidden_size / "
+                       r"num_attention_heads wide \(llama, .*\); mixtral's is not"):
+        parse_model_config({**config, "head_dim": 0})
+
+
+def test_a_zero_head_dim_is_refused_before_vllm_0_25_reads_it_as_the_fallback():
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    config, _ = load_ref_config("Qwen__Qwen3-0.6B")
+    spec = parse_model_config({**config, "head_dim": 0})
+
+    def errors(version: str) -> list[str]:
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                                layout=ParallelLayout(tp=1),
+                                engine=EngineSettings(vllm_version=version))).errors
+    assert errors("0.24.0") == [
+        "config.json: head_dim is 0: vLLM 0.24.0's ModelConfig.get_head_size reads it as 0 (it "
+        "falls back to hidden_size / num_attention_heads from 0.25.0), which the attention "
+        "backends' metadata builders take (flash_attn.py FlashAttentionMetadataBuilder "
+        "headdim): not planned; remove head_dim, or plan vLLM 0.25.0 or later"]
+    assert errors("0.25.0") == errors("0.34.0") == []
