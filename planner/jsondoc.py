@@ -21,6 +21,11 @@ class JsonDocumentError(ValueError):
     """A document that is too big, not JSON, or nested or numbered beyond reason (one line)."""
 
 
+RESAVE_AS_UTF8 = "save it as UTF-8"
+"""What _not_utf8's refusals tell the user to do (JSON in another encoding): a caller adding
+its own advice leaves such a message as it is."""
+
+
 class _DuplicateKey(Exception):
     """An object giving one key twice, under parse_json_document(unique_keys=True)."""
 
@@ -121,10 +126,10 @@ def _not_utf8(data: bytes) -> str | None:
         return None  # bytes that are not UTF-8 at all are json.loads' "not UTF-8 text"
     if found == "utf-8-sig":
         return ("starts with a UTF-8 byte-order mark (BOM), which vLLM cannot load "
-                "(transformers and safetensors read UTF-8 without one): save it as UTF-8 "
+                f"(transformers and safetensors read UTF-8 without one): {RESAVE_AS_UTF8} "
                 "without the BOM")
     return (f"is {found[:6].upper()} text, which vLLM cannot load (transformers and "
-            "safetensors read UTF-8 only): save it as UTF-8")
+            f"safetensors read UTF-8 only): {RESAVE_AS_UTF8}")
 
 
 def _depth_over(value: object, limit: int) -> bool:

@@ -44,7 +44,13 @@ from huggingface_hub import constants
 from pydantic import ValidationError
 
 from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry, catalog_namesakes
-from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document, size_text
+from planner.jsondoc import (
+    RESAVE_AS_UTF8,
+    JsonDocumentError,
+    json_kind,
+    parse_json_document,
+    size_text,
+)
 from planner.model.checkpoint import (
     CheckpointError,
     CheckpointFile,
@@ -948,8 +954,10 @@ def _from_path(path: Path) -> ModelSource:
         # and <name>.json + <name>.hf_quant_config.json as in /work/shared/model-configs.
         paired = f"{path.stem}.{QUANT_CONFIG_FILE}"
         quant_path = path.with_name(QUANT_CONFIG_FILE if path.name == CONFIG_FILE else paired)
-    config = _read_json(config_path, str(config_path))
-    quant = _read_json(quant_path, str(quant_path)) if quant_path.exists() else None
+    config = _read_local(config_path, "give the model's own config.json, as its Hugging Face "
+                         "repo holds it (a JSON object of its settings), or its repo id")
+    quant = _read_local(quant_path, "give the checkpoint's own hf_quant_config.json, as its "
+                        "repo holds it, or remove it") if quant_path.exists() else None
     notes = [f"read from {config_path}"]
     checkpoint, tokenizer, tokenizer_note = None, None, None
     processors: dict[str, dict] = {}
@@ -1170,6 +1178,18 @@ def _read_json(path: str | Path, label: str) -> dict:
     if not isinstance(data, dict):
         raise HubError("malformed", f"{label} holds {json_kind(data)}, not a JSON object.")
     return data
+
+
+def _read_local(path: Path, advice: str) -> dict:
+    """_read_json of a config the user's --model path names, whose refusal ends with what to
+    give instead (`advice`): "x/config.json holds an array, not a JSON object: give the
+    model's own config.json, ...", where it said only what was wrong."""
+    try:
+        return _read_json(path, str(path))
+    except HubError as err:
+        if RESAVE_AS_UTF8 in err.message:  # the right text in the wrong encoding: said so
+            raise
+        raise HubError(err.kind, f"{err.message.removesuffix('.')}: {advice}.") from None
 
 
 def _tokenizer_config(path: str | Path | None, label: str) -> tuple[dict | None, str | None]:

@@ -123,6 +123,36 @@ def test_planner_refuses_a_local_config_vllm_cannot_decode(tmp_path: Path, data:
                               f"python -m planner plan: error: {tmp_path}/", words)
 
 
+ADVICE = ("give the model's own config.json, as its Hugging Face repo holds it (a JSON object "
+          "of its settings), or its repo id.")
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b"", "is empty, not JSON"),
+    (b"[1, 2]", "holds an array, not a JSON object"),
+    (b"null", "holds null, not a JSON object"),
+    (b'{"hidden_size":', "is not valid JSON (Expecting value at line 1, column 16)"),
+], ids=["empty", "array", "null", "cut-off"])
+def test_a_local_config_that_is_no_config_says_what_to_give(tmp_path: Path, data: bytes,
+                                                            problem: str) -> None:
+    # each said only what was wrong ("config.json holds an array, not a JSON object."), not
+    # what to pass instead; a careless user's folder of the wrong files gets both
+    (tmp_path / "config.json").write_bytes(data)
+    assert_one_line_error(run("planner", "plan", "--model", str(tmp_path), *HW),
+                          "python -m planner plan: error: ",
+                          f"{tmp_path}/config.json {problem}: {ADVICE}")
+
+
+def test_a_local_quant_config_that_is_no_object_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_bytes(QWEN3_8B.read_bytes())
+    (tmp_path / "hf_quant_config.json").write_text("[]")
+    assert_one_line_error(run("planner", "plan", "--model", str(tmp_path), *HW),
+                          "python -m planner plan: error: ",
+                          f"{tmp_path}/hf_quant_config.json holds an array, not a JSON object: "
+                          "give the checkpoint's own hf_quant_config.json, as its repo holds "
+                          "it, or remove it.")
+
+
 def assert_config_refused(tmp_path: Path, config: dict, words: str) -> None:
     """`config` written as a config.json and planned: a one-line error holding `words`."""
     path = tmp_path / "config.json"
