@@ -563,7 +563,11 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
                        f"--gpus {8 * nodes} --nodes {nodes} for {nodes} nodes of 8); without "
                        "it --gpus is 1")
     if gpus % nodes:
-        raise CliError(f"--gpus {gpus} cannot be spread evenly over --nodes {nodes}")
+        each = -(-gpus // nodes)
+        raise CliError(f"--gpus {gpus} cannot be spread evenly over --nodes {nodes}: give "
+                       f"--gpus as the nodes x the GPUs each holds (e.g. --gpus {nodes * each} "
+                       f"--nodes {nodes} for {nodes} nodes of {each}); nodes holding different "
+                       "numbers are planned from one --snapshot per node")
     if gpus // nodes > MAX_GPUS_PER_NODE:
         example = f" (e.g. --nodes {gpus // 8} for 8 per node)" if gpus % 8 == 0 else ""
         raise CliError(f"--gpus {gpus} over --nodes {nodes} is {gpus // nodes:,} GPUs per node; "

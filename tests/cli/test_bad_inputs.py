@@ -1237,8 +1237,12 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
     (("--gpu", "h100-sxm", "--nodes", "2"),
      "--nodes 2 needs --gpus N, the GPUs of all nodes together (e.g. --gpus 16 --nodes 2 for 2 "
      "nodes of 8); without it --gpus is 1."),
+    # said only "--gpus 3 cannot be spread evenly over --nodes 2.": 3 / 2 rounds up to 2 a
+    # node, so 2 x 2 = 4 is the nearest even count
     (("--gpu", "h100-sxm", "--gpus", "3", "--nodes", "2"),
-     "--gpus 3 cannot be spread evenly over --nodes 2."),
+     "--gpus 3 cannot be spread evenly over --nodes 2: give --gpus as the nodes x the GPUs "
+     "each holds (e.g. --gpus 4 --nodes 2 for 2 nodes of 2); nodes holding different numbers "
+     "are planned from one --snapshot per node."),
     # a GPU with no preset listed the presets only, not how to plan it anyway (one NVIDIA's
     # tables name is that GPU: tests/cli/test_gpu_without_preset.py)
     (("--gpu", "Tesla P100-PCIE-16GB"),
