@@ -806,6 +806,14 @@ class ModelSpec(_Frozen):
         "(model.config.families.ZERO_HEAD_DIM_TYPES); vLLM before 0.25.0 reads it as 0 "
         "(startup.model_config.zero_head_dim_errors)"
     )
+    unread_head_dim: str = Field(
+        default="", description="config.json's head_dim where it is not hidden_size / "
+        "num_attention_heads and vLLM's own attention for the model_type reads none ('config."
+        "json: head_dim = 256, not hidden_size / num_attention_heads = 3584 / 28 = 128'; "
+        "model.config.families.HEAD_DIM_UNREAD_TYPES): planned as given, as transformers and "
+        "vLLM's Transformers backend build it; refused where vLLM's own class builds the model "
+        "(startup.model_config.unread_head_dim_errors)"
+    )
     refused_nulls: tuple[str, ...] = Field(
         default=(), description="fields read, written out as null, that the transformers config "
         "class annotates without None ('text_config.head_dim (Qwen3Config)'): transformers 5 "

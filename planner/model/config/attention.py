@@ -6,6 +6,7 @@ from typing import Any
 
 from planner.model.config.families import (
     HEAD_DIM_AS_GIVEN_TYPES,
+    HEAD_DIM_UNREAD_TYPES,
     HIDDEN_HEAD_DIM_TYPES,
     HUNYUAN_TYPES,
     KNOWN_TYPES,
@@ -14,6 +15,7 @@ from planner.model.config.families import (
     NOPE_TYPES,
     QK_NORM_TYPES,
     QWEN2_BIAS_TYPES,
+    QWEN2_VL_TYPES,
     WHOLE_QK_NORM_TYPES,
     ZERO_HEAD_DIM_TYPES,
 )
@@ -104,6 +106,7 @@ class Attention:
         else:
             self.sources["head dim"] = (r.key("head_dim", "attention_head_dim"), "")
         self.head_dim = hd
+        _unread_head_dim(r, model_type, hidden, heads)
         self.window = r.int_("sliding_window", hi=MAX_CONTEXT)
         self.chunked = model_type.startswith("llama4")
         if self.chunked:
@@ -467,6 +470,31 @@ def _zero_head_dim(r: Reader, model_type: str, hidden: int, heads: int) -> bool:
         "hidden_size // total_num_heads`, or no head_dim read: families.ZERO_HEAD_DIM_TYPES; "
         "vLLM 0.25.0 and later, whose ModelConfig.get_head_size falls back too)")
     return True
+
+
+def _unread_head_dim(r: Reader, model_type: str, hidden: int, heads: int) -> None:
+    """config.json's head_dim where vLLM's own attention for `model_type` reads none and it is
+    not hidden_size / num_attention_heads: recorded for the releases that build the model with
+    that class (families.HEAD_DIM_UNREAD_TYPES: Notes.unread_head_dim), or noted where
+    transformers does not read it either (families.QWEN2_VL_TYPES; a 0 recorded as
+    Notes.zero_head_dim, what ModelConfig.get_head_size returns before 0.25.0)."""
+    value, width = r.cfg.get("head_dim"), hidden // heads
+    if model_type in QWEN2_VL_TYPES and "head_dim" in r.cfg:
+        r.used.add("head_dim")  # read, and not planned: not an unmodelled field
+        if value == 0 and type(value) is int:  # get_head_size's 0 before 0.25.0
+            r.notes.zero_head_dim = r.where("head_dim")
+    if type(value) is not int or value in (0, width):
+        return
+    where = f"{r.where('head_dim')} = {value}"
+    if model_type in HEAD_DIM_UNREAD_TYPES:
+        r.notes.unread_head_dim = (f"{where}, not hidden_size / num_attention_heads = {hidden} "
+                                   f"/ {heads} = {width}")
+    elif model_type in QWEN2_VL_TYPES:
+        r.notes.assumptions.append(
+            f"{where} not read: planned as hidden_size / num_attention_heads = {hidden} / "
+            f"{heads} = {width}, as vLLM's {model_type} text attention (qwen2.py) and "
+            "transformers build it; vLLM's ModelConfig.get_head_size returns the head_dim, "
+            "which its attention backends' metadata builders take (not planned)")
 
 
 def _null_kv_note(prefix: str, key: str) -> str:

@@ -58,11 +58,33 @@ Qwen3Config, Qwen3MoeConfig from_dict). vLLM's ModelConfig.get_head_size reads i
 0.25.0 (startup.model_config.ZERO_HEAD_DIM_FALLBACK_FROM). Other model_types' head_dim 0 is
 refused: mixtral.py and granite.py fall back for a missing or null head_dim only, gpt_oss.py,
 llama4.py and the gemma models take it as given, the rest were not read for it."""
-HIDDEN_HEAD_DIM_TYPES = ("granitemoehybrid", "arctic")
+HEAD_DIM_UNREAD_TYPES = ("qwen2", "qwen2_moe", "mimo", "granitemoe", "granitemoeshared",
+                         "starcoder2", "olmo2", "olmo3", "olmoe")
+"""NOTE: model_types whose own vLLM attention reads no head_dim: `self.head_dim = hidden_size //
+self.total_num_heads` in qwen2.py Qwen2Attention (mimo.py's MiMoModel subclasses it), qwen2_moe.py
+Qwen2MoeAttention, granitemoe.py GraniteMoeAttention (granitemoeshared.py builds it), olmo2.py
+Olmo2Attention (Olmo3ForCausalLM's too before olmo3.py), olmo3.py Olmo3Attention, olmoe.py
+OlmoeAttention and starcoder2.py Starcoder2Attention, in every wheel 0.9.1-0.34.0 that has
+the file (weights.TRANSFORMERS_BACKEND_ARCHITECTURES: later releases build Starcoder2, OLMo 2,
+OLMo 3 and OLMoE with the Transformers backend, whose transformers 5.25.0 *Attention take
+`getattr(config, "head_dim", ...)`). transformers builds these checkpoints with head_dim
+(5.25.0 modeling_qwen2.py Qwen2Attention and the rest alike; MiMo's remote modeling code not
+read, taken as Qwen2's), so a head_dim other than
+hidden_size / num_attention_heads is refused where vLLM's own class builds the model
+(startup.model_config.unread_head_dim_errors). Qwen2-VL and Qwen2.5-VL are not: their
+transformers text attention reads no head_dim either (HIDDEN_HEAD_DIM_TYPES)."""
+QWEN2_VL_TYPES = ("qwen2_vl", "qwen2_5_vl")
+HIDDEN_HEAD_DIM_TYPES = ("granitemoehybrid", "arctic", *QWEN2_VL_TYPES)
 """NOTE: model_types whose vLLM attention takes hidden_size / num_attention_heads as its head
 size whatever config.json says: granitemoehybrid.py GraniteMoeHybridAttention `self.head_dim =
 self.hidden_size // self.total_num_heads` (0.9.1-0.34.0 wheels read); arctic.py ArcticAttention
-`self.head_dim = self.hidden_size // self.total_num_heads` (0.28.0 wheel read)."""
+`self.head_dim = self.hidden_size // self.total_num_heads` (0.28.0 wheel read); qwen2_vl.py and
+qwen2_5_vl.py, whose text model is qwen2.py's Qwen2ForCausalLM (HEAD_DIM_UNREAD_TYPES), as
+transformers 5.25.0 builds them (modeling_qwen2_vl.py Qwen2VLAttention and
+modeling_qwen2_5_vl.py Qwen2_5_VLAttention `self.head_dim = self.hidden_size //
+self.num_heads`), so their checkpoints are that wide. vLLM's ModelConfig.get_head_size still
+returns a head_dim given (what the attention backends' metadata builders take,
+startup.model_config.ZERO_HEAD_DIM_FALLBACK_FROM): not planned, noted."""
 MLA_ONLY_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "glm_moe_dsa")
 """NOTE: model_types vLLM builds with deepseek_v2.py's decoder layer (registry.py 0.19.0:
 DeepseekV2/V3/V32ForCausalLM, GlmMoeDsaForCausalLM; kimi_k2 configs name

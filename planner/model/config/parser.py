@@ -338,6 +338,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         warnings=tuple(notes.warnings),
         unmodelled=tuple(notes.unmodelled),
         zero_head_dim=notes.zero_head_dim,
+        unread_head_dim=notes.unread_head_dim,
         refused_nulls=refused_nulls,
         mistyped_fields=mistyped,
         **_mlp_fields(r),

@@ -40,6 +40,9 @@ class Notes:
     zero_head_dim: str = ""
     """Where config.json's head_dim is 0 and read as hidden_size / num_attention_heads
     (ModelSpec.zero_head_dim)."""
+    unread_head_dim: str = ""
+    """config.json's head_dim where vLLM's own attention reads none and builds another width
+    (ModelSpec.unread_head_dim)."""
     unknown_type: str | None = None
     """Why only the standard key names are read ("model_type 'mpt' is not an architecture
     Headroom knows"), for the error of a required field none of them gives."""

@@ -82,6 +82,7 @@ from planner.serving.startup.model_config import (
     null_field_errors,
     olmo3_rope_errors,
     ssm_dtype_errors,
+    unread_head_dim_errors,
     zero_head_dim_errors,
 )
 from planner.serving.startup.modelopt import (
@@ -123,7 +124,7 @@ from planner.serving.vllm_versions import (
     parse_version,
     vllm_rules,
 )
-from planner.serving.weights import mtp_excluded
+from planner.serving.weights import mtp_excluded, transformers_backend
 from planner.text import layer_span, rank_runs
 from planner.units import kv_cache_dtype_flag
 
@@ -184,6 +185,8 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(null_field_errors(spec, rules.version))
             + tuple(zero_head_dim_errors(spec, rules.version))
+            + tuple(unread_head_dim_errors(spec, rules.version, transformers_backend(
+                spec, cli.transformers_architectures)))
             + tuple(field_type_errors(spec, rules.version))
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))

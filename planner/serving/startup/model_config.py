@@ -1,8 +1,9 @@
 """vLLM's (and transformers') refusals of a model's config.json or architecture on a release,
 whatever the weight format: a null field transformers 5 refuses, an untied Gemma whose model
 asserts the tie, a Nemotron-H MoE before nemotron_h.py builds one, OLMo 3's rope_parameters on
-olmo2.py under transformers 5, the Transformers backend's k_norm gather above the KV heads, and
-a head_dim of 0 before vLLM reads it as hidden_size / num_attention_heads.
+olmo2.py under transformers 5, the Transformers backend's k_norm gather above the KV heads,
+a head_dim of 0 before vLLM reads it as hidden_size / num_attention_heads, and a head_dim that
+vLLM's own attention class does not read.
 Each rule's NOTE names the vLLM and transformers sources read."""
 
 from planner.model.config.mamba import PLANNED_SSM_DTYPES
@@ -73,6 +74,33 @@ def zero_head_dim_errors(spec: ModelSpec, version: Version) -> list[str]:
             "the attention backends' metadata builders take (flash_attn.py "
             "FlashAttentionMetadataBuilder headdim): not planned; remove head_dim, or plan vLLM "
             f"{version_label(ZERO_HEAD_DIM_FALLBACK_FROM)} or later"]
+
+
+def unread_head_dim_errors(spec: ModelSpec, version: Version,
+                           transformers_backend: bool) -> list[str]:
+    """The refusal of a config.json head_dim that vLLM `version`'s own attention class for the
+    model_type does not read (ModelSpec.unread_head_dim): none where the release builds the
+    model with its Transformers backend (weights.transformers_backend), which reads it.
+
+    NOTE: qwen2.py, qwen2_moe.py, granitemoe.py, olmo2.py, olmo3.py, olmoe.py, starcoder2.py
+    build `hidden_size // self.total_num_heads`-wide heads (families.HEAD_DIM_UNREAD_TYPES), and
+    the KV cache spec takes that width (attention/layer.py Attention.get_kv_cache_spec
+    `head_size=self.head_size`, 0.11.1; gpu_model_runner.py get_kv_cache_spec), while
+    ModelConfig.get_head_size returns the head_dim given (what the attention backends'
+    metadata builders take). transformers builds the checkpoint at head_dim (5.25.0
+    modeling_qwen2.py Qwen2Attention `getattr(config, "head_dim", ...)`, the others alike), so
+    its q/k/v/o projections are heads x head_dim wide; vLLM's QKVParallelLinear and
+    RowParallelLinear weight_loader narrow each loaded shard to the layer's own width
+    (layers/linear.py `loaded_weight.narrow(...)`, then `assert param_data.shape ==
+    loaded_weight.shape`; 0.11.1 and 0.34.0 wheels): a wider head_dim loads cut (the first
+    columns of each projection: not the model), a narrower one stops at load (narrow past the
+    end). Read, not run."""
+    if not spec.unread_head_dim or transformers_backend:
+        return []
+    return [f"{spec.unread_head_dim}: vLLM {version_label(version)}'s own {spec.model_type} "
+            "attention reads no head_dim and builds hidden_size / num_attention_heads-wide "
+            "heads (its KV cache too), while transformers builds the checkpoint's at head_dim, "
+            "so vLLM's weight loader cuts its projections to that width or stops: not planned"]
 
 
 def field_type_errors(spec: ModelSpec, version: Version) -> list[str]:
