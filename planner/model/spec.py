@@ -747,6 +747,12 @@ class ModelSpec(_Frozen):
     )
     rope_scaling_type: str | None = None
     rope_scaling_factor: float | None = None
+    mrope: bool = Field(
+        default=False, description="the text config's rope block (rope_scaling / "
+        "rope_parameters) has mrope_section: vLLM's get_rope builds it as an M-RoPE "
+        "(MRotaryEmbedding) for the rope types vllm_versions.MROPE_ROPE_TYPES names, whose "
+        "cos/sin cache holds more rows than positions (weights.rope_cache_rows)"
+    )
     extended_context_tokens: int | None = Field(
         default=None, description="context a YaRN-style factor gives (factor x original)"
     )

@@ -775,6 +775,73 @@ factor is not applied ("YaRN variants leave max_position_embeddings already scal
 derived length is max_position_embeddings. Before 0.30.0 deepseek_yarn and
 deepseek_llama_scaling multiply max_position_embeddings by their factor like linear."""
 
+MROPE_CACHE_FACTOR = 4
+"""NOTE: model_executor/layers/rotary_embedding MRotaryEmbedding.__init__ builds its cos/sin
+cache over `cache_max_position_num = max_position_embeddings * 4` positions ("In Qwen2.5-VL, the
+maximum index value is related to the duration of the input video. We enlarge
+max_position_embeddings to 4 times to get a larger the cos and sin cache"): rotary_embedding.py
+in the 0.9.1, 0.9.2 and 0.10.0 wheels, rotary_embedding/mrope.py in every wheel 0.10.1-0.31.0
+(each read), and from 0.32.0 the default of its `positions_factor` argument (mrope.py:351 of
+0.32.0, :350 of 0.34.0). MRotaryEmbeddingInterleaved (mrope_interleaved.py, the openpangu rope
+type, 0.16.0-0.34.0) sets cache_max_position_num to max_position_embeddings but then calls
+MRotaryEmbedding.__init__ with it, which multiplies it by 4 again (and passes no
+positions_factor); BailingMRotaryEmbedding (bailing_mrope.py, 0.30.0-0.34.0) likewise. Each is
+a cache of [rows, rotary_dim] (cos and sin rotary_dim / 2 each, RotaryEmbeddingBase
+`cache.to(dtype)`: the model dtype), built once per get_rope key."""
+
+MROPE_ROPE_TYPES = frozenset(("default", "yarn", "openpangu", "bailing_mrope"))
+"""NOTE: the rope types whose block, holding mrope_section, get_rope
+(model_executor/layers/rotary_embedding/__init__.py; rotary_embedding.py before 0.10.1) builds
+as an M-RoPE class: "default" (MRotaryEmbedding, 0.9.1-0.34.0 wheels), "yarn" (MRotaryEmbedding
+with the YaRN scaling_factor from MROPE_YARN_FROM, whose cache is YaRN's
+`arange(max_position_embeddings * scaling_factor)` over the enlarged max_position_embeddings:
+original_max_position_embeddings x 4 x factor rows), "openpangu" with mrope_interleaved
+(MRotaryEmbeddingInterleaved, 0.16.0 on) and "bailing_mrope" (0.30.0 on). Any other type
+(linear, llama3, dynamic, ...) ignores mrope_section and builds its own class. Read in every
+wheel 0.9.1-0.34.0."""
+
+MROPE_YARN_FROM: Version = (0, 11, 0)
+"""NOTE: get_rope's "yarn" branch builds MRotaryEmbedding (scaling_factor=factor, over
+original_max_position_embeddings) for a block with mrope_section from the 0.11.0 wheel
+(rotary_embedding/__init__.py, to 0.34.0); the 0.9.1-0.10.2 wheels build YaRNScalingRotaryEmbedding
+whatever the block holds: original x factor rows, not enlarged."""
+
+MROPE_POSITIONS_FACTOR_FROM: Version = (0, 32, 0)
+"""NOTE: from the 0.32.0 wheel (0.32.0, 0.33.0 and 0.34.0 read) get_rope takes
+`mrope_positions_factor: int = 4` (also in its _ROPE_DICT key) and MRotaryEmbedding sizes its
+cache at `max_position_embeddings * positions_factor`. Only MROPE_UNENLARGED_TYPES' decoder
+layers pass another: qwen3_vl.py mrope_positions_factor(vllm_config) is 4 where the target's
+multimodal config prunes video (--video-pruning-rate > 0: MultiModalConfig.
+is_multimodal_pruning_enabled, "Video pruning keeps the positions of the tokens it drops"), else
+1. Headroom passes no --video-pruning-rate, so those models plan one row per position there.
+Every other M-RoPE model (Qwen2-VL, Qwen2.5-VL, GLM-4.xV, Keye, Qwen3-Omni's thinker, ...) keeps
+get_rope's default 4."""
+
+MROPE_UNENLARGED_TYPES = frozenset((
+    "qwen3_vl", "qwen3_vl_moe", "qwen3_5", "qwen3_5_moe", "qwen3_5_text", "qwen3_5_moe_text"))
+"""NOTE: model types whose decoder layer passes qwen3_vl.py mrope_positions_factor(vllm_config)
+to get_rope (0.32.0, 0.33.0 and 0.34.0 wheels): Qwen3VLDecoderLayer (qwen3_vl.py),
+Qwen3VLMoeDecoderLayer (qwen3_vl_moe.py) and Qwen3_5DecoderLayer (qwen3_5.py: the
+Qwen3_5 / Qwen3_5Moe ForConditionalGeneration and ForCausalLM classes, and qwen3_5_mtp.py's
+draft layer)."""
+
+
+def mrope_cache_factor(mrope: bool, rope_type: str | None, model_type: str,
+                       version: Version) -> int:
+    """Rows per position of the rotary cos/sin cache vLLM `version` builds for a model whose
+    rope block has mrope_section (`mrope`) and rope type `rope_type` (None: default):
+    MROPE_CACHE_FACTOR where get_rope builds an M-RoPE class (MROPE_ROPE_TYPES; yarn from
+    MROPE_YARN_FROM), 1 for MROPE_UNENLARGED_TYPES from MROPE_POSITIONS_FACTOR_FROM (no video
+    pruning), and 1 where no M-RoPE is built."""
+    kind = rope_type or "default"
+    if not mrope or kind not in MROPE_ROPE_TYPES or (kind == "yarn" and version < MROPE_YARN_FROM):
+        return 1
+    if (version >= MROPE_POSITIONS_FACTOR_FROM and model_type in MROPE_UNENLARGED_TYPES
+            and kind in ("default", "yarn")):
+        return 1
+    return MROPE_CACHE_FACTOR
+
+
 CLAMP_OUTPUT_FROM: Version = (0, 32, 0)
 """NOTE: a request whose prompt + max_tokens exceeds max_model_len. The 0.9.1-0.17.0 wheels'
 OpenAIServing._validate_input (entrypoints/openai/serving_engine.py; engine/serving.py from

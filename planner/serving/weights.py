@@ -145,6 +145,8 @@ class WeightLoadRules(NamedTuple):
     # mxfp4.mxfp4_moe_kernel_of: the kernel MXFP4 experts run on, asked once per plan: MXFP4's
     # expert_pad and expert_bias_fp32 follow it, the plan's notes name it (plan.notes.gpu_notes)
     mxfp4_kernel: Mxfp4Kernel = "unknown"
+    # rows per position of an M-RoPE rotary cache (vllm_versions.mrope_cache_factor)
+    mrope_factor: int = 1
 
 
 _NO_LOAD_RULES = WeightLoadRules()
@@ -284,7 +286,8 @@ def rank_weights(
         Python step per stage: 126 stages x TP 32 of Llama 3.1 405B are a few kinds)."""
         bits = _loaded_bits(spec, scheme, rules)
         stages = pp_layer_split(spec.num_layers, layout.pp)
-        rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem)
+        rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem,
+                                rules.mrope_factor)
         remainders, runs = _ep_remainder_runs(params, rules, ep_size, layout.tp)
         # stages of alike layers (_layer_kinds) and the same first / last duties hold the
         # same bytes: a deep PP split (126 stages of Llama 3.1 405B) works out a few
@@ -785,29 +788,35 @@ def mtp_excluded(spec: ModelSpec, scheme: QuantScheme) -> bool:
         for p in spec.quant.excluded_modules)
 
 
-def rope_cache_rows(spec: ModelSpec) -> int:
-    """Rows (positions) of the global rotary cos/sin cache vLLM precomputes.
+def rope_cache_rows(spec: ModelSpec, mrope_factor: int = 1) -> int:
+    """Rows of the global rotary cos/sin cache vLLM precomputes, `mrope_factor` rows per
+    position of an M-RoPE's (vllm_versions.mrope_cache_factor: 4 where MRotaryEmbedding
+    enlarges it; Qwen3-VL-32B at vLLM 0.31: 262,144 x 4 = 1,048,576 rows, at 0.32 on 262,144).
 
     NOTE (vLLM model_executor/layers/rotary_embedding): get_rope(head_size, max_position =
     config.max_position_embeddings, ...) builds cos_sin_cache of shape [rows, rotary_dim]:
-    default / llama3 / dynamic / mrope: rows = max_position (Llama-3.1: 131,072; Llama-4-Scout
-    10,485,760); linear (LinearScalingRotaryEmbedding): max_position x factor (Gemma-3:
-    131,072 x 8 = 1,048,576); yarn and deepseek_yarn (YaRNScaling / DeepseekScaling, which
-    get original_max_position_embeddings): ceil(original x factor) (DeepSeek-V2: 4,096 x 40
-    = 163,840). Other types (longrope, ...) are ASSUMED to be max_position rows.
+    default / llama3 / dynamic: rows = max_position (Llama-3.1: 131,072; Llama-4-Scout
+    10,485,760), an M-RoPE's x mrope_factor; linear (LinearScalingRotaryEmbedding):
+    max_position x factor (Gemma-3: 131,072 x 8 = 1,048,576); yarn and deepseek_yarn
+    (YaRNScaling / DeepseekScaling, which get original_max_position_embeddings): ceil(original
+    x factor) (DeepSeek-V2: 4,096 x 40 = 163,840), an M-RoPE's ceil(original x mrope_factor x
+    factor). Other types (longrope, ...) are ASSUMED to be max_position rows.
     """
     return rope_rows(spec.rope_scaling_type, spec.rope_scaling_factor,
-                     spec.max_position_embeddings, spec.original_max_position_embeddings)
+                     spec.max_position_embeddings, spec.original_max_position_embeddings,
+                     mrope_factor)
 
 
 def rope_rows(kind: str | None, factor: float | None, max_position: int,
-              original: int | None) -> int:
-    """Rows of a cos/sin cache get_rope builds for rope type `kind` (rope_cache_rows)."""
+              original: int | None, mrope_factor: int = 1) -> int:
+    """Rows of a cos/sin cache get_rope builds for rope type `kind` (rope_cache_rows): an
+    M-RoPE enlarges the positions it is built over by `mrope_factor` before a YaRN factor
+    applies (MRotaryEmbedding over original x 4, then YaRN's arange(positions x factor))."""
     if kind == "linear":
         return math.ceil(max_position * (factor or 1.0))
     if kind == "yarn" and original:
-        return math.ceil(original * (factor or 1.0))
-    return max_position
+        return math.ceil(original * mrope_factor * (factor or 1.0))
+    return max_position * mrope_factor
 
 
 FP32_ROPE_CACHE = frozenset({"gpt_oss"})
@@ -827,13 +836,14 @@ _ROPE: IdentityMemo[int] = IdentityMemo(256)
 """rope_cache_bytes by spec and element bytes."""
 
 
-def rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
-    """_rope_cache_bytes, cached per spec and element size: rank_weights asks for every
-    layout."""
-    return _ROPE.get(spec, (elem_bytes,), _rope_cache_bytes, spec, elem_bytes)
+def rope_cache_bytes(spec: ModelSpec, elem_bytes: int, mrope_factor: int = 1) -> int:
+    """_rope_cache_bytes, cached per spec, element size and M-RoPE rows per position:
+    rank_weights asks for every layout."""
+    return _ROPE.get(spec, (elem_bytes, mrope_factor), _rope_cache_bytes, spec, elem_bytes,
+                     mrope_factor)
 
 
-def _rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
+def _rope_cache_bytes(spec: ModelSpec, elem_bytes: int, mrope_factor: int) -> int:
     """Bytes of the rotary cos/sin caches on one rank (vLLM builds them on every rank).
 
     NOTE (vLLM rotary_embedding/base.py, get_rope): RotaryEmbedding computes cos and sin
@@ -845,18 +855,32 @@ def _rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
     256 x 2 = 0.5 GiB global + 131,072 x 256 x 2 = 0.0625 GiB for the sliding layers' own
     unscaled rope (rope_local: max_position rows). Partial rotary: Qwen3-Next 262,144 x
     (256 x 0.25 = 64) x 2 = 32 MiB. MLA uses qk_rope_head_dim; NoPE layers (rotary_dim 0),
-    linear-attention and Mamba layers have none.
+    linear-attention and Mamba layers have none. An M-RoPE's cache holds `mrope_factor` rows
+    per position (rope_cache_rows): Qwen3.5-27B at vLLM 0.31, 262,144 x 4 x 64 x 2 B = 128 MiB.
     """
-    caches: set[tuple[int, int, bool]] = set()  # (head_dim, cache width, local)
+    rows = rope_cache_rows(spec, mrope_factor)
+    local_rows = spec.max_position_embeddings
+    return elem_bytes * sum((local_rows if local else rows) * dim
+                            for _, dim, local in _rope_caches(spec))
+
+
+def global_rope_widths(spec: ModelSpec) -> tuple[int, ...]:
+    """The widths of the rotary caches built over rope_cache_rows (not a sliding layer's own
+    local rope), one per cache, as _rope_cache_bytes counts them."""
+    return tuple(sorted(dim for _, dim, local in _rope_caches(spec) if not local))
+
+
+def _rope_caches(spec: ModelSpec) -> set[tuple[int, int, bool]]:
+    """(head_dim, cache width, local) of each rotary cache get_rope builds for `spec`'s
+    layers: one per distinct key (_rope_cache_bytes)."""
+    caches: set[tuple[int, int, bool]] = set()
     for layer in spec.layers:
         mixer = layer.mixer
         if isinstance(mixer, MlaMixer):
             caches.add((mixer.qk_rope_head_dim, mixer.qk_rope_head_dim, False))
         elif isinstance(mixer, AttentionMixer) and mixer.rotary_dim:
             caches.add((mixer.head_dim, mixer.rope_cache_dim, mixer.rope_local))
-    rows = rope_cache_rows(spec)
-    local_rows = spec.max_position_embeddings
-    return elem_bytes * sum((local_rows if local else rows) * dim for _, dim, local in caches)
+    return caches
 
 
 _LAYER_COMPONENTS: tuple[Component, ...] = (

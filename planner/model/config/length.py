@@ -36,7 +36,9 @@ def _check_theta(theta: object, where: str) -> None:
 
 
 def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
-    """rope_scaling / rope_parameters: type, factor, and the context a YaRN factor gives.
+    """rope_scaling / rope_parameters: type, factor, the context a YaRN factor gives, and
+    "mrope" where the block has mrope_section (get_rope then builds an M-RoPE, whatever the
+    factor: ModelSpec.mrope).
 
     A factor that stretches the context past MAX_CONTEXT is refused. NOTE (vLLM
     model_executor/layers/rotary_embedding, get_rope): linear and YaRN scaling precompute a
@@ -55,16 +57,17 @@ def rope_scaling(r: Reader, top: Reader, max_pos: int) -> dict:
         _check_theta(block.get("rope_theta"), f"{reader.where(k)}.rope_theta")
         rtype = block.get("rope_type", block.get("type"))
         factor = block.get("factor")
+        mrope = {"mrope": True} if "mrope_section" in block and not rope_nested(block) else {}
         if factor is None and rtype in FACTOR_ROPE_TYPES:
             raise ConfigError(f"{reader.where(k)} has rope_type {rtype!r} but no factor: vLLM's "
                               f"get_rope reads rope_parameters[\"factor\"] for it (KeyError), "
                               "as transformers' rope validation does (\"Missing required keys in "
                               "`rope_parameters`\"); give the scaling factor")
         if rtype is None or rtype == "default" or factor is None:
-            return {}
+            return mrope
         if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor > 0:
             raise ConfigError(f"{reader.where(k)}.factor must be a positive number")
-        out: dict = {"type": str(rtype), "factor": float(factor)}
+        out: dict = {"type": str(rtype), "factor": float(factor), **mrope}
         orig = block.get("original_max_position_embeddings")
         if orig is not None:
             out["original"] = as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",

@@ -322,6 +322,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         max_position_embeddings=max_pos,
         rope_scaling_type=rope.get("type"),
         rope_scaling_factor=rope.get("factor"),
+        mrope=rope.get("mrope", False),
         extended_context_tokens=rope.get("extended"),
         original_max_position_embeddings=rope.get("original"),
         window=window,

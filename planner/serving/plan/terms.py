@@ -72,6 +72,8 @@ from planner.serving.runner_v2 import v2_term_notes
 from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
 from planner.serving.vllm_versions import (
     GRAPHS_SUBTRACTED_FROM,
+    MROPE_POSITIONS_FACTOR_FROM,
+    MROPE_UNENLARGED_TYPES,
     VllmRules,
     version_label,
     vllm_rules,
@@ -80,7 +82,9 @@ from planner.serving.weights import (
     FP32_ROPE_CACHE,
     data_mode_split_params,
     deepstack_buffer_bytes,
+    global_rope_widths,
     made_at_load,
+    rope_cache_rows,
     sparse_mla_buffer_bytes,
     tower_bytes,
     tower_rank_bytes,
@@ -137,6 +141,8 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
         notes.append("router in float32, as vLLM builds it")
     if spec.model_type in FP32_ROPE_CACHE:
         notes.append("rotary cos/sin cache in float32, as vLLM builds it")
+    if spec.mrope:
+        notes.append(_mrope_note(spec, r.load.mrope_factor, st.s.vllm_version, r.act_b))
     topk_bytes = sparse_mla_buffer_bytes(spec, r.mbt)
     if topk_bytes:
         drafts = r.states.draft_kv_layers if bind.pp_stage == st.layout.pp - 1 else 0
@@ -163,6 +169,35 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
                      "fallback holds them (its group halved until it divides each expert's "
                      "width per GPU)")
     return "".join(f"; {note}" for note in notes)
+
+
+def _mrope_note(spec: ModelSpec, factor: int, release: str, elem: int) -> str:
+    """The rows of an M-RoPE model's rotary cos/sin cache (weights.rope_cache_rows at
+    vllm_versions.mrope_cache_factor's rows per position) and why: enlarged x 4 by
+    MRotaryEmbedding, one per position for Qwen3-VL / Qwen3.5 from
+    MROPE_POSITIONS_FACTOR_FROM, or one per position where this release's get_rope builds no
+    M-RoPE for the rope type."""
+    rows, base = rope_cache_rows(spec, factor), rope_cache_rows(spec)
+    dims = global_rope_widths(spec)
+    widths = " + ".join(f"{w:,}" for w in dims)
+    size = f"{rows:,} rows x {widths} x {elem} B = {rows * sum(dims) * elem:,} B"
+    original, scale = spec.original_max_position_embeddings, spec.rope_scaling_factor
+    if spec.rope_scaling_type == "yarn" and original:
+        base_text = f"yarn {original:,} x {scale:g} = {base:,} positions"
+    else:
+        base_text = f"{base:,} positions"
+    if factor > 1:
+        return (f"rotary cos/sin cache: M-RoPE (mrope_section), {base_text} x {factor} = "
+                f"{size}: vLLM {release}'s MRotaryEmbedding enlarges it for video positions "
+                "(cache_max_position_num, rotary_embedding/mrope.py)")
+    if (vllm_rules(release).version >= MROPE_POSITIONS_FACTOR_FROM
+            and spec.model_type in MROPE_UNENLARGED_TYPES):
+        why = (f"vLLM {release} builds it with mrope_positions_factor 1 without video pruning "
+               "(qwen3_vl.py; 4 with --video-pruning-rate)")
+    else:
+        why = (f"vLLM {release}'s get_rope builds no M-RoPE for the "
+               f"{spec.rope_scaling_type or 'default'} rope type (rotary_embedding/__init__.py)")
+    return f"rotary cos/sin cache: M-RoPE (mrope_section), one row per position, {size}: {why}"
 
 
 def _trtllm_pad_note(spec: ModelSpec, multiple: int, expert_tp: int) -> str:

@@ -37,6 +37,7 @@ from planner.serving.vllm_versions import (
     INDEXER_WK_UNQUANTIZED_FROM,
     LATENT_FC1_WHOLE_FROM,
     Version,
+    mrope_cache_factor,
 )
 from planner.serving.weights import WeightLoadRules
 
@@ -97,7 +98,9 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         dsv4_sequence_parallel=(spec.compressed_attention is not None and gpu.vendor == "nvidia"
                                 and version >= DSV4_SEQUENCE_PARALLEL_FROM),
         mega_moe=spec.compressed_attention is not None and mega_moe_backend(moe_backend, version),
-        zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu), mxfp4_kernel=kernel)
+        zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu), mxfp4_kernel=kernel,
+        mrope_factor=mrope_cache_factor(spec.mrope, spec.rope_scaling_type, spec.model_type,
+                                        version))
 
 
 def expert_padding(spec: ModelSpec, scheme: QuantScheme, kernel: Mxfp4Kernel,

@@ -122,8 +122,11 @@ def test_deepstack_buffers_follow_the_tower_over_pipeline_stages() -> None:
                              layout=ParallelLayout(pp=2), engine=s))
         return [g.weights_bytes for g in p.per_gpu]
     new, old = stage_buffers("0.34.0"), stage_buffers("0.27.0")
-    assert old[1] - new[1] == TOWER_BYTES[1] + DEEPSTACK_BYTES
-    assert old[0] == new[0]
+    # and every stage's M-RoPE rotary cache holds 4 rows a position on 0.27.0, one on 0.34.0:
+    # 3 x 262,144 x 128 x 2 B = 201,326,592 B more on both (weights.rope_cache_rows)
+    mrope = 3 * 262_144 * 128 * 2
+    assert old[1] - new[1] == TOWER_BYTES[1] + DEEPSTACK_BYTES + mrope
+    assert old[0] - new[0] == mrope
 
 
 def test_a_modality_left_above_zero_keeps_the_tower() -> None:
