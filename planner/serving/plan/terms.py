@@ -193,7 +193,7 @@ def _mrope_note(spec: ModelSpec, factor: int, release: str, elem: int) -> str:
     if (vllm_rules(release).version >= MROPE_POSITIONS_FACTOR_FROM
             and spec.model_type in MROPE_UNENLARGED_TYPES):
         why = (f"vLLM {release} builds it with mrope_positions_factor 1 without video pruning "
-               "(qwen3_vl.py; 4 with --video-pruning-rate)")
+               "(qwen3_vl.py, 4 with --video-pruning-rate)")
     else:
         why = (f"vLLM {release}'s get_rope builds no M-RoPE for the "
                f"{spec.rope_scaling_type or 'default'} rope type (rotary_embedding/__init__.py)")

@@ -99,7 +99,7 @@ def test_yarn_mrope_is_enlarged_from_0_11_0():
     ("0.34.0", 67_108_864,
      "rotary cos/sin cache: M-RoPE (mrope_section), one row per position, 262,144 rows x 128 "
      "x 2 B = 67,108,864 B: vLLM 0.34.0 builds it with mrope_positions_factor 1 without video "
-     "pruning (qwen3_vl.py; 4 with --video-pruning-rate)"),
+     "pruning (qwen3_vl.py, 4 with --video-pruning-rate)"),
 ])
 def test_the_weights_term_shows_the_rows_and_the_factor(release, rope, note):
     # Qwen3-VL-32B in BF16 at TP 2 on 2x H100: every GPU holds the whole cache (rows x 128 x
