@@ -21,7 +21,6 @@ from planner.model.checkpoint import (
     ModelSource,
     unread_headers,
 )
-from planner.model.config.overrides import with_hf_overrides
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import DTYPE_SCHEME, checkpoint_scheme, resolve_scheme, scheme
 from planner.model.spec import ConfigError, ModelSpec
@@ -279,22 +278,23 @@ def load_model(model: str, revision: str | None = None, hf_overrides: str | None
     name, unservable = (source.repo_id, None) if source.repo_id else \
         _local_name(home_expanded(model))
     unservable = unservable or _corrupt_weights(source)
-    spec = _parsed(source, name, source.config)
+    spec = _parsed(source, name)
     if hf_overrides is not None:
         try:
-            spec = _parsed(source, name, with_hf_overrides(source.config,
-                                                           json.loads(hf_overrides)))
+            spec = _parsed(source, name, json.loads(hf_overrides))
         except ConfigError as exc:
             raise ConfigError(f"--hf-overrides {shortened(hf_overrides)}: {exc}") from exc
     return source, spec.model_copy(update={"unservable": unservable}) if unservable else spec
 
 
-def _parsed(source: ModelSource, name: str | None, config: dict) -> ModelSpec:
-    """`config` (source's config.json, or it under --hf-overrides) parsed with source's other
-    files."""
-    return parse_model_config(config, source.hf_quant_config, name=name,
+def _parsed(source: ModelSource, name: str | None, hf_overrides: dict | None = None
+            ) -> ModelSpec:
+    """source's config.json (under --hf-overrides `hf_overrides`, parsed, where given) parsed
+    with source's other files."""
+    return parse_model_config(source.config, source.hf_quant_config, name=name,
                               tokenizer_config=source.tokenizer_config,
-                              processor_configs=source.processor_configs)
+                              processor_configs=source.processor_configs,
+                              hf_overrides=hf_overrides)
 
 
 def model_identity(model: str, source: ModelSource) -> str:

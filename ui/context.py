@@ -17,7 +17,6 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from planner.model.checkpoint import ModelSource
-from planner.model.config.overrides import with_hf_overrides
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ConfigError, ModelSpec
@@ -397,23 +396,24 @@ def model_spec(model: str, revision: str = "") -> ModelSpec:
     key = (model, revision, overrides)
     if key not in specs:
         source = model_source(model, revision)
-        specs[key] = _parsed(source, model, source.config)
+        specs[key] = _parsed(source, model)
         if overrides:  # as the CLI's load_model: the config as read parses first
             try:
-                specs[key] = _parsed(source, model, with_hf_overrides(
-                    source.config, json.loads(overrides)))
+                specs[key] = _parsed(source, model, json.loads(overrides))
             except ConfigError as exc:
                 del specs[key]
                 raise ConfigError(f"{LABELS['hf_overrides']} {overrides}: {exc}") from exc
     return specs[key]
 
 
-def _parsed(source: ModelSource, model: str, config: dict) -> ModelSpec:
-    """`config` (source's config.json, or it under the HF overrides) parsed with source's
-    other files."""
-    return parse_model_config(config, source.hf_quant_config, name=source.repo_id or model,
+def _parsed(source: ModelSource, model: str, hf_overrides: dict | None = None) -> ModelSpec:
+    """source's config.json (under the HF overrides `hf_overrides`, parsed, where given)
+    parsed with source's other files."""
+    return parse_model_config(source.config, source.hf_quant_config,
+                              name=source.repo_id or model,
                               tokenizer_config=source.tokenizer_config,
-                              processor_configs=source.processor_configs)
+                              processor_configs=source.processor_configs,
+                              hf_overrides=hf_overrides)
 
 
 def current_spec() -> ModelSpec:

@@ -789,6 +789,12 @@ class ModelSpec(_Frozen):
         default=None, description="the config.json fields vLLM's derived max_model_len reads "
         "(None for a hand-built spec: max_position_embeddings and the rope_scaling fields)"
     )
+    own_rope_scaling: bool = Field(
+        default=False, description="config.json's text config holds a rope_scaling object, "
+        "read before any --hf-overrides (model.config.overrides.own_rope_scaling): under "
+        "transformers 4 a text_config.rope_scaling override reaches the rope_parameters vLLM "
+        "reads only then (planner.serving.hf_overrides)"
+    )
     fields: tuple[FieldSource, ...] = ()
     assumptions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()

@@ -72,16 +72,11 @@ def hf_overrides_errors(spec: ModelSpec, hf_overrides: str | None, version: Vers
     - a rope block under text_config spelled rope_parameters before
       ROPE_PARAMETERS_WINDOW_FROM, which reads rope_scaling only: set beside it, never read.
     - spelled rope_scaling from ROPE_PARAMETERS_WINDOW_FROM up to TRANSFORMERS_5_ALLOWED_FROM
-      (transformers 4): it reaches the rope_parameters vLLM reads only where config.json's text
-      config has a rope_scaling of its own. NOTE: patch_rope_parameters
-      (transformers_utils/config.py, 0.12.0 and 0.19.1 wheels) makes rope_parameters that same
-      dict under transformers 4, and a new {"rope_type": "default", "rope_theta": ...}
-      otherwise, which _update_nested's merge into rope_scaling does not touch (checked on
-      transformers 4.57.6's Qwen3VLMoeConfig from Qwen3-VL-30B-A3B-Instruct's config.json, which
-      has none: rope_parameters stays {"rope_type": "default", "rope_theta": 5000000}; from
-      Qwen3-VL-32B-Instruct's, which has one, the merge reaches it). The plan is
-      not told which config.json held one, so it refuses the spelling there (rope_parameters
-      reaches in both cases: the merge goes into that dict, or sets it).
+      (transformers 4) where config.json's text config has no rope_scaling of its own
+      (spec.own_rope_scaling, overrides.own_rope_scaling: patch_rope_parameters then makes
+      rope_parameters a new dict, which the merge, set beside it, does not reach); with one
+      (Qwen3-VL-32B) the merge reaches it and is planned (rope_parameters reaches in both
+      cases: the merge goes into that dict, or sets it).
     - top-level keys on a FLAT_TEXT_CONFIG_TYPES model from TRANSFORMERS_5_ALLOWED_FROM:
       transformers 5 forwards nothing from the wrapper to its text_config (4.57.6's
       Qwen2VLConfig.__setattr__ did), so vLLM sets them where nothing reads them."""
@@ -107,10 +102,11 @@ def hf_overrides_errors(spec: ModelSpec, hf_overrides: str | None, version: Vers
         return (f"--hf-overrides: vLLM {label} reads the text config's rope_scaling "
                 "(config/model.py, get_rope), and text_config.rope_parameters is set beside "
                 "it, never read: give the block as rope_scaling.",)
-    if "rope_scaling" in nested and version < TRANSFORMERS_5_ALLOWED_FROM and \
-            version >= ROPE_PARAMETERS_WINDOW_FROM:
+    if "rope_scaling" in nested and not spec.own_rope_scaling and \
+            ROPE_PARAMETERS_WINDOW_FROM <= version < TRANSFORMERS_5_ALLOWED_FROM:
         return (f"--hf-overrides: vLLM {label} (transformers 4) reads the text config's "
                 "rope_parameters, which text_config.rope_scaling reaches only where config.json's "
-                "text_config has a rope_scaling of its own (patch_rope_parameters): give the "
-                "block as rope_parameters, which vLLM updates in place.",)
+                "text_config has a rope_scaling of its own (patch_rope_parameters), and this one "
+                "has none: it is set beside them, never read; give the block as "
+                "rope_parameters, which vLLM updates in place.",)
     return ()

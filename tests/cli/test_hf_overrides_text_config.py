@@ -97,8 +97,6 @@ def test_the_block_alone_lengthens_only_before_vllm_030(capsys, version, fits) -
     (NESTED, "0.11.0", "AssertionError: vLLM 0.11.0 sets --hf-overrides' text_config"),
     # 0.11.x reads rope_scaling only
     (PARAMETERS, "0.11.2", "text_config.rope_parameters is set beside it, never read"),
-    # transformers 4: rope_scaling reaches rope_parameters only where config.json had one
-    (NESTED, "0.19.0", "give the block as rope_parameters"),
 ])
 def test_releases_that_do_not_apply_it_refuse(capsys, override, version, words) -> None:
     plan = plan_json(capsys, *VL, "--hf-overrides", override, "--max-model-len", "524288",
@@ -107,11 +105,51 @@ def test_releases_that_do_not_apply_it_refuse(capsys, override, version, words) 
 
 
 @pytest.mark.parametrize(("override", "version"), [
-    (PARAMETERS, "0.19.0"), (NESTED, "0.11.2"), (PARAMETERS, "0.19.1"), (NESTED, "0.25.0")])
+    (PARAMETERS, "0.19.0"), (NESTED, "0.11.2"), (PARAMETERS, "0.19.1"), (NESTED, "0.25.0"),
+    # transformers 4: Qwen3-VL-32B's text_config has a rope_scaling of its own, which
+    # patch_rope_parameters makes rope_parameters (transformers_utils/config.py, 0.12.0 and
+    # 0.19.0 wheels: `config.rope_parameters = rope_scaling`, the same dict), so the merge
+    # into rope_scaling is the merge into what vLLM reads: yarn, 262,144 x 2.0 = 524,288
+    (NESTED, "0.12.0"), (NESTED, "0.19.0")])
 def test_the_spelling_each_release_reads_plans(capsys, override, version) -> None:
     plan = plan_json(capsys, *VL, "--hf-overrides", override, "--max-model-len", "524288",
                  "--vllm-version", version)
     assert plan["fits"] and plan["max_model_len"] == 524_288, plan["errors"]
+    # the yarn block reaches the rotary cache: MRotaryEmbedding's cache_max_position_num =
+    # max_position x 4 (rotary_embedding/mrope.py, 0.9.1-0.31.0 wheels; get_rope's yarn
+    # max_position the original 262,144), x factor 2.0 rows: 262,144 x 4 x 2 x 128 x 2 B
+    # (without it, 262,144 x 4 rows: half)
+    assert rope_cache_bytes(plan) == 4 * ROPE_BYTES == 536_870_912
+
+
+@pytest.mark.parametrize(("model", "version"), [
+    ("Qwen/Qwen3-VL-30B-A3B-Instruct", "0.12.0"), ("Qwen/Qwen3-VL-30B-A3B-Instruct", "0.19.0"),
+    ("Qwen/Qwen3.5-27B", "0.19.0")])
+def test_transformers_4_ignores_rope_scaling_without_the_configs_own(capsys, model, version
+                                                                     ) -> None:
+    """Qwen3-VL-30B-A3B's text_config has no rope block, Qwen3.5-27B's only rope_parameters
+    (planner/catalog_data): under transformers 4 (vLLM 0.12.0-0.19.0) the loaded text config's
+    rope_scaling is None (transformers 4.57.6 Qwen3VLMoeTextConfig's default; vLLM's own
+    Qwen3_5TextConfig, 0.17.0 wheel, takes no rope_scaling), so patch_rope_parameters
+    (transformers_utils/config.py, 0.12.0 wheel) builds rope_parameters = {"rope_type":
+    "default", "rope_theta": ...} apart, and _update_nested (config/model.py) sets
+    text_config.rope_scaling to the block beside it: never read. rope_parameters reaches."""
+    refused = plan_json(capsys, "--model", model, "--gpu", "h100", "--gpus", "8",
+                        "--hf-overrides", NESTED, "--vllm-version", version)
+    assert not refused["fits"]
+    assert "and this one has none: it is set beside them, never read" in refused["errors"][0]
+    planned = plan_json(capsys, "--model", model, "--gpu", "h100", "--gpus", "8",
+                        "--hf-overrides", PARAMETERS, "--vllm-version", version)
+    assert not any("--hf-overrides" in e for e in planned["errors"])
+
+
+def test_own_rope_scaling_is_read_before_the_override() -> None:
+    """spec.own_rope_scaling is config.json's: Qwen3-VL-30B-A3B's text_config has no
+    rope_scaling, and stays so read under an override that sets one there."""
+    assert load_model("Qwen/Qwen3-VL-32B-Instruct")[1].own_rope_scaling
+    assert not load_model("Qwen/Qwen3.5-27B")[1].own_rope_scaling  # rope_parameters only
+    assert not load_model("Qwen/Qwen3-VL-30B-A3B-Instruct", hf_overrides=NESTED)[1] \
+        .own_rope_scaling
 
 
 def test_inspect_shows_the_derived_context(capsys) -> None:

@@ -139,6 +139,26 @@ def with_hf_overrides(config: dict, overrides: dict) -> dict:
                       "have `num_attention_heads`\"): give the keys at the top level")
 
 
+def own_rope_scaling(config: dict) -> bool:
+    """Whether config.json's text config (its text_config; a config without one, or a
+    FLAT_TEXT_CONFIG_TYPES one, itself) holds a rope_scaling object, read before any
+    --hf-overrides: the attribute transformers 4 loads as given, and the one a
+    text_config.rope_scaling override is merged into under it.
+
+    NOTE: patch_rope_parameters (transformers_utils/config.py, 0.12.0 and 0.19.0 wheels),
+    transformers 4 branch: `if (rope_scaling := getattr(config, "rope_scaling", None)) is not
+    None: config.rope_parameters = rope_scaling` (the same dict), else rope_parameters is a new
+    {"rope_type": "default", "rope_theta": ...}; _update_nested, after it, merges the override
+    into getattr(text_config, "rope_scaling") where that is a dict and sets it otherwise. So
+    the merge reaches the rope_parameters vLLM reads only where this is True (transformers
+    4.57.6, Qwen3VLConfig from Qwen3-VL-32B-Instruct's config.json: both names the merged
+    block, one object; Qwen3VLMoeConfig from Qwen3-VL-30B-A3B-Instruct's, which has none:
+    rope_parameters stays {"rope_type": "default", "rope_theta": 5000000}; vLLM's
+    Qwen3_5TextConfig, 0.17.0 wheel, takes rope_parameters only)."""
+    text = config.get(TEXT_CONFIG)
+    return isinstance((text if isinstance(text, dict) else config).get("rope_scaling"), dict)
+
+
 def _replaced(config: dict, overrides: dict) -> dict:
     """`config` with the top-level `overrides` set, a rope block replacing either spelling."""
     out = dict(config)

@@ -40,6 +40,7 @@ from planner.model.config.length import (
 from planner.model.config.mlp import MLP_KEYS, activation
 from planner.model.config.moe import hunyuan_notes
 from planner.model.config.mtp import mimo_v2_mtp_layer, mtp_layer_count, nemotron_h_mtp_layer
+from planner.model.config.overrides import own_rope_scaling, with_hf_overrides
 from planner.model.config.per_layer import per_layer_inputs_and_kv_sharing
 from planner.model.config.processor import PixelLimit, ProcessorLimits, processor_limits
 from planner.model.config.quant import (
@@ -90,11 +91,15 @@ def parse_model_config(
     config: dict, hf_quant_config: dict | None = None, *, name: str | None = None,
     tokenizer_config: dict | None = None,
     processor_configs: dict[str, dict | None] | None = None,
+    hf_overrides: dict | None = None,
 ) -> ModelSpec:
     """Parse a config.json dict (and optional ModelOpt hf_quant_config.json) into a ModelSpec;
     `tokenizer_config` (tokenizer_config.json, where known) gives only the tokenizer's class
     names (_tokenizer_classes), `processor_configs` (the checkpoint's processor files by name,
-    where read) only a Qwen3-VL-family tower's image and video limits (_processor_sized).
+    where read) only a Qwen3-VL-family tower's image and video limits (_processor_sized);
+    `hf_overrides` (--hf-overrides, parsed: overrides.parse_hf_overrides) is applied to
+    `config` first (overrides.with_hf_overrides), whose own rope_scaling is kept in
+    ModelSpec.own_rope_scaling.
 
     Raises ConfigError, and nothing else, for any input that cannot be planned.
     """
@@ -110,6 +115,9 @@ def parse_model_config(
     config, hf_quant_config, tokenizer_config, spaced = _spaced_documents(
         config, hf_quant_config, tokenizer_config)
     _refuse_speculators_draft(config)
+    own = own_rope_scaling(config)
+    if hf_overrides is not None:
+        config = with_hf_overrides(config, hf_overrides)
     try:
         spec = _parse(config, hf_quant_config, name)
     except ConfigError:
@@ -120,6 +128,8 @@ def parse_model_config(
         raise ConfigError(f"config.json gives an invalid {loc}: {err['msg']}") from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
         raise ConfigError(f"config.json is malformed: {type(exc).__name__}: {exc}") from None
+    if own:
+        spec = spec.model_copy(update={"own_rope_scaling": True})
     if spaced:
         spec = spec.model_copy(update={"warnings": (*spec.warnings, (
             f"control characters in {', '.join(spaced)} are read as spaces (no real "
