@@ -5,6 +5,7 @@ from and which values could not be verified (notes).
 """
 
 import json
+from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -66,13 +67,33 @@ def catalog_entry(repo_id: str) -> CatalogEntry | None:
     return next((e for e in _load() if e.repo_id.lower() == wanted), None)
 
 
-def catalog_namesakes(repo_id: str) -> list[str]:
-    """Bundled repo ids of another owner (or of one, for a bare name) with the same model
-    name, case-insensitive: 'Qwen3-8B' -> ['Qwen/Qwen3-8B']; none for an id the catalog has."""
+NEAR_SPELLING_CUTOFF = 0.9
+"""difflib's similarity ratio above which a bundled repo id is offered for a mistyped one:
+'meta-llama/Llama-3.1-8B-Instuct' -> meta-llama/Llama-3.1-8B-Instruct (0.98), and not
+'Qwen3-Nonexistent' -> Qwen/Qwen3-Next-80B-A3B-Instruct. Chosen on this catalog's ids, not
+fitted to anything."""
+
+
+def catalog_near(repo_id: str, limit: int = 3) -> list[str]:
+    """Bundled repo ids a user may have meant by one the catalog lacks (case-insensitive; at
+    most `limit`; none for an id the catalog has): those of another owner (or of one, for a
+    bare name) with the same model name ('Qwen3-8B' -> ['Qwen/Qwen3-8B']), else those that
+    start with it ('google/gemma-3-27b' -> google/gemma-3-27b-it), then near spellings of it
+    (difflib, NEAR_SPELLING_CUTOFF: 'deepseek-ai/DeepSeekV3' -> deepseek-ai/DeepSeek-V3). A
+    bare name is compared with the ids' names."""
     wanted = repo_id.strip().lower()
+    ids = {e.repo_id.lower(): e.repo_id for e in _load()}
+    if wanted in ids:
+        return []
     name = wanted.rpartition("/")[2]
-    return [e.repo_id for e in _load()
-            if e.repo_id.lower() != wanted and e.repo_id.lower().rpartition("/")[2] == name]
+    namesakes = [repo for low, repo in ids.items() if low.rpartition("/")[2] == name]
+    if namesakes:
+        return namesakes[:limit]
+    keys = {(low if "/" in wanted else low.rpartition("/")[2]): repo for low, repo in ids.items()}
+    started = [repo for key, repo in keys.items() if key.startswith(wanted)]
+    near = [keys[key] for key in get_close_matches(wanted, list(keys), n=limit,
+                                                   cutoff=NEAR_SPELLING_CUTOFF)]
+    return list(dict.fromkeys(started + near))[:limit]
 
 
 def catalog_spec(repo_id: str) -> ModelSpec:

@@ -43,7 +43,7 @@ from probes.endpoint import (  # before the client reads HF_ENDPOINT and its tim
 from huggingface_hub import constants
 from pydantic import ValidationError
 
-from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry, catalog_namesakes
+from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry, catalog_near
 from planner.jsondoc import (
     RESAVE_AS_UTF8,
     JsonDocumentError,
@@ -421,14 +421,20 @@ def _stand_in(repo_id: str, revision: str | None, failure: HubError) -> ModelSou
             raise HubError(failure.kind, f"{failure.message} {repo_id}'s config.json in the local "
                            f"cache ({path}) is {kind}, not a file (an interrupted download or a "
                            f"deleted blob): delete {path.parents[2]} to fetch it again.")
-        near = catalog_namesakes(repo_id) if revision is None else []
         raise HubError(
             failure.kind,
             f"{failure.message} {repo_id} is not in the local cache ({constants.HF_HUB_CACHE})"
             + (" nor in the bundled catalog." if revision is None else f" at {revision!r}.")
-            + (f" Did you mean {' or '.join(near)}?" if near else ""),
+            + (_did_you_mean(repo_id) if revision is None else ""),
         )
     return source
+
+
+def _did_you_mean(repo_id: str) -> str:
+    """" Did you mean A or B?" naming the bundled repo ids near `repo_id` (catalog_near:
+    its owner's or another's namesake, an id it starts, a near spelling), "" where none is."""
+    near = catalog_near(repo_id)
+    return f" Did you mean {' or '.join(near)}?" if near else ""
 
 
 _FALLBACK_REASONS = {
@@ -726,15 +732,17 @@ def _mapped(
             return HubError(
                 "private",
                 f"{repo_id} was not found with this token: the token was rejected or its "
-                "account has no access. Check the spelling and the token's read permission.",
+                "account has no access. Check the spelling and the token's read permission."
+                + _did_you_mean(repo_id),
             )
         return HubError(
             "private",
             f"{repo_id} was not found or is private: check the spelling; if it is private, "
-            "set HF_TOKEN (or enter a token) for an account with access.",
+            "set HF_TOKEN (or enter a token) for an account with access." + _did_you_mean(repo_id),
         )
     if isinstance(exc, errors.RepositoryNotFoundError):
-        hint = "" if "/" in repo_id else " Repo ids usually include the owner, e.g. Qwen/Qwen3-8B."
+        hint = _did_you_mean(repo_id) or (
+            "" if "/" in repo_id else " Repo ids usually include the owner, e.g. Qwen/Qwen3-8B.")
         return HubError(
             "not_found",
             f"No model repo {repo_id} on {constants.ENDPOINT}: check the spelling.{hint}",

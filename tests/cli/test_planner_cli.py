@@ -1842,6 +1842,12 @@ def test_a_model_without_its_owner_offline_gets_the_catalogs_namesake(capsys,
     # a name the catalog has under no owner gets no suggestion
     code, _, err = run_main(capsys, "plan", "--model", "Qwen3-Nonexistent", "--gpu", "h100-sxm")
     assert code == 2 and err.endswith("nor in the bundled catalog.\n"), err
+    # a typo in a full id got none either: the near bundled ids now (planner.catalog_near)
+    code, _, err = run_main(capsys, "plan", "--model", "meta-llama/Llama-3.1-8B-Instuct",
+                            "--gpu", "l4")
+    assert code == 2 and err.endswith(
+        "nor in the bundled catalog. Did you mean meta-llama/Llama-3.1-8B-Instruct or "
+        "meta-llama/Llama-3.1-70B-Instruct?\n"), err
 
 
 def test_plan_and_report_name_every_gpu_model_of_a_mixed_cluster(capsys, tmp_path) -> None:

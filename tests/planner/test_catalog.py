@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import catalog_entries, catalog_entry
+from planner.catalog import NEAR_SPELLING_CUTOFF, catalog_entries, catalog_entry, catalog_near
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from tests.conftest import CONFIG_DIR
@@ -290,3 +290,25 @@ def test_qwen25_32b_instruct_is_the_tt_metal_text_at_the_hub_s_663_bytes() -> No
     assert count_params(spec).total == 32_763_876_352
     assert kv_bytes_per_token(spec, 2) == 262_144
     assert spec.max_position_embeddings == 32_768
+
+
+def test_a_mistyped_repo_id_is_offered_the_bundled_ids_near_it() -> None:
+    # difflib's ratio is 2 x matched / both lengths, worked here lowercased:
+    # 'meta-llama/llama-3.1-8b-instuct' (31) against '...-instruct' (32): 31 matched, 62 / 63
+    # = 0.984; against 'meta-llama/llama-3.1-70b-instruct' (33): 30 matched, 60 / 64 = 0.9375;
+    # both above 0.9, the nearer first
+    assert NEAR_SPELLING_CUTOFF == 0.9
+    assert catalog_near("meta-llama/Llama-3.1-8B-Instuct") == [
+        "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-70B-Instruct"]
+    # 'openai/gpt-oss-120' (18) is the start of 'openai/gpt-oss-120b' (19): 36 / 37 = 0.973;
+    # '...-20b' (18): 17 matched, 34 / 36 = 0.944
+    assert catalog_near("openai/gpt-oss-120") == ["openai/gpt-oss-120b", "openai/gpt-oss-20b"]
+    # an id a catalog id starts with comes first, whatever its ratio
+    assert catalog_near("google/gemma-3-27b")[0] == "google/gemma-3-27b-it"
+    # a bare name: the owner's namesake alone, compared with the ids' names
+    assert catalog_near("qwen3-8b") == ["Qwen/Qwen3-8B"]
+    assert catalog_near("gpt-oss-120")[0] == "openai/gpt-oss-120b"
+    # nothing near, and nothing for an id the catalog has (any case)
+    assert catalog_near("Qwen3-Nonexistent") == [] == catalog_near("acme/x")
+    assert catalog_near("qwen/QWEN3-8B") == []
+

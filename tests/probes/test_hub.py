@@ -984,6 +984,25 @@ def test_a_5xx_inside_hf_hub_download_maps_to_server_error():
     assert err.kind == "server_error" and "HTTP 503" in err.message
 
 
+@pytest.mark.parametrize(("status", "headers", "start"), [
+    (401, {}, "openai/gpt-oss-120 was not found or is private: check the spelling;"),
+    (404, {"X-Error-Code": "RepoNotFound"}, "No model repo openai/gpt-oss-120 on "),
+])
+def test_a_repo_the_hub_does_not_find_names_the_bundled_ids_near_it(status, headers, start):
+    # the hub answers a missing repo 401 without a token, 404 RepoNotFound with one; both said
+    # "check the spelling" and no more, where the catalog holds the id meant
+    import httpx2
+    from huggingface_hub.utils import hf_raise_for_status
+
+    url = "https://huggingface.co/api/models/openai/gpt-oss-120"
+    response = httpx2.Response(status, headers=headers, request=httpx2.Request("GET", url))
+    with pytest.raises(Exception) as raised:
+        hf_raise_for_status(response)
+    err = _mapped(raised.value, "openai/gpt-oss-120", None, None, 20.0)
+    assert err.message.startswith(start)
+    assert err.message.endswith(" Did you mean openai/gpt-oss-120b or openai/gpt-oss-20b?")
+
+
 # A tiny Llama (hidden 64, 2 layers, 4 heads of 16, 2 KV heads, MLP 128, vocab 100, untied):
 # embed 100 x 64 = 6,400; per layer q 64x64 + k 64x32 + v 64x32 + o 64x64 = 12,288,
 # gate/up/down 3 x 64 x 128 = 24,576, 2 norms of 64 -> 36,992; x 2 layers = 73,984;
