@@ -33,7 +33,7 @@ from planner.serving.auto_layout import (
 )
 from planner.serving.eagle import EagleDraft, eagle_speculative_config, parse_eagle_draft
 from planner.serving.engine import EngineSettings
-from planner.serving.fixes import format_step
+from planner.serving.fixes import ALLOW_LONG_STEP, format_step
 from planner.serving.hardware import (
     MEASURED_TOTAL_STEP,
     ClusterSpec,
@@ -745,10 +745,12 @@ def app_words(text: str) -> str:
 
 _FIT_FLAGS = {f"--{field.replace('_', '-')}": LABELS[field] for field in (
     "max_model_len", "max_num_seqs", "max_num_batched_tokens", "kv_cache_dtype",
-    "gpu_memory_utilization", "block_size")}
+    "gpu_memory_utilization", "block_size")} | {
+    ALLOW_LONG_STEP: f"the \"{LABELS['allow_long_max_model_len']}\" box"}
 """The vLLM flags a nearest change that fits names (planner.serving.fixes._tries: each an
-EngineSettings field, hyphenated) -> the label of the Plan page field that sets it
-(ui.state.LABELS), the one its Apply button changes."""
+EngineSettings field, hyphenated; fixes.allow_long_fit's flag) -> the label of the Plan page
+field that sets it (ui.state.LABELS), the one its Apply button changes (the box: ticked by
+hand)."""
 _FIT_FLAG = re.compile(r"(`[^`]*`)|(?<![\w'-])(" + "|".join(map(re.escape, _FIT_FLAGS))
                        + r")(?![\w-])")
 """A _FIT_FLAGS flag in running text; or, first, text quoted as code, kept as it is."""

@@ -10,11 +10,12 @@ to apply: the app's Plan page's Apply button.
 from pydantic import BaseModel
 
 from planner.model.quant import checkpoint_scheme, scheme
-from planner.serving.engine import EngineSettings
+from planner.serving.engine import EngineSettings, vllm_window
 from planner.serving.layout import ParallelLayout
+from planner.serving.long_len import over_window_part
 from planner.serving.plan import FitChange, Plan, PlanRequest, summary_figures
 from planner.serving.sweep import accepts_what_if, layout_candidates, quant_candidates
-from planner.serving.vllm_versions import EngineError
+from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.text import with_article
 
 TARGET_QUANT_FLAG = "--target-quant"
@@ -144,6 +145,32 @@ def _longer_in_fp8(request: PlanRequest, update: FitChange) -> str | None:
             update={**fp8, "max_model_len": length}), request.layout)
     return f"--kv-cache-dtype fp8 with --max-model-len {length} fits" if (
         figures and figures["fits"]) else None
+
+
+ALLOW_LONG_STEP = "--allow-long-max-model-len"
+"""The CLI flag allow_long_fit names (the app: its "Allow max_model_len above the model's"
+box, ui.context._FIT_FLAGS)."""
+
+
+def allow_long_fit(request: PlanRequest) -> str | None:
+    """Where the --max-model-len asked passes the model's derived one (vLLM's refusal) and
+    --allow-long-max-model-len is not given: that flag, where the plan at the length asked
+    fits with it ('--allow-long-max-model-len fits at 65,536 tokens (unmodelled: output past
+    the model's 40,960 tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1))', Plan.allow_long_fit); None
+    otherwise. The length asked kept, beside nearest_fit's shorter one."""
+    s = request.engine
+    if s.allow_long_max_model_len or s.max_model_len is None:
+        return None
+    version = vllm_rules(s.vllm_version).version
+    window = vllm_window(request.model, version)
+    if s.max_model_len <= window.limit:
+        return None
+    figures = _figures(request, s.model_copy(update={"allow_long_max_model_len": True}),
+                       request.layout)
+    if not figures or not figures["fits"]:
+        return None
+    return (f"{ALLOW_LONG_STEP} fits at {s.max_model_len:,} tokens (unmodelled: "
+            f"{over_window_part(window, version, request.model.model_type)})")
 
 
 def _change(request: PlanRequest, update: FitChange, layout: ParallelLayout) -> FitChange:

@@ -33,6 +33,10 @@ def test_plan_box_plans_the_cli_figures_and_round_trips_the_link(capsys) -> None
     # vLLM's refusal, as without the flag (startup.startup_errors)
     assert "is greater than the derived max_model_len (max_position_embeddings=40960" in texts(at)
     assert launch_command(at) == ""
+    # refused for the length only: the nearest change names the box beside a shorter length
+    # (fixes.allow_long_fit; the CLI's --allow-long-max-model-len, ui.context._FIT_FLAGS)
+    assert ("Nearest change: max_model_len 40960 fits. For the length asked: the \"Allow "
+            "max_model_len above the model's\" box fits at 65,536 tokens") in texts(at)
     box.check().run()
     assert not at.exception and at.query_params["longlen"] == "1"
     verdict = unmodelled_verdict(at)  # a warning, never a green "Fits"

@@ -30,6 +30,29 @@ def test_plan_json_carries_the_key_the_verdict_and_the_command(capsys) -> None:
     assert data["kv_cache_tokens"] == 390_464 and not data["vllm_command"]
 
 
+def test_a_plan_refused_for_its_length_offers_the_flag_beside_a_shorter_length(capsys) -> None:
+    # refused only for 65,536 > 40,960 (fixes.allow_long_fit): planned with the flag it fits
+    # (390,464 KV tokens, above), so the advice names it beside nearest_fit's 40,960
+    code, out, _ = run_main(capsys, *PLAN, "--max-model-len", "64K", "--json")
+    data = json.loads(out)
+    assert not data["fits"] and data["nearest_fit"] == "--max-model-len 40960 fits"
+    assert data["allow_long_fit"] == (
+        "--allow-long-max-model-len fits at 65,536 tokens (unmodelled: output past the "
+        "model's 40,960 tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1))")
+    code, out, _ = run_main(capsys, *PLAN, "--max-model-len", "64K")
+    assert ("Nearest change: --max-model-len 40960 fits. For the length asked: "
+            f"{data['allow_long_fit']}.") in out.replace("\n", " ")
+    # given, or a length within 40,960 (refused for memory at 25 % of the H100), or a plan
+    # the flag does not fit: not offered. One RTX 4090 (24 GiB) holds Qwen3-8B's 15.27 GiB of
+    # weights but not one 65,536-token request (65,536 x 147,456 B = 9 GiB of KV)
+    rtx = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090"]
+    for argv in ((*PLAN, "--max-model-len", "64K", "--allow-long-max-model-len"),
+                 (*PLAN, "--max-model-len", "32K", "--gpu-memory-utilization", "0.25"),
+                 (*rtx, "--max-model-len", "64K")):
+        code, out, _ = run_main(capsys, *argv, "--json")
+        assert json.loads(out)["allow_long_fit"] is None, argv
+
+
 @pytest.mark.parametrize("command", [
     ["sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "1",
      "--max-model-len", "65536"],

@@ -72,12 +72,13 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
     if nearest and not fields["fits"]:
         # imported here, not at the top: planner.serving.fixes imports this package to plan
         # its candidates
-        from planner.serving.fixes import nearest_fit
+        from planner.serving.fixes import allow_long_fit, nearest_fit
 
         fix = nearest_fit(request, Plan.model_construct(**fields))
         if fix:
             fields.update(nearest_fit=fix.text, nearest_fit_change=fix.change,
                           longer_context_fit=fix.longer_context)
+        fields.update(allow_long_fit=allow_long_fit(request))
     return Plan.model_construct(
         **fields,
         model_runner=r.runner[0],

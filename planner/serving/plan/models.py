@@ -194,15 +194,24 @@ class Plan(PlanSummary):
         "'--kv-cache-dtype fp8 with --max-model-len 29056 fits' (planned: None where this GPU "
         "and release refuse fp8 KV, or it holds no longer one)")
 
+    allow_long_fit: str | None = Field(
+        default=None, description="a plan refused for a --max-model-len past the model's "
+        "derived one: --allow-long-max-model-len where the plan at the length asked fits with "
+        "it, '--allow-long-max-model-len fits at 65,536 tokens (unmodelled: output past the "
+        "model's 40,960 tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1))' (planner.serving.fixes."
+        "allow_long_fit); None elsewhere")
+
     @property
     def fit_advice(self) -> str:
-        """nearest_fit and longer_context_fit in a sentence or two, as the CLI, app and report
-        show them ('' for a plan with neither)."""
+        """nearest_fit, longer_context_fit and allow_long_fit in a sentence or three, as the
+        CLI, app and report show them ('' for a plan with none)."""
         if not self.nearest_fit:
-            return ""
+            return f"Nearest change: {self.allow_long_fit}." if self.allow_long_fit else ""
         longer = (f" For a longer context: {self.longer_context_fit}."
                   if self.longer_context_fit else "")
-        return f"Nearest change: {self.nearest_fit}.{longer}"
+        asked = (f" For the length asked: {self.allow_long_fit}." if self.allow_long_fit
+                 else "")
+        return f"Nearest change: {self.nearest_fit}.{longer}{asked}"
 
     @property
     def launch_lines(self) -> list[str]:
