@@ -49,13 +49,38 @@ def long_len(allowed: bool, max_model_len: int, window: VllmWindow) -> bool:
     return allowed and max_model_len > window.limit
 
 
-def over_window(max_model_len: int, window: VllmWindow) -> str:
-    """vLLM's words for a max_model_len above the derived one, which both its refusal and its
-    warning open with (_get_and_verify_max_len's `msg`, the same in every covered wheel;
-    vLLM prints a rope-scaled length as a float, "131072.0": Headroom writes the integer)."""
-    return (f"User-specified max_model_len ({max_model_len}) is greater than the derived "
-            f"max_model_len ({window.key}={window.limit} or model_max_length="
-            f"{window.model_max_length} in model's config.json).")
+CAUTION = ("VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme caution. If the model uses "
+           "relative position encoding (RoPE), positions exceeding derived_max_model_len lead "
+           "to nan. If the model uses absolute position encoding, positions exceeding "
+           "derived_max_model_len will cause a CUDA array out-of-bounds error.")
+"""_get_and_verify_max_len's `warning` from LONG_LEN_CAUTION_FROM, which both its refusal and
+its warning end with (over_window_refusal, over_window_warning)."""
+
+
+def over_window(max_model_len: int, window: VllmWindow, version: Version) -> str:
+    """vLLM `version`'s words for a max_model_len above the derived one, which both its refusal
+    and its warning open with (_get_and_verify_max_len's `msg`; vLLM prints a rope-scaled
+    length as a float, "131072.0": Headroom writes the integer). Before
+    LONG_LEN_CAUTION_FROM it goes on " This may lead to incorrect model outputs or CUDA
+    errors." (config.py, 0.9.1 and 0.10.0 wheels; config/__init__.py, 0.10.1)."""
+    msg = (f"User-specified max_model_len ({max_model_len}) is greater than the derived "
+           f"max_model_len ({window.key}={window.limit} or model_max_length="
+           f"{window.model_max_length} in model's config.json).")
+    if version < LONG_LEN_CAUTION_FROM:
+        return f"{msg} This may lead to incorrect model outputs or CUDA errors."
+    return msg
+
+
+def over_window_refusal(max_model_len: int, window: VllmWindow, version: Version) -> str:
+    """The ValueError vLLM `version` raises for a max_model_len above the derived one without
+    VLLM_ALLOW_LONG_MAX_MODEL_LEN, in its words (startup.startup_errors).
+
+    NOTE: _get_and_verify_max_len: `f"{msg} To allow overriding this maximum, set the env var
+    VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"` (0.9.1, 0.10.0 and 0.10.1 wheels: no full stop), and
+    from LONG_LEN_CAUTION_FROM `...=1. {warning}` (0.10.2, 0.11.1, 0.12.0 and 0.34.0 wheels)."""
+    said = (f"{over_window(max_model_len, window, version)} To allow overriding this maximum, "
+            f"set the env var {ALLOW_LONG_ENV}=1")
+    return f"{said}. {CAUTION}" if version >= LONG_LEN_CAUTION_FROM else said
 
 
 def over_window_warning(max_model_len: int, window: VllmWindow, version: Version,
@@ -63,20 +88,12 @@ def over_window_warning(max_model_len: int, window: VllmWindow, version: Version
     """The warning vLLM `version` logs at start-up under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, in
     its words, then what it means for this model's rotary cache (Headroom's words).
 
-    NOTE: 0.9.1-0.10.1 (config.py, config/__init__.py): msg + " This may lead to incorrect
-    model outputs or CUDA errors." then logger.warning("%s Make sure the value is correct and
-    within the model context size.", msg); from LONG_LEN_CAUTION_FROM:
-    logger.warning_once("%s %s", msg, warning) with the caution below."""
-    if version >= LONG_LEN_CAUTION_FROM:
-        said = (f"{over_window(max_model_len, window)} {ALLOW_LONG_ENV} must be used with "
-                "extreme caution. If the model uses relative position encoding (RoPE), "
-                "positions exceeding derived_max_model_len lead to nan. If the model uses "
-                "absolute position encoding, positions exceeding derived_max_model_len will "
-                "cause a CUDA array out-of-bounds error.")
-    else:
-        said = (f"{over_window(max_model_len, window)[:-1]}. This may lead to incorrect model "
-                "outputs or CUDA errors. Make sure the value is correct and within the model "
-                "context size.")
+    NOTE: 0.9.1-0.10.1 (config.py, config/__init__.py): logger.warning("%s Make sure the value
+    is correct and within the model context size.", msg); from LONG_LEN_CAUTION_FROM:
+    logger.warning_once("%s %s", msg, warning) with CAUTION."""
+    msg = over_window(max_model_len, window, version)
+    said = (f"{msg} {CAUTION}" if version >= LONG_LEN_CAUTION_FROM else
+            f"{msg} Make sure the value is correct and within the model context size.")
     cache = ("this model's rotary cos/sin cache is built for max_model_len (minimax_m2.py: "
              f"max(max_position_embeddings, max_model_len)), so positions past {window.limit:,} "
              "stay inside it; its rows past max_position_embeddings are not in the weights "

@@ -37,7 +37,7 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import VllmWindow
 from planner.serving.hardware import GpuSpec
-from planner.serving.long_len import ALLOW_LONG_ENV, over_window
+from planner.serving.long_len import over_window_refusal
 from planner.serving.startup.autoround import INC_AUTO_AWQ_FROM, inc_overrides_quantization
 from planner.serving.startup.block_size import block_size_errors
 from planner.serving.startup.device import capability
@@ -88,9 +88,8 @@ def startup_errors(
     A --max-model-len above the release's `window` (engine.vllm_window) is refused naming the
     length key that set it (max_len_key: seq_length, model_max_length, ... not always
     max_position_embeddings) with the window after rope scaling, as config/model.py
-    _get_and_verify_max_len words it (0.19.0 and 0.30.0 wheels; vLLM prints the scaled length
-    as a float where a rope block multiplied it, "131072.0": Headroom writes the integer),
-    unless `allow_long` (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: vLLM warns instead,
+    _get_and_verify_max_len words it (0.19.0 and 0.30.0 wheels; long_len.over_window_refusal
+    per release), unless `allow_long` (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: vLLM warns instead,
     planner.serving.long_len).
     """
     errors = [] if block_size is None else block_size_errors(block_size)
@@ -104,8 +103,8 @@ def startup_errors(
         errors.append(f"max_num_batched_tokens ({mbt}) must be greater than or equal to "
                       f"max_num_seqs ({seqs}).")
     if max_model_len > window.limit and not allow_long:
-        errors.append(f"{over_window(max_model_len, window)} To allow overriding this maximum, "
-                      f"set the env var {ALLOW_LONG_ENV}=1.")
+        errors.append(over_window_refusal(max_model_len, window,
+                                          parse_version(cli.vllm_version)))
     return (wheel_arch_errors(gpu, parse_version(cli.vllm_version)) + errors
             + capability_errors(gpu, scheme, cli, mixed, ct_scheme, named))
 

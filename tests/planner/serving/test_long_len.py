@@ -74,13 +74,36 @@ def test_the_memory_is_the_refused_plans_and_the_rope_cache_the_configs() -> Non
     assert longer.per_gpu[0].weights_bytes == 8_190_735_360 * 2 + 16_777_216
 
 
-def test_without_the_flag_vllms_refusal_is_unchanged() -> None:
-    p = _plan(65_536, False)
+MSG = ("User-specified max_model_len (65536) is greater than the derived max_model_len "
+       "(max_position_embeddings=40960 or model_max_length=None in model's config.json).")
+
+
+@pytest.mark.parametrize(("version", "refusal"), [
+    # config.py (0.9.1, 0.10.0 wheels), config/__init__.py (0.10.1): msg ends "This may lead to
+    # incorrect model outputs or CUDA errors.", then f"{msg} To allow overriding this maximum,
+    # set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1" (no full stop)
+    ("0.9.1", f"{MSG} This may lead to incorrect model outputs or CUDA errors. To allow "
+     "overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"),
+    ("0.10.1", f"{MSG} This may lead to incorrect model outputs or CUDA errors. To allow "
+     "overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"),
+    # 0.10.2 on (config/__init__.py; config/model.py 0.11.1, 0.12.0, 0.34.0):
+    # f"{msg} To allow overriding this maximum, set the env var
+    # VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. {warning}"
+    ("0.10.2", f"{MSG} To allow overriding this maximum, set the env var "
+     "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme "
+     "caution. If the model uses relative position encoding (RoPE), positions exceeding "
+     "derived_max_model_len lead to nan. If the model uses absolute position encoding, "
+     "positions exceeding derived_max_model_len will cause a CUDA array out-of-bounds error."),
+    ("0.34.0", f"{MSG} To allow overriding this maximum, set the env var "
+     "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme "
+     "caution. If the model uses relative position encoding (RoPE), positions exceeding "
+     "derived_max_model_len lead to nan. If the model uses absolute position encoding, "
+     "positions exceeding derived_max_model_len will cause a CUDA array out-of-bounds error."),
+])
+def test_without_the_flag_vllms_refusal_in_its_words(version, refusal) -> None:
+    p = _plan(65_536, False, version)
     assert not p.fits and not p.vllm_command
-    assert p.errors[0] == (
-        "User-specified max_model_len (65536) is greater than the derived max_model_len "
-        "(max_position_embeddings=40960 or model_max_length=None in model's config.json). To "
-        "allow overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
+    assert p.errors[0] == refusal
     assert p.max_context_tokens == 40_960
 
 
