@@ -307,7 +307,7 @@ def _positive_float(high: float, what: str, *, inclusive: bool):
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number: give {what}") from None
         if not (0 < value <= high if inclusive else 0 < value < high):
             raise argparse.ArgumentTypeError(f"{value:g} is not {what}")
         return value

@@ -29,7 +29,8 @@ def test_a_full_width_point_is_refused_by_both_in_one_line() -> None:
     done = run("planner", "plan", "--model", str(QWEN3_8B), "--gpu", "h100-sxm",
                "--gpu-memory-utilization", "０．９")
     assert_one_line_error(done, "python -m planner plan: error:",
-                          "argument --gpu-memory-utilization: '０．９' is not a number.")
+                          "argument --gpu-memory-utilization: '０．９' is not a number: give "
+                          "a fraction of GPU memory in (0, 1] (e.g. 0.9).")
     state, messages = decode({"gmu": "０．９"}, AppState())
     assert state.gpu_memory_utilization is None
     assert messages == ["Link parameter gmu='０．９' ignored: the value must be a valid number, "

@@ -250,7 +250,8 @@ NOT_A = "argument --spec-acceptance-length: {} is not a mean acceptance length"
     # just past a bound, the value as given: ":g" printed "2 is outside 1 to 2"
     ("plan", "1", "2.0000001", "--spec-acceptance-length 2.0000001 is outside 1 to 2"),
     ("plan", "1", "0.9999999", "--spec-acceptance-length 0.9999999 is outside 1 to 2"),
-    ("plan", "1", "x", "argument --spec-acceptance-length: 'x' is not a number."),
+    ("plan", "1", "x", "argument --spec-acceptance-length: 'x' is not a number: give a mean "
+     "acceptance length (1 to --num-speculative-tokens + 1)."),
     ("plan", "1", "nan", NOT_A.format("nan")),
     ("plan", "1", "inf", NOT_A.format("inf")),
     ("sweep", "2", "4", "--spec-acceptance-length 4 is outside 1 to 3"),
