@@ -36,7 +36,8 @@ def hf_overrides_notes(hf_overrides: str | None, version: Version, label: str
         return ()
     given = json.loads(hf_overrides)
     keys = given.get(TEXT_CONFIG, given)
-    where = ("in text_config (a rope block merged into the text config's own)"
+    where = ("in text_config" + (" (a rope block merged into the text config's own)"
+                                 if any(k in keys for k in ROPE_KEYS) else "")
              if TEXT_CONFIG in given else "")
     notes = [f"--hf-overrides {hf_overrides}: planned on config.json with these keys set"
              f"{' ' + where if where else ''}, as vLLM {label} sets them before it derives "

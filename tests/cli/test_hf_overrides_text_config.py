@@ -238,3 +238,26 @@ def test_top_level_keys_on_qwen2_vl_stop_reaching_under_transformers_5(version, 
                                  vllm_rules(version).version, version)
     assert bool(errors) is refused
     assert not refused or "nest them, '{\"text_config\": {...}}'" in errors[0]
+
+
+@pytest.mark.parametrize(("model", "given", "path"), [
+    ("Qwen/Qwen3-VL-32B-Instruct", NESTED, "text_config.max_position_embeddings"),
+    ("Qwen/Qwen3-8B", '{"max_position_embeddings": 65536}', "max_position_embeddings")])
+def test_the_card_sources_the_overridden_length_to_the_flag(capsys, model, given, path
+                                                            ) -> None:
+    """inspect's 'max context' row named config.json as the source of the override's length
+    (524,288 / 65,536, where config.json says 262,144 / 40,960)."""
+    code, out, err = _run(capsys, "inspect", model, "--hf-overrides", given, "--json")
+    assert code == 0, err
+    row = next(f for f in json.loads(out)["fields"] if f["field"] == "max context")
+    assert row["source"] == f"--hf-overrides: {path}"
+    code, out, err = _run(capsys, "inspect", model, "--json")
+    row = next(f for f in json.loads(out)["fields"] if f["field"] == "max context")
+    assert row["source"] == f"config.json: {path}"
+
+
+def test_a_length_alone_is_not_called_a_merged_rope_block(capsys) -> None:
+    code, out, err = _run(capsys, "inspect", "Qwen/Qwen3-VL-32B-Instruct", "--hf-overrides",
+                          '{"text_config": {"max_position_embeddings": 524288}}', "--json")
+    note = next(w for w in json.loads(out)["warnings"] if w.startswith("--hf-overrides "))
+    assert "set in text_config, as vLLM" in note and "rope block" not in note

@@ -139,6 +139,18 @@ def with_hf_overrides(config: dict, overrides: dict) -> dict:
                       "have `num_attention_heads`\"): give the keys at the top level")
 
 
+def overridden_paths(config: dict, overrides: dict) -> tuple[str, ...]:
+    """Where in `config` (config.json as read) with_hf_overrides sets the keys of `overrides`
+    other than a rope block (whose figures the card gives as derived): 'text_config.KEY'
+    under a text_config, 'KEY' at the top level (a FLAT_TEXT_CONFIG_TYPES text config's
+    too). The figures read there are --hf-overrides', not config.json's."""
+    nested = overrides.get(TEXT_CONFIG)
+    prefix = f"{TEXT_CONFIG}." if nested is not None and isinstance(
+        config.get(TEXT_CONFIG), dict) else ""
+    return tuple(prefix + key for key in (nested if nested is not None else overrides)
+                 if key not in ROPE_KEYS)
+
+
 def own_rope_scaling(config: dict) -> bool:
     """Whether config.json's text config (its text_config; a config without one, or a
     FLAT_TEXT_CONFIG_TYPES one, itself) holds a rope_scaling object, read before any

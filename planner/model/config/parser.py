@@ -40,7 +40,11 @@ from planner.model.config.length import (
 from planner.model.config.mlp import MLP_KEYS, activation
 from planner.model.config.moe import hunyuan_notes
 from planner.model.config.mtp import mimo_v2_mtp_layer, mtp_layer_count, nemotron_h_mtp_layer
-from planner.model.config.overrides import own_rope_scaling, with_hf_overrides
+from planner.model.config.overrides import (
+    overridden_paths,
+    own_rope_scaling,
+    with_hf_overrides,
+)
 from planner.model.config.per_layer import per_layer_inputs_and_kv_sharing
 from planner.model.config.processor import PixelLimit, ProcessorLimits, processor_limits
 from planner.model.config.quant import (
@@ -116,7 +120,9 @@ def parse_model_config(
         config, hf_quant_config, tokenizer_config)
     _refuse_speculators_draft(config)
     own = own_rope_scaling(config)
+    paths: tuple[str, ...] = ()
     if hf_overrides is not None:
+        paths = overridden_paths(config, hf_overrides)
         config = with_hf_overrides(config, hf_overrides)
     try:
         spec = _parse(config, hf_quant_config, name)
@@ -130,6 +136,8 @@ def parse_model_config(
         raise ConfigError(f"config.json is malformed: {type(exc).__name__}: {exc}") from None
     if own:
         spec = spec.model_copy(update={"own_rope_scaling": True})
+    if paths:
+        spec = _overridden_sources(spec, paths)
     if spaced:
         spec = spec.model_copy(update={"warnings": (*spec.warnings, (
             f"control characters in {', '.join(spaced)} are read as spaces (no real "
@@ -145,6 +153,16 @@ def parse_model_config(
                     tokenizer_config)})
     return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named,
                                    "window": window})
+
+
+def _overridden_sources(spec: ModelSpec, paths: tuple[str, ...]) -> ModelSpec:
+    """`spec` with the figures read at `paths` (overrides.overridden_paths) sourced to
+    --hf-overrides: the card said 'config.json: text_config.max_position_embeddings' for the
+    override's length."""
+    given = {f"config.json: {path}" for path in paths}
+    return spec.model_copy(update={"fields": tuple(
+        f.model_copy(update={"source": "--hf-overrides: " + f.source.removeprefix(
+            "config.json: ")}) if f.source in given else f for f in spec.fields)})
 
 
 def _processor_sized(spec: ModelSpec, files: dict[str, dict | None]) -> ModelSpec:
