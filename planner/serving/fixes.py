@@ -170,7 +170,7 @@ def allow_long_fit(request: PlanRequest) -> str | None:
     if not figures or not figures["fits"]:
         return None
     return (f"{ALLOW_LONG_STEP} fits at {s.max_model_len:,} tokens (unmodelled: "
-            f"{over_window_part(window, version, request.model.model_type)})")
+            f"{over_window_part(window)})")
 
 
 def _change(request: PlanRequest, update: FitChange, layout: ParallelLayout) -> FitChange:

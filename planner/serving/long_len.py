@@ -19,7 +19,8 @@ What it does NOT change:
   own rows aside) and which ops.rotary_embedding indexes by position unchecked: a position past
   it reads past the cache (vLLM's own warning, from LONG_LEN_CAUTION_FROM: NaN with RoPE, a
   CUDA out-of-bounds error with absolute positions). MiniMax-M2 is the exception
-  (ROPE_CACHE_AT_MAX_MODEL_LEN);
+  (ROPE_CACHE_AT_MAX_MODEL_LEN), whose larger cache the weights count
+  (rope_cache_positions);
 - no other start-up check: the ValueErrors naming max_model_len in the wheels (0.9.1, 0.20.0,
   0.34.0 read whole) are the batch limits', the KV cache check's (both planned at the length
   asked) and speculative_max_model_len's, which Headroom does not plan; so no covered release
@@ -40,7 +41,20 @@ max_position_embeddings, max_model_len), so positions past the derived length st
 NOTE: minimax_m2.py (0.11.1 wheel, its first, to 0.34.0): MiniMaxM2ForCausalLM.__init__ sets
 `self.config.max_model_len = vllm_config.model_config.max_model_len` before the model is built,
 and MiniMaxM2DecoderLayer takes `max_position_embeddings = max(config.max_position_embeddings,
-config.max_model_len)` for its attention's get_rope."""
+config.max_model_len)` for its attention's get_rope (every wheel 0.11.1-0.34.0):
+`get_rope(head_dim, rotary_dim=config.rotary_dim, max_position=...)` in 0.11.1-0.12.0, from
+0.13.0 `partial_rotary_factor = rotary_dim / head_dim` in rope_parameters, a cache rotary_dim
+wide either way, no dtype passed, in get_rope's default dtype
+(torch.get_default_dtype(): the model dtype vLLM builds it under)."""
+
+
+def rope_cache_positions(model_type: str, max_position_embeddings: int, version: Version,
+                         max_model_len: int) -> int:
+    """The positions vLLM `version` builds this model's rotary cos/sin cache over where that is
+    `max_model_len` past max_position_embeddings (ROPE_CACHE_AT_MAX_MODEL_LEN:
+    weights.rope_cache_rows takes them); 0 elsewhere (the config's positions)."""
+    return max_model_len if (_cache_grows(model_type, version)
+                             and max_model_len > max_position_embeddings) else 0
 
 
 def long_len(allowed: bool, max_model_len: int, window: VllmWindow) -> bool:
@@ -84,9 +98,11 @@ def over_window_refusal(max_model_len: int, window: VllmWindow, version: Version
 
 
 def over_window_warning(max_model_len: int, window: VllmWindow, version: Version,
-                        model_type: str) -> str:
+                        model_type: str, rope_positions: int = 0) -> str:
     """The warning vLLM `version` logs at start-up under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, in
-    its words, then what it means for this model's rotary cache (Headroom's words).
+    its words, then what it means for this model's rotary cache (Headroom's words):
+    `rope_positions`, those it is built over where the model takes max_model_len
+    (rope_cache_positions), counted in the weights.
 
     NOTE: 0.9.1-0.10.1 (config.py, config/__init__.py): logger.warning("%s Make sure the value
     is correct and within the model context size.", msg); from LONG_LEN_CAUTION_FROM:
@@ -96,9 +112,9 @@ def over_window_warning(max_model_len: int, window: VllmWindow, version: Version
             f"{msg} Make sure the value is correct and within the model context size.")
     cache = ("this model's rotary cos/sin cache is built for max_model_len (minimax_m2.py: "
              f"max(max_position_embeddings, max_model_len)), so positions past {window.limit:,} "
-             "stay inside it; its rows past max_position_embeddings are not in the weights "
-             "figure, and what the model outputs past the length its config gives is not "
-             "modelled" if _cache_grows(model_type, version) else
+             f"stay inside it; the weights count its {rope_positions:,} rows, and what the "
+             "model outputs past the length its config gives is not modelled"
+             if _cache_grows(model_type, version) else
              "vLLM builds the rotary cos/sin cache for the config's positions (get_rope's "
              f"max_position), so a request past {window.limit:,} tokens reads past it; the "
              "memory figures hold at the length asked, what the model outputs past "
@@ -114,17 +130,14 @@ def _cache_grows(model_type: str, version: Version) -> bool:
 
 
 OUTPUT_PART = "output past the model's"
-"""How over_window_part's part opens where the model's rotary cache stays the config's size:
-it leaves out no byte (memory_parts)."""
+"""How over_window_part's part opens: it leaves out no byte (memory_parts), the rotary cache
+being the config's size or, where the model builds it for max_model_len, counted at that."""
 
 
-def over_window_part(window: VllmWindow, version: Version, model_type: str) -> str:
+def over_window_part(window: VllmWindow) -> str:
     """The verdict's unmodelled part of a plan past the derived length (verdict.UNMODELLED_FIT:
-    no confident "Fits"): the output there, or, where the cache grows with max_model_len
-    (_cache_grows), its rows past the config's length too."""
-    what = ("the rotary cache and output past the model's" if _cache_grows(model_type, version)
-            else OUTPUT_PART)
-    return f"{what} {window.limit:,} tokens ({ALLOW_LONG_ENV}=1)"
+    no confident "Fits"): the output there."""
+    return f"{OUTPUT_PART} {window.limit:,} tokens ({ALLOW_LONG_ENV}=1)"
 
 
 def memory_parts(parts: str) -> bool:

@@ -147,6 +147,9 @@ class WeightLoadRules(NamedTuple):
     mxfp4_kernel: Mxfp4Kernel = "unknown"
     # rows per position of an M-RoPE rotary cache (vllm_versions.mrope_cache_factor)
     mrope_factor: int = 1
+    # the positions the rotary cache is built over where vLLM takes max_model_len past
+    # max_position_embeddings (long_len.rope_cache_positions: MiniMax-M2); 0: the config's
+    rope_positions: int = 0
 
 
 _NO_LOAD_RULES = WeightLoadRules()
@@ -287,7 +290,7 @@ def rank_weights(
         bits = _loaded_bits(spec, scheme, rules)
         stages = pp_layer_split(spec.num_layers, layout.pp)
         rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem,
-                                rules.mrope_factor)
+                                rules.mrope_factor, rules.rope_positions)
         remainders, runs = _ep_remainder_runs(params, rules, ep_size, layout.tp)
         # stages of alike layers (_layer_kinds) and the same first / last duties hold the
         # same bytes: a deep PP split (126 stages of Llama 3.1 405B) works out a few
@@ -788,10 +791,12 @@ def mtp_excluded(spec: ModelSpec, scheme: QuantScheme) -> bool:
         for p in spec.quant.excluded_modules)
 
 
-def rope_cache_rows(spec: ModelSpec, mrope_factor: int = 1) -> int:
+def rope_cache_rows(spec: ModelSpec, mrope_factor: int = 1, positions: int = 0) -> int:
     """Rows of the global rotary cos/sin cache vLLM precomputes, `mrope_factor` rows per
     position of an M-RoPE's (vllm_versions.mrope_cache_factor: 4 where MRotaryEmbedding
-    enlarges it; Qwen3-VL-32B at vLLM 0.31: 262,144 x 4 = 1,048,576 rows, at 0.32 on 262,144).
+    enlarges it; Qwen3-VL-32B at vLLM 0.31: 262,144 x 4 = 1,048,576 rows, at 0.32 on 262,144),
+    over `positions` where above max_position_embeddings (WeightLoadRules.rope_positions:
+    MiniMax-M2's max_model_len, 262,144 rows past its 196,608).
 
     NOTE (vLLM model_executor/layers/rotary_embedding): get_rope(head_size, max_position =
     config.max_position_embeddings, ...) builds cos_sin_cache of shape [rows, rotary_dim]:
@@ -803,8 +808,8 @@ def rope_cache_rows(spec: ModelSpec, mrope_factor: int = 1) -> int:
     factor). Other types (longrope, ...) are ASSUMED to be max_position rows.
     """
     return rope_rows(spec.rope_scaling_type, spec.rope_scaling_factor,
-                     spec.max_position_embeddings, spec.original_max_position_embeddings,
-                     mrope_factor)
+                     max(spec.max_position_embeddings, positions),
+                     spec.original_max_position_embeddings, mrope_factor)
 
 
 def rope_rows(kind: str | None, factor: float | None, max_position: int,
@@ -836,14 +841,16 @@ _ROPE: IdentityMemo[int] = IdentityMemo(256)
 """rope_cache_bytes by spec and element bytes."""
 
 
-def rope_cache_bytes(spec: ModelSpec, elem_bytes: int, mrope_factor: int = 1) -> int:
-    """_rope_cache_bytes, cached per spec, element size and M-RoPE rows per position:
-    rank_weights asks for every layout."""
-    return _ROPE.get(spec, (elem_bytes, mrope_factor), _rope_cache_bytes, spec, elem_bytes,
-                     mrope_factor)
+def rope_cache_bytes(spec: ModelSpec, elem_bytes: int, mrope_factor: int = 1,
+                     positions: int = 0) -> int:
+    """_rope_cache_bytes, cached per spec, element size, M-RoPE rows per position and the
+    positions it is built over (rope_cache_rows): rank_weights asks for every layout."""
+    return _ROPE.get(spec, (elem_bytes, mrope_factor, positions), _rope_cache_bytes, spec,
+                     elem_bytes, mrope_factor, positions)
 
 
-def _rope_cache_bytes(spec: ModelSpec, elem_bytes: int, mrope_factor: int) -> int:
+def _rope_cache_bytes(spec: ModelSpec, elem_bytes: int, mrope_factor: int,
+                      positions: int) -> int:
     """Bytes of the rotary cos/sin caches on one rank (vLLM builds them on every rank).
 
     NOTE (vLLM rotary_embedding/base.py, get_rope): RotaryEmbedding computes cos and sin
@@ -857,8 +864,10 @@ def _rope_cache_bytes(spec: ModelSpec, elem_bytes: int, mrope_factor: int) -> in
     (256 x 0.25 = 64) x 2 = 32 MiB. MLA uses qk_rope_head_dim; NoPE layers (rotary_dim 0),
     linear-attention and Mamba layers have none. An M-RoPE's cache holds `mrope_factor` rows
     per position (rope_cache_rows): Qwen3.5-27B at vLLM 0.31, 262,144 x 4 x 64 x 2 B = 128 MiB.
+    Over `positions` past max_position_embeddings (rope_cache_rows): MiniMax-M2.5 at
+    --max-model-len 262,144, 262,144 x 64 x 2 B = 32 MiB, not 196,608's 24 MiB.
     """
-    rows = rope_cache_rows(spec, mrope_factor)
+    rows = rope_cache_rows(spec, mrope_factor, positions)
     local_rows = spec.max_position_embeddings
     return elem_bytes * sum((local_rows if local else rows) * dim
                             for _, dim, local in _rope_caches(spec))

@@ -251,7 +251,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
-                             mxfp4_on_marlin(s, gpu.vendor))
+                             mxfp4_on_marlin(s, gpu.vendor), max_model_len)
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
                                 bool(s.target_quant), scheme.key)
     return dict(
@@ -302,10 +302,10 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         model_notes=model_notes(spec, gpu, s, rules)
         + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind)
         + _draft_window_notes(s, runner[0], max_model_len)
-        + ((over_window_warning(max_model_len, window, rules.version, spec.model_type),)
-           if long else ()),
+        + ((over_window_warning(max_model_len, window, rules.version, spec.model_type,
+                                load.rope_positions),) if long else ()),
         gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme)
-        + ((over_window_part(window, rules.version, spec.model_type),) if long else ()),
+        + ((over_window_part(window),) if long else ()),
         model_limit=max_model_len if long else window.limit,
         long_len=long,
         refusals=config_refusals(spec, s, rules, cli, gpu, scheme, window, max_model_len,

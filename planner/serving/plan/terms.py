@@ -143,6 +143,13 @@ def _load_time_note(st: Setup, bind: RankMemory) -> str:
         notes.append("rotary cos/sin cache in float32, as vLLM builds it")
     if spec.mrope:
         notes.append(_mrope_note(spec, r.load.mrope_factor, st.s.vllm_version, r.act_b))
+    if positions := r.load.rope_positions:  # long_len.rope_cache_positions: MiniMax-M2
+        dims = global_rope_widths(spec)
+        rows = rope_cache_rows(spec, r.load.mrope_factor, positions)
+        notes.append(f"rotary cos/sin cache over max_model_len: {rows:,} rows x "
+                     f"{' + '.join(f'{w:,}' for w in dims)} x {r.act_b} B = "
+                     f"{rows * sum(dims) * r.act_b:,} B ({spec.model_type}.py: "
+                     "max(max_position_embeddings, max_model_len))")
     topk_bytes = sparse_mla_buffer_bytes(spec, r.mbt)
     if topk_bytes:
         drafts = r.states.draft_kv_layers if bind.pp_stage == st.layout.pp - 1 else 0

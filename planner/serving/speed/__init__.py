@@ -821,7 +821,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     # (weight_load_rules' memo: the plan itself is not at hand here, only its PlanSummary)
     load, wna16 = load_on_layout(
         weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
-                          mxfp4_on_marlin(s, device.gpu.vendor)),
+                          mxfp4_on_marlin(s, device.gpu.vendor), s.max_model_len or 0),
         spec, layout, scheme, s.vllm_version, request.cluster.vendor)
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)

@@ -10,6 +10,7 @@ from planner.model.quant import QuantScheme, stored_format
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import group_size, int_bits, marlin_takes_group
+from planner.serving.long_len import rope_cache_positions
 from planner.serving.moe_backend import mega_moe_backend, trtllm_bf16_width_pad
 from planner.serving.mxfp4 import (
     MXFP4_FP32_BIAS_KERNELS,
@@ -70,20 +71,26 @@ GPU object on a cluster of one GPU model."""
 
 
 def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
-                      version: Version, gpu: GpuSpec, mxfp4_marlin: bool = False
-                      ) -> WeightLoadRules:
+                      version: Version, gpu: GpuSpec, mxfp4_marlin: bool = False,
+                      max_model_len: int = 0) -> WeightLoadRules:
     """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`; `mxfp4_marlin`: MXFP4
-    experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin). MXFP4's rules follow
+    experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin); `max_model_len`: the
+    length served, which a model that builds its rotary cache for it takes
+    (long_len.rope_cache_positions; 0: the config's positions). MXFP4's rules follow
     the kernel mxfp4.mxfp4_moe_kernel_of picks: expert biases in float32 on the kernels that
     convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS), the experts padded for it (expert_padding),
     the kernel itself kept (mxfp4_kernel) for the plan's notes to name. Cached (_LOAD_RULES)."""
-    return _LOAD_RULES.get_all((spec, gpu), (scheme.memo_key, moe_backend, version, mxfp4_marlin),
+    positions = rope_cache_positions(spec.model_type, spec.max_position_embeddings, version,
+                                     max_model_len)
+    return _LOAD_RULES.get_all((spec, gpu), (scheme.memo_key, moe_backend, version, mxfp4_marlin,
+                                             positions),
                                _weight_load_rules, spec, scheme, moe_backend, version, gpu,
-                               mxfp4_marlin)
+                               mxfp4_marlin, positions)
 
 
 def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
-                       version: Version, gpu: GpuSpec, mxfp4_marlin: bool) -> WeightLoadRules:
+                       version: Version, gpu: GpuSpec, mxfp4_marlin: bool,
+                       positions: int) -> WeightLoadRules:
     """Work out what weight_load_rules caches."""
     kernel = mxfp4_moe_kernel_of(version, gpu.compute_capability, gpu.vendor, mxfp4_marlin,
                                  moe_backend)  # MXFP4's: read where the scheme is mxfp4
@@ -100,7 +107,7 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         mega_moe=spec.compressed_attention is not None and mega_moe_backend(moe_backend, version),
         zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu), mxfp4_kernel=kernel,
         mrope_factor=mrope_cache_factor(spec.mrope, spec.rope_scaling_type, spec.model_type,
-                                        version))
+                                        version), rope_positions=positions)
 
 
 def expert_padding(spec: ModelSpec, scheme: QuantScheme, kernel: Mxfp4Kernel,

@@ -132,16 +132,39 @@ def test_vllms_warning_in_its_words_and_a_command_its_parser_takes(version, said
 
 
 def test_minimax_m2_builds_its_cache_for_max_model_len() -> None:
-    # minimax_m2.py (0.11.1-0.34.0): get_rope's max_position = max(max_position_embeddings
-    # 196,608, max_model_len), so the rows past 196,608 are vLLM's too; the verdict's part
-    # says the cache as well as the output
+    # minimax_m2.py (every wheel 0.11.1-0.34.0): get_rope's max_position =
+    # max(max_position_embeddings, max_model_len), a cache [rows, rotary_dim] in the model
+    # dtype (get_rope's torch.get_default_dtype()). MiniMax-M2.5's config.json: max_position_
+    # embeddings 196,608, rotary_dim 64 (head_dim 128), no rope scaling; served in bf16.
+    # At 262,144: 262,144 x 64 x 2 B = 33,554,432 B on every GPU, not 196,608 x 64 x 2 B =
+    # 25,165,824: 8,388,608 B more weights; the verdict leaves out only the output
     spec = _spec("MiniMaxAI/MiniMax-M2.5")
-    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8, 1),
-                         layout=ParallelLayout(tp=8), engine=EngineSettings(
-                             max_model_len=262_144, allow_long_max_model_len=True)))
-    assert p.verdict.startswith("Fits (unmodelled: the rotary cache and output past the "
-                                "model's 196,608 tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)): ")
-    assert any("built for max_model_len (minimax_m2.py" in w for w in p.warnings)
+
+    def at(length: int, allow: bool):
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8, 1),
+                                layout=ParallelLayout(tp=8), engine=EngineSettings(
+                                    max_model_len=length, allow_long_max_model_len=allow)))
+
+    def rope(p) -> int:
+        [weights] = [t for t in p.terms if t.key == "weights"]
+        return int(weights.inputs["rope_cache_bytes"])
+
+    own, long = at(196_608, False), at(262_144, True)
+    assert rope(own) == 196_608 * 64 * 2 == 25_165_824
+    assert rope(long) == 262_144 * 64 * 2 == 33_554_432
+    assert (long.per_gpu[long.binding_rank].weights_bytes
+            - own.per_gpu[own.binding_rank].weights_bytes) == 8_388_608
+    assert ("rotary cos/sin cache over max_model_len: 262,144 rows x 64 x 2 B = 33,554,432 B "
+            "(minimax_m2.py: max(max_position_embeddings, max_model_len))") in long.terms[
+        [t.key for t in long.terms].index("weights")].formula
+    assert long.verdict.startswith("Fits (unmodelled: output past the model's 196,608 tokens "
+                                   "(VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)): ")
+    [said] = [w for w in long.warnings if "minimax_m2.py" in w]
+    assert "the weights count its 262,144 rows" in said and "not in the weights" not in said
+    # another model past its length keeps the config's rows: Qwen3-8B (qwen3.py's get_rope
+    # max_position=config.max_position_embeddings), 40,960 x head_dim 128 x 2 B
+    qwen = _plan(65_536, True)
+    assert rope(qwen) == 40_960 * 128 * 2
 
 
 def test_the_json_dump_keeps_its_keys_while_off() -> None:
