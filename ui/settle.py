@@ -419,7 +419,7 @@ def state_dtypes_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:
 
 
 def allow_long_input(page: str) -> None:
-    """The "Allow max_model_len above the model's" box of `page` (the Plan page's "More vLLM
+    """The "Allow a context longer than the model's" box of `page` (the Plan page's "More vLLM
     options", the Compare and Recommend pages' vLLM options), bound to the state (link key
     longlen): the CLI's --allow-long-max-model-len (planner.serving.long_len)."""
     st.checkbox(LABELS["allow_long_max_model_len"], help="VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: a "

@@ -706,7 +706,7 @@ LABELS: dict[str, str] = {
     "mm_limit_audio": "Audio clips per prompt",
     "trust_remote_code": "Trust remote code",
     "enforce_eager": "Enforce eager (no CUDA graphs)",
-    "allow_long_max_model_len": "Allow max_model_len above the model's",
+    "allow_long_max_model_len": "Allow a context longer than the model's",
     "model_runner": "Model runner",
     "mamba_cache_dtype": "Conv state dtype", "mamba_ssm_cache_dtype": "SSM state dtype",
     "mamba_cache_mode": "Mamba cache mode", "mamba_block_size": "Mamba block size (tokens)",

@@ -148,7 +148,7 @@ def _longer_in_fp8(request: PlanRequest, update: FitChange) -> str | None:
 
 
 ALLOW_LONG_STEP = "--allow-long-max-model-len"
-"""The CLI flag allow_long_fit names (the app: its "Allow max_model_len above the model's"
+"""The CLI flag allow_long_fit names (the app: its "Allow a context longer than the model's"
 box, ui.context._FIT_FLAGS)."""
 
 

@@ -1,4 +1,4 @@
-""""Allow max_model_len above the model's" (the CLI's --allow-long-max-model-len, link key
+""""Allow a context longer than the model's" (the CLI's --allow-long-max-model-len, link key
 `longlen`, left out while off) in the Plan page's "More vLLM options" and the Compare and
 Recommend pages' vLLM options (ui.settle.allow_long_input).
 
@@ -35,8 +35,8 @@ def test_plan_box_plans_the_cli_figures_and_round_trips_the_link(capsys) -> None
     assert launch_command(at) == ""
     # refused for the length only: the nearest change names the box beside a shorter length
     # (fixes.allow_long_fit; the CLI's --allow-long-max-model-len, ui.context._FIT_FLAGS)
-    assert ("Nearest change: max_model_len 40960 fits. For the length asked: the \"Allow "
-            "max_model_len above the model's\" box fits at 65,536 tokens") in texts(at)
+    assert ("Nearest change: max_model_len 40960 fits. For the length asked: the \"Allow a "
+            "context longer than the model's\" box fits at 65,536 tokens") in texts(at)
     box.check().run()
     assert not at.exception and at.query_params["longlen"] == "1"
     verdict = unmodelled_verdict(at)  # a warning, never a green "Fits"

@@ -49,11 +49,11 @@ def test_the_nearest_fit_of_a_too_long_context_names_the_field_not_the_flag() ->
     # Qwen3-8B's config.json: max_position_embeddings 40960, the longest max_model_len vLLM
     # derives; asked for 1,000,000 the nearest change is that length, which the Plan page's
     # max_model_len field sets (it read "`--max-model-len 40960`", a flag the app has no box for);
-    # the length asked fits with the "Allow max_model_len above the model's" box, named so
+    # the length asked fits with the "Allow a context longer than the model's" box, named so
     at = open_link("plan", model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="8", len="1000000")
     assert not at.exception
-    advice = ("Nearest change: max_model_len 40960 fits. For the length asked: the \"Allow "
-              "max_model_len above the model's\" box fits at 1,000,000 tokens (unmodelled: "
+    advice = ("Nearest change: max_model_len 40960 fits. For the length asked: the \"Allow a "
+              "context longer than the model's\" box fits at 1,000,000 tokens (unmodelled: "
               "output past the model's 40,960 tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)).")
     assert [i.value for i in at.info if "Nearest change" in i.value] == [
         advice, f"No launch command: the plan does not fit (see the verdict). {advice}"]

@@ -617,7 +617,7 @@ def test_a_context_longer_than_the_model_s_names_the_field() -> None:
     assert [e.value for e in at.error] == [
         "Cannot search: Qwen/Qwen3-8B: a context of 1,000,000 tokens is longer than the "
         "model's 40,960 (vLLM refuses a max_model_len longer than that; the Recommend "
-        "page's Context field sets it, its \"Allow max_model_len above the model's\" box plans "
+        "page's Context field sets it, its \"Allow a context longer than the model's\" box plans "
         "it past the model's as vLLM serves it under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1)."]
 
 
