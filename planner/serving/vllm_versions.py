@@ -1731,6 +1731,54 @@ FULL_AND_PIECEWISE into PIECEWISE ("attention is compiled piecewise"): no full d
 every layer's attention launched from Python each step. The 0.22.0 wheel adds
 TritonMLAMetadataBuilder with UNIFORM_BATCH (vLLM PR #42885)."""
 
+SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM: Version = (0, 20, 0)
+"""NOTE: with a draft (uniform decode batches of q = 1 + num_speculative_tokens tokens a
+request) vLLM keeps full decode graphs only where every attention backend's metadata builder
+reports AttentionCGSupport.UNIFORM_BATCH or ALWAYS; below that (UNIFORM_SINGLE_TOKEN_DECODE) it
+turns FULL_AND_PIECEWISE into PIECEWISE ("attention is compiled piecewise": the default
+splitting ops hold attention) and logs "CUDAGraphMode.FULL_AND_PIECEWISE is not supported with
+spec-decode for attention backend {name} (support: AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE);
+setting cudagraph_mode=PIECEWISE". The check sits in v1/worker/gpu_model_runner.py
+_check_and_update_cudagraph_mode in the 0.10.1-0.19.1 wheels ({name}: the metadata builder's
+class name in 0.10.1-0.11.0, the backend's from 0.11.1) and in config/compilation.py
+resolve_cudagraph_mode_and_sizes from the 0.20.0 wheel (0.34.0 the same), which Model Runner V2
+calls too (v1/worker/gpu/model_runner.py, 0.22.0-0.34.0 wheels; v1/worker/gpu/attn_utils.py
+takes the minimum over its attention groups as V1 does). The rounding of the capture sizes to
+multiples of q (SPEC_GRAPH_ROUND_FROM) then does not happen on V1 (it needs FULL decode
+graphs); Model Runner V2 0.22-0.24 rounds in its CudaGraphManager whatever the mode
+(engine.cuda_graphs._spec_rounds). CutlassMLAMetadataBuilder (v1/attention/backends/mla/
+cutlass_mla.py) reports UNIFORM_SINGLE_TOKEN_DECODE in every wheel 0.10.1-0.34.0 read. Which
+backends a plan runs below UNIFORM_BATCH: spec_graph_mode.spec_piecewise_backend."""
+
+SPEC_SINGLE_TOKEN_STATE_UNTIL: Version = (0, 17, 0)
+"""NOTE: BaseMambaAttentionMetadataBuilder (v1/attention/backends/mamba_attn.py: Mamba2 layers)
+and DeepseekV32IndexerMetadataBuilder (v1/attention/backends/mla/indexer.py: a sparse-MLA
+model's indexer, DeepSeek-V3.2, GLM-5) report AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE in
+the 0.11.0-0.16.0 wheels (0.11.0, 0.11.1, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.15.1, 0.16.0 read)
+and UNIFORM_BATCH from the 0.17.0 wheel (0.19.1, 0.25.0, 0.29.0, 0.34.0 the same): with a draft
+before 0.17 vLLM captures piecewise graphs only (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)."""
+
+TRITON_MLA_SINGLE_TOKEN_SPAN: tuple[Version, Version] = ((0, 26, 0), (0, 31, 0))
+"""NOTE: TritonMLAMetadataBuilder (v1/attention/backends/mla/triton_mla.py) reports
+AttentionCGSupport.UNIFORM_BATCH in the 0.22.0-0.25.0 wheels (TRITON_MLA_FULL_GRAPHS_FROM),
+UNIFORM_SINGLE_TOKEN_DECODE in the 0.26.0-0.30.0 wheels (0.29.0 and 0.30.0 return UNIFORM_BATCH
+only for a non-causal multi-token draft block, DSpark's, not MTP or EAGLE-3) and UNIFORM_BATCH
+again from the 0.31.0 wheel (0.32.0-0.34.0 the same): [from, until) with a draft, vLLM captures
+piecewise graphs only on TRITON_MLA (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)."""
+
+FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN: tuple[Version, Version] = ((0, 11, 1), (0, 33, 0))
+"""NOTE: FlashInferMetadataBuilder.get_cudagraph_support (v1/attention/backends/flashinfer.py)
+returns UNIFORM_BATCH only where TRT-LLM attention runs (utils/flashinfer.py
+supports_trtllm_attention: the SM100 family), else UNIFORM_SINGLE_TOKEN_DECODE, in the 0.11.1,
+0.12.0, 0.17.0, 0.19.1, 0.25.0, 0.29.0 and 0.32.0 wheels; from the 0.33.0 wheel (0.34.0 the
+same) _use_fa2_native_decode ("Below SM90, native decode runs fa2, which takes uniform
+multi-token queries") returns UNIFORM_BATCH below compute capability 9.0. So below 9.0, where
+FlashInfer serves a layer (compute capability 7.5, whose FLASH_ATTN needs 8.0; an fp8 cache on
+8.x, which FlashAttention 2 does not take: attention_backend._triton_fp8_below_sm89), a draft
+gets piecewise graphs only in [from, until) (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM). Not
+modelled: 12.x (0.25+ XQA on SM12x, 0.29+ its own branch) and 9.0 from 0.25 (XQA single-token
+decode), where Headroom does not tell FlashInfer's layers apart."""
+
 GRAPH_STEP16_FROM: Version = (0, 11, 1)
 """NOTE: _set_cudagraph_sizes: capture sizes 1, 2, 4, then every 8 up to the largest in the
 0.9.1-0.11.0 wheels; every 16 above 256 from the 0.11.1 wheel (config/vllm.py; 0.11.2 and

@@ -72,6 +72,7 @@ from planner.serving.plan.refusals import (
 from planner.serving.plan.verdict import unread_weights_part
 from planner.serving.plan.worker import placeholder_block
 from planner.serving.runner_choice import asked_runner
+from planner.serving.spec_graph_mode import spec_piecewise_backend
 from planner.serving.startup import quantization_errors
 from planner.serving.startup.attention_backend import flex_decodes_piecewise
 from planner.serving.startup.autoround import (
@@ -244,10 +245,13 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
                                                   gpu.compute_capability, selector_kv))
     flex_piecewise = flex_decodes_piecewise(gpu, spec, rules)
+    spec_tokens = (s.num_speculative_tokens if spec.mtp_layers or s.speculative_draft is not None
+                   else 0)
+    spec_piecewise = spec_piecewise_backend(spec, rules, gpu.compute_capability, gpu.vendor,
+                                            selector_kv, served, spec_tokens)
     graph_args = (seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10, rules,
-                  not (mla_piecewise or flex_piecewise),
-                  s.num_speculative_tokens if spec.mtp_layers or s.speculative_draft is not None
-                  else 0, runner[0], graph_tp)
+                  not (mla_piecewise or flex_piecewise or spec_piecewise), spec_tokens,
+                  runner[0], graph_tp)
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
@@ -273,6 +277,7 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
                                 runner[0], s.max_loras, s.specialize_active_lora),
         mla_piecewise=mla_piecewise,
         flex_piecewise=flex_piecewise,
+        spec_piecewise=None if mla_piecewise or flex_piecewise else spec_piecewise,
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         comm_counted=rules.version < COMM_BEFORE_SNAPSHOT_FROM,
         sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),

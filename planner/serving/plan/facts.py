@@ -80,6 +80,7 @@ class Resolved(NamedTuple):
     graphs: tuple[int, int]
     mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
     flex_piecewise: bool  # startup.attention_backend.flex_decodes_piecewise: FLEX_ATTENTION, none
+    spec_piecewise: str | None  # spec_graph_mode.spec_piecewise_backend: a draft, no full graphs
     fa4_fp8_hd512: bool
     comm_counted: bool  # before vllm_versions.COMM_BEFORE_SNAPSHOT_FROM
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)

@@ -69,6 +69,7 @@ from planner.serving.plan.verdict import Outcome
 from planner.serving.plan.worker import runner_buffers, sequence_parallel, v2_warm_peak
 from planner.serving.runner_buffers import RunnerBuffers, runner_buffers_formula
 from planner.serving.runner_v2 import v2_term_notes
+from planner.serving.spec_graph_mode import spec_piecewise_note
 from planner.serving.startup.attention_backend import FLEX_PIECEWISE_NOTE
 from planner.serving.vllm_versions import (
     GRAPHS_SUBTRACTED_FROM,
@@ -691,6 +692,9 @@ def _graphs_note(s: EngineSettings, r: Resolved, rules: VllmRules, runner_graphs
             graphs_note += "; " + TRITON_MLA_PIECEWISE_NOTE.format(v=rules.label)
         if r.flex_piecewise:
             graphs_note += "; " + FLEX_PIECEWISE_NOTE.format(v=rules.label)
+        if r.spec_piecewise:
+            graphs_note += "; " + spec_piecewise_note(r.spec_piecewise, s.num_speculative_tokens,
+                                                      rules)
     if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
     return graphs_note

@@ -1,0 +1,129 @@
+"""The CUDA graph mode vLLM lowers for a speculative draft: full decode graphs with a draft
+replay uniform batches of 1 + k tokens a request, which every attention backend the model runs
+must support (AttentionCGSupport.UNIFORM_BATCH); where one supports single-token decode batches
+only, vLLM captures piecewise graphs only (vllm_versions.SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)."""
+
+from planner.model.spec import AttentionMixer, MambaMixer, ModelSpec
+from planner.serving.engine import is_dense_mla, is_sparse_mla
+from planner.serving.engine.cuda_graphs import on_triton_mla
+from planner.serving.hardware import parse_capability
+from planner.serving.mla_block import mla_block_size
+from planner.serving.startup.attention_backend import (
+    FLASHINFER_SM75_LAST,
+    dense_mla_backends,
+    flashinfer_takes,
+    gemma4_forced_triton,
+)
+from planner.serving.vllm_versions import (
+    FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
+    SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM,
+    SPEC_SINGLE_TOKEN_STATE_UNTIL,
+    TRITON_MLA_SINGLE_TOKEN_SPAN,
+    Version,
+    VllmRules,
+    version_label,
+)
+from planner.units import VLLM_KV_DTYPE
+
+_BUILDER_NAMED_UNTIL = (0, 11, 1)
+"""vLLM's warning names the metadata builder's class before 0.11.1, the backend's from it
+(vllm_versions.SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)."""
+
+
+def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability: str,
+                           vendor: str, kv_cache_dtype: str, served: str, spec_tokens: int
+                           ) -> str | None:
+    """vLLM's class name of the attention backend whose CUDA graph support (UNIFORM_SINGLE_
+    TOKEN_DECODE) makes vLLM `rules` capture no full decode graph for a draft of `spec_tokens`
+    (None: full graphs kept, no draft, or none captured anyway): Mamba2 layers and a sparse-MLA
+    model's indexer before 0.17 (vllm_versions.SPEC_SINGLE_TOKEN_STATE_UNTIL), FlashInfer's
+    layers below compute capability 9.0 in 0.11.1-0.32 (_flashinfer_below_sm90), dense MLA on
+    TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures no full
+    graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter Blackwell's MLA
+    backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17 for a
+    qk_nope_head_dim other than 128, from 0.18 for a KV dtype or qk_nope_head_dim that
+    FLASHINFER_MLA refuses (read from the block size mla_block.mla_block_size gives without
+    --block-size: 128 on a 10.x GPU is CUTLASS_MLA's; a given size that moves 0.18+ off it is
+    not modelled). `kv_cache_dtype` as for mla_block_size; `served` the model's dtype.
+
+    The other backends Headroom plans keep full graphs with a draft: FLASH_ATTN (FlashAttention
+    3 ALWAYS, 2 UNIFORM_BATCH), TRITON_ATTN and ROCM_ATTN (ALWAYS), FlashInfer on datacenter
+    Blackwell (UNIFORM_BATCH where TRT-LLM attention runs), FLASH_ATTN_MLA, FLASHMLA,
+    FLASHINFER_MLA, the sparse MLA backends and Gated DeltaNet (UNIFORM_BATCH); v1/attention/
+    backends/*.py and mla/*.py of the 0.11.1, 0.12.0, 0.17.0, 0.19.1, 0.25.0, 0.29.0 and 0.34.0
+    wheels."""
+    version = rules.version
+    if not spec_tokens or not rules.full_graphs:
+        return None
+    name = None
+    if version < SPEC_SINGLE_TOKEN_STATE_UNTIL and any(
+            isinstance(layer.mixer, MambaMixer) for layer in spec.layers):
+        name = ("Mamba2AttentionMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
+                else "Mamba2AttentionBackend")
+    elif version < SPEC_SINGLE_TOKEN_STATE_UNTIL and is_sparse_mla(spec):
+        name = ("DeepseekV32IndexerMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
+                else "DeepseekV32IndexerBackend")
+    elif vendor == "nvidia" and _flashinfer_below_sm90(spec, version, compute_capability,
+                                                       kv_cache_dtype, served):
+        name = "FlashInferBackend"
+    elif is_dense_mla(spec) and on_triton_mla(spec, version, compute_capability, vendor):
+        start, until = TRITON_MLA_SINGLE_TOKEN_SPAN
+        name = "TritonMLABackend" if start <= version < until else None
+    elif is_dense_mla(spec) and _on_cutlass_mla(spec, version, compute_capability,
+                                                kv_cache_dtype):
+        name = ("CutlassMLAMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
+                else "CutlassMLABackend")
+    return name
+
+
+def spec_piecewise_note(backend: str, spec_tokens: int, rules: VllmRules) -> str:
+    """The cuda_graphs term's note where spec_piecewise_backend names `backend`, with vLLM's
+    warning."""
+    where = ("config/compilation.py resolve_cudagraph_mode_and_sizes"
+             if rules.version >= SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM
+             else "v1/worker/gpu_model_runner.py _check_and_update_cudagraph_mode")
+    return (f"the draft's decode batches carry 1 + k = {1 + spec_tokens} tokens a request, and "
+            f"vLLM {rules.label} runs {backend}, whose CUDA graphs replay one token a request "
+            "only (AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE, below the UNIFORM_BATCH a "
+            "draft needs), so vLLM turns FULL_AND_PIECEWISE into PIECEWISE: no full decode "
+            "graphs (vLLM "
+            f"{where} logs \"CUDAGraphMode.FULL_AND_PIECEWISE is not supported with "
+            f"spec-decode for attention backend {backend} (support: "
+            "AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE); setting cudagraph_mode=PIECEWISE\"; "
+            f"vllm_versions.SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM, from "
+            f"{version_label(SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)} in config/compilation.py)")
+
+
+def _on_cutlass_mla(spec: ModelSpec, version: Version, compute_capability: str,
+                    kv_cache_dtype: str) -> bool:
+    """Whether vLLM `version` serves dense-MLA `spec` on CUTLASS_MLA on this GPU without
+    --block-size: a 10.x GPU given CUTLASS_MLA's 128-token block (mla_block.mla_block_size) and a
+    KV dtype CUTLASS_MLA lists (attention_backend.dense_mla_backends; else no backend takes it
+    and the plan is refused)."""
+    cc = parse_capability(compute_capability) or (0, 0)
+    kv = VLLM_KV_DTYPE[kv_cache_dtype]
+    return (cc[0] == 10 and kv in dense_mla_backends(version[1], cc[0] * 10 + cc[1])[
+        "CUTLASS_MLA"][0] and mla_block_size(spec, None, version, compute_capability,
+                                             kv_cache_dtype) == 128)
+
+
+def _flashinfer_below_sm90(spec: ModelSpec, version: Version, compute_capability: str,
+                           kv_cache_dtype: str, served: str) -> bool:
+    """Whether vLLM `version` serves an attention layer of `spec` on FlashInfer below compute
+    capability 9.0 while its CUDA graphs replay single-token decode batches only (vllm_versions.
+    FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN): platforms/cuda.py lists FLASH_ATTN, FLASHINFER,
+    TRITON_ATTN off 10.x; FLASH_ATTN needs 8.0 and FlashAttention 2 takes no fp8 cache, and
+    FlashInfer takes 7.5 before 0.24 (FLASHINFER_SM75_LAST), 16-bit models and the layers of
+    attention_backend.flashinfer_takes, unless Gemma4Config forces TRITON_ATTN
+    (attention_backend._triton_fp8_below_sm89's NOTE)."""
+    cc = parse_capability(compute_capability)
+    start, until = FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN
+    if cc is None or not start <= version < until or served == "float32":
+        return False
+    cc_int, minor = cc[0] * 10 + cc[1], version[1]
+    fp8 = VLLM_KV_DTYPE[kv_cache_dtype] in ("fp8", "fp8_e4m3", "fp8_e5m2")
+    if not (cc_int == 75 and minor <= FLASHINFER_SM75_LAST or 80 <= cc_int < 90 and fp8):
+        return False
+    return not gemma4_forced_triton(spec, minor, cc_int) and any(
+        isinstance(layer.mixer, AttentionMixer) and flashinfer_takes(layer.mixer, minor)
+        for layer in spec.layers)

@@ -1,0 +1,175 @@
+"""The CUDA graph mode vLLM lowers for a speculative draft where an attention backend replays
+single-token decode batches only (planner.serving.spec_graph_mode): which backend, per release
+and GPU, and the graphs and bytes a plan counts then, by hand from the vLLM wheels named in
+vllm_versions (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM, SPEC_SINGLE_TOKEN_STATE_UNTIL,
+TRITON_MLA_SINGLE_TOKEN_SPAN)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.eagle import parse_eagle_draft
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.spec_graph_mode import spec_piecewise_backend
+from planner.serving.vllm_versions import vllm_rules
+
+MIB_8_4 = 8_808_038  # int(8.4 x 1,048,576): engine.GRAPH_BYTES_PER_GRAPH
+DRAFTERS = Path(__file__).resolve().parents[2] / "fixtures" / "drafters"
+WARNING = ("CUDAGraphMode.FULL_AND_PIECEWISE is not supported with spec-decode for attention "
+           "backend {} (support: AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE); setting "
+           "cudagraph_mode=PIECEWISE")
+
+
+def _backend(repo: str, cc: str, version: str, tokens: int = 1, vendor: str = "nvidia",
+             kv: str = "auto", served: str = "bfloat16") -> str | None:
+    return spec_piecewise_backend(catalog_spec(repo), vllm_rules(version), cc, vendor, kv,
+                                  served, tokens)
+
+
+@pytest.mark.parametrize(("version", "backend"), [
+    # 0.10.2 captures no full graph by default (vllm_versions.FULL_GRAPHS_FROM): nothing lowered
+    ("0.10.2", None),
+    # 0.11.0: check_and_update_config forces CUTLASS_MLA on 10.0; its builder's
+    # cudagraph_support is UNIFORM_SINGLE_TOKEN_DECODE, and 0.11.0's warning names the builder
+    ("0.11.0", "CutlassMLAMetadataBuilder"),
+    # 0.11.1-0.14: CUTLASS_MLA first in _get_backend_priorities on 10.x; the backend's name
+    ("0.12.0", "CutlassMLABackend"),
+    ("0.14.0", "CutlassMLABackend"),
+    # 0.15.0: FLASHINFER_MLA for qk_nope_head_dim 128 (DeepSeek-V3's), UNIFORM_BATCH
+    ("0.15.0", None),
+    ("0.34.0", None),
+])
+def test_deepseek_v3_mtp_on_b200_per_release(version, backend):
+    assert _backend("deepseek-ai/DeepSeek-V3", "10.0", version) == backend
+
+
+def test_cutlass_mla_from_0_18_where_flashinfer_mla_refuses_the_kv_dtype():
+    # 0.19.0 on 10.0: FLASHINFER_MLA lists auto/float16/bfloat16/fp8/fp8_e4m3, as CUTLASS_MLA
+    # does (attention_backend.dense_mla_backends), so fp8 stays on FLASHINFER_MLA; no backend
+    # takes fp8_e5m2 (the plan is refused, nothing to lower)
+    assert _backend("deepseek-ai/DeepSeek-V3", "10.0", "0.19.0", kv="fp8") is None
+    assert _backend("deepseek-ai/DeepSeek-V3", "10.0", "0.19.0", kv="fp8_e5m2") is None
+
+
+@pytest.mark.parametrize(("version", "backend"), [
+    # TRITON_MLA serves MLA on an A100 (8.0) and on AMD: NEVER before 0.22 (no full graph with
+    # or without a draft: engine.triton_mla_piecewise), UNIFORM_BATCH 0.22-0.25,
+    # UNIFORM_SINGLE_TOKEN_DECODE 0.26-0.30, UNIFORM_BATCH from 0.31
+    ("0.21.0", None), ("0.25.0", None), ("0.26.0", "TritonMLABackend"),
+    ("0.30.0", "TritonMLABackend"), ("0.31.0", None),
+])
+def test_triton_mla_per_release(version, backend):
+    assert _backend("deepseek-ai/DeepSeek-V3", "8.0", version) == backend
+    assert _backend("deepseek-ai/DeepSeek-V3", "gfx942", version, vendor="amd") == backend
+    # on an H100 FLASH_ATTN_MLA (UNIFORM_BATCH) serves it: never lowered
+    assert _backend("deepseek-ai/DeepSeek-V3", "9.0", version) is None
+
+
+def test_mamba_and_the_sparse_mla_indexer_before_0_17():
+    # BaseMambaAttentionMetadataBuilder and DeepseekV32IndexerMetadataBuilder report
+    # UNIFORM_SINGLE_TOKEN_DECODE in the 0.11.0-0.16.0 wheels, UNIFORM_BATCH from 0.17.0
+    assert _backend("nvidia/Nemotron-H-56B-Base-8K", "9.0", "0.16.0", 3) == (
+        "Mamba2AttentionBackend")
+    assert _backend("nvidia/Nemotron-H-56B-Base-8K", "9.0", "0.11.0", 3) == (
+        "Mamba2AttentionMetadataBuilder")
+    assert _backend("nvidia/Nemotron-H-56B-Base-8K", "9.0", "0.17.0", 3) is None
+    assert _backend("deepseek-ai/DeepSeek-V3.2", "9.0", "0.14.0") == "DeepseekV32IndexerBackend"
+    assert _backend("deepseek-ai/DeepSeek-V3.2", "9.0", "0.17.0") is None
+
+
+@pytest.mark.parametrize("cc", ["8.0", "8.9", "9.0", "10.0"])
+def test_dense_attention_keeps_full_graphs_and_no_draft_lowers_nothing(cc):
+    # a 16-bit cache: FLASH_ATTN (FA3 ALWAYS on 9.0, FA2 UNIFORM_BATCH on 8.x), FlashInfer on
+    # 10.x (TRT-LLM attention: UNIFORM_BATCH)
+    for version in ("0.12.0", "0.19.0", "0.27.0", "0.34.0"):
+        assert _backend("meta-llama/Llama-3.1-8B-Instruct", cc, version, 3) is None
+    assert _backend("deepseek-ai/DeepSeek-V3", "10.0", "0.12.0", 0) is None
+
+
+@pytest.mark.parametrize(("cc", "kv", "served", "version", "backend"), [
+    # compute capability 7.5: FLASH_ATTN needs 8.0, FlashInfer (next in the list) takes 7.5
+    # before 0.24 and Llama's head 128; without TRT-LLM attention (SM100 only) its builder
+    # reports UNIFORM_SINGLE_TOKEN_DECODE
+    ("7.5", "auto", "float16", "0.12.0", "FlashInferBackend"),
+    ("7.5", "auto", "float16", "0.23.0", "FlashInferBackend"),
+    ("7.5", "auto", "float16", "0.24.0", None),  # FlashInfer needs 8.0: TRITON_ATTN (ALWAYS)
+    ("7.5", "auto", "float32", "0.19.0", None),  # FlashInfer takes no float32: TRITON_ATTN
+    # 8.9 with an fp8 cache: FlashAttention 2 takes none, FlashInfer serves it; from 0.33
+    # FlashInfer decodes below 9.0 with FA2 (UNIFORM_BATCH)
+    ("8.9", "fp8", "bfloat16", "0.19.0", "FlashInferBackend"),
+    ("8.9", "fp8", "bfloat16", "0.32.0", "FlashInferBackend"),
+    ("8.9", "fp8", "bfloat16", "0.33.0", None),
+    ("9.0", "fp8", "bfloat16", "0.19.0", None),  # FlashAttention 3 takes fp8 (ALWAYS)
+])
+def test_flashinfer_below_sm90(cc, kv, served, version, backend):
+    assert _backend("meta-llama/Llama-3.1-8B-Instruct", cc, version, 3, kv=kv,
+                    served=served) == backend
+
+
+def _deepseek_v3(gpu: str, version: str, tokens: int):
+    return plan(PlanRequest(
+        model=catalog_spec("deepseek-ai/DeepSeek-V3"), cluster=preset_cluster(gpu, 8),
+        layout=ParallelLayout(tp=8),
+        engine=EngineSettings(vllm_version=version, num_speculative_tokens=tokens,
+                              max_model_len=8192, max_num_seqs=256,
+                              max_num_batched_tokens=8192)))
+
+
+def test_deepseek_v3_mtp_on_8_b200_under_0_12_captures_piecewise_graphs_only():
+    # 256 sequences, 8,192 batched tokens, vLLM 0.12.0 (largest capture size min(2 x 256, 512)
+    # = 512, not widened for a draft before 0.13): sizes 1, 2, 4 | 8..248 by 8 (31) | 256..512
+    # by 16 (17) = 51.
+    # - no draft: 51 piecewise + the 35 sizes <= 256 full = 86 graphs x 8,808,038 B
+    #   = 757,491,268 B
+    # - MTP k = 1 on B200 (CUTLASS_MLA, UNIFORM_SINGLE_TOKEN_DECODE): PIECEWISE only, the sizes
+    #   not rounded (V1 rounds only with full decode graphs): 51 + 0 = 449,209,938 B
+    # - MTP k = 1 on H200 (FLASH_ATTN_MLA, UNIFORM_BATCH): rounded to multiples of 2 (1, 2 ->
+    #   2; 4.. stay): 50 sizes, all within 2..2 x 256 tokens full: 50 + 50 = 880,803,800 B
+    plain = _deepseek_v3("b200", "0.12.0", 0)
+    lowered = _deepseek_v3("b200", "0.12.0", 1)
+    kept = _deepseek_v3("h200", "0.12.0", 1)
+    assert plain.cuda_graph_bytes_per_gpu == 86 * MIB_8_4 == 757_491_268
+    assert lowered.cuda_graph_bytes_per_gpu == 51 * MIB_8_4 == 449_209_938
+    assert kept.cuda_graph_bytes_per_gpu == 100 * MIB_8_4 == 880_803_800
+    graphs = next(t for t in lowered.terms if t.key == "cuda_graphs")
+    assert "(51 piecewise + 0 full graphs)" in graphs.formula
+    assert WARNING.format("CutlassMLABackend") in graphs.note
+    assert "1 + k = 2 tokens" in graphs.note
+    assert "spec-decode" not in next(t for t in kept.terms if t.key == "cuda_graphs").note
+
+
+def test_deepseek_v3_mtp_on_8_mi300x_per_release():
+    # vLLM 0.27.0 on MI300X (TRITON_MLA, UNIFORM_SINGLE_TOKEN_DECODE): 256 sequences, k = 1:
+    # largest min(256 x 2 x 2, 512, 8,192) = 512 (widened from 0.13), the same 51 sizes,
+    # PIECEWISE only: 51 + 0 = 449,209,938 B; 0.25.0 (UNIFORM_BATCH) on V1: rounded to
+    # multiples of 2, 50 + 50 = 880,803,800 B
+    lowered = _deepseek_v3("mi300x", "0.27.0", 1)
+    assert lowered.cuda_graph_bytes_per_gpu == 51 * MIB_8_4 == 449_209_938
+    assert WARNING.format("TritonMLABackend") in next(
+        t for t in lowered.terms if t.key == "cuda_graphs").note
+    assert _deepseek_v3("mi300x", "0.25.0", 1).cuda_graph_bytes_per_gpu == 100 * MIB_8_4
+
+
+def test_llama_with_an_eagle3_drafter_on_fa3_keeps_its_full_graphs():
+    # Llama-3.1-70B + its EAGLE-3 drafter (k = 3) at TP 4 on H100s, vLLM 0.19.0 V1, 256
+    # sequences, 8,192 batched tokens: FLASH_ATTN is FlashAttention 3 on 9.0 (ALWAYS), so full
+    # decode graphs stay: largest min(256 x 4 x 2, 512) = 512, 51 sizes rounded to multiples
+    # of 4 (1, 2, 4 -> 4): 49, all within 4..4 x 256 tokens full: 49 + 49 = 98 graphs
+    # x 8,808,038 B = 863,187,724 B (test_spec_graphs.py CASES)
+    drafter = parse_eagle_draft(json.loads(
+        (DRAFTERS / "specforge__llama3-70B-eagle3.json").read_text(encoding="utf-8")), "drafter")
+    p = plan(PlanRequest(
+        model=catalog_spec("meta-llama/Llama-3.1-70B-Instruct"),
+        cluster=preset_cluster("h100-sxm", 4), layout=ParallelLayout(tp=4),
+        engine=EngineSettings(speculative_draft=drafter, num_speculative_tokens=3,
+                              vllm_version="0.19.0", max_model_len=8192, max_num_seqs=256,
+                              max_num_batched_tokens=8192)))
+    graphs = next(t for t in p.terms if t.key == "cuda_graphs")
+    assert p.cuda_graph_bytes_per_gpu == 98 * MIB_8_4 == 863_187_724
+    assert "(49 piecewise + 49 full graphs)" in graphs.formula
+    assert "spec-decode" not in graphs.note
