@@ -148,11 +148,12 @@ def memory_parts(parts: str) -> bool:
 
 def unmodelled_risk(parts: str) -> str:
     """What a fit whose figures leave `parts` out risks, where the tables and recommend's
-    caveats name such rows: the KV room, or, with OUTPUT_PARTs only, no memory but the output."""
+    caveats name such rows: the KV room, or, with OUTPUT_PARTs only, the output (the memory
+    figures hold)."""
     if memory_parts(parts):
         return "the KV room may be less than planned"
-    return ("no memory: vLLM warns that the output past that length may be NaN or wrong, "
-            "its positions past the model's rotary cache")
+    return ("the memory figures hold, but vLLM warns that the output past that length may be "
+            "NaN or wrong, its positions past the model's rotary cache")
 
 
 def env_prefix(long: bool) -> str:

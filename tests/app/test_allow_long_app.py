@@ -70,6 +70,12 @@ def test_compare_box_plans_each_model_past_its_own_length() -> None:
     assert list(grid["fits"]) == ["yes* \u26a0", "yes* \u26a0"]
     assert list(grid["ceiling (tokens)"]) == [65_536, 65_536]
     assert "max_model_len 65,536, VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (CLI: " in texts(at)
+    # each yes* says what it risks in report --compare's words (report.unmodelled_fit; the
+    # star escaped in Markdown): the output past 40,960, the memory figures holding (it read
+    # "...=1); no memory: vLLM warns")
+    assert ("Qwen/Qwen3-8B: yes\\*, fits on figures that leave out output past the model's 40,960 "
+            "tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1); the memory figures hold, but vLLM warns "
+            "that the output past that length may be NaN or wrong") in texts(at)
 
 
 def test_recommend_box_searches_a_context_past_the_model(capsys) -> None:

@@ -76,7 +76,7 @@ def test_recommend_names_the_rows_past_the_length(capsys) -> None:
                             "65536", "--gpu", "h100-sxm", "--allow-long-max-model-len")
     assert code == 0
     assert ("Qwen/Qwen3-8B (#1): the figures leave out output past the model's 40,960 tokens "
-            "(VLLM_ALLOW_LONG_MAX_MODEL_LEN=1), no memory: vLLM warns") in out
+            "(VLLM_ALLOW_LONG_MAX_MODEL_LEN=1), the memory figures hold, but vLLM warns") in out
 
 
 def test_report_compares_a_model_at_the_plans_length_not_its_own(capsys) -> None:
@@ -88,9 +88,11 @@ def test_report_compares_a_model_at_the_plans_length_not_its_own(capsys) -> None
     assert code == 0 and "| 40,960 | 10.92 at 40,960 (its maximum) |" in out
     code, out, _ = run_main(capsys, *argv, "--allow-long-max-model-len")
     assert code == 0 and "| yes\\* | 65,536 | 6.82 at 65,536 |" in out
-    # the yes* line says what such a row risks: no memory (long_len.unmodelled_risk)
+    # the yes* line says what such a row risks: the output, not the memory
+    # (long_len.unmodelled_risk)
     assert ("- yes\\* (Qwen/Qwen3-4B): fits on figures that leave out output past the model's "
-            "40,960 tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1); no memory: vLLM warns") in out
+            "40,960 tokens (VLLM_ALLOW_LONG_MAX_MODEL_LEN=1); the memory figures hold, but vLLM "
+            "warns") in out
 
 
 @pytest.mark.parametrize("argv", [
