@@ -972,8 +972,9 @@ def add_allow_long(group: argparse._ArgumentGroup | argparse.ArgumentParser,
                        help=f"plan a {length} above the max_model_len vLLM derives from "
                        "config.json as vLLM serves it with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 "
                        "(set in the launch command): figures at that length, vLLM's warning "
-                       "in the notes, and the verdict names what is not modelled (positions "
-                       f"past the derived length outrun the model's rotary cache). Needs {length}"
+                       "in the notes (and whether a request of that length reads past the "
+                       "model's rotary cache), and the verdict names what is not modelled (the "
+                       f"output past the derived length). Needs {length}"
                        + ("" if length == "--context" else " (exit 2 without it)"))
 
 

@@ -16,11 +16,14 @@ What it does NOT change:
   (qwen3.py, llama.py in the 0.9.1 and 0.34.0 wheels; qwen3.py's call in every wheel), whose
   cos/sin cache holds one row per position of it (rotary_embedding base.py
   _compute_cos_sin_cache, `torch.arange(self.max_position_embeddings)`; a rope scaling's
-  own rows aside) and which ops.rotary_embedding indexes by position unchecked: a position past
-  it reads past the cache (vLLM's own warning, from LONG_LEN_CAUTION_FROM: NaN with RoPE, a
-  CUDA out-of-bounds error with absolute positions). MiniMax-M2 is the exception
-  (ROPE_CACHE_AT_MAX_MODEL_LEN), whose larger cache the weights count
-  (rope_cache_positions);
+  and an M-RoPE's own rows aside: weights.rope_cache_reach) and which ops.rotary_embedding
+  indexes by position unchecked: a position past it reads past the cache (vLLM's own warning,
+  from LONG_LEN_CAUTION_FROM: NaN with RoPE, a CUDA out-of-bounds error with absolute
+  positions). MiniMax-M2 is the exception (ROPE_CACHE_AT_MAX_MODEL_LEN), whose larger cache
+  the weights count (rope_cache_positions); an M-RoPE cache of 4 rows a position
+  (vllm_versions.mrope_cache_factor) holds a text request past the derived length too, and
+  a model with no rotary embedding (Nemotron-H: nemotron_h.py builds none) has no cache to
+  pass;
 - no other start-up check: the ValueErrors naming max_model_len in the wheels (0.9.1, 0.20.0,
   0.34.0 read whole) are the batch limits', the KV cache check's (both planned at the length
   asked) and speculative_max_model_len's, which Headroom does not plan; so no covered release
@@ -98,11 +101,13 @@ def over_window_refusal(max_model_len: int, window: VllmWindow, version: Version
 
 
 def over_window_warning(max_model_len: int, window: VllmWindow, version: Version,
-                        model_type: str, rope_positions: int = 0) -> str:
+                        model_type: str, cache_rows: int) -> str:
     """The warning vLLM `version` logs at start-up under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1, in
     its words, then what it means for this model's rotary cache (Headroom's words):
-    `rope_positions`, those it is built over where the model takes max_model_len
-    (rope_cache_positions), counted in the weights.
+    `cache_rows`, the positions every cos/sin cache it builds holds (weights.rope_cache_reach:
+    0 where it builds none), counted in the weights; a request of max_model_len stays inside
+    it where they reach that far (MiniMax-M2's cache built for max_model_len:
+    rope_cache_positions; an M-RoPE's 4 rows a position), and reads past it otherwise.
 
     NOTE: 0.9.1-0.10.1 (config.py, config/__init__.py): logger.warning("%s Make sure the value
     is correct and within the model context size.", msg); from LONG_LEN_CAUTION_FROM:
@@ -110,15 +115,24 @@ def over_window_warning(max_model_len: int, window: VllmWindow, version: Version
     msg = over_window(max_model_len, window, version)
     said = (f"{msg} {CAUTION}" if version >= LONG_LEN_CAUTION_FROM else
             f"{msg} Make sure the value is correct and within the model context size.")
-    cache = ("this model's rotary cos/sin cache is built for max_model_len (minimax_m2.py: "
-             f"max(max_position_embeddings, max_model_len)), so positions past {window.limit:,} "
-             f"stay inside it; the weights count its {rope_positions:,} rows, and what the "
-             "model outputs past the length its config gives is not modelled"
-             if _cache_grows(model_type, version) else
-             "vLLM builds the rotary cos/sin cache for the config's positions (get_rope's "
-             f"max_position), so a request past {window.limit:,} tokens reads past it; the "
-             "memory figures hold at the length asked, what the model outputs past "
-             f"{window.limit:,} is not modelled")
+    output = f"what the model outputs past {window.limit:,} is not modelled"
+    if _cache_grows(model_type, version):
+        cache = ("this model's rotary cos/sin cache is built for max_model_len (minimax_m2.py: "
+                 f"max(max_position_embeddings, max_model_len)), so positions past "
+                 f"{window.limit:,} stay inside it; the weights count its {cache_rows:,} rows, "
+                 "and what the model outputs past the length its config gives is not modelled")
+    elif not cache_rows:
+        cache = ("this model has no rotary embedding (vLLM builds no cos/sin cache for it), so "
+                 f"no position reads past one; the memory figures hold at the length asked, "
+                 f"{output}")
+    elif cache_rows >= max_model_len:
+        cache = (f"vLLM builds its rotary cos/sin cache over {cache_rows:,} positions (the "
+                 f"weights term's rows), so a request of {max_model_len:,} tokens stays inside "
+                 f"it; the memory figures hold at the length asked, {output}")
+    else:
+        cache = (f"vLLM builds its rotary cos/sin cache over {cache_rows:,} positions (get_rope's "
+                 f"max_position; the weights term's rows), so a request past {cache_rows:,} "
+                 f"tokens reads past it; the memory figures hold at the length asked, {output}")
     return f"vLLM warns at start-up ({ALLOW_LONG_ENV}=1): \"{said}\" Headroom: {cache}."
 
 
@@ -131,7 +145,7 @@ def _cache_grows(model_type: str, version: Version) -> bool:
 
 OUTPUT_PART = "output past the model's"
 """How over_window_part's part opens: it leaves out no byte (memory_parts), the rotary cache
-being the config's size or, where the model builds it for max_model_len, counted at that."""
+counted at the rows vLLM builds whatever the length (weights.rope_cache_rows)."""
 
 
 def over_window_part(window: VllmWindow) -> str:
@@ -153,7 +167,7 @@ def unmodelled_risk(parts: str) -> str:
     if memory_parts(parts):
         return "the KV room may be less than planned"
     return ("the memory figures hold, but vLLM warns that the output past that length may be "
-            "NaN or wrong, its positions past the model's rotary cache")
+            "NaN or wrong")
 
 
 def env_prefix(long: bool) -> str:

@@ -873,6 +873,19 @@ def _rope_cache_bytes(spec: ModelSpec, elem_bytes: int, mrope_factor: int,
                             for _, dim, local in _rope_caches(spec))
 
 
+def rope_cache_reach(spec: ModelSpec, mrope_factor: int = 1, positions: int = 0) -> int:
+    """The positions every rotary cos/sin cache of `spec` holds, as _rope_cache_bytes counts
+    them: the fewest rows of its caches (rope_cache_rows for the global ones, at
+    `mrope_factor` and over `positions`; max_position_embeddings for a sliding layer's own
+    local rope: Gemma 3's 131,072), which ops.rotary_embedding indexes by position
+    unchecked; 0 where it builds none (no layer with a rotary embedding: Nemotron-H)."""
+    caches = _rope_caches(spec)
+    if not caches:
+        return 0
+    rows = rope_cache_rows(spec, mrope_factor, positions)
+    return min(spec.max_position_embeddings if local else rows for _, _, local in caches)
+
+
 def global_rope_widths(spec: ModelSpec) -> tuple[int, ...]:
     """The widths of the rotary caches built over rope_cache_rows (not a sliding layer's own
     local rope), one per cache, as _rope_cache_bytes counts them."""

@@ -113,6 +113,7 @@ from planner.serving.vllm_versions import (
 )
 from planner.serving.weights import (
     VISION_ON_EVERY_STAGE,
+    rope_cache_reach,
     transformers_backend,
 )
 from planner.units import TORCH_DTYPE_BYTES
@@ -308,7 +309,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         + setting_notes(spec, s, rules, cli, gpu, scheme, remote_gap, b12x, eplb_kind)
         + _draft_window_notes(s, runner[0], max_model_len)
         + ((over_window_warning(max_model_len, window, rules.version, spec.model_type,
-                                load.rope_positions),) if long else ()),
+                                rope_cache_reach(spec, load.mrope_factor, load.rope_positions)),)
+           if long else ()),
         gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme)
         + ((over_window_part(window),) if long else ()),
         model_limit=max_model_len if long else window.limit,

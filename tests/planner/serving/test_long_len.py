@@ -20,6 +20,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.serving.weights import rope_cache_reach
 
 _spec = cache(catalog_spec)
 QWEN3_8B = "Qwen/Qwen3-8B"
@@ -171,3 +172,58 @@ def test_the_json_dump_keeps_its_keys_while_off() -> None:
     assert "allow_long_max_model_len" not in EngineSettings().model_dump()
     assert EngineSettings(allow_long_max_model_len=True).model_dump()[
         "allow_long_max_model_len"] is True
+
+
+def _long_note(p) -> str:
+    [said] = [w for w in p.warnings if w.startswith("vLLM warns at start-up")]
+    return said.partition(" Headroom: ")[2]
+
+
+def test_the_warning_says_where_the_models_rotary_cache_ends() -> None:
+    # What a request past the derived length meets is the cos/sin cache's rows, not the
+    # derived length (weights.rope_cache_reach):
+    # - Qwen3-VL-32B (text_config: max_position_embeddings 262,144, rope_scaling with
+    #   mrope_section, rope_type default): vLLM 0.30.0's MRotaryEmbedding builds it over
+    #   cache_max_position_num = 262,144 x 4 = 1,048,576 positions (rotary_embedding/mrope.py
+    #   of the 0.30.0 wheel), so a 300,000-token request stays inside it; 0.34.0's qwen3_vl.py
+    #   passes mrope_positions_factor 1 (no video pruning): 262,144 rows, read past
+    # - Nemotron-H-56B-Base-8K: nemotron_h.py (0.34.0 wheel) calls no get_rope: no cache at all
+    # - Qwen3-8B: get_rope(max_position=40,960), one row a position: read past
+    vl = catalog_spec("Qwen/Qwen3-VL-32B-Instruct")
+
+    def vl_at(version: str):
+        return plan(PlanRequest(model=vl, cluster=preset_cluster("h100-sxm", 2, 1),
+                                layout=ParallelLayout(tp=2), engine=EngineSettings(
+                                    vllm_version=version, max_model_len=300_000,
+                                    allow_long_max_model_len=True)))
+
+    assert _long_note(vl_at("0.30.0")).startswith(
+        "vLLM builds its rotary cos/sin cache over 1,048,576 positions (the weights term's "
+        "rows), so a request of 300,000 tokens stays inside it; ")
+    assert _long_note(vl_at("0.34.0")).startswith(
+        "vLLM builds its rotary cos/sin cache over 262,144 positions (get_rope's max_position; "
+        "the weights term's rows), so a request past 262,144 tokens reads past it; ")
+    nemotron = plan(PlanRequest(
+        model=catalog_spec("nvidia/Nemotron-H-56B-Base-8K"),
+        cluster=preset_cluster("h100-sxm", 2, 1), layout=ParallelLayout(tp=2),
+        engine=EngineSettings(max_model_len=16_384, allow_long_max_model_len=True)))
+    assert _long_note(nemotron).startswith(
+        "this model has no rotary embedding (vLLM builds no cos/sin cache for it), so no "
+        "position reads past one; ")
+    assert "rotary cos/sin cache" not in nemotron.terms[
+        [t.key for t in nemotron.terms].index("weights")].formula
+    assert _long_note(_plan(65_536, True)).endswith(
+        "over 40,960 positions (get_rope's max_position; the weights term's rows), so a request "
+        "past 40,960 tokens reads past it; the memory figures hold at the length asked, what "
+        "the model outputs past 40,960 is not modelled.")
+
+
+def test_the_reach_is_the_fewest_rows_of_the_models_caches() -> None:
+    # Gemma 3 27B: max_position_embeddings 131,072, rope_scaling linear x 8: the global cache
+    # 131,072 x 8 = 1,048,576 rows (LinearScalingRotaryEmbedding), the sliding layers' local
+    # rope 131,072 rows (weights._rope_cache_bytes' rope_local): a position past 131,072
+    # reads past the local one. MiniMax-M2.5 served at 262,144: max(196,608, 262,144) rows.
+    assert rope_cache_reach(catalog_spec("google/gemma-3-27b-it")) == 131_072
+    assert rope_cache_reach(_spec("MiniMaxAI/MiniMax-M2.5"), 1, 262_144) == 262_144
+    assert rope_cache_reach(catalog_spec("Qwen/Qwen3-VL-32B-Instruct"), 4) == 262_144 * 4
+    assert rope_cache_reach(catalog_spec("nvidia/Nemotron-H-56B-Base-8K")) == 0
