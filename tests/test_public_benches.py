@@ -205,7 +205,11 @@ def test_readme_quotes_the_public_memory_misses_by_cause() -> None:
                                           "unresolved-rtx5090-qwen3-32b-awq-u070-8k")} == {
         "Model Runner V2"}
     assert causes["tw10519-gb10-gpt-oss-20b-abliterated-u025-8k-0.13.0-ngc"] == "DGX Spark"
-    assert causes["club3090-i642-3090x2-qwen36-27b-autoround-tp2"] == "stand-in config or format"
+    # the 2x RTX 3090 Qwen3.8-27B FP8 run is planned from the Qwen3.5-27B stand-in config
+    assert causes["mitchross-pr1995-3090x2-qwen38-27b-fp8-tp2-131k"] == "stand-in config or format"
+    # the club-3090 AutoRound MTP run left the misses on 2026-12-07 (piecewise-only graphs with
+    # its draft on FlashInfer: 10.77 GiB planned against 11.05 logged, within 0.5 GiB)
+    assert "club3090-i642-3090x2-qwen36-27b-autoround-tp2" not in causes
     printed = misses_line(result)
     assert f"\n{printed}\n" in markdown(result)
     line = re.fullmatch(r"The (\d+) available-KV misses on GPUs other than the H100, by first "
