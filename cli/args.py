@@ -966,16 +966,19 @@ def add_enforce_eager(group: argparse._ArgumentGroup | argparse.ArgumentParser) 
 def add_allow_long(group: argparse._ArgumentGroup | argparse.ArgumentParser,
                    length: str = "--max-model-len") -> None:
     """--allow-long-max-model-len, the same for plan, sweep, report and recommend (whose
-    `length` is --context): EngineSettings.allow_long_max_model_len
-    (planner.serving.long_len)."""
+    `length` is --context, which defaults to the input + output length, so it needs none):
+    EngineSettings.allow_long_max_model_len (planner.serving.long_len)."""
+    recommend = length == "--context"
     group.add_argument("--allow-long-max-model-len", action="store_true",
-                       help=f"plan a {length} above the max_model_len vLLM derives from "
+                       help=f"plan a {length}"
+                       + (" (or the input + output length it defaults to)" if recommend else "")
+                       + " above the max_model_len vLLM derives from "
                        "config.json as vLLM serves it with VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 "
                        "(set in the launch command): figures at that length, vLLM's warning "
                        "in the notes (and whether a request of that length reads past the "
                        "model's rotary cache), and the verdict names what is not modelled (the "
-                       f"output past the derived length). Needs {length}"
-                       + ("" if length == "--context" else " (exit 2 without it)"))
+                       "output past the derived length)"
+                       + ("" if recommend else f". Needs {length} (exit 2 without it)"))
 
 
 def add_model_runner(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

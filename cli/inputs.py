@@ -714,17 +714,24 @@ def allow_long_setting(args: argparse.Namespace) -> bool:
     return args.allow_long_max_model_len
 
 
-def note_allow_long_unused(args: argparse.Namespace, spec: ModelSpec,
-                           engine: EngineSettings) -> None:
+def note_allow_long(args: argparse.Namespace, spec: ModelSpec, engine: EngineSettings) -> None:
     """A note that --allow-long-max-model-len changed nothing: --max-model-len is within the
     model's derived length, so vLLM reads no VLLM_ALLOW_LONG_MAX_MODEL_LEN and the launch
-    command leaves it out (planner.serving.long_len.env_prefix)."""
+    command leaves it out (planner.serving.long_len.env_prefix); for sweep, one naming the flag
+    where --max-model-len passes that length without it, which vLLM refuses on every row (plan
+    and report name it in the plan's fit advice: Plan.allow_long_fit)."""
     limit = derived_max_model_len(spec, vllm_rules(engine.vllm_version).version)
-    if engine.allow_long_max_model_len and (engine.max_model_len or limit) <= limit:
+    asked = engine.max_model_len or limit
+    derives = (f"the {limit:,} tokens vLLM {engine.vllm_version} derives for "
+               f"{spec.name or spec.model_type}")
+    if engine.allow_long_max_model_len and asked <= limit:
         add_notes(args, f"--allow-long-max-model-len changes nothing: --max-model-len "
-                  f"{engine.max_model_len} is within the {limit:,} tokens vLLM "
-                  f"{engine.vllm_version} derives for {spec.name or spec.model_type}, so the "
-                  "launch command leaves VLLM_ALLOW_LONG_MAX_MODEL_LEN out")
+                  f"{asked:,} is within {derives}, so the launch command leaves "
+                  "VLLM_ALLOW_LONG_MAX_MODEL_LEN out")
+    elif args.command == "sweep" and not engine.allow_long_max_model_len and asked > limit:
+        add_notes(args, f"--max-model-len {asked:,} is above {derives}, which vLLM refuses on "
+                  "every row: --allow-long-max-model-len plans it as vLLM serves it under "
+                  "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1")
 
 
 def runner_setting(args: argparse.Namespace, release: str) -> str:

@@ -35,7 +35,7 @@ from cli.inputs import (
     mm_mode_settings,
     model_identity,
     network_assumed_note,
-    note_allow_long_unused,
+    note_allow_long,
     note_preset_choice,
     parallel_layout,
     runner_setting,
@@ -163,7 +163,7 @@ def _engine(args: argparse.Namespace, source: ModelSource, spec: ModelSpec) -> E
     --revision chose one (the hub's sha, else the revision as given); CliError where
     the multimodal flags are not planned (mm_modes.mm_refusals: _mm_checked)."""
     engine = _mm_checked(spec, engine_settings(args))
-    note_allow_long_unused(args, spec, engine)
+    note_allow_long(args, spec, engine)
     if not args.revision or source.origin == "file":
         return engine
     return EngineSettings(**{**engine.model_dump(), "revision": source.commit_sha or args.revision})

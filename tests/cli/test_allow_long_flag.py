@@ -110,5 +110,23 @@ def test_within_the_derived_length_a_note_says_it_changes_nothing(capsys) -> Non
     code, out, err = run_main(capsys, *PLAN, "--max-model-len", "8192",
                               "--allow-long-max-model-len")
     assert code == 0 and "VLLM_ALLOW_LONG_MAX_MODEL_LEN" not in out.split("vllm serve")[0]
-    assert ("--allow-long-max-model-len changes nothing: --max-model-len 8192 is within the "
+    assert ("--allow-long-max-model-len changes nothing: --max-model-len 8,192 is within the "
             "40,960 tokens vLLM 0.34.0 derives for Qwen/Qwen3-8B") in err
+
+
+def test_a_sweep_refused_for_its_length_names_the_flag(capsys) -> None:
+    # Qwen3-8B's config.json: max_position_embeddings 40,960, no rope scaling, so vLLM 0.34.0
+    # derives 40,960 and refuses 65,536 on every row of the sweep (config/model.py
+    # _get_and_verify_max_len); plan names the flag in its fit advice (Plan.allow_long_fit),
+    # the sweep in a note. With the flag the note goes and the rows fit (yes*).
+    argv = ["sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--max-model-len", "65536"]
+    code, out, err = run_main(capsys, *argv)
+    assert code == 0 and "no row fits" in out
+    assert ("note: --max-model-len 65,536 is above the 40,960 tokens vLLM 0.34.0 derives for "
+            "Qwen/Qwen3-8B, which vLLM refuses on every row: --allow-long-max-model-len plans "
+            "it as vLLM serves it under VLLM_ALLOW_LONG_MAX_MODEL_LEN=1") in err
+    code, out, err = run_main(capsys, *argv, "--allow-long-max-model-len")
+    assert code == 0 and "no row fits" not in out and "refuses on every row" not in err
+    # within the derived length the sweep says nothing of the flag
+    code, _, err = run_main(capsys, *argv[:-1], "32768")
+    assert code == 0 and "--allow-long-max-model-len" not in err
