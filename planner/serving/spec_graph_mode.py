@@ -16,6 +16,8 @@ from planner.serving.startup.attention_backend import (
 )
 from planner.serving.vllm_versions import (
     FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
+    FLASHINFER_SINGLE_TOKEN_SM12X_SPAN,
+    FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN,
     SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM,
     SPEC_SINGLE_TOKEN_STATE_UNTIL,
     TRITON_MLA_SINGLE_TOKEN_SPAN,
@@ -37,21 +39,22 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
     TOKEN_DECODE) makes vLLM `rules` capture no full decode graph for a draft of `spec_tokens`
     (None: full graphs kept, no draft, or none captured anyway): Mamba2 layers and a sparse-MLA
     model's indexer before 0.17 (vllm_versions.SPEC_SINGLE_TOKEN_STATE_UNTIL), FlashInfer's
-    layers below compute capability 9.0 in 0.11.1-0.32 (_flashinfer_below_sm90), dense MLA on
-    TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures no full
-    graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter Blackwell's MLA
-    backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17 for a
-    qk_nope_head_dim other than 128, from 0.18 for a KV dtype or qk_nope_head_dim that
+    layers without TRT-LLM attention (_flashinfer_single_token: below compute capability 9.0 in
+    0.11.1-0.32, an fp8_e5m2 cache on 9.0 in 0.22-0.29, an fp8 cache on 12.x in 0.11.1-0.27),
+    dense MLA on TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures
+    no full graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter
+    Blackwell's MLA backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17
+    for a qk_nope_head_dim other than 128, from 0.18 for a KV dtype or qk_nope_head_dim that
     FLASHINFER_MLA refuses (read from the block size mla_block.mla_block_size gives without
     --block-size: 128 on a 10.x GPU is CUTLASS_MLA's; a given size that moves 0.18+ off it is
     not modelled). `kv_cache_dtype` as for mla_block_size; `served` the model's dtype.
 
-    The other backends Headroom plans keep full graphs with a draft: FLASH_ATTN (FlashAttention
-    3 ALWAYS, 2 UNIFORM_BATCH), TRITON_ATTN and ROCM_ATTN (ALWAYS), FlashInfer on datacenter
-    Blackwell (UNIFORM_BATCH where TRT-LLM attention runs), FLASH_ATTN_MLA, FLASHMLA,
-    FLASHINFER_MLA, the sparse MLA backends and Gated DeltaNet (UNIFORM_BATCH); v1/attention/
-    backends/*.py and mla/*.py of the 0.11.1, 0.12.0, 0.17.0, 0.19.1, 0.25.0, 0.29.0 and 0.34.0
-    wheels."""
+    The other backends Headroom plans keep full graphs with a draft: FLASH_ATTN (FlashAttention 3
+    ALWAYS, 2 UNIFORM_BATCH), TRITON_ATTN and ROCM_ATTN (ALWAYS), FlashInfer on datacenter
+    Blackwell and from 0.28 on 12.x (UNIFORM_BATCH where TRT-LLM attention runs),
+    FLASH_ATTN_MLA, FLASHMLA, FLASHINFER_MLA, the sparse MLA backends and Gated DeltaNet
+    (UNIFORM_BATCH); v1/attention/backends/*.py and mla/*.py of the 0.11.1, 0.12.0, 0.17.0,
+    0.19.1, 0.25.0, 0.29.0 and 0.34.0 wheels."""
     version = rules.version
     if not spec_tokens or not rules.full_graphs:
         return None
@@ -63,8 +66,8 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
     elif version < SPEC_SINGLE_TOKEN_STATE_UNTIL and is_sparse_mla(spec):
         name = ("DeepseekV32IndexerMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
                 else "DeepseekV32IndexerBackend")
-    elif vendor == "nvidia" and _flashinfer_below_sm90(spec, version, compute_capability,
-                                                       kv_cache_dtype, served):
+    elif vendor == "nvidia" and _flashinfer_single_token(spec, version, compute_capability,
+                                                         kv_cache_dtype, served):
         name = "FlashInferBackend"
     elif is_dense_mla(spec) and on_triton_mla(spec, version, compute_capability, vendor):
         start, until = TRITON_MLA_SINGLE_TOKEN_SPAN
@@ -107,22 +110,31 @@ def _on_cutlass_mla(spec: ModelSpec, version: Version, compute_capability: str,
                                              kv_cache_dtype) == 128)
 
 
-def _flashinfer_below_sm90(spec: ModelSpec, version: Version, compute_capability: str,
-                           kv_cache_dtype: str, served: str) -> bool:
-    """Whether vLLM `version` serves an attention layer of `spec` on FlashInfer below compute
-    capability 9.0 while its CUDA graphs replay single-token decode batches only (vllm_versions.
-    FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN): platforms/cuda.py lists FLASH_ATTN, FLASHINFER,
-    TRITON_ATTN off 10.x; FLASH_ATTN needs 8.0 and FlashAttention 2 takes no fp8 cache, and
-    FlashInfer takes 7.5 before 0.24 (FLASHINFER_SM75_LAST), 16-bit models and the layers of
+def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capability: str,
+                             kv_cache_dtype: str, served: str) -> bool:
+    """Whether vLLM `version` serves an attention layer of `spec` on FlashInfer while its CUDA
+    graphs replay single-token decode batches only: platforms/cuda.py lists FLASH_ATTN,
+    FLASHINFER, TRITON_ATTN off 10.x, and FlashInfer gets a layer where FLASH_ATTN refuses it:
+    below 9.0 (vllm_versions.FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN) FLASH_ATTN needs 8.0 and
+    FlashAttention 2 takes no fp8 cache, and FlashInfer takes 7.5 before 0.24
+    (FLASHINFER_SM75_LAST); on 9.0 FlashAttention 3 takes no fp8_e5m2 cache from 0.22
+    (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN); on 12.x FlashAttention 2 takes no fp8 cache
+    (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN). FlashInfer takes 16-bit models and the layers of
     attention_backend.flashinfer_takes, unless Gemma4Config forces TRITON_ATTN
-    (attention_backend._triton_fp8_below_sm89's NOTE)."""
+    (attention_backend._triton_fp8_below_sm89's NOTE). Layers with attention sinks are left to
+    TRITON_ATTN as below 8.9 (FlashInfer's supports_sink needs TRT-LLM attention)."""
     cc = parse_capability(compute_capability)
-    start, until = FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN
-    if cc is None or not start <= version < until or served == "float32":
+    if cc is None or served == "float32":
         return False
     cc_int, minor = cc[0] * 10 + cc[1], version[1]
-    fp8 = VLLM_KV_DTYPE[kv_cache_dtype] in ("fp8", "fp8_e4m3", "fp8_e5m2")
-    if not (cc_int == 75 and minor <= FLASHINFER_SM75_LAST or 80 <= cc_int < 90 and fp8):
+    kv = VLLM_KV_DTYPE[kv_cache_dtype]
+    fp8 = kv in ("fp8", "fp8_e4m3", "fp8_e5m2")
+    spans = ((FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
+              cc_int == 75 and minor <= FLASHINFER_SM75_LAST or 80 <= cc_int < 90 and fp8),
+             (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN, cc_int == 90 and kv == "fp8_e5m2"),
+             (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN, cc[0] == 12 and fp8))
+    if not any(start <= version < until and served_there
+               for (start, until), served_there in spans):
         return False
     return not gemma4_forced_triton(spec, minor, cc_int) and any(
         isinstance(layer.mixer, AttentionMixer) and flashinfer_takes(layer.mixer, minor)

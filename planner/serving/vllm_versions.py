@@ -1775,9 +1775,31 @@ same) _use_fa2_native_decode ("Below SM90, native decode runs fa2, which takes u
 multi-token queries") returns UNIFORM_BATCH below compute capability 9.0. So below 9.0, where
 FlashInfer serves a layer (compute capability 7.5, whose FLASH_ATTN needs 8.0; an fp8 cache on
 8.x, which FlashAttention 2 does not take: attention_backend._triton_fp8_below_sm89), a draft
-gets piecewise graphs only in [from, until) (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM). Not
-modelled: 12.x (0.25+ XQA on SM12x, 0.29+ its own branch) and 9.0 from 0.25 (XQA single-token
-decode), where Headroom does not tell FlashInfer's layers apart."""
+gets piecewise graphs only in [from, until) (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM). 9.0 and
+12.x: FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN, FLASHINFER_SINGLE_TOKEN_SM12X_SPAN."""
+
+FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN: tuple[Version, Version] = ((0, 22, 0), (0, 30, 0))
+"""NOTE: on compute capability 9.0 FLASH_ATTN (FlashAttention 3) claims fp8 and fp8_e4m3 only
+from the 0.22.0 wheel (v1/attention/backends/flash_attn.py supports_kv_cache_dtype; 0.22.1,
+0.23.0, 0.24.0 the same; 0.20.0-0.21.0 claim every quantized cache), so an fp8_e5m2 cache goes
+to FlashInfer, whose get_cudagraph_support is UNIFORM_SINGLE_TOKEN_DECODE there: TRT-LLM
+attention needs the SM100 family (utils/flashinfer.py supports_trtllm_attention, 0.22.0-0.24.0
+wheels) and the 0.25.0-0.29.0 wheels return UNIFORM_SINGLE_TOKEN_DECODE on
+is_device_capability(90) outright ("SM90 XQA supports only single-token decode"; 0.25.0,
+0.26.0, 0.27.0, 0.28.0, 0.29.0 read). From the 0.30.0 wheel XQA on 9.0 may report
+UNIFORM_BATCH (head-size dependent: not modelled). [from, until): a draft gets piecewise
+graphs only (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)."""
+
+FLASHINFER_SINGLE_TOKEN_SM12X_SPAN: tuple[Version, Version] = ((0, 11, 1), (0, 28, 0))
+"""NOTE: on compute capability 12.x FLASH_ATTN runs FlashAttention 2 (fa_utils.py
+get_flash_attn_version: FA3 on 9.x, FA4 on 10.x), which takes no fp8* cache, so FlashInfer
+serves an fp8 cache; its get_cudagraph_support gives UNIFORM_BATCH only where TRT-LLM
+attention runs, the SM100 family alone in utils/flashinfer.py supports_trtllm_attention of the
+0.11.1, 0.17.0, 0.19.1, 0.20.0, 0.22.0, 0.23.0, 0.24.0 wheels (0.25.0-0.27.0 add 9.0 decode,
+not 12.x): UNIFORM_SINGLE_TOKEN_DECODE. The 0.28.0 wheel adds the SM12x family (XQA decode)
+and returns UNIFORM_BATCH there ("SM12x uses the dedicated XQA API, which supports
+speculative and non-causal decode"). [from, until): a draft gets piecewise graphs only
+(SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)."""
 
 GRAPH_STEP16_FROM: Version = (0, 11, 1)
 """NOTE: _set_cudagraph_sizes: capture sizes 1, 2, 4, then every 8 up to the largest in the

@@ -111,6 +111,28 @@ def test_flashinfer_below_sm90(cc, kv, served, version, backend):
                     served=served) == backend
 
 
+@pytest.mark.parametrize(("cc", "kv", "version", "backend"), [
+    # 9.0: FlashAttention 3 claims fp8 / fp8_e4m3 only from 0.22.0 (flash_attn.py
+    # supports_kv_cache_dtype), so FlashInfer serves fp8_e5m2; its get_cudagraph_support is
+    # UNIFORM_BATCH only with TRT-LLM attention (utils/flashinfer.py supports_trtllm_attention:
+    # the SM100 family in the 0.22.0-0.24.0 wheels), and the 0.25.0-0.29.0 wheels return
+    # UNIFORM_SINGLE_TOKEN_DECODE on is_device_capability(90) outright
+    ("9.0", "fp8_e5m2", "0.24.0", "FlashInferBackend"),
+    ("9.0", "fp8_e5m2", "0.29.0", "FlashInferBackend"),
+    ("9.0", "fp8", "0.24.0", None),  # FlashAttention 3 takes fp8 (ALWAYS)
+    # 12.0: FlashAttention 2 (fa_utils.py: FA3 on 9.x, FA4 on 10.x) takes no fp8 cache, so
+    # FlashInfer serves it; TRT-LLM attention is the SM100 family's alone until the 0.28.0
+    # wheel adds SM12x (XQA decode, UNIFORM_BATCH)
+    ("12.0", "fp8", "0.12.0", "FlashInferBackend"),
+    ("12.0", "fp8_e5m2", "0.24.0", "FlashInferBackend"),
+    ("12.0", "fp8", "0.27.0", "FlashInferBackend"),
+    ("12.0", "fp8", "0.28.0", None),
+    ("12.0", "auto", "0.24.0", None),  # a 16-bit cache: FLASH_ATTN (FA2, UNIFORM_BATCH)
+])
+def test_flashinfer_on_sm90_and_sm12x(cc, kv, version, backend):
+    assert _backend("meta-llama/Llama-3.1-8B-Instruct", cc, version, 3, kv=kv) == backend
+
+
 def _deepseek_v3(gpu: str, version: str, tokens: int):
     return plan(PlanRequest(
         model=catalog_spec("deepseek-ai/DeepSeek-V3"), cluster=preset_cluster(gpu, 8),
@@ -173,3 +195,37 @@ def test_llama_with_an_eagle3_drafter_on_fa3_keeps_its_full_graphs():
     assert p.cuda_graph_bytes_per_gpu == 98 * MIB_8_4 == 863_187_724
     assert "(49 piecewise + 49 full graphs)" in graphs.formula
     assert "spec-decode" not in graphs.note
+
+
+def _llama_70b_eagle3(gpu: str, version: str, kv: str):
+    drafter = parse_eagle_draft(json.loads(
+        (DRAFTERS / "specforge__llama3-70B-eagle3.json").read_text(encoding="utf-8")), "drafter")
+    return plan(PlanRequest(
+        model=catalog_spec("meta-llama/Llama-3.1-70B-Instruct"),
+        cluster=preset_cluster(gpu, 4), layout=ParallelLayout(tp=4),
+        engine=EngineSettings(speculative_draft=drafter, num_speculative_tokens=3,
+                              vllm_version=version, max_model_len=8192, max_num_seqs=256,
+                              max_num_batched_tokens=8192, kv_cache_dtype=kv)))
+
+
+def test_llama_with_an_eagle3_drafter_and_fp8_on_rtx_pro_6000_captures_piecewise_only():
+    # As the H100 case above, on 4 RTX PRO 6000 (12.0) with an fp8 cache at vLLM 0.24.0:
+    # FlashInfer serves every layer (FlashAttention 2 takes no fp8), UNIFORM_SINGLE_TOKEN_DECODE
+    # before 0.28, so resolve_cudagraph_mode_and_sizes turns FULL_AND_PIECEWISE into PIECEWISE.
+    # LlamaForCausalLM runs on Model Runner V2 (config/vllm.py
+    # DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES), whose 0.24.0 CudaGraphManager.__init__ calls
+    # adjust_cudagraph_sizes_for_spec_decode whatever the mode: the 51 sizes rounded to
+    # multiples of 4 are 49, all piecewise: 49 + 0 graphs x 8,808,038 B = 431,593,862 B
+    # (16-bit cache: 49 + 49 = 863,187,724 B, as on the H100). 0.28.0 (XQA on SM12x:
+    # UNIFORM_BATCH) keeps the 49 full graphs.
+    lowered = _llama_70b_eagle3("rtx-pro-6000", "0.24.0", "fp8")
+    graphs = next(t for t in lowered.terms if t.key == "cuda_graphs")
+    assert lowered.cuda_graph_bytes_per_gpu == 49 * MIB_8_4 == 431_593_862
+    assert "(49 piecewise + 0 full graphs)" in graphs.formula
+    assert WARNING.format("FlashInferBackend") in graphs.note
+    sixteen_bit = _llama_70b_eagle3("rtx-pro-6000", "0.24.0", "auto")
+    assert sixteen_bit.cuda_graph_bytes_per_gpu == 98 * MIB_8_4 == 863_187_724
+    kept = next(t for t in _llama_70b_eagle3("rtx-pro-6000", "0.28.0", "fp8").terms
+                if t.key == "cuda_graphs")
+    assert "+ 49 full graphs)" in kept.formula
+    assert "spec-decode" not in kept.note
