@@ -353,15 +353,16 @@ def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool
 
 
 def _flash_attn_fp8_only(kv: str, minor: int, cc: int, patch: int = 0) -> str | None:
-    """vLLM 0.10.1-0.10.2 and 0.15-0.22 on Hopper: FLASH_ATTN (FA3, first in the 9.x priority
+    """vLLM 0.10.1-0.10.2 and 0.15-0.21 on Hopper: FLASH_ATTN (FA3, first in the 9.x priority
     list) accepts a KV dtype it cannot read.
 
     NOTE: v1/attention/backends/flash_attn.py FlashAttentionBackend.supports_kv_cache_dtype
     returns flash_attn_supports_fp8() (FA3 on the 9.x family) for any kv.startswith("fp8")
-    (0.15.0-0.19.0 wheels) or any is_quantized_kv_cache(kv) (0.20.0-0.22.0), but its forward
+    (0.15.0-0.19.0 wheels) or any is_quantized_kv_cache(kv) (0.20.0-0.21.0), but its forward
     views the cache through get_fp8_dtype_for_flashattn, which takes fp8 / fp8_e4m3 only and
-    raises "Unrecognized FP8 dtype: ..." at the first attention step. From 0.23.0 it claims
-    fp8 / fp8_e4m3 only and TRITON_ATTN or FlashInfer take the others. 0.11-0.14 not read.
+    raises "Unrecognized FP8 dtype: ..." at the first attention step. From 0.22.0 it claims
+    fp8 / fp8_e4m3 only (0.22.0, 0.22.1, 0.23.0, 0.24.0 wheels) and TRITON_ATTN or FlashInfer
+    take the others. 0.11-0.14 not read.
     A turboquant_* run is not claimed: engine/arg_utils.py (0.20.0 on) sets flash_attn_version
     2 for it, and flash_attn_supports_fp8() is FA3 only. 0.10.1-0.10.2 (platforms/cuda.py
     get_attn_backend_cls: FLASH_ATTN_V1 by default on 8.0+ but 10.0) have the same
@@ -372,7 +373,7 @@ def _flash_attn_fp8_only(kv: str, minor: int, cc: int, patch: int = 0) -> str | 
     claimed = (name.startswith("fp8") if minor < 20
                else name not in ("auto", "bfloat16", "float16", "float32")
                and not name.startswith("turboquant_"))
-    read = 15 <= minor <= 22 or (minor == 10 and patch >= 1)
+    read = 15 <= minor <= 21 or (minor == 10 and patch >= 1)
     if read and cc // 10 == 9 and claimed and name not in ("fp8", "fp8_e4m3"):
         return (f"Unrecognized FP8 dtype: {name} (vLLM 0.{minor} selects FLASH_ATTN for it on "
                 f"compute capability {cc // 10}.{cc % 10}, which reads fp8_e4m3 only; it fails "
@@ -515,7 +516,7 @@ def _triton_fp8_below_sm89(kv: str, version: Version, cc: int, device: str,
     NOTE: platforms/cuda.py lists FLASH_ATTN, then FLASHINFER, then TRITON_ATTN off 10.x
     (_get_backend_priorities, 0.11.1-0.34.0: the 0.11.1, 0.12.0, 0.13.0, 0.14.0, 0.15.0, 0.16.0,
     0.17.0 wheels read as the 0.18.0 one below). FLASH_ATTN takes fp8 with FlashAttention 3 only
-    (flash_attn_supports_fp8: Hopper; from 0.23 in supports_kv_cache_dtype itself) and needs
+    (flash_attn_supports_fp8: Hopper; from 0.22 in supports_kv_cache_dtype itself) and needs
     8.0. FLASHINFER lists fp8, fp8_e4m3 and fp8_e5m2 (not fp8_per_token_head), the head sizes of
     _flashinfer_head_sizes, capability 7.5-12.1 before 0.24 and 8.0-12.1 from 0.24, and
     attention sinks only on trtllm-gen (supports_sink: the SM100 family before 0.24, with 9.0
@@ -662,11 +663,11 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
 
     Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
     runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
-    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only) and, from 0.11, fp8 where
+    except fp8_e5m2 on Hopper in 0.15-0.21 (_flash_attn_fp8_only) and, from 0.11, fp8 where
     TRITON_ATTN alone takes it below SM89 or 0.11.0's FlexAttention below 8.0
     (_triton_below_sm80, _triton_fp8_below_sm89). The
     per-token-head formats run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.34.0
-    triton_attn.py; on Hopper from 0.23), fp8_per_token_head from SM89 from 0.24. Dense MLA
+    triton_attn.py; on Hopper from 0.22), fp8_per_token_head from SM89 from 0.24. Dense MLA
     models pick among the MLA backends (_mla_backend_error, from 0.15; _triton_mla_refusal);
     packed formats on other MLA layers (sparse, older releases) are refused in Headroom's words
     (not sized); DeepSeek-V4's fp8_ds_mla cache takes fp8 only (vLLM's).

@@ -116,8 +116,10 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     # sparse MLA (an indexer: DeepSeek-V3.2) has other backends: packed formats not sized
     assert kv_errors("b200", "nvfp4", "0.33.0", _spec("deepseek-ai/DeepSeek-V3.2"))[0].startswith(
         "Headroom does not size --kv-cache-dtype nvfp4 for MLA layers")
-    # 0.15-0.22 on Hopper: FLASH_ATTN (FA3) claims every quantized KV dtype but reads only
-    # fp8 / fp8_e4m3 (flash_attn.py get_fp8_dtype_for_flashattn); from 0.23 it claims those two
+    # 0.15-0.21 on Hopper: FLASH_ATTN (FA3) claims every quantized KV dtype but reads only
+    # fp8 / fp8_e4m3 (flash_attn.py get_fp8_dtype_for_flashattn); from 0.22 it claims those two
+    # (the 0.22.0 and 0.22.1 wheels' supports_kv_cache_dtype: `if kv_cache_dtype in ("fp8",
+    # "fp8_e4m3")` ... `return kv_cache_dtype in ["auto", "float16", "bfloat16"]`)
     hopper = ("Unrecognized FP8 dtype: {} (vLLM 0.{} selects FLASH_ATTN for it on compute "
               "capability 9.0, which reads fp8_e4m3 only; it fails at the first attention step).")
     assert kv_errors("h100-sxm", "fp8_e5m2", "0.19.0") == [hopper.format("fp8_e5m2", 19)]
@@ -128,8 +130,14 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     assert kv_errors("h100-sxm", "nvfp4", "0.19.0")[0].startswith(
         "No valid attention backend found for cuda with kv_cache_dtype=nvfp4.")
     assert kv_errors("h100-sxm", "nvfp4", "0.21.0") == [hopper.format("nvfp4", 21)]
-    assert kv_errors("h100-sxm", "int8_per_token_head", "0.22.0") == [
-        hopper.format("int8_per_token_head", 22)]
+    assert kv_errors("h100-sxm", "int8_per_token_head", "0.21.0") == [
+        hopper.format("int8_per_token_head", 21)]
+    # 0.22: TRITON_ATTN takes the per-token-head formats, FlashInfer fp8_e5m2; nvfp4 goes to
+    # FlashInfer's trtllm-gen kernels, SM100 only (_nvfp4_error)
+    assert kv_errors("h100-sxm", "int8_per_token_head", "0.22.0") == []
+    assert kv_errors("h100-sxm", "fp8_e5m2", "0.22.0") == []
+    assert kv_errors("h100-sxm", "nvfp4", "0.22.0")[0].startswith(
+        "vLLM 0.22 runs an nvfp4 KV cache only on FlashInfer's trtllm-gen kernels")
     assert kv_errors("h100-sxm", "int8_per_token_head", "0.23.0") == []
     assert kv_errors("h100-sxm", "fp8_e5m2", "0.23.0") == kv_errors("h100-sxm", "fp8",
                                                                      "0.19.0") == []
