@@ -458,7 +458,8 @@ def _zero_head_dim(r: Reader, model_type: str, hidden: int, heads: int) -> bool:
             f"hidden_size / num_attention_heads wide ({', '.join(ZERO_HEAD_DIM_TYPES)}); "
             f"{model_type}'s is not or was not read for it (mixtral.py and granite.py fall back "
             "for a missing or null head_dim only; gpt_oss.py, llama4.py and the gemma models "
-            "take it as given): remove head_dim or give the head width")
+            "take it as given; qwen3_next.py falls back to hidden_size over one TP rank's "
+            "heads, TP times wider past TP 1): remove head_dim or give the head width")
     if hidden % heads:
         raise ConfigError(f"{where} is 0 and {r.prefix}num_attention_heads = {heads} does not "
                           f"divide hidden_size = {hidden}")

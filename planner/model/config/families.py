@@ -46,18 +46,21 @@ through the Transformers backend: transformers 5.24.0 modeling_gemma.py GemmaAtt
 on hidden_size / num_attention_heads for a null
 (qwen3.py and llama.py `head_dim or hidden_size // total_num_heads`; transformers 4.57.1
 LlamaConfig and GptOssConfig derive it)."""
-ZERO_HEAD_DIM_TYPES = ("llama", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen3_next",
-                       "ernie4_5_moe", "minimax_m2", "granitemoe")
+ZERO_HEAD_DIM_TYPES = ("llama", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "ernie4_5_moe",
+                       "minimax_m2", "granitemoe")
 """NOTE: model_types whose vLLM attention is hidden_size / num_attention_heads wide for a
 config.json head_dim of 0 (0.25.0 and 0.34.0 wheels): `head_dim or hidden_size //
 total_num_heads` (llama.py LlamaAttention from the 0.15.0 wheel, where 0.9.1-0.14.0 keep
-it as given; qwen3.py, qwen3_moe.py, ernie45_moe.py, minimax_m2.py; qwen3_next.py
-`config.head_dim or ...`), or no head_dim read at all (qwen2.py, qwen2_moe.py, granitemoe.py
-`hidden_size // self.total_num_heads`). transformers keeps the 0 (5.25.0 LlamaConfig,
-Qwen3Config, Qwen3MoeConfig from_dict). vLLM's ModelConfig.get_head_size reads it as 0 before
-0.25.0 (startup.model_config.ZERO_HEAD_DIM_FALLBACK_FROM). Other model_types' head_dim 0 is
-refused: mixtral.py and granite.py fall back for a missing or null head_dim only, gpt_oss.py,
-llama4.py and the gemma models take it as given, the rest were not read for it."""
+it as given; qwen3.py, qwen3_moe.py, ernie45_moe.py, minimax_m2.py), or no head_dim read at
+all (qwen2.py, qwen2_moe.py, granitemoe.py `hidden_size // self.total_num_heads`).
+transformers keeps the 0 (5.25.0 LlamaConfig, Qwen3Config, Qwen3MoeConfig from_dict). vLLM's
+ModelConfig.get_head_size reads it as 0 before 0.25.0
+(startup.model_config.ZERO_HEAD_DIM_FALLBACK_FROM). Other model_types' head_dim 0 is refused:
+qwen3_next.py Qwen3NextAttention falls back to `config.head_dim or (self.hidden_size //
+self.num_heads)` with num_heads the heads of one TP rank (num_attention_heads // tp_size;
+0.25.0 and 0.34.0 wheels), TP times hidden_size / num_attention_heads past TP 1 (not
+planned); mixtral.py and granite.py fall back for a missing or null head_dim only; gpt_oss.py,
+llama4.py and the gemma models take it as given; the rest were not read for it."""
 HEAD_DIM_UNREAD_TYPES = ("qwen2", "qwen2_moe", "mimo", "granitemoe", "granitemoeshared",
                          "starcoder2", "olmo2", "olmo3", "olmoe")
 """NOTE: model_types whose own vLLM attention reads no head_dim: `self.head_dim = hidden_size //

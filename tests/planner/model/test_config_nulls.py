@@ -442,6 +442,14 @@ def test_a_zero_head_dim_is_refused_where_vllm_keeps_it():
                        r"head_dim of 0 only where vLLM's attention is then hidden_size / "
                        r"num_attention_heads wide \(llama, .*\); mixtral's is not"):
         parse_model_config({**config, "head_dim": 0})
+    # qwen3_next.py Qwen3NextAttention (0.25.0 and 0.34.0 wheels): `config.head_dim or
+    # (self.hidden_size // self.num_heads)`, num_heads = num_attention_heads // tp_size: for
+    # Qwen3-Next-80B-A3B (hidden 2,048, 16 heads) 2,048 / 16 = 128 at TP 1 but 2,048 / 8 = 256
+    # at TP 2, wider than the checkpoint's projections: refused, not planned at 128
+    config, _ = load_ref_config("Qwen__Qwen3-Next-80B-A3B-Instruct")
+    with pytest.raises(ConfigError, match=r"qwen3_next's is not .*qwen3_next\.py falls back "
+                       r"to hidden_size over one TP rank's heads"):
+        parse_model_config({**config, "head_dim": 0})
 
 
 def test_a_zero_head_dim_is_refused_before_vllm_0_25_reads_it_as_the_fallback():
