@@ -425,10 +425,11 @@ def allow_long_input(page: str) -> None:
     st.checkbox(LABELS["allow_long_max_model_len"], help="VLLM_ALLOW_LONG_MAX_MODEL_LEN=1: a "
                 "max_model_len above the one vLLM derives from config.json (max_position_"
                 "embeddings, rope scaling) is served with vLLM's warning instead of refused; "
-                "the figures are at that length and the launch command sets the variable. The "
-                "model's rotary cache still covers only its own length, so past it vLLM warns "
-                "of NaN or wrong output: the verdict names that part unmodelled (the CLI's "
-                "--allow-long-max-model-len)", **bind(page, "allow_long_max_model_len"))
+                "the figures are at that length and the launch command sets the variable. "
+                "vLLM warns that output past the model's length may be NaN or wrong, and the "
+                "plan's warning says where the model's rotary cache ends: the verdict names "
+                "that part unmodelled (the CLI's --allow-long-max-model-len)",
+                **bind(page, "allow_long_max_model_len"))
 
 
 def runner_inputs(page: str, runners: list[str], dtypes: tuple[str, ...],
