@@ -242,10 +242,12 @@ def ep_marlin_text(ep: EpMarlin, tpot_ms: float, asked: int, served: int) -> str
     either plan's KV cache (or max_num_seqs) caps the asked, each TPOT is named with the
     requests it is at, which then differ from the asked (and may from each other)."""
     ahead = _ahead_text(ep)
+    capped = ("each plan" if ep.concurrency < asked and served < asked else
+              "the EP plan" if ep.concurrency < asked else "this plan")
     at = (f"{counted(asked, 'request')} at once against this plan's {tpot_ms:.2f} ms"
           if ep.concurrency == served == asked else
           f"{counted(ep.concurrency, 'request')} at once against this plan's {tpot_ms:.2f} ms "
-          f"at {served:,} (of {asked:,} asked, each plan capped by its KV cache or "
+          f"at {served:,} (of {asked:,} asked, {capped} capped by its KV cache or "
           "max_num_seqs)")
     return (f"with --enable-expert-parallel the experts stay whole on Marlin MoE, but each MoE "
             f"layer waits for the GPU whose experts are busiest: TPOT {ep.tpot_ms:.2f} ms at "

@@ -411,6 +411,12 @@ def test_the_ep_comparison_names_what_each_plan_serves_past_its_kv_cache() -> No
     assert (f"TPOT {busy.ep_marlin.tpot_ms:.2f} ms at 68 requests at once against this plan's "
             f"{busy.tpot_ms:.2f} ms at 63 (of 1,000 asked, each plan capped by its KV cache or "
             "max_num_seqs); EP ahead from") in busy.ep_marlin_note
+    # asked 65: this plan serves its 63, the EP plan all 65 (65 <= 68): only this one is capped
+    some = _speed(ParallelLayout(tp=8), concurrency=65)
+    assert (some.concurrency, some.ep_marlin.concurrency) == (63, 65)
+    assert (f"TPOT {some.ep_marlin.tpot_ms:.2f} ms at 65 requests at once against this plan's "
+            f"{some.tpot_ms:.2f} ms at 63 (of 65 asked, this plan capped by its KV cache or "
+            "max_num_seqs)") in some.ep_marlin_note
     # where both serve what was asked, one count (as at one request above)
     assert " ms at 16 requests at once against this plan's " in _speed(
         ParallelLayout(tp=8), concurrency=16).ep_marlin_note
