@@ -10,6 +10,9 @@ from pathlib import Path
 from tests.cli.conftest import run_main
 
 HINT = "(a model is a config.json, a folder holding one, or a repo id such as Qwen/Qwen3-8B).\n"
+GIVE = ("give the model's own config.json, as its Hugging Face repo holds it (a JSON object of its "
+        "settings), or its repo id.\n")
+"""What a folder's unreadable config.json is followed by (h736's advice, probes.hub._read_local)."""
 
 
 def _error(capsys, *argv: str) -> str:
@@ -45,11 +48,11 @@ def test_a_folder_whose_config_is_a_link_to_nothing_names_the_link(capsys, tmp_p
     (tmp_path / "config.json").symlink_to(tmp_path / "blobs" / "gone")
     assert _error(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm") == (
         f"python -m planner plan: error: {tmp_path / 'config.json'} is a symbolic link to "
-        f"{tmp_path / 'blobs' / 'gone'}, which does not exist.\n")
+        f"{tmp_path / 'blobs' / 'gone'}, which does not exist: {GIVE}")
 
 
 def test_a_folder_whose_config_is_a_link_loop_names_the_loop(capsys, tmp_path: Path) -> None:
     (tmp_path / "config.json").symlink_to(tmp_path / "config.json")
     assert _error(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm") == (
         f"python -m planner plan: error: {tmp_path / 'config.json'} is a symbolic link loop, "
-        "whose links never reach a file.\n")
+        f"whose links never reach a file: {GIVE}")
