@@ -11,13 +11,16 @@ from planner.serving.mla_block import mla_block_size
 from planner.serving.startup.attention_backend import (
     FLASHINFER_SM75_LAST,
     dense_mla_backends,
+    flashinfer_head_sizes,
     flashinfer_takes,
     gemma4_forced_triton,
 )
 from planner.serving.vllm_versions import (
     FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
+    FLASHINFER_SINGLE_TOKEN_SM10X_SPAN,
     FLASHINFER_SINGLE_TOKEN_SM12X_SPAN,
     FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN,
+    FLASHINFER_SINGLE_TOKEN_SM100_SPAN,
     SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM,
     SPEC_SINGLE_TOKEN_STATE_UNTIL,
     TRITON_MLA_SINGLE_TOKEN_SPAN,
@@ -39,8 +42,9 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
     TOKEN_DECODE) makes vLLM `rules` capture no full decode graph for a draft of `spec_tokens`
     (None: full graphs kept, no draft, or none captured anyway): Mamba2 layers and a sparse-MLA
     model's indexer before 0.17 (vllm_versions.SPEC_SINGLE_TOKEN_STATE_UNTIL), FlashInfer's
-    layers without TRT-LLM attention (_flashinfer_single_token: below compute capability 9.0 in
-    0.11.1-0.32, an fp8_e5m2 cache on 9.0 in 0.22-0.29, an fp8 cache on 12.x in 0.11.1-0.27),
+    layers without TRT-LLM attention (_flashinfer_single_token: 10.0 in 0.11.0, 10.x but 10.0
+    in 0.11.1-0.12, below compute capability 9.0 in 0.11.1-0.32, an fp8_e5m2 cache on 9.0 in
+    0.22-0.29, an fp8 cache on 12.x in 0.11.1-0.27),
     dense MLA on TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures
     no full graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter
     Blackwell's MLA backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17
@@ -51,7 +55,8 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
 
     The other backends Headroom plans keep full graphs with a draft: FLASH_ATTN (FlashAttention 3
     ALWAYS, 2 UNIFORM_BATCH), TRITON_ATTN and ROCM_ATTN (ALWAYS), FlashInfer on datacenter
-    Blackwell and from 0.28 on 12.x (UNIFORM_BATCH where TRT-LLM attention runs),
+    Blackwell from 0.11.1 (10.0; every 10.x from 0.13) and from 0.28 on 12.x (UNIFORM_BATCH
+    where TRT-LLM attention runs),
     FLASH_ATTN_MLA, FLASHMLA, FLASHINFER_MLA, the sparse MLA backends and Gated DeltaNet
     (UNIFORM_BATCH); v1/attention/backends/*.py and mla/*.py of the 0.11.1, 0.12.0, 0.17.0,
     0.19.1, 0.25.0, 0.29.0 and 0.34.0 wheels."""
@@ -68,7 +73,8 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
                 else "DeepseekV32IndexerBackend")
     elif vendor == "nvidia" and _flashinfer_single_token(spec, version, compute_capability,
                                                          kv_cache_dtype, served):
-        name = "FlashInferBackend"
+        name = ("FlashInferMetadataBuilder" if version < _BUILDER_NAMED_UNTIL
+                else "FlashInferBackend")
     elif is_dense_mla(spec) and on_triton_mla(spec, version, compute_capability, vendor):
         start, until = TRITON_MLA_SINGLE_TOKEN_SPAN
         name = "TritonMLABackend" if start <= version < until else None
@@ -84,7 +90,9 @@ def spec_piecewise_note(backend: str, spec_tokens: int, rules: VllmRules) -> str
     warning."""
     where = ("config/compilation.py resolve_cudagraph_mode_and_sizes"
              if rules.version >= SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM
-             else "v1/worker/gpu_model_runner.py _check_and_update_cudagraph_mode")
+             else "v1/worker/gpu_model_runner.py _check_and_update_cudagraph_mode"
+             if rules.version >= _BUILDER_NAMED_UNTIL
+             else "v1/worker/gpu_model_runner.py initialize_cudagraph_capture")
     return (f"the draft's decode batches carry 1 + k = {1 + spec_tokens} tokens a request, and "
             f"vLLM {rules.label} runs {backend}, whose CUDA graphs replay one token a request "
             "only (AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE, below the UNIFORM_BATCH a "
@@ -113,8 +121,11 @@ def _on_cutlass_mla(spec: ModelSpec, version: Version, compute_capability: str,
 def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capability: str,
                              kv_cache_dtype: str, served: str) -> bool:
     """Whether vLLM `version` serves an attention layer of `spec` on FlashInfer while its CUDA
-    graphs replay single-token decode batches only: platforms/cuda.py lists FLASH_ATTN,
-    FLASHINFER, TRITON_ATTN off 10.x, and FlashInfer gets a layer where FLASH_ATTN refuses it:
+    graphs replay single-token decode batches only. On 10.x FlashInfer comes first: 0.11.0
+    serves 10.0 on it by default with single-token graphs whatever the layer's sinks
+    (vllm_versions.FLASHINFER_SINGLE_TOKEN_SM100_SPAN), 0.11.1-0.12 run TRT-LLM attention on 10.0
+    alone (FLASHINFER_SINGLE_TOKEN_SM10X_SPAN). Off 10.x platforms/cuda.py lists FLASH_ATTN,
+    FLASHINFER, TRITON_ATTN, and FlashInfer gets a layer where FLASH_ATTN refuses it:
     below 9.0 (vllm_versions.FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN) FLASH_ATTN needs 8.0 and
     FlashAttention 2 takes no fp8 cache, and FlashInfer takes 7.5 before 0.24
     (FLASHINFER_SM75_LAST); on 9.0 FlashAttention 3 takes no fp8_e5m2 cache from 0.22
@@ -129,9 +140,15 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     cc_int, minor = cc[0] * 10 + cc[1], version[1]
     kv = VLLM_KV_DTYPE[kv_cache_dtype]
     fp8 = kv in ("fp8", "fp8_e4m3", "fp8_e5m2")
+    start, until = FLASHINFER_SINGLE_TOKEN_SM100_SPAN
+    if start <= version < until:  # 0.11.0's default on 10.0 takes sinks too
+        return cc_int == 100 and any(
+            isinstance(layer.mixer, AttentionMixer)
+            and layer.mixer.head_dim in flashinfer_head_sizes(minor) for layer in spec.layers)
     spans = ((FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
               cc_int == 75 and minor <= FLASHINFER_SM75_LAST or 80 <= cc_int < 90 and fp8),
              (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN, cc_int == 90 and kv == "fp8_e5m2"),
+             (FLASHINFER_SINGLE_TOKEN_SM10X_SPAN, cc[0] == 10 and cc_int != 100),
              (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN, cc[0] == 12 and fp8))
     if not any(start <= version < until and served_there
                for (start, until), served_there in spans):

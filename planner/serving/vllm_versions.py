@@ -1739,8 +1739,9 @@ turns FULL_AND_PIECEWISE into PIECEWISE ("attention is compiled piecewise": the 
 splitting ops hold attention) and logs "CUDAGraphMode.FULL_AND_PIECEWISE is not supported with
 spec-decode for attention backend {name} (support: AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE);
 setting cudagraph_mode=PIECEWISE". The check sits in v1/worker/gpu_model_runner.py
-_check_and_update_cudagraph_mode in the 0.10.1-0.19.1 wheels ({name}: the metadata builder's
-class name in 0.10.1-0.11.0, the backend's from 0.11.1) and in config/compilation.py
+initialize_cudagraph_capture in the 0.10.1-0.11.0 wheels ({name}: the metadata builder's class
+name), _check_and_update_cudagraph_mode in the 0.11.1-0.19.1 wheels (the backend's class name
+from 0.11.1) and in config/compilation.py
 resolve_cudagraph_mode_and_sizes from the 0.20.0 wheel (0.34.0 the same), which Model Runner V2
 calls too (v1/worker/gpu/model_runner.py, 0.22.0-0.34.0 wheels; v1/worker/gpu/attn_utils.py
 takes the minimum over its attention groups as V1 does). The rounding of the capture sizes to
@@ -1777,6 +1778,28 @@ FlashInfer serves a layer (compute capability 7.5, whose FLASH_ATTN needs 8.0; a
 8.x, which FlashAttention 2 does not take: attention_backend._triton_fp8_below_sm89), a draft
 gets piecewise graphs only in [from, until) (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM). 9.0 and
 12.x: FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN, FLASHINFER_SINGLE_TOKEN_SM12X_SPAN."""
+
+FLASHINFER_SINGLE_TOKEN_SM100_SPAN: tuple[Version, Version] = ((0, 11, 0), (0, 11, 1))
+"""NOTE: the 0.11.0 wheel's platforms/cuda.py get_attn_backend_cls gives compute capability 10.0
+(is_device_capability(100)) FlashInfer by default where is_attn_backend_supported takes the
+layer's head size (64, 128, 256) and dtype (16-bit): "Using FlashInfer backend with HND KV cache
+layout on V1 engine by default for Blackwell (SM 10.0) GPUs", sinks or not. Its
+FlashInferMetadataBuilder has the class constant `cudagraph_support =
+AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE` (v1/attention/backends/flashinfer.py; from the
+0.11.1 wheel get_cudagraph_support gives UNIFORM_BATCH where TRT-LLM attention runs), so on
+0.11.0, the first release with full graphs by default (FULL_GRAPHS_FROM), a draft gets piecewise
+graphs only on 10.0 (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM). 10.x other than 10.0:
+FLASHINFER_SINGLE_TOKEN_SM10X_SPAN."""
+
+FLASHINFER_SINGLE_TOKEN_SM10X_SPAN: tuple[Version, Version] = ((0, 11, 1), (0, 13, 0))
+"""NOTE: utils/flashinfer.py supports_trtllm_attention holds on
+`current_platform.is_device_capability(100)`, 10.0 alone, in the 0.11.1, 0.11.2 and 0.12.0
+wheels, on is_device_capability_family(100), every 10.x, from the 0.13.0 wheel (0.14.0-0.24.0
+the same; 0.25.0 on adds 9.0 decode). platforms/cuda.py _get_backend_priorities puts FLASHINFER
+first on major 10 from 0.11.1, and its supports_sink needs TRT-LLM attention, so on a 10.x GPU
+other than 10.0 (B300, 10.3) FlashInfer serves the layers without sinks whose head size it takes,
+and its get_cudagraph_support gives UNIFORM_SINGLE_TOKEN_DECODE there: [from, until) a draft gets
+piecewise graphs only (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)."""
 
 FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN: tuple[Version, Version] = ((0, 22, 0), (0, 30, 0))
 """NOTE: on compute capability 9.0 FLASH_ATTN (FlashAttention 3) claims fp8 and fp8_e4m3 only

@@ -27,7 +27,7 @@ from planner.serving.vllm_versions import (
 from planner.units import VLLM_KV_DTYPE, kv_cache_dtype_flag
 
 
-def _flashinfer_head_sizes(minor: int) -> set[int]:
+def flashinfer_head_sizes(minor: int) -> set[int]:
     """FlashInferBackend.get_supported_head_sizes(): 64/128/256 in the 0.21.0 wheel, 512 from
     the 0.22.0 wheel on."""
     return {64, 128, 256} if minor < 22 else {64, 128, 256, 512}
@@ -35,10 +35,10 @@ def _flashinfer_head_sizes(minor: int) -> set[int]:
 
 def flashinfer_takes(m: AttentionMixer, minor: int) -> bool:
     """Whether FLASHINFER takes this attention layer in vLLM 0.`minor` below compute
-    capability 8.9: a head size it lists (_flashinfer_head_sizes) and no attention sinks (its
+    capability 8.9: a head size it lists (flashinfer_head_sizes) and no attention sinks (its
     supports_sink holds only on trtllm-gen GPUs, none below 8.9: _triton_fp8_below_sm89's
     NOTE). A layer it does not take falls to TRITON_ATTN."""
-    return m.head_dim in _flashinfer_head_sizes(minor) and not m.sinks
+    return m.head_dim in flashinfer_head_sizes(minor) and not m.sinks
 
 
 def _no_backend(kv: str, why: str | dict[str, list[str]], cc: int) -> str:
@@ -320,7 +320,7 @@ def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool
     runs plain nvfp4 (not nvfp4_4over6: "the slot-mapping writer has no scale search") on the
     8.x, 9.x and 12.x families through fa2, where supports_combination refuses head size 64
     and attention sinks. FlashInfer itself needs head sizes 64/128/256/512 and capability
-    8.0-12.1 (7.5-12.1 before 0.24.0), head sizes in _flashinfer_head_sizes. Not modelled:
+    8.0-12.1 (7.5-12.1 before 0.24.0), head sizes in flashinfer_head_sizes. Not modelled:
     the trtllm-gen path also needs its cubins downloadable at start-up
     (utils/flashinfer.py supports_trtllm_attention: has_nvidia_artifactory()).
     """
@@ -329,7 +329,7 @@ def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool
         return _no_backend(kv, "kv_cache_dtype not supported", cc)
     if cc > 121 or cc < (80 if minor >= 24 else 75):
         return _no_backend(kv, "compute capability not supported", cc)
-    if not head_sizes <= _flashinfer_head_sizes(minor):
+    if not head_sizes <= flashinfer_head_sizes(minor):
         return _no_backend(kv, "head_size not supported", cc)
     fa2 = minor >= 32 and family in (8, 9, 12)
     if family == 10:
@@ -518,7 +518,7 @@ def _triton_fp8_below_sm89(kv: str, version: Version, cc: int, device: str,
     0.17.0 wheels read as the 0.18.0 one below). FLASH_ATTN takes fp8 with FlashAttention 3 only
     (flash_attn_supports_fp8: Hopper; from 0.22 in supports_kv_cache_dtype itself) and needs
     8.0. FLASHINFER lists fp8, fp8_e4m3 and fp8_e5m2 (not fp8_per_token_head), the head sizes of
-    _flashinfer_head_sizes, capability 7.5-12.1 before 0.24 and 8.0-12.1 from 0.24, and
+    flashinfer_head_sizes, capability 7.5-12.1 before 0.24 and 8.0-12.1 from 0.24, and
     attention sinks only on trtllm-gen (supports_sink: the SM100 family before 0.24, with 9.0
     and 12.x from 0.24): so gpt-oss (sinks), phi-2 (head 80), fp8_per_token_head, or any layer
     on a V100, fall to TRITON_ATTN (0.18.0-0.25.0 wheels each read; 0.26.0, 0.27.1, 0.28.0,
@@ -599,7 +599,7 @@ def flashinfer_sm75_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, c
     model at this KV dtype and served `dtype`: the kernel's shared storage passes 64 KiB.
 
     NOTE: below 8.0 FLASH_ATTN is out (8.0) and FLASHINFER, next in the priority list, takes a
-    layer of head size 64/128/256/512 (_flashinfer_head_sizes) without sinks, dtype float16 or
+    layer of head size 64/128/256/512 (flashinfer_head_sizes) without sinks, dtype float16 or
     bfloat16 (FlashInferBackend.supported_dtypes; a float32 model runs on TRITON_ATTN) and KV
     auto/float16/bfloat16/fp8/fp8_e4m3/fp8_e5m2 (0.22.0, 0.22.1, 0.23.0 wheels); its queries
     stay in the model's dtype there (no TRT-LLM attention). Per _fa2_prefill_smem_bytes a

@@ -133,6 +133,66 @@ def test_flashinfer_on_sm90_and_sm12x(cc, kv, version, backend):
     assert _backend("meta-llama/Llama-3.1-8B-Instruct", cc, version, 3, kv=kv) == backend
 
 
+@pytest.mark.parametrize(("cc", "version", "backend"), [
+    # 0.11.0 platforms/cuda.py: FlashInfer by default on is_device_capability(100) (10.0) for
+    # head sizes 64 / 128 / 256, whose builder's class constant cudagraph_support is
+    # UNIFORM_SINGLE_TOKEN_DECODE; its warning names the builder. 10.3 (B300) takes FLASH_ATTN
+    # there (FlashAttention 2: UNIFORM_BATCH)
+    ("10.0", "0.11.0", "FlashInferMetadataBuilder"),
+    ("10.3", "0.11.0", None),
+    # 0.11.1-0.12.0: FLASHINFER first on major 10 (_get_backend_priorities) and
+    # get_cudagraph_support UNIFORM_BATCH where TRT-LLM attention runs, which
+    # utils/flashinfer.py supports_trtllm_attention gives is_device_capability(100): 10.0 only
+    ("10.0", "0.11.1", None),
+    ("10.3", "0.11.1", "FlashInferBackend"),
+    ("10.3", "0.12.0", "FlashInferBackend"),
+    # 0.13.0: is_device_capability_family(100), every 10.x
+    ("10.3", "0.13.0", None),
+])
+def test_flashinfer_on_datacenter_blackwell_before_0_13(cc, version, backend):
+    assert _backend("meta-llama/Llama-3.1-8B-Instruct", cc, version, 3) == backend
+
+
+def test_gpt_oss_sinks_on_flashinfer_per_release_on_blackwell():
+    # gpt-oss (head 64, attention sinks): 0.11.0's default on 10.0 checks head size and dtype
+    # only (is_attn_backend_supported), so FlashInfer takes its sink layers too; on 10.3 under
+    # 0.11.1 FlashInferBackend.supports_sink needs TRT-LLM attention (10.0 only there), so
+    # TRITON_ATTN (ALWAYS) serves them
+    assert _backend("openai/gpt-oss-120b", "10.0", "0.11.0", 3) == "FlashInferMetadataBuilder"
+    assert _backend("openai/gpt-oss-120b", "10.3", "0.11.1", 3) is None
+
+
+def _mimo_mtp(gpu: str, version: str):
+    return plan(PlanRequest(
+        model=catalog_spec("XiaomiMiMo/MiMo-7B-Base"), cluster=preset_cluster(gpu, 1),
+        layout=ParallelLayout(tp=1),
+        engine=EngineSettings(num_speculative_tokens=1, vllm_version=version, max_num_seqs=256,
+                              max_num_batched_tokens=8192)))
+
+
+def test_mimo_mtp_on_blackwell_before_0_13_captures_piecewise_graphs_only():
+    # MiMo-7B (head 4,096 / 32 = 128) with its MTP layer (k = 1), 256 sequences, 8,192 batched
+    # tokens, one GPU:
+    # - B200 (10.0) on 0.11.0: sizes [1, 2, 4] + range(8, 512 + 1, 8) (config/__init__.py
+    #   _set_cudagraph_sizes, largest min(2 x 256, 512) = 512) = 3 + 64 = 67, PIECEWISE only:
+    #   67 + 0 graphs x 8,808,038 B = 590,138,546 B
+    # - B300 (10.3) on 0.11.1: sizes 1, 2, 4 | 8..248 by 8 (31) | 256..512 by 16 (17) = 51,
+    #   PIECEWISE only and not rounded (V1 rounds with full decode graphs only): 51 + 0 =
+    #   449,209,938 B
+    # - B200 on 0.11.1 (TRT-LLM attention, UNIFORM_BATCH): the 51 rounded to multiples of 2
+    #   (1, 2 -> 2) = 50, all within 2..2 x 256 tokens full: 50 + 50 = 880,803,800 B
+    b200 = _mimo_mtp("b200", "0.11.0")
+    graphs = next(t for t in b200.terms if t.key == "cuda_graphs")
+    assert b200.cuda_graph_bytes_per_gpu == 67 * MIB_8_4 == 590_138_546
+    assert WARNING.format("FlashInferMetadataBuilder") in graphs.note
+    assert "gpu_model_runner.py initialize_cudagraph_capture logs" in graphs.note
+    b300 = _mimo_mtp("b300", "0.11.1")
+    assert b300.cuda_graph_bytes_per_gpu == 51 * MIB_8_4 == 449_209_938
+    assert WARNING.format("FlashInferBackend") in next(
+        t for t in b300.terms if t.key == "cuda_graphs").note
+    assert _mimo_mtp("b200", "0.11.1").cuda_graph_bytes_per_gpu == 100 * MIB_8_4 == 880_803_800
+
+
 def _deepseek_v3(gpu: str, version: str, tokens: int):
     return plan(PlanRequest(
         model=catalog_spec("deepseek-ai/DeepSeek-V3"), cluster=preset_cluster(gpu, 8),

@@ -110,7 +110,7 @@ def test_0_11_to_0_17_route_fp8_alike_and_0_11_0_sends_all_fp8_to_triton_on_8_x(
 
 def test_head_512_falls_to_triton_before_flashinfer_lists_it_in_0_22() -> None:
     # FlashInferBackend.get_supported_head_sizes(): 64/128/256 in the 0.21.0 wheel, 512 from
-    # 0.22.0 (_flashinfer_head_sizes). The tiny Llama with head_dim 512, fp8 KV on an A100:
+    # 0.22.0 (flashinfer_head_sizes). The tiny Llama with head_dim 512, fp8 KV on an A100:
     # 0.21 sends its layers to TRITON_ATTN, whose Triton cannot read fp8 below SM89; 0.22's
     # FlashInfer takes them: 4 layers x 2 KV heads x 512 x 2 (K, V) x 1 B = 8,192 B a token
     spec = parse_model_config(TINY_CONFIG | {"head_dim": 512}, name="tiny/head-512")
