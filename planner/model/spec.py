@@ -445,7 +445,7 @@ class VisionEncoder(_Frozen):
                                      "'': the assumed vision.QWEN3_VL_VIDEO_MAX_PIXELS")
     pixels_written: tuple[str, ...] = Field(default=(), description="'<source> <value>' of each "
                                             "of image_max_pixels and video_max_pixels its file "
-                                            "wrote as a float (read as its floor; vLLM 0.17+ "
+                                            "wrote as a float (read as its floor; vLLM 0.13+ "
                                             "fails on it: serving.mm_modes.float_limit_refusal)")
     heads: int = Field(default=0, ge=0, description="the ViT attention's num_heads, which vLLM "
                        "splits over TP (Qwen3-VL family); 0: not read")

@@ -373,18 +373,21 @@ def temporal_refusal(spec: ModelSpec, s: EngineSettings, kind: str) -> str | Non
             f"serve it with --limit-mm-per-prompt '{{\"{kind}\": 0}}' or fix the file")
 
 
-FLOAT_LIMIT_FAILS_FROM: Version = (0, 17, 0)
-"""NOTE: qwen2_vl.py Qwen2VLProcessingInfo.get_image_size_with_most_features (0.17.0, 0.19.1,
-0.25.0, 0.29.0, 0.30.0 and 0.34.0 wheels) takes `max_pixels = size["longest_edge"]` of the
-image processor (of the video processor // its temporal_patch_size from qwen3_vl.py
-get_max_video_tokens) and factors `max_seq_len = max_pixels // (unit * unit)` with
-`range(max_seq_len, 0, -1)`: a float there (transformers keeps a file's 16777216.0 as it is)
-raises TypeError ("'float' object cannot be interpreted as an integer"). get_mm_max_tokens_per_
-item asks for both the image and the video whatever the limits, from MultiModalBudget, which
-the model runner and scheduler build for any model served with a modality above 0
-(multimodal/encoder_budget.py, registry.py supports_multimodal_inputs, 0.19.1), so vLLM fails
-at start-up. The 0.11.1 and 0.12.0 wheels size the largest image with transformers'
-smart_resize instead (_get_vision_info over a 9,999,999 px square), which takes a float."""
+FLOAT_LIMIT_FAILS_FROM: Version = (0, 13, 0)
+"""NOTE: qwen2_vl.py Qwen2VLProcessingInfo.get_image_size_with_most_features (0.13.0, 0.14.0,
+0.15.0, 0.15.1, 0.16.0, 0.17.0, 0.19.1, 0.25.0, 0.29.0, 0.30.0 and 0.34.0 wheels) takes
+`max_pixels = image_processor.max_pixels or image_processor.size["longest_edge"]`
+(0.13.0-0.16.0; from 0.17.0 size["longest_edge"] after the mm_processor_kwargs overrides; of the
+video processor // its temporal_patch_size from qwen3_vl.py get_max_video_tokens) and factors
+`max_seq_len = max_pixels // (unit * unit)` with `range(max_seq_len, 0, -1)`: a float there
+(transformers keeps a file's 16777216.0 as it is) raises TypeError ("'float' object cannot be
+interpreted as an integer"). get_mm_max_tokens_per_item asks for both the image and the video
+whatever the limits, from MultiModalBudget, which the model runner and scheduler build for any
+model served with a modality above 0 (multimodal/encoder_budget.py, registry.py
+supports_multimodal_inputs, 0.19.1; v1/worker/gpu_model_runner.py and v1/worker/utils.py
+MultiModalBudget.__init__, 0.13.0), so vLLM fails at start-up. The 0.11.0, 0.11.1 and 0.12.0
+wheels size the largest image with transformers' smart_resize instead (_get_vision_info over a
+9,999,999 px square), which takes a float."""
 
 
 def float_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:

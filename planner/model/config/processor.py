@@ -164,9 +164,9 @@ def _limit(picked: tuple[object, str] | None, class_default: int, override: str 
     count of pixels. A float from 1 (16777216.0) is read as its floor, `written_floats` given
     '<source> <value>':
     transformers keeps it as it is (Qwen2VLImageProcessor.__init__ and SizeDict, 4.57.6 and
-    5.25.0) and its smart_resize, the only place vLLM before 0.17 takes it (_get_vision_info
+    5.25.0) and its smart_resize, the only place vLLM before 0.13 takes it (_get_vision_info
     over a 9,999,999 px square), gives the floor's sizes (the square's side is a multiple of
-    patch x merge whose square is at most the value, so at most its floor); vLLM 0.17 and
+    patch x merge whose square is at most the value, so at most its floor); vLLM 0.13 and
     later fail on it (serving.mm_modes.float_limit_refusal)."""
     if picked is None:
         return None

@@ -335,9 +335,9 @@ def test_an_image_processor_temporal_patch_other_than_the_towers_is_refused() ->
         assert processor_limits(files).image_temporal.frames == 2
 
 
-def test_a_float_limit_is_read_at_its_floor_and_refused_from_0_17() -> None:
+def test_a_float_limit_is_read_at_its_floor_and_refused_from_0_13() -> None:
     # transformers keeps a file's 16777216.0 as it is (Qwen2VLImageProcessor.__init__, SizeDict:
-    # 4.57.6, 5.25.0); vLLM 0.17.0-0.34.0 get_image_size_with_most_features does
+    # 4.57.6, 5.25.0); vLLM 0.13.0-0.34.0 get_image_size_with_most_features does
     # range(16777216.0 // 32^2 = 16384.0, 0, -1): TypeError at start-up
     floated = {"preprocessor_config.json": {"size": {"longest_edge": 16_777_216.0}}}
     limits = processor_limits(floated)
@@ -363,7 +363,7 @@ def test_a_float_limit_is_read_at_its_floor_and_refused_from_0_17() -> None:
     assert _video_temporal_plan(floated, ("image", "video")).errors == []
 
 
-def test_before_0_17_a_float_limit_plans_as_its_integer() -> None:
+def test_before_0_13_a_float_limit_plans_as_its_integer() -> None:
     # vLLM 0.12.0 sizes the largest image with transformers' smart_resize, which takes the
     # float: the encoder and plan of the integer file. 4,194,304 // 32^2 = 4,096 tokens, 64 x
     # 64, 4,096 x 2^2 = 16,384 patches
@@ -383,3 +383,25 @@ def test_before_0_17_a_float_limit_plans_as_its_integer() -> None:
              for spec in specs]
     assert plans[0].errors == plans[1].errors == []
     assert plans[0].kv_cache_bytes_per_gpu == plans[1].kv_cache_bytes_per_gpu
+
+
+@pytest.mark.parametrize(("version", "refused"), [
+    # 0.12.0 qwen2_vl.py get_image_size_with_most_features: _get_vision_info over a 9,999,999 px
+    # square (transformers' smart_resize takes the float); from 0.13.0 `max_pixels =
+    # image_processor.max_pixels or image_processor.size["longest_edge"]`, then
+    # range(max_pixels // (16 x 2)^2, 0, -1), which MultiModalBudget.__init__ (v1/worker/utils.py,
+    # built by gpu_model_runner.py for a model with a modality above 0) reaches at start-up
+    # through get_mm_max_tokens_per_item -> get_max_image_tokens: range(4194304.0 // 1,024 =
+    # 4096.0, ...) is a TypeError on 0.13.0 and 0.16.0 as on 0.17.0
+    ("0.12.0", False), ("0.13.0", True), ("0.16.0", True), ("0.17.0", True),
+])
+def test_a_float_limit_on_qwen3_vl_is_refused_from_0_13(version, refused) -> None:
+    config = load_ref_config("Qwen__Qwen3-VL-32B-Instruct")[0]
+    spec = parse_model_config(config, processor_configs={
+        "preprocessor_config.json": {"size": {"longest_edge": 4_194_304.0}}})
+    errors = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 2),
+                              layout=ParallelLayout(tp=2), engine=EngineSettings(
+                                  vllm_version=version, max_model_len=8192))).errors
+    assert [e.startswith("preprocessor_config.json size.longest_edge 4194304.0 is a float, "
+                         f"which vLLM {version} cannot size: TypeError") for e in errors] == (
+        [True] if refused else [])
