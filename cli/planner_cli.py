@@ -273,8 +273,8 @@ def cmd_plan(args: argparse.Namespace) -> str:
                 "layout_auto": auto, "layout_note": note}
         return indented_json(data) + "\n"
     # one GPU has one layout, TP=1: the rule for choosing among layouts is noise there
-    return plan_text(result, speed, _load(args), idle_gpus(cluster, result),
-                     note if cluster.gpu_count > 1 else None)
+    return plan_text(result, speed, _load(args), checkpoint_scheme(spec).label,
+                     idle_gpus(cluster, result), note if cluster.gpu_count > 1 else None)
 
 
 def cmd_sweep(args: argparse.Namespace) -> str:

@@ -19,6 +19,7 @@ from planner.report import (
     no_speed_reason,
     not_planned_lines,
     own_format_line,
+    served_note,
     shown_sweep_rows,
     speed_cell,
     sweep_caveats,
@@ -113,14 +114,15 @@ def _ceiling_past_tokens(plan: Plan) -> str:
             "window or a fixed state do not grow with the context)")
 
 
-def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: str = "",
-              layout_note: str | None = None) -> str:
-    """The plan's headline figures (KV tokens and concurrency per replica under DP, and the
-    concurrency of all replicas), the GPUs the layout leaves idle (`idle`, from
-    planner.report.idle_gpus), how the layout was chosen (`layout_note`, auto_layout_note
-    where it is the hardware's), the binding GPU's memory, the speed block at `load` (or why
-    there is none) and the launch command; on Model Runner V2 the pool a warm restart sizes
-    beside the KV pool (warm_restart_text)."""
+def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, stored_format: str,
+              idle: str = "", layout_note: str | None = None) -> str:
+    """The plan's weight format (with the checkpoint's, `stored_format`, where the GPU serves a
+    16-bit checkpoint in another dtype: served_note), its headline figures (KV tokens and
+    concurrency per replica under DP, and the concurrency of all replicas), the GPUs the
+    layout leaves idle (`idle`, from planner.report.idle_gpus), how the layout was chosen
+    (`layout_note`, auto_layout_note where it is the hardware's), the binding GPU's memory,
+    the speed block at `load` (or why there is none) and the launch command; on Model Runner
+    V2 the pool a warm restart sizes beside the KV pool (warm_restart_text)."""
     replicas = f", {all_replicas(plan)}" if plan.layout.dp > 1 else ""
     lines = [
         f"{plan.model_name} on {plan.gpus_label}"
@@ -128,7 +130,8 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         *([idle] if idle else []),
         *([layout_note] if layout_note else []),
         "",
-        f"  weight format       {plan.weight_format} ({plan.weight_format_label})",
+        f"  weight format       {plan.weight_format} ({plan.weight_format_label}"
+        + (f": {note}" if (note := served_note(plan, stored_format)) else "") + ")",
         f"  parameters          {plan.params_total:,} total, {plan.params_active:,} active "
         "(embeddings included)",
         f"  weights per GPU     {gib_text(plan.weights_bytes_per_gpu)}"

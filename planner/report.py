@@ -845,14 +845,22 @@ def _settings_label(plan: Plan, card: ModelCard) -> str:
 
 def _served_format(plan: Plan, card: ModelCard) -> str:
     """The checkpoint's format, or where a 16/32-bit checkpoint is served in another dtype
-    (--dtype auto: bfloat16 as float16 on a GPU without bfloat16) the planned one with the
-    stored one: "FP16 (the BF16 checkpoint served in FP16, --dtype auto)", as the memory
-    plan's weights line says FP16."""
+    the planned one with the stored one (served_note): "FP16 (the BF16 checkpoint served in
+    FP16, --dtype auto)", as the memory plan's weights line says FP16."""
+    note = served_note(plan, card.checkpoint_format)
+    return f"{plan.weight_format_label} ({note})" if note else card.checkpoint_format
+
+
+def served_note(plan: Plan, stored: str) -> str:
+    """"the BF16 checkpoint served in FP16, --dtype auto" where a 16/32-bit checkpoint (its
+    format `stored`) is served in another dtype (--dtype, or auto: bfloat16 as float16 on a
+    GPU without bfloat16, float32 downcast: engine.served_dtype); "" where the plan sizes it
+    as stored or in another format (a what-if, --quantization). The report's Configuration
+    line and plan's weight format line say it, so "FP16" is not read as the checkpoint's."""
     planned = plan.weight_format_label
-    if plan.weight_format not in DTYPE_SCHEME.values() or planned == card.checkpoint_format:
-        return card.checkpoint_format
-    return (f"{planned} (the {card.checkpoint_format} checkpoint served in {planned}, "
-            f"--dtype {plan.engine.dtype})")
+    if plan.weight_format not in DTYPE_SCHEME.values() or planned == stored:
+        return ""
+    return f"the {stored} checkpoint served in {planned}, --dtype {plan.engine.dtype}"
 
 
 def all_replicas(plan: Plan) -> str:
@@ -1451,16 +1459,20 @@ def own_format_line(rows: Sequence[SweepRow], own_key: str) -> list[str]:
     format (`own_key`, best_own_format), and what the other kinds of row need (format_kind),
     so the what-ifs ranked above it are not read as servable as stored (the CLI's, the app's
     caption); [] where no row is in that format, or every row is (a quantized checkpoint has
-    no what-ifs)."""
+    no what-ifs). A 16-bit checkpoint a GPU serves in another dtype is named as stored:
+    "(BF16, served in FP16)" on a GPU without bfloat16 (served_note), not "(FP16)"."""
     own = best_own_format(rows, own_key)
     if own is None or all(row.quant_key == own_key for row in rows):
         return []
     rank, row = own
+    stored = scheme(own_key).label  # a 16-bit checkpoint's rows: the dtype the GPU serves
+    label = (f"{stored}, served in {row.quant_label}" if own_key in DTYPE_SCHEME.values()
+             and row.quant_label != stored else row.quant_label)
     kinds = {format_kind(r.quant_key, own_key) for r in rows}
     needs = [*(["what-if rows need a converted checkpoint"] if "what-if" in kinds else []),
              *(["vLLM quantizes at-load rows as it loads the checkpoint"]
                if "at load" in kinds else [])]
-    return [f"best in the checkpoint's own format ({row.quant_label}): #{rank}; "
+    return [f"best in the checkpoint's own format ({label}): #{rank}; "
             + "; ".join(needs)]
 
 
