@@ -641,6 +641,10 @@ class RopeBlock(_Frozen):
     rope_type: str = Field(description="after vLLM's patch: type -> rope_type, su -> "
                            "longrope, mrope -> default")
     factor: float | None = Field(default=None, gt=0)
+    factor_int: bool = Field(
+        default=False, description="config.json writes the factor as a JSON integer (40, not "
+        "40.0), which vLLM multiplies the derived length by as written: an int stays an int "
+        "(engine.window.inputs_window's `shown`)")
     original_max_position_embeddings: int | None = Field(default=None, gt=0)
 
 

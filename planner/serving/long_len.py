@@ -76,12 +76,12 @@ its warning end with (over_window_refusal, over_window_warning)."""
 
 def over_window(max_model_len: int, window: VllmWindow, version: Version) -> str:
     """vLLM `version`'s words for a max_model_len above the derived one, which both its refusal
-    and its warning open with (_get_and_verify_max_len's `msg`; vLLM prints a rope-scaled
-    length as a float, "131072.0": Headroom writes the integer). Before
+    and its warning open with (_get_and_verify_max_len's `msg`, the derived length as vLLM
+    prints it: "40960.0" where a rope factor made it a float, VllmWindow.shown). Before
     LONG_LEN_CAUTION_FROM it goes on " This may lead to incorrect model outputs or CUDA
     errors." (config.py, 0.9.1 and 0.10.0 wheels; config/__init__.py, 0.10.1)."""
     msg = (f"User-specified max_model_len ({max_model_len}) is greater than the derived "
-           f"max_model_len ({window.key}={window.limit} or model_max_length="
+           f"max_model_len ({window.key}={window.shown} or model_max_length="
            f"{window.model_max_length} in model's config.json).")
     if version < LONG_LEN_CAUTION_FROM:
         return f"{msg} This may lead to incorrect model outputs or CUDA errors."

@@ -1132,12 +1132,13 @@ REFUSALS = {
               {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "tp": "1", "len": "4096",
                "mbt": "128", "seqs": "256"},
               "max_num_batched_tokens (128) must be greater than or equal to max_num_seqs (256)."),
-    # vllm/config/model.py: Qwen3-8B's max_position_embeddings is 40,960
+    # vllm/config/model.py: Qwen3-8B's max_position_embeddings is 40,960, times the 0.12+
+    # scaling_factor 1.0 of its rope_parameters: printed 40960.0
     "length": (["--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--max-model-len", "50000"],
                {"model": "Qwen/Qwen3-8B", "gpu": "h100-sxm", "gpn": "1", "tp": "1",
                 "len": "50000"},
                "User-specified max_model_len (50000) is greater than the derived max_model_len "
-               "(max_position_embeddings=40960 or model_max_length=None in model's "
+               "(max_position_embeddings=40960.0 or model_max_length=None in model's "
                "config.json)."),
     # vllm/config/vllm.py: fp8's get_min_capability() is 75 in 0.33; V100 is 7.0
     "capability": (["--model", "Qwen/Qwen3-32B-FP8", "--gpu", "v100-32gb", "--gpus", "2"],

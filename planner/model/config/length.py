@@ -158,11 +158,13 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
             raise ConfigError(f"config.json: {at} = {kind!r}: vLLM stops on \"Unknown RoPE "
                               f"scaling type {kind}\" when it builds the rotary embedding "
                               "(get_rope, model_executor/layers/rotary_embedding)")
-        factor = one.get("factor")
-        factor = (float(factor) if isinstance(factor, int | float) and not isinstance(
-            factor, bool) and math.isfinite(factor) and factor > 0 else None)
-        out.append(RopeBlock(rope_type=kind, factor=factor, original_max_position_embeddings=(
-            _length(one.get("original_max_position_embeddings")))))
+        raw = one.get("factor")
+        factor = (float(raw) if isinstance(raw, int | float) and not isinstance(
+            raw, bool) and math.isfinite(raw) and raw > 0 else None)
+        out.append(RopeBlock(rope_type=kind, factor=factor,
+                             factor_int=factor is not None and isinstance(raw, int),
+                             original_max_position_embeddings=(
+                                 _length(one.get("original_max_position_embeddings")))))
     return tuple(out)
 
 

@@ -9,6 +9,7 @@ from planner.serving.vllm_versions import (
     LONGROPE_WINDOW_FROM,
     ROPE_PARAMETERS_WINDOW_FROM,
     TOKENIZER_WINDOW_POOLING_ONLY_FROM,
+    TRANSFORMERS_4_ROPE_THETA,
     YARN_WINDOW_UNSCALED_FROM,
     Version,
     vllm_rules,
@@ -49,6 +50,9 @@ class VllmWindow(NamedTuple):
     rope: str
     """the rope scaling that took the limit from `length` ("linear factor 8", "yarn factor 4 x
     original_max_position_embeddings 32,768"); "" where none did"""
+    shown: str
+    """the derived length as vLLM's refusal prints it: "40960.0" where vLLM multiplied it by
+    a float rope factor (_scales), "40960" where it stayed an int"""
 
     def why(self, max_position_embeddings: int) -> str:
         """Why the limit is not the config's max_position_embeddings, in one phrase ("" where
@@ -114,7 +118,7 @@ def inputs_window(w: WindowInputs, max_position_embeddings: int, version: Versio
     key = min(lengths, key=lengths.__getitem__, default=None)  # the first of the least
     if lengths.get("model_max_length"):
         key = "model_max_length"
-    derived: float = lengths[key] if key else 2048
+    derived: int | float = lengths[key] if key else 2048
     length, rope = int(derived), ""
     new_rope = version >= ROPE_PARAMETERS_WINDOW_FROM
     # before 0.12 vLLM reads transformers 4's rope_scaling only: neither a block nested by
@@ -122,12 +126,17 @@ def inputs_window(w: WindowInputs, max_position_embeddings: int, version: Versio
     # mention of it) is one
     ropes = w.ropes if new_rope or not (w.ropes_nested or w.ropes_parameters_only) else ()
     skip = _WINDOW_SKIP + (_YARN_TYPES if version >= YARN_WINDOW_UNSCALED_FROM else ())
-    if ropes and "gemma3" not in w.text_model_type:
-        factor, applied, yarn = 1.0, "", None
+    if _scales(w, ropes, new_rope, skip):
+        # vLLM's scaling_factor as written (rp.get("factor", 1.0)): a JSON integer factor
+        # leaves the length an int, any other (1.0 without one) makes it a float
+        factor: int | float = 1.0
+        applied, yarn = "", None
         for block in ropes:
             if block.rope_type in skip:
                 continue
-            factor, applied = block.factor or factor, block.rope_type
+            if block.factor:
+                factor = int(block.factor) if block.factor_int else block.factor
+            applied = block.rope_type
             if block.rope_type == "yarn":
                 # vLLM < 0.12 reads the block's own (a KeyError without it: max_position_
                 # embeddings is planned); from 0.12 the config's top-level one comes first
@@ -146,7 +155,39 @@ def inputs_window(w: WindowInputs, max_position_embeddings: int, version: Versio
     cap = w.tokenizer_model_max_length
     if version < TOKENIZER_WINDOW_POOLING_ONLY_FROM and cap:
         start = min(start, cap)
-    return VllmWindow(limit, start, key, length, lengths.get("model_max_length"), rope)
+    return VllmWindow(limit, start, key, length, lengths.get("model_max_length"), rope,
+                      str(derived))
+
+
+def _scales(w: WindowInputs, ropes: tuple[RopeBlock, ...], new_rope: bool,
+            skip: tuple[str, ...]) -> bool:
+    """Whether vLLM multiplies the derived length by a rope scaling factor (`derived_max_model
+    _len *= scaling_factor`, 1.0 where no block gives one), which makes it a float unless
+    the factor is a JSON integer: never for a "gemma3" text model type; before 0.12
+    (`new_rope` False) where the config's rope_scaling block (`ropes`) is of a type not in
+    `skip`; from 0.12 wherever the text config has rope_parameters, even all of skipped types
+    (Llama-3.1's llama3) or none written (Qwen3-8B, whose rope_scaling is null).
+
+    NOTE: config/model.py _get_and_verify_max_len: `if rope_scaling is not None and "gemma3"
+    not in hf_config.model_type:` ... `if rope_type not in ("su", "longrope", "llama3"):` ...
+    `scaling_factor = rope_scaling.get("factor", 1.0)`, `derived_max_model_len *=
+    scaling_factor` inside that test (config.py 0.9.1-0.10.0, config/__init__.py 0.10.1-0.10.2,
+    config/model.py 0.11.0-0.11.2 wheels); from the 0.12.0 wheel (to 0.34.0) `scaling_factor =
+    1.0`, `scaling_factor = rp.get("factor", scaling_factor)` for each block not skipped, and
+    `derived_max_model_len *= scaling_factor` after the loop, for any rope_parameters. vLLM
+    0.12+ gives the text config rope_parameters wherever it has a rope block or a rope_theta,
+    its config class's default included (transformers_utils/config.py patch_rope_parameters,
+    0.12.0 wheel: `if (rope_theta := getattr(config, "rope_theta", None)) is not None: ...
+    config.rope_parameters = {"rope_type": "default"}`; under transformers 5 the config
+    class's standardize_rope_params, 0.34.0 wheel): a model type in
+    TRANSFORMERS_4_ROPE_THETA, or rope_theta at its top level. The refusal prints the result
+    with `f"{derived_max_model_len}"`: "40960.0" for Qwen3-8B on 0.12.0, "40960" on 0.11.2."""
+    if "gemma3" in w.text_model_type:
+        return False
+    if not new_rope:
+        return any(block.rope_type not in skip for block in ropes)
+    return bool(ropes) or w.rope_theta_top_level or (
+        w.text_model_type in TRANSFORMERS_4_ROPE_THETA)
 
 
 def derived_max_model_len(spec: ModelSpec, version: Version | None = None) -> int:

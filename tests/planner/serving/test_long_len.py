@@ -77,6 +77,9 @@ def test_the_memory_is_the_refused_plans_and_the_rope_cache_the_configs() -> Non
 
 MSG = ("User-specified max_model_len (65536) is greater than the derived max_model_len "
        "(max_position_embeddings=40960 or model_max_length=None in model's config.json).")
+# from 0.12.0 vLLM multiplies Qwen3-8B's length by scaling_factor = 1.0 (rope_parameters from
+# its rope_theta; config/model.py, 0.12.0 and 0.34.0 wheels) and prints the float
+MSG_FLOAT = MSG.replace("=40960 ", "=40960.0 ")
 
 
 @pytest.mark.parametrize(("version", "refusal"), [
@@ -95,7 +98,7 @@ MSG = ("User-specified max_model_len (65536) is greater than the derived max_mod
      "caution. If the model uses relative position encoding (RoPE), positions exceeding "
      "derived_max_model_len lead to nan. If the model uses absolute position encoding, "
      "positions exceeding derived_max_model_len will cause a CUDA array out-of-bounds error."),
-    ("0.34.0", f"{MSG} To allow overriding this maximum, set the env var "
+    ("0.34.0", f"{MSG_FLOAT} To allow overriding this maximum, set the env var "
      "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme "
      "caution. If the model uses relative position encoding (RoPE), positions exceeding "
      "derived_max_model_len lead to nan. If the model uses absolute position encoding, "
@@ -120,8 +123,13 @@ def test_within_the_derived_length_the_flag_changes_nothing() -> None:
     ("0.9.1", "config.json). This may lead to incorrect model outputs or CUDA errors. Make "
      "sure the value is correct and within the model context size."),
     ("0.10.1", "This may lead to incorrect model outputs or CUDA errors."),
-    # from 0.10.2: logger.warning_once("%s %s", msg, warning)
-    ("0.10.2", "config.json). VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme caution."),
+    # from 0.10.2: logger.warning_once("%s %s", msg, warning); the length as vLLM prints it:
+    # the int 40960 up to 0.11.x (Qwen3-8B's rope_scaling is null: nothing multiplied), 40960
+    # x scaling_factor 1.0 = 40960.0 from 0.12.0
+    ("0.10.2", "(max_position_embeddings=40960 or model_max_length=None in model's "
+     "config.json). VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme caution."),
+    ("0.20.0", "(max_position_embeddings=40960.0 or model_max_length=None in model's "
+     "config.json). VLLM_ALLOW_LONG_MAX_MODEL_LEN must be used with extreme caution."),
     ("0.20.0", "will cause a CUDA array out-of-bounds error."),
 ])
 def test_vllms_warning_in_its_words_and_a_command_its_parser_takes(version, said) -> None:

@@ -10,7 +10,7 @@ from tests.conftest import past_v100_wheels
 
 BASE = {"gpu": gpu_preset("h100-sxm"), "scheme": scheme("bf16"), "cli": vllm_cli("0.33.0"),
         "max_model_len": 8192,
-        "window": VllmWindow(40960, 40960, "max_position_embeddings", 40960, None, ""),
+        "window": VllmWindow(40960, 40960, "max_position_embeddings", 40960, None, "", "40960.0"),
         "mbt": 8192, "seqs": 1024,
         "mbt_given": True, "chunked_prefill": True, "block_size": 16}
 

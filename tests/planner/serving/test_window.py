@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.spec import ConfigError
 from planner.serving.engine import EngineSettings, default_max_model_len, derived_max_model_len
@@ -272,19 +272,22 @@ def test_the_refusal_names_the_key_that_set_the_window(release):
     # "User-specified max_model_len ({max_model_len}) is greater than the derived
     # max_model_len ({max_len_key}={derived_max_model_len} or model_max_length=
     # {model_max_length} in model's config.json)."; max_len_key is the least of the config's
-    # length keys: seq_length 8,192 < max_position_embeddings 40,960
+    # length keys: seq_length 8,192 < max_position_embeddings 40,960. Qwen3-8B's rope_theta
+    # gives it rope_parameters, so vLLM multiplies the length by scaling_factor = 1.0:
+    # 8192 x 1.0 = 8192.0, printed so
     assert _refusal(qwen(seq_length=8192), release, 10_000) == [
         "User-specified max_model_len (10000) is greater than the derived max_model_len "
-        f"(seq_length=8192 or model_max_length=None {TAIL}"]
-    # a config's model_max_length is the key, and the value vLLM names beside it
+        f"(seq_length=8192.0 or model_max_length=None {TAIL}"]
+    # a config's model_max_length is the key, and the value vLLM names beside it (getattr of
+    # the config: the int as written)
     assert _refusal(qwen(max_position_embeddings=8192, model_max_length=131072), release,
                     200_000) == [
         "User-specified max_model_len (200000) is greater than the derived max_model_len "
-        f"(model_max_length=131072 or model_max_length=131072 {TAIL}"]
-    # max_position_embeddings still, where it is the least: Qwen3-8B's 40,960
+        f"(model_max_length=131072.0 or model_max_length=131072 {TAIL}"]
+    # max_position_embeddings still, where it is the least: Qwen3-8B's 40,960 (x 1.0)
     assert _refusal(QWEN3_8B, release, 50_000) == [
         "User-specified max_model_len (50000) is greater than the derived max_model_len "
-        f"(max_position_embeddings=40960 or model_max_length=None {TAIL}"]
+        f"(max_position_embeddings=40960.0 or model_max_length=None {TAIL}"]
     assert _refusal(qwen(seq_length=8192), release, 8192) == []
 
 
@@ -294,4 +297,51 @@ def test_the_refusal_names_the_key_with_the_scaled_window():
     assert _refusal(qwen(rope_scaling={"type": "linear", "factor": 4.0}), "0.33.0",
                     200_000) == [
         "User-specified max_model_len (200000) is greater than the derived max_model_len "
-        f"(max_position_embeddings=163840 or model_max_length=None {TAIL}"]
+        f"(max_position_embeddings=163840.0 or model_max_length=None {TAIL}"]
+
+
+def _shown(config: dict, release: str) -> str:
+    """The derived length in vLLM `release`'s refusal of a length past it (`({key}=...`)."""
+    refusal = _refusal(config, release, 2_000_000)[0]
+    return refusal.split(" is greater than the derived max_model_len (")[1].split(" or ")[0]
+
+
+@pytest.mark.parametrize(("model", "release", "shown"), [
+    # config/model.py _get_and_verify_max_len prints f"{derived_max_model_len}". Up to the
+    # 0.11.2 wheel it multiplies only inside `if rope_scaling is not None`: Qwen3-8B's
+    # rope_scaling is null, so 40960 stays the int max_position_embeddings
+    ("qwen3-8b", "0.11.2", "max_position_embeddings=40960"),
+    # from the 0.12.0 wheel `scaling_factor = 1.0` and `derived_max_model_len *=
+    # scaling_factor` for any rope_parameters, which patch_rope_parameters builds from
+    # rope_theta: 40960 x 1.0 = 40960.0 (0.12.0 and 0.34.0 wheels)
+    ("qwen3-8b", "0.12.0", "max_position_embeddings=40960.0"),
+    ("qwen3-8b", "0.34.0", "max_position_embeddings=40960.0"),
+    # Llama-3.1's llama3 block is skipped (su / longrope / llama3): no multiply on 0.11.2,
+    # 131072 x 1.0 from 0.12.0
+    ("meta-llama/Llama-3.1-8B-Instruct", "0.11.2", "max_position_embeddings=131072"),
+    ("meta-llama/Llama-3.1-8B-Instruct", "0.12.0", "max_position_embeddings=131072.0"),
+    # DeepSeek-V3: yarn "factor": 40, a JSON integer: original 4096 x 40 = 163840 stays an
+    # int on 0.11.2 and 0.29.0 (rp.get("factor") is the int); from 0.30.0 yarn is skipped and
+    # max_position_embeddings 163840 x 1.0 = 163840.0
+    ("deepseek-ai/DeepSeek-V3", "0.11.2", "max_position_embeddings=163840"),
+    ("deepseek-ai/DeepSeek-V3", "0.29.0", "max_position_embeddings=163840"),
+    ("deepseek-ai/DeepSeek-V3", "0.30.0", "max_position_embeddings=163840.0"),
+    # Qwen3-VL-32B: rope_scaling {"rope_type": "default", mrope_section ...} has no factor,
+    # so rope_scaling.get("factor", 1.0) = 1.0 on 0.11.2 too: 262144 x 1.0
+    ("Qwen/Qwen3-VL-32B-Instruct", "0.11.2", "max_position_embeddings=262144.0"),
+    # Gemma-3: "gemma3" in the text model_type skips the multiply in every release;
+    # Gemma3TextConfig's max_position_embeddings 131072 as an int
+    ("google/gemma-3-12b-it", "0.34.0", "max_position_embeddings=131072"),
+])
+def test_the_refusal_prints_the_derived_length_as_vllm_does(model, release, shown):
+    config = QWEN3_8B if model == "qwen3-8b" else catalog_entry(model).config
+    assert _shown(config, release) == shown
+
+
+def test_a_config_without_rope_keeps_an_int_length():
+    # no rope_theta and no rope block, on a model type whose transformers class has no
+    # rope_theta default (Nemotron-H): vLLM 0.34.0 builds no rope_parameters, so nothing is
+    # multiplied and the config's 8192 prints as written
+    config = json.loads((CONFIGS / "nvidia__Nemotron-H-56B-Base-8K.json").read_text())
+    assert "rope_theta" not in config and "rope_scaling" not in config
+    assert _shown(config, "0.34.0") == "max_position_embeddings=8192"
