@@ -323,6 +323,22 @@ _gib_float = _positive_float(1024, "a GPU memory size in GiB (0 < GiB < 1024)",
                              inclusive=False)
 
 
+def _pruning_rate(text: str) -> float:
+    """argparse type for --video-pruning-rate: a float in [0, 1), the range vLLM's
+    MultiModalConfig takes (config/multimodal.py Field(ge=0.0, lt=1.0), 0.11.1-0.34.0; 0.11.0
+    checks none, planned to the same range)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number: give a fraction 0 <= R < 1 (e.g. 0.75)") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} is not a fraction 0 <= R < 1: vLLM refuses it (config/multimodal.py "
+            "video_pruning_rate: Field(ge=0.0, lt=1.0))")
+    return value
+
+
 def _gib_amount(text: str) -> float:
     """argparse type: a GPU memory size in GiB whose total in bytes the hardware model plans
     (hardware.memory_total_of_gib: 1e-300 is > 0 but rounds to 0 bytes, 1023.99999999999 is
@@ -689,8 +705,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
 
 def add_mm_modes(group: argparse._ArgumentGroup) -> None:
     """The flags that say how vLLM serves a multimodal model (mm_modes): --skip-mm-profiling,
-    --language-model-only, --limit-mm-per-prompt, --mm-encoder-tp-mode and
-    --mm-processor-kwargs (mm_processor); plan, sweep, report and recommend take them alike
+    --language-model-only, --limit-mm-per-prompt, --mm-encoder-tp-mode,
+    --mm-processor-kwargs (mm_processor), --video-pruning-rate and --video-pruning-method
+    (video_pruning); plan, sweep, report and recommend take them alike
     (cli.inputs.mm_mode_settings checks them against the release)."""
     group.add_argument("--skip-mm-profiling", action="store_true",
                        help="like vLLM's flag: no multimodal encoder profile run (by default "
@@ -720,6 +737,14 @@ def add_mm_modes(group: argparse._ArgumentGroup) -> None:
                        "(Llama 4: the largest image's tiles, default 16), do_pan_and_scan "
                        "(Gemma 3: the largest image in 4 crops + itself, 1,280 tokens), e.g. "
                        "'{\"max_soft_tokens\": 560}'; other keys exit 2")
+    group.add_argument("--video-pruning-rate", type=_pruning_rate, default=None, metavar="R",
+                       help="like vLLM's flag (0.11.0 on; 0 <= R < 1): the fraction of each "
+                       "video's tokens Efficient Video Sampling drops (Qwen2.5-VL, Qwen3-VL "
+                       "from 0.13, Qwen3.5 from 0.17); above 0 Qwen3-VL's and Qwen3.5's "
+                       "rotary cache holds 4 rows per position from vLLM 0.32 (1 without)")
+    group.add_argument("--video-pruning-method", choices=("evs", "vidcom2"), default=None,
+                       help="like vLLM's flag (0.27.0 on; vLLM's default evs): vidcom2 on "
+                       "Qwen3-VL and Qwen3.5 only (another pruning model exits 2)")
 
 
 def _add_layout(eng: argparse._ArgumentGroup) -> None:

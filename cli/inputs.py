@@ -768,12 +768,16 @@ def mm_mode_settings(args: argparse.Namespace, release: str) -> dict[str, object
               "zero_mm_limits": limits.zero, "mm_item_limits": limits.counts,
               "mm_limit_order": limits.order,
               "mm_encoder_tp_mode": getattr(args, "mm_encoder_tp_mode", "weights"),
-              "mm_processor_kwargs": getattr(args, "mm_processor_kwargs", ())}
+              "mm_processor_kwargs": getattr(args, "mm_processor_kwargs", ()),
+              "video_pruning_rate": getattr(args, "video_pruning_rate", None),
+              "video_pruning_method": getattr(args, "video_pruning_method", None)}
     _require_flags(release, ("--skip-mm-profiling", values["skip_mm_profiling"]),
                    ("--language-model-only", values["language_model_only"]),
                    ("--limit-mm-per-prompt", bool(limits.zero or limits.counts)),
                    ("--mm-encoder-tp-mode", values["mm_encoder_tp_mode"] != "weights"),
-                   ("--mm-processor-kwargs", bool(values["mm_processor_kwargs"])))
+                   ("--mm-processor-kwargs", bool(values["mm_processor_kwargs"])),
+                   ("--video-pruning-rate", values["video_pruning_rate"] is not None),
+                   ("--video-pruning-method", values["video_pruning_method"] is not None))
     return values
 
 

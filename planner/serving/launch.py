@@ -25,6 +25,7 @@ from planner.serving.runner_choice import runner_env_prefix
 from planner.serving.startup import quantization_mismatch
 from planner.serving.startup.quant_method import bnb_what_if_dropped
 from planner.serving.startup.wna16_loaders import act_order_errors
+from planner.serving.video_pruning import pruning_flags
 from planner.serving.vllm_cli import (
     VllmCli,
     command_problems,
@@ -764,6 +765,7 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append(f"--mm-encoder-tp-mode {s.mm_encoder_tp_mode}")
     if s.mm_processor_kwargs:
         parts.append(f"--mm-processor-kwargs '{json.dumps(dict(s.mm_processor_kwargs))}'")
+    parts.extend(pruning_flags(s))
     if s.moe_backend:
         parts.append(f"--moe-backend {s.moe_backend}")
     if s.all2all_backend:

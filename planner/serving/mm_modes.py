@@ -34,6 +34,7 @@ from planner.serving.lora.tower import (
     registry_class_name,
 )
 from planner.serving.processor_order import processor_order_spec, read_encoder
+from planner.serving.video_pruning import pruning_refusal
 from planner.serving.vllm_versions import (
     AUDIO_TOWER_SKIPPED_FROM,
     AUDIO_TOWER_TYPES,
@@ -262,9 +263,11 @@ def text_only(spec: ModelSpec, s: EngineSettings) -> bool:
 
 
 TOWER_SETTINGS = ("language_model_only", "zero_mm_limits", "mm_item_limits", "mm_limit_order",
-                  "mm_encoder_tp_mode", "mm_processor_kwargs")
+                  "mm_encoder_tp_mode", "mm_processor_kwargs", "video_pruning_rate",
+                  "video_pruning_method")
 """The EngineSettings fields of the flags that change how vLLM builds and feeds a vision tower
-(--mm-processor-kwargs: the processor's token budgets, mm_processor): a model planned beside
+(--mm-processor-kwargs: the processor's token budgets, mm_processor; --video-pruning-rate and
+--video-pruning-method: video_pruning): a model planned beside
 others (tower_settings_where_built) keeps them only where it has one. vLLM reads each only into
 the MultiModalConfig it builds for a model whose class supports multimodal inputs (config/
 model.py __post_init__, 0.17.0-0.34.0: `if self._model_info.supports_multimodal`), so a text
@@ -273,14 +276,14 @@ model takes them without a word and is served as without them."""
 
 def tower_settings_where_built(spec: ModelSpec, s: EngineSettings) -> EngineSettings:
     """`s`, less --language-model-only, --limit-mm-per-prompt (zeros, counts and order),
-    --mm-encoder-tp-mode and
-    --mm-processor-kwargs (TOWER_SETTINGS) for a model without a vision tower Headroom counts:
-    vLLM builds no MultiModalConfig for it and ignores them (mm_mode_notes), so a model
-    compared with, or searched beside, a vision model is planned and launched as without them,
-    not noted. A vision model whose processor reads none of the kwargs keeps them: vLLM hands
-    them to its HF processor, which passes over a key it does not take (transformers
-    ProcessorMixin._merge_kwargs: "not a valid argument for this processor and will be
-    ignored"), and its plan says so (mm_processor.processor_notes)."""
+    --mm-encoder-tp-mode, --mm-processor-kwargs and the video pruning flags (TOWER_SETTINGS)
+    for a model without a vision tower Headroom counts: vLLM builds no MultiModalConfig for it
+    and ignores them (mm_mode_notes), so a model compared with, or searched beside, a vision
+    model is planned and launched as without them, not noted. A vision model whose processor
+    reads none of the kwargs keeps them: vLLM hands them to its HF processor, which passes
+    over a key it does not take (transformers ProcessorMixin._merge_kwargs: "not a valid
+    argument for this processor and will be ignored"), and its plan says so
+    (mm_processor.processor_notes)."""
     defaults = {name: EngineSettings.model_fields[name].default for name in TOWER_SETTINGS}
     if spec.vision is not None or all(getattr(s, name) == value
                                       for name, value in defaults.items()):
@@ -411,11 +414,12 @@ def float_limit_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
 def mm_refusals(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     """Why these multimodal flags are not planned for this model (audio_limit_refusal,
     limit_refusal, tower_lora's failure, temporal_refusal of the image and the video,
-    float_limit_refusal); () where they are: plan's refusals, the CLI's exit."""
+    float_limit_refusal, video_pruning.pruning_refusal); () where they are: plan's refusals,
+    the CLI's exit."""
     return tuple(filter(None, [audio_limit_refusal(spec, s), limit_refusal(spec, s),
                                tower_lora(spec, s).failure, temporal_refusal(spec, s, "image"),
                                temporal_refusal(spec, s, "video"),
-                               float_limit_refusal(spec, s)]))
+                               float_limit_refusal(spec, s), pruning_refusal(spec, s)]))
 
 
 class TowerLora(NamedTuple):

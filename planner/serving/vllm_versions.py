@@ -813,7 +813,7 @@ cache at `max_position_embeddings * positions_factor`. Only MROPE_UNENLARGED_TYP
 layers pass another: qwen3_vl.py mrope_positions_factor(vllm_config) is 4 where the target's
 multimodal config prunes video (--video-pruning-rate > 0: MultiModalConfig.
 is_multimodal_pruning_enabled, "Video pruning keeps the positions of the tokens it drops"), else
-1. Headroom passes no --video-pruning-rate, so those models plan one row per position there.
+1 (video_pruning.video_pruned says which).
 Every other M-RoPE model (Qwen2-VL, Qwen2.5-VL, GLM-4.xV, Keye, Qwen3-Omni's thinker, ...) keeps
 get_rope's default 4."""
 
@@ -827,17 +827,18 @@ draft layer)."""
 
 
 def mrope_cache_factor(mrope: bool, rope_type: str | None, model_type: str,
-                       version: Version) -> int:
+                       version: Version, video_pruned: bool = False) -> int:
     """Rows per position of the rotary cos/sin cache vLLM `version` builds for a model whose
     rope block has mrope_section (`mrope`) and rope type `rope_type` (None: default):
     MROPE_CACHE_FACTOR where get_rope builds an M-RoPE class (MROPE_ROPE_TYPES; yarn from
-    MROPE_YARN_FROM), 1 for MROPE_UNENLARGED_TYPES from MROPE_POSITIONS_FACTOR_FROM (no video
-    pruning), and 1 where no M-RoPE is built."""
+    MROPE_YARN_FROM), 1 for MROPE_UNENLARGED_TYPES from MROPE_POSITIONS_FACTOR_FROM unless
+    `video_pruned` (--video-pruning-rate above 0: video_pruning.video_pruned), and 1 where no
+    M-RoPE is built."""
     kind = rope_type or "default"
     if not mrope or kind not in MROPE_ROPE_TYPES or (kind == "yarn" and version < MROPE_YARN_FROM):
         return 1
     if (version >= MROPE_POSITIONS_FACTOR_FROM and model_type in MROPE_UNENLARGED_TYPES
-            and kind in ("default", "yarn")):
+            and kind in ("default", "yarn") and not video_pruned):
         return 1
     return MROPE_CACHE_FACTOR
 
@@ -2013,6 +2014,8 @@ class EncoderRules(NamedTuple):
     # --limit-mm-per-prompt (mm_modes.profiled_limit, LIMITS_READ_FROM)
     video_patches: int = 0  # the dummy video's patches where vLLM profiles it instead of the
     # image (mm_modes.profiled_video_patches); 0: the image
+    position_channels: int = 0  # the M-RoPE position channels video pruning appends to each
+    # output row (video_pruning.position_channels); 0: none
 
 
 DEFAULT_ENCODER_RULES = EncoderRules()

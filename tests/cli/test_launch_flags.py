@@ -64,6 +64,13 @@ FEATURES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str | None], ...]]] 
                     (("--limit-mm-per-prompt", '{"image": 0, "video": 0}'),)),
     "encoder tp data": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpus", "2", "--tp", "2",
                          "--mm-encoder-tp-mode", "data"), (("--mm-encoder-tp-mode", "data"),)),
+    # --video-pruning-rate from 0.11.0, --video-pruning-method from 0.27.0
+    "video pruning": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpus", "2", "--tp", "2",
+                       "--video-pruning-rate", "0.75"), (("--video-pruning-rate", "0.75"),)),
+    "video pruning method": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpus", "2", "--tp",
+                              "2", "--video-pruning-rate", "0.5", "--video-pruning-method",
+                              "vidcom2"), (("--video-pruning-rate", "0.5"),
+                                           ("--video-pruning-method", "vidcom2"))),
     "processor kwargs": (("--model", "google/gemma-3-27b-it", "--mm-processor-kwargs",
                           '{"do_pan_and_scan": true}'),
                          (("--mm-processor-kwargs", '{"do_pan_and_scan": true}'),)),

@@ -1719,7 +1719,8 @@ def test_inspect_and_report_give_the_window_vllm_derives(capsys, tmp_path: Path)
 
 @pytest.mark.parametrize(("flag", "arrives"), [
     (("--skip-mm-profiling",), "0.10.1"), (("--kv-cache-memory-bytes", "8G"), "0.10.2"),
-    (("--mm-encoder-tp-mode", "data"), "0.10.2"), (("--language-model-only",), "0.17.0")])
+    (("--mm-encoder-tp-mode", "data"), "0.10.2"), (("--language-model-only",), "0.17.0"),
+    (("--video-pruning-rate", "0.5"), "0.11.0"), (("--video-pruning-method", "evs"), "0.27.0")])
 def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) -> None:
     # the 0.9.2 and 0.10.0 wheels' engine/arg_utils.py have neither flag (the fixtures
     # vllm-0.9.2.json / vllm-0.10.0.json list neither); --skip-mm-profiling is in 0.10.1's,

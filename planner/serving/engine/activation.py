@@ -223,6 +223,10 @@ def activation_bytes(
     held = ("input + outputs" if encoder_rules.inputs_held else
             "outputs (Model Runner V2 frees the input batch first: v1/worker/gpu/mm/"
             "encoder_runner.py execute_mm_encoder)")
+    if encoder_rules.position_channels:
+        held += (f", each row {encoder_rules.position_channels} M-RoPE position channels wider "
+                 "(--video-pruning-rate: qwen3_vl.py _postprocess_image_embeds_evs, which "
+                 "copies the outputs once to append them)")
     return total, (
         f"max(vision encoder profile {gib_text(enc.vit_peak)} ({item}{padded}{widths}), "
         f"{gib_text(enc.held)} encoder {held} held + "

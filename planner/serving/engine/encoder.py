@@ -168,6 +168,13 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
       MLP: input + x + norm2(x) + fc1 and GELU outputs 2 i / TP (ColumnParallel fc1), or at
         fc2: GELU output i / TP + fc2's output h (+ h at TP > 1):
         max(3 h + 2 i / TP, (4 + [TP > 1]) h + i / TP).
+    With video pruning on (rules.position_channels, video_pruning.position_channels) each
+    output row carries 4 or 5 more channels of M-RoPE positions, and the image's outputs are
+    copied once to append them (qwen3_vl.py _postprocess_image_embeds_evs: the ViT's output
+    lives until every item's `torch.cat([emb, positions])` is made): a third peak of
+      positions: input + outputs N / m^2 x (2 out (1 + k) + channels).
+    A profiled dummy video's pruning copies (_postprocess_video_embeds_evs: the retained rows,
+    the deepstack split and the timestamp text rows merged in) are not counted: its note says so.
     Not counted: rotary cos/sin (N x head_dim, 9 MiB at N = 65,536), cu_seqlens.
     Under --mm-encoder-tp-mode data (rules.data_parallel) every layer is whole on each GPU
     (qwen3_vl.py / mllama4.py use_data_parallel: disable_tp); vision.py (0.17.0, 0.34.0)
@@ -199,14 +206,16 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     target = budget if rules.expand_to == "budget" else span if rules.expand_to == "item" else 0
     rows = target if target > patches // merge else 0
     width = enc.out_hidden * (1 + enc.deepstack) * act_bytes
+    appended = width + rules.position_channels * act_bytes  # a row once pruning appends
     inputs = n * enc.patch_input * act_bytes
-    held = (inputs if rules.inputs_held else 0) + (items * rows if rows else merged) * width
+    held = (inputs if rules.inputs_held else 0) + (items * rows if rows else merged) * appended
     h, mlp, reduced = enc.hidden, enc.mlp // tp, 1 if tp > 1 else 0
     block = max((3 + reduced) * h + 8 * h // tp, 3 * h + 2 * mlp, (4 + reduced) * h + mlp)
     vit = (n * enc.patch_input + n * h + enc.deepstack * merged * enc.out_hidden
            + n * block) * act_bytes
     padding = held + merged * width if rows else 0
-    return EncoderProfile(max(vit, padding), held, items, n, frames, rows)
+    positions = inputs + merged * (width + appended) if rules.position_channels else 0
+    return EncoderProfile(max(vit, padding, positions), held, items, n, frames, rows)
 
 
 def profiled_encoder(facts: ModelFacts, layers: range, tp: int, max_num_batched_tokens: int,

@@ -137,6 +137,13 @@ class EngineSettings(BaseModel):
     mm_processor_kwargs: tuple[tuple[str, bool | int], ...] = Field(
         default=(), description="--mm-processor-kwargs as (key, value) pairs in the order given, "
         "each a key mm_processor.MODELLED_KEYS plans (mm_processor.checked_processor_kwargs)")
+    video_pruning_rate: float | None = Field(
+        default=None, ge=0, lt=1, description="--video-pruning-rate (vLLM 0.11.0 on): the "
+        "fraction of each video's tokens pruned, on above 0 (planner.serving.video_pruning); "
+        "None: not passed, and out of a dump")
+    video_pruning_method: Literal["evs", "vidcom2"] | None = Field(
+        default=None, description="--video-pruning-method (vLLM 0.27.0 on; vLLM's default "
+        "evs); None: not passed, and out of a dump")
     num_speculative_tokens: int = Field(
         default=0, ge=0, description="--speculative-config method mtp: draft tokens per step "
         "from the model's own MTP layers (0: no speculative decoding); with speculative_draft, "
@@ -203,13 +210,14 @@ class EngineSettings(BaseModel):
     @model_serializer(mode="wrap")
     def _runner_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         """The dump without model_runner, mamba_cache_dtype, mamba_ssm_cache_dtype or
-        mamba_cache_mode while it is "auto", nor mamba_block_size, speculative_draft or
-        hf_overrides while None, nor mm_item_limits or mm_limit_order while empty, nor
-        allow_long_max_model_len while off: a plan's JSON keeps its keys unless one is asked."""
+        mamba_cache_mode while it is "auto", nor mamba_block_size, speculative_draft,
+        hf_overrides, video_pruning_rate or video_pruning_method while None, nor
+        mm_item_limits or mm_limit_order while empty, nor allow_long_max_model_len while off:
+        a plan's JSON keeps its keys unless one is asked."""
         data = handler(self)
         for key in ("model_runner", "mamba_cache_dtype", "mamba_ssm_cache_dtype",
                     "mamba_cache_mode", "mamba_block_size", "speculative_draft",
-                    "hf_overrides"):
+                    "hf_overrides", "video_pruning_rate", "video_pruning_method"):
             if getattr(self, key) in ("auto", None):
                 data.pop(key, None)
         for key in ("mm_item_limits", "mm_limit_order", "allow_long_max_model_len"):

@@ -83,6 +83,7 @@ from planner.serving.startup.quant_method import config_quant_method
 from planner.serving.startup.triton_sm75 import triton_sm75_errors
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.startup.wna16_kernels import gptq_tp_refusal
+from planner.serving.video_pruning import position_channels, video_pruned
 from planner.serving.vllm_cli import VllmCli, vllm_cli
 from planner.serving.vllm_versions import (
     ALIGN_BLOCK_BATCHED,
@@ -256,7 +257,8 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu,
-                             mxfp4_on_marlin(s, gpu.vendor), max_model_len)
+                             mxfp4_on_marlin(s, gpu.vendor), max_model_len,
+                             video_pruned(spec, s))
     eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
                                 bool(s.target_quant), scheme.key)
     return dict(
@@ -297,7 +299,9 @@ def _derive_on_gpu(spec: ModelSpec, gpu: GpuSpec, ccs: tuple[str, ...], s: Engin
         encoder_rules=runner_encoder_rules(rules.encoder._replace(
             data_parallel=encoder_data_parallel(spec, s, rules.version),
             items_per_prompt=profiled_limit(spec, s),
-            video_patches=profiled_video_patches(spec, s)), runner[0], rules.version),
+            video_patches=profiled_video_patches(spec, s),
+            position_channels=position_channels(spec, s, rules.version)), runner[0],
+            rules.version),
         pan_and_scan=pan_and_scan_profile(spec, s, mbt, seqs, max_model_len),
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify, rules.global_kv_groups),

@@ -9,7 +9,7 @@ from planner.serving.eplb import method_note
 from planner.serving.hardware import ClusterSpec, GpuSpec
 from planner.serving.hf_overrides import hf_overrides_notes
 from planner.serving.layout import ParallelLayout, straddling_tp_group
-from planner.serving.mm_modes import mm_mode_notes
+from planner.serving.mm_modes import mm_mode_notes, profiled_video_patches
 from planner.serving.mm_processor import processor_notes
 from planner.serving.moe_backend import (
     FLYDSL,
@@ -33,6 +33,7 @@ from planner.serving.startup.fp4_weights import fp4_weight_notes, rocm_fp4_notes
 from planner.serving.startup.model_config import gemma_asserts_tie
 from planner.serving.tie import transformers_tie_note
 from planner.serving.unnamed_architecture import filled_generator_note
+from planner.serving.video_pruning import pruning_notes
 from planner.serving.vllm_cli import VllmCli, vllm_cli
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
@@ -120,6 +121,7 @@ def setting_notes(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: Vll
             + (s.speculative_draft.warnings if s.speculative_draft is not None else ())
             + mamba_mode_notes(spec, s, rules)
             + mm_mode_notes(spec, s, rules.version) + processor_notes(spec, s, rules.version)
+            + pruning_notes(spec, s, rules.version, bool(profiled_video_patches(spec, s)))
             + tuple(filter(None, [processor_order_note(spec, rules.version)]))
             + hf_overrides_notes(s.hf_overrides, rules.version, rules.label))
 

@@ -183,8 +183,8 @@ def _mrope_note(spec: ModelSpec, factor: int, release: str, elem: int) -> str:
     """The rows of an M-RoPE model's rotary cos/sin cache (weights.rope_cache_rows at
     vllm_versions.mrope_cache_factor's rows per position) and why: enlarged x 4 by
     MRotaryEmbedding, one per position for Qwen3-VL / Qwen3.5 from
-    MROPE_POSITIONS_FACTOR_FROM, or one per position where this release's get_rope builds no
-    M-RoPE for the rope type."""
+    MROPE_POSITIONS_FACTOR_FROM unless video pruning is on, or one per position where this
+    release's get_rope builds no M-RoPE for the rope type."""
     rows, base = rope_cache_rows(spec, factor), rope_cache_rows(spec)
     dims = global_rope_widths(spec)
     widths = " + ".join(f"{w:,}" for w in dims)
@@ -194,12 +194,15 @@ def _mrope_note(spec: ModelSpec, factor: int, release: str, elem: int) -> str:
         base_text = f"yarn {original:,} x {scale:g} = {base:,} positions"
     else:
         base_text = f"{base:,} positions"
+    unenlarged = (vllm_rules(release).version >= MROPE_POSITIONS_FACTOR_FROM
+                  and spec.model_type in MROPE_UNENLARGED_TYPES)
     if factor > 1:
+        why = ("with mrope_positions_factor 4 as --video-pruning-rate prunes video (qwen3_vl.py: "
+               "pruning keeps the positions of the tokens it drops)" if unenlarged
+               else "for video positions (cache_max_position_num, rotary_embedding/mrope.py)")
         return (f"rotary cos/sin cache: M-RoPE (mrope_section), {base_text} x {factor} = "
-                f"{size}: vLLM {release}'s MRotaryEmbedding enlarges it for video positions "
-                "(cache_max_position_num, rotary_embedding/mrope.py)")
-    if (vllm_rules(release).version >= MROPE_POSITIONS_FACTOR_FROM
-            and spec.model_type in MROPE_UNENLARGED_TYPES):
+                f"{size}: vLLM {release}'s MRotaryEmbedding enlarges it {why}")
+    if unenlarged:
         why = (f"vLLM {release} builds it with mrope_positions_factor 1 without video pruning "
                "(qwen3_vl.py, 4 with --video-pruning-rate)")
     else:

@@ -126,6 +126,7 @@ from planner.serving.speed.terms import (
 )
 from planner.serving.startup.weight_load import weight_load_rules
 from planner.serving.tie import served_spec
+from planner.serving.video_pruning import video_pruned
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
 from planner.serving.weights import WeightLoadRules, dsv4_sequence_parallel_on
 from planner.text import counted, decimal, per_replica
@@ -823,7 +824,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     # (weight_load_rules' memo: the plan itself is not at hand here, only its PlanSummary)
     load, wna16 = load_on_layout(
         weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
-                          mxfp4_on_marlin(s, device.gpu.vendor), s.max_model_len or 0),
+                          mxfp4_on_marlin(s, device.gpu.vendor), s.max_model_len or 0,
+                          video_pruned(spec, s)),
         spec, layout, scheme, s.vllm_version, request.cluster.vendor)
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)

@@ -72,25 +72,27 @@ GPU object on a cluster of one GPU model."""
 
 def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
                       version: Version, gpu: GpuSpec, mxfp4_marlin: bool = False,
-                      max_model_len: int = 0) -> WeightLoadRules:
+                      max_model_len: int = 0, video_pruned: bool = False) -> WeightLoadRules:
     """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`; `mxfp4_marlin`: MXFP4
     experts on Marlin whatever the kernel choice (mxfp4.mxfp4_on_marlin); `max_model_len`: the
     length served, which a model that builds its rotary cache for it takes
     (long_len.rope_cache_positions; 0: the config's positions). MXFP4's rules follow
     the kernel mxfp4.mxfp4_moe_kernel_of picks: expert biases in float32 on the kernels that
     convert them (mxfp4.MXFP4_FP32_BIAS_KERNELS), the experts padded for it (expert_padding),
-    the kernel itself kept (mxfp4_kernel) for the plan's notes to name. Cached (_LOAD_RULES)."""
+    the kernel itself kept (mxfp4_kernel) for the plan's notes to name; `video_pruned`: the
+    M-RoPE rows of --video-pruning-rate above 0 (video_pruning.video_pruned). Cached
+    (_LOAD_RULES)."""
     positions = rope_cache_positions(spec.model_type, spec.max_position_embeddings, version,
                                      max_model_len)
     return _LOAD_RULES.get_all((spec, gpu), (scheme.memo_key, moe_backend, version, mxfp4_marlin,
-                                             positions),
+                                             positions, video_pruned),
                                _weight_load_rules, spec, scheme, moe_backend, version, gpu,
-                               mxfp4_marlin, positions)
+                               mxfp4_marlin, positions, video_pruned)
 
 
 def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
                        version: Version, gpu: GpuSpec, mxfp4_marlin: bool,
-                       positions: int) -> WeightLoadRules:
+                       positions: int, video_pruned: bool) -> WeightLoadRules:
     """Work out what weight_load_rules caches."""
     kernel = mxfp4_moe_kernel_of(version, gpu.compute_capability, gpu.vendor, mxfp4_marlin,
                                  moe_backend)  # MXFP4's: read where the scheme is mxfp4
@@ -107,7 +109,7 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         mega_moe=spec.compressed_attention is not None and mega_moe_backend(moe_backend, version),
         zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu), mxfp4_kernel=kernel,
         mrope_factor=mrope_cache_factor(spec.mrope, spec.rope_scaling_type, spec.model_type,
-                                        version), rope_positions=positions)
+                                        version, video_pruned), rope_positions=positions)
 
 
 def expert_padding(spec: ModelSpec, scheme: QuantScheme, kernel: Mxfp4Kernel,
