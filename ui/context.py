@@ -555,11 +555,11 @@ def release_default_note() -> str:
 
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
-    --skip-mm-profiling, --language-model-only and --mm-encoder-tp-mode (a vision model's
-    only: tower_modes), --moe-backend, --all2all-backend and --enable-eplb (a MoE model's
-    only), the LoRA flags and --trust-remote-code included; the Compare page plans each model
-    without them but --enable-eplb, the LoRA flags and the text-only and encoder-TP flags, as
-    report --compare carries them: it shows no launch command).
+    --skip-mm-profiling, --video-pruning-rate, --language-model-only and --mm-encoder-tp-mode
+    (a vision model's only: tower_modes), --moe-backend, --all2all-backend and --enable-eplb
+    (a MoE model's only), the LoRA flags and --trust-remote-code included; the Compare page
+    plans each model without them but --enable-eplb, the LoRA flags and the text-only and
+    encoder-TP flags, as report --compare carries them: it shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it, unless a checkpoint in that format is
@@ -585,6 +585,7 @@ def current_engine() -> EngineSettings:
                           num_speculative_tokens=current.num_speculative_tokens,
                           speculative_draft=current_draft(),
                           skip_mm_profiling=current.skip_mm_profiling,
+                          video_pruning_rate=current.video_pruning_rate,
                           **tower_modes(current_spec()),
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
                           all2all_backend=(current.all2all_backend if current_spec().is_moe

@@ -122,6 +122,7 @@ class Choices(NamedTuple):
     state_dtypes: tuple[str, ...]
     cache_modes: tuple[str, ...]
     mamba_block: bool
+    prune_refused: str | None = None
 
 
 def settle_state() -> None:
@@ -170,6 +171,10 @@ def settled_choices(plan_page: bool = True) -> Choices:
     skip_mm_refused = _vision_flag_refusal(spec, "--skip-mm-profiling")
     if skip_mm_refused:
         _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False], skip_mm_refused)
+    prune_refused = _vision_flag_refusal(spec, "--video-pruning-rate")
+    if prune_refused:
+        _keep_valid("video_pruning_rate", state().video_pruning_rate, [None], prune_refused,
+                    shown=_unset_in_words)
     lm_only_refused = _vision_flag_refusal(spec, "--language-model-only")
     lm_only_dropped = lm_only_refused if plan_page else _release_refusal("--language-model-only")
     if lm_only_dropped:
@@ -219,7 +224,8 @@ def settled_choices(plan_page: bool = True) -> Choices:
                    _backends(spec, cli, "moe_backend", "--moe-backend", moe_backend_refusal),
                    _backends(spec, cli, "all2all_backend", "--all2all-backend",
                              all2all_refusal), lora_refused, tower_refused, runners,
-                   _state_dtypes(spec, plan_page), *mamba_paging_offered([spec]))
+                   _state_dtypes(spec, plan_page), *mamba_paging_offered([spec]),
+                   prune_refused=prune_refused)
 
 
 def _settle_drafter() -> None:
@@ -579,7 +585,7 @@ def _no_what_if_why(spec: ModelSpec, cluster: ClusterSpec, own: QuantScheme) -> 
 
 
 _TOWER_FLAGS = {"--skip-mm-profiling": "profile", "--language-model-only": "leave out",
-                "--mm-encoder-tp-mode": "split"}
+                "--mm-encoder-tp-mode": "split", "--video-pruning-rate": "prune video for"}
 """The vision-tower flags the Plan page offers, each with what it does to the tower."""
 
 

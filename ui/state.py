@@ -280,6 +280,11 @@ class AppState(BaseModel):
     """vLLM --mm-encoder-tp-mode (0.10.2 on): data holds the whole vision tower on every GPU
     and profiles the encoder at TP 1 widths; offered only where that changes the plan
     (planner.serving.mm_modes.data_mode_inert)."""
+    video_pruning_rate: float | None = Field(None, alias="vprune", ge=0, lt=1)
+    """vLLM --video-pruning-rate (0.11.0 on): the fraction 0 <= R < 1 of each video's tokens
+    pruned; None (an empty field): not passed. Offered on the Plan page for a model with a
+    vision tower (planner.serving.video_pruning: above 0, Qwen3-VL's / Qwen3.5's rotary cache
+    holds 4 rows a position from vLLM 0.32)."""
     mm_limit_image: int | None = Field(None, alias="mmimage", ge=0, le=MM_COUNT_MAX)
     """vLLM --limit-mm-per-prompt's image count (the CLI's flag); None: not given (vLLM's 999).
     Offered for a vision model whose class declares the modality (mm_modes.
@@ -701,6 +706,7 @@ LABELS: dict[str, str] = {
     "spec_acceptance_length": "Mean acceptance length",
     "skip_mm_profiling": "Skip multimodal profiling",
     "language_model_only": "Language model only", "mm_encoder_tp_mode": "Encoder TP mode",
+    "video_pruning_rate": "Video pruning rate",
     "mm_processor_kwargs": "Processor options", "hf_overrides": "HF overrides (JSON)",
     "mm_limit_image": "Images per prompt", "mm_limit_video": "Videos per prompt",
     "mm_limit_audio": "Audio clips per prompt",

@@ -195,7 +195,8 @@ def _controls() -> tuple[ParallelLayout, ...]:
                   choices.all2all_backends, not skip_mm_refused, not choices.lm_only_refused,
                   not choices.encoder_tp_refused, spec.is_moe and not eplb_refused,
                   not choices.lora_refused, not choices.tower_refused, choices.runners,
-                  choices.state_dtypes, choices.cache_modes, choices.mamba_block)
+                  choices.state_dtypes, choices.cache_modes, choices.mamba_block,
+                  not choices.prune_refused)
     if auto and cluster.gpu_count > 1:  # one GPU's only layout is TP=1: no rule to say
         st.caption(f"Layout chosen for this hardware: "
                    f"{md_escape(hardware_layout_rule(spec))}; pick TP, PP or DP to "
@@ -292,7 +293,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   all2all_backends: list[str | None], skip_mm: bool, lm_only: bool,
                   encoder_tp: bool, eplb: bool, lora: bool, tower: bool,
                   runners: list[str], state_dtypes: tuple[str, ...],
-                  cache_modes: tuple[str, ...], mamba_block: bool) -> None:
+                  cache_modes: tuple[str, ...], mamba_block: bool, prune: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), the all-to-all backend (--all2all-backend: MoE models, vLLM 0.11.1 on), EPLB and
     its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), speculative decoding
@@ -300,6 +301,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     --skip-mm-profiling (`skip_mm`: models with a vision tower,
     vLLM 0.10.1 on), --language-model-only (`lm_only`: likewise, vLLM 0.17.0 on),
     --mm-encoder-tp-mode (`encoder_tp`: where data mode changes the plan, mm_modes),
+    --video-pruning-rate (`prune`: models with a vision tower, vLLM 0.11.0 on),
     --limit-mm-per-prompt's counts (the modalities the model's class declares, mm_modes),
     --mm-processor-kwargs (the keys the model's processor reads, mm_processor),
     --enforce-eager (every model and release), VLLM_ALLOW_LONG_MAX_MODEL_LEN (likewise:
@@ -319,7 +321,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     set_here = sum(map(bool, (
         current.num_speculative_tokens, current.speculative_model,
         current.num_speculative_tokens and current.spec_acceptance_length,
-        current.skip_mm_profiling,
+        current.skip_mm_profiling, prune and current.video_pruning_rate is not None,
         lm_only and current.language_model_only,
         encoder_tp and current.mm_encoder_tp_mode != "weights",
         set(modalities) & set(mm_limit_counts()),
@@ -358,6 +360,16 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         "Llama 4) and drops the warning where it does not",
                         **bind("plan", "skip_mm_profiling"))
         tower_mode_inputs("plan", lm_only, encoder_tp)
+        if prune:
+            st.number_input(
+                LABELS["video_pruning_rate"], value=None, step=0.05, placeholder="not passed",
+                help="vLLM --video-pruning-rate: the fraction of each video's tokens "
+                "Efficient Video Sampling drops after the encoder (Qwen2.5-VL, Qwen3-VL from "
+                "vLLM 0.13, Qwen3.5 from 0.17; other models ignore it). Above 0, vLLM 0.32 on "
+                "builds Qwen3-VL's and Qwen3.5's rotary cache 4 rows a position, not 1 (the "
+                "weights figure's note says how much), and their encoder outputs carry 5 "
+                "more channels. 0 <= R < 1 (a value outside is refused aloud)",
+                **bind("plan", "video_pruning_rate"))
         mm_limit_inputs("plan", modalities)
         processor_inputs("plan", processor_keys(spec))
         st.checkbox(LABELS["enforce_eager"], help="vLLM --enforce-eager: no CUDA graphs are "
