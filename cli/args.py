@@ -39,6 +39,7 @@ from planner.serving.mm_processor import ProcessorKwargs, parsed_processor_kwarg
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.speed.coefficients import EAGER_LAYER_OVERHEAD_FACTOR
 from planner.serving.sweep import OBJECTIVES
+from planner.serving.video_pruning import VIDEO_PRUNING_METHODS
 from planner.serving.vllm_cli import (
     CountError,
     read_count,
@@ -740,9 +741,9 @@ def add_mm_modes(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--video-pruning-rate", type=_pruning_rate, default=None, metavar="R",
                        help="like vLLM's flag (0.11.0 on; 0 <= R < 1): the fraction of each "
                        "video's tokens Efficient Video Sampling drops (Qwen2.5-VL, Qwen3-VL "
-                       "from 0.13, Qwen3.5 from 0.17); above 0 Qwen3-VL's and Qwen3.5's "
+                       "from 0.13, Qwen3.5 from 0.27); above 0 Qwen3-VL's and Qwen3.5's "
                        "rotary cache holds 4 rows per position from vLLM 0.32 (1 without)")
-    group.add_argument("--video-pruning-method", choices=("evs", "vidcom2"), default=None,
+    group.add_argument("--video-pruning-method", choices=VIDEO_PRUNING_METHODS, default=None,
                        help="like vLLM's flag (0.27.0 on; vLLM's default evs): vidcom2 on "
                        "Qwen3-VL and Qwen3.5 only (another pruning model exits 2)")
 

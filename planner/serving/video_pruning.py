@@ -12,12 +12,15 @@ implements it (PRUNING_TYPES) then drops that fraction of each video's tokens af
 What it moves that Headroom plans: the rotary cos/sin cache of Qwen3-VL and Qwen3.5 from
 vLLM 0.32.0, 4 rows per position with pruning on (vllm_versions.mrope_cache_factor,
 MROPE_POSITIONS_FACTOR_FROM: every other M-RoPE model has 4 at every release, pruning or
-not), and the encoder profile's outputs of those classes, 5 channels wider
-(engine.encoder.PRUNING_POSITION_CHANNELS). Read and not moved: the tokens per video item the
-profile and the encoder cache budget are sized on (qwen3_vl.py get_max_video_tokens and
-qwen2_vl.py get_mm_max_tokens_per_item, get_dummy_mm_data, 0.17.0-0.34.0, read no pruning),
-so the dummy items and the encoder budget stay; the dummy 2-frame video is one temporal frame,
-whose tokens EVS keeps whole (evs.py compute_retained_tokens_count: at least one frame's).
+not), and the encoder profile's outputs of those classes, 4 or 5 channels wider and copied
+once to widen them (position_channels, engine.encoder.encoder_profile). Read and not moved:
+the tokens per video item the profile and the encoder cache budget are sized on (qwen3_vl.py
+get_max_video_tokens and qwen2_vl.py get_mm_max_tokens_per_item, get_dummy_mm_data,
+0.17.0-0.34.0, read no pruning), so the dummy items and the encoder budget stay; the dummy
+2-frame video is one temporal frame, whose tokens EVS keeps whole (evs.py
+compute_retained_tokens_count: at least one frame's); the encoder's CUDA graphs, which pruning
+turns off (qwen3_vl.py get_encoder_cudagraph_config), are off by default (config/compilation.py
+cudagraph_mm_encoder False, 0.34.0) and not planned.
 """
 
 from planner.model.spec import ModelSpec
@@ -30,15 +33,17 @@ parser's choices for --video-pruning-method in every wheel that has it (0.27.0-0
 
 PRUNING_TYPES: dict[str, Version] = {
     "qwen2_5_vl": (0, 11, 0), "qwen3_vl": (0, 13, 0), "qwen3_vl_moe": (0, 13, 0),
-    "qwen3_5": (0, 17, 0), "qwen3_5_moe": (0, 17, 0),
+    "qwen3_5": (0, 27, 0), "qwen3_5_moe": (0, 27, 0),
 }  # fmt: skip
 """NOTE: the model types, among those whose tower Headroom counts, whose vLLM class prunes video
 from the release given (it reads video_pruning_rate / is_multimodal_pruning_enabled;
 SupportsMultiModalPruning from 0.27.0): qwen2_5_vl.py from the 0.11.0 wheel, qwen3_vl.py and
-qwen3_vl_moe.py from 0.13.0 (not in 0.12.0), qwen3_5.py from 0.17.0 (Qwen3VLMoe- and
-Qwen3_5(Moe)ForConditionalGeneration subclass Qwen3VLForConditionalGeneration); every wheel
-0.11.0-0.34.0 grepped. Other classes that prune (nano_nemotron_vl.py, opencua.py, exaone4_5.py,
-interns1_pro.py, interns2_mobius.py, cohere_compass.py) are not planned with it."""
+qwen3_vl_moe.py from 0.13.0 (not in 0.12.0), qwen3_5.py from 0.27.0 (Qwen3VLMoe- and
+Qwen3_5(Moe)ForConditionalGeneration subclass Qwen3VLForConditionalGeneration; the 0.17.0-0.26.0
+wheels' Qwen3_5ForConditionalGeneration sets `supports_multimodal_pruning = False` and
+`is_multimodal_pruning_enabled = False`, whatever the rate); every wheel 0.11.0-0.34.0 read.
+Other classes that prune (nano_nemotron_vl.py, opencua.py, exaone4_5.py, interns1_pro.py,
+interns2_mobius.py, cohere_compass.py) are not planned with it."""
 
 VIDCOM2_TYPES = frozenset(("qwen3_vl", "qwen3_vl_moe", "qwen3_5", "qwen3_5_moe"))
 """NOTE: the PRUNING_TYPES whose class takes --video-pruning-method vidcom2: qwen3_vl.py
@@ -54,8 +59,8 @@ FIVE_POSITION_CHANNELS_FROM: Version = (0, 17, 0)
 through _postprocess_image_embeds_evs, `torch.cat([emb, positions], dim=1)`: the item's M-RoPE
 positions (compute_mrope_for_media) appended as 4 channels in the 0.13.0-0.16.0 wheels, with a
 "Dummy extra fifth channel" of zeros from 0.17.0 (to 0.34.0, every wheel read); the video's
-outputs likewise (_postprocess_video_embeds_evs). Qwen3.5's classes inherit it
-(qwen3_5.py has no embed_multimodal of its own, 0.17.0-0.34.0)."""
+outputs likewise (_postprocess_video_embeds_evs). Qwen3.5's classes inherit it (qwen3_5.py has
+no embed_multimodal of its own), where they prune (PRUNING_TYPES: from 0.27.0)."""
 
 
 def position_channels(spec: ModelSpec, s: EngineSettings, version: Version) -> int:

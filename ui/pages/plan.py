@@ -365,7 +365,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                 LABELS["video_pruning_rate"], value=None, step=0.05, placeholder="not passed",
                 help="vLLM --video-pruning-rate: the fraction of each video's tokens "
                 "Efficient Video Sampling drops after the encoder (Qwen2.5-VL, Qwen3-VL from "
-                "vLLM 0.13, Qwen3.5 from 0.17; other models ignore it). Above 0, vLLM 0.32 on "
+                "vLLM 0.13, Qwen3.5 from 0.27; other models ignore it). Above 0, vLLM 0.32 on "
                 "builds Qwen3-VL's and Qwen3.5's rotary cache 4 rows a position, not 1 (the "
                 "weights figure's note says how much), and their encoder outputs carry 5 "
                 "more channels. 0 <= R < 1 (a value outside is refused aloud)",

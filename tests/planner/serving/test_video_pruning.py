@@ -152,3 +152,17 @@ def test_the_engine_json_holds_the_rate_only_when_given():
     assert "video_pruning_method" not in EngineSettings().model_dump()
     dumped = EngineSettings(video_pruning_rate=0.0).model_dump()
     assert dumped["video_pruning_rate"] == 0.0 and "video_pruning_method" not in dumped
+
+
+def test_qwen35_prunes_from_0_27_only():
+    # qwen3_5.py in the 0.17.0-0.26.0 wheels: `supports_multimodal_pruning = False` and
+    # is_multimodal_pruning_enabled = False whatever the rate; True from 0.27.0. Its M-RoPE
+    # cache before 0.32 is 4 rows a position anyway (262,144 x 4 x 64 x 2 B), so only the
+    # note and the encoder's position channels tell them apart
+    spec = catalog_spec(QWEN35_27B)
+    s = EngineSettings(video_pruning_rate=0.5)
+    assert [position_channels(spec, s, parse_version(v)) for v in ("0.26.0", "0.27.0")] == [0, 5]
+    result = _plan(QWEN35_27B, "0.26.0", tp=1, video_pruning_rate=0.5)
+    assert any(w.startswith("--video-pruning-rate 0.5: vLLM 0.26.0's qwen3_5 class prunes no "
+                            "video (it reads the rate from 0.27.0)") for w in result.warnings)
+    assert _rope_bytes(result) == 262_144 * 4 * 64 * 2
