@@ -536,8 +536,11 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     if args.snapshot:
         return _snapshot_cluster(args)
     if getattr(args, "gpu_name", None) is not None and args.gpu_memory_gib is None:
-        raise CliError("--gpu-name names the model of a --gpu-memory-gib GPU; use --gpu NAME "
-                       "for a preset")
+        # a modded card ('RTX 2080 Ti 22GB') is a --gpu-memory-gib GPU of that model: say so
+        # (--gpu NAME alone plans the preset's own memory)
+        raise CliError(f"--gpu-name {shlex.quote(args.gpu_name)} names the model of a "
+                       "--gpu-memory-gib GPU: give --gpu-memory-gib X with it (what CUDA "
+                       "reports per GPU), or --gpu NAME for a preset")
     if args.gpu is not None and args.gpu_memory_gib is not None:
         # a preset's model with a memory of its own: that is --gpu-name's job, which reads the
         # name as _custom_cluster does (preset_named); a name no preset has keeps no model's

@@ -665,6 +665,18 @@ def test_a_preset_and_a_memory_together_name_the_flags_that_plan_it(command: str
                           "model's formats and batch defaults, planned on this memory).")
 
 
+@pytest.mark.parametrize("command", ["plan", "sweep"])
+def test_a_gpu_name_without_a_memory_asks_for_the_memory(command: str) -> None:
+    # a modded 22 GB RTX 2080 Ti named alone said "use --gpu NAME for a preset", which plans
+    # the preset's 11 GB card; the name is the model of a --gpu-memory-gib GPU
+    done = run("planner", command, "--model", "Qwen/Qwen3-8B", "--gpu-name",
+               "RTX 2080 Ti 22GB", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, f"python -m planner {command}: error: ",
+                          "--gpu-name 'RTX 2080 Ti 22GB' names the model of a --gpu-memory-gib "
+                          "GPU: give --gpu-memory-gib X with it (what CUDA reports per GPU), or "
+                          "--gpu NAME for a preset.")
+
+
 @pytest.mark.parametrize(("gpu", "hint"), [
     ("rtx 309", " (did you mean rtx-3090, rtx-3090-ti, rtx-5090?)"), ("foo", "")])
 def test_a_gpu_no_preset_names_beside_a_memory_is_not_called_a_model(gpu: str,
