@@ -353,16 +353,19 @@ def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool
 
 
 def _flash_attn_fp8_only(kv: str, minor: int, cc: int, patch: int = 0) -> str | None:
-    """vLLM 0.10.1-0.10.2 and 0.15-0.21 on Hopper: FLASH_ATTN (FA3, first in the 9.x priority
-    list) accepts a KV dtype it cannot read.
+    """vLLM 0.10.1-0.21 on Hopper: FLASH_ATTN (FA3, first in the 9.x priority list) accepts a
+    KV dtype it cannot read.
 
     NOTE: v1/attention/backends/flash_attn.py FlashAttentionBackend.supports_kv_cache_dtype
     returns flash_attn_supports_fp8() (FA3 on the 9.x family) for any kv.startswith("fp8")
-    (0.15.0-0.19.0 wheels) or any is_quantized_kv_cache(kv) (0.20.0-0.21.0), but its forward
+    (0.11.1-0.19.0 wheels; 0.11.1, 0.12.0, 0.13.0, 0.14.0 and 0.15.0 read) or any
+    is_quantized_kv_cache(kv) (0.20.0-0.21.0), and the 0.11.0 wheel's platforms/cuda.py sends
+    every fp8* cache on 9.0 to FLASH_ATTN (TRITON_ATTN only off 9.0), but its forward (and the
+    metadata builder's ahead-of-time scheduler; 0.11.0, 0.12.0 and 0.14.0 read)
     views the cache through get_fp8_dtype_for_flashattn, which takes fp8 / fp8_e4m3 only and
     raises "Unrecognized FP8 dtype: ..." at the first attention step. From 0.22.0 it claims
     fp8 / fp8_e4m3 only (0.22.0, 0.22.1, 0.23.0, 0.24.0 wheels) and TRITON_ATTN or FlashInfer
-    take the others. 0.11-0.14 not read.
+    take the others.
     A turboquant_* run is not claimed: engine/arg_utils.py (0.20.0 on) sets flash_attn_version
     2 for it, and flash_attn_supports_fp8() is FA3 only. 0.10.1-0.10.2 (platforms/cuda.py
     get_attn_backend_cls: FLASH_ATTN_V1 by default on 8.0+ but 10.0) have the same
@@ -373,7 +376,7 @@ def _flash_attn_fp8_only(kv: str, minor: int, cc: int, patch: int = 0) -> str | 
     claimed = (name.startswith("fp8") if minor < 20
                else name not in ("auto", "bfloat16", "float16", "float32")
                and not name.startswith("turboquant_"))
-    read = 15 <= minor <= 21 or (minor == 10 and patch >= 1)
+    read = 11 <= minor <= 21 or (minor == 10 and patch >= 1)
     if read and cc // 10 == 9 and claimed and name not in ("fp8", "fp8_e4m3"):
         return (f"Unrecognized FP8 dtype: {name} (vLLM 0.{minor} selects FLASH_ATTN for it on "
                 f"compute capability {cc // 10}.{cc % 10}, which reads fp8_e4m3 only; it fails "
@@ -663,7 +666,7 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
 
     Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
     runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
-    except fp8_e5m2 on Hopper in 0.15-0.21 (_flash_attn_fp8_only) and, from 0.11, fp8 where
+    except fp8_e5m2 on Hopper in 0.10.1-0.21 (_flash_attn_fp8_only) and, from 0.11, fp8 where
     TRITON_ATTN alone takes it below SM89 or 0.11.0's FlexAttention below 8.0
     (_triton_below_sm80, _triton_fp8_below_sm89). The
     per-token-head formats run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.34.0

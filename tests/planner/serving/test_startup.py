@@ -124,6 +124,13 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
               "capability 9.0, which reads fp8_e4m3 only; it fails at the first attention step).")
     assert kv_errors("h100-sxm", "fp8_e5m2", "0.19.0") == [hopper.format("fp8_e5m2", 19)]
     assert kv_errors("h100-sxm", "fp8_e5m2", "0.15.0") == [hopper.format("fp8_e5m2", 15)]
+    # 0.11.1-0.14.0 the same (supports_kv_cache_dtype: `if kv_cache_dtype.startswith("fp8"):
+    # return flash_attn_supports_fp8()`; get_fp8_dtype_for_flashattn raises for fp8_e5m2), and
+    # 0.11.0's selector sends an fp8* cache on 9.0 to FLASH_ATTN (`(has_sink or
+    # use_fp8_kv_cache) and not cls.is_device_capability(90)` -> TRITON_ATTN off 9.0 only)
+    for minor in (11, 12, 14):
+        assert kv_errors("h100-sxm", "fp8_e5m2", f"0.{minor}.0") == [
+            hopper.format("fp8_e5m2", minor)]
     # it claims any quantized dtype from 0.20 (is_quantized_kv_cache), fp8* alone before: in
     # 0.19 nvfp4 is no FLASH_ATTN dtype and the selector refuses it in its own words
     assert kv_errors("h100-sxm", "nvfp4", "0.20.0") == [hopper.format("nvfp4", 20)]
