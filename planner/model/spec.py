@@ -658,6 +658,10 @@ class WindowInputs(_Frozen):
     ropes: tuple[RopeBlock, ...] = Field(
         default=(), description="the rope blocks, one per layer type where nested")
     ropes_nested: bool = Field(default=False, description="rope_parameters nested by layer type")
+    ropes_mixed: tuple[str, ...] = Field(
+        default=(), description="the layer types whose blocks the rope object holds beside "
+        "flat keys (rope_type, rope_theta), which vLLM reads as one flat block "
+        "(startup.model_config.mixed_rope_errors); () for a flat or a nested one")
     ropes_parameters_only: bool = Field(
         default=False, description="the rope blocks are rope_parameters' (transformers 5's "
         "spelling), with no rope_scaling beside them: vLLM before 0.12 reads neither")

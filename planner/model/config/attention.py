@@ -19,6 +19,7 @@ from planner.model.config.families import (
     WHOLE_QK_NORM_TYPES,
     ZERO_HEAD_DIM_TYPES,
 )
+from planner.model.config.length import PER_LAYER_ROPE_TYPES, rope_mixed
 from planner.model.config.mamba import mamba_mixer, planned_ssm_dtype, unplanned_ssm_dtype
 from planner.model.config.mlp import gated, mlp_bias
 from planner.model.config.moe import layer_moe
@@ -140,10 +141,11 @@ class Attention:
                 "(DeepseekAttention), which Headroom does not plan; give the checkpoint's "
                 "kv_lora_rank and head dims")
         ropes = r.get("rope_parameters")
-        # Gemma 4: one rope block per layer type (rope_parameters.full_attention / ...).
+        # Gemma 4: one rope block per layer type (rope_parameters.full_attention / ...); beside
+        # flat keys only where vLLM's class picks the layer type's block (length.rope_mixed)
         self.typed_ropes = isinstance(ropes, dict) and any(
             isinstance(v, dict) and k.endswith("_attention") for k, v in ropes.items()
-        )
+        ) and (not rope_mixed(ropes) or model_type.startswith(PER_LAYER_ROPE_TYPES))
 
     def mixer(self, kind: str, i: int, kv_heads: int | None = None) -> Any:
         """The token mixer of layer i, of the given kind (`kv_heads`: a per-layer override)."""

@@ -126,6 +126,28 @@ def rope_nested(block: dict) -> bool:
     return bool(block) and set(block) <= _LAYER_TYPE_KEYS
 
 
+PER_LAYER_ROPE_TYPES = ("gemma3", "gemma4", "olmo3")
+"""Text model types whose vLLM class hands each attention layer the block of its own layer type
+where the rope object has one (gemma3.py from the 0.12.0 wheel, gemma4.py 0.24.0 and 0.34.0:
+`if layer_type in config.rope_parameters: rope_parameters = config.rope_parameters[
+layer_type]`; olmo3.py 0.26.0-0.28.0 `rope_parameters.get(attn_type, rope_parameters)`), so
+a mixed rope object (rope_mixed) reaches get_rope by its blocks there: Headroom reads it as
+vLLM does, the flat keys for the window and the layer type's block for the rotary dims
+(attention.typed_ropes); any other model reads it flat."""
+
+
+def rope_mixed(block: dict) -> tuple[str, ...]:
+    """The layer-type keys of a rope object that holds blocks under them beside flat keys
+    ({"rope_type": "default", "rope_theta": 1e6, "full_attention": {...}}): () for a flat
+    block and for one nested by layer type only. vLLM reads such an object as one flat block
+    (it is not rope_nested: transformers_utils/config.py is_rope_parameters_nested, 0.17.0-
+    0.34.0 wheels; config/model.py, 0.12.0: `set(rope_parameters.keys()).issubset(
+    ALLOWED_LAYER_TYPES)`), the blocks under it values of that block
+    (startup.model_config.mixed_rope_errors)."""
+    typed = tuple(k for k, v in block.items() if k in _LAYER_TYPE_KEYS and isinstance(v, dict))
+    return typed if typed and not rope_nested(block) else ()
+
+
 VLLM_ROPE_TYPES = frozenset((
     "default", "proportional", "llama3", "mllama4", "linear", "ntk", "dynamic", "xdrope", "yarn",
     "deepseek_yarn", "deepseek_llama_scaling", "longrope", "openpangu", "bailing_mrope",
@@ -207,6 +229,7 @@ def window_inputs(r: Reader, top: Reader, max_pos: int, model_type: str) -> Wind
         lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
         ropes=ropes,
         ropes_nested=rope_nested(block),
+        ropes_mixed=rope_mixed(block),
         ropes_parameters_only=bool(ropes) and where.endswith("rope_parameters"),
         rope_theta_top_level=r.key("rope_theta", "rotary_emb_base") is not None,
         rope_parameters_theta=isinstance(flat, dict) and not rope_nested(flat)

@@ -78,6 +78,7 @@ from planner.serving.startup.fused_shards import fused_shard_errors
 from planner.serving.startup.model_config import (
     field_type_errors,
     gemma_tie_errors,
+    mixed_rope_errors,
     nemotron_h_moe_errors,
     null_field_errors,
     olmo3_rope_errors,
@@ -192,6 +193,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(ssm_dtype_errors(spec, s.mamba_ssm_cache_dtype, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
+            + tuple(mixed_rope_errors(spec, rules.version))
             + tuple(silu_only_errors(spec, cli))
             + tuple(fused_shard_errors(spec, scheme, rules.version)))
 

@@ -2,10 +2,12 @@
 whatever the weight format: a null field transformers 5 refuses, an untied Gemma whose model
 asserts the tie, a Nemotron-H MoE before nemotron_h.py builds one, OLMo 3's rope_parameters on
 olmo2.py under transformers 5, the Transformers backend's k_norm gather above the KV heads,
-a head_dim of 0 before vLLM reads it as hidden_size / num_attention_heads, and a head_dim that
-vLLM's own attention class does not read.
+a head_dim of 0 before vLLM reads it as hidden_size / num_attention_heads, a head_dim that
+vLLM's own attention class does not read, and a rope object mixing flat keys with
+per-layer-type blocks.
 Each rule's NOTE names the vLLM and transformers sources read."""
 
+from planner.model.config.length import PER_LAYER_ROPE_TYPES
 from planner.model.config.mamba import PLANNED_SSM_DTYPES
 from planner.model.spec import AttentionMixer, LinearAttentionMixer, MambaMixer, ModelSpec
 from planner.serving.layout import first_moe
@@ -14,6 +16,7 @@ from planner.serving.vllm_versions import (
     LATENT_MOE_FROM,
     NEMOTRON_H_MOE_FROM,
     OLMO3_MODEL_FROM,
+    ROPE_PARAMETERS_WINDOW_FROM,
     TRANSFORMERS_5_ALLOWED_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     Version,
@@ -254,6 +257,39 @@ def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
                     f"config.rope_parameters[\"rope_theta\"]; {nested}, with no rope_theta at "
                     f"the top). {later}"]
     return []
+
+
+def mixed_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM's failure on a rope object that mixes a flat block with per-layer-type blocks
+    (WindowInputs.ropes_mixed), where vLLM `version` reads it: a rope_scaling one in every
+    release, a rope_parameters one from ROPE_PARAMETERS_WINDOW_FROM (before it transformers 4
+    and vLLM read no rope_parameters: the config's top-level rope_theta is the rope, as
+    planned). [] for PER_LAYER_ROPE_TYPES and elsewhere.
+
+    NOTE (assumption: refused, as vLLM stops; transformers accepts it): vLLM reads the object
+    as one flat block (length.rope_mixed) and the model hands it whole to get_rope
+    (`rope_parameters=config.rope_parameters`, qwen3.py / llama.py 0.12.0 and 0.34.0 wheels;
+    `rope_scaling=` before 0.12), which keys its cache on `tuple(rope_parameters_tuple.items())`
+    and tests `if key in _ROPE_DICT`, hashing each value: a block under a layer type is a dict,
+    so `TypeError: unhashable type: 'dict'` as the model is built (rotary_embedding.py 0.9.1,
+    rotary_embedding/__init__.py 0.11.2, 0.12.0, 0.17.0, 0.24.0, 0.34.0 wheels).
+    transformers does not refuse it: 4.57.1 validates a rope_scaling one as one flat block
+    and logs "Unrecognized keys in `rope_scaling`" (rope_config_validation; it reads no
+    rope_parameters), 5.5.3 validates it flat (its keys are no subset of layer_types) and logs
+    "Unrecognized keys in `rope_parameters`", 5.25.0 standardizes only the blocks of the layer
+    types the config declares (nested_rope_parameter_keys) and leaves the flat keys be
+    (modeling_rope_utils.py of each)."""
+    w = spec.window
+    if w is None or not w.ropes_mixed or w.text_model_type.startswith(PER_LAYER_ROPE_TYPES):
+        return []
+    if w.ropes_parameters_only and version < ROPE_PARAMETERS_WINDOW_FROM:
+        return []
+    key = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
+    return [f"TypeError: unhashable type: 'dict' (config.json's {key} mixes a flat rope block "
+            f"with blocks per layer type ({', '.join(w.ropes_mixed)}): vLLM "
+            f"{version_label(version)} reads it as one flat block and hands it whole to "
+            "get_rope, whose cache key hashes each value, as it builds the rotary embedding). "
+            "Give one flat block, or one block per layer type with nothing beside them."]
 
 
 def qk_norm_gather_refusal(spec: ModelSpec, tp: int, version: Version,

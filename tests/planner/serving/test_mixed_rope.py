@@ -1,0 +1,114 @@
+"""A rope object that mixes a flat block with per-layer-type blocks ({"rope_type": "default",
+"rope_theta": 1e6, "full_attention": {...}}): refused where vLLM stops on it, read as vLLM
+reads it elsewhere (startup.model_config.mixed_rope_errors, length.rope_mixed).
+
+vLLM reads such an object as one flat block (it is not nested: is_rope_parameters_nested,
+transformers_utils/config.py 0.17.0-0.34.0 wheels, needs every key a layer type) and the
+model hands it whole to get_rope, which keys its cache on tuple(rope_parameters.items()) and
+tests `if key in _ROPE_DICT`: the block under "full_attention" is a dict, so TypeError:
+unhashable type: 'dict' as the model is built (rotary_embedding.py 0.9.1; rotary_embedding/
+__init__.py 0.11.2, 0.12.0, 0.34.0 wheels). Before 0.12 a rope_parameters object is read by
+neither transformers 4 nor vLLM. Gemma 3 / Gemma 4's classes pick the layer type's block
+(gemma4.py 0.34.0: `if layer_type in config.rope_parameters`).
+"""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings, derived_max_model_len
+from planner.serving.hardware import preset_cluster
+from planner.serving.plan import PlanRequest, plan
+from tests.cli.conftest import run_main
+
+CONFIGS = Path(__file__).parents[2] / "fixtures" / "configs"
+QWEN3_8B = json.loads((CONFIGS / "Qwen__Qwen3-8B.json").read_text())  # max_position 40,960
+MIXED = {"rope_type": "linear", "factor": 2.0,
+         "full_attention": {"rope_type": "yarn", "factor": 4.0,
+                            "original_max_position_embeddings": 32768}}
+
+
+def _refusal(key: str) -> str:
+    return (f"TypeError: unhashable type: 'dict' (config.json's {key} mixes a flat rope block "
+            "with blocks per layer type (full_attention): vLLM {} reads it as one flat block "
+            "and hands it whole to get_rope, whose cache key hashes each value, as it builds "
+            "the rotary embedding). Give one flat block, or one block per layer type with "
+            "nothing beside them.")
+
+
+def _plan(config: dict, release: str):
+    return plan(PlanRequest(model=parse_model_config(config),
+                            cluster=preset_cluster("h100-sxm", 1),
+                            engine=EngineSettings(vllm_version=release, max_model_len=8192)))
+
+
+def _unhashable(result) -> list[str]:
+    return [e for e in result.errors if e.startswith("TypeError: unhashable")]
+
+
+@pytest.mark.parametrize("release", ["0.9.1", "0.11.2", "0.12.0", "0.34.0"])
+def test_a_mixed_rope_scaling_stops_vllm_in_every_release(release):
+    # rope_scaling reaches get_rope in every release (config.rope_scaling before 0.12,
+    # rope_parameters = rope_scaling after)
+    result = _plan({**QWEN3_8B, "rope_scaling": MIXED}, release)
+    assert not result.fits
+    assert _unhashable(result) == [_refusal("rope_scaling").format(release)]
+
+
+def test_a_mixed_rope_parameters_stops_vllm_from_0_12():
+    config = {**QWEN3_8B, "rope_parameters": MIXED}
+    # 0.11.2 reads no rope_parameters: the plan is the plain config's (Qwen3-8B's own
+    # rope_theta, no scaling: 40,960), nothing refused
+    before = _plan(config, "0.11.2")
+    assert before.fits and _unhashable(before) == []
+    assert before.max_context_tokens == 40_960
+    assert _unhashable(_plan(config, "0.12.0")) == [_refusal("rope_parameters").format("0.12.0")]
+
+
+def test_vllm_reads_the_flat_keys_for_the_window():
+    # the flat block is linear x 2: 40,960 x 2 = 81,920 (the yarn x 4 under full_attention
+    # would give 32,768 x 4 = 131,072 up to 0.29.0); what Headroom plans beside the refusal
+    spec = parse_model_config({**QWEN3_8B, "rope_scaling": MIXED})
+    assert spec.window.ropes_mixed == ("full_attention",)
+    assert derived_max_model_len(spec, (0, 34, 0)) == 81_920
+    assert derived_max_model_len(spec, (0, 11, 2)) == 81_920
+
+
+def test_a_flat_or_nested_object_is_not_mixed():
+    assert parse_model_config({**QWEN3_8B, "rope_scaling": {
+        "rope_type": "linear", "factor": 2.0}}).window.ropes_mixed == ()
+    gemma4 = catalog_entry("google/gemma-4-26B-A4B").config  # full / sliding blocks only
+    assert parse_model_config(gemma4).window.ropes_mixed == ()
+
+
+def test_gemma_4_reads_its_layer_types_blocks_beside_flat_keys():
+    # gemma4.py (0.34.0) gives each layer config.rope_parameters[layer_type]: a flat
+    # rope_type / rope_theta beside the two blocks changes nothing it builds. Gemma 4 26B's
+    # sliding layers: rope_theta 10,000, rotary over the whole head_dim 256; its full
+    # layers: proportional, partial_rotary_factor 0.25 of global_head_dim 512 = 128
+    config = copy.deepcopy(catalog_entry("google/gemma-4-26B-A4B").config)
+    plain = parse_model_config(config)
+    config["text_config"]["rope_parameters"].update(rope_type="default", rope_theta=1e6)
+    mixed = parse_model_config(config)
+    assert mixed.window.ropes_mixed == ("full_attention", "sliding_attention")
+    rotary = [(layer.mixer.rotary_dim, layer.mixer.rope_padded) for layer in mixed.layers]
+    assert rotary == [(layer.mixer.rotary_dim, layer.mixer.rope_padded)
+                      for layer in plain.layers]
+    assert rotary[0] == (256, False) and rotary[5] == (128, True)
+    result = _plan(config, "0.34.0")
+    assert _unhashable(result) == []
+    assert result.per_gpu[0].weights_bytes == _plan(
+        catalog_entry("google/gemma-4-26B-A4B").config, "0.34.0").per_gpu[0].weights_bytes
+
+
+def test_hf_overrides_with_a_mixed_block_is_refused_in_the_plan(capsys):
+    code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                            "--max-model-len", "8192", "--hf-overrides",
+                            json.dumps({"rope_scaling": MIXED}), "--json")
+    planned = json.loads(out)
+    assert not planned["fits"]
+    assert planned["verdict"] == "Does not fit: " + _refusal("rope_scaling").format("0.34.0")
