@@ -122,15 +122,12 @@ def test_the_spelling_each_release_reads_plans(capsys, override, version) -> Non
     assert rope_cache_bytes(plan) == 4 * ROPE_BYTES == 536_870_912
 
 
-@pytest.mark.parametrize(("model", "version"), [
-    ("Qwen/Qwen3-VL-30B-A3B-Instruct", "0.12.0"), ("Qwen/Qwen3-VL-30B-A3B-Instruct", "0.19.0"),
-    ("Qwen/Qwen3.5-27B", "0.19.0")])
+@pytest.mark.parametrize(("model", "version"), [("Qwen/Qwen3.5-27B", "0.19.0")])
 def test_transformers_4_ignores_rope_scaling_without_the_configs_own(capsys, model, version
                                                                      ) -> None:
-    """Qwen3-VL-30B-A3B's text_config has no rope block, Qwen3.5-27B's only rope_parameters
-    (planner/catalog_data): under transformers 4 (vLLM 0.12.0-0.19.0) the loaded text config's
-    rope_scaling is None (transformers 4.57.6 Qwen3VLMoeTextConfig's default; vLLM's own
-    Qwen3_5TextConfig, 0.17.0 wheel, takes no rope_scaling), so patch_rope_parameters
+    """Qwen3.5-27B's text_config has only rope_parameters (planner/catalog_data): under
+    transformers 4 (vLLM 0.12.0-0.19.0) the loaded text config's rope_scaling is None (vLLM's
+    own Qwen3_5TextConfig, 0.17.0 wheel, takes no rope_scaling), so patch_rope_parameters
     (transformers_utils/config.py, 0.12.0 wheel) builds rope_parameters = {"rope_type":
     "default", "rope_theta": ...} apart, and _update_nested (config/model.py) sets
     text_config.rope_scaling to the block beside it: never read. rope_parameters reaches."""
@@ -144,12 +141,13 @@ def test_transformers_4_ignores_rope_scaling_without_the_configs_own(capsys, mod
 
 
 def test_own_rope_scaling_is_read_before_the_override() -> None:
-    """spec.own_rope_scaling is config.json's: Qwen3-VL-30B-A3B's text_config has no
-    rope_scaling, and stays so read under an override that sets one there."""
+    """spec.own_rope_scaling is config.json's: Qwen3.5-27B's text_config has no rope_scaling
+    (rope_parameters only), and stays so read under an override that sets one there;
+    Qwen3-VL-30B-A3B's has the Hub's M-RoPE block (planner/catalog_data, cited)."""
     assert load_model("Qwen/Qwen3-VL-32B-Instruct")[1].own_rope_scaling
-    assert not load_model("Qwen/Qwen3.5-27B")[1].own_rope_scaling  # rope_parameters only
-    assert not load_model("Qwen/Qwen3-VL-30B-A3B-Instruct", hf_overrides=NESTED)[1] \
-        .own_rope_scaling
+    assert load_model("Qwen/Qwen3-VL-30B-A3B-Instruct")[1].own_rope_scaling
+    assert not load_model("Qwen/Qwen3.5-27B")[1].own_rope_scaling
+    assert not load_model("Qwen/Qwen3.5-27B", hf_overrides=NESTED)[1].own_rope_scaling
 
 
 def test_inspect_shows_the_derived_context(capsys) -> None:

@@ -111,6 +111,9 @@ def test_verbatim_copies_replaced_the_reconstructed_configs() -> None:
     assert catalog_entry("meta-llama/Llama-4-Maverick-17B-128E-Instruct").provenance == "subset"
 
 
+QWEN3_VL_30B = "Qwen/Qwen3-VL-30B-A3B-Instruct"
+"""Its catalog entry is the config file plus a cited rope block (test below)."""
+
 SHARED_CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "model-configs"
 """../shared/model-configs beside the checkout (SOURCES.md), where it is. It holds
 Qwen3-14B, Qwen3-4B and the second search's files, but not the Hub-page copies of
@@ -131,6 +134,8 @@ def test_every_verbatim_file_is_in_the_catalog_as_it_is_there(folder: Path) -> N
     for path in files:
         entry = catalog_entry(path.stem.replace("__", "/", 1))
         assert entry is not None, path.name
+        if entry.repo_id == QWEN3_VL_30B:  # the file plus one cited block: test below
+            continue
         assert entry.config == json.loads(path.read_text()), path.name
         quant = path.with_name(f"{path.stem}.hf_quant_config.json")
         assert entry.hf_quant_config == (json.loads(quant.read_text()) if quant.exists()
@@ -312,3 +317,19 @@ def test_a_mistyped_repo_id_is_offered_the_bundled_ids_near_it() -> None:
     assert catalog_near("Qwen3-Nonexistent") == [] == catalog_near("acme/x")
     assert catalog_near("qwen/QWEN3-8B") == []
 
+
+
+def test_qwen3_vl_30b_is_aiconfigurators_file_with_the_hub_s_rope_block() -> None:
+    """aiconfigurator's copy (tests/fixtures/configs) has no rope block in text_config; the
+    transcription of the Hub file in swedishembedded/brain (crates/qwen3vlmoe/src/config.rs
+    @fb3ab37b, hf_30b_a3b_json: "rope_scaling": { "mrope_interleaved": true, "mrope_section":
+    [24, 20, 20], "rope_type": "default" }) has: the entry is the file with that block, cited."""
+    entry = catalog_entry(QWEN3_VL_30B)
+    file = json.loads((CONFIG_DIR / "Qwen__Qwen3-VL-30B-A3B-Instruct.json").read_text())
+    block = {"mrope_interleaved": True, "mrope_section": [24, 20, 20], "rope_type": "default"}
+    assert entry.config == {**file, "text_config": {**file["text_config"], "rope_scaling": block}}
+    assert entry.provenance == "reconstructed"
+    assert "swedishembedded/brain" in entry.source and "fb3ab37b" in entry.source
+    spec = parse_model_config(entry.config)
+    # mrope_section in the text config's rope block: vLLM's get_rope builds an M-RoPE
+    assert spec.mrope and spec.max_position_embeddings == 262_144

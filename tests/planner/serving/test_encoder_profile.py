@@ -153,7 +153,11 @@ def test_pp_later_stage_holds_and_profiles_the_tower_on_v1_only():
     # Tower 538,631,408 params x 2 B = 1,077,262,816 B, and beside it the deepstack input
     # buffers (qwen3_vl_moe.py deepstack_input_embeds, only where the tower is built): 3 x
     # 8,192 batched tokens x 2,048 text hidden x 2 B = 100,663,296 B; ViT peak 2,214,592,512 B
-    # (test_vit_peak_by_hand: one 65,536-patch image at 8,192 batched tokens).
+    # (test_vit_peak_by_hand: one 65,536-patch image at 8,192 batched tokens). Both stages
+    # also hold the M-RoPE cos/sin cache (text_config.rope_scaling's mrope_section): 0.20.2
+    # builds 4 rows a position, 0.33.0's decoder layer passes mrope_positions_factor 1:
+    # 262,144 x (4 - 1) x 128 x 2 B = 201,326,592 B more on 0.20.2.
+    rope = 262_144 * 3 * 128 * 2
     spec = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct")
     stages = {}
     for version in ("0.20.2", "0.33.0"):
@@ -162,8 +166,8 @@ def test_pp_later_stage_holds_and_profiles_the_tower_on_v1_only():
                                  vllm_version=version, max_model_len=32768, max_num_seqs=4)))
         stages[p.model_runner] = list(p.per_gpu)
     v1, v2 = stages["v1"], stages["v2"]
-    assert v1[1].weights_bytes - v2[1].weights_bytes == 1_077_262_816 + 100_663_296
-    assert v1[0].weights_bytes == v2[0].weights_bytes
+    assert v1[1].weights_bytes - v2[1].weights_bytes == 1_077_262_816 + 100_663_296 + rope
+    assert v1[0].weights_bytes - v2[0].weights_bytes == rope == 201_326_592
     assert [g.activation_bytes for g in v1] == [2_214_592_512] * 2
     assert v2[0].activation_bytes == 2_214_592_512
     assert v2[1].activation_bytes < 2_214_592_512  # the decoder's own peak only
