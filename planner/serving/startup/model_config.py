@@ -268,8 +268,9 @@ def mixed_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
 
     NOTE (assumption: refused, as vLLM stops; transformers accepts it): vLLM reads the object
     as one flat block (length.rope_mixed) and the model hands it whole to get_rope
-    (`rope_parameters=config.rope_parameters`, qwen3.py / llama.py 0.12.0 and 0.34.0 wheels;
-    `rope_scaling=` before 0.12), which keys its cache on `tuple(rope_parameters_tuple.items())`
+    (qwen3.py `rope_parameters=config.rope_parameters`, 0.12.0 and 0.34.0 wheels; llama.py
+    `getattr(config, "rope_parameters", None)`, 0.12.0; qwen3.py `getattr(config,
+    "rope_scaling", None)`, 0.11.2), which keys its cache on `tuple(rope_parameters_tuple.items())`
     and tests `if key in _ROPE_DICT`, hashing each value: a block under a layer type is a dict,
     so `TypeError: unhashable type: 'dict'` as the model is built (rotary_embedding.py 0.9.1,
     rotary_embedding/__init__.py 0.11.2, 0.12.0, 0.17.0, 0.24.0, 0.34.0 wheels).
