@@ -21,6 +21,7 @@ from planner.serving.vllm_versions import (
     FLASHINFER_SINGLE_TOKEN_SM12X_SPAN,
     FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN,
     FLASHINFER_SINGLE_TOKEN_SM100_SPAN,
+    FLASHINFER_XQA_HEAD_SIZES_FROM,
     SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM,
     SPEC_SINGLE_TOKEN_STATE_UNTIL,
     TRITON_MLA_SINGLE_TOKEN_SPAN,
@@ -44,7 +45,8 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
     model's indexer before 0.17 (vllm_versions.SPEC_SINGLE_TOKEN_STATE_UNTIL), FlashInfer's
     layers without TRT-LLM attention (_flashinfer_single_token: 10.0 in 0.11.0, 10.x but 10.0
     in 0.11.1-0.12, below compute capability 9.0 in 0.11.1-0.32, an fp8_e5m2 cache on 9.0 in
-    0.22-0.29, an fp8 cache on 12.x in 0.11.1-0.27),
+    0.22-0.29, an fp8 cache on 12.x in 0.11.1-0.27, and from 0.30 on those two a layer of a
+    head size XQA decode does not replay in uniform batches: 512),
     dense MLA on TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures
     no full graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter
     Blackwell's MLA backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17
@@ -130,8 +132,10 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     FlashAttention 2 takes no fp8 cache, and FlashInfer takes 7.5 before 0.24
     (FLASHINFER_SM75_LAST); on 9.0 FlashAttention 3 takes no fp8_e5m2 cache from 0.22
     (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN); on 12.x FlashAttention 2 takes no fp8 cache
-    (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN). FlashInfer takes 16-bit models and the layers of
-    attention_backend.flashinfer_takes, unless Gemma4Config forces TRITON_ATTN
+    (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN). From 0.30 FlashInfer's XQA decode replays uniform
+    batches on 9.0 and 12.x for the head sizes _xqa_head passes, so there a layer of another
+    (512) alone lowers (FLASHINFER_XQA_HEAD_SIZES_FROM). FlashInfer takes 16-bit models and
+    the layers of attention_backend.flashinfer_takes, unless Gemma4Config forces TRITON_ATTN
     (attention_backend._triton_fp8_below_sm89's NOTE). Layers with attention sinks are left to
     TRITON_ATTN as below 8.9 (FlashInfer's supports_sink needs TRT-LLM attention)."""
     cc = parse_capability(compute_capability)
@@ -145,14 +149,23 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
         return cc_int == 100 and any(
             isinstance(layer.mixer, AttentionMixer)
             and layer.mixer.head_dim in flashinfer_head_sizes(minor) for layer in spec.layers)
+    sm90_e5m2, sm12x_fp8 = cc_int == 90 and kv == "fp8_e5m2", cc[0] == 12 and fp8
     spans = ((FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
               cc_int == 75 and minor <= FLASHINFER_SM75_LAST or 80 <= cc_int < 90 and fp8),
-             (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN, cc_int == 90 and kv == "fp8_e5m2"),
+             (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN, sm90_e5m2),
              (FLASHINFER_SINGLE_TOKEN_SM10X_SPAN, cc[0] == 10 and cc_int != 100),
-             (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN, cc[0] == 12 and fp8))
-    if not any(start <= version < until and served_there
-               for (start, until), served_there in spans):
+             (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN, sm12x_fp8))
+    single_token = any(start <= version < until and served_there
+                       for (start, until), served_there in spans)
+    xqa = version >= FLASHINFER_XQA_HEAD_SIZES_FROM and (sm90_e5m2 or sm12x_fp8)
+    if not single_token and not xqa:
         return False
     return not gemma4_forced_triton(spec, minor, cc_int) and any(
         isinstance(layer.mixer, AttentionMixer) and flashinfer_takes(layer.mixer, minor)
-        for layer in spec.layers)
+        and (single_token or not _xqa_head(layer.mixer.head_dim)) for layer in spec.layers)
+
+
+def _xqa_head(head_dim: int) -> bool:
+    """FlashInfer's _is_xqa_head_dim_supported, whose head sizes XQA decode replays in
+    uniform multi-token batches on 9.0 and 12.x (vllm_versions.FLASHINFER_XQA_HEAD_SIZES_FROM)."""
+    return 16 <= head_dim <= 256 and head_dim % 16 == 0

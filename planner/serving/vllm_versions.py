@@ -1810,9 +1810,24 @@ to FlashInfer, whose get_cudagraph_support is UNIFORM_SINGLE_TOKEN_DECODE there:
 attention needs the SM100 family (utils/flashinfer.py supports_trtllm_attention, 0.22.0-0.24.0
 wheels) and the 0.25.0-0.29.0 wheels return UNIFORM_SINGLE_TOKEN_DECODE on
 is_device_capability(90) outright ("SM90 XQA supports only single-token decode"; 0.25.0,
-0.26.0, 0.27.0, 0.28.0, 0.29.0 read). From the 0.30.0 wheel XQA on 9.0 may report
-UNIFORM_BATCH (head-size dependent: not modelled). [from, until): a draft gets piecewise
-graphs only (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM)."""
+0.26.0, 0.27.0, 0.28.0, 0.29.0 read). [from, until): a draft gets piecewise graphs only
+(SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM); from the 0.30.0 wheel XQA decode reports UNIFORM_BATCH
+on 9.0 for the head sizes FLASHINFER_XQA_HEAD_SIZES_FROM names."""
+
+FLASHINFER_XQA_HEAD_SIZES_FROM: Version = (0, 30, 0)
+"""NOTE: FlashInferMetadataBuilder.get_cudagraph_support (v1/attention/backends/flashinfer.py)
+of the 0.30.0 wheel (0.31.0, 0.32.0, 0.33.0, 0.34.0 the same) sets `is_xqa_arch =
+is_device_capability(90) or is_device_capability_family(120)` and reports UNIFORM_BATCH there
+only where every FlashInfer layer's head size passes `_is_xqa_head_dim_supported`: `16 <=
+head_dim <= 256 and head_dim % 16 == 0` (0.30.0 flashinfer.py:575, 0.34.0 :765), else
+UNIFORM_SINGLE_TOKEN_DECODE (0.25.0-0.29.0 return it on 9.0 outright:
+FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN; 0.28.0-0.29.0 give 12.x UNIFORM_BATCH whatever the
+head). Of the head sizes FlashInfer takes (64, 128, 256, 512:
+attention_backend.flashinfer_head_sizes) only 512 fails, so from `from` a FlashInfer layer of
+head 512 on 9.0 (an fp8_e5m2 cache) or 12.x (an fp8 cache) gives a draft piecewise graphs
+only (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM): Gemma 4's global layers (global_head_dim 512)
+with fp8_e5m2 on an H100. Not modelled: the 0.32.0-0.34.0 wheels' nvfp4 KV cache clause on
+9.0 (`kv_quant_mode.is_nvfp4 and not is_device_capability_family(120)`)."""
 
 FLASHINFER_SINGLE_TOKEN_SM12X_SPAN: tuple[Version, Version] = ((0, 11, 1), (0, 28, 0))
 """NOTE: on compute capability 12.x FLASH_ATTN runs FlashAttention 2 (fa_utils.py

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.eagle import parse_eagle_draft
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -131,6 +132,53 @@ def test_flashinfer_below_sm90(cc, kv, served, version, backend):
 ])
 def test_flashinfer_on_sm90_and_sm12x(cc, kv, version, backend):
     assert _backend("meta-llama/Llama-3.1-8B-Instruct", cc, version, 3, kv=kv) == backend
+
+
+@pytest.mark.parametrize(("repo", "cc", "kv", "version", "backend"), [
+    # From the 0.30.0 wheel FlashInferMetadataBuilder.get_cudagraph_support gives 9.0 and the
+    # 12.x family (is_xqa_arch) UNIFORM_BATCH only where every FlashInfer layer's head passes
+    # _is_xqa_head_dim_supported: 16 <= head_dim <= 256 and head_dim % 16 == 0 (0.30.0
+    # flashinfer.py:575, 0.34.0 :765).
+    # gemma-4-26B-A4B: 25 sliding layers of head_dim 256, 5 full layers of global_head_dim 512
+    # (config.json). On 9.0 FLASH_ATTN takes no fp8_e5m2 (fa_utils.py
+    # flash_attn_supports_kv_cache_dtype: False outright), Gemma4Config keeps the backend
+    # open (FA4 there: attention_backend.gemma4_forced_triton), so FlashInfer (64/128/256/512)
+    # takes all 30 layers; 256: 16 <= 256 <= 256 and 256 % 16 == 0, passes; 512 > 256 fails,
+    # so UNIFORM_SINGLE_TOKEN_DECODE and piecewise graphs only with a draft
+    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.30.0", "FlashInferBackend"),
+    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.34.0", "FlashInferBackend"),
+    # 0.29.0 returns UNIFORM_SINGLE_TOKEN_DECODE on 9.0 whatever the head (span until 0.30)
+    ("google/gemma-4-26B-A4B", "9.0", "fp8_e5m2", "0.29.0", "FlashInferBackend"),
+    # inside the range: Llama-3.1-8B head 4,096 / 32 = 128 (128 % 16 == 0), Gemma-3-4B head
+    # 256 (the top of it): UNIFORM_BATCH, full graphs kept
+    ("meta-llama/Llama-3.1-8B-Instruct", "9.0", "fp8_e5m2", "0.30.0", None),
+    ("google/gemma-3-4b-it", "9.0", "fp8_e5m2", "0.30.0", None),
+    ("google/gemma-3-4b-it", "9.0", "fp8_e5m2", "0.34.0", None),
+    # fp8 (e4m3) on 9.0: FLASH_ATTN (FlashAttention 3) serves Llama, no FlashInfer at all
+    ("meta-llama/Llama-3.1-8B-Instruct", "9.0", "fp8", "0.30.0", None),
+    # 12.0 with fp8: Gemma4Config forces TRITON_ATTN (no FA4 on 12.x), which keeps full
+    # graphs; Llama's 128 passes on FlashInfer's XQA
+    ("google/gemma-4-26B-A4B", "12.0", "fp8", "0.30.0", None),
+    ("meta-llama/Llama-3.1-8B-Instruct", "12.0", "fp8", "0.30.0", None),
+])
+def test_flashinfer_xqa_head_sizes_from_0_30(repo, cc, kv, version, backend):
+    assert _backend(repo, cc, version, 3, kv=kv) == backend
+
+
+def test_flashinfer_xqa_head_512_on_12x_from_0_30():
+    # No catalog model puts a head-512 layer on FlashInfer on 12.x (Gemma 4 runs TRITON_ATTN
+    # there; --hf-overrides takes no head_dim), so a config.json of Llama-3.1-8B declaring
+    # head_dim 512 (LlamaAttention reads config.head_dim): FlashAttention 2 takes no fp8
+    # cache, FlashInfer lists 512, which fails the XQA rule (512 > 256) from 0.30; 0.29.0
+    # gives 12.x UNIFORM_BATCH whatever the head (XQA via TRT-LLM from 0.28)
+    entry = catalog_entry("meta-llama/Llama-3.1-8B-Instruct")
+    spec = parse_model_config({**entry.config, "head_dim": 512}, None, name=entry.repo_id)
+    assert {layer.mixer.head_dim for layer in spec.layers} == {512}
+    lowered = spec_piecewise_backend(spec, vllm_rules("0.30.0"), "12.0", "nvidia", "fp8",
+                                     "bfloat16", 3)
+    assert lowered == "FlashInferBackend"
+    assert spec_piecewise_backend(spec, vllm_rules("0.29.0"), "12.0", "nvidia", "fp8",
+                                  "bfloat16", 3) is None
 
 
 @pytest.mark.parametrize(("cc", "version", "backend"), [
