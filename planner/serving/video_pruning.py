@@ -54,6 +54,20 @@ supported by ..." for a method a pruning class lacks (a class that prunes nothin
 methods, is not checked)."""
 
 
+UNPRUNED_PROCESSOR_TYPES = frozenset(("qwen3_5", "qwen3_5_moe"))
+"""NOTE: the PRUNING_TYPES whose class, before it prunes (PRUNING_TYPES' release), still gets
+its video placeholders cut to the pruned count: qwen3_5.py registers Qwen3VLMultiModalProcessor
+(0.17.0, 0.20.0, 0.24.0 and 0.26.0 wheels read), whose get_video_replacement_qwen3vl tests only
+`video_pruning_rate > 0.0` and writes compute_retained_tokens_count placeholders (from_seq:
+every placeholder position an embedding), while Qwen3_5ForConditionalGeneration sets
+`is_multimodal_pruning_enabled = False` and `supports_multimodal_pruning = False`: the encoder's
+unpruned rows are laid into the shorter placeholder from its start
+(gpu_model_runner._gather_mm_embeddings, Model Runner V2's gpu/mm/encoder_runner.py alike:
+encoder_output[start_idx:end_idx]), over the timestamp
+text, with no M-RoPE recompute, and where they fall short utils.py
+_merge_multimodal_embeddings raises "Attempted to assign ... multimodal tokens to ...
+placeholders". vLLM starts and says nothing."""
+
 FIVE_POSITION_CHANNELS_FROM: Version = (0, 17, 0)
 """NOTE: with pruning on, qwen3_vl.py embed_multimodal passes each image's encoder output
 through _postprocess_image_embeds_evs, `torch.cat([emb, positions], dim=1)`: the item's M-RoPE
@@ -100,7 +114,8 @@ def pruning_refusal(spec: ModelSpec, s: EngineSettings) -> str | None:
 def pruning_notes(spec: ModelSpec, s: EngineSettings, version: Version,
                   video_profiled: bool = False) -> tuple[str, ...]:
     """The plan's note where the pruning flags do nothing: a text model, a rate of 0 (or a
-    method alone), or a class this release does not prune video in (PRUNING_TYPES); or where
+    method alone), or a class this release does not prune video in (PRUNING_TYPES; one whose
+    processor prunes all the same, UNPRUNED_PROCESSOR_TYPES, is warned of); or where
     the encoder profile runs on the dummy video (`video_profiled`: mm_modes.
     profiled_video_patches), whose pruning copies are not counted (position_channels)."""
     given = " ".join(pruning_flags(s))
@@ -123,6 +138,14 @@ def pruning_notes(spec: ModelSpec, s: EngineSettings, version: Version,
     if pruning_taken(spec, s, version):
         return ()
     since = PRUNING_TYPES.get(spec.model_type)
+    if since is not None and spec.model_type in UNPRUNED_PROCESSOR_TYPES:
+        return (f"{given}: vLLM {version_label(version)} starts with it, but its "
+                f"{spec.model_type} class prunes no video (from {version_label(since)} it "
+                "does) while the Qwen3-VL processor it uses still cuts each video's "
+                "placeholders to the pruned count (qwen3_vl.py get_video_replacement_qwen3vl): "
+                "the unpruned video rows fill the shorter prompt from its start, so video "
+                "answers are wrong, or the request fails where they fall short; leave the "
+                f"flag out before {version_label(since)}. The memory plan is as without it",)
     if since is not None:
         return (f"{given}: vLLM {version_label(version)}'s {spec.model_type} class prunes no "
                 f"video (it reads the rate from {version_label(since)}) and starts as without "

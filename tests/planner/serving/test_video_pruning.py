@@ -154,15 +154,25 @@ def test_the_engine_json_holds_the_rate_only_when_given():
     assert dumped["video_pruning_rate"] == 0.0 and "video_pruning_method" not in dumped
 
 
-def test_qwen35_prunes_from_0_27_only():
+@pytest.mark.parametrize("release", ["0.17.0", "0.26.0"])
+def test_qwen35_prunes_from_0_27_only(release):
     # qwen3_5.py in the 0.17.0-0.26.0 wheels: `supports_multimodal_pruning = False` and
     # is_multimodal_pruning_enabled = False whatever the rate; True from 0.27.0. Its M-RoPE
     # cache before 0.32 is 4 rows a position anyway (262,144 x 4 x 64 x 2 B), so only the
-    # note and the encoder's position channels tell them apart
+    # warning and the encoder's position channels tell them apart. The warning is not "as
+    # without it": qwen3_5.py registers Qwen3VLMultiModalProcessor in those wheels, whose
+    # get_video_replacement_qwen3vl cuts the video's placeholders to the pruned count at any
+    # rate above 0, while the class lays its unpruned rows into them
     spec = catalog_spec(QWEN35_27B)
     s = EngineSettings(video_pruning_rate=0.5)
-    assert [position_channels(spec, s, parse_version(v)) for v in ("0.26.0", "0.27.0")] == [0, 5]
-    result = _plan(QWEN35_27B, "0.26.0", tp=1, video_pruning_rate=0.5)
-    assert any(w.startswith("--video-pruning-rate 0.5: vLLM 0.26.0's qwen3_5 class prunes no "
-                            "video (it reads the rate from 0.27.0)") for w in result.warnings)
+    assert [position_channels(spec, s, parse_version(v)) for v in (release, "0.27.0")] == [0, 5]
+    result = _plan(QWEN35_27B, release, tp=1, video_pruning_rate=0.5)
+    assert any(w.startswith(f"--video-pruning-rate 0.5: vLLM {release} starts with it, but its "
+                            "qwen3_5 class prunes no video (from 0.27.0 it does) while the "
+                            "Qwen3-VL processor it uses still cuts each video's placeholders")
+               and "video answers are wrong" in w and "leave the flag out before 0.27.0" in w
+               for w in result.warnings), result.warnings
     assert _rope_bytes(result) == 262_144 * 4 * 64 * 2
+    # from 0.27.0 the class prunes: no such warning
+    pruned = _plan(QWEN35_27B, "0.27.0", tp=1, video_pruning_rate=0.5)
+    assert not any("prunes no video" in w for w in pruned.warnings), pruned.warnings
