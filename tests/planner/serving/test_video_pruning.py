@@ -13,12 +13,14 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.model.config.parser import parse_model_config
+from planner.model.spec import VisionEncoder
 from planner.serving.engine import EngineSettings
+from planner.serving.engine.encoder import encoder_profile
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.video_pruning import position_channels
-from planner.serving.vllm_versions import parse_version
+from planner.serving.vllm_versions import EncoderRules, parse_version
 from tests.planner.serving.test_encoder_cover import qwen25_vl_like
 
 QWEN3_VL_32B = "Qwen/Qwen3-VL-32B-Instruct"
@@ -176,3 +178,27 @@ def test_qwen35_prunes_from_0_27_only(release):
     # from 0.27.0 the class prunes: no such warning
     pruned = _plan(QWEN35_27B, "0.27.0", tp=1, video_pruning_rate=0.5)
     assert not any("prunes no video" in w for w in pruned.warnings), pruned.warnings
+
+
+def test_the_copy_that_appends_the_positions_can_be_the_encoder_peak():
+    # engine.encoder_profile's third peak, input + outputs N / m^2 x (2 out (1 + k) + channels)
+    # x 2 B (qwen3_vl.py _postprocess_image_embeds_evs: each item's torch.cat([emb, positions])
+    # is made while the ViT's whole output lives), on a made-up tower whose outputs are wide
+    # beside its ViT: h 16, MLP 32, 4 values a patch, merge 2, out 1024, no deepstack, 4,096
+    # patches an image (1,024 tokens). mbt 8,192, 1 sequence, 4,096 tokens: items = max(1,
+    # min(8,192 // 1,024 = 8, 1 x min(999, 4,096 // 1,024 = 4))) = 4, N = 16,384 patches,
+    # 4,096 output rows.
+    #   ViT: 16,384 x (4 + 16 + block max(3 x 16 + 8 x 16, 3 x 16 + 2 x 32, 4 x 16 + 32) = 176)
+    #        x 2 B = 6,422,528 B (the peak without pruning)
+    #   positions (5 channels): 16,384 x 4 x 2 = 131,072 B input + 4,096 x (2,048 + 2,058) B
+    #        = 16,949,248 B, the peak with them
+    #   held (V1: input + outputs): 131,072 + 4,096 x 2,048 = 8,519,680 B; 4,096 x 2,058 with
+    #        the channels: 8,560,640 B
+    enc = VisionEncoder(depth=1, hidden=16, mlp=32, patch_input=4, merge=2, out_hidden=1024,
+                        deepstack=0, max_item_patches=4096)
+    kwargs = dict(tp=1, mbt=8192, seqs=1, max_model_len=4096, act_bytes=2)
+    plain = encoder_profile(enc, rules=EncoderRules(), **kwargs)
+    pruned = encoder_profile(enc, rules=EncoderRules(position_channels=5), **kwargs)
+    assert (plain.items, plain.patches) == (pruned.items, pruned.patches) == (4, 16_384)
+    assert (plain.vit_peak, plain.held) == (6_422_528, 8_519_680)
+    assert (pruned.vit_peak, pruned.held) == (16_949_248, 8_560_640)
