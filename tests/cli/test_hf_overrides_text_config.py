@@ -31,7 +31,9 @@ import shlex
 import pytest
 
 from cli.inputs import load_model
+from planner.catalog import catalog_entry
 from planner.model.config.overrides import with_hf_overrides
+from planner.model.config.parser import parse_model_config
 from planner.model.spec import ConfigError
 from planner.serving.hf_overrides import hf_overrides_errors
 from planner.serving.vllm_cli import command_problems, vllm_cli
@@ -259,3 +261,46 @@ def test_a_length_alone_is_not_called_a_merged_rope_block(capsys) -> None:
                           '{"text_config": {"max_position_embeddings": 524288}}', "--json")
     note = next(w for w in json.loads(out)["warnings"] if w.startswith("--hf-overrides "))
     assert "set in text_config, as vLLM" in note and "rope block" not in note
+
+
+@pytest.mark.parametrize(("command", "given", "line"), [
+    # Qwen3-VL-32B's text_config spells its block rope_scaling ({"mrope_interleaved": true,
+    # "mrope_section": [24, 20, 20], "rope_type": "default"}); the user's rope_parameters is
+    # merged into it (overrides._merged_text), so the parsed config holds
+    # text_config.rope_scaling.factor = -2, yet the user wrote text_config.rope_parameters
+    (("plan", *VL), {"text_config": {"rope_parameters": {**YARN, "factor": -2}}},
+     "--hf-overrides {\"text_config\": {\"rope_parameters\": {\"rope_type\": \"yarn\", \"fa...: "
+     "text_config.rope_parameters.factor must be a positive number."),
+    # no factor given: the merged block as a whole lacks it (the config's own has none either)
+    (("plan", *VL), {"text_config": {"rope_parameters": {
+        "rope_type": "yarn", "original_max_position_embeddings": 262144}}},
+     "--hf-overrides {\"text_config\": {\"rope_parameters\": {\"rope_type\": \"yarn\", \"or...: "
+     "text_config.rope_parameters (merged into config.json's text_config.rope_scaling) has "
+     "rope_type 'yarn' but no factor: vLLM's get_rope reads rope_parameters[\"factor\"] for it "
+     "(KeyError), as transformers' rope validation does (\"Missing required keys in "
+     "`rope_parameters`\"); give the scaling factor."),
+    # top level on Qwen3-32B (no text_config): the block replaces the config's, its own name
+    (("plan", "--model", "Qwen/Qwen3-32B", "--gpu", "h100"),
+     {"rope_parameters": {**YARN, "factor": -2}},
+     "--hf-overrides {\"rope_parameters\": {\"rope_type\": \"yarn\", \"factor\": -2, \"orig...: "
+     "rope_parameters.factor must be a positive number."),
+])
+def test_an_error_names_the_key_the_flag_gave(capsys, command, given, line) -> None:
+    code, out, err = _run(capsys, *command, "--hf-overrides", json.dumps(given))
+    assert code == 2 and out == ""
+    assert err.strip() == f"python -m planner {command[0]}: error: {line}"
+    assert "config.json" not in err.replace("config.json's text_config.rope_scaling", "")
+
+
+def test_a_field_the_flag_did_not_give_stays_config_jsons() -> None:
+    """A text config whose own rope_scaling (rope_type default: factor unread) carries factor -1,
+    turned yarn by a rope_parameters override without a factor: the merged block's factor -1 is
+    config.json's, and the error says so."""
+    config = json.loads(json.dumps(catalog_entry("Qwen/Qwen3-VL-32B-Instruct").config))
+    config["text_config"]["rope_scaling"]["factor"] = -1
+    over = {"text_config": {"rope_parameters": {"rope_type": "yarn",
+                                                "original_max_position_embeddings": 262144}}}
+    with pytest.raises(ConfigError) as exc:
+        parse_model_config(config, hf_overrides=over)
+    assert str(exc.value) == ("config.json: text_config.rope_scaling.factor must be a positive "
+                              "number")

@@ -151,6 +151,34 @@ def overridden_paths(config: dict, overrides: dict) -> tuple[str, ...]:
                  if key not in ROPE_KEYS)
 
 
+def overridden_error(message: str, config: dict, overrides: dict) -> str:
+    """`message`, a ConfigError read from `config` (config.json as read) under --hf-overrides
+    `overrides` (with_hf_overrides'), naming a key the flag set as the user wrote it, without
+    'config.json: ' (the caller names the flag, as for parse_hf_overrides' errors): a
+    text_config.rope_parameters block merged into the text config's rope_scaling read
+    'config.json: text_config.rope_scaling.factor must be a positive number'; it reads
+    'text_config.rope_parameters.factor must be ...'. A field of a merged block that the flag
+    did not give stays config.json's; a message on the merged block as a whole names both."""
+    nested = overrides.get(TEXT_CONFIG)
+    text = config.get(TEXT_CONFIG)
+    inner = text if nested is not None and isinstance(text, dict) else config
+    prefix = f"{TEXT_CONFIG}." if inner is not config else ""
+    given = f"{TEXT_CONFIG}." if nested is not None else ""
+    for key, value in (nested if nested is not None else overrides).items():
+        have = next((k for k in ROPE_KEYS if isinstance(inner.get(k), dict)), None) if (
+            nested is not None and key in ROPE_KEYS) else None
+        head = f"config.json: {prefix}{have or key}"
+        rest = message.removeprefix(head)
+        if rest == message or rest[:1].isalnum() or rest[:1] == "_":
+            continue
+        field = rest[1:].split(" ", 1)[0].split(":", 1)[0] if rest[:1] == "." else None
+        if field is not None and isinstance(value, dict) and field not in value:
+            return message  # config.json's own field of the merged block
+        merged = f" (merged into config.json's {prefix}{have})" if have and field is None else ""
+        return f"{given}{key}{merged}{rest}"
+    return message
+
+
 def own_rope_scaling(config: dict) -> bool:
     """Whether config.json's text config (its text_config; a config without one, or a
     FLAT_TEXT_CONFIG_TYPES one, itself) holds a rope_scaling object, read before any

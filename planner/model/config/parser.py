@@ -41,6 +41,7 @@ from planner.model.config.mlp import MLP_KEYS, activation
 from planner.model.config.moe import hunyuan_notes
 from planner.model.config.mtp import mimo_v2_mtp_layer, mtp_layer_count, nemotron_h_mtp_layer
 from planner.model.config.overrides import (
+    overridden_error,
     overridden_paths,
     own_rope_scaling,
     with_hf_overrides,
@@ -103,7 +104,8 @@ def parse_model_config(
     where read) only a Qwen3-VL-family tower's image and video limits (_processor_sized);
     `hf_overrides` (--hf-overrides, parsed: overrides.parse_hf_overrides) is applied to
     `config` first (overrides.with_hf_overrides), whose own rope_scaling is kept in
-    ModelSpec.own_rope_scaling.
+    ModelSpec.own_rope_scaling; an error on a key it sets names it as given
+    (overrides.overridden_error).
 
     Raises ConfigError, and nothing else, for any input that cannot be planned.
     """
@@ -121,13 +123,16 @@ def parse_model_config(
     _refuse_speculators_draft(config)
     own = own_rope_scaling(config)
     paths: tuple[str, ...] = ()
+    read = config
     if hf_overrides is not None:
         paths = overridden_paths(config, hf_overrides)
         config = with_hf_overrides(config, hf_overrides)
     try:
         spec = _parse(config, hf_quant_config, name)
-    except ConfigError:
-        raise
+    except ConfigError as exc:
+        if hf_overrides is None:
+            raise
+        raise ConfigError(overridden_error(str(exc), read, hf_overrides)) from None
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
