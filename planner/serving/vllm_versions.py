@@ -285,6 +285,19 @@ force_fp32_compute is off) with params_dtype=torch.float32 and the bias
 dtype=torch.float32, on every GPU (weight_load.gate_fp32). ERNIE-4.5-21B-A3B: 27 x (2,560 x 64 +
 64) x 4 B = 17,701,632 B, twice the model dtype's."""
 
+CORRECTION_BIAS_FP32_FROM: Version = (0, 10, 2)
+"""NOTE: deepseek_v2.py DeepseekV2MoE.__init__ builds, where `topk_method == "noaux_tc"`,
+`self.gate.e_score_correction_bias = nn.Parameter(torch.empty(config.n_routed_experts))` in the
+0.9.1, 0.9.2, 0.10.0 and 0.10.1 wheels, so in the model dtype (the default dtype the loader
+builds the model under: set_default_torch_dtype), and `torch.empty(config.n_routed_experts,
+dtype=torch.float32)` from the 0.10.2 wheel (read in 0.10.2, 0.11.0-0.11.2 and every minor
+0.12.0-0.34.0): float32 on every GPU, whole on every rank (a plain Parameter beside the gate, not
+split over TP nor EP: default_weight_loader), whatever the gate's own dtype. The models that
+build this class: DeepSeek-V3 / R1 / V3.2, Kimi K2 / K2.5, Kimi-VL's text model and GLM-5 (0.34.0's
+vllm/models/deepseek_v32 imports the same DeepseekV2MoE). weight_load.correction_bias_fp32;
+Nemotron-H's is float32 in every release that builds its MoE. DeepSeek-V3: 58 MoE layers x 256 x
+(4 - 2) B = 29,696 B more per GPU than in bf16."""
+
 INDEXER_WK_UNQUANTIZED_FROM: Version = (0, 20, 0)
 """NOTE: the DeepSeek-V3.2 / GLM-5 sparse-attention Indexer's wk (hidden -> index_head_dim) is a
 ReplicatedLinear built with the model's quant_config in the 0.19.0 wheel (deepseek_v2.py

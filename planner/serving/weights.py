@@ -121,6 +121,9 @@ class WeightLoadRules(NamedTuple):
     gdn_ba_whole: bool = False  # weight_load.gdn_ba_whole
     latent_fc1_split: bool = False  # weight_load.latent_fc1_split
     gate_fp32: bool = False  # weight_load.gate_fp32
+    # a MoE router bias that is gate.e_score_correction_bias, held in float32
+    # (weight_load.correction_bias_fp32)
+    correction_bias_fp32: bool = False
     # (hidden, per-rank width) multiples the routed experts are padded to (weight_load.
     # expert_padding: MXFP4's kernel's, else 16-bit experts' TRT-LLM width), held and read
     expert_pad: tuple[int, int] = (1, 1)
@@ -191,7 +194,8 @@ def weights_bytes(
 ) -> WeightTerms:
     """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme, as
     stored: without what vLLM only makes at load (Gemma 4's V slot, _v_slot; a quantized MLA
-    kv_b_proj's 16-bit copy, _mla_dequantized_kv_b; float32 routers, _router_bits), which
+    kv_b_proj's 16-bit copy, _mla_dequantized_kv_b; float32 routers and correction biases,
+    _router_total_bits), which
     rank_weights holds, so that it compares with the checkpoint's published size
     (tests/planner/model/test_reference_figures.py: DeepSeek-V3 FP8, Gemma-4-31B NVFP4)."""
     shard = _Shard(range(spec.num_layers), stored=True)
@@ -255,8 +259,10 @@ def rank_weights(
     DeltaNet layer's in_proj_ba whole (gdn_ba_whole: weight_load.gdn_ba_whole;
     _attention_per_rank); a latent MoE's fc1_latent_proj is split over TP (latent_fc1_split:
     weight_load.latent_fc1_split; _latent_projections); Nemotron-H's gate is held in float32
-    (gate_fp32: weight_load.gate_fp32; _router_bits); a sparse-attention Indexer's wk is built
-    with the quant_config, not in the model dtype (indexer_wk_quantized: before
+    (gate_fp32: weight_load.gate_fp32; _router_bits); DeepSeek-V3's and Nemotron-H's
+    gate.e_score_correction_bias is held in float32 (correction_bias_fp32:
+    weight_load.correction_bias_fp32; _router_total_bits); a sparse-attention Indexer's wk is
+    built with the quant_config, not in the model dtype (indexer_wk_quantized: before
     vllm_versions.INDEXER_WK_UNQUANTIZED_FROM; _attention_kept_per_rank); the scheme's dense
     linear layers lose zeros_freed_bits per weight at load (weight_load.gptq_zeros_freed_bits;
     _without_linear_zeros); DeepSeek-V4's _mtp_hidden_buffer is held only with MTP draft layers
@@ -1137,7 +1143,8 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
                                               shard.rules.latent_fc1_split)
     # NOTE: routers and norms are whole on every rank: vLLM builds the gate replicated
     # (ReplicatedLinear / GateLinear) and loads plain parameters and persistent buffers
-    # whole (weight_utils.py default_weight_loader), in the model dtype. Gemma 4 (gemma4.py,
+    # whole (weight_utils.py default_weight_loader), in the model dtype (float32 where vLLM
+    # builds them so: _router_total_bits). Gemma 4 (gemma4.py,
     # same in the 0.19.0, 0.20.0, 0.33.0 and 0.34.0 wheels): Gemma4Router.scale /
     # per_expert_scale, the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's
     # layer_scalar buffer
@@ -1148,8 +1155,8 @@ def _layer_addends(spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, s
             (lp.shared_experts - gate - latent) / shard.tp * shared_bits
             + (latent - latent_bias) * shared_bits
             + (gate + latent_bias) * max(shared_bits, bits.kept_bits),
-            lp.router * (router_bits if shard.stored else _router_bits(
-                layer.mlp, router_bits, shard.rules.gate_fp32)),
+            lp.router * router_bits if shard.stored else _router_total_bits(
+                layer.mlp, lp.router, router_bits, shard.rules),
             lp.norms * norms_bits,
             lp.per_layer_input)
 
@@ -1517,22 +1524,24 @@ def _mla_dequantized_kv_b(mixer: object, tp: int) -> float:
 
 
 def made_at_load(spec: ModelSpec, scheme: QuantScheme, layers: range, tp: int,
-                 gate_fp32: bool) -> tuple[int, bool]:
+                 rules: WeightLoadRules) -> tuple[int, str]:
     """What vLLM makes at load in `layers` on one TP rank beyond the checkpoint in `scheme`,
     from one look-up of its bits: the bytes of the 16-bit kv_b_proj copies
     (_mla_dequantized_kv_b), which attention_bytes holds (DeepSeek-V3 (FP8) at TP 8:
-    61 x 2,097,152 x 2 B = 255,852,544 B per GPU), and whether a router is raised to float32
-    (_router_fp32_at_load)."""
+    61 x 2,097,152 x 2 B = 255,852,544 B per GPU), and what of a router it raises to float32
+    under `rules` (_router_fp32_at_load: "router", "router's e_score_correction_bias" or "")."""
     bits = _scheme_bits(spec, scheme)
     return (_mla_kv_b_bytes(spec, bits, layers, tp, copy=True),
-            _router_fp32_at_load(spec, bits, layers, gate_fp32))
+            _router_fp32_at_load(spec, bits, layers, rules))
 
 
 def _router_fp32_at_load(spec: ModelSpec, bits: _SchemeBits, layers: range,
-                         gate_fp32: bool) -> bool:
-    """Whether these weights hold the router of one of `layers` in float32 where the checkpoint,
-    in `bits`, keeps it in 16 bits (_router_bits raises it: MoeMlp.router_fp32, `gate_fp32`),
-    the tensor vLLM makes at load beyond the checkpoint's size. A router the checkpoint holds in
+                         rules: WeightLoadRules) -> str:
+    """What these weights hold in float32 of the router of one of `layers` where the checkpoint,
+    in `bits`, keeps it in fewer bits, the tensor vLLM makes at load beyond the checkpoint's
+    size: "router" where _router_bits raises it whole from 16 bits (MoeMlp.router_fp32,
+    rules.gate_fp32), else "router's e_score_correction_bias" where only its correction bias is
+    (rules.correction_bias_fp32: _router_total_bits), else "". A router the checkpoint holds in
     another format keeps that format here (GGUF's ffn_gate_inp, which llama.cpp stores in
     float32 already; a format a checkpoint lists for it), and a layer without routed experts
     has no router to raise.
@@ -1551,8 +1560,13 @@ def _router_fp32_at_load(spec: ModelSpec, bits: _SchemeBits, layers: range,
     it): one that did is planned as listed, unverified.
     """
     router = _LAYER_COMPONENTS.index("router")
-    return any(_router_bits(spec.layers[i].mlp, bits.layers[i][router], gate_fp32)
-               != bits.layers[i][router] for i in layers)
+    held = [(spec.layers[i].mlp, bits.layers[i][router]) for i in layers]
+    if any(_router_bits(mlp, b, rules.gate_fp32) != b for mlp, b in held):
+        return "router"
+    if rules.correction_bias_fp32 and any(
+            isinstance(mlp, MoeMlp) and mlp.router_bias and b < 32 for mlp, b in held):
+        return "router's e_score_correction_bias"
+    return ""
 
 
 def mla_kv_b_decode_unread_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range,
@@ -1657,6 +1671,19 @@ def _router_bits(mlp: object, router_bits: float, gate_fp32: bool = False) -> fl
     if isinstance(mlp, MoeMlp) and (mlp.router_fp32 or gate_fp32) and router_bits == KEPT_BITS:
         return 32.0
     return router_bits
+
+
+def _router_total_bits(mlp: object, router_params: int, router_bits: float,
+                      rules: WeightLoadRules) -> float:
+    """Bits of one layer's `router_params` router parameters as vLLM holds them (_router_bits),
+    its correction bias in float32 where `rules` say so whatever the gate's (correction_bias_fp32:
+    weight_load.correction_bias_fp32; one bias per routed expert, MoeMlp.router_bias).
+    DeepSeek-V3 (bf16 gate, 58 MoE layers): 58 x (7,168 x 256 x 2 + 256 x 4) B = 212,920,320 B
+    per GPU, 58 x 256 x 2 = 29,696 B more than in bf16."""
+    bits = _router_bits(mlp, router_bits, rules.gate_fp32)
+    if rules.correction_bias_fp32 and isinstance(mlp, MoeMlp) and mlp.router_bias:
+        return (router_params - mlp.num_experts) * bits + mlp.num_experts * 32.0
+    return router_params * bits
 
 
 def expert_padding_factor(hidden: int, mlp: MoeMlp, expert_tp: int,

@@ -126,20 +126,21 @@ def _weights_formula(st: Setup, bind: RankMemory) -> str:
 def _load_time_note(st: Setup, bind: RankMemory) -> str:
     """'; ...' for each tensor vLLM makes (or frees) at load that these weights hold (or
     leave out) and the checkpoint's size (weights_bytes) does not: the 16-bit kv_b_proj copy
-    of a quantized MLA and a router in float32 over the checkpoint's 16 bits
-    (weights.made_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the sparse-MLA top-k
-    buffer (sparse_mla_buffer_bytes), Qwen3-VL's deepstack inputs (deepstack_buffer_bytes),
+    of a quantized MLA and a router (or its e_score_correction_bias) in float32 over the
+    checkpoint's 16 bits (weights.made_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the
+    sparse-MLA top-k buffer (sparse_mla_buffer_bytes), Qwen3-VL's deepstack inputs
+    (deepstack_buffer_bytes),
     GPTQ zero points Marlin frees (weight_load.gptq_zeros_freed_bits), routed experts in MoE
     WNA16's layout (LayoutFacts.load: moe.layout_load); '' where none."""
     spec, r, tp = st.spec, st.facts.r, st.layout.tp
     layers = range(*bind.layers)
     notes = []
-    kv_b, router_fp32 = made_at_load(spec, r.scheme, layers, tp, r.load.gate_fp32)
+    kv_b, fp32_router = made_at_load(spec, r.scheme, layers, tp, r.load)
     if kv_b:
         notes.append(f"attention holds the {gib(kv_b)} 16-bit copy of kv_b_proj "
                      "vLLM makes at load (W_UK_T / W_UV)")
-    if router_fp32:
-        notes.append("router in float32, as vLLM builds it")
+    if fp32_router:
+        notes.append(f"{fp32_router} in float32, as vLLM builds it")
     if spec.model_type in FP32_ROPE_CACHE:
         notes.append("rotary cos/sin cache in float32, as vLLM builds it")
     if spec.mrope:

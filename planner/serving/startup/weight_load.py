@@ -1,9 +1,9 @@
 """How vLLM lays a checkpoint's weights out at load, per release and GPU (WeightLoadRules for
 weights.rank_weights): Gated DeltaNet's in_proj_ba whole on every rank, a latent MoE's split
-fc1_latent_proj, a float32 MoE gate, float32 MXFP4 expert biases, the TRT-LLM bf16 MoE width
-padding, the indexer's wk, and the GPTQ zero points Marlin frees. Not refusals, but read from
-the same loaders (model files, quantization configs, choose_mp_linear_kernel, process_weights_
-after_loading), so kept beside them."""
+fc1_latent_proj, a float32 MoE gate or correction bias, float32 MXFP4 expert biases, the
+TRT-LLM bf16 MoE width padding, the indexer's wk, and the GPTQ zero points Marlin frees. Not
+refusals, but read from the same loaders (model files, quantization configs,
+choose_mp_linear_kernel, process_weights_after_loading), so kept beside them."""
 
 from planner.memo import IdentityMemo
 from planner.model.quant import QuantScheme, stored_format
@@ -28,6 +28,7 @@ from planner.serving.startup.wna16_loaders import (
     plain_loader,
 )
 from planner.serving.vllm_versions import (
+    CORRECTION_BIAS_FP32_FROM,
     DSV4_MTP_BUFFER_DRAFT_ONLY_FROM,
     DSV4_SEQUENCE_PARALLEL_FROM,
     ERNIE_GATE_FP32_FROM,
@@ -55,6 +56,30 @@ def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec) -> bool:
     cc = capability(gpu) if gpu.vendor == "nvidia" else None
     return version < GATE_FP32_OFF_SM90_SM100_FROM or not (
         cc is not None and (cc == 90 or cc // 10 == 10))
+
+
+DEEPSEEK_MOE_TYPES = frozenset({
+    "deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25", "kimi_vl", "glm_moe_dsa",
+})  # fmt: skip
+"""model_types whose MoE layers vLLM builds as deepseek_v2.py DeepseekV2MoE (Kimi K2.5's and
+Kimi-VL's text models: init_vllm_registered_model(architectures=["DeepseekV2ForCausalLM"]),
+kimi_k25.py / kimi_vl.py, 0.19.0 and 0.34.0 wheels; GLM-5 and DeepSeek-V3.2 on 0.34.0 through
+vllm/models/deepseek_v32, which imports it), whose router bias (MoeMlp.router_bias, topk_method
+"noaux_tc") is gate.e_score_correction_bias (vllm_versions.CORRECTION_BIAS_FP32_FROM)."""
+
+
+def correction_bias_fp32(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version` holds this model's MoE gate.e_score_correction_bias in float32
+    whatever the gate's dtype (weights.rank_weights correction_bias_fp32): DeepseekV2MoE's from
+    0.10.2 (vllm_versions.CORRECTION_BIAS_FP32_FROM), Nemotron-H's in every release that builds
+    its MoE (nemotron_h.py NemotronHMoE: `torch.empty(config.n_routed_experts,
+    dtype=torch.float32)`, 0.11.1-0.34.0 wheels, each read). MiniMax-M2 and MiMo-V2-Flash build
+    the whole router in float32 (MoeMlp.router_fp32), ERNIE 4.5 MoE from 0.11.1 (gate_fp32)."""
+    if not spec.is_moe:
+        return False
+    if spec.model_type == "nemotron_h":
+        return True
+    return spec.model_type in DEEPSEEK_MOE_TYPES and version >= CORRECTION_BIAS_FP32_FROM
 
 
 def latent_fc1_split(version: Version) -> bool:
@@ -100,6 +125,7 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         expert_bias_fp32=scheme.key == "mxfp4" and kernel in MXFP4_FP32_BIAS_KERNELS,
         gdn_ba_whole=gdn_ba_whole(spec, scheme, version, gpu),
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
+        correction_bias_fp32=correction_bias_fp32(spec, version),
         expert_pad=expert_padding(spec, scheme, kernel, moe_backend, version, gpu),
         indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM,
         dsv4_mtp_buffer_draft_only=(spec.compressed_attention is not None

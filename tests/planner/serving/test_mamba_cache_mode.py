@@ -38,7 +38,7 @@ One H100, TP=1:
   for Mamba2: num_prefill_checkpoint_blocks), "none" 1
 - KV tokens = int(num_blocks / pages x L) (kv_cache_utils.get_kv_cache_capacity)
 The profile run is the same in every mode (ssd_combined.py computes every chunk's state;
-return_intermediate_states only returns them), so the pool is: 0.27.0's 11,072,113,219 B.
+return_intermediate_states only returns them), so the pool is: 0.27.0's 11,072,107,331 B.
 """
 
 import pytest
@@ -63,8 +63,8 @@ def _plan(version: str, model: str = NANO, tp: int = 1, **engine):
 def test_0_27_0_runs_all_where_prefix_caching_is_asked_a_state_page_per_block() -> None:
     r = _plan("0.27.0", enable_prefix_caching=True)
     assert r.block_size == 2_176
-    assert r.kv_cache_bytes_per_gpu == 11_072_113_219
-    assert r.num_gpu_blocks == 11_072_113_219 // 13_369_344 == 828
+    assert r.kv_cache_bytes_per_gpu == 11_072_107_331
+    assert r.num_gpu_blocks == 11_072_107_331 // 13_369_344 == 828
     # 1 attention group x cdiv(262,144, 2,176) = 121, 4 Mamba groups x 121 = 484: 605 pages
     assert r.max_concurrency == pytest.approx(828 / 605)
     assert r.kv_cache_tokens == 828 * L // 605 == 358_768
@@ -86,9 +86,9 @@ def test_0_26_0_to_0_27_1_keep_prefix_caching_off_for_hybrids_by_default(version
 def test_0_27_0_without_prefix_caching_holds_one_state_page() -> None:
     r = _plan("0.27.0", enable_prefix_caching=False)
     assert r.block_size == 2_096
-    assert r.kv_cache_bytes_per_gpu == 11_072_113_219  # the profile does not move
+    assert r.kv_cache_bytes_per_gpu == 11_072_107_331  # the profile does not move
     # 12,877,824 x 859 = 11,062,050,816; x 860 = 11,074,928,640 is over
-    assert r.num_gpu_blocks == 11_072_113_219 // 12_877_824 == 859
+    assert r.num_gpu_blocks == 11_072_107_331 // 12_877_824 == 859
     # cdiv(262,144, 2,096) = 126 (2,096 x 125 = 262,000) + 4 x 1 = 130 pages
     assert r.kv_cache_tokens == 859 * L // 130 == 1_732_166
 
@@ -121,8 +121,8 @@ def test_0_28_0_turns_prefix_caching_on_in_align() -> None:
 def test_0_34_0_runs_align() -> None:
     r = _plan("0.34.0")
     assert r.block_size == 2_112
-    assert r.kv_cache_bytes_per_gpu == 10_594_482_755
-    # pool 10,594,482,755 B: 12,976,128 x 816 = 10,588,520,448; x 817 = 10,601,496,576 is over
+    assert r.kv_cache_bytes_per_gpu == 10_594_476_867
+    # pool 10,594,476,867 B: 12,976,128 x 816 = 10,588,520,448; x 817 = 10,601,496,576 is over
     assert r.num_gpu_blocks == r.kv_cache_bytes_per_gpu // 12_976_128 == 816
     # cdiv(262,144, 2,112) = 125 (2,112 x 124 = 261,888) + 4 x 3 = 137 pages
     assert r.kv_cache_tokens == 816 * L // 137 == 1_561_383

@@ -45,7 +45,7 @@ def test_nano_ssm_state_in_float16_on_one_h100() -> None:
     # 1,088 x 1,024 B = 6,684,672 B
     half = _plan(NANO, 1, mamba_ssm_cache_dtype="float16")
     assert half.block_size == 1_088
-    assert half.kv_cache_bytes_per_gpu == default.kv_cache_bytes_per_gpu == 10_594_482_755
+    assert half.kv_cache_bytes_per_gpu == default.kv_cache_bytes_per_gpu == 10_594_476_867
     # 6,684,672 x 1,584 = 10,588,520,448; x 1,585 = 10,595,205,120 is over the pool
     assert half.num_gpu_blocks == 1_584
     # pages a request: cdiv(262,144, 1,088) = 241 (1,088 x 240 = 261,120) + 4 x 3 = 253;
@@ -57,7 +57,7 @@ def test_nano_conv_state_in_float32_keeps_the_configs_ssm_dtype() -> None:
     # --mamba-cache-dtype float32, SSM auto (the config's float32): 18,432 x 4 B = 73,728 +
     # 2,097,152 = 2,170,880 B; block 64 x cdiv(2,170,880, 65,536) = 64 x 34 (65,536 x 33 =
     # 2,162,688 is short) = 2,176; 2,176 x 1,024 x 6 = 13,369,344 B a block: 792 blocks
-    # (13,369,344 x 793 = 10,601,889,792 is over 10,594,482,755); cdiv(262,144, 2,176) = 121
+    # (13,369,344 x 793 = 10,601,889,792 is over 10,594,476,867); cdiv(262,144, 2,176) = 121
     # + 12 = 133 pages: int(792 x 262,144 / 133) = 1,561,037
     r = _plan(NANO, 1, mamba_cache_dtype="float32")
     assert (r.block_size, r.num_gpu_blocks, r.kv_cache_tokens) == (2_176, 792, 1_561_037)

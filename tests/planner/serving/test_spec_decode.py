@@ -265,7 +265,9 @@ def test_nemotron_3_super_drafts_an_attention_and_a_moe_layer():
     #     (replicated)
     #   eh_proj 2 x 4,096 x 4,096 / 2 = 16,777,216; 5 norms 20,480
     #   = 1,476,416,000 params x 2 B = 2,952,832,000 B (the MoE-layer copy alone, as planned
-    #   before, missed the attention layer's 35,651,584 B)
+    #   before, missed the attention layer's 35,651,584 B), + 512 x 2 B: the router's
+    #   e_score_correction_bias in float32 (nemotron_h.py NemotronHMoE, dtype=torch.float32;
+    #   the gate itself bf16 on an H100 from 0.17: weight_load.gate_fp32) = 2,952,833,024 B
     # Its KV: the attention layer, 2 x 2 KV heads x 128 x 2 B = 1,024 B per token at TP=1.
     from planner.serving.engine import model_facts
 
@@ -277,7 +279,7 @@ def test_nemotron_3_super_drafts_an_attention_and_a_moe_layer():
                                 layout=ParallelLayout(tp=2), engine=EngineSettings(
                                     max_model_len=32768, num_speculative_tokens=n),
                                 )).weights_bytes_per_gpu
-    assert weights(1) - weights(0) == 2_952_832_000
+    assert weights(1) - weights(0) == 2_952_832_000 + 512 * 2 == 2_952_833_024
 
 
 def test_an_mtp_draft_the_checkpoint_excludes_stays_16_bit():

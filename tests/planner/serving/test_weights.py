@@ -337,7 +337,9 @@ def test_nemotron_h_gate_in_float32_off_hopper_and_blackwell():
     # float32 unless a specialized router kernel runs: CUDA capability 9.0 or 10.x
     # (gate_linear.py; vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM); a float32 ReplicatedLinear
     # on every GPU before. Nemotron-3-Nano (bf16): 23 MoE layers x (2,688 x 128 + 128 bias) =
-    # 7,916,416 router parameters on every rank, 15,832,832 B more in float32.
+    # 7,916,416 router parameters on every rank; the bias (e_score_correction_bias) is float32
+    # on every GPU (weight_load.correction_bias_fp32), so the float32 gate holds 23 x 2,688 x
+    # 128 x 2 B = 15,826,944 B more.
     spec = _catalog_spec("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
     v34, v16 = (0, 34, 0), (0, 16, 0)
     assert [weight_load.gate_fp32(spec, v, GPU_PRESETS[gpu]) for v, gpu in (
@@ -349,7 +351,59 @@ def test_nemotron_h_gate_in_float32_off_hopper_and_blackwell():
                              layout=ParallelLayout(tp=2),
                              engine=EngineSettings(max_model_len=4096)))
         weights[gpu] = p.per_gpu[0].weights_bytes
-    assert weights["a100-80gb"] - weights["h100-sxm"] == 7_916_416 * 2 == 15_832_832
+    assert weights["a100-80gb"] - weights["h100-sxm"] == 23 * 2688 * 128 * 2 == 15_826_944
+
+
+def test_correction_bias_in_float32_whatever_the_gate():
+    # vLLM deepseek_v2.py DeepseekV2MoE (topk_method "noaux_tc"): gate.e_score_correction_bias
+    # = nn.Parameter(torch.empty(n_routed_experts)), the model dtype, in the 0.9.1-0.10.1
+    # wheels; torch.empty(..., dtype=torch.float32) from 0.10.2 (0.10.2-0.34.0 read:
+    # vllm_versions.CORRECTION_BIAS_FP32_FROM), beside a gate in the model dtype. A plain
+    # Parameter: whole on every rank, TP or EP. deepseek-ai/DeepSeek-V3 (FP8, the gate kept
+    # bf16): 61 layers - first_k_dense_replace 3 = 58 MoE layers x 256 experts, hidden 7,168:
+    #   bf16 bias: 58 x (7,168 x 256 + 256) x 2 B = 212,890,624 B
+    #   fp32 bias: 58 x (7,168 x 256 x 2 + 256 x 4) B = 212,920,320 B, 58 x 256 x 2 = 29,696 more
+    v3 = _catalog_spec("deepseek-ai/DeepSeek-V3")
+    fp8 = checkpoint_scheme(v3)
+    assert [weight_load.correction_bias_fp32(v3, v) for v in (
+        (0, 10, 1), (0, 10, 2), (0, 34, 0))] == [False, True, True]
+    fp32 = WeightLoadRules(correction_bias_fp32=True)
+    for layout in (ParallelLayout(tp=8), ParallelLayout(tp=8, ep=True),
+                   ParallelLayout(tp=4, dp=2, ep=True)):
+        assert {r.router_bytes for r in rank_weights(v3, fp8, layout, rules=fp32)} == {
+            212_920_320}
+        assert {r.router_bytes for r in rank_weights(v3, fp8, layout)} == {212_890_624}
+    # PP splits it by layer like the gate: the stages' rank 0 hold 212,920,320 B between them
+    stages = rank_weights(v3, fp8, ParallelLayout(tp=4, pp=2), rules=fp32)
+    assert stages[0].router_bytes + stages[4].router_bytes == 212_920_320
+    # the checkpoint as stored (weights_bytes) keeps the planned 2 B
+    assert weights_bytes(v3, fp8).router_bytes == 212_890_624
+    # the plan: 29,696 B more weights per GPU on 0.10.2 than 0.10.1, named in the weights term
+    weights, said = {}, {}
+    for version in ("0.10.1", "0.10.2"):
+        p = plan(PlanRequest(model=v3, cluster=preset_cluster("h200", 8),
+                             layout=ParallelLayout(tp=8),
+                             engine=EngineSettings(vllm_version=version, max_model_len=4096)))
+        weights[version] = p.per_gpu[0].weights_bytes
+        said[version] = "router's e_score_correction_bias in float32, as vLLM builds it" in (
+            next(t.formula for t in p.terms if t.key == "weights"))
+    assert weights["0.10.2"] - weights["0.10.1"] == 29_696
+    assert said == {"0.10.1": False, "0.10.2": True}
+    # Nemotron-H (nemotron_h.py NemotronHMoE, every wheel 0.11.1-0.34.0: dtype=torch.float32)
+    # with its gate in bf16 (0.34.0 on an H100: weight_load.gate_fp32): Nemotron-3-Super FP8,
+    # 40 MoE layers x (4,096 x 512 x 2 + 512 x 4) B = 167,854,080 B per GPU (167,813,120 with
+    # a bf16 bias). A float32 router (MiniMax-M2's, MoeMlp.router_fp32) holds its bias in
+    # float32 already: 62 x (3,072 x 256 + 256) x 4 B = 195,098,624 B with the rule or without.
+    nemotron = _catalog_spec("nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
+    rules = weight_load.weight_load_rules(nemotron, checkpoint_scheme(nemotron), None,
+                                          (0, 34, 0), GPU_PRESETS["h100-sxm"])
+    assert not rules.gate_fp32 and rules.correction_bias_fp32
+    assert rank_weights(nemotron, checkpoint_scheme(nemotron), ParallelLayout(tp=4),
+                        rules=rules)[0].router_bytes == 167_854_080
+    minimax = _catalog_spec("MiniMaxAI/MiniMax-M2.5")
+    assert {rank_weights(minimax, checkpoint_scheme(minimax), ParallelLayout(tp=4),
+                         rules=WeightLoadRules(correction_bias_fp32=flag))[0].router_bytes
+            for flag in (False, True)} == {195_098_624}
 
 
 def test_bf16_experts_padded_for_flashinfer_trtllm_on_datacenter_blackwell():
@@ -443,8 +497,10 @@ def test_sparse_mla_topk_indices_buffer_on_every_rank():
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
                          layout=ParallelLayout(tp=8),
                          engine=EngineSettings(max_model_len=4096, max_num_batched_tokens=8192)))
-    assert p.per_gpu[0].weights_bytes - rank_weights(spec, fp8, ParallelLayout(tp=8))[0] \
-        .total_bytes == 67_108_864
+    # (the plan's release holds the router's correction bias in float32: its rules here too)
+    assert p.per_gpu[0].weights_bytes - rank_weights(
+        spec, fp8, ParallelLayout(tp=8),
+        rules=WeightLoadRules(correction_bias_fp32=True))[0].total_bytes == 67_108_864
     # with the MTP draft (--speculative-config method mtp), its one layer allocates its own
     # (deepseek_mtp.py DeepSeekMultiTokenPredictorLayer, 0.24.0; deepseek_v32/nvidia/mtp.py,
     # 0.34.0) on the stage that holds the draft, the last: 2 x 67,108,864 = 134,217,728 B there

@@ -66,15 +66,18 @@ def test_the_formula_names_what_vllm_makes_or_frees_at_load() -> None:
     # the 16-bit kv_b_proj copy (mla_attention.py process_weights_after_loading) 61 layers x
     # 512 x 128 / 8 heads x (128 + 128) x 2 B = 255,852,544 B = 0.238 GiB, and the top-k
     # buffer (deepseek_v2.py DeepseekV2Model.__init__) 8,192 batched tokens x index_topk 2,048
-    # x 4 B. MiniMax-M2.5's router in float32 (minimax_m2.py params_dtype=torch.float32),
-    # gpt-oss-20b's rotary cache in float32 (gpt_oss.py get_rope(dtype=torch.float32)), and
-    # Qwen2.5-7B as GPTQ int4 on an RTX 4090 on vLLM 0.33 without the zero points Marlin frees
-    # (mixed_precision/marlin.py); Llama-3.1-70B in BF16 says none of them.
+    # x 4 B, between them its router's e_score_correction_bias in float32 (deepseek_v2.py
+    # DeepseekV2MoE, dtype=torch.float32 from 0.10.2). MiniMax-M2.5's router in float32
+    # (minimax_m2.py params_dtype=torch.float32), gpt-oss-20b's rotary cache in float32
+    # (gpt_oss.py get_rope(dtype=torch.float32)), and Qwen2.5-7B as GPTQ int4 on an RTX 4090
+    # on vLLM 0.33 without the zero points Marlin frees (mixed_precision/marlin.py);
+    # Llama-3.1-70B in BF16 says none of them.
     cases = (
         ("deepseek-ai/DeepSeek-V3.2", "h200", 8, {}, (
             "; attention holds the 0.24 GiB 16-bit copy of kv_b_proj vLLM makes at load "
-            "(W_UK_T / W_UV); buffers: the top-k indices vLLM allocates at init, 8,192 batched "
-            "tokens x 2,048 x 4 B)")),
+            "(W_UK_T / W_UV); router's e_score_correction_bias in float32, as vLLM builds it; "
+            "buffers: the top-k indices vLLM allocates at init, 8,192 batched tokens x 2,048 x "
+            "4 B)")),
         ("MiniMaxAI/MiniMax-M2.5", "h200", 4, {}, "; router in float32, as vLLM builds it)"),
         ("openai/gpt-oss-20b", "a100-80gb", 1, {},
          "; rotary cos/sin cache in float32, as vLLM builds it)"),
