@@ -66,7 +66,12 @@ from planner.model.attention import cdiv
 from planner.model.attention.kvformat import KvBytes
 from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
-from planner.serving.engine import EngineSettings, StateRules, sparse_mla_kv
+from planner.serving.engine import (
+    EngineSettings,
+    StateRules,
+    default_max_model_len,
+    sparse_mla_kv,
+)
 from planner.serving.layout import moe_wna16_fallback
 from planner.serving.mxfp4 import mxfp4_on_marlin
 from planner.serving.plan import (
@@ -821,10 +826,14 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     # the load rules on this layout, and whether its experts fall back to MoE WNA16 (False
     # for a dense model), as the plan's weights read them (plan.moe.load_on_layout); the
     # rules the plan's Resolved cached where the slowest GPU is its sizing GPU
-    # (weight_load_rules' memo: the plan itself is not at hand here, only its PlanSummary)
+    # (weight_load_rules' memo: the plan itself is not at hand here, only its PlanSummary),
+    # at the plan's length: the one given, else the release's start (plan.derive), which a
+    # model whose rotary cache grows with it holds (long_len.rope_cache_positions)
+    version = device.rules.version
     load, wna16 = load_on_layout(
-        weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu,
-                          mxfp4_on_marlin(s, device.gpu.vendor), s.max_model_len or 0,
+        weight_load_rules(spec, scheme, s.moe_backend, version, device.gpu,
+                          mxfp4_on_marlin(s, device.gpu.vendor),
+                          s.max_model_len or default_max_model_len(spec, version),
                           video_pruned(spec, s)),
         spec, layout, scheme, s.vllm_version, request.cluster.vendor)
     gpn = request.cluster.gpus_per_node

@@ -15,10 +15,14 @@ from functools import cache
 import pytest
 
 from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed import _context
+from planner.serving.speed import stages as speed_stages
+from planner.serving.speed.coefficients import FITTED
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.weights import rope_cache_reach
 
@@ -235,3 +239,42 @@ def test_the_reach_is_the_fewest_rows_of_the_models_caches() -> None:
     assert rope_cache_reach(_spec("MiniMaxAI/MiniMax-M2.5"), 1, 262_144) == 262_144
     assert rope_cache_reach(catalog_spec("Qwen/Qwen3-VL-32B-Instruct"), 4) == 262_144 * 4
     assert rope_cache_reach(catalog_spec("nvidia/Nemotron-H-56B-Base-8K")) == 0
+
+
+def test_the_speed_model_holds_minimax_m2s_cache_at_the_plans_length(ref_config,
+                                                                     monkeypatch) -> None:
+    # The speed model weighs each rank by the plan's weights (speed.stages._rank_weights picks
+    # the busiest rank by them) under the plan's load rules, rope_cache_positions included:
+    # at the length the plan resolves, the one given, else the release's start (the window's
+    # start, plan.derive). MiniMax-M2.5 (max_position_embeddings 196,608, rotary_dim 64, bf16)
+    # on 8 H200s at TP 8, its cache 262,144 x 64 x 2 B = 33,554,432 B (not 196,608 x 64 x 2 B
+    # = 25,165,824) both where --max-model-len 262,144 is given under
+    # VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 and where none is given and the config's model_max_length
+    # 262,144 sets vLLM's start (config/model.py _get_and_verify_max_len: model_max_length
+    # replaces the length keys), which the speed model read as 196,608 rows before.
+    config, quant = ref_config("MiniMaxAI__MiniMax-M2.5")
+    held = []
+
+    def spy(*args, **kwargs):
+        held.append(rank_weights(*args, **kwargs))
+        return held[-1]
+
+    rank_weights = speed_stages.rank_weights
+    monkeypatch.setattr(speed_stages, "rank_weights", spy)
+    for name, cfg, engine in (
+            ("given", config, EngineSettings(max_model_len=262_144,
+                                             allow_long_max_model_len=True)),
+            ("model_max_length", {**config, "model_max_length": 262_144}, EngineSettings())):
+        # a spec of its own: the speed model's memos, keyed by the spec object, start empty
+        request = PlanRequest(model=parse_model_config(cfg, quant, name=name),
+                              cluster=preset_cluster("h200", 8, 1), layout=ParallelLayout(tp=8),
+                              engine=engine)
+        p = plan(request)
+        [weights] = [t for t in p.terms if t.key == "weights"]
+        held.clear()
+        _context(request, FITTED, p.max_num_batched_tokens)
+        [ranks] = held
+        assert p.max_model_len == 262_144
+        assert int(weights.inputs["rope_cache_bytes"]) == 262_144 * 64 * 2 == 33_554_432
+        assert {r.rope_cache_bytes for r in ranks} == {33_554_432}
+        assert [r.total_bytes for r in ranks] == [g.weights_bytes for g in p.per_gpu]
