@@ -43,6 +43,15 @@ init_state("audit" if gpu_present() else "preset")
 # a metric's figure in a column under 140 px at 1.75rem, not 2.25rem, whole, and its label
 # on two lines, not cut ("Output tokens…", "Tokens/s per r…" at 1024 px), each such label two
 # lines tall so the figures of a row stay level
+# a launch command's line (ui.format.shell_block: an option a line) longer than its block, an
+# --hf-overrides JSON, wrapped (st.code's wrap_lines), not scrolled sideways at 1280 px, its
+# continuation 4ch in under its option (a hanging indent: at the block's left edge it read as
+# a line of its own; an inline block a line, as wide as the block: a block-level one made the
+# text a copy reads, innerText, a blank line between lines); a word longer than the line (a
+# JSON typed without blanks) broken anywhere
+# a typed value's refusal under its field (ui.state.typed_input) in a compact box, 14 px with
+# 0.5 x 0.75rem of padding, its quoted value broken anywhere: in a 170 px column the warning's
+# 16 px and 1rem padding wrapped a malformed JSON's refusal a few characters a line
 # a field's help icon ("?") 0.25rem clear of its label, which wraps before it: a label that
 # filled its column ran into it ("Batched tokens?" and "...extensible KV?" at 1024 px, "Output
 # tokens?" at 1280; a row's fields stay level at the bottom where a label wraps)
@@ -65,6 +74,12 @@ st.html("<style>[data-testid=stMainBlockContainer] {padding-top: 4rem} "
         ":is([data-testid=stCheckbox], [data-testid=stButton], [data-testid=stDownloadButton]) "
         ":is(.stMarkdownEllipsis, .stMarkdownEllipsis p) "
         "{white-space: normal} "
+        "[data-testid=stCode] code.language-bash > span {display: inline-block; width: 100%; "
+        "box-sizing: border-box; padding-left: 4ch; text-indent: -4ch; "
+        "overflow-wrap: anywhere} "
+        "[class*=st-key-refused-] [data-testid=stAlertContainer] {padding: 0.5rem 0.75rem} "
+        "[class*=st-key-refused-] [data-testid=stMarkdownContainer] {font-size: 0.875rem; "
+        "overflow-wrap: anywhere} "
         "[data-testid=stWidgetLabel] > div:has(> [data-testid=stTooltipIcon]) "
         "{padding-left: 0.25rem} "
         "[data-testid=stMetric] {container-type: inline-size} "

@@ -81,6 +81,7 @@ from ui.state import (
     processor_kwargs,
     set_state,
     state,
+    typed_input,
 )
 
 _REPLACED_KEY = "settle.replaced"
@@ -271,16 +272,16 @@ def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
     name, method, tokens, *accept = (
         st.columns([1.6, 1, 1, 1.2] if drafts else 3, vertical_alignment="bottom") if one_row
         else (st,) * 4)
-    name.text_input(LABELS["speculative_model"], placeholder="org/drafter-EAGLE3",
-                    help="a separate EAGLE-3 drafter checkpoint's repo id, read from the hub "
-                    "as the Model page's model is (vLLM --speculative-config method eagle3, "
-                    "the CLI's --speculative-model): a Llama-style head (llama_eagle3.py) "
-                    "of the target's width, vLLM 0.17 on. Its weights join the last pipeline "
-                    "stage's GPUs and its attention layers the KV cache; the speed figures "
-                    "model its drafts at a mean acceptance length you give, else decode "
-                    "without them. A model or release vLLM refuses it for is that plan's "
-                    "error, in vLLM's words",
-                    **bind(page, "speculative_model"))
+    typed_input(name.text_input, LABELS["speculative_model"], placeholder="org/drafter-EAGLE3",
+                help="a separate EAGLE-3 drafter checkpoint's repo id, read from the hub "
+                "as the Model page's model is (vLLM --speculative-config method eagle3, "
+                "the CLI's --speculative-model): a Llama-style head (llama_eagle3.py) "
+                "of the target's width, vLLM 0.17 on. Its weights join the last pipeline "
+                "stage's GPUs and its attention layers the KV cache; the speed figures "
+                "model its drafts at a mean acceptance length you give, else decode "
+                "without them. A model or release vLLM refuses it for is that plan's "
+                "error, in vLLM's words",
+                under=st, **bind(page, "speculative_model"))
     if drafter and not one_row:  # the options' column cuts a repo id at 17 characters
         st.caption(md_escape(state().speculative_model))
     if drafter:
@@ -289,14 +290,15 @@ def drafter_inputs(page: str, count: bool, one_row: bool = False) -> None:
                          **bind(page, "speculative_method"))
     if count or drafter:
         # no widget bounds: the state refuses an out-of-range number aloud
-        tokens.number_input(
+        typed_input(
+            tokens.number_input,
             ("Draft tokens" if drafter else LABELS["num_speculative_tokens"]) + " (0: off)",
             step=1, help="draft tokens per step: the drafter's (vLLM's num_speculative_tokens"
             ", which it needs with a drafter), else MTP speculative decoding with the model's "
             "own MTP layers (vLLM --speculative-config method mtp), whose weights and KV cache "
             "layers (and, on hybrid models, wider state pages) it adds; the speed figures "
             "model the drafts at a mean acceptance length you give, else decode without them",
-            **bind(page, "num_speculative_tokens"))
+            under=st, **bind(page, "num_speculative_tokens"))
     if drafts:
         acceptance_input(accept[0], page)
 
@@ -308,9 +310,9 @@ def acceptance_input(container, page: str) -> None:
     under 1 aloud, and one over k + 1 is replaced by none in the planner's words
     (_settle_acceptance)."""
     k = state().num_speculative_tokens
-    container.number_input(
-        LABELS["spec_acceptance_length"], value=None, step=0.1, format="%.2f",
-        placeholder="none",
+    typed_input(
+        container.number_input, LABELS["spec_acceptance_length"], value=None, step=0.1,
+        format="%.2f", placeholder="none",
         help=f"the tokens each request's step emits on average, 1 to {k + 1} at "
         f"{counted(k, 'draft token')} (the bonus token included): vLLM's logged \"Mean acceptance "
         "length\" (its SpecDecoding metrics line, 1 + accepted / drafts; CLI: "
@@ -318,7 +320,7 @@ def acceptance_input(container, page: str) -> None:
         "TPOT = (verify step of k + 1 tokens a request + k drafter passes) / it; the "
         "drafter's timing is unvalidated (no speculative-decoding rows in the calibration "
         "data). Empty: decode without the drafter, as before",
-        **bind(page, "spec_acceptance_length"))
+        under=st, **bind(page, "spec_acceptance_length"))
 
 
 def runner_choices() -> list[str]:
@@ -404,14 +406,14 @@ def mamba_paging_inputs(page: str, modes: tuple[str, ...], block: bool, prefix: 
                            "on ignore the flag: a warning quotes vLLM where it changes or "
                            "drops the mode", **bind(page, "mamba_cache_mode"))
     if block:
-        block_box.number_input(f"{LABELS['mamba_block_size']} (empty: vLLM's)", value=None,
-                               step=8, min_value=1, placeholder="not passed",
-                               help="vLLM --mamba-block-size: in Mamba cache mode all, the "
-                               "attention block is a multiple of it in place of the model's "
-                               "Mamba chunk, so each request holds a state page per block; no "
-                               "effect in align; vLLM refuses it without prefix caching "
-                               "(hybrids before 0.28 by default), the plan's error in its "
-                               "words", **bind(page, "mamba_block_size"))
+        typed_input(block_box.number_input, f"{LABELS['mamba_block_size']} (empty: vLLM's)",
+                    value=None, step=8, min_value=1, placeholder="not passed",
+                    help="vLLM --mamba-block-size: in Mamba cache mode all, the "
+                    "attention block is a multiple of it in place of the model's "
+                    "Mamba chunk, so each request holds a state page per block; no "
+                    "effect in align; vLLM refuses it without prefix caching "
+                    "(hybrids before 0.28 by default), the plan's error in its "
+                    "words", under=st, **bind(page, "mamba_block_size"))
 
 
 def state_dtypes_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:
@@ -672,32 +674,34 @@ def mm_limit_inputs(page: str, modalities: Iterable[str], one_row: bool = False)
               else [st] * len(modalities))
     for place, modality in zip(places, modalities, strict=True):
         field = MM_LIMIT_FIELDS[modality]
-        place.number_input(
-            LABELS[field], value=None, step=1, placeholder=f"vLLM's {MM_LIMIT_PER_PROMPT}",
+        typed_input(
+            place.number_input, LABELS[field], value=None, step=1,
+            placeholder=f"vLLM's {MM_LIMIT_PER_PROMPT}",
             help=f"vLLM --limit-mm-per-prompt '{{\"{modality}\": N}}': the most {modality} "
             f"items a request may carry (empty: vLLM's {MM_LIMIT_PER_PROMPT}). 0 takes the "
             "modality out of the encoder profile; every modality of the tower at 0 serves the "
             "model text-only, as Language model only. A count above 0 (planned from vLLM "
             f"{version_label(LIMITS_READ_FROM)}) caps the profile's dummy items at "
             "max_num_seqs x the count",
-            **bind(page, field))
+            under=st, **bind(page, field))
 
 
 def hf_overrides_input(page: str) -> None:
     """The HF overrides field (link key hfov): vLLM --hf-overrides as the CLI takes it, applied
     to every model's config (ui.context.model_spec) and passed in each command; a value the
-    CLI refuses is refused aloud in its words (pop_refusals), the field put back."""
-    st.text_input(LABELS["hf_overrides"], placeholder="none",
-                  help="vLLM --hf-overrides, a JSON object of config.json keys set before "
-                  f"planning, limited to {', '.join(HF_OVERRIDE_KEYS)}: e.g. a YaRN block to "
-                  "serve Qwen3 past its 40,960 tokens: {\"rope_scaling\": {\"rope_type\": "
-                  "\"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 32768, "
-                  "\"rope_theta\": 1000000}, \"max_position_embeddings\": 131072} (from "
-                  "vLLM 0.30 the yarn block alone does not lengthen the derived max_model_len); "
-                  "for a model whose config.json has a text_config (Qwen3-VL, Qwen3.5), the "
-                  "same keys under it: {\"text_config\": {...}}. The derived context and the "
-                  "rotary cache follow it, and the command passes it",
-                  **bind(page, "hf_overrides"))
+    CLI refuses is refused aloud in its words under the field, which keeps the text typed
+    (typed_input)."""
+    typed_input(st.text_input, LABELS["hf_overrides"], placeholder="none",
+                help="vLLM --hf-overrides, a JSON object of config.json keys set before "
+                f"planning, limited to {', '.join(HF_OVERRIDE_KEYS)}: e.g. a YaRN block to "
+                "serve Qwen3 past its 40,960 tokens: {\"rope_scaling\": {\"rope_type\": "
+                "\"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 32768, "
+                "\"rope_theta\": 1000000}, \"max_position_embeddings\": 131072} (from "
+                "vLLM 0.30 the yarn block alone does not lengthen the derived max_model_len); "
+                "for a model whose config.json has a text_config (Qwen3-VL, Qwen3.5), the "
+                "same keys under it: {\"text_config\": {...}}. The derived context and the "
+                "rotary cache follow it, and the command passes it",
+                **bind(page, "hf_overrides"))
 
 
 def processor_keys_offered(specs: Iterable[ModelSpec]) -> tuple[str, ...]:
@@ -732,12 +736,12 @@ def processor_inputs(page: str, keys: Iterable[str]) -> None:
                          "profiled first, is unchanged)", **bound)
         elif key == "max_patches":
             low, high = MAX_PATCHES_RANGE
-            st.number_input(f"{PROCESSOR_LABELS[key]} (empty: {LLAMA4_MAX_TILES})", value=None,
-                            step=1, placeholder=f"the processor's {LLAMA4_MAX_TILES}",
-                            help="vLLM --mm-processor-kwargs max_patches: the tiles of Llama "
-                            f"4's largest image, {low} to {high:,}; it sets the encoder "
-                            "profile's dummy images (activation term) and the tower LoRA's "
-                            "tokens per item", **bound)
+            typed_input(st.number_input, f"{PROCESSOR_LABELS[key]} (empty: {LLAMA4_MAX_TILES})",
+                        value=None, step=1, placeholder=f"the processor's {LLAMA4_MAX_TILES}",
+                        help="vLLM --mm-processor-kwargs max_patches: the tiles of Llama "
+                        f"4's largest image, {low} to {high:,}; it sets the encoder "
+                        "profile's dummy images (activation term) and the tower LoRA's "
+                        "tokens per item", **bound)
         else:
             tokens = (GEMMA3_PAN_AND_SCAN_CROPS + 1) * GEMMA3_IMAGE_TOKENS
             st.checkbox(PROCESSOR_LABELS[key], help="vLLM --mm-processor-kwargs "

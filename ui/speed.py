@@ -12,7 +12,7 @@ from planner.text import counted, md_escape
 from ui import format as fmt
 from ui.charts import speed_vs_concurrency
 from ui.context import app_words
-from ui.state import LABELS, bind, state
+from ui.state import LABELS, bind, state, typed_input
 from ui.tables import terms_table
 
 _MAX_CURVE_POINTS = 12
@@ -26,16 +26,16 @@ def load_controls(container, page: str = "plan") -> None:
     a, b, c = container.columns(3, vertical_alignment="bottom", gap="xsmall")
     # no widget bounds (a browser refuses an out-of-range value silently): the state refuses
     # it aloud (ui.state.AppState's limits)
-    a.number_input(LABELS["input_len"], step=256,
-                   help="prompt tokens per request (speed figures)",
-                   **bind(page, "input_len"))
-    b.number_input(LABELS["output_len"], step=256,
-                   help="generated tokens per request (speed figures)",
-                   **bind(page, "output_len"))
-    c.number_input(LABELS["concurrency"], step=1,
-                   help="requests in flight; capped at what the KV cache holds and at "
-                   "max_num_seqs",
-                   **bind(page, "concurrency"))
+    typed_input(a.number_input, LABELS["input_len"], step=256,
+                help="prompt tokens per request (speed figures)",
+                under=container, **bind(page, "input_len"))
+    typed_input(b.number_input, LABELS["output_len"], step=256,
+                help="generated tokens per request (speed figures)",
+                under=container, **bind(page, "output_len"))
+    typed_input(c.number_input, LABELS["concurrency"], step=1,
+                help="requests in flight; capped at what the KV cache holds and at "
+                "max_num_seqs",
+                under=container, **bind(page, "concurrency"))
 
 
 def arrival_control(container, page: str = "plan", *, compact: bool = False) -> None:
@@ -68,13 +68,13 @@ def objective_controls(container, page: str = "plan") -> None:
     # a short label: "TPOT target (ms, throughput ranking)" took two lines in the Report
     # page's narrower column at 1280 px, its field below the others. No widget bounds: with
     # min_value 0.1, 0.05 typed in was dropped without a word; the state refuses it aloud
-    right.number_input(LABELS["tpot_target_ms"], value=None,
-                       step=5.0, placeholder="none",
-                       disabled=state().sweep_objective != "throughput",
-                       help="ranking by highest throughput only: rows whose time per output "
-                       "token meets it rank first, each at the concurrency with the most "
-                       "tokens/s within it",
-                       **bind(page, "tpot_target_ms"))
+    typed_input(right.number_input, LABELS["tpot_target_ms"], value=None,
+                step=5.0, placeholder="none",
+                disabled=state().sweep_objective != "throughput",
+                help="ranking by highest throughput only: rows whose time per output "
+                "token meets it rank first, each at the concurrency with the most "
+                "tokens/s within it",
+                under=container, **bind(page, "tpot_target_ms"))
 
 
 def speed_metrics(est: SpeedEstimate, cols: list) -> None:

@@ -96,6 +96,8 @@ _BLANK_MODEL = "a model is a Hugging Face repo id such as Qwen/Qwen3-8B, not bla
 _STATE_KEY = "app_state"
 _MESSAGES_KEY = "app_state_messages"
 _REFUSED_KEY = "app_state_refused"
+_FIELD_REFUSED_KEY = "app_state_field_refused"
+_TYPED_KEY = "app_state_typed"
 _KEPT_KEY = "app_state_kept"
 
 
@@ -883,9 +885,51 @@ def pop_messages() -> list[str]:
 
 
 def pop_refusals() -> list[str]:
-    """Messages about values typed into a widget that the state refused (each shown once,
-    at the top of the page, so the field the user just typed in is not silently reset)."""
+    """Messages about values chosen in a widget other than a typed_input field that the state
+    refused (each shown once, at the top of the page, the widget put back)."""
     return st.session_state.pop(_REFUSED_KEY, [])
+
+
+def _settle_refusal(key: str) -> None:
+    """Widget `key` holds a value taken, or seeded from the state again: nothing to say
+    under it."""
+    st.session_state.get(_FIELD_REFUSED_KEY, {}).pop(key, None)
+
+
+def _refuse(key: str, label: str, value: Any, why: str, kept: Any) -> None:
+    """Note widget `key`'s refused value: its field's label, the value, the reason and the
+    value kept ("Input tokens = ... refused: .... Kept 1,024."). A typed_input field keeps
+    what was typed, to correct, the refusal shown under it; another widget goes back to
+    `kept`, the refusal at the page's top (pop_refusals)."""
+    message = f"{label} = {_shown(value)} refused: {why}. Kept {_shown(kept)}."
+    if key in st.session_state.get(_TYPED_KEY, ()):
+        st.session_state.setdefault(_FIELD_REFUSED_KEY, {})[key] = (message, kept)
+    else:
+        st.session_state[_REFUSED_KEY] = [message]
+        st.session_state[key] = kept
+
+
+def typed_input(widget: Callable[..., Any], label: str, *, under: Any = None,
+                **options: Any) -> Any:
+    """A field the user types in (`widget`: a container's number_input, text_input or
+    multiselect, its `options` holding bind's, keep's or bind_processor_kwarg's key), the
+    refusal of the value it shows as a warning right under it, in `under` (a container
+    holding the field's row: in a narrow column the message wraps a few words a line) or
+    else the field's own container; returned: the value in force (the one kept where the
+    field shows a refused one). The field keeps what was typed so it can be corrected: the
+    refusal was shown at the page's top and the field put back, emptied where nothing was
+    kept (a malformed --hf-overrides JSON), the text lost and the message far from it."""
+    key = options["key"]
+    st.session_state.setdefault(_TYPED_KEY, set()).add(key)
+    value = widget(label, **options)
+    refusal = st.session_state.get(_FIELD_REFUSED_KEY, {}).get(key)
+    if refusal is None:
+        return value
+    # in a container app.py styles (compact: in the Plan page's options column, 170 px wide
+    # at 1280 px, a malformed JSON's refusal ran 22 lines of four words)
+    with (under or widget.__self__).container(key=f"refused-{key}"):
+        st.warning(refusal[0])
+    return refusal[1]
 
 
 def sync_query_params() -> None:
@@ -960,6 +1004,7 @@ def bind(page: str, field: str, then: Callable[[], None] | None = None,
     key = f"{page}.{field}"
     if key not in st.session_state:
         st.session_state[key] = _widget_value(getattr(state(), field), seed)
+        _settle_refusal(key)
     return {"key": key, "on_change": _commit, "args": (key, field, then, seed)}
 
 
@@ -969,26 +1014,19 @@ def _widget_value(value: Any, seed: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _refuse(label: str, value: Any, exc: ValidationError, kept: Any) -> None:
-    """Note a widget's refused value for pop_refusals: its field's label, the value, the
-    state's reason and the value kept ("input_len = ... refused: .... Kept 1,024.")."""
-    st.session_state[_REFUSED_KEY] = [
-        f"{label} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
-
-
 def _commit(key: str, field: str, then: Callable[[], None] | None = None,
             seed: Any = None) -> None:
     """on_change callback: copy a widget's value into the state, then run `then`; a refused
-    value is noted (pop_refusals) and the widget goes back to the state's value (`seed`
-    where that is None: bind)."""
+    value is noted (typed_input shows why under the field, which keeps it to correct) and the
+    state keeps its value (`seed` where that is None: bind)."""
     value = st.session_state[key]
     try:
         setattr(state(), field, value)
     except ValidationError as exc:
-        kept = _widget_value(getattr(state(), field), seed)
-        _refuse(field_label(field), value, exc, kept)
-        st.session_state[key] = kept
+        _refuse(key, field_label(field), value, reason(exc),
+                _widget_value(getattr(state(), field), seed))
         return
+    _settle_refusal(key)
     taken = getattr(state(), field)
     if taken is not None and _widget_value(taken, seed) != value:
         # the widget shows the value as the state took it: the Compare picker's model typed
@@ -1020,10 +1058,11 @@ def bind_processor_kwarg(page: str, key: str) -> dict[str, Any]:
     --mm-processor-kwargs (link key mmkw), as bind binds a field: seeded from the state, and on
     change the state's JSON with the key set, or left out where the field is emptied or the
     box unticked (the processor's default); a value the CLI refuses is refused aloud in its
-    words (pop_refusals) and the field goes back to the value kept."""
+    words under the field (typed_input), the state keeping its value."""
     widget = f"{page}.mm_processor_kwargs.{key}"
     if widget not in st.session_state:
         st.session_state[widget] = _processor_kwarg(key)
+        _settle_refusal(widget)
     return {"key": widget, "on_change": _commit_processor_kwarg, "args": (widget, key)}
 
 
@@ -1036,9 +1075,9 @@ def _commit_processor_kwarg(widget: str, key: str) -> None:
     try:
         state().mm_processor_kwargs = processor_kwargs_text(tuple(kwargs.items()))
     except ValidationError as exc:
-        kept = _processor_kwarg(key)
-        _refuse(PROCESSOR_LABELS[key], value, exc, kept)
-        st.session_state[widget] = kept
+        _refuse(widget, PROCESSOR_LABELS[key], value, reason(exc), _processor_kwarg(key))
+        return
+    _settle_refusal(widget)
 
 
 def mm_limit_counts() -> dict[str, int]:
@@ -1079,10 +1118,11 @@ def keep(key: str, default: Any, limits: tuple[float, float] | None = None,
     page is left, so the session keeps the value the user gave (an on_change callback) and
     seeds the widget from it on return; an input never changed starts at `default` again.
     `limits` (low, high), for a number field `name`d so: a value outside them is refused aloud
-    (pop_refusals) and the field goes back to the value kept, as for a state field (_commit);
+    and the value kept, as for a state field (_commit, _refuse);
     as widget bounds a browser refused it without a word."""
     if key not in st.session_state:
         st.session_state[key] = _kept(key, default)
+        _settle_refusal(key)
     return {"key": key, "on_change": _keep, "args": (key, default, limits, name)}
 
 
@@ -1094,14 +1134,12 @@ def _kept(key: str, default: Any) -> Any:
 def _keep(key: str, default: Any = None, limits: tuple[float, float] | None = None,
           name: str = "") -> None:
     """on_change callback of a `keep` widget: note the value the user gave, or refuse one
-    outside `limits` in _commit's words and put the kept one back."""
+    outside `limits` in _commit's words and keep the one before (_refuse)."""
     value = st.session_state[key]
     if limits is not None and value is not None and not limits[0] <= value <= limits[1]:
-        kept = _kept(key, default)
         bound = (f"greater than or equal to {_shown(limits[0])}" if value < limits[0]
                  else f"less than or equal to {_shown(limits[1])}")
-        st.session_state[_REFUSED_KEY] = [
-            f"{name} = {_shown(value)} refused: the value must be {bound}. Kept {_shown(kept)}."]
-        st.session_state[key] = kept
+        _refuse(key, name, value, f"the value must be {bound}", _kept(key, default))
         return
+    _settle_refusal(key)
     st.session_state.setdefault(_KEPT_KEY, {})[key] = value

@@ -25,6 +25,11 @@ COLUMN_HELP = {
     "a format vLLM makes from the checkpoint as it loads it (its command passes "
     "--quantization); what-if: another weight format, planned as if the checkpoint were "
     "converted to it (the caption names the best row in the checkpoint's own format)",
+    "fits": "yes: vLLM starts it and serves max_model_len; yes*: it fits only on figures "
+    "that leave parts out (an encoder profile not sized, a max_model_len past the model's "
+    "own under VLLM_ALLOW_LONG_MAX_MODEL_LEN, ...): no confident fit, the warning under the "
+    "grid says which; stalls: vLLM starts it but its longest request never completes; no: "
+    "it does not fit, or vLLM refuses it (the verdict says why)",
     "run": "serve: the targeted vLLM starts this row (pick it under Start one for its "
     "`vllm serve` command); what-if: a format with no checkpoint vLLM can load, so no command "
     "(picked, it says why)",

@@ -194,7 +194,10 @@ def test_a_blank_model_typed_into_the_picker_is_refused_where_it_is_typed() -> N
     assert [w.value for w in at.warning] == [
         "Models = ['Qwen/Qwen3-8B', ' '] refused: an entry is blank: a model is a Hugging Face "
         f"repo id such as Qwen/Qwen3-8B, not blank. Kept {default}."]
-    assert at.multiselect[0].value == default
+    # the picker keeps what was typed, to correct, the reason under it (ui.state.typed_input);
+    # the comparison the models kept
+    assert at.multiselect[0].value == ["Qwen/Qwen3-8B", " "]
+    assert at.main.get_by_key("refused-compare.compare").warning
     assert list(at.dataframe[0].value["model"]) == default
 
 

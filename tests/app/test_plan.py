@@ -320,8 +320,10 @@ def test_sweep_runs_on_demand_and_a_row_can_be_applied() -> None:
     assert not at.exception
     table = at.dataframe[-1].value
     assert set(table["KV dtype"]) == {"auto", "fp8"}
-    assert table["fits"].iloc[0]  # fitting rows first
-    assert table["ceiling (tokens)"].iloc[0] == table[table["fits"]]["ceiling (tokens)"].max()
+    # fitting rows first; the fits column in `sweep`'s words (yes, no; yes*, stalls)
+    assert table["fits"].iloc[0] == "yes" and set(table["fits"]) <= {"yes", "no"}
+    fitting = table[table["fits"] != "no"]
+    assert table["ceiling (tokens)"].iloc[0] == fitting["ceiling (tokens)"].max()
     # concurrency is all DP replicas' (what the ranking uses): DP x the per-replica column
     dp = table["layout"].str.extract(r"DP=(\d+)", expand=False).fillna("1").astype(int)
     assert (dp > 1).any()
@@ -579,7 +581,8 @@ def test_sweep_rows_on_unmodelled_figures_are_named_under_the_table() -> None:
     assert pp_rows
     named = [w.value for w in at.warning if "counted from the top" in w.value]
     assert len(named) == 1
-    assert named[0].startswith(f"{len(pp_rows)} rows (")
+    assert named[0].startswith(f"yes\\*: {len(pp_rows)} rows (")  # the fits column's mark
+    assert [table["fits"].iloc[i - 1] for i in pp_rows] == ["yes*"] * len(pp_rows)
     assert "leave out Gemma 3 SigLIP vision encoder start-up profile" in named[0]
 
 
@@ -977,19 +980,20 @@ def test_a_ceiling_above_max_model_len_says_where_a_request_stops() -> None:
 def test_the_sweep_names_its_rows_whose_longest_request_never_completes() -> None:
     # vLLM 0.28 starts Qwen3-8B in bf16 on one RTX 3090 at 34,528 tokens (its start-up check
     # takes all 2,158 blocks of 16 = 34,528 tokens), but BlockPool keeps one as the null block:
-    # the grid's fits column is ticked, so a warning names the row, as yes* rows get one
+    # the grid's fits column reads stalls (it was ticked as a plain fit), and a warning names
+    # the row, as yes* rows get one
     at = open_page("plan", model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="1", vllm="0.28.0",
                    len="34528")
     at.button(key="plan.run_sweep").click().run()
     assert not at.exception
     grid = at.dataframe[-2].value
-    [warning] = [w.value for w in at.warning if w.value.startswith("Row")]
-    rank = int(warning.split()[1])
+    [warning] = [w.value for w in at.warning if w.value.startswith("stalls: Row")]
+    rank = int(warning.split()[2])
     row = grid.iloc[rank - 1]
     assert (row["quantization"], row["layout"], row["KV dtype"], row["fits"]) == (
-        "BF16", "TP=1", "auto", True)
+        "BF16", "TP=1", "auto", "stalls")
     assert warning.endswith(
-        "(counted from the top), fits column ticked: vLLM (before 0.29) starts it, but a "
+        "(counted from the top): vLLM (before 0.29) starts it, but a "
         "request that grows to max_model_len never completes: the KV blocks less the null "
         "block vLLM takes are too few (the Plan above gives the warning for its own settings).")
 

@@ -66,6 +66,7 @@ from ui.state import (
     RUNNER_NAMES,
     bind,
     state,
+    typed_input,
 )
 from ui.tables import key_grid
 
@@ -78,18 +79,19 @@ st.title("Compare")
 # (the picker's callback ran before this script: a change is already in the state)
 models = state().compared_models()
 options = sorted({*(e.repo_id for e in catalog_entries()), *models})
-st.multiselect(f"{LABELS['compare']} (2 to 6; type any Hugging Face repo id to add it)", options,
-               max_selections=MAX_COMPARE, accept_new_options=True,
-               **bind("compare", "compare", seed=models))
+typed_input(st.multiselect,
+            f"{LABELS['compare']} (2 to 6; type any Hugging Face repo id to add it)",
+            options=options, max_selections=MAX_COMPARE, accept_new_options=True,
+            **bind("compare", "compare", seed=models))
 # no widget bounds (a browser refuses an out-of-range value silently): the state refuses aloud
 # the max_model_len every model is planned at (the ceiling, the verdicts and the concurrency
 # column follow it): "Concurrency at context" named only the last
-st.number_input(f"{LABELS['compare_context']} (tokens)", step=4096,
-                help="the context each model is planned at and its concurrency is counted "
-                "at (another model than the Plan page's at its own maximum where that is "
-                "lower, as report --compare); until changed here, the Plan page's "
-                f"max_model_len where one is given, else {DEFAULT_COMPARE_CONTEXT:,}",
-                **bind("compare", "compare_context", seed=state().compared_context()))
+typed_input(st.number_input, f"{LABELS['compare_context']} (tokens)", step=4096,
+            help="the context each model is planned at and its concurrency is counted "
+            "at (another model than the Plan page's at its own maximum where that is "
+            "lower, as report --compare); until changed here, the Plan page's "
+            f"max_model_len where one is given, else {DEFAULT_COMPARE_CONTEXT:,}",
+            **bind("compare", "compare_context", seed=state().compared_context()))
 if len(models) < 2:
     st.info("Pick at least two models to compare.")
     st.stop()

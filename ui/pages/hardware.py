@@ -35,7 +35,7 @@ from ui.context import (
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
-from ui.state import LABELS, bind, set_state, state
+from ui.state import LABELS, bind, set_state, state, typed_input
 
 _SOURCES = {
     "audit": "Live audit of this machine",
@@ -148,16 +148,18 @@ def _preset_builder() -> None:
                    **bind("hw", "gpu", then=_one_per_machine))
     # no widget bounds (a browser refuses an out-of-range value silently): the state's
     # limits (1..64) refuse it aloud
-    mid.number_input(LABELS["gpus_per_node"], step=1, **bind("hw", "gpus_per_node"))
-    right.number_input(LABELS["nodes"], step=1, **bind("hw", "nodes"))
+    # a refusal under the row, not in its fifth-wide column (typed_input)
+    typed_input(mid.number_input, LABELS["gpus_per_node"], step=1, under=st,
+                **bind("hw", "gpus_per_node"))
+    typed_input(right.number_input, LABELS["nodes"], step=1, under=st, **bind("hw", "nodes"))
     if note := st.session_state.pop(_ONE_PER_MACHINE_KEY, None):
         st.info(note)
-    st.number_input(f"{MEMORY_FIELD} (GiB; empty: the GPU preset's)", value=None,
-                    step=1.0, help="a custom card of this GPU model, e.g. a 48 GB RTX 4090: vLLM's "
-                    "batch defaults, formats and link follow the model, the budget this memory: "
-                    "nvidia-smi's total less the driver's reserved memory (an RTX 3090: 24,576 - "
-                    "440 MiB = 23.57, not 24)",
-                    **bind("hw", "gpu_memory_gib"))
+    typed_input(st.number_input, f"{MEMORY_FIELD} (GiB; empty: the GPU preset's)", value=None,
+                step=1.0, help="a custom card of this GPU model, e.g. a 48 GB RTX 4090: vLLM's "
+                "batch defaults, formats and link follow the model, the budget this memory: "
+                "nvidia-smi's total less the driver's reserved memory (an RTX 3090: 24,576 - "
+                "440 MiB = 23.57, not 24)",
+                **bind("hw", "gpu_memory_gib"))
     _wsl2_box(st)
     # one GPU per node has no GPU-to-GPU link: the link and its PCIe slots change nothing
     alone = state().gpus_per_node == 1
@@ -220,13 +222,14 @@ def _wsl2_box(where) -> None:
 
 def _network_field(where) -> None:
     """The network between nodes (link key net), in `where` (st or a column)."""
-    where.text_input(f"{LABELS['network']} (NICs per node x Gb/s)", placeholder="e.g. 8x400",
-                     help="each node's NICs for GPU traffic x their line rate, shared evenly "
-                     "by its GPUs: 8x400 (a DGX H100), 2x100 (two 100 GbE ports), 1x400 (one "
-                     "NIC for the node). Empty: the GPU's DGX network, one 400 Gb/s NIC per "
-                     "GPU (800 on B300, 200 per DGX Spark). Used only when a layout spans "
-                     "nodes",
-                     **bind("hw", "network"))
+    typed_input(where.text_input, f"{LABELS['network']} (NICs per node x Gb/s)",
+                placeholder="e.g. 8x400",
+                help="each node's NICs for GPU traffic x their line rate, shared evenly "
+                "by its GPUs: 8x400 (a DGX H100), 2x100 (two 100 GbE ports), 1x400 (one "
+                "NIC for the node). Empty: the GPU's DGX network, one 400 Gb/s NIC per "
+                "GPU (800 on B300, 200 per DGX Spark). Used only when a layout spans "
+                "nodes",
+                **bind("hw", "network"))
 
 
 def _recommend_presets() -> None:

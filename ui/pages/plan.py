@@ -12,6 +12,7 @@ from planner.report import (
     all_replicas,
     binding_stage_layers,
     errors_beside_verdict,
+    fits_cell,
     format_kind,
     idle_gpus,
     kv_formula_lines,
@@ -135,6 +136,7 @@ from ui.state import (
     processor_kwargs,
     set_state,
     state,
+    typed_input,
 )
 from ui.tables import key_grid, terms_table
 
@@ -261,18 +263,20 @@ def _limit_controls(right, spec: ModelSpec) -> None:
     # default_max_model_len), not min_value; no
     # widget bounds, so an out-of-range number reaches the state, which refuses it aloud
     window = default_max_model_len(spec, vllm_rules(state().vllm_version).version)
-    right.number_input(f"{LABELS['max_model_len']} (empty: the model's)", value=None, step=1024,
-                       placeholder=f"the model's: {window:,}",
-                       **bind("plan", "max_model_len"))
+    typed_input(right.number_input, f"{LABELS['max_model_len']} (empty: the model's)",
+                value=None, step=1024, placeholder=f"the model's: {window:,}",
+                **bind("plan", "max_model_len"))
     a, b = right.columns(2, vertical_alignment="bottom")  # level where a label wraps
-    a.number_input(LABELS["max_num_seqs"], value=None, step=1, placeholder="default",
-                   **bind("plan", "max_num_seqs"))
+    # a refusal under the pair, not in its half-wide column (typed_input)
+    typed_input(a.number_input, LABELS["max_num_seqs"], value=None, step=1, placeholder="default",
+                under=right, **bind("plan", "max_num_seqs"))
     # in words, the name in its help: "max_num_batched_tokens" does not fit its half column
     # at 1280 px, and was cut mid-name ("max_num_batched" / "_tokens")
-    b.number_input(LABELS["max_num_batched_tokens"], value=None, step=1024, placeholder="default",
-                   help="vLLM's max_num_batched_tokens (--max-num-batched-tokens): the most "
-                   "tokens one engine step schedules; empty: vLLM's default",
-                   **bind("plan", "max_num_batched_tokens"))
+    typed_input(b.number_input, LABELS["max_num_batched_tokens"], value=None, step=1024,
+                placeholder="default",
+                help="vLLM's max_num_batched_tokens (--max-num-batched-tokens): the most "
+                "tokens one engine step schedules; empty: vLLM's default",
+                under=right, **bind("plan", "max_num_batched_tokens"))
 
 
 def _no_ep_why(spec: ModelSpec, cluster: ClusterSpec, with_ep: ParallelLayout) -> str:
@@ -419,9 +423,9 @@ def _moe_options(moe_backends: list[str | None], all2all_backends: list[str | No
                     "not sized (the verdict says so)",
                     **bind("plan", "enable_eplb"))
         if eplb_on:
-            st.number_input(
-                f"{LABELS['num_redundant_experts']} (empty: vLLM's default)", value=None,
-                step=1, placeholder="not passed",
+            typed_input(
+                st.number_input, f"{LABELS['num_redundant_experts']} (empty: vLLM's default)",
+                value=None, step=1, placeholder="not passed",
                 help="EPLB's redundant experts per MoE layer (vLLM --eplb-config "
                 "num_redundant_experts; --num-redundant-experts before 0.10.2): each "
                 "GPU of the expert-parallel group holds (routed + redundant) / its size "
@@ -453,9 +457,9 @@ def _lora_options(enabled: bool, tower: bool) -> None:
                 **bind("plan", "enable_lora"))
     if not enabled:
         return
-    st.number_input(LABELS["max_loras"], min_value=1, step=1,
-                    help="vLLM --max-loras: adapters served in one batch, a slot each",
-                    **bind("plan", "max_loras"))
+    typed_input(st.number_input, LABELS["max_loras"], min_value=1, step=1,
+                help="vLLM --max-loras: adapters served in one batch, a slot each",
+                **bind("plan", "max_loras"))
     st.selectbox(LABELS["max_lora_rank"], MAX_LORA_RANKS,
                  help="vLLM --max-lora-rank: the slots' rank (the largest adapter rank served)",
                  **bind("plan", "max_lora_rank"))
@@ -620,9 +624,9 @@ def _what_if_checkpoint() -> None:
     left, _ = st.columns([1.6, 2.2])  # the Quantization field's width, as it stood under it
     # the example names the format picked (it said "org/model-GPTQ" for AWQ and FP8 too)
     example = scheme(state().quant).label.split()[0]
-    left.text_input(CHECKPOINT_FIELD, placeholder=f"org/model-{example}",
-                    help="a repo id or path holding the what-if format: the launch command "
-                    "loads it", **bind("plan", "target_checkpoint"))
+    typed_input(left.text_input, CHECKPOINT_FIELD, placeholder=f"org/model-{example}",
+                help="a repo id or path holding the what-if format: the launch command "
+                "loads it", under=st, **bind("plan", "target_checkpoint"))
 
 
 def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ...]) -> None:
@@ -634,7 +638,6 @@ def _results(request: PlanRequest, result: Plan, valid: tuple[ParallelLayout, ..
     # replaced) pushed TTFT and TPOT out of view, and at 1366x768 the planner's warnings
     # (Qwen3-VL-32B's --limit-mm-per-prompt one) put Weights and KV pool per GPU below it
     speed = _key_figures(request, result)
-    _fit_advice(request, result)
     _more_figures(result, speed)
     _layout_row(valid)
     _notes(request, result, speed)
@@ -661,8 +664,10 @@ def _verdict(request: PlanRequest, result: Plan) -> None:
 
 def _fit_advice(request: PlanRequest, result: Plan) -> None:
     """Where the plan does not fit, the nearest change that does, with a button that makes it
-    (under the key figures: above them, a plan that does not fit had its weights per GPU
-    below the fold at 1366x768)."""
+    (beside the memory figures, where a plan with speed figures has them: above the figures,
+    a plan that does not fit had its weights per GPU below the fold at 1366x768; under them,
+    its text and Apply were cut at the bottom edge at 1280x800 where the verdict took four
+    lines: Llama 3.1 8B at 131,072 tokens on an RTX 4000 Ada)."""
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
         st.info(fit_advice_markdown(result.fit_advice),
                 icon=":material/lightbulb:")
@@ -691,13 +696,18 @@ def _key_figures(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
     """One row under the verdict: TTFT, TPOT and output tokens/s at the chosen load (none
     where there is no speed), then Weights per GPU and KV pool per GPU; the speed's cap under
     it. In a row of their own under TTFT and TPOT, the memory figures were below the fold at
-    1366x768 wherever the verdict took two lines (Qwen3-VL-32B at 131,072 tokens)."""
+    1366x768 wherever the verdict took two lines (Qwen3-VL-32B at 131,072 tokens). Without
+    speed figures (the plan does not fit), the nearest change that fits in their room."""
     load = current_load()
     est = estimate_speed(request, load, plan_result=result)
-    cols = st.columns(5)
     if est is not None:
+        cols = st.columns(5)
         speed_metrics(est, cols[:3])
-    weights, pool = cols[3:] if est is not None else cols[:2]
+        weights, pool = cols[3:]
+    else:
+        weights, pool, beside = st.columns([1, 1, 3])
+        with beside:
+            _fit_advice(request, result)
     # the LoRA slots inside the weights in the CLI's words ("of them LoRA slots"), as the
     # memory bar's own segment shows them
     lora, kv_pool = result.lora_bytes_per_gpu, result.kv_cache_bytes_per_gpu
@@ -763,8 +773,11 @@ def _start_it(request: PlanRequest, result: Plan) -> None:
     if runs := remote_code_runs(request.model):
         _trust_remote_code(request.model, runs)
     if result.vllm_command:
-        # a line per option (fmt.shell_block): wrapped, a flag was split after a hyphen
-        st.code(fmt.shell_block(result.launch_lines), language="bash")
+        # a line per option (fmt.shell_block): wrapped whole, a flag was split after a hyphen;
+        # a value longer than the block's width (an --hf-overrides JSON) wraps inside its own
+        # line, where it scrolled sideways at 1280 px (wrap_lines: display only, the copy
+        # button copies the block as written)
+        st.code(fmt.shell_block(result.launch_lines), language="bash", wrap_lines=True)
     if result.launch_text:
         # the note can quote the config (its model_type): inert text, as the report shows it
         # no command: the note ends with the nearest change that fits (Plan.launch_text)
@@ -774,7 +787,8 @@ def _start_it(request: PlanRequest, result: Plan) -> None:
             st.info(fit_advice_markdown(result.launch_text))
     if result.warm_restart_launch_lines:  # refused cold, fits warm: the command to run twice
         st.caption(md_escape(WARM_RESTART_LAUNCH_NOTE))
-        st.code(fmt.shell_block(result.warm_restart_launch_lines), language="bash")
+        st.code(fmt.shell_block(result.warm_restart_launch_lines), language="bash",
+                wrap_lines=True)
     if result.v2_warm_restart_launch_note:  # as the command's (over nodes: HEAD_NODE_IP)
         st.caption(app_markdown(result.v2_warm_restart_launch_note))
 
@@ -850,7 +864,9 @@ def _sweep_table(result: SweepResult, own_key: str) -> pd.DataFrame:
         **({"own, at load or what-if": format_kind(row.quant_key, own_key)}
            if what_ifs else {}),
         "quantization": row.quant_label, "layout": row.layout.label(),
-        "KV dtype": row.kv_cache_dtype, "fits": row.fits,
+        # yes* and stalls as `sweep` and the Compare page write them (fits_cell): a tick
+        # marked a row that fits only on figures leaving parts out like a plain fit
+        "KV dtype": row.kv_cache_dtype, "fits": fits_cell(row),
         "ceiling (tokens)": row.max_context_tokens,
         "concurrency": round(row.max_concurrency_all_replicas, 2),
         "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
@@ -913,13 +929,13 @@ def _sweep_warnings(result: SweepResult) -> None:
     request never completes."""
     for parts, ranks in unmodelled_ranks(enumerate(result.rows, 1)).items():
         st.warning(md_escape(  # fits on figures that leave parts out: no confident fit
-            f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
+            f"yes*: {counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
             f"top) fit on figures that leave out {parts}: {unmodelled_risk(parts)} (the Plan "
             "above gives the warning for its own settings)."))
     for parts, stalled in stalled_ranks(enumerate(result.rows, 1)).items():  # no confident fit
-        st.warning(md_escape(f"{plural(len(stalled), 'Row').title()} "
-                             f"{rank_runs(stalled, '')} (counted from the top), fits column "
-                             f"ticked: {stalled_meaning(parts)} (the Plan above gives the "
+        st.warning(md_escape(f"stalls: {plural(len(stalled), 'Row').title()} "
+                             f"{rank_runs(stalled, '')} (counted from the top): "
+                             f"{stalled_meaning(parts)} (the Plan above gives the "
                              "warning for its own settings)."))
 
 

@@ -73,7 +73,7 @@ from ui.settle import (
     tower_mode_inputs,
     tower_modes_offered,
 )
-from ui.state import blank_entry, keep, mm_limit_counts, set_state, state
+from ui.state import blank_entry, keep, mm_limit_counts, set_state, state, typed_input
 from ui.tables import key_grid
 
 _RESULT_KEY = "recommend.result"
@@ -138,30 +138,31 @@ def _workload(drafts: int) -> Workload:
     # no widget bounds (a browser refuses an out-of-range value without a word): keep's
     # limits refuse it aloud, as the state's do on the Plan page
     a, b, c, d = st.columns(4)
-    input_len = a.number_input("Input tokens", step=256, **keep(
+    # a refusal under the row, not in its quarter-wide column (typed_input)
+    input_len = typed_input(a.number_input, "Input tokens", step=256, under=st, **keep(
         "recommend.input_len", state().input_len, (1, 1 << 24), "Input tokens"))
-    output_len = b.number_input("Output tokens", step=256, **keep(
+    output_len = typed_input(b.number_input, "Output tokens", step=256, under=st, **keep(
         "recommend.output_len", state().output_len, (1, 1 << 24), "Output tokens"))
     # the label on one line (it took two at 1280 and 1440 px, its field below the others)
-    context = c.number_input("Context (max_model_len)", value=None, step=1024,
-                             placeholder="input + output",
-                             help="the longest request each row must hold (the CLI's "
-                             "--context); empty: input + output tokens",
-                             **keep("recommend.context", None, (2, 1 << 24), "Context"))
+    context = typed_input(c.number_input, "Context (max_model_len)", value=None, step=1024,
+                          placeholder="input + output",
+                          help="the longest request each row must hold (the CLI's "
+                          "--context); empty: input + output tokens",
+                          under=st, **keep("recommend.context", None, (2, 1 << 24), "Context"))
     if mode == "concurrent requests":
-        concurrency = d.number_input("Concurrency", step=1, **keep(
+        concurrency = typed_input(d.number_input, "Concurrency", step=1, under=st, **keep(
             "recommend.concurrency", max(1, state().concurrency), (1, 1 << 16),
             "Concurrency"))
         rate = None
     else:
         concurrency = 1
-        rate = d.number_input("Requests/s", step=0.5, format="%.3f", **keep(
-            "recommend.rate", 1.0, (0.001, 1e6), "Requests/s"))
+        rate = typed_input(d.number_input, "Requests/s", step=0.5, format="%.3f", under=st,
+                           **keep("recommend.rate", 1.0, (0.001, 1e6), "Requests/s"))
     e, f, g, h = st.columns(4)
-    ttft = e.number_input("TTFT target (ms)", value=None, placeholder="none",
-                          **keep("recommend.ttft", None, (0.1, 3.6e6), "TTFT target"))
-    tpot = f.number_input("TPOT target (ms)", value=None, placeholder="none",
-                          **keep("recommend.tpot", None, (0.1, 3.6e6), "TPOT target"))
+    ttft = typed_input(e.number_input, "TTFT target (ms)", value=None, placeholder="none",
+                       under=st, **keep("recommend.ttft", None, (0.1, 3.6e6), "TTFT target"))
+    tpot = typed_input(f.number_input, "TPOT target (ms)", value=None, placeholder="none",
+                       under=st, **keep("recommend.tpot", None, (0.1, 3.6e6), "TPOT target"))
     g.selectbox("At most (GPUs)", _GPU_COUNTS, **keep("recommend.gpus_max", 8))
     h.multiselect("Only these GPUs", list(GPU_PRESETS), placeholder="every priced GPU",
                   **keep("recommend.gpus", []))
@@ -289,7 +290,7 @@ def _show(result: RecommendResult, workload: Workload, models: list[str],
                          f"{table.iloc[i]['weights']}, {table.iloc[i]['layout']}")
     chosen = result.rows[index]
     if chosen.vllm_command:
-        st.code(fmt.shell_block([chosen.vllm_command]), language="bash")
+        st.code(fmt.shell_block([chosen.vllm_command]), language="bash", wrap_lines=True)
     if chosen.launch_note:
         # node 0's command alone over several nodes: what the others run, as the CLI's row says
         prefix = "" if chosen.launchable else "What-if, no command: "

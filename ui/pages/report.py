@@ -146,10 +146,12 @@ if with_comparison and (context := state().compared_context()) != chosen.max_mod
 # its cells on one line; in the others (the memory plan's two among them)
 # a cell is at least 10 characters wide, so a figure beside prose stays whole ("0.86 GiB"
 # and "0.12 %" wrapped beside the Assumptions' formulas). The formulas' blocks wrap (each
-# line ran past the box, its result out of sight); the launch command's does not, where a
-# flag would split after a hyphen. Its headings a document's, under the page's own: at the
-# page's 2.75 rem the title, "Headroom report: Qwen/Qwen3-235B-A22B-GPTQ-Int4", took two
-# lines at 1280 px, the repo id split after a hyphen, and each section's heading 2.25 rem
+# line ran past the box, its result out of sight), and so do the launch command's, an option
+# a line (shell_continued), so only a value longer than the box wraps (an --hf-overrides
+# JSON ran past its right edge at 1280 px), no flag split after a hyphen. Its headings a
+# document's, under the page's own: at the page's 2.75 rem the title, "Headroom report:
+# Qwen/Qwen3-235B-A22B-GPTQ-Int4", took two lines at 1280 px, the repo id split after a
+# hyphen, and each section's heading 2.25 rem
 st.html("<style>.st-key-report-body h1 {font-size: 1.75rem} "
         ".st-key-report-body h2 {font-size: 1.375rem} "
         ".st-key-report-body h3 {font-size: 1.125rem} "
@@ -158,6 +160,7 @@ st.html("<style>.st-key-report-body h1 {font-size: 1.75rem} "
         ".st-key-report-body :is(td, th) {padding: 0.25rem 0.375rem} "
         ".st-key-report-body table:has(th:nth-child(10)) td {white-space: nowrap} "
         ".st-key-report-body table:not(:has(th:nth-child(10))) td {min-width: 10ch} "
-        ".st-key-report-body code.language-text {white-space: pre-wrap !important}</style>")
+        ".st-key-report-body code:is(.language-text, .language-bash) "
+        "{white-space: pre-wrap !important; overflow-wrap: anywhere}</style>")
 with st.container(border=True, key="report-body"):
     st.markdown(markdown)

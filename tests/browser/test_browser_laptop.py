@@ -1,0 +1,111 @@
+"""Browser test of the Plan page at laptop width (1280x800 and 1440x900) in Debian's chromium
+(Playwright), on the server and helpers of test_app_browser.py: a refused plan's nearest change
+and its Apply button in view, a long --hf-overrides launch command wrapped inside its block
+(not scrolled sideways) with its words as bash reads them, and a refused typed value kept in
+its field with the reason right under it (tests/app/test_laptop_width.py: the same cases as
+AppTest sees them)."""
+
+import json
+import shlex
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.browser import test_app_browser as base
+
+pytestmark = pytest.mark.browser
+server, browser, shots = base.server, base.browser, base.shots  # its fixtures, by name
+
+SIZES = [(1280, 800), (1440, 900)]
+REFUSED = ("hw=preset&gpu=rtx-4000-ada&gpn=1&nodes=1&model=meta-llama/Meta-Llama-3.1-8B"
+           "&vllm=0.33.0")
+"""Llama-3.1-8B at its 131,072 tokens on one RTX 4000 Ada (vLLM 0.33.0): refused, vLLM's words
+four lines at 1280 px; nearest change max_model_len 11232 (tests/app/test_plan.py)."""
+YARN = {"rope_scaling": {"rope_type": "yarn", "factor": 4.0,
+                         "original_max_position_embeddings": 32768, "rope_theta": 1000000},
+        "max_position_embeddings": 131072}
+QWEN3_8B = "hw=preset&gpu=h100-sxm&gpn=1&nodes=1&model=Qwen/Qwen3-8B"
+
+
+def _in_view(box: dict | None, width: int, height: int) -> bool:
+    return (box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+            and box["x"] + box["width"] <= width)
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_a_refused_plans_nearest_change_and_apply_are_in_view(browser, server: str, shots,
+                                                              width: int, height: int) -> None:
+    page = base._shown(browser, server, f"?{REFUSED}", "Nearest change", width=width,
+                       height=height)
+    base._shot(page, shots, f"plan-refused-{width}x{height}", for_docs=False)
+    advice = page.locator("[data-testid=stAlert]", has_text="Nearest change").first
+    assert advice.inner_text().strip() == (
+        "Nearest change: max_model_len 11232 fits. For a longer context: KV cache dtype fp8 "
+        "with max_model_len 22480 fits.")
+    apply = page.locator(".st-key-plan-apply_nearest_fit button").first
+    weights = page.locator("[data-testid=stMetric]", has_text="Weights per GPU").first
+    for box in (advice.bounding_box(), apply.bounding_box(), weights.bounding_box()):
+        assert _in_view(box, width, height), box
+    # beside the memory figures, level with them
+    assert abs(advice.bounding_box()["y"] - weights.bounding_box()["y"]) < 40
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_a_long_hf_overrides_line_wraps_in_its_block(browser, server: str, shots, width: int,
+                                                     height: int) -> None:
+    link = f"?{QWEN3_8B}&{urlencode({'hfov': json.dumps(YARN), 'len': '131072'})}"
+    cli = base._cli("plan", "--model", "Qwen/Qwen3-8B", "--gpus", "1", "--max-model-len",
+                    "131072", "--hf-overrides", json.dumps(YARN), "--json")
+    page = base._shown(browser, server, link, "Fits:", charts=1, width=width, height=height)
+    block = page.locator("[data-testid=stCode]", has_text="--hf-overrides").first
+    block.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    base._shot(page, shots, f"plan-hf-overrides-command-{width}x{height}", for_docs=False)
+    code = block.locator("code")
+    scroll, client = code.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert scroll <= client, (scroll, client)  # it scrolled sideways
+    # the block reads, line by line, as written: an option a line, no blank line between
+    lines = block.inner_text().splitlines()
+    assert lines[0] == "vllm serve Qwen/Qwen3-8B \\" and "" not in lines, lines
+    assert shlex.split(block.inner_text().replace("\\\n", "")) == shlex.split(
+        cli["vllm_command"])
+    # the JSON's line wraps, its continuation indented under its option (4ch in)
+    line = code.locator(":scope > span", has_text="--hf-overrides").first
+    rects = line.evaluate("e => Array.from(e.getClientRects(), r => r.height)")
+    starts = line.evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e); "
+        "return Array.from(r.getClientRects(), q => Math.round(q.left)); }")
+    left = round(code.bounding_box()["x"])
+    assert len(rects) == 1 and rects[0] > 40, rects  # one box, several lines high
+    assert min(starts) > left and max(starts) - min(starts) >= 10, (left, starts)
+    # the other options' lines one line each: no flag wrapped
+    flags = code.locator(":scope > span").evaluate_all(
+        "els => els.filter(e => !e.textContent.includes('--hf-overrides'))"
+        ".map(e => e.getBoundingClientRect().height)")
+    assert max(flags) < 30, flags
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_a_refused_number_stays_in_its_field_with_the_reason_under_it(
+        browser, server: str, shots, width: int, height: int) -> None:
+    page = base._shown(browser, server, f"?{QWEN3_8B}", "Fits:", width=width, height=height)
+    field = page.get_by_role("spinbutton", name="max_num_seqs").first
+    field.fill("1000000000")
+    field.press("Enter")
+    reason = page.locator(".st-key-refused-plan-max_num_seqs [data-testid=stAlert]").first
+    reason.wait_for()
+    base._settle(page)
+    base._shot(page, shots, f"plan-refused-field-{width}x{height}", for_docs=False)
+    assert field.input_value() == "1000000000"
+    assert reason.inner_text().strip() == (
+        "max_num_seqs = 1,000,000,000 refused: the value must be less than or equal to "
+        "65,536. Kept empty (the default).")
+    text, box = field.bounding_box(), reason.bounding_box()
+    assert _in_view(box, width, height), box
+    assert 0 <= box["y"] - (text["y"] + text["height"]) < 40, (text, box)  # right under it
+    assert box["x"] <= text["x"] < box["x"] + box["width"], (text, box)  # in its column
+    verdict = page.locator("[data-testid=stAlert]", has_text="Fits:").first.bounding_box()
+    assert verdict["y"] > box["y"] + box["height"]  # not at the page's top any more
+    page.close()
