@@ -37,13 +37,17 @@ def test_a_refused_plans_nearest_change_and_apply_are_in_view(browser, server: s
                                                               width: int, height: int) -> None:
     page = base._shown(browser, server, f"?{REFUSED}", "Nearest change", width=width,
                        height=height)
-    base._shot(page, shots, f"plan-refused-{width}x{height}", for_docs=False)
     advice = page.locator("[data-testid=stAlert]", has_text="Nearest change").first
-    assert advice.inner_text().strip() == (
+    text = advice.locator("[data-testid=stMarkdownContainer]").first  # not the icon's name
+    assert text.inner_text().strip() == (
         "Nearest change: max_model_len 11232 fits. For a longer context: KV cache dtype fp8 "
         "with max_model_len 22480 fits.")
-    apply = page.locator(".st-key-plan-apply_nearest_fit button").first
+    apply = page.get_by_role("button", name="Apply", exact=True).first
     weights = page.locator("[data-testid=stMetric]", has_text="Weights per GPU").first
+    apply.wait_for()
+    weights.wait_for()
+    base._settle(page)
+    base._shot(page, shots, f"plan-refused-{width}x{height}", for_docs=False)
     for box in (advice.bounding_box(), apply.bounding_box(), weights.bounding_box()):
         assert _in_view(box, width, height), box
     # beside the memory figures, level with them
@@ -70,15 +74,19 @@ def test_a_long_hf_overrides_line_wraps_in_its_block(browser, server: str, shots
     assert lines[0] == "vllm serve Qwen/Qwen3-8B \\" and "" not in lines, lines
     assert shlex.split(block.inner_text().replace("\\\n", "")) == shlex.split(
         cli["vllm_command"])
-    # the JSON's line wraps, its continuation indented under its option (4ch in)
+    # the JSON's line wraps, each continuation 4ch in from the block's left edge, under its
+    # option ("  --hf-overrides" is 2ch in), not at the edge, where it read as a line of its own
     line = code.locator(":scope > span", has_text="--hf-overrides").first
-    rects = line.evaluate("e => Array.from(e.getClientRects(), r => r.height)")
-    starts = line.evaluate(
-        "e => { const r = document.createRange(); r.selectNodeContents(e); "
-        "return Array.from(r.getClientRects(), q => Math.round(q.left)); }")
-    left = round(code.bounding_box()["x"])
-    assert len(rects) == 1 and rects[0] > 40, rects  # one box, several lines high
-    assert min(starts) > left and max(starts) - min(starts) >= 10, (left, starts)
+    fragments = line.locator(".token.string").first.evaluate(
+        "e => Array.from(e.getClientRects(), r => [r.top, r.left])")
+    ch = code.evaluate("e => { const b = document.createElement('b'); b.textContent = "
+                       "'x'.repeat(10); e.appendChild(b); const w = "
+                       "b.getBoundingClientRect().width / 10; b.remove(); return w; }")
+    left = code.bounding_box()["x"]
+    first = fragments[0][0]
+    starts = {top: min(x for t, x in fragments if t == top) for top, _ in fragments if top > first}
+    assert len(starts) >= 1, fragments  # wrapped onto at least a second line
+    assert all(abs(x - (left + 4 * ch)) < 1 for x in starts.values()), (left, ch, starts)
     # the other options' lines one line each: no flag wrapped
     flags = code.locator(":scope > span").evaluate_all(
         "els => els.filter(e => !e.textContent.includes('--hf-overrides'))"
