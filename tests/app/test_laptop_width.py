@@ -7,6 +7,8 @@ import shlex
 
 from cli.planner_cli import main
 from tests.app.conftest import launch_command, open_page
+from tests.app.test_video_pruning import QWEN3_VL
+from ui.state import LABELS
 from ui.tables import COLUMN_HELP
 
 REFUSED = {"gpu": "rtx-4000-ada", "gpn": "1", "model": "meta-llama/Meta-Llama-3.1-8B",
@@ -157,3 +159,18 @@ def test_the_sweeps_fits_column_marks_a_fit_past_the_models_length() -> None:
     assert named.startswith(f"yes\\*: {len(cells)} rows (1-{len(cells)}, counted from the top) "
                             "fit on figures that leave out output past the model's 40,960 "
                             "tokens")
+
+
+def test_a_refused_pruning_rate_stays_in_its_field_with_the_reason_under_it() -> None:
+    # --video-pruning-rate takes 0 <= R < 1 (AppState): 1.5 typed stays in the options fold's
+    # field with the reason under it, the plan without the flag
+    at = open_page(None, **QWEN3_VL)
+    at.number_input(key="plan.video_pruning_rate").set_value(1.5).run()
+    assert not at.exception
+    assert at.number_input(key="plan.video_pruning_rate").value == 1.5
+    options = at.expander(key="plan.more_options")
+    [refusal] = options.get_by_key("refused-plan.video_pruning_rate").warning
+    assert refusal.value == (f"{LABELS['video_pruning_rate']} = 1.5 refused: the value must be "
+                             "less than 1. Kept empty (the default).")
+    assert "vprune" not in at.query_params
+    assert "--video-pruning-rate" not in launch_command(at)

@@ -365,8 +365,9 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         **bind("plan", "skip_mm_profiling"))
         tower_mode_inputs("plan", lm_only, encoder_tp)
         if prune:
-            st.number_input(
-                LABELS["video_pruning_rate"], value=None, step=0.05, placeholder="not passed",
+            typed_input(
+                st.number_input, LABELS["video_pruning_rate"], value=None, step=0.05,
+                placeholder="not passed",
                 help="vLLM --video-pruning-rate: the fraction of each video's tokens "
                 "Efficient Video Sampling drops after the encoder (Qwen2.5-VL, Qwen3-VL from "
                 "vLLM 0.13, Qwen3.5 from 0.27; other models ignore it). Above 0, vLLM 0.32 on "
