@@ -47,12 +47,16 @@ on hidden_size / num_attention_heads for a null
 (qwen3.py and llama.py `head_dim or hidden_size // total_num_heads`; transformers 4.57.1
 LlamaConfig and GptOssConfig derive it)."""
 ZERO_HEAD_DIM_TYPES = ("llama", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "ernie4_5_moe",
-                       "minimax_m2", "granitemoe")
+                       "minimax_m2", "granitemoe", "mimo", "granitemoeshared")
 """NOTE: model_types whose vLLM attention is hidden_size / num_attention_heads wide for a
 config.json head_dim of 0 (0.25.0 and 0.34.0 wheels): `head_dim or hidden_size //
 total_num_heads` (llama.py LlamaAttention from the 0.15.0 wheel, where 0.9.1-0.14.0 keep
 it as given; qwen3.py, qwen3_moe.py, ernie45_moe.py, minimax_m2.py), or no head_dim read at
-all (qwen2.py, qwen2_moe.py, granitemoe.py `hidden_size // self.total_num_heads`).
+all (qwen2.py, qwen2_moe.py, granitemoe.py `hidden_size // self.total_num_heads`; mimo.py
+MiMoModel subclasses qwen2.py's Qwen2Model, whose Qwen2DecoderLayer builds Qwen2Attention, and
+mimo_mtp.py's MTP block is a Qwen2DecoderLayer; granitemoeshared.py
+GraniteMoeSharedDecoderLayer builds granitemoe.py's GraniteMoeAttention: every wheel
+0.24.0-0.34.0 read, and 0.9.1 has both files).
 transformers keeps the 0 (5.25.0 LlamaConfig, Qwen3Config, Qwen3MoeConfig from_dict). vLLM's
 ModelConfig.get_head_size reads it as 0 before 0.25.0
 (startup.model_config.ZERO_HEAD_DIM_FALLBACK_FROM). Other model_types' head_dim 0 is refused:

@@ -14,6 +14,7 @@ from planner.model.config.parser import parse_model_config
 from planner.model.spec import ConfigError
 from planner.serving.engine import derived_max_model_len
 from tests.conftest import load_ref_config
+from tests.planner.model.test_granitemoehybrid import GRANITE_SHARED
 
 
 def _config(name: str, **changes: object) -> dict:
@@ -432,6 +433,49 @@ def test_a_zero_head_dim_is_hidden_over_heads_where_vllm_builds_that():
     qwen2, _ = load_ref_config("Qwen__Qwen2.5-72B-Instruct")
     spec = parse_model_config({**qwen2, "head_dim": 0})
     assert {layer.mixer.head_dim for layer in spec.layers} == {128}
+
+
+def test_a_zero_head_dim_on_mimo_and_granitemoeshared_is_hidden_over_heads():
+    # mimo.py MiMoModel subclasses qwen2.py's Qwen2Model (Qwen2DecoderLayer -> Qwen2Attention
+    # `self.head_dim = hidden_size // self.total_num_heads`; mimo_mtp.py's MTP block is a
+    # Qwen2DecoderLayer too) and granitemoeshared.py GraniteMoeSharedDecoderLayer builds
+    # granitemoe.py's GraniteMoeAttention (the same line): no head_dim read, 0.24.0-0.34.0
+    # wheels. MiMo-7B-Base (catalog): 4,096 / 32 = 128; 36 layers x 8 KV heads x 128 x (K, V)
+    # x 2 B = 147,456 B a token
+    spec = parse_model_config(_config("XiaomiMiMo/MiMo-7B-Base", head_dim=0))
+    assert {layer.mixer.head_dim for layer in spec.layers} == {128}
+    assert kv_bytes_per_token(spec, 2) == 36 * 8 * 128 * 2 * 2 == 147_456
+    assert spec.zero_head_dim == "config.json: head_dim"
+    assert ("head_dim 0: read as hidden_size / num_attention_heads = 4096 / 32 = 128, as vLLM's "
+            "mimo attention builds it") in " ".join(spec.assumptions)
+    # GRANITE_SHARED (test_granitemoehybrid.py): hidden 64 / 4 heads = 16; 2 layers x 2 KV
+    # heads x 16 x (K, V) x 2 B = 256 B a token
+    spec = parse_model_config({**GRANITE_SHARED, "head_dim": 0})
+    assert {layer.mixer.head_dim for layer in spec.layers} == {16}
+    assert kv_bytes_per_token(spec, 2) == 2 * 2 * 16 * 2 * 2 == 256
+    assert "granitemoeshared attention builds it" in " ".join(spec.assumptions)
+
+
+def test_a_zero_head_dim_on_mimo_plans_from_vllm_0_25_as_its_128():
+    # the release pins are get_head_size's (ZERO_HEAD_DIM_FALLBACK_FROM): 0 read as 0 to 0.24.0,
+    # hidden / heads from 0.25.0, where MiMo-7B with head_dim 0 plans as with its 128: the same
+    # 147,456 B a token, so the same KV pool and blocks on one H100
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(head_dim: int, version: str):
+        return plan(PlanRequest(
+            model=parse_model_config(_config("XiaomiMiMo/MiMo-7B-Base", head_dim=head_dim)),
+            cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(tp=1),
+            engine=EngineSettings(vllm_version=version)))
+    assert planned(0, "0.24.0").errors[0].startswith(
+        "config.json: head_dim is 0: vLLM 0.24.0's ModelConfig.get_head_size reads it as 0")
+    zero, given = planned(0, "0.25.0"), planned(128, "0.25.0")
+    assert zero.errors == [] and zero.kv_bytes_per_token == 147_456
+    assert (zero.num_gpu_blocks, zero.kv_cache_bytes_per_gpu) == (
+        given.num_gpu_blocks, given.kv_cache_bytes_per_gpu)
 
 
 def test_a_zero_head_dim_is_refused_where_vllm_keeps_it():
