@@ -10,6 +10,7 @@ _get_and_verify_max_len) and refuses 65,536 without the variable. KV bytes a tok
 qwen3.py's get_rope(max_position=config.max_position_embeddings) in every wheel.
 """
 
+import math
 from functools import cache
 
 import pytest
@@ -43,11 +44,53 @@ def _plan(length: int, allow: bool, version: str = "0.34.0", spec=None):
 def test_qwen3_8b_at_65536_by_hand() -> None:
     p = _plan(65_536, True)
     assert p.fits and p.kv_bytes_per_token == KV_BYTES_PER_TOKEN
+    # The KV pool by hand: vLLM 0.34.0 as the launch command runs it (extensible KV cache off),
+    # the OpenAI server's defaults on a >= 70 GiB GPU (engine/arg_utils.py: 1,024 sequences,
+    # 8,192 batched tokens), one H100 SXM, Model Runner V2 (LlamaForCausalLM's family).
+    # - budget: request_memory takes math.ceil(total x gpu_memory_utilization)
+    #   (v1/worker/utils.py), 0.92 by default (config/cache.py DEFAULT_GPU_MEMORY_UTILIZATION);
+    #   the H100 preset's CUDA total 79.19 GiB (vLLM logs, hardware/presets.py) = round(79.19 x
+    #   2^30) = 85,029,615,043 B: ceil(78,227,245,839.56) = 78,227,245,840 B
+    total = 85_029_615_043
+    budget = math.ceil(total * 0.92)
+    # - weights, bf16: embed_tokens and the untied lm_head 151,936 x 4,096 = 622,329,856 each;
+    #   a layer's q/o 4,096 x 4,096 x 2 + k/v 4,096 x 1,024 x 2 = 41,943,040, q/k norms 2 x 128,
+    #   MLP 3 x 4,096 x 12,288 = 150,994,944, its 2 norms 8,192: 192,946,432 x 36 =
+    #   6,946,071,552; + final norm 4,096: 8,190,735,360 params x 2 B, + qwen3.py's rotary
+    #   cos/sin cache 40,960 (max_position_embeddings) x 128 x 2 B = 10,485,760
+    weights = (2 * 151_936 * 4_096 + 36 * (2 * 4_096 * 4_096 + 2 * 4_096 * 1_024 + 2 * 128
+                                          + 3 * 4_096 * 12_288 + 2 * 4_096) + 4_096) * 2 \
+        + 40_960 * 128 * 2
+    # - activation: the profile run's peak, the calibrated fit (engine/activation.py, fitted on
+    #   the v0.19 H100 start-ups of ../shared/calibration): 3.637 x min(1,024, 8,192) seqs x
+    #   151,936 vocab x 4 B + 0.308 x 8,192 tokens x (4,096 hidden + 2 x 12,288 gate_up) x 2 B
+    #   = 2,263,413,686.3 + 144,686,710.8 = 2,408,100,397 B (no routed experts)
+    activation = int(3.637 * 1_024 * 151_936 * 4 + 0.308 * 8_192 * (4_096 + 2 * 12_288) * 2)
+    # - non-torch: the CUDA context, 0.25 GiB measured at TP 1 (VLLM_ACCOUNTING section 5;
+    #   engine/non_torch.py CONTEXT_BYTES)
+    non_torch = 2**30 // 4
+    # - runner buffers, counted from 0.27.0 (runner_buffers.py): V2's output_bin_counts
+    #   1,024 x 151,936 int32, prompt_bin_mask and grammar_bitmask 1,024 x cdiv(151,936, 32) =
+    #   4,748 int32 each, the sampler's per-request tables 4,481 x 4 = 17,924 B a request
+    #   (sample/logit_bias.py, bad_words.py, logprob sizes 3 x 1,024 + 128 + 1,024 + 129 + 128)
+    runner = 1_024 * 151_936 * 4 + 2 * 1_024 * 4_748 * 4 + 1_024 * 17_924
+    # - CUDA graphs: 51 capture sizes (1, 2, 4; 8-248 by 8: 31; 256-512 by 16: 17; largest
+    #   min(2 x 1,024, 512)), each piecewise and, within 1,024 sequences, full: 102 x 8.4 MiB
+    #   (the fitted per-graph figure, int(8.4 x 2^20) = 8,808,038 B: engine/cuda_graphs.py)
+    graphs = 102 * 8_808_038
+    rank = p.per_gpu[p.binding_rank]
+    assert (rank.budget_bytes, rank.weights_bytes, rank.activation_bytes, rank.non_torch_bytes,
+            rank.runner_buffer_bytes, rank.cuda_graph_bytes) == (
+        budget, weights, activation, non_torch, runner, graphs) == (
+        78_227_245_840, 16_391_956_480, 2_408_100_397, 268_435_456, 679_579_648, 898_419_876)
+    # the pool is what is left: 78,227,245,840 - 16,391,956,480 - 2,408,100,397 - 268,435,456
+    # - 679,579,648 - 898,419,876 = 57,580,753,983 B
+    pool = rank.kv_cache_bytes
+    assert pool == budget - weights - activation - non_torch - runner - graphs == 57_580_753_983
     # 64-token blocks on this GPU and release: 64 x 147,456 = 9,437,184 B a block; the pool
-    # 57,580,753,983 B // 9,437,184 = 6,101 blocks (6,101.4) = 390,464 tokens; a request of
-    # 65,536 tokens takes 1,024 blocks: 6,101 x 64 / 65,536 = 5.958 requests
-    pool = p.per_gpu[p.binding_rank].kv_cache_bytes
-    assert p.block_size == 64 and pool == 57_580_753_983
+    # // 9,437,184 = 6,101 blocks (6,101.4) = 390,464 tokens; a request of 65,536 tokens
+    # takes 1,024 blocks: 6,101 x 64 / 65,536 = 5.958 requests
+    assert p.block_size == 64
     assert p.num_gpu_blocks == pool // (64 * KV_BYTES_PER_TOKEN) == 6_101
     assert p.kv_cache_tokens == 6_101 * 64 == 390_464
     assert p.max_concurrency == pytest.approx(6_101 * 64 / 65_536)
