@@ -17,13 +17,14 @@ def test_round_trip_keeps_every_field() -> None:
 
 
 def test_bad_parameters_are_ignored_with_a_message_and_good_ones_kept() -> None:
-    decoded, messages = decode({"tp": "0", "gpu": "rtx-3909", "seqs": "64", "gmu": "1.5"},
+    # rtx-3099: rtx-3090 with its last digit mistyped (hardware.near_gpu_keys)
+    decoded, messages = decode({"tp": "0", "gpu": "rtx-3099", "seqs": "64", "gmu": "1.5"},
                                AppState())
     assert (decoded.tp, decoded.gpu, decoded.max_num_seqs, decoded.gpu_memory_utilization) == (
         None, "rtx-3090", 64, None)  # None: the hardware's layout, the release's utilization
     assert len(messages) == 3
     assert any("tp='0'" in m for m in messages)
-    assert any("rtx-3909" in m and "rtx-3090" in m for m in messages)  # names the close match
+    assert any("rtx-3099" in m and "rtx-3090" in m for m in messages)  # names the close match
 
 
 def test_a_bad_link_opens_the_app_with_a_sidebar_warning() -> None:

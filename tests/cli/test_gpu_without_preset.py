@@ -70,5 +70,6 @@ def test_recommend_says_it_searches_presets_and_where_to_plan_it(capsys) -> None
 
 
 def test_a_name_nvidia_s_tables_do_not_give_keeps_the_near_presets(capsys) -> None:
-    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "RTX 3909")
-    assert code == 2 and "unknown GPU preset 'RTX 3909'; did you mean rtx-3090" in err, err
+    # 3099: 3090 with its last digit mistyped (near_gpu_keys)
+    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "RTX 3099")
+    assert code == 2 and "unknown GPU preset 'RTX 3099'; did you mean rtx-3090" in err, err

@@ -169,10 +169,11 @@ def test_a_gpu_without_a_preset_keeps_its_audited_compute_capability(
     assert gpu.key == "custom" and gpu.compute_capability == "8.0"
     assert gpu.memory_total_bytes == RTX3090_CUDA_TOTAL  # the audited total, as before
     assert "bf16" in gpu.native_weight_formats and "bf16" in gpu.native_kv_dtypes
-    # 25,308,430,336 B / 2**30 = 23.57 GiB
+    # 25,308,430,336 B / 2**30 = 23.57 GiB; the near preset is the A800's own (the SXM4 80 GB
+    # card), not the A100s it was once told (a100-40gb-pcie, ...: 100 is not its number 800)
     assert cluster.source.endswith(
-        "a800-node: no preset for 'NVIDIA A800 40GB Active' (did you mean a100-40gb-pcie, "
-        "a100-80gb-pcie, a100-40gb?): planned as a GPU of unknown model at its audited total "
+        "a800-node: no preset for 'NVIDIA A800 40GB Active' (did you mean a800?): planned as a "
+        "GPU of unknown model at its audited total "
         "(23.57 GiB) and compute capability 8.0 (native formats: fp32, bf16, fp16, int8, int4); "
         "no preset's memory bandwidth or TFLOP/s, so no speed figures")
     # a capability the audit did not read (or not major.minor) is planned as before: unknown

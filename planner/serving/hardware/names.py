@@ -71,6 +71,10 @@ _VENDOR_WORDS = frozenset({"nvidia", "geforce", "tesla", "amd", "instinct"})
 """Words of a GPU name no other card's name needs to tell it apart. Not "quadro": "RTX 6000"
 without it is the Quadro RTX 6000 (Turing, 24 GB), the RTX 6000 Ada (48 GB) or an RTX PRO
 6000 (96 GB), so it resolves to none of them and is asked back (_presets_with_words)."""
+_BRAND = "RTX"
+"""The brand word NVIDIA's GeForce and workstation cards' names start with ("RTX 3090", "RTX
+A6000", "RTX 6000 Ada", "RTX PRO 6000"), which people leave out: a name without it that
+spells no preset is read with it (resolve_gpu_key, near_gpu_keys)."""
 _MEMORY_WORD = re.compile(r"\d+gb|hbm\w*|gddr\w*|lpddr\w*")
 """Words of a GPU name that only say how much and what memory it has ("80gb", "hbm3")."""
 
@@ -79,9 +83,15 @@ def compact_name(name: str, *, drop_memory: bool = False) -> str:
     """A GPU name as one lower-case token without vendor words or punctuation:
     "NVIDIA GeForce RTX 3090" -> "rtx3090"; with drop_memory, "H100 80GB HBM3" -> "h100".
     "24 GB" is the memory word "24gb", as stated_gb reads it ("RTX 3090 24 GB" as "... 24GB")."""
+    return "".join(_name_words(name, drop_memory=drop_memory))
+
+
+def _name_words(name: str, *, drop_memory: bool = False) -> list[str]:
+    """The lower-case words of a GPU name compact_name joins, vendor words (and with
+    drop_memory, memory words) left out: "NVIDIA RTX A6000" -> rtx, a6000."""
     words = re.split(r"[^a-z0-9]+", re.sub(r"(\d+)\s+gb\b", r"\1gb", name.lower()))
-    return "".join(w for w in words if w and w not in _VENDOR_WORDS
-                   and not (drop_memory and _MEMORY_WORD.fullmatch(w)))
+    return [w for w in words if w and w not in _VENDOR_WORDS
+            and not (drop_memory and _MEMORY_WORD.fullmatch(w))]
 
 
 def _spellings(rows: tuple[GpuSpec, ...], *, drop_memory: bool) -> dict[str, tuple[str, ...]]:
@@ -167,20 +177,80 @@ def laptop_gpu(name: str) -> str | None:
             "product, not planned for it")
 
 
+def _tokens(name: str) -> list[str]:
+    """The letter and number runs of a GPU name, vendor and memory words dropped: "NVIDIA
+    GeForce RTX 3080 Ti" -> rtx, 3080, ti; "H100 80GB HBM3" -> h, 100."""
+    return [run for word in _name_words(name, drop_memory=True)
+            for run in re.findall(r"[a-z]+|\d+", word)]
+
+
+_SPELLING_TOKENS = tuple((gpu.key, _tokens(spelling), compact_name(spelling, drop_memory=True))
+                         for gpu in PRESET_ROWS for spelling in (gpu.key, gpu.name, *gpu.aliases))
+"""Each preset spelling (key, NVML name, aliases) as its key, tokens and compact form."""
+
+
+def _one_typo(typed: str, known: str) -> bool:
+    """Whether two tokens of one length differ by a mistyped last character ("3099", "3090")
+    or two neighbours swapped ("3900", "3090"); not by another character elsewhere, which in
+    a model number is another generation or tier ("4060", "4070"; "1080", "3080")."""
+    apart = [i for i, (a, b) in enumerate(zip(typed, known, strict=True)) if a != b]
+    return apart == [len(known) - 1] or (len(apart) == 2 and apart[1] == apart[0] + 1
+                                         and typed[apart[0]] == known[apart[1]]
+                                         and typed[apart[1]] == known[apart[0]])
+
+
+def _token_closeness(typed: str, known: str) -> int:
+    """How near a typed token is to a preset spelling's: 3 the same; 2 the typed one, of 2
+    characters or more, starts the known one (characters missing at the end: "309" of "3090",
+    "10" of "100") or is it with one character more ("30900", "b3000"); 1 one typo
+    (_one_typo) in a token of 4 characters or more ("3099", "3900" for "3090"): in a shorter
+    number one digit is another product (H100, H200, H800; A10, A30, A40); 0 otherwise, and
+    between a number and letters."""
+    if typed == known:
+        return 3
+    if typed.isdigit() != known.isdigit():
+        return 0
+    if (len(typed) >= 2 and known.startswith(typed)) or (
+            len(typed) == len(known) + 1 and typed.startswith(known)):
+        return 2
+    return 1 if len(typed) == len(known) >= 4 and _one_typo(typed, known) else 0
+
+
+def _nearness(typed: list[str], known: list[str]) -> int | None:
+    """The points a preset spelling's tokens earn against the typed ones (each typed token's
+    best _token_closeness), or None where the typed model number (its first number) is near
+    none of the spelling's numbers: "3090" and b300 share characters, not a model number."""
+    number = next((t for t in typed if t.isdigit()), None)
+    if number is not None and not any(_token_closeness(number, k) for k in known):
+        return None
+    return sum(max((_token_closeness(t, k) for k in known), default=0) for t in typed)
+
+
 def near_gpu_keys(name: str) -> list[str]:
-    """Up to three preset keys spelled close to `name` (a near miss: "RTX 309"), those whose
-    spelling holds it whole first, shortest first ("3060" -> rtx-3060 before b300); none for
-    a laptop GPU's name (laptop_gpu), whose near spellings are the desktop cards."""
+    """Up to three preset keys close to `name` (a near miss: "RTX 309"), by the similarity of
+    their tokens (_nearness): a preset is near where its model number is the typed one, or
+    one with characters missing or extra at the end or one mistyped in a number of 4 digits or
+    more, and its tokens earn more than half of what the typed ones would earn spelled
+    exactly; the most points first, then the closest spelling (difflib's ratio). A bare number
+    ("3091") is read as an RTX card's, as resolve_gpu_key reads it. None for a laptop GPU's
+    name (laptop_gpu), whose near spellings are the desktop cards."""
     if laptop_gpu(name):
         return []
-    wanted = compact_name(name)
-    holding = sorted((form for form in BY_SPELLING if wanted and wanted in form), key=len)
-    close = difflib.get_close_matches(wanted, list(BY_SPELLING), n=6, cutoff=0.6)
-    return list(dict.fromkeys(k for form in (*holding, *close) for k in BY_SPELLING[form]))[:3]
+    typed = _tokens(name)
+    if typed and typed[0].isdigit():
+        typed = [_BRAND.lower(), *typed]
+    form = compact_name(name, drop_memory=True)
+    best: dict[str, tuple[int, float]] = {}
+    for key, known, spelled in _SPELLING_TOKENS:
+        points = _nearness(typed, known)
+        if points is not None and 2 * points > 3 * len(typed):
+            ratio = difflib.SequenceMatcher(None, form, spelled).ratio()
+            best[key] = max(best.get(key, (0, 0.0)), (points, ratio))
+    return sorted(best, key=lambda k: (-best[k][0], -best[k][1], k))[:3]
 
 
 def near_gpu_hint(name: str) -> str:
-    """' (did you mean rtx-3090, rtx-3090-ti, rtx-5090?)' after a name no preset has (the keys
+    """' (did you mean rtx-3090, rtx-3090-ti?)' after a name no preset has (the keys
     near_gpu_keys finds); what a MIG instance's or a laptop GPU's name is (mig_instance,
     laptop_gpu); "" where none is near."""
     if what := mig_instance(name) or laptop_gpu(name):
@@ -226,44 +296,74 @@ def resolve_gpu_key(name: str) -> str:
     -> rtx-3090); memory words are dropped when the rest names one preset ("H100 80GB HBM3"
     is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB, SXM or PCIe, each named),
     unless the name states a size that preset does not have ("RTX 4060 Ti 8GB": the RTX 4060
-    Ti preset is 16 GB).
+    Ti preset is 16 GB). A name that spells none is read with the brand word it may leave
+    out (_branded: "3090" as "RTX 3090", "A6000", "PRO 6000"; "6000" as "RTX 6000", which
+    is ambiguous).
     Near misses get a "did you mean"; a MIG instance's name a MigInstanceError.
     """
+    return _resolve(name)[0]
+
+
+def _resolve(name: str) -> tuple[str, str]:
+    """(preset key, the spelling that named it: `name` or _branded's) for resolve_gpu_key."""
     wanted = name.strip().lower()
     if wanted in GPU_PRESETS:
-        return wanted
+        return wanted, name
     if mig := mig_instance(name):
         raise MigInstanceError(f"GPU {name.strip()!r} is {mig}", name.strip())
-    if other := OTHER_SIZE_NVML_NAMES.get(compact_name(name)):
+    spellings = (name, *_branded(name))
+    for typed in spellings:
+        if key := _spelled_key(name, typed):
+            return key, typed
+    # a model number several product lines share ("6000" as "RTX 6000"); a word without one
+    # ("Ti") is a near miss instead
+    for typed in spellings if re.search(r"\d", name) else (name,):
+        if len(keys := _presets_with_words(typed)) > 1:
+            raise UnknownGpuError(f"GPU {name!r} is ambiguous: did you mean "
+                                  f"{', '.join(keys[:-1])} or {keys[-1]}?")
+    raise NoGpuPresetError(name, near_gpu_keys(name))
+
+
+def _branded(name: str) -> tuple[str, ...]:
+    """`name` with the brand word _BRAND in front ("3090" -> "RTX 3090", "PRO 6000" -> "RTX
+    PRO 6000"), where its compact form does not start with it; none otherwise."""
+    form = compact_name(name)
+    return (f"{_BRAND} {name.strip()}",) if form and not form.startswith(_BRAND.lower()) else ()
+
+
+def _spelled_key(name: str, typed: str) -> str | None:
+    """The preset `typed` (`name` or _branded's) spells, or None where it spells none; a
+    spelling of several presets, an NVML name of a size no preset holds or another memory
+    size of a preset's model is an UnknownGpuError naming `name`."""
+    if other := OTHER_SIZE_NVML_NAMES.get(compact_name(typed)):
         gb, key = other
+        read = "" if typed == name else f", read as {typed!r}"
         raise OtherMemorySizeError(
-            f"no preset for {name!r}, NVML's name of the {gb} GB card (--gpu {key} plans "
+            f"no preset for {name!r}{read}, NVML's name of the {gb} GB card (--gpu {key} plans "
             f"the other size, {GPU_PRESETS[key].name})", name)
-    for keys in (BY_SPELLING.get(compact_name(name), ()), _short_keys(name)):
+    for keys in (BY_SPELLING.get(compact_name(typed), ()), _short_keys(typed)):
         keys = _one_nvml_name(keys)
         if len(keys) == 1:
             return keys[0]
         if keys:  # with the other forms of that model ("A100": its PCIe cards too)
-            keys = sorted({*keys, *_presets_starting(compact_name(name, drop_memory=True), name)})
+            keys = sorted({*keys, *_presets_starting(compact_name(typed, drop_memory=True),
+                                                     typed)})
             raise UnknownGpuError(f"GPU {name!r} is ambiguous: did you mean "
                                   f"{', '.join(keys[:-1])} or {keys[-1]}?")
-    other_size = _BY_SHORT_SPELLING.get(compact_name(name, drop_memory=True), ())
+    other_size = _BY_SHORT_SPELLING.get(compact_name(typed, drop_memory=True), ())
     if other_size:
         sizes = " or ".join(f"{k} ({GPU_PRESETS[k].memory_label})" for k in other_size)
         raise OtherMemorySizeError(
             f"no preset for {name!r}: that GPU's preset is {sizes}, not "
             f"{' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}", name)
-    if len(keys := _presets_with_words(name)) > 1:
-        raise UnknownGpuError(f"GPU {name!r} is ambiguous: did you mean "
-                              f"{', '.join(keys[:-1])} or {keys[-1]}?")
-    raise NoGpuPresetError(name, near_gpu_keys(name))
+    return None
 
 
 def _presets_with_words(name: str) -> tuple[str, ...]:
     """The presets whose key holds every word of `name` (vendor words aside): "RTX 6000" ->
     quadro-rtx-6000, rtx-6000-ada and the three rtx-pro-6000 cards, a number several product
-    lines share, which no one of them may take. A bare number ("4080") is none: its near
-    keys are suggested (NoGpuPresetError)."""
+    lines share, which no one of them may take. A bare number ("6000") is one word, none:
+    resolve_gpu_key asks it with the brand word ("RTX 6000")."""
     words = {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in _VENDOR_WORDS}
     return tuple(sorted(k for k in GPU_PRESETS if len(words) > 1 and words <= set(k.split("-"))))
 
@@ -275,17 +375,22 @@ def other_presets_named(name: str) -> tuple[str, ...]:
     the presets that share it: "NVIDIA GeForce RTX 3080" (rtx-3080) -> ("rtx-3080-12gb",), and
     so does one with a memory size added ("RTX 3090 24GB": none; "RTX 3080 10GB": none, the
     other states 12 GB); empty for a preset key, any other full spelling and a name no other
-    preset's key starts with."""
-    chosen = resolve_gpu_key(name)
+    preset's key starts with. A name read with the brand word (_branded: "3090", "PRO 6000")
+    and stating no size is a short name, as "H100" is: the presets whose key starts with it so
+    read ("3090" -> ("rtx-3090-ti",)); with a size ("3090 24GB") it is read as "RTX 3090 24GB"
+    is."""
+    chosen, typed = _resolve(name)
     if name.strip().lower() in GPU_PRESETS:
         return ()
-    form = compact_name(name, drop_memory=True)
+    form = compact_name(typed, drop_memory=True)
     # a full spelling, or one with a memory size added ("RTX 3090 24GB"): the others are the
     # presets sharing its NVML name, not those whose key merely starts with it (rtx-3090-ti)
-    spelled = BY_SPELLING.get(compact_name(name)) or BY_SPELLING.get(form)
-    others = (tuple(k for k in spelled if not states_other_memory(name, GPU_PRESETS[k]))
-              + _other_form_factors(name, chosen)
-              if spelled else _presets_starting(form, name))
+    spelled: tuple[str, ...] = ()
+    if typed == name or stated_gb(name):
+        spelled = BY_SPELLING.get(compact_name(typed)) or BY_SPELLING.get(form, ())
+    others = (tuple(k for k in spelled if not states_other_memory(typed, GPU_PRESETS[k]))
+              + _other_form_factors(typed, chosen)
+              if spelled else _presets_starting(form, typed))
     return tuple(dict.fromkeys(k for k in others if k != chosen))
 
 
@@ -399,8 +504,11 @@ _CAPABILITY_BY_FORM = {form: known for card, known in CAPABILITY_WITHOUT_PRESET.
 
 def capability_from_name(name: str) -> tuple[str, str] | None:
     """(compute capability, source) of the GPU a name designates in CAPABILITY_WITHOUT_PRESET
-    ("Tesla P40" -> "6.1"); None for any other name."""
-    return _CAPABILITY_BY_FORM.get(_card_form(name))
+    ("Tesla P40" -> "6.1"), a name without the brand word read with it as resolve_gpu_key
+    reads one ("2080" as "RTX 2080": 7.5); None for any other name."""
+    forms = [_card_form(spelling) for spelling in (name, *_branded(name))]
+    return next((_CAPABILITY_BY_FORM[form] for form in forms if form in _CAPABILITY_BY_FORM),
+                None)
 
 
 OTHER_SIZE_NVML_NAMES: dict[str, tuple[int, str]] = {
@@ -428,11 +536,13 @@ def gpu_preset(key: str) -> GpuSpec:
 
 def preset_named(name: str, memory_total_bytes: int) -> GpuSpec | None:
     """The preset a GPU name designates, an ambiguous name ("A100": 40 or 80 GB) settled by
-    the closest memory total; None when the name designates no preset."""
-    for index, form in ((BY_SPELLING, compact_name(name)),
-                        (_BY_SHORT_SPELLING, compact_name(name, drop_memory=True))):
-        keys = index.get(form, ())
-        if keys:
-            return min((GPU_PRESETS[k] for k in keys),
-                       key=lambda g: abs(g.memory_total_bytes - memory_total_bytes))
+    the closest memory total, a name without the brand word read with it as resolve_gpu_key
+    reads one ("3090" as "RTX 3090"); None when the name designates no preset."""
+    for typed in (name, *_branded(name)):
+        for index, form in ((BY_SPELLING, compact_name(typed)),
+                            (_BY_SHORT_SPELLING, compact_name(typed, drop_memory=True))):
+            keys = index.get(form, ())
+            if keys:
+                return min((GPU_PRESETS[k] for k in keys),
+                           key=lambda g: abs(g.memory_total_bytes - memory_total_bytes))
     return None
