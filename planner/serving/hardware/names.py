@@ -229,8 +229,8 @@ def _nearness(typed: list[str], known: list[str]) -> int | None:
 def near_gpu_keys(name: str) -> list[str]:
     """Up to three preset keys close to `name` (a near miss: "RTX 309"), by the similarity of
     their tokens (_nearness): a preset is near where its model number is the typed one, or
-    one with characters missing or extra at the end or one mistyped in a number of 4 digits or
-    more, and its tokens earn more than half of what the typed ones would earn spelled
+    it with characters missing at the end or one extra, or (4 digits or more) one typo
+    (_one_typo), and its tokens earn more than half of what the typed ones would earn spelled
     exactly; the most points first, then the closest spelling (difflib's ratio). A bare number
     ("3091") is read as an RTX card's, as resolve_gpu_key reads it. None for a laptop GPU's
     name (laptop_gpu), whose near spellings are the desktop cards."""
