@@ -39,8 +39,13 @@ from planner.model.spec import (
     MoeMlp,
 )
 from planner.serving.auto_layout import compared_lora_note
-from planner.serving.engine import EngineSettings, served_kv_elem_bytes, vllm_window
-from planner.serving.hardware import ClusterSpec
+from planner.serving.engine import (
+    EngineSettings,
+    model_served_dtype,
+    served_kv_elem_bytes,
+    vllm_window,
+)
+from planner.serving.hardware import ClusterSpec, GpuSpec
 from planner.serving.hf_overrides import hf_overrides_errors, hf_overrides_notes
 from planner.serving.long_len import unmodelled_risk
 from planner.serving.mm_modes import served_towers
@@ -863,6 +868,25 @@ def served_note(plan: Plan, stored: str) -> str:
     return f"the {stored} checkpoint served in {planned}, --dtype {plan.engine.dtype}"
 
 
+def stored_as_served(stored: str, served: str) -> str:
+    """"BF16, served in FP16": a 16/32-bit checkpoint's format (`stored`) with the dtype the
+    GPU serves it in (`served`), or `stored` alone where they agree; the sweep caption's
+    (own_format_line) and the app's Quantization box's (checkpoint_label) words."""
+    return stored if served == stored else f"{stored}, served in {served}"
+
+
+def checkpoint_label(spec: ModelSpec, settings: EngineSettings, gpu: GpuSpec) -> str:
+    """The checkpoint's format as served on `gpu` (stored_as_served): "BF16, served in FP16"
+    for a BF16 checkpoint on a GPU without bfloat16 (compute capability below 8.0: vLLM's
+    --dtype auto serves it in float16, engine.served_dtype), the format alone where the GPU
+    serves it as stored or the checkpoint is quantized."""
+    own = checkpoint_scheme(spec)
+    if own.key not in DTYPE_SCHEME.values():
+        return own.label
+    served = DTYPE_SCHEME[model_served_dtype(spec, settings, gpu.computes_bf16)]
+    return stored_as_served(own.label, scheme(served).label)
+
+
 def all_replicas(plan: Plan) -> str:
     """The concurrency the DP replicas serve together, "9.32 over 2 replicas" (DP x one
     replica's); "" for one replica."""
@@ -1465,9 +1489,9 @@ def own_format_line(rows: Sequence[SweepRow], own_key: str) -> list[str]:
     if own is None or all(row.quant_key == own_key for row in rows):
         return []
     rank, row = own
-    stored = scheme(own_key).label  # a 16-bit checkpoint's rows: the dtype the GPU serves
-    label = (f"{stored}, served in {row.quant_label}" if own_key in DTYPE_SCHEME.values()
-             and row.quant_label != stored else row.quant_label)
+    # a 16-bit checkpoint's rows: the dtype the GPU serves
+    label = (stored_as_served(scheme(own_key).label, row.quant_label)
+             if own_key in DTYPE_SCHEME.values() else row.quant_label)
     kinds = {format_kind(r.quant_key, own_key) for r in rows}
     needs = [*(["what-if rows need a converted checkpoint"] if "what-if" in kinds else []),
              *(["vLLM quantizes at-load rows as it loads the checkpoint"]

@@ -15,6 +15,7 @@ from planner.model.config.overrides import HF_OVERRIDE_KEYS
 from planner.model.config.vision import GEMMA3_IMAGE_TOKENS, LLAMA4_MAX_TILES
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
+from planner.report import checkpoint_label
 from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import valid_layouts
 from planner.serving.engine import EngineSettings
@@ -205,7 +206,7 @@ def settled_choices(plan_page: bool = True) -> Choices:
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
     if state().quant not in quants:  # named as the field lists it, quoted: it has a colon
         _keep_valid("quant", state().quant, quants, _no_what_if_why(spec, cluster, own),
-                    shown=lambda key: f'"{quant_option(own, key)}"')
+                    shown=lambda key: f'"{quant_option(checkpoint_option_label(), key)}"')
     valid = _redundant_experts_that_divide(spec, cluster, current_valid_layouts())
     if valid:
         _settle_layout(spec, cluster, valid)
@@ -523,11 +524,18 @@ def _unset_in_words(value: object) -> str:
     return "not passed" if value is None else _in_words(value)
 
 
-def quant_option(own: QuantScheme, key: str) -> str:
-    """A Quantization choice as the field lists it: the checkpoint's own format (`own`) or a
-    what-if."""
-    return (CHECKPOINT_OPTION.format(label=own.label) if key == CHECKPOINT_QUANT
+def quant_option(own: str, key: str) -> str:
+    """A Quantization choice as the field lists it: the checkpoint's own format (`own`, as
+    checkpoint_option_label names it) or a what-if."""
+    return (CHECKPOINT_OPTION.format(label=own) if key == CHECKPOINT_QUANT
             else WHAT_IF_OPTION.format(label=scheme(key).label))
+
+
+def checkpoint_option_label() -> str:
+    """The checkpoint's format on the chosen hardware (report.checkpoint_label, node 0's GPU,
+    whose dtype vLLM serves the model in): "BF16, served in FP16" on a GPU without bfloat16,
+    where the box said "Checkpoint: BF16" above a plan sized in FP16 (an RTX 2080 Ti, a T4)."""
+    return checkpoint_label(current_spec(), current_engine(), current_cluster().nodes[0].gpu)
 
 
 def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: bool = True,

@@ -103,6 +103,7 @@ from ui.context import (
 from ui.settle import (
     allow_long_input,
     backend_label,
+    checkpoint_option_label,
     current_valid_layouts,
     drafter_inputs,
     held_scheme,
@@ -177,9 +178,9 @@ def _controls() -> tuple[ParallelLayout, ...]:
         _explain_invalid_tp(valid)
         show_replaced()
         st.stop()
-    own = checkpoint_scheme(spec)
     left, mid, right = st.columns([1.6, 1, 1.2])  # wider: format labels, the load and knobs
-    left.selectbox(LABELS["quant"], choices.quants, format_func=partial(quant_option, own),
+    left.selectbox(LABELS["quant"], choices.quants,
+                   format_func=partial(quant_option, checkpoint_option_label()),
                    **bind("plan", "quant"))
     left.selectbox(LABELS["kv_cache_dtype"], choices.kv_dtypes, help="auto follows the model "
                    "dtype; the choices are the targeted vLLM release's --kv-cache-dtype values "

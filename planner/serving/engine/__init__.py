@@ -50,6 +50,7 @@ from planner.serving.engine.dtypes import (
     checkpoint_fp8_kv,
     checkpoint_kv_note,
     kv_elem_bytes,
+    model_served_dtype,
     served_dtype,
     served_kv_elem_bytes,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "profiled_encoder",
     "qwen3_vl_dummy_video",
     "request_bytes",
+    "model_served_dtype",
     "served_dtype",
     "served_kv_elem_bytes",
     "sort_sampler_peak_bytes",

@@ -60,6 +60,13 @@ def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True,
                           served_dtype(settings, model_dtype, bf16, fp16))
 
 
+def model_served_dtype(spec: ModelSpec, settings: EngineSettings, bf16: bool = True) -> str:
+    """served_dtype for `spec` on a GPU that computes bfloat16 or not (`bf16`), float16 as the
+    targeted release allows it for the model (vllm_versions.float16_refused)."""
+    fp16 = not float16_refused(spec.model_type, vllm_rules(settings.vllm_version).version)
+    return served_dtype(settings, spec.torch_dtype, bf16, fp16)
+
+
 def served_dtype(settings: EngineSettings, model_dtype: str, bf16: bool = True,
                  fp16: bool = True) -> str:
     """The compute dtype vLLM runs: --dtype, or for auto the checkpoint's, float32 downcast and

@@ -6,7 +6,13 @@ from planner.model import quant
 from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
 from planner.serving.eagle import eagle_refusals
-from planner.serving.engine import EngineSettings, StageKv, VllmWindow, served_dtype
+from planner.serving.engine import (
+    EngineSettings,
+    StageKv,
+    VllmWindow,
+    model_served_dtype,
+    served_dtype,
+)
 from planner.serving.eplb import (
     draft_eplb_refusal,
     flag_refusal,
@@ -374,11 +380,9 @@ def lora_gpu_refusal(spec: ModelSpec, s: EngineSettings, quantization: str | Non
     the model is served in on it (float32, or another than --lora-dtype's: the GPU decides
     auto's, float16 without bfloat16) refused by vLLM's LoRA kernels
     (lora.settings.served_dtype_refusal)."""
-    fp16 = not float16_refused(spec.model_type, rules.version)
     return mxfp4_lora_vendor_refusal(spec, gpu.vendor) \
         or fp8_lora_gpu_refusal(spec, quantization, rules.version, rules.label, gpu) \
-        or served_dtype_refusal(s.lora_dtype,
-                                served_dtype(s, spec.torch_dtype, gpu.computes_bf16, fp16))
+        or served_dtype_refusal(s.lora_dtype, model_served_dtype(spec, s, gpu.computes_bf16))
 
 
 def wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
