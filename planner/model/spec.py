@@ -193,6 +193,10 @@ class MoeMlp(_Frozen):
     router_fp32: bool = Field(
         default=False, description="router weight and bias held in float32 (MiniMax-M2, MiMo-V2)"
     )
+    router_dtype_float32: bool = Field(
+        default=False, description="config moe_router_dtype is \"float32\" (what vLLM holds "
+        "in float32 for it is per model and release: weight_load.gate_fp32)"
+    )
     latent_size: int | None = Field(
         default=None, gt=0, description="routed experts work in this latent width (Nemotron-3)"
     )

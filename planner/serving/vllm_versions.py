@@ -298,6 +298,23 @@ vllm/models/deepseek_v32 imports the same DeepseekV2MoE). weight_load.correction
 Nemotron-H's is float32 in every release that builds its MoE. DeepSeek-V3: 58 MoE layers x 256 x
 (4 - 2) B = 29,696 B more per GPU than in bf16."""
 
+DEEPSEEK_GATE_ROUTER_DTYPE_SPAN: tuple[Version, Version] = ((0, 25, 0), (0, 26, 0))
+"""NOTE: deepseek_v2.py DeepseekV2MoE.__init__ builds its gate as `GateLinear(hidden_size,
+n_routed_experts, prefix=...)`, in the model dtype, in the 0.24.0 wheel (no router dtype); the
+0.25.0 and 0.25.1 wheels add `_get_moe_router_dtype(config)`: torch.float32 where
+`config.model_type == "glm_moe_dsa"` (GLM-5, "Older GLM-5/5.2 configs require fp32 routing but
+do not expose moe_router_dtype yet") or `config.moe_router_dtype == "float32"`, else None, and
+pass it as `params_dtype=self.router_dtype, out_dtype=self.router_dtype,
+force_fp32_compute=...`: the gate weight itself float32 on every GPU (ReplicatedLinear: whole
+on every TP and EP rank, split by layer over PP). From the 0.26.0 wheel (0.26.0-0.34.0 read,
+_get_moe_router_dtype unchanged; 0.30.0-0.34.0 glm5next/*/model.py the same) only
+`out_dtype=self.router_dtype`: a float32 output of a gate held in the model dtype. The MTP
+draft builds the same class over its own config, which SpeculativeConfig.hf_config_override
+renames from glm_moe_dsa to deepseek_mtp (config/speculative.py, 0.25.0 and 0.25.1): its gate
+is float32 only by moe_router_dtype. [from, until): weight_load.gate_fp32. GLM-5 (78 layers,
+first_k_dense_replace 3, hidden 6,144, 256 experts): 75 x 6,144 x 256 x (4 - 2) B =
+235,929,600 B more per GPU on 0.25."""
+
 INDEXER_WK_UNQUANTIZED_FROM: Version = (0, 20, 0)
 """NOTE: the DeepSeek-V3.2 / GLM-5 sparse-attention Indexer's wk (hidden -> index_head_dim) is a
 ReplicatedLinear built with the model's quant_config in the 0.19.0 wheel (deepseek_v2.py

@@ -121,6 +121,9 @@ class WeightLoadRules(NamedTuple):
     gdn_ba_whole: bool = False  # weight_load.gdn_ba_whole
     latent_fc1_split: bool = False  # weight_load.latent_fc1_split
     gate_fp32: bool = False  # weight_load.gate_fp32
+    # the MTP draft layer's gate in the model dtype whatever gate_fp32 says of the model's
+    # (weight_load.gate_fp32 with draft=True: GLM-5's draft on 0.25, renamed deepseek_mtp)
+    draft_gate_kept: bool = False
     # a MoE router bias that is gate.e_score_correction_bias, held in float32
     # (weight_load.correction_bias_fp32)
     correction_bias_fp32: bool = False
@@ -759,8 +762,10 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
                            (*bits.layers, bits.layers[-1]))
     index = n if draft is not None else n - 1
     # gdn_ba_whole stays off: vLLM builds a Qwen3-Next / Qwen3.5 MTP draft layer as
-    # full_attention (qwen3_next_mtp.py, qwen3_5_mtp.py, 0.19.0 and 0.34.0): no in_proj_ba
-    draft_rules = shard.rules._replace(gdn_ba_whole=False)
+    # full_attention (qwen3_next_mtp.py, qwen3_5_mtp.py, 0.19.0 and 0.34.0): no in_proj_ba;
+    # the gate as the model's unless the draft's renamed config loses the rule (draft_gate_kept)
+    draft_rules = shard.rules._replace(gdn_ba_whole=False, gate_fp32=shard.rules.gate_fp32
+                                       and not shard.rules.draft_gate_kept)
     layer = _terms(spec, bits, params, _Shard(range(index, index + 1), shard.tp, shard.ep_size,
                                               shard.ep_rank, False, False, shard.pad_vocab,
                                               shard.expert_pad, layers_only=True,
@@ -1655,7 +1660,8 @@ def _shared_expert_gate(mlp: object, hidden: int) -> int:
 
 def _router_bits(mlp: object, router_bits: float, gate_fp32: bool = False) -> float:
     """Bits per router weight as vLLM holds it: 32 where it builds the router in float32
-    (MoeMlp.router_fp32; `gate_fp32`: Nemotron-H's on this release and GPU, weight_load.gate_fp32)
+    (MoeMlp.router_fp32; `gate_fp32`: Nemotron-H's on this release and GPU, ERNIE 4.5's, GLM-5's
+    on 0.25.x: weight_load.gate_fp32)
     over the 16-bit model dtype the scheme keeps it in, else the scheme's (a parameter count's
     one byte stays one byte: rank_dense_params).
 

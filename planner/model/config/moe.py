@@ -608,6 +608,8 @@ def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
         # (weight_load.correction_bias_fp32).
         router_fp32=model_type == "minimax_m2" or (
             model_type == "mimo_v2_flash" and r.str_("moe_router_dtype") in (None, "float32")),
+        # compared as deepseek_v2.py _get_moe_router_dtype does (`== "float32"`: no refusal)
+        router_dtype_float32=r.get("moe_router_dtype") == "float32",
     )
 
 

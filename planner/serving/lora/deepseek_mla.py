@@ -113,7 +113,8 @@ layers/mla.py, layers/attention/mla_attention.py and lora/model_manager.py of th
   numbers (q_lora_rank 2,048, qk_nope_head_dim 192, v_head_dim 256, index_n_heads 32,
   first_k_dense_replace 3). What GLM-5 alone sets changes no slot: its float32 router
   (_get_moe_router_dtype, 0.25.0 on: GateLinear out_dtype float32, called on the model's dtype,
-  so the LoRA shrink reads bfloat16), the 0.29.0-0.34.0 SM103 low-latency GEMMs
+  so the LoRA shrink reads bfloat16; its weight float32 in 0.25.x alone:
+  vllm_versions.DEEPSEEK_GATE_ROUTER_DTYPE_SPAN), the 0.29.0-0.34.0 SM103 low-latency GEMMs
   (deepseek_v32/nvidia/glm52_low_latency_gemm.py: a quant_method swap on the base linears) and
   model_executor/models/config.py's DCP defaults (decode context parallelism, not planned). Its
   MTP layer (num_nextn_predict_layers) is not built without speculative decoding.

@@ -7,7 +7,7 @@ choose_mp_linear_kernel, process_weights_after_loading), so kept beside them."""
 
 from planner.memo import IdentityMemo
 from planner.model.quant import QuantScheme, stored_format
-from planner.model.spec import ModelSpec
+from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import group_size, int_bits, marlin_takes_group
 from planner.serving.long_len import rope_cache_positions
@@ -29,6 +29,7 @@ from planner.serving.startup.wna16_loaders import (
 )
 from planner.serving.vllm_versions import (
     CORRECTION_BIAS_FP32_FROM,
+    DEEPSEEK_GATE_ROUTER_DTYPE_SPAN,
     DSV4_MTP_BUFFER_DRAFT_ONLY_FROM,
     DSV4_SEQUENCE_PARALLEL_FROM,
     ERNIE_GATE_FP32_FROM,
@@ -44,13 +45,22 @@ from planner.serving.vllm_versions import (
 from planner.serving.weights import WeightLoadRules
 
 
-def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec) -> bool:
+def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec, draft: bool = False) -> bool:
     """Whether vLLM `version` holds the MoE gate in float32 on `gpu` (weights.rank_weights
-    gate_fp32): Nemotron-H's always before 0.17, then off NVIDIA compute capability 9.0 and
-    10.x (vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM); ERNIE 4.5 MoE's, with its
-    e_score_correction_bias, on every GPU from 0.11.1 (vllm_versions.ERNIE_GATE_FP32_FROM)."""
+    gate_fp32), or with `draft` the MTP draft layer's: Nemotron-H's always before 0.17, then
+    off NVIDIA compute capability 9.0 and 10.x (vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM);
+    ERNIE 4.5 MoE's, with its e_score_correction_bias, on every GPU from 0.11.1
+    (vllm_versions.ERNIE_GATE_FP32_FROM); DeepseekV2MoE's on every GPU in 0.25.x for GLM-5
+    (not its draft, renamed deepseek_mtp) or a config moe_router_dtype "float32"
+    (vllm_versions.DEEPSEEK_GATE_ROUTER_DTYPE_SPAN)."""
     if spec.model_type == "ernie4_5_moe" and spec.is_moe:
         return version >= ERNIE_GATE_FP32_FROM
+    if spec.model_type in DEEPSEEK_MOE_TYPES and spec.is_moe:
+        start, until = DEEPSEEK_GATE_ROUTER_DTYPE_SPAN
+        return start <= version < until and (
+            spec.model_type == "glm_moe_dsa" and not draft or any(
+                isinstance(layer.mlp, MoeMlp) and layer.mlp.router_dtype_float32
+                for layer in spec.layers))
     if spec.model_type != "nemotron_h" or not spec.is_moe:
         return False
     cc = capability(gpu) if gpu.vendor == "nvidia" else None
@@ -125,6 +135,7 @@ def _weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | 
         expert_bias_fp32=scheme.key == "mxfp4" and kernel in MXFP4_FP32_BIAS_KERNELS,
         gdn_ba_whole=gdn_ba_whole(spec, scheme, version, gpu),
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
+        draft_gate_kept=not gate_fp32(spec, version, gpu, draft=True),
         correction_bias_fp32=correction_bias_fp32(spec, version),
         expert_pad=expert_padding(spec, scheme, kernel, moe_backend, version, gpu),
         indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM,

@@ -406,6 +406,71 @@ def test_correction_bias_in_float32_whatever_the_gate():
             for flag in (False, True)} == {195_098_624}
 
 
+def test_glm5_gate_in_float32_on_vllm_0_25_only(ref_config):
+    # vLLM deepseek_v2.py DeepseekV2MoE.__init__: GateLinear(hidden, n_routed_experts) in the
+    # model dtype in the 0.24.0 wheel; in the 0.25.0 and 0.25.1 wheels
+    # params_dtype=_get_moe_router_dtype(config), torch.float32 for model_type "glm_moe_dsa"
+    # or moe_router_dtype "float32"; from 0.26.0 (0.26.0-0.34.0 read) only out_dtype, the
+    # weight back in the model dtype (vllm_versions.DEEPSEEK_GATE_ROUTER_DTYPE_SPAN). On every
+    # GPU: params_dtype is given, whatever force_fp32_compute and the router kernels do.
+    glm5 = spec_of(ref_config, "zai-org__GLM-5")
+    versions = ((0, 24, 0), (0, 25, 0), (0, 25, 1), (0, 26, 0))
+    for gpu in ("h100-sxm", "a100-80gb", "mi300x"):
+        assert [weight_load.gate_fp32(glm5, v, GPU_PRESETS[gpu]) for v in versions] == [
+            False, True, True, False]
+        # the MTP draft's config is renamed deepseek_mtp (config/speculative.py
+        # hf_config_override, 0.25.0 / 0.25.1): its gate keeps the model dtype
+        assert not any(weight_load.gate_fp32(glm5, v, GPU_PRESETS[gpu], draft=True)
+                       for v in versions)
+    # zai-org/GLM-5 (bf16): 78 layers - first_k_dense_replace 3 = 75 MoE layers, hidden 6,144,
+    # 256 routed experts; the gate 6,144 x 256 = 1,572,864 parameters a layer, whole on every
+    # TP and EP rank (GateLinear is a ReplicatedLinear), its correction bias 256 in float32:
+    #   0.24 / 0.26: 75 x (1,572,864 x 2 + 256 x 4) = 75 x 3,146,752 = 236,006,400 B
+    #   0.25:        75 x (1,572,864 x 4 + 256 x 4) = 75 x 6,292,480 = 471,936,000 B
+    #   75 x 1,572,864 x (4 - 2) = 235,929,600 B more per GPU
+    # PP 2 (39 layers a stage): stage 0 layers 0-38, 36 of them MoE; stage 1 39 MoE layers.
+    bf16 = checkpoint_scheme(glm5)
+    router = {}
+    for v in versions:
+        rules = weight_load.weight_load_rules(glm5, bf16, None, v, GPU_PRESETS["h200"])
+        for layout in (ParallelLayout(tp=8), ParallelLayout(tp=8, ep=True)):
+            assert {r.router_bytes for r in rank_weights(glm5, bf16, layout, rules=rules)} == {
+                471_936_000 if v[:2] == (0, 25) else 236_006_400}
+        stages = rank_weights(glm5, bf16, ParallelLayout(tp=4, pp=2), rules=rules,
+                              mtp_layers=1)
+        router[v] = (stages[0].router_bytes, stages[4].router_bytes, stages[4].mtp_bytes)
+    assert router[(0, 24, 0)][:2] == router[(0, 26, 0)][:2] == (36 * 3_146_752, 39 * 3_146_752)
+    assert router[(0, 25, 0)][:2] == router[(0, 25, 1)][:2] == (
+        36 * 6_292_480, 39 * 6_292_480) == (226_529_280, 245_406_720)
+    # the draft layer's bytes do not move (its gate 1,572,864 x 2 B on every release)
+    assert len({r[2] for r in router.values()}) == 1
+    # the plan at TP 8 x PP 2: weights per GPU 36 x 3,145,728 = 113,246,208 B more on stage 0,
+    # 39 x 3,145,728 = 122,683,392 B on stage 1 on 0.25.0 than on 0.24.0 and 0.26.0; the
+    # weights term names the float32 router
+    weights, said = {}, {}
+    for version in ("0.24.0", "0.25.0", "0.26.0"):
+        p = plan(PlanRequest(model=glm5, cluster=preset_cluster("h200", 16),
+                             layout=ParallelLayout(tp=8, pp=2),
+                             engine=EngineSettings(vllm_version=version, max_model_len=4096)))
+        weights[version] = (p.per_gpu[0].weights_bytes, p.per_gpu[-1].weights_bytes)
+        said[version] = "router in float32, as vLLM builds it" in (
+            next(t.formula for t in p.terms if t.key == "weights"))
+    assert weights["0.24.0"] == weights["0.26.0"]
+    assert (weights["0.25.0"][0] - weights["0.24.0"][0],
+            weights["0.25.0"][1] - weights["0.24.0"][1]) == (113_246_208, 122_683_392)
+    assert said == {"0.24.0": False, "0.25.0": True, "0.26.0": False}
+    # any DeepseekV2MoE config asking moe_router_dtype "float32" (compared with ==: another
+    # value or type is no float32 router and no refusal), draft included; DeepSeek-V3 asks none
+    config, quant = ref_config("deepseek-ai__DeepSeek-V3")
+    v3 = parse_model_config(config, quant, name="v3")
+    asked = parse_model_config({**config, "moe_router_dtype": "float32"}, quant, name="v3_fp32")
+    other = parse_model_config({**config, "moe_router_dtype": 32}, quant, name="v3_32")
+    h100 = GPU_PRESETS["h100-sxm"]
+    assert [weight_load.gate_fp32(s, v, h100, draft=d) for s in (v3, asked, other)
+            for v in versions for d in (False, True)] == [
+        False] * 8 + [False, False, True, True, True, True, False, False] + [False] * 8
+
+
 def test_bf16_experts_padded_for_flashinfer_trtllm_on_datacenter_blackwell():
     # vLLM 0.24.0-0.34.0 fused_moe/oracle/unquantized.py: FLASHINFER_TRTLLM first on CUDA (moved
     # back on Hopper only), its TrtLlmBf16Experts on family 10.x only, with SiLU and
