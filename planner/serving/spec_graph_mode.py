@@ -16,6 +16,7 @@ from planner.serving.startup.attention_backend import (
     gemma4_forced_triton,
 )
 from planner.serving.vllm_versions import (
+    FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM,
     FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
     FLASHINFER_SINGLE_TOKEN_SM10X_SPAN,
     FLASHINFER_SINGLE_TOKEN_SM12X_SPAN,
@@ -46,7 +47,8 @@ def spec_piecewise_backend(spec: ModelSpec, rules: VllmRules, compute_capability
     layers without TRT-LLM attention (_flashinfer_single_token: 10.0 in 0.11.0, 10.x but 10.0
     in 0.11.1-0.12, below compute capability 9.0 in 0.11.1-0.32, an fp8_e5m2 cache on 9.0 in
     0.22-0.29, an fp8 cache on 12.x in 0.11.1-0.27, and from 0.30 on those two a layer of a
-    head size XQA decode does not replay in uniform batches: 512),
+    head size XQA decode does not replay in uniform batches: 512; an nvfp4 cache on 9.0 from
+    0.32, on 8.x in 0.32),
     dense MLA on TRITON_MLA in 0.26-0.30 (TRITON_MLA_SINGLE_TOKEN_SPAN; before 0.22 it captures
     no full graph at all: engine.triton_mla_piecewise) and on CUTLASS_MLA, datacenter
     Blackwell's MLA backend where vLLM picks it: 0.11-0.14 (0.11-0.12 on 10.0 only), 0.15-0.17
@@ -134,29 +136,35 @@ def _flashinfer_single_token(spec: ModelSpec, version: Version, compute_capabili
     (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN); on 12.x FlashAttention 2 takes no fp8 cache
     (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN). From 0.30 FlashInfer's XQA decode replays uniform
     batches on 9.0 and 12.x for the head sizes _xqa_head passes, so there a layer of another
-    (512) alone lowers (FLASHINFER_XQA_HEAD_SIZES_FROM). FlashInfer takes 16-bit models and
-    the layers of attention_backend.flashinfer_takes, unless Gemma4Config forces TRITON_ATTN
-    (attention_backend._triton_fp8_below_sm89's NOTE). Layers with attention sinks are left to
-    TRITON_ATTN as below 8.9 (FlashInfer's supports_sink needs TRT-LLM attention)."""
+    (512) alone lowers (FLASHINFER_XQA_HEAD_SIZES_FROM). From 0.32 FlashInfer alone serves an
+    nvfp4 cache off 10.x (through fa2), single-token on 9.0
+    (FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM) and below it in 0.32. FlashInfer takes 16-bit
+    models and the layers of attention_backend.flashinfer_takes, unless Gemma4Config forces
+    TRITON_ATTN (attention_backend._triton_fp8_below_sm89's NOTE). Layers with attention sinks
+    are left to TRITON_ATTN as below 8.9 (FlashInfer's supports_sink needs TRT-LLM
+    attention)."""
     cc = parse_capability(compute_capability)
     if cc is None or served == "float32":
         return False
     cc_int, minor = cc[0] * 10 + cc[1], version[1]
     kv = VLLM_KV_DTYPE[kv_cache_dtype]
     fp8 = kv in ("fp8", "fp8_e4m3", "fp8_e5m2")
+    fa2_nvfp4 = kv == "nvfp4"  # FlashInfer's alone, off 10.x from 0.32 (else refused)
     start, until = FLASHINFER_SINGLE_TOKEN_SM100_SPAN
     if start <= version < until:  # 0.11.0's default on 10.0 takes sinks too
         return cc_int == 100 and any(
             isinstance(layer.mixer, AttentionMixer)
             and layer.mixer.head_dim in flashinfer_head_sizes(minor) for layer in spec.layers)
-    sm90_e5m2, sm12x_fp8 = cc_int == 90 and kv == "fp8_e5m2", cc[0] == 12 and fp8
+    sm90_e5m2, sm12x_fp8 = cc_int == 90 and kv == "fp8_e5m2", cc[0] == 12 and (fp8 or fa2_nvfp4)
     spans = ((FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN,
-              cc_int == 75 and minor <= FLASHINFER_SM75_LAST or 80 <= cc_int < 90 and fp8),
+              cc_int == 75 and minor <= FLASHINFER_SM75_LAST
+              or 80 <= cc_int < 90 and (fp8 or fa2_nvfp4)),
              (FLASHINFER_SINGLE_TOKEN_SM90_E5M2_SPAN, sm90_e5m2),
              (FLASHINFER_SINGLE_TOKEN_SM10X_SPAN, cc[0] == 10 and cc_int != 100),
              (FLASHINFER_SINGLE_TOKEN_SM12X_SPAN, sm12x_fp8))
     single_token = any(start <= version < until and served_there
-                       for (start, until), served_there in spans)
+                       for (start, until), served_there in spans) or (
+        version >= FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM and cc_int == 90 and fa2_nvfp4)
     xqa = version >= FLASHINFER_XQA_HEAD_SIZES_FROM and (sm90_e5m2 or sm12x_fp8)
     if not single_token and not xqa:
         return False

@@ -1856,8 +1856,20 @@ head). Of the head sizes FlashInfer takes (64, 128, 256, 512:
 attention_backend.flashinfer_head_sizes) only 512 fails, so from `from` a FlashInfer layer of
 head 512 on 9.0 (an fp8_e5m2 cache) or 12.x (an fp8 cache) gives a draft piecewise graphs
 only (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM): Gemma 4's global layers (global_head_dim 512)
-with fp8_e5m2 on an H100. Not modelled: the 0.32.0-0.34.0 wheels' nvfp4 KV cache clause on
-9.0 (`kv_quant_mode.is_nvfp4 and not is_device_capability_family(120)`)."""
+with fp8_e5m2 on an H100. The 0.32.0 wheel adds an nvfp4 clause there:
+FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM."""
+
+FLASHINFER_NVFP4_SINGLE_TOKEN_SM90_FROM: Version = (0, 32, 0)
+"""NOTE: FlashInferMetadataBuilder.get_cudagraph_support (v1/attention/backends/flashinfer.py)
+of the 0.32.0 wheel (0.33.0, 0.34.0 the same) also denies UNIFORM_BATCH on is_xqa_arch where
+`spec.kv_quant_mode.is_nvfp4 and not current_platform.is_device_capability_family(120)`
+(KVQuantMode.NVFP4: --kv-cache-dtype nvfp4): an nvfp4 KV cache on 9.0, which FlashInfer alone
+serves there from 0.32 (FLASH_ATTN lists auto/float16/bfloat16/fp8/fp8_e4m3; _nvfp4_kv_on_fa2
+runs it through fa2: attention_backend._nvfp4_error), reports UNIFORM_SINGLE_TOKEN_DECODE, and
+a draft gets piecewise graphs only (SPEC_GRAPH_MODE_CHECK_IN_CONFIG_FROM); 0.33.0's
+_use_fa2_native_decode holds below 9.0 only. On 8.x the same cache falls in
+FLASHINFER_SINGLE_TOKEN_BELOW_SM90_SPAN (0.32 alone: fa2 native decode from 0.33); 12.x takes
+the XQA head rule only (FLASHINFER_XQA_HEAD_SIZES_FROM)."""
 
 FLASHINFER_SINGLE_TOKEN_SM12X_SPAN: tuple[Version, Version] = ((0, 11, 1), (0, 28, 0))
 """NOTE: on compute capability 12.x FLASH_ATTN runs FlashAttention 2 (fa_utils.py

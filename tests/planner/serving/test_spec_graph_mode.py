@@ -165,6 +165,27 @@ def test_flashinfer_xqa_head_sizes_from_0_30(repo, cc, kv, version, backend):
     assert _backend(repo, cc, version, 3, kv=kv) == backend
 
 
+@pytest.mark.parametrize(("cc", "version", "backend"), [
+    # --kv-cache-dtype nvfp4 off 10.x: FlashInfer alone lists it (FLASH_ATTN: auto, float16,
+    # bfloat16, fp8, fp8_e4m3), running it through fa2 on 8.x / 9.x / 12.x from the 0.32.0
+    # wheel (_nvfp4_kv_on_fa2; refused before: attention_backend._nvfp4_error). Its
+    # get_cudagraph_support on is_xqa_arch denies UNIFORM_BATCH for `kv_quant_mode.is_nvfp4
+    # and not is_device_capability_family(120)` (0.32.0, 0.33.0, 0.34.0 wheels): 9.0 lowers
+    ("9.0", "0.32.0", "FlashInferBackend"),
+    ("9.0", "0.34.0", "FlashInferBackend"),
+    # 12.0 is exempt from that clause, and Llama's head 128 passes the XQA rule: UNIFORM_BATCH
+    ("12.0", "0.32.0", None),
+    # 8.9: no TRT-LLM attention below 9.0, UNIFORM_SINGLE_TOKEN_DECODE in 0.32.0; the 0.33.0
+    # wheel's _use_fa2_native_decode (not has_device_capability(90)) returns UNIFORM_BATCH
+    ("8.9", "0.32.0", "FlashInferBackend"),
+    ("8.9", "0.33.0", None),
+    # 10.0: TRT-LLM attention (UNIFORM_BATCH)
+    ("10.0", "0.32.0", None),
+])
+def test_flashinfer_nvfp4_kv_cache_from_0_32(cc, version, backend):
+    assert _backend("meta-llama/Llama-3.1-8B-Instruct", cc, version, 3, kv="nvfp4") == backend
+
+
 def test_flashinfer_xqa_head_512_on_12x_from_0_30():
     # No catalog model puts a head-512 layer on FlashInfer on 12.x (Gemma 4 runs TRITON_ATTN
     # there; --hf-overrides takes no head_dim), so a config.json of Llama-3.1-8B declaring
