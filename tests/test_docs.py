@@ -624,56 +624,24 @@ def test_command_line_hardware_defaults_are_what_plan_builds(capsys, monkeypatch
 
 def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) -> None:
     """Known limits' data-parallel item (its full text in docs/known-limits.md since the
-    README's list was shortened) quotes recommend's pick for Qwen3-30B-A3B at 1,000
-    requests/s on H100 (up to 1,024 GPUs); it said 1,024,023 output tokens/s, 34,033 requests
-    in flight, TTFT 2,234 ms and TPOT 31.1 ms after the speed model moved them (1,024,022,
-    33,521, 2,118 ms, 30.7 ms), 1,024,013, 40,303, 2,540 ms and 36.9 ms before the
-    experts' share under EP became the busiest rank's, and 1,024,019, 40,697, 2,572 ms and
-    37.2 ms before the refit on the 846 fit rows. About 2 s."""
+    README's list was shortened) quotes recommend for Qwen3-30B-A3B at 1,000 requests/s on
+    H100 (up to 1,024 GPUs), and over RTX 4090s and 5090s: it quoted TP=1 x PP=2 x DP=128
+    with EP (1,024,001 output tokens/s, 40,698 requests in flight, TTFT 2,576 ms, TPOT 37.2
+    ms) and 512 RTX 4090s (TP=1 x PP=4 x DP=128 with EP, $378.88 an hour) while the EP
+    dispatch was costed as k routed copies; on vLLM's default backend, which gathers the other
+    DP ranks' tokens, neither search finds a plan (2026-12-07). About 6 s."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     flat = " ".join((ROOT / "docs" / "known-limits.md").read_text().split(
         "\n### Data parallelism of MoE models\n", 1)[1].split("\n## ", 1)[0].split())
-    quoted = re.search(r"on H100 \(up to 1,024 GPUs\) picks TP=(\d+) x PP=(\d+) x DP=(\d+) with EP "
-                       r"\(([\d,]+) GPUs: ([\d,]+) output tokens/s with ([\d,]+) requests in "
-                       r"flight, TTFT ([\d,]+) ms, TPOT ([\d.]+) ms\)", flat).groups()
-    assert main(["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "1000",
-                 "--gpus-max", "1024", "--gpu", "h100-sxm", "--json"]) == 0
-    row = json.loads(capsys.readouterr().out)["rows"][0]
-    assert row["layout"]["ep"] is True
-    assert quoted == (str(row["layout"]["tp"]), str(row["layout"]["pp"]),
-                      str(row["layout"]["dp"]), f"{row['gpus']:,}",
-                      f"{row['output_tokens_per_s']:,.0f}", f"{row['speed_concurrency']:,}",
-                      f"{row['ttft_ms']:,.0f}", f"{row['tpot_ms']:.1f}")
+    assert ("`recommend` of Qwen3-30B-A3B at 1,000 requests/s on H100 (up to 1,024 GPUs) "
+            "finds no plan, nor over RTX 4090s and 5090s") in flat
+    for gpus in (["--gpu", "h100-sxm"], ["--gpu", "rtx-4090", "--gpu", "rtx-5090"]):
+        assert main(["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "1000",
+                     "--gpus-max", "1024", *gpus, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["rows"] == []
 
-
-
-def test_known_limits_quotes_the_cheapest_preset_recommend_picks(capsys, monkeypatch) -> None:
-    """The same item's pick over every priced preset: it said 512 RTX 5090s at $506.88 an hour
-    (512 x RunPod's $0.99), while recommend picked 512 RTX 4090s, 512 x $0.74 = $378.88, the
-    5090s second; since the EP group's ranks in a node count PP the 5090s were first again,
-    and since the check above one node counts a raised --max-num-seqs the 4090s are (at 282
-    sequences a replica, above vLLM's 256). The search over every preset takes about 40 s, so
-    this plans
-    the two RTX cards the text names (about 4 s): the cheaper of them is the one quoted, at the
-    count, layout and hourly price quoted, and the rate quoted is that price over the count."""
-    from cli.planner_cli import main
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    flat = " ".join((ROOT / "docs" / "known-limits.md").read_text().split(
-        "\n### Data parallelism of MoE models\n", 1)[1].split("\n## ", 1)[0].split())
-    gpus, card, tp, pp, dp, usd, rate = re.search(
-        r"over every priced preset (\d+) RTX (\d+)s \(TP=(\d+) x PP=(\d+) x DP=(\d+) with EP, "
-        r"\$([\d.]+) an hour at RunPod's \$([\d.]+)", flat).groups()
-    assert f"{int(gpus) * float(rate):.2f}" == usd
-    assert main(["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "1000",
-                 "--gpus-max", "1024", "--gpu", "rtx-4090", "--gpu", "rtx-5090", "--json"]) == 0
-    row = json.loads(capsys.readouterr().out)["rows"][0]
-    assert (row["gpu_key"], row["gpus"], row["layout"]["ep"]) == (f"rtx-{card}", int(gpus), True)
-    assert (row["layout"]["tp"], row["layout"]["pp"], row["layout"]["dp"]) == \
-        (int(tp), int(pp), int(dp))
-    assert f"{row['usd_per_hour']:.2f}" == usd
 
 def test_command_line_names_the_releases_that_take_nnodes() -> None:
     """The several-nodes paragraph said "from vLLM 0.12 every node runs ... --nnodes", "On

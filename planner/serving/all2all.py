@@ -106,6 +106,11 @@ from planner.serving.vllm_versions import Version, version_label
 
 MIB = 1 << 20
 
+AGRS, NAIVE = "allgather_reducescatter", "naive"
+AGRS_DEFAULT_FROM: Version = (0, 11, 0)
+"""NOTE: the release whose default backend is allgather_reducescatter: envs.py
+VLLM_ALL2ALL_BACKEND defaults to "naive" in 0.9.1-0.10.2 and to "allgather_reducescatter" in
+0.11.0; the --all2all-backend flag's default from 0.11.1 (module NOTE)."""
 REMOVED_FROM: dict[str, Version] = {"pplx": (0, 17, 0), "naive": (0, 19, 0)}
 """NOTE: ParallelConfig.__post_init__ turns these into allgather_reducescatter from the release
 given (`== "pplx"` in 0.17.0-0.18.0, `in ["pplx", "naive"]` from 0.19.0)."""
@@ -127,7 +132,7 @@ PACKAGE_ERRORS = {
 PACKAGE_ERRORS[DEEPEP_LL] = PACKAGE_ERRORS[DEEPEP_HT]
 PACKAGE_ERRORS["mori_high_throughput"] = PACKAGE_ERRORS["mori_low_latency"] = \
     PACKAGE_ERRORS["mori"]
-NO_BUFFER = ("allgather_reducescatter", "naive")
+NO_BUFFER = (AGRS, NAIVE)
 """Managers that hold no GPU buffer of their own (module NOTE)."""
 
 DEEPEP_BUFFER_MB = 1024
@@ -184,7 +189,15 @@ def effective_backend(backend: str, version: Version) -> str:
     """The backend vLLM runs for `backend`: allgather_reducescatter for a removed one
     (REMOVED_FROM)."""
     removed = REMOVED_FROM.get(backend)
-    return "allgather_reducescatter" if removed and version >= removed else backend
+    return AGRS if removed and version >= removed else backend
+
+
+def running_backend(given: str | None, version: Version) -> str:
+    """The backend vLLM `version` runs: `given` (a value its parser takes: plan.moe.
+    all2all_taken), else the release's default (AGRS_DEFAULT_FROM), a removed value replaced
+    (effective_backend)."""
+    default = AGRS if version >= AGRS_DEFAULT_FROM else NAIVE
+    return effective_backend(given or default, version)
 
 
 def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: bool,

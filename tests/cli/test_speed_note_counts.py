@@ -27,11 +27,18 @@ def test_the_ranks_in_other_nodes(capsys) -> None:
     # DeepSeek-V3 on 128 nodes of 8 H100s at TP=8 x DP=128 with EP: its MoE all-to-all runs
     # over all 8 x 128 = 1,024 ranks, 1,024 - 8 = 1,016 of them in other nodes than a rank's
     # own (without EP vLLM splits each expert over TP x DP, 2048 / 1,024 = 2 wide, and refuses
-    # the 128 x 128 FP8 blocks: FusedMoEParallelConfig.make, validate_fp8_block_shape_moe)
-    code, out, err = run_main(capsys, "plan", "--model", "deepseek-ai/DeepSeek-V3", "--gpu",
-                              "h100-sxm", "--gpus", "1024", "--nodes", "128", "--tp", "8",
-                              "--dp", "128", "--enable-expert-parallel", "--max-model-len",
-                              "8192")
+    # the 128 x 128 FP8 blocks: FusedMoEParallelConfig.make, validate_fp8_block_shape_moe),
+    # under --all2all-backend deepep_low_latency (tokens sent to their experts' ranks)
+    args = ["plan", "--model", "deepseek-ai/DeepSeek-V3", "--gpu", "h100-sxm", "--gpus",
+            "1024", "--nodes", "128", "--tp", "8", "--dp", "128", "--enable-expert-parallel",
+            "--max-model-len", "8192"]
+    code, out, err = run_main(capsys, *args, "--all2all-backend", "deepep_low_latency")
     assert code == 0, err
     note = _note(out, "the EP all-to-all")
     assert "traffic to the 1,016 of 1,024 ranks in other nodes runs between nodes" in note, note
+    # on vLLM's default, allgather_reducescatter, a rank gathers its DP group's tokens: 127 of
+    # the 128 DP ranks sit in other nodes (one DP rank, TP=8, a node)
+    code, out, err = run_main(capsys, *args)
+    assert code == 0, err
+    note = _note(out, "the EP all-to-all")
+    assert "traffic to the 127 of 128 DP ranks in other nodes runs between nodes" in note, note

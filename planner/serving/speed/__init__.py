@@ -66,6 +66,7 @@ from planner.model.attention import cdiv
 from planner.model.attention.kvformat import KvBytes
 from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
+from planner.serving.all2all import running_backend
 from planner.serving.engine import (
     EngineSettings,
     StateRules,
@@ -83,11 +84,12 @@ from planner.serving.plan import (
     redundant_experts,
 )
 from planner.serving.plan.layout_facts import sized_lora
-from planner.serving.plan.moe import load_on_layout
+from planner.serving.plan.moe import all2all_taken, load_on_layout
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import (
     collectives_label,
     dispatch_label,
+    gathers,
     moe_group_node_ranks,
     nnodes_ar_world_sizes,
     node_span,
@@ -708,8 +710,10 @@ def _notes(ctx: Context, request: PlanRequest, load: ServingLoad,
         over = ([f"the TP all-reduce (NCCL ring over {ctx.cross.nodes} nodes)"] if ctx.cross
                 else [])
         over += [f"{ctx.net_hops} of {counted(ctx.pp - 1, 'PP hop')}"] if ctx.net_hops else []
-        # EP's all-to-all reaches the group's ranks, the DP gather (no EP) its DP ranks
-        group, here, whose = ((ctx.tp * ctx.dp, ctx.ep_node_ranks, "") if ctx.ep
+        # EP's all-to-all reaches the group's ranks, a gather (no EP, or EP on
+        # allgather_reducescatter / naive: collectives.gathers) its DP ranks
+        group, here, whose = ((ctx.tp * ctx.dp, ctx.ep_node_ranks, "")
+                              if not gathers(ctx) or ctx.sp_streams
                               else (ctx.dp, ctx.dp_node_ranks, "DP "))
         over += [f"the {dispatch_label(ctx)}'s traffic to the {group - here:,} of {group:,} "
                  f"{whose}ranks in other nodes"] if ctx.ep_node_ranks else []
@@ -857,6 +861,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     lora_stages = () if lora is None else pipeline_lora(spec, layout, lora, act_b)
     return Context(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                    moe_ep=moe_ep, redundant_experts=redundant,
+                   all2all=running_backend(s.all2all_backend if all2all_taken(s) else None,
+                                           device.rules.version),
                    hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                    mbt=mbt, padded_moe=runs_padded_moe(device, layout), stages=stages, net=net,
                    sp_streams=spec.compressed_attention.hc_mult if spec.compressed_attention

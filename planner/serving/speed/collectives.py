@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from planner.serving.all2all import AGRS, DEEPEP_HT, DEEPEP_LL, NAIVE
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import Context, CrossNode
 from planner.serving.vllm_versions import (
@@ -478,27 +479,58 @@ def collectives_label(ctx: Context) -> str:
 
 
 def all_to_all_s(ctx: Context, tokens: float) -> float:
-    """EP dispatch + combine of one MoE layer with attention DP (dp > 1): each DP rank sends
-    its tokens' hidden states to the k experts' ranks ((EP-1)/EP of them remote) and gets
-    them back. With DP = 1 the hidden states are already on every TP rank and the expert
-    outputs are summed by the layer's all-reduce, so there is no all-to-all.
+    """The MoE dispatch + combine of one MoE layer with attention DP (dp > 1), by the
+    --all2all-backend vLLM runs (Context.all2all: the given one, else the release's default,
+    all2all.running_backend). With DP = 1 the hidden states are already on every TP rank and
+    the expert outputs are summed by the layer's all-reduce, so there is none.
 
-    Without EP at dp > 1 the experts are sliced over the same tp x dp ranks
-    (ParallelLayout.expert_tp) and vLLM gathers every DP rank's tokens to them: vLLM 0.25.1
-    fused_moe/all2all_utils.py "Detected DP deployment with no --enable-expert-parallel.
-    Falling back to AllGather+ReduceScatter dispatch/combine", runner/moe_runner.py
-    do_naive_dispatch_combine (dp_size > 1); 0.33.0 and 0.34.0 distributed/device_communicators/
-    all2all.py AgRsAll2AllManager: dispatch all_gatherv's each DP rank's hidden states over
-    the DP group and combine reduce_scatterv's them back, so each rank receives, then sends,
-    the other dp - 1 ranks' tokens x hidden (not k copies): a ring over the group, at the
-    network's rate where the layout spans nodes (its slowest hop). Unverified against a
-    measured run.
+    NOTE: what each backend sends per MoE layer (vllm/distributed/device_communicators/
+    all2all.py, 0.10.2, 0.11.0, 0.13.0, 0.19.0, 0.27.0 and 0.34.0 read), T a DP rank's tokens,
+    h the hidden size, G the DP group's size (the EP group's in sequence-parallel MoE, where
+    each rank dispatches its shard):
+    - allgather_reducescatter (the default from 0.11.0: AgRsAll2AllManager), and without EP
+      (0.25.1 all2all_utils.py "Detected DP deployment with no --enable-expert-parallel.
+      Falling back to AllGather+ReduceScatter"): dispatch all_gatherv's every DP rank's
+      hidden states over the DP group (`get_ep_group() if is_sequence_parallel else
+      get_dp_group()`), combine reduce_scatterv's them back: (G - 1) x T x h per rank each
+      way, not k copies; a ring over the group, at the network's rate where it spans nodes.
+      The routing tensors gathered with them are not charged: router logits, T x E in the
+      gate's dtype (0.11.0-0.13.0 dispatch; dispatch_router_logits from 0.17.0, for kernels
+      that route themselves), or top-k weights and ids, T x k each (dispatch from 0.17.0):
+      Qwen3-30B-A3B's 128 BF16 logits are 256 B a token beside its 4,096 B of hidden state.
+    - naive (the default 0.9.1-0.10.2, NaiveAll2AllManager; removed from 0.19.0): dispatch
+      broadcasts each DP rank's hidden states (and router logits) to the group, G
+      broadcasts of T x h; combine all-reduces the gathered G x T x h over the group and
+      keeps its own slice: 2 (G - 1) x T x h a ring. Over the DP group in 0.10.2, the EP
+      group from 0.11.0; charged over G either way.
+    - deepep_high_throughput: DeepEP's normal dispatch sends a token once to each rank that
+      holds one of its k experts (Buffer.get_dispatch_layout's is_token_in_rank, read in
+      deepseek-ai/DeepEP through the code index, commit unpinned), and combine sends each
+      rank's summed output back once: with uniform routing a given other rank holds one of
+      a token's k experts with chance 1 - C(E - E/EP, k) / C(E, k) (k draws without
+      replacement, E/EP experts a rank), so (EP - 1) x that x T x h to other ranks each way.
+    - deepep_low_latency: one message per (token, top-k expert) (DeepEP csrc/kernels/
+      internode_ll.cu dispatch: dst_rank = dst_expert_idx / num_local_experts, each top-k
+      slot its own warp; combine likewise per expert), so k x (EP - 1)/EP x T x h each way.
+    - pplx and the backends not read here (mori*, nixl_ep, flashinfer_*, deepep_v2, moonep,
+      passthrough): charged as low-latency DeepEP, one copy per routed expert (unverified).
+    - DeepSeek-V4's sequence-parallel mode at DP = 1 (a mega-MoE --moe-backend: step._tokens)
+      keeps the per-expert copies too (unverified).
+    Activations are charged at the model's dtype: a quantized dispatch (vLLM quantizes before
+    the gather where the MoE kernel takes FP8/FP4 input, prepare_finalize/naive_dp_ep.py
+    _quantize_and_setup_dispatch from 0.17.0) is not modelled. Sequence-parallel MoE at
+    TP > 1 (ParallelConfig.use_sequence_parallel_moe: EP, TP > 1, DP > 1 and AgRs, naive
+    before 0.19.0, or DeepEP; Qwen3-MoE, DeepSeek-V2/V3, gpt-oss, Llama 4 and others from
+    0.11.0) is modelled only for DeepSeek-V4: for the others each TP rank would dispatch
+    ceil(T / TP) tokens over the EP group and all-gather its output over TP in place of
+    the MoE layer's all-reduce, costed here as T tokens over the DP group plus that
+    all-reduce (Known limits). Unverified against a measured run.
 
     An EP group over several nodes (Context.ep_node_ranks = m ranks in each node): with uniform
-    routing (EP - m)/EP of a rank's copies leave its node, over the network (Context.net: two
-    nodes of 8, 8/16 = (N - 1)/N), (m - 1)/EP go to its node's peers over the node's link;
-    the two run side by side (NVLink and the NICs), so each direction costs the network's
-    NCCL start-up + step and the slower of the two shares."""
+    routing (EP - m)/(EP - 1) of a rank's remote copies leave its node, over the network
+    (Context.net), (m - 1)/(EP - 1) go to its node's peers over the node's link; the two run
+    side by side (NVLink and the NICs), so each direction costs the network's NCCL start-up
+    + step and the slower of the two shares."""
     return explained_all_to_all(ctx, tokens).seconds
 
 
@@ -511,64 +543,133 @@ class AllToAll(NamedTuple):
     inputs: dict[str, float]
 
 
+def rank_hit_chance(experts: int, k: int, ranks: int) -> float:
+    """The chance that a given EP rank holds at least one of a token's k experts under
+    uniform routing: 1 - C(E - E/ranks, k) / C(E, k), k distinct experts of E, E/ranks a
+    rank (DeepEP's high-throughput dispatch sends the token once to each such rank)."""
+    local = experts / ranks
+    return 1.0 - math.prod(max(experts - local - i, 0.0) / (experts - i) for i in range(k))
+
+
 def explained_all_to_all(ctx: Context, tokens: float, tokens_text: str = "") -> AllToAll:
     """all_to_all_s's seconds for `tokens` tokens a DP rank, with its formula and inputs where
     `tokens_text` names the tokens ("1 token"); ("", {}) without it (a step's time needs only
     the seconds) or where no all-to-all runs."""
-    dev, net = ctx.device, ctx.net
     # DeepSeek-V4's sequence-parallel mode dispatches each rank's shard over EP at DP 1 too
     # (a mega-MoE backend: step._tokens)
-    if dev.moe is None or not (ctx.dp > 1 or ctx.sp_streams):
+    if ctx.device.moe is None or not (ctx.dp > 1 or ctx.sp_streams):
         return AllToAll(0.0, "", {})
+    if gathers(ctx):
+        return _gathered(ctx, tokens, tokens_text)
+    return _routed(ctx, tokens, tokens_text)
+
+
+def gathers(ctx: Context) -> bool:
+    """Whether the MoE layers' dispatch gathers whole DP ranks' tokens (allgather_reducescatter,
+    naive, or no EP) rather than sending tokens to their experts' ranks (all_to_all_s NOTE)."""
+    return ctx.dp > 1 and (not ctx.ep or ctx.all2all in (AGRS, NAIVE))
+
+
+def gather_group(ctx: Context) -> int:
+    """The ranks a gathering dispatch gathers over: the DP group, or the EP group in
+    DeepSeek-V4's sequence-parallel mode (`get_ep_group() if is_sequence_parallel`)."""
+    return ctx.tp * ctx.dp if ctx.sp_streams else ctx.dp
+
+
+def _gathered(ctx: Context, tokens: float, tokens_text: str) -> AllToAll:
+    """explained_all_to_all of allgather_reducescatter (and of every backend without EP) or
+    naive: the group's tokens gathered to every rank, scattered back (all_to_all_s NOTE)."""
+    dev, net = ctx.device, ctx.net
     act_b, eff = dev.act_b, ctx.c.link_efficiency
-    if not ctx.ep:
-        gathered = tokens * ctx.hidden * act_b * (ctx.dp - 1)
-        hop = dev.link if net is None else net
-        bw = min(_rate(ctx, dev.link), _rate(ctx, hop))
+    group = gather_group(ctx)
+    naive = ctx.ep and ctx.all2all == NAIVE
+    one = tokens * ctx.hidden * act_b  # one rank's hidden states
+    gathered = one * (group - 1)
+    hop = dev.link if net is None else net
+    bw = min(_rate(ctx, dev.link), _rate(ctx, hop))
+    if naive:  # group broadcasts of one rank's states, then an all-reduce of all of them
+        seconds = group * (_start_s(hop) + one / bw) + _start_s(hop) + 2 * gathered / bw
+    else:
         seconds = 2 * (_start_s(hop) + gathered / bw)
-        if not tokens_text:
-            return AllToAll(seconds, "", {})
-        rate = (f"{dev.link.bandwidth_gbps:.1f} GB/s" if net is None else
-                f"min({dev.link.bandwidth_gbps:.1f} GB/s in a node, {net.bandwidth_gbps:g} GB/s "
-                "network per GPU)")
-        others = "the other rank's" if ctx.dp == 2 else f"the other {ctx.dp - 1} ranks'"
-        return AllToAll(
-            seconds, f"2 x [{_start_text(hop)} + {others} {tokens_text} x {ctx.hidden:,} x "
-            f"{act_b:g} B / ({rate} x {eff:.2f} estimated link efficiency)]",
-            {"dp": ctx.dp, "tokens": tokens, "hidden_size": ctx.hidden,
-             "bytes_per_activation": act_b, "gathered_bytes": gathered, **_start_inputs(hop),
-             "link_bandwidth_gbps": dev.link.bandwidth_gbps,
-             **({} if net is None else {"network_gbps_per_gpu": net.bandwidth_gbps}),
-             "link_efficiency": eff})
+    if not tokens_text:
+        return AllToAll(seconds, "", {})
+    rate = (f"{dev.link.bandwidth_gbps:.1f} GB/s" if net is None else
+            f"min({dev.link.bandwidth_gbps:.1f} GB/s in a node, {net.bandwidth_gbps:g} GB/s "
+            "network per GPU)")
+    over = f"({rate} x {eff:.2f} estimated link efficiency)"
+    start = _start_text(hop)
+    state = f"{tokens_text} x {ctx.hidden:,} x {act_b:g} B"
+    if naive:
+        text = (f"naive (vLLM {dev.rules.label} NaiveAll2AllManager): {group} broadcasts x "
+                f"[{start} + {state} / {over}] + [{start} + 2 x ({group} - 1) x {state} / "
+                f"{over}] all-reduce")
+    else:
+        others = "the other rank's" if group == 2 else f"the other {group - 1} ranks'"
+        text = (("" if not ctx.ep else f"allgather_reducescatter (vLLM {dev.rules.label} "
+                 "AgRsAll2AllManager; routing tensors not charged): ")
+                + f"2 x [{start} + {others} {state} / {over}]")
+    return AllToAll(
+        seconds, text,
+        {"dp": ctx.dp, "tokens": tokens, "hidden_size": ctx.hidden,
+         "bytes_per_activation": act_b,
+         # the sequence-parallel term names its layers' gather "gathered_bytes" already
+         ("moe_gathered_bytes" if ctx.sp_streams else "gathered_bytes"): gathered,
+         **({"broadcasts": group} if naive else {}), **_start_inputs(hop),
+         "link_bandwidth_gbps": dev.link.bandwidth_gbps,
+         **({} if net is None else {"network_gbps_per_gpu": net.bandwidth_gbps}),
+         "link_efficiency": eff})
+
+
+def _routed(ctx: Context, tokens: float, tokens_text: str) -> AllToAll:
+    """explained_all_to_all of a backend that sends tokens to their experts' ranks: DeepEP
+    high-throughput once per rank, the others once per routed expert (all_to_all_s NOTE)."""
+    dev, net = ctx.device, ctx.net
+    act_b, eff = dev.act_b, ctx.c.link_efficiency
     ep = ctx.tp * ctx.dp
     k = dev.moe.experts_per_token
-    copies = tokens * k * ctx.hidden * act_b
+    one = tokens * ctx.hidden * act_b
+    per_rank = ctx.dp > 1 and ctx.all2all == DEEPEP_HT
+    experts = dev.moe.num_experts
+    chance = rank_hit_chance(experts, k, ep) if per_rank else k / ep
+    to_each = one * chance  # the bytes to each other rank
     m = ctx.ep_node_ranks if net is not None else 0
     if m:
-        slower = max(copies * (m - 1) / ep / _rate(ctx, dev.link),
-                     copies * (ep - m) / ep / _rate(ctx, net))
-        seconds = 2 * (_start_s(net) + slower)
+        seconds = 2 * (_start_s(net) + max((m - 1) * to_each / _rate(ctx, dev.link),
+                                           (ep - m) * to_each / _rate(ctx, net)))
         hop = net
+    else:
+        seconds = 2 * (_start_s(dev.link) + (ep - 1) * to_each / _rate(ctx, dev.link))
+        hop = dev.link
+    if not tokens_text:
+        return AllToAll(seconds, "", {})
+    if m:
         share = (f"max({m - 1}/{ep} to its node's other ranks / "
                  f"{dev.link.bandwidth_gbps:.1f} GB/s, {ep - m}/{ep} to other nodes / "
                  f"{net.bandwidth_gbps:g} GB/s network per GPU) / {eff:.2f} estimated link "
                  "efficiency")
     else:
-        seconds = 2 * (_start_s(dev.link) + copies * (ep - 1) / ep / _rate(ctx, dev.link))
-        hop = dev.link
         share = (f"({ep} - 1)/{ep} to other ranks / ({dev.link.bandwidth_gbps:.1f} GB/s x "
                  f"{eff:.2f} estimated link efficiency)")
-    if not tokens_text:
-        return AllToAll(seconds, "", {})
-    return AllToAll(
-        seconds, f"2 x [{_start_text(hop)} + {tokens_text} x {k} experts x {ctx.hidden:,} x "
-        f"{act_b:g} B x {share}]",
-        {"tokens": tokens, "experts_per_token": k, "hidden_size": ctx.hidden,
-         "bytes_per_activation": act_b, "dispatch_bytes": copies, "ep_size": ep,
-         **({"ep_ranks_per_node": m} if m else {}), **_start_inputs(hop),
-         "link_bandwidth_gbps": dev.link.bandwidth_gbps,
-         **({"network_gbps_per_gpu": net.bandwidth_gbps} if m else {}),
-         "link_efficiency": eff})
+    inputs = {"tokens": tokens, "experts_per_token": k, "hidden_size": ctx.hidden,
+              "bytes_per_activation": act_b, "dispatch_bytes": one * chance * ep,
+              "ep_size": ep, **({"ep_ranks_per_node": m} if m else {}), **_start_inputs(hop),
+              "link_bandwidth_gbps": dev.link.bandwidth_gbps,
+              **({"network_gbps_per_gpu": net.bandwidth_gbps} if m else {}),
+              "link_efficiency": eff}
+    if per_rank:
+        text = (f"deepep_high_throughput (one copy per rank holding one of its {k} experts: "
+                f"1 - C({experts} - {experts}/{ep}, {k}) / C({experts}, {k}) = {chance:.4f} a "
+                f"rank, uniform routing): 2 x [{_start_text(hop)} + {tokens_text} x "
+                f"{ctx.hidden:,} x {act_b:g} B x {ep} x {chance:.4f} x {share}]")
+        inputs |= {"rank_hit_chance": chance, "num_experts": experts}
+    else:
+        how = ("" if ctx.dp == 1 else
+               f"{ctx.all2all} (one copy per routed expert"
+               + ("" if ctx.all2all == DEEPEP_LL else ", as DeepEP low-latency: unverified")
+               + "): ")
+        text = (f"{how}2 x [{_start_text(hop)} + {tokens_text} x {k} experts x "
+                f"{ctx.hidden:,} x {act_b:g} B x {share}]")
+    return AllToAll(seconds, text, inputs)
 
 
 def _start_text(link: LinkSpec) -> str:

@@ -24,6 +24,7 @@ from planner.model.quant import (
 )
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
+from planner.serving.all2all import AGRS
 from planner.serving.engine import (
     StateRules,
     on_triton_mla,
@@ -312,6 +313,9 @@ class Context:
     # sequence_parallel_s); 0: the mode is off (TP all-reduces)
     sp_streams: int = 0
     redundant_experts: int = 0  # EPLB's redundant experts per MoE layer (plan.redundant_experts)
+    # the --all2all-backend vLLM runs (all2all.running_backend: the given one, else the
+    # release's default), which sets the MoE dispatch's traffic (collectives.all_to_all_s)
+    all2all: str = AGRS
     net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
     # (most nodes one TP group spans, fewest of its ranks in one node) where it spans several
     # (collectives.node_span), else None: with `net`, the CrossNode `cross`

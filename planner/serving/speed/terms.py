@@ -29,6 +29,8 @@ from planner.serving.speed.collectives import (
     dispatch_label,
     explained_all_to_all,
     explained_rates,
+    gather_group,
+    gathers,
     measured_allreduce,
     sequence_parallel_shard,
 )
@@ -700,7 +702,7 @@ def _collective_sources(ctx: Context, sizes) -> str:
                       f"{dev.rules.label} (config/parallel.py, 0.12-0.26): "
                       + ("torch symmetric memory takes its messages, charged alike" if sizes
                          else "NCCL's ring runs them"))
-    if ctx.ep_node_ranks and ctx.ep:
+    if ctx.ep_node_ranks and not gathers(ctx):
         ep, m = ctx.tp * ctx.dp, ctx.ep_node_ranks
         ar_source += (f"; {dispatch_label(ctx)} over {ep} ranks, {m} per node: "
                       f"{ep - m}/{ep} of each rank's expert copies cross the network, "
@@ -738,8 +740,9 @@ def _all_to_all_text(ctx: Context, s, tokens: float) -> tuple[str, Inputs]:
     a2a = explained_all_to_all(ctx, tokens, _avg_of(tokens, "token"))
     if not a2a.seconds:
         return "", {}
-    how = ("dispatch + combine" if ctx.ep else
-           f"all-gather + reduce-scatter over the {ctx.dp} DP ranks")
+    how = ("dispatch + combine" if not gathers(ctx) else
+           f"all-gather + reduce-scatter over the {gather_group(ctx)} "
+           + ("EP ranks" if ctx.sp_streams else "DP ranks"))
     return (f" + {counted(s.moe_layers, 'MoE layer')} x {a2a.seconds * 1e6:,.1f} us "
             f"{dispatch_label(ctx)} ({how}: {a2a.text})",
             {"moe_layers": s.moe_layers, "all_to_all_us_per_moe_layer": a2a.seconds * 1e6,

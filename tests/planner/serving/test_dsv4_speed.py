@@ -38,10 +38,12 @@ def _inputs(term) -> dict[str, float]:
     return {key: float(value) for key, value in term.inputs.items()}
 
 
-def _a2a_us(tokens: int) -> float:
-    """EP dispatch + combine of `tokens` a rank: 2 x [step + tokens x 6 experts x 4,096 x 2 B x
-    7/8 to the other 7 ranks / rate]."""
-    return 2 * (A2A_STEP_US + tokens * 6 * 4_096 * 2 * 7 / 8 / A2A_RATE * 1e6)
+def _a2a_us(tokens: int, group: int) -> float:
+    """The MoE dispatch + combine of `tokens` a rank on vLLM's default backend,
+    allgather_reducescatter (AgRsAll2AllManager: all_gatherv over the EP group in sequence-
+    parallel MoE, the DP group otherwise, reduce_scatterv back): 2 x [step + the other
+    group - 1 ranks' tokens x 4,096 x 2 B / rate]."""
+    return 2 * (A2A_STEP_US + (group - 1) * tokens * 4_096 * 2 / A2A_RATE * 1e6)
 
 
 def test_sequence_parallel_collectives_at_a_decode_step_by_hand():
@@ -51,9 +53,12 @@ def test_sequence_parallel_collectives_at_a_decode_step_by_hand():
     # (wo_b's all-reduce off), each half a ring all-reduce: 8.4 us + 3/4 x 262,144 B / 433.6
     # GB/s = 8.4 + 0.45343 = 8.85343 us, x 2 x 43 = 761.395 us; the forward ends with one
     # all-gather of the 4 hc streams, 1,048,576 B: 8.4 + 1.81373 = 10.21373 us. The MoE
-    # (FusedMoE is_sequence_parallel: no final all-reduce) dispatches each rank's 8 tokens:
-    # 2 x [2 + 8 x 6 x 8,192 x 7/8 / 360 GB/s = 0.95573] = 5.91147 us, x 43 = 254.193 us.
-    # Total 1,025.80 us.
+    # (FusedMoE is_sequence_parallel: no final all-reduce) dispatches each rank's 8 tokens,
+    # on 0.34.0's default allgather_reducescatter an all_gatherv over the EP group of 8
+    # (AgRsAll2AllManager: get_ep_group() if is_sequence_parallel) and a reduce_scatterv back:
+    # 2 x [2 + 7 x 8 x 8,192 B / 360 GB/s = 1.27431] = 6.54862 us, x 43 = 281.591 us.
+    # Total 1,053.20 us. (Costed as DeepEP's k = 6 copies, 2 x [2 + 8 x 6 x 8,192 x 7/8 / 360
+    # GB/s] = 5.91147 us a layer, it was 1,025.80 us.)
     _, sp = _flash("0.34.0")
     term = sp["allreduce"]
     got = _inputs(term)
@@ -65,17 +70,19 @@ def test_sequence_parallel_collectives_at_a_decode_step_by_hand():
     last_us = START_US + 3 / 4 * 1_048_576 / BUS * 1e6
     assert layer_us == pytest.approx(17.70686, rel=1e-5)
     assert last_us == pytest.approx(10.21373, rel=1e-5)
-    assert _a2a_us(8) == pytest.approx(5.91147, rel=1e-5)
-    assert got["all_to_all_us_per_moe_layer"] == pytest.approx(_a2a_us(8))
-    assert term.value * 1e3 == pytest.approx(43 * layer_us + last_us + 43 * _a2a_us(8))
-    assert term.value == pytest.approx(1.02580, rel=1e-4)
+    assert _a2a_us(8, 8) == pytest.approx(6.54862, rel=1e-5)
+    assert got["all_to_all_us_per_moe_layer"] == pytest.approx(_a2a_us(8, 8))
+    assert got["moe_gathered_bytes"] == 7 * 8 * 8_192
+    assert term.value * 1e3 == pytest.approx(43 * layer_us + last_us + 43 * _a2a_us(8, 8))
+    assert term.value == pytest.approx(1.05320, rel=1e-4)
     # vLLM 0.26.0 (no such mode): two all-reduces of 32 x 4,096 x 2 = 262,144 B a layer,
     # 8.4 + 3/4 x 2 x 262,144 B / 433.6 GB/s = 9.30686 us, x 86 = 800.390 us, and every TP
-    # rank dispatches the replica's 32 tokens: 43 x 11.64587 = 500.772 us; 1,301.16 us
+    # rank gathers the other DP rank's 32 tokens over the DP group of 2: 2 x [2 + 262,144 B /
+    # 360 GB/s = 0.72818] = 5.45636 us, x 43 = 234.623 us; 1,035.01 us
     _, plain = _flash("0.26.0")
     assert plain["allreduce"].value * 1e3 == pytest.approx(
-        86 * (START_US + 3 / 4 * 2 * 262_144 / BUS * 1e6) + 43 * _a2a_us(32))
-    assert plain["allreduce"].value == pytest.approx(1.30116, rel=1e-4)
+        86 * (START_US + 3 / 4 * 2 * 262_144 / BUS * 1e6) + 43 * _a2a_us(32, 2))
+    assert plain["allreduce"].value == pytest.approx(1.03501, rel=1e-4)
 
 
 def test_sequence_parallel_reads_the_shared_expert_whole_on_every_gpu():
@@ -132,11 +139,12 @@ def test_dsv4_mtp_pass_by_hand():
          / (rate * w["expert_bandwidth_factor"])) * 1e3)
     # its collectives, sequence parallel: ceil(64 / 4) = 16 tokens a rank; its layer's
     # all-gather + reduce-scatter of 4 x 16 x 4,096 x 2 = 524,288 B, 2 x (8.4 + 0.90686) us;
-    # its last all-gather of 4 streams, 2,097,152 B: 8.4 + 3.62745 us; its MoE's dispatch of
-    # 16 tokens, 2 x [2 + 1.91147] us: 38.464 us
+    # its last all-gather of 4 streams, 2,097,152 B: 8.4 + 3.62745 us; its MoE's gather of
+    # the EP group's 16-token shards (allgather_reducescatter), 2 x [2 + 7 x 16 x 8,192 B /
+    # 360 GB/s = 2.54862] us: 39.738 us
     collectives_us = (2 * (START_US + 3 / 4 * 524_288 / BUS * 1e6)
-                      + START_US + 3 / 4 * 2_097_152 / BUS * 1e6 + _a2a_us(16))
-    assert collectives_us == pytest.approx(38.464, rel=1e-4)
+                      + START_US + 3 / 4 * 2_097_152 / BUS * 1e6 + _a2a_us(16, 8))
+    assert collectives_us == pytest.approx(39.738, rel=1e-4)
     assert first["allreduce_ms"] * 1e3 == pytest.approx(collectives_us)
     step = terms["spec_step"].value
     assert step == pytest.approx(terms["decode_step"].value + terms["spec_draft_first"].value)

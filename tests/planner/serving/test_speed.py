@@ -1021,10 +1021,11 @@ def test_allreduce_term_says_flashinfer_goes_first_from_0_29(version: str,
     assert term.note.count("FlashInfer's all-reduce") == flashinfer
 
 
-def _allreduce_term(layout: ParallelLayout, gpus: int = 2):
+def _allreduce_term(layout: ParallelLayout, gpus: int = 2, all2all: str | None = None):
     request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"),
                           cluster=preset_cluster("h100-sxm", gpus),
-                          layout=layout, engine=EngineSettings(max_model_len=8192))
+                          layout=layout, engine=EngineSettings(max_model_len=8192,
+                                                               all2all_backend=all2all))
     return next(t for t in estimate_speed(request).terms if t.key == "allreduce")
 
 
@@ -1040,14 +1041,20 @@ def test_tp1_dp2_ep_allreduce_term_is_the_all_to_all_by_hand() -> None:
     # on 2 H100 over NVLink, one request: each MoE layer dispatches and combines one token's
     # 8 expert copies of 2,048 x 2 B = 32,768 B, half of them to the other rank, over
     # 900 / 2 = 450 GB/s x 0.8 link efficiency, each direction after the 2 us NVLink hop:
-    # 2 x (2 us + 32,768 x 1/2 / 360e9 s) = 2 x 2.04551 us = 4.09102 us; x 48 = 0.196369 ms.
-    term = _allreduce_term(ParallelLayout(tp=1, dp=2, ep=True))
+    # 2 x (2 us + 32,768 x 1/2 / 360e9 s) = 2 x 2.04551 us = 4.09102 us; x 48 = 0.196369 ms
+    # (--all2all-backend deepep_low_latency: DeepEP's one message per routed expert).
+    term = _allreduce_term(ParallelLayout(tp=1, dp=2, ep=True), all2all="deepep_low_latency")
     assert term.value == pytest.approx(48 * 2 * (2e-3 + 32_768 / 2 / 360e9 * 1e3), rel=1e-9)
     assert term.value == pytest.approx(0.196369, rel=1e-5)
     assert term.formula.startswith(
-        "TP=1: no all-reduce + 48 MoE layers x 4.1 us EP all-to-all (dispatch + combine: 2 x "
-        "[2 us step (estimated, unverified) + 1 token x 8 experts x 2,048 x 2 B x (2 - 1)/2 to "
-        "other ranks / (450.0 GB/s x 0.80 estimated link efficiency)])")
+        "TP=1: no all-reduce + 48 MoE layers x 4.1 us EP all-to-all (dispatch + combine: "
+        "deepep_low_latency (one copy per routed expert): 2 x [2 us step (estimated, "
+        "unverified) + 1 token x 8 experts x 2,048 x 2 B x (2 - 1)/2 to other ranks / (450.0 "
+        "GB/s x 0.80 estimated link efficiency)])")
+    # vLLM 0.34.0's default backend (allgather_reducescatter) gathers as without EP below:
+    # 2 x (2 us + 4,096 B / 360e9 B/s) x 48 = 0.193092 ms
+    default = _allreduce_term(ParallelLayout(tp=1, dp=2, ep=True))
+    assert default.value == pytest.approx(2 * (2e-6 + 4096 / 360e9) * 48 * 1e3, rel=1e-6)
 
 
 def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None:

@@ -67,9 +67,11 @@ def test_ep_all_to_all_over_pcie_names_every_figure_it_multiplies() -> None:
     # copies, 1 x 8 x 2,048 x 2 B = 32,768 B, (2 - 1)/2 of them to the other rank = 16,384 B,
     # at 16 GT/s x 16 x 128/130 / 8 = 31.5077 GB/s x 0.8 estimated = 25.2062 GB/s: 0.650 us,
     # + NCCL's 6 us start-up + 3 us step (measured on GeForce cards, hardware/links.py), each
-    # way: 2 x (9 + 0.650) = 19.300 us a MoE layer; x 48 = 926.4 us. TP=1: no all-reduce
+    # way: 2 x (9 + 0.650) = 19.300 us a MoE layer; x 48 = 926.4 us. TP=1: no all-reduce.
+    # (--all2all-backend deepep_low_latency: DeepEP's one message per routed expert)
     allreduce = _terms("Qwen/Qwen3-30B-A3B", "l40s", 2, ParallelLayout(dp=2, ep=True),
-                       ServingLoad(), link="pcie")["allreduce"]
+                       ServingLoad(), link="pcie",
+                       all2all_backend="deepep_low_latency")["allreduce"]
     assert allreduce.label == "EP all-to-all per stage step"
     assert allreduce.inputs == {
         "tp": "1", "moe_layers": "48", "all_to_all_us_per_moe_layer": "19.3", "tokens": "1",
@@ -78,10 +80,23 @@ def test_ep_all_to_all_over_pcie_names_every_figure_it_multiplies() -> None:
         "all_to_all_step_us": "3", "link_bandwidth_gbps": "31.5077", "link_efficiency": "0.8"}
     assert allreduce.value == pytest.approx(0.9264, abs=1e-6)
     assert allreduce.formula == (
-        "TP=1: no all-reduce + 48 MoE layers x 19.3 us EP all-to-all (dispatch + combine: 2 x "
-        "[6 us NCCL start-up + 3 us step (measured) + 1 token x 8 experts x 2,048 x 2 B x "
-        "(2 - 1)/2 to other ranks / (31.5 GB/s x 0.80 estimated link efficiency)]) = 0.926 ms")
+        "TP=1: no all-reduce + 48 MoE layers x 19.3 us EP all-to-all (dispatch + combine: "
+        "deepep_low_latency (one copy per routed expert): 2 x [6 us NCCL start-up + 3 us step "
+        "(measured) + 1 token x 8 experts x 2,048 x 2 B x (2 - 1)/2 to other ranks / (31.5 "
+        "GB/s x 0.80 estimated link efficiency)]) = 0.926 ms")
     assert "link efficiency 0.8: estimated, unverified" in allreduce.note
+    # on vLLM 0.34.0's default, allgather_reducescatter, the other rank's 1 token x 2,048 x
+    # 2 B = 4,096 B each way (AgRsAll2AllManager): 2 x (9 + 4,096 / 25.2062e3 = 0.1625 us)
+    # = 18.325 us a MoE layer, x 48 = 879.6 us; its inputs name the gathered bytes
+    agrs = _terms("Qwen/Qwen3-30B-A3B", "l40s", 2, ParallelLayout(dp=2, ep=True),
+                  ServingLoad(), link="pcie")["allreduce"]
+    assert agrs.value == pytest.approx(48 * 2 * (9 + 4_096 / 25.2062e3) * 1e-3, rel=1e-5)
+    assert (agrs.inputs["gathered_bytes"], agrs.inputs["dp"]) == ("4096", "2")
+    assert ("48 MoE layers x 18.3 us EP all-to-all (all-gather + reduce-scatter over the 2 DP "
+            "ranks: allgather_reducescatter (vLLM 0.34.0 AgRsAll2AllManager; routing tensors "
+            "not charged): 2 x [6 us NCCL start-up + 3 us step (measured) + the other rank's "
+            "1 token x 2,048 x 2 B / (31.5 GB/s x 0.80 estimated link efficiency)])"
+            ) in agrs.formula
 
 
 def test_ep_all_to_all_over_two_nodes_names_the_network_share() -> None:
@@ -91,8 +106,10 @@ def test_ep_all_to_all_over_two_nodes_names_the_network_share() -> None:
     # network, the DGX's 400 Gb/s NIC per GPU = 50 GB/s x 0.8 = 40 GB/s: 1.6384 us, the
     # slower. With the network's NCCL start-up 6.6 us + a 2.7 us step (NCCL's tuning.cc
     # constants): 2 x (9.3 + 1.6384) = 21.8768 us a MoE layer, x 48 = 1,050.09 us
+    # (--all2all-backend deepep_low_latency: one message per routed expert)
     allreduce = _terms("Qwen/Qwen3-30B-A3B", "h100-sxm", 8, ParallelLayout(dp=16, ep=True),
-                       ServingLoad(concurrency=64), nodes=2)["allreduce"]
+                       ServingLoad(concurrency=64), nodes=2,
+                       all2all_backend="deepep_low_latency")["allreduce"]
     inputs = allreduce.inputs
     assert {k: inputs[k] for k in ("all_to_all_us_per_moe_layer", "tokens", "dispatch_bytes",
                                    "ep_size", "ep_ranks_per_node", "all_to_all_startup_us",

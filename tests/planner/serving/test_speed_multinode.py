@@ -31,13 +31,13 @@ ONE = ServingLoad(input_len=2048, output_len=256, concurrency=1)
 
 
 def _estimate(tp: int, pp: int, gpus_per_node: int, nodes: int, network: str = "",
-              model: str = LLAMA_70B, dp: int = 1, ep: bool = False):
+              model: str = LLAMA_70B, dp: int = 1, ep: bool = False, all2all: str | None = None):
     spec = catalog_spec(model)
     cluster = preset_cluster("h100-sxm", gpus_per_node, nodes,
                              network=parse_network(network) if network else None)
     request = PlanRequest(model=spec, cluster=cluster,
                           layout=ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep),
-                          engine=EngineSettings(max_model_len=8192))
+                          engine=EngineSettings(max_model_len=8192, all2all_backend=all2all))
     return estimate_speed(request, ONE)
 
 
@@ -177,6 +177,7 @@ def test_tp16_over_a_100_gbit_network_is_bound_by_its_nics() -> None:
 
 
 QWEN3_30B = "Qwen/Qwen3-30B-A3B"
+LL = "deepep_low_latency"  # --all2all-backend: one copy per routed expert (collectives NOTE)
 
 
 def test_moe_group_node_ranks_count_pipeline_stages() -> None:
@@ -201,7 +202,9 @@ def test_pp_replicas_over_two_nodes_gather_over_the_network() -> None:
     # + 0.4096 = 9.7096 us per direction, x 2 x 24 = 0.4660608 ms a stage step (the term),
     # 0.9321216 ms over both stages (the estimate's figure). It was costed over NVLink alone,
     # 2 x (2 + 28,672 / 360e3) us x 24 = 0.0998 ms a stage step, with no network note.
-    ep = _estimate(1, 2, 8, 2, model=QWEN3_30B, dp=8, ep=True)
+    # (--all2all-backend deepep_low_latency: one copy per routed expert; the default,
+    # allgather_reducescatter, gathers as without EP below)
+    ep = _estimate(1, 2, 8, 2, model=QWEN3_30B, dp=8, ep=True, all2all=LL)
     assert next(t for t in ep.terms if t.key == "allreduce").value == pytest.approx(
         0.4660608, rel=1e-6)
     assert ep.allreduce_ms_per_step == pytest.approx(2 * 0.4660608, rel=1e-6)
@@ -211,6 +214,9 @@ def test_pp_replicas_over_two_nodes_gather_over_the_network() -> None:
     # min(360, 40) GB/s = 0.7168 us: 2 x (9.3 + 0.7168) us x 24 = 0.4808064 ms a stage step
     gather = _estimate(1, 2, 8, 2, model=QWEN3_30B, dp=8)
     assert gather.allreduce_ms_per_step == pytest.approx(2 * 0.4808064, rel=1e-6)
+    # with EP on vLLM 0.34.0's default backend (AgRsAll2AllManager) the same bytes
+    assert _estimate(1, 2, 8, 2, model=QWEN3_30B, dp=8, ep=True
+                     ).allreduce_ms_per_step == pytest.approx(2 * 0.4808064, rel=1e-6)
     assert any("the DP MoE gather's traffic to the 4 of 8 DP ranks in other nodes"
                in note for note in gather.notes)
     # its explanation names the DP gather, not EP's expert copies
@@ -220,21 +226,22 @@ def test_pp_replicas_over_two_nodes_gather_over_the_network() -> None:
 
 def test_ep_all_to_all_over_two_nodes_crosses_the_network() -> None:
     # Qwen3-30B-A3B (hidden 2,048, 8 of 128 experts, 48 MoE layers, BF16), TP=1 x DP=16 with
-    # EP: one token per DP rank sends 8 x 2,048 x 2 = 32,768 B of expert copies.
+    # EP under --all2all-backend deepep_low_latency (one message per routed expert): one
+    # token per DP rank sends 8 x 2,048 x 2 = 32,768 B of expert copies.
     # One node of 16: 15/16 of it over NVLink: 2 us + 30,720 B / 360 GB/s = 2.08533 us per
     # direction; x 2 x 48 = 0.200192 ms
-    one = _estimate(1, 1, 16, 1, model=QWEN3_30B, dp=16, ep=True)
+    one = _estimate(1, 1, 16, 1, model=QWEN3_30B, dp=16, ep=True, all2all=LL)
     assert one.allreduce_ms_per_step == pytest.approx(0.200192, rel=1e-6)
     # two nodes of 8: (2 - 1)/2 = 8/16 leaves the node (16,384 B over 50 GB/s x 0.8 =
     # 0.4096 us), 7/16 stays (14,336 B / 360 GB/s = 0.0398 us), side by side: 6.6 + 2.7 us
     # NCCL start-up + step + 0.4096 = 9.7096 us per direction; x 2 x 48 = 0.9321216 ms
-    two = _estimate(1, 1, 8, 2, model=QWEN3_30B, dp=16, ep=True)
+    two = _estimate(1, 1, 8, 2, model=QWEN3_30B, dp=16, ep=True, all2all=LL)
     assert two.allreduce_ms_per_step == pytest.approx(0.9321216, rel=1e-6)
     assert any("EP all-to-all's traffic to the 8 of 16 ranks in other nodes" in note
                for note in two.notes)
     # 8x 100 Gb/s: 16,384 B / 10 GB/s = 1.6384 us: 10.9384 us x 96 = 1.0500864 ms
-    assert _estimate(1, 1, 8, 2, "8x100", model=QWEN3_30B, dp=16, ep=True
+    assert _estimate(1, 1, 8, 2, "8x100", model=QWEN3_30B, dp=16, ep=True, all2all=LL
                      ).allreduce_ms_per_step == pytest.approx(1.0500864, rel=1e-6)
     # four nodes of 4: 12/16 leaves (24,576 B / 40 GB/s = 0.6144 us): 9.9144 us x 96
-    assert _estimate(1, 1, 4, 4, model=QWEN3_30B, dp=16, ep=True
+    assert _estimate(1, 1, 4, 4, model=QWEN3_30B, dp=16, ep=True, all2all=LL
                      ).allreduce_ms_per_step == pytest.approx(0.9517824, rel=1e-6)
