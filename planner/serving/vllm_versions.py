@@ -285,6 +285,19 @@ force_fp32_compute is off) with params_dtype=torch.float32 and the bias
 dtype=torch.float32, on every GPU (weight_load.gate_fp32). ERNIE-4.5-21B-A3B: 27 x (2,560 x 64 +
 64) x 4 B = 17,701,632 B, twice the model dtype's."""
 
+GLM4_MOE_GATE_FP32_FROM: Version = (0, 10, 1)
+"""NOTE: glm4_moe.py Glm4MoE (GLM-4.5 / 4.6 / 4.7) builds its gate as ReplicatedLinear(
+hidden_size, n_routed_experts, bias=False, quant_config=None) and gate.e_score_correction_bias
+as torch.empty(n_routed_experts), both in the model dtype, in the 0.10.0 wheel (its first);
+from the 0.10.1 wheel as nn.Linear(..., dtype=torch.float32) and the bias dtype=torch.float32
+(read 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.16.0, 0.17.0, 0.19.1, 0.20.0, 0.22.1,
+0.23.0, 0.24.0, 0.25.0, 0.26.0, 0.27.0, 0.30.0; GateLinear(params_dtype=torch.float32,
+out_dtype=torch.float32) in 0.32.0 and 0.34.0): float32 on every GPU, whole on every rank.
+glm4_moe_lite.py's Glm4MoeLite (GLM-4.7-Flash, 0.15.0 on) is that class (`class
+Glm4MoeLite(Glm4MoE): pass`), and glm4_moe_mtp.py's draft a Glm4MoeDecoderLayer, so theirs too
+(weight_load.gate_fp32). Per MoE layer: (hidden x n_routed_experts + n_routed_experts) x (4 - 2)
+B more than in bf16."""
+
 CORRECTION_BIAS_FP32_FROM: Version = (0, 10, 2)
 """NOTE: deepseek_v2.py DeepseekV2MoE.__init__ builds, where `topk_method == "noaux_tc"`,
 `self.gate.e_score_correction_bias = nn.Parameter(torch.empty(config.n_routed_experts))` in the

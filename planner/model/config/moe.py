@@ -576,10 +576,14 @@ def layer_moe(r: Reader, model_type: str, i: int) -> MoeMlp:
     # mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.34.0) MiMoV2MoE and ernie45_moe.py
     # Ernie4_5_MoeMoE (0.10.2-0.34.0 wheels read; none in 0.9.2's, 64 x 27 = 1,728 parameters
     # of ERNIE-4.5-21B-A3B counted there too) an unconditional gate.e_score_correction_bias;
-    # deepseek_v2.py only with topk_method "noaux_tc", minimax_m2.py with use_routing_bias.
+    # so glm4_moe.py Glm4MoE ("noaux_tc is not set in transformers new config now"; 0.10.0,
+    # 0.10.1, 0.11.0, 0.19.1, 0.25.0, 0.34.0 wheels), which glm4_moe_lite.py's Glm4MoeLite
+    # subclasses (0.15.0-0.34.0); deepseek_v2.py only with topk_method "noaux_tc",
+    # minimax_m2.py with use_routing_bias.
     latent = r.int_("moe_latent_size", hi=MAX_WIDTH)
     router_bias = (
-        model_type in ("gpt_oss", "nemotron_h", "mimo_v2_flash", "ernie4_5_moe")
+        model_type in ("gpt_oss", "nemotron_h", "mimo_v2_flash", "ernie4_5_moe", "glm4_moe",
+                       "glm4_moe_lite")
         or r.str_("topk_method") == "noaux_tc"
         or bool(r.flag("use_routing_bias"))
     )

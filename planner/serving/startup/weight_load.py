@@ -35,6 +35,7 @@ from planner.serving.vllm_versions import (
     ERNIE_GATE_FP32_FROM,
     GATE_FP32_OFF_SM90_SM100_FROM,
     GDN_BA_WHOLE_FROM,
+    GLM4_MOE_GATE_FP32_FROM,
     GPTQ_UNUSED_ZEROS_KEPT_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     INDEXER_WK_UNQUANTIZED_FROM,
@@ -52,9 +53,12 @@ def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec, draft: bool = Fal
     ERNIE 4.5 MoE's, with its e_score_correction_bias, on every GPU from 0.11.1
     (vllm_versions.ERNIE_GATE_FP32_FROM); DeepseekV2MoE's on every GPU in 0.25.x for GLM-5
     (not its draft, renamed deepseek_mtp) or a config moe_router_dtype "float32"
-    (vllm_versions.DEEPSEEK_GATE_ROUTER_DTYPE_SPAN)."""
+    (vllm_versions.DEEPSEEK_GATE_ROUTER_DTYPE_SPAN); GLM-4.5's (glm4_moe, glm4_moe_lite), with its
+    bias, on every GPU from 0.10.1 (vllm_versions.GLM4_MOE_GATE_FP32_FROM), its draft's too."""
     if spec.model_type == "ernie4_5_moe" and spec.is_moe:
         return version >= ERNIE_GATE_FP32_FROM
+    if spec.model_type in ("glm4_moe", "glm4_moe_lite") and spec.is_moe:
+        return version >= GLM4_MOE_GATE_FP32_FROM
     if spec.model_type in DEEPSEEK_MOE_TYPES and spec.is_moe:
         start, until = DEEPSEEK_GATE_ROUTER_DTYPE_SPAN
         return start <= version < until and (

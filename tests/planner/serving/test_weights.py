@@ -471,6 +471,44 @@ def test_glm5_gate_in_float32_on_vllm_0_25_only(ref_config):
         False] * 8 + [False, False, True, True, True, True, False, False] + [False] * 8
 
 
+def test_glm4_moe_router_in_float32_from_vllm_0_10_1():
+    # vLLM glm4_moe.py Glm4MoE: gate ReplicatedLinear(hidden, n_routed_experts) and an
+    # unconditional gate.e_score_correction_bias torch.empty(n_routed_experts), both in the
+    # model dtype, in the 0.10.0 wheel; nn.Linear(..., dtype=torch.float32) and the bias
+    # dtype=torch.float32 from 0.10.1 (GateLinear(params_dtype=torch.float32) from 0.32.0):
+    # float32 on every GPU, whole on every rank (vllm_versions.GLM4_MOE_GATE_FP32_FROM).
+    # glm4_moe_lite.py's Glm4MoeLite is that class; glm4_moe_mtp.py's draft a Glm4MoeDecoderLayer.
+    # A small config: 4 layers, first_k_dense_replace 1: 3 MoE layers of hidden 256, 16 experts;
+    # router 256 x 16 + 16 bias = 4,112 parameters a layer (the bias was left out: 4,096).
+    config = {"architectures": ["Glm4MoeForCausalLM"], "model_type": "glm4_moe",
+              "hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4,
+              "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 512,
+              "moe_intermediate_size": 128, "n_routed_experts": 16, "num_experts_per_tok": 4,
+              "n_shared_experts": 1, "first_k_dense_replace": 1, "vocab_size": 1000,
+              "torch_dtype": "bfloat16", "max_position_embeddings": 4096,
+              "tie_word_embeddings": False, "num_nextn_predict_layers": 1}
+    a100 = GPU_PRESETS["a100-80gb"]
+    for model_type in ("glm4_moe", "glm4_moe_lite"):
+        spec = parse_model_config({**config, "model_type": model_type}, name=model_type)
+        assert {layer.mlp.router_bias for layer in spec.layers[1:]} == {True}
+        assert [weight_load.gate_fp32(spec, v, GPU_PRESETS[gpu], draft=d)
+                for v in ((0, 10, 0), (0, 10, 1), (0, 34, 0))
+                for gpu in ("a100-80gb", "h100-sxm") for d in (False, True)] == [
+            False] * 4 + [True] * 8
+    spec = parse_model_config(config, name="glm4_moe")
+    bf16 = checkpoint_scheme(spec)
+    held = {}
+    for v in ((0, 10, 0), (0, 10, 1), (0, 34, 0)):
+        rules = weight_load.weight_load_rules(spec, bf16, None, v, a100)
+        ranks = rank_weights(spec, bf16, ParallelLayout(tp=2), rules=rules, mtp_layers=1)
+        held[v] = ({r.router_bytes for r in ranks}, ranks[0].mtp_bytes)
+    # 0.10.0: 3 x 4,112 x 2 B = 24,672 on each TP rank; from 0.10.1: 3 x 4,112 x 4 B = 49,344;
+    # the draft layer's router 4,112 x (4 - 2) = 8,224 B more with it
+    assert held[(0, 10, 0)][0] == {24_672}
+    assert held[(0, 10, 1)][0] == held[(0, 34, 0)][0] == {49_344}
+    assert held[(0, 10, 1)][1] - held[(0, 10, 0)][1] == 8_224
+
+
 def test_bf16_experts_padded_for_flashinfer_trtllm_on_datacenter_blackwell():
     # vLLM 0.24.0-0.34.0 fused_moe/oracle/unquantized.py: FLASHINFER_TRTLLM first on CUDA (moved
     # back on Hopper only), its TrtLlmBf16Experts on family 10.x only, with SiLU and
