@@ -62,6 +62,16 @@ def hf_overrides_notes(hf_overrides: str | None, version: Version, label: str
     return tuple(notes)
 
 
+def rope_overridden(hf_overrides: str | None) -> bool:
+    """Whether --hf-overrides `hf_overrides` sets a rope block (ROPE_KEYS), at the top level or
+    under text_config: the rope object vLLM reads is then config.json's with it applied
+    (model.config.overrides.with_hf_overrides), which a refusal of it says."""
+    if not hf_overrides:
+        return False
+    given = json.loads(hf_overrides)
+    return any(k in ROPE_KEYS for k in (*given, *(given.get(TEXT_CONFIG) or {})))
+
+
 def hf_overrides_errors(spec: ModelSpec, hf_overrides: str | None, version: Version,
                         label: str) -> tuple[str, ...]:
     """Where vLLM `version` (`label`) does not apply --hf-overrides `hf_overrides` as planned

@@ -20,7 +20,7 @@ from planner.serving.eplb import (
     settings_refusals,
 )
 from planner.serving.hardware import ClusterSpec, GpuSpec, node_starts
-from planner.serving.hf_overrides import hf_overrides_errors
+from planner.serving.hf_overrides import hf_overrides_errors, rope_overridden
 from planner.serving.layout import ParallelLayout, layout_errors, moe_wna16_fallback
 from planner.serving.lora.coverage import lora_refusal
 from planner.serving.lora.expert_formats import (
@@ -199,7 +199,7 @@ def config_refusals(spec: ModelSpec, s: EngineSettings, rules: VllmRules, cli: V
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(ssm_dtype_errors(spec, s.mamba_ssm_cache_dtype, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
-            + tuple(mixed_rope_errors(spec, rules.version))
+            + tuple(mixed_rope_errors(spec, rules.version, rope_overridden(s.hf_overrides)))
             + tuple(silu_only_errors(spec, cli))
             + tuple(fused_shard_errors(spec, scheme, rules.version)))
 

@@ -259,12 +259,14 @@ def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
     return []
 
 
-def mixed_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
+def mixed_rope_errors(spec: ModelSpec, version: Version, overridden: bool) -> list[str]:
     """vLLM's failure on a rope object that mixes a flat block with per-layer-type blocks
     (WindowInputs.ropes_mixed), where vLLM `version` reads it: a rope_scaling one in every
     release, a rope_parameters one from ROPE_PARAMETERS_WINDOW_FROM (before it transformers 4
     and vLLM read no rope_parameters: the config's top-level rope_theta is the rope, as
-    planned). [] for PER_LAYER_ROPE_TYPES and elsewhere.
+    planned). [] for PER_LAYER_ROPE_TYPES and elsewhere. `overridden`: --hf-overrides sets a
+    rope block (hf_overrides.rope_overridden), so the object is config.json's with it applied,
+    not config.json's own.
 
     NOTE (assumption: refused, as vLLM stops; transformers accepts it): vLLM reads the object
     as one flat block (length.rope_mixed) and the model hands it whole to get_rope
@@ -286,7 +288,9 @@ def mixed_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
     if w.ropes_parameters_only and version < ROPE_PARAMETERS_WINDOW_FROM:
         return []
     key = "rope_parameters" if w.ropes_parameters_only else "rope_scaling"
-    return [f"TypeError: unhashable type: 'dict' (config.json's {key} mixes a flat rope block "
+    whose = "the" if overridden else "config.json's"
+    applied = " with --hf-overrides applied" if overridden else ""
+    return [f"TypeError: unhashable type: 'dict' ({whose} {key}{applied} mixes a flat rope block "
             f"with blocks per layer type ({', '.join(w.ropes_mixed)}): vLLM "
             f"{version_label(version)} reads it as one flat block and hands it whole to "
             "get_rope, whose cache key hashes each value, as it builds the rotary embedding). "

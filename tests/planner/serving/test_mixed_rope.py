@@ -22,6 +22,7 @@ from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import preset_cluster
+from planner.serving.hf_overrides import rope_overridden
 from planner.serving.plan import PlanRequest, plan
 from tests.cli.conftest import run_main
 
@@ -32,8 +33,8 @@ MIXED = {"rope_type": "linear", "factor": 2.0,
                             "original_max_position_embeddings": 32768}}
 
 
-def _refusal(key: str) -> str:
-    return (f"TypeError: unhashable type: 'dict' (config.json's {key} mixes a flat rope block "
+def _refusal(key: str, whose: str = "config.json's {}") -> str:
+    return (f"TypeError: unhashable type: 'dict' ({whose.format(key)} mixes a flat rope block "
             "with blocks per layer type (full_attention): vLLM {} reads it as one flat block "
             "and hands it whole to get_rope, whose cache key hashes each value, as it builds "
             "the rotary embedding). Give one flat block, or one block per layer type with "
@@ -111,4 +112,19 @@ def test_hf_overrides_with_a_mixed_block_is_refused_in_the_plan(capsys):
                             json.dumps({"rope_scaling": MIXED}), "--json")
     planned = json.loads(out)
     assert not planned["fits"]
-    assert planned["verdict"] == "Does not fit: " + _refusal("rope_scaling").format("0.34.0")
+    # the object vLLM reads is config.json's with the flag applied (Qwen3-8B's config.json has
+    # no rope block of its own): the refusal says so, not "config.json's rope_scaling"
+    assert planned["verdict"] == "Does not fit: " + _refusal(
+        "rope_scaling", "the {} with --hf-overrides applied").format("0.34.0")
+
+
+@pytest.mark.parametrize(("overrides", "overridden"), [
+    (None, False), ("", False),
+    ('{"max_position_embeddings": 65536}', False),
+    ('{"rope_scaling": {"rope_type": "linear", "factor": 2.0}}', True),
+    ('{"rope_parameters": {"rope_type": "linear", "factor": 2.0}}', True),
+    ('{"text_config": {"rope_scaling": {"rope_type": "linear", "factor": 2.0}}}', True),
+    ('{"text_config": {"max_position_embeddings": 65536}}', False),
+])
+def test_rope_overridden_is_a_rope_block_the_flag_sets(overrides, overridden):
+    assert rope_overridden(overrides) is overridden
