@@ -94,9 +94,12 @@ def video_pruned(spec: ModelSpec, s: EngineSettings) -> bool:
 
 
 def pruning_flags(s: EngineSettings) -> list[str]:
-    """--video-pruning-rate and --video-pruning-method as given: the launch command's."""
+    """--video-pruning-rate and --video-pruning-method as given: the launch command's. The
+    rate in the shortest text that reads back as the same float (repr, "0" for 0.0): six
+    significant digits (:g) wrote 0.9999999 as 1, which vLLM's range refuses."""
+    rate = repr(s.video_pruning_rate)
     flags = [] if s.video_pruning_rate is None else [
-        f"--video-pruning-rate {s.video_pruning_rate:g}"]
+        f"--video-pruning-rate {rate.removesuffix('.0')}"]
     return flags + ([] if s.video_pruning_method is None else [
         f"--video-pruning-method {s.video_pruning_method}"])
 

@@ -48,6 +48,21 @@ def test_plan_json_holds_the_rate_only_where_given(capsys) -> None:
     assert (rope_cache_bytes(pruned), rope_cache_bytes(plain)) == (268_435_456, 67_108_864)
 
 
+@pytest.mark.parametrize(("rate", "passed"), [
+    # the launch command passes the rate vLLM is to read, not one rounded to 6 significant
+    # digits: 0.9999999 as 1 is outside vLLM's [0, 1) (Field(ge=0.0, lt=1.0), 0.11.1-0.34.0)
+    # and 0.12345678 as 0.123457 another rate
+    ("0.9999999", "0.9999999"), ("0.12345678", "0.12345678"),
+    # a whole number as the CLI took it; a tiny rate in Python's float syntax, which vLLM's
+    # argparse `float` reads back
+    ("0", "0"), ("0.00001", "1e-05"),
+])
+def test_the_command_passes_the_rate_as_given(capsys, rate, passed) -> None:
+    planned = plan_json(capsys, *QWEN3_VL, "--video-pruning-rate", rate)
+    assert planned["vllm_command"].endswith(f" --video-pruning-rate {passed}")
+    assert float(passed) == float(rate) == planned["engine"]["video_pruning_rate"]
+
+
 def test_report_and_sweep_plan_it_as_plan_does(capsys) -> None:
     code, out, err = run_main(capsys, "report", *QWEN3_VL, "--video-pruning-rate", "0.75")
     assert code == 0, err
