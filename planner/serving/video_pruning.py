@@ -93,13 +93,18 @@ def video_pruned(spec: ModelSpec, s: EngineSettings) -> bool:
     return spec.vision is not None and (s.video_pruning_rate or 0) > 0
 
 
+def rate_text(rate: float) -> str:
+    """A pruning rate in the shortest text that reads back as the same float (repr, "0" for
+    0.0): six significant digits (:g) wrote 0.9999999 as 1, which vLLM's range refuses, and
+    1.0000001 as 1."""
+    return repr(rate).removesuffix(".0")
+
+
 def pruning_flags(s: EngineSettings) -> list[str]:
-    """--video-pruning-rate and --video-pruning-method as given: the launch command's. The
-    rate in the shortest text that reads back as the same float (repr, "0" for 0.0): six
-    significant digits (:g) wrote 0.9999999 as 1, which vLLM's range refuses."""
-    rate = repr(s.video_pruning_rate)
+    """--video-pruning-rate and --video-pruning-method as given: the launch command's (the rate
+    as rate_text writes it)."""
     flags = [] if s.video_pruning_rate is None else [
-        f"--video-pruning-rate {rate.removesuffix('.0')}"]
+        f"--video-pruning-rate {rate_text(s.video_pruning_rate)}"]
     return flags + ([] if s.video_pruning_method is None else [
         f"--video-pruning-method {s.video_pruning_method}"])
 

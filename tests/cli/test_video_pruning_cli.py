@@ -26,6 +26,8 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     ("1", "1 is not a fraction 0 <= R < 1: vLLM refuses it from 0.11.1 for a model with a "
      "tower"),
     ("-0.1", "-0.1 is not a fraction 0 <= R < 1: vLLM refuses it from 0.11.1"),
+    # named as typed: 1.0000001 is above 1, which six significant digits (:g) wrote as "1"
+    ("1.0000001", "1.0000001 is not a fraction 0 <= R < 1"),
     ("nan", "nan is not a fraction 0 <= R < 1: vLLM refuses it from 0.11.1"),
     ("half", "'half' is not a number: give a fraction 0 <= R < 1"),
 ])
