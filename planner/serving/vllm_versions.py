@@ -767,6 +767,15 @@ transformers 5, transformers 4 only where pinned, whose figure the plan notes), 
 and 0.23.0 wheels) writes the config object's rope_theta, the transformers 4 class default when
 config.json has none at its top level, into a flat rope_parameters block over the block's own."""
 
+GEMMA3_ROPE_PER_LAYER_FROM: Version = (0, 12, 0)
+"""NOTE: gemma3.py Gemma3Attention and gemma3n.py hand each attention layer the block of its
+layer type where the rope object has one (`if layer_type in config.rope_parameters:
+rope_parameters = config.rope_parameters[layer_type]`) from the 0.12.0 wheel (0.34.0 the same);
+the 0.11.2 wheel gives a global layer `config.rope_scaling` whole (gemma3.py `self.rope_scaling
+= config.rope_scaling`, gemma3n.py `rope_scaling = config.rope_scaling`), so before it a rope
+object mixing flat keys with per-layer-type blocks stops vLLM as on any model that reads it
+flat (startup.model_config.mixed_rope_errors)."""
+
 OLMO3_MODEL_FROM: Version = (0, 26, 0)
 """NOTE: the registry maps Olmo3ForCausalLM to ("olmo2", "Olmo2ForCausalLM") in the 0.11.0-0.25.0
 wheels (0.10.2 has no entry; models/registry.py) and to olmo3.py's own Olmo3ForCausalLM in the

@@ -13,6 +13,7 @@ from planner.model.spec import AttentionMixer, LinearAttentionMixer, MambaMixer,
 from planner.serving.layout import first_moe
 from planner.serving.tie import served_tie
 from planner.serving.vllm_versions import (
+    GEMMA3_ROPE_PER_LAYER_FROM,
     LATENT_MOE_FROM,
     NEMOTRON_H_MOE_FROM,
     OLMO3_MODEL_FROM,
@@ -259,12 +260,27 @@ def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
     return []
 
 
+def _reads_layer_blocks(text_model_type: str, version: Version) -> bool:
+    """Whether vLLM `version`'s class for this text model hands each attention layer its layer
+    type's rope block (length.PER_LAYER_ROPE_TYPES): Gemma 3 / 3n from
+    GEMMA3_ROPE_PER_LAYER_FROM, OLMo 3 from OLMO3_MODEL_FROM (before it olmo2.py's
+    Olmo2Attention gives its full-attention layers the object whole: `config.rope_scaling` in
+    the 0.11.0 and 0.11.2 wheels, `config.rope_parameters` in 0.24.0), Gemma 4 in every release
+    that builds it (gemma4.py, 0.19.1 on)."""
+    if not text_model_type.startswith(PER_LAYER_ROPE_TYPES):
+        return False
+    if text_model_type.startswith("gemma3"):
+        return version >= GEMMA3_ROPE_PER_LAYER_FROM
+    return not text_model_type.startswith("olmo3") or version >= OLMO3_MODEL_FROM
+
+
 def mixed_rope_errors(spec: ModelSpec, version: Version, overridden: bool) -> list[str]:
     """vLLM's failure on a rope object that mixes a flat block with per-layer-type blocks
     (WindowInputs.ropes_mixed), where vLLM `version` reads it: a rope_scaling one in every
     release, a rope_parameters one from ROPE_PARAMETERS_WINDOW_FROM (before it transformers 4
     and vLLM read no rope_parameters: the config's top-level rope_theta is the rope, as
-    planned). [] for PER_LAYER_ROPE_TYPES and elsewhere. `overridden`: --hf-overrides sets a
+    planned). [] where the release's class reads the layer types' blocks (_reads_layer_blocks)
+    and elsewhere. `overridden`: --hf-overrides sets a
     rope block (hf_overrides.rope_overridden), so the object is config.json's with it applied,
     not config.json's own.
 
@@ -283,7 +299,7 @@ def mixed_rope_errors(spec: ModelSpec, version: Version, overridden: bool) -> li
     types the config declares (nested_rope_parameter_keys) and leaves the flat keys be
     (modeling_rope_utils.py of each)."""
     w = spec.window
-    if w is None or not w.ropes_mixed or w.text_model_type.startswith(PER_LAYER_ROPE_TYPES):
+    if w is None or not w.ropes_mixed or _reads_layer_blocks(w.text_model_type, version):
         return []
     if w.ropes_parameters_only and version < ROPE_PARAMETERS_WINDOW_FROM:
         return []

@@ -25,6 +25,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.hf_overrides import rope_overridden
 from planner.serving.plan import PlanRequest, plan
 from tests.cli.conftest import run_main
+from tests.planner.model.test_olmo3 import OLMO3
 
 CONFIGS = Path(__file__).parents[2] / "fixtures" / "configs"
 QWEN3_8B = json.loads((CONFIGS / "Qwen__Qwen3-8B.json").read_text())  # max_position 40,960
@@ -128,3 +129,24 @@ def test_hf_overrides_with_a_mixed_block_is_refused_in_the_plan(capsys):
 ])
 def test_rope_overridden_is_a_rope_block_the_flag_sets(overrides, overridden):
     assert rope_overridden(overrides) is overridden
+
+
+@pytest.mark.parametrize(("config", "release", "refused"), [
+    # Gemma 3 reads its layer type's block from the 0.12.0 wheel (gemma3.py `if layer_type in
+    # config.rope_parameters`); the 0.11.2 wheel gives a global layer config.rope_scaling whole
+    # (`self.rope_scaling = config.rope_scaling`), which get_rope hashes: stopped
+    ("gemma3", "0.11.2", True), ("gemma3", "0.12.0", False), ("gemma3", "0.34.0", False),
+    # OLMo 3 on olmo2.py (registry, 0.11.0-0.25.0): its full-attention layers get
+    # config.rope_scaling whole (0.11.2 wheel); olmo3.py's own class from 0.26.0 takes
+    # rope_parameters.get(attn_type, rope_parameters)
+    ("olmo3", "0.11.2", True), ("olmo3", "0.26.0", False),
+])
+def test_a_per_layer_class_reads_a_mixed_block_flat_before_its_release(config, release, refused):
+    if config == "gemma3":  # Gemma-3-12B's text_config rope_scaling: linear x 8, flat
+        base = copy.deepcopy(catalog_entry("google/gemma-3-12b-it").config)
+        base["text_config"]["rope_scaling"]["full_attention"] = {"rope_type": "default"}
+    else:
+        base = {**OLMO3, "rope_scaling": MIXED}
+    assert parse_model_config(base).window.ropes_mixed == ("full_attention",)
+    assert _unhashable(_plan(base, release)) == (
+        [_refusal("rope_scaling").format(release)] if refused else [])
