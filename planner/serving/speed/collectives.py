@@ -489,8 +489,9 @@ def all_to_all_s(ctx: Context, tokens: float) -> float:
     h the hidden size, G the DP group's size (the EP group's in sequence-parallel MoE, where
     each rank dispatches its shard):
     - allgather_reducescatter (the default from 0.11.0: AgRsAll2AllManager), and without EP
-      (0.25.1 all2all_utils.py "Detected DP deployment with no --enable-expert-parallel.
-      Falling back to AllGather+ReduceScatter"): dispatch all_gatherv's every DP rank's
+      where that is the backend (0.25.1 all2all_utils.py "Detected DP deployment with no
+      --enable-expert-parallel. Falling back to AllGather+ReduceScatter"): dispatch
+      all_gatherv's every DP rank's
       hidden states over the DP group (`get_ep_group() if is_sequence_parallel else
       get_dp_group()`), combine reduce_scatterv's them back: (G - 1) x T x h per rank each
       way, not k copies; a ring over the group, at the network's rate where it spans nodes.
@@ -503,6 +504,13 @@ def all_to_all_s(ctx: Context, tokens: float) -> float:
       broadcasts of T x h; combine all-reduces the gathered G x T x h over the group and
       keeps its own slice: 2 (G - 1) x T x h a ring. Over the DP group in 0.10.2, the EP
       group from 0.11.0; charged over G either way.
+    - Without EP the layers dispatch through the same manager, the backend's: the EP group's
+      communicator builds it whenever DP > 1 (base_device_communicator.py `use_ep =
+      data_parallel_size > 1`, 0.10.2, 0.11.0, 0.19.0), and the MoE layer calls
+      get_ep_group().dispatch / combine at DP > 1 with or without EP (0.10.2 and 0.11.0
+      fused_moe/layer.py forward_impl do_naive_dispatch_combine; 0.19.0 all2all_utils.py
+      make_moe_prepare_and_finalize_naive_dp_ep, whose log says AllGather+ReduceScatter
+      whatever the manager): naive on 0.9.1-0.10.2 by default, not all-gather.
     - deepep_high_throughput: DeepEP's normal dispatch sends a token once to each rank that
       holds one of its k experts (Buffer.get_dispatch_layout's is_token_in_rank, read in
       deepseek-ai/DeepEP through the code index, commit unpinned), and combine sends each
@@ -582,7 +590,7 @@ def _gathered(ctx: Context, tokens: float, tokens_text: str) -> AllToAll:
     dev, net = ctx.device, ctx.net
     act_b, eff = dev.act_b, ctx.c.link_efficiency
     group = gather_group(ctx)
-    naive = ctx.ep and ctx.all2all == NAIVE
+    naive = ctx.all2all == NAIVE  # with or without EP: the EP group's manager (NOTE)
     one = tokens * ctx.hidden * act_b  # one rank's hidden states
     gathered = one * (group - 1)
     hop = dev.link if net is None else net

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from planner.serving.all2all import NAIVE
 from planner.serving.engine import TRITON_MLA_PIECEWISE_NOTE
 from planner.serving.hardware import GPU_PRESETS, SM_UNITS
 from planner.serving.plan import Term, TermInputs, inputs_text
@@ -741,8 +742,8 @@ def _all_to_all_text(ctx: Context, s, tokens: float) -> tuple[str, Inputs]:
     if not a2a.seconds:
         return "", {}
     how = ("dispatch + combine" if not gathers(ctx) else
-           f"all-gather + reduce-scatter over the {gather_group(ctx)} "
-           + ("EP ranks" if ctx.sp_streams else "DP ranks"))
+           ("broadcasts + all-reduce" if ctx.all2all == NAIVE else "all-gather + reduce-scatter")
+           + f" over the {gather_group(ctx)} " + ("EP ranks" if ctx.sp_streams else "DP ranks"))
     return (f" + {counted(s.moe_layers, 'MoE layer')} x {a2a.seconds * 1e6:,.1f} us "
             f"{dispatch_label(ctx)} ({how}: {a2a.text})",
             {"moe_layers": s.moe_layers, "all_to_all_us_per_moe_layer": a2a.seconds * 1e6,

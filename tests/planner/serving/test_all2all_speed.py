@@ -16,7 +16,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.speed import _context
+from planner.serving.speed import _context, estimate_speed
 from planner.serving.speed.coefficients import FITTED
 from planner.serving.speed.collectives import explained_all_to_all, rank_hit_chance
 
@@ -25,10 +25,10 @@ START_S = (6 + 3) * 1e-6
 TOKENS = 1_024  # a DP rank's tokens in one prefill step
 
 
-def _a2a(version: str, backend: str | None = None, tokens: float = TOKENS):
+def _a2a(version: str, backend: str | None = None, tokens: float = TOKENS, ep: bool = True):
     request = PlanRequest(model=catalog_spec("Qwen/Qwen3-30B-A3B"),
                           cluster=preset_cluster("rtx-4090", 4),
-                          layout=ParallelLayout(tp=2, dp=2, ep=True),
+                          layout=ParallelLayout(tp=2, dp=2, ep=ep),
                           engine=EngineSettings(max_model_len=8192, vllm_version=version,
                                                 all2all_backend=backend))
     ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
@@ -81,6 +81,28 @@ def test_naive_on_vllm_0_10_2_broadcasts_then_all_reduces() -> None:
     assert "naive (vLLM 0.10.2 NaiveAll2AllManager)" in naive.text
     # 0.11.0 switches the default to allgather_reducescatter: half of it
     assert _a2a("0.11.0").seconds * 1e6 == pytest.approx(1_671.5, rel=1e-4)
+
+
+def test_without_ep_the_backends_manager_runs_naive_on_0_10_2() -> None:
+    # Without --enable-expert-parallel at DP 2 vLLM 0.10.2 still builds the EP group's
+    # manager (base_device_communicator.py `use_ep = data_parallel_size > 1`), its default
+    # naive, and FusedMoE.forward_impl calls get_ep_group().dispatch / combine whenever
+    # dp_size > 1 (do_naive_dispatch_combine): the same 3,334.0 us as with EP (2 broadcasts
+    # x (9 us + 826.75 us) + 9 us + 1,653.5 us all-reduce), not AgRs's 1,671.5 us
+    naive = _a2a("0.10.2", ep=False)
+    assert naive.seconds * 1e6 == pytest.approx(3_334.0, rel=1e-4)
+    assert naive.inputs["broadcasts"] == 2
+    # a given naive on 0.18.0 (removed only from 0.19.0) runs it too; 0.11.0's default gathers
+    assert _a2a("0.18.0", "naive", ep=False).seconds * 1e6 == pytest.approx(3_334.0, rel=1e-4)
+    assert _a2a("0.11.0", ep=False).seconds * 1e6 == pytest.approx(1_671.5, rel=1e-4)
+    # the plan's collectives term names what runs: broadcasts + all-reduce, not a gather
+    request = PlanRequest(model=catalog_spec("Qwen/Qwen3-30B-A3B"),
+                          cluster=preset_cluster("rtx-4090", 4),
+                          layout=ParallelLayout(tp=2, dp=2),
+                          engine=EngineSettings(max_model_len=8192, vllm_version="0.10.2"))
+    term = next(t for t in estimate_speed(request).terms if t.key == "allreduce")
+    assert "DP MoE gather (broadcasts + all-reduce over the 2 DP ranks: naive (vLLM 0.10.2 " \
+        "NaiveAll2AllManager): 2 broadcasts x [" in term.formula
 
 
 def test_deepep_high_throughput_sends_once_per_rank() -> None:
