@@ -495,10 +495,17 @@ def all_to_all_s(ctx: Context, tokens: float) -> float:
       hidden states over the DP group (`get_ep_group() if is_sequence_parallel else
       get_dp_group()`), combine reduce_scatterv's them back: (G - 1) x T x h per rank each
       way, not k copies; a ring over the group, at the network's rate where it spans nodes.
-      The routing tensors gathered with them are not charged: router logits, T x E in the
-      gate's dtype (0.11.0-0.13.0 dispatch; dispatch_router_logits from 0.17.0, for kernels
-      that route themselves), or top-k weights and ids, T x k each (dispatch from 0.17.0):
-      Qwen3-30B-A3B's 128 BF16 logits are 256 B a token beside its 4,096 B of hidden state.
+      The routing tensors gathered with them (dispatch only) are not charged: router
+      logits, T x E in the gate's dtype (0.11.0-0.13.0 dispatch; from 0.17.0
+      dispatch_router_logits, which the MoE runner calls for a quant method without its own
+      modular kernel: BF16's UnquantizedFusedMoEMethod through 0.19.x, which sets
+      self.kernel, not moe_kernel, so supports_internal_mk is False), or from 0.20.0 for BF16
+      (moe_kernel set: prepare_finalize/naive_dp_ep.py MoEPrepareAndFinalizeNaiveDPEPModular
+      .prepare -> dispatch) the top-k weights (float32) and ids (int32, fused_topk_router.py),
+      k x 8 B a token: Qwen3-30B-A3B's 128 BF16 logits are 256 B a token beside its 4,096 B
+      of hidden state (64 B of top-k from 0.20.0); Qwen3-Next's 512 are 1,024 B beside 4,096.
+      BF16 hidden states travel unquantized (_quantize_and_setup_dispatch with no quant
+      dtype returns them as they are).
     - naive (the default 0.9.1-0.10.2, NaiveAll2AllManager; removed from 0.19.0): dispatch
       broadcasts each DP rank's hidden states (and router logits) to the group, G
       broadcasts of T x h; combine all-reduces the gathered G x T x h over the group and
